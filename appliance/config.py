@@ -1,0 +1,248 @@
+"""Validated settings. One TOML file (`$RAGTUNE_HOME/config.toml` or `--config`), one dataclass per
+section; every value is checked in `__post_init__` and unknown keys are errors naming the file."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .home import Home
+
+try:  # Python 3.11+
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover
+    import tomli as tomllib  # type: ignore[no-redef]
+
+
+def _check(cond: bool, section: str, key: str, msg: str) -> None:
+    if not cond:
+        raise ConfigError(f"[{section}] {key}: {msg}")
+
+
+def _threads_default() -> int:
+    # Oversubscription on small shared boxes makes llama.cpp/onnxruntime 10-30x slower: never exceed cores.
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+@dataclass
+class EmbedConfig:
+    model: str = "all-minilm-l6-v2-int8"  # a manifest name or a registry id
+    threads: int = field(default_factory=_threads_default)
+    batch_size: int = 32
+
+    def __post_init__(self) -> None:
+        _check(isinstance(self.model, str) and self.model != "", "embed", "model", "must be a non-empty string")
+        _check(isinstance(self.threads, int) and 1 <= self.threads <= 256, "embed", "threads", "must be 1..256")
+        _check(isinstance(self.batch_size, int) and 1 <= self.batch_size <= 1024, "embed", "batch_size", "must be 1..1024")
+
+
+@dataclass
+class IngestConfig:
+    # Tokens of the embedding tokenizer. MiniLM's max sequence is 256 incl. [CLS]/[SEP]; 200 leaves headroom
+    # for the title prefix and keeps chunks focused for a 2k-context generator.
+    chunk_tokens: int = 200
+    overlap_tokens: int = 40
+    max_file_mb: float = 50.0
+    extensions: list[str] = field(default_factory=lambda: [".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx", ".jsonl"])
+
+    def __post_init__(self) -> None:
+        _check(isinstance(self.chunk_tokens, int) and 16 <= self.chunk_tokens <= 254, "ingest", "chunk_tokens",
+               "must be 16..254 (the embedder's max sequence is 256 tokens incl. special tokens)")
+        _check(isinstance(self.overlap_tokens, int) and 0 <= self.overlap_tokens < self.chunk_tokens // 2,
+               "ingest", "overlap_tokens", "must be >= 0 and < chunk_tokens/2")
+        _check(isinstance(self.max_file_mb, (int, float)) and 0 < self.max_file_mb <= 4096, "ingest", "max_file_mb", "must be in (0, 4096]")
+        _check(isinstance(self.extensions, list) and all(isinstance(e, str) and e.startswith(".") for e in self.extensions),
+               "ingest", "extensions", "must be a list of '.ext' strings")
+
+
+@dataclass
+class RetrieveConfig:
+    k: int = 6
+    candidates: int = 50  # per retriever, before fusion
+    bm25_weight: float = 1.0
+    vector_weight: float = 1.0
+    rrf_k: int = 60
+    title_boost: float = 2.0
+    mmr_lambda: float = 0.8  # 1.0 = pure relevance
+    context_tokens: int = 1100  # budget for the assembled context, in embedder tokens
+    rerank_model: str = ""  # path to an ONNX cross-encoder; empty = off (none ships)
+    rerank_top: int = 20
+    cache_ttl_s: float = 600.0
+    cache: bool = True
+
+    def __post_init__(self) -> None:
+        _check(isinstance(self.k, int) and 1 <= self.k <= 6, "retrieve", "k", "must be 1..6")
+        _check(isinstance(self.candidates, int) and self.k <= self.candidates <= 1000, "retrieve", "candidates", "must be k..1000")
+        for key in ("bm25_weight", "vector_weight"):
+            v = getattr(self, key)
+            _check(isinstance(v, (int, float)) and 0 <= v <= 100, "retrieve", key, "must be 0..100")
+        _check(self.bm25_weight + self.vector_weight > 0, "retrieve", "bm25_weight", "bm25_weight + vector_weight must be > 0")
+        _check(isinstance(self.rrf_k, int) and 1 <= self.rrf_k <= 1000, "retrieve", "rrf_k", "must be 1..1000")
+        _check(isinstance(self.title_boost, (int, float)) and 0 < self.title_boost <= 20, "retrieve", "title_boost", "must be in (0, 20]")
+        _check(isinstance(self.mmr_lambda, (int, float)) and 0 <= self.mmr_lambda <= 1, "retrieve", "mmr_lambda", "must be 0..1")
+        _check(isinstance(self.context_tokens, int) and 64 <= self.context_tokens <= 32768, "retrieve", "context_tokens", "must be 64..32768")
+        _check(isinstance(self.rerank_model, str), "retrieve", "rerank_model", "must be a string path")
+        _check(isinstance(self.rerank_top, int) and 1 <= self.rerank_top <= 200, "retrieve", "rerank_top", "must be 1..200")
+        _check(isinstance(self.cache_ttl_s, (int, float)) and self.cache_ttl_s >= 0, "retrieve", "cache_ttl_s", "must be >= 0")
+        _check(isinstance(self.cache, bool), "retrieve", "cache", "must be true or false")
+
+
+@dataclass
+class GenerateConfig:
+    model: str = "smollm2-135m-instruct-q4_1"  # a manifest name, a registry id, or a .gguf path
+    adapter: str = "none"  # "none" or a registry id of a GGUF LoRA adapter
+    threads: int = field(default_factory=_threads_default)
+    n_ctx: int = 2048
+    max_tokens: int = 256
+    temperature: float = 0.0
+    seed: int = 0
+    max_answer_chars: int = 600
+    max_repairs: int = 1
+    answer_cache: bool = True
+    prefix_cache: bool = True
+    price_per_1k_prompt: float = 0.0
+    price_per_1k_completion: float = 0.0
+
+    def __post_init__(self) -> None:
+        _check(isinstance(self.model, str) and self.model != "", "generate", "model", "must be a non-empty string")
+        _check(isinstance(self.adapter, str) and self.adapter != "", "generate", "adapter", "must be 'none' or an adapter id")
+        _check(isinstance(self.threads, int) and 1 <= self.threads <= 256, "generate", "threads", "must be 1..256")
+        _check(isinstance(self.n_ctx, int) and 512 <= self.n_ctx <= 131072, "generate", "n_ctx", "must be 512..131072")
+        _check(isinstance(self.max_tokens, int) and 16 <= self.max_tokens <= 4096, "generate", "max_tokens", "must be 16..4096")
+        _check(isinstance(self.temperature, (int, float)) and 0 <= self.temperature <= 2, "generate", "temperature", "must be 0..2")
+        _check(isinstance(self.seed, int) and self.seed >= 0, "generate", "seed", "must be >= 0")
+        _check(isinstance(self.max_answer_chars, int) and 20 <= self.max_answer_chars <= 4000, "generate", "max_answer_chars", "must be 20..4000")
+        _check(isinstance(self.max_repairs, int) and 0 <= self.max_repairs <= 3, "generate", "max_repairs", "must be 0..3")
+        for key in ("answer_cache", "prefix_cache"):
+            _check(isinstance(getattr(self, key), bool), "generate", key, "must be true or false")
+        for key in ("price_per_1k_prompt", "price_per_1k_completion"):
+            v = getattr(self, key)
+            _check(isinstance(v, (int, float)) and v >= 0, "generate", key, "must be >= 0")
+
+
+@dataclass
+class EvalConfig:
+    """Acceptance criteria (the product's spec by default)."""
+
+    min_task_success_delta: float = 0.05  # C - A
+    min_groundedness: float = 0.90
+    max_hallucination: float = 0.05
+    min_schema_adherence: float = 0.99
+    max_repair_rate: float = 0.03
+    max_p95_latency_ratio: float = 1.10  # C / A
+    f1_threshold: float = 0.5
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            _check(isinstance(v, (int, float)), "eval", f.name, "must be a number")
+        for key in ("min_groundedness", "max_hallucination", "min_schema_adherence", "max_repair_rate", "f1_threshold"):
+            _check(0 <= getattr(self, key) <= 1, "eval", key, "must be 0..1")
+        _check(-1 <= self.min_task_success_delta <= 1, "eval", "min_task_success_delta", "must be -1..1")
+        _check(self.max_p95_latency_ratio > 0, "eval", "max_p95_latency_ratio", "must be > 0")
+
+
+SECTIONS: dict[str, type] = {
+    "embed": EmbedConfig,
+    "ingest": IngestConfig,
+    "retrieve": RetrieveConfig,
+    "generate": GenerateConfig,
+    "eval": EvalConfig,
+}
+
+
+@dataclass
+class Settings:
+    home: Home = field(default_factory=Home)
+    embed: EmbedConfig = field(default_factory=EmbedConfig)
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+    retrieve: RetrieveConfig = field(default_factory=RetrieveConfig)
+    generate: GenerateConfig = field(default_factory=GenerateConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    source: str = "defaults"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"home": str(self.home.root), "source": self.source}
+        for name in SECTIONS:
+            out[name] = dataclasses.asdict(getattr(self, name))
+        return out
+
+    def replace(self, section: str, **changes: Any) -> "Settings":
+        """A copy with some keys of one section changed (re-validated)."""
+        new = dataclasses.replace(self)
+        setattr(new, section, dataclasses.replace(getattr(self, section), **changes))
+        return new
+
+
+def _build_section(name: str, raw: Any, where: str) -> Any:
+    cls = SECTIONS[name]
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: [{name}] must be a table")
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) in [{name}]: {', '.join(unknown)}",
+                          hint=f"known keys: {', '.join(sorted(known))}")
+    try:
+        return cls(**raw)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc.message}") from None
+    except TypeError as exc:
+        raise ConfigError(f"{where}: [{name}]: {exc}") from None
+
+
+def settings_from_dict(data: dict[str, Any], *, home: Home | None = None, where: str = "<config>") -> Settings:
+    unknown = sorted(set(data) - set(SECTIONS))
+    if unknown:
+        raise ConfigError(f"{where}: unknown section(s): {', '.join(unknown)}",
+                          hint=f"known sections: {', '.join(SECTIONS)}")
+    kwargs = {name: _build_section(name, data[name], where) for name in SECTIONS if name in data}
+    return Settings(home=home or Home(), source=where, **kwargs)
+
+
+def load_settings(config_path: Path | str | None = None, *, home: Home | None = None) -> Settings:
+    """Settings from an explicit file, else `$RAGTUNE_HOME/config.toml` if present, else defaults."""
+    home = home or Home()
+    path = Path(config_path) if config_path else home.config_path
+    if not path.exists():
+        if config_path:
+            raise ConfigError(f"{path}: config file not found")
+        return Settings(home=home)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:  # message carries "(at line N, column M)"
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    return settings_from_dict(data, home=home, where=str(path))
+
+
+def dump_toml(settings: Settings) -> str:
+    """TOML text of the effective settings (for `config show`)."""
+    lines: list[str] = []
+    for name in SECTIONS:
+        lines.append(f"[{name}]")
+        for key, value in dataclasses.asdict(getattr(settings, name)).items():
+            lines.append(f"{key} = {_toml_value(value)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_value(v: Any) -> str:
+    import json
+
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise TypeError(type(v))

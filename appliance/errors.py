@@ -1,0 +1,71 @@
+"""Typed errors. Library code raises these; the CLI maps them to messages and exit codes,
+the TUI to notifications. Never let a raw traceback reach a user."""
+
+from __future__ import annotations
+
+
+class RagtuneError(Exception):
+    """Base class. `exit_code` is what the CLI exits with."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+
+
+class ConfigError(RagtuneError):
+    exit_code = 2
+
+
+class InputError(RagtuneError):
+    """Bad user input: a file, a line of a dataset, a query."""
+
+    exit_code = 2
+
+
+class ModelError(RagtuneError):
+    """A model file is missing, corrupt, or does not match its manifest."""
+
+    exit_code = 3
+
+
+class StoreError(RagtuneError):
+    exit_code = 4
+
+
+class GenerationError(RagtuneError):
+    exit_code = 5
+
+
+class MissingExtraError(RagtuneError):
+    """A heavy optional dependency is not installed."""
+
+    exit_code = 6
+
+    def __init__(self, module: str, extra: str):
+        super().__init__(
+            f"this needs the '{module}' package, which is not installed",
+            hint=f"pip install 'ragtune[{extra}]'  (or: pipx inject ragtune '{module}')",
+        )
+        self.module = module
+        self.extra = extra
+
+
+def require(module: str, extra: str):
+    """Import a heavy optional dependency lazily, naming the extra to install when missing."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:  # pragma: no cover - depends on environment
+        raise MissingExtraError(module.split(".")[0], extra) from exc
+
+
+def located(path: object, line: int | None = None) -> str:
+    """'file:line' prefix used in every validation error about a file."""
+    return f"{path}:{line}" if line is not None else f"{path}"

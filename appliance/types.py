@@ -1,0 +1,102 @@
+"""Plain data passed between stages. Kept dependency-free so every layer (and test fakes) can build them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Hit:
+    """One retrieved chunk with its per-stage scores (None = not found by that retriever)."""
+
+    chunk_id: int
+    doc_id: int
+    text: str
+    source: str  # document path (or corpus.jsonl#id)
+    title: str = ""
+    ord: int = 0
+    start_char: int = 0
+    end_char: int = 0
+    n_tokens: int = 0
+    sha256: str = ""
+    doc_date: str | None = None
+    bm25_rank: int | None = None
+    bm25_score: float | None = None
+    vector_rank: int | None = None
+    vector_score: float | None = None
+    fused: float = 0.0
+    rerank: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ContextItem:
+    """A chunk as shown to the model: short stable id (S1…Sk) mapped back to the chunk."""
+
+    id: str
+    text: str
+    chunk_id: int | None = None
+    source: str = ""
+    title: str = ""
+    start_char: int = 0
+    end_char: int = 0
+    sha256: str = ""
+
+    def for_prompt(self) -> dict[str, str]:
+        return {"id": self.id, "text": self.text}
+
+
+@dataclass
+class Timings:
+    retrieval_ms: float = 0.0
+    ttft_ms: float = 0.0
+    generation_ms: float = 0.0
+    total_ms: float = 0.0
+
+
+@dataclass
+class Answer:
+    """What `ask` returns. `citations` are resolved ContextItems; `output` is the emitted answer JSON."""
+
+    status: str
+    answer: str
+    citations: list[ContextItem] = field(default_factory=list)
+    retrieved: list[int] = field(default_factory=list)
+    context: list[ContextItem] = field(default_factory=list)
+    timings: Timings = field(default_factory=Timings)
+    tokens_prompt: int = 0
+    tokens_completion: int = 0
+    cost: float = 0.0
+    model: str = ""
+    adapter: str = "none"
+    valid: bool = True  # schema-valid before repair
+    repaired: bool = False
+    refusal_reason: str | None = None
+    cached: bool = False
+    raw_output: str = ""
+    log_id: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The `ask --json` object (contract in issue #3)."""
+        return {
+            "status": self.status,
+            "answer": self.answer,
+            "citations": [
+                {"id": c.id, "chunk_id": c.chunk_id, "source": c.source, "text": c.text,
+                 "span": [c.start_char, c.end_char]}
+                for c in self.citations
+            ],
+            "retrieved": list(self.retrieved),
+            "timings": asdict(self.timings),
+            "tokens": {"prompt": self.tokens_prompt, "completion": self.tokens_completion},
+            "cost": self.cost,
+            "model": self.model,
+            "adapter": self.adapter,
+            "repaired": self.repaired,
+            "valid": self.valid,
+            "refusal_reason": self.refusal_reason,
+            "cached": self.cached,
+        }

@@ -1,0 +1,95 @@
+"""Test harness: sockets blocked for every test (the product is offline), and a fresh RAGTUNE_HOME."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+class NetworkBlocked(RuntimeError):
+    pass
+
+
+def _is_network(sock: socket.socket) -> bool:
+    return sock.family in (socket.AF_INET, socket.AF_INET6)
+
+
+def _guard_connect(self, address):  # type: ignore[no-untyped-def]
+    if _is_network(self):
+        raise NetworkBlocked(f"network access attempted in a test: {address!r}")
+    return _real_connect(self, address)
+
+
+def _guard_connect_ex(self, address):  # type: ignore[no-untyped-def]
+    if _is_network(self):
+        raise NetworkBlocked(f"network access attempted in a test: {address!r}")
+    return _real_connect_ex(self, address)
+
+
+def _guard_getaddrinfo(*args, **kwargs):  # type: ignore[no-untyped-def]
+    raise NetworkBlocked(f"DNS lookup attempted in a test: {args[:2]!r}")
+
+
+@pytest.fixture(autouse=True)
+def _block_network(monkeypatch):
+    monkeypatch.setattr(socket.socket, "connect", _guard_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", _guard_connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", _guard_getaddrinfo)
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_home(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    monkeypatch.setenv("RAGTUNE_HOME", str(home))
+    yield home
+
+
+@pytest.fixture
+def home(_fresh_home):
+    from appliance.home import Home
+
+    return Home(_fresh_home)
+
+
+@pytest.fixture
+def settings(home):
+    from appliance.config import Settings
+
+    return Settings(home=home)
+
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_EVAL = REPO.parent / "shared" / "eval"
+
+
+def have_module(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
+
+
+def pytest_collection_modifyitems(config, items):
+    cuda = False
+    if have_module("torch"):
+        try:
+            import torch
+
+            cuda = torch.cuda.is_available()
+        except Exception:
+            cuda = False
+    skip_gpu = pytest.mark.skip(reason="needs a CUDA GPU")
+    for item in items:
+        if "gpu" in item.keywords and not cuda:
+            item.add_marker(skip_gpu)
