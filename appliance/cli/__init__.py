@@ -14,7 +14,8 @@ from .common import AppContext, cli
 def _register() -> None:
     # Each area owns one module; a module that fails to import must not take the whole CLI down.
     from . import config_cmd  # noqa: F401
-    for name in ("ingest_cmd", "ask_cmd", "eval_cmd", "evalrun_cmd", "models_cmd", "convert_cmd", "dataset_cmd", "chat_cmd"):
+    for name in ("ingest_cmd", "search_cmd", "ask_cmd", "eval_cmd", "evalret_cmd", "evalrun_cmd", "models_cmd",
+                 "convert_cmd", "dataset_cmd", "chat_cmd"):
         try:
             __import__(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:
