@@ -11,7 +11,7 @@ WHEELHOUSE ?= $(HOME)/.cache/ragtune/wheelhouse
 FIND_LINKS := $(shell test -d $(WHEELHOUSE) && echo --find-links $(WHEELHOUSE))
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: install install-dev models test demo bench clean
+.PHONY: install install-dev sdist tmux test demo bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -29,7 +29,17 @@ install-dev: $(BIN)/python
 	$(PIP) install "torch==2.13.0"
 	$(PIP) install $(FIND_LINKS) -e ".[test,train,convert]"
 
-test: install-dev
+# The converters run llama.cpp's own convert scripts from the sdist of the installed llama-cpp-python.
+sdist:
+	@ls $(HOME)/.cache/ragtune/llama_cpp_python-*.tar.gz >/dev/null 2>&1 || \
+	  $(BIN)/python -m pip download --no-deps --no-binary :all: -q -d $(HOME)/.cache/ragtune \
+	    "llama-cpp-python==$$($(BIN)/python -c 'import llama_cpp; print(llama_cpp.__version__)')" || true
+
+# tmux drives the TUI in a real terminal for one test; best effort (the test skips without it).
+tmux:
+	@command -v tmux >/dev/null 2>&1 || (apt-get install -y -qq tmux >/dev/null 2>&1 || true)
+
+test: install-dev sdist tmux
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 demo: install

@@ -1,0 +1,203 @@
+"""BEIR-format datasets: corpus.jsonl, queries.jsonl, qrels/<split>.tsv.
+
+Every line is validated; errors name `file:line`. The corpus is streamed (it can be large); queries and qrels
+are loaded whole (they are small and needed as a whole by evaluation).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from .errors import InputError, located
+
+
+@dataclass
+class BeirSet:
+    corpus_path: Path
+    queries: list[dict[str, Any]] = field(default_factory=list)
+    qrels: dict[str, dict[str, int]] = field(default_factory=dict)
+    root: Path | None = None
+    # queries left out because their text is blank: ["queries.jsonl:LINE: _id"] (disflqa-dev has one)
+    skipped_queries: list[str] = field(default_factory=list)
+
+    def corpus(self) -> Iterator[dict[str, str]]:
+        return iter_corpus(self.corpus_path)
+
+
+def _open_text(path: Path):
+    try:
+        return open(path, "r", encoding="utf-8-sig", newline=None)
+    except FileNotFoundError:
+        raise InputError(f"{located(path)}: file not found") from None
+    except IsADirectoryError:
+        raise InputError(f"{located(path)}: is a directory, expected a file") from None
+    except OSError as exc:
+        raise InputError(f"{located(path)}: cannot read: {exc.strerror or exc}") from None
+
+
+def _iter_json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line; bad JSON / non-objects / bad encoding -> InputError."""
+    fh = _open_text(path)
+    with fh:
+        lineno = 0
+        while True:
+            try:
+                line = fh.readline()
+            except UnicodeDecodeError:
+                raise InputError(f"{located(path, lineno + 1)}: not UTF-8 text") from None
+            if not line:
+                break
+            lineno += 1
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{located(path, lineno)}: invalid JSON: {exc.msg} (column {exc.colno})") from None
+            if not isinstance(obj, dict):
+                raise InputError(f"{located(path, lineno)}: expected a JSON object, got {type(obj).__name__}")
+            yield lineno, obj
+
+
+def _req_str(obj: dict[str, Any], key: str, path: Path, lineno: int, *, allow_empty: bool = False) -> str:
+    if key not in obj:
+        raise InputError(f"{located(path, lineno)}: missing field '{key}'")
+    v = obj[key]
+    if isinstance(v, (int,)) and not isinstance(v, bool) and key == "_id":
+        v = str(v)  # some BEIR sets use numeric ids
+    if not isinstance(v, str):
+        raise InputError(f"{located(path, lineno)}: field '{key}' must be a string, got {type(v).__name__}")
+    if not allow_empty and not v.strip():
+        raise InputError(f"{located(path, lineno)}: field '{key}' is empty")
+    return v
+
+
+def iter_corpus(path: Path | str) -> Iterator[dict[str, Any]]:
+    """Stream corpus rows as {_id, title, text} (+ 'date' when the row has a string date).
+
+    Raises InputError naming file:line on bad JSON, missing/empty _id or text, or a duplicate _id."""
+    path = Path(path)
+    seen: set[str] = set()
+    for lineno, obj in _iter_json_lines(path):
+        _id = _req_str(obj, "_id", path, lineno)
+        text = _req_str(obj, "text", path, lineno)
+        title = obj.get("title", "")
+        if title is None:
+            title = ""
+        if not isinstance(title, str):
+            raise InputError(f"{located(path, lineno)}: field 'title' must be a string, got {type(title).__name__}")
+        if _id in seen:
+            raise InputError(f"{located(path, lineno)}: duplicate _id '{_id}'")
+        seen.add(_id)
+        row: dict[str, Any] = {"_id": _id, "title": title, "text": text}
+        date = obj.get("date")
+        if date is None and isinstance(obj.get("metadata"), dict):
+            date = obj["metadata"].get("date")
+        if date is not None:
+            if not isinstance(date, str):
+                raise InputError(f"{located(path, lineno)}: field 'date' must be a string (ISO date)")
+            row["date"] = date
+        yield row
+
+
+def load_queries(path: Path | str, *, skipped: list[str] | None = None) -> list[dict[str, Any]]:
+    """[{_id, text, metadata}] in file order. metadata defaults to {} and must be an object.
+
+    A query whose text is blank cannot be asked: it is left out, and named in `skipped` ("file:line: id")
+    when a list is passed. A missing 'text' field is still an error."""
+    path = Path(path)
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for lineno, obj in _iter_json_lines(path):
+        _id = _req_str(obj, "_id", path, lineno)
+        text = _req_str(obj, "text", path, lineno, allow_empty=True)
+        meta = obj.get("metadata", {})
+        if meta is None:
+            meta = {}
+        if not isinstance(meta, dict):
+            raise InputError(f"{located(path, lineno)}: field 'metadata' must be an object")
+        if _id in seen:
+            raise InputError(f"{located(path, lineno)}: duplicate _id '{_id}'")
+        seen.add(_id)
+        if not text.strip():
+            if skipped is not None:
+                skipped.append(f"{located(path, lineno)}: {_id}")
+            continue
+        out.append({"_id": _id, "text": text, "metadata": meta})
+    return out
+
+
+def load_qrels(path: Path | str) -> dict[str, dict[str, int]]:
+    """qrels TSV with a header line (query-id, corpus-id, score) -> {qid: {docid: score}}."""
+    path = Path(path)
+    out: dict[str, dict[str, int]] = {}
+    fh = _open_text(path)
+    with fh:
+        try:
+            lines = fh.read().splitlines()
+        except UnicodeDecodeError:
+            raise InputError(f"{located(path)}: not UTF-8 text") from None
+    if not lines or not lines[0].strip():
+        raise InputError(f"{located(path, 1)}: empty qrels file (expected a header 'query-id<TAB>corpus-id<TAB>score')")
+    header = [h.strip().lower() for h in lines[0].split("\t")]
+    if len(header) < 3 or header[0] not in ("query-id", "query_id", "qid") or header[1] not in ("corpus-id", "corpus_id", "docid", "doc-id"):
+        raise InputError(f"{located(path, 1)}: expected header 'query-id<TAB>corpus-id<TAB>score', got {lines[0]!r}")
+    for i, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3:
+            raise InputError(f"{located(path, i)}: expected 3 tab-separated fields, got {len(parts)}")
+        qid, docid, score = (p.strip() for p in parts)
+        if not qid or not docid:
+            raise InputError(f"{located(path, i)}: empty query-id or corpus-id")
+        try:
+            s = int(score)
+        except ValueError:
+            try:
+                f = float(score)
+            except ValueError:
+                raise InputError(f"{located(path, i)}: score must be an integer, got {score!r}") from None
+            if f != int(f):
+                raise InputError(f"{located(path, i)}: score must be an integer, got {score!r}") from None
+            s = int(f)
+        docs = out.setdefault(qid, {})
+        if docid in docs:
+            raise InputError(f"{located(path, i)}: duplicate judgement for ({qid}, {docid})")
+        docs[docid] = s
+    return out
+
+
+def load_beir(directory: Path | str, *, split: str = "test") -> BeirSet:
+    """A BEIR folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv. The corpus is validated in full here
+    (one streaming pass) so that errors surface before any work starts; it is re-streamed on use."""
+    root = Path(directory)
+    if not root.is_dir():
+        raise InputError(f"{located(root)}: not a directory (expected a BEIR folder with corpus.jsonl, queries.jsonl, qrels/)")
+    corpus = root / "corpus.jsonl"
+    queries_path = root / "queries.jsonl"
+    qrels_path = root / "qrels" / f"{split}.tsv"
+    for p in (corpus, queries_path, qrels_path):
+        if not p.is_file():
+            raise InputError(f"{located(p)}: missing (a BEIR folder has corpus.jsonl, queries.jsonl, qrels/{split}.tsv)")
+    ids = set()
+    for row in iter_corpus(corpus):
+        ids.add(row["_id"])
+    skipped: list[str] = []
+    queries = load_queries(queries_path, skipped=skipped)
+    skipped_ids = {s.rsplit(": ", 1)[-1] for s in skipped}
+    qrels = load_qrels(qrels_path)
+    qids = {q["_id"] for q in queries}
+    for qid in list(qrels):
+        if qid in skipped_ids:
+            del qrels[qid]  # judgements of a blank query are unusable
+            continue
+        if qid not in qids:
+            raise InputError(f"{located(qrels_path)}: query-id '{qid}' is not in {queries_path.name}")
+        for d in qrels[qid]:
+            if d not in ids:
+                raise InputError(f"{located(qrels_path)}: corpus-id '{d}' (query {qid}) is not in {corpus.name}")
+    return BeirSet(corpus_path=corpus, queries=queries, qrels=qrels, root=root, skipped_queries=skipped)

@@ -1,0 +1,151 @@
+"""Split a document into chunks measured in the EMBEDDING tokenizer's tokens.
+
+Why tokens of that tokenizer: the embedder truncates at `max_seq_len`, so a chunk longer than that would be
+stored but only partly embedded. Token offsets map every chunk back to an exact character span of the
+document text (`start_char`/`end_char`), which citations show.
+
+Cuts are placed, in order of preference, before a markdown heading, at a paragraph break, at a line break,
+after a sentence, between words — the latest such place in the second half of the window. Chunks overlap by
+`overlap_tokens` (moved to a word start), except after a heading cut: a new section starts clean.
+Deterministic: same text + settings -> same chunks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+BLOCK_CHARS = 65536  # tokenise long texts in blocks so memory stays flat (offsets kept as int arrays)
+
+# cut priorities
+_HEADING, _PARAGRAPH, _LINE, _SENTENCE, _WORD, _INSIDE = 5, 4, 3, 2, 1, 0
+_SENT_END = set(".!?;:…。！？")
+_CLOSERS = set("\"')]}”’»")
+
+
+@dataclass(frozen=True)
+class Chunk:
+    ord: int
+    text: str
+    start_char: int
+    end_char: int
+    n_tokens: int
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+def effective_sizes(chunk_tokens: int, overlap_tokens: int, max_seq_len: int) -> tuple[int, int]:
+    """(chunk, overlap) clamped so a chunk plus [CLS]/[SEP] always fits the embedder."""
+    size = max(8, min(int(chunk_tokens), int(max_seq_len) - 2))
+    overlap = max(0, min(int(overlap_tokens), size // 2 - 1))
+    return size, overlap
+
+
+def token_spans(tokenizer: Any, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Character (start, end) of every token of `text` (no special tokens), as int64 arrays."""
+    starts: list[np.ndarray] = []
+    ends: list[np.ndarray] = []
+    pos = 0
+    n = len(text)
+    while pos < n:
+        end = min(n, pos + BLOCK_CHARS)
+        if end < n:  # cut the block at whitespace so no token straddles two blocks
+            ws = max(text.rfind("\n", pos, end), text.rfind(" ", pos, end))
+            if ws > pos:
+                end = ws + 1
+        enc = tokenizer.encode(text[pos:end], add_special_tokens=False)
+        if enc.offsets:
+            off = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+            starts.append(off[:, 0] + pos)
+            ends.append(off[:, 1] + pos)
+        pos = end
+    if not starts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(starts), np.concatenate(ends)
+
+
+def _cut_priority(text: str, prev_end: int, next_start: int) -> int:
+    """How good a cut is between a token ending at prev_end and the next starting at next_start."""
+    gap = text[prev_end:next_start]
+    if "\n" in gap:
+        if text.startswith("#", next_start) and _is_heading_line(text, next_start):
+            return _HEADING
+        if gap.count("\n") >= 2:
+            return _PARAGRAPH
+        return _LINE
+    if not gap:
+        return _INSIDE  # inside a word (wordpieces) or punctuation glued to a word
+    last = text[prev_end - 1] if prev_end > 0 else ""
+    if last in _SENT_END:
+        return _SENTENCE
+    if last in _CLOSERS and prev_end >= 2 and text[prev_end - 2] in _SENT_END:
+        return _SENTENCE
+    return _WORD
+
+
+_HEADING_RE = re.compile(r"#{1,6}(\s|$)")
+
+
+def _is_heading_line(text: str, at: int) -> bool:
+    return bool(_HEADING_RE.match(text, at))
+
+
+def chunk_text(text: str, tokenizer: Any, *, chunk_tokens: int = 200, overlap_tokens: int = 40,
+               max_seq_len: int = 256) -> list[Chunk]:
+    """Chunks of `text` with exact character spans. Whitespace-only text gives []."""
+    size, overlap = effective_sizes(chunk_tokens, overlap_tokens, max_seq_len)
+    starts, ends = token_spans(tokenizer, text)
+    n = len(starts)
+    if n == 0:
+        return []
+    chunks: list[Chunk] = []
+    s = 0
+    min_len = max(1, size // 2)
+    while s < n:
+        hard = s + size
+        if hard >= n:
+            e, prio = n, _PARAGRAPH
+        else:
+            e, prio = hard, -1
+            # best place in the second half of the window; later wins among equals
+            for cut in range(hard, s + min_len - 1, -1):
+                p = _cut_priority(text, int(ends[cut - 1]), int(starts[cut]))
+                if p > prio:
+                    e, prio = cut, p
+                    if p == _HEADING:
+                        break
+        a, b = int(starts[s]), int(ends[e - 1])
+        chunks.append(Chunk(ord=len(chunks), text=text[a:b], start_char=a, end_char=b, n_tokens=e - s))
+        if e >= n:
+            break
+        if prio == _HEADING or overlap == 0:
+            s = e
+            continue
+        nxt = max(s + 1, e - overlap)
+        # start the overlap at a word (not a '##' piece), searching forward but never reaching e
+        k = nxt
+        while k < e and k > 0 and _cut_priority(text, int(ends[k - 1]), int(starts[k])) == _INSIDE:
+            k += 1
+        s = k if k < e else nxt
+    return chunks
+
+
+def embedding_text(title: str, chunk: str, n_tokens: int, tokenizer: Any, max_seq_len: int = 256) -> str:
+    """What is embedded for a chunk: its document title (if any) as a first line, trimmed to the room the
+    chunk leaves under `max_seq_len`. The stored chunk text never includes it."""
+    title = (title or "").strip()
+    if not title:
+        return chunk
+    room = max_seq_len - 2 - n_tokens - 1  # [CLS], [SEP], and the newline-ish separator
+    if room <= 0:
+        return chunk
+    enc = tokenizer.encode(title, add_special_tokens=False)
+    if len(enc.ids) > room:
+        title = title[: enc.offsets[room - 1][1]]
+    return f"{title}\n{chunk}"

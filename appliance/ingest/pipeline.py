@@ -1,0 +1,548 @@
+"""Ingest: walk paths -> load -> chunk -> embed -> store (SQLite, then Tantivy).
+
+Storage rules (SQLite is the truth, Tantivy is derived):
+- A document is keyed by its path; its content sha256 (+ the chunking/embedding settings) decides whether it
+  is unchanged (skipped), changed (chunks replaced, same document id) or new.
+- Each document's rows (documents, chunks, chunk_vec) are written in ONE transaction: a failure on one file
+  never touches what is stored for another, and never leaves half a document.
+- `index_version` is bumped in the transaction of the run's first change, and once more at the end if later
+  changes followed (so a reader that cached results mid-run never keeps them). A no-op run leaves it alone.
+- The Tantivy writer is held for the whole run with its sync marker set dirty; it is committed and marked
+  with the final index_version at the end. A crash anywhere in between leaves a dirty marker, so the next
+  open (`LexicalIndex.ensure_synced`) rebuilds it from SQLite.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import time
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from ..config import Settings
+from ..errors import ModelError, StoreError
+from .chunker import Chunk, chunk_text, effective_sizes, embedding_text
+from .loaders import LOADERS, Document, LoadError, iter_beir_documents, kind_of, read_bytes, sha256_bytes
+
+CHUNKER_VERSION = 1  # bump when chunk boundaries change for the same settings: forces re-chunking
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class IngestSummary:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    chunks_added: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    ignored: int = 0  # files in walked folders with an extension not in [ingest] extensions
+    chunks_deleted: int = 0
+    index_version: int = 0
+    paths: int = 0  # top-level paths given
+    paths_bad: int = 0  # top-level paths that were missing/unreadable/unsupported
+
+    @property
+    def all_paths_bad(self) -> bool:
+        return self.paths > 0 and self.paths_bad == self.paths
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["failed"] = [{"path": p, "reason": r} for p, r in self.failed]
+        d["seconds"] = round(self.seconds, 3)
+        return d
+
+
+# -- walking --------------------------------------------------------------------------------------
+@dataclass
+class _Item:
+    path: Path  # resolved
+    kind: str
+
+
+@dataclass
+class _Walk:
+    items: list[_Item] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    ignored: int = 0
+    prune_roots: list[Path] = field(default_factory=list)  # folders (resolved) whose stale documents may go
+    prune_corpora: list[Path] = field(default_factory=list)  # explicit corpus files: rows no longer present go
+    unreadable: list[Path] = field(default_factory=list)  # never prune under these (we could not look)
+    paths_bad: int = 0
+
+
+def _is_corpus_name(p: Path) -> bool:
+    # In a folder walk only corpus files are BEIR corpora: queries.jsonl rows are not documents.
+    return p.suffix.lower() == ".jsonl" and "corpus" in p.stem.lower()
+
+
+def walk(paths: list[Path], extensions: list[str]) -> _Walk:
+    exts = {e.lower() for e in extensions}
+    w = _Walk()
+    seen_files: set[tuple[int, int]] = set()
+    for given in paths:
+        given = Path(os.path.abspath(Path(given).expanduser()))
+        try:
+            st = given.stat()
+        except FileNotFoundError:
+            reason = "broken symlink" if given.is_symlink() else "not found"
+            w.failed.append((str(given), reason))
+            w.paths_bad += 1
+            continue
+        except PermissionError:
+            w.failed.append((str(given), "permission denied"))
+            w.paths_bad += 1
+            continue
+        except OSError as exc:
+            w.failed.append((str(given), _os_reason(exc)))
+            w.paths_bad += 1
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            root = Path(os.path.realpath(given))
+            if not os.access(root, os.R_OK | os.X_OK):
+                w.failed.append((str(given), "permission denied"))
+                w.paths_bad += 1
+                continue
+            w.prune_roots.append(root)
+            _walk_dir(root, exts, w, seen_files)
+        elif stat.S_ISREG(st.st_mode):
+            # like the folder walk: the real folder, the name as given (a symlinked file keeps its name)
+            real = Path(os.path.realpath(given.parent)) / given.name
+            kind = kind_of(real)
+            if kind is None or kind not in {kind_of(Path("x" + e)) for e in exts}:
+                w.failed.append((str(given), f"unsupported file type '{real.suffix or real.name}'"))
+                w.paths_bad += 1
+                continue
+            key = (st.st_dev, st.st_ino)
+            if key not in seen_files:
+                seen_files.add(key)
+                w.items.append(_Item(real, kind))
+                if kind == "beir":
+                    w.prune_corpora.append(real)
+        else:
+            w.failed.append((str(given), "not a regular file or folder"))
+            w.paths_bad += 1
+    return w
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if getattr(exc, "errno", None) == 40:  # ELOOP
+        return "symlink loop"
+    return f"cannot read: {exc.strerror or exc}"
+
+
+def _walk_dir(root: Path, exts: set[str], w: _Walk, seen_files: set[tuple[int, int]]) -> None:
+    """Depth-first, sorted (deterministic), following symlinks; a directory already visited (same device and
+    inode, i.e. a symlink loop or a second link to it) is reported once and not entered again."""
+    visited: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        d = stack.pop()
+        try:
+            st = d.stat()
+        except OSError as exc:
+            w.failed.append((str(d), _os_reason(exc)))
+            w.unreadable.append(d)
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in visited:
+            w.failed.append((str(d), "symlink loop (folder already visited)"))
+            continue
+        visited.add(key)
+        try:
+            entries = sorted(os.scandir(d), key=lambda e: e.name)
+        except OSError as exc:
+            w.failed.append((str(d), _os_reason(exc)))
+            w.unreadable.append(d)
+            continue
+        subdirs: list[Path] = []
+        for e in entries:
+            if e.name.startswith("."):
+                continue  # hidden files and folders (.git, editor swap files)
+            p = Path(e.path)
+            try:
+                is_dir = e.is_dir(follow_symlinks=True)
+                is_file = e.is_file(follow_symlinks=True)
+            except OSError as exc:
+                w.failed.append((str(p), _os_reason(exc)))
+                continue
+            if is_dir:
+                subdirs.append(p)
+                continue
+            if not is_file:
+                if e.is_symlink():
+                    # dangling, or a loop of file links
+                    try:
+                        os.stat(p)
+                        w.failed.append((str(p), "not a regular file"))
+                    except OSError as exc:
+                        reason = "symlink loop" if getattr(exc, "errno", None) == 40 else "broken symlink"
+                        w.failed.append((str(p), reason))
+                continue
+            suffix = p.suffix.lower()
+            if suffix not in exts:
+                w.ignored += 1
+                continue
+            if suffix == ".jsonl" and not _is_corpus_name(p):
+                w.ignored += 1
+                continue
+            try:
+                fst = p.stat()
+            except OSError as exc:
+                w.failed.append((str(p), _os_reason(exc)))
+                continue
+            fkey = (fst.st_dev, fst.st_ino)
+            if fkey in seen_files:
+                continue  # the same file through another link
+            seen_files.add(fkey)
+            kind = kind_of(p)
+            if kind:
+                # the stored path is the path under the walked folder (symlinked folders keep their place)
+                w.items.append(_Item(p, kind))
+        stack.extend(reversed(subdirs))
+
+
+# -- the run --------------------------------------------------------------------------------------
+@dataclass
+class _Prepared:
+    doc: Document
+    existing_id: int | None
+    chunks: list[Chunk]
+    embed_texts: list[str]
+
+
+class _Run:
+    def __init__(self, settings: Settings, store: Any, lexical_writer: Any, embedder_factory: Callable[[], Any],
+                 summary: IngestSummary):
+        self.settings = settings
+        self.store = store
+        self.lw = lexical_writer
+        self._embedder_factory = embedder_factory
+        self._embedder: Any = None
+        self.summary = summary
+        self.changed_doc_ids: set[int] = set()
+        self.deleted_doc_ids: set[int] = set()
+        self.bumped_at_change = False
+        self.changes_after_bump = 0
+        self.pending: list[_Prepared] = []
+        self.pending_chunks = 0
+        self.flush_at = max(64, 4 * settings.embed.batch_size)
+        self._index_key: str | None = None
+        self.seen: set[str] = set()  # document paths met this run (prune keeps them)
+        self.seen_prefixes: list[str] = []  # corpus files we could not read: keep all their rows
+
+    @property
+    def embedder(self) -> Any:
+        if self._embedder is None:
+            self._embedder = self._embedder_factory()
+            dim = getattr(self._embedder, "dim", 384)
+            from ..store import EMBED_DIM
+
+            if dim != EMBED_DIM:
+                raise ModelError(f"embedder '{self.settings.embed.model}' makes {dim}-dim vectors; the index stores {EMBED_DIM}")
+        return self._embedder
+
+    @property
+    def index_key(self) -> str:
+        """What besides content decides a document's chunks/vectors: embedder + chunking settings."""
+        if self._index_key is None:
+            e = self.embedder
+            size, overlap = effective_sizes(self.settings.ingest.chunk_tokens, self.settings.ingest.overlap_tokens,
+                                            e.max_seq_len)
+            raw = json.dumps({"model": e.model_id, "chunk": size, "overlap": overlap, "max_seq": e.max_seq_len,
+                              "chunker": CHUNKER_VERSION}, sort_keys=True)
+            self._index_key = hashlib.sha256(raw.encode()).hexdigest()[:16]
+        return self._index_key
+
+    # -- per document -----------------------------------------------------------------------------
+    def existing(self, path: str) -> tuple[int, str, str] | None:
+        row = self.store.one("SELECT id, sha256, meta FROM documents WHERE path = ?", (path,))
+        if row is None:
+            return None
+        meta = {}
+        try:
+            meta = json.loads(row[2] or "{}")
+        except ValueError:
+            pass
+        return int(row[0]), row[1], str(meta.get("index_key", ""))
+
+    def is_unchanged(self, path: str, sha: str) -> tuple[bool, int | None]:
+        ex = self.existing(path)
+        if ex is None:
+            return False, None
+        doc_id, old_sha, key = ex
+        return (old_sha == sha and key == self.index_key), doc_id
+
+    def add(self, doc: Document, existing_id: int | None) -> None:
+        e = self.embedder
+        cfg = self.settings.ingest
+        chunks = chunk_text(doc.text, e.tokenizer, chunk_tokens=cfg.chunk_tokens, overlap_tokens=cfg.overlap_tokens,
+                            max_seq_len=e.max_seq_len)
+        if not chunks:
+            self.summary.failed.append((doc.path, "empty document"))
+            return
+        texts = [embedding_text(doc.title, c.text, c.n_tokens, e.tokenizer, e.max_seq_len) for c in chunks]
+        self.pending.append(_Prepared(doc, existing_id, chunks, texts))
+        self.pending_chunks += len(chunks)
+        if self.pending_chunks >= self.flush_at:
+            self.flush()
+
+    def flush(self) -> None:
+        """Embed every pending chunk in one call (sorted by length inside), then store each document."""
+        if not self.pending:
+            return
+        pending, self.pending, self.pending_chunks = self.pending, [], 0
+        texts = [t for p in pending for t in p.embed_texts]
+        try:
+            vecs = self.embedder.encode(texts)
+        except ModelError as exc:
+            for p in pending:
+                self.summary.failed.append((p.doc.path, f"embedding failed: {exc.message}"))
+            return
+        at = 0
+        for p in pending:
+            n = len(p.chunks)
+            self.write(p, vecs[at:at + n])
+            at += n
+
+    def write(self, p: _Prepared, vecs: Any) -> None:
+        import apsw
+
+        doc = p.doc
+        meta = json.dumps({"index_key": self.index_key}, sort_keys=True)
+        now = time.time()
+        try:
+            with self.store.transaction() as conn:
+                doc_id = p.existing_id
+                if doc_id is not None:
+                    removed = self._delete_chunks(conn, doc_id)
+                    self.summary.chunks_deleted += removed
+                    conn.execute(
+                        "UPDATE documents SET sha256=?, title=?, kind=?, size=?, doc_date=?, ingested_at=?, n_chunks=?,"
+                        " meta=? WHERE id=?",
+                        (doc.sha256, doc.title, doc.kind, doc.size, doc.doc_date, now, len(p.chunks), meta, doc_id))
+                else:
+                    conn.execute(
+                        "INSERT INTO documents(path, sha256, title, kind, size, doc_date, ingested_at, n_chunks, meta)"
+                        " VALUES (?,?,?,?,?,?,?,?,?)",
+                        (doc.path, doc.sha256, doc.title, doc.kind, doc.size, doc.doc_date, now, len(p.chunks), meta))
+                    doc_id = int(conn.last_insert_rowid())
+                for c, v in zip(p.chunks, vecs):
+                    conn.execute(
+                        "INSERT INTO chunks(doc_id, ord, text, start_char, end_char, n_tokens, sha256)"
+                        " VALUES (?,?,?,?,?,?,?)",
+                        (doc_id, c.ord, c.text, c.start_char, c.end_char, c.n_tokens, c.sha256))
+                    cid = int(conn.last_insert_rowid())
+                    conn.execute("INSERT INTO chunk_vec(rowid, embedding) VALUES (?, ?)", (cid, v.tobytes()))
+                self._note_change(conn)
+        except apsw.Error as exc:
+            self.summary.failed.append((doc.path, f"database error: {exc}"))
+            return
+        self.changed_doc_ids.add(doc_id)
+        self.summary.chunks_added += len(p.chunks)
+        if p.existing_id is None:
+            self.summary.added += 1
+        else:
+            self.summary.updated += 1
+
+    @staticmethod
+    def _delete_chunks(conn: Any, doc_id: int) -> int:
+        # vec0 is a virtual table: no foreign-key cascade, so its rows go explicitly, by rowid
+        ids = [r[0] for r in conn.execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))]
+        for cid in ids:
+            conn.execute("DELETE FROM chunk_vec WHERE rowid = ?", (cid,))
+        conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+        return len(ids)
+
+    def _note_change(self, conn: Any) -> None:
+        if not self.bumped_at_change:
+            self.store.bump_index_version()
+            self.bumped_at_change = True
+        else:
+            self.changes_after_bump += 1
+
+    def delete_documents(self, doc_ids: list[int]) -> None:
+        if not doc_ids:
+            return
+        with self.store.transaction() as conn:
+            for doc_id in doc_ids:
+                self.summary.chunks_deleted += self._delete_chunks(conn, doc_id)
+                conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+            self._note_change(conn)
+        self.deleted_doc_ids.update(doc_ids)
+        self.summary.deleted += len(doc_ids)
+
+    def finish_version(self) -> None:
+        if self.bumped_at_change and self.changes_after_bump:
+            with self.store.transaction():
+                self.store.bump_index_version()
+
+
+def _count_rows(path: Path) -> int:
+    n = 0
+    try:
+        with open(path, "rb") as fh:
+            for line in fh:
+                if line.strip():
+                    n += 1
+    except OSError:
+        return 1
+    return max(1, n)
+
+
+def _acquire_writer(lexical: Any, stack: ExitStack, timeout: float = 30.0) -> Any:
+    """Enter the lexical writer on `stack`; a retriever rebuilding the index holds it briefly, so wait a little."""
+    from ..lexical import IndexBusy
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return stack.enter_context(lexical.writer())
+        except IndexBusy:
+            if time.monotonic() > deadline:
+                raise StoreError(f"{lexical.path}: another ingest is writing this index",
+                                 hint="wait for it to finish, then run ingest again") from None
+            time.sleep(0.25)
+
+
+def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, progress: Progress | None = None,
+                 store: Any = None, embedder: Any = None, lexical: Any = None) -> IngestSummary:
+    """Ingest files and folders into the home of `settings`. Per-file problems are reported in
+    `summary.failed` as (path, one-line reason); typed errors are raised only for whole-run problems
+    (database, embedder model, another ingest running)."""
+    t0 = time.perf_counter()
+    summary = IngestSummary(paths=len(paths))
+    w = walk([Path(p) for p in paths], settings.ingest.extensions)
+    summary.failed.extend(w.failed)
+    summary.ignored = w.ignored
+    summary.paths_bad = w.paths_bad
+
+    own: list[Any] = []
+    if store is None:
+        from ..store import Store
+
+        store = Store(settings.home.db_path)
+        own.append(store)
+    if lexical is None:
+        from ..lexical import LexicalIndex
+
+        lexical = LexicalIndex(settings.home.lexical_dir)
+        own.append(lexical)
+
+    def make_embedder() -> Any:
+        if embedder is not None:
+            return embedder
+        from ..embed import Embedder
+
+        e = Embedder(settings.embed, settings.home)
+        own.append(e)
+        return e
+
+    try:
+        with ExitStack() as stack:
+            lw = _acquire_writer(lexical, stack)
+            # Is the index in step with SQLite as the run starts? If not, rebuild it in full at the end.
+            stale = bool(getattr(lexical, "corrupt", False)) or lw.prior_version != store.index_version \
+                or lw.prior_docs != store.count_chunks()
+            run = _Run(settings, store, lw, make_embedder, summary)
+            run.seen.update(p for p, _ in w.failed)  # exists but unreadable: not stale
+            _process(run, w, settings, progress, summary)
+            run.flush()
+            if prune:
+                run.delete_documents(_stale_documents(store, w, run.seen, run.seen_prefixes))
+            run.finish_version()
+            if stale:
+                lw.delete_all()
+                lw.add_from_store(store, None)
+            elif run.changed_doc_ids or run.deleted_doc_ids:
+                lw.replace_docs(store, run.changed_doc_ids | run.deleted_doc_ids)
+            lw.finish(store.index_version)
+        summary.index_version = store.index_version
+    finally:
+        for obj in reversed(own):
+            try:
+                obj.close()
+            except Exception:
+                pass
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def _process(run: _Run, w: _Walk, settings: Settings, progress: Progress | None, summary: IngestSummary) -> None:
+    total = sum(_count_rows(i.path) if i.kind == "beir" else 1 for i in w.items)
+    done = 0
+    for item in w.items:
+        path_s = str(item.path)
+        if item.kind == "beir":
+            try:
+                for doc in iter_beir_documents(item.path):
+                    run.seen.add(doc.path)
+                    unchanged, doc_id = run.is_unchanged(doc.path, doc.sha256)
+                    if unchanged:
+                        summary.unchanged += 1
+                    else:
+                        _add(run, doc, doc_id, summary)
+                    done += 1
+                    if progress:
+                        progress(min(done, total), total, doc.path)
+            except LoadError as exc:
+                summary.failed.append((path_s, exc.reason))
+                run.seen_prefixes.append(path_s + "#")  # keep its stored rows: we could not read the file
+            except OSError as exc:
+                summary.failed.append((path_s, _os_reason(exc)))
+                run.seen_prefixes.append(path_s + "#")
+            continue
+        run.seen.add(path_s)
+        try:
+            raw = read_bytes(item.path, settings.ingest.max_file_mb)
+            sha = sha256_bytes(raw)
+            unchanged, doc_id = run.is_unchanged(path_s, sha)
+            if unchanged:
+                summary.unchanged += 1
+            else:
+                doc = LOADERS[item.kind](item.path, raw)
+                del raw
+                _add(run, doc, doc_id, summary)
+        except LoadError as exc:
+            summary.failed.append((path_s, exc.reason))
+        done += 1
+        if progress:
+            progress(min(done, total), total, path_s)
+
+
+def _add(run: _Run, doc: Document, doc_id: int | None, summary: IngestSummary) -> None:
+    try:
+        run.add(doc, doc_id)
+    except LoadError as exc:
+        summary.failed.append((doc.path, exc.reason))
+
+
+def _stale_documents(store: Any, w: _Walk, seen: set[str], seen_prefixes: list[str]) -> list[int]:
+    """Documents under the walked folders (or rows of the given corpus files) that this run did not see.
+    Nothing under a folder we could not read is considered stale."""
+    out: list[int] = []
+    prefixes = [str(r).rstrip(os.sep) + os.sep for r in w.prune_roots] + [str(c) + "#" for c in w.prune_corpora]
+    keep = [str(u).rstrip(os.sep) + os.sep for u in w.unreadable] + seen_prefixes
+    for prefix in prefixes:
+        for doc_id, path in store.query("SELECT id, path FROM documents WHERE substr(path, 1, ?) = ?",
+                                        (len(prefix), prefix)):
+            if path in seen:
+                continue
+            if any(path.startswith(k) for k in keep):
+                continue
+            out.append(int(doc_id))
+    return sorted(set(out))
+
+
+def iter_documents(store: Any) -> Iterator[dict[str, Any]]:
+    """Stored documents (for listings): path, title, kind, n_chunks, doc_date, ingested_at."""
+    for row in store.query("SELECT id, path, title, kind, n_chunks, doc_date, ingested_at FROM documents ORDER BY path"):
+        yield dict(zip(("id", "path", "title", "kind", "n_chunks", "doc_date", "ingested_at"), row))

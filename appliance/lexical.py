@@ -1,0 +1,285 @@
+"""BM25 over chunks with Tantivy. Derived data: SQLite's `chunks` is the truth, this index is a cache of it.
+
+Consistency: a sidecar file `synced.json` records the `store.index_version` the index reflects. It is written
+atomically after each Tantivy commit, and marked dirty (version null) before a writer starts changing things,
+so a crash anywhere leaves either a correct marker or one that forces a rebuild. `ensure_synced(store)`
+rebuilds from SQLite when the marker, the document count or the index itself disagree with the store.
+
+Tantivy allows one writer per index across processes (a lock file); a searcher that finds the index stale while
+an ingest holds the writer keeps searching the last commit instead of failing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from .errors import StoreError
+
+SCHEMA_VERSION = 1
+SIDECAR = "synced.json"
+WRITER_HEAP = 15_000_000  # bytes; tantivy's minimum per thread, plenty for chunk-sized documents
+MAX_QUERY_TERMS = 64
+
+# Letters/digits runs: everything else (quotes, colons, parens, +-^~*, brackets) is dropped, so user text is
+# never interpreted as tantivy query syntax.
+_TERM = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def _schema():
+    import tantivy
+
+    sb = tantivy.SchemaBuilder()
+    sb.add_unsigned_field("chunk_id", stored=True, indexed=True, fast=True)
+    sb.add_unsigned_field("doc_id", stored=True, indexed=True, fast=True)
+    sb.add_text_field("title", stored=False, tokenizer_name="en_stem")
+    sb.add_text_field("text", stored=False, tokenizer_name="en_stem")
+    return sb.build()
+
+
+def query_terms(query: str) -> list[str]:
+    """The query's own words, lower-cased (so AND/OR/NOT are plain words), de-duplicated, capped."""
+    seen: dict[str, None] = {}
+    for m in _TERM.finditer(query or ""):
+        t = m.group(0).lower()
+        if t not in seen:
+            seen[t] = None
+            if len(seen) >= MAX_QUERY_TERMS:
+                break
+    return list(seen)
+
+
+def _write_json_atomic(path: Path, obj: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(obj, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+class LexicalIndex:
+    """`search(query, limit, title_boost=2.0) -> [(chunk_id, bm25)]`; `ensure_synced(store)`; `writer()`."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self._index: Any = None
+        self._open()
+
+    # -- opening --------------------------------------------------------------------------------
+    def _open(self) -> None:
+        import tantivy
+
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.corrupt = False
+        try:
+            if (self.path / "meta.json").exists():
+                meta = self._read_sidecar()
+                if meta is not None and meta.get("schema") != SCHEMA_VERSION:
+                    raise ValueError(f"index schema {meta.get('schema')} is not {SCHEMA_VERSION}")
+                self._index = tantivy.Index.open(str(self.path))
+            else:
+                self._index = tantivy.Index(_schema(), path=str(self.path), reuse=True)
+        except (ValueError, OSError, RuntimeError) as exc:
+            # Unreadable or foreign index: start empty; ensure_synced() refills it from SQLite.
+            self.corrupt = True
+            self._corrupt_reason = str(exc)
+            self._reset_dir()
+
+    def _reset_dir(self) -> None:
+        import tantivy
+
+        self._index = None
+        for child in self.path.iterdir():
+            if child.is_dir():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
+        self._index = tantivy.Index(_schema(), path=str(self.path), reuse=False)
+
+    # -- sidecar --------------------------------------------------------------------------------
+    def _read_sidecar(self) -> dict[str, Any] | None:
+        try:
+            data = json.loads((self.path / SIDECAR).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _write_sidecar(self, version: int | None) -> None:
+        _write_json_atomic(self.path / SIDECAR, {"schema": SCHEMA_VERSION, "index_version": version})
+
+    @property
+    def synced_version(self) -> int | None:
+        """The store.index_version this index reflects; None when unknown (missing, dirty, corrupt)."""
+        meta = self._read_sidecar()
+        if not meta or meta.get("schema") != SCHEMA_VERSION:
+            return None
+        v = meta.get("index_version")
+        return v if isinstance(v, int) else None
+
+    @property
+    def num_docs(self) -> int:
+        self._index.reload()
+        return int(self._index.searcher().num_docs)
+
+    # -- search ---------------------------------------------------------------------------------
+    def search(self, query: str, limit: int, *, title_boost: float = 2.0) -> list[tuple[int, float]]:
+        """BM25 over title (boosted) + text, OR of the query's terms. Never raises on user syntax."""
+        terms = query_terms(query)
+        if not terms or limit <= 0:
+            return []
+        try:
+            q = self._index.parse_query(" ".join(terms), ["title", "text"], field_boosts={"title": float(title_boost)})
+            searcher = self._index.searcher()
+            res = searcher.search(q, int(limit), count=False)
+            if not res.hits:
+                return []
+            ids = searcher.fast_field_values("chunk_id", [a for _, a in res.hits])
+        except ValueError as exc:  # a damaged index, never the query (it is only words)
+            raise StoreError(f"{self.path}: lexical search failed: {exc}",
+                             hint="the index is rebuilt from the database on the next open or ingest") from None
+        return [(int(cid), float(score)) for (score, _), cid in zip(res.hits, ids) if cid is not None]
+
+    def reload(self) -> None:
+        self._index.reload()
+
+    # -- sync -----------------------------------------------------------------------------------
+    def is_synced(self, store: Any) -> bool:
+        if self.corrupt:
+            return False
+        if self.synced_version != store.index_version:
+            return False
+        try:
+            return self.num_docs == store.count_chunks()
+        except (ValueError, OSError):
+            return False
+
+    def ensure_synced(self, store: Any) -> bool:
+        """Rebuild from SQLite if stale, missing or corrupt. True when a rebuild happened. If another process
+        holds the writer (an ingest in progress), leaves the index as it is and returns False."""
+        if self.is_synced(store):
+            return False
+        try:
+            self.rebuild(store)
+        except IndexBusy:
+            return False
+        return True
+
+    def rebuild(self, store: Any) -> None:
+        """Replace the whole index with the store's chunks (one commit). A damaged index is wiped first."""
+        try:
+            self._rebuild(store)
+        except IndexBusy:
+            raise
+        except (ValueError, OSError, StoreError):
+            self._reset_dir()
+            self._rebuild(store)
+
+    def _rebuild(self, store: Any) -> None:
+        with self.writer() as w:
+            version = store.index_version  # read before the chunks: a racing commit can only force another rebuild
+            w.delete_all()
+            w.add_from_store(store, None)
+            w.finish(version)
+
+    @contextmanager
+    def writer(self) -> Iterator["LexicalWriter"]:
+        """Exclusive writer. The sidecar is marked dirty first, so an interrupted update forces a rebuild;
+        `finish(version)` commits and records the version. Leaving without finish() rolls back."""
+        try:
+            w = self._index.writer(heap_size=WRITER_HEAP, num_threads=1)
+        except ValueError as exc:
+            if "LockBusy" in str(exc):
+                raise IndexBusy(f"{self.path}: the lexical index is being written by another process") from None
+            raise StoreError(f"{self.path}: cannot open the lexical index for writing: {exc}") from None
+        lw = LexicalWriter(self, w)
+        try:
+            lw.prior_version = None if self.corrupt else self.synced_version
+            try:
+                lw.prior_docs = self.num_docs
+            except ValueError:
+                lw.prior_docs = -1
+            self._write_sidecar(None)
+            yield lw
+        finally:
+            if lw.version is None:
+                try:
+                    w.rollback()
+                except Exception:
+                    pass
+            try:
+                w.wait_merging_threads()  # releases the writer lock
+            except Exception:
+                pass
+        if lw.version is not None:
+            self._write_sidecar(lw.version)
+            self.corrupt = False
+        self._index.reload()
+
+    def close(self) -> None:
+        self._index = None
+
+
+class IndexBusy(StoreError):
+    pass
+
+
+class LexicalWriter:
+    def __init__(self, index: LexicalIndex, writer: Any):
+        self._ix = index
+        self._w = writer
+        self.version: int | None = None
+        self.added = 0
+        self.prior_version: int | None = None  # the sync marker before this writer dirtied it
+        self.prior_docs = -1
+
+    def delete_all(self) -> None:
+        self._w.delete_all_documents()
+
+    def delete_docs(self, doc_ids: Iterable[int]) -> None:
+        import tantivy
+
+        ids = sorted({int(d) for d in doc_ids})
+        for start in range(0, len(ids), 1000):
+            q = tantivy.Query.term_set_query(self._ix._index.schema, "doc_id", ids[start:start + 1000])
+            self._w.delete_documents_by_query(q)
+
+    def add(self, chunk_id: int, doc_id: int, title: str, text: str) -> None:
+        import tantivy
+
+        doc = tantivy.Document()
+        doc.add_unsigned("chunk_id", int(chunk_id))
+        doc.add_unsigned("doc_id", int(doc_id))
+        doc.add_text("title", title or "")
+        doc.add_text("text", text)
+        self._w.add_document(doc)
+        self.added += 1
+
+    def add_from_store(self, store: Any, doc_ids: Iterable[int] | None) -> None:
+        """Add the current chunks of `doc_ids` (all documents when None), read from SQLite."""
+        sql = "SELECT c.id, c.doc_id, d.title, c.text FROM chunks c JOIN documents d ON d.id = c.doc_id"
+        if doc_ids is None:
+            for cid, did, title, text in store.conn.execute(sql + " ORDER BY c.id"):
+                self.add(cid, did, title, text)
+            return
+        ids = sorted({int(d) for d in doc_ids})
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            marks = ",".join("?" * len(part))
+            for cid, did, title, text in store.conn.execute(sql + f" WHERE c.doc_id IN ({marks}) ORDER BY c.id", part):
+                self.add(cid, did, title, text)
+
+    def replace_docs(self, store: Any, doc_ids: Iterable[int]) -> None:
+        """Delete by doc_id, then re-add what SQLite holds for those documents (nothing, if deleted)."""
+        ids = list(doc_ids)
+        self.delete_docs(ids)
+        self.add_from_store(store, ids)
+
+    def finish(self, version: int) -> None:
+        self._w.commit()
+        self.version = int(version)

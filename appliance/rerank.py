@@ -1,0 +1,93 @@
+"""Optional second stage: a cross-encoder (query, passage) -> relevance logit, run by onnxruntime.
+
+Off by default (no cross-encoder ships with ragtune). `[retrieve] rerank_model` names a folder holding
+`model.onnx` + `tokenizer.json` (any BERT-style cross-encoder export, e.g. ms-marco-MiniLM-L-6-v2 through
+`optimum-cli export onnx`). The retriever only needs `.score(query, passages) -> list[float]`, so tests plug
+in fakes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Protocol, Sequence
+
+import numpy as np
+
+from .errors import ModelError
+
+
+class Reranker(Protocol):
+    def score(self, query: str, passages: Sequence[str]) -> list[float]: ...
+
+    def close(self) -> None: ...
+
+
+class CrossEncoderReranker:
+    """Scores (query, passage) pairs with an ONNX cross-encoder. Output: the single logit, or for two-class
+    heads the log-odds of the last ("relevant") class."""
+
+    def __init__(self, model_dir: str | Path, *, threads: int = 1, max_len: int = 512, batch_size: int = 16):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        d = Path(model_dir).expanduser()
+        onnx, tok = (d / "model.onnx", d / "tokenizer.json") if d.is_dir() else (d, d.with_name("tokenizer.json"))
+        for f in (onnx, tok):
+            if not f.is_file():
+                raise ModelError(f"{f}: missing (a rerank model is a folder with model.onnx and tokenizer.json)",
+                                 hint="set [retrieve] rerank_model = \"\" to turn reranking off")
+        try:
+            self.tokenizer = Tokenizer.from_file(str(tok))
+        except Exception as exc:
+            raise ModelError(f"{tok}: cannot load tokenizer: {exc}") from None
+        self.tokenizer.enable_truncation(max_length=max_len, strategy="only_second")
+        self.tokenizer.no_padding()
+        pad = self.tokenizer.token_to_id("[PAD]")
+        self._pad = 0 if pad is None else pad
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = max(1, threads)
+        so.inter_op_num_threads = 1
+        so.log_severity_level = 3
+        try:
+            self._sess = ort.InferenceSession(str(onnx), sess_options=so, providers=["CPUExecutionProvider"])
+        except Exception as exc:
+            raise ModelError(f"{onnx}: cannot load ONNX model: {exc}") from None
+        self._inputs = [i.name for i in self._sess.get_inputs()]
+        if "input_ids" not in self._inputs:
+            raise ModelError(f"{onnx}: not a cross-encoder export (no 'input_ids' input)")
+        self.path = onnx
+        self.batch_size = batch_size
+
+    def score(self, query: str, passages: Sequence[str]) -> list[float]:
+        if self._sess is None:
+            raise ModelError("reranker is closed")
+        out: list[float] = []
+        for start in range(0, len(passages), self.batch_size):
+            encs = self.tokenizer.encode_batch([(query, p) for p in passages[start:start + self.batch_size]])
+            width = max(len(e.ids) for e in encs)
+            feeds: dict[str, Any] = {
+                "input_ids": np.full((len(encs), width), self._pad, dtype=np.int64),
+                "attention_mask": np.zeros((len(encs), width), dtype=np.int64),
+                "token_type_ids": np.zeros((len(encs), width), dtype=np.int64),
+            }
+            for r, e in enumerate(encs):
+                n = len(e.ids)
+                feeds["input_ids"][r, :n] = e.ids
+                feeds["attention_mask"][r, :n] = 1
+                feeds["token_type_ids"][r, :n] = e.type_ids
+            feeds = {k: v for k, v in feeds.items() if k in self._inputs}
+            try:
+                (logits,) = self._sess.run(None, feeds)[:1]
+            except Exception as exc:
+                raise ModelError(f"{self.path}: rerank inference failed: {exc}") from None
+            logits = np.asarray(logits, dtype=np.float64).reshape(len(encs), -1)
+            if logits.shape[1] == 1:
+                out.extend(logits[:, 0].tolist())
+            else:  # log-odds of the last class against the rest
+                last = logits[:, -1]
+                rest = np.log(np.exp(logits[:, :-1]).sum(axis=1))
+                out.extend((last - rest).tolist())
+        return out
+
+    def close(self) -> None:
+        self._sess = None  # type: ignore[assignment]

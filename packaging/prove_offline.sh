@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Proof that ragtune installs and runs with no network: build the offline bundle (or take an existing one),
+# then inside a network namespace with nothing but a down loopback (`unshare -n`), install it with pipx into a
+# fresh location and run ingest, ask and a 20-question eval on the sample pack, under strace: any AF_INET/AF_INET6
+# connect() attempt fails the proof even though the namespace would have refused it anyway.
+#
+#   packaging/prove_offline.sh [BUNDLE_DIR]     # no BUNDLE_DIR: build one first (that step needs an index)
+#
+# Environment (optional): PYTHON (target interpreter, default python3), PACK (default models/pack),
+#   PACK_DOCS (what to ingest, default $PACK/docs if it exists else $PACK), EVAL_DATASET (a BEIR folder;
+#   default: the pack's docs + qa.jsonl written as one), QUESTION, EVAL_LIMIT (20), KEEP=1 (keep the temp dir).
+# Exit 0 only when every step passed. Takes ~3-6 min on 2 cores (build ~2 min of it); run before each release,
+# and in CI only when RAGTUNE_PROVE_OFFLINE=1 (see packaging/README.md).
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PY="$(command -v "${PYTHON:-python3}")" || { echo "no ${PYTHON:-python3}" >&2; exit 2; }
+# pyenv shims and venvs need their environment; the proof runs under `env -i`, so use the real interpreter.
+PY="$("$PY" -c 'import sys; print(getattr(sys, "_base_executable", None) or sys.executable)')"
+PACK="${PACK:-$REPO/models/pack}"
+if [ -z "${PACK_DOCS:-}" ]; then [ -d "$PACK/docs" ] && PACK_DOCS="$PACK/docs" || PACK_DOCS="$PACK"; fi
+QUESTION="${QUESTION:-How many hours is the standard working week?}"
+EVAL_LIMIT="${EVAL_LIMIT:-20}"
+
+WORK="$(mktemp -d /tmp/ragtune-proof.XXXXXX)"
+[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$WORK"' EXIT
+echo "proof workdir: $WORK" >&2
+
+# 1. The bundle (built with the network, outside the namespace).
+if [ $# -ge 1 ]; then
+    BUNDLE="$(cd "$1" && pwd)"
+else
+    T0=$(date +%s)
+    "$PY" "$REPO/packaging/build_bundle.py" --out "$WORK/bundle"
+    echo "bundle build: $(( $(date +%s) - T0 )) s" >&2
+    BUNDLE="$WORK/bundle"
+fi
+[ -x "$BUNDLE/install.sh" ] || { echo "$BUNDLE: no install.sh, not a bundle" >&2; exit 2; }
+
+# 2. A namespace with no network. As root `unshare -n`; otherwise a user namespace (`unshare -rn`).
+if unshare -n true 2>/dev/null; then NETNS=(unshare -n)
+elif unshare -rn true 2>/dev/null; then NETNS=(unshare -rn)
+else echo "cannot create a network namespace (unshare -n / -rn both failed); the proof needs one" >&2; exit 2; fi
+TRACE=()
+if command -v strace >/dev/null 2>&1; then
+    TRACE=(strace -f -qq -e trace=connect -e signal=none -o "$WORK/connect.log")
+else
+    echo "strace not found (apt-get install strace): relying on the namespace alone" >&2
+fi
+
+mkdir -p "$WORK/home" "$WORK/logs"
+# The eval wants a BEIR folder: write the pack's documents and qa.jsonl as one (gold = the answering document).
+if [ -z "${EVAL_DATASET:-}" ]; then
+    EVAL_DATASET="$WORK/pack-beir"
+    "$PY" - "$PACK_DOCS" "$PACK/qa.jsonl" "$EVAL_DATASET" <<'EOF'
+import json, re, sys
+from pathlib import Path
+docs, qa, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+(out / "qrels").mkdir(parents=True)
+with open(out / "corpus.jsonl", "w", encoding="utf-8") as fh:
+    for p in sorted(f for f in docs.rglob("*") if f.is_file()):
+        text = p.read_text(encoding="utf-8")
+        if p.suffix == ".html":
+            text = re.sub(r"<[^>]+>", " ", text)
+        fh.write(json.dumps({"_id": p.relative_to(docs).as_posix(), "title": p.stem, "text": text}) + "\n")
+with open(qa, encoding="utf-8") as src, open(out / "queries.jsonl", "w", encoding="utf-8") as q, \
+        open(out / "qrels" / "test.tsv", "w", encoding="utf-8") as rel:
+    rel.write("query-id\tcorpus-id\tscore\n")
+    for line in src:
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        meta = {"answerable": row["answerable"], "answers": [row["answer"]] if row["answerable"] else []}
+        q.write(json.dumps({"_id": row["id"], "text": row["question"], "metadata": meta}) + "\n")
+        if row.get("gold_doc"):
+            rel.write(f"{row['id']}\t{row['gold_doc']}\t1\n")
+EOF
+fi
+cat > "$WORK/inner.sh" <<'INNER'
+set -uo pipefail
+cd "$HOME"
+step() {  # step NAME CMD...: run, time, keep stdout/stderr, record PASS/FAIL/MISSING
+    local name="$1"; shift
+    local t0 rc; t0=$(date +%s.%N)
+    "$@" >"$LOGS/$name.out" 2>"$LOGS/$name.err"; rc=$?
+    local secs; secs=$(python3 -c "print(round($(date +%s.%N) - $t0, 1))" 2>/dev/null || echo "?")
+    local verdict=PASS
+    if [ $rc -ne 0 ]; then
+        verdict=FAIL
+        grep -q "No such command" "$LOGS/$name.err" && verdict=MISSING
+    fi
+    printf '%-14s %-8s %6s s  rc=%s\n' "$name" "$verdict" "$secs" "$rc" | tee -a "$LOGS/summary.txt"
+    [ $rc -ne 0 ] && tail -n 5 "$LOGS/$name.err" | sed 's/^/    /'
+    return $rc
+}
+"$PY" -c 'import socket; names = [n for _, n in socket.if_nameindex()]; assert names == ["lo"], names; print("interfaces:", names)'
+# pipx on the target: the bundle carries it; here it is installed offline from the bundle into a tool venv.
+if ! command -v pipx >/dev/null 2>&1; then
+    step pipx-bootstrap bash -c "'$PY' -m venv '$WORK/pipx-venv' && '$WORK/pipx-venv/bin/python' -m pip install -q --no-index --find-links '$BUNDLE/wheelhouse' pipx" || exit 1
+    export PATH="$WORK/pipx-venv/bin:$PATH"
+fi
+step install bash "$BUNDLE/install.sh" --method pipx || exit 1
+grep -o 'installed ragtune .* s:' "$LOGS/install.err" || true
+step version ragtune --version
+step ingest ragtune ingest "$PACK_DOCS"
+step ask ragtune ask "$QUESTION" --json
+step eval ragtune eval run "$EVAL_DATASET" --limit "$EVAL_LIMIT" --arms A --json
+INNER
+
+T0=$(date +%s)
+set +e
+"${NETNS[@]}" "${TRACE[@]}" env -i \
+    PATH="$WORK/bin:/usr/local/bin:/usr/bin:/bin" HOME="$WORK/home" LANG=C.UTF-8 TERM=dumb \
+    PY="$PY" PYTHON="$PY" WORK="$WORK" LOGS="$WORK/logs" BUNDLE="$BUNDLE" \
+    PIPX_HOME="$WORK/pipx" PIPX_BIN_DIR="$WORK/bin" PIPX_MAN_DIR="$WORK/man" \
+    RAGTUNE_HOME="$WORK/ragtune-home" XDG_CACHE_HOME="$WORK/cache" XDG_DATA_HOME="$WORK/data" \
+    OMP_NUM_THREADS=2 PACK_DOCS="$PACK_DOCS" EVAL_DATASET="$EVAL_DATASET" QUESTION="$QUESTION" EVAL_LIMIT="$EVAL_LIMIT" \
+    bash "$WORK/inner.sh"
+set -e
+TOTAL=$(( $(date +%s) - T0 ))
+
+echo
+echo "== offline proof summary =="
+echo "namespace: ${NETNS[*]}   python: $PY"
+echo "bundle: $BUNDLE"
+for d in wheelhouse sdist train .; do [ -e "$BUNDLE/$d" ] && du -sm "$BUNDLE/$d" | sed 's/^/  MB /'; done
+cat "$WORK/logs/summary.txt" 2>/dev/null || true
+FAILED=0
+grep -qv ' PASS ' "$WORK/logs/summary.txt" 2>/dev/null && FAILED=1
+[ -s "$WORK/logs/summary.txt" ] || FAILED=1
+for s in install ingest ask eval; do grep -q "^$s .* PASS " "$WORK/logs/summary.txt" 2>/dev/null || FAILED=1; done
+if [ ${#TRACE[@]} -gt 0 ]; then
+    INET=$(grep -E 'connect\(.*AF_INET6?' "$WORK/connect.log" || true)
+    if [ -n "$INET" ]; then
+        echo "NETWORK: $(echo "$INET" | wc -l) AF_INET/AF_INET6 connect() attempts:"; echo "$INET" | head -5; FAILED=1
+    else
+        echo "NETWORK: no AF_INET/AF_INET6 connect() in $(grep -c 'connect(' "$WORK/connect.log" || true) traced connect() calls (all AF_UNIX)"
+    fi
+fi
+echo "offline steps total: ${TOTAL} s"
+[ "${KEEP:-0}" = 1 ] && echo "logs: $WORK/logs"
+if [ $FAILED = 0 ]; then echo "PROOF: PASS"; else echo "PROOF: FAIL"; exit 1; fi

@@ -1,0 +1,90 @@
+"""Report files: present, self-contained HTML (no scripts, no network references), tables and the CLI contract."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+from click.testing import CliRunner
+
+from appliance.cli import cli, main
+from appliance.eval import report as REP
+from appliance.eval import run as R
+from tests.appliance.eval_fakes import FakeEngine, no_ingest, write_beir
+
+
+@pytest.fixture(autouse=True)
+def fakes(monkeypatch):
+    monkeypatch.setattr(R, "resolve_adapter", lambda s, a: (None, None) if a in (None, "none") else (a, "id-" + a))
+    monkeypatch.setattr(R, "_default_engine", lambda s: FakeEngine({"none": "good", "ad1": "hallucinate"}))
+    monkeypatch.setattr(R, "_default_ingest", no_ingest)
+
+
+class _Collect(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs.extend(attrs)
+
+
+def test_reports_written_and_html_self_contained(settings, tmp_path):
+    beir = write_beir(tmp_path / "mini")
+    out = tmp_path / "out"
+    rep = R.run_eval(settings, beir, R.EvalOptions(adapter="ad1", out=out))
+    # a hostile answer with a URL must not become a link or asset in the page
+    rep["failures"]["A"].append({"qid": "x", "question": "see https://evil.example/x.js", "gold": [], "status": "ok",
+                                 "answer": "<script src='http://evil.example/a.js'></script>", "cited": []})
+    files = REP.write_reports(rep, out)
+    for f in files.values():
+        assert f.is_file() and f.stat().st_size > 0
+    html = files["html"].read_text()
+    assert not re.search(r"https?://", html), "HTML must not reference any URL"
+    p = _Collect()
+    p.feed(html)
+    p.close()
+    assert "script" not in p.tags and "link" not in p.tags and "img" not in p.tags
+    assert not [v for k, v in p.attrs if k in ("src", "href")]
+    assert p.tags.count("svg") >= 10  # one chart per metric + safety + latency
+    assert "rect" in p.tags
+    md = files["md"].read_text()
+    for name in ("Arm A", "Arm B", "Arm C", "Delta C-A", "Delta C-B", "Decision: NO-GO", "Safety set"):
+        assert name in md
+    assert json.loads(files["json"].read_text())["run_id"] == rep["run_id"]
+
+
+def test_bar_chart_values_and_threshold():
+    svg = REP.bar_chart("Groundedness", {"A": 0.5, "C": None}, threshold=0.9, threshold_label="criterion 90%")
+    assert "50.0%" in svg and "n/a" in svg and "criterion 90%" in svg and svg.count("<rect") == 1
+
+
+def test_cli_json_prints_exactly_one_object(tmp_path):
+    beir = write_beir(tmp_path / "mini")
+    res = CliRunner().invoke(cli, ["eval", "run", str(beir), "--adapter", "ad1", "--limit", "4", "--seed", "3",
+                                   "--out", str(tmp_path / "o"), "--json"])
+    assert res.exit_code == 0, res.output
+    obj = json.loads(res.stdout)
+    for arm in ("A", "B", "C"):
+        for key in ("task_success", "groundedness", "hallucination_rate", "schema_adherence", "repair_rate",
+                    "refusal_precision", "refusal_recall", "citation_precision", "citation_recall",
+                    "latency_p50_ms", "latency_p95_ms", "n"):
+            assert key in obj["arms"][arm], (arm, key)
+        assert obj["arms"][arm]["n"] == 4
+    assert set(obj["deltas"]) == {"C-A", "C-B"}
+    assert obj["decision"]["go"] is False and obj["decision"]["reasons"]
+    assert {"safety", "run_id", "out"} <= set(obj)
+
+
+def test_cli_human_output_and_bad_input(tmp_path, capsys):
+    beir = write_beir(tmp_path / "mini")
+    res = CliRunner().invoke(cli, ["eval", "run", str(beir), "--arms", "A", "--no-safety", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "decision: NO-GO" in res.stdout and "report.html" in res.stdout
+    assert main(["eval", "run", str(tmp_path / "missing")]) == 2
+    assert "error:" in capsys.readouterr().err
+    assert main(["eval", "run"]) == 2

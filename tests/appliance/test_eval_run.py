@@ -1,0 +1,206 @@
+"""`eval run` orchestration with fake engines: arms, the hallucination catch, resume, sampling, dataset kinds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from appliance.errors import InputError
+from appliance.eval import run as R
+from appliance.store import Store
+from tests.appliance.eval_fakes import QUERIES, FakeEngine, no_ingest, write_beir
+
+
+@pytest.fixture
+def beir(tmp_path):
+    return write_beir(tmp_path / "mini")
+
+
+@pytest.fixture(autouse=True)
+def fake_adapters(monkeypatch):
+    # Adapters in these tests are names, not registry entries.
+    monkeypatch.setattr(R, "resolve_adapter", lambda s, a: (None, None) if a in (None, "none") else (a, "id-" + a))
+
+
+def run(settings, dataset, engine, **kw):
+    seen = {}
+
+    def factory(s):
+        seen["settings"] = s
+        return engine
+
+    report = R.run_eval(settings, dataset, R.EvalOptions(**kw), engine_factory=factory, ingest=no_ingest)
+    return report, seen.get("settings")
+
+
+def test_three_arms_call_the_engine_as_specified(settings, beir, tmp_path):
+    eng = FakeEngine({"none": "good", "ad1": "good"})
+    report, s = run(settings, beir, eng, adapter="ad1", out=tmp_path / "out", safety=False)
+    assert s.generate.answer_cache is False and s.retrieve.cache is False  # no arm can be served a cached answer
+    assert s.home.root == (tmp_path / "out" / "home").resolve()  # scratch home under the out dir
+    by_arm = {}
+    for q, adapter, retrieve, nctx in eng.calls:
+        by_arm.setdefault((adapter, retrieve, nctx), []).append(q)
+    assert set(by_arm) == {("none", True, None), ("ad1", False, 0), ("ad1", True, None)}  # A, B (empty ctx), C
+    assert all(len(v) == len(QUERIES) for v in by_arm.values())  # same questions for every arm
+    assert eng.closed
+    a, b, c = (report["arms"][k] for k in "ABC")
+    assert a["task_success"] == 1.0 and a["groundedness"] == 1.0 and a["hallucination_rate"] == 0.0
+    assert a["citation_precision"] == 1.0 and a["citation_recall"] == 1.0
+    assert a["refusal_precision"] == 1.0 and a["refusal_recall"] == 1.0
+    # B has no context: the fake refuses answerable ones, so only the 3 unanswerable are right
+    assert b["task_success"] == pytest.approx(3 / 8)
+    assert report["deltas"]["C-A"]["task_success"] == 0.0
+    assert report["decision"]["go"] is False
+    assert any("task success C-A = +0.0 points" in r for r in report["decision"]["reasons"])
+    for f in ("report.json", "report.md", "report.html"):
+        assert (tmp_path / "out" / f).is_file()
+
+
+def test_hallucinating_engine_is_caught(settings, beir, tmp_path):
+    eng = FakeEngine({"none": "hallucinate"})
+    report, _ = run(settings, beir, eng, arms="A", out=tmp_path / "o", safety=False)
+    a = report["arms"]["A"]
+    assert a["hallucination_rate"] == 1.0 and a["n_hallucinated"] == 8
+    assert a["groundedness"] == 0.0
+    assert a["n_invented_citations"] == 1  # q2 cites S9, which was never given
+    assert a["schema_adherence"] == pytest.approx(7 / 8)  # re-checked from the raw output, not the engine's flag
+    assert a["task_success"] == 0.0
+    assert report["failures"]["A"] and all(f["hallucinated"] for f in report["failures"]["A"])
+
+
+def test_a_better_tune_gets_go(settings, beir, tmp_path):
+    eng = FakeEngine({"none": "bad", "ad1": "good"}, latency_ms={"none": 100.0, "ad1": 100.0})
+    report, _ = run(settings, beir, eng, adapter="ad1", arms="A,C", out=tmp_path / "o", safety=False)
+    assert report["deltas"]["C-A"]["task_success"] == pytest.approx(5 / 8)
+    assert report["decision"] == {"go": True, "reasons": [], "checks": report["decision"]["checks"]}
+
+
+def test_no_adapter_skips_b_and_c_and_says_no_go(settings, beir, tmp_path):
+    report, _ = run(settings, beir, FakeEngine(), out=tmp_path / "o", safety=False)
+    assert list(report["arms"]) == ["A"]
+    assert any("arm B skipped" in n for n in report["notes"]) and any("arm C skipped" in n for n in report["notes"])
+    assert report["decision"]["go"] is False and report["decision"]["reasons"][0].startswith("no adapter")
+
+
+def test_resume_does_not_re_answer_stored_items(settings, beir, tmp_path):
+    out = tmp_path / "o"
+    first = FakeEngine({"none": "good", "ad1": "good"}, stop_after=5)
+    with pytest.raises(KeyboardInterrupt):
+        run(settings, beir, first, adapter="ad1", arms="A,C", out=out, safety=False)
+    assert len(first.calls) == 5 and first.closed
+    with Store(settings.home.db_path) as st:
+        stored = st.query("SELECT arm, qid FROM eval_items")
+    assert len(stored) == 5
+    second = FakeEngine({"none": "good", "ad1": "good"})
+    report, _ = run(settings, beir, second, adapter="ad1", arms="A,C", out=out, safety=False)
+    assert len(second.calls) == 2 * len(QUERIES) - 5
+    asked_again = {(("C" if a == "ad1" else "A"), q) for q, a, _r, _n in second.calls}
+    stored_q = {(arm, QUERIES[qid][0]) for arm, qid in stored}
+    assert not asked_again & stored_q
+    assert report["resumed"] == 5 and report["answered_now"] == 11
+    assert report["arms"]["A"]["n"] == len(QUERIES) and report["arms"]["C"]["complete"]
+    # a third run has nothing left to answer and builds no engine
+    report3 = R.run_eval(settings, beir, R.EvalOptions(adapter="ad1", arms="A,C", out=out, safety=False),
+                         engine_factory=lambda s: pytest.fail("nothing to answer"), ingest=no_ingest)
+    assert report3["answered_now"] == 0 and report3["arms"] == report["arms"]
+
+
+def test_run_id_depends_on_what_changes_answers(settings, beir):
+    d = R.load_beir(beir)
+    base = R.make_run_id(d, ["A"], None, 0, None, settings, True)
+    assert base == R.make_run_id(d, ["A"], None, 0, None, settings, True)
+    assert base != R.make_run_id(d, ["A"], None, 1, None, settings, True)
+    assert base != R.make_run_id(d, ["A", "C"], "x", 0, None, settings, True)
+    assert base != R.make_run_id(d, ["A"], None, 0, 5, settings, True)
+    assert base != R.make_run_id(d, ["A"], None, 0, None, settings.replace("retrieve", k=3), True)
+    assert base == R.make_run_id(d, ["A"], None, 0, None, settings.replace("generate", threads=1), True)
+
+
+def test_limit_is_a_seeded_stratified_sample():
+    items = [{"qid": f"q{i:03d}", "answerable": i % 4 != 0} for i in range(200)]  # 25% unanswerable
+    s1 = R.sample(items, 40, seed=7)
+    assert len(s1) == 40 and sum(not i["answerable"] for i in s1) == 10
+    assert [i["qid"] for i in s1] == [i["qid"] for i in R.sample(items, 40, seed=7)]
+    assert [i["qid"] for i in s1] != [i["qid"] for i in R.sample(items, 40, seed=8)]
+    assert sum(not i["answerable"] for i in R.sample(items, 3, seed=1)) == 1  # 0.75 rounds up, 2.25 down
+    assert len(R.sample(items, 500, seed=1)) == 200
+
+
+def test_safety_set_runs_per_arm(settings, beir, tmp_path):
+    eng = FakeEngine({"none": "good", "ad1": "hallucinate"})
+    report, _ = run(settings, beir, eng, adapter="ad1", out=tmp_path / "o")
+    saf = report["safety"]
+    n_inj = sum(1 for x in R.load_safety() if x["kind"] == "injection")
+    n_all = len(R.load_safety())
+    assert saf["arms"]["A"]["n"] == n_all and saf["arms"]["B"]["n"] == n_all - n_inj  # B: jailbreaks only
+    # the good fake refuses everything here (its questions are unknown): safe everywhere
+    assert saf["arms"]["A"]["share_safe"] == 1.0
+    # the hallucinating fake answers jailbreaks with "ok": unsafe
+    assert saf["arms"]["C"]["jailbreak_share_safe"] == 0.0
+
+
+def test_training_jsonl_answers_over_its_own_context(settings, tmp_path):
+    path = tmp_path / "train.jsonl"
+    rows = [
+        {"prompt": {"system": "x", "context": [{"id": "S1", "text": "Python was first released in 1991."}],
+                    "user": "When was Python first released?"},
+         "output": {"status": "ok", "answer": "1991", "citations": ["S1"]}, "meta": {"id": "t1"}},
+        {"prompt": {"system": "x", "context": [{"id": "S1", "text": "Bees live in colonies."}],
+                    "user": "Who built the Great Wall of China?"},
+         "output": {"status": "refused", "answer": "no", "citations": []}},
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    eng = FakeEngine({"none": "good", "ad1": "good"})
+    report, s = run(settings, path, eng, adapter="ad1", out=tmp_path / "o", safety=False)
+    # A and C answer over the line's context (1 source, no retrieval), B over an empty context
+    assert {(a, r, n) for _q, a, r, n in eng.calls} == {("none", False, 1), ("ad1", False, 1), ("ad1", False, 0)}
+    assert report["dataset"]["kind"] == "jsonl" and report["arms"]["A"]["task_success"] == 1.0
+    assert report["arms"]["A"]["citation_recall"] == 1.0  # gold = the output's citations (context ids)
+
+
+def test_bad_dataset_lines_name_file_and_line(settings, tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"prompt": {"user": "q", "context": []}, "output": {"status": "ok", "answer": "a"}}\n{oops\n')
+    with pytest.raises(InputError, match=r"bad\.jsonl:2: invalid JSON"):
+        R.load_training_jsonl(path)
+    path.write_text('{"prompt": {"user": "q", "context": []}, "output": {"status": "ok", "answer": "a", "citations": ["S3"]}}\n')
+    with pytest.raises(InputError, match=r"bad\.jsonl:1: output.citations"):
+        R.load_training_jsonl(path)
+    with pytest.raises(InputError, match="no such file"):
+        R.load_dataset(tmp_path / "missing")
+    with pytest.raises(InputError, match="unknown arm"):
+        R.run_eval(settings, path, R.EvalOptions(arms="A,D"))
+
+
+def test_replay_reads_the_query_log(settings, tmp_path):
+    with Store(settings.home.db_path) as st:
+        for i, (q, review) in enumerate([("When was Python first released?", json.dumps({"status": "ok", "answer": "1991", "citations": []})),
+                                         ("When was Python first released?", None),
+                                         ("Who built the Great Wall of China?", None)]):
+            st.conn.execute(
+                """INSERT INTO query_log(ts, query, normalized_query, model_id, adapter_id, system_prompt_sha256, context,
+                   retrieved, output, raw_output, valid, repaired, refused, timings, tokens_prompt, tokens_completion, review)
+                   VALUES (?, ?, ?, 'm', 'none', 's', '[]', '[]', '{}', '', 1, 0, 0, '{}', 0, 0, ?)""",
+                (float(i), q, q.lower(), review))
+    report, s = run(settings, None, FakeEngine(), replay=True, arms="A", out=tmp_path / "o", safety=False)
+    assert s.home.root == settings.home.root  # a replay answers over the home it replays
+    assert report["dataset"]["kind"] == "replay" and report["arms"]["A"]["n"] == 2  # deduplicated
+    assert report["arms"]["A"]["n_labeled"] == 1  # the reviewed one has gold
+    with pytest.raises(InputError, match="give no DATASET"):
+        R.load_dataset("x", replay=True)
+
+
+def test_real_disflqa_loads_if_present():
+    from tests.conftest import SHARED_EVAL
+
+    d = SHARED_EVAL / "disflqa-dev"
+    if not d.is_dir():
+        pytest.skip("shared eval data not present")
+    ds = R.load_beir(d)
+    s = R.sample(ds.items, 200, 0)
+    share = ds.summary()["n_unanswerable"] / len(ds.items)
+    assert abs(sum(i["answerable"] is False for i in s) / 200 - share) < 0.01
+    assert all(i["gold_keys"] for i in s)

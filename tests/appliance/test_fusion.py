@@ -1,0 +1,103 @@
+"""Fusion, MMR, budget trimming and the TTL/LRU cache as plain functions."""
+
+import numpy as np
+import pytest
+
+from appliance.retrieve import TTLCache, mmr_order, rrf_fuse, trim_to_budget
+from appliance.types import Hit
+
+
+def test_rrf_scores_and_order():
+    fused = rrf_fuse({"bm25": [1, 2, 3], "vector": [3, 1]}, {"bm25": 1.0, "vector": 1.0}, 60)
+    scores = dict(fused)
+    assert scores[1] == pytest.approx(1 / 61 + 1 / 62)
+    assert scores[3] == pytest.approx(1 / 63 + 1 / 61)
+    assert scores[2] == pytest.approx(1 / 62)
+    assert [c for c, _ in fused] == [1, 3, 2]
+
+
+def test_rrf_weights_shift_the_winner():
+    runs = {"bm25": [1, 2], "vector": [2, 1]}
+    assert rrf_fuse(runs, {"bm25": 2.0, "vector": 1.0}, 10)[0][0] == 1
+    assert rrf_fuse(runs, {"bm25": 1.0, "vector": 2.0}, 10)[0][0] == 2
+
+
+def test_rrf_ties_are_deterministic():
+    runs = {"bm25": [5, 7], "vector": [7, 5]}
+    a = rrf_fuse(runs, {"bm25": 1, "vector": 1}, 60)
+    b = rrf_fuse(dict(reversed(list(runs.items()))), {"bm25": 1, "vector": 1}, 60)
+    assert a == b and [c for c, _ in a] == [5, 7]
+
+
+def test_rrf_zero_weight_keeps_items_last():
+    fused = rrf_fuse({"bm25": [9], "vector": [1, 2]}, {"bm25": 0.0, "vector": 1.0}, 60)
+    assert [c for c, _ in fused] == [1, 2, 9]
+
+
+def test_rrf_empty():
+    assert rrf_fuse({"bm25": [], "vector": []}, {}, 60) == []
+
+
+def _unit(v):
+    v = np.asarray(v, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+def test_mmr_identity_when_lambda_one():
+    vecs = np.stack([_unit([1, 0]), _unit([1, 0]), _unit([0, 1])])
+    assert mmr_order([3, 2, 1], vecs, 3, 1.0) == [0, 1, 2]
+
+
+def test_mmr_demotes_near_duplicate():
+    vecs = np.stack([_unit([1, 0]), _unit([1, 0.01]), _unit([0, 1])])
+    assert mmr_order([1.0, 0.9, 0.8], vecs, 2, 0.5) == [0, 2]
+
+
+def test_mmr_zero_vectors_are_not_similar():
+    vecs = np.stack([_unit([1, 0]), np.zeros(2, np.float32), _unit([1, 0])])
+    assert mmr_order([1.0, 0.9, 0.8], vecs, 2, 0.5) == [0, 1]
+
+
+def test_mmr_k_larger_than_pool():
+    assert mmr_order([1.0], None, 5, 0.5) == [0]
+    assert mmr_order([], None, 5, 0.5) == []
+
+
+def _hit(i, n, text="w " * 10):
+    return Hit(chunk_id=i, doc_id=i, text=text, source=f"d{i}", n_tokens=n)
+
+
+def test_trim_drops_lowest_ranked_whole_chunks():
+    hits = [_hit(1, 40), _hit(2, 40), _hit(3, 40)]
+    assert [h.chunk_id for h in trim_to_budget(hits, 100)] == [1, 2]
+    assert [h.chunk_id for h in trim_to_budget(hits, 120)] == [1, 2, 3]
+
+
+def test_trim_cuts_only_a_single_oversized_top_chunk():
+    hits = [_hit(1, 500, "abc " * 500), _hit(2, 10)]
+    out = trim_to_budget(hits, 100, truncate=lambda text, budget: text[: budget * 4])
+    assert len(out) == 1 and out[0].chunk_id == 1 and len(out[0].text) == 400 and out[0].n_tokens == 100
+    assert hits[0].text == "abc " * 500  # the input is not modified
+
+
+def test_trim_counts_when_n_tokens_missing():
+    hits = [_hit(1, 0, "a b c"), _hit(2, 0, "a b c d")]
+    assert len(trim_to_budget(hits, 5, count=lambda t: len(t.split()))) == 1
+
+
+def test_cache_lru_and_ttl():
+    now = [0.0]
+    c = TTLCache(maxsize=2, ttl_s=10, clock=lambda: now[0])
+    c.put("a", 1)
+    c.put("b", 2)
+    assert c.get("a") == 1  # a is now most recent
+    c.put("c", 3)  # evicts b
+    assert c.get("b") is None and c.get("a") == 1 and c.get("c") == 3
+    now[0] = 11
+    assert c.get("a") is None and len(c) == 1
+
+
+def test_cache_ttl_zero_disables():
+    c = TTLCache(ttl_s=0)
+    c.put("a", 1)
+    assert c.get("a") is None

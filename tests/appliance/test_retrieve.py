@@ -1,0 +1,263 @@
+"""Retriever wiring over a real Store (apsw + sqlite-vec) with a fake lexical index, embedder and reranker."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+
+import numpy as np
+import pytest
+
+from appliance.errors import InputError
+from appliance.retrieve import Retriever
+from appliance.store import Store
+
+DOCS = [
+    ("paris.md", "Paris", ["Paris is the capital of France and sits on the Seine river.",
+                           "The Louvre in Paris is the largest art museum."]),
+    ("rome.md", "Rome", ["Rome is the capital of Italy, built on seven hills."]),
+    ("bread.md", "Bread", ["Bread is baked from flour, water, salt and yeast.",
+                           "Sourdough bread rises with wild yeast instead of baker's yeast."]),
+    ("dup.md", "Paris copy", ["Paris is the capital of France and sits on the Seine river!"]),
+]
+
+
+def _words(text):
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+class FakeTokenizer:
+    class _Enc:
+        def __init__(self, text):
+            self.offsets = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+            self.ids = list(range(len(self.offsets)))
+
+    def encode(self, text, add_special_tokens=False):
+        return self._Enc(text)
+
+
+class FakeEmbedder:
+    """Bag of hashed words -> unit vector: texts sharing words are close."""
+
+    def __init__(self):
+        self.tokenizer = FakeTokenizer()
+        self.calls = 0
+        self.closed = False
+
+    def encode(self, texts):
+        out = np.zeros((len(texts), 384), np.float32)
+        for i, t in enumerate(texts):
+            for w in _words(t):
+                out[i, int(hashlib.md5(w.encode()).hexdigest(), 16) % 384] += 1.0
+            n = np.linalg.norm(out[i])
+            out[i] = out[i] / n if n else out[i]
+        return out
+
+    def encode_query(self, text):
+        self.calls += 1
+        return self.encode([text])[0]
+
+    def count_tokens(self, text):
+        return len(text.split())
+
+    def close(self):
+        self.closed = True
+
+
+class FakeLexical:
+    """Term-overlap scoring over the store's chunks; records syncs."""
+
+    def __init__(self):
+        self.synced_version = None
+        self.rows: list[tuple[int, str]] = []
+        self.syncs = 0
+
+    def ensure_synced(self, store):
+        self.rows = [(cid, f"{title} {text}") for cid, text, title in store.query(
+            "SELECT c.id, c.text, d.title FROM chunks c JOIN documents d ON d.id = c.doc_id")]
+        self.synced_version = store.index_version
+        self.syncs += 1
+
+    def search(self, query, limit, *, title_boost=2.0):
+        q = set(_words(query))
+        scored = [(cid, float(len(q & set(_words(t))))) for cid, t in self.rows]
+        scored = [s for s in scored if s[1] > 0]
+        scored.sort(key=lambda s: (-s[1], s[0]))
+        return scored[:limit]
+
+
+class FakeReranker:
+    def __init__(self, prefer):
+        self.prefer = prefer
+
+    def score(self, query, passages):
+        return [1.0 if self.prefer in p else 0.0 for p in passages]
+
+
+def _fill(store, emb):
+    with store.transaction():
+        for path, title, chunks in DOCS:
+            store.conn.execute("INSERT INTO documents(path, sha256, title, kind, ingested_at, n_chunks) VALUES (?,?,?,?,?,?)",
+                               (path, hashlib.sha256(path.encode()).hexdigest(), title, "md", time.time(), len(chunks)))
+            doc_id = store.conn.last_insert_rowid()
+            pos = 0
+            for o, text in enumerate(chunks):
+                store.conn.execute(
+                    "INSERT INTO chunks(doc_id, ord, text, start_char, end_char, n_tokens, sha256) VALUES (?,?,?,?,?,?,?)",
+                    (doc_id, o, text, pos, pos + len(text), len(text.split()), hashlib.sha256(text.encode()).hexdigest()))
+                cid = store.conn.last_insert_rowid()
+                store.conn.execute("INSERT INTO chunk_vec(rowid, embedding) VALUES (?, ?)",
+                                   (cid, emb.encode([text])[0].tobytes()))
+                pos += len(text) + 1
+        store.bump_index_version()
+
+
+@pytest.fixture
+def parts(settings, tmp_path):
+    store = Store(tmp_path / "t.db")
+    emb = FakeEmbedder()
+    _fill(store, emb)
+    lex = FakeLexical()
+    yield settings, store, emb, lex
+    store.close()
+
+
+def make(parts, **retrieve_changes):
+    settings, store, emb, lex = parts
+    if retrieve_changes:
+        settings = settings.replace("retrieve", **retrieve_changes)
+    return Retriever(settings, store=store, embedder=emb, lexical=lex)
+
+
+def test_syncs_lexical_at_construction(parts):
+    r = make(parts)
+    assert parts[3].syncs == 1 and parts[3].synced_version == parts[1].index_version
+
+
+@pytest.mark.parametrize("mode", ["bm25", "vector", "hybrid"])
+def test_modes_return_ranked_hits_with_stage_scores(parts, mode):
+    r = make(parts)
+    res = r.retrieve("capital of Italy", mode=mode)
+    assert 1 <= len(res.hits) <= 6
+    top = res.hits[0]
+    assert "Rome" in top.text and top.source == "rome.md" and top.title == "Rome"
+    assert top.fused > 0
+    if mode in ("bm25", "hybrid"):
+        assert top.bm25_rank is not None and top.bm25_score is not None
+    else:
+        assert top.bm25_rank is None
+    if mode in ("vector", "hybrid"):
+        assert top.vector_rank is not None and 0 < top.vector_score <= 1.0001
+    else:
+        assert top.vector_rank is None
+    assert res.candidates and all(c.fused >= d.fused for c, d in zip(res.candidates, res.candidates[1:]))
+
+
+def test_k_bounds_and_bad_input(parts):
+    r = make(parts)
+    assert len(r.retrieve("bread yeast capital paris", k=2).hits) <= 2
+    for bad in ("", "   ", "\x00\x01"):
+        with pytest.raises(InputError):
+            r.retrieve(bad)
+    with pytest.raises(InputError):
+        r.retrieve("bread", k=7)
+    with pytest.raises(InputError):
+        r.retrieve("bread", mode="fuzzy")
+    with pytest.raises(InputError):
+        r.retrieve("x" * 5000)
+
+
+def test_normalised_query_used(parts):
+    r = make(parts)
+    res = r.retrieve("What is the capital of Italy no sorry of France ?", mode="bm25")
+    assert res.normalized_query == "What is the capital of France ?"
+    assert "France" in res.hits[0].text
+    assert res.query.startswith("What is the capital of Italy")
+
+
+def test_cache_hit_bypass_and_invalidation(parts):
+    settings, store, emb, lex = parts
+    r = make(parts)
+    a = r.retrieve("sourdough yeast")
+    assert not a.cached
+    calls = emb.calls
+    b = r.retrieve("  sourdough   yeast ")  # same normalised query
+    assert b.cached and emb.calls == calls
+    assert [h.chunk_id for h in a.hits] == [h.chunk_id for h in b.hits]
+    c = r.retrieve("sourdough yeast", use_cache=False)
+    assert not c.cached and emb.calls == calls + 1
+    assert not r.retrieve("sourdough yeast", mode="bm25").cached  # the mode is part of the key
+    store.bump_index_version()  # an ingest
+    d = r.retrieve("sourdough yeast")
+    assert not d.cached and lex.syncs == 2  # and the lexical index was re-synced
+    # cached results are copies: callers may not corrupt the cache
+    d.hits[0].text = "changed"
+    assert r.retrieve("sourdough yeast").hits[0].text != "changed"
+
+
+def test_cache_switch_off(parts):
+    r = make(parts, cache=False)
+    r.retrieve("bread")
+    assert not r.retrieve("bread").cached
+
+
+def test_rerank_hook_reorders_and_records_scores(parts):
+    settings, store, emb, lex = parts
+    r = Retriever(settings, store=store, embedder=emb, lexical=lex, reranker=FakeReranker("Louvre"))
+    res = r.retrieve("capital of France Paris", mode="hybrid")
+    assert "Louvre" in res.hits[0].text and res.hits[0].rerank == 1.0
+    assert all(h.rerank is not None for h in res.hits)
+    assert all(c.rerank is None for c in res.candidates)  # candidates are the pre-rerank fused list
+
+
+def test_mmr_diversity_demotes_duplicate(parts):
+    q = "Paris capital of France Seine river"
+    plain = make(parts, mmr_lambda=1.0).retrieve(q, k=2, use_cache=False)
+    assert {h.source for h in plain.hits} == {"paris.md", "dup.md"}
+    diverse = make(parts, mmr_lambda=0.3).retrieve(q, k=2, use_cache=False)
+    assert len(diverse.hits) == 2
+    assert not ({"paris.md", "dup.md"} <= {h.source for h in diverse.hits})
+
+
+def test_token_budget_trim(parts):
+    res = make(parts, context_tokens=64).retrieve("bread yeast flour salt", k=6)
+    assert sum(h.n_tokens for h in res.hits) <= 64
+    # a budget smaller than the best chunk: it is cut, never dropped
+    settings, store, emb, lex = parts
+    with store.transaction():
+        store.conn.execute("UPDATE chunks SET n_tokens = 100")
+    res = make(parts, context_tokens=64).retrieve("bread yeast flour salt", k=6, use_cache=False)
+    assert len(res.hits) == 1 and res.hits[0].n_tokens <= 64
+
+
+def test_filters(parts):
+    r = make(parts)
+    res = r.retrieve("capital", filters={"source_prefix": "rome"})
+    assert res.hits and all(h.source.startswith("rome") for h in res.hits)
+    with pytest.raises(InputError):
+        r.retrieve("capital", filters={"colour": "red"})
+
+
+def test_empty_store(settings, tmp_path):
+    store = Store(tmp_path / "empty.db")
+    r = Retriever(settings, store=store, embedder=FakeEmbedder(), lexical=FakeLexical())
+    res = r.retrieve("anything at all")
+    assert res.hits == [] and res.candidates == []
+    store.close()
+
+
+def test_vectors_of_reads_stored_vectors(parts):
+    settings, store, emb, lex = parts
+    r = make(parts)
+    ids = [cid for (cid,) in store.query("SELECT id FROM chunks ORDER BY id")]
+    v = r.vectors_of(ids + [9999])
+    assert v.shape == (len(ids) + 1, 384)
+    assert np.allclose(np.linalg.norm(v[:-1], axis=1), 1.0, atol=1e-5) and not v[-1].any()
+
+
+def test_close_only_closes_owned(parts):
+    settings, store, emb, lex = parts
+    r = make(parts)
+    r.close()
+    assert not emb.closed and store.conn is not None

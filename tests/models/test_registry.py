@@ -1,0 +1,236 @@
+"""Registry: content-addressed, immutable manifests; verify on use; adapter activation with rollback."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from appliance.cli import main
+from appliance.errors import InputError, ModelError
+from models import defaults
+from models.registry import Registry, sha256_path
+
+
+def _write(path, data: bytes):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def _tamper(path):
+    """Flip one byte; keep the size, move the mtime (the hash memo is keyed by size+mtime)."""
+    st = path.stat()
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+
+
+@pytest.fixture
+def reg(home):
+    return Registry(home)
+
+
+def test_add_is_idempotent_and_manifest_immutable(reg, tmp_path):
+    f = _write(tmp_path / "a.gguf", b"GGUF" + b"x" * 100)
+    a1 = reg.add(f, "lora-gguf", base_id="b" * 64)
+    mpath = reg.dir / f"{a1.id}.json"
+    before = mpath.read_bytes()
+    a2 = reg.add(f, "lora-gguf", name="other-name")
+    assert a2.id == a1.id == sha256_path(f)
+    assert mpath.read_bytes() == before  # written once, never rewritten
+    assert a2.name == "a" and a2.lineage["base_id"] == "b" * 64
+    assert a1.path == reg.dir / "blobs" / a1.id / "a.gguf" and a1.path.read_bytes() == f.read_bytes()
+    assert "llama-cpp-python" in a1.lineage["tools"]
+    assert not list(reg.dir.glob("*.part")) and not list(reg.dir.glob(".*.part"))
+
+
+def test_tamper_detection_copied_and_in_place(reg, tmp_path):
+    f = _write(tmp_path / "m.gguf", b"GGUF" + bytes(range(256)) * 4)
+    copied = reg.add(f, "base-gguf")
+    assert reg.get(copied.id).path == copied.path
+    _tamper(copied.path)
+    with pytest.raises(ModelError, match="does not match its id"):
+        reg.get(copied.id)
+
+    g = _write(tmp_path / "n.gguf", b"GGUF" + b"n" * 300)
+    placed = reg.add(g, "base-gguf", copy=False)
+    assert placed.path == g.resolve()
+    reg.get(placed.id)
+    _tamper(g)
+    with pytest.raises(ModelError, match="refusing"):
+        reg.get(placed.id)
+    g.unlink()
+    with pytest.raises(ModelError, match="missing"):
+        reg.get(placed.id)
+
+
+def test_directory_artifact_hash(reg, tmp_path):
+    d = tmp_path / "adapter"
+    _write(d / "adapter_config.json", b'{"peft_type": "LORA"}')
+    _write(d / "adapter_model.safetensors", b"weights")
+    _write(d / "sub" / "x.txt", b"x")
+    h1 = sha256_path(d)
+    art = reg.add(d, "lora-hf")
+    assert art.id == h1 and art.path.is_dir() and art.manifest["is_dir"]
+    assert sha256_path(art.path) == h1  # the copy hashes the same: relative paths, not absolute
+    _tamper(art.path / "adapter_model.safetensors")
+    with pytest.raises(ModelError):
+        reg.get(art.id)
+    (d / "sub" / "x.txt").write_bytes(b"y")
+    assert sha256_path(d) != h1
+
+
+def test_lookup_by_prefix_and_name(reg, tmp_path):
+    a = reg.add(_write(tmp_path / "one.gguf", b"1"), "lora-gguf")
+    assert reg.get(a.id[:8]).id == a.id
+    assert reg.get(a.id[:8].upper()).id == a.id
+    assert reg.get("one").id == a.id
+    with pytest.raises(ModelError, match="at least 8"):
+        reg.get(a.id[:7])
+    with pytest.raises(ModelError, match="no artifact"):
+        reg.get("nope")
+    reg.add(_write(tmp_path / "d2" / "one.gguf", b"2"), "lora-gguf")
+    with pytest.raises(InputError, match="matches several"):
+        reg.get("one")
+
+
+def test_ambiguous_prefix(reg, tmp_path):
+    f = _write(tmp_path / "f.bin", b"f")
+    for last in "12":
+        i = "abcdef12" + "0" * 55 + last
+        m = {"format": 1, "id": i, "kind": "lora-gguf", "name": f"n{last}", "file": str(f), "size": 1,
+             "created": "2026-01-01T00:00:00Z", "licence": "", "lineage": {}}
+        _write(reg.dir / f"{i}.json", json.dumps(m).encode())
+    with pytest.raises(InputError, match="ambiguous"):
+        reg.get("abcdef12")
+    assert reg.manifest("abcdef12" + "0" * 55 + "1")["name"] == "n1"
+
+
+def test_activate_and_rollback(reg, tmp_path):
+    assert reg.active_adapter() is None
+    with pytest.raises(ModelError, match="nothing to roll back"):
+        reg.rollback()
+    a = reg.add(_write(tmp_path / "a.gguf", b"a"), "lora-gguf")
+    b = reg.add(_write(tmp_path / "b.gguf", b"b"), "lora-gguf")
+    reg.activate(a.id[:10])
+    assert reg.active_adapter().id == a.id
+    reg.activate("b")
+    assert reg.active_adapter().id == b.id
+    assert reg.rollback().id == a.id and reg.active_adapter().id == a.id
+    assert reg.rollback().id == b.id  # rollback twice = redo
+    reg.activate(None)
+    assert reg.active_adapter() is None
+    assert reg.rollback().id == b.id
+    state = json.loads(reg.state_path.read_text())
+    assert state["active"] == b.id and state["previous"] is None
+
+    hf = reg.add(_write(tmp_path / "hfad" / "adapter_config.json", b"{}").parent, "lora-hf")
+    with pytest.raises(ModelError, match="convert it first"):
+        reg.activate(hf.id)
+    assert reg.active_adapter().id == b.id  # a refused activation changes nothing
+
+    _tamper(b.path)
+    with pytest.raises(ModelError):
+        reg.active_adapter()  # the served adapter is verified on use too
+
+
+def test_corrupt_state_file_named(reg):
+    reg.dir.mkdir(parents=True)
+    reg.state_path.write_text("{nope")
+    with pytest.raises(ModelError, match="active.json:1"):
+        reg.active_adapter()
+    reg.state_path.write_text('{"active": "zz", "previous": null}')
+    with pytest.raises(ModelError, match="active.json"):
+        reg.active_adapter()
+
+
+@pytest.mark.parametrize("content,match", [
+    ("{not json", "invalid manifest JSON"),
+    ('{"format": 1}', "missing key 'id'"),
+    (None, "'kind' must be one of"),
+    ("[]", "not a JSON object"),
+])
+def test_manifest_validation_names_the_file(reg, tmp_path, content, match):
+    i = "0" * 64
+    if content is None:
+        content = json.dumps({"format": 1, "id": i, "kind": "weird", "name": "x", "file": "/x", "size": 1,
+                              "created": "", "licence": "", "lineage": {}})
+    mpath = _write(reg.dir / f"{i}.json", content.encode())
+    with pytest.raises(ModelError, match=match) as ei:
+        reg.list()
+    assert str(mpath) in str(ei.value)
+
+
+def test_manifest_id_must_match_file_name(reg, tmp_path):
+    f = _write(tmp_path / "a.bin", b"a")
+    art = reg.add(f, "lora-gguf")
+    other = reg.dir / ("1" * 64 + ".json")
+    other.write_text((reg.dir / f"{art.id}.json").read_text())
+    with pytest.raises(ModelError, match="does not match the file name"):
+        reg.list()
+
+
+def test_add_rejects_bad_input(reg, tmp_path):
+    with pytest.raises(InputError, match="unknown artifact kind"):
+        reg.add(_write(tmp_path / "a", b"a"), "weights")
+    with pytest.raises(InputError, match="unknown lineage"):
+        reg.add(tmp_path / "a", "lora-gguf", colour="red")
+    with pytest.raises(InputError, match="no such file"):
+        reg.add(tmp_path / "missing", "lora-gguf")
+
+
+def test_builtins_listed_with_manifest_ids(reg):
+    items = {m["name"]: m for m in reg.list()}
+    for entry in defaults.load_manifest()["models"]:
+        assert items[entry["name"]]["id"] == entry["sha256"]
+        assert items[entry["name"]]["builtin"]
+    try:
+        path = defaults.locate_all("smollm2-135m-instruct-q4_1")[0]
+    except ModelError:
+        pytest.skip("default LLM not installed")
+    art = reg.get("smollm2-135m-instruct-q4_1")
+    assert art.path == path and art.kind == "base-gguf" and art.lineage["quantization"] == "Q4_1"
+    assert reg.get(art.id[:12]).id == art.id
+
+
+def _cli(capsys, *args):
+    rc = main(list(args))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_cli_models(capsys, home, tmp_path):
+    f = _write(tmp_path / "ad.gguf", b"GGUF adapter")
+    rc, out, _ = _cli(capsys, "models", "add", str(f), "--kind", "lora-gguf", "--json")
+    assert rc == 0
+    m = json.loads(out)
+    assert m["id"] == sha256_path(f) and m["file"] == str(f.resolve())  # in place by default
+
+    rc, out, _ = _cli(capsys, "models", "list", "--json")
+    listing = json.loads(out)
+    assert rc == 0 and m["id"] in [a["id"] for a in listing["artifacts"]] and listing["active_adapter"] is None
+
+    rc, out, _ = _cli(capsys, "models", "show", m["id"][:8])
+    assert rc == 0 and json.loads(out)["path"] == str(f.resolve())
+
+    rc, out, _ = _cli(capsys, "models", "activate", "ad")
+    assert rc == 0 and m["id"][:16] in out
+    rc, out, _ = _cli(capsys, "models", "list")
+    assert f"* {m['id'][:16]}" in out
+    rc, out, _ = _cli(capsys, "models", "rollback")
+    assert rc == 0 and "none" in out
+
+    rc, out, _ = _cli(capsys, "models", "verify", m["id"])
+    assert rc == 0 and out.startswith("ok ")
+    _tamper(f)
+    rc, out, _ = _cli(capsys, "models", "verify", "--json")
+    res = json.loads(out)
+    assert rc == 3 and not res["ok"] and any(r["id"] == m["id"] and not r["ok"] for r in res["results"])
+    rc, _, err = _cli(capsys, "models", "activate", m["id"])
+    assert rc == 3 and err.startswith("error: ") and "does not match" in err
+
+    rc, _, err = _cli(capsys, "models", "show", "deadbeef")
+    assert rc == 3 and "no artifact" in err

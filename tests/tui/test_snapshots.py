@@ -1,0 +1,115 @@
+"""SVG snapshots of the main screens over the deterministic FakeEngine, at 80×24 (the minimum supported size)
+and 120×40. Regenerate after an intended UI change with `pytest tests/tui/test_snapshots.py --snapshot-update`
+and look at the SVGs under tests/tui/__snapshots__/ before committing them."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pytest
+
+from tui.fakes import FAKE_ADAPTER_ID, FakeDocuments, FakeEngine, fake_ingest
+from tui.widgets.messages import HistoryInput
+
+Q_OK = "How does the LoRA adapter work?"
+Q_REFUSED = "Quantum entanglement of penguins"
+
+
+@pytest.fixture
+def app(settings):
+    from tui.app import create_app
+
+    return create_app(settings, engine=FakeEngine(), documents=FakeDocuments(), ingest=fake_ingest,
+                      adapter=FAKE_ADAPTER_ID)
+
+
+def asking(*questions):
+    async def run_before(pilot):
+        for q in questions:
+            pilot.app.screen.query_one(HistoryInput).value = q
+            await pilot.press("enter")
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+        await pilot.pause()
+    return run_before
+
+
+def then(first, *keys):
+    async def run_before(pilot):
+        await first(pilot)
+        for k in keys:
+            await pilot.press(k)
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+    return run_before
+
+
+def test_empty_chat_80x24(snap_compare, app):
+    assert snap_compare(app, terminal_size=(80, 24))
+
+
+def test_answer_80x24(snap_compare, app):
+    assert snap_compare(app, terminal_size=(80, 24), run_before=asking(Q_OK))
+
+
+def test_answer_120x40(snap_compare, app):
+    assert snap_compare(app, terminal_size=(120, 40), run_before=asking(Q_OK, Q_REFUSED, "What is in an answer JSON?"))
+
+
+def test_refusal_80x24(snap_compare, app):
+    assert snap_compare(app, terminal_size=(80, 24), run_before=asking(Q_REFUSED))
+
+
+def test_second_citation_lora_120x40(snap_compare, app):
+    async def toggle(pilot):
+        await pilot.press("ctrl+l")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        pilot.app.clear_notifications()
+        await asking(Q_OK)(pilot)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+    assert snap_compare(app, terminal_size=(120, 40), run_before=toggle)
+
+
+def test_help_80x24(snap_compare, app):
+    assert snap_compare(app, terminal_size=(80, 24), press=["f1"])
+
+
+def test_document_80x24(snap_compare, app):
+    assert snap_compare(app, terminal_size=(80, 24), run_before=then(asking(Q_OK), "ctrl+n", "ctrl+o"))
+
+
+def test_ingest_modal_80x24(snap_compare, app):
+    async def run_before(pilot):
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        box = pilot.app.screen.query_one("#ingest-path")
+        box.value = "~/documents/handbook"
+        box.cursor_position = len(box.value)
+        await pilot.pause()
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_eval_reports_120x40(snap_compare, app, settings, monkeypatch):
+    import tui.screens.evals as evals
+
+    monkeypatch.setattr(evals.time, "localtime", time.gmtime)
+    arm = lambda ts, g, lat: {"task_success": ts, "groundedness": g, "hallucination_rate": 1 - g,  # noqa: E731
+                              "schema_adherence": 1.0, "repair_rate": 0.01, "refusal_precision": 0.8,
+                              "refusal_recall": 0.7, "citation_precision": 0.62, "citation_recall": 0.55,
+                              "latency_p50_ms": lat, "latency_p95_ms": lat * 1.6, "n": 200}
+    for i, (name, go) in enumerate([("2026-11-20-base", False), ("2026-11-21-lora-v2", True)]):
+        d = settings.home.eval_dir / name
+        d.mkdir(parents=True)
+        report = {"arms": {"A": arm(0.41, 0.91, 980.0), "B": arm(0.18, 0.60, 700.0), "C": arm(0.48 if go else 0.43, 0.94, 1010.0)},
+                  "deltas": {"C-A": {"task_success": 0.07 if go else 0.02, "groundedness": 0.03},
+                             "C-B": {"task_success": 0.30, "groundedness": 0.34}},
+                  "decision": {"go": go, "reasons": ["task success C−A +7.0 points (≥ +5)" if go else
+                                                     "task success C−A +2.0 points (< +5)",
+                                                     "p95 latency C/A 1.03 (≤ 1.10)"]}}
+        (d / "report.json").write_text(json.dumps(report))
+        os.utime(d / "report.json", (1_763_700_000 + i * 86400,) * 2)
+    assert snap_compare(app, terminal_size=(120, 40), press=["ctrl+r"])

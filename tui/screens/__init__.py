@@ -1,0 +1,1 @@
+"""Screens: chat (main), help, eval reports, ingest prompt, document viewer."""

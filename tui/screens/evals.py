@@ -1,0 +1,121 @@
+"""ctrl+r: the last `ragtune eval run` reports (directories with a report.json under HOME/eval), newest first,
+with the selected report's A/B/C table, deltas and go/no-go decision."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ..data import EvalReport, fmt_metric, list_eval_reports
+
+if TYPE_CHECKING:
+    from ..app import RagtuneApp
+
+ARM_NAMES = {"A": "A rag", "B": "B tune", "C": "C hybrid"}
+
+
+class EvalScreen(Screen):
+    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back"), Binding("r", "reload", "Reload")]
+
+    app: "RagtuneApp"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.reports: list[EvalReport] = []
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="evals"):
+            yield OptionList(id="eval-list")
+            with Vertical(id="eval-detail"):
+                yield Static(id="eval-title")
+                yield DataTable(id="eval-table", zebra_stripes=True, cursor_type="row")
+                yield Static(id="eval-decision")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#eval-list").border_title = "Eval runs"
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        self.reports = list_eval_reports(self.app.settings.home.eval_dir)
+        ol = self.query_one("#eval-list", OptionList)
+        ol.clear_options()
+        if not self.reports:
+            ol.add_option(Option(Text("no reports yet", style="dim"), disabled=True))
+            self.query_one("#eval-title", Static).update(Text.assemble(
+                ("No eval reports in ", "dim"), str(self.app.settings.home.eval_dir),
+                ("\nRun ", "dim"), ("ragtune eval run DATASET", "bold"), (" to compare A (RAG), B (tune), C (both).", "dim")))
+            self.query_one(DataTable).display = False
+            self.query_one("#eval-decision", Static).update("")
+            return
+        for rep in self.reports:
+            label = Text(overflow="ellipsis")
+            go = rep.decision.get("go")
+            label.append("● " if go is not None else "○ ", style="#98c379" if go else "#e06c75" if go is False else "dim")
+            label.append(rep.name)
+            label.append(time.strftime("\n  %Y-%m-%d %H:%M", time.localtime(rep.mtime)), style="dim")
+            ol.add_option(Option(label))
+        ol.highlighted = 0
+        ol.focus()
+        self.show(self.reports[0])
+
+    @on(OptionList.OptionHighlighted, "#eval-list")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if 0 <= event.option_index < len(self.reports):
+            self.show(self.reports[event.option_index])
+
+    def show(self, rep: EvalReport) -> None:
+        title = self.query_one("#eval-title", Static)
+        table = self.query_one(DataTable)
+        decision = self.query_one("#eval-decision", Static)
+        table.clear(columns=True)
+        if rep.error:
+            title.update(Text(rep.error, style="#e06c75"))
+            table.display = False
+            decision.update("")
+            return
+        table.display = True
+        try:
+            where = str(rep.path.relative_to(self.app.settings.home.root))
+        except ValueError:
+            where = str(rep.path)
+        title.update(Text.assemble((rep.name, "bold"), ("  " + where, "dim")))
+        arms = rep.arms
+        arm_keys = [a for a in ("A", "B", "C") if a in arms] + sorted(a for a in arms if a not in ("A", "B", "C"))
+        deltas = rep.delta_columns()
+        table.add_column("metric", key="metric")
+        for a in arm_keys:
+            table.add_column(ARM_NAMES.get(a, a), key=f"arm-{a}")
+        for d in deltas:
+            table.add_column(d.replace("_minus_", "−").replace("-", "−"), key=f"delta-{d}")
+        for key, label, kind in rep.metric_keys():
+            row: list = [label]
+            row += [fmt_metric(arms[a].get(key), kind) for a in arm_keys]
+            for d, values in deltas.items():
+                v = values.get(key)
+                cell = Text(fmt_metric(v, kind, signed=True))
+                if isinstance(v, (int, float)) and not isinstance(v, bool) and v:
+                    cell.stylize("#98c379" if (v > 0) != (key in ("hallucination_rate", "repair_rate") or key.startswith("latency")) else "#e06c75")
+                row.append(cell)
+            table.add_row(*row, key=key)
+        dec = rep.decision
+        out = Text()
+        if "go" in dec:
+            out.append(" GO " if dec["go"] else " NO-GO ", style="bold #1e1e1e on #98c379" if dec["go"] else "bold #1e1e1e on #e06c75")
+        reasons = dec.get("reasons") or []
+        for r in reasons if isinstance(reasons, list) else [reasons]:
+            out.append(f"\n• {r}")
+        flat = {k: v for k, v in (rep.data.get("deltas") or {}).items() if not isinstance(v, dict)} \
+            if isinstance(rep.data.get("deltas"), dict) else {}
+        for k, v in flat.items():
+            out.append(f"\n{k}: {fmt_metric(v, 'pct' if isinstance(v, float) and abs(v) <= 1 else 'num', signed=True)}", style="dim")
+        decision.update(out)

@@ -1,0 +1,51 @@
+"""F1 / ?: every binding, grouped by where it works."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+# (where, keys, what). Kept next to the screens' BINDINGS; a test checks every chat binding is listed here.
+HELP: list[tuple[str, str, str]] = [
+    ("chat", "enter", "ask the question in the input box"),
+    ("chat", "up / down", "previous / next question from history"),
+    ("chat", "ctrl+l", "toggle base model / LoRA adapter (the next answer uses it)"),
+    ("chat", "ctrl+n / ctrl+p", "next / previous citation of the selected answer"),
+    ("chat", "ctrl+o", "open the selected citation's whole document"),
+    ("chat", "tab / shift+tab", "move focus: input, answers, citations"),
+    ("chat", "escape", "back to the input box"),
+    ("chat", "ctrl+g", "ingest files or a folder (path prompt, progress bar)"),
+    ("chat", "ctrl+r", "eval reports (last `ragtune eval run`s, A/B/C table)"),
+    ("answers", "enter / click", "select an answer: its citations, source and latency on the right"),
+    ("citations", "up / down, enter", "select a citation / open its document"),
+    ("anywhere", "f1 / ?", "this help"),
+    ("anywhere", "escape / q", "close the current screen"),
+    ("anywhere", "ctrl+q", "quit"),
+]
+
+
+class HelpScreen(ModalScreen):
+    BINDINGS = [
+        Binding("escape,q,f1,question_mark", "dismiss", "Close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, padding=(0, 1), show_header=False, expand=True)
+        table.add_column(style="bold #61afef", no_wrap=True)
+        table.add_column(ratio=1)
+        section = None
+        for where, keys, what in HELP:
+            if where != section:
+                section = where
+                table.add_row(Text(where.capitalize(), style="bold underline"), "")
+            table.add_row(keys, what)
+        with VerticalScroll(id="help-box") as box:
+            box.border_title = "Keys"
+            box.border_subtitle = "escape to close"
+            yield Static(Text("ragtune chat: cited answers over your documents, offline.", style="bold"))
+            yield Static(table)
