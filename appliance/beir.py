@@ -27,9 +27,9 @@ class BeirSet:
         return iter_corpus(self.corpus_path)
 
 
-def _open_text(path: Path):
+def _open_bytes(path: Path):
     try:
-        return open(path, "r", encoding="utf-8-sig", newline=None)
+        return open(path, "rb")
     except FileNotFoundError:
         raise InputError(f"{located(path)}: file not found") from None
     except IsADirectoryError:
@@ -38,28 +38,30 @@ def _open_text(path: Path):
         raise InputError(f"{located(path)}: cannot read: {exc.strerror or exc}") from None
 
 
+def _iter_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) of every line, decoded one line at a time so errors name the right line."""
+    with _open_bytes(path) as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]  # a BOM is tolerated
+            try:
+                yield lineno, raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputError(f"{located(path, lineno)}: not UTF-8 text") from None
+
+
 def _iter_json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, object) for each non-blank line; bad JSON / non-objects / bad encoding -> InputError."""
-    fh = _open_text(path)
-    with fh:
-        lineno = 0
-        while True:
-            try:
-                line = fh.readline()
-            except UnicodeDecodeError:
-                raise InputError(f"{located(path, lineno + 1)}: not UTF-8 text") from None
-            if not line:
-                break
-            lineno += 1
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{located(path, lineno)}: invalid JSON: {exc.msg} (column {exc.colno})") from None
-            if not isinstance(obj, dict):
-                raise InputError(f"{located(path, lineno)}: expected a JSON object, got {type(obj).__name__}")
-            yield lineno, obj
+    for lineno, line in _iter_lines(path):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{located(path, lineno)}: invalid JSON: {exc.msg} (column {exc.colno})") from None
+        if not isinstance(obj, dict):
+            raise InputError(f"{located(path, lineno)}: expected a JSON object, got {type(obj).__name__}")
+        yield lineno, obj
 
 
 def _req_str(obj: dict[str, Any], key: str, path: Path, lineno: int, *, allow_empty: bool = False) -> str:
@@ -134,12 +136,7 @@ def load_qrels(path: Path | str) -> dict[str, dict[str, int]]:
     """qrels TSV with a header line (query-id, corpus-id, score) -> {qid: {docid: score}}."""
     path = Path(path)
     out: dict[str, dict[str, int]] = {}
-    fh = _open_text(path)
-    with fh:
-        try:
-            lines = fh.read().splitlines()
-        except UnicodeDecodeError:
-            raise InputError(f"{located(path)}: not UTF-8 text") from None
+    lines = [line.rstrip("\r\n") for _, line in _iter_lines(path)]
     if not lines or not lines[0].strip():
         raise InputError(f"{located(path, 1)}: empty qrels file (expected a header 'query-id<TAB>corpus-id<TAB>score')")
     header = [h.strip().lower() for h in lines[0].split("\t")]

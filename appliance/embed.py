@@ -17,6 +17,7 @@ from .errors import ModelError
 from .home import Home
 
 DEFAULT_MAX_SEQ_LEN = 256
+SLAB = 2048  # texts tokenised at a time by encode()
 
 
 def _resolve_files(model: str, home: Home) -> tuple[Path, Path, int, str]:
@@ -163,17 +164,21 @@ class Embedder:
         if n == 0:
             return np.zeros((0, self._dim or 384), dtype=np.float32)
         bs = batch_size or self.cfg.batch_size
-        encs = self._enc.encode_batch([t if isinstance(t, str) else str(t) for t in texts])
-        ids = [e.ids for e in encs]
-        order = sorted(range(n), key=lambda i: len(ids[i]))
         out: np.ndarray | None = None
-        for start in range(0, n, bs):
-            idx = order[start:start + bs]
-            vecs = self._run([ids[i] for i in idx])
-            if out is None:
-                out = np.empty((n, vecs.shape[1]), dtype=np.float32)
-                self._dim = vecs.shape[1]
-            out[idx] = vecs
+        # Tokenise in slabs so a huge list never holds all its encodings at once; sort within each slab.
+        for base in range(0, n, SLAB):
+            part = texts[base:base + SLAB]
+            encs = self._enc.encode_batch([t if isinstance(t, str) else str(t) for t in part])
+            ids = [e.ids for e in encs]
+            del encs
+            order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+            for start in range(0, len(order), bs):
+                idx = order[start:start + bs]
+                vecs = self._run([ids[i] for i in idx])
+                if out is None:
+                    out = np.empty((n, vecs.shape[1]), dtype=np.float32)
+                    self._dim = vecs.shape[1]
+                out[[base + i for i in idx]] = vecs
         assert out is not None
         return out
 

@@ -8,6 +8,7 @@ its own; `Retriever` only wires them to the store, the lexical index and the emb
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import time
@@ -334,6 +335,11 @@ def mmr_order(relevance: Sequence[float], vectors: np.ndarray | None, k: int, la
     return picked
 
 
+def copy_hit(h: Hit) -> Hit:
+    """A shallow copy (all fields are immutable): cached results must not alias what callers receive."""
+    return dataclasses.replace(h)
+
+
 def trim_to_budget(hits: list[Hit], budget: int, count: Callable[[str], int] | None = None,
                    truncate: Callable[[str, int], str] | None = None) -> list[Hit]:
     """Keep the best-ranked hits whose tokens fit in `budget`; lower-ranked ones are dropped whole. Only a single
@@ -350,8 +356,8 @@ def trim_to_budget(hits: list[Hit], budget: int, count: Callable[[str], int] | N
     if not out and hits:
         top = hits[0]
         text = truncate(top.text, budget) if truncate else top.text
-        cut = Hit(**{**top.to_dict(), "text": text, "end_char": top.start_char + len(text),
-                     "n_tokens": min(top.n_tokens or budget, budget)})
+        cut = dataclasses.replace(top, text=text, end_char=top.start_char + len(text),
+                                  n_tokens=min(top.n_tokens or budget, budget))
         out.append(cut)
     return out
 
@@ -578,7 +584,7 @@ class Retriever:
         """(final hits, fused candidates) for an already-normalised query; no cache, no validation. Evaluation
         calls this directly (with precomputed query vectors)."""
         cands = self.rank(normalized_query, mode=mode, filters=filters, query_vector=query_vector)
-        ranked = self.rerank(normalized_query, [Hit(**h.to_dict()) for h in cands])
+        ranked = self.rerank(normalized_query, [copy_hit(h) for h in cands])
         picked = self.diversify(ranked, k)
         return trim_to_budget(picked, self.cfg.context_tokens, self._count, self._truncate), cands
 
@@ -608,15 +614,15 @@ class Retriever:
                 hit = self.cache.get(key)
                 if hit is not None:
                     hits, cands = hit
-                    return RetrievalResult(hits=[Hit(**h.to_dict()) for h in hits], normalized_query=nq,
+                    return RetrievalResult(hits=[copy_hit(h) for h in hits], normalized_query=nq,
                                            retrieval_ms=(time.perf_counter() - t0) * 1000, cached=True,
-                                           candidates=[Hit(**h.to_dict()) for h in cands], query=query, mode=mode)
+                                           candidates=[copy_hit(h) for h in cands], query=query, mode=mode)
             if self.lexical.synced_version != version:
                 self.lexical.ensure_synced(self.store)
             hits, cands = self.pipeline(nq, k=k, mode=mode, filters=filters)
             if use_cache and self.cfg.cache:
                 self.cache.put(key, (hits, cands))
-            return RetrievalResult(hits=[Hit(**h.to_dict()) for h in hits], normalized_query=nq,
+            return RetrievalResult(hits=[copy_hit(h) for h in hits], normalized_query=nq,
                                    retrieval_ms=(time.perf_counter() - t0) * 1000, cached=False,
                                    candidates=cands, query=query, mode=mode)
 

@@ -152,7 +152,7 @@ def adapter_info(path: Path) -> dict[str, Any]:
     import hashlib
 
     lineage: dict[str, Any] = {}
-    info: dict[str, Any] = {"lineage": lineage, "base": None, "qlora": False}
+    info: dict[str, Any] = {"lineage": lineage, "base": None, "qlora": False, "hf_base_dir": None}
     man_p = path / "adapter_manifest.json"
     if man_p.is_file():
         man = read_json(man_p)
@@ -170,6 +170,8 @@ def adapter_info(path: Path) -> dict[str, Any]:
         cfg = read_json(cfg_p)
         if isinstance(cfg, dict) and isinstance(cfg.get("dataset_sha256"), str):
             lineage.setdefault("dataset_sha256", cfg["dataset_sha256"])
+        if isinstance(cfg, dict) and isinstance(cfg.get("hf_base_dir"), str):
+            info["hf_base_dir"] = cfg["hf_base_dir"]  # the trainer's dequantized copy of a GGUF base
     return info
 
 

@@ -54,6 +54,6 @@ def to_gguf(model_dir: str | Path, out: str | Path, *, outtype: str = "f16", reg
               "script": "convert_hf_to_gguf.py", "llama_cpp_python": sdist_mod.installed_version(),
               "seconds": round(seconds, 3), "tools": tool_versions()}
     art = registry.add(out_p, kind, name=name or out_p.stem, copy=copy, **lineage)
-    config["id"] = art.id
+    config["id"] = config["sha256"] = art.id  # "sha256": what serving reads from an unregistered sidecar
     write_stage_config(out_p, config)
     return ConvertResult(art, out_p, now() - t0, config)

@@ -1,8 +1,8 @@
 """Stage 4: peft LoRA adapter -> GGUF LoRA (llama.cpp's convert_lora_to_gguf.py), for run-time switching
 on top of a GGUF base without merging.
 
-The script needs the base model's config (and tokenizer files) as an HF directory, never its weights.
-For a GGUF base those are recovered from the GGUF metadata by transformers into a temporary directory.
+The script needs the base model's config.json as an HF directory, never its weights. For a GGUF base it is
+recovered from the GGUF metadata by transformers into a temporary directory.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ OUTTYPES = ("f32", "f16", "bf16", "q8_0")
 
 
 def config_dir_from_gguf(gguf: Path, into: Path, progress: Progress) -> Path:
-    """Write config.json + tokenizer files of a GGUF model into `into` (what convert_lora_to_gguf needs)."""
+    """Write the config.json of a GGUF model into `into` (all convert_lora_to_gguf needs of the base)."""
     transformers = require("transformers", "convert")
     progress(f"reading the base config from {gguf.name}…")
     try:
@@ -33,9 +33,7 @@ def config_dir_from_gguf(gguf: Path, into: Path, progress: Progress) -> Path:
             if not arch:
                 raise ModelError(f"{gguf}: cannot tell the model architecture ({cfg.model_type})")
             cfg.architectures = [arch]
-        cfg.save_pretrained(str(into))
-        tok = transformers.AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-        tok.save_pretrained(str(into))
+        cfg.save_pretrained(str(into))  # the tokenizer is only needed for aLoRA invocation strings
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise ModelError(f"{gguf}: cannot read its config for the LoRA conversion: {exc}") from None
     return into
@@ -75,7 +73,12 @@ def lora_to_gguf(adapter: str | Path, base: str | Path | None, out: str | Path, 
         if base_path.is_file():
             if not is_gguf(base_path):
                 raise InputError(f"{base_path}: not a GGUF file and not a Hugging Face model directory")
-            base_dir = config_dir_from_gguf(base_path, work / "base", progress)
+            trained = Path(info["hf_base_dir"]) if info.get("hf_base_dir") else None
+            gguf_id = sha256_path(base_path)
+            if trained and (trained / "config.json").is_file() and (info.get("base") or {}).get("sha256") == gguf_id:
+                base_dir = trained  # the trainer's HF copy of this very GGUF: its config, without re-reading the GGUF
+            else:
+                base_dir = config_dir_from_gguf(base_path, work / "base", progress)
         else:
             check_hf_dir(base_path)
             base_dir = base_path
@@ -95,6 +98,6 @@ def lora_to_gguf(adapter: str | Path, base: str | Path | None, out: str | Path, 
               "base_id": base_id, "outtype": outtype, "script": "convert_lora_to_gguf.py",
               "llama_cpp_python": sdist_mod.installed_version(), "seconds": round(seconds, 3), "tools": tool_versions()}
     art = registry.add(out_p, "lora-gguf", name=name or out_p.stem, copy=copy, **lineage)
-    config["id"] = art.id
+    config["id"] = config["sha256"] = art.id  # "sha256": what serving reads from an unregistered sidecar
     write_stage_config(out_p, config)
     return ConvertResult(art, out_p, now() - t0, config)

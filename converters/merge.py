@@ -47,6 +47,16 @@ def load_base(base: Path, dtype: str, progress: Progress):
         tok = transformers.AutoTokenizer.from_pretrained(src, **kw)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise ModelError(f"{base}: cannot load the base model: {exc}") from None
+    if base.is_file():
+        # The GGUF weights are already dequantized to `dtype`; transformers' GGUF "quantizer" marker would
+        # only make save_pretrained refuse the merged model.
+        model.hf_quantizer = None
+        try:
+            model.is_quantized = False
+        except AttributeError:
+            pass
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
     return model, tok
 
 

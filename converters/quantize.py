@@ -69,6 +69,6 @@ def quantize(model: str | Path, out: str | Path, *, qtype: str = "Q4_K_M", regis
               "threads": params.nthread, "seconds": round(seconds, 3), "input_bytes": src.stat().st_size,
               "output_bytes": out_p.stat().st_size, "tools": tool_versions()}
     art = registry.add(out_p, "quantized-gguf", name=name or out_p.stem, copy=copy, **lineage)
-    config["id"] = art.id
+    config["id"] = config["sha256"] = art.id  # "sha256": what serving reads from an unregistered sidecar
     write_stage_config(out_p, config)
     return ConvertResult(art, out_p, now() - t0, config)

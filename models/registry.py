@@ -209,18 +209,24 @@ class Registry:
                     return
             except ModelError:
                 pass
-            _rm(blob)  # a half-copied or damaged blob from an earlier crash: replace it
+            _rm(blob)  # a damaged blob from an earlier crash: replace it
         blob.parent.mkdir(parents=True, exist_ok=True)
-        part = blob.with_name(blob.name + ".part")
-        _rm(part)
-        if src.is_dir():
-            shutil.copytree(src, part)
-        else:
-            shutil.copyfile(src, part)
-        if sha256_path(part) != digest:
-            _rm(part)
-            raise ModelError(f"{src}: changed while being copied into the registry; try again")
-        os.replace(part, blob)
+        # A private temp name: two processes adding the same artifact never write into each other's copy.
+        part = Path(tempfile.mkdtemp(prefix=f".{blob.name}.", suffix=".part", dir=blob.parent)) / blob.name
+        try:
+            if src.is_dir():
+                shutil.copytree(src, part)
+            else:
+                shutil.copyfile(src, part)
+            if sha256_path(part) != digest:
+                raise ModelError(f"{src}: changed while being copied into the registry; try again")
+            try:
+                os.replace(part, blob)
+            except OSError:
+                if not (blob.exists() and sha256_path(blob) == digest):  # a concurrent add won: fine
+                    raise
+        finally:
+            _rm(part.parent)
 
     # --- reading ------------------------------------------------------------------------------
     def _read_manifest(self, mpath: Path, expect_id: str | None = None) -> dict[str, Any]:
@@ -261,8 +267,7 @@ class Registry:
 
     def list(self, kind: str | None = None) -> list[dict[str, Any]]:
         """Every manifest (built-ins first, then registered, by creation time)."""
-        items = self._all()
-        items = items[: len(self._builtins())] + sorted(items[len(self._builtins()):], key=lambda m: (m["created"], m["id"]))
+        items = list(self._builtins().values()) + sorted(self._manifests(), key=lambda m: (m["created"], m["id"]))
         return [m for m in items if kind is None or m["kind"] == kind]
 
     def manifest(self, ref: str) -> dict[str, Any]:

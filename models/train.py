@@ -414,7 +414,7 @@ def train(cfg: TrainConfig, *, home: Any = None, progress: Callable[[dict[str, A
         f"{total} optimizer steps on {device}, threads={cfg.threads}")
 
     model.train()
-    stop = False
+    stop = bool(total and state["step"] >= total)
     t_run = time.perf_counter()
     steps_at_start = state["step"]
     while state["epoch"] < cfg.epochs and not stop:
@@ -447,35 +447,38 @@ def train(cfg: TrainConfig, *, home: Any = None, progress: Callable[[dict[str, A
                         "eta_s": round(sps * (total - state["step"]))}
                 log(f"epoch {info['epoch']} step {info['step']}/{total} loss {info['loss']} "
                     f"{info['s_per_step']} s/step eta {info['eta_s']} s")
-                if progress:
-                    progress(info)
                 if state["step"] % cfg.save_every == 0 and rank == 0:
                     state["seconds"] += time.perf_counter() - t_run
                     t_run = time.perf_counter()
                     steps_at_start = state["step"]
                     _save_checkpoint(ckpt, model, opt, sched, state, accel)
+                if progress:  # after the checkpoint: an interrupt here loses nothing
+                    progress(info)
                 if total and state["step"] >= total:
                     stop = True
                     break
         # end of epoch (or of max_steps): holdout loss, early stopping, keep the best adapter
+        finished = state["pos"] >= len(order)
         hl = _holdout_loss(model, enc_hold, device)
         entry = {"epoch": state["epoch"] + 1, "step": state["step"], "train_loss": round(run_loss / max(1, run_n), 4),
-                 "holdout_loss": None if hl is None else round(hl, 4)}
+                 "holdout_loss": None if hl is None else round(hl, 4), "complete": finished}
         state["history"].append(entry)
-        log(f"epoch {entry['epoch']} done: train {entry['train_loss']} holdout {entry['holdout_loss']}")
+        log(f"epoch {entry['epoch']} {'done' if finished else 'stopped at max-steps'}: "
+            f"train {entry['train_loss']} holdout {entry['holdout_loss']}")
         improved = hl is None or state["best"] is None or hl < state["best"]
         if improved:
             state["best"] = hl
             state["bad_epochs"] = 0
             if rank == 0:
                 _save_adapter(model, out, accel)
-        else:
+        elif finished:
             state["bad_epochs"] += 1
             if state["bad_epochs"] > cfg.patience:
                 log("holdout loss stopped improving: early stop (keeping the best adapter)")
                 stop = True
-        state["epoch"] += 1
-        state["pos"] = 0
+        if finished:  # a max-steps stop mid-epoch resumes mid-epoch
+            state["epoch"] += 1
+            state["pos"] = 0
         if rank == 0:
             _save_checkpoint(ckpt, model, opt, sched, state, accel)
 

@@ -157,17 +157,6 @@ def wheel_name_version(path: Path) -> tuple[str, str]:
     return parts[0].lower().replace("_", "-"), parts[1]
 
 
-def dedupe(wheelhouse: Path) -> None:
-    """pip/pipx deps can pull a second version of a shared package (click, packaging...). Both resolve
-    offline, so keep both; only drop exact duplicates that differ in case/underscores."""
-    seen: dict[str, Path] = {}
-    for whl in sorted(wheelhouse.glob("*.whl")):
-        key = whl.name.lower()
-        if key in seen:
-            whl.unlink()
-        seen[key] = whl
-
-
 def plan(args: argparse.Namespace) -> dict:
     meta = project_meta()
     ver = llama_version()
@@ -276,7 +265,6 @@ def build(args: argparse.Namespace) -> Path:
             for w in list(tr.iterdir()):
                 if w.name.lower() in runtime:
                     w.unlink()
-    dedupe(wh)
     non_wheels = [p.name for p in wh.iterdir() if p.suffix != ".whl"]
     if non_wheels:
         raise SystemExit(f"wheelhouse has non-wheel files (would need a compiler offline): {non_wheels}")

@@ -204,3 +204,42 @@ def test_real_disflqa_loads_if_present():
     share = ds.summary()["n_unanswerable"] / len(ds.items)
     assert abs(sum(i["answerable"] is False for i in s) / 200 - share) < 0.01
     assert all(i["gold_keys"] for i in s)
+
+
+@pytest.mark.slow
+def test_real_engine_on_five_disflqa_questions(settings, tmp_path, monkeypatch):
+    """End to end with the real answer engine (default models) on a small slice of disflqa-dev."""
+    from tests.conftest import SHARED_EVAL
+
+    src = SHARED_EVAL / "disflqa-dev"
+    if not src.is_dir():
+        pytest.skip("shared eval data not present")
+    try:
+        from models.defaults import locate_all
+
+        locate_all("smollm2-135m-instruct-q4_1")
+        locate_all("all-minilm-l6-v2-int8")
+    except Exception as exc:  # pragma: no cover - depends on the install
+        pytest.skip(f"default models not installed: {exc}")
+    monkeypatch.undo()  # the real adapter resolution (no adapter: arm A only)
+    full = R.load_beir(src)
+    picked = R.sample(full.items, 5, 0)
+    keep = {k for it in picked for k in it["gold_keys"]}
+    mini = tmp_path / "mini"
+    (mini / "qrels").mkdir(parents=True)
+    lines = [json.loads(x) for x in (src / "corpus.jsonl").read_text().splitlines() if x.strip()]
+    extra = [d["_id"] for d in lines if d["_id"] not in keep][:10]  # distractors
+    (mini / "corpus.jsonl").write_text("".join(json.dumps(d) + "\n" for d in lines if d["_id"] in keep | set(extra)))
+    qs = {it["qid"] for it in picked}
+    (mini / "queries.jsonl").write_text("".join(x + "\n" for x in (src / "queries.jsonl").read_text().splitlines()
+                                                if x.strip() and json.loads(x)["_id"] in qs))
+    (mini / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n" + "".join(
+        f"{it['qid']}\t{k}\t1\n" for it in picked for k in it["gold_keys"]))
+    s = settings.replace("generate", threads=2).replace("embed", threads=2)
+    report = R.run_eval(s, mini, R.EvalOptions(arms="A,B,C", out=tmp_path / "o", safety=False))
+    a = report["arms"]["A"]
+    assert list(report["arms"]) == ["A"] and a["n"] == 5 and a["n_errors"] == 0
+    assert a["schema_adherence"] is not None and a["latency_p95_ms"] > 0 and a["ttft_p50_ms"] > 0
+    assert a["citation_recall"] is not None and a["tokens_prompt"] > 0
+    assert report["decision"]["go"] is False and report["decision"]["reasons"][0].startswith("no adapter")
+    assert (tmp_path / "o" / "report.html").is_file()

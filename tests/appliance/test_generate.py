@@ -53,7 +53,7 @@ def gen():
     from appliance.generate import LlamaGenerator
 
     try:
-        g = LlamaGenerator(GenerateConfig(threads=2, max_tokens=96))
+        g = LlamaGenerator(GenerateConfig(threads=1, max_tokens=96))
     except ModelError as exc:  # pragma: no cover
         pytest.skip(f"default GGUF not available: {exc}")
     yield g

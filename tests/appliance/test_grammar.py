@@ -48,7 +48,7 @@ def gen():
     from appliance.generate import LlamaGenerator
 
     try:
-        g = LlamaGenerator(GenerateConfig(threads=2))
+        g = LlamaGenerator(GenerateConfig(threads=1))
     except ModelError as exc:  # pragma: no cover - default model not installed
         pytest.skip(f"default GGUF not available: {exc}")
     yield g

@@ -25,14 +25,34 @@ def app(settings):
                       adapter=FAKE_ADAPTER_ID)
 
 
+async def steady(pilot):
+    """No blinking cursors: a snapshot must not depend on when it is taken."""
+    from textual.widgets import Input
+
+    for screen in pilot.app.screen_stack:
+        for box in screen.query(Input):
+            box.cursor_blink = False
+    await pilot.pause()
+
+
+def keys(*names):
+    async def run_before(pilot):
+        for k in names:
+            await pilot.press(k)
+            await pilot.pause()
+        await steady(pilot)
+    return run_before
+
+
 def asking(*questions):
     async def run_before(pilot):
+        await steady(pilot)
         for q in questions:
             pilot.app.screen.query_one(HistoryInput).value = q
             await pilot.press("enter")
             await pilot.app.workers.wait_for_complete()
             await pilot.pause()
-        await pilot.pause()
+        await steady(pilot)
     return run_before
 
 
@@ -43,11 +63,12 @@ def then(first, *keys):
             await pilot.press(k)
             await pilot.app.workers.wait_for_complete()
             await pilot.pause()
+        await steady(pilot)
     return run_before
 
 
 def test_empty_chat_80x24(snap_compare, app):
-    assert snap_compare(app, terminal_size=(80, 24))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=steady)
 
 
 def test_answer_80x24(snap_compare, app):
@@ -70,12 +91,12 @@ def test_second_citation_lora_120x40(snap_compare, app):
         pilot.app.clear_notifications()
         await asking(Q_OK)(pilot)
         await pilot.press("ctrl+n")
-        await pilot.pause()
+        await steady(pilot)
     assert snap_compare(app, terminal_size=(120, 40), run_before=toggle)
 
 
 def test_help_80x24(snap_compare, app):
-    assert snap_compare(app, terminal_size=(80, 24), press=["f1"])
+    assert snap_compare(app, terminal_size=(80, 24), run_before=keys("f1"))
 
 
 def test_document_80x24(snap_compare, app):
@@ -89,7 +110,7 @@ def test_ingest_modal_80x24(snap_compare, app):
         box = pilot.app.screen.query_one("#ingest-path")
         box.value = "~/documents/handbook"
         box.cursor_position = len(box.value)
-        await pilot.pause()
+        await steady(pilot)
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
 
 
@@ -112,4 +133,4 @@ def test_eval_reports_120x40(snap_compare, app, settings, monkeypatch):
                                                      "p95 latency C/A 1.03 (≤ 1.10)"]}}
         (d / "report.json").write_text(json.dumps(report))
         os.utime(d / "report.json", (1_763_700_000 + i * 86400,) * 2)
-    assert snap_compare(app, terminal_size=(120, 40), press=["ctrl+r"])
+    assert snap_compare(app, terminal_size=(120, 40), run_before=keys("ctrl+r"))

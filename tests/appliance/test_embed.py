@@ -1,0 +1,127 @@
+"""The real embedder (int8 MiniLM via onnxruntime): shapes, normalisation, batching order, truncation,
+semantic sanity, model location/verification and custom embedder folders."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from appliance.config import EmbedConfig
+from appliance.errors import ModelError
+
+
+@pytest.fixture(scope="module")
+def emb(tmp_path_factory):
+    from appliance.embed import Embedder
+    from appliance.home import Home
+
+    try:
+        e = Embedder(EmbedConfig(threads=1, batch_size=4), Home(tmp_path_factory.mktemp("h")))
+    except ModelError as exc:  # pragma: no cover - default models always installed in CI
+        pytest.skip(f"default embedder not installed: {exc}")
+    yield e
+    e.close()
+
+
+def test_shapes_and_norms(emb):
+    v = emb.encode(["hello world", "a second, somewhat longer sentence about nothing", "x"])
+    assert v.shape == (3, 384) and v.dtype == np.float32
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    assert emb.encode([]).shape == (0, 384)
+    q = emb.encode_query("hello world")
+    assert q.shape == (384,) and np.allclose(q, v[0], atol=1e-5)
+    assert emb.dim == 384 and emb.max_seq_len == 256
+
+
+def test_length_batching_restores_order(emb):
+    texts = [("word " * n).strip() + f" {n}" for n in (50, 1, 120, 7, 3, 90, 15, 2, 60)]
+    together = emb.encode(texts)  # batch_size 4: sorted by length across several batches
+    alone = np.stack([emb.encode_query(t) for t in texts])
+    assert np.allclose(together, alone, atol=1e-4)
+
+
+def test_paraphrase_closer_than_unrelated(emb):
+    a, b, c = emb.encode(["How do I reset my password?",
+                          "What are the steps to change a forgotten password?",
+                          "The volcano erupted and covered the village in ash."])
+    assert float(a @ b) > float(a @ c) + 0.2
+    assert float(a @ b) > 0.5
+
+
+def test_truncates_at_max_seq_len(emb):
+    ids = emb.tokenizer.encode(" ".join(f"token{i}" for i in range(400)), add_special_tokens=False).ids
+    assert len(ids) > 300
+    long_text = emb.tokenizer.decode(ids)
+    cut = emb.tokenizer.decode(ids[: emb.max_seq_len - 2])
+    assert np.allclose(emb.encode_query(long_text), emb.encode_query(cut), atol=1e-4)
+
+
+def test_tokenizer_is_plain_and_count_tokens(emb):
+    assert emb.tokenizer.truncation is None and emb.tokenizer.padding is None
+    assert emb.count_tokens("hello world") == 2
+    assert emb.count_tokens("word " * 1000) == 1000  # no truncation when counting
+
+
+def test_model_id_is_onnx_sha256(emb):
+    from models.defaults import sha256_file
+
+    assert emb.model_id == sha256_file(emb.model_path) and len(emb.model_id) == 64
+
+
+def test_encode_rejects_single_string(emb):
+    with pytest.raises(TypeError):
+        emb.encode("not a list")
+
+
+def test_custom_folder(tmp_path, emb):
+    from appliance.embed import Embedder
+    from appliance.home import Home
+    from models.defaults import locate_all
+
+    onnx, tok = locate_all("all-minilm-l6-v2-int8")
+    folder = tmp_path / "my-embedder"
+    folder.mkdir()
+    os.symlink(onnx, folder / "model.onnx")
+    os.symlink(tok, folder / "tokenizer.json")
+    (folder / "sentence_bert_config.json").write_text('{"max_seq_length": 128}')
+    e = Embedder(EmbedConfig(model=str(folder), threads=1), Home(tmp_path / "h"))
+    assert e.max_seq_len == 128 and e.source == "folder"
+    assert np.allclose(e.encode_query("hello world"), emb.encode_query("hello world"), atol=1e-5)
+    e.close()
+
+    (folder / "tokenizer.json").unlink()
+    with pytest.raises(ModelError, match="tokenizer.json: missing"):
+        Embedder(EmbedConfig(model=str(folder)), Home(tmp_path / "h"))
+    with pytest.raises(ModelError, match="not found"):
+        Embedder(EmbedConfig(model=str(tmp_path / "nothing-here")), Home(tmp_path / "h"))
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "model.onnx").write_bytes(b"not an onnx model")
+    os.symlink(tok, bad / "tokenizer.json")
+    with pytest.raises(ModelError, match="cannot load ONNX model"):
+        Embedder(EmbedConfig(model=str(bad)), Home(tmp_path / "h"))
+
+
+def test_unknown_and_wrong_kind(tmp_path):
+    from appliance.embed import Embedder
+    from appliance.home import Home
+
+    with pytest.raises(ModelError, match="unknown embedder"):
+        Embedder(EmbedConfig(model="no-such-model"), Home(tmp_path))
+    with pytest.raises(ModelError, match="not an embedder"):
+        Embedder(EmbedConfig(model="smollm2-135m-instruct-q4_1"), Home(tmp_path))
+
+
+def test_tampered_model_is_refused(tmp_path):
+    """A file at HOME/models/<name>/ is preferred, and verified: a mismatch is a ModelError, not a crash."""
+    from appliance.embed import Embedder
+    from appliance.home import Home
+
+    home = Home(tmp_path)
+    d = home.models_dir / "all-minilm-l6-v2-int8"
+    d.mkdir(parents=True)
+    (d / "model.onnx").write_bytes(b"tampered")
+    with pytest.raises(ModelError, match="does not match the manifest"):
+        Embedder(EmbedConfig(), home)

@@ -1,0 +1,140 @@
+"""Tantivy BM25 index: hostile query text, title boost, sync marker, rebuild/repair, incremental updates."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from appliance.lexical import SIDECAR, IndexBusy, LexicalIndex, query_terms
+from appliance.store import Store
+
+
+def _add_doc(store, path, title, texts):
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO documents(path, sha256, title, kind, ingested_at) VALUES (?, 'x', ?, 'md', 0)",
+                     (path, title))
+        doc_id = conn.last_insert_rowid()
+        for i, t in enumerate(texts):
+            conn.execute("INSERT INTO chunks(doc_id, ord, text, start_char, end_char, n_tokens, sha256)"
+                         " VALUES (?, ?, ?, 0, ?, 1, 'h')", (doc_id, i, t, len(t)))
+        store.bump_index_version()
+    return doc_id
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "db.sqlite")
+    _add_doc(s, "/a.md", "Cats", ["Cats purr when they are content and running around.", "Kittens sleep a lot."])
+    _add_doc(s, "/b.md", "Gardening", ["Water the tomatoes every morning: they like it.", "Dogs dig holes (sometimes)."])
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def lex(tmp_path, store):
+    ix = LexicalIndex(tmp_path / "tantivy")
+    assert ix.ensure_synced(store) is True
+    yield ix
+    ix.close()
+
+
+def _chunk_id(store, text_start):
+    return store.scalar("SELECT id FROM chunks WHERE text LIKE ?", (text_start + "%",))
+
+
+def test_search_stems_and_ranks(lex, store):
+    hits = lex.search("running cat", 5)
+    assert hits and hits[0][0] == _chunk_id(store, "Cats purr")
+    assert all(isinstance(c, int) and isinstance(s, float) for c, s in hits)
+    assert lex.search("tomato", 5)[0][0] == _chunk_id(store, "Water the")
+
+
+def test_title_boost(lex, store):
+    # "cats" is in chunk 1's text and in the title of both chunks of doc a; boost changes the score
+    kitten = _chunk_id(store, "Kittens")
+    low = dict(lex.search("cats", 5, title_boost=0.1))
+    high = dict(lex.search("cats", 5, title_boost=10.0))
+    assert kitten in low and kitten in high and high[kitten] > low[kitten] * 5
+
+
+@pytest.mark.parametrize("q", ['"unbalanced', "title:cats", "(((", "cats AND", "NOT", "a OR b OR", "+-*~^",
+                               "[1 TO 5]", "text:\"x\" AND (y OR", "\\", "", "   ", "日本語", "🙂🙂", "x" * 5000,
+                               " ".join(f"w{i}" for i in range(500))])
+def test_never_raises_on_user_syntax(lex, q):
+    out = lex.search(q, 10)
+    assert isinstance(out, list)
+
+
+def test_syntax_words_are_plain_words(lex, store):
+    # parens/colons/AND are not operators: "dogs (sometimes)" still finds the chunk by its words
+    assert lex.search("title:dogs AND (sometimes", 3)[0][0] == _chunk_id(store, "Dogs dig")
+    assert query_terms('Title:"Cats" AND (x)') == ["title", "cats", "and", "x"]
+
+
+def test_synced_marker_and_incremental_update(lex, store):
+    assert lex.synced_version == store.index_version == 2
+    assert lex.num_docs == 4
+    doc_b = store.scalar("SELECT id FROM documents WHERE path='/b.md'")
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM chunks WHERE doc_id=?", (doc_b,))
+        conn.execute("INSERT INTO chunks(doc_id, ord, text, start_char, end_char, n_tokens, sha256)"
+                     " VALUES (?, 0, 'Roses need pruning in winter.', 0, 10, 1, 'h')", (doc_b,))
+        store.bump_index_version()
+    with lex.writer() as w:
+        assert lex.synced_version is None  # dirty while writing
+        assert w.prior_version == 2
+        w.replace_docs(store, [doc_b])
+        w.finish(store.index_version)
+    assert lex.synced_version == 3 and lex.num_docs == 3
+    assert lex.search("tomatoes", 5) == []
+    assert lex.search("roses pruning", 5)[0][0] == _chunk_id(store, "Roses")
+    assert lex.ensure_synced(store) is False
+
+
+def test_writer_without_finish_rolls_back_and_stays_dirty(lex, store):
+    with lex.writer() as w:
+        w.delete_all()
+    assert lex.synced_version is None and lex.num_docs == 4
+    assert lex.ensure_synced(store) is True and lex.synced_version == 2
+
+
+def test_rebuild_when_stale_missing_marker_or_count(tmp_path, lex, store):
+    _add_doc(store, "/c.md", "Birds", ["Parrots can talk."])  # SQLite moves on, Tantivy does not
+    assert lex.synced_version == 2 and store.index_version == 3
+    assert lex.ensure_synced(store) is True and lex.search("parrots", 3)
+    (tmp_path / "tantivy" / SIDECAR).unlink()  # e.g. a crash before the marker was written
+    assert lex.synced_version is None
+    assert LexicalIndex(tmp_path / "tantivy").ensure_synced(store) is True
+    # right marker, wrong content: a document count mismatch also forces a rebuild
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM chunks WHERE text LIKE 'Parrots%'")
+    assert lex.is_synced(store) is False
+
+
+def test_corrupt_index_is_rebuilt(tmp_path, store):
+    d = tmp_path / "tantivy"
+    d.mkdir()
+    (d / "meta.json").write_text("{ this is not tantivy")
+    ix = LexicalIndex(d)
+    assert ix.corrupt and ix.synced_version is None
+    assert ix.ensure_synced(store) is True
+    assert not ix.corrupt and ix.num_docs == 4 and ix.search("kittens", 2)
+
+
+def test_foreign_schema_version_is_rebuilt(tmp_path, store, lex):
+    side = tmp_path / "tantivy" / SIDECAR
+    side.write_text(json.dumps({"schema": 999, "index_version": store.index_version}))
+    ix = LexicalIndex(tmp_path / "tantivy")
+    assert ix.corrupt
+    assert ix.ensure_synced(store) is True and ix.synced_version == store.index_version
+
+
+def test_busy_writer_leaves_index_alone(tmp_path, lex, store):
+    other = LexicalIndex(tmp_path / "tantivy")
+    _add_doc(store, "/c.md", "Birds", ["Parrots can talk."])
+    with lex.writer():
+        assert other.ensure_synced(store) is False  # an ingest holds the writer: keep searching the old commit
+        assert other.search("kittens", 2)
+        with pytest.raises(IndexBusy):
+            other.rebuild(store)
