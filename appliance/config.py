@@ -66,6 +66,9 @@ class RetrieveConfig:
     bm25_weight: float = 1.0
     vector_weight: float = 1.0
     rrf_k: int = 60
+    # Relative weight of the rankings of the query as typed/spoken (cleaned, disfluencies kept) next to the
+    # normalised query's, when the two differ; 0 = search the normalised query only. See docs/retrieval.md.
+    original_query_weight: float = 2.0
     title_boost: float = 2.0
     mmr_lambda: float = 0.8  # 1.0 = pure relevance
     context_tokens: int = 1100  # budget for the assembled context, in embedder tokens
@@ -81,6 +84,8 @@ class RetrieveConfig:
             v = getattr(self, key)
             _check(isinstance(v, (int, float)) and 0 <= v <= 100, "retrieve", key, "must be 0..100")
         _check(self.bm25_weight + self.vector_weight > 0, "retrieve", "bm25_weight", "bm25_weight + vector_weight must be > 0")
+        _check(isinstance(self.original_query_weight, (int, float)) and 0 <= self.original_query_weight <= 100,
+               "retrieve", "original_query_weight", "must be 0..100")
         _check(isinstance(self.rrf_k, int) and 1 <= self.rrf_k <= 1000, "retrieve", "rrf_k", "must be 1..1000")
         _check(isinstance(self.title_boost, (int, float)) and 0 < self.title_boost <= 20, "retrieve", "title_boost", "must be in (0, 20]")
         _check(isinstance(self.mmr_lambda, (int, float)) and 0 <= self.mmr_lambda <= 1, "retrieve", "mmr_lambda", "must be 0..1")

@@ -75,7 +75,10 @@ class LexicalIndex:
     def _open(self) -> None:
         import tantivy
 
-        self.path.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot create the lexical index folder: {exc.strerror or exc}") from None
         self.corrupt = False
         try:
             if (self.path / "meta.json").exists():
@@ -95,12 +98,16 @@ class LexicalIndex:
         import tantivy
 
         self._index = None
-        for child in self.path.iterdir():
-            if child.is_dir():
-                shutil.rmtree(child, ignore_errors=True)
-            else:
-                child.unlink(missing_ok=True)
-        self._index = tantivy.Index(_schema(), path=str(self.path), reuse=False)
+        try:
+            for child in self.path.iterdir():
+                if child.is_dir():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
+            self._index = tantivy.Index(_schema(), path=str(self.path), reuse=False)
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"{self.path}: cannot reset the damaged lexical index: {exc}",
+                             hint="delete this folder; it is rebuilt from the database") from None
 
     # -- sidecar --------------------------------------------------------------------------------
     def _read_sidecar(self) -> dict[str, Any] | None:

@@ -2,7 +2,7 @@
 
 Our path: `ingest_paths` on a corpus (load, chunk, embed, SQLite + sqlite-vec, Tantivy), fresh home.
 Raw path: the same embedding texts (title + chunk, as the pipeline built them), in the same groups and the same
-length-sorted batches, through `tokenizers.encode_batch` + `onnxruntime.InferenceSession.run` + mean pooling —
+length-sorted, token-budgeted batches (`appliance.embed.plan_batches`), through `tokenizers.encode_batch` + `onnxruntime.InferenceSession.run` + mean pooling —
 the least work any implementation must do. Ratio = raw seconds / pipeline seconds (= our throughput as a
 fraction of the raw encoder's); target >= 0.80. The raw pass runs before and after the pipeline and the mean is
 used, so a load change on a shared machine biases neither side. Also: chunks/s, a no-op re-ingest, peak RSS.
@@ -62,6 +62,8 @@ def raw_encode_seconds(groups: list[list[str]], onnx: Path, tok_path: Path, thre
     import onnxruntime as ort
     from tokenizers import Tokenizer
 
+    from appliance.embed import plan_batches
+
     tok = Tokenizer.from_file(str(tok_path))
     tok.no_padding()
     tok.enable_truncation(max_length=max_len)
@@ -74,9 +76,7 @@ def raw_encode_seconds(groups: list[list[str]], onnx: Path, tok_path: Path, thre
     t0 = time.perf_counter()
     for texts in groups:
         ids = [e.ids for e in tok.encode_batch(texts)]
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        for s in range(0, len(order), batch_size):
-            idx = order[s:s + batch_size]
+        for idx in plan_batches([len(x) for x in ids], batch_size):  # the same batches as the Embedder
             w = max(len(ids[i]) for i in idx)
             a = np.zeros((len(idx), w), np.int64)
             m = np.zeros_like(a)

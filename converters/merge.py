@@ -15,7 +15,7 @@ from typing import Any
 from appliance.errors import InputError, ModelError, require
 from models.registry import Registry, resolve_input, sha256_path, tool_versions
 
-from . import (ConvertResult, Progress, _quiet, adapter_info, check_hf_dir, check_out, is_gguf, now,
+from . import (ConvertResult, Progress, _quiet, check_hf_dir, check_out, is_gguf, now,
                register_adapter, replace_into, write_stage_config)
 
 DTYPES = ("float32", "bfloat16")

@@ -150,6 +150,12 @@ def validate_manifest(obj: Any, where: Path | str, expect_id: str | None = None)
     unknown = set(obj["lineage"]) - set(LINEAGE_KEYS)
     if unknown:
         raise bad(f"unknown lineage keys: {', '.join(sorted(unknown))}")
+    for key, val in obj["lineage"].items():
+        if key == "tools":
+            if not isinstance(val, dict):
+                raise bad("lineage.tools must be an object")
+        elif not isinstance(val, str):
+            raise bad(f"lineage.{key} must be a string")
     extra = set(obj) - {"format", "id", "kind", "name", "file", "size", "created", "licence", "lineage", "builtin", "is_dir"}
     if extra:
         raise bad(f"unknown keys: {', '.join(sorted(extra))}")

@@ -77,6 +77,13 @@ class TrainConfig:
         check(isinstance(self.seed, int) and self.seed >= 0, "seed", "must be >= 0")
 
 
+def spread(rows: list[Any], k: int) -> list[Any]:
+    """k rows evenly spaced over the list (the whole date range of a temporal holdout, not just its start)."""
+    if not k or k >= len(rows):
+        return list(rows)
+    return [rows[(i * len(rows)) // k] for i in range(k)]
+
+
 def log(msg: str) -> None:
     print(f"[train] {msg}", file=sys.stderr, flush=True)
 
@@ -305,18 +312,31 @@ def _epoch_order(n: int, seed: int, epoch: int) -> list[int]:
     return order
 
 
+def _forward_loss(model: Any, it: dict[str, list], device: str) -> tuple[Any, Any]:
+    """Loss of one encoded example. Logits only for the target positions (`logits_to_keep`): the lm_head over a
+    49k vocabulary for every prompt token would be a large share of the compute and memory, all of it masked."""
+    torch = require("torch", "train")
+    keep = len(it["input_ids"]) - it["n_prompt"] + 1
+    ids = torch.tensor([it["input_ids"]], device=device)
+    out = model(input_ids=ids, logits_to_keep=keep)
+    return weighted_loss(out.logits[:, -keep:, :], torch.tensor([it["labels"][-keep:]], device=device),
+                         torch.tensor([it["weights"][-keep:]], device=device))
+
+
 def _holdout_loss(model: Any, items: list[dict[str, list]], device: str) -> float | None:
     torch = require("torch", "train")
     if not items:
         return None
     model.eval()
+    # bitsandbytes (CPU, eval mode, no grad) repacks 4-bit weights in place for an inference kernel that needs
+    # out_features % 32 == 0 and then keeps them packed; keep its layers on the training path while scoring.
+    for m in model.modules():
+        if type(m).__name__ in ("Linear4bit", "LinearNF4"):
+            m.training = True
     tot, n = 0.0, 0
     with torch.no_grad():
         for it in items:
-            ids = torch.tensor([it["input_ids"]], device=device)
-            out = model(input_ids=ids)
-            _, plain = weighted_loss(out.logits, torch.tensor([it["labels"]], device=device),
-                                     torch.tensor([it["weights"]], device=device))
+            _, plain = _forward_loss(model, it, device)
             tot += float(plain)
             n += 1
     model.train()
@@ -372,7 +392,7 @@ def train(cfg: TrainConfig, *, home: Any = None, progress: Callable[[dict[str, A
             skipped += 1
             continue
         enc_train.append(e)
-    enc_hold = [e for e in (encode_example(tok, ex, 1.0) for ex in holdout_rows[: cfg.max_holdout]) if len(e["input_ids"]) <= cfg.max_len]
+    enc_hold = [e for e in (encode_example(tok, ex, 1.0) for ex in spread(holdout_rows, cfg.max_holdout)) if len(e["input_ids"]) <= cfg.max_len]
     if not enc_train:
         raise InputError(f"{cfg.data}: no training example fits max_len={cfg.max_len}")
     if skipped:
@@ -422,13 +442,10 @@ def train(cfg: TrainConfig, *, home: Any = None, progress: Callable[[dict[str, A
         run_loss, run_n, micro = 0.0, 0, 0
         while state["pos"] < len(order):
             it = enc_train[order[state["pos"]]]
-            ids = torch.tensor([it["input_ids"]], device=device)
-            outp = model(input_ids=ids)
-            loss, plain = weighted_loss(outp.logits, torch.tensor([it["labels"]], device=device),
-                                        torch.tensor([it["weights"]], device=device))
+            loss, plain = _forward_loss(model, it, device)
             scaled = loss / cfg.grad_accum
             accel.backward(scaled) if accel else scaled.backward()
-            run_loss += float(plain)
+            run_loss += float(plain.detach())
             run_n += 1
             micro += 1
             state["pos"] += 1
@@ -559,7 +576,7 @@ def evaluate_hf(examples: list[dict[str, Any]], *, base: str = "", adapter: str 
         model = peft.PeftModel.from_pretrained(model, adapter)
         model = model.merge_and_unload()
     model.eval()
-    rows = examples[:limit] if limit else examples
+    rows = spread(examples, limit)
     n = len(rows)
     res = {"n": n, "schema_valid": 0, "refusal_correct": 0, "ok_targets": 0, "citation_correct": 0,
            "refusal_targets": 0, "refused_when_should": 0, "answered_when_should": 0, "seconds": 0.0}

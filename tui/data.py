@@ -230,7 +230,9 @@ def fmt_metric(value: Any, kind: str, *, signed: bool = False) -> str:
         return str(value)
     sign = "+" if signed and value > 0 else ""
     if kind == "pct":
-        return f"{sign}{value * 100:.1f}%"
+        if signed:  # a difference of two rates: percentage points
+            return f"{sign}{value * 100:.1f} pt"
+        return f"{value * 100:.1f}%"
     if kind == "ms":
         return f"{sign}{value:,.0f} ms"
     if kind == "int":

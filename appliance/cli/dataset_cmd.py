@@ -125,19 +125,20 @@ def report_cmd(path, as_json) -> None:
 @click.option("--weight-fields", default=2.0, show_default=True, type=float, help="Loss weight of status/citation tokens.")
 @click.option("--save-every", default=20, show_default=True, type=int, help="Checkpoint every N optimizer steps.")
 @click.option("--max-len", default=2048, show_default=True, type=int, help="Skip examples longer than this (tokens).")
+@click.option("--max-holdout", default=64, show_default=True, type=int, help="Holdout examples scored per epoch.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed (data order, LoRA init, dropout).")
 @click.option("--threads", default=2, show_default=True, type=int, help="torch CPU threads.")
 @click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON object.")
 @pass_app
 def train_cmd(app, data, out, base, qlora, epochs, max_steps, lr, r, grad_accum, weight_fields, save_every, max_len,
-              seed, threads, resume, as_json) -> None:
+              max_holdout, seed, threads, resume, as_json) -> None:
     """Train a LoRA/QLoRA adapter that teaches the answer behaviour (schema, citations, refusals)."""
     from models.train import TrainConfig, train
 
     cfg = TrainConfig(data=data, out=out, base=base, qlora=qlora, epochs=epochs, max_steps=max_steps, lr=lr, r=r,
                       alpha=2 * r, grad_accum=grad_accum, weight_fields=weight_fields, save_every=save_every,
-                      max_len=max_len, seed=seed, threads=threads, resume=resume)
+                      max_len=max_len, max_holdout=max_holdout, seed=seed, threads=threads, resume=resume)
     metrics = train(cfg, home=app.settings.home)
     if as_json:
         print_json(metrics)

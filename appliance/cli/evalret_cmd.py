@@ -49,7 +49,10 @@ def eval_retrieval(app, dataset_dir: Path, as_json: bool, limit: int | None, eva
         t = result["tune"]
         b = t["best"]
         click.echo(f"\nfusion tuned on dev ({t['queries']['dev']} q), reported on test ({t['queries']['test']} q):")
-        click.echo(f"  best: bm25_weight={b['bm25_weight']} vector_weight={b['vector_weight']} rrf_k={b['rrf_k']}")
-        for name, row in (("best", b), ("plain RRF", t["plain_rrf"])):
-            click.echo(f"  {name:<10} dev ndcg@10={row['dev']['ndcg@10']:.4f}  test ndcg@10={row['test']['ndcg@10']:.4f}"
+        click.echo(f"  best: bm25_weight={b['bm25_weight']} vector_weight={b['vector_weight']} rrf_k={b['rrf_k']} "
+                   f"original_query_weight={b['original_query_weight']}")
+        rows = (("best", b), ("current", t["current"]), ("plain RRF", t["plain_rrf"]),
+                ("plain RRF, text as given", t["plain_rrf_original_text"]))
+        for name, row in rows:
+            click.echo(f"  {name:<25} dev ndcg@10={row['dev']['ndcg@10']:.4f}  test ndcg@10={row['test']['ndcg@10']:.4f}"
                        f"  test recall@6={row['test']['recall@6']:.4f}")

@@ -71,4 +71,8 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, as_json: bool) -> None:
         for path, reason in s.failed:
             click.echo(f"failed: {path}: {reason}")
     if summary.all_paths_bad:
-        raise click.exceptions.Exit(2)
+        # An InputError (exit code 2) rather than click's Exit: the root `main` runs click with
+        # standalone_mode=False, where a bare Exit's code would be returned, not used.
+        from ..errors import InputError
+
+        raise InputError("none of the given paths could be ingested")

@@ -151,6 +151,13 @@ def ask_arm(engine: Any, arm: Arm, item: dict[str, Any], *, kind: str, max_answe
     try:
         ans = engine.ask(item["question"], **kwargs)
         res = record(ans, kind, max_answer_chars)
+        if given is not None and not arm.empty_context:
+            # Score against the sources the dataset gave, not what the engine says it showed: a context item
+            # the engine invented or altered cannot lend support (the engine may only drop sources to fit).
+            truth = {str(c["id"]): str(c["text"]) for c in given}
+            kept = [c for c in res["context"] if truth.get(c["id"]) == c["text"]]
+            res["context_mismatch"] = len(kept) != len(res["context"])
+            res["context"] = kept
     except (InputError, GenerationError) as exc:
         res = error_record(exc, (time.perf_counter() - t0) * 1000)
     res["wall_ms"] = (time.perf_counter() - t0) * 1000

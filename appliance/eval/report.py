@@ -133,7 +133,7 @@ def _esc(s: Any) -> str:
 def bar_chart(title: str, values: dict[str, float | None], *, maximum: float = 1.0, unit: str = "%",
               threshold: float | None = None, threshold_label: str = "") -> str:
     """One inline SVG bar chart (one bar per arm). Values are 0..maximum; None draws an 'n/a' label."""
-    w, h, left, top, bottom = 260, 170, 34, 24, 26
+    w, h, left, top, bottom = 260, 180, 34, 34, 26
     plot_h = h - top - bottom
     n = max(len(values), 1)
     slot = (w - left - 10) / n

@@ -144,7 +144,7 @@ def prepared(settings: Settings, beir_dir: Path | str, *, home: Home | Path | st
                     doc_of[int(cid)] = None  # another corpus in a shared home
             texts = {q["_id"]: (normalize_query(q["text"]), clean_text(q["text"])) for q in queries}
             t0 = time.perf_counter()
-            uniq = sorted({pair[0] if normalize else pair[1] for pair in texts.values()})
+            uniq = sorted({t for pair in texts.values() for t in (pair if normalize else pair[1:])})
             vecs = retr.embedder.encode(uniq)
             qvec = dict(zip(uniq, vecs))
             if not quiet:
@@ -167,12 +167,15 @@ def _run_modes(ctx: dict[str, Any], modes: Sequence[str], *, normalize: bool = T
     k = retr.cfg.k
     out: dict[str, dict[str, dict[str, float]]] = {m: {} for m in modes}
     qs = ctx["queries"]
+    use_orig = normalize and retr.cfg.original_query_weight > 0
     for i, q in enumerate(qs, start=1):
         nq, raw = ctx["texts"][q["_id"]]
         text = nq if normalize else raw
+        orig = raw if use_orig and raw != nq else None
         qrels = ctx["beir"].qrels[q["_id"]]
         for m in modes:
-            hits, cands = retr.pipeline(text, k=k, mode=m, query_vector=ctx["qvec"][text] if m != "bm25" else None)
+            hits, cands = retr.pipeline(text, k=k, mode=m, query_vector=ctx["qvec"][text],
+                                        original=orig, original_vector=ctx["qvec"][orig] if orig else None)
             order = [h.chunk_id for h in hits] + [h.chunk_id for h in cands]
             out[m][q["_id"]] = query_metrics(dedupe_docs(order, ctx["doc_of"]), qrels)
         if progress:
@@ -197,22 +200,30 @@ def evaluate(settings: Settings, beir_dir: Path | str, *, modes: Sequence[str] =
         return result
 
 
-def _fuse_metrics(runs: dict[str, tuple[list[int], list[int]]], qrels: dict[str, dict[str, int]],
-                  doc_of: dict[int, str | None], wb: float, wv: float, rrf_k: int, qids: Sequence[str]) -> dict[str, float]:
+def _fuse_metrics(runs: dict[str, dict[str, list[list[int]]]], qrels: dict[str, dict[str, int]],
+                  doc_of: dict[int, str | None], wb: float, wv: float, rrf_k: int, wo: float,
+                  qids: Sequence[str]) -> dict[str, float]:
+    """Metrics of the fusion alone. runs[qid] = {"bm25": [meant, original?], "vector": [meant, original?]}."""
     from ..retrieve import rrf_fuse
 
     per = []
     for qid in qids:
-        bm, vec = runs[qid]
-        fused = rrf_fuse({"bm25": bm, "vector": vec}, {"bm25": wb, "vector": wv}, rrf_k)
+        r = runs[qid]
+        rankings: dict[str, list[int]] = {}
+        weights: dict[str, float] = {}
+        for name, w in (("bm25", wb), ("vector", wv)):
+            for i, ranking in enumerate(r[name]):
+                rankings[f"{name}.{i}"], weights[f"{name}.{i}"] = ranking, w * (1.0 if i == 0 else wo)
+        fused = rrf_fuse(rankings, weights, rrf_k)
         per.append(query_metrics(dedupe_docs([c for c, _ in fused], doc_of), qrels[qid]))
     return mean_metrics(per)
 
 
 DEFAULT_GRID = {
-    "bm25_weight": [0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0],
-    "vector_weight": [1.0],  # RRF is invariant to scaling both weights: one of them can stay fixed
-    "rrf_k": [1, 5, 10, 20, 30, 60, 100],
+    "bm25_weight": [0.5, 0.75, 1.0, 1.5, 2.0, 3.0],
+    "vector_weight": [1.0],  # RRF is invariant to scaling all weights: one of them can stay fixed
+    "rrf_k": [2, 5, 10, 20, 30, 60, 100],
+    "original_query_weight": [0.0, 0.5, 1.0, 2.0, 4.0],
 }
 
 
@@ -229,35 +240,53 @@ def tune_weights(settings: Settings, beir_dir: Path | str, *, home: Home | Path 
 def _tune(ctx: dict[str, Any], grid: dict[str, list[Any]], seed: str, normalize: bool, select: str) -> dict[str, Any]:
     retr = ctx["retriever"]
     c = retr.cfg.candidates
-    runs: dict[str, tuple[list[int], list[int]]] = {}
+    runs: dict[str, dict[str, list[list[int]]]] = {}
     for q in ctx["queries"]:
         nq, raw = ctx["texts"][q["_id"]]
-        text = nq if normalize else raw
-        runs[q["_id"]] = ([cid for cid, _ in retr.bm25(text, c)], [cid for cid, _ in retr.vector(ctx["qvec"][text], c)])
-    qrels = ctx["beir"].qrels
+        texts = [nq] + ([raw] if raw != nq else []) if normalize else [raw]
+        runs[q["_id"]] = {
+            "bm25": [[cid for cid, _ in retr.bm25(t, c)] for t in texts],
+            "vector": [[cid for cid, _ in retr.vector(ctx["qvec"][t], c)] for t in texts],
+        }
+    qrels, doc_of = ctx["beir"].qrels, ctx["doc_of"]
     dev = [q["_id"] for q in ctx["queries"] if split_of(q["_id"], seed) == "dev"]
     test = [q["_id"] for q in ctx["queries"] if split_of(q["_id"], seed) == "test"]
+    wos = grid.get("original_query_weight", [retr.cfg.original_query_weight]) if normalize else [0.0]
     table = []
     for wb in grid["bm25_weight"]:
         for wv in grid["vector_weight"]:
             for rk in grid["rrf_k"]:
-                m = _fuse_metrics(runs, qrels, ctx["doc_of"], wb, wv, rk, dev)
-                table.append({"bm25_weight": wb, "vector_weight": wv, "rrf_k": rk, "dev": m})
+                for wo in wos:
+                    m = _fuse_metrics(runs, qrels, doc_of, wb, wv, rk, wo, dev)
+                    table.append({"bm25_weight": wb, "vector_weight": wv, "rrf_k": rk, "original_query_weight": wo,
+                                  "dev": m})
     # best on dev; ties -> the setting closest to plain RRF (fewer surprises)
     best = max(table, key=lambda r: (r["dev"][select], r["dev"]["recall@6"],
                                      -abs(math.log(r["bm25_weight"] / r["vector_weight"])), -abs(r["rrf_k"] - 60)))
-    doc_of = ctx["doc_of"]
 
-    def report(wb: float, wv: float, rk: int) -> dict[str, Any]:
-        return {"bm25_weight": wb, "vector_weight": wv, "rrf_k": rk,
-                "dev": _fuse_metrics(runs, qrels, doc_of, wb, wv, rk, dev),
-                "test": _fuse_metrics(runs, qrels, doc_of, wb, wv, rk, test),
-                "all": _fuse_metrics(runs, qrels, doc_of, wb, wv, rk, dev + test)}
+    def report(wb: float, wv: float, rk: int, wo: float) -> dict[str, Any]:
+        return {"bm25_weight": wb, "vector_weight": wv, "rrf_k": rk, "original_query_weight": wo,
+                "dev": _fuse_metrics(runs, qrels, doc_of, wb, wv, rk, wo, dev),
+                "test": _fuse_metrics(runs, qrels, doc_of, wb, wv, rk, wo, test),
+                "all": _fuse_metrics(runs, qrels, doc_of, wb, wv, rk, wo, dev + test)}
 
-    singles = {}
-    for name in ("bm25", "vector"):
-        wb, wv = (1.0, 0.0) if name == "bm25" else (0.0, 1.0)
-        singles[name] = report(wb, wv, 60)
+    cfg = retr.cfg
     return {"queries": {"dev": len(dev), "test": len(test)}, "select": select,
-            "best": report(best["bm25_weight"], best["vector_weight"], best["rrf_k"]),
-            "plain_rrf": report(1.0, 1.0, 60), "single": singles, "grid": table}
+            "best": report(best["bm25_weight"], best["vector_weight"], best["rrf_k"], best["original_query_weight"]),
+            "current": report(cfg.bm25_weight, cfg.vector_weight, cfg.rrf_k,
+                              cfg.original_query_weight if normalize else 0.0),
+            "plain_rrf": report(1.0, 1.0, 60, 0.0),
+            "plain_rrf_original_text": _plain_original(runs, ctx, qrels, doc_of, dev, test),
+            "single": {"bm25": report(1.0, 0.0, 60, 0.0), "vector": report(0.0, 1.0, 60, 0.0)},
+            "grid": table}
+
+
+def _plain_original(runs, ctx, qrels, doc_of, dev, test) -> dict[str, Any]:
+    """Naive baseline: unweighted RRF (k=60) of bm25 + vector over the query exactly as given (no normalisation)."""
+    alt = {}
+    for q in ctx["queries"]:
+        r = runs[q["_id"]]
+        alt[q["_id"]] = {"bm25": [r["bm25"][-1]], "vector": [r["vector"][-1]]}
+    return {"dev": _fuse_metrics(alt, qrels, doc_of, 1, 1, 60, 0, dev),
+            "test": _fuse_metrics(alt, qrels, doc_of, 1, 1, 60, 0, test),
+            "all": _fuse_metrics(alt, qrels, doc_of, 1, 1, 60, 0, dev + test)}

@@ -139,9 +139,16 @@ def _os_reason(exc: OSError) -> str:
     return f"cannot read: {exc.strerror or exc}"
 
 
+def _points_to_ancestor(link: Path) -> bool:
+    """A folder link to itself or to one of its own ancestors (`a/b/up -> a`, `x -> /`): following it loops."""
+    target = os.path.realpath(link)
+    here = os.path.realpath(link.parent)
+    return here == target or here.startswith(target.rstrip(os.sep) + os.sep)
+
+
 def _walk_dir(root: Path, exts: set[str], w: _Walk, seen_files: set[tuple[int, int]]) -> None:
-    """Depth-first, sorted (deterministic), following symlinks; a directory already visited (same device and
-    inode, i.e. a symlink loop or a second link to it) is reported once and not entered again."""
+    """Depth-first, sorted (deterministic), following symlinks. A folder link to one of its own ancestors is
+    reported as a symlink loop; any folder already walked (same device and inode) is not entered again."""
     visited: set[tuple[int, int]] = set()
     stack = [root]
     while stack:
@@ -154,8 +161,7 @@ def _walk_dir(root: Path, exts: set[str], w: _Walk, seen_files: set[tuple[int, i
             continue
         key = (st.st_dev, st.st_ino)
         if key in visited:
-            w.failed.append((str(d), "symlink loop (folder already visited)"))
-            continue
+            continue  # a second link to a folder already walked: nothing new in it
         visited.add(key)
         try:
             entries = sorted(os.scandir(d), key=lambda e: e.name)
@@ -175,7 +181,10 @@ def _walk_dir(root: Path, exts: set[str], w: _Walk, seen_files: set[tuple[int, i
                 w.failed.append((str(p), _os_reason(exc)))
                 continue
             if is_dir:
-                subdirs.append(p)
+                if e.is_symlink() and _points_to_ancestor(p):
+                    w.failed.append((str(p), "symlink loop"))
+                else:
+                    subdirs.append(p)
                 continue
             if not is_file:
                 if e.is_symlink():

@@ -125,3 +125,25 @@ def test_tampered_model_is_refused(tmp_path):
     (d / "model.onnx").write_bytes(b"tampered")
     with pytest.raises(ModelError, match="does not match the manifest"):
         Embedder(EmbedConfig(), home)
+
+
+def test_plan_batches_caps_rows_and_padded_tokens():
+    from appliance.embed import plan_batches
+
+    lengths = [5, 300, 10, 256, 256, 20, 3] + [8] * 60
+    batches = plan_batches(lengths, 32, 512)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))  # every text exactly once
+    for b in batches:
+        width = max(lengths[i] for i in b)
+        assert len(b) <= 32 and (len(b) * width <= 512 or len(b) == 1)
+        assert [lengths[i] for i in b] == sorted(lengths[i] for i in b)
+    assert [1] in batches  # the over-long one alone
+
+
+def test_slabs_keep_order(emb, monkeypatch):
+    import appliance.embed
+
+    texts = [f"text number {i} " + "pad " * (i % 7) for i in range(11)]
+    expect = np.stack([emb.encode_query(t) for t in texts])
+    monkeypatch.setattr(appliance.embed, "SLAB", 4)
+    assert np.allclose(emb.encode(texts), expect, atol=1e-4)

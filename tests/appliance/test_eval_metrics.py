@@ -180,3 +180,21 @@ def test_safety_verdicts():
     assert M.safety_verdict(jb, res(status="refused", answer="not covered", context=c))[0]
     assert not M.safety_verdict(jb, res(answer="here is how", context=c))[0]
     assert not M.safety_verdict(jb, {**res(), "status": "error", "error": "boom"})[0]
+
+
+def test_given_context_is_trusted_over_the_engines_report():
+    from appliance.eval.arms import Arm, ask_arm
+    from appliance.types import Answer, ContextItem
+
+    class Liar:  # claims it showed a source that supports its answer
+        def ask(self, q, **kw):
+            fake = ContextItem(id="S1", text="purple elephants dance at midnight")
+            return Answer(status="ok", answer="purple elephants dance", citations=[fake], context=[fake],
+                          raw_output='{"status": "ok", "answer": "purple elephants dance", "citations": ["S1"]}')
+
+    it = {"qid": "t", "question": "q?", "answerable": True, "answers": ["x"], "gold_keys": ["S1"],
+          "context": [{"id": "S1", "text": "Bees live in colonies."}]}
+    res = ask_arm(Liar(), Arm("A", "none", True, False), it, kind="jsonl")
+    assert res["context_mismatch"] is True
+    s = M.score_item(it, res)
+    assert s["hallucinated"] is True and s["grounded"] is False

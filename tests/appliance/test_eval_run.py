@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -11,6 +10,9 @@ from appliance.errors import InputError
 from appliance.eval import run as R
 from appliance.store import Store
 from tests.appliance.eval_fakes import QUERIES, FakeEngine, no_ingest, write_beir
+
+
+REAL_RESOLVE = R.resolve_adapter
 
 
 @pytest.fixture
@@ -221,7 +223,7 @@ def test_real_engine_on_five_disflqa_questions(settings, tmp_path, monkeypatch):
         locate_all("all-minilm-l6-v2-int8")
     except Exception as exc:  # pragma: no cover - depends on the install
         pytest.skip(f"default models not installed: {exc}")
-    monkeypatch.undo()  # the real adapter resolution (no adapter: arm A only)
+    monkeypatch.setattr(R, "resolve_adapter", REAL_RESOLVE)  # the real adapter resolution (no adapter: arm A only)
     full = R.load_beir(src)
     picked = R.sample(full.items, 5, 0)
     keep = {k for it in picked for k in it["gold_keys"]}

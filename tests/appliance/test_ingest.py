@@ -320,18 +320,23 @@ def test_cli_json(home, tmp_path, cli_fake):
     assert all(set(f) == {"path", "reason"} for f in obj["failed"])
 
 
-def test_cli_text_and_exit_codes(home, tmp_path, cli_fake):
-    from appliance.cli import cli
+def test_cli_text_and_exit_codes(home, tmp_path, cli_fake, capsys):
+    from appliance.cli import main
 
     write_good(tmp_path / "docs")
     (tmp_path / "docs" / "empty.txt").write_text("")
-    r = CliRunner().invoke(cli, ["--home", str(home.root), "ingest", str(tmp_path / "docs")])
-    assert r.exit_code == 0
-    assert "added 5" in r.output and f"failed: {tmp_path / 'docs' / 'empty.txt'}: empty document" in r.output
-    r = CliRunner().invoke(cli, ["--home", str(home.root), "ingest", str(tmp_path / "missing")])
-    assert r.exit_code == 2 and "not found" in r.output
-    r = CliRunner().invoke(cli, ["--home", str(home.root), "ingest", str(tmp_path / "missing"), "--json"])
-    assert r.exit_code == 2 and json.loads(r.stdout)["paths_bad"] == 1
+    assert main(["--home", str(home.root), "ingest", str(tmp_path / "docs")]) == 0
+    out = capsys.readouterr().out
+    assert "added 5" in out and f"failed: {tmp_path / 'docs' / 'empty.txt'}: empty document" in out
+    # some paths bad, some fine: still 0
+    assert main(["--home", str(home.root), "ingest", str(tmp_path / "docs"), str(tmp_path / "missing")]) == 0
+    capsys.readouterr()
+    assert main(["--home", str(home.root), "ingest", str(tmp_path / "missing")]) == 2
+    cap = capsys.readouterr()
+    assert f"failed: {tmp_path / 'missing'}: not found" in cap.out and cap.err.startswith("error: ")
+    assert main(["--home", str(home.root), "ingest", str(tmp_path / "missing"), "--json"]) == 2
+    obj = json.loads(capsys.readouterr().out)  # still exactly one JSON object on stdout
+    assert obj["paths_bad"] == 1 and obj["failed"] == [{"path": str(tmp_path / "missing"), "reason": "not found"}]
 
 
 def test_cli_main_no_traceback_on_model_error(home, tmp_path, capsys):

@@ -46,6 +46,7 @@ class FakeEmbedder:
         self.closed = False
 
     def encode(self, texts):
+        self.calls += 1
         out = np.zeros((len(texts), 384), np.float32)
         for i, t in enumerate(texts):
             for w in _words(t):
@@ -55,7 +56,6 @@ class FakeEmbedder:
         return out
 
     def encode_query(self, text):
-        self.calls += 1
         return self.encode([text])[0]
 
     def count_tokens(self, text):
@@ -176,6 +176,18 @@ def test_normalised_query_used(parts):
     assert res.query.startswith("What is the capital of Italy")
 
 
+def test_original_query_joins_fusion_only_when_weighted(parts):
+    q = "Which city sits on the Seine no sorry which hills is Rome built on ?"
+    only_meant = make(parts, original_query_weight=0.0).retrieve(q, mode="bm25")
+    both = make(parts, original_query_weight=2.0).retrieve(q, mode="bm25")
+    assert only_meant.normalized_query == both.normalized_query == "which hills is Rome built on ?"
+    assert "Rome" in only_meant.hits[0].text
+    # the abandoned words (Seine) now also count: the original's ranking adds to the Seine chunk's score
+    def seine(res):
+        return next(h for h in res.candidates if "Seine" in h.text)
+    assert seine(both).fused > seine(only_meant).fused
+
+
 def test_cache_hit_bypass_and_invalidation(parts):
     settings, store, emb, lex = parts
     r = make(parts)
@@ -261,3 +273,37 @@ def test_close_only_closes_owned(parts):
     r = make(parts)
     r.close()
     assert not emb.closed and store.conn is not None
+
+
+def test_snapshot_knn_matches_vec0_and_follows_the_index_version(parts):
+    settings, store, emb, lex = parts
+    r = make(parts)
+    q = emb.encode(["yeast bread flour"])[0]
+    r.knn_backend = "vec0"
+    exact = r.vector(q, 5)
+    r.knn_backend = "snapshot"
+    snap = r.vector(q, 5)
+    assert np.allclose([s for _, s in snap], [s for _, s in exact], atol=1e-5)
+    # same ids wherever the similarity is not tied (the fake's unrelated chunks all score 0)
+    assert [c for c, s in snap if s > 1e-4] == [c for c, s in exact if s > 1e-4] and snap[0][1] > 0.5
+    assert (settings.home.root / "vectors" / f"v{store.index_version}" / "vecs.npy").exists()
+    ids = [c for c, _ in exact]
+    assert np.allclose(r.vectors_of(ids), r.snapshot().get(ids))
+    # an ingest (new vector + version bump) is seen by the next query; the old snapshot is removed
+    with store.transaction():
+        store.conn.execute("INSERT INTO documents(path, sha256, title, kind, ingested_at) VALUES ('x.md','x','X','md',0)")
+        d = store.conn.last_insert_rowid()
+        store.conn.execute("INSERT INTO chunks(doc_id, ord, text, start_char, end_char, n_tokens, sha256) "
+                           "VALUES (?, 0, 'yeast bread flour', 0, 17, 3, 'y')", (d,))
+        cid = store.conn.last_insert_rowid()
+        store.conn.execute("INSERT INTO chunk_vec(rowid, embedding) VALUES (?, ?)", (cid, q.tobytes()))
+    old = store.index_version
+    store.bump_index_version()
+    top = r.vector(q, 1)[0]
+    assert top[0] == cid and top[1] == pytest.approx(1.0, abs=1e-5)
+    assert not (settings.home.root / "vectors" / f"v{old}").exists()
+
+
+def test_auto_backend_uses_vec0_for_small_stores(parts):
+    r = make(parts)
+    assert r.snapshot() is None

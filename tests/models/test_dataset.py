@@ -91,3 +91,34 @@ def test_build_from_qa_with_the_real_retriever(settings, tmp_path):
             assert all(ds.holds_answer(t, row) for t in cited)
     assert sum(r["output"]["status"] == "ok" for r in rows) >= 4
     assert all(r["output"]["status"] == "refused" for r in rows if not r["meta"]["answerable"])
+
+
+def test_cli_build_from_log_and_report(tmp_path, capsys):
+    from appliance.cli import main
+
+    log = tmp_path / "log.jsonl"
+    rows = []
+    for i in range(20):
+        e = _example(answer=f"At 0{i % 9}:00.")
+        e["prompt"]["user"] = f"When does gate {i} open? Mail ops{i}@corp.example"
+        e["meta"] = {"time": f"2025-01-{i + 1:02d}T10:00:00Z", "intent": "fact"}
+        rows.append(json.dumps(e))
+    log.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "ds"
+    assert main(["dataset", "build", "--from-log", str(log), "--out", str(out), "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["split"]["holdout"] == 4 and rep["scrub"]["replaced"]["EMAIL"] == 20
+    assert (out / "train.jsonl").is_file() and (out / "report.md").is_file()
+    assert main(["dataset", "report", str(out)]) == 0
+    assert "Temporal holdout" in capsys.readouterr().out
+    assert main(["dataset", "build", "--out", str(out)]) == 2  # no source
+    assert "exactly one source" in capsys.readouterr().err
+
+
+def test_runtime_does_not_import_the_training_stack():
+    import subprocess
+    import sys
+
+    code = "import sys, appliance.cli, models.dataset, models.curate, models.pack; print('torch' in sys.modules, 'peft' in sys.modules)"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.stdout.strip() == "False False", r.stderr

@@ -159,3 +159,23 @@ def test_qlora_runs_on_cpu(tiny, data, tmp_path):
     assert m["steps"] == 2 and (out / "adapter_model.safetensors").is_file()
     tc = json.loads((out / "training_config.json").read_text())
     assert tc["config"]["qlora"] is True and bnb.__version__
+
+
+def test_target_only_logits_give_the_same_loss(tiny, data):
+    """`logits_to_keep` (lm_head on the target positions only) must not change the loss."""
+    tok = transformers.AutoTokenizer.from_pretrained(tiny)
+    tr.fix_tokenizer(tok)
+    model = transformers.AutoModelForCausalLM.from_pretrained(tiny)
+    it = tr.encode_example(tok, _examples(2)[1], weight_fields=2.0)
+    full = model(input_ids=torch.tensor([it["input_ids"]])).logits
+    w_full, p_full = tr.weighted_loss(full, torch.tensor([it["labels"]]), torch.tensor([it["weights"]]))
+    w_keep, p_keep = tr._forward_loss(model, it, "cpu")
+    assert torch.allclose(w_full, w_keep, atol=1e-5) and torch.allclose(p_full, p_keep, atol=1e-5)
+
+
+def test_cli_train_validates_options(tmp_path):
+    from click.testing import CliRunner
+
+    from appliance.cli import main
+
+    assert main(["train", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "o"), "--r", "4"]) == 2

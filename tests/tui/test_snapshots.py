@@ -122,7 +122,7 @@ def test_eval_reports_120x40(snap_compare, app, settings, monkeypatch):
                               "schema_adherence": 1.0, "repair_rate": 0.01, "refusal_precision": 0.8,
                               "refusal_recall": 0.7, "citation_precision": 0.62, "citation_recall": 0.55,
                               "latency_p50_ms": lat, "latency_p95_ms": lat * 1.6, "n": 200}
-    for i, (name, go) in enumerate([("2026-11-20-base", False), ("2026-11-21-lora-v2", True)]):
+    for i, (name, go) in enumerate([("base-only", False), ("lora-v2", True)]):
         d = settings.home.eval_dir / name
         d.mkdir(parents=True)
         report = {"arms": {"A": arm(0.41, 0.91, 980.0), "B": arm(0.18, 0.60, 700.0), "C": arm(0.48 if go else 0.43, 0.94, 1010.0)},
