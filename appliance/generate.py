@@ -329,7 +329,11 @@ class LlamaGenerator:
         gbnf = gbnf_from_schema(schema)
         smpl = self._grammar(gbnf)
         ids = list(schema["properties"]["citations"]["items"]["enum"])
-        return self._run(messages, smpl=smpl, reserve=reserve_tokens(ids), max_tokens=max_tokens, seed=seed,
+        reserve = reserve_tokens(ids)
+        # The keys before the answer take up to ~48 one-character tokens; below this budget the JSON could
+        # not be guaranteed to complete, so a tiny max_tokens is raised to it.
+        max_tokens = max(int(max_tokens or self.cfg.max_tokens), 48 + 8 + reserve)
+        return self._run(messages, smpl=smpl, reserve=reserve, max_tokens=max_tokens, seed=seed,
                          on_token=on_token, temperature=temperature, prefix_cache=prefix_cache)
 
     def generate_unconstrained(self, messages: list[dict[str, str]], *, max_tokens: int | None = None,
@@ -580,6 +584,7 @@ class FakeGenerator:
                  seed: int | None = None, on_token: OnToken | None = None, **kw: Any) -> GenResult:
         from .grammar import gbnf_from_schema
 
+        t0 = time.perf_counter()
         if self.closed:
             raise GenerationError("the generator is closed")
         gbnf_from_schema(schema)  # same fail-closed check as the real one
@@ -593,8 +598,9 @@ class FakeGenerator:
             for j in range(0, len(text), self.piece):
                 on_token(text[j:j + self.piece])
         n_out = max(1, len(text) // self.chars_per_token)
+        ms = (time.perf_counter() - t0) * 1000  # real (tiny) times, so totals stay consistent
         return GenResult(text=text, tokens_prompt=self.count_tokens(messages), tokens_completion=n_out,
-                         ttft_ms=1.0, generation_ms=2.0, prompt_ms=1.0)
+                         ttft_ms=ms / 2, generation_ms=ms, prompt_ms=ms / 2)
 
     def set_adapter(self, path: Path | str | None, sha256: str | None = None) -> None:
         self.adapter_calls.append((path, sha256))

@@ -443,14 +443,13 @@ class VectorSnapshot:
         try:
             self.ids = np.load(d / "ids.npy")
             self.matrix = np.load(d / "vecs.npy", mmap_mode="r")
-        except (OSError, ValueError) as exc:  # damaged: rebuild once
+        except (OSError, ValueError):  # damaged (e.g. a crash mid-copy by an old version): rebuild once
             import shutil
 
             shutil.rmtree(d, ignore_errors=True)
             self._build(store, version)
             self.ids = np.load(d / "ids.npy")
             self.matrix = np.load(d / "vecs.npy", mmap_mode="r")
-            del exc
         self.version = version
 
     def _build(self, store: Any, version: int) -> None:
@@ -626,22 +625,17 @@ class Retriever:
         return [(int(r), 1.0 - float(d)) for r, d in rows]  # cosine distance -> similarity
 
     def vectors_of(self, chunk_ids: Sequence[int]) -> np.ndarray:
-        """Stored unit vectors of the chunks, in order; zeros where a chunk has no vector."""
+        """Stored unit vectors of the chunks, in order; zeros where a chunk has no vector. From the snapshot when
+        one is in use; else one vec0 point lookup per id (vec0 answers `rowid IN (…)` with a full scan)."""
+        snap = self.snapshot() if chunk_ids else None
+        if snap is not None:
+            return snap.get(chunk_ids)
         out = np.zeros((len(chunk_ids), 384), dtype=np.float32)
-        if not chunk_ids:
-            return out
-        if self._snapshot is not None and self._snapshot.version == self.store.index_version:
-            return self._snapshot.get(chunk_ids)
-        pos = {cid: i for i, cid in enumerate(chunk_ids)}
-        ids = list(pos)
-        for start in range(0, len(ids), 500):
-            part = ids[start:start + 500]
-            marks = ",".join("?" * len(part))
-            for rowid, blob in self.store.query(f"SELECT rowid, embedding FROM chunk_vec WHERE rowid IN ({marks})", part):
-                v = np.frombuffer(blob, dtype=np.float32)
-                if v.shape[0] != out.shape[1]:
-                    out = np.zeros((len(chunk_ids), v.shape[0]), dtype=np.float32) if not out.any() else out
-                out[pos[int(rowid)], : v.shape[0]] = v[: out.shape[1]]
+        for i, cid in enumerate(chunk_ids):
+            row = self.store.one("SELECT embedding FROM chunk_vec WHERE rowid = ?", (int(cid),))
+            if row is not None:
+                v = np.frombuffer(row[0], dtype=np.float32)
+                out[i, : min(len(v), out.shape[1])] = v[: out.shape[1]]
         return out
 
     def rank(self, query: str, *, mode: str = "hybrid", filters: dict[str, Any] | None = None,

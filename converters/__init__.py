@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from appliance.errors import InputError, ModelError, located
-from models.registry import Artifact, Registry, write_json_atomic
+from models.registry import Artifact, Registry, default_file_mode, write_json_atomic
 
 Progress = Callable[[str], None]
 
@@ -58,6 +58,8 @@ def check_out(out: Path | str, *, force: bool = False) -> Path:
 
 def replace_into(tmp: Path, out: Path) -> None:
     """Move a finished output into place atomically (a crash never leaves a half-written artifact)."""
+    # mkstemp/mkdtemp create 0o600/0o700: give outputs the modes open()/mkdir() would have.
+    os.chmod(tmp, default_file_mode() | (0o111 if tmp.is_dir() else 0))
     if out.is_dir() and not out.is_symlink():
         old = out.with_name(f".{out.name}.old-{os.getpid()}")
         os.replace(out, old)

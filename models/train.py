@@ -55,6 +55,7 @@ class TrainConfig:
     max_holdout: int = 64  # holdout examples scored per evaluation
     seed: int = 0
     threads: int = 2
+    bf16: bool = False  # autocast matmuls to bfloat16 (CUDA, or CPUs with avx512_bf16/AMX); LoRA weights stay fp32
     resume: bool = False
 
     def __post_init__(self) -> None:
@@ -312,18 +313,19 @@ def _epoch_order(n: int, seed: int, epoch: int) -> list[int]:
     return order
 
 
-def _forward_loss(model: Any, it: dict[str, list], device: str) -> tuple[Any, Any]:
+def _forward_loss(model: Any, it: dict[str, list], device: str, bf16: bool = False) -> tuple[Any, Any]:
     """Loss of one encoded example. Logits only for the target positions (`logits_to_keep`): the lm_head over a
     49k vocabulary for every prompt token would be a large share of the compute and memory, all of it masked."""
     torch = require("torch", "train")
     keep = len(it["input_ids"]) - it["n_prompt"] + 1
     ids = torch.tensor([it["input_ids"]], device=device)
-    out = model(input_ids=ids, logits_to_keep=keep)
+    with torch.autocast(device_type="cuda" if device.startswith("cuda") else "cpu", dtype=torch.bfloat16, enabled=bf16):
+        out = model(input_ids=ids, logits_to_keep=keep)
     return weighted_loss(out.logits[:, -keep:, :], torch.tensor([it["labels"][-keep:]], device=device),
                          torch.tensor([it["weights"][-keep:]], device=device))
 
 
-def _holdout_loss(model: Any, items: list[dict[str, list]], device: str) -> float | None:
+def _holdout_loss(model: Any, items: list[dict[str, list]], device: str, bf16: bool = False) -> float | None:
     torch = require("torch", "train")
     if not items:
         return None
@@ -336,7 +338,7 @@ def _holdout_loss(model: Any, items: list[dict[str, list]], device: str) -> floa
     tot, n = 0.0, 0
     with torch.no_grad():
         for it in items:
-            _, plain = _forward_loss(model, it, device)
+            _, plain = _forward_loss(model, it, device, bf16)
             tot += float(plain)
             n += 1
     model.train()
@@ -435,14 +437,16 @@ def train(cfg: TrainConfig, *, home: Any = None, progress: Callable[[dict[str, A
 
     model.train()
     stop = bool(total and state["step"] >= total)
+    first_step = state["step"]
     t_run = time.perf_counter()
+    cpu0 = time.process_time()  # CPU seconds (all threads): comparable across loaded and idle machines
     steps_at_start = state["step"]
     while state["epoch"] < cfg.epochs and not stop:
         order = _epoch_order(len(enc_train), cfg.seed, state["epoch"])[rank::world]
         run_loss, run_n, micro = 0.0, 0, 0
         while state["pos"] < len(order):
             it = enc_train[order[state["pos"]]]
-            loss, plain = _forward_loss(model, it, device)
+            loss, plain = _forward_loss(model, it, device, cfg.bf16)
             scaled = loss / cfg.grad_accum
             accel.backward(scaled) if accel else scaled.backward()
             run_loss += float(plain.detach())
@@ -459,11 +463,12 @@ def train(cfg: TrainConfig, *, home: Any = None, progress: Callable[[dict[str, A
                 el = time.perf_counter() - t_run
                 done = state["step"] - steps_at_start
                 sps = el / max(1, done)
+                cpu_ps = (time.process_time() - cpu0) / max(1, state["step"] - first_step)
                 info = {"epoch": state["epoch"] + 1, "step": state["step"], "total": total,
                         "loss": round(run_loss / max(1, run_n), 4), "s_per_step": round(sps, 2),
-                        "eta_s": round(sps * (total - state["step"]))}
+                        "cpu_s_per_step": round(cpu_ps, 2), "eta_s": round(sps * (total - state["step"]))}
                 log(f"epoch {info['epoch']} step {info['step']}/{total} loss {info['loss']} "
-                    f"{info['s_per_step']} s/step eta {info['eta_s']} s")
+                    f"{info['s_per_step']} s/step ({info['cpu_s_per_step']} cpu-s/step) eta {info['eta_s']} s")
                 if state["step"] % cfg.save_every == 0 and rank == 0:
                     state["seconds"] += time.perf_counter() - t_run
                     t_run = time.perf_counter()
@@ -476,7 +481,7 @@ def train(cfg: TrainConfig, *, home: Any = None, progress: Callable[[dict[str, A
                     break
         # end of epoch (or of max_steps): holdout loss, early stopping, keep the best adapter
         finished = state["pos"] >= len(order)
-        hl = _holdout_loss(model, enc_hold, device)
+        hl = _holdout_loss(model, enc_hold, device, cfg.bf16)
         entry = {"epoch": state["epoch"] + 1, "step": state["step"], "train_loss": round(run_loss / max(1, run_n), 4),
                  "holdout_loss": None if hl is None else round(hl, 4), "complete": finished}
         state["history"].append(entry)
@@ -502,7 +507,8 @@ def train(cfg: TrainConfig, *, home: Any = None, progress: Callable[[dict[str, A
     state["seconds"] += time.perf_counter() - t_run
     metrics = {"epochs": state["history"], "best_holdout_loss": state["best"], "steps": state["step"],
                "train_seconds": round(state["seconds"], 1), "wall_seconds": round(time.perf_counter() - t_start, 1),
-               "s_per_step": round(state["seconds"] / max(1, state["step"]), 2), "dataset_sha256": dataset_sha}
+               "s_per_step": round(state["seconds"] / max(1, state["step"]), 2),
+               "cpu_seconds_this_run": round(time.process_time() - cpu0, 1), "dataset_sha256": dataset_sha}
     if rank == 0:
         (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
         st = out / "adapter_model.safetensors"

@@ -110,14 +110,19 @@ class RagtuneApp(App):
             self.chat.engine_failed(self.engine_error)
 
     async def action_quit(self) -> None:
+        if self.chat is not None:
+            self.chat.cancel.set()  # a running generation stops at its next token
         self.exit()
 
     def on_unmount(self) -> None:
-        if self.close_engine and self.engine is not None:
+        # Never close llama.cpp under a running generation: wait briefly for the worker to let go.
+        if self.close_engine and self.engine is not None and self.engine_lock.acquire(timeout=5):
             try:
                 self.engine.close()
             except Exception:
                 pass
+            finally:
+                self.engine_lock.release()
         try:
             self.documents.close()
         except Exception:

@@ -60,6 +60,16 @@ def partial_status(raw: str) -> str | None:
     return m.group(1) if m else None
 
 
+# The answer pipeline's refusal codes, in words.
+REFUSAL_REASONS = {
+    "no_sources": "retrieval found no relevant source",
+    "no_citations": "the model answered without citing a source",
+    "unsupported": "the answer was not supported by the cited sources",
+    "invalid_output": "the model produced no valid answer JSON",
+    "model": "the model found no answer in the sources",
+}
+
+
 # -- highlighting ---------------------------------------------------------------------------------
 
 _STOP = set("""a an and are as at be by can could did do does for from has have how i if in into is it its

@@ -60,7 +60,7 @@ class FakeEngine:
 
     def __init__(self, settings: Any = None, *, model_id: str = FAKE_MODEL_ID, adapter_id: str | None = None,
                  adapters: tuple[str, ...] = (FAKE_ADAPTER_ID,), error: Exception | None = None, piece: int = 6,
-                 token_delay: float = 0.0):
+                 token_delay: float = 0.0, gate: Any = None):
         self.settings = settings
         self.model_id = model_id
         self.adapter_id = adapter_id
@@ -68,6 +68,7 @@ class FakeEngine:
         self.error = error
         self.piece = piece
         self.token_delay = token_delay
+        self.gate = gate  # a threading.Event the stream waits on after its first piece (tests of cancelling)
         self.asked: list[dict[str, Any]] = []
         self.closed = False
 
@@ -116,6 +117,8 @@ class FakeEngine:
             text_out = out["answer"]
             for i in range(0, len(text_out), self.piece):
                 on_token(text_out[i:i + self.piece])
+                if self.gate is not None and i == 0:
+                    self.gate.wait(5)
                 if self.token_delay:
                     time.sleep(self.token_delay)
         n_prompt = 120 + sum(len(c.text.split()) * 2 for c in ctx)

@@ -69,7 +69,9 @@ def _print_answer(i: int, question: str, answer: Any) -> None:
     else:
         click.echo(f"A{i}: (refused) {answer.answer.strip()}")
         if answer.refusal_reason:
-            click.echo(f"    reason: {answer.refusal_reason}")
+            from tui.data import REFUSAL_REASONS
+
+            click.echo(f"    reason: {REFUSAL_REASONS.get(answer.refusal_reason, answer.refusal_reason)}")
     for n, c in enumerate(answer.citations, start=1):
         click.echo(f"    [{n}] {c.source} (chars {c.start_char}-{c.end_char})")
     t = answer.timings

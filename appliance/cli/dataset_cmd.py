@@ -6,7 +6,6 @@ The appliance never imports the training stack at import time: `models.dataset`/
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
@@ -128,17 +127,18 @@ def report_cmd(path, as_json) -> None:
 @click.option("--max-holdout", default=64, show_default=True, type=int, help="Holdout examples scored per epoch.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed (data order, LoRA init, dropout).")
 @click.option("--threads", default=2, show_default=True, type=int, help="torch CPU threads.")
+@click.option("--bf16", is_flag=True, help="bfloat16 autocast (CUDA, or CPUs with avx512_bf16/AMX).")
 @click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON object.")
 @pass_app
 def train_cmd(app, data, out, base, qlora, epochs, max_steps, lr, r, grad_accum, weight_fields, save_every, max_len,
-              max_holdout, seed, threads, resume, as_json) -> None:
+              max_holdout, seed, threads, bf16, resume, as_json) -> None:
     """Train a LoRA/QLoRA adapter that teaches the answer behaviour (schema, citations, refusals)."""
     from models.train import TrainConfig, train
 
     cfg = TrainConfig(data=data, out=out, base=base, qlora=qlora, epochs=epochs, max_steps=max_steps, lr=lr, r=r,
                       alpha=2 * r, grad_accum=grad_accum, weight_fields=weight_fields, save_every=save_every,
-                      max_len=max_len, max_holdout=max_holdout, seed=seed, threads=threads, resume=resume)
+                      max_len=max_len, max_holdout=max_holdout, seed=seed, threads=threads, bf16=bf16, resume=resume)
     metrics = train(cfg, home=app.settings.home)
     if as_json:
         print_json(metrics)

@@ -64,6 +64,8 @@ def looks_binary(raw: bytes) -> bool:
 
 
 def decode_utf8(raw: bytes) -> str:
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise LoadError("not UTF-8 text (UTF-16; save it as UTF-8)")
     if looks_binary(raw):
         raise LoadError("binary file")
     try:
@@ -212,6 +214,11 @@ class _HTMLText(HTMLParser):
 
 
 def _decode_html(raw: bytes) -> str:
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise LoadError("not valid UTF-16 text") from None
     if looks_binary(raw):
         raise LoadError("binary file")
     try:
@@ -271,7 +278,6 @@ def load_pdf(path: Path, raw: bytes) -> Document:
         pages = []
         for page in reader.pages:
             pages.append(page.extract_text() or "")
-        meta = reader.metadata or {}
     except LoadError:
         raise
     except (PdfReadError, Exception) as exc:  # pypdf raises many types on damaged files
@@ -280,7 +286,8 @@ def load_pdf(path: Path, raw: bytes) -> Document:
     text = _require_text(_norm_text("\n\n".join(pages)), "no extractable text in PDF (scanned images?)")
     title = ""
     d = None
-    try:
+    try:  # metadata is optional: damaged metadata never costs the text
+        meta = reader.metadata or {}
         title = str(meta.get("/Title") or "").strip()
         d = parse_date(meta.get("/CreationDate")) or parse_date(meta.get("/ModDate"))
     except Exception:

@@ -22,7 +22,7 @@ import time
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from ..config import Settings
 from ..errors import ModelError, StoreError
@@ -435,16 +435,6 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
     summary.paths_bad = w.paths_bad
 
     own: list[Any] = []
-    if store is None:
-        from ..store import Store
-
-        store = Store(settings.home.db_path)
-        own.append(store)
-    if lexical is None:
-        from ..lexical import LexicalIndex
-
-        lexical = LexicalIndex(settings.home.lexical_dir)
-        own.append(lexical)
 
     def make_embedder() -> Any:
         if embedder is not None:
@@ -456,6 +446,16 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
         return e
 
     try:
+        if store is None:
+            from ..store import Store
+
+            store = Store(settings.home.db_path)
+            own.append(store)
+        if lexical is None:
+            from ..lexical import LexicalIndex
+
+            lexical = LexicalIndex(settings.home.lexical_dir)
+            own.append(lexical)
         with ExitStack() as stack:
             lw = _acquire_writer(lexical, stack)
             # Is the index in step with SQLite as the run starts? If not, rebuild it in full at the end.
@@ -550,8 +550,3 @@ def _stale_documents(store: Any, w: _Walk, seen: set[str], seen_prefixes: list[s
             out.append(int(doc_id))
     return sorted(set(out))
 
-
-def iter_documents(store: Any) -> Iterator[dict[str, Any]]:
-    """Stored documents (for listings): path, title, kind, n_chunks, doc_date, ingested_at."""
-    for row in store.query("SELECT id, path, title, kind, n_chunks, doc_date, ingested_at FROM documents ORDER BY path"):
-        yield dict(zip(("id", "path", "title", "kind", "n_chunks", "doc_date", "ingested_at"), row))

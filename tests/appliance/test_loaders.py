@@ -138,3 +138,10 @@ def test_beir_bad_line_fails_whole_file_with_location(tmp_path):
     with pytest.raises(LoadError) as ei:
         list(iter_beir_documents(p))
     assert f"{p}:2" in ei.value.reason and "invalid JSON" in ei.value.reason
+
+
+def test_utf16_is_named(tmp_path):
+    p = tmp_path / "u16.txt"
+    p.write_bytes("hello".encode("utf-16"))
+    with pytest.raises(LoadError, match="UTF-16"):
+        load_file(p)

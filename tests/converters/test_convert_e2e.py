@@ -231,6 +231,10 @@ def test_registry_lineage_and_activation(pipeline):
     assert lo.kind == "lora-gguf" and lo.lineage["base_id"] == r["base_gguf"].artifact.id and lo.lineage["adapter_id"] == adapter_id
     for tool in ("llama-cpp-python", "gguf", "transformers", "peft"):
         assert tool in lo.lineage["tools"]
+    from models.registry import default_file_mode
+
+    assert (r["q8"].out.stat().st_mode & 0o777) == default_file_mode()  # not mkstemp's 0o600
+    assert (pipeline["out"] / "merged").stat().st_mode & 0o100
     # stage configs written next to the artifacts
     assert json.loads((r["q8"].out.with_name(r["q8"].out.name + ".json")).read_text())["type"] == "Q8_0"
     assert json.loads((pipeline["out"] / "merged" / "ragtune_stage.json").read_text())["adapter_id"] == adapter_id

@@ -179,3 +179,8 @@ def test_cli_train_validates_options(tmp_path):
     from appliance.cli import main
 
     assert main(["train", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "o"), "--r", "4"]) == 2
+
+
+def test_bf16_autocast_step(tiny, data, tmp_path):
+    m = tr.train(_cfg(tiny, data, tmp_path / "b", max_steps=1, bf16=True))
+    assert m["steps"] == 1 and (tmp_path / "b" / "adapter_model.safetensors").is_file()

@@ -371,3 +371,108 @@ async def test_selecting_an_older_answer_shows_its_citations(make_app):
         await pilot.pause()
         assert len(app.screen.query_one(CitationsPanel).citations) == 2
         assert "-selected" in first.classes
+
+
+async def test_escape_stops_a_running_answer(make_app):
+    gate = threading.Event()
+    engine = FakeEngine(gate=gate)
+    app = make_app(engine=engine)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.screen.query_one(HistoryInput).value = Q_OK
+        await pilot.press("enter")
+        for _ in range(50):
+            await pilot.pause(0.02)
+            msg = app.screen.query(AnswerMessage).last()
+            if msg.state == "streaming":
+                break
+        assert msg.state == "streaming"
+        await pilot.press("escape")
+        gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert msg.state == "error" and "stopped" in msg.render_text().plain
+        assert any("Answer stopped" in n.message for n in app._notifications)
+        assert not app.screen.busy
+        engine.gate = None
+        msg = await ask(pilot, Q_OK)
+        assert msg.state == "ok"
+
+
+def test_store_documents_lookups(settings):
+    """Chunk position and whole-document reconstruction over a real ragtune.db (rows inserted directly)."""
+    import time as _time
+
+    from appliance.store import Store
+    from appliance.types import ContextItem
+    from tui.data import StoreDocuments
+
+    text = "alpha beta gamma delta epsilon zeta"
+    chunks = [(0, text[0:16], 0, 16), (1, text[11:29], 11, 29), (2, text[24:], 24, len(text))]
+    with Store(settings.home.db_path) as store:
+        with store.transaction():
+            store.conn.execute("INSERT INTO documents(id, path, sha256, title, kind, ingested_at, n_chunks) "
+                               "VALUES (1, '/docs/greek.md', 'x', 'Greek', 'md', ?, 3)", (_time.time(),))
+            for ord_, t, a, b in chunks:
+                store.conn.execute("INSERT INTO chunks(id, doc_id, ord, text, start_char, end_char, n_tokens, sha256) "
+                                   "VALUES (?, 1, ?, ?, ?, ?, 3, 'h')", (10 + ord_, ord_, t, a, b))
+    docs = StoreDocuments(settings.home)
+    try:
+        assert docs.count_documents() == 1
+        item = ContextItem(id="S1", text=chunks[1][1], chunk_id=11, source="/docs/greek.md")
+        info = docs.chunk(item)
+        assert (info.ord, info.n_chunks, info.start_char, info.end_char) == (1, 3, 11, 29)
+        doc = docs.document(item)
+        assert doc.text == text and doc.text[slice(*doc.span)] == chunks[1][1]
+        # Unknown chunk ids fall back to what the citation itself carries.
+        assert docs.chunk(ContextItem(id="S9", text="t", chunk_id=999, source="s")).source == "s"
+    finally:
+        docs.close()
+
+
+def test_demo_without_a_terminal_prints_answers(monkeypatch, home):
+    """`ragtune demo` in CI (stdout not a TTY): ingest the pack into an empty home, answer 3 sample questions."""
+    pytest.importorskip("models.pack")
+    import appliance.answer
+    import appliance.ingest.pipeline
+    from appliance.cli import main
+    from tui import fakes
+
+    ingested = []
+
+    def fake_ingest(settings, paths, **kw):
+        ingested.append(paths)
+        return fakes.fake_ingest(settings, paths, **kw)
+
+    monkeypatch.setattr(appliance.ingest.pipeline, "ingest_paths", fake_ingest)
+    monkeypatch.setattr(appliance.answer, "AnswerEngine", fakes.FakeEngine)
+    from click.testing import CliRunner
+
+    from appliance.cli import cli
+
+    result = CliRunner().invoke(cli, ["demo"])
+    assert result.exit_code == 0, result.output
+    from models.pack import pack_dir
+
+    assert ingested == [[pack_dir()]]
+    out = result.output
+    assert "Q1:" in out and "Q2:" in out and "Q3:" in out and "A3:" in out
+    assert "(refused)" in out  # one of the three is unanswerable by design
+    assert "retrieval" in out and "ttft" in out
+    result = CliRunner().invoke(cli, ["demo", "--json", "--questions", "1"])
+    assert result.exit_code == 0
+    obj = json.loads(result.output.strip().splitlines()[-1])
+    assert len(obj["answers"]) == 1 and "status" in obj["answers"][0]
+    # `chat` needs a terminal; without one it says so instead of drawing garbage.
+    assert main(["chat"]) == 2
+
+
+def test_tui_does_not_import_heavy_extras():
+    import subprocess
+    import sys
+
+    code = ("import sys, tui.app, tui.screens.chat, tui.screens.evals, tui.screens.ingest, tui.screens.help, "
+            "tui.screens.document, tui.fakes, appliance.cli.chat_cmd; "
+            "bad = [m for m in ('torch', 'transformers', 'peft') if m in sys.modules]; print(bad); "
+            "sys.exit(1 if bad else 0)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr

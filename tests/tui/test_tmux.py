@@ -89,7 +89,7 @@ def test_chat_in_tmux_answers_with_citation(tmp_path):
     assert summary.added == 2
 
     tmux = Tmux(f"ragtune-test-{os.getpid()}")
-    launcher = f"from appliance.cli import entry; entry()"
+    launcher = "from appliance.cli import entry; entry()"
     cmd = (f"env RAGTUNE_HOME={home} TERM=xterm-256color {sys.executable} -c '{launcher}' chat; "
            "echo EXITED $?; sleep 60")
     tmux("new-session", "-d", "-s", tmux.name, "-x", "120", "-y", "40", cmd)
@@ -110,4 +110,10 @@ def test_chat_in_tmux_answers_with_citation(tmp_path):
         screen = tmux.wait_for(lambda s: "EXITED" in s, 30, "the app to quit")
         assert "EXITED 0" in screen, screen
     finally:
+        socket_path = tmux("display-message", "-p", "#{socket_path}", check=False).strip()
         tmux("kill-server", check=False)
+        if socket_path and os.path.basename(socket_path) == tmux.name:
+            try:
+                os.unlink(socket_path)
+            except OSError:
+                pass

@@ -5,6 +5,7 @@ never waits on llama.cpp. Engine calls are serialised by the app's engine lock."
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
     from ..app import RagtuneApp
 
 
+class AnswerCancelled(Exception):
+    """Raised from on_token to stop a generation the user cancelled (escape) or the app is quitting."""
+
+
 class ChatScreen(Screen):
     BINDINGS = [
         Binding("f1", "app.help", "Help"),
@@ -37,7 +42,7 @@ class ChatScreen(Screen):
         Binding("ctrl+o", "open_document", "Open doc", priority=True),
         Binding("ctrl+g", "app.ingest", "Ingest", priority=True),
         Binding("ctrl+r", "app.evals", "Evals", priority=True),
-        Binding("escape", "focus_input", "Ask", show=False),
+        Binding("escape", "escape", "Stop/Ask", show=False),
         Binding("question_mark", "app.help", "Help", show=False),
     ]
 
@@ -69,6 +74,7 @@ class ChatScreen(Screen):
         self.busy = False
         self.selected: AnswerMessage | None = None
         self.pending: list[tuple[str, AnswerMessage]] = []
+        self.cancel = threading.Event()
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -143,20 +149,26 @@ class ChatScreen(Screen):
 
     def _start(self, question: str, target: AnswerMessage) -> None:
         self.busy = True
-        self.status.state = "answering…"
+        self.cancel.clear()
+        self.status.state = "answering… (escape: stop)"
         target.set_waiting_text("retrieving and generating…")
         self._ask_worker(question, target)
 
     @work(thread=True, group="engine", name="ask")
     def _ask_worker(self, question: str, target: AnswerMessage) -> None:
         def on_token(tok: str) -> None:
+            if self.cancel.is_set():
+                raise AnswerCancelled()
             self.post_message(self.Token(target, tok))
 
         try:
             with self.app.engine_lock:
                 answer = self.app.engine.ask(question, on_token=on_token)
         except Exception as exc:  # every failure becomes a notification, never a crash
-            self.post_message(self.Failed(target, *self.app.describe_error(exc)))
+            if self.cancel.is_set():
+                self.post_message(self.Failed(target, "stopped", "cancelled"))
+            else:
+                self.post_message(self.Failed(target, *self.app.describe_error(exc)))
         else:
             self.post_message(self.Answered(target, answer))
 
@@ -179,6 +191,9 @@ class ChatScreen(Screen):
             self.status.state = "ready"
         if event.target is not None:
             event.target.set_error(event.error)
+        if event.title == "cancelled":
+            self.notify("Answer stopped", severity="warning")
+            return
         self.notify(event.error, title=event.title, severity="error", timeout=8)
 
     # -- selection: citations, source, latency -------------------------------------------------------------
@@ -228,7 +243,12 @@ class ChatScreen(Screen):
             return
         self.app.open_document(sel[1], query_terms(self.selected.question))
 
-    def action_focus_input(self) -> None:
+    def action_escape(self) -> None:
+        """Stop the answer being generated, else go back to the input box."""
+        if self.busy and self.app.engine is not None and not self.cancel.is_set():
+            self.cancel.set()
+            self.status.state = "stopping…"
+            return
         self.query_one(HistoryInput).focus()
 
     # -- base / LoRA -----------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ HELP: list[tuple[str, str, str]] = [
     ("chat", "ctrl+n / ctrl+p", "next / previous citation of the selected answer"),
     ("chat", "ctrl+o", "open the selected citation's whole document"),
     ("chat", "tab / shift+tab", "move focus: input, answers, citations"),
-    ("chat", "escape", "back to the input box"),
+    ("chat", "escape", "stop the answer being generated, else back to the input box"),
     ("chat", "ctrl+g", "ingest files or a folder (path prompt, progress bar)"),
     ("chat", "ctrl+r", "eval reports (last `ragtune eval run`s, A/B/C table)"),
     ("answers", "enter / click", "select an answer: its citations, source and latency on the right"),

@@ -63,7 +63,7 @@ class IngestScreen(ModalScreen[Any]):
             yield Label("File or folder (several: separate with ';')")
             yield Input(value=self.initial, id="ingest-path", select_on_focus=False)
             yield ProgressBar(total=None, show_eta=False, id="ingest-progress")
-            yield Static(" ".join(self.app.settings.ingest.extensions), id="ingest-status")
+            yield Static("supported: " + " ".join(self.app.settings.ingest.extensions), id="ingest-status")
 
     def on_mount(self) -> None:
         box = self.query_one("#ingest-path", Input)

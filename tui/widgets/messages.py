@@ -10,17 +10,7 @@ from textual.widgets import Input, Static
 
 from appliance.types import Answer
 
-from ..data import partial_answer, partial_status
-
-
-# The answer pipeline's refusal codes, in words.
-REFUSAL_REASONS = {
-    "no_sources": "retrieval found no relevant source",
-    "no_citations": "the model answered without citing a source",
-    "unsupported": "the answer was not supported by the cited sources",
-    "invalid_output": "the model produced no valid answer JSON",
-    "model": "the model found no answer in the sources",
-}
+from ..data import REFUSAL_REASONS, partial_answer, partial_status
 
 
 class QuestionMessage(Static):
