@@ -181,8 +181,9 @@ class Registry:
     # --- adding -------------------------------------------------------------------------------
     def add(self, path: Path | str, kind: str, *, name: str | None = None, copy: bool = True,
             licence: str = "", **lineage: Any) -> Artifact:
-        """Register a file or directory. Idempotent: the same bytes return the existing artifact
-        (its manifest is never rewritten). `copy=True` places the bytes under blobs/<sha256>/."""
+        """Register a file or directory. Idempotent: the same bytes return the existing artifact (its
+        manifest is not rewritten; only when its file went missing or bad is it re-pointed at these bytes).
+        `copy=True` places the bytes under blobs/<sha256>/."""
         src = Path(path).expanduser()
         if kind not in KINDS:
             raise InputError(f"unknown artifact kind '{kind}' (known: {', '.join(KINDS)})")
@@ -195,7 +196,21 @@ class Registry:
         digest = sha256_path(src)
         mpath = self.dir / f"{digest}.json"
         if mpath.is_file():
-            return self._artifact(self._read_manifest(mpath, digest))
+            existing = self._read_manifest(mpath, digest)
+            try:
+                self._verify(existing, self.path_of(existing))
+                return self._artifact(existing)
+            except ModelError:
+                # Its file was moved, deleted or damaged, and these are the right bytes: re-point the manifest
+                # (same id, same lineage; only where the bytes live changes).
+                if copy:
+                    blob = self.dir / "blobs" / digest / src.name
+                    self._copy_blob(src, blob, digest)
+                    existing = {**existing, "file": blob.relative_to(self.dir).as_posix()}
+                else:
+                    existing = {**existing, "file": str(src)}
+                write_json_atomic(mpath, existing)
+                return self._artifact(existing)
         builtin = self._builtins().get(digest)
         if builtin is not None:
             return self._artifact(builtin)

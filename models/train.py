@@ -559,7 +559,8 @@ def _load_checkpoint(ckpt: Path, model: Any, opt: Any, sched: Any, accel: Any) -
 # ------------------------------------------------------------------------------------------------------------
 
 def evaluate_hf(examples: list[dict[str, Any]], *, base: str = "", adapter: str | None = None, home: Any = None,
-                max_new_tokens: int = 96, threads: int = 2, limit: int = 0,
+                max_new_tokens: int = 96, threads: int = 2, limit: int = 0, bf16: bool = False,
+                items_path: str | Path | None = None,
                 progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Greedy generation from the training-format prompts; parse the JSON and score against the targets.
 
@@ -587,11 +588,12 @@ def evaluate_hf(examples: list[dict[str, Any]], *, base: str = "", adapter: str 
     res = {"n": n, "schema_valid": 0, "refusal_correct": 0, "ok_targets": 0, "citation_correct": 0,
            "refusal_targets": 0, "refused_when_should": 0, "answered_when_should": 0, "seconds": 0.0}
     t0 = time.perf_counter()
+    items = open(items_path, "w", encoding="utf-8") if items_path else None  # per-example rows, flushed as we go
     for i, ex in enumerate(rows, start=1):
         p = ex["prompt"]
         msgs = prompt.messages(p["system"], p["context"], p["user"])
         ids = tok.apply_chat_template(msgs, add_generation_prompt=True, return_tensors="pt", return_dict=True)
-        with torch.no_grad():
+        with torch.no_grad(), torch.autocast(device_type="cpu", dtype=torch.bfloat16, enabled=bf16):
             gen = model.generate(**ids, max_new_tokens=max_new_tokens, do_sample=False,
                                  eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
         text = tok.decode(gen[0, ids["input_ids"].shape[1]:], skip_special_tokens=True).strip()
@@ -612,8 +614,14 @@ def evaluate_hf(examples: list[dict[str, Any]], *, base: str = "", adapter: str 
             if pred_status == "ok" and isinstance(cits, list) and cits and set(map(str, cits)) <= set(ctx_ids) \
                     and set(map(str, cits)) & set(gold["citations"]):
                 res["citation_correct"] += 1
+        if items:
+            items.write(json.dumps({"i": i, "target": gold, "output": text, "schema_valid": valid,
+                                    "status": pred_status}, ensure_ascii=False) + "\n")
+            items.flush()
         if progress:
             progress(i, n)
+    if items:
+        items.close()
     res["seconds"] = round(time.perf_counter() - t0, 1)
     res["schema_valid_rate"] = round(res["schema_valid"] / max(1, n), 4)
     res["refusal_correctness"] = round(res["refusal_correct"] / max(1, n), 4)

@@ -31,8 +31,8 @@ def main(argv: list[str] | None = None) -> int:
 
     enforce_offline_env()
     try:
-        cli.main(args=argv, prog_name="ragtune", standalone_mode=False)
-        return 0
+        rc = cli.main(args=argv, prog_name="ragtune", standalone_mode=False)
+        return rc if isinstance(rc, int) else 0
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 130

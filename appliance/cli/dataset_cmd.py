@@ -153,9 +153,12 @@ def train_cmd(app, data, out, base, qlora, epochs, max_steps, lr, r, grad_accum,
 @click.option("--base", default="", help="Base model (default: the served SmolLM2 GGUF, dequantized).")
 @click.option("--limit", default=0, type=int, help="Score only the first N examples.")
 @click.option("--threads", default=2, show_default=True, type=int, help="torch CPU threads.")
+@click.option("--max-new-tokens", default=96, show_default=True, type=int, help="Generation budget per answer.")
+@click.option("--bf16", is_flag=True, help="bfloat16 autocast while generating (same setting for before and after).")
+@click.option("--items", "items_path", type=click.Path(dir_okay=False), help="Also write one JSON line per example here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as one JSON object.")
 @pass_app
-def train_eval_cmd(app, data, adapter, base, limit, threads, as_json) -> None:
+def train_eval_cmd(app, data, adapter, base, limit, threads, max_new_tokens, bf16, items_path, as_json) -> None:
     """HF-side before/after check: refusal correctness and citation accuracy on held-out training-format lines."""
     from models.dataset import read_examples
     from models.train import evaluate_hf
@@ -165,9 +168,10 @@ def train_eval_cmd(app, data, adapter, base, limit, threads, as_json) -> None:
     rows = [ex for _, ex in read_examples(f)]
 
     def prog(i: int, n: int) -> None:
-        if i % 10 == 0 or i == n:
+        if i % 2 == 0 or i == n:
             click.echo(f"eval {i}/{n}", err=True)
-    res = evaluate_hf(rows, base=base, adapter=adapter, home=app.settings.home, threads=threads, limit=limit, progress=prog)
+    res = evaluate_hf(rows, base=base, adapter=adapter, home=app.settings.home, threads=threads, limit=limit,
+                      max_new_tokens=max_new_tokens, bf16=bf16, items_path=items_path, progress=prog)
     res["adapter"] = adapter or "none"
     if as_json:
         print_json(res)

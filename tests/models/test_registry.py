@@ -65,6 +65,11 @@ def test_tamper_detection_copied_and_in_place(reg, tmp_path):
     g.unlink()
     with pytest.raises(ModelError, match="missing"):
         reg.get(placed.id)
+    # The same bytes found elsewhere re-point the manifest (same id and lineage) instead of staying broken.
+    moved = _write(tmp_path / "elsewhere" / "n.gguf", b"GGUF" + b"n" * 300)
+    again = reg.add(moved, "base-gguf", copy=False)
+    assert again.id == placed.id and again.manifest["created"] == placed.manifest["created"]
+    assert reg.get(placed.id).path == moved.resolve()
 
 
 def test_directory_artifact_hash(reg, tmp_path):

@@ -184,3 +184,14 @@ def test_cli_train_validates_options(tmp_path):
 def test_bf16_autocast_step(tiny, data, tmp_path):
     m = tr.train(_cfg(tiny, data, tmp_path / "b", max_steps=1, bf16=True))
     assert m["steps"] == 1 and (tmp_path / "b" / "adapter_model.safetensors").is_file()
+
+
+def test_evaluate_hf_scores_before_and_after(tiny, data, tmp_path):
+    out = tmp_path / "e"
+    tr.train(_cfg(tiny, data, out, max_steps=1))
+    rows = _examples(3)
+    before = tr.evaluate_hf(rows, base=str(tiny), max_new_tokens=4, threads=1, items_path=tmp_path / "items.jsonl")
+    after = tr.evaluate_hf(rows, base=str(tiny), adapter=str(out), max_new_tokens=4, threads=1)
+    for r in (before, after):
+        assert r["n"] == 3 and 0 <= r["refusal_correctness"] <= 1 and 0 <= r["citation_accuracy"] <= 1
+    assert len((tmp_path / "items.jsonl").read_text().splitlines()) == 3

@@ -8,13 +8,14 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList
+from textual.widgets import Footer, Input, OptionList, Static
 
 from appliance.types import Answer
 
@@ -90,11 +91,22 @@ class ChatScreen(Screen):
 
     def on_mount(self) -> None:
         self.status.documents = self.app.count_documents()
+        self.messages.add(Static(self._welcome(), id="welcome"))
         self.query_one("#question", Input).focus()
         if self.app.engine is not None:
             self.engine_ready()
         elif self.app.engine_error:
             self.engine_failed(self.app.engine_error)
+
+    def _welcome(self) -> Text:
+        t = Text()
+        t.append("Ask a question about your documents.\n", style="bold")
+        t.append("Answers cite their sources [1] [2]; the panels on the right show the cited text and timings.\n",
+                 style="dim")
+        if self.status.documents == 0:
+            t.append("No documents yet: press ctrl+g to ingest a file or folder.\n", style="#e5c07b")
+        t.append("f1 lists every key.", style="dim")
+        return t
 
     @property
     def status(self) -> StatusBar:
@@ -150,7 +162,7 @@ class ChatScreen(Screen):
     def _start(self, question: str, target: AnswerMessage) -> None:
         self.busy = True
         self.cancel.clear()
-        self.status.state = "answering… (escape: stop)"
+        self.status.state = "answering… esc: stop"
         target.set_waiting_text("retrieving and generating…")
         self._ask_worker(question, target)
 
@@ -297,3 +309,5 @@ class ChatScreen(Screen):
 
     def refresh_documents(self) -> None:
         self.status.documents = self.app.count_documents()
+        for w in self.query("#welcome"):
+            w.update(self._welcome())

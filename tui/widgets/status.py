@@ -27,8 +27,7 @@ class StatusBar(Static):
             t.append("LoRA ", style="bold #98c379")
             t.append(short_id(self.adapter_id), style="bold #98c379")
         else:
-            t.append("base", style="bold")
-            t.append(" (no adapter)", style="dim")
+            t.append("base model", style="bold")
         if self.documents is not None:
             t.append(" │ ", style="dim")
             t.append(f"{self.documents} doc{'s' if self.documents != 1 else ''}")
