@@ -36,6 +36,7 @@ log = logging.getLogger("ragtune.llama")
 log.addHandler(logging.NullHandler())  # no handler configured => dropped, not printed by logging's lastResort
 
 OnToken = Callable[[str], None]
+_TOP_N = 32  # greedy: tokens checked against the grammar before masking the whole vocabulary
 
 
 @dataclass
@@ -208,6 +209,9 @@ class LlamaGenerator:
         self._one = (lc.llama_token_data * 1)()
         self._one_arr = lc.llama_token_data_array(
             data=ctypes.cast(self._one, lc.llama_token_data_p), size=1, selected=-1, sorted=False)
+        self._top = (lc.llama_token_data * _TOP_N)()
+        self._top_arr = lc.llama_token_data_array(
+            data=ctypes.cast(self._top, lc.llama_token_data_p), size=_TOP_N, selected=-1, sorted=False)
         self._eog_cache: dict[int, bool] = {}
         self._quote_tok = self._single_token('"')
 
@@ -306,6 +310,28 @@ class LlamaGenerator:
         self._lc.llama_sampler_apply(smpl, ctypes.byref(self._one_arr))
         return math.isfinite(self._one[0].logit)
 
+    def _best_allowed_in_top(self, smpl: Any, logits: Any) -> int | None:
+        """Greedy middle tier: the best grammar-allowed token among the top 32 by logit (exactly the greedy
+        choice whenever one of them is allowed), else None (then the whole vocabulary is masked)."""
+        np = self._np
+        top = np.argpartition(logits, -_TOP_N)[-_TOP_N:]
+        top = top[np.argsort(-logits[top], kind="stable")]
+        arr = self._top
+        for j, t in enumerate(top):
+            arr[j].id = int(t)
+            arr[j].logit = float(logits[t])
+            arr[j].p = 0.0
+        self._top_arr.size = _TOP_N
+        self._top_arr.selected = -1
+        self._top_arr.sorted = False
+        self._lc.llama_sampler_apply(smpl, ctypes.byref(self._top_arr))
+        best, best_logit = None, -math.inf
+        for j in range(self._top_arr.size):
+            lg = arr[j].logit
+            if math.isfinite(lg) and lg > best_logit:
+                best, best_logit = int(arr[j].id), lg
+        return best
+
     def _masked_logits(self, smpl: Any, logits: Any) -> Any:
         c = self._cands
         c.copy_logits(logits)
@@ -378,10 +404,14 @@ class LlamaGenerator:
                 tok = self._pick(logits, temperature, rng)
                 if smpl is not None and not self._grammar_allows(smpl, tok):
                     fallbacks += 1
-                    masked = self._masked_logits(smpl, logits)
-                    if not np.isfinite(masked).any():
-                        raise GenerationError("the grammar allows no token here (grammar/vocabulary mismatch)")
-                    tok = self._pick(masked, temperature, rng)
+                    alt = self._best_allowed_in_top(smpl, logits) if temperature <= 0 else None
+                    if alt is not None:
+                        tok = alt
+                    else:
+                        masked = self._masked_logits(smpl, logits)
+                        if not np.isfinite(masked).any():
+                            raise GenerationError("the grammar allows no token here (grammar/vocabulary mismatch)")
+                        tok = self._pick(masked, temperature, rng)
             if smpl is not None:
                 self._lc.llama_sampler_accept(smpl, tok)
             if self._eog(tok):

@@ -146,7 +146,11 @@ class LexicalIndex:
             res = searcher.search(q, int(limit), count=False)
             if not res.hits:
                 return []
-            ids = searcher.fast_field_values("chunk_id", [a for _, a in res.hits])
+            addrs = [a for _, a in res.hits]
+            if hasattr(searcher, "fast_field_values"):  # tantivy-py >= 0.25: no stored-document fetch
+                ids = searcher.fast_field_values("chunk_id", addrs)
+            else:  # pragma: no cover - older tantivy-py
+                ids = [searcher.doc(a)["chunk_id"][0] for a in addrs]
         except ValueError as exc:  # a damaged index, never the query (it is only words)
             raise StoreError(f"{self.path}: lexical search failed: {exc}",
                              hint="the index is rebuilt from the database on the next open or ingest") from None
@@ -251,10 +255,16 @@ class LexicalWriter:
     def delete_docs(self, doc_ids: Iterable[int]) -> None:
         import tantivy
 
+        # by query: delete_documents_by_term does not match u64 fields in tantivy-py 0.27
+        schema = self._ix._index.schema
         ids = sorted({int(d) for d in doc_ids})
         for start in range(0, len(ids), 1000):
-            q = tantivy.Query.term_set_query(self._ix._index.schema, "doc_id", ids[start:start + 1000])
-            self._w.delete_documents_by_query(q)
+            part = ids[start:start + 1000]
+            if hasattr(tantivy.Query, "term_set_query"):
+                self._w.delete_documents_by_query(tantivy.Query.term_set_query(schema, "doc_id", part))
+            else:  # pragma: no cover - older tantivy-py
+                for d in part:
+                    self._w.delete_documents_by_query(tantivy.Query.term_query(schema, "doc_id", d))
 
     def add(self, chunk_id: int, doc_id: int, title: str, text: str) -> None:
         import tantivy

@@ -9,7 +9,6 @@ its own; `Retriever` only wires them to the store, the lexical index and the emb
 from __future__ import annotations
 
 import dataclasses
-import re
 import threading
 import time
 import unicodedata
@@ -773,7 +772,7 @@ class Retriever:
                 self.cache.put(key, (hits, cands))
             return RetrievalResult(hits=[copy_hit(h) for h in hits], normalized_query=nq,
                                    retrieval_ms=(time.perf_counter() - t0) * 1000, cached=False,
-                                   candidates=cands, query=query, mode=mode)
+                                   candidates=[copy_hit(h) for h in cands], query=query, mode=mode)
 
 
 def _apply_filters(hits: list[Hit], filters: dict[str, Any] | None) -> list[Hit]:

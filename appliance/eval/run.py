@@ -314,10 +314,11 @@ def _default_ingest(settings: Settings, corpus: Path, progress: Progress | None)
 
 
 def stderr_progress(stream: Any = None) -> Progress:
-    """Progress with ETA on stderr: a rewritten line on a terminal, a line every ~5% otherwise."""
+    """Progress with ETA on stderr: a rewritten line on a terminal; otherwise a line every 5%, or sooner when
+    30 s have passed since the last one (slow runs still show a heartbeat)."""
     stream = stream or sys.stderr
     tty = getattr(stream, "isatty", lambda: False)()
-    state = {"last": -1}
+    state = {"last": -1, "t": 0.0}
 
     def fmt(s: float | None) -> str:
         if s is None:
@@ -330,8 +331,8 @@ def stderr_progress(stream: Any = None) -> Progress:
         line = f"{label} {done}/{total} ({pct}%)" + ("" if label == "ingest" else f" ETA {fmt(eta)}")
         if tty:
             stream.write("\r" + line.ljust(60) + ("\n" if done >= total else ""))
-        elif pct // 5 != state["last"] or done >= total:
-            state["last"] = pct // 5
+        elif pct // 5 != state["last"] or done >= total or time.monotonic() - state["t"] >= 30:
+            state["last"], state["t"] = pct // 5, time.monotonic()
             stream.write(line + "\n")
         stream.flush()
 
