@@ -149,7 +149,7 @@ def test_eval_makes_no_network_connection(attempts, beir):
     _require("eval", "run")
     _require_modules("appliance.ingest.pipeline", "appliance.answer")
     _default_models_present()
-    result = _invoke(["eval", "run", str(beir), "--limit", "2", "--arms", "A", "--no-safety", "--json"])
+    result = _invoke(["eval", "run", str(beir), "--limit", "1", "--arms", "A", "--no-safety", "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert isinstance(report, dict)
