@@ -94,6 +94,15 @@ def _resolve_files(model: str, home: Home) -> tuple[Path, Path, int, str]:
                      hint=f"use a default ({', '.join(embedders)}), a registry id, or a folder with model.onnx + tokenizer.json")
 
 
+def model_identity(cfg: EmbedConfig, home: Home) -> tuple[str, int]:
+    """(model_id, max_seq_len) of the configured embedder without loading it: lets an ingest decide that
+    nothing changed without paying for an onnxruntime session."""
+    from models.defaults import sha256_file
+
+    onnx, _tok, max_seq_len, _how = _resolve_files(cfg.model, home)
+    return sha256_file(onnx), max_seq_len
+
+
 def _max_seq_len_from_folder(folder: Path) -> int:
     # sentence-transformers exports carry sentence_bert_config.json; fall back to MiniLM's 256.
     for name in ("sentence_bert_config.json", "ragtune_embedder.json"):

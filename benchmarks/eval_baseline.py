@@ -38,6 +38,7 @@ def main() -> int:
     ap.add_argument("--budget-s", type=float, default=None, help="stop answering after this many seconds")
     ap.add_argument("--out", default=None)
     ap.add_argument("--home", default=os.environ.get("RAGTUNE_HOME"))
+    ap.add_argument("--run-id", default=None, help="summarise this stored run instead of the computed one")
     args = ap.parse_args()
 
     settings = load_settings(home=Home(args.home) if args.home else None)
@@ -62,6 +63,8 @@ def main() -> int:
     opts = R.EvalOptions(arms="A", limit=args.limit, seed=args.seed, out=out, safety=False)
     finished = True
     try:
+        if args.run_id:
+            raise KeyboardInterrupt  # summary only
         R.run_eval(settings, args.dataset, opts, engine_factory=factory, progress=R.stderr_progress())
     except KeyboardInterrupt:
         finished = False
@@ -71,7 +74,7 @@ def main() -> int:
     ds = R.load_dataset(args.dataset)
     items = R.sample(ds.items, args.limit, args.seed)
     s2 = settings.replace("generate", seed=args.seed)
-    run_id = R.make_run_id(ds, ["A"], None, args.seed, args.limit, s2, False)
+    run_id = args.run_id or R.make_run_id(ds, ["A"], None, args.seed, args.limit, s2, False)
     with Store(settings.home.db_path) as st:
         rows = {q: json.loads(r) for q, r in st.query("SELECT qid, result FROM eval_items WHERE run_id = ? AND arm = 'A'", (run_id,))}
     pairs = [(it, rows[it["qid"]]) for it in items if it["qid"] in rows]
@@ -89,7 +92,7 @@ def main() -> int:
               f"{mean_q * len(items) / 60:.1f} min (target 15 min)")
         print(f"engine time {engine_ms / 1000:.0f} s; harness overhead (sum wall / sum engine) "
               f"{sum(per_q) / max(engine_ms, 1e-9):.3f}")
-    print(f"peak RSS {rss_mb:.0f} MB; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"peak RSS of this process {rss_mb:.0f} MB; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     keys = ("task_success", "exact_match", "f1", "groundedness", "hallucination_rate", "schema_adherence",
             "repair_rate", "refusal_precision", "refusal_recall", "citation_precision", "citation_recall",
             "latency_p50_ms", "latency_p95_ms", "retrieval_p50_ms", "ttft_p50_ms", "ttft_p95_ms",

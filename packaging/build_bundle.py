@@ -53,6 +53,12 @@ def pip(*args: str, env: dict[str, str] | None = None) -> None:
     subprocess.run(cmd, check=True, env=env)
 
 
+def have(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
 def project_meta() -> dict:
     import tomllib  # py3.11+; the build machine runs the project's dev python
 
@@ -118,9 +124,13 @@ def llama_features(wheel: Path, tmp: Path) -> str:
     dest = tmp / "llama-probe"
     with zipfile.ZipFile(wheel) as zf:
         zf.extractall(dest)
-    code = "import llama_cpp; print(llama_cpp.llama_print_system_info().decode().strip())"
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=dest,
-                          env=dict(os.environ, PYTHONPATH=str(dest)))
+    libs = sorted((dest / "llama_cpp" / "lib").glob("libllama.so*"))
+    if not libs:
+        raise SystemExit(f"{wheel.name}: no llama_cpp/lib/libllama.so inside")
+    # ctypes on the shared library alone: the package's python deps need not be installed here.
+    code = ("import ctypes, sys; lib = ctypes.CDLL(sys.argv[1]); f = lib.llama_print_system_info; "
+            "f.restype = ctypes.c_char_p; print(f().decode().strip())")
+    proc = subprocess.run([sys.executable, "-c", code, str(libs[0])], capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"{wheel.name}: cannot load it to check its CPU features: {proc.stderr.strip()[-300:]}")
     return proc.stdout.strip().splitlines()[-1]
@@ -230,7 +240,9 @@ def build(args: argparse.Namespace) -> Path:
             check_portable(features, llama)
         # 1. ragtune itself, built from a clean copy of the tree
         src = copy_source(tmp_p / "src")
-        pip("wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_p / "self"), str(src))
+        # Offline-friendly when this interpreter has setuptools + wheel; otherwise pip fetches them.
+        isolation = ["--no-build-isolation"] if have("setuptools") and have("wheel") else []
+        pip("wheel", "--no-deps", *isolation, "-q", "-w", str(tmp_p / "self"), str(src))
         self_whl = next((tmp_p / "self").glob("ragtune-*.whl"))
         shutil.copy2(self_whl, wh)
         # 2. every runtime dependency as a wheel; llama-cpp-python pinned to the portable wheel

@@ -150,6 +150,10 @@ def score_item(item: dict[str, Any], result: dict[str, Any], *, f1_threshold: fl
     answerable = item.get("answerable")
     golds = item.get("answers") or []
     em, f1 = best_match(answer, golds) if ok and golds else (False, 0.0)
+    # Lenient, informative only (never in task success or the decision: an answer that pastes the whole
+    # context would pass it): some normalised gold answer occurs, on token boundaries, in the normalised answer.
+    norm = f" {normalize_answer(answer)} "
+    contains_gold = ok and any(normalize_answer(g) and f" {normalize_answer(g)} " in norm for g in golds)
     if answerable is None:
         correct = None
     elif answerable:
@@ -174,7 +178,7 @@ def score_item(item: dict[str, Any], result: dict[str, Any], *, f1_threshold: fl
         cite_r = len(cited_keys & gold_keys) / len(gold_keys)
 
     return {
-        "status": status, "correct": correct, "em": em, "f1": f1,
+        "status": status, "correct": correct, "em": em, "f1": f1, "contains_gold": contains_gold,
         "grounded": grounded, "hallucinated": hallucinated, "invented_citations": invented,
         "cite_p": cite_p, "cite_r": cite_r,
         "should_refuse": (None if answerable is None else not answerable), "refused": status == "refused",
@@ -242,6 +246,7 @@ def aggregate(items: Sequence[dict[str, Any]], results: Sequence[dict[str, Any]]
         "task_success_answerable": mean(s["correct"] for s in scores if s["should_refuse"] is False),
         "exact_match": mean(s["em"] for s in scores if s["should_refuse"] is False),
         "f1": mean(s["f1"] for s in scores if s["should_refuse"] is False),
+        "gold_in_answer": mean(s["contains_gold"] for s in scores if s["should_refuse"] is False),
         # over ok answers
         "groundedness": mean(s["grounded"] for s in ok),
         "hallucination_rate": mean(halluc),
@@ -299,6 +304,7 @@ def decide(arms: dict[str, dict[str, Any]], cfg: Any, *, adapter: str | None) ->
 
     if not adapter or adapter == "none":
         reasons.append("no adapter: arms B and C were not run, there is no tune to accept")
+        return {"go": False, "reasons": reasons, "checks": checks}
     a, c = arms.get("A"), arms.get("C")
     if a is None or c is None:
         reasons.append("arms A and C are both needed for a decision (ran: " + ",".join(sorted(arms)) + ")")

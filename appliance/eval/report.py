@@ -55,7 +55,8 @@ def signed_points(x: Any) -> str:
 def _table_rows(m: dict[str, Any]) -> list[tuple[str, str]]:
     rows = [("questions (n)", str(m.get("n"))), ("ok / refused / errors", f"{m.get('n_ok')} / {m.get('n_refused')} / {m.get('n_errors')}")]
     rows += [(title, pct(m.get(key))) for key, title, _, _ in RATE_METRICS]
-    rows += [("exact match (answerable)", pct(m.get("exact_match"))), ("token F1 (answerable)", pct(m.get("f1")))]
+    rows += [("exact match (answerable)", pct(m.get("exact_match"))), ("token F1 (answerable)", pct(m.get("f1"))),
+             ("gold inside answer (answerable, info)", pct(m.get("gold_in_answer")))]
     rows += [(f"latency {label} (ms)", ms(m.get(key))) for key, label in LATENCY_KEYS]
     rows += [("tokens in / out (total)", f"{m.get('tokens_prompt')} / {m.get('tokens_completion')}"),
              ("tokens in / out (mean)", f"{_num(m.get('tokens_prompt_mean'))} / {_num(m.get('tokens_completion_mean'))}"),

@@ -230,7 +230,7 @@ class _Prepared:
 
 class _Run:
     def __init__(self, settings: Settings, store: Any, lexical_writer: Any, embedder_factory: Callable[[], Any],
-                 summary: IngestSummary):
+                 summary: IngestSummary, identity: Callable[[], tuple[str, int]] | None = None):
         self.settings = settings
         self.store = store
         self.lw = lexical_writer
@@ -245,6 +245,8 @@ class _Run:
         self.pending_chunks = 0
         self.flush_at = max(64, 4 * settings.embed.batch_size)
         self._index_key: str | None = None
+        # (model_id, max_seq_len) without loading the model, so a no-op run never starts onnxruntime
+        self._identity = identity or (lambda: (self.embedder.model_id, self.embedder.max_seq_len))
         self.seen: set[str] = set()  # document paths met this run (prune keeps them)
         self.seen_prefixes: list[str] = []  # corpus files we could not read: keep all their rows
 
@@ -263,10 +265,10 @@ class _Run:
     def index_key(self) -> str:
         """What besides content decides a document's chunks/vectors: embedder + chunking settings."""
         if self._index_key is None:
-            e = self.embedder
+            model_id, max_seq_len = self._identity()
             size, overlap = effective_sizes(self.settings.ingest.chunk_tokens, self.settings.ingest.overlap_tokens,
-                                            e.max_seq_len)
-            raw = json.dumps({"model": e.model_id, "chunk": size, "overlap": overlap, "max_seq": e.max_seq_len,
+                                            max_seq_len)
+            raw = json.dumps({"model": model_id, "chunk": size, "overlap": overlap, "max_seq": max_seq_len,
                               "chunker": CHUNKER_VERSION}, sort_keys=True)
             self._index_key = hashlib.sha256(raw.encode()).hexdigest()[:16]
         return self._index_key
@@ -461,7 +463,12 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
             # Is the index in step with SQLite as the run starts? If not, rebuild it in full at the end.
             stale = bool(getattr(lexical, "corrupt", False)) or lw.prior_version != store.index_version \
                 or lw.prior_docs != store.count_chunks()
-            run = _Run(settings, store, lw, make_embedder, summary)
+            identity = None
+            if embedder is None:
+                from ..embed import model_identity
+
+                identity = lambda: model_identity(settings.embed, settings.home)  # noqa: E731
+            run = _Run(settings, store, lw, make_embedder, summary, identity)
             run.seen.update(p for p, _ in w.failed)  # exists but unreadable: not stale
             _process(run, w, settings, progress, summary)
             run.flush()

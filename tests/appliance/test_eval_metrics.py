@@ -47,6 +47,9 @@ def test_task_success_rules():
     assert M.score_item(item([], answerable=False), res(answer="1889"))["correct"] is False
     assert M.score_item({**item(), "answerable": None}, res(answer="x"))["correct"] is None
     assert M.score_item(item(["1889"]), {**res(answer="1889"), "status": "error"})["correct"] is False
+    # a verbose answer holding the gold fails F1 (SQuAD rules) but is visible in the informative contains_gold
+    verbose = M.score_item(item(["President"]), res(answer="The Mayor of Warsaw is known as the President of Warsaw"))
+    assert verbose["correct"] is False and verbose["contains_gold"] is True
 
 
 def test_f1_threshold_boundary():

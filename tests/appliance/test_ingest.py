@@ -371,3 +371,21 @@ def test_real_embedder_end_to_end(settings, tmp_path):
     assert top["source"].endswith("pw.md") and rows[0][1] < rows[1][1]
     e.close()
     _check_consistent(settings)
+
+
+def test_noop_reingest_never_loads_the_model(settings, tmp_path, monkeypatch):
+    """Deciding 'unchanged' needs the model's identity (sha256), not an onnxruntime session."""
+    import appliance.embed
+
+    d = tmp_path / "docs"
+    d.mkdir()
+    (d / "a.md").write_text("# A\n\nsome text about lighthouses")
+    first = ingest_paths(settings.replace("embed", threads=1), [d])
+    assert first.added == 1
+
+    def boom(*a, **k):
+        raise AssertionError("the embedder was loaded for a no-op ingest")
+
+    monkeypatch.setattr(appliance.embed, "Embedder", boom)
+    s = ingest_paths(settings.replace("embed", threads=1), [d])
+    assert s.unchanged == 1 and s.added == 0 and not s.failed
