@@ -10,6 +10,9 @@ OFFLINE_ENV = {
     "HF_DATASETS_OFFLINE": "1",
     "HF_HUB_DISABLE_TELEMETRY": "1",
     "DO_NOT_TRACK": "1",
+    # onnxruntime >= 1.2x on Linux ships 1DS telemetry: without this it resolves and tries to reach
+    # mobile.events.data.microsoft.com:443 from a native thread during ingest (seen by prove_offline.sh).
+    "ORT_DISABLE_TELEMETRY": "1",
     "TOKENIZERS_PARALLELISM": "false",  # also avoids fork warnings; threads are set explicitly
 }
 

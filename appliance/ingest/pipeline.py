@@ -424,6 +424,21 @@ def _acquire_writer(lexical: Any, stack: ExitStack, timeout: float = 30.0) -> An
             time.sleep(0.25)
 
 
+def _refresh_vector_snapshot(settings: Settings, store: Any, summary: IngestSummary) -> None:
+    """Large stores are searched through a memory-mapped copy of chunk_vec (see retrieve.VectorSnapshot).
+    Build it here, while ingest is already slow, so the first question after an ingest is not the one that
+    pays for it (~10 s at 100k chunks). Derived data only: a failure is left to the retriever to retry."""
+    if not (summary.added or summary.updated or summary.deleted):
+        return
+    from ..retrieve import SNAPSHOT_MIN_CHUNKS, VectorSnapshot
+
+    try:
+        if store.count_chunks() >= SNAPSHOT_MIN_CHUNKS:
+            VectorSnapshot(settings.home.root / "vectors").ensure(store)
+    except Exception:  # noqa: BLE001 - the retriever rebuilds lazily
+        pass
+
+
 def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, progress: Progress | None = None,
                  store: Any = None, embedder: Any = None, lexical: Any = None) -> IngestSummary:
     """Ingest files and folders into the home of `settings`. Per-file problems are reported in
@@ -482,6 +497,7 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
                 lw.replace_docs(store, run.changed_doc_ids | run.deleted_doc_ids)
             lw.finish(store.index_version)
         summary.index_version = store.index_version
+        _refresh_vector_snapshot(settings, store, summary)
     finally:
         for obj in reversed(own):
             try:
