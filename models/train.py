@@ -631,6 +631,60 @@ def evaluate_hf(examples: list[dict[str, Any]], *, base: str = "", adapter: str 
     return res
 
 
+def score_forced(examples: list[dict[str, Any]], *, base: str = "", adapter: str | None = None, home: Any = None,
+                 threads: int = 2, limit: int = 0, bf16: bool = False) -> dict[str, Any]:
+    """Teacher-forced check (cheap: one forward per example, no generation): mean target-token loss, and greedy
+    accuracy on the tokens that carry the behaviour: the `status` value (refuse or answer) and the citation ids."""
+    torch = require("torch", "train")
+    tf = require("transformers", "train")
+    from appliance.home import Home
+
+    torch.set_num_threads(threads)
+    b = resolve_base(base, home)
+    hf_dir = hf_dir_for(b, (home or Home()).models_dir / "hf-bases")
+    tok = tf.AutoTokenizer.from_pretrained(str(hf_dir))
+    model = tf.AutoModelForCausalLM.from_pretrained(str(hf_dir), dtype=torch.float32)
+    fix_tokenizer(tok, model)
+    if adapter:
+        model = require("peft", "train").PeftModel.from_pretrained(model, adapter).merge_and_unload()
+    model.eval()
+    rows = spread(examples, limit)
+    loss_sum, st_ok, st_n, ci_ok, ci_n, all_ok = 0.0, 0, 0, 0, 0, 0
+    t0 = time.perf_counter()
+    for ex in rows:
+        it = encode_example(tok, ex, 2.0)
+        keep = len(it["input_ids"]) - it["n_prompt"] + 1
+        with torch.no_grad(), torch.autocast(device_type="cpu", dtype=torch.bfloat16, enabled=bf16):
+            logits = model(input_ids=torch.tensor([it["input_ids"]]), logits_to_keep=keep).logits[0].float()
+        labels = torch.tensor(it["labels"][-keep:])
+        w = it["weights"][-keep:]
+        ce = torch.nn.functional.cross_entropy(logits[:-1], labels[1:], reduction="mean")
+        loss_sum += float(ce)
+        pred = logits[:-1].argmax(-1)
+        field = [j for j in range(1, keep) if w[j] > 1.0]
+        status = field[:1]  # the status value's tokens: the first contiguous run of weighted positions
+        for j in field[1:]:
+            if j != status[-1] + 1:
+                break
+            status.append(j)
+        ok_all = True
+        for j in field:
+            hit = int(pred[j - 1]) == int(labels[j])
+            ok_all &= hit
+            if j in status:
+                st_ok += hit
+                st_n += 1
+            else:
+                ci_ok += hit
+                ci_n += 1
+        all_ok += ok_all
+    n = len(rows)
+    return {"n": n, "target_loss": round(loss_sum / max(1, n), 4),
+            "status_token_accuracy": round(st_ok / max(1, st_n), 4),
+            "citation_token_accuracy": round(ci_ok / max(1, ci_n), 4),
+            "all_field_tokens_right": round(all_ok / max(1, n), 4), "seconds": round(time.perf_counter() - t0, 1)}
+
+
 if __name__ == "__main__":  # `accelerate launch -m models.train --data … --out …`
     from appliance.cli import main as _main
 

@@ -157,9 +157,11 @@ def test_eval_makes_no_network_connection(attempts, beir):
 
 
 def test_offline_env_lists_every_library_switch():
-    # huggingface_hub (tokenizers/transformers downloads, telemetry), transformers, datasets, generic DNT.
+    # huggingface_hub (tokenizers/transformers downloads, telemetry), transformers, datasets, generic DNT, and
+    # onnxruntime's native 1DS telemetry (a C++ thread resolving mobile.events.data.microsoft.com: invisible to
+    # the socket patching above, caught by packaging/prove_offline.sh's strace).
     for key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE", "HF_HUB_DISABLE_TELEMETRY",
-                "DO_NOT_TRACK"):
+                "DO_NOT_TRACK", "ORT_DISABLE_TELEMETRY"):
         assert OFFLINE_ENV.get(key) == "1", f"{key} missing from appliance.offline.OFFLINE_ENV"
 
 

@@ -195,3 +195,9 @@ def test_evaluate_hf_scores_before_and_after(tiny, data, tmp_path):
     for r in (before, after):
         assert r["n"] == 3 and 0 <= r["refusal_correctness"] <= 1 and 0 <= r["citation_accuracy"] <= 1
     assert len((tmp_path / "items.jsonl").read_text().splitlines()) == 3
+
+
+def test_score_forced_reports_field_token_accuracy(tiny):
+    r = tr.score_forced(_examples(3), base=str(tiny), threads=1)
+    assert r["n"] == 3 and r["target_loss"] > 0
+    assert 0 <= r["status_token_accuracy"] <= 1 and 0 <= r["citation_token_accuracy"] <= 1
