@@ -30,7 +30,7 @@ from .prompt import REFUSAL_TEXT, SYSTEM_PROMPT, context_from_hits, messages, sy
 from .schema import MAX_CITATIONS, answer_schema, parse_answer, validate_answer
 from .types import Answer, ContextItem, Hit, Timings
 
-MIN_SUPPORT = 0.34  # share of the answer's content words found in the cited sources
+MIN_SUPPORT = 0.34  # default of [generate] min_support: share of the answer's content words in the cited sources
 NONE_ADAPTER = "none"
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -349,7 +349,7 @@ class AnswerEngine:
             by_id = {c.id: c for c in ctx}
             if not cites:
                 refusal_reason = "no_citations"
-            elif support_score(text, [by_id[c].text for c in cites]) < MIN_SUPPORT:
+            elif support_score(text, [by_id[c].text for c in cites]) < self.settings.generate.min_support:
                 refusal_reason = "unsupported"
             if refusal_reason:
                 status = "refused"

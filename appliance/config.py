@@ -28,6 +28,13 @@ def _threads_default() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+def _gen_threads_default() -> int:
+    # Half the cores for decoding: measured on a loaded 2-core box, 1 llama.cpp thread decoded 54 tok/s while
+    # 2 threads with OpenMP spin-waiting fell to 6 tok/s (benchmarks/README.md). Embedding and decoding never
+    # overlap within a request, but other processes (ingest, the TUI, a second user) do.
+    return max(1, min(4, (os.cpu_count() or 2) // 2))
+
+
 @dataclass
 class EmbedConfig:
     model: str = "all-minilm-l6-v2-int8"  # a manifest name or a registry id
@@ -101,13 +108,15 @@ class RetrieveConfig:
 class GenerateConfig:
     model: str = "smollm2-135m-instruct-q4_1"  # a manifest name, a registry id, or a .gguf path
     adapter: str = "none"  # "none" or a registry id of a GGUF LoRA adapter
-    threads: int = field(default_factory=_threads_default)
+    threads: int = field(default_factory=_gen_threads_default)
     n_ctx: int = 2048
     max_tokens: int = 256
     temperature: float = 0.0
     seed: int = 0
     max_answer_chars: int = 600
     max_repairs: int = 1
+    # Refusal check: share of the answer's content words that must appear in the cited sources.
+    min_support: float = 0.34
     answer_cache: bool = True
     prefix_cache: bool = True
     price_per_1k_prompt: float = 0.0
@@ -123,6 +132,7 @@ class GenerateConfig:
         _check(isinstance(self.seed, int) and self.seed >= 0, "generate", "seed", "must be >= 0")
         _check(isinstance(self.max_answer_chars, int) and 20 <= self.max_answer_chars <= 4000, "generate", "max_answer_chars", "must be 20..4000")
         _check(isinstance(self.max_repairs, int) and 0 <= self.max_repairs <= 3, "generate", "max_repairs", "must be 0..3")
+        _check(isinstance(self.min_support, (int, float)) and 0 <= self.min_support <= 1, "generate", "min_support", "must be 0..1")
         for key in ("answer_cache", "prefix_cache"):
             _check(isinstance(getattr(self, key), bool), "generate", key, "must be true or false")
         for key in ("price_per_1k_prompt", "price_per_1k_completion"):

@@ -8,7 +8,8 @@ Shape (fixed key order, bounded everything):
   `\\uXXXX` is not allowed: it could smuggle a control character or a lone surrogate (unencodable UTF-8)
   past the character class, and raw Unicode is accepted anyway.
 - Citations follow context order (S1 before S3), which makes them unique and at most min(len(ids), 6)
-  without enumerating permutations. A "refused" answer must cite nothing.
+  without enumerating permutations. A "refused" answer must cite nothing; an "ok" answer over a non-empty
+  context must cite at least one id (with no context, e.g. the tune-only eval arm, it cites nothing).
 - Whitespace between tokens is 0-2 of space/tab/newline: a small model cannot loop on blank space.
 
 Fail closed: anything unexpected in the schema raises GenerationError; callers never fall back to
@@ -23,7 +24,7 @@ from typing import Any, Sequence
 from .errors import GenerationError
 from .schema import MAX_CITATIONS
 
-GRAMMAR_VERSION = "1"  # part of the answer-cache key: a grammar change must not serve stale answers
+GRAMMAR_VERSION = "2"  # part of the answer-cache key: a grammar change must not serve stale answers
 
 
 def gbnf_literal(text: str) -> str:
@@ -81,7 +82,9 @@ def answer_gbnf(context_ids: Sequence[str], max_answer_chars: int) -> str:
     else:
         # c_i_r: citation i, then at most r more citations with a larger index.
         starts = " | ".join(f"c{i}r{max_items - 1}" for i in range(len(ids)))
-        rules.append(f'cites ::= "[" ws "]" | "[" ws ( {starts} ) ws "]"')
+        # "ok" over a non-empty context must cite at least one source: small models otherwise answer "ok"
+        # with [] and the refusal check has to throw the answer away (no_citations).
+        rules.append(f'cites ::= "[" ws ( {starts} ) ws "]"')
         seen: set[tuple[int, int]] = set()
         todo = [(i, max_items - 1) for i in range(len(ids))]
         while todo:

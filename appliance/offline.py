@@ -14,6 +14,9 @@ OFFLINE_ENV = {
     # mobile.events.data.microsoft.com:443 from a native thread during ingest (seen by prove_offline.sh).
     "ORT_DISABLE_TELEMETRY": "1",
     "TOKENIZERS_PARALLELISM": "false",  # also avoids fork warnings; threads are set explicitly
+    # llama.cpp's OpenMP threads spin while waiting; on a shared small box that made 2-thread decoding ~9x
+    # slower than 1 thread. Passive waiting removes the collapse. Set before llama_cpp loads libgomp.
+    "OMP_WAIT_POLICY": "PASSIVE",
 }
 
 

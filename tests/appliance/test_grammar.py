@@ -64,7 +64,7 @@ def test_llama_grammar_accepts_and_rejects(gen):
     g = answer_gbnf(["S1", "S2", "S3"], 40)
     assert gen.grammar_accepts(g, _ok())
     assert gen.grammar_accepts(g, _ok(cites=("S1", "S3")))
-    assert gen.grammar_accepts(g, _ok(cites=()))
+    assert not gen.grammar_accepts(g, _ok(cites=()))  # "ok" over a context must cite something
     assert gen.grammar_accepts(g, '{"status": "ok", "answer": "a \\" b \\\\ c \\n d", "citations": ["S2"]}')
     assert gen.grammar_accepts(g, _ok(status="refused", cites=()))
     # not in the context
