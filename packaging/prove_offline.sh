@@ -43,7 +43,7 @@ elif unshare -rn true 2>/dev/null; then NETNS=(unshare -rn)
 else echo "cannot create a network namespace (unshare -n / -rn both failed); the proof needs one" >&2; exit 2; fi
 TRACE=()
 if command -v strace >/dev/null 2>&1; then
-    TRACE=(strace -f -qq -e trace=connect -e signal=none -o "$WORK/connect.log")
+    TRACE=(strace -f --seccomp-bpf -qq -e trace=connect -e signal=none -o "$WORK/connect.log")
 else
     echo "strace not found (apt-get install strace): relying on the namespace alone" >&2
 fi

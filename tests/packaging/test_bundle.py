@@ -25,7 +25,11 @@ def _build_module():
     # Loaded by path: packaging/ is scripts, never an importable package.
     spec = importlib.util.spec_from_file_location("ragtune_build_bundle", PKG / "build_bundle.py")
     mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    old, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no __pycache__ left in packaging/
+    try:
+        spec.loader.exec_module(mod)
+    finally:
+        sys.dont_write_bytecode = old
     return mod
 
 
