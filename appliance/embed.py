@@ -149,6 +149,10 @@ class Embedder:
         if pad is not None:
             self._pad_id = pad
 
+        try:  # belt and braces with ORT_DISABLE_TELEMETRY: library users may not go through the CLI
+            ort.disable_telemetry_events()
+        except Exception:  # noqa: BLE001 - absent in some builds
+            pass
         so = ort.SessionOptions()
         so.intra_op_num_threads = self.cfg.threads
         so.inter_op_num_threads = 1

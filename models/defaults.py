@@ -85,6 +85,10 @@ def file_specs(name: str) -> list[FileSpec]:
 
 def _candidates(name: str, spec: FileSpec, home: Home) -> list[Path]:
     out = [home.models_dir / name / spec.file]
+    # Scratch homes (eval runs, dataset builds) share the user's fetched models.
+    user = Home().models_dir / name / spec.file
+    if user not in out:
+        out.append(user)
     try:
         dist = metadata.distribution(spec.package)
         out.append(Path(str(dist.locate_file(spec.path_in_package))))

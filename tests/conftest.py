@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from appliance.offline import enforce_offline_env
+
+enforce_offline_env()  # native code (onnxruntime telemetry) is not covered by the socket patch below
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
