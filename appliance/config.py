@@ -108,7 +108,9 @@ class RetrieveConfig:
 class GenerateConfig:
     model: str = "smollm2-135m-instruct-q4_1"  # a manifest name, a registry id, or a .gguf path
     adapter: str = "none"  # "none" or a registry id of a GGUF LoRA adapter
-    threads: int = field(default_factory=_gen_threads_default)
+    threads: int = field(default_factory=_gen_threads_default)  # token-by-token decoding
+    # Prompt processing is one batched matmul per layer: it scales with cores where decoding does not.
+    threads_batch: int = field(default_factory=_threads_default)
     n_ctx: int = 2048
     max_tokens: int = 256
     temperature: float = 0.0
@@ -126,6 +128,7 @@ class GenerateConfig:
         _check(isinstance(self.model, str) and self.model != "", "generate", "model", "must be a non-empty string")
         _check(isinstance(self.adapter, str) and self.adapter != "", "generate", "adapter", "must be 'none' or an adapter id")
         _check(isinstance(self.threads, int) and 1 <= self.threads <= 256, "generate", "threads", "must be 1..256")
+        _check(isinstance(self.threads_batch, int) and 1 <= self.threads_batch <= 256, "generate", "threads_batch", "must be 1..256")
         _check(isinstance(self.n_ctx, int) and 512 <= self.n_ctx <= 131072, "generate", "n_ctx", "must be 512..131072")
         _check(isinstance(self.max_tokens, int) and 16 <= self.max_tokens <= 4096, "generate", "max_tokens", "must be 16..4096")
         _check(isinstance(self.temperature, (int, float)) and 0 <= self.temperature <= 2, "generate", "temperature", "must be 0..2")

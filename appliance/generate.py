@@ -182,7 +182,7 @@ class LlamaGenerator:
         try:
             self._llm = lc.Llama(
                 model_path=str(path), n_ctx=cfg.n_ctx, n_batch=min(512, cfg.n_ctx), n_threads=cfg.threads,
-                n_threads_batch=cfg.threads, seed=cfg.seed, verbose=False,
+                n_threads_batch=cfg.threads_batch, seed=cfg.seed, verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelError(f"{path}: llama.cpp cannot load the model: {exc}",

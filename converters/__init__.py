@@ -199,3 +199,18 @@ def register_adapter(registry: Registry, ref: str | Path) -> tuple[Artifact, dic
                 shutil.copy2(f, clean / f.name)
             art = registry.add(clean, "lora-hf", name=path.name, copy=True, **info["lineage"])
     return art, cfg, info
+
+
+def resolve_adapter_and_base(registry: Registry, adapter: str | Path, base: str | Path | None
+                             ) -> tuple[Artifact, dict[str, Any], dict[str, Any], Path, str | None]:
+    """Register ADAPTER and resolve the base it applies to: BASE if given, else the base its training recorded.
+    Returns (adapter artifact, adapter_config, adapter_info, base path, base id or None)."""
+    from models.registry import resolve_input
+
+    art, cfg, info = register_adapter(registry, adapter)
+    if base is None:
+        base = (info.get("base") or {}).get("path")
+        if not base:
+            raise InputError(f"{adapter}: no --base given and the adapter records none (adapter_manifest.json)")
+    base_path, base_id = resolve_input(registry, base, kinds=("base-gguf", "hf-model", "merged-gguf"))
+    return art, cfg, info, base_path, base_id

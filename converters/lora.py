@@ -14,7 +14,7 @@ from pathlib import Path
 from appliance.errors import InputError, ModelError, require
 from models.registry import Registry, resolve_input, sha256_path, tool_versions
 
-from . import (ConvertResult, Progress, _quiet, check_hf_dir, check_out, is_gguf, now, register_adapter,
+from . import (ConvertResult, Progress, _quiet, check_hf_dir, check_out, is_gguf, now, resolve_adapter_and_base,
                replace_into, write_stage_config)
 from . import sdist as sdist_mod
 
@@ -49,13 +49,8 @@ def lora_to_gguf(adapter: str | Path, base: str | Path | None, out: str | Path, 
         raise InputError(f"--outtype must be one of {', '.join(OUTTYPES)}")
     registry = registry or Registry()
     t0 = now()
-    adapter_art, _, info = register_adapter(registry, adapter)
+    adapter_art, _, info, base_path, base_id = resolve_adapter_and_base(registry, adapter, base)
     adapter_path = adapter_art.path  # the registered copy: exactly the bytes the id names
-    if base is None:
-        base = (info.get("base") or {}).get("path")
-        if not base:
-            raise InputError(f"{adapter}: no --base given and the adapter records none (adapter_manifest.json)")
-    base_path, base_id = resolve_input(registry, base, kinds=("base-gguf", "hf-model", "merged-gguf"))
     if gguf_base:
         gb_path, base_id = resolve_input(registry, gguf_base, kinds=("base-gguf", "merged-gguf", "quantized-gguf"))
         base_id = base_id or sha256_path(gb_path)

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from appliance.errors import InputError, ModelError, require
-from models.registry import Registry, resolve_input, sha256_path, tool_versions
+from models.registry import Registry, sha256_path, tool_versions
 
 from . import (ConvertResult, Progress, _quiet, check_hf_dir, check_out, is_gguf, now,
-               register_adapter, replace_into, write_stage_config)
+               resolve_adapter_and_base, replace_into, write_stage_config)
 
 DTYPES = ("float32", "bfloat16")
 def refuse_4bit(cfg: dict[str, Any], where: Path) -> None:
@@ -69,13 +69,8 @@ def merge(adapter: str | Path, base: str | Path | None, out: str | Path, *, regi
         raise InputError(f"--dtype must be one of {', '.join(DTYPES)} (never a 4-bit type)")
     registry = registry or Registry()
     t0 = now()
-    adapter_art, acfg, info = register_adapter(registry, adapter)
+    adapter_art, acfg, info, base_path, base_id = resolve_adapter_and_base(registry, adapter, base)
     adapter_path = adapter_art.path  # the registered copy: exactly the bytes the id names
-    if base is None:
-        base = (info.get("base") or {}).get("path")
-        if not base:
-            raise InputError(f"{adapter}: no --base given and the adapter records none (adapter_manifest.json)")
-    base_path, base_id = resolve_input(registry, base, kinds=("base-gguf", "hf-model", "merged-gguf"))
     out_p = check_out(out, force=force)
     lineage = info["lineage"]
     base_id = base_id or sha256_path(base_path)

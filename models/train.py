@@ -560,6 +560,24 @@ def _load_checkpoint(ckpt: Path, model: Any, opt: Any, sched: Any, accel: Any) -
 # HF-side evaluation (before/after), until the adapter is served through the converters
 # ------------------------------------------------------------------------------------------------------------
 
+def _load_for_eval(base: str, adapter: str | None, home: Any, threads: int) -> tuple[Any, Any]:
+    """Tokenizer and full-precision model (adapter merged in, if any) for HF-side evaluation."""
+    torch = require("torch", "train")
+    tf = require("transformers", "train")
+    from appliance.home import Home
+
+    torch.set_num_threads(threads)
+    b = resolve_base(base, home)
+    hf_dir = hf_dir_for(b, (home or Home()).models_dir / "hf-bases")
+    tok = tf.AutoTokenizer.from_pretrained(str(hf_dir))
+    model = tf.AutoModelForCausalLM.from_pretrained(str(hf_dir), dtype=torch.float32)
+    fix_tokenizer(tok, model)
+    if adapter:
+        model = require("peft", "train").PeftModel.from_pretrained(model, adapter).merge_and_unload()
+    model.eval()
+    return tok, model
+
+
 def evaluate_hf(examples: list[dict[str, Any]], *, base: str = "", adapter: str | None = None, home: Any = None,
                 max_new_tokens: int = 96, threads: int = 2, limit: int = 0, bf16: bool = False,
                 items_path: str | Path | None = None,
@@ -570,21 +588,9 @@ def evaluate_hf(examples: list[dict[str, Any]], *, base: str = "", adapter: str 
     citation accuracy: on targets with status ok, the answer is ok and cites at least one target citation and
     nothing outside the context; schema: the output parses and passes `validate_answer`."""
     torch = require("torch", "train")
-    tf = require("transformers", "train")
-    from appliance.home import Home
     from appliance.schema import parse_answer, validate_answer
 
-    torch.set_num_threads(threads)
-    b = resolve_base(base, home)
-    hf_dir = hf_dir_for(b, (home or Home()).models_dir / "hf-bases")
-    tok = tf.AutoTokenizer.from_pretrained(str(hf_dir))
-    model = tf.AutoModelForCausalLM.from_pretrained(str(hf_dir), dtype=torch.float32)
-    fix_tokenizer(tok, model)
-    if adapter:
-        peft = require("peft", "train")
-        model = peft.PeftModel.from_pretrained(model, adapter)
-        model = model.merge_and_unload()
-    model.eval()
+    tok, model = _load_for_eval(base, adapter, home, threads)
     rows = spread(examples, limit)
     n = len(rows)
     res = {"n": n, "schema_valid": 0, "refusal_correct": 0, "ok_targets": 0, "citation_correct": 0,
@@ -638,18 +644,8 @@ def score_forced(examples: list[dict[str, Any]], *, base: str = "", adapter: str
     """Teacher-forced check (cheap: one forward per example, no generation): mean target-token loss, and greedy
     accuracy on the tokens that carry the behaviour: the `status` value (refuse or answer) and the citation ids."""
     torch = require("torch", "train")
-    tf = require("transformers", "train")
-    from appliance.home import Home
 
-    torch.set_num_threads(threads)
-    b = resolve_base(base, home)
-    hf_dir = hf_dir_for(b, (home or Home()).models_dir / "hf-bases")
-    tok = tf.AutoTokenizer.from_pretrained(str(hf_dir))
-    model = tf.AutoModelForCausalLM.from_pretrained(str(hf_dir), dtype=torch.float32)
-    fix_tokenizer(tok, model)
-    if adapter:
-        model = require("peft", "train").PeftModel.from_pretrained(model, adapter).merge_and_unload()
-    model.eval()
+    tok, model = _load_for_eval(base, adapter, home, threads)
     rows = spread(examples, limit)
     loss_sum, st_ok, st_n, ci_ok, ci_n, all_ok = 0.0, 0, 0, 0, 0, 0
     t0 = time.perf_counter()
