@@ -284,13 +284,16 @@ def resolve_adapter(settings: Settings, adapter: str | None) -> tuple[str | None
     from models.registry import Registry  # runtime-safe: the registry imports no torch
 
     reg = Registry(settings.home)
+    # The engine answers in a scratch home whose registry is empty: hand it the verified file, whose sha256
+    # is the registry id, never a name it would look up there.
     if ref.lower() == "active":
         art = reg.active_adapter()
-        return (None, None) if art is None else (str(art.id), str(art.id))
+        return (None, None) if art is None else (str(art.path), str(art.id))
     p = Path(ref).expanduser()
     if p.is_file():
         return str(p.resolve()), sha256_file(p)
-    return ref, str(reg.get(ref).id)
+    art = reg.get(ref)
+    return str(art.path), str(art.id)
 
 
 # -- the run ------------------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -245,3 +246,23 @@ def test_real_engine_on_five_disflqa_questions(settings, tmp_path, monkeypatch):
     assert a["citation_recall"] is not None and a["tokens_prompt"] > 0
     assert report["decision"]["go"] is False and report["decision"]["reasons"][0].startswith("no adapter")
     assert (tmp_path / "o" / "report.html").is_file()
+
+
+_REAL_RESOLVE_ADAPTER = R.resolve_adapter  # captured at import, before the autouse fixture stubs it
+
+
+def test_registered_adapter_reaches_the_engine_as_a_verified_file(settings, tmp_path):
+    """The engine answers in a scratch home with an empty registry: it must get the adapter's file (whose
+    sha256 is the registry id), not a name to look up there (regression: 'no artifact … in the registry')."""
+    from models.registry import Registry
+
+    blob = tmp_path / "a.gguf"
+    blob.write_bytes(b"GGUF" + bytes(60))
+    art = Registry(settings.home).add(blob, "lora-gguf", name="a")
+    for ref in (art.id, art.id[:12], "a"):
+        path, identity = _REAL_RESOLVE_ADAPTER(settings, ref)
+        assert identity == art.id
+        assert path and Path(path).is_file()
+    Registry(settings.home).activate(art.id)
+    path, identity = _REAL_RESOLVE_ADAPTER(settings, None)
+    assert identity == art.id and path.endswith("a.gguf")
