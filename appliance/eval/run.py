@@ -460,7 +460,8 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
         pairs = [(it, stored[(arm.name, it["qid"])]) for it in items if (arm.name, it["qid"]) in stored]
         m = metrics.aggregate([p[0] for p in pairs], [p[1] for p in pairs], f1_threshold=cfg.f1_threshold)
         m["label"] = ARM_LABELS[arm.name]
-        m["adapter"] = arm.adapter
+        # Show the adapter's identity (sha256), not the file path the engine was handed.
+        m["adapter"] = "none" if arm.adapter == "none" else (adapter or arm.adapter)
         m["complete"] = len(pairs) == len(items)
         judged = [p[1].get("judge") for p in pairs if isinstance(p[1].get("judge"), dict)]
         if judged:
