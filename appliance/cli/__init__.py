@@ -8,12 +8,14 @@ import sys
 import click
 
 from ..errors import RagtuneError
-from .common import AppContext, cli
+from .common import cli
+
+__all__ = ["cli", "main", "entry"]
 
 
 def _register() -> None:
     # Each area owns one module; a module that fails to import must not take the whole CLI down.
-    from . import config_cmd  # noqa: F401
+    __import__(f"{__name__}.config_cmd")
     for name in ("ingest_cmd", "search_cmd", "ask_cmd", "eval_cmd", "evalret_cmd", "evalrun_cmd", "models_cmd",
                  "convert_cmd", "dataset_cmd", "chat_cmd"):
         try:
