@@ -24,6 +24,7 @@ from typing import Any
 
 from appliance import prompt
 from appliance.errors import ConfigError
+from models.defaults import sha256_file
 
 from .dataset import validate_example, write_jsonl
 
@@ -326,12 +327,8 @@ def _balance_refusals(rows: list[dict[str, Any]], target: float, rng: random.Ran
 # Artifacts
 # ------------------------------------------------------------------------------------------------------------
 
-def sha256_path(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for b in iter(lambda: fh.read(1 << 20), b""):
-            h.update(b)
-    return h.hexdigest()
+# The project's one file hasher (models.defaults), under the name this module's callers use.
+sha256_path = sha256_file
 
 
 def write_curated(out_dir: Path | str, train: list[dict[str, Any]], holdout: list[dict[str, Any]],
