@@ -193,7 +193,7 @@ def test_portability_check_reads_llama_features():
 @pytest.mark.slow
 @pytest.mark.skipif(os.environ.get("RAGTUNE_PROVE_OFFLINE") != "1",
                     reason="the end-to-end offline proof builds a ~370 MB bundle with the network and takes "
-                           "~4-6 min: set RAGTUNE_PROVE_OFFLINE=1 (CI and release checks do)")
+                           "~4-6 min: set RAGTUNE_PROVE_OFFLINE=1 (a release check; CI does not run it)")
 def test_prove_offline_end_to_end():
     # A subprocess: conftest blocks sockets in this process only; the build step needs a package index.
     args = [BASH, str(PKG / "prove_offline.sh")]
