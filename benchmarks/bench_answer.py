@@ -67,13 +67,13 @@ def main() -> int:
     home_dir = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="ragtune-bench-answer-"))
     os.environ["RAGTUNE_HOME"] = str(home_dir)
 
-    from appliance.answer import AnswerEngine
-    from appliance.config import Settings
-    from appliance.generate import LlamaGenerator
-    from appliance.home import Home
-    from appliance.prompt import SYSTEM_PROMPT, messages
-    from appliance.schema import answer_schema, parse_answer, validate_answer
-    from appliance.store import open_store
+    from ragtune.appliance.answer import AnswerEngine
+    from ragtune.appliance.config import Settings
+    from ragtune.appliance.generate import LlamaGenerator
+    from ragtune.appliance.home import Home
+    from ragtune.appliance.prompt import SYSTEM_PROMPT, messages
+    from ragtune.appliance.schema import answer_schema, parse_answer, validate_answer
+    from ragtune.appliance.store import open_store
 
     home = Home(home_dir).ensure()
     settings = Settings(home=home)
@@ -85,8 +85,8 @@ def main() -> int:
     if not have:  # in a child process, so that the embedder's ingest memory does not count as serving RSS
         import subprocess
 
-        code = ("import sys; from pathlib import Path; from appliance.config import Settings; from appliance.home import Home; "
-                "from appliance.ingest.pipeline import ingest_paths; "
+        code = ("import sys; from pathlib import Path; from ragtune.appliance.config import Settings; from ragtune.appliance.home import Home; "
+                "from ragtune.appliance.ingest.pipeline import ingest_paths; "
                 f"s = Settings(home=Home({str(home_dir)!r})).replace('embed', threads={args.threads}); "
                 f"r = ingest_paths(s, [Path({str(data / 'corpus.jsonl')!r})]); print(r.chunks_added, len(r.failed))")
         t0 = time.perf_counter()
@@ -210,7 +210,7 @@ def main() -> int:
 
 def eng_last_question(eng, q) -> str:
     """The question text the model saw (normalised), as logged for the last request."""
-    from appliance.store import open_store
+    from ragtune.appliance.store import open_store
 
     with open_store(eng.settings.home) as st:
         return st.scalar("SELECT normalized_query FROM query_log ORDER BY id DESC LIMIT 1")

@@ -2,7 +2,7 @@
 
 Our path: `ingest_paths` on a corpus (load, chunk, embed, SQLite + sqlite-vec, Tantivy), fresh home.
 Raw path: the same embedding texts (title + chunk, as the pipeline builds them), in the same groups and the same
-length-sorted, token-budgeted batches (`appliance.embed.plan_batches`), through `tokenizers.encode_batch` +
+length-sorted, token-budgeted batches (`ragtune.appliance.embed.plan_batches`), through `tokenizers.encode_batch` +
 `onnxruntime.InferenceSession.run` + mean pooling: the least work any implementation must do. An untimed
 planning pass (recording encoder, scratch home) captures those groups; the raw pass then runs once before and
 once after the timed pipeline run and the mean is used, so load drift on a shared machine cancels.
@@ -64,7 +64,7 @@ def raw_encode_seconds(groups: list[list[str]], onnx: Path, tok_path: Path, thre
     import onnxruntime as ort
     from tokenizers import Tokenizer
 
-    from appliance.embed import plan_batches
+    from ragtune.appliance.embed import plan_batches
 
     tok = Tokenizer.from_file(str(tok_path))
     tok.no_padding()
@@ -103,13 +103,13 @@ def main() -> int:
     args = ap.parse_args()
 
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    from appliance.config import Settings
-    from appliance.embed import Embedder
-    from appliance.home import Home
-    from appliance.ingest.chunker import embedding_text
-    from appliance.ingest.pipeline import ingest_paths
-    from appliance.store import Store
-    from models.defaults import locate_all
+    from ragtune.appliance.config import Settings
+    from ragtune.appliance.embed import Embedder
+    from ragtune.appliance.home import Home
+    from ragtune.appliance.ingest.chunker import embedding_text
+    from ragtune.appliance.ingest.pipeline import ingest_paths
+    from ragtune.appliance.store import Store
+    from ragtune.models.defaults import locate_all
 
     tmp = Path(tempfile.mkdtemp(prefix="ragtune-bench-ingest-"))
     if args.synthetic:

@@ -38,9 +38,9 @@ def _pct(xs: list[float], p: float) -> float:
 def build(root: Path, n_chunks: int, seed: int = 0) -> None:
     import numpy as np
 
-    from appliance.home import Home
-    from appliance.lexical import LexicalIndex
-    from appliance.store import Store
+    from ragtune.appliance.home import Home
+    from ragtune.appliance.lexical import LexicalIndex
+    from ragtune.appliance.store import Store
 
     home = Home(root)
     if home.db_path.exists():
@@ -93,9 +93,9 @@ def build(root: Path, n_chunks: int, seed: int = 0) -> None:
 def measure(root: Path, n_queries: int, threads: int) -> dict:
     import numpy as np
 
-    from appliance.config import Settings
-    from appliance.home import Home
-    from appliance.retrieve import Retriever
+    from ragtune.appliance.config import Settings
+    from ragtune.appliance.home import Home
+    from ragtune.appliance.retrieve import Retriever
 
     home = Home(root)
     settings = Settings(home=home).replace("embed", threads=threads)  # cache on; bypassed per call below

@@ -23,11 +23,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from appliance.config import load_settings  # noqa: E402
-from appliance.eval import metrics  # noqa: E402
-from appliance.eval import run as R  # noqa: E402
-from appliance.home import Home  # noqa: E402
-from appliance.store import Store  # noqa: E402
+from ragtune.appliance.config import load_settings  # noqa: E402
+from ragtune.appliance.eval import metrics  # noqa: E402
+from ragtune.appliance.eval import run as R  # noqa: E402
+from ragtune.appliance.home import Home  # noqa: E402
+from ragtune.appliance.store import Store  # noqa: E402
 
 
 def main() -> int:
@@ -47,7 +47,7 @@ def main() -> int:
     deadline = None if args.budget_s is None else t0 + args.budget_s
 
     def factory(s):
-        from appliance.answer import AnswerEngine
+        from ragtune.appliance.answer import AnswerEngine
 
         eng = AnswerEngine(s)
         real_ask = eng.ask

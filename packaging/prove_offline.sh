@@ -6,7 +6,7 @@
 #
 #   packaging/prove_offline.sh [BUNDLE_DIR]     # no BUNDLE_DIR: build one first (that step needs an index)
 #
-# Environment (optional): PYTHON (target interpreter, default python3), PACK (default models/pack),
+# Environment (optional): PYTHON (target interpreter, default python3), PACK (default ragtune/models/pack),
 #   PACK_DOCS (what to ingest, default $PACK/docs if it exists else $PACK), EVAL_DATASET (a BEIR folder;
 #   default: the pack's docs + qa.jsonl written as one), QUESTION, EVAL_LIMIT (20), KEEP=1 (keep the temp dir).
 # Exit 0 only when every step passed. Takes ~3-6 min on 2 cores (build ~2 min of it); run before each release,
@@ -17,7 +17,7 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="$(command -v "${PYTHON:-python3}")" || { echo "no ${PYTHON:-python3}" >&2; exit 2; }
 # pyenv shims and venvs need their environment; the proof runs under `env -i`, so use the real interpreter.
 PY="$("$PY" -c 'import sys; print(getattr(sys, "_base_executable", None) or sys.executable)')"
-PACK="${PACK:-$REPO/models/pack}"
+PACK="${PACK:-$REPO/ragtune/models/pack}"
 if [ -z "${PACK_DOCS:-}" ]; then [ -d "$PACK/docs" ] && PACK_DOCS="$PACK/docs" || PACK_DOCS="$PACK"; fi
 QUESTION="${QUESTION:-How many hours is the standard working week?}"
 EVAL_LIMIT="${EVAL_LIMIT:-20}"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from appliance.offline import enforce_offline_env
+from ragtune.appliance.offline import enforce_offline_env
 
 enforce_offline_env()  # native code (onnxruntime telemetry) is not covered by the socket patch below
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -62,14 +62,14 @@ def _fresh_home(tmp_path, monkeypatch):
 
 @pytest.fixture
 def home(_fresh_home):
-    from appliance.home import Home
+    from ragtune.appliance.home import Home
 
     return Home(_fresh_home)
 
 
 @pytest.fixture
 def settings(home):
-    from appliance.config import Settings
+    from ragtune.appliance.config import Settings
 
     return Settings(home=home)
 

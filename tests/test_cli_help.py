@@ -4,7 +4,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from appliance.cli import cli
+from ragtune.cli import cli
 
 
 def _walk(group: click.Group, prefix=()):

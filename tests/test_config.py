@@ -1,8 +1,8 @@
 import pytest
 
-from appliance.config import load_settings, settings_from_dict
-from appliance.errors import ConfigError
-from appliance.home import Home
+from ragtune.appliance.config import load_settings, settings_from_dict
+from ragtune.appliance.errors import ConfigError
+from ragtune.appliance.home import Home
 
 
 def test_defaults_and_home_env(home):

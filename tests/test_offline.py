@@ -15,8 +15,8 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from appliance.cli import cli
-from appliance.offline import OFFLINE_ENV
+from ragtune.cli import cli
+from ragtune.appliance.offline import OFFLINE_ENV
 
 DOCS = {
     "kettle.md": "# Kettle manual\n\nThe Larkspur kettle boils one litre of water in 90 seconds. "
@@ -47,7 +47,7 @@ def attempts(monkeypatch):
             return _guard(*args, **kwargs)
 
         monkeypatch.setattr(owner, name, recording)
-    for key, value in OFFLINE_ENV.items():  # what appliance.cli.main applies; CliRunner bypasses main
+    for key, value in OFFLINE_ENV.items():  # what ragtune.cli.main applies; CliRunner bypasses main
         monkeypatch.setenv(key, value)
     return seen
 
@@ -82,7 +82,7 @@ def _require(*path: str) -> None:
         cmd = getattr(group, "commands", {}).get(name)
         if cmd is None:
             pytest.skip(f"`ragtune {' '.join(path[:i + 1])}` is not registered yet "
-                        f"(appliance/cli/{'evalrun' if path[-1] == 'run' else path[0]}_cmd.py missing)")
+                        f"(ragtune/cli/{'evalrun' if path[-1] == 'run' else path[0]}_cmd.py missing)")
         group = cmd
 
 
@@ -99,8 +99,8 @@ def _require_modules(*names: str) -> None:
 
 
 def _default_models_present() -> None:
-    from appliance.errors import ModelError
-    from models.defaults import default_names, locate_all
+    from ragtune.appliance.errors import ModelError
+    from ragtune.models.defaults import default_names, locate_all
 
     try:
         for name in default_names():
@@ -124,7 +124,7 @@ def _ingest(docs):
 
 def test_ingest_makes_no_network_connection(attempts, docs):
     _require("ingest")
-    _require_modules("appliance.ingest.pipeline")
+    _require_modules("ragtune.appliance.ingest.pipeline")
     _default_models_present()
     _ingest(docs)
     assert attempts == []
@@ -134,7 +134,7 @@ def test_ingest_makes_no_network_connection(attempts, docs):
 def test_ask_makes_no_network_connection(attempts, docs):
     _require("ingest")
     _require("ask")
-    _require_modules("appliance.ingest.pipeline", "appliance.answer")
+    _require_modules("ragtune.appliance.ingest.pipeline", "ragtune.appliance.answer")
     _default_models_present()
     _ingest(docs)
     result = _invoke(["ask", "How long does the kettle take to boil a litre?", "--json"])
@@ -147,7 +147,7 @@ def test_ask_makes_no_network_connection(attempts, docs):
 @pytest.mark.slow
 def test_eval_makes_no_network_connection(attempts, beir):
     _require("eval", "run")
-    _require_modules("appliance.ingest.pipeline", "appliance.answer")
+    _require_modules("ragtune.appliance.ingest.pipeline", "ragtune.appliance.answer")
     _default_models_present()
     result = _invoke(["eval", "run", str(beir), "--limit", "1", "--arms", "A", "--no-safety", "--json"])
     assert result.exit_code == 0, result.output
@@ -162,7 +162,7 @@ def test_offline_env_lists_every_library_switch():
     # the socket patching above, caught by packaging/prove_offline.sh's strace).
     for key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE", "HF_HUB_DISABLE_TELEMETRY",
                 "DO_NOT_TRACK", "ORT_DISABLE_TELEMETRY"):
-        assert OFFLINE_ENV.get(key) == "1", f"{key} missing from appliance.offline.OFFLINE_ENV"
+        assert OFFLINE_ENV.get(key) == "1", f"{key} missing from ragtune.appliance.offline.OFFLINE_ENV"
 
 
 def test_cli_main_applies_offline_env_before_libraries_read_it():
@@ -171,8 +171,8 @@ def test_cli_main_applies_offline_env_before_libraries_read_it():
     env = {k: v for k, v in os.environ.items() if k not in OFFLINE_ENV}
     code = (
         "import os, sys, json, importlib.util\n"
-        "from appliance.cli import main\n"
-        "from appliance.offline import OFFLINE_ENV\n"
+        "from ragtune.cli import main\n"
+        "from ragtune.appliance.offline import OFFLINE_ENV\n"
         "rc = main(['--help'])\n"
         "out = {'rc': rc, 'env': {k: os.environ.get(k) for k in OFFLINE_ENV}}\n"
         "if importlib.util.find_spec('huggingface_hub'):\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from appliance.types import Answer, ContextItem, Timings
+from ragtune.appliance.types import Answer, ContextItem, Timings
 
 DOCS = {
     "d1": "The Eiffel Tower is in Paris and was completed in 1889.",

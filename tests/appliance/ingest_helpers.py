@@ -14,7 +14,7 @@ import numpy as np
 def real_tokenizer():
     from tokenizers import Tokenizer
 
-    from models.defaults import locate_all
+    from ragtune.models.defaults import locate_all
 
     tok = Tokenizer.from_file(str(locate_all("all-minilm-l6-v2-int8")[1]))
     tok.no_truncation()
@@ -48,7 +48,7 @@ class FakeEmbedder:
         return v / n if n else v + 1.0 / np.sqrt(self.dim)
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        from appliance.errors import ModelError
+        from ragtune.appliance.errors import ModelError
 
         self.calls += 1
         self.encoded += len(texts)

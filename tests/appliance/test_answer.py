@@ -6,14 +6,14 @@ import json
 
 import pytest
 
-from appliance.answer import AnswerEngine, support_score
-from appliance.errors import GenerationError, InputError
-from appliance.generate import FakeGenerator
-from appliance.prompt import REFUSAL_TEXT, SYSTEM_PROMPT
-from appliance.retrieve import RetrievalResult
-from appliance.schema import validate_answer
-from appliance.store import open_store
-from appliance.types import ContextItem, Hit
+from ragtune.appliance.answer import AnswerEngine, support_score
+from ragtune.appliance.errors import GenerationError, InputError
+from ragtune.appliance.generate import FakeGenerator
+from ragtune.appliance.prompt import REFUSAL_TEXT, SYSTEM_PROMPT
+from ragtune.appliance.retrieve import RetrievalResult
+from ragtune.appliance.schema import validate_answer
+from ragtune.appliance.store import open_store
+from ragtune.appliance.types import ContextItem, Hit
 
 DOCS = [
     "The Eiffel Tower is in Paris. It was built from 1887 to 1889 by the company of Gustave Eiffel.",
@@ -230,7 +230,7 @@ def test_cost_and_tokens(settings, store):
 
 def test_grammar_failure_is_not_bypassed(settings, store, monkeypatch):
     eng, gen, _ = engine(settings, store, [])
-    import appliance.answer as answer_mod
+    import ragtune.appliance.answer as answer_mod
 
     monkeypatch.setattr(answer_mod, "answer_schema", lambda ids, n: {"type": "object"})
     with pytest.raises(GenerationError):
@@ -238,8 +238,8 @@ def test_grammar_failure_is_not_bypassed(settings, store, monkeypatch):
 
 
 def test_adapter_switch_and_hash_refusal(settings, store, tmp_path):
-    from appliance.errors import ModelError
-    from models.defaults import sha256_file
+    from ragtune.appliance.errors import ModelError
+    from ragtune.models.defaults import sha256_file
 
     f = tmp_path / "a.gguf"
     f.write_bytes(b"GGUF fake adapter")

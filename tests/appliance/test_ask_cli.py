@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from appliance.cli import main
-from appliance.generate import FakeGenerator
+from ragtune.cli import main
+from ragtune.appliance.generate import FakeGenerator
 
 from .test_answer import FakeRetriever, _hits
 
@@ -17,8 +17,8 @@ OK = {"status": "ok", "answer": "It was built from 1887 to 1889.", "citations": 
 
 @pytest.fixture
 def fakes(monkeypatch):
-    import appliance.generate as gen_mod
-    import appliance.retrieve as ret_mod
+    import ragtune.appliance.generate as gen_mod
+    import ragtune.appliance.retrieve as ret_mod
 
     made = {}
 
@@ -86,8 +86,8 @@ def test_log_list_review_export(fakes, capsys, tmp_path):
 # -- real end to end (default embedder + SmolLM2) --------------------------------------------------------
 def seed_store(settings, docs: list[tuple[str, str]]) -> None:
     """Put (path, text) documents into the store as one chunk each, with embeddings (no ingest pipeline)."""
-    from appliance.embed import Embedder
-    from appliance.store import open_store
+    from ragtune.appliance.embed import Embedder
+    from ragtune.appliance.store import open_store
 
     emb = Embedder(settings.embed, settings.home)
     vecs = emb.encode([t for _, t in docs])

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from appliance.beir import iter_corpus, load_beir, load_qrels, load_queries
-from appliance.errors import InputError
+from ragtune.appliance.beir import iter_corpus, load_beir, load_qrels, load_queries
+from ragtune.appliance.errors import InputError
 from tests.conftest import SHARED_EVAL
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from appliance.ingest.chunker import chunk_text, effective_sizes, embedding_text
+from ragtune.appliance.ingest.chunker import chunk_text, effective_sizes, embedding_text
 
 from .ingest_helpers import real_tokenizer
 

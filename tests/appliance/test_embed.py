@@ -8,14 +8,14 @@ import os
 import numpy as np
 import pytest
 
-from appliance.config import EmbedConfig
-from appliance.errors import ModelError
+from ragtune.appliance.config import EmbedConfig
+from ragtune.appliance.errors import ModelError
 
 
 @pytest.fixture(scope="module")
 def emb(tmp_path_factory):
-    from appliance.embed import Embedder
-    from appliance.home import Home
+    from ragtune.appliance.embed import Embedder
+    from ragtune.appliance.home import Home
 
     try:
         e = Embedder(EmbedConfig(threads=1, batch_size=4), Home(tmp_path_factory.mktemp("h")))
@@ -65,7 +65,7 @@ def test_tokenizer_is_plain_and_count_tokens(emb):
 
 
 def test_model_id_is_onnx_sha256(emb):
-    from models.defaults import sha256_file
+    from ragtune.models.defaults import sha256_file
 
     assert emb.model_id == sha256_file(emb.model_path) and len(emb.model_id) == 64
 
@@ -76,9 +76,9 @@ def test_encode_rejects_single_string(emb):
 
 
 def test_custom_folder(tmp_path, emb):
-    from appliance.embed import Embedder
-    from appliance.home import Home
-    from models.defaults import locate_all
+    from ragtune.appliance.embed import Embedder
+    from ragtune.appliance.home import Home
+    from ragtune.models.defaults import locate_all
 
     onnx, tok = locate_all("all-minilm-l6-v2-int8")
     folder = tmp_path / "my-embedder"
@@ -105,8 +105,8 @@ def test_custom_folder(tmp_path, emb):
 
 
 def test_unknown_and_wrong_kind(tmp_path):
-    from appliance.embed import Embedder
-    from appliance.home import Home
+    from ragtune.appliance.embed import Embedder
+    from ragtune.appliance.home import Home
 
     with pytest.raises(ModelError, match="unknown embedder"):
         Embedder(EmbedConfig(model="no-such-model"), Home(tmp_path))
@@ -116,8 +116,8 @@ def test_unknown_and_wrong_kind(tmp_path):
 
 def test_tampered_model_is_refused(tmp_path):
     """A file at HOME/models/<name>/ is preferred, and verified: a mismatch is a ModelError, not a crash."""
-    from appliance.embed import Embedder
-    from appliance.home import Home
+    from ragtune.appliance.embed import Embedder
+    from ragtune.appliance.home import Home
 
     home = Home(tmp_path)
     d = home.models_dir / "all-minilm-l6-v2-int8"
@@ -128,7 +128,7 @@ def test_tampered_model_is_refused(tmp_path):
 
 
 def test_plan_batches_caps_rows_and_padded_tokens():
-    from appliance.embed import plan_batches
+    from ragtune.appliance.embed import plan_batches
 
     lengths = [5, 300, 10, 256, 256, 20, 3] + [8] * 60
     batches = plan_batches(lengths, 32, 512)
@@ -141,9 +141,9 @@ def test_plan_batches_caps_rows_and_padded_tokens():
 
 
 def test_slabs_keep_order(emb, monkeypatch):
-    import appliance.embed
+    import ragtune.appliance.embed
 
     texts = [f"text number {i} " + "pad " * (i % 7) for i in range(11)]
     expect = np.stack([emb.encode_query(t) for t in texts])
-    monkeypatch.setattr(appliance.embed, "SLAB", 4)
+    monkeypatch.setattr(ragtune.appliance.embed, "SLAB", 4)
     assert np.allclose(emb.encode(texts), expect, atol=1e-4)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from appliance.config import EvalConfig
-from appliance.eval import metrics as M
+from ragtune.appliance.config import EvalConfig
+from ragtune.appliance.eval import metrics as M
 
 
 def ctx(*texts, keys=None):
@@ -186,8 +186,8 @@ def test_safety_verdicts():
 
 
 def test_given_context_is_trusted_over_the_engines_report():
-    from appliance.eval.arms import Arm, ask_arm
-    from appliance.types import Answer, ContextItem
+    from ragtune.appliance.eval.arms import Arm, ask_arm
+    from ragtune.appliance.types import Answer, ContextItem
 
     class Liar:  # claims it showed a source that supports its answer
         def ask(self, q, **kw):

@@ -9,9 +9,9 @@ from html.parser import HTMLParser
 import pytest
 from click.testing import CliRunner
 
-from appliance.cli import cli, main
-from appliance.eval import report as REP
-from appliance.eval import run as R
+from ragtune.cli import cli, main
+from ragtune.appliance.eval import report as REP
+from ragtune.appliance.eval import run as R
 from tests.appliance.eval_fakes import FakeEngine, no_ingest, write_beir
 
 

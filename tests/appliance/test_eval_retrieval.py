@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from appliance.cli import cli, main
-from appliance.eval.retrieval import (dedupe_docs, mean_metrics, mrr_at, ndcg_at, query_metrics, recall_at,
+from ragtune.cli import cli, main
+from ragtune.appliance.eval.retrieval import (dedupe_docs, mean_metrics, mrr_at, ndcg_at, query_metrics, recall_at,
                                       split_of)
 from tests.conftest import SHARED_EVAL
 
@@ -132,10 +132,10 @@ def test_eval_retrieval_json_contract_and_search(tmp_path, capsys):
 def test_disflqa_subset_hybrid_not_worse(tmp_path):
     """A 120-passage slice of disflqa-dev (gold passages of 60 queries + distractors): hybrid must be at least
     as good as the better single retriever on nDCG@10 (the full-set numbers are in docs/retrieval.md)."""
-    from appliance.beir import iter_corpus, load_queries
-    from appliance.config import Settings
-    from appliance.eval.retrieval import evaluate
-    from appliance.home import Home
+    from ragtune.appliance.beir import iter_corpus, load_queries
+    from ragtune.appliance.config import Settings
+    from ragtune.appliance.eval.retrieval import evaluate
+    from ragtune.appliance.home import Home
 
     queries = load_queries(DISFLQA / "queries.jsonl")[:60]
     gold = {q["metadata"]["context_id"] for q in queries}

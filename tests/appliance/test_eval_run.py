@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from appliance.errors import InputError
-from appliance.eval import run as R
-from appliance.store import Store
+from ragtune.appliance.errors import InputError
+from ragtune.appliance.eval import run as R
+from ragtune.appliance.store import Store
 from tests.appliance.eval_fakes import QUERIES, FakeEngine, no_ingest, write_beir
 
 
@@ -218,7 +218,7 @@ def test_real_engine_on_five_disflqa_questions(settings, tmp_path, monkeypatch):
     if not src.is_dir():
         pytest.skip("shared eval data not present")
     try:
-        from models.defaults import locate_all
+        from ragtune.models.defaults import locate_all
 
         locate_all("smollm2-135m-instruct-q4_1")
         locate_all("all-minilm-l6-v2-int8")
@@ -254,7 +254,7 @@ _REAL_RESOLVE_ADAPTER = R.resolve_adapter  # captured at import, before the auto
 def test_registered_adapter_reaches_the_engine_as_a_verified_file(settings, tmp_path):
     """The engine answers in a scratch home with an empty registry: it must get the adapter's file (whose
     sha256 is the registry id), not a name to look up there (regression: 'no artifact … in the registry')."""
-    from models.registry import Registry
+    from ragtune.models.registry import Registry
 
     blob = tmp_path / "a.gguf"
     blob.write_bytes(b"GGUF" + bytes(60))

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from appliance.retrieve import TTLCache, mmr_order, rrf_fuse, trim_to_budget
-from appliance.types import Hit
+from ragtune.appliance.retrieve import TTLCache, mmr_order, rrf_fuse, trim_to_budget
+from ragtune.appliance.types import Hit
 
 
 def test_rrf_scores_and_order():

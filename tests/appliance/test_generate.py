@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from appliance.config import GenerateConfig
-from appliance.errors import GenerationError, InputError, ModelError
-from appliance.generate import FakeGenerator, _JsonTail, resolve_model
-from appliance.prompt import SYSTEM_PROMPT, messages
-from appliance.schema import answer_schema, parse_answer, validate_answer
-from appliance.types import ContextItem
+from ragtune.appliance.config import GenerateConfig
+from ragtune.appliance.errors import GenerationError, InputError, ModelError
+from ragtune.appliance.generate import FakeGenerator, _JsonTail, resolve_model
+from ragtune.appliance.prompt import SYSTEM_PROMPT, messages
+from ragtune.appliance.schema import answer_schema, parse_answer, validate_answer
+from ragtune.appliance.types import ContextItem
 
 CTX = [ContextItem(id="S1", text="The Eiffel Tower is in Paris. It was built from 1887 to 1889 by Gustave Eiffel."),
        ContextItem(id="S2", text="Mount Everest is the highest mountain on Earth.")]
@@ -50,7 +50,7 @@ def test_resolve_model_errors(tmp_path, home):
 # -- real llama.cpp ---------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def gen():
-    from appliance.generate import LlamaGenerator
+    from ragtune.appliance.generate import LlamaGenerator
 
     try:
         g = LlamaGenerator(GenerateConfig(threads=1, max_tokens=96))
@@ -69,7 +69,7 @@ def test_constrained_generation_is_schema_valid_and_streams(gen, capfd):
     assert err is None and validate_answer(obj, ["S1", "S2"], 200) == []
     assert "".join(got) == r.text
     assert 0 < r.ttft_ms <= r.generation_ms and r.tokens_prompt > 50 and r.tokens_completion > 5
-    from appliance.generate import LlamaGenerator
+    from ragtune.appliance.generate import LlamaGenerator
 
     LlamaGenerator(GenerateConfig(threads=1)).close()  # loading logs a lot in llama.cpp
     out, errout = capfd.readouterr()
@@ -142,7 +142,7 @@ def _tiny_lora(path):
 
 @pytest.mark.slow
 def test_lora_switch_is_warm_and_reversible(gen, tmp_path):
-    from models.defaults import sha256_file
+    from ragtune.models.defaults import sha256_file
 
     lora = _tiny_lora(tmp_path / "tiny.gguf")
     sha = sha256_file(lora)

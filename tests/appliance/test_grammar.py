@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from appliance.errors import GenerationError
-from appliance.grammar import answer_gbnf, gbnf_from_schema, gbnf_literal, reserve_tokens
-from appliance.schema import answer_schema
+from ragtune.appliance.errors import GenerationError
+from ragtune.appliance.grammar import answer_gbnf, gbnf_from_schema, gbnf_literal, reserve_tokens
+from ragtune.appliance.schema import answer_schema
 
 
 def test_literal_escapes_quotes_backslashes_and_controls():
@@ -43,9 +43,9 @@ def test_reserve_grows_with_ids():
 # -- acceptance by llama.cpp (needs the default GGUF; loads in well under a second) ---------------------------
 @pytest.fixture(scope="module")
 def gen():
-    from appliance.config import GenerateConfig
-    from appliance.errors import ModelError
-    from appliance.generate import LlamaGenerator
+    from ragtune.appliance.config import GenerateConfig
+    from ragtune.appliance.errors import ModelError
+    from ragtune.appliance.generate import LlamaGenerator
 
     try:
         g = LlamaGenerator(GenerateConfig(threads=1))

@@ -9,9 +9,9 @@ import os
 import pytest
 from click.testing import CliRunner
 
-from appliance.ingest.pipeline import IngestSummary, ingest_paths
-from appliance.lexical import SIDECAR, LexicalIndex
-from appliance.store import Store
+from ragtune.appliance.ingest.pipeline import IngestSummary, ingest_paths
+from ragtune.appliance.lexical import SIDECAR, LexicalIndex
+from ragtune.appliance.store import Store
 
 from .ingest_helpers import BadDimEmbedder, FakeEmbedder, write_bad, write_good
 
@@ -265,7 +265,7 @@ def test_crash_between_sqlite_and_tantivy_is_repaired(settings, tmp_path, fake):
     _ingest(settings, [tmp_path / "docs"], fake)
     # Simulate a crash after SQLite committed but before Tantivy did: new rows in SQLite, marker dirty.
     (tmp_path / "docs" / "late.md").write_text("# Late\n\nzeppelins over the harbour")
-    import appliance.ingest.pipeline as pl
+    import ragtune.appliance.ingest.pipeline as pl
 
     class Crash(Exception):
         pass
@@ -303,13 +303,13 @@ def test_stale_lexical_repaired_by_next_ingest(settings, tmp_path, fake):
 # -- CLI ------------------------------------------------------------------------------------------
 @pytest.fixture
 def cli_fake(monkeypatch, tokenizer):
-    import appliance.embed
+    import ragtune.appliance.embed
 
-    monkeypatch.setattr(appliance.embed, "Embedder", lambda cfg, home: FakeEmbedder(tokenizer))
+    monkeypatch.setattr(ragtune.appliance.embed, "Embedder", lambda cfg, home: FakeEmbedder(tokenizer))
 
 
 def test_cli_json(home, tmp_path, cli_fake):
-    from appliance.cli import cli
+    from ragtune.cli import cli
 
     write_good(tmp_path / "docs")
     write_bad(tmp_path / "docs" / "bad")
@@ -321,7 +321,7 @@ def test_cli_json(home, tmp_path, cli_fake):
 
 
 def test_cli_text_and_exit_codes(home, tmp_path, cli_fake, capsys):
-    from appliance.cli import main
+    from ragtune.cli import main
 
     write_good(tmp_path / "docs")
     (tmp_path / "docs" / "empty.txt").write_text("")
@@ -341,7 +341,7 @@ def test_cli_text_and_exit_codes(home, tmp_path, cli_fake, capsys):
 
 def test_cli_main_no_traceback_on_model_error(home, tmp_path, capsys):
     """A whole-run problem (the embedder cannot load) is one `error:` line and a typed exit code."""
-    from appliance.cli import main
+    from ragtune.cli import main
 
     (tmp_path / "a.md").write_text("# A\n\ntext")
     cfg = tmp_path / "c.toml"
@@ -360,7 +360,7 @@ def test_real_embedder_end_to_end(settings, tmp_path):
     (d / "volcano.txt").write_text("The volcano erupted at dawn and ash covered the nearby villages.")
     s = ingest_paths(settings.replace("embed", threads=1), [d])
     assert s.added == 2 and not s.failed
-    from appliance.embed import Embedder
+    from ragtune.appliance.embed import Embedder
 
     e = Embedder(settings.embed, settings.home)
     q = e.encode_query("how can I change my lost password?")
@@ -375,7 +375,7 @@ def test_real_embedder_end_to_end(settings, tmp_path):
 
 def test_noop_reingest_never_loads_the_model(settings, tmp_path, monkeypatch):
     """Deciding 'unchanged' needs the model's identity (sha256), not an onnxruntime session."""
-    import appliance.embed
+    import ragtune.appliance.embed
 
     d = tmp_path / "docs"
     d.mkdir()
@@ -386,6 +386,6 @@ def test_noop_reingest_never_loads_the_model(settings, tmp_path, monkeypatch):
     def boom(*a, **k):
         raise AssertionError("the embedder was loaded for a no-op ingest")
 
-    monkeypatch.setattr(appliance.embed, "Embedder", boom)
+    monkeypatch.setattr(ragtune.appliance.embed, "Embedder", boom)
     s = ingest_paths(settings.replace("embed", threads=1), [d])
     assert s.unchanged == 1 and s.added == 0 and not s.failed

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from appliance.lexical import SIDECAR, IndexBusy, LexicalIndex, query_terms
-from appliance.store import Store
+from ragtune.appliance.lexical import SIDECAR, IndexBusy, LexicalIndex, query_terms
+from ragtune.appliance.store import Store
 
 
 def _add_doc(store, path, title, texts):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from appliance.ingest.loaders import (LoadError, iter_beir_documents, load_file, looks_binary, parse_date,
+from ragtune.appliance.ingest.loaders import (LoadError, iter_beir_documents, load_file, looks_binary, parse_date,
                                       read_bytes)
 
 from .ingest_helpers import docx_bytes, pdf_bytes, write_bad, write_good

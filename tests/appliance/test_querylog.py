@@ -7,12 +7,12 @@ import json
 
 import pytest
 
-from appliance.answer import AnswerEngine
-from appliance.errors import InputError
-from appliance.generate import FakeGenerator
-from appliance.prompt import SYSTEM_PROMPT
-from appliance.querylog import export_train_jsonl, get_entry, list_entries, set_review
-from appliance.store import open_store
+from ragtune.appliance.answer import AnswerEngine
+from ragtune.appliance.errors import InputError
+from ragtune.appliance.generate import FakeGenerator
+from ragtune.appliance.prompt import SYSTEM_PROMPT
+from ragtune.appliance.querylog import export_train_jsonl, get_entry, list_entries, set_review
+from ragtune.appliance.store import open_store
 
 from .test_answer import FakeRetriever, _hits
 

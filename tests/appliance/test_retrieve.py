@@ -9,9 +9,9 @@ import time
 import numpy as np
 import pytest
 
-from appliance.errors import InputError
-from appliance.retrieve import Retriever
-from appliance.store import Store
+from ragtune.appliance.errors import InputError
+from ragtune.appliance.retrieve import Retriever
+from ragtune.appliance.store import Store
 
 DOCS = [
     ("paris.md", "Paris", ["Paris is the capital of France and sits on the Seine river.",

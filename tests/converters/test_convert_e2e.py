@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from appliance.errors import InputError, ModelError
-from appliance.home import Home
+from ragtune.appliance.errors import InputError, ModelError
+from ragtune.appliance.home import Home
 from tests.conftest import REPO, have_module
 
 pytestmark = [pytest.mark.convert, pytest.mark.slow]
@@ -26,7 +26,7 @@ THREADS = 2
 
 
 def _find_sdist() -> Path | None:
-    from converters import sdist
+    from ragtune.converters import sdist
 
     v = sdist.installed_version()
     env = os.environ.get(sdist.SDIST_ENV)
@@ -48,7 +48,7 @@ def pipeline(tmp_path_factory):
     if found is None:
         pytest.skip("llama-cpp-python sdist not found: pip download --no-deps --no-binary :all: "
                     "llama-cpp-python==<installed> -d ~/.cache/ragtune/")
-    from models.defaults import locate_all
+    from ragtune.models.defaults import locate_all
 
     try:
         llm_gguf = locate_all("smollm2-135m-instruct-q4_1")[0]
@@ -70,11 +70,11 @@ def _build(root: Path, llm_gguf: Path) -> dict:
     from peft import LoraConfig, get_peft_model
     from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
-    from converters.gguf import to_gguf
-    from converters.lora import lora_to_gguf
-    from converters.merge import merge
-    from converters.quantize import quantize
-    from models.registry import Registry
+    from ragtune.converters.gguf import to_gguf
+    from ragtune.converters.lora import lora_to_gguf
+    from ragtune.converters.merge import merge
+    from ragtune.converters.quantize import quantize
+    from ragtune.models.registry import Registry
 
     torch.set_num_threads(THREADS)
     torch.manual_seed(0)
@@ -93,7 +93,7 @@ def _build(root: Path, llm_gguf: Path) -> dict:
     tok.save_pretrained(base_dir)
     times["make_tiny_model"] = time.perf_counter() - t
 
-    # A few LoRA steps, saved as models/train.py saves them (peft dir + trainer records + a checkpoint/).
+    # A few LoRA steps, saved as ragtune/models/train.py saves them (peft dir + trainer records + a checkpoint/).
     t = time.perf_counter()
     pm = get_peft_model(model, LoraConfig(r=8, lora_alpha=16, lora_dropout=0.0, task_type="CAUSAL_LM",
                                           target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]))
@@ -208,7 +208,7 @@ def test_quantized_served_by_llama_cpp(pipeline):
 
 
 def test_registry_lineage_and_activation(pipeline):
-    from models.registry import sha256_path
+    from ragtune.models.registry import sha256_path
 
     reg = pipeline["registry"]
     r = pipeline["res"]
@@ -231,7 +231,7 @@ def test_registry_lineage_and_activation(pipeline):
     assert lo.kind == "lora-gguf" and lo.lineage["base_id"] == r["base_gguf"].artifact.id and lo.lineage["adapter_id"] == adapter_id
     for tool in ("llama-cpp-python", "gguf", "transformers", "peft"):
         assert tool in lo.lineage["tools"]
-    from models.registry import default_file_mode
+    from ragtune.models.registry import default_file_mode
 
     assert (r["q8"].out.stat().st_mode & 0o777) == default_file_mode()  # not mkstemp's 0o600
     assert (pipeline["out"] / "merged").stat().st_mode & 0o100
@@ -246,8 +246,8 @@ def test_registry_lineage_and_activation(pipeline):
 
 
 def test_merge_from_gguf_base_and_refusals(pipeline, tmp_path):
-    from converters.merge import merge
-    from converters.quantize import quantize
+    from ragtune.converters.merge import merge
+    from ragtune.converters.quantize import quantize
 
     reg = pipeline["registry"]
     out = tmp_path / "m2"
@@ -274,7 +274,7 @@ def test_merge_from_gguf_base_and_refusals(pipeline, tmp_path):
 
 
 def test_cli_convert_errors_are_one_line(pipeline, tmp_path, capsys):
-    from appliance.cli import main
+    from ragtune.cli import main
 
     rc = main(["convert", "gguf", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x.gguf")])
     err = capsys.readouterr().err

@@ -7,8 +7,8 @@ import tarfile
 
 import pytest
 
-from appliance.errors import ModelError
-from converters import sdist
+from ragtune.appliance.errors import ModelError
+from ragtune.converters import sdist
 
 
 @pytest.fixture(autouse=True)

@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from appliance import prompt
-from appliance.errors import ConfigError
-from models import curate as cu
-from models.dataset import validate_example
+from ragtune.appliance import prompt
+from ragtune.appliance.errors import ConfigError
+from ragtune.models import curate as cu
+from ragtune.models.dataset import validate_example
 
 
 def ex(q, status="ok", date=None, intent="fact", ctx="Opens at 06:00.", answer=None):

@@ -5,10 +5,10 @@ import shutil
 
 import pytest
 
-from appliance import prompt
-from appliance.errors import InputError
-from models import dataset as ds
-from models.pack import load_qa, pack_dir
+from ragtune.appliance import prompt
+from ragtune.appliance.errors import InputError
+from ragtune.models import dataset as ds
+from ragtune.models.pack import load_qa, pack_dir
 
 
 ROW = {"id": "a1", "question": "What is the hotel limit in Munich?", "answer": "EUR 180 per night.",
@@ -94,7 +94,7 @@ def test_build_from_qa_with_the_real_retriever(settings, tmp_path):
 
 
 def test_cli_build_from_log_and_report(tmp_path, capsys):
-    from appliance.cli import main
+    from ragtune.cli import main
 
     log = tmp_path / "log.jsonl"
     rows = []
@@ -119,6 +119,6 @@ def test_runtime_does_not_import_the_training_stack():
     import subprocess
     import sys
 
-    code = "import sys, appliance.cli, models.dataset, models.curate, models.pack; print('torch' in sys.modules, 'peft' in sys.modules)"
+    code = "import sys, ragtune.cli, ragtune.models.dataset, ragtune.models.curate, ragtune.models.pack; print('torch' in sys.modules, 'peft' in sys.modules)"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.stdout.strip() == "False False", r.stderr

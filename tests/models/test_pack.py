@@ -5,8 +5,8 @@ from collections import Counter
 
 import pytest
 
-from appliance.errors import InputError
-from models.pack import load_qa, pack_dir, read_qa
+from ragtune.appliance.errors import InputError
+from ragtune.models.pack import load_qa, pack_dir, read_qa
 
 
 def test_pack_loads_and_validates():

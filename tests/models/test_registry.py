@@ -7,10 +7,10 @@ import os
 
 import pytest
 
-from appliance.cli import main
-from appliance.errors import InputError, ModelError
-from models import defaults
-from models.registry import Registry, sha256_path
+from ragtune.cli import main
+from ragtune.appliance.errors import InputError, ModelError
+from ragtune.models import defaults
+from ragtune.models.registry import Registry, sha256_path
 
 
 def _write(path, data: bytes):

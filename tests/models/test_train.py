@@ -4,16 +4,16 @@ import json
 
 import pytest
 
-from appliance import prompt
-from appliance.errors import InputError
+from ragtune.appliance import prompt
+from ragtune.appliance.errors import InputError
 
 pytestmark = pytest.mark.train
 torch = pytest.importorskip("torch", reason="needs the [train] extra (torch)")
 transformers = pytest.importorskip("transformers", reason="needs the [train] extra (transformers)")
 pytest.importorskip("peft", reason="needs the [train] extra (peft)")
 
-from models import train as tr  # noqa: E402
-from models.curate import write_curated  # noqa: E402
+from ragtune.models import train as tr  # noqa: E402
+from ragtune.models.curate import write_curated  # noqa: E402
 
 CHATML = ("{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}"
           "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}")
@@ -92,7 +92,7 @@ def test_loss_masks_the_prompt_and_weights_fields(tiny):
     tgt = enc["labels"][n:]
     assert all(l != -100 for l in tgt) and tgt[-1] == tok.eos_token_id
     assert tok.decode(tgt[:-1]) == prompt.answer_text(ex["output"])
-    # prompt = the chat template over appliance.prompt.messages, with the generation prompt
+    # prompt = the chat template over ragtune.appliance.prompt.messages, with the generation prompt
     msgs = prompt.messages(ex["prompt"]["system"], ex["prompt"]["context"], ex["prompt"]["user"])
     assert tok.decode(enc["input_ids"][:n]) == tok.apply_chat_template(msgs, add_generation_prompt=True, tokenize=False)
     heavy = tok.decode([t for t, w in zip(enc["input_ids"][n:], enc["weights"][n:]) if w > 1])
@@ -107,7 +107,7 @@ def test_train_three_steps_writes_adapter_and_metadata(tiny, data, tmp_path):
     for f in ("adapter_model.safetensors", "adapter_config.json", "training_config.json", "metrics.json", "adapter_manifest.json"):
         assert (out / f).is_file(), f
     man = json.loads((out / "adapter_manifest.json").read_text())
-    from models.defaults import sha256_file
+    from ragtune.models.defaults import sha256_file
     assert man["adapter_sha256"] == sha256_file(out / "adapter_model.safetensors") and man["kind"] == "lora-hf"
     cfg = json.loads((out / "adapter_config.json").read_text())
     assert set(cfg["target_modules"]) == {"q_proj", "k_proj", "v_proj", "o_proj"} and cfg["r"] == 8
@@ -176,7 +176,7 @@ def test_target_only_logits_give_the_same_loss(tiny, data):
 def test_cli_train_validates_options(tmp_path):
     from click.testing import CliRunner
 
-    from appliance.cli import main
+    from ragtune.cli import main
 
     assert main(["train", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "o"), "--r", "4"]) == 2
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tui.app import create_app
-from tui.fakes import FAKE_ADAPTER_ID, FakeDocuments, FakeEngine, fake_ingest
+from ragtune.tui.app import create_app
+from ragtune.tui.fakes import FAKE_ADAPTER_ID, FakeDocuments, FakeEngine, fake_ingest
 
 
 @pytest.fixture

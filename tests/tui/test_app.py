@@ -8,18 +8,18 @@ import threading
 import pytest
 from textual.widgets import DataTable, OptionList
 
-from appliance.errors import GenerationError, ModelError
-from tui.data import list_eval_reports, merge_chunks, partial_answer, partial_status, query_terms
-from tui.fakes import FAKE_ADAPTER_ID, FakeEngine
-from tui.screens.chat import ChatScreen
-from tui.screens.document import DocumentScreen
-from tui.screens.evals import EvalScreen
-from tui.screens.help import HELP, HelpScreen
-from tui.screens.ingest import IngestScreen
-from tui.widgets.citations import CitationsPanel
-from tui.widgets.messages import AnswerMessage, HistoryInput
-from tui.widgets.source import SourceView
-from tui.widgets.status import StatusBar
+from ragtune.appliance.errors import GenerationError, ModelError
+from ragtune.tui.data import list_eval_reports, merge_chunks, partial_answer, partial_status, query_terms
+from ragtune.tui.fakes import FAKE_ADAPTER_ID, FakeEngine
+from ragtune.tui.screens.chat import ChatScreen
+from ragtune.tui.screens.document import DocumentScreen
+from ragtune.tui.screens.evals import EvalScreen
+from ragtune.tui.screens.help import HELP, HelpScreen
+from ragtune.tui.screens.ingest import IngestScreen
+from ragtune.tui.widgets.citations import CitationsPanel
+from ragtune.tui.widgets.messages import AnswerMessage, HistoryInput
+from ragtune.tui.widgets.source import SourceView
+from ragtune.tui.widgets.status import StatusBar
 
 Q_OK = "How does the LoRA adapter work?"
 Q_REFUSED = "Quantum entanglement of penguins"
@@ -52,7 +52,7 @@ def test_partial_answer_decodes_a_growing_stream():
 
 
 def test_streamed_json_is_shown_as_its_answer_text():
-    from tui.widgets.messages import AnswerMessage
+    from ragtune.tui.widgets.messages import AnswerMessage
 
     msg = AnswerMessage("q")
     msg.state = "streaming"
@@ -145,7 +145,7 @@ async def test_citation_selection_shows_source_and_opens_document(make_app):
 
 
 async def test_highlighting_marks_query_terms():
-    from tui.data import highlight
+    from ragtune.tui.data import highlight
 
     text = highlight("The adapters and the Adapter", ["adapter"])
     marked = [text.plain[s.start:s.end] for s in text.spans]
@@ -402,9 +402,9 @@ def test_store_documents_lookups(settings):
     """Chunk position and whole-document reconstruction over a real ragtune.db (rows inserted directly)."""
     import time as _time
 
-    from appliance.store import Store
-    from appliance.types import ContextItem
-    from tui.data import StoreDocuments
+    from ragtune.appliance.store import Store
+    from ragtune.appliance.types import ContextItem
+    from ragtune.tui.data import StoreDocuments
 
     text = "alpha beta gamma delta epsilon zeta"
     chunks = [(0, text[0:16], 0, 16), (1, text[11:29], 11, 29), (2, text[24:], 24, len(text))]
@@ -431,11 +431,11 @@ def test_store_documents_lookups(settings):
 
 def test_demo_without_a_terminal_prints_answers(monkeypatch, home):
     """`ragtune demo` in CI (stdout not a TTY): ingest the pack into an empty home, answer 3 sample questions."""
-    pytest.importorskip("models.pack")
-    import appliance.answer
-    import appliance.ingest.pipeline
-    from appliance.cli import main
-    from tui import fakes
+    pytest.importorskip("ragtune.models.pack")
+    import ragtune.appliance.answer
+    import ragtune.appliance.ingest.pipeline
+    from ragtune.cli import main
+    from ragtune.tui import fakes
 
     ingested = []
 
@@ -443,15 +443,15 @@ def test_demo_without_a_terminal_prints_answers(monkeypatch, home):
         ingested.append(paths)
         return fakes.fake_ingest(settings, paths, **kw)
 
-    monkeypatch.setattr(appliance.ingest.pipeline, "ingest_paths", fake_ingest)
-    monkeypatch.setattr(appliance.answer, "AnswerEngine", fakes.FakeEngine)
+    monkeypatch.setattr(ragtune.appliance.ingest.pipeline, "ingest_paths", fake_ingest)
+    monkeypatch.setattr(ragtune.appliance.answer, "AnswerEngine", fakes.FakeEngine)
     from click.testing import CliRunner
 
-    from appliance.cli import cli
+    from ragtune.cli import cli
 
     result = CliRunner().invoke(cli, ["demo"])
     assert result.exit_code == 0, result.output
-    from models.pack import pack_dir
+    from ragtune.models.pack import pack_dir
 
     assert ingested == [[pack_dir()]]
     out = result.output
@@ -470,8 +470,8 @@ def test_tui_does_not_import_heavy_extras():
     import subprocess
     import sys
 
-    code = ("import sys, tui.app, tui.screens.chat, tui.screens.evals, tui.screens.ingest, tui.screens.help, "
-            "tui.screens.document, tui.fakes, appliance.cli.chat_cmd; "
+    code = ("import sys, ragtune.tui.app, ragtune.tui.screens.chat, ragtune.tui.screens.evals, ragtune.tui.screens.ingest, ragtune.tui.screens.help, "
+            "ragtune.tui.screens.document, ragtune.tui.fakes, ragtune.cli.chat_cmd; "
             "bad = [m for m in ('torch', 'transformers', 'peft') if m in sys.modules]; print(bad); "
             "sys.exit(1 if bad else 0)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from tui.fakes import FAKE_ADAPTER_ID, FakeDocuments, FakeEngine, fake_ingest
-from tui.widgets.messages import HistoryInput
+from ragtune.tui.fakes import FAKE_ADAPTER_ID, FakeDocuments, FakeEngine, fake_ingest
+from ragtune.tui.widgets.messages import HistoryInput
 
 Q_OK = "How does the LoRA adapter work?"
 Q_REFUSED = "Quantum entanglement of penguins"
@@ -19,7 +19,7 @@ Q_REFUSED = "Quantum entanglement of penguins"
 
 @pytest.fixture
 def app(settings):
-    from tui.app import create_app
+    from ragtune.tui.app import create_app
 
     return create_app(settings, engine=FakeEngine(), documents=FakeDocuments(), ingest=fake_ingest,
                       adapter=FAKE_ADAPTER_ID)
@@ -115,7 +115,7 @@ def test_ingest_modal_80x24(snap_compare, app):
 
 
 def test_eval_reports_120x40(snap_compare, app, settings, monkeypatch):
-    import tui.screens.evals as evals
+    import ragtune.tui.screens.evals as evals
 
     monkeypatch.setattr(evals.time, "localtime", time.gmtime)
     arm = lambda ts, g, lat: {"task_success": ts, "groundedness": g, "hallucination_rate": 1 - g,  # noqa: E731

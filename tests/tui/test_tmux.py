@@ -30,11 +30,11 @@ def _requirements():
     if shutil.which("tmux") is None:
         pytest.skip("tmux is not installed (apt-get install tmux)")
     try:
-        import appliance.answer  # noqa: F401
-        import appliance.ingest.pipeline  # noqa: F401
+        import ragtune.appliance.answer  # noqa: F401
+        import ragtune.appliance.ingest.pipeline  # noqa: F401
     except ImportError as exc:
         pytest.skip(f"answer pipeline not importable: {exc}")
-    from models.defaults import locate_all
+    from ragtune.models.defaults import locate_all
 
     try:
         locate_all("smollm2-135m-instruct-q4_1")
@@ -70,9 +70,9 @@ class Tmux:
 
 def test_chat_in_tmux_answers_with_citation(tmp_path):
     _requirements()
-    from appliance.config import load_settings
-    from appliance.home import Home
-    from appliance.ingest.pipeline import ingest_paths
+    from ragtune.appliance.config import load_settings
+    from ragtune.appliance.home import Home
+    from ragtune.appliance.ingest.pipeline import ingest_paths
 
     home = tmp_path / "home"
     home.mkdir()
@@ -89,7 +89,7 @@ def test_chat_in_tmux_answers_with_citation(tmp_path):
     assert summary.added == 2
 
     tmux = Tmux(f"ragtune-test-{os.getpid()}")
-    launcher = "from appliance.cli import entry; entry()"
+    launcher = "from ragtune.cli import entry; entry()"
     cmd = (f"env RAGTUNE_HOME={home} TERM=xterm-256color {sys.executable} -c '{launcher}' chat; "
            "echo EXITED $?; sleep 60")
     tmux("new-session", "-d", "-s", tmux.name, "-x", "120", "-y", "40", cmd)

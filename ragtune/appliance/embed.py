@@ -1,0 +1,253 @@
+"""Sentence embedder: an ONNX encoder run by onnxruntime + a HF `tokenizers` tokenizer, mean pooling, L2 norm.
+
+`EmbedConfig.model` is either a default-model name from the manifest (files located and sha256-verified by
+`ragtune.models.defaults`) or a path to a folder holding `model.onnx` + `tokenizer.json` (a custom embedder).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .config import EmbedConfig
+from .errors import ModelError
+from .home import Home
+
+DEFAULT_MAX_SEQ_LEN = 256
+SLAB = 2048  # texts tokenised at a time by encode()
+# Padded tokens per forward pass. Activation memory grows with batch x length (and attention with length^2):
+# 32 x 256 tokens peaks at ~1.2 GB above the model on onnxruntime's arena, 8 x 256 at ~0.25 GB, at the same
+# throughput per sequence. Short texts (queries) still go 32 at a time.
+TOKEN_BUDGET = 2048
+
+
+def plan_batches(lengths: list[int], batch_size: int, token_budget: int = TOKEN_BUDGET) -> list[list[int]]:
+    """Indices grouped into batches: sorted by length (minimal padding), at most `batch_size` rows and at most
+    `token_budget` padded tokens each (a single over-long row still gets its own batch)."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    batches: list[list[int]] = []
+    cur: list[int] = []
+    for i in order:
+        width = max(1, lengths[i])  # ascending: this row sets the batch's padded width
+        if cur and (len(cur) >= batch_size or (len(cur) + 1) * width > token_budget):
+            batches.append(cur)
+            cur = []
+        cur.append(i)
+    if cur:
+        batches.append(cur)
+    return batches
+
+
+def _resolve_files(model: str, home: Home) -> tuple[Path, Path, int, str]:
+    """(onnx path, tokenizer path, max_seq_len, how it was found)."""
+    p = Path(model).expanduser()
+    looks_like_path = "/" in model or model.startswith(".") or p.is_dir()
+    if looks_like_path:
+        if not p.exists():
+            raise ModelError(f"{p}: embedder folder not found",
+                             hint="[embed] model is a default model name or a folder with model.onnx + tokenizer.json")
+        if not p.is_dir():
+            raise ModelError(f"{p}: an embedder must be a folder holding model.onnx and tokenizer.json")
+        onnx, tok = p / "model.onnx", p / "tokenizer.json"
+        for f in (onnx, tok):
+            if not f.is_file():
+                raise ModelError(f"{f}: missing (a custom embedder folder needs model.onnx and tokenizer.json)")
+        return onnx, tok, _max_seq_len_from_folder(p), "folder"
+
+    from ragtune.models import defaults
+
+    names = defaults.default_names()
+    if model in names:
+        entry = defaults.manifest_entry(model)
+        if entry.get("kind") != "embedder":
+            raise ModelError(f"'{model}' is a {entry.get('kind')} model, not an embedder")
+        paths = defaults.locate_all(model, home)  # verifies sha256
+        if len(paths) != 2:
+            raise ModelError(f"manifest entry '{model}' must list an ONNX model and a tokenizer")
+        return paths[0], paths[1], int(entry.get("max_seq_len", DEFAULT_MAX_SEQ_LEN)), "manifest"
+
+    # A registry id or name of an `embedder` artifact (a folder with model.onnx + tokenizer.json).
+    try:
+        from ragtune.models.registry import Registry  # optional area
+    except ImportError:  # pragma: no cover
+        Registry = None  # type: ignore[assignment]
+    if Registry is not None:
+        try:
+            art = Registry(home).get(model)
+        except ModelError:
+            art = None
+        if art is not None:
+            if art.kind != "embedder":
+                raise ModelError(f"registry artifact {model} is a {art.kind}, not an embedder")
+            apath = Path(art.path)
+            folder = apath if apath.is_dir() else apath.parent
+            onnx = apath if apath.is_file() else folder / "model.onnx"
+            tok = folder / "tokenizer.json"
+            if not onnx.is_file() or not tok.is_file():
+                raise ModelError(f"{apath}: embedder artifact needs model.onnx and tokenizer.json side by side")
+            return onnx, tok, _max_seq_len_from_folder(folder), "registry"
+    embedders = [n for n in names if defaults.manifest_entry(n).get("kind") == "embedder"]
+    raise ModelError(f"unknown embedder '{model}'",
+                     hint=f"use a default ({', '.join(embedders)}), a registry id, or a folder with model.onnx + tokenizer.json")
+
+
+def model_identity(cfg: EmbedConfig, home: Home) -> tuple[str, int]:
+    """(model_id, max_seq_len) of the configured embedder without loading it: lets an ingest decide that
+    nothing changed without paying for an onnxruntime session."""
+    from ragtune.models.defaults import sha256_file
+
+    onnx, _tok, max_seq_len, _how = _resolve_files(cfg.model, home)
+    return sha256_file(onnx), max_seq_len
+
+
+def _max_seq_len_from_folder(folder: Path) -> int:
+    # sentence-transformers exports carry sentence_bert_config.json; fall back to MiniLM's 256.
+    for name in ("sentence_bert_config.json", "ragtune_embedder.json"):
+        f = folder / name
+        if f.is_file():
+            try:
+                data = json.loads(f.read_text(encoding="utf-8"))
+                v = int(data.get("max_seq_length") or data.get("max_seq_len") or DEFAULT_MAX_SEQ_LEN)
+            except (ValueError, TypeError, OSError, AttributeError) as exc:
+                raise ModelError(f"{f}: invalid embedder config: {exc}") from None
+            if not 8 <= v <= 8192:
+                raise ModelError(f"{f}: max_seq_length {v} out of range 8..8192")
+            return v
+    return DEFAULT_MAX_SEQ_LEN
+
+
+class Embedder:
+    """`encode(texts) -> float32 (n, dim)`, L2-normalised. Thread count from `EmbedConfig.threads`."""
+
+    def __init__(self, cfg: EmbedConfig | None = None, home: Home | None = None):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.cfg = cfg or EmbedConfig()
+        self.home = home or Home()
+        onnx_path, tok_path, self.max_seq_len, self.source = _resolve_files(self.cfg.model, self.home)
+        self.model_path = onnx_path
+        from ragtune.models.defaults import sha256_file
+
+        self.model_id = sha256_file(onnx_path)
+
+        try:
+            tok = Tokenizer.from_file(str(tok_path))
+        except Exception as exc:  # tokenizers raises plain Exception subclasses
+            raise ModelError(f"{tok_path}: cannot load tokenizer: {exc}") from None
+        tok.no_truncation()
+        tok.no_padding()
+        self.tokenizer = tok  # public: chunking/budgets count tokens with it, nothing configured
+        # A private copy that truncates at the model's limit ([CLS] … [SEP] kept); padding is done in numpy.
+        self._enc = Tokenizer.from_str(tok.to_str())
+        self._enc.enable_truncation(max_length=self.max_seq_len)
+        self._pad_id = 0
+        pad = tok.token_to_id("[PAD]")
+        if pad is not None:
+            self._pad_id = pad
+
+        try:  # belt and braces with ORT_DISABLE_TELEMETRY: library users may not go through the CLI
+            ort.disable_telemetry_events()
+        except Exception:  # noqa: BLE001 - absent in some builds
+            pass
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = self.cfg.threads
+        so.inter_op_num_threads = 1
+        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        so.log_severity_level = 3  # errors only: keep onnxruntime's warnings off the user's terminal
+        try:
+            self._sess = ort.InferenceSession(str(onnx_path), sess_options=so, providers=["CPUExecutionProvider"])
+        except Exception as exc:
+            raise ModelError(f"{onnx_path}: cannot load ONNX model: {exc}") from None
+        self._input_names = [i.name for i in self._sess.get_inputs()]
+        for required in ("input_ids", "attention_mask"):
+            if required not in self._input_names:
+                raise ModelError(f"{onnx_path}: ONNX model has no '{required}' input (inputs: {', '.join(self._input_names)})")
+        outs = self._sess.get_outputs()
+        names = [o.name for o in outs]
+        self._output = "last_hidden_state" if "last_hidden_state" in names else names[0]
+        shape = outs[names.index(self._output)].shape
+        self._pooled = len(shape) == 2  # some exports already pool (batch, dim)
+        last = shape[-1] if shape else None
+        self._dim: int | None = last if isinstance(last, int) else None
+
+    # -- public ---------------------------------------------------------------------------------
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            self._dim = int(self.encode(["probe"]).shape[1])
+        return self._dim
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of `text` without [CLS]/[SEP] and without truncation."""
+        return len(self.tokenizer.encode(text, add_special_tokens=False).ids)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]
+
+    def encode(self, texts: list[str], *, batch_size: int | None = None) -> np.ndarray:
+        """Embeddings in input order. Texts are sorted by token length and batched so that padding (wasted
+        compute) is minimal; each text is truncated at `max_seq_len` tokens."""
+        if isinstance(texts, str):
+            raise TypeError("encode() takes a list of strings; use encode_query() for one")
+        n = len(texts)
+        if n == 0:
+            return np.zeros((0, self._dim or 384), dtype=np.float32)
+        bs = batch_size or self.cfg.batch_size
+        out: np.ndarray | None = None
+        # Tokenise in slabs so a huge list never holds all its encodings at once; sort within each slab.
+        for base in range(0, n, SLAB):
+            part = texts[base:base + SLAB]
+            encs = self._enc.encode_batch([t if isinstance(t, str) else str(t) for t in part])
+            ids = [e.ids for e in encs]
+            del encs
+            for idx in plan_batches([len(x) for x in ids], bs):
+                vecs = self._run([ids[i] for i in idx])
+                if out is None:
+                    out = np.empty((n, vecs.shape[1]), dtype=np.float32)
+                    self._dim = vecs.shape[1]
+                out[[base + i for i in idx]] = vecs
+        assert out is not None
+        return out
+
+    def encode_ids(self, batch: list[list[int]]) -> np.ndarray:
+        """One forward pass over already-tokenised sequences (with special tokens). Used by benchmarks."""
+        return self._run(batch)
+
+    def close(self) -> None:
+        self._sess = None  # type: ignore[assignment]
+
+    def __enter__(self) -> "Embedder":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # -- internals ------------------------------------------------------------------------------
+    def _run(self, batch: list[list[int]]) -> np.ndarray:
+        if self._sess is None:
+            raise ModelError("embedder is closed")
+        width = max(1, max(len(x) for x in batch))
+        input_ids = np.full((len(batch), width), self._pad_id, dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.int64)
+        for r, seq in enumerate(batch):
+            input_ids[r, :len(seq)] = seq
+            mask[r, :len(seq)] = 1
+        feed = {"input_ids": input_ids, "attention_mask": mask}
+        if "token_type_ids" in self._input_names:
+            feed["token_type_ids"] = np.zeros_like(input_ids)
+        try:
+            (hidden,) = self._sess.run([self._output], feed)
+        except Exception as exc:
+            raise ModelError(f"{self.model_path}: inference failed: {exc}") from None
+        if self._pooled:
+            pooled = hidden.astype(np.float32, copy=False)
+        else:
+            m = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)

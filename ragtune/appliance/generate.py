@@ -1,0 +1,640 @@
+"""Generation: the one place that calls llama.cpp (through llama-cpp-python), plus a scripted fake for tests.
+
+`LlamaGenerator` owns the model, the context, pinned LoRA adapters and the grammar samplers; everything native
+is released by `close()`. llama.cpp's log goes to the Python logger "ragtune.llama", never to stdout/stderr.
+
+Decoding is our own loop over llama-cpp-python's low-level API so that constrained decoding stays fast on a
+49k-token vocabulary: pick the best token from the raw logits, test only that one token against the grammar
+(a 1-element candidate array), and only when the grammar rejects it apply the grammar to the whole vocabulary
+and pick again (what llama.cpp's common sampler does). With sampling this is exact: a rejected draw is
+redrawn from the distribution restricted to the allowed tokens, which is p(x)/p(allowed) either way.
+
+Prompt prefix reuse: the KV cache of the previous request stays in the context; the next prompt is compared
+token by token and only the differing tail is evaluated (the system prompt and chat header are identical for
+every request, so they are never recomputed while `generate.prefix_cache` is on).
+"""
+
+from __future__ import annotations
+
+import codecs
+import collections
+import ctypes
+import json
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Protocol, Sequence
+
+from .config import GenerateConfig
+from .errors import GenerationError, InputError, ModelError
+from .home import Home
+
+log = logging.getLogger("ragtune.llama")
+log.addHandler(logging.NullHandler())  # no handler configured => dropped, not printed by logging's lastResort
+
+OnToken = Callable[[str], None]
+_TOP_N = 32  # greedy: tokens checked against the grammar before masking the whole vocabulary
+
+
+@dataclass
+class GenResult:
+    text: str
+    tokens_prompt: int
+    tokens_completion: int
+    ttft_ms: float  # from the call to the first generated token (prompt eval included)
+    generation_ms: float  # the whole call: prompt eval + decoding
+    prompt_ms: float = 0.0
+    reused_prompt_tokens: int = 0  # served from the prefix cache
+    finish: str = "stop"  # stop (grammar complete / end of generation) | length | closed (budget close-out)
+    grammar_fallbacks: int = 0  # steps where the top token was rejected and the full vocabulary was masked
+    tokens: list[int] = field(default_factory=list, repr=False)
+
+
+class Generator(Protocol):
+    model_id: str
+
+    def generate(self, messages: list[dict[str, str]], *, schema: dict[str, Any], max_tokens: int,
+                 seed: int, on_token: OnToken | None = None) -> GenResult: ...
+
+    def set_adapter(self, path: Path | str | None, sha256: str | None) -> None: ...
+
+    def count_tokens(self, messages: list[dict[str, str]]) -> int: ...
+
+    def close(self) -> None: ...
+
+
+# -- llama.cpp logging -> Python logging ----------------------------------------------------------------
+# ggml_log_level: NONE=0, DEBUG=1, INFO=2, WARN=3, ERROR=4, CONT=5 (continuation of the previous line)
+_LEVELS = {0: logging.DEBUG, 1: logging.DEBUG, 2: logging.INFO, 3: logging.WARNING, 4: logging.ERROR}
+_recent_errors: collections.deque[str] = collections.deque(maxlen=8)  # quoted in our error messages
+_log_state = {"installed": False, "last": logging.DEBUG, "cb": None}
+_log_lock = threading.Lock()
+
+
+def _install_log_callback(llama_cpp: Any) -> None:
+    """Route llama.cpp/ggml logging to the "ragtune.llama" logger (llama-cpp-python's own handler prints to
+    stderr, which would scribble over the TUI)."""
+    with _log_lock:
+        if _log_state["installed"]:
+            return
+
+        @llama_cpp.llama_log_callback
+        def _cb(level: int, text: bytes, user_data: Any) -> None:  # runs on llama.cpp threads: keep it tiny
+            try:
+                lvl = _log_state["last"] if level == 5 else _LEVELS.get(level, logging.DEBUG)
+                _log_state["last"] = lvl
+                if lvl >= logging.WARNING or log.isEnabledFor(lvl):
+                    msg = text.decode("utf-8", "replace").rstrip("\n")
+                    if lvl >= logging.ERROR:
+                        _recent_errors.append(msg)
+                    log.log(lvl, "%s", msg)
+            except Exception:  # never raise into C
+                pass
+
+        _log_state["cb"] = _cb  # keep a reference: ctypes callbacks must outlive their registration
+        llama_cpp.llama_log_set(_cb, ctypes.c_void_p(0))
+        _log_state["installed"] = True
+
+
+def _llama_cpp() -> Any:
+    import llama_cpp  # heavy native import, only when a real model is needed
+
+    _install_log_callback(llama_cpp)
+    return llama_cpp
+
+
+def _recent_error_text() -> str:
+    return "; ".join(list(_recent_errors)[-3:])
+
+
+class _CaptureStderr:
+    """Capture fd 2 around a native call that prints with fprintf (llama.cpp's grammar parser does), so the
+    message lands in our error instead of on the terminal."""
+
+    def __enter__(self) -> "_CaptureStderr":
+        import os
+        import sys
+        import tempfile
+
+        self.text = ""
+        try:
+            sys.stderr.flush()
+            self._tmp = tempfile.TemporaryFile()
+            self._saved = os.dup(2)
+            os.dup2(self._tmp.fileno(), 2)
+        except (OSError, ValueError):
+            self._saved = None
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        import os
+
+        if self._saved is None:
+            return
+        os.dup2(self._saved, 2)
+        os.close(self._saved)
+        self._tmp.seek(0)
+        self.text = self._tmp.read().decode("utf-8", "replace").strip()
+        self._tmp.close()
+
+
+# -- model resolution ------------------------------------------------------------------------------------
+def resolve_model(ref: str, home: Home) -> tuple[Path, str]:
+    """(path, sha256) of a GGUF given a default-model name, a registry id/prefix/name, or a file path.
+    The bytes are verified against the manifest/registry hash (memoised per size+mtime)."""
+    from ragtune.models import defaults
+
+    p = Path(ref).expanduser()
+    if ref.endswith(".gguf") or p.is_file():
+        if not p.is_file():
+            raise ModelError(f"{p}: model file not found")
+        return p, defaults.sha256_file(p)
+    if ref in defaults.default_names():
+        entry = defaults.manifest_entry(ref)
+        return defaults.locate_all(ref, home)[0], entry["sha256"]
+    from ragtune.models.registry import Registry
+
+    art = Registry(home).get(ref)
+    if not art.kind.endswith("gguf") or art.kind == "lora-gguf":
+        raise ModelError(f"{ref}: is a {art.kind}, not a GGUF model", hint="pass a base/merged/quantized GGUF")
+    return Path(art.path), art.id
+
+
+# -- the real generator ----------------------------------------------------------------------------------
+class LlamaGenerator:
+    """llama.cpp model + context. Not thread-safe: one request at a time (the TUI runs it in a worker)."""
+
+    def __init__(self, cfg: GenerateConfig, home: Home | None = None, *, model: str | Path | None = None):
+        self.cfg = cfg
+        self.home = home or Home()
+        self._llm: Any = None
+        self._adapters: dict[str, Any] = {}  # sha256 -> llama_adapter_lora* (pinned until close)
+        self._grammars: "collections.OrderedDict[str, Any]" = collections.OrderedDict()
+        self.adapter_id = "none"
+        path, sha = resolve_model(str(model or cfg.model), self.home)
+        self.model_path = path
+        self.model_id = sha
+        lc = _llama_cpp()
+        self._lc = lc
+        try:
+            self._llm = lc.Llama(
+                model_path=str(path), n_ctx=cfg.n_ctx, n_batch=min(512, cfg.n_ctx), n_threads=cfg.threads,
+                n_threads_batch=cfg.threads_batch, seed=cfg.seed, verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelError(f"{path}: llama.cpp cannot load the model: {exc}",
+                             hint=_recent_error_text() or None) from None
+        llm = self._llm
+        self._ctx = llm.ctx
+        self._vocab = llm._model.vocab
+        self.n_vocab = llm.n_vocab()
+        self.n_ctx = llm.n_ctx()
+        meta = llm.metadata
+        template = meta.get("tokenizer.chat_template")
+        if not template:
+            raise ModelError(f"{path}: the GGUF has no chat template (tokenizer.chat_template)")
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        eos, bos = llm.token_eos(), llm.token_bos()
+        self._formatter = Jinja2ChatFormatter(
+            template=template, eos_token=llm._model.token_get_text(eos) if eos >= 0 else "",
+            bos_token=llm._model.token_get_text(bos) if bos >= 0 else "", add_generation_prompt=True)
+        import numpy as np
+
+        self._np = np
+        self._cands = _internals(lc).LlamaTokenDataArray(n_vocab=self.n_vocab)
+        self._one = (lc.llama_token_data * 1)()
+        self._one_arr = lc.llama_token_data_array(
+            data=ctypes.cast(self._one, lc.llama_token_data_p), size=1, selected=-1, sorted=False)
+        self._top = (lc.llama_token_data * _TOP_N)()
+        self._top_arr = lc.llama_token_data_array(
+            data=ctypes.cast(self._top, lc.llama_token_data_p), size=_TOP_N, selected=-1, sorted=False)
+        self._eog_cache: dict[int, bool] = {}
+        self._quote_tok = self._single_token('"')
+
+    # -- helpers ---------------------------------------------------------------------------------------
+    def _check_open(self) -> None:
+        if self._llm is None:
+            raise GenerationError("the generator is closed")
+
+    def _single_token(self, text: str) -> int | None:
+        toks = self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+        return toks[0] if len(toks) == 1 else None
+
+    def render(self, messages: Sequence[dict[str, str]]) -> str:
+        """The prompt text through the model's own chat template (chatml for SmolLM2)."""
+        return self._formatter(messages=list(messages)).prompt
+
+    def tokenize_prompt(self, messages: Sequence[dict[str, str]]) -> list[int]:
+        self._check_open()
+        return self._llm.tokenize(self.render(messages).encode("utf-8"), add_bos=True, special=True)
+
+    def count_tokens(self, messages: Sequence[dict[str, str]]) -> int:
+        return len(self.tokenize_prompt(messages))
+
+    def _piece(self, tok: int) -> bytes:
+        buf = ctypes.create_string_buffer(64)
+        n = self._lc.llama_token_to_piece(self._vocab, tok, buf, 64, 0, False)
+        return buf.raw[:max(n, 0)]
+
+    def _eog(self, tok: int) -> bool:
+        v = self._eog_cache.get(tok)
+        if v is None:
+            v = self._eog_cache[tok] = bool(self._lc.llama_vocab_is_eog(self._vocab, tok))
+        return v
+
+    def _grammar(self, gbnf: str) -> Any:
+        """A grammar sampler, parsed once per distinct grammar and reset per request (llama.cpp re-parses
+        on reset, so a reused sampler starts from the root). Fails closed."""
+        smpl = self._grammars.get(gbnf)
+        if smpl is not None:
+            self._grammars.move_to_end(gbnf)
+            self._lc.llama_sampler_reset(smpl)
+            return smpl
+        with _CaptureStderr() as cap:
+            smpl = self._lc.llama_sampler_init_grammar(self._vocab, gbnf.encode("utf-8"), b"root")
+        if not smpl:
+            detail = cap.text or _recent_error_text() or "parse failed"
+            raise GenerationError(f"llama.cpp rejected the answer grammar: {detail}",
+                                  hint="refusing to generate without the grammar")
+        self._grammars[gbnf] = smpl
+        while len(self._grammars) > 16:
+            _, old = self._grammars.popitem(last=False)
+            self._lc.llama_sampler_free(old)
+        return smpl
+
+    def _eval_prompt(self, tokens: list[int], use_prefix: bool) -> int:
+        """Evaluate the prompt, reusing the longest common prefix of what the KV cache holds. Returns the
+        number of reused tokens."""
+        llm = self._llm
+        keep = 0
+        if use_prefix:
+            held = llm.input_ids[: llm.n_tokens]
+            n = min(len(held), len(tokens))
+            while keep < n and held[keep] == tokens[keep]:
+                keep += 1
+            keep = min(keep, len(tokens) - 1)  # evaluate at least one token: we need fresh logits
+        llm.n_tokens = keep  # Llama.eval drops KV entries from n_tokens on
+        try:
+            llm.eval(tokens[keep:])
+        except RuntimeError as exc:
+            llm.n_tokens = 0
+            raise GenerationError(f"llama.cpp failed to evaluate the prompt: {exc}") from None
+        return keep
+
+    def _logits(self) -> Any:
+        ptr = self._lc.llama_get_logits_ith(self._ctx, -1)
+        return self._np.ctypeslib.as_array(ptr, shape=(self.n_vocab,))
+
+    def _pick(self, logits: Any, temperature: float, rng: Any) -> int:
+        np = self._np
+        if temperature <= 0:
+            return int(np.argmax(logits))
+        finite = np.isfinite(logits)
+        k = int(min(40, finite.sum()))  # top-k 40 over allowed tokens, then temperature
+        top = np.argpartition(np.where(finite, logits, -np.inf), -k)[-k:]
+        z = logits[top].astype(np.float64) / temperature
+        p = np.exp(z - z.max())
+        p /= p.sum()
+        return int(top[rng.choice(len(top), p=p)])
+
+    def _grammar_allows(self, smpl: Any, tok: int) -> bool:
+        self._one[0].id = tok
+        self._one[0].logit = 0.0
+        self._one[0].p = 0.0
+        self._one_arr.size = 1
+        self._one_arr.selected = -1
+        self._lc.llama_sampler_apply(smpl, ctypes.byref(self._one_arr))
+        return math.isfinite(self._one[0].logit)
+
+    def _best_allowed_in_top(self, smpl: Any, logits: Any) -> int | None:
+        """Greedy middle tier: the best grammar-allowed token among the top 32 by logit (exactly the greedy
+        choice whenever one of them is allowed), else None (then the whole vocabulary is masked)."""
+        np = self._np
+        top = np.argpartition(logits, -_TOP_N)[-_TOP_N:]
+        top = top[np.argsort(-logits[top], kind="stable")]
+        arr = self._top
+        for j, t in enumerate(top):
+            arr[j].id = int(t)
+            arr[j].logit = float(logits[t])
+            arr[j].p = 0.0
+        self._top_arr.size = _TOP_N
+        self._top_arr.selected = -1
+        self._top_arr.sorted = False
+        self._lc.llama_sampler_apply(smpl, ctypes.byref(self._top_arr))
+        best, best_logit = None, -math.inf
+        for j in range(self._top_arr.size):
+            lg = arr[j].logit
+            if math.isfinite(lg) and lg > best_logit:
+                best, best_logit = int(arr[j].id), lg
+        return best
+
+    def _masked_logits(self, smpl: Any, logits: Any) -> Any:
+        c = self._cands
+        c.copy_logits(logits)
+        c.candidates.selected = -1
+        self._lc.llama_sampler_apply(smpl, ctypes.byref(c.candidates))
+        if c.candidates.size != self.n_vocab:  # grammar samplers mask in place; guard against reordering
+            raise GenerationError("grammar sampler changed the candidate array size")
+        out = self._np.full(self.n_vocab, -self._np.inf, dtype=self._np.float32)
+        out[c.candidates_data.id] = c.candidates_data.logit
+        return out
+
+    # -- public ----------------------------------------------------------------------------------------
+    def generate(self, messages: list[dict[str, str]], *, schema: dict[str, Any], max_tokens: int | None = None,
+                 seed: int | None = None, on_token: OnToken | None = None, temperature: float | None = None,
+                 prefix_cache: bool | None = None) -> GenResult:
+        """Grammar-constrained generation of one answer JSON. Raises GenerationError if the grammar cannot
+        be built (never generates unconstrained)."""
+        from .grammar import gbnf_from_schema, reserve_tokens
+
+        self._check_open()
+        gbnf = gbnf_from_schema(schema)
+        smpl = self._grammar(gbnf)
+        ids = list(schema["properties"]["citations"]["items"]["enum"])
+        reserve = reserve_tokens(ids)
+        # The keys before the answer take up to ~48 one-character tokens; below this budget the JSON could
+        # not be guaranteed to complete, so a tiny max_tokens is raised to it.
+        max_tokens = max(int(max_tokens or self.cfg.max_tokens), 48 + 8 + reserve)
+        return self._run(messages, smpl=smpl, reserve=reserve, max_tokens=max_tokens, seed=seed,
+                         on_token=on_token, temperature=temperature, prefix_cache=prefix_cache)
+
+    def generate_unconstrained(self, messages: list[dict[str, str]], *, max_tokens: int | None = None,
+                               seed: int | None = None, temperature: float | None = None,
+                               prefix_cache: bool | None = None) -> GenResult:
+        """Benchmark baseline only (same loop, no grammar). The answer path never calls this."""
+        self._check_open()
+        return self._run(messages, smpl=None, reserve=0, max_tokens=max_tokens, seed=seed, on_token=None,
+                         temperature=temperature, prefix_cache=prefix_cache)
+
+    def _run(self, messages: list[dict[str, str]], *, smpl: Any, reserve: int, max_tokens: int | None,
+             seed: int | None, on_token: OnToken | None, temperature: float | None,
+             prefix_cache: bool | None) -> GenResult:
+        np = self._np
+        t0 = time.perf_counter()
+        max_tokens = int(max_tokens or self.cfg.max_tokens)
+        temperature = self.cfg.temperature if temperature is None else float(temperature)
+        use_prefix = self.cfg.prefix_cache if prefix_cache is None else bool(prefix_cache)
+        rng = np.random.default_rng(self.cfg.seed if seed is None else seed)
+        tokens = self.tokenize_prompt(messages)
+        if len(tokens) + max_tokens > self.n_ctx:
+            raise InputError(f"the prompt is {len(tokens)} tokens; with {max_tokens} tokens for the answer it "
+                             f"exceeds the context window ({self.n_ctx})")
+        reused = self._eval_prompt(tokens, use_prefix)
+        prompt_ms = (time.perf_counter() - t0) * 1000
+        out: list[int] = []
+        raw = bytearray()
+        dec = codecs.getincrementaldecoder("utf-8")("replace")
+        text_parts: list[str] = []
+        ttft = 0.0
+        finish = "length"
+        fallbacks = 0
+        js = _JsonTail()
+        while len(out) < max_tokens:
+            logits = self._logits()
+            tok: int | None = None
+            if smpl is not None and js.in_answer and not js.escape and self._quote_tok is not None \
+                    and len(out) + reserve >= max_tokens and self._grammar_allows(smpl, self._quote_tok):
+                tok = self._quote_tok  # budget close-out: end the answer string so the JSON can complete
+                finish = "closed"
+            if tok is None:
+                tok = self._pick(logits, temperature, rng)
+                if smpl is not None and not self._grammar_allows(smpl, tok):
+                    fallbacks += 1
+                    alt = self._best_allowed_in_top(smpl, logits) if temperature <= 0 else None
+                    if alt is not None:
+                        tok = alt
+                    else:
+                        masked = self._masked_logits(smpl, logits)
+                        if not np.isfinite(masked).any():
+                            raise GenerationError("the grammar allows no token here (grammar/vocabulary mismatch)")
+                        tok = self._pick(masked, temperature, rng)
+            if smpl is not None:
+                self._lc.llama_sampler_accept(smpl, tok)
+            if self._eog(tok):
+                finish = "stop" if finish != "closed" else finish
+                break
+            out.append(tok)
+            piece = self._piece(tok)
+            raw += piece
+            s = dec.decode(piece)
+            if not ttft:
+                ttft = (time.perf_counter() - t0) * 1000
+            if s:
+                text_parts.append(s)
+                js.feed(s)
+                if on_token is not None:
+                    on_token(s)
+            if smpl is not None and js.done:
+                finish = "stop" if finish != "closed" else finish
+                break  # the object is complete; the grammar would only allow end-of-generation now
+            try:
+                self._llm.eval([tok])
+            except RuntimeError as exc:
+                self._llm.n_tokens = 0
+                raise GenerationError(f"llama.cpp decode failed: {exc}") from None
+        tail = dec.decode(b"", final=True)
+        if tail:
+            text_parts.append(tail)
+        total = (time.perf_counter() - t0) * 1000
+        return GenResult(text="".join(text_parts), tokens_prompt=len(tokens), tokens_completion=len(out),
+                         ttft_ms=ttft or total, generation_ms=total, prompt_ms=prompt_ms, reused_prompt_tokens=reused,
+                         finish=finish, grammar_fallbacks=fallbacks, tokens=out)
+
+    def grammar_accepts(self, gbnf: str, text: str, *, complete: bool = True) -> bool:
+        """Whether llama.cpp's grammar engine accepts `text` (tokenised by this model) under `gbnf`; with
+        `complete`, also that the grammar is finished (end-of-generation allowed). For tests and debugging."""
+        self._check_open()
+        smpl = self._grammar(gbnf)
+        for tok in self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False):
+            if not self._grammar_allows(smpl, tok):
+                return False
+            self._lc.llama_sampler_accept(smpl, tok)
+        return self._grammar_allows(smpl, self._llm.token_eos()) if complete else True
+
+    def raw_decode_ms(self, prompt_tokens: Sequence[int], completion_tokens: Sequence[int]) -> float:
+        """Benchmark baseline: plain llama_decode of the prompt (cold) and then of the given completion tokens
+        one at a time — llama.cpp's own time for the same tokens, with no sampling and no Python wrapper."""
+        self._check_open()
+        lc = self._lc
+        mem = lc.llama_get_memory(self._ctx)
+        lc.llama_memory_clear(mem, True)
+        self._llm.n_tokens = 0  # the KV cache no longer matches our bookkeeping
+        t0 = time.perf_counter()
+        n_batch = self._llm.n_batch
+        toks = list(prompt_tokens)
+        for i in range(0, len(toks), n_batch):
+            part = toks[i:i + n_batch]
+            arr = (lc.llama_token * len(part))(*part)
+            if lc.llama_decode(self._ctx, lc.llama_batch_get_one(arr, len(part))) != 0:
+                raise GenerationError("llama_decode failed")
+        for t in completion_tokens[:-1]:  # the last sampled token is never decoded by the answer path either
+            arr = (lc.llama_token * 1)(t)
+            if lc.llama_decode(self._ctx, lc.llama_batch_get_one(arr, 1)) != 0:
+                raise GenerationError("llama_decode failed")
+            self._logits()  # read the logits like any sampler would
+        ms = (time.perf_counter() - t0) * 1000
+        lc.llama_memory_clear(mem, True)
+        return ms
+
+    def set_adapter(self, path: Path | str | None, sha256: str | None = None) -> None:
+        """Switch the LoRA adapter on the context (None = base model). Adapters are loaded once and pinned, so
+        switching never reloads the base. The file must hash to `sha256` (its identity). Clears the prefix
+        cache: KV entries computed under another adapter are not reusable."""
+        self._check_open()
+        from ragtune.models.defaults import sha256_file
+
+        lc = self._lc
+        if path is None:
+            if self.adapter_id != "none":
+                lc.llama_set_adapters_lora(self._ctx, None, 0, None)
+                self._llm.n_tokens = 0
+            self.adapter_id = "none"
+            return
+        p = Path(path)
+        if not p.is_file():
+            raise ModelError(f"{p}: adapter file not found")
+        got = sha256_file(p)
+        if sha256 and got != sha256:
+            raise ModelError(f"{p}: sha256 {got[:12]}… does not match the adapter's manifest ({sha256[:12]}…); refusing it",
+                             hint="the adapter file was modified or replaced")
+        if got == self.adapter_id:
+            return
+        handle = self._adapters.get(got)
+        if handle is None:
+            handle = lc.llama_adapter_lora_init(self._llm.model, str(p).encode("utf-8"))
+            if not handle:
+                raise ModelError(f"{p}: llama.cpp cannot load this LoRA adapter for {self.model_path.name}",
+                                 hint=_recent_error_text() or "is it a GGUF LoRA converted for this base model?")
+            self._adapters[got] = handle
+        arr = (lc.llama_adapter_lora_p_ctypes * 1)(handle)
+        scales = (ctypes.c_float * 1)(1.0)
+        if lc.llama_set_adapters_lora(self._ctx, arr, 1, scales) != 0:
+            raise ModelError(f"{p}: llama.cpp failed to apply the adapter")
+        self._llm.n_tokens = 0
+        self.adapter_id = got
+
+    def close(self) -> None:
+        if self._llm is None:
+            return
+        lc = self._lc
+        for smpl in self._grammars.values():
+            lc.llama_sampler_free(smpl)
+        self._grammars.clear()
+        try:
+            lc.llama_set_adapters_lora(self._ctx, None, 0, None)
+        except Exception:
+            pass
+        for handle in self._adapters.values():
+            lc.llama_adapter_lora_free(handle)
+        self._adapters.clear()
+        self._llm.close()
+        self._llm = None
+
+    def __enter__(self) -> "LlamaGenerator":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+def _internals(lc: Any) -> Any:
+    from llama_cpp import _internals as internals
+
+    return internals
+
+
+class _JsonTail:
+    """Tracks where decoding is in the answer object: inside which string (the 4th string is the answer
+    value), whether the last char was a backslash, and when the root object closed."""
+
+    def __init__(self) -> None:
+        self.in_string = False
+        self.escape = False
+        self.strings = 0
+        self.depth = 0
+        self.done = False
+
+    @property
+    def in_answer(self) -> bool:
+        return self.in_string and self.strings == 4
+
+    def feed(self, s: str) -> None:
+        for ch in s:
+            if self.done:
+                return
+            if self.in_string:
+                if self.escape:
+                    self.escape = False
+                elif ch == "\\":
+                    self.escape = True
+                elif ch == '"':
+                    self.in_string = False
+            elif ch == '"':
+                self.in_string = True
+                self.strings += 1
+            elif ch in "{[":
+                self.depth += 1
+            elif ch in "}]":
+                self.depth -= 1
+                if self.depth == 0:
+                    self.done = True
+
+
+# -- the fake ------------------------------------------------------------------------------------------
+class FakeGenerator:
+    """Scripted outputs for tests. Each script item is a string (emitted as-is), a dict (json-dumped), or a
+    callable(messages, schema) -> str; the last item repeats. Streams the text in small pieces."""
+
+    def __init__(self, outputs: Sequence[Any] | None = None, *, model_id: str = "fake-model",
+                 n_ctx: int = 2048, chars_per_token: int = 4, piece: int = 3):
+        self.outputs = list(outputs or [{"status": "ok", "answer": "Fake answer.", "citations": ["S1"]}])
+        self.model_id = model_id
+        self.adapter_id = "none"
+        self.n_ctx = n_ctx
+        self.chars_per_token = chars_per_token
+        self.piece = piece
+        self.calls: list[dict[str, Any]] = []
+        self.adapter_calls: list[tuple[Any, Any]] = []
+        self.closed = False
+
+    def count_tokens(self, messages: Sequence[dict[str, str]]) -> int:
+        return sum(len(m["content"]) for m in messages) // self.chars_per_token + 8
+
+    def generate(self, messages: list[dict[str, str]], *, schema: dict[str, Any], max_tokens: int | None = None,
+                 seed: int | None = None, on_token: OnToken | None = None, **kw: Any) -> GenResult:
+        from .grammar import gbnf_from_schema
+
+        t0 = time.perf_counter()
+        if self.closed:
+            raise GenerationError("the generator is closed")
+        gbnf_from_schema(schema)  # same fail-closed check as the real one
+        i = min(len(self.calls), len(self.outputs) - 1)
+        item = self.outputs[i]
+        self.calls.append({"messages": messages, "schema": schema, "max_tokens": max_tokens, "seed": seed, **kw})
+        if callable(item):
+            item = item(messages, schema)
+        text = item if isinstance(item, str) else json.dumps(item, ensure_ascii=False)
+        if on_token is not None:
+            for j in range(0, len(text), self.piece):
+                on_token(text[j:j + self.piece])
+        n_out = max(1, len(text) // self.chars_per_token)
+        ms = (time.perf_counter() - t0) * 1000  # real (tiny) times, so totals stay consistent
+        return GenResult(text=text, tokens_prompt=self.count_tokens(messages), tokens_completion=n_out,
+                         ttft_ms=ms / 2, generation_ms=ms, prompt_ms=ms / 2)
+
+    def set_adapter(self, path: Path | str | None, sha256: str | None = None) -> None:
+        self.adapter_calls.append((path, sha256))
+        self.adapter_id = (sha256 or "none") if path is not None else "none"
+
+    def close(self) -> None:
+        self.closed = True

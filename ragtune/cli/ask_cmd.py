@@ -1,0 +1,145 @@
+"""`ragtune ask` and the `ragtune log` group (list, show, review, export)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..appliance.errors import InputError
+from .common import cli, pass_app, print_json
+
+
+@cli.command("ask")
+@click.argument("question")
+@click.option("--adapter", default=None, metavar="ID|none",
+              help="LoRA adapter to serve: a registry id/prefix/name, 'active', or 'none' (default: [generate] adapter).")
+@click.option("--k", "k", type=int, default=None, help="Number of sources to retrieve (1..6; default: [retrieve] k).")
+@click.option("--no-cache", is_flag=True, help="Bypass the retrieval, answer and prompt-prefix caches for this request.")
+@click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object (the answer contract).")
+@pass_app
+def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, as_json: bool) -> None:
+    """Answer QUESTION from the ingested documents, with citations (or a refusal)."""
+    from ..appliance.answer import AnswerEngine
+
+    if k is not None and not 1 <= k <= 6:
+        raise InputError(f"--k must be 1..6, got {k}")
+    with AnswerEngine(app.settings) as engine:
+        ans = engine.ask(question, adapter=adapter, k=k, use_cache=not no_cache)
+    if as_json:
+        print_json(ans.to_json())
+        return
+    click.echo(ans.answer)
+    if ans.citations:
+        click.echo("")
+        for n, c in enumerate(ans.citations, start=1):
+            snippet = " ".join(c.text.split())
+            snippet = snippet[:100] + ("…" if len(snippet) > 100 else "")
+            click.echo(f"[{n}] {c.id} {c.source} (chunk {c.chunk_id}, chars {c.start_char}-{c.end_char})")
+            click.echo(f"    {snippet}")
+    t = ans.timings
+    extra = f", refused: {ans.refusal_reason}" if ans.status == "refused" and ans.refusal_reason else ""
+    click.echo(f"\n{t.total_ms:.0f} ms (retrieval {t.retrieval_ms:.0f}, first token {t.ttft_ms:.0f}, "
+               f"generation {t.generation_ms:.0f}) · {ans.tokens_prompt}+{ans.tokens_completion} tokens"
+               f"{' · cached' if ans.cached else ''}{' · repaired' if ans.repaired else ''}{extra}")
+
+
+@cli.group("log")
+def log_group() -> None:
+    """Inspect, review and export the query log."""
+
+
+def _store(app):
+    from ..appliance.store import open_store
+
+    return open_store(app.settings.home)
+
+
+@log_group.command("list")
+@click.option("--limit", type=click.IntRange(1, 10000), default=20, show_default=True, help="Rows to show.")
+@click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many newest rows.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_app
+def log_list(app, limit: int, offset: int, as_json: bool) -> None:
+    """List answered requests, newest first."""
+    from ..appliance.querylog import list_entries
+
+    with _store(app) as store:
+        rows = list_entries(store, limit=limit, offset=offset)
+    if as_json:
+        print_json({"entries": rows})
+        return
+    if not rows:
+        click.echo("(the query log is empty)", err=True)
+    for r in rows:
+        flags = "".join(f for f, on in (("R", r["repaired"]), ("C", r["cached"]), ("✎", r["reviewed"])) if on)
+        reason = f" ({r['refusal_reason']})" if r["refusal_reason"] else ""
+        ms = f"{r['total_ms']:.0f}ms" if isinstance(r["total_ms"], (int, float)) else "-"
+        click.echo(f"{r['id']:>6}  {r['status'] or '?':8}{reason:16} {ms:>8} {flags:3} {r['query'][:70]}")
+
+
+@log_group.command("show")
+@click.argument("log_id", type=int)
+@pass_app
+def log_show(app, log_id: int) -> None:
+    """Print one query log entry as JSON."""
+    from ..appliance.querylog import get_entry
+
+    with _store(app) as store:
+        print_json(get_entry(store, log_id))
+
+
+@log_group.command("review")
+@click.argument("log_id", type=int)
+@click.option("--answer-json", required=True, metavar="JSON|@FILE",
+              help='The corrected answer, e.g. \'{"status": "ok", "answer": "…", "citations": ["S1"]}\' or @file.json.')
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_app
+def log_review(app, log_id: int, answer_json: str, as_json: bool) -> None:
+    """Store a human correction of entry LOG_ID; it replaces the model output on export."""
+    from ..appliance.querylog import set_review
+
+    if answer_json.startswith("@"):
+        p = Path(answer_json[1:])
+        try:
+            answer_json = p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{p}: cannot read: {exc}") from None
+    with _store(app) as store:
+        saved = set_review(store, log_id, answer_json, max_answer_chars=app.settings.generate.max_answer_chars)
+    if as_json:
+        print_json({"id": log_id, "review": saved})
+    else:
+        click.echo(f"entry {log_id} reviewed", err=True)
+
+
+@log_group.command("export")
+@click.option("--format", "fmt", type=click.Choice(["train-jsonl"]), default="train-jsonl", show_default=True,
+              help="Output format (the training JSONL format, context included).")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None, help="Write here (default: stdout).")
+@click.option("--reviewed-only", is_flag=True, help="Only entries with a human review.")
+@pass_app
+def log_export(app, fmt: str, out: str | None, reviewed_only: bool) -> None:
+    """Export the query log as training JSONL for human review / fine-tuning."""
+    import os
+    import tempfile
+
+    from ..appliance.querylog import export_train_jsonl
+
+    with _store(app) as store:
+        if out is None:
+            n = export_train_jsonl(store, sys.stdout, reviewed_only=reviewed_only)
+        else:
+            dest = Path(out)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=dest.name + ".", suffix=".part", dir=dest.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    n = export_train_jsonl(store, fh, reviewed_only=reviewed_only)
+                os.replace(tmp, dest)  # never leave a half-written export behind
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+    click.echo(f"exported {n} example(s){' to ' + out if out else ''}", err=True)
+

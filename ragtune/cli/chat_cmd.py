@@ -1,0 +1,144 @@
+"""`ragtune chat` (the Textual app over the current home) and `ragtune demo` (sample pack in, then the app; or,
+when stdout is not a terminal, three sample questions answered and printed, so `make demo` works in CI logs)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..appliance.config import Settings
+from ..appliance.errors import InputError
+from .common import pass_app, print_json
+
+
+def _count_documents(settings: Settings) -> int:
+    if not settings.home.db_path.exists():
+        return 0
+    from ..appliance.store import Store
+
+    with Store(settings.home.db_path) as store:
+        return int(store.scalar("SELECT count(*) FROM documents", default=0))
+
+
+def _ingest_pack(settings: Settings) -> Path | None:
+    """Ingest the bundled sample pack when the home has no documents; returns the pack folder if it did."""
+    if _count_documents(settings) > 0:
+        return None
+    try:
+        from ragtune.models.pack import pack_dir
+    except ImportError:
+        raise InputError("the sample pack (ragtune/models/pack) is not installed with this copy of ragtune") from None
+    from ..appliance.ingest.pipeline import ingest_paths
+
+    folder = pack_dir()
+    click.echo(f"demo: home {settings.home.root} is empty; ingesting the sample pack {folder}", err=True)
+    last = [-1]
+
+    def progress(done: int, total: int, path: str) -> None:
+        pct = int(100 * done / max(total, 1))
+        if pct // 10 != last[0] // 10 or done == total:  # ~10 lines, readable in CI logs
+            last[0] = pct
+            click.echo(f"  ingest {done}/{total}  {Path(path).name}", err=True)
+
+    summary = ingest_paths(settings, [folder], progress=progress)
+    click.echo(f"demo: {summary.added} documents, {summary.chunks_added} chunks in {summary.seconds:.1f}s", err=True)
+    for path, reason in summary.failed:
+        click.echo(f"  not ingested: {path}: {reason}", err=True)
+    return folder
+
+
+def _sample_questions(n: int) -> list[dict[str, Any]]:
+    """A few answerable questions and one the documents do not cover (to show a refusal)."""
+    from ragtune.models.pack import load_qa
+
+    rows = load_qa()
+    answerable = [r for r in rows if r["answerable"]]
+    refused = [r for r in rows if not r["answerable"]]
+    picked = answerable[: max(0, n - 1)] + refused[:1]
+    return (picked + answerable[max(0, n - 1):])[:n]
+
+
+def _print_answer(i: int, question: str, answer: Any) -> None:
+    click.echo(f"Q{i}: {question}")
+    if answer.status == "ok":
+        marks = " ".join(f"[{n}]" for n in range(1, len(answer.citations) + 1))
+        click.echo(f"A{i}: {answer.answer.strip()} {marks}".rstrip())
+    else:
+        click.echo(f"A{i}: (refused) {answer.answer.strip()}")
+        if answer.refusal_reason:
+            from ragtune.tui.data import REFUSAL_REASONS
+
+            click.echo(f"    reason: {REFUSAL_REASONS.get(answer.refusal_reason, answer.refusal_reason)}")
+    for n, c in enumerate(answer.citations, start=1):
+        click.echo(f"    [{n}] {c.source} (chars {c.start_char}-{c.end_char})")
+    t = answer.timings
+    click.echo(f"    retrieval {t.retrieval_ms:.0f} ms · ttft {t.ttft_ms:.0f} ms · generation {t.generation_ms:.0f} ms"
+               f" · tokens {answer.tokens_prompt}→{answer.tokens_completion}"
+               f" · {'LoRA ' + answer.adapter[:8] if answer.adapter != 'none' else 'base'}"
+               f"{' · cached' if answer.cached else ''}")
+    click.echo("")
+
+
+def _open_app(settings: Settings, fake: bool) -> None:
+    from ragtune.tui.app import create_app, run_app
+
+    if fake:
+        from ragtune.tui.fakes import FakeDocuments, FakeEngine, fake_ingest
+
+        app = create_app(settings, engine=FakeEngine(token_delay=0.03), documents=FakeDocuments(), ingest=fake_ingest)
+    else:
+        app = create_app(settings)
+    run_app(app)
+
+
+@click.command("chat")
+@click.option("--fake", is_flag=True, help="Use a deterministic fake engine and corpus (no model): to try the UI.")
+@pass_app
+def chat_cmd(app: Any, fake: bool) -> None:
+    """Open the chat app over the current home: streamed cited answers, sources, base/LoRA toggle (F1: keys)."""
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        raise InputError("ragtune chat needs a terminal", hint="for scripts use: ragtune ask QUESTION --json")
+    _open_app(app.settings, fake)
+
+
+@click.command("demo")
+@click.option("--questions", "n_questions", type=click.IntRange(1, 20), default=3, show_default=True,
+              help="How many sample questions to answer when not opening the app.")
+@click.option("--no-tui", is_flag=True, help="Answer sample questions and print them instead of opening the app "
+              "(the default when stdout is not a terminal).")
+@click.option("--json", "as_json", is_flag=True, help="With --no-tui: print one JSON object with the answers.")
+@pass_app
+def demo_cmd(app: Any, n_questions: int, no_tui: bool, as_json: bool) -> None:
+    """Ingest the bundled sample pack if the home is empty, then open the chat app (or, without a terminal,
+    answer a few sample questions and print them with their citations)."""
+    settings = app.settings
+    _ingest_pack(settings)
+    interactive = not (no_tui or as_json) and sys.stdout.isatty() and sys.stdin.isatty()
+    if interactive:
+        _open_app(settings, fake=False)
+        return
+    from ..appliance.answer import AnswerEngine
+
+    engine = AnswerEngine(settings)
+    answers = []
+    try:
+        for i, row in enumerate(_sample_questions(n_questions), start=1):
+            answer = engine.ask(row["question"])
+            if as_json:
+                answers.append({"question": row["question"], "expected": row["answer"], **answer.to_json()})
+            else:
+                _print_answer(i, row["question"], answer)
+    finally:
+        engine.close()
+    if as_json:
+        print_json({"home": str(settings.home.root), "answers": answers})
+
+
+# Registered on the root group (ragtune/cli/__init__.py imports this module when present).
+from .common import cli  # noqa: E402
+
+cli.add_command(chat_cmd)
+cli.add_command(demo_cmd)

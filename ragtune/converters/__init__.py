@@ -1,0 +1,216 @@
+"""Converters: take a trained adapter to something the appliance serves (one module per stage).
+
+    merge.py     peft adapter + full-precision base -> merged Hugging Face model dir   (kind hf-model)
+    gguf.py      HF model dir -> GGUF via llama.cpp's convert_hf_to_gguf.py             (merged-gguf / base-gguf)
+    quantize.py  GGUF -> quantized GGUF via llama_cpp.llama_model_quantize               (quantized-gguf)
+    lora.py      peft adapter -> GGUF LoRA via convert_lora_to_gguf.py                   (lora-gguf)
+
+Each stage writes a plain artifact plus a config JSON beside it (`<out>.json`, or `ragtune_stage.json`
+inside a directory output), and registers the artifact in ragtune.models.registry with its lineage.
+Heavy dependencies (torch, transformers, peft) are imported lazily through ragtune.appliance.errors.require.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from ragtune.appliance.errors import InputError, ModelError, located
+from ragtune.models.registry import Artifact, Registry, default_file_mode, write_json_atomic
+
+Progress = Callable[[str], None]
+
+
+def _quiet(msg: str) -> None:
+    pass
+
+
+@dataclass
+class ConvertResult:
+    artifact: Artifact
+    out: Path
+    seconds: float
+    config: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.artifact.id, "kind": self.artifact.kind, "name": self.artifact.name,
+                "out": str(self.out), "registered_path": str(self.artifact.path),
+                "seconds": round(self.seconds, 3), "lineage": self.artifact.lineage, "config": self.config}
+
+
+def check_out(out: Path | str, *, force: bool = False) -> Path:
+    """The output path must not exist (artifacts are immutable; an in-place registered file must never be
+    overwritten) unless --force; its directory must exist or be creatable."""
+    p = Path(out).expanduser().resolve()
+    if p.exists() and not force:
+        raise InputError(f"{p}: already exists", hint="choose another --out, or pass --force to replace it")
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{p.parent}: cannot create output directory: {exc.strerror}") from None
+    return p
+
+
+def replace_into(tmp: Path, out: Path) -> None:
+    """Move a finished output into place atomically (a crash never leaves a half-written artifact)."""
+    # mkstemp/mkdtemp create 0o600/0o700: give outputs the modes open()/mkdir() would have.
+    os.chmod(tmp, default_file_mode() | (0o111 if tmp.is_dir() else 0))
+    if out.is_dir() and not out.is_symlink():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+        os.replace(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, out)
+
+
+def stage_config_path(out: Path) -> Path:
+    return out / "ragtune_stage.json" if out.is_dir() else out.with_name(out.name + ".json")
+
+
+def write_stage_config(out: Path, config: dict[str, Any]) -> Path:
+    path = stage_config_path(out)
+    write_json_atomic(path, config)
+    return path
+
+
+def read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{located(path, exc.lineno)}: invalid JSON: {exc.msg}") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def check_adapter_dir(path: Path) -> dict[str, Any]:
+    """A peft LoRA adapter directory (save_pretrained output): validated config + a weights file."""
+    if not path.is_dir():
+        raise InputError(f"{path}: not a directory (expected a peft adapter saved with save_pretrained)")
+    cfg_path = path / "adapter_config.json"
+    if not cfg_path.is_file():
+        raise InputError(f"{path}: no adapter_config.json (expected a peft adapter saved with save_pretrained)")
+    cfg = read_json(cfg_path)
+    if not isinstance(cfg, dict):
+        raise InputError(f"{located(cfg_path)}: expected a JSON object")
+    if str(cfg.get("peft_type", "")).upper() != "LORA":
+        raise InputError(f"{located(cfg_path)}: peft_type is {cfg.get('peft_type')!r}; only LORA adapters are supported")
+    if not any((path / f).is_file() for f in ("adapter_model.safetensors", "adapter_model.bin")):
+        raise InputError(f"{path}: no adapter_model.safetensors (or .bin) next to adapter_config.json")
+    return cfg
+
+
+def check_hf_dir(path: Path) -> dict[str, Any]:
+    """A Hugging Face model directory: validated config.json, weights present."""
+    if not path.is_dir():
+        raise InputError(f"{path}: not a directory (expected a Hugging Face model directory)")
+    cfg_path = path / "config.json"
+    if not cfg_path.is_file():
+        raise InputError(f"{path}: no config.json (expected a Hugging Face model directory)")
+    cfg = read_json(cfg_path)
+    if not isinstance(cfg, dict) or not cfg.get("architectures"):
+        raise InputError(f"{located(cfg_path)}: expected a JSON object with 'architectures'")
+    return cfg
+
+
+def is_gguf(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4) == b"GGUF"
+    except OSError:
+        return False
+
+
+def inherited_lineage(registry: Registry, parent_id: str | None) -> dict[str, Any]:
+    """Lineage a derived artifact carries over from its registered parent (base, adapter, data hashes)."""
+    if not parent_id:
+        return {}
+    try:
+        m = registry.manifest(parent_id)
+    except ModelError:
+        return {}
+    keep = ("base_id", "adapter_id", "training_config_sha256", "dataset_sha256", "outtype", "quantization")
+    return {k: v for k, v in m.get("lineage", {}).items() if k in keep}
+
+
+def now() -> float:
+    return time.perf_counter()
+
+
+# What a LoRA artifact is made of: the peft files plus the trainer's records (ragtune/models/train.py). Anything else
+# in a training output dir (checkpoint/ with optimizer state, logs) is not part of the adapter's identity.
+ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors", "adapter_model.bin", "training_config.json",
+                 "adapter_manifest.json", "metrics.json")
+
+
+def adapter_info(path: Path) -> dict[str, Any]:
+    """Lineage the trainer recorded next to the adapter: training_config_sha256, dataset_sha256 (in
+    `lineage`), the base it was trained on (`base`: {kind, path, sha256}) and whether it was QLoRA."""
+    import hashlib
+
+    lineage: dict[str, Any] = {}
+    info: dict[str, Any] = {"lineage": lineage, "base": None, "qlora": False, "hf_base_dir": None}
+    man_p = path / "adapter_manifest.json"
+    if man_p.is_file():
+        man = read_json(man_p)
+        if not isinstance(man, dict):
+            raise InputError(f"{located(man_p)}: expected a JSON object")
+        for key in ("training_config_sha256", "dataset_sha256"):
+            if isinstance(man.get(key), str):
+                lineage[key] = man[key]
+        if isinstance(man.get("base"), dict):
+            info["base"] = man["base"]
+        info["qlora"] = bool(man.get("qlora"))
+    cfg_p = path / "training_config.json"
+    if cfg_p.is_file():
+        lineage.setdefault("training_config_sha256", hashlib.sha256(cfg_p.read_bytes()).hexdigest())
+        cfg = read_json(cfg_p)
+        if isinstance(cfg, dict) and isinstance(cfg.get("dataset_sha256"), str):
+            lineage.setdefault("dataset_sha256", cfg["dataset_sha256"])
+        if isinstance(cfg, dict) and isinstance(cfg.get("hf_base_dir"), str):
+            info["hf_base_dir"] = cfg["hf_base_dir"]  # the trainer's dequantized copy of a GGUF base
+    return info
+
+
+def register_adapter(registry: Registry, ref: str | Path) -> tuple[Artifact, dict[str, Any], dict[str, Any]]:
+    """Register a peft adapter dir (or resolve a lora-hf ref) as an immutable lora-hf artifact made of
+    ADAPTER_FILES only. Returns (artifact, adapter_config, adapter_info)."""
+    import tempfile
+
+    from ragtune.models.registry import resolve_input
+
+    path, _ = resolve_input(registry, ref, kinds=("lora-hf",))
+    cfg = check_adapter_dir(path)
+    info = adapter_info(path)
+    files = [path / f for f in ADAPTER_FILES if (path / f).is_file()]
+    extra = [p for p in path.iterdir() if p not in files]
+    if not extra:
+        art = registry.add(path, "lora-hf", name=path.name, copy=True, **info["lineage"])
+    else:
+        with tempfile.TemporaryDirectory(prefix="ragtune-adapter-") as tmp:
+            clean = Path(tmp) / path.name
+            clean.mkdir()
+            for f in files:
+                shutil.copy2(f, clean / f.name)
+            art = registry.add(clean, "lora-hf", name=path.name, copy=True, **info["lineage"])
+    return art, cfg, info
+
+
+def resolve_adapter_and_base(registry: Registry, adapter: str | Path, base: str | Path | None
+                             ) -> tuple[Artifact, dict[str, Any], dict[str, Any], Path, str | None]:
+    """Register ADAPTER and resolve the base it applies to: BASE if given, else the base its training recorded.
+    Returns (adapter artifact, adapter_config, adapter_info, base path, base id or None)."""
+    from ragtune.models.registry import resolve_input
+
+    art, cfg, info = register_adapter(registry, adapter)
+    if base is None:
+        base = (info.get("base") or {}).get("path")
+        if not base:
+            raise InputError(f"{adapter}: no --base given and the adapter records none (adapter_manifest.json)")
+    base_path, base_id = resolve_input(registry, base, kinds=("base-gguf", "hf-model", "merged-gguf"))
+    return art, cfg, info, base_path, base_id

@@ -1,0 +1,59 @@
+"""Stage 2: Hugging Face model dir -> GGUF, through llama.cpp's own convert_hf_to_gguf.py taken from the
+sdist of the installed llama-cpp-python (ragtune/converters/sdist.py), so converter and runtime agree."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from ragtune.appliance.errors import InputError
+from ragtune.models.registry import Registry, resolve_input, tool_versions
+
+from . import (ConvertResult, Progress, _quiet, check_hf_dir, check_out, inherited_lineage, now, replace_into,
+               write_stage_config)
+from . import sdist as sdist_mod
+
+OUTTYPES = ("f32", "f16", "bf16", "q8_0")
+
+
+def to_gguf(model_dir: str | Path, out: str | Path, *, outtype: str = "f16", registry: Registry | None = None,
+            sdist: str | Path | None = None, kind: str | None = None, threads: int = 2, force: bool = False,
+            copy: bool = True, name: str | None = None, progress: Progress = _quiet) -> ConvertResult:
+    """Convert an HF model dir (or a registered hf-model) to GGUF and register it: kind merged-gguf when
+    the model came from a merge (its lineage has an adapter), else base-gguf."""
+    if outtype not in OUTTYPES:
+        raise InputError(f"--outtype must be one of {', '.join(OUTTYPES)}")
+    registry = registry or Registry()
+    t0 = now()
+    src, parent_id = resolve_input(registry, model_dir, kinds=("hf-model",))
+    check_hf_dir(src)
+    out_p = check_out(out, force=force)
+    if out_p.suffix != ".gguf":
+        raise InputError(f"{out_p}: the output name must end in .gguf")
+    sdist_mod.scripts_dir(sdist)  # fail early (before any work) when the sdist is missing
+
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_p.name}.", suffix=".part", dir=out_p.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        seconds = sdist_mod.run_script(
+            "convert_hf_to_gguf.py", [str(src), "--outfile", str(tmp), "--outtype", outtype],
+            sdist=sdist, threads=threads, log_path=out_p.with_name(out_p.name + ".log"), progress=progress)
+        replace_into(tmp, out_p)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+    lineage = inherited_lineage(registry, parent_id)
+    if parent_id:
+        lineage["parent_id"] = parent_id
+    lineage["outtype"] = outtype
+    lineage.pop("quantization", None)
+    kind = kind or ("merged-gguf" if lineage.get("adapter_id") else "base-gguf")
+    config = {"stage": "gguf", "input": str(src), "input_id": parent_id, "outtype": outtype,
+              "script": "convert_hf_to_gguf.py", "llama_cpp_python": sdist_mod.installed_version(),
+              "seconds": round(seconds, 3), "tools": tool_versions()}
+    art = registry.add(out_p, kind, name=name or out_p.stem, copy=copy, **lineage)
+    config["id"] = config["sha256"] = art.id  # "sha256": what serving reads from an unregistered sidecar
+    write_stage_config(out_p, config)
+    return ConvertResult(art, out_p, now() - t0, config)

@@ -1,0 +1,98 @@
+"""Stage 4: peft LoRA adapter -> GGUF LoRA (llama.cpp's convert_lora_to_gguf.py), for run-time switching
+on top of a GGUF base without merging.
+
+The script needs the base model's config.json as an HF directory, never its weights. For a GGUF base it is
+recovered from the GGUF metadata by transformers into a temporary directory.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from ragtune.appliance.errors import InputError, ModelError, require
+from ragtune.models.registry import Registry, resolve_input, sha256_path, tool_versions
+
+from . import (ConvertResult, Progress, _quiet, check_hf_dir, check_out, is_gguf, now, resolve_adapter_and_base,
+               replace_into, write_stage_config)
+from . import sdist as sdist_mod
+
+OUTTYPES = ("f32", "f16", "bf16", "q8_0")
+
+
+def config_dir_from_gguf(gguf: Path, into: Path, progress: Progress) -> Path:
+    """Write the config.json of a GGUF model into `into` (all convert_lora_to_gguf needs of the base)."""
+    transformers = require("transformers", "convert")
+    progress(f"reading the base config from {gguf.name}…")
+    try:
+        cfg = transformers.AutoConfig.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        if not getattr(cfg, "architectures", None):
+            from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+            arch = MODEL_FOR_CAUSAL_LM_MAPPING_NAMES.get(cfg.model_type)
+            if not arch:
+                raise ModelError(f"{gguf}: cannot tell the model architecture ({cfg.model_type})")
+            cfg.architectures = [arch]
+        cfg.save_pretrained(str(into))  # the tokenizer is only needed for aLoRA invocation strings
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise ModelError(f"{gguf}: cannot read its config for the LoRA conversion: {exc}") from None
+    return into
+
+
+def lora_to_gguf(adapter: str | Path, base: str | Path | None, out: str | Path, *, outtype: str = "f32",
+                 gguf_base: str | None = None, registry: Registry | None = None, sdist: str | Path | None = None,
+                 threads: int = 2, force: bool = False, copy: bool = True, name: str | None = None,
+                 progress: Progress = _quiet) -> ConvertResult:
+    """Convert ADAPTER (peft dir or lora-hf ref) to a GGUF LoRA for BASE (HF dir, GGUF, or ref) and register
+    it (lora-gguf). lineage.base_id is the GGUF the adapter is served on: `gguf_base` if given, else BASE."""
+    if outtype not in OUTTYPES:
+        raise InputError(f"--outtype must be one of {', '.join(OUTTYPES)}")
+    registry = registry or Registry()
+    t0 = now()
+    adapter_art, _, info, base_path, base_id = resolve_adapter_and_base(registry, adapter, base)
+    adapter_path = adapter_art.path  # the registered copy: exactly the bytes the id names
+    if gguf_base:
+        gb_path, base_id = resolve_input(registry, gguf_base, kinds=("base-gguf", "merged-gguf", "quantized-gguf"))
+        base_id = base_id or sha256_path(gb_path)
+    elif not base_path.is_file() and (info.get("base") or {}).get("kind") == "gguf":
+        base_id = info["base"].get("sha256")  # HF dir given, but training says which GGUF it came from
+    base_id = base_id or sha256_path(base_path)
+    out_p = check_out(out, force=force)
+    if out_p.suffix != ".gguf":
+        raise InputError(f"{out_p}: the output name must end in .gguf")
+    sdist_mod.scripts_dir(sdist)
+    lineage = dict(info["lineage"])
+
+    work = Path(tempfile.mkdtemp(prefix=".ragtune-lora-", dir=out_p.parent))
+    try:
+        if base_path.is_file():
+            if not is_gguf(base_path):
+                raise InputError(f"{base_path}: not a GGUF file and not a Hugging Face model directory")
+            trained = Path(info["hf_base_dir"]) if info.get("hf_base_dir") else None
+            gguf_id = sha256_path(base_path)
+            if trained and (trained / "config.json").is_file() and (info.get("base") or {}).get("sha256") == gguf_id:
+                base_dir = trained  # the trainer's HF copy of this very GGUF: its config, without re-reading the GGUF
+            else:
+                base_dir = config_dir_from_gguf(base_path, work / "base", progress)
+        else:
+            check_hf_dir(base_path)
+            base_dir = base_path
+        tmp = work / out_p.name
+        seconds = sdist_mod.run_script(
+            "convert_lora_to_gguf.py",
+            [str(adapter_path), "--base", str(base_dir), "--outfile", str(tmp), "--outtype", outtype],
+            sdist=sdist, threads=threads, log_path=out_p.with_name(out_p.name + ".log"), progress=progress)
+        if not tmp.is_file():
+            raise ModelError(f"convert_lora_to_gguf.py wrote no file for {adapter_path}")
+        replace_into(tmp, out_p)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    lineage.update(base_id=base_id, adapter_id=adapter_art.id, outtype=outtype)
+    config = {"stage": "lora", "adapter": str(adapter), "adapter_id": adapter_art.id, "base": str(base_path),
+              "base_id": base_id, "outtype": outtype, "script": "convert_lora_to_gguf.py",
+              "llama_cpp_python": sdist_mod.installed_version(), "seconds": round(seconds, 3), "tools": tool_versions()}
+    art = registry.add(out_p, "lora-gguf", name=name or out_p.stem, copy=copy, **lineage)
+    config["id"] = config["sha256"] = art.id  # "sha256": what serving reads from an unregistered sidecar
+    write_stage_config(out_p, config)
+    return ConvertResult(art, out_p, now() - t0, config)

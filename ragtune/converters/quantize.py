@@ -1,0 +1,74 @@
+"""Stage 3: GGUF -> quantized GGUF with llama.cpp's own quantizer (llama_cpp.llama_model_quantize).
+
+K-quants need rows divisible by 256; llama.cpp falls back per tensor to a compatible type for tensors that
+are not (tiny test models), so Q8_0 / Q4_0 are the types that behave the same on any model size.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from ragtune.appliance.errors import InputError, ModelError, require
+from ragtune.models.registry import Registry, resolve_input, tool_versions
+
+from . import (ConvertResult, Progress, _quiet, check_out, inherited_lineage, is_gguf, now, replace_into,
+               write_stage_config)
+
+TYPES = ("Q4_K_M", "Q5_K_M", "Q8_0", "Q4_0")
+
+
+def quantize(model: str | Path, out: str | Path, *, qtype: str = "Q4_K_M", registry: Registry | None = None,
+             threads: int = 2, force: bool = False, copy: bool = True, name: str | None = None,
+             progress: Progress = _quiet) -> ConvertResult:
+    """Quantize a f32/f16/bf16 GGUF (path or registry ref) to `qtype` and register it (quantized-gguf)."""
+    qtype = qtype.upper()
+    if qtype not in TYPES:
+        raise InputError(f"--type must be one of {', '.join(TYPES)}")
+    registry = registry or Registry()
+    t0 = now()
+    src, parent_id = resolve_input(registry, model, kinds=("base-gguf", "merged-gguf"))
+    if not src.is_file() or not is_gguf(src):
+        raise InputError(f"{src}: not a GGUF file")
+    out_p = check_out(out, force=force)
+    if src.resolve() == out_p:
+        raise InputError(f"{out_p}: output would overwrite the input")
+
+    llama_cpp = require("llama_cpp", "convert")
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype = getattr(llama_cpp, f"LLAMA_FTYPE_MOSTLY_{qtype}")
+    params.nthread = max(1, threads)
+    params.allow_requantize = False  # requantizing Q4_1 -> Q4_K_M compounds errors: start from f32/f16/bf16
+
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_p.name}.", suffix=".part", dir=out_p.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    progress(f"quantizing {src.name} to {qtype} ({params.nthread} threads)…")
+    logger = logging.getLogger("llama-cpp-python")
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # llama.cpp's per-tensor log goes to stderr only on errors
+    try:
+        t1 = now()
+        rc = llama_cpp.llama_model_quantize(str(src).encode(), str(tmp).encode(), params)
+        seconds = now() - t1
+        if rc != 0:
+            raise ModelError(f"{src}: llama.cpp could not quantize it to {qtype} (code {rc})",
+                             hint="the input must be a f32/f16/bf16 GGUF (already-quantized models are refused)")
+        replace_into(tmp, out_p)
+    finally:
+        logger.setLevel(level)
+        tmp.unlink(missing_ok=True)
+
+    lineage = inherited_lineage(registry, parent_id)
+    if parent_id:
+        lineage["parent_id"] = parent_id
+    lineage["quantization"] = qtype
+    config = {"stage": "quantize", "input": str(src), "input_id": parent_id, "type": qtype,
+              "threads": params.nthread, "seconds": round(seconds, 3), "input_bytes": src.stat().st_size,
+              "output_bytes": out_p.stat().st_size, "tools": tool_versions()}
+    art = registry.add(out_p, "quantized-gguf", name=name or out_p.stem, copy=copy, **lineage)
+    config["id"] = config["sha256"] = art.id  # "sha256": what serving reads from an unregistered sidecar
+    write_stage_config(out_p, config)
+    return ConvertResult(art, out_p, now() - t0, config)

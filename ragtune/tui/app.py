@@ -1,0 +1,259 @@
+"""The Textual app and its factory. `create_app` is shared by the CLI (`ragtune chat`, `ragtune demo`) and the
+tests; everything slow or native (engine load, answers, adapter switch, ingest) is injectable and runs in
+thread workers, so the UI never blocks and tests run with fakes."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from textual.app import App
+from textual.binding import Binding
+
+from ragtune.appliance.config import Settings
+from ragtune.appliance.errors import RagtuneError
+from ragtune.appliance.types import ContextItem
+
+from .data import ChunkInfo, DocumentSource, StoreDocuments
+
+EngineFactory = Callable[[Settings], Any]
+IngestFn = Callable[..., Any]
+
+
+def default_engine_factory(settings: Settings) -> Any:
+    from ragtune.appliance.answer import AnswerEngine
+
+    engine = AnswerEngine(settings)
+    try:
+        # Load the model, the configured adapter and the retriever now (in the worker), not on the first
+        # question or on the UI thread when the status bar reads model_id.
+        _ = engine.model_id
+        _ = engine.retriever
+    except BaseException:
+        engine.close()
+        raise
+    return engine
+
+
+def default_ingest(settings: Settings, paths: list[Path], *, progress: Callable | None = None) -> Any:
+    from ragtune.appliance.ingest.pipeline import ingest_paths
+
+    return ingest_paths(settings, paths, progress=progress)
+
+
+class RagtuneApp(App):
+    CSS_PATH = "ragtune.tcss"
+    TITLE = "ragtune"
+    ENABLE_COMMAND_PALETTE = False  # ctrl+p is "previous citation"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f1", "help", "Help", show=False),
+    ]
+
+    def __init__(self, settings: Settings, *, engine: Any = None, engine_factory: EngineFactory | None = None,
+                 ingest: IngestFn | None = None, documents: DocumentSource | None = None,
+                 adapter: str | None = None, close_engine: bool = True):
+        super().__init__()
+        self.settings = settings
+        self.engine = engine
+        self.engine_error: str | None = None
+        self.engine_factory = engine_factory or default_engine_factory
+        self.ingest_fn = ingest or default_ingest
+        self.documents: DocumentSource = documents or StoreDocuments(settings.home)
+        self.engine_lock = threading.Lock()
+        self.close_engine = close_engine
+        self._adapter = adapter if adapter and adapter != "none" else None
+        self.chat: Any = None
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        from .screens.chat import ChatScreen
+
+        self.chat = ChatScreen()
+        self.push_screen(self.chat)
+        if self.engine is None:
+            self.run_worker(self._load_engine, thread=True, name="load-engine", group="engine")
+
+    def _load_engine(self) -> None:
+        try:
+            with self.engine_lock:
+                engine = self.engine_factory(self.settings)
+        except Exception as exc:
+            self.call_from_thread(self._engine_failed, *self.describe_error(exc))
+        else:
+            self.call_from_thread(self._engine_loaded, engine)
+
+    def _engine_loaded(self, engine: Any) -> None:
+        self.engine = engine
+        self.engine_error = None
+        self.engine_state_changed()
+
+    def _engine_failed(self, error: str, title: str) -> None:
+        self.engine_error = error
+        self.notify(error, title=f"cannot load the model ({title})", severity="error", timeout=15)
+        if self.chat is not None:
+            self.chat.engine_failed(error)
+
+    def engine_state_changed(self) -> None:
+        if self.chat is None or not self.chat.is_mounted:
+            return
+        if self.engine is not None:
+            cur = getattr(self.engine, "adapter_id", None)
+            if cur and cur != "none":
+                self.remember_adapter(cur)
+            self.chat.engine_ready()
+        elif self.engine_error:
+            self.chat.engine_failed(self.engine_error)
+
+    async def action_quit(self) -> None:
+        if self.chat is not None:
+            self.chat.cancel.set()  # a running generation stops at its next token
+        self.exit()
+
+    def on_unmount(self) -> None:
+        # Never close llama.cpp under a running generation: wait briefly for the worker to let go.
+        if self.close_engine and self.engine is not None and self.engine_lock.acquire(timeout=5):
+            try:
+                self.engine.close()
+            except Exception:
+                pass
+            finally:
+                self.engine_lock.release()
+        try:
+            self.documents.close()
+        except Exception:
+            pass
+
+    # -- services for the screens ----------------------------------------------------------------------
+    def describe_error(self, exc: BaseException) -> tuple[str, str]:
+        """(message, title) for a notification. Typed errors carry their own message; anything else is an
+        internal error, reported the same way instead of crashing the app."""
+        if isinstance(exc, RagtuneError):
+            return str(exc), type(exc).__name__
+        return f"internal error: {type(exc).__name__}: {exc}", "internal error"
+
+    def count_documents(self) -> int | None:
+        try:
+            return self.documents.count_documents()
+        except Exception:
+            return None
+
+    def lookup_chunk(self, item: ContextItem) -> ChunkInfo:
+        try:
+            return self.documents.chunk(item)
+        except Exception as exc:
+            self.notify(self.describe_error(exc)[0], severity="warning")
+            return ChunkInfo(source=item.source, text=item.text, start_char=item.start_char, end_char=item.end_char)
+
+    def open_document(self, item: ContextItem, terms: list[str]) -> None:
+        from .screens.document import DocumentScreen
+
+        try:
+            doc = self.documents.document(item)
+        except Exception as exc:
+            self.notify(*self.describe_error(exc)[:1], severity="error")
+            return
+        self.push_screen(DocumentScreen(doc, terms))
+
+    def remember_adapter(self, adapter_id: str) -> None:
+        self._adapter = adapter_id
+
+    def adapter_candidate(self) -> str | None:
+        """What ctrl+l switches to: the adapter used last in this session, else the configured one, else the
+        registry's active adapter."""
+        if self._adapter:
+            return self._adapter
+        configured = self.settings.generate.adapter
+        if configured and configured != "none":
+            return configured
+        try:
+            from ragtune.models.registry import Registry
+
+            active = Registry(self.settings.home).active_adapter()
+        except Exception:
+            return None
+        if active is None:
+            return None
+        return getattr(active, "id", active) if not isinstance(active, str) else active
+
+    # -- actions -------------------------------------------------------------------------------------------
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_ingest(self) -> None:
+        from .screens.ingest import IngestScreen
+
+        def done(summary: Any) -> None:
+            if summary is not None and self.chat is not None:
+                self.chat.refresh_documents()
+
+        self.push_screen(IngestScreen(), done)
+
+    def action_evals(self) -> None:
+        from .screens.evals import EvalScreen
+
+        self.push_screen(EvalScreen())
+
+
+def create_app(settings: Settings, *, engine: Any = None, engine_factory: EngineFactory | None = None,
+               ingest: IngestFn | None = None, documents: DocumentSource | None = None,
+               adapter: str | None = None, close_engine: bool = True) -> RagtuneApp:
+    """The chat app over `settings.home`.
+
+    engine: a ready AnswerEngine (or FakeEngine); when None, `engine_factory(settings)` (default: AnswerEngine)
+      runs in a worker at startup while the UI shows "loading model…".
+    ingest: `ingest(settings, paths, progress=cb)` for the ingest prompt (default: ingest_paths).
+    documents: chunk/document lookups for the source and document views (default: over ragtune.db).
+    adapter: the adapter id ctrl+l switches to (default: config's [generate] adapter, else the registry's active).
+    """
+    return RagtuneApp(settings, engine=engine, engine_factory=engine_factory, ingest=ingest, documents=documents,
+                      adapter=adapter, close_engine=close_engine)
+
+
+@contextmanager
+def native_output_to(log_path: Path) -> Iterator[None]:
+    """Send whatever native code writes to fd 1/2 (llama.cpp, ggml, onnxruntime) to a log file while the app
+    owns the terminal; Textual keeps drawing on duplicates of the original terminal descriptors."""
+    if not (sys.__stdout__ and sys.__stderr__ and sys.__stdout__.isatty() and sys.__stderr__.isatty()):
+        yield
+        return
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = (os.dup(1), os.dup(2))
+    old = (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__)
+    tty_out = os.fdopen(os.dup(1), "w", encoding="utf-8", errors="replace")
+    tty_err = os.fdopen(os.dup(2), "w", encoding="utf-8", errors="replace")
+    log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.dup2(log_fd, 1)
+        os.dup2(log_fd, 2)
+        sys.stdout, sys.stderr = tty_out, tty_err
+        sys.__stdout__, sys.__stderr__ = tty_out, tty_err  # Textual's driver writes to sys.__stderr__
+        yield
+    finally:
+        for f in (tty_out, tty_err):
+            try:
+                f.flush()
+            except OSError:
+                pass
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__ = old
+        for fd in (*saved, log_fd):
+            os.close(fd)
+        tty_out.close()
+        tty_err.close()
+
+
+def run_app(app: RagtuneApp) -> None:
+    """Run in the real terminal with native output diverted to HOME/logs/tui-native.log."""
+    with native_output_to(app.settings.home.root / "logs" / "tui-native.log"):
+        app.run()

@@ -1,0 +1,310 @@
+"""Non-UI helpers for the TUI: progressive JSON answer extraction, query-term highlighting, chunk/document
+lookups over the store, and eval report discovery. Kept free of Textual so they are unit-testable."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from rich.text import Text
+
+from ragtune.appliance.types import ContextItem
+
+# -- streaming ------------------------------------------------------------------------------------
+
+_ANSWER_KEY = re.compile(r'"answer"\s*:\s*"')
+_STATUS = re.compile(r'"status"\s*:\s*"(ok|refused)"')
+_ESCAPES = {"n": "\n", "t": "\t", "r": "", "b": "", "f": "", "/": "/", "\\": "\\", '"': '"'}
+
+
+def partial_answer(raw: str) -> str | None:
+    """The "answer" string decoded from a possibly incomplete JSON stream (None until its key appears).
+
+    The model emits schema-constrained JSON token by token; showing the decoded answer as it grows reads much
+    better than raw JSON. An escape cut in half at the end is held back until its next token arrives."""
+    m = _ANSWER_KEY.search(raw)
+    if not m:
+        return None
+    out: list[str] = []
+    i, n = m.end(), len(raw)
+    while i < n:
+        c = raw[i]
+        if c == '"':
+            break
+        if c == "\\":
+            if i + 1 >= n:
+                break
+            e = raw[i + 1]
+            if e == "u":
+                if i + 6 > n:
+                    break
+                try:
+                    out.append(chr(int(raw[i + 2:i + 6], 16)))
+                except ValueError:
+                    pass
+                i += 6
+                continue
+            out.append(_ESCAPES.get(e, e))
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def partial_status(raw: str) -> str | None:
+    m = _STATUS.search(raw)
+    return m.group(1) if m else None
+
+
+# The answer pipeline's refusal codes, in words.
+REFUSAL_REASONS = {
+    "no_sources": "retrieval found no relevant source",
+    "no_citations": "the model answered without citing a source",
+    "unsupported": "the answer was not supported by the cited sources",
+    "invalid_output": "the model produced no valid answer JSON",
+    "model": "the model found no answer in the sources",
+}
+
+
+# -- highlighting ---------------------------------------------------------------------------------
+
+_STOP = set("""a an and are as at be by can could did do does for from has have how i if in into is it its
+of on or should so than that the their them then there these they this to was we were what when where which who
+whom whose why will with would you your about after before does doing not no yes""".split())
+
+HIGHLIGHT_STYLE = "bold #1e1e1e on #e5c07b"
+
+
+def query_terms(question: str) -> list[str]:
+    """Content words of a question, longest first (so 'adapters' wins over 'adapter' when both match)."""
+    words = {w for w in re.findall(r"\w+", question.lower()) if len(w) > 2 and w not in _STOP}
+    return sorted(words, key=lambda w: (-len(w), w))
+
+
+def highlight(text: str, terms: list[str], style: str = HIGHLIGHT_STYLE) -> Text:
+    """Rich text with each query term (and its inflections: the word prefix) highlighted."""
+    out = Text(text)
+    for term in terms:
+        out.highlight_regex(rf"(?i)\b{re.escape(term)}\w*", style)
+    return out
+
+
+def short_id(value: str | None, n: int = 8) -> str:
+    if not value or value == "none":
+        return "none"
+    return value[:n]
+
+
+# -- chunks and documents -------------------------------------------------------------------------
+
+
+@dataclass
+class ChunkInfo:
+    """Where a cited chunk lives: shown under the source text."""
+
+    source: str
+    text: str
+    ord: int | None = None
+    n_chunks: int | None = None
+    start_char: int = 0
+    end_char: int = 0
+    title: str = ""
+    doc_id: int | None = None
+
+
+@dataclass
+class DocumentText:
+    source: str
+    title: str
+    text: str
+    span: tuple[int, int] | None = None  # the cited chunk inside `text`, when it could be located
+
+
+class DocumentSource(Protocol):
+    def chunk(self, item: ContextItem) -> ChunkInfo: ...
+    def document(self, item: ContextItem) -> DocumentText: ...
+    def count_documents(self) -> int | None: ...
+    def close(self) -> None: ...
+
+
+def _fallback_chunk(item: ContextItem) -> ChunkInfo:
+    return ChunkInfo(source=item.source, text=item.text, start_char=item.start_char, end_char=item.end_char,
+                     title=item.title)
+
+
+def merge_chunks(rows: list[tuple[int, str, int, int]]) -> tuple[str, dict[int, tuple[int, int]]]:
+    """Rebuild a document's text from its (ord, text, start_char, end_char) chunks.
+
+    Chunks overlap; when consecutive chunks' spans match their text lengths the spans are trusted and the overlap
+    is cut, otherwise chunks are joined with a blank line. Returns the text and each ord's span inside it."""
+    out = ""
+    spans: dict[int, tuple[int, int]] = {}
+    last_end: int | None = None  # end_char of the previous chunk when its span was exact
+    for ord_, text, start, end in sorted(rows):
+        exact = end - start == len(text)
+        if out and exact and last_end is not None and start <= last_end and last_end - start <= len(text):
+            skip = last_end - start
+            begin = len(out) - skip
+            out += text[skip:]
+            spans[ord_] = (begin, begin + len(text))
+        else:
+            if out:
+                out += "\n\n"
+            spans[ord_] = (len(out), len(out) + len(text))
+            out += text
+        last_end = end if exact else None
+    return out, spans
+
+
+class StoreDocuments:
+    """Chunk and document lookups over `ragtune.db` (opened lazily, on the UI thread only)."""
+
+    def __init__(self, home: Any):
+        self.home = home
+        self._store: Any = None
+
+    def _db(self) -> Any:
+        if self._store is None:
+            if not Path(self.home.db_path).exists():
+                return None
+            from ragtune.appliance.store import Store
+
+            self._store = Store(self.home.db_path)
+        return self._store
+
+    def count_documents(self) -> int | None:
+        try:
+            db = self._db()
+            return 0 if db is None else int(db.scalar("SELECT count(*) FROM documents", default=0))
+        except Exception:
+            return None
+
+    def _row(self, item: ContextItem) -> tuple | None:
+        db = self._db()
+        if db is None or item.chunk_id is None:
+            return None
+        return db.one(
+            "SELECT c.ord, c.start_char, c.end_char, c.text, d.path, d.title, d.n_chunks, d.id "
+            "FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id = ?", (item.chunk_id,))
+
+    def chunk(self, item: ContextItem) -> ChunkInfo:
+        row = self._row(item)
+        if row is None:
+            return _fallback_chunk(item)
+        ord_, start, end, text, path, title, n_chunks, doc_id = row
+        return ChunkInfo(source=path, text=text, ord=ord_, n_chunks=n_chunks, start_char=start, end_char=end,
+                         title=title, doc_id=doc_id)
+
+    def document(self, item: ContextItem) -> DocumentText:
+        row = self._row(item)
+        if row is None:
+            return DocumentText(item.source, item.title, item.text, (0, len(item.text)))
+        ord_, _start, _end, _text, path, title, _n, doc_id = row
+        rows = self._db().query("SELECT ord, text, start_char, end_char FROM chunks WHERE doc_id = ? ORDER BY ord",
+                                (doc_id,))
+        text, spans = merge_chunks([tuple(r) for r in rows])
+        return DocumentText(path, title, text, spans.get(ord_))
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+# -- eval reports ---------------------------------------------------------------------------------
+
+METRICS: list[tuple[str, str, str]] = [  # key, label, format (pct | ms | int)
+    ("task_success", "task success", "pct"),
+    ("groundedness", "groundedness", "pct"),
+    ("hallucination_rate", "hallucination", "pct"),
+    ("schema_adherence", "schema adherence", "pct"),
+    ("repair_rate", "repair rate", "pct"),
+    ("refusal_precision", "refusal precision", "pct"),
+    ("refusal_recall", "refusal recall", "pct"),
+    ("citation_precision", "citation precision", "pct"),
+    ("citation_recall", "citation recall", "pct"),
+    ("latency_p50_ms", "latency p50", "ms"),
+    ("latency_p95_ms", "latency p95", "ms"),
+    ("n", "questions", "int"),
+]
+
+
+def fmt_metric(value: Any, kind: str, *, signed: bool = False) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    sign = "+" if signed and value > 0 else ""
+    if kind == "pct":
+        if signed:  # a difference of two rates: percentage points
+            return f"{sign}{value * 100:.1f} pt"
+        return f"{value * 100:.1f}%"
+    if kind == "ms":
+        return f"{sign}{value:,.0f} ms"
+    if kind == "int":
+        return f"{sign}{value:,.0f}"
+    return f"{sign}{value:.3g}"
+
+
+@dataclass
+class EvalReport:
+    path: Path
+    name: str
+    mtime: float
+    data: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def arms(self) -> dict[str, dict[str, Any]]:
+        arms = self.data.get("arms")
+        return {k: v for k, v in arms.items() if isinstance(v, dict)} if isinstance(arms, dict) else {}
+
+    @property
+    def decision(self) -> dict[str, Any]:
+        d = self.data.get("decision")
+        return d if isinstance(d, dict) else {}
+
+    def metric_keys(self) -> list[tuple[str, str, str]]:
+        """Known metrics in their order, then any other numeric metric an arm reports."""
+        known = {k for k, _, _ in METRICS}
+        extra = sorted({k for arm in self.arms.values() for k, v in arm.items()
+                        if k not in known and isinstance(v, (int, float)) and not isinstance(v, bool)})
+        present = [m for m in METRICS if any(m[0] in arm for arm in self.arms.values())]
+        return present + [(k, k.replace("_", " "), "pct" if k.endswith(("rate", "share")) else "num") for k in extra]
+
+    def delta_columns(self) -> dict[str, dict[str, Any]]:
+        """deltas as {"C-A": {metric: value}} when the report nests them per comparison."""
+        deltas = self.data.get("deltas")
+        if not isinstance(deltas, dict):
+            return {}
+        return {k: v for k, v in deltas.items() if isinstance(v, dict)}
+
+
+def list_eval_reports(eval_dir: Path, limit: int = 50) -> list[EvalReport]:
+    """Directories under `eval_dir` holding a report.json, newest first. Unreadable reports are listed with
+    their error rather than hidden."""
+    eval_dir = Path(eval_dir)
+    if not eval_dir.is_dir():
+        return []
+    out: list[EvalReport] = []
+    for path in eval_dir.rglob("report.json"):
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            continue
+        name = str(path.parent.relative_to(eval_dir)) if path.parent != eval_dir else eval_dir.name
+        rep = EvalReport(path=path, name=name, mtime=mtime)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError("top level is not an object")
+            rep.data = data
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            rep.error = f"{path}: cannot read report: {exc}"
+        out.append(rep)
+    out.sort(key=lambda r: r.mtime, reverse=True)
+    return out[:limit]

@@ -1,0 +1,313 @@
+"""The main screen: conversation on the left; citations, source and latency of the selected answer on the right.
+
+Every engine call (load, ask, adapter switch) runs in a thread worker and talks back with messages, so the UI
+never waits on llama.cpp. Engine calls are serialised by the app's engine lock."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, OptionList, Static
+
+from ragtune.appliance.types import Answer
+
+from ..data import query_terms
+from ..widgets.citations import CitationsPanel
+from ..widgets.latency import LatencyPanel
+from ..widgets.messages import AnswerMessage, HistoryInput, MessageList, QuestionMessage
+from ..widgets.source import SourceView
+from ..widgets.status import StatusBar
+
+if TYPE_CHECKING:
+    from ..app import RagtuneApp
+
+
+class AnswerCancelled(Exception):
+    """Raised from on_token to stop a generation the user cancelled (escape) or the app is quitting."""
+
+
+class ChatScreen(Screen):
+    BINDINGS = [
+        Binding("f1", "app.help", "Help"),
+        Binding("ctrl+l", "toggle_adapter", "Base/LoRA", priority=True),
+        Binding("ctrl+n", "cite(1)", "Next cite", show=False, priority=True),
+        Binding("ctrl+p", "cite(-1)", "Prev cite", show=False, priority=True),
+        Binding("ctrl+o", "open_document", "Open doc", priority=True),
+        Binding("ctrl+g", "app.ingest", "Ingest", priority=True),
+        Binding("ctrl+r", "app.evals", "Evals", priority=True),
+        Binding("escape", "escape", "Stop/Ask", show=False),
+        Binding("question_mark", "app.help", "Help", show=False),
+    ]
+
+    # -- messages from workers ----------------------------------------------------------------------
+    class Token(Message):
+        def __init__(self, target: AnswerMessage, token: str):
+            super().__init__()
+            self.target, self.token = target, token
+
+    class Answered(Message):
+        def __init__(self, target: AnswerMessage, answer: Answer):
+            super().__init__()
+            self.target, self.answer = target, answer
+
+    class Failed(Message):
+        def __init__(self, target: AnswerMessage | None, error: str, title: str = "error"):
+            super().__init__()
+            self.target, self.error, self.title = target, error, title
+
+    class AdapterChanged(Message):
+        def __init__(self, adapter_id: str | None):
+            super().__init__()
+            self.adapter_id = adapter_id
+
+    app: "RagtuneApp"
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.busy = False
+        self.selected: AnswerMessage | None = None
+        self.pending: list[tuple[str, AnswerMessage]] = []
+        self.cancel = threading.Event()
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with Horizontal(id="main"):
+            with Vertical(id="chat"):
+                yield MessageList(id="messages")
+                yield HistoryInput(placeholder="Ask a question about your documents…", id="question")
+            with Vertical(id="side"):
+                yield CitationsPanel(id="citations")
+                yield SourceView(id="source")
+                yield LatencyPanel(id="latency")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.status.documents = self.app.count_documents()
+        self.messages.add(Static(self._welcome(), id="welcome"))
+        self.query_one("#question", Input).focus()
+        if self.app.engine is not None:
+            self.engine_ready()
+        elif self.app.engine_error:
+            self.engine_failed(self.app.engine_error)
+
+    def _welcome(self) -> Text:
+        t = Text()
+        t.append("Ask a question about your documents.\n", style="bold")
+        t.append("Answers cite their sources [1] [2]; the panels on the right show the cited text and timings.\n",
+                 style="dim")
+        if self.status.documents == 0:
+            t.append("No documents yet: press ctrl+g to ingest a file or folder.\n", style="#e5c07b")
+        t.append("f1 lists every key.", style="dim")
+        return t
+
+    @property
+    def status(self) -> StatusBar:
+        return self.query_one(StatusBar)
+
+    @property
+    def messages(self) -> MessageList:
+        return self.query_one(MessageList)
+
+    # -- engine state (called by the app) ----------------------------------------------------------------
+    def engine_ready(self) -> None:
+        eng = self.app.engine
+        self.status.model_id = getattr(eng, "model_id", None)
+        self.status.adapter_id = getattr(eng, "adapter_id", None)
+        self.status.state = "ready"
+        pending, self.pending = self.pending, []
+        for question, target in pending:
+            self._start(question, target)
+
+    def engine_failed(self, error: str) -> None:
+        self.status.state = "no model"
+        for _q, target in self.pending:
+            target.set_error(error)
+        self.pending = []
+
+    # -- asking ---------------------------------------------------------------------------------------------
+    @on(Input.Submitted, "#question")
+    def ask(self, event: Input.Submitted) -> None:
+        question = event.value.strip()
+        if not question:
+            return
+        if self.busy:
+            self.notify("Still answering the previous question…", severity="warning")
+            return
+        box = self.query_one(HistoryInput)
+        box.remember(question)
+        box.value = ""
+        self.messages.add(QuestionMessage(question, classes="question"))
+        target = AnswerMessage(question, classes="answer")
+        self.messages.add(target)
+        self.select(target)
+        if self.app.engine is None:
+            if self.app.engine_error:
+                target.set_error(self.app.engine_error)
+                self.notify(self.app.engine_error, title="no model", severity="error")
+                return
+            target.set_waiting_text("waiting for the model to load…")
+            self.pending.append((question, target))
+            self.busy = True
+            return
+        self._start(question, target)
+
+    def _start(self, question: str, target: AnswerMessage) -> None:
+        self.busy = True
+        self.cancel.clear()
+        self.status.state = "answering… esc: stop"
+        target.set_waiting_text("retrieving and generating…")
+        self._ask_worker(question, target)
+
+    @work(thread=True, group="engine", name="ask")
+    def _ask_worker(self, question: str, target: AnswerMessage) -> None:
+        def on_token(tok: str) -> None:
+            if self.cancel.is_set():
+                raise AnswerCancelled()
+            self.post_message(self.Token(target, tok))
+
+        try:
+            with self.app.engine_lock:
+                answer = self.app.engine.ask(question, on_token=on_token)
+        except Exception as exc:  # every failure becomes a notification, never a crash
+            if self.cancel.is_set():
+                self.post_message(self.Failed(target, "stopped", "cancelled"))
+            else:
+                self.post_message(self.Failed(target, *self.app.describe_error(exc)))
+        else:
+            self.post_message(self.Answered(target, answer))
+
+    def on_chat_screen_token(self, event: Token) -> None:
+        event.target.append_token(event.token)
+        self.messages.scroll_end(animate=False)
+
+    def on_chat_screen_answered(self, event: Answered) -> None:
+        self.busy = False
+        self.status.state = "ready"
+        event.target.set_answer(event.answer)
+        self.status.adapter_id = event.answer.adapter if event.answer.adapter != "none" else None
+        self.messages.scroll_end(animate=False)
+        if self.selected is event.target:
+            self.select(event.target)
+
+    def on_chat_screen_failed(self, event: Failed) -> None:
+        self.busy = False
+        if self.app.engine is not None:
+            self.status.state = "ready"
+        if event.target is not None:
+            event.target.set_error(event.error)
+        if event.title == "cancelled":
+            self.notify("Answer stopped", severity="warning")
+            return
+        self.notify(event.error, title=event.title, severity="error", timeout=8)
+
+    # -- selection: citations, source, latency -------------------------------------------------------------
+    def on_answer_message_selected(self, event: AnswerMessage.Selected) -> None:
+        self.select(event.message)
+
+    def select(self, target: AnswerMessage) -> None:
+        self.selected = target
+        for a in self.messages.answers:
+            a.set_class(a is target, "-selected")
+        answer = target.answer
+        self.query_one(CitationsPanel).show(answer)
+        self.query_one(LatencyPanel).show(answer)
+        self._show_source()
+
+    @on(OptionList.OptionHighlighted, "#citations")
+    def _citation_highlighted(self, _event: OptionList.OptionHighlighted) -> None:
+        self._show_source()
+
+    @on(OptionList.OptionSelected, "#citations")
+    def _citation_selected(self, _event: OptionList.OptionSelected) -> None:
+        self.action_open_document()
+
+    def _show_source(self) -> None:
+        panel = self.query_one(CitationsPanel)
+        view = self.query_one(SourceView)
+        sel = panel.selected
+        if sel is None or self.selected is None:
+            view.show(None)
+            return
+        n, item = sel
+        info = self.app.lookup_chunk(item)
+        view.show(info, query_terms(self.selected.question), label=f"[{n}]")
+
+    def action_cite(self, step: int) -> None:
+        panel = self.query_one(CitationsPanel)
+        if not panel.citations:
+            self.notify("No citations to select", severity="warning")
+            return
+        cur = panel.highlighted or 0
+        panel.highlighted = (cur + step) % len(panel.citations) if panel.highlighted is not None else 0
+
+    def action_open_document(self) -> None:
+        sel = self.query_one(CitationsPanel).selected
+        if sel is None or self.selected is None:
+            self.notify("Select a citation first (ctrl+n / tab to the citations list)", severity="warning")
+            return
+        self.app.open_document(sel[1], query_terms(self.selected.question))
+
+    def action_escape(self) -> None:
+        """Stop the answer being generated, else go back to the input box."""
+        if self.busy and self.app.engine is not None and not self.cancel.is_set():
+            self.cancel.set()
+            self.status.state = "stopping…"
+            return
+        self.query_one(HistoryInput).focus()
+
+    # -- base / LoRA -----------------------------------------------------------------------------------------
+    def action_toggle_adapter(self) -> None:
+        eng = self.app.engine
+        if eng is None:
+            self.notify("The model is still loading", severity="warning")
+            return
+        if self.busy:
+            self.notify("Wait for the current answer to finish", severity="warning")
+            return
+        current = getattr(eng, "adapter_id", None)
+        if current and current != "none":
+            target = None
+        else:
+            target = self.app.adapter_candidate()
+            if not target:
+                self.notify("No LoRA adapter available: train one and `ragtune models activate ID`, "
+                            "or set [generate] adapter in config.toml", title="base only", severity="warning",
+                            timeout=8)
+                return
+        self.busy = True
+        self.status.state = "switching adapter…"
+        self._adapter_worker(target)
+
+    @work(thread=True, group="engine", name="set_adapter")
+    def _adapter_worker(self, target: str | None) -> None:
+        try:
+            with self.app.engine_lock:
+                self.app.engine.set_adapter(target)
+                now = getattr(self.app.engine, "adapter_id", target)
+        except Exception as exc:
+            self.post_message(self.Failed(None, *self.app.describe_error(exc)))
+        else:
+            self.post_message(self.AdapterChanged(now))
+
+    def on_chat_screen_adapter_changed(self, event: AdapterChanged) -> None:
+        self.busy = False
+        self.status.state = "ready"
+        self.status.adapter_id = event.adapter_id
+        if event.adapter_id and event.adapter_id != "none":
+            self.app.remember_adapter(event.adapter_id)
+            self.notify(f"Next answers use LoRA adapter {event.adapter_id[:8]}", title="adapter")
+        else:
+            self.notify("Next answers use the base model", title="adapter")
+
+    def refresh_documents(self) -> None:
+        self.status.documents = self.app.count_documents()
+        for w in self.query("#welcome"):
+            w.update(self._welcome())

@@ -1,0 +1,167 @@
+"""The conversation: questions, answers streamed then rendered with citation markers, refusals, errors."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Input, Static
+
+from ragtune.appliance.types import Answer
+
+from ..data import REFUSAL_REASONS, partial_answer, partial_status
+
+
+class QuestionMessage(Static):
+    def __init__(self, question: str, **kwargs):
+        super().__init__(Text.assemble(("› ", "bold #61afef"), question), **kwargs)
+        self.question = question
+
+
+class AnswerMessage(Static, can_focus=True):
+    """One answer. States: waiting → streaming → ok | refused | error. Focus it to show its citations."""
+
+    class Selected(Message):
+        def __init__(self, message: "AnswerMessage"):
+            super().__init__()
+            self.message = message
+
+    def __init__(self, question: str, **kwargs):
+        super().__init__(**kwargs)
+        self.question = question
+        self.raw = ""
+        self.answer: Answer | None = None
+        self.error: str | None = None
+        self.state = "waiting"
+        self.waiting_text = "retrieving and generating…"
+
+    def on_mount(self) -> None:
+        self.add_class("-waiting")
+        self._refresh()
+
+    def append_token(self, token: str) -> None:
+        self.raw += token
+        if self.state == "waiting":
+            self.state = "streaming"
+            self.set_class(False, "-waiting")
+            self.add_class("-streaming")
+        if self.is_json and partial_status(self.raw) == "refused":
+            self.add_class("-refused")
+        self._refresh()
+
+    @property
+    def is_json(self) -> bool:
+        """Engines stream either answer-text deltas (AnswerEngine) or the raw JSON; both are shown as text."""
+        return self.raw.lstrip().startswith("{")
+
+    def set_answer(self, answer: Answer) -> None:
+        self.answer = answer
+        self.state = "refused" if answer.status != "ok" else "ok"
+        self.set_class(False, "-waiting")
+        self.set_class(False, "-streaming")
+        self.set_class(self.state == "refused", "-refused")
+        self.add_class("-done")
+        self._refresh()
+
+    def set_error(self, message: str) -> None:
+        self.error = message
+        self.state = "error"
+        for c in ("-waiting", "-streaming", "-refused"):
+            self.set_class(False, c)
+        self.add_class("-error")
+        self._refresh()
+
+    def set_waiting_text(self, text: str) -> None:
+        self.waiting_text = text
+        self._refresh()
+
+    def _refresh(self) -> None:
+        self.update(self.render_text())
+
+    def render_text(self) -> Text:
+        if self.state == "waiting":
+            return Text("⋯ " + self.waiting_text, style="dim italic")
+        if self.state == "streaming":
+            if not self.is_json:
+                return Text(self.raw + "▌")
+            text = partial_answer(self.raw)
+            if text is None:  # JSON keys not there yet: show the raw stream, dimmed
+                return Text(self.raw + "▌", style="dim")
+            return Text(text + "▌")
+        if self.state == "error":
+            return Text.assemble(("✗ ", "bold"), self.error or "error")
+        a = self.answer
+        assert a is not None
+        if self.state == "refused":
+            t = Text.assemble(("⊘ Refused", "bold"), ("  " + a.answer, ""))
+            if a.refusal_reason:
+                t.append("\nreason: ", style="dim")
+                t.append(REFUSAL_REASONS.get(a.refusal_reason, a.refusal_reason), style="italic")
+            return t
+        t = Text(a.answer.strip())
+        for i, _c in enumerate(a.citations, start=1):
+            t.append(" ")
+            t.append(f"[{i}]", style="bold #61afef")
+        meta = ["LoRA " + a.adapter[:8] if a.adapter and a.adapter != "none" else "base"]
+        if a.cached:
+            meta.append("cached")
+        if a.repaired:
+            meta.append("repaired")
+        t.append("\n" + " · ".join(meta), style="dim")
+        return t
+
+    def on_focus(self) -> None:
+        self.post_message(self.Selected(self))
+
+    def on_click(self) -> None:
+        self.focus()
+
+
+class MessageList(VerticalScroll):
+    """Scrolls to the newest message as content arrives."""
+
+    def add(self, widget: Static) -> None:
+        self.mount(widget)
+        self.scroll_end(animate=False)
+
+    @property
+    def answers(self) -> list[AnswerMessage]:
+        return list(self.query(AnswerMessage))
+
+
+class HistoryInput(Input):
+    """The question box: up/down walk through earlier questions (like a shell)."""
+
+    BINDINGS = [
+        Binding("up", "history(-1)", "Previous question", show=False),
+        Binding("down", "history(1)", "Next question", show=False),
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.history: list[str] = []
+        self._pos: int | None = None
+        self._draft = ""
+
+    def remember(self, question: str) -> None:
+        if question and (not self.history or self.history[-1] != question):
+            self.history.append(question)
+        self._pos = None
+        self._draft = ""
+
+    def action_history(self, step: int) -> None:
+        if not self.history:
+            return
+        if self._pos is None:
+            if step > 0:
+                return
+            self._draft = self.value
+            self._pos = len(self.history)
+        self._pos = max(0, self._pos + step)
+        if self._pos >= len(self.history):
+            self._pos = None
+            self.value = self._draft
+        else:
+            self.value = self.history[self._pos]
+        self.cursor_position = len(self.value)
