@@ -62,8 +62,11 @@ def have(module: str) -> bool:
 def project_meta() -> dict:
     import tomllib  # py3.11+; the build machine runs the project's dev python
 
-    data = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
-    return data["project"]
+    data = dict(tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"])
+    if "version" not in data:  # dynamic: the one version string lives in ragtune/__init__.py
+        m = re.search(r'^__version__ = "([^"]+)"', (REPO / "ragtune" / "__init__.py").read_text(encoding="utf-8"), re.M)
+        data["version"] = m.group(1) if m else "0"
+    return data
 
 
 def carriers() -> list[tuple[str, str]]:
