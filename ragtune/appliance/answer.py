@@ -5,7 +5,7 @@ normalise the question -> hybrid retrieve -> context S1..Sk -> prompt.messages -
 -> Answer with citations resolved to chunk id, source and span -> query log (+ answer cache).
 
 Decisions (docs/answer.md has the long form):
-- The model sees the normalised question (`retrieve.normalize_query`: control characters removed, disfluencies
+- The model sees the normalised question (`normalize.normalize_query`: control characters removed, disfluencies
   cut), the same text retrieval used; the raw question is logged alongside.
 - Nothing ingested -> InputError with a hint to run `ragtune ingest` (a clear message, not a refusal).
   Retrieval that finds nothing -> a refusal without calling the model (refusal_reason "no_sources").
@@ -61,7 +61,7 @@ def clean_question(question: Any) -> str:
     """Control characters stripped, whitespace collapsed; empty -> InputError."""
     if not isinstance(question, str):
         raise InputError("the question must be text")
-    from .retrieve import clean_text
+    from .normalize import clean_text
 
     q = clean_text(question)
     if not q:
@@ -242,7 +242,7 @@ class AnswerEngine:
         the answer field only). Raises InputError for empty or overlong questions."""
         t0 = time.perf_counter()
         q = clean_question(question)
-        from .retrieve import normalize_query
+        from .normalize import normalize_query
 
         nq = normalize_query(q)
         gen = self.generator

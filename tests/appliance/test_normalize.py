@@ -4,7 +4,7 @@ sentences, plus fluent sentences that must come through unchanged (no false corr
 import pytest
 
 from ragtune.appliance.errors import InputError
-from ragtune.appliance.retrieve import clean_text, normalize_query
+from ragtune.appliance.normalize import clean_text, normalize_query
 
 
 def test_clean_nfkc_controls_whitespace():

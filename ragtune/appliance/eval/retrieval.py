@@ -131,7 +131,8 @@ def prepared(settings: Settings, beir_dir: Path | str, *, home: Home | Path | st
         if not quiet:
             _log(f"ingested {beir.corpus_path} into {home.root} in {time.perf_counter() - t0:.1f}s "
                  f"({summary.chunks_added} new chunks)")
-        from ..retrieve import Retriever, normalize_query, clean_text
+        from ..normalize import clean_text, normalize_query
+        from ..retrieve import Retriever
 
         retr = Retriever(s)
         try:

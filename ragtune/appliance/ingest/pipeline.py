@@ -425,12 +425,12 @@ def _acquire_writer(lexical: Any, stack: ExitStack, timeout: float = 30.0) -> An
 
 
 def _refresh_vector_snapshot(settings: Settings, store: Any, summary: IngestSummary) -> None:
-    """Large stores are searched through a memory-mapped copy of chunk_vec (see retrieve.VectorSnapshot).
+    """Large stores are searched through a memory-mapped copy of chunk_vec (see vectors.VectorSnapshot).
     Build it here, while ingest is already slow, so the first question after an ingest is not the one that
     pays for it (~10 s at 100k chunks). Derived data only: a failure is left to the retriever to retry."""
     if not (summary.added or summary.updated or summary.deleted):
         return
-    from ..retrieve import SNAPSHOT_MIN_CHUNKS, VectorSnapshot
+    from ..vectors import SNAPSHOT_MIN_CHUNKS, VectorSnapshot
 
     try:
         if store.count_chunks() >= SNAPSHOT_MIN_CHUNKS:

@@ -1,0 +1,270 @@
+"""Query normalisation: what retrieval (and the cache key, and the prompt) sees of a question.
+
+`clean_text` (NFKC, control characters, whitespace) and `normalize_query` (disfluencies removed). Spoken or
+hastily typed questions carry disfluencies: a reparandum (what was said by mistake), an editing term ("no", "or
+rather", "I mean", "uh", "scratch that") and a repair (what was meant): "the capital of Spain, uh, I mean
+Portugal". Retrieval should see the repaired question only. The rules below are the classic
+reparandum/interregnum/repair model (Shriberg 1994): find an editing-term run, then decide how much precedes it
+by aligning the repair's first words with the words before it (a repeated word marks where the repair restarts),
+by a restart of the question (the repair begins with a question word), or by replacing the proper name / the
+single word just before it. docs/retrieval.md (stage 1) describes the rules with examples.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from .errors import InputError
+
+_FILLERS = {"uh", "uhh", "uhm", "um", "umm", "er", "erm", "ehm", "hmm", "hm", "ah", "eh", "mm"}
+# Editing phrases that mark a correction on their own.
+_STRONG = [
+    ("or", "rather"), ("no", "wait"), ("wait", "no"), ("no", "sorry"), ("i", "mean"), ("i", "meant"),
+    ("scratch", "that"), ("strike", "that"), ("let", "me", "rephrase"), ("my", "bad"), ("or", "no"),
+    ("no", "no"), ("i", "intended"), ("sorry",), ("oops",), ("correction",), ("rather",), ("no",), ("instead",),
+]
+# Phrases that only act as editing terms next to a strong one ("or no make that", "oh no not that but").
+_WEAK = [
+    ("make", "that"), ("not", "that"), ("tell", "me"), ("wait",), ("actually",), ("oh",), ("well",),
+    ("hold", "on"), ("i", "guess"), ("like",), ("maybe",), ("more", "specifically"), ("answer", "me", "this"),
+    ("i", "just", "want", "to", "know"), ("i", "want", "to", "know"),
+]
+_CONNECTORS = {"or", "and", "but", "so"}
+_WH = {"what", "who", "whom", "whose", "when", "where", "why", "how", "which"}
+_AUX = {"is", "are", "was", "were", "do", "does", "did", "can", "could", "will", "would", "should", "has", "have",
+        "had", "name", "list", "give", "in", "on", "at", "during", "for", "from", "by", "to", "of"}
+# "no" is a determiner after these ("there is no water", "with no return") and before these ("no longer").
+_NO_DET_BEFORE = {"is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "there", "with",
+                  "without", "of", "in", "on", "at", "by", "for", "to", "and", "that", "which", "who", "gave",
+                  "give", "got", "get", "make", "makes", "made", "take", "takes", "took", "leave", "leaves",
+                  "left", "show", "shows", "showed", "see", "saw", "need", "needs", "needed", "want", "wants",
+                  "under", "from", "into", "as", "if", "whether", "had", "do", "does", "did", "yes"}
+_NO_DET_AFTER = {"one", "longer", "more", "less", "matter", "doubt", "later", "sooner", "other", "fewer", "way",
+                 "man", "body", "thanks", "problem", "idea", "longer"}
+_RATHER_NOT_AFTER = {"would", "d", "had", "i", "we", "you", "they", "he", "she", "it"}
+# Function words: a repeated one is weak evidence of where a repair starts, and they are never "replaced".
+_STOP = {"a", "an", "the", "of", "in", "on", "at", "to", "for", "from", "by", "with", "and", "or", "but", "is",
+         "are", "was", "were", "be", "been", "do", "does", "did", "has", "have", "had", "it", "its", "that", "this",
+         "these", "those", "as", "into", "than", "then", "there", "their", "his", "her", "they", "he", "she", "we",
+         "you", "i", "s", "not", "can", "could", "will", "would", "should", "may", "might", "must"}
+_CLAUSE_PUNCT = {",", ";", ":", "!", "?", "(", ")", "--", "—", "–"}
+_ALIGN_WINDOW = 6
+
+
+def _key(tok: str) -> str:
+    """Comparison key of a token: lower-case letters/digits only ('Law,' -> 'law')."""
+    return "".join(ch for ch in tok.lower() if ch.isalnum())
+
+
+def _is_punct(tok: str) -> bool:
+    return _key(tok) == ""
+
+
+def _match_phrase(keys: list[str], i: int, phrases: list[tuple[str, ...]]) -> int:
+    """Length of the longest phrase starting at keys[i], 0 if none."""
+    best = 0
+    for ph in phrases:
+        n = len(ph)
+        if n > best and tuple(keys[i:i + n]) == ph:
+            best = n
+    return best
+
+
+def _strong_ok(keys: list[str], toks: list[str], i: int, n: int) -> bool:
+    """Guards for the editing readings of ordinary words."""
+    head = keys[i]
+    prev = next((keys[j] for j in range(i - 1, -1, -1) if keys[j]), "")
+    nxt = next((keys[j] for j in range(i + n, len(keys)) if keys[j]), "")
+    if n == 1 and head == "no":
+        if nxt in _WH and prev:  # "When did no who did ..." is a restart whatever precedes it
+            return True
+        if not prev or prev in _NO_DET_BEFORE or nxt in _NO_DET_AFTER or not nxt:
+            return False
+        if toks[i] == "No" and nxt.isdigit():  # "No. 5"
+            return False
+    if n == 1 and head == "rather":
+        if nxt == "than" or prev in _RATHER_NOT_AFTER:
+            return False
+    if n == 1 and head == "instead":
+        if nxt == "of" or not nxt:
+            return False
+    return True
+
+
+def _find_run(toks: list[str], keys: list[str], start: int) -> tuple[int, int, bool] | None:
+    """Next editing-term run at or after `start`: (begin, end, is_correction). A run is a sequence of editing
+    phrases, fillers, connectors and punctuation; it is a correction if it holds a strong phrase or a connector
+    followed by a filler/weak phrase ("or uh law"); a run of fillers alone is just noise to drop."""
+    n = len(toks)
+    i = start
+    while i < n:
+        k = keys[i]
+        after_punct = i > 0 and keys[i - 1] == "" and toks[i - 1] in (",", ";", "--", "—", "–")
+        is_starter = (k in _FILLERS or _match_phrase(keys, i, _STRONG) or
+                      (after_punct and _match_phrase(keys, i, _WEAK) and k not in ("like", "maybe", "well")) or
+                      (k in _CONNECTORS and i > 0 and i + 1 < n and
+                       (keys[i + 1] in _FILLERS or _match_phrase(keys, i + 1, _STRONG) or _match_phrase(keys, i + 1, _WEAK))))
+        if is_starter:
+            m = _match_phrase(keys, i, _STRONG)
+            if m and k not in _FILLERS and not _strong_ok(keys, toks, i, m):
+                i += 1
+                continue
+            j, strong, weak_or_conn = i, False, False
+            while j < n:
+                kj = keys[j]
+                if kj == "":  # punctuation inside a run
+                    j += 1
+                    continue
+                if kj in _FILLERS:
+                    j += 1
+                    continue
+                m = _match_phrase(keys, j, _STRONG)
+                if m and (j > i or _strong_ok(keys, toks, j, m)) and not (m == 1 and kj == "no" and j + 1 < n and keys[j + 1] in _NO_DET_AFTER):
+                    strong = True
+                    j += m
+                    continue
+                m = _match_phrase(keys, j, _WEAK)
+                if m and (j > i or after_punct):
+                    weak_or_conn = True
+                    j += m
+                    continue
+                if kj in _CONNECTORS and j + 1 < n and (keys[j + 1] in _FILLERS or _match_phrase(keys, j + 1, _STRONG) or
+                                                       ((strong or j == i) and _match_phrase(keys, j + 1, _WEAK))):
+                    weak_or_conn = True
+                    j += 1
+                    continue
+                if kj in _CONNECTORS and strong and j + 1 < n:
+                    j += 1  # "no not that but ...", "scratch that and ..."
+                    continue
+                break
+            while j > i and keys[j - 1] == "":  # trailing punctuation stays with the repair ("... rather ?")
+                j -= 1
+            # punctuation right before the run belongs to it ("Where , sorry , what")
+            b = i
+            while b > 0 and keys[b - 1] == "":
+                b -= 1
+            # ", oh actually , who led ..." : weak terms set off by punctuation also mark a correction
+            correction = strong or (weak_or_conn and (keys[i] in _CONNECTORS or after_punct))
+            if j > i:
+                return b, j, correction
+        i += 1
+    return None
+
+
+def _reparandum_start(pre_keys: list[str], pre_toks: list[str], rep_keys: list[str], rep_toks: list[str],
+                      filler_only: bool = False) -> int:
+    """Index into the prefix where the reparandum begins (len(prefix) = nothing to remove). After a bare filler
+    ("um") only clear evidence counts: a repeated word, or a number/name replaced by another number/name."""
+    n = len(pre_keys)
+    content = [j for j in range(n) if pre_keys[j]]
+    if not content:
+        return n
+    rep = [(k, t) for k, t in zip(rep_keys, rep_toks) if k]
+    if not rep:
+        return n  # trailing editing term ("... outbreak rather ?")
+    # clause start: after the last clause punctuation of the prefix
+    clause = 0
+    for j in range(n - 1, -1, -1):
+        if pre_keys[j] == "" and pre_toks[j].strip() in _CLAUSE_PUNCT:
+            clause = j + 1
+            break
+    window = [j for j in content if j >= clause][-_ALIGN_WINDOW:]
+    # 1. alignment: the repair repeats a word of the prefix ("the Vistula River no is Warsaw" <- "is")
+    for off in range(min(3, len(rep))):
+        if off and rep[off][0] in _STOP:
+            continue  # "in 1812 um 1815 in Europe": a function word two words on says nothing
+        for j in reversed(window):
+            if pre_keys[j] == rep[off][0]:
+                # the off words before the match belong to the reparandum, too ("first law, uh third law")
+                before = [c for c in window if c < j]
+                if off == 0:
+                    return j
+                if len(before) >= off:
+                    return before[-off]
+                break
+    last = window[-1] if window else n
+    if filler_only:
+        if window and last > 0 and rep[0][0].isdigit() and pre_keys[last].isdigit():
+            return last
+        if (window and last > 0 and pre_keys[last] not in _STOP and rep[0][0] not in _STOP and
+                pre_toks[last][:1].isupper() == rep[0][1][:1].isupper() and pre_keys[last] not in _WH):
+            return last  # "sugar er salt": a content word right after another of the same kind replaces it
+        if not (window and last > 0 and rep[0][1][:1].isupper() and pre_toks[last][:1].isupper()) and rep[0][0] not in _WH:
+            return n
+        if rep[0][0] in _WH and not any(pre_keys[j] in _WH for j in window):
+            return n
+    # 2. restart: the repair is a new question ("how no wait what do they pay")
+    if rep[0][0] in _WH or (rep[0][0] in _AUX and rep[0][0] not in ("in", "on", "at", "for", "from", "by", "to", "of")):
+        wh = [j for j in window if pre_keys[j] in _WH]
+        return wh[-1] if wh and wh[-1] > clause else clause
+    # 3. a proper name replaced by another ("Santa Monica no Palm Springs")
+    if rep[0][1][:1].isupper() and pre_toks[last][:1].isupper() and pre_keys[last] not in _WH:
+        j = last
+        while j - 1 >= clause and pre_keys[j - 1] and pre_toks[j - 1][:1].isupper() and pre_keys[j - 1] not in _WH | _AUX:
+            j -= 1
+        return j
+    # 4. otherwise the single word before the editing term ("salt uh rather sediment")
+    if last == 0 or pre_keys[last] in _WH:
+        return n
+    return last
+
+
+def remove_disfluencies(text: str) -> str:
+    """Drop editing terms, reparanda and immediate word repetitions from a whitespace-normalised string."""
+    toks = text.split()
+    guard = 0
+    pos = 0
+    while guard < 20:
+        guard += 1
+        # acronyms ("ER", "UM") are names, not fillers
+        keys = [k.upper() if len(k) > 1 and t.isupper() else k for t, k in ((t, _key(t)) for t in toks)]
+        run = _find_run(toks, keys, pos)
+        if run is None:
+            break
+        b, e, correction = run
+        start = _reparandum_start(keys[:b], toks[:b], keys[e:], toks[e:], filler_only=not correction)
+        del toks[start:e]
+        if start < len(toks) and toks[start] in (",", ";") and start < b:  # the comma that set off the edit
+            del toks[start]
+        pos = start
+    # immediate repetitions: "the the rock", "in the in the"
+    out: list[str] = []
+    for t in toks:
+        if out and _key(t) == _key(out[-1]) and not _key(t).isdigit() and (_key(t) or t == out[-1]):
+            continue  # "the the", ", ,"
+        out.append(t)
+    for size in (2, 3):
+        i = 0
+        while i + 2 * size <= len(out):
+            a = [_key(t) for t in out[i:i + size]]
+            b2 = [_key(t) for t in out[i + size:i + 2 * size]]
+            if all(a) and a == b2:
+                del out[i + size:i + 2 * size]
+            else:
+                i += 1
+    # leading punctuation left by a cut
+    while out and _is_punct(out[0]) and out[0] not in ('"', "'", "("):
+        out.pop(0)
+    return " ".join(out)
+
+
+def clean_text(q: str) -> str:
+    """NFKC, control/format characters to spaces, whitespace collapsed."""
+    q = unicodedata.normalize("NFKC", q)
+    q = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in q)
+    return " ".join(q.split())
+
+
+def normalize_query(q: str) -> str:
+    """What retrieval (and the cache key) sees: cleaned text with disfluencies removed. The original is kept
+    for display by the callers. Falls back to the cleaned text if the rules would leave nothing."""
+    if not isinstance(q, str):
+        raise InputError("query must be a string")
+    cleaned = clean_text(q)
+    fluent = remove_disfluencies(cleaned)
+    return fluent if _key(fluent) else cleaned
+
+
+def has_content(text: str) -> bool:
+    """True when the text holds at least one letter or digit (a query worth searching)."""
+    return bool(_key(text))
