@@ -77,24 +77,11 @@ def validate_example(obj: Any, where: str, max_answer_chars: int = 600) -> list[
 
 
 def iter_jsonl(path: Path | str) -> Iterator[tuple[str, Any]]:
-    """(file:line, parsed object) for every non-blank line; bad JSON is an InputError naming file:line."""
-    path = Path(path)
-    try:
-        fh = open(path, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{located(path)}: cannot read: {exc}") from None
-    with fh:
-        n = 0
-        try:
-            for n, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    yield located(path, n), json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"{located(path, n)}: invalid JSON: {exc.msg} (column {exc.colno})") from None
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{located(path, n + 1)}: not UTF-8 text: {exc.reason}") from None
+    """(file:line, parsed object) for every non-blank line; bad bytes/JSON are InputErrors naming line and column."""
+    from ragtune.appliance.jsonl import iter_jsonl as _iter
+
+    for where, _n, obj in _iter(path):
+        yield where, obj
 
 
 def read_examples(path: Path | str, *, strict: bool = True) -> list[tuple[str, dict[str, Any]]]:

@@ -5,7 +5,6 @@ ingested). `load_qa()` reads and validates the question set, naming file:line on
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -69,26 +68,17 @@ def validate_qa_row(obj: Any, where: str, docs: Path | None = None) -> dict[str,
 
 def read_qa(path: Path | str, docs: Path | str | None = None) -> list[dict[str, Any]]:
     """Labelled questions from any JSONL file in the pack's format (ids must be unique)."""
+    from ragtune.appliance.jsonl import iter_jsonl
+
     path = Path(path)
     docs_p = Path(docs) if docs is not None else None
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{located(path)}: cannot read: {exc}") from None
     rows: list[dict[str, Any]] = []
-    seen: dict[str, int] = {}
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = located(path, n)
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{where}: invalid JSON: {exc.msg}") from None
+    seen: dict[str, str] = {}
+    for where, _n, obj in iter_jsonl(path):
         row = validate_qa_row(obj, where, docs_p)
         if row["id"] in seen:
-            raise InputError(f"{where}: duplicate id '{row['id']}' (first on line {seen[row['id']]})")
-        seen[row["id"]] = n
+            raise InputError(f"{where}: duplicate id '{row['id']}' (first at {seen[row['id']]})")
+        seen[row["id"]] = where
         rows.append(row)
     if not rows:
         raise InputError(f"{located(path)}: no questions")

@@ -1,0 +1,45 @@
+"""Reading JSONL with errors a person can act on: `file:line: …` with the real line and column.
+
+The file is read as bytes and split on newlines *before* decoding, so a non-UTF-8 byte on line N is reported on
+line N (a text-mode reader decodes whole buffers and fails on an earlier line number), with the byte's column.
+A line cut short (a truncated write) is reported as such, at the column where it ends."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterator
+
+from .errors import InputError, located
+
+
+def parse_line(raw: bytes, where: str) -> Any:
+    """One JSONL line (bytes, without its newline) → the parsed value, or an InputError naming `where`."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{where}: not UTF-8 text: byte 0x{raw[exc.start]:02x} at column {exc.start + 1}") from None
+    if text.startswith("\ufeff"):  # a byte-order mark (editors on Windows) is not an error
+        text = text[1:]
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        end = len(text.rstrip())
+        if exc.pos >= end or exc.msg.startswith("Unterminated string"):
+            raise InputError(f"{where}: truncated JSON: the line ends at column {end + 1} before the value is "
+                             f"closed ({exc.msg} at column {exc.colno})") from None
+        raise InputError(f"{where}: invalid JSON at column {exc.colno}: {exc.msg}") from None
+
+
+def iter_jsonl(path: Path | str) -> Iterator[tuple[str, int, Any]]:
+    """(`file:line`, line number, parsed object) for every non-blank line of a JSONL file."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{located(path)}: cannot read: {exc.strerror or exc}") from None
+    for n, line in enumerate(raw.split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        where = located(path, n)
+        yield where, n, parse_line(line.rstrip(b"\r"), where)
