@@ -1,62 +1,45 @@
-"""The answer pipeline, one request at a time:
+"""The answer pipeline, one request at a time. `AnswerEngine.ask` is the sequence of its stages, each a named
+function below (docs/answer.md has the long form):
 
-normalise the question -> hybrid retrieve -> context S1..Sk -> prompt.messages -> grammar-constrained generation
--> parse + schema validation (validity recorded before any repair) -> bounded repair -> refusal check
--> Answer with citations resolved to chunk id, source and span -> query log (+ answer cache).
+1. `normalise_question`  control characters out, whitespace collapsed, disfluencies cut (once; the model and the
+                         retriever see the same normalised text, the raw question is logged alongside)
+2. `_retrieve`           hybrid retrieval -> context S1..Sk (or the caller's context, or none)
+3. `fit_context`         drop the lowest-ranked sources until the prompt fits the generator's window, counted with
+                         the generator's own tokenizer
+4. `_generate`           grammar-constrained generation of the answer JSON (generate.py)
+5. `validate_and_repair` schema validation (validity recorded before repair), bounded repair (repair.py)
+6. `refusal_check`       "ok" without citations or without lexical support in the cited sources -> refused
+                         (refusal.py)
+7. `_emit`               Answer with citations resolved to chunk id, source and span; query log (+ answer cache)
 
-Decisions (docs/answer.md has the long form):
-- The model sees the normalised question (`normalize.normalize_query`: control characters removed, disfluencies
-  cut), the same text retrieval used; the raw question is logged alongside.
+Decisions:
 - Nothing ingested -> InputError with a hint to run `ragtune ingest` (a clear message, not a refusal).
   Retrieval that finds nothing -> a refusal without calling the model (refusal_reason "no_sources").
-- A question that cannot fit in the context window even without sources -> InputError. Otherwise the
-  lowest-ranked sources are dropped until the prompt fits.
-- Refusal check (only when there is a context): "ok" with no citations -> refused ("no_citations"); "ok" whose
-  answer has too little lexical support in the cited sources -> refused ("unsupported"). A refused answer always
-  carries REFUSAL_TEXT and no citations. With an empty context (tune-only arm) answers are not grounded-checked.
+- A question that cannot fit in the context window even without sources -> InputError.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 import time
-from typing import Any, Callable
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
 
 from .config import Settings
 from .errors import InputError, RagtuneError, StoreError
+from .generate import GenResult
 from .prompt import REFUSAL_TEXT, SYSTEM_PROMPT, context_from_hits, messages, system_prompt_sha256
-from .schema import MAX_CITATIONS, answer_schema, parse_answer, validate_answer
+from .refusal import Verdict, content_words, refusal_check, support_score  # noqa: F401  (re-exported)
+from .repair import Checked, repair_note, validate_and_repair
+from .schema import answer_schema
 from .types import Answer, ContextItem, Hit, Timings
 
 MIN_SUPPORT = 0.34  # default of [generate] min_support: share of the answer's content words in the cited sources
 NONE_ADAPTER = "none"
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-_STOP = frozenset("""a an the and or but if of to in on at by for with from as is are was were be been being it its this
-that these those there their they them he she his her him we you your i me my our not no do does did so than then
-what which who whom whose when where why how also into over under about after before can could would should will
-shall may might must has have had just only very more most such any some each all both other yes""".split())
 
-
-def content_words(text: str) -> list[str]:
-    return [w for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in _STOP]
-
-
-def support_score(answer: str, sources: list[str]) -> float:
-    """Share of the answer's content words that occur in the sources (1.0 when the answer has none,
-    e.g. "Yes.": nothing to contradict lexically)."""
-    words = content_words(answer)
-    if not words:
-        return 1.0
-    vocab = set(content_words(" ".join(sources)))
-    # tolerate simple inflection: "built" vs "build", "cities" vs "city"
-    stems = {w[:5] for w in vocab if len(w) >= 5}
-    hit = sum(1 for w in words if w in vocab or (len(w) >= 5 and w[:5] in stems))
-    return hit / len(words)
-
-
+# -- stage 1: the question ---------------------------------------------------------------------------------
 def clean_question(question: Any) -> str:
     """Control characters stripped, whitespace collapsed; empty -> InputError."""
     if not isinstance(question, str):
@@ -69,29 +52,44 @@ def clean_question(question: Any) -> str:
     return q
 
 
-def _deterministic_repair(obj: Any, ids: list[str], max_chars: int) -> Any:
-    """Fix what can be fixed without the model: unknown/duplicate citations dropped, the answer truncated
-    and stripped of control characters, missing keys filled. Returns None when nothing sensible remains."""
-    if not isinstance(obj, dict):
-        return None
-    status = obj.get("status")
-    if status not in ("ok", "refused"):
-        return None
-    ans = obj.get("answer")
-    if not isinstance(ans, str):
-        ans = "" if ans is None else str(ans)
-    ans = "".join(ch if (ord(ch) >= 0x20 or ch in "\n\t") else " " for ch in ans).strip()[:max_chars].strip()
-    if not ans:
-        if status == "refused":
-            ans = REFUSAL_TEXT
-        else:
-            return None
-    cites = obj.get("citations", [])
-    if not isinstance(cites, list):
-        cites = []
-    allowed = set(ids)
-    cites = [c for c in dict.fromkeys(c for c in cites if isinstance(c, str)) if c in allowed][:MAX_CITATIONS]
-    return {"status": status, "answer": ans, "citations": cites}
+def normalise_question(question: Any) -> tuple[str, str]:
+    """(cleaned, normalised): the cleaned text is what the user asked (logged, handed to the retriever), the
+    normalised one (disfluencies cut) is what the model reads."""
+    from .normalize import normalize_query
+
+    q = clean_question(question)
+    return q, normalize_query(q)
+
+
+# -- stage 2: sources --------------------------------------------------------------------------------------
+@dataclass
+class Sources:
+    """What retrieval hands on: the context in rank order and where it came from."""
+
+    context: list[ContextItem]
+    normalized: str  # the question as the model will read it
+    hits: list[Hit] = field(default_factory=list)
+    retrieved: list[int] = field(default_factory=list)  # chunk ids, for the log
+    retrieval_ms: float = 0.0
+    searched: bool = False  # retrieval ran: its ids may be renumbered, and nothing found is a refusal
+
+
+# -- stage 3: fit the context --------------------------------------------------------------------------------
+def fit_context(count_tokens: Callable[[list[dict[str, str]]], int], context: Sequence[ContextItem],
+                question: str, *, reserve: int, n_ctx: int, renumber: bool) -> list[ContextItem]:
+    """The sources that fit the window with `reserve` tokens left for the answer, counted by the generator's
+    tokenizer: kept in rank order while they fit (one that does not is skipped: a later, shorter one may still
+    fit). Retrieved contexts are renumbered S1..Sk; a given context keeps its ids."""
+    ctx = list(context)
+    if not ctx or count_tokens(messages(SYSTEM_PROMPT, ctx, question)) + reserve <= n_ctx:
+        return ctx
+    kept: list[ContextItem] = []
+    for c in ctx:
+        if count_tokens(messages(SYSTEM_PROMPT, kept + [c], question)) + reserve <= n_ctx:
+            kept.append(c)
+    if renumber:
+        kept = [ContextItem(**{**c.__dict__, "id": f"S{i}"}) for i, c in enumerate(kept, start=1)]
+    return kept
 
 
 class AnswerEngine:
@@ -219,13 +217,128 @@ class AnswerEngine:
             _ = self.generator  # loads, then applies _adapter_ref
         return self._adapter_id
 
-    # -- the request --------------------------------------------------------------------------------------
+    # -- the request: its stages in order -------------------------------------------------------------------
+    def ask(self, question: str, *, adapter: str | None = None, k: int | None = None, use_cache: bool = True,
+            retrieve: bool = True, context: list[ContextItem] | None = None,
+            on_token: Callable[[str], None] | None = None) -> Answer:
+        """Answer one question. `on_token` receives the answer text as it is generated (JSON-unescaped,
+        the answer field only). Raises InputError for empty or overlong questions."""
+        t0 = time.perf_counter()
+        q, nq = normalise_question(question)
+        gen = self._generator_for(adapter)
+        self._check_question_fits(gen, nq)
+        src = self._retrieve(q, nq, k=k, use_cache=use_cache, retrieve=retrieve, context=context)
+        ctx = fit_context(gen.count_tokens, src.context, src.normalized, reserve=self.cfg.max_tokens,
+                          n_ctx=self._n_ctx(gen), renumber=src.searched)
+        if src.searched and not ctx:
+            return self._emit(self._answer(Verdict("refused", REFUSAL_TEXT, [], "no_sources"), None, ctx, src, gen),
+                              t0, q, src)
+        key = self.cache_key(ctx, src.normalized) if self._answer_cache_on(use_cache) else None
+        cached = self._cache_get(key, ctx, src, gen) if key is not None else None
+        if cached is not None:
+            if on_token is not None:
+                on_token(cached.answer)
+            return self._emit(cached, t0, q, src)
+        msgs = messages(SYSTEM_PROMPT, ctx, src.normalized)
+        schema = answer_schema([c.id for c in ctx], self.cfg.max_answer_chars)
+        stream = _AnswerStream(on_token) if on_token is not None else None
+        first = self._generate(gen, msgs, schema, use_cache=use_cache, on_token=stream.feed if stream else None)
+        checked = validate_and_repair(
+            first, lambda errs: self._generate(gen, _with_note(msgs, repair_note(errs)), schema, use_cache=use_cache),
+            [c.id for c in ctx], max_chars=self.cfg.max_answer_chars, max_repairs=self.cfg.max_repairs)
+        verdict = refusal_check(checked.obj or _REFUSED, ctx, min_support=self.cfg.min_support,
+                                reason=None if checked.obj is not None else "invalid_output")
+        ans = self._answer(verdict, checked, ctx, src, gen)
+        if key is not None:
+            self._cache_put(key, ans)
+        return self._emit(ans, t0, q, src)
+
+    # -- the stages ---------------------------------------------------------------------------------------
+    def _generator_for(self, adapter: str | None) -> Any:
+        gen = self.generator
+        if adapter is not None:
+            self.set_adapter(adapter)
+        return gen
+
+    def _n_ctx(self, gen: Any) -> int:
+        return getattr(gen, "n_ctx", self.cfg.n_ctx)
+
+    def _check_question_fits(self, gen: Any, nq: str) -> None:
+        """The question alone must fit (checked before retrieval: no point searching for an unanswerable
+        prompt)."""
+        n_ctx, max_tokens = self._n_ctx(gen), self.cfg.max_tokens
+        if gen.count_tokens(messages(SYSTEM_PROMPT, [], nq)) + max_tokens > n_ctx:
+            raise InputError(f"the question is too long for the model's context window ({n_ctx} tokens incl. "
+                             f"{max_tokens} for the answer)", hint="shorten the question")
+
+    def _retrieve(self, q: str, nq: str, *, k: int | None, use_cache: bool, retrieve: bool,
+                  context: list[ContextItem] | None) -> Sources:
+        """The caller's context as given, none (`retrieve=False`), or a hybrid retrieval."""
+        if context is not None:
+            ctx = [c if isinstance(c, ContextItem) else ContextItem(**c) for c in context]
+            return Sources(ctx, nq, retrieved=[c.chunk_id for c in ctx if c.chunk_id is not None])
+        if not retrieve:
+            return Sources([], nq)
+        retriever = self.retriever
+        rr = retriever.retrieve(q, k=k, mode="hybrid", use_cache=use_cache)
+        if not rr.hits:
+            store = getattr(retriever, "store", None) or self.store
+            try:
+                n_chunks = store.count_chunks()
+            except Exception as exc:
+                raise StoreError(f"cannot read the store: {exc}") from None
+            if n_chunks == 0:
+                raise InputError("nothing is ingested yet, so there is nothing to answer from",
+                                 hint="run `ragtune ingest PATH` first")
+        return Sources(context_from_hits(rr.hits), rr.normalized_query or nq, hits=rr.hits,
+                       retrieved=[h.chunk_id for h in rr.hits], retrieval_ms=rr.retrieval_ms, searched=True)
+
+    def _generate(self, gen: Any, msgs: list[dict[str, str]], schema: dict[str, Any], *, use_cache: bool,
+                  on_token: Callable[[str], None] | None = None) -> GenResult:
+        kw: dict[str, Any] = {}
+        if not use_cache:
+            kw["prefix_cache"] = False
+        return gen.generate(msgs, schema=schema, max_tokens=self.cfg.max_tokens, seed=self.cfg.seed,
+                            on_token=on_token, **kw)
+
+    def _answer(self, verdict: Verdict, checked: Checked | None, ctx: list[ContextItem], src: Sources,
+                gen: Any) -> Answer:
+        """Assemble the Answer: citations resolved to their context items."""
+        by_id = {c.id: c for c in ctx}
+        ans = Answer(status=verdict.status, answer=verdict.text, citations=[by_id[c] for c in verdict.citations],
+                     retrieved=src.retrieved, context=ctx, model=gen.model_id, adapter=self._adapter_id,
+                     timings=Timings(retrieval_ms=src.retrieval_ms), refusal_reason=verdict.reason)
+        if checked is not None:
+            ans.timings.ttft_ms, ans.timings.generation_ms = checked.ttft_ms, checked.generation_ms
+            ans.tokens_prompt, ans.tokens_completion = checked.tokens_prompt, checked.tokens_completion
+            ans.cost = self._cost(checked.tokens_prompt, checked.tokens_completion)
+            ans.valid, ans.repaired, ans.raw_output = checked.valid, checked.repaired, checked.raw
+        return ans
+
+    def _emit(self, ans: Answer, t0: float, q: str, src: Sources) -> Answer:
+        """Log the request (every answered request, cache hits too) and stamp the total time."""
+        from .querylog import log_answer
+
+        ans.timings.total_ms = (time.perf_counter() - t0) * 1000
+        try:
+            ans.log_id = log_answer(self.store, ans, query=q, normalized_query=src.normalized, hits=src.hits)
+        except RagtuneError:
+            raise
+        except Exception as exc:  # apsw errors: the answer itself is fine, say what failed
+            raise StoreError(f"cannot write the query log: {exc}") from None
+        ans.timings.total_ms = (time.perf_counter() - t0) * 1000
+        return ans
+
+    # -- answer cache -------------------------------------------------------------------------------------
     def _decoding(self) -> dict[str, Any]:
         from .grammar import GRAMMAR_VERSION
 
         c = self.cfg
         return {"temperature": c.temperature, "seed": c.seed, "max_tokens": c.max_tokens,
                 "max_answer_chars": c.max_answer_chars, "max_repairs": c.max_repairs, "grammar": GRAMMAR_VERSION}
+
+    def _answer_cache_on(self, use_cache: bool) -> bool:
+        return use_cache and self.cfg.answer_cache and self.cfg.temperature == 0
 
     def cache_key(self, ctx: list[ContextItem], question: str) -> str:
         parts = {
@@ -235,155 +348,10 @@ class AnswerEngine:
         }
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()
 
-    def ask(self, question: str, *, adapter: str | None = None, k: int | None = None, use_cache: bool = True,
-            retrieve: bool = True, context: list[ContextItem] | None = None,
-            on_token: Callable[[str], None] | None = None) -> Answer:
-        """Answer one question. `on_token` receives the answer text as it is generated (JSON-unescaped,
-        the answer field only). Raises InputError for empty or overlong questions."""
-        t0 = time.perf_counter()
-        q = clean_question(question)
-        from .normalize import normalize_query
-
-        nq = normalize_query(q)
-        gen = self.generator
-        if adapter is not None:
-            self.set_adapter(adapter)
-        max_tokens = self.cfg.max_tokens
-        n_ctx = getattr(gen, "n_ctx", self.cfg.n_ctx)
-        # The question alone must fit (checked before retrieval: no point searching for an unanswerable prompt).
-        if gen.count_tokens(messages(SYSTEM_PROMPT, [], nq)) + max_tokens > n_ctx:
-            raise InputError(f"the question is too long for the model's context window ({n_ctx} tokens incl. "
-                             f"{max_tokens} for the answer)", hint="shorten the question")
-        hits: list[Hit] = []
-        retrieval_ms = 0.0
-        if context is not None:
-            ctx = [c if isinstance(c, ContextItem) else ContextItem(**c) for c in context]
-        elif not retrieve:
-            ctx = []
-        else:
-            retriever = self.retriever
-            rr = retriever.retrieve(q, k=k, mode="hybrid", use_cache=use_cache)
-            hits = rr.hits
-            if not hits:
-                store = getattr(retriever, "store", None) or self.store
-                try:
-                    n_chunks = store.count_chunks()
-                except Exception as exc:
-                    raise StoreError(f"cannot read the store: {exc}") from None
-                if n_chunks == 0:
-                    raise InputError("nothing is ingested yet, so there is nothing to answer from",
-                                     hint="run `ragtune ingest PATH` first")
-            nq = rr.normalized_query or nq
-            retrieval_ms = rr.retrieval_ms
-            ctx = context_from_hits(hits)
-        retrieved = [c.chunk_id for c in ctx if c.chunk_id is not None] if not hits else [h.chunk_id for h in hits]
-        msgs = messages(SYSTEM_PROMPT, ctx, nq)
-        if ctx and gen.count_tokens(msgs) + max_tokens > n_ctx:
-            # Keep sources in rank order while they fit; one that does not is skipped (a later, shorter one
-            # may still fit). Retrieved contexts are renumbered S1..Sk; a given context keeps its ids.
-            kept: list[ContextItem] = []
-            for c in ctx:
-                if gen.count_tokens(messages(SYSTEM_PROMPT, kept + [c], nq)) + max_tokens <= n_ctx:
-                    kept.append(c)
-            if context is None:
-                kept = [ContextItem(**{**c.__dict__, "id": f"S{i}"}) for i, c in enumerate(kept, start=1)]
-            ctx = kept
-            msgs = messages(SYSTEM_PROMPT, ctx, nq)
-        ids = [c.id for c in ctx]
-        base = dict(retrieved=retrieved, context=ctx, model=gen.model_id, adapter=self._adapter_id)
-
-        if retrieve and context is None and not ctx:
-            ans = Answer(status="refused", answer=REFUSAL_TEXT, refusal_reason="no_sources",
-                         timings=Timings(retrieval_ms=retrieval_ms), **base)
-            return self._finish(ans, t0, q, nq, hits)
-
-        use_answer_cache = use_cache and self.cfg.answer_cache and self.cfg.temperature == 0
-        key = self.cache_key(ctx, nq) if use_answer_cache else None
-        if key is not None:
-            cached = self._cache_get(key, ctx, base, retrieval_ms)
-            if cached is not None:
-                if on_token is not None:
-                    on_token(cached.answer)
-                return self._finish(cached, t0, q, nq, hits)
-
-        schema = answer_schema(ids, self.cfg.max_answer_chars)
-        stream = _AnswerStream(on_token) if on_token is not None else None
-        gen_kw: dict[str, Any] = {}
-        if not use_cache:
-            gen_kw["prefix_cache"] = False
-        res = gen.generate(msgs, schema=schema, max_tokens=max_tokens, seed=self.cfg.seed,
-                           on_token=stream.feed if stream else None, **gen_kw)
-        raw = res.text
-        tokens_prompt, tokens_completion = res.tokens_prompt, res.tokens_completion
-        ttft_ms, generation_ms = res.ttft_ms, res.generation_ms
-        obj, err = parse_answer(raw)
-        errs = [err] if err else validate_answer(obj, ids, self.cfg.max_answer_chars)
-        valid = not errs
-        repaired = False
-        repairs = 0
-        while errs:
-            repaired = True
-            fixed = _deterministic_repair(obj, ids, self.cfg.max_answer_chars)
-            if fixed is not None and not validate_answer(fixed, ids, self.cfg.max_answer_chars):
-                obj, errs = fixed, []
-                break
-            if repairs >= self.cfg.max_repairs:
-                break
-            repairs += 1
-            note = (f"\n\nYour previous reply was not valid ({'; '.join(errs)[:200]}). "
-                    "Reply with exactly one JSON object as described.")
-            retry_msgs = [msgs[0], {"role": "user", "content": msgs[1]["content"] + note}]
-            res = gen.generate(retry_msgs, schema=schema, max_tokens=max_tokens, seed=self.cfg.seed, **gen_kw)
-            tokens_prompt += res.tokens_prompt
-            tokens_completion += res.tokens_completion
-            generation_ms += res.generation_ms
-            raw = res.text
-            obj, err = parse_answer(raw)
-            errs = [err] if err else validate_answer(obj, ids, self.cfg.max_answer_chars)
-        refusal_reason = None
-        if errs:
-            obj = {"status": "refused", "answer": REFUSAL_TEXT, "citations": []}
-            refusal_reason = "invalid_output"
-        status, text, cites = obj["status"], obj["answer"], list(obj["citations"])
-        if status == "ok" and ctx:
-            by_id = {c.id: c for c in ctx}
-            if not cites:
-                refusal_reason = "no_citations"
-            elif support_score(text, [by_id[c].text for c in cites]) < self.settings.generate.min_support:
-                refusal_reason = "unsupported"
-            if refusal_reason:
-                status = "refused"
-        if status == "refused":
-            text, cites = REFUSAL_TEXT, []
-            refusal_reason = refusal_reason or "model"
-        by_id = {c.id: c for c in ctx}
-        ans = Answer(status=status, answer=text, citations=[by_id[c] for c in cites], **base,
-                     timings=Timings(retrieval_ms=retrieval_ms, ttft_ms=ttft_ms, generation_ms=generation_ms),
-                     tokens_prompt=tokens_prompt, tokens_completion=tokens_completion,
-                     cost=self._cost(tokens_prompt, tokens_completion), valid=valid, repaired=repaired,
-                     refusal_reason=refusal_reason, raw_output=raw)
-        if key is not None:
-            self._cache_put(key, ans)
-        return self._finish(ans, t0, q, nq, hits)
-
-    # -- helpers ----------------------------------------------------------------------------------------
     def _cost(self, tp: int, tc: int) -> float:
         return tp / 1000 * self.cfg.price_per_1k_prompt + tc / 1000 * self.cfg.price_per_1k_completion
 
-    def _finish(self, ans: Answer, t0: float, q: str, nq: str, hits: list[Hit]) -> Answer:
-        from .querylog import log_answer
-
-        ans.timings.total_ms = (time.perf_counter() - t0) * 1000
-        try:
-            ans.log_id = log_answer(self.store, ans, query=q, normalized_query=nq, hits=hits)
-        except RagtuneError:
-            raise
-        except Exception as exc:  # apsw errors: the answer itself is fine, say what failed
-            raise StoreError(f"cannot write the query log: {exc}") from None
-        ans.timings.total_ms = (time.perf_counter() - t0) * 1000
-        return ans
-
-    def _cache_get(self, key: str, ctx: list[ContextItem], base: dict[str, Any], retrieval_ms: float) -> Answer | None:
+    def _cache_get(self, key: str, ctx: list[ContextItem], src: Sources, gen: Any) -> Answer | None:
         row = self.store.one("SELECT value FROM answer_cache WHERE key = ?", (key,))
         if row is None:
             return None
@@ -391,8 +359,9 @@ class AnswerEngine:
             v = json.loads(row[0])
             by_id = {c.id: c for c in ctx}
             cites = [by_id[c] for c in v["citations"]]
-            return Answer(status=v["status"], answer=v["answer"], citations=cites, **base,
-                          timings=Timings(retrieval_ms=retrieval_ms), tokens_prompt=0, tokens_completion=0,
+            return Answer(status=v["status"], answer=v["answer"], citations=cites, retrieved=src.retrieved,
+                          context=ctx, model=gen.model_id, adapter=self._adapter_id,
+                          timings=Timings(retrieval_ms=src.retrieval_ms), tokens_prompt=0, tokens_completion=0,
                           cost=0.0, valid=v["valid"], repaired=v["repaired"], refusal_reason=v["refusal_reason"],
                           cached=True, raw_output=v["raw_output"])
         except (ValueError, KeyError, TypeError):
@@ -405,6 +374,14 @@ class AnswerEngine:
         with self.store.transaction() as conn:
             conn.execute("INSERT OR REPLACE INTO answer_cache(key, value, created) VALUES (?, ?, ?)",
                          (key, json.dumps(v, ensure_ascii=False), time.time()))
+
+
+_REFUSED = {"status": "refused", "answer": REFUSAL_TEXT, "citations": []}
+
+
+def _with_note(msgs: list[dict[str, str]], note: str) -> list[dict[str, str]]:
+    """The same prompt with a note appended to the user turn (the repair retry)."""
+    return [msgs[0], {"role": "user", "content": msgs[1]["content"] + note}]
 
 
 class _AnswerStream:

@@ -1,4 +1,5 @@
-"""Generation: the one place that calls llama.cpp (through llama-cpp-python), plus a scripted fake for tests.
+"""Generation: the one place that calls llama.cpp (through llama-cpp-python). The scripted test double lives in
+tests/fakes.py.
 
 `LlamaGenerator` owns the model, the context, pinned LoRA adapters and the grammar samplers; everything native
 is released by `close()`. llama.cpp's log goes to the Python logger "ragtune.llama", never to stdout/stderr.
@@ -19,7 +20,6 @@ from __future__ import annotations
 import codecs
 import collections
 import ctypes
-import json
 import logging
 import math
 import threading
@@ -588,53 +588,3 @@ class _JsonTail:
                 self.depth -= 1
                 if self.depth == 0:
                     self.done = True
-
-
-# -- the fake ------------------------------------------------------------------------------------------
-class FakeGenerator:
-    """Scripted outputs for tests. Each script item is a string (emitted as-is), a dict (json-dumped), or a
-    callable(messages, schema) -> str; the last item repeats. Streams the text in small pieces."""
-
-    def __init__(self, outputs: Sequence[Any] | None = None, *, model_id: str = "fake-model",
-                 n_ctx: int = 2048, chars_per_token: int = 4, piece: int = 3):
-        self.outputs = list(outputs or [{"status": "ok", "answer": "Fake answer.", "citations": ["S1"]}])
-        self.model_id = model_id
-        self.adapter_id = "none"
-        self.n_ctx = n_ctx
-        self.chars_per_token = chars_per_token
-        self.piece = piece
-        self.calls: list[dict[str, Any]] = []
-        self.adapter_calls: list[tuple[Any, Any]] = []
-        self.closed = False
-
-    def count_tokens(self, messages: Sequence[dict[str, str]]) -> int:
-        return sum(len(m["content"]) for m in messages) // self.chars_per_token + 8
-
-    def generate(self, messages: list[dict[str, str]], *, schema: dict[str, Any], max_tokens: int | None = None,
-                 seed: int | None = None, on_token: OnToken | None = None, **kw: Any) -> GenResult:
-        from .grammar import gbnf_from_schema
-
-        t0 = time.perf_counter()
-        if self.closed:
-            raise GenerationError("the generator is closed")
-        gbnf_from_schema(schema)  # same fail-closed check as the real one
-        i = min(len(self.calls), len(self.outputs) - 1)
-        item = self.outputs[i]
-        self.calls.append({"messages": messages, "schema": schema, "max_tokens": max_tokens, "seed": seed, **kw})
-        if callable(item):
-            item = item(messages, schema)
-        text = item if isinstance(item, str) else json.dumps(item, ensure_ascii=False)
-        if on_token is not None:
-            for j in range(0, len(text), self.piece):
-                on_token(text[j:j + self.piece])
-        n_out = max(1, len(text) // self.chars_per_token)
-        ms = (time.perf_counter() - t0) * 1000  # real (tiny) times, so totals stay consistent
-        return GenResult(text=text, tokens_prompt=self.count_tokens(messages), tokens_completion=n_out,
-                         ttft_ms=ms / 2, generation_ms=ms, prompt_ms=ms / 2)
-
-    def set_adapter(self, path: Path | str | None, sha256: str | None = None) -> None:
-        self.adapter_calls.append((path, sha256))
-        self.adapter_id = (sha256 or "none") if path is not None else "none"
-
-    def close(self) -> None:
-        self.closed = True

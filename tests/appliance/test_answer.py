@@ -8,7 +8,7 @@ import pytest
 
 from ragtune.appliance.answer import AnswerEngine, support_score
 from ragtune.appliance.errors import GenerationError, InputError
-from ragtune.appliance.generate import FakeGenerator
+from tests.fakes import FakeGenerator
 from ragtune.appliance.prompt import REFUSAL_TEXT, SYSTEM_PROMPT
 from ragtune.appliance.retrieve import RetrievalResult
 from ragtune.appliance.schema import validate_answer

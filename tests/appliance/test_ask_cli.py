@@ -8,7 +8,7 @@ import json
 import pytest
 
 from ragtune.cli import main
-from ragtune.appliance.generate import FakeGenerator
+from tests.fakes import FakeGenerator
 
 from .test_answer import FakeRetriever, _hits
 

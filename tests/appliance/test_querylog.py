@@ -9,7 +9,7 @@ import pytest
 
 from ragtune.appliance.answer import AnswerEngine
 from ragtune.appliance.errors import InputError
-from ragtune.appliance.generate import FakeGenerator
+from tests.fakes import FakeGenerator
 from ragtune.appliance.prompt import SYSTEM_PROMPT
 from ragtune.appliance.querylog import export_train_jsonl, get_entry, list_entries, set_review
 from ragtune.appliance.store import open_store
