@@ -110,7 +110,7 @@ def main() -> int:
         # e2e with every cache on (warm prefix: the KV holds the previous request); the answer cache is
         # emptied first so the model really runs
         with open_store(home) as st:
-            st.conn.execute("DELETE FROM answer_cache")
+            st.clear_answer_cache()
         a = eng.ask(q["text"])
         r = rec.last
         raw = gen.raw_decode_ms(gen.tokenize_prompt(messages(SYSTEM_PROMPT, a.context, eng_last_question(eng, q))), r.tokens)
@@ -163,7 +163,7 @@ def main() -> int:
     totals, rets, gens = [], [], []
     reasons: dict[str, int] = {}
     with open_store(home) as st:  # the speed section filled it with the first questions
-        st.conn.execute("DELETE FROM answer_cache")
+        st.clear_answer_cache()
     t_start = time.perf_counter()
     done = 0
     for i, q in enumerate(queries):
@@ -213,7 +213,7 @@ def eng_last_question(eng, q) -> str:
     from ragtune.appliance.store import open_store
 
     with open_store(eng.settings.home) as st:
-        return st.scalar("SELECT normalized_query FROM query_log ORDER BY id DESC LIMIT 1")
+        return st.query_log_entries(limit=1)[0]["normalized_query"]
 
 
 if __name__ == "__main__":

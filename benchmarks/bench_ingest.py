@@ -108,7 +108,7 @@ def main() -> int:
     from ragtune.appliance.home import Home
     from ragtune.appliance.ingest.chunker import embedding_text
     from ragtune.appliance.ingest.pipeline import ingest_paths
-    from ragtune.appliance.store import Store
+    from ragtune.appliance.store import EMBED_DIM, Store
     from ragtune.models.defaults import locate_all
 
     tmp = Path(tempfile.mkdtemp(prefix="ragtune-bench-ingest-"))
@@ -141,14 +141,14 @@ def main() -> int:
     # Planning pass (untimed, scratch home): the pipeline with an encoder that only records what it is asked,
     # so the raw pass can replay the very same groups BEFORE and AFTER the timed pipeline run.
     class Recorder:
-        tokenizer, max_seq_len, model_id, dim = emb.tokenizer, emb.max_seq_len, emb.model_id, 384
+        tokenizer, max_seq_len, model_id, dim = emb.tokenizer, emb.max_seq_len, emb.model_id, EMBED_DIM
 
         def __init__(self) -> None:
             self.groups: list[list[str]] = []
 
         def encode(self, texts):
             self.groups.append(list(texts))
-            v = np.random.default_rng(0).standard_normal((len(texts), 384)).astype(np.float32)
+            v = np.random.default_rng(0).standard_normal((len(texts), EMBED_DIM)).astype(np.float32)
             return v / np.linalg.norm(v, axis=1, keepdims=True)
 
         def close(self) -> None:
@@ -197,9 +197,10 @@ def main() -> int:
 
     with Store(settings.home.db_path) as st:
         n_chunks = st.count_chunks()
-        n_tokens = int(st.scalar("SELECT sum(n_tokens) FROM chunks", default=0))
-        rebuilt = [embedding_text(title, text, nt, emb.tokenizer, emb.max_seq_len) for title, text, nt in st.query(
-            "SELECT d.title, c.text, c.n_tokens FROM chunks c JOIN documents d ON d.id = c.doc_id ORDER BY c.id")]
+        n_tokens = st.chunk_token_total()
+        rows = st.chunks_by_ids(sorted(cid for cid, _ in st.chunk_sources()))
+        rebuilt = [embedding_text(r["title"], r["text"], r["n_tokens"], emb.tokenizer, emb.max_seq_len)
+                   for r in rows.values()]
     assert sorted(rebuilt) == sorted(t for g in groups for t in g), "raw pass would not do the same work"
 
     t0 = time.perf_counter()

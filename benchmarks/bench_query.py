@@ -27,7 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 OUT = REPO / "benchmarks" / "out"
-DIM = 384
+from ragtune.appliance.store.schema import EMBED_DIM as DIM  # noqa: E402
 
 
 def _pct(xs: list[float], p: float) -> float:
@@ -40,6 +40,7 @@ def build(root: Path, n_chunks: int, seed: int = 0) -> None:
 
     from ragtune.appliance.home import Home
     from ragtune.appliance.lexical import LexicalIndex
+    from ragtune.appliance.ingest.chunker import Chunk
     from ragtune.appliance.store import Store
 
     home = Home(root)
@@ -61,24 +62,19 @@ def build(root: Path, n_chunks: int, seed: int = 0) -> None:
     n_docs = (n_chunks + chunks_per_doc - 1) // chunks_per_doc
     cid = 0
     for d in range(n_docs):
-        with store.transaction() as conn:
-            conn.execute("INSERT INTO documents(path, sha256, title, kind, ingested_at, n_chunks) VALUES (?,?,?,?,?,?)",
-                         (f"/bench/doc{d:05d}.md", f"{d:064x}", f"Document {d}", "md", time.time(), chunks_per_doc))
-            doc_id = conn.last_insert_rowid()
-            m = min(chunks_per_doc, n_chunks - cid)
-            words = rng.choice(len(vocab), size=(m, words_per_chunk), p=zipf)
-            topics = rng.integers(0, len(centroids), size=m)
-            vecs = 0.5 * mean + centroids[topics] + 0.7 * rng.standard_normal((m, DIM)).astype(np.float32) / np.sqrt(DIM) * 4
-            vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-            rows, vrows = [], []
-            for i in range(m):
-                cid += 1
-                text = " ".join(vocab[w] for w in words[i])
-                rows.append((cid, doc_id, i, text, 0, len(text), 160, f"{cid:064x}"))
-                vrows.append((cid, vecs[i].astype(np.float32).tobytes()))
-            conn.executemany("INSERT INTO chunks(id, doc_id, ord, text, start_char, end_char, n_tokens, sha256) "
-                             "VALUES (?,?,?,?,?,?,?,?)", rows)
-            conn.executemany("INSERT INTO chunk_vec(rowid, embedding) VALUES (?, ?)", vrows)
+        m = min(chunks_per_doc, n_chunks - cid)
+        words = rng.choice(len(vocab), size=(m, words_per_chunk), p=zipf)
+        topics = rng.integers(0, len(centroids), size=m)
+        vecs = 0.5 * mean + centroids[topics] + 0.7 * rng.standard_normal((m, DIM)).astype(np.float32) / np.sqrt(DIM) * 4
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        chunks = []
+        for i in range(m):
+            text = " ".join(vocab[w] for w in words[i])
+            chunks.append(Chunk(ord=i, text=text, start_char=0, end_char=len(text), n_tokens=160))
+        store.put_document(path=f"/bench/doc{d:05d}.md", sha256=f"{d:064x}", title=f"Document {d}", kind="md", size=0,
+                           doc_date=None, ingested_at=time.time(), meta="{}", chunks=chunks,
+                           vectors=vecs.astype(np.float32))
+        cid += m
         if d % 100 == 0:
             print(f"  built {cid} chunks ({time.perf_counter() - t0:.0f}s)", file=sys.stderr, flush=True)
     store.bump_index_version()
@@ -141,8 +137,7 @@ def measure(root: Path, n_queries: int, threads: int) -> dict:
     res["raw_numpy_knn"] = timeit(lambda q: snap.knn(qvecs[q], c)) if snap is not None else None
     full = queries
     queries = full[:20]  # vec0's brute-force scan is slow at 100k: a smaller sample is enough to compare
-    res["raw_vec0_knn_20q"] = timeit(lambda q: r.store.query(
-        "SELECT rowid, distance FROM chunk_vec WHERE embedding MATCH ? AND k = ?", (qvecs[q].tobytes(), c)))
+    res["raw_vec0_knn_20q"] = timeit(lambda q: r.store.vector_knn(qvecs[q], c))
     queries = full
     res["bm25"] = timeit(lambda q: r.retrieve(q, mode="bm25", use_cache=False))
     res["vector"] = timeit(lambda q: r.retrieve(q, mode="vector", use_cache=False))

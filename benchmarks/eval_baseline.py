@@ -76,7 +76,7 @@ def main() -> int:
     s2 = settings.replace("generate", seed=args.seed)
     run_id = args.run_id or R.make_run_id(ds, ["A"], None, args.seed, args.limit, s2, False)
     with Store(settings.home.db_path) as st:
-        rows = {q: json.loads(r) for q, r in st.query("SELECT qid, result FROM eval_items WHERE run_id = ? AND arm = 'A'", (run_id,))}
+        rows = {q: r for (_, q), r in st.eval_items(run_id, arm="A").items()}
     pairs = [(it, rows[it["qid"]]) for it in items if it["qid"] in rows]
     m = metrics.aggregate([p[0] for p in pairs], [p[1] for p in pairs], f1_threshold=settings.eval.f1_threshold)
     per_q = [p[1].get("wall_ms", 0.0) for p in pairs]

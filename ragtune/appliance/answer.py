@@ -352,11 +352,10 @@ class AnswerEngine:
         return tp / 1000 * self.cfg.price_per_1k_prompt + tc / 1000 * self.cfg.price_per_1k_completion
 
     def _cache_get(self, key: str, ctx: list[ContextItem], src: Sources, gen: Any) -> Answer | None:
-        row = self.store.one("SELECT value FROM answer_cache WHERE key = ?", (key,))
-        if row is None:
+        v = self.store.cached_answer(key)
+        if v is None:
             return None
         try:
-            v = json.loads(row[0])
             by_id = {c.id: c for c in ctx}
             cites = [by_id[c] for c in v["citations"]]
             return Answer(status=v["status"], answer=v["answer"], citations=cites, retrieved=src.retrieved,
@@ -371,9 +370,7 @@ class AnswerEngine:
         v = {"status": ans.status, "answer": ans.answer, "citations": [c.id for c in ans.citations],
              "valid": ans.valid, "repaired": ans.repaired, "refusal_reason": ans.refusal_reason,
              "raw_output": ans.raw_output}
-        with self.store.transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO answer_cache(key, value, created) VALUES (?, ?, ?)",
-                         (key, json.dumps(v, ensure_ascii=False), time.time()))
+        self.store.cache_answer(key, v)
 
 
 _REFUSED = {"status": "refused", "answer": REFUSAL_TEXT, "citations": []}

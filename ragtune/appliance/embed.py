@@ -15,6 +15,7 @@ import numpy as np
 from .config import EmbedConfig
 from .errors import ModelError
 from .home import Home
+from .store.schema import EMBED_DIM
 
 DEFAULT_MAX_SEQ_LEN = 256
 SLAB = 2048  # texts tokenised at a time by encode()
@@ -196,7 +197,7 @@ class Embedder:
             raise TypeError("encode() takes a list of strings; use encode_query() for one")
         n = len(texts)
         if n == 0:
-            return np.zeros((0, self._dim or 384), dtype=np.float32)
+            return np.zeros((0, self._dim or EMBED_DIM), dtype=np.float32)
         bs = batch_size or self.cfg.batch_size
         out: np.ndarray | None = None
         # Tokenise in slabs so a huge list never holds all its encodings at once; sort within each slab.

@@ -279,17 +279,8 @@ class LexicalWriter:
 
     def add_from_store(self, store: Any, doc_ids: Iterable[int] | None) -> None:
         """Add the current chunks of `doc_ids` (all documents when None), read from SQLite."""
-        sql = "SELECT c.id, c.doc_id, d.title, c.text FROM chunks c JOIN documents d ON d.id = c.doc_id"
-        if doc_ids is None:
-            for cid, did, title, text in store.conn.execute(sql + " ORDER BY c.id"):
-                self.add(cid, did, title, text)
-            return
-        ids = sorted({int(d) for d in doc_ids})
-        for start in range(0, len(ids), 500):
-            part = ids[start:start + 500]
-            marks = ",".join("?" * len(part))
-            for cid, did, title, text in store.conn.execute(sql + f" WHERE c.doc_id IN ({marks}) ORDER BY c.id", part):
-                self.add(cid, did, title, text)
+        for cid, did, title, text in store.iter_chunk_texts(None if doc_ids is None else list(doc_ids)):
+            self.add(cid, did, title, text)
 
     def replace_docs(self, store: Any, doc_ids: Iterable[int]) -> None:
         """Delete by doc_id, then re-add what SQLite holds for those documents (nothing, if deleted)."""

@@ -4,13 +4,12 @@ training JSONL format (prompt.training_example) so that reviewed answers can bec
 from __future__ import annotations
 
 import json
-import time
 from typing import Any, Iterator, TextIO
 
 from .errors import InputError
 from .prompt import SYSTEM_PROMPT, system_prompt_sha256, training_example
 from .schema import validate_answer
-from .store import Store, json_dumps
+from .store import Store
 from .types import Answer, ContextItem, Hit
 
 LIST_COLUMNS = ("id", "ts", "query", "status", "refusal_reason", "valid", "repaired", "cached", "model_id",
@@ -33,54 +32,29 @@ def log_answer(store: Store, answer: Answer, *, query: str, normalized_query: st
     if not retrieved:
         retrieved = [{"chunk_id": cid} for cid in answer.retrieved]
     t = answer.timings
-    with store.transaction() as conn:
-        conn.execute(
-            """INSERT INTO query_log(ts, query, normalized_query, model_id, adapter_id, system_prompt_sha256,
-                   context, retrieved, output, raw_output, valid, repaired, refused, refusal_reason, timings,
-                   tokens_prompt, tokens_completion, cost, cached)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (time.time(), query, normalized_query, answer.model, answer.adapter, system_prompt_sha256(system),
-             json_dumps(ctx), json_dumps(retrieved), json_dumps(output_of(answer)), answer.raw_output,
-             int(answer.valid), int(answer.repaired), int(answer.status == "refused"), answer.refusal_reason,
-             json_dumps({"retrieval_ms": t.retrieval_ms, "ttft_ms": t.ttft_ms, "generation_ms": t.generation_ms,
-                         "total_ms": t.total_ms}),
-             answer.tokens_prompt, answer.tokens_completion, answer.cost, int(answer.cached)),
-        )
-        return int(conn.last_insert_rowid())
-
-
-_COLS = ("id", "ts", "query", "normalized_query", "model_id", "adapter_id", "system_prompt_sha256", "context",
-         "retrieved", "output", "raw_output", "valid", "repaired", "refused", "refusal_reason", "timings",
-         "tokens_prompt", "tokens_completion", "cost", "cached", "review")
-_JSON_COLS = ("context", "retrieved", "output", "timings", "review")
-
-
-def _row(row: tuple) -> dict[str, Any]:
-    d = dict(zip(_COLS, row))
-    for k in _JSON_COLS:
-        if d[k] is not None:
-            try:
-                d[k] = json.loads(d[k])
-            except ValueError:
-                pass  # keep the raw text: a damaged row is still listed, never fatal
-    for k in ("valid", "repaired", "refused", "cached"):
-        d[k] = bool(d[k])
-    return d
+    return store.add_query_log({
+        "query": query, "normalized_query": normalized_query, "model_id": answer.model,
+        "adapter_id": answer.adapter, "system_prompt_sha256": system_prompt_sha256(system), "context": ctx,
+        "retrieved": retrieved, "output": output_of(answer), "raw_output": answer.raw_output, "valid": answer.valid,
+        "repaired": answer.repaired, "refused": answer.status == "refused", "refusal_reason": answer.refusal_reason,
+        "timings": {"retrieval_ms": t.retrieval_ms, "ttft_ms": t.ttft_ms, "generation_ms": t.generation_ms,
+                    "total_ms": t.total_ms},
+        "tokens_prompt": answer.tokens_prompt, "tokens_completion": answer.tokens_completion, "cost": answer.cost,
+        "cached": answer.cached,
+    })
 
 
 def get_entry(store: Store, log_id: int) -> dict[str, Any]:
-    row = store.one(f"SELECT {', '.join(_COLS)} FROM query_log WHERE id = ?", (int(log_id),))
-    if row is None:
+    entry = store.query_log_entry(log_id)
+    if entry is None:
         raise InputError(f"no query log entry {log_id}", hint="see `ragtune log list`")
-    return _row(row)
+    return entry
 
 
 def list_entries(store: Store, *, limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:
     """Newest first, summarised."""
     out = []
-    for row in store.query(f"SELECT {', '.join(_COLS)} FROM query_log ORDER BY id DESC LIMIT ? OFFSET ?",
-                           (int(limit), int(offset))):
-        d = _row(row)
+    for d in store.query_log_entries(limit=limit, offset=offset):
         out_json = d["output"] if isinstance(d["output"], dict) else {}
         timings = d["timings"] if isinstance(d["timings"], dict) else {}
         out.append({"id": d["id"], "ts": d["ts"], "query": d["query"], "status": out_json.get("status"),
@@ -105,20 +79,14 @@ def set_review(store: Store, log_id: int, answer: Any, *, max_answer_chars: int 
     if errs:
         raise InputError(f"review answer for entry {log_id} is not valid: {'; '.join(errs)}",
                          hint=f"citations must be among the logged context ids: {', '.join(map(str, ids)) or '(none)'}")
-    with store.transaction() as conn:
-        conn.execute("UPDATE query_log SET review = ? WHERE id = ?", (json_dumps(answer), int(log_id)))
+    store.set_query_review(log_id, answer)
     return answer
 
 
 def iter_training_examples(store: Store, *, reviewed_only: bool = False) -> Iterator[dict[str, Any]]:
     """Training JSONL lines (oldest first): the logged context and question, with the human review
     replacing the model's output when there is one."""
-    sql = f"SELECT {', '.join(_COLS)} FROM query_log"
-    if reviewed_only:
-        sql += " WHERE review IS NOT NULL"
-    sql += " ORDER BY id"
-    for row in store.conn.execute(sql):
-        d = _row(row)
+    for d in store.iter_query_log(reviewed_only=reviewed_only):
         if not isinstance(d["context"], list) or not isinstance(d["output"], dict):
             continue  # damaged row: skip rather than export garbage
         out = d["review"] if isinstance(d["review"], dict) else d["output"]

@@ -63,11 +63,11 @@ class VectorSnapshot:
         tmp = Path(tempfile.mkdtemp(prefix=f".v{version}-", dir=self.root))
         try:
             with store.transaction():  # one consistent read of count + rows
-                n = int(store.scalar("SELECT count(*) FROM chunk_vec", default=0))
+                n = store.count_vectors()
                 ids = np.zeros(n, dtype=np.int64)
                 mat = np.lib.format.open_memmap(tmp / "vecs.npy", mode="w+", dtype=np.float32, shape=(n, EMBED_DIM))
                 i = 0
-                for rowid, blob in store.conn.execute("SELECT rowid, embedding FROM chunk_vec ORDER BY rowid"):
+                for rowid, blob in store.iter_vectors():
                     if i >= n:
                         break
                     ids[i] = rowid
@@ -125,8 +125,7 @@ class VectorSearch:
         if self.backend == "vec0":
             return None
         if self.backend == "auto" and (self._snapshot is None or self._snapshot.version != self.store.index_version):
-            n = int(self.store.scalar("SELECT count(*) FROM chunks", default=0))
-            if n < SNAPSHOT_MIN_CHUNKS:
+            if self.store.count_chunks() < SNAPSHOT_MIN_CHUNKS:
                 return None
         if self._snapshot is None:
             self._snapshot = VectorSnapshot(self.root)
@@ -139,11 +138,7 @@ class VectorSearch:
         snap = self.snapshot()
         if snap is not None:
             return snap.knn(qv, int(limit))
-        blob = np.asarray(qv, dtype=np.float32).tobytes()
-        rows = self.store.query(
-            "SELECT rowid, distance FROM chunk_vec WHERE embedding MATCH ? AND k = ? ORDER BY distance",
-            (blob, int(limit)))
-        return [(int(r), 1.0 - float(d)) for r, d in rows]  # cosine distance -> similarity
+        return [(cid, 1.0 - d) for cid, d in self.store.vector_knn(qv, int(limit))]  # cosine distance -> similarity
 
     def vectors_of(self, chunk_ids: Sequence[int]) -> np.ndarray:
         """Stored unit vectors of the chunks, in order; zeros where a chunk has no vector. From the snapshot when
@@ -153,8 +148,8 @@ class VectorSearch:
             return snap.get(chunk_ids)
         out = np.zeros((len(chunk_ids), EMBED_DIM), dtype=np.float32)
         for i, cid in enumerate(chunk_ids):
-            row = self.store.one("SELECT embedding FROM chunk_vec WHERE rowid = ?", (int(cid),))
-            if row is not None:
-                v = np.frombuffer(row[0], dtype=np.float32)
+            blob = self.store.vector_blob(cid)
+            if blob is not None:
+                v = np.frombuffer(blob, dtype=np.float32)
                 out[i, : min(len(v), out.shape[1])] = v[: out.shape[1]]
         return out

@@ -20,7 +20,7 @@ def _count_documents(settings: Settings) -> int:
     from ..appliance.store import Store
 
     with Store(settings.home.db_path) as store:
-        return int(store.scalar("SELECT count(*) FROM documents", default=0))
+        return store.count_documents()
 
 
 def _ingest_pack(settings: Settings) -> Path | None:

@@ -179,7 +179,7 @@ class StoreDocuments:
     def count_documents(self) -> int | None:
         try:
             db = self._db()
-            return 0 if db is None else int(db.scalar("SELECT count(*) FROM documents", default=0))
+            return 0 if db is None else db.count_documents()
         except Exception:
             return None
 
@@ -187,9 +187,9 @@ class StoreDocuments:
         db = self._db()
         if db is None or item.chunk_id is None:
             return None
-        return db.one(
-            "SELECT c.ord, c.start_char, c.end_char, c.text, d.path, d.title, d.n_chunks, d.id "
-            "FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id = ?", (item.chunk_id,))
+        row = db.chunk_with_document(item.chunk_id)
+        return None if row is None else (row["ord"], row["start_char"], row["end_char"], row["text"], row["path"],
+                                         row["title"], row["n_chunks"], row["doc_id"])
 
     def chunk(self, item: ContextItem) -> ChunkInfo:
         row = self._row(item)
@@ -204,9 +204,7 @@ class StoreDocuments:
         if row is None:
             return DocumentText(item.source, item.title, item.text, (0, len(item.text)))
         ord_, _start, _end, _text, path, title, _n, doc_id = row
-        rows = self._db().query("SELECT ord, text, start_char, end_char FROM chunks WHERE doc_id = ? ORDER BY ord",
-                                (doc_id,))
-        text, spans = merge_chunks([tuple(r) for r in rows])
+        text, spans = merge_chunks(self._db().document_chunks(doc_id))
         return DocumentText(path, title, text, spans.get(ord_))
 
     def close(self) -> None:

@@ -138,7 +138,7 @@ def prepared(settings: Settings, beir_dir: Path | str, *, home: Home | Path | st
         try:
             corpus_prefix = str(Path(beir.corpus_path).resolve()) + "#"
             doc_of: dict[int, str | None] = {}
-            for cid, path in retr.store.query("SELECT c.id, d.path FROM chunks c JOIN documents d ON d.id = c.doc_id"):
+            for cid, path in retr.store.chunk_sources():
                 doc_of[int(cid)] = path.rsplit("#", 1)[1] if "#" in path else None
                 if "#" in path and not path.startswith(corpus_prefix) and not path.startswith(beir.corpus_path.name + "#"):
                     doc_of[int(cid)] = None  # another corpus in a shared home

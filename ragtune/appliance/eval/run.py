@@ -160,26 +160,20 @@ def load_training_jsonl(path: Path) -> Dataset:
 def load_replay(store: Store) -> Dataset:
     """Distinct questions from the home's query log (oldest first). Rows written by earlier replay evals are
     excluded so that evaluating does not grow its own dataset. A human review (JSON answer) becomes the gold."""
-    own = {int(r[0]) for r in store.query(
-        """SELECT json_extract(i.result, '$.log_id') FROM eval_items i JOIN eval_runs r ON r.id = i.run_id
-           WHERE json_extract(r.config, '$.dataset.kind') = 'replay'
-             AND json_extract(i.result, '$.log_id') IS NOT NULL""")}
+    own = store.replay_log_ids()
     items: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for log_id, query, norm, review in store.query("SELECT id, query, normalized_query, review FROM query_log ORDER BY id"):
+    for entry in store.iter_query_log():
+        log_id, query, norm, review = entry["id"], entry["query"], entry["normalized_query"], entry["review"]
         if log_id in own or norm in seen or not str(query).strip():
             continue
         seen.add(norm)
         item: dict[str, Any] = {"qid": f"log{log_id}", "question": query, "answerable": None, "answers": [],
                                 "gold_keys": []}
-        if review:
-            try:
-                rv = json.loads(review)
-                if rv.get("status") in ("ok", "refused"):
-                    item["answerable"] = rv["status"] == "ok"
-                    item["answers"] = [str(rv.get("answer", ""))] if rv["status"] == "ok" else []
-            except (json.JSONDecodeError, AttributeError):
-                pass  # an unparsable review leaves the question unlabeled
+        # an unparsable review (the store hands out its raw text) leaves the question unlabeled
+        if isinstance(review, dict) and review.get("status") in ("ok", "refused"):
+            item["answerable"] = review["status"] == "ok"
+            item["answers"] = [str(review.get("answer", ""))] if review["status"] == "ok" else []
         items.append(item)
     if not items:
         raise InputError("the query log is empty: nothing to replay", hint="ask some questions first (ragtune ask)")
@@ -390,11 +384,8 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
         config = {"dataset": dataset.summary(), "arms": [a.name for a in arms], "adapter": adapter or "none",
                   "seed": seed, "limit": opts.limit, "safety": opts.safety, "settings": answer_settings(settings),
                   "out": str(out), "version": RUN_VERSION}
-        with main_store.transaction():
-            if main_store.one("SELECT 1 FROM eval_runs WHERE id = ?", (run_id,)) is None:
-                main_store.conn.execute("INSERT INTO eval_runs(id, created, dataset, config) VALUES (?, ?, ?, ?)",
-                                        (run_id, time.time(), dataset.path, json_dumps(config)))
-        done = {(a, q) for a, q in main_store.query("SELECT arm, qid FROM eval_items WHERE run_id = ?", (run_id,))}
+        main_store.ensure_eval_run(run_id, dataset.path, config)
+        done = main_store.eval_done(run_id)
         safety_items = load_safety() if opts.safety else []
         todo: list[tuple[Arm, dict[str, Any], str]] = []
         for it in items:
@@ -424,10 +415,7 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
                     progress(resumed + answered_now, total, f"eval {arm.name}", eta)
                 res = ask_arm(engine, arm, it, kind=kind, max_answer_chars=settings.generate.max_answer_chars,
                               judge=judge)
-                with main_store.transaction():
-                    main_store.conn.execute(
-                        "INSERT OR REPLACE INTO eval_items(run_id, arm, qid, result) VALUES (?, ?, ?, ?)",
-                        (run_id, arm.name, it["qid"], json_dumps(res)))
+                main_store.put_eval_item(run_id, arm.name, it["qid"], res)
                 answered_now += 1
             if progress is not None and pending:
                 progress(total, total, "eval", 0.0)
@@ -435,8 +423,7 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
             if engine is not None:
                 engine.close()
 
-        stored = {(a, q): json.loads(r) for a, q, r in
-                  main_store.query("SELECT arm, qid, result FROM eval_items WHERE run_id = ?", (run_id,))}
+        stored = main_store.eval_items(run_id)
     finally:
         main_store.close()
 

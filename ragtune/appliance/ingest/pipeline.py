@@ -254,9 +254,9 @@ class _Run:
     def embedder(self) -> Any:
         if self._embedder is None:
             self._embedder = self._embedder_factory()
-            dim = getattr(self._embedder, "dim", 384)
             from ..store import EMBED_DIM
 
+            dim = getattr(self._embedder, "dim", EMBED_DIM)
             if dim != EMBED_DIM:
                 raise ModelError(f"embedder '{self.settings.embed.model}' makes {dim}-dim vectors; the index stores {EMBED_DIM}")
         return self._embedder
@@ -275,15 +275,10 @@ class _Run:
 
     # -- per document -----------------------------------------------------------------------------
     def existing(self, path: str) -> tuple[int, str, str] | None:
-        row = self.store.one("SELECT id, sha256, meta FROM documents WHERE path = ?", (path,))
+        row = self.store.document_by_path(path)
         if row is None:
             return None
-        meta = {}
-        try:
-            meta = json.loads(row[2] or "{}")
-        except ValueError:
-            pass
-        return int(row[0]), row[1], str(meta.get("index_key", ""))
+        return row["id"], row["sha256"], str(row["meta"].get("index_key", ""))
 
     def is_unchanged(self, path: str, sha: str) -> tuple[bool, int | None]:
         ex = self.existing(path)
@@ -325,37 +320,17 @@ class _Run:
             at += n
 
     def write(self, p: _Prepared, vecs: Any) -> None:
-        import apsw
-
         doc = p.doc
         meta = json.dumps({"index_key": self.index_key}, sort_keys=True)
-        now = time.time()
         try:
-            with self.store.transaction() as conn:
-                doc_id = p.existing_id
-                if doc_id is not None:
-                    removed = self._delete_chunks(conn, doc_id)
-                    self.summary.chunks_deleted += removed
-                    conn.execute(
-                        "UPDATE documents SET sha256=?, title=?, kind=?, size=?, doc_date=?, ingested_at=?, n_chunks=?,"
-                        " meta=? WHERE id=?",
-                        (doc.sha256, doc.title, doc.kind, doc.size, doc.doc_date, now, len(p.chunks), meta, doc_id))
-                else:
-                    conn.execute(
-                        "INSERT INTO documents(path, sha256, title, kind, size, doc_date, ingested_at, n_chunks, meta)"
-                        " VALUES (?,?,?,?,?,?,?,?,?)",
-                        (doc.path, doc.sha256, doc.title, doc.kind, doc.size, doc.doc_date, now, len(p.chunks), meta))
-                    doc_id = int(conn.last_insert_rowid())
-                for c, v in zip(p.chunks, vecs):
-                    conn.execute(
-                        "INSERT INTO chunks(doc_id, ord, text, start_char, end_char, n_tokens, sha256)"
-                        " VALUES (?,?,?,?,?,?,?)",
-                        (doc_id, c.ord, c.text, c.start_char, c.end_char, c.n_tokens, c.sha256))
-                    cid = int(conn.last_insert_rowid())
-                    conn.execute("INSERT INTO chunk_vec(rowid, embedding) VALUES (?, ?)", (cid, v.tobytes()))
-                self._note_change(conn)
-        except apsw.Error as exc:
-            self.summary.failed.append((doc.path, f"database error: {exc}"))
+            with self.store.transaction():
+                doc_id, removed = self.store.put_document(
+                    path=doc.path, sha256=doc.sha256, title=doc.title, kind=doc.kind, size=doc.size,
+                    doc_date=doc.doc_date, ingested_at=time.time(), meta=meta, chunks=p.chunks, vectors=vecs)
+                self.summary.chunks_deleted += removed
+                self._note_change()
+        except StoreError as exc:
+            self.summary.failed.append((doc.path, exc.message))
             return
         self.changed_doc_ids.add(doc_id)
         self.summary.chunks_added += len(p.chunks)
@@ -364,16 +339,7 @@ class _Run:
         else:
             self.summary.updated += 1
 
-    @staticmethod
-    def _delete_chunks(conn: Any, doc_id: int) -> int:
-        # vec0 is a virtual table: no foreign-key cascade, so its rows go explicitly, by rowid
-        ids = [r[0] for r in conn.execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))]
-        for cid in ids:
-            conn.execute("DELETE FROM chunk_vec WHERE rowid = ?", (cid,))
-        conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
-        return len(ids)
-
-    def _note_change(self, conn: Any) -> None:
+    def _note_change(self) -> None:
         if not self.bumped_at_change:
             self.store.bump_index_version()
             self.bumped_at_change = True
@@ -383,11 +349,10 @@ class _Run:
     def delete_documents(self, doc_ids: list[int]) -> None:
         if not doc_ids:
             return
-        with self.store.transaction() as conn:
+        with self.store.transaction():
             for doc_id in doc_ids:
-                self.summary.chunks_deleted += self._delete_chunks(conn, doc_id)
-                conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
-            self._note_change(conn)
+                self.summary.chunks_deleted += self.store.delete_document(doc_id)
+            self._note_change()
         self.deleted_doc_ids.update(doc_ids)
         self.summary.deleted += len(doc_ids)
 
@@ -564,8 +529,7 @@ def _stale_documents(store: Any, w: _Walk, seen: set[str], seen_prefixes: list[s
     prefixes = [str(r).rstrip(os.sep) + os.sep for r in w.prune_roots] + [str(c) + "#" for c in w.prune_corpora]
     keep = [str(u).rstrip(os.sep) + os.sep for u in w.unreadable] + seen_prefixes
     for prefix in prefixes:
-        for doc_id, path in store.query("SELECT id, path FROM documents WHERE substr(path, 1, ?) = ?",
-                                        (len(prefix), prefix)):
+        for doc_id, path in store.documents_under(prefix):
             if path in seen:
                 continue
             if any(path.startswith(k) for k in keep):

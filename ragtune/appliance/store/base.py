@@ -1,0 +1,151 @@
+"""The connection under every store method: apsw + sqlite-vec, transactions, migrations, the meta table.
+
+The stdlib sqlite3 here cannot load extensions, hence apsw.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..errors import StoreError
+from .schema import MIGRATIONS
+
+
+def json_dumps(obj: Any) -> str:
+    """The stored (and hashed) form of JSON: compact, sorted keys, UTF-8 kept."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def json_loads_or_raw(text: Any) -> Any:
+    """A JSON column as Python data; the raw text when it does not parse (a damaged row is still shown, never
+    fatal); None stays None."""
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _load_vec(conn: Any) -> None:
+    import sqlite_vec
+
+    conn.enable_load_extension(True)
+    conn.load_extension(sqlite_vec.loadable_path())
+    conn.enable_load_extension(False)
+
+
+class StoreBase:
+    """One apsw connection to `ragtune.db` with sqlite-vec loaded and migrations applied.
+
+    `query`/`one`/`scalar` run SQL for the store's own methods (and for tests that inspect or damage a store on
+    purpose); code outside `ragtune/appliance/store/` calls the named methods (a test checks)."""
+
+    def __init__(self, path: Path | str, *, readonly: bool = False):
+        import apsw
+
+        self.path = Path(path)
+        self._apsw = apsw
+        try:
+            if not readonly:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            flags = apsw.SQLITE_OPEN_READONLY if readonly else apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
+            self.conn = apsw.Connection(str(self.path), flags=flags)
+            self.conn.setbusytimeout(10_000)
+            _load_vec(self.conn)
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            if not readonly:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                self.conn.execute("PRAGMA synchronous = NORMAL")
+        except apsw.Error as exc:
+            raise StoreError(f"{self.path}: cannot open database: {exc}") from None
+        if not readonly:
+            self.migrate()
+
+    # -- basics ---------------------------------------------------------------------------------
+    def close(self) -> None:
+        if getattr(self, "conn", None) is not None:
+            self.conn.close()
+            self.conn = None  # type: ignore[assignment]
+
+    def __enter__(self) -> "StoreBase":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """`with store.transaction():` — all or nothing (apsw savepoint; nests). Database errors inside leave it
+        as a StoreError (after the rollback)."""
+        try:
+            with self.conn:
+                yield self.conn
+        except self._apsw.Error as exc:
+            raise StoreError(f"database error: {exc}") from None
+
+    def query(self, sql: str, params: Any = ()) -> list[tuple]:
+        return list(self.conn.execute(sql, params))
+
+    def one(self, sql: str, params: Any = ()) -> tuple | None:
+        for row in self.conn.execute(sql, params):
+            return row
+        return None
+
+    def scalar(self, sql: str, params: Any = (), default: Any = None) -> Any:
+        row = self.one(sql, params)
+        return default if row is None else row[0]
+
+    def _insert(self, sql: str, params: Any = ()) -> int:
+        """Run one INSERT; the new row's id."""
+        self.conn.execute(sql, params)
+        return int(self.conn.last_insert_rowid())
+
+    # -- migrations -----------------------------------------------------------------------------
+    def migrate(self, migrations: list[tuple[str, str]] | None = None) -> list[str]:
+        """Apply the named migrations not applied yet, in order, each in its own transaction (a failing one
+        leaves no trace and stops the rest). Returns the names applied now."""
+        migrations = MIGRATIONS if migrations is None else migrations
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)"
+        )
+        done = {r[0] for r in self.conn.execute("SELECT name FROM _migrations")}
+        applied = []
+        for name, sql in migrations:
+            if name in done:
+                continue
+            try:
+                with self.conn:  # each migration is one transaction
+                    self.conn.execute(sql)
+                    self.conn.execute("INSERT INTO _migrations(name, applied_at) VALUES (?, ?)", (name, time.time()))
+            except self._apsw.Error as exc:
+                raise StoreError(f"{self.path}: migration {name} failed: {exc}") from None
+            applied.append(name)
+        return applied
+
+    def applied_migrations(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT name FROM _migrations ORDER BY name")]
+
+    # -- meta / index version -------------------------------------------------------------------
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        return self.scalar("SELECT value FROM meta WHERE key = ?", (key,), default)
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    @property
+    def index_version(self) -> int:
+        """Bumped by every ingest that changes chunks; keys the retrieval cache and lexical sync."""
+        return int(self.get_meta("index_version", "0") or 0)
+
+    def bump_index_version(self) -> int:
+        v = self.index_version + 1
+        self.set_meta("index_version", str(v))
+        return v

@@ -1,0 +1,164 @@
+"""Documents, chunks and their vectors (`documents`, `chunks`, `chunk_vec`): what ingest writes and retrieval,
+the lexical index, evaluation and the TUI read. SQLite is the source of truth: the Tantivy index and the vector
+snapshot are derived from these tables."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable, Iterator, Sequence
+
+CHUNK_COLUMNS = ("id", "doc_id", "ord", "text", "start_char", "end_char", "n_tokens", "sha256", "source", "title",
+                 "doc_date")
+
+
+class CorpusTables:
+    """Mixed into Store (see StoreBase for the connection and `query`/`one`/`scalar`)."""
+
+    # -- documents ------------------------------------------------------------------------------
+    def count_documents(self) -> int:
+        return int(self.scalar("SELECT count(*) FROM documents", default=0))
+
+    def document_by_path(self, path: str) -> dict[str, Any] | None:
+        """{id, sha256, meta} of the document stored under `path` (meta: {} when missing or damaged), or None."""
+        row = self.one("SELECT id, sha256, meta FROM documents WHERE path = ?", (path,))
+        if row is None:
+            return None
+        try:
+            meta = json.loads(row[2] or "{}")
+        except ValueError:
+            meta = {}
+        return {"id": int(row[0]), "sha256": row[1], "meta": meta if isinstance(meta, dict) else {}}
+
+    def put_document(self, *, path: str, sha256: str, title: str, kind: str, size: int, doc_date: str | None,
+                     ingested_at: float, meta: str, chunks: Sequence[Any], vectors: Sequence[Any]) -> tuple[int, int]:
+        """Store one document with its chunks and vectors, replacing whatever was stored under `path` (the
+        document keeps its id). `chunks` have ord, text, start_char, end_char, n_tokens, sha256; `vectors` are
+        float32 arrays, one per chunk. One transaction (nested in the caller's, if any). Returns (document id,
+        number of chunks removed)."""
+        with self.transaction():
+            row = self.one("SELECT id FROM documents WHERE path = ?", (path,))
+            removed = 0
+            if row is not None:
+                doc_id = int(row[0])
+                removed = self._delete_chunks(doc_id)
+                self.conn.execute(
+                    "UPDATE documents SET sha256=?, title=?, kind=?, size=?, doc_date=?, ingested_at=?, n_chunks=?,"
+                    " meta=? WHERE id=?",
+                    (sha256, title, kind, size, doc_date, ingested_at, len(chunks), meta, doc_id))
+            else:
+                doc_id = self._insert(
+                    "INSERT INTO documents(path, sha256, title, kind, size, doc_date, ingested_at, n_chunks, meta)"
+                    " VALUES (?,?,?,?,?,?,?,?,?)",
+                    (path, sha256, title, kind, size, doc_date, ingested_at, len(chunks), meta))
+            for c, v in zip(chunks, vectors):
+                cid = self._insert(
+                    "INSERT INTO chunks(doc_id, ord, text, start_char, end_char, n_tokens, sha256)"
+                    " VALUES (?,?,?,?,?,?,?)",
+                    (doc_id, c.ord, c.text, c.start_char, c.end_char, c.n_tokens, c.sha256))
+                self.conn.execute("INSERT INTO chunk_vec(rowid, embedding) VALUES (?, ?)", (cid, _blob(v)))
+        return doc_id, removed
+
+    def delete_document(self, doc_id: int) -> int:
+        """Remove a document, its chunks and their vectors; the number of chunks removed."""
+        with self.transaction():
+            removed = self._delete_chunks(doc_id)
+            self.conn.execute("DELETE FROM documents WHERE id = ?", (int(doc_id),))
+        return removed
+
+    def _delete_chunks(self, doc_id: int) -> int:
+        # vec0 is a virtual table: no foreign-key cascade, so its rows go explicitly, by rowid
+        ids = [r[0] for r in self.conn.execute("SELECT id FROM chunks WHERE doc_id = ?", (int(doc_id),))]
+        for cid in ids:
+            self.conn.execute("DELETE FROM chunk_vec WHERE rowid = ?", (cid,))
+        self.conn.execute("DELETE FROM chunks WHERE doc_id = ?", (int(doc_id),))
+        return len(ids)
+
+    def documents_under(self, prefix: str) -> list[tuple[int, str]]:
+        """(id, path) of the documents whose path starts with `prefix` (exactly: no LIKE wildcards)."""
+        return [(int(i), p) for i, p in self.conn.execute(
+            "SELECT id, path FROM documents WHERE substr(path, 1, ?) = ?", (len(prefix), prefix))]
+
+    # -- chunks ---------------------------------------------------------------------------------
+    def count_chunks(self) -> int:
+        return int(self.scalar("SELECT count(*) FROM chunks", default=0))
+
+    def chunks_by_ids(self, ids: list[int]) -> dict[int, dict[str, Any]]:
+        """chunk id -> {id, doc_id, ord, text, start_char, end_char, n_tokens, sha256, source, title, doc_date}."""
+        if not ids:
+            return {}
+        out: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            marks = ",".join("?" * len(part))
+            for row in self.conn.execute(
+                f"""SELECT c.id, c.doc_id, c.ord, c.text, c.start_char, c.end_char, c.n_tokens, c.sha256,
+                           d.path, d.title, d.doc_date
+                    FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id IN ({marks})""",
+                part,
+            ):
+                out[row[0]] = dict(zip(CHUNK_COLUMNS, row))
+        return out
+
+    def chunk_with_document(self, chunk_id: int) -> dict[str, Any] | None:
+        """{ord, start_char, end_char, text, path, title, n_chunks, doc_id} of one chunk, or None."""
+        row = self.one(
+            "SELECT c.ord, c.start_char, c.end_char, c.text, d.path, d.title, d.n_chunks, d.id "
+            "FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id = ?", (int(chunk_id),))
+        if row is None:
+            return None
+        return dict(zip(("ord", "start_char", "end_char", "text", "path", "title", "n_chunks", "doc_id"), row))
+
+    def document_chunks(self, doc_id: int) -> list[tuple[int, str, int, int]]:
+        """(ord, text, start_char, end_char) of a document's chunks, in order."""
+        return [tuple(r) for r in self.conn.execute(
+            "SELECT ord, text, start_char, end_char FROM chunks WHERE doc_id = ? ORDER BY ord", (int(doc_id),))]
+
+    def iter_chunk_texts(self, doc_ids: Iterable[int] | None = None) -> Iterator[tuple[int, int, str, str]]:
+        """(chunk id, doc id, document title, text) of every chunk (of `doc_ids` when given), by chunk id."""
+        sql = "SELECT c.id, c.doc_id, d.title, c.text FROM chunks c JOIN documents d ON d.id = c.doc_id"
+        if doc_ids is None:
+            yield from self.conn.execute(sql + " ORDER BY c.id")
+            return
+        ids = sorted({int(d) for d in doc_ids})
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            marks = ",".join("?" * len(part))
+            yield from self.conn.execute(sql + f" WHERE c.doc_id IN ({marks}) ORDER BY c.id", part)
+
+    def chunk_sources(self) -> list[tuple[int, str]]:
+        """(chunk id, document path) of every chunk."""
+        return [(int(c), p) for c, p in self.conn.execute(
+            "SELECT c.id, d.path FROM chunks c JOIN documents d ON d.id = c.doc_id")]
+
+    def chunk_token_total(self) -> int:
+        return int(self.scalar("SELECT sum(n_tokens) FROM chunks", default=0) or 0)
+
+    # -- vectors (chunk_vec: rowid = chunk id) --------------------------------------------------
+    def count_vectors(self) -> int:
+        return int(self.scalar("SELECT count(*) FROM chunk_vec", default=0))
+
+    def iter_vectors(self) -> Iterator[tuple[int, bytes]]:
+        """(chunk id, float32 blob) of every stored vector, by chunk id. Read it inside `transaction()` for a
+        view consistent with `count_vectors()`."""
+        yield from self.conn.execute("SELECT rowid, embedding FROM chunk_vec ORDER BY rowid")
+
+    def vector_blob(self, chunk_id: int) -> bytes | None:
+        """One chunk's stored vector (float32 blob), or None. A point lookup: vec0 answers `rowid IN (…)` with a
+        full scan, so read several with several calls."""
+        row = self.one("SELECT embedding FROM chunk_vec WHERE rowid = ?", (int(chunk_id),))
+        return None if row is None else row[0]
+
+    def vector_knn(self, query: Any, k: int) -> list[tuple[int, float]]:
+        """sqlite-vec's exact KNN: (chunk id, cosine distance) of the k nearest stored vectors, nearest first."""
+        rows = self.conn.execute(
+            "SELECT rowid, distance FROM chunk_vec WHERE embedding MATCH ? AND k = ? ORDER BY distance",
+            (_blob(query), int(k)))
+        return [(int(r), float(d)) for r, d in rows]
+
+
+def _blob(v: Any) -> bytes:
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return bytes(v)
+    import numpy as np
+
+    return np.asarray(v, dtype=np.float32).tobytes()

@@ -1,0 +1,47 @@
+"""Evaluation runs and their answered items (`eval_runs`, `eval_items`): what makes `ragtune eval run` resumable."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from .base import json_dumps
+
+
+class EvalTables:
+    """Mixed into Store (see StoreBase for the connection)."""
+
+    def ensure_eval_run(self, run_id: str, dataset: str, config: dict[str, Any]) -> bool:
+        """Record a run unless it is recorded already (a resumed run keeps its first config). True if new."""
+        with self.transaction():
+            if self.one("SELECT 1 FROM eval_runs WHERE id = ?", (run_id,)) is not None:
+                return False
+            self.conn.execute("INSERT INTO eval_runs(id, created, dataset, config) VALUES (?, ?, ?, ?)",
+                              (run_id, time.time(), dataset, json_dumps(config)))
+            return True
+
+    def put_eval_item(self, run_id: str, arm: str, qid: str, result: dict[str, Any]) -> None:
+        """Store (or replace) one answered question of a run."""
+        with self.transaction():
+            self.conn.execute("INSERT OR REPLACE INTO eval_items(run_id, arm, qid, result) VALUES (?, ?, ?, ?)",
+                              (run_id, arm, qid, json_dumps(result)))
+
+    def eval_items(self, run_id: str, arm: str | None = None) -> dict[tuple[str, str], dict[str, Any]]:
+        """(arm, qid) -> result of a run's answered questions (of one arm when given)."""
+        sql, params = "SELECT arm, qid, result FROM eval_items WHERE run_id = ?", [run_id]
+        if arm is not None:
+            sql, params = sql + " AND arm = ?", params + [arm]
+        return {(a, q): json.loads(r) for a, q, r in self.conn.execute(sql, params)}
+
+    def eval_done(self, run_id: str) -> set[tuple[str, str]]:
+        """(arm, qid) of a run's answered questions, without reading the results."""
+        return {(a, q) for a, q in self.conn.execute("SELECT arm, qid FROM eval_items WHERE run_id = ?", (run_id,))}
+
+    def replay_log_ids(self) -> set[int]:
+        """Query-log ids written by replay evaluations (so that replaying does not grow its own dataset)."""
+        rows = self.conn.execute(
+            """SELECT json_extract(i.result, '$.log_id') FROM eval_items i JOIN eval_runs r ON r.id = i.run_id
+               WHERE json_extract(r.config, '$.dataset.kind') = 'replay'
+                 AND json_extract(i.result, '$.log_id') IS NOT NULL""")
+        return {int(r[0]) for r in rows}

@@ -1,0 +1,97 @@
+"""The schema of `ragtune.db`: named migrations, applied in order, each in its own transaction (see
+StoreBase.migrate). Append only: never edit or reorder an applied migration; add a new one."""
+
+from __future__ import annotations
+
+EMBED_DIM = 384
+
+# (name, sql)
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_documents_chunks",
+        """
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,      -- absolute path, or 'corpus.jsonl#doc-id' for BEIR rows
+            sha256 TEXT NOT NULL,           -- content hash: unchanged documents are skipped on re-ingest
+            title TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL,             -- md, txt, html, pdf, docx, beir
+            size INTEGER NOT NULL DEFAULT 0,
+            doc_date TEXT,                  -- ISO date if the document declares one (for temporal splits)
+            ingested_at REAL NOT NULL,
+            n_chunks INTEGER NOT NULL DEFAULT 0,
+            meta TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE TABLE chunks (
+            id INTEGER PRIMARY KEY,
+            doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            ord INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            start_char INTEGER NOT NULL,
+            end_char INTEGER NOT NULL,
+            n_tokens INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            UNIQUE (doc_id, ord)
+        );
+        CREATE INDEX chunks_doc ON chunks(doc_id);
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO meta(key, value) VALUES ('index_version', '0');
+        """,
+    ),
+    (
+        "0002_vectors",
+        f"CREATE VIRTUAL TABLE chunk_vec USING vec0(embedding float[{EMBED_DIM}] distance_metric=cosine);",
+    ),
+    (
+        "0003_query_log_and_answer_cache",
+        """
+        CREATE TABLE query_log (
+            id INTEGER PRIMARY KEY,
+            ts REAL NOT NULL,
+            query TEXT NOT NULL,
+            normalized_query TEXT NOT NULL,
+            model_id TEXT NOT NULL,
+            adapter_id TEXT NOT NULL,
+            system_prompt_sha256 TEXT NOT NULL,
+            context TEXT NOT NULL,          -- JSON [{"id": "S1", "chunk_id": 7, "text": ...}]
+            retrieved TEXT NOT NULL,        -- JSON [{"chunk_id", "bm25_rank", "vector_rank", "fused"}]
+            output TEXT NOT NULL,           -- the answer JSON as emitted
+            raw_output TEXT NOT NULL,       -- what the model produced before repair
+            valid INTEGER NOT NULL,         -- schema-valid before repair
+            repaired INTEGER NOT NULL,
+            refused INTEGER NOT NULL,
+            refusal_reason TEXT,
+            timings TEXT NOT NULL,          -- JSON
+            tokens_prompt INTEGER NOT NULL,
+            tokens_completion INTEGER NOT NULL,
+            cost REAL NOT NULL DEFAULT 0,
+            cached INTEGER NOT NULL DEFAULT 0,
+            review TEXT                     -- human edit: JSON answer that replaces output on export
+        );
+        CREATE INDEX query_log_ts ON query_log(ts);
+        CREATE TABLE answer_cache (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            created REAL NOT NULL
+        );
+        """,
+    ),
+    (
+        "0004_eval_runs",
+        """
+        CREATE TABLE eval_runs (
+            id TEXT PRIMARY KEY,            -- hash of (dataset, arms, adapter, seed, settings)
+            created REAL NOT NULL,
+            dataset TEXT NOT NULL,
+            config TEXT NOT NULL            -- JSON
+        );
+        CREATE TABLE eval_items (
+            run_id TEXT NOT NULL REFERENCES eval_runs(id) ON DELETE CASCADE,
+            arm TEXT NOT NULL,
+            qid TEXT NOT NULL,
+            result TEXT NOT NULL,           -- JSON of one answered question
+            PRIMARY KEY (run_id, arm, qid)
+        );
+        """,
+    ),
+]
