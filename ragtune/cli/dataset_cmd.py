@@ -113,37 +113,46 @@ def report_cmd(path, as_json) -> None:
 
 @cli.command("train")
 @click.option("--data", required=True, type=click.Path(), help="A built dataset folder (train/holdout.jsonl) or one JSONL file.")
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder for the adapter and its metadata.")
-@click.option("--base", default="", help="Base model: a Hugging Face folder or a .gguf (default: the served SmolLM2 GGUF).")
-@click.option("--qlora", is_flag=True, help="4-bit NF4 base with double quantization (bitsandbytes; CUDA or CPU).")
-@click.option("--epochs", default=2, show_default=True, type=int, help="1-3; early stopping on the holdout loss.")
-@click.option("--max-steps", default=0, type=int, help="Stop after N optimizer steps (0 = no limit).")
-@click.option("--lr", default=2e-4, show_default=True, type=float, help="Learning rate.")
-@click.option("--r", "r", default=8, show_default=True, type=int, help="LoRA rank (8-16).")
-@click.option("--grad-accum", default=4, show_default=True, type=int, help="Examples per optimizer step.")
-@click.option("--weight-fields", default=2.0, show_default=True, type=float, help="Loss weight of status/citation tokens.")
-@click.option("--save-every", default=20, show_default=True, type=int, help="Checkpoint every N optimizer steps.")
-@click.option("--max-len", default=2048, show_default=True, type=int, help="Skip examples longer than this (tokens).")
-@click.option("--max-holdout", default=64, show_default=True, type=int, help="Holdout examples scored per epoch.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Random seed (data order, LoRA init, dropout).")
-@click.option("--threads", default=2, show_default=True, type=int, help="torch CPU threads.")
-@click.option("--bf16", is_flag=True, help="bfloat16 autocast (CUDA, or CPUs with avx512_bf16/AMX).")
-@click.option("--resume", is_flag=True, help="Continue from OUT/checkpoint.")
+@click.option("--out", required=True, type=click.Path(), help="Output folder for the adapter and its metadata.")
+@click.option("--config", "recipe", type=click.Path(dir_okay=False), help="A recipe file (.toml/.json) of training options; options given here override it.")
+@click.option("--base", default=None, help="Base model: a Hugging Face folder or a .gguf (default: the served SmolLM2 GGUF).")
+@click.option("--qlora", is_flag=True, default=None, help="4-bit NF4 base with double quantization (bitsandbytes; CUDA or CPU).")
+@click.option("--targets", type=click.Choice(["attention", "all-linear"]), default=None, help="LoRA on the attention projections, or on all linear ones incl. the MLP [attention].")
+@click.option("--r", "r", default=None, type=int, help="LoRA rank, 8-16 [8].")
+@click.option("--alpha", default=None, type=int, help="LoRA alpha [2 x r].")
+@click.option("--dropout", default=None, type=float, help="LoRA dropout [0.05].")
+@click.option("--epochs", default=None, type=int, help="1-3; early stopping on the holdout loss [2].")
+@click.option("--max-steps", default=None, type=int, help="Stop after N optimizer steps (0 = no limit).")
+@click.option("--lr", default=None, type=float, help="Learning rate [2e-4].")
+@click.option("--batch-size", default=None, type=int, help="Examples per forward pass, length-bucketed and padded; speed only, same loss [1].")
+@click.option("--grad-accum", default=None, type=int, help="Forward passes per optimizer step; examples per step = batch size x this [4].")
+@click.option("--max-len", default=None, type=int, help="Skip examples longer than this, in tokens [2048].")
+@click.option("--weight-status", default=None, type=float, help="Loss weight of the status value's tokens (1-10) [2].")
+@click.option("--weight-citations", default=None, type=float, help="Loss weight of the citation ids' tokens (1-10) [2].")
+@click.option("--warmup-steps", default=None, type=int, help="Linear warmup, in optimizer steps [5].")
+@click.option("--save-every", default=None, type=int, help="Checkpoint every N optimizer steps [20].")
+@click.option("--max-holdout", default=None, type=int, help="Holdout examples scored per epoch [64].")
+@click.option("--seed", default=None, type=int, help="Random seed (data order, LoRA init, dropout) [0].")
+@click.option("--threads", default=None, type=int, help="torch CPU threads [2].")
+@click.option("--bf16", is_flag=True, default=None, help="bfloat16 autocast (CUDA, or CPUs with avx512_bf16/AMX).")
+@click.option("--resume", is_flag=True, default=None, help="Continue from OUT/checkpoint.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON object.")
 @pass_app
-def train_cmd(app, data, out, base, qlora, epochs, max_steps, lr, r, grad_accum, weight_fields, save_every, max_len,
-              max_holdout, seed, threads, bf16, resume, as_json) -> None:
-    """Train a LoRA/QLoRA adapter that teaches the answer behaviour (schema, citations, refusals)."""
-    from ragtune.models.train import TrainConfig, train
+def train_cmd(app, data, out, recipe, as_json, **opts) -> None:
+    """Train a LoRA/QLoRA adapter that teaches the answer behaviour (schema, citations, refusals).
 
-    cfg = TrainConfig(data=data, out=out, base=base, qlora=qlora, epochs=epochs, max_steps=max_steps, lr=lr, r=r,
-                      alpha=2 * r, grad_accum=grad_accum, weight_fields=weight_fields, save_every=save_every,
-                      max_len=max_len, max_holdout=max_holdout, seed=seed, threads=threads, bf16=bf16, resume=resume)
+    The data is validated before the training stack loads; OUT is created only once the model has loaded."""
+    from ragtune.models.train.config import make_config
+
+    cfg = make_config(recipe, data=data, out=out, **opts)
+    from ragtune.models.train import train
+
     metrics = train(cfg, home=app.settings.home)
     if as_json:
         print_json(metrics)
     else:
         click.echo(f"adapter written to {out} ({metrics['steps']} steps, {metrics['train_seconds']} s, "
+                   f"{metrics['examples_per_s']} examples/s, {metrics['tokens_per_s']} tokens/s, "
                    f"best holdout loss {metrics['best_holdout_loss']})")
 
 

@@ -86,7 +86,7 @@ def test_loss_masks_the_prompt_and_weights_fields(tiny):
     tok = transformers.AutoTokenizer.from_pretrained(tiny)
     tr.fix_tokenizer(tok)
     ex = _examples(2)[1]  # ok, cites S1
-    enc = tr.encode_example(tok, ex, weight_fields=2.0)
+    enc = tr.encode_example(tok, ex, 2.0, 2.0)
     n = enc["n_prompt"]
     assert n > 0 and all(l == -100 for l in enc["labels"][:n]) and all(w == 0 for w in enc["weights"][:n])
     tgt = enc["labels"][n:]
@@ -97,7 +97,7 @@ def test_loss_masks_the_prompt_and_weights_fields(tiny):
     assert tok.decode(enc["input_ids"][:n]) == tok.apply_chat_template(msgs, add_generation_prompt=True, tokenize=False)
     heavy = tok.decode([t for t, w in zip(enc["input_ids"][n:], enc["weights"][n:]) if w > 1])
     assert "ok" in heavy and "S1" in heavy and "opens" not in heavy
-    assert tr.field_spans('{"status": "refused", "answer": "x S1", "citations": []}') == [(12, 19)]
+    assert tr.field_spans('{"status": "refused", "answer": "x S1", "citations": []}') == [(12, 19, "status")]
 
 
 def test_train_three_steps_writes_adapter_and_metadata(tiny, data, tmp_path):
@@ -166,7 +166,7 @@ def test_target_only_logits_give_the_same_loss(tiny, data):
     tok = transformers.AutoTokenizer.from_pretrained(tiny)
     tr.fix_tokenizer(tok)
     model = transformers.AutoModelForCausalLM.from_pretrained(tiny)
-    it = tr.encode_example(tok, _examples(2)[1], weight_fields=2.0)
+    it = tr.encode_example(tok, _examples(2)[1], 2.0, 2.0)
     full = model(input_ids=torch.tensor([it["input_ids"]])).logits
     w_full, p_full = tr.weighted_loss(full, torch.tensor([it["labels"]]), torch.tensor([it["weights"]]))
     w_keep, p_keep = tr._forward_loss(model, it, "cpu")
@@ -201,3 +201,122 @@ def test_score_forced_reports_field_token_accuracy(tiny):
     r = tr.score_forced(_examples(3), base=str(tiny), threads=1)
     assert r["n"] == 3 and r["target_loss"] > 0
     assert 0 <= r["status_token_accuracy"] <= 1 and 0 <= r["citation_token_accuracy"] <= 1
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Batching: same loss as batch 1, buckets, throughput, recipe levers, validation before torch
+# --------------------------------------------------------------------------------------------------------------
+
+def _varied(n):
+    """Examples of clearly different lengths (1-3 context sources, long and short questions)."""
+    out = []
+    for i, ex in enumerate(_examples(n)):
+        ex["prompt"]["context"] = ex["prompt"]["context"] * (1 + i % 3)
+        ex["prompt"]["context"] = [dict(c, id=f"S{j + 1}") for j, c in enumerate(ex["prompt"]["context"])]
+        ex["prompt"]["user"] += " please" * (i % 4)
+        out.append(ex)
+    return out
+
+
+def test_batched_loss_and_gradients_equal_batch_one(tiny):
+    tok = transformers.AutoTokenizer.from_pretrained(tiny)
+    model = transformers.AutoModelForCausalLM.from_pretrained(tiny)
+    tr.fix_tokenizer(tok, model)
+    model = tr.add_lora(model, tr.TrainConfig(dropout=0.0, targets="all-linear"), qlora=False)
+    items = [tr.encode_example(tok, ex, 3.0, 1.5) for ex in _varied(5)]
+    assert len({len(it["input_ids"]) for it in items}) > 2 and len({it["n_prompt"] for it in items}) > 2
+    params = [p for p in model.parameters() if p.requires_grad]
+
+    singles = []
+    for it in items:
+        w, _ = tr._forward_loss(model, it, "cpu")
+        (w / len(items)).backward()
+        singles.append(float(w.detach()))
+    g1 = [p.grad.clone() for p in params]
+    model.zero_grad()
+    wb, pb, b = tr.forward_batch(model, items, tok.pad_token_id, "cpu")
+    (wb.sum() / len(items)).backward()
+    gb = [p.grad.clone() for p in params]
+    assert b["padded"] > b["tokens"]  # there was padding to get right
+    assert torch.allclose(wb.detach(), torch.tensor(singles), atol=1e-5)
+    for a, c in zip(g1, gb):
+        assert torch.allclose(a, c, atol=1e-5, rtol=1e-4)
+
+
+def test_weights_are_separate_for_status_and_citations(tiny):
+    tok = transformers.AutoTokenizer.from_pretrained(tiny)
+    tr.fix_tokenizer(tok)
+    ex = _examples(2)[1]
+    enc = tr.encode_example(tok, ex, 3.0, 1.5)
+    n = enc["n_prompt"]
+    by_w = {}
+    for t, w in zip(enc["input_ids"][n:], enc["weights"][n:]):
+        by_w.setdefault(w, []).append(t)
+    assert "ok" in tok.decode(by_w[3.0]) and "S1" in tok.decode(by_w[1.5])
+
+
+def test_length_buckets_cover_every_example_once_and_are_deterministic():
+    lengths = [((i * 37) % 101) + 10 for i in range(203)]
+    b = tr.make_batches(lengths, 8, seed=3, epoch=1)
+    assert sorted(i for batch in b for i in batch) == list(range(203))
+    assert b == tr.make_batches(lengths, 8, seed=3, epoch=1)
+    assert b != tr.make_batches(lengths, 8, seed=3, epoch=2)
+    spread_in_batch = sum(max(lengths[i] for i in x) - min(lengths[i] for i in x) for x in b) / len(b)
+    assert spread_in_batch < 15  # random batches of 8 would spread ~70 tokens
+    assert [x for [x] in tr.make_batches(lengths, 1, 3, 1)] != list(range(203))  # batch 1: a plain shuffle
+
+
+def test_batched_training_reports_throughput(tiny, data, tmp_path):
+    out = tmp_path / "bt"
+    m = tr.train(_cfg(tiny, data, out, max_steps=2, batch_size=3, grad_accum=1))
+    assert m["steps"] == 2 and m["batch_size"] == 3 and m["examples_this_run"] >= 6
+    assert m["examples_per_s"] > 0 and m["tokens_per_s"] > 0 and 0 <= m["padding_share"] < 1
+    tc = json.loads((out / "training_config.json").read_text())
+    assert tc["examples_per_step"] == 3 and tc["config"]["batch_size"] == 3
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left
+
+
+def test_resume_refuses_another_batch_shape(tiny, data, tmp_path):
+    out = tmp_path / "rs"
+    tr.train(_cfg(tiny, data, out, max_steps=1, batch_size=2))
+    (out / "adapter_model.safetensors").unlink()
+    with pytest.raises(InputError, match="batch_size=2"):
+        tr.train(_cfg(tiny, data, out, max_steps=2, batch_size=3, resume=True))
+
+
+def test_recipe_file_levers_and_errors(tiny, data, tmp_path):
+    from ragtune.appliance.errors import ConfigError
+
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text('targets = "all-linear"\nr = 16\nweight_status = 3.0\nepochs = 1\n', encoding="utf-8")
+    cfg = tr.make_config(recipe, data=str(data), out=str(tmp_path / "al"), base=str(tiny), max_steps=1,
+                         threads=1, r=None, dropout=0.0)
+    assert cfg.r == 16 and cfg.lora_alpha == 32 and cfg.targets == "all-linear" and cfg.weight_status == 3.0
+    tr.train(cfg)
+    ac = json.loads((tmp_path / "al" / "adapter_config.json").read_text())
+    assert {"gate_proj", "up_proj", "down_proj", "q_proj"} <= set(ac["target_modules"]) and ac["r"] == 16
+    recipe.write_text('rank = 8\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"recipe.toml: unknown key\(s\): rank"):
+        tr.make_config(recipe)
+    recipe.write_text('r = 32\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"train.r: must be 8..16 \(recipe .*recipe.toml\)"):
+        tr.make_config(recipe)
+    for bad in ({"targets": "mlp"}, {"weight_citations": 0.5}, {"batch_size": 0}, {"threads": True}, {"lr": float("inf")}):
+        with pytest.raises(ConfigError):
+            tr.TrainConfig(**bad)
+
+
+def test_invalid_data_fails_before_torch_and_leaves_no_folder(tmp_path):
+    """Issue 18: `ragtune train` with bad data must not load torch (nor print its warnings) nor create --out."""
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(_examples(1)[0]) + "\n" + '{"prompt": {"system": "s"' + "\n", encoding="utf-8")
+    out = tmp_path / "never"
+    code = ("import sys; from ragtune.cli import main; rc = main(['train', '--data', sys.argv[1], '--out', sys.argv[2]]);"
+            "print('torch' in sys.modules, 'bitsandbytes' in sys.modules, rc)")
+    r = subprocess.run([sys.executable, "-c", code, str(bad), str(out)], capture_output=True, text=True, timeout=120)
+    assert r.stdout.split() == ["False", "False", "2"], r.stdout + r.stderr
+    assert "bad.jsonl:2: truncated JSON" in r.stderr and "Traceback" not in r.stderr
+    assert not out.exists()

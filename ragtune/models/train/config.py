@@ -1,0 +1,141 @@
+"""The training recipe as one validated dataclass (no torch here: a bad option is an error before anything heavy
+loads). Every lever the recipe experiments turn is a field: LoRA targets, rank, alpha, dropout, epochs, lr, max
+sequence length, loss weights on the status and citation tokens, batch shape, seed, threads.
+
+A recipe can live in a file (`ragtune train --config recipe.toml`, JSON works too): its keys are these fields,
+unknown keys are errors naming the file; options given on the command line override it."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+from ragtune.appliance.errors import ConfigError
+
+# LoRA target presets. "all-linear" adds the MLP projections (SmolLM2/llama names).
+TARGETS = {
+    "attention": ["q_proj", "k_proj", "v_proj", "o_proj"],
+    "all-linear": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+}
+DEFAULT_BASE = "smollm2-135m-instruct-q4_1"
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    data: str = ""
+    out: str = ""
+    base: str = ""  # HF folder, a .gguf file, or "" = the appliance's default GGUF
+    qlora: bool = False
+    epochs: int = 2
+    max_steps: int = 0  # optimizer steps; 0 = no limit
+    lr: float = 2e-4
+    r: int = 8
+    alpha: int = 0  # 0 = 2 x r (the usual scaling)
+    dropout: float = 0.05
+    targets: str = "attention"  # a key of TARGETS
+    batch_size: int = 1  # examples per forward pass (length-bucketed, padded); changes speed, not the loss
+    grad_accum: int = 4  # forward passes per optimizer step: examples per step = batch_size * grad_accum
+    max_len: int = 2048  # the serving n_ctx: longer examples are skipped (counted), never truncated
+    weight_status: float = 2.0  # loss weight of the tokens of the status value ("ok" / "refused")
+    weight_citations: float = 2.0  # loss weight of the tokens of each citation id
+    warmup_steps: int = 5
+    save_every: int = 20  # optimizer steps between checkpoints
+    patience: int = 1  # epochs without holdout improvement before stopping
+    max_holdout: int = 64  # holdout examples scored per evaluation
+    seed: int = 0
+    threads: int = 2  # torch CPU threads (explicit: oversubscription on a small shared box is 10-30x slower)
+    bf16: bool = False  # autocast matmuls to bfloat16 (CUDA, or CPUs with avx512_bf16/AMX); LoRA weights stay fp32
+    resume: bool = False
+
+    def __post_init__(self) -> None:
+        def check(ok: bool, key: str, msg: str) -> None:
+            if not ok:
+                raise ConfigError(f"train.{key}: {msg}")
+
+        def is_int(v: Any) -> bool:
+            return isinstance(v, int) and not isinstance(v, bool)
+
+        def is_num(v: Any) -> bool:
+            return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and abs(v) != float("inf")
+
+        for key in ("data", "out", "base"):
+            check(isinstance(getattr(self, key), str), key, "must be a string")
+        for key in ("qlora", "bf16", "resume"):
+            check(isinstance(getattr(self, key), bool), key, "must be true or false")
+        check(is_int(self.epochs) and 1 <= self.epochs <= 3, "epochs", "must be 1..3")
+        check(is_int(self.max_steps) and self.max_steps >= 0, "max_steps", "must be >= 0")
+        check(is_num(self.lr) and 0 < self.lr < 1, "lr", "must be in (0, 1)")
+        check(is_int(self.r) and 8 <= self.r <= 16, "r", "must be 8..16")
+        check(is_int(self.alpha) and 0 <= self.alpha <= 256, "alpha", "must be 0..256 (0 = 2 x r)")
+        check(is_num(self.dropout) and 0 <= self.dropout < 1, "dropout", "must be in [0, 1)")
+        check(self.targets in TARGETS, "targets", f"must be one of {', '.join(TARGETS)}")
+        check(is_int(self.batch_size) and 1 <= self.batch_size <= 256, "batch_size", "must be 1..256")
+        check(is_int(self.grad_accum) and 1 <= self.grad_accum <= 1024, "grad_accum", "must be 1..1024")
+        check(is_int(self.max_len) and 64 <= self.max_len <= 131072, "max_len", "must be 64..131072")
+        for key in ("weight_status", "weight_citations"):
+            check(is_num(getattr(self, key)) and 1 <= getattr(self, key) <= 10, key, "must be 1..10")
+        check(is_int(self.warmup_steps) and self.warmup_steps >= 0, "warmup_steps", "must be >= 0")
+        check(is_int(self.save_every) and self.save_every >= 1, "save_every", "must be >= 1")
+        check(is_int(self.patience) and self.patience >= 0, "patience", "must be >= 0")
+        check(is_int(self.max_holdout) and self.max_holdout >= 0, "max_holdout", "must be >= 0")
+        check(is_int(self.threads) and 1 <= self.threads <= 256, "threads", "must be 1..256")
+        check(is_int(self.seed) and self.seed >= 0, "seed", "must be >= 0")
+
+    @property
+    def target_modules(self) -> list[str]:
+        return list(TARGETS[self.targets])
+
+    @property
+    def lora_alpha(self) -> int:
+        return self.alpha or 2 * self.r
+
+    @property
+    def examples_per_step(self) -> int:
+        return self.batch_size * self.grad_accum
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def read_recipe(path: Path | str) -> dict[str, Any]:
+    """Recipe keys from a .toml or .json file; unknown keys are a ConfigError naming the file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the recipe: {exc}") from None
+    try:
+        if path.suffix == ".json":
+            raw = json.loads(text)
+        else:
+            try:
+                import tomllib
+            except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+                import tomli as tomllib  # type: ignore[no-redef]
+            raw = tomllib.loads(text)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: not valid {'JSON' if path.suffix == '.json' else 'TOML'}: {exc}") from None
+    if isinstance(raw, dict) and set(raw) == {"train"} and isinstance(raw["train"], dict):
+        raw = raw["train"]  # a [train] table is fine too
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: a recipe is a table of training options")
+    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s): {', '.join(unknown)}", hint=f"known: {', '.join(sorted(known))}")
+    return raw
+
+
+def make_config(recipe: Path | str | None = None, **overrides: Any) -> TrainConfig:
+    """A validated TrainConfig: defaults < recipe file < explicit overrides (None = not given)."""
+    values: dict[str, Any] = read_recipe(recipe) if recipe else {}
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    where = f" (recipe {recipe})" if recipe else ""
+    try:
+        return TrainConfig(**values)
+    except ConfigError as exc:
+        raise ConfigError(f"{exc.message}{where}") from None
+    except TypeError as exc:  # an unknown keyword from code
+        raise ConfigError(f"train: {exc}") from None

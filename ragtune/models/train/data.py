@@ -1,0 +1,142 @@
+"""Training data: loading (plain Python: validated before torch is imported), rendering examples to token ids with
+per-token loss weights, and length-bucketed batches padded for one forward pass.
+
+An example renders as serving renders it: the tokenizer's chat template over `ragtune.appliance.prompt.messages`
+with the generation prompt; the target is `prompt.answer_text(output)` + eos. Labels are -100 on the prompt (and
+on padding); the tokens of the `status` value and of each citation id carry their own loss weights."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+from pathlib import Path
+from typing import Any
+
+from ragtune.appliance import prompt
+from ragtune.appliance.errors import InputError
+
+
+def load_data(data: str | Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str, dict[str, Any]]:
+    """(train, holdout, dataset sha256, dataset config) from a built dataset folder (train.jsonl, holdout.jsonl,
+    dataset_config.json) or one JSONL file (train only). Every line is validated (file:line on the first bad one)."""
+    from ragtune.models.dataset import read_examples
+    from ragtune.models.defaults import sha256_file
+
+    p = Path(data)
+    if p.is_dir():
+        tr, ho = p / "train.jsonl", p / "holdout.jsonl"
+        if not tr.is_file():
+            raise InputError(f"{p}: no train.jsonl (build one with `ragtune dataset build`)")
+        train = [ex for _, ex in read_examples(tr)]
+        holdout = [ex for _, ex in read_examples(ho)] if ho.is_file() and ho.stat().st_size else []
+        cfg_path = p / "dataset_config.json"
+        ds_cfg: dict[str, Any] = {}
+        if cfg_path.is_file():
+            try:
+                ds_cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
+                sha = ds_cfg["dataset_sha256"]
+            except (ValueError, KeyError, TypeError) as exc:
+                raise InputError(f"{cfg_path}: invalid dataset config: {exc}") from None
+        else:
+            sha = hashlib.sha256((sha256_file(tr) + (sha256_file(ho) if ho.is_file() else "")).encode()).hexdigest()
+        return train, holdout, sha, ds_cfg
+    if p.is_file():
+        return [ex for _, ex in read_examples(p)], [], sha256_file(p), {}
+    raise InputError(f"{p}: training data not found")
+
+
+def spread(rows: list[Any], k: int) -> list[Any]:
+    """k rows evenly spaced over the list (the whole date range of a temporal holdout, not just its start)."""
+    if not k or k >= len(rows):
+        return list(rows)
+    return [rows[(i * len(rows)) // k] for i in range(k)]
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Rendering and loss weights
+# ------------------------------------------------------------------------------------------------------------
+
+_FIELD_RX = re.compile(r'"status": "(?P<status>[a-z]+)"|"S\d{1,2}"')
+
+
+def field_spans(target: str) -> list[tuple[int, int, str]]:
+    """(start, end, 'status' | 'citation') char spans of the status value and of each citation id in the JSON."""
+    spans = []
+    cit = target.rfind('"citations": [')
+    for m in _FIELD_RX.finditer(target):
+        if m.group("status"):
+            spans.append((*m.span("status"), "status"))
+        elif cit >= 0 and m.start() > cit:
+            spans.append((m.start() + 1, m.end() - 1, "citation"))
+    return spans
+
+
+def encode_example(tok: Any, ex: dict[str, Any], weight_status: float = 2.0,
+                   weight_citations: float | None = None) -> dict[str, Any]:
+    """input_ids, labels (-100 on the prompt), weights (per label), n_prompt for one training line."""
+    w_cit = weight_status if weight_citations is None else weight_citations
+    p = ex["prompt"]
+    msgs = prompt.messages(p["system"], p["context"], p["user"])
+    prompt_ids = list(tok.apply_chat_template(msgs, add_generation_prompt=True, tokenize=True, return_dict=False))
+    if prompt_ids and isinstance(prompt_ids[0], list):  # some versions return a batch
+        prompt_ids = prompt_ids[0]
+    target = prompt.answer_text(ex["output"])
+    enc = tok(target, add_special_tokens=False, return_offsets_mapping=True)
+    spans = field_spans(target)
+    weights = []
+    for a, b in enc["offset_mapping"]:
+        w = 1.0
+        for s, e, kind in spans:
+            if a < e and b > s:
+                w = max(w, float(weight_status if kind == "status" else w_cit))
+        weights.append(w)
+    tgt_ids = list(enc["input_ids"]) + [tok.eos_token_id]
+    weights.append(1.0)
+    return {"input_ids": prompt_ids + tgt_ids, "labels": [-100] * len(prompt_ids) + tgt_ids,
+            "weights": [0.0] * len(prompt_ids) + weights, "n_prompt": len(prompt_ids)}
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Batches
+# ------------------------------------------------------------------------------------------------------------
+
+def make_batches(lengths: list[int], batch_size: int, seed: int, epoch: int, pool: int = 32) -> list[list[int]]:
+    """One epoch's batches of example indices, deterministic given (seed, epoch).
+
+    batch_size 1: a seeded shuffle (what the batch-1 trainer always did). Otherwise length-bucketed: the shuffled
+    order is cut into pools of `pool` batches, each pool sorted by length and cut into batches (so a batch holds
+    examples of similar length and pads little), and the batch order is shuffled again."""
+    rng = random.Random(seed * 1000 + epoch)
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    if batch_size <= 1:
+        return [[i] for i in order]
+    batches: list[list[int]] = []
+    span = batch_size * pool
+    for start in range(0, len(order), span):
+        chunk = sorted(order[start:start + span], key=lambda i: lengths[i])
+        batches.extend(chunk[j:j + batch_size] for j in range(0, len(chunk), batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
+def collate(items: list[dict[str, Any]], pad_id: int, device: str = "cpu") -> dict[str, Any]:
+    """Right-padded tensors for one forward pass. `keep`: how many final positions need logits (from the last
+    prompt token of the row with the shortest prompt to the end), so the lm_head skips the prompts."""
+    from ragtune.appliance.errors import require
+
+    torch = require("torch", "train")
+    longest = max(len(it["input_ids"]) for it in items)
+    ids, mask, labels, weights = [], [], [], []
+    for it in items:
+        pad = longest - len(it["input_ids"])
+        ids.append(it["input_ids"] + [pad_id] * pad)
+        mask.append([1] * len(it["input_ids"]) + [0] * pad)
+        labels.append(it["labels"] + [-100] * pad)
+        weights.append(it["weights"] + [0.0] * pad)
+    keep = longest - min(it["n_prompt"] for it in items) + 1
+    return {"input_ids": torch.tensor(ids, device=device), "attention_mask": torch.tensor(mask, device=device),
+            "labels": torch.tensor(labels, device=device), "weights": torch.tensor(weights, device=device),
+            "keep": keep, "tokens": sum(len(it["input_ids"]) for it in items), "padded": longest * len(items)}

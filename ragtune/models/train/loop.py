@@ -1,0 +1,419 @@
+"""One training run in three stages: `setup` (validated data → base model, tokenizer, LoRA, optimizer, resume),
+`loop` (epochs of length-bucketed batches, gradient accumulation, checkpoints, holdout loss, early stopping) and
+`finish` (metrics and the adapter manifest). `train()` runs them; the data is read and validated before torch is
+imported, and OUT is created only once the model has loaded, so bad input never leaves an empty folder.
+
+Loss: per example, the weighted mean cross-entropy over its target tokens; per optimizer step, the sum over its
+examples divided by the examples per step. A batch of B padded examples therefore gives the same loss and
+gradients as B batch-1 passes (tests/models/test_train.py checks it), so `batch_size` changes speed, not the
+math. Every artifact is written atomically (tmp + rename; checkpoints swapped as whole folders)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from ragtune.appliance import prompt
+from ragtune.appliance.errors import InputError, require
+from ragtune.models.registry import write_json_atomic
+
+from .config import TrainConfig
+from .data import collate, encode_example, load_data, make_batches, spread
+from .model import add_lora, fix_tokenizer, hf_dir_for, load_model, log, pick_device, resolve_base
+
+Progress = Callable[[dict[str, Any]], None]
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Loss
+# ------------------------------------------------------------------------------------------------------------
+
+def batch_loss(logits: Any, labels: Any, weights: Any) -> tuple[Any, Any]:
+    """(weighted mean CE per row, plain mean CE per row) over the target tokens (shift by one); rows of a padded
+    batch are independent: padding has label -100 and weight 0."""
+    torch = require("torch", "train")
+    lg = logits[:, :-1, :].float()
+    lb = labels[:, 1:]
+    w = weights[:, 1:].float()
+    ce = torch.nn.functional.cross_entropy(lg.reshape(-1, lg.shape[-1]), lb.reshape(-1), ignore_index=-100,
+                                           reduction="none").view(lb.shape)
+    mask = (lb != -100).float()
+    plain = (ce * mask).sum(1) / mask.sum(1).clamp(min=1)
+    return (ce * w).sum(1) / w.sum(1).clamp(min=1e-6), plain
+
+
+def weighted_loss(logits: Any, labels: Any, weights: Any) -> tuple[Any, Any]:
+    """(weighted mean CE, plain mean CE) of one sequence (a batch of one row)."""
+    w, p = batch_loss(logits, labels, weights)
+    return w.mean(), p.mean()
+
+
+def forward_batch(model: Any, items: list[dict[str, Any]], pad_id: int, device: str, bf16: bool = False) -> tuple[Any, Any, dict[str, Any]]:
+    """Per-row (weighted, plain) losses of a padded batch. Logits only for the final `keep` positions (from the
+    shortest prompt's last token on): the lm_head over a 49k vocabulary for every prompt token would be a large
+    share of the compute and memory, all of it masked."""
+    torch = require("torch", "train")
+    b = collate(items, pad_id, device)
+    keep = b["keep"]
+    with torch.autocast(device_type="cuda" if device.startswith("cuda") else "cpu", dtype=torch.bfloat16, enabled=bf16):
+        out = model(input_ids=b["input_ids"], attention_mask=b["attention_mask"], logits_to_keep=keep)
+    w, p = batch_loss(out.logits[:, -keep:, :], b["labels"][:, -keep:], b["weights"][:, -keep:])
+    return w, p, b
+
+
+def _forward_loss(model: Any, it: dict[str, Any], device: str, bf16: bool = False) -> tuple[Any, Any]:
+    """(weighted, plain) loss of one encoded example."""
+    w, p, _ = forward_batch(model, [it], 0, device, bf16)
+    return w[0], p[0]
+
+
+# ------------------------------------------------------------------------------------------------------------
+# Atomic artifacts
+# ------------------------------------------------------------------------------------------------------------
+
+def _swap_dir(tmp: Path, final: Path) -> None:
+    """Replace `final` by `tmp`: the old copy is moved aside first, so some complete copy exists at every moment."""
+    old = final.with_name(final.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        final.replace(old)
+    tmp.replace(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _save_adapter(model: Any, out: Path, accel: Any = None) -> None:
+    """peft `save_pretrained` into a temporary folder, then each file renamed into OUT (atomic per file)."""
+    target = accel.unwrap_model(model) if accel is not None else model
+    tmp = out / f".adapter.tmp{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    target.save_pretrained(str(tmp), safe_serialization=True)
+    for f in sorted(tmp.iterdir()):
+        f.replace(out / f.name)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _save_checkpoint(ckpt: Path, model: Any, opt: Any, sched: Any, state: dict[str, Any], accel: Any) -> None:
+    torch = require("torch", "train")
+    tmp = ckpt.with_name(ckpt.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    target = accel.unwrap_model(model) if accel is not None else model
+    target.save_pretrained(str(tmp), safe_serialization=True)
+    torch.save({"opt": opt.state_dict(), "sched": sched.state_dict(), "rng": torch.get_rng_state()}, tmp / "optim.pt")
+    write_json_atomic(tmp / "state.json", state)
+    _swap_dir(tmp, ckpt)
+
+
+def _checkpoint_dir(ckpt: Path) -> Path | None:
+    """The last complete checkpoint (a crash between the two renames of a swap leaves it as `.old`)."""
+    for p in (ckpt, ckpt.with_name(ckpt.name + ".old")):
+        if (p / "state.json").is_file():
+            return p
+    return None
+
+
+def _load_checkpoint(ckpt: Path, model: Any, opt: Any, sched: Any, accel: Any) -> dict[str, Any]:
+    import json
+
+    torch = require("torch", "train")
+    peft = require("peft", "train")
+    st = require("safetensors.torch", "train")
+    try:
+        state = json.loads((ckpt / "state.json").read_text(encoding="utf-8"))
+        weights = st.load_file(str(ckpt / "adapter_model.safetensors"))
+        blob = torch.load(ckpt / "optim.pt", weights_only=False)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{ckpt}: cannot read the checkpoint: {exc}") from None
+    target = accel.unwrap_model(model) if accel is not None else model
+    peft.set_peft_model_state_dict(target, weights)
+    opt.load_state_dict(blob["opt"])
+    sched.load_state_dict(blob["sched"])
+    torch.set_rng_state(blob["rng"])
+    return state
+
+
+# ------------------------------------------------------------------------------------------------------------
+# The three stages
+# ------------------------------------------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Run:
+    """Everything one run holds between its stages."""
+    cfg: TrainConfig
+    out: Path
+    ckpt: Path
+    device: str
+    rank: int
+    world: int
+    accel: Any
+    tok: Any
+    model: Any
+    opt: Any
+    sched: Any
+    enc_train: list[dict[str, Any]]
+    enc_hold: list[dict[str, Any]]
+    dataset_sha: str
+    base: dict[str, Any]
+    total_steps: int
+    state: dict[str, Any]
+    config_doc: dict[str, Any]
+    t_start: float
+    counters: dict[str, float] = dataclasses.field(default_factory=lambda: {
+        "examples": 0, "tokens": 0, "padded_tokens": 0, "compute_s": 0.0})
+
+
+def prepare(cfg: TrainConfig) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str, dict[str, Any]]:
+    """Plain-Python checks before anything heavy loads: OUT usable, every data line valid."""
+    out = Path(cfg.out)
+    if not cfg.out:
+        raise InputError("train: --out is required")
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a folder")
+    if (out / "adapter_model.safetensors").exists() and not cfg.resume:
+        raise InputError(f"{out}: already holds a trained adapter", hint="pick a new --out, or --resume")
+    return load_data(cfg.data)
+
+
+def setup(cfg: TrainConfig, data: tuple[list, list, str, dict], *, home: Any = None) -> Run:
+    """Base model + tokenizer (fixed to match serving), encoded data, LoRA, optimizer and schedule; resumes from
+    OUT/checkpoint when asked; writes OUT/training_config.json."""
+    t_start = time.perf_counter()
+    torch = require("torch", "train")
+    tf = require("transformers", "train")
+    require("peft", "train")
+    train_rows, holdout_rows, dataset_sha, ds_cfg = data
+    torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)
+
+    accel = None
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:  # launched by `accelerate launch`
+        accelerate = require("accelerate", "train")
+        accel = accelerate.Accelerator(gradient_accumulation_steps=1)
+    rank = accel.process_index if accel else 0
+    world = accel.num_processes if accel else 1
+    device = str(accel.device) if accel else pick_device()
+
+    from ragtune.appliance.home import Home
+
+    base = resolve_base(cfg.base, home)
+    hf_dir = hf_dir_for(base, (home or Home()).models_dir / "hf-bases")
+    tok = tf.AutoTokenizer.from_pretrained(str(hf_dir))
+    model = load_model(hf_dir, qlora=cfg.qlora, device=device)
+    fixes = fix_tokenizer(tok, model)
+    for f in fixes:
+        log(f"tokenizer fix: {f}")
+
+    enc_train, skipped = [], 0
+    for ex in train_rows:
+        e = encode_example(tok, ex, cfg.weight_status, cfg.weight_citations)
+        if len(e["input_ids"]) > cfg.max_len:
+            skipped += 1
+            continue
+        enc_train.append(e)
+    enc_hold = [e for e in (encode_example(tok, ex, 1.0, 1.0) for ex in spread(holdout_rows, cfg.max_holdout))
+                if len(e["input_ids"]) <= cfg.max_len]
+    if not enc_train:
+        raise InputError(f"{cfg.data}: no training example fits max_len={cfg.max_len}")
+    if skipped:
+        log(f"skipped {skipped} examples longer than {cfg.max_len} tokens")
+
+    model = add_lora(model, cfg, qlora=cfg.qlora)
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.lr, weight_decay=0.0)
+    n_batches = math.ceil(len(enc_train) / cfg.batch_size)
+    per_epoch = math.ceil(math.ceil(n_batches / world) / cfg.grad_accum)
+    total = per_epoch * cfg.epochs
+    if cfg.max_steps:
+        total = min(total, cfg.max_steps)
+
+    def lr_lambda(step: int) -> float:
+        if step < cfg.warmup_steps:
+            return (step + 1) / (cfg.warmup_steps + 1)
+        return max(0.05, 1.0 - (step - cfg.warmup_steps) / max(1, total - cfg.warmup_steps))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda)
+    if accel:
+        model, opt = accel.prepare(model, opt)
+
+    out = Path(cfg.out)
+    ckpt = out / "checkpoint"
+    state: dict[str, Any] = {"epoch": 0, "pos": 0, "step": 0, "best": None, "bad_epochs": 0, "history": [],
+                             "seconds": 0.0, "batch_size": cfg.batch_size, "grad_accum": cfg.grad_accum}
+    found = _checkpoint_dir(ckpt) if cfg.resume else None
+    if found is not None:
+        state = _load_checkpoint(found, model, opt, sched, accel)
+        shape = (state.get("batch_size", 1), state.get("grad_accum", cfg.grad_accum))
+        if shape != (cfg.batch_size, cfg.grad_accum):
+            raise InputError(f"{found}: the checkpoint was trained with batch_size={shape[0]}, grad_accum={shape[1]}",
+                             hint="resume with the same --batch-size and --grad-accum")
+        log(f"resumed at epoch {state['epoch'] + 1}, step {state['step']}")
+    elif cfg.resume:
+        log("no checkpoint to resume from; starting fresh")
+
+    config_doc = {
+        "config": cfg.to_json(), "target_modules": cfg.target_modules, "lora_alpha": cfg.lora_alpha,
+        "examples_per_step": cfg.examples_per_step, "base": base, "hf_base_dir": str(hf_dir),
+        "dataset_sha256": dataset_sha, "dataset_build": ds_cfg.get("build_options"),
+        "system_prompt_sha256": prompt.system_prompt_sha256(), "tokenizer_fixes": fixes, "device": device,
+        "world_size": world, "train_examples": len(enc_train), "holdout_examples": len(enc_hold),
+        "skipped_too_long": skipped, "trainable_params": trainable, "steps_planned": total,
+        "versions": {m: getattr(sys.modules.get(m), "__version__", None) for m in ("torch", "transformers", "peft")},
+    }
+    if rank == 0:
+        write_json_atomic(out / "training_config.json", config_doc)
+    log(f"{len(enc_train)} train / {len(enc_hold)} holdout examples, {trainable:,} trainable params "
+        f"({cfg.targets}, r={cfg.r}), {total} optimizer steps of {cfg.examples_per_step} examples "
+        f"(batch {cfg.batch_size} x accum {cfg.grad_accum}) on {device}, threads={cfg.threads}")
+    return Run(cfg=cfg, out=out, ckpt=ckpt, device=device, rank=rank, world=world, accel=accel, tok=tok, model=model,
+               opt=opt, sched=sched, enc_train=enc_train, enc_hold=enc_hold, dataset_sha=dataset_sha, base=base,
+               total_steps=total, state=state, config_doc=config_doc, t_start=t_start)
+
+
+def holdout_loss(run: Run) -> float | None:
+    """Mean plain target loss over the holdout examples (batched like training)."""
+    torch = require("torch", "train")
+    if not run.enc_hold:
+        return None
+    model = run.model
+    model.eval()
+    # bitsandbytes (CPU, eval mode, no grad) repacks 4-bit weights in place for an inference kernel that needs
+    # out_features % 32 == 0 and then keeps them packed; keep its layers on the training path while scoring.
+    for m in model.modules():
+        if type(m).__name__ in ("Linear4bit", "LinearNF4"):
+            m.training = True
+    lengths = [len(e["input_ids"]) for e in run.enc_hold]
+    tot = 0.0
+    with torch.no_grad():
+        for batch in make_batches(lengths, run.cfg.batch_size, 0, 0):
+            _, plain, _ = forward_batch(model, [run.enc_hold[i] for i in batch], run.tok.pad_token_id, run.device, run.cfg.bf16)
+            tot += float(plain.sum())
+    model.train()
+    return tot / len(run.enc_hold)
+
+
+def _step_info(run: Run, run_loss: float, run_n: int, t_run: float, steps_at_start: int) -> dict[str, Any]:
+    st, c = run.state, run.counters
+    sps = (time.perf_counter() - t_run) / max(1, st["step"] - steps_at_start)
+    return {"epoch": st["epoch"] + 1, "step": st["step"], "total": run.total_steps,
+            "loss": round(run_loss / max(1, run_n), 4), "s_per_step": round(sps, 2),
+            "examples_per_s": round(c["examples"] / max(1e-9, c["compute_s"]), 3),
+            "tokens_per_s": round(c["tokens"] / max(1e-9, c["compute_s"]), 1),
+            "eta_s": round(sps * (run.total_steps - st["step"]))}
+
+
+def loop(run: Run, progress: Progress | None = None) -> None:
+    """Epochs of optimizer steps until the epochs, max_steps or early stopping end it."""
+    torch = require("torch", "train")
+    cfg, st, model, c = run.cfg, run.state, run.model, run.counters
+    total = run.total_steps
+    lengths = [len(e["input_ids"]) for e in run.enc_train]
+    pad_id = run.tok.pad_token_id
+    params = [p for p in model.parameters() if p.requires_grad]
+    model.train()
+    stop = bool(total and st["step"] >= total)
+    t_run, steps_at_start = time.perf_counter(), st["step"]
+    while st["epoch"] < cfg.epochs and not stop:
+        batches = make_batches(lengths, cfg.batch_size, cfg.seed, st["epoch"])[run.rank::run.world]
+        run_loss, run_n, micro = 0.0, 0, 0
+        while st["pos"] < len(batches):
+            items = [run.enc_train[i] for i in batches[st["pos"]]]
+            t0 = time.perf_counter()
+            wl, plain, b = forward_batch(model, items, pad_id, run.device, cfg.bf16)
+            scaled = wl.sum() / cfg.examples_per_step  # = the mean over the step's examples, as batch-1 did
+            run.accel.backward(scaled) if run.accel else scaled.backward()
+            run_loss += float(plain.detach().sum())
+            run_n += len(items)
+            micro += 1
+            st["pos"] += 1
+            if micro == cfg.grad_accum or st["pos"] == len(batches):
+                torch.nn.utils.clip_grad_norm_(params, 1.0)
+                run.opt.step()
+                run.sched.step()
+                run.opt.zero_grad(set_to_none=True)
+                micro = 0
+                st["step"] += 1
+            c["compute_s"] += time.perf_counter() - t0
+            c["examples"] += len(items)
+            c["tokens"] += b["tokens"]
+            c["padded_tokens"] += b["padded"]
+            if micro == 0:
+                info = _step_info(run, run_loss, run_n, t_run, steps_at_start)
+                log(f"epoch {info['epoch']} step {info['step']}/{total} loss {info['loss']} {info['s_per_step']} s/step "
+                    f"{info['examples_per_s']} ex/s {info['tokens_per_s']} tok/s eta {info['eta_s']} s")
+                if st["step"] % cfg.save_every == 0 and run.rank == 0:
+                    st["seconds"] += time.perf_counter() - t_run
+                    t_run, steps_at_start = time.perf_counter(), st["step"]
+                    _save_checkpoint(run.ckpt, model, run.opt, run.sched, st, run.accel)
+                if progress:  # after the checkpoint: an interrupt here loses nothing
+                    progress(info)
+                if total and st["step"] >= total:
+                    stop = True
+                    break
+        # end of epoch (or of max_steps): holdout loss, early stopping, keep the best adapter
+        finished = st["pos"] >= len(batches)
+        hl = holdout_loss(run)
+        entry = {"epoch": st["epoch"] + 1, "step": st["step"], "train_loss": round(run_loss / max(1, run_n), 4),
+                 "holdout_loss": None if hl is None else round(hl, 4), "complete": finished}
+        st["history"].append(entry)
+        log(f"epoch {entry['epoch']} {'done' if finished else 'stopped at max-steps'}: "
+            f"train {entry['train_loss']} holdout {entry['holdout_loss']}")
+        improved = hl is None or st["best"] is None or hl < st["best"]
+        if improved:
+            st["best"] = hl
+            st["bad_epochs"] = 0
+            if run.rank == 0:
+                _save_adapter(model, run.out, run.accel)
+        elif finished:
+            st["bad_epochs"] += 1
+            if st["bad_epochs"] > cfg.patience:
+                log("holdout loss stopped improving: early stop (keeping the best adapter)")
+                stop = True
+        if finished:  # a max-steps stop mid-epoch resumes mid-epoch
+            st["epoch"] += 1
+            st["pos"] = 0
+        if run.rank == 0:
+            st["seconds"] += time.perf_counter() - t_run
+            t_run, steps_at_start = time.perf_counter(), st["step"]
+            _save_checkpoint(run.ckpt, model, run.opt, run.sched, st, run.accel)
+    st["seconds"] += time.perf_counter() - t_run
+
+
+def finish(run: Run) -> dict[str, Any]:
+    """metrics.json and adapter_manifest.json (sha256s + lineage); returns the metrics."""
+    from ragtune.models.defaults import sha256_file
+
+    st, c, cfg = run.state, run.counters, run.cfg
+    metrics = {"epochs": st["history"], "best_holdout_loss": st["best"], "steps": st["step"],
+               "train_seconds": round(st["seconds"], 1), "wall_seconds": round(time.perf_counter() - run.t_start, 1),
+               "s_per_step": round(st["seconds"] / max(1, st["step"]), 2),
+               "examples_per_s": round(c["examples"] / max(1e-9, c["compute_s"]), 3),
+               "tokens_per_s": round(c["tokens"] / max(1e-9, c["compute_s"]), 1),
+               "padding_share": round(1 - c["tokens"] / max(1, c["padded_tokens"]), 4),
+               "examples_this_run": int(c["examples"]), "device": run.device, "threads": cfg.threads,
+               "batch_size": cfg.batch_size, "grad_accum": cfg.grad_accum, "dataset_sha256": run.dataset_sha}
+    if run.rank == 0:
+        write_json_atomic(run.out / "metrics.json", metrics)
+        st_file = run.out / "adapter_model.safetensors"
+        manifest = {
+            "kind": "lora-hf", "adapter_sha256": sha256_file(st_file), "file": st_file.name,
+            "base_id": run.base["sha256"], "base": run.base, "dataset_sha256": run.dataset_sha,
+            "training_config_sha256": sha256_file(run.out / "training_config.json"),
+            "r": cfg.r, "alpha": cfg.lora_alpha, "targets": cfg.targets, "target_modules": cfg.target_modules,
+            "qlora": cfg.qlora, "seed": cfg.seed, "licence": "same as the base model",
+        }
+        write_json_atomic(run.out / "adapter_manifest.json", manifest)
+        metrics["adapter_sha256"] = manifest["adapter_sha256"]
+    return metrics
+
+
+def train(cfg: TrainConfig, *, home: Any = None, progress: Progress | None = None) -> dict[str, Any]:
+    """Run (or resume) one training job; returns the metrics also written to OUT/metrics.json."""
+    data = prepare(cfg)  # before torch: bad data is a clear error, nothing imported, no OUT created
+    run = setup(cfg, data, home=home)
+    loop(run, progress)
+    return finish(run)

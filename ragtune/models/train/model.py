@@ -1,0 +1,142 @@
+"""The base model for training: resolve it (a Hugging Face folder, or a GGUF dequantized once and cached), make its
+tokenizer match what serving expects, load it (full precision or 4-bit NF4 for QLoRA) and add the LoRA layers."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from ragtune.appliance.errors import InputError, ModelError, require
+
+from .config import DEFAULT_BASE, TrainConfig
+
+
+def log(msg: str) -> None:
+    print(f"[train] {msg}", file=sys.stderr, flush=True)
+
+
+def resolve_base(base: str, home: Any = None) -> dict[str, Any]:
+    """{'kind': 'hf'|'gguf', 'path': …, 'sha256': …} for a base argument ('' = the default GGUF)."""
+    from ragtune.models.defaults import locate_all, sha256_file
+
+    if not base:
+        p = Path(locate_all(DEFAULT_BASE, home)[0]) if home is not None else Path(locate_all(DEFAULT_BASE)[0])
+        return {"kind": "gguf", "path": str(p), "sha256": sha256_file(p), "name": DEFAULT_BASE}
+    p = Path(base).expanduser()
+    if p.is_file() and p.suffix == ".gguf":
+        return {"kind": "gguf", "path": str(p.resolve()), "sha256": sha256_file(p)}
+    if p.is_dir() and (p / "config.json").is_file():
+        h = hashlib.sha256()
+        for f in sorted(p.glob("*.safetensors")) + sorted(p.glob("*.bin")) + [p / "config.json"]:
+            h.update(f.name.encode())
+            h.update(sha256_file(f).encode())
+        return {"kind": "hf", "path": str(p.resolve()), "sha256": h.hexdigest()}
+    if p.is_dir():
+        ggufs = sorted(p.glob("*.gguf"))
+        if len(ggufs) == 1:
+            return resolve_base(str(ggufs[0]))
+    raise InputError(f"{base}: not a Hugging Face model folder (config.json) nor a .gguf file")
+
+
+def hf_dir_for(base: dict[str, Any], cache_root: Path) -> Path:
+    """A Hugging Face folder for the base: itself, or the GGUF dequantized once through transformers and cached
+    (keyed by the GGUF's sha256) so that QLoRA, resumes and the converter all load the same weights."""
+    if base["kind"] == "hf":
+        return Path(base["path"])
+    out = cache_root / f"{base['sha256'][:16]}-hf"
+    if (out / "config.json").is_file() and any(out.glob("*.safetensors")):
+        return out
+    torch = require("torch", "train")
+    tf = require("transformers", "train")
+    gg = Path(base["path"])
+    log(f"dequantizing {gg.name} through transformers (once; cached in {out})")
+    try:
+        tok = tf.AutoTokenizer.from_pretrained(str(gg.parent), gguf_file=gg.name)
+        model = tf.AutoModelForCausalLM.from_pretrained(str(gg.parent), gguf_file=gg.name, dtype=torch.float32)
+    except Exception as exc:  # transformers raises many types for unsupported GGUFs
+        raise ModelError(f"{gg}: cannot load this GGUF through transformers: {exc}") from None
+    # transformers marks GGUF-loaded models as "quantized" and refuses to save them, but the tensors are already
+    # dequantized float32 Linear weights: drop the marker (verified: identical logits after a save/load round trip)
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    model.is_quantized = False
+    tmp = out.with_name(f"{out.name}.tmp{os.getpid()}")  # per process: two runs may dequantize at once
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(tmp)
+    tok.save_pretrained(tmp)
+    try:
+        tmp.replace(out)
+    except OSError:  # another process finished first: its copy is identical
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def fix_tokenizer(tok: Any, model: Any = None) -> list[str]:
+    """Make the special tokens match what serving expects; returns what was changed (logged, saved in config).
+
+    chatml: eos must be <|im_end|> (generation stops there in llama.cpp), bos <|im_start|>; pad must exist
+    (any token: labels mask it) and must not be eos-with-loss, so prefer <|endoftext|>."""
+    fixed: list[str] = []
+    vocab = tok.get_vocab()
+    chatml = "<|im_start|>" in (tok.chat_template or "") or "<|im_end|>" in vocab
+    if not tok.chat_template:
+        raise ModelError("the base tokenizer has no chat template; the prompt cannot be rendered as served")
+    if chatml:
+        if tok.eos_token != "<|im_end|>" and "<|im_end|>" in vocab:
+            fixed.append(f"eos {tok.eos_token!r} -> '<|im_end|>'")
+            tok.eos_token = "<|im_end|>"
+        if tok.bos_token is None and "<|im_start|>" in vocab:
+            fixed.append("bos None -> '<|im_start|>'")
+            tok.bos_token = "<|im_start|>"
+    if tok.pad_token is None or tok.pad_token_id == tok.eos_token_id:
+        new = "<|endoftext|>" if "<|endoftext|>" in vocab and tok.eos_token != "<|endoftext|>" else tok.unk_token or tok.eos_token
+        fixed.append(f"pad {tok.pad_token!r} -> {new!r}")
+        tok.pad_token = new
+    if model is not None:
+        for key, val in (("eos_token_id", tok.eos_token_id), ("bos_token_id", tok.bos_token_id), ("pad_token_id", tok.pad_token_id)):
+            for cfg in (model.config, getattr(model, "generation_config", None)):
+                if cfg is not None and getattr(cfg, key, None) != val:
+                    fixed.append(f"{type(cfg).__name__}.{key} {getattr(cfg, key, None)} -> {val}")
+                    setattr(cfg, key, val)
+    return fixed
+
+
+def pick_device() -> str:
+    torch = require("torch", "train")
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def load_model(hf_dir: Path, *, qlora: bool, device: str) -> Any:
+    torch = require("torch", "train")
+    tf = require("transformers", "train")
+    kw: dict[str, Any] = {}
+    if qlora:
+        require("bitsandbytes", "train")
+        compute = torch.bfloat16 if device == "cuda" else torch.float32
+        kw["quantization_config"] = tf.BitsAndBytesConfig(
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=compute)
+        kw["device_map"] = {"": 0} if device == "cuda" else {"": "cpu"}
+        kw["dtype"] = compute
+    else:
+        kw["dtype"] = torch.float32
+    try:
+        model = tf.AutoModelForCausalLM.from_pretrained(str(hf_dir), **kw)
+    except Exception as exc:
+        raise ModelError(f"{hf_dir}: cannot load the base model: {exc}") from None
+    if not qlora:
+        model.to(device)
+    return model
+
+
+def add_lora(model: Any, cfg: TrainConfig, *, qlora: bool) -> Any:
+    peft = require("peft", "train")
+    if qlora:
+        model = peft.prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
+    lcfg = peft.LoraConfig(r=cfg.r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.dropout, target_modules=cfg.target_modules,
+                           bias="none", task_type="CAUSAL_LM")
+    return peft.get_peft_model(model, lcfg)
