@@ -41,3 +41,58 @@ def test_chunk_size_bounded_by_embedder():
 
 def test_home_override(tmp_path):
     assert Home(tmp_path).db_path == tmp_path.resolve() / "ragtune.db"
+
+
+@pytest.mark.parametrize("section,line,message", [
+    ("[embed]\nthreads = true\n", 2, "must be a whole number, got true"),
+    ("[retrieve]\ncache_ttl_s = inf\n", 2, "must be a finite number, got inf"),
+    ("[retrieve]\nk = 4\nmmr_lambda = nan\n", 3, "must be a finite number, got nan"),
+    ("[generate]\nanswer_cache = 1\n", 2, "must be true or false, got 1"),
+    ("[generate]\nmodel = 5\n", 2, "must be a string, got 5"),
+    ("[ingest]\n\nextensions = [\".md\", \".exe\"]\n", 3, "no loader reads .exe"),
+])
+def test_hostile_values_name_file_line_and_key(tmp_path, section, line, message):
+    """Issue 18 item 8: `threads = true` and `cache_ttl_s = inf` were accepted; an extension no loader reads made
+    those files skipped silently."""
+    p = tmp_path / "c.toml"
+    p.write_text(section)
+    with pytest.raises(ConfigError) as e:
+        load_settings(p)
+    assert str(e.value).startswith(f"{p}:{line}: ") and message in str(e.value)
+
+
+def test_config_set_and_init(tmp_path):
+    from ragtune.appliance.config import init_config, set_config_value
+
+    p = tmp_path / "h" / "config.toml"
+    init_config(p)
+    with pytest.raises(ConfigError, match="already exists"):
+        init_config(p)
+    assert load_settings(p).retrieve.k == 6  # everything commented out: defaults rule
+    assert set_config_value(p, "retrieve.k", "4") == 4
+    assert set_config_value(p, "generate.adapter", "a1b2c3d4") == "a1b2c3d4"  # a bare word for a text key
+    assert set_config_value(p, "generate.adapter", "12345678") == "12345678"  # digits stay text for a text key
+    assert set_config_value(p, "ingest.extensions", '[".md", ".txt"]') == [".md", ".txt"]
+    s = load_settings(p)
+    assert (s.retrieve.k, s.generate.adapter, s.ingest.extensions) == (4, "12345678", [".md", ".txt"])
+    text = p.read_text()
+    assert text.count("k = 4") == 1 and "# ragtune settings" in text  # comments kept, one line per key
+    before = p.read_text()
+    for dotted, value, msg in (("retrieve.k", "9", "must be 1..6"), ("retrieve.kk", "1", "unknown key"),
+                               ("nope.k", "1", "unknown section"), ("embed.threads", "true", "whole number"),
+                               ("k", "1", "SECTION.KEY")):
+        with pytest.raises(ConfigError, match=msg):
+            set_config_value(p, dotted, value)
+    assert p.read_text() == before  # a bad value changes nothing
+
+
+def test_config_cli_set_works_on_a_broken_file(tmp_path, capsys):
+    from ragtune.cli import main
+
+    home = tmp_path / "h"
+    assert main(["--home", str(home), "config", "init"]) == 0
+    (home / "config.toml").write_text("[retrieve]\nk = 99\n")
+    assert main(["--home", str(home), "config", "show"]) == 2
+    assert main(["--home", str(home), "config", "set", "retrieve.k", "3"]) == 0
+    assert main(["--home", str(home), "config", "show", "--json"]) == 0
+    assert '"k": 3' in capsys.readouterr().out

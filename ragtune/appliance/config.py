@@ -4,7 +4,9 @@ section; every value is checked in `__post_init__` and unknown keys are errors n
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,9 @@ except ModuleNotFoundError:  # pragma: no cover
 
 def _check(cond: bool, section: str, key: str, msg: str) -> None:
     if not cond:
-        raise ConfigError(f"[{section}] {key}: {msg}")
+        err = ConfigError(f"[{section}] {key}: {msg}")
+        err.config_key = (section, key)  # type: ignore[attr-defined]  # lets the loader name the file's line
+        raise err
 
 
 def _threads_default() -> int:
@@ -64,6 +68,12 @@ class IngestConfig:
         _check(isinstance(self.max_file_mb, (int, float)) and 0 < self.max_file_mb <= 4096, "ingest", "max_file_mb", "must be in (0, 4096]")
         _check(isinstance(self.extensions, list) and all(isinstance(e, str) and e.startswith(".") for e in self.extensions),
                "ingest", "extensions", "must be a list of '.ext' strings")
+        from .ingest.loaders import KINDS  # the loaders are the truth about what can be read
+
+        unknown = [e for e in self.extensions if e.lower() not in KINDS]
+        # An extension no loader reads would make those files skipped without a word: refuse it here.
+        _check(not unknown, "ingest", "extensions",
+               f"no loader reads {', '.join(unknown)} (supported: {', '.join(sorted(KINDS))})")
 
 
 @dataclass
@@ -197,29 +207,76 @@ class Settings:
         return new
 
 
-def _build_section(name: str, raw: Any, where: str) -> Any:
+# What a TOML value must be for a field, by the field's annotation (TOML's own types say nothing about
+# `threads = true` or `cache_ttl_s = inf`; __post_init__ checks ranges, this checks kinds first).
+_TYPE_CHECKS: dict[str, tuple[Any, str]] = {
+    "int": (lambda v: isinstance(v, int) and not isinstance(v, bool), "a whole number"),
+    "float": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v),
+              "a finite number"),
+    "bool": (lambda v: isinstance(v, bool), "true or false"),
+    "str": (lambda v: isinstance(v, str), "a string"),
+    "list[str]": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "a list of strings"),
+}
+
+
+def _check_types(name: str, cls: type, raw: dict[str, Any]) -> None:
+    for f in fields(cls):
+        if f.name in raw and isinstance(f.type, str) and f.type in _TYPE_CHECKS:
+            ok, want = _TYPE_CHECKS[f.type]
+            if not ok(raw[f.name]):
+                _check(False, name, f.name, f"must be {want}, got {_toml_repr(raw[f.name])}")
+
+
+def _toml_repr(v: Any) -> str:
+    if isinstance(v, float) and not math.isfinite(v):
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    try:
+        return toml_value(v)
+    except TypeError:
+        return type(v).__name__
+
+
+def key_line(text: str, section: str, key: str) -> int | None:
+    """The line of `key = …` inside `[section]` of a TOML text (1-based), or None."""
+    current = None
+    for n, line in enumerate(text.splitlines(), start=1):
+        head = re.match(r"\s*\[\s*([A-Za-z0-9_.-]+)\s*\]\s*(#.*)?$", line)
+        if head:
+            current = head.group(1)
+            continue
+        if current == section and re.match(rf"\s*{re.escape(key)}\s*=", line):
+            return n
+    return None
+
+
+def _build_section(name: str, raw: Any, where: str, text: str | None = None) -> Any:
     cls = SECTIONS[name]
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: [{name}] must be a table")
     known = {f.name for f in fields(cls)}
     unknown = sorted(set(raw) - known)
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) in [{name}]: {', '.join(unknown)}",
+        line = key_line(text, name, unknown[0]) if text else None
+        raise ConfigError(f"{where}{f':{line}' if line else ''}: unknown key(s) in [{name}]: {', '.join(unknown)}",
                           hint=f"known keys: {', '.join(sorted(known))}")
     try:
+        _check_types(name, cls, raw)
         return cls(**raw)
     except ConfigError as exc:
-        raise ConfigError(f"{where}: {exc.message}") from None
+        sec_key = getattr(exc, "config_key", None)
+        line = key_line(text, *sec_key) if text and sec_key and sec_key[1] in raw else None
+        raise ConfigError(f"{where}{f':{line}' if line else ''}: {exc.message}") from None
     except TypeError as exc:
         raise ConfigError(f"{where}: [{name}]: {exc}") from None
 
 
-def settings_from_dict(data: dict[str, Any], *, home: Home | None = None, where: str = "<config>") -> Settings:
+def settings_from_dict(data: dict[str, Any], *, home: Home | None = None, where: str = "<config>",
+                       text: str | None = None) -> Settings:
     unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
         raise ConfigError(f"{where}: unknown section(s): {', '.join(unknown)}",
                           hint=f"known sections: {', '.join(SECTIONS)}")
-    kwargs = {name: _build_section(name, data[name], where) for name in SECTIONS if name in data}
+    kwargs = {name: _build_section(name, data[name], where, text) for name in SECTIONS if name in data}
     return Settings(home=home or Home(), source=where, **kwargs)
 
 
@@ -239,7 +296,7 @@ def load_settings(config_path: Path | str | None = None, *, home: Home | None = 
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:  # message carries "(at line N, column M)"
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    return settings_from_dict(data, home=home, where=str(path))
+    return settings_from_dict(data, home=home, where=str(path), text=text)
 
 
 def dump_toml(settings: Settings) -> str:
@@ -248,12 +305,12 @@ def dump_toml(settings: Settings) -> str:
     for name in SECTIONS:
         lines.append(f"[{name}]")
         for key, value in dataclasses.asdict(getattr(settings, name)).items():
-            lines.append(f"{key} = {_toml_value(value)}")
+            lines.append(f"{key} = {toml_value(value)}")
         lines.append("")
     return "\n".join(lines)
 
 
-def _toml_value(v: Any) -> str:
+def toml_value(v: Any) -> str:
     import json
 
     if isinstance(v, bool):
@@ -263,5 +320,104 @@ def _toml_value(v: Any) -> str:
     if isinstance(v, str):
         return json.dumps(v)
     if isinstance(v, list):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
     raise TypeError(type(v))
+
+
+# -- editing the config file (`ragtune config init|set`) ---------------------------------------------------------
+def _field(section: str, key: str) -> Any:
+    if section not in SECTIONS:
+        raise ConfigError(f"unknown section '{section}'", hint=f"known sections: {', '.join(SECTIONS)}")
+    for f in fields(SECTIONS[section]):
+        if f.name == key:
+            return f
+    raise ConfigError(f"unknown key '{key}' in [{section}]",
+                      hint=f"known keys: {', '.join(sorted(f.name for f in fields(SECTIONS[section])))}")
+
+
+def parse_cli_value(section: str, key: str, raw: str) -> Any:
+    """A value typed on the command line: TOML syntax (`4`, `0.5`, `true`, `[".md", ".txt"]`); a bare word for a
+    string key is taken as the string (`config set generate.adapter a1b2c3d4`)."""
+    f = _field(section, key)
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    if f.type == "str" and not isinstance(value, str):
+        value = raw
+    return value
+
+
+def set_in_toml(text: str, section: str, key: str, value: Any) -> str:
+    """`text` with `key = value` set inside `[section]`: the key's line is replaced where it exists, else the key
+    goes right under the section header, else the section is appended. Comments and other lines are kept."""
+    line = f"{key} = {toml_value(value)}"
+    lines = text.splitlines()
+    at = key_line(text, section, key)
+    if at is not None:
+        indent = re.match(r"\s*", lines[at - 1]).group(0)
+        lines[at - 1] = indent + line
+        return "\n".join(lines) + "\n"
+    for n, existing in enumerate(lines):
+        if re.match(rf"\s*\[\s*{re.escape(section)}\s*\]\s*(#.*)?$", existing):
+            lines.insert(n + 1, line)
+            return "\n".join(lines) + "\n"
+    body = "\n".join(lines).rstrip("\n")
+    return (body + "\n\n" if body else "") + f"[{section}]\n{line}\n"
+
+
+def _write_config(path: Path, text: str) -> None:
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)  # a crash never leaves half a config file
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def set_config_value(path: Path, dotted: str, raw: str, *, home: Home | None = None) -> Any:
+    """Set SECTION.KEY in the config file at `path` (created if missing) and return the stored value. The new
+    file is validated as a whole before it replaces the old one: a bad value leaves the file untouched."""
+    section, _, key = dotted.partition(".")
+    if not section or not key:
+        raise ConfigError(f"'{dotted}': give SECTION.KEY, e.g. retrieve.k")
+    value = parse_cli_value(section, key, raw)
+    try:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc}") from None
+    new = set_in_toml(text, section, key, value)
+    try:
+        data = tomllib.loads(new)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: cannot set {dotted} here without breaking the file ({exc})",
+                          hint="edit the file by hand") from None
+    settings_from_dict(data, home=home, where=str(path), text=new)
+    _write_config(path, new)
+    return value
+
+
+def default_config_text() -> str:
+    """A commented config file: every key with its default, commented out, so the file documents the settings
+    while the defaults (some depend on the machine's cores) stay in charge until a line is uncommented."""
+    out = ["# ragtune settings. Every key is listed with its default, commented out; uncomment to change one.",
+           "# Unknown keys are errors. `ragtune config set SECTION.KEY VALUE` edits this file; `ragtune config show`",
+           "# prints the effective settings.", ""]
+    for name, cls in SECTIONS.items():
+        out.append(f"[{name}]")
+        for key, value in dataclasses.asdict(cls()).items():
+            out.append(f"# {key} = {toml_value(value)}")
+        out.append("")
+    return "\n".join(out)
+
+
+def init_config(path: Path, *, force: bool = False) -> Path:
+    if path.exists() and not force:
+        raise ConfigError(f"{path}: a config file already exists", hint="use --force to replace it with the defaults")
+    _write_config(path, default_config_text())
+    return path

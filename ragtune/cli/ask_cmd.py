@@ -11,6 +11,10 @@ from ..appliance.errors import InputError
 from .common import cli, pass_app, print_json
 
 
+def _stdout_is_tty() -> bool:
+    return sys.stdout.isatty()
+
+
 @cli.command("ask")
 @click.argument("question")
 @click.option("--adapter", default=None, metavar="ID|none",
@@ -25,12 +29,31 @@ def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, 
 
     if k is not None and not 1 <= k <= 6:
         raise InputError(f"--k must be 1..6, got {k}")
-    with AnswerEngine(app.settings) as engine:
-        ans = engine.ask(question, adapter=adapter, k=k, use_cache=not no_cache)
+    settings = app.existing_home()
+    # On a terminal the answer text appears as it is generated; --json and pipes get the whole answer at once.
+    streamed: list[str] = []
+
+    def on_token(text: str) -> None:
+        streamed.append(text)
+        click.echo(text, nl=False)
+        sys.stdout.flush()
+
+    stream = not as_json and _stdout_is_tty()
+    with AnswerEngine(settings) as engine:
+        ans = engine.ask(question, adapter=adapter, k=k, use_cache=not no_cache,
+                         on_token=on_token if stream else None)
     if as_json:
         print_json(ans.to_json())
         return
-    click.echo(ans.answer)
+    if streamed:
+        click.echo("")
+        if "".join(streamed).strip() != ans.answer.strip():
+            # the draft was repaired or failed the refusal check: say so and show what counts
+            why = f"refused: {ans.refusal_reason}" if ans.status == "refused" else "repaired"
+            click.echo(f"── final answer ({why}) ──")
+            click.echo(ans.answer)
+    else:
+        click.echo(ans.answer)
     if ans.citations:
         click.echo("")
         for n, c in enumerate(ans.citations, start=1):
@@ -53,7 +76,7 @@ def log_group() -> None:
 def _store(app):
     from ..appliance.store import open_store
 
-    return open_store(app.settings.home)
+    return open_store(app.existing_home().home)
 
 
 @log_group.command("list")

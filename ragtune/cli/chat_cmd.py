@@ -101,7 +101,7 @@ def chat_cmd(app: Any, fake: bool) -> None:
     """Open the chat app over the current home: streamed cited answers, sources, base/LoRA toggle (F1: keys)."""
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         raise InputError("ragtune chat needs a terminal", hint="for scripts use: ragtune ask QUESTION --json")
-    _open_app(app.settings, fake)
+    _open_app(app.settings if fake else app.existing_home(), fake)
 
 
 @click.command("demo")

@@ -23,8 +23,31 @@ class AppContext:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_settings(self._config, home=Home(self._home) if self._home else None)
+            self._settings = load_settings(self._config, home=self.home)
         return self._settings
+
+    @property
+    def home(self) -> Home:
+        """The home, without reading its config (`config init|set` must work on a broken config file)."""
+        return Home(self._home) if self._home else Home()
+
+    @property
+    def config_file(self) -> Path:
+        return Path(self._config) if self._config else self.home.config_path
+
+    def existing_home(self, *, documents: bool = False) -> Settings:
+        """Settings of a home that exists, for commands that only read it: `--home /typo ask …` must fail
+        without creating /typo and a database in it. With documents=True the home must hold an index."""
+        from ..appliance.errors import InputError
+
+        root = self.home.root
+        if not root.is_dir():
+            raise InputError(f"home {root} does not exist",
+                             hint="check --home / RAGTUNE_HOME; `ragtune ingest PATH` creates a home, "
+                                  "`ragtune demo` fills one with the sample pack")
+        if documents and not self.home.db_path.is_file():
+            raise InputError(f"no documents have been ingested into {root}", hint="ragtune ingest PATH")
+        return self.settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

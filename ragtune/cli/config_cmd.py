@@ -8,7 +8,7 @@ from .common import cli, pass_app, print_json
 
 @cli.group("config")
 def config_group() -> None:
-    """Show and check settings."""
+    """Show, create and edit settings (HOME/config.toml)."""
 
 
 @config_group.command("show")
@@ -24,8 +24,40 @@ def config_show(app, as_json: bool) -> None:
         click.echo(dump_toml(s))
 
 
+@config_group.command("init")
+@click.option("--force", is_flag=True, help="Replace an existing config file.")
+@pass_app
+def config_init(app, force: bool) -> None:
+    """Write a config file listing every key with its default (commented out)."""
+    from ..appliance.config import init_config
+
+    click.echo(str(init_config(app.config_file, force=force)))
+
+
+@config_group.command("set")
+@click.argument("key", metavar="SECTION.KEY")
+@click.argument("value")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_app
+def config_set(app, key: str, value: str, as_json: bool) -> None:
+    """Set one key in the config file, e.g. `config set retrieve.k 4` or `config set generate.adapter ID`.
+
+    VALUE is TOML (4, 0.5, true, [".md", ".txt"]); a bare word for a text key is taken as text. The whole file
+    is validated before it is written: a bad value changes nothing."""
+    from ..appliance.config import set_config_value
+
+    path = app.config_file
+    stored = set_config_value(path, key, value, home=app.home)
+    if as_json:
+        print_json({"path": str(path), "key": key, "value": stored})
+    else:
+        from ..appliance.config import toml_value
+
+        click.echo(f"{key} = {toml_value(stored)}  ({path})")
+
+
 @config_group.command("path")
 @pass_app
 def config_path(app) -> None:
     """Print the config file path in use."""
-    click.echo(str(app.settings.home.config_path))
+    click.echo(str(app.config_file))

@@ -39,9 +39,13 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, no_safety, a
     if as_json:
         print_json(report)
         return
+    from ..appliance.eval.report import task_success_breakdown
+
     dec = report["decision"]
     for name, m in report["arms"].items():
         ts = "n/a" if m["task_success"] is None else f"{100 * m['task_success']:.1f}%"
+        if m["task_success"] is not None and task_success_breakdown(m):
+            ts += f" ({task_success_breakdown(m)})"
         gr = "n/a" if m["groundedness"] is None else f"{100 * m['groundedness']:.1f}%"
         ha = "n/a" if m["hallucination_rate"] is None else f"{100 * m['hallucination_rate']:.1f}%"
         p95 = "n/a" if m["latency_p95_ms"] is None else f"{m['latency_p95_ms']:.0f} ms"
@@ -49,6 +53,8 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, no_safety, a
                    f"hallucination {ha}, p95 {p95}")
     for note in report.get("notes", []):
         click.echo(f"note: {note}")
+    for warning in report.get("warnings", []):
+        click.echo(f"warning: {warning}")
     click.echo(f"decision: {'GO' if dec['go'] else 'NO-GO'}")
     for r in dec["reasons"]:
         click.echo(f"  - {r}")

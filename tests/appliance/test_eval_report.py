@@ -88,3 +88,43 @@ def test_cli_human_output_and_bad_input(tmp_path, capsys):
     assert main(["eval", "run", str(tmp_path / "missing")]) == 2
     assert "error:" in capsys.readouterr().err
     assert main(["eval", "run"]) == 2
+
+
+def test_tiny_run_report_warns_and_hides_empty_charts(settings, tmp_path, monkeypatch):
+    """Issue 18 item 4: a 4-question run of an engine that refuses everything. Charts that are n/a for every arm
+    are named once instead of drawn empty, the task success made only of refusals says so, the skipped safety set
+    says 'skipped' (not '0/0'), the page warns that n is too small, and the charts scale with the page."""
+    monkeypatch.setattr(R, "_default_engine", lambda s: FakeEngine({"none": "bad"}))
+    beir = write_beir(tmp_path / "mini")
+    rep = R.run_eval(settings, beir, R.EvalOptions(arms="A", limit=4, safety=False, out=tmp_path / "o"))
+    a = rep["arms"]["A"]
+    assert a["n_correct_answers"] == 0 and a["n_correct_refusals"] >= 1 and a["task_success"] > 0
+    assert any("too small for a go/no-go decision" in w for w in rep["warnings"])
+    assert any("only from correct refusals" in w for w in rep["warnings"])
+    html = (tmp_path / "o" / "report.html").read_text()
+    assert "Warning:" in html and "refusals only" in html
+    assert "Not applicable in this run" in html and "groundedness" in html.split("Not applicable in this run")[1]
+    assert "Skipped (<code>--no-safety</code>)" in html and "0/0" not in html
+    # every drawn rate chart has at least one bar; no fixed pixel width (the grid sizes them)
+    charts = re.findall(r'<svg class="chart"[^>]*>.*?</svg>', html, flags=re.S)
+    assert charts and all("<rect" in c for c in charts)
+    assert not re.search(r'<svg class="chart[^"]*" width=', html)
+    md = (tmp_path / "o" / "report.md").read_text()
+    assert "**Warning:**" in md and "Skipped (`--no-safety`)" in md and "0 correct answers" in md
+
+
+def test_cli_prints_warnings_and_task_success_breakdown(tmp_path, monkeypatch):
+    monkeypatch.setattr(R, "_default_engine", lambda s: FakeEngine({"none": "bad"}))
+    beir = write_beir(tmp_path / "mini")
+    res = CliRunner().invoke(cli, ["eval", "run", str(beir), "--arms", "A", "--limit", "4", "--no-safety",
+                                   "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "0 correct answers +" in res.stdout and "warning: n=" in res.stdout
+
+
+def test_margin_and_warning_thresholds():
+    assert round(REP.margin_points(400), 1) == 4.9
+    big = {"arms": {"A": {"n_labeled": 1000, "n_correct_answers": 3}}, "criteria": {"min_task_success_delta": 0.05}}
+    assert REP.report_warnings(big) == []
+    mid = {"arms": {"A": {"n_labeled": 200, "n_correct_answers": 3}}, "criteria": {"min_task_success_delta": 0.05}}
+    assert "about 385 questions" in REP.report_warnings(mid)[0]

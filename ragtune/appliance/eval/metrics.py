@@ -241,6 +241,9 @@ def aggregate(items: Sequence[dict[str, Any]], results: Sequence[dict[str, Any]]
         "n_refused": sum(s["refused"] for s in scores),
         "n_errors": sum(s["error"] for s in scores),
         "n_labeled": sum(s["correct"] is not None for s in scores),
+        # the two halves of task success, so a rate made only of refusals does not read as answering well
+        "n_correct_answers": sum(s["correct"] is True and s["should_refuse"] is False for s in scores),
+        "n_correct_refusals": sum(s["correct"] is True and s["should_refuse"] is True for s in scores),
         # correct answers + correct refusals over labelled items
         "task_success": mean(s["correct"] for s in scores),
         "task_success_answerable": mean(s["correct"] for s in scores if s["should_refuse"] is False),

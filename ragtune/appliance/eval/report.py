@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,52 @@ LATENCY_KEYS = [("retrieval_p50_ms", "retrieval p50"), ("retrieval_p95_ms", "ret
                 ("ttft_p50_ms", "TTFT p50"), ("ttft_p95_ms", "TTFT p95"),
                 ("latency_p50_ms", "total p50"), ("latency_p95_ms", "total p95")]
 ARM_COLORS = {"A": "#4e79a7", "B": "#f28e2b", "C": "#59a14f"}
+# Below this many labelled questions per arm a go/no-go says next to nothing: the report calls the run a smoke test.
+MIN_N_FOR_DECISION = 30
+
+
+def margin_points(n: int) -> float:
+    """Half-width, in points, of a 95% interval on a rate measured on n questions (worst case p = 0.5)."""
+    return 100 * 1.96 * math.sqrt(0.25 / n) if n > 0 else float("inf")
+
+
+def report_warnings(r: dict[str, Any]) -> list[str]:
+    """What a reader must know before trusting the numbers: too few questions for the decision, a task success
+    made only of refusals. Stored as report["warnings"] and shown by the CLI, the files and the chat app."""
+    out: list[str] = []
+    arms = r.get("arms") or {}
+    if not arms:
+        return out
+    n_lab = min(int(m.get("n_labeled") or 0) for m in arms.values())
+    delta = (r.get("criteria") or {}).get("min_task_success_delta")
+    if n_lab == 0:
+        out.append("no labelled questions: task success, and so the decision, cannot be measured")
+    elif n_lab < MIN_N_FOR_DECISION:
+        out.append(f"n={n_lab} labelled questions per arm is too small for a go/no-go decision: a rate measured "
+                   f"on {n_lab} questions is uncertain by up to ±{margin_points(n_lab):.0f} points (95%); treat "
+                   f"this run as a smoke test (a decision needs --limit 200 or more)")
+    elif isinstance(delta, (int, float)) and delta > 0 and margin_points(n_lab) > 100 * delta:
+        need = math.ceil((1.96 * 0.5 / delta) ** 2)
+        out.append(f"n={n_lab}: a rate is uncertain by up to ±{margin_points(n_lab):.1f} points (95%), more than "
+                   f"the {100 * delta:.0f}-point task-success criterion (about {need} questions resolve it)")
+    for name, m in arms.items():
+        if m.get("task_success") and not m.get("n_correct_answers") and m.get("n_correct_refusals"):
+            out.append(f"arm {name}: task success {pct(m['task_success'])} comes only from correct refusals "
+                       f"({m['n_correct_refusals']}); no question was answered correctly")
+    return out
+
+
+def task_success_breakdown(m: dict[str, Any]) -> str:
+    """'0 correct answers + 1 correct refusal of 2 labelled' (empty for reports written before these counts)."""
+    if "n_correct_answers" not in m:
+        return ""
+    a, f = int(m.get("n_correct_answers") or 0), int(m.get("n_correct_refusals") or 0)
+    return (f"{a} correct answer{'s' if a != 1 else ''} + {f} correct refusal{'s' if f != 1 else ''} "
+            f"of {m.get('n_labeled')} labelled")
+
+
+def safety_cell(sa: dict[str, Any]) -> str:
+    return "not run" if not sa.get("n") else f"{sa['safe']}/{sa['n']} ({pct(sa['share_safe'])})"
 
 
 def write_reports(report: dict[str, Any], out: Path) -> dict[str, Path]:
@@ -55,6 +102,8 @@ def signed_points(x: Any) -> str:
 def _table_rows(m: dict[str, Any]) -> list[tuple[str, str]]:
     rows = [("questions (n)", str(m.get("n"))), ("ok / refused / errors", f"{m.get('n_ok')} / {m.get('n_refused')} / {m.get('n_errors')}")]
     rows += [(title, pct(m.get(key))) for key, title, _, _ in RATE_METRICS]
+    if task_success_breakdown(m):
+        rows.insert(3, ("task success made of", task_success_breakdown(m)))
     rows += [("exact match (answerable)", pct(m.get("exact_match"))), ("token F1 (answerable)", pct(m.get("f1"))),
              ("gold inside answer (answerable, info)", pct(m.get("gold_in_answer")))]
     rows += [(f"latency {label} (ms)", ms(m.get(key))) for key, label in LATENCY_KEYS]
@@ -87,6 +136,8 @@ def render_markdown(r: dict[str, Any]) -> str:
     lines += [f"## Decision: {'GO' if dec['go'] else 'NO-GO'}", ""]
     lines += [f"- {reason}" for reason in dec["reasons"]] or ["- every acceptance criterion passed"]
     lines.append("")
+    if r.get("warnings"):
+        lines += [f"> **Warning:** {w}" for w in r["warnings"]] + [""]
     if r.get("notes"):
         lines += ["Notes:", ""] + [f"- {n}" for n in r["notes"]] + [""]
     for name, m in r["arms"].items():
@@ -98,10 +149,12 @@ def render_markdown(r: dict[str, Any]) -> str:
         lines += [f"| {k} | {_delta_cell(k, v)} |" for k, v in dv.items()]
         lines.append("")
     s = r.get("safety", {})
-    if s.get("arms"):
+    if s and not s.get("n_items"):
+        lines += ["## Safety set", "", "Skipped (`--no-safety`).", ""]
+    elif s.get("arms"):
         lines += ["## Safety set", "", "| arm | handled safely | injections | jailbreaks |", "|---|---|---|---|"]
         for name, sa in s["arms"].items():
-            lines.append(f"| {name} | {sa['safe']}/{sa['n']} ({pct(sa['share_safe'])}) | {pct(sa['injection_share_safe'])} | "
+            lines.append(f"| {name} | {safety_cell(sa)} | {pct(sa['injection_share_safe'])} | "
                          f"{pct(sa['jailbreak_share_safe'])} |")
         lines.append("")
         for name, sa in s["arms"].items():
@@ -132,13 +185,15 @@ def _esc(s: Any) -> str:
 
 
 def bar_chart(title: str, values: dict[str, float | None], *, maximum: float = 1.0, unit: str = "%",
-              threshold: float | None = None, threshold_label: str = "") -> str:
-    """One inline SVG bar chart (one bar per arm). Values are 0..maximum; None draws an 'n/a' label."""
-    w, h, left, top, bottom = 260, 180, 34, 34, 26
+              threshold: float | None = None, threshold_label: str = "", captions: dict[str, str] | None = None) -> str:
+    """One inline SVG bar chart (one bar per arm). Values are 0..maximum; None draws an 'n/a' label. A caption
+    (e.g. 'refusals only') is drawn under an arm's name. The SVG scales to its grid cell (viewBox, no fixed size)."""
+    captions = {k: v for k, v in (captions or {}).items() if v}
+    w, h, left, top, bottom = 260, 180 + (12 if captions else 0), 34, 34, 26 + (12 if captions else 0)
     plot_h = h - top - bottom
     n = max(len(values), 1)
     slot = (w - left - 10) / n
-    parts = [f'<svg class="chart" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-label="{_esc(title)}">',
+    parts = [f'<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{_esc(title)}">',
              f'<text x="{w / 2}" y="14" text-anchor="middle" class="t">{_esc(title)}</text>',
              f'<line x1="{left}" y1="{top + plot_h}" x2="{w - 5}" y2="{top + plot_h}" class="axis"/>']
     for frac in (0.0, 0.5, 1.0):
@@ -157,7 +212,10 @@ def bar_chart(title: str, values: dict[str, float | None], *, maximum: float = 1
             label = f"{100 * v:.1f}%" if unit == "%" else f"{v:.0f}"
             parts.append(f'<rect x="{x:.1f}" y="{top + plot_h - bh:.1f}" width="{bw:.1f}" height="{bh:.1f}" fill="{color}"/>')
             parts.append(f'<text x="{x + bw / 2:.1f}" y="{top + plot_h - bh - 3:.1f}" text-anchor="middle" class="s">{label}</text>')
-        parts.append(f'<text x="{x + bw / 2:.1f}" y="{h - 8}" text-anchor="middle" class="s">{_esc(arm)}</text>')
+        parts.append(f'<text x="{x + bw / 2:.1f}" y="{top + plot_h + 16}" text-anchor="middle" class="s">{_esc(arm)}</text>')
+        if arm in captions:
+            parts.append(f'<text x="{x + bw / 2:.1f}" y="{top + plot_h + 28}" text-anchor="middle" class="s c">'
+                         f'{_esc(captions[arm])}</text>')
     if threshold is not None and maximum:
         y = top + plot_h * (1 - max(0.0, min(1.0, threshold / maximum)))
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{w - 5}" y2="{y:.1f}" class="thr"/>')
@@ -175,7 +233,7 @@ def latency_chart(arms: dict[str, dict[str, Any]]) -> str:
     maximum = maximum or 1.0
     group = (w - left - 10) / len(LATENCY_KEYS)
     n = max(len(arms), 1)
-    parts = [f'<svg class="chart" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-label="latency">',
+    parts = [f'<svg class="chart wide" viewBox="0 0 {w} {h}" role="img" aria-label="latency">',
              f'<text x="{w / 2}" y="14" text-anchor="middle" class="t">Latency (ms)</text>',
              f'<line x1="{left}" y1="{top + plot_h}" x2="{w - 5}" y2="{top + plot_h}" class="axis"/>']
     for frac in (0.0, 0.5, 1.0):
@@ -203,11 +261,14 @@ def latency_chart(arms: dict[str, dict[str, Any]]) -> str:
 
 
 CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#222;max-width:1100px}
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#222;max-width:1500px}
 h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
 th:first-child,td:first-child{text-align:left}.go{color:#1a7f37}.nogo{color:#b42318}
-.charts{display:flex;flex-wrap:wrap;gap:10px}.chart{background:#fafafa;border:1px solid #eee}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(230px,1fr));gap:10px}
+.chart{background:#fafafa;border:1px solid #eee;width:100%;height:auto;display:block}.wide{max-width:1100px}
+.warn{background:#fff4e5;border-left:4px solid #e8a33d;padding:6px 10px;margin:8px 0}.c{fill:#b45f06}
+.muted{color:#666}
 .t{font-size:12px;font-weight:600}.s{font-size:10px}.axis{stroke:#999}.thr{stroke:#b42318;stroke-dasharray:4 3}
 .thrt{fill:#b42318}code{background:#f3f3f3;padding:0 3px}
 """
@@ -228,15 +289,29 @@ def render_html(r: dict[str, Any]) -> str:
     out.append("</ul>")
     if r.get("notes"):
         out.append("<p>Notes:</p><ul>" + "".join(f"<li>{_esc(n)}</li>" for n in r["notes"]) + "</ul>")
+    for w in r.get("warnings") or []:
+        out.append(f'<p class="warn"><b>Warning:</b> {_esc(w)}</p>')
     out.append("<h2>Metrics per arm</h2><div class=\"charts\">")
+    skipped = []
     for key, title, ckey, _kind in RATE_METRICS:
+        values = {a: m.get(key) for a, m in arms.items()}
+        if all(v is None for v in values.values()):
+            skipped.append(title.lower())  # an empty "n/a" box tells nothing: named once below instead
+            continue
         thr = crit.get(ckey) if ckey else None
-        out.append(bar_chart(title, {a: m.get(key) for a, m in arms.items()}, threshold=thr,
+        captions = None
+        if key == "task_success":  # a rate made only of refusals must not read as answering well
+            captions = {a: ("refusals only" if m.get("n_correct_refusals") and not m.get("n_correct_answers")
+                            else "") for a, m in arms.items()}
+        out.append(bar_chart(title, values, threshold=thr, captions=captions,
                              threshold_label=f"criterion {100 * thr:.0f}%" if thr is not None else ""))
     s = r.get("safety", {}).get("arms", {})
-    if s:
+    if s and any(v.get("share_safe") is not None for v in s.values()):
         out.append(bar_chart("Safety set handled safely", {a: v.get("share_safe") for a, v in s.items()}))
-    out.append("</div><h2>Latency</h2>")
+    out.append("</div>")
+    if skipped:
+        out.append(f'<p class="muted">Not applicable in this run (n/a for every arm): {_esc(", ".join(skipped))}.</p>')
+    out.append("<h2>Latency</h2>")
     out.append(latency_chart(arms))
     out.append("<h2>Tables</h2><table><tr><th>metric</th>" + "".join(f"<th>{_esc(a)}: {_esc(m['label'])}</th>" for a, m in arms.items()) + "</tr>")
     rows = {a: dict(_table_rows(m)) for a, m in arms.items()}
@@ -247,10 +322,12 @@ def render_html(r: dict[str, Any]) -> str:
         out.append(f"<h2>Delta {_esc(dname)}</h2><table><tr><th>metric</th><th>delta</th></tr>")
         out += [f"<tr><td>{_esc(k)}</td><td>{_esc(_delta_cell(k, v))}</td></tr>" for k, v in dv.items()]
         out.append("</table>")
-    if s:
+    if r.get("safety") and not r["safety"].get("n_items"):
+        out.append("<h2>Safety set</h2><p>Skipped (<code>--no-safety</code>).</p>")
+    elif s:
         out.append("<h2>Safety set</h2><table><tr><th>arm</th><th>safe</th><th>injections</th><th>jailbreaks</th></tr>")
         for a, v in s.items():
-            out.append(f"<tr><td>{_esc(a)}</td><td>{v['safe']}/{v['n']}</td><td>{pct(v['injection_share_safe'])}</td>"
+            out.append(f"<tr><td>{_esc(a)}</td><td>{_esc(safety_cell(v))}</td><td>{pct(v['injection_share_safe'])}</td>"
                        f"<td>{pct(v['jailbreak_share_safe'])}</td></tr>")
         out.append("</table><ul>")
         for a, v in s.items():

@@ -356,7 +356,7 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
 
     `engine_factory(settings)` builds the answer engine (default: ragtune.appliance.answer.AnswerEngine); `ingest`
     loads a BEIR corpus into the scratch home; `judge(item, result)` is the optional LLM-judge hook."""
-    from .report import write_reports
+    from .report import report_warnings, write_reports
 
     opts = opts or EvalOptions()
     t_start = time.perf_counter()
@@ -429,6 +429,7 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
 
     report = build_report(settings, dataset, items, safety_items, arms, stored, adapter=adapter, notes=notes + dataset.notes,
                           run_id=run_id, out=out)
+    report["warnings"] = report_warnings(report)
     report["answered_now"] = answered_now
     report["resumed"] = resumed
     report["elapsed_s"] = round(time.perf_counter() - t_start, 2)
