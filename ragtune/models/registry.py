@@ -193,6 +193,7 @@ class Registry:
         if not src.exists():
             raise InputError(f"{src}: no such file or directory")
         src = src.resolve()
+        check_kind(src, kind)
         digest = sha256_path(src)
         mpath = self.dir / f"{digest}.json"
         if mpath.is_file():
@@ -249,6 +250,7 @@ class Registry:
                 shutil.copyfile(src, part)
             if sha256_path(part) != digest:
                 raise ModelError(f"{src}: changed while being copied into the registry; try again")
+            _make_read_only(part)  # content-addressed bytes: nothing may write to them in place
             try:
                 os.replace(part, blob)
             except OSError:
@@ -403,6 +405,7 @@ class Registry:
             if new.kind not in ADAPTER_KINDS:
                 hint = "convert it first: ragtune convert lora ADAPTER --base BASE --out FILE" if new.kind == "lora-hf" else None
                 raise ModelError(f"{new.id[:12]}… ({new.name}) is a {new.kind}, not a servable adapter ({', '.join(ADAPTER_KINDS)})", hint=hint)
+            check_kind(new.path, new.kind)  # registered before headers were checked: refuse it here, not in llama.cpp
         state = self._state() or {"active": None, "previous": None}
         new_id = new.id if new else None
         if state["active"] != new_id:
@@ -429,6 +432,28 @@ class Registry:
 
     def active_state(self) -> dict[str, Any]:
         return self._state() or {"active": None, "previous": None}
+
+
+GGUF_KINDS = ("base-gguf", "merged-gguf", "quantized-gguf", "lora-gguf")
+
+
+def check_kind(path: Path, kind: str) -> None:
+    """A GGUF kind must be a GGUF file of that sort (header read, length checked): a file that is not a GGUF LoRA
+    must never be registered or activated as one. Other kinds are checked by their converters and loaders."""
+    if kind not in GGUF_KINDS:
+        return
+    from ragtune.appliance.ggufinfo import GGUFError, check_gguf_kind
+
+    try:
+        check_gguf_kind(path, lora=kind == "lora-gguf")
+    except GGUFError as exc:
+        raise InputError(f"cannot register as {kind}: {exc.message}", hint=exc.hint) from None
+
+
+def _make_read_only(p: Path) -> None:
+    files = [p] if p.is_file() else [f for f in p.rglob("*") if f.is_file()]
+    for f in files:
+        os.chmod(f, default_file_mode() & 0o444)
 
 
 def _rm(p: Path) -> None:

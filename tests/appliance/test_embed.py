@@ -114,15 +114,19 @@ def test_unknown_and_wrong_kind(tmp_path):
         Embedder(EmbedConfig(model="smollm2-135m-instruct-q4_1"), Home(tmp_path))
 
 
-def test_tampered_model_is_refused(tmp_path):
-    """A file at HOME/models/<name>/ is preferred, and verified: a mismatch is a ModelError, not a crash."""
+@pytest.mark.parametrize("where", ["cache", "home"])
+def test_tampered_model_is_refused(tmp_path, where):
+    """A file in the model cache (or, before it, HOME/models/<name>/) is preferred, and verified: a mismatch is a
+    ModelError, not a crash."""
     from ragtune.appliance.embed import Embedder
     from ragtune.appliance.home import Home
+    from ragtune.models.defaults import cache_path, file_specs
 
     home = Home(tmp_path)
-    d = home.models_dir / "all-minilm-l6-v2-int8"
-    d.mkdir(parents=True)
-    (d / "model.onnx").write_bytes(b"tampered")
+    spec = file_specs("all-minilm-l6-v2-int8")[0]
+    f = cache_path(spec) if where == "cache" else home.models_dir / "all-minilm-l6-v2-int8" / "model.onnx"
+    f.parent.mkdir(parents=True)
+    f.write_bytes(b"tampered")
     with pytest.raises(ModelError, match="does not match the manifest"):
         Embedder(EmbedConfig(), home)
 

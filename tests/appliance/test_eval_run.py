@@ -255,9 +255,9 @@ def test_registered_adapter_reaches_the_engine_as_a_verified_file(settings, tmp_
     """The engine answers in a scratch home with an empty registry: it must get the adapter's file (whose
     sha256 is the registry id), not a name to look up there (regression: 'no artifact … in the registry')."""
     from ragtune.models.registry import Registry
+    from tests.gguf_helpers import write_gguf
 
-    blob = tmp_path / "a.gguf"
-    blob.write_bytes(b"GGUF" + bytes(60))
+    blob = write_gguf(tmp_path / "a.gguf")
     art = Registry(settings.home).add(blob, "lora-gguf", name="a")
     for ref in (art.id, art.id[:12], "a"):
         path, identity = _REAL_RESOLVE_ADAPTER(settings, ref)

@@ -11,6 +11,7 @@ from ragtune.cli import main
 from ragtune.appliance.errors import InputError, ModelError
 from ragtune.models import defaults
 from ragtune.models.registry import Registry, sha256_path
+from tests.gguf_helpers import gguf_bytes, write_gguf
 
 
 def _write(path, data: bytes):
@@ -22,6 +23,7 @@ def _write(path, data: bytes):
 def _tamper(path):
     """Flip one byte; keep the size, move the mtime (the hash memo is keyed by size+mtime)."""
     st = path.stat()
+    os.chmod(path, 0o644)  # registry copies are read-only (root would write anyway; CI users would not)
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))
@@ -34,7 +36,7 @@ def reg(home):
 
 
 def test_add_is_idempotent_and_manifest_immutable(reg, tmp_path):
-    f = _write(tmp_path / "a.gguf", b"GGUF" + b"x" * 100)
+    f = write_gguf(tmp_path / "a.gguf", tag="x")
     a1 = reg.add(f, "lora-gguf", base_id="b" * 64)
     mpath = reg.dir / f"{a1.id}.json"
     before = mpath.read_bytes()
@@ -48,14 +50,14 @@ def test_add_is_idempotent_and_manifest_immutable(reg, tmp_path):
 
 
 def test_tamper_detection_copied_and_in_place(reg, tmp_path):
-    f = _write(tmp_path / "m.gguf", b"GGUF" + bytes(range(256)) * 4)
+    f = write_gguf(tmp_path / "m.gguf", lora=False, tag="m")
     copied = reg.add(f, "base-gguf")
     assert reg.get(copied.id).path == copied.path
     _tamper(copied.path)
     with pytest.raises(ModelError, match="does not match its id"):
         reg.get(copied.id)
 
-    g = _write(tmp_path / "n.gguf", b"GGUF" + b"n" * 300)
+    g = write_gguf(tmp_path / "n.gguf", lora=False, tag="n")
     placed = reg.add(g, "base-gguf", copy=False)
     assert placed.path == g.resolve()
     reg.get(placed.id)
@@ -66,7 +68,7 @@ def test_tamper_detection_copied_and_in_place(reg, tmp_path):
     with pytest.raises(ModelError, match="missing"):
         reg.get(placed.id)
     # The same bytes found elsewhere re-point the manifest (same id and lineage) instead of staying broken.
-    moved = _write(tmp_path / "elsewhere" / "n.gguf", b"GGUF" + b"n" * 300)
+    moved = write_gguf(tmp_path / "elsewhere" / "n.gguf", lora=False, tag="n")
     again = reg.add(moved, "base-gguf", copy=False)
     assert again.id == placed.id and again.manifest["created"] == placed.manifest["created"]
     assert reg.get(placed.id).path == moved.resolve()
@@ -89,7 +91,7 @@ def test_directory_artifact_hash(reg, tmp_path):
 
 
 def test_lookup_by_prefix_and_name(reg, tmp_path):
-    a = reg.add(_write(tmp_path / "one.gguf", b"1"), "lora-gguf")
+    a = reg.add(write_gguf(tmp_path / "one.gguf", tag="1"), "lora-gguf")
     assert reg.get(a.id[:8]).id == a.id
     assert reg.get(a.id[:8].upper()).id == a.id
     assert reg.get("one").id == a.id
@@ -97,7 +99,7 @@ def test_lookup_by_prefix_and_name(reg, tmp_path):
         reg.get(a.id[:7])
     with pytest.raises(ModelError, match="no artifact"):
         reg.get("nope")
-    reg.add(_write(tmp_path / "d2" / "one.gguf", b"2"), "lora-gguf")
+    reg.add(write_gguf(tmp_path / "d2" / "one.gguf", tag="2"), "lora-gguf")
     with pytest.raises(InputError, match="matches several"):
         reg.get("one")
 
@@ -118,8 +120,8 @@ def test_activate_and_rollback(reg, tmp_path):
     assert reg.active_adapter() is None
     with pytest.raises(ModelError, match="nothing to roll back"):
         reg.rollback()
-    a = reg.add(_write(tmp_path / "a.gguf", b"a"), "lora-gguf")
-    b = reg.add(_write(tmp_path / "b.gguf", b"b"), "lora-gguf")
+    a = reg.add(write_gguf(tmp_path / "a.gguf", tag="a"), "lora-gguf")
+    b = reg.add(write_gguf(tmp_path / "b.gguf", tag="b"), "lora-gguf")
     reg.activate(a.id[:10])
     assert reg.active_adapter().id == a.id
     reg.activate("b")
@@ -170,7 +172,7 @@ def test_manifest_validation_names_the_file(reg, tmp_path, content, match):
 
 
 def test_manifest_id_must_match_file_name(reg, tmp_path):
-    f = _write(tmp_path / "a.bin", b"a")
+    f = write_gguf(tmp_path / "a.bin", tag="a")
     art = reg.add(f, "lora-gguf")
     other = reg.dir / ("1" * 64 + ".json")
     other.write_text((reg.dir / f"{art.id}.json").read_text())
@@ -208,7 +210,7 @@ def _cli(capsys, *args):
 
 
 def test_cli_models(capsys, home, tmp_path):
-    f = _write(tmp_path / "ad.gguf", b"GGUF adapter")
+    f = write_gguf(tmp_path / "ad.gguf", tag="adapter")
     rc, out, _ = _cli(capsys, "models", "add", str(f), "--kind", "lora-gguf", "--json")
     assert rc == 0
     m = json.loads(out)
@@ -239,3 +241,45 @@ def test_cli_models(capsys, home, tmp_path):
 
     rc, _, err = _cli(capsys, "models", "show", "deadbeef")
     assert rc == 3 and "no artifact" in err
+
+
+@pytest.mark.parametrize("content,kind,message", [
+    (b"not a model at all", "lora-gguf", "bad magic"),
+    (gguf_bytes(lora=True)[:-5], "lora-gguf", "truncated GGUF file"),
+    (gguf_bytes(lora=True)[:30], "lora-gguf", "truncated GGUF file"),
+    (gguf_bytes(lora=False), "lora-gguf", "not a LoRA adapter"),
+    (gguf_bytes(lora=True), "base-gguf", "a GGUF LoRA adapter, not a model"),
+    (b"GGUF" + b"\x07\0\0\0" + bytes(16), "quantized-gguf", "unsupported GGUF version 7"),
+])
+def test_add_checks_the_gguf_header(reg, tmp_path, capsys, content, kind, message):
+    """Issue 18 item 8: `models add X --kind lora-gguf` accepted a file that is not a GGUF LoRA."""
+    f = _write(tmp_path / "x.gguf", content)
+    with pytest.raises(InputError, match=message):
+        reg.add(f, kind)
+    assert not reg.dir.exists() or not list(reg.dir.glob("*.json"))
+    rc, _, err = _cli(capsys, "models", "add", str(f), "--kind", kind)
+    assert rc == 2 and err.startswith("error: cannot register as") and str(f) in err and "\n" in err.strip() + "\n"
+
+
+def test_activate_refuses_a_bad_adapter_registered_before_checks(reg, tmp_path):
+    bad = _write(tmp_path / "old.gguf", b"GGUF fake adapter from an older release")
+    digest = sha256_path(bad)
+    m = {"format": 1, "id": digest, "kind": "lora-gguf", "name": "old", "file": str(bad), "size": bad.stat().st_size,
+         "created": "2026-01-01T00:00:00Z", "licence": "", "lineage": {}}
+    _write(reg.dir / f"{digest}.json", json.dumps(m).encode())
+    with pytest.raises(InputError, match="not a GGUF file|unsupported GGUF version"):
+        reg.activate("old")
+    assert reg.active_adapter() is None
+
+
+def test_registry_copies_are_read_only(reg, tmp_path):
+    art = reg.add(write_gguf(tmp_path / "ro.gguf", tag="ro"), "lora-gguf", copy=True)
+    assert not os.stat(art.path).st_mode & 0o222
+    d = tmp_path / "hf"
+    _write(d / "adapter_config.json", b"{}")
+    hf = reg.add(d, "lora-hf", copy=True)
+    assert not os.stat(hf.path / "adapter_config.json").st_mode & 0o222
+    # a damaged read-only blob is still replaced on re-add (its folder stays writable)
+    _tamper(art.path)
+    again = reg.add(tmp_path / "ro.gguf", "lora-gguf", copy=True)
+    assert reg.get(again.id).path.read_bytes() == (tmp_path / "ro.gguf").read_bytes()

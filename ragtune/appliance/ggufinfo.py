@@ -1,0 +1,143 @@
+"""A GGUF file's header, read with the standard library: magic, version, metadata and the tensor table, with the
+file's length checked against where the tensor data must end. Used to refuse a file that is not what it claims
+to be (not GGUF, cut short, a model registered as a LoRA adapter or the other way round) before llama.cpp sees it.
+
+Format: https://github.com/ggml-org/ggml/blob/master/docs/gguf.md (little-endian; versions 2 and 3)."""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from .errors import InputError
+
+MAGIC = b"GGUF"
+# (elements per block, bytes per block) of the ggml tensor types; an unknown type skips the length check.
+_BLOCKS = {0: (1, 4), 1: (1, 2), 2: (32, 18), 3: (32, 20), 6: (32, 22), 7: (32, 24), 8: (32, 34), 9: (32, 36),
+           10: (256, 84), 11: (256, 110), 12: (256, 144), 13: (256, 176), 14: (256, 210), 15: (256, 292),
+           24: (1, 1), 25: (1, 2), 26: (1, 4), 27: (1, 8), 28: (1, 8), 30: (1, 2)}
+_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
+_STRING, _ARRAY = 8, 9
+_LIMIT = 1 << 24  # counts above this are a damaged header, not a model
+
+
+class GGUFError(InputError):
+    """Not a readable GGUF file; the message names the file and what is wrong."""
+
+
+@dataclass
+class GGUFInfo:
+    path: Path
+    version: int
+    metadata: dict[str, Any] = field(default_factory=dict)  # scalars and strings; arrays as their length
+    n_tensors: int = 0
+
+    @property
+    def type(self) -> str:
+        """'adapter' for a LoRA (general.type), else 'model' (the spec's default)."""
+        return str(self.metadata.get("general.type", "model"))
+
+    @property
+    def is_lora(self) -> bool:
+        return self.type == "adapter" and self.metadata.get("adapter.type") == "lora"
+
+    @property
+    def architecture(self) -> str:
+        return str(self.metadata.get("general.architecture", ""))
+
+
+class _Reader:
+    def __init__(self, fh: BinaryIO, path: Path):
+        self.fh, self.path = fh, path
+
+    def take(self, n: int) -> bytes:
+        b = self.fh.read(n)
+        if len(b) != n:
+            raise GGUFError(f"{self.path}: truncated GGUF file: the header ends at byte {self.fh.tell()}")
+        return b
+
+    def unpack(self, fmt: str) -> Any:
+        return struct.unpack(fmt, self.take(struct.calcsize(fmt)))[0]
+
+    def string(self) -> str:
+        n = self.unpack("<Q")
+        if n > _LIMIT:
+            raise GGUFError(f"{self.path}: damaged GGUF header (a {n}-byte string)")
+        return self.take(n).decode("utf-8", errors="replace")
+
+    def value(self, vtype: int) -> Any:
+        if vtype in _SCALARS:
+            return self.unpack(_SCALARS[vtype])
+        if vtype == _STRING:
+            return self.string()
+        if vtype == _ARRAY:
+            etype, n = self.unpack("<I"), self.unpack("<Q")
+            if n > _LIMIT:
+                raise GGUFError(f"{self.path}: damaged GGUF header (an array of {n} values)")
+            if etype in _SCALARS:  # skip without building a list (vocabularies are large)
+                self.take(struct.calcsize(_SCALARS[etype]) * n)
+            else:
+                for _ in range(n):
+                    self.value(etype)
+            return n
+        raise GGUFError(f"{self.path}: damaged GGUF header (unknown value type {vtype})")
+
+
+def read_gguf(path: Path | str) -> GGUFInfo:
+    """The header of the GGUF file at `path`; GGUFError when it is not one, or is cut short."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        fh = open(path, "rb")
+    except IsADirectoryError:
+        raise GGUFError(f"{path}: is a folder, not a GGUF file") from None
+    except OSError as exc:
+        raise GGUFError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    with fh:
+        r = _Reader(fh, path)
+        if fh.read(4) != MAGIC:
+            raise GGUFError(f"{path}: not a GGUF file (bad magic: the file does not start with 'GGUF')")
+        version = r.unpack("<I")
+        if version not in (2, 3):
+            raise GGUFError(f"{path}: unsupported GGUF version {version} (2 and 3 are read)")
+        n_tensors, n_kv = r.unpack("<Q"), r.unpack("<Q")
+        if n_tensors > _LIMIT or n_kv > _LIMIT:
+            raise GGUFError(f"{path}: damaged GGUF header ({n_tensors} tensors, {n_kv} metadata keys)")
+        info = GGUFInfo(path, version, n_tensors=n_tensors)
+        for _ in range(n_kv):
+            key = r.string()
+            info.metadata[key] = r.value(r.unpack("<I"))
+        ends: list[tuple[int, str]] = []
+        for _ in range(n_tensors):
+            name = r.string()
+            n_dims = r.unpack("<I")
+            if n_dims > 8:
+                raise GGUFError(f"{path}: damaged GGUF header (tensor {name} has {n_dims} dimensions)")
+            count = 1
+            for _ in range(n_dims):
+                count *= r.unpack("<Q")
+            ttype, offset = r.unpack("<I"), r.unpack("<Q")
+            per, nbytes = _BLOCKS.get(ttype, (1, 0))
+            ends.append((offset + (count // per) * nbytes, name))
+        align = info.metadata.get("general.alignment", 32)
+        align = align if isinstance(align, int) and align > 0 else 32
+        data_start = -(-fh.tell() // align) * align
+    if ends:
+        end, name = max(ends)
+        if data_start + end > size:
+            raise GGUFError(f"{path}: truncated GGUF file: tensor {name} ends at byte {data_start + end}, "
+                            f"the file has {size}")
+    return info
+
+
+def check_gguf_kind(path: Path | str, *, lora: bool) -> GGUFInfo:
+    """The header, after checking the file is a GGUF LoRA adapter (lora=True) or a GGUF model (lora=False)."""
+    info = read_gguf(path)
+    if lora and not info.is_lora:
+        raise GGUFError(f"{path}: a GGUF {info.type} (general.type={info.type!r}), not a LoRA adapter",
+                        hint="convert a peft adapter with: ragtune convert lora ADAPTER --base BASE --out FILE")
+    if not lora and info.type == "adapter":
+        raise GGUFError(f"{path}: a GGUF LoRA adapter, not a model", hint="register it with --kind lora-gguf")
+    return info
