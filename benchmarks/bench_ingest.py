@@ -109,7 +109,7 @@ def main() -> int:
     from ragtune.appliance.ingest.chunker import embedding_text
     from ragtune.appliance.ingest.pipeline import ingest_paths
     from ragtune.appliance.store import EMBED_DIM, Store
-    from ragtune.models.defaults import locate_all
+    from ragtune.appliance.default_models import locate_all
 
     tmp = Path(tempfile.mkdtemp(prefix="ragtune-bench-ingest-"))
     if args.synthetic:

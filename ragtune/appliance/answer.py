@@ -31,12 +31,12 @@ from .errors import InputError, RagtuneError, StoreError
 from .generate import GenResult
 from .prompt import REFUSAL_TEXT, SYSTEM_PROMPT, context_from_hits, messages, system_prompt_sha256
 from .refusal import Verdict, content_words, refusal_check, support_score  # noqa: F401  (re-exported)
+from .registry import NONE_ADAPTER
 from .repair import Checked, repair_note, validate_and_repair
 from .schema import answer_schema
 from .types import Answer, ContextItem, Hit, Timings
 
 MIN_SUPPORT = 0.34  # default of [generate] min_support: share of the answer's content words in the cited sources
-NONE_ADAPTER = "none"
 
 
 # -- stage 1: the question ---------------------------------------------------------------------------------
@@ -164,41 +164,9 @@ class AnswerEngine:
         """(path or None, id) for "none", "active" (the registry's activated adapter), a registry
         id/prefix/name, or a .gguf path (registered: its id; unregistered: a `<file>.json` manifest with
         "sha256" next to it, else its own hash)."""
-        ref = (ref or NONE_ADAPTER).strip()
-        if ref.lower() == NONE_ADAPTER:
-            return None, NONE_ADAPTER
-        from pathlib import Path
+        from .registry import Registry, resolve_adapter
 
-        from ragtune.models.registry import ADAPTER_KINDS, Registry
-
-        reg = Registry(self.settings.home)
-        if ref.lower() == "active":
-            art = reg.active_adapter()
-            return (None, NONE_ADAPTER) if art is None else (art.path, art.id)
-        p = Path(ref).expanduser()
-        if p.is_file():
-            from ragtune.models.defaults import sha256_file
-            from ragtune.models.registry import resolve_input
-
-            path, rid = resolve_input(reg, p, kinds=ADAPTER_KINDS)
-            if rid:
-                return path, rid
-            side = p.with_name(p.name + ".json")
-            if side.is_file():
-                from .errors import ModelError, located
-
-                try:
-                    want = json.loads(side.read_text(encoding="utf-8")).get("sha256")
-                except (ValueError, OSError, AttributeError) as exc:
-                    raise ModelError(f"{located(side)}: unreadable adapter manifest: {exc}") from None
-                if want:
-                    return p, str(want)
-            return p, sha256_file(p)
-        art = reg.get(ref)
-        if art.kind not in ADAPTER_KINDS:
-            raise InputError(f"{ref}: is a {art.kind}, not a GGUF LoRA adapter",
-                             hint="convert a trained adapter with `ragtune convert` first")
-        return art.path, art.id
+        return resolve_adapter(Registry(self.settings.home), ref)
 
     def _apply_adapter(self, ref: str | None) -> None:
         path, aid = self.resolve_adapter(ref)

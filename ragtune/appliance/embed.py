@@ -1,7 +1,7 @@
 """Sentence embedder: an ONNX encoder run by onnxruntime + a HF `tokenizers` tokenizer, mean pooling, L2 norm.
 
 `EmbedConfig.model` is either a default-model name from the manifest (files located and sha256-verified by
-`ragtune.models.defaults`) or a path to a folder holding `model.onnx` + `tokenizer.json` (a custom embedder).
+`ragtune.appliance.default_models`) or a path to a folder holding `model.onnx` + `tokenizer.json` (a custom embedder).
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def _resolve_files(model: str, home: Home) -> tuple[Path, Path, int, str]:
                 raise ModelError(f"{f}: missing (a custom embedder folder needs model.onnx and tokenizer.json)")
         return onnx, tok, _max_seq_len_from_folder(p), "folder"
 
-    from ragtune.models import defaults
+    from . import default_models as defaults
 
     names = defaults.default_names()
     if model in names:
@@ -72,7 +72,7 @@ def _resolve_files(model: str, home: Home) -> tuple[Path, Path, int, str]:
 
     # A registry id or name of an `embedder` artifact (a folder with model.onnx + tokenizer.json).
     try:
-        from ragtune.models.registry import Registry  # optional area
+        from .registry import Registry  # optional area
     except ImportError:  # pragma: no cover
         Registry = None  # type: ignore[assignment]
     if Registry is not None:
@@ -98,7 +98,7 @@ def _resolve_files(model: str, home: Home) -> tuple[Path, Path, int, str]:
 def model_identity(cfg: EmbedConfig, home: Home) -> tuple[str, int]:
     """(model_id, max_seq_len) of the configured embedder without loading it: lets an ingest decide that
     nothing changed without paying for an onnxruntime session."""
-    from ragtune.models.defaults import sha256_file
+    from .hashing import sha256_file
 
     onnx, _tok, max_seq_len, _how = _resolve_files(cfg.model, home)
     return sha256_file(onnx), max_seq_len
@@ -131,7 +131,7 @@ class Embedder:
         self.home = home or Home()
         onnx_path, tok_path, self.max_seq_len, self.source = _resolve_files(self.cfg.model, self.home)
         self.model_path = onnx_path
-        from ragtune.models.defaults import sha256_file
+        from .hashing import sha256_file
 
         self.model_id = sha256_file(onnx_path)
 

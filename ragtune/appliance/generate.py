@@ -145,22 +145,9 @@ class _CaptureStderr:
 def resolve_model(ref: str, home: Home) -> tuple[Path, str]:
     """(path, sha256) of a GGUF given a default-model name, a registry id/prefix/name, or a file path.
     The bytes are verified against the manifest/registry hash (memoised per size+mtime)."""
-    from ragtune.models import defaults
+    from .registry import Registry, resolve_gguf_model
 
-    p = Path(ref).expanduser()
-    if ref.endswith(".gguf") or p.is_file():
-        if not p.is_file():
-            raise ModelError(f"{p}: model file not found")
-        return p, defaults.sha256_file(p)
-    if ref in defaults.default_names():
-        entry = defaults.manifest_entry(ref)
-        return defaults.locate_all(ref, home)[0], entry["sha256"]
-    from ragtune.models.registry import Registry
-
-    art = Registry(home).get(ref)
-    if not art.kind.endswith("gguf") or art.kind == "lora-gguf":
-        raise ModelError(f"{ref}: is a {art.kind}, not a GGUF model", hint="pass a base/merged/quantized GGUF")
-    return Path(art.path), art.id
+    return resolve_gguf_model(Registry(home), ref)
 
 
 # -- the real generator ----------------------------------------------------------------------------------
@@ -485,7 +472,7 @@ class LlamaGenerator:
         switching never reloads the base. The file must hash to `sha256` (its identity). Clears the prefix
         cache: KV entries computed under another adapter are not reusable."""
         self._check_open()
-        from ragtune.models.defaults import sha256_file
+        from .hashing import sha256_file
 
         lc = self._lc
         if path is None:

@@ -43,10 +43,10 @@ _NO_DET_AFTER = {"one", "longer", "more", "less", "matter", "doubt", "later", "s
                  "man", "body", "thanks", "problem", "idea", "longer"}
 _RATHER_NOT_AFTER = {"would", "d", "had", "i", "we", "you", "they", "he", "she", "it"}
 # Function words: a repeated one is weak evidence of where a repair starts, and they are never "replaced".
-_STOP = {"a", "an", "the", "of", "in", "on", "at", "to", "for", "from", "by", "with", "and", "or", "but", "is",
-         "are", "was", "were", "be", "been", "do", "does", "did", "has", "have", "had", "it", "its", "that", "this",
-         "these", "those", "as", "into", "than", "then", "there", "their", "his", "her", "they", "he", "she", "we",
-         "you", "i", "s", "not", "can", "could", "will", "would", "should", "may", "might", "must"}
+_FUNCTION_WORDS = {"a", "an", "the", "of", "in", "on", "at", "to", "for", "from", "by", "with", "and", "or", "but", "is",
+                   "are", "was", "were", "be", "been", "do", "does", "did", "has", "have", "had", "it", "its", "that", "this",
+                   "these", "those", "as", "into", "than", "then", "there", "their", "his", "her", "they", "he", "she", "we",
+                   "you", "i", "s", "not", "can", "could", "will", "would", "should", "may", "might", "must"}
 _CLAUSE_PUNCT = {",", ";", ":", "!", "?", "(", ")", "--", "—", "–"}
 _ALIGN_WINDOW = 6
 
@@ -171,7 +171,7 @@ def _reparandum_start(pre_keys: list[str], pre_toks: list[str], rep_keys: list[s
     window = [j for j in content if j >= clause][-_ALIGN_WINDOW:]
     # 1. alignment: the repair repeats a word of the prefix ("the Vistula River no is Warsaw" <- "is")
     for off in range(min(3, len(rep))):
-        if off and rep[off][0] in _STOP:
+        if off and rep[off][0] in _FUNCTION_WORDS:
             continue  # "in 1812 um 1815 in Europe": a function word two words on says nothing
         for j in reversed(window):
             if pre_keys[j] == rep[off][0]:
@@ -186,7 +186,7 @@ def _reparandum_start(pre_keys: list[str], pre_toks: list[str], rep_keys: list[s
     if filler_only:
         if window and last > 0 and rep[0][0].isdigit() and pre_keys[last].isdigit():
             return last
-        if (window and last > 0 and pre_keys[last] not in _STOP and rep[0][0] not in _STOP and
+        if (window and last > 0 and pre_keys[last] not in _FUNCTION_WORDS and rep[0][0] not in _FUNCTION_WORDS and
                 pre_toks[last][:1].isupper() == rep[0][1][:1].isupper() and pre_keys[last] not in _WH):
             return last  # "sugar er salt": a content word right after another of the same kind replaces it
         if not (window and last > 0 and rep[0][1][:1].isupper() and pre_toks[last][:1].isupper()) and rep[0][0] not in _WH:

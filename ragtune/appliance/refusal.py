@@ -16,17 +16,14 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from .prompt import REFUSAL_TEXT
+from .text import STOPWORDS
 from .types import ContextItem
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_STOP = frozenset("""a an the and or but if of to in on at by for with from as is are was were be been being it its this
-that these those there their they them he she his her him we you your i me my our not no do does did so than then
-what which who whom whose when where why how also into over under about after before can could would should will
-shall may might must has have had just only very more most such any some each all both other yes""".split())
 
 
 def content_words(text: str) -> list[str]:
-    return [w for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in _STOP]
+    return [w for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in STOPWORDS]
 
 
 def support_score(answer: str, sources: list[str]) -> float:

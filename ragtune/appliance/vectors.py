@@ -12,6 +12,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .atomic import atomic_path
 from .store import EMBED_DIM
 
 # Below this many vectors sqlite-vec's own brute-force scan is fast enough (and needs no snapshot on disk).
@@ -55,13 +56,10 @@ class VectorSnapshot:
         self.version = version
 
     def _build(self, store: Any, version: int) -> None:
-        import os
         import shutil
-        import tempfile
 
-        self.root.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".v{version}-", dir=self.root))
-        try:
+        # written beside its final name and renamed into place; a concurrent build that finished first wins
+        with atomic_path(self._dir(version), folder=True, keep_existing=True) as tmp:
             with store.transaction():  # one consistent read of count + rows
                 n = store.count_vectors()
                 ids = np.zeros(n, dtype=np.int64)
@@ -78,16 +76,9 @@ class VectorSnapshot:
             mat.flush()
             del mat
             np.save(tmp / "ids.npy", ids[:i])
-            try:
-                os.replace(tmp, self._dir(version))
-            except OSError:  # another process won the race: use theirs
-                shutil.rmtree(tmp, ignore_errors=True)
-            for old in self.root.glob("v*"):
-                if old.name != f"v{version}":
-                    shutil.rmtree(old, ignore_errors=True)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        for old in self.root.glob("v*"):
+            if old.name != f"v{version}":
+                shutil.rmtree(old, ignore_errors=True)
 
     def knn(self, q: np.ndarray, k: int) -> list[tuple[int, float]]:
         n = len(self.ids)

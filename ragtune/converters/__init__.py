@@ -6,14 +6,13 @@
     lora.py      peft adapter -> GGUF LoRA via convert_lora_to_gguf.py                   (lora-gguf)
 
 Each stage writes a plain artifact plus a config JSON beside it (`<out>.json`, or `ragtune_stage.json`
-inside a directory output), and registers the artifact in ragtune.models.registry with its lineage.
+inside a directory output), and registers the artifact in ragtune.appliance.registry with its lineage.
 Heavy dependencies (torch, transformers, peft) are imported lazily through ragtune.appliance.errors.require.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -21,7 +20,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ragtune.appliance.errors import InputError, ModelError, located
-from ragtune.models.registry import Artifact, Registry, default_file_mode, write_json_atomic
+from ragtune.appliance.atomic import replace_into  # noqa: F401  (the converters' one way to place an output)
+from ragtune.appliance.registry import Artifact, Registry, write_json_atomic
 
 Progress = Callable[[str], None]
 
@@ -54,19 +54,6 @@ def check_out(out: Path | str, *, force: bool = False) -> Path:
     except OSError as exc:
         raise InputError(f"{p.parent}: cannot create output directory: {exc.strerror}") from None
     return p
-
-
-def replace_into(tmp: Path, out: Path) -> None:
-    """Move a finished output into place atomically (a crash never leaves a half-written artifact)."""
-    # mkstemp/mkdtemp create 0o600/0o700: give outputs the modes open()/mkdir() would have.
-    os.chmod(tmp, default_file_mode() | (0o111 if tmp.is_dir() else 0))
-    if out.is_dir() and not out.is_symlink():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-        os.replace(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, out)
 
 
 def stage_config_path(out: Path) -> Path:
@@ -182,7 +169,7 @@ def register_adapter(registry: Registry, ref: str | Path) -> tuple[Artifact, dic
     ADAPTER_FILES only. Returns (artifact, adapter_config, adapter_info)."""
     import tempfile
 
-    from ragtune.models.registry import resolve_input
+    from ragtune.appliance.registry import resolve_input
 
     path, _ = resolve_input(registry, ref, kinds=("lora-hf",))
     cfg = check_adapter_dir(path)
@@ -205,7 +192,7 @@ def resolve_adapter_and_base(registry: Registry, adapter: str | Path, base: str 
                              ) -> tuple[Artifact, dict[str, Any], dict[str, Any], Path, str | None]:
     """Register ADAPTER and resolve the base it applies to: BASE if given, else the base its training recorded.
     Returns (adapter artifact, adapter_config, adapter_info, base path, base id or None)."""
-    from ragtune.models.registry import resolve_input
+    from ragtune.appliance.registry import resolve_input
 
     art, cfg, info = register_adapter(registry, adapter)
     if base is None:

@@ -3,15 +3,13 @@ sdist of the installed llama-cpp-python (ragtune/converters/sdist.py), so conver
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
+from ragtune.appliance.atomic import atomic_path
 from ragtune.appliance.errors import InputError
-from ragtune.models.registry import Registry, resolve_input, tool_versions
+from ragtune.appliance.registry import Registry, resolve_input, tool_versions
 
-from . import (ConvertResult, Progress, _quiet, check_hf_dir, check_out, inherited_lineage, now, replace_into,
-               write_stage_config)
+from . import (ConvertResult, Progress, _quiet, check_hf_dir, check_out, inherited_lineage, now, write_stage_config)
 from . import sdist as sdist_mod
 
 OUTTYPES = ("f32", "f16", "bf16", "q8_0")
@@ -33,16 +31,10 @@ def to_gguf(model_dir: str | Path, out: str | Path, *, outtype: str = "f16", reg
         raise InputError(f"{out_p}: the output name must end in .gguf")
     sdist_mod.scripts_dir(sdist)  # fail early (before any work) when the sdist is missing
 
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_p.name}.", suffix=".part", dir=out_p.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_path(out_p) as tmp:
         seconds = sdist_mod.run_script(
             "convert_hf_to_gguf.py", [str(src), "--outfile", str(tmp), "--outtype", outtype],
             sdist=sdist, threads=threads, log_path=out_p.with_name(out_p.name + ".log"), progress=progress)
-        replace_into(tmp, out_p)
-    finally:
-        tmp.unlink(missing_ok=True)
 
     lineage = inherited_lineage(registry, parent_id)
     if parent_id:

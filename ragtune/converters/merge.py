@@ -7,16 +7,16 @@ base it was trained against. A GGUF base is dequantized by transformers (`gguf_f
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from ragtune.appliance.atomic import atomic_path
 from ragtune.appliance.errors import InputError, ModelError, require
-from ragtune.models.registry import Registry, sha256_path, tool_versions
+from ragtune.appliance.hashing import sha256_path
+from ragtune.appliance.registry import Registry, tool_versions
 
 from . import (ConvertResult, Progress, _quiet, check_hf_dir, check_out, is_gguf, now,
-               resolve_adapter_and_base, replace_into, write_stage_config)
+               resolve_adapter_and_base, write_stage_config)
 
 DTYPES = ("float32", "bfloat16")
 def refuse_4bit(cfg: dict[str, Any], where: Path) -> None:
@@ -88,8 +88,7 @@ def merge(adapter: str | Path, base: str | Path | None, out: str | Path, *, regi
                          hint="is this the base the adapter was trained on?") from None
     merged = merged.to(getattr(torch, dtype))
 
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_p.name}.", dir=out_p.parent))
-    try:
+    with atomic_path(out_p, folder=True) as tmp:
         progress(f"saving merged model to {out_p}…")
         merged.save_pretrained(str(tmp), safe_serialization=True)
         tok.save_pretrained(str(tmp))
@@ -101,10 +100,6 @@ def merge(adapter: str | Path, base: str | Path | None, out: str | Path, *, regi
         config["adapter_qlora"] = info["qlora"]
         # Inside the dir: ids only (no paths, no timestamps), so the same inputs give the same id.
         write_stage_config(tmp, {k: v for k, v in config.items() if k not in ("adapter", "base")})
-        replace_into(tmp, out_p)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     art = registry.add(out_p, "hf-model", name=name or out_p.name, copy=copy, base_id=base_id,
                        adapter_id=adapter_art.id, **lineage)
     return ConvertResult(art, out_p, now() - t0, config)

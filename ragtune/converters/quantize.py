@@ -7,15 +7,13 @@ are not (tiny test models), so Q8_0 / Q4_0 are the types that behave the same on
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from pathlib import Path
 
+from ragtune.appliance.atomic import atomic_path
 from ragtune.appliance.errors import InputError, ModelError, require
-from ragtune.models.registry import Registry, resolve_input, tool_versions
+from ragtune.appliance.registry import Registry, resolve_input, tool_versions
 
-from . import (ConvertResult, Progress, _quiet, check_out, inherited_lineage, is_gguf, now, replace_into,
-               write_stage_config)
+from . import (ConvertResult, Progress, _quiet, check_out, inherited_lineage, is_gguf, now, write_stage_config)
 
 TYPES = ("Q4_K_M", "Q5_K_M", "Q8_0", "Q4_0")
 
@@ -42,24 +40,20 @@ def quantize(model: str | Path, out: str | Path, *, qtype: str = "Q4_K_M", regis
     params.nthread = max(1, threads)
     params.allow_requantize = False  # requantizing Q4_1 -> Q4_K_M compounds errors: start from f32/f16/bf16
 
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_p.name}.", suffix=".part", dir=out_p.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
     progress(f"quantizing {src.name} to {qtype} ({params.nthread} threads)…")
     logger = logging.getLogger("llama-cpp-python")
     level = logger.level
     logger.setLevel(logging.ERROR)  # llama.cpp's per-tensor log goes to stderr only on errors
     try:
-        t1 = now()
-        rc = llama_cpp.llama_model_quantize(str(src).encode(), str(tmp).encode(), params)
-        seconds = now() - t1
-        if rc != 0:
-            raise ModelError(f"{src}: llama.cpp could not quantize it to {qtype} (code {rc})",
-                             hint="the input must be a f32/f16/bf16 GGUF (already-quantized models are refused)")
-        replace_into(tmp, out_p)
+        with atomic_path(out_p) as tmp:
+            t1 = now()
+            rc = llama_cpp.llama_model_quantize(str(src).encode(), str(tmp).encode(), params)
+            seconds = now() - t1
+            if rc != 0:
+                raise ModelError(f"{src}: llama.cpp could not quantize it to {qtype} (code {rc})",
+                                 hint="the input must be a f32/f16/bf16 GGUF (already-quantized models are refused)")
     finally:
         logger.setLevel(level)
-        tmp.unlink(missing_ok=True)
 
     lineage = inherited_lineage(registry, parent_id)
     if parent_id:

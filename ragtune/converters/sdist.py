@@ -17,7 +17,6 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
@@ -102,20 +101,12 @@ def scripts_dir(sdist: str | Path | None = None, version: str | None = None) -> 
     if (dest / ".complete").is_file():
         return dest
     src = locate_sdist(sdist, version)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".llama.cpp-{version}.", dir=dest.parent))
-    try:
+    if dest.exists():  # junk from an interrupted extraction by an old version (no .complete marker)
+        shutil.rmtree(dest, ignore_errors=True)
+    # a concurrent extraction that finished first wins: its copy is the same
+    with atomic_path(dest, folder=True, keep_existing=True) as tmp:
         _extract(src, tmp)
         (tmp / ".complete").write_text(f"{src}\n", encoding="utf-8")
-        try:
-            os.replace(tmp, dest)
-        except OSError:
-            if not (dest / ".complete").is_file():  # a concurrent extraction won unless it left junk
-                shutil.rmtree(dest, ignore_errors=True)
-                os.replace(tmp, dest)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     return dest
 
 

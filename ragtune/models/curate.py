@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from ragtune.appliance import prompt
+from ragtune.appliance.atomic import atomic_write_text
 from ragtune.appliance.errors import ConfigError
-from ragtune.models.defaults import sha256_file
+from ragtune.appliance.hashing import sha256_file
 
 from .dataset import validate_example, write_jsonl
 
@@ -327,10 +328,6 @@ def _balance_refusals(rows: list[dict[str, Any]], target: float, rng: random.Ran
 # Artifacts
 # ------------------------------------------------------------------------------------------------------------
 
-# The project's one file hasher (ragtune.models.defaults), under the name this module's callers use.
-sha256_path = sha256_file
-
-
 def write_curated(out_dir: Path | str, train: list[dict[str, Any]], holdout: list[dict[str, Any]],
                   report: dict[str, Any], *, build: dict[str, Any] | None = None) -> dict[str, Any]:
     """train.jsonl, holdout.jsonl, report.json, report.md, dataset_config.json (with sha256s). Returns the config."""
@@ -341,8 +338,8 @@ def write_curated(out_dir: Path | str, train: list[dict[str, Any]], holdout: lis
     config = {
         "format": "ragtune-train-v1",
         "system_prompt_sha256": prompt.system_prompt_sha256(),
-        "train": {"path": "train.jsonl", "lines": len(train), "sha256": sha256_path(out / "train.jsonl")},
-        "holdout": {"path": "holdout.jsonl", "lines": len(holdout), "sha256": sha256_path(out / "holdout.jsonl")},
+        "train": {"path": "train.jsonl", "lines": len(train), "sha256": sha256_file(out / "train.jsonl")},
+        "holdout": {"path": "holdout.jsonl", "lines": len(holdout), "sha256": sha256_file(out / "holdout.jsonl")},
         "curate": report.get("config", {}),
         "build": build or {},
     }
@@ -356,9 +353,7 @@ def write_curated(out_dir: Path | str, train: list[dict[str, Any]], holdout: lis
 
 
 def _write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, text)
 
 
 def report_markdown(r: dict[str, Any]) -> str:

@@ -21,15 +21,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from ragtune.appliance import prompt
+from ragtune.appliance.atomic import atomic_open
 from ragtune.appliance.config import Settings
 from ragtune.appliance.errors import InputError, located
 from ragtune.appliance.home import Home
 from ragtune.appliance.schema import validate_answer
-
-STOPWORDS = frozenset(
-    "a an the of to in on at for from by with and or is are was were be been it its this that these those as "
-    "do does did can could will would should may must not no yes than then per up down out over your you i we "
-    "what which who when where how why".split())
+from ragtune.appliance.text import STOPWORDS
 
 Progress = Callable[[int, int, str], None]
 
@@ -99,15 +96,11 @@ def read_examples(path: Path | str, *, strict: bool = True) -> list[tuple[str, d
 
 def write_jsonl(path: Path | str, rows: Iterable[dict[str, Any]]) -> int:
     """Atomic write (tmp + rename): a crash never leaves a half-written dataset."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
     n = 0
-    with open(tmp, "w", encoding="utf-8") as fh:
+    with atomic_open(Path(path)) as fh:
         for r in rows:
             fh.write(json.dumps(r, ensure_ascii=False, sort_keys=False) + "\n")
             n += 1
-    tmp.replace(path)
     return n
 
 

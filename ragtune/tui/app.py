@@ -171,7 +171,7 @@ class RagtuneApp(App):
         if configured and configured != "none":
             return configured
         try:
-            from ragtune.models.registry import Registry
+            from ragtune.appliance.registry import Registry
 
             active = Registry(self.settings.home).active_adapter()
         except Exception:

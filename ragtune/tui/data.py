@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from rich.text import Text
 
+from ragtune.appliance.text import STOPWORDS
 from ragtune.appliance.types import ContextItem
 
 # -- streaming ------------------------------------------------------------------------------------
@@ -72,16 +73,12 @@ REFUSAL_REASONS = {
 
 # -- highlighting ---------------------------------------------------------------------------------
 
-_STOP = set("""a an and are as at be by can could did do does for from has have how i if in into is it its
-of on or should so than that the their them then there these they this to was we were what when where which who
-whom whose why will with would you your about after before does doing not no yes""".split())
-
 HIGHLIGHT_STYLE = "bold #1e1e1e on #e5c07b"
 
 
 def query_terms(question: str) -> list[str]:
     """Content words of a question, longest first (so 'adapters' wins over 'adapter' when both match)."""
-    words = {w for w in re.findall(r"\w+", question.lower()) if len(w) > 2 and w not in _STOP}
+    words = {w for w in re.findall(r"\w+", question.lower()) if len(w) > 2 and w not in STOPWORDS}
     return sorted(words, key=lambda w: (-len(w), w))
 
 

@@ -14,7 +14,7 @@ import numpy as np
 def real_tokenizer():
     from tokenizers import Tokenizer
 
-    from ragtune.models.defaults import locate_all
+    from ragtune.appliance.default_models import locate_all
 
     tok = Tokenizer.from_file(str(locate_all("all-minilm-l6-v2-int8")[1]))
     tok.no_truncation()

@@ -239,7 +239,7 @@ def test_grammar_failure_is_not_bypassed(settings, store, monkeypatch):
 
 def test_adapter_switch_and_hash_refusal(settings, store, tmp_path):
     from ragtune.appliance.errors import ModelError
-    from ragtune.models.defaults import sha256_file
+    from ragtune.appliance.hashing import sha256_file
 
     f = tmp_path / "a.gguf"
     f.write_bytes(b"GGUF fake adapter")

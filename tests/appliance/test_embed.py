@@ -65,7 +65,7 @@ def test_tokenizer_is_plain_and_count_tokens(emb):
 
 
 def test_model_id_is_onnx_sha256(emb):
-    from ragtune.models.defaults import sha256_file
+    from ragtune.appliance.hashing import sha256_file
 
     assert emb.model_id == sha256_file(emb.model_path) and len(emb.model_id) == 64
 
@@ -78,7 +78,7 @@ def test_encode_rejects_single_string(emb):
 def test_custom_folder(tmp_path, emb):
     from ragtune.appliance.embed import Embedder
     from ragtune.appliance.home import Home
-    from ragtune.models.defaults import locate_all
+    from ragtune.appliance.default_models import locate_all
 
     onnx, tok = locate_all("all-minilm-l6-v2-int8")
     folder = tmp_path / "my-embedder"
@@ -120,7 +120,7 @@ def test_tampered_model_is_refused(tmp_path, where):
     ModelError, not a crash."""
     from ragtune.appliance.embed import Embedder
     from ragtune.appliance.home import Home
-    from ragtune.models.defaults import cache_path, file_specs
+    from ragtune.appliance.default_models import cache_path, file_specs
 
     home = Home(tmp_path)
     spec = file_specs("all-minilm-l6-v2-int8")[0]

@@ -218,7 +218,7 @@ def test_real_engine_on_five_disflqa_questions(settings, tmp_path, monkeypatch):
     if not src.is_dir():
         pytest.skip("shared eval data not present")
     try:
-        from ragtune.models.defaults import locate_all
+        from ragtune.appliance.default_models import locate_all
 
         locate_all("smollm2-135m-instruct-q4_1")
         locate_all("all-minilm-l6-v2-int8")
@@ -254,7 +254,7 @@ _REAL_RESOLVE_ADAPTER = R.resolve_adapter  # captured at import, before the auto
 def test_registered_adapter_reaches_the_engine_as_a_verified_file(settings, tmp_path):
     """The engine answers in a scratch home with an empty registry: it must get the adapter's file (whose
     sha256 is the registry id), not a name to look up there (regression: 'no artifact … in the registry')."""
-    from ragtune.models.registry import Registry
+    from ragtune.appliance.registry import Registry
     from tests.gguf_helpers import write_gguf
 
     blob = write_gguf(tmp_path / "a.gguf")

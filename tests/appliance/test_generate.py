@@ -143,7 +143,7 @@ def _tiny_lora(path):
 
 @pytest.mark.slow
 def test_lora_switch_is_warm_and_reversible(gen, tmp_path):
-    from ragtune.models.defaults import sha256_file
+    from ragtune.appliance.hashing import sha256_file
 
     lora = _tiny_lora(tmp_path / "tiny.gguf")
     sha = sha256_file(lora)

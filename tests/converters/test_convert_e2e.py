@@ -48,7 +48,7 @@ def pipeline(tmp_path_factory):
     if found is None:
         pytest.skip("llama-cpp-python sdist not found: pip download --no-deps --no-binary :all: "
                     "llama-cpp-python==<installed> -d ~/.cache/ragtune/")
-    from ragtune.models.defaults import locate_all
+    from ragtune.appliance.default_models import locate_all
 
     try:
         llm_gguf = locate_all("smollm2-135m-instruct-q4_1")[0]
@@ -74,7 +74,7 @@ def _build(root: Path, llm_gguf: Path) -> dict:
     from ragtune.converters.lora import lora_to_gguf
     from ragtune.converters.merge import merge
     from ragtune.converters.quantize import quantize
-    from ragtune.models.registry import Registry
+    from ragtune.appliance.registry import Registry
 
     torch.set_num_threads(THREADS)
     torch.manual_seed(0)
@@ -208,7 +208,7 @@ def test_quantized_served_by_llama_cpp(pipeline):
 
 
 def test_registry_lineage_and_activation(pipeline):
-    from ragtune.models.registry import sha256_path
+    from ragtune.appliance.hashing import sha256_path
 
     reg = pipeline["registry"]
     r = pipeline["res"]
@@ -231,7 +231,7 @@ def test_registry_lineage_and_activation(pipeline):
     assert lo.kind == "lora-gguf" and lo.lineage["base_id"] == r["base_gguf"].artifact.id and lo.lineage["adapter_id"] == adapter_id
     for tool in ("llama-cpp-python", "gguf", "transformers", "peft"):
         assert tool in lo.lineage["tools"]
-    from ragtune.models.registry import default_file_mode
+    from ragtune.appliance.atomic import default_file_mode
 
     assert (r["q8"].out.stat().st_mode & 0o777) == default_file_mode()  # not mkstemp's 0o600
     assert (pipeline["out"] / "merged").stat().st_mode & 0o100

@@ -111,7 +111,7 @@ def test_write_curated_artifacts(tmp_path):
     cfg = cu.write_curated(tmp_path, train, hold, rep, build={"questions": 10})
     for f in ("train.jsonl", "holdout.jsonl", "report.json", "report.md", "dataset_config.json"):
         assert (tmp_path / f).is_file()
-    assert cfg["train"]["sha256"] == cu.sha256_path(tmp_path / "train.jsonl")
+    assert cfg["train"]["sha256"] == cu.sha256_file(tmp_path / "train.jsonl")
     saved = json.loads((tmp_path / "dataset_config.json").read_text())
     assert saved["dataset_sha256"] == cfg["dataset_sha256"] and len(cfg["dataset_sha256"]) == 64
     md = (tmp_path / "report.md").read_text()

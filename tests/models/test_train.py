@@ -107,7 +107,7 @@ def test_train_three_steps_writes_adapter_and_metadata(tiny, data, tmp_path):
     for f in ("adapter_model.safetensors", "adapter_config.json", "training_config.json", "metrics.json", "adapter_manifest.json"):
         assert (out / f).is_file(), f
     man = json.loads((out / "adapter_manifest.json").read_text())
-    from ragtune.models.defaults import sha256_file
+    from ragtune.appliance.hashing import sha256_file
     assert man["adapter_sha256"] == sha256_file(out / "adapter_model.safetensors") and man["kind"] == "lora-hf"
     cfg = json.loads((out / "adapter_config.json").read_text())
     assert set(cfg["target_modules"]) == {"q_proj", "k_proj", "v_proj", "o_proj"} and cfg["r"] == 8

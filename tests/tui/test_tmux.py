@@ -34,7 +34,7 @@ def _requirements():
         import ragtune.appliance.ingest.pipeline  # noqa: F401
     except ImportError as exc:
         pytest.skip(f"answer pipeline not importable: {exc}")
-    from ragtune.models.defaults import locate_all
+    from ragtune.appliance.default_models import locate_all
 
     try:
         locate_all("smollm2-135m-instruct-q4_1")

@@ -24,21 +24,14 @@ import string
 from collections import Counter
 from typing import Any, Iterable, Sequence
 
+from ..text import STOPWORDS, stem
+
 # Share of an answer's content tokens that must occur in the chunks it cites for the answer to count as
 # supported. Token overlap is a deterministic, recall-friendly proxy (no judge model): paraphrases with new
 # words fail it, copied spans pass. 0.75 tolerates one new word in four ("use" vs "using" is handled by the
-# crude stemmer below).
+# crude stemmer, `text.stem`). The runtime refusal check judges support differently on purpose: see
+# ragtune/appliance/refusal.py.
 SUPPORT_THRESHOLD = 0.75
-
-# Small closed list: function words carry no claim, so they neither need nor give support.
-STOPWORDS = frozenset(
-    """a an the and or but if of at by for with about against between into through during before after above
-    below to from up down in out on off over under again further then once here there when where why how all
-    any both each few more most other some such no nor not only own same so than too very s t can will just
-    don should now is are was were be been being have has had having do does did doing i me my we our you your
-    he him his she her it its they them their what which who whom this that these those am as until while
-    would could also""".split()
-)
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCT = set(string.punctuation)
@@ -81,17 +74,9 @@ def best_match(prediction: str, golds: Sequence[str]) -> tuple[bool, float]:
 
 
 # -- support --------------------------------------------------------------------------------------------------
-def _stem(tok: str) -> str:
-    # Crude suffix stripping so "identifying"/"identify" and "rocks"/"rock" meet; applied to both sides.
-    for suf in ("ing", "ed", "es", "s"):
-        if len(tok) > len(suf) + 3 and tok.endswith(suf):
-            return tok[: -len(suf)]
-    return tok
-
-
 def content_tokens(text: str) -> list[str]:
     """Normalised, stemmed tokens of `text` without stopwords."""
-    return [_stem(t) for t in normalize_answer(text).split() if t not in STOPWORDS]
+    return [stem(t) for t in normalize_answer(text).split() if t not in STOPWORDS]
 
 
 def support_score(answer: str, texts: Iterable[str]) -> float:
@@ -109,7 +94,7 @@ def support_score(answer: str, texts: Iterable[str]) -> float:
         return 1.0 if needle and f" {needle} " in hay else 0.0
     vocab: set[str] = set()
     for t in texts:
-        vocab.update(_stem(x) for x in normalize_answer(t).split())
+        vocab.update(stem(x) for x in normalize_answer(t).split())
     return sum(1 for t in toks if t in vocab) / len(toks)
 
 

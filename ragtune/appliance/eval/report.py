@@ -9,6 +9,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from ..atomic import atomic_write_text
+
 RATE_METRICS = [  # (key, title, criterion key in report["criteria"], "min"|"max")
     ("task_success", "Task success", None, None),
     ("groundedness", "Groundedness", "min_groundedness", "min"),
@@ -80,9 +82,7 @@ def write_reports(report: dict[str, Any], out: Path) -> dict[str, Path]:
     texts = {"json": json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n",
              "md": render_markdown(report), "html": render_html(report)}
     for key, path in files.items():
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(texts[key], encoding="utf-8")
-        tmp.replace(path)
+        atomic_write_text(path, texts[key])
     return files
 
 

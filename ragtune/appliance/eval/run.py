@@ -274,20 +274,13 @@ def resolve_adapter(settings: Settings, adapter: str | None) -> tuple[str | None
     ref = str(adapter).strip()
     if ref.lower() in ("", "none"):
         return None, None
-    from ragtune.models.defaults import sha256_file
-    from ragtune.models.registry import Registry  # runtime-safe: the registry imports no torch
+    from ..registry import Registry
+    from ..registry import resolve_adapter as resolve_adapter_ref
 
-    reg = Registry(settings.home)
     # The engine answers in a scratch home whose registry is empty: hand it the verified file, whose sha256
     # is the registry id, never a name it would look up there.
-    if ref.lower() == "active":
-        art = reg.active_adapter()
-        return (None, None) if art is None else (str(art.path), str(art.id))
-    p = Path(ref).expanduser()
-    if p.is_file():
-        return str(p.resolve()), sha256_file(p)
-    art = reg.get(ref)
-    return str(art.path), str(art.id)
+    path, aid = resolve_adapter_ref(Registry(settings.home), ref)
+    return (None, None) if path is None else (str(Path(path).resolve()), str(aid))
 
 
 # -- the run ------------------------------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ Loaders never see the database: the pipeline decides what to store.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import logging
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from ..errors import InputError
+from ..hashing import sha256_bytes
 
 KINDS = {".md": "md", ".markdown": "md", ".txt": "txt", ".html": "html", ".htm": "html", ".pdf": "pdf",
          ".docx": "docx", ".jsonl": "beir"}
@@ -43,10 +43,6 @@ class Document:
 
 
 # -- helpers --------------------------------------------------------------------------------------
-def sha256_bytes(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
-
-
 def title_from_path(path: Path) -> str:
     return re.sub(r"[_\-]+", " ", path.stem).strip()
 

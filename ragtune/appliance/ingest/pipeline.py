@@ -26,8 +26,9 @@ from typing import Any, Callable
 
 from ..config import Settings
 from ..errors import ModelError, StoreError
+from ..hashing import sha256_bytes
 from .chunker import Chunk, chunk_text, effective_sizes, embedding_text
-from .loaders import LOADERS, Document, LoadError, iter_beir_documents, kind_of, read_bytes, sha256_bytes
+from .loaders import LOADERS, Document, LoadError, iter_beir_documents, kind_of, read_bytes
 
 CHUNKER_VERSION = 1  # bump when chunk boundaries change for the same settings: forces re-chunking
 Progress = Callable[[int, int, str], None]

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ragtune.appliance.atomic import atomic_write_text
 from ragtune.appliance.errors import InputError
 
 from . import Domain, load_corpus, select
@@ -53,9 +54,7 @@ def export_beir(domains: list[Domain], out: Path | str) -> dict[str, int]:
     (out / "qrels").mkdir(parents=True, exist_ok=True)
     write_jsonl(out / "corpus.jsonl", docs)
     write_jsonl(out / "queries.jsonl", queries)
-    tmp = out / "qrels" / "test.tsv.tmp"
-    tmp.write_text("query-id\tcorpus-id\tscore\n" + "\n".join(qrels) + "\n", encoding="utf-8")
-    tmp.replace(out / "qrels" / "test.tsv")
+    atomic_write_text(out / "qrels" / "test.tsv", "query-id\tcorpus-id\tscore\n" + "\n".join(qrels) + "\n")
     return {"documents": len(docs), "queries": len(queries), "answerable": len(qrels)}
 
 

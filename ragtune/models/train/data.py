@@ -22,7 +22,7 @@ def load_data(data: str | Path) -> tuple[list[dict[str, Any]], list[dict[str, An
     """(train, holdout, dataset sha256, dataset config) from a built dataset folder (train.jsonl, holdout.jsonl,
     dataset_config.json) or one JSONL file (train only). Every line is validated (file:line on the first bad one)."""
     from ragtune.models.dataset import read_examples
-    from ragtune.models.defaults import sha256_file
+    from ragtune.appliance.hashing import sha256_file
 
     p = Path(data)
     if p.is_dir():

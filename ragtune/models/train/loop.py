@@ -21,7 +21,8 @@ from typing import Any, Callable
 
 from ragtune.appliance import prompt
 from ragtune.appliance.errors import InputError, require
-from ragtune.models.registry import write_json_atomic
+from ragtune.appliance.atomic import atomic_write_json as write_json_atomic
+from ragtune.appliance.atomic import replace_into
 
 from .config import TrainConfig
 from .data import collate, encode_example, load_data, make_batches, spread
@@ -79,12 +80,7 @@ def _forward_loss(model: Any, it: dict[str, Any], device: str, bf16: bool = Fals
 
 def _swap_dir(tmp: Path, final: Path) -> None:
     """Replace `final` by `tmp`: the old copy is moved aside first, so some complete copy exists at every moment."""
-    old = final.with_name(final.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if final.exists():
-        final.replace(old)
-    tmp.replace(final)
-    shutil.rmtree(old, ignore_errors=True)
+    replace_into(tmp, final)
 
 
 def _save_adapter(model: Any, out: Path, accel: Any = None) -> None:
@@ -385,7 +381,7 @@ def loop(run: Run, progress: Progress | None = None) -> None:
 
 def finish(run: Run) -> dict[str, Any]:
     """metrics.json and adapter_manifest.json (sha256s + lineage); returns the metrics."""
-    from ragtune.models.defaults import sha256_file
+    from ragtune.appliance.hashing import sha256_file
 
     st, c, cfg = run.state, run.counters, run.cfg
     metrics = {"epochs": st["history"], "best_holdout_loss": st["best"], "steps": st["step"],

@@ -21,7 +21,8 @@ def log(msg: str) -> None:
 
 def resolve_base(base: str, home: Any = None) -> dict[str, Any]:
     """{'kind': 'hf'|'gguf', 'path': …, 'sha256': …} for a base argument ('' = the default GGUF)."""
-    from ragtune.models.defaults import locate_all, sha256_file
+    from ragtune.appliance.default_models import locate_all
+    from ragtune.appliance.hashing import sha256_file
 
     if not base:
         p = Path(locate_all(DEFAULT_BASE, home)[0]) if home is not None else Path(locate_all(DEFAULT_BASE)[0])

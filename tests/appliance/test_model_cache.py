@@ -11,7 +11,7 @@ import pytest
 from ragtune.appliance.errors import ModelError
 from ragtune.appliance.home import Home
 from ragtune.cli import main
-from ragtune.models import defaults
+from ragtune.appliance import default_models as defaults
 
 NAME = "all-minilm-l6-v2-int8"
 

@@ -8,28 +8,27 @@ Layout under `$RAGTUNE_HOME/registry/`:
 
 A directory artifact (a peft adapter, a merged HF model) is hashed as sha256 over its sorted
 (relative path, file sha256) pairs, so the id does not depend on file order or timestamps.
-The default models (ragtune/models/defaults.py) are listed as built-ins whose ids are their manifest sha256s.
+The default models (ragtune/appliance/default_models.py) are listed as built-ins whose ids are their manifest sha256s.
 Every `get` re-verifies the bytes (memoised by size+mtime), so a replaced or corrupt file is refused.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterable
 
-from ragtune.appliance.errors import InputError, ModelError, located
-from ragtune.appliance.home import Home
-
-from . import defaults
+from . import default_models as defaults
+from .atomic import atomic_path, atomic_write_json, default_file_mode
+from .errors import InputError, ModelError, located
+from .hashing import clear_caches, sha256_path
+from .home import Home
 
 MANIFEST_FORMAT = 1
 KINDS = ("base-gguf", "merged-gguf", "quantized-gguf", "lora-gguf", "lora-hf", "embedder", "hf-model")
@@ -78,56 +77,15 @@ def tool_versions() -> dict[str, str]:
     return out
 
 
-_DIR_CACHE: dict[tuple, str] = {}
-
-
-def sha256_path(path: Path | str) -> str:
-    """sha256 of a file, or of a directory as sha256 over sorted (relative path, file sha256) lines."""
-    p = Path(path)
-    if p.is_file():
-        return defaults.sha256_file(p)
-    if not p.is_dir():
-        raise ModelError(f"{p}: no such file or directory")
-    files = sorted((f for f in p.rglob("*") if f.is_file()), key=lambda f: f.relative_to(p).as_posix())
-    if not files:
-        raise ModelError(f"{p}: directory is empty")
-    key = (str(p.resolve()),) + tuple((f.relative_to(p).as_posix(), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
-    if key in _DIR_CACHE:
-        return _DIR_CACHE[key]
-    h = hashlib.sha256()
-    for f in files:
-        h.update(f"{f.relative_to(p).as_posix()}\t{defaults.sha256_file(f)}\n".encode())
-    _DIR_CACHE[key] = h.hexdigest()
-    return _DIR_CACHE[key]
-
-
 def _size(path: Path) -> int:
     if path.is_file():
         return path.stat().st_size
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def default_file_mode() -> int:
-    """0o666 minus the umask: what open() would give (mkstemp's 0o600 must not leak into artifacts)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
 def write_json_atomic(path: Path, obj: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        os.chmod(tmp, default_file_mode())
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, indent=2, sort_keys=True)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """A manifest or state file: indented, sorted keys (see atomic.atomic_write_json)."""
+    atomic_write_json(path, obj)
 
 
 def _now() -> str:
@@ -240,24 +198,17 @@ class Registry:
             except ModelError:
                 pass
             _rm(blob)  # a damaged blob from an earlier crash: replace it
-        blob.parent.mkdir(parents=True, exist_ok=True)
-        # A private temp name: two processes adding the same artifact never write into each other's copy.
-        part = Path(tempfile.mkdtemp(prefix=f".{blob.name}.", suffix=".part", dir=blob.parent)) / blob.name
-        try:
+        # A private temp name: two processes adding the same artifact never write into each other's copy; a
+        # concurrent add that placed the same bytes first wins.
+        with atomic_path(blob, folder=src.is_dir(), keep_existing=True) as part:
             if src.is_dir():
+                part.rmdir()
                 shutil.copytree(src, part)
             else:
                 shutil.copyfile(src, part)
             if sha256_path(part) != digest:
                 raise ModelError(f"{src}: changed while being copied into the registry; try again")
-            _make_read_only(part)  # content-addressed bytes: nothing may write to them in place
-            try:
-                os.replace(part, blob)
-            except OSError:
-                if not (blob.exists() and sha256_path(blob) == digest):  # a concurrent add won: fine
-                    raise
-        finally:
-            _rm(part.parent)
+        _make_read_only(blob)  # content-addressed bytes: nothing may write to them in place
 
     # --- reading ------------------------------------------------------------------------------
     def _read_manifest(self, mpath: Path, expect_id: str | None = None) -> dict[str, Any]:
@@ -368,8 +319,7 @@ class Registry:
         items = [self._resolve(ref)] if ref else self._all()
         out = []
         for m in items:
-            defaults._HASH_CACHE.clear()
-            _DIR_CACHE.clear()
+            clear_caches()
             try:
                 self.get(m["id"])
                 out.append((m, None))
@@ -442,7 +392,7 @@ def check_kind(path: Path, kind: str) -> None:
     must never be registered or activated as one. Other kinds are checked by their converters and loaders."""
     if kind not in GGUF_KINDS:
         return
-    from ragtune.appliance.ggufinfo import GGUFError, check_gguf_kind
+    from .ggufinfo import GGUFError, check_gguf_kind
 
     try:
         check_gguf_kind(path, lora=kind == "lora-gguf")
@@ -463,9 +413,14 @@ def _rm(p: Path) -> None:
         p.unlink(missing_ok=True)
 
 
+# -- references: the one resolution of "which model / adapter", for every caller -------------------------------
+NONE_ADAPTER = "none"
+
+
 def resolve_input(registry: Registry, ref: str | Path, *, kinds: Iterable[str] | None = None) -> tuple[Path, str | None]:
     """A CLI input that may be a path or a registry ref: returns (path, id or None). A path that is
-    registered under its hash gets that id (so lineage links up); an unregistered path gets None."""
+    registered under its hash gets that id (so lineage links up); an unregistered path gets None. A registry
+    ref (id, unique prefix, name; the default models by name) is verified and must be one of `kinds`."""
     p = Path(ref).expanduser()
     if p.exists():
         p = p.resolve()  # converters run scripts from another cwd
@@ -478,3 +433,49 @@ def resolve_input(registry: Registry, ref: str | Path, *, kinds: Iterable[str] |
     if kinds is not None and art.kind not in kinds:
         raise InputError(f"{ref}: is a {art.kind}; expected one of {', '.join(kinds)}")
     return art.path, art.id
+
+
+def resolve_adapter(registry: Registry, ref: str | Path | None) -> tuple[Path | None, str]:
+    """(file or None, id) of the adapter to serve: "none" -> (None, "none"); "active" -> the registry's activated
+    adapter (verified), or none; a GGUF LoRA file -> its registered id, else the "sha256" of a `<file>.json`
+    manifest beside it, else its own sha256; otherwise a registry id / prefix / name of a lora-gguf artifact."""
+    ref = str(ref or NONE_ADAPTER).strip()
+    if ref.lower() in (NONE_ADAPTER, ""):
+        return None, NONE_ADAPTER
+    if ref.lower() == "active":
+        art = registry.active_adapter()
+        return (None, NONE_ADAPTER) if art is None else (art.path, art.id)
+    p = Path(ref).expanduser()
+    if p.is_file():
+        path, rid = resolve_input(registry, p, kinds=ADAPTER_KINDS)
+        if rid:
+            return path, rid
+        side = p.with_name(p.name + ".json")
+        if side.is_file():
+            try:
+                want = json.loads(side.read_text(encoding="utf-8")).get("sha256")
+            except (ValueError, OSError, AttributeError) as exc:
+                raise ModelError(f"{located(side)}: unreadable adapter manifest: {exc}") from None
+            if want:
+                return p, str(want)
+        return p, sha256_path(p)
+    art = registry.get(ref)
+    if art.kind not in ADAPTER_KINDS:
+        raise InputError(f"{ref}: is a {art.kind}, not a GGUF LoRA adapter",
+                         hint="convert a trained adapter with `ragtune convert` first")
+    return art.path, art.id
+
+
+def resolve_gguf_model(registry: Registry, ref: str | Path) -> tuple[Path, str]:
+    """(file, sha256) of a GGUF base/merged/quantized model: a file path, a default-model name (a built-in of
+    the registry) or a registry id / prefix / name. The bytes are verified (memoised per size+mtime)."""
+    ref = str(ref)
+    p = Path(ref).expanduser()
+    if ref.endswith(".gguf") or p.is_file():
+        if not p.is_file():
+            raise ModelError(f"{p}: model file not found")
+        return p, sha256_path(p)
+    art = registry.get(ref)
+    if not art.kind.endswith("gguf") or art.kind in ADAPTER_KINDS:
+        raise ModelError(f"{ref}: is a {art.kind}, not a GGUF model", hint="pass a base/merged/quantized GGUF")
+    return Path(art.path), art.id

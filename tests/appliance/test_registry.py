@@ -9,8 +9,9 @@ import pytest
 
 from ragtune.cli import main
 from ragtune.appliance.errors import InputError, ModelError
-from ragtune.models import defaults
-from ragtune.models.registry import Registry, sha256_path
+from ragtune.appliance import default_models as defaults
+from ragtune.appliance.hashing import sha256_path
+from ragtune.appliance.registry import Registry
 from tests.gguf_helpers import gguf_bytes, write_gguf
 
 

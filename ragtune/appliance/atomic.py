@@ -1,0 +1,99 @@
+"""Atomic writes, the project's one way to put a file or folder in place: the content is written under a private
+temporary name beside the destination and renamed over it only when complete, so a crash (or a concurrent
+reader) never sees half a file. Outputs get the modes open()/mkdir() would give, not mkstemp's 0o600."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+
+def default_file_mode() -> int:
+    """0o666 minus the umask: what open() would give (mkstemp's 0o600 must not leak into outputs)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _remove(p: Path) -> None:
+    if p.is_dir() and not p.is_symlink():
+        shutil.rmtree(p, ignore_errors=True)
+    else:
+        p.unlink(missing_ok=True)
+
+
+def replace_into(tmp: Path | str, dest: Path | str, *, keep_existing: bool = False) -> bool:
+    """Move a finished temporary file or folder onto `dest`. A folder replaces an existing folder by a swap
+    (the old one is renamed aside, then removed). With `keep_existing`, an existing `dest` wins instead and
+    `tmp` is removed (a concurrent writer finished first and its copy is equivalent). True if `tmp` was placed."""
+    tmp, dest = Path(tmp), Path(dest)
+    os.chmod(tmp, default_file_mode() | (0o111 if tmp.is_dir() else 0))
+    if keep_existing and dest.exists():
+        _remove(tmp)
+        return False
+    if dest.is_dir() and not dest.is_symlink():
+        old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
+        os.replace(dest, old)
+        os.replace(tmp, dest)
+        shutil.rmtree(old, ignore_errors=True)
+        return True
+    try:
+        os.replace(tmp, dest)
+    except OSError:
+        if keep_existing and dest.exists():  # lost a race to another writer
+            _remove(tmp)
+            return False
+        raise
+    return True
+
+
+@contextmanager
+def atomic_path(dest: Path | str, *, folder: bool = False, keep_existing: bool = False) -> Iterator[Path]:
+    """A private temporary path beside `dest` (an empty file, or an empty folder with `folder=True`) for the
+    block to fill; moved onto `dest` when the block ends normally (see replace_into), removed if it raises."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if folder:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent))
+    else:
+        fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+        os.close(fd)
+        tmp = Path(name)
+    try:
+        yield tmp
+        replace_into(tmp, dest, keep_existing=keep_existing)
+    finally:
+        if tmp.exists():
+            _remove(tmp)
+
+
+@contextmanager
+def atomic_open(dest: Path | str, mode: str = "w", *, encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
+    """`with atomic_open(path) as fh: fh.write(…)`: flushed and fsynced, then renamed onto `path`."""
+    with atomic_path(dest) as tmp:
+        with open(tmp, mode, encoding=None if "b" in mode else encoding) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+def atomic_write_text(dest: Path | str, text: str) -> None:
+    with atomic_open(dest) as fh:
+        fh.write(text)
+
+
+def atomic_write_bytes(dest: Path | str, data: bytes) -> None:
+    with atomic_open(dest, "wb") as fh:
+        fh.write(data)
+
+
+def atomic_write_json(dest: Path | str, obj: Any, *, indent: int | None = 2, sort_keys: bool = True,
+                      ensure_ascii: bool = True, default: Any = None) -> None:
+    """JSON plus a final newline (indent 2, sorted keys unless told otherwise)."""
+    atomic_write_text(dest, json.dumps(obj, indent=indent, sort_keys=sort_keys, ensure_ascii=ensure_ascii,
+                                       default=default) + "\n")

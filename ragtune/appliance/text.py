@@ -1,0 +1,25 @@
+"""Word-level text utilities shared by the runtime refusal check, the evaluation grader, the dataset builder and
+the TUI: one stopword list and one stemmer. (Query normalisation is `normalize.py`; its function-word list is part
+of the disfluency rules, not a stopword list.)"""
+
+from __future__ import annotations
+
+# Function words: they carry no claim, so they neither need nor give support, and they are not worth
+# highlighting or matching. One closed list for every caller (the union of the lists the modules used to keep).
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be been before being below between
+    both but by can could did do does doing don down during each few for from further had has have having he her
+    here him his how i if in into is it its just may me might more most must my no nor not now of off on once
+    only or other our out over own per s same shall she should so some such t than that the their them then
+    there these they this those through to too under until up very was we were what when where which while who
+    whom whose why will with would yes you your""".split()
+)
+
+
+def stem(tok: str) -> str:
+    """Crude suffix stripping so that "identifying"/"identify" and "rocks"/"rock" meet; apply it to both sides
+    of a comparison. Words of four letters or fewer past the suffix are kept whole."""
+    for suf in ("ing", "ed", "es", "s"):
+        if len(tok) > len(suf) + 3 and tok.endswith(suf):
+            return tok[: -len(suf)]
+    return tok
