@@ -21,6 +21,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
+from ragtune.appliance.atomic import atomic_path
 from ragtune.appliance.errors import ModelError
 from ragtune.appliance.offline import OFFLINE_ENV
 
