@@ -28,3 +28,40 @@ def test_every_command_has_help(path, cmd):
 def test_root_help():
     result = CliRunner().invoke(cli, ["--help"])
     assert result.exit_code == 0 and "ragtune" in result.output
+
+
+# The whole command set. A command that disappears (a module that stopped importing, a rename) fails here instead
+# of silently shrinking the CLI; a new command is added to this list on purpose, with its docs.
+EXPECTED_COMMANDS = {
+    "ask", "chat", "demo", "ingest", "search", "train", "train-eval",
+    "config", "config init", "config path", "config set", "config show",
+    "convert", "convert gguf", "convert lora", "convert merge", "convert quantize",
+    "dataset", "dataset build", "dataset report",
+    "eval", "eval retrieval", "eval run",
+    "log", "log export", "log list", "log review", "log show",
+    "models", "models activate", "models add", "models deactivate", "models fetch", "models list", "models rollback",
+    "models show", "models verify",
+}
+
+
+def test_the_command_set_is_the_expected_one():
+    assert {" ".join(p) for p, _ in COMMANDS} == EXPECTED_COMMANDS
+
+
+def test_every_command_module_is_imported_and_a_missing_one_fails(monkeypatch):
+    import builtins
+    import sys
+
+    import ragtune.cli as rc
+
+    assert all(f"ragtune.cli.{m}" in sys.modules for m in rc.COMMAND_MODULES)
+    real_import = builtins.__import__
+
+    def without_chat(name, *args, **kwargs):
+        if name == "ragtune.cli.chat_cmd":
+            raise ModuleNotFoundError(f"No module named '{name}'", name=name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", without_chat)
+    with pytest.raises(ModuleNotFoundError, match="chat_cmd"):
+        rc._register()

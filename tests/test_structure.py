@@ -170,3 +170,16 @@ def test_the_import_checks_see_lazy_and_relative_imports():
                      "if TYPE_CHECKING:\n    from ..tui import app\n")
     got = [t for _, t in _imports(tree, "ragtune.appliance.x", False, {"ragtune.models.train"})]
     assert got == ["ragtune.models.train", "ragtune.cli"]
+
+
+# -- test doubles -------------------------------------------------------------------------------------------
+def test_no_test_doubles_in_the_product():
+    """Fakes live under tests/ (tests/fakes.py, tests/tui/fakes.py, …), never in the installed package."""
+    found = []
+    for path in _modules("ragtune"):
+        if "fake" in path.stem.lower():
+            found.append(str(path.relative_to(REPO)))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.ClassDef, ast.FunctionDef)) and node.name.lower().lstrip("_").startswith("fake"):
+                found.append(f"{path.relative_to(REPO)}:{node.lineno}: {node.name}")
+    assert not found, "test doubles belong under tests/:\n" + "\n".join(found)

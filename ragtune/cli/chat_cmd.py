@@ -82,26 +82,19 @@ def _print_answer(i: int, question: str, answer: Any) -> None:
     click.echo("")
 
 
-def _open_app(settings: Settings, fake: bool) -> None:
+def _open_app(settings: Settings) -> None:
     from ragtune.tui.app import create_app, run_app
 
-    if fake:
-        from ragtune.tui.fakes import FakeDocuments, FakeEngine, fake_ingest
-
-        app = create_app(settings, engine=FakeEngine(token_delay=0.03), documents=FakeDocuments(), ingest=fake_ingest)
-    else:
-        app = create_app(settings)
-    run_app(app)
+    run_app(create_app(settings))
 
 
 @click.command("chat")
-@click.option("--fake", is_flag=True, help="Use a deterministic fake engine and corpus (no model): to try the UI.")
 @pass_app
-def chat_cmd(app: Any, fake: bool) -> None:
+def chat_cmd(app: Any) -> None:
     """Open the chat app over the current home: streamed cited answers, sources, base/LoRA toggle (F1: keys)."""
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         raise InputError("ragtune chat needs a terminal", hint="for scripts use: ragtune ask QUESTION --json")
-    _open_app(app.settings if fake else app.existing_home(), fake)
+    _open_app(app.existing_home())
 
 
 @click.command("demo")
@@ -118,7 +111,7 @@ def demo_cmd(app: Any, n_questions: int, no_tui: bool, as_json: bool) -> None:
     _ingest_pack(settings)
     interactive = not (no_tui or as_json) and sys.stdout.isatty() and sys.stdin.isatty()
     if interactive:
-        _open_app(settings, fake=False)
+        _open_app(settings)
         return
     from ..appliance.answer import AnswerEngine
 

@@ -207,7 +207,7 @@ def create_app(settings: Settings, *, engine: Any = None, engine_factory: Engine
                adapter: str | None = None, close_engine: bool = True) -> RagtuneApp:
     """The chat app over `settings.home`.
 
-    engine: a ready AnswerEngine (or FakeEngine); when None, `engine_factory(settings)` (default: AnswerEngine)
+    engine: a ready AnswerEngine (or a test double with its interface); when None, `engine_factory(settings)` (default: AnswerEngine)
       runs in a worker at startup while the UI shows "loading model…".
     ingest: `ingest(settings, paths, progress=cb)` for the ingest prompt (default: ingest_paths).
     documents: chunk/document lookups for the source and document views (default: over ragtune.db).

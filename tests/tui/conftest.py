@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ragtune.tui.app import create_app
-from ragtune.tui.fakes import FAKE_ADAPTER_ID, FakeDocuments, FakeEngine, fake_ingest
+from tests.tui.fakes import FAKE_ADAPTER_ID, FakeDocuments, FakeEngine, fake_ingest
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from textual.widgets import DataTable, OptionList
 
 from ragtune.appliance.errors import GenerationError, ModelError
 from ragtune.tui.data import list_eval_reports, merge_chunks, partial_answer, partial_status, query_terms
-from ragtune.tui.fakes import FAKE_ADAPTER_ID, FakeEngine
+from tests.tui.fakes import FAKE_ADAPTER_ID, FakeEngine
 from ragtune.tui.screens.chat import ChatScreen
 from ragtune.tui.screens.document import DocumentScreen
 from ragtune.tui.screens.evals import EvalScreen
@@ -435,7 +435,7 @@ def test_demo_without_a_terminal_prints_answers(monkeypatch, home):
     import ragtune.appliance.answer
     import ragtune.appliance.ingest.pipeline
     from ragtune.cli import main
-    from ragtune.tui import fakes
+    from tests.tui import fakes
 
     ingested = []
 
@@ -471,7 +471,7 @@ def test_tui_does_not_import_heavy_extras():
     import sys
 
     code = ("import sys, ragtune.tui.app, ragtune.tui.screens.chat, ragtune.tui.screens.evals, ragtune.tui.screens.ingest, ragtune.tui.screens.help, "
-            "ragtune.tui.screens.document, ragtune.tui.fakes, ragtune.cli.chat_cmd; "
+            "ragtune.tui.screens.document, ragtune.cli.chat_cmd; "
             "bad = [m for m in ('torch', 'transformers', 'peft') if m in sys.modules]; print(bad); "
             "sys.exit(1 if bad else 0)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

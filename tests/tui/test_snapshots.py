@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from ragtune.tui.fakes import FAKE_ADAPTER_ID, FakeDocuments, FakeEngine, fake_ingest
+from tests.tui.fakes import FAKE_ADAPTER_ID, FakeDocuments, FakeEngine, fake_ingest
 from ragtune.tui.widgets.messages import HistoryInput
 
 Q_OK = "How does the LoRA adapter work?"

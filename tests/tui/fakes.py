@@ -1,4 +1,4 @@
-"""A deterministic stand-in for `ragtune.appliance.answer.AnswerEngine`, for tests, snapshots and `ragtune chat --fake`.
+"""A deterministic stand-in for `ragtune.appliance.answer.AnswerEngine`, for the TUI tests and snapshots.
 
 It implements the engine interface from the brief (ask / set_adapter / model_id / adapter_id / close), streams the
 answer JSON through `on_token` in fixed pieces, and answers from a tiny built-in corpus by word overlap: questions
@@ -15,7 +15,7 @@ from typing import Any, Callable
 from ragtune.appliance.errors import InputError, ModelError
 from ragtune.appliance.types import Answer, ContextItem, Timings
 
-from .data import ChunkInfo, DocumentText, query_terms
+from ragtune.tui.data import ChunkInfo, DocumentText, query_terms
 
 FAKE_MODEL_ID = "f00dfeed" + "0" * 56
 FAKE_ADAPTER_ID = "ada97e11" + "1" * 56
