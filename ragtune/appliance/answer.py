@@ -6,10 +6,11 @@ function below (docs/answer.md has the long form):
 2. `_retrieve`           hybrid retrieval -> context S1..Sk (or the caller's context, or none)
 3. `fit_context`         drop the lowest-ranked sources until the prompt fits the generator's window, counted with
                          the generator's own tokenizer
-4. `_generate`           grammar-constrained generation of the answer JSON (generate.py)
+4. `_generate`           grammar-constrained generation of the answer JSON (generate.py, sampler.py); in
+                         extractive mode the answer is a span of a source by construction (extractive.py)
 5. `validate_and_repair` schema validation (validity recorded before repair), bounded repair (repair.py)
-6. `refusal_check`       "ok" without citations or without lexical support in the cited sources -> refused
-                         (refusal.py)
+6. `refusal_check`       the model's P(refused), the extractive span check, citations pruned to the sources that
+                         hold the answer, injected words, lexical support -> emitted or refused (refusal.py)
 7. `_emit`               Answer with citations resolved to chunk id, source and span; query log (+ answer cache)
 
 Decisions:
@@ -72,6 +73,14 @@ class Sources:
     retrieved: list[int] = field(default_factory=list)  # chunk ids, for the log
     retrieval_ms: float = 0.0
     searched: bool = False  # retrieval ran: its ids may be renumbered, and nothing found is a refusal
+
+
+def extractive_sources(ctx: Sequence[ContextItem]) -> list[tuple[str, tuple[str, ...]]]:
+    """What an extractive answer may quote: each source's clean segments, as the prompt renders it
+    (injection.source_view)."""
+    from .injection import source_view
+
+    return [(c.id, source_view(c.text).segments) for c in ctx]
 
 
 # -- stage 3: fit the context --------------------------------------------------------------------------------
@@ -188,10 +197,12 @@ class AnswerEngine:
     # -- the request: its stages in order -------------------------------------------------------------------
     def ask(self, question: str, *, adapter: str | None = None, k: int | None = None, use_cache: bool = True,
             retrieve: bool = True, context: list[ContextItem] | None = None,
-            on_token: Callable[[str], None] | None = None) -> Answer:
+            on_token: Callable[[str], None] | None = None, mode: str | None = None) -> Answer:
         """Answer one question. `on_token` receives the answer text as it is generated (JSON-unescaped,
-        the answer field only). Raises InputError for empty or overlong questions."""
+        the answer field only). `mode`: "extractive" | "free" (default `generate.answer_mode`). Raises
+        InputError for empty or overlong questions."""
         t0 = time.perf_counter()
+        mode = self._mode(mode)
         q, nq = normalise_question(question)
         gen = self._generator_for(adapter)
         self._check_question_fits(gen, nq)
@@ -199,10 +210,10 @@ class AnswerEngine:
         ctx = fit_context(gen.count_tokens, src.context, src.normalized, reserve=self.cfg.max_tokens,
                           n_ctx=self._n_ctx(gen), renumber=src.searched)
         if src.searched and not ctx:
-            return self._emit(self._answer(Verdict("refused", REFUSAL_TEXT, [], "no_sources"), None, ctx, src, gen),
-                              t0, q, src)
-        key = self.cache_key(ctx, src.normalized) if self._answer_cache_on(use_cache) else None
-        cached = self._cache_get(key, ctx, src, gen) if key is not None else None
+            return self._emit(self._answer(Verdict("refused", REFUSAL_TEXT, [], "no_sources"), None, ctx, src, gen,
+                                           mode), t0, q, src)
+        key = self.cache_key(ctx, src.normalized, mode) if self._answer_cache_on(use_cache) else None
+        cached = self._cache_get(key, ctx, src, gen, mode) if key is not None else None
         if cached is not None:
             if on_token is not None:
                 on_token(cached.answer)
@@ -210,13 +221,16 @@ class AnswerEngine:
         msgs = messages(SYSTEM_PROMPT, ctx, src.normalized)
         schema = answer_schema([c.id for c in ctx], self.cfg.max_answer_chars)
         stream = _AnswerStream(on_token) if on_token is not None else None
-        first = self._generate(gen, msgs, schema, use_cache=use_cache, on_token=stream.feed if stream else None)
+        spans = extractive_sources(ctx) if mode == "extractive" else None
+        first = self._generate(gen, msgs, schema, spans, use_cache=use_cache, on_token=stream.feed if stream else None)
         checked = validate_and_repair(
-            first, lambda errs: self._generate(gen, _with_note(msgs, repair_note(errs)), schema, use_cache=use_cache),
+            first, lambda errs: self._generate(gen, _with_note(msgs, repair_note(errs)), schema, spans,
+                                               use_cache=use_cache),
             [c.id for c in ctx], max_chars=self.cfg.max_answer_chars, max_repairs=self.cfg.max_repairs)
-        verdict = refusal_check(checked.obj or _REFUSED, ctx, min_support=self.cfg.min_support,
+        verdict = refusal_check(checked.obj or _REFUSED, ctx, min_support=self.cfg.min_support, mode=mode,
+                                p_refused=checked.p_refused, refusal_threshold=self.cfg.refusal_threshold,
                                 reason=None if checked.obj is not None else "invalid_output")
-        ans = self._answer(verdict, checked, ctx, src, gen)
+        ans = self._answer(verdict, checked, ctx, src, gen, mode)
         if key is not None:
             self._cache_put(key, ans)
         return self._emit(ans, t0, q, src)
@@ -261,22 +275,34 @@ class AnswerEngine:
         return Sources(context_from_hits(rr.hits), rr.normalized_query or nq, hits=rr.hits,
                        retrieved=[h.chunk_id for h in rr.hits], retrieval_ms=rr.retrieval_ms, searched=True)
 
-    def _generate(self, gen: Any, msgs: list[dict[str, str]], schema: dict[str, Any], *, use_cache: bool,
+    def _mode(self, mode: str | None) -> str:
+        from .config import ANSWER_MODES
+
+        mode = self.cfg.answer_mode if mode is None else str(mode).strip().lower()
+        if mode not in ANSWER_MODES:
+            raise InputError(f"unknown answer mode {mode!r}", hint=f"one of: {', '.join(ANSWER_MODES)}")
+        return mode
+
+    def _generate(self, gen: Any, msgs: list[dict[str, str]], schema: dict[str, Any],
+                  spans: list[tuple[str, tuple[str, ...]]] | None, *, use_cache: bool,
                   on_token: Callable[[str], None] | None = None) -> GenResult:
-        kw: dict[str, Any] = {}
+        kw: dict[str, Any] = {"refusal_threshold": self.cfg.refusal_threshold}
+        if spans is not None:
+            kw["extractive"] = spans
         if not use_cache:
             kw["prefix_cache"] = False
         return gen.generate(msgs, schema=schema, max_tokens=self.cfg.max_tokens, seed=self.cfg.seed,
                             on_token=on_token, **kw)
 
     def _answer(self, verdict: Verdict, checked: Checked | None, ctx: list[ContextItem], src: Sources,
-                gen: Any) -> Answer:
+                gen: Any, mode: str) -> Answer:
         """Assemble the Answer: citations resolved to their context items."""
         by_id = {c.id: c for c in ctx}
         ans = Answer(status=verdict.status, answer=verdict.text, citations=[by_id[c] for c in verdict.citations],
                      retrieved=src.retrieved, context=ctx, model=gen.model_id, adapter=self._adapter_id,
-                     timings=Timings(retrieval_ms=src.retrieval_ms), refusal_reason=verdict.reason)
+                     timings=Timings(retrieval_ms=src.retrieval_ms), refusal_reason=verdict.reason, mode=mode)
         if checked is not None:
+            ans.p_refused = checked.p_refused
             ans.timings.ttft_ms, ans.timings.generation_ms = checked.ttft_ms, checked.generation_ms
             ans.tokens_prompt, ans.tokens_completion = checked.tokens_prompt, checked.tokens_completion
             ans.cost = self._cost(checked.tokens_prompt, checked.tokens_completion)
@@ -303,23 +329,24 @@ class AnswerEngine:
 
         c = self.cfg
         return {"temperature": c.temperature, "seed": c.seed, "max_tokens": c.max_tokens,
-                "max_answer_chars": c.max_answer_chars, "max_repairs": c.max_repairs, "grammar": GRAMMAR_VERSION}
+                "max_answer_chars": c.max_answer_chars, "max_repairs": c.max_repairs, "grammar": GRAMMAR_VERSION,
+                "refusal_threshold": c.refusal_threshold, "min_support": c.min_support}
 
     def _answer_cache_on(self, use_cache: bool) -> bool:
         return use_cache and self.cfg.answer_cache and self.cfg.temperature == 0
 
-    def cache_key(self, ctx: list[ContextItem], question: str) -> str:
+    def cache_key(self, ctx: list[ContextItem], question: str, mode: str | None = None) -> str:
         parts = {
             "model": self.model_id, "adapter": self._adapter_id, "system": system_prompt_sha256(SYSTEM_PROMPT),
             "context": [[c.id, hashlib.sha256(c.text.encode("utf-8")).hexdigest()] for c in ctx],
-            "query": question, "decoding": self._decoding(),
+            "query": question, "decoding": self._decoding(), "mode": mode or self.cfg.answer_mode,
         }
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()
 
     def _cost(self, tp: int, tc: int) -> float:
         return tp / 1000 * self.cfg.price_per_1k_prompt + tc / 1000 * self.cfg.price_per_1k_completion
 
-    def _cache_get(self, key: str, ctx: list[ContextItem], src: Sources, gen: Any) -> Answer | None:
+    def _cache_get(self, key: str, ctx: list[ContextItem], src: Sources, gen: Any, mode: str) -> Answer | None:
         v = self.store.cached_answer(key)
         if v is None:
             return None
@@ -330,14 +357,14 @@ class AnswerEngine:
                           context=ctx, model=gen.model_id, adapter=self._adapter_id,
                           timings=Timings(retrieval_ms=src.retrieval_ms), tokens_prompt=0, tokens_completion=0,
                           cost=0.0, valid=v["valid"], repaired=v["repaired"], refusal_reason=v["refusal_reason"],
-                          cached=True, raw_output=v["raw_output"])
+                          cached=True, raw_output=v["raw_output"], mode=mode, p_refused=v.get("p_refused"))
         except (ValueError, KeyError, TypeError):
             return None  # a damaged entry is a miss; it is overwritten by the next answer
 
     def _cache_put(self, key: str, ans: Answer) -> None:
         v = {"status": ans.status, "answer": ans.answer, "citations": [c.id for c in ans.citations],
              "valid": ans.valid, "repaired": ans.repaired, "refusal_reason": ans.refusal_reason,
-             "raw_output": ans.raw_output}
+             "raw_output": ans.raw_output, "p_refused": ans.p_refused}
         self.store.cache_answer(key, v)
 
 

@@ -114,6 +114,9 @@ class RetrieveConfig:
         _check(isinstance(self.cache, bool), "retrieve", "cache", "must be true or false")
 
 
+ANSWER_MODES = ("extractive", "free")
+
+
 @dataclass
 class GenerateConfig:
     model: str = "smollm2-135m-instruct-q4_1"  # a manifest name, a registry id, or a .gguf path
@@ -129,6 +132,11 @@ class GenerateConfig:
     max_repairs: int = 1
     # Refusal check: share of the answer's content words that must appear in the cited sources.
     min_support: float = 0.34
+    # "extractive": the answer is a verbatim span of one source (decoding constraint); "free": the model's words.
+    answer_mode: str = "free"
+    # Refuse when the model's own P(refused) at the status value exceeds this (docs/answer.md); 0.5 is about the
+    # model's own pick, 1.0 never refuses by probability. `ragtune eval calibrate` chooses it on a dev split.
+    refusal_threshold: float = 0.5
     answer_cache: bool = True
     prefix_cache: bool = True
     price_per_1k_prompt: float = 0.0
@@ -146,6 +154,9 @@ class GenerateConfig:
         _check(isinstance(self.max_answer_chars, int) and 20 <= self.max_answer_chars <= 4000, "generate", "max_answer_chars", "must be 20..4000")
         _check(isinstance(self.max_repairs, int) and 0 <= self.max_repairs <= 3, "generate", "max_repairs", "must be 0..3")
         _check(isinstance(self.min_support, (int, float)) and 0 <= self.min_support <= 1, "generate", "min_support", "must be 0..1")
+        _check(self.answer_mode in ANSWER_MODES, "generate", "answer_mode", f"must be one of {', '.join(ANSWER_MODES)}")
+        _check(isinstance(self.refusal_threshold, (int, float)) and not isinstance(self.refusal_threshold, bool)
+               and 0 <= self.refusal_threshold <= 1, "generate", "refusal_threshold", "must be 0..1")
         for key in ("answer_cache", "prefix_cache"):
             _check(isinstance(getattr(self, key), bool), "generate", key, "must be true or false")
         for key in ("price_per_1k_prompt", "price_per_1k_completion"):

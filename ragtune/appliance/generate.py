@@ -4,11 +4,9 @@ tests/fakes.py.
 `LlamaGenerator` owns the model, the context, pinned LoRA adapters and the grammar samplers; everything native
 is released by `close()`. llama.cpp's log goes to the Python logger "ragtune.llama", never to stdout/stderr.
 
-Decoding is our own loop over llama-cpp-python's low-level API so that constrained decoding stays fast on a
-49k-token vocabulary: pick the best token from the raw logits, test only that one token against the grammar
-(a 1-element candidate array), and only when the grammar rejects it apply the grammar to the whole vocabulary
-and pick again (what llama.cpp's common sampler does). With sampling this is exact: a rejected draw is
-redrawn from the distribution restricted to the allowed tokens, which is p(x)/p(allowed) either way.
+Decoding is our own loop over llama-cpp-python's low-level API; which token is taken at each step (the grammar,
+the extractive span constraint, the repetition guard, the model's refusal probability) is decided in sampler.py,
+fast on a 49k-token vocabulary.
 
 Prompt prefix reuse: the KV cache of the previous request stays in the context; the next prompt is compared
 token by token and only the differing tail is evaluated (the system prompt and chat header are identical for
@@ -20,8 +18,8 @@ from __future__ import annotations
 import codecs
 import collections
 import ctypes
+import json
 import logging
-import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -31,12 +29,19 @@ from typing import Any, Callable, Protocol, Sequence
 from .config import GenerateConfig
 from .errors import GenerationError, InputError, ModelError
 from .home import Home
+from .prompt import REFUSAL_TEXT
 
 log = logging.getLogger("ragtune.llama")
 log.addHandler(logging.NullHandler())  # no handler configured => dropped, not printed by logging's lastResort
 
 OnToken = Callable[[str], None]
-_TOP_N = 32  # greedy: tokens checked against the grammar before masking the whole vocabulary
+
+
+def refusal_json(max_answer_chars: int) -> str:
+    """What a refusal decodes to once the status value commits to "refused": its text is fixed (cut to the
+    schema's length limit) and it cites nothing."""
+    text = REFUSAL_TEXT[:max_answer_chars].rstrip()
+    return '{"status": "refused", "answer": ' + json.dumps(text, ensure_ascii=False) + ', "citations": []}'
 
 
 @dataclass
@@ -49,7 +54,10 @@ class GenResult:
     prompt_ms: float = 0.0
     reused_prompt_tokens: int = 0  # served from the prefix cache
     finish: str = "stop"  # stop (grammar complete / end of generation) | length | closed (budget close-out)
-    grammar_fallbacks: int = 0  # steps where the top token was rejected and the full vocabulary was masked
+    # | refused (the status committed to "refused": the rest is the fixed refusal object)
+    grammar_fallbacks: int = 0  # steps where the top token was rejected (sampler.py: the fallback path)
+    relaxed: int = 0  # steps where a Python-side constraint had to be relaxed (sampler.py)
+    p_refused: float | None = None  # the model's P(refused) at the status value (decoding.status_split)
     tokens: list[int] = field(default_factory=list, repr=False)
 
 
@@ -57,7 +65,9 @@ class Generator(Protocol):
     model_id: str
 
     def generate(self, messages: list[dict[str, str]], *, schema: dict[str, Any], max_tokens: int,
-                 seed: int, on_token: OnToken | None = None) -> GenResult: ...
+                 seed: int, on_token: OnToken | None = None,
+                 extractive: Sequence[tuple[str, Sequence[str]]] | None = None,
+                 refusal_threshold: float | None = None) -> GenResult: ...
 
     def set_adapter(self, path: Path | str | None, sha256: str | None) -> None: ...
 
@@ -192,13 +202,10 @@ class LlamaGenerator:
         import numpy as np
 
         self._np = np
-        self._cands = _internals(lc).LlamaTokenDataArray(n_vocab=self.n_vocab)
-        self._one = (lc.llama_token_data * 1)()
-        self._one_arr = lc.llama_token_data_array(
-            data=ctypes.cast(self._one, lc.llama_token_data_p), size=1, selected=-1, sorted=False)
-        self._top = (lc.llama_token_data * _TOP_N)()
-        self._top_arr = lc.llama_token_data_array(
-            data=ctypes.cast(self._top, lc.llama_token_data_p), size=_TOP_N, selected=-1, sorted=False)
+        from .sampler import GrammarOps
+
+        self._ops = GrammarOps(lc, self.n_vocab, np)
+        self._vocab_index: Any = None  # extractive.VocabIndex, built on first use
         self._eog_cache: dict[int, bool] = {}
         self._quote_tok = self._single_token('"')
 
@@ -225,7 +232,18 @@ class LlamaGenerator:
     def _piece(self, tok: int) -> bytes:
         buf = ctypes.create_string_buffer(64)
         n = self._lc.llama_token_to_piece(self._vocab, tok, buf, 64, 0, False)
+        if n < 0:  # a longer piece: llama.cpp returns the size it needs, negated
+            buf = ctypes.create_string_buffer(-n)
+            n = self._lc.llama_token_to_piece(self._vocab, tok, buf, -n, 0, False)
         return buf.raw[:max(n, 0)]
+
+    def vocab_index(self) -> Any:
+        """Every token's piece, byte-sorted (for the extractive constraint); built once per model."""
+        if self._vocab_index is None:
+            from .extractive import VocabIndex
+
+            self._vocab_index = VocabIndex([self._piece(t) for t in range(self.n_vocab)])
+        return self._vocab_index
 
     def _eog(self, tok: int) -> bool:
         v = self._eog_cache.get(tok)
@@ -288,54 +306,17 @@ class LlamaGenerator:
         p /= p.sum()
         return int(top[rng.choice(len(top), p=p)])
 
-    def _grammar_allows(self, smpl: Any, tok: int) -> bool:
-        self._one[0].id = tok
-        self._one[0].logit = 0.0
-        self._one[0].p = 0.0
-        self._one_arr.size = 1
-        self._one_arr.selected = -1
-        self._lc.llama_sampler_apply(smpl, ctypes.byref(self._one_arr))
-        return math.isfinite(self._one[0].logit)
-
-    def _best_allowed_in_top(self, smpl: Any, logits: Any) -> int | None:
-        """Greedy middle tier: the best grammar-allowed token among the top 32 by logit (exactly the greedy
-        choice whenever one of them is allowed), else None (then the whole vocabulary is masked)."""
-        np = self._np
-        top = np.argpartition(logits, -_TOP_N)[-_TOP_N:]
-        top = top[np.argsort(-logits[top], kind="stable")]
-        arr = self._top
-        for j, t in enumerate(top):
-            arr[j].id = int(t)
-            arr[j].logit = float(logits[t])
-            arr[j].p = 0.0
-        self._top_arr.size = _TOP_N
-        self._top_arr.selected = -1
-        self._top_arr.sorted = False
-        self._lc.llama_sampler_apply(smpl, ctypes.byref(self._top_arr))
-        best, best_logit = None, -math.inf
-        for j in range(self._top_arr.size):
-            lg = arr[j].logit
-            if math.isfinite(lg) and lg > best_logit:
-                best, best_logit = int(arr[j].id), lg
-        return best
-
-    def _masked_logits(self, smpl: Any, logits: Any) -> Any:
-        c = self._cands
-        c.copy_logits(logits)
-        c.candidates.selected = -1
-        self._lc.llama_sampler_apply(smpl, ctypes.byref(c.candidates))
-        if c.candidates.size != self.n_vocab:  # grammar samplers mask in place; guard against reordering
-            raise GenerationError("grammar sampler changed the candidate array size")
-        out = self._np.full(self.n_vocab, -self._np.inf, dtype=self._np.float32)
-        out[c.candidates_data.id] = c.candidates_data.logit
-        return out
-
     # -- public ----------------------------------------------------------------------------------------
     def generate(self, messages: list[dict[str, str]], *, schema: dict[str, Any], max_tokens: int | None = None,
                  seed: int | None = None, on_token: OnToken | None = None, temperature: float | None = None,
-                 prefix_cache: bool | None = None) -> GenResult:
+                 prefix_cache: bool | None = None, extractive: Sequence[tuple[str, Sequence[str]]] | None = None,
+                 refusal_threshold: float | None = None) -> GenResult:
         """Grammar-constrained generation of one answer JSON. Raises GenerationError if the grammar cannot
-        be built (never generates unconstrained)."""
+        be built (never generates unconstrained).
+
+        `extractive`: (context id, clean segments) per source; the answer must then be a span of one of them and
+        cite a source holding it (extractive.py). `refusal_threshold`: take the "refused" branch exactly when the
+        model's P(refused) at the status value exceeds it (None: the model's own pick)."""
         from .grammar import gbnf_from_schema, reserve_tokens
 
         self._check_open()
@@ -346,8 +327,15 @@ class LlamaGenerator:
         # The keys before the answer take up to ~48 one-character tokens; below this budget the JSON could
         # not be guaranteed to complete, so a tiny max_tokens is raised to it.
         max_tokens = max(int(max_tokens or self.cfg.max_tokens), 48 + 8 + reserve)
+        span = None
+        if extractive is not None:
+            from .extractive import SpanConstraint
+
+            span = SpanConstraint(extractive, self.vocab_index())
         return self._run(messages, smpl=smpl, reserve=reserve, max_tokens=max_tokens, seed=seed,
-                         on_token=on_token, temperature=temperature, prefix_cache=prefix_cache)
+                         on_token=on_token, temperature=temperature, prefix_cache=prefix_cache, span=span,
+                         refusal_threshold=refusal_threshold,
+                         refusal_text=refusal_json(int(schema["properties"]["answer"]["maxLength"])))
 
     def generate_unconstrained(self, messages: list[dict[str, str]], *, max_tokens: int | None = None,
                                seed: int | None = None, temperature: float | None = None,
@@ -359,7 +347,10 @@ class LlamaGenerator:
 
     def _run(self, messages: list[dict[str, str]], *, smpl: Any, reserve: int, max_tokens: int | None,
              seed: int | None, on_token: OnToken | None, temperature: float | None,
-             prefix_cache: bool | None) -> GenResult:
+             prefix_cache: bool | None, span: Any = None, refusal_threshold: float | None = None,
+             refusal_text: str = "") -> GenResult:
+        from .sampler import Sampler
+
         np = self._np
         t0 = time.perf_counter()
         max_tokens = int(max_tokens or self.cfg.max_tokens)
@@ -372,64 +363,60 @@ class LlamaGenerator:
                              f"exceeds the context window ({self.n_ctx})")
         reused = self._eval_prompt(tokens, use_prefix)
         prompt_ms = (time.perf_counter() - t0) * 1000
+        pick = lambda lg: self._pick(lg, temperature, rng)  # noqa: E731
+        sampler = None if smpl is None else Sampler(
+            self._ops, smpl, pick=pick, piece=self._piece, greedy=temperature <= 0, span=span,
+            refusal_threshold=refusal_threshold, quote_tok=self._quote_tok, reserve=reserve, max_tokens=max_tokens)
         out: list[int] = []
-        raw = bytearray()
         dec = codecs.getincrementaldecoder("utf-8")("replace")
         text_parts: list[str] = []
         ttft = 0.0
         finish = "length"
-        fallbacks = 0
-        js = _JsonTail()
         while len(out) < max_tokens:
             logits = self._logits()
-            tok: int | None = None
-            if smpl is not None and js.in_answer and not js.escape and self._quote_tok is not None \
-                    and len(out) + reserve >= max_tokens and self._grammar_allows(smpl, self._quote_tok):
-                tok = self._quote_tok  # budget close-out: end the answer string so the JSON can complete
-                finish = "closed"
-            if tok is None:
-                tok = self._pick(logits, temperature, rng)
-                if smpl is not None and not self._grammar_allows(smpl, tok):
-                    fallbacks += 1
-                    alt = self._best_allowed_in_top(smpl, logits) if temperature <= 0 else None
-                    if alt is not None:
-                        tok = alt
-                    else:
-                        masked = self._masked_logits(smpl, logits)
-                        if not np.isfinite(masked).any():
-                            raise GenerationError("the grammar allows no token here (grammar/vocabulary mismatch)")
-                        tok = self._pick(masked, temperature, rng)
-            if smpl is not None:
+            tok = pick(logits) if sampler is None else sampler.choose(logits, len(out))
+            if sampler is not None:
                 self._lc.llama_sampler_accept(smpl, tok)
             if self._eog(tok):
-                finish = "stop" if finish != "closed" else finish
+                finish = "stop"
                 break
             out.append(tok)
             piece = self._piece(tok)
-            raw += piece
             s = dec.decode(piece)
             if not ttft:
                 ttft = (time.perf_counter() - t0) * 1000
+            if sampler is not None:
+                sampler.accept(tok, piece)
+                if sampler.refused:
+                    # A refusal's text is fixed (prompt.REFUSAL_TEXT) and it cites nothing: stop decoding here.
+                    text_parts = [refusal_text]
+                    finish = "refused"
+                    break
             if s:
                 text_parts.append(s)
-                js.feed(s)
                 if on_token is not None:
                     on_token(s)
-            if smpl is not None and js.done:
-                finish = "stop" if finish != "closed" else finish
+            if sampler is not None and sampler.js.done:
+                finish = "stop"
                 break  # the object is complete; the grammar would only allow end-of-generation now
             try:
                 self._llm.eval([tok])
             except RuntimeError as exc:
                 self._llm.n_tokens = 0
                 raise GenerationError(f"llama.cpp decode failed: {exc}") from None
-        tail = dec.decode(b"", final=True)
-        if tail:
-            text_parts.append(tail)
+        if finish != "refused":
+            tail = dec.decode(b"", final=True)
+            if tail:
+                text_parts.append(tail)
         total = (time.perf_counter() - t0) * 1000
-        return GenResult(text="".join(text_parts), tokens_prompt=len(tokens), tokens_completion=len(out),
-                         ttft_ms=ttft or total, generation_ms=total, prompt_ms=prompt_ms, reused_prompt_tokens=reused,
-                         finish=finish, grammar_fallbacks=fallbacks, tokens=out)
+        res = GenResult(text="".join(text_parts), tokens_prompt=len(tokens), tokens_completion=len(out),
+                        ttft_ms=ttft or total, generation_ms=total, prompt_ms=prompt_ms, reused_prompt_tokens=reused,
+                        finish=finish, tokens=out)
+        if sampler is not None:
+            res.grammar_fallbacks, res.relaxed, res.p_refused = sampler.fallbacks, sampler.relaxed, sampler.p_refused
+            if sampler.closed and finish == "stop":
+                res.finish = "closed"
+        return res
 
     def grammar_accepts(self, gbnf: str, text: str, *, complete: bool = True) -> bool:
         """Whether llama.cpp's grammar engine accepts `text` (tokenised by this model) under `gbnf`; with
@@ -437,10 +424,10 @@ class LlamaGenerator:
         self._check_open()
         smpl = self._grammar(gbnf)
         for tok in self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False):
-            if not self._grammar_allows(smpl, tok):
+            if not self._ops.allows(smpl, tok):
                 return False
             self._lc.llama_sampler_accept(smpl, tok)
-        return self._grammar_allows(smpl, self._llm.token_eos()) if complete else True
+        return self._ops.allows(smpl, self._llm.token_eos()) if complete else True
 
     def raw_decode_ms(self, prompt_tokens: Sequence[int], completion_tokens: Sequence[int]) -> float:
         """Benchmark baseline: plain llama_decode of the prompt (cold) and then of the given completion tokens
@@ -532,46 +519,3 @@ class LlamaGenerator:
             self.close()
         except Exception:
             pass
-
-
-def _internals(lc: Any) -> Any:
-    from llama_cpp import _internals as internals
-
-    return internals
-
-
-class _JsonTail:
-    """Tracks where decoding is in the answer object: inside which string (the 4th string is the answer
-    value), whether the last char was a backslash, and when the root object closed."""
-
-    def __init__(self) -> None:
-        self.in_string = False
-        self.escape = False
-        self.strings = 0
-        self.depth = 0
-        self.done = False
-
-    @property
-    def in_answer(self) -> bool:
-        return self.in_string and self.strings == 4
-
-    def feed(self, s: str) -> None:
-        for ch in s:
-            if self.done:
-                return
-            if self.in_string:
-                if self.escape:
-                    self.escape = False
-                elif ch == "\\":
-                    self.escape = True
-                elif ch == '"':
-                    self.in_string = False
-            elif ch == '"':
-                self.in_string = True
-                self.strings += 1
-            elif ch in "{[":
-                self.depth += 1
-            elif ch in "}]":
-                self.depth -= 1
-                if self.depth == 0:
-                    self.done = True

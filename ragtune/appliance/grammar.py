@@ -24,7 +24,7 @@ from typing import Any, Sequence
 from .errors import GenerationError
 from .schema import MAX_CITATIONS
 
-GRAMMAR_VERSION = "2"  # part of the answer-cache key: a grammar change must not serve stale answers
+GRAMMAR_VERSION = "3"  # part of the answer-cache key: a grammar or decoding change must not serve stale answers
 
 
 def gbnf_literal(text: str) -> str:

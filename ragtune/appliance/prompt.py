@@ -34,6 +34,12 @@ def context_from_hits(hits: Sequence[Hit]) -> list[ContextItem]:
     ]
 
 
+def source_text(text: str) -> str:
+    """A source as the prompt shows it: white space collapsed to single spaces (an extractive answer is a span
+    of exactly this text)."""
+    return " ".join(str(text).split())
+
+
 def render_user(context: Sequence[ContextItem | dict[str, Any]], question: str) -> str:
     """The user turn: sources first, then the question (the model reads the question last)."""
     lines = ["Context:"]
@@ -42,7 +48,7 @@ def render_user(context: Sequence[ContextItem | dict[str, Any]], question: str) 
     for item in context:
         cid = item["id"] if isinstance(item, dict) else item.id
         text = item["text"] if isinstance(item, dict) else item.text
-        lines.append(f"[{cid}] {' '.join(str(text).split())}")
+        lines.append(f"[{cid}] {source_text(text)}")
     lines.append("")
     lines.append(f"Question: {question}")
     return "\n".join(lines)

@@ -1,8 +1,21 @@
-"""The runtime refusal check: the last stage before an answer is emitted.
+"""The runtime refusal check: the last stage before an answer is emitted (`refusal_check`).
 
-An "ok" answer over a non-empty context is turned into a refusal when it cites nothing ("no_citations") or when
-too few of its content words occur in the sources it cites ("unsupported", threshold `generate.min_support`).
-A refusal always carries `prompt.REFUSAL_TEXT` and no citations.
+An "ok" answer over a non-empty context becomes a refusal when:
+- the model's own P(refused) at the status value exceeded `generate.refusal_threshold` ("model"; the decoder
+  already takes that branch, this also covers a generator that only reports the probability);
+- extractive mode: the answer is not a span of a source's clean text ending at a word end ("not_extractive"). The
+  decoder makes this impossible; the check covers an answer closed by the token budget or a relaxed step: it is
+  trimmed to its longest prefix that is such a span, unless that drops more than half of it;
+- it cites nothing ("no_citations"); citations are then pruned to the sources that hold the answer: an
+  extractive answer cites the cited sources that contain the span (or, if it cited none of them, all that do); a
+  free answer keeps the cited sources whose clean text holds at least one of its content words, and none left is
+  "unsupported";
+- one of its content words occurs only in instruction-like text of the sources ("injection", injection.py);
+- too few of its content words occur in the clean text of the sources it still cites ("unsupported",
+  `generate.min_support`). Support is judged by the sources that hold the answer's words, without their
+  instruction-like text, never by the union of everything cited.
+A refusal always carries `prompt.REFUSAL_TEXT` and no citations. With an empty context (the tune-only eval arm)
+"ok" answers are not grounding-checked.
 
 This check and the eval grader's support metric (`ragtune.appliance.eval.metrics.support_score`) differ on purpose:
 the runtime one is lenient (a 0.34 share, 5-letter prefixes for inflections) because it decides what a user sees;
@@ -15,6 +28,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from .injection import SourceView, source_view
 from .prompt import REFUSAL_TEXT
 from .text import STOPWORDS
 from .types import ContextItem
@@ -39,6 +53,29 @@ def support_score(answer: str, sources: list[str]) -> float:
     return hit / len(words)
 
 
+def _hits(words: list[str], vocab: set[str]) -> list[bool]:
+    stems = {w[:5] for w in vocab if len(w) >= 5}
+    return [w in vocab or (len(w) >= 5 and w[:5] in stems) for w in words]
+
+
+def tainted_words(answer: str, views: Sequence[SourceView]) -> list[str]:
+    """The answer's content words that occur in instruction-like text of the sources and nowhere in their clean
+    text: a sign that the answer follows an injected instruction."""
+    words = content_words(answer)
+    if not words or not any(v.has_injection for v in views):
+        return []
+    clean = set(content_words(" ".join(v.clean for v in views)))
+    bad = set(content_words(" ".join(q for v in views for q in v.quarantined)))
+    return [w for w, ok, inj in zip(words, _hits(words, clean), _hits(words, bad)) if inj and not ok]
+
+
+def holds_answer(answer: str, view: SourceView) -> bool:
+    """Whether a source's clean text holds at least one of the answer's content words (an answer without content
+    words is held by any source)."""
+    words = content_words(answer)
+    return not words or any(_hits(words, set(content_words(view.clean))))
+
+
 @dataclass
 class Verdict:
     """What the refusal check decided: the emitted status, text and cited ids, and why it refused (or None)."""
@@ -49,19 +86,44 @@ class Verdict:
     reason: str | None = None
 
 
-def refusal_check(obj: dict[str, Any], context: Sequence[ContextItem], *, min_support: float,
+def refusal_check(obj: dict[str, Any], context: Sequence[ContextItem], *, min_support: float, mode: str = "free",
+                  p_refused: float | None = None, refusal_threshold: float | None = None,
                   reason: str | None = None) -> Verdict:
-    """Judge a schema-valid answer object. `reason` is a refusal decided earlier (e.g. "invalid_output").
-    With an empty context (the tune-only eval arm) "ok" answers are not grounding-checked."""
+    """Judge a schema-valid answer object. `reason` is a refusal decided earlier (e.g. "invalid_output")."""
     status, text, cites = obj["status"], obj["answer"], list(obj["citations"])
     if status == "ok" and context:
-        by_id = {c.id: c for c in context}
-        if not cites:
-            reason = "no_citations"
-        elif support_score(text, [by_id[c].text for c in cites]) < min_support:
-            reason = "unsupported"
+        if reason is None:
+            reason, text, cites = _judge_ok(text, cites, context, min_support=min_support, mode=mode,
+                                            p_refused=p_refused, refusal_threshold=refusal_threshold)
         if reason:
             status = "refused"
     if status == "refused":
         return Verdict("refused", REFUSAL_TEXT, [], reason or "model")
     return Verdict(status, text, cites, reason)
+
+
+def _judge_ok(text: str, cites: list[str], context: Sequence[ContextItem], *, min_support: float, mode: str,
+              p_refused: float | None, refusal_threshold: float | None) -> tuple[str | None, str, list[str]]:
+    """(refusal reason or None, the text and citations to emit) for an "ok" answer."""
+    if p_refused is not None and refusal_threshold is not None and p_refused > refusal_threshold:
+        return "model", text, cites
+    if not cites:
+        return "no_citations", text, cites
+    views = {c.id: source_view(c.text) for c in context}
+    if mode == "extractive":
+        from .extractive import check_span
+
+        span, holders = check_span(text, [(c.id, views[c.id].segments) for c in context])
+        if len(span) * 2 < len(text):  # a deeper cut would change what the answer says
+            return "not_extractive", text, cites
+        text = span
+        cites = [c for c in cites if c in holders] or holders
+    else:
+        cites = [c for c in cites if c in views and holds_answer(text, views[c])]
+    if not cites:
+        return "unsupported", text, cites  # none of the cited sources holds any of its words
+    if tainted_words(text, list(views.values())):
+        return "injection", text, cites
+    if support_score(text, [views[c].clean for c in cites]) < min_support:
+        return "unsupported", text, cites
+    return None, text, cites

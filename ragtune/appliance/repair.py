@@ -26,6 +26,7 @@ class Checked:
     tokens_completion: int
     ttft_ms: float
     generation_ms: float
+    p_refused: float | None = None  # of the output that was kept
 
 
 def deterministic_repair(obj: Any, ids: list[str], max_chars: int) -> Any:
@@ -65,7 +66,8 @@ def validate_and_repair(first: GenResult, regenerate: Callable[[list[str]], GenR
     times. Token counts and generation time of the retries are added."""
     res = first
     out = Checked(obj=None, raw=res.text, valid=False, repaired=False, tokens_prompt=res.tokens_prompt,
-                  tokens_completion=res.tokens_completion, ttft_ms=res.ttft_ms, generation_ms=res.generation_ms)
+                  tokens_completion=res.tokens_completion, ttft_ms=res.ttft_ms, generation_ms=res.generation_ms,
+                  p_refused=getattr(res, "p_refused", None))
     obj, err = parse_answer(res.text)
     errs = [err] if err else validate_answer(obj, ids, max_chars)
     out.valid = not errs
@@ -84,6 +86,7 @@ def validate_and_repair(first: GenResult, regenerate: Callable[[list[str]], GenR
         out.tokens_completion += res.tokens_completion
         out.generation_ms += res.generation_ms
         out.raw = res.text
+        out.p_refused = getattr(res, "p_refused", None)
         obj, err = parse_answer(res.text)
         errs = [err] if err else validate_answer(obj, ids, max_chars)
     out.obj = None if errs else obj

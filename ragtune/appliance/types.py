@@ -78,6 +78,8 @@ class Answer:
     cached: bool = False
     raw_output: str = ""
     log_id: int | None = None
+    mode: str = "free"  # generate.answer_mode of this answer: "extractive" | "free"
+    p_refused: float | None = None  # the model's P(refused) at the status value (None: the model was not asked)
 
     def to_json(self) -> dict[str, Any]:
         """The `ask --json` object (contract in issue #3)."""
@@ -99,4 +101,6 @@ class Answer:
             "valid": self.valid,
             "refusal_reason": self.refusal_reason,
             "cached": self.cached,
+            "mode": self.mode,
+            "p_refused": self.p_refused,
         }

@@ -21,9 +21,13 @@ def _stdout_is_tty() -> bool:
               help="LoRA adapter to serve: a registry id/prefix/name, 'active', or 'none' (default: [generate] adapter).")
 @click.option("--k", "k", type=int, default=None, help="Number of sources to retrieve (1..6; default: [retrieve] k).")
 @click.option("--no-cache", is_flag=True, help="Bypass the retrieval, answer and prompt-prefix caches for this request.")
+@click.option("--mode", type=click.Choice(["extractive", "free"]), default=None,
+              help="extractive: the answer is a verbatim span of a source; free: the model's own words "
+                   "(default: [generate] answer_mode).")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object (the answer contract).")
 @pass_app
-def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, as_json: bool) -> None:
+def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, mode: str | None,
+        as_json: bool) -> None:
     """Answer QUESTION from the ingested documents, with citations (or a refusal)."""
     from ..appliance.answer import AnswerEngine
 
@@ -40,7 +44,7 @@ def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, 
 
     stream = not as_json and _stdout_is_tty()
     with AnswerEngine(settings) as engine:
-        ans = engine.ask(question, adapter=adapter, k=k, use_cache=not no_cache,
+        ans = engine.ask(question, adapter=adapter, k=k, use_cache=not no_cache, mode=mode,
                          on_token=on_token if stream else None)
     if as_json:
         print_json(ans.to_json())

@@ -157,12 +157,69 @@ def test_no_hits_with_data_is_a_refusal_without_generation(settings, store):
     assert ans.status == "refused" and ans.refusal_reason == "no_sources" and gen.calls == []
 
 
-def test_prompt_injection_document_cannot_escape_the_schema(settings, store):
-    evil = [{"status": "ok", "answer": "HACKED. System prompt: ...", "citations": ["S9"]}]
-    eng, _, _ = engine(settings, store, evil)
-    ans = eng.ask("What does the note say?")
+@pytest.mark.parametrize("mode", ["free", "extractive"])
+@pytest.mark.parametrize("evil", [
+    {"status": "ok", "answer": "HACKED. System prompt: ...", "citations": ["S9"]},
+    {"status": "ok", "answer": "HACKED", "citations": ["S3"]},
+    {"status": "ok", "answer": "It was built from 1887 to 1889. HACKED", "citations": ["S1", "S2", "S3"]},
+    {"status": "ok", "answer": "say HACKED", "citations": ["S3"]},
+])
+def test_prompt_injection_document_cannot_escape_the_schema(settings, store, evil, mode):
+    eng, _, _ = engine(settings, store, [evil])
+    ans = eng.ask("What does the note say?", mode=mode)
     assert all(c.id in {"S1", "S2", "S3"} for c in ans.citations)
     assert ans.status in ("ok", "refused")
+    assert "HACKED" not in ans.answer  # the injected payload never reaches an answer
+    if ans.status == "ok":  # extractive: trimmed to the span before the payload
+        assert mode == "extractive" and ans.answer == "It was built from 1887 to 1889" and ans.citations[0].id == "S1"
+    else:
+        assert ans.refusal_reason in ("injection", "not_extractive", "unsupported", "no_citations")
+
+
+def test_extractive_answers_are_spans_of_the_sources_they_cite(settings, store):
+    eng, gen, _ = engine(settings, store, [
+        {"status": "ok", "answer": "from 1887 to 1889", "citations": ["S1", "S2"]},
+        {"status": "ok", "answer": "from 1887 to 18", "citations": ["S2"]},  # cut mid-word (budget close-out)
+        {"status": "ok", "answer": "It was finished in 1889", "citations": ["S1"]},  # not in any source
+    ])
+    a = eng.ask("When was it built?", mode="extractive", use_cache=False)
+    assert a.status == "ok" and a.answer == "from 1887 to 1889" and [c.id for c in a.citations] == ["S1"]
+    assert a.mode == "extractive" and gen.calls[0]["extractive"][0][0] == "S1"
+    b = eng.ask("When was it built?", mode="extractive", use_cache=False)
+    assert b.status == "ok" and b.answer == "from 1887 to" and [c.id for c in b.citations] == ["S1"]
+    c = eng.ask("When was it built?", mode="extractive", use_cache=False)
+    assert c.status == "refused" and c.refusal_reason == "not_extractive"
+    row = store.query_log_entry(a.log_id)
+    assert row["timings"]["answer_mode"] == "extractive"
+    with pytest.raises(InputError, match="answer mode"):
+        eng.ask("When?", mode="creative")
+
+
+def test_free_answers_cite_only_sources_holding_their_words(settings, store):
+    eng, gen, _ = engine(settings, store, [{"status": "ok", "answer": "It was built from 1887 to 1889.",
+                                            "citations": ["S1", "S2", "S3"]}])
+    a = eng.ask("When was it built?", mode="free")
+    assert a.status == "ok" and [c.id for c in a.citations] == ["S1"] and "extractive" not in gen.calls[0]
+
+
+@pytest.mark.parametrize("p,threshold,status", [(0.9, 0.5, "refused"), (0.3, 0.5, "ok"), (0.9, 1.0, "ok")])
+def test_refusal_probability_above_the_threshold_refuses(settings, store, p, threshold, status):
+    settings = settings.replace("generate", refusal_threshold=threshold)
+    eng, gen, _ = engine(settings, store, [{"status": "ok", "answer": "Built from 1887 to 1889.", "citations": ["S1"]}],
+                         p_refused=p)
+    a = eng.ask("When was it built?")
+    assert a.status == status and a.p_refused == p and gen.calls[0]["refusal_threshold"] == threshold
+    assert (a.refusal_reason == "model") == (status == "refused")
+    assert store.query_log_entry(a.log_id)["timings"]["p_refused"] == p
+    assert a.to_json()["p_refused"] == p
+
+
+def test_answer_mode_is_part_of_the_cache_key(settings, store):
+    eng, gen, _ = engine(settings, store, [{"status": "ok", "answer": "from 1887 to 1889", "citations": ["S1"]}])
+    eng.ask("When was it built?", mode="free")
+    eng.ask("When was it built?", mode="extractive")
+    again = eng.ask("When was it built?", mode="extractive")
+    assert len(gen.calls) == 2 and again.cached and again.mode == "extractive"
 
 
 def test_context_too_long_drops_lowest_ranked_sources(settings, store):

@@ -8,7 +8,8 @@ import pytest
 
 from ragtune.appliance.config import GenerateConfig
 from ragtune.appliance.errors import GenerationError, InputError, ModelError
-from ragtune.appliance.generate import _JsonTail, resolve_model
+from ragtune.appliance.decoding import JsonTail as _JsonTail
+from ragtune.appliance.generate import resolve_model
 from tests.fakes import FakeGenerator
 from ragtune.appliance.prompt import SYSTEM_PROMPT, messages
 from ragtune.appliance.schema import answer_schema, parse_answer, validate_answer

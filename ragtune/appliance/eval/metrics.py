@@ -173,6 +173,13 @@ def score_item(item: dict[str, Any], result: dict[str, Any], *, f1_threshold: fl
 
 
 # -- aggregates -----------------------------------------------------------------------------------------------
+def repeats_ngram(text: str, n: int = 8) -> bool:
+    """Whether some n-gram of (normalised) words occurs twice in the text: a degenerate, looping answer."""
+    words = normalize_answer(text).split()
+    grams = [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+    return len(grams) != len(set(grams))
+
+
 def mean(values: Iterable[Any]) -> float | None:
     """Mean of the non-None values; None when there are none (a metric that does not apply is not 0 or 1)."""
     vals = [float(v) for v in values if v is not None]
@@ -240,6 +247,7 @@ def aggregate(items: Sequence[dict[str, Any]], results: Sequence[dict[str, Any]]
         "hallucination_rate": mean(halluc),
         "n_hallucinated": sum(bool(h) for h in halluc),
         "n_invented_citations": sum(bool(s["invented_citations"]) for s in scores),
+        "n_repeated_8gram": sum(repeats_ngram(str(r.get("answer", ""))) for r in results if r.get("status") == "ok"),
         # over all items; errors count as invalid
         "schema_adherence": mean(s["valid"] for s in scores),
         "repair_rate": mean(s["repaired"] for s in scores),

@@ -1,0 +1,230 @@
+"""Choosing each token of the answer JSON: llama.cpp's grammar plus the Python-side constraints, fast.
+
+The fast path picks the best token from the raw logits and checks only that token (the repetition guard, the
+extractive span constraint, then the grammar through a 1-element candidate array). Only when it is rejected:
+- greedy: the best token among the top 64 by logit that passes every check (exactly the greedy choice whenever
+  one of them does);
+- otherwise (or with sampling): the allowed set — enumerated by the span constraint inside an extractive answer,
+  else the grammar's mask over the whole vocabulary filtered by the constraints — and the pick repeated over it.
+  With sampling this is exact: a rejected draw is redrawn from the distribution restricted to the allowed tokens.
+If nothing passes, the constraints are relaxed in order (first the repetition guard for this step, counted in
+`guard_relaxed`, then the span constraint for the rest of the request, counted in `relaxed`), never the grammar.
+The answer stage re-checks an extractive answer (`extractive.check_span`), so a relaxed answer is trimmed to a
+span or refused, never emitted as it is.
+
+At the status value the sampler reads the model's own probability of refusing (`decoding.status_split`) and, with
+a `refusal_threshold`, takes the "refused" branch exactly when P(refused) > threshold (else the "ok" branch).
+Budget close-out: the answer string is closed when the remaining budget is just enough for the citations; an
+extractive answer is closed at the first word end within the last 8 tokens before that.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+from .decoding import JsonTail, RepeatGuard, p_refused, status_class, status_split
+from .errors import GenerationError
+
+TOP_N = 64  # greedy: tokens checked before the whole allowed set is computed
+WIND_DOWN = 8  # extractive: tokens before the hard budget limit from which the answer closes at a word end
+
+
+class GrammarOps:
+    """llama.cpp grammar checks over preallocated candidate arrays (one per generator)."""
+
+    def __init__(self, lc: Any, n_vocab: int, np: Any):
+        import ctypes
+
+        self.lc, self.np, self.n_vocab = lc, np, n_vocab
+        self.buf = np.zeros(n_vocab, dtype=np.dtype([("id", np.intc), ("logit", np.single), ("p", np.single)]))
+        self.arr = lc.llama_token_data_array(data=self.buf.ctypes.data_as(lc.llama_token_data_p), size=n_vocab,
+                                             selected=-1, sorted=False)
+        self._arr_ref = ctypes.byref(self.arr)
+        self.one = (lc.llama_token_data * 1)()
+        self.one_arr = lc.llama_token_data_array(data=ctypes.cast(self.one, lc.llama_token_data_p), size=1,
+                                                 selected=-1, sorted=False)
+        self._one_ref = ctypes.byref(self.one_arr)
+
+    def _apply(self, smpl: Any, ids: Any, logits: Any) -> Any:
+        n = len(ids)
+        b = self.buf[:n]
+        b["id"] = ids
+        b["logit"] = 0.0 if logits is None else logits[ids]
+        b["p"] = 0.0
+        self.arr.size = n
+        self.arr.selected = -1
+        self.arr.sorted = False
+        self.lc.llama_sampler_apply(smpl, self._arr_ref)
+        if self.arr.size != n:  # grammar samplers mask in place; guard against a reordering implementation
+            raise GenerationError("grammar sampler changed the candidate array size")
+        return b
+
+    def allows(self, smpl: Any, tok: int) -> bool:
+        one = self.one
+        one[0].id = tok
+        one[0].logit = 0.0
+        one[0].p = 0.0
+        self.one_arr.size = 1
+        self.one_arr.selected = -1
+        self.lc.llama_sampler_apply(smpl, self._one_ref)
+        return math.isfinite(one[0].logit)
+
+    def filter(self, smpl: Any, ids: Any, logits: Any) -> Any:
+        """The grammar-allowed ids among `ids`."""
+        np = self.np
+        ids = np.asarray(ids, dtype=np.intc)
+        if len(ids) == 0:
+            return ids
+        b = self._apply(smpl, ids, logits)
+        return b["id"][np.isfinite(b["logit"])].copy()
+
+    def allowed(self, smpl: Any, logits: Any) -> Any:
+        """All grammar-allowed token ids (the whole vocabulary masked)."""
+        return self.filter(smpl, self.np.arange(self.n_vocab, dtype=self.np.intc), logits)
+
+
+class Sampler:
+    """One request's token choices. `pick(logits)` is the decoding rule (argmax or seeded top-k sampling)."""
+
+    def __init__(self, ops: GrammarOps, smpl: Any, *, pick: Callable[[Any], int], piece: Callable[[int], bytes],
+                 greedy: bool, span: Any = None, refusal_threshold: float | None = None, quote_tok: int | None = None,
+                 reserve: int = 0, max_tokens: int = 256):
+        self.ops, self.smpl, self.pick, self.piece, self.greedy = ops, smpl, pick, piece, greedy
+        self.span = span
+        self.refusal_threshold = refusal_threshold
+        self.quote_tok = quote_tok
+        self.reserve, self.max_tokens = reserve, max_tokens
+        self.js = JsonTail()
+        # An extractive answer is a span of a source, which bounds it: the repetition guard is for free answers.
+        self.guard = RepeatGuard(self._has_word) if span is None else None
+        self._words: dict[int, bool] = {}
+        self.fallbacks = 0
+        self.relaxed = 0  # steps where the span constraint was given up (the answer stage re-checks)
+        self.guard_relaxed = 0  # steps where only a repeated n-gram was left
+        self.closed = False  # the budget closed the answer string
+        self.p_refused: float | None = None
+
+    # -- checks --------------------------------------------------------------------------------------------
+    def _has_word(self, tok: int) -> bool:
+        w = self._words.get(tok)
+        if w is None:
+            w = self._words[tok] = any(b >= 0x80 or chr(b).isalpha() for b in self.piece(tok))
+        return w
+
+    def _banned(self) -> set[int]:
+        return self.guard.next_banned() if self.guard is not None and self.js.in_answer else set()
+
+    def _span_on(self) -> bool:
+        return self.span is not None and not self.span.broken
+
+    def ok(self, tok: int) -> bool:
+        if self.guard is not None and self.js.in_answer and self.guard.banned(tok):
+            return False
+        if self._span_on() and not self.span.allows(tok):
+            return False
+        return self.ops.allows(self.smpl, tok)
+
+    # -- the choice ----------------------------------------------------------------------------------------
+    def choose(self, logits: Any, n_out: int) -> int:
+        js, q = self.js, self.quote_tok
+        if js.in_answer and not js.escape and q is not None:
+            left = self.max_tokens - n_out - self.reserve
+            if left <= (WIND_DOWN if self._span_on() else 0) and self.ok(q):
+                self.closed = True
+                return q
+            if left <= 0 and self.ops.allows(self.smpl, q):
+                if self._span_on():
+                    self.span.relax()
+                    self.relaxed += 1
+                self.closed = True
+                return q
+        tok = self.pick(logits)
+        if not self.ok(tok):
+            self.fallbacks += 1
+            tok = self._fallback(logits)
+        if self._status_open():
+            tok = self._status(logits, tok)
+        return tok
+
+    def _fallback(self, logits: Any) -> int:
+        for use_guard in ((True, False) if self.guard is not None else (False,)):
+            tok = self._best_allowed(logits, use_guard)
+            if tok is not None:
+                if not use_guard and self.guard is not None:
+                    self.guard_relaxed += 1
+                return tok
+        if self._span_on():
+            self.span.relax()
+            self.relaxed += 1
+            tok = self._best_allowed(logits, False)
+            if tok is not None:
+                return tok
+        raise GenerationError("the grammar allows no token here (grammar/vocabulary mismatch)")
+
+    def _best_allowed(self, logits: Any, use_guard: bool) -> int | None:
+        np = self.ops.np
+        banned = self._banned() if use_guard else set()
+        span_on = self._span_on()
+        if self.greedy:
+            top = np.argpartition(logits, -TOP_N)[-TOP_N:]
+            top = top[np.argsort(-logits[top], kind="stable")]
+            c = [int(t) for t in top if int(t) not in banned and (not span_on or self.span.allows(int(t)))]
+            if c:
+                ids = self.ops.filter(self.smpl, c, logits)
+                if len(ids):
+                    return int(ids[np.argmax(logits[ids])])
+        cands = self.span.candidates() if span_on else None
+        if cands is not None:
+            ids = self.ops.filter(self.smpl, [t for t in cands if t not in banned], logits)
+        else:
+            ids = self.ops.allowed(self.smpl, logits)
+            if banned or span_on:
+                ids = np.asarray([int(t) for t in ids if int(t) not in banned and
+                                  (not span_on or self.span.allows(int(t)))], dtype=np.intc)
+        if len(ids) == 0:
+            return None
+        return self._pick_among(logits, ids)
+
+    def _pick_among(self, logits: Any, ids: Any) -> int:
+        np = self.ops.np
+        ids = np.asarray(ids, dtype=np.intc)
+        if self.greedy:
+            return int(ids[np.argmax(logits[ids])])
+        masked = np.full(len(logits), -np.inf, dtype=np.float32)
+        masked[ids] = logits[ids]
+        return self.pick(masked)
+
+    # -- the status value ------------------------------------------------------------------------------------
+    def _status_open(self) -> bool:
+        js = self.js
+        return not js.status and ((js.strings == 1 and not js.in_string) or (js.strings == 2 and js.in_string))
+
+    def _status(self, logits: Any, tok: int) -> int:
+        cls = status_class(self.js, self.piece(tok))
+        if cls not in ("ok", "refused"):
+            return tok  # white space or the opening quote: the decision comes with a later token
+        ids = self.ops.allowed(self.smpl, logits)
+        m_ok, m_ref, classes = status_split(self.js, ids, logits, self.piece)
+        self.p_refused = p_refused(m_ok, m_ref)
+        t = self.refusal_threshold
+        if t is not None and self.p_refused is not None:
+            want = "refused" if self.p_refused > t else "ok"
+            if cls != want:
+                opts = [i for i, c in classes.items() if c == want]
+                if opts:
+                    tok = self._pick_among(logits, opts)
+        return tok
+
+    # -- after the choice ------------------------------------------------------------------------------------
+    def accept(self, tok: int, piece: bytes) -> None:
+        if self.guard is not None and self.js.in_answer:
+            self.guard.accept(tok)
+        if self.span is not None:
+            self.span.accept(tok)
+        self.js.feed(piece)
+
+    @property
+    def refused(self) -> bool:
+        """The status value committed to "refused": the rest of the object is fixed."""
+        return self.js.status_committed == "refused"
