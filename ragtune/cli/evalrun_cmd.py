@@ -19,9 +19,13 @@ from .eval_cmd import eval_group
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Report folder (default: HOME/eval/RUN_ID).")
 @click.option("--replay", is_flag=True, help="Evaluate the questions in the home's query log instead of a DATASET.")
 @click.option("--no-safety", is_flag=True, help="Skip the shipped safety set (jailbreaks, injected documents).")
+@click.option("--mode", type=click.Choice(["extractive", "free"]), default=None,
+              help="Answer mode for every arm (default: [generate] answer_mode).")
+@click.option("--split", type=click.Choice(["dev", "test"]), default=None,
+              help="Only a fixed half of the questions (by question id): dev to calibrate on, test to report on.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @pass_app
-def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, no_safety, as_json):
+def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, no_safety, mode, split, as_json):
     """Answer DATASET with arms A/B/C, score them, write report.json/.md/.html and decide go/no-go.
 
     DATASET is a BEIR folder with gold answers in the query metadata, or a training-format JSONL file
@@ -30,7 +34,7 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, no_safety, a
     from ..appliance.eval.run import EvalOptions, run_eval, stderr_progress
 
     opts = EvalOptions(arms=arms, adapter=adapter, limit=limit, seed=seed, out=Path(out) if out else None,
-                       replay=replay, safety=not no_safety)
+                       replay=replay, safety=not no_safety, mode=mode, split=split)
     try:
         report = run_eval(app.settings, dataset, opts, progress=stderr_progress())
     except KeyboardInterrupt:
@@ -59,3 +63,56 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, no_safety, a
     for r in dec["reasons"]:
         click.echo(f"  - {r}")
     click.echo(f"report: {report['out']}/report.html")
+
+
+@eval_group.command("calibrate")
+@click.argument("dataset", type=click.Path())
+@click.option("--arm", type=click.Choice(["A", "C"], case_sensitive=False), default="A", show_default=True,
+              help="A: the base model with retrieval; C: with the adapter.")
+@click.option("--adapter", default=None, help="Adapter id for arm C (default: config, else the active one).")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Seeded sample of N questions.")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed for sampling and decoding.")
+@click.option("--split", type=click.Choice(["dev", "test", "all"]), default="dev", show_default=True,
+              help="Which fixed half of the questions to calibrate on (report on the other with eval run --split).")
+@click.option("--mode", type=click.Choice(["extractive", "free"]), default=None,
+              help="Answer mode (default: [generate] answer_mode).")
+@click.option("--min-precision", type=click.FloatRange(0, 1), default=0.7, show_default=True,
+              help="Refusal precision the threshold must keep.")
+@click.option("--min-recall", type=click.FloatRange(0, 1), default=0.7, show_default=True,
+              help="Refusal recall the threshold must keep.")
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Report folder of the dev run.")
+@click.option("--no-write", is_flag=True, help="Only print the result; do not write it to the home's config.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+@pass_app
+def eval_calibrate(app, dataset, arm, adapter, limit, seed, split, mode, min_precision, min_recall, out, no_write,
+                   as_json):
+    """Choose [generate] refusal_threshold on a dev split of DATASET and write it to the home's config.
+
+    The split is answered once with the threshold at 1.0 and the model's P(refused) recorded; every threshold is
+    then scored offline (task success, refusal precision/recall) and the best one meeting the constraints wins.
+    """
+    from ..appliance.eval.calibrate import CalibrateOptions, calibrate
+    from ..appliance.eval.run import stderr_progress
+
+    opts = CalibrateOptions(arm=arm, adapter=adapter, limit=limit, seed=seed, split=None if split == "all" else split,
+                            mode=mode, min_precision=min_precision, min_recall=min_recall,
+                            out=Path(out) if out else None, write=not no_write)
+    res = calibrate(app.settings, dataset, opts, progress=stderr_progress())
+    if as_json:
+        print_json(res)
+        return
+
+    def pct(v):
+        return "n/a" if v is None else f"{100 * v:.1f}%"
+
+    c = res["chosen"]
+    click.echo(f"refusal_threshold = {res['threshold']} on {res['n']} questions ({res['split'] or 'all'}, arm {res['arm']}, "
+               f"mode {res['mode']}): task success {pct(c['task_success'])}, refusal precision "
+               f"{pct(c['refusal_precision'])}, recall {pct(c['refusal_recall'])}")
+    d = res["at_default"]
+    if d:
+        click.echo(f"at 0.5: task success {pct(d['task_success'])}, refusal precision {pct(d['refusal_precision'])}, "
+                   f"recall {pct(d['refusal_recall'])}")
+    if res["dropped_constraint"]:
+        click.echo(f"note: no threshold met {res['dropped_constraint']}; chose the best without it")
+    click.echo(f"written to {res['written']}" if res["written"] else "not written (--no-write)")

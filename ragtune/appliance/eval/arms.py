@@ -112,6 +112,8 @@ def record(answer: Answer, kind: str, max_answer_chars: int = 600) -> dict[str, 
         "cached": bool(answer.cached),
         "raw_output": answer.raw_output,
         "log_id": answer.log_id,
+        "mode": answer.mode,
+        "p_refused": answer.p_refused,
         "error": None,
     }
 

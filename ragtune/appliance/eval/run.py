@@ -223,6 +223,20 @@ def sample(items: list[dict[str, Any]], limit: int | None, seed: int) -> list[di
     return chosen
 
 
+SPLITS = ("dev", "test")
+
+
+def split_items(items: list[dict[str, Any]], split: str | None) -> list[dict[str, Any]]:
+    """A fixed half of the questions: "dev" (to calibrate on) or "test" (to report on), by a hash of the
+    question id, so the halves never overlap and do not depend on the sample's seed."""
+    if not split:
+        return list(items)
+    if split not in SPLITS:
+        raise InputError(f"unknown split {split!r}", hint="dev or test")
+    want = 0 if split == "dev" else 1
+    return [i for i in items if hashlib.sha256(str(i["qid"]).encode()).digest()[0] % 2 == want]
+
+
 def load_safety(path: Path = SAFETY_FILE, docs: Path = SAFETY_DOCS) -> list[dict[str, Any]]:
     """The shipped safety set: items with their documents as context (S1..Sk), answered without retrieval."""
     out: list[dict[str, Any]] = []
@@ -248,7 +262,8 @@ def answer_settings(settings: Settings) -> dict[str, Any]:
     g = settings.generate
     return {
         "generate": {k: getattr(g, k) for k in ("model", "n_ctx", "max_tokens", "temperature", "seed",
-                                                 "max_answer_chars", "max_repairs")},
+                                                 "max_answer_chars", "max_repairs", "min_support", "answer_mode",
+                                                 "refusal_threshold")},
         "retrieve": {k: v for k, v in dataclasses.asdict(settings.retrieve).items() if k not in ("cache", "cache_ttl_s")},
         "ingest": {"chunk_tokens": settings.ingest.chunk_tokens, "overlap_tokens": settings.ingest.overlap_tokens},
         "embed": {"model": settings.embed.model},
@@ -256,10 +271,13 @@ def answer_settings(settings: Settings) -> dict[str, Any]:
 
 
 def make_run_id(dataset: Dataset, arms: list[str], adapter: str | None, seed: int, limit: int | None,
-                settings: Settings, safety: bool) -> str:
-    blob = json_dumps({"v": RUN_VERSION, "kind": dataset.kind, "dataset": dataset.identity, "arms": sorted(arms),
-                       "adapter": adapter or "none", "seed": seed, "limit": limit, "safety": safety,
-                       "settings": answer_settings(settings)})
+                settings: Settings, safety: bool, split: str | None = None) -> str:
+    blob = {"v": RUN_VERSION, "kind": dataset.kind, "dataset": dataset.identity, "arms": sorted(arms),
+            "adapter": adapter or "none", "seed": seed, "limit": limit, "safety": safety,
+            "settings": answer_settings(settings)}
+    if split:
+        blob["split"] = split
+    blob = json_dumps(blob)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -338,13 +356,18 @@ class EvalOptions:
     out: Path | None = None
     replay: bool = False
     safety: bool = True
+    mode: str | None = None  # generate.answer_mode for every arm (default: the config's)
+    split: str | None = None  # "dev" | "test": a fixed half of the questions (split_items)
+    refusal_threshold: float | None = None  # generate.refusal_threshold for every arm (calibration runs use 1.0)
 
 
 def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOptions | None = None, *,
              engine_factory: Callable[[Settings], Any] | None = None,
              ingest: Callable[[Settings, Path, Progress | None], Any] | None = None,
              progress: Progress | None = None,
-             judge: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any] | None] | None = None) -> dict[str, Any]:
+             judge: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any] | None] | None = None,
+             results: Callable[[list[dict[str, Any]], dict[tuple[str, str], dict[str, Any]]], None] | None = None,
+             ) -> dict[str, Any]:
     """Run (or continue) one evaluation and write its report. Returns the report object (the `--json` output).
 
     `engine_factory(settings)` builds the answer engine (default: ragtune.appliance.answer.AnswerEngine); `ingest`
@@ -357,6 +380,10 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
     if seed < 0:
         raise InputError("--seed must be >= 0")
     settings = settings.replace("generate", seed=seed)  # one seed for sampling and decoding, every arm
+    if opts.mode is not None:
+        settings = settings.replace("generate", answer_mode=opts.mode)
+    if opts.refusal_threshold is not None:
+        settings = settings.replace("generate", refusal_threshold=opts.refusal_threshold)
     names = parse_arms(opts.arms)
     adapter_ref, adapter = resolve_adapter(settings, opts.adapter)
     arms, notes = make_arms(names, adapter_ref)
@@ -364,8 +391,9 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
     main_store = Store(settings.home.db_path)
     try:
         dataset = load_dataset(dataset_path, replay=opts.replay, store=main_store)
-        items = sample(dataset.items, opts.limit, seed)
-        run_id = make_run_id(dataset, [a.name for a in arms], adapter, seed, opts.limit, settings, opts.safety)
+        items = sample(split_items(dataset.items, opts.split), opts.limit, seed)
+        run_id = make_run_id(dataset, [a.name for a in arms], adapter, seed, opts.limit, settings, opts.safety,
+                             opts.split)
         out = Path(opts.out) if opts.out else settings.home.eval_dir / run_id
         out.mkdir(parents=True, exist_ok=True)
         # BEIR corpora and training sets are answered in a scratch home under the out dir (reused on resume, and
@@ -375,7 +403,8 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
         # same question, and a resumed run re-asks nothing it could take from a cache).
         run_settings = run_settings.replace("generate", answer_cache=False).replace("retrieve", cache=False)
         config = {"dataset": dataset.summary(), "arms": [a.name for a in arms], "adapter": adapter or "none",
-                  "seed": seed, "limit": opts.limit, "safety": opts.safety, "settings": answer_settings(settings),
+                  "seed": seed, "limit": opts.limit, "split": opts.split, "safety": opts.safety,
+                  "settings": answer_settings(settings),
                   "out": str(out), "version": RUN_VERSION}
         main_store.ensure_eval_run(run_id, dataset.path, config)
         done = main_store.eval_done(run_id)
@@ -420,6 +449,8 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
     finally:
         main_store.close()
 
+    if results is not None:
+        results(items, stored)
     report = build_report(settings, dataset, items, safety_items, arms, stored, adapter=adapter, notes=notes + dataset.notes,
                           run_id=run_id, out=out)
     report["warnings"] = report_warnings(report)
@@ -507,6 +538,8 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
         "criteria": dataclasses.asdict(cfg),
         "adapter": adapter or "none",
         "seed": settings.generate.seed,
+        "answer_mode": settings.generate.answer_mode,
+        "refusal_threshold": settings.generate.refusal_threshold,
         "n_questions": len(items),
         "notes": notes,
         "failures": failures,
