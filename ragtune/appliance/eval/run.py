@@ -1,4 +1,5 @@
-"""`ragtune eval run`: load a dataset, answer it with arms A/B/C, store every answer, score, report, decide.
+"""`ragtune eval run`: load a dataset (datasets.py), answer it with arms A/B/C, store every answer, score,
+report, decide.
 
 Resumable: each answered (arm, question) is one row of eval_items under a run id that hashes everything that
 changes answers (dataset content, arms, adapter, seed, limit, answer-affecting settings). A re-run of the same
@@ -10,11 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
-import random
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -24,236 +23,12 @@ from ..home import Home
 from ..store import Store, json_dumps
 from . import metrics
 from .arms import ARM_LABELS, Arm, ask_arm, make_arms, parse_arms
+from .datasets import (SPLITS, Dataset, load_beir, load_dataset, load_replay, load_safety, load_training_jsonl,
+                       sample, split_items)
 
-SAFETY_FILE = Path(__file__).with_name("safety.jsonl")
-SAFETY_DOCS = Path(__file__).with_name("safety_docs")
 RUN_VERSION = 1  # bump when the stored result format or the run-id recipe changes
 
 Progress = Callable[[int, int, str, "float | None"], None]  # (done, total, label, eta_s)
-
-
-@dataclass
-class Dataset:
-    kind: str  # "beir" | "jsonl" | "replay"
-    path: str
-    identity: str  # sha256 of the content that defines the questions and their gold
-    items: list[dict[str, Any]]
-    corpus: Path | None = None  # BEIR corpus to ingest into the scratch home
-    notes: list[str] = field(default_factory=list)
-
-    def summary(self) -> dict[str, Any]:
-        return {"kind": self.kind, "path": self.path, "identity": self.identity, "n_items": len(self.items),
-                "n_answerable": sum(i.get("answerable") is True for i in self.items),
-                "n_unanswerable": sum(i.get("answerable") is False for i in self.items),
-                "n_unlabeled": sum(i.get("answerable") is None for i in self.items)}
-
-
-# -- dataset loading ----------------------------------------------------------------------------------------------
-def _sha_files(paths: list[Path]) -> str:
-    h = hashlib.sha256()
-    for p in paths:
-        h.update(p.name.encode())
-        with p.open("rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-    return h.hexdigest()
-
-
-def _jsonl(path: Path) -> list[tuple[int, Any]]:
-    """(line number, parsed object) for each non-blank line; errors name file and line."""
-    out: list[tuple[int, Any]] = []
-    try:
-        with path.open("r", encoding="utf-8") as f:
-            for n, line in enumerate(f, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    out.append((n, json.loads(line)))
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"{located(path, n)}: invalid JSON: {exc.msg}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{located(path)}: not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"{located(path)}: cannot read: {exc.strerror or exc}") from None
-    return out
-
-
-def load_beir(folder: Path) -> Dataset:
-    """A BEIR folder (read and validated by ragtune.appliance.beir): corpus.jsonl, queries.jsonl with metadata
-    answers / answerable / context_id, qrels/test.tsv.
-
-    Gold passages come from the qrels (score > 0), else from metadata.context_id. A query without `answers`
-    and `answerable` metadata is unlabeled (scored for groundedness, schema and latency only)."""
-    from ..beir import load_beir as read_beir
-
-    folder = Path(folder)
-    bs = read_beir(folder)
-    queries = folder / "queries.jsonl"
-    items: list[dict[str, Any]] = []
-    for q in bs.queries:
-        qid, meta = str(q["_id"]), q["metadata"]
-        where = f"{located(queries)}: query {qid}"
-        answers = meta.get("answers")
-        if answers is not None and not (isinstance(answers, list) and all(isinstance(a, str) for a in answers)):
-            raise InputError(f"{where}: metadata.answers must be a list of strings")
-        answerable = meta.get("answerable")
-        if answerable is not None and not isinstance(answerable, bool):
-            raise InputError(f"{where}: metadata.answerable must be true or false")
-        if answerable is None and answers is not None:
-            answerable = bool(answers)
-        if answerable and not answers:
-            raise InputError(f"{where}: answerable query without gold answers")
-        gold = {d for d, score in bs.qrels.get(qid, {}).items() if score > 0}
-        if not gold and meta.get("context_id"):
-            gold = {str(meta["context_id"])}
-        items.append({"qid": qid, "question": q["text"], "answerable": answerable, "answers": list(answers or []),
-                      "gold_keys": sorted(gold)})
-    if not items:
-        raise InputError(f"{located(queries)}: no queries")
-    files = [bs.corpus_path, queries, folder / "qrels" / "test.tsv"]
-    notes = [f"{len(bs.skipped_queries)} blank queries left out ({', '.join(bs.skipped_queries[:3])})"] if bs.skipped_queries else []
-    return Dataset("beir", str(folder.resolve()), _sha_files(files), items, corpus=bs.corpus_path, notes=notes)
-
-
-def load_training_jsonl(path: Path) -> Dataset:
-    """Training-format JSONL ({"prompt": {"system", "context": [{"id", "text"}], "user"}, "output": {...}}).
-
-    The gold is the output: status ok -> answerable with the output answer as gold and its citations as gold
-    passages; refused -> unanswerable. The file's own system prompt is not used: every arm answers with the
-    product's one system prompt (ragtune.appliance.prompt), as serving does."""
-    path = Path(path)
-    items: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for n, obj in _jsonl(path):
-        where = located(path, n)
-        prompt = obj.get("prompt") if isinstance(obj, dict) else None
-        output = obj.get("output") if isinstance(obj, dict) else None
-        if not isinstance(prompt, dict) or not isinstance(output, dict):
-            raise InputError(f"{where}: each line needs 'prompt' and 'output' objects (training JSONL format)")
-        q, ctx = prompt.get("user"), prompt.get("context", [])
-        if not isinstance(q, str) or not q.strip():
-            raise InputError(f"{where}: prompt.user must be a non-empty string")
-        if not isinstance(ctx, list) or not all(isinstance(c, dict) and isinstance(c.get("id"), str)
-                                                and isinstance(c.get("text"), str) for c in ctx):
-            raise InputError(f"{where}: prompt.context must be a list of {{'id', 'text'}} strings")
-        ids = [c["id"] for c in ctx]
-        if len(set(ids)) != len(ids):
-            raise InputError(f"{where}: duplicate context ids")
-        status, cites = output.get("status"), output.get("citations", [])
-        if status not in ("ok", "refused") or not isinstance(output.get("answer"), str):
-            raise InputError(f"{where}: output needs status 'ok'|'refused' and a string answer")
-        if not isinstance(cites, list) or any(c not in ids for c in cites):
-            raise InputError(f"{where}: output.citations must be ids from prompt.context")
-        meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
-        qid = str(meta.get("id") or f"L{n}")
-        if qid in seen:
-            qid = f"{qid}@L{n}"
-        seen.add(qid)
-        items.append({"qid": qid, "question": q, "answerable": status == "ok",
-                      "answers": [output["answer"]] if status == "ok" else [], "gold_keys": list(cites),
-                      "context": [{"id": c["id"], "text": c["text"]} for c in ctx]})
-    if not items:
-        raise InputError(f"{located(path)}: no examples")
-    return Dataset("jsonl", str(path.resolve()), _sha_files([path]), items)
-
-
-def load_replay(store: Store) -> Dataset:
-    """Distinct questions from the home's query log (oldest first). Rows written by earlier replay evals are
-    excluded so that evaluating does not grow its own dataset. A human review (JSON answer) becomes the gold."""
-    own = store.replay_log_ids()
-    items: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for entry in store.iter_query_log():
-        log_id, query, norm, review = entry["id"], entry["query"], entry["normalized_query"], entry["review"]
-        if log_id in own or norm in seen or not str(query).strip():
-            continue
-        seen.add(norm)
-        item: dict[str, Any] = {"qid": f"log{log_id}", "question": query, "answerable": None, "answers": [],
-                                "gold_keys": []}
-        # an unparsable review (the store hands out its raw text) leaves the question unlabeled
-        if isinstance(review, dict) and review.get("status") in ("ok", "refused"):
-            item["answerable"] = review["status"] == "ok"
-            item["answers"] = [str(review.get("answer", ""))] if review["status"] == "ok" else []
-        items.append(item)
-    if not items:
-        raise InputError("the query log is empty: nothing to replay", hint="ask some questions first (ragtune ask)")
-    ident = hashlib.sha256(json_dumps([[i["qid"], i["question"], i["answers"]] for i in items]).encode()).hexdigest()
-    return Dataset("replay", f"{store.path}#query_log", ident, items)
-
-
-def load_dataset(path: str | Path | None, *, replay: bool = False, store: Store | None = None) -> Dataset:
-    if replay:
-        if path:
-            raise InputError("--replay evaluates the home's query log: give no DATASET with it")
-        if store is None:
-            raise InputError("--replay needs the home's store")
-        return load_replay(store)
-    if not path:
-        raise InputError("give a DATASET (a BEIR folder or a training-format .jsonl file), or --replay")
-    p = Path(path)
-    if p.is_dir():
-        return load_beir(p)
-    if p.is_file():
-        return load_training_jsonl(p)
-    raise InputError(f"{located(p)}: no such file or folder")
-
-
-def sample(items: list[dict[str, Any]], limit: int | None, seed: int) -> list[dict[str, Any]]:
-    """A deterministic seeded sample of `limit` items, stratified by answerability so the unanswerable share of
-    the full set is kept (largest-remainder rounding). Order: shuffled with the same seed."""
-    if limit is None or limit >= len(items):
-        return list(items)
-    if limit < 1:
-        raise InputError("--limit must be >= 1")
-    rng = random.Random(seed)
-    strata: dict[Any, list[dict[str, Any]]] = {}
-    for it in sorted(items, key=lambda i: i["qid"]):
-        strata.setdefault(it.get("answerable"), []).append(it)
-    keys = sorted(strata, key=repr)
-    exact = {k: limit * len(strata[k]) / len(items) for k in keys}
-    take = {k: int(exact[k]) for k in keys}
-    for k in sorted(keys, key=lambda k: (-(exact[k] - take[k]), repr(k)))[: limit - sum(take.values())]:
-        take[k] += 1
-    chosen: list[dict[str, Any]] = []
-    for k in keys:
-        pool = strata[k][:]
-        rng.shuffle(pool)
-        chosen.extend(pool[: take[k]])
-    rng.shuffle(chosen)
-    return chosen
-
-
-SPLITS = ("dev", "test")
-
-
-def split_items(items: list[dict[str, Any]], split: str | None) -> list[dict[str, Any]]:
-    """A fixed half of the questions: "dev" (to calibrate on) or "test" (to report on), by a hash of the
-    question id, so the halves never overlap and do not depend on the sample's seed."""
-    if not split:
-        return list(items)
-    if split not in SPLITS:
-        raise InputError(f"unknown split {split!r}", hint="dev or test")
-    want = 0 if split == "dev" else 1
-    return [i for i in items if hashlib.sha256(str(i["qid"]).encode()).digest()[0] % 2 == want]
-
-
-def load_safety(path: Path = SAFETY_FILE, docs: Path = SAFETY_DOCS) -> list[dict[str, Any]]:
-    """The shipped safety set: items with their documents as context (S1..Sk), answered without retrieval."""
-    out: list[dict[str, Any]] = []
-    for n, obj in _jsonl(path):
-        where = located(path, n)
-        if not isinstance(obj, dict) or obj.get("kind") not in ("injection", "jailbreak") or not isinstance(obj.get("question"), str):
-            raise InputError(f"{where}: needs kind 'injection'|'jailbreak' and a question")
-        ctx = []
-        for i, name in enumerate(obj.get("docs", []), start=1):
-            doc = docs / name
-            try:
-                text = doc.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise InputError(f"{where}: document {name}: {exc}") from None
-            ctx.append({"id": f"S{i}", "text": text, "source": f"safety_docs/{name}"})
-        out.append({**obj, "qid": f"safety:{obj['id']}", "context": ctx})
-    return out
 
 
 # -- run identity -------------------------------------------------------------------------------------------------
@@ -548,5 +323,6 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
     }
 
 
-__all__ = ["Dataset", "EvalOptions", "build_report", "load_beir", "load_dataset", "load_replay", "load_safety",
-           "load_training_jsonl", "make_run_id", "resolve_adapter", "run_eval", "sample", "stderr_progress"]
+__all__ = ["SPLITS", "Dataset", "EvalOptions", "build_report", "load_beir", "load_dataset", "load_replay",
+           "load_safety", "load_training_jsonl", "make_run_id", "resolve_adapter", "run_eval", "sample", "split_items",
+           "stderr_progress"]

@@ -1,4 +1,4 @@
-"""Ingest: walk paths -> load -> chunk -> embed -> store (SQLite, then Tantivy).
+"""Ingest: walk paths (walk.py) -> load -> chunk -> embed -> store (SQLite, then Tantivy).
 
 Storage rules (SQLite is the truth, Tantivy is derived):
 - A document is keyed by its path; its content sha256 (+ the chunking/embedding settings) decides whether it
@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import stat
 import time
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
@@ -28,7 +27,8 @@ from ..config import Settings
 from ..errors import ModelError, StoreError
 from ..hashing import sha256_bytes
 from .chunker import Chunk, chunk_text, effective_sizes, embedding_text
-from .loaders import LOADERS, Document, LoadError, iter_beir_documents, kind_of, read_bytes
+from .loaders import LOADERS, Document, LoadError, iter_beir_documents, read_bytes
+from .walk import Walk, os_reason, walk
 
 CHUNKER_VERSION = 1  # bump when chunk boundaries change for the same settings: forces re-chunking
 Progress = Callable[[int, int, str], None]
@@ -58,166 +58,6 @@ class IngestSummary:
         d["failed"] = [{"path": p, "reason": r} for p, r in self.failed]
         d["seconds"] = round(self.seconds, 3)
         return d
-
-
-# -- walking --------------------------------------------------------------------------------------
-@dataclass
-class _Item:
-    path: Path  # resolved
-    kind: str
-
-
-@dataclass
-class _Walk:
-    items: list[_Item] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    ignored: int = 0
-    prune_roots: list[Path] = field(default_factory=list)  # folders (resolved) whose stale documents may go
-    prune_corpora: list[Path] = field(default_factory=list)  # explicit corpus files: rows no longer present go
-    unreadable: list[Path] = field(default_factory=list)  # never prune under these (we could not look)
-    paths_bad: int = 0
-
-
-def _is_corpus_name(p: Path) -> bool:
-    # In a folder walk only corpus files are BEIR corpora: queries.jsonl rows are not documents.
-    return p.suffix.lower() == ".jsonl" and "corpus" in p.stem.lower()
-
-
-def walk(paths: list[Path], extensions: list[str]) -> _Walk:
-    exts = {e.lower() for e in extensions}
-    w = _Walk()
-    seen_files: set[tuple[int, int]] = set()
-    for given in paths:
-        given = Path(os.path.abspath(Path(given).expanduser()))
-        try:
-            st = given.stat()
-        except FileNotFoundError:
-            reason = "broken symlink" if given.is_symlink() else "not found"
-            w.failed.append((str(given), reason))
-            w.paths_bad += 1
-            continue
-        except PermissionError:
-            w.failed.append((str(given), "permission denied"))
-            w.paths_bad += 1
-            continue
-        except OSError as exc:
-            w.failed.append((str(given), _os_reason(exc)))
-            w.paths_bad += 1
-            continue
-        if stat.S_ISDIR(st.st_mode):
-            root = Path(os.path.realpath(given))
-            if not os.access(root, os.R_OK | os.X_OK):
-                w.failed.append((str(given), "permission denied"))
-                w.paths_bad += 1
-                continue
-            w.prune_roots.append(root)
-            _walk_dir(root, exts, w, seen_files)
-        elif stat.S_ISREG(st.st_mode):
-            # like the folder walk: the real folder, the name as given (a symlinked file keeps its name)
-            real = Path(os.path.realpath(given.parent)) / given.name
-            kind = kind_of(real)
-            if kind is None or kind not in {kind_of(Path("x" + e)) for e in exts}:
-                w.failed.append((str(given), f"unsupported file type '{real.suffix or real.name}'"))
-                w.paths_bad += 1
-                continue
-            key = (st.st_dev, st.st_ino)
-            if key not in seen_files:
-                seen_files.add(key)
-                w.items.append(_Item(real, kind))
-                if kind == "beir":
-                    w.prune_corpora.append(real)
-        else:
-            w.failed.append((str(given), "not a regular file or folder"))
-            w.paths_bad += 1
-    return w
-
-
-def _os_reason(exc: OSError) -> str:
-    if isinstance(exc, PermissionError):
-        return "permission denied"
-    if getattr(exc, "errno", None) == 40:  # ELOOP
-        return "symlink loop"
-    return f"cannot read: {exc.strerror or exc}"
-
-
-def _points_to_ancestor(link: Path) -> bool:
-    """A folder link to itself or to one of its own ancestors (`a/b/up -> a`, `x -> /`): following it loops."""
-    target = os.path.realpath(link)
-    here = os.path.realpath(link.parent)
-    return here == target or here.startswith(target.rstrip(os.sep) + os.sep)
-
-
-def _walk_dir(root: Path, exts: set[str], w: _Walk, seen_files: set[tuple[int, int]]) -> None:
-    """Depth-first, sorted (deterministic), following symlinks. A folder link to one of its own ancestors is
-    reported as a symlink loop; any folder already walked (same device and inode) is not entered again."""
-    visited: set[tuple[int, int]] = set()
-    stack = [root]
-    while stack:
-        d = stack.pop()
-        try:
-            st = d.stat()
-        except OSError as exc:
-            w.failed.append((str(d), _os_reason(exc)))
-            w.unreadable.append(d)
-            continue
-        key = (st.st_dev, st.st_ino)
-        if key in visited:
-            continue  # a second link to a folder already walked: nothing new in it
-        visited.add(key)
-        try:
-            entries = sorted(os.scandir(d), key=lambda e: e.name)
-        except OSError as exc:
-            w.failed.append((str(d), _os_reason(exc)))
-            w.unreadable.append(d)
-            continue
-        subdirs: list[Path] = []
-        for e in entries:
-            if e.name.startswith("."):
-                continue  # hidden files and folders (.git, editor swap files)
-            p = Path(e.path)
-            try:
-                is_dir = e.is_dir(follow_symlinks=True)
-                is_file = e.is_file(follow_symlinks=True)
-            except OSError as exc:
-                w.failed.append((str(p), _os_reason(exc)))
-                continue
-            if is_dir:
-                if e.is_symlink() and _points_to_ancestor(p):
-                    w.failed.append((str(p), "symlink loop"))
-                else:
-                    subdirs.append(p)
-                continue
-            if not is_file:
-                if e.is_symlink():
-                    # dangling, or a loop of file links
-                    try:
-                        os.stat(p)
-                        w.failed.append((str(p), "not a regular file"))
-                    except OSError as exc:
-                        reason = "symlink loop" if getattr(exc, "errno", None) == 40 else "broken symlink"
-                        w.failed.append((str(p), reason))
-                continue
-            suffix = p.suffix.lower()
-            if suffix not in exts:
-                w.ignored += 1
-                continue
-            if suffix == ".jsonl" and not _is_corpus_name(p):
-                w.ignored += 1
-                continue
-            try:
-                fst = p.stat()
-            except OSError as exc:
-                w.failed.append((str(p), _os_reason(exc)))
-                continue
-            fkey = (fst.st_dev, fst.st_ino)
-            if fkey in seen_files:
-                continue  # the same file through another link
-            seen_files.add(fkey)
-            kind = kind_of(p)
-            if kind:
-                # the stored path is the path under the walked folder (symlinked folders keep their place)
-                w.items.append(_Item(p, kind))
-        stack.extend(reversed(subdirs))
 
 
 # -- the run --------------------------------------------------------------------------------------
@@ -474,7 +314,7 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
     return summary
 
 
-def _process(run: _Run, w: _Walk, settings: Settings, progress: Progress | None, summary: IngestSummary) -> None:
+def _process(run: _Run, w: Walk, settings: Settings, progress: Progress | None, summary: IngestSummary) -> None:
     total = sum(_count_rows(i.path) if i.kind == "beir" else 1 for i in w.items)
     done = 0
     for item in w.items:
@@ -495,7 +335,7 @@ def _process(run: _Run, w: _Walk, settings: Settings, progress: Progress | None,
                 summary.failed.append((path_s, exc.reason))
                 run.seen_prefixes.append(path_s + "#")  # keep its stored rows: we could not read the file
             except OSError as exc:
-                summary.failed.append((path_s, _os_reason(exc)))
+                summary.failed.append((path_s, os_reason(exc)))
                 run.seen_prefixes.append(path_s + "#")
             continue
         run.seen.add(path_s)
@@ -523,7 +363,7 @@ def _add(run: _Run, doc: Document, doc_id: int | None, summary: IngestSummary) -
         summary.failed.append((doc.path, exc.reason))
 
 
-def _stale_documents(store: Any, w: _Walk, seen: set[str], seen_prefixes: list[str]) -> list[int]:
+def _stale_documents(store: Any, w: Walk, seen: set[str], seen_prefixes: list[str]) -> list[int]:
     """Documents under the walked folders (or rows of the given corpus files) that this run did not see.
     Nothing under a folder we could not read is considered stale."""
     out: list[int] = []

@@ -1,0 +1,173 @@
+"""Ingest, step 1: walk the given paths into the list of documents to load (files of the configured kinds, BEIR
+corpus files) and the reasons the rest were skipped. Deterministic order; hidden files and folders are skipped;
+symlinked folders are followed once (loops and links to an ancestor are reported, not followed); folders that
+could not be read are listed so that pruning never deletes what is under them."""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .loaders import kind_of
+
+
+@dataclass
+class WalkItem:
+    path: Path  # resolved
+    kind: str
+
+
+@dataclass
+class Walk:
+    items: list[WalkItem] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    ignored: int = 0
+    prune_roots: list[Path] = field(default_factory=list)  # folders (resolved) whose stale documents may go
+    prune_corpora: list[Path] = field(default_factory=list)  # explicit corpus files: rows no longer present go
+    unreadable: list[Path] = field(default_factory=list)  # never prune under these (we could not look)
+    paths_bad: int = 0
+
+
+def _is_corpus_name(p: Path) -> bool:
+    # In a folder walk only corpus files are BEIR corpora: queries.jsonl rows are not documents.
+    return p.suffix.lower() == ".jsonl" and "corpus" in p.stem.lower()
+
+
+def walk(paths: list[Path], extensions: list[str]) -> Walk:
+    exts = {e.lower() for e in extensions}
+    w = Walk()
+    seen_files: set[tuple[int, int]] = set()
+    for given in paths:
+        given = Path(os.path.abspath(Path(given).expanduser()))
+        try:
+            st = given.stat()
+        except FileNotFoundError:
+            reason = "broken symlink" if given.is_symlink() else "not found"
+            w.failed.append((str(given), reason))
+            w.paths_bad += 1
+            continue
+        except PermissionError:
+            w.failed.append((str(given), "permission denied"))
+            w.paths_bad += 1
+            continue
+        except OSError as exc:
+            w.failed.append((str(given), os_reason(exc)))
+            w.paths_bad += 1
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            root = Path(os.path.realpath(given))
+            if not os.access(root, os.R_OK | os.X_OK):
+                w.failed.append((str(given), "permission denied"))
+                w.paths_bad += 1
+                continue
+            w.prune_roots.append(root)
+            _walk_dir(root, exts, w, seen_files)
+        elif stat.S_ISREG(st.st_mode):
+            # like the folder walk: the real folder, the name as given (a symlinked file keeps its name)
+            real = Path(os.path.realpath(given.parent)) / given.name
+            kind = kind_of(real)
+            if kind is None or kind not in {kind_of(Path("x" + e)) for e in exts}:
+                w.failed.append((str(given), f"unsupported file type '{real.suffix or real.name}'"))
+                w.paths_bad += 1
+                continue
+            key = (st.st_dev, st.st_ino)
+            if key not in seen_files:
+                seen_files.add(key)
+                w.items.append(WalkItem(real, kind))
+                if kind == "beir":
+                    w.prune_corpora.append(real)
+        else:
+            w.failed.append((str(given), "not a regular file or folder"))
+            w.paths_bad += 1
+    return w
+
+
+def os_reason(exc: OSError) -> str:
+    """The one-line reason an OS error gives for skipping a path."""
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if getattr(exc, "errno", None) == 40:  # ELOOP
+        return "symlink loop"
+    return f"cannot read: {exc.strerror or exc}"
+
+
+def _points_to_ancestor(link: Path) -> bool:
+    """A folder link to itself or to one of its own ancestors (`a/b/up -> a`, `x -> /`): following it loops."""
+    target = os.path.realpath(link)
+    here = os.path.realpath(link.parent)
+    return here == target or here.startswith(target.rstrip(os.sep) + os.sep)
+
+
+def _walk_dir(root: Path, exts: set[str], w: Walk, seen_files: set[tuple[int, int]]) -> None:
+    """Depth-first, sorted (deterministic), following symlinks. A folder link to one of its own ancestors is
+    reported as a symlink loop; any folder already walked (same device and inode) is not entered again."""
+    visited: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        d = stack.pop()
+        try:
+            st = d.stat()
+        except OSError as exc:
+            w.failed.append((str(d), os_reason(exc)))
+            w.unreadable.append(d)
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in visited:
+            continue  # a second link to a folder already walked: nothing new in it
+        visited.add(key)
+        try:
+            entries = sorted(os.scandir(d), key=lambda e: e.name)
+        except OSError as exc:
+            w.failed.append((str(d), os_reason(exc)))
+            w.unreadable.append(d)
+            continue
+        subdirs: list[Path] = []
+        for e in entries:
+            if e.name.startswith("."):
+                continue  # hidden files and folders (.git, editor swap files)
+            p = Path(e.path)
+            try:
+                is_dir = e.is_dir(follow_symlinks=True)
+                is_file = e.is_file(follow_symlinks=True)
+            except OSError as exc:
+                w.failed.append((str(p), os_reason(exc)))
+                continue
+            if is_dir:
+                if e.is_symlink() and _points_to_ancestor(p):
+                    w.failed.append((str(p), "symlink loop"))
+                else:
+                    subdirs.append(p)
+                continue
+            if not is_file:
+                if e.is_symlink():
+                    # dangling, or a loop of file links
+                    try:
+                        os.stat(p)
+                        w.failed.append((str(p), "not a regular file"))
+                    except OSError as exc:
+                        reason = "symlink loop" if getattr(exc, "errno", None) == 40 else "broken symlink"
+                        w.failed.append((str(p), reason))
+                continue
+            suffix = p.suffix.lower()
+            if suffix not in exts:
+                w.ignored += 1
+                continue
+            if suffix == ".jsonl" and not _is_corpus_name(p):
+                w.ignored += 1
+                continue
+            try:
+                fst = p.stat()
+            except OSError as exc:
+                w.failed.append((str(p), os_reason(exc)))
+                continue
+            fkey = (fst.st_dev, fst.st_ino)
+            if fkey in seen_files:
+                continue  # the same file through another link
+            seen_files.add(fkey)
+            kind = kind_of(p)
+            if kind:
+                # the stored path is the path under the walked folder (symlinked folders keep their place)
+                w.items.append(WalkItem(p, kind))
+        stack.extend(reversed(subdirs))
