@@ -88,13 +88,22 @@ def _open_app(settings: Settings) -> None:
     run_app(create_app(settings))
 
 
+_MODE = click.option("--mode", type=click.Choice(["extractive", "free"]), default=None,
+                     help="Answer mode for this session (default: [generate] answer_mode).")
+
+
+def _with_mode(settings: Settings, mode: str | None) -> Settings:
+    return settings if mode is None else settings.replace("generate", answer_mode=mode)
+
+
 @click.command("chat")
+@_MODE
 @pass_app
-def chat_cmd(app: Any) -> None:
+def chat_cmd(app: Any, mode: str | None) -> None:
     """Open the chat app over the current home: streamed cited answers, sources, base/LoRA toggle (F1: keys)."""
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         raise InputError("ragtune chat needs a terminal", hint="for scripts use: ragtune ask QUESTION --json")
-    _open_app(app.existing_home())
+    _open_app(_with_mode(app.existing_home(), mode))
 
 
 @click.command("demo")
@@ -103,11 +112,12 @@ def chat_cmd(app: Any) -> None:
 @click.option("--no-tui", is_flag=True, help="Answer sample questions and print them instead of opening the app "
               "(the default when stdout is not a terminal).")
 @click.option("--json", "as_json", is_flag=True, help="With --no-tui: print one JSON object with the answers.")
+@_MODE
 @pass_app
-def demo_cmd(app: Any, n_questions: int, no_tui: bool, as_json: bool) -> None:
+def demo_cmd(app: Any, n_questions: int, no_tui: bool, as_json: bool, mode: str | None) -> None:
     """Ingest the bundled sample pack if the home is empty, then open the chat app (or, without a terminal,
     answer a few sample questions and print them with their citations)."""
-    settings = app.settings
+    settings = _with_mode(app.settings, mode)
     _ingest_pack(settings)
     interactive = not (no_tui or as_json) and sys.stdout.isatty() and sys.stdin.isatty()
     if interactive:
