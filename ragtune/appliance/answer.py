@@ -262,7 +262,7 @@ class AnswerEngine:
         if not retrieve:
             return Sources([], nq)
         retriever = self.retriever
-        rr = retriever.retrieve(q, k=k, mode="hybrid", use_cache=use_cache)
+        rr = retriever.retrieve(q, k=k, mode="hybrid", use_cache=use_cache, normalized=nq)
         if not rr.hits:
             store = getattr(retriever, "store", None) or self.store
             try:

@@ -356,7 +356,10 @@ class Retriever:
 
     # -- public -------------------------------------------------------------------------------------
     def retrieve(self, query: str, *, k: int | None = None, mode: str = "hybrid",
-                 filters: dict[str, Any] | None = None, use_cache: bool = True) -> RetrievalResult:
+                 filters: dict[str, Any] | None = None, use_cache: bool = True,
+                 normalized: str | None = None) -> RetrievalResult:
+        """`normalized`: the caller has already cleaned `query` and normalised it (the answer engine does it once
+        for the model and for retrieval); otherwise both happen here."""
         t0 = time.perf_counter()
         if mode not in MODES:
             raise InputError(f"unknown retrieval mode '{mode}'", hint=f"one of: {', '.join(MODES)}")
@@ -367,8 +370,8 @@ class Retriever:
         k = self.cfg.k if k is None else k
         if not isinstance(k, int) or not 1 <= k <= 6:
             raise InputError(f"k must be 1..6, got {k!r}")
-        cleaned = clean_text(query)
-        nq = normalize_query(query)
+        cleaned = query if normalized is not None else clean_text(query)
+        nq = normalized if normalized is not None else normalize_query(query)
         original = cleaned if cleaned != nq and self.cfg.original_query_weight > 0 else None
         if not has_content(nq):
             raise InputError("empty query", hint="the query has no letters or digits")
