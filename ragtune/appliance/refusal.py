@@ -8,8 +8,8 @@ An "ok" answer over a non-empty context becomes a refusal when:
   trimmed to its longest prefix that is such a span, unless that drops more than half of it;
 - it cites nothing ("no_citations"); citations are then pruned to the sources that hold the answer: an
   extractive answer cites the cited sources that contain the span (or, if it cited none of them, all that do); a
-  free answer keeps the cited sources whose clean text holds at least one of its content words, and none left is
-  "unsupported";
+  free answer keeps the cited sources that add content words of the answer no other kept source holds
+  (`supporting`), and none left is "unsupported";
 - one of its content words occurs only in instruction-like text of the sources ("injection", injection.py);
 - too few of its content words occur in the clean text of the sources it still cites ("unsupported",
   `generate.min_support`). Support is judged by the sources that hold the answer's words, without their
@@ -69,11 +69,26 @@ def tainted_words(answer: str, views: Sequence[SourceView]) -> list[str]:
     return [w for w, ok, inj in zip(words, _hits(words, clean), _hits(words, bad)) if inj and not ok]
 
 
-def holds_answer(answer: str, view: SourceView) -> bool:
-    """Whether a source's clean text holds at least one of the answer's content words (an answer without content
-    words is held by any source)."""
-    words = content_words(answer)
-    return not words or any(_hits(words, set(content_words(view.clean))))
+def supporting(answer: str, cited: Sequence[tuple[str, SourceView]]) -> list[str]:
+    """The cited sources that support the answer: greedily, the source holding most of the answer's content words
+    not yet held by an earlier pick (ties: context order), until no source adds one. A source that only repeats
+    words another already supplies is dropped, so six related passages that all mention "Warsaw" do not all get
+    cited for "Warsaw is the most diverse city". Returned in context order. An answer without content words keeps
+    every cited source."""
+    words = set(content_words(answer))
+    if not words:
+        return [cid for cid, _ in cited]
+    held = {cid: {w for w, h in zip(sorted(words), _hits(sorted(words), set(content_words(v.clean)))) if h}
+            for cid, v in cited}
+    left, picked = set(words), []
+    while left:
+        cid = max(held, key=lambda c: (len(held[c] & left), -list(held).index(c)))
+        gain = held[cid] & left
+        if not gain:
+            break
+        picked.append(cid)
+        left -= gain
+    return [cid for cid, _ in cited if cid in picked]
 
 
 @dataclass
@@ -119,7 +134,7 @@ def _judge_ok(text: str, cites: list[str], context: Sequence[ContextItem], *, mi
         text = span
         cites = [c for c in cites if c in holders] or holders
     else:
-        cites = [c for c in cites if c in views and holds_answer(text, views[c])]
+        cites = supporting(text, [(c, views[c]) for c in cites if c in views])
     if not cites:
         return "unsupported", text, cites  # none of the cited sources holds any of its words
     if tainted_words(text, list(views.values())):

@@ -10,7 +10,7 @@ import pytest
 from ragtune.appliance.eval.run import load_safety
 from ragtune.appliance.injection import is_instruction, source_view
 from ragtune.appliance.prompt import source_text
-from ragtune.appliance.refusal import holds_answer, tainted_words
+from ragtune.appliance.refusal import supporting, tainted_words
 
 CORPUS = Path(__file__).resolve().parents[2] / "ragtune" / "models" / "corpus"
 
@@ -58,4 +58,15 @@ def test_view_matches_the_prompt_and_splits_around_the_injection():
     assert v.segments == ("Leave: two days per month.", "Approval: two weeks.")
     assert all(s in v.text for s in v.segments + v.quarantined)
     assert tainted_words("ZEBRA", [v]) == ["zebra"] and tainted_words("two days", [v]) == []
-    assert holds_answer("two weeks", v) and not holds_answer("ZEBRA", v)
+    assert supporting("two weeks", [("S1", v)]) == ["S1"] and supporting("ZEBRA", [("S1", v)]) == []
+
+
+def test_supporting_sources_are_a_greedy_cover_of_the_answer_words():
+    v = {i: source_view(t) for i, t in {
+        "S1": "Warsaw is a city in Poland.", "S2": "Warsaw is the most diverse city in Poland.",
+        "S3": "Krakow is in Poland.", "S4": "The river Vistula flows through Warsaw."}.items()}
+    cited = list(v.items())
+    assert supporting("Warsaw is the most diverse city in Poland", cited) == ["S2"]
+    assert supporting("Warsaw is diverse; the Vistula flows through it", cited) == ["S2", "S4"]
+    assert supporting("nothing matches here", cited) == []
+    assert supporting("Yes.", cited) == ["S1", "S2", "S3", "S4"]
