@@ -41,6 +41,7 @@ EXPECTED_COMMANDS = {
     "log", "log export", "log list", "log review", "log show",
     "models", "models activate", "models add", "models deactivate", "models fetch", "models list", "models rollback",
     "models show", "models verify",
+    "rerank", "rerank train",
 }
 
 

@@ -80,17 +80,23 @@ class IngestConfig:
 class RetrieveConfig:
     k: int = 6
     candidates: int = 50  # per retriever, before fusion
-    # Fusion weights and RRF k: chosen on the dev half of disflqa-dev, reported on its test half (docs/retrieval.md)
-    bm25_weight: float = 2.0
+    # Fusion: z-scores of each list's scores, weighted 1.2 : 1 (BM25 : vector), chosen on the dev halves of
+    # disflqa-dev and the behaviour corpus's train domains; the corpus dev domains and the test halves are held
+    # out (docs/retrieval.md). "rrf" = weighted reciprocal rank fusion with rrf_k (ranks only; 2 : 1, k = 5 was
+    # the previous default). `ragtune eval retrieval --tune` refits them on a home's own set.
+    fusion: str = "zscore"
+    bm25_weight: float = 1.2
     vector_weight: float = 1.0
     rrf_k: int = 5
+    # "auto" (int8 HNSW + exact rescoring from 5,000 chunks up, sqlite-vec below), "ann", "exact", "vec0"
+    vector_search: str = "auto"
     # Relative weight of the rankings of the query as typed/spoken (cleaned, disfluencies kept) next to the
     # normalised query's, when the two differ; 0 = search the normalised query only. See docs/retrieval.md.
     original_query_weight: float = 2.0
     title_boost: float = 2.0
     mmr_lambda: float = 0.8  # 1.0 = pure relevance
     context_tokens: int = 1100  # budget for the assembled context, in embedder tokens
-    rerank_model: str = ""  # path to an ONNX cross-encoder; empty = off (none ships)
+    rerank: str = ""  # a `reranker` registry id (ragtune rerank train) or a model folder; empty = off
     rerank_top: int = 20
     cache_ttl_s: float = 600.0
     cache: bool = True
@@ -105,10 +111,13 @@ class RetrieveConfig:
         _check(isinstance(self.original_query_weight, (int, float)) and 0 <= self.original_query_weight <= 100,
                "retrieve", "original_query_weight", "must be 0..100")
         _check(isinstance(self.rrf_k, int) and 1 <= self.rrf_k <= 1000, "retrieve", "rrf_k", "must be 1..1000")
+        _check(self.fusion in ("rrf", "zscore"), "retrieve", "fusion", "must be \"rrf\" or \"zscore\"")
+        _check(self.vector_search in ("auto", "ann", "exact", "vec0"), "retrieve", "vector_search",
+               "must be one of \"auto\", \"ann\", \"exact\", \"vec0\"")
         _check(isinstance(self.title_boost, (int, float)) and 0 < self.title_boost <= 20, "retrieve", "title_boost", "must be in (0, 20]")
         _check(isinstance(self.mmr_lambda, (int, float)) and 0 <= self.mmr_lambda <= 1, "retrieve", "mmr_lambda", "must be 0..1")
         _check(isinstance(self.context_tokens, int) and 64 <= self.context_tokens <= 32768, "retrieve", "context_tokens", "must be 64..32768")
-        _check(isinstance(self.rerank_model, str), "retrieve", "rerank_model", "must be a string path")
+        _check(isinstance(self.rerank, str), "retrieve", "rerank", "must be a registry id or a folder path")
         _check(isinstance(self.rerank_top, int) and 1 <= self.rerank_top <= 200, "retrieve", "rerank_top", "must be 1..200")
         _check(isinstance(self.cache_ttl_s, (int, float)) and self.cache_ttl_s >= 0, "retrieve", "cache_ttl_s", "must be >= 0")
         _check(isinstance(self.cache, bool), "retrieve", "cache", "must be true or false")

@@ -12,13 +12,13 @@ an ingest holds the writer keeps searching the last commit instead of failing.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .atomic import atomic_write_text
 from .errors import StoreError
 
 SCHEMA_VERSION = 1
@@ -52,6 +52,15 @@ def query_terms(query: str) -> list[str]:
             if len(seen) >= MAX_QUERY_TERMS:
                 break
     return list(seen)
+
+
+def write_json_atomic(path: Path, obj: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(obj, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
 
 
 class LexicalIndex:
@@ -109,7 +118,7 @@ class LexicalIndex:
         return data if isinstance(data, dict) else None
 
     def _write_sidecar(self, version: int | None) -> None:
-        atomic_write_text(self.path / SIDECAR, json.dumps({"schema": SCHEMA_VERSION, "index_version": version}))
+        write_json_atomic(self.path / SIDECAR, {"schema": SCHEMA_VERSION, "index_version": version})
 
     @property
     def synced_version(self) -> int | None:

@@ -31,7 +31,7 @@ from .hashing import clear_caches, sha256_path
 from .home import Home
 
 MANIFEST_FORMAT = 1
-KINDS = ("base-gguf", "merged-gguf", "quantized-gguf", "lora-gguf", "lora-hf", "embedder", "hf-model")
+KINDS = ("base-gguf", "merged-gguf", "quantized-gguf", "lora-gguf", "lora-hf", "embedder", "hf-model", "reranker")
 ADAPTER_KINDS = ("lora-gguf",)  # what llama.cpp can switch at run time
 LINEAGE_KEYS = ("base_id", "adapter_id", "training_config_sha256", "dataset_sha256", "parent_id",
                 "quantization", "outtype", "tools")

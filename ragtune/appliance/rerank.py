@@ -1,13 +1,13 @@
 """Optional second stage: a cross-encoder (query, passage) -> relevance logit, run by onnxruntime.
 
-Off by default (no cross-encoder ships with ragtune). `[retrieve] rerank_model` names a folder holding
-`model.onnx` + `tokenizer.json` (any BERT-style cross-encoder export, e.g. ms-marco-MiniLM-L-6-v2 through
-`optimum-cli export onnx`). The retriever only needs `.score(query, passages) -> list[float]`, so tests plug
-in fakes.
+Off by default. `[retrieve] rerank` names a registry id of a `reranker` artifact (what `ragtune rerank train`
+registers) or a folder holding `model.onnx` + `tokenizer.json` (any BERT-style cross-encoder export). The
+retriever only needs `.score(query, passages) -> list[float]`, so tests plug in fakes.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Protocol, Sequence
 
@@ -20,6 +20,22 @@ class Reranker(Protocol):
     def score(self, query: str, passages: Sequence[str]) -> list[float]: ...
 
     def close(self) -> None: ...
+
+
+def resolve_reranker(ref: str, home: Any) -> Path:
+    """The folder of a rerank model: `ref` is a folder path, or a registry id (prefix) / name of a `reranker`."""
+    p = Path(ref).expanduser()
+    if "/" in ref or ref.startswith(".") or p.exists():
+        if not p.exists():
+            raise ModelError(f"{p}: rerank model not found",
+                             hint="[retrieve] rerank is a registry id or a folder with model.onnx + tokenizer.json")
+        return p
+    from .registry import Registry
+
+    art = Registry(home).get(ref)
+    if art.kind != "reranker":
+        raise ModelError(f"registry artifact {ref} is a {art.kind}, not a reranker")
+    return Path(art.path)
 
 
 class CrossEncoderReranker:
@@ -35,11 +51,17 @@ class CrossEncoderReranker:
         for f in (onnx, tok):
             if not f.is_file():
                 raise ModelError(f"{f}: missing (a rerank model is a folder with model.onnx and tokenizer.json)",
-                                 hint="set [retrieve] rerank_model = \"\" to turn reranking off")
+                                 hint="set [retrieve] rerank = \"\" to turn reranking off")
         try:
             self.tokenizer = Tokenizer.from_file(str(tok))
         except Exception as exc:
             raise ModelError(f"{tok}: cannot load tokenizer: {exc}") from None
+        meta = onnx.parent / "reranker.json"  # written by `ragtune rerank train`: the length it was trained at
+        if meta.is_file():
+            try:
+                max_len = int(json.loads(meta.read_text(encoding="utf-8")).get("max_len", max_len))
+            except (OSError, ValueError, TypeError):
+                raise ModelError(f"{meta}: not a valid reranker.json") from None
         self.tokenizer.enable_truncation(max_length=max_len, strategy="only_second")
         self.tokenizer.no_padding()
         pad = self.tokenizer.token_to_id("[PAD]")

@@ -22,7 +22,8 @@ from .config import Settings
 from .errors import InputError, StoreError
 from .normalize import clean_text, has_content, normalize_query
 from .types import Hit
-from .vectors import VectorSearch, VectorSnapshot
+from .fusion import fuse, rrf_fuse  # noqa: F401  (rrf_fuse: part of this module's API)
+from .vectors import VectorIndex, VectorSearch
 
 MODES = ("bm25", "vector", "hybrid")
 MAX_QUERY_CHARS = 2000
@@ -31,22 +32,6 @@ MAX_QUERY_CHARS = 2000
 # ---------------------------------------------------------------------------------------------------------------
 # Fusion, MMR, budget
 # ---------------------------------------------------------------------------------------------------------------
-
-def rrf_fuse(rankings: dict[str, Sequence[int]], weights: dict[str, float], rrf_k: int) -> list[tuple[int, float]]:
-    """Weighted reciprocal rank fusion (Cormack et al. 2009): score(d) = sum_r w_r / (rrf_k + rank_r(d)), ranks
-    from 1. Sorted by score desc, ties by best single rank, then id (deterministic)."""
-    scores: dict[int, float] = {}
-    best: dict[int, int] = {}
-    for name, ranking in rankings.items():
-        w = float(weights.get(name, 1.0))
-        for rank, cid in enumerate(ranking, start=1):
-            if w > 0:
-                scores[cid] = scores.get(cid, 0.0) + w / (rrf_k + rank)
-            else:
-                scores.setdefault(cid, 0.0)
-            best[cid] = min(best.get(cid, rank), rank)
-    return sorted(scores.items(), key=lambda kv: (-kv[1], best[kv[0]], kv[0]))
-
 
 def mmr_order(relevance: Sequence[float], vectors: np.ndarray | None, k: int, lam: float) -> list[int]:
     """Maximal marginal relevance (Carbonell & Goldstein 1998) over a relevance-ordered pool: indexes of the
@@ -200,14 +185,15 @@ class Retriever:
         self.lexical = lexical
         self.lexical.ensure_synced(self.store)
         self._embedder = embedder
-        if reranker is None and self.cfg.rerank_model:
-            from .rerank import CrossEncoderReranker
+        if reranker is None and self.cfg.rerank:
+            from .rerank import CrossEncoderReranker, resolve_reranker
 
-            reranker = CrossEncoderReranker(self.cfg.rerank_model, threads=settings.embed.threads)
+            reranker = CrossEncoderReranker(resolve_reranker(self.cfg.rerank, settings.home),
+                                            threads=settings.embed.threads)
             self._owned.append(reranker)
         self.reranker = reranker
         self.cache = TTLCache(ttl_s=self.cfg.cache_ttl_s)
-        self.vectors = VectorSearch(self.store, settings.home.root / "vectors")
+        self.vectors = VectorSearch(self.store, settings.home.root / "vectors", self.cfg.vector_search)
         self._lock = threading.RLock()
 
     # -- resources ----------------------------------------------------------------------------------
@@ -239,15 +225,16 @@ class Retriever:
 
     @property
     def knn_backend(self) -> str:
-        """"auto": a memory-mapped snapshot once the store is large, sqlite-vec below; "vec0" / "snapshot" force one."""
+        """"auto": ANN (int8 HNSW + exact rescoring) once the store is large, sqlite-vec below; "vec0", "exact"
+        (mat-vec over the float32 rows) or "ann" force one (see vectors.py)."""
         return self.vectors.backend
 
     @knn_backend.setter
     def knn_backend(self, value: str) -> None:
         self.vectors.backend = value
 
-    def snapshot(self) -> VectorSnapshot | None:
-        return self.vectors.snapshot()
+    def vector_index(self) -> VectorIndex | None:
+        return self.vectors.index()
 
     def vector(self, query: str | np.ndarray, limit: int) -> list[tuple[int, float]]:
         """(chunk id, cosine similarity) of the nearest chunks to a query text or vector (see VectorSearch.knn)."""
@@ -278,24 +265,24 @@ class Retriever:
                 texts[i] = (texts[i][0], v, texts[i][2])
         wb = self.cfg.bm25_weight if mode == "hybrid" else 1.0
         wv = self.cfg.vector_weight if mode == "hybrid" else 1.0
-        rankings: dict[str, list[int]] = {}
+        lists: dict[str, list[tuple[int, float]]] = {}
         weights: dict[str, float] = {}
         bm_pos: dict[int, tuple[int, float]] = {}
         vec_pos: dict[int, tuple[int, float]] = {}
         for i, (text, vec, w) in enumerate(texts):
             if mode in ("bm25", "hybrid"):
                 bm = self.bm25(text, c)
-                rankings[f"bm25.{i}"], weights[f"bm25.{i}"] = [cid for cid, _ in bm], w * wb
+                lists[f"bm25.{i}"], weights[f"bm25.{i}"] = bm, w * wb
                 for r, (cid, sc) in enumerate(bm, start=1):
                     if cid not in bm_pos or r < bm_pos[cid][0]:
                         bm_pos[cid] = (r, sc)
             if mode in ("vector", "hybrid"):
                 vr = self.vector(vec, c)
-                rankings[f"vector.{i}"], weights[f"vector.{i}"] = [cid for cid, _ in vr], w * wv
+                lists[f"vector.{i}"], weights[f"vector.{i}"] = vr, w * wv
                 for r, (cid, sc) in enumerate(vr, start=1):
                     if cid not in vec_pos or r < vec_pos[cid][0]:
                         vec_pos[cid] = (r, sc)
-        fused = rrf_fuse(rankings, weights, self.cfg.rrf_k)
+        fused = fuse(self.cfg.fusion, lists, weights, self.cfg.rrf_k)
         chunks = self.store.chunks_by_ids([cid for cid, _ in fused])
         hits: list[Hit] = []
         for cid, score in fused:
@@ -316,7 +303,8 @@ class Retriever:
         if self.reranker is None or not hits:
             return hits
         top = hits[: self.cfg.rerank_top]
-        scores = self.reranker.score(query, [h.text for h in top])
+        # "title\ntext", as the trained reranker saw its passages (rerank_train.py)
+        scores = self.reranker.score(query, [f"{h.title}\n{h.text}" if h.title else h.text for h in top])
         for h, s in zip(top, scores):
             h.rerank = float(s)
         return sorted(top, key=lambda h: -(h.rerank or 0.0)) + hits[len(top):]

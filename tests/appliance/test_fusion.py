@@ -101,3 +101,45 @@ def test_cache_ttl_zero_disables():
     c = TTLCache(ttl_s=0)
     c.put("a", 1)
     assert c.get("a") is None
+
+
+# -- z-score fusion (ragtune.appliance.fusion) -----------------------------------------------------------------
+
+from ragtune.appliance.fusion import fuse, zscore_fuse, zscores  # noqa: E402
+
+
+def test_zscores_standardise_and_flat_lists_carry_no_information():
+    z = zscores([3.0, 2.0, 1.0])
+    assert z.mean() == pytest.approx(0.0) and z.std() == pytest.approx(1.0) and z[0] > z[1] > z[2]
+    assert list(zscores([0.5, 0.5, 0.5])) == [0.0, 0.0, 0.0] and list(zscores([7.0])) == [0.0]
+    assert zscores([]).size == 0
+
+
+def test_zscore_fusion_follows_the_confident_list():
+    # BM25 is sure of chunk 1 (far above the rest); the vector list is flat (it does not know) and ranks 2 first.
+    bm25 = [(1, 20.0), (2, 5.0), (3, 4.8), (4, 4.6)]
+    vec = [(2, 0.41), (1, 0.40), (3, 0.40), (4, 0.39)]
+    weights = {"bm25": 1.0, "vector": 1.0}
+    assert zscore_fuse({"bm25": bm25, "vector": vec}, weights)[0][0] == 1
+    # RRF only sees ranks: the vector list's first place counts as much as BM25's
+    rr = fuse("rrf", {"bm25": bm25, "vector": vec}, {"bm25": 1.0, "vector": 1.1}, 60)
+    assert rr[0][0] == 2
+
+
+def test_zscore_missing_documents_get_the_lists_minimum_and_ties_are_deterministic():
+    fused = dict(zscore_fuse({"a": [(1, 3.0), (2, 1.0)], "b": [(3, 2.0), (1, 1.0)]}, {"a": 1.0, "b": 1.0}))
+    za, zb = zscores([3.0, 1.0]), zscores([2.0, 1.0])
+    assert fused[2] == pytest.approx(za[1] + zb.min()) and fused[3] == pytest.approx(za.min() + zb[0])
+    x = zscore_fuse({"a": [(5, 1.0), (7, 0.0)], "b": [(7, 1.0), (5, 0.0)]}, {"a": 1, "b": 1})
+    y = zscore_fuse({"b": [(7, 1.0), (5, 0.0)], "a": [(5, 1.0), (7, 0.0)]}, {"a": 1, "b": 1})
+    assert x == y and [c for c, _ in x] == [5, 7]
+
+
+def test_zero_weight_lists_only_contribute_candidates():
+    out = zscore_fuse({"a": [(1, 2.0), (2, 1.0)], "b": [(9, 5.0)]}, {"a": 1.0, "b": 0.0})
+    assert out[0][0] == 1 and 9 in dict(out) and dict(out)[9] == pytest.approx(dict(out)[2])
+
+
+def test_fuse_rejects_unknown_methods():
+    with pytest.raises(ValueError):
+        fuse("borda", {}, {})

@@ -275,21 +275,22 @@ def test_close_only_closes_owned(parts):
     assert not emb.closed and store.conn is not None
 
 
-def test_snapshot_knn_matches_vec0_and_follows_the_index_version(parts):
+def test_exact_and_ann_knn_match_vec0_and_follow_the_index_version(parts):
     settings, store, emb, lex = parts
     r = make(parts)
     q = emb.encode(["yeast bread flour"])[0]
     r.knn_backend = "vec0"
     exact = r.vector(q, 5)
-    r.knn_backend = "snapshot"
-    snap = r.vector(q, 5)
-    assert np.allclose([s for _, s in snap], [s for _, s in exact], atol=1e-5)
-    # same ids wherever the similarity is not tied (the fake's unrelated chunks all score 0)
-    assert [c for c, s in snap if s > 1e-4] == [c for c, s in exact if s > 1e-4] and snap[0][1] > 0.5
-    assert (settings.home.root / "vectors" / f"v{store.index_version}" / "vecs.npy").exists()
+    for backend in ("exact", "ann"):
+        r.knn_backend = backend
+        got = r.vector(q, 5)
+        assert np.allclose([s for _, s in got][:3], [s for _, s in exact][:3], atol=1e-5)
+        # same ids wherever the similarity is not tied (the fake's unrelated chunks all score 0)
+        assert [c for c, s in got if s > 1e-4] == [c for c, s in exact if s > 1e-4] and got[0][1] > 0.5
+    assert (settings.home.root / "vectors" / "state.json").exists()
     ids = [c for c, _ in exact]
-    assert np.allclose(r.vectors_of(ids), r.snapshot().get(ids))
-    # an ingest (new vector + version bump) is seen by the next query; the old snapshot is removed
+    assert np.allclose(r.vectors_of(ids), r.vector_index().get(ids))
+    # an ingest (new vector + version bump) is seen by the next query
     with store.transaction():
         store.conn.execute("INSERT INTO documents(path, sha256, title, kind, ingested_at) VALUES ('x.md','x','X','md',0)")
         d = store.conn.last_insert_rowid()
@@ -297,13 +298,13 @@ def test_snapshot_knn_matches_vec0_and_follows_the_index_version(parts):
                            "VALUES (?, 0, 'yeast bread flour', 0, 17, 3, 'y')", (d,))
         cid = store.conn.last_insert_rowid()
         store.conn.execute("INSERT INTO chunk_vec(rowid, embedding) VALUES (?, ?)", (cid, q.tobytes()))
-    old = store.index_version
     store.bump_index_version()
-    top = r.vector(q, 1)[0]
-    assert top[0] == cid and top[1] == pytest.approx(1.0, abs=1e-5)
-    assert not (settings.home.root / "vectors" / f"v{old}").exists()
+    for backend in ("exact", "ann"):
+        r.knn_backend = backend
+        top = r.vector(q, 1)[0]
+        assert top[0] == cid and top[1] == pytest.approx(1.0, abs=1e-5)
 
 
 def test_auto_backend_uses_vec0_for_small_stores(parts):
     r = make(parts)
-    assert r.snapshot() is None
+    assert r.vector_index() is None

@@ -1,73 +1,169 @@
-"""Vector search (ragtune/appliance/vectors.py) over a real store: sqlite-vec and the memory-mapped snapshot give
-the same exact answers; the snapshot follows the index version and is rebuilt when damaged."""
+"""VectorIndex: float32 rows + int8 HNSW that follow the store's vector change log (incremental, id reuse,
+compaction), survive crashes (a marker that is right or forces a repair), and find what exact search finds."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
 
 import numpy as np
 import pytest
 
+from ragtune.appliance import vectors
 from ragtune.appliance.store import EMBED_DIM, Store
-from ragtune.appliance.vectors import SNAPSHOT_MIN_CHUNKS, VectorSearch
+from ragtune.appliance.vectors import VectorIndex, VectorSearch
 
 
-@dataclass
-class _Chunk:
-    ord: int
-    text: str
-    start_char: int = 0
-    end_char: int = 1
-    n_tokens: int = 1
-    sha256: str = "h"
+def _unit(rng, n):
+    v = rng.standard_normal((n, EMBED_DIM)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+class Chunks:
+    """A real Store, written the way ingest writes it (one document per batch of chunks)."""
+
+    def __init__(self, path):
+        self.store = Store(path)
+        self.n_docs = 0
+
+    def add(self, vecs):
+        self.n_docs += 1
+        chunks = [type("C", (), dict(ord=i, text=f"chunk {i}", start_char=0, end_char=7, n_tokens=2,
+                                     sha256=f"{self.n_docs}-{i}"))() for i in range(len(vecs))]
+        doc_id, _ = self.store.put_document(path=f"/d/{self.n_docs}.md", sha256=str(self.n_docs), title="t",
+                                            kind="md", size=1, doc_date=None, ingested_at=0.0, meta="{}",
+                                            chunks=chunks, vectors=vecs)
+        self.store.bump_index_version()
+        return doc_id
+
+    def ids_of(self, doc_id):
+        return [cid for cid, d, _t, _x in self.store.iter_chunk_texts([doc_id])]
+
+    def delete(self, doc_id):
+        self.store.delete_document(doc_id)
+        self.store.bump_index_version()
 
 
 @pytest.fixture
-def store(tmp_path):
+def chunks(tmp_path):
+    c = Chunks(tmp_path / "s.db")
+    yield c
+    c.store.close()
+
+
+def _exact(store, q, k):
+    return [cid for cid, _ in VectorSearch(store, store.path.parent / "unused", "vec0").knn(q, k)]
+
+
+def test_build_update_remove_and_reuse_follow_the_store(chunks, tmp_path):
     rng = np.random.default_rng(0)
-    vecs = rng.standard_normal((40, EMBED_DIM)).astype(np.float32)
-    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-    with Store(tmp_path / "v.db") as s:
-        for d in range(4):
-            s.put_document(path=f"/d{d}.md", sha256=str(d), title="", kind="md", size=1, doc_date=None,
-                           ingested_at=0.0, meta="{}", chunks=[_Chunk(i, f"c{d}.{i}") for i in range(10)],
-                           vectors=vecs[d * 10:(d + 1) * 10])
-        s.bump_index_version()
-        yield s, vecs
+    a = chunks.add(_unit(rng, 40))
+    idx = VectorIndex(tmp_path / "vectors")
+    idx.ensure(chunks.store)
+    assert idx.state["rows"] == 40 and idx.state["live"] == 40
+    q = _unit(rng, 1)[0]
+    assert [c for c, _ in idx.knn(q, 5)] == _exact(chunks.store, q, 5)
+    assert [c for c, _ in idx.ann_knn(q, 5)] == _exact(chunks.store, q, 5)
+
+    b = chunks.add(_unit(rng, 10))            # incremental add
+    assert idx.sync(chunks.store)["action"] == "update"
+    idx.ensure(chunks.store)
+    assert idx.state["rows"] == 50
+    chunks.delete(b)                            # removal: the next chunk ids reuse b's (largest ids)
+    new = _unit(rng, 10)
+    c = chunks.add(new)
+    assert set(chunks.ids_of(c)) == set(range(41, 51))
+    idx.ensure(chunks.store)                    # the reader syncs the files itself when they lag
+    assert idx.state["live"] == 50
+    for i, cid in enumerate(chunks.ids_of(c)):  # a reused id now has the new vector, found first
+        top = idx.ann_knn(new[i], 1)[0]
+        assert top[0] == cid and top[1] == pytest.approx(1.0, abs=1e-5)
+        assert np.allclose(idx.get([cid])[0], new[i], atol=1e-6)
+    for qv in _unit(rng, 5):
+        assert [x for x, _ in idx.knn(qv, 8)] == _exact(chunks.store, qv, 8)
+    assert chunks.store.vector_changes_since(0) == []  # applied entries are pruned ...
+    assert chunks.store.vector_change_seq() == idx.state["seq"] > 0  # ... and the log's position stays
+    assert idx.sync(chunks.store)["action"] == "none"
+    assert VectorIndex(tmp_path / "vectors").sync(chunks.store)["action"] == "none"  # a new reader: nothing to do
+    chunks.delete(a)                            # most rows dead -> compaction by rebuild
+    assert idx.sync(chunks.store)["action"] == "rebuild"
+    idx.ensure(chunks.store)
+    assert idx.state["rows"] == 10 and sorted(idx.ids.tolist()) == sorted(chunks.ids_of(c))
 
 
-def test_vec0_and_snapshot_agree(store, tmp_path):
-    s, vecs = store
+def test_crash_leftovers_and_damage_are_repaired(chunks, tmp_path):
+    rng = np.random.default_rng(1)
+    chunks.add(_unit(rng, 30))
+    root = tmp_path / "vectors"
+    VectorIndex(root).sync(chunks.store)
+    st = json.loads((root / "state.json").read_text())
+    # a crashed update: extra rows past the marker and a next generation's files the marker never named
+    with open(root / st["rows_file"], "ab") as fh:
+        fh.write(b"\0" * EMBED_DIM * 4 * 3)
+    (root / f"ann.{st['gen'] + 1}.usearch.tmp").write_bytes(b"partial")
+    chunks.add(_unit(rng, 5))
+    idx = VectorIndex(root)
+    idx.ensure(chunks.store)
+    assert idx.state["rows"] == 35 and not (root / f"ann.{st['gen'] + 1}.usearch.tmp").exists()
+    assert (root / idx.state["rows_file"]).stat().st_size == 35 * EMBED_DIM * 4
+    # damage: the marker names a file that is gone -> rebuilt on open
+    (root / idx.state["ann_file"]).unlink()
+    idx2 = VectorIndex(root)
+    idx2.ensure(chunks.store)
+    assert idx2.state["gen"] > idx.state["gen"] and idx2.state["live"] == 35
+    # an unreadable marker -> rebuilt too
+    (root / "state.json").write_text("{not json")
+    idx3 = VectorIndex(root)
+    idx3.ensure(chunks.store)
+    assert idx3.state["live"] == 35
+    q = _unit(rng, 1)[0]
+    assert [c for c, _ in idx3.ann_knn(q, 5)] == _exact(chunks.store, q, 5)
+
+
+def test_auto_switches_to_ann_for_large_stores_and_recall_holds(chunks, tmp_path, monkeypatch):
+    monkeypatch.setattr(vectors, "ANN_MIN_CHUNKS", 100)
+    rng = np.random.default_rng(2)
+    # clustered vectors, like real embeddings (a low-dimensional structure plus noise)
+    basis = _unit(rng, 24)
+    data = rng.standard_normal((600, 24)).astype(np.float32) @ basis + 0.2 * _unit(rng, 600)
+    data /= np.linalg.norm(data, axis=1, keepdims=True)
+    for start in range(0, 600, 200):
+        chunks.add(data[start:start + 200])
+    vs = VectorSearch(chunks.store, tmp_path / "vectors")
+    assert vs.index() is not None
+    qs = rng.standard_normal((30, 24)).astype(np.float32) @ basis
+    qs /= np.linalg.norm(qs, axis=1, keepdims=True)
+    hits = 0
+    for q in qs:
+        got = [c for c, _ in vs.knn(q, 10)]
+        hits += len(set(got) & set(_exact(chunks.store, q, 10)))
+    assert hits / (10 * len(qs)) >= 0.98
+    assert np.allclose(vs.vectors_of([5, 7]), data[[4, 6]], atol=1e-6)
+
+
+def test_other_graph_settings_force_a_rebuild(chunks, tmp_path, monkeypatch):
+    chunks.add(_unit(np.random.default_rng(3), 20))
+    idx = VectorIndex(tmp_path / "vectors")
+    idx.ensure(chunks.store)
+    gen = idx.state["gen"]
+    monkeypatch.setattr(vectors, "ANN_PARAMS", dict(vectors.ANN_PARAMS, connectivity=32))
+    again = VectorIndex(tmp_path / "vectors")
+    again.ensure(chunks.store)
+    assert again.state["gen"] > gen and again.state["ann"]["connectivity"] == 32
+
+
+def test_vec0_exact_and_ann_agree_and_small_stores_write_nothing(chunks, tmp_path):
+    rng = np.random.default_rng(4)
+    vecs = _unit(rng, 40)
+    chunks.add(vecs)
     q = vecs[7] + 0.1 * vecs[23]
     q /= np.linalg.norm(q)
-    exact = VectorSearch(s, tmp_path / "vectors", backend="vec0")
-    snap = VectorSearch(s, tmp_path / "vectors", backend="snapshot")
-    a, b = exact.knn(q, 5), snap.knn(q, 5)
-    assert [c for c, _ in a] == [c for c, _ in b] and a[0][0] == 8  # chunk ids start at 1
-    assert np.allclose([x for _, x in a], [x for _, x in b], atol=1e-5)
+    got = {b: VectorSearch(chunks.store, tmp_path / "vectors", b) for b in ("vec0", "exact", "ann")}
+    results = {b: vs.knn(q, 5) for b, vs in got.items()}
+    assert [c for c, _ in results["vec0"]] == [c for c, _ in results["exact"]] == [c for c, _ in results["ann"]]
+    assert results["vec0"][0][0] == 8  # chunk ids start at 1
+    assert np.allclose([x for _, x in results["vec0"]], [x for _, x in results["ann"]], atol=1e-5)
     ids = [1, 8, 40, 999]
-    assert np.allclose(exact.vectors_of(ids), snap.vectors_of(ids), atol=1e-6)
-    assert not exact.vectors_of(ids)[3].any()  # no such chunk: zeros
-    assert exact.snapshot() is None and snap.snapshot() is not None
-
-
-def test_auto_uses_vec0_below_the_threshold(store, tmp_path):
-    s, _ = store
-    assert s.count_chunks() < SNAPSHOT_MIN_CHUNKS
-    assert VectorSearch(s, tmp_path / "vectors").snapshot() is None
-    assert not (tmp_path / "vectors").exists()  # nothing written for a small store
-
-
-def test_snapshot_follows_the_index_version_and_repairs_itself(store, tmp_path):
-    s, vecs = store
-    vs = VectorSearch(s, tmp_path / "vectors", backend="snapshot")
-    first = vs.snapshot()
-    v1 = first.version
-    assert (tmp_path / "vectors" / f"v{v1}" / "vecs.npy").is_file()
-    s.delete_document(1)
-    s.bump_index_version()
-    assert len(vs.snapshot().ids) == 30 and vs.snapshot().version == v1 + 1
-    assert sorted(p.name for p in (tmp_path / "vectors").iterdir()) == [f"v{v1 + 1}"]  # the old one is gone
-    (tmp_path / "vectors" / f"v{v1 + 1}" / "ids.npy").write_bytes(b"damaged")
-    fresh = VectorSearch(s, tmp_path / "vectors", backend="snapshot")
-    assert len(fresh.snapshot().ids) == 30  # rebuilt, not a crash
+    assert np.allclose(got["vec0"].vectors_of(ids), got["ann"].vectors_of(ids), atol=1e-6)
+    assert not got["vec0"].vectors_of(ids)[3].any()  # no such chunk: zeros
+    small = tmp_path / "small-vectors"
+    assert VectorSearch(chunks.store, small).index() is None and not small.exists()  # auto: sqlite-vec, no files

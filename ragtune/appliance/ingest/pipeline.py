@@ -230,18 +230,18 @@ def _acquire_writer(lexical: Any, stack: ExitStack, timeout: float = 30.0) -> An
             time.sleep(0.25)
 
 
-def _refresh_vector_snapshot(settings: Settings, store: Any, summary: IngestSummary) -> None:
-    """Large stores are searched through a memory-mapped copy of chunk_vec (see vectors.VectorSnapshot).
-    Build it here, while ingest is already slow, so the first question after an ingest is not the one that
-    pays for it (~10 s at 100k chunks). Derived data only: a failure is left to the retriever to retry."""
+def _refresh_vector_index(settings: Settings, store: Any, summary: IngestSummary) -> None:
+    """Large stores are searched through a derived vector index (float32 rows + int8 HNSW, vectors.VectorIndex)
+    that follows the store's change log. Update it here, while ingest is already slow, so the first question
+    after an ingest does not pay for it. Derived data only: a failure is left to the retriever to repair."""
     if not (summary.added or summary.updated or summary.deleted):
         return
-    from ..vectors import SNAPSHOT_MIN_CHUNKS, VectorSnapshot
+    from ..vectors import ANN_MIN_CHUNKS, VectorIndex
 
     try:
-        if store.count_chunks() >= SNAPSHOT_MIN_CHUNKS:
-            VectorSnapshot(settings.home.root / "vectors").ensure(store)
-    except Exception:  # noqa: BLE001 - the retriever rebuilds lazily
+        if store.count_chunks() >= ANN_MIN_CHUNKS:
+            VectorIndex(settings.home.root / "vectors", threads=settings.embed.threads).sync(store)
+    except Exception:  # noqa: BLE001 - the retriever repairs it lazily
         pass
 
 
@@ -303,7 +303,7 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
                 lw.replace_docs(store, run.changed_doc_ids | run.deleted_doc_ids)
             lw.finish(store.index_version)
         summary.index_version = store.index_version
-        _refresh_vector_snapshot(settings, store, summary)
+        _refresh_vector_index(settings, store, summary)
     finally:
         for obj in reversed(own):
             try:

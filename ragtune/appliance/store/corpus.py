@@ -148,6 +148,33 @@ class CorpusTables:
         row = self.one("SELECT embedding FROM chunk_vec WHERE rowid = ?", (int(chunk_id),))
         return None if row is None else row[0]
 
+    # -- the change log that derived vector indexes replay (migration 0005) ----------------------
+    def vector_change_seq(self) -> int:
+        """The position of the vector change log: the last seq ever assigned (AUTOINCREMENT's counter, so it
+        does not fall back when applied entries are pruned); 0 before the first change."""
+        return int(self.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'vector_changes'", default=0) or 0)
+
+    def vector_changes_since(self, seq: int, limit: int | None = None) -> list[tuple[int, int, bool]]:
+        """(seq, chunk id, added) of the log entries after `seq`, oldest first."""
+        sql = "SELECT seq, chunk_id, added FROM vector_changes WHERE seq > ? ORDER BY seq"
+        params: tuple = (int(seq),)
+        if limit is not None:
+            sql += " LIMIT ?"
+            params += (int(limit),)
+        return [(int(s), int(c), bool(a)) for s, c, a in self.conn.execute(sql, params)]
+
+    def oldest_vector_change(self) -> int:
+        """The oldest entry still in the log (0 when empty): a reader that applied less than this minus one
+        missed pruned entries and must rebuild."""
+        return int(self.scalar("SELECT min(seq) FROM vector_changes", default=0) or 0)
+
+    def prune_vector_changes(self, upto: int) -> int:
+        """Forget the log entries up to `upto` (every derived index has applied them); how many went."""
+        with self.transaction():
+            n = int(self.scalar("SELECT count(*) FROM vector_changes WHERE seq <= ?", (int(upto),), default=0))
+            self.conn.execute("DELETE FROM vector_changes WHERE seq <= ?", (int(upto),))
+        return n
+
     def vector_knn(self, query: Any, k: int) -> list[tuple[int, float]]:
         """sqlite-vec's exact KNN: (chunk id, cosine distance) of the k nearest stored vectors, nearest first."""
         rows = self.conn.execute(

@@ -94,4 +94,23 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        # Derived vector indexes (vectors.VectorIndex: the f32 row file and the ANN graph) follow the store
+        # incrementally by replaying this log; triggers keep it whoever writes chunks (ingest, tools, benchmarks).
+        # A chunk id can come back after a delete (INTEGER PRIMARY KEY reuses the largest), hence a log, not a diff.
+        "0005_vector_changes",
+        """
+        CREATE TABLE vector_changes (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            chunk_id INTEGER NOT NULL,
+            added INTEGER NOT NULL          -- 1: the chunk (and its vector) was added, 0: removed
+        );
+        CREATE TRIGGER chunks_added AFTER INSERT ON chunks BEGIN
+            INSERT INTO vector_changes(chunk_id, added) VALUES (new.id, 1);
+        END;
+        CREATE TRIGGER chunks_removed AFTER DELETE ON chunks BEGIN
+            INSERT INTO vector_changes(chunk_id, added) VALUES (old.id, 0);
+        END;
+        """,
+    ),
 ]

@@ -1,0 +1,142 @@
+"""Fusion fitted to one home (`ragtune eval retrieval --tune`): search the fusion method and its weights on the
+DEV half of a set's queries (hash split), report dev and held-out TEST numbers, and write the pick into the home's
+config when it beats what is configured on dev.
+
+Fusion only (no rerank/MMR/trim): each query's BM25 and vector lists (with scores, `candidates` per retriever,
+for the normalised query and, when it differs, the query as typed) are collected once and re-fused per setting.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..atomic import atomic_path
+from ..config import load_settings, settings_from_dict
+from ..errors import ConfigError
+from ..fusion import fuse
+from .ranking import mean_metrics, query_metrics, ranked_units, split_of
+
+# RRF is invariant to scaling all weights, and z-score fusion ranks the same under it: one weight stays fixed.
+GRID: dict[str, dict[str, list[Any]]] = {
+    "rrf": {"bm25_weight": [0.5, 0.75, 1.0, 1.5, 2.0, 3.0], "rrf_k": [5, 10, 20, 30, 60, 100],
+            # k < 5 is left out a priori: as k -> 0 RRF becomes "whichever list ranks it first wins"
+            "original_query_weight": [0.0, 0.5, 1.0, 2.0, 4.0]},
+    "zscore": {"bm25_weight": [0.5, 0.67, 0.8, 1.0, 1.22, 1.5, 2.0, 3.0],
+               "original_query_weight": [0.0, 0.5, 1.0, 2.0, 4.0]},
+}
+TUNED_KEYS = ("fusion", "bm25_weight", "vector_weight", "rrf_k", "original_query_weight")
+
+
+def collect_runs(ctx: dict[str, Any], *, normalize: bool = True) -> dict[str, dict[str, list[list[tuple[int, float]]]]]:
+    """{qid: {"bm25": [meant, original?], "vector": [meant, original?]}}: scored lists, `candidates` long."""
+    retr = ctx["retriever"]
+    c = retr.cfg.candidates
+    runs = {}
+    for q in ctx["queries"]:
+        nq, raw = ctx["texts"][q["_id"]]
+        texts = ([nq] + ([raw] if raw != nq else [])) if normalize else [raw]
+        runs[q["_id"]] = {"bm25": [retr.bm25(t, c) for t in texts],
+                          "vector": [retr.vector(ctx["qvec"][t], c) for t in texts]}
+    return runs
+
+
+def fusion_metrics(ctx: dict[str, Any], runs: dict[str, Any], setting: dict[str, Any], qids: Sequence[str]) -> dict[str, float]:
+    """Mean metrics of one fusion setting over `qids`."""
+    per = []
+    for qid in qids:
+        r = runs[qid]
+        lists: dict[str, list[tuple[int, float]]] = {}
+        weights: dict[str, float] = {}
+        for name in ("bm25", "vector"):
+            w = setting[f"{name}_weight"]
+            for i, items in enumerate(r[name]):
+                lists[f"{name}.{i}"] = items
+                weights[f"{name}.{i}"] = w * (1.0 if i == 0 else setting["original_query_weight"])
+        fused = fuse(setting["fusion"], lists, weights, setting.get("rrf_k", 60))
+        per.append(query_metrics(ranked_units([c for c, _ in fused], ctx, qid), ctx["qrels"][qid]))
+    return mean_metrics(per)
+
+
+def _grid() -> list[dict[str, Any]]:
+    out = []
+    for method, g in GRID.items():
+        for wb in g["bm25_weight"]:
+            for rk in g.get("rrf_k", [60]):
+                for wo in g["original_query_weight"]:
+                    out.append({"fusion": method, "bm25_weight": wb, "vector_weight": 1.0, "rrf_k": rk,
+                                "original_query_weight": wo})
+    return out
+
+
+def tune(ctx: dict[str, Any], *, seed: str = "ragtune", select: str = "ndcg@10", normalize: bool = True) -> dict[str, Any]:
+    """The best setting on dev (ties: closer to equal weights, then RRF's usual k) and the report rows."""
+    runs = collect_runs(ctx, normalize=normalize)
+    qids = [q["_id"] for q in ctx["queries"]]
+    dev = [q for q in qids if split_of(q, seed) == "dev"]
+    test = [q for q in qids if split_of(q, seed) == "test"]
+    table = [dict(s, dev=fusion_metrics(ctx, runs, s, dev)) for s in _grid()]
+    best = max(table, key=lambda r: (r["dev"][select], r["dev"]["recall@6"], -abs(math.log(r["bm25_weight"])),
+                                     -abs(r["rrf_k"] - 60)))
+    cfg = ctx["retriever"].cfg
+
+    def report(setting: dict[str, Any], plain: bool = False) -> dict[str, Any]:
+        r = runs if not plain else {q: {k: v[-1:] for k, v in runs[q].items()} for q in qids}  # the text as given
+        return dict(setting, **{split: fusion_metrics(ctx, r, setting, ids)
+                                for split, ids in (("dev", dev), ("test", test), ("all", qids))})
+
+    current = {k: getattr(cfg, k) for k in TUNED_KEYS}
+    if not normalize:
+        current["original_query_weight"] = 0.0
+    naive = {"fusion": "rrf", "bm25_weight": 1.0, "vector_weight": 1.0, "rrf_k": 60, "original_query_weight": 0.0}
+    pick = {k: best[k] for k in TUNED_KEYS}
+    return {"queries": {"dev": len(dev), "test": len(test)}, "select": select,
+            "best": report(pick), "current": report(current),
+            "plain_rrf": report(naive), "plain_rrf_original_text": report(naive, plain=True),
+            "single": {"bm25": report(dict(naive, vector_weight=0.0)), "vector": report(dict(naive, bm25_weight=0.0))},
+            "grid": table}
+
+
+def write_fusion(config_path: Path | str, result: dict[str, Any], *, select: str = "ndcg@10") -> dict[str, Any] | None:
+    """Write the tuned fusion into [retrieve] of `config_path` when it beats the current setting on dev; the file
+    is re-read and validated before it replaces the old one (atomically). Returns what was written, or None."""
+    import tomllib
+
+    from ..config import dump_toml
+
+    best, current = result["best"], result["current"]
+    if best["dev"][select] <= current["dev"][select]:
+        return None
+    path = Path(config_path)
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{path}: cannot read config to update it: {exc}") from None
+    changes = {k: best[k] for k in TUNED_KEYS}
+    data.setdefault("retrieve", {}).update(changes)
+    new = settings_from_dict(data, where=str(path))  # validated before anything is written
+    with atomic_path(path) as tmp:
+        tmp.write_text(_only_given(dump_toml(new), data), encoding="utf-8")
+        load_settings(tmp)  # what was written reads back, or the old file stays
+    return changes
+
+
+def _only_given(full: str, data: dict[str, Any]) -> str:
+    """The TOML of the sections and keys the file had (plus the tuned ones), not every default."""
+    out, keep = [], False
+    for line in full.splitlines():
+        if line.startswith("["):
+            section = line.strip("[]")
+            keep = section in data
+            if keep:
+                out.append(line)
+        elif keep and line.strip():
+            key = line.split("=", 1)[0].strip()
+            if key in data[section]:
+                out.append(line)
+        elif keep:
+            out.append(line)
+    return "\n".join(out).strip() + "\n"

@@ -1,0 +1,73 @@
+"""Fusion of ranked lists (BM25 and vector, for the normalised query and, when it differs, the query as typed).
+
+Two methods, both plain functions over `{list name: [(chunk id, score), …]}` (best first):
+
+- `rrf` — weighted reciprocal rank fusion (Cormack et al. 2009): `Σ_r w_r / (rrf_k + rank_r(d))`. Uses ranks
+  only, so a weak retriever's first places count as much as a strong one's, whatever its scores say.
+- `zscore` — a convex combination of per-query standardised scores (the score-fusion family Bruch et al. 2023
+  found more accurate and more sample-efficient than RRF): each list's scores become z-scores over that list's
+  own candidates, `Σ_r w_r · z_r(d)`, with a document missing from a list given that list's lowest z. The z-score
+  is the per-query calibration: a retriever that is sure (one candidate far above the rest) moves the fused
+  order, one whose candidates all look alike (flat scores: it does not know) barely does. That is the
+  adaptivity by agreement and confidence the fixed RRF weights lacked (docs/retrieval.md has the numbers).
+
+Ties: best single rank over the lists, then chunk id (deterministic).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+FUSIONS = ("rrf", "zscore")
+
+
+def rrf_fuse(rankings: dict[str, Sequence[int]], weights: dict[str, float], rrf_k: int) -> list[tuple[int, float]]:
+    """Weighted reciprocal rank fusion: score(d) = sum_r w_r / (rrf_k + rank_r(d)), ranks from 1. Sorted by
+    score desc, ties by best single rank, then id (deterministic)."""
+    scores: dict[int, float] = {}
+    best: dict[int, int] = {}
+    for name, ranking in rankings.items():
+        w = float(weights.get(name, 1.0))
+        for rank, cid in enumerate(ranking, start=1):
+            if w > 0:
+                scores[cid] = scores.get(cid, 0.0) + w / (rrf_k + rank)
+            else:
+                scores.setdefault(cid, 0.0)
+            best[cid] = min(best.get(cid, rank), rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], best[kv[0]], kv[0]))
+
+
+def zscores(scores: Sequence[float]) -> np.ndarray:
+    """Standardised scores of one list; a list of one, or of equal scores, is all zeros (no information)."""
+    s = np.asarray(scores, dtype=np.float64)
+    if s.size == 0:
+        return s
+    sd = s.std()
+    return (s - s.mean()) / sd if sd > 1e-12 else np.zeros_like(s)
+
+
+def zscore_fuse(lists: dict[str, Sequence[tuple[int, float]]], weights: dict[str, float]) -> list[tuple[int, float]]:
+    """Weighted sum of per-list z-scores (see the module docstring); a document absent from a list gets that
+    list's minimum z (it ranked below the list's cut-off). Sorted like `rrf_fuse`."""
+    per: list[tuple[float, dict[int, float], float]] = []
+    best: dict[int, int] = {}
+    for name, items in lists.items():
+        w = float(weights.get(name, 1.0))
+        z = zscores([s for _, s in items])
+        per.append((w, {cid: float(v) for (cid, _), v in zip(items, z)}, float(z.min()) if z.size else 0.0))
+        for rank, (cid, _) in enumerate(items, start=1):
+            best[cid] = min(best.get(cid, rank), rank)
+    fused = {cid: sum(w * zs.get(cid, floor) for w, zs, floor in per if w > 0) for cid in best}
+    return sorted(fused.items(), key=lambda kv: (-kv[1], best[kv[0]], kv[0]))
+
+
+def fuse(method: str, lists: dict[str, Sequence[tuple[int, float]]], weights: dict[str, float],
+         rrf_k: int = 60) -> list[tuple[int, float]]:
+    """(chunk id, fused score), best first, by `method` ("rrf" or "zscore")."""
+    if method == "rrf":
+        return rrf_fuse({n: [cid for cid, _ in items] for n, items in lists.items()}, weights, rrf_k)
+    if method == "zscore":
+        return zscore_fuse(lists, weights)
+    raise ValueError(f"unknown fusion method {method!r} (one of: {', '.join(FUSIONS)})")
