@@ -128,6 +128,13 @@ class RagtuneApp(App):
         except Exception:
             pass
 
+    def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
+               markup: bool = True) -> None:
+        """Every notification here is plain text (error messages, paths, config keys such as `[generate]`): never
+        read it as markup, whatever the caller passes (a screen's notify passes markup=True)."""
+        kw: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
+        super().notify(message, title=title, severity=severity, markup=False, **kw)
+
     # -- services for the screens ----------------------------------------------------------------------
     def describe_error(self, exc: BaseException) -> tuple[str, str]:
         """(message, title) for a notification. Typed errors carry their own message; anything else is an

@@ -134,3 +134,54 @@ def test_eval_reports_120x40(snap_compare, app, settings, monkeypatch):
         (d / "report.json").write_text(json.dumps(report))
         os.utime(d / "report.json", (1_763_700_000 + i * 86400,) * 2)
     assert snap_compare(app, terminal_size=(120, 40), run_before=keys("ctrl+r"))
+
+
+def test_six_long_citations_80x24(snap_compare, settings):
+    """Issue 18 item 5: at 80×24 with six citations of a long path, the source panel shows the cited text and the
+    citations tell the chunks apart by section."""
+    from ragtune.tui.app import create_app
+
+    from .test_edges import SixCitations
+
+    app = create_app(settings, engine=SixCitations(), documents=FakeDocuments(), ingest=fake_ingest,
+                     adapter=FAKE_ADAPTER_ID)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=asking("How many days of leave?"))
+
+
+def test_stopped_answer_80x24(snap_compare, settings):
+    """Issue 18 item 5: after escape the latency panel keeps what was measured (ttft, time until stopped)."""
+    import threading
+
+    import ragtune.tui.screens.chat as chat
+    from ragtune.tui.app import create_app
+
+    gate = threading.Event()
+    app = create_app(settings, engine=FakeEngine(gate=gate), documents=FakeDocuments(), ingest=fake_ingest,
+                     adapter=FAKE_ADAPTER_ID)
+
+    class Clock:  # start, first token, stopped: fixed figures for the snapshot
+        ticks = iter([100.0, 100.2, 101.5])
+
+        @classmethod
+        def perf_counter(cls):
+            return next(cls.ticks, 101.5)
+
+    async def run_before(pilot):
+        chat.time = Clock
+        try:
+            pilot.app.screen.query_one(HistoryInput).value = Q_OK
+            await pilot.press("enter")
+            for _ in range(100):
+                await pilot.pause(0.02)
+                msg = pilot.app.screen.query("AnswerMessage").last()
+                if msg.state == "streaming":
+                    break
+            await pilot.press("escape")
+            gate.set()
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+            pilot.app.clear_notifications()
+        finally:
+            chat.time = time
+        await steady(pilot)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

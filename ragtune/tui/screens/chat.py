@@ -6,6 +6,7 @@ never waits on llama.cpp. Engine calls are serialised by the app's engine lock."
 from __future__ import annotations
 
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -15,6 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Input, OptionList, Static
 
 from ragtune.appliance.types import Answer
@@ -116,6 +118,45 @@ class ChatScreen(Screen):
     def messages(self) -> MessageList:
         return self.query_one(MessageList)
 
+    # -- focus: input -> the selected answer -> citations -> source -> input ---------------------------------
+    def _focus_ring(self) -> list[Widget]:
+        """Tab order. The conversation sits above the input in the layout, so plain DOM order would jump from the
+        input to the citations; the answer comes first, and up/down on an answer walk to older ones."""
+        ring: list[Widget] = [self.query_one(HistoryInput)]
+        answers = self.messages.answers
+        if answers:
+            ring.append(self.selected if self.selected in answers else answers[-1])
+        citations = self.query_one(CitationsPanel)
+        if citations.citations:
+            ring.append(citations)
+        ring.append(self.query_one(SourceView))
+        return ring
+
+    def _move(self, step: int) -> Widget | None:
+        ring = self._focus_ring()
+        cur = self.focused
+        if isinstance(cur, AnswerMessage):
+            at = 1
+        else:
+            at = next((i for i, w in enumerate(ring) if w is cur), -1 if step > 0 else 0)
+        nxt = ring[(at + step) % len(ring)]
+        nxt.focus()
+        return nxt
+
+    def focus_next(self, selector: Any = "*") -> Widget | None:
+        return self._move(1) if selector == "*" else super().focus_next(selector)
+
+    def focus_previous(self, selector: Any = "*") -> Widget | None:
+        return self._move(-1) if selector == "*" else super().focus_previous(selector)
+
+    def on_answer_message_step(self, event: AnswerMessage.Step) -> None:
+        answers = self.messages.answers
+        if event.message in answers:
+            i = answers.index(event.message) + event.step
+            if 0 <= i < len(answers):
+                answers[i].focus()
+                answers[i].scroll_visible(animate=False)
+
     # -- engine state (called by the app) ----------------------------------------------------------------
     def engine_ready(self) -> None:
         eng = self.app.engine
@@ -162,6 +203,7 @@ class ChatScreen(Screen):
     def _start(self, question: str, target: AnswerMessage) -> None:
         self.busy = True
         self.cancel.clear()
+        target.started_at = time.perf_counter()
         self.status.state = "answering… esc: stop"
         target.set_waiting_text("retrieving and generating…")
         self._ask_worker(question, target)
@@ -185,6 +227,8 @@ class ChatScreen(Screen):
             self.post_message(self.Answered(target, answer))
 
     def on_chat_screen_token(self, event: Token) -> None:
+        if event.target.first_token_at is None:
+            event.target.first_token_at = time.perf_counter()
         event.target.append_token(event.token)
         self.messages.scroll_end(animate=False)
 
@@ -203,7 +247,13 @@ class ChatScreen(Screen):
             self.status.state = "ready"
         if event.target is not None:
             event.target.set_error(event.error)
+            if self.selected is event.target and event.title != "cancelled":
+                self.select(event.target)
         if event.title == "cancelled":
+            if event.target is not None:
+                event.target.stopped_at = time.perf_counter()
+                if self.selected is event.target:  # keep its figures: time to first token, time until stopped
+                    self.select(event.target)
             self.notify("Answer stopped", severity="warning")
             return
         self.notify(event.error, title=event.title, severity="error", timeout=8)
@@ -217,8 +267,9 @@ class ChatScreen(Screen):
         for a in self.messages.answers:
             a.set_class(a is target, "-selected")
         answer = target.answer
-        self.query_one(CitationsPanel).show(answer)
-        self.query_one(LatencyPanel).show(answer)
+        empty = {"error": "no citations (answer stopped)" if target.stopped_at else "no citations (error)"}
+        self.query_one(CitationsPanel).show(answer, empty.get(target.state))
+        self.query_one(LatencyPanel).show(answer, stopped=target.stopped_timing())
         self._show_source()
 
     @on(OptionList.OptionHighlighted, "#citations")

@@ -13,15 +13,15 @@ from textual.widgets import Static
 # (where, keys, what). Kept next to the screens' BINDINGS; a test checks every chat binding is listed here.
 HELP: list[tuple[str, str, str]] = [
     ("chat", "enter", "ask the question in the input box"),
-    ("chat", "up / down", "previous / next question from history"),
+    ("chat", "up / down", "previous / next question (also from earlier sessions: the query log)"),
     ("chat", "ctrl+l", "toggle base model / LoRA adapter (the next answer uses it)"),
     ("chat", "ctrl+n / ctrl+p", "next / previous citation of the selected answer"),
     ("chat", "ctrl+o", "open the selected citation's whole document"),
-    ("chat", "tab / shift+tab", "move focus: input, answers, citations"),
+    ("chat", "tab / shift+tab", "move focus: input, the selected answer, citations, source"),
     ("chat", "escape", "stop the answer being generated, else back to the input box"),
     ("chat", "ctrl+g", "ingest files or a folder (path prompt, progress bar)"),
     ("chat", "ctrl+r", "eval reports (last `ragtune eval run`s, A/B/C table)"),
-    ("answers", "enter / click", "select an answer: its citations, source and latency on the right"),
+    ("answers", "up / down, click", "select an older / newer answer: its citations, source and latency"),
     ("citations", "up / down, enter", "select a citation / open its document"),
     ("anywhere", "f1 / ?", "this help"),
     ("anywhere", "escape / q", "close the current screen"),

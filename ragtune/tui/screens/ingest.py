@@ -1,9 +1,9 @@
 """ctrl+g: a path prompt, then ingest with a progress bar. The ingest runs in a thread worker; progress comes
-back as messages."""
+back as messages. The prompt starts empty (one enter must never ingest a whole working tree), and a folder with
+many files is ingested only after a second enter that confirms its file count."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,17 @@ from textual.widgets import Input, Label, ProgressBar, Static
 
 if TYPE_CHECKING:
     from ..app import RagtuneApp
+
+# More files than this under the given paths: show the count and ask for a second enter.
+CONFIRM_OVER = 50
+
+
+def count_files(paths: list[Path], extensions: list[str]) -> tuple[int, int]:
+    """(files ingest would read, files it would ignore) under `paths`, by the ingest walk's own rules."""
+    from ragtune.appliance.ingest.pipeline import walk
+
+    w = walk(paths, extensions)
+    return len(w.items), w.ignored
 
 
 def summary_text(summary: Any) -> str:
@@ -49,19 +60,27 @@ class IngestScreen(ModalScreen[Any]):
             super().__init__()
             self.error, self.title = error, title
 
+    class Counted(Message):
+        def __init__(self, paths: list[Path], n_files: int, n_ignored: int):
+            super().__init__()
+            self.paths, self.n_files, self.n_ignored = paths, n_files, n_ignored
+
     app: "RagtuneApp"
 
-    def __init__(self, initial: str | None = None, **kwargs: Any):
+    def __init__(self, initial: str = "", **kwargs: Any):
         super().__init__(**kwargs)
-        self.initial = initial if initial is not None else os.getcwd()
+        self.initial = initial
         self.running = False
+        self.counting = False
+        self.confirmed: list[Path] | None = None  # paths whose file count the user has seen
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ingest-box") as box:
             box.border_title = "Ingest documents"
             box.border_subtitle = "enter to start · escape to close"
             yield Label("File or folder (several: separate with ';')")
-            yield Input(value=self.initial, id="ingest-path", select_on_focus=False)
+            yield Input(value=self.initial, id="ingest-path", select_on_focus=False,
+                        placeholder="e.g. ~/docs/policies  (a file or a folder)")
             yield ProgressBar(total=None, show_eta=False, id="ingest-progress")
             yield Static("supported: " + " ".join(self.app.settings.ingest.extensions), id="ingest-status")
 
@@ -73,7 +92,7 @@ class IngestScreen(ModalScreen[Any]):
 
     @on(Input.Submitted, "#ingest-path")
     def start(self, event: Input.Submitted) -> None:
-        if self.running:
+        if self.running or self.counting:
             return
         raw = [p.strip() for p in event.value.split(";") if p.strip()]
         if not raw:
@@ -85,6 +104,38 @@ class IngestScreen(ModalScreen[Any]):
             self.query_one("#ingest-status", Static).update(f"not found: {', '.join(missing)}")
             self.notify(f"not found: {', '.join(missing)}", severity="error")
             return
+        if self.confirmed == paths:
+            self._begin(paths)
+            return
+        self.counting = True
+        self.query_one("#ingest-status", Static).update("counting files…")
+        self._count(paths)
+
+    @work(thread=True, name="ingest-count")
+    def _count(self, paths: list[Path]) -> None:
+        n, ignored = count_files(paths, self.app.settings.ingest.extensions)
+        self.post_message(self.Counted(paths, n, ignored))
+
+    def on_ingest_screen_counted(self, event: Counted) -> None:
+        self.counting = False
+        status = self.query_one("#ingest-status", Static)
+        ignored = f" ({event.n_ignored} other files ignored)" if event.n_ignored else ""
+        if event.n_files == 0:
+            status.update(f"nothing to ingest there: no {' '.join(self.app.settings.ingest.extensions)} files"
+                          f"{ignored}")
+            return
+        if event.n_files > CONFIRM_OVER and self.confirmed != event.paths:
+            self.confirmed = event.paths
+            status.update(f"{event.n_files} files to ingest{ignored}. Press enter again to ingest them all, "
+                          "or change the path.")
+            return
+        self._begin(event.paths)
+
+    @on(Input.Changed, "#ingest-path")
+    def _changed(self, _event: Input.Changed) -> None:
+        self.confirmed = None  # a confirmation holds for the paths it counted only
+
+    def _begin(self, paths: list[Path]) -> None:
         self.running = True
         self.query_one("#ingest-path", Input).disabled = True
         self.query_one(ProgressBar).display = True

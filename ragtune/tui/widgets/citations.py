@@ -1,7 +1,9 @@
-"""The selected answer's citations, numbered like the markers in the answer text."""
+"""The selected answer's citations, numbered like the markers in the answer text, each with its document's name and
+what tells its chunk apart (the section heading, else the chunk's first words): `[2] hr-handbook.md › Annual leave`."""
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePath
 
 from rich.text import Text
@@ -11,12 +13,30 @@ from textual.widgets.option_list import Option
 from ragtune.appliance.types import Answer, ContextItem
 
 
-def citation_label(n: int, item: ContextItem) -> Text:
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.M)
+
+
+def chunk_hint(text: str, heading: str | None = None, words: int = 6) -> str:
+    """What tells one chunk of a document from another: the section heading it belongs to (`heading`, when the
+    caller knows it), else the first heading inside it, else its first few words."""
+    if heading:
+        return heading
+    m = _HEADING.search(text or "")
+    if m:
+        return m.group(1)
+    first = " ".join((text or "").split()[:words])
+    return first + ("…" if len((text or "").split()) > words else "")
+
+
+def citation_label(n: int, item: ContextItem, heading: str | None = None) -> Text:
     name = PurePath(item.source).name if "/" in item.source else item.source
     t = Text(no_wrap=True, overflow="ellipsis")
     t.append(f"[{n}] ", style="bold #61afef")
     t.append(name or "(unknown)")
-    t.append(f" {item.id}", style="dim")
+    hint = chunk_hint(item.text, heading)
+    if hint:
+        t.append(" › ", style="dim")
+        t.append(hint, style="italic")
     return t
 
 
@@ -28,11 +48,12 @@ class CitationsPanel(OptionList):
         self.citations: list[ContextItem] = []
         self.show(None)
 
-    def show(self, answer: Answer | None) -> None:
+    def show(self, answer: Answer | None, empty: str | None = None) -> None:
+        """`empty`: what to say when there is nothing to list (default: no answer yet / no citations)."""
         self.citations = list(answer.citations) if answer is not None else []
         self.clear_options()
         if not self.citations:
-            msg = "no answer yet" if answer is None else "no citations"
+            msg = empty or ("no answer yet" if answer is None else "no citations")
             self.add_option(Option(Text(msg, style="dim"), disabled=True))
             return
         self.add_options([Option(citation_label(i, c), id=f"cite-{i}") for i, c in enumerate(self.citations, 1)])

@@ -20,12 +20,23 @@ class QuestionMessage(Static):
 
 
 class AnswerMessage(Static, can_focus=True):
-    """One answer. States: waiting → streaming → ok | refused | error. Focus it to show its citations."""
+    """One answer. States: waiting → streaming → ok | refused | error. Focus it to show its citations; up/down
+    move to the previous/next answer."""
+
+    BINDINGS = [
+        Binding("up", "step(-1)", "Previous answer", show=False),
+        Binding("down", "step(1)", "Next answer", show=False),
+    ]
 
     class Selected(Message):
         def __init__(self, message: "AnswerMessage"):
             super().__init__()
             self.message = message
+
+    class Step(Message):
+        def __init__(self, message: "AnswerMessage", step: int):
+            super().__init__()
+            self.message, self.step = message, step
 
     def __init__(self, question: str, **kwargs):
         super().__init__(**kwargs)
@@ -35,6 +46,20 @@ class AnswerMessage(Static, can_focus=True):
         self.error: str | None = None
         self.state = "waiting"
         self.waiting_text = "retrieving and generating…"
+        # measured here for an answer that was stopped (the engine reports no timings for it)
+        self.started_at: float | None = None
+        self.first_token_at: float | None = None
+        self.stopped_at: float | None = None
+
+    def stopped_timing(self) -> dict[str, float | None] | None:
+        """{ttft_ms, total_ms} of a stopped answer (None otherwise)."""
+        if self.stopped_at is None or self.started_at is None:
+            return None
+        ttft = None if self.first_token_at is None else 1000 * (self.first_token_at - self.started_at)
+        return {"ttft_ms": ttft, "total_ms": 1000 * (self.stopped_at - self.started_at)}
+
+    def action_step(self, step: int) -> None:
+        self.post_message(self.Step(self, step))
 
     def on_mount(self) -> None:
         self.add_class("-waiting")
@@ -90,6 +115,10 @@ class AnswerMessage(Static, can_focus=True):
                 return Text(self.raw + "▌", style="dim")
             return Text(text + "▌")
         if self.state == "error":
+            if self.raw:  # stopped (or failed) mid-stream: keep what was generated, marked as incomplete
+                partial = partial_answer(self.raw) if self.is_json else self.raw
+                if partial:
+                    return Text.assemble((partial + "…", "dim"), "\n", ("✗ ", "bold"), self.error or "error")
             return Text.assemble(("✗ ", "bold"), self.error or "error")
         a = self.answer
         assert a is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -36,10 +38,15 @@ class SourceView(VerticalScroll):
             body.update("")
             self.border_subtitle = ""
             return
-        head = Text(no_wrap=False)
+        # At 80 columns the panel is ~30 wide: a long path would wrap over several lines and push the cited text
+        # out of view, so a path that does not fit shows as its file name (the whole path: ctrl+o).
+        width = self.content_region.width or 80
+        fits = len(label) + 1 + len(info.source) <= width
+        head = Text(no_wrap=not fits, overflow="ellipsis")
         if label:
             head.append(label + " ", style="bold #61afef")
-        head.append(info.source, style="bold underline")
+        head.append(info.source if fits or "/" not in info.source else PurePath(info.source).name,
+                    style="bold underline")
         head.append("\n" + position(info), style="dim")
         meta.update(head)
         body.update(highlight(info.text, terms or []))

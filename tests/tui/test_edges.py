@@ -1,0 +1,170 @@
+"""Issue 18 item 5: the chat app's rough edges, each pinned by a Pilot test (snapshots in test_snapshots.py)."""
+
+from __future__ import annotations
+
+import threading
+
+from ragtune.appliance.types import Answer, ContextItem, Timings
+from ragtune.tui.fakes import FakeEngine
+from ragtune.tui.screens.chat import ChatScreen
+from ragtune.tui.screens.ingest import CONFIRM_OVER, IngestScreen
+from ragtune.tui.widgets.citations import CitationsPanel, chunk_hint, citation_label
+from ragtune.tui.widgets.latency import LatencyPanel
+from ragtune.tui.widgets.messages import AnswerMessage, HistoryInput
+from ragtune.tui.widgets.source import SourceView
+
+from .test_app import Q_OK, Q_REFUSED, ask, source_text
+
+
+def screen_text(app) -> str:
+    """What the terminal shows, as plain text (the SVG snapshot's content without the styling)."""
+    import io
+
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, record=True,
+                      legacy_windows=False, safe_box=False)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    return console.export_text()
+
+LONG = "/srv/shared/organisation/policies/human-resources/2026/hr-handbook.md"
+SECTIONS = ["Working hours", "Annual leave", "Sick leave", "Parental leave", "Expenses", "Remote work"]
+
+
+class SixCitations(FakeEngine):
+    """Every answer cites six chunks of one long-named document, one per section (the case where `S1 … S6`
+    alone told nothing apart)."""
+
+    def ask(self, question, **kw):
+        ctx = [ContextItem(id=f"S{i}", text=f"## {title}\nStaff get {i * 5} days of {title.lower()} a year.",
+                           chunk_id=100 + i, source=LONG, title="HR handbook", start_char=200 * i,
+                           end_char=200 * i + 60) for i, title in enumerate(SECTIONS, start=1)]
+        on_token = kw.get("on_token")
+        if on_token:
+            on_token("Staff get 10 days.")
+        return Answer(status="ok", answer="Staff get 10 days.", citations=ctx, retrieved=[c.chunk_id for c in ctx],
+                      context=ctx, timings=Timings(12.0, 85.0, 640.0, 737.0), tokens_prompt=900,
+                      tokens_completion=20, cost=0.0, model=self.model_id, adapter="none")
+
+
+def test_chunk_hint_and_label():
+    assert chunk_hint("intro\n## Annual leave\nStaff get 25 days") == "Annual leave"
+    assert chunk_hint("Staff get twenty five days of annual leave every year") == "Staff get twenty five days of…"
+    assert chunk_hint("anything", heading="Leave › Annual") == "Leave › Annual"
+    item = ContextItem(id="S3", text="# Sick leave\nTell your manager.", source=LONG)
+    assert citation_label(3, item).plain == "[3] hr-handbook.md › Sick leave"
+
+
+async def test_adapter_hint_keeps_its_brackets(make_app):
+    """`[generate]` in 'set [generate] adapter in config.toml' was eaten as markup."""
+    app = make_app(adapter=None)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.press("ctrl+l")
+        await pilot.pause(0.3)  # the toast is drawn after the notification
+        note = [n for n in app._notifications if "No LoRA adapter" in n.message][0]
+        assert "[generate] adapter" in note.message and note.markup is False
+        assert "[generate] adapter" in " ".join(screen_text(app).split())
+
+
+async def test_source_text_visible_at_80x24_with_six_long_citations(make_app):
+    app = make_app(engine=SixCitations())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ask(pilot, "How many days of leave?")
+        panel = app.screen.query_one(CitationsPanel)
+        labels = [str(panel.get_option_at_index(i).prompt) for i in range(6)]
+        assert [label.split("› ")[1] for label in labels] == SECTIONS  # chunks told apart by section
+        text = app.screen.query_one("#source-text")
+        assert text.region.height >= 3, text.region  # the cited text has rows, not just the path
+        view = app.screen.query_one(SourceView)
+        assert text.region.y + 1 < view.region.bottom  # and they are inside the panel
+        assert "hr-handbook.md" in source_text(app) and "Staff get 5 days" in source_text(app)
+
+
+async def test_tab_goes_from_the_input_to_the_answer(make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        first = await ask(pilot, Q_OK)
+        second = await ask(pilot, "What is in an answer JSON?")
+        box = app.screen.query_one(HistoryInput)
+        box.focus()
+        await pilot.pause()
+        order = []
+        for _ in range(4):
+            await pilot.press("tab")
+            await pilot.pause()
+            order.append(app.focused)
+        assert order[0] is second and isinstance(order[1], CitationsPanel) and isinstance(order[2], SourceView)
+        assert order[3] is box
+        await pilot.press("shift+tab")
+        await pilot.pause()
+        assert isinstance(app.focused, SourceView)
+        second.focus()
+        await pilot.pause()
+        await pilot.press("up")  # older answers by up/down on an answer
+        await pilot.pause()
+        assert app.focused is first and "-selected" in first.classes
+        await pilot.press("tab")
+        await pilot.pause()
+        assert isinstance(app.focused, CitationsPanel)  # the selected (older) answer's citations
+
+
+async def test_latency_of_a_stopped_answer_stays(make_app):
+    gate = threading.Event()
+    app = make_app(engine=FakeEngine(gate=gate))
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.screen.query_one(HistoryInput).value = Q_OK
+        await pilot.press("enter")
+        for _ in range(50):
+            await pilot.pause(0.02)
+            msg = app.screen.query(AnswerMessage).last()
+            if msg.state == "streaming":
+                break
+        await pilot.press("escape")
+        gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        latency = app.screen.query_one(LatencyPanel).region
+        shown = "\n".join(line[latency.x:latency.right] for line in screen_text(app).splitlines()[latency.y:latency.bottom])
+        assert "stopped" in shown and "ttft" in shown and "no answer yet" not in shown
+        assert "answer stopped" in str(app.screen.query_one(CitationsPanel).get_option_at_index(0).prompt)
+        await ask(pilot, Q_REFUSED)
+        msg.focus()  # selecting the stopped answer again shows its figures again
+        await pilot.pause()
+        assert app.screen.query_one(LatencyPanel).stopped is not None and "stopped" in screen_text(app)
+
+
+async def test_ingest_prompt_starts_empty_and_confirms_big_folders(make_app, tmp_path):
+    big = tmp_path / "tree"
+    big.mkdir()
+    for i in range(CONFIRM_OVER + 10):
+        (big / f"f{i}.md").write_text(f"# {i}\ntext")
+    (big / "a.bin").write_bytes(b"x")
+    calls = []
+
+    def ingest(settings, paths, *, progress=None):
+        calls.append(list(paths))
+        from types import SimpleNamespace
+
+        return SimpleNamespace(added=1, updated=0, unchanged=0, deleted=0, chunks_added=1, failed=[], seconds=0.1)
+
+    app = make_app(ingest=ingest)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        box = app.screen.query_one("#ingest-path")
+        assert box.value == ""  # one enter never ingests the working directory
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not calls and isinstance(app.screen, IngestScreen)
+        box.value = str(big)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        status = str(app.screen.query_one("#ingest-status").render())
+        assert f"{CONFIRM_OVER + 10} files to ingest" in status and "1 other files ignored" in status
+        assert not calls
+        await pilot.press("enter")  # the second enter confirms
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert calls == [[big]] and isinstance(app.screen, ChatScreen)
