@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from .atomic import atomic_write_text
 from .errors import ConfigError
 from .home import Home
 
@@ -386,20 +387,6 @@ def set_in_toml(text: str, section: str, key: str, value: Any) -> str:
     return (body + "\n\n" if body else "") + f"[{section}]\n{line}\n"
 
 
-def _write_config(path: Path, text: str) -> None:
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)  # a crash never leaves half a config file
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def set_config_value(path: Path, dotted: str, raw: str, *, home: Home | None = None) -> Any:
     """Set SECTION.KEY in the config file at `path` (created if missing) and return the stored value. The new
     file is validated as a whole before it replaces the old one: a bad value leaves the file untouched."""
@@ -418,7 +405,7 @@ def set_config_value(path: Path, dotted: str, raw: str, *, home: Home | None = N
         raise ConfigError(f"{path}: cannot set {dotted} here without breaking the file ({exc})",
                           hint="edit the file by hand") from None
     settings_from_dict(data, home=home, where=str(path), text=new)
-    _write_config(path, new)
+    atomic_write_text(path, new)  # a crash never leaves half a config file
     return value
 
 
@@ -439,5 +426,5 @@ def default_config_text() -> str:
 def init_config(path: Path, *, force: bool = False) -> Path:
     if path.exists() and not force:
         raise ConfigError(f"{path}: a config file already exists", hint="use --force to replace it with the defaults")
-    _write_config(path, default_config_text())
+    atomic_write_text(path, default_config_text())
     return path
