@@ -37,6 +37,7 @@ EXPECTED_COMMANDS = {
     "config", "config init", "config path", "config set", "config show",
     "convert", "convert gguf", "convert lora", "convert merge", "convert quantize",
     "dataset", "dataset build", "dataset report",
+    "docs", "docs list", "docs remove", "docs show",
     "eval", "eval calibrate", "eval retrieval", "eval run",
     "log", "log export", "log list", "log review", "log show",
     "models", "models activate", "models add", "models deactivate", "models fetch", "models list", "models rollback",

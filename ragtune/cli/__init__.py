@@ -13,8 +13,8 @@ from .common import cli
 __all__ = ["cli", "main", "entry"]
 
 
-COMMAND_MODULES = ("config_cmd", "ingest_cmd", "search_cmd", "ask_cmd", "eval_cmd", "evalret_cmd", "evalrun_cmd",
-                   "models_cmd", "convert_cmd", "dataset_cmd", "chat_cmd", "rerank_cmd")
+COMMAND_MODULES = ("config_cmd", "ingest_cmd", "docs_cmd", "search_cmd", "ask_cmd", "eval_cmd", "evalret_cmd",
+                   "evalrun_cmd", "models_cmd", "convert_cmd", "dataset_cmd", "chat_cmd", "rerank_cmd")
 
 
 def _register() -> None:

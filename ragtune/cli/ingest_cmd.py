@@ -1,5 +1,6 @@
-"""`ragtune ingest`: add, update (and with --prune, remove) documents. Per-file problems are reported, not
-fatal: the exit code is 0 when anything could be looked at, 2 when every given path was bad."""
+"""`ragtune ingest`: add, update (and with --prune, remove) documents. Per-file problems are reported, not fatal.
+Exit code 0 when something was ingested (or was already up to date); 2 when every given path was bad, or when
+files failed and nothing else happened (a corrupt PDF, an empty file, a bad corpus, a folder of failures)."""
 
 from __future__ import annotations
 
@@ -10,30 +11,50 @@ from pathlib import Path
 
 import click
 
-from .common import cli, is_tty, pass_app, print_json
+from ..appliance.ingest.progress import IngestProgress, fmt_eta
+from .common import cli, is_tty, pass_app, print_json, printable
+
+
+def _mb(n: float) -> str:
+    return f"{n / 1048576:.1f} MB" if n >= 1048576 else f"{n / 1024:.0f} KB"
+
+
+def _name(path: str) -> str:
+    base, _, row = path.partition("#")
+    return printable(Path(base).name + (f"#{row}" if row else ""))
 
 
 class _Bar:
-    """A one-line progress bar on stderr (only drawn on a terminal), redrawn at most 10 times a second."""
+    """One line on a terminal (redrawn at most 10 times a second): a bar by bytes, files, the file being read or
+    embedded, and an ETA. Without a terminal: a line to stderr every 5% or 30 s, from 2 s on (quick runs print
+    nothing), so a long ingest in a log still shows it is alive and when it will end."""
 
-    def __init__(self) -> None:
+    def __init__(self, tty: bool) -> None:
+        self.tty = tty
         self.last = 0.0
         self.drawn = False
+        self.step = -1
 
-    def __call__(self, done: int, total: int, path: str) -> None:
+    def __call__(self, p: IngestProgress) -> None:
         now = time.monotonic()
-        if done < total and now - self.last < 0.1:
-            return
-        self.last = now
-        width = shutil.get_terminal_size((80, 20)).columns
-        frac = done / total if total else 1.0
-        bar_w = 24
-        fill = int(bar_w * frac)
-        name = Path(path.split("#", 1)[0]).name + (("#" + path.split("#", 1)[1]) if "#" in path else "")
-        line = f"[{'#' * fill}{'.' * (bar_w - fill)}] {done}/{total} {name}"
-        sys.stderr.write("\r" + line[: width - 1].ljust(width - 1))
+        frac = p.fraction
+        what = f"{p.files_done}/{p.files_total} files, {_mb(p.bytes_done)}/{_mb(p.bytes_total)}"
+        line = f"{int(100 * frac):3d}% {what}, {fmt_eta(p.eta_s)} · {p.stage} {_name(p.path)}"
+        if self.tty:
+            if now - self.last < 0.1:
+                return
+            self.last = now
+            width = shutil.get_terminal_size((80, 20)).columns
+            fill = int(20 * frac)
+            text = f"[{'#' * fill}{'.' * (20 - fill)}] {line}"
+            sys.stderr.write("\r" + text[: width - 1].ljust(width - 1))
+            self.drawn = True
+        else:
+            if p.elapsed_s < 2 or (int(20 * frac) == self.step and now - self.last < 30):
+                return
+            self.step, self.last = int(20 * frac), now
+            sys.stderr.write(f"ingest {line}\n")
         sys.stderr.flush()
-        self.drawn = True
 
     def close(self) -> None:
         if self.drawn:
@@ -50,15 +71,14 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, as_json: bool) -> None:
     """Ingest files and folders (md, txt, html, pdf, docx, BEIR corpus.jsonl) into the local index.
 
     Unchanged files are skipped (content hash), changed ones replaced. Files that cannot be read are listed
-    with a reason; the rest are ingested."""
+    with a reason; the rest are ingested. Progress with an ETA goes to stderr."""
     from ..appliance.ingest.pipeline import ingest_paths
 
-    bar = _Bar() if is_tty() else None
+    bar = _Bar(is_tty())
     try:
-        summary = ingest_paths(app.settings, list(paths), prune=prune, progress=bar)
+        summary = ingest_paths(app.settings, list(paths), prune=prune, on_progress=bar)
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
     if as_json:
         print_json(summary.to_json())
     else:
@@ -69,10 +89,15 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, as_json: bool) -> None:
         if s.ignored:
             click.echo(f"ignored {s.ignored} file(s) with other extensions")
         for path, reason in s.failed:
-            click.echo(f"failed: {path}: {reason}")
-    if summary.all_paths_bad:
-        # An InputError (exit code 2) rather than click's Exit: the root `main` runs click with
-        # standalone_mode=False, where a bare Exit's code would be returned, not used.
-        from ..appliance.errors import InputError
+            click.echo(f"failed: {printable(path)}: {reason}")
+        if s.stale:
+            click.echo(f"kept the stored (older) version of {len(s.stale)} document(s) that failed to re-ingest; "
+                       "they are marked stale in `ragtune docs list`")
+    # An InputError (exit code 2) rather than click's Exit: the root `main` runs click with standalone_mode=False,
+    # where a bare Exit's code would be returned, not used.
+    from ..appliance.errors import InputError
 
+    if summary.all_paths_bad:
         raise InputError("none of the given paths could be ingested")
+    if summary.nothing_ingested:
+        raise InputError(f"nothing was ingested: {len(summary.failed)} file(s) failed")

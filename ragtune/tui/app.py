@@ -40,9 +40,15 @@ def default_engine_factory(settings: Settings) -> Any:
 
 
 def default_ingest(settings: Settings, paths: list[Path], *, progress: Callable | None = None) -> Any:
+    """ingest_paths with its byte-based progress handed to `progress(done, total, path, eta_s)`: `done` counts
+    files, with the fraction of the file being worked on (so the bar moves inside one big file)."""
     from ragtune.appliance.ingest.pipeline import ingest_paths
 
-    return ingest_paths(settings, paths, progress=progress)
+    def on_progress(p: Any) -> None:
+        if progress is not None and p.stage != "done":
+            progress(p.fraction * p.files_total, p.files_total, p.path, p.eta_s)
+
+    return ingest_paths(settings, paths, on_progress=on_progress)
 
 
 class RagtuneApp(App):
@@ -146,6 +152,18 @@ class RagtuneApp(App):
     def count_documents(self) -> int | None:
         try:
             return self.documents.count_documents()
+        except Exception:
+            return None
+
+    def recent_questions(self) -> list[str]:
+        try:
+            return list(getattr(self.documents, "recent_questions", lambda: [])())
+        except Exception:
+            return []  # history is a convenience: never a reason for the app not to start
+
+    def heading_of(self, item: ContextItem) -> str | None:
+        try:
+            return getattr(self.documents, "heading", lambda _i: None)(item)
         except Exception:
             return None
 

@@ -157,6 +157,24 @@ def merge_chunks(rows: list[tuple[int, str, int, int]]) -> tuple[str, dict[int, 
     return out, spans
 
 
+HEADING_LINE = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.M)
+
+
+def section_heading(rows: list[tuple[int, str, int, int]], ord_: int, start: int) -> str | None:
+    """The last markdown heading (loaders turn HTML/DOCX headings into `#` lines) at or before a chunk's first
+    line, from the document's (ord, text, start_char, end_char) chunks: what section a citation is in."""
+    best: tuple[int, str] | None = None
+    for o, text, a, _b in rows:
+        if o > ord_:
+            break
+        first_line_end = text.find("\n") if o == ord_ else -1
+        for m in HEADING_LINE.finditer(text):
+            pos = a + m.start()
+            if pos <= start + max(first_line_end, 0) and (best is None or pos >= best[0]):
+                best = (pos, m.group(1))
+    return best[1] if best else None
+
+
 class StoreDocuments:
     """Chunk and document lookups over `ragtune.db` (opened lazily, on the UI thread only)."""
 
@@ -179,6 +197,19 @@ class StoreDocuments:
             return 0 if db is None else db.count_documents()
         except Exception:
             return None
+
+    def recent_questions(self, limit: int = 200) -> list[str]:
+        """Questions asked before (the query log), oldest first: the input box's up/down history across runs."""
+        db = self._db()
+        return [] if db is None else db.recent_questions(limit)
+
+    def heading(self, item: ContextItem) -> str | None:
+        """The heading of the section the cited chunk starts in (None without headings or a stored chunk)."""
+        db = self._db()
+        row = None if db is None or item.chunk_id is None else db.chunk_with_document(item.chunk_id)
+        if row is None:
+            return None
+        return section_heading(db.document_chunks(row["doc_id"]), row["ord"], row["start_char"])
 
     def _row(self, item: ContextItem) -> tuple | None:
         db = self._db()

@@ -144,6 +144,23 @@ def test_documents_under_is_an_exact_prefix(store):
     assert len(store.documents_under("/d/")) == 2
 
 
+def test_document_listing_and_meta(store):
+    """`docs list` / `docs show` read these; ingest marks a stale document through set_document_meta."""
+    a, _ = _put(store, path="/d/b.md", meta='{"index_key": "k"}')
+    b, _ = _put(store, path="/d/a.md", texts=("z",), base=4)
+    _put(store, path="/e/c.md", texts=("y",), base=7)
+    docs = store.documents()
+    assert [d["path"] for d in docs] == ["/d/a.md", "/d/b.md", "/e/c.md"]  # by path
+    assert set(docs[0]) == {"id", "path", "title", "kind", "size", "sha256", "doc_date", "ingested_at", "n_chunks",
+                            "meta"}
+    assert [d["id"] for d in store.documents("/d/")] == [b, a]
+    assert store.document(a)["meta"] == {"index_key": "k"} and store.document(a)["n_chunks"] == 2
+    assert store.document(9999) is None
+    store.set_document_meta(a, {"index_key": "k", "stale": {"reason": "binary file", "since": 1.0}})
+    assert store.document(a)["meta"]["stale"]["reason"] == "binary file"
+    assert store.document_by_path("/d/b.md")["meta"]["stale"]["since"] == 1.0
+
+
 def test_chunk_reads(store):
     a, _ = _put(store, title="Title A", doc_date="2024-01-02")
     b, _ = _put(store, path="/d/b.md", texts=("third",), title="B", base=5)
@@ -201,6 +218,13 @@ def test_query_log_round_trip(store):
     store.set_query_review(first, {"status": "refused"})
     assert [x["id"] for x in store.iter_query_log()] == [first, second]  # oldest first
     assert [x["review"] for x in store.iter_query_log(reviewed_only=True)] == [{"status": "refused"}]
+
+
+def test_recent_questions_are_distinct_and_oldest_first(store):
+    for q in ("one", "two", "one", "three"):
+        _log(store, q)
+    assert store.recent_questions() == ["two", "one", "three"]  # 'one' where it was asked last
+    assert store.recent_questions(limit=2) == ["one", "three"]
 
 
 def test_query_log_rejects_unknown_columns_and_keeps_damaged_rows_readable(store):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from ragtune.appliance.types import Answer, ContextItem, Timings
-from ragtune.tui.fakes import FakeEngine
+from tests.tui.fakes import FakeEngine
 from ragtune.tui.screens.chat import ChatScreen
 from ragtune.tui.screens.ingest import CONFIRM_OVER, IngestScreen
 from ragtune.tui.widgets.citations import CitationsPanel, chunk_hint, citation_label
@@ -168,3 +168,35 @@ async def test_ingest_prompt_starts_empty_and_confirms_big_folders(make_app, tmp
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert calls == [[big]] and isinstance(app.screen, ChatScreen)
+
+
+async def test_history_of_earlier_sessions_from_the_query_log(make_app, settings):
+    """Questions asked in earlier runs (the query log) come back with up in the input box."""
+    from ragtune.appliance.store import Store
+    from ragtune.tui.data import StoreDocuments
+
+    with Store(settings.home.db_path) as store:
+        for q in ("How many leave days?", "Who approves expenses?"):
+            store.add_query_log({"query": q, "normalized_query": q, "model_id": "m", "adapter_id": "none",
+                                 "system_prompt_sha256": "s", "context": [], "retrieved": [], "output": {},
+                                 "raw_output": "{}", "valid": True, "repaired": False, "refused": False,
+                                 "timings": {}, "tokens_prompt": 1, "tokens_completion": 1})
+    app = make_app(documents=StoreDocuments(settings.home))
+    async with app.run_test(size=(100, 30)) as pilot:
+        box = app.screen.query_one(HistoryInput)
+        await pilot.press("up")
+        assert box.value == "Who approves expenses?"
+        await pilot.press("up")
+        assert box.value == "How many leave days?"
+
+
+def test_section_heading_of_a_chunk():
+    from ragtune.tui.data import section_heading
+
+    rows = [(0, "# Handbook\nIntro text.\n## Leave\nAnnual leave is 25 days", 0, 50),
+            (1, "days and more about leave.\n## Expenses\nClaims within 30 days.", 40, 100),
+            (2, "Receipts are needed for all claims.", 95, 130)]
+    assert section_heading(rows, 0, 0) == "Handbook"
+    assert section_heading(rows, 1, 40) == "Leave"  # starts inside 'Leave', although 'Expenses' begins in it
+    assert section_heading(rows, 2, 95) == "Expenses"
+    assert section_heading([(0, "no headings here", 0, 16)], 0, 0) is None

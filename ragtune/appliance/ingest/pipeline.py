@@ -18,6 +18,8 @@ import hashlib
 import json
 import os
 import time
+
+import numpy as np
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,10 +29,13 @@ from ..config import Settings
 from ..errors import ModelError, StoreError
 from ..hashing import sha256_bytes
 from .chunker import Chunk, chunk_text, effective_sizes, embedding_text
+from .documents import clear_stale, mark_stale
+from .progress import OnProgress, Tracker
 from .loaders import LOADERS, Document, LoadError, iter_beir_documents, read_bytes
 from .walk import Walk, os_reason, walk
 
 CHUNKER_VERSION = 1  # bump when chunk boundaries change for the same settings: forces re-chunking
+EMBED_SLAB = 512  # chunks embedded per call: a big file's progress moves every slab
 Progress = Callable[[int, int, str], None]
 
 
@@ -48,14 +53,23 @@ class IngestSummary:
     index_version: int = 0
     paths: int = 0  # top-level paths given
     paths_bad: int = 0  # top-level paths that were missing/unreadable/unsupported
+    # failed files whose earlier version stays stored and keeps being served (marked stale: `docs list`)
+    stale: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def all_paths_bad(self) -> bool:
         return self.paths > 0 and self.paths_bad == self.paths
 
+    @property
+    def nothing_ingested(self) -> bool:
+        """Something failed and nothing else happened: no document added, updated, unchanged or deleted (a corrupt
+        PDF, an empty file, a bad corpus, a folder where every file fails). The CLI exits non-zero then."""
+        return bool(self.failed) and not (self.added or self.updated or self.unchanged or self.deleted)
+
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["failed"] = [{"path": p, "reason": r} for p, r in self.failed]
+        d["stale"] = [{"path": p, "reason": r} for p, r in self.stale]
         d["seconds"] = round(self.seconds, 3)
         return d
 
@@ -67,6 +81,7 @@ class _Prepared:
     existing_id: int | None
     chunks: list[Chunk]
     embed_texts: list[str]
+    weight: float = 0.0  # bytes of input this document stands for (progress)
 
 
 class _Run:
@@ -88,6 +103,7 @@ class _Run:
         self._index_key: str | None = None
         # (model_id, max_seq_len) without loading the model, so a no-op run never starts onnxruntime
         self._identity = identity or (lambda: (self.embedder.model_id, self.embedder.max_seq_len))
+        self.tracker = Tracker(None, 0, 0)  # replaced by ingest_paths when progress is reported
         self.seen: set[str] = set()  # document paths met this run (prune keeps them)
         self.seen_prefixes: list[str] = []  # corpus files we could not read: keep all their rows
 
@@ -115,45 +131,51 @@ class _Run:
         return self._index_key
 
     # -- per document -----------------------------------------------------------------------------
-    def existing(self, path: str) -> tuple[int, str, str] | None:
+    def is_unchanged(self, path: str, sha: str) -> tuple[bool, int | None]:
         row = self.store.document_by_path(path)
         if row is None:
-            return None
-        return row["id"], row["sha256"], str(row["meta"].get("index_key", ""))
-
-    def is_unchanged(self, path: str, sha: str) -> tuple[bool, int | None]:
-        ex = self.existing(path)
-        if ex is None:
             return False, None
-        doc_id, old_sha, key = ex
-        return (old_sha == sha and key == self.index_key), doc_id
+        same = row["sha256"] == sha and str(row["meta"].get("index_key", "")) == self.index_key
+        if same:
+            clear_stale(self.store, row["id"], row["meta"])  # the file is back to what is stored
+        return same, row["id"]
 
-    def add(self, doc: Document, existing_id: int | None) -> None:
+    def add(self, doc: Document, existing_id: int | None, weight: float = 0.0) -> None:
         e = self.embedder
         cfg = self.settings.ingest
         chunks = chunk_text(doc.text, e.tokenizer, chunk_tokens=cfg.chunk_tokens, overlap_tokens=cfg.overlap_tokens,
                             max_seq_len=e.max_seq_len)
         if not chunks:
             self.summary.failed.append((doc.path, "empty document"))
+            self.tracker.skip(weight)
             return
         texts = [embedding_text(doc.title, c.text, c.n_tokens, e.tokenizer, e.max_seq_len) for c in chunks]
-        self.pending.append(_Prepared(doc, existing_id, chunks, texts))
+        self.pending.append(_Prepared(doc, existing_id, chunks, texts, weight))
         self.pending_chunks += len(chunks)
         if self.pending_chunks >= self.flush_at:
             self.flush()
 
     def flush(self) -> None:
-        """Embed every pending chunk in one call (sorted by length inside), then store each document."""
+        """Embed every pending chunk (in slabs, so a big file reports progress as it goes), then store each
+        document."""
         if not self.pending:
             return
         pending, self.pending, self.pending_chunks = self.pending, [], 0
         texts = [t for p in pending for t in p.embed_texts]
+        owner = [(p.doc.path, p.weight / len(p.chunks)) for p in pending for _ in p.chunks]
+        parts = []
         try:
-            vecs = self.embedder.encode(texts)
+            for at in range(0, len(texts), EMBED_SLAB):
+                parts.append(self.embedder.encode(texts[at:at + EMBED_SLAB]))
+                done = owner[at:at + EMBED_SLAB]
+                self.tracker.credit(sum(w for _, w in done))
+                self.tracker.emit(done[-1][0], "embedding")
         except ModelError as exc:
             for p in pending:
                 self.summary.failed.append((p.doc.path, f"embedding failed: {exc.message}"))
+            self.tracker.skip(sum(w for _, w in owner[sum(len(x) for x in parts):]))
             return
+        vecs = parts[0] if len(parts) == 1 else np.concatenate(parts)
         at = 0
         for p in pending:
             n = len(p.chunks)
@@ -246,7 +268,8 @@ def _refresh_vector_index(settings: Settings, store: Any, summary: IngestSummary
 
 
 def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, progress: Progress | None = None,
-                 store: Any = None, embedder: Any = None, lexical: Any = None) -> IngestSummary:
+                 store: Any = None, embedder: Any = None, lexical: Any = None,
+                 on_progress: OnProgress | None = None) -> IngestSummary:
     """Ingest files and folders into the home of `settings`. Per-file problems are reported in
     `summary.failed` as (path, one-line reason); typed errors are raised only for whole-run problems
     (database, embedder model, another ingest running)."""
@@ -290,9 +313,12 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
 
                 identity = lambda: model_identity(settings.embed, settings.home)  # noqa: E731
             run = _Run(settings, store, lw, make_embedder, summary, identity)
+            run.tracker = Tracker(on_progress, len(w.items), sum(_size(i.path) for i in w.items))
             run.seen.update(p for p, _ in w.failed)  # exists but unreadable: not stale
             _process(run, w, settings, progress, summary)
             run.flush()
+            run.tracker.emit("", "done")
+            summary.stale = mark_stale(store, summary.failed)
             if prune:
                 run.delete_documents(_stale_documents(store, w, run.seen, run.seen_prefixes))
             run.finish_version()
@@ -315,52 +341,74 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
 
 
 def _process(run: _Run, w: Walk, settings: Settings, progress: Progress | None, summary: IngestSummary) -> None:
-    total = sum(_count_rows(i.path) if i.kind == "beir" else 1 for i in w.items)
+    rows_in = {i.path: _count_rows(i.path) for i in w.items if i.kind == "beir"}
+    total = sum(rows_in.get(i.path, 1) for i in w.items)
     done = 0
     for item in w.items:
         path_s = str(item.path)
         if item.kind == "beir":
+            row_bytes = _size(item.path) / rows_in[item.path]
+            rows = 0
             try:
                 for doc in iter_beir_documents(item.path):
+                    rows += 1
                     run.seen.add(doc.path)
                     unchanged, doc_id = run.is_unchanged(doc.path, doc.sha256)
                     if unchanged:
                         summary.unchanged += 1
+                        run.tracker.skip(row_bytes)
                     else:
-                        _add(run, doc, doc_id, summary)
+                        _add(run, doc, doc_id, summary, row_bytes)
                     done += 1
                     if progress:
                         progress(min(done, total), total, doc.path)
+                    run.tracker.emit(doc.path, "reading")
             except LoadError as exc:
                 summary.failed.append((path_s, exc.reason))
                 run.seen_prefixes.append(path_s + "#")  # keep its stored rows: we could not read the file
+                run.tracker.skip(_size(item.path) - rows * row_bytes)
             except OSError as exc:
                 summary.failed.append((path_s, os_reason(exc)))
                 run.seen_prefixes.append(path_s + "#")
+                run.tracker.skip(_size(item.path) - rows * row_bytes)
+            run.tracker.files_done += 1
             continue
         run.seen.add(path_s)
+        size = _size(item.path)
+        run.tracker.emit(path_s, "reading")  # before a big file's parse and chunking, not after
         try:
             raw = read_bytes(item.path, settings.ingest.max_file_mb)
             sha = sha256_bytes(raw)
             unchanged, doc_id = run.is_unchanged(path_s, sha)
             if unchanged:
                 summary.unchanged += 1
+                run.tracker.skip(size)
             else:
                 doc = LOADERS[item.kind](item.path, raw)
                 del raw
-                _add(run, doc, doc_id, summary)
+                _add(run, doc, doc_id, summary, size)
         except LoadError as exc:
             summary.failed.append((path_s, exc.reason))
+            run.tracker.skip(size)
         done += 1
+        run.tracker.files_done += 1
         if progress:
             progress(min(done, total), total, path_s)
 
 
-def _add(run: _Run, doc: Document, doc_id: int | None, summary: IngestSummary) -> None:
+def _add(run: _Run, doc: Document, doc_id: int | None, summary: IngestSummary, weight: float) -> None:
     try:
-        run.add(doc, doc_id)
+        run.add(doc, doc_id, weight)
     except LoadError as exc:
         summary.failed.append((doc.path, exc.reason))
+        run.tracker.skip(weight)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _stale_documents(store: Any, w: Walk, seen: set[str], seen_prefixes: list[str]) -> list[int]:

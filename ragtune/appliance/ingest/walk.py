@@ -1,7 +1,8 @@
 """Ingest, step 1: walk the given paths into the list of documents to load (files of the configured kinds, BEIR
 corpus files) and the reasons the rest were skipped. Deterministic order; hidden files and folders are skipped;
 symlinked folders are followed once (loops and links to an ancestor are reported, not followed); folders that
-could not be read are listed so that pruning never deletes what is under them."""
+could not be read are listed so that pruning never deletes what is under them. FIFOs, sockets and devices are
+never read (a FIFO would block): each gets a line."""
 
 from __future__ import annotations
 
@@ -93,6 +94,15 @@ def os_reason(exc: OSError) -> str:
     return f"cannot read: {exc.strerror or exc}"
 
 
+def _special_kind(p: Path) -> str:
+    mode = os.stat(p).st_mode
+    for test, name in ((stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "character device"),
+                       (stat.S_ISBLK, "block device")):
+        if test(mode):
+            return name
+    return "special file"
+
+
 def _points_to_ancestor(link: Path) -> bool:
     """A folder link to itself or to one of its own ancestors (`a/b/up -> a`, `x -> /`): following it loops."""
     target = os.path.realpath(link)
@@ -141,14 +151,13 @@ def _walk_dir(root: Path, exts: set[str], w: Walk, seen_files: set[tuple[int, in
                     subdirs.append(p)
                 continue
             if not is_file:
-                if e.is_symlink():
-                    # dangling, or a loop of file links
-                    try:
-                        os.stat(p)
-                        w.failed.append((str(p), "not a regular file"))
-                    except OSError as exc:
-                        reason = "symlink loop" if getattr(exc, "errno", None) == 40 else "broken symlink"
-                        w.failed.append((str(p), reason))
+                try:
+                    os.stat(p)
+                    # a FIFO, socket or device: never read (a FIFO would block), but said in the summary
+                    w.failed.append((str(p), f"not a regular file ({_special_kind(p)}): skipped"))
+                except OSError as exc:  # a dangling link, or a loop of file links
+                    reason = "symlink loop" if getattr(exc, "errno", None) == 40 else "broken symlink"
+                    w.failed.append((str(p), reason))
                 continue
             suffix = p.suffix.lower()
             if suffix not in exts:

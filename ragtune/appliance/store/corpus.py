@@ -73,6 +73,27 @@ class CorpusTables:
         self.conn.execute("DELETE FROM chunks WHERE doc_id = ?", (int(doc_id),))
         return len(ids)
 
+    def documents(self, prefix: str | None = None) -> list[dict[str, Any]]:
+        """Every stored document (or those whose path starts with `prefix`), by path: {id, path, title, kind,
+        size, sha256, doc_date, ingested_at, n_chunks, meta} (meta parsed; {} when damaged)."""
+        sql = f"SELECT {', '.join(DOCUMENT_COLUMNS)} FROM documents"
+        params: tuple = ()
+        if prefix is not None:
+            sql += " WHERE substr(path, 1, ?) = ?"
+            params = (len(prefix), prefix)
+        return [_document(row) for row in self.conn.execute(sql + " ORDER BY path", params)]
+
+    def document(self, doc_id: int) -> dict[str, Any] | None:
+        """One document like `documents()` gives them, or None."""
+        row = self.one(f"SELECT {', '.join(DOCUMENT_COLUMNS)} FROM documents WHERE id = ?", (int(doc_id),))
+        return None if row is None else _document(row)
+
+    def set_document_meta(self, doc_id: int, meta: dict[str, Any]) -> None:
+        """Replace a document's meta JSON (e.g. to mark it stale when its file failed to re-ingest)."""
+        with self.transaction():
+            self.conn.execute("UPDATE documents SET meta = ? WHERE id = ?",
+                              (json.dumps(meta, sort_keys=True), int(doc_id)))
+
     def documents_under(self, prefix: str) -> list[tuple[int, str]]:
         """(id, path) of the documents whose path starts with `prefix` (exactly: no LIKE wildcards)."""
         return [(int(i), p) for i, p in self.conn.execute(
@@ -181,6 +202,19 @@ class CorpusTables:
             "SELECT rowid, distance FROM chunk_vec WHERE embedding MATCH ? AND k = ? ORDER BY distance",
             (_blob(query), int(k)))
         return [(int(r), float(d)) for r, d in rows]
+
+
+DOCUMENT_COLUMNS = ("id", "path", "title", "kind", "size", "sha256", "doc_date", "ingested_at", "n_chunks", "meta")
+
+
+def _document(row: Sequence[Any]) -> dict[str, Any]:
+    d = dict(zip(DOCUMENT_COLUMNS, row))
+    try:
+        meta = json.loads(d["meta"] or "{}")
+    except ValueError:
+        meta = {}
+    d["meta"] = meta if isinstance(meta, dict) else {}
+    return d
 
 
 def _blob(v: Any) -> bytes:

@@ -63,6 +63,13 @@ class LogTables:
         return [_entry(r) for r in self.conn.execute(_SELECT_LOG + " ORDER BY id DESC LIMIT ? OFFSET ?",
                                                      (int(limit), int(offset)))]
 
+    def recent_questions(self, limit: int = 200) -> list[str]:
+        """The last `limit` distinct questions as typed, oldest first (the chat app's input history)."""
+        rows = self.conn.execute(
+            "SELECT query FROM query_log WHERE id IN (SELECT max(id) FROM query_log GROUP BY query) "
+            "ORDER BY id DESC LIMIT ?", (int(limit),))
+        return [r[0] for r in rows][::-1]
+
     def iter_query_log(self, *, reviewed_only: bool = False) -> Iterator[dict[str, Any]]:
         """Oldest first; only rows with a human review when `reviewed_only`."""
         sql = _SELECT_LOG + (" WHERE review IS NOT NULL" if reviewed_only else "") + " ORDER BY id"

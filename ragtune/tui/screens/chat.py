@@ -94,7 +94,10 @@ class ChatScreen(Screen):
     def on_mount(self) -> None:
         self.status.documents = self.app.count_documents()
         self.messages.add(Static(self._welcome(), id="welcome"))
-        self.query_one("#question", Input).focus()
+        box = self.query_one(HistoryInput)
+        for question in self.app.recent_questions():  # up/down reach questions of earlier sessions too
+            box.remember(question)
+        box.focus()
         if self.app.engine is not None:
             self.engine_ready()
         elif self.app.engine_error:
@@ -235,6 +238,7 @@ class ChatScreen(Screen):
     def on_chat_screen_answered(self, event: Answered) -> None:
         self.busy = False
         self.status.state = "ready"
+        self.status.documents = self.app.count_documents()  # another process may have ingested or removed some
         event.target.set_answer(event.answer)
         self.status.adapter_id = event.answer.adapter if event.answer.adapter != "none" else None
         self.messages.scroll_end(animate=False)
@@ -268,7 +272,8 @@ class ChatScreen(Screen):
             a.set_class(a is target, "-selected")
         answer = target.answer
         empty = {"error": "no citations (answer stopped)" if target.stopped_at else "no citations (error)"}
-        self.query_one(CitationsPanel).show(answer, empty.get(target.state))
+        headings = [self.app.heading_of(c) for c in answer.citations] if answer is not None else []
+        self.query_one(CitationsPanel).show(answer, empty.get(target.state), headings)
         self.query_one(LatencyPanel).show(answer, stopped=target.stopped_timing())
         self._show_source()
 

@@ -15,6 +15,8 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, ProgressBar, Static
 
+from ragtune.appliance.ingest.progress import fmt_eta
+
 if TYPE_CHECKING:
     from ..app import RagtuneApp
 
@@ -24,7 +26,7 @@ CONFIRM_OVER = 50
 
 def count_files(paths: list[Path], extensions: list[str]) -> tuple[int, int]:
     """(files ingest would read, files it would ignore) under `paths`, by the ingest walk's own rules."""
-    from ragtune.appliance.ingest.pipeline import walk
+    from ragtune.appliance.ingest.walk import walk
 
     w = walk(paths, extensions)
     return len(w.items), w.ignored
@@ -46,9 +48,9 @@ class IngestScreen(ModalScreen[Any]):
     BINDINGS = [Binding("escape", "cancel", "Close")]
 
     class Progress(Message):
-        def __init__(self, done: int, total: int, path: str):
+        def __init__(self, done: float, total: int, path: str, eta: float | None = None):
             super().__init__()
-            self.done, self.total, self.path = done, total, path
+            self.done, self.total, self.path, self.eta = done, total, path, eta
 
     class Done(Message):
         def __init__(self, summary: Any):
@@ -144,8 +146,8 @@ class IngestScreen(ModalScreen[Any]):
 
     @work(thread=True, name="ingest")
     def _ingest(self, paths: list[Path]) -> None:
-        def progress(done: int, total: int, path: str) -> None:
-            self.post_message(self.Progress(done, total, str(path)))
+        def progress(done: float, total: int, path: str, eta: float | None = None) -> None:
+            self.post_message(self.Progress(done, total, str(path), eta))
 
         try:
             summary = self.app.ingest_fn(self.app.settings, paths, progress=progress)
@@ -157,7 +159,9 @@ class IngestScreen(ModalScreen[Any]):
     def on_ingest_screen_progress(self, event: Progress) -> None:
         bar = self.query_one(ProgressBar)
         bar.update(total=max(event.total, 1), progress=event.done)
-        self.query_one("#ingest-status", Static).update(f"{event.done}/{event.total}  {Path(event.path).name}")
+        eta = f"  {fmt_eta(event.eta)}" if event.eta is not None else ""
+        self.query_one("#ingest-status", Static).update(
+            f"{int(event.done)}/{event.total} files{eta}  {Path(event.path).name}")
 
     def on_ingest_screen_done(self, event: Done) -> None:
         self.running = False

@@ -3,7 +3,6 @@ what tells its chunk apart (the section heading, else the chunk's first words): 
 
 from __future__ import annotations
 
-import re
 from pathlib import PurePath
 
 from rich.text import Text
@@ -12,8 +11,7 @@ from textual.widgets.option_list import Option
 
 from ragtune.appliance.types import Answer, ContextItem
 
-
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.M)
+from ..data import HEADING_LINE
 
 
 def chunk_hint(text: str, heading: str | None = None, words: int = 6) -> str:
@@ -21,7 +19,7 @@ def chunk_hint(text: str, heading: str | None = None, words: int = 6) -> str:
     caller knows it), else the first heading inside it, else its first few words."""
     if heading:
         return heading
-    m = _HEADING.search(text or "")
+    m = HEADING_LINE.search(text or "")
     if m:
         return m.group(1)
     first = " ".join((text or "").split()[:words])
@@ -48,15 +46,18 @@ class CitationsPanel(OptionList):
         self.citations: list[ContextItem] = []
         self.show(None)
 
-    def show(self, answer: Answer | None, empty: str | None = None) -> None:
-        """`empty`: what to say when there is nothing to list (default: no answer yet / no citations)."""
+    def show(self, answer: Answer | None, empty: str | None = None, headings: list[str | None] | None = None) -> None:
+        """`empty`: what to say when there is nothing to list (default: no answer yet / no citations); `headings`:
+        each citation's section heading, when the documents know it."""
         self.citations = list(answer.citations) if answer is not None else []
         self.clear_options()
         if not self.citations:
             msg = empty or ("no answer yet" if answer is None else "no citations")
             self.add_option(Option(Text(msg, style="dim"), disabled=True))
             return
-        self.add_options([Option(citation_label(i, c), id=f"cite-{i}") for i, c in enumerate(self.citations, 1)])
+        heads = list(headings or []) + [None] * len(self.citations)
+        self.add_options([Option(citation_label(i, c, heads[i - 1]), id=f"cite-{i}")
+                          for i, c in enumerate(self.citations, 1)])
         self.highlighted = 0
 
     @property

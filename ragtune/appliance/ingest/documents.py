@@ -1,0 +1,215 @@
+"""What is ingested, and taking documents out again (`ragtune docs list|show|remove`).
+
+A document is selected by its id, its path (as stored: absolute; a BEIR row is `corpus.jsonl#<id>`), a folder (every
+document under it) or a corpus file (every row of it). Removing writes SQLite first (one transaction, index version
+bumped), then the keyword index and the vector snapshot, exactly like ingest's `--prune`: a crash in between leaves
+the keyword index marked stale, and the next ingest or search rebuilds it from SQLite.
+
+A document whose file failed to re-ingest keeps serving its stored version; ingest marks it `stale` (reason and
+time in its meta) so `docs list` and the ingest summary say so. A later successful ingest, or the file coming back
+to its stored content, clears the mark."""
+
+from __future__ import annotations
+
+import os
+import time
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..config import Settings
+from ..errors import InputError
+
+
+@dataclass
+class DocInfo:
+    id: int
+    path: str
+    title: str
+    kind: str
+    size: int
+    sha256: str
+    doc_date: str | None
+    ingested_at: float
+    n_chunks: int
+    stale: str | None = None  # why the file's newer version could not be ingested (the stored one still serves)
+    stale_since: float | None = None
+
+    @classmethod
+    def from_row(cls, d: dict[str, Any]) -> "DocInfo":
+        stale = d["meta"].get("stale") if isinstance(d["meta"].get("stale"), dict) else None
+        return cls(id=int(d["id"]), path=d["path"], title=d["title"], kind=d["kind"], size=int(d["size"]),
+                   sha256=d["sha256"], doc_date=d["doc_date"], ingested_at=float(d["ingested_at"]),
+                   n_chunks=int(d["n_chunks"]), stale=stale.get("reason") if stale else None,
+                   stale_since=stale.get("since") if stale else None)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class RemoveSummary:
+    removed: list[DocInfo] = field(default_factory=list)
+    chunks_deleted: int = 0
+    index_version: int = 0
+    dry_run: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"removed": [d.to_json() for d in self.removed], "n_removed": len(self.removed),
+                "chunks_deleted": self.chunks_deleted, "index_version": self.index_version, "dry_run": self.dry_run}
+
+
+def _open(settings: Settings, *, must_exist: bool = True) -> Any:
+    from ..store import Store
+
+    if must_exist and not settings.home.db_path.is_file():
+        return None
+    return Store(settings.home.db_path)
+
+
+def list_documents(settings: Settings, *, under: str | Path | None = None, stale_only: bool = False) -> list[DocInfo]:
+    """Every ingested document (under a folder or corpus file, when given), by path."""
+    store = _open(settings)
+    if store is None:
+        return []
+    with store:
+        rows = store.documents(None if under is None else _prefix(Path(under)))
+    docs = [DocInfo.from_row(r) for r in rows]
+    return [d for d in docs if d.stale] if stale_only else docs
+
+
+def count_documents(settings: Settings) -> int:
+    """What the chat app's status bar shows: the same rows `docs list` lists."""
+    store = _open(settings)
+    if store is None:
+        return 0
+    with store:
+        return store.count_documents()
+
+
+def _prefix(p: Path) -> str:
+    """How stored paths under `p` start: a folder's path and a separator, a corpus file's path and '#'."""
+    full = Path(os.path.abspath(p.expanduser()))
+    real = Path(os.path.realpath(full))
+    if real.is_file():
+        return str(real) + "#"
+    return str(real).rstrip(os.sep) + os.sep
+
+
+def select_documents(store: Any, refs: list[str]) -> list[DocInfo]:
+    """The documents REFs name: an id, a stored path, a folder (all under it) or a corpus file (all its rows).
+    Every ref must match something: a typo is an error, not a silent no-op."""
+    out: dict[int, DocInfo] = {}
+    for ref in refs:
+        ref = str(ref).strip()
+        if not ref:
+            raise InputError("empty document reference")
+        found: list[dict[str, Any]] = []
+        if ref.isdigit():
+            row = store.document(int(ref))
+            found = [row] if row is not None else []
+        if not found:
+            p = Path(ref).expanduser()
+            as_path = str(Path(os.path.abspath(p)))
+            row = store.document_by_path(as_path) or store.document_by_path(os.path.realpath(as_path))
+            if row is not None:
+                found = [store.document(row["id"])]
+            else:
+                candidates = {_prefix(p)}
+                if not p.exists():  # a folder that is gone: its documents are still stored under its old path
+                    candidates.add(as_path.rstrip(os.sep) + os.sep)
+                for prefix in sorted(candidates):
+                    found += store.documents(prefix)
+        if not found:
+            raise InputError(f"no ingested document matches '{ref}'",
+                             hint="give an id or a path from `ragtune docs list`, or a folder")
+        for d in found:
+            out[int(d["id"])] = DocInfo.from_row(d)
+    return sorted(out.values(), key=lambda d: d.path)
+
+
+def show_document(settings: Settings, ref: str) -> tuple[DocInfo, list[tuple[int, str, int, int]]]:
+    """One document (a single match of REF) and its chunks (ord, text, start_char, end_char)."""
+    store = _open(settings)
+    if store is None:
+        raise InputError(f"no documents have been ingested into {settings.home.root}", hint="ragtune ingest PATH")
+    with store:
+        docs = select_documents(store, [ref])
+        if len(docs) > 1:
+            raise InputError(f"'{ref}' matches {len(docs)} documents", hint="give one id or path (ragtune docs list)")
+        return docs[0], store.document_chunks(docs[0].id)
+
+
+def remove_documents(settings: Settings, refs: list[str], *, dry_run: bool = False,
+                     store: Any = None, lexical: Any = None) -> RemoveSummary:
+    """Take the documents REFs name out of the index: their rows, chunks and vectors, then their keyword-index
+    entries. The files themselves are never touched."""
+    from .pipeline import _acquire_writer, _refresh_vector_snapshot
+
+    summary = RemoveSummary(dry_run=dry_run)
+    own: list[Any] = []
+    try:
+        if store is None:
+            store = _open(settings)
+            if store is None:
+                raise InputError(f"no documents have been ingested into {settings.home.root}")
+            own.append(store)
+        summary.removed = select_documents(store, refs)
+        summary.index_version = store.index_version
+        if dry_run:
+            return summary
+        if lexical is None:
+            from ..lexical import LexicalIndex
+
+            lexical = LexicalIndex(settings.home.lexical_dir)
+            own.append(lexical)
+        ids = [d.id for d in summary.removed]
+        with ExitStack() as stack:
+            lw = _acquire_writer(lexical, stack)
+            in_step = not getattr(lexical, "corrupt", False) and lw.prior_version == store.index_version \
+                and lw.prior_docs == store.count_chunks()
+            with store.transaction():
+                for doc_id in ids:
+                    summary.chunks_deleted += store.delete_document(doc_id)
+                store.bump_index_version()
+            if in_step:
+                lw.replace_docs(store, set(ids))
+            else:  # the keyword index was behind already: rebuild it from SQLite
+                lw.delete_all()
+                lw.add_from_store(store, None)
+            lw.finish(store.index_version)
+        summary.index_version = store.index_version
+        from .pipeline import IngestSummary
+
+        _refresh_vector_snapshot(settings, store, IngestSummary(deleted=len(ids)))
+    finally:
+        for obj in reversed(own):
+            try:
+                obj.close()
+            except Exception:
+                pass
+    return summary
+
+
+# -- the stale mark (written by ingest) --------------------------------------------------------------------------
+def mark_stale(store: Any, failed: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """For every failed path that has a stored version: mark it stale (reason, time). Returns those (path, reason)."""
+    out: list[tuple[str, str]] = []
+    for path, reason in failed:
+        row = store.document_by_path(path)
+        # a corpus file that failed as a whole: every row stored from it is stale
+        rows = [row] if row is not None else store.documents(path + "#")
+        for r in rows:
+            meta = dict(r["meta"])
+            since = (meta.get("stale") or {}).get("since") if isinstance(meta.get("stale"), dict) else None
+            meta["stale"] = {"reason": reason, "since": since or time.time()}
+            store.set_document_meta(r["id"], meta)
+            out.append((r["path"] if row is None else path, reason))
+    return out
+
+
+def clear_stale(store: Any, doc_id: int, meta: dict[str, Any]) -> None:
+    """The file is back to the stored content: the stored version is current again."""
+    if "stale" in meta:
+        store.set_document_meta(doc_id, {k: v for k, v in meta.items() if k != "stale"})

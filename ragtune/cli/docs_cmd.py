@@ -1,0 +1,108 @@
+"""`ragtune docs list|show|remove`: what is ingested (path, title, chunks, date, hash, stale), and taking
+documents out of the index (the files are never touched)."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from .common import cli, pass_app, print_json, printable
+
+
+def _when(ts: float | None) -> str:
+    return "-" if not ts else time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+@cli.group("docs")
+def docs_group() -> None:
+    """List, inspect and remove ingested documents."""
+
+
+@docs_group.command("list")
+@click.option("--under", metavar="PATH", help="Only documents under this folder (or rows of this corpus file).")
+@click.option("--stale", "stale_only", is_flag=True, help="Only documents whose file failed to re-ingest.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_app
+def docs_list(app, under: str | None, stale_only: bool, as_json: bool) -> None:
+    """List ingested documents: id, chunks, ingested at, sha256, path and title (stale ones marked)."""
+    from ..appliance.ingest.documents import list_documents
+
+    docs = list_documents(app.existing_home(), under=under, stale_only=stale_only)
+    if as_json:
+        print_json({"home": str(app.home.root), "n_documents": len(docs), "documents": [d.to_json() for d in docs]})
+        return
+    if not docs:
+        click.echo("(no documents)" if not (under or stale_only) else "(no matching documents)", err=True)
+        return
+    click.echo(f"{'ID':>5} {'CHUNKS':>6}  {'INGESTED':<16}  {'SHA256':<12}  PATH — TITLE")
+    for d in docs:
+        title = f" — {printable(d.title)}" if d.title else ""
+        click.echo(f"{d.id:>5} {d.n_chunks:>6}  {_when(d.ingested_at):<16}  {d.sha256[:12]:<12}  "
+                   f"{printable(d.path)}{title}")
+        if d.stale:
+            click.echo(f"{'':>5} STALE  since {_when(d.stale_since)}: the file failed to re-ingest "
+                       f"({printable(d.stale)}); the version above is still served")
+    n_stale = sum(1 for d in docs if d.stale)
+    click.echo(f"{len(docs)} document(s), {sum(d.n_chunks for d in docs)} chunks"
+               + (f", {n_stale} stale" if n_stale else ""), err=True)
+
+
+@docs_group.command("show")
+@click.argument("ref")
+@click.option("--chunks", "with_chunks", is_flag=True, help="Also print every chunk's text.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (chunks included).")
+@pass_app
+def docs_show(app, ref: str, with_chunks: bool, as_json: bool) -> None:
+    """Show one document (REF: an id or a path from `docs list`) and its chunks."""
+    from ..appliance.ingest.documents import show_document
+
+    doc, chunks = show_document(app.existing_home(), ref)
+    if as_json:
+        print_json({**doc.to_json(), "chunks": [{"ord": o, "start_char": a, "end_char": b, "text": t}
+                                                for o, t, a, b in chunks]})
+        return
+    for label, value in (("id", doc.id), ("path", printable(doc.path)), ("title", printable(doc.title) or "-"),
+                         ("kind", doc.kind), ("size", _size(doc.size)), ("sha256", doc.sha256),
+                         ("date", doc.doc_date or "-"), ("ingested", _when(doc.ingested_at)),
+                         ("chunks", doc.n_chunks)):
+        click.echo(f"{label:>9}: {value}")
+    if doc.stale:
+        click.echo(f"{'stale':>9}: since {_when(doc.stale_since)}: {printable(doc.stale)} "
+                   "(this stored version is still served)")
+    for o, text, a, b in chunks:
+        flat = " ".join(text.split())
+        if with_chunks:
+            click.echo(f"\n[{o + 1}/{len(chunks)}] chars {a}-{b}\n{text}")
+        else:
+            click.echo(f"  [{o + 1}] chars {a}-{b}: {flat[:90]}{'…' if len(flat) > 90 else ''}")
+
+
+@docs_group.command("remove")
+@click.argument("refs", nargs=-1, required=True)
+@click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_app
+def docs_remove(app, refs: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
+    """Remove documents from the index: REFs are ids, paths, folders (every document under one) or corpus files
+    (all their rows). The files themselves are not touched; ingest them again to bring them back."""
+    from ..appliance.ingest.documents import remove_documents
+
+    summary = remove_documents(app.existing_home(), list(refs), dry_run=dry_run)
+    if as_json:
+        print_json(summary.to_json())
+        return
+    verb = "would remove" if dry_run else "removed"
+    for d in summary.removed:
+        click.echo(f"{verb} {d.id:>5}  {printable(d.path)}")
+    click.echo(f"{verb} {len(summary.removed)} document(s)"
+               + ("" if dry_run else f", {summary.chunks_deleted} chunks; index version {summary.index_version}"),
+               err=True)
