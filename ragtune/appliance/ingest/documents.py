@@ -5,14 +5,12 @@ document under it) or a corpus file (every row of it). Removing writes SQLite fi
 bumped), then the keyword index and the vector snapshot, exactly like ingest's `--prune`: a crash in between leaves
 the keyword index marked stale, and the next ingest or search rebuilds it from SQLite.
 
-A document whose file failed to re-ingest keeps serving its stored version; ingest marks it `stale` (reason and
-time in its meta) so `docs list` and the ingest summary say so. A later successful ingest, or the file coming back
-to its stored content, clears the mark."""
+A document whose file failed to re-ingest keeps serving its stored version; ingest marks it `stale` (stale.py) and
+`docs list` says so."""
 
 from __future__ import annotations
 
 import os
-import time
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -190,26 +188,3 @@ def remove_documents(settings: Settings, refs: list[str], *, dry_run: bool = Fal
             except Exception:
                 pass
     return summary
-
-
-# -- the stale mark (written by ingest) --------------------------------------------------------------------------
-def mark_stale(store: Any, failed: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """For every failed path that has a stored version: mark it stale (reason, time). Returns those (path, reason)."""
-    out: list[tuple[str, str]] = []
-    for path, reason in failed:
-        row = store.document_by_path(path)
-        # a corpus file that failed as a whole: every row stored from it is stale
-        rows = [row] if row is not None else store.documents(path + "#")
-        for r in rows:
-            meta = dict(r["meta"])
-            since = (meta.get("stale") or {}).get("since") if isinstance(meta.get("stale"), dict) else None
-            meta["stale"] = {"reason": reason, "since": since or time.time()}
-            store.set_document_meta(r["id"], meta)
-            out.append((r["path"] if row is None else path, reason))
-    return out
-
-
-def clear_stale(store: Any, doc_id: int, meta: dict[str, Any]) -> None:
-    """The file is back to the stored content: the stored version is current again."""
-    if "stale" in meta:
-        store.set_document_meta(doc_id, {k: v for k, v in meta.items() if k != "stale"})

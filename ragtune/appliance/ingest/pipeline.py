@@ -29,8 +29,8 @@ from ..config import Settings
 from ..errors import ModelError, StoreError
 from ..hashing import sha256_bytes
 from .chunker import Chunk, chunk_text, effective_sizes, embedding_text
-from .documents import clear_stale, mark_stale
 from .progress import OnProgress, Tracker
+from .stale import clear_stale, mark_stale
 from .loaders import LOADERS, Document, LoadError, iter_beir_documents, read_bytes
 from .walk import Walk, os_reason, walk
 
