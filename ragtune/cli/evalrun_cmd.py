@@ -18,14 +18,16 @@ from .eval_cmd import eval_group
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed for sampling and decoding (default: generate.seed).")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Report folder (default: HOME/eval/RUN_ID).")
 @click.option("--replay", is_flag=True, help="Evaluate the questions in the home's query log instead of a DATASET.")
-@click.option("--no-safety", is_flag=True, help="Skip the shipped safety set (jailbreaks, injected documents).")
+@click.option("--safety/--no-safety", default=None,
+              help="Run the shipped safety set (jailbreaks, injected documents) too. Default: yes, except with "
+                   "--limit (then N means N questions per arm).")
 @click.option("--mode", type=click.Choice(["extractive", "free"]), default=None,
               help="Answer mode for every arm (default: [generate] answer_mode).")
 @click.option("--split", type=click.Choice(["dev", "test"]), default=None,
               help="Only a fixed half of the questions (by question id): dev to calibrate on, test to report on.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @pass_app
-def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, no_safety, mode, split, as_json):
+def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode, split, as_json):
     """Answer DATASET with arms A/B/C, score them, write report.json/.md/.html and decide go/no-go.
 
     DATASET is a BEIR folder with gold answers in the query metadata, or a training-format JSONL file
@@ -34,7 +36,7 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, no_safety, m
     from ..appliance.eval.run import EvalOptions, run_eval, stderr_progress
 
     opts = EvalOptions(arms=arms, adapter=adapter, limit=limit, seed=seed, out=Path(out) if out else None,
-                       replay=replay, safety=not no_safety, mode=mode, split=split)
+                       replay=replay, safety=safety, mode=mode, split=split)
     try:
         report = run_eval(app.settings, dataset, opts, progress=stderr_progress())
     except KeyboardInterrupt:

@@ -161,6 +161,12 @@ class RagtuneApp(App):
         except Exception:
             return []  # history is a convenience: never a reason for the app not to start
 
+    def eval_report_dirs(self) -> list[str]:
+        try:
+            return list(getattr(self.documents, "eval_report_dirs", lambda: [])())
+        except Exception:
+            return []
+
     def heading_of(self, item: ContextItem) -> str | None:
         try:
             return getattr(self.documents, "heading", lambda _i: None)(item)

@@ -203,6 +203,11 @@ class StoreDocuments:
         db = self._db()
         return [] if db is None else db.recent_questions(limit)
 
+    def eval_report_dirs(self) -> list[str]:
+        """Report folders of the home's recorded eval runs (wherever `--out` put them)."""
+        db = self._db()
+        return [] if db is None else db.eval_run_outs()
+
     def heading(self, item: ContextItem) -> str | None:
         """The heading of the section the cited chunk starts in (None without headings or a stored chunk)."""
         db = self._db()
@@ -310,19 +315,28 @@ class EvalReport:
         return {k: v for k, v in deltas.items() if isinstance(v, dict)}
 
 
-def list_eval_reports(eval_dir: Path, limit: int = 50) -> list[EvalReport]:
-    """Directories under `eval_dir` holding a report.json, newest first. Unreadable reports are listed with
+def list_eval_reports(eval_dir: Path, limit: int = 50, extra_dirs: list[str | Path] | None = None) -> list[EvalReport]:
+    """Directories under `eval_dir` holding a report.json, and the `extra_dirs` that hold one (runs written with
+    `--out` elsewhere; the home's eval_runs table knows them), newest first. Unreadable reports are listed with
     their error rather than hidden."""
     eval_dir = Path(eval_dir)
-    if not eval_dir.is_dir():
-        return []
+    found = list(eval_dir.rglob("report.json")) if eval_dir.is_dir() else []
+    found += [Path(d) / "report.json" for d in extra_dirs or [] if (Path(d) / "report.json").is_file()]
     out: list[EvalReport] = []
-    for path in eval_dir.rglob("report.json"):
+    seen: set[Path] = set()
+    for path in found:
         try:
             mtime = path.stat().st_mtime
+            real = path.resolve()
         except OSError:
             continue
-        name = str(path.parent.relative_to(eval_dir)) if path.parent != eval_dir else eval_dir.name
+        if real in seen:
+            continue
+        seen.add(real)
+        try:
+            name = str(path.parent.relative_to(eval_dir)) if path.parent != eval_dir else eval_dir.name
+        except ValueError:  # written with --out somewhere else: its folder says where
+            name = str(path.parent)
         rep = EvalReport(path=path, name=name, mtime=mtime)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))

@@ -42,7 +42,9 @@ def test_three_arms_call_the_engine_as_specified(settings, beir, tmp_path):
     eng = FakeEngine({"none": "good", "ad1": "good"})
     report, s = run(settings, beir, eng, adapter="ad1", out=tmp_path / "out", safety=False)
     assert s.generate.answer_cache is False and s.retrieve.cache is False  # no arm can be served a cached answer
-    assert s.home.root == (tmp_path / "out" / "home").resolve()  # scratch home under the out dir
+    # a BEIR corpus is answered from a scratch home shared by every run over it (issue 18 item 3)
+    assert s.home.root == R.corpus_home(settings, beir / "corpus.jsonl").resolve()
+    assert s.home.root.parent == settings.home.eval_dir.resolve() / "corpora"
     by_arm = {}
     for q, adapter, retrieve, nctx in eng.calls:
         by_arm.setdefault((adapter, retrieve, nctx), []).append(q)
@@ -266,3 +268,41 @@ def test_registered_adapter_reaches_the_engine_as_a_verified_file(settings, tmp_
     Registry(settings.home).activate(art.id)
     path, identity = _REAL_RESOLVE_ADAPTER(settings, None)
     assert identity == art.id and path.endswith("a.gguf")
+
+
+def test_limit_means_that_many_questions_per_arm(settings, beir, tmp_path):
+    """Issue 18 item 3: `--limit 4 --arms A` answered 18 (4 + the 14 safety items)."""
+    eng = FakeEngine()
+    report, _ = run(settings, beir, eng, arms="A", limit=4, out=tmp_path / "o")
+    assert len(eng.calls) == 4 and report["safety"]["n_items"] == 0
+    assert any("safety set skipped" in n for n in report["notes"])
+    eng = FakeEngine()
+    report, _ = run(settings, beir, eng, arms="A", limit=4, out=tmp_path / "o2", safety=True)  # asked for: it runs
+    assert len(eng.calls) == 4 + report["safety"]["n_items"] and report["safety"]["n_items"] > 0
+    eng = FakeEngine()
+    report, _ = run(settings, beir, eng, arms="A", out=tmp_path / "o3")  # no limit: the safety set runs
+    assert report["safety"]["n_items"] > 0
+
+
+def test_the_corpus_is_ingested_once_for_every_run_over_it(settings, beir, tmp_path):
+    """Issue 18 item 3: every new --limit / --out re-ingested the whole corpus before the first question."""
+    calls = []
+
+    def ingest(s, corpus, progress):
+        calls.append(s.home.root)
+        s.home.ensure()
+        Store(s.home.db_path).close()
+
+    for limit, out in ((2, "a"), (3, "b"), (None, "c")):
+        R.run_eval(settings, beir, R.EvalOptions(arms="A", limit=limit, out=tmp_path / out, safety=False),
+                   engine_factory=lambda s: FakeEngine(), ingest=ingest)
+    assert len(calls) == 1
+    beir_changed = beir / "corpus.jsonl"
+    beir_changed.write_text(beir_changed.read_text() + json.dumps({"_id": "d9", "title": "", "text": "New."}) + "\n")
+    R.run_eval(settings, beir, R.EvalOptions(arms="A", limit=2, out=tmp_path / "d", safety=False),
+               engine_factory=lambda s: FakeEngine(), ingest=ingest)
+    assert len(calls) == 2 and calls[1] != calls[0]  # another corpus, another scratch home
+    # other chunk settings mean other chunks: another home too
+    R.run_eval(settings.replace("ingest", chunk_tokens=128), beir, R.EvalOptions(arms="A", limit=2, out=tmp_path / "e",
+               safety=False), engine_factory=lambda s: FakeEngine(), ingest=ingest)
+    assert len(calls) == 3

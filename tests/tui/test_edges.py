@@ -200,3 +200,25 @@ def test_section_heading_of_a_chunk():
     assert section_heading(rows, 1, 40) == "Leave"  # starts inside 'Leave', although 'Expenses' begins in it
     assert section_heading(rows, 2, 95) == "Expenses"
     assert section_heading([(0, "no headings here", 0, 16)], 0, 0) is None
+
+
+async def test_eval_screen_finds_reports_written_with_out(make_app, settings, tmp_path):
+    """Issue 18 item 3: reports written with --out were not found by ctrl+r (it looked only in HOME/eval)."""
+    from ragtune.appliance.store import Store
+    from ragtune.tui.data import StoreDocuments
+    from ragtune.tui.screens.evals import EvalScreen
+
+    from .test_app import write_report
+
+    elsewhere = write_report(tmp_path / "reports", "smoke-run")
+    inside = write_report(settings.home.eval_dir, "r1")
+    with Store(settings.home.db_path) as store:
+        store.ensure_eval_run("run1", "ds", {"out": str(elsewhere)})
+        store.ensure_eval_run("run2", "ds", {"out": str(inside)})  # listed once, not twice
+    app = make_app(documents=StoreDocuments(settings.home))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert isinstance(app.screen, EvalScreen)
+        names = sorted(r.name for r in app.screen.reports)
+        assert names == sorted(["r1", str(elsewhere)])

@@ -25,6 +25,7 @@ from . import metrics
 from .arms import ARM_LABELS, Arm, ask_arm, make_arms, parse_arms
 from .datasets import (SPLITS, Dataset, load_beir, load_dataset, load_replay, load_safety, load_training_jsonl,
                        sample, split_items)
+from .scratch import corpus_home, corpus_is_ingested, mark_corpus_ingested
 
 RUN_VERSION = 1  # bump when the stored result format or the run-id recipe changes
 
@@ -130,7 +131,7 @@ class EvalOptions:
     seed: int | None = None
     out: Path | None = None
     replay: bool = False
-    safety: bool = True
+    safety: bool | None = None  # None: the safety set runs unless --limit asks for a small sample
     mode: str | None = None  # generate.answer_mode for every arm (default: the config's)
     split: str | None = None  # "dev" | "test": a fixed half of the questions (split_items)
     refusal_threshold: float | None = None  # generate.refusal_threshold for every arm (calibration runs use 1.0)
@@ -167,23 +168,34 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
     try:
         dataset = load_dataset(dataset_path, replay=opts.replay, store=main_store)
         items = sample(split_items(dataset.items, opts.split), opts.limit, seed)
-        run_id = make_run_id(dataset, [a.name for a in arms], adapter, seed, opts.limit, settings, opts.safety,
+        # `--limit N` means N questions per arm: the safety set joins a limited run only when asked (--safety).
+        safety = opts.safety if opts.safety is not None else opts.limit is None
+        if opts.safety is None and not safety:
+            notes.append(f"safety set skipped: --limit {opts.limit} answers only the sampled questions "
+                         "(add --safety to run the safety set too)")
+        run_id = make_run_id(dataset, [a.name for a in arms], adapter, seed, opts.limit, settings, safety,
                              opts.split)
         out = Path(opts.out) if opts.out else settings.home.eval_dir / run_id
         out.mkdir(parents=True, exist_ok=True)
-        # BEIR corpora and training sets are answered in a scratch home under the out dir (reused on resume, and
-        # it keeps eval traffic out of the user's query log); a replay has to use the home it replays.
-        run_settings = settings if dataset.kind == "replay" else dataclasses.replace(settings, home=Home(out / "home"))
+        # Answers come from a scratch home (it keeps eval traffic out of the user's query log): a BEIR corpus gets
+        # one shared by every run over the same corpus and ingest settings (HOME/eval/corpora/KEY: a new --limit or
+        # --out does not ingest it again); a training set one under the out dir; a replay uses the home it replays.
+        if dataset.kind == "replay":
+            run_settings = settings
+        elif dataset.corpus is not None:
+            run_settings = dataclasses.replace(settings, home=Home(corpus_home(settings, dataset.corpus)))
+        else:
+            run_settings = dataclasses.replace(settings, home=Home(out / "home"))
         # No answer or retrieval cache: each arm pays for its own retrieval and generation (arms A and C ask the
         # same question, and a resumed run re-asks nothing it could take from a cache).
         run_settings = run_settings.replace("generate", answer_cache=False).replace("retrieve", cache=False)
         config = {"dataset": dataset.summary(), "arms": [a.name for a in arms], "adapter": adapter or "none",
-                  "seed": seed, "limit": opts.limit, "split": opts.split, "safety": opts.safety,
+                  "seed": seed, "limit": opts.limit, "split": opts.split, "safety": safety,
                   "settings": answer_settings(settings),
                   "out": str(out), "version": RUN_VERSION}
         main_store.ensure_eval_run(run_id, dataset.path, config)
         done = main_store.eval_done(run_id)
-        safety_items = load_safety() if opts.safety else []
+        safety_items = load_safety() if safety else []
         todo: list[tuple[Arm, dict[str, Any], str]] = []
         for it in items:
             for arm in arms:
@@ -200,8 +212,9 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
         engine = None
         answered_now = 0
         if pending:
-            if dataset.corpus is not None:
+            if dataset.corpus is not None and not corpus_is_ingested(run_settings, dataset.corpus):
                 (ingest or _default_ingest)(run_settings, dataset.corpus, progress)
+                mark_corpus_ingested(run_settings, dataset.corpus)
             engine = (engine_factory or _default_engine)(run_settings)
         try:
             t_loop = time.perf_counter()

@@ -38,6 +38,11 @@ class EvalTables:
         """(arm, qid) of a run's answered questions, without reading the results."""
         return {(a, q) for a, q in self.conn.execute("SELECT arm, qid FROM eval_items WHERE run_id = ?", (run_id,))}
 
+    def eval_run_outs(self) -> list[str]:
+        """The report folders of every recorded run (`--out` puts them anywhere), newest run first."""
+        rows = self.conn.execute("SELECT json_extract(config, '$.out') FROM eval_runs ORDER BY created DESC")
+        return [r[0] for r in rows if isinstance(r[0], str) and r[0]]
+
     def replay_log_ids(self) -> set[int]:
         """Query-log ids written by replay evaluations (so that replaying does not grow its own dataset)."""
         rows = self.conn.execute(

@@ -1,4 +1,4 @@
-"""ctrl+r: the last `ragtune eval run` reports (directories with a report.json under HOME/eval), newest first,
+"""ctrl+r: the last `ragtune eval run` reports (under HOME/eval, and wherever `--out` wrote one), newest first,
 with the selected report's A/B/C table, deltas and go/no-go decision."""
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class EvalScreen(Screen):
         self.action_reload()
 
     def action_reload(self) -> None:
-        self.reports = list_eval_reports(self.app.settings.home.eval_dir)
+        self.reports = list_eval_reports(self.app.settings.home.eval_dir, extra_dirs=self.app.eval_report_dirs())
         ol = self.query_one("#eval-list", OptionList)
         ol.clear_options()
         if not self.reports:
