@@ -1,8 +1,10 @@
-"""`ragtune chat` (the Textual app over the current home) and `ragtune demo` (sample pack in, then the app; or,
-when stdout is not a terminal, three sample questions answered and printed, so `make demo` works in CI logs)."""
+"""`ragtune chat` (the Textual app over the current home) and `ragtune demo` (the sample pack in a home of its own,
+HOME/demo, then the app; or, when stdout is not a terminal, three sample questions answered and printed, so
+`make demo` works in CI logs)."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,30 +13,29 @@ import click
 
 from ..appliance.config import Settings
 from ..appliance.errors import InputError
+from ..appliance.home import Home
 from .common import pass_app, print_json
 
 
-def _count_documents(settings: Settings) -> int:
-    if not settings.home.db_path.exists():
-        return 0
-    from ..appliance.store import Store
-
-    with Store(settings.home.db_path) as store:
-        return store.count_documents()
+def demo_settings(settings: Settings) -> Settings:
+    """The demo's own home, HOME/demo: the sample pack and the demo's questions never mix with the user's
+    documents and query log (and it is kept, so the next demo starts at once; `rm -rf HOME/demo` removes it)."""
+    return dataclasses.replace(settings, home=Home(settings.home.root / "demo"))
 
 
-def _ingest_pack(settings: Settings) -> Path | None:
-    """Ingest the bundled sample pack when the home has no documents; returns the pack folder if it did."""
-    if _count_documents(settings) > 0:
-        return None
+def _pack_dir() -> Path:
     try:
         from ragtune.models.pack import pack_dir
     except ImportError:
         raise InputError("the sample pack (ragtune/models/pack) is not installed with this copy of ragtune") from None
+    return pack_dir()
+
+
+def _ingest_pack(demo: Settings) -> None:
+    """Ingest the bundled sample pack into the demo home (incremental: a no-op once it is there)."""
     from ..appliance.ingest.pipeline import ingest_paths
 
-    folder = pack_dir()
-    click.echo(f"demo: home {settings.home.root} is empty; ingesting the sample pack {folder}", err=True)
+    folder = _pack_dir()
     last = [-1]
 
     def progress(done: int, total: int, path: str) -> None:
@@ -43,11 +44,24 @@ def _ingest_pack(settings: Settings) -> Path | None:
             last[0] = pct
             click.echo(f"  ingest {done}/{total}  {Path(path).name}", err=True)
 
-    summary = ingest_paths(settings, [folder], progress=progress)
-    click.echo(f"demo: {summary.added} documents, {summary.chunks_added} chunks in {summary.seconds:.1f}s", err=True)
+    summary = ingest_paths(demo, [folder], progress=progress)
+    if summary.added or summary.updated:
+        click.echo(f"demo: {summary.added + summary.updated} documents, {summary.chunks_added} chunks in "
+                   f"{summary.seconds:.1f}s", err=True)
     for path, reason in summary.failed:
         click.echo(f"  not ingested: {path}: {reason}", err=True)
-    return folder
+
+
+def _pack_in_user_home(settings: Settings) -> int:
+    """Sample-pack documents an earlier `ragtune demo` ingested into the user's own home."""
+    if not settings.home.db_path.is_file():
+        return 0
+    from ..appliance.ingest.documents import list_documents
+
+    try:
+        return len(list_documents(settings, under=_pack_dir()))
+    except InputError:
+        return 0
 
 
 def _sample_questions(n: int) -> list[dict[str, Any]]:
@@ -115,9 +129,17 @@ def chat_cmd(app: Any, mode: str | None) -> None:
 @_MODE
 @pass_app
 def demo_cmd(app: Any, n_questions: int, no_tui: bool, as_json: bool, mode: str | None) -> None:
-    """Ingest the bundled sample pack if the home is empty, then open the chat app (or, without a terminal,
-    answer a few sample questions and print them with their citations)."""
-    settings = _with_mode(app.settings, mode)
+    """Try ragtune on the bundled sample pack, in a home of its own (HOME/demo: your documents and query log are
+    never touched): open the chat app over it (or, without a terminal, answer a few sample questions and print
+    them with their citations)."""
+    user = app.settings
+    settings = _with_mode(demo_settings(user), mode)
+    click.echo(f"demo: the sample pack in its own home {settings.home.root} (your documents are not touched)",
+               err=True)
+    stray = _pack_in_user_home(user)
+    if stray:
+        click.echo(f"demo: {stray} sample-pack documents from an earlier demo are in {user.home.root}; "
+                   f"remove them with: ragtune docs remove {_pack_dir()}", err=True)
     _ingest_pack(settings)
     interactive = not (no_tui or as_json) and sys.stdout.isatty() and sys.stdin.isatty()
     if interactive:

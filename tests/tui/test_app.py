@@ -430,7 +430,8 @@ def test_store_documents_lookups(settings):
 
 
 def test_demo_without_a_terminal_prints_answers(monkeypatch, home):
-    """`ragtune demo` in CI (stdout not a TTY): ingest the pack into an empty home, answer 3 sample questions."""
+    """`ragtune demo` in CI (stdout not a TTY): ingest the pack into the demo's own home, answer 3 sample
+    questions."""
     pytest.importorskip("ragtune.models.pack")
     import ragtune.appliance.answer
     import ragtune.appliance.ingest.pipeline
@@ -441,6 +442,7 @@ def test_demo_without_a_terminal_prints_answers(monkeypatch, home):
 
     def fake_ingest(settings, paths, **kw):
         ingested.append(paths)
+        assert settings.home.root == home.root / "demo"  # never the user's own home
         return fakes.fake_ingest(settings, paths, **kw)
 
     monkeypatch.setattr(ragtune.appliance.ingest.pipeline, "ingest_paths", fake_ingest)
@@ -454,6 +456,7 @@ def test_demo_without_a_terminal_prints_answers(monkeypatch, home):
     from ragtune.models.pack import pack_dir
 
     assert ingested == [[pack_dir()]]
+    assert not home.db_path.exists()  # nothing written into the user's home
     out = result.output
     assert "Q1:" in out and "Q2:" in out and "Q3:" in out and "A3:" in out
     assert "(refused)" in out  # one of the three is unanswerable by design

@@ -222,3 +222,52 @@ async def test_eval_screen_finds_reports_written_with_out(make_app, settings, tm
         assert isinstance(app.screen, EvalScreen)
         names = sorted(r.name for r in app.screen.reports)
         assert names == sorted(["r1", str(elsewhere)])
+
+
+def test_demo_leaves_the_users_home_alone(home, tmp_path, monkeypatch):
+    """Issue 18 item 1: `ragtune demo` on a home with the user's documents asked the pack's questions against them,
+    filled the query log and left the pack mixed in. The demo now runs in HOME/demo; a pack an earlier demo left in
+    the user's home is pointed out with the command that removes it."""
+    import json
+
+    import pytest
+
+    pytest.importorskip("ragtune.models.pack")
+    import ragtune.appliance.answer
+    import ragtune.appliance.embed
+    from click.testing import CliRunner
+
+    from ragtune.appliance.ingest.documents import list_documents
+    from ragtune.appliance.config import Settings
+    from ragtune.cli import cli
+    from ragtune.models.pack import pack_dir
+    from tests.appliance.ingest_helpers import FakeEmbedder, real_tokenizer
+    from tests.tui import fakes
+
+    tok = real_tokenizer()
+    monkeypatch.setattr(ragtune.appliance.embed, "Embedder", lambda cfg, h: FakeEmbedder(tok))
+    asked = []
+
+    class Engine(fakes.FakeEngine):
+        def __init__(self, settings, *a, **kw):
+            super().__init__(settings, *a, **kw)
+            asked.append(settings.home.root)
+
+    monkeypatch.setattr(ragtune.appliance.answer, "AnswerEngine", Engine)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "hours.html").write_text("<title>Opening hours</title><p>We open at nine.</p>")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["ingest", str(mine)]).exit_code == 0
+    before = [d.path for d in list_documents(Settings(home=home))]
+    result = runner.invoke(cli, ["demo", "--json", "--questions", "2"])
+    assert result.exit_code == 0, result.output
+    obj = json.loads(result.stdout.strip().splitlines()[-1])
+    assert obj["home"] == str(home.root / "demo") and asked == [home.root / "demo"]
+    assert [d.path for d in list_documents(Settings(home=home))] == before  # the user's index: unchanged
+    demo_docs = list_documents(Settings(home=home.__class__(home.root / "demo")))
+    assert demo_docs and all(d.path.startswith(str(pack_dir())) for d in demo_docs)
+    # a home polluted by an older demo: the demo says how to clean it
+    assert runner.invoke(cli, ["ingest", str(pack_dir())]).exit_code == 0
+    result = runner.invoke(cli, ["demo", "--json", "--questions", "1"])
+    assert f"ragtune docs remove {pack_dir()}" in result.stderr
