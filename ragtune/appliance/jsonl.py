@@ -26,8 +26,9 @@ def parse_line(raw: bytes, where: str) -> Any:
     except json.JSONDecodeError as exc:
         end = len(text.rstrip())
         if exc.pos >= end or exc.msg.startswith("Unterminated string"):
+            msg = exc.msg[:-3] if exc.msg.endswith(" at") else exc.msg  # "Unterminated string starting at"
             raise InputError(f"{where}: truncated JSON: the line ends at column {end + 1} before the value is "
-                             f"closed ({exc.msg} at column {exc.colno})") from None
+                             f"closed ({msg} at column {exc.colno})") from None
         raise InputError(f"{where}: invalid JSON at column {exc.colno}: {exc.msg}") from None
 
 

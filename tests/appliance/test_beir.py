@@ -43,7 +43,8 @@ def test_load_beir(beir_dir):
 
 
 @pytest.mark.parametrize("lines,line,msg", [
-    (['{"_id": "a", "text": "x"}', '{"_id": "b", "text": '], 2, "invalid JSON"),
+    (['{"_id": "a", "text": "x"}', '{"_id": "b", "text": '], 2, "truncated JSON: the line ends at column 21"),
+    (['{"_id": "a", "text": "x"}', '{"_id": "b" "text": "y"}'], 2, "invalid JSON at column 13"),
     (['{"_id": "a", "text": "x"}', '[1, 2]'], 2, "expected a JSON object"),
     (['{"text": "x"}'], 1, "missing field '_id'"),
     (['{"_id": "a"}'], 1, "missing field 'text'"),

@@ -306,3 +306,17 @@ def test_the_corpus_is_ingested_once_for_every_run_over_it(settings, beir, tmp_p
     R.run_eval(settings.replace("ingest", chunk_tokens=128), beir, R.EvalOptions(arms="A", limit=2, out=tmp_path / "e",
                safety=False), engine_factory=lambda s: FakeEngine(), ingest=ingest)
     assert len(calls) == 3
+
+
+def test_training_jsonl_errors_name_the_right_line_and_column(settings, tmp_path):
+    """Issue 18 item 8: a non-UTF-8 byte on line 2 was reported as line 1; a truncated line said column 1."""
+    good = json.dumps({"prompt": {"system": "s", "context": [{"id": "S1", "text": "t"}], "user": "q"},
+                       "output": {"status": "ok", "answer": "a", "citations": ["S1"]}})
+    bad_byte = tmp_path / "bad-byte.jsonl"
+    bad_byte.write_bytes(good.encode() + b"\n" + good.encode().replace(b'"q"', b'"q\xe9"') + b"\n")
+    with pytest.raises(InputError, match=r"bad-byte.jsonl:2: not UTF-8 text: byte 0xe9 at column \d+"):
+        R.load_dataset(bad_byte)
+    cut = tmp_path / "cut.jsonl"
+    cut.write_text(good + "\n" + good[:40] + "\n")
+    with pytest.raises(InputError, match=r"cut.jsonl:2: truncated JSON: the line ends at column 41"):
+        R.load_dataset(cut)

@@ -228,7 +228,7 @@ def test_beir_corpus_rows_and_prune(settings, tmp_path, fake):
     assert (s.unchanged, s.deleted) == (3, 2)
     corpus.write_text('{"_id": "d0", "text": "x"}\n{"broken\n')
     s = _ingest(settings, [corpus], fake, prune=True)
-    assert s.deleted == 0 and s.failed[0][1].startswith(f"{corpus}:2: invalid JSON")
+    assert s.deleted == 0 and s.failed[0][1].startswith(f"{corpus}:2: truncated JSON")
     with Store(settings.home.db_path) as st:
         assert st.count_documents() == 3
         assert st.scalar("SELECT path FROM documents ORDER BY path LIMIT 1") == f"{corpus}#d0"

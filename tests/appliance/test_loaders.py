@@ -137,7 +137,7 @@ def test_beir_bad_line_fails_whole_file_with_location(tmp_path):
     p.write_text('{"_id": "d1", "text": "ok"}\n{"_id": "d2", "text": \n', encoding="utf-8")
     with pytest.raises(LoadError) as ei:
         list(iter_beir_documents(p))
-    assert f"{p}:2" in ei.value.reason and "invalid JSON" in ei.value.reason
+    assert f"{p}:2" in ei.value.reason and "truncated JSON" in ei.value.reason
 
 
 def test_utf16_is_named(tmp_path):

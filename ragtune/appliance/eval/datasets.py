@@ -4,7 +4,6 @@ seeded stratified sample and the fixed dev/test halves. Every line is validated;
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,22 +44,11 @@ def _sha_files(paths: list[Path]) -> str:
 
 
 def _jsonl(path: Path) -> list[tuple[int, Any]]:
-    """(line number, parsed object) for each non-blank line; errors name file and line."""
-    out: list[tuple[int, Any]] = []
-    try:
-        with path.open("r", encoding="utf-8") as f:
-            for n, line in enumerate(f, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    out.append((n, json.loads(line)))
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"{located(path, n)}: invalid JSON: {exc.msg}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{located(path)}: not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"{located(path)}: cannot read: {exc.strerror or exc}") from None
-    return out
+    """(line number, parsed object) for each non-blank line; errors name file, line and column (the project's
+    one JSONL reader: a non-UTF-8 byte is reported on its own line, a cut-short line as truncated)."""
+    from ..jsonl import iter_jsonl
+
+    return [(n, obj) for _where, n, obj in iter_jsonl(path)]
 
 
 def load_beir(folder: Path) -> Dataset:
