@@ -404,7 +404,8 @@ def set_config_value(path: Path, dotted: str, raw: str, *, home: Home | None = N
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: cannot set {dotted} here without breaking the file ({exc})",
                           hint="edit the file by hand") from None
-    settings_from_dict(data, home=home, where=str(path), text=new)
+    # the candidate is not on disk yet: name the key being set, not a line of a file nobody can open
+    settings_from_dict(data, home=home, where=f"{path}: cannot set {dotted} = {raw}")
     atomic_write_text(path, new)  # a crash never leaves half a config file
     return value
 
