@@ -2,7 +2,7 @@
 
 A document is selected by its id, its path (as stored: absolute; a BEIR row is `corpus.jsonl#<id>`), a folder (every
 document under it) or a corpus file (every row of it). Removing writes SQLite first (one transaction, index version
-bumped), then the keyword index and the vector snapshot, exactly like ingest's `--prune`: a crash in between leaves
+bumped), then the keyword index and the derived vector index, exactly like ingest's `--prune`: a crash in between leaves
 the keyword index marked stale, and the next ingest or search rebuilds it from SQLite.
 
 A document whose file failed to re-ingest keeps serving its stored version; ingest marks it `stale` (stale.py) and
@@ -143,7 +143,7 @@ def remove_documents(settings: Settings, refs: list[str], *, dry_run: bool = Fal
                      store: Any = None, lexical: Any = None) -> RemoveSummary:
     """Take the documents REFs name out of the index: their rows, chunks and vectors, then their keyword-index
     entries. The files themselves are never touched."""
-    from .pipeline import _acquire_writer, _refresh_vector_snapshot
+    from .pipeline import _acquire_writer, _refresh_vector_index
 
     summary = RemoveSummary(dry_run=dry_run)
     own: list[Any] = []
@@ -180,7 +180,7 @@ def remove_documents(settings: Settings, refs: list[str], *, dry_run: bool = Fal
         summary.index_version = store.index_version
         from .pipeline import IngestSummary
 
-        _refresh_vector_snapshot(settings, store, IngestSummary(deleted=len(ids)))
+        _refresh_vector_index(settings, store, IngestSummary(deleted=len(ids)))
     finally:
         for obj in reversed(own):
             try:
