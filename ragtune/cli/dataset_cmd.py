@@ -5,6 +5,7 @@ The appliance never imports the training stack at import time: `ragtune.models.d
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -24,62 +25,103 @@ def dataset_group() -> None:
 
 
 @dataset_group.command("build")
-@click.option("--from-pack", "from_pack", is_flag=True, help="Use the sample domain pack (documents + labelled questions).")
+@click.option("--corpus", "corpus", multiple=True, metavar="NAME|DIR",
+              help="Behaviour-corpus domain (repeatable): a domain name, 'train' (all train domains), or a folder with docs/ + qa.jsonl.")
+@click.option("--allow-dev", is_flag=True, help="Allow dev domains (they measure generalisation: only for evaluation sets).")
+@click.option("--from-pack", "from_pack", is_flag=True, help="Add the sample domain pack (documents + labelled questions).")
 @click.option("--qa", "qa_file", type=click.Path(dir_okay=False), help="Labelled questions JSONL (the pack's qa.jsonl format).")
 @click.option("--docs", "docs_dir", type=click.Path(), help="Documents the --qa questions are about (ingested into a scratch home).")
 @click.option("--from-log", "log_file", type=click.Path(dir_okay=False), help="A `ragtune log export` file (validated, passed through).")
 @click.option("--out", "out", required=True, type=click.Path(), help="Output folder (or a train .jsonl path whose folder is used).")
-@click.option("--holdout-frac", default=0.2, show_default=True, type=float, help="Newest share (by date) held out.")
-@click.option("--refusal-share", default=0.3, show_default=True, type=float, help="Target refusal share in train (<0 = as is).")
-@click.option("--max-intent-share", default=0.5, show_default=True, type=float, help="Cap on any one intent's share in train.")
+@click.option("--k", "k", default=0, type=int, help="Sources per example, 1-6 [the serving retrieve.k].")
+@click.option("--chunk-tokens", default=0, type=int, help="Chunk size of the scratch ingest, 16-254 [the serving ingest.chunk_tokens].")
+@click.option("--answer-style", type=click.Choice(["short", "sentence"]), default="short", show_default=True,
+              help="Target answer: the corpus' short span, or the whole evidence sentence.")
+@click.option("--drop-share", default=0.25, show_default=True, type=float, help="Answerable questions that also get a copy without their answer source(s) (target: refusal).")
+@click.option("--oracle-share", default=1.0, show_default=True, type=float, help="Answer-not-retrieved questions that also get a copy with the gold source put in.")
+@click.option("--distractor-share", default=0.5, show_default=True, type=float, help="Examples with chunks of other documents mixed in.")
+@click.option("--max-distractors", default=2, show_default=True, type=int, help="At most this many distractors per example.")
+@click.option("--shuffle-share", default=0.5, show_default=True, type=float, help="Examples whose sources are shuffled (the rest keep rank order).")
+@click.option("--augment", default=0, show_default=True, type=int, help="Augmented variants per question (disfluent, typo, keywords), each an example.")
+@click.option("--augment-kinds", default="disfluent,typo,keywords", show_default=True, help="Which augmentations, comma-separated.")
+@click.option("--holdout-frac", default=0.2, show_default=True, type=float, help="Newest share of the dated lines held out.")
+@click.option("--refusal-share", default=-1.0, show_default=True, type=float, help="Target refusal share in train (<0 = as built).")
+@click.option("--max-intent-share", default=1.0, show_default=True, type=float, help="Cap on any one intent's share in train (1 = none).")
 @click.option("--mix-frac", default=0.07, show_default=True, type=float, help="Share of general + safety examples (0 or 0.05-0.10).")
 @click.option("--no-scrub", is_flag=True, help="Skip PII/secret scrubbing.")
-@click.option("--seed", default=0, show_default=True, type=int, help="Seed for balancing and shuffling.")
-@click.option("--limit", default=0, type=int, help="Only the first N questions (quick builds).")
-@click.option("--json", "as_json", is_flag=True, help="Print the curation report as one JSON object.")
+@click.option("--no-fit", is_flag=True, help="Skip the serving tokenizer (no generator-window fit, no prompt-token counts): faster.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed for distractors, shuffling, augmentation, balancing.")
+@click.option("--limit", default=0, type=int, help="Only the first N questions of each set (quick builds).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @pass_app
-def build_cmd(app, from_pack, qa_file, docs_dir, log_file, out, holdout_frac, refusal_share, max_intent_share, mix_frac,
-              no_scrub, seed, limit, as_json) -> None:
-    """Build train.jsonl + holdout.jsonl (+ report, config with sha256s) from QA or a query log."""
-    from ragtune.models.curate import CurateConfig, curate, write_curated
-    from ragtune.models import dataset as ds
+def build_cmd(app, corpus, allow_dev, from_pack, qa_file, docs_dir, log_file, out, k, chunk_tokens, answer_style,
+              drop_share, oracle_share, distractor_share, max_distractors, shuffle_share, augment, augment_kinds,
+              holdout_frac, refusal_share, max_intent_share, mix_frac, no_scrub, no_fit, seed, limit, as_json) -> None:
+    """Build train.jsonl + holdout.jsonl (+ report, dataset_config.json with sha256s and options).
 
-    sources = sum([bool(from_pack), bool(qa_file), bool(log_file)])
-    if sources != 1:
-        raise InputError("give exactly one source: --from-pack, --qa FILE --docs DIR, or --from-log FILE")
-    if qa_file and not docs_dir:
-        raise InputError("--qa needs --docs DIR (the documents the questions are about)")
+    From labelled questions (behaviour corpus, sample pack, a folder or a qa.jsonl; combinable) the RAFT recipe:
+    serving retrieval over a cached scratch home, answer/refusal targets citing only the sources that hold the
+    answer, answer-removed copies, distractors, shuffling, question augmentation. Or a query-log export, passed
+    through. Then curation (schema, scrub, dedup, temporal holdout, balance, mix)."""
+    import sys
+
+    from ragtune.models import dataset as ds
+    from ragtune.models.curate import CurateConfig, curate, write_curated
+
+    if log_file and (corpus or from_pack or qa_file):
+        raise InputError("--from-log is passed through on its own: build it separately")
+    if not (log_file or corpus or from_pack or qa_file):
+        raise InputError("give a source: --corpus NAME|DIR (repeatable), --from-pack, --qa FILE --docs DIR, or --from-log FILE")
     cfg = CurateConfig(holdout_frac=holdout_frac, refusal_share=refusal_share, max_intent_share=max_intent_share,
                        mix_frac=mix_frac, scrub=not no_scrub, seed=seed)
     out_dir = Path(out)
     if out_dir.suffix == ".jsonl":
         out_dir = out_dir.parent
-    settings = app.settings
+    options: dict = {"command": ["ragtune", *sys.argv[1:]] if sys.argv and "ragtune" in sys.argv[0] else None}
     if log_file:
         examples, stats = ds.build_from_log(log_file)
         where = [(str(ex["meta"].get("where", f"{log_file}")), ex) for ex in examples]
+        build = stats.to_json()
     else:
-        from ragtune.models.pack import load_qa, pack_dir, read_qa
+        from ragtune.models import raft
+        from ragtune.models.scratch import chunk_settings
 
-        if from_pack:
-            rows, docs, label = load_qa(), pack_dir(), "pack"
-        else:
-            rows, docs, label = read_qa(qa_file, docs_dir), Path(docs_dir), str(qa_file)
-        if limit:
-            rows = rows[:limit]
-        _err(f"building {len(rows)} questions over {docs} (scratch ingest + serving retrieval)…")
-        examples, stats = ds.build_from_qa(settings, rows, docs, source=label, progress=ds.stderr_progress("retrieve"))
-        where = [(f"{label}#{ex['meta'].get('qa_id')}", ex) for ex in examples]
+        rcfg = raft.RaftConfig(k=k, chunk_tokens=chunk_tokens, answer_style=answer_style, drop_share=drop_share,
+                               oracle_share=oracle_share, distractor_share=distractor_share,
+                               max_distractors=max_distractors, shuffle_share=shuffle_share, augment=augment,
+                               augment_kinds=tuple(x.strip() for x in augment_kinds.split(",") if x.strip()), seed=seed)
+        sets = raft.sets_for(corpus, allow_dev=allow_dev, pack=from_pack, qa=qa_file, docs=docs_dir, limit=limit)
+        settings = app.settings
+        eff = chunk_settings(settings, chunk_tokens)
+        options.update({
+            "sets": [{"label": s.label, "questions": len(s.rows), "docs": str(s.docs)} for s in sets],
+            "raft": rcfg.to_json(), "curate": dataclasses.asdict(cfg),
+            "serving": {"k": k or settings.retrieve.k, "chunk_tokens": eff.ingest.chunk_tokens,
+                        "overlap_tokens": eff.ingest.overlap_tokens, "context_tokens": settings.retrieve.context_tokens,
+                        "embed": settings.embed.model, "generate_model": settings.generate.model,
+                        "n_ctx": settings.generate.n_ctx, "max_tokens": settings.generate.max_tokens}})
+        counter, close, name = (None, None, "none")
+        if not no_fit:
+            counter, close, name = raft.serving_counter(settings)
+        n = sum(len(s.rows) for s in sets)
+        _err(f"building from {n} questions in {len(sets)} set(s) (scratch ingest, cached; serving retrieval)…")
+        try:
+            examples, stats = raft.build(settings, sets, rcfg, counter=counter, counter_name=name,
+                                         progress=ds.stderr_progress("questions"), log=_err)
+        finally:
+            if close:
+                close()
+        build = stats.to_json()
+        where = [(f"{ex['meta'].get('source')}#{ex['meta'].get('qa_id')}", ex) for ex in examples]
     train, holdout, report = curate(where, cfg)
-    config = write_curated(out_dir, train, holdout, report, build=stats.to_json())
-    report["dataset_sha256"] = config["dataset_sha256"]
-    report["out"] = str(out_dir)
+    config = write_curated(out_dir, train, holdout, report, build=build, options=options)
+    report.update(dataset_sha256=config["dataset_sha256"], out=str(out_dir), build=build, build_options=options)
     if as_json:
         print_json(report)
     else:
         from ragtune.models.curate import report_markdown
 
-        click.echo(report_markdown(dict(report, build=stats.to_json())))
+        click.echo(report_markdown(report))
         click.echo(f"wrote {out_dir}/train.jsonl ({len(train)}), holdout.jsonl ({len(holdout)}), report.md, dataset_config.json")
 
 

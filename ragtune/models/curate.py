@@ -5,9 +5,10 @@ Steps, in order (each one adds a section to the report):
    refusals cite nothing); invalid lines are dropped and listed with file:line.
 2. scrub: e-mails, phone numbers, card numbers (Luhn-checked) and keys/tokens become placeholders.
 3. dedup: identical normalised prompt+output pairs are kept once.
-4. split: temporal holdout, the newest `holdout_frac` by document date / log time (undated lines train).
-5. balance (train only): refusal share brought to `refusal_share` (oversample or cap), no intent above
-   `max_intent_share`.
+4. split: temporal holdout, the newest `holdout_frac` of the dated lines by document date / log time (undated
+   lines train).
+5. balance (train only, off by default: the RAFT builder's shares decide the mix): refusal share brought to
+   `refusal_share` (oversample or cap), no intent above `max_intent_share`.
 6. mix (train only): `mix_frac` of general-behaviour and safety examples (injected instructions, jailbreaks).
 """
 
@@ -30,11 +31,14 @@ from ragtune.appliance.hashing import sha256_file
 from .dataset import validate_example, write_jsonl
 
 
+MIX_MAX_REPEATS = 3  # copies of one general/safety example at most
+
+
 @dataclasses.dataclass
 class CurateConfig:
     holdout_frac: float = 0.2
-    refusal_share: float = 0.3  # target share of refusals in train; < 0 = leave as is
-    max_intent_share: float = 0.5
+    refusal_share: float = -1.0  # target share of refusals in train; < 0 = as built
+    max_intent_share: float = 1.0  # 1 = no cap (the behaviour corpus is ~70 % fact questions by design)
     mix_frac: float = 0.07  # general + safety examples, as a share of the final train set
     scrub: bool = True
     seed: int = 0
@@ -243,11 +247,15 @@ def curate(lines: list[tuple[str, dict[str, Any]]], cfg: CurateConfig | None = N
             uniq.append(ex)
     report["dedup"] = {"before": len(valid), "after": len(uniq), "removed": len(valid) - len(uniq)}
 
-    # 4. temporal holdout: newest dates first into holdout until holdout_frac of the dated lines
-    # stable: same-date lines keep their input order, so the split is deterministic
+    # 4. temporal holdout: the newest holdout_frac of the dated lines (newer documents are what the model meets
+    # after training); stable: same-date lines keep their input order, so the split is deterministic. Variants of
+    # one question (augmentations, drop/oracle twins) carry the question's date, so they land on the same side.
     dated = sorted((ex for ex in uniq if _date_of(ex)), key=lambda e: _date_of(e) or "")
     undated = [ex for ex in uniq if not _date_of(ex)]
-    n_hold = min(int(round(cfg.holdout_frac * len(uniq))), len(dated))
+    n_hold = int(round(cfg.holdout_frac * len(dated)))
+    if 0 < n_hold < len(dated):  # never split one date across the cut: its lines may be one question's twins
+        cut = _date_of(dated[len(dated) - n_hold])
+        n_hold = sum(1 for e in dated if (_date_of(e) or "") >= (cut or ""))
     holdout = dated[len(dated) - n_hold:] if n_hold else []
     hold_ids = {id(ex) for ex in holdout}
     train = [ex for ex in dated if id(ex) not in hold_ids] + undated
@@ -270,13 +278,17 @@ def curate(lines: list[tuple[str, dict[str, Any]]], cfg: CurateConfig | None = N
 
     # 6. general + safety mix (train only)
     pool = mix_examples()
-    n_mix = 0
+    n_mix = wanted = 0
     if cfg.mix_frac > 0 and train:
-        n_mix = max(1, int(round(cfg.mix_frac * len(train) / (1 - cfg.mix_frac))))
-        picks = [pool[i % len(pool)] for i in range(n_mix)]  # cycles when the set is larger than the pool
+        wanted = max(1, int(round(cfg.mix_frac * len(train) / (1 - cfg.mix_frac))))
+        # cycles when the set is larger than the pool, but at most MIX_MAX_REPEATS copies of each: a few hand-written
+        # lines repeated dozens of times per epoch would be memorised, not generalised
+        n_mix = min(wanted, MIX_MAX_REPEATS * len(pool))
+        picks = [pool[i % len(pool)] for i in range(n_mix)]
         train = train + picks
         rng.shuffle(train)
-    report["mix"] = {"mix_frac": cfg.mix_frac, "added": n_mix, "pool": len(pool),
+    report["mix"] = {"mix_frac": cfg.mix_frac, "wanted": wanted, "added": n_mix, "pool": len(pool),
+                     "max_repeats": MIX_MAX_REPEATS,
                      "share": round(n_mix / len(train), 4) if train else 0.0}
     report["output"] = {"train": len(train), "holdout": len(holdout),
                         "train_refusal_share": _share(train, _is_refusal),
@@ -329,10 +341,14 @@ def _balance_refusals(rows: list[dict[str, Any]], target: float, rng: random.Ran
 # ------------------------------------------------------------------------------------------------------------
 
 def write_curated(out_dir: Path | str, train: list[dict[str, Any]], holdout: list[dict[str, Any]],
-                  report: dict[str, Any], *, build: dict[str, Any] | None = None) -> dict[str, Any]:
-    """train.jsonl, holdout.jsonl, report.json, report.md, dataset_config.json (with sha256s). Returns the config."""
+                  report: dict[str, Any], *, build: dict[str, Any] | None = None,
+                  options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """train.jsonl, holdout.jsonl, report.json, report.md, dataset_config.json (with sha256s and the build options
+    the next stage reads). Every file is written atomically; dataset_config.json last, so a folder with it is
+    complete. Returns the config."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    (out / "dataset_config.json").unlink(missing_ok=True)  # a crash below must not leave an old config trusted
     write_jsonl(out / "train.jsonl", train)
     write_jsonl(out / "holdout.jsonl", holdout)
     config = {
@@ -341,11 +357,12 @@ def write_curated(out_dir: Path | str, train: list[dict[str, Any]], holdout: lis
         "train": {"path": "train.jsonl", "lines": len(train), "sha256": sha256_file(out / "train.jsonl")},
         "holdout": {"path": "holdout.jsonl", "lines": len(holdout), "sha256": sha256_file(out / "holdout.jsonl")},
         "curate": report.get("config", {}),
+        "build_options": options or {},
         "build": build or {},
     }
     # the dataset hash: both splits, so a changed holdout is a different dataset too
     config["dataset_sha256"] = hashlib.sha256((config["train"]["sha256"] + config["holdout"]["sha256"]).encode()).hexdigest()
-    report = dict(report, dataset_sha256=config["dataset_sha256"], build=build or {})
+    report = dict(report, dataset_sha256=config["dataset_sha256"], build=build or {}, build_options=options or {})
     _write_text(out / "report.json", json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     _write_text(out / "report.md", report_markdown(report))
     _write_text(out / "dataset_config.json", json.dumps(config, indent=2) + "\n")
@@ -368,7 +385,7 @@ def report_markdown(r: dict[str, Any]) -> str:
     if r.get("dataset_sha256"):
         lines += [f"dataset sha256: `{r['dataset_sha256']}`", ""]
     if r.get("build"):
-        lines += ["## Build", "", "```json", json.dumps(r["build"], indent=2), "```", ""]
+        lines += _build_markdown(r["build"], r.get("build_options") or {})
     lines += [f"## Schema\n\n{r.get('input', 0)} lines in, {s.get('valid', 0)} valid, {s.get('rejected', 0)} rejected."]
     for ex in s.get("examples", [])[:10]:
         lines.append(f"- {ex['where']}: {'; '.join(ex['errors'])}")
@@ -380,7 +397,42 @@ def report_markdown(r: dict[str, Any]) -> str:
     bb, ba = b.get("before", {}), b.get("after", {})
     lines += [f"## Balance (train)\n\nrefusal share {bb.get('refusal_share')} → {ba.get('refusal_share')} "
               f"(target {b.get('target_refusal_share')}); intents before {bb.get('intents')}, after {ba.get('intents')}.", ""]
-    lines += [f"## General + safety mix\n\n{m.get('added', 0)} examples added ({m.get('share', 0):.1%} of train, pool {m.get('pool', 0)}).", ""]
+    capped = f"; {m['wanted']} wanted, capped at {m.get('max_repeats')} copies of each" if m.get("wanted", 0) > m.get("added", 0) else ""
+    lines += [f"## General + safety mix\n\n{m.get('added', 0)} examples added ({m.get('share', 0):.1%} of train, pool {m.get('pool', 0)}{capped}).", ""]
     lines += [f"## Output\n\ntrain {o.get('train', 0)} lines (refusals {o.get('train_refusal_share')}), holdout "
               f"{o.get('holdout', 0)} lines (refusals {o.get('holdout_refusal_share')}).", ""]
     return "\n".join(lines)
+
+
+def _build_markdown(b: dict[str, Any], options: dict[str, Any]) -> list[str]:
+    """The build section: example kinds, answer positions, refusal share, prompt tokens, the options."""
+    lines = ["## Build", ""]
+    if "kinds" not in b:  # a query-log pass-through
+        return lines + ["```json", json.dumps(b, indent=2), "```", ""]
+    lines += [f"{b.get('questions', 0)} questions, {b.get('variants', 0)} question variants (augmented: "
+              f"{b.get('augmented') or 'none'}), {b.get('examples', 0)} examples in {b.get('seconds', 0)} s; "
+              f"refusal share {b.get('refusal_share')}.", "",
+              "| kind | examples |", "|---|---|"]
+    lines += [f"| {k} | {n} |" for k, n in (b.get("kinds") or {}).items()]
+    pos = b.get("answer_positions") or {}
+    lines += ["", "Answer position (first cited source): " + (", ".join(f"{k} {v}" for k, v in pos.items()) or "none")
+              + f"; at S1: {b.get('answer_at_s1_share')}.",
+              f"Answer retrieved in the top k (original wording): {b.get('answer_recall_at_k')}; near-miss chunk "
+              f"inserted {b.get('near_miss_inserted', 0)}; with distractors {b.get('distracted', 0)}; shuffled "
+              f"{b.get('shuffled', 0)}; ambiguous skipped {b.get('ambiguous_skipped', 0)}; answer source did not "
+              f"fit the window {b.get('not_fitted', 0)}.",
+              f"Sources per example: {b.get('context_sizes')}.", ""]
+    pt = b.get("prompt_tokens") or {}
+    if pt:
+        lines += [f"Prompt tokens ({b.get('token_counter')}): p50 {pt.get('p50')}, p90 {pt.get('p90')}, p95 "
+                  f"{pt.get('p95')}, p99 {pt.get('p99')}, max {pt.get('max')}, mean {pt.get('mean')}.", ""]
+    by = b.get("by_source") or {}
+    if by:
+        lines += ["| source | examples |", "|---|---|"] + [f"| {k} | {n} |" for k, n in by.items()] + [""]
+    for sc in b.get("scratch") or []:
+        lines.append(f"- scratch home for {sc.get('set')}: {sc.get('docs')} documents, {sc.get('chunks')} chunks, "
+                     f"{'cached' if sc.get('cached') else 'ingested in %s s' % sc.get('ingest_seconds')}"
+                     + (f", {len(sc['failed'])} failed" if sc.get("failed") else ""))
+    if options:
+        lines += ["", "Options:", "", "```json", json.dumps(options, indent=2), "```", ""]
+    return lines

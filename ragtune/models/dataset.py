@@ -1,12 +1,9 @@
-"""Stage 1 of tuning: build training examples in the training JSONL format.
+"""The training JSONL format: validation, reading and atomic writing; and the query-log pass-through builder.
 
-From labelled QA (question, answer, gold document) the context of each example is what inference would see:
-the documents are ingested into a scratch home with the serving settings (same chunking, embedder, k, MMR and
-token trimming) and the real `Retriever` picks the chunks. The target cites the retrieved chunks that hold the
-answer; when none does, or the question is unanswerable, the target is the refusal. The tune teaches behaviour
+Labelled questions become examples in `ragtune.models.raft` (the RAFT-style builder: serving retrieval over a
+scratch home, answer/refusal targets, distractors, shuffling, augmentation). A query-log export (`ragtune log
+export`, reviewed edits applied) is validated line by line and passed through here. The tune teaches behaviour
 (schema, citations, refusals), never facts: facts stay in retrieval.
-
-From a query-log export (`ragtune log export`, reviewed edits applied) lines are validated and passed through.
 """
 
 from __future__ import annotations
@@ -14,17 +11,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from ragtune.appliance import prompt
 from ragtune.appliance.atomic import atomic_open
-from ragtune.appliance.config import Settings
 from ragtune.appliance.errors import InputError, located
-from ragtune.appliance.home import Home
 from ragtune.appliance.schema import validate_answer
 from ragtune.appliance.text import STOPWORDS
 
@@ -137,117 +129,24 @@ def holds_answer(chunk_text: str, row: dict[str, Any], min_overlap: float = 0.8)
     return len(present) / len(keys) >= min_overlap
 
 
-def _same_doc(source: str, gold_doc: str | None) -> bool:
-    if not gold_doc:
-        return True
-    s, g = source.replace("\\", "/"), gold_doc.replace("\\", "/").lstrip("./")
-    return s == g or s.endswith("/" + g)
-
-
-def target_for(row: dict[str, Any], context: list[dict[str, str]], sources: list[str]) -> tuple[dict[str, Any], str]:
-    """(output, why) for one labelled question over a given retrieved context."""
-    refusal = {"status": "refused", "answer": prompt.REFUSAL_TEXT, "citations": []}
-    if not row.get("answerable", True):
-        return refusal, "unanswerable"
-    cites = [c["id"] for c, src in zip(context, sources) if _same_doc(src, row.get("gold_doc")) and holds_answer(c["text"], row)]
-    if not cites:
-        return refusal, "answer_not_retrieved"
-    return {"status": "ok", "answer": row["answer"].strip(), "citations": cites}, "answered"
-
-
 # ------------------------------------------------------------------------------------------------------------
-# Builders
+# Builders: labelled questions → `ragtune.models.raft`; a reviewed query log → passed through here
 # ------------------------------------------------------------------------------------------------------------
 
 @dataclasses.dataclass
-class BuildStats:
+class LogStats:
     questions: int = 0
     answered: int = 0
-    unanswerable: int = 0
-    answer_not_retrieved: int = 0
-    chunks: int = 0
-    docs: int = 0
-    ingest_failed: list[tuple[str, str]] = dataclasses.field(default_factory=list)
-    seconds: float = 0.0
+    refused: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
 
-def scratch_settings(settings: Settings, root: Path) -> Settings:
-    """The serving settings pointed at a scratch home (answer cache off: it is irrelevant to retrieval)."""
-    new = dataclasses.replace(settings, home=Home(root), source=f"{settings.source} (scratch)")
-    return new
-
-
-def build_from_qa(settings: Settings, rows: list[dict[str, Any]], docs: Path | str, *,
-                  k: int | None = None, source: str = "qa", progress: Progress | None = None,
-                  scratch: Path | str | None = None) -> tuple[list[dict[str, Any]], BuildStats]:
-    """Training examples for labelled questions over `docs`, retrieved exactly as serving would."""
-    import time
-
-    from ragtune.appliance.ingest.pipeline import ingest_paths
-    from ragtune.appliance.retrieve import Retriever
-
-    t0 = time.perf_counter()
-    docs = Path(docs)
-    if not docs.exists():
-        raise InputError(f"{docs}: documents folder not found")
-    tmp = Path(scratch) if scratch else Path(tempfile.mkdtemp(prefix="ragtune-dataset-"))
-    tmp.mkdir(parents=True, exist_ok=True)
-    stats = BuildStats(questions=len(rows))
-    sset = scratch_settings(settings, tmp)
-    try:
-        summary = ingest_paths(sset, [docs], prune=False)
-        stats.ingest_failed = [(str(p), str(r)) for p, r in getattr(summary, "failed", [])]
-        stats.chunks = int(getattr(summary, "chunks_added", 0))
-        stats.docs = int(getattr(summary, "added", 0)) + int(getattr(summary, "updated", 0)) + int(getattr(summary, "unchanged", 0))
-        retriever = Retriever(sset)
-        out: list[dict[str, Any]] = []
-        try:
-            for i, row in enumerate(rows, start=1):
-                res = retriever.retrieve(row["question"], k=k or sset.retrieve.k, use_cache=False)
-                ctx_items = prompt.context_from_hits(res.hits)
-                context = [c.for_prompt() for c in ctx_items]
-                output, why = target_for(row, context, [h.source for h in res.hits])
-                setattr(stats, why, getattr(stats, why) + 1)
-                meta = {"source": source, "qa_id": row.get("id"), "intent": row.get("intent", "fact"),
-                        "answerable": bool(row.get("answerable", True)), "target": why,
-                        "date": row.get("date") or _newest_date(res.hits, row.get("gold_doc")),
-                        "chunk_ids": [c.chunk_id for c in ctx_items]}
-                out.append(prompt.training_example(prompt.SYSTEM_PROMPT, context, row["question"], output, **meta))
-                if progress:
-                    progress(i, len(rows), row.get("id") or "")
-        finally:
-            retriever.close()
-    finally:
-        if scratch is None:
-            shutil.rmtree(tmp, ignore_errors=True)
-    stats.seconds = round(time.perf_counter() - t0, 2)
-    return out, stats
-
-
-def _newest_date(hits: list[Any], gold_doc: str | None) -> str | None:
-    dates = [h.doc_date for h in hits if h.doc_date and _same_doc(h.source, gold_doc)]
-    return max(dates) if dates else None
-
-
-def build_from_pack(settings: Settings, **kw: Any) -> tuple[list[dict[str, Any]], BuildStats]:
-    from ragtune.models.pack import load_qa, pack_dir
-
-    return build_from_qa(settings, load_qa(), pack_dir(), source="pack", **kw)
-
-
-def build_from_qa_file(settings: Settings, qa: Path | str, docs: Path | str, **kw: Any) -> tuple[list[dict[str, Any]], BuildStats]:
-    from ragtune.models.pack import read_qa
-
-    return build_from_qa(settings, read_qa(qa, docs), docs, source=str(qa), **kw)
-
-
-def build_from_log(path: Path | str) -> tuple[list[dict[str, Any]], BuildStats]:
+def build_from_log(path: Path | str) -> tuple[list[dict[str, Any]], LogStats]:
     """A `ragtune log export` file: every line validated (file:line on the first bad one) and passed through."""
     rows = read_examples(path, strict=True)
-    stats = BuildStats(questions=len(rows))
+    stats = LogStats(questions=len(rows))
     out = []
     for where, ex in rows:
         meta = dict(ex.get("meta") or {})
@@ -257,7 +156,7 @@ def build_from_log(path: Path | str) -> tuple[list[dict[str, Any]], BuildStats]:
         if ex["output"]["status"] == "ok":
             stats.answered += 1
         else:
-            stats.unanswerable += 1
+            stats.refused += 1
         out.append(ex)
     return out, stats
 

@@ -117,3 +117,11 @@ def test_write_curated_artifacts(tmp_path):
     md = (tmp_path / "report.md").read_text()
     for section in ("Schema", "scrubbing", "De-duplication", "Temporal holdout", "Balance", "mix"):
         assert section in md
+
+
+def test_mix_repeats_each_pool_example_at_most_three_times():
+    rows = [ex(f"q{i}") for i in range(1000)]
+    train, _, rep = cu.curate(lines(rows), cu.CurateConfig(**dict(NOMIX, mix_frac=0.07)))
+    pool = len(cu.mix_examples())
+    assert rep["mix"]["wanted"] == 75 and rep["mix"]["added"] == min(75, 3 * pool)
+    assert "capped at 3 copies" in cu.report_markdown(rep) or rep["mix"]["added"] == 75

@@ -15,7 +15,8 @@ _HERE = Path(__file__).resolve().parent
 INTENTS = ("policy", "howto", "fact", "date", "troubleshoot", "general", "safety")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _REQUIRED = {"id": str, "question": str, "answer": str, "answerable": bool, "intent": str}
-_OPTIONAL = {"gold_doc", "evidence", "date"}
+# the behaviour corpus' extra keys are allowed too, so a folder in the corpus format reads as a question set
+_OPTIONAL = {"gold_doc", "evidence", "date", "style", "domain", "near_doc", "why", "linking"}
 
 
 def pack_dir() -> Path:
@@ -59,11 +60,27 @@ def validate_qa_row(obj: Any, where: str, docs: Path | None = None) -> dict[str,
             if ev is not None:
                 if not isinstance(ev, str) or not ev:
                     raise InputError(f"{where}: 'evidence' must be a non-empty string")
-                if ev not in path.read_text(encoding="utf-8"):
+                if not _occurs(ev, path):
                     raise InputError(f"{where}: evidence {ev!r} does not occur in {gold}")
     elif gold not in (None, ""):
         raise InputError(f"{where}: an unanswerable question must not have a gold_doc")
     return obj
+
+
+def _occurs(span: str, path: Path) -> bool:
+    """The span is in the file's text, or (whitespace-normalised) in its text as ingest sees it (HTML → text)."""
+    from ragtune.models.corpus import doc_text, norm_ws
+
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        raw = ""
+    if span in raw or norm_ws(span) in norm_ws(raw):
+        return True
+    try:
+        return norm_ws(span) in doc_text(path)
+    except InputError:
+        return False
 
 
 def read_qa(path: Path | str, docs: Path | str | None = None) -> list[dict[str, Any]]:
