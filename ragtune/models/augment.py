@@ -9,7 +9,7 @@ import re
 
 KINDS = ("disfluent", "typo", "keywords")
 
-from .dataset import STOPWORDS
+from ragtune.appliance.text import STOPWORDS
 
 # A keyword query also drops the conversational words people add around a question.
 _STOP = STOPWORDS | frozenset("whom whose there their they he she his her please tell me know about any some much many".split())

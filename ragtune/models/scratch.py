@@ -54,7 +54,7 @@ def docs_fingerprint(settings: Settings, docs: Path) -> tuple[str, int]:
     """(sha256, file count) over what ingest would read in `docs`, with the settings that shape the chunks."""
     import ragtune
     from ragtune.appliance.ingest.pipeline import walk
-    from ragtune.models.defaults import sha256_file
+    from ragtune.appliance.hashing import sha256_file
 
     w = walk([docs], settings.ingest.extensions)
     root = Path(os.path.abspath(docs))
@@ -96,30 +96,23 @@ def scratch_home(settings: Settings, docs: Path | str, *, cache_root: Path | Non
         except (OSError, ValueError, KeyError):
             pass
         shutil.rmtree(root, ignore_errors=True)  # unreadable or foreign: rebuild
+    from ragtune.appliance.atomic import atomic_path, atomic_write_json
     from ragtune.appliance.ingest.pipeline import ingest_paths
 
-    tmp = root.with_name(f"{root.name}.tmp{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
     if log:
         log(f"scratch ingest of {docs} ({n_files} files, chunk {settings.ingest.chunk_tokens} tokens); cached in {root}")
     t0 = time.perf_counter()
-    try:
+    # built in a private folder, moved into place complete (marker last); a concurrent build that finished
+    # first wins and ours is dropped: both are the same documents with the same settings
+    with atomic_path(root, folder=True, keep_existing=True) as tmp:
         summary = ingest_paths(_settings(settings, tmp), [docs], prune=False)
         info = {"key": key, "docs_root": str(docs), "files": n_files, "seconds": round(time.perf_counter() - t0, 1),
                 "chunk_tokens": settings.ingest.chunk_tokens, "overlap_tokens": settings.ingest.overlap_tokens,
                 "docs": summary.added + summary.updated + summary.unchanged, "chunks": summary.chunks_added,
                 "failed": [{"path": p, "reason": r} for p, r in summary.failed],
                 "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        (tmp / MARKER).write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
-        try:
-            tmp.replace(root)
-        except OSError:  # another build finished the same home first: it is identical, use it
-            shutil.rmtree(tmp, ignore_errors=True)
-            info = json.loads(marker.read_text(encoding="utf-8"))
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        atomic_write_json(tmp / MARKER, info, indent=1)
+    info = json.loads(marker.read_text(encoding="utf-8"))
     return Scratch(_settings(settings, root), root, Path(info["docs_root"]), info, False)
 
 

@@ -15,12 +15,14 @@ import math
 import os
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable
 
 from ragtune.appliance import prompt
 from ragtune.appliance.errors import InputError, require
+from ragtune.appliance.atomic import atomic_path, replace_into
 from ragtune.appliance.atomic import atomic_write_json as write_json_atomic
 from ragtune.appliance.atomic import replace_into
 
@@ -78,37 +80,33 @@ def _forward_loss(model: Any, it: dict[str, Any], device: str, bf16: bool = Fals
 # Atomic artifacts
 # ------------------------------------------------------------------------------------------------------------
 
-def _swap_dir(tmp: Path, final: Path) -> None:
-    """Replace `final` by `tmp`: the old copy is moved aside first, so some complete copy exists at every moment."""
-    replace_into(tmp, final)
-
-
 def _save_adapter(model: Any, out: Path, accel: Any = None) -> None:
-    """peft `save_pretrained` into a temporary folder, then each file renamed into OUT (atomic per file)."""
+    """peft `save_pretrained` into a private folder, then each file moved into OUT (atomic per file)."""
     target = accel.unwrap_model(model) if accel is not None else model
-    tmp = out / f".adapter.tmp{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    target.save_pretrained(str(tmp), safe_serialization=True)
-    for f in sorted(tmp.iterdir()):
-        f.replace(out / f.name)
-    shutil.rmtree(tmp, ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".adapter.", suffix=".part", dir=out))
+    try:
+        target.save_pretrained(str(tmp), safe_serialization=True)
+        for f in sorted(tmp.iterdir()):
+            replace_into(f, out / f.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _save_checkpoint(ckpt: Path, model: Any, opt: Any, sched: Any, state: dict[str, Any], accel: Any) -> None:
+    """Adapter, optimizer, scheduler, RNG and position, written to a private folder and swapped in whole (the old
+    folder is renamed aside first: a complete checkpoint exists at every moment)."""
     torch = require("torch", "train")
-    tmp = ckpt.with_name(ckpt.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
     target = accel.unwrap_model(model) if accel is not None else model
-    target.save_pretrained(str(tmp), safe_serialization=True)
-    torch.save({"opt": opt.state_dict(), "sched": sched.state_dict(), "rng": torch.get_rng_state()}, tmp / "optim.pt")
-    write_json_atomic(tmp / "state.json", state)
-    _swap_dir(tmp, ckpt)
+    with atomic_path(ckpt, folder=True) as tmp:
+        target.save_pretrained(str(tmp), safe_serialization=True)
+        torch.save({"opt": opt.state_dict(), "sched": sched.state_dict(), "rng": torch.get_rng_state()}, tmp / "optim.pt")
+        write_json_atomic(tmp / "state.json", state)
 
 
 def _checkpoint_dir(ckpt: Path) -> Path | None:
-    """The last complete checkpoint (a crash between the two renames of a swap leaves it as `.old`)."""
-    for p in (ckpt, ckpt.with_name(ckpt.name + ".old")):
+    """The last complete checkpoint (a crash between the two renames of a swap leaves it renamed aside)."""
+    for p in [ckpt, *sorted(ckpt.parent.glob(f".{ckpt.name}.old-*"))]:
         if (p / "state.json").is_file():
             return p
     return None
