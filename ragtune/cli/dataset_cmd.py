@@ -42,6 +42,7 @@ def dataset_group() -> None:
 @click.option("--distractor-share", default=0.5, show_default=True, type=float, help="Examples with chunks of other documents mixed in.")
 @click.option("--max-distractors", default=2, show_default=True, type=int, help="At most this many distractors per example.")
 @click.option("--shuffle-share", default=0.5, show_default=True, type=float, help="Examples whose sources are shuffled (the rest keep rank order).")
+@click.option("--inject-share", default=0.05, show_default=True, type=float, help="Examples where a source not holding the answer carries an injected instruction (never cited).")
 @click.option("--augment", default=0, show_default=True, type=int, help="Augmented variants per question (disfluent, typo, keywords), each an example.")
 @click.option("--augment-kinds", default="disfluent,typo,keywords", show_default=True, help="Which augmentations, comma-separated.")
 @click.option("--holdout-frac", default=0.2, show_default=True, type=float, help="Newest share of the dated lines held out.")
@@ -55,7 +56,7 @@ def dataset_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @pass_app
 def build_cmd(app, corpus, allow_dev, from_pack, qa_file, docs_dir, log_file, out, k, chunk_tokens, answer_style,
-              drop_share, oracle_share, distractor_share, max_distractors, shuffle_share, augment, augment_kinds,
+              drop_share, oracle_share, distractor_share, max_distractors, shuffle_share, inject_share, augment, augment_kinds,
               holdout_frac, refusal_share, max_intent_share, mix_frac, no_scrub, no_fit, seed, limit, as_json) -> None:
     """Build train.jsonl + holdout.jsonl (+ report, dataset_config.json with sha256s and options).
 
@@ -88,7 +89,7 @@ def build_cmd(app, corpus, allow_dev, from_pack, qa_file, docs_dir, log_file, ou
 
         rcfg = raft.RaftConfig(k=k, chunk_tokens=chunk_tokens, answer_style=answer_style, drop_share=drop_share,
                                oracle_share=oracle_share, distractor_share=distractor_share,
-                               max_distractors=max_distractors, shuffle_share=shuffle_share, augment=augment,
+                               max_distractors=max_distractors, shuffle_share=shuffle_share, inject_share=inject_share, augment=augment,
                                augment_kinds=tuple(x.strip() for x in augment_kinds.split(",") if x.strip()), seed=seed)
         sets = raft.sets_for(corpus, allow_dev=allow_dev, pack=from_pack, qa=qa_file, docs=docs_dir, limit=limit)
         settings = app.settings

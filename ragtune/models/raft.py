@@ -37,7 +37,8 @@ from ragtune.appliance.types import Hit
 
 from .augment import KINDS as AUGMENT_KINDS
 from .augment import variants
-from .dataset import holds_answer
+from .inject import injected_text
+from .holds import Answer, mentions, norm_ws, span_holds  # noqa: F401 (span_holds, mentions: the builder's API)
 from .scratch import Scratch, chunk_settings, scratch_home
 
 ANSWER_STYLES = ("short", "sentence")
@@ -56,6 +57,7 @@ class RaftConfig:
     distractor_share: float = 0.5  # examples with 1..max_distractors chunks of other documents mixed in
     max_distractors: int = 2
     shuffle_share: float = 0.5  # examples whose sources are shuffled (the rest keep rank order, as served)
+    inject_share: float = 0.05  # examples where a source not holding the answer carries an injected instruction
     augment: int = 0  # augmented variants per question, each a distinct example
     augment_kinds: tuple[str, ...] = AUGMENT_KINDS
     seed: int = 0
@@ -73,7 +75,7 @@ class RaftConfig:
         check(isinstance(self.chunk_tokens, int) and (self.chunk_tokens == 0 or 16 <= self.chunk_tokens <= 254),
               "chunk_tokens", "must be 16..254 (0 = the serving ingest.chunk_tokens)")
         check(self.answer_style in ANSWER_STYLES, "answer_style", f"must be one of {', '.join(ANSWER_STYLES)}")
-        for key in ("drop_share", "oracle_share", "distractor_share", "shuffle_share"):
+        for key in ("drop_share", "oracle_share", "distractor_share", "shuffle_share", "inject_share"):
             check(share(getattr(self, key)), key, "must be in [0, 1]")
         check(isinstance(self.max_distractors, int) and 1 <= self.max_distractors <= 5, "max_distractors", "must be 1..5")
         check(isinstance(self.augment, int) and 0 <= self.augment <= len(AUGMENT_KINDS), "augment",
@@ -112,6 +114,7 @@ class BuildStats:
     near_inserted: int = 0
     distracted: int = 0
     shuffled: int = 0
+    injected: Counter = dataclasses.field(default_factory=Counter)  # by template
     ambiguous: int = 0  # answer not retrieved, but a source mentions it: neither refusal nor answer is safe
     not_fitted: int = 0  # answer examples whose answer source did not fit the generator's window: refusals
     prompt_tokens: list[int] = dataclasses.field(default_factory=list)
@@ -133,6 +136,7 @@ class BuildStats:
             "answer_recall_at_k": round(self.answer_retrieved / self.answerable_questions, 4)
             if self.answerable_questions else None,
             "near_miss_inserted": self.near_inserted, "distracted": self.distracted, "shuffled": self.shuffled,
+            "injected": dict(sorted(self.injected.items())),
             "ambiguous_skipped": self.ambiguous, "not_fitted": self.not_fitted, "prompt_tokens": percentiles(self.prompt_tokens),
             "token_counter": self.token_counter, "scratch": self.scratch, "seconds": round(self.seconds, 1),
         }
@@ -147,73 +151,6 @@ def percentiles(values: list[int]) -> dict[str, Any]:
         return v[min(len(v) - 1, int(round(p * (len(v) - 1))))]
     return {"n": len(v), "min": v[0], "p50": at(0.5), "p90": at(0.9), "p95": at(0.95), "p99": at(0.99), "max": v[-1],
             "mean": round(sum(v) / len(v), 1)}
-
-
-# ------------------------------------------------------------------------------------------------------------
-# Which sources hold the answer
-# ------------------------------------------------------------------------------------------------------------
-
-def norm_ws(text: str) -> str:
-    return " ".join(str(text).split())
-
-
-def span_holds(chunk_text: str, evidence: str, answer: str, min_cover: float = 0.5) -> bool:
-    """The chunk holds the evidence span, or the answer span with ≥ `min_cover` of the evidence around it (a
-    chunk boundary cut the evidence). Whitespace-normalised, case-sensitive: these are copied spans."""
-    t, ev, ans = norm_ws(chunk_text), norm_ws(evidence), norm_ws(answer)
-    if not ev:
-        return False
-    if ev in t:
-        return True
-    if not ans:
-        return False
-    for m in re.finditer(re.escape(ans), ev):
-        lo, hi = m.start(), m.end()
-        if ev[lo:hi] not in t:
-            continue
-        grew = True
-        while grew:  # widen word by word while the window still occurs in the chunk
-            grew = False
-            nlo = ev.rfind(" ", 0, max(0, lo - 1)) + 1 if lo > 0 else 0
-            if nlo < lo and ev[nlo:hi] in t:
-                lo, grew = nlo, True
-            nhi = ev.find(" ", hi + 1)
-            nhi = len(ev) if nhi < 0 else nhi
-            if nhi > hi and ev[lo:nhi] in t:
-                hi, grew = nhi, True
-        if hi - lo >= min_cover * len(ev):
-            return True
-    return False
-
-
-def mentions(text: str, answer: str) -> bool:
-    """The answer's words occur in the text (case-insensitive, whole words): such a chunk must not stand in for
-    'the answer is not here'."""
-    a = norm_ws(answer).lower().strip(" .")
-    if not a:
-        return False
-    return re.search(r"(?<!\w)" + re.escape(a) + r"(?!\w)", norm_ws(text).lower()) is not None
-
-
-class _Answer:
-    """What one answerable row needs to judge sources."""
-
-    def __init__(self, row: dict[str, Any], style: str):
-        self.row = row
-        self.evidence = row.get("evidence") or ""
-        self.gold = (row.get("gold_doc") or "").replace("\\", "/").lstrip("./")
-        self.short = norm_ws(row.get("answer", ""))
-        self.text = norm_ws(self.evidence) if style == "sentence" and self.evidence else self.short
-
-    def holds(self, text: str, rel: str) -> bool:
-        same = rel == self.gold
-        if self.evidence and span_holds(text, self.evidence, self.short if same else ""):
-            return True
-        return same and not self.evidence and holds_answer(text, self.row)  # sample-pack rows without evidence
-
-    def excluded(self, text: str, rel: str) -> bool:
-        """Not allowed in a context that must lack the answer."""
-        return self.holds(text, rel) or mentions(text, self.short) or (rel == self.gold and holds_answer(text, self.row))
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -267,7 +204,7 @@ class _Builder:
         ctx.insert(rng.randint(0, len(ctx)), hit)
         return self._fit(ctx, keep | {hit.chunk_id}, rng)
 
-    def _distract(self, ctx: list[Hit], keep: set[int], avoid_docs: set[str], ans: _Answer | None,
+    def _distract(self, ctx: list[Hit], keep: set[int], avoid_docs: set[str], ans: Answer | None,
                   pool: _Pool, rng: random.Random) -> list[Hit]:
         """1..max_distractors chunks of other documents, each put in at a random place."""
         n = rng.randint(1, self.cfg.max_distractors)
@@ -285,8 +222,20 @@ class _Builder:
                 break
         return ctx
 
+    def _inject(self, ctx: list[Hit], keep: set[int], pool: _Pool, rng: random.Random) -> tuple[list[Hit], str | None]:
+        """One source not holding the answer (or the near miss) gets an injected instruction; never cited."""
+        free = [i for i, h in enumerate(ctx) if h.chunk_id not in keep]
+        if not free:
+            return ctx, None
+        i = free[rng.randrange(len(free))]
+        name, text = injected_text(ctx[i].text, rng, len(ctx))
+        ctx = list(ctx)
+        ctx[i] = dataclasses.replace(ctx[i], text=text, chunk_id=-1)  # -1: not a stored chunk, never cited
+        self.stats.injected[name] += 1
+        return ctx, name
+
     # -- one example -----------------------------------------------------------------------------------------
-    def example(self, kind: str, ctx: list[Hit], user: str, ans: _Answer | None, keep: set[int], avoid: set[str],
+    def example(self, kind: str, ctx: list[Hit], user: str, ans: Answer | None, keep: set[int], avoid: set[str],
                 pool: _Pool, rng: random.Random, meta: dict[str, Any]) -> dict[str, Any]:
         """Distractors, order, the generator-window fit and the target for one context."""
         from ragtune.appliance.answer import fit_context  # serving's own fit (generator tokens)
@@ -294,6 +243,9 @@ class _Builder:
         if rng.random() < self.cfg.distractor_share:
             ctx = self._distract(ctx, keep, avoid, ans, pool, rng)
             self.stats.distracted += 1
+        injected = None
+        if rng.random() < self.cfg.inject_share:
+            ctx, injected = self._inject(ctx, keep, pool, rng)
         if len(ctx) > 1 and rng.random() < self.cfg.shuffle_share:
             ctx = list(ctx)
             rng.shuffle(ctx)
@@ -305,7 +257,7 @@ class _Builder:
         refusal = {"status": "refused", "answer": prompt.REFUSAL_TEXT, "citations": []}
         output = refusal
         if kind in ("answer", "oracle") and ans is not None:
-            cites = [c.id for c in items if ans.holds(c.text, pool.rel.get(c.chunk_id, ""))]
+            cites = [c.id for c in items if ans.holds(c.text, pool.rel.get(c.chunk_id, "")) and c.chunk_id != -1]
             if cites:
                 output = {"status": "ok", "answer": ans.text, "citations": cites}
                 self.stats.answer_positions[int(cites[0][1:])] += 1
@@ -319,6 +271,8 @@ class _Builder:
             self.stats.prompt_tokens.append(self.counter(prompt.messages(prompt.SYSTEM_PROMPT, context, user)))
         meta = dict(meta, kind=kind, target="answered" if output["status"] == "ok" else "refused",
                     chunk_ids=[c.chunk_id for c in items])
+        if injected:
+            meta["injected"] = injected
         return prompt.training_example(prompt.SYSTEM_PROMPT, context, user, output, **meta)
 
     # -- one question variant --------------------------------------------------------------------------------
@@ -349,7 +303,7 @@ class _Builder:
                     self.stats.near_inserted += 1
             out.append(self.example("unanswerable", ctx, user, None, keep, {near} if near else set(), pool, rng, meta))
             return out
-        ans = _Answer(row, cfg.answer_style)
+        ans = Answer(row, cfg.answer_style)
         holding = {h.chunk_id for h in hits if ans.holds(h.text, pool.rel.get(h.chunk_id, ""))}
         if variant is None:
             self.stats.answerable_questions += 1

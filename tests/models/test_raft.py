@@ -149,7 +149,7 @@ UNANS = {"id": "t-u001", "question": "How many arches has the Oskar Point bridge
 
 def _build(rows, tmp_path, **kw):
     s = Settings().replace("retrieve", context_tokens=1100)
-    base = dict(drop_share=0.0, oracle_share=0.0, distractor_share=0.0, shuffle_share=0.0, k=3)
+    base = dict(drop_share=0.0, oracle_share=0.0, distractor_share=0.0, shuffle_share=0.0, inject_share=0.0, k=3)
     base.update(kw)
     return raft.build(s, [raft.QASet("test", rows, tmp_path, "t")], raft.RaftConfig(**base))
 
@@ -318,3 +318,20 @@ def test_cli_source_errors(tmp_path, capsys):
     assert main(["dataset", "build", "--from-pack", "--k", "9", "--out", str(tmp_path / "o")]) == 2
     assert "dataset.k" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_injected_sources_are_never_cited_and_keep_the_target(fake, tmp_path):
+    from ragtune.models import inject
+
+    rows = [dict(ANS, id=f"t-a{200 + i}") for i in range(20)] + [dict(UNANS, id=f"t-u{200 + i}") for i in range(10)]
+    out, stats = _build(rows, tmp_path, inject_share=1.0, k=3)
+    assert sum(stats.injected.values()) == 30 and set(stats.injected) <= set(inject.NAMES)
+    for ex in out:
+        assert ex["meta"]["injected"] in inject.NAMES
+        injected = [c for c, cid in zip(ex["prompt"]["context"], ex["meta"]["chunk_ids"]) if cid == -1]
+        assert len(injected) == 1 and injected[0]["id"] not in ex["output"]["citations"]
+        if ex["meta"]["answerable"]:
+            assert ex["output"] == {"status": "ok", "answer": "1897", "citations": ex["output"]["citations"]}
+            assert ex["output"]["citations"]
+        else:
+            assert ex["output"]["status"] == "refused"

@@ -320,3 +320,13 @@ def test_invalid_data_fails_before_torch_and_leaves_no_folder(tmp_path):
     assert r.stdout.split() == ["False", "False", "2"], r.stdout + r.stderr
     assert "bad.jsonl:2: truncated JSON" in r.stderr and "Traceback" not in r.stderr
     assert not out.exists()
+
+
+def test_lines_built_under_another_system_prompt_are_counted(tiny, tmp_path, capsys):
+    train = _examples(4)
+    train[0]["prompt"]["system"] = "An older system prompt."
+    write_curated(tmp_path / "old", train, [], {"config": {}})
+    out = tmp_path / "sp"
+    tr.train(_cfg(tiny, tmp_path / "old", out, max_steps=1))
+    assert json.loads((out / "training_config.json").read_text())["lines_with_another_system_prompt"] == 1
+    assert "1 of 4 training lines carry a system prompt other than" in capsys.readouterr().err

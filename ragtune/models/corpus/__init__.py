@@ -17,6 +17,7 @@ from typing import Any
 
 from ragtune.appliance.errors import InputError, located
 from ragtune.appliance.jsonl import iter_jsonl
+from ragtune.appliance.prompt import source_text
 
 _HERE = Path(__file__).resolve().parent
 STYLES = ("plain", "terse", "long", "typo", "disfluent")
@@ -37,8 +38,8 @@ def corpus_dir() -> Path:
 
 
 def norm_ws(text: str) -> str:
-    """The prompt's whitespace normalisation: spans are compared after it."""
-    return " ".join(str(text).split())
+    """The prompt's whitespace normalisation (`prompt.source_text`): spans are compared after it."""
+    return source_text(text)
 
 
 def _question_key(q: str) -> str:

@@ -203,6 +203,10 @@ def setup(cfg: TrainConfig, data: tuple[list, list, str, dict], *, home: Any = N
     for f in fixes:
         log(f"tokenizer fix: {f}")
 
+    stale = sum(1 for ex in train_rows if ex["prompt"]["system"] != prompt.SYSTEM_PROMPT)
+    if stale:  # serving renders prompt.SYSTEM_PROMPT: lines built under another one teach a prompt never seen
+        log(f"warning: {stale} of {len(train_rows)} training lines carry a system prompt other than the one serving "
+            "uses now (rebuild the dataset with `ragtune dataset build` to train on what serving shows)")
     enc_train, skipped = [], 0
     for ex in train_rows:
         e = encode_example(tok, ex, cfg.weight_status, cfg.weight_citations)
@@ -253,7 +257,8 @@ def setup(cfg: TrainConfig, data: tuple[list, list, str, dict], *, home: Any = N
         "config": cfg.to_json(), "target_modules": cfg.target_modules, "lora_alpha": cfg.lora_alpha,
         "examples_per_step": cfg.examples_per_step, "base": base, "hf_base_dir": str(hf_dir),
         "dataset_sha256": dataset_sha, "dataset_build": ds_cfg.get("build_options"),
-        "system_prompt_sha256": prompt.system_prompt_sha256(), "tokenizer_fixes": fixes, "device": device,
+        "system_prompt_sha256": prompt.system_prompt_sha256(), "lines_with_another_system_prompt": stale,
+        "tokenizer_fixes": fixes, "device": device,
         "world_size": world, "train_examples": len(enc_train), "holdout_examples": len(enc_hold),
         "skipped_too_long": skipped, "trainable_params": trainable, "steps_planned": total,
         "versions": {m: getattr(sys.modules.get(m), "__version__", None) for m in ("torch", "transformers", "peft")},
