@@ -199,10 +199,11 @@ class _Builder:
             ctx.pop(drop)
         return ctx
 
-    def _insert(self, ctx: list[Hit], hit: Hit, keep: set[int], rng: random.Random) -> list[Hit]:
+    def _insert(self, ctx: list[Hit], hit: Hit, keep: set[int], rng: random.Random, protect: bool = True) -> list[Hit]:
+        """`hit` at a random place, then the context fitted to k and the budget (`protect`: never drop `hit`)."""
         ctx = list(ctx)
         ctx.insert(rng.randint(0, len(ctx)), hit)
-        return self._fit(ctx, keep | {hit.chunk_id}, rng)
+        return self._fit(ctx, keep | {hit.chunk_id} if protect else keep, rng)
 
     def _distract(self, ctx: list[Hit], keep: set[int], avoid_docs: set[str], ans: Answer | None,
                   pool: _Pool, rng: random.Random) -> list[Hit]:
@@ -217,7 +218,7 @@ class _Builder:
                     continue
                 if ans is not None and ans.excluded(pool.hits[cid].text, rel):
                     continue
-                ctx = self._insert(ctx, pool.hits[cid], keep, rng)
+                ctx = self._insert(ctx, pool.hits[cid], keep, rng, protect=False)
                 present |= {cid, rel}
                 break
         return ctx

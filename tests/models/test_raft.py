@@ -335,3 +335,10 @@ def test_injected_sources_are_never_cited_and_keep_the_target(fake, tmp_path):
             assert ex["output"]["citations"]
         else:
             assert ex["output"]["status"] == "refused"
+
+
+def test_distractors_never_push_the_context_past_k(fake, tmp_path):
+    two = dict(ANS, evidence="The Harrow Line", answer="Harrow Line", question="harrow line")  # held by 2 chunks
+    out, _ = _build([dict(two, id=f"t-a{300 + i}") for i in range(10)], tmp_path, k=2, distractor_share=1.0)
+    assert all(len(ex["prompt"]["context"]) <= 2 for ex in out)
+    assert all(len(ex["output"]["citations"]) == 2 for ex in out)
