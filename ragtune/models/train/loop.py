@@ -28,7 +28,7 @@ from ragtune.appliance.atomic import replace_into
 
 from .config import TrainConfig
 from .data import collate, encode_example, load_data, make_batches, spread
-from .model import add_lora, fix_tokenizer, hf_dir_for, load_model, log, pick_device, resolve_base
+from .model import add_lora, cpu_has_bf16, fix_tokenizer, hf_dir_for, load_model, log, pick_device, resolve_base
 
 Progress = Callable[[dict[str, Any]], None]
 
@@ -192,6 +192,8 @@ def setup(cfg: TrainConfig, data: tuple[list, list, str, dict], *, home: Any = N
     rank = accel.process_index if accel else 0
     world = accel.num_processes if accel else 1
     device = str(accel.device) if accel else pick_device()
+    if cfg.bf16 and device == "cpu" and cpu_has_bf16() is False:  # measured: > 16x slower than fp32 on AVX2 only
+        log("warning: --bf16 on a CPU without avx512_bf16/AMX is emulated and many times slower than float32")
 
     from ragtune.appliance.home import Home
 

@@ -107,6 +107,19 @@ def fix_tokenizer(tok: Any, model: Any = None) -> list[str]:
     return fixed
 
 
+def cpu_has_bf16() -> bool | None:
+    """Whether this CPU computes bfloat16 natively (avx512_bf16 or AMX); None when it cannot be told."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    return bool(flags & {"avx512_bf16", "amx_bf16"})
+    except OSError:
+        return None
+    return None
+
+
 def pick_device() -> str:
     torch = require("torch", "train")
     return "cuda" if torch.cuda.is_available() else "cpu"
