@@ -281,8 +281,11 @@ class _Builder:
                  base_meta: dict[str, Any]) -> list[dict[str, Any]]:
         cfg = self.cfg
         rng = random.Random(f"{cfg.seed}:{row.get('id')}:{variant or 'original'}")
-        res = retriever.retrieve(q, k=self.k, use_cache=False)
-        user = res.normalized_query or q  # the question as serving shows it to the model
+        from ragtune.appliance.answer import normalise_question  # serving's own: clean once, normalise once
+
+        cq, nq = normalise_question(q)
+        res = retriever.retrieve(cq, k=self.k, use_cache=False, normalized=nq)
+        user = res.normalized_query or nq  # the question as serving shows it to the model
         hits = [pool.hits.get(h.chunk_id, h) for h in res.hits]
         in_ctx = {h.chunk_id for h in hits}
         cands = [pool.hits[h.chunk_id] for h in res.candidates if h.chunk_id in pool.hits and h.chunk_id not in in_ctx]

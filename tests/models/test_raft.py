@@ -117,7 +117,7 @@ class FakeRetriever:
         self.store = FakeStore()
         self.calls = []
 
-    def retrieve(self, q, *, k, use_cache=True):
+    def retrieve(self, q, *, k, use_cache=True, normalized=None):
         self.calls.append((q, k))
         words = set(re.findall(r"\w+", q.lower()))
         ranked = sorted(self.store.rows.values(), key=lambda r: (-len(words & set(re.findall(r"\w+", r["text"].lower()))), r["id"]))
