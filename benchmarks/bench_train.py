@@ -50,7 +50,8 @@ def _example(prompt, text: str, i: int) -> dict:
     return prompt.training_example(prompt.SYSTEM_PROMPT, ctx, f"What is limit number {i}?", o)
 
 
-def run_config(model, opt, items, pad_id, batch_size: int, per_step: int, steps: int, bf16: bool) -> dict:
+def run_config(model, opt, items, pad_id, batch_size: int, per_step: int, steps: int, bf16: bool,
+               device: str = "cpu") -> dict:
     import torch
 
     from ragtune.models.train import forward_batch
@@ -66,12 +67,14 @@ def run_config(model, opt, items, pad_id, batch_size: int, per_step: int, steps:
         for _ in range(grad_accum):
             batch = [items[(pos + j) % len(items)] for j in range(batch_size)]
             pos += batch_size
-            w, _, b = forward_batch(model, batch, pad_id, "cpu", bf16)
+            w, _, b = forward_batch(model, batch, pad_id, device, bf16)
             (w.sum() / per_step).backward()
             n_tok += b["tokens"]
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         opt.zero_grad(set_to_none=True)
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
         if s:
             times.append((time.perf_counter() - t0, time.process_time() - cpu0))
             tokens += n_tok
@@ -97,18 +100,23 @@ def main() -> int:
     ap.add_argument("--json-out", default="")
     a = ap.parse_args()
 
+    from ragtune.appliance.offline import enforce_offline_env
+
+    enforce_offline_env()  # as `ragtune train` does, before torch loads: OMP passive waiting, offline switches
     import torch
     import transformers
 
     from ragtune.appliance.home import Home
-    from ragtune.models.train import TrainConfig, add_lora, fix_tokenizer, hf_dir_for, load_model, resolve_base
+    from ragtune.models.train import (TrainConfig, add_lora, fix_tokenizer, hf_dir_for, load_model, pick_device,
+                                      resolve_base)
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     base = resolve_base(a.base, Home())
     hf_dir = hf_dir_for(base, Home().models_dir / "hf-bases")
     tok = transformers.AutoTokenizer.from_pretrained(str(hf_dir))
-    model = load_model(hf_dir, qlora=False, device="cpu")
+    device = pick_device()  # CUDA when there is one: the batches are for the GPU
+    model = load_model(hf_dir, qlora=False, device=device)
     fix_tokenizer(tok, model)
     model = add_lora(model, TrainConfig(targets=a.targets, dropout=0.0), qlora=False)
     model.train()
@@ -116,13 +124,13 @@ def main() -> int:
     from ragtune.models.train import encode_example
 
     rows = []
-    env = {"threads": a.threads, "bf16": a.bf16, "targets": a.targets, "load_avg_start": os.getloadavg()[0],
+    env = {"device": device, "threads": a.threads, "bf16": a.bf16, "targets": a.targets, "load_avg_start": os.getloadavg()[0],
            "cpu": _cpu_name(), "torch": torch.__version__}
     for length in [int(x) for x in a.lengths.split(",")]:
         items = [encode_example(tok, ex) for ex in make_examples(tok, a.examples, length)]
         real = [len(it["input_ids"]) for it in items]
         for bs in [int(x) for x in a.batch_sizes.split(",")]:
-            r = run_config(model, opt, items, tok.pad_token_id, bs, a.examples_per_step, a.steps, a.bf16)
+            r = run_config(model, opt, items, tok.pad_token_id, bs, a.examples_per_step, a.steps, a.bf16, device)
             r.update(length=length, mean_tokens=round(sum(real) / len(real), 1), load_avg=round(os.getloadavg()[0], 2))
             rows.append(r)
             print(json.dumps(r), flush=True)
