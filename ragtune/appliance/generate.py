@@ -2,7 +2,8 @@
 tests/fakes.py.
 
 `LlamaGenerator` owns the model, the context, pinned LoRA adapters and the grammar samplers; everything native
-is released by `close()`. llama.cpp's log goes to the Python logger "ragtune.llama", never to stdout/stderr.
+is released by `close()`. llama.cpp's log goes to the Python logger "ragtune.llama" (llamalog.py), never to
+stdout/stderr.
 
 Decoding is our own loop over llama-cpp-python's low-level API; which token is taken at each step (the grammar,
 the extractive span constraint, the repetition guard, the model's refusal probability) is decided in sampler.py,
@@ -19,8 +20,6 @@ import codecs
 import collections
 import ctypes
 import json
-import logging
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,10 +28,10 @@ from typing import Any, Callable, Protocol, Sequence
 from .config import GenerateConfig
 from .errors import GenerationError, InputError, ModelError
 from .home import Home
+from .llamalog import CaptureStderr as _CaptureStderr
+from .llamalog import llama_cpp_module as _llama_cpp
+from .llamalog import recent_error_text as _recent_error_text
 from .prompt import REFUSAL_TEXT
-
-log = logging.getLogger("ragtune.llama")
-log.addHandler(logging.NullHandler())  # no handler configured => dropped, not printed by logging's lastResort
 
 OnToken = Callable[[str], None]
 
@@ -74,81 +73,6 @@ class Generator(Protocol):
     def count_tokens(self, messages: list[dict[str, str]]) -> int: ...
 
     def close(self) -> None: ...
-
-
-# -- llama.cpp logging -> Python logging ----------------------------------------------------------------
-# ggml_log_level: NONE=0, DEBUG=1, INFO=2, WARN=3, ERROR=4, CONT=5 (continuation of the previous line)
-_LEVELS = {0: logging.DEBUG, 1: logging.DEBUG, 2: logging.INFO, 3: logging.WARNING, 4: logging.ERROR}
-_recent_errors: collections.deque[str] = collections.deque(maxlen=8)  # quoted in our error messages
-_log_state = {"installed": False, "last": logging.DEBUG, "cb": None}
-_log_lock = threading.Lock()
-
-
-def _install_log_callback(llama_cpp: Any) -> None:
-    """Route llama.cpp/ggml logging to the "ragtune.llama" logger (llama-cpp-python's own handler prints to
-    stderr, which would scribble over the TUI)."""
-    with _log_lock:
-        if _log_state["installed"]:
-            return
-
-        @llama_cpp.llama_log_callback
-        def _cb(level: int, text: bytes, user_data: Any) -> None:  # runs on llama.cpp threads: keep it tiny
-            try:
-                lvl = _log_state["last"] if level == 5 else _LEVELS.get(level, logging.DEBUG)
-                _log_state["last"] = lvl
-                if lvl >= logging.WARNING or log.isEnabledFor(lvl):
-                    msg = text.decode("utf-8", "replace").rstrip("\n")
-                    if lvl >= logging.ERROR:
-                        _recent_errors.append(msg)
-                    log.log(lvl, "%s", msg)
-            except Exception:  # never raise into C
-                pass
-
-        _log_state["cb"] = _cb  # keep a reference: ctypes callbacks must outlive their registration
-        llama_cpp.llama_log_set(_cb, ctypes.c_void_p(0))
-        _log_state["installed"] = True
-
-
-def _llama_cpp() -> Any:
-    import llama_cpp  # heavy native import, only when a real model is needed
-
-    _install_log_callback(llama_cpp)
-    return llama_cpp
-
-
-def _recent_error_text() -> str:
-    return "; ".join(list(_recent_errors)[-3:])
-
-
-class _CaptureStderr:
-    """Capture fd 2 around a native call that prints with fprintf (llama.cpp's grammar parser does), so the
-    message lands in our error instead of on the terminal."""
-
-    def __enter__(self) -> "_CaptureStderr":
-        import os
-        import sys
-        import tempfile
-
-        self.text = ""
-        try:
-            sys.stderr.flush()
-            self._tmp = tempfile.TemporaryFile()
-            self._saved = os.dup(2)
-            os.dup2(self._tmp.fileno(), 2)
-        except (OSError, ValueError):
-            self._saved = None
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        import os
-
-        if self._saved is None:
-            return
-        os.dup2(self._saved, 2)
-        os.close(self._saved)
-        self._tmp.seek(0)
-        self.text = self._tmp.read().decode("utf-8", "replace").strip()
-        self._tmp.close()
 
 
 # -- model resolution ------------------------------------------------------------------------------------

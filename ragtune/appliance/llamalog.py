@@ -1,0 +1,88 @@
+"""llama.cpp's own logging, routed to the Python logger "ragtune.llama" (never to stdout/stderr, which would
+scribble over the TUI), the last errors kept for our messages, and fd-2 capture around native calls that print
+directly (llama.cpp's grammar parser)."""
+
+from __future__ import annotations
+
+import collections
+import ctypes
+import logging
+import threading
+from typing import Any
+
+log = logging.getLogger("ragtune.llama")
+log.addHandler(logging.NullHandler())  # no handler configured => dropped, not printed by logging's lastResort
+
+# -- llama.cpp logging -> Python logging ----------------------------------------------------------------
+# ggml_log_level: NONE=0, DEBUG=1, INFO=2, WARN=3, ERROR=4, CONT=5 (continuation of the previous line)
+_LEVELS = {0: logging.DEBUG, 1: logging.DEBUG, 2: logging.INFO, 3: logging.WARNING, 4: logging.ERROR}
+_recent_errors: collections.deque[str] = collections.deque(maxlen=8)  # quoted in our error messages
+_log_state = {"installed": False, "last": logging.DEBUG, "cb": None}
+_log_lock = threading.Lock()
+
+
+def _install_log_callback(llama_cpp: Any) -> None:
+    """Route llama.cpp/ggml logging to the "ragtune.llama" logger (llama-cpp-python's own handler prints to
+    stderr, which would scribble over the TUI)."""
+    with _log_lock:
+        if _log_state["installed"]:
+            return
+
+        @llama_cpp.llama_log_callback
+        def _cb(level: int, text: bytes, user_data: Any) -> None:  # runs on llama.cpp threads: keep it tiny
+            try:
+                lvl = _log_state["last"] if level == 5 else _LEVELS.get(level, logging.DEBUG)
+                _log_state["last"] = lvl
+                if lvl >= logging.WARNING or log.isEnabledFor(lvl):
+                    msg = text.decode("utf-8", "replace").rstrip("\n")
+                    if lvl >= logging.ERROR:
+                        _recent_errors.append(msg)
+                    log.log(lvl, "%s", msg)
+            except Exception:  # never raise into C
+                pass
+
+        _log_state["cb"] = _cb  # keep a reference: ctypes callbacks must outlive their registration
+        llama_cpp.llama_log_set(_cb, ctypes.c_void_p(0))
+        _log_state["installed"] = True
+
+
+def llama_cpp_module() -> Any:
+    import llama_cpp  # heavy native import, only when a real model is needed
+
+    _install_log_callback(llama_cpp)
+    return llama_cpp
+
+
+def recent_error_text() -> str:
+    return "; ".join(list(_recent_errors)[-3:])
+
+
+class CaptureStderr:
+    """Capture fd 2 around a native call that prints with fprintf (llama.cpp's grammar parser does), so the
+    message lands in our error instead of on the terminal."""
+
+    def __enter__(self) -> "CaptureStderr":
+        import os
+        import sys
+        import tempfile
+
+        self.text = ""
+        try:
+            sys.stderr.flush()
+            self._tmp = tempfile.TemporaryFile()
+            self._saved = os.dup(2)
+            os.dup2(self._tmp.fileno(), 2)
+        except (OSError, ValueError):
+            self._saved = None
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        import os
+
+        if self._saved is None:
+            return
+        os.dup2(self._saved, 2)
+        os.close(self._saved)
+        self._tmp.seek(0)
+        self.text = self._tmp.read().decode("utf-8", "replace").strip()
+        self._tmp.close()
