@@ -9,6 +9,7 @@ answer is generated twice on the same warm context, once per mode, in alternatin
 - ms per token spent choosing tokens (sampler.Sampler.choose: grammar, constraints, fallbacks) vs in llama.cpp;
 - fallbacks per token and relaxed steps;
 - memory: the per-model vocabulary index and the per-request span index for 6 sources (tracemalloc), peak RSS.
+Sources that do not fit the 2k window with 256 tokens for the answer are dropped as `ask` does (fit_context).
 
     python benchmarks/bench_extractive.py [--n 40] [--threads 1] [--seed 0] [--json-out FILE]
 """
@@ -72,7 +73,7 @@ def main() -> int:
     args = ap.parse_args()
 
     from ragtune.appliance import sampler as S
-    from ragtune.appliance.answer import extractive_sources
+    from ragtune.appliance.answer import extractive_sources, fit_context
     from ragtune.appliance.config import GenerateConfig
     from ragtune.appliance.extractive import SpanConstraint, VocabIndex
     from ragtune.appliance.generate import LlamaGenerator
@@ -100,11 +101,14 @@ def main() -> int:
     tracemalloc.stop()
 
     items = contexts(args.n, args.seed)
+    n_sources: list[int] = []
     stats = {m: {"tokens": 0, "decode_ms": 0.0, "choose_ms": 0.0, "fallbacks": 0, "relaxed": 0, "refused": 0,
                  "answers": []} for m in ("free", "extractive")}
     span_mb: list[float] = []
     for i, (q, texts) in enumerate(items):
         ctx = [ContextItem(id=f"S{j}", text=t) for j, t in enumerate(texts, start=1)]
+        ctx = fit_context(gen.count_tokens, ctx, q, reserve=256, n_ctx=gen.n_ctx, renumber=True)  # as `ask` does
+        n_sources.append(len(ctx))
         msgs = messages(SYSTEM_PROMPT, ctx, q)
         schema = answer_schema([c.id for c in ctx], 600)
         spans = extractive_sources(ctx)
@@ -128,7 +132,7 @@ def main() -> int:
             st["answers"].append(json.loads(res.text).get("answer", ""))
         print(f"{i + 1}/{len(items)}", file=sys.stderr, flush=True)
 
-    out = {"n": len(items), "threads": args.threads, "vocab_index_s": round(vocab_s, 3),
+    out = {"n": len(items), "sources_mean": round(sum(n_sources) / len(n_sources), 2), "threads": args.threads, "vocab_index_s": round(vocab_s, 3),
            "vocab_index_mb": round(vocab_mb, 1), "span_index_mb_6_sources_max": round(max(span_mb), 2),
            "span_index_mb_6_sources_mean": round(sum(span_mb) / len(span_mb), 2),
            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

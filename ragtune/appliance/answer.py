@@ -229,6 +229,7 @@ class AnswerEngine:
             [c.id for c in ctx], max_chars=self.cfg.max_answer_chars, max_repairs=self.cfg.max_repairs)
         verdict = refusal_check(checked.obj or _REFUSED, ctx, min_support=self.cfg.min_support, mode=mode,
                                 p_refused=checked.p_refused, refusal_threshold=self.cfg.refusal_threshold,
+                                question=src.normalized, min_relevance=self.cfg.min_relevance,
                                 reason=None if checked.obj is not None else "invalid_output")
         ans = self._answer(verdict, checked, ctx, src, gen, mode)
         if key is not None:
@@ -330,7 +331,8 @@ class AnswerEngine:
         c = self.cfg
         return {"temperature": c.temperature, "seed": c.seed, "max_tokens": c.max_tokens,
                 "max_answer_chars": c.max_answer_chars, "max_repairs": c.max_repairs, "grammar": GRAMMAR_VERSION,
-                "refusal_threshold": c.refusal_threshold, "min_support": c.min_support}
+                "refusal_threshold": c.refusal_threshold, "min_support": c.min_support,
+                "min_relevance": c.min_relevance}
 
     def _answer_cache_on(self, use_cache: bool) -> bool:
         return use_cache and self.cfg.answer_cache and self.cfg.temperature == 0

@@ -147,6 +147,9 @@ class GenerateConfig:
     # Refuse when the model's own P(refused) at the status value exceeds this (docs/answer.md); 0.5 is about the
     # model's own pick, 1.0 never refuses by probability. `ragtune eval calibrate` chooses it on a dev split.
     refusal_threshold: float = 0.5
+    # Extractive answers: share of the question's content words the sentence holding the span must contain;
+    # any overlap by default (a span from a sentence sharing no word with the question answers something else).
+    min_relevance: float = 0.01
     answer_cache: bool = True
     prefix_cache: bool = True
     price_per_1k_prompt: float = 0.0
@@ -164,6 +167,7 @@ class GenerateConfig:
         _check(isinstance(self.max_answer_chars, int) and 20 <= self.max_answer_chars <= 4000, "generate", "max_answer_chars", "must be 20..4000")
         _check(isinstance(self.max_repairs, int) and 0 <= self.max_repairs <= 3, "generate", "max_repairs", "must be 0..3")
         _check(isinstance(self.min_support, (int, float)) and 0 <= self.min_support <= 1, "generate", "min_support", "must be 0..1")
+        _check(isinstance(self.min_relevance, (int, float)) and 0 <= self.min_relevance <= 1, "generate", "min_relevance", "must be 0..1")
         _check(self.answer_mode in ANSWER_MODES, "generate", "answer_mode", f"must be one of {', '.join(ANSWER_MODES)}")
         _check(isinstance(self.refusal_threshold, (int, float)) and not isinstance(self.refusal_threshold, bool)
                and 0 <= self.refusal_threshold <= 1, "generate", "refusal_threshold", "must be 0..1")

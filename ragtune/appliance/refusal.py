@@ -6,6 +6,8 @@ An "ok" answer over a non-empty context becomes a refusal when:
 - extractive mode: the answer is not a span of a source's clean text ending at a word end ("not_extractive"). The
   decoder makes this impossible; the check covers an answer closed by the token budget or a relaxed step: it is
   trimmed to its longest prefix that is such a span, unless that drops more than half of it;
+- extractive mode: the sentence the span was copied from shares too few of the question's content words
+  (`relevance` < `generate.min_relevance`, "off_topic"): the span answers something else;
 - it cites nothing ("no_citations"); citations are then pruned to the sources that hold the answer: an
   extractive answer cites the cited sources that contain the span (or, if it cited none of them, all that do); a
   free answer keeps the cited sources that add content words of the answer no other kept source holds
@@ -91,6 +93,30 @@ def supporting(answer: str, cited: Sequence[tuple[str, SourceView]]) -> list[str
     return [cid for cid, _ in cited if cid in picked]
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def relevance(question: str, span: str, views: Sequence[SourceView]) -> float:
+    """How much the text an extractive answer was taken from is about the question: the largest share of the
+    question's content words found in a sentence holding the span (over the sources it cites). A span copied
+    from a sentence that shares no word with the question answers something else. 1.0 when the question has no
+    content words."""
+    words = content_words(question)
+    if not words:
+        return 1.0
+    best = 0.0
+    for v in views:
+        for seg in v.segments:
+            i = seg.find(span)
+            while i >= 0:
+                starts = [0] + [m.end() for m in _SENTENCE_END.finditer(seg, 0, i + 1)]
+                end = next((m.start() for m in _SENTENCE_END.finditer(seg, i + len(span))), len(seg))
+                sentence = seg[starts[-1]:end]
+                best = max(best, sum(_hits(words, set(content_words(sentence)))) / len(words))
+                i = seg.find(span, i + 1)
+    return best
+
+
 @dataclass
 class Verdict:
     """What the refusal check decided: the emitted status, text and cited ids, and why it refused (or None)."""
@@ -103,13 +129,14 @@ class Verdict:
 
 def refusal_check(obj: dict[str, Any], context: Sequence[ContextItem], *, min_support: float, mode: str = "free",
                   p_refused: float | None = None, refusal_threshold: float | None = None,
-                  reason: str | None = None) -> Verdict:
+                  question: str | None = None, min_relevance: float = 0.0, reason: str | None = None) -> Verdict:
     """Judge a schema-valid answer object. `reason` is a refusal decided earlier (e.g. "invalid_output")."""
     status, text, cites = obj["status"], obj["answer"], list(obj["citations"])
     if status == "ok" and context:
         if reason is None:
             reason, text, cites = _judge_ok(text, cites, context, min_support=min_support, mode=mode,
-                                            p_refused=p_refused, refusal_threshold=refusal_threshold)
+                                            p_refused=p_refused, refusal_threshold=refusal_threshold,
+                                            question=question, min_relevance=min_relevance)
         if reason:
             status = "refused"
     if status == "refused":
@@ -118,7 +145,8 @@ def refusal_check(obj: dict[str, Any], context: Sequence[ContextItem], *, min_su
 
 
 def _judge_ok(text: str, cites: list[str], context: Sequence[ContextItem], *, min_support: float, mode: str,
-              p_refused: float | None, refusal_threshold: float | None) -> tuple[str | None, str, list[str]]:
+              p_refused: float | None, refusal_threshold: float | None, question: str | None,
+              min_relevance: float) -> tuple[str | None, str, list[str]]:
     """(refusal reason or None, the text and citations to emit) for an "ok" answer."""
     if p_refused is not None and refusal_threshold is not None and p_refused > refusal_threshold:
         return "model", text, cites
@@ -133,6 +161,8 @@ def _judge_ok(text: str, cites: list[str], context: Sequence[ContextItem], *, mi
             return "not_extractive", text, cites
         text = span
         cites = [c for c in cites if c in holders] or holders
+        if question is not None and relevance(question, text, [views[c] for c in cites]) < min_relevance:
+            return "off_topic", text, cites
     else:
         cites = supporting(text, [(c, views[c]) for c in cites if c in views])
     if not cites:

@@ -173,7 +173,7 @@ def test_prompt_injection_document_cannot_escape_the_schema(settings, store, evi
     if ans.status == "ok":  # extractive: trimmed to the span before the payload
         assert mode == "extractive" and ans.answer == "It was built from 1887 to 1889" and ans.citations[0].id == "S1"
     else:
-        assert ans.refusal_reason in ("injection", "not_extractive", "unsupported", "no_citations")
+        assert ans.refusal_reason in ("injection", "not_extractive", "unsupported", "no_citations", "off_topic")
 
 
 def test_extractive_answers_are_spans_of_the_sources_they_cite(settings, store):
@@ -318,3 +318,24 @@ def test_support_score():
     assert support_score("built in 1889", ["It was built from 1887 to 1889."]) == 1.0
     assert support_score("Bananas on Jupiter", ["The Eiffel Tower"]) == 0.0
     assert support_score("Yes.", ["anything"]) == 1.0
+
+
+def test_extractive_span_from_a_sentence_unrelated_to_the_question_is_refused(settings, store):
+    eng, _, _ = engine(settings, store, [{"status": "ok", "answer": "8849 metres", "citations": ["S2"]}])
+    a = eng.ask("Who designed the Eiffel Tower?", mode="extractive", use_cache=False)
+    assert a.status == "refused" and a.refusal_reason == "off_topic"
+    b = eng.ask("How high is Mount Everest?", mode="extractive", use_cache=False)
+    assert b.status == "ok" and b.answer == "8849 metres"
+    c = eng.ask("How high is Mount Everest?", mode="free", use_cache=False)  # free answers: the support check
+    assert c.status == "ok"
+
+
+def test_relevance_is_the_question_share_in_the_sentence_holding_the_span():
+    from ragtune.appliance.injection import source_view
+    from ragtune.appliance.refusal import relevance
+
+    v = [source_view("The tower is in Paris. It was built from 1887 to 1889. Paris has many bridges.")]
+    assert relevance("When was the tower built?", "1887 to 1889", v) == 0.5  # "built" yes, "tower" no
+    assert relevance("When was the tower built?", "many bridges", v) == 0.0
+    assert relevance("Why?", "many bridges", v) == 1.0  # nothing to compare
+    assert relevance("Where is the tower, in which city?", "Paris", v) == 0.5  # the best sentence: "tower"

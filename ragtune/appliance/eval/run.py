@@ -39,7 +39,7 @@ def answer_settings(settings: Settings) -> dict[str, Any]:
     return {
         "generate": {k: getattr(g, k) for k in ("model", "n_ctx", "max_tokens", "temperature", "seed",
                                                  "max_answer_chars", "max_repairs", "min_support", "answer_mode",
-                                                 "refusal_threshold")},
+                                                 "refusal_threshold", "min_relevance")},
         "retrieve": {k: v for k, v in dataclasses.asdict(settings.retrieve).items() if k not in ("cache", "cache_ttl_s")},
         "ingest": {"chunk_tokens": settings.ingest.chunk_tokens, "overlap_tokens": settings.ingest.overlap_tokens},
         "embed": {"model": settings.embed.model},
