@@ -90,7 +90,7 @@ def main() -> int:
 
     if "disflqa" not in skip:
         for mode in ("free", "extractive"):
-            run(f"disflqa-{mode}", args.data, limit=args.limit, mode=mode)
+            run(f"disflqa-{mode}", args.data, limit=args.limit, mode=mode, safety=True)
     if "pack" not in skip:
         holdout = home.root / "pack" / "holdout.jsonl"
         if not holdout.is_file():
