@@ -99,3 +99,51 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords and not cuda:
             item.add_marker(skip_gpu)
+
+
+_real_getaddrinfo = socket.getaddrinfo
+_LOOPBACK_NAMES = {"127.0.0.1", "::1", "localhost"}
+
+
+def _is_loopback_address(address) -> bool:  # type: ignore[no-untyped-def]
+    import ipaddress
+
+    host = address[0] if isinstance(address, tuple) else address
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture
+def loopback(monkeypatch):
+    """Allow sockets to this machine's loopback only (servers a test starts on 127.0.0.1); everything else stays
+    blocked. Opt-in per test."""
+
+    def connect(self, address):  # type: ignore[no-untyped-def]
+        if _is_network(self) and not _is_loopback_address(address):
+            raise NetworkBlocked(f"network access attempted in a test: {address!r}")
+        return _real_connect(self, address)
+
+    def connect_ex(self, address):  # type: ignore[no-untyped-def]
+        if _is_network(self) and not _is_loopback_address(address):
+            raise NetworkBlocked(f"network access attempted in a test: {address!r}")
+        return _real_connect_ex(self, address)
+
+    def getaddrinfo(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if host not in _LOOPBACK_NAMES:
+            raise NetworkBlocked(f"DNS lookup attempted in a test: {host!r}")
+        return _real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -43,6 +43,7 @@ EXPECTED_COMMANDS = {
     "models", "models activate", "models add", "models deactivate", "models fetch", "models list", "models rollback",
     "models show", "models verify",
     "rerank", "rerank train",
+    "rollout", "rollout promote", "rollout rollback", "rollout start", "rollout status", "serve",
 }
 
 

@@ -137,9 +137,9 @@ class AnswerEngine:
     @property
     def generator(self) -> Any:
         if self._generator is None:
-            from .generate import LlamaGenerator
+            from .remote import make_generator  # generate.backend: in-process llama.cpp or an OpenAI server
 
-            self._generator = LlamaGenerator(self.cfg, self.settings.home)
+            self._generator = make_generator(self.cfg, self.settings.home)
             self._owned.append(self._generator)
         if not self._adapter_ready:
             self._adapter_ready = True  # set first: a failing default adapter must not loop
@@ -197,10 +197,12 @@ class AnswerEngine:
     # -- the request: its stages in order -------------------------------------------------------------------
     def ask(self, question: str, *, adapter: str | None = None, k: int | None = None, use_cache: bool = True,
             retrieve: bool = True, context: list[ContextItem] | None = None,
-            on_token: Callable[[str], None] | None = None, mode: str | None = None) -> Answer:
+            on_token: Callable[[str], None] | None = None, mode: str | None = None, client_id: str | None = None,
+            arm: str | None = None) -> Answer:
         """Answer one question. `on_token` receives the answer text as it is generated (JSON-unescaped,
-        the answer field only). `mode`: "extractive" | "free" (default `generate.answer_mode`). Raises
-        InputError for empty or overlong questions."""
+        the answer field only). `mode`: "extractive" | "free" (default `generate.answer_mode`). `client_id` and
+        `arm` (a rollout's "control"/"candidate") go into the query log. Raises InputError for empty or overlong
+        questions."""
         t0 = time.perf_counter()
         mode = self._mode(mode)
         q, nq = normalise_question(question)
@@ -211,13 +213,13 @@ class AnswerEngine:
                           n_ctx=self._n_ctx(gen), renumber=src.searched)
         if src.searched and not ctx:
             return self._emit(self._answer(Verdict("refused", REFUSAL_TEXT, [], "no_sources"), None, ctx, src, gen,
-                                           mode), t0, q, src)
+                                           mode), t0, q, src, (client_id, arm))
         key = self.cache_key(ctx, src.normalized, mode) if self._answer_cache_on(use_cache) else None
         cached = self._cache_get(key, ctx, src, gen, mode) if key is not None else None
         if cached is not None:
             if on_token is not None:
                 on_token(cached.answer)
-            return self._emit(cached, t0, q, src)
+            return self._emit(cached, t0, q, src, (client_id, arm))
         msgs = messages(SYSTEM_PROMPT, ctx, src.normalized)
         schema = answer_schema([c.id for c in ctx], self.cfg.max_answer_chars)
         stream = _AnswerStream(on_token) if on_token is not None else None
@@ -234,7 +236,7 @@ class AnswerEngine:
         ans = self._answer(verdict, checked, ctx, src, gen, mode)
         if key is not None:
             self._cache_put(key, ans)
-        return self._emit(ans, t0, q, src)
+        return self._emit(ans, t0, q, src, (client_id, arm))
 
     # -- the stages ---------------------------------------------------------------------------------------
     def _generator_for(self, adapter: str | None) -> Any:
@@ -310,10 +312,11 @@ class AnswerEngine:
             ans.valid, ans.repaired, ans.raw_output = checked.valid, checked.repaired, checked.raw
         return ans
 
-    def _emit(self, ans: Answer, t0: float, q: str, src: Sources) -> Answer:
+    def _emit(self, ans: Answer, t0: float, q: str, src: Sources, who: tuple[str | None, str | None]) -> Answer:
         """Log the request (every answered request, cache hits too) and stamp the total time."""
         from .querylog import log_answer
 
+        ans.client_id, ans.arm = who
         ans.timings.total_ms = (time.perf_counter() - t0) * 1000
         try:
             ans.log_id = log_answer(self.store, ans, query=q, normalized_query=src.normalized, hits=src.hits)

@@ -154,8 +154,33 @@ class GenerateConfig:
     prefix_cache: bool = True
     price_per_1k_prompt: float = 0.0
     price_per_1k_completion: float = 0.0
+    # Where generation runs (docs/serve.md): "local" = in-process llama.cpp; "openai" = an OpenAI-compatible
+    # server (llama-server, llama_cpp.server, vLLM) at base_url, sent our prompt, grammar and adapter per request.
+    backend: str = "local"
+    base_url: str = ""  # e.g. http://127.0.0.1:8080/v1
+    api_key_env: str = "RAGTUNE_GENERATE_API_KEY"  # the key is read from this variable, never from the file
+    remote_model: str = ""  # the served name of the base model ("" = the name of generate.model)
+    # How the adapter travels: "model" = as the request's model name (llama_cpp.server aliases, vLLM --lora-modules);
+    # "lora-id" = llama-server's per-request "lora": [{"id", "scale"}] by the slot index in remote_adapters.
+    remote_adapter_field: str = "model"
+    remote_adapters: dict = field(default_factory=dict)  # adapter id/name -> served model name (or lora slot id)
+    remote_timeout_s: float = 120.0
 
     def __post_init__(self) -> None:
+        _check(self.backend in ("local", "openai"), "generate", "backend", "must be 'local' or 'openai'")
+        _check(isinstance(self.base_url, str) and (self.backend != "openai" or
+               self.base_url.startswith(("http://", "https://"))), "generate", "base_url",
+               "must be an http(s) URL when backend = 'openai'")
+        _check(isinstance(self.api_key_env, str), "generate", "api_key_env", "must be an environment variable name")
+        _check(isinstance(self.remote_model, str), "generate", "remote_model", "must be a string")
+        _check(self.remote_adapter_field in ("model", "lora-id"), "generate", "remote_adapter_field",
+               "must be 'model' or 'lora-id'")
+        _check(isinstance(self.remote_adapters, dict) and all(
+            isinstance(k, str) and isinstance(v, (str, int)) and not isinstance(v, bool)
+            for k, v in self.remote_adapters.items()), "generate", "remote_adapters",
+            "must be a table of adapter id/name = served name (or lora slot number)")
+        _check(isinstance(self.remote_timeout_s, (int, float)) and 1 <= self.remote_timeout_s <= 3600, "generate",
+               "remote_timeout_s", "must be 1..3600")
         _check(isinstance(self.model, str) and self.model != "", "generate", "model", "must be a non-empty string")
         _check(isinstance(self.adapter, str) and self.adapter != "", "generate", "adapter", "must be 'none' or an adapter id")
         _check(isinstance(self.threads, int) and 1 <= self.threads <= 256, "generate", "threads", "must be 1..256")
@@ -200,12 +225,72 @@ class EvalConfig:
         _check(self.max_p95_latency_ratio > 0, "eval", "max_p95_latency_ratio", "must be > 0")
 
 
+@dataclass
+class ServeConfig:
+    """`ragtune serve` (docs/serve.md)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8088
+    workers: int = 1  # answer engines = requests generated at once (each its own llama.cpp context)
+    queue: int = 8  # requests waiting for an engine beyond `workers`; more get 503 + Retry-After
+    retry_after_s: int = 2
+    max_body_bytes: int = 65536
+    # Bearer tokens: "name:secret" or "secret" (the name becomes the client id). Prefer tokens_env.
+    tokens: list = field(default_factory=list)
+    tokens_env: str = "RAGTUNE_SERVE_TOKENS"  # comma-separated, same forms; added to `tokens`
+
+    def __post_init__(self) -> None:
+        _check(isinstance(self.host, str) and self.host != "", "serve", "host", "must be a host name or address")
+        _check(isinstance(self.port, int) and 0 <= self.port <= 65535, "serve", "port", "must be 0..65535")
+        _check(isinstance(self.workers, int) and 1 <= self.workers <= 64, "serve", "workers", "must be 1..64")
+        _check(isinstance(self.queue, int) and 0 <= self.queue <= 10000, "serve", "queue", "must be 0..10000")
+        _check(isinstance(self.retry_after_s, int) and 1 <= self.retry_after_s <= 3600, "serve", "retry_after_s",
+               "must be 1..3600")
+        _check(isinstance(self.max_body_bytes, int) and 1024 <= self.max_body_bytes <= 64 << 20, "serve",
+               "max_body_bytes", "must be 1 KiB..64 MiB")
+        _check(isinstance(self.tokens, list) and all(isinstance(t, str) and t.strip() for t in self.tokens),
+               "serve", "tokens", "must be a list of non-empty strings")
+        _check(isinstance(self.tokens_env, str), "serve", "tokens_env", "must be an environment variable name")
+
+
+@dataclass
+class RolloutConfig:
+    """Live canary comparison and alert rules (docs/rollout.md). Defaults follow the product's acceptance bar."""
+
+    window_minutes: float = 60.0  # query-log rows compared per arm
+    min_requests: int = 20  # per arm, before any rule can fire
+    min_schema_adherence: float = 0.99  # candidate, valid before repair
+    max_adherence_drop: float = 0.01  # control - candidate
+    max_repair_rate: float = 0.03  # candidate
+    max_unsupported_increase: float = 0.05  # candidate - control: the support check's "unsupported" refusals
+    max_refusal_drop: float = 0.10  # control - candidate: refusing less can mean answering what it should not
+    max_p95_ratio: float = 1.10  # candidate / control, total latency
+    max_tokens_ratio: float = 1.25  # candidate / control, completion tokens per answer (spend)
+    auto_rollback: bool = False
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.name == "auto_rollback":
+                _check(isinstance(v, bool), "rollout", f.name, "must be true or false")
+            else:
+                _check(isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0, "rollout", f.name,
+                       "must be a number >= 0")
+        _check(isinstance(self.min_requests, int) and self.min_requests >= 1, "rollout", "min_requests", "must be >= 1")
+        _check(self.window_minutes > 0, "rollout", "window_minutes", "must be > 0")
+        for key in ("min_schema_adherence", "max_adherence_drop", "max_repair_rate", "max_unsupported_increase",
+                    "max_refusal_drop"):
+            _check(getattr(self, key) <= 1, "rollout", key, "must be 0..1")
+
+
 SECTIONS: dict[str, type] = {
     "embed": EmbedConfig,
     "ingest": IngestConfig,
     "retrieve": RetrieveConfig,
     "generate": GenerateConfig,
     "eval": EvalConfig,
+    "serve": ServeConfig,
+    "rollout": RolloutConfig,
 }
 
 
@@ -217,6 +302,8 @@ class Settings:
     retrieve: RetrieveConfig = field(default_factory=RetrieveConfig)
     generate: GenerateConfig = field(default_factory=GenerateConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    serve: ServeConfig = field(default_factory=ServeConfig)
+    rollout: RolloutConfig = field(default_factory=RolloutConfig)
     source: str = "defaults"
 
     def to_dict(self) -> dict[str, Any]:
@@ -330,6 +417,8 @@ def dump_toml(settings: Settings) -> str:
     for name in SECTIONS:
         lines.append(f"[{name}]")
         for key, value in dataclasses.asdict(getattr(settings, name)).items():
+            if name == "serve" and key == "tokens":  # never print secrets: names only
+                value = [t.partition(":")[0] + ":***" if ":" in t else "***" for t in value]
             lines.append(f"{key} = {toml_value(value)}")
         lines.append("")
     return "\n".join(lines)
@@ -346,6 +435,8 @@ def toml_value(v: Any) -> str:
         return json.dumps(v)
     if isinstance(v, list):
         return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {toml_value(x)}" for k, x in v.items()) + "}"
     raise TypeError(type(v))
 
 

@@ -40,7 +40,7 @@ def log_answer(store: Store, answer: Answer, *, query: str, normalized_query: st
         "timings": {"retrieval_ms": t.retrieval_ms, "ttft_ms": t.ttft_ms, "generation_ms": t.generation_ms,
                     "total_ms": t.total_ms, "answer_mode": answer.mode, "p_refused": answer.p_refused},
         "tokens_prompt": answer.tokens_prompt, "tokens_completion": answer.tokens_completion, "cost": answer.cost,
-        "cached": answer.cached,
+        "cached": answer.cached, "client_id": answer.client_id, "arm": answer.arm,
     })
 
 

@@ -80,6 +80,8 @@ class Answer:
     log_id: int | None = None
     mode: str = "free"  # generate.answer_mode of this answer: "extractive" | "free"
     p_refused: float | None = None  # the model's P(refused) at the status value (None: the model was not asked)
+    client_id: str | None = None  # who asked (serve: the token's name / user), for the query log
+    arm: str | None = None  # rollout arm that served it ("control" | "candidate"), None outside a rollout
 
     def to_json(self) -> dict[str, Any]:
         """The `ask --json` object (contract in issue #3)."""

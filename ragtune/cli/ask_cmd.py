@@ -43,9 +43,13 @@ def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, 
         sys.stdout.flush()
 
     stream = not as_json and _stdout_is_tty()
+    from ..models.rollout import Router, terminal_client
+
+    client = terminal_client()
+    target = Router(settings.home, default=None).route(client, adapter)  # a running rollout's sticky arm
     with AnswerEngine(settings) as engine:
-        ans = engine.ask(question, adapter=adapter, k=k, use_cache=not no_cache, mode=mode,
-                         on_token=on_token if stream else None)
+        ans = engine.ask(question, adapter=target.adapter, k=k, use_cache=not no_cache, mode=mode,
+                         on_token=on_token if stream else None, client_id=client, arm=target.arm)
     if as_json:
         print_json(ans.to_json())
         return

@@ -34,6 +34,18 @@ class EvalTables:
             sql, params = sql + " AND arm = ?", params + [arm]
         return {(a, q): json.loads(r) for a, q, r in self.conn.execute(sql, params)}
 
+    def eval_runs_for_adapter(self, adapter_id: str) -> list[tuple[str, float, dict[str, Any]]]:
+        """(run id, created, config) of the eval runs of this adapter (config "adapter"), newest first."""
+        out = []
+        for rid, created, config in self.conn.execute("SELECT id, created, config FROM eval_runs ORDER BY created DESC"):
+            try:
+                cfg = json.loads(config)
+            except ValueError:
+                continue
+            if isinstance(cfg, dict) and cfg.get("adapter") == adapter_id:
+                out.append((rid, created, cfg))
+        return out
+
     def eval_done(self, run_id: str) -> set[tuple[str, str]]:
         """(arm, qid) of a run's answered questions, without reading the results."""
         return {(a, q) for a, q in self.conn.execute("SELECT arm, qid FROM eval_items WHERE run_id = ?", (run_id,))}

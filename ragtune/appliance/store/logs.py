@@ -11,7 +11,8 @@ from .base import json_dumps, json_loads_or_raw
 
 QUERY_LOG_COLUMNS = ("id", "ts", "query", "normalized_query", "model_id", "adapter_id", "system_prompt_sha256",
                      "context", "retrieved", "output", "raw_output", "valid", "repaired", "refused",
-                     "refusal_reason", "timings", "tokens_prompt", "tokens_completion", "cost", "cached", "review")
+                     "refusal_reason", "timings", "tokens_prompt", "tokens_completion", "cost", "cached", "review",
+                     "client_id", "arm")
 # stored as JSON text, handed out as Python data (the raw text when a row is damaged)
 QUERY_LOG_JSON = ("context", "retrieved", "output", "timings", "review")
 QUERY_LOG_BOOL = ("valid", "repaired", "refused", "cached")
@@ -57,6 +58,13 @@ class LogTables:
     def query_log_entry(self, log_id: int) -> dict[str, Any] | None:
         row = self.one(_SELECT_LOG + " WHERE id = ?", (int(log_id),))
         return None if row is None else _entry(row)
+
+    def rollout_rows(self, since: float) -> list[tuple]:
+        """(arm, valid, repaired, refused, refusal_reason, output, timings, tokens_completion) of the rows a
+        rollout arm served since `since` (epoch seconds), oldest first."""
+        return self.query(
+            """SELECT arm, valid, repaired, refused, refusal_reason, output, timings, tokens_completion
+               FROM query_log WHERE arm IN ('control', 'candidate') AND ts >= ? ORDER BY id""", (float(since),))
 
     def query_log_entries(self, *, limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:
         """Newest first."""

@@ -113,4 +113,12 @@ MIGRATIONS: list[tuple[str, str]] = [
         END;
         """,
     ),
+    (
+        "0006_query_log_client_arm",
+        """
+        ALTER TABLE query_log ADD COLUMN client_id TEXT;   -- who asked (serve: token name / user; CLI: session)
+        ALTER TABLE query_log ADD COLUMN arm TEXT;         -- rollout arm: control | candidate | NULL
+        CREATE INDEX query_log_arm_ts ON query_log(arm, ts);
+        """,
+    ),
 ]

@@ -1,0 +1,24 @@
+"""`ragtune serve`: the HTTP API (docs/serve.md)."""
+
+from __future__ import annotations
+
+import click
+
+from .common import cli, pass_app
+
+
+@cli.command("serve")
+@click.option("--host", default=None, help="Address to listen on (default: [serve] host, 127.0.0.1). A non-loopback "
+              "address needs a token ([serve] tokens or $RAGTUNE_SERVE_TOKENS).")
+@click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port (default: [serve] port, 8088).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Answer engines, i.e. requests generated at once (default: [serve] workers). Each has its own "
+                   "llama.cpp context; with generate.backend = 'openai', requests in flight to the server.")
+@click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]), default="info",
+              show_default=True, help="uvicorn's log level.")
+@pass_app
+def serve(app, host: str | None, port: int | None, workers: int | None, log_level: str) -> None:
+    """Serve /v1/ask, OpenAI-compatible /v1/chat/completions and /v1/models, /healthz and /metrics."""
+    from ..serve.server import serve as run
+
+    run(app.settings, host=host, port=port, workers=workers, log_level=log_level)

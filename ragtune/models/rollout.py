@@ -1,0 +1,231 @@
+"""Measured rollout of an adapter (docs/rollout.md): a sticky canary split between the control (what was served
+when the rollout started: the active adapter, or the base model) and the candidate, promotion, instant rollback.
+
+State lives in `registry/rollout.json` beside `active.json` (written atomically; every change appends an event to
+its history, overrides included). Readers (`serve`, the chat app, `ask`) re-read it when its mtime changes, so a
+`rollout promote|rollback` from another process takes effect on the next request.
+
+The split is sticky: the arm of a client is a pure function of (rollout id, client id), so a user never flips
+between arms while the share stays put, and raising the share only moves control clients to the candidate
+(bucket < share), never back.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import logging
+import os
+import secrets
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ragtune.appliance.errors import InputError, ModelError, located
+from ragtune.appliance.home import Home
+
+from .registry import ADAPTER_KINDS, Registry, write_json_atomic
+
+log = logging.getLogger("ragtune.rollout")
+CONTROL, CANDIDATE = "control", "candidate"
+RUNNING, PROMOTED, ROLLED_BACK = "running", "promoted", "rolled_back"
+SHARES = (1, 5, 10, 25, 50, 100)  # documented steps; any 0 < share <= 100 is accepted
+
+
+@dataclass
+class Rollout:
+    id: str
+    candidate: str  # adapter id
+    control: str  # adapter id or "none"
+    share: float  # percent of clients on the candidate
+    status: str = RUNNING
+    started: float = field(default_factory=time.time)
+    updated: float = field(default_factory=time.time)
+    candidate_name: str = ""
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def running(self) -> bool:
+        return self.status == RUNNING
+
+    def arm_of(self, client_id: str) -> str:
+        return CANDIDATE if bucket(self.id, client_id) < self.share * 100 else CONTROL
+
+    def adapter_of(self, arm: str) -> str:
+        return self.candidate if arm == CANDIDATE else self.control
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def bucket(rollout_id: str, client_id: str) -> int:
+    """0..9999, uniform over clients, fixed for a (rollout, client) pair."""
+    h = hashlib.sha256(f"{rollout_id}\0{client_id}".encode("utf-8")).digest()
+    return int.from_bytes(h[:8], "big") % 10000
+
+
+def terminal_client() -> str:
+    """The client id of a terminal user: user name and terminal session, so `ask` stays on one arm per
+    session (RAGTUNE_CLIENT overrides)."""
+    env = os.environ.get("RAGTUNE_CLIENT")
+    if env:
+        return env
+    try:
+        sid = os.getsid(0)
+    except (AttributeError, OSError):
+        sid = 0
+    try:
+        user = getpass.getuser()
+    except Exception:
+        user = "user"
+    return f"term:{user}:{sid}"
+
+
+def _check_share(share: float) -> float:
+    try:
+        share = float(share)
+    except (TypeError, ValueError):
+        raise InputError(f"share must be a number of percent, got {share!r}") from None
+    if not 0 < share <= 100:
+        raise InputError(f"share must be in (0, 100] percent, got {share:g}")
+    return share
+
+
+class RolloutState:
+    """The rollout file of a home: load (cached by mtime), start, promote, rollback."""
+
+    def __init__(self, home: Home | None = None):
+        self.home = home or Home()
+        self.registry = Registry(self.home)
+        self.path = self.registry.dir / "rollout.json"
+        self._cache: tuple[Any, Rollout | None] | None = None
+        self._lock = threading.Lock()
+
+    def load(self) -> Rollout | None:
+        try:
+            st = self.path.stat()
+            mtime = (st.st_mtime_ns, st.st_ino, st.st_size)  # a replace makes a new inode
+        except FileNotFoundError:
+            return None
+        with self._lock:
+            if self._cache is not None and self._cache[0] == mtime:
+                return self._cache[1]
+            try:
+                obj = json.loads(self.path.read_text(encoding="utf-8"))
+                r = Rollout(**obj)
+            except (OSError, ValueError, TypeError) as exc:
+                raise ModelError(f"{located(self.path)}: unreadable rollout state: {exc}",
+                                 hint="fix or remove the file (rollout rollback writes a fresh one)") from None
+            self._cache = (mtime, r)
+            return r
+
+    def current(self) -> Rollout | None:
+        """The running rollout, if any."""
+        r = self.load()
+        return r if r is not None and r.running else None
+
+    def _save(self, r: Rollout, action: str, **event: Any) -> Rollout:
+        r.updated = time.time()
+        r.history.append({"ts": r.updated, "action": action, "share": r.share, **event})
+        write_json_atomic(self.path, r.to_dict())
+        log.warning("rollout %s: %s %s", r.id, action, json.dumps(event, default=str))
+        return r
+
+    def start(self, adapter_ref: str, share: float, *, note: str = "") -> Rollout:
+        share = _check_share(share)
+        if share >= 100:
+            raise InputError("a rollout starts below 100%", hint="use `ragtune models activate` to switch outright")
+        cur = self.current()
+        if cur is not None:
+            raise InputError(f"rollout {cur.id} of {cur.candidate[:12]} is running ({cur.share:g}%)",
+                             hint="promote it to 100 or roll it back first")
+        art = self.registry.get(adapter_ref)
+        if art.kind not in ADAPTER_KINDS:
+            raise InputError(f"{adapter_ref}: is a {art.kind}, not a GGUF LoRA adapter")
+        active = self.registry.active_state().get("active") or "none"
+        if active == art.id:
+            raise InputError(f"{adapter_ref}: is already the active adapter")
+        r = Rollout(id=secrets.token_hex(6), candidate=art.id, control=active, share=share, candidate_name=art.name)
+        return self._save(r, "start", control=active, note=note)
+
+    def promote(self, share: float = 100, *, decision: dict[str, Any] | None = None, override: bool = False,
+                reason: str = "") -> Rollout:
+        """Raise the candidate's share; at 100 the candidate becomes the active adapter and the rollout ends.
+        `decision` is the gate's verdict (see `eval_decision`); a no-go needs `override`, which is logged."""
+        share = _check_share(share)
+        r = self.current()
+        if r is None:
+            raise InputError("no rollout is running", hint="ragtune rollout start ADAPTER --share 5")
+        if share < r.share:
+            raise InputError(f"promote cannot lower the share ({r.share:g}% -> {share:g}%)",
+                             hint="roll back instead")
+        ok = bool(decision and decision.get("go"))
+        if not ok and not override:
+            why = (decision or {}).get("why") or "no offline eval decision for the candidate"
+            raise InputError(f"promotion refused: {why}",
+                             hint=f"run `ragtune eval run DATASET --adapter {r.candidate[:12]}` (or --override, logged)")
+        r.share = share
+        event = {"gate": (decision or {}).get("why", "missing"), "override": bool(override and not ok),
+                 "reason": reason}
+        if share >= 100:
+            self.registry.activate(r.candidate)
+            r.status = PROMOTED
+            return self._save(r, "promote-100", **event)
+        return self._save(r, "promote", **event)
+
+    def rollback(self, *, reason: str = "manual", auto: bool = False) -> Rollout:
+        """Every client back on the control arm at once (the control is always loaded)."""
+        r = self.current()
+        if r is None:
+            raise InputError("no rollout is running")
+        r.status = ROLLED_BACK
+        return self._save(r, "auto-rollback" if auto else "rollback", reason=reason)
+
+
+@dataclass(frozen=True)
+class Route:
+    adapter: str | None  # the engine's adapter reference (None = the engine's current/default)
+    arm: str | None  # control | candidate | None (pinned request or no rollout)
+
+
+class Router:
+    """Which adapter answers a request: a pinned one when the caller names it, else the running rollout's
+    arm for this client, else the active adapter."""
+
+    def __init__(self, home: Home | None = None, *, default: str | None = "active"):
+        self.state = RolloutState(home)
+        self.default = default
+
+    def route(self, client_id: str, pinned: str | None = None) -> Route:
+        if pinned is not None:
+            return Route(pinned, None)
+        r = self.state.current()
+        if r is None:
+            return Route(self.default, None)
+        arm = r.arm_of(client_id)
+        return Route(r.adapter_of(arm), arm)
+
+
+# -- the promotion gate -------------------------------------------------------------------------------------------
+def eval_decision(home: Home, adapter_id: str) -> dict[str, Any] | None:
+    """The latest offline `eval run` decision for this adapter: {"go", "why", "run_id", "report"}, or None when
+    there is none. A run whose report is missing or unreadable counts as missing."""
+    from ragtune.appliance.store import open_store
+
+    with open_store(home) as store:
+        runs = store.eval_runs_for_adapter(adapter_id)
+    for run_id, created, config in runs:  # newest first
+        out = Path(str(config.get("out", "")))
+        report = out / "report.json"
+        try:
+            decision = json.loads(report.read_text(encoding="utf-8"))["decision"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        go = bool(decision.get("go"))
+        why = "eval go" if go else "eval no-go: " + "; ".join(map(str, decision.get("reasons", [])))[:300]
+        return {"go": go, "why": f"{why} (run {run_id})", "run_id": run_id, "report": str(report),
+                "created": created}
+    return None

@@ -1,0 +1,1 @@
+"""`ragtune serve`: the HTTP API (docs/serve.md). Starlette under uvicorn; no torch."""

@@ -1,0 +1,73 @@
+"""Prometheus metrics of one server (its own registry, so two apps in one process never mix counts)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+_LATENCY = (0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120)
+
+
+def adapter_label(adapter: str | None) -> str:
+    a = adapter or "none"
+    return a if a == "none" else a[:12]
+
+
+class Metrics:
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        r = self.registry = CollectorRegistry()
+        self.requests = Counter("ragtune_requests", "HTTP requests by route and status code",
+                                ["route", "code"], registry=r)
+        self.latency = Histogram("ragtune_request_seconds", "HTTP request latency (answered requests)",
+                                 ["route", "adapter"], buckets=_LATENCY, registry=r)
+        self.answers = Counter("ragtune_answers", "Answers by adapter, rollout arm and status",
+                               ["adapter", "arm", "status"], registry=r)
+        self.refusals = Counter("ragtune_refusals", "Refusals by reason", ["adapter", "reason"], registry=r)
+        self.schema_failures = Counter("ragtune_schema_failures", "Model outputs invalid before repair",
+                                       ["adapter"], registry=r)
+        self.repairs = Counter("ragtune_repairs", "Answers that needed repair", ["adapter"], registry=r)
+        self.tokens = Counter("ragtune_tokens", "Tokens by adapter and kind", ["adapter", "kind"], registry=r)
+        self.rejected = Counter("ragtune_rejected", "Requests refused with 503 because the queue was full",
+                                registry=r)
+        self.cancelled = Counter("ragtune_cancelled", "Requests whose client went away before the answer",
+                                 registry=r)
+        self.queue_depth = Gauge("ragtune_queue_depth", "Requests waiting for an engine", registry=r)
+        self.inflight = Gauge("ragtune_inflight", "Requests being answered", registry=r)
+        self.workers = Gauge("ragtune_workers", "Answer engines", registry=r)
+        self.rollout_share = Gauge("ragtune_rollout_share", "Candidate share of the running rollout (percent)",
+                                   registry=r)
+        self.rollout_breach = Gauge("ragtune_rollout_breach", "1 while a rollout alert rule is breached",
+                                    ["rule"], registry=r)
+        self._breached: set[str] = set()
+
+    def observe_answer(self, route: str, ans: Any, arm: str | None, seconds: float) -> None:
+        a = adapter_label(ans.adapter)
+        self.latency.labels(route, a).observe(seconds)
+        self.answers.labels(a, arm or "-", ans.status).inc()
+        if ans.status == "refused":
+            self.refusals.labels(a, ans.refusal_reason or "model").inc()
+        if not ans.valid:
+            self.schema_failures.labels(a).inc()
+        if ans.repaired:
+            self.repairs.labels(a).inc()
+        self.tokens.labels(a, "prompt").inc(ans.tokens_prompt)
+        self.tokens.labels(a, "completion").inc(ans.tokens_completion)
+
+    def set_pool(self, pool: Any) -> None:
+        self.queue_depth.set(pool.waiting)
+        self.inflight.set(pool.running)
+        self.workers.set(len(pool.engines))
+
+    def set_rollout(self, share: float, breaches: list[str]) -> None:
+        self.rollout_share.set(share)
+        now = set(breaches)
+        for rule in self._breached | now:
+            self.rollout_breach.labels(rule).set(1 if rule in now else 0)
+        self._breached |= now
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

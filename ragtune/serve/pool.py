@@ -1,0 +1,127 @@
+"""A bounded queue in front of the answer engines.
+
+One llama.cpp context generates for one request at a time, so each engine is owned by one request while it
+answers. `workers` engines run in their own threads; up to `queue` more requests wait for one; beyond that a
+request is refused at once (`Busy`, an HTTP 503 with Retry-After) instead of piling up.
+
+A request whose client goes away stops costing: while waiting, it leaves the queue; while generating, its
+`cancel` event is set and the engine's token callback raises `Cancelled`, which ends the generation. An engine
+returns to the pool only when its thread has finished, so no two requests ever share a context and an adapter
+switch for one request can never touch another request in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, TypeVar
+
+T = TypeVar("T")
+
+
+class Busy(Exception):
+    """The queue is full."""
+
+
+class Cancelled(Exception):
+    """Raised inside a generation whose client went away (deliberately not a RagtuneError: nothing may catch
+    it on the way out of the engine)."""
+
+
+class EnginePool:
+    def __init__(self, engines: list[Any], queue: int):
+        if not engines:
+            raise ValueError("at least one engine")
+        self.engines = list(engines)
+        self.queue = int(queue)
+        self.admitted = 0  # waiting + running
+        self.running = 0
+        self.cancelled = 0
+        self._free: asyncio.Queue | None = None
+        self._executor = ThreadPoolExecutor(max_workers=len(engines), thread_name_prefix="ragtune-engine")
+
+    @property
+    def waiting(self) -> int:
+        return self.admitted - self.running
+
+    @property
+    def capacity(self) -> int:
+        return len(self.engines) + self.queue
+
+    def _queue(self) -> asyncio.Queue:
+        if self._free is None:  # bound to the running loop on first use
+            self._free = asyncio.Queue()
+            for e in self.engines:
+                self._free.put_nowait(e)
+        return self._free
+
+    def admit(self) -> "Slot":
+        """Reserve a place (raises Busy when workers + queue are taken). Call before starting a response, so
+        that a 503 can still be sent."""
+        if self.admitted >= self.capacity:
+            raise Busy()
+        self.admitted += 1
+        return Slot(self)
+
+    async def warm(self, fn: Callable[[Any], None]) -> None:
+        """Run fn(engine) on every engine in its worker threads (load models before the first request)."""
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(*(loop.run_in_executor(self._executor, fn, e) for e in self.engines))
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+
+
+class Slot:
+    """One admitted request. `await slot.run(fn)` waits for an engine and runs fn(engine, cancel) in its
+    thread; `slot.release()` (idempotent) gives the place back when the request never ran."""
+
+    def __init__(self, pool: EnginePool):
+        self.pool = pool
+        self.cancel = threading.Event()
+        self._released = False
+        self._started = False
+
+    def release(self) -> None:
+        if not self._released:
+            self._released = True
+            self.pool.admitted -= 1
+
+    async def run(self, fn: Callable[[Any, threading.Event], T]) -> T:
+        pool = self.pool
+        free = pool._queue()
+        try:
+            engine = await free.get()
+        except BaseException:
+            self.release()  # left the queue (client gone, server stopping)
+            raise
+        self._started = True
+        pool.running += 1
+        loop = asyncio.get_running_loop()
+        fut = loop.run_in_executor(pool._executor, fn, engine, self.cancel)
+
+        def done(_: Any) -> None:  # in the loop thread, once the engine's thread has really finished
+            pool.running -= 1
+            free.put_nowait(engine)
+            self.release()
+
+        fut.add_done_callback(done)
+        try:
+            return await asyncio.shield(fut)
+        except asyncio.CancelledError:
+            self.cancel.set()  # stop generating; the engine comes back through `done`
+            pool.cancelled += 1
+            raise
+
+
+def cancel_check(cancel: threading.Event, sink: Callable[[str], None] | None = None) -> Callable[[str], None]:
+    """An engine `on_token` callback that aborts the generation once `cancel` is set (and forwards pieces)."""
+
+    def on_token(piece: str) -> None:
+        if cancel.is_set():
+            raise Cancelled()
+        if sink is not None:
+            sink(piece)
+
+    return on_token

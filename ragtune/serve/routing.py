@@ -1,0 +1,42 @@
+"""OpenAI model names -> adapters: `ragtune` (routed: the rollout arm or the active adapter), `ragtune:base`
+(no adapter), `ragtune:<adapter id, prefix or name>` (that adapter, pinned)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..appliance.home import Home
+from ..models.rollout import Route, Router as _Router
+
+MODEL = "ragtune"
+MODEL_PREFIX = MODEL + ":"
+BASE_MODEL = MODEL_PREFIX + "base"
+
+__all__ = ["BASE_MODEL", "MODEL", "MODEL_PREFIX", "Route", "Router"]
+
+
+class Router(_Router):
+    def __init__(self, home: Home | None = None, *, default: str = "active"):
+        super().__init__(home, default=default)
+        self.home = self.state.home
+
+    def pinned_adapter(self, model: str) -> str | None:
+        """None for the routed name; the adapter reference otherwise. Unknown names are a 404."""
+        from .app import HTTPError
+
+        if model == MODEL:
+            return None
+        if model == BASE_MODEL:
+            return "none"
+        if model.startswith(MODEL_PREFIX):
+            ref = model[len(MODEL_PREFIX):]
+            try:
+                m = self.state.registry.manifest(ref)
+            except Exception:
+                m = None
+            if m is not None and m.get("kind") == "lora-gguf":
+                return m["id"]
+        raise HTTPError(404, f"the model '{model}' does not exist", code="model_not_found")
+
+    def list_adapters(self) -> list[dict[str, Any]]:
+        return self.state.registry.list(kind="lora-gguf")

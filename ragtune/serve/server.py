@@ -1,0 +1,149 @@
+"""Build the serving state (engines, pool, router, metrics) and run it under uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import time
+from typing import Any, Callable
+
+from ..appliance.config import Settings
+from .app import ServeState, create_app
+from .auth import check_bind, load_tokens
+from .metrics import Metrics
+from .pool import EnginePool
+from .routing import Router
+
+log = logging.getLogger("ragtune.serve")
+MONITOR_EVERY_S = 15.0
+
+
+class SharedRetriever:
+    """One retriever (embedder, lexical index, vectors) for all engines: retrieval takes milliseconds, so a lock
+    costs little and saves an embedding model and index readers per engine."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._r: Any = None
+
+    def _get(self) -> Any:
+        if self._r is None:
+            from ..appliance.retrieve import Retriever
+
+            self._r = Retriever(self.settings)
+        return self._r
+
+    def retrieve(self, *args: Any, **kw: Any) -> Any:
+        with self._lock:
+            return self._get().retrieve(*args, **kw)
+
+    @property
+    def store(self) -> Any:
+        with self._lock:
+            return self._get().store
+
+    def close(self) -> None:
+        with self._lock:
+            if self._r is not None:
+                self._r.close()
+                self._r = None
+
+
+def default_engines(settings: Settings, n: int) -> tuple[list[Any], list[Any]]:
+    """(engines, things to close). Every engine has its own generator (llama.cpp context or HTTP client) and
+    store connection; the retriever is shared."""
+    from ..appliance.answer import AnswerEngine
+
+    shared = SharedRetriever(settings)
+    engines = [AnswerEngine(settings, retriever=shared) for _ in range(n)]
+    return engines, engines + [shared]
+
+
+class Monitor:
+    """The rollout check, at most every `every_s`: updates /metrics and applies auto-rollback."""
+
+    def __init__(self, settings: Settings, metrics: Metrics, router: Router, every_s: float = 5.0):
+        self.settings, self.metrics, self.router, self.every_s = settings, metrics, router, every_s
+        self._last = 0.0
+        self.breaches: list[str] = []
+
+    def __call__(self) -> list[str]:
+        now = time.monotonic()
+        if now - self._last < self.every_s:
+            return self.breaches
+        self._last = now
+        from ..models.rollout_watch import check
+
+        try:
+            st = check(self.settings, state=self.router.state)
+        except Exception as exc:  # a monitoring failure must never take serving down
+            log.warning("rollout check failed: %s", exc)
+            return self.breaches
+        r = st["rollout"]
+        running = bool(r and r["status"] == "running")
+        self.breaches = sorted({b["rule"] for b in (st["comparison"] or {}).get("breaches", [])}) if running else []
+        if st["rolled_back"]:
+            log.warning("rollout %s rolled back automatically: %s", r["id"], r["history"][-1].get("reason"))
+        self.metrics.set_rollout(r["share"] if running else 0.0, self.breaches)
+        return self.breaches
+
+
+def build_state(settings: Settings, *, workers: int | None = None,
+                engine_factory: Callable[[Settings, int], tuple[list[Any], list[Any]]] | None = None,
+                environ: dict[str, str] | None = None) -> tuple[ServeState, list[Any]]:
+    cfg = settings.serve
+    n = workers or cfg.workers
+    engines, closables = (engine_factory or default_engines)(settings, n)
+    router = Router(settings.home)
+    metrics = Metrics()
+    state = ServeState(pool=EnginePool(engines, cfg.queue), router=router, tokens=load_tokens(cfg, environ),
+                       max_body_bytes=cfg.max_body_bytes, retry_after_s=cfg.retry_after_s, metrics=metrics,
+                       list_adapters=router.list_adapters)
+    state.monitor = Monitor(settings, metrics, router)
+    return state, closables
+
+
+def make_app(settings: Settings, *, warm: bool = True, **kw: Any) -> Any:
+    """The ASGI app with a lifespan that loads every engine's model first and runs the rollout monitor."""
+    state, closables = build_state(settings, **kw)
+    app = create_app(state)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Any) -> Any:
+        if warm:
+            await state.pool.warm(lambda e: getattr(e, "generator", None))
+        task = asyncio.ensure_future(_monitor_loop(state))
+        try:
+            yield
+        finally:
+            task.cancel()
+            state.pool.close()
+            for c in closables:
+                with contextlib.suppress(Exception):
+                    c.close()
+
+    app.router.lifespan_context = lifespan
+    return app
+
+
+async def _monitor_loop(state: ServeState) -> None:
+    loop = asyncio.get_running_loop()
+    while True:
+        if state.monitor is not None:
+            await loop.run_in_executor(None, state.monitor)
+        await asyncio.sleep(MONITOR_EVERY_S)
+
+
+def serve(settings: Settings, *, host: str | None = None, port: int | None = None, workers: int | None = None,
+          log_level: str = "info") -> None:
+    import uvicorn
+
+    host = host or settings.serve.host
+    port = settings.serve.port if port is None else port
+    check_bind(host, load_tokens(settings.serve))
+    app = make_app(settings, workers=workers)
+    # One process: the engines are threads of this process (uvicorn's own --workers would copy every model).
+    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, timeout_graceful_shutdown=30)
