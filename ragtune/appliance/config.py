@@ -265,6 +265,7 @@ class RolloutConfig:
     max_unsupported_increase: float = 0.05  # candidate - control: the support check's "unsupported" refusals
     max_refusal_drop: float = 0.10  # control - candidate: refusing less can mean answering what it should not
     max_p95_ratio: float = 1.10  # candidate / control, total latency
+    p95_slack_ms: float = 50.0  # ...and only when the candidate is also this much slower (noise on fast answers)
     max_tokens_ratio: float = 1.25  # candidate / control, completion tokens per answer (spend)
     auto_rollback: bool = False
 

@@ -276,6 +276,10 @@ class OpenAIGenerator:
                         on_token(piece)  # may raise to abort (a client went away): the stream is closed
         except httpx.HTTPError as exc:
             raise GenerationError(f"the generation server at {self.base_url} failed mid-answer: {exc}") from None
+        if finish is None:
+            # e.g. llama_cpp.server's interrupt_requests ends a stream early when another request waits
+            raise GenerationError("the generation server ended the stream before the answer was finished",
+                                  hint="with llama_cpp.server set interrupt_requests = false")
         return "".join(parts), usage, served, finish, ttft
 
     def close(self) -> None:

@@ -23,7 +23,7 @@ RULES = {
     "repair_rate": "candidate repair rate above max_repair_rate",
     "unsupported": "candidate unsupported-answer rate (hallucination proxy) more than max_unsupported_increase above control",
     "refusal_drop": "candidate refusal rate more than max_refusal_drop below control",
-    "p95_latency": "candidate p95 latency more than max_p95_ratio times control",
+    "p95_latency": "candidate p95 latency more than max_p95_ratio times control (and p95_slack_ms slower)",
     "spend": "candidate completion tokens per answer more than max_tokens_ratio times control",
 }
 
@@ -92,7 +92,7 @@ def judge(arms: dict[str, dict[str, Any]], cfg: RolloutConfig) -> tuple[bool, li
         breach("refusal_drop", f"refusal rate {c['refusal_rate']:.1%} vs control {b['refusal_rate']:.1%} "
                f"(-{dr:.1%} > {cfg.max_refusal_drop:.1%})", c["refusal_rate"], b["refusal_rate"], cfg.max_refusal_drop)
     cp, bp = c["latency_p95_ms"], b["latency_p95_ms"]
-    if cp is not None and bp and cp / bp > cfg.max_p95_ratio:
+    if cp is not None and bp and cp / bp > cfg.max_p95_ratio and cp - bp > cfg.p95_slack_ms:
         breach("p95_latency", f"p95 {cp:.0f} ms vs control {bp:.0f} ms (x{cp / bp:.2f} > x{cfg.max_p95_ratio:.2f})",
                cp, bp, cfg.max_p95_ratio)
     ct, bt = c["tokens_per_answer"], b["tokens_per_answer"]

@@ -42,6 +42,8 @@ class Metrics:
                                    registry=r)
         self.rollout_breach = Gauge("ragtune_rollout_breach", "1 while a rollout alert rule is breached",
                                     ["rule"], registry=r)
+        self.auto_rollbacks = Counter("ragtune_rollout_auto_rollbacks", "Rollouts rolled back by an alert rule",
+                                      registry=r)
         self._breached: set[str] = set()
 
     def observe_answer(self, route: str, ans: Any, arm: str | None, seconds: float) -> None:

@@ -84,8 +84,10 @@ class Monitor:
             return self.breaches
         r = st["rollout"]
         running = bool(r and r["status"] == "running")
-        self.breaches = sorted({b["rule"] for b in (st["comparison"] or {}).get("breaches", [])}) if running else []
+        judged = running or st["rolled_back"]  # the breach that caused a rollback is shown once
+        self.breaches = sorted({b["rule"] for b in (st["comparison"] or {}).get("breaches", [])}) if judged else []
         if st["rolled_back"]:
+            self.metrics.auto_rollbacks.inc()
             log.warning("rollout %s rolled back automatically: %s", r["id"], r["history"][-1].get("reason"))
         self.metrics.set_rollout(r["share"] if running else 0.0, self.breaches)
         return self.breaches
@@ -94,8 +96,13 @@ class Monitor:
 def build_state(settings: Settings, *, workers: int | None = None,
                 engine_factory: Callable[[Settings, int], tuple[list[Any], list[Any]]] | None = None,
                 environ: dict[str, str] | None = None) -> tuple[ServeState, list[Any]]:
+    from ..appliance.store import open_store
+
     cfg = settings.serve
     n = workers or cfg.workers
+    # Apply migrations once, here: engines open their own connections concurrently on their first request, and
+    # two connections migrating a fresh database at once would race.
+    open_store(settings.home).close()
     engines, closables = (engine_factory or default_engines)(settings, n)
     router = Router(settings.home)
     metrics = Metrics()

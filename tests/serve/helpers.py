@@ -46,8 +46,9 @@ class TaggingGenerator(FakeGenerator):
         self.active = threading.Event()
 
     def _out(self, messages, schema):
-        if self.answer is not None:
-            return self.answer(self)
+        out = self.answer(self) if self.answer is not None else None  # None: the normal tagged answer
+        if out is not None:
+            return out
         tag = self.tags.get(self.adapter_id, "base")
         return {"status": "ok", "answer": f"Eiffel Tower Paris {tag}", "citations": ["S1"]}
 

@@ -1,0 +1,175 @@
+"""Measured rollout: sticky split, start/promote/rollback with the eval gate, live comparison and alerts,
+auto-rollback, and rollback under load, through the serve API with fake engines."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from click.testing import CliRunner
+from starlette.testclient import TestClient
+
+from ragtune.appliance.config import RolloutConfig, ServeConfig, Settings
+from ragtune.appliance.errors import InputError
+from ragtune.appliance.store import open_store
+from ragtune.models.registry import Registry
+from ragtune.models.rollout import CANDIDATE, CONTROL, Rollout, RolloutState, Router, bucket
+from ragtune.models.rollout_watch import check
+from ragtune.serve.server import make_app
+from tests.serve.helpers import fake_factory, register_adapters
+
+BAD = {"status": "ok", "answer": "Bananas grow on the moon.", "citations": ["S1"]}
+
+
+def test_split_is_sticky_and_monotone():
+    r = Rollout(id="abc123", candidate="c" * 64, control="none", share=5)
+    clients = [f"user{i}" for i in range(4000)]
+    at5 = {c for c in clients if r.arm_of(c) == CANDIDATE}
+    assert 0.03 < len(at5) / len(clients) < 0.07
+    assert all(r.arm_of(c) == (CANDIDATE if c in at5 else CONTROL) for c in clients)  # same answer every time
+    r.share = 50
+    at50 = {c for c in clients if r.arm_of(c) == CANDIDATE}
+    assert at5 <= at50 and 0.45 < len(at50) / len(clients) < 0.55  # raising the share never moves anyone back
+    assert bucket("abc123", "x") != bucket("other", "x") or bucket("abc123", "y") != bucket("other", "y")
+
+
+def test_start_promote_rollback_and_the_gate(home):
+    ids = register_adapters(home)
+    st = RolloutState(home)
+    with pytest.raises(InputError, match="below 100"):
+        st.start("alpha", 100)
+    r = st.start("alpha", 5)
+    assert r.candidate == ids["alpha"] and r.control == "none" and r.running
+    with pytest.raises(InputError, match="is running"):
+        st.start("beta", 5)
+    with pytest.raises(InputError, match="promotion refused: no offline eval"):
+        st.promote(50, decision=None)
+    with pytest.raises(InputError, match="eval no-go"):
+        st.promote(50, decision={"go": False, "why": "eval no-go: task success"})
+    r = st.promote(50, decision=None, override=True, reason="pilot")
+    assert r.share == 50 and r.history[-1]["override"] is True and r.history[-1]["reason"] == "pilot"
+    with pytest.raises(InputError, match="cannot lower"):
+        st.promote(10, decision={"go": True, "why": "eval go"})
+    r = st.rollback(reason="test")
+    assert r.status == "rolled_back" and st.current() is None
+    assert Router(home).route("anyone") .adapter == "active"
+    # a second rollout, promoted to 100 with a go decision: the candidate becomes the active adapter
+    st.start("beta", 10)
+    r = st.promote(100, decision={"go": True, "why": "eval go (run x)"})
+    assert r.status == "promoted" and Registry(home).active_state()["active"] == ids["beta"]
+    assert [e["action"] for e in r.history] == ["start", "promote-100"]
+
+
+def test_eval_gate_reads_the_latest_report(home, tmp_path):
+    from ragtune.models.rollout import eval_decision
+
+    ids = register_adapters(home)
+    assert eval_decision(home, ids["alpha"]) is None
+    out = tmp_path / "run1"
+    out.mkdir()
+    (out / "report.json").write_text(json.dumps({"decision": {"go": False, "reasons": ["task success +1 < +5"]}}))
+    with open_store(home) as s:
+        s.ensure_eval_run("run1", "ds", {"adapter": ids["alpha"], "out": str(out)})
+    d = eval_decision(home, ids["alpha"])
+    assert d["go"] is False and "task success" in d["why"]
+    runner = CliRunner()
+    from ragtune.cli import cli
+
+    assert runner.invoke(cli, ["rollout", "start", "alpha", "--share", "5"]).exit_code == 0
+    res = runner.invoke(cli, ["rollout", "promote", "--share", "50"])
+    assert res.exit_code != 0 and "promotion refused" in str(res.exception or res.output)
+    res = runner.invoke(cli, ["rollout", "promote", "--share", "50", "--override", "--reason", "demo"])
+    assert res.exit_code == 0, res.output
+    assert RolloutState(home).current().history[-1]["override"] is True
+
+
+def _traffic(client, n_clients: int, per_client: int = 1) -> list[int]:
+    codes = []
+    for i in range(n_clients):
+        for _ in range(per_client):
+            r = client.post("/v1/ask", json={"question": "Where is the Eiffel Tower?", "user": f"u{i}"})
+            codes.append(r.status_code)
+    return codes
+
+
+def test_degrading_candidate_alerts_and_rolls_back(home):
+    ids = register_adapters(home)
+    tags = {ids["alpha"]: "alpha"}
+    # The candidate's answers are not supported by their sources: the runtime check refuses them.
+    factory = fake_factory(tags, answer=lambda g: BAD if g.adapter_id == ids["alpha"] else None)
+    settings = Settings(home=home, serve=ServeConfig(), rollout=RolloutConfig(min_requests=10, auto_rollback=True))
+    st = RolloutState(home)
+    st.start("alpha", 50)
+    app = make_app(settings, engine_factory=factory, workers=2)
+    with TestClient(app) as c:
+        assert set(_traffic(c, 80)) == {200}
+        with open_store(home) as s:
+            arms = [r[0] for r in s.rollout_rows(0)]
+        assert arms.count(CANDIDATE) >= 20 and arms.count(CONTROL) >= 20
+        status = check(settings, apply=False)
+        rules = {b["rule"] for b in status["comparison"]["breaches"]}
+        assert "unsupported" in rules and status["breached"] and not status["rolled_back"]
+        cmp_ = status["comparison"]["arms"]
+        assert cmp_[CANDIDATE]["unsupported_rate"] == 1.0 and cmp_[CONTROL]["unsupported_rate"] == 0.0
+        # serve's monitor (here via /metrics) applies the auto-rollback and exports the breach
+        app.state.serve.monitor.every_s = 0
+        text = c.get("/metrics").text
+        assert 'ragtune_rollout_breach{rule="unsupported"} 1.0' in text
+        assert "ragtune_rollout_auto_rollbacks_total 1.0" in text
+        assert st.current() is None and st.load().history[-1]["action"] == "auto-rollback"
+        # after the rollback nobody gets the candidate
+        r = c.post("/v1/ask", json={"question": "Where is the Eiffel Tower?", "user": "u1"})
+        assert r.json()["adapter"] == "none" and r.json()["arm"] is None
+
+
+def test_status_cli_exit_code_and_no_breach_when_healthy(home):
+    from ragtune.cli import cli
+
+    ids = register_adapters(home)
+    home.root.mkdir(parents=True, exist_ok=True)
+    home.config_path.write_text("[rollout]\nmin_requests = 5\n")
+    settings = Settings(home=home, rollout=RolloutConfig(min_requests=5))
+    RolloutState(home).start("alpha", 50)
+    app = make_app(settings, engine_factory=fake_factory({ids["alpha"]: "alpha"}), workers=1)
+    with TestClient(app) as c:
+        _traffic(c, 40)
+    res = CliRunner().invoke(cli, ["rollout", "status"])
+    assert res.exit_code == 0, res.output
+    assert "alerts: none" in res.output and "control" in res.output
+    res = CliRunner().invoke(cli, ["rollout", "status", "--json"])
+    st = json.loads(res.output)
+    assert st["comparison"]["judged"] and st["breached"] is False
+
+
+def test_rollback_under_load_loses_no_request(home):
+    ids = register_adapters(home)
+    settings = Settings(home=home, serve=ServeConfig(queue=64))
+    st = RolloutState(home)
+    st.start("alpha", 50)
+    app = make_app(settings, engine_factory=fake_factory({ids["alpha"]: "alpha"}, delay=0.002), workers=2)
+    codes: list[int] = []
+    answers: list[dict] = []
+    lock = threading.Lock()
+    with TestClient(app) as c:
+        def worker(k: int) -> None:
+            for j in range(10):
+                r = c.post("/v1/ask", json={"question": "Where is the Eiffel Tower?", "user": f"w{k}-{j}"})
+                with lock:
+                    codes.append(r.status_code)
+                    answers.append(r.json())
+                if k == 0 and j == 4:
+                    st.rollback(reason="under load")
+
+        threads = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert codes == [200] * 80
+    # every answer came from the adapter its arm names, and everything is in the log
+    for a in answers:
+        assert a["adapter"] == (ids["alpha"] if a["arm"] == CANDIDATE else "none")
+        assert a["answer"].endswith("alpha" if a["arm"] == CANDIDATE else "base")
+    with open_store(home) as s:
+        assert s.scalar("SELECT count(*) FROM query_log") == 80
