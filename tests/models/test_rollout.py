@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from starlette.testclient import TestClient
 
-from ragtune.appliance.config import RolloutConfig, ServeConfig, Settings
+from ragtune.appliance.config import GenerateConfig, RolloutConfig, ServeConfig, Settings
 from ragtune.appliance.errors import InputError
 from ragtune.appliance.store import open_store
 from ragtune.models.registry import Registry
@@ -128,8 +128,9 @@ def test_status_cli_exit_code_and_no_breach_when_healthy(home):
 
     ids = register_adapters(home)
     home.root.mkdir(parents=True, exist_ok=True)
-    home.config_path.write_text("[rollout]\nmin_requests = 5\n")
-    settings = Settings(home=home, rollout=RolloutConfig(min_requests=5))
+    home.config_path.write_text("[rollout]\nmin_requests = 5\np95_slack_ms = 60000.0\n")  # timing noise on a loaded box
+    # no answer cache: a cache hit logs 0 tokens, which would make the arms' spend depend on request order
+    settings = Settings(home=home, rollout=RolloutConfig(min_requests=5), generate=GenerateConfig(answer_cache=False))
     RolloutState(home).start("alpha", 50)
     app = make_app(settings, engine_factory=fake_factory({ids["alpha"]: "alpha"}), workers=1)
     with TestClient(app) as c:

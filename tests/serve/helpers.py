@@ -85,14 +85,15 @@ def fake_factory(tags: dict[str, str] | None = None, **gen_kw: Any):
 
 
 def register_adapters(home, names=("alpha", "beta")) -> dict[str, str]:
-    """Tiny files registered as lora-gguf (the fake generator never reads them). name -> id."""
+    """Tiny GGUF LoRA headers registered as lora-gguf (the fake generator never loads them). name -> id."""
     from ragtune.models.registry import Registry
+
+    from tests.gguf_helpers import write_gguf
 
     reg = Registry(home)
     out = {}
     for n in names:
         p = home.root / f"{n}.gguf"
         p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(b"GGUF fake adapter " + n.encode())
-        out[n] = reg.add(p, "lora-gguf", name=n).id
+        out[n] = reg.add(write_gguf(p, tag=n), "lora-gguf", name=n).id
     return out
