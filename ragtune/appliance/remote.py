@@ -117,7 +117,7 @@ class OpenAIGenerator:
         if path is None:
             self.adapter_id, self._adapter_name, self._lora_slot = "none", None, None
             return
-        from ragtune.models.defaults import sha256_file
+        from .hashing import sha256_file
 
         p = Path(path)
         aid = sha256 or (sha256_file(p) if p.is_file() else None)

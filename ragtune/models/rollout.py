@@ -27,7 +27,8 @@ from typing import Any
 from ragtune.appliance.errors import InputError, ModelError, located
 from ragtune.appliance.home import Home
 
-from .registry import ADAPTER_KINDS, Registry, write_json_atomic
+from ragtune.appliance.atomic import atomic_write_json as write_json_atomic
+from ragtune.appliance.registry import ADAPTER_KINDS, Registry
 
 log = logging.getLogger("ragtune.rollout")
 CONTROL, CANDIDATE = "control", "candidate"

@@ -24,7 +24,7 @@ from ..appliance.errors import GenerationError, InputError, ModelError, RagtuneE
 from .auth import Token, check_bearer
 from .metrics import Metrics
 from .pool import Busy, Cancelled, EnginePool, cancel_check
-from .routing import BASE_MODEL, MODEL_PREFIX, Route as AdapterRoute, Router
+from .routing import BASE_MODEL, MODEL_PREFIX, Route as AdapterRoute, Router, UnknownModel
 
 from ..appliance.config import ANSWER_MODES as MODES  # "extractive" | "free"
 
@@ -56,6 +56,8 @@ class ServeState:
 def _error_for(exc: Exception) -> HTTPError:
     if isinstance(exc, HTTPError):
         return exc
+    if isinstance(exc, UnknownModel):
+        return HTTPError(404, f"the model '{exc}' does not exist", code="model_not_found")
     if isinstance(exc, InputError):
         return HTTPError(400, exc.message)
     if isinstance(exc, ModelError):

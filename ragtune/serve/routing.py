@@ -12,7 +12,11 @@ MODEL = "ragtune"
 MODEL_PREFIX = MODEL + ":"
 BASE_MODEL = MODEL_PREFIX + "base"
 
-__all__ = ["BASE_MODEL", "MODEL", "MODEL_PREFIX", "Route", "Router"]
+__all__ = ["BASE_MODEL", "MODEL", "MODEL_PREFIX", "Route", "Router", "UnknownModel"]
+
+
+class UnknownModel(LookupError):
+    """A model name this server does not serve (HTTP 404)."""
 
 
 class Router(_Router):
@@ -22,8 +26,6 @@ class Router(_Router):
 
     def pinned_adapter(self, model: str) -> str | None:
         """None for the routed name; the adapter reference otherwise. Unknown names are a 404."""
-        from .app import HTTPError
-
         if model == MODEL:
             return None
         if model == BASE_MODEL:
@@ -36,7 +38,7 @@ class Router(_Router):
                 m = None
             if m is not None and m.get("kind") == "lora-gguf":
                 return m["id"]
-        raise HTTPError(404, f"the model '{model}' does not exist", code="model_not_found")
+        raise UnknownModel(model)
 
     def list_adapters(self) -> list[dict[str, Any]]:
         return self.state.registry.list(kind="lora-gguf")

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from ragtune.appliance.config import GenerateConfig, RolloutConfig, ServeConfig, Settings
 from ragtune.appliance.errors import InputError
 from ragtune.appliance.store import open_store
-from ragtune.models.registry import Registry
+from ragtune.appliance.registry import Registry
 from ragtune.models.rollout import CANDIDATE, CONTROL, Rollout, RolloutState, Router, bucket
 from ragtune.models.rollout_watch import check
 from ragtune.serve.server import make_app

@@ -86,7 +86,7 @@ def fake_factory(tags: dict[str, str] | None = None, **gen_kw: Any):
 
 def register_adapters(home, names=("alpha", "beta")) -> dict[str, str]:
     """Tiny GGUF LoRA headers registered as lora-gguf (the fake generator never loads them). name -> id."""
-    from ragtune.models.registry import Registry
+    from ragtune.appliance.registry import Registry
 
     from tests.gguf_helpers import write_gguf
 

@@ -175,7 +175,7 @@ def llama_server(lora, tmp_path, loopback):
 
 
 def _remote_settings(home, base_url, lora, **serve):
-    from ragtune.models.defaults import sha256_file
+    from ragtune.appliance.hashing import sha256_file
 
     gen = GenerateConfig(backend="openai", base_url=base_url, remote_model="smollm2-base", threads=1,
                          remote_adapters={sha256_file(lora): "smollm2-tiny"}, max_tokens=64, answer_cache=False)
@@ -185,7 +185,7 @@ def _remote_settings(home, base_url, lora, **serve):
 @pytest.mark.slow
 def test_llama_cpp_server_backend_matches_in_process(home, llama_server, lora):
     """Same prompt, same grammar, greedy: the server's answer is the in-process answer, for base and adapter."""
-    from ragtune.models.defaults import sha256_file
+    from ragtune.appliance.hashing import sha256_file
 
     sha = sha256_file(lora)
     local = Settings(home=home, generate=GenerateConfig(threads=1, max_tokens=64, answer_cache=False))
@@ -261,8 +261,8 @@ def _engines_with(settings, retriever_cls):
 
 @pytest.mark.slow
 def test_mixed_adapters_under_concurrency_in_process(home, lora):
-    from ragtune.models.defaults import sha256_file
-    from ragtune.models.registry import Registry
+    from ragtune.appliance.hashing import sha256_file
+    from ragtune.appliance.registry import Registry
     from ragtune.serve.server import make_app
 
     art = Registry(home).add(lora, "lora-gguf", name="tiny")
@@ -276,7 +276,7 @@ def test_mixed_adapters_under_concurrency_in_process(home, lora):
 
 @pytest.mark.slow
 def test_mixed_adapters_under_concurrency_via_llama_cpp_server(home, lora, llama_server):
-    from ragtune.models.registry import Registry
+    from ragtune.appliance.registry import Registry
     from ragtune.serve.server import make_app
 
     art = Registry(home).add(lora, "lora-gguf", name="tiny")
