@@ -25,9 +25,12 @@ from .eval_cmd import eval_group
               help="Answer mode for every arm (default: [generate] answer_mode).")
 @click.option("--split", type=click.Choice(["dev", "test"]), default=None,
               help="Only a fixed half of the questions (by question id): dev to calibrate on, test to report on.")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Answer engines working at once (each its own llama.cpp context, or one request in flight to "
+                   "the generation server with generate.backend = 'openai').")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @pass_app
-def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode, split, as_json):
+def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode, split, concurrency, as_json):
     """Answer DATASET with arms A/B/C, score them, write report.json/.md/.html and decide go/no-go.
 
     DATASET is a BEIR folder with gold answers in the query metadata, or a training-format JSONL file
@@ -36,7 +39,7 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode
     from ..appliance.eval.run import EvalOptions, run_eval, stderr_progress
 
     opts = EvalOptions(arms=arms, adapter=adapter, limit=limit, seed=seed, out=Path(out) if out else None,
-                       replay=replay, safety=safety, mode=mode, split=split)
+                       replay=replay, safety=safety, mode=mode, split=split, concurrency=concurrency)
     try:
         report = run_eval(app.settings, dataset, opts, progress=stderr_progress())
     except KeyboardInterrupt:

@@ -320,3 +320,22 @@ def test_training_jsonl_errors_name_the_right_line_and_column(settings, tmp_path
     cut.write_text(good + "\n" + good[:40] + "\n")
     with pytest.raises(InputError, match=r"cut.jsonl:2: truncated JSON: the line ends at column 41"):
         R.load_dataset(cut)
+
+
+def test_concurrency_answers_everything_once_with_several_engines(settings, beir, tmp_path):
+    engines = []
+
+    def factory(s):
+        engines.append(FakeEngine({"none": "good", "ad1": "good"}))
+        return engines[-1]
+
+    seq, _ = run(settings, beir, FakeEngine({"none": "good", "ad1": "good"}), adapter="ad1", out=tmp_path / "seq",
+                 safety=False)
+    opts = R.EvalOptions(adapter="ad1", out=tmp_path / "par", safety=False, concurrency=3, seed=1)  # another run id
+    par = R.run_eval(settings, beir, opts, engine_factory=factory, ingest=no_ingest)
+    assert len(engines) == 3 and all(e.closed for e in engines)
+    calls = [c for e in engines for c in e.calls]
+    assert len(calls) == 3 * len(QUERIES) and len(set(calls)) == len(calls)  # each (arm, question) once
+    for arm in "ABC":
+        assert par["arms"][arm]["task_success"] == seq["arms"][arm]["task_success"]
+        assert par["arms"][arm]["n"] == seq["arms"][arm]["n"]

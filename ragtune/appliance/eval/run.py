@@ -135,6 +135,7 @@ class EvalOptions:
     mode: str | None = None  # generate.answer_mode for every arm (default: the config's)
     split: str | None = None  # "dev" | "test": a fixed half of the questions (split_items)
     refusal_threshold: float | None = None  # generate.refusal_threshold for every arm (calibration runs use 1.0)
+    concurrency: int = 1  # engines answering at once (eval/parallel.py)
 
 
 def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOptions | None = None, *,
@@ -209,29 +210,35 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
         pending = [t for t in todo if (t[0].name, t[1]["qid"]) not in done]
         resumed = total - len(pending)
 
-        engine = None
         answered_now = 0
+        if pending and dataset.corpus is not None and not corpus_is_ingested(run_settings, dataset.corpus):
+            (ingest or _default_ingest)(run_settings, dataset.corpus, progress)
+            mark_corpus_ingested(run_settings, dataset.corpus)
+        t_loop = time.perf_counter()
+
+        def answer(engine: Any, task: tuple[Arm, dict[str, Any], str]) -> dict[str, Any]:
+            arm, it, kind = task
+            return ask_arm(engine, arm, it, kind=kind, max_answer_chars=settings.generate.max_answer_chars,
+                           judge=judge)
+
+        def store(task: tuple[Arm, dict[str, Any], str], res: dict[str, Any]) -> None:
+            nonlocal answered_now
+            arm, it, _ = task
+            main_store.put_eval_item(run_id, arm.name, it["qid"], res)
+            answered_now += 1
+            if progress is not None:
+                rate = (time.perf_counter() - t_loop) / answered_now
+                progress(resumed + answered_now, total, f"eval {arm.name}", rate * (total - resumed - answered_now))
+
         if pending:
-            if dataset.corpus is not None and not corpus_is_ingested(run_settings, dataset.corpus):
-                (ingest or _default_ingest)(run_settings, dataset.corpus, progress)
-                mark_corpus_ingested(run_settings, dataset.corpus)
-            engine = (engine_factory or _default_engine)(run_settings)
-        try:
-            t_loop = time.perf_counter()
-            for arm, it, kind in pending:
-                if progress is not None:
-                    rate = (time.perf_counter() - t_loop) / answered_now if answered_now else None
-                    eta = None if rate is None else rate * (total - resumed - answered_now)
-                    progress(resumed + answered_now, total, f"eval {arm.name}", eta)
-                res = ask_arm(engine, arm, it, kind=kind, max_answer_chars=settings.generate.max_answer_chars,
-                              judge=judge)
-                main_store.put_eval_item(run_id, arm.name, it["qid"], res)
-                answered_now += 1
-            if progress is not None and pending:
+            from .parallel import answer_all
+
+            if progress is not None:
+                progress(resumed, total, f"eval {pending[0][0].name}", None)
+            answer_all(pending, lambda: (engine_factory or _default_engine)(run_settings), opts.concurrency,
+                       answer, store)
+            if progress is not None:
                 progress(total, total, "eval", 0.0)
-        finally:
-            if engine is not None:
-                engine.close()
 
         stored = main_store.eval_items(run_id)
     finally:

@@ -75,6 +75,7 @@ class ChatScreen(Screen):
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
         self.busy = False
+        self._pre_rollout: str | None = None
         self.selected: AnswerMessage | None = None
         self.pending: list[tuple[str, AnswerMessage]] = []
         self.cancel = threading.Event()
@@ -219,8 +220,10 @@ class ChatScreen(Screen):
             self.post_message(self.Token(target, tok))
 
         try:
+            kw = self._rollout_route()
             with self.app.engine_lock:
-                answer = self.app.engine.ask(question, on_token=on_token)
+                answer = self.app.engine.ask(question, on_token=on_token, **kw)
+            self._rollout_status()
         except Exception as exc:  # every failure becomes a notification, never a crash
             if self.cancel.is_set():
                 self.post_message(self.Failed(target, "stopped", "cancelled"))
@@ -228,6 +231,43 @@ class ChatScreen(Screen):
                 self.post_message(self.Failed(target, *self.app.describe_error(exc)))
         else:
             self.post_message(self.Answered(target, answer))
+
+    # -- rollout (docs/rollout.md): this terminal session's sticky arm, and the alert in the status bar -----------
+    def _rollout_route(self) -> dict[str, Any]:
+        """ask() arguments for a running rollout; afterwards the adapter the session had before is restored."""
+        try:
+            from ...models.rollout import Router, terminal_client
+
+            client = terminal_client()
+            route = Router(self.app.settings.home, default=None).route(client)
+        except Exception:  # a damaged rollout file must not stop the chat
+            return {}
+        if route.arm is not None:
+            if self._pre_rollout is None:
+                self._pre_rollout = getattr(self.app.engine, "adapter_id", None) or "none"
+            return {"adapter": route.adapter, "client_id": client, "arm": route.arm}
+        if self._pre_rollout is not None:
+            restore, self._pre_rollout = self._pre_rollout, None
+            return {"adapter": restore}
+        return {}
+
+    def _rollout_status(self) -> None:
+        try:
+            from ...models.rollout_watch import check
+
+            st = check(self.app.settings)  # applies auto-rollback when configured
+        except Exception:
+            return
+        r = st["rollout"]
+        text = None
+        if r is not None and (r["status"] == "running" or st["rolled_back"]):
+            rules = sorted({b["rule"] for b in (st["comparison"] or {}).get("breaches", [])})
+            text = f"canary {r['share']:g}%"
+            if st["rolled_back"]:
+                text = "canary rolled back: " + ", ".join(rules)
+            elif rules:
+                text += " ALERT " + ", ".join(rules)
+        self.app.call_from_thread(setattr, self.status, "rollout", text)
 
     def on_chat_screen_token(self, event: Token) -> None:
         if event.target.first_token_at is None:

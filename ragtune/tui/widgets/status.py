@@ -16,6 +16,7 @@ class StatusBar(Static):
     adapter_id: reactive[str | None] = reactive(None)
     documents: reactive[int | None] = reactive(None)
     state: reactive[str] = reactive("loading model…")
+    rollout: reactive[str | None] = reactive(None)  # "canary 5%", "canary 5% ALERT unsupported" (docs/rollout.md)
 
     def render(self) -> Text:
         t = Text(no_wrap=True, overflow="ellipsis")
@@ -31,6 +32,10 @@ class StatusBar(Static):
         if self.documents is not None:
             t.append(" │ ", style="dim")
             t.append(f"{self.documents} doc{'s' if self.documents != 1 else ''}")
+        if self.rollout:
+            t.append(" │ ", style="dim")
+            alert = "ALERT" in self.rollout or "rolled back" in self.rollout
+            t.append(self.rollout, style="bold #e06c75" if alert else "#61afef")
         t.append(" │ ", style="dim")
         busy = self.state != "ready"
         t.append(self.state, style="bold #e5c07b" if busy else "#98c379")
