@@ -31,6 +31,7 @@ from ragtune.appliance.atomic import atomic_write_json as write_json_atomic
 from ragtune.appliance.registry import ADAPTER_KINDS, Registry
 
 log = logging.getLogger("ragtune.rollout")
+log.addHandler(logging.NullHandler())  # the history in rollout.json is the record; apps may configure logging
 CONTROL, CANDIDATE = "control", "candidate"
 RUNNING, PROMOTED, ROLLED_BACK = "running", "promoted", "rolled_back"
 SHARES = (1, 5, 10, 25, 50, 100)  # documented steps; any 0 < share <= 100 is accepted
