@@ -122,7 +122,8 @@ def run_level(base: str, questions: list[str], clients: int, total: int) -> dict
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clients", default="1,4,16")
-    ap.add_argument("--requests", type=int, default=24, help="requests sent per level (503s included)")
+    ap.add_argument("--requests", type=int, default=24,
+                    help="requests sent per level (503s included; at least one per client)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--queue", type=int, default=8)
     ap.add_argument("--backends", default="local,llama-server")
@@ -174,7 +175,7 @@ def main() -> int:
                 base = f"http://127.0.0.1:{port}"
                 wait_http(base + "/healthz", proc)
                 run_level(base, questions, 1, 1)  # warm: first retrieval, adapters, prefix cache
-                res = run_level(base, questions, n, args.requests)
+                res = run_level(base, questions, n, max(args.requests, n))  # every client sends at least once
                 res.update(backend=backend, workers=args.workers, queue=args.queue,
                            server_peak_rss_mb=round(hwm_mb(proc.pid), 0),
                            backend_peak_rss_mb=round(hwm_mb(backend_proc.pid), 0) if backend_proc else None,

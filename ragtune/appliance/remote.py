@@ -192,7 +192,11 @@ class OpenAIGenerator:
 
     def generate(self, messages: list[dict[str, str]], *, schema: dict[str, Any], max_tokens: int | None = None,
                  seed: int | None = None, on_token: OnToken | None = None, temperature: float | None = None,
-                 prefix_cache: bool | None = None, **_: Any) -> GenResult:
+                 prefix_cache: bool | None = None, extractive: Any = None, refusal_threshold: float | None = None,
+                 **_: Any) -> GenResult:
+        """The grammar travels; what the local decoder does beyond it cannot: extractive spans are not enforced
+        while decoding (the engine's span check refuses a non-verbatim answer afterwards) and no P(refused) is
+        computed (`p_refused` stays None)."""
         from .grammar import gbnf_from_schema
 
         t0 = time.perf_counter()

@@ -184,23 +184,21 @@ def _remote_settings(home, base_url, lora, **serve):
 
 
 @pytest.mark.slow
-def test_llama_cpp_server_backend_matches_in_process(home, llama_server, lora):
-    """Same prompt, same grammar, greedy: the server's answer is the in-process answer, for base and adapter."""
+def test_llama_cpp_server_backend_answers_with_the_adapter_it_was_asked_for(home, llama_server, lora):
+    """Real server: answers are checked on our side, deterministic, and the adapter changes the output. (Not
+    compared byte for byte with the in-process backend: that one also decides the status from the model's
+    P(refused) and constrains extractive spans while decoding, which a grammar sent to a server cannot do.)"""
     from ragtune.appliance.hashing import sha256_file
 
     sha = sha256_file(lora)
-    local = Settings(home=home, generate=GenerateConfig(threads=1, max_tokens=64, answer_cache=False,
-                                                        prefix_cache=False))
-    remote = _remote_settings(home, llama_server, lora)
     got = {}
-    for name, s in (("local", local), ("remote", remote)):
-        with AnswerEngine(s, retriever=FakeRetriever()) as eng:
-            for adapter in ("none", str(lora)):
-                a = eng.ask(QUESTIONS[0], adapter=adapter, retrieve=False, context=CTX)
-                got[name, adapter] = (a.raw_output, a.adapter)
-    assert got["remote", "none"] == got["local", "none"]
-    assert got["remote", str(lora)] == got["local", str(lora)] and got["remote", str(lora)][1] == sha
-    assert got["local", "none"][0] != got["local", str(lora)][0]  # the adapter really changes the output
+    with AnswerEngine(_remote_settings(home, llama_server, lora), retriever=FakeRetriever()) as eng:
+        for adapter in ("none", str(lora), "none", str(lora)):
+            a = eng.ask(QUESTIONS[0], adapter=adapter, retrieve=False, context=CTX)
+            assert a.adapter == (sha if adapter != "none" else "none") and a.status in ("ok", "refused")
+            got.setdefault(adapter, []).append(a.raw_output)
+    assert got["none"][0] == got["none"][1] and got[str(lora)][0] == got[str(lora)][1]  # deterministic
+    assert got["none"][0] != got[str(lora)][0]  # the server applied the adapter
 
 
 def _mixed(app, lora_model: str, n_clients: int = 8, per_client: int = 2) -> list[tuple[str, dict]]:
