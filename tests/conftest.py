@@ -59,6 +59,9 @@ def _fresh_home(tmp_path, monkeypatch):
     monkeypatch.setenv("RAGTUNE_HOME", str(home))
     # the shared model cache too: a test never writes into the user's (models are found in the installed carriers)
     monkeypatch.setenv("RAGTUNE_MODELS", str(tmp_path / "model-cache"))
+    # no built-in adapters unless a test installs some: an adapter shipped in the package never changes what the
+    # tests expect (tests/appliance/test_builtin_adapters.py checks the shipped ones themselves)
+    monkeypatch.setenv("RAGTUNE_BUILTIN_ADAPTERS", str(tmp_path / "builtin-adapters"))
     yield home
 
 

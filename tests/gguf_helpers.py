@@ -30,3 +30,39 @@ def write_gguf(path: Path | str, *, lora: bool = True, tag: str = "test") -> Pat
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(gguf_bytes(lora=lora, tag=tag))
     return path
+
+
+# The default LLM's sha256 (ragtune/appliance/manifests/defaults.json): a built-in adapter made for it.
+DEFAULT_LLM_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+
+
+def builtin_manifest(gguf: Path, *, name: str = "ragtune-default", go: bool = True,
+                     base_sha256: str = DEFAULT_LLM_SHA256, **extra) -> dict:
+    """A valid built-in adapter manifest for `gguf` (go=True comes with one eval whose decision is go)."""
+    import hashlib
+
+    digest = hashlib.sha256(Path(gguf).read_bytes()).hexdigest()
+    evals = [{"command": "ragtune eval run set --arms A,C", "decision": {"go": True, "reasons": []},
+              "arms": {"A": {"task_success": 0.2}, "C": {"task_success": 0.5}}}] if go else []
+    m = {"format": 1, "name": name, "kind": "lora-gguf", "file": f"{name}.gguf", "sha256": digest,
+         "size": Path(gguf).stat().st_size, "licence": "Apache-2.0", "created": "2025-12-01T00:00:00Z",
+         "outtype": "f16", "base": {"name": "smollm2-135m-instruct-q4_1", "sha256": base_sha256},
+         "dataset": {"sha256": "d" * 64, "build_options": {"raft": {"k": 3}}},
+         "training": {"config": {"r": 16}, "config_sha256": "c" * 64, "seed": 0},
+         "recipe": {"path": "ragtune/models/recipes/default.toml", "sha256": "e" * 64},
+         "serving": {"k": 3}, "rebuild": {"command": "ragtune tune default", "machine": {"cores": 2}, "wall_s": 1.0},
+         "eval": evals, "go": go}
+    m.update(extra)
+    return m
+
+
+def write_builtin(folder: Path | str, *, name: str = "ragtune-default", go: bool = True, tag: str = "builtin",
+                  **extra) -> tuple[Path, Path]:
+    """A built-in adapter pair (tiny GGUF LoRA + manifest) in `folder`; returns (gguf, manifest)."""
+    import json
+
+    folder = Path(folder)
+    gguf = write_gguf(folder / f"{name}.gguf", tag=tag)
+    mpath = folder / f"{name}.json"
+    mpath.write_text(json.dumps(builtin_manifest(gguf, name=name, go=go, **extra), indent=2, sort_keys=True) + "\n")
+    return gguf, mpath

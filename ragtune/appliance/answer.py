@@ -170,12 +170,13 @@ class AnswerEngine:
 
     # -- adapters -------------------------------------------------------------------------------------------
     def resolve_adapter(self, ref: str | None) -> tuple[Any, str]:
-        """(path or None, id) for "none", "active" (the registry's activated adapter), a registry
+        """(path or None, id) for "none", "default" (the activated adapter, else the built-in default adapter of
+        the served model when its manifest says go), "active" (the registry's activated adapter), a registry
         id/prefix/name, or a .gguf path (registered: its id; unregistered: a `<file>.json` manifest with
         "sha256" next to it, else its own hash)."""
         from .registry import Registry, resolve_adapter
 
-        return resolve_adapter(Registry(self.settings.home), ref)
+        return resolve_adapter(Registry(self.settings.home), ref, model_id=getattr(self._generator, "model_id", None))
 
     def _apply_adapter(self, ref: str | None) -> None:
         path, aid = self.resolve_adapter(ref)

@@ -130,7 +130,10 @@ ANSWER_MODES = ("extractive", "free")
 @dataclass
 class GenerateConfig:
     model: str = "smollm2-135m-instruct-q4_1"  # a manifest name, a registry id, or a .gguf path
-    adapter: str = "none"  # "none" or a registry id of a GGUF LoRA adapter
+    # "default": the adapter `ragtune models activate` chose, else the package's built-in default adapter when its
+    # manifest says go, else none; "none": the base model; "active": the activated one only; or an adapter id /
+    # name / .gguf path. An explicit --adapter wins over all of these (docs/answer.md, "Adapters").
+    adapter: str = "default"
     threads: int = field(default_factory=_gen_threads_default)  # token-by-token decoding
     # Prompt processing is one batched matmul per layer: it scales with cores where decoding does not.
     threads_batch: int = field(default_factory=_threads_default)
@@ -182,7 +185,8 @@ class GenerateConfig:
         _check(isinstance(self.remote_timeout_s, (int, float)) and 1 <= self.remote_timeout_s <= 3600, "generate",
                "remote_timeout_s", "must be 1..3600")
         _check(isinstance(self.model, str) and self.model != "", "generate", "model", "must be a non-empty string")
-        _check(isinstance(self.adapter, str) and self.adapter != "", "generate", "adapter", "must be 'none' or an adapter id")
+        _check(isinstance(self.adapter, str) and self.adapter != "", "generate", "adapter",
+               "must be \"default\", \"none\", \"active\" or an adapter id")
         _check(isinstance(self.threads, int) and 1 <= self.threads <= 256, "generate", "threads", "must be 1..256")
         _check(isinstance(self.threads_batch, int) and 1 <= self.threads_batch <= 256, "generate", "threads_batch", "must be 1..256")
         _check(isinstance(self.n_ctx, int) and 512 <= self.n_ctx <= 131072, "generate", "n_ctx", "must be 512..131072")

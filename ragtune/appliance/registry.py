@@ -8,8 +8,14 @@ Layout under `$RAGTUNE_HOME/registry/`:
 
 A directory artifact (a peft adapter, a merged HF model) is hashed as sha256 over its sorted
 (relative path, file sha256) pairs, so the id does not depend on file order or timestamps.
-The default models (ragtune/appliance/default_models.py) are listed as built-ins whose ids are their manifest sha256s.
+The default models (ragtune/appliance/default_models.py) are listed as built-ins whose ids are their manifest sha256s,
+and so are the package's built-in adapters (ragtune/appliance/builtin_adapters.py, kind lora-gguf).
 Every `get` re-verifies the bytes (memoised by size+mtime), so a replaced or corrupt file is refused.
+
+Which adapter serves (`resolve_adapter`), first match wins: an explicit reference (`--adapter`, a request's
+adapter) > `[generate] adapter` when it names one ("none" = the base) > the registry's choice once `models
+activate|deactivate|rollback` made one (active.json; null = the base) > the built-in default adapter when its
+manifest says go > the base model. `[generate] adapter = "default"` (the default) means "the last three".
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterable
 
+from . import builtin_adapters as builtin
 from . import default_models as defaults
 from .atomic import atomic_path, atomic_write_json, default_file_mode
 from .errors import InputError, ModelError, located
@@ -170,9 +177,9 @@ class Registry:
                     existing = {**existing, "file": str(src)}
                 write_json_atomic(mpath, existing)
                 return self._artifact(existing)
-        builtin = self._builtins().get(digest)
-        if builtin is not None:
-            return self._artifact(builtin)
+        known = self._builtins().get(digest) or self._builtin_adapters().get(digest)
+        if known is not None:
+            return self._artifact(known)
         if copy:
             blob = self.dir / "blobs" / digest / src.name
             self._copy_blob(src, blob, digest)
@@ -244,12 +251,25 @@ class Registry:
             }
         return out
 
+    def _builtin_adapters(self) -> dict[str, dict[str, Any]]:
+        """The package's built-in adapters in registry-manifest form (`details` = their own manifest)."""
+        out = {}
+        for b in builtin.list_builtins():
+            m = b.manifest
+            out[b.sha256] = {
+                "format": MANIFEST_FORMAT, "id": b.sha256, "kind": "lora-gguf", "name": b.name, "file": str(b.file),
+                "size": m["size"], "created": m["created"], "licence": m["licence"], "lineage": b.lineage,
+                "builtin": True, "go": b.go, "default": b.is_default, "details": m,
+            }
+        return out
+
     def _all(self) -> list[dict[str, Any]]:
-        return list(self._builtins().values()) + self._manifests()
+        return list(self._builtins().values()) + list(self._builtin_adapters().values()) + self._manifests()
 
     def list(self, kind: str | None = None) -> list[dict[str, Any]]:
         """Every manifest (built-ins first, then registered, by creation time)."""
-        items = list(self._builtins().values()) + sorted(self._manifests(), key=lambda m: (m["created"], m["id"]))
+        items = (list(self._builtins().values()) + list(self._builtin_adapters().values())
+                 + sorted(self._manifests(), key=lambda m: (m["created"], m["id"])))
         return [m for m in items if kind is None or m["kind"] == kind]
 
     def manifest(self, ref: str) -> dict[str, Any]:
@@ -294,7 +314,7 @@ class Registry:
     def get(self, ref: str, *, verify: bool = True) -> Artifact:
         """Resolve an id, a unique id prefix (>= 8 hex chars) or a name; verify the bytes still hash to the id."""
         m = self._resolve(ref)
-        if m.get("builtin"):
+        if m.get("builtin") and m["kind"] not in ADAPTER_KINDS:
             if not m["file"]:
                 # Raises the locator's clear "not found … run `ragtune models fetch`" error.
                 defaults.locate_all(m["name"], self.home, verify=verify)
@@ -306,13 +326,16 @@ class Registry:
         return Artifact(m["id"], path, m["kind"], m)
 
     def _verify(self, m: dict[str, Any], path: Path) -> None:
+        shipped = m.get("builtin") and m["kind"] in ADAPTER_KINDS
         if not path.exists():
             raise ModelError(f"{path}: file of artifact {m['id'][:12]}… ({m['name']}) is missing",
-                             hint="restore it, or re-add/re-convert the artifact")
+                             hint=_BUILTIN_HINT if shipped else "restore it, or re-add/re-convert the artifact")
         got = sha256_path(path)
         if got != m["id"]:
-            raise ModelError(f"{path}: sha256 {got[:12]}… does not match its id {m['id'][:12]}… ({m['name']}); refusing to use it",
-                             hint="the file was modified or replaced; restore it or register the new file (it gets a new id)")
+            what = "its manifest's sha256" if shipped else "its id"
+            raise ModelError(f"{path}: sha256 {got[:12]}… does not match {what} {m['id'][:12]}… ({m['name']}); refusing to use it",
+                             hint=_BUILTIN_HINT if shipped else
+                             "the file was modified or replaced; restore it or register the new file (it gets a new id)")
 
     def verify(self, ref: str | None = None) -> list[tuple[dict[str, Any], str | None]]:
         """Re-hash one artifact or all of them (fresh hashes, no memo). Returns (manifest, error or None)."""
@@ -348,7 +371,8 @@ class Registry:
 
     def activate(self, adapter_ref: str | None) -> Artifact | None:
         """Serve this adapter (a lora-gguf id/prefix/name; None = base model only); the current one is kept
-        as `previous` for `rollback()`. The adapter is verified before it is switched in."""
+        as `previous` for `rollback()` (before any activation that is the built-in default adapter, when it is
+        served by default). The adapter is verified before it is switched in."""
         new = None
         if adapter_ref is not None:
             new = self.get(adapter_ref)
@@ -356,9 +380,11 @@ class Registry:
                 hint = "convert it first: ragtune convert lora ADAPTER --base BASE --out FILE" if new.kind == "lora-hf" else None
                 raise ModelError(f"{new.id[:12]}… ({new.name}) is a {new.kind}, not a servable adapter ({', '.join(ADAPTER_KINDS)})", hint=hint)
             check_kind(new.path, new.kind)  # registered before headers were checked: refuse it here, not in llama.cpp
-        state = self._state() or {"active": None, "previous": None}
+        state = self._state()
         new_id = new.id if new else None
-        if state["active"] != new_id:
+        if state is None:  # the first choice: what was served until now becomes `previous`, and the choice is kept
+            self._set_state(new_id, self._default_id())
+        elif state["active"] != new_id:
             self._set_state(new_id, state["active"])
         return new
 
@@ -382,6 +408,32 @@ class Registry:
 
     def active_state(self) -> dict[str, Any]:
         return self._state() or {"active": None, "previous": None}
+
+    def builtin_adapter(self, name: str = builtin.DEFAULT_NAME, *, require_go: bool = True,
+                        model_id: str | None = None) -> Artifact | None:
+        """The package's built-in adapter `name` (default: the default one), verified; None when it is not
+        shipped (no manifest, or its .gguf is absent), with `require_go` when its manifest says go: false, and with
+        `model_id` when it was trained on another base (a LoRA only loads on its own base model).
+        A file that does not match its manifest is refused (ModelError)."""
+        b = builtin.get_builtin(name)
+        if b is None or not b.present or (require_go and not b.go):
+            return None
+        if model_id is not None and b.manifest["base"]["sha256"] != model_id:
+            return None
+        return self.get(b.sha256)
+
+    def default_adapter(self, *, model_id: str | None = None) -> Artifact | None:
+        """What `[generate] adapter = "default"` serves: the registry's choice once one was made (`models
+        activate|deactivate|rollback`; null = the base), else the built-in default adapter if its manifest says go
+        (and, given the served model's id, it was trained on that model), else None (the base model)."""
+        state = self._state()
+        if state is not None:
+            return self.get(state["active"]) if state["active"] else None
+        return self.builtin_adapter(model_id=model_id)
+
+    def _default_id(self) -> str | None:
+        b = builtin.get_builtin()
+        return b.sha256 if b is not None and b.present and b.go else None
 
 
 GGUF_KINDS = ("base-gguf", "merged-gguf", "quantized-gguf", "lora-gguf")
@@ -413,8 +465,14 @@ def _rm(p: Path) -> None:
         p.unlink(missing_ok=True)
 
 
+_BUILTIN_HINT = ("a built-in adapter of the ragtune package: reinstall ragtune (or rebuild it: `ragtune tune default "
+                 "--promote`); `--adapter none` or [generate] adapter = \"none\" serves the base model")
+
+
 # -- references: the one resolution of "which model / adapter", for every caller -------------------------------
 NONE_ADAPTER = "none"
+DEFAULT_ADAPTER = "default"  # [generate] adapter's default: the registry's choice, else the built-in default if go
+ACTIVE_ADAPTER = "active"
 
 
 def resolve_input(registry: Registry, ref: str | Path, *, kinds: Iterable[str] | None = None) -> tuple[Path, str | None]:
@@ -435,15 +493,20 @@ def resolve_input(registry: Registry, ref: str | Path, *, kinds: Iterable[str] |
     return art.path, art.id
 
 
-def resolve_adapter(registry: Registry, ref: str | Path | None) -> tuple[Path | None, str]:
-    """(file or None, id) of the adapter to serve: "none" -> (None, "none"); "active" -> the registry's activated
-    adapter (verified), or none; a GGUF LoRA file -> its registered id, else the "sha256" of a `<file>.json`
-    manifest beside it, else its own sha256; otherwise a registry id / prefix / name of a lora-gguf artifact."""
+def resolve_adapter(registry: Registry, ref: str | Path | None, *, model_id: str | None = None
+                    ) -> tuple[Path | None, str]:
+    """(file or None, id) of the adapter to serve: "none" -> (None, "none"); "default" -> `default_adapter()` (the
+    registry's choice, else the built-in default if go, else none); "active" -> the registry's activated adapter
+    (verified), or none; a GGUF LoRA file -> its registered id, else the "sha256" of a `<file>.json` manifest
+    beside it, else its own sha256; otherwise a registry id / prefix / name of a lora-gguf artifact (a built-in
+    adapter by name too, whatever its go). `model_id`: the served model, so "default" never picks a built-in
+    adapter trained on another base."""
     ref = str(ref or NONE_ADAPTER).strip()
     if ref.lower() in (NONE_ADAPTER, ""):
         return None, NONE_ADAPTER
-    if ref.lower() == "active":
-        art = registry.active_adapter()
+    if ref.lower() in (ACTIVE_ADAPTER, DEFAULT_ADAPTER):
+        art = registry.active_adapter() if ref.lower() == ACTIVE_ADAPTER else \
+            registry.default_adapter(model_id=model_id)
         return (None, NONE_ADAPTER) if art is None else (art.path, art.id)
     p = Path(ref).expanduser()
     if p.is_file():

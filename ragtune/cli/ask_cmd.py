@@ -18,7 +18,8 @@ def _stdout_is_tty() -> bool:
 @cli.command("ask")
 @click.argument("question")
 @click.option("--adapter", default=None, metavar="ID|none",
-              help="LoRA adapter to serve: a registry id/prefix/name, 'active', or 'none' (default: [generate] adapter).")
+              help="LoRA adapter to serve: a registry id/prefix/name, 'default', 'active', or 'none' "
+                   "(default: [generate] adapter, whose default serves the activated or built-in default adapter).")
 @click.option("--k", "k", type=int, default=None, help="Number of sources to retrieve (1..6; default: [retrieve] k).")
 @click.option("--no-cache", is_flag=True, help="Bypass the retrieval, answer and prompt-prefix caches for this request.")
 @click.option("--mode", type=click.Choice(["extractive", "free"]), default=None,
@@ -71,8 +72,9 @@ def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, 
             click.echo(f"    {snippet}")
     t = ans.timings
     extra = f", refused: {ans.refusal_reason}" if ans.status == "refused" and ans.refusal_reason else ""
+    served = "base model" if ans.adapter in ("", "none") else f"LoRA {ans.adapter[:12]}"
     click.echo(f"\n{t.total_ms:.0f} ms (retrieval {t.retrieval_ms:.0f}, first token {t.ttft_ms:.0f}, "
-               f"generation {t.generation_ms:.0f}) · {ans.tokens_prompt}+{ans.tokens_completion} tokens"
+               f"generation {t.generation_ms:.0f}) · {served} · {ans.tokens_prompt}+{ans.tokens_completion} tokens"
                f"{' · cached' if ans.cached else ''}{' · repaired' if ans.repaired else ''}{extra}")
 
 

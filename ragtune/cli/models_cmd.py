@@ -32,21 +32,37 @@ def models_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_app
 def models_list(app, kind: str | None, as_json: bool) -> None:
-    """List built-in and registered artifacts (id, kind, name, size); * marks the served adapter."""
+    """List built-in and registered artifacts (id, kind, name, size); * marks the adapter `ask` serves."""
     reg = _registry(app)
     items = reg.list(kind)
     active = reg.active_state()["active"]
+    served = _served(app, reg)
     if as_json:
-        print_json({"active_adapter": active, "artifacts": items})
+        print_json({"active_adapter": active, "served_adapter": served, "artifacts": items})
         return
     if not items:
         click.echo("no artifacts")
         return
     click.echo(f"  {'ID':<16} {'KIND':<15} {'SIZE':>9}  NAME")
     for m in items:
-        mark = "*" if m["id"] == active else " "
-        origin = " (built-in)" if m.get("builtin") else ""
+        mark = "*" if m["id"] == served else " "
+        origin = ""
+        if m.get("builtin"):
+            origin = " (built-in)" if m["kind"] != "lora-gguf" else \
+                f" (built-in adapter{', the default' if m.get('default') else ''}; go: {str(m.get('go')).lower()})"
         click.echo(f"{mark} {m['id'][:16]:<16} {m['kind']:<15} {_human(m['size']):>9}  {m['name']}{origin}")
+
+
+def _served(app, reg) -> str:
+    """The id of the adapter `ask` serves with this config ("none" = the base model), or "?" when it cannot be
+    resolved (the error shows where it is used: `ask`, `models verify`)."""
+    from ragtune.appliance.errors import RagtuneError
+    from ragtune.appliance.registry import resolve_adapter
+
+    try:
+        return resolve_adapter(reg, app.settings.generate.adapter)[1]
+    except RagtuneError:
+        return "?"
 
 
 @models_group.command("show")
@@ -170,3 +186,4 @@ def models_add(app, path: str, kind: str, name: str | None, licence: str, base_i
         print_json(art.manifest)
     else:
         click.echo(f"{art.id}  {art.kind}  {art.name}")
+

@@ -195,16 +195,18 @@ class RagtuneApp(App):
 
     def adapter_candidate(self) -> str | None:
         """What ctrl+l switches to: the adapter used last in this session, else the configured one, else the
-        registry's active adapter."""
+        registry's choice (`models activate`), else the package's built-in default adapter (even one its manifest
+        does not make the default: ctrl+l is how a person tries it)."""
         if self._adapter:
             return self._adapter
         configured = self.settings.generate.adapter
-        if configured and configured != "none":
+        if configured and configured not in ("none", "default"):
             return configured
         try:
             from ragtune.appliance.registry import Registry
 
-            active = Registry(self.settings.home).active_adapter()
+            reg = Registry(self.settings.home)
+            active = reg.default_adapter() or reg.builtin_adapter(require_go=False)
         except Exception:
             return None
         if active is None:

@@ -52,7 +52,10 @@ def test_the_wheel_installs_one_top_level_package(wheel):
 def test_the_wheel_carries_the_runtime_data(wheel):
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
+    # the built-in adapters (a .gguf + its manifest each, whatever the repository holds) and their recipe
+    shipped = [f for f in _tracked_files() if f.startswith("ragtune/appliance/adapters/")]
     for need in ("ragtune/appliance/manifests/defaults.json", "ragtune/appliance/store/schema.py",
-                 "ragtune/tui/ragtune.tcss", "ragtune/appliance/eval/safety.jsonl"):
+                 "ragtune/tui/ragtune.tcss", "ragtune/appliance/eval/safety.jsonl",
+                 "ragtune/appliance/adapters/README.md", *shipped):
         assert need in names, f"{need} missing from the wheel"
     assert not any(n.startswith(("tests/", "ragtune/tui/fakes")) for n in names)  # test doubles are not product

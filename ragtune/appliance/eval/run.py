@@ -60,7 +60,8 @@ def make_run_id(dataset: Dataset, arms: list[str], adapter: str | None, seed: in
 def resolve_adapter(settings: Settings, adapter: str | None) -> tuple[str | None, str | None]:
     """(reference for the engine, identity) of the adapter for arms B and C, or (None, None) without one.
 
-    --adapter, else the config default, else the registry's active adapter. The identity is the adapter's
+    --adapter, else the config's [generate] adapter (its default "default": the activated adapter, else the built-in
+    default adapter when its manifest says go), else the registry's active adapter. The identity is the adapter's
     registry id or file sha256, so a run is keyed on adapter content, not on a nickname. An unknown
     reference is an error here, before any question is answered."""
     if adapter is None:
@@ -73,8 +74,36 @@ def resolve_adapter(settings: Settings, adapter: str | None) -> tuple[str | None
 
     # The engine answers in a scratch home whose registry is empty: hand it the verified file, whose sha256
     # is the registry id, never a name it would look up there.
-    path, aid = resolve_adapter_ref(Registry(settings.home), ref)
+    registry = Registry(settings.home)
+    model_id = _model_id(registry, settings) if ref.lower() == "default" else None
+    path, aid = resolve_adapter_ref(registry, ref, model_id=model_id)
     return (None, None) if path is None else (str(Path(path).resolve()), str(aid))
+
+
+def _model_id(registry: Any, settings: Settings) -> str | None:
+    """The served model's sha256, so "default" never picks a built-in adapter made for another base (None when
+    the model cannot be resolved here: the engine reports that itself)."""
+    from ..errors import RagtuneError
+    from ..registry import resolve_gguf_model
+
+    try:
+        return resolve_gguf_model(registry, settings.generate.model)[1]
+    except RagtuneError:
+        return None
+
+
+def builtin_note(adapter: str | None) -> list[str]:
+    """Without an adapter to evaluate, say so when the package ships a default adapter that is not served by
+    default (its manifest says go: false): evaluating it is one flag away."""
+    if adapter:
+        return []
+    from ..builtin_adapters import get_builtin
+
+    b = get_builtin()
+    if b is None or not b.present or b.go:
+        return []
+    return [f"the built-in default adapter {b.name} ({b.sha256[:12]}…) is not served by default (its manifest says "
+            f"go: false): `--adapter {b.name}` evaluates it"]
 
 
 # -- the run ------------------------------------------------------------------------------------------------------
@@ -164,6 +193,7 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
     names = parse_arms(opts.arms)
     adapter_ref, adapter = resolve_adapter(settings, opts.adapter)
     arms, notes = make_arms(names, adapter_ref)
+    notes += builtin_note(adapter)
 
     main_store = Store(settings.home.db_path)
     try:

@@ -1,0 +1,204 @@
+"""Built-in adapters: GGUF LoRA files shipped inside the package, `ragtune/appliance/adapters/<name>.gguf`, each
+with its manifest `<name>.json` beside it (lineage, the rebuild's machine and time, the eval summary, `go`).
+
+The one named `ragtune-default` (DEFAULT_NAME) is the product's default adapter: `[generate] adapter = "default"`
+serves it when no `ragtune models activate|deactivate` chose otherwise, and only if its manifest says `go: true`
+(its eval passed the product's go bar). No folder, no manifest or no .gguf file means no built-in: the base model,
+exactly as before. The registry lists built-ins as kind lora-gguf and re-hashes the file against the manifest's
+sha256 before it is served (a changed file is refused). `ragtune tune default` rebuilds the default adapter and
+`ragtune models promote-builtin` installs one here (ragtune/models/default_adapter.py, dev only).
+
+`RAGTUNE_BUILTIN_ADAPTERS` points at another folder (the tests use an empty one, so a shipped adapter never changes
+what they expect)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ModelError, located
+
+ENV = "RAGTUNE_BUILTIN_ADAPTERS"
+DEFAULT_NAME = "ragtune-default"
+MANIFEST_FORMAT = 1
+OUTTYPES = ("f16", "q8_0", "bf16", "f32")
+GO_SOURCES = ("eval", "manual", "none")
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+# Top-level keys: (type, required). Nested records are checked for the keys lineage needs; other keys inside
+# them are free-form records (build options, training config, machine, metrics).
+_KEYS: dict[str, tuple[type | tuple[type, ...], bool]] = {
+    "format": (int, True), "name": (str, True), "kind": (str, True), "file": (str, True), "sha256": (str, True),
+    "size": (int, True), "licence": (str, True), "created": (str, True), "outtype": (str, True),
+    "base": (dict, True), "dataset": (dict, True), "training": (dict, True), "recipe": (dict, True),
+    "serving": (dict, True), "rebuild": (dict, True), "eval": (list, True), "go": (bool, True),
+    "go_source": (str, False), "notes": (str, False),
+}
+_NESTED: dict[str, dict[str, str]] = {  # section -> key -> "hex64" | "str" | "dict" | "int" | "number"
+    "base": {"name": "str", "sha256": "hex64"},
+    "dataset": {"sha256": "hex64", "build_options": "dict"},
+    "training": {"config": "dict", "config_sha256": "hex64", "seed": "int"},
+    "recipe": {"path": "str", "sha256": "hex64"},
+    "serving": {"k": "int"},
+    "rebuild": {"command": "str", "machine": "dict", "wall_s": "number"},
+}
+
+
+def adapters_dir() -> Path:
+    """Where the built-in adapters live: the package's `adapters/` folder, or `$RAGTUNE_BUILTIN_ADAPTERS`."""
+    env = os.environ.get(ENV)
+    return Path(env).expanduser() if env else Path(__file__).resolve().parent / "adapters"
+
+
+def package_adapters_dir() -> Path:
+    """The package's own folder (what `models promote-builtin` writes into by default), whatever the env says."""
+    return Path(__file__).resolve().parent / "adapters"
+
+
+@dataclass(frozen=True)
+class BuiltinAdapter:
+    name: str
+    file: Path  # the .gguf (may be missing: then it is listed, never served)
+    manifest_path: Path
+    manifest: dict[str, Any]
+
+    @property
+    def sha256(self) -> str:
+        return self.manifest["sha256"]
+
+    @property
+    def go(self) -> bool:
+        return bool(self.manifest["go"])
+
+    @property
+    def present(self) -> bool:
+        return self.file.is_file()
+
+    @property
+    def is_default(self) -> bool:
+        return self.name == DEFAULT_NAME
+
+    @property
+    def lineage(self) -> dict[str, Any]:
+        """In the registry's lineage vocabulary (registry.LINEAGE_KEYS)."""
+        m = self.manifest
+        return {"base_id": m["base"]["sha256"], "dataset_sha256": m["dataset"]["sha256"],
+                "training_config_sha256": m["training"]["config_sha256"], "outtype": m["outtype"]}
+
+
+def key_line(text: str | None, *path: str) -> int | None:
+    """The line of a key in an indented JSON text (1-based; nested keys are looked up after their parent's line),
+    or None. Written by atomic_write_json with indent 2, every key sits on its own line."""
+    if not text:
+        return None
+    lines = text.splitlines()
+    start, found = 0, None
+    for key in path:
+        pat = re.compile(r'^\s*"' + re.escape(key) + r'"\s*:')
+        found = next((i for i in range(start, len(lines)) if pat.match(lines[i])), None)
+        if found is None:
+            return None
+        start = found + 1
+    return None if found is None else found + 1
+
+
+def validate_manifest(obj: Any, where: Path | str, text: str | None = None) -> dict[str, Any]:
+    """Check a built-in adapter manifest; every error names the file and, when it can, the line."""
+    def bad(msg: str, *path: str) -> ModelError:
+        line = key_line(text, *path) if path else None
+        return ModelError(f"{located(where, line)}: invalid built-in adapter manifest: {msg}",
+                          hint="rebuild it with `ragtune tune default` or reinstall ragtune")
+
+    if not isinstance(obj, dict):
+        raise bad("not a JSON object")
+    unknown = sorted(set(obj) - set(_KEYS))
+    if unknown:
+        raise bad(f"unknown keys: {', '.join(unknown)}", unknown[0])
+    for key, (typ, required) in _KEYS.items():
+        if key not in obj:
+            if required:
+                raise bad(f"missing key '{key}'")
+            continue
+        val = obj[key]
+        if not isinstance(val, typ) or (typ is not bool and isinstance(val, bool)):
+            raise bad(f"'{key}' must be {'a boolean' if typ is bool else getattr(typ, '__name__', 'number')}", key)
+    if obj["format"] != MANIFEST_FORMAT:
+        raise bad(f"'format' must be {MANIFEST_FORMAT}, got {obj['format']!r}", "format")
+    if not _NAME.match(obj["name"]):
+        raise bad("'name' must be lowercase letters, digits, '.', '_' or '-' (at most 64)", "name")
+    if obj["kind"] != "lora-gguf":
+        raise bad(f"'kind' must be \"lora-gguf\", got {obj['kind']!r}", "kind")
+    if obj["file"] != f"{obj['name']}.gguf":
+        raise bad(f"'file' must be \"{obj['name']}.gguf\" (the manifest's name), got {obj['file']!r}", "file")
+    if not _HEX64.match(obj["sha256"]):
+        raise bad("'sha256' must be a 64-character lowercase sha256", "sha256")
+    if obj["size"] <= 0:
+        raise bad("'size' must be > 0", "size")
+    if obj["outtype"] not in OUTTYPES:
+        raise bad(f"'outtype' must be one of {', '.join(OUTTYPES)}, got {obj['outtype']!r}", "outtype")
+    for section, keys in _NESTED.items():
+        for key, kind in keys.items():
+            val = obj[section].get(key)
+            ok = {"hex64": isinstance(val, str) and bool(_HEX64.match(val)), "str": isinstance(val, str) and val != "",
+                  "dict": isinstance(val, dict), "int": isinstance(val, int) and not isinstance(val, bool),
+                  "number": isinstance(val, (int, float)) and not isinstance(val, bool) and val >= 0}[kind]
+            if not ok:
+                want = {"hex64": "a 64-character lowercase sha256", "str": "a non-empty string", "dict": "an object",
+                        "int": "a whole number", "number": "a number >= 0"}[kind]
+                raise bad(f"'{section}.{key}' must be {want}", section, key) if key in obj[section] else \
+                    bad(f"missing key '{section}.{key}'", section)
+    if not 1 <= obj["serving"]["k"] <= 6:
+        raise bad("'serving.k' must be 1..6", "serving", "k")
+    for i, ev in enumerate(obj["eval"]):
+        if not (isinstance(ev, dict) and isinstance(ev.get("command"), str) and isinstance(ev.get("decision"), dict)
+                and isinstance(ev["decision"].get("go"), bool)):
+            raise bad(f"eval[{i}] must be an object with 'command' and 'decision': {{'go': true|false, …}}", "eval")
+    source = obj.get("go_source", "eval" if obj["eval"] else "none")
+    if source not in GO_SOURCES:
+        raise bad(f"'go_source' must be one of {', '.join(GO_SOURCES)}", "go_source")
+    if obj["go"] and source != "manual" and not (obj["eval"] and all(ev["decision"]["go"] for ev in obj["eval"])):
+        # Active by default only on evidence: every recorded eval says go, or a person decided and said so.
+        raise bad("'go' is true but not every recorded eval decided go (set \"go_source\": \"manual\" to decide "
+                  "by hand)", "go")
+    return obj
+
+
+def load(manifest_path: Path | str) -> BuiltinAdapter:
+    """Read and validate one `<name>.json`."""
+    mpath = Path(manifest_path)
+    try:
+        text = mpath.read_text(encoding="utf-8")
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"{located(mpath, exc.lineno)}: invalid built-in adapter manifest JSON: {exc.msg}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{mpath}: cannot read the built-in adapter manifest: {exc}") from None
+    m = validate_manifest(obj, mpath, text)
+    if mpath.name != f"{m['name']}.json":
+        raise ModelError(f"{located(mpath, key_line(text, 'name'))}: invalid built-in adapter manifest: 'name' "
+                         f"{m['name']!r} does not match the file name (expected {m['name']}.json)")
+    return BuiltinAdapter(m["name"], mpath.with_name(m["file"]), mpath, m)
+
+
+def list_builtins(folder: Path | str | None = None) -> list[BuiltinAdapter]:
+    """Every built-in adapter (by name); none when the folder does not exist."""
+    folder = Path(folder) if folder is not None else adapters_dir()
+    if not folder.is_dir():
+        return []
+    return [load(p) for p in sorted(folder.glob("*.json"))]
+
+
+def get_builtin(name: str = DEFAULT_NAME, folder: Path | str | None = None) -> BuiltinAdapter | None:
+    """The built-in adapter of this name (its manifest exists), or None."""
+    folder = Path(folder) if folder is not None else adapters_dir()
+    mpath = folder / f"{name}.json"
+    return load(mpath) if mpath.is_file() else None
+
+
+__all__ = ["DEFAULT_NAME", "ENV", "MANIFEST_FORMAT", "OUTTYPES", "BuiltinAdapter", "adapters_dir", "get_builtin",
+           "key_line", "list_builtins", "load", "package_adapters_dir", "validate_manifest"]
