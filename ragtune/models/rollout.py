@@ -147,9 +147,10 @@ class RolloutState:
         art = self.registry.get(adapter_ref)
         if art.kind not in ADAPTER_KINDS:
             raise InputError(f"{adapter_ref}: is a {art.kind}, not a GGUF LoRA adapter")
-        active = self.registry.active_state().get("active") or "none"
+        served = self.registry.default_adapter()  # the activated adapter, else the built-in default (go), else none
+        active = served.id if served is not None else "none"
         if active == art.id:
-            raise InputError(f"{adapter_ref}: is already the active adapter")
+            raise InputError(f"{adapter_ref}: is already the served adapter")
         r = Rollout(id=secrets.token_hex(6), candidate=art.id, control=active, share=share, candidate_name=art.name)
         return self._save(r, "start", control=active, note=note)
 
@@ -195,9 +196,10 @@ class Route:
 
 class Router:
     """Which adapter answers a request: a pinned one when the caller names it, else the running rollout's
-    arm for this client, else the active adapter."""
+    arm for this client, else `default` (the engine's "default": the activated adapter, else the built-in
+    default adapter when its manifest says go, else the base)."""
 
-    def __init__(self, home: Home | None = None, *, default: str | None = "active"):
+    def __init__(self, home: Home | None = None, *, default: str | None = "default"):
         self.state = RolloutState(home)
         self.default = default
 

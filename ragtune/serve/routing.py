@@ -1,4 +1,5 @@
-"""OpenAI model names -> adapters: `ragtune` (routed: the rollout arm or the active adapter), `ragtune:base`
+"""OpenAI model names -> adapters: `ragtune` (routed: the rollout arm, else the served default: the activated
+adapter, else the built-in default adapter when its manifest says go), `ragtune:base`
 (no adapter), `ragtune:<adapter id, prefix or name>` (that adapter, pinned)."""
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ class UnknownModel(LookupError):
 
 
 class Router(_Router):
-    def __init__(self, home: Home | None = None, *, default: str = "active"):
+    def __init__(self, home: Home | None = None, *, default: str = "default"):
         super().__init__(home, default=default)
         self.home = self.state.home
 

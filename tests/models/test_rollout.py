@@ -53,12 +53,27 @@ def test_start_promote_rollback_and_the_gate(home):
         st.promote(10, decision={"go": True, "why": "eval go"})
     r = st.rollback(reason="test")
     assert r.status == "rolled_back" and st.current() is None
-    assert Router(home).route("anyone") .adapter == "active"
+    assert Router(home).route("anyone") .adapter == "default"
     # a second rollout, promoted to 100 with a go decision: the candidate becomes the active adapter
     st.start("beta", 10)
     r = st.promote(100, decision={"go": True, "why": "eval go (run x)"})
     assert r.status == "promoted" and Registry(home).active_state()["active"] == ids["beta"]
     assert [e["action"] for e in r.history] == ["start", "promote-100"]
+
+
+def test_the_control_arm_is_the_built_in_default_adapter_when_it_is_served(home, tmp_path, monkeypatch):
+    from ragtune.appliance import builtin_adapters
+    from tests.gguf_helpers import write_builtin
+
+    ids = register_adapters(home)
+    monkeypatch.setenv(builtin_adapters.ENV, str(tmp_path / "shipped"))
+    gguf, _ = write_builtin(tmp_path / "shipped")
+    shipped = Registry(home).builtin_adapter().id
+    st = RolloutState(home)
+    with pytest.raises(InputError, match="already the served adapter"):
+        st.start("ragtune-default", 5)
+    r = st.start("alpha", 5)
+    assert r.candidate == ids["alpha"] and r.control == shipped
 
 
 def test_eval_gate_reads_the_latest_report(home, tmp_path):
