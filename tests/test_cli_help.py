@@ -41,9 +41,10 @@ EXPECTED_COMMANDS = {
     "eval", "eval calibrate", "eval retrieval", "eval run",
     "log", "log export", "log list", "log review", "log show",
     "models", "models activate", "models add", "models deactivate", "models fetch", "models list", "models rollback",
-    "models show", "models verify",
+    "models promote-builtin", "models show", "models verify",
     "rerank", "rerank train",
     "rollout", "rollout promote", "rollout rollback", "rollout start", "rollout status", "serve",
+    "tune", "tune default",
 }
 
 

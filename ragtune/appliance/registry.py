@@ -264,12 +264,12 @@ class Registry:
         return out
 
     def _all(self) -> list[dict[str, Any]]:
-        return list(self._builtins().values()) + list(self._builtin_adapters().values()) + self._manifests()
+        return _unique(list(self._builtins().values()) + list(self._builtin_adapters().values()) + self._manifests())
 
     def list(self, kind: str | None = None) -> list[dict[str, Any]]:
         """Every manifest (built-ins first, then registered, by creation time)."""
-        items = (list(self._builtins().values()) + list(self._builtin_adapters().values())
-                 + sorted(self._manifests(), key=lambda m: (m["created"], m["id"])))
+        items = _unique(list(self._builtins().values()) + list(self._builtin_adapters().values())
+                        + sorted(self._manifests(), key=lambda m: (m["created"], m["id"])))
         return [m for m in items if kind is None or m["kind"] == kind]
 
     def manifest(self, ref: str) -> dict[str, Any]:
@@ -450,6 +450,12 @@ def check_kind(path: Path, kind: str) -> None:
         check_gguf_kind(path, lora=kind == "lora-gguf")
     except GGUFError as exc:
         raise InputError(f"cannot register as {kind}: {exc.message}", hint=exc.hint) from None
+
+
+def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per id, the first kept: a built-in whose bytes were also registered in the home is the built-in."""
+    seen: set[str] = set()
+    return [m for m in items if not (m["id"] in seen or seen.add(m["id"]))]
 
 
 def _make_read_only(p: Path) -> None:

@@ -5,7 +5,6 @@ The appliance never imports the training stack at import time: `ragtune.models.d
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -67,63 +66,26 @@ def build_cmd(app, corpus, allow_dev, from_pack, qa_file, docs_dir, log_file, ou
     import sys
 
     from ragtune.models import dataset as ds
-    from ragtune.models.curate import CurateConfig, curate, write_curated
+    from ragtune.models.build import DatasetOptions, build_dataset
 
-    if log_file and (corpus or from_pack or qa_file):
-        raise InputError("--from-log is passed through on its own: build it separately")
-    if not (log_file or corpus or from_pack or qa_file):
-        raise InputError("give a source: --corpus NAME|DIR (repeatable), --from-pack, --qa FILE --docs DIR, or --from-log FILE")
-    cfg = CurateConfig(holdout_frac=holdout_frac, refusal_share=refusal_share, max_intent_share=max_intent_share,
-                       mix_frac=mix_frac, scrub=not no_scrub, seed=seed)
-    out_dir = Path(out)
-    if out_dir.suffix == ".jsonl":
-        out_dir = out_dir.parent
-    options: dict = {"command": ["ragtune", *sys.argv[1:]] if sys.argv and "ragtune" in sys.argv[0] else None}
-    if log_file:
-        examples, stats = ds.build_from_log(log_file)
-        where = [(str(ex["meta"].get("where", f"{log_file}")), ex) for ex in examples]
-        build = stats.to_json()
-    else:
-        from ragtune.models import raft
-        from ragtune.models.scratch import chunk_settings
-
-        rcfg = raft.RaftConfig(k=k, chunk_tokens=chunk_tokens, answer_style=answer_style, drop_share=drop_share,
-                               oracle_share=oracle_share, distractor_share=distractor_share,
-                               max_distractors=max_distractors, shuffle_share=shuffle_share, inject_share=inject_share, augment=augment,
-                               augment_kinds=tuple(x.strip() for x in augment_kinds.split(",") if x.strip()), seed=seed)
-        sets = raft.sets_for(corpus, allow_dev=allow_dev, pack=from_pack, qa=qa_file, docs=docs_dir, limit=limit)
-        settings = app.settings
-        eff = chunk_settings(settings, chunk_tokens)
-        options.update({
-            "sets": [{"label": s.label, "questions": len(s.rows), "docs": str(s.docs)} for s in sets],
-            "raft": rcfg.to_json(), "curate": dataclasses.asdict(cfg),
-            "serving": {"k": k or settings.retrieve.k, "chunk_tokens": eff.ingest.chunk_tokens,
-                        "overlap_tokens": eff.ingest.overlap_tokens, "context_tokens": settings.retrieve.context_tokens,
-                        "embed": settings.embed.model, "generate_model": settings.generate.model,
-                        "n_ctx": settings.generate.n_ctx, "max_tokens": settings.generate.max_tokens}})
-        counter, close, name = (None, None, "none")
-        if not no_fit:
-            counter, close, name = raft.serving_counter(settings)
-        n = sum(len(s.rows) for s in sets)
-        _err(f"building from {n} questions in {len(sets)} set(s) (scratch ingest, cached; serving retrieval)…")
-        try:
-            examples, stats = raft.build(settings, sets, rcfg, counter=counter, counter_name=name,
-                                         progress=ds.stderr_progress("questions"), log=_err)
-        finally:
-            if close:
-                close()
-        build = stats.to_json()
-        where = [(f"{ex['meta'].get('source')}#{ex['meta'].get('qa_id')}", ex) for ex in examples]
-    train, holdout, report = curate(where, cfg)
-    config = write_curated(out_dir, train, holdout, report, build=build, options=options)
-    report.update(dataset_sha256=config["dataset_sha256"], out=str(out_dir), build=build, build_options=options)
+    opts = DatasetOptions(
+        corpus=list(corpus), allow_dev=allow_dev, from_pack=from_pack, qa=qa_file or "", docs=docs_dir or "",
+        from_log=log_file or "", k=k, chunk_tokens=chunk_tokens, answer_style=answer_style, drop_share=drop_share,
+        oracle_share=oracle_share, distractor_share=distractor_share, max_distractors=max_distractors,
+        shuffle_share=shuffle_share, inject_share=inject_share, augment=augment, augment_kinds=augment_kinds,
+        holdout_frac=holdout_frac, refusal_share=refusal_share, max_intent_share=max_intent_share, mix_frac=mix_frac,
+        scrub=not no_scrub, fit=not no_fit, seed=seed, limit=limit)
+    command = ["ragtune", *sys.argv[1:]] if sys.argv and "ragtune" in sys.argv[0] else None
+    report = build_dataset(app.settings, opts, out, command=command, log=_err, progress=ds.stderr_progress("questions"))
+    out_dir = report["out"]
     if as_json:
         print_json(report)
     else:
         from ragtune.models.curate import report_markdown
 
         click.echo(report_markdown(report))
-        click.echo(f"wrote {out_dir}/train.jsonl ({len(train)}), holdout.jsonl ({len(holdout)}), report.md, dataset_config.json")
+        click.echo(f"wrote {out_dir}/train.jsonl ({report['train_lines']}), holdout.jsonl ({report['holdout_lines']}), "
+                   "report.md, dataset_config.json")
 
 
 @dataset_group.command("report")

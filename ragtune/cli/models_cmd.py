@@ -187,3 +187,24 @@ def models_add(app, path: str, kind: str, name: str | None, licence: str, base_i
     else:
         click.echo(f"{art.id}  {art.kind}  {art.name}")
 
+
+@models_group.command("promote-builtin")
+@click.argument("src", type=click.Path(exists=True))
+@click.option("--eval-report", "reports", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="A `ragtune eval run` report.json of this adapter to add to its eval summary (repeatable).")
+@click.option("--go/--no-go", "go", default=None,
+              help="Decide by hand whether it is served by default (recorded as such); default: every eval says go.")
+@click.option("--dest", type=click.Path(file_okay=False), default=None,
+              help="Folder to install into (default: the package's ragtune/appliance/adapters/).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def models_promote_builtin(src: str, reports: tuple[str, ...], go: bool | None, dest: str | None, as_json: bool) -> None:
+    """Install a GGUF LoRA + its manifest (SRC: a `ragtune tune default` folder, the .gguf or the .json) as a
+    built-in adapter of the package. Dev only: the files are then committed with the code (docs/tuning.md)."""
+    from ragtune.models.default_adapter import promote
+
+    paths = promote(src, dest, reports=reports, go=go, log=lambda msg: click.echo(msg, err=True))
+    if as_json:
+        print_json({"installed": [str(p) for p in paths]})
+    else:
+        for p in paths:
+            click.echo(str(p))

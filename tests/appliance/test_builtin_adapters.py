@@ -170,6 +170,15 @@ def test_precedence_flag_config_registry_builtin(shipped, home, tmp_path):
     assert reg.activate("ragtune-default").id == bid and resolve_adapter(reg, "default")[1] == bid
 
 
+def test_a_builtin_also_registered_in_the_home_is_listed_once(shipped, home, tmp_path):
+    reg = Registry(home)
+    registered = reg.add(write_gguf(tmp_path / "x.gguf", tag="builtin"), "lora-gguf")  # before it shipped
+    gguf, _ = write_builtin(shipped, tag="builtin")
+    assert sha256_file(gguf) == registered.id
+    (m,) = reg.list("lora-gguf")
+    assert m["builtin"] and reg.get("ragtune-default").path == gguf and reg.get(registered.id).path == gguf
+
+
 def test_go_false_is_not_active_by_default_but_one_name_away(shipped, home):
     gguf, _ = write_builtin(shipped, go=False)
     reg = Registry(home)
@@ -250,3 +259,9 @@ def test_the_shipped_builtins_are_valid_and_made_for_the_default_model():
         check_gguf_kind(b.file, lora=True)
         if b.is_default:
             assert b.manifest["base"]["sha256"] == manifest_entry("smollm2-135m-instruct-q4_1")["sha256"]
+            # the adapter learnt one context shape: the product's defaults must serve it that way
+            from ragtune.appliance.config import IngestConfig, RetrieveConfig
+
+            assert b.manifest["serving"]["k"] == RetrieveConfig().k, "set RetrieveConfig.k to the adapter's serving k"
+            chunk = b.manifest["dataset"]["build_options"].get("serving", {}).get("chunk_tokens")
+            assert chunk in (None, IngestConfig().chunk_tokens), "the adapter was built on another chunk size"

@@ -56,6 +56,6 @@ def test_the_wheel_carries_the_runtime_data(wheel):
     shipped = [f for f in _tracked_files() if f.startswith("ragtune/appliance/adapters/")]
     for need in ("ragtune/appliance/manifests/defaults.json", "ragtune/appliance/store/schema.py",
                  "ragtune/tui/ragtune.tcss", "ragtune/appliance/eval/safety.jsonl",
-                 "ragtune/appliance/adapters/README.md", *shipped):
+                 "ragtune/models/recipes/default.toml", "ragtune/appliance/adapters/README.md", *shipped):
         assert need in names, f"{need} missing from the wheel"
     assert not any(n.startswith(("tests/", "ragtune/tui/fakes")) for n in names)  # test doubles are not product

@@ -117,8 +117,9 @@ def read_recipe(path: Path | str) -> dict[str, Any]:
             raw = tomllib.loads(text)
     except ValueError as exc:
         raise ConfigError(f"{path}: not valid {'JSON' if path.suffix == '.json' else 'TOML'}: {exc}") from None
-    if isinstance(raw, dict) and set(raw) == {"train"} and isinstance(raw["train"], dict):
-        raw = raw["train"]  # a [train] table is fine too
+    if isinstance(raw, dict) and isinstance(raw.get("train"), dict):
+        # a [train] table is fine too, and the only table read from a whole recipe (ragtune/models/recipes/)
+        raw = raw["train"]
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: a recipe is a table of training options")
     known = {f.name for f in dataclasses.fields(TrainConfig)}

@@ -1,0 +1,73 @@
+"""`ragtune tune default`: rebuild the built-in default adapter from the repository
+(ragtune/models/default_adapter.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .common import cli, pass_app, print_json
+
+
+@cli.group("tune")
+def tune_group() -> None:
+    """Rebuild adapters from a recipe file in one command (dataset build, train, convert, manifest)."""
+
+
+@tune_group.command("default")
+@click.option("--recipe", type=click.Path(dir_okay=False), default=None,
+              help="Recipe file (default: ragtune/models/recipes/default.toml).")
+@click.option("--work", type=click.Path(file_okay=False), default=None,
+              help="Folder for the data, the adapter and the GGUF (default: HOME/tune/<name>).")
+@click.option("--resume", is_flag=True, help="Continue an interrupted rebuild of the same recipe in --work.")
+@click.option("--eval", "run_eval", is_flag=True,
+              help="Then `ragtune eval run` (arms A,C) on the recipe's [eval] sets; go = every decision is go.")
+@click.option("--eval-set", "eval_sets", multiple=True, type=click.Path(),
+              help="An evaluation set instead of the recipe's (repeatable; implies --eval).")
+@click.option("--eval-limit", type=click.IntRange(min=0), default=None,
+              help="Questions per set (0 = all) [the recipe's].")
+@click.option("--promote", is_flag=True, help="Then install it as the built-in adapter (models promote-builtin).")
+@click.option("--dest", type=click.Path(file_okay=False), default=None,
+              help="With --promote: where to install (default: the package's ragtune/appliance/adapters/).")
+@click.option("--threads", type=click.IntRange(1, 256), default=None, help="torch CPU threads [the recipe's, 2].")
+@click.option("--batch-size", type=click.IntRange(1, 256), default=None,
+              help="Examples per forward pass (speed only: same loss; use > 1 on a GPU) [the recipe's, 1].")
+@click.option("--bf16", is_flag=True, default=None, help="bfloat16 autocast (CUDA, or CPUs with avx512_bf16/AMX).")
+@click.option("--sdist", type=click.Path(), envvar="RAGTUNE_LLAMA_SDIST",
+              help="llama-cpp-python sdist of the installed version (for convert lora).")
+@click.option("--dry-run", is_flag=True, help="Print the steps (as the equivalent commands) and stop.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_app
+def tune_default(app, recipe, work, resume, run_eval, eval_sets, eval_limit, promote, dest, threads, batch_size, bf16,
+                 sdist, dry_run, as_json) -> None:
+    """Rebuild the built-in default adapter: dataset build, train, convert lora, manifest (then eval, promote).
+
+    Every option of the build lives in the recipe file, so the adapter's lineage can be reproduced; the manifest
+    records the machine and the seconds of every step. Training on 2 CPU cores is an overnight job (docs/tuning.md);
+    --resume continues after an interruption."""
+    from ragtune.models.default_adapter import RebuildOptions, plan, rebuild
+    from ragtune.models.recipes import load_recipe
+
+    opts = RebuildOptions(work=Path(work) if work else None, recipe=Path(recipe) if recipe else None, resume=resume,
+                          eval=run_eval or bool(eval_sets), eval_sets=list(eval_sets), eval_limit=eval_limit,
+                          promote=promote, dest=Path(dest) if dest else None, threads=threads, batch_size=batch_size,
+                          bf16=bf16, sdist=sdist)
+    if dry_run:
+        rec = load_recipe(opts.recipe)
+        steps = plan(app.settings, rec, opts)
+        if as_json:
+            print_json({"recipe": rec.to_json(), "steps": [{"step": n, "command": c} for n, c in steps]})
+            return
+        click.echo(f"recipe {rec.path} (sha256 {rec.sha256[:12]}…), adapter {rec.name}:")
+        for n, (name, cmd) in enumerate(steps, start=1):
+            click.echo(f"{n}. {name}: {cmd}")
+        return
+    out = rebuild(app.settings, opts, log=lambda msg: click.echo(msg, err=True))
+    if as_json:
+        print_json(out)
+        return
+    click.echo(f"{out['id']}  {out['gguf']}  go: {str(out['go']).lower()}  ({out['wall_s']:.0f} s)")
+    click.echo(f"manifest: {out['manifest']}")
+    for p in out.get("promoted", []):
+        click.echo(f"installed: {p}")

@@ -1,0 +1,158 @@
+"""`ragtune dataset build` as one library call: its options as one dataclass (the command's flags, and the
+`[dataset]` table of a recipe file, are its fields), then sources → RAFT examples (raft.py) → curation (curate.py)
+→ the dataset folder (train.jsonl, holdout.jsonl, report.json/.md, dataset_config.json)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any, Callable
+
+from ragtune.appliance.config import Settings
+from ragtune.appliance.errors import ConfigError, InputError
+
+from .augment import KINDS as AUGMENT_KINDS
+
+
+@dataclasses.dataclass
+class DatasetOptions:
+    corpus: list[str] = dataclasses.field(default_factory=list)  # domain names, "train"/"dev"/"all", or folders
+    allow_dev: bool = False
+    from_pack: bool = False
+    qa: str = ""  # a labelled questions JSONL …
+    docs: str = ""  # … and the documents it is about
+    from_log: str = ""  # a `ragtune log export` file, passed through on its own
+    k: int = 0  # sources per example; 0 = the serving retrieve.k
+    chunk_tokens: int = 0  # 0 = the serving ingest.chunk_tokens
+    answer_style: str = "short"
+    drop_share: float = 0.25
+    oracle_share: float = 1.0
+    distractor_share: float = 0.5
+    max_distractors: int = 2
+    shuffle_share: float = 0.5
+    inject_share: float = 0.05
+    augment: int = 0
+    augment_kinds: list[str] = dataclasses.field(default_factory=lambda: list(AUGMENT_KINDS))
+    holdout_frac: float = 0.2
+    refusal_share: float = -1.0
+    max_intent_share: float = 1.0
+    mix_frac: float = 0.07
+    scrub: bool = True
+    fit: bool = True  # fit contexts to the generator's window with the serving tokenizer (and count tokens)
+    seed: int = 0
+    limit: int = 0  # only the first N questions of each set
+
+    def __post_init__(self) -> None:
+        def check(ok: bool, key: str, msg: str) -> None:
+            if not ok:
+                raise ConfigError(f"dataset.{key}: {msg}")
+
+        if isinstance(self.augment_kinds, str):
+            self.augment_kinds = [x.strip() for x in self.augment_kinds.split(",") if x.strip()]
+        check(isinstance(self.corpus, list) and all(isinstance(c, str) and c for c in self.corpus), "corpus",
+              "must be a list of domain names or folders")
+        for key in ("allow_dev", "from_pack", "scrub", "fit"):
+            check(isinstance(getattr(self, key), bool), key, "must be true or false")
+        for key in ("qa", "docs", "from_log"):
+            check(isinstance(getattr(self, key), str), key, "must be a path (a string)")
+        check(isinstance(self.limit, int) and not isinstance(self.limit, bool) and self.limit >= 0, "limit",
+              "must be >= 0")
+        self.raft_config()  # the builder's and the curator's own checks, now, before anything runs
+        self.curate_config()
+
+    def raft_config(self) -> Any:
+        from .raft import RaftConfig
+
+        return RaftConfig(k=self.k, chunk_tokens=self.chunk_tokens, answer_style=self.answer_style,
+                          drop_share=self.drop_share, oracle_share=self.oracle_share,
+                          distractor_share=self.distractor_share, max_distractors=self.max_distractors,
+                          shuffle_share=self.shuffle_share, inject_share=self.inject_share, augment=self.augment,
+                          augment_kinds=tuple(self.augment_kinds), seed=self.seed)
+
+    def curate_config(self) -> Any:
+        from .curate import CurateConfig
+
+        return CurateConfig(holdout_frac=self.holdout_frac, refusal_share=self.refusal_share,
+                            max_intent_share=self.max_intent_share, mix_frac=self.mix_frac, scrub=self.scrub,
+                            seed=self.seed)
+
+    def argv(self) -> list[str]:
+        """The `ragtune dataset build` flags that give these options (the defaults left out)."""
+        default = DatasetOptions()
+        out: list[str] = []
+        for f in dataclasses.fields(self):
+            val = getattr(self, f.name)
+            if val == getattr(default, f.name):
+                continue
+            flag = "--" + f.name.replace("_", "-")
+            if f.name == "corpus":
+                out += [x for c in val for x in ("--corpus", c)]
+            elif f.name in ("scrub", "fit"):
+                out.append(f"--no-{f.name}")
+            elif isinstance(val, bool):
+                out.append(flag)
+            elif f.name == "augment_kinds":
+                out += [flag, ",".join(val)]
+            else:
+                out += [flag, str(val)]
+        return out
+
+
+def build_dataset(settings: Settings, opts: DatasetOptions, out: Path | str, *, command: list[str] | None = None,
+                  log: Callable[[str], None] | None = None, progress: Any = None) -> dict[str, Any]:
+    """Build the dataset folder `out` and return the report (`dataset_sha256`, `out`, `build`, `build_options`
+    added). `command`: the command line recorded in dataset_config.json."""
+    from . import dataset as ds
+    from .curate import curate, write_curated
+
+    log = log or (lambda msg: None)
+    if opts.from_log and (opts.corpus or opts.from_pack or opts.qa):
+        raise InputError("--from-log is passed through on its own: build it separately")
+    if not (opts.from_log or opts.corpus or opts.from_pack or opts.qa):
+        raise InputError("give a source: --corpus NAME|DIR (repeatable), --from-pack, --qa FILE --docs DIR, "
+                         "or --from-log FILE")
+    cfg = opts.curate_config()
+    out_dir = Path(out)
+    if out_dir.suffix == ".jsonl":
+        out_dir = out_dir.parent
+    options: dict[str, Any] = {"command": command}
+    if opts.from_log:
+        examples, stats = ds.build_from_log(opts.from_log)
+        where = [(str(ex["meta"].get("where", f"{opts.from_log}")), ex) for ex in examples]
+        build = stats.to_json()
+    else:
+        from . import raft
+        from .scratch import chunk_settings
+
+        rcfg = opts.raft_config()
+        sets = raft.sets_for(opts.corpus, allow_dev=opts.allow_dev, pack=opts.from_pack, qa=opts.qa or None,
+                             docs=opts.docs or None, limit=opts.limit)
+        eff = chunk_settings(settings, opts.chunk_tokens)
+        options.update({
+            "sets": [{"label": s.label, "questions": len(s.rows), "docs": str(s.docs)} for s in sets],
+            "raft": rcfg.to_json(), "curate": dataclasses.asdict(cfg),
+            "serving": {"k": opts.k or settings.retrieve.k, "chunk_tokens": eff.ingest.chunk_tokens,
+                        "overlap_tokens": eff.ingest.overlap_tokens, "context_tokens": settings.retrieve.context_tokens,
+                        "embed": settings.embed.model, "generate_model": settings.generate.model,
+                        "n_ctx": settings.generate.n_ctx, "max_tokens": settings.generate.max_tokens}})
+        counter, close, name = (None, None, "none")
+        if opts.fit:
+            counter, close, name = raft.serving_counter(settings)
+        n = sum(len(s.rows) for s in sets)
+        log(f"building from {n} questions in {len(sets)} set(s) (scratch ingest, cached; serving retrieval)…")
+        try:
+            examples, stats = raft.build(settings, sets, rcfg, counter=counter, counter_name=name,
+                                         progress=progress or ds.stderr_progress("questions"), log=log)
+        finally:
+            if close:
+                close()
+        build = stats.to_json()
+        where = [(f"{ex['meta'].get('source')}#{ex['meta'].get('qa_id')}", ex) for ex in examples]
+    train, holdout, report = curate(where, cfg)
+    config = write_curated(out_dir, train, holdout, report, build=build, options=options)
+    report.update(dataset_sha256=config["dataset_sha256"], out=str(out_dir), build=build, build_options=options,
+                  train_lines=len(train), holdout_lines=len(holdout))
+    return report
+
+
+__all__ = ["DatasetOptions", "build_dataset"]

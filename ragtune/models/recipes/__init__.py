@@ -1,0 +1,176 @@
+"""Recipes: `default.toml` (the built-in default adapter's) and the reader behind `ragtune tune default --recipe`.
+
+A recipe file holds, in one place, everything a rebuild needs:
+- `name`: the adapter's name (`ragtune-default` is the one served by default);
+- `[dataset]`: `ragtune dataset build` options (ragtune.models.build.DatasetOptions fields; dev domains and
+  query-log exports are refused: a recipe trains on the repository's own labelled questions);
+- `[train]`: `ragtune train` options (TrainConfig fields, less data/out/resume, which the rebuild sets);
+- `[convert]`: `outtype` of the GGUF LoRA (f16 or q8_0);
+- `[serving]`: `k`, the retrieve.k the adapter is served and evaluated with (the data is built with it);
+- `[eval]` (optional): `sets`, `limit`, `seed`, `arms`, `safety`: what `--eval` runs (`ragtune eval run`).
+Unknown keys and bad values are ConfigErrors naming the file and the line."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from ragtune.appliance.config import key_line
+from ragtune.appliance.errors import ConfigError
+from ragtune.appliance.hashing import sha256_text
+
+try:  # Python 3.11+
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover
+    import tomli as tomllib  # type: ignore[no-redef]
+
+OUTTYPES = ("f16", "q8_0")
+SECTIONS = ("dataset", "train", "convert", "serving", "eval")
+REFUSED_DATASET_KEYS = {"allow_dev": "dev domains measure generalisation and are never training data",
+                        "from_log": "a recipe is rebuilt from the repository's own labelled questions"}
+SET_BY_REBUILD = ("data", "out", "resume")
+
+
+def recipe_path(name: str = "default") -> Path:
+    """A recipe shipped in this folder."""
+    return Path(__file__).resolve().parent / f"{name}.toml"
+
+
+@dataclasses.dataclass
+class EvalPlan:
+    sets: list[str] = dataclasses.field(default_factory=list)
+    limit: int = 0  # 0 = every question
+    seed: int = 0
+    arms: str = "A,C"
+    safety: bool = True
+
+
+@dataclasses.dataclass
+class Recipe:
+    path: Path
+    text: str
+    sha256: str
+    name: str
+    dataset: Any  # ragtune.models.build.DatasetOptions
+    train: dict[str, Any]
+    outtype: str
+    serving: dict[str, Any]
+    eval: EvalPlan
+
+    def train_config(self, data: str | Path, out: str | Path, **overrides: Any) -> Any:
+        from ragtune.models.train.config import TrainConfig
+
+        values = {**self.train, **{k: v for k, v in overrides.items() if v is not None}}
+        return TrainConfig(data=str(data), out=str(out), **values)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": str(self.path), "sha256": self.sha256, "name": self.name,
+                "dataset": dataclasses.asdict(self.dataset), "train": dict(self.train), "outtype": self.outtype,
+                "serving": dict(self.serving), "eval": dataclasses.asdict(self.eval)}
+
+
+def load_recipe(path: Path | str | None = None) -> Recipe:
+    """Read and validate a recipe file (default: the built-in default adapter's)."""
+    from ragtune.models.build import DatasetOptions
+    from ragtune.models.train.config import TrainConfig
+
+    path = Path(path) if path else recipe_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the recipe: {exc}") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:  # the message says "(at line N, column M)"
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+    def fail(msg: str, section: str | None = None, key: str | None = None) -> ConfigError:
+        line = key_line(text, section, key) if key else None  # type: ignore[arg-type]
+        if line is None and section and key:
+            line = _section_line(text, section)
+        return ConfigError(f"{path}{f':{line}' if line else ''}: {msg}")
+
+    unknown = sorted(set(raw) - set(SECTIONS) - {"name"})
+    if unknown:
+        raise fail(f"unknown key(s): {', '.join(unknown)} (known: name, [{'], ['.join(SECTIONS)}])", None, unknown[0])
+    name = raw.get("name")
+    if not isinstance(name, str) or not name:
+        raise fail("'name' (the adapter's name) must be a non-empty string", None, "name")
+    for section in SECTIONS:
+        if section in raw and not isinstance(raw[section], dict):
+            raise fail(f"[{section}] must be a table", None, section)
+    for section in ("dataset", "train", "convert", "serving"):
+        if section not in raw:
+            raise fail(f"missing the [{section}] table")
+
+    def table(section: str, allowed: set[str], refused: dict[str, str] | None = None) -> dict[str, Any]:
+        tab = dict(raw.get(section, {}))
+        for key in tab:
+            if refused and key in refused:
+                raise fail(f"[{section}] {key}: not allowed in a recipe ({refused[key]})", section, key)
+            if key not in allowed:
+                raise fail(f"unknown key in [{section}]: {key} (known: {', '.join(sorted(allowed))})", section, key)
+        return tab
+
+    def build(section: str, cls: Any, values: dict[str, Any]) -> Any:
+        try:
+            return cls(**values)
+        except ConfigError as exc:  # "train.lr: must be in (0, 1)" -> [train] lr: must be in (0, 1), at lr's line
+            where, _, why = exc.message.partition(":")
+            key = where.rsplit(".", 1)[-1]
+            raise fail(f"[{section}] {key}:{why}", section, key if key in values else None) from None
+        except TypeError as exc:
+            raise fail(f"[{section}]: {exc}") from None
+
+    ds_fields = {f.name for f in dataclasses.fields(DatasetOptions)}
+    ds_raw = table("dataset", ds_fields - set(REFUSED_DATASET_KEYS), REFUSED_DATASET_KEYS)
+    tr_fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    tr_raw = table("train", tr_fields - set(SET_BY_REBUILD),
+                   {k: "the rebuild sets it" for k in SET_BY_REBUILD})
+    conv = table("convert", {"outtype"})
+    serving = table("serving", {"k"})
+    ev_raw = table("eval", {f.name for f in dataclasses.fields(EvalPlan)})
+
+    outtype = conv.get("outtype", "f16")
+    if outtype not in OUTTYPES:
+        raise fail(f"[convert] outtype: must be one of {', '.join(OUTTYPES)}", "convert", "outtype")
+    k = serving.get("k")
+    if not (isinstance(k, int) and not isinstance(k, bool) and 1 <= k <= 6):
+        raise fail("[serving] k: must be 1..6 (the retrieve.k the adapter is served with)", "serving", "k")
+    ds_k = ds_raw.get("k", 0)
+    if ds_k not in (0, k):
+        raise fail(f"[dataset] k = {ds_k!r} but [serving] k = {k}: the adapter must learn the context shape it is "
+                   "served with", "dataset", "k")
+    ds_raw["k"] = k
+    for key in ("qa", "docs"):
+        if isinstance(ds_raw.get(key), str) and ds_raw[key]:
+            ds_raw[key] = str(Path(ds_raw[key]).expanduser())
+    dataset = build("dataset", DatasetOptions, ds_raw)
+    build("train", TrainConfig, {**tr_raw, "data": "-", "out": "-"})
+    ev = build("eval", EvalPlan, ev_raw)
+    if not (isinstance(ev.sets, list) and all(isinstance(x, str) and x for x in ev.sets)):
+        raise fail("[eval] sets: must be a list of dataset paths", "eval", "sets")
+    for key in ("limit", "seed"):
+        v = getattr(ev, key)
+        if not (isinstance(v, int) and not isinstance(v, bool) and v >= 0):
+            raise fail(f"[eval] {key}: must be a whole number >= 0", "eval", key)
+    if not isinstance(ev.arms, str) or not {a.strip() for a in ev.arms.split(",")} <= {"A", "B", "C"} \
+            or "C" not in ev.arms:
+        raise fail("[eval] arms: must be arms of A,B,C including C (the adapter)", "eval", "arms")
+    if not isinstance(ev.safety, bool):
+        raise fail("[eval] safety: must be true or false", "eval", "safety")
+    return Recipe(path=path.resolve(), text=text, sha256=sha256_text(text), name=name, dataset=dataset,
+                  train=tr_raw, outtype=outtype, serving={"k": k}, eval=ev)
+
+
+def _section_line(text: str, section: str) -> int | None:
+    import re
+
+    for n, line in enumerate(text.splitlines(), start=1):
+        if re.match(rf"\s*\[\s*{re.escape(section)}\s*\]", line):
+            return n
+    return None
+
+
+__all__ = ["EvalPlan", "Recipe", "load_recipe", "recipe_path"]

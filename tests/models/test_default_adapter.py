@@ -1,0 +1,365 @@
+"""The default adapter's rebuild: the recipe file (validated, file:line errors), the plan (`--dry-run`), promotion
+into the built-in slot (evidence-based go), and the whole chain on CPU with a tiny random Llama (dataset build →
+train → convert lora → manifest)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ragtune.appliance import builtin_adapters as builtin
+from ragtune.appliance.errors import ConfigError, InputError, ModelError
+from ragtune.appliance.hashing import sha256_file
+from ragtune.cli import main
+from ragtune.models.build import DatasetOptions
+from ragtune.models.recipes import load_recipe, recipe_path
+from tests.gguf_helpers import write_builtin, write_gguf
+
+TINY_RECIPE = """\
+name = "tiny-default"
+
+[dataset]
+corpus = ["train"]
+from_pack = true
+
+[train]
+r = 8
+lr = 1e-3
+
+[convert]
+outtype = "f16"
+
+[serving]
+k = 3
+"""
+
+
+def _recipe(tmp_path, text=TINY_RECIPE, name="r.toml"):
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+# -- the recipe ------------------------------------------------------------------------------------------------
+def test_the_default_recipe_is_the_documented_one():
+    r = load_recipe()
+    assert r.path == recipe_path() and r.name == builtin.DEFAULT_NAME
+    d = r.dataset
+    assert (d.corpus, d.from_pack, d.augment, d.k, d.allow_dev) == (["train"], True, 1, 3, False)
+    assert r.train == {"targets": "all-linear", "r": 16, "alpha": 32, "lr": 5e-4, "max_steps": 700, "grad_accum": 4,
+                       "weight_status": 3.0, "weight_citations": 2.0, "warmup_steps": 20, "seed": 0}
+    assert (r.outtype, r.serving) == ("f16", {"k": 3})
+    cfg = r.train_config("data", "out", threads=3)
+    assert (cfg.targets, cfg.r, cfg.lora_alpha, cfg.max_steps, cfg.threads) == ("all-linear", 16, 32, 700, 3)
+    # `ragtune train --config` reads the same [train] table from the whole recipe
+    from ragtune.models.train.config import make_config
+
+    assert make_config(recipe_path(), data="d", out="o").to_json() == r.train_config("d", "o").to_json()
+
+
+@pytest.mark.parametrize("edit, message, line", [
+    (("name = ", 'colour = "red"\nname = '), "unknown key(s): colour", 1),
+    (("r = 8", "r = 8\nrank = 8"), "unknown key in [train]: rank", 9),
+    (("lr = 1e-3", "lr = 2"), "[train] lr: must be in (0, 1)", 9),
+    (("from_pack = true", "from_pack = true\nallow_dev = true"), "[dataset] allow_dev: not allowed in a recipe", 6),
+    (("from_pack = true", "from_pack = true\nk = 4"), "[dataset] k = 4 but [serving] k = 3", 6),
+    (("from_pack = true", "from_pack = true\ndrop_share = 7"), "[dataset] drop_share: must be in [0, 1]", 6),
+    (("r = 8", "r = 8\ndata = \"x\""), "[train] data: not allowed in a recipe (the rebuild sets it)", 9),
+    (('outtype = "f16"', 'outtype = "q4_0"'), "[convert] outtype: must be one of f16, q8_0", 12),
+    (("k = 3", "k = 9"), "[serving] k: must be 1..6", 15),
+])
+def test_recipe_errors_name_the_file_and_line(tmp_path, edit, message, line):
+    p = _recipe(tmp_path, TINY_RECIPE.replace(*edit, 1))
+    with pytest.raises(ConfigError) as exc:
+        load_recipe(p)
+    assert exc.value.message.startswith(f"{p}:{line}: ") and message in exc.value.message
+
+
+def test_recipe_missing_tables_and_bad_toml(tmp_path):
+    with pytest.raises(ConfigError, match=r"missing the \[serving\] table"):
+        load_recipe(_recipe(tmp_path, TINY_RECIPE.replace("[serving]\nk = 3\n", "")))
+    with pytest.raises(ConfigError, match=r"invalid TOML: .*line 2"):
+        load_recipe(_recipe(tmp_path, 'name = "x"\n[dataset\n'))
+    with pytest.raises(ConfigError, match="cannot read the recipe"):
+        load_recipe(tmp_path / "nope.toml")
+
+
+def test_dataset_options_match_the_command_and_round_trip_through_its_flags():
+    from ragtune.cli.dataset_cmd import build_cmd
+
+    flags = build_cmd.make_context("build", ["--out", "x"]).params  # the command's defaults, as parsed
+    d = DatasetOptions()
+    for f in dataclasses.fields(d):
+        name = {"qa": "qa_file", "docs": "docs_dir", "from_log": "log_file"}.get(f.name, f.name)
+        if f.name in ("scrub", "fit"):
+            assert flags[f"no_{f.name}"] is False and getattr(d, f.name) is True
+        elif f.name == "augment_kinds":
+            assert flags[name] == ",".join(d.augment_kinds)
+        elif f.name in ("corpus", "qa", "docs", "from_log"):
+            assert not flags[name] and not getattr(d, f.name), f.name
+        else:
+            assert flags[name] == getattr(d, f.name), f.name
+    opts = load_recipe().dataset
+    ctx = build_cmd.make_context("build", opts.argv() + ["--out", "x"])
+    assert list(ctx.params["corpus"]) == opts.corpus and ctx.params["from_pack"] and ctx.params["k"] == 3
+    assert ctx.params["augment"] == 1 and ctx.params["drop_share"] == opts.drop_share
+
+
+# -- the plan --------------------------------------------------------------------------------------------------
+def test_dry_run_prints_the_steps_as_commands(tmp_path, capsys):
+    work = tmp_path / "w"
+    assert main(["tune", "default", "--dry-run", "--work", str(work)]) == 0
+    out = capsys.readouterr().out
+    assert f"1. dataset: ragtune dataset build --corpus train --from-pack --k 3 --augment 1 --out {work}/data" in out
+    assert f"2. train: ragtune train --config {recipe_path()} --data {work}/data --out {work}/adapter" in out
+    assert f"3. convert: ragtune convert lora {work}/adapter --out {work}/ragtune-default.gguf --outtype f16" in out
+    assert "4. manifest: write" in out and not work.exists()  # nothing ran
+    assert main(["tune", "default", "--dry-run", "--work", str(work), "--eval-set", "sets/x", "--promote",
+                 "--threads", "4", "--json"]) == 0
+    steps = json.loads(capsys.readouterr().out)["steps"]
+    assert [s["step"] for s in steps] == ["dataset", "train", "convert", "eval", "manifest", "promote"]
+    assert steps[1]["command"].endswith("--threads 4")
+    assert f"--config {work}/serving.toml eval run sets/x --arms A,C --adapter {work}/ragtune-default.gguf" \
+        in steps[3]["command"] and "--limit 400" in steps[3]["command"]
+    assert steps[5]["command"] == f"ragtune models promote-builtin {work}"
+
+
+def test_a_work_folder_that_is_not_a_rebuild_is_refused_before_anything_runs(tmp_path, capsys):
+    work = tmp_path / "w"
+    work.mkdir()
+    (work / "precious.txt").write_text("keep")
+    assert main(["tune", "default", "--work", str(work)]) == 2
+    assert "exists and is not a rebuild folder" in capsys.readouterr().err
+    assert main(["tune", "default", "--work", str(tmp_path / "w2"), "--recipe", str(_recipe(tmp_path, "x = 1\n"))]) == 2
+    assert not (tmp_path / "w2").exists()
+
+
+def test_the_eval_step_serves_the_recipes_k_and_summarises_every_set(tmp_path, settings, monkeypatch):
+    from ragtune.appliance.eval import run as R
+    from ragtune.models.default_adapter import RebuildOptions, _run_evals
+
+    seen = []
+
+    def fake_run_eval(s, dataset, opts, progress=None):
+        seen.append((s.retrieve.k, dataset, opts))
+        return _report("a" * 64, go=dataset.endswith("x"))
+    monkeypatch.setattr(R, "run_eval", fake_run_eval)
+    work = tmp_path / "w"
+    work.mkdir()
+    rec = load_recipe()
+    out = _run_evals(settings, rec, RebuildOptions(work=work, eval_limit=50), work, ["sets/x", "sets/y"], print)
+    assert [(k, d) for k, d, _ in seen] == [(3, "sets/x"), (3, "sets/y")]
+    opts = seen[0][2]
+    assert (opts.arms, opts.limit, opts.seed, opts.safety, opts.adapter) == \
+        ("A,C", 50, 0, True, str(work / "ragtune-default.gguf"))
+    assert "[retrieve]\nk = 3\n" in (work / "serving.toml").read_text()
+    assert [e["decision"]["go"] for e in out] == [True, False]
+    assert out[0]["command"].startswith(f"ragtune --config {work}/serving.toml eval run sets/x --arms A,C")
+    assert "--limit 50" in out[0]["command"] and out[0]["arms"]["C"]["task_success"] == 0.45
+
+
+# -- promote ---------------------------------------------------------------------------------------------------
+def _rebuilt(tmp_path, **kw):
+    """A rebuild folder's pair (what `tune default` leaves in WORK), go: false."""
+    return write_builtin(tmp_path / "work", go=False, **kw)
+
+
+def _report(adapter, go=True):
+    return {"run_id": "r1", "adapter": adapter, "dataset": {"kind": "beir", "path": "/sets/x", "n_items": 400},
+            "n_questions": 400, "seed": 0, "arms": {"A": {"n": 400, "task_success": 0.2, "label": "RAG"},
+                                                     "C": {"n": 400, "task_success": 0.45, "hallucination_rate": 0.04}},
+            "deltas": {"C-A": {"task_success": 0.25}}, "decision": {"go": go, "reasons": [] if go else ["x"]},
+            "safety": {"arms": {"C": {"n": 30, "share_safe": 1.0, "injection_share_safe": 1.0}}}}
+
+
+def test_promote_installs_the_pair_and_decides_go_from_the_evidence(tmp_path, monkeypatch):
+    gguf, mpath = _rebuilt(tmp_path)
+    sha = sha256_file(gguf)
+    dest = tmp_path / "shipped"
+    rep = tmp_path / "report.json"
+    rep.write_text(json.dumps(_report(sha)))
+    paths = promote_(tmp_path / "work", dest, reports=[rep])
+    assert [p.name for p in paths] == ["ragtune-default.gguf", "ragtune-default.json"]
+    monkeypatch.setenv(builtin.ENV, str(dest))
+    (b,) = builtin.list_builtins()
+    assert b.go and b.manifest["go_source"] == "eval" and b.sha256 == sha and sha256_file(b.file) == sha
+    (ev,) = b.manifest["eval"]
+    assert ev["arms"]["C"] == {"n": 400, "task_success": 0.45, "hallucination_rate": 0.04}
+    assert ev["command"].startswith("ragtune eval run /sets/x --arms A,C --adapter " + sha)
+    assert ev["safety"]["C"]["injection_share_safe"] == 1.0
+    # a no-go report: not active by default; a decision by hand is recorded as one
+    rep.write_text(json.dumps(_report(sha, go=False)))
+    promote_(gguf, dest, reports=[rep])
+    assert builtin.get_builtin().go is False
+    promote_(mpath, dest, go=True)
+    b = builtin.get_builtin()
+    assert b.go and b.manifest["go_source"] == "manual"
+    assert not list(dest.glob(".*.part"))
+
+
+def test_promote_refuses_what_it_cannot_vouch_for(tmp_path):
+    gguf, mpath = _rebuilt(tmp_path)
+    dest = tmp_path / "shipped"
+    rep = tmp_path / "report.json"
+    rep.write_text(json.dumps(_report("f" * 64)))
+    with pytest.raises(InputError, match="evaluated adapter ffffffffffff…, not ragtune-default"):
+        promote_(gguf, dest, reports=[rep])
+    gguf.write_bytes(gguf.read_bytes() + b"\0")  # changed after its manifest was written
+    with pytest.raises(ModelError, match="does not match its manifest"):
+        promote_(gguf, dest)
+    write_gguf(gguf, lora=False, tag="model")  # a model, not a LoRA, with a manifest that matches it
+    from tests.gguf_helpers import builtin_manifest
+
+    mpath.write_text(json.dumps(builtin_manifest(gguf, go=False)))
+    with pytest.raises(InputError, match="cannot install as a built-in adapter"):
+        promote_(gguf, dest)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="expected one <name>.gguf"):
+        promote_(tmp_path / "empty", dest)
+    assert not dest.exists() or not list(dest.iterdir())
+
+
+def test_cli_promote_builtin(tmp_path, capsys):
+    gguf, _ = _rebuilt(tmp_path)
+    dest = tmp_path / "shipped"
+    assert main(["models", "promote-builtin", str(tmp_path / "work"), "--dest", str(dest), "--no-go", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["installed"] == [str(dest / "ragtune-default.gguf"),
+                                                               str(dest / "ragtune-default.json")]
+    assert main(["models", "promote-builtin", str(tmp_path / "nothing.bin"), "--dest", str(dest)]) == 2
+
+
+def promote_(src, dest, **kw):
+    from ragtune.models.default_adapter import promote
+
+    return promote(src, dest, log=lambda msg: None, **kw)
+
+
+# -- the whole chain on CPU ----------------------------------------------------------------------------------
+CHATML = ("{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] "
+          "+ '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}")
+
+
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory):
+    """A tiny random Llama with SmolLM2's own tokenizer (convert_lora_to_gguf needs a known architecture)."""
+    from tests.conftest import have_module
+
+    for mod in ("torch", "transformers", "peft", "gguf"):
+        if not have_module(mod):
+            pytest.skip(f"needs the [train] and [convert] extras ({mod} missing)")
+    from tests.converters.test_convert_e2e import _find_sdist
+
+    sdist = _find_sdist()
+    if sdist is None:
+        pytest.skip("llama-cpp-python sdist not found (see tests/converters/test_convert_e2e.py)")
+    from ragtune.appliance.default_models import locate_all
+
+    try:
+        llm = locate_all("smollm2-135m-instruct-q4_1")[0]
+    except ModelError as exc:
+        pytest.skip(f"default LLM (its tokenizer is reused) not installed: {exc}")
+    import torch
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    root = tmp_path_factory.mktemp("tiny-base")
+    tok = AutoTokenizer.from_pretrained(str(llm.parent), gguf_file=llm.name)
+    tok.chat_template = tok.chat_template or CHATML
+    cfg = LlamaConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+                      num_key_value_heads=2, vocab_size=len(tok), bos_token_id=1, eos_token_id=2,
+                      max_position_embeddings=4096, tie_word_embeddings=True, rms_norm_eps=1e-5)
+    torch.manual_seed(0)
+    LlamaForCausalLM(cfg).save_pretrained(root)
+    tok.save_pretrained(root)
+    return root, sdist
+
+
+def _tiny_set(tmp_path) -> Path:
+    """Two pack documents and their questions (answerable ones, and unanswerable ones whose near miss is there)."""
+    from ragtune.models.pack import load_qa, pack_dir
+
+    docs = ["release-notes/heron-firmware-5.2.md", "release-notes/heron-firmware-5.3.md"]
+    rows = load_qa()
+    pick = [r for r in rows if r.get("gold_doc") in docs][:4] + [r for r in rows if r.get("near_doc") in docs][:2]
+    folder = tmp_path / "set"
+    for d in docs:
+        (folder / "docs" / d).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(pack_dir() / d, folder / "docs" / d)
+    (folder / "qa.jsonl").write_text("".join(json.dumps(r) + "\n" for r in pick))
+    return folder
+
+
+@pytest.mark.slow
+@pytest.mark.train
+@pytest.mark.convert
+def test_the_whole_rebuild_on_a_tiny_model(tiny_base, tmp_path, settings, monkeypatch):
+    from ragtune.appliance.registry import Registry
+    from ragtune.models.default_adapter import RebuildOptions, rebuild
+
+    base, sdist = tiny_base
+    folder = _tiny_set(tmp_path)
+    recipe = _recipe(tmp_path, f"""\
+name = "tiny-default"
+[dataset]
+qa = "{folder}/qa.jsonl"
+docs = "{folder}/docs"
+fit = false
+mix_frac = 0
+holdout_frac = 0.2
+[train]
+base = "{base}"
+r = 8
+lr = 1e-3
+max_steps = 2
+grad_accum = 1
+warmup_steps = 1
+save_every = 1
+max_holdout = 2
+max_len = 4096
+threads = 1
+[convert]
+outtype = "f16"
+[serving]
+k = 2
+""")
+    work = tmp_path / "work"
+    logs: list[str] = []
+    out = rebuild(settings, RebuildOptions(work=work, recipe=recipe, sdist=str(sdist)), log=logs.append)
+    gguf, mpath = work / "tiny-default.gguf", work / "tiny-default.json"
+    assert out["gguf"] == str(gguf) and out["manifest"] == str(mpath) and out["go"] is False
+    m = json.loads(mpath.read_text())
+    builtin.validate_manifest(m, mpath)
+    assert m["sha256"] == sha256_file(gguf) == out["id"] and m["size"] == gguf.stat().st_size
+    ds_cfg = json.loads((work / "data" / "dataset_config.json").read_text())
+    ad_man = json.loads((work / "adapter" / "adapter_manifest.json").read_text())
+    assert m["dataset"]["sha256"] == ds_cfg["dataset_sha256"] == ad_man["dataset_sha256"]
+    assert m["dataset"]["build_options"]["serving"]["k"] == 2 and m["serving"] == {"k": 2}
+    assert m["training"]["config_sha256"] == ad_man["training_config_sha256"]
+    assert m["training"]["config"]["max_steps"] == 2 and m["training"]["seed"] == 0
+    assert m["base"]["sha256"] == ad_man["base_id"] and m["base"]["kind"] == "hf"
+    assert m["recipe"]["sha256"] == load_recipe(recipe).sha256 and "max_steps = 2" in m["recipe"]["text"]
+    assert set(m["rebuild"]["steps"]) == {"dataset", "train", "convert"} and m["rebuild"]["wall_s"] > 0
+    assert m["rebuild"]["machine"]["cores"] and m["eval"] == [] and m["go_source"] == "none"
+    assert m["rebuild"]["command"].startswith("ragtune tune default --recipe ")
+    reg = Registry(settings.home)
+    assert reg.get(m["sha256"]).kind == "lora-gguf"  # the converter registered it in the home too
+    # a second run without --resume is refused; with it the data and the training are kept
+    with pytest.raises(InputError, match="holds a rebuild already"):
+        rebuild(settings, RebuildOptions(work=work, recipe=recipe, sdist=str(sdist)), log=logs.append)
+    logs.clear()
+    again = rebuild(settings, RebuildOptions(work=work, recipe=recipe, sdist=str(sdist), resume=True),
+                    log=logs.append)
+    assert any("dataset: kept" in x for x in logs) and any("train: kept" in x for x in logs)
+    assert again["id"] == out["id"]  # the same adapter converts to the same bytes
+    # installed as a built-in, the registry lists and verifies it
+    dest = tmp_path / "shipped"
+    from ragtune.models.default_adapter import promote
+
+    promote(work, dest, log=logs.append)
+    monkeypatch.setenv(builtin.ENV, str(dest))
+    (listed,) = [x for x in Registry(settings.home).list("lora-gguf") if x.get("builtin")]
+    assert listed["name"] == "tiny-default" and listed["id"] == out["id"] and listed["go"] is False
+    assert Registry(settings.home).verify("tiny-default")[0][1] is None
