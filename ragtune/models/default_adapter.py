@@ -369,7 +369,8 @@ def promote(src: Path | str, dest: Path | str | None = None, *, reports: Iterabl
     """Install a GGUF LoRA and its manifest as a built-in adapter in `dest` (default: the package's
     ragtune/appliance/adapters/): the manifest is validated, the file must hash to its sha256 and be a GGUF LoRA.
     `reports`: `ragtune eval run` report.json files of this adapter, added to its eval summary; `go` decides by hand
-    (recorded as go_source "manual"), else go = every recorded eval decided go. Both files are written to temporary
+    (recorded as go_source "manual"; a manual decision already in the manifest stands unless `go` is given), else
+    go = every recorded eval decided go. Both files are written to temporary
     names first and renamed into place, the .gguf before the .json: a first install never shows a manifest without
     its file, and between the two renames an old manifest does not match the new file, so it is refused, never
     served."""
@@ -397,10 +398,10 @@ def promote(src: Path | str, dest: Path | str | None = None, *, reports: Iterabl
                              f"({manifest['sha256'][:12]}…)")
         evals.append(eval_summary(rep, _report_command(rep)))
     manifest["eval"] = evals
-    if go is None:
+    if go is None and manifest.get("go_source") != "manual":
         manifest["go"] = bool(evals) and all(e["decision"]["go"] for e in evals)
         manifest["go_source"] = "eval" if evals else "none"
-    else:
+    elif go is not None:  # (else a decision by hand recorded earlier stands)
         manifest["go"], manifest["go_source"] = bool(go), "manual"
     dest_dir = Path(dest).expanduser() if dest else builtin.package_adapters_dir()
     dest_dir.mkdir(parents=True, exist_ok=True)

@@ -198,6 +198,10 @@ def test_promote_installs_the_pair_and_decides_go_from_the_evidence(tmp_path, mo
     promote_(mpath, dest, go=True)
     b = builtin.get_builtin()
     assert b.go and b.manifest["go_source"] == "manual"
+    promote_(dest / "ragtune-default.json", tmp_path / "again", reports=[rep])  # a decision by hand stands …
+    assert json.loads((tmp_path / "again" / "ragtune-default.json").read_text())["go"] is True
+    promote_(dest, tmp_path / "again", go=False)  # … until another is given
+    assert json.loads((tmp_path / "again" / "ragtune-default.json").read_text())["go_source"] == "manual"
     assert not list(dest.glob(".*.part"))
 
 
