@@ -98,7 +98,10 @@ class RetrieveConfig:
     mmr_lambda: float = 0.8  # 1.0 = pure relevance
     context_tokens: int = 1100  # budget for the assembled context, in embedder tokens
     rerank: str = ""  # a `reranker` registry id (ragtune rerank train) or a model folder; empty = off
-    rerank_top: int = 20
+    rerank_top: int = 20  # fused candidates the reranker re-orders (the rest keep their order below them)
+    # Final order = (1 - w) * z(fused) + w * z(reranker score) over those candidates; -1 = the weight fitted
+    # when the reranker was trained (its reranker.json), 0..1 = this weight (0: fused order, 1: reranker's).
+    rerank_weight: float = -1.0
     cache_ttl_s: float = 600.0
     cache: bool = True
 
@@ -120,6 +123,8 @@ class RetrieveConfig:
         _check(isinstance(self.context_tokens, int) and 64 <= self.context_tokens <= 32768, "retrieve", "context_tokens", "must be 64..32768")
         _check(isinstance(self.rerank, str), "retrieve", "rerank", "must be a registry id or a folder path")
         _check(isinstance(self.rerank_top, int) and 1 <= self.rerank_top <= 200, "retrieve", "rerank_top", "must be 1..200")
+        _check(isinstance(self.rerank_weight, (int, float)) and (self.rerank_weight == -1 or 0 <= self.rerank_weight <= 1),
+               "retrieve", "rerank_weight", "must be -1 (the reranker's own) or 0..1")
         _check(isinstance(self.cache_ttl_s, (int, float)) and self.cache_ttl_s >= 0, "retrieve", "cache_ttl_s", "must be >= 0")
         _check(isinstance(self.cache, bool), "retrieve", "cache", "must be true or false")
 

@@ -63,6 +63,13 @@ def zscore_fuse(lists: dict[str, Sequence[tuple[int, float]]], weights: dict[str
     return sorted(fused.items(), key=lambda kv: (-kv[1], best[kv[0]], kv[0]))
 
 
+def interpolate(fused: Sequence[float], scores: Sequence[float], weight: float) -> np.ndarray:
+    """The rerank stage's final score: `(1 - weight) * z(fused) + weight * z(reranker)` over the reranked list.
+    Both are standardised over the list (the reranker's scale is its own), so `weight` = 0 keeps the fused
+    order exactly, 1 is the reranker's order, and between a reranker only moves what it is confident about."""
+    return (1.0 - weight) * zscores(fused) + weight * zscores(scores)
+
+
 def fuse(method: str, lists: dict[str, Sequence[tuple[int, float]]], weights: dict[str, float],
          rrf_k: int = 60) -> list[tuple[int, float]]:
     """(chunk id, fused score), best first, by `method` ("rrf" or "zscore")."""

@@ -1,8 +1,15 @@
-"""Optional second stage: a cross-encoder (query, passage) -> relevance logit, run by onnxruntime.
+"""Optional second stage: re-score the fused top candidates.
 
 Off by default. `[retrieve] rerank` names a registry id of a `reranker` artifact (what `ragtune rerank train`
-registers) or a folder holding `model.onnx` + `tokenizer.json` (any BERT-style cross-encoder export). The
-retriever only needs `.score(query, passages) -> list[float]`, so tests plug in fakes.
+registers) or a folder. Two kinds, told apart by the folder's reranker.json:
+
+- `features` (what `ragtune rerank train` builds by default): a linear model over features of each candidate
+  (rerank_features.py), numpy only, a few ms per query;
+- a cross-encoder: `model.onnx` + `tokenizer.json` (`ragtune rerank train --kind cross-encoder`, or any
+  BERT-style cross-encoder export), run by onnxruntime.
+
+The retriever needs `.score_hits(query, hits, original)` or `.score(query, passages)` (tests plug in fakes) and
+reads `.weight`: how much of the final order is the reranker's (see `Retriever.rerank`).
 """
 
 from __future__ import annotations
@@ -38,6 +45,23 @@ def resolve_reranker(ref: str, home: Any) -> Path:
     return Path(art.path)
 
 
+def load_reranker(ref: str, home: Any, *, threads: int = 1) -> Any:
+    """The reranker named by `[retrieve] rerank` (registry id/name or folder), of whichever kind it is."""
+    folder = resolve_reranker(ref, home)
+    meta = folder / "reranker.json" if folder.is_dir() else None
+    kind = None
+    if meta is not None and meta.is_file():
+        try:
+            kind = json.loads(meta.read_text(encoding="utf-8")).get("kind")
+        except (OSError, ValueError, AttributeError):
+            raise ModelError(f"{meta}: not a valid reranker.json") from None
+    if kind == "features":
+        from .rerank_features import FeatureReranker
+
+        return FeatureReranker(folder)
+    return CrossEncoderReranker(folder, threads=threads)
+
+
 class CrossEncoderReranker:
     """Scores (query, passage) pairs with an ONNX cross-encoder. Output: the single logit, or for two-class
     heads the log-odds of the last ("relevant") class."""
@@ -57,10 +81,13 @@ class CrossEncoderReranker:
         except Exception as exc:
             raise ModelError(f"{tok}: cannot load tokenizer: {exc}") from None
         meta = onnx.parent / "reranker.json"  # written by `ragtune rerank train`: the length it was trained at
+        self.weight = 1.0  # the order is the reranker's unless its training fitted an interpolation weight
         if meta.is_file():
             try:
-                max_len = int(json.loads(meta.read_text(encoding="utf-8")).get("max_len", max_len))
-            except (OSError, ValueError, TypeError):
+                spec = json.loads(meta.read_text(encoding="utf-8"))
+                max_len = int(spec.get("max_len", max_len))
+                self.weight = float(spec.get("weight", 1.0))
+            except (OSError, ValueError, TypeError, AttributeError):
                 raise ModelError(f"{meta}: not a valid reranker.json") from None
         self.tokenizer.enable_truncation(max_length=max_len, strategy="only_second")
         self.tokenizer.no_padding()

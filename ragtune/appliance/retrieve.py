@@ -1,5 +1,5 @@
-"""Hybrid retrieval: normalised query -> BM25 (Tantivy) + vector KNN -> weighted reciprocal rank fusion ->
-optional cross-encoder rerank -> MMR diversity -> token-budget trim. Results are cached in-process, keyed by the
+"""Hybrid retrieval: normalised query -> BM25 (Tantivy) + vector KNN -> fusion (z-score or RRF) ->
+optional rerank (interpolated with the fused score) -> MMR diversity -> token-budget trim. Results are cached in-process, keyed by the
 index version so that any ingest invalidates them.
 
 Query normalisation lives in `normalize.py`, vector search in `vectors.py`. Every stage is a plain function over
@@ -22,7 +22,7 @@ from .config import Settings
 from .errors import InputError, StoreError
 from .normalize import clean_text, has_content, normalize_query
 from .types import Hit
-from .fusion import fuse, rrf_fuse  # noqa: F401  (rrf_fuse: part of this module's API)
+from .fusion import fuse, interpolate, rrf_fuse  # noqa: F401  (rrf_fuse: part of this module's API)
 from .vectors import VectorIndex, VectorSearch
 
 MODES = ("bm25", "vector", "hybrid")
@@ -186,10 +186,9 @@ class Retriever:
         self.lexical.ensure_synced(self.store)
         self._embedder = embedder
         if reranker is None and self.cfg.rerank:
-            from .rerank import CrossEncoderReranker, resolve_reranker
+            from .rerank import load_reranker
 
-            reranker = CrossEncoderReranker(resolve_reranker(self.cfg.rerank, settings.home),
-                                            threads=settings.embed.threads)
+            reranker = load_reranker(self.cfg.rerank, settings.home, threads=settings.embed.threads)
             self._owned.append(reranker)
         self.reranker = reranker
         self.cache = TTLCache(ttl_s=self.cfg.cache_ttl_s)
@@ -299,15 +298,22 @@ class Retriever:
             hits.append(h)
         return _apply_filters(hits, filters)
 
-    def rerank(self, query: str, hits: list[Hit]) -> list[Hit]:
+    def rerank(self, query: str, hits: list[Hit], original: str | None = None) -> list[Hit]:
+        """Re-order the top `rerank_top` hits by the interpolation of the reranker's score (recorded as
+        `Hit.rerank`) with the fused score (`fusion.interpolate`, weight `rerank_weight` or the reranker's own)."""
         if self.reranker is None or not hits:
             return hits
         top = hits[: self.cfg.rerank_top]
-        # "title\ntext", as the trained reranker saw its passages (rerank_train.py)
-        scores = self.reranker.score(query, [f"{h.title}\n{h.text}" if h.title else h.text for h in top])
+        if hasattr(self.reranker, "score_hits"):  # a feature model: needs the scores and the original wording
+            scores = self.reranker.score_hits(query, top, original=original)
+        else:  # a text-pair scorer: "title\ntext", as the trained cross-encoder saw its passages
+            scores = self.reranker.score(query, [f"{h.title}\n{h.text}" if h.title else h.text for h in top])
         for h, s in zip(top, scores):
             h.rerank = float(s)
-        return sorted(top, key=lambda h: -(h.rerank or 0.0)) + hits[len(top):]
+        w = self.cfg.rerank_weight if self.cfg.rerank_weight >= 0 else float(getattr(self.reranker, "weight", 1.0))
+        final = interpolate([h.fused for h in top], [h.rerank for h in top], w)
+        order = sorted(range(len(top)), key=lambda i: (-final[i], i))  # ties keep the fused order
+        return [top[i] for i in order] + hits[len(top):]
 
     def diversify(self, hits: list[Hit], k: int) -> list[Hit]:
         """MMR over the head of the list (3k, at least 20): far-down chunks are not worth promoting."""
@@ -338,7 +344,7 @@ class Retriever:
         validation. Evaluation calls this directly, with precomputed query vectors."""
         cands = self.rank(normalized_query, mode=mode, filters=filters, query_vector=query_vector,
                           original=original, original_vector=original_vector)
-        ranked = self.rerank(normalized_query, [copy_hit(h) for h in cands])
+        ranked = self.rerank(normalized_query, [copy_hit(h) for h in cands], original=original)
         picked = self.diversify(ranked, k)
         return trim_to_budget(picked, self.cfg.context_tokens, self._count, self._truncate), cands
 

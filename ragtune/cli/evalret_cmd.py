@@ -20,6 +20,9 @@ METRICS = ("ndcg@10", "recall@1", "recall@6", "recall@20", "mrr@10")
                    "Judged per chunk: the chunks of the gold document that hold the answer.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Evaluate only the first N queries.")
+@click.option("--split", type=click.Choice(["dev", "test"]), default=None,
+              help="Only this half of the queries (a hash of the query id: the halves --tune and `rerank train` "
+                   "fit on (dev) and hold out (test)).")
 @click.option("--home", "eval_home", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Ingest into (and reuse) this home instead of a scratch one.")
 @click.option("--use-current-home", is_flag=True, help="Ingest into (and reuse) the current RAGTUNE home.")
@@ -32,7 +35,7 @@ METRICS = ("ndcg@10", "recall@1", "recall@6", "recall@20", "mrr@10")
 @click.option("--no-write", is_flag=True, help="With --tune: report only, change no config.")
 @pass_app
 def eval_retrieval(app, dataset_dir: Path | None, corpus: tuple[str, ...], as_json: bool, limit: int | None,
-                   eval_home: Path | None, use_current_home: bool, modes: tuple[str, ...], rerank: str | None,
+                   split: str | None, eval_home: Path | None, use_current_home: bool, modes: tuple[str, ...], rerank: str | None,
                    tune: bool, no_write: bool) -> None:
     """Score retrieval on DATASET_DIR (corpus.jsonl, queries.jsonl, qrels/test.tsv) or on --corpus domains:
     nDCG@10, recall@1/6/20, MRR@10. The documents are ingested into a scratch home unless --home is given."""
@@ -41,6 +44,8 @@ def eval_retrieval(app, dataset_dir: Path | None, corpus: tuple[str, ...], as_js
 
     if eval_home is not None and use_current_home:
         raise InputError("use either --home or --use-current-home, not both")
+    if split and tune:
+        raise InputError("--split and --tune: --tune splits the queries itself")
     if bool(dataset_dir) == bool(corpus):
         raise InputError("give a dataset folder or --corpus DOMAIN, not both or neither")
     settings = app.settings
@@ -54,7 +59,7 @@ def eval_retrieval(app, dataset_dir: Path | None, corpus: tuple[str, ...], as_js
         dataset = dataset_dir
     home = eval_home if eval_home is not None else (settings.home if use_current_home else None)
     modes = modes or (("bm25", "vector", "hybrid") + (("hybrid+rerank",) if settings.retrieve.rerank else ()))
-    result = evaluate(settings, dataset, modes=modes, limit=limit, home=home, tune=tune)
+    result = evaluate(settings, dataset, modes=modes, limit=limit, home=home, tune=tune, split=split)
     if tune:
         result["tune"].pop("grid", None)
         if not no_write:
@@ -66,7 +71,7 @@ def eval_retrieval(app, dataset_dir: Path | None, corpus: tuple[str, ...], as_js
     if as_json:
         print_json(result)
         return
-    click.echo(f"{result['queries']} queries")
+    click.echo(f"{result['queries']} queries" + (f" ({split} half)" if split else ""))
     click.echo(f"{'mode':<14}" + "".join(f"{m:>11}" for m in METRICS))
     for mode in ("bm25", "vector", "hybrid", "hybrid+rerank"):
         if mode in result:

@@ -1,4 +1,5 @@
-"""`ragtune rerank train`: fine-tune a small cross-encoder for the retriever's rerank stage (extra [train])."""
+"""`ragtune rerank train`: build the retriever's reranker from the corpus's own labelled questions: the learned
+feature model (default, numpy) or a MiniLM cross-encoder (`--kind cross-encoder`, extra [train])."""
 
 from __future__ import annotations
 
@@ -6,51 +7,87 @@ from pathlib import Path
 
 import click
 
+from ragtune.appliance.errors import InputError
+
 from .common import cli, pass_app, print_json
+
+_CE_ONLY = ("layers", "negatives", "max_len", "groups_per_step", "pairs_in")
+_FEATURES_ONLY = ("top", "l2", "candidates_in")
 
 
 @cli.group("rerank")
 def rerank_group() -> None:
-    """Train the cross-encoder that re-orders the retriever's top candidates."""
+    """Train the reranker that re-orders the retriever's top candidates."""
 
 
 @rerank_group.command("train")
+@click.option("--kind", type=click.Choice(["features", "cross-encoder"]), default="features", show_default=True,
+              help="features: a linear model over cheap features of each candidate (ms per query); "
+                   "cross-encoder: MiniLM-L6 over (question, passage), ONNX (~0.5 s of CPU per query).")
 @click.option("--corpus", "corpus", multiple=True, default=("train",), show_default=True,
               help="Behaviour-corpus domains to learn from (a domain, or 'train'); dev domains are refused.")
 @click.option("--pack/--no-pack", default=True, show_default=True, help="Also learn from the sample pack.")
-@click.option("--layers", default=2, show_default=True, type=int, help="Transformer layers of MiniLM-L6 to keep (1-6).")
-@click.option("--epochs", default=1, show_default=True, type=int)
-@click.option("--lr", default=1e-4, show_default=True, type=float, help="Encoder learning rate (the head's is 10x).")
-@click.option("--negatives", default=3, show_default=True, type=int, help="Hard negatives per question and step.")
-@click.option("--max-len", default=224, show_default=True, type=int, help="Tokens of question + passage.")
-@click.option("--groups-per-step", default=4, show_default=True, type=int, help="Questions per optimizer step.")
-@click.option("--threads", default=1, show_default=True, type=int, help="CPU threads (torch and onnxruntime).")
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--epochs", default=None, type=int,
+              help="Training epochs (features: full-batch steps, best on the dev half kept; default 400. "
+                   "cross-encoder: passes over the pairs; default 1).")
+@click.option("--lr", default=None, type=float, help="Learning rate (features 0.05; cross-encoder 1e-4, head 10x).")
+@click.option("--top", default=None, type=int, help="[features] Fused candidates per question (default 20).")
+@click.option("--l2", default=None, type=float, help="[features] L2 penalty (default 1e-3).")
+@click.option("--candidates", "candidates_in", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="[features] Reuse the candidates.jsonl of an earlier run instead of retrieving again.")
+@click.option("--layers", default=None, type=int, help="[cross-encoder] MiniLM-L6 layers to keep (1-6; default 2).")
+@click.option("--negatives", default=None, type=int, help="[cross-encoder] Hard negatives per question (default 3).")
+@click.option("--max-len", default=None, type=int, help="[cross-encoder] Tokens of question + passage (default 224).")
+@click.option("--groups-per-step", default=None, type=int, help="[cross-encoder] Questions per step (default 4).")
+@click.option("--pairs", "pairs_in", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="[cross-encoder] Reuse the pairs.jsonl of an earlier run instead of mining again.")
+@click.option("--threads", default=1, show_default=True, type=int, help="CPU threads (embedder, torch, onnxruntime).")
+@click.option("--seed", default=0, show_default=True, type=int, help="[cross-encoder] Random seed.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Work folder (pairs, model, report); default HOME/rerankers/<timestamp>.")
+              help="Work folder (candidates/pairs, model, report); default HOME/rerankers/<timestamp>.")
 @click.option("--work-home", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Ingest the training documents here (reused) instead of a scratch home.")
-@click.option("--pairs", "pairs_in", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Reuse the pairs.jsonl of an earlier run instead of mining again.")
 @click.option("--no-register", is_flag=True, help="Do not add the model to the registry.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @pass_app
-def train_cmd(app, corpus, pack, layers, epochs, lr, negatives, max_len, groups_per_step, threads, seed, out,
-              work_home, pairs_in, no_register, as_json) -> None:
-    """Mine (question, chunk) pairs from the corpus TRAIN domains and the pack (positives: chunks holding the gold
-    answer; hard negatives: BM25 and vector misses), fine-tune MiniLM-L6 as a cross-encoder, export ONNX (int8
-    where it holds accuracy) and register it. Serve it with `[retrieve] rerank = "<id>"`."""
-    from ragtune.models.rerank_train import RerankTrainConfig, run
+def train_cmd(app, kind, corpus, pack, epochs, lr, top, l2, candidates_in, layers, negatives, max_len,
+              groups_per_step, pairs_in, threads, seed, out, work_home, no_register, as_json) -> None:
+    """Learn a reranker from the corpus TRAIN domains and the pack (relevant: chunks of the gold document that
+    hold the answer), fit how much of the final order is its (on the dev half of the questions), and register
+    it. Serve it with `[retrieve] rerank = "<id>"`; measure it with `ragtune eval retrieval --rerank <id>`."""
+    given = {k for k, v in dict(layers=layers, negatives=negatives, max_len=max_len, groups_per_step=groups_per_step,
+                                pairs_in=pairs_in, top=top, l2=l2, candidates_in=candidates_in).items() if v is not None}
+    wrong = sorted(given & set(_CE_ONLY if kind == "features" else _FEATURES_ONLY))
+    if wrong:
+        opts = ", ".join("--" + w.replace("_in", "").replace("_", "-") for w in wrong)
+        raise InputError(f"{opts}: not an option of --kind {kind}")
+    settings = app.settings.replace("embed", threads=threads)
+    if kind == "features":
+        from ragtune.models.rerank_ltr import LtrConfig, run as run_ltr
 
-    cfg = RerankTrainConfig(layers=layers, epochs=epochs, lr=lr, negatives=negatives, max_len=max_len,
-                            groups_per_step=groups_per_step, threads=threads, seed=seed)
-    report = run(app.settings, corpus=list(corpus), pack=pack, cfg=cfg, out=out, home=work_home, pairs_in=pairs_in,
-                 register=not no_register)
-    if as_json:
-        print_json(report)
-        return
-    click.echo(f"trained on {report['groups']['train']} questions ({report['train_seconds']:.0f}s), "
-               f"held-out MRR {report['mrr_held_out']['base']:.3f} -> {report['mrr_held_out']['torch_fp32']:.3f}; "
-               f"ONNX {report['quantization']} {report['mrr_held_out_onnx']}")
+        cfg = LtrConfig(**{k: v for k, v in dict(top=top, epochs=epochs, lr=lr, l2=l2).items() if v is not None})
+        report = run_ltr(settings, corpus=list(corpus), pack=pack, cfg=cfg, out=out, home=work_home,
+                         candidates_in=candidates_in, register=not no_register)
+        if as_json:
+            print_json(report)
+            return
+        dev = report["halves"]["dev_half"]
+        click.echo(f"trained on {report['questions']['trained_on']} questions; best epoch {report['best_epoch']}; "
+                   f"interpolation weight {report['weight']}\n  dev half ({dev['questions']} questions) nDCG@10: "
+                   f"hybrid {dev['hybrid']['ndcg@10']:.4f} -> hybrid+rerank {dev['hybrid+rerank']['ndcg@10']:.4f}")
+    else:
+        from ragtune.models.rerank_train import RerankTrainConfig, run
+
+        defaults = dict(layers=layers, epochs=epochs, lr=lr, negatives=negatives, max_len=max_len,
+                        groups_per_step=groups_per_step)
+        cfg = RerankTrainConfig(threads=threads, seed=seed, **{k: v for k, v in defaults.items() if v is not None})
+        report = run(settings, corpus=list(corpus), pack=pack, cfg=cfg, out=out, home=work_home, pairs_in=pairs_in,
+                     register=not no_register)
+        if as_json:
+            print_json(report)
+            return
+        click.echo(f"trained on {report['groups']['train']} questions ({report['train_seconds']:.0f}s), "
+                   f"held-out MRR {report['mrr_held_out']['base']:.3f} -> {report['mrr_held_out']['torch_fp32']:.3f}; "
+                   f"ONNX {report['quantization']} {report['mrr_held_out_onnx']}")
     if "id" in report:
         click.echo(f"registered reranker {report['id']}\n  serve it: [retrieve] rerank = \"{report['id'][:16]}\"")

@@ -143,3 +143,14 @@ def test_zero_weight_lists_only_contribute_candidates():
 def test_fuse_rejects_unknown_methods():
     with pytest.raises(ValueError):
         fuse("borda", {}, {})
+
+
+def test_interpolate_spans_the_fused_and_the_reranker_order():
+    from ragtune.appliance.fusion import interpolate
+
+    fused, rr = [3.0, 2.0, 1.0], [0.0, 10.0, 5.0]
+    assert list(np.argsort(-interpolate(fused, rr, 0.0))) == [0, 1, 2]  # weight 0: the fused order, exactly
+    assert list(np.argsort(-interpolate(fused, rr, 1.0))) == [1, 2, 0]  # weight 1: the reranker's
+    # scales do not matter (both standardised): a reranker 1000x louder moves nothing more
+    assert np.allclose(interpolate(fused, rr, 0.5), interpolate(fused, [1000 * s for s in rr], 0.5))
+    assert np.allclose(interpolate([1.0, 1.0], [2.0, 2.0], 0.5), 0.0)  # flat lists carry no information

@@ -223,6 +223,37 @@ def test_rerank_hook_reorders_and_records_scores(parts):
     assert all(c.rerank is None for c in res.candidates)  # candidates are the pre-rerank fused list
 
 
+class FakeFeatureReranker:
+    """Scores hits (not passages), like the learned feature model, and carries its own fitted weight."""
+
+    def __init__(self, prefer, weight):
+        self.prefer, self.weight, self.seen = prefer, weight, []
+
+    def score_hits(self, query, hits, original=None):
+        self.seen.append((query, original, len(hits)))
+        return [1.0 if self.prefer in h.text else 0.0 for h in hits]
+
+
+def test_rerank_interpolates_with_the_fused_order(parts):
+    settings, store, emb, lex = parts
+    q = "capital of France Paris"
+    fused = [h.chunk_id for h in make(parts).retrieve(q, mode="hybrid", k=6).hits]
+    # the reranker's own weight 0: its scores are recorded, the fused order is kept exactly
+    r = Retriever(settings, store=store, embedder=emb, lexical=lex, reranker=FakeFeatureReranker("Louvre", 0.0))
+    res = r.retrieve(q, mode="hybrid", k=6)
+    assert [h.chunk_id for h in res.hits] == fused and any(h.rerank == 1.0 for h in res.hits)
+    # the config's weight wins over the reranker's; 1 = the reranker's order
+    cfg1 = settings.replace("retrieve", rerank_weight=1.0)
+    r = Retriever(cfg1, store=store, embedder=emb, lexical=lex, reranker=FakeFeatureReranker("Louvre", 0.0))
+    assert "Louvre" in r.retrieve(q, mode="hybrid").hits[0].text
+    # only the top rerank_top candidates are re-scored; the disfluent original reaches score_hits
+    fake = FakeFeatureReranker("Louvre", 1.0)
+    cfg2 = settings.replace("retrieve", rerank_top=2)
+    r = Retriever(cfg2, store=store, embedder=emb, lexical=lex, reranker=fake)
+    r.retrieve("capital of uh no capital of France", mode="hybrid")
+    assert fake.seen[-1] == ("capital of France", "capital of uh no capital of France", 2)
+
+
 def test_mmr_diversity_demotes_duplicate(parts):
     q = "Paris capital of France Seine river"
     plain = make(parts, mmr_lambda=1.0).retrieve(q, k=2, use_cache=False)

@@ -80,9 +80,11 @@ def as_set(dataset: "RetrievalSet | Path | str") -> RetrievalSet:
 
 @contextmanager
 def prepared(settings: Settings, dataset: "RetrievalSet | Path | str", *, home: Home | Path | str | None = None,
-             limit: int | None = None, quiet: bool = False, normalize: bool = True) -> Iterator[dict[str, Any]]:
+             limit: int | None = None, quiet: bool = False, normalize: bool = True,
+             split: str | None = None) -> Iterator[dict[str, Any]]:
     """Ingest the set's documents (a scratch home unless `home` is given; ingest is idempotent, so a given home
-    is only filled once), judge the chunks, open a Retriever and embed all queries once."""
+    is only filled once), judge the chunks, open a Retriever and embed all queries once. `split` keeps only
+    that half ("dev" / "test", `split_of`) of the queries."""
     rset = as_set(dataset)
     if limit is not None and limit < 1:
         raise InputError(f"--limit must be >= 1, got {limit}")
@@ -111,6 +113,8 @@ def prepared(settings: Settings, dataset: "RetrievalSet | Path | str", *, home: 
         try:
             doc_of, qrels, units = rset.judge(retr.store)
             queries = [q for q in rset.queries if any(g > 0 for g in qrels.get(q["_id"], {}).values())]
+            if split is not None:
+                queries = [q for q in queries if split_of(q["_id"]) == split]
             if limit is not None:
                 queries = queries[:limit]
             if not queries:
@@ -161,7 +165,7 @@ def _run_modes(ctx: dict[str, Any], modes: Sequence[str], *, normalize: bool = T
 
 def evaluate(settings: Settings, dataset: "RetrievalSet | Path | str", *, modes: Sequence[str] = MODES, limit: int | None = None,
              home: Home | Path | str | None = None, normalize: bool = True, tune: bool = False,
-             quiet: bool = False) -> dict[str, Any]:
+             quiet: bool = False, split: str | None = None) -> dict[str, Any]:
     """{"bm25": {metric: value}, "vector": {…}, "hybrid": {…}, "queries": N} (only the modes asked for), through
     the served pipeline with `settings`; "hybrid+rerank" needs `[retrieve] rerank`, and the other modes are run
     without it. `tune=True` adds "tune": the `fusion_tune.tune` report (same ingest)."""
@@ -170,10 +174,14 @@ def evaluate(settings: Settings, dataset: "RetrievalSet | Path | str", *, modes:
             raise InputError(f"unknown retrieval mode '{m}'", hint=f"one of: {', '.join(MODES)}")
     if "hybrid+rerank" in modes and not settings.retrieve.rerank:
         raise InputError("mode hybrid+rerank needs a reranker", hint="set [retrieve] rerank or pass --rerank ID")
-    with prepared(settings, dataset, home=home, limit=limit, quiet=quiet, normalize=normalize) as ctx:
+    if split not in (None, "dev", "test"):
+        raise InputError(f"unknown split '{split}'", hint="dev or test")
+    with prepared(settings, dataset, home=home, limit=limit, quiet=quiet, normalize=normalize, split=split) as ctx:
         per = _run_modes(ctx, modes, normalize=normalize)
         result: dict[str, Any] = {m: mean_metrics(list(per[m].values())) for m in modes}
         result["queries"] = len(ctx["queries"])
+        if split:
+            result["split"] = split
         if ctx["set"].notes:
             result["notes"] = {k: (len(v) if isinstance(v, list) else v) for k, v in ctx["set"].notes.items()}
         if tune:
