@@ -1,6 +1,6 @@
-"""Hybrid retrieval: normalised query -> BM25 (Tantivy) + vector KNN -> fusion (z-score or RRF) ->
-optional rerank (interpolated with the fused score) -> MMR diversity -> token-budget trim. Results are cached in-process, keyed by the
-index version so that any ingest invalidates them.
+"""Hybrid retrieval: normalised query -> BM25 (Tantivy) + vector KNN -> fusion (z-score or RRF) -> optional
+rerank (interpolated with the fused score) -> MMR diversity -> token-budget trim. Results are cached
+in-process, keyed by the index version so that any ingest invalidates them.
 
 Query normalisation lives in `normalize.py`, vector search in `vectors.py`. Every stage is a plain function over
 plain data (rankings, arrays, Hits) so it can be tested and benchmarked on its own; `Retriever` only wires them

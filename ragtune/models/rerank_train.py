@@ -1,5 +1,6 @@
-"""`ragtune rerank train`: a small cross-encoder for the retriever's rerank stage, trained on this project's own
-labelled questions and exported to ONNX for onnxruntime (the appliance never imports torch).
+"""`ragtune rerank train --kind cross-encoder`: a small cross-encoder for the retriever's rerank stage, trained on
+this project's own labelled questions and exported to ONNX for onnxruntime (the appliance never imports torch).
+(The default kind, the learned feature model, is rerank_ltr.py.)
 
 1. **Pairs** (`build_groups`): the documents of the behaviour corpus's TRAIN domains (dev domains are refused:
    they are the generalisation measurement) and of the sample pack are ingested into a scratch home; each
