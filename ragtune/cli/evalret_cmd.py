@@ -58,7 +58,7 @@ def eval_retrieval(app, dataset_dir: Path | None, corpus: tuple[str, ...], as_js
     else:
         dataset = dataset_dir
     home = eval_home if eval_home is not None else (settings.home if use_current_home else None)
-    modes = modes or (("bm25", "vector", "hybrid") + (("hybrid+rerank",) if settings.retrieve.rerank else ()))
+    modes = modes or None  # evaluate picks every mode the settings allow
     result = evaluate(settings, dataset, modes=modes, limit=limit, home=home, tune=tune, split=split)
     if tune:
         result["tune"].pop("grid", None)

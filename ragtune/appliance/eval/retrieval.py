@@ -163,12 +163,15 @@ def _run_modes(ctx: dict[str, Any], modes: Sequence[str], *, normalize: bool = T
     return out
 
 
-def evaluate(settings: Settings, dataset: "RetrievalSet | Path | str", *, modes: Sequence[str] = MODES, limit: int | None = None,
+def evaluate(settings: Settings, dataset: "RetrievalSet | Path | str", *, modes: Sequence[str] | None = None, limit: int | None = None,
              home: Home | Path | str | None = None, normalize: bool = True, tune: bool = False,
              quiet: bool = False, split: str | None = None) -> dict[str, Any]:
     """{"bm25": {metric: value}, "vector": {…}, "hybrid": {…}, "queries": N} (only the modes asked for), through
     the served pipeline with `settings`; "hybrid+rerank" needs `[retrieve] rerank`, and the other modes are run
-    without it. `tune=True` adds "tune": the `fusion_tune.tune` report (same ingest)."""
+    without it; by default every mode the settings allow. `tune=True` adds "tune": the `fusion_tune.tune` report
+    (same ingest)."""
+    if modes is None:  # hybrid+rerank only when a reranker is configured
+        modes = MODES if settings.retrieve.rerank else tuple(m for m in MODES if m != "hybrid+rerank")
     for m in modes:
         if m not in MODES:
             raise InputError(f"unknown retrieval mode '{m}'", hint=f"one of: {', '.join(MODES)}")
