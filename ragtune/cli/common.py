@@ -77,6 +77,16 @@ def printable(text: str) -> str:
     return str(text).translate(_CONTROL)
 
 
+def human_size(n: int) -> str:
+    """Bytes as '512 B', '9.3 MB' for listings."""
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return str(n)
+
+
 def is_tty() -> bool:
     return sys.stderr.isatty()
 

@@ -7,19 +7,11 @@ import time
 
 import click
 
-from .common import cli, pass_app, print_json, printable
+from .common import cli, human_size, pass_app, print_json, printable
 
 
 def _when(ts: float | None) -> str:
     return "-" if not ts else time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
-
-
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return str(n)
 
 
 @cli.group("docs")
@@ -71,7 +63,7 @@ def docs_show(app, ref: str, with_chunks: bool, as_json: bool) -> None:
                                                 for o, t, a, b in chunks]})
         return
     for label, value in (("id", doc.id), ("path", printable(doc.path)), ("title", printable(doc.title) or "-"),
-                         ("kind", doc.kind), ("size", _size(doc.size)), ("sha256", doc.sha256),
+                         ("kind", doc.kind), ("size", human_size(doc.size)), ("sha256", doc.sha256),
                          ("date", doc.doc_date or "-"), ("ingested", _when(doc.ingested_at)),
                          ("chunks", doc.n_chunks)):
         click.echo(f"{label:>9}: {value}")

@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import click
 
-from .common import cli, pass_app, print_json
+from .common import cli, human_size, pass_app, print_json
 
 
 def _registry(app):
     from ragtune.appliance.registry import Registry
 
     return Registry(app.settings.home)
-
-
-def _human(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return str(n)
 
 
 @cli.group("models")
@@ -50,7 +41,7 @@ def models_list(app, kind: str | None, as_json: bool) -> None:
         if m.get("builtin"):
             origin = " (built-in)" if m["kind"] != "lora-gguf" else \
                 f" (built-in adapter{', the default' if m.get('default') else ''}; go: {str(m.get('go')).lower()})"
-        click.echo(f"{mark} {m['id'][:16]:<16} {m['kind']:<15} {_human(m['size']):>9}  {m['name']}{origin}")
+        click.echo(f"{mark} {m['id'][:16]:<16} {m['kind']:<15} {human_size(m['size']):>9}  {m['name']}{origin}")
 
 
 def _served(app, reg) -> str:

@@ -182,9 +182,7 @@ def remove_documents(settings: Settings, refs: list[str], *, dry_run: bool = Fal
 
         _refresh_vector_index(settings, store, IngestSummary(deleted=len(ids)))
     finally:
-        for obj in reversed(own):
-            try:
-                obj.close()
-            except Exception:
-                pass
+        from .pipeline import close_quietly
+
+        close_quietly(own)
     return summary

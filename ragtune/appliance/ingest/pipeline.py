@@ -225,6 +225,15 @@ class _Run:
                 self.store.bump_index_version()
 
 
+def close_quietly(objs: list) -> None:
+    """Close what a run opened, newest first; a failing close must not hide the run's own error."""
+    for obj in reversed(objs):
+        try:
+            obj.close()
+        except Exception:
+            pass
+
+
 def _count_rows(path: Path) -> int:
     n = 0
     try:
@@ -331,11 +340,7 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
         summary.index_version = store.index_version
         _refresh_vector_index(settings, store, summary)
     finally:
-        for obj in reversed(own):
-            try:
-                obj.close()
-            except Exception:
-                pass
+        close_quietly(own)
     summary.seconds = time.perf_counter() - t0
     return summary
 
