@@ -40,6 +40,9 @@ class CalibrateOptions:
     write: bool = True
 
 
+DEFAULT_THRESHOLD = 0.5  # the model's own pick: refused when P(refused) > P(ok)
+
+
 def outcome(result: dict[str, Any], threshold: float) -> dict[str, Any]:
     """The result a run at `threshold` would have given, from a run at 1.0."""
     p = result.get("p_refused")
@@ -79,7 +82,11 @@ def choose(rows: list[dict[str, Any]], *, min_precision: float, min_recall: floa
     prec = [r for r in rows if ok(r["refusal_precision"], min_precision)]
     if prec:
         return best(prec), f"refusal recall >= {min_recall:.2f}"
-    return best(rows), f"refusal precision >= {min_precision:.2f} and recall >= {min_recall:.2f}"
+    # No threshold refuses precisely enough: P(refused) does not separate the questions on this set. The best
+    # task success left is then "refuse nearly everything" (the unanswerable share), useless to a user: keep
+    # the model's own pick instead.
+    default = next((r for r in rows if r["threshold"] == DEFAULT_THRESHOLD), None) or best(rows)
+    return default, f"refusal precision >= {min_precision:.2f} (no threshold reached it: kept {default['threshold']})"
 
 
 def calibrate(settings: Settings, dataset: str | Path, opts: CalibrateOptions | None = None, *,
