@@ -145,6 +145,25 @@ def test_resume_matches_an_uninterrupted_run(tiny, data, tmp_path):
         assert torch.allclose(a[k], b[k], atol=1e-6), k
 
 
+def test_a_run_stopped_at_a_checkpoint_finishes_with_max_steps_there(tiny, data, tmp_path):
+    """Stopped (killed) right after its step-2 checkpoint, resumed with --max-steps 2: no more steps, but the
+    holdout loss, the adapter and its manifest are written from the checkpoint."""
+    class Stop(Exception):
+        pass
+
+    def stop_at_2(info):
+        if info["step"] == 2:
+            raise Stop
+
+    part = tmp_path / "part"
+    with pytest.raises(Stop):
+        tr.train(_cfg(tiny, data, part, max_steps=4), progress=stop_at_2)
+    assert not (part / "adapter_model.safetensors").exists()
+    m = tr.train(_cfg(tiny, data, part, max_steps=2, resume=True))
+    assert m["steps"] == 2 and m["best_holdout_loss"] is not None
+    assert (part / "adapter_model.safetensors").is_file() and (part / "adapter_manifest.json").is_file()
+
+
 def test_bad_data_is_a_located_error(tiny, tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps(_examples(1)[0]) + "\n{oops\n", encoding="utf-8")

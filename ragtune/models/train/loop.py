@@ -318,6 +318,15 @@ def loop(run: Run, progress: Progress | None = None) -> None:
     model.train()
     stop = bool(total and st["step"] >= total)
     t_run, steps_at_start = time.perf_counter(), st["step"]
+    if stop and not (run.out / "adapter_model.safetensors").is_file():
+        # resumed at its last step (stopped at a checkpoint, resumed with --max-steps = that step): finish it
+        hl = holdout_loss(run)
+        st["history"].append({"epoch": st["epoch"] + 1, "step": st["step"], "train_loss": None,
+                              "holdout_loss": None if hl is None else round(hl, 4), "complete": False})
+        log(f"finished at step {st['step']} from the checkpoint: holdout {st['history'][-1]['holdout_loss']}")
+        st["best"] = hl
+        if run.rank == 0:
+            _save_adapter(model, run.out, run.accel)
     while st["epoch"] < cfg.epochs and not stop:
         batches = make_batches(lengths, cfg.batch_size, cfg.seed, st["epoch"])[run.rank::run.world]
         run_loss, run_n, micro = 0.0, 0, 0
