@@ -65,6 +65,29 @@ def _fresh_home(tmp_path, monkeypatch):
     yield home
 
 
+def _with_defaults(cls, **values):
+    """cls.__init__'s defaults with some replaced (a dataclass bakes its defaults into __init__)."""
+    import inspect
+
+    params = [p for p in inspect.signature(cls.__init__).parameters.values() if p.default is not inspect.Parameter.empty]
+    return tuple(values.get(p.name, p.default) for p in params)
+
+
+@pytest.fixture(autouse=True)
+def _fake_engine_defaults(request, monkeypatch):
+    """Most tests answer with fake engines that write free text over 6-source contexts, as the product did before
+    its defaults became extractive answers over 3 sources (the built-in adapter's shape): they keep those settings.
+    Tests marked `product_defaults` (and any that set the values) see the real ones."""
+    if request.node.get_closest_marker("product_defaults"):
+        yield
+        return
+    from ragtune.appliance.config import GenerateConfig, RetrieveConfig
+
+    monkeypatch.setattr(GenerateConfig.__init__, "__defaults__", _with_defaults(GenerateConfig, answer_mode="free"))
+    monkeypatch.setattr(RetrieveConfig.__init__, "__defaults__", _with_defaults(RetrieveConfig, k=6))
+    yield
+
+
 @pytest.fixture
 def home(_fresh_home):
     from ragtune.appliance.home import Home

@@ -5,10 +5,11 @@ from ragtune.appliance.errors import ConfigError
 from ragtune.appliance.home import Home
 
 
+@pytest.mark.product_defaults
 def test_defaults_and_home_env(home):
     s = load_settings()
     assert s.home.root == home.root
-    assert s.retrieve.k == 6 and s.ingest.chunk_tokens <= 254
+    assert s.retrieve.k == 3 and s.ingest.chunk_tokens <= 254 and s.generate.answer_mode == "extractive"
 
 
 def test_unknown_key_is_an_error(tmp_path):
@@ -62,6 +63,7 @@ def test_hostile_values_name_file_line_and_key(tmp_path, section, line, message)
     assert str(e.value).startswith(f"{p}:{line}: ") and message in str(e.value)
 
 
+@pytest.mark.product_defaults
 def test_config_set_and_init(tmp_path):
     from ragtune.appliance.config import init_config, set_config_value
 
@@ -69,7 +71,7 @@ def test_config_set_and_init(tmp_path):
     init_config(p)
     with pytest.raises(ConfigError, match="already exists"):
         init_config(p)
-    assert load_settings(p).retrieve.k == 6  # everything commented out: defaults rule
+    assert load_settings(p).retrieve.k == 3  # everything commented out: defaults rule
     assert set_config_value(p, "retrieve.k", "4") == 4
     assert set_config_value(p, "generate.adapter", "a1b2c3d4") == "a1b2c3d4"  # a bare word for a text key
     assert set_config_value(p, "generate.adapter", "12345678") == "12345678"  # digits stay text for a text key

@@ -132,6 +132,8 @@ def refusal_check(obj: dict[str, Any], context: Sequence[ContextItem], *, min_su
                   question: str | None = None, min_relevance: float = 0.0, reason: str | None = None) -> Verdict:
     """Judge a schema-valid answer object. `reason` is a refusal decided earlier (e.g. "invalid_output")."""
     status, text, cites = obj["status"], obj["answer"], list(obj["citations"])
+    if status == "ok" and text.strip() == REFUSAL_TEXT:  # the refusal sentence under "ok" is still a refusal
+        return Verdict("refused", REFUSAL_TEXT, [], reason or "model")
     if status == "ok" and context:
         if reason is None:
             reason, text, cites = _judge_ok(text, cites, context, min_support=min_support, mode=mode,

@@ -247,6 +247,7 @@ def test_tui_ctrl_l_offers_the_builtin(shipped, settings):
 
 
 # -- what the repository ships --------------------------------------------------------------------------------
+@pytest.mark.product_defaults
 def test_the_shipped_builtins_are_valid_and_made_for_the_default_model():
     """Whatever ragtune/appliance/adapters/ holds: valid manifests, files that hash to them, GGUF LoRA headers,
     the default adapter made for the default LLM (else it would never be served)."""
