@@ -122,20 +122,23 @@ def _adapter(out):
     return load_file(str(out / "adapter_model.safetensors"))
 
 
+class _Stop(Exception):
+    pass
+
+
+def _stop_at_2(info):
+    """A progress callback that interrupts a run right after its step-2 checkpoint."""
+    if info["step"] == 2:
+        raise _Stop
+
+
 def test_resume_matches_an_uninterrupted_run(tiny, data, tmp_path):
     full = tmp_path / "full"
     tr.train(_cfg(tiny, data, full, max_steps=4))
 
-    class Stop(Exception):
-        pass
-
-    def stop_at_2(info):
-        if info["step"] == 2:
-            raise Stop
-
     part = tmp_path / "part"
-    with pytest.raises(Stop):
-        tr.train(_cfg(tiny, data, part, max_steps=4), progress=stop_at_2)
+    with pytest.raises(_Stop):
+        tr.train(_cfg(tiny, data, part, max_steps=4), progress=_stop_at_2)
     assert json.loads((part / "checkpoint" / "state.json").read_text())["step"] == 2
     m = tr.train(_cfg(tiny, data, part, max_steps=4, resume=True))
     assert m["steps"] == 4
@@ -148,16 +151,9 @@ def test_resume_matches_an_uninterrupted_run(tiny, data, tmp_path):
 def test_a_run_stopped_at_a_checkpoint_finishes_with_max_steps_there(tiny, data, tmp_path):
     """Stopped (killed) right after its step-2 checkpoint, resumed with --max-steps 2: no more steps, but the
     holdout loss, the adapter and its manifest are written from the checkpoint."""
-    class Stop(Exception):
-        pass
-
-    def stop_at_2(info):
-        if info["step"] == 2:
-            raise Stop
-
     part = tmp_path / "part"
-    with pytest.raises(Stop):
-        tr.train(_cfg(tiny, data, part, max_steps=4), progress=stop_at_2)
+    with pytest.raises(_Stop):
+        tr.train(_cfg(tiny, data, part, max_steps=4), progress=_stop_at_2)
     assert not (part / "adapter_model.safetensors").exists()
     m = tr.train(_cfg(tiny, data, part, max_steps=2, resume=True))
     assert m["steps"] == 2 and m["best_holdout_loss"] is not None
