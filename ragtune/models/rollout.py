@@ -232,4 +232,20 @@ def eval_decision(home: Home, adapter_id: str) -> dict[str, Any] | None:
         why = "eval go" if go else "eval no-go: " + "; ".join(map(str, decision.get("reasons", [])))[:300]
         return {"go": go, "why": f"{why} (run {run_id})", "run_id": run_id, "report": str(report),
                 "created": created}
+    return _builtin_decision(adapter_id)
+
+
+def _builtin_decision(adapter_id: str) -> dict[str, Any] | None:
+    """A built-in adapter carries its release evals in its manifest: that is an offline decision too (only when it
+    came from evals, not from a person)."""
+    from ragtune.appliance import builtin_adapters as builtin
+
+    for b in builtin.list_builtins():
+        if b.sha256 == adapter_id and b.manifest.get("go_source") != "manual" and b.manifest.get("eval"):
+            verdicts = [e.get("decision", {}) for e in b.manifest["eval"]]
+            go = b.go and all(v.get("go") for v in verdicts)
+            why = "eval go" if go else "eval no-go: " + "; ".join(
+                str(r) for v in verdicts for r in v.get("reasons", []))[:300]
+            return {"go": go, "why": f"{why} (the built-in adapter's manifest, {b.manifest_path.name})",
+                    "run_id": None, "report": str(b.manifest_path), "created": None}
     return None

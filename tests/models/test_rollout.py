@@ -189,3 +189,20 @@ def test_rollback_under_load_loses_no_request(home):
         assert a["answer"].endswith("alpha" if a["arm"] == CANDIDATE else "base")
     with open_store(home) as s:
         assert s.scalar("SELECT count(*) FROM query_log") == 80
+
+
+def test_the_built_in_adapters_release_eval_is_an_offline_decision(home, tmp_path, monkeypatch):
+    """The shipped adapter as a candidate: its manifest's evals are the gate's evidence (no eval run in this home);
+    a manual go in the manifest is not."""
+    from ragtune.appliance import builtin_adapters
+    from ragtune.models.rollout import eval_decision
+    from tests.gguf_helpers import write_builtin
+
+    monkeypatch.setenv(builtin_adapters.ENV, str(tmp_path / "shipped"))
+    write_builtin(tmp_path / "shipped")
+    shipped = Registry(home).builtin_adapter().id
+    d = eval_decision(home, shipped)
+    assert d["go"] is True and "manifest" in d["why"]
+    write_builtin(tmp_path / "shipped", go_source="manual")
+    assert eval_decision(home, Registry(home).builtin_adapter().id) is None
+    assert eval_decision(home, "0" * 64) is None
