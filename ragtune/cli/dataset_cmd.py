@@ -156,9 +156,10 @@ def train_cmd(app, data, out, recipe, as_json, **opts) -> None:
     if as_json:
         print_json(metrics)
     else:
+        speed = (f"{metrics['examples_per_s']} examples/s, {metrics['tokens_per_s']} tokens/s, "
+                 if metrics["examples_per_s"] is not None else "")
         click.echo(f"adapter written to {out} ({metrics['steps']} steps, {metrics['train_seconds']} s, "
-                   f"{metrics['examples_per_s']} examples/s, {metrics['tokens_per_s']} tokens/s, "
-                   f"best holdout loss {metrics['best_holdout_loss']})")
+                   f"{speed}best holdout loss {metrics['best_holdout_loss']})")
 
 
 @cli.command("train-eval")

@@ -401,8 +401,9 @@ def finish(run: Run) -> dict[str, Any]:
     metrics = {"epochs": st["history"], "best_holdout_loss": st["best"], "steps": st["step"],
                "train_seconds": round(st["seconds"], 1), "wall_seconds": round(time.perf_counter() - run.t_start, 1),
                "s_per_step": round(st["seconds"] / max(1, st["step"]), 2),
-               "examples_per_s": round(c["examples"] / max(1e-9, c["compute_s"]), 3),
-               "tokens_per_s": round(c["tokens"] / max(1e-9, c["compute_s"]), 1),
+               # None when this invocation trained nothing (a finished run resumed to write its adapter)
+               "examples_per_s": round(c["examples"] / max(1e-9, c["compute_s"]), 3) if c["examples"] else None,
+               "tokens_per_s": round(c["tokens"] / max(1e-9, c["compute_s"]), 1) if c["examples"] else None,
                "padding_share": round(1 - c["tokens"] / max(1, c["padded_tokens"]), 4),
                "examples_this_run": int(c["examples"]), "device": run.device, "threads": cfg.threads,
                "batch_size": cfg.batch_size, "grad_accum": cfg.grad_accum, "dataset_sha256": run.dataset_sha}
