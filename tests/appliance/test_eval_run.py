@@ -339,3 +339,16 @@ def test_concurrency_answers_everything_once_with_several_engines(settings, beir
     for arm in "ABC":
         assert par["arms"][arm]["task_success"] == seq["arms"][arm]["task_success"]
         assert par["arms"][arm]["n"] == seq["arms"][arm]["n"]
+
+
+def test_the_users_reranker_reaches_the_scratch_home(settings, beir, tmp_path, monkeypatch):
+    """`[retrieve] rerank = <registry id>` names an artifact of the user's home; answers come from a scratch home
+    with a registry of its own, so the engine gets the reranker's folder."""
+    import ragtune.appliance.rerank as rr
+
+    folder = tmp_path / "reranker"
+    folder.mkdir()
+    monkeypatch.setattr(rr, "resolve_reranker", lambda ref, home: folder if home.root == settings.home.root else None)
+    eng = FakeEngine({"none": "good"})
+    _, s = run(settings.replace("retrieve", rerank="c102d198"), beir, eng, arms="A", out=tmp_path / "o", safety=False)
+    assert s.retrieve.rerank == str(folder)
