@@ -243,7 +243,7 @@ def _builtin_decision(adapter_id: str) -> dict[str, Any] | None:
     for b in builtin.list_builtins():
         if b.sha256 == adapter_id and b.manifest.get("go_source") != "manual" and b.manifest.get("eval"):
             verdicts = [e.get("decision", {}) for e in b.manifest["eval"]]
-            go = b.go and all(v.get("go") for v in verdicts)
+            go = b.go  # a non-manual go is valid only when every recorded eval decided go (validate_manifest)
             why = "eval go" if go else "eval no-go: " + "; ".join(
                 str(r) for v in verdicts for r in v.get("reasons", []))[:300]
             return {"go": go, "why": f"{why} (the built-in adapter's manifest, {b.manifest_path.name})",
