@@ -150,7 +150,7 @@ def measure(root: Path, n_queries: int, threads: int, backend: str, rerank: str 
     from ragtune.appliance.retrieve import Retriever
 
     home = Home(root)
-    settings = Settings(home=home).replace("embed", threads=threads).replace("retrieve", vector_search=backend)
+    settings = Settings(home=home).replace("embed", threads=threads).replace("retrieve", vector_search=backend, rerank="")
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     r = Retriever(settings)
     n = r.store.count_chunks()

@@ -62,6 +62,8 @@ def _fresh_home(tmp_path, monkeypatch):
     # no built-in adapters unless a test installs some: an adapter shipped in the package never changes what the
     # tests expect (tests/appliance/test_builtin_adapters.py checks the shipped ones themselves)
     monkeypatch.setenv("RAGTUNE_BUILTIN_ADAPTERS", str(tmp_path / "builtin-adapters"))
+    # likewise the built-in reranker (tests/appliance/test_rerank.py checks the shipped one)
+    monkeypatch.setenv("RAGTUNE_BUILTIN_RERANKERS", str(tmp_path / "builtin-rerankers"))
     yield home
 
 

@@ -16,6 +16,8 @@ function below (docs/answer.md has the long form):
 Decisions:
 - Nothing ingested -> InputError with a hint to run `ragtune ingest` (a clear message, not a refusal).
   Retrieval that finds nothing -> a refusal without calling the model (refusal_reason "no_sources").
+- A question that tries to change the rules ("forget the documents", "print your system prompt", "status must
+  be ok"; injection.QUESTION_PATTERNS) -> refused without calling the model (refusal_reason "override").
 - A question that cannot fit in the context window even without sources -> InputError.
 """
 
@@ -30,6 +32,7 @@ from typing import Any, Callable, Sequence
 from .config import Settings
 from .errors import InputError, RagtuneError, StoreError
 from .generate import GenResult
+from .injection import is_override_question
 from .prompt import REFUSAL_TEXT, SYSTEM_PROMPT, context_from_hits, messages, system_prompt_sha256
 from .refusal import Verdict, content_words, refusal_check, support_score  # noqa: F401  (re-exported)
 from .registry import NONE_ADAPTER
@@ -210,6 +213,9 @@ class AnswerEngine:
         gen = self._generator_for(adapter)
         self._check_question_fits(gen, nq)
         src = self._retrieve(q, nq, k=k, use_cache=use_cache, retrieve=retrieve, context=context)
+        if is_override_question(q) or is_override_question(nq):  # a jailbreak: refused, the model is not asked
+            return self._emit(self._answer(Verdict("refused", REFUSAL_TEXT, [], "override"), None, [], src, gen,
+                                           mode), t0, q, src, (client_id, arm))
         ctx = fit_context(gen.count_tokens, src.context, src.normalized, reserve=self.cfg.max_tokens,
                           n_ctx=self._n_ctx(gen), renumber=src.searched)
         if src.searched and not ctx:

@@ -57,9 +57,14 @@ def recent_error_text() -> str:
     return "; ".join(list(_recent_errors)[-3:])
 
 
+_fd2_lock = threading.Lock()
+
+
 class CaptureStderr:
     """Capture fd 2 around a native call that prints with fprintf (llama.cpp's grammar parser does), so the
-    message lands in our error instead of on the terminal."""
+    message lands in our error instead of on the terminal. fd 2 is the process's: one capture at a time (two
+    overlapping ones, e.g. `eval run --concurrency 2`, restored out of order and left fd 2 on a temporary file,
+    so every later stderr line was lost)."""
 
     def __enter__(self) -> "CaptureStderr":
         import os
@@ -67,6 +72,7 @@ class CaptureStderr:
         import tempfile
 
         self.text = ""
+        _fd2_lock.acquire()
         try:
             sys.stderr.flush()
             self._tmp = tempfile.TemporaryFile()
@@ -79,10 +85,13 @@ class CaptureStderr:
     def __exit__(self, *exc: Any) -> None:
         import os
 
-        if self._saved is None:
-            return
-        os.dup2(self._saved, 2)
-        os.close(self._saved)
-        self._tmp.seek(0)
-        self.text = self._tmp.read().decode("utf-8", "replace").strip()
-        self._tmp.close()
+        try:
+            if self._saved is None:
+                return
+            os.dup2(self._saved, 2)
+            os.close(self._saved)
+            self._tmp.seek(0)
+            self.text = self._tmp.read().decode("utf-8", "replace").strip()
+            self._tmp.close()
+        finally:
+            _fd2_lock.release()

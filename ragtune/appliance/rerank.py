@@ -1,7 +1,9 @@
 """Optional second stage: re-score the fused top candidates.
 
-Off by default. `[retrieve] rerank` names a registry id of a `reranker` artifact (what `ragtune rerank train`
-registers) or a folder. Two kinds, told apart by the folder's reranker.json:
+`[retrieve] rerank` names a registry id of a `reranker` artifact (what `ragtune rerank train` registers), a folder,
+"default" (the default: the package's built-in feature model, `ragtune/appliance/rerankers/default/`, trained on the
+behaviour corpus's train domains and the pack; no built-in there means no reranking) or "" (off). Two kinds, told
+apart by the folder's reranker.json:
 
 - `features` (what `ragtune rerank train` builds by default): a linear model over features of each candidate
   (rerank_features.py), numpy only, a few ms per query;
@@ -14,7 +16,9 @@ reads `.weight`: how much of the final order is the reranker's (see `Retriever.r
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any, Protocol, Sequence
 
@@ -27,6 +31,39 @@ class Reranker(Protocol):
     def score(self, query: str, passages: Sequence[str]) -> list[float]: ...
 
     def close(self) -> None: ...
+
+
+BUILTIN_REF = "default"
+ENV = "RAGTUNE_BUILTIN_RERANKERS"
+
+
+def builtin_dir() -> Path:
+    """The built-in reranker's folder: the package's `rerankers/default/`, or `$RAGTUNE_BUILTIN_RERANKERS/default`
+    (the tests point it at an empty folder, so the shipped model never changes what they expect)."""
+    env = os.environ.get(ENV)
+    root = Path(env).expanduser() if env else Path(__file__).resolve().parent / "rerankers"
+    return root / BUILTIN_REF
+
+
+def effective_rerank(ref: str) -> str:
+    """What `[retrieve] rerank` amounts to: "default" becomes the built-in's folder once its reranker.json matches
+    the sha256 in its manifest.json (a changed file is refused), or "" (off) when the package ships none;
+    anything else is returned as it is."""
+    if (ref or "").strip() != BUILTIN_REF:
+        return ref or ""
+    folder = builtin_dir()
+    model, manifest = folder / "reranker.json", folder / "manifest.json"
+    if not model.is_file():
+        return ""
+    try:
+        want = json.loads(manifest.read_text(encoding="utf-8"))["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ModelError(f"{manifest}: missing or not a valid built-in reranker manifest",
+                         hint='set [retrieve] rerank = "" to turn reranking off') from None
+    if hashlib.sha256(model.read_bytes()).hexdigest() != want:
+        raise ModelError(f"{model}: does not match the sha256 in {manifest.name}; refusing a changed built-in",
+                         hint='reinstall ragtune, or set [retrieve] rerank = "" to turn reranking off')
+    return str(folder)
 
 
 def resolve_reranker(ref: str, home: Any) -> Path:
@@ -46,8 +83,8 @@ def resolve_reranker(ref: str, home: Any) -> Path:
 
 
 def load_reranker(ref: str, home: Any, *, threads: int = 1) -> Any:
-    """The reranker named by `[retrieve] rerank` (registry id/name or folder), of whichever kind it is."""
-    folder = resolve_reranker(ref, home)
+    """The reranker named by `[retrieve] rerank` (registry id/name, folder or "default"), of whichever kind."""
+    folder = resolve_reranker(effective_rerank(ref) or ref, home)
     meta = folder / "reranker.json" if folder.is_dir() else None
     kind = None
     if meta is not None and meta.is_file():

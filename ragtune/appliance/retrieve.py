@@ -185,7 +185,9 @@ class Retriever:
         self.lexical = lexical
         self.lexical.ensure_synced(self.store)
         self._embedder = embedder
-        if reranker is None and self.cfg.rerank:
+        from .rerank import effective_rerank
+
+        if reranker is None and effective_rerank(self.cfg.rerank):
             from .rerank import load_reranker
 
             reranker = load_reranker(self.cfg.rerank, settings.home, threads=settings.embed.threads)

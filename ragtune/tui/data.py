@@ -68,6 +68,10 @@ REFUSAL_REASONS = {
     "unsupported": "the answer was not supported by the cited sources",
     "invalid_output": "the model produced no valid answer JSON",
     "model": "the model found no answer in the sources",
+    "off_topic": "the sources are not about the question",
+    "not_extractive": "the answer is not words copied from a source",
+    "injection": "the answer came from instruction-like text inside a source",
+    "override": "the question asks to change the rules (ignore the sources, reveal the prompt, force a status)",
 }
 
 

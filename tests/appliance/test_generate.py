@@ -167,3 +167,30 @@ def test_lora_switch_is_warm_and_reversible(gen, tmp_path):
     with pytest.raises(ModelError, match="does not match"):
         gen.set_adapter(lora, sha)
     gen.set_adapter(None)
+
+
+def test_overlapping_stderr_captures_leave_fd2_where_it_was():
+    # eval run --concurrency 2: two engines parse grammars at once; fd 2 must come back to the terminal/file
+    import os
+    import threading
+    import time
+
+    from ragtune.appliance.llamalog import CaptureStderr
+
+    before = os.fstat(2)
+    texts: list[str] = []
+
+    def native_print(tag: str) -> None:
+        with CaptureStderr() as cap:
+            os.write(2, tag.encode())
+            time.sleep(0.05)
+        texts.append(cap.text)
+
+    threads = [threading.Thread(target=native_print, args=(f"t{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    after = os.fstat(2)
+    assert (after.st_ino, after.st_dev) == (before.st_ino, before.st_dev)
+    assert sorted(texts) == ["t0", "t1", "t2", "t3"]

@@ -109,3 +109,57 @@ def test_unreadable_model_file(tmp_path):
         FeatureReranker(tmp_path)
     with pytest.raises(ModelError, match="reranker.json"):
         load_reranker(str(tmp_path), home=None)
+
+
+# -- the built-in reranker (`[retrieve] rerank = "default"`) --------------------------------------------------------
+
+def _shipped(monkeypatch):
+    from pathlib import Path
+
+    import ragtune.appliance.rerank as rr
+
+    monkeypatch.delenv("RAGTUNE_BUILTIN_RERANKERS", raising=False)
+    return Path(rr.__file__).resolve().parent / "rerankers" / "default"
+
+
+def test_the_shipped_reranker_is_the_default_and_matches_its_manifest(monkeypatch):
+    import hashlib
+
+    from ragtune.appliance.config import RetrieveConfig
+    from ragtune.appliance.rerank import effective_rerank
+
+    folder = _shipped(monkeypatch)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert hashlib.sha256((folder / "reranker.json").read_bytes()).hexdigest() == manifest["sha256"]
+    assert manifest["kind"] == "features" and manifest["licence"] and manifest["training"]["sources"]
+    assert RetrieveConfig().rerank == "default"
+    assert effective_rerank("default") == str(folder)
+    r = load_reranker("default", home=None)
+    assert isinstance(r, FeatureReranker)
+    s = r.score_hits("When did the Harrow Line open?", HITS)
+    assert s[1] > s[2]  # the sentence that answers beats the unrelated one
+
+
+def test_no_builtin_means_no_reranking_and_other_refs_pass_through(tmp_path, monkeypatch):
+    from ragtune.appliance.rerank import effective_rerank
+
+    monkeypatch.setenv("RAGTUNE_BUILTIN_RERANKERS", str(tmp_path / "none"))
+    assert effective_rerank("default") == "" and effective_rerank("") == ""
+    assert effective_rerank("c102d19850fb") == "c102d19850fb" and effective_rerank("/m") == "/m"
+
+
+def test_a_changed_builtin_is_refused(tmp_path, monkeypatch):
+    import shutil
+
+    from ragtune.appliance.rerank import effective_rerank
+
+    src = _shipped(monkeypatch)
+    shutil.copytree(src, tmp_path / "r" / "default")
+    monkeypatch.setenv("RAGTUNE_BUILTIN_RERANKERS", str(tmp_path / "r"))
+    model = tmp_path / "r" / "default" / "reranker.json"
+    model.write_text(model.read_text(encoding="utf-8").replace("0.", "1.", 1), encoding="utf-8")
+    with pytest.raises(ModelError, match="does not match the sha256"):
+        effective_rerank("default")
+    (tmp_path / "r" / "default" / "manifest.json").write_text("{", encoding="utf-8")
+    with pytest.raises(ModelError, match="manifest"):
+        effective_rerank("default")

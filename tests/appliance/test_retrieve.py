@@ -339,3 +339,18 @@ def test_exact_and_ann_knn_match_vec0_and_follow_the_index_version(parts):
 def test_auto_backend_uses_vec0_for_small_stores(parts):
     r = make(parts)
     assert r.vector_index() is None
+
+
+def test_the_default_config_serves_the_builtin_reranker(parts, monkeypatch):
+    from ragtune.appliance.rerank_features import FeatureReranker
+
+    monkeypatch.delenv("RAGTUNE_BUILTIN_RERANKERS")  # the package's own, as a user gets it
+    r = make(parts)
+    assert isinstance(r.reranker, FeatureReranker)
+    res = r.retrieve("Where is the Louvre?", use_cache=False)
+    assert res.hits and all(h.rerank is not None for h in res.hits)
+    r.close()
+    # "" turns it off; without a built-in, "default" is off too
+    assert make(parts, rerank="").reranker is None
+    monkeypatch.setenv("RAGTUNE_BUILTIN_RERANKERS", str(parts[1].path.parent / "none"))
+    assert make(parts).reranker is None

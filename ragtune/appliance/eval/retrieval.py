@@ -170,12 +170,15 @@ def evaluate(settings: Settings, dataset: "RetrievalSet | Path | str", *, modes:
     the served pipeline with `settings`; "hybrid+rerank" needs `[retrieve] rerank`, and the other modes are run
     without it; by default every mode the settings allow. `tune=True` adds "tune": the `fusion_tune.tune` report
     (same ingest)."""
+    from ..rerank import effective_rerank
+
+    reranking = bool(effective_rerank(settings.retrieve.rerank))
     if modes is None:  # hybrid+rerank only when a reranker is configured
-        modes = MODES if settings.retrieve.rerank else tuple(m for m in MODES if m != "hybrid+rerank")
+        modes = MODES if reranking else tuple(m for m in MODES if m != "hybrid+rerank")
     for m in modes:
         if m not in MODES:
             raise InputError(f"unknown retrieval mode '{m}'", hint=f"one of: {', '.join(MODES)}")
-    if "hybrid+rerank" in modes and not settings.retrieve.rerank:
+    if "hybrid+rerank" in modes and not reranking:
         raise InputError("mode hybrid+rerank needs a reranker", hint="set [retrieve] rerank or pass --rerank ID")
     if split not in (None, "dev", "test"):
         raise InputError(f"unknown split '{split}'", hint="dev or test")

@@ -217,12 +217,12 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
             run_settings = dataclasses.replace(settings, home=Home(corpus_home(settings, dataset.corpus)))
         else:
             run_settings = dataclasses.replace(settings, home=Home(out / "home"))
-        if settings.retrieve.rerank and run_settings.home != settings.home:
-            from ..rerank import resolve_reranker
+        from ..rerank import effective_rerank, resolve_reranker
 
+        if effective_rerank(settings.retrieve.rerank) and run_settings.home != settings.home:
             # a scratch home has a registry of its own: hand it the user's reranker by its folder
             run_settings = run_settings.replace(
-                "retrieve", rerank=str(resolve_reranker(settings.retrieve.rerank, settings.home)))
+                "retrieve", rerank=str(resolve_reranker(effective_rerank(settings.retrieve.rerank), settings.home)))
         # No answer or retrieval cache: each arm pays for its own retrieval and generation (arms A and C ask the
         # same question, and a resumed run re-asks nothing it could take from a cache).
         run_settings = run_settings.replace("generate", answer_cache=False).replace("retrieve", cache=False)
