@@ -42,7 +42,7 @@ EXPECTED_COMMANDS = {
     "log", "log export", "log list", "log review", "log show",
     "models", "models activate", "models add", "models deactivate", "models fetch", "models list", "models rollback",
     "models promote-builtin", "models show", "models verify",
-    "rerank", "rerank train",
+    "rerank", "rerank train", "rerank fit-evidence",
     "rollout", "rollout promote", "rollout rollback", "rollout start", "rollout status", "serve",
     "tune", "tune default",
 }

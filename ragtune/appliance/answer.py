@@ -16,6 +16,9 @@ function below (docs/answer.md has the long form):
 Decisions:
 - Nothing ingested -> InputError with a hint to run `ragtune ingest` (a clear message, not a refusal).
   Retrieval that finds nothing -> a refusal without calling the model (refusal_reason "no_sources").
+- A served context that looks like it does not hold the answer (evidence.py: a logistic model over the best
+  sentence's share of the question's words and the reranker's top score) -> refused ("no_evidence"), the model
+  is not called.
 - A question that tries to change the rules ("forget the documents", "print your system prompt", "status must
   be ok"; injection.QUESTION_PATTERNS) -> refused without calling the model (refusal_reason "override").
 - A question that cannot fit in the context window even without sources -> InputError.
@@ -117,6 +120,7 @@ class AnswerEngine:
         self._adapter_ref: str | None = None  # what set_adapter was given (or the config default)
         self._adapter_id = NONE_ADAPTER
         self._adapter_ready = False
+        self._evidence: Any = False  # evidence.EvidenceModel | None once loaded (False: not yet)
 
     # -- resources --------------------------------------------------------------------------------------
     @property
@@ -148,6 +152,17 @@ class AnswerEngine:
             self._adapter_ready = True  # set first: a failing default adapter must not loop
             self._apply_adapter(self.cfg.adapter if self._adapter_ref is None else self._adapter_ref)
         return self._generator
+
+    @property
+    def evidence(self) -> Any:
+        """The evidence model paired with the reranker in use (evidence.py), or None (no pre-generation check)."""
+        if self._evidence is False:
+            from .evidence import for_reranker
+            from .rerank import effective_rerank
+
+            self._evidence = (for_reranker(effective_rerank(self.settings.retrieve.rerank))
+                              if self.cfg.evidence_check else None)
+        return self._evidence
 
     @property
     def model_id(self) -> str:
@@ -220,6 +235,9 @@ class AnswerEngine:
                           n_ctx=self._n_ctx(gen), renumber=src.searched)
         if src.searched and not ctx:
             return self._emit(self._answer(Verdict("refused", REFUSAL_TEXT, [], "no_sources"), None, ctx, src, gen,
+                                           mode), t0, q, src, (client_id, arm))
+        if src.searched and self.evidence is not None and not self.evidence.holds(src.normalized, src.hits)[0]:
+            return self._emit(self._answer(Verdict("refused", REFUSAL_TEXT, [], "no_evidence"), None, [], src, gen,
                                            mode), t0, q, src, (client_id, arm))
         key = self.cache_key(ctx, src.normalized, mode) if self._answer_cache_on(use_cache) else None
         cached = self._cache_get(key, ctx, src, gen, mode) if key is not None else None

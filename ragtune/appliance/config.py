@@ -158,9 +158,14 @@ class GenerateConfig:
     # Extractive by default: with the built-in adapter it kept groundedness at 100% and hallucination at 0% where
     # free answers hallucinated 7% for +2 points of task success (benchmarks/README.md, "Answer quality").
     answer_mode: str = "extractive"
-    # Refuse when the model's own P(refused) at the status value exceeds this (docs/answer.md); 0.5 is about the
-    # model's own pick, 1.0 never refuses by probability. `ragtune eval calibrate` chooses it on a dev split.
-    refusal_threshold: float = 0.5
+    # Refuse when the model's own P(refused) at the status value exceeds this (docs/answer.md); 1.0 never refuses
+    # by probability. 1.0 by default: the 135M model's P(refused) does not separate answerable from unanswerable
+    # questions (AUC 0.47-0.51, benchmarks/README.md "Refusal signals"), so any lower value refuses at random.
+    # `ragtune eval calibrate` chooses it on a dev split for a model whose probability means something.
+    refusal_threshold: float = 1.0
+    # Refuse before generation when the served context looks like it does not hold the answer (evidence.py: a
+    # model fitted with the reranker in use, its evidence.json; no such file or reranking off: no check).
+    evidence_check: bool = True
     # Extractive answers: share of the question's content words the sentence holding the span must contain;
     # any overlap by default (a span from a sentence sharing no word with the question answers something else).
     min_relevance: float = 0.01
@@ -207,6 +212,7 @@ class GenerateConfig:
         _check(isinstance(self.max_answer_chars, int) and 20 <= self.max_answer_chars <= 4000, "generate", "max_answer_chars", "must be 20..4000")
         _check(isinstance(self.max_repairs, int) and 0 <= self.max_repairs <= 3, "generate", "max_repairs", "must be 0..3")
         _check(isinstance(self.min_support, (int, float)) and 0 <= self.min_support <= 1, "generate", "min_support", "must be 0..1")
+        _check(isinstance(self.evidence_check, bool), "generate", "evidence_check", "must be true or false")
         _check(isinstance(self.min_relevance, (int, float)) and 0 <= self.min_relevance <= 1, "generate", "min_relevance", "must be 0..1")
         _check(self.answer_mode in ANSWER_MODES, "generate", "answer_mode", f"must be one of {', '.join(ANSWER_MODES)}")
         _check(isinstance(self.refusal_threshold, (int, float)) and not isinstance(self.refusal_threshold, bool)

@@ -60,9 +60,14 @@ def effective_rerank(ref: str) -> str:
     except (OSError, ValueError, KeyError, TypeError):
         raise ModelError(f"{manifest}: missing or not a valid built-in reranker manifest",
                          hint='set [retrieve] rerank = "" to turn reranking off') from None
-    if hashlib.sha256(model.read_bytes()).hexdigest() != want:
-        raise ModelError(f"{model}: does not match the sha256 in {manifest.name}; refusing a changed built-in",
-                         hint='reinstall ragtune, or set [retrieve] rerank = "" to turn reranking off')
+    checks = [(model, want)]
+    evidence = folder / "evidence.json"  # the pre-generation refusal model fitted with it (evidence.py)
+    if evidence.is_file():
+        checks.append((evidence, json.loads(manifest.read_text(encoding="utf-8")).get("evidence_sha256")))
+    for f, sha in checks:
+        if hashlib.sha256(f.read_bytes()).hexdigest() != sha:
+            raise ModelError(f"{f}: does not match the sha256 in {manifest.name}; refusing a changed built-in",
+                             hint='reinstall ragtune, or set [retrieve] rerank = "" to turn reranking off')
     return str(folder)
 
 

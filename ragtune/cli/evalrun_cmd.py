@@ -116,7 +116,7 @@ def eval_calibrate(app, dataset, arm, adapter, limit, seed, split, mode, min_pre
                f"{pct(c['refusal_precision'])}, recall {pct(c['refusal_recall'])}")
     d = res["at_default"]
     if d:
-        click.echo(f"at 0.5: task success {pct(d['task_success'])}, refusal precision {pct(d['refusal_precision'])}, "
+        click.echo(f"at {d['threshold']} (the default): task success {pct(d['task_success'])}, refusal precision {pct(d['refusal_precision'])}, "
                    f"recall {pct(d['refusal_recall'])}")
     if res["dropped_constraint"]:
         click.echo(f"note: no threshold met {res['dropped_constraint']}; chose the best without it")

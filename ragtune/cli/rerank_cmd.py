@@ -91,3 +91,29 @@ def train_cmd(app, kind, corpus, pack, epochs, lr, top, l2, candidates_in, layer
                    f"ONNX {report['quantization']} {report['mrr_held_out_onnx']}")
     if "id" in report:
         click.echo(f"registered reranker {report['id']}\n  serve it: [retrieve] rerank = \"{report['id'][:16]}\"")
+
+
+@rerank_group.command("fit-evidence")
+@click.option("--corpus", "corpus", multiple=True, default=("train",), show_default=True,
+              help="Behaviour-corpus domains to fit on (a domain, or 'train'); dev domains are refused.")
+@click.option("--min-precision", default=0.5, show_default=True, type=click.FloatRange(0.05, 1.0),
+              help="Refuse the lowest-scored questions while at least this share of them is unanswerable.")
+@click.option("--limit", default=None, type=click.IntRange(20), help="A seeded sample of N questions (default: all).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write evidence.json (beside the reranker it was fitted with, so that it is used).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@pass_app
+def fit_evidence_cmd(app, corpus, min_precision, limit, out, as_json) -> None:
+    """Fit the pre-generation refusal model (the context's evidence that it holds the answer) on the corpus
+    TRAIN domains, with the retriever and reranker in use, and write it as evidence.json. The answer engine uses
+    it when it lies in the served reranker's folder ([generate] evidence_check)."""
+    from ragtune.models.evidence_fit import run
+
+    report = run(app.settings, corpus=list(corpus), out=out, min_precision=min_precision, limit=limit)
+    if as_json:
+        print_json(report)
+        return
+    click.echo(f"{report['questions']} questions ({report['unanswerable']} unanswerable): AUC {report['auc']:.3f}; "
+               f"the cut refuses {100 * report['refused_share']:.0f}% of them, refusal precision "
+               f"{100 * report['refusal_precision']:.0f}% / recall {100 * report['refusal_recall']:.0f}%\n"
+               f"  wrote {report['out']}")

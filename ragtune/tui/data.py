@@ -71,6 +71,7 @@ REFUSAL_REASONS = {
     "off_topic": "the sources are not about the question",
     "not_extractive": "the answer is not words copied from a source",
     "injection": "the answer came from instruction-like text inside a source",
+    "no_evidence": "the sources found do not look like they hold the answer",
     "override": "the question asks to change the rules (ignore the sources, reveal the prompt, force a status)",
 }
 

@@ -353,3 +353,33 @@ def test_a_question_that_tries_to_change_the_rules_is_refused_without_the_model(
     ans = eng.ask(question)
     assert ans.status == "refused" and ans.refusal_reason == "override" and gen.calls == []
     assert ans.citations == []
+
+
+def _evidence_folder(tmp_path, cut=0.0):
+    # score = best_sentence share (standardised around 0.5), top_rerank ignored; <= cut refuses
+    folder = tmp_path / "reranker"
+    folder.mkdir()
+    (folder / "evidence.json").write_text(json.dumps({
+        "format": 1, "features": ["best_sentence", "top_rerank"], "mean": [0.5, 0.0], "scale": [0.25, 1.0],
+        "weights": [1.0, 0.0], "bias": 0.0, "cut": cut}), encoding="utf-8")
+    return folder
+
+
+def test_a_context_without_evidence_is_refused_before_the_model(settings, store, tmp_path):
+    settings = settings.replace("retrieve", rerank=str(_evidence_folder(tmp_path)))
+    hits = _hits([DOCS[2]])  # Everest only
+    for h in hits:
+        h.rerank = 1.0
+    eng, gen, _ = engine(settings, store, [{"status": "ok", "answer": "8849 metres", "citations": ["S1"]}], hits=hits)
+    ans = eng.ask("When was the Eiffel Tower built?")
+    assert ans.status == "refused" and ans.refusal_reason == "no_evidence" and gen.calls == []
+    # the sentence that holds the question's words passes the check and reaches the model
+    hits = _hits()
+    for h in hits:
+        h.rerank = 1.0
+    eng, gen, _ = engine(settings, store, [{"status": "ok", "answer": "1887 to 1889", "citations": ["S1"]}], hits=hits)
+    assert eng.ask("When was the Eiffel Tower built?").status == "ok" and len(gen.calls) == 1
+    # switched off, or no reranker score on the hits (reranking off): no check
+    eng, gen, _ = engine(settings.replace("generate", evidence_check=False), store,
+                         [{"status": "ok", "answer": "8849 metres", "citations": ["S1"]}], hits=_hits([DOCS[2]]))
+    assert eng.evidence is None and eng.ask("When was the Eiffel Tower built?").refusal_reason != "no_evidence"

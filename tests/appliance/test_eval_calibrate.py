@@ -66,12 +66,13 @@ def test_calibrate_says_which_constraint_it_dropped(settings, beir, tmp_path):
             {"threshold": 0.9, "task_success": 0.7, "refusal_precision": 0.8, "refusal_recall": 0.1}]
     row, dropped = C.choose(rows, min_precision=0.7, min_recall=0.7)
     assert row["threshold"] == 0.9 and "recall" in dropped
-    # nothing precise enough: refusing everything scores best on task success, but the model's own pick is kept
+    # nothing precise enough: refusing everything scores best on task success, but 1.0 (no refusal by
+    # probability: the product default) is kept
     rows = [{"threshold": 0.0, "task_success": 0.32, "refusal_precision": 0.33, "refusal_recall": 1.0},
             {"threshold": 0.5, "task_success": 0.13, "refusal_precision": 0.33, "refusal_recall": 0.31},
             {"threshold": 1.0, "task_success": 0.05, "refusal_precision": None, "refusal_recall": 0.0}]
     row, dropped = C.choose(rows, min_precision=0.7, min_recall=0.7)
-    assert row["threshold"] == 0.5 and "kept 0.5" in dropped
+    assert row["threshold"] == 1.0 and "kept 1.0" in dropped
 
 
 def test_outcome_only_flips_ok_answers_above_the_threshold():

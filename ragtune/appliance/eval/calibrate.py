@@ -40,7 +40,9 @@ class CalibrateOptions:
     write: bool = True
 
 
-DEFAULT_THRESHOLD = 0.5  # the model's own pick: refused when P(refused) > P(ok)
+# What a set on which no threshold refuses precisely enough keeps: 1.0, never refuse by probability (the product
+# default: P(refused) that does not separate the questions refuses answerable ones at random).
+DEFAULT_THRESHOLD = 1.0
 
 
 def outcome(result: dict[str, Any], threshold: float) -> dict[str, Any]:
@@ -84,7 +86,7 @@ def choose(rows: list[dict[str, Any]], *, min_precision: float, min_recall: floa
         return best(prec), f"refusal recall >= {min_recall:.2f}"
     # No threshold refuses precisely enough: P(refused) does not separate the questions on this set. The best
     # task success left is then "refuse nearly everything" (the unanswerable share), useless to a user: keep
-    # the model's own pick instead.
+    # DEFAULT_THRESHOLD instead (refusals then come from the evidence and support checks).
     default = next((r for r in rows if r["threshold"] == DEFAULT_THRESHOLD), None) or best(rows)
     return default, f"refusal precision >= {min_precision:.2f} (no threshold reached it: kept {default['threshold']})"
 
@@ -125,4 +127,4 @@ def calibrate(settings: Settings, dataset: str | Path, opts: CalibrateOptions | 
             "constraints": {"min_precision": opts.min_precision, "min_recall": opts.min_recall},
             "n": len(items), "arm": arm, "split": opts.split, "mode": report.get("answer_mode"),
             "run_id": report["run_id"], "out": report["out"], "written": written,
-            "at_default": next((r for r in rows if r["threshold"] == 0.5), None), "rows": rows}
+            "at_default": next((r for r in rows if r["threshold"] == DEFAULT_THRESHOLD), None), "rows": rows}

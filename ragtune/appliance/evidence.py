@@ -1,0 +1,121 @@
+"""Does the retrieved context hold an answer at all? The refusal decision made before the model is called.
+
+Measured (benchmarks/README.md, "Refusal signals"): the default 135M model's own P(refused) at the status token
+does not tell answerable from unanswerable questions (AUC 0.47-0.51 on the corpus dev domains and disflqa-dev, base
+and adapter alike), so a threshold on it refuses answerable questions at random. What does carry signal is the
+served context itself:
+
+- `best_sentence`: the largest share of the question's content words found together in one sentence of the
+  context (a question about "the 1921 strike" over sources about "the 1926 strike" misses a word everywhere);
+- `top_rerank`: the reranker's score of the top source (how much the best candidate looks like it answers).
+
+A logistic model over the two (weights standardised, `evidence.json` beside the reranker it was fitted with,
+since `top_rerank` is on that reranker's scale) gives a score; at or below `cut` the question is refused
+("no_evidence") and the model is never called. The cut is fitted on the behaviour corpus's train domains as the
+largest refusal set whose questions are at least half unanswerable there (`ragtune rerank fit-evidence`,
+ragtune/models/evidence_fit.py): refusing there is right more often than not, the break-even whenever the model
+answers fewer than all answerable questions right.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from .errors import ModelError
+from .refusal import content_words
+
+FORMAT = 1
+FEATURES = ("best_sentence", "top_rerank")
+FILE = "evidence.json"
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+
+
+def _stem(word: str) -> str:
+    return word[:5] if len(word) >= 5 else word  # inflections: "built"/"builds", "cities"/"city"
+
+
+def features(question: str, hits: Sequence[Any]) -> dict[str, float] | None:
+    """The features of a served context (hits in served order), or None when they cannot be computed: no hits,
+    no content word in the question, or no reranker score on the top hit (reranking off)."""
+    words = list(dict.fromkeys(content_words(question)))
+    if not hits or not words or getattr(hits[0], "rerank", None) is None:
+        return None
+    stems = [_stem(w) for w in words]
+    best = 0.0
+    for h in hits:
+        for sentence in _SENTENCE_END.split(h.text):
+            have = {_stem(w) for w in content_words(sentence)}
+            best = max(best, sum(s in have for s in stems) / len(stems))
+    return {"best_sentence": best, "top_rerank": float(hits[0].rerank)}
+
+
+@dataclass(frozen=True)
+class EvidenceModel:
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+    cut: float
+    path: Path | None = None
+
+    def score(self, feats: dict[str, float]) -> float:
+        """The logit of "answerable" (higher: more evidence)."""
+        return self.bias + sum(w * (feats[f] - m) / s
+                               for f, m, s, w in zip(FEATURES, self.mean, self.scale, self.weights))
+
+    def holds(self, question: str, hits: Sequence[Any]) -> tuple[bool, float | None]:
+        """(the context may hold the answer, its score); True when the features cannot be computed."""
+        feats = features(question, hits)
+        if feats is None:
+            return True, None
+        s = self.score(feats)
+        return s > self.cut, s
+
+    def to_json(self, **extra: Any) -> dict[str, Any]:
+        return {"format": FORMAT, "features": list(FEATURES), "mean": list(self.mean), "scale": list(self.scale),
+                "weights": list(self.weights), "bias": self.bias, "cut": self.cut, **extra}
+
+
+def _numbers(spec: dict[str, Any], key: str, n: int, where: str) -> tuple[float, ...]:
+    v = spec.get(key)
+    if not isinstance(v, list) or len(v) != n or not all(isinstance(x, (int, float)) and math.isfinite(x) for x in v):
+        raise ModelError(f"{where}: '{key}' must be a list of {n} numbers")
+    return tuple(float(x) for x in v)
+
+
+def load(path: Path) -> EvidenceModel:
+    """An evidence.json, validated (a bad file names itself; unknown keys are allowed only under "fitted")."""
+    try:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{path}: cannot read the evidence model: {exc}") from None
+    if not isinstance(spec, dict) or spec.get("format") != FORMAT or spec.get("features") != list(FEATURES):
+        raise ModelError(f"{path}: not an evidence model of format {FORMAT} over {list(FEATURES)}",
+                         hint="refit it: ragtune rerank fit-evidence")
+    unknown = set(spec) - {"format", "features", "mean", "scale", "weights", "bias", "cut", "fitted"}
+    if unknown:
+        raise ModelError(f"{path}: unknown keys {sorted(unknown)}")
+    n = len(FEATURES)
+    mean, scale, weights = (_numbers(spec, k, n, str(path)) for k in ("mean", "scale", "weights"))
+    if any(s <= 0 for s in scale):
+        raise ModelError(f"{path}: 'scale' must be positive")
+    for k in ("bias", "cut"):
+        if not isinstance(spec.get(k), (int, float)) or not math.isfinite(spec[k]):
+            raise ModelError(f"{path}: '{k}' must be a number")
+    return EvidenceModel(mean, scale, weights, float(spec["bias"]), float(spec["cut"]), path)
+
+
+def for_reranker(folder: str) -> EvidenceModel | None:
+    """The evidence model fitted with the reranker in `folder` (its evidence.json), or None (no check)."""
+    if not folder:
+        return None
+    p = Path(folder) / FILE
+    return load(p) if p.is_file() else None
+
+
+__all__ = ["FEATURES", "FILE", "EvidenceModel", "features", "for_reranker", "load"]
