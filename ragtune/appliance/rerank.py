@@ -56,14 +56,15 @@ def effective_rerank(ref: str) -> str:
     if not model.is_file():
         return ""
     try:
-        want = json.loads(manifest.read_text(encoding="utf-8"))["sha256"]
+        meta = json.loads(manifest.read_text(encoding="utf-8"))
+        want = meta["sha256"]
     except (OSError, ValueError, KeyError, TypeError):
         raise ModelError(f"{manifest}: missing or not a valid built-in reranker manifest",
                          hint='set [retrieve] rerank = "" to turn reranking off') from None
     checks = [(model, want)]
     evidence = folder / "evidence.json"  # the pre-generation refusal model fitted with it (evidence.py)
     if evidence.is_file():
-        checks.append((evidence, json.loads(manifest.read_text(encoding="utf-8")).get("evidence_sha256")))
+        checks.append((evidence, meta.get("evidence_sha256")))
     for f, sha in checks:
         if hashlib.sha256(f.read_bytes()).hexdigest() != sha:
             raise ModelError(f"{f}: does not match the sha256 in {manifest.name}; refusing a changed built-in",
