@@ -227,10 +227,11 @@ class AnswerEngine:
         q, nq = normalise_question(question)
         gen = self._generator_for(adapter)
         self._check_question_fits(gen, nq)
-        src = self._retrieve(q, nq, k=k, use_cache=use_cache, retrieve=retrieve, context=context)
-        if is_override_question(q) or is_override_question(nq):  # a jailbreak: refused, the model is not asked
+        if is_override_question(q) or is_override_question(nq):  # a jailbreak: refused, nothing retrieved or asked
+            src = Sources([], nq)
             return self._emit(self._answer(Verdict("refused", REFUSAL_TEXT, [], "override"), None, [], src, gen,
                                            mode), t0, q, src, (client_id, arm))
+        src = self._retrieve(q, nq, k=k, use_cache=use_cache, retrieve=retrieve, context=context)
         ctx = fit_context(gen.count_tokens, src.context, src.normalized, reserve=self.cfg.max_tokens,
                           n_ctx=self._n_ctx(gen), renumber=src.searched)
         if src.searched and not ctx:

@@ -160,7 +160,7 @@ class GenerateConfig:
     answer_mode: str = "extractive"
     # Refuse when the model's own P(refused) at the status value exceeds this (docs/answer.md); 1.0 never refuses
     # by probability. 1.0 by default: the 135M model's P(refused) does not separate answerable from unanswerable
-    # questions (AUC 0.47-0.51, benchmarks/README.md "Refusal signals"), so any lower value refuses at random.
+    # questions (AUC 0.47-0.51, benchmarks/README.md, "Answer quality, round 3"), so any lower value refuses at random.
     # `ragtune eval calibrate` chooses it on a dev split for a model whose probability means something.
     refusal_threshold: float = 1.0
     # Refuse before generation when the served context looks like it does not hold the answer (evidence.py: a

@@ -1,6 +1,6 @@
 """Does the retrieved context hold an answer at all? The refusal decision made before the model is called.
 
-Measured (benchmarks/README.md, "Refusal signals"): the default 135M model's own P(refused) at the status token
+Measured (benchmarks/README.md, "Answer quality, round 3"): the default 135M model's own P(refused) at the status token
 does not tell answerable from unanswerable questions (AUC 0.47-0.51 on the corpus dev domains and disflqa-dev, base
 and adapter alike), so a threshold on it refuses answerable questions at random. What does carry signal is the
 served context itself:

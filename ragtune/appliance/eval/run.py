@@ -219,10 +219,10 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
             run_settings = dataclasses.replace(settings, home=Home(out / "home"))
         from ..rerank import effective_rerank, resolve_reranker
 
-        if effective_rerank(settings.retrieve.rerank) and run_settings.home != settings.home:
+        rerank = effective_rerank(settings.retrieve.rerank)
+        if rerank and run_settings.home != settings.home:
             # a scratch home has a registry of its own: hand it the user's reranker by its folder
-            run_settings = run_settings.replace(
-                "retrieve", rerank=str(resolve_reranker(effective_rerank(settings.retrieve.rerank), settings.home)))
+            run_settings = run_settings.replace("retrieve", rerank=str(resolve_reranker(rerank, settings.home)))
         # No answer or retrieval cache: each arm pays for its own retrieval and generation (arms A and C ask the
         # same question, and a resumed run re-asks nothing it could take from a cache).
         run_settings = run_settings.replace("generate", answer_cache=False).replace("retrieve", cache=False)
