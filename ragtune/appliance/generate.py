@@ -29,6 +29,7 @@ from .config import GenerateConfig
 from .errors import GenerationError, InputError, ModelError
 from .home import Home
 from .llamalog import CaptureStderr as _CaptureStderr
+from .llamalog import fd_guard as _fd_guard
 from .llamalog import llama_cpp_module as _llama_cpp
 from .llamalog import recent_error_text as _recent_error_text
 from .prompt import REFUSAL_TEXT
@@ -101,10 +102,11 @@ class LlamaGenerator:
         lc = _llama_cpp()
         self._lc = lc
         try:
-            self._llm = lc.Llama(
-                model_path=str(path), n_ctx=cfg.n_ctx, n_batch=min(512, cfg.n_ctx), n_threads=cfg.threads,
-                n_threads_batch=cfg.threads_batch, seed=cfg.seed, verbose=False,
-            )
+            with _fd_guard():  # Llama() swaps fds 1/2 (see llamalog.fd_guard)
+                self._llm = lc.Llama(
+                    model_path=str(path), n_ctx=cfg.n_ctx, n_batch=min(512, cfg.n_ctx), n_threads=cfg.threads,
+                    n_threads_batch=cfg.threads_batch, seed=cfg.seed, verbose=False,
+                )
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelError(f"{path}: llama.cpp cannot load the model: {exc}",
                              hint=_recent_error_text() or None) from None

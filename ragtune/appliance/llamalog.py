@@ -60,6 +60,14 @@ def recent_error_text() -> str:
 _fd2_lock = threading.Lock()
 
 
+def fd_guard() -> threading.Lock:
+    """The lock every swap of fds 1/2 takes: ours (CaptureStderr) and llama-cpp-python's
+    `suppress_stdout_stderr` inside `Llama(...)`, which dup2s /dev/null over both and restores what it saved.
+    Two model loads at once (engines built lazily by `eval run --concurrency 2` threads) saved each other's
+    /dev/null and left the process writing stdout and stderr to /dev/null for good (progress lines vanished)."""
+    return _fd2_lock
+
+
 class CaptureStderr:
     """Capture fd 2 around a native call that prints with fprintf (llama.cpp's grammar parser does), so the
     message lands in our error instead of on the terminal. fd 2 is the process's: one capture at a time (two

@@ -194,3 +194,28 @@ def test_overlapping_stderr_captures_leave_fd2_where_it_was():
     after = os.fstat(2)
     assert (after.st_ino, after.st_dev) == (before.st_ino, before.st_dev)
     assert sorted(texts) == ["t0", "t1", "t2", "t3"]
+
+
+def test_models_loaded_in_two_threads_at_once_leave_stdout_and_stderr_where_they_were(gen):
+    # eval run --concurrency 2 builds its engines lazily, in the worker threads: two Llama() loads at once each
+    # dup2 /dev/null over fds 1 and 2 and restore what they saved, so unguarded they could restore /dev/null.
+    import os
+    import threading
+
+    from ragtune.appliance.generate import LlamaGenerator
+
+    before = [(os.fstat(fd).st_ino, os.fstat(fd).st_dev) for fd in (1, 2)]
+    made: list = []
+
+    def load() -> None:
+        made.append(LlamaGenerator(GenerateConfig(threads=1, n_ctx=512)))
+
+    threads = [threading.Thread(target=load) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for g in made:
+        g.close()
+    assert len(made) == 3
+    assert [(os.fstat(fd).st_ino, os.fstat(fd).st_dev) for fd in (1, 2)] == before
