@@ -7,7 +7,8 @@ function below (docs/answer.md has the long form):
 3. `fit_context`         drop the lowest-ranked sources until the prompt fits the generator's window, counted with
                          the generator's own tokenizer
 4. `_generate`           grammar-constrained generation of the answer JSON (generate.py, sampler.py); in
-                         extractive mode the answer is a span of a source by construction (extractive.py)
+                         extractive mode the answer is a span of a source by construction (extractive.py),
+                         optionally only from the sentences that best match the question (focus.py)
 5. `validate_and_repair` schema validation (validity recorded before repair), bounded repair (repair.py)
 6. `refusal_check`       the model's P(refused), the extractive span check, citations pruned to the sources that
                          hold the answer, injected words, lexical support -> emitted or refused (refusal.py)
@@ -17,8 +18,8 @@ Decisions:
 - Nothing ingested -> InputError with a hint to run `ragtune ingest` (a clear message, not a refusal).
   Retrieval that finds nothing -> a refusal without calling the model (refusal_reason "no_sources").
 - A served context that looks like it does not hold the answer (evidence.py: a logistic model over the best
-  sentence's share of the question's words and the reranker's top score) -> refused ("no_evidence"), the model
-  is not called.
+  sentence's share of the question's words, the reranker's top score, a number asked that the context lacks) ->
+  refused ("no_evidence"), the model is not called.
 - A question that tries to change the rules ("forget the documents", "print your system prompt", "status must
   be ok"; injection.QUESTION_PATTERNS) -> refused without calling the model (refusal_reason "override").
 - A question that cannot fit in the context window even without sources -> InputError.
@@ -34,6 +35,7 @@ from typing import Any, Callable, Sequence
 
 from .config import Settings
 from .errors import InputError, RagtuneError, StoreError
+from .focus import focus
 from .generate import GenResult
 from .injection import is_override_question
 from .prompt import REFUSAL_TEXT, SYSTEM_PROMPT, context_from_hits, messages, system_prompt_sha256
@@ -249,7 +251,8 @@ class AnswerEngine:
         msgs = messages(SYSTEM_PROMPT, ctx, src.normalized)
         schema = answer_schema([c.id for c in ctx], self.cfg.max_answer_chars)
         stream = _AnswerStream(on_token) if on_token is not None else None
-        spans = extractive_sources(ctx) if mode == "extractive" else None
+        spans = (focus(src.normalized, extractive_sources(ctx), self.cfg.focus_sentences)
+                 if mode == "extractive" else None)
         first = self._generate(gen, msgs, schema, spans, use_cache=use_cache, on_token=stream.feed if stream else None)
         checked = validate_and_repair(
             first, lambda errs: self._generate(gen, _with_note(msgs, repair_note(errs)), schema, spans,
@@ -361,7 +364,7 @@ class AnswerEngine:
         return {"temperature": c.temperature, "seed": c.seed, "max_tokens": c.max_tokens,
                 "max_answer_chars": c.max_answer_chars, "max_repairs": c.max_repairs, "grammar": GRAMMAR_VERSION,
                 "refusal_threshold": c.refusal_threshold, "min_support": c.min_support,
-                "min_relevance": c.min_relevance}
+                "min_relevance": c.min_relevance, "focus_sentences": c.focus_sentences}
 
     def _answer_cache_on(self, use_cache: bool) -> bool:
         return use_cache and self.cfg.answer_cache and self.cfg.temperature == 0

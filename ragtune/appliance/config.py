@@ -93,6 +93,10 @@ class RetrieveConfig:
     rrf_k: int = 5
     # "auto" (int8 HNSW + exact rescoring from 5,000 chunks up, sqlite-vec below), "ann", "exact", "vec0"
     vector_search: str = "auto"
+    # ANN: candidates the int8 graph proposes (its search beam) and that are rescored exactly. 200 holds recall@10
+    # 0.98 of exact at 100k chunks; at 1M it is 0.86 (400: 0.94, 800: 0.97, at 2-4x the KNN time):
+    # benchmarks/README.md, "Idle box, round 4".
+    ann_candidates: int = 200
     # Relative weight of the rankings of the query as typed/spoken (cleaned, disfluencies kept) next to the
     # normalised query's, when the two differ; 0 = search the normalised query only. See docs/retrieval.md.
     original_query_weight: float = 2.0
@@ -120,6 +124,8 @@ class RetrieveConfig:
                "retrieve", "original_query_weight", "must be 0..100")
         _check(isinstance(self.rrf_k, int) and 1 <= self.rrf_k <= 1000, "retrieve", "rrf_k", "must be 1..1000")
         _check(self.fusion in ("rrf", "zscore"), "retrieve", "fusion", "must be \"rrf\" or \"zscore\"")
+        _check(isinstance(self.ann_candidates, int) and not isinstance(self.ann_candidates, bool)
+               and 10 <= self.ann_candidates <= 5000, "retrieve", "ann_candidates", "must be 10..5000")
         _check(self.vector_search in ("auto", "ann", "exact", "vec0"), "retrieve", "vector_search",
                "must be one of \"auto\", \"ann\", \"exact\", \"vec0\"")
         _check(isinstance(self.title_boost, (int, float)) and 0 < self.title_boost <= 20, "retrieve", "title_boost", "must be in (0, 20]")
@@ -169,6 +175,12 @@ class GenerateConfig:
     # Extractive answers: share of the question's content words the sentence holding the span must contain;
     # any overlap by default (a span from a sentence sharing no word with the question answers something else).
     min_relevance: float = 0.01
+    # Extractive answers: the span may only be copied from this many sentences of the context, those sharing the
+    # question's rarest words (focus.py); 0 = from anywhere. Off by default: with the default 135M model and adapter,
+    # 3 sentences scored 39.3 vs 41.3 % task success on the corpus dev domains and 27.0 vs 27.5 % on disflqa-dev
+    # (answerable questions right +4.5 points there, but fewer right refusals): benchmarks/README.md, "Answer
+    # quality, round 4". A larger model may differ; measure with `ragtune eval run`.
+    focus_sentences: int = 0
     answer_cache: bool = True
     prefix_cache: bool = True
     price_per_1k_prompt: float = 0.0
@@ -214,6 +226,8 @@ class GenerateConfig:
         _check(isinstance(self.min_support, (int, float)) and 0 <= self.min_support <= 1, "generate", "min_support", "must be 0..1")
         _check(isinstance(self.evidence_check, bool), "generate", "evidence_check", "must be true or false")
         _check(isinstance(self.min_relevance, (int, float)) and 0 <= self.min_relevance <= 1, "generate", "min_relevance", "must be 0..1")
+        _check(isinstance(self.focus_sentences, int) and not isinstance(self.focus_sentences, bool)
+               and 0 <= self.focus_sentences <= 100, "generate", "focus_sentences", "must be 0..100")
         _check(self.answer_mode in ANSWER_MODES, "generate", "answer_mode", f"must be one of {', '.join(ANSWER_MODES)}")
         _check(isinstance(self.refusal_threshold, (int, float)) and not isinstance(self.refusal_threshold, bool)
                and 0 <= self.refusal_threshold <= 1, "generate", "refusal_threshold", "must be 0..1")

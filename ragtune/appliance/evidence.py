@@ -7,7 +7,10 @@ served context itself:
 
 - `best_sentence`: the largest share of the question's content words found together in one sentence of the
   context (a question about "the 1921 strike" over sources about "the 1926 strike" misses a word everywhere);
-- `top_rerank`: the reranker's score of the top source (how much the best candidate looks like it answers).
+- `top_rerank`: the reranker's score of the top source (how much the best candidate looks like it answers);
+- `number_missing`: 1 when a number the question names (a year, an amount, a model number) occurs nowhere in the
+  context: "the 2019 season" over sources about 2018 and 2020. Added in round 4: on the corpus dev domains the
+  model's AUC went 0.670 -> 0.70 with it (benchmarks/README.md, "Answer quality, round 4").
 
 A logistic model over the two (weights standardised, `evidence.json` beside the reranker it was fitted with,
 since `top_rerank` is on that reranker's scale) gives a score; at or below `cut` the question is refused
@@ -28,15 +31,19 @@ from typing import Any, Sequence
 
 from .errors import ModelError
 from .refusal import content_words
+from .text import prefix5
 
 FORMAT = 1
-FEATURES = ("best_sentence", "top_rerank")
+FEATURES = ("best_sentence", "top_rerank", "number_missing")  # what a model may use (its file names its own)
 FILE = "evidence.json"
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # "1,175" is the number 1175
+_DIGITS = re.compile(r"\d+")
 
 
-def _stem(word: str) -> str:
-    return word[:5] if len(word) >= 5 else word  # inflections: "built"/"builds", "cities"/"city"
+def _numbers_in(text: str) -> set[str]:
+    return set(_DIGITS.findall(_THOUSANDS.sub("", text)))
+
 
 
 def features(question: str, hits: Sequence[Any]) -> dict[str, float] | None:
@@ -45,13 +52,15 @@ def features(question: str, hits: Sequence[Any]) -> dict[str, float] | None:
     words = list(dict.fromkeys(content_words(question)))
     if not hits or not words or getattr(hits[0], "rerank", None) is None:
         return None
-    stems = [_stem(w) for w in words]
+    stems = [prefix5(w) for w in words]
     best = 0.0
     for h in hits:
         for sentence in _SENTENCE_END.split(h.text):
-            have = {_stem(w) for w in content_words(sentence)}
+            have = {prefix5(w) for w in content_words(sentence)}
             best = max(best, sum(s in have for s in stems) / len(stems))
-    return {"best_sentence": best, "top_rerank": float(hits[0].rerank)}
+    asked = _numbers_in(question)
+    missing = bool(asked) and bool(asked - set().union(*(_numbers_in(h.text) for h in hits)))
+    return {"best_sentence": best, "top_rerank": float(hits[0].rerank), "number_missing": float(missing)}
 
 
 @dataclass(frozen=True)
@@ -62,11 +71,12 @@ class EvidenceModel:
     bias: float
     cut: float
     path: Path | None = None
+    names: tuple[str, ...] = FEATURES  # the features it was fitted on, in order (a subset of FEATURES)
 
     def score(self, feats: dict[str, float]) -> float:
         """The logit of "answerable" (higher: more evidence)."""
         return self.bias + sum(w * (feats[f] - m) / s
-                               for f, m, s, w in zip(FEATURES, self.mean, self.scale, self.weights))
+                               for f, m, s, w in zip(self.names, self.mean, self.scale, self.weights))
 
     def holds(self, question: str, hits: Sequence[Any]) -> tuple[bool, float | None]:
         """(the context may hold the answer, its score); True when the features cannot be computed."""
@@ -77,7 +87,7 @@ class EvidenceModel:
         return s > self.cut, s
 
     def to_json(self, **extra: Any) -> dict[str, Any]:
-        return {"format": FORMAT, "features": list(FEATURES), "mean": list(self.mean), "scale": list(self.scale),
+        return {"format": FORMAT, "features": list(self.names), "mean": list(self.mean), "scale": list(self.scale),
                 "weights": list(self.weights), "bias": self.bias, "cut": self.cut, **extra}
 
 
@@ -94,20 +104,22 @@ def load(path: Path) -> EvidenceModel:
         spec = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ModelError(f"{path}: cannot read the evidence model: {exc}") from None
-    if not isinstance(spec, dict) or spec.get("format") != FORMAT or spec.get("features") != list(FEATURES):
-        raise ModelError(f"{path}: not an evidence model of format {FORMAT} over {list(FEATURES)}",
+    names = spec.get("features") if isinstance(spec, dict) else None
+    if not isinstance(spec, dict) or spec.get("format") != FORMAT or not isinstance(names, list) or not names \
+            or not all(isinstance(f, str) and f in FEATURES for f in names) or len(set(names)) != len(names):
+        raise ModelError(f"{path}: not an evidence model of format {FORMAT} over features of {list(FEATURES)}",
                          hint="refit it: ragtune rerank fit-evidence")
     unknown = set(spec) - {"format", "features", "mean", "scale", "weights", "bias", "cut", "fitted"}
     if unknown:
         raise ModelError(f"{path}: unknown keys {sorted(unknown)}")
-    n = len(FEATURES)
+    n = len(names)
     mean, scale, weights = (_numbers(spec, k, n, str(path)) for k in ("mean", "scale", "weights"))
     if any(s <= 0 for s in scale):
         raise ModelError(f"{path}: 'scale' must be positive")
     for k in ("bias", "cut"):
         if not isinstance(spec.get(k), (int, float)) or not math.isfinite(spec[k]):
             raise ModelError(f"{path}: '{k}' must be a number")
-    return EvidenceModel(mean, scale, weights, float(spec["bias"]), float(spec["cut"]), path)
+    return EvidenceModel(mean, scale, weights, float(spec["bias"]), float(spec["cut"]), path, tuple(names))
 
 
 def for_reranker(folder: str) -> EvidenceModel | None:

@@ -62,8 +62,12 @@ def mmr_order(relevance: Sequence[float], vectors: np.ndarray | None, k: int, la
 
 
 def copy_hit(h: Hit) -> Hit:
-    """A shallow copy (all fields are immutable): cached results must not alias what callers receive."""
-    return dataclasses.replace(h)
+    """A shallow copy (all fields are immutable): cached results must not alias what callers receive. Not
+    dataclasses.replace, which re-runs __init__: ~100 candidates are copied twice per query, and that cost 2 ms of
+    a 15 ms hybrid query at 100k chunks (benchmarks/README.md)."""
+    new = object.__new__(Hit)
+    new.__dict__.update(h.__dict__)
+    return new
 
 
 def trim_to_budget(hits: list[Hit], budget: int, count: Callable[[str], int] | None = None,
@@ -194,8 +198,10 @@ class Retriever:
             self._owned.append(reranker)
         self.reranker = reranker
         self.cache = TTLCache(ttl_s=self.cfg.cache_ttl_s)
-        self.vectors = VectorSearch(self.store, settings.home.root / "vectors", self.cfg.vector_search)
+        self.vectors = VectorSearch(self.store, settings.home.root / "vectors", self.cfg.vector_search,
+                                    candidates=self.cfg.ann_candidates)
         self._lock = threading.RLock()
+        self._pool: Any = None
 
     # -- resources ----------------------------------------------------------------------------------
     @property
@@ -207,7 +213,18 @@ class Retriever:
             self._owned.append(self._embedder)
         return self._embedder
 
+    def _worker(self) -> Any:
+        """One background thread for the query embedding (created on first use, stopped by close())."""
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ragtune-embed")
+        return self._pool
+
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
         for obj in reversed(self._owned):
             close = getattr(obj, "close", None)
             if close:
@@ -259,10 +276,14 @@ class Retriever:
         texts: list[tuple[str, np.ndarray | None, float]] = [(query, query_vector, 1.0)]
         if original and original != query and self.cfg.original_query_weight > 0:
             texts.append((original, original_vector, float(self.cfg.original_query_weight)))
-        if mode in ("vector", "hybrid") and any(v is None for _, v, _ in texts):
-            missing = [i for i, (_, v, _) in enumerate(texts) if v is None]
-            vecs = self.embedder.encode([texts[i][0] for i in missing])  # one batch for both texts
-            for i, v in zip(missing, vecs):
+        missing = [i for i, (_, v, _) in enumerate(texts) if v is None] if mode in ("vector", "hybrid") else []
+        pending = None
+        if missing and mode == "hybrid":  # embed in a worker while BM25 runs here (onnxruntime releases the GIL)
+            pending = self._worker().submit(self.embedder.encode, [texts[i][0] for i in missing])
+        bm_lists = [self.bm25(text, c) for text, _, _ in texts] if mode in ("bm25", "hybrid") else []
+        if missing:
+            vecs = pending.result() if pending is not None else self.embedder.encode([texts[i][0] for i in missing])
+            for i, v in zip(missing, vecs):  # one batch for both texts
                 texts[i] = (texts[i][0], v, texts[i][2])
         wb = self.cfg.bm25_weight if mode == "hybrid" else 1.0
         wv = self.cfg.vector_weight if mode == "hybrid" else 1.0
@@ -271,8 +292,8 @@ class Retriever:
         bm_pos: dict[int, tuple[int, float]] = {}
         vec_pos: dict[int, tuple[int, float]] = {}
         for i, (text, vec, w) in enumerate(texts):
-            if mode in ("bm25", "hybrid"):
-                bm = self.bm25(text, c)
+            if bm_lists:
+                bm = bm_lists[i]
                 lists[f"bm25.{i}"], weights[f"bm25.{i}"] = bm, w * wb
                 for r, (cid, sc) in enumerate(bm, start=1):
                     if cid not in bm_pos or r < bm_pos[cid][0]:

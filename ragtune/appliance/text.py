@@ -23,3 +23,9 @@ def stem(tok: str) -> str:
         if len(tok) > len(suf) + 3 and tok.endswith(suf):
             return tok[: -len(suf)]
     return tok
+
+
+def prefix5(word: str) -> str:
+    """The lenient runtime match: words of five letters or more meet on their first five ("built"/"builds",
+    "cities"/"city" do not, "strikes"/"strike" do). Used where a miss costs an answer (evidence, focus)."""
+    return word[:5] if len(word) >= 5 else word

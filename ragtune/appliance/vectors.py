@@ -300,8 +300,26 @@ class VectorIndex:
         rows = np.asarray(self._ann.search(q, want, threads=1).keys, dtype=np.int64)
         rows = rows[(rows >= 0) & (rows < len(self.ids))]
         rows = rows[self.ids[rows] >= 0]
-        sims = np.asarray(self.rows[np.sort(rows)] @ q) if len(rows) else np.zeros(0, dtype=np.float32)
-        return self._top(np.sort(rows), sims, k)
+        rows = np.sort(rows)
+        sims = self.read_rows(rows) @ q if len(rows) else np.zeros(0, dtype=np.float32)
+        return self._top(rows, sims, k)
+
+    def read_rows(self, rows: np.ndarray) -> np.ndarray:
+        """Float32 rows by row number, read with pread rather than through the memory map: a query reads a few
+        hundred scattered rows, and a mapped read maps the whole page-cache folio around each one into this
+        process (measured at 1M chunks: +140 MB of RSS for 200 rows; the rows file is 1.5 GB). Only the exact
+        scan, which reads every row, goes through the map."""
+        out = np.empty((len(rows), EMBED_DIM), dtype=np.float32)
+        if not len(rows) or self.state is None:
+            return out
+        size = EMBED_DIM * 4
+        fd = os.open(self.root / self.state["rows_file"], os.O_RDONLY)
+        try:
+            for j, i in enumerate(rows.tolist()):
+                out[j] = np.frombuffer(os.pread(fd, size, i * size), dtype=np.float32)
+        finally:
+            os.close(fd)
+        return out
 
     def get(self, chunk_ids: Sequence[int]) -> np.ndarray:
         """Stored unit vectors of the chunks, in order; zeros where a chunk has none."""
@@ -311,7 +329,7 @@ class VectorIndex:
         want = np.asarray(chunk_ids, dtype=np.int64)
         pos = np.clip(np.searchsorted(self._sorted_ids, want), 0, len(self._sorted_ids) - 1)
         found = self._sorted_ids[pos] == want
-        out[found] = self.rows[self._sorted_rows[pos[found]]]
+        out[found] = self.read_rows(self._sorted_rows[pos[found]])
         return out
 
 
@@ -319,7 +337,7 @@ class VectorSearch:
     """KNN over one store's vectors. `backend`: "auto" (ANN from ANN_MIN_CHUNKS chunks up, sqlite-vec below),
     or one of "vec0", "exact", "ann" forced."""
 
-    def __init__(self, store: Any, root: Path, backend: str = "auto", *, threads: int = 1):
+    def __init__(self, store: Any, root: Path, backend: str = "auto", *, threads: int = 1, candidates: int = RESCORE):
         if backend not in BACKENDS:
             raise ValueError(f"unknown vector backend {backend!r} (one of: {', '.join(BACKENDS)})")
         self.store = store
@@ -327,6 +345,7 @@ class VectorSearch:
         self.backend = backend
         self._index: VectorIndex | None = None
         self._threads = threads
+        self.candidates = int(candidates)  # ANN beam = rows rescored exactly
         self._small: tuple[int, bool] | None = None  # (index version, below ANN_MIN_CHUNKS)
 
     def index(self) -> VectorIndex | None:
@@ -349,7 +368,7 @@ class VectorSearch:
         idx = self.index()
         if idx is None:
             return [(cid, 1.0 - d) for cid, d in self.store.vector_knn(qv, int(limit))]  # distance -> similarity
-        return idx.knn(qv, int(limit)) if self.backend == "exact" else idx.ann_knn(qv, int(limit))
+        return idx.knn(qv, int(limit)) if self.backend == "exact" else idx.ann_knn(qv, int(limit), self.candidates)
 
     def vectors_of(self, chunk_ids: Sequence[int]) -> np.ndarray:
         """Stored unit vectors of the chunks, in order; zeros where a chunk has no vector. From the index when

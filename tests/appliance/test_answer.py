@@ -195,6 +195,19 @@ def test_extractive_answers_are_spans_of_the_sources_they_cite(settings, store):
         eng.ask("When?", mode="creative")
 
 
+@pytest.mark.parametrize("keep", [0, 1])
+def test_extractive_spans_come_from_the_sentences_that_match_the_question(settings, store, keep):
+    settings = settings.replace("generate", focus_sentences=keep)
+    eng, gen, _ = engine(settings, store, [{"status": "ok", "answer": "from 1887 to 1889", "citations": ["S1"]}])
+    a = eng.ask("When was the tower built?", mode="extractive", use_cache=False)
+    quotable = [s for _, segs in gen.calls[0]["extractive"] for s in segs]
+    if keep:
+        assert quotable == ["It was built from 1887 to 1889 by the company of Gustave Eiffel."]
+    else:
+        assert quotable[:2] == DOCS[:2]
+    assert a.status == "ok" and a.answer == "from 1887 to 1889"
+
+
 def test_free_answers_cite_only_sources_holding_their_words(settings, store):
     eng, gen, _ = engine(settings, store, [{"status": "ok", "answer": "It was built from 1887 to 1889.",
                                             "citations": ["S1", "S2", "S3"]}])

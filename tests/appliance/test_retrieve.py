@@ -299,6 +299,19 @@ def test_vectors_of_reads_stored_vectors(parts):
     assert np.allclose(np.linalg.norm(v[:-1], axis=1), 1.0, atol=1e-5) and not v[-1].any()
 
 
+def test_hybrid_embeds_in_a_worker_beside_bm25_and_close_stops_it(parts):
+    import threading
+
+    r = make(parts)
+    hybrid = [h.chunk_id for h in r.retrieve("capital of Italy", mode="hybrid", use_cache=False).hits]
+    assert any(t.name.startswith("ragtune-embed") for t in threading.enumerate())
+    vec = r.embedder.encode(["capital of Italy"])[0]  # the same query with its vector given: nothing to overlap
+    given = [h.chunk_id for h in r.pipeline("capital of italy", k=6, query_vector=vec)[0]]
+    assert hybrid == given
+    r.close()
+    assert not any(t.name.startswith("ragtune-embed") and t.is_alive() for t in threading.enumerate())
+
+
 def test_close_only_closes_owned(parts):
     settings, store, emb, lex = parts
     r = make(parts)

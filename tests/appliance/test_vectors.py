@@ -167,3 +167,16 @@ def test_vec0_exact_and_ann_agree_and_small_stores_write_nothing(chunks, tmp_pat
     assert not got["vec0"].vectors_of(ids)[3].any()  # no such chunk: zeros
     small = tmp_path / "small-vectors"
     assert VectorSearch(chunks.store, small).index() is None and not small.exists()  # auto: sqlite-vec, no files
+
+
+def test_the_ann_beam_is_a_setting(chunks, tmp_path):
+    rng = np.random.default_rng(6)
+    vecs = _unit(rng, 40)
+    chunks.add(vecs)
+    vs = VectorSearch(chunks.store, tmp_path / "vectors", "ann", candidates=10)
+    seen = []
+    idx = vs.index()
+    real = idx.ann_knn
+    idx.ann_knn = lambda q, k, rescore=200: seen.append(rescore) or real(q, k, rescore)
+    assert [c for c, _ in vs.knn(vecs[3], 5)][0] == 4
+    assert seen == [10]
