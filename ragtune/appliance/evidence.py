@@ -10,9 +10,9 @@ served context itself:
 - `top_rerank`: the reranker's score of the top source (how much the best candidate looks like it answers);
 - `number_missing`: 1 when a number the question names (a year, an amount, a model number) occurs nowhere in the
   context: "the 2019 season" over sources about 2018 and 2020. Added in round 4: on the corpus dev domains the
-  model's AUC went 0.670 -> 0.70 with it (benchmarks/README.md, "Answer quality, round 4").
+  model's AUC went 0.671 -> 0.705 with it (benchmarks/README.md, "Answer quality, round 4").
 
-A logistic model over the two (weights standardised, `evidence.json` beside the reranker it was fitted with,
+A logistic model over them (weights standardised, `evidence.json` beside the reranker it was fitted with,
 since `top_rerank` is on that reranker's scale) gives a score; at or below `cut` the question is refused
 ("no_evidence") and the model is never called. The cut is fitted on the behaviour corpus's train domains as the
 largest refusal set whose questions are at least half unanswerable there (`ragtune rerank fit-evidence`,
@@ -43,7 +43,6 @@ _DIGITS = re.compile(r"\d+")
 
 def _numbers_in(text: str) -> set[str]:
     return set(_DIGITS.findall(_THOUSANDS.sub("", text)))
-
 
 
 def features(question: str, hits: Sequence[Any]) -> dict[str, float] | None:
