@@ -276,7 +276,8 @@ class Retriever:
         texts: list[tuple[str, np.ndarray | None, float]] = [(query, query_vector, 1.0)]
         if original and original != query and self.cfg.original_query_weight > 0:
             texts.append((original, original_vector, float(self.cfg.original_query_weight)))
-        missing = [i for i, (_, v, _) in enumerate(texts) if v is None] if mode in ("vector", "hybrid") else []
+        by_vector = [i for i in range(len(texts)) if i == 0 or self.cfg.original_query_vectors]
+        missing = [i for i in by_vector if texts[i][1] is None] if mode in ("vector", "hybrid") else []
         pending = None
         if missing and mode == "hybrid":  # embed in a worker while BM25 runs here (onnxruntime releases the GIL)
             pending = self._worker().submit(self.embedder.encode, [texts[i][0] for i in missing])
@@ -298,7 +299,7 @@ class Retriever:
                 for r, (cid, sc) in enumerate(bm, start=1):
                     if cid not in bm_pos or r < bm_pos[cid][0]:
                         bm_pos[cid] = (r, sc)
-            if mode in ("vector", "hybrid"):
+            if mode in ("vector", "hybrid") and i in by_vector:
                 vr = self.vector(vec, c)
                 lists[f"vector.{i}"], weights[f"vector.{i}"] = vr, w * wv
                 for r, (cid, sc) in enumerate(vr, start=1):

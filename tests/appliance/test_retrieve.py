@@ -188,6 +188,22 @@ def test_original_query_joins_fusion_only_when_weighted(parts):
     assert seine(both).fused > seine(only_meant).fused
 
 
+def test_the_original_wording_can_be_searched_by_bm25_only(parts):
+    q = "Which city sits on the Seine no sorry which hills is Rome built on ?"
+    seen = []
+
+    def record(r):
+        real = r.embedder.encode
+        r.embedder.encode = lambda texts: seen.append(list(texts)) or real(texts)
+        return r
+
+    both = record(make(parts)).retrieve(q, mode="hybrid", use_cache=False)
+    assert len(seen[-1]) == 2 and both.hits[0].vector_rank is not None
+    lexical_only = record(make(parts, original_query_vectors=False)).retrieve(q, mode="hybrid", use_cache=False)
+    assert seen[-1] == ["which hills is Rome built on ?"]  # one embedding: the meant question's
+    assert "Rome" in lexical_only.hits[0].text
+
+
 def test_cache_hit_bypass_and_invalidation(parts):
     settings, store, emb, lex = parts
     r = make(parts)
