@@ -20,10 +20,9 @@ import math
 import re
 from typing import Sequence
 
-from .refusal import content_words
+from .refusal import SENTENCE_END, content_words
 from .text import prefix5
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _NUMERIC_Q = re.compile(r"\b(when|how (many|much|long|old|far|big|large|high|tall|often|early|late|soon)|what "
                         r"(year|date|day|month|time|age|percentage|percent|number|size|temperature)|which (year|date))\b",
                         re.IGNORECASE)
@@ -32,9 +31,8 @@ _DIGIT = re.compile(r"\d")
 Sources = Sequence[tuple[str, Sequence[str]]]
 
 
-
 def sentences(segment: str) -> list[str]:
-    return [s for s in _SENTENCE_END.split(segment) if s.strip()]
+    return [s for s in SENTENCE_END.split(segment) if s.strip()]
 
 
 def focus(question: str, sources: Sources, keep: int) -> list[tuple[str, tuple[str, ...]]]:
@@ -45,18 +43,16 @@ def focus(question: str, sources: Sources, keep: int) -> list[tuple[str, tuple[s
     stems = {prefix5(w) for w in content_words(question)}
     if keep <= 0 or not stems:
         return src
-    rows: list[tuple[int, int, str, frozenset[str]]] = []  # (source index, sentence index, text, stems held)
+    rows: list[tuple[int, str, frozenset[str]]] = []  # (source index, sentence, question stems it holds)
     for si, (_, segs) in enumerate(src):
-        n = 0
         for seg in segs:
             for s in sentences(seg):
-                rows.append((si, n, s, frozenset(prefix5(w) for w in content_words(s)) & stems))
-                n += 1
-    df = {t: sum(t in r[3] for r in rows) for t in stems}
+                rows.append((si, s, frozenset(prefix5(w) for w in content_words(s)) & stems))
+    df = {t: sum(t in r[2] for r in rows) for t in stems}
     total = len(rows)
     weight = {t: math.log1p(total / df[t]) for t in stems if df[t]}
     bonus = min(weight.values(), default=0.0) / 2 if _NUMERIC_Q.search(question) else 0.0
-    scored = [(sum(weight[t] for t in r[3]) + (bonus if r[3] and _DIGIT.search(r[2]) else 0.0), -i)
+    scored = [(sum(weight[t] for t in r[2]) + (bonus if r[2] and _DIGIT.search(r[1]) else 0.0), -i)
               for i, r in enumerate(rows)]
     best = sorted((x for x in scored if x[0] > 0), reverse=True)[:keep]
     if not best:
@@ -64,5 +60,5 @@ def focus(question: str, sources: Sources, keep: int) -> list[tuple[str, tuple[s
     chosen = sorted(-i for _, i in best)
     out: dict[int, list[str]] = {}
     for i in chosen:
-        out.setdefault(rows[i][0], []).append(rows[i][2])
+        out.setdefault(rows[i][0], []).append(rows[i][1])
     return [(src[si][0], tuple(out[si])) for si in sorted(out)]

@@ -93,7 +93,7 @@ def supporting(answer: str, cited: Sequence[tuple[str, SourceView]]) -> list[str
     return [cid for cid, _ in cited if cid in picked]
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")  # one sentence rule for the relevance check and focus.py
 
 
 def relevance(question: str, span: str, views: Sequence[SourceView]) -> float:
@@ -109,8 +109,8 @@ def relevance(question: str, span: str, views: Sequence[SourceView]) -> float:
         for seg in v.segments:
             i = seg.find(span)
             while i >= 0:
-                starts = [0] + [m.end() for m in _SENTENCE_END.finditer(seg, 0, i + 1)]
-                end = next((m.start() for m in _SENTENCE_END.finditer(seg, i + len(span))), len(seg))
+                starts = [0] + [m.end() for m in SENTENCE_END.finditer(seg, 0, i + 1)]
+                end = next((m.start() for m in SENTENCE_END.finditer(seg, i + len(span))), len(seg))
                 sentence = seg[starts[-1]:end]
                 best = max(best, sum(_hits(words, set(content_words(sentence)))) / len(words))
                 i = seg.find(span, i + 1)
