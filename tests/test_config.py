@@ -50,6 +50,7 @@ def test_home_override(tmp_path):
     ("[retrieve]\nk = 4\nmmr_lambda = nan\n", 3, "must be a finite number, got nan"),
     ("[generate]\nanswer_cache = 1\n", 2, "must be true or false, got 1"),
     ("[retrieve]\nrerank_weight = 1.5\n", 2, "must be -1 (the reranker's own) or 0..1"),
+    ("[retrieve]\nbm25_max_df = 0\n", 2, "must be in (0, 1]"),
     ("[generate]\nmodel = 5\n", 2, "must be a string, got 5"),
     ("[ingest]\n\nextensions = [\".md\", \".exe\"]\n", 3, "no loader reads .exe"),
 ])

@@ -104,6 +104,9 @@ class RetrieveConfig:
     # hybrid p95 at 100k chunks ~21 -> ~15 ms, nDCG@10 on disflqa-dev 0.943 -> 0.932: docs/retrieval.md).
     original_query_vectors: bool = True
     title_boost: float = 2.0
+    # BM25 leaves out query terms found in more than this share of the chunks when a rarer one remains (1.0 = all
+    # terms): a big store's common words are most of its search time and little of its ranking (docs/retrieval.md).
+    bm25_max_df: float = 0.5
     mmr_lambda: float = 0.8  # 1.0 = pure relevance
     context_tokens: int = 1100  # budget for the assembled context, in embedder tokens
     # "default" = the built-in feature reranker (rerank.py; +4 ms a query, measured better answers), a `reranker`
@@ -134,6 +137,8 @@ class RetrieveConfig:
         _check(self.vector_search in ("auto", "ann", "exact", "vec0"), "retrieve", "vector_search",
                "must be one of \"auto\", \"ann\", \"exact\", \"vec0\"")
         _check(isinstance(self.title_boost, (int, float)) and 0 < self.title_boost <= 20, "retrieve", "title_boost", "must be in (0, 20]")
+        _check(isinstance(self.bm25_max_df, (int, float)) and not isinstance(self.bm25_max_df, bool)
+               and 0 < self.bm25_max_df <= 1, "retrieve", "bm25_max_df", "must be in (0, 1]")
         _check(isinstance(self.mmr_lambda, (int, float)) and 0 <= self.mmr_lambda <= 1, "retrieve", "mmr_lambda", "must be 0..1")
         _check(isinstance(self.context_tokens, int) and 64 <= self.context_tokens <= 32768, "retrieve", "context_tokens", "must be 64..32768")
         _check(isinstance(self.rerank, str), "retrieve", "rerank", "must be a registry id or a folder path")

@@ -42,6 +42,10 @@ def _schema():
     return sb.build()
 
 
+# Posting lists shorter than this cost microseconds to walk: `search(max_df=)` prunes no term below it.
+MIN_PRUNED_POSTINGS = 10_000
+
+
 def query_terms(query: str) -> list[str]:
     """The query's own words, lower-cased (so AND/OR/NOT are plain words), de-duplicated, capped."""
     seen: dict[str, None] = {}
@@ -69,6 +73,7 @@ class LexicalIndex:
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self._index: Any = None
+        self._analyzer: Any = None
         self._open()
 
     # -- opening --------------------------------------------------------------------------------
@@ -135,14 +140,25 @@ class LexicalIndex:
         return int(self._index.searcher().num_docs)
 
     # -- search ---------------------------------------------------------------------------------
-    def search(self, query: str, limit: int, *, title_boost: float = 2.0) -> list[tuple[int, float]]:
-        """BM25 over title (boosted) + text, OR of the query's terms. Never raises on user syntax."""
+    def search(self, query: str, limit: int, *, title_boost: float = 2.0,
+               max_df: float = 1.0) -> list[tuple[int, float]]:
+        """BM25 over title (boosted) + text, OR of the query's terms. Never raises on user syntax.
+
+        `max_df` < 1: terms found in more than that share of the chunks are left out of the query when a rarer
+        term remains (a term in half the chunks adds an IDF of at most 0.7 next to a rare term's 5-12, yet its
+        posting list is what the search walks: at 1M chunks, 12 -> 5 ms a query; benchmarks/README.md). Only
+        where such a list is long (over MIN_PRUNED_POSTINGS): a small store's search is fast anyway, and keeps
+        its exact ranking."""
         terms = query_terms(query)
         if not terms or limit <= 0:
             return []
         try:
-            q = self._index.parse_query(" ".join(terms), ["title", "text"], field_boosts={"title": float(title_boost)})
             searcher = self._index.searcher()
+            if max_df < 1.0 and len(terms) > 1 and searcher.num_docs * max_df > MIN_PRUNED_POSTINGS:
+                cap = max_df * searcher.num_docs
+                rare = [t for t in terms if self._doc_freq(searcher, t) <= cap]
+                terms = rare or terms
+            q = self._index.parse_query(" ".join(terms), ["title", "text"], field_boosts={"title": float(title_boost)})
             res = searcher.search(q, int(limit), count=False)
             if not res.hits:
                 return []
@@ -155,6 +171,17 @@ class LexicalIndex:
             raise StoreError(f"{self.path}: lexical search failed: {exc}",
                              hint="the index is rebuilt from the database on the next open or ingest") from None
         return [(int(cid), float(score)) for (score, _), cid in zip(res.hits, ids) if cid is not None]
+
+    def _doc_freq(self, searcher: Any, term: str) -> int:
+        """Chunks whose text holds the term as the index stores it (stemmed: "running" is counted as "run")."""
+        import tantivy
+
+        if self._analyzer is None:
+            self._analyzer = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+                              .filter(tantivy.Filter.remove_long(40)).filter(tantivy.Filter.lowercase())
+                              .filter(tantivy.Filter.stemmer("english")).build())  # = tantivy's "en_stem"
+        tokens = self._analyzer.analyze(term)
+        return min((int(searcher.doc_freq("text", t)) for t in tokens), default=0)
 
     def reload(self) -> None:
         self._index.reload()

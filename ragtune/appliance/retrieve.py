@@ -23,6 +23,7 @@ from .errors import InputError, StoreError
 from .normalize import clean_text, has_content, normalize_query
 from .types import Hit
 from .fusion import fuse, interpolate, rrf_fuse  # noqa: F401  (rrf_fuse: part of this module's API)
+from .lexical import query_terms
 from .vectors import VectorIndex, VectorSearch
 
 MODES = ("bm25", "vector", "hybrid")
@@ -239,7 +240,7 @@ class Retriever:
 
     # -- stages ---------------------------------------------------------------------------------------
     def bm25(self, query: str, limit: int) -> list[tuple[int, float]]:
-        return list(self.lexical.search(query, limit, title_boost=self.cfg.title_boost))
+        return list(self.lexical.search(query, limit, title_boost=self.cfg.title_boost, max_df=self.cfg.bm25_max_df))
 
     @property
     def knn_backend(self) -> str:
@@ -274,7 +275,7 @@ class Retriever:
         though they are not the question. Per-stage ranks on a Hit are the best over the two texts."""
         c = self.cfg.candidates
         texts: list[tuple[str, np.ndarray | None, float]] = [(query, query_vector, 1.0)]
-        if original and original != query and self.cfg.original_query_weight > 0:
+        if original and original != query and self.cfg.original_query_weight > 0 and _adds_words(original, query):
             texts.append((original, original_vector, float(self.cfg.original_query_weight)))
         by_vector = [i for i in range(len(texts)) if i == 0 or self.cfg.original_query_vectors]
         missing = [i for i in by_vector if texts[i][1] is None] if mode in ("vector", "hybrid") else []
@@ -414,6 +415,14 @@ class Retriever:
             return RetrievalResult(hits=[copy_hit(h) for h in hits], normalized_query=nq,
                                    retrieval_ms=(time.perf_counter() - t0) * 1000, cached=False,
                                    candidates=[copy_hit(h) for h in cands], query=query, mode=mode)
+
+
+def _adds_words(original: str, query: str) -> bool:
+    """Whether the original wording holds words the normalised query lacks. A stutter ("the the", "did did") only
+    repeats words: BM25 would search the very same terms again and the embedding barely moves, so the second
+    search (a second embedding, two more index searches: ~8 ms at 100k chunks) is skipped; a repair ("the
+    capital, no, the largest city") keeps it."""
+    return set(query_terms(original)) != set(query_terms(query))
 
 
 def _apply_filters(hits: list[Hit], filters: dict[str, Any] | None) -> list[Hit]:

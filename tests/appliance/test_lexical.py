@@ -151,3 +151,27 @@ def test_busy_writer_leaves_index_alone(tmp_path, lex, store):
         assert other.search("kittens", 2)
         with pytest.raises(IndexBusy):
             other.rebuild(store)
+
+
+def test_max_df_leaves_out_common_terms_when_a_rare_one_remains(tmp_path, monkeypatch):
+    import ragtune.appliance.lexical as lexical
+
+    monkeypatch.setattr(lexical, "MIN_PRUNED_POSTINGS", 0)  # a big store's rule, on ten chunks
+    s = Store(tmp_path / "db.sqlite")
+    texts = [f"the report number {i} covers the running costs" for i in range(9)] + ["the heron manual"]
+    _add_doc(s, "/a.md", "Docs", texts)
+    ix = LexicalIndex(tmp_path / "tantivy")
+    ix.ensure_synced(s)
+    try:
+        heron = _chunk_id(s, "the heron")
+        full = ix.search("the running heron", 20)
+        pruned = ix.search("the running heron", 20, max_df=0.5)
+        assert len(full) == 10 and pruned == [(heron, pruned[0][1])]  # "the", "running" (as "run"): in 9-10 of 10
+        # every term common: the query is kept whole rather than emptied
+        assert len(ix.search("the running", 20, max_df=0.5)) == 10
+        assert ix.search("the heron", 20, max_df=1.0) == ix.search("the heron", 20)
+        monkeypatch.setattr(lexical, "MIN_PRUNED_POSTINGS", 10)  # 10 chunks x 0.5: lists this short are kept
+        assert len(ix.search("the running heron", 20, max_df=0.5)) == 10
+    finally:
+        ix.close()
+        s.close()

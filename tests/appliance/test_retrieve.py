@@ -79,7 +79,7 @@ class FakeLexical:
         self.synced_version = store.index_version
         self.syncs += 1
 
-    def search(self, query, limit, *, title_boost=2.0):
+    def search(self, query, limit, *, title_boost=2.0, max_df=1.0):
         q = set(_words(query))
         scored = [(cid, float(len(q & set(_words(t))))) for cid, t in self.rows]
         scored = [s for s in scored if s[1] > 0]
@@ -204,6 +204,20 @@ def test_the_original_wording_can_be_searched_by_bm25_only(parts):
     assert "Rome" in lexical_only.hits[0].text
 
 
+def test_a_stutter_is_not_searched_twice(parts):
+    """A repeated word adds no word to search for: one embedding, one BM25 list (a repair keeps both)."""
+    seen, searched = [], []
+    r = make(parts)
+    real_encode, real_bm25 = r.embedder.encode, r.bm25
+    r.embedder.encode = lambda texts: seen.append(list(texts)) or real_encode(texts)
+    r.bm25 = lambda text, limit: searched.append(text) or real_bm25(text, limit)
+    res = r.retrieve("Which hills is is Rome built on ?", mode="hybrid", use_cache=False)
+    r.close()
+    assert res.normalized_query == "Which hills is Rome built on ?"
+    assert seen == [["Which hills is Rome built on ?"]] and searched == ["Which hills is Rome built on ?"]
+    assert "Rome" in res.hits[0].text
+
+
 def test_cache_hit_bypass_and_invalidation(parts):
     settings, store, emb, lex = parts
     r = make(parts)
@@ -318,14 +332,16 @@ def test_vectors_of_reads_stored_vectors(parts):
 def test_hybrid_embeds_in_a_worker_beside_bm25_and_close_stops_it(parts):
     import threading
 
+    before = {t for t in threading.enumerate() if t.name.startswith("ragtune-embed")}  # other tests' retrievers
     r = make(parts)
     hybrid = [h.chunk_id for h in r.retrieve("capital of Italy", mode="hybrid", use_cache=False).hits]
-    assert any(t.name.startswith("ragtune-embed") for t in threading.enumerate())
+    mine = {t for t in threading.enumerate() if t.name.startswith("ragtune-embed")} - before
+    assert mine
     vec = r.embedder.encode(["capital of Italy"])[0]  # the same query with its vector given: nothing to overlap
     given = [h.chunk_id for h in r.pipeline("capital of italy", k=6, query_vector=vec)[0]]
     assert hybrid == given
     r.close()
-    assert not any(t.name.startswith("ragtune-embed") and t.is_alive() for t in threading.enumerate())
+    assert not any(t.is_alive() for t in mine)
 
 
 def test_close_only_closes_owned(parts):
