@@ -142,7 +142,8 @@ def build(root: Path, n_chunks: int, seed: int = 0) -> None:
         "vectors": "fitted to the behaviour corpus's MiniLM embeddings, sections of 6"}))
 
 
-def measure(root: Path, n_queries: int, threads: int, backend: str, rerank: str | None) -> dict:
+def measure(root: Path, n_queries: int, threads: int, backend: str, rerank: str | None,
+            ann_candidates: int | None = None) -> dict:
     import numpy as np
 
     from ragtune.appliance.config import Settings
@@ -151,6 +152,8 @@ def measure(root: Path, n_queries: int, threads: int, backend: str, rerank: str 
 
     home = Home(root)
     settings = Settings(home=home).replace("embed", threads=threads).replace("retrieve", vector_search=backend, rerank="")
+    if ann_candidates:
+        settings = settings.replace("retrieve", ann_candidates=ann_candidates)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     r = Retriever(settings)
     n = r.store.count_chunks()
@@ -197,13 +200,13 @@ def measure(root: Path, n_queries: int, threads: int, backend: str, rerank: str 
     # peak RSS of serving, before the recall check below scans every row exactly
     res["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     if backend == "ann" and index is not None:  # recall of the served ANN against exact, same rows
-        top = {q: [cid for cid, _ in index.ann_knn(qvecs[q], 10)] for q in queries}
+        top = {q: [cid for cid, _ in index.ann_knn(qvecs[q], 10, settings.retrieve.ann_candidates)] for q in queries}
         exact = {q: [cid for cid, _ in index.knn(qvecs[q], 10)] for q in queries}
         res["recall@10_real_queries"] = round(float(np.mean([len(set(top[q]) & set(exact[q])) / 10 for q in queries])), 4)
         fitz = np.load(OUT / "fit.npz")
         held = sampler(fitz["mean"], fitz["chol"], (n + SECTION - 1) // SECTION, seed=0)(rng.integers(0, n // SECTION, 200))
         res["recall@10_held_out_chunks"] = round(float(np.mean([
-            len({c for c, _ in index.ann_knn(v, 10)} & {c for c, _ in index.knn(v, 10)}) / 10 for v in held])), 4)
+            len({c for c, _ in index.ann_knn(v, 10, settings.retrieve.ann_candidates)} & {c for c, _ in index.knn(v, 10)}) / 10 for v in held])), 4)
     if rerank:
         r.close()
         r = Retriever(settings.replace("retrieve", rerank=rerank))
@@ -223,12 +226,14 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1, help="embedder threads during measurement")
     ap.add_argument("--backends", default="exact,ann", help="vector backends to measure, each in its own process")
     ap.add_argument("--rerank", default=None, help="also time hybrid + this reranker (registry id or folder)")
+    ap.add_argument("--ann-candidates", type=int, default=None, help="[retrieve] ann_candidates (default: the product's)")
     ap.add_argument("--rebuild", action="store_true")
     ap.add_argument("--measure", metavar="DIR", help=argparse.SUPPRESS)
     ap.add_argument("--backend", default="ann", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.measure:
-        print(json.dumps(measure(Path(args.measure), args.queries, args.threads, args.backend, args.rerank)))
+        print(json.dumps(measure(Path(args.measure), args.queries, args.threads, args.backend, args.rerank,
+                                 args.ann_candidates)))
         return
     root = OUT / ("bench100k" if args.chunks == 100_000 else f"bench{args.chunks}")
     ready = root / "ready.json"
@@ -241,7 +246,8 @@ def main() -> None:
     results = {"build": json.loads(ready.read_text())}
     for backend in args.backends.split(","):
         cmd = [sys.executable, __file__, "--measure", str(root), "--queries", str(args.queries), "--threads",
-               str(args.threads), "--backend", backend] + (["--rerank", args.rerank] if args.rerank and backend == "ann" else [])
+               str(args.threads), "--backend", backend] + (["--rerank", args.rerank] if args.rerank and backend == "ann" else []) \
+            + (["--ann-candidates", str(args.ann_candidates)] if args.ann_candidates else [])
         out = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if out.returncode != 0:
             sys.exit(out.stderr)
