@@ -200,13 +200,17 @@ def measure(root: Path, n_queries: int, threads: int, backend: str, rerank: str 
     # peak RSS of serving, before the recall check below scans every row exactly
     res["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     if backend == "ann" and index is not None:  # recall of the served ANN against exact, same rows
-        top = {q: [cid for cid, _ in index.ann_knn(qvecs[q], 10, settings.retrieve.ann_candidates)] for q in queries}
+        from ragtune.appliance.vectors import auto_beam
+
+        beam = settings.retrieve.ann_candidates or auto_beam(index.live_rows)
+        res["ann_beam"] = beam
+        top = {q: [cid for cid, _ in index.ann_knn(qvecs[q], 10, beam)] for q in queries}
         exact = {q: [cid for cid, _ in index.knn(qvecs[q], 10)] for q in queries}
         res["recall@10_real_queries"] = round(float(np.mean([len(set(top[q]) & set(exact[q])) / 10 for q in queries])), 4)
         fitz = np.load(OUT / "fit.npz")
         held = sampler(fitz["mean"], fitz["chol"], (n + SECTION - 1) // SECTION, seed=0)(rng.integers(0, n // SECTION, 200))
         res["recall@10_held_out_chunks"] = round(float(np.mean([
-            len({c for c, _ in index.ann_knn(v, 10, settings.retrieve.ann_candidates)} & {c for c, _ in index.knn(v, 10)}) / 10 for v in held])), 4)
+            len({c for c, _ in index.ann_knn(v, 10, beam)} & {c for c, _ in index.knn(v, 10)}) / 10 for v in held])), 4)
     if rerank:
         r.close()
         r = Retriever(settings.replace("retrieve", rerank=rerank))

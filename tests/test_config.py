@@ -51,6 +51,7 @@ def test_home_override(tmp_path):
     ("[generate]\nanswer_cache = 1\n", 2, "must be true or false, got 1"),
     ("[retrieve]\nrerank_weight = 1.5\n", 2, "must be -1 (the reranker's own) or 0..1"),
     ("[retrieve]\nbm25_max_df = 0\n", 2, "must be in (0, 1]"),
+    ("[retrieve]\nann_candidates = 5\n", 2, "must be 0 (by the index's size) or 10..5000"),
     ("[generate]\nmodel = 5\n", 2, "must be a string, got 5"),
     ("[ingest]\n\nextensions = [\".md\", \".exe\"]\n", 3, "no loader reads .exe"),
 ])

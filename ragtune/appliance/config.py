@@ -93,10 +93,10 @@ class RetrieveConfig:
     rrf_k: int = 5
     # "auto" (int8 HNSW + exact rescoring from 5,000 chunks up, sqlite-vec below), "ann", "exact", "vec0"
     vector_search: str = "auto"
-    # ANN: candidates the int8 graph proposes (its search beam) and that are rescored exactly. 200 holds recall@10
-    # 0.98 of exact at 100k chunks; at 1M it is 0.86 (400: 0.94, 800: 0.97, at 2-4x the KNN time):
-    # benchmarks/README.md, "Idle box, round 4".
-    ann_candidates: int = 200
+    # ANN: candidates the int8 graph proposes (its search beam) and that are rescored exactly; 0 = by the index's
+    # size: 200 up to 500k vectors (recall@10 0.98 of exact at 100k), rising to 400 at 1M (0.94; 200 gives 0.88
+    # there). 800 reaches 0.97 at 1M for ~+12 ms: benchmarks/README.md, "Idle box, round 5".
+    ann_candidates: int = 0
     # Relative weight of the rankings of the query as typed/spoken (cleaned, disfluencies kept) next to the
     # normalised query's, when the two differ; 0 = search the normalised query only. See docs/retrieval.md.
     original_query_weight: float = 2.0
@@ -133,7 +133,8 @@ class RetrieveConfig:
         _check(isinstance(self.original_query_vectors, bool), "retrieve", "original_query_vectors",
                "must be true or false")
         _check(isinstance(self.ann_candidates, int) and not isinstance(self.ann_candidates, bool)
-               and 10 <= self.ann_candidates <= 5000, "retrieve", "ann_candidates", "must be 10..5000")
+               and (self.ann_candidates == 0 or 10 <= self.ann_candidates <= 5000), "retrieve", "ann_candidates",
+               "must be 0 (by the index's size) or 10..5000")
         _check(self.vector_search in ("auto", "ann", "exact", "vec0"), "retrieve", "vector_search",
                "must be one of \"auto\", \"ann\", \"exact\", \"vec0\"")
         _check(isinstance(self.title_boost, (int, float)) and 0 < self.title_boost <= 20, "retrieve", "title_boost", "must be in (0, 20]")

@@ -180,3 +180,19 @@ def test_the_ann_beam_is_a_setting(chunks, tmp_path):
     idx.ann_knn = lambda q, k, rescore=200: seen.append(rescore) or real(q, k, rescore)
     assert [c for c, _ in vs.knn(vecs[3], 5)][0] == 4
     assert seen == [10]
+
+
+def test_the_default_beam_grows_with_the_index(chunks, tmp_path):
+    from ragtune.appliance.vectors import auto_beam
+
+    assert [auto_beam(n) for n in (0, 100_000, 500_000, 750_000, 1_000_000, 5_000_000)] == [200, 200, 200, 300, 400, 400]
+    rng = np.random.default_rng(7)
+    vecs = _unit(rng, 40)
+    chunks.add(vecs)
+    vs = VectorSearch(chunks.store, tmp_path / "vectors", "ann", candidates=0)
+    seen = []
+    idx = vs.index()
+    real = idx.ann_knn
+    idx.ann_knn = lambda q, k, rescore=200: seen.append(rescore) or real(q, k, rescore)
+    assert [c for c, _ in vs.knn(vecs[3], 5)][0] == 4
+    assert seen == [200] and idx.live_rows == 40
