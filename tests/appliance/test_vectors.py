@@ -169,30 +169,26 @@ def test_vec0_exact_and_ann_agree_and_small_stores_write_nothing(chunks, tmp_pat
     assert VectorSearch(chunks.store, small).index() is None and not small.exists()  # auto: sqlite-vec, no files
 
 
-def test_the_ann_beam_is_a_setting(chunks, tmp_path):
-    rng = np.random.default_rng(6)
-    vecs = _unit(rng, 40)
+def _beams_used(chunks, tmp_path, candidates):
+    """The beam each ANN query of a 40-vector index used, with `candidates` configured."""
+    vecs = _unit(np.random.default_rng(6), 40)
     chunks.add(vecs)
-    vs = VectorSearch(chunks.store, tmp_path / "vectors", "ann", candidates=10)
+    vs = VectorSearch(chunks.store, tmp_path / "vectors", "ann", candidates=candidates)
     seen = []
     idx = vs.index()
     real = idx.ann_knn
     idx.ann_knn = lambda q, k, rescore=200: seen.append(rescore) or real(q, k, rescore)
     assert [c for c, _ in vs.knn(vecs[3], 5)][0] == 4
-    assert seen == [10]
+    return seen, idx
+
+
+def test_the_ann_beam_is_a_setting(chunks, tmp_path):
+    assert _beams_used(chunks, tmp_path, 10)[0] == [10]
 
 
 def test_the_default_beam_grows_with_the_index(chunks, tmp_path):
     from ragtune.appliance.vectors import auto_beam
 
     assert [auto_beam(n) for n in (0, 100_000, 500_000, 750_000, 1_000_000, 5_000_000)] == [200, 200, 200, 300, 400, 400]
-    rng = np.random.default_rng(7)
-    vecs = _unit(rng, 40)
-    chunks.add(vecs)
-    vs = VectorSearch(chunks.store, tmp_path / "vectors", "ann", candidates=0)
-    seen = []
-    idx = vs.index()
-    real = idx.ann_knn
-    idx.ann_knn = lambda q, k, rescore=200: seen.append(rescore) or real(q, k, rescore)
-    assert [c for c, _ in vs.knn(vecs[3], 5)][0] == 4
+    seen, idx = _beams_used(chunks, tmp_path, 0)
     assert seen == [200] and idx.live_rows == 40
