@@ -154,7 +154,8 @@ class LexicalIndex:
             return []
         try:
             searcher = self._index.searcher()
-            if max_df < 1.0 and len(terms) > 1 and searcher.num_docs * max_df > MIN_PRUNED_POSTINGS:
+            if (max_df < 1.0 and len(terms) > 1 and searcher.num_docs * max_df > MIN_PRUNED_POSTINGS
+                    and hasattr(searcher, "doc_freq")):  # tantivy-py >= 0.22
                 cap = max_df * searcher.num_docs
                 rare = [t for t in terms if self._doc_freq(searcher, t) <= cap]
                 terms = rare or terms
@@ -177,10 +178,13 @@ class LexicalIndex:
         import tantivy
 
         if self._analyzer is None:
-            self._analyzer = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-                              .filter(tantivy.Filter.remove_long(40)).filter(tantivy.Filter.lowercase())
-                              .filter(tantivy.Filter.stemmer("english")).build())  # = tantivy's "en_stem"
-        tokens = self._analyzer.analyze(term)
+            try:
+                self._analyzer = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+                                  .filter(tantivy.Filter.remove_long(40)).filter(tantivy.Filter.lowercase())
+                                  .filter(tantivy.Filter.stemmer("english")).build())  # = tantivy's "en_stem"
+            except AttributeError:  # a tantivy-py without analyzers: the word as typed (only undercounts)
+                self._analyzer = False
+        tokens = self._analyzer.analyze(term) if self._analyzer else [term.lower()]
         return min((int(searcher.doc_freq("text", t)) for t in tokens), default=0)
 
     def reload(self) -> None:
