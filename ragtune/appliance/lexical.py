@@ -155,7 +155,7 @@ class LexicalIndex:
         try:
             searcher = self._index.searcher()
             if (max_df < 1.0 and len(terms) > 1 and searcher.num_docs * max_df > MIN_PRUNED_POSTINGS
-                    and hasattr(searcher, "doc_freq")):  # tantivy-py >= 0.22
+                    and hasattr(searcher, "doc_freq")):  # an older tantivy-py: no pruning
                 cap = max_df * searcher.num_docs
                 rare = [t for t in terms if self._doc_freq(searcher, t) <= cap]
                 terms = rare or terms
