@@ -3,7 +3,8 @@
 Backends, one result shape ((chunk id, cosine similarity), best first):
 - "vec0": sqlite-vec's own exact scan. Small stores (< ANN_MIN_CHUNKS chunks) use it: nothing on disk to keep.
 - "ann": an HNSW graph over int8 codes (usearch), whose top candidates (the search beam: `ann_candidates`, or
-  `auto_beam` of the index's size) are rescored exactly against the float32 rows; what "auto" uses from ANN_MIN_CHUNKS chunks up (recall@10 vs exact in benchmarks/README.md).
+  `auto_beam` of the index's size) are rescored exactly against the float32 rows; what "auto" uses from
+  ANN_MIN_CHUNKS chunks up (recall@10 vs exact in benchmarks/README.md).
 - "exact": one mat-vec over the memory-mapped float32 rows (exact; for checks and side-by-side benchmarks).
 
 `VectorIndex` (HOME/vectors/) holds the rows and the graph. It is derived data that follows the store by
