@@ -351,7 +351,7 @@ class VectorSearch:
     """KNN over one store's vectors. `backend`: "auto" (ANN from ANN_MIN_CHUNKS chunks up, sqlite-vec below),
     or one of "vec0", "exact", "ann" forced."""
 
-    def __init__(self, store: Any, root: Path, backend: str = "auto", *, threads: int = 1, candidates: int = RESCORE):
+    def __init__(self, store: Any, root: Path, backend: str = "auto", *, threads: int = 1, candidates: int = 0):
         if backend not in BACKENDS:
             raise ValueError(f"unknown vector backend {backend!r} (one of: {', '.join(BACKENDS)})")
         self.store = store
