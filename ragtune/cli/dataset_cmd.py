@@ -141,6 +141,7 @@ def report_cmd(path, as_json) -> None:
 @click.option("--threads", default=None, type=int, help="torch CPU threads [2].")
 @click.option("--bf16", is_flag=True, default=None, help="bfloat16 autocast (CUDA, or CPUs with avx512_bf16/AMX).")
 @click.option("--resume", is_flag=True, default=None, help="Continue from OUT/checkpoint.")
+@click.option("--init-adapter", default=None, type=click.Path(exists=True), help="Start from this trained adapter (a peft folder or GGUF LoRA of the same targets, r and alpha) instead of a fresh LoRA.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON object.")
 @pass_app
 def train_cmd(app, data, out, recipe, as_json, **opts) -> None:

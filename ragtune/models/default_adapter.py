@@ -3,6 +3,8 @@
     recipe   ragtune/models/recipes/default.toml, validated before anything runs
     dataset  WORK/data            = ragtune dataset build <[dataset]> --out WORK/data
     train    WORK/adapter         = ragtune train --config RECIPE --data WORK/data --out WORK/adapter
+    continue WORK/adapter-continued = ragtune train … --init-adapter WORK/adapter <[continue] options>
+                                      (only with a [continue] table; then this adapter is the one converted)
     convert  WORK/<name>.gguf     = ragtune convert lora WORK/adapter --outtype <[convert] outtype>
     manifest WORK/<name>.json     lineage, the machine, the seconds of every step, the eval summary, go
     eval     WORK/eval/<set>/     = ragtune --config WORK/serving.toml eval run SET --arms A,C
@@ -36,7 +38,7 @@ from ragtune.appliance.hashing import sha256_file
 from .recipes import Recipe, load_recipe
 
 Log = Callable[[str], None]
-STEPS = ("dataset", "train", "convert", "manifest", "eval", "promote")
+STEPS = ("dataset", "train", "continue", "convert", "manifest", "eval", "promote")
 # The numbers of an eval arm kept in the manifest (the report itself stays in WORK/eval/).
 ARM_KEYS = ("n", "task_success", "task_success_answerable", "exact_match", "f1", "groundedness",
             "hallucination_rate", "schema_adherence", "repair_rate", "refusal_precision", "refusal_recall",
@@ -68,6 +70,16 @@ def _overrides(opts: RebuildOptions) -> dict[str, Any]:
     return {"threads": opts.threads, "batch_size": opts.batch_size, "bf16": opts.bf16}
 
 
+def _final_adapter(work: Path, recipe: Recipe) -> Path:
+    """The adapter the rebuild converts: the [continue] run's when the recipe has one."""
+    return work / ("adapter-continued" if recipe.cont else "adapter")
+
+
+def _flags(values: dict[str, Any]) -> list[Any]:
+    return [x for k, v in values.items() if v is not None and v is not False
+            for x in ((f"--{k.replace('_', '-')}",) if isinstance(v, bool) else (f"--{k.replace('_', '-')}", v))]
+
+
 def _slug(path: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "-" for c in Path(path).name.strip()) or "set"
 
@@ -80,12 +92,15 @@ def plan(settings: Settings, recipe: Recipe, opts: RebuildOptions) -> list[tuple
     """(step, the equivalent command) for every step this rebuild runs, in order (`--dry-run` prints them)."""
     work = _work(settings, recipe, opts)
     data, adapter, gguf = work / "data", work / "adapter", work / f"{recipe.name}.gguf"
-    extra = [x for k, v in _overrides(opts).items() if v is not None
-             for x in ((f"--{k.replace('_', '-')}",) if isinstance(v, bool) else (f"--{k.replace('_', '-')}", v))]
+    extra = _flags(_overrides(opts))
     steps = [("dataset", _cmd(["ragtune", "dataset", "build", *recipe.dataset.argv(), "--out", data])),
-             ("train", _cmd(["ragtune", "train", "--config", recipe.path, "--data", data, "--out", adapter, *extra])),
-             ("convert", _cmd(["ragtune", "convert", "lora", adapter, "--out", gguf, "--outtype", recipe.outtype,
-                               "--name", recipe.name]))]
+             ("train", _cmd(["ragtune", "train", "--config", recipe.path, "--data", data, "--out", adapter, *extra]))]
+    if recipe.cont:
+        steps.append(("continue", _cmd(["ragtune", "train", "--config", recipe.path, "--data", data, "--out",
+                                        _final_adapter(work, recipe), "--init-adapter", adapter,
+                                        *_flags(recipe.cont), *extra])))
+    steps.append(("convert", _cmd(["ragtune", "convert", "lora", _final_adapter(work, recipe), "--out", gguf,
+                                   "--outtype", recipe.outtype, "--name", recipe.name])))
     if opts.eval:
         for s in _eval_sets(recipe, opts):
             steps.append(("eval", _cmd(_eval_argv(recipe, opts, work, s))))
@@ -157,11 +172,21 @@ def rebuild(settings: Settings, opts: RebuildOptions | None = None, *, log: Log 
         cfg = recipe.train_config(data, adapter, resume=resume or None, **overrides)
         timed("train", lambda: train(cfg, home=settings.home))
         done("train")
+    final = _final_adapter(work, recipe)
+    if recipe.cont and _finished(state, "continue") and (final / "adapter_manifest.json").is_file():
+        log(f"[tune] continue: kept {final} (--resume)")
+    elif recipe.cont:
+        from .train import train
+
+        resume = (final / "checkpoint").is_dir() or (final / "adapter_model.safetensors").is_file()
+        ccfg = recipe.continue_config(data, final, adapter, resume=resume or None, **overrides)
+        timed("continue", lambda: train(ccfg, home=settings.home))
+        done("continue")
     from ragtune.appliance.registry import Registry
     from ragtune.converters.lora import lora_to_gguf
 
     registry = Registry(settings.home)
-    conv = timed("convert", lambda: lora_to_gguf(adapter, None, gguf, outtype=recipe.outtype, registry=registry,
+    conv = timed("convert", lambda: lora_to_gguf(final, None, gguf, outtype=recipe.outtype, registry=registry,
                                                  sdist=opts.sdist, threads=opts.threads or 2, force=True,
                                                  name=recipe.name, progress=log))
     done("convert")
@@ -297,8 +322,9 @@ def make_manifest(settings: Settings, recipe: Recipe, work: Path, state: dict[st
 
     gguf = work / f"{recipe.name}.gguf"
     ds_cfg = _read(work / "data" / "dataset_config.json")
-    tr_doc = _read(work / "adapter" / "training_config.json")
-    metrics = _read(work / "adapter" / "metrics.json")
+    final = _final_adapter(work, recipe)
+    tr_doc = _read(final / "training_config.json")
+    metrics = _read(final / "metrics.json")
     base = tr_doc.get("base") or {}
     known = {e["sha256"]: e for e in default_models.load_manifest()["models"]}
     entry = known.get(base.get("sha256"), {})
@@ -319,13 +345,17 @@ def make_manifest(settings: Settings, recipe: Recipe, work: Path, state: dict[st
                     "holdout_lines": (ds_cfg.get("holdout") or {}).get("lines"),
                     "system_prompt_sha256": ds_cfg.get("system_prompt_sha256")},
         "training": {"config": tr_doc.get("config") or {},
-                     "config_sha256": sha256_file(work / "adapter" / "training_config.json"),
+                     "config_sha256": sha256_file(final / "training_config.json"),
                      "seed": (tr_doc.get("config") or {}).get("seed", 0), "device": tr_doc.get("device"),
                      "trainable_params": tr_doc.get("trainable_params"), "train_examples": tr_doc.get("train_examples"),
                      "versions": tr_doc.get("versions"),
                      "metrics": {k: metrics.get(k) for k in ("steps", "best_holdout_loss", "train_seconds",
                                                              "examples_per_s", "tokens_per_s", "device", "threads",
-                                                             "batch_size", "grad_accum", "epochs")}},
+                                                             "batch_size", "grad_accum", "epochs")},
+                     # a [continue] run: the adapter it started from (the first run's, in WORK/adapter)
+                     **({"init": tr_doc.get("init_adapter"),
+                         "first_run": {"config": _read(work / "adapter" / "training_config.json").get("config"),
+                                       "metrics": _read(work / "adapter" / "metrics.json")}} if recipe.cont else {})},
         "recipe": {"path": rpath, "sha256": recipe.sha256, "text": recipe.text},
         "serving": dict(recipe.serving),
         "rebuild": {"command": " ".join(argv), "commands": [f"{n}: {c}" for n, c in plan(settings, recipe, opts)],

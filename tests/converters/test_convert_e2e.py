@@ -289,3 +289,22 @@ def test_cli_convert_errors_are_one_line(pipeline, tmp_path, capsys):
                "--out", str(tmp_path / "cli-q8.gguf"), "--json"])
     out = capsys.readouterr().out
     assert rc == 0 and json.loads(out)["kind"] == "quantized-gguf"
+
+
+def test_a_gguf_lora_loads_back_for_continued_training(pipeline):
+    """`ragtune train --init-adapter X.gguf`: the GGUF LoRA's tensors (q/k rows un-permuted) equal the peft ones."""
+    from safetensors.torch import load_file
+    from transformers import LlamaForCausalLM
+
+    from ragtune.models.train.config import TrainConfig
+    from ragtune.models.train.model import add_lora, load_init_adapter
+
+    cfg = TrainConfig(data="d", out="o", targets="all-linear", r=8, alpha=16, dropout=0.0)
+    model = add_lora(LlamaForCausalLM.from_pretrained(str(pipeline["base_dir"])), cfg, qlora=False)
+    info = load_init_adapter(model, str(pipeline["out"] / "lora-f32.gguf"), cfg)
+    assert info["modules"] == 14 and len(info["sha256"]) == 64
+    want = load_file(str(pipeline["adapter_dir"] / "adapter_model.safetensors"))
+    got = {k.replace(".default", ""): v for k, v in model.state_dict().items() if "lora_" in k}
+    assert set(want) == set(got)
+    for k, v in want.items():
+        assert (got[k] - v.float()).abs().max() < 1e-6, k

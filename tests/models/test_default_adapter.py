@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -297,6 +298,29 @@ def _tiny_set(tmp_path) -> Path:
     return folder
 
 
+def test_a_continue_table_adds_a_second_training_run(tmp_path, capsys):
+    recipe = _recipe(tmp_path, TINY_RECIPE.replace("[convert]", "[continue]\nseed = 1\nlr = 3e-4\nmax_steps = 4\n\n[convert]"))
+    r = load_recipe(recipe)
+    assert r.cont == {"seed": 1, "lr": 3e-4, "max_steps": 4} and r.to_json()["continue"] == r.cont
+    cfg = r.continue_config("d", "o2", "o", threads=1)
+    assert (cfg.init_adapter, cfg.seed, cfg.lr, cfg.r, cfg.threads) == ("o", 1, 3e-4, 8, 1)
+    assert r.train_config("d", "o").init_adapter == "" and r.train_config("d", "o").seed == 0
+    work = tmp_path / "w"
+    assert main(["tune", "default", "--dry-run", "--work", str(work), "--recipe", str(recipe), "--json"]) == 0
+    steps = json.loads(capsys.readouterr().out)["steps"]
+    assert [s["step"] for s in steps] == ["dataset", "train", "continue", "convert", "manifest"]
+    assert steps[2]["command"] == (f"ragtune train --config {recipe} --data {work}/data --out {work}/adapter-continued "
+                                   f"--init-adapter {work}/adapter --seed 1 --lr 0.0003 --max-steps 4")
+    assert steps[3]["command"].startswith(f"ragtune convert lora {work}/adapter-continued ")
+    for bad, msg in (("init_adapter = \"x\"", "[continue] init_adapter: not allowed in a recipe (the rebuild sets it)"),
+                     ("lr = 2", "[continue] lr: must be in (0, 1)"), ("nope = 1", "unknown key in [continue]: nope")):
+        p = _recipe(tmp_path, TINY_RECIPE.replace("[convert]", f"[continue]\n{bad}\n\n[convert]"), name="bad.toml")
+        with pytest.raises(ConfigError, match=re.escape(msg)):
+            load_recipe(p)
+    with pytest.raises(ConfigError, match=re.escape("[train] init_adapter: not allowed in a recipe")):
+        load_recipe(_recipe(tmp_path, TINY_RECIPE.replace("r = 8", "r = 8\ninit_adapter = \"x\""), name="b2.toml"))
+
+
 @pytest.mark.slow
 @pytest.mark.train
 @pytest.mark.convert
@@ -368,3 +392,48 @@ k = 2
     (listed,) = [x for x in Registry(settings.home).list("lora-gguf") if x.get("builtin")]
     assert listed["name"] == "tiny-default" and listed["id"] == out["id"] and listed["go"] is False
     assert Registry(settings.home).verify("tiny-default")[0][1] is None
+
+
+@pytest.mark.slow
+@pytest.mark.train
+@pytest.mark.convert
+def test_a_rebuild_with_a_continue_run_converts_the_continued_adapter(tiny_base, tmp_path, settings):
+    from ragtune.models.default_adapter import RebuildOptions, rebuild
+
+    base, sdist = tiny_base
+    folder = _tiny_set(tmp_path)
+    recipe = _recipe(tmp_path, f"""\
+name = "tiny-default"
+[dataset]
+qa = "{folder}/qa.jsonl"
+docs = "{folder}/docs"
+fit = false
+mix_frac = 0
+holdout_frac = 0.2
+[train]
+base = "{base}"
+r = 8
+lr = 1e-3
+max_steps = 1
+grad_accum = 1
+warmup_steps = 1
+max_holdout = 2
+max_len = 4096
+threads = 1
+[continue]
+seed = 1
+max_steps = 2
+[convert]
+outtype = "f16"
+[serving]
+k = 2
+""")
+    work = tmp_path / "work"
+    out = rebuild(settings, RebuildOptions(work=work, recipe=recipe, sdist=str(sdist)), log=lambda _: None)
+    m = json.loads((work / "tiny-default.json").read_text())
+    first = json.loads((work / "adapter" / "adapter_manifest.json").read_text())
+    cont = json.loads((work / "adapter-continued" / "adapter_manifest.json").read_text())
+    assert cont["init_adapter"]["sha256"] == first["adapter_sha256"] == m["training"]["init"]["sha256"]
+    assert m["training"]["config"]["seed"] == 1 and m["training"]["metrics"]["steps"] == 2
+    assert m["training"]["first_run"]["config"]["max_steps"] == 1 and m["training"]["first_run"]["metrics"]["steps"] == 1
+    assert set(m["rebuild"]["steps"]) == {"dataset", "train", "continue", "convert"} and out["id"] == m["sha256"]

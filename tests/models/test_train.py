@@ -345,3 +345,27 @@ def test_lines_built_under_another_system_prompt_are_counted(tiny, tmp_path, cap
     tr.train(_cfg(tiny, tmp_path / "old", out, max_steps=1))
     assert json.loads((out / "training_config.json").read_text())["lines_with_another_system_prompt"] == 1
     assert "1 of 4 training lines carry a system prompt other than" in capsys.readouterr().err
+
+
+def test_continued_training_starts_from_the_given_adapter(tiny, data, tmp_path):
+    first = tmp_path / "first"
+    tr.train(_cfg(tiny, data, first, max_steps=2))
+    # zero steps of learning rate: the continued run's adapter is the one it started from
+    out = tmp_path / "cont"
+    m = tr.train(_cfg(tiny, data, out, max_steps=1, lr=1e-12, init_adapter=str(first), seed=1))
+    a, b = _adapter(first), _adapter(out)
+    assert set(a) == set(b) and all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+    man = json.loads((out / "adapter_manifest.json").read_text())
+    assert man["init_adapter"]["sha256"] == json.loads((first / "adapter_manifest.json").read_text())["adapter_sha256"]
+    assert m["steps"] == 1
+
+
+def test_continued_training_refuses_another_shape(tiny, data, tmp_path):
+    first = tmp_path / "first"
+    tr.train(_cfg(tiny, data, first, max_steps=1))
+    with pytest.raises(InputError, match="differ"):
+        tr.train(_cfg(tiny, data, tmp_path / "b", max_steps=1, init_adapter=str(first), targets="all-linear"))
+    with pytest.raises(InputError, match="alpha"):
+        tr.train(_cfg(tiny, data, tmp_path / "c", max_steps=1, init_adapter=str(first), alpha=8))
+    with pytest.raises(InputError, match="not an adapter"):
+        tr.train(_cfg(tiny, data, tmp_path / "d", max_steps=1, init_adapter=str(tmp_path)))

@@ -5,6 +5,9 @@ A recipe file holds, in one place, everything a rebuild needs:
 - `[dataset]`: `ragtune dataset build` options (ragtune.models.build.DatasetOptions fields; dev domains and
   query-log exports are refused: a recipe trains on the repository's own labelled questions);
 - `[train]`: `ragtune train` options (TrainConfig fields, less data/out/resume, which the rebuild sets);
+- `[continue]` (optional): a second `ragtune train` on the same data that starts from the first one's adapter
+  (`--init-adapter`); its keys override `[train]`'s (e.g. a new seed, so it sees other examples first, and its own
+  steps and learning rate). The continued adapter is the one converted;
 - `[convert]`: `outtype` of the GGUF LoRA (f16 or q8_0);
 - `[serving]`: `k`, the retrieve.k the adapter is served and evaluated with (the data is built with it);
 - `[eval]` (optional): `sets`, `limit`, `seed`, `arms`, `safety`: what `--eval` runs (`ragtune eval run`).
@@ -26,10 +29,10 @@ except ModuleNotFoundError:  # pragma: no cover
     import tomli as tomllib  # type: ignore[no-redef]
 
 OUTTYPES = ("f16", "q8_0")
-SECTIONS = ("dataset", "train", "convert", "serving", "eval")
+SECTIONS = ("dataset", "train", "continue", "convert", "serving", "eval")
 REFUSED_DATASET_KEYS = {"allow_dev": "dev domains measure generalisation and are never training data",
                         "from_log": "a recipe is rebuilt from the repository's own labelled questions"}
-SET_BY_REBUILD = ("data", "out", "resume")
+SET_BY_REBUILD = ("data", "out", "resume", "init_adapter")
 
 
 def recipe_path(name: str = "default") -> Path:
@@ -54,6 +57,7 @@ class Recipe:
     name: str
     dataset: Any  # ragtune.models.build.DatasetOptions
     train: dict[str, Any]
+    cont: dict[str, Any]  # [continue]: {} = one training run
     outtype: str
     serving: dict[str, Any]
     eval: EvalPlan
@@ -64,9 +68,17 @@ class Recipe:
         values = {**self.train, **{k: v for k, v in overrides.items() if v is not None}}
         return TrainConfig(data=str(data), out=str(out), **values)
 
+    def continue_config(self, data: str | Path, out: str | Path, init: str | Path, **overrides: Any) -> Any:
+        """The [continue] run: [train] with [continue]'s values over it, started from `init`'s adapter."""
+        from ragtune.models.train.config import TrainConfig
+
+        values = {**self.train, **self.cont, **{k: v for k, v in overrides.items() if v is not None}}
+        return TrainConfig(data=str(data), out=str(out), init_adapter=str(init), **values)
+
     def to_json(self) -> dict[str, Any]:
         return {"path": str(self.path), "sha256": self.sha256, "name": self.name,
-                "dataset": dataclasses.asdict(self.dataset), "train": dict(self.train), "outtype": self.outtype,
+                "dataset": dataclasses.asdict(self.dataset), "train": dict(self.train), "continue": dict(self.cont),
+                "outtype": self.outtype,
                 "serving": dict(self.serving), "eval": dataclasses.asdict(self.eval)}
 
 
@@ -127,7 +139,9 @@ def load_recipe(path: Path | str | None = None) -> Recipe:
     ds_raw = table("dataset", ds_fields - set(REFUSED_DATASET_KEYS), REFUSED_DATASET_KEYS)
     tr_fields = {f.name for f in dataclasses.fields(TrainConfig)}
     tr_raw = table("train", tr_fields - set(SET_BY_REBUILD),
-                   {k: "the rebuild sets it" for k in SET_BY_REBUILD})
+                   {**{k: "the rebuild sets it" for k in SET_BY_REBUILD},
+                    "init_adapter": "a recipe trains from a fresh LoRA; [continue] trains its adapter further"})
+    cont_raw = table("continue", tr_fields - set(SET_BY_REBUILD), {k: "the rebuild sets it" for k in SET_BY_REBUILD})
     conv = table("convert", {"outtype"})
     serving = table("serving", {"k"})
     ev_raw = table("eval", {f.name for f in dataclasses.fields(EvalPlan)})
@@ -148,6 +162,8 @@ def load_recipe(path: Path | str | None = None) -> Recipe:
             ds_raw[key] = str(Path(ds_raw[key]).expanduser())
     dataset = build("dataset", DatasetOptions, ds_raw)
     build("train", TrainConfig, {**tr_raw, "data": "-", "out": "-"})
+    if cont_raw:
+        build("continue", TrainConfig, {**tr_raw, **cont_raw, "data": "-", "out": "-"})
     ev = build("eval", EvalPlan, ev_raw)
     if not (isinstance(ev.sets, list) and all(isinstance(x, str) and x for x in ev.sets)):
         raise fail("[eval] sets: must be a list of dataset paths", "eval", "sets")
@@ -161,7 +177,7 @@ def load_recipe(path: Path | str | None = None) -> Recipe:
     if not isinstance(ev.safety, bool):
         raise fail("[eval] safety: must be true or false", "eval", "safety")
     return Recipe(path=path.resolve(), text=text, sha256=sha256_text(text), name=name, dataset=dataset,
-                  train=tr_raw, outtype=outtype, serving={"k": k}, eval=ev)
+                  train=tr_raw, cont=cont_raw, outtype=outtype, serving={"k": k}, eval=ev)
 
 
 def _section_line(text: str, section: str) -> int | None:

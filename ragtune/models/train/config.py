@@ -48,6 +48,7 @@ class TrainConfig:
     threads: int = 2  # torch CPU threads (explicit: oversubscription on a small shared box is 10-30x slower)
     bf16: bool = False  # autocast matmuls to bfloat16 (CUDA, or CPUs with avx512_bf16/AMX); LoRA weights stay fp32
     resume: bool = False
+    init_adapter: str = ""  # continue from this adapter (peft folder or GGUF LoRA) instead of a fresh LoRA init
 
     def __post_init__(self) -> None:
         def check(ok: bool, key: str, msg: str) -> None:
@@ -60,7 +61,7 @@ class TrainConfig:
         def is_num(v: Any) -> bool:
             return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and abs(v) != float("inf")
 
-        for key in ("data", "out", "base"):
+        for key in ("data", "out", "base", "init_adapter"):
             check(isinstance(getattr(self, key), str), key, "must be a string")
         for key in ("qlora", "bf16", "resume"):
             check(isinstance(getattr(self, key), bool), key, "must be true or false")

@@ -28,7 +28,8 @@ from ragtune.appliance.atomic import replace_into
 
 from .config import TrainConfig
 from .data import collate, encode_example, load_data, make_batches, spread
-from .model import add_lora, cpu_has_bf16, fix_tokenizer, hf_dir_for, load_model, log, pick_device, resolve_base
+from .model import (add_lora, cpu_has_bf16, fix_tokenizer, hf_dir_for, load_init_adapter, load_model, log, pick_device,
+                    resolve_base)
 
 Progress = Callable[[dict[str, Any]], None]
 
@@ -171,6 +172,9 @@ def prepare(cfg: TrainConfig) -> tuple[list[dict[str, Any]], list[dict[str, Any]
         raise InputError(f"{out}: exists and is not a folder")
     if (out / "adapter_model.safetensors").exists() and not cfg.resume:
         raise InputError(f"{out}: already holds a trained adapter", hint="pick a new --out, or --resume")
+    init = Path(cfg.init_adapter).expanduser()
+    if cfg.init_adapter and not ((init / "adapter_model.safetensors").is_file() or (init.is_file() and init.suffix == ".gguf")):
+        raise InputError(f"{init}: not an adapter (a folder with adapter_model.safetensors, or a GGUF LoRA)")
     return load_data(cfg.data)
 
 
@@ -224,6 +228,10 @@ def setup(cfg: TrainConfig, data: tuple[list, list, str, dict], *, home: Any = N
         log(f"skipped {skipped} examples longer than {cfg.max_len} tokens")
 
     model = add_lora(model, cfg, qlora=cfg.qlora)
+    # continued training; a resumed run's checkpoint (loaded below) then replaces these weights with later ones
+    init = load_init_adapter(model, cfg.init_adapter, cfg) if cfg.init_adapter else None
+    if init:
+        log(f"starting from {init['path']} ({init['modules']} LoRA modules)")
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.lr, weight_decay=0.0)
     n_batches = math.ceil(len(enc_train) / cfg.batch_size)
@@ -260,7 +268,7 @@ def setup(cfg: TrainConfig, data: tuple[list, list, str, dict], *, home: Any = N
         "examples_per_step": cfg.examples_per_step, "base": base, "hf_base_dir": str(hf_dir),
         "dataset_sha256": dataset_sha, "dataset_build": ds_cfg.get("build_options"),
         "system_prompt_sha256": prompt.system_prompt_sha256(), "lines_with_another_system_prompt": stale,
-        "tokenizer_fixes": fixes, "device": device,
+        "tokenizer_fixes": fixes, "device": device, "init_adapter": init,
         "world_size": world, "train_examples": len(enc_train), "holdout_examples": len(enc_hold),
         "skipped_too_long": skipped, "trainable_params": trainable, "steps_planned": total,
         "versions": {m: getattr(sys.modules.get(m), "__version__", None) for m in ("torch", "transformers", "peft")},
@@ -416,6 +424,7 @@ def finish(run: Run) -> dict[str, Any]:
             "training_config_sha256": sha256_file(run.out / "training_config.json"),
             "r": cfg.r, "alpha": cfg.lora_alpha, "targets": cfg.targets, "target_modules": cfg.target_modules,
             "qlora": cfg.qlora, "seed": cfg.seed, "licence": "same as the base model",
+            "init_adapter": run.config_doc.get("init_adapter"),
         }
         write_json_atomic(run.out / "adapter_manifest.json", manifest)
         metrics["adapter_sha256"] = manifest["adapter_sha256"]

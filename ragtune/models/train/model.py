@@ -4,6 +4,7 @@ tokenizer match what serving expects, load it (full precision or 4-bit NF4 for Q
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import sys
@@ -154,3 +155,91 @@ def add_lora(model: Any, cfg: TrainConfig, *, qlora: bool) -> Any:
     lcfg = peft.LoraConfig(r=cfg.r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.dropout, target_modules=cfg.target_modules,
                            bias="none", task_type="CAUSAL_LM")
     return peft.get_peft_model(model, lcfg)
+
+
+# GGUF LoRA tensor names (llama.cpp's convert_lora_to_gguf) -> the Hugging Face module they adapt
+_GGUF_MODULES = {"attn_q": "self_attn.q_proj", "attn_k": "self_attn.k_proj", "attn_v": "self_attn.v_proj",
+                 "attn_output": "self_attn.o_proj", "ffn_gate": "mlp.gate_proj", "ffn_up": "mlp.up_proj",
+                 "ffn_down": "mlp.down_proj"}
+
+
+def _unpermute_rope(w: Any, n_head: int) -> Any:
+    """Undo llama.cpp's q/k row permutation (its converter reorders each head's rows for its RoPE layout)."""
+    return w.reshape(n_head, w.shape[0] // n_head // 2, 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
+
+
+def _gguf_lora_tensors(path: Path, model_config: Any) -> tuple[dict[str, Any], float | None]:
+    """{hf module path: (lora_A, lora_B)} as numpy arrays, and the file's alpha."""
+    gguf = require("gguf", "convert")
+    try:
+        reader = gguf.GGUFReader(str(path))
+    except Exception as exc:  # the reader raises bare ValueError/struct errors on a damaged file
+        raise InputError(f"{path}: not a readable GGUF file: {exc}") from None
+    fields = reader.fields
+    kind = fields.get("general.type")
+    if kind is None or kind.contents() != "adapter":
+        raise InputError(f"{path}: a GGUF model, not a LoRA adapter")
+    alpha = fields["adapter.lora.alpha"].contents() if "adapter.lora.alpha" in fields else None
+    n_head = model_config.num_attention_heads
+    n_kv = getattr(model_config, "num_key_value_heads", None) or n_head
+    pairs: dict[str, dict[str, Any]] = {}
+    for t in reader.tensors:
+        parts = t.name.split(".")  # blk.{i}.{module}.weight.lora_{a,b}
+        if len(parts) != 5 or parts[0] != "blk" or parts[2] not in _GGUF_MODULES or parts[4] not in ("lora_a", "lora_b"):
+            raise InputError(f"{path}: unexpected tensor {t.name!r} (only per-layer projection LoRAs are read)")
+        w = t.data.astype("float32").reshape([int(d) for d in reversed(t.shape)])
+        if parts[4] == "lora_b" and parts[2] in ("attn_q", "attn_k"):
+            w = _unpermute_rope(w, n_head if parts[2] == "attn_q" else n_kv)
+        key = f"model.layers.{int(parts[1])}.{_GGUF_MODULES[parts[2]]}"
+        pairs.setdefault(key, {})[parts[4]] = w
+    return {k: (v.get("lora_a"), v.get("lora_b")) for k, v in pairs.items()}, alpha
+
+
+def load_init_adapter(model: Any, path: str, cfg: TrainConfig) -> dict[str, Any]:
+    """Start training from an adapter trained before (a peft folder or a GGUF LoRA): continued training keeps the
+    lineage (the start adapter's sha256 goes into the config and metrics). Its rank, alpha and targets must match
+    this run's, so the result is one adapter of the same shape."""
+    import numpy as np
+
+    from ragtune.appliance.hashing import sha256_file
+
+    torch = require("torch", "train")
+    p = Path(path).expanduser()
+    if p.is_dir() and (p / "adapter_model.safetensors").is_file():
+        require("safetensors", "train")
+        from safetensors.numpy import load_file
+
+        src = p / "adapter_model.safetensors"
+        raw = load_file(str(src))
+        pairs: dict[str, Any] = {}
+        for name, w in raw.items():  # base_model.model.model.layers.N.self_attn.q_proj.lora_A.weight
+            mod, _, rest = name.partition(".lora_")
+            pairs.setdefault(mod.removeprefix("base_model.model."), {})[rest[:1].lower()] = w
+        tensors = {k: (v.get("a"), v.get("b")) for k, v in pairs.items()}
+        try:
+            alpha = json.loads((p / "adapter_config.json").read_text(encoding="utf-8")).get("lora_alpha")
+        except (OSError, ValueError):
+            alpha = None
+    elif p.is_file() and p.suffix == ".gguf":
+        src = p
+        tensors, alpha = _gguf_lora_tensors(p, model.config)
+    else:
+        raise InputError(f"{path}: not an adapter (a folder with adapter_model.safetensors, or a GGUF LoRA)")
+    if alpha is not None and float(alpha) != float(cfg.lora_alpha):
+        raise InputError(f"{path}: its LoRA alpha is {alpha:g}, this run's is {cfg.lora_alpha}", hint="pass the same --alpha")
+    lora_mods = {n.removeprefix("base_model.model."): m for n, m in model.named_modules() if hasattr(m, "lora_A") and "default" in getattr(m, "lora_A", {})}
+    if set(tensors) != set(lora_mods):
+        missing = sorted(set(lora_mods) - set(tensors))[:3]
+        extra = sorted(set(tensors) - set(lora_mods))[:3]
+        raise InputError(f"{path}: its LoRA modules differ from this run's ({cfg.targets}, r={cfg.r}): "
+                         f"missing {missing}, extra {extra}", hint="pass the same --targets")
+    with torch.no_grad():
+        for name, mod in lora_mods.items():
+            a, b = tensors[name]
+            wa, wb = mod.lora_A["default"].weight, mod.lora_B["default"].weight
+            if a is None or b is None or tuple(a.shape) != tuple(wa.shape) or tuple(b.shape) != tuple(wb.shape):
+                raise InputError(f"{path}: {name}: LoRA shapes {None if a is None else tuple(a.shape)} / "
+                                 f"{None if b is None else tuple(b.shape)} do not fit r={cfg.r}", hint="pass the same --r")
+            wa.copy_(torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)))
+            wb.copy_(torch.from_numpy(np.ascontiguousarray(b, dtype=np.float32)))
+    return {"path": str(p.resolve()), "sha256": sha256_file(src), "modules": len(lora_mods)}
