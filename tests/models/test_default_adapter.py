@@ -118,16 +118,18 @@ def test_dry_run_prints_the_steps_as_commands(tmp_path, capsys):
     out = capsys.readouterr().out
     assert f"1. dataset: ragtune dataset build --corpus train --from-pack --k 3 --augment 1 --out {work}/data" in out
     assert f"2. train: ragtune train --config {recipe_path()} --data {work}/data --out {work}/adapter" in out
-    assert f"3. convert: ragtune convert lora {work}/adapter --out {work}/ragtune-default.gguf --outtype f16" in out
-    assert "4. manifest: write" in out and not work.exists()  # nothing ran
+    assert (f"3. continue: ragtune train --config {recipe_path()} --data {work}/data --out {work}/adapter-continued "
+            f"--init-adapter {work}/adapter --seed 1") in out
+    assert f"4. convert: ragtune convert lora {work}/adapter-continued --out {work}/ragtune-default.gguf --outtype f16" in out
+    assert "5. manifest: write" in out and not work.exists()  # nothing ran
     assert main(["tune", "default", "--dry-run", "--work", str(work), "--eval-set", "sets/x", "--promote",
                  "--threads", "4", "--json"]) == 0
     steps = json.loads(capsys.readouterr().out)["steps"]
-    assert [s["step"] for s in steps] == ["dataset", "train", "convert", "eval", "manifest", "promote"]
-    assert steps[1]["command"].endswith("--threads 4")
+    assert [s["step"] for s in steps] == ["dataset", "train", "continue", "convert", "eval", "manifest", "promote"]
+    assert steps[1]["command"].endswith("--threads 4") and steps[2]["command"].endswith("--threads 4")
     assert f"--config {work}/serving.toml eval run sets/x --arms A,C --adapter {work}/ragtune-default.gguf" \
-        in steps[3]["command"] and "--limit 400" in steps[3]["command"]
-    assert steps[5]["command"] == f"ragtune models promote-builtin {work}"
+        in steps[4]["command"] and "--limit 400" in steps[4]["command"]
+    assert steps[6]["command"] == f"ragtune models promote-builtin {work}"
 
 
 def test_a_work_folder_that_is_not_a_rebuild_is_refused_before_anything_runs(tmp_path, capsys):
