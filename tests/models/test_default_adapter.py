@@ -323,16 +323,9 @@ def test_a_continue_table_adds_a_second_training_run(tmp_path, capsys):
         load_recipe(_recipe(tmp_path, TINY_RECIPE.replace("r = 8", "r = 8\ninit_adapter = \"x\""), name="b2.toml"))
 
 
-@pytest.mark.slow
-@pytest.mark.train
-@pytest.mark.convert
-def test_the_whole_rebuild_on_a_tiny_model(tiny_base, tmp_path, settings, monkeypatch):
-    from ragtune.appliance.registry import Registry
-    from ragtune.models.default_adapter import RebuildOptions, rebuild
-
-    base, sdist = tiny_base
-    folder = _tiny_set(tmp_path)
-    recipe = _recipe(tmp_path, f"""\
+def _tiny_recipe(folder, base, train_extra, more=""):
+    """A recipe over the tiny set and base: a few steps of one thread (plus `train_extra` and `more` tables)."""
+    return f"""\
 name = "tiny-default"
 [dataset]
 qa = "{folder}/qa.jsonl"
@@ -344,18 +337,29 @@ holdout_frac = 0.2
 base = "{base}"
 r = 8
 lr = 1e-3
-max_steps = 2
 grad_accum = 1
 warmup_steps = 1
-save_every = 1
 max_holdout = 2
 max_len = 4096
 threads = 1
-[convert]
+{train_extra}
+{more}[convert]
 outtype = "f16"
 [serving]
 k = 2
-""")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.train
+@pytest.mark.convert
+def test_the_whole_rebuild_on_a_tiny_model(tiny_base, tmp_path, settings, monkeypatch):
+    from ragtune.appliance.registry import Registry
+    from ragtune.models.default_adapter import RebuildOptions, rebuild
+
+    base, sdist = tiny_base
+    folder = _tiny_set(tmp_path)
+    recipe = _recipe(tmp_path, _tiny_recipe(folder, base, "max_steps = 2\nsave_every = 1"))
     work = tmp_path / "work"
     logs: list[str] = []
     out = rebuild(settings, RebuildOptions(work=work, recipe=recipe, sdist=str(sdist)), log=logs.append)
@@ -404,32 +408,7 @@ def test_a_rebuild_with_a_continue_run_converts_the_continued_adapter(tiny_base,
 
     base, sdist = tiny_base
     folder = _tiny_set(tmp_path)
-    recipe = _recipe(tmp_path, f"""\
-name = "tiny-default"
-[dataset]
-qa = "{folder}/qa.jsonl"
-docs = "{folder}/docs"
-fit = false
-mix_frac = 0
-holdout_frac = 0.2
-[train]
-base = "{base}"
-r = 8
-lr = 1e-3
-max_steps = 1
-grad_accum = 1
-warmup_steps = 1
-max_holdout = 2
-max_len = 4096
-threads = 1
-[continue]
-seed = 1
-max_steps = 2
-[convert]
-outtype = "f16"
-[serving]
-k = 2
-""")
+    recipe = _recipe(tmp_path, _tiny_recipe(folder, base, "max_steps = 1", "[continue]\nseed = 1\nmax_steps = 2\n"))
     work = tmp_path / "work"
     out = rebuild(settings, RebuildOptions(work=work, recipe=recipe, sdist=str(sdist)), log=lambda _: None)
     m = json.loads((work / "tiny-default.json").read_text())
