@@ -28,8 +28,8 @@ from ragtune.appliance.atomic import replace_into
 
 from .config import TrainConfig
 from .data import collate, encode_example, load_data, make_batches, spread
-from .model import (add_lora, cpu_has_bf16, fix_tokenizer, hf_dir_for, load_init_adapter, load_model, log, pick_device,
-                    resolve_base)
+from .model import (add_lora, cpu_has_bf16, fix_tokenizer, hf_dir_for, init_adapter_kind, load_init_adapter, load_model,
+                    log, pick_device, resolve_base)
 
 Progress = Callable[[dict[str, Any]], None]
 
@@ -172,9 +172,8 @@ def prepare(cfg: TrainConfig) -> tuple[list[dict[str, Any]], list[dict[str, Any]
         raise InputError(f"{out}: exists and is not a folder")
     if (out / "adapter_model.safetensors").exists() and not cfg.resume:
         raise InputError(f"{out}: already holds a trained adapter", hint="pick a new --out, or --resume")
-    init = Path(cfg.init_adapter).expanduser()
-    if cfg.init_adapter and not ((init / "adapter_model.safetensors").is_file() or (init.is_file() and init.suffix == ".gguf")):
-        raise InputError(f"{init}: not an adapter (a folder with adapter_model.safetensors, or a GGUF LoRA)")
+    if cfg.init_adapter and init_adapter_kind(cfg.init_adapter) is None:
+        raise InputError(f"{cfg.init_adapter}: not an adapter (a folder with adapter_model.safetensors, or a GGUF LoRA)")
     return load_data(cfg.data)
 
 

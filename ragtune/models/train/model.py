@@ -195,6 +195,14 @@ def _gguf_lora_tensors(path: Path, model_config: Any) -> tuple[dict[str, Any], f
     return {k: (v.get("lora_a"), v.get("lora_b")) for k, v in pairs.items()}, alpha
 
 
+def init_adapter_kind(path: str | Path) -> str | None:
+    """"peft" (a folder with adapter_model.safetensors), "gguf" (a .gguf file) or None: checked before torch loads."""
+    p = Path(path).expanduser()
+    if (p / "adapter_model.safetensors").is_file():
+        return "peft"
+    return "gguf" if p.is_file() and p.suffix == ".gguf" else None
+
+
 def load_init_adapter(model: Any, path: str, cfg: TrainConfig) -> dict[str, Any]:
     """Start training from an adapter trained before (a peft folder or a GGUF LoRA): continued training keeps the
     lineage (the start adapter's sha256 goes into the config and metrics). Its rank, alpha and targets must match
@@ -205,7 +213,8 @@ def load_init_adapter(model: Any, path: str, cfg: TrainConfig) -> dict[str, Any]
 
     torch = require("torch", "train")
     p = Path(path).expanduser()
-    if p.is_dir() and (p / "adapter_model.safetensors").is_file():
+    kind = init_adapter_kind(p)
+    if kind == "peft":
         require("safetensors", "train")
         from safetensors.numpy import load_file
 
@@ -220,14 +229,15 @@ def load_init_adapter(model: Any, path: str, cfg: TrainConfig) -> dict[str, Any]
             alpha = json.loads((p / "adapter_config.json").read_text(encoding="utf-8")).get("lora_alpha")
         except (OSError, ValueError):
             alpha = None
-    elif p.is_file() and p.suffix == ".gguf":
+    elif kind == "gguf":
         src = p
         tensors, alpha = _gguf_lora_tensors(p, model.config)
     else:
         raise InputError(f"{path}: not an adapter (a folder with adapter_model.safetensors, or a GGUF LoRA)")
     if alpha is not None and float(alpha) != float(cfg.lora_alpha):
         raise InputError(f"{path}: its LoRA alpha is {alpha:g}, this run's is {cfg.lora_alpha}", hint="pass the same --alpha")
-    lora_mods = {n.removeprefix("base_model.model."): m for n, m in model.named_modules() if hasattr(m, "lora_A") and "default" in getattr(m, "lora_A", {})}
+    lora_mods = {n.removeprefix("base_model.model."): m for n, m in model.named_modules()
+                 if "default" in getattr(m, "lora_A", {})}
     if set(tensors) != set(lora_mods):
         missing = sorted(set(lora_mods) - set(tensors))[:3]
         extra = sorted(set(tensors) - set(lora_mods))[:3]
