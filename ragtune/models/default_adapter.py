@@ -163,25 +163,22 @@ def rebuild(settings: Settings, opts: RebuildOptions | None = None, *, log: Log 
         timed("dataset", lambda: build_dataset(settings, recipe.dataset, data, log=log,
                                                command=shlex.split(steps["dataset"])))
         done("dataset")
-    if _finished(state, "train") and (adapter / "adapter_manifest.json").is_file():
-        log(f"[tune] train: kept {adapter} (--resume)")
-    else:
+    def train_step(name: str, out: Path, make_cfg: Callable[..., Any]) -> None:
+        """`train` or `continue`: kept when finished (--resume), else run, resuming its own checkpoint."""
+        if _finished(state, name) and (out / "adapter_manifest.json").is_file():
+            log(f"[tune] {name}: kept {out} (--resume)")
+            return
         from .train import train
 
-        resume = (adapter / "checkpoint").is_dir() or (adapter / "adapter_model.safetensors").is_file()
-        cfg = recipe.train_config(data, adapter, resume=resume or None, **overrides)
-        timed("train", lambda: train(cfg, home=settings.home))
-        done("train")
+        resume = (out / "checkpoint").is_dir() or (out / "adapter_model.safetensors").is_file()
+        cfg = make_cfg(resume=resume or None, **overrides)
+        timed(name, lambda: train(cfg, home=settings.home))
+        done(name)
+
+    train_step("train", adapter, lambda **kw: recipe.train_config(data, adapter, **kw))
     final = _final_adapter(work, recipe)
-    if recipe.cont and _finished(state, "continue") and (final / "adapter_manifest.json").is_file():
-        log(f"[tune] continue: kept {final} (--resume)")
-    elif recipe.cont:
-        from .train import train
-
-        resume = (final / "checkpoint").is_dir() or (final / "adapter_model.safetensors").is_file()
-        ccfg = recipe.continue_config(data, final, adapter, resume=resume or None, **overrides)
-        timed("continue", lambda: train(ccfg, home=settings.home))
-        done("continue")
+    if recipe.cont:
+        train_step("continue", final, lambda **kw: recipe.continue_config(data, final, adapter, **kw))
     from ragtune.appliance.registry import Registry
     from ragtune.converters.lora import lora_to_gguf
 

@@ -170,15 +170,15 @@ def _unpermute_rope(w: Any, n_head: int) -> Any:
 
 def _gguf_lora_tensors(path: Path, model_config: Any) -> tuple[dict[str, Any], float | None]:
     """{hf module path: (lora_A, lora_B)} as numpy arrays, and the file's alpha."""
+    from ragtune.appliance.ggufinfo import check_gguf_kind
+
+    check_gguf_kind(path, lora=True)  # a model, or not a GGUF at all: a clear GGUFError (an InputError)
     gguf = require("gguf", "convert")
     try:
         reader = gguf.GGUFReader(str(path))
     except Exception as exc:  # the reader raises bare ValueError/struct errors on a damaged file
         raise InputError(f"{path}: not a readable GGUF file: {exc}") from None
     fields = reader.fields
-    kind = fields.get("general.type")
-    if kind is None or kind.contents() != "adapter":
-        raise InputError(f"{path}: a GGUF model, not a LoRA adapter")
     alpha = fields["adapter.lora.alpha"].contents() if "adapter.lora.alpha" in fields else None
     n_head = model_config.num_attention_heads
     n_kv = getattr(model_config, "num_key_value_heads", None) or n_head
