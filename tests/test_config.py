@@ -53,6 +53,8 @@ def test_home_override(tmp_path):
     ("[retrieve]\nbm25_max_df = 0\n", 2, "must be in (0, 1]"),
     ("[retrieve]\nann_candidates = 5\n", 2, "must be 0 (by the index's size) or 10..5000"),
     ("[generate]\nmodel = 5\n", 2, "must be a string, got 5"),
+    ("[generate]\nrefusal_threshold = \"sometimes\"\n", 2, "must be 0..1 or \"auto\""),
+    ("[generate]\nrefusal_threshold = true\n", 2, "must be 0..1 or \"auto\""),
     ("[ingest]\n\nextensions = [\".md\", \".exe\"]\n", 3, "no loader reads .exe"),
 ])
 def test_hostile_values_name_file_line_and_key(tmp_path, section, line, message):

@@ -123,6 +123,10 @@ class AnswerEngine:
         self._adapter_id = NONE_ADAPTER
         self._adapter_ready = False
         self._evidence: Any = False  # evidence.EvidenceModel | None once loaded (False: not yet)
+        self._threshold: tuple[Any, float] = (None, 1.0)  # ((setting, adapter id, override), resolved)
+        # What "auto" means for any adapter this engine serves, instead of its manifest's value: an eval of an
+        # adapter not installed yet (eval run --adapter-refusal-threshold). None: the manifest decides.
+        self.adapter_refusal_threshold: float | None = None
 
     # -- resources --------------------------------------------------------------------------------------
     @property
@@ -173,6 +177,19 @@ class AnswerEngine:
     @property
     def adapter_id(self) -> str:
         return self._adapter_id
+
+    @property
+    def refusal_threshold(self) -> float:
+        """`generate.refusal_threshold`, "auto" resolved for the adapter being served (refusal.resolve_threshold)."""
+        from .refusal import resolve_threshold
+
+        key = (self.cfg.refusal_threshold, self._adapter_id, self.adapter_refusal_threshold)
+        if self._threshold[0] != key:  # "auto" reads a manifest: once per adapter switch, not per question
+            over = self.adapter_refusal_threshold
+            t = (float(over) if over is not None and self.cfg.refusal_threshold == "auto"
+                 and self._adapter_id != NONE_ADAPTER else resolve_threshold(*key[:2]))
+            self._threshold = (key, t)
+        return self._threshold[1]
 
     def close(self) -> None:
         for obj in reversed(self._owned):
@@ -259,7 +276,7 @@ class AnswerEngine:
                                                use_cache=use_cache),
             [c.id for c in ctx], max_chars=self.cfg.max_answer_chars, max_repairs=self.cfg.max_repairs)
         verdict = refusal_check(checked.obj or _REFUSED, ctx, min_support=self.cfg.min_support, mode=mode,
-                                p_refused=checked.p_refused, refusal_threshold=self.cfg.refusal_threshold,
+                                p_refused=checked.p_refused, refusal_threshold=self.refusal_threshold,
                                 question=src.normalized, min_relevance=self.cfg.min_relevance,
                                 reason=None if checked.obj is not None else "invalid_output")
         ans = self._answer(verdict, checked, ctx, src, gen, mode)
@@ -318,7 +335,7 @@ class AnswerEngine:
     def _generate(self, gen: Any, msgs: list[dict[str, str]], schema: dict[str, Any],
                   spans: list[tuple[str, tuple[str, ...]]] | None, *, use_cache: bool,
                   on_token: Callable[[str], None] | None = None) -> GenResult:
-        kw: dict[str, Any] = {"refusal_threshold": self.cfg.refusal_threshold}
+        kw: dict[str, Any] = {"refusal_threshold": self.refusal_threshold}
         if spans is not None:
             kw["extractive"] = spans
         if not use_cache:
@@ -363,7 +380,7 @@ class AnswerEngine:
         c = self.cfg
         return {"temperature": c.temperature, "seed": c.seed, "max_tokens": c.max_tokens,
                 "max_answer_chars": c.max_answer_chars, "max_repairs": c.max_repairs, "grammar": GRAMMAR_VERSION,
-                "refusal_threshold": c.refusal_threshold, "min_support": c.min_support,
+                "refusal_threshold": self.refusal_threshold, "min_support": c.min_support,
                 "min_relevance": c.min_relevance, "focus_sentences": c.focus_sentences}
 
     def _answer_cache_on(self, use_cache: bool) -> bool:

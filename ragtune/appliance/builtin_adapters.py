@@ -84,6 +84,12 @@ class BuiltinAdapter:
         return self.name == DEFAULT_NAME
 
     @property
+    def refusal_threshold(self) -> float | None:
+        """The P(refused) threshold calibrated for this adapter (`serving.refusal_threshold`), or None."""
+        t = self.manifest["serving"].get("refusal_threshold")
+        return None if t is None else float(t)
+
+    @property
     def lineage(self) -> dict[str, Any]:
         """In the registry's lineage vocabulary (registry.LINEAGE_KEYS)."""
         m = self.manifest
@@ -154,6 +160,10 @@ def validate_manifest(obj: Any, where: Path | str, text: str | None = None) -> d
                     bad(f"missing key '{section}.{key}'", section)
     if not 1 <= obj["serving"]["k"] <= 6:
         raise bad("'serving.k' must be 1..6", "serving", "k")
+    if "refusal_threshold" in obj["serving"]:
+        t = obj["serving"]["refusal_threshold"]
+        if not (isinstance(t, (int, float)) and not isinstance(t, bool) and 0 <= t <= 1):
+            raise bad("'serving.refusal_threshold' must be a number 0..1", "serving", "refusal_threshold")
     for i, ev in enumerate(obj["eval"]):
         if not (isinstance(ev, dict) and isinstance(ev.get("command"), str) and isinstance(ev.get("decision"), dict)
                 and isinstance(ev["decision"].get("go"), bool)):
@@ -200,5 +210,24 @@ def get_builtin(name: str = DEFAULT_NAME, folder: Path | str | None = None) -> B
     return load(mpath) if mpath.is_file() else None
 
 
+def refusal_threshold_for(adapter_id: str, folder: Path | str | None = None) -> float | None:
+    """The calibrated refusal threshold of the built-in adapter with this id (sha256), or None: not a built-in,
+    or its manifest records none. A broken manifest elsewhere in the folder is not this lookup's business."""
+    if not adapter_id or not _HEX64.match(adapter_id):
+        return None
+    folder = Path(folder) if folder is not None else adapters_dir()
+    if not folder.is_dir():
+        return None
+    for mpath in sorted(folder.glob("*.json")):
+        try:
+            b = load(mpath)
+        except ModelError:
+            continue
+        if b.sha256 == adapter_id:
+            return b.refusal_threshold
+    return None
+
+
 __all__ = ["DEFAULT_NAME", "ENV", "MANIFEST_FORMAT", "OUTTYPES", "BuiltinAdapter", "adapters_dir", "get_builtin",
-           "key_line", "list_builtins", "load", "package_adapters_dir", "validate_manifest"]
+           "key_line", "list_builtins", "load", "package_adapters_dir", "refusal_threshold_for",
+           "validate_manifest"]

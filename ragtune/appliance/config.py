@@ -176,10 +176,12 @@ class GenerateConfig:
     # free answers hallucinated 7% for +2 points of task success (benchmarks/README.md, "Answer quality").
     answer_mode: str = "extractive"
     # Refuse when the model's own P(refused) at the status value exceeds this (docs/answer.md); 1.0 never refuses
-    # by probability. 1.0 by default: the 135M model's P(refused) does not separate answerable from unanswerable
-    # questions (AUC 0.47-0.51, benchmarks/README.md, "Answer quality, round 3"), so any lower value refuses at random.
-    # `ragtune eval calibrate` chooses it on a dev split for a model whose probability means something.
-    refusal_threshold: float = 1.0
+    # by probability, 0.5 takes the model's own choice. "auto": the served adapter's calibrated threshold (a
+    # built-in adapter's manifest, `serving.refusal_threshold`), else 1.0. The base 135M model's P(refused) does
+    # not separate answerable from unanswerable questions (AUC 0.47-0.51, benchmarks/README.md, "Answer quality,
+    # round 3"), so with no adapter any lower value refuses at random; the built-in adapter's does (round 7).
+    # `ragtune eval calibrate` chooses a value on a dev split for the model and adapter in use.
+    refusal_threshold: float | str = "auto"
     # Refuse before generation when the served context looks like it does not hold the answer (evidence.py: a
     # model fitted with the reranker in use, its evidence.json; no such file or reranking off: no check).
     evidence_check: bool = True
@@ -240,8 +242,9 @@ class GenerateConfig:
         _check(isinstance(self.focus_sentences, int) and not isinstance(self.focus_sentences, bool)
                and 0 <= self.focus_sentences <= 100, "generate", "focus_sentences", "must be 0..100")
         _check(self.answer_mode in ANSWER_MODES, "generate", "answer_mode", f"must be one of {', '.join(ANSWER_MODES)}")
-        _check(isinstance(self.refusal_threshold, (int, float)) and not isinstance(self.refusal_threshold, bool)
-               and 0 <= self.refusal_threshold <= 1, "generate", "refusal_threshold", "must be 0..1")
+        _check(self.refusal_threshold == "auto" or (isinstance(self.refusal_threshold, (int, float))
+               and not isinstance(self.refusal_threshold, bool) and 0 <= self.refusal_threshold <= 1),
+               "generate", "refusal_threshold", "must be 0..1 or \"auto\"")
         for key in ("answer_cache", "prefix_cache"):
             _check(isinstance(getattr(self, key), bool), "generate", key, "must be true or false")
         for key in ("price_per_1k_prompt", "price_per_1k_completion"):

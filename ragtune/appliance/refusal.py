@@ -127,6 +127,18 @@ class Verdict:
     reason: str | None = None
 
 
+def resolve_threshold(setting: float | str, adapter_id: str | None) -> float:
+    """The P(refused) threshold in force: `generate.refusal_threshold` as set, or for "auto" the calibrated value
+    of the adapter being served (a built-in adapter's manifest, `serving.refusal_threshold`), else 1.0 (never
+    refuse by probability: the base model's P(refused) does not separate the questions)."""
+    if setting != "auto":
+        return float(setting)
+    from .builtin_adapters import refusal_threshold_for
+
+    t = refusal_threshold_for(adapter_id) if adapter_id else None
+    return 1.0 if t is None else t
+
+
 def refusal_check(obj: dict[str, Any], context: Sequence[ContextItem], *, min_support: float, mode: str = "free",
                   p_refused: float | None = None, refusal_threshold: float | None = None,
                   question: str | None = None, min_relevance: float = 0.0, reason: str | None = None) -> Verdict:

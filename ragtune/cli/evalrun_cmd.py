@@ -25,12 +25,16 @@ from .eval_cmd import eval_group
               help="Answer mode for every arm (default: [generate] answer_mode).")
 @click.option("--split", type=click.Choice(["dev", "test"]), default=None,
               help="Only a fixed half of the questions (by question id): dev to calibrate on, test to report on.")
+@click.option("--adapter-refusal-threshold", type=click.FloatRange(0, 1), default=None,
+              help="With [generate] refusal_threshold = \"auto\": the P(refused) threshold of the arms with the "
+                   "adapter, instead of the one its manifest records (e.g. an adapter not installed yet).")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Answer engines working at once (each its own llama.cpp context, or one request in flight to "
                    "the generation server with generate.backend = 'openai').")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @pass_app
-def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode, split, concurrency, as_json):
+def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode, split, adapter_refusal_threshold,
+             concurrency, as_json):
     """Answer DATASET with arms A/B/C, score them, write report.json/.md/.html and decide go/no-go.
 
     DATASET is a BEIR folder with gold answers in the query metadata, or a training-format JSONL file
@@ -39,7 +43,8 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode
     from ..appliance.eval.run import EvalOptions, run_eval, stderr_progress
 
     opts = EvalOptions(arms=arms, adapter=adapter, limit=limit, seed=seed, out=Path(out) if out else None,
-                       replay=replay, safety=safety, mode=mode, split=split, concurrency=concurrency)
+                       replay=replay, safety=safety, mode=mode, split=split, concurrency=concurrency,
+                       adapter_refusal_threshold=adapter_refusal_threshold)
     try:
         report = run_eval(app.settings, dataset, opts, progress=stderr_progress())
     except KeyboardInterrupt:
@@ -85,12 +90,14 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode
               help="Refusal precision the threshold must keep.")
 @click.option("--min-recall", type=click.FloatRange(0, 1), default=0.7, show_default=True,
               help="Refusal recall the threshold must keep.")
+@click.option("--max-answer-loss", type=click.FloatRange(0, 1), default=0.1, show_default=True,
+              help="When no threshold reaches --min-precision: the share of right answers it may cost.")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Report folder of the dev run.")
 @click.option("--no-write", is_flag=True, help="Only print the result; do not write it to the home's config.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @pass_app
-def eval_calibrate(app, dataset, arm, adapter, limit, seed, split, mode, min_precision, min_recall, out, no_write,
-                   as_json):
+def eval_calibrate(app, dataset, arm, adapter, limit, seed, split, mode, min_precision, min_recall, max_answer_loss,
+                   out, no_write, as_json):
     """Choose [generate] refusal_threshold on a dev split of DATASET and write it to the home's config.
 
     The split is answered once with the threshold at 1.0 and the model's P(refused) recorded; every threshold is
@@ -101,7 +108,7 @@ def eval_calibrate(app, dataset, arm, adapter, limit, seed, split, mode, min_pre
 
     opts = CalibrateOptions(arm=arm, adapter=adapter, limit=limit, seed=seed, split=None if split == "all" else split,
                             mode=mode, min_precision=min_precision, min_recall=min_recall,
-                            out=Path(out) if out else None, write=not no_write)
+                            max_answer_loss=max_answer_loss, out=Path(out) if out else None, write=not no_write)
     res = calibrate(app.settings, dataset, opts, progress=stderr_progress())
     if as_json:
         print_json(res)

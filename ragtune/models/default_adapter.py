@@ -124,6 +124,8 @@ def _eval_argv(recipe: Recipe, opts: RebuildOptions, work: Path, dataset: str) -
     limit = ev.limit if opts.eval_limit is None else opts.eval_limit
     return ["ragtune", "--config", work / "serving.toml", "eval", "run", dataset, "--arms", ev.arms,
             "--adapter", work / f"{recipe.name}.gguf", "--seed", ev.seed, *(["--limit", limit] if limit else []),
+            *(["--adapter-refusal-threshold", recipe.serving["refusal_threshold"]]
+              if "refusal_threshold" in recipe.serving else []),
             "--safety" if ev.safety else "--no-safety", "--out", work / "eval" / _slug(dataset)]
 
 
@@ -244,6 +246,8 @@ def _run_evals(settings: Settings, recipe: Recipe, opts: RebuildOptions, work: P
 
     cfg_path = work / "serving.toml"
     served = settings.replace("retrieve", k=recipe.serving["k"])
+    if "refusal_threshold" in recipe.serving:  # the adapter's own threshold, the base keeps never refusing by it
+        served = served.replace("generate", refusal_threshold="auto")
     atomic_write_text(cfg_path, "# the settings the adapter was evaluated with (ragtune tune default)\n" +
                       dump_toml(served))
     served = load_settings(cfg_path, home=settings.home)
@@ -255,7 +259,9 @@ def _run_evals(settings: Settings, recipe: Recipe, opts: RebuildOptions, work: P
         log(f"[tune] eval: {_cmd(argv)}")
         report = run_eval(served, s, EvalOptions(arms=ev.arms, adapter=str(work / f"{recipe.name}.gguf"),
                                                  limit=limit or None, seed=ev.seed, out=work / "eval" / _slug(s),
-                                                 safety=ev.safety), progress=stderr_progress())
+                                                 safety=ev.safety,
+                                                 adapter_refusal_threshold=recipe.serving.get("refusal_threshold")),
+                          progress=stderr_progress())
         out.append(eval_summary(report, _cmd(argv)))
     return out
 
@@ -268,6 +274,8 @@ def eval_summary(report: dict[str, Any], command: str) -> dict[str, Any]:
         "command": command, "run_id": report.get("run_id"), "adapter": report.get("adapter"),
         "dataset": {k: (report.get("dataset") or {}).get(k) for k in ("kind", "path", "identity", "n_items")},
         "n_questions": report.get("n_questions"), "seed": report.get("seed"),
+        "answer_mode": report.get("answer_mode"), "refusal_threshold": report.get("refusal_threshold"),
+        "refusal_threshold_adapter": report.get("refusal_threshold_adapter"),
         "arms": {name: {k: m.get(k) for k in ARM_KEYS if k in m} for name, m in (report.get("arms") or {}).items()},
         "deltas": report.get("deltas"),
         "safety": {name: {"n": a.get("n"), "share_safe": a.get("share_safe"),
@@ -449,8 +457,14 @@ def _report_command(report: dict[str, Any]) -> str:
     argv = ["ragtune", "eval", "run", (report.get("dataset") or {}).get("path", "?"),
             "--arms", ",".join(report.get("arms") or {}), "--adapter", report.get("adapter", "?"),
             "--seed", report.get("seed", 0)]
+    if report.get("split"):
+        argv += ["--split", report["split"]]
     if report.get("limit") or report.get("n_questions"):
         argv += ["--limit", report.get("limit") or report.get("n_questions")]
+    if report.get("answer_mode"):
+        argv += ["--mode", report["answer_mode"]]
+    if (report.get("safety") or {}).get("n_items"):
+        argv += ["--safety"]
     return _cmd(argv)
 
 

@@ -58,6 +58,10 @@ def test_a_valid_pair_loads_with_its_lineage(shipped):
     ({"outtype": "q4_0"}, "'outtype' must be one of", "outtype"),
     ({"go": "yes"}, "'go' must be a boolean", "go"),
     ({"serving": {"k": 9}}, "'serving.k' must be 1..6", "serving/k"),
+    ({"serving": {"k": 3, "refusal_threshold": 1.5}}, "'serving.refusal_threshold' must be a number 0..1",
+     "serving/refusal_threshold"),
+    ({"serving": {"k": 3, "refusal_threshold": "low"}}, "'serving.refusal_threshold' must be a number 0..1",
+     "serving/refusal_threshold"),
 ])
 def test_manifest_errors_name_the_file_and_line(shipped, change, message, key):
     gguf, mpath = write_builtin(shipped)
@@ -222,6 +226,36 @@ def test_the_engine_answers_with_the_builtin_and_says_so(shipped, settings):
         gen2 = FakeGenerator(model_id="f" * 64)
         eng2 = AnswerEngine(settings, retriever=FakeRetriever(_hits(), store=store), generator=gen2, store=store)
         assert eng2.ask("When was the Eiffel Tower built?", use_cache=False).adapter == "none"
+    finally:
+        store.close()
+
+
+def test_auto_refusal_threshold_is_the_builtins_own_and_the_base_never_refuses_by_it(shipped, settings):
+    from ragtune.appliance.answer import AnswerEngine
+    from ragtune.appliance.refusal import resolve_threshold
+    from ragtune.appliance.store import open_store
+    from tests.appliance.test_answer import FakeRetriever, _hits
+    from tests.fakes import FakeGenerator
+
+    gguf, _ = write_builtin(shipped, serving={"k": 3, "refusal_threshold": 0.5})
+    bid = sha256_file(gguf)
+    assert builtin.refusal_threshold_for(bid) == 0.5 and builtin.refusal_threshold_for("f" * 64) is None
+    assert resolve_threshold("auto", bid) == 0.5 and resolve_threshold("auto", "none") == 1.0
+    assert resolve_threshold(0.7, bid) == 0.7  # a value in the config wins for every model
+    assert settings.generate.refusal_threshold == "auto"
+    store = open_store(settings.home)
+    try:
+        ok = {"status": "ok", "answer": "It was built from 1887 to 1889.", "citations": ["S1"]}
+        gen = FakeGenerator([ok, ok, ok], model_id=DEFAULT_LLM_SHA256, p_refused=0.6)
+        eng = AnswerEngine(settings, retriever=FakeRetriever(_hits(), store=store), generator=gen, store=store)
+        a = eng.ask("When was the Eiffel Tower built?")
+        assert a.adapter == bid and gen.calls[0]["refusal_threshold"] == 0.5
+        assert a.status == "refused" and a.refusal_reason == "model"  # P(refused) 0.6 > 0.5
+        b = eng.ask("When was the Eiffel Tower built?", adapter="none", use_cache=False)
+        assert b.status == "ok" and gen.calls[1]["refusal_threshold"] == 1.0
+        eng.adapter_refusal_threshold = 0.9  # an eval's --adapter-refusal-threshold
+        c = eng.ask("When was the Eiffel Tower built?", adapter=bid, use_cache=False)
+        assert c.status == "ok" and gen.calls[2]["refusal_threshold"] == 0.9
     finally:
         store.close()
 

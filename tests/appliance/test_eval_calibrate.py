@@ -66,13 +66,33 @@ def test_calibrate_says_which_constraint_it_dropped(settings, beir, tmp_path):
             {"threshold": 0.9, "task_success": 0.7, "refusal_precision": 0.8, "refusal_recall": 0.1}]
     row, dropped = C.choose(rows, min_precision=0.7, min_recall=0.7)
     assert row["threshold"] == 0.9 and "recall" in dropped
-    # nothing precise enough: refusing everything scores best on task success, but 1.0 (no refusal by
-    # probability: the product default) is kept
-    rows = [{"threshold": 0.0, "task_success": 0.32, "refusal_precision": 0.33, "refusal_recall": 1.0},
-            {"threshold": 0.5, "task_success": 0.13, "refusal_precision": 0.33, "refusal_recall": 0.31},
-            {"threshold": 1.0, "task_success": 0.05, "refusal_precision": None, "refusal_recall": 0.0}]
+    # nothing precise enough: refusing everything scores best on task success, but it costs every right answer:
+    # 1.0 (no refusal by probability) is kept
+    rows = [{"threshold": 0.0, "task_success": 0.32, "refusal_precision": 0.33, "refusal_recall": 1.0,
+             "task_success_answerable": 0.0},
+            {"threshold": 0.5, "task_success": 0.13, "refusal_precision": 0.33, "refusal_recall": 0.31,
+             "task_success_answerable": 0.04},
+            {"threshold": 1.0, "task_success": 0.05, "refusal_precision": None, "refusal_recall": 0.0,
+             "task_success_answerable": 0.08}]
     row, dropped = C.choose(rows, min_precision=0.7, min_recall=0.7)
-    assert row["threshold"] == 1.0 and "kept 1.0" in dropped
+    assert row["threshold"] == 1.0 and "precision" in dropped
+
+
+def test_calibrate_without_a_precise_threshold_takes_the_best_that_keeps_the_right_answers():
+    # the refusals made before the model is asked keep every threshold's precision low; the model's own
+    # refusals still help at 0.5 (task success up, 95% of the right answers kept) but not at 0.3 (a third lost)
+    rows = [{"threshold": 0.3, "task_success": 0.36, "refusal_precision": 0.4, "refusal_recall": 0.8,
+             "task_success_answerable": 0.20},
+            {"threshold": 0.5, "task_success": 0.34, "refusal_precision": 0.45, "refusal_recall": 0.6,
+             "task_success_answerable": 0.285},
+            {"threshold": 1.0, "task_success": 0.31, "refusal_precision": 0.42, "refusal_recall": 0.5,
+             "task_success_answerable": 0.30}]
+    row, dropped = C.choose(rows, min_precision=0.7, min_recall=0.7)
+    assert row["threshold"] == 0.5 and "90%" in dropped
+    assert C.choose(rows, min_precision=0.7, min_recall=0.7, max_answer_loss=0.5)[0]["threshold"] == 0.3
+    # no threshold beats never refusing by probability: 1.0 stays
+    flat = [{**r, "task_success": 0.31} for r in rows]
+    assert C.choose(flat, min_precision=0.7, min_recall=0.7)[0]["threshold"] == 1.0
 
 
 def test_outcome_only_flips_ok_answers_above_the_threshold():
@@ -94,5 +114,28 @@ def test_eval_run_mode_and_split(settings, beir, tmp_path):
     d = R.load_beir(beir)
     assert R.make_run_id(d, ["A"], None, 0, None, settings, True) != \
         R.make_run_id(d, ["A"], None, 0, None, settings.replace("generate", answer_mode="extractive"), True)
+    for key, value in (("evidence_check", False), ("focus_sentences", 3)):  # they change answers: another run
+        assert R.make_run_id(d, ["A"], None, 0, None, settings, True) != \
+            R.make_run_id(d, ["A"], None, 0, None, settings.replace("generate", **{key: value}), True)
     assert R.make_run_id(d, ["A"], None, 0, None, settings, True, "dev") != \
         R.make_run_id(d, ["A"], None, 0, None, settings, True, "test")
+
+
+def test_an_adapters_own_threshold_is_part_of_the_run(settings, beir, tmp_path):
+    d = R.load_beir(beir)
+    auto = settings.replace("generate", refusal_threshold="auto")
+    ids = {R.make_run_id(d, ["A", "C"], "a" * 64, 0, None, auto, True, None, t) for t in (None, 0.5, 0.6)}
+    assert len(ids) == 3  # "auto" means the adapter's threshold: another one is another run
+    fixed = settings.replace("generate", refusal_threshold=0.5)
+    assert R.make_run_id(d, ["A", "C"], "a" * 64, 0, None, fixed, True, None, 0.4) == \
+        R.make_run_id(d, ["A", "C"], "a" * 64, 0, None, fixed, True, None, 0.6)  # a set value wins: no effect
+
+    class Engine(ProbabilityEngine):
+        adapter_refusal_threshold = None
+
+    eng = Engine()
+    rep = R.run_eval(auto, beir, R.EvalOptions(arms="A", out=tmp_path / "a", safety=False,
+                                               adapter_refusal_threshold=0.45),
+                     engine_factory=_factory(eng), ingest=no_ingest)
+    assert eng.adapter_refusal_threshold == 0.45 and rep["refusal_threshold"] == "auto"
+    assert rep["refusal_threshold_adapter"] == 0.45

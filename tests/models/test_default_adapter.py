@@ -54,7 +54,7 @@ def test_the_default_recipe_is_the_documented_one():
     assert r.train == {"targets": "all-linear", "r": 16, "alpha": 32, "lr": 5e-4, "max_steps": 275, "grad_accum": 4,
                        "weight_status": 3.0, "weight_citations": 2.0, "warmup_steps": 20, "seed": 0, "save_every": 25,
                        "max_holdout": 48}
-    assert (r.outtype, r.serving) == ("f16", {"k": 3})
+    assert (r.outtype, r.serving) == ("f16", {"k": 3, "refusal_threshold": 0.5})
     cfg = r.train_config("data", "out", threads=3)
     assert (cfg.targets, cfg.r, cfg.lora_alpha, cfg.max_steps, cfg.threads) == ("all-linear", 16, 32, 275, 3)
     # `ragtune train --config` reads the same [train] table from the whole recipe
@@ -73,6 +73,8 @@ def test_the_default_recipe_is_the_documented_one():
     (("r = 8", "r = 8\ndata = \"x\""), "[train] data: not allowed in a recipe (the rebuild sets it)", 9),
     (('outtype = "f16"', 'outtype = "q4_0"'), "[convert] outtype: must be one of f16, q8_0", 12),
     (("k = 3", "k = 9"), "[serving] k: must be 1..6", 15),
+    (("k = 3", "k = 3\nrefusal_threshold = 2"), "[serving] refusal_threshold: must be a number 0..1", 16),
+    (("k = 3", "k = 3\nrefusal = 0.5"), "unknown key in [serving]: refusal", 16),
 ])
 def test_recipe_errors_name_the_file_and_line(tmp_path, edit, message, line):
     p = _recipe(tmp_path, TINY_RECIPE.replace(*edit, 1))
@@ -164,6 +166,15 @@ def test_the_eval_step_serves_the_recipes_k_and_summarises_every_set(tmp_path, s
     assert [e["decision"]["go"] for e in out] == [True, False]
     assert out[0]["command"].startswith(f"ragtune --config {work}/serving.toml eval run sets/x --arms A,C")
     assert "--limit 50" in out[0]["command"] and out[0]["arms"]["C"]["task_success"] == 0.45
+    # a recipe with the adapter's own refusal threshold: arm C is evaluated with it, the base is not
+    seen.clear()
+    rec = load_recipe(_recipe(tmp_path, TINY_RECIPE.replace("k = 3", "k = 3\nrefusal_threshold = 0.45")))
+    assert rec.serving == {"k": 3, "refusal_threshold": 0.45}
+    settings = settings.replace("generate", refusal_threshold=1.0)
+    out = _run_evals(settings, rec, RebuildOptions(work=work), work, ["sets/x"], print)
+    assert seen[0][2].adapter_refusal_threshold == 0.45
+    assert 'refusal_threshold = "auto"' in (work / "serving.toml").read_text()
+    assert "--adapter-refusal-threshold 0.45" in out[0]["command"]
 
 
 # -- promote ---------------------------------------------------------------------------------------------------
@@ -418,3 +429,12 @@ def test_a_rebuild_with_a_continue_run_converts_the_continued_adapter(tiny_base,
     assert m["training"]["config"]["seed"] == 1 and m["training"]["metrics"]["steps"] == 2
     assert m["training"]["first_run"]["config"]["max_steps"] == 1 and m["training"]["first_run"]["metrics"]["steps"] == 1
     assert set(m["rebuild"]["steps"]) == {"dataset", "train", "continue", "convert"} and out["id"] == m["sha256"]
+
+
+def test_the_shipped_default_is_served_as_its_recipe_says():
+    """The recipe's [serving] table and the shipped manifest agree: what a rebuild would record is what is served."""
+    b = builtin.get_builtin(builtin.DEFAULT_NAME, builtin.package_adapters_dir())
+    if b is None:
+        pytest.skip("no built-in default adapter in this checkout")
+    assert b.manifest["serving"] == load_recipe().serving
+    assert b.refusal_threshold == load_recipe().serving.get("refusal_threshold")

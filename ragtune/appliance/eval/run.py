@@ -20,6 +20,7 @@ from typing import Any, Callable
 from ..config import Settings
 from ..errors import InputError, located
 from ..home import Home
+from ..refusal import resolve_threshold
 from ..store import Store, json_dumps
 from . import metrics
 from .arms import ARM_LABELS, Arm, ask_arm, make_arms, parse_arms
@@ -39,7 +40,8 @@ def answer_settings(settings: Settings) -> dict[str, Any]:
     return {
         "generate": {k: getattr(g, k) for k in ("model", "n_ctx", "max_tokens", "temperature", "seed",
                                                  "max_answer_chars", "max_repairs", "min_support", "answer_mode",
-                                                 "refusal_threshold", "min_relevance")},
+                                                 "refusal_threshold", "min_relevance", "evidence_check",
+                                                 "focus_sentences")},
         "retrieve": {k: v for k, v in dataclasses.asdict(settings.retrieve).items() if k not in ("cache", "cache_ttl_s")},
         "ingest": {"chunk_tokens": settings.ingest.chunk_tokens, "overlap_tokens": settings.ingest.overlap_tokens},
         "embed": {"model": settings.embed.model},
@@ -47,12 +49,17 @@ def answer_settings(settings: Settings) -> dict[str, Any]:
 
 
 def make_run_id(dataset: Dataset, arms: list[str], adapter: str | None, seed: int, limit: int | None,
-                settings: Settings, safety: bool, split: str | None = None) -> str:
+                settings: Settings, safety: bool, split: str | None = None,
+                adapter_threshold: float | None = None) -> str:
     blob = {"v": RUN_VERSION, "kind": dataset.kind, "dataset": dataset.identity, "arms": sorted(arms),
             "adapter": adapter or "none", "seed": seed, "limit": limit, "safety": safety,
             "settings": answer_settings(settings)}
     if split:
         blob["split"] = split
+    if settings.generate.refusal_threshold == "auto" and adapter:
+        # what "auto" means for this adapter lives in its manifest: a recalibrated one is a different run
+        blob["adapter_refusal_threshold"] = (resolve_threshold("auto", adapter) if adapter_threshold is None
+                                             else float(adapter_threshold))
     blob = json_dumps(blob)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -164,6 +171,8 @@ class EvalOptions:
     mode: str | None = None  # generate.answer_mode for every arm (default: the config's)
     split: str | None = None  # "dev" | "test": a fixed half of the questions (split_items)
     refusal_threshold: float | None = None  # generate.refusal_threshold for every arm (calibration runs use 1.0)
+    # with refusal_threshold "auto": the threshold of the arms with the adapter (B, C) instead of its manifest's
+    adapter_refusal_threshold: float | None = None
     concurrency: int = 1  # engines answering at once (eval/parallel.py)
 
 
@@ -205,7 +214,7 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
             notes.append(f"safety set skipped: --limit {opts.limit} answers only the sampled questions "
                          "(add --safety to run the safety set too)")
         run_id = make_run_id(dataset, [a.name for a in arms], adapter, seed, opts.limit, settings, safety,
-                             opts.split)
+                             opts.split, opts.adapter_refusal_threshold)
         out = Path(opts.out) if opts.out else settings.home.eval_dir / run_id
         out.mkdir(parents=True, exist_ok=True)
         # Answers come from a scratch home (it keeps eval traffic out of the user's query log): a BEIR corpus gets
@@ -271,8 +280,13 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
 
             if progress is not None:
                 progress(resumed, total, f"eval {pending[0][0].name}", None)
-            answer_all(pending, lambda: (engine_factory or _default_engine)(run_settings), opts.concurrency,
-                       answer, store)
+            def make_engine() -> Any:
+                engine = (engine_factory or _default_engine)(run_settings)
+                if opts.adapter_refusal_threshold is not None and hasattr(engine, "adapter_refusal_threshold"):
+                    engine.adapter_refusal_threshold = opts.adapter_refusal_threshold
+                return engine
+
+            answer_all(pending, make_engine, opts.concurrency, answer, store)
             if progress is not None:
                 progress(total, total, "eval", 0.0)
 
@@ -283,8 +297,9 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
     if results is not None:
         results(items, stored)
     report = build_report(settings, dataset, items, safety_items, arms, stored, adapter=adapter, notes=notes + dataset.notes,
-                          run_id=run_id, out=out)
+                          run_id=run_id, out=out, adapter_threshold=opts.adapter_refusal_threshold)
     report["warnings"] = report_warnings(report)
+    report["split"], report["limit"] = opts.split, opts.limit  # with seed and answer_mode: the run's command
     report["answered_now"] = answered_now
     report["resumed"] = resumed
     report["elapsed_s"] = round(time.perf_counter() - t_start, 2)
@@ -294,7 +309,7 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
 
 def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any]], safety_items: list[dict[str, Any]],
                  arms: list[Arm], stored: dict[tuple[str, str], dict[str, Any]], *, adapter: str | None,
-                 notes: list[str], run_id: str, out: Path) -> dict[str, Any]:
+                 notes: list[str], run_id: str, out: Path, adapter_threshold: float | None = None) -> dict[str, Any]:
     """Metrics per arm, deltas, decision and safety from the stored results (pure given its inputs)."""
     cfg = settings.eval
     per_arm: dict[str, dict[str, Any]] = {}
@@ -371,6 +386,9 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
         "seed": settings.generate.seed,
         "answer_mode": settings.generate.answer_mode,
         "refusal_threshold": settings.generate.refusal_threshold,
+        "refusal_threshold_adapter": (float(adapter_threshold) if adapter_threshold is not None
+                                      and settings.generate.refusal_threshold == "auto"
+                                      else resolve_threshold(settings.generate.refusal_threshold, adapter)),
         "n_questions": len(items),
         "notes": notes,
         "failures": failures,

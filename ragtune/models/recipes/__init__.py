@@ -9,7 +9,9 @@ A recipe file holds, in one place, everything a rebuild needs:
   (`--init-adapter`); its keys override `[train]`'s (e.g. a new seed, so it sees other examples first, and its own
   steps and learning rate). The continued adapter is the one converted;
 - `[convert]`: `outtype` of the GGUF LoRA (f16 or q8_0);
-- `[serving]`: `k`, the retrieve.k the adapter is served and evaluated with (the data is built with it);
+- `[serving]`: `k`, the retrieve.k the adapter is served and evaluated with (the data is built with it), and
+  optionally `refusal_threshold`, the P(refused) threshold calibrated for the adapter (`ragtune eval calibrate`):
+  recorded in the manifest, served when `generate.refusal_threshold` is "auto", applied to its eval's arm C;
 - `[eval]` (optional): `sets`, `limit`, `seed`, `arms`, `safety`: what `--eval` runs (`ragtune eval run`).
 Unknown keys and bad values are ConfigErrors naming the file and the line."""
 
@@ -143,7 +145,7 @@ def load_recipe(path: Path | str | None = None) -> Recipe:
                     "init_adapter": "a recipe trains from a fresh LoRA; [continue] trains its adapter further"})
     cont_raw = table("continue", tr_fields - set(SET_BY_REBUILD), {k: "the rebuild sets it" for k in SET_BY_REBUILD})
     conv = table("convert", {"outtype"})
-    serving = table("serving", {"k"})
+    serving = table("serving", {"k", "refusal_threshold"})
     ev_raw = table("eval", {f.name for f in dataclasses.fields(EvalPlan)})
 
     outtype = conv.get("outtype", "f16")
@@ -152,6 +154,12 @@ def load_recipe(path: Path | str | None = None) -> Recipe:
     k = serving.get("k")
     if not (isinstance(k, int) and not isinstance(k, bool) and 1 <= k <= 6):
         raise fail("[serving] k: must be 1..6 (the retrieve.k the adapter is served with)", "serving", "k")
+    served = {"k": k}
+    if "refusal_threshold" in serving:
+        t = serving["refusal_threshold"]
+        if not (isinstance(t, (int, float)) and not isinstance(t, bool) and 0 <= t <= 1):
+            raise fail("[serving] refusal_threshold: must be a number 0..1", "serving", "refusal_threshold")
+        served["refusal_threshold"] = float(t)
     ds_k = ds_raw.get("k", 0)
     if ds_k not in (0, k):
         raise fail(f"[dataset] k = {ds_k!r} but [serving] k = {k}: the adapter must learn the context shape it is "
@@ -177,7 +185,7 @@ def load_recipe(path: Path | str | None = None) -> Recipe:
     if not isinstance(ev.safety, bool):
         raise fail("[eval] safety: must be true or false", "eval", "safety")
     return Recipe(path=path.resolve(), text=text, sha256=sha256_text(text), name=name, dataset=dataset,
-                  train=tr_raw, cont=cont_raw, outtype=outtype, serving={"k": k}, eval=ev)
+                  train=tr_raw, cont=cont_raw, outtype=outtype, serving=served, eval=ev)
 
 
 def _section_line(text: str, section: str) -> int | None:
