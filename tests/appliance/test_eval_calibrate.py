@@ -139,3 +139,27 @@ def test_an_adapters_own_threshold_is_part_of_the_run(settings, beir, tmp_path):
                      engine_factory=_factory(eng), ingest=no_ingest)
     assert eng.adapter_refusal_threshold == 0.45 and rep["refusal_threshold"] == "auto"
     assert rep["refusal_threshold_adapter"] == 0.45
+
+
+def test_a_refitted_evidence_model_or_reranker_is_another_run(settings, beir, tmp_path):
+    folder = tmp_path / "rr"
+    folder.mkdir()
+    (folder / "reranker.json").write_text('{"w": 1}')
+    (folder / "evidence.json").write_text('{"cut": 0.5}')
+    d = R.load_beir(beir)
+    s = settings.replace("retrieve", rerank=str(folder))
+
+    def rid(st):
+        return R.make_run_id(d, ["A"], None, 0, None, st, True)
+
+    first = rid(s)
+    (folder / "evidence.json").write_text('{"cut": 0.0}')
+    second = rid(s)
+    assert first != second
+    (folder / "reranker.json").write_text('{"w": 2}')
+    assert rid(s) != second
+    # with the evidence check off the evidence file cannot change an answer
+    off = s.replace("generate", evidence_check=False)
+    before = rid(off)
+    (folder / "evidence.json").write_text('{"cut": 1.0}')
+    assert rid(off) == before

@@ -45,7 +45,22 @@ def answer_settings(settings: Settings) -> dict[str, Any]:
         "retrieve": {k: v for k, v in dataclasses.asdict(settings.retrieve).items() if k not in ("cache", "cache_ttl_s")},
         "ingest": {"chunk_tokens": settings.ingest.chunk_tokens, "overlap_tokens": settings.ingest.overlap_tokens},
         "embed": {"model": settings.embed.model},
+        "rerank_files": _rerank_files(settings),
     }
+
+
+def _rerank_files(settings: Settings) -> dict[str, str]:
+    """sha256 of the reranker and evidence model files in use when `retrieve.rerank` names a folder (the built-in
+    "default" does): a refitted evidence.json or reranker.json changes answers, so it is another run."""
+    from ..evidence import FILE as EVIDENCE_FILE
+    from ..hashing import sha256_file
+    from ..rerank import effective_rerank
+
+    folder = effective_rerank(settings.retrieve.rerank)
+    if not folder or not Path(folder).is_dir():
+        return {}
+    files = ["reranker.json"] + ([EVIDENCE_FILE] if settings.generate.evidence_check else [])
+    return {name: sha256_file(Path(folder) / name) for name in files if (Path(folder) / name).is_file()}
 
 
 def make_run_id(dataset: Dataset, arms: list[str], adapter: str | None, seed: int, limit: int | None,
