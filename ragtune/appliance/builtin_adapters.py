@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .config import is_fraction
 from .errors import ModelError, located
 
 ENV = "RAGTUNE_BUILTIN_ADAPTERS"
@@ -161,8 +162,7 @@ def validate_manifest(obj: Any, where: Path | str, text: str | None = None) -> d
     if not 1 <= obj["serving"]["k"] <= 6:
         raise bad("'serving.k' must be 1..6", "serving", "k")
     if "refusal_threshold" in obj["serving"]:
-        t = obj["serving"]["refusal_threshold"]
-        if not (isinstance(t, (int, float)) and not isinstance(t, bool) and 0 <= t <= 1):
+        if not is_fraction(obj["serving"]["refusal_threshold"]):
             raise bad("'serving.refusal_threshold' must be a number 0..1", "serving", "refusal_threshold")
     for i, ev in enumerate(obj["eval"]):
         if not (isinstance(ev, dict) and isinstance(ev.get("command"), str) and isinstance(ev.get("decision"), dict)

@@ -21,6 +21,11 @@ except ModuleNotFoundError:  # pragma: no cover
     import tomli as tomllib  # type: ignore[no-redef]
 
 
+def is_fraction(v: Any) -> bool:
+    """A number 0..1 (not a boolean): thresholds and shares, in config, recipes and manifests alike."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1
+
+
 def _check(cond: bool, section: str, key: str, msg: str) -> None:
     if not cond:
         err = ConfigError(f"[{section}] {key}: {msg}")
@@ -242,8 +247,7 @@ class GenerateConfig:
         _check(isinstance(self.focus_sentences, int) and not isinstance(self.focus_sentences, bool)
                and 0 <= self.focus_sentences <= 100, "generate", "focus_sentences", "must be 0..100")
         _check(self.answer_mode in ANSWER_MODES, "generate", "answer_mode", f"must be one of {', '.join(ANSWER_MODES)}")
-        _check(self.refusal_threshold == "auto" or (isinstance(self.refusal_threshold, (int, float))
-               and not isinstance(self.refusal_threshold, bool) and 0 <= self.refusal_threshold <= 1),
+        _check(self.refusal_threshold == "auto" or is_fraction(self.refusal_threshold),
                "generate", "refusal_threshold", "must be 0..1 or \"auto\"")
         for key in ("answer_cache", "prefix_cache"):
             _check(isinstance(getattr(self, key), bool), "generate", key, "must be true or false")

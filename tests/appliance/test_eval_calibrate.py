@@ -117,6 +117,9 @@ def test_eval_run_mode_and_split(settings, beir, tmp_path):
     for key, value in (("evidence_check", False), ("focus_sentences", 3)):  # they change answers: another run
         assert R.make_run_id(d, ["A"], None, 0, None, settings, True) != \
             R.make_run_id(d, ["A"], None, 0, None, settings.replace("generate", **{key: value}), True)
+    for key, value in (("threads", 7), ("answer_cache", False), ("price_per_1k_prompt", 0.5)):  # they cannot
+        assert R.make_run_id(d, ["A"], None, 0, None, settings, True) == \
+            R.make_run_id(d, ["A"], None, 0, None, settings.replace("generate", **{key: value}), True)
     assert R.make_run_id(d, ["A"], None, 0, None, settings, True, "dev") != \
         R.make_run_id(d, ["A"], None, 0, None, settings, True, "test")
 

@@ -34,14 +34,17 @@ Progress = Callable[[int, int, str, "float | None"], None]  # (done, total, labe
 
 
 # -- run identity -------------------------------------------------------------------------------------------------
+# [generate] keys that cannot change an answer; every other one is part of the run id. (A list of the keys that
+# can, kept by hand, once let evidence_check and focus_sentences slip through: a run with the check off resumed
+# one with it on.) The adapter is keyed by its identity; base_url, the key's variable and the timeout are transport.
+_NOT_ANSWERS = frozenset({"adapter", "threads", "threads_batch", "answer_cache", "prefix_cache", "price_per_1k_prompt",
+                          "price_per_1k_completion", "base_url", "api_key_env", "remote_timeout_s"})
+
+
 def answer_settings(settings: Settings) -> dict[str, Any]:
     """The settings that can change an answer (threads and cache switches cannot)."""
-    g = settings.generate
     return {
-        "generate": {k: getattr(g, k) for k in ("model", "n_ctx", "max_tokens", "temperature", "seed",
-                                                 "max_answer_chars", "max_repairs", "min_support", "answer_mode",
-                                                 "refusal_threshold", "min_relevance", "evidence_check",
-                                                 "focus_sentences")},
+        "generate": {k: v for k, v in dataclasses.asdict(settings.generate).items() if k not in _NOT_ANSWERS},
         "retrieve": {k: v for k, v in dataclasses.asdict(settings.retrieve).items() if k not in ("cache", "cache_ttl_s")},
         "ingest": {"chunk_tokens": settings.ingest.chunk_tokens, "overlap_tokens": settings.ingest.overlap_tokens},
         "embed": {"model": settings.embed.model},

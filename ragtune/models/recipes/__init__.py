@@ -21,7 +21,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from ragtune.appliance.config import key_line
+from ragtune.appliance.config import is_fraction, key_line
 from ragtune.appliance.errors import ConfigError
 from ragtune.appliance.hashing import sha256_text
 
@@ -156,10 +156,9 @@ def load_recipe(path: Path | str | None = None) -> Recipe:
         raise fail("[serving] k: must be 1..6 (the retrieve.k the adapter is served with)", "serving", "k")
     served = {"k": k}
     if "refusal_threshold" in serving:
-        t = serving["refusal_threshold"]
-        if not (isinstance(t, (int, float)) and not isinstance(t, bool) and 0 <= t <= 1):
+        if not is_fraction(serving["refusal_threshold"]):
             raise fail("[serving] refusal_threshold: must be a number 0..1", "serving", "refusal_threshold")
-        served["refusal_threshold"] = float(t)
+        served["refusal_threshold"] = float(serving["refusal_threshold"])
     ds_k = ds_raw.get("k", 0)
     if ds_k not in (0, k):
         raise fail(f"[dataset] k = {ds_k!r} but [serving] k = {k}: the adapter must learn the context shape it is "
