@@ -183,12 +183,10 @@ class AnswerEngine:
         """`generate.refusal_threshold`, "auto" resolved for the adapter being served (refusal.resolve_threshold)."""
         from .refusal import resolve_threshold
 
-        key = (self.cfg.refusal_threshold, self._adapter_id, self.adapter_refusal_threshold)
+        over = self.adapter_refusal_threshold if self._adapter_id != NONE_ADAPTER else None  # the base: never
+        key = (self.cfg.refusal_threshold, self._adapter_id, over)
         if self._threshold[0] != key:  # "auto" reads a manifest: once per adapter switch, not per question
-            over = self.adapter_refusal_threshold
-            t = (float(over) if over is not None and self.cfg.refusal_threshold == "auto"
-                 and self._adapter_id != NONE_ADAPTER else resolve_threshold(*key[:2]))
-            self._threshold = (key, t)
+            self._threshold = (key, resolve_threshold(*key))
         return self._threshold[1]
 
     def close(self) -> None:

@@ -127,12 +127,15 @@ class Verdict:
     reason: str | None = None
 
 
-def resolve_threshold(setting: float | str, adapter_id: str | None) -> float:
-    """The P(refused) threshold in force: `generate.refusal_threshold` as set, or for "auto" the calibrated value
-    of the adapter being served (a built-in adapter's manifest, `serving.refusal_threshold`), else 1.0 (never
-    refuse by probability: the base model's P(refused) does not separate the questions)."""
+def resolve_threshold(setting: float | str, adapter_id: str | None, override: float | None = None) -> float:
+    """The P(refused) threshold in force: `generate.refusal_threshold` as set, or for "auto" `override` (an eval's
+    --adapter-refusal-threshold) or else the calibrated value of the adapter being served (a built-in adapter's
+    manifest, `serving.refusal_threshold`), else 1.0 (never refuse by probability: the base model's P(refused)
+    does not separate the questions)."""
     if setting != "auto":
         return float(setting)
+    if override is not None:
+        return float(override)
     from .builtin_adapters import refusal_threshold_for
 
     t = refusal_threshold_for(adapter_id) if adapter_id else None

@@ -76,8 +76,7 @@ def make_run_id(dataset: Dataset, arms: list[str], adapter: str | None, seed: in
         blob["split"] = split
     if settings.generate.refusal_threshold == "auto" and adapter:
         # what "auto" means for this adapter lives in its manifest: a recalibrated one is a different run
-        blob["adapter_refusal_threshold"] = (resolve_threshold("auto", adapter) if adapter_threshold is None
-                                             else float(adapter_threshold))
+        blob["adapter_refusal_threshold"] = resolve_threshold("auto", adapter, adapter_threshold)
     blob = json_dumps(blob)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -404,9 +403,8 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
         "seed": settings.generate.seed,
         "answer_mode": settings.generate.answer_mode,
         "refusal_threshold": settings.generate.refusal_threshold,
-        "refusal_threshold_adapter": (float(adapter_threshold) if adapter_threshold is not None
-                                      and settings.generate.refusal_threshold == "auto"
-                                      else resolve_threshold(settings.generate.refusal_threshold, adapter)),
+        "refusal_threshold_adapter": resolve_threshold(settings.generate.refusal_threshold, adapter,
+                                                       adapter_threshold),
         "n_questions": len(items),
         "notes": notes,
         "failures": failures,
