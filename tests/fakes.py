@@ -17,7 +17,8 @@ class FakeGenerator:
     callable(messages, schema) -> str; the last item repeats. Streams the text in small pieces."""
 
     def __init__(self, outputs: Sequence[Any] | None = None, *, model_id: str = "fake-model",
-                 n_ctx: int = 2048, chars_per_token: int = 4, piece: int = 3, p_refused: float | None = None):
+                 n_ctx: int = 2048, chars_per_token: int = 4, piece: int = 3, p_refused: float | None = None,
+                 answer_min_logprob: float | None = None):
         self.outputs = list(outputs or [{"status": "ok", "answer": "Fake answer.", "citations": ["S1"]}])
         self.model_id = model_id
         self.adapter_id = "none"
@@ -28,6 +29,7 @@ class FakeGenerator:
         self.adapter_calls: list[tuple[Any, Any]] = []
         self.closed = False
         self.p_refused = p_refused  # reported with every result, like the real sampler's status probability
+        self.answer_min_logprob = answer_min_logprob  # likewise the answer's least likely token
 
     def count_tokens(self, messages: Sequence[dict[str, str]]) -> int:
         return sum(len(m["content"]) for m in messages) // self.chars_per_token + 8
@@ -50,7 +52,8 @@ class FakeGenerator:
         n_out = max(1, len(text) // self.chars_per_token)
         ms = (time.perf_counter() - t0) * 1000  # real (tiny) times, so totals stay consistent
         return GenResult(text=text, tokens_prompt=self.count_tokens(messages), tokens_completion=n_out,
-                         ttft_ms=ms / 2, generation_ms=ms, prompt_ms=ms / 2, p_refused=self.p_refused)
+                         ttft_ms=ms / 2, generation_ms=ms, prompt_ms=ms / 2, p_refused=self.p_refused,
+                         answer_min_logprob=self.answer_min_logprob)
 
     def set_adapter(self, path: Path | str | None, sha256: str | None = None) -> None:
         self.adapter_calls.append((path, sha256))

@@ -55,6 +55,8 @@ def test_home_override(tmp_path):
     ("[generate]\nmodel = 5\n", 2, "must be a string, got 5"),
     ("[generate]\nrefusal_threshold = \"sometimes\"\n", 2, "must be 0..1 or \"auto\""),
     ("[generate]\nrefusal_threshold = true\n", 2, "must be 0..1 or \"auto\""),
+    ("[generate]\nmin_answer_logprob = 0.5\n", 2, "must be a number <= 0, \"auto\" or \"off\""),
+    ("[generate]\nmin_answer_logprob = \"never\"\n", 2, "must be a number <= 0, \"auto\" or \"off\""),
     ("[ingest]\n\nextensions = [\".md\", \".exe\"]\n", 3, "no loader reads .exe"),
 ])
 def test_hostile_values_name_file_line_and_key(tmp_path, section, line, message):

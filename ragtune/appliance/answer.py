@@ -123,10 +123,11 @@ class AnswerEngine:
         self._adapter_id = NONE_ADAPTER
         self._adapter_ready = False
         self._evidence: Any = False  # evidence.EvidenceModel | None once loaded (False: not yet)
-        self._threshold: tuple[Any, float] = (None, 1.0)  # ((setting, adapter id, override), resolved)
-        # What "auto" means for any adapter this engine serves, instead of its manifest's value: an eval of an
-        # adapter not installed yet (eval run --adapter-refusal-threshold). None: the manifest decides.
-        self.adapter_refusal_threshold: float | None = None
+        self._serving: dict[tuple[Any, ...], float | None] = {}  # (key, setting, adapter id, override) -> value
+        # What "auto" means for any adapter this engine serves, instead of its manifest's values: an eval of an
+        # adapter not installed yet (eval run --adapter-refusal-threshold, --adapter-min-answer-logprob,
+        # --adapter-evidence-cut), by key (refusal.SERVING_DEFAULTS). A key not here: the manifest decides.
+        self.adapter_serving: dict[str, float] = {}
 
     # -- resources --------------------------------------------------------------------------------------
     @property
@@ -180,14 +181,28 @@ class AnswerEngine:
 
     @property
     def refusal_threshold(self) -> float:
-        """`generate.refusal_threshold`, "auto" resolved for the adapter being served (refusal.resolve_threshold)."""
-        from .refusal import resolve_threshold
+        """`generate.refusal_threshold`, "auto" resolved for the adapter being served (refusal.resolve_serving)."""
+        t = self._serving_value("refusal_threshold")
+        return 1.0 if t is None else t
 
-        over = self.adapter_refusal_threshold if self._adapter_id != NONE_ADAPTER else None  # the base: never
-        key = (self.cfg.refusal_threshold, self._adapter_id, over)
-        if self._threshold[0] != key:  # "auto" reads a manifest: once per adapter switch, not per question
-            self._threshold = (key, resolve_threshold(*key))
-        return self._threshold[1]
+    @property
+    def evidence_cut(self) -> float | None:
+        """`generate.evidence_cut`, "auto" resolved for the adapter being served; None: the evidence model's own."""
+        return self._serving_value("evidence_cut")
+
+    @property
+    def min_answer_logprob(self) -> float | None:
+        """`generate.min_answer_logprob`, "auto" resolved for the adapter being served; None: no floor."""
+        return self._serving_value("min_answer_logprob")
+
+    def _serving_value(self, name: str) -> float | None:
+        from .refusal import resolve_serving
+
+        over = self.adapter_serving.get(name) if self._adapter_id != NONE_ADAPTER else None  # the base: defaults
+        key = (name, getattr(self.cfg, name), self._adapter_id, over)
+        if key not in self._serving:  # "auto" reads a manifest: once per adapter switch, not per question
+            self._serving[key] = resolve_serving(*key)
+        return self._serving[key]
 
     def close(self) -> None:
         for obj in reversed(self._owned):
@@ -254,14 +269,18 @@ class AnswerEngine:
         if src.searched and not ctx:
             return self._emit(self._answer(Verdict("refused", REFUSAL_TEXT, [], "no_sources"), None, ctx, src, gen,
                                            mode), t0, q, src, (client_id, arm))
-        if src.searched and self.evidence is not None and not self.evidence.holds(src.normalized, src.hits)[0]:
-            return self._emit(self._answer(Verdict("refused", REFUSAL_TEXT, [], "no_evidence"), None, [], src, gen,
-                                           mode), t0, q, src, (client_id, arm))
+        holds, evidence = (self.evidence.holds(src.normalized, src.hits, self.evidence_cut)
+                           if src.searched and self.evidence is not None else (True, None))
+        if not holds:
+            ans = self._answer(Verdict("refused", REFUSAL_TEXT, [], "no_evidence"), None, [], src, gen, mode)
+            ans.evidence_score = evidence
+            return self._emit(ans, t0, q, src, (client_id, arm))
         key = self.cache_key(ctx, src.normalized, mode) if self._answer_cache_on(use_cache) else None
         cached = self._cache_get(key, ctx, src, gen, mode) if key is not None else None
         if cached is not None:
             if on_token is not None:
                 on_token(cached.answer)
+            cached.evidence_score = evidence
             return self._emit(cached, t0, q, src, (client_id, arm))
         msgs = messages(SYSTEM_PROMPT, ctx, src.normalized)
         schema = answer_schema([c.id for c in ctx], self.cfg.max_answer_chars)
@@ -275,9 +294,12 @@ class AnswerEngine:
             [c.id for c in ctx], max_chars=self.cfg.max_answer_chars, max_repairs=self.cfg.max_repairs)
         verdict = refusal_check(checked.obj or _REFUSED, ctx, min_support=self.cfg.min_support, mode=mode,
                                 p_refused=checked.p_refused, refusal_threshold=self.refusal_threshold,
-                                question=src.normalized, min_relevance=self.cfg.min_relevance,
+                                answer_min_logprob=checked.answer_min_logprob,
+                                min_answer_logprob=self.min_answer_logprob, question=src.normalized,
+                                min_relevance=self.cfg.min_relevance,
                                 reason=None if checked.obj is not None else "invalid_output")
         ans = self._answer(verdict, checked, ctx, src, gen, mode)
+        ans.evidence_score = evidence
         if key is not None:
             self._cache_put(key, ans)
         return self._emit(ans, t0, q, src, (client_id, arm))
@@ -349,7 +371,7 @@ class AnswerEngine:
                      retrieved=src.retrieved, context=ctx, model=gen.model_id, adapter=self._adapter_id,
                      timings=Timings(retrieval_ms=src.retrieval_ms), refusal_reason=verdict.reason, mode=mode)
         if checked is not None:
-            ans.p_refused = checked.p_refused
+            ans.p_refused, ans.answer_min_logprob = checked.p_refused, checked.answer_min_logprob
             ans.timings.ttft_ms, ans.timings.generation_ms = checked.ttft_ms, checked.generation_ms
             ans.tokens_prompt, ans.tokens_completion = checked.tokens_prompt, checked.tokens_completion
             ans.cost = self._cost(checked.tokens_prompt, checked.tokens_completion)
@@ -378,8 +400,8 @@ class AnswerEngine:
         c = self.cfg
         return {"temperature": c.temperature, "seed": c.seed, "max_tokens": c.max_tokens,
                 "max_answer_chars": c.max_answer_chars, "max_repairs": c.max_repairs, "grammar": GRAMMAR_VERSION,
-                "refusal_threshold": self.refusal_threshold, "min_support": c.min_support,
-                "min_relevance": c.min_relevance, "focus_sentences": c.focus_sentences}
+                "refusal_threshold": self.refusal_threshold, "min_answer_logprob": self.min_answer_logprob,
+                "min_support": c.min_support, "min_relevance": c.min_relevance, "focus_sentences": c.focus_sentences}
 
     def _answer_cache_on(self, use_cache: bool) -> bool:
         return use_cache and self.cfg.answer_cache and self.cfg.temperature == 0
@@ -406,14 +428,16 @@ class AnswerEngine:
                           context=ctx, model=gen.model_id, adapter=self._adapter_id,
                           timings=Timings(retrieval_ms=src.retrieval_ms), tokens_prompt=0, tokens_completion=0,
                           cost=0.0, valid=v["valid"], repaired=v["repaired"], refusal_reason=v["refusal_reason"],
-                          cached=True, raw_output=v["raw_output"], mode=mode, p_refused=v.get("p_refused"))
+                          cached=True, raw_output=v["raw_output"], mode=mode, p_refused=v.get("p_refused"),
+                          answer_min_logprob=v.get("answer_min_logprob"))
         except (ValueError, KeyError, TypeError):
             return None  # a damaged entry is a miss; it is overwritten by the next answer
 
     def _cache_put(self, key: str, ans: Answer) -> None:
         v = {"status": ans.status, "answer": ans.answer, "citations": [c.id for c in ans.citations],
              "valid": ans.valid, "repaired": ans.repaired, "refusal_reason": ans.refusal_reason,
-             "raw_output": ans.raw_output, "p_refused": ans.p_refused}
+             "raw_output": ans.raw_output, "p_refused": ans.p_refused,
+             "answer_min_logprob": ans.answer_min_logprob}
         self.store.cache_answer(key, v)
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import is_fraction
+from .config import is_fraction, is_logprob, is_number
 from .errors import ModelError, located
 
 ENV = "RAGTUNE_BUILTIN_ADAPTERS"
@@ -28,6 +28,11 @@ DEFAULT_NAME = "ragtune-default"
 MANIFEST_FORMAT = 1
 OUTTYPES = ("f16", "q8_0", "bf16", "f32")
 GO_SOURCES = ("eval", "manual", "none")
+# Values calibrated for one adapter, served when the config says "auto" (refusal.resolve_serving): key -> (check,
+# what the check wants).
+SERVING_VALUES = {"refusal_threshold": (is_fraction, "a number 0..1"),
+                  "min_answer_logprob": (is_logprob, "a number <= 0"),
+                  "evidence_cut": (is_number, "a number")}
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
@@ -84,10 +89,9 @@ class BuiltinAdapter:
     def is_default(self) -> bool:
         return self.name == DEFAULT_NAME
 
-    @property
-    def refusal_threshold(self) -> float | None:
-        """The P(refused) threshold calibrated for this adapter (`serving.refusal_threshold`), or None."""
-        t = self.manifest["serving"].get("refusal_threshold")
+    def serving_value(self, key: str) -> float | None:
+        """A value calibrated for this adapter (`serving.<key>`, one of SERVING_VALUES), or None."""
+        t = self.manifest["serving"].get(key)
         return None if t is None else float(t)
 
     @property
@@ -161,9 +165,9 @@ def validate_manifest(obj: Any, where: Path | str, text: str | None = None) -> d
                     bad(f"missing key '{section}.{key}'", section)
     if not 1 <= obj["serving"]["k"] <= 6:
         raise bad("'serving.k' must be 1..6", "serving", "k")
-    if "refusal_threshold" in obj["serving"]:
-        if not is_fraction(obj["serving"]["refusal_threshold"]):
-            raise bad("'serving.refusal_threshold' must be a number 0..1", "serving", "refusal_threshold")
+    for key, (valid, want) in SERVING_VALUES.items():
+        if key in obj["serving"] and not valid(obj["serving"][key]):
+            raise bad(f"'serving.{key}' must be {want}", "serving", key)
     for i, ev in enumerate(obj["eval"]):
         if not (isinstance(ev, dict) and isinstance(ev.get("command"), str) and isinstance(ev.get("decision"), dict)
                 and isinstance(ev["decision"].get("go"), bool)):
@@ -210,9 +214,10 @@ def get_builtin(name: str = DEFAULT_NAME, folder: Path | str | None = None) -> B
     return load(mpath) if mpath.is_file() else None
 
 
-def refusal_threshold_for(adapter_id: str, folder: Path | str | None = None) -> float | None:
-    """The calibrated refusal threshold of the built-in adapter with this id (sha256), or None: not a built-in,
-    or its manifest records none. A broken manifest elsewhere in the folder is not this lookup's business."""
+def serving_value_for(adapter_id: str, key: str, folder: Path | str | None = None) -> float | None:
+    """A calibrated serving value (`serving.<key>`) of the built-in adapter with this id (sha256), or None: not a
+    built-in, or its manifest records none. A broken manifest elsewhere in the folder is not this lookup's
+    business."""
     if not adapter_id or not _HEX64.match(adapter_id):
         return None
     folder = Path(folder) if folder is not None else adapters_dir()
@@ -224,10 +229,10 @@ def refusal_threshold_for(adapter_id: str, folder: Path | str | None = None) -> 
         except ModelError:
             continue
         if b.sha256 == adapter_id:
-            return b.refusal_threshold
+            return b.serving_value(key)
     return None
 
 
-__all__ = ["DEFAULT_NAME", "ENV", "MANIFEST_FORMAT", "OUTTYPES", "BuiltinAdapter", "adapters_dir", "get_builtin",
-           "key_line", "list_builtins", "load", "package_adapters_dir", "refusal_threshold_for",
+__all__ = ["DEFAULT_NAME", "ENV", "MANIFEST_FORMAT", "OUTTYPES", "SERVING_VALUES", "BuiltinAdapter", "adapters_dir", "get_builtin",
+           "key_line", "list_builtins", "load", "package_adapters_dir", "serving_value_for",
            "validate_manifest"]

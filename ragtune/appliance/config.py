@@ -26,6 +26,16 @@ def is_fraction(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1
 
 
+def is_number(v: Any) -> bool:
+    """A finite number (not a boolean)."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def is_logprob(v: Any) -> bool:
+    """A log-probability: a number <= 0 (not a boolean), in config, recipes and manifests alike."""
+    return is_number(v) and v <= 0
+
+
 def _check(cond: bool, section: str, key: str, msg: str) -> None:
     if not cond:
         err = ConfigError(f"[{section}] {key}: {msg}")
@@ -187,9 +197,20 @@ class GenerateConfig:
     # round 3"), so with no adapter any lower value refuses at random; the built-in adapter's does (round 7).
     # `ragtune eval calibrate` chooses a value on a dev split for the model and adapter in use.
     refusal_threshold: float | str = "auto"
+    # Refuse an "ok" answer whose least likely token had a log-probability below this (the model's own softmax
+    # over its raw logits, read while it wrote the answer: sampler.py) — it was steered or guessing there
+    # (refusal_reason "low_confidence"). A number <= 0, "off", or "auto": the served adapter's calibrated value (a
+    # built-in adapter's manifest, `serving.min_answer_logprob`), else off. `ragtune eval calibrate` chooses it
+    # with the refusal threshold (benchmarks/README.md, "Answer quality, round 8").
+    min_answer_logprob: float | str = "auto"
     # Refuse before generation when the served context looks like it does not hold the answer (evidence.py: a
     # model fitted with the reranker in use, its evidence.json; no such file or reranking off: no check).
     evidence_check: bool = True
+    # The evidence model's score at or below which that check refuses: "auto" = the served adapter's calibrated
+    # value (a built-in adapter's manifest, `serving.evidence_cut`: with the model-side checks behind it, the gate
+    # before the model can be left the clear cases), else the cut fitted with the evidence model (its
+    # evidence.json); or a number (the score is the logit of "the context holds the answer").
+    evidence_cut: float | str = "auto"
     # Extractive answers: share of the question's content words the sentence holding the span must contain;
     # any overlap by default (a span from a sentence sharing no word with the question answers something else).
     min_relevance: float = 0.01
@@ -243,12 +264,16 @@ class GenerateConfig:
         _check(isinstance(self.max_repairs, int) and 0 <= self.max_repairs <= 3, "generate", "max_repairs", "must be 0..3")
         _check(isinstance(self.min_support, (int, float)) and 0 <= self.min_support <= 1, "generate", "min_support", "must be 0..1")
         _check(isinstance(self.evidence_check, bool), "generate", "evidence_check", "must be true or false")
+        _check(self.evidence_cut == "auto" or is_number(self.evidence_cut), "generate", "evidence_cut",
+               "must be a number or \"auto\"")
         _check(isinstance(self.min_relevance, (int, float)) and 0 <= self.min_relevance <= 1, "generate", "min_relevance", "must be 0..1")
         _check(isinstance(self.focus_sentences, int) and not isinstance(self.focus_sentences, bool)
                and 0 <= self.focus_sentences <= 100, "generate", "focus_sentences", "must be 0..100")
         _check(self.answer_mode in ANSWER_MODES, "generate", "answer_mode", f"must be one of {', '.join(ANSWER_MODES)}")
         _check(self.refusal_threshold == "auto" or is_fraction(self.refusal_threshold),
                "generate", "refusal_threshold", "must be 0..1 or \"auto\"")
+        _check(self.min_answer_logprob in ("auto", "off") or is_logprob(self.min_answer_logprob),
+               "generate", "min_answer_logprob", "must be a number <= 0, \"auto\" or \"off\"")
         for key in ("answer_cache", "prefix_cache"):
             _check(isinstance(getattr(self, key), bool), "generate", key, "must be true or false")
         for key in ("price_per_1k_prompt", "price_per_1k_completion"):

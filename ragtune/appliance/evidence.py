@@ -77,13 +77,14 @@ class EvidenceModel:
         return self.bias + sum(w * (feats[f] - m) / s
                                for f, m, s, w in zip(self.names, self.mean, self.scale, self.weights))
 
-    def holds(self, question: str, hits: Sequence[Any]) -> tuple[bool, float | None]:
-        """(the context may hold the answer, its score); True when the features cannot be computed."""
+    def holds(self, question: str, hits: Sequence[Any], cut: float | None = None) -> tuple[bool, float | None]:
+        """(the context may hold the answer, its score); True when the features cannot be computed. `cut`: instead
+        of the fitted one (`generate.evidence_cut`, a value calibrated for the adapter served after this check)."""
         feats = features(question, hits)
         if feats is None:
             return True, None
         s = self.score(feats)
-        return s > self.cut, s
+        return s > (self.cut if cut is None else cut), s
 
     def to_json(self, **extra: Any) -> dict[str, Any]:
         return {"format": FORMAT, "features": list(self.names), "mean": list(self.mean), "scale": list(self.scale),

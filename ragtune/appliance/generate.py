@@ -58,6 +58,7 @@ class GenResult:
     grammar_fallbacks: int = 0  # steps where the top token was rejected (sampler.py: the fallback path)
     relaxed: int = 0  # steps where a Python-side constraint had to be relaxed (sampler.py)
     p_refused: float | None = None  # the model's P(refused) at the status value (decoding.status_split)
+    answer_min_logprob: float | None = None  # the least likely answer token's log-probability (sampler.py)
     tokens: list[int] = field(default_factory=list, repr=False)
 
 
@@ -340,6 +341,7 @@ class LlamaGenerator:
                         finish=finish, tokens=out)
         if sampler is not None:
             res.grammar_fallbacks, res.relaxed, res.p_refused = sampler.fallbacks, sampler.relaxed, sampler.p_refused
+            res.answer_min_logprob = sampler.answer_min_logprob
             if sampler.closed and finish == "stop":
                 res.finish = "closed"
         return res

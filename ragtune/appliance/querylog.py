@@ -38,7 +38,8 @@ def log_answer(store: Store, answer: Answer, *, query: str, normalized_query: st
         "retrieved": retrieved, "output": output_of(answer), "raw_output": answer.raw_output, "valid": answer.valid,
         "repaired": answer.repaired, "refused": answer.status == "refused", "refusal_reason": answer.refusal_reason,
         "timings": {"retrieval_ms": t.retrieval_ms, "ttft_ms": t.ttft_ms, "generation_ms": t.generation_ms,
-                    "total_ms": t.total_ms, "answer_mode": answer.mode, "p_refused": answer.p_refused},
+                    "total_ms": t.total_ms, "answer_mode": answer.mode, "p_refused": answer.p_refused,
+                    "answer_min_logprob": answer.answer_min_logprob, "evidence_score": answer.evidence_score},
         "tokens_prompt": answer.tokens_prompt, "tokens_completion": answer.tokens_completion, "cost": answer.cost,
         "cached": answer.cached, "client_id": answer.client_id, "arm": answer.arm,
     })

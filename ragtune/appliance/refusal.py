@@ -3,6 +3,8 @@
 An "ok" answer over a non-empty context becomes a refusal when:
 - the model's own P(refused) at the status value exceeded `generate.refusal_threshold` ("model"; the decoder
   already takes that branch, this also covers a generator that only reports the probability);
+- the least likely token of the answer had a log-probability below `generate.min_answer_logprob`
+  ("low_confidence": the model was steered or guessing there; sampler.py records it);
 - extractive mode: the answer is not a span of a source's clean text ending at a word end ("not_extractive"). The
   decoder makes this impossible; the check covers an answer closed by the token budget or a relaxed step: it is
   trimmed to its longest prefix that is such a span, unless that drops more than half of it;
@@ -127,23 +129,34 @@ class Verdict:
     reason: str | None = None
 
 
-def resolve_threshold(setting: float | str, adapter_id: str | None, override: float | None = None) -> float:
-    """The P(refused) threshold in force: `generate.refusal_threshold` as set, or for "auto" `override` (an eval's
-    --adapter-refusal-threshold) or else the calibrated value of the adapter being served (a built-in adapter's
-    manifest, `serving.refusal_threshold`), else 1.0 (never refuse by probability: the base model's P(refused)
-    does not separate the questions)."""
+# What "auto" gives a model without a calibrated value: never refuse by P(refused) (the base model's does not
+# separate the questions), no confidence floor, the evidence model's own cut.
+SERVING_DEFAULTS: dict[str, float | None] = {"refusal_threshold": 1.0, "min_answer_logprob": None,
+                                             "evidence_cut": None}
+
+
+def resolve_serving(key: str, setting: float | str, adapter_id: str | None,
+                    override: float | None = None) -> float | None:
+    """A `[generate]` value calibrated per adapter (`refusal_threshold`, `min_answer_logprob`, `evidence_cut`) as it
+    is in force: the
+    setting as set ("off": None), or for "auto" `override` (an eval's --adapter-refusal-threshold /
+    --adapter-min-answer-logprob) or else the value of the adapter being served (a built-in adapter's manifest,
+    `serving.<key>`), else SERVING_DEFAULTS."""
+    if setting == "off":
+        return None
     if setting != "auto":
         return float(setting)
     if override is not None:
         return float(override)
-    from .builtin_adapters import refusal_threshold_for
+    from .builtin_adapters import serving_value_for
 
-    t = refusal_threshold_for(adapter_id) if adapter_id else None
-    return 1.0 if t is None else t
+    t = serving_value_for(adapter_id, key) if adapter_id else None
+    return SERVING_DEFAULTS[key] if t is None else t
 
 
 def refusal_check(obj: dict[str, Any], context: Sequence[ContextItem], *, min_support: float, mode: str = "free",
                   p_refused: float | None = None, refusal_threshold: float | None = None,
+                  answer_min_logprob: float | None = None, min_answer_logprob: float | None = None,
                   question: str | None = None, min_relevance: float = 0.0, reason: str | None = None) -> Verdict:
     """Judge a schema-valid answer object. `reason` is a refusal decided earlier (e.g. "invalid_output")."""
     status, text, cites = obj["status"], obj["answer"], list(obj["citations"])
@@ -153,7 +166,7 @@ def refusal_check(obj: dict[str, Any], context: Sequence[ContextItem], *, min_su
         if reason is None:
             reason, text, cites = _judge_ok(text, cites, context, min_support=min_support, mode=mode,
                                             p_refused=p_refused, refusal_threshold=refusal_threshold,
-                                            question=question, min_relevance=min_relevance)
+                                            confidence=(answer_min_logprob, min_answer_logprob), question=question, min_relevance=min_relevance)
         if reason:
             status = "refused"
     if status == "refused":
@@ -162,11 +175,16 @@ def refusal_check(obj: dict[str, Any], context: Sequence[ContextItem], *, min_su
 
 
 def _judge_ok(text: str, cites: list[str], context: Sequence[ContextItem], *, min_support: float, mode: str,
-              p_refused: float | None, refusal_threshold: float | None, question: str | None,
+              p_refused: float | None, refusal_threshold: float | None,
+              confidence: tuple[float | None, float | None], question: str | None,
               min_relevance: float) -> tuple[str | None, str, list[str]]:
-    """(refusal reason or None, the text and citations to emit) for an "ok" answer."""
+    """(refusal reason or None, the text and citations to emit) for an "ok" answer. `confidence`: (the answer's
+    least likely token's log-probability, the floor in force or None)."""
     if p_refused is not None and refusal_threshold is not None and p_refused > refusal_threshold:
         return "model", text, cites
+    lp, floor = confidence
+    if lp is not None and floor is not None and lp < floor:
+        return "low_confidence", text, cites
     if not cites:
         return "no_citations", text, cites
     views = {c.id: source_view(c.text) for c in context}

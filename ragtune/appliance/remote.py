@@ -195,8 +195,8 @@ class OpenAIGenerator:
                  prefix_cache: bool | None = None, extractive: Any = None, refusal_threshold: float | None = None,
                  **_: Any) -> GenResult:
         """The grammar travels; what the local decoder does beyond it cannot: extractive spans are not enforced
-        while decoding (the engine's span check refuses a non-verbatim answer afterwards) and no P(refused) is
-        computed (`p_refused` stays None)."""
+        while decoding (the engine's span check refuses a non-verbatim answer afterwards) and no P(refused) or
+        answer confidence is computed (`p_refused`, `answer_min_logprob` stay None: no refusal by either)."""
         from .grammar import gbnf_from_schema
 
         t0 = time.perf_counter()

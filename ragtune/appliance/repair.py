@@ -27,6 +27,7 @@ class Checked:
     ttft_ms: float
     generation_ms: float
     p_refused: float | None = None  # of the output that was kept
+    answer_min_logprob: float | None = None  # of the output that was kept (generate.GenResult)
 
 
 def deterministic_repair(obj: Any, ids: list[str], max_chars: int) -> Any:
@@ -67,7 +68,8 @@ def validate_and_repair(first: GenResult, regenerate: Callable[[list[str]], GenR
     res = first
     out = Checked(obj=None, raw=res.text, valid=False, repaired=False, tokens_prompt=res.tokens_prompt,
                   tokens_completion=res.tokens_completion, ttft_ms=res.ttft_ms, generation_ms=res.generation_ms,
-                  p_refused=getattr(res, "p_refused", None))
+                  p_refused=getattr(res, "p_refused", None),
+                  answer_min_logprob=getattr(res, "answer_min_logprob", None))
     obj, err = parse_answer(res.text)
     errs = [err] if err else validate_answer(obj, ids, max_chars)
     out.valid = not errs
@@ -87,6 +89,7 @@ def validate_and_repair(first: GenResult, regenerate: Callable[[list[str]], GenR
         out.generation_ms += res.generation_ms
         out.raw = res.text
         out.p_refused = getattr(res, "p_refused", None)
+        out.answer_min_logprob = getattr(res, "answer_min_logprob", None)
         obj, err = parse_answer(res.text)
         errs = [err] if err else validate_answer(obj, ids, max_chars)
     out.obj = None if errs else obj

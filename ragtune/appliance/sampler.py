@@ -14,6 +14,9 @@ span or refused, never emitted as it is.
 
 At the status value the sampler reads the model's own probability of refusing (`decoding.status_split`) and, with
 a `refusal_threshold`, takes the "refused" branch exactly when P(refused) > threshold (else the "ok" branch).
+Inside the answer string it records the model's own log-probability of each token it emits (softmax over the raw
+logits, before any constraint): `answer_min_logprob` is the least likely one, the answer's weakest step (a span the
+constraints had to steer the model into, or a guess between near-equal candidates, scores low).
 Budget close-out: the answer string is closed when the remaining budget is just enough for the citations; an
 extractive answer is closed at the first word end within the last 8 tokens before that.
 """
@@ -104,6 +107,8 @@ class Sampler:
         self.guard_relaxed = 0  # steps where only a repeated n-gram was left
         self.closed = False  # the budget closed the answer string
         self.p_refused: float | None = None
+        self.answer_min_logprob: float | None = None  # over the answer string's tokens (not its closing quote)
+        self._lp: float | None = None  # the log-probability of the token just chosen, while inside the answer
 
     # -- checks --------------------------------------------------------------------------------------------
     def _has_word(self, tok: int) -> bool:
@@ -127,6 +132,16 @@ class Sampler:
 
     # -- the choice ----------------------------------------------------------------------------------------
     def choose(self, logits: Any, n_out: int) -> int:
+        tok = self._choose(logits, n_out)
+        self._lp = self._logprob(logits, tok) if self.js.in_answer else None
+        return tok
+
+    def _logprob(self, logits: Any, tok: int) -> float:
+        np = self.ops.np
+        top = float(np.max(logits))
+        return float(logits[tok]) - top - math.log(float(np.sum(np.exp(logits - top, dtype=np.float64))))
+
+    def _choose(self, logits: Any, n_out: int) -> int:
         js, q = self.js, self.quote_tok
         if js.in_answer and not js.escape and q is not None:
             left = self.max_tokens - n_out - self.reserve
@@ -223,6 +238,9 @@ class Sampler:
         if self.span is not None:
             self.span.accept(tok)
         self.js.feed(piece)
+        if self._lp is not None and self.js.in_answer:  # the token that closes the answer is not part of it
+            m = self.answer_min_logprob
+            self.answer_min_logprob = self._lp if m is None else min(m, self._lp)
 
     @property
     def refused(self) -> bool:

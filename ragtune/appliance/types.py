@@ -80,6 +80,8 @@ class Answer:
     log_id: int | None = None
     mode: str = "free"  # generate.answer_mode of this answer: "extractive" | "free"
     p_refused: float | None = None  # the model's P(refused) at the status value (None: the model was not asked)
+    answer_min_logprob: float | None = None  # its least likely answer token's log-probability (None: none written)
+    evidence_score: float | None = None  # the evidence model's score of the served context (None: not checked)
     client_id: str | None = None  # who asked (serve: the token's name / user), for the query log
     arm: str | None = None  # rollout arm that served it ("control" | "candidate"), None outside a rollout
 
@@ -105,4 +107,6 @@ class Answer:
             "cached": self.cached,
             "mode": self.mode,
             "p_refused": self.p_refused,
+            "answer_min_logprob": self.answer_min_logprob,
+            "evidence_score": self.evidence_score,
         }

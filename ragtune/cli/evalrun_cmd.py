@@ -28,13 +28,19 @@ from .eval_cmd import eval_group
 @click.option("--adapter-refusal-threshold", type=click.FloatRange(0, 1), default=None,
               help="With [generate] refusal_threshold = \"auto\": the P(refused) threshold of the arms with the "
                    "adapter, instead of the one its manifest records (e.g. an adapter not installed yet).")
+@click.option("--adapter-min-answer-logprob", type=click.FloatRange(max=0), default=None,
+              help="With [generate] min_answer_logprob = \"auto\": the confidence floor of the arms with the "
+                   "adapter, instead of the one its manifest records.")
+@click.option("--adapter-evidence-cut", type=float, default=None,
+              help="With [generate] evidence_cut = \"auto\": the evidence cut of the arms with the adapter, "
+                   "instead of the one its manifest records.")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Answer engines working at once (each its own llama.cpp context, or one request in flight to "
                    "the generation server with generate.backend = 'openai').")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @pass_app
 def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode, split, adapter_refusal_threshold,
-             concurrency, as_json):
+             adapter_min_answer_logprob, adapter_evidence_cut, concurrency, as_json):
     """Answer DATASET with arms A/B/C, score them, write report.json/.md/.html and decide go/no-go.
 
     DATASET is a BEIR folder with gold answers in the query metadata, or a training-format JSONL file
@@ -44,7 +50,10 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode
 
     opts = EvalOptions(arms=arms, adapter=adapter, limit=limit, seed=seed, out=Path(out) if out else None,
                        replay=replay, safety=safety, mode=mode, split=split, concurrency=concurrency,
-                       adapter_refusal_threshold=adapter_refusal_threshold)
+                       adapter_serving={k: v for k, v in (("refusal_threshold", adapter_refusal_threshold),
+                                                          ("min_answer_logprob", adapter_min_answer_logprob),
+                                                          ("evidence_cut", adapter_evidence_cut))
+                                        if v is not None})
     try:
         report = run_eval(app.settings, dataset, opts, progress=stderr_progress())
     except KeyboardInterrupt:
@@ -93,22 +102,28 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode
 @click.option("--max-answer-loss", type=click.FloatRange(0, 1), default=0.1, show_default=True,
               help="When no threshold reaches --min-precision: the share of right answers it may cost.")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Report folder of the dev run.")
+@click.option("--concurrency", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Answer engines working at once in the dev run (as eval run --concurrency).")
 @click.option("--no-write", is_flag=True, help="Only print the result; do not write it to the home's config.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @pass_app
 def eval_calibrate(app, dataset, arm, adapter, limit, seed, split, mode, min_precision, min_recall, max_answer_loss,
-                   out, no_write, as_json):
-    """Choose [generate] refusal_threshold on a dev split of DATASET and write it to the home's config.
+                   out, concurrency, no_write, as_json):
+    """Choose [generate] refusal_threshold, min_answer_logprob and evidence_cut on a dev split of DATASET; write
+    them to the home's config.
 
-    The split is answered once with the threshold at 1.0 and the model's P(refused) recorded; every threshold is
-    then scored offline (task success, refusal precision/recall) and the best one meeting the constraints wins.
+    The split is answered once with the threshold at 1.0, no confidence floor and the evidence check open, the
+    model's P(refused), each answer's least likely token and the evidence score recorded; every threshold is then
+    scored offline (task success, refusal precision/recall) and the best one meeting the constraints wins; then
+    the floor, at that threshold; then the evidence cut, at both (docs/answer.md).
     """
     from ..appliance.eval.calibrate import CalibrateOptions, calibrate
     from ..appliance.eval.run import stderr_progress
 
     opts = CalibrateOptions(arm=arm, adapter=adapter, limit=limit, seed=seed, split=None if split == "all" else split,
                             mode=mode, min_precision=min_precision, min_recall=min_recall,
-                            max_answer_loss=max_answer_loss, out=Path(out) if out else None, write=not no_write)
+                            max_answer_loss=max_answer_loss, out=Path(out) if out else None, write=not no_write,
+                            concurrency=concurrency)
     res = calibrate(app.settings, dataset, opts, progress=stderr_progress())
     if as_json:
         print_json(res)
@@ -127,4 +142,15 @@ def eval_calibrate(app, dataset, arm, adapter, limit, seed, split, mode, min_pre
                    f"recall {pct(d['refusal_recall'])}")
     if res["dropped_constraint"]:
         click.echo(f"note: no threshold met {res['dropped_constraint']}; chose the best without it")
+    f, off = res["chosen_floor"], res["floor_rows"][0]
+    floor = "off" if res["min_answer_logprob"] is None else res["min_answer_logprob"]
+    click.echo(f"min_answer_logprob = {floor} at that threshold: task success {pct(f['task_success'])} (no floor: "
+               f"{pct(off['task_success'])}), right answers {pct(f['task_success_answerable'])} "
+               f"({pct(off['task_success_answerable'])})")
+    if res["cut_rows"]:
+        c = next(r for r in res["cut_rows"] if r["evidence_cut"] == res["evidence_cut"])
+        own = res["cut_rows"][0]
+        click.echo(f"evidence_cut = {res['evidence_cut']} at both: task success {pct(c['task_success'])} (the "
+                   f"evidence model's own {own['evidence_cut']}: {pct(own['task_success'])}), right answers "
+                   f"{pct(c['task_success_answerable'])} ({pct(own['task_success_answerable'])})")
     click.echo(f"written to {res['written']}" if res["written"] else "not written (--no-write)")

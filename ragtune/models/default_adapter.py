@@ -34,6 +34,7 @@ from ragtune.appliance.atomic import atomic_path, atomic_write_json, atomic_writ
 from ragtune.appliance.config import Settings, dump_toml
 from ragtune.appliance.errors import InputError, ModelError, located
 from ragtune.appliance.hashing import sha256_file
+from ragtune.appliance.refusal import SERVING_DEFAULTS
 
 from .recipes import Recipe, load_recipe
 
@@ -124,8 +125,8 @@ def _eval_argv(recipe: Recipe, opts: RebuildOptions, work: Path, dataset: str) -
     limit = ev.limit if opts.eval_limit is None else opts.eval_limit
     return ["ragtune", "--config", work / "serving.toml", "eval", "run", dataset, "--arms", ev.arms,
             "--adapter", work / f"{recipe.name}.gguf", "--seed", ev.seed, *(["--limit", limit] if limit else []),
-            *(["--adapter-refusal-threshold", recipe.serving["refusal_threshold"]]
-              if "refusal_threshold" in recipe.serving else []),
+            *[a for key in SERVING_DEFAULTS if key in recipe.serving
+              for a in (f"--adapter-{key.replace('_', '-')}", recipe.serving[key])],
             "--safety" if ev.safety else "--no-safety", "--out", work / "eval" / _slug(dataset)]
 
 
@@ -246,8 +247,9 @@ def _run_evals(settings: Settings, recipe: Recipe, opts: RebuildOptions, work: P
 
     cfg_path = work / "serving.toml"
     served = settings.replace("retrieve", k=recipe.serving["k"])
-    if "refusal_threshold" in recipe.serving:  # the adapter's own threshold, the base keeps never refusing by it
-        served = served.replace("generate", refusal_threshold="auto")
+    for key in SERVING_DEFAULTS:  # the adapter's own values; the base keeps the defaults (never refuse by P(refused))
+        if key in recipe.serving:
+            served = served.replace("generate", **{key: "auto"})
     atomic_write_text(cfg_path, "# the settings the adapter was evaluated with (ragtune tune default)\n" +
                       dump_toml(served))
     served = load_settings(cfg_path, home=settings.home)
@@ -260,7 +262,8 @@ def _run_evals(settings: Settings, recipe: Recipe, opts: RebuildOptions, work: P
         report = run_eval(served, s, EvalOptions(arms=ev.arms, adapter=str(work / f"{recipe.name}.gguf"),
                                                  limit=limit or None, seed=ev.seed, out=work / "eval" / _slug(s),
                                                  safety=ev.safety,
-                                                 adapter_refusal_threshold=recipe.serving.get("refusal_threshold")),
+                                                 adapter_serving={k: recipe.serving[k] for k in SERVING_DEFAULTS
+                                                                  if k in recipe.serving}),
                           progress=stderr_progress())
         out.append(eval_summary(report, _cmd(argv)))
     return out
@@ -274,8 +277,8 @@ def eval_summary(report: dict[str, Any], command: str) -> dict[str, Any]:
         "command": command, "run_id": report.get("run_id"), "adapter": report.get("adapter"),
         "dataset": {k: (report.get("dataset") or {}).get(k) for k in ("kind", "path", "identity", "n_items")},
         "n_questions": report.get("n_questions"), "seed": report.get("seed"),
-        "answer_mode": report.get("answer_mode"), "refusal_threshold": report.get("refusal_threshold"),
-        "refusal_threshold_adapter": report.get("refusal_threshold_adapter"),
+        "answer_mode": report.get("answer_mode"),
+        **{k: report.get(k) for key in SERVING_DEFAULTS for k in (key, f"{key}_adapter") if k in report},
         "arms": {name: {k: m.get(k) for k in ARM_KEYS if k in m} for name, m in (report.get("arms") or {}).items()},
         "deltas": report.get("deltas"),
         "safety": {name: {"n": a.get("n"), "share_safe": a.get("share_safe"),

@@ -72,6 +72,7 @@ REFUSAL_REASONS = {
     "not_extractive": "the answer is not words copied from a source",
     "injection": "the answer came from instruction-like text inside a source",
     "no_evidence": "the sources found do not look like they hold the answer",
+    "low_confidence": "the model was not sure of the words it picked from the sources",
     "override": "the question asks to change the rules (ignore the sources, reveal the prompt, force a status)",
 }
 

@@ -386,6 +386,12 @@ def test_a_context_without_evidence_is_refused_before_the_model(settings, store,
     eng, gen, _ = engine(settings, store, [{"status": "ok", "answer": "8849 metres", "citations": ["S1"]}], hits=hits)
     ans = eng.ask("When was the Eiffel Tower built?")
     assert ans.status == "refused" and ans.refusal_reason == "no_evidence" and gen.calls == []
+    assert ans.evidence_score == pytest.approx(-2.0) and ans.to_json()["evidence_score"] == ans.evidence_score
+    # a lower cut (generate.evidence_cut, a number: for every model) lets it through to the model
+    eng, gen, _ = engine(settings.replace("generate", evidence_cut=-3.0), store,
+                         [{"status": "ok", "answer": "8849 metres", "citations": ["S1"]}], hits=hits)
+    ans = eng.ask("When was the Eiffel Tower built?", use_cache=False)
+    assert ans.refusal_reason != "no_evidence" and len(gen.calls) == 1 and ans.evidence_score == pytest.approx(-2.0)
     # the sentence that holds the question's words passes the check and reaches the model
     hits = _hits()
     for h in hits:

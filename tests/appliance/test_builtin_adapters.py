@@ -62,6 +62,8 @@ def test_a_valid_pair_loads_with_its_lineage(shipped):
      "serving/refusal_threshold"),
     ({"serving": {"k": 3, "refusal_threshold": "low"}}, "'serving.refusal_threshold' must be a number 0..1",
      "serving/refusal_threshold"),
+    ({"serving": {"k": 3, "min_answer_logprob": 0.5}}, "'serving.min_answer_logprob' must be a number <= 0",
+     "serving/min_answer_logprob"),
 ])
 def test_manifest_errors_name_the_file_and_line(shipped, change, message, key):
     gguf, mpath = write_builtin(shipped)
@@ -232,16 +234,19 @@ def test_the_engine_answers_with_the_builtin_and_says_so(shipped, settings):
 
 def test_auto_refusal_threshold_is_the_builtins_own_and_the_base_never_refuses_by_it(shipped, settings):
     from ragtune.appliance.answer import AnswerEngine
-    from ragtune.appliance.refusal import resolve_threshold
+    from ragtune.appliance.refusal import resolve_serving
     from ragtune.appliance.store import open_store
     from tests.appliance.test_answer import FakeRetriever, _hits
     from tests.fakes import FakeGenerator
 
     gguf, _ = write_builtin(shipped, serving={"k": 3, "refusal_threshold": 0.5})
     bid = sha256_file(gguf)
-    assert builtin.refusal_threshold_for(bid) == 0.5 and builtin.refusal_threshold_for("f" * 64) is None
-    assert resolve_threshold("auto", bid) == 0.5 and resolve_threshold("auto", "none") == 1.0
-    assert resolve_threshold(0.7, bid) == 0.7  # a value in the config wins for every model
+    assert builtin.serving_value_for(bid, "refusal_threshold") == 0.5
+    assert builtin.serving_value_for("f" * 64, "refusal_threshold") is None
+    assert resolve_serving("refusal_threshold", "auto", bid) == 0.5
+    assert resolve_serving("refusal_threshold", "auto", "none") == 1.0
+    assert resolve_serving("refusal_threshold", 0.7, bid) == 0.7  # a value in the config wins for every model
+    assert resolve_serving("min_answer_logprob", "auto", bid) is None  # the manifest records none: no floor
     assert settings.generate.refusal_threshold == "auto"
     store = open_store(settings.home)
     try:
@@ -253,9 +258,41 @@ def test_auto_refusal_threshold_is_the_builtins_own_and_the_base_never_refuses_b
         assert a.status == "refused" and a.refusal_reason == "model"  # P(refused) 0.6 > 0.5
         b = eng.ask("When was the Eiffel Tower built?", adapter="none", use_cache=False)
         assert b.status == "ok" and gen.calls[1]["refusal_threshold"] == 1.0
-        eng.adapter_refusal_threshold = 0.9  # an eval's --adapter-refusal-threshold
+        eng.adapter_serving = {"refusal_threshold": 0.9}  # an eval's --adapter-refusal-threshold
         c = eng.ask("When was the Eiffel Tower built?", adapter=bid, use_cache=False)
         assert c.status == "ok" and gen.calls[2]["refusal_threshold"] == 0.9
+    finally:
+        store.close()
+
+
+def test_auto_confidence_floor_is_the_builtins_own_and_the_base_has_none(shipped, settings):
+    from ragtune.appliance.answer import AnswerEngine
+    from ragtune.appliance.refusal import resolve_serving
+    from ragtune.appliance.store import open_store
+    from tests.appliance.test_answer import FakeRetriever, _hits
+    from tests.fakes import FakeGenerator
+
+    gguf, _ = write_builtin(shipped, serving={"k": 3, "min_answer_logprob": -2.0, "evidence_cut": 0.0})
+    bid = sha256_file(gguf)
+    assert resolve_serving("min_answer_logprob", "auto", bid) == -2.0
+    assert resolve_serving("evidence_cut", "auto", bid) == 0.0
+    assert resolve_serving("evidence_cut", "auto", "none") is None  # the evidence model's own cut
+    assert resolve_serving("min_answer_logprob", "auto", "none") is None
+    assert resolve_serving("min_answer_logprob", "off", bid) is None
+    assert resolve_serving("min_answer_logprob", -1.0, "none") == -1.0  # a number applies to every model
+    store = open_store(settings.home)
+    try:
+        ok = {"status": "ok", "answer": "It was built from 1887 to 1889.", "citations": ["S1"]}
+        gen = FakeGenerator([ok], model_id=DEFAULT_LLM_SHA256, answer_min_logprob=-2.5)
+        eng = AnswerEngine(settings, retriever=FakeRetriever(_hits(), store=store), generator=gen, store=store)
+        a = eng.ask("When was the Eiffel Tower built?", use_cache=False)
+        assert a.adapter == bid and a.status == "refused" and a.refusal_reason == "low_confidence"
+        assert a.answer_min_logprob == -2.5 and a.to_json()["answer_min_logprob"] == -2.5
+        b = eng.ask("When was the Eiffel Tower built?", adapter="none", use_cache=False)
+        assert b.status == "ok" and eng.min_answer_logprob is None  # the base: no floor
+        eng.adapter_serving = {"min_answer_logprob": -3.0}  # an eval's --adapter-min-answer-logprob
+        c = eng.ask("When was the Eiffel Tower built?", adapter=bid, use_cache=False)
+        assert c.status == "ok" and eng.min_answer_logprob == -3.0
     finally:
         store.close()
 

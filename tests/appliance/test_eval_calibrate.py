@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ragtune.appliance.config import load_settings
@@ -100,6 +102,82 @@ def test_outcome_only_flips_ok_answers_above_the_threshold():
     assert C.outcome(r, 0.5)["status"] == "refused" and C.outcome(r, 0.7) is r
     assert C.outcome({**r, "p_refused": None}, 0.0)["status"] == "ok"
     assert C.outcome({**r, "status": "refused"}, 0.9)["status"] == "refused"
+    low = {**r, "answer_min_logprob": -3.0}
+    assert C.outcome(low, 0.7, -2.0)["refusal_reason"] == "low_confidence"
+    assert C.outcome(low, 0.7, -4.0) is low and C.outcome(low, 0.7, None) is low
+    assert C.outcome(low, 0.5, -2.0)["refusal_reason"] == "model"  # the model's own refusal comes first
+    scored = {**low, "evidence_score": 0.2}
+    assert C.outcome(scored, 0.7, None, 0.3)["refusal_reason"] == "no_evidence"  # before the model was asked
+    assert C.outcome({**scored, "status": "refused"}, 0.7, None, 0.3)["refusal_reason"] == "no_evidence"
+    assert C.outcome(scored, 0.7, None, 0.1) is scored and C.outcome(scored, 0.7) is scored
+
+
+def test_the_evidence_cut_is_the_best_and_then_the_one_answering_most_right():
+    rows = [{"evidence_cut": 0.57, "task_success": 189 / 362, "task_success_answerable": 0.37},
+            {"evidence_cut": 0.0, "task_success": 188 / 362, "task_success_answerable": 0.445},  # one question less
+            {"evidence_cut": -0.5, "task_success": 186 / 362, "task_success_answerable": 0.46}]  # three less
+    assert C.choose_cut(rows, n=362)["evidence_cut"] == 0.0
+    assert C.choose_cut(rows, n=100)["evidence_cut"] == -0.5  # on 100 questions all three are within one
+
+
+def test_the_confidence_floor_is_chosen_at_the_threshold_and_keeps_the_right_answers():
+    off = {"min_answer_logprob": None, "task_success": 0.50, "task_success_answerable": 0.40}
+    rows = [off,
+            {"min_answer_logprob": -3.0, "task_success": 0.52, "task_success_answerable": 0.40},
+            {"min_answer_logprob": -2.0, "task_success": 0.52, "task_success_answerable": 0.39},
+            {"min_answer_logprob": -1.0, "task_success": 0.55, "task_success_answerable": 0.30}]
+    assert C.choose_floor(rows)["min_answer_logprob"] == -3.0  # -1.0 loses a quarter of the right answers
+    assert C.choose_floor(rows, max_answer_loss=0.3)["min_answer_logprob"] == -1.0
+    assert C.choose_floor([off, {**off, "min_answer_logprob": -2.0}]) is off  # no better: no floor
+
+
+class ConfidenceEngine(ProbabilityEngine):
+    """P(refused) says nothing (0.3 everywhere); the answers to unanswerable questions are guesses (-4)."""
+
+    def ask(self, question, **kw):
+        a = super().ask(question, **kw)
+        a.p_refused = 0.3
+        a.answer_min_logprob = -0.5 if BY_QUESTION[question][1] else -4.0
+        return a
+
+
+def test_calibrate_chooses_a_floor_from_a_run_without_one_and_writes_both(settings, beir, tmp_path):
+    eng = ConfidenceEngine()
+    res = C.calibrate(settings, beir, C.CalibrateOptions(split=None, out=tmp_path / "out"),
+                      engine_factory=_factory(eng), ingest=no_ingest)
+    assert eng.settings.generate.min_answer_logprob == "off"  # the dev run keeps every answer
+    assert res["threshold"] == 1.0 and -4.0 < res["min_answer_logprob"] <= -0.5
+    assert res["chosen_floor"]["task_success"] == 1.0 and res["floor_rows"][0]["task_success"] < 1.0
+    got = load_settings(home=settings.home).generate
+    assert (got.refusal_threshold, got.min_answer_logprob) == (1.0, res["min_answer_logprob"])
+    assert got.evidence_cut == "auto" and res["cut_rows"] == []  # no evidence score recorded: no cut chosen
+
+
+class EvidenceEngine(ProbabilityEngine):
+    """P(refused) says nothing; the evidence score does: 1.0 for answerable questions, -1.0 for the others."""
+
+    def ask(self, question, **kw):
+        a = super().ask(question, **kw)
+        a.p_refused = 0.3
+        a.evidence_score = 1.0 if BY_QUESTION[question][1] else -1.0
+        return a
+
+
+def test_calibrate_opens_the_evidence_check_and_chooses_its_cut(settings, beir, tmp_path):
+    folder = tmp_path / "rr"
+    folder.mkdir()
+    (folder / "evidence.json").write_text(json.dumps(
+        {"format": 1, "features": ["best_sentence"], "mean": [0.5], "scale": [0.2], "weights": [1.0], "bias": 0.5,
+         "cut": 0.4}))
+    settings = settings.replace("retrieve", rerank=str(folder))
+    eng = EvidenceEngine()
+    res = C.calibrate(settings, beir, C.CalibrateOptions(split=None, out=tmp_path / "out"),
+                      engine_factory=_factory(eng), ingest=no_ingest)
+    assert res["evidence_cut_fitted"] == 0.4
+    assert eng.settings.generate.evidence_cut == C.OPEN  # every question reached the model
+    assert -1.0 <= res["evidence_cut"] < 1.0 and res["cut_rows"][0]["evidence_cut"] == res["evidence_cut_fitted"]
+    assert next(r for r in res["cut_rows"] if r["evidence_cut"] == res["evidence_cut"])["task_success"] == 1.0
+    assert load_settings(home=settings.home).generate.evidence_cut == res["evidence_cut"]
 
 
 def test_eval_run_mode_and_split(settings, beir, tmp_path):
@@ -127,21 +205,27 @@ def test_eval_run_mode_and_split(settings, beir, tmp_path):
 def test_an_adapters_own_threshold_is_part_of_the_run(settings, beir, tmp_path):
     d = R.load_beir(beir)
     auto = settings.replace("generate", refusal_threshold="auto")
-    ids = {R.make_run_id(d, ["A", "C"], "a" * 64, 0, None, auto, True, None, t) for t in (None, 0.5, 0.6)}
+    ids = {R.make_run_id(d, ["A", "C"], "a" * 64, 0, None, auto, True, None, {"refusal_threshold": t} if t else None)
+           for t in (None, 0.5, 0.6)}
     assert len(ids) == 3  # "auto" means the adapter's threshold: another one is another run
     fixed = settings.replace("generate", refusal_threshold=0.5)
-    assert R.make_run_id(d, ["A", "C"], "a" * 64, 0, None, fixed, True, None, 0.4) == \
-        R.make_run_id(d, ["A", "C"], "a" * 64, 0, None, fixed, True, None, 0.6)  # a set value wins: no effect
+    assert R.make_run_id(d, ["A", "C"], "a" * 64, 0, None, fixed, True, None, {"refusal_threshold": 0.4}) == \
+        R.make_run_id(d, ["A", "C"], "a" * 64, 0, None, fixed, True, None, {"refusal_threshold": 0.6})  # a set
+    # value wins: no effect
+
+    floor = {R.make_run_id(d, ["A", "C"], "a" * 64, 0, None, auto, True, None, {"min_answer_logprob": c})
+             for c in (-1.0, -2.0)}
+    assert len(floor) == 2  # so is its confidence floor
 
     class Engine(ProbabilityEngine):
-        adapter_refusal_threshold = None
+        adapter_serving: dict = {}
 
     eng = Engine()
     rep = R.run_eval(auto, beir, R.EvalOptions(arms="A", out=tmp_path / "a", safety=False,
-                                               adapter_refusal_threshold=0.45),
+                                               adapter_serving={"refusal_threshold": 0.45}),
                      engine_factory=_factory(eng), ingest=no_ingest)
-    assert eng.adapter_refusal_threshold == 0.45 and rep["refusal_threshold"] == "auto"
-    assert rep["refusal_threshold_adapter"] == 0.45
+    assert eng.adapter_serving == {"refusal_threshold": 0.45} and rep["refusal_threshold"] == "auto"
+    assert rep["refusal_threshold_adapter"] == 0.45 and rep["min_answer_logprob_adapter"] is None
 
 
 def test_a_refitted_evidence_model_or_reranker_is_another_run(settings, beir, tmp_path):

@@ -168,13 +168,15 @@ def test_the_eval_step_serves_the_recipes_k_and_summarises_every_set(tmp_path, s
     assert "--limit 50" in out[0]["command"] and out[0]["arms"]["C"]["task_success"] == 0.45
     # a recipe with the adapter's own refusal threshold: arm C is evaluated with it, the base is not
     seen.clear()
-    rec = load_recipe(_recipe(tmp_path, TINY_RECIPE.replace("k = 3", "k = 3\nrefusal_threshold = 0.45")))
-    assert rec.serving == {"k": 3, "refusal_threshold": 0.45}
-    settings = settings.replace("generate", refusal_threshold=1.0)
+    rec = load_recipe(_recipe(tmp_path, TINY_RECIPE.replace(
+        "k = 3", "k = 3\nrefusal_threshold = 0.45\nmin_answer_logprob = -2.0")))
+    assert rec.serving == {"k": 3, "refusal_threshold": 0.45, "min_answer_logprob": -2.0}
+    settings = settings.replace("generate", refusal_threshold=1.0, min_answer_logprob="off")
     out = _run_evals(settings, rec, RebuildOptions(work=work), work, ["sets/x"], print)
-    assert seen[0][2].adapter_refusal_threshold == 0.45
-    assert 'refusal_threshold = "auto"' in (work / "serving.toml").read_text()
-    assert "--adapter-refusal-threshold 0.45" in out[0]["command"]
+    assert seen[0][2].adapter_serving == {"refusal_threshold": 0.45, "min_answer_logprob": -2.0}
+    served = (work / "serving.toml").read_text()
+    assert 'refusal_threshold = "auto"' in served and 'min_answer_logprob = "auto"' in served
+    assert "--adapter-refusal-threshold 0.45 --adapter-min-answer-logprob -2.0" in out[0]["command"]
 
 
 # -- promote ---------------------------------------------------------------------------------------------------
@@ -437,4 +439,5 @@ def test_the_shipped_default_is_served_as_its_recipe_says():
     if b is None:
         pytest.skip("no built-in default adapter in this checkout")
     assert b.manifest["serving"] == load_recipe().serving
-    assert b.refusal_threshold == load_recipe().serving.get("refusal_threshold")
+    for key in builtin.SERVING_VALUES:
+        assert b.serving_value(key) == load_recipe().serving.get(key)

@@ -114,6 +114,8 @@ def record(answer: Answer, kind: str, max_answer_chars: int = 600) -> dict[str, 
         "log_id": answer.log_id,
         "mode": answer.mode,
         "p_refused": answer.p_refused,
+        "answer_min_logprob": answer.answer_min_logprob,
+        "evidence_score": answer.evidence_score,
         "error": None,
     }
 

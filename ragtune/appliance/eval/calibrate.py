@@ -1,18 +1,33 @@
-"""`ragtune eval calibrate`: choose `generate.refusal_threshold` on a dev split, offline.
+"""`ragtune eval calibrate`: choose `generate.refusal_threshold`, `generate.min_answer_logprob` and
+`generate.evidence_cut` on a dev split, offline.
 
 The answer engine reads the model's own P(refused) at the status value and takes the "refused" branch exactly when
 it exceeds the threshold. To compare thresholds without generating every question once per threshold, the dev
 split is answered once with the threshold at 1.0 (the "ok" branch is always taken, so every question gets its
-answer) and P(refused) is recorded with each answer. For any threshold t the outcome is then known:
-refused when P(refused) > t, else the recorded answer (which the runtime checks may still refuse).
+answer), no confidence floor and the evidence check open (every question reaches the model), and P(refused),
+the answer's least likely token and the evidence score are recorded with each answer. For any threshold t the
+outcome is then known: refused when P(refused) > t, else the recorded answer (which the runtime checks may still
+refuse).
 
 The chosen threshold maximises task success among those meeting the refusal precision and recall constraints
 (defaults: both >= 0.7, the product's targets); when none does, it maximises task success among those meeting
 the precision constraint; when none meets that either (the refusals made before the model is asked count in it),
 it maximises task success among those keeping at least 1 - max_answer_loss (default 90%) of the right answers,
-if that beats 1.0. The result says which constraint was dropped. It is written to the
-home's config.toml (`[generate] refusal_threshold`, via `config.set_config_value`, as `ragtune config set`
-does) unless told not to.
+if that beats 1.0. The result says which constraint was dropped.
+
+Then, at the chosen threshold, the confidence floor (`min_answer_logprob`: refuse an "ok" answer whose least likely
+token is less likely than this). Each value is chosen after the one before it, not jointly: values fitted at once
+to a few hundred questions would fit their noise. The floor: the best task success among the floors that keep at least 1 - max_answer_loss of the right answers the threshold
+alone keeps, if it beats no floor; ties go to the lowest floor (fewest refusals). The threshold and the floor
+are chosen at the evidence model's own cut (or the one the config sets).
+
+Last, at that threshold and floor, the evidence cut (the check before the model): the best task success, and
+among the cuts within one question of it the one that answers the most questions right. With refusals made after
+the model (its own, the floor) behind it, the check before it may refuse less: a cut that refuses fewer
+questions at the same task success lets right answers through.
+
+All three are written to the home's config.toml (`[generate] refusal_threshold`, `min_answer_logprob` and
+`evidence_cut`, via `config.set_config_value`, as `ragtune config set` does) unless told not to.
 """
 
 from __future__ import annotations
@@ -41,6 +56,7 @@ class CalibrateOptions:
     max_answer_loss: float = 0.1  # when no threshold reaches min_precision: share of right answers it may cost
     out: Path | None = None
     write: bool = True
+    concurrency: int = 1  # engines answering the dev run at once
 
 
 # What a set on which no threshold refuses precisely enough keeps: 1.0, never refuse by probability (the product
@@ -48,26 +64,39 @@ class CalibrateOptions:
 DEFAULT_THRESHOLD = 1.0
 
 
-def outcome(result: dict[str, Any], threshold: float) -> dict[str, Any]:
-    """The result a run at `threshold` would have given, from a run at 1.0."""
-    p = result.get("p_refused")
-    if result.get("status") == "ok" and isinstance(p, (int, float)) and p > threshold:
+def outcome(result: dict[str, Any], threshold: float, floor: float | None = None,
+            cut: float | None = None) -> dict[str, Any]:
+    """The result a run at `threshold` (and confidence `floor`, and evidence `cut`) would have given, from a run
+    at 1.0 with no floor (and the evidence check open)."""
+    ev = result.get("evidence_score")
+    if cut is not None and isinstance(ev, (int, float)) and ev <= cut:  # refused before the model was asked
+        return {**result, "status": "refused", "answer": REFUSAL_TEXT, "cited_ids": [], "refusal_reason": "no_evidence"}
+    if result.get("status") != "ok":
+        return result
+    p, lp = result.get("p_refused"), result.get("answer_min_logprob")
+    if isinstance(p, (int, float)) and p > threshold:
         return {**result, "status": "refused", "answer": REFUSAL_TEXT, "cited_ids": [], "refusal_reason": "model"}
+    if floor is not None and isinstance(lp, (int, float)) and lp < floor:
+        return {**result, "status": "refused", "answer": REFUSAL_TEXT, "cited_ids": [],
+                "refusal_reason": "low_confidence"}
     return result
 
 
 GRID = tuple(round(0.05 * i, 2) for i in range(21))  # 0.0, 0.05, ..., 1.0
+FLOORS = tuple(round(-0.25 * i, 2) for i in range(20, 0, -1))  # -5.0, -4.75, ..., -0.25 (log-probabilities)
+CUTS = tuple(round(0.25 * i, 2) for i in range(-8, 7))  # -2.0, ..., 1.5 (evidence scores: logits)
+OPEN = -1e9  # the evidence cut of the dev run: below every score, so every question reaches the model
 
 
 def sweep(items: list[dict[str, Any]], results: list[dict[str, Any]], *, f1_threshold: float = 0.5,
-          thresholds: list[float] | None = None) -> list[dict[str, Any]]:
+          thresholds: list[float] | None = None, cut: float | None = None) -> list[dict[str, Any]]:
     """Task success and refusal precision/recall at each candidate threshold (default GRID). A grid, not every
     recorded P(refused): a threshold fitted between two questions' probabilities of a few hundred is noise."""
     if thresholds is None:
         thresholds = list(GRID)
     rows = []
     for t in thresholds:
-        m = metrics.aggregate(items, [outcome(r, t) for r in results], f1_threshold=f1_threshold)
+        m = metrics.aggregate(items, [outcome(r, t, None, cut) for r in results], f1_threshold=f1_threshold)
         rows.append({"threshold": t, "task_success": m["task_success"], "refusal_precision": m["refusal_precision"],
                      "refusal_recall": m["refusal_recall"], "n_refused": m["n_refused"],
                      "task_success_answerable": m["task_success_answerable"]})
@@ -107,6 +136,65 @@ def choose(rows: list[dict[str, Any]], *, min_precision: float, min_recall: floa
                     f"{100 * (1 - max_answer_loss):.0f}% of the right answers, else 1.0)")
 
 
+def _row(items: list[dict[str, Any]], results: list[dict[str, Any]], f1_threshold: float, **at: Any) -> dict[str, Any]:
+    m = metrics.aggregate(items, [outcome(r, at["threshold"], at["min_answer_logprob"], at["evidence_cut"])
+                                  for r in results], f1_threshold=f1_threshold)
+    return {**at, "task_success": m["task_success"], "refusal_precision": m["refusal_precision"],
+            "refusal_recall": m["refusal_recall"], "n_refused": m["n_refused"],
+            "task_success_answerable": m["task_success_answerable"]}
+
+
+def sweep_floor(items: list[dict[str, Any]], results: list[dict[str, Any]], threshold: float, *,
+                f1_threshold: float = 0.5, cut: float | None = None) -> list[dict[str, Any]]:
+    """Task success, refusal precision/recall and right answers at `threshold` (and evidence `cut`) with each
+    confidence floor (None: no floor, then FLOORS)."""
+    return [_row(items, results, f1_threshold, threshold=threshold, min_answer_logprob=c, evidence_cut=cut)
+            for c in (None, *FLOORS)]
+
+
+def sweep_cut(items: list[dict[str, Any]], results: list[dict[str, Any]], threshold: float, floor: float | None,
+              base: float, *, f1_threshold: float = 0.5) -> list[dict[str, Any]]:
+    """The same at `threshold` and `floor` with each evidence cut: `base` (the evidence model's own) first, then
+    CUTS."""
+    return [_row(items, results, f1_threshold, threshold=threshold, min_answer_logprob=floor, evidence_cut=c)
+            for c in dict.fromkeys((round(base, 6), *CUTS))]
+
+
+def choose_cut(rows: list[dict[str, Any]], n: int) -> dict[str, Any]:
+    """The best task success; among the cuts within one question of it, the one that answers the most questions
+    right (then the higher cut). Task success that close cannot tell two cuts apart on n questions; the right
+    answers a lower cut lets through to the model can."""
+    top = max(r["task_success"] or 0.0 for r in rows)
+    near = [r for r in rows if (r["task_success"] or 0.0) >= top - 1.0 / max(n, 1) - 1e-9]
+    return max(near, key=lambda r: (r["task_success_answerable"] or 0.0, r["task_success"] or 0.0,
+                                    r["evidence_cut"]))
+
+
+def choose_floor(rows: list[dict[str, Any]], *, max_answer_loss: float = 0.1) -> dict[str, Any]:
+    """The best task success among the floors keeping 1 - max_answer_loss of the right answers of no floor (the
+    first row), if it beats no floor; ties: the lowest floor."""
+    off = rows[0]
+    floor = (off.get("task_success_answerable") or 0.0) * (1 - max_answer_loss)
+    keep = [r for r in rows[1:] if (r.get("task_success_answerable") or 0.0) >= floor - 1e-9]
+    if not keep:
+        return off
+    best = max(keep, key=lambda r: (r["task_success"] or 0.0, -r["min_answer_logprob"]))
+    return best if (best["task_success"] or 0.0) > (off["task_success"] or 0.0) else off
+
+
+def _evidence_cut(settings: Settings) -> float | None:
+    """The evidence cut the threshold and the floor are chosen at: the one set in the config, else the evidence
+    model's own (None: no evidence check)."""
+    from ..evidence import for_reranker
+    from ..rerank import effective_rerank
+
+    model = for_reranker(effective_rerank(settings.retrieve.rerank)) if settings.generate.evidence_check else None
+    if model is None:
+        return None
+    c = settings.generate.evidence_cut
+    return model.cut if c == "auto" else float(c)
+
+
 def calibrate(settings: Settings, dataset: str | Path, opts: CalibrateOptions | None = None, *,
               engine_factory: Callable[[Settings], Any] | None = None,
               ingest: Callable[..., Any] | None = None, progress: Progress | None = None) -> dict[str, Any]:
@@ -124,24 +212,48 @@ def calibrate(settings: Settings, dataset: str | Path, opts: CalibrateOptions | 
         pairs = [(it, stored[(arm, it["qid"])]) for it in items if (arm, it["qid"]) in stored]
         got["items"], got["results"] = [p[0] for p in pairs], [p[1] for p in pairs]
 
+    # The dev run keeps every answer: the "ok" branch always (threshold 1.0), no confidence floor, and the evidence
+    # check open (each question's score is recorded; any cut is then applied offline).
+    base_cut = _evidence_cut(settings)
+    settings_run = settings.replace("generate", min_answer_logprob="off",
+                                    **({"evidence_cut": OPEN} if base_cut is not None else {}))
     eopts = EvalOptions(arms=arm, adapter=opts.adapter, limit=opts.limit, seed=opts.seed, out=opts.out,
-                        safety=False, mode=opts.mode, split=opts.split, refusal_threshold=1.0)
-    report = run_eval(settings, dataset, eopts, engine_factory=engine_factory, ingest=ingest, progress=progress,
+                        safety=False, mode=opts.mode, split=opts.split, refusal_threshold=1.0,
+                        concurrency=opts.concurrency)
+    report = run_eval(settings_run, dataset, eopts, engine_factory=engine_factory, ingest=ingest, progress=progress,
                       results=keep)
     if arm not in report["arms"]:
         raise InputError(f"arm {arm} did not run: {'; '.join(report.get('notes', [])) or 'no adapter'}")
     items, results = got.get("items", []), got.get("results", [])
     if not any(r.get("p_refused") is not None for r in results):
         raise InputError("no answer recorded the model's P(refused): nothing to calibrate on")
-    rows = sweep(items, results, f1_threshold=settings.eval.f1_threshold)
+    f1 = settings.eval.f1_threshold
+    rows = sweep(items, results, f1_threshold=f1, cut=base_cut)
     chosen, dropped = choose(rows, min_precision=opts.min_precision, min_recall=opts.min_recall,
                              max_answer_loss=opts.max_answer_loss)
+    floors = sweep_floor(items, results, chosen["threshold"], f1_threshold=f1, cut=base_cut)
+    if any(r.get("answer_min_logprob") is not None for r in results):
+        chosen_floor = choose_floor(floors, max_answer_loss=opts.max_answer_loss)
+    else:  # a generator that does not report it (a remote server): nothing to choose from
+        chosen_floor = floors[0]
+    floor = chosen_floor["min_answer_logprob"]
+    cuts: list[dict[str, Any]] = []
+    cut = base_cut
+    if base_cut is not None and any(r.get("evidence_score") is not None for r in results):
+        cuts = sweep_cut(items, results, chosen["threshold"], floor, base_cut, f1_threshold=f1)
+        cut = choose_cut(cuts, len(items))["evidence_cut"]
     written = None
     if opts.write:
-        set_config_value(settings.home.config_path, "generate.refusal_threshold", repr(float(chosen["threshold"])),
-                         home=settings.home)
-        written = str(settings.home.config_path)
-    return {"threshold": chosen["threshold"], "chosen": chosen, "dropped_constraint": dropped,
+        path, home = settings.home.config_path, settings.home
+        set_config_value(path, "generate.refusal_threshold", repr(float(chosen["threshold"])), home=home)
+        set_config_value(path, "generate.min_answer_logprob", '"off"' if floor is None else repr(float(floor)),
+                         home=home)
+        if cuts:  # (else the evidence check is off, or no score was recorded: nothing was chosen)
+            set_config_value(path, "generate.evidence_cut", repr(float(cut)), home=home)
+        written = str(path)
+    return {"threshold": chosen["threshold"], "min_answer_logprob": floor, "evidence_cut": cut,
+            "evidence_cut_fitted": base_cut, "chosen": chosen, "chosen_floor": chosen_floor, "floor_rows": floors,
+            "cut_rows": cuts, "dropped_constraint": dropped,
             "constraints": {"min_precision": opts.min_precision, "min_recall": opts.min_recall,
                             "max_answer_loss": opts.max_answer_loss},
             "n": len(items), "arm": arm, "split": opts.split, "mode": report.get("answer_mode"),

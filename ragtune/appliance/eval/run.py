@@ -20,7 +20,7 @@ from typing import Any, Callable
 from ..config import Settings
 from ..errors import InputError, located
 from ..home import Home
-from ..refusal import resolve_threshold
+from ..refusal import SERVING_DEFAULTS, resolve_serving
 from ..store import Store, json_dumps
 from . import metrics
 from .arms import ARM_LABELS, Arm, ask_arm, make_arms, parse_arms
@@ -68,15 +68,17 @@ def _rerank_files(settings: Settings) -> dict[str, str]:
 
 def make_run_id(dataset: Dataset, arms: list[str], adapter: str | None, seed: int, limit: int | None,
                 settings: Settings, safety: bool, split: str | None = None,
-                adapter_threshold: float | None = None) -> str:
+                adapter_serving: dict[str, float] | None = None) -> str:
     blob = {"v": RUN_VERSION, "kind": dataset.kind, "dataset": dataset.identity, "arms": sorted(arms),
             "adapter": adapter or "none", "seed": seed, "limit": limit, "safety": safety,
             "settings": answer_settings(settings)}
     if split:
         blob["split"] = split
-    if settings.generate.refusal_threshold == "auto" and adapter:
+    if adapter:
         # what "auto" means for this adapter lives in its manifest: a recalibrated one is a different run
-        blob["adapter_refusal_threshold"] = resolve_threshold("auto", adapter, adapter_threshold)
+        for key in SERVING_DEFAULTS:
+            if getattr(settings.generate, key) == "auto":
+                blob[f"adapter_{key}"] = resolve_serving(key, "auto", adapter, (adapter_serving or {}).get(key))
     blob = json_dumps(blob)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -188,8 +190,10 @@ class EvalOptions:
     mode: str | None = None  # generate.answer_mode for every arm (default: the config's)
     split: str | None = None  # "dev" | "test": a fixed half of the questions (split_items)
     refusal_threshold: float | None = None  # generate.refusal_threshold for every arm (calibration runs use 1.0)
-    # with refusal_threshold "auto": the threshold of the arms with the adapter (B, C) instead of its manifest's
-    adapter_refusal_threshold: float | None = None
+    # for the [generate] values set to "auto" (refusal.SERVING_DEFAULTS: refusal_threshold, min_answer_logprob,
+    # evidence_cut):
+    # the values of the arms with the adapter (B, C) instead of its manifest's (an adapter not installed yet)
+    adapter_serving: dict[str, float] | None = None
     concurrency: int = 1  # engines answering at once (eval/parallel.py)
 
 
@@ -231,7 +235,7 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
             notes.append(f"safety set skipped: --limit {opts.limit} answers only the sampled questions "
                          "(add --safety to run the safety set too)")
         run_id = make_run_id(dataset, [a.name for a in arms], adapter, seed, opts.limit, settings, safety,
-                             opts.split, opts.adapter_refusal_threshold)
+                             opts.split, opts.adapter_serving)
         out = Path(opts.out) if opts.out else settings.home.eval_dir / run_id
         out.mkdir(parents=True, exist_ok=True)
         # Answers come from a scratch home (it keeps eval traffic out of the user's query log): a BEIR corpus gets
@@ -299,8 +303,8 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
                 progress(resumed, total, f"eval {pending[0][0].name}", None)
             def make_engine() -> Any:
                 engine = (engine_factory or _default_engine)(run_settings)
-                if opts.adapter_refusal_threshold is not None and hasattr(engine, "adapter_refusal_threshold"):
-                    engine.adapter_refusal_threshold = opts.adapter_refusal_threshold
+                if opts.adapter_serving and hasattr(engine, "adapter_serving"):
+                    engine.adapter_serving = dict(opts.adapter_serving)
                 return engine
 
             answer_all(pending, make_engine, opts.concurrency, answer, store)
@@ -314,7 +318,7 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
     if results is not None:
         results(items, stored)
     report = build_report(settings, dataset, items, safety_items, arms, stored, adapter=adapter, notes=notes + dataset.notes,
-                          run_id=run_id, out=out, adapter_threshold=opts.adapter_refusal_threshold)
+                          run_id=run_id, out=out, adapter_serving=opts.adapter_serving)
     report["warnings"] = report_warnings(report)
     report["split"], report["limit"] = opts.split, opts.limit  # with seed and answer_mode: the run's command
     report["answered_now"] = answered_now
@@ -326,7 +330,7 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
 
 def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any]], safety_items: list[dict[str, Any]],
                  arms: list[Arm], stored: dict[tuple[str, str], dict[str, Any]], *, adapter: str | None,
-                 notes: list[str], run_id: str, out: Path, adapter_threshold: float | None = None) -> dict[str, Any]:
+                 notes: list[str], run_id: str, out: Path, adapter_serving: dict[str, float] | None = None) -> dict[str, Any]:
     """Metrics per arm, deltas, decision and safety from the stored results (pure given its inputs)."""
     cfg = settings.eval
     per_arm: dict[str, dict[str, Any]] = {}
@@ -402,9 +406,10 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
         "adapter": adapter or "none",
         "seed": settings.generate.seed,
         "answer_mode": settings.generate.answer_mode,
-        "refusal_threshold": settings.generate.refusal_threshold,
-        "refusal_threshold_adapter": resolve_threshold(settings.generate.refusal_threshold, adapter,
-                                                       adapter_threshold),
+        # the values calibrated per adapter, as set, and what they were for the adapter's arms (B, C): "auto" resolved
+        **{key: getattr(settings.generate, key) for key in SERVING_DEFAULTS},
+        **{f"{key}_adapter": resolve_serving(key, getattr(settings.generate, key), adapter,
+                                             (adapter_serving or {}).get(key)) for key in SERVING_DEFAULTS},
         "n_questions": len(items),
         "notes": notes,
         "failures": failures,

@@ -10,8 +10,9 @@ A recipe file holds, in one place, everything a rebuild needs:
   steps and learning rate). The continued adapter is the one converted;
 - `[convert]`: `outtype` of the GGUF LoRA (f16 or q8_0);
 - `[serving]`: `k`, the retrieve.k the adapter is served and evaluated with (the data is built with it), and
-  optionally `refusal_threshold`, the P(refused) threshold calibrated for the adapter (`ragtune eval calibrate`):
-  recorded in the manifest, served when `generate.refusal_threshold` is "auto", applied to its eval's arm C;
+  optionally the values calibrated for the adapter (`ragtune eval calibrate`): `refusal_threshold` (P(refused))
+  and `min_answer_logprob` (the confidence floor). Each is recorded in the manifest, served when its
+  `[generate]` setting is "auto", and applied to its eval's adapter arm;
 - `[eval]` (optional): `sets`, `limit`, `seed`, `arms`, `safety`: what `--eval` runs (`ragtune eval run`).
 Unknown keys and bad values are ConfigErrors naming the file and the line."""
 
@@ -21,7 +22,8 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from ragtune.appliance.config import is_fraction, key_line
+from ragtune.appliance.builtin_adapters import SERVING_VALUES
+from ragtune.appliance.config import key_line
 from ragtune.appliance.errors import ConfigError
 from ragtune.appliance.hashing import sha256_text
 
@@ -145,7 +147,7 @@ def load_recipe(path: Path | str | None = None) -> Recipe:
                     "init_adapter": "a recipe trains from a fresh LoRA; [continue] trains its adapter further"})
     cont_raw = table("continue", tr_fields - set(SET_BY_REBUILD), {k: "the rebuild sets it" for k in SET_BY_REBUILD})
     conv = table("convert", {"outtype"})
-    serving = table("serving", {"k", "refusal_threshold"})
+    serving = table("serving", {"k", *SERVING_VALUES})
     ev_raw = table("eval", {f.name for f in dataclasses.fields(EvalPlan)})
 
     outtype = conv.get("outtype", "f16")
@@ -155,10 +157,11 @@ def load_recipe(path: Path | str | None = None) -> Recipe:
     if not (isinstance(k, int) and not isinstance(k, bool) and 1 <= k <= 6):
         raise fail("[serving] k: must be 1..6 (the retrieve.k the adapter is served with)", "serving", "k")
     served = {"k": k}
-    if "refusal_threshold" in serving:
-        if not is_fraction(serving["refusal_threshold"]):
-            raise fail("[serving] refusal_threshold: must be a number 0..1", "serving", "refusal_threshold")
-        served["refusal_threshold"] = float(serving["refusal_threshold"])
+    for key, (valid, want) in SERVING_VALUES.items():  # values calibrated for the adapter, served under "auto"
+        if key in serving:
+            if not valid(serving[key]):
+                raise fail(f"[serving] {key}: must be {want}", "serving", key)
+            served[key] = float(serving[key])
     ds_k = ds_raw.get("k", 0)
     if ds_k not in (0, k):
         raise fail(f"[dataset] k = {ds_k!r} but [serving] k = {k}: the adapter must learn the context shape it is "
