@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
-from .decoding import JsonTail, RepeatGuard, p_refused, status_class, status_split
+from .decoding import ANSWER_STRING, JsonTail, RepeatGuard, p_refused, status_class, status_split
 from .errors import GenerationError
 
 TOP_N = 64  # greedy: tokens checked before the whole allowed set is computed
@@ -133,7 +133,9 @@ class Sampler:
     # -- the choice ----------------------------------------------------------------------------------------
     def choose(self, logits: Any, n_out: int) -> int:
         tok = self._choose(logits, n_out)
-        self._lp = self._logprob(logits, tok) if self.js.in_answer else None
+        js = self.js  # inside the answer string, or just before it (a token may open it and carry its first word)
+        near = js.in_answer or (js.strings == ANSWER_STRING - 1 and not js.in_string)
+        self._lp = self._logprob(logits, tok) if near else None
         return tok
 
     def _logprob(self, logits: Any, tok: int) -> float:
@@ -237,8 +239,11 @@ class Sampler:
             self.guard.accept(tok)
         if self.span is not None:
             self.span.accept(tok)
+        was_in = self.js.in_answer
         self.js.feed(piece)
-        if self._lp is not None and self.js.in_answer:  # the token that closes the answer is not part of it
+        # A token counts when it leaves the answer open and holds some of its text: not the bare opening quote, not
+        # the token that closes the answer (it says where the span ends, not what it is).
+        if self._lp is not None and self.js.in_answer and (was_in or not piece.endswith(b'"')):
             m = self.answer_min_logprob
             self.answer_min_logprob = self._lp if m is None else min(m, self._lp)
 

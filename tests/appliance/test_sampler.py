@@ -154,7 +154,7 @@ def test_the_answers_least_likely_token_is_recorded_without_its_closing_quote(ge
 
     def logits(last):
         out = np.zeros(gen.n_vocab)
-        out[quote] = -10.0  # the model never wants to close the answer: the budget closes it
+        out[quote] = -10.0  # the model never wants to close the answer: the span's end or the budget closes it
         return out
 
     fake_logits(logits)
@@ -162,7 +162,7 @@ def test_the_answers_least_likely_token_is_recorded_without_its_closing_quote(ge
     msgs = messages(SYSTEM_PROMPT, CTX[:1], "Where is it?")
     res = gen.generate(msgs, schema=answer_schema(["S1"], 600), max_tokens=70, seed=0,
                        extractive=extractive_sources(CTX[:1]), refusal_threshold=1.0)
-    assert json.loads(res.text)["status"] == "ok" and res.finish == "closed"
+    assert json.loads(res.text)["status"] == "ok"
     assert res.answer_min_logprob == pytest.approx(-lse, abs=1e-4)  # every answer token; not the quote's -10 - lse
     refused = gen.generate(msgs, schema=answer_schema(["S1"], 600), max_tokens=70, seed=0, refusal_threshold=0.0)
     assert refused.finish == "refused" and refused.answer_min_logprob is None
