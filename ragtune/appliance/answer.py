@@ -126,7 +126,7 @@ class AnswerEngine:
         self._serving: dict[tuple[Any, ...], float | None] = {}  # (key, setting, adapter id, override) -> value
         # What "auto" means for any adapter this engine serves, instead of its manifest's values: an eval of an
         # adapter not installed yet (eval run --adapter-refusal-threshold, --adapter-min-answer-logprob,
-        # --adapter-evidence-cut), by key (refusal.SERVING_DEFAULTS). A key not here: the manifest decides.
+        # --adapter-evidence-cut), by key (config.CALIBRATED). A key not here: the manifest decides.
         self.adapter_serving: dict[str, float] = {}
 
     # -- resources --------------------------------------------------------------------------------------

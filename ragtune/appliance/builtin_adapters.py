@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import is_fraction, is_logprob, is_number
+from .config import CALIBRATED
 from .errors import ModelError, located
 
 ENV = "RAGTUNE_BUILTIN_ADAPTERS"
@@ -28,11 +28,6 @@ DEFAULT_NAME = "ragtune-default"
 MANIFEST_FORMAT = 1
 OUTTYPES = ("f16", "q8_0", "bf16", "f32")
 GO_SOURCES = ("eval", "manual", "none")
-# Values calibrated for one adapter, served when the config says "auto" (refusal.resolve_serving): key -> (check,
-# what the check wants).
-SERVING_VALUES = {"refusal_threshold": (is_fraction, "a number 0..1"),
-                  "min_answer_logprob": (is_logprob, "a number <= 0"),
-                  "evidence_cut": (is_number, "a number")}
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
@@ -90,7 +85,7 @@ class BuiltinAdapter:
         return self.name == DEFAULT_NAME
 
     def serving_value(self, key: str) -> float | None:
-        """A value calibrated for this adapter (`serving.<key>`, one of SERVING_VALUES), or None."""
+        """A value calibrated for this adapter (`serving.<key>`, one of config.CALIBRATED), or None."""
         t = self.manifest["serving"].get(key)
         return None if t is None else float(t)
 
@@ -165,7 +160,7 @@ def validate_manifest(obj: Any, where: Path | str, text: str | None = None) -> d
                     bad(f"missing key '{section}.{key}'", section)
     if not 1 <= obj["serving"]["k"] <= 6:
         raise bad("'serving.k' must be 1..6", "serving", "k")
-    for key, (valid, want) in SERVING_VALUES.items():
+    for key, (valid, want, _) in CALIBRATED.items():
         if key in obj["serving"] and not valid(obj["serving"][key]):
             raise bad(f"'serving.{key}' must be {want}", "serving", key)
     for i, ev in enumerate(obj["eval"]):
@@ -233,6 +228,6 @@ def serving_value_for(adapter_id: str, key: str, folder: Path | str | None = Non
     return None
 
 
-__all__ = ["DEFAULT_NAME", "ENV", "MANIFEST_FORMAT", "OUTTYPES", "SERVING_VALUES", "BuiltinAdapter", "adapters_dir", "get_builtin",
+__all__ = ["DEFAULT_NAME", "ENV", "MANIFEST_FORMAT", "OUTTYPES", "BuiltinAdapter", "adapters_dir", "get_builtin",
            "key_line", "list_builtins", "load", "package_adapters_dir", "serving_value_for",
            "validate_manifest"]

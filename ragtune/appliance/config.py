@@ -9,7 +9,7 @@ import os
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .atomic import atomic_write_text
 from .errors import ConfigError
@@ -34,6 +34,16 @@ def is_number(v: Any) -> bool:
 def is_logprob(v: Any) -> bool:
     """A log-probability: a number <= 0 (not a boolean), in config, recipes and manifests alike."""
     return is_number(v) and v <= 0
+
+
+# The [generate] values calibrated per adapter: with the setting "auto" the served adapter's own (a built-in's
+# manifest, `serving.<key>`, from its recipe's [serving]; refusal.resolve_serving). key -> (check, what it must be,
+# the value for a model that records none).
+CALIBRATED: dict[str, tuple[Callable[[Any], bool], str, float | None]] = {
+    "refusal_threshold": (is_fraction, "a number 0..1", 1.0),  # never refuse by P(refused)
+    "min_answer_logprob": (is_logprob, "a number <= 0", None),  # no confidence floor
+    "evidence_cut": (is_number, "a number", None),  # the evidence model's own cut
+}
 
 
 def _check(cond: bool, section: str, key: str, msg: str) -> None:

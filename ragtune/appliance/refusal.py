@@ -32,6 +32,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from .config import CALIBRATED
 from .injection import SourceView, source_view
 from .prompt import REFUSAL_TEXT
 from .text import STOPWORDS
@@ -129,19 +130,13 @@ class Verdict:
     reason: str | None = None
 
 
-# What "auto" gives a model without a calibrated value: never refuse by P(refused) (the base model's does not
-# separate the questions), no confidence floor, the evidence model's own cut.
-SERVING_DEFAULTS: dict[str, float | None] = {"refusal_threshold": 1.0, "min_answer_logprob": None,
-                                             "evidence_cut": None}
-
-
 def resolve_serving(key: str, setting: float | str, adapter_id: str | None,
                     override: float | None = None) -> float | None:
-    """A `[generate]` value calibrated per adapter (`refusal_threshold`, `min_answer_logprob`, `evidence_cut`) as it
-    is in force: the
-    setting as set ("off": None), or for "auto" `override` (an eval's --adapter-refusal-threshold /
-    --adapter-min-answer-logprob) or else the value of the adapter being served (a built-in adapter's manifest,
-    `serving.<key>`), else SERVING_DEFAULTS."""
+    """A `[generate]` value calibrated per adapter (config.CALIBRATED: `refusal_threshold`, `min_answer_logprob`,
+    `evidence_cut`) as it is in force: the setting as set ("off": None), or for "auto" `override` (an eval's
+    --adapter-refusal-threshold, --adapter-min-answer-logprob, --adapter-evidence-cut) or else the value of the
+    adapter being served (a built-in adapter's manifest, `serving.<key>`), else the value for a model with none
+    (never refuse by P(refused): the base model's does not separate the questions; no floor; the fitted cut)."""
     if setting == "off":
         return None
     if setting != "auto":
@@ -151,7 +146,7 @@ def resolve_serving(key: str, setting: float | str, adapter_id: str | None,
     from .builtin_adapters import serving_value_for
 
     t = serving_value_for(adapter_id, key) if adapter_id else None
-    return SERVING_DEFAULTS[key] if t is None else t
+    return CALIBRATED[key][2] if t is None else t
 
 
 def refusal_check(obj: dict[str, Any], context: Sequence[ContextItem], *, min_support: float, mode: str = "free",
@@ -166,7 +161,8 @@ def refusal_check(obj: dict[str, Any], context: Sequence[ContextItem], *, min_su
         if reason is None:
             reason, text, cites = _judge_ok(text, cites, context, min_support=min_support, mode=mode,
                                             p_refused=p_refused, refusal_threshold=refusal_threshold,
-                                            confidence=(answer_min_logprob, min_answer_logprob), question=question, min_relevance=min_relevance)
+                                            confidence=(answer_min_logprob, min_answer_logprob), question=question,
+                                            min_relevance=min_relevance)
         if reason:
             status = "refused"
     if status == "refused":

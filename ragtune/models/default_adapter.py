@@ -31,10 +31,9 @@ from typing import Any, Callable, Iterable
 
 from ragtune.appliance import builtin_adapters as builtin
 from ragtune.appliance.atomic import atomic_path, atomic_write_json, atomic_write_text
-from ragtune.appliance.config import Settings, dump_toml
+from ragtune.appliance.config import CALIBRATED, Settings, dump_toml
 from ragtune.appliance.errors import InputError, ModelError, located
 from ragtune.appliance.hashing import sha256_file
-from ragtune.appliance.refusal import SERVING_DEFAULTS
 
 from .recipes import Recipe, load_recipe
 
@@ -125,7 +124,7 @@ def _eval_argv(recipe: Recipe, opts: RebuildOptions, work: Path, dataset: str) -
     limit = ev.limit if opts.eval_limit is None else opts.eval_limit
     return ["ragtune", "--config", work / "serving.toml", "eval", "run", dataset, "--arms", ev.arms,
             "--adapter", work / f"{recipe.name}.gguf", "--seed", ev.seed, *(["--limit", limit] if limit else []),
-            *[a for key in SERVING_DEFAULTS if key in recipe.serving
+            *[a for key in CALIBRATED if key in recipe.serving
               for a in (f"--adapter-{key.replace('_', '-')}", recipe.serving[key])],
             "--safety" if ev.safety else "--no-safety", "--out", work / "eval" / _slug(dataset)]
 
@@ -247,7 +246,7 @@ def _run_evals(settings: Settings, recipe: Recipe, opts: RebuildOptions, work: P
 
     cfg_path = work / "serving.toml"
     served = settings.replace("retrieve", k=recipe.serving["k"])
-    for key in SERVING_DEFAULTS:  # the adapter's own values; the base keeps the defaults (never refuse by P(refused))
+    for key in CALIBRATED:  # the adapter's own values; the base keeps the defaults (never refuse by P(refused))
         if key in recipe.serving:
             served = served.replace("generate", **{key: "auto"})
     atomic_write_text(cfg_path, "# the settings the adapter was evaluated with (ragtune tune default)\n" +
@@ -262,7 +261,7 @@ def _run_evals(settings: Settings, recipe: Recipe, opts: RebuildOptions, work: P
         report = run_eval(served, s, EvalOptions(arms=ev.arms, adapter=str(work / f"{recipe.name}.gguf"),
                                                  limit=limit or None, seed=ev.seed, out=work / "eval" / _slug(s),
                                                  safety=ev.safety,
-                                                 adapter_serving={k: recipe.serving[k] for k in SERVING_DEFAULTS
+                                                 adapter_serving={k: recipe.serving[k] for k in CALIBRATED
                                                                   if k in recipe.serving}),
                           progress=stderr_progress())
         out.append(eval_summary(report, _cmd(argv)))
@@ -278,7 +277,7 @@ def eval_summary(report: dict[str, Any], command: str) -> dict[str, Any]:
         "dataset": {k: (report.get("dataset") or {}).get(k) for k in ("kind", "path", "identity", "n_items")},
         "n_questions": report.get("n_questions"), "seed": report.get("seed"),
         "answer_mode": report.get("answer_mode"),
-        **{k: report.get(k) for key in SERVING_DEFAULTS for k in (key, f"{key}_adapter") if k in report},
+        **{k: report.get(k) for key in CALIBRATED for k in (key, f"{key}_adapter") if k in report},
         "arms": {name: {k: m.get(k) for k in ARM_KEYS if k in m} for name, m in (report.get("arms") or {}).items()},
         "deltas": report.get("deltas"),
         "safety": {name: {"n": a.get("n"), "share_safe": a.get("share_safe"),

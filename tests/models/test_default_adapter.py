@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from ragtune.appliance import builtin_adapters as builtin
+from ragtune.appliance.config import CALIBRATED
 from ragtune.appliance.errors import ConfigError, InputError, ModelError
 from ragtune.appliance.hashing import sha256_file
 from ragtune.cli import main
@@ -440,5 +441,5 @@ def test_the_shipped_default_is_served_as_its_recipe_says():
     if b is None:
         pytest.skip("no built-in default adapter in this checkout")
     assert b.manifest["serving"] == load_recipe().serving
-    for key in builtin.SERVING_VALUES:
+    for key in CALIBRATED:
         assert b.serving_value(key) == load_recipe().serving.get(key)

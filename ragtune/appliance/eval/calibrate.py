@@ -17,9 +17,10 @@ if that beats 1.0. The result says which constraint was dropped.
 
 Then, at the chosen threshold, the confidence floor (`min_answer_logprob`: refuse an "ok" answer whose least likely
 token is less likely than this). Each value is chosen after the one before it, not jointly: values fitted at once
-to a few hundred questions would fit their noise. The floor: the best task success among the floors that keep at least 1 - max_answer_loss of the right answers the threshold
-alone keeps, if it beats no floor; ties go to the lowest floor (fewest refusals). The threshold and the floor
-are chosen at the evidence model's own cut (or the one the config sets).
+to a few hundred questions would fit their noise. The floor: the best task success among the floors that keep at
+least 1 - max_answer_loss of the right answers the threshold alone keeps, if it beats no floor; ties go to the
+lowest floor (fewest refusals). The threshold and the floor are chosen at the evidence model's own cut (or the
+one the config sets).
 
 Last, at that threshold and floor, the evidence cut (the check before the model): the best task success, and
 among the cuts within one question of it the one that answers the most questions right. With refusals made after

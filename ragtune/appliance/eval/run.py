@@ -20,7 +20,8 @@ from typing import Any, Callable
 from ..config import Settings
 from ..errors import InputError, located
 from ..home import Home
-from ..refusal import SERVING_DEFAULTS, resolve_serving
+from ..config import CALIBRATED
+from ..refusal import resolve_serving
 from ..store import Store, json_dumps
 from . import metrics
 from .arms import ARM_LABELS, Arm, ask_arm, make_arms, parse_arms
@@ -76,7 +77,7 @@ def make_run_id(dataset: Dataset, arms: list[str], adapter: str | None, seed: in
         blob["split"] = split
     if adapter:
         # what "auto" means for this adapter lives in its manifest: a recalibrated one is a different run
-        for key in SERVING_DEFAULTS:
+        for key in CALIBRATED:
             if getattr(settings.generate, key) == "auto":
                 blob[f"adapter_{key}"] = resolve_serving(key, "auto", adapter, (adapter_serving or {}).get(key))
     blob = json_dumps(blob)
@@ -190,9 +191,8 @@ class EvalOptions:
     mode: str | None = None  # generate.answer_mode for every arm (default: the config's)
     split: str | None = None  # "dev" | "test": a fixed half of the questions (split_items)
     refusal_threshold: float | None = None  # generate.refusal_threshold for every arm (calibration runs use 1.0)
-    # for the [generate] values set to "auto" (refusal.SERVING_DEFAULTS: refusal_threshold, min_answer_logprob,
-    # evidence_cut):
-    # the values of the arms with the adapter (B, C) instead of its manifest's (an adapter not installed yet)
+    # for the [generate] values calibrated per adapter (config.CALIBRATED) set to "auto": the values of the arms with
+    # the adapter (B, C) instead of its manifest's (an adapter not installed yet)
     adapter_serving: dict[str, float] | None = None
     concurrency: int = 1  # engines answering at once (eval/parallel.py)
 
@@ -330,7 +330,8 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
 
 def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any]], safety_items: list[dict[str, Any]],
                  arms: list[Arm], stored: dict[tuple[str, str], dict[str, Any]], *, adapter: str | None,
-                 notes: list[str], run_id: str, out: Path, adapter_serving: dict[str, float] | None = None) -> dict[str, Any]:
+                 notes: list[str], run_id: str, out: Path,
+                 adapter_serving: dict[str, float] | None = None) -> dict[str, Any]:
     """Metrics per arm, deltas, decision and safety from the stored results (pure given its inputs)."""
     cfg = settings.eval
     per_arm: dict[str, dict[str, Any]] = {}
@@ -407,9 +408,9 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
         "seed": settings.generate.seed,
         "answer_mode": settings.generate.answer_mode,
         # the values calibrated per adapter, as set, and what they were for the adapter's arms (B, C): "auto" resolved
-        **{key: getattr(settings.generate, key) for key in SERVING_DEFAULTS},
+        **{key: getattr(settings.generate, key) for key in CALIBRATED},
         **{f"{key}_adapter": resolve_serving(key, getattr(settings.generate, key), adapter,
-                                             (adapter_serving or {}).get(key)) for key in SERVING_DEFAULTS},
+                                             (adapter_serving or {}).get(key)) for key in CALIBRATED},
         "n_questions": len(items),
         "notes": notes,
         "failures": failures,

@@ -10,9 +10,9 @@ A recipe file holds, in one place, everything a rebuild needs:
   steps and learning rate). The continued adapter is the one converted;
 - `[convert]`: `outtype` of the GGUF LoRA (f16 or q8_0);
 - `[serving]`: `k`, the retrieve.k the adapter is served and evaluated with (the data is built with it), and
-  optionally the values calibrated for the adapter (`ragtune eval calibrate`): `refusal_threshold` (P(refused))
-  and `min_answer_logprob` (the confidence floor). Each is recorded in the manifest, served when its
-  `[generate]` setting is "auto", and applied to its eval's adapter arm;
+  optionally the values calibrated for the adapter (`ragtune eval calibrate`): `refusal_threshold` (P(refused)),
+  `min_answer_logprob` (the confidence floor) and `evidence_cut` (the check before the model). Each is recorded
+  in the manifest, served when its `[generate]` setting is "auto", and applied to its eval's adapter arm;
 - `[eval]` (optional): `sets`, `limit`, `seed`, `arms`, `safety`: what `--eval` runs (`ragtune eval run`).
 Unknown keys and bad values are ConfigErrors naming the file and the line."""
 
@@ -22,8 +22,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from ragtune.appliance.builtin_adapters import SERVING_VALUES
-from ragtune.appliance.config import key_line
+from ragtune.appliance.config import CALIBRATED, key_line
 from ragtune.appliance.errors import ConfigError
 from ragtune.appliance.hashing import sha256_text
 
@@ -147,7 +146,7 @@ def load_recipe(path: Path | str | None = None) -> Recipe:
                     "init_adapter": "a recipe trains from a fresh LoRA; [continue] trains its adapter further"})
     cont_raw = table("continue", tr_fields - set(SET_BY_REBUILD), {k: "the rebuild sets it" for k in SET_BY_REBUILD})
     conv = table("convert", {"outtype"})
-    serving = table("serving", {"k", *SERVING_VALUES})
+    serving = table("serving", {"k", *CALIBRATED})
     ev_raw = table("eval", {f.name for f in dataclasses.fields(EvalPlan)})
 
     outtype = conv.get("outtype", "f16")
@@ -157,7 +156,7 @@ def load_recipe(path: Path | str | None = None) -> Recipe:
     if not (isinstance(k, int) and not isinstance(k, bool) and 1 <= k <= 6):
         raise fail("[serving] k: must be 1..6 (the retrieve.k the adapter is served with)", "serving", "k")
     served = {"k": k}
-    for key, (valid, want) in SERVING_VALUES.items():  # values calibrated for the adapter, served under "auto"
+    for key, (valid, want, _) in CALIBRATED.items():  # values calibrated for the adapter, served under "auto"
         if key in serving:
             if not valid(serving[key]):
                 raise fail(f"[serving] {key}: must be {want}", "serving", key)
