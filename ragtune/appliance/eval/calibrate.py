@@ -93,15 +93,8 @@ def sweep(items: list[dict[str, Any]], results: list[dict[str, Any]], *, f1_thre
           thresholds: list[float] | None = None, cut: float | None = None) -> list[dict[str, Any]]:
     """Task success and refusal precision/recall at each candidate threshold (default GRID). A grid, not every
     recorded P(refused): a threshold fitted between two questions' probabilities of a few hundred is noise."""
-    if thresholds is None:
-        thresholds = list(GRID)
-    rows = []
-    for t in thresholds:
-        m = metrics.aggregate(items, [outcome(r, t, None, cut) for r in results], f1_threshold=f1_threshold)
-        rows.append({"threshold": t, "task_success": m["task_success"], "refusal_precision": m["refusal_precision"],
-                     "refusal_recall": m["refusal_recall"], "n_refused": m["n_refused"],
-                     "task_success_answerable": m["task_success_answerable"]})
-    return rows
+    return [_row(items, results, f1_threshold, threshold=t, min_answer_logprob=None, evidence_cut=cut)
+            for t in (GRID if thresholds is None else thresholds)]
 
 
 def choose(rows: list[dict[str, Any]], *, min_precision: float, min_recall: float,
@@ -128,13 +121,21 @@ def choose(rows: list[dict[str, Any]], *, min_precision: float, min_recall: floa
     default = next((r for r in rows if r["threshold"] == DEFAULT_THRESHOLD), None)
     if default is None:
         return best(rows), f"refusal precision >= {min_precision:.2f}"
-    floor = (default.get("task_success_answerable") or 0.0) * (1 - max_answer_loss)
-    keep = [r for r in rows if (r.get("task_success_answerable") or 0.0) >= floor - 1e-9]
-    chosen = best(keep) if keep else default
-    if (chosen["task_success"] or 0.0) <= (default["task_success"] or 0.0):
-        chosen = default
+    chosen = _best_keeping(rows, default, max_answer_loss, lambda r: (-abs(r["threshold"] - 0.5), r["threshold"]))
     return chosen, (f"refusal precision >= {min_precision:.2f} (then: the best task success that keeps "
                     f"{100 * (1 - max_answer_loss):.0f}% of the right answers, else 1.0)")
+
+
+def _best_keeping(rows: list[dict[str, Any]], ref: dict[str, Any], max_answer_loss: float,
+                  tie: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
+    """The best task success (ties: `tie`) among `rows` that keep at least 1 - max_answer_loss of the right answers
+    `ref` gives, if it beats `ref`; else `ref`. So a refusal rule can never win by refusing nearly everything."""
+    floor = (ref.get("task_success_answerable") or 0.0) * (1 - max_answer_loss)
+    keep = [r for r in rows if (r.get("task_success_answerable") or 0.0) >= floor - 1e-9]
+    if not keep:
+        return ref
+    best = max(keep, key=lambda r: (r["task_success"] or 0.0, tie(r)))
+    return best if (best["task_success"] or 0.0) > (ref["task_success"] or 0.0) else ref
 
 
 def _row(items: list[dict[str, Any]], results: list[dict[str, Any]], f1_threshold: float, **at: Any) -> dict[str, Any]:
@@ -174,13 +175,7 @@ def choose_cut(rows: list[dict[str, Any]], n: int) -> dict[str, Any]:
 def choose_floor(rows: list[dict[str, Any]], *, max_answer_loss: float = 0.1) -> dict[str, Any]:
     """The best task success among the floors keeping 1 - max_answer_loss of the right answers of no floor (the
     first row), if it beats no floor; ties: the lowest floor."""
-    off = rows[0]
-    floor = (off.get("task_success_answerable") or 0.0) * (1 - max_answer_loss)
-    keep = [r for r in rows[1:] if (r.get("task_success_answerable") or 0.0) >= floor - 1e-9]
-    if not keep:
-        return off
-    best = max(keep, key=lambda r: (r["task_success"] or 0.0, -r["min_answer_logprob"]))
-    return best if (best["task_success"] or 0.0) > (off["task_success"] or 0.0) else off
+    return _best_keeping(rows[1:], rows[0], max_answer_loss, lambda r: -r["min_answer_logprob"])
 
 
 def _evidence_cut(settings: Settings) -> float | None:

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from ..config import Settings
+from ..config import CALIBRATED, Settings
 from ..errors import InputError, located
 from ..home import Home
-from ..config import CALIBRATED
 from ..refusal import resolve_serving
 from ..store import Store, json_dumps
 from . import metrics
