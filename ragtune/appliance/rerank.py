@@ -136,12 +136,10 @@ class CrossEncoderReranker:
         self.tokenizer.no_padding()
         pad = self.tokenizer.token_to_id("[PAD]")
         self._pad = 0 if pad is None else pad
-        so = ort.SessionOptions()
-        so.intra_op_num_threads = max(1, threads)
-        so.inter_op_num_threads = 1
-        so.log_severity_level = 3
+        from .embed import session_options
+
         try:
-            self._sess = ort.InferenceSession(str(onnx), sess_options=so, providers=["CPUExecutionProvider"])
+            self._sess = ort.InferenceSession(str(onnx), sess_options=session_options(threads), providers=["CPUExecutionProvider"])
         except Exception as exc:
             raise ModelError(f"{onnx}: cannot load ONNX model: {exc}") from None
         self._inputs = [i.name for i in self._sess.get_inputs()]

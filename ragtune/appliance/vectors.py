@@ -67,9 +67,18 @@ def _save_npy(path: Path, arr: np.ndarray) -> None:
         np.save(fh, arr)
 
 
-def _new_ann() -> Any:
+def usearch_index() -> Any:
+    """usearch's `Index` class. onnxruntime is imported first: loaded after usearch's compiled module, its import
+    crashes the process (SIGSEGV in libstdc++'s locale set-up; onnxruntime 1.32, usearch 2.26), and a process that
+    opens the index before its first embedding (a BM25-mode query, then a hybrid one) would die there."""
+    import onnxruntime  # noqa: F401 - load order only
     from usearch.index import Index
 
+    return Index
+
+
+def _new_ann() -> Any:
+    Index = usearch_index()
     return Index(ndim=EMBED_DIM, metric="cos", dtype="i8", connectivity=CONNECTIVITY, expansion_add=EF_ADD,
                  expansion_search=EF_SEARCH)
 
@@ -274,9 +283,7 @@ class VectorIndex:
                 if n else np.zeros((0, EMBED_DIM), dtype=np.float32))
         ann = None
         if st["live"]:
-            from usearch.index import Index
-
-            ann = Index.restore(str(self.root / st["ann_file"]), view=True)  # memory-mapped: pages on demand
+            ann = usearch_index().restore(str(self.root / st["ann_file"]), view=True)  # memory-mapped: pages on demand
             ann.expansion_search = EF_SEARCH
         live = ids >= 0
         order = np.argsort(ids[live], kind="stable")

@@ -192,3 +192,14 @@ def test_the_default_beam_grows_with_the_index(chunks, tmp_path):
     assert [auto_beam(n) for n in (0, 100_000, 500_000, 750_000, 1_000_000, 5_000_000)] == [200, 200, 200, 300, 400, 400]
     seen, idx = _beams_used(chunks, tmp_path, 0)
     assert seen == [200] and idx.live_rows == 40
+
+
+def test_opening_the_graph_before_the_embedder_does_not_crash():
+    # onnxruntime imported after usearch's compiled module segfaults; a BM25-mode query opens the index before any
+    # embedding. Own process: the crash would take the test runner down.
+    import subprocess
+    import sys
+
+    code = "from ragtune.appliance.vectors import usearch_index\nusearch_index()\nimport onnxruntime\nprint('ok')"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr[-2000:]
