@@ -134,7 +134,7 @@ def build(root: Path, n_chunks: int, seed: int = 0) -> None:
     t1, c1 = time.perf_counter(), time.process_time()
     VectorIndex(root / "vectors", threads=2).sync(store)
     ann_s, ann_cpu = time.perf_counter() - t1, time.process_time() - c1
-    print(f"  vector index (f32 rows + int8 HNSW): {ann_s:.0f}s", file=sys.stderr, flush=True)
+    print(f"  vector index (f32 rows + sign and int8 codes): {ann_s:.0f}s", file=sys.stderr, flush=True)
     store.close()
     (root / "ready.json").write_text(json.dumps({
         "chunks": n_chunks, "seed": seed, "built_s": round(time.perf_counter() - t0, 1), "tantivy_s": round(tantivy_s, 1),

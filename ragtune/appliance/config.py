@@ -116,11 +116,11 @@ class RetrieveConfig:
     bm25_weight: float = 1.2
     vector_weight: float = 1.0
     rrf_k: int = 5
-    # "auto" (int8 HNSW + exact rescoring from 5,000 chunks up, sqlite-vec below), "ann", "exact", "vec0"
+    # "auto" (sign + int8 codes with exact rescoring from 5,000 chunks up, sqlite-vec below), "ann", "exact", "vec0"
     vector_search: str = "auto"
-    # ANN: candidates the int8 graph proposes (its search beam) and that are rescored exactly; 0 = by the index's
-    # size: 200 up to 500k vectors (recall@10 0.98 of exact at 100k), rising to 400 at 1M (0.94; 200 gives 0.88
-    # there). 800 reaches 0.97 at 1M for ~+12 ms: benchmarks/README.md, "Idle box, round 5".
+    # ANN: candidates the sign-code scan proposes (its search beam), narrowed by int8 codes to 200 that are rescored
+    # exactly; 0 = by the index's size: 1000 + 1 per 400 vectors, up to 3500 at 1M (vectors.auto_beam; recall@10
+    # vs exact on held-out chunks 0.989 at 100k, 0.988 at 1M).
     ann_candidates: int = 0
     # Relative weight of the rankings of the query as typed/spoken (cleaned, disfluencies kept) next to the
     # normalised query's, when the two differ; 0 = search the normalised query only. See docs/retrieval.md.

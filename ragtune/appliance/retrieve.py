@@ -200,7 +200,7 @@ class Retriever:
         self.reranker = reranker
         self.cache = TTLCache(ttl_s=self.cfg.cache_ttl_s)
         self.vectors = VectorSearch(self.store, settings.home.root / "vectors", self.cfg.vector_search,
-                                    candidates=self.cfg.ann_candidates)
+                                    threads=settings.embed.threads, candidates=self.cfg.ann_candidates)
         self._lock = threading.RLock()
         self._pool: Any = None
 
@@ -244,7 +244,7 @@ class Retriever:
 
     @property
     def knn_backend(self) -> str:
-        """"auto": ANN (int8 HNSW + exact rescoring) once the store is large, sqlite-vec below; "vec0", "exact"
+        """"auto": ANN (sign + int8 codes, exact rescoring) once the store is large, sqlite-vec below; "vec0", "exact"
         (mat-vec over the float32 rows) or "ann" force one (see vectors.py)."""
         return self.vectors.backend
 

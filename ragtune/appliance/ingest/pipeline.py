@@ -262,9 +262,10 @@ def _acquire_writer(lexical: Any, stack: ExitStack, timeout: float = 30.0) -> An
 
 
 def _refresh_vector_index(settings: Settings, store: Any, summary: IngestSummary) -> None:
-    """Large stores are searched through a derived vector index (float32 rows + int8 HNSW, vectors.VectorIndex)
-    that follows the store's change log. Update it here, while ingest is already slow, so the first question
-    after an ingest does not pay for it. Derived data only: a failure is left to the retriever to repair."""
+    """Large stores are searched through a derived vector index (float32 rows + sign and int8 codes,
+    vectors.VectorIndex) that follows the store's change log. Update it here, while ingest is already slow, so the
+    first question after an ingest does not pay for it. Derived data only: a failure is left to the retriever to
+    repair."""
     if not (summary.added or summary.updated or summary.deleted):
         return
     from ..vectors import ANN_MIN_CHUNKS, VectorIndex

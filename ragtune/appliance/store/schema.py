@@ -95,7 +95,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
-        # Derived vector indexes (vectors.VectorIndex: the f32 row file and the ANN graph) follow the store
+        # Derived vector indexes (vectors.VectorIndex: the f32 row and code files) follow the store
         # incrementally by replaying this log; triggers keep it whoever writes chunks (ingest, tools, benchmarks).
         # A chunk id can come back after a delete (INTEGER PRIMARY KEY reuses the largest), hence a log, not a diff.
         "0005_vector_changes",
