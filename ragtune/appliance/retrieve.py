@@ -226,6 +226,7 @@ class Retriever:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
+        self.vectors.close()
         for obj in reversed(self._owned):
             close = getattr(obj, "close", None)
             if close:

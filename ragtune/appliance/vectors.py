@@ -319,8 +319,10 @@ class VectorIndex:
         ids = np.load(self.root / st["ids_file"])[:n]
         rows = (np.memmap(self.root / st["rows_file"], dtype=np.float32, mode="r", shape=(n, EMBED_DIM))
                 if n else np.zeros((0, EMBED_DIM), dtype=np.float32))
-        i8 = (np.memmap(self.root / st["i8_file"], dtype=np.int8, mode="r", shape=(n, EMBED_DIM))
-              if n else np.zeros((0, EMBED_DIM), dtype=np.int8))  # memory-mapped: a query reads C scattered rows
+        # memory-mapped (a query reads C scattered rows), as a plain ndarray: a memmap's fancy indexing costs twice
+        # np.take's (1.4 vs 0.8 ms for 3500 rows at 1M)
+        i8 = (np.memmap(self.root / st["i8_file"], dtype=np.int8, mode="r", shape=(n, EMBED_DIM)).view(np.ndarray)
+              if n else np.zeros((0, EMBED_DIM), dtype=np.int8))
         bits = np.fromfile(self.root / st["bits_file"], dtype=np.uint64, count=n * WORDS).reshape(n, WORDS)
         quant = np.load(self.root / st["quant_file"])
         live = ids >= 0
@@ -414,13 +416,20 @@ class VectorIndex:
         if keep < len(cand):
             # einsum, not BLAS: OpenBLAS splits a mat-vec of this size over its threads, and waking them costs
             # ~6 ms when the cores are busy (measured with 1500 candidates on a loaded 2-core box)
-            approx = np.einsum("ij,j->i", self._i8[cand].astype(np.float32), q / self._scale)
+            approx = np.einsum("ij,j->i", np.take(self._i8, cand, axis=0).astype(np.float32), q / self._scale)
             cand = np.sort(cand[np.argpartition(-approx, keep - 1)[:keep]])
         return self._top(cand, self.read_rows(cand) @ q, k)
 
     @property
     def live_rows(self) -> int:
         return len(self._sorted_rows)
+
+    def close(self) -> None:
+        """Stop the scan's helper thread (a process holding many indexes would otherwise keep one each)."""
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
 
     def read_rows(self, rows: np.ndarray) -> np.ndarray:
         """Float32 rows by row number, read with pread rather than through the memory map: a query reads a few
@@ -480,6 +489,10 @@ class VectorSearch:
             self._index = VectorIndex(self.root, threads=self._threads)
         self._index.ensure(self.store)
         return self._index
+
+    def close(self) -> None:
+        if self._index is not None:
+            self._index.close()
 
     def knn(self, qv: np.ndarray, limit: int) -> list[tuple[int, float]]:
         """(chunk id, cosine similarity) of the nearest chunks, best first."""

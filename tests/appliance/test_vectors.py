@@ -294,3 +294,6 @@ def test_the_candidate_selection_is_exact_with_a_sampled_threshold_and_a_split_s
         assert np.array_equal(one._hamming(qbits).copy(), two._hamming(qbits))
         assert one.ann_knn(q, 10, 50) == two.ann_knn(q, 10, 50)
     assert two._pool is not None and one._pool is None
+    two.close()  # stops the helper thread; the next query starts it again
+    assert two._pool is None and two.ann_knn(vecs[0], 10, 50) == one.ann_knn(vecs[0], 10, 50)
+    two.close()
