@@ -139,7 +139,8 @@ class CrossEncoderReranker:
         from .embed import session_options
 
         try:
-            self._sess = ort.InferenceSession(str(onnx), sess_options=session_options(threads), providers=["CPUExecutionProvider"])
+            self._sess = ort.InferenceSession(str(onnx), sess_options=session_options(threads),
+                                              providers=["CPUExecutionProvider"])
         except Exception as exc:
             raise ModelError(f"{onnx}: cannot load ONNX model: {exc}") from None
         self._inputs = [i.name for i in self._sess.get_inputs()]
