@@ -71,7 +71,7 @@ def test_hostile_values_name_file_line_and_key(tmp_path, section, line, message)
 
 @pytest.mark.product_defaults
 def test_config_set_and_init(tmp_path):
-    from ragtune.appliance.config import init_config, set_config_value
+    from ragtune.appliance.config_edit import init_config, set_config_value
 
     p = tmp_path / "h" / "config.toml"
     init_config(p)

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable
 
-from .atomic import atomic_write_text
 from .errors import ConfigError
 from .home import Home
 
@@ -527,89 +526,3 @@ def toml_value(v: Any) -> str:
     if isinstance(v, dict):
         return "{" + ", ".join(f"{json.dumps(k)} = {toml_value(x)}" for k, x in v.items()) + "}"
     raise TypeError(type(v))
-
-
-# -- editing the config file (`ragtune config init|set`) ---------------------------------------------------------
-def _field(section: str, key: str) -> Any:
-    if section not in SECTIONS:
-        raise ConfigError(f"unknown section '{section}'", hint=f"known sections: {', '.join(SECTIONS)}")
-    for f in fields(SECTIONS[section]):
-        if f.name == key:
-            return f
-    raise ConfigError(f"unknown key '{key}' in [{section}]",
-                      hint=f"known keys: {', '.join(sorted(f.name for f in fields(SECTIONS[section])))}")
-
-
-def parse_cli_value(section: str, key: str, raw: str) -> Any:
-    """A value typed on the command line: TOML syntax (`4`, `0.5`, `true`, `[".md", ".txt"]`); a bare word for a
-    string key is taken as the string (`config set generate.adapter a1b2c3d4`)."""
-    f = _field(section, key)
-    try:
-        value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw
-    if f.type == "str" and not isinstance(value, str):
-        value = raw
-    return value
-
-
-def set_in_toml(text: str, section: str, key: str, value: Any) -> str:
-    """`text` with `key = value` set inside `[section]`: the key's line is replaced where it exists, else the key
-    goes right under the section header, else the section is appended. Comments and other lines are kept."""
-    line = f"{key} = {toml_value(value)}"
-    lines = text.splitlines()
-    at = key_line(text, section, key)
-    if at is not None:
-        indent = re.match(r"\s*", lines[at - 1]).group(0)
-        lines[at - 1] = indent + line
-        return "\n".join(lines) + "\n"
-    for n, existing in enumerate(lines):
-        if re.match(rf"\s*\[\s*{re.escape(section)}\s*\]\s*(#.*)?$", existing):
-            lines.insert(n + 1, line)
-            return "\n".join(lines) + "\n"
-    body = "\n".join(lines).rstrip("\n")
-    return (body + "\n\n" if body else "") + f"[{section}]\n{line}\n"
-
-
-def set_config_value(path: Path, dotted: str, raw: str, *, home: Home | None = None) -> Any:
-    """Set SECTION.KEY in the config file at `path` (created if missing) and return the stored value. The new
-    file is validated as a whole before it replaces the old one: a bad value leaves the file untouched."""
-    section, _, key = dotted.partition(".")
-    if not section or not key:
-        raise ConfigError(f"'{dotted}': give SECTION.KEY, e.g. retrieve.k")
-    value = parse_cli_value(section, key, raw)
-    try:
-        text = path.read_text(encoding="utf-8") if path.exists() else ""
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc}") from None
-    new = set_in_toml(text, section, key, value)
-    try:
-        data = tomllib.loads(new)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: cannot set {dotted} here without breaking the file ({exc})",
-                          hint="edit the file by hand") from None
-    # the candidate is not on disk yet: name the key being set, not a line of a file nobody can open
-    settings_from_dict(data, home=home, where=f"{path}: cannot set {dotted} = {raw}")
-    atomic_write_text(path, new)  # a crash never leaves half a config file
-    return value
-
-
-def default_config_text() -> str:
-    """A commented config file: every key with its default, commented out, so the file documents the settings
-    while the defaults (some depend on the machine's cores) stay in charge until a line is uncommented."""
-    out = ["# ragtune settings. Every key is listed with its default, commented out; uncomment to change one.",
-           "# Unknown keys are errors. `ragtune config set SECTION.KEY VALUE` edits this file; `ragtune config show`",
-           "# prints the effective settings.", ""]
-    for name, cls in SECTIONS.items():
-        out.append(f"[{name}]")
-        for key, value in dataclasses.asdict(cls()).items():
-            out.append(f"# {key} = {toml_value(value)}")
-        out.append("")
-    return "\n".join(out)
-
-
-def init_config(path: Path, *, force: bool = False) -> Path:
-    if path.exists() and not force:
-        raise ConfigError(f"{path}: a config file already exists", hint="use --force to replace it with the defaults")
-    atomic_write_text(path, default_config_text())
-    return path

@@ -29,7 +29,7 @@ def config_show(app, as_json: bool) -> None:
 @pass_app
 def config_init(app, force: bool) -> None:
     """Write a config file listing every key with its default (commented out)."""
-    from ..appliance.config import init_config
+    from ..appliance.config_edit import init_config
 
     click.echo(str(init_config(app.config_file, force=force)))
 
@@ -44,7 +44,7 @@ def config_set(app, key: str, value: str, as_json: bool) -> None:
 
     VALUE is TOML (4, 0.5, true, [".md", ".txt"]); a bare word for a text key is taken as text. The whole file
     is validated before it is written: a bad value changes nothing."""
-    from ..appliance.config import set_config_value
+    from ..appliance.config_edit import set_config_value
 
     path = app.config_file
     stored = set_config_value(path, key, value, home=app.home)

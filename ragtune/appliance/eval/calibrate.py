@@ -28,7 +28,7 @@ the model (its own, the floor) behind it, the check before it may refuse less: a
 questions at the same task success lets right answers through.
 
 All three are written to the home's config.toml (`[generate] refusal_threshold`, `min_answer_logprob` and
-`evidence_cut`, via `config.set_config_value`, as `ragtune config set` does) unless told not to.
+`evidence_cut`, via `config_edit.set_config_value`, as `ragtune config set` does) unless told not to.
 """
 
 from __future__ import annotations
@@ -37,7 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from ..config import Settings, set_config_value
+from ..config import Settings
+from ..config_edit import set_config_value
 from ..errors import InputError
 from ..prompt import REFUSAL_TEXT
 from . import metrics
