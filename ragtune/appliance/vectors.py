@@ -91,6 +91,12 @@ def _append(path: Path, n0: int, row_bytes: int, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
+def _unit(rows: np.ndarray) -> np.ndarray:
+    """`rows` scaled in place to unit length (stored rows are unit: cosine == dot product)."""
+    rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+    return rows
+
+
 def _encode(vecs: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(sign codes: m x WORDS uint64, int8 codes: m x EMBED_DIM) of unit rows."""
     bits = np.packbits(vecs > mean, axis=1).view(np.uint64).reshape(len(vecs), WORDS)
@@ -207,7 +213,7 @@ class VectorIndex:
         peak = np.zeros(EMBED_DIM, dtype=np.float32)
 
         def put(fh: Any, part: np.ndarray) -> None:
-            part /= np.maximum(np.linalg.norm(part, axis=1, keepdims=True), 1e-12)  # cosine == dot product
+            _unit(part)
             total[:] += part.sum(axis=0, dtype=np.float64)
             np.maximum(peak, np.abs(part).max(axis=0, initial=0), out=peak)
             fh.write(part.tobytes())
@@ -283,8 +289,7 @@ class VectorIndex:
             return self._rebuild(store, gen)
         vecs = np.stack([np.frombuffer(b, dtype=np.float32)[:EMBED_DIM] for b in added.values()]) if added else \
             np.zeros((0, EMBED_DIM), dtype=np.float32)
-        vecs = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
-        vecs = np.ascontiguousarray(vecs, dtype=np.float32)
+        vecs = _unit(np.ascontiguousarray(vecs, dtype=np.float32))  # a copy of the store's blobs: scaled in place
         quant = np.load(self.root / st["quant_file"])
         bits, q8 = _encode(vecs, quant[0], quant[1])  # the rebuild's mean and scale: old codes stay comparable
         _append(self.root / st["rows_file"], n0, EMBED_DIM * 4, vecs.tobytes())
