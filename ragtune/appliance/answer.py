@@ -40,7 +40,7 @@ from .generate import GenResult
 from .injection import is_override_question
 from .prompt import REFUSAL_TEXT, SYSTEM_PROMPT, context_from_hits, messages, system_prompt_sha256
 from .refusal import Verdict, content_words, refusal_check, support_score  # noqa: F401  (re-exported)
-from .registry import NONE_ADAPTER
+from .refs import NONE_ADAPTER
 from .repair import Checked, repair_note, validate_and_repair
 from .schema import answer_schema
 from .types import Answer, ContextItem, Hit, Timings
@@ -224,7 +224,8 @@ class AnswerEngine:
         the served model when its manifest says go), "active" (the registry's activated adapter), a registry
         id/prefix/name, or a .gguf path (registered: its id; unregistered: a `<file>.json` manifest with
         "sha256" next to it, else its own hash)."""
-        from .registry import Registry, resolve_adapter
+        from .refs import resolve_adapter
+        from .registry import Registry
 
         return resolve_adapter(Registry(self.settings.home), ref, model_id=getattr(self._generator, "model_id", None))
 

@@ -81,7 +81,8 @@ class Generator(Protocol):
 def resolve_model(ref: str, home: Home) -> tuple[Path, str]:
     """(path, sha256) of a GGUF given a default-model name, a registry id/prefix/name, or a file path.
     The bytes are verified against the manifest/registry hash (memoised per size+mtime)."""
-    from .registry import Registry, resolve_gguf_model
+    from .refs import resolve_gguf_model
+    from .registry import Registry
 
     return resolve_gguf_model(Registry(home), ref)
 

@@ -11,11 +11,7 @@ A directory artifact (a peft adapter, a merged HF model) is hashed as sha256 ove
 The default models (ragtune/appliance/default_models.py) are listed as built-ins whose ids are their manifest sha256s,
 and so are the package's built-in adapters (ragtune/appliance/builtin_adapters.py, kind lora-gguf).
 Every `get` re-verifies the bytes (memoised by size+mtime), so a replaced or corrupt file is refused.
-
-Which adapter serves (`resolve_adapter`), first match wins: an explicit reference (`--adapter`, a request's
-adapter) > `[generate] adapter` when it names one ("none" = the base) > the registry's choice once `models
-activate|deactivate|rollback` made one (active.json; null = the base) > the built-in default adapter when its
-manifest says go > the base model. `[generate] adapter = "default"` (the default) means "the last three".
+Which model and adapter a reference names is resolved in refs.py.
 """
 
 from __future__ import annotations
@@ -28,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from . import builtin_adapters as builtin
 from . import default_models as defaults
@@ -473,78 +469,3 @@ def _rm(p: Path) -> None:
 
 _BUILTIN_HINT = ("a built-in adapter of the ragtune package: reinstall ragtune (or rebuild it: `ragtune tune default "
                  "--promote`); `--adapter none` or [generate] adapter = \"none\" serves the base model")
-
-
-# -- references: the one resolution of "which model / adapter", for every caller -------------------------------
-NONE_ADAPTER = "none"
-DEFAULT_ADAPTER = "default"  # [generate] adapter's default: the registry's choice, else the built-in default if go
-ACTIVE_ADAPTER = "active"
-
-
-def resolve_input(registry: Registry, ref: str | Path, *, kinds: Iterable[str] | None = None) -> tuple[Path, str | None]:
-    """A CLI input that may be a path or a registry ref: returns (path, id or None). A path that is
-    registered under its hash gets that id (so lineage links up); an unregistered path gets None. A registry
-    ref (id, unique prefix, name; the default models by name) is verified and must be one of `kinds`."""
-    p = Path(ref).expanduser()
-    if p.exists():
-        p = p.resolve()  # converters run scripts from another cwd
-        digest = sha256_path(p)
-        for m in registry._all():
-            if m["id"] == digest:
-                return p, digest
-        return p, None
-    art = registry.get(str(ref))
-    if kinds is not None and art.kind not in kinds:
-        raise InputError(f"{ref}: is a {art.kind}; expected one of {', '.join(kinds)}")
-    return art.path, art.id
-
-
-def resolve_adapter(registry: Registry, ref: str | Path | None, *, model_id: str | None = None
-                    ) -> tuple[Path | None, str]:
-    """(file or None, id) of the adapter to serve: "none" -> (None, "none"); "default" -> `default_adapter()` (the
-    registry's choice, else the built-in default if go, else none); "active" -> the registry's activated adapter
-    (verified), or none; a GGUF LoRA file -> its registered id, else the "sha256" of a `<file>.json` manifest
-    beside it, else its own sha256; otherwise a registry id / prefix / name of a lora-gguf artifact (a built-in
-    adapter by name too, whatever its go). `model_id`: the served model, so "default" never picks a built-in
-    adapter trained on another base."""
-    ref = str(ref or NONE_ADAPTER).strip()
-    if ref.lower() in (NONE_ADAPTER, ""):
-        return None, NONE_ADAPTER
-    if ref.lower() in (ACTIVE_ADAPTER, DEFAULT_ADAPTER):
-        art = registry.active_adapter() if ref.lower() == ACTIVE_ADAPTER else \
-            registry.default_adapter(model_id=model_id)
-        return (None, NONE_ADAPTER) if art is None else (art.path, art.id)
-    p = Path(ref).expanduser()
-    if p.is_file():
-        path, rid = resolve_input(registry, p, kinds=ADAPTER_KINDS)
-        if rid:
-            return path, rid
-        side = p.with_name(p.name + ".json")
-        if side.is_file():
-            try:
-                want = json.loads(side.read_text(encoding="utf-8")).get("sha256")
-            except (ValueError, OSError, AttributeError) as exc:
-                raise ModelError(f"{located(side)}: unreadable adapter manifest: {exc}") from None
-            if want:
-                return p, str(want)
-        return p, sha256_path(p)
-    art = registry.get(ref)
-    if art.kind not in ADAPTER_KINDS:
-        raise InputError(f"{ref}: is a {art.kind}, not a GGUF LoRA adapter",
-                         hint="convert a trained adapter with `ragtune convert` first")
-    return art.path, art.id
-
-
-def resolve_gguf_model(registry: Registry, ref: str | Path) -> tuple[Path, str]:
-    """(file, sha256) of a GGUF base/merged/quantized model: a file path, a default-model name (a built-in of
-    the registry) or a registry id / prefix / name. The bytes are verified (memoised per size+mtime)."""
-    ref = str(ref)
-    p = Path(ref).expanduser()
-    if ref.endswith(".gguf") or p.is_file():
-        if not p.is_file():
-            raise ModelError(f"{p}: model file not found")
-        return p, sha256_path(p)
-    art = registry.get(ref)
-    if not art.kind.endswith("gguf") or art.kind in ADAPTER_KINDS:
-        raise ModelError(f"{ref}: is a {art.kind}, not a GGUF model", hint="pass a base/merged/quantized GGUF")
-    return Path(art.path), art.id

@@ -48,7 +48,7 @@ def _served(app, reg) -> str:
     """The id of the adapter `ask` serves with this config ("none" = the base model), or "?" when it cannot be
     resolved (the error shows where it is used: `ask`, `models verify`)."""
     from ragtune.appliance.errors import RagtuneError
-    from ragtune.appliance.registry import resolve_adapter
+    from ragtune.appliance.refs import resolve_adapter
 
     try:
         return resolve_adapter(reg, app.settings.generate.adapter)[1]

@@ -169,7 +169,7 @@ def register_adapter(registry: Registry, ref: str | Path) -> tuple[Artifact, dic
     ADAPTER_FILES only. Returns (artifact, adapter_config, adapter_info)."""
     import tempfile
 
-    from ragtune.appliance.registry import resolve_input
+    from ragtune.appliance.refs import resolve_input
 
     path, _ = resolve_input(registry, ref, kinds=("lora-hf",))
     cfg = check_adapter_dir(path)
@@ -192,7 +192,7 @@ def resolve_adapter_and_base(registry: Registry, adapter: str | Path, base: str 
                              ) -> tuple[Artifact, dict[str, Any], dict[str, Any], Path, str | None]:
     """Register ADAPTER and resolve the base it applies to: BASE if given, else the base its training recorded.
     Returns (adapter artifact, adapter_config, adapter_info, base path, base id or None)."""
-    from ragtune.appliance.registry import resolve_input
+    from ragtune.appliance.refs import resolve_input
 
     art, cfg, info = register_adapter(registry, adapter)
     if base is None:

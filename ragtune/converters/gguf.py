@@ -7,7 +7,8 @@ from pathlib import Path
 
 from ragtune.appliance.atomic import atomic_path
 from ragtune.appliance.errors import InputError
-from ragtune.appliance.registry import Registry, resolve_input, tool_versions
+from ragtune.appliance.refs import resolve_input
+from ragtune.appliance.registry import Registry, tool_versions
 
 from . import (ConvertResult, Progress, _quiet, check_hf_dir, check_out, inherited_lineage, now, write_stage_config)
 from . import sdist as sdist_mod

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from ragtune.appliance.atomic import atomic_path
 from ragtune.appliance.errors import InputError, ModelError, require
-from ragtune.appliance.registry import Registry, resolve_input, tool_versions
+from ragtune.appliance.refs import resolve_input
+from ragtune.appliance.registry import Registry, tool_versions
 
 from . import (ConvertResult, Progress, _quiet, check_out, inherited_lineage, is_gguf, now, write_stage_config)
 

@@ -13,7 +13,8 @@ from ragtune.appliance import builtin_adapters as builtin
 from ragtune.appliance.config import Settings
 from ragtune.appliance.errors import ModelError
 from ragtune.appliance.hashing import sha256_file
-from ragtune.appliance.registry import Registry, resolve_adapter
+from ragtune.appliance.refs import resolve_adapter
+from ragtune.appliance.registry import Registry
 from ragtune.cli import main
 from tests.gguf_helpers import DEFAULT_LLM_SHA256, builtin_manifest, write_builtin, write_gguf
 

@@ -96,7 +96,7 @@ def resolve_adapter(settings: Settings, adapter: str | None) -> tuple[str | None
     if ref.lower() in ("", "none"):
         return None, None
     from ..registry import Registry
-    from ..registry import resolve_adapter as resolve_adapter_ref
+    from ..refs import resolve_adapter as resolve_adapter_ref
 
     # The engine answers in a scratch home whose registry is empty: hand it the verified file, whose sha256
     # is the registry id, never a name it would look up there.
@@ -110,7 +110,7 @@ def _model_id(registry: Any, settings: Settings) -> str | None:
     """The served model's sha256, so "default" never picks a built-in adapter made for another base (None when
     the model cannot be resolved here: the engine reports that itself)."""
     from ..errors import RagtuneError
-    from ..registry import resolve_gguf_model
+    from ..refs import resolve_gguf_model
 
     try:
         return resolve_gguf_model(registry, settings.generate.model)[1]
