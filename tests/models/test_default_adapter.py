@@ -55,7 +55,7 @@ def test_the_default_recipe_is_the_documented_one():
     assert r.train == {"targets": "all-linear", "r": 16, "alpha": 32, "lr": 5e-4, "max_steps": 275, "grad_accum": 4,
                        "weight_status": 3.0, "weight_citations": 2.0, "warmup_steps": 20, "seed": 0, "save_every": 25,
                        "max_holdout": 48}
-    assert (r.outtype, r.serving) == ("f16", {"k": 3, "refusal_threshold": 0.45, "min_answer_logprob": -2.25,
+    assert (r.outtype, r.serving) == ("f16", {"k": 3, "refusal_threshold": 0.6, "min_answer_logprob": -2.25,
                                               "evidence_cut": 0.0})
     cfg = r.train_config("data", "out", threads=3)
     assert (cfg.targets, cfg.r, cfg.lora_alpha, cfg.max_steps, cfg.threads) == ("all-linear", 16, 32, 275, 3)
