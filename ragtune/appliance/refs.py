@@ -29,10 +29,8 @@ def resolve_input(registry: Registry, ref: str | Path, *, kinds: Iterable[str] |
     if p.exists():
         p = p.resolve()  # converters run scripts from another cwd
         digest = sha256_path(p)
-        for m in registry._all():
-            if m["id"] == digest:
-                return p, digest
-        return p, None
+        known = any(m["id"] == digest for m in registry.list())  # the public listing: same set as the lookup
+        return p, (digest if known else None)
     art = registry.get(str(ref))
     if kinds is not None and art.kind not in kinds:
         raise InputError(f"{ref}: is a {art.kind}; expected one of {', '.join(kinds)}")
