@@ -6,13 +6,13 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable
 
 from .errors import ConfigError
 from .home import Home
+from .tomltext import key_line, toml_repr, toml_value
 
 try:  # Python 3.11+
     import tomllib
@@ -424,29 +424,7 @@ def _check_types(name: str, cls: type, raw: dict[str, Any]) -> None:
         if f.name in raw and isinstance(f.type, str) and f.type in _TYPE_CHECKS:
             ok, want = _TYPE_CHECKS[f.type]
             if not ok(raw[f.name]):
-                _check(False, name, f.name, f"must be {want}, got {_toml_repr(raw[f.name])}")
-
-
-def _toml_repr(v: Any) -> str:
-    if isinstance(v, float) and not math.isfinite(v):
-        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
-    try:
-        return toml_value(v)
-    except TypeError:
-        return type(v).__name__
-
-
-def key_line(text: str, section: str, key: str) -> int | None:
-    """The line of `key = …` inside `[section]` of a TOML text (1-based), or None."""
-    current = None
-    for n, line in enumerate(text.splitlines(), start=1):
-        head = re.match(r"\s*\[\s*([A-Za-z0-9_.-]+)\s*\]\s*(#.*)?$", line)
-        if head:
-            current = head.group(1)
-            continue
-        if current == section and re.match(rf"\s*{re.escape(key)}\s*=", line):
-            return n
-    return None
+                _check(False, name, f.name, f"must be {want}, got {toml_repr(raw[f.name])}")
 
 
 def _build_section(name: str, raw: Any, where: str, text: str | None = None) -> Any:
@@ -510,19 +488,3 @@ def dump_toml(settings: Settings) -> str:
             lines.append(f"{key} = {toml_value(value)}")
         lines.append("")
     return "\n".join(lines)
-
-
-def toml_value(v: Any) -> str:
-    import json
-
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return repr(v)
-    if isinstance(v, str):
-        return json.dumps(v)
-    if isinstance(v, list):
-        return "[" + ", ".join(toml_value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{" + ", ".join(f"{json.dumps(k)} = {toml_value(x)}" for k, x in v.items()) + "}"
-    raise TypeError(type(v))

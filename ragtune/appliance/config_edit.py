@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import atomic_write_text
-from .config import SECTIONS, key_line, settings_from_dict, toml_value, tomllib
+from .config import SECTIONS, settings_from_dict, tomllib
 from .errors import ConfigError
 from .home import Home
+from .tomltext import key_line, toml_value
 
 
 def _field(section: str, key: str) -> Any:

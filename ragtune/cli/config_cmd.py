@@ -51,7 +51,7 @@ def config_set(app, key: str, value: str, as_json: bool) -> None:
     if as_json:
         print_json({"path": str(path), "key": key, "value": stored})
     else:
-        from ..appliance.config import toml_value
+        from ..appliance.tomltext import toml_value
 
         click.echo(f"{key} = {toml_value(stored)}  ({path})")
 

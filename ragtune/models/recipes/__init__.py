@@ -22,7 +22,8 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from ragtune.appliance.config import CALIBRATED, key_line
+from ragtune.appliance.config import CALIBRATED
+from ragtune.appliance.tomltext import key_line
 from ragtune.appliance.errors import ConfigError
 from ragtune.appliance.hashing import sha256_text
 

@@ -1,0 +1,49 @@
+"""TOML as text: a value written as TOML, and the line a key sits on (for errors that name file and line).
+
+A leaf module: the settings loader, the config editor and the recipe loader all read and write TOML files
+and share these; it imports nothing of the product."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+
+def toml_value(v: Any) -> str:
+    """`v` written as a TOML value (TypeError for what TOML cannot hold)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {toml_value(x)}" for k, x in v.items()) + "}"
+    raise TypeError(type(v))
+
+
+def toml_repr(v: Any) -> str:
+    """`v` for an error message: its TOML text, nan/inf spelled as TOML does, else its type's name."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+    try:
+        return toml_value(v)
+    except TypeError:
+        return type(v).__name__
+
+
+def key_line(text: str, section: str, key: str) -> int | None:
+    """The line of `key = …` inside `[section]` of a TOML text (1-based), or None."""
+    current = None
+    for n, line in enumerate(text.splitlines(), start=1):
+        head = re.match(r"\s*\[\s*([A-Za-z0-9_.-]+)\s*\]\s*(#.*)?$", line)
+        if head:
+            current = head.group(1)
+            continue
+        if current == section and re.match(rf"\s*{re.escape(key)}\s*=", line):
+            return n
+    return None

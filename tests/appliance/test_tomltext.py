@@ -1,0 +1,37 @@
+"""tomltext: TOML values written back as TOML, and the line a key sits on."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from ragtune.appliance.tomltext import key_line, toml_repr, toml_value
+
+try:  # Python 3.11+
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover
+    import tomli as tomllib  # type: ignore[no-redef]
+
+
+@pytest.mark.parametrize("value", [True, 3, -0.25, "a \"quoted\" path\\x", ["a", "b"], [1, 2.5], {"k": 1, "x y": "z"}])
+def test_toml_value_round_trips(value):
+    assert tomllib.loads(f"v = {toml_value(value)}")["v"] == value
+
+
+def test_toml_value_refuses_what_toml_cannot_hold():
+    with pytest.raises(TypeError):
+        toml_value(None)
+
+
+def test_toml_repr_names_non_finite_numbers_and_odd_types():
+    assert [toml_repr(v) for v in (math.inf, -math.inf, math.nan)] == ["inf", "-inf", "nan"]
+    assert toml_repr(None) == "NoneType" and toml_repr("x") == '"x"'
+
+
+def test_key_line_finds_the_key_in_its_own_section():
+    text = "[a]\nk = 1\n\n[b]  # comment\n# k = 0\n  k = 2\nkk = 3\n"
+    assert key_line(text, "a", "k") == 2
+    assert key_line(text, "b", "k") == 6
+    assert key_line(text, "b", "kk") == 7
+    assert key_line(text, "c", "k") is None and key_line(text, "a", "kk") is None
