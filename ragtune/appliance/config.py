@@ -12,12 +12,7 @@ from typing import Any, Callable
 
 from .errors import ConfigError
 from .home import Home
-from .tomltext import key_line, toml_repr, toml_value
-
-try:  # Python 3.11+
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[no-redef]
+from .tomltext import key_line, toml_repr, toml_value, tomllib
 
 
 def is_fraction(v: Any) -> bool:

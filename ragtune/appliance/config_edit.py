@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import atomic_write_text
-from .config import SECTIONS, settings_from_dict, tomllib
+from .config import SECTIONS, settings_from_dict
 from .errors import ConfigError
 from .home import Home
-from .tomltext import key_line, toml_value
+from .tomltext import key_line, toml_value, tomllib
 
 
 def _field(section: str, key: str) -> Any:

@@ -1,6 +1,7 @@
-"""TOML as text: a value written as TOML, and the line a key sits on (for errors that name file and line).
+"""TOML as text: the parser (`tomllib`, or `tomli` on Python 3.10), a value written as TOML, and the line a key
+sits on (for errors that name file and line).
 
-A leaf module: the settings loader, the config editor and the recipe loader all read and write TOML files
+A leaf module: the settings loader, the config editor and the recipe loaders all read and write TOML files
 and share these; it imports nothing of the product."""
 
 from __future__ import annotations
@@ -9,6 +10,11 @@ import json
 import math
 import re
 from typing import Any
+
+try:  # Python 3.11+
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover
+    import tomli as tomllib  # type: ignore[no-redef]
 
 
 def toml_value(v: Any) -> str:

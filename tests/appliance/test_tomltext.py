@@ -6,12 +6,7 @@ import math
 
 import pytest
 
-from ragtune.appliance.tomltext import key_line, toml_repr, toml_value
-
-try:  # Python 3.11+
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[no-redef]
+from ragtune.appliance.tomltext import key_line, toml_repr, toml_value, tomllib
 
 
 @pytest.mark.parametrize("value", [True, 3, -0.25, "a \"quoted\" path\\x", ["a", "b"], [1, 2.5], {"k": 1, "x y": "z"}])

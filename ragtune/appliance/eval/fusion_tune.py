@@ -101,9 +101,8 @@ def tune(ctx: dict[str, Any], *, seed: str = "ragtune", select: str = "ndcg@10",
 def write_fusion(config_path: Path | str, result: dict[str, Any], *, select: str = "ndcg@10") -> dict[str, Any] | None:
     """Write the tuned fusion into [retrieve] of `config_path` when it beats the current setting on dev; the file
     is re-read and validated before it replaces the old one (atomically). Returns what was written, or None."""
-    import tomllib
-
     from ..config import dump_toml
+    from ..tomltext import tomllib
 
     best, current = result["best"], result["current"]
     if best["dev"][select] <= current["dev"][select]:

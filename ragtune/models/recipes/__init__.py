@@ -23,14 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from ragtune.appliance.config import CALIBRATED
-from ragtune.appliance.tomltext import key_line
 from ragtune.appliance.errors import ConfigError
 from ragtune.appliance.hashing import sha256_text
-
-try:  # Python 3.11+
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[no-redef]
+from ragtune.appliance.tomltext import key_line, tomllib
 
 OUTTYPES = ("f16", "q8_0")
 SECTIONS = ("dataset", "train", "continue", "convert", "serving", "eval")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ragtune.appliance.errors import ConfigError
+from ragtune.appliance.tomltext import tomllib
 
 # LoRA target presets. "all-linear" adds the MLP projections (SmolLM2/llama names).
 TARGETS = {
@@ -111,10 +112,6 @@ def read_recipe(path: Path | str) -> dict[str, Any]:
         if path.suffix == ".json":
             raw = json.loads(text)
         else:
-            try:
-                import tomllib
-            except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-                import tomli as tomllib  # type: ignore[no-redef]
             raw = tomllib.loads(text)
     except ValueError as exc:
         raise ConfigError(f"{path}: not valid {'JSON' if path.suffix == '.json' else 'TOML'}: {exc}") from None
