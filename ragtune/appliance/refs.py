@@ -29,8 +29,10 @@ def resolve_input(registry: Registry, ref: str | Path, *, kinds: Iterable[str] |
     if p.exists():
         p = p.resolve()  # converters run scripts from another cwd
         digest = sha256_path(p)
-        known = any(m["id"] == digest for m in registry.list())  # the public listing: same set as the lookup
-        return p, (digest if known else None)
+        try:
+            return p, registry.manifest(digest)["id"]  # the registry's own lookup by id
+        except ModelError:  # not registered: no id, so no lineage link
+            return p, None
     art = registry.get(str(ref))
     if kinds is not None and art.kind not in kinds:
         raise InputError(f"{ref}: is a {art.kind}; expected one of {', '.join(kinds)}")
