@@ -98,6 +98,14 @@ def home(_fresh_home):
 
 
 @pytest.fixture
+def reg(home):
+    """The model registry of the fresh home."""
+    from ragtune.appliance.registry import Registry
+
+    return Registry(home)
+
+
+@pytest.fixture
 def settings(home):
     from ragtune.appliance.config import Settings
 

@@ -7,13 +7,7 @@ import pytest
 from ragtune.appliance.errors import InputError, ModelError
 from ragtune.appliance.hashing import sha256_path
 from ragtune.appliance.refs import resolve_input
-from ragtune.appliance.registry import Registry
 from tests.gguf_helpers import write_gguf
-
-
-@pytest.fixture
-def reg(home):
-    return Registry(home)
 
 
 def test_a_registered_path_gets_its_id_and_an_unregistered_one_none(reg, tmp_path):

@@ -11,7 +11,6 @@ from ragtune.cli import main
 from ragtune.appliance.errors import InputError, ModelError
 from ragtune.appliance import default_models as defaults
 from ragtune.appliance.hashing import sha256_path
-from ragtune.appliance.registry import Registry
 from tests.gguf_helpers import gguf_bytes, write_gguf
 
 
@@ -29,11 +28,6 @@ def _tamper(path):
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
-
-
-@pytest.fixture
-def reg(home):
-    return Registry(home)
 
 
 def test_add_is_idempotent_and_manifest_immutable(reg, tmp_path):
