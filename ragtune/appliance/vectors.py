@@ -39,6 +39,7 @@ import numpy as np
 
 from .atomic import atomic_open, atomic_write_json
 from .errors import StoreError
+from .signcodes import FAR, WORDS, encode, nearest, scan
 from .store import EMBED_DIM
 
 BACKENDS = ("auto", "vec0", "exact", "ann")
@@ -46,8 +47,6 @@ BACKENDS = ("auto", "vec0", "exact", "ann")
 ANN_MIN_CHUNKS = 5000
 SCHEMA = 1
 STATE = "state.json"
-WORDS = EMBED_DIM // 64  # uint64 words of one row's sign code
-FAR = EMBED_DIM + 1  # the Hamming distance a removed row gets: past every live one
 # The sign-code scan proposes C candidates (`ann_candidates`, or auto_beam); their int8 codes keep the best
 # max(RESCORE, k), and only those are read as float32 rows (pread, one call a row: ~0.6 ms for 200 at 1M) and
 # scored exactly.
@@ -64,12 +63,9 @@ CANDIDATES = 1000
 ROWS_PER_CANDIDATE = 400
 CANDIDATES_MAX = 3500
 # From this many rows the scan is split over min(threads, SCAN_THREADS) threads (numpy releases the GIL): at 1M,
-# 7.0-7.6 -> 3.8-4.2 ms with a core to spare (none to spare: ~+1.5 ms). The C nearest codes' distance threshold is
-# read from a histogram of every SAMPLE_STEP-th distance (~0.1 ms; the full one took ~1.5 ms at 1M) with a 2x margin,
-# then checked: the rows within it are counted exactly, so the result is the same.
+# 7.0-7.6 -> 3.8-4.2 ms with a core to spare (none to spare: ~+1.5 ms).
 PARALLEL_MIN_ROWS = 200_000
 SCAN_THREADS = 2
-SAMPLE_STEP = 16
 ANN_PARAMS = {"codes": "sign+int8", "version": 1}  # other codes on disk (an HNSW graph's state): rebuilt
 DEAD_SHARE_REBUILD = 1 / 3
 REFIT_GROWTH = 2  # rebuild, refitting mean and scale, once the rows outnumber those they were fitted on 2 to 1
@@ -95,12 +91,6 @@ def _unit(rows: np.ndarray) -> np.ndarray:
     """`rows` scaled in place to unit length (stored rows are unit: cosine == dot product)."""
     rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
     return rows
-
-
-def _encode(vecs: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(sign codes: m x WORDS uint64, int8 codes: m x EMBED_DIM) of unit rows."""
-    bits = np.packbits(vecs > mean, axis=1).view(np.uint64).reshape(len(vecs), WORDS)
-    return bits, np.clip(np.rint(vecs * scale), -127, 127).astype(np.int8)
 
 
 def auto_beam(live_rows: int) -> int:
@@ -245,7 +235,7 @@ class VectorIndex:
             for start in range(0, n, ADD_BATCH):
                 part = np.fromfile(self.root / rows_file, dtype=np.float32, offset=start * EMBED_DIM * 4,
                                    count=min(ADD_BATCH, n - start) * EMBED_DIM).reshape(-1, EMBED_DIM)
-                bits, q8 = _encode(part, mean, scale)
+                bits, q8 = encode(part, mean, scale)
                 fb.write(bits.tobytes())
                 fi.write(q8.tobytes())
             for f in (fb, fi):
@@ -291,7 +281,7 @@ class VectorIndex:
             np.zeros((0, EMBED_DIM), dtype=np.float32)
         vecs = _unit(np.ascontiguousarray(vecs, dtype=np.float32))  # a copy of the store's blobs: scaled in place
         quant = np.load(self.root / st["quant_file"])
-        bits, q8 = _encode(vecs, quant[0], quant[1])  # the rebuild's mean and scale: old codes stay comparable
+        bits, q8 = encode(vecs, quant[0], quant[1])  # the rebuild's mean and scale: old codes stay comparable
         _append(self.root / st["rows_file"], n0, EMBED_DIM * 4, vecs.tobytes())
         _append(self.root / st["bits_file"], n0, WORDS * 8, bits.tobytes())
         _append(self.root / st["i8_file"], n0, EMBED_DIM, q8.tobytes())
@@ -370,43 +360,15 @@ class VectorIndex:
             with self._pool_lock:
                 if self._pool is None:
                     self._pool = ThreadPoolExecutor(SCAN_THREADS - 1, thread_name_prefix="ragtune-vscan")
-            helpers = [self._pool.submit(self._scan, qbits, buffers, lo, hi)
+            helpers = [self._pool.submit(scan, self._bits, qbits, buffers, lo, hi)
                        for lo, hi in zip(bounds[1:-1], bounds[2:])]
-        self._scan(qbits, buffers, 0, bounds[1])
+        scan(self._bits, qbits, buffers, 0, bounds[1])
         if parts > 1:
             for f in helpers:
                 f.result()
         if len(self._dead):
             s.d[self._dead] = FAR
         return s.d
-
-    def _scan(self, qbits: np.ndarray, buffers: tuple[np.ndarray, ...], lo: int, hi: int) -> None:
-        """Rows lo..hi of `_hamming`: one xor + popcount per word over the column-major codes (a row-major
-        popcount(codes ^ q).sum(axis=1) is ~10x slower)."""
-        d, xor, count = (b[lo:hi] for b in buffers)
-        for j in range(WORDS):
-            np.bitwise_xor(self._bits[j][lo:hi], qbits[j], out=xor)
-            np.bitwise_count(xor, out=count)
-            if j:
-                np.add(d, count, out=d)
-            else:
-                np.copyto(d, count)
-
-    @staticmethod
-    def _nearest(d: np.ndarray, want: int) -> np.ndarray:
-        """Rows of the `want` smallest distances (ties: the lower row), sorted. A histogram gives the threshold
-        (argpartition is ~8x slower); the stable sort of the rows at or under it trims the ties."""
-        cand = None
-        if len(d) >= 4 * SAMPLE_STEP * want:  # the threshold from a sample, if the rows within it are enough
-            below = np.cumsum(np.bincount(d[::SAMPLE_STEP], minlength=FAR + 1))
-            cand = np.flatnonzero(d <= min(int(np.searchsorted(below, 2 * want // SAMPLE_STEP + 1)), EMBED_DIM))
-            cand = cand if len(cand) >= want else None
-        if cand is None:
-            below = np.cumsum(np.bincount(d, minlength=FAR + 1))
-            cand = np.flatnonzero(d <= int(np.searchsorted(below, want)))
-        if len(cand) > want:
-            cand = np.sort(cand[np.argsort(d[cand], kind="stable")[:want]])
-        return cand
 
     def ann_knn(self, q: np.ndarray, k: int, rescore: int = 0) -> list[tuple[int, float]]:
         """Approximate: the `rescore` rows (0: auto_beam of the index's size) nearest to q by sign code, of which
@@ -416,7 +378,7 @@ class VectorIndex:
             return []
         q = np.ascontiguousarray(q, dtype=np.float32)
         want = min(max(rescore or auto_beam(live), k), live)
-        cand = self._nearest(self._hamming(np.packbits(q > self._mean).view(np.uint64)), want)
+        cand = nearest(self._hamming(np.packbits(q > self._mean).view(np.uint64)), want)
         keep = min(max(RESCORE, k), len(cand))
         if keep < len(cand):
             # einsum, not BLAS: OpenBLAS splits a mat-vec of this size over its threads, and waking them costs

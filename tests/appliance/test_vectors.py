@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from ragtune.appliance import vectors
+from ragtune.appliance import signcodes, vectors
 from ragtune.appliance.store import EMBED_DIM, Store
 from ragtune.appliance.vectors import VectorIndex, VectorSearch
 
@@ -97,7 +97,7 @@ def test_crash_leftovers_and_damage_are_repaired(chunks, tmp_path):
     VectorIndex(root).sync(chunks.store)
     st = json.loads((root / "state.json").read_text())
     # a crashed update: extra rows and codes past the marker and a next generation's file the marker never named
-    for key, size in (("rows_file", EMBED_DIM * 4), ("bits_file", vectors.WORDS * 8), ("i8_file", EMBED_DIM)):
+    for key, size in (("rows_file", EMBED_DIM * 4), ("bits_file", signcodes.WORDS * 8), ("i8_file", EMBED_DIM)):
         with open(root / st[key], "ab") as fh:
             fh.write(b"\xff" * size * 3)
     (root / f"ids.{st['gen'] + 1}.npy").write_bytes(b"partial")
@@ -105,7 +105,7 @@ def test_crash_leftovers_and_damage_are_repaired(chunks, tmp_path):
     idx = VectorIndex(root)
     idx.ensure(chunks.store)
     assert idx.state["rows"] == 35 and not (root / f"ids.{st['gen'] + 1}.npy").exists()
-    for key, size in (("rows_file", EMBED_DIM * 4), ("bits_file", vectors.WORDS * 8), ("i8_file", EMBED_DIM)):
+    for key, size in (("rows_file", EMBED_DIM * 4), ("bits_file", signcodes.WORDS * 8), ("i8_file", EMBED_DIM)):
         assert (root / idx.state[key]).stat().st_size == 35 * size
     q = _unit(rng, 1)[0]
     assert [c for c, _ in idx.ann_knn(q, 5)] == _exact(chunks.store, q, 5)
@@ -115,7 +115,7 @@ def test_crash_leftovers_and_damage_are_repaired(chunks, tmp_path):
     idx2.ensure(chunks.store)
     assert idx2.state["gen"] > idx.state["gen"] and idx2.state["live"] == 35
     with open(root / idx2.state["bits_file"], "r+b") as fh:
-        fh.truncate(34 * vectors.WORDS * 8)
+        fh.truncate(34 * signcodes.WORDS * 8)
     idx3 = VectorIndex(root)
     idx3.ensure(chunks.store)
     assert idx3.state["gen"] > idx2.state["gen"] and idx3.state["live"] == 35
@@ -178,8 +178,8 @@ def test_updates_append_codes_with_the_fitted_mean_and_scale_and_removed_chunks_
     assert st2["bits_file"] == st["bits_file"] and st2["i8_file"] == st["i8_file"]  # appended, not rewritten
     assert np.array_equal(np.load(root / st2["quant_file"]), quant)
     unit = new / np.linalg.norm(new, axis=1, keepdims=True)
-    bits, q8 = vectors._encode(unit, quant[0], quant[1])
-    on_disk_bits = np.fromfile(root / st2["bits_file"], dtype=np.uint64).reshape(-1, vectors.WORDS)
+    bits, q8 = signcodes.encode(unit, quant[0], quant[1])
+    on_disk_bits = np.fromfile(root / st2["bits_file"], dtype=np.uint64).reshape(-1, signcodes.WORDS)
     on_disk_i8 = np.fromfile(root / st2["i8_file"], dtype=np.int8).reshape(-1, EMBED_DIM)
     assert np.array_equal(on_disk_bits[70:], bits) and np.array_equal(on_disk_i8[70:], q8)
     assert np.abs(q8.astype(int)).max() <= 127
@@ -274,12 +274,12 @@ def test_the_candidate_selection_is_exact_with_a_sampled_threshold_and_a_split_s
 
     for n, want in ((50_000, 300), (100_000, 1000), (3000, 100)):  # sampled threshold, and too few rows for one
         d = rng.binomial(384, 0.5, size=n).astype(np.uint16)
-        d[rng.integers(0, n, n // 10)] = vectors.FAR  # removed rows
-        assert np.array_equal(VectorIndex._nearest(d, want), exact(d, want))
+        d[rng.integers(0, n, n // 10)] = signcodes.FAR  # removed rows
+        assert np.array_equal(signcodes.nearest(d, want), exact(d, want))
     d = np.full(64_000, 200, dtype=np.uint16)  # a sample that promises too much: the full histogram decides
     d[: 16 * 20: 16] = 0
     d[5:2000:7] = 100
-    assert np.array_equal(VectorIndex._nearest(d, 500), exact(d, 500))
+    assert np.array_equal(signcodes.nearest(d, 500), exact(d, 500))
     # the scan split over two threads finds what one thread finds
     vecs = _unit(rng, 300)
     chunks.add(vecs)
