@@ -297,7 +297,7 @@ class AnswerEngine:
                                 p_refused=checked.p_refused, refusal_threshold=self.refusal_threshold,
                                 answer_min_logprob=checked.answer_min_logprob,
                                 min_answer_logprob=self.min_answer_logprob, question=src.normalized,
-                                min_relevance=self.cfg.min_relevance,
+                                min_relevance=self.cfg.min_relevance, refuse_echo=self.cfg.refuse_echo,
                                 reason=None if checked.obj is not None else "invalid_output")
         ans = self._answer(verdict, checked, ctx, src, gen, mode)
         ans.evidence_score = evidence
@@ -402,7 +402,8 @@ class AnswerEngine:
         return {"temperature": c.temperature, "seed": c.seed, "max_tokens": c.max_tokens,
                 "max_answer_chars": c.max_answer_chars, "max_repairs": c.max_repairs, "grammar": GRAMMAR_VERSION,
                 "refusal_threshold": self.refusal_threshold, "min_answer_logprob": self.min_answer_logprob,
-                "min_support": c.min_support, "min_relevance": c.min_relevance, "focus_sentences": c.focus_sentences}
+                "min_support": c.min_support, "min_relevance": c.min_relevance, "focus_sentences": c.focus_sentences,
+                "refuse_echo": c.refuse_echo}
 
     def _answer_cache_on(self, use_cache: bool) -> bool:
         return use_cache and self.cfg.answer_cache and self.cfg.temperature == 0

@@ -218,6 +218,9 @@ class GenerateConfig:
     # Extractive answers: share of the question's content words the sentence holding the span must contain;
     # any overlap by default (a span from a sentence sharing no word with the question answers something else).
     min_relevance: float = 0.01
+    # Refuse an answer whose content words are all the question's own ("echo": "the Mongols" for "Who did the
+    # Mongols send?"); it repeats the question instead of answering it (benchmarks/README.md, round 13).
+    refuse_echo: bool = True
     # Extractive answers: the span may only be copied from this many sentences of the context, those sharing the
     # question's rarest words (focus.py); 0 = from anywhere. Off by default: with the default 135M model and adapter,
     # 3 sentences scored 39.3 vs 41.3 % task success on the corpus dev domains and 27.0 vs 27.5 % on disflqa-dev
@@ -268,6 +271,7 @@ class GenerateConfig:
         _check(isinstance(self.max_repairs, int) and 0 <= self.max_repairs <= 3, "generate", "max_repairs", "must be 0..3")
         _check(isinstance(self.min_support, (int, float)) and 0 <= self.min_support <= 1, "generate", "min_support", "must be 0..1")
         _check(isinstance(self.evidence_check, bool), "generate", "evidence_check", "must be true or false")
+        _check(isinstance(self.refuse_echo, bool), "generate", "refuse_echo", "must be true or false")
         _check(self.evidence_cut == "auto" or is_number(self.evidence_cut), "generate", "evidence_cut",
                "must be a number or \"auto\"")
         _check(isinstance(self.min_relevance, (int, float)) and 0 <= self.min_relevance <= 1, "generate", "min_relevance", "must be 0..1")

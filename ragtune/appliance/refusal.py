@@ -10,6 +10,9 @@ An "ok" answer over a non-empty context becomes a refusal when:
   trimmed to its longest prefix that is such a span, unless that drops more than half of it;
 - extractive mode: the sentence the span was copied from shares too few of the question's content words
   (`relevance` < `generate.min_relevance`, "off_topic"): the span answers something else;
+- its content words are all words of the question ("echo", `generate.refuse_echo`): "the Mongols" for "Who did
+  the Mongols send?" repeats the question instead of answering it (a choice question, "A or B?", is exempt: its
+  answer is one of the options);
 - it cites nothing ("no_citations"); citations are then pruned to the sources that hold the answer: an
   extractive answer cites the cited sources that contain the span (or, if it cited none of them, all that do); a
   free answer keeps the cited sources that add content words of the answer no other kept source holds
@@ -120,6 +123,19 @@ def relevance(question: str, span: str, views: Sequence[SourceView]) -> float:
     return best
 
 
+_CHOICE = re.compile(r"\bor\b", re.IGNORECASE)
+
+
+def echoes(question: str, answer: str) -> bool:
+    """True when every content word of the answer is a word of the question (5-letter prefixes for inflections):
+    the answer repeats what was asked. In extractive QA the answer is the part the question does not say. A
+    choice question ("... A or B?") answers with one of its own words, so it never echoes."""
+    words = content_words(answer)
+    if not words or _CHOICE.search(question):
+        return False
+    return all(_hits(words, set(content_words(question))))
+
+
 @dataclass
 class Verdict:
     """What the refusal check decided: the emitted status, text and cited ids, and why it refused (or None)."""
@@ -152,7 +168,8 @@ def resolve_serving(key: str, setting: float | str, adapter_id: str | None,
 def refusal_check(obj: dict[str, Any], context: Sequence[ContextItem], *, min_support: float, mode: str = "free",
                   p_refused: float | None = None, refusal_threshold: float | None = None,
                   answer_min_logprob: float | None = None, min_answer_logprob: float | None = None,
-                  question: str | None = None, min_relevance: float = 0.0, reason: str | None = None) -> Verdict:
+                  question: str | None = None, min_relevance: float = 0.0, refuse_echo: bool = False,
+                  reason: str | None = None) -> Verdict:
     """Judge a schema-valid answer object. `reason` is a refusal decided earlier (e.g. "invalid_output")."""
     status, text, cites = obj["status"], obj["answer"], list(obj["citations"])
     if status == "ok" and text.strip() == REFUSAL_TEXT:  # the refusal sentence under "ok" is still a refusal
@@ -162,7 +179,7 @@ def refusal_check(obj: dict[str, Any], context: Sequence[ContextItem], *, min_su
             reason, text, cites = _judge_ok(text, cites, context, min_support=min_support, mode=mode,
                                             p_refused=p_refused, refusal_threshold=refusal_threshold,
                                             confidence=(answer_min_logprob, min_answer_logprob), question=question,
-                                            min_relevance=min_relevance)
+                                            min_relevance=min_relevance, refuse_echo=refuse_echo)
         if reason:
             status = "refused"
     if status == "refused":
@@ -173,7 +190,7 @@ def refusal_check(obj: dict[str, Any], context: Sequence[ContextItem], *, min_su
 def _judge_ok(text: str, cites: list[str], context: Sequence[ContextItem], *, min_support: float, mode: str,
               p_refused: float | None, refusal_threshold: float | None,
               confidence: tuple[float | None, float | None], question: str | None,
-              min_relevance: float) -> tuple[str | None, str, list[str]]:
+              min_relevance: float, refuse_echo: bool) -> tuple[str | None, str, list[str]]:
     """(refusal reason or None, the text and citations to emit) for an "ok" answer. `confidence`: (the answer's
     least likely token's log-probability, the floor in force or None)."""
     if p_refused is not None and refusal_threshold is not None and p_refused > refusal_threshold:
@@ -196,6 +213,8 @@ def _judge_ok(text: str, cites: list[str], context: Sequence[ContextItem], *, mi
             return "off_topic", text, cites
     else:
         cites = supporting(text, [(c, views[c]) for c in cites if c in views])
+    if refuse_echo and question is not None and echoes(question, text):
+        return "echo", text, cites
     if not cites:
         return "unsupported", text, cites  # none of the cited sources holds any of its words
     if tainted_words(text, list(views.values())):

@@ -69,6 +69,7 @@ REFUSAL_REASONS = {
     "invalid_output": "the model produced no valid answer JSON",
     "model": "the model found no answer in the sources",
     "off_topic": "the sources are not about the question",
+    "echo": "the answer only repeated words of the question",
     "not_extractive": "the answer is not words copied from a source",
     "injection": "the answer came from instruction-like text inside a source",
     "no_evidence": "the sources found do not look like they hold the answer",

@@ -343,6 +343,28 @@ def test_extractive_span_from_a_sentence_unrelated_to_the_question_is_refused(se
     assert c.status == "ok"
 
 
+@pytest.mark.parametrize("mode", ["extractive", "free"])
+def test_an_answer_that_only_repeats_the_question_is_refused(settings, store, mode):
+    out = [{"status": "ok", "answer": "The Eiffel Tower", "citations": ["S1"]}]
+    eng, _, _ = engine(settings, store, out)
+    a = eng.ask("Who designed the Eiffel Tower?", mode=mode, use_cache=False)
+    assert a.status == "refused" and a.refusal_reason == "echo" and a.citations == []
+    settings.generate.refuse_echo = False  # the switch turns the check off
+    b = engine(settings, store, out)[0].ask("Who designed the Eiffel Tower?", mode=mode, use_cache=False)
+    assert b.status == "ok" and b.answer == "The Eiffel Tower"
+
+
+def test_echoes_the_question_only_when_every_content_word_is_the_questions():
+    from ragtune.appliance.refusal import echoes
+
+    assert echoes("Who did the Mongols send to Bukhara?", "the Mongols")
+    assert echoes("Which towers were built in Paris?", "the tower")  # inflections: 5-letter prefixes
+    assert not echoes("Who designed the Eiffel Tower?", "Gustave Eiffel")  # adds a word the question lacks
+    assert not echoes("Is the tower in Paris or in Lyon?", "Paris")  # a choice question answers with its own word
+    assert not echoes("When was it built?", "the")  # no content words: nothing repeated
+    assert not echoes("When was the tower built?", "1889")
+
+
 def test_relevance_is_the_question_share_in_the_sentence_holding_the_span():
     from ragtune.appliance.injection import source_view
     from ragtune.appliance.refusal import relevance
