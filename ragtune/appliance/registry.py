@@ -259,9 +259,6 @@ class Registry:
             }
         return out
 
-    def _all(self) -> list[dict[str, Any]]:
-        return _unique(list(self._builtins().values()) + list(self._builtin_adapters().values()) + self._manifests())
-
     def list(self, kind: str | None = None) -> list[dict[str, Any]]:
         """Every manifest (built-ins first, then registered, by creation time)."""
         items = _unique(list(self._builtins().values()) + list(self._builtin_adapters().values())
@@ -276,7 +273,7 @@ class Registry:
         ref = (ref or "").strip()
         if not ref:
             raise InputError("empty model id")
-        items = self._all()
+        items = self.list()
         low = ref.lower()
         if _HEX64.match(low):
             for m in items:
@@ -335,7 +332,7 @@ class Registry:
 
     def verify(self, ref: str | None = None) -> list[tuple[dict[str, Any], str | None]]:
         """Re-hash one artifact or all of them (fresh hashes, no memo). Returns (manifest, error or None)."""
-        items = [self._resolve(ref)] if ref else self._all()
+        items = [self._resolve(ref)] if ref else self.list()
         out = []
         for m in items:
             clear_caches()
