@@ -29,7 +29,7 @@ class FakeGenerator:
         self.adapter_calls: list[tuple[Any, Any]] = []
         self.closed = False
         self.p_refused = p_refused  # reported with every result, like the real sampler's status probability
-        self.answer_min_logprob = answer_min_logprob  # likewise the answer's least likely token
+        self.answer_min_logprob = answer_min_logprob  # likewise the answer's least likely token (and the mean)
 
     def count_tokens(self, messages: Sequence[dict[str, str]]) -> int:
         return sum(len(m["content"]) for m in messages) // self.chars_per_token + 8
@@ -53,7 +53,7 @@ class FakeGenerator:
         ms = (time.perf_counter() - t0) * 1000  # real (tiny) times, so totals stay consistent
         return GenResult(text=text, tokens_prompt=self.count_tokens(messages), tokens_completion=n_out,
                          ttft_ms=ms / 2, generation_ms=ms, prompt_ms=ms / 2, p_refused=self.p_refused,
-                         answer_min_logprob=self.answer_min_logprob)
+                         answer_min_logprob=self.answer_min_logprob, answer_mean_logprob=self.answer_min_logprob)
 
     def set_adapter(self, path: Path | str | None, sha256: str | None = None) -> None:
         self.adapter_calls.append((path, sha256))

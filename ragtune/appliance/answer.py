@@ -33,6 +33,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from .candidates import choose_span
 from .config import Settings
 from .errors import InputError, RagtuneError, StoreError
 from .focus import focus
@@ -285,10 +286,14 @@ class AnswerEngine:
             return self._emit(cached, t0, q, src, (client_id, arm))
         msgs = messages(SYSTEM_PROMPT, ctx, src.normalized)
         schema = answer_schema([c.id for c in ctx], self.cfg.max_answer_chars)
-        stream = _AnswerStream(on_token) if on_token is not None else None
+        n = self.cfg.answer_candidates if mode == "extractive" else 1
+        stream = _AnswerStream(on_token) if on_token is not None and n <= 1 else None  # n > 1: sent once chosen
         spans = (focus(src.normalized, extractive_sources(ctx), self.cfg.focus_sentences)
                  if mode == "extractive" else None)
         first = self._generate(gen, msgs, schema, spans, use_cache=use_cache, on_token=stream.feed if stream else None)
+        if n > 1:  # the prompt was just evaluated: the other candidates reuse it (prefix cache) whatever use_cache
+            first = choose_span(first, lambda avoid: self._generate(gen, msgs, schema, spans, use_cache=True,
+                                                                    avoid=avoid), n, src.normalized, ctx)
         checked = validate_and_repair(
             first, lambda errs: self._generate(gen, _with_note(msgs, repair_note(errs)), schema, spans,
                                                use_cache=use_cache),
@@ -300,6 +305,8 @@ class AnswerEngine:
                                 min_relevance=self.cfg.min_relevance, refuse_echo=self.cfg.refuse_echo,
                                 reason=None if checked.obj is not None else "invalid_output")
         ans = self._answer(verdict, checked, ctx, src, gen, mode)
+        if on_token is not None and stream is None:
+            on_token(ans.answer)
         ans.evidence_score = evidence
         if key is not None:
             self._cache_put(key, ans)
@@ -355,8 +362,11 @@ class AnswerEngine:
 
     def _generate(self, gen: Any, msgs: list[dict[str, str]], schema: dict[str, Any],
                   spans: list[tuple[str, tuple[str, ...]]] | None, *, use_cache: bool,
-                  on_token: Callable[[str], None] | None = None) -> GenResult:
-        kw: dict[str, Any] = {"refusal_threshold": self.refusal_threshold}
+                  on_token: Callable[[str], None] | None = None, avoid: list[str] | None = None) -> GenResult:
+        # another candidate (`avoid`, candidates.py) answers too: the first one's status was "ok"
+        kw: dict[str, Any] = {"refusal_threshold": 1.0 if avoid else self.refusal_threshold}
+        if avoid:
+            kw["avoid"] = avoid
         if spans is not None:
             kw["extractive"] = spans
         if not use_cache:
@@ -403,7 +413,7 @@ class AnswerEngine:
                 "max_answer_chars": c.max_answer_chars, "max_repairs": c.max_repairs, "grammar": GRAMMAR_VERSION,
                 "refusal_threshold": self.refusal_threshold, "min_answer_logprob": self.min_answer_logprob,
                 "min_support": c.min_support, "min_relevance": c.min_relevance, "focus_sentences": c.focus_sentences,
-                "refuse_echo": c.refuse_echo}
+                "refuse_echo": c.refuse_echo, "answer_candidates": c.answer_candidates}
 
     def _answer_cache_on(self, use_cache: bool) -> bool:
         return use_cache and self.cfg.answer_cache and self.cfg.temperature == 0

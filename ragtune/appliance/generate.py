@@ -59,6 +59,7 @@ class GenResult:
     relaxed: int = 0  # steps where a Python-side constraint had to be relaxed (sampler.py)
     p_refused: float | None = None  # the model's P(refused) at the status value (decoding.status_split)
     answer_min_logprob: float | None = None  # the least likely answer token's log-probability (sampler.py)
+    answer_mean_logprob: float | None = None  # the answer tokens' mean log-probability (candidates.py ranks by it)
     tokens: list[int] = field(default_factory=list, repr=False)
 
 
@@ -68,7 +69,7 @@ class Generator(Protocol):
     def generate(self, messages: list[dict[str, str]], *, schema: dict[str, Any], max_tokens: int,
                  seed: int, on_token: OnToken | None = None,
                  extractive: Sequence[tuple[str, Sequence[str]]] | None = None,
-                 refusal_threshold: float | None = None) -> GenResult: ...
+                 refusal_threshold: float | None = None, avoid: Sequence[str] = ()) -> GenResult: ...
 
     def set_adapter(self, path: Path | str | None, sha256: str | None) -> None: ...
 
@@ -238,13 +239,14 @@ class LlamaGenerator:
     def generate(self, messages: list[dict[str, str]], *, schema: dict[str, Any], max_tokens: int | None = None,
                  seed: int | None = None, on_token: OnToken | None = None, temperature: float | None = None,
                  prefix_cache: bool | None = None, extractive: Sequence[tuple[str, Sequence[str]]] | None = None,
-                 refusal_threshold: float | None = None) -> GenResult:
+                 refusal_threshold: float | None = None, avoid: Sequence[str] = ()) -> GenResult:
         """Grammar-constrained generation of one answer JSON. Raises GenerationError if the grammar cannot
         be built (never generates unconstrained).
 
         `extractive`: (context id, clean segments) per source; the answer must then be a span of one of them and
         cite a source holding it (extractive.py). `refusal_threshold`: take the "refused" branch exactly when the
-        model's P(refused) at the status value exceeds it (None: the model's own pick)."""
+        model's P(refused) at the status value exceeds it (None: the model's own pick). `avoid`: first words the
+        answer must not start with (sampler.py; the answer candidates, candidates.py)."""
         from .grammar import gbnf_from_schema, reserve_tokens
 
         self._check_open()
@@ -262,7 +264,7 @@ class LlamaGenerator:
             span = SpanConstraint(extractive, self.vocab_index())
         return self._run(messages, smpl=smpl, reserve=reserve, max_tokens=max_tokens, seed=seed,
                          on_token=on_token, temperature=temperature, prefix_cache=prefix_cache, span=span,
-                         refusal_threshold=refusal_threshold,
+                         refusal_threshold=refusal_threshold, avoid=avoid,
                          refusal_text=refusal_json(int(schema["properties"]["answer"]["maxLength"])))
 
     def generate_unconstrained(self, messages: list[dict[str, str]], *, max_tokens: int | None = None,
@@ -276,7 +278,7 @@ class LlamaGenerator:
     def _run(self, messages: list[dict[str, str]], *, smpl: Any, reserve: int, max_tokens: int | None,
              seed: int | None, on_token: OnToken | None, temperature: float | None,
              prefix_cache: bool | None, span: Any = None, refusal_threshold: float | None = None,
-             refusal_text: str = "") -> GenResult:
+             refusal_text: str = "", avoid: Sequence[str] = ()) -> GenResult:
         from .sampler import Sampler
 
         np = self._np
@@ -294,7 +296,8 @@ class LlamaGenerator:
         pick = lambda lg: self._pick(lg, temperature, rng)  # noqa: E731
         sampler = None if smpl is None else Sampler(
             self._ops, smpl, pick=pick, piece=self._piece, greedy=temperature <= 0, span=span,
-            refusal_threshold=refusal_threshold, quote_tok=self._quote_tok, reserve=reserve, max_tokens=max_tokens)
+            refusal_threshold=refusal_threshold, quote_tok=self._quote_tok, reserve=reserve, max_tokens=max_tokens,
+            avoid=avoid)
         out: list[int] = []
         dec = codecs.getincrementaldecoder("utf-8")("replace")
         text_parts: list[str] = []
@@ -343,6 +346,8 @@ class LlamaGenerator:
         if sampler is not None:
             res.grammar_fallbacks, res.relaxed, res.p_refused = sampler.fallbacks, sampler.relaxed, sampler.p_refused
             res.answer_min_logprob = sampler.answer_min_logprob
+            lps = sampler.answer_logprobs
+            res.answer_mean_logprob = sum(lps) / len(lps) if lps else None
             if sampler.closed and finish == "stop":
                 res.finish = "closed"
         return res

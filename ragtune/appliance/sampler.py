@@ -17,6 +17,9 @@ a `refusal_threshold`, takes the "refused" branch exactly when P(refused) > thre
 Inside the answer string it records the model's own log-probability of each token it emits (softmax over the raw
 logits, before any constraint): `answer_min_logprob` is the least likely one, the answer's weakest step (a span the
 constraints had to steer the model into, or a guess between near-equal candidates, scores low).
+`avoid` (the answer candidates, candidates.py): at the answer's first token, tokens that would start the answer
+with one of the given first words (or a prefix of one) are masked among the AVOID_TOP best, so the decoder writes
+the best answer starting elsewhere; log-probabilities stay those of the unmasked distribution.
 Budget close-out: the answer string is closed when the remaining budget is just enough for the citations; an
 extractive answer is closed at the first word end within the last 8 tokens before that.
 """
@@ -24,12 +27,13 @@ extractive answer is closed at the first word end within the last 8 tokens befor
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from .decoding import ANSWER_STRING, JsonTail, RepeatGuard, p_refused, status_class, status_split
 from .errors import GenerationError
 
 TOP_N = 64  # greedy: tokens checked before the whole allowed set is computed
+AVOID_TOP = 256  # `avoid`: the best tokens checked for an avoided first word (the rest are hardly ever chosen)
 WIND_DOWN = 8  # extractive: tokens before the hard budget limit from which the answer closes at a word end
 
 
@@ -92,7 +96,7 @@ class Sampler:
 
     def __init__(self, ops: GrammarOps, smpl: Any, *, pick: Callable[[Any], int], piece: Callable[[int], bytes],
                  greedy: bool, span: Any = None, refusal_threshold: float | None = None, quote_tok: int | None = None,
-                 reserve: int = 0, max_tokens: int = 256):
+                 reserve: int = 0, max_tokens: int = 256, avoid: Sequence[str] = ()):
         self.ops, self.smpl, self.pick, self.piece, self.greedy = ops, smpl, pick, piece, greedy
         self.span = span
         self.refusal_threshold = refusal_threshold
@@ -109,6 +113,9 @@ class Sampler:
         self.p_refused: float | None = None
         self.answer_min_logprob: float | None = None  # over the answer string's tokens (not its closing quote)
         self._lp: float | None = None  # the log-probability of the token just chosen, while inside the answer
+        self.answer_logprobs: list[float] = []  # the answer's counted tokens, in order
+        self.avoid = tuple(w for w in avoid if w)
+        self._started = False  # the answer string holds text
 
     # -- checks --------------------------------------------------------------------------------------------
     def _has_word(self, tok: int) -> bool:
@@ -132,11 +139,34 @@ class Sampler:
 
     # -- the choice ----------------------------------------------------------------------------------------
     def choose(self, logits: Any, n_out: int) -> int:
-        tok = self._choose(logits, n_out)
         js = self.js  # inside the answer string, or just before it (a token may open it and carry its first word)
         near = js.in_answer or (js.strings == ANSWER_STRING - 1 and not js.in_string)
-        self._lp = self._logprob(logits, tok) if near else None
+        raw = logits
+        if near and self.avoid and not self._started:
+            logits = self._mask_avoided(logits)
+        tok = self._choose(logits, n_out)
+        self._lp = self._logprob(raw, tok) if near else None
         return tok
+
+    def _answer_text(self, piece: bytes) -> bytes | None:
+        """The part of `piece` that would be answer text at this point (None: none of it is)."""
+        js = self.js
+        if js.in_answer:
+            return piece
+        if js.strings == ANSWER_STRING - 1 and not js.in_string and b'"' in piece:
+            return piece.split(b'"', 1)[1]
+        return None
+
+    def _mask_avoided(self, logits: Any) -> Any:
+        np = self.ops.np
+        out = np.array(logits, copy=True)
+        for t in np.argpartition(logits, -AVOID_TOP)[-AVOID_TOP:]:
+            text = self._answer_text(self.piece(int(t)))
+            if text:
+                s = text.decode("utf-8", "replace")
+                if any(w.startswith(s) or s.startswith(w) for w in self.avoid):
+                    out[int(t)] = -np.inf
+        return out
 
     def _logprob(self, logits: Any, tok: int) -> float:
         np = self.ops.np
@@ -235,6 +265,8 @@ class Sampler:
 
     # -- after the choice ------------------------------------------------------------------------------------
     def accept(self, tok: int, piece: bytes) -> None:
+        if not self._started and self._answer_text(piece):
+            self._started = True
         if self.guard is not None and self.js.in_answer:
             self.guard.accept(tok)
         if self.span is not None:
@@ -246,6 +278,7 @@ class Sampler:
         if self._lp is not None and self.js.in_answer and (was_in or not piece.endswith(b'"')):
             m = self.answer_min_logprob
             self.answer_min_logprob = self._lp if m is None else min(m, self._lp)
+            self.answer_logprobs.append(self._lp)
 
     @property
     def refused(self) -> bool:

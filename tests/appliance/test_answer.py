@@ -354,6 +354,21 @@ def test_an_answer_that_only_repeats_the_question_is_refused(settings, store, mo
     assert b.status == "ok" and b.answer == "The Eiffel Tower"
 
 
+def test_answer_candidates_pick_the_span_from_the_sentence_about_the_question(settings, store):
+    settings.generate.answer_candidates = 3
+    out = [{"status": "ok", "answer": "8849 metres", "citations": ["S2"]},  # the model's first: another sentence
+           {"status": "ok", "answer": "1887 to 1889", "citations": ["S1"]}, {"status": "ok", "answer": "Paris",
+                                                                             "citations": ["S1"]}]
+    eng, gen, _ = engine(settings, store, out, answer_min_logprob=-0.5)
+    seen = []
+    a = eng.ask("When was the Eiffel Tower built?", mode="extractive", use_cache=False, on_token=seen.append)
+    assert a.status == "ok" and a.answer == "1887 to 1889" and [c.id for c in a.citations] == ["S1"]
+    assert [c.get("avoid") for c in gen.calls] == [None, ["8849"], ["8849", "1887"]]
+    assert seen == ["1887 to 1889"]  # streamed once chosen, not the first candidate's tokens
+    b = eng.ask("When was the Eiffel Tower built?", mode="free", use_cache=False)  # free answers: one decode
+    assert len(gen.calls) == 4 and b.answer == "Paris"
+
+
 def test_echoes_the_question_only_when_every_content_word_is_the_questions():
     from ragtune.appliance.refusal import echoes
 

@@ -166,3 +166,16 @@ def test_the_answers_least_likely_token_is_recorded_without_its_closing_quote(ge
     assert res.answer_min_logprob == pytest.approx(-lse, abs=1e-4)  # every answer token; not the quote's -10 - lse
     refused = gen.generate(msgs, schema=answer_schema(["S1"], 600), max_tokens=70, seed=0, refusal_threshold=0.0)
     assert refused.finish == "refused" and refused.answer_min_logprob is None
+
+
+def test_avoid_makes_the_real_model_start_its_answer_elsewhere(gen):
+    msgs = messages(SYSTEM_PROMPT, CTX[:4], "When was the Eiffel Tower built?")
+    schema, src = answer_schema([c.id for c in CTX[:4]], 600), extractive_sources(CTX[:4])
+    first = gen.generate(msgs, schema=schema, max_tokens=90, extractive=src, refusal_threshold=1.0)
+    a = parse_answer(first.text)[0]["answer"]
+    assert first.answer_mean_logprob is not None and first.answer_mean_logprob >= first.answer_min_logprob
+    again = gen.generate(msgs, schema=schema, max_tokens=90, extractive=src, refusal_threshold=1.0,
+                         avoid=[a.split()[0]])
+    b = parse_answer(again.text)[0]["answer"]
+    _answer_is_span(again.text, CTX[:4])
+    assert not b.startswith(a.split()[0]) and not a.split()[0].startswith(b.split()[0]), (a, b)

@@ -1,0 +1,70 @@
+"""Answer candidates (`generate.answer_candidates`): an extractive answer chosen among the model's best spans, not
+only its first.
+
+The first decode is the model's greedy answer. When it is an "ok" span, the decoder is asked again, each time
+avoiding the first words of the answers so far (sampler.py `avoid`), which gives the best span starting
+elsewhere; the prompt is evaluated once (the rest reuse its KV cache), so each candidate costs only its few answer
+tokens. Each candidate scores its mean token log-probability (the model's own view) plus RELEVANCE_WEIGHT times
+the relevance of the sentence it was copied from (refusal.relevance: the share of the question's content words it
+holds; the classic prior of extractive QA that the answer sits in the sentence that talks about the question). The
+best score wins (ties: the earlier candidate), a span that only repeats the question's words (refusal.echoes)
+never does unless all do; the refusal check then judges the winner like any answer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable, Sequence
+
+from .generate import GenResult
+from .injection import source_view
+from .refusal import echoes, relevance
+from .schema import parse_answer
+from .types import ContextItem
+
+# Chosen on the corpus calibration half (benchmarks/README.md, "Answer quality, round 13").
+RELEVANCE_WEIGHT = 0.5
+
+
+def first_word(answer: str) -> str:
+    return answer.split()[0] if answer.split() else ""
+
+
+def _ok_span(res: GenResult) -> str | None:
+    obj = parse_answer(res.text)[0]
+    if not isinstance(obj, dict) or obj.get("status") != "ok" or res.answer_mean_logprob is None:
+        return None
+    text = obj.get("answer")
+    return text if isinstance(text, str) and text.strip() else None
+
+
+def choose_span(first: GenResult, more: Callable[[list[str]], GenResult], n: int, question: str,
+                context: Sequence[ContextItem]) -> GenResult:
+    """The best of up to `n` candidate answers, `first` the model's own; `more(avoid)` decodes the next one. A
+    refusal, an answer without confidence (a remote model) or n <= 1 returns `first` untouched. The result keeps
+    the first decode's time to first token and adds every decode's time and tokens."""
+    answer = _ok_span(first)
+    if n <= 1 or answer is None:
+        return first
+    views = [source_view(c.text) for c in context]
+
+    def score(res: GenResult, text: str) -> tuple[bool, float]:
+        return (not echoes(question, text),
+                float(res.answer_mean_logprob or 0.0) + RELEVANCE_WEIGHT * relevance(question, text, views))
+
+    scored = [(score(first, answer), first)]
+    avoid = [first_word(answer)]
+    spent_ms, spent_tokens = first.generation_ms, first.tokens_completion
+    for _ in range(n - 1):
+        res = more(list(avoid))
+        spent_ms += res.generation_ms
+        spent_tokens += res.tokens_completion
+        text = _ok_span(res)
+        if text is None or first_word(text) in avoid:
+            break  # no other start left (or the decoder could not avoid it)
+        avoid.append(first_word(text))
+        scored.append((score(res, text), res))
+    best = max(range(len(scored)), key=lambda i: (scored[i][0], -i))
+    return dataclasses.replace(scored[best][1], ttft_ms=first.ttft_ms, prompt_ms=first.prompt_ms,
+                               reused_prompt_tokens=first.reused_prompt_tokens, generation_ms=spent_ms,
+                               tokens_completion=spent_tokens)
