@@ -23,7 +23,7 @@ from .schema import parse_answer
 from .types import ContextItem
 
 # Chosen on the corpus calibration half (benchmarks/README.md, "Answer quality, round 13").
-RELEVANCE_WEIGHT = 0.5
+RELEVANCE_WEIGHT = 1.0
 
 
 def first_word(answer: str) -> str:
