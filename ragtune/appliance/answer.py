@@ -196,6 +196,11 @@ class AnswerEngine:
         """`generate.min_answer_logprob`, "auto" resolved for the adapter being served; None: no floor."""
         return self._serving_value("min_answer_logprob")
 
+    @property
+    def answer_candidates(self) -> int:
+        """`generate.answer_candidates`, "auto" resolved for the adapter being served; 1: the first span only."""
+        return int(self._serving_value("answer_candidates") or 1)
+
     def _serving_value(self, name: str) -> float | None:
         from .refusal import resolve_serving
 
@@ -286,7 +291,7 @@ class AnswerEngine:
             return self._emit(cached, t0, q, src, (client_id, arm))
         msgs = messages(SYSTEM_PROMPT, ctx, src.normalized)
         schema = answer_schema([c.id for c in ctx], self.cfg.max_answer_chars)
-        n = self.cfg.answer_candidates if mode == "extractive" else 1
+        n = self.answer_candidates if mode == "extractive" else 1
         stream = _AnswerStream(on_token) if on_token is not None and n <= 1 else None  # n > 1: sent once chosen
         spans = (focus(src.normalized, extractive_sources(ctx), self.cfg.focus_sentences)
                  if mode == "extractive" else None)
@@ -413,7 +418,7 @@ class AnswerEngine:
                 "max_answer_chars": c.max_answer_chars, "max_repairs": c.max_repairs, "grammar": GRAMMAR_VERSION,
                 "refusal_threshold": self.refusal_threshold, "min_answer_logprob": self.min_answer_logprob,
                 "min_support": c.min_support, "min_relevance": c.min_relevance, "focus_sentences": c.focus_sentences,
-                "refuse_echo": c.refuse_echo, "answer_candidates": c.answer_candidates}
+                "refuse_echo": c.refuse_echo, "answer_candidates": self.answer_candidates}
 
     def _answer_cache_on(self, use_cache: bool) -> bool:
         return use_cache and self.cfg.answer_cache and self.cfg.temperature == 0

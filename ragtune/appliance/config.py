@@ -33,10 +33,15 @@ def is_logprob(v: Any) -> bool:
 # The [generate] values calibrated per adapter: with the setting "auto" the served adapter's own (a built-in's
 # manifest, `serving.<key>`, from its recipe's [serving]; refusal.resolve_serving). key -> (check, what it must be,
 # the value for a model that records none).
+def is_candidates(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 8
+
+
 CALIBRATED: dict[str, tuple[Callable[[Any], bool], str, float | None]] = {
     "refusal_threshold": (is_fraction, "a number 0..1", 1.0),  # never refuse by P(refused)
     "min_answer_logprob": (is_logprob, "a number <= 0", None),  # no confidence floor
     "evidence_cut": (is_number, "a number", None),  # the evidence model's own cut
+    "answer_candidates": (is_candidates, "an integer 1..8", 1),  # the model's first span only
 }
 
 
@@ -221,10 +226,9 @@ class GenerateConfig:
     # Refuse an answer whose content words are all the question's own ("echo": "the Mongols" for "Who did the
     # Mongols send?"); it repeats the question instead of answering it (benchmarks/README.md, round 13).
     refuse_echo: bool = True
-    # Extractive answers: the model's best spans considered (candidates.py): each further one starts elsewhere and
-    # costs its few answer tokens (the prompt is evaluated once); the best by confidence + sentence relevance wins.
-    # 1 = the model's first span only.
-    answer_candidates: int = 1
+    # Extractive answers: the model's best spans weighed (candidates.py; 1 = its first only). "auto": the served
+    # adapter's value (manifest `serving.answer_candidates`, chosen with its floor), else 1 (benchmarks, round 13).
+    answer_candidates: int | str = "auto"
     # Extractive answers: the span may only be copied from this many sentences of the context, those sharing the
     # question's rarest words (focus.py); 0 = from anywhere. Off by default: with the default 135M model and adapter,
     # 3 sentences scored 39.3 vs 41.3 % task success on the corpus dev domains and 27.0 vs 27.5 % on disflqa-dev
@@ -276,8 +280,8 @@ class GenerateConfig:
         _check(isinstance(self.min_support, (int, float)) and 0 <= self.min_support <= 1, "generate", "min_support", "must be 0..1")
         _check(isinstance(self.evidence_check, bool), "generate", "evidence_check", "must be true or false")
         _check(isinstance(self.refuse_echo, bool), "generate", "refuse_echo", "must be true or false")
-        _check(isinstance(self.answer_candidates, int) and not isinstance(self.answer_candidates, bool)
-               and 1 <= self.answer_candidates <= 8, "generate", "answer_candidates", "must be an integer 1..8")
+        _check(self.answer_candidates == "auto" or is_candidates(self.answer_candidates), "generate",
+               "answer_candidates", "must be an integer 1..8 or \"auto\"")
         _check(self.evidence_cut == "auto" or is_number(self.evidence_cut), "generate", "evidence_cut",
                "must be a number or \"auto\"")
         _check(isinstance(self.min_relevance, (int, float)) and 0 <= self.min_relevance <= 1, "generate", "min_relevance", "must be 0..1")

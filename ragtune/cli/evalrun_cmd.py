@@ -34,13 +34,16 @@ from .eval_cmd import eval_group
 @click.option("--adapter-evidence-cut", type=float, default=None,
               help="With [generate] evidence_cut = \"auto\": the evidence cut of the arms with the adapter, "
                    "instead of the one its manifest records.")
+@click.option("--adapter-answer-candidates", type=click.IntRange(1, 8), default=None,
+              help="With [generate] answer_candidates = \"auto\": the answer candidates of the arms with the "
+                   "adapter, instead of the number its manifest records.")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Answer engines working at once (each its own llama.cpp context, or one request in flight to "
                    "the generation server with generate.backend = 'openai').")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @pass_app
 def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode, split, adapter_refusal_threshold,
-             adapter_min_answer_logprob, adapter_evidence_cut, concurrency, as_json):
+             adapter_min_answer_logprob, adapter_evidence_cut, adapter_answer_candidates, concurrency, as_json):
     """Answer DATASET with arms A/B/C, score them, write report.json/.md/.html and decide go/no-go.
 
     DATASET is a BEIR folder with gold answers in the query metadata, or a training-format JSONL file
@@ -52,7 +55,8 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode
                        replay=replay, safety=safety, mode=mode, split=split, concurrency=concurrency,
                        adapter_serving={k: v for k, v in (("refusal_threshold", adapter_refusal_threshold),
                                                           ("min_answer_logprob", adapter_min_answer_logprob),
-                                                          ("evidence_cut", adapter_evidence_cut))
+                                                          ("evidence_cut", adapter_evidence_cut),
+                                                          ("answer_candidates", adapter_answer_candidates))
                                         if v is not None})
     try:
         report = run_eval(app.settings, dataset, opts, progress=stderr_progress())
