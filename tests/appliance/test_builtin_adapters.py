@@ -65,6 +65,8 @@ def test_a_valid_pair_loads_with_its_lineage(shipped):
      "serving/refusal_threshold"),
     ({"serving": {"k": 3, "min_answer_logprob": 0.5}}, "'serving.min_answer_logprob' must be a number <= 0",
      "serving/min_answer_logprob"),
+    ({"serving": {"k": 3, "answer_candidates": 2.5}}, "'serving.answer_candidates' must be an integer 1..8",
+     "serving/answer_candidates"),
 ])
 def test_manifest_errors_name_the_file_and_line(shipped, change, message, key):
     gguf, mpath = write_builtin(shipped)
@@ -273,8 +275,11 @@ def test_auto_confidence_floor_is_the_builtins_own_and_the_base_has_none(shipped
     from tests.appliance.test_answer import FakeRetriever, _hits
     from tests.fakes import FakeGenerator
 
-    gguf, _ = write_builtin(shipped, serving={"k": 3, "min_answer_logprob": -2.0, "evidence_cut": 0.0})
+    gguf, _ = write_builtin(shipped, serving={"k": 3, "min_answer_logprob": -2.0, "evidence_cut": 0.0,
+                                              "answer_candidates": 3})
     bid = sha256_file(gguf)
+    assert resolve_serving("answer_candidates", "auto", bid) == 3
+    assert resolve_serving("answer_candidates", "auto", "none") == 1  # a model without the value: its first span
     assert resolve_serving("min_answer_logprob", "auto", bid) == -2.0
     assert resolve_serving("evidence_cut", "auto", bid) == 0.0
     assert resolve_serving("evidence_cut", "auto", "none") is None  # the evidence model's own cut

@@ -55,8 +55,9 @@ def test_the_default_recipe_is_the_documented_one():
     assert r.train == {"targets": "all-linear", "r": 16, "alpha": 32, "lr": 5e-4, "max_steps": 275, "grad_accum": 4,
                        "weight_status": 3.0, "weight_citations": 2.0, "warmup_steps": 20, "seed": 0, "save_every": 25,
                        "max_holdout": 48}
-    assert (r.outtype, r.serving) == ("f16", {"k": 3, "refusal_threshold": 0.6, "min_answer_logprob": -2.25,
-                                              "evidence_cut": 0.0})
+    assert (r.outtype, r.serving) == ("f16", {"k": 3, "refusal_threshold": 0.6, "evidence_cut": 0.0,
+                                              "answer_candidates": 3})
+    assert isinstance(r.serving["answer_candidates"], int)  # a count, as the manifest's check wants it
     cfg = r.train_config("data", "out", threads=3)
     assert (cfg.targets, cfg.r, cfg.lora_alpha, cfg.max_steps, cfg.threads) == ("all-linear", 16, 32, 275, 3)
     # `ragtune train --config` reads the same [train] table from the whole recipe

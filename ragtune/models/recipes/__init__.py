@@ -156,7 +156,7 @@ def load_recipe(path: Path | str | None = None) -> Recipe:
         if key in serving:
             if not valid(serving[key]):
                 raise fail(f"[serving] {key}: must be {want}", "serving", key)
-            served[key] = float(serving[key])
+            served[key] = serving[key] if key == "answer_candidates" else float(serving[key])  # a count stays int
     ds_k = ds_raw.get("k", 0)
     if ds_k not in (0, k):
         raise fail(f"[dataset] k = {ds_k!r} but [serving] k = {k}: the adapter must learn the context shape it is "
