@@ -111,9 +111,8 @@ class Sampler:
         self.guard_relaxed = 0  # steps where only a repeated n-gram was left
         self.closed = False  # the budget closed the answer string
         self.p_refused: float | None = None
-        self.answer_min_logprob: float | None = None  # over the answer string's tokens (not its closing quote)
         self._lp: float | None = None  # the log-probability of the token just chosen, while inside the answer
-        self.answer_logprobs: list[float] = []  # the answer's counted tokens, in order
+        self.answer_logprobs: list[float] = []  # the answer string's tokens (not its closing quote), in order
         self.avoid = tuple(w for w in avoid if w)
         self._started = False  # the answer string holds text
 
@@ -276,9 +275,11 @@ class Sampler:
         # A token counts when it leaves the answer open and holds some of its text: not the bare opening quote, not
         # the token that closes the answer (it says where the span ends, not what it is).
         if self._lp is not None and self.js.in_answer and (was_in or not piece.endswith(b'"')):
-            m = self.answer_min_logprob
-            self.answer_min_logprob = self._lp if m is None else min(m, self._lp)
             self.answer_logprobs.append(self._lp)
+
+    @property
+    def answer_min_logprob(self) -> float | None:
+        return min(self.answer_logprobs) if self.answer_logprobs else None
 
     @property
     def refused(self) -> bool:
