@@ -45,25 +45,17 @@ def record(dataset: str, out: Path, split: str, limit: int, concurrency: int) ->
     from ragtune.appliance.eval.run import EvalOptions, run_eval
     from ragtune.appliance.focus import focus
     from ragtune.appliance.injection import source_view
-    from ragtune.appliance.refusal import echoes, refusal_check, relevance
-    from ragtune.appliance.repair import validate_and_repair
+    from ragtune.appliance.refusal import echoes, relevance
 
     local, lock, fh = threading.local(), threading.Lock(), out.open("a", encoding="utf-8")
 
     def verdict(eng: Any, res: Any, ctx: list[Any], q: str) -> dict[str, Any] | None:
         def no_repair(_errs: list[str]) -> Any:
-            raise RuntimeError("repair")
+            raise RuntimeError("repair")  # a grammar-constrained candidate is valid; a repair would be a new decode
         try:
-            ch = validate_and_repair(res, no_repair, [c.id for c in ctx], max_chars=eng.cfg.max_answer_chars,
-                                     max_repairs=0)
+            v = eng.judge(res, no_repair, ctx, q, "extractive")[1]  # the serving path's own decision
         except RuntimeError:
             return None
-        v = refusal_check(ch.obj or {"status": "refused", "answer": "", "citations": []}, ctx,
-                          min_support=eng.cfg.min_support, mode="extractive", p_refused=ch.p_refused,
-                          refusal_threshold=eng.refusal_threshold, answer_min_logprob=ch.answer_min_logprob,
-                          min_answer_logprob=eng.min_answer_logprob, question=q,
-                          min_relevance=eng.cfg.min_relevance, refuse_echo=eng.cfg.refuse_echo,
-                          reason=None if ch.obj is not None else "invalid_output")
         return {"status": v.status, "text": v.text, "cites": list(v.citations), "reason": v.reason}
 
     def recording(first: Any, more: Any, n: int, question: str, ctx: list[Any]) -> Any:

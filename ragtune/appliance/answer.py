@@ -9,10 +9,10 @@ function below (docs/answer.md has the long form):
 4. `_generate`           grammar-constrained generation of the answer JSON (generate.py, sampler.py); in
                          extractive mode the answer is a span of a source by construction (extractive.py),
                          optionally only from the sentences that best match the question (focus.py)
-5. `validate_and_repair` schema validation (validity recorded before repair), bounded repair (repair.py)
-6. `refusal_check`       the model's P(refused), the extractive span check, citations pruned to the sources that
+5. `judge`               schema validation (validity recorded before repair), bounded repair (repair.py), then
+                         the model's P(refused), the extractive span check, citations pruned to the sources that
                          hold the answer, injected words, lexical support -> emitted or refused (refusal.py)
-7. `_emit`               Answer with citations resolved to chunk id, source and span; query log (+ answer cache)
+6. `_emit`               Answer with citations resolved to chunk id, source and span; query log (+ answer cache)
 
 Decisions:
 - Nothing ingested -> InputError with a hint to run `ragtune ingest` (a clear message, not a refusal).
@@ -299,16 +299,9 @@ class AnswerEngine:
         if n > 1:  # the prompt was just evaluated: the other candidates reuse it (prefix cache) whatever use_cache
             first = choose_span(first, lambda avoid: self._generate(gen, msgs, schema, spans, use_cache=True,
                                                                     avoid=avoid), n, src.normalized, ctx)
-        checked = validate_and_repair(
-            first, lambda errs: self._generate(gen, _with_note(msgs, repair_note(errs)), schema, spans,
-                                               use_cache=use_cache),
-            [c.id for c in ctx], max_chars=self.cfg.max_answer_chars, max_repairs=self.cfg.max_repairs)
-        verdict = refusal_check(checked.obj or _REFUSED, ctx, min_support=self.cfg.min_support, mode=mode,
-                                p_refused=checked.p_refused, refusal_threshold=self.refusal_threshold,
-                                answer_min_logprob=checked.answer_min_logprob,
-                                min_answer_logprob=self.min_answer_logprob, question=src.normalized,
-                                min_relevance=self.cfg.min_relevance, refuse_echo=self.cfg.refuse_echo,
-                                reason=None if checked.obj is not None else "invalid_output")
+        checked, verdict = self.judge(first, lambda errs: self._generate(gen, _with_note(msgs, repair_note(errs)),
+                                                                         schema, spans, use_cache=use_cache),
+                                      ctx, src.normalized, mode)
         ans = self._answer(verdict, checked, ctx, src, gen, mode)
         if on_token is not None and stream is None:
             on_token(ans.answer)
@@ -318,6 +311,20 @@ class AnswerEngine:
         return self._emit(ans, t0, q, src, (client_id, arm))
 
     # -- the stages ---------------------------------------------------------------------------------------
+    def judge(self, res: GenResult, regenerate: Callable[[list[str]], GenResult], ctx: list[ContextItem],
+              question: str, mode: str) -> tuple[Checked, Verdict]:
+        """After generation: validate `res` (`regenerate(errors)`: a repair retry), then the refusal checks."""
+        c = self.cfg
+        checked = validate_and_repair(res, regenerate, [x.id for x in ctx], max_chars=c.max_answer_chars,
+                                      max_repairs=c.max_repairs)
+        verdict = refusal_check(checked.obj or _REFUSED, ctx, min_support=c.min_support, mode=mode,
+                                p_refused=checked.p_refused, refusal_threshold=self.refusal_threshold,
+                                answer_min_logprob=checked.answer_min_logprob,
+                                min_answer_logprob=self.min_answer_logprob, question=question,
+                                min_relevance=c.min_relevance, refuse_echo=c.refuse_echo,
+                                reason=None if checked.obj is not None else "invalid_output")
+        return checked, verdict
+
     def _generator_for(self, adapter: str | None) -> Any:
         gen = self.generator
         if adapter is not None:
