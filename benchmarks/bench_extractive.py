@@ -73,7 +73,8 @@ def main() -> int:
     args = ap.parse_args()
 
     from ragtune.appliance import sampler as S
-    from ragtune.appliance.answer import extractive_sources, fit_context
+    from ragtune.appliance.answer import fit_context
+    from ragtune.appliance.extractive import extractive_sources
     from ragtune.appliance.config import GenerateConfig
     from ragtune.appliance.extractive import SpanConstraint, VocabIndex
     from ragtune.appliance.generate import LlamaGenerator

@@ -36,6 +36,7 @@ from typing import Any, Callable, Sequence
 from .candidates import choose_span
 from .config import Settings
 from .errors import InputError, RagtuneError, StoreError
+from .extractive import extractive_sources
 from .focus import focus
 from .generate import GenResult
 from .injection import is_override_question
@@ -82,14 +83,6 @@ class Sources:
     retrieved: list[int] = field(default_factory=list)  # chunk ids, for the log
     retrieval_ms: float = 0.0
     searched: bool = False  # retrieval ran: its ids may be renumbered, and nothing found is a refusal
-
-
-def extractive_sources(ctx: Sequence[ContextItem]) -> list[tuple[str, tuple[str, ...]]]:
-    """What an extractive answer may quote: each source's clean segments, as the prompt renders it
-    (injection.source_view)."""
-    from .injection import source_view
-
-    return [(c.id, source_view(c.text).segments) for c in ctx]
 
 
 # -- stage 3: fit the context --------------------------------------------------------------------------------

@@ -29,6 +29,8 @@ import json
 from typing import Iterable, Sequence
 
 from .decoding import ANSWER_STRING, JsonTail
+from .injection import source_view
+from .types import ContextItem
 
 _QUOTE, _BACKSLASH, _SLASH, _COMMA = 0x22, 0x5C, 0x2F, 0x2C
 _ESCAPES = {_QUOTE: _QUOTE, _BACKSLASH: _BACKSLASH, _SLASH: _SLASH, ord("n"): 0x0A, ord("t"): 0x09}
@@ -276,6 +278,12 @@ class SpanConstraint:
 
         n = sys.getsizeof(self.buf) + sum(sys.getsizeof(v) + 28 * len(v) for v in self.starts.values())
         return n + sum(28 * len(p) for p in [self.st.pos or []])
+
+
+def extractive_sources(ctx: Sequence[ContextItem]) -> list[tuple[str, tuple[str, ...]]]:
+    """What an extractive answer may quote: each source's clean segments, as the prompt renders it
+    (injection.source_view)."""
+    return [(c.id, source_view(c.text).segments) for c in ctx]
 
 
 def check_span(answer: str, sources: Sequence[tuple[str, Sequence[str]]]) -> tuple[str, list[str]]:

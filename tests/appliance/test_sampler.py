@@ -10,10 +10,9 @@ import math
 import numpy as np
 import pytest
 
-from ragtune.appliance.answer import extractive_sources
 from ragtune.appliance.config import GenerateConfig
 from ragtune.appliance.errors import ModelError
-from ragtune.appliance.extractive import check_span
+from ragtune.appliance.extractive import check_span, extractive_sources
 from ragtune.appliance.injection import source_view
 from ragtune.appliance.prompt import REFUSAL_TEXT, SYSTEM_PROMPT, messages
 from ragtune.appliance.schema import answer_schema, parse_answer, validate_answer
