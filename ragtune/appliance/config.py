@@ -30,13 +30,14 @@ def is_logprob(v: Any) -> bool:
     return is_number(v) and v <= 0
 
 
-# The [generate] values calibrated per adapter: with the setting "auto" the served adapter's own (a built-in's
-# manifest, `serving.<key>`, from its recipe's [serving]; refusal.resolve_serving). key -> (check, what it must be,
-# the value for a model that records none).
 def is_candidates(v: Any) -> bool:
+    """A number of answer candidates: an integer 1..8 (not a boolean)."""
     return isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 8
 
 
+# The [generate] values calibrated per adapter: with the setting "auto" the served adapter's own (a built-in's
+# manifest, `serving.<key>`, from its recipe's [serving]; refusal.resolve_serving). key -> (check, what it must be,
+# the value for a model that records none).
 CALIBRATED: dict[str, tuple[Callable[[Any], bool], str, float | None]] = {
     "refusal_threshold": (is_fraction, "a number 0..1", 1.0),  # never refuse by P(refused)
     "min_answer_logprob": (is_logprob, "a number <= 0", None),  # no confidence floor

@@ -138,8 +138,7 @@ class Sampler:
 
     # -- the choice ----------------------------------------------------------------------------------------
     def choose(self, logits: Any, n_out: int) -> int:
-        js = self.js  # inside the answer string, or just before it (a token may open it and carry its first word)
-        near = js.in_answer or (js.strings == ANSWER_STRING - 1 and not js.in_string)
+        near = self.js.in_answer or self._at_answer_open()  # a token may open the answer and carry its first word
         raw = logits
         if near and self.avoid and not self._started:
             logits = self._mask_avoided(logits)
@@ -147,12 +146,15 @@ class Sampler:
         self._lp = self._logprob(raw, tok) if near else None
         return tok
 
+    def _at_answer_open(self) -> bool:
+        """Just before the answer string: the next token may open it."""
+        return self.js.strings == ANSWER_STRING - 1 and not self.js.in_string
+
     def _answer_text(self, piece: bytes) -> bytes | None:
         """The part of `piece` that would be answer text at this point (None: none of it is)."""
-        js = self.js
-        if js.in_answer:
+        if self.js.in_answer:
             return piece
-        if js.strings == ANSWER_STRING - 1 and not js.in_string and b'"' in piece:
+        if self._at_answer_open() and b'"' in piece:
             return piece.split(b'"', 1)[1]
         return None
 
