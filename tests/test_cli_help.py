@@ -36,7 +36,7 @@ EXPECTED_COMMANDS = {
     "ask", "chat", "demo", "ingest", "search", "train", "train-eval",
     "config", "config init", "config path", "config set", "config show",
     "convert", "convert gguf", "convert lora", "convert merge", "convert quantize",
-    "dataset", "dataset build", "dataset report",
+    "dataset", "dataset build", "dataset hard", "dataset report",
     "docs", "docs list", "docs remove", "docs show",
     "eval", "eval calibrate", "eval retrieval", "eval run",
     "log", "log export", "log list", "log review", "log show",

@@ -88,6 +88,25 @@ def build_cmd(app, corpus, allow_dev, from_pack, qa_file, docs_dir, log_file, ou
                    "report.md, dataset_config.json")
 
 
+@dataset_group.command("hard")
+@click.argument("src", type=click.Path(file_okay=False))
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Output dataset folder.")
+@click.option("--examples", default=600, show_default=True, type=int, help="Lines to write (hard answers + refusals).")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the sample and its order.")
+@click.option("--json", "as_json", is_flag=True, help="Print hard_config.json as one JSON object.")
+def hard_cmd(src, out, examples, seed, as_json) -> None:
+    """Cut a built dataset SRC down to its hard answered lines (a look-alike entity beside the answer) plus
+    refusals at SRC's refusal share: data for a short run that starts from a trained adapter (--init-adapter)."""
+    from ragtune.models.hard import select_hard
+
+    cfg = select_hard(src, out, examples, seed)
+    if as_json:
+        print_json(cfg)
+    else:
+        click.echo(f"{out}: {cfg['examples']} lines ({cfg['hard']} hard answers of {cfg['source_hard']} in {src}, "
+                   f"{cfg['refusals']} refusals)")
+
+
 @dataset_group.command("report")
 @click.argument("path", type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")

@@ -5,6 +5,8 @@
     train    WORK/adapter         = ragtune train --config RECIPE --data WORK/data --out WORK/adapter
     continue WORK/adapter-continued = ragtune train … --init-adapter WORK/adapter <[continue] options>
                                       (only with a [continue] table; then this adapter is the one converted)
+    hard     WORK/adapter-hard    = ragtune dataset hard WORK/data --out WORK/data-hard, then ragtune train … on it
+                                      --init-adapter <the adapter before> (only with a [hard] table; converted)
     convert  WORK/<name>.gguf     = ragtune convert lora WORK/adapter --outtype <[convert] outtype>
     manifest WORK/<name>.json     lineage, the machine, the seconds of every step, the eval summary, go
     eval     WORK/eval/<set>/     = ragtune --config WORK/serving.toml eval run SET --arms A,C
@@ -38,7 +40,7 @@ from ragtune.appliance.hashing import sha256_file
 from .recipes import Recipe, load_recipe
 
 Log = Callable[[str], None]
-STEPS = ("dataset", "train", "continue", "convert", "manifest", "eval", "promote")
+STEPS = ("dataset", "train", "continue", "hard", "convert", "manifest", "eval", "promote")
 # The numbers of an eval arm kept in the manifest (the report itself stays in WORK/eval/).
 ARM_KEYS = ("n", "task_success", "task_success_answerable", "exact_match", "f1", "groundedness",
             "hallucination_rate", "schema_adherence", "repair_rate", "refusal_precision", "refusal_recall",
@@ -70,9 +72,14 @@ def _overrides(opts: RebuildOptions) -> dict[str, Any]:
     return {"threads": opts.threads, "batch_size": opts.batch_size, "bf16": opts.bf16}
 
 
-def _final_adapter(work: Path, recipe: Recipe) -> Path:
-    """The adapter the rebuild converts: the [continue] run's when the recipe has one."""
+def _before_hard(work: Path, recipe: Recipe) -> Path:
+    """The adapter of the last run before [hard]: the [continue] run's when the recipe has one."""
     return work / ("adapter-continued" if recipe.cont else "adapter")
+
+
+def _final_adapter(work: Path, recipe: Recipe) -> Path:
+    """The adapter the rebuild converts: the last run's."""
+    return work / "adapter-hard" if recipe.hard else _before_hard(work, recipe)
 
 
 def _flags(values: dict[str, Any]) -> list[Any]:
@@ -97,8 +104,15 @@ def plan(settings: Settings, recipe: Recipe, opts: RebuildOptions) -> list[tuple
              ("train", _cmd(["ragtune", "train", "--config", recipe.path, "--data", data, "--out", adapter, *extra]))]
     if recipe.cont:
         steps.append(("continue", _cmd(["ragtune", "train", "--config", recipe.path, "--data", data, "--out",
-                                        _final_adapter(work, recipe), "--init-adapter", adapter,
+                                        _before_hard(work, recipe), "--init-adapter", adapter,
                                         *_flags(recipe.cont), *extra])))
+    if recipe.hard:
+        hard = work / "data-hard"
+        steps.append(("hard", _cmd(["ragtune", "dataset", "hard", data, "--out", hard, "--examples",
+                                    recipe.hard["examples"], "--seed", recipe.hard.get("select_seed", 0)])
+                      + " && " + _cmd(["ragtune", "train", "--config", recipe.path, "--data", hard, "--out",
+                                       _final_adapter(work, recipe), "--init-adapter", _before_hard(work, recipe),
+                                       *_flags(recipe.hard_train()), *extra])))
     steps.append(("convert", _cmd(["ragtune", "convert", "lora", _final_adapter(work, recipe), "--out", gguf,
                                    "--outtype", recipe.outtype, "--name", recipe.name])))
     if opts.eval:
@@ -178,9 +192,16 @@ def rebuild(settings: Settings, opts: RebuildOptions | None = None, *, log: Log 
         done(name)
 
     train_step("train", adapter, lambda **kw: recipe.train_config(data, adapter, **kw))
-    final = _final_adapter(work, recipe)
+    final, before = _final_adapter(work, recipe), _before_hard(work, recipe)
     if recipe.cont:
-        train_step("continue", final, lambda **kw: recipe.continue_config(data, final, adapter, **kw))
+        train_step("continue", before, lambda **kw: recipe.continue_config(data, before, adapter, **kw))
+    if recipe.hard:
+        hard = work / "data-hard"
+        if not _finished(state, "hard"):  # deterministic (seeded): a resumed run gets the same lines
+            from .hard import select_hard
+
+            select_hard(data, hard, recipe.hard["examples"], recipe.hard.get("select_seed", 0))
+        train_step("hard", final, lambda **kw: recipe.hard_config(hard, final, before, **kw))
     from ragtune.appliance.registry import Registry
     from ragtune.converters.lora import lora_to_gguf
 
@@ -359,10 +380,11 @@ def make_manifest(settings: Settings, recipe: Recipe, work: Path, state: dict[st
                      "metrics": {k: metrics.get(k) for k in ("steps", "best_holdout_loss", "train_seconds",
                                                              "examples_per_s", "tokens_per_s", "device", "threads",
                                                              "batch_size", "grad_accum", "epochs")},
-                     # a [continue] run: the adapter it started from (the first run's, in WORK/adapter)
-                     **({"init": tr_doc.get("init_adapter"),
-                         "first_run": {"config": _read(work / "adapter" / "training_config.json").get("config"),
-                                       "metrics": _read(work / "adapter" / "metrics.json")}} if recipe.cont else {})},
+                     # a [continue] or [hard] run: the adapter it started from, and the runs before it
+                     **({"init": tr_doc.get("init_adapter"), "first_run": _run_doc(work / "adapter")}
+                        if recipe.cont or recipe.hard else {}),
+                     **({"continued_run": _run_doc(work / "adapter-continued")} if recipe.cont and recipe.hard else {}),
+                     **({"hard_data": _read(work / "data-hard" / "hard_config.json")} if recipe.hard else {})},
         "recipe": {"path": rpath, "sha256": recipe.sha256, "text": recipe.text},
         "serving": dict(recipe.serving),
         "rebuild": {"command": " ".join(argv), "commands": [f"{n}: {c}" for n, c in plan(settings, recipe, opts)],
@@ -371,6 +393,10 @@ def make_manifest(settings: Settings, recipe: Recipe, work: Path, state: dict[st
                     "finished": _now(), "ragtune": __version__, "tools": tool_versions()},
         "eval": evals, "go": go, "go_source": "eval" if evals else "none",
     }
+
+
+def _run_doc(adapter: Path) -> dict[str, Any]:
+    return {"config": _read(adapter / "training_config.json").get("config"), "metrics": _read(adapter / "metrics.json")}
 
 
 def _default_recipe() -> Path:

@@ -55,6 +55,7 @@ def test_the_default_recipe_is_the_documented_one():
     assert r.train == {"targets": "all-linear", "r": 16, "alpha": 32, "lr": 5e-4, "max_steps": 275, "grad_accum": 4,
                        "weight_status": 3.0, "weight_citations": 2.0, "warmup_steps": 20, "seed": 0, "save_every": 25,
                        "max_holdout": 48}
+    assert r.hard == {}  # round 15's [hard] run was not shipped (benchmarks/README.md)
     assert (r.outtype, r.serving) == ("f16", {"k": 3, "refusal_threshold": 0.6, "evidence_cut": 0.0,
                                               "answer_candidates": 3})
     assert isinstance(r.serving["answer_candidates"], int)  # a count, as the manifest's check wants it
@@ -339,6 +340,33 @@ def test_a_continue_table_adds_a_second_training_run(tmp_path, capsys):
         load_recipe(_recipe(tmp_path, TINY_RECIPE.replace("r = 8", "r = 8\ninit_adapter = \"x\""), name="b2.toml"))
 
 
+def test_a_hard_table_adds_a_run_on_the_hard_examples(tmp_path, capsys):
+    recipe = _recipe(tmp_path, TINY_RECIPE.replace("[convert]", "[continue]\nseed = 1\nlr = 3e-4\nmax_steps = 4\n\n"
+                                                   "[hard]\nexamples = 600\nselect_seed = 7\nseed = 2\nlr = 1e-4\n\n[convert]"))
+    r = load_recipe(recipe)
+    assert r.hard == {"examples": 600, "select_seed": 7, "seed": 2, "lr": 1e-4} and r.to_json()["hard"] == r.hard
+    assert r.hard_train() == {"seed": 2, "lr": 1e-4, "max_steps": 4}  # over [continue]'s, without the selection
+    cfg = r.hard_config("dh", "o3", "o2", threads=1)
+    assert (cfg.data, cfg.init_adapter, cfg.seed, cfg.lr, cfg.max_steps, cfg.threads) == ("dh", "o2", 2, 1e-4, 4, 1)
+    work = tmp_path / "w"
+    assert main(["tune", "default", "--dry-run", "--work", str(work), "--recipe", str(recipe), "--json"]) == 0
+    steps = json.loads(capsys.readouterr().out)["steps"]
+    assert [s["step"] for s in steps] == ["dataset", "train", "continue", "hard", "convert", "manifest"]
+    assert steps[2]["command"].split(" --init-adapter")[0].endswith(f"--out {work}/adapter-continued")
+    assert steps[3]["command"] == (f"ragtune dataset hard {work}/data --out {work}/data-hard --examples 600 --seed 7 && "
+                                   f"ragtune train --config {recipe} --data {work}/data-hard --out {work}/adapter-hard "
+                                   f"--init-adapter {work}/adapter-continued --seed 2 --lr 0.0001 --max-steps 4")
+    assert steps[4]["command"].startswith(f"ragtune convert lora {work}/adapter-hard ")
+    for bad, msg in (("examples = 0", "[hard] examples: must be a whole number >= 1"),
+                     ("select_seed = 1", "[hard] examples: must be a whole number >= 1"),
+                     ("examples = 5\nselect_seed = -1", "[hard] select_seed: must be a whole number >= 0"),
+                     ("examples = 5\nlr = 2", "[hard] lr: must be in (0, 1)"),
+                     ("examples = 5\ndata = \"x\"", "[hard] data: not allowed in a recipe (the rebuild sets it)")):
+        p = _recipe(tmp_path, TINY_RECIPE.replace("[convert]", f"[hard]\n{bad}\n\n[convert]"), name="bad.toml")
+        with pytest.raises(ConfigError, match=re.escape(msg)):
+            load_recipe(p)
+
+
 def _tiny_recipe(folder, base, train_extra, more=""):
     """A recipe over the tiny set and base: a few steps of one thread (plus `train_extra` and `more` tables)."""
     return f"""\
@@ -434,6 +462,18 @@ def test_a_rebuild_with_a_continue_run_converts_the_continued_adapter(tiny_base,
     assert m["training"]["config"]["seed"] == 1 and m["training"]["metrics"]["steps"] == 2
     assert m["training"]["first_run"]["config"]["max_steps"] == 1 and m["training"]["first_run"]["metrics"]["steps"] == 1
     assert set(m["rebuild"]["steps"]) == {"dataset", "train", "continue", "convert"} and out["id"] == m["sha256"]
+    # a [hard] table adds a third run, on the hard lines of the same data, from the continued adapter
+    recipe = _recipe(tmp_path, _tiny_recipe(folder, base, "max_steps = 1", "[continue]\nseed = 1\nmax_steps = 2\n"
+                                            "[hard]\nexamples = 3\nselect_seed = 3\nmax_steps = 1\n"), name="h.toml")
+    work = tmp_path / "work-hard"
+    out = rebuild(settings, RebuildOptions(work=work, recipe=recipe, sdist=str(sdist)), log=lambda _: None)
+    m = json.loads((work / "tiny-default.json").read_text())
+    cont = json.loads((work / "adapter-continued" / "adapter_manifest.json").read_text())
+    hard = json.loads((work / "adapter-hard" / "adapter_manifest.json").read_text())
+    assert hard["init_adapter"]["sha256"] == cont["adapter_sha256"] == m["training"]["init"]["sha256"]
+    assert m["training"]["continued_run"]["metrics"]["steps"] == 2 and m["training"]["metrics"]["steps"] == 1
+    assert m["training"]["hard_data"]["seed"] == 3 and m["training"]["hard_data"]["hard"] >= 1
+    assert set(m["rebuild"]["steps"]) == {"dataset", "train", "continue", "hard", "convert"} and out["id"] == m["sha256"]
 
 
 def test_the_shipped_default_is_served_as_its_recipe_says():

@@ -8,6 +8,9 @@ A recipe file holds, in one place, everything a rebuild needs:
 - `[continue]` (optional): a second `ragtune train` on the same data that starts from the first one's adapter
   (`--init-adapter`); its keys override `[train]`'s (e.g. a new seed, so it sees other examples first, and its own
   steps and learning rate). The continued adapter is the one converted;
+- `[hard]` (optional): a third run, on the hard examples of the same data (`ragtune dataset hard`: `examples` lines,
+  sampled with `select_seed`), that starts from the adapter before it; its other keys are `ragtune train` options
+  over `[train]` and `[continue]`'s. Then its adapter is the one converted;
 - `[convert]`: `outtype` of the GGUF LoRA (f16 or q8_0);
 - `[serving]`: `k`, the retrieve.k the adapter is served and evaluated with (the data is built with it), and
   optionally the values calibrated for the adapter (`ragtune eval calibrate`): `refusal_threshold` (P(refused)),
@@ -28,7 +31,8 @@ from ragtune.appliance.hashing import sha256_text
 from ragtune.appliance.tomltext import key_line, tomllib
 
 OUTTYPES = ("f16", "q8_0")
-SECTIONS = ("dataset", "train", "continue", "convert", "serving", "eval")
+SECTIONS = ("dataset", "train", "continue", "hard", "convert", "serving", "eval")
+HARD_SELECT = ("examples", "select_seed")  # [hard] keys that pick its data (ragtune.models.hard)
 REFUSED_DATASET_KEYS = {"allow_dev": "dev domains measure generalisation and are never training data",
                         "from_log": "a recipe is rebuilt from the repository's own labelled questions"}
 SET_BY_REBUILD = ("data", "out", "resume", "init_adapter")
@@ -57,6 +61,7 @@ class Recipe:
     dataset: Any  # ragtune.models.build.DatasetOptions
     train: dict[str, Any]
     cont: dict[str, Any]  # [continue]: {} = one training run
+    hard: dict[str, Any]  # [hard]: {} = none
     outtype: str
     serving: dict[str, Any]
     eval: EvalPlan
@@ -69,15 +74,27 @@ class Recipe:
 
     def continue_config(self, data: str | Path, out: str | Path, init: str | Path, **overrides: Any) -> Any:
         """The [continue] run: [train] with [continue]'s values over it, started from `init`'s adapter."""
+        return self._init_config(self.cont, data, out, init, overrides)
+
+    def hard_train(self) -> dict[str, Any]:
+        """The [hard] run's `ragtune train` options over [train]'s: [continue]'s, then [hard]'s own."""
+        return {**self.cont, **{k: v for k, v in self.hard.items() if k not in HARD_SELECT}}
+
+    def hard_config(self, data: str | Path, out: str | Path, init: str | Path, **overrides: Any) -> Any:
+        """The [hard] run, on the hard-example folder `data`, started from `init`'s adapter."""
+        return self._init_config(self.hard_train(), data, out, init, overrides)
+
+    def _init_config(self, layer: dict[str, Any], data: str | Path, out: str | Path, init: str | Path,
+                     overrides: dict[str, Any]) -> Any:
         from ragtune.models.train.config import TrainConfig
 
-        values = {**self.train, **self.cont, **{k: v for k, v in overrides.items() if v is not None}}
+        values = {**self.train, **layer, **{k: v for k, v in overrides.items() if v is not None}}
         return TrainConfig(data=str(data), out=str(out), init_adapter=str(init), **values)
 
     def to_json(self) -> dict[str, Any]:
         return {"path": str(self.path), "sha256": self.sha256, "name": self.name,
                 "dataset": dataclasses.asdict(self.dataset), "train": dict(self.train), "continue": dict(self.cont),
-                "outtype": self.outtype,
+                "hard": dict(self.hard), "outtype": self.outtype,
                 "serving": dict(self.serving), "eval": dataclasses.asdict(self.eval)}
 
 
@@ -141,6 +158,8 @@ def load_recipe(path: Path | str | None = None) -> Recipe:
                    {**{k: "the rebuild sets it" for k in SET_BY_REBUILD},
                     "init_adapter": "a recipe trains from a fresh LoRA; [continue] trains its adapter further"})
     cont_raw = table("continue", tr_fields - set(SET_BY_REBUILD), {k: "the rebuild sets it" for k in SET_BY_REBUILD})
+    hard_raw = table("hard", (tr_fields - set(SET_BY_REBUILD)) | set(HARD_SELECT),
+                     {k: "the rebuild sets it" for k in SET_BY_REBUILD})
     conv = table("convert", {"outtype"})
     serving = table("serving", {"k", *CALIBRATED})
     ev_raw = table("eval", {f.name for f in dataclasses.fields(EvalPlan)})
@@ -169,6 +188,13 @@ def load_recipe(path: Path | str | None = None) -> Recipe:
     build("train", TrainConfig, {**tr_raw, "data": "-", "out": "-"})
     if cont_raw:
         build("continue", TrainConfig, {**tr_raw, **cont_raw, "data": "-", "out": "-"})
+    if hard_raw:
+        for key, least in (("examples", 1), ("select_seed", 0)):
+            v = hard_raw.get(key, least if key == "select_seed" else None)
+            if not (isinstance(v, int) and not isinstance(v, bool) and v >= least):
+                raise fail(f"[hard] {key}: must be a whole number >= {least}", "hard", key if key in hard_raw else None)
+        build("hard", TrainConfig, {**tr_raw, **cont_raw, **{k: v for k, v in hard_raw.items() if k not in HARD_SELECT},
+                                    "data": "-", "out": "-"})
     ev = build("eval", EvalPlan, ev_raw)
     if not (isinstance(ev.sets, list) and all(isinstance(x, str) and x for x in ev.sets)):
         raise fail("[eval] sets: must be a list of dataset paths", "eval", "sets")
@@ -182,7 +208,7 @@ def load_recipe(path: Path | str | None = None) -> Recipe:
     if not isinstance(ev.safety, bool):
         raise fail("[eval] safety: must be true or false", "eval", "safety")
     return Recipe(path=path.resolve(), text=text, sha256=sha256_text(text), name=name, dataset=dataset,
-                  train=tr_raw, cont=cont_raw, outtype=outtype, serving=served, eval=ev)
+                  train=tr_raw, cont=cont_raw, hard=hard_raw, outtype=outtype, serving=served, eval=ev)
 
 
 def _section_line(text: str, section: str) -> int | None:

@@ -1,0 +1,85 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from ragtune.appliance import prompt
+from ragtune.appliance.errors import InputError
+from ragtune.cli import cli, main
+from ragtune.models.dataset import read_examples, write_jsonl
+from ragtune.models.hard import is_hard, select_hard
+
+
+def ex(question, ctx, answer=None):
+    out = ({"status": "ok", "answer": answer, "citations": ["S1"]} if answer else
+           {"status": "refused", "answer": prompt.REFUSAL_TEXT, "citations": []})
+    return prompt.training_example(prompt.SYSTEM_PROMPT, [{"id": "S1", "text": ctx}], question, out)
+
+
+CONTROLLER = "Each controller stores up to 50,000 cardholders and 20,000 events. It keeps working offline."
+
+
+def test_a_number_beside_another_number_is_hard():
+    assert is_hard(ex("How many events does a controller keep?", CONTROLLER, "20,000 events"))
+
+
+def test_a_name_beside_a_name_the_question_does_not_ask_about_is_hard():
+    ctx = "The canal was reopened in 2006 by the chairwoman, Ingrid Falk, who steered the boat Judit Avel."
+    assert is_hard(ex("Who reopened the canal?", ctx, "Ingrid Falk"))
+    # the only other name is the one the question asks about: no look-alike
+    assert not is_hard(ex("Who steered the boat at Dray?", "At Dray the boat was steered by Ingrid Falk.",
+                          "Ingrid Falk"))
+
+
+def test_a_lone_answer_and_refusals_are_not_hard():
+    assert not is_hard(ex("What does the controller do offline?", CONTROLLER, "keeps working offline"))
+    assert not is_hard(ex("How many doors?", CONTROLLER))
+    # the look-alike must be in the answer's own sentence
+    assert not is_hard(ex("When is the market?", "The market is every Tuesday. It began in 1402.", "every Tuesday"))
+
+
+def _dataset(tmp_path, hard=6, easy=6, refused=4):
+    rows = ([ex(f"How many events, {i}?", CONTROLLER, "20,000 events") for i in range(hard)]
+            + [ex(f"What offline, {i}?", CONTROLLER, "keeps working offline") for i in range(easy)]
+            + [ex(f"How many doors, {i}?", CONTROLLER) for i in range(refused)])
+    src = tmp_path / "data"
+    src.mkdir()
+    write_jsonl(src / "train.jsonl", rows)
+    write_jsonl(src / "holdout.jsonl", rows[:2])
+    return src
+
+
+def test_select_keeps_the_refusal_share_and_the_holdout(tmp_path):
+    src = _dataset(tmp_path)
+    cfg = select_hard(src, tmp_path / "hard", examples=8, seed=3)
+    assert (cfg["examples"], cfg["hard"], cfg["refusals"], cfg["source_hard"]) == (8, 6, 2, 6)  # share 4/16
+    lines = [e for _, e in read_examples(tmp_path / "hard" / "train.jsonl")]
+    assert sum(e["output"]["status"] == "refused" for e in lines) == 2
+    assert all(is_hard(e) for e in lines if e["output"]["status"] == "ok")
+    assert (tmp_path / "hard" / "holdout.jsonl").read_bytes() == (src / "holdout.jsonl").read_bytes()
+    saved = json.loads((tmp_path / "hard" / "hard_config.json").read_text())
+    assert saved == cfg and saved["seed"] == 3
+    # the same seed gives the same file
+    assert select_hard(src, tmp_path / "again", 8, 3)["train_sha256"] == cfg["train_sha256"]
+
+
+def test_bad_input_is_a_clear_error(tmp_path):
+    with pytest.raises(InputError, match="no train.jsonl"):
+        select_hard(tmp_path, tmp_path / "out", 10)
+    src = _dataset(tmp_path, hard=0)
+    with pytest.raises(InputError, match="no answered line"):
+        select_hard(src, tmp_path / "out", 10)
+    (src / "train.jsonl").write_text('{"prompt": 1}\n')
+    with pytest.raises(InputError, match=r"train.jsonl:1"):
+        select_hard(src, tmp_path / "out", 10)
+
+
+def test_cli(tmp_path, capsys):
+    src = _dataset(tmp_path)
+    res = CliRunner().invoke(cli, ["dataset", "hard", str(src), "--out", str(tmp_path / "h"), "--examples", "8",
+                                   "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["examples"] == 8
+    assert main(["dataset", "hard", str(tmp_path / "none"), "--out", str(tmp_path / "h2")]) == 2
+    err = capsys.readouterr().err
+    assert "no train.jsonl" in err and "hint:" in err and "Traceback" not in err
