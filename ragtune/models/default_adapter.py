@@ -41,6 +41,7 @@ from .recipes import Recipe, load_recipe
 
 Log = Callable[[str], None]
 STEPS = ("dataset", "train", "continue", "hard", "convert", "manifest", "eval", "promote")
+HARD_DATA = "data-hard"  # WORK/data-hard: `ragtune dataset hard WORK/data`, what the [hard] run trains on
 # The numbers of an eval arm kept in the manifest (the report itself stays in WORK/eval/).
 ARM_KEYS = ("n", "task_success", "task_success_answerable", "exact_match", "f1", "groundedness",
             "hallucination_rate", "schema_adherence", "repair_rate", "refusal_precision", "refusal_recall",
@@ -107,9 +108,9 @@ def plan(settings: Settings, recipe: Recipe, opts: RebuildOptions) -> list[tuple
                                         _before_hard(work, recipe), "--init-adapter", adapter,
                                         *_flags(recipe.cont), *extra])))
     if recipe.hard:
-        hard = work / "data-hard"
-        steps.append(("hard", _cmd(["ragtune", "dataset", "hard", data, "--out", hard, "--examples",
-                                    recipe.hard["examples"], "--seed", recipe.hard.get("select_seed", 0)])
+        hard, (examples, seed) = work / HARD_DATA, recipe.hard_selection()
+        steps.append(("hard", _cmd(["ragtune", "dataset", "hard", data, "--out", hard, "--examples", examples,
+                                    "--seed", seed])
                       + " && " + _cmd(["ragtune", "train", "--config", recipe.path, "--data", hard, "--out",
                                        _final_adapter(work, recipe), "--init-adapter", _before_hard(work, recipe),
                                        *_flags(recipe.hard_train()), *extra])))
@@ -196,11 +197,11 @@ def rebuild(settings: Settings, opts: RebuildOptions | None = None, *, log: Log 
     if recipe.cont:
         train_step("continue", before, lambda **kw: recipe.continue_config(data, before, adapter, **kw))
     if recipe.hard:
-        hard = work / "data-hard"
+        hard = work / HARD_DATA
         if not _finished(state, "hard"):  # deterministic (seeded): a resumed run gets the same lines
             from .hard import select_hard
 
-            select_hard(data, hard, recipe.hard["examples"], recipe.hard.get("select_seed", 0))
+            select_hard(data, hard, *recipe.hard_selection())
         train_step("hard", final, lambda **kw: recipe.hard_config(hard, final, before, **kw))
     from ragtune.appliance.registry import Registry
     from ragtune.converters.lora import lora_to_gguf
@@ -384,7 +385,7 @@ def make_manifest(settings: Settings, recipe: Recipe, work: Path, state: dict[st
                      **({"init": tr_doc.get("init_adapter"), "first_run": _run_doc(work / "adapter")}
                         if recipe.cont or recipe.hard else {}),
                      **({"continued_run": _run_doc(work / "adapter-continued")} if recipe.cont and recipe.hard else {}),
-                     **({"hard_data": _read(work / "data-hard" / "hard_config.json")} if recipe.hard else {})},
+                     **({"hard_data": _read(work / HARD_DATA / "hard_config.json")} if recipe.hard else {})},
         "recipe": {"path": rpath, "sha256": recipe.sha256, "text": recipe.text},
         "serving": dict(recipe.serving),
         "rebuild": {"command": " ".join(argv), "commands": [f"{n}: {c}" for n, c in plan(settings, recipe, opts)],

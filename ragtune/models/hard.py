@@ -60,6 +60,11 @@ def select_hard(src: Path | str, out: Path | str, examples: int, seed: int = 0) 
                          hint="`ragtune dataset build … --out DIR` writes one")
     if examples < 1:
         raise InputError(f"--examples {examples}: must be at least 1")
+    if out.resolve() == src.resolve():
+        raise InputError(f"{out}: is the source dataset; its lines would be replaced", hint="choose another --out")
+    if (out / "train.jsonl").exists() and not (out / "hard_config.json").is_file():
+        raise InputError(f"{out}: holds another dataset (train.jsonl, no hard_config.json); not overwritten",
+                         hint="choose another --out")
     lines = [ex for _, ex in read_examples(train)]
     refusals = [ex for ex in lines if ex["output"]["status"] != "ok"]
     hard = [ex for ex in lines if is_hard(ex)]

@@ -69,6 +69,15 @@ def test_bad_input_is_a_clear_error(tmp_path):
     src = _dataset(tmp_path, hard=0)
     with pytest.raises(InputError, match="no answered line"):
         select_hard(src, tmp_path / "out", 10)
+    before = (src / "train.jsonl").read_bytes()
+    with pytest.raises(InputError, match="is the source dataset"):
+        select_hard(src, src, 10)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "train.jsonl").write_text("mine\n")
+    with pytest.raises(InputError, match="holds another dataset"):
+        select_hard(src, other, 10)
+    assert (src / "train.jsonl").read_bytes() == before and (other / "train.jsonl").read_text() == "mine\n"
     (src / "train.jsonl").write_text('{"prompt": 1}\n')
     with pytest.raises(InputError, match=r"train.jsonl:1"):
         select_hard(src, tmp_path / "out", 10)

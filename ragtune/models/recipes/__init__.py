@@ -80,6 +80,10 @@ class Recipe:
         """The [hard] run's `ragtune train` options over [train]'s: [continue]'s, then [hard]'s own."""
         return {**self.cont, **{k: v for k, v in self.hard.items() if k not in HARD_SELECT}}
 
+    def hard_selection(self) -> tuple[int, int]:
+        """(examples, select_seed): what `ragtune dataset hard` picks for the [hard] run."""
+        return self.hard["examples"], self.hard.get("select_seed", 0)
+
     def hard_config(self, data: str | Path, out: str | Path, init: str | Path, **overrides: Any) -> Any:
         """The [hard] run, on the hard-example folder `data`, started from `init`'s adapter."""
         return self._init_config(self.hard_train(), data, out, init, overrides)
