@@ -25,6 +25,8 @@ from .dataset import read_examples, write_jsonl
 NUMBER = re.compile(r"\d[\d,.:/%-]*\d|\d")
 NAME = re.compile(r"\b[A-Z][A-Za-z'-]+")
 WORD = re.compile(r"[A-Za-z0-9']+")
+# Not refusal.SENTENCE_END: like evidence.py this splits at ";" too, and at line breaks (list items, table rows,
+# headings), so a look-alike must share the answer's own clause or line.
 SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 
 

@@ -452,24 +452,27 @@ def test_a_rebuild_with_a_continue_run_converts_the_continued_adapter(tiny_base,
 
     base, sdist = tiny_base
     folder = _tiny_set(tmp_path)
-    recipe = _recipe(tmp_path, _tiny_recipe(folder, base, "max_steps = 1", "[continue]\nseed = 1\nmax_steps = 2\n"))
+
+    def run(tables: str, work: Path) -> tuple[dict, dict]:
+        """Rebuild the tiny recipe with these extra tables: (its result, its manifest)."""
+        recipe = _recipe(tmp_path, _tiny_recipe(folder, base, "max_steps = 1", tables), name=f"{work.name}.toml")
+        out = rebuild(settings, RebuildOptions(work=work, recipe=recipe, sdist=str(sdist)), log=lambda _: None)
+        return out, json.loads((work / "tiny-default.json").read_text())
+
+    def run_manifest(work: Path, adapter: str) -> dict:
+        return json.loads((work / adapter / "adapter_manifest.json").read_text())
+
     work = tmp_path / "work"
-    out = rebuild(settings, RebuildOptions(work=work, recipe=recipe, sdist=str(sdist)), log=lambda _: None)
-    m = json.loads((work / "tiny-default.json").read_text())
-    first = json.loads((work / "adapter" / "adapter_manifest.json").read_text())
-    cont = json.loads((work / "adapter-continued" / "adapter_manifest.json").read_text())
+    out, m = run("[continue]\nseed = 1\nmax_steps = 2\n", work)
+    first, cont = run_manifest(work, "adapter"), run_manifest(work, "adapter-continued")
     assert cont["init_adapter"]["sha256"] == first["adapter_sha256"] == m["training"]["init"]["sha256"]
     assert m["training"]["config"]["seed"] == 1 and m["training"]["metrics"]["steps"] == 2
     assert m["training"]["first_run"]["config"]["max_steps"] == 1 and m["training"]["first_run"]["metrics"]["steps"] == 1
     assert set(m["rebuild"]["steps"]) == {"dataset", "train", "continue", "convert"} and out["id"] == m["sha256"]
     # a [hard] table adds a third run, on the hard lines of the same data, from the continued adapter
-    recipe = _recipe(tmp_path, _tiny_recipe(folder, base, "max_steps = 1", "[continue]\nseed = 1\nmax_steps = 2\n"
-                                            "[hard]\nexamples = 3\nselect_seed = 3\nmax_steps = 1\n"), name="h.toml")
     work = tmp_path / "work-hard"
-    out = rebuild(settings, RebuildOptions(work=work, recipe=recipe, sdist=str(sdist)), log=lambda _: None)
-    m = json.loads((work / "tiny-default.json").read_text())
-    cont = json.loads((work / "adapter-continued" / "adapter_manifest.json").read_text())
-    hard = json.loads((work / "adapter-hard" / "adapter_manifest.json").read_text())
+    out, m = run("[continue]\nseed = 1\nmax_steps = 2\n[hard]\nexamples = 3\nselect_seed = 3\nmax_steps = 1\n", work)
+    cont, hard = run_manifest(work, "adapter-continued"), run_manifest(work, "adapter-hard")
     assert hard["init_adapter"]["sha256"] == cont["adapter_sha256"] == m["training"]["init"]["sha256"]
     assert m["training"]["continued_run"]["metrics"]["steps"] == 2 and m["training"]["metrics"]["steps"] == 1
     assert m["training"]["hard_data"]["seed"] == 3 and m["training"]["hard_data"]["hard"] >= 1

@@ -78,7 +78,7 @@ class Recipe:
 
     def hard_train(self) -> dict[str, Any]:
         """The [hard] run's `ragtune train` options over [train]'s: [continue]'s, then [hard]'s own."""
-        return {**self.cont, **{k: v for k, v in self.hard.items() if k not in HARD_SELECT}}
+        return _hard_train(self.cont, self.hard)
 
     def hard_selection(self) -> tuple[int, int]:
         """(examples, select_seed): what `ragtune dataset hard` picks for the [hard] run."""
@@ -197,8 +197,7 @@ def load_recipe(path: Path | str | None = None) -> Recipe:
             v = hard_raw.get(key, least if key == "select_seed" else None)
             if not (isinstance(v, int) and not isinstance(v, bool) and v >= least):
                 raise fail(f"[hard] {key}: must be a whole number >= {least}", "hard", key if key in hard_raw else None)
-        build("hard", TrainConfig, {**tr_raw, **cont_raw, **{k: v for k, v in hard_raw.items() if k not in HARD_SELECT},
-                                    "data": "-", "out": "-"})
+        build("hard", TrainConfig, {**tr_raw, **_hard_train(cont_raw, hard_raw), "data": "-", "out": "-"})
     ev = build("eval", EvalPlan, ev_raw)
     if not (isinstance(ev.sets, list) and all(isinstance(x, str) and x for x in ev.sets)):
         raise fail("[eval] sets: must be a list of dataset paths", "eval", "sets")
@@ -213,6 +212,10 @@ def load_recipe(path: Path | str | None = None) -> Recipe:
         raise fail("[eval] safety: must be true or false", "eval", "safety")
     return Recipe(path=path.resolve(), text=text, sha256=sha256_text(text), name=name, dataset=dataset,
                   train=tr_raw, cont=cont_raw, hard=hard_raw, outtype=outtype, serving=served, eval=ev)
+
+
+def _hard_train(cont: dict[str, Any], hard: dict[str, Any]) -> dict[str, Any]:
+    return {**cont, **{k: v for k, v in hard.items() if k not in HARD_SELECT}}
 
 
 def _section_line(text: str, section: str) -> int | None:
