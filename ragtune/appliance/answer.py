@@ -319,10 +319,9 @@ class AnswerEngine:
         return checked, verdict
 
     def _generator_for(self, adapter: str | None) -> Any:
-        gen = self.generator
-        if adapter is not None:
+        if adapter is not None:  # before a first load: only the model asked for is loaded
             self.set_adapter(adapter)
-        return gen
+        return self.generator
 
     def _n_ctx(self, gen: Any) -> int:
         return getattr(gen, "n_ctx", self.cfg.n_ctx)
@@ -418,7 +417,7 @@ class AnswerEngine:
                 "max_answer_chars": c.max_answer_chars, "max_repairs": c.max_repairs, "grammar": GRAMMAR_VERSION,
                 "refusal_threshold": self.refusal_threshold, "min_answer_logprob": self.min_answer_logprob,
                 "min_support": c.min_support, "min_relevance": c.min_relevance, "focus_sentences": c.focus_sentences,
-                "refuse_echo": c.refuse_echo, "answer_candidates": self.answer_candidates}
+                "refuse_echo": c.refuse_echo, "answer_candidates": self.answer_candidates, "merge": c.adapter_merge}
 
     def _answer_cache_on(self, use_cache: bool) -> bool:
         return use_cache and self.cfg.answer_cache and self.cfg.temperature == 0

@@ -238,6 +238,9 @@ class GenerateConfig:
     focus_sentences: int = 0
     answer_cache: bool = True
     prefix_cache: bool = True
+    # Serve an adapter merged into a Q8_0 copy of the base (merged.py: no per-token LoRA cost); false: llama.cpp
+    # applies it at run time. An adapter that cannot be merged is applied at run time either way.
+    adapter_merge: bool = True
     price_per_1k_prompt: float = 0.0
     price_per_1k_completion: float = 0.0
     # Where generation runs (docs/serve.md): "local" = in-process llama.cpp; "openai" = an OpenAI-compatible
@@ -293,7 +296,7 @@ class GenerateConfig:
                "generate", "refusal_threshold", "must be 0..1 or \"auto\"")
         _check(self.min_answer_logprob in ("auto", "off") or is_logprob(self.min_answer_logprob),
                "generate", "min_answer_logprob", "must be a number <= 0, \"auto\" or \"off\"")
-        for key in ("answer_cache", "prefix_cache"):
+        for key in ("answer_cache", "prefix_cache", "adapter_merge"):
             _check(isinstance(getattr(self, key), bool), "generate", key, "must be true or false")
         for key in ("price_per_1k_prompt", "price_per_1k_completion"):
             v = getattr(self, key)

@@ -1,9 +1,9 @@
 """Generation: the one place that calls llama.cpp (through llama-cpp-python). The scripted test double lives in
 tests/fakes.py.
 
-`LlamaGenerator` owns the model, the context, pinned LoRA adapters and the grammar samplers; everything native
-is released by `close()`. llama.cpp's log goes to the Python logger "ragtune.llama" (llamalog.py), never to
-stdout/stderr.
+`LlamaGenerator` owns the model and its context, the merged models it serves adapters from (merged.py), pinned
+run-time LoRA adapters and the grammar samplers; everything native is released by `close()`. llama.cpp's log
+goes to the Python logger "ragtune.llama" (llamalog.py), never to stdout/stderr.
 
 Decoding is our own loop over llama-cpp-python's low-level API; which token is taken at each step (the grammar,
 the extractive span constraint, the repetition guard, the model's refusal probability) is decided in sampler.py,
@@ -95,29 +95,26 @@ class LlamaGenerator:
     def __init__(self, cfg: GenerateConfig, home: Home | None = None, *, model: str | Path | None = None):
         self.cfg = cfg
         self.home = home or Home()
-        self._llm: Any = None
+        self._llm: Any = None  # the model serving now: the base, or the base with an adapter merged in
+        self._ctx: Any = None
+        self._vocab_llm: Any = None
+        self._base: Any = None  # loaded on first use: a merged adapter alone never needs the base's weights
+        self._merged: dict[str, Any] = {}  # adapter sha256 -> Llama of its merged model (merged.py)
         self._adapters: dict[str, Any] = {}  # sha256 -> llama_adapter_lora* (pinned until close)
         self._grammars: "collections.OrderedDict[str, Any]" = collections.OrderedDict()
         self.adapter_id = "none"
+        self._runtime_lora = False  # a LoRA is set on the base's context
         path, sha = resolve_model(str(model or cfg.model), self.home)
         self.model_path = path
         self.model_id = sha
         lc = _llama_cpp()
         self._lc = lc
-        try:
-            with _fd_guard():  # Llama() swaps fds 1/2 (see llamalog.fd_guard)
-                self._llm = lc.Llama(
-                    model_path=str(path), n_ctx=cfg.n_ctx, n_batch=min(512, cfg.n_ctx), n_threads=cfg.threads,
-                    n_threads_batch=cfg.threads_batch, seed=cfg.seed, verbose=False,
-                )
-        except (ValueError, RuntimeError, OSError) as exc:
-            raise ModelError(f"{path}: llama.cpp cannot load the model: {exc}",
-                             hint=_recent_error_text() or None) from None
-        llm = self._llm
-        self._ctx = llm.ctx
+        # The tokenizer, chat template and vocabulary come from a vocabulary-only load (~18 MB): a merged model
+        # has the same ones, and serving only a merged adapter then never maps the base's weights (185 MB).
+        self._vocab_llm = llm = self._load(path, vocab_only=True)
         self._vocab = llm._model.vocab
         self.n_vocab = llm.n_vocab()
-        self.n_ctx = llm.n_ctx()
+        self.n_ctx = cfg.n_ctx
         meta = llm.metadata
         template = meta.get("tokenizer.chat_template")
         if not template:
@@ -139,12 +136,41 @@ class LlamaGenerator:
         self._quote_tok = self._single_token('"')
 
     # -- helpers ---------------------------------------------------------------------------------------
-    def _check_open(self) -> None:
+    def _load(self, path: Path, *, vocab_only: bool = False) -> Any:
+        cfg = self.cfg
+        try:
+            with _fd_guard():  # Llama() swaps fds 1/2 (see llamalog.fd_guard)
+                return self._lc.Llama(
+                    model_path=str(path), n_ctx=cfg.n_ctx, n_batch=min(512, cfg.n_ctx), n_threads=cfg.threads,
+                    n_threads_batch=cfg.threads_batch, seed=cfg.seed, verbose=False, vocab_only=vocab_only,
+                )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelError(f"{path}: llama.cpp cannot load the model: {exc}",
+                             hint=_recent_error_text() or None) from None
+
+    def _serve(self, llm: Any) -> None:
+        """Serve from `llm` (the base or a merged model: the same vocabulary, so tokens, pieces and grammars
+        made with the base's vocabulary stay valid). Each model keeps its own KV cache, hence its prompt prefix."""
+        self._llm, self._ctx = llm, llm.ctx
+
+    def _base_model(self) -> Any:
+        if self._base is None:
+            self._base = self._load(self.model_path)
+        return self._base
+
+    def _serving(self) -> Any:
+        """The model serving now (the base until an adapter is set)."""
+        self._check_open()
         if self._llm is None:
+            self._serve(self._base_model())
+        return self._llm
+
+    def _check_open(self) -> None:
+        if self._vocab_llm is None:
             raise GenerationError("the generator is closed")
 
     def _single_token(self, text: str) -> int | None:
-        toks = self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+        toks = self._vocab_llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
         return toks[0] if len(toks) == 1 else None
 
     def render(self, messages: Sequence[dict[str, str]]) -> str:
@@ -153,7 +179,7 @@ class LlamaGenerator:
 
     def tokenize_prompt(self, messages: Sequence[dict[str, str]]) -> list[int]:
         self._check_open()
-        return self._llm.tokenize(self.render(messages).encode("utf-8"), add_bos=True, special=True)
+        return self._vocab_llm.tokenize(self.render(messages).encode("utf-8"), add_bos=True, special=True)
 
     def count_tokens(self, messages: Sequence[dict[str, str]]) -> int:
         return len(self.tokenize_prompt(messages))
@@ -203,7 +229,7 @@ class LlamaGenerator:
     def _eval_prompt(self, tokens: list[int], use_prefix: bool) -> int:
         """Evaluate the prompt, reusing the longest common prefix of what the KV cache holds. Returns the
         number of reused tokens."""
-        llm = self._llm
+        llm = self._serving()
         keep = 0
         if use_prefix:
             held = llm.input_ids[: llm.n_tokens]
@@ -357,16 +383,16 @@ class LlamaGenerator:
         `complete`, also that the grammar is finished (end-of-generation allowed). For tests and debugging."""
         self._check_open()
         smpl = self._grammar(gbnf)
-        for tok in self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False):
+        for tok in self._vocab_llm.tokenize(text.encode("utf-8"), add_bos=False, special=False):
             if not self._ops.allows(smpl, tok):
                 return False
             self._lc.llama_sampler_accept(smpl, tok)
-        return self._ops.allows(smpl, self._llm.token_eos()) if complete else True
+        return self._ops.allows(smpl, self._vocab_llm.token_eos()) if complete else True
 
     def raw_decode_ms(self, prompt_tokens: Sequence[int], completion_tokens: Sequence[int]) -> float:
         """Benchmark baseline: plain llama_decode of the prompt (cold) and then of the given completion tokens
         one at a time — llama.cpp's own time for the same tokens, with no sampling and no Python wrapper."""
-        self._check_open()
+        self._serving()
         lc = self._lc
         mem = lc.llama_get_memory(self._ctx)
         lc.llama_memory_clear(mem, True)
@@ -389,17 +415,21 @@ class LlamaGenerator:
         return ms
 
     def set_adapter(self, path: Path | str | None, sha256: str | None = None) -> None:
-        """Switch the LoRA adapter on the context (None = base model). Adapters are loaded once and pinned, so
-        switching never reloads the base. The file must hash to `sha256` (its identity). Clears the prefix
-        cache: KV entries computed under another adapter are not reusable."""
+        """Switch the adapter (None = base model). With `generate.adapter_merge` (the default) the adapter is
+        served merged into a Q8_0 copy of the base (merged.py; built once, then a second model beside the base);
+        otherwise, or when it cannot be merged, llama.cpp applies it at run time: loaded once and pinned, and
+        setting it clears the base's prefix cache (KV entries computed under another adapter are not reusable).
+        The file must hash to `sha256` (its identity)."""
         self._check_open()
         from .hashing import sha256_file
 
         lc = self._lc
         if path is None:
-            if self.adapter_id != "none":
+            self._serve(self._base_model())
+            if self._runtime_lora:
                 lc.llama_set_adapters_lora(self._ctx, None, 0, None)
                 self._llm.n_tokens = 0
+                self._runtime_lora = False
             self.adapter_id = "none"
             return
         p = Path(path)
@@ -411,6 +441,9 @@ class LlamaGenerator:
                              hint="the adapter file was modified or replaced")
         if got == self.adapter_id:
             return
+        if self.cfg.adapter_merge and self._serve_merged(p, got):
+            return
+        self._serve(self._base_model())
         handle = self._adapters.get(got)
         if handle is None:
             handle = lc.llama_adapter_lora_init(self._llm.model, str(p).encode("utf-8"))
@@ -423,24 +456,45 @@ class LlamaGenerator:
         if lc.llama_set_adapters_lora(self._ctx, arr, 1, scales) != 0:
             raise ModelError(f"{p}: llama.cpp failed to apply the adapter")
         self._llm.n_tokens = 0
+        self._runtime_lora = True
         self.adapter_id = got
 
+    def _serve_merged(self, path: Path, sha: str) -> bool:
+        """Serve the adapter merged into its base (merged.py); False when it cannot be (then: run-time LoRA)."""
+        llm = self._merged.get(sha)
+        if llm is None:
+            from .merged import ensure_merged
+
+            merged = ensure_merged(self.model_path, self.model_id, path, sha)
+            if merged is None:
+                return False
+            llm = self._merged[sha] = self._load(merged)
+        self._serve(llm)
+        self.adapter_id = sha
+        return True
+
     def close(self) -> None:
-        if self._llm is None:
+        if self._vocab_llm is None:
             return
         lc = self._lc
         for smpl in self._grammars.values():
             lc.llama_sampler_free(smpl)
         self._grammars.clear()
-        try:
-            lc.llama_set_adapters_lora(self._ctx, None, 0, None)
-        except Exception:
-            pass
+        if self._runtime_lora:
+            try:
+                lc.llama_set_adapters_lora(self._base.ctx, None, 0, None)
+            except Exception:
+                pass
         for handle in self._adapters.values():
             lc.llama_adapter_lora_free(handle)
         self._adapters.clear()
-        self._llm.close()
-        self._llm = None
+        for llm in self._merged.values():
+            llm.close()
+        self._merged.clear()
+        for llm in (self._base, self._vocab_llm):
+            if llm is not None:
+                llm.close()
+        self._llm = self._ctx = self._base = self._vocab_llm = None
 
     def __enter__(self) -> "LlamaGenerator":
         return self

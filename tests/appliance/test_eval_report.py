@@ -53,8 +53,11 @@ def test_reports_written_and_html_self_contained(settings, tmp_path):
     assert p.tags.count("svg") >= 10  # one chart per metric + safety + latency
     assert "rect" in p.tags
     md = files["md"].read_text()
-    for name in ("Arm A", "Arm B", "Arm C", "Delta C-A", "Delta C-B", "Decision: NO-GO", "Safety set"):
+    for name in ("Arm A", "Arm B", "Arm C", "Delta C-A", "Delta C-B", "Decision: NO-GO", "Safety set",
+                 "Adapter: `id-ad1` (served merged into the base)"):
         assert name in md
+    assert rep["adapter_merge"] is True
+    assert "(served as a run-time LoRA)" in REP.render_markdown({**rep, "adapter_merge": False})
     assert json.loads(files["json"].read_text())["run_id"] == rep["run_id"]
 
 

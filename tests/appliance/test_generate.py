@@ -142,13 +142,27 @@ def _tiny_lora(path):
     return path
 
 
-@pytest.mark.slow
-def test_lora_switch_is_warm_and_reversible(gen, tmp_path):
+@pytest.fixture
+def runtime_lora(gen):
+    """`gen` applying adapters with llama.cpp's run-time LoRA (generate.adapter_merge = false)."""
+    gen.cfg.adapter_merge = False
+    yield gen
+    gen.set_adapter(None)
+    gen.cfg.adapter_merge = True
+
+
+@pytest.fixture
+def tiny(runtime_lora, tmp_path):
+    """(generator, a tiny LoRA file, its sha256, a one-source prompt)."""
     from ragtune.appliance.hashing import sha256_file
 
     lora = _tiny_lora(tmp_path / "tiny.gguf")
-    sha = sha256_file(lora)
-    msgs = messages(SYSTEM_PROMPT, CTX[:1], "Where is the Eiffel Tower?")
+    return runtime_lora, lora, sha256_file(lora), messages(SYSTEM_PROMPT, CTX[:1], "Where is the Eiffel Tower?")
+
+
+@pytest.mark.slow
+def test_lora_switch_is_warm_and_reversible(tiny):
+    gen, lora, sha, msgs = tiny
     s = answer_schema(["S1"], 60)
     base = gen.generate(msgs, schema=s, max_tokens=40).text
     model_handle = gen._llm.model
@@ -167,6 +181,44 @@ def test_lora_switch_is_warm_and_reversible(gen, tmp_path):
     with pytest.raises(ModelError, match="does not match"):
         gen.set_adapter(lora, sha)
     gen.set_adapter(None)
+
+
+@pytest.mark.slow
+def test_merged_adapter_serves_like_the_run_time_lora_and_each_model_keeps_its_prompt(tiny):
+    import numpy as np
+
+    gen, lora, sha, msgs = tiny
+    toks = gen.tokenize_prompt(msgs)
+
+    def next_token():  # the model's distribution after the prompt
+        gen._eval_prompt(toks, False)
+        lg = np.array(gen._logits(), dtype=np.float64)
+        p = np.exp(lg - lg.max())
+        return p / p.sum()
+
+    def kl(p, q):
+        return float(np.sum(p * (np.log(p + 1e-12) - np.log(q + 1e-12))))
+
+    base = next_token()
+    gen.set_adapter(lora, sha)
+    run_time = next_token()
+    gen.set_adapter(None)
+    gen.cfg.adapter_merge = True
+    gen.set_adapter(lora, sha)
+    assert gen.adapter_id == sha and gen._llm is not gen._base and not gen._runtime_lora
+    merged = next_token()
+    assert merged.argmax() == run_time.argmax() != base.argmax()
+    assert kl(run_time, merged) < 0.1 * kl(run_time, base)
+    s = answer_schema(["S1"], 60)
+    tuned = gen.generate(msgs, schema=s, max_tokens=40)
+    gen.set_adapter(None)
+    plain = gen.generate(msgs, schema=s, max_tokens=40)
+    gen.set_adapter(lora, sha)  # the merged model is kept: no rebuild, no reload, its prompt still cached
+    again = gen.generate(msgs, schema=s, max_tokens=40)
+    assert again.text == tuned.text and again.reused_prompt_tokens == len(toks) - 1
+    gen.set_adapter(None)
+    assert gen.generate(msgs, schema=s, max_tokens=40).reused_prompt_tokens == len(toks) - 1
+    assert plain.text != tuned.text and len(gen._merged) == 1
 
 
 def test_overlapping_stderr_captures_leave_fd2_where_it_was():

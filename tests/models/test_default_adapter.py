@@ -55,7 +55,8 @@ def test_the_default_recipe_is_the_documented_one():
     assert r.train == {"targets": "all-linear", "r": 16, "alpha": 32, "lr": 5e-4, "max_steps": 275, "grad_accum": 4,
                        "weight_status": 3.0, "weight_citations": 2.0, "warmup_steps": 20, "seed": 0, "save_every": 25,
                        "max_holdout": 48}
-    assert r.hard == {}  # round 15's [hard] run was not shipped (benchmarks/README.md)
+    assert r.hard == {"examples": 600, "select_seed": 7, "seed": 2, "lr": 1e-4, "warmup_steps": 10, "epochs": 1,
+                      "max_steps": 150, "max_holdout": 64}  # round 15's run, shipped in round 16
     assert (r.outtype, r.serving) == ("f16", {"k": 3, "refusal_threshold": 0.6, "evidence_cut": 0.0,
                                               "answer_candidates": 3})
     assert isinstance(r.serving["answer_candidates"], int)  # a count, as the manifest's check wants it
@@ -126,16 +127,20 @@ def test_dry_run_prints_the_steps_as_commands(tmp_path, capsys):
     assert f"2. train: ragtune train --config {recipe_path()} --data {work}/data --out {work}/adapter" in out
     assert (f"3. continue: ragtune train --config {recipe_path()} --data {work}/data --out {work}/adapter-continued "
             f"--init-adapter {work}/adapter --seed 1") in out
-    assert f"4. convert: ragtune convert lora {work}/adapter-continued --out {work}/ragtune-default.gguf --outtype f16" in out
-    assert "5. manifest: write" in out and not work.exists()  # nothing ran
+    assert (f"4. hard: ragtune dataset hard {work}/data --out {work}/data-hard --examples 600 --seed 7 && ragtune "
+            f"train --config {recipe_path()} --data {work}/data-hard --out {work}/adapter-hard --init-adapter "
+            f"{work}/adapter-continued --seed 2 --lr 0.0001") in out
+    assert f"5. convert: ragtune convert lora {work}/adapter-hard --out {work}/ragtune-default.gguf --outtype f16" in out
+    assert "6. manifest: write" in out and not work.exists()  # nothing ran
     assert main(["tune", "default", "--dry-run", "--work", str(work), "--eval-set", "sets/x", "--promote",
                  "--threads", "4", "--json"]) == 0
     steps = json.loads(capsys.readouterr().out)["steps"]
-    assert [s["step"] for s in steps] == ["dataset", "train", "continue", "convert", "eval", "manifest", "promote"]
-    assert steps[1]["command"].endswith("--threads 4") and steps[2]["command"].endswith("--threads 4")
+    assert [s["step"] for s in steps] == ["dataset", "train", "continue", "hard", "convert", "eval", "manifest",
+                                          "promote"]
+    assert all(steps[i]["command"].endswith("--threads 4") for i in (1, 2, 3))
     assert f"--config {work}/serving.toml eval run sets/x --arms A,C --adapter {work}/ragtune-default.gguf" \
-        in steps[4]["command"] and "--limit 400" in steps[4]["command"]
-    assert steps[6]["command"] == f"ragtune models promote-builtin {work}"
+        in steps[5]["command"] and "--limit 400" in steps[5]["command"]
+    assert steps[7]["command"] == f"ragtune models promote-builtin {work}"
 
 
 def test_a_work_folder_that_is_not_a_rebuild_is_refused_before_anything_runs(tmp_path, capsys):

@@ -126,12 +126,18 @@ def _delta_cell(key: str, v: Any) -> str:
 
 
 # -- markdown -----------------------------------------------------------------------------------------------------
+def _served(r: dict[str, Any]) -> str:
+    if r["adapter"] == "none" or "adapter_merge" not in r:  # reports written before merged serving
+        return ""
+    return " (served merged into the base)" if r["adapter_merge"] else " (served as a run-time LoRA)"
+
+
 def render_markdown(r: dict[str, Any]) -> str:
     d = r["dataset"]
     lines = [f"# ragtune eval run {r['run_id']}", "",
              f"Dataset: `{d['path']}` ({d['kind']}), {r['n_questions']} questions "
              f"({d['n_answerable']} answerable, {d['n_unanswerable']} unanswerable, {d['n_unlabeled']} unlabeled in the full set). "
-             f"Adapter: `{r['adapter']}`. Seed: {r['seed']}.", ""]
+             f"Adapter: `{r['adapter']}`{_served(r)}. Seed: {r['seed']}.", ""]
     dec = r["decision"]
     lines += [f"## Decision: {'GO' if dec['go'] else 'NO-GO'}", ""]
     lines += [f"- {reason}" for reason in dec["reasons"]] or ["- every acceptance criterion passed"]

@@ -406,6 +406,7 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
         "adapter": adapter or "none",
         "seed": settings.generate.seed,
         "answer_mode": settings.generate.answer_mode,
+        "adapter_merge": settings.generate.adapter_merge,  # how arms B and C were served (merged.py)
         # the values calibrated per adapter, as set, and what they were for the adapter's arms (B, C): "auto" resolved
         **{key: getattr(settings.generate, key) for key in CALIBRATED},
         **{f"{key}_adapter": resolve_serving(key, getattr(settings.generate, key), adapter,
