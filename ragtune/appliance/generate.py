@@ -1,8 +1,9 @@
 """Generation: the one place that calls llama.cpp (through llama-cpp-python). The scripted test double lives in
 tests/fakes.py.
 
-`LlamaGenerator` owns the model and its context, the merged models it serves adapters from (merged.py), pinned
-run-time LoRA adapters and the grammar samplers; everything native is released by `close()`. llama.cpp's log
+`LlamaGenerator` owns the model's vocabulary (loaded alone at start), the base model (loaded on first use), the
+merged models it serves adapters from (merged.py), pinned run-time LoRA adapters and the grammar samplers;
+everything native is released by `close()`. llama.cpp's log
 goes to the Python logger "ragtune.llama" (llamalog.py), never to stdout/stderr.
 
 Decoding is our own loop over llama-cpp-python's low-level API; which token is taken at each step (the grammar,
@@ -95,9 +96,7 @@ class LlamaGenerator:
     def __init__(self, cfg: GenerateConfig, home: Home | None = None, *, model: str | Path | None = None):
         self.cfg = cfg
         self.home = home or Home()
-        self._llm: Any = None  # the model serving now: the base, or the base with an adapter merged in
-        self._ctx: Any = None
-        self._vocab_llm: Any = None
+        self._llm = self._ctx = self._vocab_llm = None  # serving now: the base or a merged model; the vocabulary
         self._base: Any = None  # loaded on first use: a merged adapter alone never needs the base's weights
         self._merged: dict[str, Any] = {}  # adapter sha256 -> Llama of its merged model (merged.py)
         self._adapters: dict[str, Any] = {}  # sha256 -> llama_adapter_lora* (pinned until close)
@@ -148,18 +147,14 @@ class LlamaGenerator:
             raise ModelError(f"{path}: llama.cpp cannot load the model: {exc}",
                              hint=_recent_error_text() or None) from None
 
-    def _serve(self, llm: Any) -> None:
-        """Serve from `llm` (the base or a merged model: the same vocabulary, so tokens, pieces and grammars
-        made with the base's vocabulary stay valid). Each model keeps its own KV cache, hence its prompt prefix."""
+    def _serve(self, llm: Any) -> None:  # the base or a merged model: one vocabulary, a KV cache (prefix) each
         self._llm, self._ctx = llm, llm.ctx
 
     def _base_model(self) -> Any:
-        if self._base is None:
-            self._base = self._load(self.model_path)
+        self._base = self._base if self._base is not None else self._load(self.model_path)
         return self._base
 
-    def _serving(self) -> Any:
-        """The model serving now (the base until an adapter is set)."""
+    def _serving(self) -> Any:  # the model serving now: the base until an adapter is set
         self._check_open()
         if self._llm is None:
             self._serve(self._base_model())
