@@ -54,7 +54,7 @@ def main() -> None:
         sys.exit(f"{adapter}: not mergeable into {gen.model_path.name}")
     merged = LlamaGenerator(cfg, home, model=out)
     doc = sorted((REPO / "ragtune/models/corpus/hr-policies/docs").rglob("*.md"))[0].read_text(encoding="utf-8")
-    toks = gen._llm.tokenize(doc.encode("utf-8"), add_bos=True, special=False)
+    toks = gen._vocab_llm.tokenize(doc.encode("utf-8"), add_bos=True, special=False)
     prompt = (toks * (a.prompt // max(1, len(toks)) + 1))[: a.prompt]
     comp = prompt[50: 50 + a.decode]
     sides = [("base", gen, None), ("run-time LoRA", gen, adapter), ("merged Q8_0", merged, None)]

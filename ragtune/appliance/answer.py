@@ -417,7 +417,8 @@ class AnswerEngine:
                 "max_answer_chars": c.max_answer_chars, "max_repairs": c.max_repairs, "grammar": GRAMMAR_VERSION,
                 "refusal_threshold": self.refusal_threshold, "min_answer_logprob": self.min_answer_logprob,
                 "min_support": c.min_support, "min_relevance": c.min_relevance, "focus_sentences": c.focus_sentences,
-                "refuse_echo": c.refuse_echo, "answer_candidates": self.answer_candidates, "merge": c.adapter_merge}
+                "refuse_echo": c.refuse_echo, "answer_candidates": self.answer_candidates,
+                "merge": c.adapter_merge and self._adapter_id != NONE_ADAPTER}  # how the adapter was served
 
     def _answer_cache_on(self, use_cache: bool) -> bool:
         return use_cache and self.cfg.answer_cache and self.cfg.temperature == 0

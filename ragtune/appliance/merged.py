@@ -4,8 +4,8 @@ copied unchanged. The file is derived state, built once per (base, adapter) pair
 (`$RAGTUNE_MODELS/merged/`, content-addressed by both sha256s) and checked against its stamp before use.
 
 Why (benchmarks/README.md, round 16): llama.cpp applies a run-time LoRA as two extra small matmuls per target per
-layer. For the default adapter (all linear projections, r = 16) on the 135M model that cost +11 % prompt time and
-+25–35 % per decoded token on one CPU thread, which put arm C's p95 latency at the 1.10 × limit. Merged, the adapter
+layer. For the default adapter (all linear projections, r = 16) on the 135M model that cost +11–14 % prompt time and
++25–50 % per decoded token on one CPU thread, which put arm C's p95 latency at the 1.10 × limit. Merged, the adapter
 costs nothing per token, and Q8_0 weights take llama.cpp's int8 matmul path: a 520-token prompt evaluated in 1.9 s
 against 2.9 s for the Q4_1 base. The merged model's next-token distribution matches the run-time LoRA's (mean KL
 0.003 nats over 40 positions; 0.15 between the adapter and the base).
@@ -46,7 +46,7 @@ def _stamp(base_sha: str, adapter_sha: str, merged_sha: str) -> dict[str, Any]:
 def ensure_merged(base: Path, base_sha: str, adapter: Path, adapter_sha: str) -> Path | None:
     """The merged GGUF for this pair: reused when its stamp and bytes check out, else built (atomically, so
     concurrent engines never see half a file). None: this pair is served with a run-time LoRA instead (not
-    mergeable, no `gguf` package, or the cache cannot be written)."""
+    mergeable, or the cache cannot be written)."""
     from .atomic import atomic_path, atomic_write_json
     from .hashing import sha256_file
 
@@ -55,7 +55,7 @@ def ensure_merged(base: Path, base_sha: str, adapter: Path, adapter_sha: str) ->
     try:
         stamp = json.loads(stamp_path.read_text(encoding="utf-8"))
         if out.is_file() and stamp == _stamp(base_sha, adapter_sha, sha256_file(out)):
-            os.utime(out)  # recently used: kept by _prune
+            os.utime(stamp_path)  # recently used, for _prune (the model's own mtime keys sha256_file's memo)
             return out
     except (OSError, ValueError):
         pass  # absent or damaged: built again below
@@ -67,9 +67,6 @@ def ensure_merged(base: Path, base_sha: str, adapter: Path, adapter_sha: str) ->
         _prune(out)
     except (_NotMergeable, ValueError, KeyError, IndexError):
         return None  # not mergeable, or not a GGUF gguf-py can read: llama.cpp's loader gives the error
-    except ImportError:
-        log.warning("the gguf package is missing: adapter %s is applied at run time", adapter_sha[:12])
-        return None
     except OSError as exc:
         log.warning("cannot write the merged model (%s): adapter %s is applied at run time", exc, adapter_sha[:12])
         return None
@@ -81,8 +78,15 @@ class _NotMergeable(Exception):
 
 
 def _prune(keep: Path) -> None:
-    """Remove all but the KEEP most recently used merged models (a process serving one keeps its mapping)."""
-    files = sorted(keep.parent.glob("*-q8_0.gguf"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    """Remove all but the KEEP most recently used merged models, by their stamps' mtimes (a process serving one
+    keeps its mapping)."""
+    def used(p: Path) -> int:
+        try:
+            return p.with_name(p.name + ".json").stat().st_mtime_ns
+        except OSError:
+            return 0  # no stamp: never checked, first to go
+
+    files = sorted(keep.parent.glob("*-q8_0.gguf"), key=used, reverse=True)
     for old in [p for p in files if p != keep][KEEP - 1:]:
         old.unlink(missing_ok=True)
         old.with_name(old.name + ".json").unlink(missing_ok=True)

@@ -113,6 +113,6 @@ def test_the_cache_keeps_the_most_recently_used_merged_models(tmp_path, monkeypa
     for i in range(3):
         lora = _lora(tmp_path, f"l{i}.gguf", a=A * (i + 1))
         outs.append(ensure_merged(base, bsha, lora, sha256_file(lora)))
-        os.utime(outs[-1], ns=(i * 10**9, i * 10**9))  # distinct ages
+        os.utime(outs[-1].with_name(outs[-1].name + ".json"), ns=(i * 10**9, i * 10**9))  # distinct ages
     assert [p.exists() for p in outs] == [False, True, True]
     assert not outs[0].with_name(outs[0].name + ".json").exists()

@@ -93,7 +93,7 @@ def test_real_model_extractive_answers_are_spans(gen):
 def test_a_looping_model_cannot_repeat_a_4gram(gen, fake_logits):
     from ragtune.appliance.eval.metrics import repeats_ngram
 
-    loop = gen._llm.tokenize(b" cat sat on mat and", add_bos=False, special=False)
+    loop = gen._vocab_llm.tokenize(b" cat sat on mat and", add_bos=False, special=False)
     first = gen._single_token("cat")
     nxt = {a: b for a, b in zip(loop, loop[1:] + loop[:1])}
     nxt[first] = loop[1]
