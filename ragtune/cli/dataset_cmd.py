@@ -93,13 +93,15 @@ def build_cmd(app, corpus, allow_dev, from_pack, qa_file, docs_dir, log_file, ou
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Output dataset folder.")
 @click.option("--examples", default=600, show_default=True, type=int, help="Lines to write (hard answers + refusals).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the sample and its order.")
+@click.option("--exclude", multiple=True, type=click.Path(file_okay=False),
+              help="A dataset folder (an earlier cut) whose lines are not picked again; repeatable.")
 @click.option("--json", "as_json", is_flag=True, help="Print hard_config.json as one JSON object.")
-def hard_cmd(src, out, examples, seed, as_json) -> None:
+def hard_cmd(src, out, examples, seed, exclude, as_json) -> None:
     """Cut a built dataset SRC down to its hard answered lines (a look-alike entity beside the answer) plus
     refusals at SRC's refusal share: data for a short run that starts from a trained adapter (--init-adapter)."""
     from ragtune.models.hard import select_hard
 
-    cfg = select_hard(src, out, examples, seed)
+    cfg = select_hard(src, out, examples, seed, exclude)
     if as_json:
         print_json(cfg)
     else:

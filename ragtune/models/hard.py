@@ -6,10 +6,13 @@ sentence: it copies that sentence's other entity ("50,000 cardholders" for "20,0
 number beside a number, a name beside a name that the question does not mention), and adds refusal lines at the
 source dataset's own refusal share, so that a run on them leaves P(refused), and the threshold calibrated on it, where
 they were. `ragtune dataset hard` writes them as a dataset folder `ragtune train` reads: train.jsonl, the source's
-holdout.jsonl (the same held-out lines) and hard_config.json (source, sha256s, counts, seed)."""
+holdout.jsonl (the same held-out lines) and hard_config.json (source, sha256s, counts, seed). `exclude` names earlier
+cuts (their train.jsonl) whose lines are not picked again, so a second pass from the adapter a first pass made
+meets lines it has not seen."""
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import shutil
@@ -53,9 +56,22 @@ def is_hard(ex: dict[str, Any]) -> bool:
     return False
 
 
-def select_hard(src: Path | str, out: Path | str, examples: int, seed: int = 0) -> dict[str, Any]:
-    """Write `examples` lines of SRC's train.jsonl (hard answered lines + refusals at SRC's share) to OUT."""
+def _key(ex: dict[str, Any]) -> str:
+    return json.dumps(ex, sort_keys=True, ensure_ascii=False)
+
+
+def select_hard(src: Path | str, out: Path | str, examples: int, seed: int = 0,
+                exclude: tuple[Path | str, ...] = ()) -> dict[str, Any]:
+    """Write `examples` lines of SRC's train.jsonl (hard answered lines + refusals at SRC's share) to OUT, none of
+    them a line of an `exclude` dataset folder's train.jsonl."""
     src, out = Path(src), Path(out)
+    seen: set[str] = set()
+    excluded: dict[str, str] = {}
+    for folder in map(Path, exclude):
+        if not (folder / "train.jsonl").is_file():
+            raise InputError(f"--exclude {folder}: no train.jsonl (not a built dataset folder)")
+        seen.update(_key(ex) for _, ex in read_examples(folder / "train.jsonl"))
+        excluded[str(folder)] = sha256_file(folder / "train.jsonl")
     train, holdout = src / "train.jsonl", src / "holdout.jsonl"
     if not train.is_file():
         raise InputError(f"{src}: no train.jsonl (not a built dataset folder)",
@@ -67,10 +83,13 @@ def select_hard(src: Path | str, out: Path | str, examples: int, seed: int = 0) 
     if (out / "train.jsonl").exists() and not (out / "hard_config.json").is_file():
         raise InputError(f"{out}: holds another dataset (train.jsonl, no hard_config.json); not overwritten",
                          hint="choose another --out")
-    lines = [ex for _, ex in read_examples(train)]
+    every = [ex for _, ex in read_examples(train)]
+    lines = [ex for ex in every if _key(ex) not in seen]
+    if not lines:
+        raise InputError(f"{train}: every line is in an --exclude dataset")
     refusals = [ex for ex in lines if ex["output"]["status"] != "ok"]
     hard = [ex for ex in lines if is_hard(ex)]
-    share = len(refusals) / len(lines)
+    share = sum(ex["output"]["status"] != "ok" for ex in every) / len(every)  # the source's share, not the rest's
     n_ref = min(len(refusals), round(examples * share))
     n_hard = min(len(hard), examples - n_ref)
     if n_hard == 0:
@@ -83,8 +102,10 @@ def select_hard(src: Path | str, out: Path | str, examples: int, seed: int = 0) 
     if holdout.is_file():
         shutil.copyfile(holdout, out / "holdout.jsonl")
     config = {"source": str(src), "source_train_sha256": sha256_file(train), "seed": seed,
-              "examples": len(picked), "hard": n_hard, "refusals": n_ref, "source_lines": len(lines),
+              "examples": len(picked), "hard": n_hard, "refusals": n_ref, "source_lines": len(every),
               "source_hard": len(hard), "source_refusal_share": round(share, 4),
               "train_sha256": sha256_file(out / "train.jsonl")}
+    if exclude:
+        config["excluded"] = {"datasets": excluded, "lines": len(every) - len(lines)}
     atomic_write_json(out / "hard_config.json", config)
     return config

@@ -63,6 +63,26 @@ def test_select_keeps_the_refusal_share_and_the_holdout(tmp_path):
     assert select_hard(src, tmp_path / "again", 8, 3)["train_sha256"] == cfg["train_sha256"]
 
 
+def test_exclude_skips_the_lines_of_an_earlier_cut(tmp_path):
+    src = _dataset(tmp_path, hard=8, refused=8)
+    first = select_hard(src, tmp_path / "first", examples=8, seed=1)  # 5 hard + 3 refusals (share 8/22)
+    seen = {json.dumps(e, sort_keys=True) for _, e in read_examples(tmp_path / "first" / "train.jsonl")}
+    second = select_hard(src, tmp_path / "second", examples=8, seed=1, exclude=(tmp_path / "first",))
+    lines = [e for _, e in read_examples(tmp_path / "second" / "train.jsonl")]
+    assert not seen & {json.dumps(e, sort_keys=True) for e in lines}
+    # the refusal share stays the source's; the source's counts are the whole source's
+    assert (second["refusals"], second["source_lines"]) == (first["refusals"], first["source_lines"])
+    assert second["excluded"] == {"datasets": {str(tmp_path / "first"): first["train_sha256"]}, "lines": 8}
+    assert "excluded" not in first
+    with pytest.raises(InputError, match="--exclude .*no train.jsonl"):
+        select_hard(src, tmp_path / "third", 8, exclude=(tmp_path / "nothing",))
+    everything = tmp_path / "everything"
+    everything.mkdir()
+    (everything / "train.jsonl").write_bytes((src / "train.jsonl").read_bytes())
+    with pytest.raises(InputError, match="every line is in an --exclude dataset"):
+        select_hard(src, tmp_path / "third", 8, exclude=(everything,))
+
+
 def test_bad_input_is_a_clear_error(tmp_path):
     with pytest.raises(InputError, match="no train.jsonl"):
         select_hard(tmp_path, tmp_path / "out", 10)
@@ -84,11 +104,15 @@ def test_bad_input_is_a_clear_error(tmp_path):
 
 
 def test_cli(tmp_path, capsys):
-    src = _dataset(tmp_path)
+    src = _dataset(tmp_path, hard=10)
     res = CliRunner().invoke(cli, ["dataset", "hard", str(src), "--out", str(tmp_path / "h"), "--examples", "8",
                                    "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["examples"] == 8
+    res = CliRunner().invoke(cli, ["dataset", "hard", str(src), "--out", str(tmp_path / "h3"), "--examples", "4",
+                                   "--exclude", str(tmp_path / "h"), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["excluded"]["lines"] == 8
     assert main(["dataset", "hard", str(tmp_path / "none"), "--out", str(tmp_path / "h2")]) == 2
     err = capsys.readouterr().err
     assert "no train.jsonl" in err and "hint:" in err and "Traceback" not in err
