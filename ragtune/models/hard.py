@@ -12,7 +12,6 @@ meets lines it has not seen."""
 
 from __future__ import annotations
 
-import json
 import random
 import re
 import shutil
@@ -23,6 +22,7 @@ from ragtune.appliance.atomic import atomic_write_json
 from ragtune.appliance.errors import InputError
 from ragtune.appliance.hashing import sha256_file
 
+from .curate import example_hash
 from .dataset import read_examples, write_jsonl
 
 NUMBER = re.compile(r"\d[\d,.:/%-]*\d|\d")
@@ -56,10 +56,6 @@ def is_hard(ex: dict[str, Any]) -> bool:
     return False
 
 
-def _key(ex: dict[str, Any]) -> str:
-    return json.dumps(ex, sort_keys=True, ensure_ascii=False)
-
-
 def select_hard(src: Path | str, out: Path | str, examples: int, seed: int = 0,
                 exclude: tuple[Path | str, ...] = ()) -> dict[str, Any]:
     """Write `examples` lines of SRC's train.jsonl (hard answered lines + refusals at SRC's share) to OUT, none of
@@ -70,7 +66,7 @@ def select_hard(src: Path | str, out: Path | str, examples: int, seed: int = 0,
     for folder in map(Path, exclude):
         if not (folder / "train.jsonl").is_file():
             raise InputError(f"--exclude {folder}: no train.jsonl (not a built dataset folder)")
-        seen.update(_key(ex) for _, ex in read_examples(folder / "train.jsonl"))
+        seen.update(example_hash(ex) for _, ex in read_examples(folder / "train.jsonl"))
         excluded[str(folder)] = sha256_file(folder / "train.jsonl")
     train, holdout = src / "train.jsonl", src / "holdout.jsonl"
     if not train.is_file():
@@ -84,7 +80,7 @@ def select_hard(src: Path | str, out: Path | str, examples: int, seed: int = 0,
         raise InputError(f"{out}: holds another dataset (train.jsonl, no hard_config.json); not overwritten",
                          hint="choose another --out")
     every = [ex for _, ex in read_examples(train)]
-    lines = [ex for ex in every if _key(ex) not in seen]
+    lines = [ex for ex in every if example_hash(ex) not in seen]  # the same line as curate's dedup sees it
     if not lines:
         raise InputError(f"{train}: every line is in an --exclude dataset")
     refusals = [ex for ex in lines if ex["output"]["status"] != "ok"]
