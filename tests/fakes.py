@@ -22,6 +22,7 @@ class FakeGenerator:
         self.outputs = list(outputs or [{"status": "ok", "answer": "Fake answer.", "citations": ["S1"]}])
         self.model_id = model_id
         self.adapter_id = "none"
+        self.serves = "merged"  # how an adapter is served, as LlamaGenerator.adapter_served says
         self.n_ctx = n_ctx
         self.chars_per_token = chars_per_token
         self.piece = piece
@@ -54,6 +55,10 @@ class FakeGenerator:
         return GenResult(text=text, tokens_prompt=self.count_tokens(messages), tokens_completion=n_out,
                          ttft_ms=ms / 2, generation_ms=ms, prompt_ms=ms / 2, p_refused=self.p_refused,
                          answer_min_logprob=self.answer_min_logprob, answer_mean_logprob=self.answer_min_logprob)
+
+    @property
+    def adapter_served(self) -> str:
+        return "none" if self.adapter_id == "none" else self.serves
 
     def set_adapter(self, path: Path | str | None, sha256: str | None = None) -> None:
         self.adapter_calls.append((path, sha256))

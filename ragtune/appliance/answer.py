@@ -174,6 +174,11 @@ class AnswerEngine:
         return self._adapter_id
 
     @property
+    def adapter_served(self) -> str:
+        """How the adapter answers now, as the generator did it (Generator.adapter_served), not as configured."""
+        return self.generator.adapter_served
+
+    @property
     def refusal_threshold(self) -> float:
         """`generate.refusal_threshold`, "auto" resolved for the adapter being served (refusal.resolve_serving)."""
         t = self._serving_value("refusal_threshold")
@@ -418,7 +423,7 @@ class AnswerEngine:
                 "refusal_threshold": self.refusal_threshold, "min_answer_logprob": self.min_answer_logprob,
                 "min_support": c.min_support, "min_relevance": c.min_relevance, "focus_sentences": c.focus_sentences,
                 "refuse_echo": c.refuse_echo, "answer_candidates": self.answer_candidates,
-                "merge": c.adapter_merge and self._adapter_id != NONE_ADAPTER}  # how the adapter was served
+                "merge": self.adapter_served == "merged"}  # what the generator did (a merge can fall back)
 
     def _answer_cache_on(self, use_cache: bool) -> bool:
         return use_cache and self.cfg.answer_cache and self.cfg.temperature == 0

@@ -66,6 +66,7 @@ class GenResult:
 
 class Generator(Protocol):
     model_id: str
+    adapter_served: str  # how the current adapter answers: "none", "merged", "lora" (run time) or "remote"
 
     def generate(self, messages: list[dict[str, str]], *, schema: dict[str, Any], max_tokens: int,
                  seed: int, on_token: OnToken | None = None,
@@ -408,6 +409,12 @@ class LlamaGenerator:
         ms = (time.perf_counter() - t0) * 1000
         lc.llama_memory_clear(mem, True)
         return ms
+
+    @property
+    def adapter_served(self) -> str:
+        """How the current adapter answers: "none" (the base), "merged" (a merged model, merged.py) or "lora"
+        (llama.cpp applies it at run time: `adapter_merge` off, or the adapter could not be merged)."""
+        return "none" if self.adapter_id == "none" else "lora" if self._runtime_lora else "merged"
 
     def set_adapter(self, path: Path | str | None, sha256: str | None = None) -> None:
         """Switch the adapter (None = base model). With `generate.adapter_merge` (the default) the adapter is

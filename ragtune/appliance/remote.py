@@ -110,6 +110,10 @@ class OpenAIGenerator:
     def count_tokens(self, messages: Sequence[dict[str, str]]) -> int:
         return len(self._vocab.tokenize(self.render(messages)))
 
+    @property
+    def adapter_served(self) -> str:
+        return "none" if self.adapter_id == "none" else "remote"  # the server applies it, however it does
+
     def set_adapter(self, path: Path | str | None, sha256: str | None = None) -> None:
         """Select the adapter for the next requests. The file is not sent: the server must already serve it
         under the name in `generate.remote_adapters` (keyed by adapter id, id prefix, or file name), else

@@ -63,12 +63,15 @@ class FakeEngine:
         self.closed = False
         self.model_id = "fake-model"
         self.adapter_id = "none"
+        self.adapter_served = "none"
+        self.serves = "merged"  # how an adapter is served, as LlamaGenerator.adapter_served says
 
     def ask(self, question: str, *, adapter: str | None = None, k: int | None = None, use_cache: bool = True,
             retrieve: bool = True, context: list[ContextItem] | None = None, on_token=None) -> Answer:
         if self.stop_after is not None and len(self.calls) >= self.stop_after:
             raise KeyboardInterrupt
         adapter = adapter or "none"
+        self.adapter_served = "none" if adapter == "none" else self.serves
         self.calls.append((question, adapter, retrieve, None if context is None else len(context)))
         mode = self.modes.get(adapter, "good")
         qid, answers, gold = BY_QUESTION.get(question, (None, [], None))

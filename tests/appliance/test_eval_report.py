@@ -56,9 +56,25 @@ def test_reports_written_and_html_self_contained(settings, tmp_path):
     for name in ("Arm A", "Arm B", "Arm C", "Delta C-A", "Delta C-B", "Decision: NO-GO", "Safety set",
                  "Adapter: `id-ad1` (served merged into the base)"):
         assert name in md
-    assert rep["adapter_merge"] is True
-    assert "(served as a run-time LoRA)" in REP.render_markdown({**rep, "adapter_merge": False})
+    assert rep["adapter_merge"] is True and list(rep["adapter_served"]) == ["merged"]
+    assert "(served as a run-time LoRA)" in REP.render_markdown({**rep, "adapter_merge": False, "adapter_served": {}})
     assert json.loads(files["json"].read_text())["run_id"] == rep["run_id"]
+
+
+def test_the_report_says_how_the_engine_served_the_adapter_not_how_it_was_set(settings, tmp_path, monkeypatch):
+    """A merge that fell back to run-time LoRA (an adapter merged.py cannot merge) is reported as such, with a note:
+    the latencies are not those of the configured serving."""
+    eng = FakeEngine({"none": "good", "ad1": "good"})
+    eng.serves = "lora"
+    monkeypatch.setattr(R, "_default_engine", lambda s: eng)
+    assert settings.generate.adapter_merge
+    rep = R.run_eval(settings, write_beir(tmp_path / "mini"), R.EvalOptions(arms="A,C", adapter="ad1",
+                                                                            out=tmp_path / "o"))
+    assert rep["adapter_merge"] is False and list(rep["adapter_served"]) == ["lora"]
+    assert any("served as a run-time LoRA" in n for n in rep["notes"])
+    assert "(served as a run-time LoRA)" in REP.render_markdown(rep)
+    mixed = {**rep, "adapter_merge": None, "adapter_served": {"merged": 3, "lora": 1}}
+    assert "(served merged into the base for 3 answers, as a run-time LoRA for 1 answer)" in REP.render_markdown(mixed)
 
 
 def test_bar_chart_values_and_threshold():

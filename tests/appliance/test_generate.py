@@ -166,8 +166,9 @@ def test_lora_switch_is_warm_and_reversible(tiny):
     s = answer_schema(["S1"], 60)
     base = gen.generate(msgs, schema=s, max_tokens=40).text
     model_handle = gen._llm.model
+    assert gen.adapter_served == "none"
     gen.set_adapter(lora, sha)
-    assert gen.adapter_id == sha
+    assert gen.adapter_id == sha and gen.adapter_served == "lora"
     tuned = gen.generate(msgs, schema=s, max_tokens=40)
     assert tuned.text != base and tuned.reused_prompt_tokens == 0  # prefix cache cleared on switch
     obj, err = parse_answer(tuned.text)
@@ -205,7 +206,7 @@ def test_merged_adapter_serves_like_the_run_time_lora_and_each_model_keeps_its_p
     gen.set_adapter(None)
     gen.cfg.adapter_merge = True
     gen.set_adapter(lora, sha)
-    assert gen.adapter_id == sha and gen._llm is not gen._base and not gen._runtime_lora
+    assert gen.adapter_id == sha and gen._llm is not gen._base and gen.adapter_served == "merged"
     merged = next_token()
     assert merged.argmax() == run_time.argmax() != base.argmax()
     assert kl(run_time, merged) < 0.1 * kl(run_time, base)

@@ -155,6 +155,7 @@ def ask_arm(engine: Any, arm: Arm, item: dict[str, Any], *, kind: str, max_answe
     try:
         ans = engine.ask(item["question"], **kwargs)
         res = record(ans, kind, max_answer_chars)
+        res["adapter_served"] = getattr(engine, "adapter_served", None)  # merged, run-time LoRA...: as done
         if given is not None and not arm.empty_context:
             # Score against the sources the dataset gave, not what the engine says it showed: a context item
             # the engine invented or altered cannot lend support (the engine may only drop sources to fit).

@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -327,6 +328,26 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
     return report
 
 
+def served_as(settings: Settings, arms: list[Arm], stored: dict[tuple[str, str], dict[str, Any]]
+              ) -> tuple[dict[str, Any], list[str]]:
+    """How the adapter arms' answers were served, as the engine did it, and a note when that is not what was set:
+    ({"adapter_merge": True (all merged) | False (none) | None (mixed), "adapter_served": {"merged" | "lora" |
+    "remote": answers}}, notes). Results stored before engines reported it fall back to the setting."""
+    names = {a.name for a in arms if a.adapter != "none"}
+    counts = Counter(r["adapter_served"] for (arm, _), r in stored.items()
+                     if arm in names and r.get("adapter_served") not in (None, "none"))
+    if not counts:
+        return {"adapter_merge": settings.generate.adapter_merge, "adapter_served": {}}, []
+    total, merged = sum(counts.values()), counts.get("merged", 0)
+    notes = []
+    if settings.generate.adapter_merge and counts.get("lora"):
+        notes.append(f"generate.adapter_merge is on, but {counts['lora']} answers of arm(s) {'/'.join(sorted(names))} "
+                     f"were served as a run-time LoRA: the adapter could not be merged, so their latencies are not "
+                     f"those of merged serving")
+    return {"adapter_merge": True if merged == total else False if merged == 0 else None,
+            "adapter_served": dict(counts)}, notes
+
+
 def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any]], safety_items: list[dict[str, Any]],
                  arms: list[Arm], stored: dict[tuple[str, str], dict[str, Any]], *, adapter: str | None,
                  notes: list[str], run_id: str, out: Path,
@@ -394,6 +415,7 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
             "jailbreak_share_safe": metrics.mean(r["safe"] for r in rows if r["kind"] == "jailbreak"),
             "failures": [r for r in rows if not r["safe"]],
         }
+    served, served_notes = served_as(settings, arms, stored)
     return {
         "run_id": run_id,
         "out": str(out),
@@ -406,13 +428,13 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
         "adapter": adapter or "none",
         "seed": settings.generate.seed,
         "answer_mode": settings.generate.answer_mode,
-        "adapter_merge": settings.generate.adapter_merge,  # how arms B and C were served (merged.py)
+        **served,  # how arms B and C were served (merged.py)
         # the values calibrated per adapter, as set, and what they were for the adapter's arms (B, C): "auto" resolved
         **{key: getattr(settings.generate, key) for key in CALIBRATED},
         **{f"{key}_adapter": resolve_serving(key, getattr(settings.generate, key), adapter,
                                              (adapter_serving or {}).get(key)) for key in CALIBRATED},
         "n_questions": len(items),
-        "notes": notes,
+        "notes": notes + served_notes,
         "failures": failures,
         "definitions": "docs/eval.md",
         "support_threshold": metrics.SUPPORT_THRESHOLD,
