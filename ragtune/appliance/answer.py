@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from .candidates import choose_span
+from .candidates import RULE as CANDIDATE_RULE, choose_span
 from .config import Settings
 from .errors import InputError, RagtuneError, StoreError
 from .extractive import extractive_sources
@@ -423,6 +423,7 @@ class AnswerEngine:
                 "refusal_threshold": self.refusal_threshold, "min_answer_logprob": self.min_answer_logprob,
                 "min_support": c.min_support, "min_relevance": c.min_relevance, "focus_sentences": c.focus_sentences,
                 "refuse_echo": c.refuse_echo, "answer_candidates": self.answer_candidates,
+                **({"candidate_rule": CANDIDATE_RULE} if self.answer_candidates > 1 else {}),
                 "merge": self.adapter_served == "merged"}  # what the generator did (a merge can fall back)
 
     def _answer_cache_on(self, use_cache: bool) -> bool:

@@ -6,9 +6,13 @@ avoiding the first words of the answers so far (sampler.py `avoid`), which gives
 elsewhere; the prompt is evaluated once (the rest reuse its KV cache), so each candidate costs only its few answer
 tokens. Each candidate scores its mean token log-probability (the model's own view) plus RELEVANCE_WEIGHT times
 the relevance of the sentence it was copied from (refusal.relevance: the share of the question's content words it
-holds; the classic prior of extractive QA that the answer sits in the sentence that talks about the question). The
-best score wins (ties: the earlier candidate), a span that only repeats the question's words (refusal.echoes)
-never does unless all do; the refusal check then judges the winner like any answer.
+holds; the classic prior of extractive QA that the answer sits in the sentence that talks about the question),
+plus PROXIMITY_WEIGHT times its `proximity`: the share of the question's content words within a few words of the
+span. The second prior picks within the sentence: the 135M model's wrong spans are mostly the right sentence's
+other entity ("3 March 2023" for when a rule "took effect on 1 April 2023"), and the asked-for one stands next to
+the words the question repeats. The best score wins (ties: the earlier candidate), a span that only repeats the
+question's words (refusal.echoes) never does unless all do; the refusal check then judges the winner like any
+answer.
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ from typing import Callable, Sequence
 
 from .generate import GenResult
 from .injection import source_view
-from .refusal import echoes, relevance
+from .refusal import echoes, proximity, relevance
 from .schema import parse_answer
 from .types import ContextItem
 
-# Chosen on the corpus calibration half (benchmarks/README.md, "Answer quality, round 13").
+# Chosen on the corpus calibration half (benchmarks/README.md, "Answer quality", rounds 13 and 18).
 RELEVANCE_WEIGHT = 1.0
+PROXIMITY_WEIGHT = 1.0
+RULE = 2  # the choice rule's version, in the answer cache key: 1 confidence + relevance, 2 + proximity
 
 
 def first_word(answer: str) -> str:
@@ -50,7 +56,8 @@ def choose_span(first: GenResult, more: Callable[[list[str]], GenResult], n: int
 
     def score(res: GenResult, text: str) -> tuple[bool, float]:
         return (not echoes(question, text),
-                float(res.answer_mean_logprob or 0.0) + RELEVANCE_WEIGHT * relevance(question, text, views))
+                float(res.answer_mean_logprob or 0.0) + RELEVANCE_WEIGHT * relevance(question, text, views)
+                + PROXIMITY_WEIGHT * proximity(question, text, views))
 
     scored = [(score(first, answer), first)]
     avoid = [first_word(answer)]

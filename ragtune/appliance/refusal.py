@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from .config import CALIBRATED
 from .injection import SourceView, source_view
@@ -110,16 +110,35 @@ def relevance(question: str, span: str, views: Sequence[SourceView]) -> float:
     words = content_words(question)
     if not words:
         return 1.0
-    best = 0.0
+    return max((sum(_hits(words, set(content_words(sentence)))) / len(words)
+                for sentence, _ in span_sentences(span, views)), default=0.0)
+
+
+def span_sentences(span: str, views: Sequence[SourceView]) -> Iterator[tuple[str, int]]:
+    """(sentence, where the span starts in it) for every occurrence of `span` in the sources' clean text."""
     for v in views:
         for seg in v.segments:
             i = seg.find(span)
             while i >= 0:
                 starts = [0] + [m.end() for m in SENTENCE_END.finditer(seg, 0, i + 1)]
                 end = next((m.start() for m in SENTENCE_END.finditer(seg, i + len(span))), len(seg))
-                sentence = seg[starts[-1]:end]
-                best = max(best, sum(_hits(words, set(content_words(sentence)))) / len(words))
+                yield seg[starts[-1]:end], i - starts[-1]
                 i = seg.find(span, i + 1)
+
+
+PROXIMITY_WINDOW = 3  # words on each side of the span (candidates.py)
+_TOKEN = re.compile(r"\w+(?:[.,']\w+)*")  # "1,175", "3.5" and "don't" are one word each
+
+
+def proximity(question: str, span: str, views: Sequence[SourceView]) -> float:
+    """The largest share of the question's content words found within PROXIMITY_WINDOW words before or after the
+    span, in a sentence of the sources holding it (0.0 when none does, or the question has no content words)."""
+    words = content_words(question)
+    best = 0.0
+    for sentence, at in span_sentences(span, views) if words else ():
+        near = _TOKEN.findall(sentence[:at])[-PROXIMITY_WINDOW:] + \
+            _TOKEN.findall(sentence[at + len(span):])[:PROXIMITY_WINDOW]
+        best = max(best, sum(_hits(words, {w.lower() for w in near})) / len(words))
     return best
 
 

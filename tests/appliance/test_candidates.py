@@ -1,11 +1,14 @@
-"""Answer candidates: the best of the model's spans by confidence + relevance of the sentence it comes from."""
+"""Answer candidates: the best of the model's spans by confidence + relevance of the sentence it comes from +
+proximity of the question's words to the span."""
 
 from __future__ import annotations
 
 import json
 
-from ragtune.appliance.candidates import RELEVANCE_WEIGHT, choose_span
+from ragtune.appliance.candidates import PROXIMITY_WEIGHT, RELEVANCE_WEIGHT, choose_span
 from ragtune.appliance.generate import GenResult
+from ragtune.appliance.injection import source_view
+from ragtune.appliance.refusal import proximity
 from ragtune.appliance.types import ContextItem
 
 CTX = [ContextItem(id="S1", text="The standard working week is 37.5 hours. Core hours run from 10:00 to 15:00.")]
@@ -36,7 +39,7 @@ def test_a_slightly_less_likely_span_from_the_sentence_about_the_question_wins()
 
 
 def test_relevance_does_not_outweigh_a_much_likelier_span():
-    far = -0.3 - RELEVANCE_WEIGHT - 0.5  # the same relevance gap cannot pay for this
+    far = -0.3 - RELEVANCE_WEIGHT - PROXIMITY_WEIGHT - 0.5  # the largest relevance + proximity gap cannot pay for this
     more, _ = chooser([res("10:00 to 15:00", far)])
     got = choose_span(res("37.5 hours", -0.3), more, 2, Q, CTX)
     assert json.loads(got.text)["answer"] == "37.5 hours"
@@ -57,3 +60,23 @@ def test_the_search_stops_when_the_decoder_can_only_repeat_a_start():
     more, calls = chooser([res("37.5", -0.1), res("10:00", -0.1)])
     got = choose_span(res("37.5 hours", -0.3), more, 4, Q, CTX)
     assert json.loads(got.text)["answer"] == "37.5 hours" and len(calls) == 1
+
+
+ONE = [ContextItem(id="S1", text="Core hours run from 10:00 to 15:00, and the standard week is 37.5 hours.")]
+
+
+def test_within_one_sentence_the_span_beside_the_questions_words_wins():
+    # Both spans come from the same sentence (same relevance): the one the question's words stand next to wins.
+    more, _ = chooser([res("10:00 to 15:00", -0.4)])
+    got = choose_span(res("37.5 hours", -0.3), more, 2, Q, ONE)
+    assert json.loads(got.text)["answer"] == "10:00 to 15:00"
+
+
+def test_proximity_counts_question_words_a_few_words_either_side_of_the_span_in_its_sentence():
+    views = [source_view(ONE[0].text)]
+    assert proximity(Q, "10:00 to 15:00", views) == 0.5  # "hours" is 3 words before; "core" is 4
+    assert proximity(Q, "37.5 hours", views) == 0.0  # its own words do not count
+    assert proximity("When does the office open?", "10:00 to 15:00", views) == 0.0
+    split = [source_view("Ask about core hours. 10:00 to 15:00 is when the lab is staffed.")]
+    assert proximity(Q, "10:00 to 15:00", split) == 0.0  # the previous sentence is not beside it
+    assert proximity("the?", "10:00", views) == 0.0 and proximity(Q, "not there", views) == 0.0
