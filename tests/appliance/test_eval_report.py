@@ -77,6 +77,18 @@ def test_the_report_says_how_the_engine_served_the_adapter_not_how_it_was_set(se
     assert "(served merged into the base for 3 answers, as a run-time LoRA for 1 answer)" in REP.render_markdown(mixed)
 
 
+def test_served_as_counts_the_adapter_arms_answers_and_falls_back_to_the_setting_for_old_results(settings):
+    arms = R.make_arms(R.parse_arms("A,C"), "ad1")[0]
+    old = {("A", "q1"): {"status": "ok"}, ("C", "q1"): {"status": "ok"}}
+    assert R.served_as(settings, arms, old) == ({"adapter_merge": True, "adapter_served": {}}, [])
+    new = {("A", "q1"): {"adapter_served": "none"}, ("C", "q1"): {"adapter_served": "merged"},
+           ("C", "q2"): {"adapter_served": "lora"}}
+    got, notes = R.served_as(settings, arms, new)
+    assert got == {"adapter_merge": None, "adapter_served": {"merged": 1, "lora": 1}} and len(notes) == 1
+    remote = {("C", "q1"): {"adapter_served": "remote"}}
+    assert R.served_as(settings, arms, remote) == ({"adapter_merge": False, "adapter_served": {"remote": 1}}, [])
+
+
 def test_bar_chart_values_and_threshold():
     svg = REP.bar_chart("Groundedness", {"A": 0.5, "C": None}, threshold=0.9, threshold_label="criterion 90%")
     assert "50.0%" in svg and "n/a" in svg and "criterion 90%" in svg and svg.count("<rect") == 1
