@@ -1,4 +1,4 @@
-"""Answer candidates: which extra decodes find right answers, and which choice rule serves them best (round 14).
+"""Answer candidates: which extra decodes find right answers, and which choice rule serves them best (rounds 14, 18).
 
 Two steps, both over the product's own code:
 
@@ -9,12 +9,13 @@ Two steps, both over the product's own code:
 question whose first answer is "ok", also decodes the extra candidates of every kind: three that avoid earlier
 starts (a1..a3) and spans of the 1 or 2 sentences that best match the question (f1, f2; f1a/f2a also avoid the
 first answer's start). For each it writes the text, mean and least token log-probability, sentence relevance,
-echo flag and the verdict the serving path would give it (validate + refusal check). The run itself answers as
+proximity of the question's words (refusal.proximity; records before round 18 lack it: 0), echo flag and the verdict the serving path would give it (validate + refusal check). The run itself answers as
 the product does, so the stored report is the product's. It is a study, not product code: it swaps
 `answer.choose_span` for a recorder and reaches into the serving closure for the prompt it decodes from.
 
-`replay` serves each rule (which candidates, in which order, which relevance weight) from those records and prints
-task success, answerable right and unanswerable refused, paired against round 13's rule. A replay is exact for the
+`replay` serves each rule (which candidates, in which order, which relevance and proximity weights) from those
+records and prints task success, answerable right and unanswerable refused, paired against the served rule (round
+18: 3 avoiding candidates, mean + 1.0 × relevance + 1.0 × proximity). A replay is exact for the
 decision after generation: the rule the record run served differs from the served answers in 0 questions. (A
 rule of a focused candidate then avoiding ones would avoid the focused start too; the recorded a1 avoided only the
 first answer's.)
@@ -45,7 +46,7 @@ def record(dataset: str, out: Path, split: str, limit: int, concurrency: int) ->
     from ragtune.appliance.eval.run import EvalOptions, run_eval
     from ragtune.appliance.focus import focus
     from ragtune.appliance.injection import source_view
-    from ragtune.appliance.refusal import echoes, relevance
+    from ragtune.appliance.refusal import echoes, proximity, relevance
 
     local, lock, fh = threading.local(), threading.Lock(), out.open("a", encoding="utf-8")
 
@@ -76,7 +77,8 @@ def record(dataset: str, out: Path, split: str, limit: int, concurrency: int) ->
             d: dict[str, Any] = {"tag": tag, "text": text}
             if text is not None:
                 d.update(mean=res.answer_mean_logprob, min=res.answer_min_logprob,
-                         rel=relevance(question, text, views), echo=echoes(question, text),
+                         rel=relevance(question, text, views), prox=proximity(question, text, views),
+                         echo=echoes(question, text),
                          verdict=verdict(eng, res, ctx, question))
             rec["cands"].append(d)
             return text
@@ -131,7 +133,7 @@ def replay(paths: list[Path]) -> None:
             return v["status"] == "ok" and (em or f1 >= 0.5)
         return v["status"] == "refused"
 
-    def serve(r: dict[str, Any], order: list[str], n: int, w: float) -> dict[str, Any]:
+    def serve(r: dict[str, Any], order: list[str], n: int, w: float, wp: float = 0.0) -> dict[str, Any]:
         have = {c["tag"] for c in r["cands"] if not c.get("nofocus")}
         tags = [t for t in order if t in have][:n]
         cands, seen = [], set()
@@ -142,9 +144,10 @@ def replay(paths: list[Path]) -> None:
                 cands.append(c)
         if not cands:
             return {"status": r["final"]["status"], "text": r["final"]["answer"] or ""}
-        return max(cands, key=lambda c: (not c["echo"], c["mean"] + w * c["rel"], -tags.index(c["tag"])))["verdict"]
+        return max(cands, key=lambda c: (not c["echo"], c["mean"] + w * c["rel"] + wp * c.get("prox", 0.0),
+                                         -tags.index(c["tag"])))["verdict"]
 
-    def table(rule: tuple[list[str], int, float]) -> tuple[dict[str, bool], str]:
+    def table(rule: tuple[Any, ...]) -> tuple[dict[str, bool], str]:
         per = {r["qid"]: correct(r, serve(r, *rule)) for r in recs}
         served = sum(1 for r in recs if (lambda v: (v["status"], v["text"]))(serve(r, *rule))
                      != (r["final"]["status"], r["final"]["answer"]))
@@ -154,20 +157,25 @@ def replay(paths: list[Path]) -> None:
         return per, f"{pct(list(per.values())):.1f} % | {pct(ans):.1f} % | {pct(un):.1f} % | {served}"
 
     avoid, focused = ["g", "a1", "a2", "a3"], ["g", "f1", "a1", "a2"]
-    rules = [("first only", (avoid, 1, 1.0)), ("avoid chain, 3 (round 13)", (avoid, 3, 1.0)),
+    rules = [("avoid chain, 3, + proximity (round 18, served)", (avoid, 3, 1.0, 1.0)),
+             ("avoid chain, 3, proximity 0.5", (avoid, 3, 1.0, 0.5)), ("avoid chain, 3, proximity 2.0", (avoid, 3, 1.0, 2.0)),
+             ("avoid chain, 4, + proximity", (avoid, 4, 1.0, 1.0)),
+             ("first only", (avoid, 1, 1.0)), ("avoid chain, 3 (round 13)", (avoid, 3, 1.0)),
              ("avoid chain, 2", (avoid, 2, 1.0)), ("avoid chain, 4", (avoid, 4, 1.0)),
              ("focus 1 sentence, 2", (focused, 2, 1.0)), ("focus 1 sentence, then avoid, 3", (focused, 3, 1.0)),
              ("focus 2 sentences, 2", (["g", "f2", "a1"], 2, 1.0)), ("focus 1, weight 0.5, 2", (focused, 2, 0.5)),
              ("focus 1, weight 2.0, 2", (focused, 2, 2.0))]
-    base, _ = table(rules[1][1])
+    base, _ = table(rules[0][1])
     n_ans = sum(1 for r in recs if r["answerable"])
     print(f"{len(recs)} questions, {n_ans} answerable")
+    if not any("prox" in c for r in recs for c in r["cands"]):
+        print("  (records before round 18: no proximity recorded, so the proximity rules replay round 13's)")
     for tag in KINDS:
         k = sum(1 for r in recs if r["answerable"] and any(
             c["tag"] == tag and c.get("verdict") and correct(r, c["verdict"]) for c in r["cands"]))
         print(f"  right via {tag}: {k}")
     # last column but one: answers that differ from the served ones (0 for the rule the record run served)
-    print("| rule | task success | answerable right | unanswerable refused | differ from served | vs round 13 |\n"
+    print("| rule | task success | answerable right | unanswerable refused | differ from served | vs served |\n"
           "|---|---|---|---|---|---|")
     for name, rule in rules:
         per, row = table(rule)
