@@ -298,7 +298,7 @@ def eval_summary(report: dict[str, Any], command: str) -> dict[str, Any]:
         "command": command, "run_id": report.get("run_id"), "adapter": report.get("adapter"),
         "dataset": {k: (report.get("dataset") or {}).get(k) for k in ("kind", "path", "identity", "n_items")},
         "n_questions": report.get("n_questions"), "seed": report.get("seed"),
-        "answer_mode": report.get("answer_mode"), "adapter_merge": report.get("adapter_merge"),
+        **{k: report.get(k) for k in ("answer_mode", "adapter_merge", "adapter_served")},
         **{k: report.get(k) for key in CALIBRATED for k in (key, f"{key}_adapter") if k in report},
         "arms": {name: {k: m.get(k) for k in ARM_KEYS if k in m} for name, m in (report.get("arms") or {}).items()},
         "deltas": report.get("deltas"),
