@@ -9,7 +9,8 @@ Two steps, both over the product's own code:
 question whose first answer is "ok", also decodes the extra candidates of every kind: three that avoid earlier
 starts (a1..a3) and spans of the 1 or 2 sentences that best match the question (f1, f2; f1a/f2a also avoid the
 first answer's start). For each it writes the text, mean and least token log-probability, sentence relevance,
-proximity of the question's words (refusal.proximity; records before round 18 lack it: 0), echo flag and the verdict the serving path would give it (validate + refusal check). The run itself answers as
+proximity of the question's words (refusal.proximity; records before round 18 lack it: 0), echo flag and the
+verdict the serving path would give it (validate + refusal check). The run itself answers as
 the product does, so the stored report is the product's. It is a study, not product code: it swaps
 `answer.choose_span` for a recorder and reaches into the serving closure for the prompt it decodes from.
 
@@ -158,7 +159,8 @@ def replay(paths: list[Path]) -> None:
 
     avoid, focused = ["g", "a1", "a2", "a3"], ["g", "f1", "a1", "a2"]
     rules = [("avoid chain, 3, + proximity (round 18, served)", (avoid, 3, 1.0, 1.0)),
-             ("avoid chain, 3, proximity 0.5", (avoid, 3, 1.0, 0.5)), ("avoid chain, 3, proximity 2.0", (avoid, 3, 1.0, 2.0)),
+             ("avoid chain, 3, proximity 0.5", (avoid, 3, 1.0, 0.5)),
+             ("avoid chain, 3, proximity 2.0", (avoid, 3, 1.0, 2.0)),
              ("avoid chain, 4, + proximity", (avoid, 4, 1.0, 1.0)),
              ("first only", (avoid, 1, 1.0)), ("avoid chain, 3 (round 13)", (avoid, 3, 1.0)),
              ("avoid chain, 2", (avoid, 2, 1.0)), ("avoid chain, 4", (avoid, 4, 1.0)),

@@ -134,8 +134,10 @@ def proximity(question: str, span: str, views: Sequence[SourceView]) -> float:
     """The largest share of the question's content words found within PROXIMITY_WINDOW words before or after the
     span, in a sentence of the sources holding it (0.0 when none does, or the question has no content words)."""
     words = content_words(question)
+    if not words:
+        return 0.0
     best = 0.0
-    for sentence, at in span_sentences(span, views) if words else ():
+    for sentence, at in span_sentences(span, views):
         near = _TOKEN.findall(sentence[:at])[-PROXIMITY_WINDOW:] + \
             _TOKEN.findall(sentence[at + len(span):])[:PROXIMITY_WINDOW]
         best = max(best, sum(_hits(words, {w.lower() for w in near})) / len(words))

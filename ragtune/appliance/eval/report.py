@@ -133,11 +133,11 @@ def _served(r: dict[str, Any]) -> str:
     if r["adapter"] == "none" or "adapter_merge" not in r:  # reports written before merged serving
         return ""
     counts = r.get("adapter_served") or {}  # what the engine did (reports before it: the setting)
-    if len(counts) > 1:
-        ways = sorted(counts.items(), key=lambda kv: -kv[1])
+    ways = sorted(counts.items(), key=lambda kv: -kv[1])
+    if len(ways) == 1:
+        return f" (served {_SERVED.get(ways[0][0], ways[0][0])})"
+    if ways:
         return " (served " + ", ".join(f"{_SERVED.get(k, k)} for {n} answer{'s' * (n != 1)}" for k, n in ways) + ")"
-    if counts:
-        return f" (served {_SERVED.get(next(iter(counts)), next(iter(counts)))})"
     return " (served merged into the base)" if r["adapter_merge"] else " (served as a run-time LoRA)"
 
 
