@@ -11,7 +11,7 @@ WHEELHOUSE ?= $(HOME)/.cache/ragtune/wheelhouse
 FIND_LINKS := $(shell test -d $(WHEELHOUSE) && echo --find-links $(WHEELHOUSE))
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: install install-dev sdist tmux test demo bench adapter clean
+.PHONY: install install-dev sdist tmux test demo adapter clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -50,9 +50,6 @@ demo: install
 # interrupted rebuild. Hours on 2 CPU cores, minutes on a GPU (docs/tuning.md). ADAPTER_ARGS="--eval" adds the eval.
 adapter: install-dev sdist
 	nice -n 10 $(BIN)/ragtune tune default --resume --promote $(ADAPTER_ARGS)
-
-bench: install-dev
-	$(BIN)/python benchmarks/run_all.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
