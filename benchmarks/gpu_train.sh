@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # A training run on a lent GPU machine (the `device` tool: 15 minutes of device time, at most 64 MiB of the
 # working tree per call, files back at most 16 MiB each), prepared here so that a session that draws one spends
-# its minutes training, not debugging. Three steps (docs/tuning.md, "On a lent GPU machine"):
+# its minutes training, not debugging. Three device calls between two steps here (docs/tuning.md, "On a lent GPU
+# machine"):
 #
 #   bash benchmarks/gpu_train.sh prepare DATASET_DIR   # here: .device/ = the base GGUF in 3 parts, the dataset
 #                                                      # (gzip), the gguf wheel; prints the three device calls
-#   bash benchmarks/gpu_train.sh stash                 # there, calls 1 and 2: keep the carried parts in /root/stash
+#   bash benchmarks/gpu_train.sh stash .device/a       # there, calls 1 and 2 (.device/a, then .device/b): keep
+#                                                      # the carried part in /root/stash
 #   bash benchmarks/gpu_train.sh train [TRAIN ARGS]    # there, call 3: assemble, check sha256, bench, train; the
 #                                                      # adapter comes back in 15 MB parts under $OUT
 #   bash benchmarks/gpu_train.sh collect FILES_AT DEST # here: reassemble the adapter folder (then convert lora)
@@ -89,7 +91,7 @@ collect)
     ls -la "$dest"
     ;;
 *)
-    sed -n '2,16p' "$0"
+    sed -n '2,17p' "$0"
     exit 2
     ;;
 esac
