@@ -10,7 +10,9 @@ holds; the classic prior of extractive QA that the answer sits in the sentence t
 plus PROXIMITY_WEIGHT times its `proximity`: the share of the question's content words within a few words of the
 span. The second prior picks within the sentence: the 135M model's wrong spans are mostly the right sentence's
 other entity ("3 March 2023" for when a rule "took effect on 1 April 2023"), and the asked-for one stands next to
-the words the question repeats. The best score wins (ties: the earlier candidate), a span that only repeats the
+the words the question repeats. Last, it subtracts SAID_WEIGHT times the share of the question's content words the
+span itself holds (`refusal.said`): the answer is the part the question does not say, and a span holding the
+question's words is the whole sentence around the answer. The best score wins (ties: the earlier candidate), a span that only repeats the
 question's words (refusal.echoes) never does unless all do; the refusal check then judges the winner like any
 answer.
 """
@@ -22,14 +24,15 @@ from typing import Callable, Sequence
 
 from .generate import GenResult
 from .injection import source_view
-from .refusal import echoes, proximity, relevance
+from .refusal import echoes, proximity, relevance, said
 from .schema import parse_answer
 from .types import ContextItem
 
-# Chosen on the corpus calibration half (benchmarks/README.md, "Answer quality", rounds 13 and 18).
+# Chosen on the corpus calibration half's candidate records (benchmarks/README.md, "Answer quality", rounds 13, 18, 19).
 RELEVANCE_WEIGHT = 1.0
 PROXIMITY_WEIGHT = 1.0
-RULE = 2  # the choice rule's version, in the answer cache key: 1 confidence + relevance, 2 + proximity
+SAID_WEIGHT = 0.5
+RULE = 3  # the choice rule's version, in the answer cache key: 1 confidence + relevance, 2 + proximity, 3 − said
 
 
 def first_word(answer: str) -> str:
@@ -57,7 +60,7 @@ def choose_span(first: GenResult, more: Callable[[list[str]], GenResult], n: int
     def score(res: GenResult, text: str) -> tuple[bool, float]:
         return (not echoes(question, text),
                 float(res.answer_mean_logprob or 0.0) + RELEVANCE_WEIGHT * relevance(question, text, views)
-                + PROXIMITY_WEIGHT * proximity(question, text, views))
+                + PROXIMITY_WEIGHT * proximity(question, text, views) - SAID_WEIGHT * said(question, text))
 
     scored = [(score(first, answer), first)]
     avoid = [first_word(answer)]

@@ -144,6 +144,14 @@ def proximity(question: str, span: str, views: Sequence[SourceView]) -> float:
     return best
 
 
+def said(question: str, span: str) -> float:
+    """The share of the question's content words that the span itself holds (0.0 when the question has none): an
+    extractive answer is the part the question does not say, so a span that repeats the question is usually the
+    whole sentence around the answer ("The standard working week … is 37.5 hours, …" for "37.5 hours")."""
+    words = content_words(question)
+    return sum(_hits(words, set(content_words(span)))) / len(words) if words else 0.0
+
+
 _CHOICE = re.compile(r"\bor\b", re.IGNORECASE)
 
 

@@ -8,7 +8,7 @@ import json
 from ragtune.appliance.candidates import PROXIMITY_WEIGHT, RELEVANCE_WEIGHT, choose_span
 from ragtune.appliance.generate import GenResult
 from ragtune.appliance.injection import source_view
-from ragtune.appliance.refusal import proximity
+from ragtune.appliance.refusal import proximity, said
 from ragtune.appliance.types import ContextItem
 
 CTX = [ContextItem(id="S1", text="The standard working week is 37.5 hours. Core hours run from 10:00 to 15:00.")]
@@ -80,3 +80,21 @@ def test_proximity_counts_question_words_a_few_words_either_side_of_the_span_in_
     split = [source_view("Ask about core hours. 10:00 to 15:00 is when the lab is staffed.")]
     assert proximity(Q, "10:00 to 15:00", split) == 0.0  # the previous sentence is not beside it
     assert proximity("the?", "10:00", views) == 0.0 and proximity(Q, "not there", views) == 0.0
+
+
+def test_a_span_holding_the_questions_words_loses_to_the_short_answer_inside_it():
+    # The whole sentence is the likelier copy and, after its heading, the nearer one; the answer is what it adds.
+    ctx = [ContextItem(id="S1", text="## Working hours\n\nThe standard working week is 37.5 hours, worked Monday to "
+                                     "Friday. Breaches are handled informally.")]
+    q = "How many hours is the standard working week?"
+    whole = "The standard working week is 37.5 hours, worked Monday to Friday."
+    more, _ = chooser([res("37.5 hours", -0.3)])
+    got = choose_span(res(whole, -0.2), more, 2, q, ctx)
+    assert json.loads(got.text)["answer"] == "37.5 hours"
+
+
+def test_said_is_the_share_of_the_questions_content_words_in_the_span():
+    q = "How many hours is the standard working week?"
+    assert said(q, "37.5 hours") == 0.2  # "hours" of many, hours, standard, working, week
+    assert said(q, "The standard working week is 37.5 hours.") == 0.8  # all but "many"
+    assert said("How?", "37.5 hours") == 0.0
