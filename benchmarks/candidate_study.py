@@ -15,8 +15,9 @@ the product does, so the stored report is the product's. It is a study, not prod
 `answer.choose_span` for a recorder and reaches into the serving closure for the prompt it decodes from.
 
 `replay` serves each rule (which candidates, in which order, which relevance and proximity weights) from those
-records and prints task success, answerable right and unanswerable refused, paired against the served rule (round
-18: 3 avoiding candidates, mean + 1.0 × relevance + 1.0 × proximity). A replay is exact for the
+records and prints task success, answerable right and unanswerable refused, paired against the rule the records
+were served with (round 18: 3 avoiding candidates, mean + 1.0 × relevance + 1.0 × proximity; round 19 serves that
+− 0.5 × `refusal.said`, a row of its own). A replay is exact for the
 decision after generation: the rule the record run served differs from the served answers in 0 questions. (A
 rule of a focused candidate then avoiding ones would avoid the focused start too; the recorded a1 avoided only the
 first answer's.)
@@ -125,6 +126,7 @@ def record(dataset: str, out: Path, split: str, limit: int, concurrency: int) ->
 
 def replay(paths: list[Path]) -> None:
     from ragtune.appliance.eval.metrics import best_match
+    from ragtune.appliance.refusal import said
 
     recs = [json.loads(line) for p in paths for line in p.open(encoding="utf-8")]
 
@@ -134,7 +136,8 @@ def replay(paths: list[Path]) -> None:
             return v["status"] == "ok" and (em or f1 >= 0.5)
         return v["status"] == "refused"
 
-    def serve(r: dict[str, Any], order: list[str], n: int, w: float, wp: float = 0.0) -> dict[str, Any]:
+    def serve(r: dict[str, Any], order: list[str], n: int, w: float, wp: float = 0.0,
+              ws: float = 0.0) -> dict[str, Any]:
         have = {c["tag"] for c in r["cands"] if not c.get("nofocus")}
         tags = [t for t in order if t in have][:n]
         cands, seen = [], set()
@@ -145,8 +148,8 @@ def replay(paths: list[Path]) -> None:
                 cands.append(c)
         if not cands:
             return {"status": r["final"]["status"], "text": r["final"]["answer"] or ""}
-        return max(cands, key=lambda c: (not c["echo"], c["mean"] + w * c["rel"] + wp * c.get("prox", 0.0),
-                                         -tags.index(c["tag"])))["verdict"]
+        return max(cands, key=lambda c: (not c["echo"], c["mean"] + w * c["rel"] + wp * c.get("prox", 0.0)
+                                         - ws * said(r["q"], c["text"]), -tags.index(c["tag"])))["verdict"]
 
     def table(rule: tuple[Any, ...]) -> tuple[dict[str, bool], str]:
         per = {r["qid"]: correct(r, serve(r, *rule)) for r in recs}
@@ -158,7 +161,8 @@ def replay(paths: list[Path]) -> None:
         return per, f"{pct(list(per.values())):.1f} % | {pct(ans):.1f} % | {pct(un):.1f} % | {served}"
 
     avoid, focused = ["g", "a1", "a2", "a3"], ["g", "f1", "a1", "a2"]
-    rules = [("avoid chain, 3, + proximity (round 18, served)", (avoid, 3, 1.0, 1.0)),
+    rules = [("avoid chain, 3, + proximity (round 18, the records' rule)", (avoid, 3, 1.0, 1.0)),
+             ("avoid chain, 3, + proximity − 0.5 said (round 19, served)", (avoid, 3, 1.0, 1.0, 0.5)),
              ("avoid chain, 3, proximity 0.5", (avoid, 3, 1.0, 0.5)),
              ("avoid chain, 3, proximity 2.0", (avoid, 3, 1.0, 2.0)),
              ("avoid chain, 4, + proximity", (avoid, 4, 1.0, 1.0)),

@@ -12,9 +12,9 @@ span. The second prior picks within the sentence: the 135M model's wrong spans a
 other entity ("3 March 2023" for when a rule "took effect on 1 April 2023"), and the asked-for one stands next to
 the words the question repeats. Last, it subtracts SAID_WEIGHT times the share of the question's content words the
 span itself holds (`refusal.said`): the answer is the part the question does not say, and a span holding the
-question's words is the whole sentence around the answer. The best score wins (ties: the earlier candidate), a span that only repeats the
-question's words (refusal.echoes) never does unless all do; the refusal check then judges the winner like any
-answer.
+question's words is the whole sentence around the answer. The best score wins (ties: the earlier candidate), a
+span that only repeats the question's words (refusal.echoes) never does unless all do; the refusal check then
+judges the winner like any answer.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from .refusal import echoes, proximity, relevance, said
 from .schema import parse_answer
 from .types import ContextItem
 
-# Chosen on the corpus calibration half's candidate records (benchmarks/README.md, "Answer quality", rounds 13, 18, 19).
+# Chosen on the corpus calibration half (benchmarks/README.md, "Answer quality", rounds 13, 18 and 19).
 RELEVANCE_WEIGHT = 1.0
 PROXIMITY_WEIGHT = 1.0
 SAID_WEIGHT = 0.5
