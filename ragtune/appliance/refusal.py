@@ -54,11 +54,8 @@ def support_score(answer: str, sources: list[str]) -> float:
     words = content_words(answer)
     if not words:
         return 1.0
-    vocab = set(content_words(" ".join(sources)))
-    # tolerate simple inflection: "built" vs "build", "cities" vs "city"
-    stems = {w[:5] for w in vocab if len(w) >= 5}
-    hit = sum(1 for w in words if w in vocab or (len(w) >= 5 and w[:5] in stems))
-    return hit / len(words)
+    # tolerate simple inflection: "built" vs "build", "cities" vs "city" (5-letter prefixes, `_hits`)
+    return sum(_hits(words, set(content_words(" ".join(sources))))) / len(words)
 
 
 def _hits(words: list[str], vocab: set[str]) -> list[bool]:
