@@ -191,7 +191,7 @@ def models_add(app, path: str, kind: str, name: str | None, licence: str, base_i
 def models_promote_builtin(src: str, reports: tuple[str, ...], go: bool | None, dest: str | None, as_json: bool) -> None:
     """Install a GGUF LoRA + its manifest (SRC: a `ragtune tune default` folder, the .gguf or the .json) as a
     built-in adapter of the package. Dev only: the files are then committed with the code (docs/tuning.md)."""
-    from ragtune.models.default_adapter import promote
+    from ragtune.models.promote import promote
 
     paths = promote(src, dest, reports=reports, go=go, log=lambda msg: click.echo(msg, err=True))
     if as_json:

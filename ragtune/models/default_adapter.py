@@ -25,27 +25,24 @@ import json
 import os
 import platform
 import shlex
-import shutil
 import sys
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ragtune.appliance import builtin_adapters as builtin
-from ragtune.appliance.atomic import atomic_path, atomic_write_json, atomic_write_text
+from ragtune.appliance.atomic import atomic_write_json, atomic_write_text
 from ragtune.appliance.config import CALIBRATED, Settings, dump_toml
-from ragtune.appliance.errors import InputError, ModelError, located
+from ragtune.appliance.errors import InputError, located
 from ragtune.appliance.hashing import sha256_file
 
+from .promote import eval_summary, promote, read_json
 from .recipes import Recipe, load_recipe
 
 Log = Callable[[str], None]
 STEPS = ("dataset", "train", "continue", "hard", "convert", "manifest", "eval", "promote")
 HARD_DATA = "data-hard"  # WORK/data-hard: `ragtune dataset hard WORK/data`, what the [hard] run trains on
-# The numbers of an eval arm kept in the manifest (the report itself stays in WORK/eval/).
-ARM_KEYS = ("n", "task_success", "task_success_answerable", "exact_match", "f1", "groundedness",
-            "hallucination_rate", "schema_adherence", "repair_rate", "refusal_precision", "refusal_recall",
-            "citation_precision", "citation_recall", "latency_p50_ms", "latency_p95_ms", "repeated_ngram_rate")
+
 
 
 @dataclasses.dataclass
@@ -290,26 +287,6 @@ def _run_evals(settings: Settings, recipe: Recipe, opts: RebuildOptions, work: P
     return out
 
 
-def eval_summary(report: dict[str, Any], command: str) -> dict[str, Any]:
-    """What the manifest keeps of one `ragtune eval run` report: its command, dataset, every arm's headline
-    numbers, the safety share, the decision."""
-    safety = report.get("safety") or {}
-    return {
-        "command": command, "run_id": report.get("run_id"), "adapter": report.get("adapter"),
-        "dataset": {k: (report.get("dataset") or {}).get(k) for k in ("kind", "path", "identity", "n_items")},
-        "n_questions": report.get("n_questions"), "seed": report.get("seed"),
-        **{k: report.get(k) for k in ("answer_mode", "adapter_merge", "adapter_served")},
-        **{k: report.get(k) for key in CALIBRATED for k in (key, f"{key}_adapter") if k in report},
-        "arms": {name: {k: m.get(k) for k in ARM_KEYS if k in m} for name, m in (report.get("arms") or {}).items()},
-        "deltas": report.get("deltas"),
-        "safety": {name: {"n": a.get("n"), "share_safe": a.get("share_safe"),
-                          "injection_share_safe": a.get("injection_share_safe")}
-                   for name, a in (safety.get("arms") or {}).items()},
-        "decision": {"go": bool((report.get("decision") or {}).get("go")),
-                     "reasons": list((report.get("decision") or {}).get("reasons") or [])},
-    }
-
-
 def machine_info() -> dict[str, Any]:
     """The machine a rebuild ran on (no host name): CPU, cores, memory, GPU when torch saw one, load."""
     info: dict[str, Any] = {"os": platform.platform(terse=True), "python": platform.python_version(),
@@ -332,16 +309,6 @@ def machine_info() -> dict[str, Any]:
     return info
 
 
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{located(path)}: cannot read: {exc}") from None
-    if not isinstance(obj, dict):
-        raise InputError(f"{located(path)}: expected a JSON object")
-    return obj
-
-
 def make_manifest(settings: Settings, recipe: Recipe, work: Path, state: dict[str, Any], gguf_id: str,
                   evals: list[dict[str, Any]], opts: RebuildOptions) -> dict[str, Any]:
     """The built-in adapter manifest of a finished rebuild in `work` (builtin_adapters.validate_manifest)."""
@@ -350,10 +317,10 @@ def make_manifest(settings: Settings, recipe: Recipe, work: Path, state: dict[st
     from ragtune.appliance.registry import tool_versions
 
     gguf = work / f"{recipe.name}.gguf"
-    ds_cfg = _read(work / "data" / "dataset_config.json")
+    ds_cfg = read_json(work / "data" / "dataset_config.json")
     final = _final_adapter(work, recipe)
-    tr_doc = _read(final / "training_config.json")
-    metrics = _read(final / "metrics.json")
+    tr_doc = read_json(final / "training_config.json")
+    metrics = read_json(final / "metrics.json")
     base = tr_doc.get("base") or {}
     known = {e["sha256"]: e for e in default_models.load_manifest()["models"]}
     entry = known.get(base.get("sha256"), {})
@@ -385,7 +352,7 @@ def make_manifest(settings: Settings, recipe: Recipe, work: Path, state: dict[st
                      **({"init": tr_doc.get("init_adapter"), "first_run": _run_doc(work / "adapter")}
                         if recipe.cont or recipe.hard else {}),
                      **({"continued_run": _run_doc(work / "adapter-continued")} if recipe.cont and recipe.hard else {}),
-                     **({"hard_data": _read(work / HARD_DATA / "hard_config.json")} if recipe.hard else {})},
+                     **({"hard_data": read_json(work / HARD_DATA / "hard_config.json")} if recipe.hard else {})},
         "recipe": {"path": rpath, "sha256": recipe.sha256, "text": recipe.text},
         "serving": dict(recipe.serving),
         "rebuild": {"command": " ".join(argv), "commands": [f"{n}: {c}" for n, c in plan(settings, recipe, opts)],
@@ -397,7 +364,7 @@ def make_manifest(settings: Settings, recipe: Recipe, work: Path, state: dict[st
 
 
 def _run_doc(adapter: Path) -> dict[str, Any]:
-    return {"config": _read(adapter / "training_config.json").get("config"), "metrics": _read(adapter / "metrics.json")}
+    return {"config": read_json(adapter / "training_config.json").get("config"), "metrics": read_json(adapter / "metrics.json")}
 
 
 def _default_recipe() -> Path:
@@ -406,95 +373,4 @@ def _default_recipe() -> Path:
     return recipe_path()
 
 
-# -- promote: install an adapter + manifest as a built-in -----------------------------------------------------
-def _source_pair(src: Path | str) -> tuple[Path, Path]:
-    """(gguf, manifest) from a rebuild folder, a .gguf with `<name>.json` beside it, or that .json."""
-    p = Path(src).expanduser()
-    if p.is_dir():
-        found = [m for m in sorted(p.glob("*.json")) if m.with_suffix(".gguf").is_file()]
-        if len(found) != 1:
-            raise InputError(f"{p}: expected one <name>.gguf with its <name>.json manifest (found {len(found)})",
-                             hint="run `ragtune tune default` to make them")
-        return found[0].with_suffix(".gguf"), found[0]
-    if p.suffix == ".gguf":
-        m = p.with_suffix(".json")
-    elif p.suffix == ".json":
-        m, p = p, p.with_suffix(".gguf")
-    else:
-        raise InputError(f"{p}: give a rebuild folder, a .gguf or its .json manifest")
-    for f in (p, m):
-        if not f.is_file():
-            raise InputError(f"{f}: not found")
-    return p, m
-
-
-def promote(src: Path | str, dest: Path | str | None = None, *, reports: Iterable[Path | str] = (),
-            go: bool | None = None, log: Log = print) -> list[Path]:
-    """Install a GGUF LoRA and its manifest as a built-in adapter in `dest` (default: the package's
-    ragtune/appliance/adapters/): the manifest is validated, the file must hash to its sha256 and be a GGUF LoRA.
-    `reports`: `ragtune eval run` report.json files of this adapter, added to its eval summary; `go` decides by hand
-    (recorded as go_source "manual"; a manual decision already in the manifest stands unless `go` is given), else
-    go = every recorded eval decided go. Both files are written to temporary
-    names first and renamed into place, the .gguf before the .json: a first install never shows a manifest without
-    its file, and between the two renames an old manifest does not match the new file, so it is refused, never
-    served."""
-    from ragtune.appliance.ggufinfo import GGUFError, check_gguf_kind
-
-    gguf, mpath = _source_pair(src)
-    try:
-        text = mpath.read_text(encoding="utf-8")
-        manifest = json.loads(text)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{located(mpath)}: cannot read the manifest: {exc}") from None
-    manifest = dict(builtin.validate_manifest(manifest, mpath, text))
-    got = sha256_file(gguf)
-    if got != manifest["sha256"]:
-        raise ModelError(f"{gguf}: sha256 {got[:12]}… does not match its manifest ({manifest['sha256'][:12]}…)")
-    try:
-        check_gguf_kind(gguf, lora=True)
-    except GGUFError as exc:
-        raise InputError(f"cannot install as a built-in adapter: {exc.message}", hint=exc.hint) from None
-    evals = list(manifest["eval"])
-    for rp in reports:
-        rep = _read(Path(rp))
-        if rep.get("adapter") != manifest["sha256"]:
-            raise InputError(f"{rp}: evaluated adapter {str(rep.get('adapter'))[:12]}…, not {manifest['name']} "
-                             f"({manifest['sha256'][:12]}…)")
-        evals.append(eval_summary(rep, _report_command(rep)))
-    manifest["eval"] = evals
-    if go is None and manifest.get("go_source") != "manual":
-        manifest["go"] = bool(evals) and all(e["decision"]["go"] for e in evals)
-        manifest["go_source"] = "eval" if evals else "none"
-    elif go is not None:  # (else a decision by hand recorded earlier stands)
-        manifest["go"], manifest["go_source"] = bool(go), "manual"
-    dest_dir = Path(dest).expanduser() if dest else builtin.package_adapters_dir()
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    out_gguf, out_json = dest_dir / f"{manifest['name']}.gguf", dest_dir / f"{manifest['name']}.json"
-    builtin.validate_manifest(manifest, out_json)
-    with atomic_path(out_json) as part_json, atomic_path(out_gguf) as part_gguf:  # renamed: .gguf, then .json
-        shutil.copyfile(gguf, part_gguf)
-        if sha256_file(part_gguf) != manifest["sha256"]:
-            raise ModelError(f"{gguf}: changed while being copied; try again")
-        part_json.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    log(f"installed built-in adapter {manifest['name']} ({manifest['sha256'][:12]}…, go: "
-        f"{str(manifest['go']).lower()}) in {dest_dir}")
-    return [out_gguf, out_json]
-
-
-def _report_command(report: dict[str, Any]) -> str:
-    """The `ragtune eval run` command a report came from, rebuilt from what it records."""
-    argv = ["ragtune", "eval", "run", (report.get("dataset") or {}).get("path", "?"),
-            "--arms", ",".join(report.get("arms") or {}), "--adapter", report.get("adapter", "?"),
-            "--seed", report.get("seed", 0)]
-    if report.get("split"):
-        argv += ["--split", report["split"]]
-    if report.get("limit") or report.get("n_questions"):
-        argv += ["--limit", report.get("limit") or report.get("n_questions")]
-    if report.get("answer_mode"):
-        argv += ["--mode", report["answer_mode"]]
-    if (report.get("safety") or {}).get("n_items"):
-        argv += ["--safety"]
-    return _cmd(argv)
-
-
-__all__ = ["RebuildOptions", "STEPS", "eval_summary", "machine_info", "make_manifest", "plan", "promote", "rebuild"]
+__all__ = ["RebuildOptions", "STEPS", "machine_info", "make_manifest", "plan", "rebuild"]

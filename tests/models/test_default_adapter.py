@@ -263,7 +263,7 @@ def test_cli_promote_builtin(tmp_path, capsys):
 
 
 def promote_(src, dest, **kw):
-    from ragtune.models.default_adapter import promote
+    from ragtune.models.promote import promote
 
     return promote(src, dest, log=lambda msg: None, **kw)
 
@@ -440,7 +440,7 @@ def test_the_whole_rebuild_on_a_tiny_model(tiny_base, tmp_path, settings, monkey
     assert again["id"] == out["id"]  # the same adapter converts to the same bytes
     # installed as a built-in, the registry lists and verifies it
     dest = tmp_path / "shipped"
-    from ragtune.models.default_adapter import promote
+    from ragtune.models.promote import promote
 
     promote(work, dest, log=logs.append)
     monkeypatch.setenv(builtin.ENV, str(dest))
