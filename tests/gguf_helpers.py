@@ -32,6 +32,23 @@ def write_gguf(path: Path | str, *, lora: bool = True, tag: str = "test") -> Pat
     return path
 
 
+def write_tensors(path: Path | str, tensors: dict, **kv) -> Path:
+    """A GGUF file with these numpy tensors and string/float keys, written by the `gguf` package (which the
+    caller has imported: tests that need it skip without it)."""
+    import gguf
+
+    w = gguf.GGUFWriter(str(path), "llama")
+    for key, val in kv.items():
+        (w.add_float32 if isinstance(val, float) else w.add_string)(key, val)
+    for name, data in tensors.items():
+        w.add_tensor(name, data)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    return Path(path)
+
+
 # The default LLM's sha256 (ragtune/appliance/manifests/defaults.json): a built-in adapter made for it.
 DEFAULT_LLM_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 

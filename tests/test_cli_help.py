@@ -35,7 +35,7 @@ def test_root_help():
 EXPECTED_COMMANDS = {
     "ask", "chat", "demo", "ingest", "search", "train", "train-eval",
     "config", "config init", "config path", "config set", "config show",
-    "convert", "convert gguf", "convert lora", "convert merge", "convert quantize",
+    "convert", "convert gguf", "convert lora", "convert merge", "convert quantize", "convert soup",
     "dataset", "dataset build", "dataset hard", "dataset report",
     "docs", "docs list", "docs remove", "docs show",
     "eval", "eval calibrate", "eval retrieval", "eval run",

@@ -1,4 +1,4 @@
-"""`ragtune convert …`: adapter -> merged model -> GGUF -> quantized GGUF, and adapter -> GGUF LoRA.
+"""`ragtune convert …`: adapter -> merged model -> GGUF -> quantized GGUF, adapter -> GGUF LoRA, two GGUF LoRAs -> one.
 Needs the [convert] extra (torch/transformers/peft, imported lazily by the converters)."""
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ _name_opt = click.option("--name", help="Registry name (default: the output's na
 
 @cli.group("convert")
 def convert_group() -> None:
-    """Turn a trained adapter into artifacts llama.cpp serves (merge, GGUF, quantize, GGUF LoRA)."""
+    """Turn a trained adapter into artifacts llama.cpp serves (merge, GGUF, quantize, GGUF LoRA, soup)."""
 
 
 @convert_group.command("merge")
@@ -113,3 +113,21 @@ def convert_lora(app, adapter: str, base: str, out: str, outtype: str, gguf_base
 
     _report(lora_to_gguf(adapter, base, out, outtype=outtype, gguf_base=gguf_base, registry=_registry(app),
                          sdist=sdist, threads=threads, force=force, name=name, progress=_progress), as_json)
+
+
+@convert_group.command("soup")
+@click.argument("a")
+@click.argument("b")
+@click.option("--weight", type=click.FloatRange(0.0, 1.0), default=0.5, show_default=True,
+              help="B's share: the soup is (1 - weight)·A + weight·B.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output .gguf LoRA file.")
+@_force_opt
+@_name_opt
+@_json_opt
+@pass_app
+def convert_soup(app, a: str, b: str, weight: float, out: str, force: bool, name, as_json: bool) -> None:
+    """Average two GGUF LoRAs A and B of one base into one GGUF LoRA (exact: rank rA + rB)."""
+    from ragtune.converters.soup import soup
+
+    _report(soup(a, b, out, weight=weight, registry=_registry(app), force=force, name=name, progress=_progress),
+            as_json)

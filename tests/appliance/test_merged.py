@@ -11,6 +11,8 @@ from ragtune.appliance.errors import ModelError
 from ragtune.appliance.hashing import sha256_file
 from ragtune.appliance.merged import ensure_merged, merge_into, merged_path
 
+from tests.gguf_helpers import write_tensors
+
 gguf = pytest.importorskip("gguf")
 np = pytest.importorskip("numpy")
 
@@ -21,26 +23,13 @@ B = (RNG.standard_normal((64, 4)) * 0.1).astype(np.float32)  # (out, r)
 EMB = RNG.standard_normal((10, 96)).astype(np.float32)
 
 
-def _write(path, tensors, **kv):
-    w = gguf.GGUFWriter(str(path), "llama")
-    for key, val in kv.items():
-        (w.add_float32 if isinstance(val, float) else w.add_string)(key, val)
-    for name, data in tensors.items():
-        w.add_tensor(name, data)
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
-    return path
-
-
 def _base(tmp_path):
-    return _write(tmp_path / "base.gguf", {"token_embd.weight": EMB, "blk.0.attn_q.weight": W},
+    return write_tensors(tmp_path / "base.gguf", {"token_embd.weight": EMB, "blk.0.attn_q.weight": W},
                   **{"general.name": "tiny"})
 
 
 def _lora(tmp_path, name="lora.gguf", *, a=A, b=B, target="blk.0.attn_q.weight"):
-    return _write(tmp_path / name, {f"{target}.lora_a": a, f"{target}.lora_b": b},
+    return write_tensors(tmp_path / name, {f"{target}.lora_a": a, f"{target}.lora_b": b},
                   **{"general.type": "adapter", "adapter.type": "lora", "adapter.lora.alpha": 8.0})
 
 

@@ -1,0 +1,130 @@
+"""Stage 4b: two GGUF LoRAs of one base -> the GGUF LoRA of their weighted average (a "model soup").
+
+W = base + (1 − w)·ΔA + w·ΔB, where ΔX = (alpha/r)·B·A is what llama.cpp adds for a LoRA. A sum of two low-rank
+products is itself one, of rank rA + rB: stack the A matrices, put the weighted B matrices side by side. So the
+soup is exact (no SVD, no truncation) and serves like any GGUF LoRA, merged or not; it costs rA + rB ranks.
+Why average instead of picking one: a short pass that fixes one behaviour (round 19's contrastive questions:
+the entity a question asks for) can lose another (the model's own refusals); halfway between the two adapters
+kept most of both (benchmarks/README.md, round 20). Needs only `gguf` and numpy (the [convert] extra).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ragtune.appliance.errors import InputError, require
+from ragtune.appliance.hashing import sha256_path
+from ragtune.appliance.refs import resolve_input
+from ragtune.appliance.registry import Registry, tool_versions
+
+from . import ConvertResult, Progress, _quiet, check_out, inherited_lineage, now, replace_into, write_stage_config
+
+
+def _read(path: Path) -> tuple[Any, dict[str, Any], float]:
+    """(reader, {tensor name: float32 array}, alpha) of a GGUF LoRA, checked."""
+    gguf = require("gguf", "convert")
+    import numpy as np
+
+    try:
+        r = gguf.GGUFReader(str(path))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: not a readable GGUF file: {exc}") from None
+    kind = r.fields.get("general.type")
+    if kind is None or str(kind.contents()) != "adapter" or "adapter.lora.alpha" not in r.fields:
+        raise InputError(f"{path}: not a GGUF LoRA (general.type adapter with adapter.lora.alpha)",
+                         hint="`ragtune convert lora` writes one from a trained adapter")
+    tensors = {t.name: np.asarray(t.data, dtype=np.float32) for t in r.tensors}
+    return r, tensors, float(r.fields["adapter.lora.alpha"].contents())
+
+
+def _check_pair(a: dict[str, Any], b: dict[str, Any], pa: Path, pb: Path) -> dict[str, tuple[int, int]]:
+    """{target: (rank in A, rank in B)}; the two must adapt the same weights with the same shapes."""
+    if set(a) != set(b):
+        only = sorted(set(a) ^ set(b))[0]
+        raise InputError(f"{pa} and {pb} adapt different weights ({only} is in one only)",
+                         hint="both must be LoRAs of one base with the same target modules")
+    ranks = {}
+    for name in sorted(n[: -len(".lora_a")] for n in a if n.endswith(".lora_a")):
+        la, lb, ma, mb = a[name + ".lora_a"], a[name + ".lora_b"], b[name + ".lora_a"], b[name + ".lora_b"]
+        if la.shape[1] != ma.shape[1] or lb.shape[0] != mb.shape[0]:
+            raise InputError(f"{name}: {pa.name} adapts a {lb.shape[0]}×{la.shape[1]} weight, {pb.name} a "
+                             f"{mb.shape[0]}×{ma.shape[1]} one", hint="both must be LoRAs of one base")
+        ranks[name] = (la.shape[0], ma.shape[0])
+    if len({r for r in ranks.values()}) != 1:
+        raise InputError(f"{pa} / {pb}: the rank differs between target modules; not supported")
+    return ranks
+
+
+def soup_tensors(a: dict[str, Any], alpha_a: float, b: dict[str, Any], alpha_b: float, weight: float
+                 ) -> tuple[dict[str, Any], float]:
+    """The soup's tensors and alpha. Same scale (alpha/r) in both: that scale is kept and B is weighted;
+    otherwise the scales go into B and the soup's scale is 1."""
+    import numpy as np
+
+    name = next(n for n in a if n.endswith(".lora_a"))
+    ra, rb = a[name].shape[0], b[name].shape[0]
+    sa, sb = alpha_a / ra, alpha_b / rb
+    if sa == sb:
+        alpha, ka, kb = sa * (ra + rb), 1 - weight, weight
+    else:
+        alpha, ka, kb = float(ra + rb), (1 - weight) * sa, weight * sb
+    out = {}
+    for n in a:
+        if n.endswith(".lora_a"):
+            out[n] = np.concatenate([a[n], b[n]], axis=0)  # (rA + rB, in)
+        else:
+            out[n] = np.concatenate([ka * a[n], kb * b[n]], axis=1)  # (out, rA + rB)
+    return out, alpha
+
+
+def soup(a: str | Path, b: str | Path, out: str | Path, *, weight: float = 0.5, registry: Registry | None = None,
+         force: bool = False, copy: bool = True, name: str | None = None, progress: Progress = _quiet
+         ) -> ConvertResult:
+    """Write the GGUF LoRA (1 − weight)·A + weight·B to OUT (f16) and register it (lora-gguf; lineage from A)."""
+    gguf = require("gguf", "convert")
+    import numpy as np
+
+    if not 0.0 <= weight <= 1.0:
+        raise InputError(f"--weight {weight}: must be between 0 and 1")
+    registry = registry or Registry()
+    t0 = now()
+    (pa, id_a), (pb, id_b) = (resolve_input(registry, x, kinds=("lora-gguf",)) for x in (a, b))
+    out_p = check_out(out, force=force)
+    if out_p.suffix != ".gguf":
+        raise InputError(f"{out_p}: the output name must end in .gguf")
+    progress(f"reading {pa.name} and {pb.name}…")
+    ra, ta, alpha_a = _read(pa)
+    _, tb, alpha_b = _read(pb)
+    ranks = _check_pair(ta, tb, pa, pb)
+    tensors, alpha = soup_tensors(ta, alpha_a, tb, alpha_b, weight)
+    work = Path(tempfile.mkdtemp(prefix=".ragtune-soup-", dir=out_p.parent))
+    try:
+        tmp = work / out_p.name
+        w = gguf.GGUFWriter(str(tmp), arch=str(ra.fields["general.architecture"].contents()))
+        w.add_string("general.type", "adapter")
+        w.add_string("adapter.type", "lora")
+        w.add_string("general.name", name or out_p.stem)
+        w.add_float32("adapter.lora.alpha", alpha)
+        for n, t in tensors.items():  # A's tensor order
+            w.add_tensor(n, t.astype(np.float16))
+        w.write_header_to_file()
+        w.write_kv_data_to_file()
+        w.write_tensors_to_file()
+        w.close()
+        replace_into(tmp, out_p)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    lineage = {**inherited_lineage(registry, id_a), "outtype": "f16"}
+    if id_a:
+        lineage["parent_id"] = id_a
+    rank_a, rank_b = next(iter(ranks.values()))
+    config = {"stage": "soup", "a": str(a), "a_sha256": id_a or sha256_path(pa), "b": str(b),
+              "b_sha256": id_b or sha256_path(pb), "weight": weight, "rank": [rank_a, rank_b],
+              "alpha": [alpha_a, alpha_b, alpha], "tools": tool_versions()}
+    art = registry.add(out_p, "lora-gguf", name=name or out_p.stem, copy=copy, **lineage)
+    config["id"] = config["sha256"] = art.id
+    write_stage_config(out_p, config)
+    return ConvertResult(art, out_p, now() - t0, config)
