@@ -26,6 +26,8 @@ def dataset_group() -> None:
 @dataset_group.command("build")
 @click.option("--corpus", "corpus", multiple=True, metavar="NAME|DIR",
               help="Behaviour-corpus domain (repeatable): a domain name, 'train' (all train domains), or a folder with docs/ + qa.jsonl.")
+@click.option("--questions", "questions", default="qa", metavar="NAME",
+              help="Which question file of each corpus domain: qa (default) or another <name>.jsonl beside it, e.g. contrast.")
 @click.option("--allow-dev", is_flag=True, help="Allow dev domains (they measure generalisation: only for evaluation sets).")
 @click.option("--from-pack", "from_pack", is_flag=True, help="Add the sample domain pack (documents + labelled questions).")
 @click.option("--qa", "qa_file", type=click.Path(dir_okay=False), help="Labelled questions JSONL (the pack's qa.jsonl format).")
@@ -54,8 +56,8 @@ def dataset_group() -> None:
 @click.option("--limit", default=0, type=int, help="Only the first N questions of each set (quick builds).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @pass_app
-def build_cmd(app, corpus, allow_dev, from_pack, qa_file, docs_dir, log_file, out, k, chunk_tokens, answer_style,
-              drop_share, oracle_share, distractor_share, max_distractors, shuffle_share, inject_share, augment, augment_kinds,
+def build_cmd(app, corpus, questions, allow_dev, from_pack, qa_file, docs_dir, log_file, out, k, chunk_tokens,
+              answer_style, drop_share, oracle_share, distractor_share, max_distractors, shuffle_share, inject_share, augment, augment_kinds,
               holdout_frac, refusal_share, max_intent_share, mix_frac, no_scrub, no_fit, seed, limit, as_json) -> None:
     """Build train.jsonl + holdout.jsonl (+ report, dataset_config.json with sha256s and options).
 
@@ -69,9 +71,9 @@ def build_cmd(app, corpus, allow_dev, from_pack, qa_file, docs_dir, log_file, ou
     from ragtune.models.build import DatasetOptions, build_dataset
 
     opts = DatasetOptions(
-        corpus=list(corpus), allow_dev=allow_dev, from_pack=from_pack, qa=qa_file or "", docs=docs_dir or "",
-        from_log=log_file or "", k=k, chunk_tokens=chunk_tokens, answer_style=answer_style, drop_share=drop_share,
-        oracle_share=oracle_share, distractor_share=distractor_share, max_distractors=max_distractors,
+        corpus=list(corpus), questions=questions, allow_dev=allow_dev, from_pack=from_pack, qa=qa_file or "",
+        docs=docs_dir or "", from_log=log_file or "", k=k, chunk_tokens=chunk_tokens, answer_style=answer_style,
+        drop_share=drop_share, oracle_share=oracle_share, distractor_share=distractor_share, max_distractors=max_distractors,
         shuffle_share=shuffle_share, inject_share=inject_share, augment=augment, augment_kinds=augment_kinds,
         holdout_frac=holdout_frac, refusal_share=refusal_share, max_intent_share=max_intent_share, mix_frac=mix_frac,
         scrub=not no_scrub, fit=not no_fit, seed=seed, limit=limit)

@@ -17,6 +17,7 @@ from .augment import KINDS as AUGMENT_KINDS
 @dataclasses.dataclass
 class DatasetOptions:
     corpus: list[str] = dataclasses.field(default_factory=list)  # domain names, "train"/"dev"/"all", or folders
+    questions: str = "qa"  # which question file of each corpus domain: qa.jsonl or another <name>.jsonl beside it
     allow_dev: bool = False
     from_pack: bool = False
     qa: str = ""  # a labelled questions JSONL …
@@ -55,6 +56,11 @@ class DatasetOptions:
             check(isinstance(getattr(self, key), bool), key, "must be true or false")
         for key in ("qa", "docs", "from_log"):
             check(isinstance(getattr(self, key), str), key, "must be a path (a string)")
+        from .corpus import QUESTIONS_NAME
+
+        check(isinstance(self.questions, str) and bool(QUESTIONS_NAME.fullmatch(self.questions)), "questions",
+              "must name a question file of the corpus domains: qa (the default) or another <name>.jsonl beside it, "
+              "e.g. contrast")
         check(isinstance(self.limit, int) and not isinstance(self.limit, bool) and self.limit >= 0, "limit",
               "must be >= 0")
         self.raft_config()  # the builder's and the curator's own checks, now, before anything runs
@@ -106,7 +112,7 @@ def build_dataset(settings: Settings, opts: DatasetOptions, out: Path | str, *, 
     from .curate import curate, write_curated
 
     log = log or (lambda msg: None)
-    if opts.from_log and (opts.corpus or opts.from_pack or opts.qa):
+    if opts.from_log and (opts.corpus or opts.from_pack or opts.qa or opts.questions != "qa"):
         raise InputError("--from-log is passed through on its own: build it separately")
     if not (opts.from_log or opts.corpus or opts.from_pack or opts.qa):
         raise InputError("give a source: --corpus NAME|DIR (repeatable), --from-pack, --qa FILE --docs DIR, "
@@ -126,8 +132,10 @@ def build_dataset(settings: Settings, opts: DatasetOptions, out: Path | str, *, 
 
         rcfg = opts.raft_config()
         sets = raft.sets_for(opts.corpus, allow_dev=opts.allow_dev, pack=opts.from_pack, qa=opts.qa or None,
-                             docs=opts.docs or None, limit=opts.limit)
+                             docs=opts.docs or None, limit=opts.limit, questions=opts.questions)
         eff = chunk_settings(settings, opts.chunk_tokens)
+        if opts.questions != "qa":  # recorded only when set: a qa build's dataset_config.json stays as it was
+            options["questions"] = opts.questions
         options.update({
             "sets": [{"label": s.label, "questions": len(s.rows), "docs": str(s.docs)} for s in sets],
             "raft": rcfg.to_json(), "curate": dataclasses.asdict(cfg),

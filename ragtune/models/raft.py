@@ -93,7 +93,7 @@ class RaftConfig:
 @dataclasses.dataclass
 class QASet:
     """Labelled questions and the folder of documents they are about."""
-    label: str  # "corpus:history", "pack", or the qa.jsonl path
+    label: str  # "corpus:history" ("corpus:history/contrast" for another question file), "pack", or the qa.jsonl path
     rows: list[dict[str, Any]]
     docs: Path
     domain: str | None = None
@@ -400,12 +400,15 @@ def build(settings: Settings, sets: list[QASet], cfg: RaftConfig | None = None, 
 
 
 def sets_for(corpus: list[str] | tuple[str, ...] = (), *, allow_dev: bool = False, pack: bool = False,
-             qa: str | Path | None = None, docs: str | Path | None = None, limit: int = 0) -> list[QASet]:
+             qa: str | Path | None = None, docs: str | Path | None = None, limit: int = 0,
+             questions: str = "qa") -> list[QASet]:
     """The question sets named on the command line: corpus domains (`train`, `dev`, `all`, a domain name) or
-    folders holding docs/ + qa.jsonl, the sample pack, a qa.jsonl with its documents folder."""
+    folders holding docs/ + qa.jsonl, the sample pack, a qa.jsonl with its documents folder. `questions`: which
+    question file of each corpus domain (folders, the pack and --qa always read their own qa.jsonl)."""
     from ragtune.models import corpus as cp
     from ragtune.models.pack import load_qa, pack_dir, read_qa
 
+    cp.check_questions(questions)
     sets: list[QASet] = []
     names: list[str] = []
     for arg in corpus:
@@ -416,11 +419,16 @@ def sets_for(corpus: list[str] | tuple[str, ...] = (), *, allow_dev: bool = Fals
             sets.append(QASet(f"folder:{p}", read_qa(p / "qa.jsonl", p / "docs"), p / "docs", p.name))
         else:
             names.append(arg)
+    if questions != "qa" and not names:
+        raise InputError(f"--questions {questions}: only corpus domains have other question files",
+                         hint="name them with --corpus (a domain, train, dev or all)")
     if names:
-        domains = cp.select(names, allow_dev=allow_dev)
-        rows = cp.load_corpus([d.name for d in domains])
+        domains = cp.select(names, allow_dev=allow_dev, questions=questions)
+        rows = cp.load_corpus([d.name for d in domains], questions=questions)
         for d in domains:
-            sets.append(QASet(f"corpus:{d.name}", [r for r in rows if r["domain"] == d.name], d.docs, d.name))
+            # qa keeps the bare label (existing builds unchanged); another file is told apart in the report
+            label = f"corpus:{d.name}" if questions == "qa" else f"corpus:{d.name}/{questions}"
+            sets.append(QASet(label, [r for r in rows if r["domain"] == d.name], d.docs, d.name))
     if pack:
         sets.append(QASet("pack", load_qa(), pack_dir(), "pack"))
     if qa:

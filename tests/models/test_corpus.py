@@ -43,12 +43,48 @@ def test_ids_unique_across_the_corpus(whole):
     assert len(ids) == len(set(ids))
 
 
-def test_every_answer_is_a_span_of_evidence_in_its_document(whole):
-    domains, rows = whole
+def _assert_spans(domains, rows):
+    """Every answerable row's evidence is a span of its document and its answer a span of the evidence."""
     for r in rows:
         if r["answerable"]:
             text = cp.doc_text(domains[r["domain"]].docs / r["gold_doc"])
             assert cp.norm_ws(r["evidence"]) in text and cp.norm_ws(r["answer"]) in cp.norm_ws(r["evidence"]), r["id"]
+
+
+def test_every_answer_is_a_span_of_evidence_in_its_document(whole):
+    _assert_spans(*whole)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The second question file of a domain (contrast.jsonl), read only when asked for
+# --------------------------------------------------------------------------------------------------------------
+
+
+def test_every_contrast_file_validates_beside_its_qa_file(whole):
+    domains, qa_rows = whole
+    with_file = sorted(n for n, d in domains.items() if d.questions("contrast").is_file())
+    assert with_file, "no domain has a contrast.jsonl"
+    rows = cp.load_corpus(questions="contrast")  # each row validated: literal spans, ids, no duplicate in a file
+    assert {r["domain"] for r in rows} == set(with_file)
+    assert all(domains[n].split == "train" and domains[n].has_data for n in with_file)  # never a dev domain
+    seen: dict[str, str] = {}  # one id space: qa.jsonl then contrast.jsonl of every domain
+    for n in with_file:
+        cp.load_domain(domains[n], domains, seen)
+    for n in with_file:
+        cp.load_domain(domains[n], domains, seen, "contrast")  # a clash is "duplicate id … (first at …qa.jsonl:N)"
+    for n in with_file:
+        asked = {cp._question_key(r["question"]) for r in qa_rows if r["domain"] == n}
+        dup = [r["id"] for r in rows if r["domain"] == n and cp._question_key(r["question"]) in asked]
+        assert dup == [], f"{n}: contrast questions already in qa.jsonl: {dup}"
+    _assert_spans(domains, rows)
+
+
+def test_the_default_reads_only_qa_jsonl(whole):
+    domains, rows = whole
+    assert cp.load_corpus(questions="qa") == rows
+    assert not any(r["id"] in {x["id"] for x in rows} for r in cp.load_corpus(questions="contrast"))
+    d = next(iter(domains.values()))
+    assert d.questions() == d.qa and d.questions("contrast") == d.qa.with_name("contrast.jsonl")
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -190,6 +226,40 @@ def test_select_refuses_dev_domains_unless_allowed(root):
     assert [d.name for d in cp.select(["all"], allow_dev=True, root=root)] == ["clinics", "towns"]
     with pytest.raises(InputError, match="not a corpus domain"):
         cp.select(["atlantis"], root=root)
+
+
+def test_select_and_load_another_question_file(root):
+    _write(root, [_row(), UNANS])
+    _write(root, [_row(domain="clinics", id="clinics-a001")], domain="clinics")
+    (root / "towns" / "contrast.jsonl").write_text(json.dumps(_row(
+        id="towns-a501", question="Who was the Harrow Line's engineer?", answer="Mira Tolvane",
+        evidence="Its engineer was Mira Tolvane.")) + "\n", encoding="utf-8")
+    assert [d.name for d in cp.select(["train"], root=root, questions="contrast")] == ["towns"]
+    assert [d.name for d in cp.select(["towns"], root=root, questions="contrast")] == ["towns"]
+    assert [r["id"] for r in _load(root, "towns")] == ["towns-a001", "towns-u001"]  # the default: qa.jsonl only
+    cp._TEXT_CACHE.clear()
+    assert [r["id"] for r in cp.load_corpus(root=root, questions="contrast")] == ["towns-a501"]
+    with pytest.raises(InputError, match=r"--corpus clinics: the domain has no contrast.jsonl") as e:
+        cp.select(["clinics"], allow_dev=True, root=root, questions="contrast")
+    assert "domains with it: towns" in str(e.value)
+    with pytest.raises(InputError, match=r"--corpus dev: no dev domain has a contrast.jsonl"):
+        cp.select(["dev"], allow_dev=True, root=root, questions="contrast")
+    with pytest.raises(InputError, match=r"--corpus train: no train domain has a hard.jsonl"):
+        cp.select(["train"], root=root, questions="hard")
+    (root / "towns" / "contrast.jsonl").write_text(json.dumps(_row(id="towns-a9")) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"towns/contrast.jsonl:1: duplicate id 'towns-a9' \(first at "):
+        seen = {"towns-a9": "towns/qa.jsonl:1"}
+        cp.load_domain(cp.load_domains(root)["towns"], cp.load_domains(root), seen, "contrast")
+
+
+@pytest.mark.parametrize("name", ["", "QA", "../qa", "qa.jsonl", "con trast", "1st", "docs/qa", None, 3])
+def test_a_question_file_name_is_checked(root, name):
+    _write(root, [_row(), UNANS])
+    for call in (lambda: cp.select(["train"], root=root, questions=name),
+                 lambda: cp.load_corpus(root=root, questions=name),
+                 lambda: cp.load_domains(root)["towns"].questions(name)):
+        with pytest.raises(InputError, match=r"question file .*: not a name"):
+            call()
 
 
 def test_cli_module_exit_codes(tmp_path):

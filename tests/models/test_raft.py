@@ -342,3 +342,85 @@ def test_distractors_never_push_the_context_past_k(fake, tmp_path):
     out, _ = _build([dict(two, id=f"t-a{300 + i}") for i in range(10)], tmp_path, k=2, distractor_share=1.0)
     assert all(len(ex["prompt"]["context"]) <= 2 for ex in out)
     assert all(len(ex["output"]["citations"]) == 2 for ex in out)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Another question file of the corpus domains (--questions contrast)
+# --------------------------------------------------------------------------------------------------------------
+
+def test_sets_for_reads_the_named_question_file_of_corpus_domains_only(tmp_path):
+    from ragtune.models import corpus as cp
+
+    with_file = [d.name for d in cp.select(["train"]) if d.questions("contrast").is_file()]
+    if not with_file:
+        pytest.skip("no contrast.jsonl has landed")
+    name = with_file[0]
+    qa, = raft.sets_for([name], limit=2)
+    assert qa.label == f"corpus:{name}"  # qa keeps its bare label: existing builds do not change
+    con, = raft.sets_for([name], limit=2, questions="contrast")
+    assert con.label == f"corpus:{name}/contrast" and con.domain == name and con.docs == qa.docs
+    assert {r["id"] for r in con.rows}.isdisjoint(r["id"] for r in qa.rows) and len(con.rows) == 2
+    assert [s.label for s in raft.sets_for(["train"], questions="contrast")] == [f"corpus:{n}/contrast" for n in with_file]
+    folder = tmp_path / "mine"
+    (folder / "docs" / "rail").mkdir(parents=True)
+    (folder / "docs" / "rail" / "harrow.md").write_text(DOCS["rail/harrow.md"][0] + "\n", encoding="utf-8")
+    (folder / "qa.jsonl").write_text(json.dumps(dict(ANS, id="mine-a001")) + "\n", encoding="utf-8")
+    labels = [s.label for s in raft.sets_for([name, str(folder)], limit=1, questions="contrast")]
+    assert labels == [f"folder:{folder}", f"corpus:{name}/contrast"]  # a folder reads its own qa.jsonl
+    with pytest.raises(InputError, match="only corpus domains have other question files"):
+        raft.sets_for(pack=True, questions="contrast")
+    with pytest.raises(InputError, match="question file '../qa': not a name"):
+        raft.sets_for([name], questions="../qa")
+    dev = [d.name for d in cp.load_domains().values() if d.split == "dev" and d.has_data]
+    if dev and not cp.load_domains()[dev[0]].questions("contrast").is_file():
+        with pytest.raises(InputError, match=f"--corpus {dev[0]}: the domain has no contrast.jsonl"):
+            raft.sets_for([dev[0]], allow_dev=True, questions="contrast")
+
+
+def test_dataset_options_questions_is_validated_and_a_flag_only_when_set():
+    from ragtune.cli.dataset_cmd import build_cmd
+    from ragtune.models.build import DatasetOptions
+
+    assert DatasetOptions().questions == "qa" and "--questions" not in DatasetOptions(corpus=["train"]).argv()
+    opts = DatasetOptions(corpus=["train"], questions="contrast")
+    assert opts.argv() == ["--corpus", "train", "--questions", "contrast"]
+    assert build_cmd.make_context("build", opts.argv() + ["--out", "x"]).params["questions"] == "contrast"
+    assert build_cmd.make_context("build", ["--out", "x"]).params["questions"] == "qa"
+    for bad in ("", "Contrast", "../qa", "qa.jsonl", 1, None):
+        with pytest.raises(ConfigError, match=r"dataset.questions: must name a question file"):
+            DatasetOptions(questions=bad)
+
+
+def test_a_build_from_another_question_file_records_it(fake, tmp_path, monkeypatch):
+    """build_dataset end to end on the fake scratch home: the sets' labels and `questions` in dataset_config.json."""
+    from ragtune.models import corpus as cp
+    from ragtune.models.build import DatasetOptions, build_dataset
+
+    with_file = [d.name for d in cp.select(["train"]) if d.questions("contrast").is_file()]
+    if not with_file:
+        pytest.skip("no contrast.jsonl has landed")
+    s = Settings().replace("retrieve", context_tokens=1100)
+    common = dict(corpus=[with_file[0]], limit=3, fit=False, holdout_frac=0.0, mix_frac=0.0, k=3)
+    rep = build_dataset(s, DatasetOptions(questions="contrast", **common), tmp_path / "c")
+    cfg = json.loads((tmp_path / "c" / "dataset_config.json").read_text())
+    assert cfg["build_options"]["questions"] == "contrast"
+    assert [x["label"] for x in cfg["build_options"]["sets"]] == [f"corpus:{with_file[0]}/contrast"]
+    assert rep["build"]["questions"] == 3 and set(rep["build"]["by_source"]) == {f"corpus:{with_file[0]}/contrast"}
+    build_dataset(s, DatasetOptions(**common), tmp_path / "q")
+    cfg = json.loads((tmp_path / "q" / "dataset_config.json").read_text())
+    assert "questions" not in cfg["build_options"] and cfg["build_options"]["sets"][0]["label"] == f"corpus:{with_file[0]}"
+    with pytest.raises(InputError, match="--from-log is passed through on its own"):
+        build_dataset(s, DatasetOptions(from_log="x.jsonl", questions="contrast"), tmp_path / "l")
+
+
+def test_cli_questions_errors(tmp_path, capsys):
+    from ragtune.cli import main
+
+    out = str(tmp_path / "o")
+    assert main(["dataset", "build", "--corpus", "train", "--questions", "Nope!", "--out", out]) == 2
+    assert "dataset.questions" in capsys.readouterr().err
+    assert main(["dataset", "build", "--from-pack", "--questions", "contrast", "--out", out]) == 2
+    assert "only corpus domains have other question files" in capsys.readouterr().err
+    assert main(["dataset", "build", "--corpus", "train", "--questions", "nothing-here", "--out", out]) == 2
+    assert "no train domain has a nothing-here.jsonl" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

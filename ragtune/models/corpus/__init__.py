@@ -3,7 +3,10 @@
 `load_corpus()` reads and validates every domain; each problem is an InputError naming file:line (and the column
 for bad bytes / bad JSON). `python -m ragtune.models.corpus [DOMAIN ...]` checks the corpus and prints its counts.
 `select()` turns `--corpus` arguments (a domain, `train`, `dev`, `all`) into domains, refusing dev domains unless
-allowed: they are the "generalises to a domain it never saw" measurement and must never be trained on."""
+allowed: they are the "generalises to a domain it never saw" measurement and must never be trained on.
+
+A domain's questions are `qa.jsonl`; other question files may sit beside it as `<name>.jsonl` (`contrast`: the
+contrastive questions). Each is read only when asked for by name (`questions=`); the default is always `qa`."""
 
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ _REQUIRED = {"id": str, "question": str, "answer": str, "answerable": bool, "int
              "style": str}
 _OPTIONAL = {"evidence", "gold_doc", "near_doc", "why", "linking", "date"}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+QUESTIONS_NAME = re.compile(r"[a-z][a-z0-9_-]*")  # a question file's name: no paths, no dots, no surprises
 
 
 def corpus_dir() -> Path:
@@ -44,6 +48,14 @@ def norm_ws(text: str) -> str:
 
 def _question_key(q: str) -> str:
     return " ".join(re.findall(r"\w+", q.lower()))
+
+
+def check_questions(name: Any) -> str:
+    """`name` if it names a question file (`qa`, `contrast`, …), else an InputError: it becomes a file name."""
+    if not isinstance(name, str) or not QUESTIONS_NAME.fullmatch(name):
+        raise InputError(f"question file {name!r}: not a name (lowercase letters, digits, '-', '_', starting with "
+                         "a letter)", hint="qa (the default) or another <name>.jsonl beside it, e.g. contrast")
+    return name
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,10 @@ class Domain:
     @property
     def has_data(self) -> bool:
         return self.qa.is_file()
+
+    def questions(self, name: str = "qa") -> Path:
+        """The question file `name`: qa.jsonl (the default) or another `<name>.jsonl` beside it."""
+        return self.root / self.name / f"{check_questions(name)}.jsonl"
 
 
 def load_domains(root: Path | None = None) -> dict[str, Domain]:
@@ -189,48 +205,60 @@ def validate_row(obj: Any, where: str, domain: Domain, domains: dict[str, Domain
     return obj
 
 
-def load_domain(domain: Domain, domains: dict[str, Domain], seen: dict[str, str]) -> list[dict[str, Any]]:
-    """Rows of one domain's qa.jsonl, validated; `seen` (id → file:line) is shared across domains."""
+def load_domain(domain: Domain, domains: dict[str, Domain], seen: dict[str, str],
+                questions: str = "qa") -> list[dict[str, Any]]:
+    """Rows of one domain's question file (qa.jsonl unless named), validated; `seen` (id → file:line) is shared
+    across domains (and files)."""
     rows = []
-    questions: dict[str, str] = {}
-    for where, _n, obj in iter_jsonl(domain.qa):
+    keys: dict[str, str] = {}
+    for where, _n, obj in iter_jsonl(domain.questions(questions)):
         row = validate_row(obj, where, domain, domains)
         if row["id"] in seen:
             raise InputError(f"{where}: duplicate id '{row['id']}' (first at {seen[row['id']]})")
         qk = _question_key(row["question"])
-        if qk in questions:
-            raise InputError(f"{where}: duplicate question {row['question'][:60]!r} (first at {questions[qk]})")
+        if qk in keys:
+            raise InputError(f"{where}: duplicate question {row['question'][:60]!r} (first at {keys[qk]})")
         seen[row["id"]] = where
-        questions[qk] = where
+        keys[qk] = where
         rows.append(row)
     return rows
 
 
-def load_corpus(names: list[str] | None = None, *, root: Path | None = None) -> list[dict[str, Any]]:
-    """Validated rows of the named domains (default: every domain with data)."""
+def load_corpus(names: list[str] | None = None, *, root: Path | None = None,
+                questions: str = "qa") -> list[dict[str, Any]]:
+    """Validated rows of the named domains' question file `questions` (default: every domain that has it)."""
+    check_questions(questions)
     domains = load_domains(root)
     seen: dict[str, str] = {}
     rows: list[dict[str, Any]] = []
     for name in names or sorted(domains):
         if name not in domains:
             raise InputError(f"unknown corpus domain '{name}'", hint=f"one of: {', '.join(sorted(domains))}")
-        if domains[name].has_data:
-            rows.extend(load_domain(domains[name], domains, seen))
+        if domains[name].questions(questions).is_file():
+            rows.extend(load_domain(domains[name], domains, seen, questions))
     return rows
 
 
-def select(args: list[str], *, allow_dev: bool = False, root: Path | None = None) -> list[Domain]:
-    """Domains named by `--corpus` values: a domain, `train` (all train-split domains with data), `dev`, `all`."""
+def select(args: list[str], *, allow_dev: bool = False, root: Path | None = None,
+           questions: str = "qa") -> list[Domain]:
+    """Domains named by `--corpus` values: a domain, `train` (all train-split domains with data), `dev`, `all`.
+    With `questions` (a question file other than qa.jsonl) `train`/`dev`/`all` pick the domains that have that file,
+    and a named domain without it is an error."""
+    check_questions(questions)
     domains = load_domains(root)
+    has = {n for n, d in domains.items() if d.questions(questions).is_file()}
     out: dict[str, Domain] = {}
     for a in args:
         if a in ("train", "dev", "all"):
-            picked = [d for d in domains.values() if d.has_data and (a == "all" or d.split == a)]
+            picked = [d for d in domains.values() if d.name in has and (a == "all" or d.split == a)]
             if not picked:
-                raise InputError(f"--corpus {a}: no {'' if a == 'all' else a + ' '}domain has data yet")
+                what = "data yet" if questions == "qa" else f"a {questions}.jsonl"
+                raise InputError(f"--corpus {a}: no {'' if a == 'all' else a + ' '}domain has {what}")
         elif a in domains:
-            if not domains[a].has_data:
-                raise InputError(f"--corpus {a}: the domain has no qa.jsonl yet")
+            if a not in has:
+                raise InputError(f"--corpus {a}: the domain has no {questions}.jsonl yet",
+                                 hint=None if questions == "qa" else
+                                 f"domains with it: {', '.join(sorted(has)) or 'none'}")
             picked = [domains[a]]
         else:
             raise InputError(f"--corpus {a}: not a corpus domain", hint=f"one of: train, dev, all, {', '.join(sorted(domains))}")
