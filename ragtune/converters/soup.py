@@ -3,9 +3,10 @@
 W = base + (1 − w)·ΔA + w·ΔB, where ΔX = (alpha/r)·B·A is what llama.cpp adds for a LoRA. A sum of two low-rank
 products is itself one, of rank rA + rB: stack the A matrices, put the weighted B matrices side by side. So the
 soup is exact (no SVD, no truncation) and serves like any GGUF LoRA, merged or not; it costs rA + rB ranks.
-Why average instead of picking one: a short pass that fixes one behaviour (round 19's contrastive questions:
-the entity a question asks for) can lose another (the model's own refusals); halfway between the two adapters
-kept most of both (benchmarks/README.md, round 20). Needs only `gguf` and numpy (the [convert] extra).
+Why average instead of picking one: a short pass that fixes one behaviour can lose another, and a point between a
+fine-tuned model and its start often keeps most of both (WiSE-FT). It is a cheap experiment, no training: round 20
+averaged the shipped adapter with round 19's contrastive pass, which kept the pass's reading on the corpus dev
+domains but not the refusals on disflqa-dev (benchmarks/README.md; not shipped). Needs only `gguf` and numpy.
 """
 
 from __future__ import annotations
