@@ -72,7 +72,7 @@ class Domain:
 
     @property
     def qa(self) -> Path:
-        return self.root / self.name / "qa.jsonl"
+        return self.questions("qa")
 
     @property
     def has_data(self) -> bool:
