@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ragtune.appliance.errors import InputError, require
+from ragtune.appliance.ggufinfo import check_gguf_kind
 from ragtune.appliance.hashing import sha256_path
 from ragtune.appliance.refs import resolve_input
 from ragtune.appliance.registry import Registry, tool_versions
@@ -25,20 +26,25 @@ from . import ConvertResult, Progress, _quiet, check_out, inherited_lineage, now
 
 
 def _read(path: Path) -> tuple[Any, dict[str, Any], float]:
-    """(reader, {tensor name: float32 array}, alpha) of a GGUF LoRA, checked."""
+    """(reader, {tensor name: float32 array}, alpha) of a GGUF LoRA, checked. No alpha (or 0) means scale 1,
+    llama.cpp's rule and merged.py's, so it reads as alpha = r."""
     gguf = require("gguf", "convert")
     import numpy as np
 
+    check_gguf_kind(path, lora=True)  # one rule for "is a GGUF LoRA", with its message and hint
     try:
         r = gguf.GGUFReader(str(path))
     except (OSError, ValueError) as exc:
         raise InputError(f"{path}: not a readable GGUF file: {exc}") from None
-    kind = r.fields.get("general.type")
-    if kind is None or str(kind.contents()) != "adapter" or "adapter.lora.alpha" not in r.fields:
-        raise InputError(f"{path}: not a GGUF LoRA (general.type adapter with adapter.lora.alpha)",
-                         hint="`ragtune convert lora` writes one from a trained adapter")
     tensors = {t.name: np.asarray(t.data, dtype=np.float32) for t in r.tensors}
-    return r, tensors, float(r.fields["adapter.lora.alpha"].contents())
+    field = r.fields.get("adapter.lora.alpha")
+    alpha = float(field.contents()) if field is not None else 0.0
+    if not alpha:
+        first = next((t for n, t in tensors.items() if n.endswith(".lora_a")), None)
+        if first is None:
+            raise InputError(f"{path}: a GGUF LoRA without any lora_a tensor")
+        alpha = float(first.shape[0])
+    return r, tensors, alpha
 
 
 def _check_pair(a: dict[str, Any], b: dict[str, Any], pa: Path, pb: Path) -> dict[str, tuple[int, int]]:

@@ -23,12 +23,16 @@ TARGETS = ("blk.0.attn_q.weight", "blk.0.ffn_up.weight")
 
 
 def _lora(path, r, alpha, seed, targets=TARGETS):
+    """A GGUF LoRA; alpha None writes none (llama.cpp then scales by 1)."""
     rng = np.random.default_rng(seed)
     t = {}
     for n in targets:
         t[n + ".lora_a"] = (rng.standard_normal((r, 96)) * 0.1).astype(np.float16)
         t[n + ".lora_b"] = (rng.standard_normal((64, r)) * 0.1).astype(np.float16)
-    return write_tensors(path, t, **{"general.type": "adapter", "adapter.type": "lora", "adapter.lora.alpha": alpha}), t
+    kv = {"general.type": "adapter", "adapter.type": "lora"}
+    if alpha is not None:
+        kv["adapter.lora.alpha"] = alpha
+    return write_tensors(path, t, **kv), t
 
 
 def _delta(tensors, alpha, name):
@@ -60,6 +64,16 @@ def test_the_soup_is_the_weighted_sum_of_the_two_updates(tmp_path, ranks):
     assert res.artifact.kind == "lora-gguf"
 
 
+def test_a_lora_without_alpha_scales_by_one_as_llama_cpp_does(tmp_path):
+    pa, ta = _lora(tmp_path / "a.gguf", 4, None, 1)
+    pb, tb = _lora(tmp_path / "b.gguf", 4, 8.0, 2)
+    res = soup(pa, pb, tmp_path / "s.gguf", weight=0.5, registry=Registry(Home(tmp_path / "home")))
+    got, alpha = _read(res.out)
+    for n in TARGETS:
+        want = 0.5 * _delta(ta, 4.0, n) + 0.5 * _delta(tb, 8.0, n)  # no alpha: alpha = r, scale 1
+        assert np.abs(_delta(got, alpha, n) - want).max() < 1e-3 * np.abs(want).max()
+
+
 def test_weight_zero_serves_a_and_the_soup_merges(tmp_path):
     pa, ta = _lora(tmp_path / "a.gguf", 4, 8.0, 1, targets=("blk.0.attn_q.weight",))
     pb, _ = _lora(tmp_path / "b.gguf", 4, 8.0, 2, targets=("blk.0.attn_q.weight",))
@@ -79,7 +93,7 @@ def test_mismatched_or_bad_inputs_are_clear_errors(tmp_path):
     with pytest.raises(InputError, match="adapt different weights"):
         soup(pa, pb, tmp_path / "s.gguf", registry=reg)
     base = write_tensors(tmp_path / "base.gguf", {"blk.0.attn_q.weight": W}, **{"general.name": "tiny"})
-    with pytest.raises(InputError, match="not a GGUF LoRA"):
+    with pytest.raises(InputError, match="not a LoRA adapter"):
         soup(pa, base, tmp_path / "s.gguf", registry=reg)
     with pytest.raises(InputError, match="between 0 and 1"):
         soup(pa, pa, tmp_path / "s.gguf", weight=1.5, registry=reg)
