@@ -30,6 +30,8 @@ _I = re.IGNORECASE
 _AI = r"(?:ai|a\.i\.|assistants?|models?|llms?|bots?|chat ?bots?|language models?|gpt|agents?)"
 PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, _I) for p in (
     # overriding the rules
+    # ("don't forget to file it in the system" is a reminder, not an override)
+    r"(?<!n't )(?<!n\u2019t )(?<!not )(?<!never )"
     r"\b(?:ignore|disregard|forget|override|bypass|skip)\b[^.!?]{0,60}?\b(?:instructions?|rules|prompts?|guidelines|"
     r"directions|questions?|system|previous|above|sources?|documents?|context)\b",
     r"\bsystem\s*(?:prompt|message|override|instructions?|note|notice|command|update)\b",
@@ -39,7 +41,8 @@ PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, _I) for p in (
     rf"\b(?:note|message|instructions?|attention|reminder|notice|memo|warning|directive|request|hint)s?\s+(?:to|for)\s+"
     rf"(?:any\s+|all\s+|the\s+|every\s+)?(?:automated\s+|ai\s+)?{_AI}\b",
     rf"\b{_AI}\s+(?:reading|processing|summari[sz]ing|answering|parsing|indexing)\s+(?:this|these|that)\b",
-    rf"(?:^|[\s\[(<\"'*#>-])(?:assistant|ai|system|model|llm|chatbot)\s*:",
+    # a role label opens its sentence ("System: …", "- **AI:** …"); "Door entry system:" is a document's own label
+    rf"^[\s\[(<\"'*#>-]*(?:assistant|ai|system|model|llm|chatbot)\s*[*\]]*\s*:",
     r"\bas an ai\b",
     rf"\bif you are an? {_AI}\b",
     # controlling the answer's shape
