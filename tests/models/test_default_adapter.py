@@ -17,6 +17,7 @@ from ragtune.appliance.config import CALIBRATED
 from ragtune.appliance.errors import ConfigError, InputError, ModelError
 from ragtune.appliance.hashing import sha256_file
 from ragtune.cli import main
+from ragtune.models import corpus
 from ragtune.models.build import DatasetOptions
 from ragtune.models.recipes import load_recipe, recipe_path
 from tests.gguf_helpers import write_builtin, write_gguf
@@ -47,11 +48,16 @@ def _recipe(tmp_path, text=TINY_RECIPE, name="r.toml"):
 
 
 # -- the recipe ------------------------------------------------------------------------------------------------
+NINE = ["geography", "history", "hr-policies", "manuals", "news", "people-arts", "release-notes", "science", "support"]
+
+
 def test_the_default_recipe_is_the_documented_one():
     r = load_recipe()
     assert r.path == recipe_path() and r.name == builtin.DEFAULT_NAME
     d = r.dataset
-    assert (d.corpus, d.from_pack, d.augment, d.k, d.allow_dev) == (["train"], True, 1, 3, False)
+    # the nine train domains it was built from, by name: domains added later do not change what it rebuilds
+    assert d.corpus == NINE and set(NINE) < {x.name for x in corpus.select(["train"])}
+    assert (d.from_pack, d.augment, d.k, d.allow_dev) == (True, 1, 3, False)
     assert r.train == {"targets": "all-linear", "r": 16, "alpha": 32, "lr": 5e-4, "max_steps": 275, "grad_accum": 4,
                        "weight_status": 3.0, "weight_citations": 2.0, "warmup_steps": 20, "seed": 0, "save_every": 25,
                        "max_holdout": 48}
@@ -123,7 +129,8 @@ def test_dry_run_prints_the_steps_as_commands(tmp_path, capsys):
     work = tmp_path / "w"
     assert main(["tune", "default", "--dry-run", "--work", str(work)]) == 0
     out = capsys.readouterr().out
-    assert f"1. dataset: ragtune dataset build --corpus train --from-pack --k 3 --augment 1 --out {work}/data" in out
+    corpora = " ".join(f"--corpus {n}" for n in NINE)
+    assert f"1. dataset: ragtune dataset build {corpora} --from-pack --k 3 --augment 1 --out {work}/data" in out
     assert f"2. train: ragtune train --config {recipe_path()} --data {work}/data --out {work}/adapter" in out
     assert (f"3. continue: ragtune train --config {recipe_path()} --data {work}/data --out {work}/adapter-continued "
             f"--init-adapter {work}/adapter --seed 1") in out
