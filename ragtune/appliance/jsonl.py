@@ -32,6 +32,27 @@ def parse_line(raw: bytes, where: str) -> Any:
         raise InputError(f"{where}: invalid JSON at column {exc.colno}: {exc.msg}") from None
 
 
+def read_json_object(path: Path | str) -> dict[str, Any]:
+    """A JSON file that must hold one object (a config, a manifest, a report) → the dict, or an InputError naming
+    the file, and the line where the JSON breaks."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{located(path)}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{located(path)}: not UTF-8 text: byte 0x{raw[exc.start]:02x} at offset {exc.start}") from None
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{located(path, exc.lineno)}: invalid JSON at column {exc.colno}: {exc.msg}") from None
+    if not isinstance(obj, dict):
+        raise InputError(f"{located(path)}: expected a JSON object, got {type(obj).__name__}")
+    return obj
+
+
 def iter_jsonl(path: Path | str) -> Iterator[tuple[str, int, Any]]:
     """(`file:line`, line number, parsed object) for every non-blank line of a JSONL file."""
     path = Path(path)

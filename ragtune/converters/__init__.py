@@ -12,7 +12,6 @@ Heavy dependencies (torch, transformers, peft) are imported lazily through ragtu
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any, Callable
 
 from ragtune.appliance.errors import InputError, ModelError, located
 from ragtune.appliance.atomic import replace_into  # noqa: F401  (the converters' one way to place an output)
+from ragtune.appliance.jsonl import read_json_object
 from ragtune.appliance.registry import Artifact, Registry, write_json_atomic
 
 Progress = Callable[[str], None]
@@ -66,15 +66,6 @@ def write_stage_config(out: Path, config: dict[str, Any]) -> Path:
     return path
 
 
-def read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{located(path, exc.lineno)}: invalid JSON: {exc.msg}") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-
-
 def check_adapter_dir(path: Path) -> dict[str, Any]:
     """A peft LoRA adapter directory (save_pretrained output): validated config + a weights file."""
     if not path.is_dir():
@@ -82,9 +73,7 @@ def check_adapter_dir(path: Path) -> dict[str, Any]:
     cfg_path = path / "adapter_config.json"
     if not cfg_path.is_file():
         raise InputError(f"{path}: no adapter_config.json (expected a peft adapter saved with save_pretrained)")
-    cfg = read_json(cfg_path)
-    if not isinstance(cfg, dict):
-        raise InputError(f"{located(cfg_path)}: expected a JSON object")
+    cfg = read_json_object(cfg_path)
     if str(cfg.get("peft_type", "")).upper() != "LORA":
         raise InputError(f"{located(cfg_path)}: peft_type is {cfg.get('peft_type')!r}; only LORA adapters are supported")
     if not any((path / f).is_file() for f in ("adapter_model.safetensors", "adapter_model.bin")):
@@ -99,8 +88,8 @@ def check_hf_dir(path: Path) -> dict[str, Any]:
     cfg_path = path / "config.json"
     if not cfg_path.is_file():
         raise InputError(f"{path}: no config.json (expected a Hugging Face model directory)")
-    cfg = read_json(cfg_path)
-    if not isinstance(cfg, dict) or not cfg.get("architectures"):
+    cfg = read_json_object(cfg_path)
+    if not cfg.get("architectures"):
         raise InputError(f"{located(cfg_path)}: expected a JSON object with 'architectures'")
     return cfg
 
@@ -144,9 +133,7 @@ def adapter_info(path: Path) -> dict[str, Any]:
     info: dict[str, Any] = {"lineage": lineage, "base": None, "qlora": False, "hf_base_dir": None}
     man_p = path / "adapter_manifest.json"
     if man_p.is_file():
-        man = read_json(man_p)
-        if not isinstance(man, dict):
-            raise InputError(f"{located(man_p)}: expected a JSON object")
+        man = read_json_object(man_p)
         for key in ("training_config_sha256", "dataset_sha256"):
             if isinstance(man.get(key), str):
                 lineage[key] = man[key]
@@ -156,10 +143,10 @@ def adapter_info(path: Path) -> dict[str, Any]:
     cfg_p = path / "training_config.json"
     if cfg_p.is_file():
         lineage.setdefault("training_config_sha256", hashlib.sha256(cfg_p.read_bytes()).hexdigest())
-        cfg = read_json(cfg_p)
-        if isinstance(cfg, dict) and isinstance(cfg.get("dataset_sha256"), str):
+        cfg = read_json_object(cfg_p)
+        if isinstance(cfg.get("dataset_sha256"), str):
             lineage.setdefault("dataset_sha256", cfg["dataset_sha256"])
-        if isinstance(cfg, dict) and isinstance(cfg.get("hf_base_dir"), str):
+        if isinstance(cfg.get("hf_base_dir"), str):
             info["hf_base_dir"] = cfg["hf_base_dir"]  # the trainer's dequantized copy of a GGUF base
     return info
 

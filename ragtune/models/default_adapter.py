@@ -35,8 +35,9 @@ from ragtune.appliance.atomic import atomic_write_json, atomic_write_text
 from ragtune.appliance.config import CALIBRATED, Settings, dump_toml
 from ragtune.appliance.errors import InputError, located
 from ragtune.appliance.hashing import sha256_file
+from ragtune.appliance.jsonl import read_json_object
 
-from .promote import eval_summary, promote, read_json
+from .promote import eval_summary, promote
 from .recipes import Recipe, load_recipe
 
 Log = Callable[[str], None]
@@ -317,10 +318,10 @@ def make_manifest(settings: Settings, recipe: Recipe, work: Path, state: dict[st
     from ragtune.appliance.registry import tool_versions
 
     gguf = work / f"{recipe.name}.gguf"
-    ds_cfg = read_json(work / "data" / "dataset_config.json")
+    ds_cfg = read_json_object(work / "data" / "dataset_config.json")
     final = _final_adapter(work, recipe)
-    tr_doc = read_json(final / "training_config.json")
-    metrics = read_json(final / "metrics.json")
+    tr_doc = read_json_object(final / "training_config.json")
+    metrics = read_json_object(final / "metrics.json")
     base = tr_doc.get("base") or {}
     known = {e["sha256"]: e for e in default_models.load_manifest()["models"]}
     entry = known.get(base.get("sha256"), {})
@@ -352,7 +353,7 @@ def make_manifest(settings: Settings, recipe: Recipe, work: Path, state: dict[st
                      **({"init": tr_doc.get("init_adapter"), "first_run": _run_doc(work / "adapter")}
                         if recipe.cont or recipe.hard else {}),
                      **({"continued_run": _run_doc(work / "adapter-continued")} if recipe.cont and recipe.hard else {}),
-                     **({"hard_data": read_json(work / HARD_DATA / "hard_config.json")} if recipe.hard else {})},
+                     **({"hard_data": read_json_object(work / HARD_DATA / "hard_config.json")} if recipe.hard else {})},
         "recipe": {"path": rpath, "sha256": recipe.sha256, "text": recipe.text},
         "serving": dict(recipe.serving),
         "rebuild": {"command": " ".join(argv), "commands": [f"{n}: {c}" for n, c in plan(settings, recipe, opts)],
@@ -364,7 +365,7 @@ def make_manifest(settings: Settings, recipe: Recipe, work: Path, state: dict[st
 
 
 def _run_doc(adapter: Path) -> dict[str, Any]:
-    return {"config": read_json(adapter / "training_config.json").get("config"), "metrics": read_json(adapter / "metrics.json")}
+    return {"config": read_json_object(adapter / "training_config.json").get("config"), "metrics": read_json_object(adapter / "metrics.json")}
 
 
 def _default_recipe() -> Path:

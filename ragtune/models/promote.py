@@ -17,6 +17,7 @@ from ragtune.appliance.atomic import atomic_path
 from ragtune.appliance.config import CALIBRATED
 from ragtune.appliance.errors import InputError, ModelError, located
 from ragtune.appliance.hashing import sha256_file
+from ragtune.appliance.jsonl import read_json_object
 
 Log = Callable[[str], None]
 # The numbers of an eval arm kept in the manifest (the report itself stays in WORK/eval/).
@@ -43,16 +44,6 @@ def eval_summary(report: dict[str, Any], command: str) -> dict[str, Any]:
         "decision": {"go": bool((report.get("decision") or {}).get("go")),
                      "reasons": list((report.get("decision") or {}).get("reasons") or [])},
     }
-
-
-def read_json(path: Path) -> dict[str, Any]:
-    try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{located(path)}: cannot read: {exc}") from None
-    if not isinstance(obj, dict):
-        raise InputError(f"{located(path)}: expected a JSON object")
-    return obj
 
 
 # -- promote: install an adapter + manifest as a built-in -----------------------------------------------------
@@ -105,7 +96,7 @@ def promote(src: Path | str, dest: Path | str | None = None, *, reports: Iterabl
         raise InputError(f"cannot install as a built-in adapter: {exc.message}", hint=exc.hint) from None
     evals = list(manifest["eval"])
     for rp in reports:
-        rep = read_json(Path(rp))
+        rep = read_json_object(Path(rp))
         if rep.get("adapter") != manifest["sha256"]:
             raise InputError(f"{rp}: evaluated adapter {str(rep.get('adapter'))[:12]}…, not {manifest['name']} "
                              f"({manifest['sha256'][:12]}…)")
@@ -146,4 +137,4 @@ def _report_command(report: dict[str, Any]) -> str:
     return " ".join(shlex.quote(str(a)) for a in argv)
 
 
-__all__ = ["ARM_KEYS", "eval_summary", "promote", "read_json"]
+__all__ = ["ARM_KEYS", "eval_summary", "promote"]

@@ -11,7 +11,6 @@ contrastive questions). Each is read only when asked for by name (`questions=`);
 from __future__ import annotations
 
 import datetime
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ragtune.appliance.errors import InputError, located
-from ragtune.appliance.jsonl import iter_jsonl
+from ragtune.appliance.jsonl import iter_jsonl, read_json_object
 from ragtune.appliance.prompt import source_text
 
 _HERE = Path(__file__).resolve().parent
@@ -86,12 +85,7 @@ class Domain:
 def load_domains(root: Path | None = None) -> dict[str, Domain]:
     root = root or _HERE
     path = root / "domains.json"
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{located(path)}: cannot read: {exc}") from None
-    if not isinstance(raw, dict):
-        raise InputError(f"{located(path)}: expected an object of domains")
+    raw = read_json_object(path)
     out = {}
     for name, d in raw.items():
         if not isinstance(d, dict):

@@ -1,0 +1,31 @@
+"""read_json_object: the one reader of JSON files that must hold an object (configs, manifests, reports)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ragtune.appliance.errors import InputError
+from ragtune.appliance.jsonl import read_json_object
+
+
+def test_an_object_is_read_and_a_bom_is_not_an_error(tmp_path):
+    p = tmp_path / "a.json"
+    p.write_bytes(b'\xef\xbb\xbf{"a": 1}')
+    assert read_json_object(p) == {"a": 1}
+
+
+@pytest.mark.parametrize("data, message", [
+    (b'{\n  "a": 1,\n  "b" 2\n}', r"c\.json:3: invalid JSON at column 7"),
+    (b"[1, 2]", r"c\.json: expected a JSON object, got list"),
+    (b'{"a": "\xff"}', r"c\.json: not UTF-8 text: byte 0xff at offset 7"),
+])
+def test_bad_files_name_the_file_and_line(tmp_path, data, message):
+    p = tmp_path / "c.json"
+    p.write_bytes(data)
+    with pytest.raises(InputError, match=message):
+        read_json_object(p)
+
+
+def test_a_missing_file_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match=r"nope\.json: cannot read"):
+        read_json_object(tmp_path / "nope.json")
