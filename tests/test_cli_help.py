@@ -38,7 +38,7 @@ EXPECTED_COMMANDS = {
     "convert", "convert gguf", "convert lora", "convert merge", "convert quantize", "convert soup",
     "dataset", "dataset build", "dataset hard", "dataset report",
     "docs", "docs list", "docs remove", "docs show",
-    "eval", "eval calibrate", "eval retrieval", "eval run",
+    "eval", "eval calibrate", "eval compare", "eval retrieval", "eval run",
     "log", "log export", "log list", "log review", "log show",
     "models", "models activate", "models add", "models deactivate", "models fetch", "models list", "models rollback",
     "models promote-builtin", "models show", "models verify",

@@ -66,7 +66,7 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode
     if as_json:
         print_json(report)
         return
-    from ..appliance.eval.report import task_success_breakdown
+    from ..appliance.eval.report import paired_line, task_success_breakdown
 
     dec = report["decision"]
     for name, m in report["arms"].items():
@@ -78,6 +78,8 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode
         p95 = "n/a" if m["latency_p95_ms"] is None else f"{m['latency_p95_ms']:.0f} ms"
         click.echo(f"{name} ({m['label']}): n={m['n']} task success {ts}, groundedness {gr}, "
                    f"hallucination {ha}, p95 {p95}")
+    for name, s in (report.get("paired") or {}).items():
+        click.echo("task success " + paired_line(name, s))
     for note in report.get("notes", []):
         click.echo(f"note: {note}")
     for warning in report.get("warnings", []):
@@ -158,3 +160,60 @@ def eval_calibrate(app, dataset, arm, adapter, limit, seed, split, mode, min_pre
                    f"evidence model's own {own['evidence_cut']}: {pct(own['task_success'])}), right answers "
                    f"{pct(c['task_success_answerable'])} ({pct(own['task_success_answerable'])})")
     click.echo(f"written to {res['written']}" if res["written"] else "not written (--no-write)")
+
+
+@eval_group.command("compare")
+@click.argument("runs", nargs=-1, required=True, type=click.Path())
+@click.option("--arm", default="C", show_default=True, help="Arm of each NEW run (of the run, given one).")
+@click.option("--base-arm", default=None, help="Arm of each BASE run (default: --arm; given one run, e.g. A).")
+@click.option("--show", type=click.IntRange(min=0), default=10, show_default=True,
+              help="List up to N of the questions that flipped (per pair).")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as one JSON object.")
+def eval_compare(runs, arm, base_arm, show, as_json):
+    """Compare eval runs question by question: which answers flipped, and whether the net change is more than
+    chance (exact sign test, 95% interval).
+
+    RUNS are report folders of `ragtune eval run` (or their report.json / items.jsonl): BASE NEW to compare two
+    runs over the same dataset; BASE1 NEW1 BASE2 NEW2 … to judge several independent sets at once (their flips
+    are pooled); one RUN to compare two of its arms (`ragtune eval compare RUN --base-arm A --arm C`).
+    """
+    from ..appliance.errors import InputError
+    from ..appliance.eval.paired import compare_many, verdict
+    from ..appliance.eval.report import paired_interval, pct
+
+    if len(runs) > 1 and len(runs) % 2:
+        raise InputError(f"{len(runs)} runs given: give one run, or pairs of BASE NEW runs")
+    pairs = [(runs[0], None)] if len(runs) == 1 else list(zip(runs[::2], runs[1::2]))
+    res = compare_many(pairs, arm=arm.upper(), base_arm=base_arm.upper() if base_arm else None)
+    if as_json:
+        print_json(res)
+        return
+
+    def block(r: dict, bname: str, nname: str) -> None:
+        for key, title in (("task_success", "task success"), ("answerable", "answerable right"),
+                           ("unanswerable", "unanswerable refused")):
+            s = r[key]
+            if not s["n"]:
+                continue
+            ci = f", 95% CI {paired_interval(s)}" if s["ci95"] else ""
+            click.echo(f"  {title}: {pct(s['base_rate'])} -> {pct(s['new_rate'])} ({100 * s['delta']:+.1f} pts{ci})")
+            click.echo(f"    {verdict(s, bname, nname)}")
+
+    for r in res["pairs"]:
+        b, n = r["base"], r["new"]
+        bname, nname = f"{b['arm']} of BASE", f"{n['arm']} of {'NEW' if n['path'] != b['path'] else 'BASE'}"
+        click.echo(f"{bname} ({b['path']}) vs {nname} ({n['path']}): {r['n_paired']} labelled questions in common"
+                   + (f"; left out: {r['base_only']} only in BASE, {r['new_only']} only in NEW"
+                      if r["base_only"] or r["new_only"] else ""))
+        block(r, bname, nname)
+        for f in r["flips"][:show]:
+            gold = "; ".join(f["gold"]) if f["gold"] else "refusal"
+            click.echo(f"  {'UP  ' if f['direction'] == 'up' else 'DOWN'} {f['qid']}: {f['question'][:100]} "
+                       f"(gold: {gold[:60]})")
+            click.echo(f"       {f['base']['status']}: {str(f['base']['answer'])[:90]!r} -> "
+                       f"{f['new']['status']}: {str(f['new']['answer'])[:90]!r}")
+        if len(r["flips"]) > show:
+            click.echo(f"  ... {len(r['flips']) - show} more flips (--show N, or --json)")
+    if len(res["pairs"]) > 1:
+        click.echo(f"pooled over {len(res['pairs'])} pairs of runs:")
+        block(res["pooled"], "BASE", "NEW")

@@ -54,6 +54,13 @@ def report_warnings(r: dict[str, Any]) -> list[str]:
         need = math.ceil((1.96 * 0.5 / delta) ** 2)
         out.append(f"n={n_lab}: a rate is uncertain by up to ±{margin_points(n_lab):.1f} points (95%), more than "
                    f"the {100 * delta:.0f}-point task-success criterion (about {need} questions resolve it)")
+    pca = (r.get("paired") or {}).get("C-A")
+    if pca and pca.get("ci95") and isinstance(delta, (int, float)) and n_lab >= MIN_N_FOR_DECISION:
+        lo, hi = pca["ci95"]
+        if pca["delta"] >= delta > lo:
+            out.append(f"task success C-A = {signed_points(pca['delta'])} meets the {100 * delta:.0f}-point "
+                       f"criterion, but its 95% interval ({paired_interval(pca)}) reaches below it: "
+                       f"{pca['up']} questions up and {pca['down']} down (sign test p = {pca['p_value']:.2g})")
     for name, m in arms.items():
         if m.get("task_success") and not m.get("n_correct_answers") and m.get("n_correct_refusals"):
             out.append(f"arm {name}: task success {pct(m['task_success'])} comes only from correct refusals "
@@ -104,6 +111,10 @@ def _table_rows(m: dict[str, Any]) -> list[tuple[str, str]]:
     rows += [(title, pct(m.get(key))) for key, title, _, _ in RATE_METRICS]
     if task_success_breakdown(m):
         rows.insert(3, ("task success made of", task_success_breakdown(m)))
+    for key, title in (("task_success_ci95", "task success, 95% interval"),
+                       ("task_success_answerable_ci95", "answerable right, 95% interval")):
+        if m.get(key):
+            rows.append((title, f"{pct(m[key][0])} – {pct(m[key][1])}"))
     rows += [("exact match (answerable)", pct(m.get("exact_match"))), ("token F1 (answerable)", pct(m.get("f1"))),
              ("gold inside answer (answerable, info)", pct(m.get("gold_in_answer")))]
     rows += [(f"latency {label} (ms)", ms(m.get(key))) for key, label in LATENCY_KEYS]
@@ -113,6 +124,19 @@ def _table_rows(m: dict[str, Any]) -> list[tuple[str, str]]:
     if "judge_correct" in m:
         rows.append(("judge: correct", pct(m.get("judge_correct"))))
     return rows
+
+
+def paired_interval(s: dict[str, Any]) -> str:
+    """'+1.2 to +10.8 pts' from a paired.paired_stats result."""
+    lo, hi = s["ci95"]
+    return f"{100 * lo:+.1f} to {100 * hi:+.1f} pts"
+
+
+def paired_line(name: str, s: dict[str, Any]) -> str:
+    """'C-A: +24.3 pts (95% CI +19.0 to +29.4 pts); 110 up, 13 down of 400, sign test p = 1e-20'."""
+    ci = f" (95% CI {paired_interval(s)})" if s.get("ci95") else ""
+    return (f"{name}: {signed_points(s['delta'])}{ci}; {s['up']} up, {s['down']} down of {s['n']}, "
+            f"sign test p = {s['p_value']:.2g}")
 
 
 def _num(x: Any) -> str:
@@ -163,6 +187,9 @@ def render_markdown(r: dict[str, Any]) -> str:
         lines += [f"## Delta {dname}", "", "| metric | delta |", "|---|---|"]
         lines += [f"| {k} | {_delta_cell(k, v)} |" for k, v in dv.items()]
         lines.append("")
+        if (r.get("paired") or {}).get(dname):
+            lines += ["Task success, question by question (only the questions that flipped count; "
+                      "`ragtune eval compare` lists them):", "", "- " + paired_line(dname, r["paired"][dname]), ""]
     s = r.get("safety", {})
     if s and not s.get("n_items"):
         lines += ["## Safety set", "", "Skipped (`--no-safety`).", ""]

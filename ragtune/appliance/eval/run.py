@@ -23,7 +23,7 @@ from ..errors import InputError, located
 from ..home import Home
 from ..refusal import resolve_serving
 from ..store import Store, json_dumps
-from . import metrics
+from . import metrics, paired
 from .arms import ARM_LABELS, Arm, ask_arm, make_arms, parse_arms
 from .datasets import (SPLITS, Dataset, load_beir, load_dataset, load_replay, load_safety, load_training_jsonl,
                        sample, split_items)
@@ -317,13 +317,15 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
 
     if results is not None:
         results(items, stored)
+    rows = paired.question_rows(items, [a.name for a in arms], stored, f1_threshold=settings.eval.f1_threshold)
     report = build_report(settings, dataset, items, safety_items, arms, stored, adapter=adapter, notes=notes + dataset.notes,
-                          run_id=run_id, out=out, adapter_serving=opts.adapter_serving)
+                          run_id=run_id, out=out, adapter_serving=opts.adapter_serving, rows=rows)
     report["warnings"] = report_warnings(report)
     report["split"], report["limit"] = opts.split, opts.limit  # with seed and answer_mode: the run's command
     report["answered_now"] = answered_now
     report["resumed"] = resumed
     report["elapsed_s"] = round(time.perf_counter() - t_start, 2)
+    paired.write_rows(rows, out)  # before the report: a report.json never names an items file that is not there
     write_reports(report, out)
     return report
 
@@ -351,9 +353,13 @@ def served_as(settings: Settings, arms: list[Arm], stored: dict[tuple[str, str],
 def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any]], safety_items: list[dict[str, Any]],
                  arms: list[Arm], stored: dict[tuple[str, str], dict[str, Any]], *, adapter: str | None,
                  notes: list[str], run_id: str, out: Path,
-                 adapter_serving: dict[str, float] | None = None) -> dict[str, Any]:
-    """Metrics per arm, deltas, decision and safety from the stored results (pure given its inputs)."""
+                 adapter_serving: dict[str, float] | None = None,
+                 rows: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Metrics per arm, deltas, decision and safety from the stored results (pure given its inputs). `rows` are
+    the scored per-question rows (paired.question_rows; computed here when not given)."""
     cfg = settings.eval
+    if rows is None:
+        rows = paired.question_rows(items, [a.name for a in arms], stored, f1_threshold=cfg.f1_threshold)
     per_arm: dict[str, dict[str, Any]] = {}
     failures: dict[str, list[dict[str, Any]]] = {}
     for arm in arms:
@@ -363,6 +369,10 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
         # Show the adapter's identity (sha256), not the file path the engine was handed.
         m["adapter"] = "none" if arm.adapter == "none" else (adapter or arm.adapter)
         m["complete"] = len(pairs) == len(items)
+        # 95 % intervals: how far the rate of this many questions can be from the rate of the population
+        m["task_success_ci95"] = paired.wilson(m["n_correct_answers"] + m["n_correct_refusals"], m["n_labeled"])
+        n_ans = sum(1 for it, _ in pairs if it.get("answerable") is True)
+        m["task_success_answerable_ci95"] = paired.wilson(m["n_correct_answers"], n_ans)
         judged = [p[1].get("judge") for p in pairs if isinstance(p[1].get("judge"), dict)]
         if judged:
             m["judge_correct"] = metrics.mean(j.get("correct") for j in judged)
@@ -382,6 +392,9 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
         deltas["C-A"] = metrics.deltas(per_arm["C"], per_arm["A"])
     if "C" in per_arm and "B" in per_arm:
         deltas["C-B"] = metrics.deltas(per_arm["C"], per_arm["B"])
+    # The same questions, question by question: only flips count, judged by the exact sign test (paired.py).
+    paired_deltas = {f"{x}-{y}": paired.compare_rows(_correct_by_qid(rows, y), _correct_by_qid(rows, x))["task_success"]
+                     for x, y in (("C", "A"), ("C", "B")) if x in per_arm and y in per_arm}
     decision = metrics.decide(per_arm, cfg, adapter=adapter)
     # The engine reports which adapter answered: A must be the base, B and C must not be. A mismatch means the
     # comparison is not what it claims to be.
@@ -422,6 +435,8 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
         "dataset": dataset.summary(),
         "arms": per_arm,
         "deltas": deltas,
+        "paired": paired_deltas,
+        "items_file": paired.ITEMS_FILE,
         "decision": decision,
         "safety": safety,
         "criteria": dataclasses.asdict(cfg),
@@ -439,6 +454,10 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
         "definitions": "docs/eval.md",
         "support_threshold": metrics.SUPPORT_THRESHOLD,
     }
+
+
+def _correct_by_qid(rows: list[dict[str, Any]], arm: str) -> dict[str, dict[str, Any]]:
+    return {r["qid"]: r for r in rows if r["arm"] == arm}
 
 
 __all__ = ["SPLITS", "Dataset", "EvalOptions", "build_report", "load_beir", "load_dataset", "load_replay",

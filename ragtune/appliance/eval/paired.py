@@ -1,0 +1,241 @@
+"""Paired comparison of two sets of answers to the same questions: which questions flipped, and whether the net
+change is larger than chance.
+
+Two arms (or two runs) answering the same questions are compared question by question, not rate against rate: only
+the questions one side got right and the other wrong (the discordant pairs) carry information. Under "no
+difference" each discordant question is a fair coin, so the net (up − down) is judged by the exact two-sided sign
+test (McNemar's exact test). The interval on the difference is Agresti–Min's adjusted Wald interval for paired
+proportions (0.5 added to each cell), which behaves at small counts. A 135M model flips a few percent of its
+answers on any change at all, even a more faithful rounding of the same adapter (benchmarks/README.md, round 21),
+so a net of a handful of questions on 400 is usually noise: this module says so with a number.
+
+The per-question rows an eval run writes (`items.jsonl` beside report.json) are what `ragtune eval compare` reads.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from ..atomic import atomic_write_text
+from ..errors import InputError
+from ..jsonl import iter_jsonl, read_json_object
+from ..store import json_dumps
+from .metrics import score_item
+
+ITEMS_FILE = "items.jsonl"
+ALPHA = 0.05
+_Z = 1.959963984540054  # two-sided 95 %
+
+
+# -- statistics -----------------------------------------------------------------------------------------------------
+def sign_test_p(up: int, down: int) -> float:
+    """Exact two-sided p-value of `up` against `down` discordant pairs under a fair coin (1.0 when there are none)."""
+    d, k = up + down, min(up, down)
+    if d == 0:
+        return 1.0
+    tail = sum(math.comb(d, i) for i in range(k + 1)) / 2 ** d
+    return min(1.0, 2 * tail)
+
+
+def min_net_significant(discordant: int, alpha: float = ALPHA) -> int | None:
+    """The smallest |up − down| that the sign test calls significant with this many discordant pairs (None: none
+    can, e.g. 5 or fewer flips)."""
+    for k in range(discordant // 2, -1, -1):
+        if sign_test_p(k, discordant - k) < alpha:
+            return discordant - 2 * k
+    return None
+
+
+def wilson(k: int, n: int) -> tuple[float, float] | None:
+    """95 % Wilson interval of a rate k/n (None when n = 0)."""
+    if n <= 0:
+        return None
+    p = k / n
+    den = 1 + _Z ** 2 / n
+    mid = (p + _Z ** 2 / (2 * n)) / den
+    half = _Z * math.sqrt(p * (1 - p) / n + _Z ** 2 / (4 * n * n)) / den
+    return (0.0 if k == 0 else max(0.0, mid - half)), (1.0 if k == n else min(1.0, mid + half))
+
+
+def paired_stats(base: Sequence[bool], new: Sequence[bool]) -> dict[str, Any]:
+    """Paired outcome of two equally long lists of right/wrong: counts, rates, the difference (new − base, 0..1
+    units) with its 95 % interval, the sign test's p and the net it would take to be significant."""
+    if len(base) != len(new):
+        raise ValueError("paired lists differ in length")
+    return stats_from_counts(both_right=sum(1 for b, x in zip(base, new) if b and x),
+                             up=sum(1 for b, x in zip(base, new) if x and not b),
+                             down=sum(1 for b, x in zip(base, new) if b and not x),
+                             both_wrong=sum(1 for b, x in zip(base, new) if not b and not x))
+
+
+def pooled(stats: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Independent sets judged as one: the four counts added, then the same statistics."""
+    stats = list(stats)
+    return stats_from_counts(**{k: sum(s[k] for s in stats) for k in ("both_right", "up", "down", "both_wrong")})
+
+
+def stats_from_counts(*, both_right: int, up: int, down: int, both_wrong: int) -> dict[str, Any]:
+    """The paired statistics of the four cells (see paired_stats)."""
+    n, both = both_right + up + down + both_wrong, both_right
+    out: dict[str, Any] = {"n": n, "both_right": both, "up": up, "down": down, "both_wrong": n - both - up - down,
+                           "base_rate": (both + down) / n if n else None, "new_rate": (both + up) / n if n else None,
+                           "delta": (up - down) / n if n else None, "ci95": None,
+                           "p_value": sign_test_p(up, down), "min_net_significant": min_net_significant(up + down)}
+    if n:
+        # Agresti & Min (2005): add 0.5 to each of the four cells, then the Wald interval of the paired difference.
+        b2, c2, n2 = up + 0.5, down + 0.5, n + 2
+        diff = (b2 - c2) / n2
+        se = math.sqrt(max((b2 + c2) - (b2 - c2) ** 2 / n2, 0.0)) / n2
+        out["ci95"] = [max(-1.0, diff - _Z * se), min(1.0, diff + _Z * se)]
+    out["significant"] = out["p_value"] < ALPHA
+    return out
+
+
+def verdict(s: dict[str, Any], base_name: str = "base", new_name: str = "new") -> str:
+    """One line a person can read: which side is better, or that the difference is within noise."""
+    if not s["n"]:
+        return "no questions in common"
+    flips = f"{s['up']} up, {s['down']} down of {s['n']}"
+    need = s["min_net_significant"]
+    if s["significant"]:
+        better = new_name if s["up"] > s["down"] else base_name
+        return f"{better} is better: {flips}, p = {s['p_value']:.3g}"
+    bar = (f"a net of {need} would be" if need is not None else "no net could be")
+    return f"no difference shown: {flips}, p = {s['p_value']:.2f} ({bar} significant at 5 %)"
+
+
+# -- per-question rows ------------------------------------------------------------------------------------------------
+_ROW_KEYS = {"arm": str, "qid": str, "status": str}
+
+
+def question_rows(items: Iterable[dict[str, Any]], arm_names: Iterable[str],
+                  stored: dict[tuple[str, str], dict[str, Any]], *, f1_threshold: float) -> list[dict[str, Any]]:
+    """One scored row per answered (arm, question), in question order: what `eval compare` pairs on."""
+    rows = []
+    names = list(arm_names)
+    for it in items:
+        for arm in names:
+            res = stored.get((arm, it["qid"]))
+            if res is None:
+                continue
+            s = score_item(it, res, f1_threshold=f1_threshold)
+            rows.append({"arm": arm, "qid": it["qid"], "question": it.get("question", ""),
+                         "answerable": it.get("answerable"), "gold": list(it.get("answers") or [])[:3],
+                         "status": s["status"], "correct": s["correct"], "f1": round(float(s["f1"] or 0.0), 4),
+                         "hallucinated": s["hallucinated"], "answer": str(res.get("answer") or "")[:300],
+                         "cited": list(res.get("cited_ids") or [])})
+    return rows
+
+
+def write_rows(rows: list[dict[str, Any]], out: Path) -> Path:
+    path = Path(out) / ITEMS_FILE
+    atomic_write_text(path, "".join(json_dumps(r) + "\n" for r in rows))
+    return path
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows of an items.jsonl, each checked (InputError naming file and line)."""
+    rows = []
+    for where, _, obj in iter_jsonl(path):
+        if not isinstance(obj, dict):
+            raise InputError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+        for key, typ in _ROW_KEYS.items():
+            if not isinstance(obj.get(key), typ):
+                raise InputError(f"{where}: '{key}' must be a {typ.__name__}")
+        for key in ("correct", "answerable"):
+            if obj.get(key) is not None and not isinstance(obj[key], bool):
+                raise InputError(f"{where}: '{key}' must be true, false or null")
+        rows.append(obj)
+    return rows
+
+
+# -- comparing two runs -------------------------------------------------------------------------------------------------
+def resolve_run(path: str | Path) -> tuple[Path, Path | None]:
+    """A report folder, its report.json or its items.jsonl → (items.jsonl, report.json or None)."""
+    p = Path(path)
+    folder = p if p.is_dir() else p.parent
+    items = p if p.is_file() and p.suffix == ".jsonl" else folder / ITEMS_FILE
+    if not items.is_file():
+        raise InputError(f"{items}: not found: compare reads the {ITEMS_FILE} an eval run writes beside its report "
+                         f"(runs from before this file existed: run the same `ragtune eval run` command again, it "
+                         f"resumes from the stored answers and writes it)")
+    report = folder / "report.json"
+    return items, report if report.is_file() else None
+
+
+def by_question(rows: list[dict[str, Any]], arm: str, where: Path) -> dict[str, dict[str, Any]]:
+    mine = {r["qid"]: r for r in rows if r["arm"] == arm}
+    if not mine:
+        arms = sorted({r["arm"] for r in rows})
+        raise InputError(f"{where}: no answers of arm {arm} (it has {', '.join(arms) or 'none'})")
+    return mine
+
+
+def compare_rows(base: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Paired statistics over the questions both sides answered and that have a label: all of them (task success),
+    the answerable ones (answered right), the unanswerable ones (refused), plus the flipped questions."""
+    common = [q for q in base if q in new and base[q].get("correct") is not None and new[q].get("correct") is not None]
+    out: dict[str, Any] = {"n_paired": len(common), "base_only": sum(q not in new for q in base),
+                           "new_only": sum(q not in base for q in new)}
+    groups = {"task_success": common,
+              "answerable": [q for q in common if base[q].get("answerable") is True],
+              "unanswerable": [q for q in common if base[q].get("answerable") is False]}
+    for name, qs in groups.items():
+        out[name] = paired_stats([bool(base[q]["correct"]) for q in qs], [bool(new[q]["correct"]) for q in qs])
+    out["flips"] = [{"qid": q, "direction": "up" if new[q]["correct"] else "down",
+                     "question": base[q].get("question", ""), "answerable": base[q].get("answerable"),
+                     "gold": base[q].get("gold") or [],
+                     "base": {"status": base[q]["status"], "answer": base[q].get("answer", "")},
+                     "new": {"status": new[q]["status"], "answer": new[q].get("answer", "")}}
+                    for q in common if bool(base[q]["correct"]) != bool(new[q]["correct"])]
+    return out
+
+
+def compare_runs(base_path: str | Path, new_path: str | Path | None = None, *, arm: str = "C",
+                 base_arm: str | None = None) -> dict[str, Any]:
+    """Compare arm `base_arm` (default: `arm`) of the run at `base_path` with arm `arm` of the run at `new_path`
+    (default: the same run, e.g. C against A of one run)."""
+    base_items, base_report = resolve_run(base_path)
+    new_items, new_report = resolve_run(new_path) if new_path is not None else (base_items, base_report)
+    base_arm = base_arm or arm
+    if base_items == new_items and base_arm == arm:
+        raise InputError(f"{base_items}: comparing arm {arm} with itself: name a second run, or --base-arm")
+    identities = [_identity(r) for r in (base_report, new_report)]
+    if None not in identities and identities[0] != identities[1]:
+        raise InputError(f"{base_path} and {new_path} answered different datasets "
+                         f"({identities[0][:12]} vs {identities[1][:12]}): their questions cannot be paired")
+    base = by_question(read_rows(base_items), base_arm, base_items)
+    new = by_question(read_rows(new_items), arm, new_items)
+    out = compare_rows(base, new)
+    if not out["n_paired"]:
+        raise InputError(f"{base_items} and {new_items} share no labelled question: were they run on different "
+                         f"samples (--limit, --split, --seed)?")
+    out["base"] = {"path": str(base_items), "arm": base_arm, "n": len(base)}
+    out["new"] = {"path": str(new_items), "arm": arm, "n": len(new)}
+    return out
+
+
+def compare_many(pairs: Sequence[tuple[str | Path, str | Path | None]], *, arm: str = "C",
+                 base_arm: str | None = None) -> dict[str, Any]:
+    """compare_runs for each (base, new) pair, and the statistics of all their questions pooled (independent sets
+    judged as one: a lever must gain in general, not on one set)."""
+    results = [compare_runs(b, n, arm=arm, base_arm=base_arm) for b, n in pairs]
+    return {"pairs": results,
+            "pooled": {key: pooled(r[key] for r in results) for key in ("task_success", "answerable", "unanswerable")}}
+
+
+def _identity(report: Path | None) -> str | None:
+    """The dataset identity a report.json records (None: no report beside the rows)."""
+    if report is None:
+        return None
+    dataset = read_json_object(report).get("dataset")
+    if not isinstance(dataset, dict):
+        raise InputError(f"{report}: not an eval report (no 'dataset' object)")
+    return dataset.get("identity")
+
+
+__all__ = ["ITEMS_FILE", "compare_many", "compare_rows", "compare_runs", "min_net_significant", "paired_stats", "pooled",
+           "question_rows", "read_rows", "resolve_run", "sign_test_p", "stats_from_counts", "verdict", "wilson",
+           "write_rows"]
