@@ -159,3 +159,17 @@ def test_margin_and_warning_thresholds():
     assert REP.report_warnings(big) == []
     mid = {"arms": {"A": {"n_labeled": 200, "n_correct_answers": 3}}, "criteria": {"min_task_success_delta": 0.05}}
     assert "about 385 questions" in REP.report_warnings(mid)[0]
+
+
+def test_paired_c_minus_a_judges_the_criterion_when_both_arms_ran():
+    from ragtune.appliance.eval.paired import stats_from_counts
+
+    arms = {"A": {"n_labeled": 150, "n_correct_answers": 6}, "C": {"n_labeled": 150, "n_correct_answers": 48}}
+    crit = {"min_task_success_delta": 0.05}
+    clear = stats_from_counts(both_right=27, up=50, down=8, both_wrong=65)  # +28 points, interval far above 5
+    assert REP.report_warnings({"arms": arms, "criteria": crit, "paired": {"C-A": clear}}) == []
+    close = stats_from_counts(both_right=30, up=20, down=11, both_wrong=89)  # +6 points, interval reaches below 5
+    (w,) = REP.report_warnings({"arms": arms, "criteria": crit, "paired": {"C-A": close}})
+    assert "C-A = +6.0 pts meets the 5-point criterion, but its 95% interval" in w and "20 questions up" in w
+    # one arm only: no pairs, the margin of a rate on 150 questions is named
+    assert "about 385 questions" in REP.report_warnings({"arms": {"C": arms["C"]}, "criteria": crit})[0]

@@ -50,17 +50,18 @@ def report_warnings(r: dict[str, Any]) -> list[str]:
         out.append(f"n={n_lab} labelled questions per arm is too small for a go/no-go decision: a rate measured "
                    f"on {n_lab} questions is uncertain by up to ±{margin_points(n_lab):.0f} points (95%); treat "
                    f"this run as a smoke test (a decision needs --limit 200 or more)")
-    elif isinstance(delta, (int, float)) and delta > 0 and margin_points(n_lab) > 100 * delta:
-        need = math.ceil((1.96 * 0.5 / delta) ** 2)
-        out.append(f"n={n_lab}: a rate is uncertain by up to ±{margin_points(n_lab):.1f} points (95%), more than "
-                   f"the {100 * delta:.0f}-point task-success criterion (about {need} questions resolve it)")
-    pca = (r.get("paired") or {}).get("C-A")
-    if pca and pca.get("ci95") and isinstance(delta, (int, float)) and n_lab >= MIN_N_FOR_DECISION:
-        lo, hi = pca["ci95"]
-        if pca["delta"] >= delta > lo:
-            out.append(f"task success C-A = {signed_points(pca['delta'])} meets the {100 * delta:.0f}-point "
-                       f"criterion, but its 95% interval ({paired_interval(pca)}) reaches below it: "
-                       f"{pca['up']} questions up and {pca['down']} down (sign test p = {pca['p_value']:.2g})")
+    elif isinstance(delta, (int, float)) and delta > 0:
+        pca = (r.get("paired") or {}).get("C-A")
+        if pca and pca.get("ci95"):
+            # A and C answered the same questions: the paired interval, not two rates' margins, judges the criterion
+            if pca["delta"] >= delta > pca["ci95"][0]:
+                out.append(f"task success C-A = {signed_points(pca['delta'])} meets the {100 * delta:.0f}-point "
+                           f"criterion, but its 95% interval ({paired_interval(pca)}) reaches below it: "
+                           f"{pca['up']} questions up and {pca['down']} down (sign test p = {pca['p_value']:.2g})")
+        elif margin_points(n_lab) > 100 * delta:
+            need = math.ceil((1.96 * 0.5 / delta) ** 2)
+            out.append(f"n={n_lab}: a rate is uncertain by up to ±{margin_points(n_lab):.1f} points (95%), more "
+                       f"than the {100 * delta:.0f}-point task-success criterion (about {need} questions resolve it)")
     for name, m in arms.items():
         if m.get("task_success") and not m.get("n_correct_answers") and m.get("n_correct_refusals"):
             out.append(f"arm {name}: task success {pct(m['task_success'])} comes only from correct refusals "
