@@ -314,6 +314,14 @@ class EvalReport:
         present = [m for m in METRICS if any(m[0] in arm for arm in self.arms.values())]
         return present + [(k, k.replace("_", " "), "pct" if k.endswith(("rate", "share")) else "num") for k in extra]
 
+    @property
+    def paired(self) -> dict[str, dict[str, Any]]:
+        """The question-by-question comparisons ({"C-A": {delta, ci95, up, down, n, p_value}}) of newer reports."""
+        p = self.data.get("paired")
+        keys = ("delta", "ci95", "up", "down", "n", "p_value")
+        return {k: v for k, v in p.items() if isinstance(v, dict) and all(x in v for x in keys)} \
+            if isinstance(p, dict) else {}
+
     def delta_columns(self) -> dict[str, dict[str, Any]]:
         """deltas as {"C-A": {metric: value}} when the report nests them per comparison."""
         deltas = self.data.get("deltas")

@@ -244,7 +244,9 @@ def write_report(eval_dir, name, go=True):
                       "latency_p50_ms": 900.0, "latency_p95_ms": 1500.0, "n": 200}
     report = {"arms": {"A": arm(0.40), "B": arm(0.20), "C": arm(0.47)},
               "deltas": {"C-A": {"task_success": 0.07}, "C-B": {"task_success": 0.27}},
-              "decision": {"go": go, "reasons": ["task success C-A +7.0 points >= +5"]}}
+              "decision": {"go": go, "reasons": ["task success C-A +7.0 points >= +5"]},
+              "paired": {"C-A": {"delta": 0.07, "ci95": [0.021, 0.118], "up": 20, "down": 6, "n": 200,
+                                 "p_value": 0.0094}}}
     (d / "report.json").write_text(json.dumps(report))
     return d
 
@@ -271,7 +273,9 @@ async def test_eval_screen_lists_reports_with_abc_table(make_app, settings):
         assert labels[:4] == ["metric", "A rag", "B tune", "C hybrid"] and "C−A" in labels
         row = table.get_row("task_success")
         assert row[1:4] == ["40.0%", "20.0%", "47.0%"]
-        assert "GO" in str(app.screen.query_one("#eval-decision").render())
+        decision = str(app.screen.query_one("#eval-decision").render())
+        assert "GO" in decision
+        assert "C−A question by question: +7.0 pt (95% CI +2.1 pt to +11.8 pt), 20 up / 6 down of 200, p = 0.0094" in decision
         ol.highlighted = [r.name for r in app.screen.reports].index("broken")
         await pilot.pause()
         assert "cannot read report" in str(app.screen.query_one("#eval-title").render())

@@ -118,4 +118,10 @@ class EvalScreen(Screen):
             if isinstance(rep.data.get("deltas"), dict) else {}
         for k, v in flat.items():
             out.append(f"\n{k}: {fmt_metric(v, 'pct' if isinstance(v, float) and abs(v) <= 1 else 'num', signed=True)}", style="dim")
+        for name, s in rep.paired.items():  # only flips count: the sign test's verdict on C−A (docs/eval.md)
+            ci = s["ci95"] if isinstance(s["ci95"], list) and len(s["ci95"]) == 2 else None
+            out.append(f"\n{name.replace('-', '−')} question by question: {fmt_metric(s['delta'], 'pct', signed=True)}"
+                       + (f" (95% CI {fmt_metric(ci[0], 'pct', signed=True)} to {fmt_metric(ci[1], 'pct', signed=True)})"
+                          if ci else "")
+                       + f", {s['up']} up / {s['down']} down of {s['n']}, p = {float(s['p_value']):.2g}", style="dim")
         decision.update(out)
