@@ -201,8 +201,10 @@ def eval_compare(runs, arm, base_arm, show, as_json):
 
     for r in res["pairs"]:
         b, n = r["base"], r["new"]
-        bname, nname = f"{b['arm']} of BASE", f"{n['arm']} of {'NEW' if n['path'] != b['path'] else 'BASE'}"
-        click.echo(f"{bname} ({b['path']}) vs {nname} ({n['path']}): {r['n_paired']} labelled questions in common"
+        one = n["path"] == b["path"]
+        bname, nname = (f"arm {b['arm']}", f"arm {n['arm']}") if one else (f"BASE {b['arm']}", f"NEW {n['arm']}")
+        where = f" of {b['path']}" if one else f" ({b['path']} vs {n['path']})"
+        click.echo(f"{bname} vs {nname}{where}: {r['n_paired']} labelled questions in common"
                    + (f"; left out: {r['base_only']} only in BASE, {r['new_only']} only in NEW"
                       if r["base_only"] or r["new_only"] else ""))
         block(r, bname, nname)

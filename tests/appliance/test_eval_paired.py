@@ -108,6 +108,7 @@ def test_compare_two_runs_and_two_arms_of_one(settings, tmp_path):
                                    str(tmp_path / "old"), str(tmp_path / "new"), "--arm", "A"])
     assert two.exit_code == 0, two.output
     assert "pooled over 2 pairs of runs" in two.output and "NEW is better: 10 up, 0 down of 16" in two.output
+    assert "NEW A is better" not in two.output.split("pooled")[0]  # each pair alone: 5 flips are not enough
     assert main(["eval", "compare", str(tmp_path / "old"), str(tmp_path / "new"), str(tmp_path / "old")]) == 2
 
 
