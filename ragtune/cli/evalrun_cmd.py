@@ -159,6 +159,13 @@ def eval_calibrate(app, dataset, arm, adapter, limit, seed, split, mode, min_pre
         click.echo(f"evidence_cut = {res['evidence_cut']} at both: task success {pct(c['task_success'])} (the "
                    f"evidence model's own {own['evidence_cut']}: {pct(own['task_success'])}), right answers "
                    f"{pct(c['task_success_answerable'])} ({pct(own['task_success_answerable'])})")
+    v, was = res["vs_in_force"], res["in_force"]
+    from ..appliance.eval.paired import verdict
+
+    click.echo(f"against the values in force before ({was['refusal_threshold']} / "
+               f"{'off' if was['min_answer_logprob'] is None else was['min_answer_logprob']} / "
+               f"{'n/a' if was['evidence_cut'] is None else was['evidence_cut']}), question by question: "
+               f"{verdict(v, 'the values before', 'the chosen values')}")
     click.echo(f"written to {res['written']}" if res["written"] else "not written (--no-write)")
 
 

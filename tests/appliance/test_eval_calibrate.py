@@ -57,6 +57,10 @@ def test_calibrate_picks_the_threshold_that_separates_and_writes_it(settings, be
     assert one["refusal_recall"] == 0.0 and one["task_success"] < 1.0
     assert load_settings(home=settings.home).generate.refusal_threshold == 0.5
     assert res["written"] == str(settings.home.config_path)
+    # against what was in force (1.0, no floor): the questions the threshold now refuses rightly are the flips
+    assert res["in_force"]["refusal_threshold"] == 1.0 and res["in_force"]["min_answer_logprob"] is None
+    v = res["vs_in_force"]
+    assert v["down"] == 0 and v["up"] == round(v["n"] * (res["chosen"]["task_success"] - one["task_success"]))
 
 
 def test_calibrate_says_which_constraint_it_dropped(settings, beir, tmp_path):
@@ -250,3 +254,20 @@ def test_a_refitted_evidence_model_or_reranker_is_another_run(settings, beir, tm
     before = rid(off)
     (folder / "evidence.json").write_text('{"cut": 1.0}')
     assert rid(off) == before
+
+
+def test_calibrate_cli_says_whether_the_change_is_more_than_chance(settings, beir, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from ragtune.cli import cli
+
+    eng = ProbabilityEngine()
+    monkeypatch.setattr(R, "_default_engine", lambda s: _factory(eng)(s))
+    monkeypatch.setattr(R, "_default_ingest", no_ingest)
+    monkeypatch.setenv("RAGTUNE_HOME", str(settings.home.root))
+    res = CliRunner().invoke(cli, ["eval", "calibrate", str(beir), "--split", "all", "--no-write",
+                                   "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    # 3 unanswerable questions now refused, none lost: too few flips for the sign test
+    assert "against the values in force before (1.0 / off / n/a), question by question: no difference shown: 3 up, " \
+           "0 down of 8" in res.output

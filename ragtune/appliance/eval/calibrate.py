@@ -41,7 +41,8 @@ from ..config import Settings
 from ..config_edit import set_config_value
 from ..errors import InputError
 from ..prompt import REFUSAL_TEXT
-from . import metrics
+from ..refusal import resolve_serving
+from . import metrics, paired
 from .run import EvalOptions, Progress, run_eval
 
 
@@ -239,6 +240,11 @@ def calibrate(settings: Settings, dataset: str | Path, opts: CalibrateOptions | 
     if base_cut is not None and any(r.get("evidence_score") is not None for r in results):
         cuts = sweep_cut(items, results, chosen["threshold"], floor, base_cut, f1_threshold=f1)
         cut = choose_cut(cuts, len(items))["evidence_cut"]
+    # The chosen values against those in force before, question by question: on a few hundred questions the best
+    # of a grid often wins by a handful of flips, which the sign test calls noise (paired.py).
+    adapter_id = report.get("adapter") if arm == "C" and report.get("adapter") not in (None, "none") else None
+    before = in_force(settings, adapter_id, base_cut)
+    vs_before = paired.paired_stats(*(_right(items, results, f1, *at) for at in (before, (chosen["threshold"], floor, cut))))
     written = None
     if opts.write:
         path, home = settings.home.config_path, settings.home
@@ -255,4 +261,28 @@ def calibrate(settings: Settings, dataset: str | Path, opts: CalibrateOptions | 
                             "max_answer_loss": opts.max_answer_loss},
             "n": len(items), "arm": arm, "split": opts.split, "mode": report.get("answer_mode"),
             "run_id": report["run_id"], "out": report["out"], "written": written,
-            "at_default": next((r for r in rows if r["threshold"] == DEFAULT_THRESHOLD), None), "rows": rows}
+            "at_default": next((r for r in rows if r["threshold"] == DEFAULT_THRESHOLD), None), "rows": rows,
+            "in_force": dict(zip(("refusal_threshold", "min_answer_logprob", "evidence_cut"), before)),
+            "vs_in_force": vs_before}
+
+
+def in_force(settings: Settings, adapter_id: str | None, fitted_cut: float | None
+             ) -> tuple[float, float | None, float | None]:
+    """(threshold, floor, cut) as the arm would be served before this calibration: the config's values, "auto"
+    resolved for the adapter (its manifest) or to the defaults; the evidence model's own cut when none is set."""
+    g = settings.generate
+    t = resolve_serving("refusal_threshold", g.refusal_threshold, adapter_id)
+    cut = resolve_serving("evidence_cut", g.evidence_cut, adapter_id) if fitted_cut is not None else None
+    return (DEFAULT_THRESHOLD if t is None else t, resolve_serving("min_answer_logprob", g.min_answer_logprob, adapter_id),
+            fitted_cut if cut is None and fitted_cut is not None else cut)
+
+
+def _right(items: list[dict[str, Any]], results: list[dict[str, Any]], f1_threshold: float, threshold: float,
+           floor: float | None, cut: float | None) -> list[bool]:
+    """Right or wrong per labelled question, had the run been answered at these values."""
+    out = []
+    for it, r in zip(items, results):
+        c = metrics.score_item(it, outcome(r, threshold, floor, cut), f1_threshold=f1_threshold)["correct"]
+        if c is not None:
+            out.append(bool(c))
+    return out
