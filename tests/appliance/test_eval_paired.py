@@ -116,7 +116,10 @@ def test_compare_bad_input_is_a_clear_error(settings, tmp_path, capsys):
     beir = write_beir(tmp_path / "mini")
     run(settings, beir, tmp_path / "a", {"none": "good"}, arms="A")
     assert main(["eval", "compare", str(tmp_path / "nowhere"), str(tmp_path / "a")]) == 2
-    assert "items.jsonl: not found" in capsys.readouterr().err
+    assert "nowhere: not found (give a report folder" in capsys.readouterr().err
+    (tmp_path / "old").mkdir()
+    assert main(["eval", "compare", str(tmp_path / "old"), str(tmp_path / "a")]) == 2
+    assert "items.jsonl: not found: compare reads the items.jsonl" in capsys.readouterr().err
     with pytest.raises(InputError, match="with itself"):
         P.compare_runs(tmp_path / "a", arm="A")
     with pytest.raises(InputError, match="no answers of arm C"):

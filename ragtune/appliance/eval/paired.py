@@ -155,6 +155,8 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 def resolve_run(path: str | Path) -> tuple[Path, Path | None]:
     """A report folder, its report.json or its items.jsonl → (items.jsonl, report.json or None)."""
     p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: not found (give a report folder of `ragtune eval run`, its report.json or items.jsonl)")
     folder = p if p.is_dir() else p.parent
     items = p if p.is_file() and p.suffix == ".jsonl" else folder / ITEMS_FILE
     if not items.is_file():
