@@ -178,6 +178,7 @@ def test_calibrate_opens_the_evidence_check_and_chooses_its_cut(settings, beir, 
     res = C.calibrate(settings, beir, C.CalibrateOptions(split=None, out=tmp_path / "out"),
                       engine_factory=_factory(eng), ingest=no_ingest)
     assert res["evidence_cut_fitted"] == 0.4
+    assert res["in_force"]["evidence_cut"] == 0.4  # "auto" and no adapter: the evidence model's own cut was in force
     assert eng.settings.generate.evidence_cut == C.OPEN  # every question reached the model
     assert -1.0 <= res["evidence_cut"] < 1.0 and res["cut_rows"][0]["evidence_cut"] == res["evidence_cut_fitted"]
     assert next(r for r in res["cut_rows"] if r["evidence_cut"] == res["evidence_cut"])["task_success"] == 1.0

@@ -272,9 +272,12 @@ def in_force(settings: Settings, adapter_id: str | None, fitted_cut: float | Non
     resolved for the adapter (its manifest) or to the defaults; the evidence model's own cut when none is set."""
     g = settings.generate
     t = resolve_serving("refusal_threshold", g.refusal_threshold, adapter_id)
-    cut = resolve_serving("evidence_cut", g.evidence_cut, adapter_id) if fitted_cut is not None else None
+    cut = None  # no evidence check: no cut
+    if fitted_cut is not None:
+        cut = resolve_serving("evidence_cut", g.evidence_cut, adapter_id)
+        cut = fitted_cut if cut is None else cut
     return (DEFAULT_THRESHOLD if t is None else t, resolve_serving("min_answer_logprob", g.min_answer_logprob, adapter_id),
-            fitted_cut if cut is None and fitted_cut is not None else cut)
+            cut)
 
 
 def _right(items: list[dict[str, Any]], results: list[dict[str, Any]], f1_threshold: float, threshold: float,
