@@ -78,9 +78,10 @@ def pooled(stats: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 def stats_from_counts(*, both_right: int, up: int, down: int, both_wrong: int) -> dict[str, Any]:
     """The paired statistics of the four cells (see paired_stats)."""
-    n, both = both_right + up + down + both_wrong, both_right
-    out: dict[str, Any] = {"n": n, "both_right": both, "up": up, "down": down, "both_wrong": n - both - up - down,
-                           "base_rate": (both + down) / n if n else None, "new_rate": (both + up) / n if n else None,
+    n = both_right + up + down + both_wrong
+    out: dict[str, Any] = {"n": n, "both_right": both_right, "up": up, "down": down, "both_wrong": both_wrong,
+                           "base_rate": (both_right + down) / n if n else None,
+                           "new_rate": (both_right + up) / n if n else None,
                            "delta": (up - down) / n if n else None, "ci95": None,
                            "p_value": sign_test_p(up, down), "min_net_significant": min_net_significant(up + down)}
     if n:
@@ -167,8 +168,14 @@ def resolve_run(path: str | Path) -> tuple[Path, Path | None]:
     return items, report if report.is_file() else None
 
 
+def rows_by_qid(rows: list[dict[str, Any]], arm: str) -> dict[str, dict[str, Any]]:
+    """One arm's rows by question id."""
+    return {r["qid"]: r for r in rows if r["arm"] == arm}
+
+
 def by_question(rows: list[dict[str, Any]], arm: str, where: Path) -> dict[str, dict[str, Any]]:
-    mine = {r["qid"]: r for r in rows if r["arm"] == arm}
+    """rows_by_qid of a file read back, which must hold that arm."""
+    mine = rows_by_qid(rows, arm)
     if not mine:
         arms = sorted({r["arm"] for r in rows})
         raise InputError(f"{where}: no answers of arm {arm} (it has {', '.join(arms) or 'none'})")
@@ -238,6 +245,6 @@ def _identity(report: Path | None) -> str | None:
     return dataset.get("identity")
 
 
-__all__ = ["ITEMS_FILE", "compare_many", "compare_rows", "compare_runs", "min_net_significant", "paired_stats", "pooled",
-           "question_rows", "read_rows", "resolve_run", "sign_test_p", "stats_from_counts", "verdict", "wilson",
-           "write_rows"]
+__all__ = ["ITEMS_FILE", "compare_many", "compare_rows", "compare_runs", "min_net_significant", "paired_stats",
+           "pooled", "question_rows", "read_rows", "resolve_run", "rows_by_qid", "sign_test_p", "stats_from_counts",
+           "verdict", "wilson", "write_rows"]

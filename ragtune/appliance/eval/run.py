@@ -379,7 +379,7 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
             m["judge_grounded"] = metrics.mean(j.get("grounded") for j in judged)
         per_arm[arm.name] = m
         fl = []
-        scored = _by_qid(rows, arm.name)  # the rows hold each answer's score: not scored again here
+        scored = paired.rows_by_qid(rows, arm.name)  # the rows hold each answer's score: not scored again here
         for it, res in pairs:
             s = scored[it["qid"]]
             if s["correct"] is False or s["hallucinated"] or s["status"] == "error":
@@ -394,7 +394,8 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
     if "C" in per_arm and "B" in per_arm:
         deltas["C-B"] = metrics.deltas(per_arm["C"], per_arm["B"])
     # The same questions, question by question: only flips count, judged by the exact sign test (paired.py).
-    paired_deltas = {f"{x}-{y}": paired.compare_rows(_by_qid(rows, y), _by_qid(rows, x))["task_success"]
+    paired_deltas = {f"{x}-{y}": paired.compare_rows(paired.rows_by_qid(rows, y),
+                                                     paired.rows_by_qid(rows, x))["task_success"]
                      for x, y in (("C", "A"), ("C", "B")) if x in per_arm and y in per_arm}
     decision = metrics.decide(per_arm, cfg, adapter=adapter)
     # The engine reports which adapter answered: A must be the base, B and C must not be. A mismatch means the
@@ -455,11 +456,6 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
         "definitions": "docs/eval.md",
         "support_threshold": metrics.SUPPORT_THRESHOLD,
     }
-
-
-def _by_qid(rows: list[dict[str, Any]], arm: str) -> dict[str, dict[str, Any]]:
-    """One arm's scored rows by question id."""
-    return {r["qid"]: r for r in rows if r["arm"] == arm}
 
 
 __all__ = ["SPLITS", "Dataset", "EvalOptions", "build_report", "load_beir", "load_dataset", "load_replay",
