@@ -66,6 +66,7 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode
     if as_json:
         print_json(report)
         return
+    from ..appliance.eval.losses import summary
     from ..appliance.eval.report import paired_line, task_success_breakdown
 
     dec = report["decision"]
@@ -78,6 +79,9 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode
         p95 = "n/a" if m["latency_p95_ms"] is None else f"{m['latency_p95_ms']:.0f} ms"
         click.echo(f"{name} ({m['label']}): n={m['n']} task success {ts}, groundedness {gr}, "
                    f"hallucination {ha}, p95 {p95}")
+    for name, t in (report.get("losses") or {}).items():
+        if summary(t):
+            click.echo(f"{name} where lost: {summary(t)}")
     for name, s in (report.get("paired") or {}).items():
         click.echo("task success " + paired_line(name, s))
     for note in report.get("notes", []):
@@ -206,6 +210,12 @@ def eval_compare(runs, arm, base_arm, show, as_json):
             click.echo(f"  {title}: {pct(s['base_rate'])} -> {pct(s['new_rate'])} ({100 * s['delta']:+.1f} pts{ci})")
             click.echo(f"    {verdict(s, bname, nname)}")
 
+    def origins(r: dict, bname: str, nname: str) -> None:
+        for d, how in (("up", f"gained by {nname} (how {bname} lost them)"),
+                       ("down", f"lost by {nname} (how it loses them)")):
+            if r["flips_from"][d]:
+                click.echo(f"  {how}: " + ", ".join(f"{k} {v}" for k, v in r["flips_from"][d].items()))
+
     for r in res["pairs"]:
         b, n = r["base"], r["new"]
         one = n["path"] == b["path"]
@@ -219,10 +229,12 @@ def eval_compare(runs, arm, base_arm, show, as_json):
             gold = "; ".join(f["gold"]) if f["gold"] else "refusal"
             click.echo(f"  {'UP  ' if f['direction'] == 'up' else 'DOWN'} {f['qid']}: {f['question'][:100]} "
                        f"(gold: {gold[:60]})")
-            click.echo(f"       {f['base']['status']}: {str(f['base']['answer'])[:90]!r} -> "
-                       f"{f['new']['status']}: {str(f['new']['answer'])[:90]!r}")
+            click.echo(f"       {f['base']['where']}: {str(f['base']['answer'])[:90]!r} -> "
+                       f"{f['new']['where']}: {str(f['new']['answer'])[:90]!r}")
         if len(r["flips"]) > show:
             click.echo(f"  ... {len(r['flips']) - show} more flips (--show N, or --json)")
+        origins(r, bname, nname)
     if len(res["pairs"]) > 1:
         click.echo(f"pooled over {len(res['pairs'])} pairs of runs:")
         block(res["pooled"], "BASE", "NEW")
+        origins(res["pooled"], "BASE", "NEW")

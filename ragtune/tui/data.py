@@ -322,6 +322,22 @@ class EvalReport:
         return {k: v for k, v in p.items() if isinstance(v, dict) and all(x in v for x in keys)} \
             if isinstance(p, dict) else {}
 
+    @property
+    def losses(self) -> dict[str, str]:
+        """{arm: where its answerable questions were lost, in one line} of newer reports; a malformed entry is
+        left out (a report is read, never trusted)."""
+        from ..appliance.eval.losses import summary
+
+        out = {}
+        for arm, t in (self.data.get("losses") or {}).items() if isinstance(self.data.get("losses"), dict) else ():
+            try:
+                line = summary(t)
+            except (KeyError, TypeError, AttributeError, ValueError):
+                continue
+            if line:
+                out[str(arm)] = line
+        return out
+
     def delta_columns(self) -> dict[str, dict[str, Any]]:
         """deltas as {"C-A": {metric: value}} when the report nests them per comparison."""
         deltas = self.data.get("deltas")

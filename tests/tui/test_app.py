@@ -246,7 +246,12 @@ def write_report(eval_dir, name, go=True):
               "deltas": {"C-A": {"task_success": 0.07}, "C-B": {"task_success": 0.27}},
               "decision": {"go": go, "reasons": ["task success C-A +7.0 points >= +5"]},
               "paired": {"C-A": {"delta": 0.07, "ci95": [0.021, 0.118], "up": 20, "down": 6, "n": 200,
-                                 "p_value": 0.0094}}}
+                                 "p_value": 0.0094}},
+              "losses": {"C": {"answerable": {"n": 150, "shown": 140, "right": 70, "wrong_span": 40, "wrong_source": 0,
+                                              "refused_shown": {"model": 30}, "wrong_not_shown": 0,
+                                              "refused_not_shown": {}, "refused_before_model": {"no_evidence": 10},
+                                              "error": 0}},
+                         "A": "not a tally"}}
     (d / "report.json").write_text(json.dumps(report))
     return d
 
@@ -276,6 +281,8 @@ async def test_eval_screen_lists_reports_with_abc_table(make_app, settings):
         decision = str(app.screen.query_one("#eval-decision").render())
         assert "GO" in decision
         assert "C−A question by question: +7.0 pt (95% CI +2.1 pt to +11.8 pt), 20 up / 6 down of 200, p = 0.0094" in decision
+        assert "C where lost: 150 answerable: right 70, wrong span of the gold source 40, refused with the gold" in decision
+        assert "A where lost" not in decision
         ol.highlighted = [r.name for r in app.screen.reports].index("broken")
         await pilot.pause()
         assert "cannot read report" in str(app.screen.query_one("#eval-title").render())

@@ -15,6 +15,7 @@ The per-question rows an eval run writes (`items.jsonl` beside report.json) are 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -22,6 +23,7 @@ from ..atomic import atomic_write_text
 from ..errors import InputError
 from ..jsonl import iter_jsonl, read_json_object
 from ..store import json_dumps
+from .losses import OUTCOMES, classify, where
 from .metrics import score_item
 
 ITEMS_FILE = "items.jsonl"
@@ -126,7 +128,8 @@ def question_rows(items: Iterable[dict[str, Any]], arm_names: Iterable[str],
                          "answerable": it.get("answerable"), "gold": list(it.get("answers") or [])[:3],
                          "status": s["status"], "correct": s["correct"], "f1": round(float(s["f1"] or 0.0), 4),
                          "hallucinated": s["hallucinated"], "answer": str(res.get("answer") or "")[:300],
-                         "cited": list(res.get("cited_ids") or [])})
+                         "cited": list(res.get("cited_ids") or []),
+                         **classify(it, res, s["correct"])})  # where it was lost (losses.py)
     return rows
 
 
@@ -145,9 +148,13 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
         for key, typ in _ROW_KEYS.items():
             if not isinstance(obj.get(key), typ):
                 raise InputError(f"{where}: '{key}' must be a {typ.__name__}")
-        for key in ("correct", "answerable"):
+        for key in ("correct", "answerable", "shown"):
             if obj.get(key) is not None and not isinstance(obj[key], bool):
                 raise InputError(f"{where}: '{key}' must be true, false or null")
+        if obj.get("outcome") is not None and obj["outcome"] not in OUTCOMES:
+            raise InputError(f"{where}: 'outcome' must be one of {', '.join(OUTCOMES)}")
+        if obj.get("reason") is not None and not isinstance(obj["reason"], str):
+            raise InputError(f"{where}: 'reason' must be a string or null")
         rows.append(obj)
     return rows
 
@@ -182,6 +189,12 @@ def by_question(rows: list[dict[str, Any]], arm: str, where: Path) -> dict[str, 
     return mine
 
 
+def _side(row: dict[str, Any]) -> dict[str, Any]:
+    """One side of a flipped question: its status and answer, and where it was lost (rows written before
+    losses.py have no outcome)."""
+    return {"status": row["status"], "answer": row.get("answer", ""), "where": where(row)}
+
+
 def compare_rows(base: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Paired statistics over the questions both sides answered and that have a label: all of them (task success),
     the answerable ones (answered right), the unanswerable ones (refused), plus the flipped questions."""
@@ -196,9 +209,11 @@ def compare_rows(base: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]
     out["flips"] = [{"qid": q, "direction": "up" if new[q]["correct"] else "down",
                      "question": base[q].get("question", ""), "answerable": base[q].get("answerable"),
                      "gold": base[q].get("gold") or [],
-                     "base": {"status": base[q]["status"], "answer": base[q].get("answer", "")},
-                     "new": {"status": new[q]["status"], "answer": new[q].get("answer", "")}}
+                     "base": _side(base[q]), "new": _side(new[q])}
                     for q in common if bool(base[q]["correct"]) != bool(new[q]["correct"])]
+    # where the flipped questions were lost: by BASE for those NEW gained, by NEW for those it lost
+    out["flips_from"] = {d: dict(Counter(f["base" if d == "up" else "new"]["where"] for f in out["flips"]
+                                         if f["direction"] == d).most_common()) for d in ("up", "down")}
     return out
 
 
@@ -231,8 +246,11 @@ def compare_many(pairs: Sequence[tuple[str | Path, str | Path | None]], *, arm: 
     """compare_runs for each (base, new) pair, and the statistics of all their questions pooled (independent sets
     judged as one: a lever must gain in general, not on one set)."""
     results = [compare_runs(b, n, arm=arm, base_arm=base_arm) for b, n in pairs]
+    flips_from = {d: dict(sum((Counter(r["flips_from"][d]) for r in results), Counter()).most_common())
+                  for d in ("up", "down")}
     return {"pairs": results,
-            "pooled": {key: pooled(r[key] for r in results) for key in ("task_success", "answerable", "unanswerable")}}
+            "pooled": {**{key: pooled(r[key] for r in results) for key in ("task_success", "answerable", "unanswerable")},
+                       "flips_from": flips_from}}
 
 
 def _identity(report: Path | None) -> str | None:

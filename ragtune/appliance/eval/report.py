@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import atomic_write_text
+from .losses import table
 
 RATE_METRICS = [  # (key, title, criterion key in report["criteria"], "min"|"max")
     ("task_success", "Task success", None, None),
@@ -191,6 +192,7 @@ def render_markdown(r: dict[str, Any]) -> str:
         if (r.get("paired") or {}).get(dname):
             lines += ["Task success, question by question (only the questions that flipped count; "
                       "`ragtune eval compare` lists them):", "", "- " + paired_line(dname, r["paired"][dname]), ""]
+    lines += losses_markdown(r)
     s = r.get("safety", {})
     if s and not s.get("n_items"):
         lines += ["## Safety set", "", "Skipped (`--no-safety`).", ""]
@@ -215,6 +217,19 @@ def render_markdown(r: dict[str, Any]) -> str:
     lines += [f"Metric definitions: {r.get('definitions', 'docs/eval.md')}. Support threshold "
               f"{r.get('support_threshold')}; F1 threshold {r['criteria']['f1_threshold']}.", ""]
     return "\n".join(lines)
+
+
+def losses_markdown(r: dict[str, Any]) -> list[str]:
+    """The 'where answers are lost' table (losses.py), arms as columns; nothing for reports without it."""
+    rows = table(r.get("losses") or {})
+    if not rows:
+        return []
+    arms = list(r["losses"])
+    lines = ["## Where answers are lost", "",
+             "A gold answer is *shown* when it occurs in the context the model saw (docs/eval.md).", "",
+             "| | " + " | ".join(f"arm {a}" for a in arms) + " |", "|---|" + "---|" * len(arms)]
+    lines += [f"| {words} | " + " | ".join(cells) + " |" for words, cells in rows]
+    return lines + [""]
 
 
 def _md_escape(s: str) -> str:
@@ -364,6 +379,14 @@ def render_html(r: dict[str, Any]) -> str:
     for dname, dv in r.get("deltas", {}).items():
         out.append(f"<h2>Delta {_esc(dname)}</h2><table><tr><th>metric</th><th>delta</th></tr>")
         out += [f"<tr><td>{_esc(k)}</td><td>{_esc(_delta_cell(k, v))}</td></tr>" for k, v in dv.items()]
+        out.append("</table>")
+    lost = table(r.get("losses") or {})
+    if lost:
+        out.append("<h2>Where answers are lost</h2><p class=\"muted\">A gold answer is <i>shown</i> when it occurs in "
+                   "the context the model saw.</p><table><tr><th></th>"
+                   + "".join(f"<th>arm {_esc(a)}</th>" for a in r["losses"]) + "</tr>")
+        out += [f"<tr><td>{_esc(words)}</td>" + "".join(f"<td>{_esc(c)}</td>" for c in cells) + "</tr>"
+                for words, cells in lost]
         out.append("</table>")
     if r.get("safety") and not r["safety"].get("n_items"):
         out.append("<h2>Safety set</h2><p>Skipped (<code>--no-safety</code>).</p>")

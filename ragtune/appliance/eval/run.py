@@ -23,7 +23,7 @@ from ..errors import InputError, located
 from ..home import Home
 from ..refusal import resolve_serving
 from ..store import Store, json_dumps
-from . import metrics, paired
+from . import losses, metrics, paired
 from .arms import ARM_LABELS, Arm, ask_arm, make_arms, parse_arms
 from .datasets import (SPLITS, Dataset, load_beir, load_dataset, load_replay, load_safety, load_training_jsonl,
                        sample, split_items)
@@ -397,6 +397,8 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
     paired_deltas = {f"{x}-{y}": paired.compare_rows(paired.rows_by_qid(rows, y),
                                                      paired.rows_by_qid(rows, x))["task_success"]
                      for x, y in (("C", "A"), ("C", "B")) if x in per_arm and y in per_arm}
+    # where each arm's answers were lost: retrieval, the checks before the model, its refusals, its reading
+    lost = {arm.name: losses.tally(r for r in rows if r["arm"] == arm.name) for arm in arms}
     decision = metrics.decide(per_arm, cfg, adapter=adapter)
     # The engine reports which adapter answered: A must be the base, B and C must not be. A mismatch means the
     # comparison is not what it claims to be.
@@ -438,6 +440,7 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
         "arms": per_arm,
         "deltas": deltas,
         "paired": paired_deltas,
+        "losses": lost,
         "items_file": paired.ITEMS_FILE,
         "decision": decision,
         "safety": safety,

@@ -124,4 +124,6 @@ class EvalScreen(Screen):
                        + (f" (95% CI {fmt_metric(ci[0], 'pct', signed=True)} to {fmt_metric(ci[1], 'pct', signed=True)})"
                           if ci else "")
                        + f", {s['up']} up / {s['down']} down of {s['n']}, p = {float(s['p_value']):.2g}", style="dim")
+        for name, line in rep.losses.items():  # where answers were lost (docs/eval.md)
+            out.append(f"\n{name} where lost: {line}", style="dim")
         decision.update(out)

@@ -1,0 +1,177 @@
+"""Where answers are lost: every labelled question of an arm in one place, so a run says which stage to work on.
+
+An answerable question is judged by what the model was shown. When a gold answer occurs in the shown context
+(normalised as the F1 is, on word boundaries), the model had it and lost it by refusing (each refusal reason
+apart), by copying a wrong span of a source that holds the gold answer (it read the right source wrongly), or by
+answering from another source. When no gold answer was shown, retrieval (or the context's trimming) lost it first,
+or the gold answer is worded unlike the source. A question refused before the model was called (the evidence gate,
+no sources, an override question) was shown nothing: its loss belongs to that check. An unanswerable question is
+refused (by reason) or answered.
+
+The facts go into each question's row (`items.jsonl`: `outcome`, `shown`, `reason`), so `eval compare` can say
+where the flipped questions came from; `tally` counts them for the report.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections import Counter
+from typing import Any, Iterable
+
+from .metrics import normalize_answer
+
+_PUNCT = re.compile("[" + re.escape(string.punctuation) + "]")
+# outcome of an answerable question: right | wrong_span | wrong_source | wrong | refused | error;
+# of an unanswerable one: refused | answered | error
+OUTCOMES = ("right", "wrong_span", "wrong_source", "wrong", "refused", "answered", "error")
+
+
+def _words(text: str) -> str:
+    """' w1 w2 … ': lower case, articles dropped, and punctuation read as a space, not deleted as the F1 does, so
+    that "Israel-Lebanon" is found in a source tokenised as "Israel - Lebanon"."""
+    return f" {normalize_answer(_PUNCT.sub(' ', str(text)))} "
+
+
+def gold_holders(answers: Iterable[str], context: Iterable[dict[str, Any]]) -> list[str]:
+    """Ids of the shown context items whose text holds a gold answer (normalised, on word boundaries)."""
+    golds = [g for g in map(_words, answers) if g.strip()]
+    if not golds:
+        return []
+    return [str(c.get("id")) for c in context if any(g in text for text in [_words(c.get("text", ""))] for g in golds)]
+
+
+def classify(item: dict[str, Any], result: dict[str, Any], correct: bool | None) -> dict[str, Any]:
+    """{"outcome", "shown", "reason"} of one answered question. `shown`: a gold answer was in the context the
+    model saw (None: unanswerable, unlabelled, or nothing shown); `reason`: the refusal reason of a refusal."""
+    status = result.get("status")
+    context = result.get("context") or []
+    refused = status == "refused"
+    reason = (result.get("refusal_reason") or "model") if refused else None
+    answerable = item.get("answerable")
+    holders = gold_holders(item.get("answers") or [], context) if answerable and context else []
+    shown = None if not answerable or not context else bool(holders)
+    if status == "error":
+        outcome = "error"
+    elif answerable is False:
+        outcome = "refused" if refused else "answered"
+    elif correct:
+        outcome = "right"
+    elif refused:
+        outcome = "refused"
+    elif shown:
+        outcome = "wrong_span" if set(map(str, result.get("cited_ids") or [])) & set(holders) else "wrong_source"
+    else:
+        outcome = "wrong"
+    return {"outcome": outcome, "shown": shown, "reason": reason}
+
+
+def tally(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Counts over one arm's scored rows (those without `outcome`, written before it existed, are skipped)."""
+    ans: Counter[str] = Counter()
+    una: Counter[str] = Counter()
+    refused: dict[str, Counter[str]] = {"shown": Counter(), "not_shown": Counter(), "before_model": Counter(),
+                                        "unanswerable": Counter()}
+    for r in rows:
+        outcome = r.get("outcome")
+        if outcome is None or r.get("answerable") is None:
+            continue
+        if r["answerable"] is False:
+            una["n"] += 1
+            una[outcome] += 1
+            if outcome == "refused":
+                refused["unanswerable"][r.get("reason") or "model"] += 1
+            continue
+        ans["n"] += 1
+        ans["shown"] += bool(r.get("shown"))
+        if outcome == "refused":
+            where = "shown" if r.get("shown") else "not_shown" if r.get("shown") is False else "before_model"
+            refused[where][r.get("reason") or "model"] += 1
+        elif outcome == "wrong":
+            ans["wrong_not_shown"] += 1
+        else:
+            ans[outcome] += 1
+    return {
+        "answerable": {"n": ans["n"], "shown": ans["shown"], "right": ans["right"],
+                       "wrong_span": ans["wrong_span"], "wrong_source": ans["wrong_source"],
+                       "refused_shown": dict(refused["shown"]), "wrong_not_shown": ans["wrong_not_shown"],
+                       "refused_not_shown": dict(refused["not_shown"]),
+                       "refused_before_model": dict(refused["before_model"]), "error": ans["error"]},
+        "unanswerable": {"n": una["n"], "refused": dict(refused["unanswerable"]), "answered": una["answered"],
+                         "error": una["error"]},
+    }
+
+
+# (key in tally()["answerable"] or ["unanswerable"], the row's words): the report's table, in this order
+ANSWERABLE_ROWS = (
+    ("right", "right"),
+    ("wrong_span", "gold answer shown: a wrong span of a source that holds it"),
+    ("wrong_source", "gold answer shown: answered from another source"),
+    ("refused_shown", "gold answer shown: refused"),
+    ("wrong_not_shown", "gold answer not shown: answered wrong"),
+    ("refused_not_shown", "gold answer not shown: refused"),
+    ("refused_before_model", "refused before the model (nothing shown)"),
+    ("error", "errors"),
+)
+UNANSWERABLE_ROWS = (("refused", "refused"), ("answered", "answered"), ("error", "errors"))
+
+
+def cell(value: int | dict[str, int], n: int) -> str:
+    """'60 (20.4%): model 41, off_topic 19' for a reason count, '108 (36.7%)' for a plain one."""
+    total = sum(value.values()) if isinstance(value, dict) else int(value)
+    text = f"{total} ({100 * total / n:.1f}%)" if n else str(total)
+    if isinstance(value, dict) and value:
+        text += ": " + ", ".join(f"{k} {v}" for k, v in sorted(value.items(), key=lambda kv: (-kv[1], kv[0])))
+    return text
+
+
+def table(losses: dict[str, dict[str, Any]]) -> list[tuple[str, list[str]]]:
+    """(row words, one cell per arm) for the report; arms in the order given."""
+    arms = list(losses)
+    out: list[tuple[str, list[str]]] = []
+    for group, rows, title in (("answerable", ANSWERABLE_ROWS, "answerable questions"),
+                               ("unanswerable", UNANSWERABLE_ROWS, "unanswerable questions")):
+        if not any(losses[a][group]["n"] for a in arms):
+            continue
+        head = [str(losses[a][group]["n"]) for a in arms]
+        if group == "answerable":
+            head = [f"{h}, gold answer shown for {losses[a][group]['shown']}" for h, a in zip(head, arms)]
+        out.append((title, head))
+        for key, words in rows:
+            cells = [cell(losses[a][group][key], losses[a][group]["n"]) for a in arms]
+            if any(not c.startswith("0 ") and c != "0" for c in cells):
+                out.append((words, cells))
+    return out
+
+
+def summary(t: dict[str, Any]) -> str:
+    """One line for the CLI: where an arm's answerable questions were lost."""
+    a = t["answerable"]
+    if not a["n"]:
+        return ""
+    parts = [f"right {a['right']}"]
+    for key, words in (("wrong_span", "wrong span of the gold source"), ("wrong_source", "other source"),
+                       ("refused_shown", "refused with the gold shown"), ("wrong_not_shown", "gold not shown, wrong"),
+                       ("refused_not_shown", "gold not shown, refused"),
+                       ("refused_before_model", "refused before the model")):
+        v = a[key]
+        total = sum(v.values()) if isinstance(v, dict) else v
+        if total:
+            parts.append(f"{words} {total}")
+    return f"{a['n']} answerable: " + ", ".join(parts)
+
+
+def where(row: dict[str, Any]) -> str:
+    """Where one answer went, in words ('refused with the gold shown (model)'); a row without an outcome (written
+    before this module) gives its status."""
+    outcome, reason = row.get("outcome"), row.get("reason") or "model"
+    if outcome is None:
+        return str(row.get("status"))
+    if outcome == "refused":
+        if row.get("answerable") is False:
+            return f"refused ({reason})"
+        shown = row.get("shown")
+        return (f"refused with the gold shown ({reason})" if shown else
+                f"gold not shown, refused ({reason})" if shown is False else f"refused before the model ({reason})")
+    return {"wrong_span": "wrong span of the gold source", "wrong_source": "answered from another source",
+            "wrong": "gold not shown, wrong"}.get(outcome, outcome)
