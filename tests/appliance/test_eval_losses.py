@@ -29,7 +29,10 @@ def test_gold_holders_read_punctuation_as_a_space():
 
 
 def test_each_outcome():
-    c = L.classify
+    def c(item, result, correct):  # the three facts of where it was lost (withheld: below)
+        out = L.classify(item, result, correct)
+        return out if "raw_output" in result else {k: v for k, v in out.items() if k != "withheld"}
+
     assert c(ANS, res(answer="1889", cited=["S1"]), True) == {"outcome": "right", "shown": True, "reason": None}
     assert c(ANS, res(answer="Eiffel's firm", cited=["S1"]), False)["outcome"] == "wrong_span"
     assert c(ANS, res(answer="2006", cited=["S2"]), False)["outcome"] == "wrong_source"
@@ -40,6 +43,14 @@ def test_each_outcome():
     assert c(ANS, res("refused", context=[], reason="no_evidence"), False) == {"outcome": "refused", "shown": None,
                                                                                "reason": "no_evidence"}
     assert c(ANS, res("refused"), False)["reason"] == "model"  # a refusal without a reason is the model's
+    # a check after the model refused the model's answer: was it right? (the raw output keeps it)
+    checked = res("refused", reason="off_topic")
+    assert c(ANS, {**checked, "raw_output": '{"status": "ok", "answer": "in 1889", "citations": ["S1"]}'},
+             False)["withheld"] is True
+    assert c(ANS, {**checked, "raw_output": '{"status": "ok", "answer": "Eiffel", "citations": ["S1"]}'},
+             False)["withheld"] is False
+    for raw in ('{"status": "refused", "answer": "no", "citations": []}', "{broken", None):
+        assert c(ANS, {**checked, "raw_output": raw}, False)["withheld"] is None
     una = {"answerable": False, "answers": []}
     assert c(una, res("refused", reason="model"), True) == {"outcome": "refused", "shown": None, "reason": "model"}
     assert c(una, res(answer="1889"), False)["outcome"] == "answered"
@@ -51,7 +62,7 @@ def test_tally_table_and_summary():
     rows = [{"answerable": True, "outcome": "right", "shown": True},
             {"answerable": True, "outcome": "wrong_span", "shown": True},
             {"answerable": True, "outcome": "refused", "shown": True, "reason": "model"},
-            {"answerable": True, "outcome": "refused", "shown": True, "reason": "off_topic"},
+            {"answerable": True, "outcome": "refused", "shown": True, "reason": "off_topic", "withheld": True},
             {"answerable": True, "outcome": "refused", "shown": None, "reason": "no_evidence"},
             {"answerable": True, "outcome": "wrong", "shown": False},
             {"answerable": False, "outcome": "refused", "shown": None, "reason": "model"},
@@ -62,6 +73,7 @@ def test_tally_table_and_summary():
     a = t["answerable"]
     assert (a["n"], a["shown"], a["right"], a["wrong_span"], a["wrong_not_shown"]) == (6, 4, 1, 1, 1)
     assert a["refused_shown"] == {"model": 1, "off_topic": 1} and a["refused_before_model"] == {"no_evidence": 1}
+    assert a["withheld_right"] == {"off_topic": 1}
     assert t["unanswerable"] == {"n": 2, "refused": {"model": 1}, "answered": 1, "error": 0}
     table = dict(L.table({"C": t}))
     assert table["answerable questions"] == ["6, gold answer shown for 4"]
@@ -70,6 +82,8 @@ def test_tally_table_and_summary():
     assert L.summary(t).startswith("6 answerable: right 1, wrong span of the gold source 1, refused with the gold")
     assert L.where({"answerable": True, "outcome": "refused", "shown": None, "reason": "no_evidence"}) \
         == "refused before the model (no_evidence)"
+    assert L.where({"answerable": True, "outcome": "refused", "shown": True, "reason": "echo", "withheld": True}) \
+        == "refused with the gold shown (echo, a right answer withheld)"
     assert L.where({"status": "ok"}) == "ok"
 
 

@@ -5,10 +5,11 @@ An answerable question is judged by what the model was shown. When a gold answer
 apart), by copying a wrong span of a source that holds the gold answer (it read the right source wrongly), or by
 answering from another source. When no gold answer was shown, retrieval (or the context's trimming) lost it first,
 or the gold answer is worded unlike the source. A question refused before the model was called (the evidence gate,
-no sources, an override question) was shown nothing: its loss belongs to that check. An unanswerable question is
-refused (by reason) or answered.
+no sources, an override question) was shown nothing: its loss belongs to that check. A refusal made by a check after
+the model answered (off_topic, echo, …) keeps the model's answer in the raw output: whether that answer was right
+is what the check cost. An unanswerable question is refused (by reason) or answered.
 
-The facts go into each question's row (`items.jsonl`: `outcome`, `shown`, `reason`), so `eval compare` can say
+The facts go into each question's row (`items.jsonl`: `outcome`, `shown`, `reason`, `withheld`), so `eval compare` can say
 where the flipped questions came from; `tally` counts them for the report.
 """
 
@@ -19,7 +20,8 @@ import string
 from collections import Counter
 from typing import Any, Iterable
 
-from .metrics import normalize_answer
+from ..schema import parse_answer
+from .metrics import best_match, normalize_answer
 
 _PUNCT = re.compile("[" + re.escape(string.punctuation) + "]")
 # outcome of an answerable question: right | wrong_span | wrong_source | wrong | refused | error;
@@ -41,9 +43,23 @@ def gold_holders(answers: Iterable[str], context: Iterable[dict[str, Any]]) -> l
     return [str(c.get("id")) for c in context if any(g in text for text in [_words(c.get("text", ""))] for g in golds)]
 
 
-def classify(item: dict[str, Any], result: dict[str, Any], correct: bool | None) -> dict[str, Any]:
-    """{"outcome", "shown", "reason"} of one answered question. `shown`: a gold answer was in the context the
-    model saw (None: unanswerable, unlabelled, or nothing shown); `reason`: the refusal reason of a refusal."""
+def withheld(item: dict[str, Any], result: dict[str, Any], f1_threshold: float) -> bool | None:
+    """A check after the model (off_topic, echo, …) refused an answer the model gave: was that answer right?
+    None when the model itself refused, nothing was generated, or the question is not answerable."""
+    if result.get("status") != "refused" or not item.get("answerable") or not result.get("raw_output"):
+        return None
+    obj, err = parse_answer(str(result["raw_output"]))
+    if err is not None or not isinstance(obj, dict) or obj.get("status") != "ok":
+        return None
+    em, f1 = best_match(str(obj.get("answer") or ""), item.get("answers") or [])
+    return em or f1 >= f1_threshold
+
+
+def classify(item: dict[str, Any], result: dict[str, Any], correct: bool | None,
+             f1_threshold: float = 0.5) -> dict[str, Any]:
+    """{"outcome", "shown", "reason", "withheld"} of one answered question. `shown`: a gold answer was in the
+    context the model saw (None: unanswerable, unlabelled, or nothing shown); `reason`: the refusal reason of a
+    refusal; `withheld`: `withheld()`."""
     status = result.get("status")
     context = result.get("context") or []
     refused = status == "refused"
@@ -63,15 +79,15 @@ def classify(item: dict[str, Any], result: dict[str, Any], correct: bool | None)
         outcome = "wrong_span" if set(map(str, result.get("cited_ids") or [])) & set(holders) else "wrong_source"
     else:
         outcome = "wrong"
-    return {"outcome": outcome, "shown": shown, "reason": reason}
+    return {"outcome": outcome, "shown": shown, "reason": reason, "withheld": withheld(item, result, f1_threshold)}
 
 
 def tally(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """Counts over one arm's scored rows (those without `outcome`, written before it existed, are skipped)."""
     ans: Counter[str] = Counter()
     una: Counter[str] = Counter()
-    refused: dict[str, Counter[str]] = {"shown": Counter(), "not_shown": Counter(), "before_model": Counter(),
-                                        "unanswerable": Counter()}
+    refused: dict[str, Counter[str]] = {k: Counter() for k in ("shown", "not_shown", "before_model", "withheld",
+                                                               "unanswerable")}
     for r in rows:
         outcome = r.get("outcome")
         if outcome is None or r.get("answerable") is None:
@@ -87,6 +103,8 @@ def tally(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
         if outcome == "refused":
             where = "shown" if r.get("shown") else "not_shown" if r.get("shown") is False else "before_model"
             refused[where][r.get("reason") or "model"] += 1
+            if r.get("withheld"):
+                refused["withheld"][r.get("reason") or "model"] += 1
         elif outcome == "wrong":
             ans["wrong_not_shown"] += 1
         else:
@@ -96,7 +114,8 @@ def tally(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
                        "wrong_span": ans["wrong_span"], "wrong_source": ans["wrong_source"],
                        "refused_shown": dict(refused["shown"]), "wrong_not_shown": ans["wrong_not_shown"],
                        "refused_not_shown": dict(refused["not_shown"]),
-                       "refused_before_model": dict(refused["before_model"]), "error": ans["error"]},
+                       "refused_before_model": dict(refused["before_model"]),
+                       "withheld_right": dict(refused["withheld"]), "error": ans["error"]},
         "unanswerable": {"n": una["n"], "refused": dict(refused["unanswerable"]), "answered": una["answered"],
                          "error": una["error"]},
     }
@@ -111,6 +130,7 @@ ANSWERABLE_ROWS = (
     ("wrong_not_shown", "gold answer not shown: answered wrong"),
     ("refused_not_shown", "gold answer not shown: refused"),
     ("refused_before_model", "refused before the model (nothing shown)"),
+    ("withheld_right", "of the refusals: a right answer the model gave, withheld by a check"),
     ("error", "errors"),
 )
 UNANSWERABLE_ROWS = (("refused", "refused"), ("answered", "answered"), ("error", "errors"))
@@ -153,7 +173,8 @@ def summary(t: dict[str, Any]) -> str:
     for key, words in (("wrong_span", "wrong span of the gold source"), ("wrong_source", "other source"),
                        ("refused_shown", "refused with the gold shown"), ("wrong_not_shown", "gold not shown, wrong"),
                        ("refused_not_shown", "gold not shown, refused"),
-                       ("refused_before_model", "refused before the model")):
+                       ("refused_before_model", "refused before the model"),
+                       ("withheld_right", "of the refusals, right answers withheld by a check")):
         v = a[key]
         total = sum(v.values()) if isinstance(v, dict) else v
         if total:
@@ -171,6 +192,8 @@ def where(row: dict[str, Any]) -> str:
         if row.get("answerable") is False:
             return f"refused ({reason})"
         shown = row.get("shown")
+        if row.get("withheld"):
+            reason += ", a right answer withheld"
         return (f"refused with the gold shown ({reason})" if shown else
                 f"gold not shown, refused ({reason})" if shown is False else f"refused before the model ({reason})")
     return {"wrong_span": "wrong span of the gold source", "wrong_source": "answered from another source",

@@ -129,7 +129,7 @@ def question_rows(items: Iterable[dict[str, Any]], arm_names: Iterable[str],
                          "status": s["status"], "correct": s["correct"], "f1": round(float(s["f1"] or 0.0), 4),
                          "hallucinated": s["hallucinated"], "answer": str(res.get("answer") or "")[:300],
                          "cited": list(res.get("cited_ids") or []),
-                         **classify(it, res, s["correct"])})  # where it was lost (losses.py)
+                         **classify(it, res, s["correct"], f1_threshold)})  # where it was lost (losses.py)
     return rows
 
 
@@ -148,7 +148,7 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
         for key, typ in _ROW_KEYS.items():
             if not isinstance(obj.get(key), typ):
                 raise InputError(f"{where}: '{key}' must be a {typ.__name__}")
-        for key in ("correct", "answerable", "shown"):
+        for key in ("correct", "answerable", "shown", "withheld"):
             if obj.get(key) is not None and not isinstance(obj[key], bool):
                 raise InputError(f"{where}: '{key}' must be true, false or null")
         if obj.get("outcome") is not None and obj["outcome"] not in OUTCOMES:
