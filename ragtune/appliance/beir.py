@@ -53,7 +53,7 @@ def _iter_lines(path: Path) -> Iterator[tuple[int, str]]:
 def _iter_json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, object) for each non-blank line, read one line at a time (corpora are large) and parsed by
     the project's one JSONL line parser: a bad byte or a cut-short line is reported at its own line and column."""
-    from .jsonl import parse_line
+    from .jsonl import expect_object, parse_line
 
     with _open_bytes(path) as fh:
         for lineno, raw in enumerate(fh, start=1):
@@ -61,10 +61,7 @@ def _iter_json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             if not raw.strip():
                 continue
             where = located(path, lineno)
-            obj = parse_line(raw, where)
-            if not isinstance(obj, dict):
-                raise InputError(f"{where}: expected a JSON object, got {type(obj).__name__}")
-            yield lineno, obj
+            yield lineno, expect_object(parse_line(raw, where), where)
 
 
 def _req_str(obj: dict[str, Any], key: str, path: Path, lineno: int, *, allow_empty: bool = False) -> str:

@@ -32,6 +32,14 @@ def parse_line(raw: bytes, where: str) -> Any:
         raise InputError(f"{where}: invalid JSON at column {exc.colno}: {exc.msg}") from None
 
 
+def expect_object(obj: Any, where: str) -> dict[str, Any]:
+    """`obj` when it is a JSON object (a dict), else an InputError naming `where` and what it is instead: the one
+    check every reader of JSON objects and JSONL rows makes."""
+    if not isinstance(obj, dict):
+        raise InputError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+    return obj
+
+
 def read_json_object(path: Path | str) -> dict[str, Any]:
     """A JSON file that must hold one object (a config, a manifest, a report) → the dict, or an InputError naming
     the file, and the line where the JSON breaks."""
@@ -48,9 +56,7 @@ def read_json_object(path: Path | str) -> dict[str, Any]:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{located(path, exc.lineno)}: invalid JSON at column {exc.colno}: {exc.msg}") from None
-    if not isinstance(obj, dict):
-        raise InputError(f"{located(path)}: expected a JSON object, got {type(obj).__name__}")
-    return obj
+    return expect_object(obj, located(path))
 
 
 def iter_jsonl(path: Path | str) -> Iterator[tuple[str, int, Any]]:

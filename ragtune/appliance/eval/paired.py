@@ -21,7 +21,7 @@ from typing import Any, Iterable, Sequence
 
 from ..atomic import atomic_write_text
 from ..errors import InputError
-from ..jsonl import iter_jsonl, read_json_object
+from ..jsonl import expect_object, iter_jsonl, read_json_object
 from ..store import json_dumps
 from .losses import OUTCOMES, classify, where
 from .metrics import score_item
@@ -142,9 +142,8 @@ def write_rows(rows: list[dict[str, Any]], out: Path) -> Path:
 def read_rows(path: Path) -> list[dict[str, Any]]:
     """The rows of an items.jsonl, each checked (InputError naming file and line)."""
     rows = []
-    for where, _, obj in iter_jsonl(path):
-        if not isinstance(obj, dict):
-            raise InputError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+    for where, _, value in iter_jsonl(path):
+        obj = expect_object(value, where)
         for key, typ in _ROW_KEYS.items():
             if not isinstance(obj.get(key), typ):
                 raise InputError(f"{where}: '{key}' must be a {typ.__name__}")

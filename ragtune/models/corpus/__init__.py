@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ragtune.appliance.errors import InputError, located
-from ragtune.appliance.jsonl import iter_jsonl, read_json_object
+from ragtune.appliance.jsonl import expect_object, iter_jsonl, read_json_object
 from ragtune.appliance.prompt import source_text
 
 _HERE = Path(__file__).resolve().parent
@@ -130,8 +130,7 @@ def _doc_path(domain: Domain, rel: Any, key: str, where: str) -> Path:
 
 def validate_row(obj: Any, where: str, domain: Domain, domains: dict[str, Domain]) -> dict[str, Any]:
     """One labelled question; every problem is an InputError naming `where` (file:line)."""
-    if not isinstance(obj, dict):
-        raise InputError(f"{where}: expected a JSON object")
+    obj = expect_object(obj, where)
     unknown = sorted(set(obj) - set(_REQUIRED) - _OPTIONAL)
     if unknown:
         raise InputError(f"{where}: unknown key(s): {', '.join(unknown)}")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ragtune.appliance.errors import InputError, located
+from ragtune.appliance.jsonl import expect_object
 
 _HERE = Path(__file__).resolve().parent
 INTENTS = ("policy", "howto", "fact", "date", "troubleshoot", "general", "safety")
@@ -30,8 +31,7 @@ def qa_path() -> Path:
 
 def validate_qa_row(obj: Any, where: str, docs: Path | None = None) -> dict[str, Any]:
     """One labelled question; `where` is 'file:line'. Raises InputError naming it."""
-    if not isinstance(obj, dict):
-        raise InputError(f"{where}: expected a JSON object")
+    obj = expect_object(obj, where)
     unknown = sorted(set(obj) - set(_REQUIRED) - _OPTIONAL)
     if unknown:
         raise InputError(f"{where}: unknown key(s): {', '.join(unknown)}")
