@@ -211,7 +211,7 @@ def render_markdown(r: dict[str, Any]) -> str:
         for name, fl in r["failures"].items():
             for f in fl[:8]:
                 lines.append(f"- {name} `{f['qid']}` {_md_escape(f['question'])} — gold {f['gold'] or 'refusal'}; "
-                             f"got {f['status']}: {_md_escape(str(f['answer'])[:160])}"
+                             f"got {f.get('where') or f['status']}: {_md_escape(str(f['answer'])[:160])}"
                              + (" (hallucinated)" if f.get("hallucinated") else ""))
         lines.append("")
     lines += [f"Metric definitions: {r.get('definitions', 'docs/eval.md')}. Support threshold "
@@ -404,7 +404,7 @@ def render_html(r: dict[str, Any]) -> str:
         for a, fl in r["failures"].items():
             for f in fl[:8]:
                 gold = ", ".join(f["gold"]) if f["gold"] else "refusal"
-                got = f"{f['status']}: {str(f['answer'])[:200]}" + (" (hallucinated)" if f.get("hallucinated") else "")
+                got = f"{f.get('where') or f['status']}: {str(f['answer'])[:200]}" + (" (hallucinated)" if f.get("hallucinated") else "")
                 out.append(f"<tr><td>{_esc(a)}</td><td>{_esc(f['question'])}</td><td>{_esc(gold)}</td><td>{_esc(got)}</td></tr>")
         out.append("</table>")
     out.append(f"<p>Metric definitions: {_esc(r.get('definitions', 'docs/eval.md'))}.</p></body></html>")

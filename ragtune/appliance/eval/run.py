@@ -385,7 +385,7 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
             if s["correct"] is False or s["hallucinated"] or s["status"] == "error":
                 fl.append({"qid": it["qid"], "question": it["question"], "gold": it.get("answers", []),
                            "answerable": it.get("answerable"), "status": res.get("status"),
-                           "answer": res.get("answer"), "cited": res.get("cited_ids"),
+                           "answer": res.get("answer"), "cited": res.get("cited_ids"), "where": losses.where(s),
                            "hallucinated": bool(s["hallucinated"]), "error": res.get("error")})
         failures[arm.name] = fl[:15]
     deltas: dict[str, Any] = {}
