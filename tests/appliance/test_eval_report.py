@@ -116,6 +116,7 @@ def test_cli_human_output_and_bad_input(tmp_path, capsys):
     res = CliRunner().invoke(cli, ["eval", "run", str(beir), "--arms", "A", "--no-safety", "--out", str(tmp_path / "o")])
     assert res.exit_code == 0, res.output
     assert "decision: NO-GO" in res.stdout and "report.html" in res.stdout
+    assert "A where lost: 5 answerable: right " in res.stdout  # losses.summary, one line per arm
     assert main(["eval", "run", str(tmp_path / "missing")]) == 2
     assert "error:" in capsys.readouterr().err
     assert main(["eval", "run"]) == 2
