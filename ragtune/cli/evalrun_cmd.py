@@ -80,8 +80,9 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode
         click.echo(f"{name} ({m['label']}): n={m['n']} task success {ts}, groundedness {gr}, "
                    f"hallucination {ha}, p95 {p95}")
     for name, t in (report.get("losses") or {}).items():
-        if summary(t):
-            click.echo(f"{name} where lost: {summary(t)}")
+        line = summary(t)
+        if line:
+            click.echo(f"{name} where lost: {line}")
     for name, s in (report.get("paired") or {}).items():
         click.echo("task success " + paired_line(name, s))
     for note in report.get("notes", []):

@@ -328,8 +328,9 @@ class EvalReport:
         left out (a report is read, never trusted)."""
         from ..appliance.eval.losses import summary
 
-        out = {}
-        for arm, t in (self.data.get("losses") or {}).items() if isinstance(self.data.get("losses"), dict) else ():
+        lost = self.data.get("losses")
+        out: dict[str, str] = {}
+        for arm, t in (lost.items() if isinstance(lost, dict) else ()):
             try:
                 line = summary(t)
             except (KeyError, TypeError, AttributeError, ValueError):

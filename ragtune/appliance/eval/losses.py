@@ -136,9 +136,13 @@ ANSWERABLE_ROWS = (
 UNANSWERABLE_ROWS = (("refused", "refused"), ("answered", "answered"), ("error", "errors"))
 
 
+def _total(value: int | dict[str, int]) -> int:
+    return sum(value.values()) if isinstance(value, dict) else int(value)
+
+
 def cell(value: int | dict[str, int], n: int) -> str:
     """'60 (20.4%): model 41, off_topic 19' for a reason count, '108 (36.7%)' for a plain one."""
-    total = sum(value.values()) if isinstance(value, dict) else int(value)
+    total = _total(value)
     text = f"{total} ({100 * total / n:.1f}%)" if n else str(total)
     if isinstance(value, dict) and value:
         text += ": " + ", ".join(f"{k} {v}" for k, v in sorted(value.items(), key=lambda kv: (-kv[1], kv[0])))
@@ -158,9 +162,8 @@ def table(losses: dict[str, dict[str, Any]]) -> list[tuple[str, list[str]]]:
             head = [f"{h}, gold answer shown for {losses[a][group]['shown']}" for h, a in zip(head, arms)]
         out.append((title, head))
         for key, words in rows:
-            cells = [cell(losses[a][group][key], losses[a][group]["n"]) for a in arms]
-            if any(not c.startswith("0 ") and c != "0" for c in cells):
-                out.append((words, cells))
+            if any(_total(losses[a][group][key]) for a in arms):  # a row of zeros says nothing
+                out.append((words, [cell(losses[a][group][key], losses[a][group]["n"]) for a in arms]))
     return out
 
 
@@ -175,8 +178,7 @@ def summary(t: dict[str, Any]) -> str:
                        ("refused_not_shown", "gold not shown, refused"),
                        ("refused_before_model", "refused before the model"),
                        ("withheld_right", "of the refusals, right answers withheld by a check")):
-        v = a[key]
-        total = sum(v.values()) if isinstance(v, dict) else v
+        total = _total(a[key])
         if total:
             parts.append(f"{words} {total}")
     return f"{a['n']} answerable: " + ", ".join(parts)
