@@ -247,6 +247,7 @@ def write_report(eval_dir, name, go=True):
               "decision": {"go": go, "reasons": ["task success C-A +7.0 points >= +5"]},
               "paired": {"C-A": {"delta": 0.07, "ci95": [0.021, 0.118], "up": 20, "down": 6, "n": 200,
                                  "p_value": 0.0094}},
+              # a tally without withheld_right (a report of an earlier version) still reads
               "losses": {"C": {"answerable": {"n": 150, "shown": 140, "right": 70, "wrong_span": 40, "wrong_source": 0,
                                               "refused_shown": {"model": 30}, "wrong_not_shown": 0,
                                               "refused_not_shown": {}, "refused_before_model": {"no_evidence": 10},

@@ -136,8 +136,9 @@ ANSWERABLE_ROWS = (
 UNANSWERABLE_ROWS = (("refused", "refused"), ("answered", "answered"), ("error", "errors"))
 
 
-def _total(value: int | dict[str, int]) -> int:
-    return sum(value.values()) if isinstance(value, dict) else int(value)
+def _total(value: int | dict[str, int] | None) -> int:
+    """A row's count: a number, or a count by reason; a key a report of an earlier version lacks counts 0."""
+    return sum(value.values()) if isinstance(value, dict) else int(value or 0)
 
 
 def cell(value: int | dict[str, int], n: int) -> str:
@@ -162,8 +163,8 @@ def table(losses: dict[str, dict[str, Any]]) -> list[tuple[str, list[str]]]:
             head = [f"{h}, gold answer shown for {losses[a][group]['shown']}" for h, a in zip(head, arms)]
         out.append((title, head))
         for key, words in rows:
-            if any(_total(losses[a][group][key]) for a in arms):  # a row of zeros says nothing
-                out.append((words, [cell(losses[a][group][key], losses[a][group]["n"]) for a in arms]))
+            if any(_total(losses[a][group].get(key)) for a in arms):  # a row of zeros says nothing
+                out.append((words, [cell(losses[a][group].get(key) or 0, losses[a][group]["n"]) for a in arms]))
     return out
 
 
@@ -178,7 +179,7 @@ def summary(t: dict[str, Any]) -> str:
                        ("refused_not_shown", "gold not shown, refused"),
                        ("refused_before_model", "refused before the model"),
                        ("withheld_right", "of the refusals, right answers withheld by a check")):
-        total = _total(a[key])
+        total = _total(a.get(key))
         if total:
             parts.append(f"{words} {total}")
     return f"{a['n']} answerable: " + ", ".join(parts)
