@@ -40,7 +40,8 @@ def gold_holders(answers: Iterable[str], context: Iterable[dict[str, Any]]) -> l
     golds = [g for g in map(_words, answers) if g.strip()]
     if not golds:
         return []
-    return [str(c.get("id")) for c in context if any(g in text for text in [_words(c.get("text", ""))] for g in golds)]
+    texts = [(str(c.get("id")), _words(c.get("text", ""))) for c in context]
+    return [cid for cid, text in texts if any(g in text for g in golds)]
 
 
 def withheld(item: dict[str, Any], result: dict[str, Any], f1_threshold: float) -> bool | None:
@@ -82,12 +83,22 @@ def classify(item: dict[str, Any], result: dict[str, Any], correct: bool | None,
     return {"outcome": outcome, "shown": shown, "reason": reason, "withheld": withheld(item, result, f1_threshold)}
 
 
+def _reason(row: dict[str, Any]) -> str:
+    return row.get("reason") or "model"  # a refusal without a reason is the model's
+
+
+def _refused_key(row: dict[str, Any]) -> str:
+    """The tally key of an answerable question's refusal: by what the model was shown."""
+    shown = row.get("shown")
+    return "refused_shown" if shown else "refused_not_shown" if shown is False else "refused_before_model"
+
+
 def tally(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """Counts over one arm's scored rows (those without `outcome`, written before it existed, are skipped)."""
     ans: Counter[str] = Counter()
     una: Counter[str] = Counter()
-    refused: dict[str, Counter[str]] = {k: Counter() for k in ("shown", "not_shown", "before_model", "withheld",
-                                                               "unanswerable")}
+    refused: dict[str, Counter[str]] = {k: Counter() for k in ("refused_shown", "refused_not_shown",
+                                                               "refused_before_model", "withheld", "unanswerable")}
     for r in rows:
         outcome = r.get("outcome")
         if outcome is None or r.get("answerable") is None:
@@ -96,15 +107,14 @@ def tally(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
             una["n"] += 1
             una[outcome] += 1
             if outcome == "refused":
-                refused["unanswerable"][r.get("reason") or "model"] += 1
+                refused["unanswerable"][_reason(r)] += 1
             continue
         ans["n"] += 1
         ans["shown"] += bool(r.get("shown"))
         if outcome == "refused":
-            where = "shown" if r.get("shown") else "not_shown" if r.get("shown") is False else "before_model"
-            refused[where][r.get("reason") or "model"] += 1
+            refused[_refused_key(r)][_reason(r)] += 1
             if r.get("withheld"):
-                refused["withheld"][r.get("reason") or "model"] += 1
+                refused["withheld"][_reason(r)] += 1
         elif outcome == "wrong":
             ans["wrong_not_shown"] += 1
         else:
@@ -112,9 +122,9 @@ def tally(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return {
         "answerable": {"n": ans["n"], "shown": ans["shown"], "right": ans["right"],
                        "wrong_span": ans["wrong_span"], "wrong_source": ans["wrong_source"],
-                       "refused_shown": dict(refused["shown"]), "wrong_not_shown": ans["wrong_not_shown"],
-                       "refused_not_shown": dict(refused["not_shown"]),
-                       "refused_before_model": dict(refused["before_model"]),
+                       "refused_shown": dict(refused["refused_shown"]), "wrong_not_shown": ans["wrong_not_shown"],
+                       "refused_not_shown": dict(refused["refused_not_shown"]),
+                       "refused_before_model": dict(refused["refused_before_model"]),
                        "withheld_right": dict(refused["withheld"]), "error": ans["error"]},
         "unanswerable": {"n": una["n"], "refused": dict(refused["unanswerable"]), "answered": una["answered"],
                          "error": una["error"]},
@@ -134,6 +144,11 @@ ANSWERABLE_ROWS = (
     ("error", "errors"),
 )
 UNANSWERABLE_ROWS = (("refused", "refused"), ("answered", "answered"), ("error", "errors"))
+# the same rows in short words: the CLI's line (summary) and each flipped question (where)
+SHORT = {"wrong_span": "wrong span of the gold source", "wrong_source": "answered from another source",
+         "refused_shown": "refused with the gold shown", "wrong_not_shown": "gold not shown, wrong",
+         "refused_not_shown": "gold not shown, refused", "refused_before_model": "refused before the model",
+         "withheld_right": "of the refusals, right answers withheld by a check"}
 
 
 def _total(value: int | dict[str, int] | None) -> int:
@@ -174,11 +189,7 @@ def summary(t: dict[str, Any]) -> str:
     if not a["n"]:
         return ""
     parts = [f"right {a['right']}"]
-    for key, words in (("wrong_span", "wrong span of the gold source"), ("wrong_source", "other source"),
-                       ("refused_shown", "refused with the gold shown"), ("wrong_not_shown", "gold not shown, wrong"),
-                       ("refused_not_shown", "gold not shown, refused"),
-                       ("refused_before_model", "refused before the model"),
-                       ("withheld_right", "of the refusals, right answers withheld by a check")):
+    for key, words in SHORT.items():
         total = _total(a.get(key))
         if total:
             parts.append(f"{words} {total}")
@@ -188,16 +199,13 @@ def summary(t: dict[str, Any]) -> str:
 def where(row: dict[str, Any]) -> str:
     """Where one answer went, in words ('refused with the gold shown (model)'); a row without an outcome (written
     before this module) gives its status."""
-    outcome, reason = row.get("outcome"), row.get("reason") or "model"
+    outcome, reason = row.get("outcome"), _reason(row)
     if outcome is None:
         return str(row.get("status"))
     if outcome == "refused":
         if row.get("answerable") is False:
             return f"refused ({reason})"
-        shown = row.get("shown")
         if row.get("withheld"):
             reason += ", a right answer withheld"
-        return (f"refused with the gold shown ({reason})" if shown else
-                f"gold not shown, refused ({reason})" if shown is False else f"refused before the model ({reason})")
-    return {"wrong_span": "wrong span of the gold source", "wrong_source": "answered from another source",
-            "wrong": "gold not shown, wrong"}.get(outcome, outcome)
+        return f"{SHORT[_refused_key(row)]} ({reason})"
+    return SHORT.get("wrong_not_shown" if outcome == "wrong" else outcome, outcome)
