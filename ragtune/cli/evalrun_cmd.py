@@ -40,10 +40,14 @@ from .eval_cmd import eval_group
 @click.option("--concurrency", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Answer engines working at once (each its own llama.cpp context, or one request in flight to "
                    "the generation server with generate.backend = 'openai').")
+@click.option("--reuse", "reuse", multiple=True, metavar="RUN",
+              help="Take the answers an earlier run (its id or report folder) gave with the same dataset, seed, "
+                   "answer settings and, for arms B/C, adapter serving, instead of asking again (repeatable; you "
+                   "vouch that the answering code did not change in between).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @pass_app
 def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode, split, adapter_refusal_threshold,
-             adapter_min_answer_logprob, adapter_evidence_cut, adapter_answer_candidates, concurrency, as_json):
+             adapter_min_answer_logprob, adapter_evidence_cut, adapter_answer_candidates, concurrency, reuse, as_json):
     """Answer DATASET with arms A/B/C, score them, write report.json/.md/.html and decide go/no-go.
 
     DATASET is a BEIR folder with gold answers in the query metadata, or a training-format JSONL file
@@ -52,7 +56,7 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode
     from ..appliance.eval.run import EvalOptions, run_eval, stderr_progress
 
     opts = EvalOptions(arms=arms, adapter=adapter, limit=limit, seed=seed, out=Path(out) if out else None,
-                       replay=replay, safety=safety, mode=mode, split=split, concurrency=concurrency,
+                       replay=replay, safety=safety, mode=mode, split=split, concurrency=concurrency, reuse=list(reuse),
                        adapter_serving={k: v for k, v in (("refusal_threshold", adapter_refusal_threshold),
                                                           ("min_answer_logprob", adapter_min_answer_logprob),
                                                           ("evidence_cut", adapter_evidence_cut),

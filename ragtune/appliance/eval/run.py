@@ -195,6 +195,7 @@ class EvalOptions:
     # the adapter (B, C) instead of its manifest's (an adapter not installed yet)
     adapter_serving: dict[str, float] | None = None
     concurrency: int = 1  # engines answering at once (eval/parallel.py)
+    reuse: list[str] = dataclasses.field(default_factory=list)  # runs (ids or report folders) to take answers from
 
 
 def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOptions | None = None, *,
@@ -274,6 +275,15 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
                 todo.append((arm, sit, "safety"))
         total = len(todo)
         pending = [t for t in todo if (t[0].name, t[1]["qid"]) not in done]
+        if opts.reuse:
+            from .reuse import take
+
+            taken, note = take(main_store, opts.reuse, run_id, config, {a.name: a.adapter != "none" for a in arms},
+                               [(a.name, it["qid"]) for a, it, _ in pending],
+                               lambda cfg: make_run_id(dataset, cfg["arms"], adapter, seed, cfg.get("limit"), settings,
+                                                       bool(cfg.get("safety")), cfg.get("split"), opts.adapter_serving))
+            pending = [t for t in pending if (t[0].name, t[1]["qid"]) not in taken]
+            notes += [note] if note else []
         resumed = total - len(pending)
 
         answered_now = 0

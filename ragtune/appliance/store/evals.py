@@ -23,9 +23,22 @@ class EvalTables:
 
     def put_eval_item(self, run_id: str, arm: str, qid: str, result: dict[str, Any]) -> None:
         """Store (or replace) one answered question of a run."""
+        self.put_eval_items(run_id, [(arm, qid, result)])
+
+    def put_eval_items(self, run_id: str, rows: list[tuple[str, str, dict[str, Any]]]) -> None:
+        """Store (or replace) many answered questions (arm, qid, result) of a run in one transaction."""
         with self.transaction():
-            self.conn.execute("INSERT OR REPLACE INTO eval_items(run_id, arm, qid, result) VALUES (?, ?, ?, ?)",
-                              (run_id, arm, qid, json_dumps(result)))
+            self.conn.executemany("INSERT OR REPLACE INTO eval_items(run_id, arm, qid, result) VALUES (?, ?, ?, ?)",
+                                  [(run_id, arm, qid, json_dumps(res)) for arm, qid, res in rows])
+
+    def eval_run_config(self, run_id: str) -> dict[str, Any] | None:
+        """A recorded run's config, or None (no such run, or a config that does not read)."""
+        row = self.one("SELECT config FROM eval_runs WHERE id = ?", (run_id,))
+        try:
+            cfg = json.loads(row[0]) if row is not None else None
+        except ValueError:
+            return None
+        return cfg if isinstance(cfg, dict) else None
 
     def eval_items(self, run_id: str, arm: str | None = None) -> dict[tuple[str, str], dict[str, Any]]:
         """(arm, qid) -> result of a run's answered questions (of one arm when given)."""
