@@ -12,13 +12,15 @@ Replays never lend or borrow: their answers are written to the query log."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import InputError
 
 Item = tuple[str, str]  # (arm, qid)
-SAME = ("version", "seed", "settings")  # a lender's config must equal this run's in these
+# a lender's config must equal this run's in these keys; each says why not
+SAME = {"version": "an older run format", "seed": "another seed", "settings": "other answer settings"}
 
 
 def lent_arms(rid: str, cfg: dict[str, Any], config: dict[str, Any], arms: dict[str, bool],
@@ -35,10 +37,9 @@ def lent_arms(rid: str, cfg: dict[str, Any], config: dict[str, Any], arms: dict[
     ds, mine = cfg.get("dataset") or {}, config["dataset"]
     if (ds.get("kind"), ds.get("identity")) != (mine.get("kind"), mine.get("identity")):
         raise no(f"another dataset ({ds.get('path')})")
-    for key in SAME:
+    for key, why in SAME.items():
         if cfg.get(key) != config[key]:
-            raise no("another seed" if key == "seed" else "other answer settings" if key == "settings"
-                     else "an older run format")
+            raise no(why)
     shared = [a for a in cfg.get("arms") or [] if a in arms]
     plain = [a for a in shared if not arms[a]]
     if len(plain) < len(shared):  # an adapter arm: the same adapter, served with the same values
@@ -106,9 +107,7 @@ def take(store: Any, refs: list[str], run_id: str, config: dict[str, Any], arms:
     if not got:
         return set(), None
     store.put_eval_items(run_id, [(arm, qid, res) for (arm, qid), (_, res) in got.items()])
-    by: dict[str, int] = {}
-    for rid, _ in got.values():
-        by[rid] = by.get(rid, 0) + 1
+    by = Counter(rid for rid, _ in got.values())
     return set(got), (f"{len(got)} answers taken from earlier runs (--reuse: same dataset, seed, answer settings and "
                       f"adapter serving): " + ", ".join(f"{n} from {rid}" for rid, n in by.items()))
 

@@ -34,11 +34,7 @@ class EvalTables:
     def eval_run_config(self, run_id: str) -> dict[str, Any] | None:
         """A recorded run's config, or None (no such run, or a config that does not read)."""
         row = self.one("SELECT config FROM eval_runs WHERE id = ?", (run_id,))
-        try:
-            cfg = json.loads(row[0]) if row is not None else None
-        except ValueError:
-            return None
-        return cfg if isinstance(cfg, dict) else None
+        return _config(row[0]) if row is not None else None
 
     def eval_items(self, run_id: str, arm: str | None = None) -> dict[tuple[str, str], dict[str, Any]]:
         """(arm, qid) -> result of a run's answered questions (of one arm when given)."""
@@ -51,11 +47,8 @@ class EvalTables:
         """(run id, created, config) of the eval runs of this adapter (config "adapter"), newest first."""
         out = []
         for rid, created, config in self.conn.execute("SELECT id, created, config FROM eval_runs ORDER BY created DESC"):
-            try:
-                cfg = json.loads(config)
-            except ValueError:
-                continue
-            if isinstance(cfg, dict) and cfg.get("adapter") == adapter_id:
+            cfg = _config(config)
+            if cfg is not None and cfg.get("adapter") == adapter_id:
                 out.append((rid, created, cfg))
         return out
 
@@ -75,3 +68,12 @@ class EvalTables:
                WHERE json_extract(r.config, '$.dataset.kind') = 'replay'
                  AND json_extract(i.result, '$.log_id') IS NOT NULL""")
         return {int(r[0]) for r in rows}
+
+
+def _config(text: str) -> dict[str, Any] | None:
+    """A stored run config, or None when it does not read as a JSON object."""
+    try:
+        cfg = json.loads(text)
+    except ValueError:
+        return None
+    return cfg if isinstance(cfg, dict) else None
