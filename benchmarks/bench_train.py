@@ -3,6 +3,10 @@ base, batch 1 vs length-bucketed batches, at fixed example lengths; one process,
 even on a loaded box.
 
     nice -n 10 python benchmarks/bench_train.py --lengths 512,1024 --batch-sizes 1,4,8 --examples 16 --threads 2
+    python benchmarks/bench_train.py --lengths 700 --batch-sizes 1 --dropouts 0.05,0 --targets all-linear --r 16
+
+`--dropouts`: LoRA dropout values, each on a fresh LoRA over the same base (peft leaves the dropout module out at 0,
+so 0 is also a different code path, not only another number).
 
 Examples are real-shaped: the served prompt over one source of sample-pack text cut so the whole example has the
 requested number of tokens (±2), and a short answer JSON target. Every configuration trains the same examples for
@@ -14,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import sys
 import time
@@ -97,6 +102,8 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--bf16", action="store_true")
     ap.add_argument("--targets", default="attention", choices=["attention", "all-linear"])
+    ap.add_argument("--r", type=int, default=8, help="LoRA rank")
+    ap.add_argument("--dropouts", default="0", help="LoRA dropout values, comma-separated")
     ap.add_argument("--json-out", default="")
     a = ap.parse_args()
 
@@ -116,32 +123,40 @@ def main() -> int:
     hf_dir = hf_dir_for(base, Home().models_dir / "hf-bases")
     tok = transformers.AutoTokenizer.from_pretrained(str(hf_dir))
     device = pick_device()  # CUDA when there is one: the batches are for the GPU
-    model = load_model(hf_dir, qlora=False, device=device)
-    fix_tokenizer(tok, model)
-    model = add_lora(model, TrainConfig(targets=a.targets, dropout=0.0), qlora=False)
-    model.train()
-    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5)
     from ragtune.models.train import encode_example
 
     rows = []
-    env = {"device": device, "threads": a.threads, "bf16": a.bf16, "targets": a.targets, "load_avg_start": os.getloadavg()[0],
-           "cpu": _cpu_name(), "torch": torch.__version__}
-    for length in [int(x) for x in a.lengths.split(",")]:
-        items = [encode_example(tok, ex) for ex in make_examples(tok, a.examples, length)]
-        real = [len(it["input_ids"]) for it in items]
-        for bs in [int(x) for x in a.batch_sizes.split(",")]:
-            r = run_config(model, opt, items, tok.pad_token_id, bs, a.examples_per_step, a.steps, a.bf16, device)
-            r.update(length=length, mean_tokens=round(sum(real) / len(real), 1), load_avg=round(os.getloadavg()[0], 2))
-            rows.append(r)
-            print(json.dumps(r), flush=True)
+    env = {"device": device, "threads": a.threads, "bf16": a.bf16, "targets": a.targets, "r": a.r,
+           "load_avg_start": os.getloadavg()[0], "cpu": _cpu_name(), "torch": torch.__version__}
+    lengths = [int(x) for x in a.lengths.split(",")]
+    tok_model = load_model(hf_dir, qlora=False, device=device)
+    fix_tokenizer(tok, tok_model)
+    examples = {n: [encode_example(tok, ex) for ex in make_examples(tok, a.examples, n)] for n in lengths}
+    for dropout in [float(x) for x in a.dropouts.split(",")]:
+        model = load_model(hf_dir, qlora=False, device=device)  # a fresh LoRA per dropout, same base and seed
+        fix_tokenizer(tok, model)
+        torch.manual_seed(0)
+        model = add_lora(model, TrainConfig(targets=a.targets, r=a.r, dropout=dropout), qlora=False)
+        model.train()
+        opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5)
+        for length, items in examples.items():
+            real = [len(it["input_ids"]) for it in items]
+            for bs in [int(x) for x in a.batch_sizes.split(",")]:
+                r = run_config(model, opt, items, tok.pad_token_id, bs, a.examples_per_step, a.steps, a.bf16, device)
+                r.update(length=length, dropout=dropout, mean_tokens=round(sum(real) / len(real), 1),
+                         load_avg=round(os.getloadavg()[0], 2))
+                rows.append(r)
+                print(json.dumps(r), flush=True)
+        del model, opt
     env["load_avg_end"] = os.getloadavg()[0]
+    env["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps({"env": env}))
-    print("\n| tokens/example | batch | examples/s | tokens/s | CPU-s/example | speed-up vs batch 1 |\n|---|---|---|---|---|---|")
+    print("\n| tokens/example | dropout | batch | examples/s | tokens/s | CPU-s/example | speed-up vs the first row of its "
+          "length |\n|---|---|---|---|---|---|---|")
     for r in rows:
-        b1 = next(x for x in rows if x["length"] == r["length"] and x["batch_size"] == min(
-            y["batch_size"] for y in rows if y["length"] == r["length"]))
-        print(f"| {r['length']} | {r['batch_size']} | {r['examples_per_s']} | {r['tokens_per_s']} | "
-              f"{r['cpu_s_per_example']} | {r['examples_per_s'] / b1['examples_per_s']:.2f}x |")
+        first = next(x for x in rows if x["length"] == r["length"])
+        print(f"| {r['length']} | {r['dropout']} | {r['batch_size']} | {r['examples_per_s']} | {r['tokens_per_s']} | "
+              f"{r['cpu_s_per_example']} | {first['cpu_s_per_example'] / r['cpu_s_per_example']:.2f}x |")
     if a.json_out:
         Path(a.json_out).write_text(json.dumps({"env": env, "rows": rows}, indent=1) + "\n", encoding="utf-8")
     return 0

@@ -177,9 +177,8 @@ def validate_manifest(obj: Any, where: Path | str, text: str | None = None) -> d
     return obj
 
 
-def load(manifest_path: Path | str) -> BuiltinAdapter:
-    """Read and validate one `<name>.json`."""
-    mpath = Path(manifest_path)
+def read_manifest(mpath: Path) -> tuple[dict[str, Any], str]:
+    """(validated manifest, its text) of a `<name>.json` file: the one reader, for serving and for promote."""
     try:
         text = mpath.read_text(encoding="utf-8")
         obj = json.loads(text)
@@ -187,7 +186,13 @@ def load(manifest_path: Path | str) -> BuiltinAdapter:
         raise ModelError(f"{located(mpath, exc.lineno)}: invalid built-in adapter manifest JSON: {exc.msg}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ModelError(f"{mpath}: cannot read the built-in adapter manifest: {exc}") from None
-    m = validate_manifest(obj, mpath, text)
+    return validate_manifest(obj, mpath, text), text
+
+
+def load(manifest_path: Path | str) -> BuiltinAdapter:
+    """Read and validate one `<name>.json`."""
+    mpath = Path(manifest_path)
+    m, text = read_manifest(mpath)
     if mpath.name != f"{m['name']}.json":
         raise ModelError(f"{located(mpath, key_line(text, 'name'))}: invalid built-in adapter manifest: 'name' "
                          f"{m['name']!r} does not match the file name (expected {m['name']}.json)")

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable
 from ragtune.appliance import builtin_adapters as builtin
 from ragtune.appliance.atomic import atomic_path
 from ragtune.appliance.config import CALIBRATED
-from ragtune.appliance.errors import InputError, ModelError, located
+from ragtune.appliance.errors import InputError, ModelError
 from ragtune.appliance.hashing import sha256_file
 from ragtune.appliance.jsonl import read_json_object
 
@@ -81,12 +81,7 @@ def promote(src: Path | str, dest: Path | str | None = None, *, reports: Iterabl
     from ragtune.appliance.ggufinfo import GGUFError, check_gguf_kind
 
     gguf, mpath = _source_pair(src)
-    try:
-        text = mpath.read_text(encoding="utf-8")
-        manifest = json.loads(text)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{located(mpath)}: cannot read the manifest: {exc}") from None
-    manifest = dict(builtin.validate_manifest(manifest, mpath, text))
+    manifest = dict(builtin.read_manifest(mpath)[0])
     got = sha256_file(gguf)
     if got != manifest["sha256"]:
         raise ModelError(f"{gguf}: sha256 {got[:12]}… does not match its manifest ({manifest['sha256'][:12]}…)")

@@ -64,7 +64,7 @@ def classify(item: dict[str, Any], result: dict[str, Any], correct: bool | None,
     status = result.get("status")
     context = result.get("context") or []
     refused = status == "refused"
-    reason = (result.get("refusal_reason") or "model") if refused else None
+    reason = _named(result.get("refusal_reason")) if refused else None
     answerable = item.get("answerable")
     holders = gold_holders(item.get("answers") or [], context) if answerable and context else []
     shown = None if not answerable or not context else bool(holders)
@@ -83,8 +83,12 @@ def classify(item: dict[str, Any], result: dict[str, Any], correct: bool | None,
     return {"outcome": outcome, "shown": shown, "reason": reason, "withheld": withheld(item, result, f1_threshold)}
 
 
+def _named(reason: str | None) -> str:
+    return reason or "model"  # a refusal without a reason is the model's
+
+
 def _reason(row: dict[str, Any]) -> str:
-    return row.get("reason") or "model"  # a refusal without a reason is the model's
+    return _named(row.get("reason"))
 
 
 def _refused_key(row: dict[str, Any]) -> str:
