@@ -129,8 +129,7 @@ def main() -> int:
     env = {"device": device, "threads": a.threads, "bf16": a.bf16, "targets": a.targets, "r": a.r,
            "load_avg_start": os.getloadavg()[0], "cpu": _cpu_name(), "torch": torch.__version__}
     lengths = [int(x) for x in a.lengths.split(",")]
-    tok_model = load_model(hf_dir, qlora=False, device=device)
-    fix_tokenizer(tok, tok_model)
+    fix_tokenizer(tok)  # the tokens the examples are encoded with; each model's configs are aligned below
     examples = {n: [encode_example(tok, ex) for ex in make_examples(tok, a.examples, n)] for n in lengths}
     for dropout in [float(x) for x in a.dropouts.split(",")]:
         model = load_model(hf_dir, qlora=False, device=device)  # a fresh LoRA per dropout, same base and seed

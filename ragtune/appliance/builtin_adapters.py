@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import CALIBRATED
-from .errors import ModelError, located
+from .errors import ModelError, RagtuneError, located
 
 ENV = "RAGTUNE_BUILTIN_ADAPTERS"
 DEFAULT_NAME = "ragtune-default"
@@ -177,15 +177,16 @@ def validate_manifest(obj: Any, where: Path | str, text: str | None = None) -> d
     return obj
 
 
-def read_manifest(mpath: Path) -> tuple[dict[str, Any], str]:
-    """(validated manifest, its text) of a `<name>.json` file: the one reader, for serving and for promote."""
+def read_manifest(mpath: Path, unreadable: type[RagtuneError] = ModelError) -> tuple[dict[str, Any], str]:
+    """(validated manifest, its text) of a `<name>.json` file: the one reader, for serving and for promote.
+    `unreadable`: the error of a file that cannot be read or parsed (promote's file is the user's input)."""
     try:
         text = mpath.read_text(encoding="utf-8")
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ModelError(f"{located(mpath, exc.lineno)}: invalid built-in adapter manifest JSON: {exc.msg}") from None
+        raise unreadable(f"{located(mpath, exc.lineno)}: invalid built-in adapter manifest JSON: {exc.msg}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ModelError(f"{mpath}: cannot read the built-in adapter manifest: {exc}") from None
+        raise unreadable(f"{mpath}: cannot read the built-in adapter manifest: {exc}") from None
     return validate_manifest(obj, mpath, text), text
 
 

@@ -81,7 +81,7 @@ def promote(src: Path | str, dest: Path | str | None = None, *, reports: Iterabl
     from ragtune.appliance.ggufinfo import GGUFError, check_gguf_kind
 
     gguf, mpath = _source_pair(src)
-    manifest = dict(builtin.read_manifest(mpath)[0])
+    manifest = dict(builtin.read_manifest(mpath, unreadable=InputError)[0])
     got = sha256_file(gguf)
     if got != manifest["sha256"]:
         raise ModelError(f"{gguf}: sha256 {got[:12]}… does not match its manifest ({manifest['sha256'][:12]}…)")

@@ -254,6 +254,9 @@ def test_promote_refuses_what_it_cannot_vouch_for(tmp_path):
     mpath.write_text(json.dumps(builtin_manifest(gguf, go=False)))
     with pytest.raises(InputError, match="cannot install as a built-in adapter"):
         promote_(gguf, dest)
+    mpath.write_text('{"name": "ragtune-default",\n  "go": tru}')  # the user's file: an input error naming its line
+    with pytest.raises(InputError, match=r"ragtune-default.json:2: invalid built-in adapter manifest JSON"):
+        promote_(gguf, dest)
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match="expected one <name>.gguf"):
         promote_(tmp_path / "empty", dest)
