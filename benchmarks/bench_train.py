@@ -129,6 +129,7 @@ def main() -> int:
     env = {"device": device, "threads": a.threads, "bf16": a.bf16, "targets": a.targets, "r": a.r,
            "load_avg_start": os.getloadavg()[0], "cpu": _cpu_name(), "torch": torch.__version__}
     lengths = [int(x) for x in a.lengths.split(",")]
+    batch_sizes = [int(x) for x in a.batch_sizes.split(",")]
     fix_tokenizer(tok)  # the tokens the examples are encoded with; each model's configs are aligned below
     examples = {n: [encode_example(tok, ex) for ex in make_examples(tok, a.examples, n)] for n in lengths}
     for dropout in [float(x) for x in a.dropouts.split(",")]:
@@ -140,7 +141,7 @@ def main() -> int:
         opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5)
         for length, items in examples.items():
             real = [len(it["input_ids"]) for it in items]
-            for bs in [int(x) for x in a.batch_sizes.split(",")]:
+            for bs in batch_sizes:
                 r = run_config(model, opt, items, tok.pad_token_id, bs, a.examples_per_step, a.steps, a.bf16, device)
                 r.update(length=length, dropout=dropout, mean_tokens=round(sum(real) / len(real), 1),
                          load_avg=round(os.getloadavg()[0], 2))
