@@ -10,6 +10,9 @@
 #                                                      # the carried part in /root/stash
 #   bash benchmarks/gpu_train.sh train [TRAIN ARGS]    # there, call 3: assemble, check sha256, bench, train; the
 #                                                      # adapter comes back in 15 MB parts under $OUT
+#   bash benchmarks/gpu_train.sh train-many RUNS_FILE  # there, call 3 instead: the runs of RUNS_FILE (one per line:
+#                                                      # NAME TRAIN ARGS) at the same time on the one GPU; each
+#                                                      # comes back as NAME.tar.part*
 #   bash benchmarks/gpu_train.sh collect FILES_AT DEST # here: reassemble the adapter folder (then convert lora)
 #
 # The base GGUF (98 MB) and the repository (~16 MB) do not fit one call, so the parts travel in calls made within
@@ -49,9 +52,13 @@ EOF
 stash)
     mkdir -p "$STASH" && cp "${2:?which folder}"/* "$STASH"/ && ls -la "$STASH"
     ;;
-train)
-    shift
+train|train-many)
+    step=$1 && shift
     out=${OUT:?OUT must name the folder whose files come back}
+    if [ "$step" = train-many ]; then
+        runs=${1:?usage: gpu_train.sh train-many RUNS_FILE}
+        test -f "$runs" || { echo "error: no runs file $runs" >&2; exit 2; }
+    fi
     mkdir -p "$STASH" && cp "$DEV"/c/* "$STASH"/ 2>/dev/null || true
     cat "$STASH"/base.gguf.part* >"$STASH/base.gguf"
     test "$(sha256sum "$STASH/base.gguf" | cut -d' ' -f1)" = "$(cat "$STASH/base.sha256")" \
@@ -71,27 +78,53 @@ EOF
     # shellcheck disable=SC2086
     python3 "$HERE/benchmarks/bench_train.py" --base "$STASH/base.gguf" ${BENCH:---lengths 512,1024 \
         --batch-sizes 1,16 --examples 32 --steps 1 --examples-per-step 16 --bf16} 2>&1 | tee "$out/bench_train.txt" || true
-    run=/tmp/rt-run
-    # stopped in time to send something back: a run cut short leaves its last checkpoint's adapter
-    timeout "${TRAIN_SECONDS:-420}" python3 -m ragtune.models.train --data /tmp/rt-data --out "$run" \
-        --base "$STASH/base.gguf" "$@" 2>&1 | tee "$out/train.log" || true
-    if [ ! -f "$run/adapter_model.safetensors" ] && [ -d "$run/checkpoint" ]; then
-        echo "the run did not finish: sending its last checkpoint's adapter" | tee -a "$out/train.log"
-        cp "$run"/checkpoint/adapter_* "$run"/checkpoint/state.json "$run"/
+    # one training run: stopped in time to send something back (a run cut short leaves its last checkpoint's
+    # adapter), then the adapter, its configs and metrics, not the checkpoint (optimizer state), in 15 MB parts
+    one_run() {  # NAME LOG TRAIN ARGS...
+        local name=$1 logf=$2 run=/tmp/rt-run-$1 && shift 2
+        timeout "${TRAIN_SECONDS:-420}" python3 -m ragtune.models.train --data /tmp/rt-data --out "$run" \
+            --base "$STASH/base.gguf" "$@" >"$logf" 2>&1 || true
+        if [ ! -f "$run/adapter_model.safetensors" ] && [ -d "$run/checkpoint" ]; then
+            echo "the run did not finish: sending its last checkpoint's adapter" >>"$logf"
+            cp "$run"/checkpoint/adapter_* "$run"/checkpoint/state.json "$run"/
+        fi
+        cp "$logf" "$run/train.log" 2>/dev/null || true
+        tar -C "$run" --exclude=./checkpoint --exclude='./.*' -cf - . | split -b 15m -d - "$out/$name.tar.part"
+    }
+    if [ "$step" = train ]; then
+        one_run adapter "$out/train.log" "$@"
+        rm -f /tmp/rt-run-adapter/train.log
+        cat "$out/train.log"
+    else
+        # a 135M model leaves an H200 mostly idle: the runs share it, each with its own process and log
+        while read -r name args; do
+            case "$name" in ''|'#'*) continue ;; esac
+            # shellcheck disable=SC2086
+            one_run "$name" "/tmp/rt-$name.log" $args &
+        done <"$runs"
+        wait
+        tail -n 4 /tmp/rt-*.log
     fi
-    # the adapter, its configs and metrics; not the checkpoint (optimizer state) the run resumes from
-    tar -C "$run" --exclude=./checkpoint --exclude='./.*' -cf - . | split -b 15m -d - "$out/adapter.tar.part"
     ls -la "$out"
     ;;
 collect)
     at=${2:?usage: gpu_train.sh collect FILES_AT DEST}
     dest=${3:?usage: gpu_train.sh collect FILES_AT DEST}
-    mkdir -p "$dest" && cat "$at"/adapter.tar.part* | tar -C "$dest" -xf -
+    mkdir -p "$dest"
+    if compgen -G "$at/adapter.tar.part*" >/dev/null; then
+        cat "$at"/adapter.tar.part* | tar -C "$dest" -xf -
+    fi
+    # train-many's runs: NAME.tar.part* -> DEST/NAME
+    for first in "$at"/*.tar.part00; do
+        name=$(basename "$first" .tar.part00)
+        [ "$name" = adapter ] || [ ! -f "$first" ] && continue
+        mkdir -p "$dest/$name" && cat "$at/$name".tar.part* | tar -C "$dest/$name" -xf -
+    done
     cp "$at"/*.txt "$at"/train.log "$dest"/ 2>/dev/null || true
     ls -la "$dest"
     ;;
 *)
-    sed -n '2,17p' "$0"
+    sed -n '2,20p' "$0"
     exit 2
     ;;
 esac

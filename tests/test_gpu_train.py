@@ -29,19 +29,44 @@ def test_prepare_refuses_a_folder_without_train_jsonl(tmp_path):
     assert not (tmp_path / "dev").exists()
 
 
-def test_collect_joins_the_parts_into_the_adapter_folder(tmp_path):
-    files = {"adapter_config.json": b'{"r": 16}', "adapter_model.safetensors": bytes(range(256)) * 400}
+FILES = {"adapter_config.json": b'{"r": 16}', "adapter_model.safetensors": bytes(range(256)) * 400}
+
+
+def _parts(at: Path, name: str) -> None:
+    """An adapter folder's tar cut in two, as `split` leaves it: NAME.tar.part00, part01."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
-        for name, data in files.items():
-            info = tarfile.TarInfo(f"./{name}")
+        for fname, data in FILES.items():
+            info = tarfile.TarInfo(f"./{fname}")
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
-    blob, at = buf.getvalue(), tmp_path / "back"
-    at.mkdir()
-    cut = len(blob) // 2  # as `split` leaves them: adapter.tar.part00, part01
-    (at / "adapter.tar.part00").write_bytes(blob[:cut])
-    (at / "adapter.tar.part01").write_bytes(blob[cut:])
+    blob = buf.getvalue()
+    at.mkdir(exist_ok=True)
+    (at / f"{name}.tar.part00").write_bytes(blob[: len(blob) // 2])
+    (at / f"{name}.tar.part01").write_bytes(blob[len(blob) // 2:])
+
+
+def test_train_many_needs_a_runs_file(tmp_path):
+    res = _run("train-many", str(tmp_path / "none.txt"), OUT=str(tmp_path))
+    assert res.returncode == 2
+    assert "no runs file" in res.stderr
+
+
+def test_collect_joins_the_parts_of_each_run_into_its_folder(tmp_path):
+    at = tmp_path / "back"
+    _parts(at, "s1")
+    _parts(at, "c1")
+    res = _run("collect", str(at), str(tmp_path / "runs"))
+    assert res.returncode == 0, res.stderr
+    for run in ("s1", "c1"):
+        for fname, data in FILES.items():
+            assert (tmp_path / "runs" / run / fname).read_bytes() == data
+    assert not (tmp_path / "runs" / "adapter_config.json").exists()
+
+
+def test_collect_joins_the_parts_into_the_adapter_folder(tmp_path):
+    files, at = FILES, tmp_path / "back"
+    _parts(at, "adapter")
     (at / "train.log").write_text("done\n")
     res = _run("collect", str(at), str(tmp_path / "adapter"))
     assert res.returncode == 0, res.stderr

@@ -111,6 +111,24 @@ def hard_cmd(src, out, examples, seed, exclude, as_json) -> None:
                    f"{cfg['refusals']} refusals)")
 
 
+@dataset_group.command("merge")
+@click.argument("srcs", nargs=-1, required=True, type=click.Path())
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Output dataset folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print the merged dataset_config.json as one JSON object.")
+def merge_cmd(srcs, out, as_json) -> None:
+    """Append built datasets (folders, or training JSONL files such as a query-log export) into one folder, in the
+    order given: every line validated, nothing re-curated; dataset_config.json names each source and its sha256."""
+    from ragtune.models.merge import merge_datasets
+
+    cfg = merge_datasets(list(srcs), out)
+    if as_json:
+        print_json(cfg)
+    else:
+        click.echo(f"{out}: {cfg['train']['lines']} train / {cfg['holdout']['lines']} holdout lines from "
+                   f"{len(srcs)} datasets ({cfg['shared_lines']} lines held by more than one), "
+                   f"sha256 {cfg['dataset_sha256'][:12]}…")
+
+
 @dataset_group.command("report")
 @click.argument("path", type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")

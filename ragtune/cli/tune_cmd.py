@@ -32,7 +32,8 @@ def tune_group() -> None:
               help="With --promote: where to install (default: the package's ragtune/appliance/adapters/).")
 @click.option("--threads", type=click.IntRange(1, 256), default=None, help="torch CPU threads [the recipe's, 2].")
 @click.option("--batch-size", type=click.IntRange(1, 256), default=None,
-              help="Examples per forward pass (speed only: same loss; use > 1 on a GPU) [the recipe's, 1].")
+              help="Examples per forward pass (speed only: grad_accum follows, so each optimizer step keeps the "
+                   "recipe's examples and the loss is the same) [the recipe's].")
 @click.option("--bf16", is_flag=True, default=None, help="bfloat16 autocast (CUDA, or CPUs with avx512_bf16/AMX).")
 @click.option("--sdist", type=click.Path(), envvar="RAGTUNE_LLAMA_SDIST",
               help="llama-cpp-python sdist of the installed version (for convert lora).")

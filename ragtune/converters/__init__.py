@@ -183,8 +183,16 @@ def resolve_adapter_and_base(registry: Registry, adapter: str | Path, base: str 
 
     art, cfg, info = register_adapter(registry, adapter)
     if base is None:
-        base = (info.get("base") or {}).get("path")
+        rec = info.get("base") or {}
+        base = rec.get("path")
         if not base:
             raise InputError(f"{adapter}: no --base given and the adapter records none (adapter_manifest.json)")
+        if not Path(base).expanduser().exists() and rec.get("sha256"):
+            # trained on another machine (a lent GPU): its path is not here, but the same bytes may be registered
+            # (a default model is, by its sha256); else the error names the recorded path
+            try:
+                base = registry.manifest(rec["sha256"])["id"]
+            except (ModelError, InputError):
+                pass
     base_path, base_id = resolve_input(registry, base, kinds=("base-gguf", "hf-model", "merged-gguf"))
     return art, cfg, info, base_path, base_id

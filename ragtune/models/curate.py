@@ -340,6 +340,24 @@ def _balance_refusals(rows: list[dict[str, Any]], target: float, rng: random.Ran
 # Artifacts
 # ------------------------------------------------------------------------------------------------------------
 
+def write_splits(out: Path, train: list[dict[str, Any]], holdout: list[dict[str, Any]]) -> dict[str, Any]:
+    """train.jsonl and holdout.jsonl written atomically into `out`, and the dataset_config.json fields that name
+    them (format, system prompt, each split's lines and sha256). An old dataset_config.json goes first: a crash
+    before the new one is written must not leave it trusted."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "dataset_config.json").unlink(missing_ok=True)
+    write_jsonl(out / "train.jsonl", train)
+    write_jsonl(out / "holdout.jsonl", holdout)
+    return {"format": "ragtune-train-v1", "system_prompt_sha256": prompt.system_prompt_sha256(),
+            "train": {"path": "train.jsonl", "lines": len(train), "sha256": sha256_file(out / "train.jsonl")},
+            "holdout": {"path": "holdout.jsonl", "lines": len(holdout), "sha256": sha256_file(out / "holdout.jsonl")}}
+
+
+def dataset_sha256(config: dict[str, Any]) -> str:
+    """The dataset hash of a dataset_config.json: both splits, so a changed holdout is a different dataset too."""
+    return hashlib.sha256((config["train"]["sha256"] + config["holdout"]["sha256"]).encode()).hexdigest()
+
+
 def write_curated(out_dir: Path | str, train: list[dict[str, Any]], holdout: list[dict[str, Any]],
                   report: dict[str, Any], *, build: dict[str, Any] | None = None,
                   options: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -347,21 +365,9 @@ def write_curated(out_dir: Path | str, train: list[dict[str, Any]], holdout: lis
     the next stage reads). Every file is written atomically; dataset_config.json last, so a folder with it is
     complete. Returns the config."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "dataset_config.json").unlink(missing_ok=True)  # a crash below must not leave an old config trusted
-    write_jsonl(out / "train.jsonl", train)
-    write_jsonl(out / "holdout.jsonl", holdout)
-    config = {
-        "format": "ragtune-train-v1",
-        "system_prompt_sha256": prompt.system_prompt_sha256(),
-        "train": {"path": "train.jsonl", "lines": len(train), "sha256": sha256_file(out / "train.jsonl")},
-        "holdout": {"path": "holdout.jsonl", "lines": len(holdout), "sha256": sha256_file(out / "holdout.jsonl")},
-        "curate": report.get("config", {}),
-        "build_options": options or {},
-        "build": build or {},
-    }
-    # the dataset hash: both splits, so a changed holdout is a different dataset too
-    config["dataset_sha256"] = hashlib.sha256((config["train"]["sha256"] + config["holdout"]["sha256"]).encode()).hexdigest()
+    config = {**write_splits(out, train, holdout), "curate": report.get("config", {}),
+              "build_options": options or {}, "build": build or {}}
+    config["dataset_sha256"] = dataset_sha256(config)
     report = dict(report, dataset_sha256=config["dataset_sha256"], build=build or {}, build_options=options or {})
     _write_text(out / "report.json", json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     _write_text(out / "report.md", report_markdown(report))

@@ -2,6 +2,8 @@
 
     recipe   ragtune/models/recipes/default.toml, validated before anything runs
     dataset  WORK/data            = ragtune dataset build <[dataset]> --out WORK/data
+                                      (with a [more_data] table: both builds, into WORK/data-main and
+                                      WORK/data-more, then ragtune dataset merge them into WORK/data)
     train    WORK/adapter         = ragtune train --config RECIPE --data WORK/data --out WORK/adapter
     continue WORK/adapter-continued = ragtune train … --init-adapter WORK/adapter <[continue] options>
                                       (only with a [continue] table; then this adapter is the one converted)
@@ -98,20 +100,27 @@ def plan(settings: Settings, recipe: Recipe, opts: RebuildOptions) -> list[tuple
     """(step, the equivalent command) for every step this rebuild runs, in order (`--dry-run` prints them)."""
     work = _work(settings, recipe, opts)
     data, adapter, gguf = work / "data", work / "adapter", work / f"{recipe.name}.gguf"
-    extra = _flags(_overrides(opts))
-    steps = [("dataset", _cmd(["ragtune", "dataset", "build", *recipe.dataset.argv(), "--out", data])),
-             ("train", _cmd(["ragtune", "train", "--config", recipe.path, "--data", data, "--out", adapter, *extra]))]
+    knobs = _overrides(opts)
+
+    def extra(cfg: Any) -> list[Any]:  # the speed knobs; a new batch size with the grad_accum that keeps the step
+        return _flags(knobs) + (["--grad-accum", cfg.grad_accum] if opts.batch_size else [])
+
+    steps = [("dataset", " && ".join(_cmd(argv) for argv in _dataset_argvs(recipe, work))),
+             ("train", _cmd(["ragtune", "train", "--config", recipe.path, "--data", data, "--out", adapter,
+                             *extra(recipe.train_config(data, adapter, **knobs))]))]
     if recipe.cont:
+        before = _before_hard(work, recipe)
         steps.append(("continue", _cmd(["ragtune", "train", "--config", recipe.path, "--data", data, "--out",
-                                        _before_hard(work, recipe), "--init-adapter", adapter,
-                                        *_flags(recipe.cont), *extra])))
+                                        before, "--init-adapter", adapter, *_flags(recipe.cont),
+                                        *extra(recipe.continue_config(data, before, adapter, **knobs))])))
     if recipe.hard:
         hard, (examples, seed) = work / HARD_DATA, recipe.hard_selection()
         steps.append(("hard", _cmd(["ragtune", "dataset", "hard", data, "--out", hard, "--examples", examples,
                                     "--seed", seed])
                       + " && " + _cmd(["ragtune", "train", "--config", recipe.path, "--data", hard, "--out",
                                        _final_adapter(work, recipe), "--init-adapter", _before_hard(work, recipe),
-                                       *_flags(recipe.hard_train()), *extra])))
+                                       *_flags(recipe.hard_train()),
+                                       *extra(recipe.hard_config(hard, "-", "-", **knobs))])))
     steps.append(("convert", _cmd(["ragtune", "convert", "lora", _final_adapter(work, recipe), "--out", gguf,
                                    "--outtype", recipe.outtype, "--name", recipe.name])))
     if opts.eval:
@@ -123,6 +132,29 @@ def plan(settings: Settings, recipe: Recipe, opts: RebuildOptions) -> list[tuple
         dest = ["--dest", opts.dest] if opts.dest else []
         steps.append(("promote", _cmd(["ragtune", "models", "promote-builtin", work, *dest])))
     return steps
+
+
+def _dataset_argvs(recipe: Recipe, work: Path) -> list[list[Any]]:
+    """The commands of the dataset step: one build, or with [more_data] two builds and their merge."""
+    if not recipe.more:
+        return [["ragtune", "dataset", "build", *recipe.dataset.argv(), "--out", work / "data"]]
+    return [["ragtune", "dataset", "build", *recipe.dataset.argv(), "--out", work / "data-main"],
+            ["ragtune", "dataset", "build", *recipe.more.argv(), "--out", work / "data-more"],
+            ["ragtune", "dataset", "merge", work / "data-main", work / "data-more", "--out", work / "data"]]
+
+
+def _build_data(settings: Settings, recipe: Recipe, work: Path, log: Log) -> None:
+    from .build import build_dataset
+
+    cmds = [[str(a) for a in argv] for argv in _dataset_argvs(recipe, work)]  # recorded in dataset_config.json
+    if not recipe.more:
+        build_dataset(settings, recipe.dataset, work / "data", log=log, command=cmds[0])
+        return
+    from .merge import merge_datasets
+
+    build_dataset(settings, recipe.dataset, work / "data-main", log=log, command=cmds[0])
+    build_dataset(settings, recipe.more, work / "data-more", log=log, command=cmds[1])
+    merge_datasets([work / "data-main", work / "data-more"], work / "data")
 
 
 def _eval_sets(recipe: Recipe, opts: RebuildOptions) -> list[str]:
@@ -173,10 +205,7 @@ def rebuild(settings: Settings, opts: RebuildOptions | None = None, *, log: Log 
     if _finished(state, "dataset") and (data / "dataset_config.json").is_file():
         log(f"[tune] dataset: kept {data} (--resume)")
     else:
-        from .build import build_dataset
-
-        timed("dataset", lambda: build_dataset(settings, recipe.dataset, data, log=log,
-                                               command=shlex.split(steps["dataset"])))
+        timed("dataset", lambda: _build_data(settings, recipe, work, log))
         done("dataset")
     def train_step(name: str, out: Path, make_cfg: Callable[..., Any]) -> None:
         """`train` or `continue`: kept when finished (--resume), else run, resuming its own checkpoint."""

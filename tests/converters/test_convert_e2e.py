@@ -308,3 +308,23 @@ def test_a_gguf_lora_loads_back_for_continued_training(pipeline):
     assert set(want) == set(got)
     for k, v in want.items():
         assert (got[k] - v.float()).abs().max() < 1e-6, k
+
+
+def test_an_adapter_trained_elsewhere_finds_its_base_here_by_sha256(pipeline, tmp_path):
+    """A run on a lent GPU records a base path that is not on this machine: the same bytes, registered here (a
+    default model is, by its sha256), are the base; unknown bytes keep the error naming the recorded path."""
+    import shutil
+
+    from ragtune.appliance.hashing import sha256_path
+    from ragtune.converters import resolve_adapter_and_base
+
+    registry, base = pipeline["registry"], pipeline["out"] / "base-f32.gguf"
+    moved = tmp_path / "gpu-run"
+    shutil.copytree(pipeline["adapter_dir"], moved, ignore=shutil.ignore_patterns("checkpoint"))
+    rec = {"kind": "gguf", "path": "/root/stash/base.gguf", "sha256": sha256_path(base)}
+    (moved / "adapter_manifest.json").write_text(json.dumps({"base": rec}))
+    _, _, _, path, base_id = resolve_adapter_and_base(registry, moved, None)
+    assert base_id == rec["sha256"] and sha256_path(path) == rec["sha256"]
+    (moved / "adapter_manifest.json").write_text(json.dumps({"base": dict(rec, sha256="e" * 64)}))
+    with pytest.raises((InputError, ModelError), match="/root/stash/base.gguf"):
+        resolve_adapter_and_base(registry, moved, None)

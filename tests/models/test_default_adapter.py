@@ -48,26 +48,31 @@ def _recipe(tmp_path, text=TINY_RECIPE, name="r.toml"):
 
 
 # -- the recipe ------------------------------------------------------------------------------------------------
+FIFTEEN = ["catalogs", "finance", "geography", "history", "hr-policies", "manuals", "memos", "minutes", "news",
+           "people-arts", "release-notes", "reports", "science", "support", "travel"]
 NINE = ["geography", "history", "hr-policies", "manuals", "news", "people-arts", "release-notes", "science", "support"]
 
 
 def test_the_default_recipe_is_the_documented_one():
     r = load_recipe()
     assert r.path == recipe_path() and r.name == builtin.DEFAULT_NAME
-    d = r.dataset
-    # the nine train domains it was built from, by name: domains added later do not change what it rebuilds
-    assert d.corpus == NINE and set(NINE) < {x.name for x in corpus.select(["train"])}
-    assert (d.from_pack, d.augment, d.k, d.allow_dev) == (True, 1, 3, False)
-    assert r.train == {"targets": "all-linear", "r": 16, "alpha": 32, "lr": 5e-4, "max_steps": 275, "grad_accum": 4,
-                       "weight_status": 3.0, "weight_citations": 2.0, "warmup_steps": 20, "seed": 0, "save_every": 25,
-                       "max_holdout": 48}
-    assert r.hard == {"examples": 600, "select_seed": 7, "seed": 2, "lr": 1e-4, "warmup_steps": 10, "epochs": 1,
-                      "max_steps": 150, "max_holdout": 64}  # round 15's run, shipped in round 16
+    d, m = r.dataset, r.more
+    # the fifteen train domains by name, in `--corpus train`'s order: domains added later do not change the build
+    assert d.corpus == FIFTEEN and FIFTEEN == [x.name for x in corpus.select(["train"])]
+    assert (d.from_pack, d.augment, d.k, d.allow_dev, d.questions) == (True, 1, 3, False, "qa")
+    # the contrastive questions of the nine domains that have them, merged after
+    assert m.corpus == NINE == [x.name for x in corpus.select(["train"], questions="contrast")]
+    assert (m.questions, m.from_pack, m.augment, m.k) == ("contrast", False, 1, 3)
+    assert r.train == {"targets": "all-linear", "r": 16, "alpha": 32, "lr": 5e-4, "epochs": 2, "batch_size": 16,
+                       "grad_accum": 1, "weight_status": 3.0, "weight_citations": 2.0, "warmup_steps": 30, "seed": 0,
+                       "save_every": 100, "max_holdout": 48}
+    assert r.cont == {} and r.hard == {}  # one run with its own schedule (round 27, on a lent GPU)
     assert (r.outtype, r.serving) == ("f16", {"k": 3, "refusal_threshold": 0.6, "evidence_cut": 0.0,
                                               "answer_candidates": 3})
     assert isinstance(r.serving["answer_candidates"], int)  # a count, as the manifest's check wants it
-    cfg = r.train_config("data", "out", threads=3)
-    assert (cfg.targets, cfg.r, cfg.lora_alpha, cfg.max_steps, cfg.threads) == ("all-linear", 16, 32, 275, 3)
+    cfg = r.train_config("data", "out", threads=3, batch_size=1)
+    assert (cfg.targets, cfg.r, cfg.lora_alpha, cfg.epochs, cfg.threads) == ("all-linear", 16, 32, 2, 3)
+    assert (cfg.batch_size, cfg.grad_accum) == (1, 16)  # a CPU's batch keeps the recipe's 16 examples a step
     # `ragtune train --config` reads the same [train] table from the whole recipe
     from ragtune.models.train.config import make_config
 
@@ -129,25 +134,35 @@ def test_dry_run_prints_the_steps_as_commands(tmp_path, capsys):
     work = tmp_path / "w"
     assert main(["tune", "default", "--dry-run", "--work", str(work)]) == 0
     out = capsys.readouterr().out
-    corpora = " ".join(f"--corpus {n}" for n in NINE)
-    assert f"1. dataset: ragtune dataset build {corpora} --from-pack --k 3 --augment 1 --out {work}/data" in out
+    fifteen, nine = (" ".join(f"--corpus {n}" for n in names) for names in (FIFTEEN, NINE))
+    assert (f"1. dataset: ragtune dataset build {fifteen} --from-pack --k 3 --augment 1 --out {work}/data-main && "
+            f"ragtune dataset build {nine} --questions contrast --k 3 --augment 1 --out {work}/data-more && "
+            f"ragtune dataset merge {work}/data-main {work}/data-more --out {work}/data") in out
     assert f"2. train: ragtune train --config {recipe_path()} --data {work}/data --out {work}/adapter" in out
-    assert (f"3. continue: ragtune train --config {recipe_path()} --data {work}/data --out {work}/adapter-continued "
-            f"--init-adapter {work}/adapter --seed 1") in out
-    assert (f"4. hard: ragtune dataset hard {work}/data --out {work}/data-hard --examples 600 --seed 7 && ragtune "
-            f"train --config {recipe_path()} --data {work}/data-hard --out {work}/adapter-hard --init-adapter "
-            f"{work}/adapter-continued --seed 2 --lr 0.0001") in out
-    assert f"5. convert: ragtune convert lora {work}/adapter-hard --out {work}/ragtune-default.gguf --outtype f16" in out
-    assert "6. manifest: write" in out and not work.exists()  # nothing ran
+    assert f"3. convert: ragtune convert lora {work}/adapter --out {work}/ragtune-default.gguf --outtype f16" in out
+    assert "4. manifest: write" in out and not work.exists()  # nothing ran
     assert main(["tune", "default", "--dry-run", "--work", str(work), "--eval-set", "sets/x", "--promote",
-                 "--threads", "4", "--json"]) == 0
+                 "--threads", "4", "--batch-size", "1", "--json"]) == 0
     steps = json.loads(capsys.readouterr().out)["steps"]
-    assert [s["step"] for s in steps] == ["dataset", "train", "continue", "hard", "convert", "eval", "manifest",
-                                          "promote"]
-    assert all(steps[i]["command"].endswith("--threads 4") for i in (1, 2, 3))
+    assert [s["step"] for s in steps] == ["dataset", "train", "convert", "eval", "manifest", "promote"]
+    assert steps[1]["command"].endswith("--threads 4 --batch-size 1 --grad-accum 16")
     assert f"--config {work}/serving.toml eval run sets/x --arms A,C --adapter {work}/ragtune-default.gguf" \
-        in steps[5]["command"] and "--limit 400" in steps[5]["command"]
-    assert steps[7]["command"] == f"ragtune models promote-builtin {work}"
+        in steps[3]["command"] and "--limit 400" in steps[3]["command"]
+    assert steps[5]["command"] == f"ragtune models promote-builtin {work}"
+
+
+def test_a_new_batch_size_keeps_the_recipes_examples_per_step(tmp_path, capsys):
+    r = load_recipe(_recipe(tmp_path))  # the defaults: batch 1 x grad_accum 4
+    cfg = r.train_config("d", "o", batch_size=2, bf16=True)
+    assert (cfg.batch_size, cfg.grad_accum, cfg.examples_per_step, cfg.bf16) == (2, 2, 4, True)
+    assert r.train_config("d", "o", batch_size=None).grad_accum == 4
+    work = tmp_path / "w"
+    argv = ["tune", "default", "--dry-run", "--work", str(work), "--recipe", str(tmp_path / "r.toml")]
+    assert main([*argv, "--batch-size", "4", "--json"]) == 0
+    steps = json.loads(capsys.readouterr().out)["steps"]
+    assert steps[1]["command"].endswith("--batch-size 4 --grad-accum 1")
+    assert main([*argv, "--batch-size", "3"]) == 2
+    assert "--batch-size 3: must divide the recipe's 4 examples per optimizer step" in capsys.readouterr().err
 
 
 def test_a_work_folder_that_is_not_a_rebuild_is_refused_before_anything_runs(tmp_path, capsys):
@@ -378,6 +393,43 @@ def test_a_hard_table_adds_a_run_on_the_hard_examples(tmp_path, capsys):
                      ("examples = 5\nlr = 2", "[hard] lr: must be in (0, 1)"),
                      ("examples = 5\ndata = \"x\"", "[hard] data: not allowed in a recipe (the rebuild sets it)")):
         p = _recipe(tmp_path, TINY_RECIPE.replace("[convert]", f"[hard]\n{bad}\n\n[convert]"), name="bad.toml")
+        with pytest.raises(ConfigError, match=re.escape(msg)):
+            load_recipe(p)
+
+
+def test_a_more_data_table_adds_a_second_build_merged_after_the_first(tmp_path, capsys, settings, monkeypatch):
+    from ragtune.models import build as build_mod
+    from ragtune.models.default_adapter import _build_data
+    from tests.models.test_merge import _folder, ex
+
+    recipe = _recipe(tmp_path, TINY_RECIPE.replace("[train]", '[more_data]\ncorpus = ["train"]\nquestions = "contrast"'
+                                                   '\naugment = 1\n\n[train]'))
+    r = load_recipe(recipe)
+    assert (r.more.questions, r.more.augment, r.more.k, r.more.from_pack) == ("contrast", 1, 3, False)
+    assert r.to_json()["more_data"]["questions"] == "contrast"
+    work = tmp_path / "w"
+    assert main(["tune", "default", "--dry-run", "--work", str(work), "--recipe", str(recipe), "--json"]) == 0
+    steps = json.loads(capsys.readouterr().out)["steps"]
+    assert steps[0]["command"] == (f"ragtune dataset build --corpus train --from-pack --k 3 --out {work}/data-main && "
+                                   f"ragtune dataset build --corpus train --questions contrast --k 3 --augment 1 "
+                                   f"--out {work}/data-more && ragtune dataset merge {work}/data-main {work}/data-more "
+                                   f"--out {work}/data")
+    built = []
+
+    def fake_build(settings, opts, out, log=None, command=None):  # the two builds, in order, with their commands
+        built.append((opts.questions, command[-1]))
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        _folder(Path(out), [ex(f"When does the depot open ({opts.questions})?", "07:00")])
+
+    monkeypatch.setattr(build_mod, "build_dataset", fake_build)
+    _build_data(settings, r, work, print)
+    assert built == [("qa", f"{work}/data-main"), ("contrast", f"{work}/data-more")]
+    cfg = json.loads((work / "data" / "dataset_config.json").read_text())
+    assert cfg["train"]["lines"] == 2 and [s["path"] for s in cfg["build_options"]["merge"]] == \
+        [str(work / "data-main"), str(work / "data-more")]
+    for bad, msg in (("k = 4", "[more_data] k = 4 but [serving] k = 3"),
+                     ("from_log = \"x\"", "[more_data] from_log: not allowed in a recipe")):
+        p = _recipe(tmp_path, TINY_RECIPE.replace("[train]", f"[more_data]\n{bad}\n\n[train]"), name="bad.toml")
         with pytest.raises(ConfigError, match=re.escape(msg)):
             load_recipe(p)
 

@@ -4,6 +4,8 @@ A recipe file holds, in one place, everything a rebuild needs:
 - `name`: the adapter's name (`ragtune-default` is the one served by default);
 - `[dataset]`: `ragtune dataset build` options (ragtune.models.build.DatasetOptions fields; dev domains and
   query-log exports are refused: a recipe trains on the repository's own labelled questions);
+- `[more_data]` (optional): a second build (the same keys), e.g. another question file of the domains
+  (`questions = "contrast"`), curated on its own and appended to [dataset]'s lines (`ragtune dataset merge`);
 - `[train]`: `ragtune train` options (TrainConfig fields, less data/out/resume, which the rebuild sets);
 - `[continue]` (optional): a second `ragtune train` on the same data that starts from the first one's adapter
   (`--init-adapter`); its keys override `[train]`'s (e.g. a new seed, so it sees other examples first, and its own
@@ -31,7 +33,7 @@ from ragtune.appliance.hashing import sha256_text
 from ragtune.appliance.tomltext import key_line, tomllib
 
 OUTTYPES = ("f16", "q8_0")
-SECTIONS = ("dataset", "train", "continue", "hard", "convert", "serving", "eval")
+SECTIONS = ("dataset", "more_data", "train", "continue", "hard", "convert", "serving", "eval")
 HARD_SELECT = ("examples", "select_seed")  # [hard] keys that pick its data (ragtune.models.hard)
 REFUSED_DATASET_KEYS = {"allow_dev": "dev domains measure generalisation and are never training data",
                         "from_log": "a recipe is rebuilt from the repository's own labelled questions"}
@@ -59,6 +61,7 @@ class Recipe:
     sha256: str
     name: str
     dataset: Any  # ragtune.models.build.DatasetOptions
+    more: Any  # [more_data]: a second build appended to [dataset]'s, or None
     train: dict[str, Any]
     cont: dict[str, Any]  # [continue]: {} = one training run
     hard: dict[str, Any]  # [hard]: {} = none
@@ -69,8 +72,7 @@ class Recipe:
     def train_config(self, data: str | Path, out: str | Path, **overrides: Any) -> Any:
         from ragtune.models.train.config import TrainConfig
 
-        values = {**self.train, **{k: v for k, v in overrides.items() if v is not None}}
-        return TrainConfig(data=str(data), out=str(out), **values)
+        return TrainConfig(data=str(data), out=str(out), **_machine(self.train, overrides))
 
     def continue_config(self, data: str | Path, out: str | Path, init: str | Path, **overrides: Any) -> Any:
         """The [continue] run: [train] with [continue]'s values over it, started from `init`'s adapter."""
@@ -92,13 +94,14 @@ class Recipe:
                      overrides: dict[str, Any]) -> Any:
         from ragtune.models.train.config import TrainConfig
 
-        values = {**self.train, **layer, **{k: v for k, v in overrides.items() if v is not None}}
-        return TrainConfig(data=str(data), out=str(out), init_adapter=str(init), **values)
+        return TrainConfig(data=str(data), out=str(out), init_adapter=str(init),
+                           **_machine({**self.train, **layer}, overrides))
 
     def to_json(self) -> dict[str, Any]:
         return {"path": str(self.path), "sha256": self.sha256, "name": self.name,
-                "dataset": dataclasses.asdict(self.dataset), "train": dict(self.train), "continue": dict(self.cont),
-                "hard": dict(self.hard), "outtype": self.outtype,
+                "dataset": dataclasses.asdict(self.dataset),
+                "more_data": dataclasses.asdict(self.more) if self.more else None, "train": dict(self.train),
+                "continue": dict(self.cont), "hard": dict(self.hard), "outtype": self.outtype,
                 "serving": dict(self.serving), "eval": dataclasses.asdict(self.eval)}
 
 
@@ -156,7 +159,6 @@ def load_recipe(path: Path | str | None = None) -> Recipe:
             raise fail(f"[{section}]: {exc}") from None
 
     ds_fields = {f.name for f in dataclasses.fields(DatasetOptions)}
-    ds_raw = table("dataset", ds_fields - set(REFUSED_DATASET_KEYS), REFUSED_DATASET_KEYS)
     tr_fields = {f.name for f in dataclasses.fields(TrainConfig)}
     tr_raw = table("train", tr_fields - set(SET_BY_REBUILD),
                    {**{k: "the rebuild sets it" for k in SET_BY_REBUILD},
@@ -180,15 +182,21 @@ def load_recipe(path: Path | str | None = None) -> Recipe:
             if not valid(serving[key]):
                 raise fail(f"[serving] {key}: must be {want}", "serving", key)
             served[key] = serving[key] if key == "answer_candidates" else float(serving[key])  # a count stays int
-    ds_k = ds_raw.get("k", 0)
-    if ds_k not in (0, k):
-        raise fail(f"[dataset] k = {ds_k!r} but [serving] k = {k}: the adapter must learn the context shape it is "
-                   "served with", "dataset", "k")
-    ds_raw["k"] = k
-    for key in ("qa", "docs"):
-        if isinstance(ds_raw.get(key), str) and ds_raw[key]:
-            ds_raw[key] = str(Path(ds_raw[key]).expanduser())
-    dataset = build("dataset", DatasetOptions, ds_raw)
+
+    def data_options(section: str) -> Any:
+        ds_raw = table(section, ds_fields - set(REFUSED_DATASET_KEYS), REFUSED_DATASET_KEYS)
+        ds_k = ds_raw.get("k", 0)
+        if ds_k not in (0, k):
+            raise fail(f"[{section}] k = {ds_k!r} but [serving] k = {k}: the adapter must learn the context shape it "
+                       "is served with", section, "k")
+        ds_raw["k"] = k
+        for key in ("qa", "docs"):
+            if isinstance(ds_raw.get(key), str) and ds_raw[key]:
+                ds_raw[key] = str(Path(ds_raw[key]).expanduser())
+        return build(section, DatasetOptions, ds_raw)
+
+    dataset = data_options("dataset")
+    more = data_options("more_data") if "more_data" in raw else None
     build("train", TrainConfig, {**tr_raw, "data": "-", "out": "-"})
     if cont_raw:
         build("continue", TrainConfig, {**tr_raw, **cont_raw, "data": "-", "out": "-"})
@@ -210,8 +218,24 @@ def load_recipe(path: Path | str | None = None) -> Recipe:
         raise fail("[eval] arms: must be arms of A,B,C including C (the adapter)", "eval", "arms")
     if not isinstance(ev.safety, bool):
         raise fail("[eval] safety: must be true or false", "eval", "safety")
-    return Recipe(path=path.resolve(), text=text, sha256=sha256_text(text), name=name, dataset=dataset,
+    return Recipe(path=path.resolve(), text=text, sha256=sha256_text(text), name=name, dataset=dataset, more=more,
                   train=tr_raw, cont=cont_raw, hard=hard_raw, outtype=outtype, serving=served, eval=ev)
+
+
+def _machine(values: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """A run's recipe values with the machine's speed knobs over them (None = not given). A new batch size keeps
+    the recipe's examples per optimizer step, so the loss and the schedule stay the recipe's: grad_accum becomes
+    examples per step / batch size."""
+    from ragtune.models.train.config import TrainConfig
+
+    out = {**values, **{k: v for k, v in overrides.items() if v is not None}}
+    bs = overrides.get("batch_size")
+    if bs is not None:
+        per_step = values.get("batch_size", TrainConfig.batch_size) * values.get("grad_accum", TrainConfig.grad_accum)
+        if per_step % bs:
+            raise ConfigError(f"--batch-size {bs}: must divide the recipe's {per_step} examples per optimizer step")
+        out["grad_accum"] = per_step // bs
+    return out
 
 
 def _hard_train(cont: dict[str, Any], hard: dict[str, Any]) -> dict[str, Any]:
