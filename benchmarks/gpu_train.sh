@@ -93,7 +93,6 @@ EOF
     }
     if [ "$step" = train ]; then
         one_run adapter "$out/train.log" "$@"
-        rm -f /tmp/rt-run-adapter/train.log
         cat "$out/train.log"
     else
         # a 135M model leaves an H200 mostly idle: the runs share it, each with its own process and log

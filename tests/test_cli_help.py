@@ -36,7 +36,7 @@ EXPECTED_COMMANDS = {
     "ask", "chat", "demo", "ingest", "search", "train", "train-eval",
     "config", "config init", "config path", "config set", "config show",
     "convert", "convert gguf", "convert lora", "convert merge", "convert quantize", "convert soup",
-    "dataset", "dataset build", "dataset hard", "dataset report",
+    "dataset", "dataset build", "dataset hard", "dataset merge", "dataset report",
     "docs", "docs list", "docs remove", "docs show",
     "eval", "eval calibrate", "eval compare", "eval retrieval", "eval run",
     "log", "log export", "log list", "log review", "log show",
