@@ -17,6 +17,7 @@ from typing import Any
 from ragtune.appliance.atomic import atomic_write_text
 from ragtune.appliance.errors import InputError
 from ragtune.appliance.hashing import sha256_file
+from ragtune.appliance.jsonl import read_json_object
 
 from .curate import dataset_sha256, example_hash, write_splits
 from .dataset import read_examples
@@ -33,12 +34,10 @@ def _source(src: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict
         cfg: dict[str, Any] = {}
         cp = src / "dataset_config.json"
         if cp.is_file():
-            try:
-                cfg = json.loads(cp.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, ValueError) as exc:
-                raise InputError(f"{cp}: invalid dataset config: {exc}") from None
-            if not isinstance(cfg, dict):
-                raise InputError(f"{cp}: invalid dataset config: not a JSON object")
+            try:  # the project's reader of a JSON object: file and line of what breaks
+                cfg = read_json_object(cp)
+            except InputError as exc:
+                raise InputError(f"invalid dataset config: {exc.message}") from None
         return train, holdout, {"path": str(src), "dataset_sha256": cfg.get("dataset_sha256"),
                                 "train_sha256": sha256_file(tr),
                                 "build_options": cfg.get("build_options") or {}}
