@@ -28,7 +28,7 @@ from ragtune.appliance.atomic import atomic_write_text
 from ragtune.appliance.errors import ConfigError
 from ragtune.appliance.hashing import sha256_file
 
-from .dataset import validate_example, write_jsonl
+from .dataset import splits_sha256, validate_example, write_jsonl
 
 
 MIX_MAX_REPEATS = 3  # copies of one general/safety example at most
@@ -354,8 +354,8 @@ def write_splits(out: Path, train: list[dict[str, Any]], holdout: list[dict[str,
 
 
 def dataset_sha256(config: dict[str, Any]) -> str:
-    """The dataset hash of a dataset_config.json: both splits, so a changed holdout is a different dataset too."""
-    return hashlib.sha256((config["train"]["sha256"] + config["holdout"]["sha256"]).encode()).hexdigest()
+    """The dataset hash of a dataset_config.json (`dataset.splits_sha256` of its two splits)."""
+    return splits_sha256(config["train"]["sha256"], config["holdout"]["sha256"])
 
 
 def write_curated(out_dir: Path | str, train: list[dict[str, Any]], holdout: list[dict[str, Any]],

@@ -9,6 +9,7 @@ export`, reviewed edits applied) is validated line by line and passed through he
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import re
 import sys
@@ -84,6 +85,56 @@ def read_examples(path: Path | str, *, strict: bool = True) -> list[tuple[str, d
     if not out:
         raise InputError(f"{located(path)}: no examples")
     return out
+
+
+def splits_sha256(train_sha256: str, holdout_sha256: str) -> str:
+    """The dataset hash: both splits, so a changed holdout is a different dataset too."""
+    return hashlib.sha256((train_sha256 + holdout_sha256).encode()).hexdigest()
+
+
+@dataclasses.dataclass
+class DatasetFiles:
+    """A built dataset folder (or one training JSONL file: train only), read and validated."""
+
+    train: list[dict[str, Any]]
+    holdout: list[dict[str, Any]]
+    sha256: str  # the folder's dataset_sha256 (as its config records it), else computed; a file: its own sha256
+    train_sha256: str
+    config: dict[str, Any]  # dataset_config.json ({} without one)
+
+
+def read_dataset(src: Path | str) -> DatasetFiles:
+    """The one reader of training data (`ragtune train`, `dataset merge`): every line validated (file:line on the
+    first bad one), dataset_config.json read with the project's JSON reader and checked for its dataset_sha256."""
+    from ragtune.appliance.hashing import sha256_bytes, sha256_file
+    from ragtune.appliance.jsonl import read_json_object
+
+    p = Path(src)
+    if p.is_dir():
+        tr, ho = p / "train.jsonl", p / "holdout.jsonl"
+        if not tr.is_file():
+            raise InputError(f"{p}: no train.jsonl (not a built dataset folder)",
+                             hint="`ragtune dataset build … --out DIR` writes one; a training JSONL file also works")
+        train = [ex for _, ex in read_examples(tr)]
+        has_holdout = ho.is_file() and ho.stat().st_size > 0
+        holdout = [ex for _, ex in read_examples(ho)] if has_holdout else []
+        train_sha = sha256_file(tr)
+        cfg_path = p / "dataset_config.json"
+        if not cfg_path.is_file():
+            return DatasetFiles(train, holdout, splits_sha256(train_sha, sha256_file(ho) if has_holdout
+                                                              else sha256_bytes(b"")), train_sha, {})
+        try:  # file and line of what breaks
+            cfg = read_json_object(cfg_path)
+        except InputError as exc:
+            raise InputError(f"invalid dataset config: {exc.message}") from None
+        sha = cfg.get("dataset_sha256")
+        if not isinstance(sha, str) or not re.fullmatch(r"[0-9a-f]{64}", sha):
+            raise InputError(f"{located(cfg_path)}: invalid dataset config: dataset_sha256 must be 64 hex digits")
+        return DatasetFiles(train, holdout, sha, train_sha, cfg)
+    if p.is_file():
+        sha = sha256_file(p)
+        return DatasetFiles([ex for _, ex in read_examples(p)], [], sha, sha, {})
+    raise InputError(f"{p}: training data not found (a built dataset folder or a training JSONL file)")
 
 
 def write_jsonl(path: Path | str, rows: Iterable[dict[str, Any]]) -> int:

@@ -16,34 +16,18 @@ from typing import Any
 
 from ragtune.appliance.atomic import atomic_write_text
 from ragtune.appliance.errors import InputError
-from ragtune.appliance.hashing import sha256_file
-from ragtune.appliance.jsonl import read_json_object
 
 from .curate import dataset_sha256, example_hash, write_splits
-from .dataset import read_examples
+from .dataset import read_dataset
 
 
 def _source(src: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
     """(train, holdout, what the merged config records of it) of one dataset folder or JSONL file."""
+    ds = read_dataset(src)
+    doc: dict[str, Any] = {"path": str(src), "train_sha256": ds.train_sha256}
     if src.is_dir():
-        tr, ho = src / "train.jsonl", src / "holdout.jsonl"
-        if not tr.is_file():
-            raise InputError(f"{src}: no train.jsonl (a `ragtune dataset build` folder, or a training JSONL file)")
-        train = [ex for _, ex in read_examples(tr)]
-        holdout = [ex for _, ex in read_examples(ho)] if ho.is_file() and ho.stat().st_size else []
-        cfg: dict[str, Any] = {}
-        cp = src / "dataset_config.json"
-        if cp.is_file():
-            try:  # the project's reader of a JSON object: file and line of what breaks
-                cfg = read_json_object(cp)
-            except InputError as exc:
-                raise InputError(f"invalid dataset config: {exc.message}") from None
-        return train, holdout, {"path": str(src), "dataset_sha256": cfg.get("dataset_sha256"),
-                                "train_sha256": sha256_file(tr),
-                                "build_options": cfg.get("build_options") or {}}
-    if src.is_file():
-        return [ex for _, ex in read_examples(src)], [], {"path": str(src), "train_sha256": sha256_file(src)}
-    raise InputError(f"{src}: dataset not found")
+        doc.update(dataset_sha256=ds.sha256, build_options=ds.config.get("build_options") or {})
+    return ds.train, ds.holdout, doc
 
 
 def merge_datasets(srcs: list[Path | str], out: Path | str) -> dict[str, Any]:

@@ -30,6 +30,33 @@ def test_validate_example():
     assert ds.validate_example({"prompt": {}, "output": {}}, "f:1")
 
 
+def test_read_dataset_folder_file_and_config(tmp_path):
+    from ragtune.appliance.hashing import sha256_bytes, sha256_file
+
+    folder = tmp_path / "d"
+    folder.mkdir()
+    ds.write_jsonl(folder / "train.jsonl", [_example()])
+    got = ds.read_dataset(folder)  # no holdout, no config: the hash of the train split and an empty holdout
+    assert len(got.train) == 1 and got.holdout == [] and got.config == {}
+    assert got.sha256 == ds.splits_sha256(sha256_file(folder / "train.jsonl"), sha256_bytes(b""))
+    ds.write_jsonl(folder / "holdout.jsonl", [_example()])
+    assert ds.read_dataset(folder).sha256 == ds.splits_sha256(got.train_sha256, sha256_file(folder / "holdout.jsonl"))
+    (folder / "dataset_config.json").write_text(json.dumps({"dataset_sha256": "ab" * 32}))
+    assert ds.read_dataset(folder).sha256 == "ab" * 32  # the config's record is the dataset's id
+    (folder / "dataset_config.json").write_text(json.dumps({"dataset_sha256": 3}))
+    with pytest.raises(InputError, match=r"dataset_config.json: invalid dataset config: dataset_sha256"):
+        ds.read_dataset(folder)
+    (folder / "dataset_config.json").write_text("{\n  bad")
+    with pytest.raises(InputError, match=r"invalid dataset config: .*dataset_config.json:2"):
+        ds.read_dataset(folder)
+    one = ds.read_dataset(folder / "train.jsonl")
+    assert one.holdout == [] and one.sha256 == one.train_sha256 == got.train_sha256
+    with pytest.raises(InputError, match="no train.jsonl"):
+        ds.read_dataset(tmp_path)
+    with pytest.raises(InputError, match="training data not found"):
+        ds.read_dataset(tmp_path / "none")
+
+
 def test_from_log_passes_valid_lines_and_names_bad_ones(tmp_path):
     p = tmp_path / "log.jsonl"
     good = _example()

@@ -10,7 +10,7 @@ from ragtune.appliance import prompt
 from ragtune.appliance.errors import InputError
 from ragtune.appliance.hashing import sha256_file
 from ragtune.cli import main
-from ragtune.models.dataset import read_examples, write_jsonl
+from ragtune.models.dataset import read_examples, splits_sha256, write_jsonl
 from ragtune.models.merge import merge_datasets
 from ragtune.models.train.data import load_data
 
@@ -33,7 +33,7 @@ def _folder(path, train, holdout=(), config=None):
 
 def test_merge_appends_in_order_and_records_each_source(tmp_path):
     a = _folder(tmp_path / "a", [ex("When does the depot open?", "07:00"), ex("Who owns it?")],
-                [ex("When does it close?", "19:00")], config={"dataset_sha256": "aa", "build_options": {"k": 3}})
+                [ex("When does it close?", "19:00")], config={"dataset_sha256": "aa" * 32, "build_options": {"k": 3}})
     b = _folder(tmp_path / "b", [ex("When does the depot open?", "07:00"), ex("Does it open on Sunday?")])
     cfg = merge_datasets([a, b], tmp_path / "m")
     out = tmp_path / "m"
@@ -43,7 +43,9 @@ def test_merge_appends_in_order_and_records_each_source(tmp_path):
     assert (cfg["train"]["lines"], cfg["holdout"]["lines"], cfg["shared_lines"]) == (4, 1, 1)
     srcs = cfg["build_options"]["merge"]
     assert [s["path"] for s in srcs] == [str(a), str(b)]
-    assert (srcs[0]["dataset_sha256"], srcs[0]["build_options"], srcs[1]["dataset_sha256"]) == ("aa", {"k": 3}, None)
+    assert (srcs[0]["dataset_sha256"], srcs[0]["build_options"]) == ("aa" * 32, {"k": 3})
+    # a folder without a config still has its identity: the hash of its two splits
+    assert srcs[1]["dataset_sha256"] == splits_sha256(sha256_file(b / "train.jsonl"), sha256_file(b / "holdout.jsonl"))
     assert srcs[1]["train_sha256"] == sha256_file(b / "train.jsonl") and srcs[1]["holdout_lines"] == 0
     # the trainer reads it, and its hash is a build's: train + holdout
     train, holdout, sha, _ = load_data(out)
@@ -85,4 +87,4 @@ def test_cli_merge(tmp_path, capsys):
     assert main(["dataset", "merge", str(a), str(b), "--out", str(tmp_path / "m")]) == 0
     assert "2 train / 0 holdout lines from 2 datasets" in capsys.readouterr().out
     assert main(["dataset", "merge", str(a), str(tmp_path / "none"), "--out", str(tmp_path / "n")]) == 2
-    assert "dataset not found" in capsys.readouterr().err
+    assert "training data not found" in capsys.readouterr().err

@@ -7,44 +7,21 @@ on padding); the tokens of the `status` value and of each citation id carry thei
 
 from __future__ import annotations
 
-import hashlib
-import json
 import random
 import re
 from pathlib import Path
 from typing import Any
 
 from ragtune.appliance import prompt
-from ragtune.appliance.errors import InputError
 
 
 def load_data(data: str | Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str, dict[str, Any]]:
-    """(train, holdout, dataset sha256, dataset config) from a built dataset folder (train.jsonl, holdout.jsonl,
-    dataset_config.json) or one JSONL file (train only). Every line is validated (file:line on the first bad one)."""
-    from ragtune.models.dataset import read_examples
-    from ragtune.appliance.hashing import sha256_file
+    """(train, holdout, dataset sha256, dataset config) from a built dataset folder or one JSONL file (train only):
+    `models.dataset.read_dataset`, every line validated before torch is imported."""
+    from ragtune.models.dataset import read_dataset
 
-    p = Path(data)
-    if p.is_dir():
-        tr, ho = p / "train.jsonl", p / "holdout.jsonl"
-        if not tr.is_file():
-            raise InputError(f"{p}: no train.jsonl (build one with `ragtune dataset build`)")
-        train = [ex for _, ex in read_examples(tr)]
-        holdout = [ex for _, ex in read_examples(ho)] if ho.is_file() and ho.stat().st_size else []
-        cfg_path = p / "dataset_config.json"
-        ds_cfg: dict[str, Any] = {}
-        if cfg_path.is_file():
-            try:
-                ds_cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
-                sha = ds_cfg["dataset_sha256"]
-            except (ValueError, KeyError, TypeError) as exc:
-                raise InputError(f"{cfg_path}: invalid dataset config: {exc}") from None
-        else:
-            sha = hashlib.sha256((sha256_file(tr) + (sha256_file(ho) if ho.is_file() else "")).encode()).hexdigest()
-        return train, holdout, sha, ds_cfg
-    if p.is_file():
-        return [ex for _, ex in read_examples(p)], [], sha256_file(p), {}
-    raise InputError(f"{p}: training data not found")
+    ds = read_dataset(data)
+    return ds.train, ds.holdout, ds.sha256, ds.config
 
 
 def spread(rows: list[Any], k: int) -> list[Any]:
