@@ -120,10 +120,14 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode
 @click.option("--concurrency", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Answer engines working at once in the dev run (as eval run --concurrency).")
 @click.option("--no-write", is_flag=True, help="Only print the result; do not write it to the home's config.")
+@click.option("--judge", default=None, metavar="T,FLOOR,CUT",
+              help="Also score these values (threshold, floor or off, evidence cut or own: the evidence model's), "
+                   "chosen on another split, "
+                   "against those in force, question by question on the same run; nothing is written.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @pass_app
 def eval_calibrate(app, dataset, arm, adapter, limit, seed, split, mode, min_precision, min_recall, max_answer_loss,
-                   out, concurrency, no_write, as_json):
+                   out, concurrency, no_write, judge, as_json):
     """Choose [generate] refusal_threshold, min_answer_logprob and evidence_cut on a dev split of DATASET; write
     them to the home's config.
 
@@ -138,7 +142,7 @@ def eval_calibrate(app, dataset, arm, adapter, limit, seed, split, mode, min_pre
     opts = CalibrateOptions(arm=arm, adapter=adapter, limit=limit, seed=seed, split=None if split == "all" else split,
                             mode=mode, min_precision=min_precision, min_recall=min_recall,
                             max_answer_loss=max_answer_loss, out=Path(out) if out else None, write=not no_write,
-                            concurrency=concurrency)
+                            concurrency=concurrency, judge=_judge_values(judge) if judge is not None else None)
     res = calibrate(app.settings, dataset, opts, progress=stderr_progress())
     if as_json:
         print_json(res)
@@ -175,7 +179,29 @@ def eval_calibrate(app, dataset, arm, adapter, limit, seed, split, mode, min_pre
                f"{'off' if was['min_answer_logprob'] is None else was['min_answer_logprob']} / "
                f"{'n/a' if was['evidence_cut'] is None else was['evidence_cut']}), question by question: "
                f"{verdict(v, 'the values before', 'the chosen values')}")
-    click.echo(f"written to {res['written']}" if res["written"] else "not written (--no-write)")
+    j = res["judged"]
+    if j is not None:
+        click.echo(f"judged {j['threshold']} / {'off' if j['min_answer_logprob'] is None else j['min_answer_logprob']} / "
+                   f"{'n/a' if j['evidence_cut'] is None else j['evidence_cut']}: task success {pct(j['task_success'])}, "
+                   f"refusal precision {pct(j['refusal_precision'])}, recall {pct(j['refusal_recall'])}, right answers "
+                   f"{pct(j['task_success_answerable'])}; against the values in force: "
+                   f"{verdict(j['vs_in_force'], 'the values before', 'the judged values')}")
+    click.echo(f"written to {res['written']}" if res["written"] else
+               "not written (--judge)" if j is not None else "not written (--no-write)")
+
+
+def _judge_values(text: str) -> tuple[float, float | None, float | None]:
+    """--judge "0.65,-3.75,-0.75" (or "0.6,off,own") -> (threshold, floor, cut); None: off / the evidence model's
+    own cut."""
+    parts = [x.strip().lower() for x in text.split(",")]
+    try:
+        if len(parts) != 3:
+            raise ValueError
+        return (float(parts[0]), None if parts[1] == "off" else float(parts[1]),
+                None if parts[2] == "own" else float(parts[2]))
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: expected THRESHOLD,FLOOR|off,CUT|own, e.g. 0.65,-3.75,-0.75",
+                                 param_hint="--judge") from None
 
 
 @eval_group.command("compare")

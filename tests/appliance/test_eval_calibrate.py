@@ -7,6 +7,7 @@ import json
 import pytest
 
 from ragtune.appliance.config import load_settings
+from ragtune.appliance.errors import InputError
 from ragtune.appliance.eval import calibrate as C
 from ragtune.appliance.eval import run as R
 from ragtune.appliance.types import Answer, ContextItem, Timings
@@ -272,3 +273,38 @@ def test_calibrate_cli_says_whether_the_change_is_more_than_chance(settings, bei
     # 3 unanswerable questions now refused, none lost: too few flips for the sign test
     assert "against the values in force before (1.0 / off / n/a), question by question: no difference shown: 3 up, " \
            "0 down of 8" in res.output
+
+
+def test_judge_scores_given_values_against_those_in_force_on_the_same_run(settings, beir, tmp_path):
+    eng = ProbabilityEngine()
+    res = C.calibrate(settings, beir, C.CalibrateOptions(split=None, out=tmp_path / "out", judge=(0.5, None, None)),
+                      engine_factory=_factory(eng), ingest=no_ingest)
+    j = res["judged"]
+    assert (j["threshold"], j["min_answer_logprob"], j["evidence_cut"]) == (0.5, None, None)
+    assert j["task_success"] == 1.0 and j["vs_in_force"]["up"] == 3 and j["vs_in_force"]["down"] == 0
+    assert res["written"] is None  # judging never writes the config
+    assert load_settings(home=settings.home).generate.refusal_threshold == "auto"
+    same = C.calibrate(settings, beir, C.CalibrateOptions(split=None, out=tmp_path / "out", judge=(1.0, None, None)),
+                       engine_factory=_factory(eng), ingest=no_ingest)["judged"]  # the run is reused, not answered again
+    assert same["vs_in_force"]["up"] == same["vs_in_force"]["down"] == 0
+    with pytest.raises(InputError, match="--judge"):
+        C.calibrate(settings, beir, C.CalibrateOptions(judge=(1.5, None, None)), engine_factory=_factory(eng),
+                    ingest=no_ingest)
+
+
+def test_calibrate_cli_judge(settings, beir, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from ragtune.cli import cli
+
+    eng = ProbabilityEngine()
+    monkeypatch.setattr(R, "_default_engine", lambda s: _factory(eng)(s))
+    monkeypatch.setattr(R, "_default_ingest", no_ingest)
+    monkeypatch.setenv("RAGTUNE_HOME", str(settings.home.root))
+    args = ["eval", "calibrate", str(beir), "--split", "all", "--out", str(tmp_path / "o"), "--judge"]
+    res = CliRunner().invoke(cli, args + ["0.5,off,own"])
+    assert res.exit_code == 0, res.output
+    assert "judged 0.5 / off / n/a: task success 100.0%" in res.output and "3 up, 0 down of 8" in res.output
+    assert "not written (--judge)" in res.output
+    bad = CliRunner().invoke(cli, args + ["0.5,x"])
+    assert bad.exit_code == 2 and "expected THRESHOLD,FLOOR|off,CUT|own" in bad.output

@@ -27,6 +27,9 @@ among the cuts within one question of it the one that answers the most questions
 the model (its own, the floor) behind it, the check before it may refuse less: a cut that refuses fewer
 questions at the same task success lets right answers through.
 
+`--judge T,FLOOR,CUT` scores given values (chosen on another split) against those in force on this run, question by
+question: one open run judges both, where two served runs would each answer every question.
+
 All three are written to the home's config.toml (`[generate] refusal_threshold`, `min_answer_logprob` and
 `evidence_cut`, via `config_edit.set_config_value`, as `ragtune config set` does) unless told not to.
 """
@@ -60,6 +63,9 @@ class CalibrateOptions:
     out: Path | None = None
     write: bool = True
     concurrency: int = 1  # engines answering the dev run at once
+    # (threshold, floor or None, cut or None = the evidence model's own): values to judge against those in force on
+    # the same open run, question by question (exact: `outcome` takes the runtime's branches); nothing is written.
+    judge: tuple[float, float | None, float | None] | None = None
 
 
 # What a set on which no threshold refuses precisely enough keeps: 1.0, never refuse by probability (the product
@@ -201,6 +207,10 @@ def calibrate(settings: Settings, dataset: str | Path, opts: CalibrateOptions | 
                     ("--max-answer-loss", opts.max_answer_loss)):
         if not 0 <= v <= 1:
             raise InputError(f"{name} must be 0..1, got {v}")
+    if opts.judge is not None:
+        t, fl, jc = opts.judge
+        if not (0 <= t <= 1 and (fl is None or fl <= 0)):
+            raise InputError(f"--judge {t},{fl},{jc}: the threshold must be 0..1 and the floor <= 0 (or off)")
     arm = opts.arm.strip().upper()
     if arm not in ("A", "C"):
         raise InputError(f"calibrate runs one arm with retrieval: A or C, not {opts.arm!r}")
@@ -244,9 +254,16 @@ def calibrate(settings: Settings, dataset: str | Path, opts: CalibrateOptions | 
     # of a grid often wins by a handful of flips, which the sign test calls noise (paired.py).
     adapter_id = report.get("adapter") if arm == "C" and report.get("adapter") not in (None, "none") else None
     before = in_force(settings, adapter_id, base_cut)
-    vs_before = paired.paired_stats(*(_right(items, results, f1, *at) for at in (before, (chosen["threshold"], floor, cut))))
+    right_before = _right(items, results, f1, *before)
+    vs_before = paired.paired_stats(right_before, _right(items, results, f1, chosen["threshold"], floor, cut))
+    judged = None
+    if opts.judge is not None:
+        t, fl, jc = opts.judge
+        at = (t, fl, base_cut if jc is None else jc)
+        judged = {**_row(items, results, f1, threshold=at[0], min_answer_logprob=at[1], evidence_cut=at[2]),
+                  "vs_in_force": paired.paired_stats(right_before, _right(items, results, f1, *at))}
     written = None
-    if opts.write:
+    if opts.write and judged is None:
         path, home = settings.home.config_path, settings.home
         set_config_value(path, "generate.refusal_threshold", repr(float(chosen["threshold"])), home=home)
         set_config_value(path, "generate.min_answer_logprob", '"off"' if floor is None else repr(float(floor)),
@@ -263,7 +280,7 @@ def calibrate(settings: Settings, dataset: str | Path, opts: CalibrateOptions | 
             "run_id": report["run_id"], "out": report["out"], "written": written,
             "at_default": next((r for r in rows if r["threshold"] == DEFAULT_THRESHOLD), None), "rows": rows,
             "in_force": dict(zip(("refusal_threshold", "min_answer_logprob", "evidence_cut"), before)),
-            "vs_in_force": vs_before}
+            "vs_in_force": vs_before, "judged": judged}
 
 
 def in_force(settings: Settings, adapter_id: str | None, fitted_cut: float | None
