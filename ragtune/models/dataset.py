@@ -9,7 +9,6 @@ export`, reviewed edits applied) is validated line by line and passed through he
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import re
 import sys
@@ -18,6 +17,8 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ragtune.appliance.atomic import atomic_open
 from ragtune.appliance.errors import InputError, located
+from ragtune.appliance.hashing import sha256_bytes, sha256_file, sha256_text
+from ragtune.appliance.jsonl import read_json_object
 from ragtune.appliance.schema import validate_answer
 from ragtune.appliance.text import STOPWORDS
 
@@ -89,7 +90,7 @@ def read_examples(path: Path | str, *, strict: bool = True) -> list[tuple[str, d
 
 def splits_sha256(train_sha256: str, holdout_sha256: str) -> str:
     """The dataset hash: both splits, so a changed holdout is a different dataset too."""
-    return hashlib.sha256((train_sha256 + holdout_sha256).encode()).hexdigest()
+    return sha256_text(train_sha256 + holdout_sha256)
 
 
 @dataclasses.dataclass
@@ -106,9 +107,6 @@ class DatasetFiles:
 def read_dataset(src: Path | str) -> DatasetFiles:
     """The one reader of training data (`ragtune train`, `dataset merge`): every line validated (file:line on the
     first bad one), dataset_config.json read with the project's JSON reader and checked for its dataset_sha256."""
-    from ragtune.appliance.hashing import sha256_bytes, sha256_file
-    from ragtune.appliance.jsonl import read_json_object
-
     p = Path(src)
     if p.is_dir():
         tr, ho = p / "train.jsonl", p / "holdout.jsonl"
