@@ -122,8 +122,8 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode
 @click.option("--no-write", is_flag=True, help="Only print the result; do not write it to the home's config.")
 @click.option("--judge", default=None, metavar="T,FLOOR,CUT",
               help="Also score these values (threshold, floor or off, evidence cut or own: the evidence model's), "
-                   "chosen on another split, "
-                   "against those in force, question by question on the same run; nothing is written.")
+                   "chosen on another split, against those in force, question by question on the same run; "
+                   "nothing is written.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @pass_app
 def eval_calibrate(app, dataset, arm, adapter, limit, seed, split, mode, min_precision, min_recall, max_answer_loss,
