@@ -105,3 +105,39 @@ def test_config_cli_set_works_on_a_broken_file(tmp_path, capsys):
     assert main(["--home", str(home), "config", "set", "retrieve.k", "3"]) == 0
     assert main(["--home", str(home), "config", "show", "--json"]) == 0
     assert '"k": 3' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("content,line,message", [
+    (b"[retrieve]\nk = 3\n# caf\xe9\n", 3, "cannot read config: not UTF-8 text (byte 0xe9 at column 6)"),
+    (b"\xff\xfe[\x00", 1, "cannot read config: not UTF-8 text (byte 0xff at column 1)"),
+    (b"[retrieve]\nk = 3\n\n[retreive]\nk = 4\n", 4, "unknown section(s): retreive"),
+    (b"k = 3\n[retrieve]\nk = 4\n", 1, "unknown section(s): k"),
+    (b"# settings\nretrieve = 5\n", 2, "[retrieve] must be a table"),
+    (b"[ingest]\nextensions = []\n", 2, "[ingest] extensions: must be a non-empty list"),
+])
+def test_unreadable_files_and_misplaced_sections_name_the_line(tmp_path, content, line, message):
+    """Sweep: a non-UTF-8 config printed the codec's message (a byte offset, no line); an unknown section or a
+    top-level key named no line; `extensions = []` was accepted (every file then ignored)."""
+    p = tmp_path / "c.toml"
+    p.write_bytes(content)
+    with pytest.raises(ConfigError) as e:
+        load_settings(p)
+    assert str(e.value).startswith(f"{p}:{line}: {message}")
+
+
+def test_config_set_on_a_file_that_is_not_toml_says_so(tmp_path, capsys):
+    """Sweep: `config set` on a config.toml that was already broken said the edit would break it."""
+    from ragtune.cli import main
+
+    home = tmp_path / "h"
+    home.mkdir()
+    (home / "config.toml").write_text("[retrieve]\nk = 3\n\n[retrieve\n")
+    before = (home / "config.toml").read_text()
+    assert main(["--home", str(home), "config", "set", "generate.seed", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {home / 'config.toml'}: invalid TOML: ") and "line 4" in err
+    assert "without breaking" not in err and "fix that line by hand" in err
+    assert (home / "config.toml").read_text() == before
+    # an edit that repairs the broken line still works (the value line itself was the problem)
+    (home / "config.toml").write_text("[retrieve]\nk = = 3\n")
+    assert main(["--home", str(home), "config", "set", "retrieve.k", "4"]) == 0

@@ -12,12 +12,38 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Iterator
 
+from .errors import InputError
+
 
 def default_file_mode() -> int:
     """0o666 minus the umask: what open() would give (mkstemp's 0o600 must not leak into outputs)."""
     mask = os.umask(0)
     os.umask(mask)
     return 0o666 & ~mask
+
+
+def check_folder(path: Path | str) -> Path:
+    """`path` when it is a folder or could be made one: an InputError naming the file in the way otherwise (an
+    --out, a home or an export path given by a user), checked before any long work starts."""
+    path = Path(path)
+    for p in (path, *path.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise InputError(f"{path}: exists and is not a folder" if p == path else
+                                 f"{path}: cannot create this folder: {p} is a file")
+            break
+    return path
+
+
+def make_dir(path: Path | str) -> Path:
+    """`mkdir -p` for a folder a user named: a file in the way, or a folder that cannot be created (permissions,
+    a read-only disk), is an InputError naming the path, never a raw OSError."""
+    path = check_folder(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot create this folder: {exc.strerror or exc}") from None
+    return path
 
 
 def _remove(p: Path) -> None:

@@ -22,6 +22,7 @@ class BeirSet:
     root: Path | None = None
     # queries left out because their text is blank: ["queries.jsonl:LINE: _id"] (disflqa-dev has one)
     skipped_queries: list[str] = field(default_factory=list)
+    query_lines: dict[str, int] = field(default_factory=dict)  # _id -> its line in queries.jsonl (for errors)
 
     def corpus(self) -> Iterator[dict[str, str]]:
         return iter_corpus(self.corpus_path)
@@ -105,11 +106,12 @@ def iter_corpus(path: Path | str) -> Iterator[dict[str, Any]]:
         yield row
 
 
-def load_queries(path: Path | str, *, skipped: list[str] | None = None) -> list[dict[str, Any]]:
+def load_queries(path: Path | str, *, skipped: list[str] | None = None,
+                 line_of: dict[str, int] | None = None) -> list[dict[str, Any]]:
     """[{_id, text, metadata}] in file order. metadata defaults to {} and must be an object.
 
     A query whose text is blank cannot be asked: it is left out, and named in `skipped` ("file:line: id")
-    when a list is passed. A missing 'text' field is still an error."""
+    when a list is passed. A missing 'text' field is still an error. `line_of` (when passed) gets each query's line."""
     path = Path(path)
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -124,6 +126,8 @@ def load_queries(path: Path | str, *, skipped: list[str] | None = None) -> list[
         if _id in seen:
             raise InputError(f"{located(path, lineno)}: duplicate _id '{_id}'")
         seen.add(_id)
+        if line_of is not None:
+            line_of[_id] = lineno
         if not text.strip():
             if skipped is not None:
                 skipped.append(f"{located(path, lineno)}: {_id}")
@@ -132,8 +136,9 @@ def load_queries(path: Path | str, *, skipped: list[str] | None = None) -> list[
     return out
 
 
-def load_qrels(path: Path | str) -> dict[str, dict[str, int]]:
-    """qrels TSV with a header line (query-id, corpus-id, score) -> {qid: {docid: score}}."""
+def load_qrels(path: Path | str, *, line_of: dict[tuple[str, str], int] | None = None) -> dict[str, dict[str, int]]:
+    """qrels TSV with a header line (query-id, corpus-id, score) -> {qid: {docid: score}}. `line_of` (when passed)
+    gets the line of each (qid, docid) judgement."""
     path = Path(path)
     out: dict[str, dict[str, int]] = {}
     lines = [line.rstrip("\r\n") for _, line in _iter_lines(path)]
@@ -165,6 +170,8 @@ def load_qrels(path: Path | str) -> dict[str, dict[str, int]]:
         if docid in docs:
             raise InputError(f"{located(path, i)}: duplicate judgement for ({qid}, {docid})")
         docs[docid] = s
+        if line_of is not None:
+            line_of[(qid, docid)] = i
     return out
 
 
@@ -184,17 +191,22 @@ def load_beir(directory: Path | str, *, split: str = "test") -> BeirSet:
     for row in iter_corpus(corpus):
         ids.add(row["_id"])
     skipped: list[str] = []
-    queries = load_queries(queries_path, skipped=skipped)
+    query_lines: dict[str, int] = {}
+    queries = load_queries(queries_path, skipped=skipped, line_of=query_lines)
     skipped_ids = {s.rsplit(": ", 1)[-1] for s in skipped}
-    qrels = load_qrels(qrels_path)
+    qrel_lines: dict[tuple[str, str], int] = {}
+    qrels = load_qrels(qrels_path, line_of=qrel_lines)
     qids = {q["_id"] for q in queries}
     for qid in list(qrels):
         if qid in skipped_ids:
             del qrels[qid]  # judgements of a blank query are unusable
             continue
         if qid not in qids:
-            raise InputError(f"{located(qrels_path)}: query-id '{qid}' is not in {queries_path.name}")
+            line = min(qrel_lines[(qid, d)] for d in qrels[qid])
+            raise InputError(f"{located(qrels_path, line)}: query-id '{qid}' is not in {queries_path.name}")
         for d in qrels[qid]:
             if d not in ids:
-                raise InputError(f"{located(qrels_path)}: corpus-id '{d}' (query {qid}) is not in {corpus.name}")
-    return BeirSet(corpus_path=corpus, queries=queries, qrels=qrels, root=root, skipped_queries=skipped)
+                raise InputError(f"{located(qrels_path, qrel_lines[(qid, d)])}: corpus-id '{d}' (query {qid}) is not "
+                                 f"in {corpus.name}")
+    return BeirSet(corpus_path=corpus, queries=queries, qrels=qrels, root=root, skipped_queries=skipped,
+                   query_lines=query_lines)

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import ConfigError
+from .errors import ConfigError, unreadable
 from .home import Home
-from .tomltext import key_line, toml_repr, toml_value, tomllib
+from .tomltext import at_line, toml_repr, toml_value, tomllib
 
 
 def is_fraction(v: Any) -> bool:
@@ -92,8 +92,8 @@ class IngestConfig:
         _check(isinstance(self.overlap_tokens, int) and 0 <= self.overlap_tokens < self.chunk_tokens // 2,
                "ingest", "overlap_tokens", "must be >= 0 and < chunk_tokens/2")
         _check(isinstance(self.max_file_mb, (int, float)) and 0 < self.max_file_mb <= 4096, "ingest", "max_file_mb", "must be in (0, 4096]")
-        _check(isinstance(self.extensions, list) and all(isinstance(e, str) and e.startswith(".") for e in self.extensions),
-               "ingest", "extensions", "must be a list of '.ext' strings")
+        _check(isinstance(self.extensions, list) and all(isinstance(e, str) and e.startswith(".") for e in self.extensions)
+               and bool(self.extensions), "ingest", "extensions", "must be a non-empty list of '.ext' strings")
         from .ingest.loaders import KINDS  # the loaders are the truth about what can be read
 
         unknown = [e for e in self.extensions if e.lower() not in KINDS]
@@ -443,20 +443,18 @@ def _check_types(name: str, cls: type, raw: dict[str, Any]) -> None:
 def _build_section(name: str, raw: Any, where: str, text: str | None = None) -> Any:
     cls = SECTIONS[name]
     if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: [{name}] must be a table")
+        raise ConfigError(f"{where}{at_line(text, name)}: [{name}] must be a table")
     known = {f.name for f in fields(cls)}
     unknown = sorted(set(raw) - known)
     if unknown:
-        line = key_line(text, name, unknown[0]) if text else None
-        raise ConfigError(f"{where}{f':{line}' if line else ''}: unknown key(s) in [{name}]: {', '.join(unknown)}",
+        raise ConfigError(f"{where}{at_line(text, name, unknown[0])}: unknown key(s) in [{name}]: {', '.join(unknown)}",
                           hint=f"known keys: {', '.join(sorted(known))}")
     try:
         _check_types(name, cls, raw)
         return cls(**raw)
     except ConfigError as exc:
         sec_key = getattr(exc, "config_key", None)
-        line = key_line(text, *sec_key) if text and sec_key and sec_key[1] in raw else None
-        raise ConfigError(f"{where}{f':{line}' if line else ''}: {exc.message}") from None
+        raise ConfigError(f"{where}{at_line(text, *sec_key) if sec_key and sec_key[1] in raw else ''}: {exc.message}") from None
     except TypeError as exc:
         raise ConfigError(f"{where}: [{name}]: {exc}") from None
 
@@ -465,7 +463,7 @@ def settings_from_dict(data: dict[str, Any], *, home: Home | None = None, where:
                        text: str | None = None) -> Settings:
     unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
-        raise ConfigError(f"{where}: unknown section(s): {', '.join(unknown)}",
+        raise ConfigError(f"{where}{at_line(text, unknown[0])}: unknown section(s): {', '.join(unknown)}",
                           hint=f"known sections: {', '.join(SECTIONS)}")
     kwargs = {name: _build_section(name, data[name], where, text) for name in SECTIONS if name in data}
     return Settings(home=home or Home(), source=where, **kwargs)
@@ -482,7 +480,7 @@ def load_settings(config_path: Path | str | None = None, *, home: Home | None = 
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc}") from None
+        raise ConfigError(unreadable(path, exc, "cannot read config")) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:  # message carries "(at line N, column M)"

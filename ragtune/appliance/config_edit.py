@@ -11,7 +11,7 @@ from typing import Any
 
 from .atomic import atomic_write_text
 from .config import SECTIONS, settings_from_dict
-from .errors import ConfigError
+from .errors import ConfigError, unreadable
 from .home import Home
 from .tomltext import key_line, toml_value, tomllib
 
@@ -67,11 +67,15 @@ def set_config_value(path: Path, dotted: str, raw: str, *, home: Home | None = N
     try:
         text = path.read_text(encoding="utf-8") if path.exists() else ""
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc}") from None
+        raise ConfigError(unreadable(path, exc, "cannot read config")) from None
     new = set_in_toml(text, section, key, value)
     try:
         data = tomllib.loads(new)
     except tomllib.TOMLDecodeError as exc:
+        try:  # the edit did not repair a file that was already broken: say that, not that the edit broke it
+            tomllib.loads(text)
+        except tomllib.TOMLDecodeError as old:
+            raise ConfigError(f"{path}: invalid TOML: {old}", hint=f"fix that line by hand, then set {dotted}") from None
         raise ConfigError(f"{path}: cannot set {dotted} here without breaking the file ({exc})",
                           hint="edit the file by hand") from None
     # the candidate is not on disk yet: name the key being set, not a line of a file nobody can open

@@ -69,3 +69,14 @@ def require(module: str, extra: str):
 def located(path: object, line: int | None = None) -> str:
     """'file:line' prefix used in every validation error about a file."""
     return f"{path}:{line}" if line is not None else f"{path}"
+
+
+def unreadable(path: object, exc: OSError | UnicodeDecodeError, what: str = "cannot read") -> str:
+    """`file[:line]: WHAT: why` for a text file that could not be read: a byte that is not UTF-8 is named by its
+    line and column (the codec's own message gives only a byte offset), an OSError by its reason."""
+    if isinstance(exc, UnicodeDecodeError):
+        raw = exc.object if isinstance(exc.object, bytes) else bytes(exc.object)
+        before = raw[:exc.start]
+        line, col = before.count(b"\n") + 1, exc.start - before.rfind(b"\n")
+        return f"{located(path, line)}: {what}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {col})"
+    return f"{located(path)}: {what}: {exc.strerror or exc}"

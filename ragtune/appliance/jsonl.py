@@ -55,7 +55,8 @@ def read_json_object(path: Path | str) -> dict[str, Any]:
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(f"{located(path, exc.lineno)}: invalid JSON at column {exc.colno}: {exc.msg}") from None
+        msg = exc.msg.removesuffix(" at")  # "Unterminated string starting at": the column says where
+        raise InputError(f"{located(path, exc.lineno)}: invalid JSON at column {exc.colno}: {msg}") from None
     return expect_object(obj, located(path))
 
 

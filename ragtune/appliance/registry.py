@@ -295,6 +295,8 @@ class Registry:
         hint = "see `ragtune models list`"
         if re.fullmatch(r"[0-9a-fA-F]{1,7}", ref):
             hint = "an id prefix needs at least 8 characters; " + hint
+        elif "/" in ref or ref.startswith((".", "~")):  # meant as a path: say that no such path exists either
+            hint = f"there is no file or folder at {ref} either; " + hint
         raise ModelError(f"no artifact '{ref}' in the registry ({self.dir})", hint=hint)
 
     def path_of(self, manifest: dict[str, Any]) -> Path:
@@ -432,9 +434,25 @@ class Registry:
 GGUF_KINDS = ("base-gguf", "merged-gguf", "quantized-gguf", "lora-gguf")
 
 
+# What a folder of these kinds must hold: the files their converters (peft, transformers) read first.
+_FOLDER_MARKERS = {"lora-hf": "adapter_config.json", "hf-model": "config.json"}
+
+
 def check_kind(path: Path, kind: str) -> None:
     """A GGUF kind must be a GGUF file of that sort (header read, length checked): a file that is not a GGUF LoRA
-    must never be registered or activated as one. Other kinds are checked by their converters and loaders."""
+    must never be registered or activated as one. A peft adapter / Hugging Face model must be a folder with its
+    config, an embedder an ONNX model with tokenizer.json beside it (as embed.py loads it); their contents are
+    checked by their converters and loaders."""
+    if kind in _FOLDER_MARKERS:
+        if not (path.is_dir() and (path / _FOLDER_MARKERS[kind]).is_file()):
+            raise InputError(f"cannot register as {kind}: {path}: not a folder with {_FOLDER_MARKERS[kind]}")
+        return
+    if kind == "embedder":
+        onnx = path / "model.onnx" if path.is_dir() else path
+        if not onnx.is_file() or not (onnx.parent / "tokenizer.json").is_file():
+            raise InputError(f"cannot register as embedder: {path}: expected model.onnx with tokenizer.json beside it",
+                             hint="give the folder that holds both, or the .onnx file")
+        return
     if kind not in GGUF_KINDS:
         return
     from .ggufinfo import GGUFError, check_gguf_kind

@@ -53,3 +53,25 @@ def key_line(text: str, section: str, key: str) -> int | None:
         if current == section and re.match(rf"\s*{re.escape(key)}\s*=", line):
             return n
     return None
+
+
+def section_line(text: str, name: str) -> int | None:
+    """The line where top-level `name` is declared (1-based): its `[name]` / `[name.…]` header, or a `name = …`
+    key above every header (a key outside any section), or None."""
+    in_table = False
+    for n, line in enumerate(text.splitlines(), start=1):
+        head = re.match(r"\s*\[\[?\s*([A-Za-z0-9_-]+)", line)
+        if head:
+            if head.group(1) == name:
+                return n
+            in_table = True
+        elif not in_table and re.match(rf"\s*{re.escape(name)}\s*[=.]", line):
+            return n
+    return None
+
+
+def at_line(text: str | None, section: str, key: str | None = None) -> str:
+    """':LINE' of a key (or, without one, of a top-level section) in a TOML text, for a `file:line` prefix; '' when
+    it cannot be placed."""
+    line = (key_line(text, section, key) if key else section_line(text, section)) if text else None
+    return f":{line}" if line else ""

@@ -131,16 +131,13 @@ def log_show(app, log_id: int) -> None:
 @pass_app
 def log_review(app, log_id: int, answer_json: str, as_json: bool) -> None:
     """Store a human correction of entry LOG_ID; it replaces the model output on export."""
+    from ..appliance.jsonl import read_json_object
     from ..appliance.querylog import set_review
 
-    if answer_json.startswith("@"):
-        p = Path(answer_json[1:])
-        try:
-            answer_json = p.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"{p}: cannot read: {exc}") from None
+    # @FILE: the project's JSON reader names the file and the line where it breaks
+    answer = read_json_object(Path(answer_json[1:])) if answer_json.startswith("@") else answer_json
     with _store(app) as store:
-        saved = set_review(store, log_id, answer_json, max_answer_chars=app.settings.generate.max_answer_chars)
+        saved = set_review(store, log_id, answer, max_answer_chars=app.settings.generate.max_answer_chars)
     if as_json:
         print_json({"id": log_id, "review": saved})
     else:
@@ -155,13 +152,14 @@ def log_review(app, log_id: int, answer_json: str, as_json: bool) -> None:
 @pass_app
 def log_export(app, fmt: str, out: str | None, reviewed_only: bool) -> None:
     """Export the query log as training JSONL for human review / fine-tuning."""
-    from ..appliance.atomic import atomic_open
+    from ..appliance.atomic import atomic_open, make_dir
     from ..appliance.querylog import export_train_jsonl
 
     with _store(app) as store:
         if out is None:
             n = export_train_jsonl(store, sys.stdout, reviewed_only=reviewed_only)
         else:
+            make_dir(Path(out).parent)  # a file in the way is an input error, not an OSError
             with atomic_open(Path(out)) as fh:  # never leave a half-written export behind
                 n = export_train_jsonl(store, fh, reviewed_only=reviewed_only)
     click.echo(f"exported {n} example(s){' to ' + out if out else ''}", err=True)

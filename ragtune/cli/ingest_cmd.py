@@ -88,6 +88,8 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, as_json: bool) -> None:
                    f"{s.seconds:.1f}s")
         if s.ignored:
             click.echo(f"ignored {s.ignored} file(s) with other extensions")
+        elif not (s.added or s.updated or s.unchanged or s.deleted or s.failed):
+            click.echo(f"nothing to ingest there: no {' '.join(app.settings.ingest.extensions)} files")
         for path, reason in s.failed:
             click.echo(f"failed: {printable(path)}: {reason}")
         if s.stale:

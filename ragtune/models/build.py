@@ -8,6 +8,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any, Callable
 
+from ragtune.appliance.atomic import check_folder
 from ragtune.appliance.config import Settings
 from ragtune.appliance.errors import ConfigError, InputError
 
@@ -121,6 +122,7 @@ def build_dataset(settings: Settings, opts: DatasetOptions, out: Path | str, *, 
     out_dir = Path(out)
     if out_dir.suffix == ".jsonl":
         out_dir = out_dir.parent
+    check_folder(out_dir)  # before the build: a file in the way fails now, not after minutes of work
     options: dict[str, Any] = {"command": command}
     if opts.from_log:
         examples, stats = ds.build_from_log(opts.from_log)

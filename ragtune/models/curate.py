@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ragtune.appliance import prompt
-from ragtune.appliance.atomic import atomic_write_text
+from ragtune.appliance.atomic import atomic_write_text, make_dir
 from ragtune.appliance.errors import ConfigError
 from ragtune.appliance.hashing import sha256_file
 
@@ -344,7 +344,7 @@ def write_splits(out: Path, train: list[dict[str, Any]], holdout: list[dict[str,
     """train.jsonl and holdout.jsonl written atomically into `out`, and the dataset_config.json fields that name
     them (format, system prompt, each split's lines and sha256). An old dataset_config.json goes first: a crash
     before the new one is written must not leave it trusted."""
-    out.mkdir(parents=True, exist_ok=True)
+    make_dir(out)
     (out / "dataset_config.json").unlink(missing_ok=True)
     write_jsonl(out / "train.jsonl", train)
     write_jsonl(out / "holdout.jsonl", holdout)

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ragtune.appliance import builtin_adapters as builtin
-from ragtune.appliance.atomic import atomic_write_json, atomic_write_text
+from ragtune.appliance.atomic import atomic_write_json, atomic_write_text, make_dir
 from ragtune.appliance.config import CALIBRATED, Settings, dump_toml
 from ragtune.appliance.errors import InputError, located
 from ragtune.appliance.hashing import sha256_file
@@ -272,7 +272,7 @@ def _start(work: Path, recipe: Recipe, opts: RebuildOptions) -> dict[str, Any]:
         return state
     if work.exists() and any(work.iterdir()):
         raise InputError(f"{work}: exists and is not a rebuild folder", hint="choose another --work")
-    work.mkdir(parents=True, exist_ok=True)
+    make_dir(work)
     state = {"recipe_sha256": recipe.sha256, "recipe": str(recipe.path), "name": recipe.name,
              "started": _now(), "steps": {}}
     atomic_write_json(sp, state)

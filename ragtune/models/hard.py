@@ -18,7 +18,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ragtune.appliance.atomic import atomic_write_json
+from ragtune.appliance.atomic import atomic_write_json, make_dir
 from ragtune.appliance.errors import InputError
 from ragtune.appliance.hashing import sha256_file
 
@@ -93,7 +93,7 @@ def select_hard(src: Path | str, out: Path | str, examples: int, seed: int = 0,
     rng = random.Random(seed)
     picked = rng.sample(hard, n_hard) + rng.sample(refusals, n_ref)
     rng.shuffle(picked)
-    out.mkdir(parents=True, exist_ok=True)
+    make_dir(out)
     write_jsonl(out / "train.jsonl", picked)
     if holdout.is_file():
         shutil.copyfile(holdout, out / "holdout.jsonl")

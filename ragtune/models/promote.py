@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ragtune.appliance import builtin_adapters as builtin
-from ragtune.appliance.atomic import atomic_path
+from ragtune.appliance.atomic import atomic_path, make_dir
 from ragtune.appliance.config import CALIBRATED
 from ragtune.appliance.errors import InputError, ModelError
 from ragtune.appliance.hashing import sha256_file
@@ -102,8 +102,7 @@ def promote(src: Path | str, dest: Path | str | None = None, *, reports: Iterabl
         manifest["go_source"] = "eval" if evals else "none"
     elif go is not None:  # (else a decision by hand recorded earlier stands)
         manifest["go"], manifest["go_source"] = bool(go), "manual"
-    dest_dir = Path(dest).expanduser() if dest else builtin.package_adapters_dir()
-    dest_dir.mkdir(parents=True, exist_ok=True)
+    dest_dir = make_dir(Path(dest).expanduser() if dest else builtin.package_adapters_dir())
     out_gguf, out_json = dest_dir / f"{manifest['name']}.gguf", dest_dir / f"{manifest['name']}.json"
     builtin.validate_manifest(manifest, out_json)
     with atomic_path(out_json) as part_json, atomic_path(out_gguf) as part_gguf:  # renamed: .gguf, then .json

@@ -32,7 +32,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ragtune.appliance.atomic import atomic_write_json
+from ragtune.appliance.atomic import atomic_write_json, make_dir
 from ragtune.appliance.config import Settings
 from ragtune.appliance.errors import InputError
 from ragtune.appliance.eval.ranking import dedupe_docs, mean_metrics, query_metrics, split_of
@@ -244,8 +244,7 @@ def run(settings: Settings, *, corpus: list[str], pack: bool, cfg: LtrConfig, ou
     from ragtune.models.dataset import write_jsonl
 
     t0 = time.perf_counter()
-    out = Path(out) if out else settings.home.root / "rerankers" / time.strftime("%Y%m%d-%H%M%S")
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_dir(Path(out) if out else settings.home.root / "rerankers" / time.strftime("%Y%m%d-%H%M%S"))
     cand_file = out / "candidates.jsonl"
     if candidates_in is not None:
         groups = read_candidates(Path(candidates_in))

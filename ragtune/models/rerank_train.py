@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from ragtune.appliance.atomic import atomic_write_json
+from ragtune.appliance.atomic import atomic_write_json, make_dir
 from ragtune.appliance.config import Settings
 from ragtune.appliance.errors import InputError, ModelError, require
 from ragtune.appliance.home import Home
@@ -358,8 +358,7 @@ def run(settings: Settings, *, corpus: list[str], pack: bool, cfg: RerankTrainCo
         report = {"sources": [s.name for s in srcs], "questions": sum(len(s.rows) for s in srcs)}
     if len(groups) < 20:
         raise InputError(f"rerank train: only {len(groups)} usable questions (need >= 20)")
-    out = Path(out) if out else settings.home.root / "rerankers" / time.strftime("%Y%m%d-%H%M%S")
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_dir(Path(out) if out else settings.home.root / "rerankers" / time.strftime("%Y%m%d-%H%M%S"))
     pairs = out / "pairs.jsonl"
     if pairs_in is None or Path(pairs_in).resolve() != pairs.resolve():
         write_jsonl(pairs, groups)

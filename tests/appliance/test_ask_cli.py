@@ -168,3 +168,23 @@ def test_missing_home_is_an_error_and_is_not_created(tmp_path, capsys):
         assert main(["--home", str(missing), *argv]) == 2
         assert "does not exist" in capsys.readouterr().err
     assert not missing.exists() and not (tmp_path / "no").exists()
+
+
+def test_log_review_from_a_file_names_the_file_and_line(fakes, capsys, tmp_path):
+    """Sweep: `log review ID --answer-json @FILE` with broken JSON named neither the file nor its line."""
+    assert main(["ask", "--json", "When was the Eiffel Tower built?"]) == 0
+    capsys.readouterr()
+    assert main(["log", "list", "--json"]) == 0
+    log_id = json.loads(capsys.readouterr().out)["entries"][0]["id"]
+    bad = tmp_path / "review.json"
+    bad.write_text('{"status": "ok",\n "answer": "1889."\n "citations": ["S1"]}\n')
+    assert main(["log", "review", str(log_id), "--answer-json", f"@{bad}"]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {bad}:3: invalid JSON at column 2")
+    assert main(["log", "review", str(log_id), "--answer-json", f"@{tmp_path / 'none.json'}"]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {tmp_path / 'none.json'}: cannot read: No such file")
+    bad.write_text('{"status": "ok", "answer": "1889.", "citations": ["S1"]}\n')
+    assert main(["log", "review", str(log_id), "--answer-json", f"@{bad}"]) == 0
+    capsys.readouterr()
+    # sweep: `log export --out FILE/x.jsonl` ended in an internal error (FileExistsError)
+    assert main(["log", "export", "--out", str(bad / "x.jsonl")]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {bad}: exists and is not a folder")

@@ -72,3 +72,21 @@ def test_default_file_mode_follows_the_umask():
         assert default_file_mode() == 0o640
     finally:
         os.umask(old)
+
+
+def test_check_folder_and_make_dir_name_the_file_in_the_way(tmp_path):
+    """Sweep: an --out (or home, or export path) at or under an existing file ended in an internal error
+    (FileExistsError / NotADirectoryError) instead of naming the path."""
+    from ragtune.appliance.atomic import check_folder, make_dir
+    from ragtune.appliance.errors import InputError
+
+    f = tmp_path / "f.bin"
+    f.write_bytes(b"x")
+    assert check_folder(tmp_path / "new" / "deeper") == tmp_path / "new" / "deeper"
+    assert not (tmp_path / "new").exists()  # checking creates nothing
+    assert make_dir(tmp_path / "new" / "deeper").is_dir()
+    with pytest.raises(InputError, match=rf"^{f}: exists and is not a folder$"):
+        make_dir(f)
+    with pytest.raises(InputError, match=rf"^{f / 'a' / 'b'}: cannot create this folder: {f} is a file$"):
+        check_folder(f / "a" / "b")
+    assert f.read_bytes() == b"x" and _leftovers(tmp_path) == []

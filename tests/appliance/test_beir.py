@@ -101,6 +101,21 @@ def test_qrels_referential_checks(beir_dir):
         load_beir(beir_dir)
 
 
+def test_qrels_referential_errors_name_the_line(beir_dir):
+    """Sweep: a qrels judgement naming an unknown query or document was reported without its line."""
+    qrels = beir_dir / "qrels" / "test.tsv"
+    qrels.write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\tmissing\t1\n")
+    with pytest.raises(InputError, match=rf"^{qrels}:3: corpus-id 'missing' \(query q2\)"):
+        load_beir(beir_dir)
+    qrels.write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\n\nq9\td1\t1\n")
+    with pytest.raises(InputError, match=rf"^{qrels}:4: query-id 'q9' is not in queries.jsonl"):
+        load_beir(beir_dir)
+
+
+def test_load_beir_records_each_querys_line(beir_dir):
+    assert load_beir(beir_dir).query_lines == {"q1": 1, "q2": 2, "q3": 3}
+
+
 def test_missing_files(tmp_path, beir_dir):
     with pytest.raises(InputError, match="not a directory"):
         load_beir(tmp_path / "nope")

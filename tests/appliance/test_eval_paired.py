@@ -143,3 +143,18 @@ def test_compare_bad_input_is_a_clear_error(settings, tmp_path, capsys):
     (tmp_path / "a" / "report.json").write_text("{")
     with pytest.raises(InputError, match=r"report.json:1: invalid JSON"):
         P.compare_runs(tmp_path / "a", tmp_path / "a2", arm="A")
+
+
+@pytest.mark.parametrize("identity", [5, ["a"], {"sha": "x"}])
+def test_a_report_whose_dataset_identity_is_not_text_is_a_clear_error(settings, tmp_path, capsys, identity):
+    """Sweep: a hand-edited report.json with `"identity": 5` ended in an internal error (TypeError)."""
+    beir = write_beir(tmp_path / "mini")
+    run(settings, beir, tmp_path / "a", {"none": "good"}, arms="A")
+    run(settings, beir, tmp_path / "b", {"none": "bad"}, arms="A", seed=1)
+    report = tmp_path / "b" / "report.json"
+    doc = json.loads(report.read_text())
+    doc["dataset"]["identity"] = identity
+    report.write_text(json.dumps(doc))
+    assert main(["eval", "compare", str(tmp_path / "a"), str(tmp_path / "b"), "--arm", "A"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {report}: dataset.identity must be a string") and "internal error" not in err

@@ -198,6 +198,28 @@ def test_replay_reads_the_query_log(settings, tmp_path):
         R.load_dataset("x", replay=True)
 
 
+@pytest.mark.parametrize("meta,msg", [
+    ({"answers": "1889", "answerable": True}, "metadata.answers must be a list of strings"),
+    ({"answers": ["x"], "answerable": "yes"}, "metadata.answerable must be true or false"),
+    ({"answers": [], "answerable": True}, "answerable query without gold answers"),
+])
+def test_bad_query_metadata_names_file_and_line(beir, meta, msg):
+    """Sweep: these errors named queries.jsonl and the query id, but not the line."""
+    path = beir / "queries.jsonl"
+    rows = [json.loads(x) for x in path.read_text().splitlines()]
+    rows[2]["metadata"] = meta
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(InputError, match=rf"^{path}:3: query {rows[2]['_id']}: {msg}"):
+        R.load_beir(beir)
+
+
+def test_an_out_under_a_file_is_an_input_error(settings, beir, tmp_path):
+    """Sweep: `eval run --out FILE/sub` ended in an internal error (NotADirectoryError)."""
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(InputError, match=r"cannot create this folder: .*f is a file"):
+        run(settings, beir, FakeEngine({"none": "good"}), arms="A", out=tmp_path / "f" / "rep", safety=False)
+
+
 def test_real_disflqa_loads_if_present():
     from tests.conftest import SHARED_EVAL
 

@@ -389,3 +389,12 @@ def test_noop_reingest_never_loads_the_model(settings, tmp_path, monkeypatch):
     monkeypatch.setattr(ragtune.appliance.embed, "Embedder", boom)
     s = ingest_paths(settings.replace("embed", threads=1), [d])
     assert s.unchanged == 1 and s.added == 0 and not s.failed
+
+
+def test_cli_an_empty_folder_says_there_is_nothing_to_ingest(home, tmp_path, cli_fake, capsys):
+    """Sweep: `ingest EMPTY_FOLDER` printed only zero counts, nothing that says why."""
+    from ragtune.cli import main
+
+    (tmp_path / "empty").mkdir()
+    assert main(["--home", str(home.root), "ingest", str(tmp_path / "empty")]) == 0
+    assert "nothing to ingest there: no .md " in capsys.readouterr().out

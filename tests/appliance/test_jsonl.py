@@ -29,3 +29,12 @@ def test_bad_files_name_the_file_and_line(tmp_path, data, message):
 def test_a_missing_file_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match=r"nope\.json: cannot read"):
         read_json_object(tmp_path / "nope.json")
+
+
+def test_a_json_object_file_cut_short_reads_cleanly(tmp_path):
+    """Sweep: the message ended in a dangling 'at' ("Unterminated string starting at")."""
+    p = tmp_path / "report.json"
+    p.write_text('{\n  "a": "unterminated')
+    with pytest.raises(InputError) as e:
+        read_json_object(p)
+    assert str(e.value) == f"{p}:2: invalid JSON at column 8: Unterminated string starting"

@@ -278,3 +278,43 @@ def test_registry_copies_are_read_only(reg, tmp_path):
     _tamper(art.path)
     again = reg.add(tmp_path / "ro.gguf", "lora-gguf", copy=True)
     assert reg.get(again.id).path.read_bytes() == (tmp_path / "ro.gguf").read_bytes()
+
+
+@pytest.mark.parametrize("kind,layout,message", [
+    ("embedder", {"notes.txt": b"hello"}, "expected model.onnx with tokenizer.json beside it"),
+    ("embedder", {"model.onnx": b"onnx"}, "expected model.onnx with tokenizer.json beside it"),
+    ("hf-model", {"corpus.jsonl": b"{}"}, "not a folder with config.json"),
+    ("lora-hf", {"README.md": b"# x"}, "not a folder with adapter_config.json"),
+])
+def test_add_checks_the_layout_of_other_kinds(reg, tmp_path, capsys, kind, layout, message):
+    """Sweep: `models add TEXTFILE --kind embedder` (or a BEIR folder as hf-model / lora-hf) was registered."""
+    d = tmp_path / "art"
+    for name, data in layout.items():
+        _write(d / name, data)
+    for target in (d, d / next(iter(layout))):
+        with pytest.raises(InputError, match=rf"cannot register as {kind}: {target}: {message}"):
+            reg.add(target, kind)
+    assert not reg.dir.exists() or not list(reg.dir.glob("*.json"))
+    rc, _, err = _cli(capsys, "models", "add", str(d), "--kind", kind)
+    assert rc == 2 and err.startswith(f"error: cannot register as {kind}: {d}")
+
+
+def test_add_accepts_the_layouts_the_loaders_read(reg, tmp_path):
+    emb = tmp_path / "emb"
+    _write(emb / "model.onnx", b"onnx")
+    _write(emb / "tokenizer.json", b"{}")
+    assert reg.add(emb, "embedder").kind == "embedder"
+    onnx = _write(tmp_path / "other" / "e.onnx", b"onnx2")
+    _write(tmp_path / "other" / "tokenizer.json", b"{}")
+    assert reg.add(onnx, "embedder", copy=False).kind == "embedder"  # the file, its tokenizer beside it
+    assert reg.add(_write(tmp_path / "hf" / "config.json", b"{}").parent, "hf-model").kind == "hf-model"
+
+
+def test_a_missing_path_given_as_a_reference_says_so(reg, tmp_path):
+    """Sweep: `convert gguf /no/such/dir` said only that no artifact '/no/such/dir' is in the registry."""
+    with pytest.raises(ModelError) as e:
+        reg.get(str(tmp_path / "nope"))
+    assert f"there is no file or folder at {tmp_path / 'nope'} either" in str(e.value)
+    with pytest.raises(ModelError) as e:
+        reg.get("some-name")
+    assert "either" not in str(e.value)

@@ -273,3 +273,18 @@ def test_replay_log_ids_only_counts_replay_runs(store):
     store.put_eval_item("rep", "A", "log4", {"log_id": None})
     store.put_eval_item("beir", "A", "q", {"log_id": 7})
     assert store.replay_log_ids() == {3}
+
+
+def test_a_home_under_a_file_is_an_input_error(tmp_path, capsys):
+    """Sweep: `--home FILE/sub ingest …` ended in an internal error (NotADirectoryError)."""
+    from ragtune.appliance.errors import InputError
+    from ragtune.cli import main
+
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(InputError, match="cannot create this folder"):
+        Store(tmp_path / "f" / "home" / "ragtune.db")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.md").write_text("# A\n\nsome text\n")
+    assert main(["--home", str(tmp_path / "f" / "home"), "ingest", str(tmp_path / "docs")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {tmp_path / 'f' / 'home'}: cannot create this folder: {tmp_path / 'f'} is a file")

@@ -30,3 +30,13 @@ def test_key_line_finds_the_key_in_its_own_section():
     assert key_line(text, "b", "k") == 6
     assert key_line(text, "b", "kk") == 7
     assert key_line(text, "c", "k") is None and key_line(text, "a", "kk") is None
+
+
+def test_section_line_and_at_line():
+    from ragtune.appliance.tomltext import at_line, section_line
+
+    text = "top = 1\n# c\n[a]\nk = 1\n[b.sub]\nx = 2\n[[c]]\ny = 3\n"
+    assert section_line(text, "top") == 1 and section_line(text, "a") == 3
+    assert section_line(text, "b") == 5 and section_line(text, "c") == 7
+    assert section_line(text, "k") is None  # a key inside [a] is not a top-level name
+    assert at_line(text, "a", "k") == ":4" and at_line(text, "a") == ":3" and at_line(None, "a") == ""

@@ -116,3 +116,11 @@ def test_cli(tmp_path, capsys):
     assert main(["dataset", "hard", str(tmp_path / "none"), "--out", str(tmp_path / "h2")]) == 2
     err = capsys.readouterr().err
     assert "no train.jsonl" in err and "hint:" in err and "Traceback" not in err
+
+
+def test_an_out_under_a_file_is_an_input_error(tmp_path):
+    """Sweep: `dataset hard SRC --out FILE/sub` ended in an internal error (NotADirectoryError)."""
+    src = _dataset(tmp_path, hard=10)
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(InputError, match=r"cannot create this folder: .*f is a file"):
+        select_hard(src, tmp_path / "f" / "h", 8)

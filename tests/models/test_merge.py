@@ -88,3 +88,12 @@ def test_cli_merge(tmp_path, capsys):
     assert "2 train / 0 holdout lines from 2 datasets" in capsys.readouterr().out
     assert main(["dataset", "merge", str(a), str(tmp_path / "none"), "--out", str(tmp_path / "n")]) == 2
     assert "training data not found" in capsys.readouterr().err
+
+
+def test_an_out_under_a_file_is_an_input_error(tmp_path, capsys):
+    """Sweep: `dataset merge … --out FILE/sub` ended in an internal error (NotADirectoryError)."""
+    a = _folder(tmp_path / "a", [ex("When does the depot open?", "07:00")])
+    b = _folder(tmp_path / "b", [ex("Who owns it?")])
+    (tmp_path / "f").write_text("x")
+    assert main(["dataset", "merge", str(a), str(b), "--out", str(tmp_path / "f" / "m")]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {tmp_path / 'f' / 'm'}: cannot create this folder")

@@ -413,6 +413,19 @@ def test_a_build_from_another_question_file_records_it(fake, tmp_path, monkeypat
         build_dataset(s, DatasetOptions(from_log="x.jsonl", questions="contrast"), tmp_path / "l")
 
 
+@pytest.mark.parametrize("under", ["", "sub", "sub/train.jsonl"])
+def test_an_out_at_or_under_a_file_fails_before_the_build(tmp_path, under):
+    """Sweep: `dataset build --out FILE` built the whole dataset, then ended in an internal error (FileExistsError)."""
+    from ragtune.models.build import DatasetOptions, build_dataset
+
+    f = tmp_path / "f"
+    f.write_text("x")
+    never = tmp_path / "never-read.jsonl"  # the source is not read: the out folder is checked first
+    with pytest.raises(InputError, match=rf"^{f}(/sub)?: (exists and is not a folder|cannot create this folder: {f} is a file)"):
+        build_dataset(Settings(), DatasetOptions(from_log=str(never)), f / under if under else f)
+    assert f.read_text() == "x"
+
+
 def test_cli_questions_errors(tmp_path, capsys):
     from ragtune.cli import main
 

@@ -124,3 +124,10 @@ def test_cli_refuses_options_of_the_other_kind(capsys):
     assert "--candidates, --top: not an option of --kind cross-encoder" in capsys.readouterr().err
     assert main(["eval", "retrieval", "--corpus", "dev", "--split", "dev", "--tune"]) == 2
     assert "--tune splits the queries itself" in capsys.readouterr().err
+
+
+def test_an_out_under_a_file_is_an_input_error(settings, tmp_path):
+    """Sweep: `rerank train --out FILE/sub` ended in an internal error (NotADirectoryError)."""
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(InputError, match=r"cannot create this folder: .*f is a file"):
+        ltr.run(settings, corpus=[], pack=False, cfg=ltr.LtrConfig(), out=tmp_path / "f" / "o")

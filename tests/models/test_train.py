@@ -337,6 +337,15 @@ def test_invalid_data_fails_before_torch_and_leaves_no_folder(tmp_path):
     assert not out.exists()
 
 
+def test_an_out_under_a_file_fails_before_torch(data, tmp_path, capsys):
+    """Sweep: `train --out FILE/sub` passed the early checks (only OUT itself was looked at) and failed later."""
+    from ragtune.cli import main
+
+    (tmp_path / "f").write_text("x")
+    assert main(["train", "--data", str(data), "--out", str(tmp_path / "f" / "adapter")]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {tmp_path / 'f' / 'adapter'}: cannot create this folder")
+
+
 def test_lines_built_under_another_system_prompt_are_counted(tiny, tmp_path, capsys):
     train = _examples(4)
     train[0]["prompt"]["system"] = "An older system prompt."

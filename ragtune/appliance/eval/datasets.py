@@ -65,7 +65,7 @@ def load_beir(folder: Path) -> Dataset:
     items: list[dict[str, Any]] = []
     for q in bs.queries:
         qid, meta = str(q["_id"]), q["metadata"]
-        where = f"{located(queries)}: query {qid}"
+        where = f"{located(queries, bs.query_lines.get(qid))}: query {qid}"
         answers = meta.get("answers")
         if answers is not None and not (isinstance(answers, list) and all(isinstance(a, str) for a in answers)):
             raise InputError(f"{where}: metadata.answers must be a list of strings")

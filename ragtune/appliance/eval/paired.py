@@ -259,7 +259,11 @@ def _identity(report: Path | None) -> str | None:
     dataset = read_json_object(report).get("dataset")
     if not isinstance(dataset, dict):
         raise InputError(f"{report}: not an eval report (no 'dataset' object)")
-    return dataset.get("identity")
+    identity = dataset.get("identity")
+    if identity is not None and not isinstance(identity, str):
+        raise InputError(f"{report}: dataset.identity must be a string (the dataset's sha256), got "
+                         f"{type(identity).__name__}")
+    return identity
 
 
 __all__ = ["ITEMS_FILE", "compare_many", "compare_rows", "compare_runs", "min_net_significant", "paired_stats",

@@ -9,7 +9,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ..atomic import atomic_write_text
+from ..atomic import atomic_write_text, make_dir
 from .losses import table
 
 RATE_METRICS = [  # (key, title, criterion key in report["criteria"], "min"|"max")
@@ -85,8 +85,7 @@ def safety_cell(sa: dict[str, Any]) -> str:
 
 def write_reports(report: dict[str, Any], out: Path) -> dict[str, Path]:
     """Write the three files atomically (temp file + rename) and return their paths."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_dir(out)
     files = {"json": out / "report.json", "md": out / "report.md", "html": out / "report.html"}
     texts = {"json": json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n",
              "md": render_markdown(report), "html": render_html(report)}

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from ..atomic import make_dir
 from ..config import CALIBRATED, Settings
 from ..errors import InputError, located
 from ..home import Home
@@ -238,7 +239,7 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
         run_id = make_run_id(dataset, [a.name for a in arms], adapter, seed, opts.limit, settings, safety,
                              opts.split, opts.adapter_serving)
         out = Path(opts.out) if opts.out else settings.home.eval_dir / run_id
-        out.mkdir(parents=True, exist_ok=True)
+        make_dir(out)
         # Answers come from a scratch home (it keeps eval traffic out of the user's query log): a BEIR corpus gets
         # one shared by every run over the same corpus and ingest settings (HOME/eval/corpora/KEY: a new --limit or
         # --out does not ingest it again); a training set one under the out dir; a replay uses the home it replays.

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from ..atomic import make_dir
 from ..errors import StoreError
 from .schema import MIGRATIONS
 
@@ -52,7 +53,7 @@ class StoreBase:
         self._apsw = apsw
         try:
             if not readonly:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                make_dir(self.path.parent)
             flags = apsw.SQLITE_OPEN_READONLY if readonly else apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
             self.conn = apsw.Connection(str(self.path), flags=flags)
             self.conn.setbusytimeout(10_000)

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ragtune.appliance.config import CALIBRATED
-from ragtune.appliance.errors import ConfigError
+from ragtune.appliance.errors import ConfigError, unreadable
 from ragtune.appliance.hashing import sha256_text
 from ragtune.appliance.tomltext import key_line, tomllib
 
@@ -114,7 +114,7 @@ def load_recipe(path: Path | str | None = None) -> Recipe:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the recipe: {exc}") from None
+        raise ConfigError(unreadable(path, exc, "cannot read the recipe")) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:  # the message says "(at line N, column M)"

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ragtune.appliance.errors import ConfigError
+from ragtune.appliance.errors import ConfigError, unreadable
 from ragtune.appliance.tomltext import tomllib
 
 # LoRA target presets. "all-linear" adds the MLP projections (SmolLM2/llama names).
@@ -107,7 +107,7 @@ def read_recipe(path: Path | str) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the recipe: {exc}") from None
+        raise ConfigError(unreadable(path, exc, "cannot read the recipe")) from None
     try:
         if path.suffix == ".json":
             raw = json.loads(text)

@@ -22,9 +22,8 @@ from typing import Any, Callable
 
 from ragtune.appliance import prompt
 from ragtune.appliance.errors import InputError, require
-from ragtune.appliance.atomic import atomic_path, replace_into
+from ragtune.appliance.atomic import atomic_path, check_folder, replace_into
 from ragtune.appliance.atomic import atomic_write_json as write_json_atomic
-from ragtune.appliance.atomic import replace_into
 
 from .config import TrainConfig
 from .data import collate, encode_example, load_data, make_batches, spread
@@ -168,8 +167,7 @@ def prepare(cfg: TrainConfig) -> tuple[list[dict[str, Any]], list[dict[str, Any]
     out = Path(cfg.out)
     if not cfg.out:
         raise InputError("train: --out is required")
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out}: exists and is not a folder")
+    check_folder(out)  # a file at OUT or above it: refused before the model loads
     if (out / "adapter_model.safetensors").exists() and not cfg.resume:
         raise InputError(f"{out}: already holds a trained adapter", hint="pick a new --out, or --resume")
     if cfg.init_adapter and init_adapter_kind(cfg.init_adapter) is None:
