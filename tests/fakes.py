@@ -28,6 +28,8 @@ class FakeGenerator:
         self.piece = piece
         self.calls: list[dict[str, Any]] = []
         self.adapter_calls: list[tuple[Any, Any]] = []
+        self.adapter_scale = 1.0
+        self.scale_calls: list[float] = []  # the scale of each set_adapter call
         self.closed = False
         self.p_refused = p_refused  # reported with every result, like the real sampler's status probability
         self.answer_min_logprob = answer_min_logprob  # likewise the answer's least likely token (and the mean)
@@ -60,9 +62,11 @@ class FakeGenerator:
     def adapter_served(self) -> str:
         return "none" if self.adapter_id == "none" else self.serves
 
-    def set_adapter(self, path: Path | str | None, sha256: str | None = None) -> None:
+    def set_adapter(self, path: Path | str | None, sha256: str | None = None, *, scale: float = 1.0) -> None:
         self.adapter_calls.append((path, sha256))
         self.adapter_id = (sha256 or "none") if path is not None else "none"
+        self.adapter_scale = float(scale) if path is not None else 1.0  # the strength it was given
+        self.scale_calls.append(self.adapter_scale)
 
     def close(self) -> None:
         self.closed = True

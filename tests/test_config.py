@@ -69,6 +69,23 @@ def test_hostile_values_name_file_line_and_key(tmp_path, section, line, message)
     assert str(e.value).startswith(f"{p}:{line}: ") and message in str(e.value)
 
 
+@pytest.mark.parametrize("value", ["0", "-1", "5", "\"x\"", "true", "nan"])
+def test_adapter_scale_must_be_a_number_up_to_4_or_auto(tmp_path, value):
+    p = tmp_path / "c.toml"
+    p.write_text(f"[generate]\nadapter_scale = {value}\n")
+    with pytest.raises(ConfigError) as e:
+        load_settings(p)
+    assert str(e.value).startswith(f"{p}:2: [generate] adapter_scale: must be a number 0 < s <= 4 or \"auto\"")
+
+
+@pytest.mark.parametrize("value, want", [("\"auto\"", "auto"), ("1.25", 1.25), ("4", 4), ("0.5", 0.5)])
+def test_adapter_scale_accepted(tmp_path, value, want):
+    p = tmp_path / "c.toml"
+    p.write_text(f"[generate]\nadapter_scale = {value}\n")
+    assert load_settings(p).generate.adapter_scale == want
+    assert settings_from_dict({}).generate.adapter_scale == "auto"  # the default: the served adapter's own
+
+
 @pytest.mark.product_defaults
 def test_config_set_and_init(tmp_path):
     from ragtune.appliance.config_edit import init_config, set_config_value

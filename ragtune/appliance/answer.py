@@ -33,6 +33,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from .answer_stream import AnswerStream
 from .candidates import RULE as CANDIDATE_RULE, choose_span
 from .config import Settings
 from .errors import InputError, RagtuneError, StoreError
@@ -115,12 +116,14 @@ class AnswerEngine:
         self._generator = generator
         self._adapter_ref: str | None = None  # what set_adapter was given (or the config default)
         self._adapter_id = NONE_ADAPTER
+        self._applied_scale = 1.0  # the adapter_scale the generator was given with it
         self._adapter_ready = False
         self._evidence: Any = False  # evidence.EvidenceModel | None once loaded (False: not yet)
         self._serving: dict[tuple[Any, ...], float | None] = {}  # (key, setting, adapter id, override) -> value
         # What "auto" means for any adapter this engine serves, instead of its manifest's values: an eval of an
         # adapter not installed yet (eval run --adapter-refusal-threshold, --adapter-min-answer-logprob,
-        # --adapter-evidence-cut), by key (config.CALIBRATED). A key not here: the manifest decides.
+        # --adapter-evidence-cut, --adapter-answer-candidates, --adapter-scale), by key (config.CALIBRATED). A key
+        # not here: the manifest decides.
         self.adapter_serving: dict[str, float] = {}
 
     # -- resources --------------------------------------------------------------------------------------
@@ -199,11 +202,20 @@ class AnswerEngine:
         """`generate.answer_candidates`, "auto" resolved for the adapter being served; 1: the first span only."""
         return int(self._serving_value("answer_candidates") or 1)
 
-    def _serving_value(self, name: str) -> float | None:
+    @property
+    def adapter_scale(self) -> float:
+        """`generate.adapter_scale`, "auto" resolved for the adapter being served; the base: 1.0 (no adapter)."""
+        return self._scale_for(self._adapter_id)
+
+    def _scale_for(self, aid: str) -> float:
+        return 1.0 if aid == NONE_ADAPTER else float(self._serving_value("adapter_scale", aid) or 1.0)
+
+    def _serving_value(self, name: str, aid: str | None = None) -> float | None:
         from .refusal import resolve_serving
 
-        over = self.adapter_serving.get(name) if self._adapter_id != NONE_ADAPTER else None  # the base: defaults
-        key = (name, getattr(self.cfg, name), self._adapter_id, over)
+        aid = self._adapter_id if aid is None else aid
+        over = self.adapter_serving.get(name) if aid != NONE_ADAPTER else None  # the base: defaults
+        key = (name, getattr(self.cfg, name), aid, over)
         if key not in self._serving:  # "auto" reads a manifest: once per adapter switch, not per question
             self._serving[key] = resolve_serving(*key)
         return self._serving[key]
@@ -235,11 +247,12 @@ class AnswerEngine:
 
     def _apply_adapter(self, ref: str | None) -> None:
         path, aid = self.resolve_adapter(ref)
-        if aid == self._adapter_id and self._generator is not None and \
+        scale = self._scale_for(aid)  # its strength is served with it: another scale is another model
+        if (aid, scale) == (self._adapter_id, self._applied_scale) and self._generator is not None and \
                 getattr(self._generator, "adapter_id", aid) == aid:
             return
-        self._generator.set_adapter(path, None if path is None else aid)
-        self._adapter_id = aid
+        self._generator.set_adapter(path, None if path is None else aid, scale=scale)
+        self._adapter_id, self._applied_scale = aid, scale
 
     def set_adapter(self, ref: str | None) -> str:
         """Switch the served adapter ("none" = base). Returns the adapter id."""
@@ -290,7 +303,7 @@ class AnswerEngine:
         msgs = messages(SYSTEM_PROMPT, ctx, src.normalized)
         schema = answer_schema([c.id for c in ctx], self.cfg.max_answer_chars)
         n = self.answer_candidates if mode == "extractive" else 1
-        stream = _AnswerStream(on_token) if on_token is not None and n <= 1 else None  # n > 1: sent once chosen
+        stream = AnswerStream(on_token) if on_token is not None and n <= 1 else None  # n > 1: sent once chosen
         spans = (focus(src.normalized, extractive_sources(ctx), self.cfg.focus_sentences)
                  if mode == "extractive" else None)
         first = self._generate(gen, msgs, schema, spans, use_cache=use_cache, on_token=stream.feed if stream else None)
@@ -326,7 +339,10 @@ class AnswerEngine:
     def _generator_for(self, adapter: str | None) -> Any:
         if adapter is not None:  # before a first load: only the model asked for is loaded
             self.set_adapter(adapter)
-        return self.generator
+        gen = self.generator
+        if self._applied_scale != self.adapter_scale:  # adapter_serving changed since: never a stale strength
+            self._apply_adapter(self.cfg.adapter if self._adapter_ref is None else self._adapter_ref)
+        return gen
 
     def _n_ctx(self, gen: Any) -> int:
         return getattr(gen, "n_ctx", self.cfg.n_ctx)
@@ -424,6 +440,7 @@ class AnswerEngine:
                 "min_support": c.min_support, "min_relevance": c.min_relevance, "focus_sentences": c.focus_sentences,
                 "refuse_echo": c.refuse_echo, "answer_candidates": self.answer_candidates,
                 **({"candidate_rule": CANDIDATE_RULE} if self.answer_candidates > 1 else {}),
+                **({"adapter_scale": self.adapter_scale} if self.adapter_scale != 1.0 else {}),  # 1.0: keys as before
                 "merge": self.adapter_served == "merged"}  # what the generator did (a merge can fall back)
 
     def _answer_cache_on(self, use_cache: bool) -> bool:
@@ -470,35 +487,3 @@ _REFUSED = {"status": "refused", "answer": REFUSAL_TEXT, "citations": []}
 def _with_note(msgs: list[dict[str, str]], note: str) -> list[dict[str, str]]:
     """The same prompt with a note appended to the user turn (the repair retry)."""
     return [msgs[0], {"role": "user", "content": msgs[1]["content"] + note}]
-
-
-class _AnswerStream:
-    """Turns the raw JSON token stream into answer-text deltas (the 4th JSON string, unescaped)."""
-
-    _ESC = {"n": "\n", "t": "\t", '"': '"', "\\": "\\", "/": "/", "b": "", "f": "", "r": ""}
-
-    def __init__(self, sink: Callable[[str], None]):
-        self.sink = sink
-        self.in_string = False
-        self.escape = False
-        self.strings = 0
-
-    def feed(self, s: str) -> None:
-        out = []
-        for ch in s:
-            if self.in_string:
-                if self.escape:
-                    self.escape = False
-                    if self.strings == 4:
-                        out.append(self._ESC.get(ch, ch))
-                elif ch == "\\":
-                    self.escape = True
-                elif ch == '"':
-                    self.in_string = False
-                elif self.strings == 4:
-                    out.append(ch)
-            elif ch == '"':
-                self.in_string = True
-                self.strings += 1
-        if out:
-            self.sink("".join(out))

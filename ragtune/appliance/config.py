@@ -35,6 +35,11 @@ def is_candidates(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 8
 
 
+def is_scale(v: Any) -> bool:
+    """An adapter's strength: a number 0 < s <= 4 (not a boolean)."""
+    return is_number(v) and 0 < v <= 4
+
+
 # The [generate] values calibrated per adapter: with the setting "auto" the served adapter's own (a built-in's
 # manifest, `serving.<key>`, from its recipe's [serving]; refusal.resolve_serving). key -> (check, what it must be,
 # the value for a model that records none).
@@ -43,6 +48,7 @@ CALIBRATED: dict[str, tuple[Callable[[Any], bool], str, float | None]] = {
     "min_answer_logprob": (is_logprob, "a number <= 0", None),  # no confidence floor
     "evidence_cut": (is_number, "a number", None),  # the evidence model's own cut
     "answer_candidates": (is_candidates, "an integer 1..8", 1),  # the model's first span only
+    "adapter_scale": (is_scale, "a number 0 < s <= 4", 1.0),  # the adapter as trained
 }
 
 
@@ -201,17 +207,13 @@ class GenerateConfig:
     # free answers hallucinated 7% for +2 points of task success (benchmarks/README.md, "Answer quality").
     answer_mode: str = "extractive"
     # Refuse when the model's own P(refused) at the status value exceeds this (docs/answer.md); 1.0 never refuses
-    # by probability, 0.5 takes the model's own choice. "auto": the served adapter's calibrated threshold (a
-    # built-in adapter's manifest, `serving.refusal_threshold`), else 1.0. The base 135M model's P(refused) does
-    # not separate answerable from unanswerable questions (AUC 0.47-0.51, benchmarks/README.md, "Answer quality,
-    # round 3"), so with no adapter any lower value refuses at random; the built-in adapter's does (round 7).
+    # by probability. "auto": the served adapter's calibrated threshold (manifest `serving.refusal_threshold`), else
+    # 1.0: the base 135M model's P(refused) does not separate the questions (AUC 0.47-0.51, benchmarks, round 3).
     # `ragtune eval calibrate` chooses a value on a dev split for the model and adapter in use.
     refusal_threshold: float | str = "auto"
-    # Refuse an "ok" answer whose least likely token had a log-probability below this (the model's own softmax
-    # over its raw logits, read while it wrote the answer: sampler.py) — it was steered or guessing there
-    # (refusal_reason "low_confidence"). A number <= 0, "off", or "auto": the served adapter's calibrated value (a
-    # built-in adapter's manifest, `serving.min_answer_logprob`), else off. `ragtune eval calibrate` chooses it
-    # with the refusal threshold (benchmarks/README.md, "Answer quality, round 8").
+    # Refuse an "ok" answer whose least likely token had a log-probability below this (sampler.py: it was steered
+    # or guessing there, "low_confidence"). A number <= 0, "off", or "auto": the served adapter's calibrated value
+    # (manifest `serving.min_answer_logprob`), else off (benchmarks/README.md, "Answer quality, round 8").
     min_answer_logprob: float | str = "auto"
     # Refuse before generation when the served context looks like it does not hold the answer (evidence.py: a
     # model fitted with the reranker in use, its evidence.json; no such file or reranking off: no check).
@@ -230,11 +232,12 @@ class GenerateConfig:
     # Extractive answers: the model's best spans weighed (candidates.py; 1 = its first only). "auto": the served
     # adapter's value (manifest `serving.answer_candidates`, chosen with its floor), else 1 (benchmarks, round 13).
     answer_candidates: int | str = "auto"
+    # The strength the adapter is applied at: the served weights are W + scale · (alpha / r) · B · A (llama.cpp's
+    # --lora-scaled; merged.py, run-time LoRA, llama-server's per-request "lora" scale). "auto": the served adapter's
+    # value (manifest `serving.adapter_scale`), else 1.0 (as trained). The base model is unaffected.
+    adapter_scale: float | str = "auto"
     # Extractive answers: the span may only be copied from this many sentences of the context, those sharing the
-    # question's rarest words (focus.py); 0 = from anywhere. Off by default: with the default 135M model and adapter,
-    # 3 sentences scored 39.3 vs 41.3 % task success on the corpus dev domains and 27.0 vs 27.5 % on disflqa-dev
-    # (answerable questions right +4.5 points there, but fewer right refusals): benchmarks/README.md, "Answer
-    # quality, round 4". A larger model may differ; measure with `ragtune eval run`.
+    # question's rarest words (focus.py); 0 = from anywhere. Off: it lost task success (benchmarks, rounds 4, 9, 28).
     focus_sentences: int = 0
     answer_cache: bool = True
     prefix_cache: bool = True
@@ -288,6 +291,8 @@ class GenerateConfig:
                "answer_candidates", "must be an integer 1..8 or \"auto\"")
         _check(self.evidence_cut == "auto" or is_number(self.evidence_cut), "generate", "evidence_cut",
                "must be a number or \"auto\"")
+        _check(self.adapter_scale == "auto" or is_scale(self.adapter_scale), "generate", "adapter_scale",
+               "must be a number 0 < s <= 4 or \"auto\"")
         _check(isinstance(self.min_relevance, (int, float)) and 0 <= self.min_relevance <= 1, "generate", "min_relevance", "must be 0..1")
         _check(isinstance(self.focus_sentences, int) and not isinstance(self.focus_sentences, bool)
                and 0 <= self.focus_sentences <= 100, "generate", "focus_sentences", "must be 0..100")

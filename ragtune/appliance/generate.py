@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence
 
+from .adapter_serving import AdapterServing
 from .config import GenerateConfig
 from .errors import GenerationError, InputError, ModelError
 from .home import Home
@@ -73,7 +74,7 @@ class Generator(Protocol):
                  extractive: Sequence[tuple[str, Sequence[str]]] | None = None,
                  refusal_threshold: float | None = None, avoid: Sequence[str] = ()) -> GenResult: ...
 
-    def set_adapter(self, path: Path | str | None, sha256: str | None) -> None: ...
+    def set_adapter(self, path: Path | str | None, sha256: str | None, *, scale: float = 1.0) -> None: ...
 
     def count_tokens(self, messages: list[dict[str, str]]) -> int: ...
 
@@ -91,19 +92,19 @@ def resolve_model(ref: str, home: Home) -> tuple[Path, str]:
 
 
 # -- the real generator ----------------------------------------------------------------------------------
-class LlamaGenerator:
-    """llama.cpp model + context. Not thread-safe: one request at a time (the TUI runs it in a worker)."""
+class LlamaGenerator(AdapterServing):
+    """llama.cpp model + context. Not thread-safe: one request at a time (the TUI runs it in a worker). Its adapter
+    switch (`set_adapter`, merged or run-time LoRA, at `adapter_scale`) is adapter_serving.py."""
 
     def __init__(self, cfg: GenerateConfig, home: Home | None = None, *, model: str | Path | None = None):
         self.cfg = cfg
         self.home = home or Home()
         self._llm = self._ctx = self._vocab_llm = None  # serving now: the base or a merged model; the vocabulary
         self._base: Any = None  # loaded on first use: a merged adapter alone never needs the base's weights
-        self._merged: dict[str, Any] = {}  # adapter sha256 -> Llama of its merged model (merged.py)
+        self._merged: dict[tuple[str, float], Any] = {}  # (adapter sha256, scale) -> Llama of its merged model
         self._adapters: dict[str, Any] = {}  # sha256 -> llama_adapter_lora* (pinned until close)
         self._grammars: "collections.OrderedDict[str, Any]" = collections.OrderedDict()
-        self.adapter_id = "none"
-        self._runtime_lora = False  # a LoRA is set on the base's context
+        self.adapter_id, self.adapter_scale, self._runtime_lora = "none", 1.0, False  # adapter_serving.py
         path, sha = resolve_model(str(model or cfg.model), self.home)
         self.model_path = path
         self.model_id = sha
@@ -410,71 +411,6 @@ class LlamaGenerator:
         lc.llama_memory_clear(mem, True)
         return ms
 
-    @property
-    def adapter_served(self) -> str:
-        """How the current adapter answers: "none" (the base), "merged" (a merged model, merged.py) or "lora"
-        (llama.cpp applies it at run time: `adapter_merge` off, or the adapter could not be merged)."""
-        return "none" if self.adapter_id == "none" else "lora" if self._runtime_lora else "merged"
-
-    def set_adapter(self, path: Path | str | None, sha256: str | None = None) -> None:
-        """Switch the adapter (None = base model). With `generate.adapter_merge` (the default) the adapter is
-        served merged into a Q8_0 copy of the base (merged.py; built once, then a second model beside the base);
-        otherwise, or when it cannot be merged, llama.cpp applies it at run time: loaded once and pinned, and
-        setting it clears the base's prefix cache (KV entries computed under another adapter are not reusable).
-        The file must hash to `sha256` (its identity)."""
-        self._check_open()
-        from .hashing import sha256_file
-
-        lc = self._lc
-        if path is None:
-            self._serve(self._base_model())
-            if self._runtime_lora:
-                lc.llama_set_adapters_lora(self._ctx, None, 0, None)
-                self._llm.n_tokens = 0
-                self._runtime_lora = False
-            self.adapter_id = "none"
-            return
-        p = Path(path)
-        if not p.is_file():
-            raise ModelError(f"{p}: adapter file not found")
-        got = sha256_file(p)
-        if sha256 and got != sha256:
-            raise ModelError(f"{p}: sha256 {got[:12]}… does not match the adapter's manifest ({sha256[:12]}…); refusing it",
-                             hint="the adapter file was modified or replaced")
-        if got == self.adapter_id:
-            return
-        if self.cfg.adapter_merge and self._serve_merged(p, got):
-            return
-        self._serve(self._base_model())
-        handle = self._adapters.get(got)
-        if handle is None:
-            handle = lc.llama_adapter_lora_init(self._llm.model, str(p).encode("utf-8"))
-            if not handle:
-                raise ModelError(f"{p}: llama.cpp cannot load this LoRA adapter for {self.model_path.name}",
-                                 hint=_recent_error_text() or "is it a GGUF LoRA converted for this base model?")
-            self._adapters[got] = handle
-        arr = (lc.llama_adapter_lora_p_ctypes * 1)(handle)
-        scales = (ctypes.c_float * 1)(1.0)
-        if lc.llama_set_adapters_lora(self._ctx, arr, 1, scales) != 0:
-            raise ModelError(f"{p}: llama.cpp failed to apply the adapter")
-        self._llm.n_tokens = 0
-        self._runtime_lora = True
-        self.adapter_id = got
-
-    def _serve_merged(self, path: Path, sha: str) -> bool:
-        """Serve the adapter merged into its base (merged.py); False when it cannot be (then: run-time LoRA)."""
-        llm = self._merged.get(sha)
-        if llm is None:
-            from .merged import ensure_merged
-
-            merged = ensure_merged(self.model_path, self.model_id, path, sha)
-            if merged is None:
-                return False
-            llm = self._merged[sha] = self._load(merged)
-        self._serve(llm)
-        self.adapter_id = sha
-        return True
-
     def close(self) -> None:
         if self._vocab_llm is None:
             return
@@ -482,17 +418,7 @@ class LlamaGenerator:
         for smpl in self._grammars.values():
             lc.llama_sampler_free(smpl)
         self._grammars.clear()
-        if self._runtime_lora:
-            try:
-                lc.llama_set_adapters_lora(self._base.ctx, None, 0, None)
-            except Exception:
-                pass
-        for handle in self._adapters.values():
-            lc.llama_adapter_lora_free(handle)
-        self._adapters.clear()
-        for llm in self._merged.values():
-            llm.close()
-        self._merged.clear()
+        self._release_adapters()
         for llm in (self._base, self._vocab_llm):
             if llm is not None:
                 llm.close()

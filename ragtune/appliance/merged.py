@@ -1,7 +1,9 @@
 """Serving an adapter merged into its base model: each LoRA target weight is dequantized, given the adapter's
-product (alpha / r) · B · A, and stored as Q8_0 in a copy of the base GGUF; every other tensor and all metadata are
-copied unchanged. The file is derived state, built once per (base, adapter) pair in the models cache
-(`$RAGTUNE_MODELS/merged/`, content-addressed by both sha256s) and checked against its stamp before use.
+product scale · (alpha / r) · B · A, and stored as Q8_0 in a copy of the base GGUF; every other tensor and all metadata
+are copied unchanged. The file is derived state, built once per (base, adapter, scale) in the models cache
+(`$RAGTUNE_MODELS/merged/`, content-addressed by both sha256s and the scale) and checked against its stamp before use.
+`scale` is `generate.adapter_scale` (llama.cpp's --lora-scaled): at 1.0, the adapter as trained, the file name and
+stamp are those of the merges before the scale existed, so their caches stay valid.
 
 Why (benchmarks/README.md, round 16): llama.cpp applies a run-time LoRA as two extra small matmuls per target per
 layer. For the default adapter (all linear projections, r = 16) on the 135M model that cost +11–14 % prompt time and
@@ -37,35 +39,37 @@ def merged_dir() -> Path:
     return models_cache() / "merged"
 
 
-def merged_path(base_sha: str, adapter_sha: str) -> Path:
-    return merged_dir() / f"{base_sha[:16]}-{adapter_sha[:16]}-q8_0.gguf"
+def merged_path(base_sha: str, adapter_sha: str, scale: float = 1.0) -> Path:
+    tag = "" if scale == 1.0 else f"-s{float(scale)!r}"  # repr: the shortest text that is exactly this float
+    return merged_dir() / f"{base_sha[:16]}-{adapter_sha[:16]}{tag}-q8_0.gguf"
 
 
-def _stamp(base_sha: str, adapter_sha: str, merged_sha: str) -> dict[str, Any]:
-    return {"format": MERGE_FORMAT, "base": base_sha, "adapter": adapter_sha, "type": "q8_0", "sha256": merged_sha}
+def _stamp(base_sha: str, adapter_sha: str, merged_sha: str, scale: float = 1.0) -> dict[str, Any]:
+    return {"format": MERGE_FORMAT, "base": base_sha, "adapter": adapter_sha, "type": "q8_0", "sha256": merged_sha,
+            **({} if scale == 1.0 else {"scale": float(scale)})}
 
 
-def ensure_merged(base: Path, base_sha: str, adapter: Path, adapter_sha: str) -> Path | None:
-    """The merged GGUF for this pair: reused when its stamp and bytes check out, else built (atomically, so
-    concurrent engines never see half a file). None: this pair is served with a run-time LoRA instead (not
-    mergeable, or the cache cannot be written)."""
+def ensure_merged(base: Path, base_sha: str, adapter: Path, adapter_sha: str, scale: float = 1.0) -> Path | None:
+    """The merged GGUF for this pair at this scale: reused when its stamp and bytes check out, else built
+    (atomically, so concurrent engines never see half a file). None: this pair is served with a run-time LoRA
+    instead (not mergeable, or the cache cannot be written)."""
     from .atomic import atomic_path, atomic_write_json
     from .hashing import sha256_file
 
-    out = merged_path(base_sha, adapter_sha)
+    out = merged_path(base_sha, adapter_sha, scale)
     stamp_path = out.with_name(out.name + ".json")
     try:
         stamp = json.loads(stamp_path.read_text(encoding="utf-8"))
-        if out.is_file() and stamp == _stamp(base_sha, adapter_sha, sha256_file(out)):
+        if out.is_file() and stamp == _stamp(base_sha, adapter_sha, sha256_file(out), scale):
             os.utime(stamp_path)  # recently used, for _prune (the model's own mtime keys sha256_file's memo)
             return out
     except (OSError, ValueError):
         pass  # absent or damaged: built again below
     try:
         with atomic_path(out) as tmp:
-            if merge_into(base, adapter, tmp) is None:
+            if merge_into(base, adapter, tmp, scale=scale) is None:
                 raise _NotMergeable
-        atomic_write_json(stamp_path, _stamp(base_sha, adapter_sha, sha256_file(out)))
+        atomic_write_json(stamp_path, _stamp(base_sha, adapter_sha, sha256_file(out), scale))
         _prune(out)
     except (_NotMergeable, ValueError, KeyError, IndexError):
         return None  # not mergeable, or not a GGUF gguf-py can read: llama.cpp's loader gives the error
@@ -94,10 +98,10 @@ def _prune(keep: Path) -> None:
         old.with_name(old.name + ".json").unlink(missing_ok=True)
 
 
-def merge_into(base: Path | str, adapter: Path | str, out: Path | str) -> int | None:
-    """Write `base` with `adapter` merged into it to `out`; the number of weights merged, or None (nothing
-    written that counts) when a target cannot be merged exactly. A LoRA whose shapes do not fit the base is a
-    ModelError, as it would be at run time."""
+def merge_into(base: Path | str, adapter: Path | str, out: Path | str, *, scale: float = 1.0) -> int | None:
+    """Write `base` with `adapter` merged into it at `scale` (W + scale · (alpha / r) · B · A) to `out`; the number
+    of weights merged, or None (nothing written that counts) when a target cannot be merged exactly. A LoRA whose
+    shapes do not fit the base is a ModelError, as it would be at run time."""
     import gguf
     import numpy as np
 
@@ -136,8 +140,8 @@ def merge_into(base: Path | str, adapter: Path | str, out: Path | str) -> int | 
             raise ModelError(f"{adapter}: LoRA for {t.name} has shape {lb.shape[0]}×{la.shape[1]}, the base "
                              f"weight {weight.shape[0]}×{weight.shape[1]}",
                              hint="is the adapter converted for this base model?")
-        scale = alpha / la.shape[0] if alpha else 1.0  # llama.cpp's rule: no alpha, scale 1
-        weight += scale * (lb @ la)
+        factor = alpha / la.shape[0] if alpha else 1.0  # llama.cpp's rule: no alpha, alpha / r = 1
+        weight += scale * factor * (lb @ la)  # scale 1.0: 1.0 * factor is factor, the merge as before bit for bit
         qtype = gguf.GGMLQuantizationType.Q8_0 if weight.shape[1] % 32 == 0 else gguf.GGMLQuantizationType.F16
         data = gguf.quants.quantize(weight, qtype)
         w.add_tensor(t.name, data, raw_shape=data.shape, raw_dtype=qtype)

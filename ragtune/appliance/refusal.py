@@ -175,11 +175,12 @@ class Verdict:
 def resolve_serving(key: str, setting: float | str, adapter_id: str | None,
                     override: float | None = None) -> float | None:
     """A `[generate]` value calibrated per adapter (config.CALIBRATED: `refusal_threshold`, `min_answer_logprob`,
-    `evidence_cut`, `answer_candidates`) as it is in force: the setting as set ("off": None), or for "auto"
-    `override` (an eval's --adapter-refusal-threshold, --adapter-min-answer-logprob, --adapter-evidence-cut,
-    --adapter-answer-candidates) or else the value of the adapter being served (a built-in adapter's manifest,
-    `serving.<key>`), else the value for a model with none (never refuse by P(refused): the base model's does not
-    separate the questions; no floor; the fitted cut; the first span only)."""
+    `evidence_cut`, `answer_candidates`, `adapter_scale`) as it is in force: the setting as set ("off": None), or
+    for "auto" `override` (an eval's --adapter-refusal-threshold, --adapter-min-answer-logprob,
+    --adapter-evidence-cut, --adapter-answer-candidates, --adapter-scale) or else the value of the adapter being
+    served (a built-in adapter's manifest, `serving.<key>`), else the value for a model with none (never refuse by
+    P(refused): the base model's does not separate the questions; no floor; the fitted cut; the first span only;
+    the adapter as trained)."""
     if setting == "off":
         return None
     if setting != "auto":

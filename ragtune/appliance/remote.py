@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .config import GenerateConfig
-from .errors import GenerationError, InputError, ModelError
+from .errors import ConfigError, GenerationError, InputError, ModelError
 from .generate import GenResult, OnToken, _llama_cpp, resolve_model
 from .home import Home
 
@@ -94,6 +94,7 @@ class OpenAIGenerator:
         self.base_url = cfg.base_url.rstrip("/")
         self.base_name = cfg.remote_model or Path(path).stem
         self.adapter_id = "none"
+        self.adapter_scale = 1.0  # generate.adapter_scale for the current adapter (llama-server's "lora" scale)
         self._adapter_name: str | None = None  # served name of the current adapter
         self._lora_slot: int | None = None
         key = os.environ.get(cfg.api_key_env, "") if cfg.api_key_env else ""
@@ -114,13 +115,20 @@ class OpenAIGenerator:
     def adapter_served(self) -> str:
         return "none" if self.adapter_id == "none" else "remote"  # the server applies it, however it does
 
-    def set_adapter(self, path: Path | str | None, sha256: str | None = None) -> None:
-        """Select the adapter for the next requests. The file is not sent: the server must already serve it
-        under the name in `generate.remote_adapters` (keyed by adapter id, id prefix, or file name), else
-        under its id."""
+    def set_adapter(self, path: Path | str | None, sha256: str | None = None, *, scale: float = 1.0) -> None:
+        """Select the adapter for the next requests, at strength `scale`. The file is not sent: the server must
+        already serve it under the name in `generate.remote_adapters` (keyed by adapter id, id prefix, or file
+        name), else under its id. The scale travels only in llama-server's per-request "lora" list ("lora-id"); a
+        served model name has the strength it was started with, so another scale there is a ConfigError."""
         if path is None:
-            self.adapter_id, self._adapter_name, self._lora_slot = "none", None, None
+            self.adapter_id, self.adapter_scale, self._adapter_name, self._lora_slot = "none", 1.0, None, None
             return
+        if float(scale) != 1.0 and self.cfg.remote_adapter_field != "lora-id":
+            raise ConfigError(f"[generate] adapter_scale: {float(scale)} is in force for this adapter, but with "
+                              "remote_adapter_field = \"model\" the server applies an adapter at the strength it "
+                              "was started with; a scale cannot be sent per request",
+                              hint="use remote_adapter_field = \"lora-id\" (llama-server), or start the server "
+                                   "with the scale (llama-server --lora-scaled) and set adapter_scale = 1.0")
         from .hashing import sha256_file
 
         p = Path(path)
@@ -138,7 +146,7 @@ class OpenAIGenerator:
         else:
             self._adapter_name = str(target)
             self._lora_slot = None
-        self.adapter_id = aid
+        self.adapter_id, self.adapter_scale = aid, float(scale)
 
     def _mapping(self, aid: str, path: Path) -> Any:
         m = self.cfg.remote_adapters
@@ -191,7 +199,7 @@ class OpenAIGenerator:
             "grammar": gbnf, "structured_outputs": {"grammar": gbnf}, "cache_prompt": prefix_cache,
         }
         if self.cfg.remote_adapter_field == "lora-id":
-            body["lora"] = [] if self._lora_slot is None else [{"id": self._lora_slot, "scale": 1.0}]
+            body["lora"] = [] if self._lora_slot is None else [{"id": self._lora_slot, "scale": self.adapter_scale}]
         return body
 
     def generate(self, messages: list[dict[str, str]], *, schema: dict[str, Any], max_tokens: int | None = None,

@@ -37,6 +37,9 @@ from .eval_cmd import eval_group
 @click.option("--adapter-answer-candidates", type=click.IntRange(1, 8), default=None,
               help="With [generate] answer_candidates = \"auto\": the answer candidates of the arms with the "
                    "adapter, instead of the number its manifest records.")
+@click.option("--adapter-scale", type=float, default=None, callback=lambda ctx, param, v: _scale(v), metavar="FLOAT",
+              help="With [generate] adapter_scale = \"auto\": the strength the arms with the adapter apply it at "
+                   "(0 < s <= 4; 1.0 as trained), instead of the one its manifest records.")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Answer engines working at once (each its own llama.cpp context, or one request in flight to "
                    "the generation server with generate.backend = 'openai').")
@@ -47,7 +50,8 @@ from .eval_cmd import eval_group
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @pass_app
 def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode, split, adapter_refusal_threshold,
-             adapter_min_answer_logprob, adapter_evidence_cut, adapter_answer_candidates, concurrency, reuse, as_json):
+             adapter_min_answer_logprob, adapter_evidence_cut, adapter_answer_candidates, adapter_scale, concurrency,
+             reuse, as_json):
     """Answer DATASET with arms A/B/C, score them, write report.json/.md/.html and decide go/no-go.
 
     DATASET is a BEIR folder with gold answers in the query metadata, or a training-format JSONL file
@@ -60,7 +64,8 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode
                        adapter_serving={k: v for k, v in (("refusal_threshold", adapter_refusal_threshold),
                                                           ("min_answer_logprob", adapter_min_answer_logprob),
                                                           ("evidence_cut", adapter_evidence_cut),
-                                                          ("answer_candidates", adapter_answer_candidates))
+                                                          ("answer_candidates", adapter_answer_candidates),
+                                                          ("adapter_scale", adapter_scale))
                                         if v is not None})
     try:
         report = run_eval(app.settings, dataset, opts, progress=stderr_progress())
@@ -89,6 +94,8 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode
             click.echo(f"{name} where lost: {line}")
     for name, s in (report.get("paired") or {}).items():
         click.echo("task success " + paired_line(name, s))
+    if report.get("adapter_scale_adapter") not in (None, 1.0):
+        click.echo(f"adapter scale: {report['adapter_scale_adapter']} (the arms with the adapter)")
     for note in report.get("notes", []):
         click.echo(f"note: {note}")
     for warning in report.get("warnings", []):
@@ -188,6 +195,16 @@ def eval_calibrate(app, dataset, arm, adapter, limit, seed, split, mode, min_pre
                    f"{verdict(j['vs_in_force'], 'the values before', 'the judged values')}")
     click.echo(f"written to {res['written']}" if res["written"] else
                "not written (--judge)" if j is not None else "not written (--no-write)")
+
+
+def _scale(value: float | None) -> float | None:
+    """--adapter-scale: a number 0 < s <= 4 (config.is_scale, as [generate] adapter_scale)."""
+    from ..appliance.config import is_scale
+
+    if value is not None and not is_scale(value):
+        raise click.BadParameter(f"{value}: must be a number 0 < s <= 4 (the adapter's strength; 1.0 as trained)",
+                                 param_hint="--adapter-scale")
+    return value
 
 
 def _judge_values(text: str) -> tuple[float, float | None, float | None]:

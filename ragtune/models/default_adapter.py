@@ -169,8 +169,9 @@ def _eval_argv(recipe: Recipe, opts: RebuildOptions, work: Path, dataset: str) -
     limit = ev.limit if opts.eval_limit is None else opts.eval_limit
     return ["ragtune", "--config", work / "serving.toml", "eval", "run", dataset, "--arms", ev.arms,
             "--adapter", work / f"{recipe.name}.gguf", "--seed", ev.seed, *(["--limit", limit] if limit else []),
-            *[a for key in CALIBRATED if key in recipe.serving
-              for a in (f"--adapter-{key.replace('_', '-')}", recipe.serving[key])],
+            *[a for key in CALIBRATED if key in recipe.serving  # --adapter-refusal-threshold … --adapter-scale
+              for a in ("--" + (key if key.startswith("adapter_") else f"adapter_{key}").replace("_", "-"),
+                        recipe.serving[key])],
             "--safety" if ev.safety else "--no-safety", "--out", work / "eval" / _slug(dataset)]
 
 

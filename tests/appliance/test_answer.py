@@ -282,6 +282,26 @@ def test_cache_key_depends_on_context_adapter_and_query(settings, store):
     assert k != eng.cache_key(c1, "q")
 
 
+# The answer-settings keys before generate.adapter_scale existed: at scale 1.0 every cache key stays what it was.
+DECODING_KEYS = {"temperature", "seed", "max_tokens", "max_answer_chars", "max_repairs", "grammar", "refusal_threshold",
+                 "min_answer_logprob", "min_support", "min_relevance", "focus_sentences", "refuse_echo",
+                 "answer_candidates", "merge"}
+
+
+def test_adapter_scale_is_in_the_cache_key_only_when_not_1(settings, store, tmp_path):
+    f = tmp_path / "a.gguf"
+    f.write_bytes(b"GGUF fake adapter")
+    keys = {}
+    for value in ("auto", 1.0, 1.25):
+        eng, gen, _ = engine(settings.replace("generate", adapter_scale=value), store, [])
+        assert set(eng._decoding()) == DECODING_KEYS  # the base: never scaled, whatever the setting
+        eng.set_adapter(str(f))
+        assert gen.adapter_scale == eng.adapter_scale == (1.25 if value == 1.25 else 1.0)
+        assert set(eng._decoding()) == DECODING_KEYS | ({"adapter_scale"} if value == 1.25 else set())
+        keys[value] = eng.cache_key([ContextItem(id="S1", text="a")], "q")
+    assert keys["auto"] == keys[1.0] != keys[1.25]
+
+
 def test_streaming_delivers_answer_text_only(settings, store):
     eng, _, _ = engine(settings, store, [{"status": "ok", "answer": 'Paris "city" \\ 1889', "citations": ["S1"]}], piece=2)
     got = []

@@ -67,6 +67,10 @@ def test_a_valid_pair_loads_with_its_lineage(shipped):
      "serving/min_answer_logprob"),
     ({"serving": {"k": 3, "answer_candidates": 2.5}}, "'serving.answer_candidates' must be an integer 1..8",
      "serving/answer_candidates"),
+    ({"serving": {"k": 3, "adapter_scale": 0}}, "'serving.adapter_scale' must be a number 0 < s <= 4",
+     "serving/adapter_scale"),
+    ({"serving": {"k": 3, "adapter_scale": True}}, "'serving.adapter_scale' must be a number 0 < s <= 4",
+     "serving/adapter_scale"),
 ])
 def test_manifest_errors_name_the_file_and_line(shipped, change, message, key):
     gguf, mpath = write_builtin(shipped)
@@ -321,6 +325,58 @@ def test_tui_ctrl_l_offers_the_builtin(shipped, settings):
 
     gguf, _ = write_builtin(shipped, go=False)
     assert create_app(settings, engine=object()).adapter_candidate() == sha256_file(gguf)
+
+
+def test_auto_adapter_scale_is_the_builtins_own_and_travels_with_the_adapter(shipped, settings):
+    """setting > an eval's override > the manifest's serving.adapter_scale > 1.0; the base is never scaled; a
+    changed scale is applied again (never a stale merged model) and is part of the answer cache key."""
+    from ragtune.appliance.answer import AnswerEngine
+    from ragtune.appliance.refusal import resolve_serving
+    from ragtune.appliance.store import open_store
+    from tests.appliance.test_answer import FakeRetriever, _hits
+    from tests.fakes import FakeGenerator
+
+    gguf, _ = write_builtin(shipped, serving={"k": 3, "adapter_scale": 1.25})
+    bid = sha256_file(gguf)
+    assert builtin.serving_value_for(bid, "adapter_scale") == 1.25
+    assert resolve_serving("adapter_scale", 2.0, bid, 1.5) == 2.0  # the setting, a number, wins
+    assert resolve_serving("adapter_scale", "auto", bid, 1.5) == 1.5  # then an eval's --adapter-scale
+    assert resolve_serving("adapter_scale", "auto", bid) == 1.25  # then the manifest
+    assert resolve_serving("adapter_scale", "auto", "f" * 64) == 1.0  # then the adapter as trained
+    store = open_store(settings.home)
+    try:
+        gen = FakeGenerator(model_id=DEFAULT_LLM_SHA256)
+        eng = AnswerEngine(settings, retriever=FakeRetriever(_hits(), store=store), generator=gen, store=store)
+        assert eng.ask("When was the Eiffel Tower built?").adapter == bid
+        assert (gen.adapter_id, gen.adapter_scale, eng.adapter_scale) == (bid, 1.25, 1.25)
+        ctx, q = eng.ask("When was the Eiffel Tower built?").context, "When was the Eiffel Tower built?"
+        key = eng.cache_key(ctx, q)
+        assert eng._decoding()["adapter_scale"] == 1.25
+        eng.adapter_serving = {"adapter_scale": 1.0}  # an eval's --adapter-scale 1.0: the adapter as trained
+        a = eng.ask(q, use_cache=False)  # applied again at the new scale before answering
+        assert a.adapter == bid and gen.adapter_scale == 1.0 and gen.scale_calls[-1] == 1.0
+        assert "adapter_scale" not in eng._decoding() and eng.cache_key(ctx, q) != key
+        eng.adapter_serving = {}
+        eng.ask(q, adapter="none", use_cache=False)  # the base: unscaled, its values the defaults
+        assert (gen.adapter_id, gen.adapter_scale, eng.adapter_scale) == ("none", 1.0, 1.0)
+        n = len(gen.scale_calls)
+        eng.ask(q, adapter=bid, use_cache=False)
+        eng.ask(q, use_cache=False)
+        assert gen.scale_calls[n:] == [1.25]  # switched once; the same adapter and scale are not set again
+    finally:
+        store.close()
+    scaled = Settings(home=settings.home)
+    scaled.generate.adapter_scale = 2.0  # a number in the config applies to every adapter, never the base
+    store = open_store(settings.home)
+    try:
+        gen = FakeGenerator(model_id=DEFAULT_LLM_SHA256)
+        eng = AnswerEngine(scaled, retriever=FakeRetriever(_hits(), store=store), generator=gen, store=store)
+        eng.ask("When was the Eiffel Tower built?", use_cache=False)
+        assert gen.adapter_scale == 2.0
+        eng.set_adapter("none")
+        assert gen.adapter_scale == 1.0 and "adapter_scale" not in eng._decoding()
+    finally:
+        store.close()
 
 
 # -- what the repository ships --------------------------------------------------------------------------------

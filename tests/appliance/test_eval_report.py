@@ -122,6 +122,26 @@ def test_cli_human_output_and_bad_input(tmp_path, capsys):
     assert main(["eval", "run"]) == 2
 
 
+def test_cli_adapter_scale_is_the_adapter_arms_and_shown_only_when_not_1(tmp_path, capsys):
+    beir = write_beir(tmp_path / "mini")
+    args = ["eval", "run", str(beir), "--adapter", "ad1", "--arms", "A,C", "--limit", "4", "--no-safety", "--json"]
+    plain = json.loads(CliRunner().invoke(cli, args + ["--out", str(tmp_path / "o1")]).stdout)
+    one = json.loads(CliRunner().invoke(cli, args + ["--out", str(tmp_path / "o2"), "--adapter-scale", "1"]).stdout)
+    assert "adapter_scale" not in plain and "adapter_scale_adapter" not in plain
+    assert one["run_id"] == plain["run_id"] and "adapter_scale_adapter" not in one  # 1.0: the runs before it
+    res = CliRunner().invoke(cli, args[:-1] + ["--out", str(tmp_path / "o3"), "--adapter-scale", "1.25"])
+    assert res.exit_code == 0, res.output
+    assert "adapter scale: 1.25 (the arms with the adapter)" in res.stdout
+    rep = json.loads((tmp_path / "o3" / "report.json").read_text())
+    assert (rep["adapter_scale"], rep["adapter_scale_adapter"]) == ("auto", 1.25) and rep["run_id"] != plain["run_id"]
+    assert "(served merged into the base), at adapter_scale 1.25." in (tmp_path / "o3" / "report.md").read_text()
+    assert ", at adapter_scale 1.25; seed" in (tmp_path / "o3" / "report.html").read_text()
+    for bad in ("0", "-1", "5", "nan", "x"):
+        assert main(["eval", "run", str(beir), "--adapter-scale", bad]) == 2
+        err = capsys.readouterr().err
+        assert "--adapter-scale" in err and ("must be a number 0 < s <= 4" in err or "not a valid float" in err)
+
+
 def test_tiny_run_report_warns_and_hides_empty_charts(settings, tmp_path, monkeypatch):
     """Issue 18 item 4: a 4-question run of an engine that refuses everything. Charts that are n/a for every arm
     are named once instead of drawn empty, the task success made only of refusals says so, the skipped safety set

@@ -61,6 +61,22 @@ def test_a_lender_that_would_answer_otherwise_is_refused_before_anything_is_aske
     assert {arm for arm, _ in asked(eng)} == {"C"}
 
 
+def test_the_adapter_scale_is_adapter_serving_and_1_matches_the_runs_before_it(settings, beir, tmp_path):
+    plain = run(settings, beir, FakeEngine({"ad1": "good"}), adapter="ad1", arms="C", seed=0, out=tmp_path / "p")
+    scaled = run(settings, beir, FakeEngine({"ad1": "good"}), adapter="ad1", arms="C", seed=0, out=tmp_path / "s",
+                 adapter_serving={"adapter_scale": 1.25})
+    with pytest.raises(InputError, match="other adapter serving values"):  # another strength: other answers
+        run(settings, beir, FakeEngine(), adapter="ad1", arms="C", seed=0, out=tmp_path / "x", reuse=[scaled["run_id"]])
+    # --adapter-scale 1.0 (and adapter_scale = 1.0 in the config) is the adapter as trained: the same run as before
+    same = run(settings, beir, FakeEngine(), adapter="ad1", arms="C", seed=0, out=tmp_path / "p",
+               adapter_serving={"adapter_scale": 1.0})
+    assert same["run_id"] == plain["run_id"] and same["answered_now"] == 0
+    eng = FakeEngine({"ad1": "good"})
+    run(settings.replace("generate", adapter_scale=1.0), beir, eng, adapter="ad1", arms="C", seed=0,
+        out=tmp_path / "y", reuse=[plain["run_id"]])
+    assert eng.calls == []
+
+
 def test_borrow_takes_each_question_once_from_the_first_lender_named():
     items = {"r1": {("A", "q1"): {"v": 1}}, "r2": {("A", "q1"): {"v": 2}, ("A", "q2"): {"v": 2}}}
     got = reuse.borrow([("A", "q1"), ("A", "q2"), ("C", "q1")], [("r1", ["A"]), ("r2", ["A"])],

@@ -124,6 +124,20 @@ def test_run_id_depends_on_what_changes_answers(settings, beir):
     assert base == R.make_run_id(d, ["A"], None, 0, None, settings.replace("generate", threads=1), True)
 
 
+def test_the_adapter_scale_keys_a_run_only_when_it_is_not_1(settings, beir):
+    d = R.load_beir(beir)
+
+    def rid(s, serving=None):
+        return R.make_run_id(d, ["A", "C"], "x", 0, None, s, True, None, serving)
+
+    base = rid(settings)
+    assert "adapter_scale" not in R.answer_settings(settings)["generate"]  # "auto": keyed by what it resolves to
+    assert base == rid(settings.replace("generate", adapter_scale=1.0)) == rid(settings, {"adapter_scale": 1.0})
+    at_setting, at_flag = rid(settings.replace("generate", adapter_scale=1.25)), rid(settings, {"adapter_scale": 1.25})
+    assert len({base, at_setting, at_flag}) == 3
+    assert R.answer_settings(settings.replace("generate", adapter_scale=1.25))["generate"]["adapter_scale"] == 1.25
+
+
 def test_limit_is_a_seeded_stratified_sample():
     items = [{"qid": f"q{i:03d}", "answerable": i % 4 != 0} for i in range(200)]  # 25% unanswerable
     s1 = R.sample(items, 40, seed=7)

@@ -122,7 +122,7 @@ def test_overlong_prompt_and_bad_adapters(gen, tmp_path):
     assert gen.adapter_id == "none"
 
 
-def _tiny_lora(path):
+def _tiny_lora(path, std=0.5):
     """A real (random) GGUF LoRA for SmolLM2's attention q projections, written with gguf-py."""
     gguf = pytest.importorskip("gguf")
     import numpy as np
@@ -133,8 +133,8 @@ def _tiny_lora(path):
     w.add_float32("adapter.lora.alpha", 16.0)
     rng = np.random.default_rng(0)
     for layer in range(4):
-        w.add_tensor(f"blk.{layer}.attn_q.weight.lora_a", (rng.standard_normal((4, 576)) * 0.5).astype(np.float32))
-        w.add_tensor(f"blk.{layer}.attn_q.weight.lora_b", (rng.standard_normal((576, 4)) * 0.5).astype(np.float32))
+        w.add_tensor(f"blk.{layer}.attn_q.weight.lora_a", (rng.standard_normal((4, 576)) * std).astype(np.float32))
+        w.add_tensor(f"blk.{layer}.attn_q.weight.lora_b", (rng.standard_normal((576, 4)) * std).astype(np.float32))
     w.write_header_to_file()
     w.write_kv_data_to_file()
     w.write_tensors_to_file()
@@ -220,6 +220,56 @@ def test_merged_adapter_serves_like_the_run_time_lora_and_each_model_keeps_its_p
     gen.set_adapter(None)
     assert gen.generate(msgs, schema=s, max_tokens=40).reused_prompt_tokens == len(toks) - 1
     assert plain.text != tuned.text and len(gen._merged) == 1
+
+
+@pytest.mark.slow
+def test_the_adapter_scale_is_served_alike_merged_and_at_run_time(runtime_lora, tmp_path):
+    """generate.adapter_scale: W + scale · (alpha / r) · B · A, as llama.cpp's run-time LoRA scales it; another
+    scale of the same adapter is set again (run time) or is its own merged model, never the one at 1.0. (A milder
+    LoRA than `tiny`'s: at twice that one's strength the model is so deformed that Q8_0 rounding shows.)"""
+    import numpy as np
+
+    from ragtune.appliance.hashing import sha256_file
+
+    gen, lora = runtime_lora, _tiny_lora(tmp_path / "mild.gguf", std=0.25)
+    sha = sha256_file(lora)
+    toks = gen.tokenize_prompt(messages(SYSTEM_PROMPT, CTX[:1], "Where is the Eiffel Tower?"))
+
+    def next_token():
+        gen._eval_prompt(toks, False)
+        lg = np.array(gen._logits(), dtype=np.float64)
+        p = np.exp(lg - lg.max())
+        return p / p.sum()
+
+    def kl(p, q):
+        return float(np.sum(p * (np.log(p + 1e-12) - np.log(q + 1e-12))))
+
+    base = next_token()
+    gen.set_adapter(lora, sha)
+    one = next_token()
+    gen.set_adapter(lora, sha, scale=2.0)
+    assert (gen.adapter_id, gen.adapter_scale, gen.adapter_served) == (sha, 2.0, "lora")
+    two = next_token()
+    assert kl(two, one) > 0.01
+    gen.cfg.adapter_merge = True
+    gen.set_adapter(lora, sha, scale=2.0)  # same adapter and scale: nothing to do
+    assert gen.adapter_served == "lora"
+    gen.set_adapter(None)
+    assert (gen.adapter_id, gen.adapter_scale) == ("none", 1.0)
+    gen.set_adapter(lora, sha, scale=2.0)
+    assert gen.adapter_served == "merged" and gen._llm is gen._merged[(sha, 2.0)]
+    merged = next_token()
+    assert merged.argmax() == two.argmax() and kl(two, merged) < 0.1 * min(kl(two, one), kl(two, base))
+    gen.set_adapter(lora, sha)  # 1.0: the merged model of the adapter as trained
+    assert gen._llm is gen._merged[(sha, 1.0)] is not gen._merged[(sha, 2.0)]
+    assert kl(one, next_token()) < 0.1 * min(kl(one, two), kl(one, base))
+    gen.cfg.adapter_merge = False
+    gen.set_adapter(lora, sha, scale=2.0)  # back to run time on the base, then merged: the base is plain again
+    gen.cfg.adapter_merge = True
+    gen.set_adapter(lora, sha)
+    assert gen.adapter_served == "merged"
+    gen.set_adapter(None)
+    assert kl(base, next_token()) < 1e-6
 
 
 def test_overlapping_stderr_captures_leave_fd2_where_it_was():

@@ -105,3 +105,31 @@ def test_the_cache_keeps_the_most_recently_used_merged_models(tmp_path, monkeypa
         os.utime(outs[-1].with_name(outs[-1].name + ".json"), ns=(i * 10**9, i * 10**9))  # distinct ages
     assert [p.exists() for p in outs] == [False, True, True]
     assert not outs[0].with_name(outs[0].name + ".json").exists()
+
+
+def test_the_adapter_scale_multiplies_the_product_and_addresses_its_own_file(tmp_path):
+    """generate.adapter_scale (llama.cpp's --lora-scaled): W + scale · (alpha / r) · B · A, one file per scale; at 1.0
+    the file name and stamp of the merges before the scale existed (their caches stay valid)."""
+    base, lora = _base(tmp_path), _lora(tmp_path)
+    out2 = tmp_path / "merged2.gguf"
+    assert merge_into(base, lora, out2, scale=2.0) == 1
+    _, got = _tensor(out2, "blk.0.attn_q.weight")
+    want = W + 2.0 * (8.0 / 4) * (B @ A)
+    assert np.abs(got - want).max() < np.abs(want).max() / 100
+    assert np.abs(got - (W + (8.0 / 4) * (B @ A))).max() > 0.05  # not the unscaled merge
+    merge_into(base, lora, tmp_path / "m1.gguf", scale=1.0)
+    merge_into(base, lora, tmp_path / "m.gguf")
+    assert (tmp_path / "m1.gguf").read_bytes() == (tmp_path / "m.gguf").read_bytes()  # 1.0: bit for bit as before
+
+    bsha, lsha = sha256_file(base), sha256_file(lora)
+    assert merged_path(bsha, lsha, 1.0) == merged_path(bsha, lsha) and \
+        merged_path(bsha, lsha).name == f"{bsha[:16]}-{lsha[:16]}-q8_0.gguf"
+    assert merged_path(bsha, lsha, 2.0).name == f"{bsha[:16]}-{lsha[:16]}-s2.0-q8_0.gguf"
+    assert merged_path(bsha, lsha, 1.25) != merged_path(bsha, lsha, 1.2500001)
+    one, two = ensure_merged(base, bsha, lora, lsha), ensure_merged(base, bsha, lora, lsha, 2.0)
+    assert one == merged_path(bsha, lsha) and two == merged_path(bsha, lsha, 2.0) and one.is_file() and two.is_file()
+    assert two.read_bytes() == out2.read_bytes()
+    stamp = json.loads(two.with_name(two.name + ".json").read_text())
+    assert stamp == {"format": 1, "base": bsha, "adapter": lsha, "type": "q8_0", "sha256": sha256_file(two),
+                     "scale": 2.0}
+    assert "scale" not in json.loads(one.with_name(one.name + ".json").read_text())

@@ -94,12 +94,28 @@ def test_the_default_recipe_is_the_documented_one():
     (("k = 3", "k = 9"), "[serving] k: must be 1..6", 15),
     (("k = 3", "k = 3\nrefusal_threshold = 2"), "[serving] refusal_threshold: must be a number 0..1", 16),
     (("k = 3", "k = 3\nrefusal = 0.5"), "unknown key in [serving]: refusal", 16),
+    (("k = 3", "k = 3\nadapter_scale = 5"), "[serving] adapter_scale: must be a number 0 < s <= 4", 16),
+    (("k = 3", "k = 3\nadapter_scale = 0"), "[serving] adapter_scale: must be a number 0 < s <= 4", 16),
+    (("k = 3", "k = 3\nadapter_scale = true"), "[serving] adapter_scale: must be a number 0 < s <= 4", 16),
 ])
 def test_recipe_errors_name_the_file_and_line(tmp_path, edit, message, line):
     p = _recipe(tmp_path, TINY_RECIPE.replace(*edit, 1))
     with pytest.raises(ConfigError) as exc:
         load_recipe(p)
     assert exc.value.message.startswith(f"{p}:{line}: ") and message in exc.value.message
+
+
+def test_a_recipes_adapter_scale_goes_to_the_manifest_and_its_eval(tmp_path):
+    from ragtune.models.default_adapter import RebuildOptions, _eval_argv
+    from tests.gguf_helpers import builtin_manifest
+
+    rec = load_recipe(_recipe(tmp_path, TINY_RECIPE.replace("k = 3", "k = 3\nadapter_scale = 1.25", 1)))
+    assert rec.serving == {"k": 3, "adapter_scale": 1.25}
+    argv = [str(a) for a in _eval_argv(rec, RebuildOptions(work=tmp_path), tmp_path, "sets/x")]
+    assert argv[argv.index("--adapter-scale") + 1] == "1.25"  # the eval's flag, as `ragtune eval run` spells it
+    gguf = write_gguf(tmp_path / "tiny-default.gguf")
+    m = builtin_manifest(gguf, name="tiny-default", serving=dict(rec.serving))  # what the rebuild writes
+    assert builtin.validate_manifest(m, tmp_path / "tiny-default.json")["serving"]["adapter_scale"] == 1.25
 
 
 def test_recipe_missing_tables_and_bad_toml(tmp_path):

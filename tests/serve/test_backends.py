@@ -107,6 +107,26 @@ def test_remote_lora_slot_mode_and_failures(tmp_path):
         g2.generate([{"role": "user", "content": "q"}], schema=answer_schema(["S1"]), max_tokens=64)
 
 
+def test_remote_adapter_scale_travels_as_the_lora_scale_and_cannot_as_a_model_name(tmp_path):
+    from ragtune.appliance.errors import ConfigError
+
+    lora = tmp_path / "a.gguf"
+    lora.write_bytes(b"adapter")
+    never = httpx.MockTransport(lambda r: pytest.fail("no request is sent for an adapter switch"))
+    g = _remote(never, remote_adapter_field="lora-id", remote_adapters={"a.gguf": 2})
+    g.set_adapter(lora, "e" * 64, scale=1.25)
+    body = g.body([{"role": "user", "content": "q"}], gbnf="", max_tokens=10, seed=0, temperature=0.0,
+                  stream=False, prefix_cache=True)
+    assert body["lora"] == [{"id": 2, "scale": 1.25}] and g.adapter_scale == 1.25
+    g.set_adapter(None)
+    assert g.adapter_scale == 1.0
+    m = _remote(never, remote_adapters={"a.gguf": "tuned-m"})  # the "model" field: a served name, its own strength
+    m.set_adapter(lora, "e" * 64, scale=1.0)
+    assert m._served_name() == "tuned-m"
+    with pytest.raises(ConfigError, match=r"\[generate\] adapter_scale: 1.25 is in force .* remote_adapter_field"):
+        m.set_adapter(lora, "e" * 64, scale=1.25)
+
+
 def test_a_server_that_ignores_the_grammar_is_caught_on_our_side(settings):
     """llama.cpp servers can fail open (accept a grammar and not apply it): the engine still validates, repairs
     or refuses."""

@@ -166,12 +166,18 @@ def _served(r: dict[str, Any]) -> str:
     return " (served merged into the base)" if r["adapter_merge"] else " (served as a run-time LoRA)"
 
 
+def _scale(r: dict[str, Any]) -> str:
+    """The strength the adapter arms applied the adapter at, when not 1.0 (reports keep it only then)."""
+    s = r.get("adapter_scale_adapter")
+    return "" if s in (None, 1.0) or r.get("adapter", "none") == "none" else f", at adapter_scale {s:g}"
+
+
 def render_markdown(r: dict[str, Any]) -> str:
     d = r["dataset"]
     lines = [f"# ragtune eval run {r['run_id']}", "",
              f"Dataset: `{d['path']}` ({d['kind']}), {r['n_questions']} questions "
              f"({d['n_answerable']} answerable, {d['n_unanswerable']} unanswerable, {d['n_unlabeled']} unlabeled in the full set). "
-             f"Adapter: `{r['adapter']}`{_served(r)}. Seed: {r['seed']}.", ""]
+             f"Adapter: `{r['adapter']}`{_served(r)}{_scale(r)}. Seed: {r['seed']}.", ""]
     dec = r["decision"]
     lines += [f"## Decision: {'GO' if dec['go'] else 'NO-GO'}", ""]
     lines += [f"- {reason}" for reason in dec["reasons"]] or ["- every acceptance criterion passed"]
@@ -340,7 +346,7 @@ def render_html(r: dict[str, Any]) -> str:
            f"<title>ragtune eval {_esc(r['run_id'])}</title><style>{CSS}</style></head><body>",
            f"<h1>ragtune eval run <code>{_esc(r['run_id'])}</code></h1>",
            f"<p>Dataset <code>{_esc(d['path'])}</code> ({_esc(d['kind'])}), {r['n_questions']} questions; "
-           f"adapter <code>{_esc(r['adapter'])}</code>; seed {r['seed']}.</p>",
+           f"adapter <code>{_esc(r['adapter'])}</code>{_esc(_scale(r))}; seed {r['seed']}.</p>",
            f"<h2 class=\"{'go' if dec['go'] else 'nogo'}\">Decision: {'GO' if dec['go'] else 'NO-GO'}</h2><ul>"]
     out += [f"<li>{_esc(x)}</li>" for x in dec["reasons"]] or ["<li>every acceptance criterion passed</li>"]
     out.append("</ul>")

@@ -44,9 +44,12 @@ _NOT_ANSWERS = frozenset({"adapter", "threads", "threads_batch", "answer_cache",
 
 
 def answer_settings(settings: Settings) -> dict[str, Any]:
-    """The settings that can change an answer (threads and cache switches cannot)."""
+    """The settings that can change an answer (threads and cache switches cannot). `adapter_scale` only when it is
+    a number other than 1.0: "auto" is keyed by what it resolves to (make_run_id), 1.0 is the adapter as trained, and
+    the runs before the setting existed keep their ids."""
     return {
-        "generate": {k: v for k, v in dataclasses.asdict(settings.generate).items() if k not in _NOT_ANSWERS},
+        "generate": {k: v for k, v in dataclasses.asdict(settings.generate).items() if k not in _NOT_ANSWERS
+                     and (k != "adapter_scale" or v not in ("auto", 1.0))},
         "retrieve": {k: v for k, v in dataclasses.asdict(settings.retrieve).items() if k not in ("cache", "cache_ttl_s")},
         "ingest": {"chunk_tokens": settings.ingest.chunk_tokens, "overlap_tokens": settings.ingest.overlap_tokens},
         "embed": {"model": settings.embed.model},
@@ -80,7 +83,9 @@ def make_run_id(dataset: Dataset, arms: list[str], adapter: str | None, seed: in
         # what "auto" means for this adapter lives in its manifest: a recalibrated one is a different run
         for key in CALIBRATED:
             if getattr(settings.generate, key) == "auto":
-                blob[f"adapter_{key}"] = resolve_serving(key, "auto", adapter, (adapter_serving or {}).get(key))
+                v = resolve_serving(key, "auto", adapter, (adapter_serving or {}).get(key))
+                if key != "adapter_scale" or v != 1.0:  # the adapter as trained: the ids of the runs before it
+                    blob[f"adapter_{key}"] = v
     blob = json_dumps(blob)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -444,6 +449,9 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
             "failures": [r for r in rows if not r["safe"]],
         }
     served, served_notes = served_as(settings, arms, stored)
+    scale = resolve_serving("adapter_scale", settings.generate.adapter_scale, adapter,
+                            (adapter_serving or {}).get("adapter_scale")) if adapter else 1.0
+    shown = [key for key in CALIBRATED if key != "adapter_scale" or scale != 1.0]  # a scale only when not 1.0
     return {
         "run_id": run_id,
         "out": str(out),
@@ -461,9 +469,9 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
         "answer_mode": settings.generate.answer_mode,
         **served,  # how arms B and C were served (merged.py)
         # the values calibrated per adapter, as set, and what they were for the adapter's arms (B, C): "auto" resolved
-        **{key: getattr(settings.generate, key) for key in CALIBRATED},
+        **{key: getattr(settings.generate, key) for key in shown},
         **{f"{key}_adapter": resolve_serving(key, getattr(settings.generate, key), adapter,
-                                             (adapter_serving or {}).get(key)) for key in CALIBRATED},
+                                             (adapter_serving or {}).get(key)) for key in shown},
         "n_questions": len(items),
         "notes": notes + served_notes,
         "failures": failures,

@@ -16,8 +16,9 @@ A recipe file holds, in one place, everything a rebuild needs:
 - `[convert]`: `outtype` of the GGUF LoRA (f16 or q8_0);
 - `[serving]`: `k`, the retrieve.k the adapter is served and evaluated with (the data is built with it), and
   optionally the values calibrated for the adapter (`ragtune eval calibrate`): `refusal_threshold` (P(refused)),
-  `min_answer_logprob` (the confidence floor) and `evidence_cut` (the check before the model). Each is recorded
-  in the manifest, served when its `[generate]` setting is "auto", and applied to its eval's adapter arm;
+  `min_answer_logprob` (the confidence floor), `evidence_cut` (the check before the model), `answer_candidates`
+  and `adapter_scale` (the strength the adapter is applied at, 0 < s <= 4). Each is recorded in the manifest,
+  served when its `[generate]` setting is "auto", and applied to its eval's adapter arm;
 - `[eval]` (optional): `sets`, `limit`, `seed`, `arms`, `safety`: what `--eval` runs (`ragtune eval run`).
 Unknown keys and bad values are ConfigErrors naming the file and the line."""
 

@@ -1,0 +1,112 @@
+"""How the in-process generator (generate.LlamaGenerator) serves an adapter: merged into a Q8_0 copy of its base
+(merged.py; the default, `generate.adapter_merge`), or applied by llama.cpp at run time (`llama_set_adapters_lora`
+on the base's context: `adapter_merge` off, or an adapter that cannot be merged). Either way at a strength,
+`generate.adapter_scale` resolved for the adapter (the engine's `adapter_scale`): the served weights are
+W + scale · (alpha / r) · B · A, llama.cpp's `--lora-scaled`. An adapter at another scale is another model: its own
+merged file (merged.merged_path), or the run-time LoRA set again with the new scale (clearing the prefix cache)."""
+
+from __future__ import annotations
+
+import ctypes
+from pathlib import Path
+from typing import Any
+
+from .errors import ModelError
+from .llamalog import recent_error_text
+
+
+class AdapterServing:
+    """The adapter switch of LlamaGenerator (a mixin: it uses the generator's `cfg`, `_lc`, `model_path`, `model_id`,
+    `_load`, `_serve`, `_base_model`, `_check_open`, `_llm` and `_ctx`)."""
+
+    adapter_id: str = "none"
+    adapter_scale: float = 1.0  # the strength the current adapter is served at (1.0 with none)
+    _runtime_lora = False  # a LoRA is set on the base's context
+    _merged: dict[tuple[str, float], Any]  # (adapter sha256, scale) -> Llama of its merged model (merged.py)
+    _adapters: dict[str, Any]  # sha256 -> llama_adapter_lora* (pinned until close)
+
+    @property
+    def adapter_served(self) -> str:
+        """How the current adapter answers: "none" (the base), "merged" (a merged model, merged.py) or "lora"
+        (llama.cpp applies it at run time: `adapter_merge` off, or the adapter could not be merged)."""
+        return "none" if self.adapter_id == "none" else "lora" if self._runtime_lora else "merged"
+
+    def set_adapter(self, path: Path | str | None, sha256: str | None = None, *, scale: float = 1.0) -> None:
+        """Switch the adapter (None = base model) and its strength `scale`. With `generate.adapter_merge` (the
+        default) the adapter is served merged into a Q8_0 copy of the base (merged.py; built once per scale, then a
+        second model beside the base); otherwise, or when it cannot be merged, llama.cpp applies it at run time:
+        loaded once and pinned, and setting it clears the base's prefix cache (KV entries computed under another
+        adapter or scale are not reusable). The file must hash to `sha256` (its identity)."""
+        self._check_open()
+        from .hashing import sha256_file
+
+        if path is None:
+            self._serve(self._base_model())
+            self._clear_runtime_lora()
+            self.adapter_id, self.adapter_scale = "none", 1.0
+            return
+        p = Path(path)
+        if not p.is_file():
+            raise ModelError(f"{p}: adapter file not found")
+        got = sha256_file(p)
+        if sha256 and got != sha256:
+            raise ModelError(f"{p}: sha256 {got[:12]}… does not match the adapter's manifest ({sha256[:12]}…); refusing it",
+                             hint="the adapter file was modified or replaced")
+        scale = float(scale)
+        if (got, scale) == (self.adapter_id, self.adapter_scale):
+            return
+        if self.cfg.adapter_merge and self._serve_merged(p, got, scale):
+            self._clear_runtime_lora()  # the base answers without it again (when it is switched back to)
+            return
+        lc = self._lc
+        self._serve(self._base_model())
+        handle = self._adapters.get(got)
+        if handle is None:
+            handle = lc.llama_adapter_lora_init(self._llm.model, str(p).encode("utf-8"))
+            if not handle:
+                raise ModelError(f"{p}: llama.cpp cannot load this LoRA adapter for {self.model_path.name}",
+                                 hint=recent_error_text() or "is it a GGUF LoRA converted for this base model?")
+            self._adapters[got] = handle
+        arr = (lc.llama_adapter_lora_p_ctypes * 1)(handle)
+        scales = (ctypes.c_float * 1)(scale)
+        if lc.llama_set_adapters_lora(self._ctx, arr, 1, scales) != 0:
+            raise ModelError(f"{p}: llama.cpp failed to apply the adapter")
+        self._llm.n_tokens = 0
+        self._runtime_lora = True
+        self.adapter_id, self.adapter_scale = got, scale
+
+    def _serve_merged(self, path: Path, sha: str, scale: float) -> bool:
+        """Serve the adapter merged into its base at `scale` (merged.py); False when it cannot be (then: run-time
+        LoRA)."""
+        llm = self._merged.get((sha, scale))
+        if llm is None:
+            from .merged import ensure_merged
+
+            merged = ensure_merged(self.model_path, self.model_id, path, sha, scale)
+            if merged is None:
+                return False
+            llm = self._merged[(sha, scale)] = self._load(merged)
+        self._serve(llm)
+        self.adapter_id, self.adapter_scale = sha, scale
+        return True
+
+    def _clear_runtime_lora(self) -> None:
+        if self._runtime_lora:
+            base = self._base_model()
+            self._lc.llama_set_adapters_lora(base.ctx, None, 0, None)
+            base.n_tokens = 0  # its KV entries were computed with the adapter
+            self._runtime_lora = False
+
+    def _release_adapters(self) -> None:
+        """close(): the run-time adapters and the merged models."""
+        if self._runtime_lora:
+            try:
+                self._lc.llama_set_adapters_lora(self._base.ctx, None, 0, None)
+            except Exception:
+                pass
+        for handle in self._adapters.values():
+            self._lc.llama_adapter_lora_free(handle)
+        self._adapters.clear()
+        for llm in self._merged.values():
+            llm.close()
+        self._merged.clear()
