@@ -184,21 +184,29 @@ def test_lora_switch_is_warm_and_reversible(tiny):
     gen.set_adapter(None)
 
 
-@pytest.mark.slow
-def test_merged_adapter_serves_like_the_run_time_lora_and_each_model_keeps_its_prompt(tiny):
+def _next_token(gen, toks):
+    """The model's next-token distribution after the prompt `toks`."""
     import numpy as np
 
+    gen._eval_prompt(toks, False)
+    lg = np.array(gen._logits(), dtype=np.float64)
+    p = np.exp(lg - lg.max())
+    return p / p.sum()
+
+
+def kl(p, q):
+    import numpy as np
+
+    return float(np.sum(p * (np.log(p + 1e-12) - np.log(q + 1e-12))))
+
+
+@pytest.mark.slow
+def test_merged_adapter_serves_like_the_run_time_lora_and_each_model_keeps_its_prompt(tiny):
     gen, lora, sha, msgs = tiny
     toks = gen.tokenize_prompt(msgs)
 
-    def next_token():  # the model's distribution after the prompt
-        gen._eval_prompt(toks, False)
-        lg = np.array(gen._logits(), dtype=np.float64)
-        p = np.exp(lg - lg.max())
-        return p / p.sum()
-
-    def kl(p, q):
-        return float(np.sum(p * (np.log(p + 1e-12) - np.log(q + 1e-12))))
+    def next_token():
+        return _next_token(gen, toks)
 
     base = next_token()
     gen.set_adapter(lora, sha)
@@ -227,8 +235,6 @@ def test_the_adapter_scale_is_served_alike_merged_and_at_run_time(runtime_lora, 
     """generate.adapter_scale: W + scale · (alpha / r) · B · A, as llama.cpp's run-time LoRA scales it; another
     scale of the same adapter is set again (run time) or is its own merged model, never the one at 1.0. (A milder
     LoRA than `tiny`'s: at twice that one's strength the model is so deformed that Q8_0 rounding shows.)"""
-    import numpy as np
-
     from ragtune.appliance.hashing import sha256_file
 
     gen, lora = runtime_lora, _tiny_lora(tmp_path / "mild.gguf", std=0.25)
@@ -236,13 +242,7 @@ def test_the_adapter_scale_is_served_alike_merged_and_at_run_time(runtime_lora, 
     toks = gen.tokenize_prompt(messages(SYSTEM_PROMPT, CTX[:1], "Where is the Eiffel Tower?"))
 
     def next_token():
-        gen._eval_prompt(toks, False)
-        lg = np.array(gen._logits(), dtype=np.float64)
-        p = np.exp(lg - lg.max())
-        return p / p.sum()
-
-    def kl(p, q):
-        return float(np.sum(p * (np.log(p + 1e-12) - np.log(q + 1e-12))))
+        return _next_token(gen, toks)
 
     base = next_token()
     gen.set_adapter(lora, sha)
