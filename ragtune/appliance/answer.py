@@ -43,6 +43,7 @@ from .generate import GenResult
 from .injection import is_override_question
 from .prompt import REFUSAL_TEXT, SYSTEM_PROMPT, context_from_hits, messages, system_prompt_sha256
 from .refusal import Verdict, content_words, refusal_check, support_score  # noqa: F401  (re-exported)
+from .refusal import keyed
 from .refs import NONE_ADAPTER
 from .repair import Checked, repair_note, validate_and_repair
 from .schema import answer_schema
@@ -440,7 +441,7 @@ class AnswerEngine:
                 "min_support": c.min_support, "min_relevance": c.min_relevance, "focus_sentences": c.focus_sentences,
                 "refuse_echo": c.refuse_echo, "answer_candidates": self.answer_candidates,
                 **({"candidate_rule": CANDIDATE_RULE} if self.answer_candidates > 1 else {}),
-                **({"adapter_scale": self.adapter_scale} if self.adapter_scale != 1.0 else {}),  # 1.0: keys as before
+                **({"adapter_scale": self.adapter_scale} if keyed("adapter_scale", self.adapter_scale) else {}),
                 "merge": self.adapter_served == "merged"}  # what the generator did (a merge can fall back)
 
     def _answer_cache_on(self, use_cache: bool) -> bool:

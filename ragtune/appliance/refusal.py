@@ -172,6 +172,12 @@ class Verdict:
     reason: str | None = None
 
 
+def keyed(key: str, value: Any) -> bool:
+    """Whether a `[generate]` value belongs in what identifies answers (answer-cache keys, eval run ids, reports):
+    all do except `adapter_scale` at "auto" or 1.0, the adapter as trained, so keys made before it existed hold."""
+    return key != "adapter_scale" or value not in ("auto", 1.0)
+
+
 def resolve_serving(key: str, setting: float | str, adapter_id: str | None,
                     override: float | None = None) -> float | None:
     """A `[generate]` value calibrated per adapter (config.CALIBRATED: `refusal_threshold`, `min_answer_logprob`,

@@ -399,3 +399,10 @@ def test_the_shipped_builtins_are_valid_and_made_for_the_default_model():
             assert b.manifest["serving"]["k"] == RetrieveConfig().k, "set RetrieveConfig.k to the adapter's serving k"
             chunk = b.manifest["dataset"]["build_options"].get("serving", {}).get("chunk_tokens")
             assert chunk in (None, IngestConfig().chunk_tokens), "the adapter was built on another chunk size"
+
+
+def test_only_a_scale_other_than_as_trained_is_keyed():
+    from ragtune.appliance.refusal import keyed
+
+    assert not keyed("adapter_scale", "auto") and not keyed("adapter_scale", 1.0)
+    assert keyed("adapter_scale", 1.25) and keyed("refusal_threshold", 1.0) and keyed("evidence_cut", None)

@@ -22,7 +22,7 @@ from ..atomic import make_dir
 from ..config import CALIBRATED, Settings
 from ..errors import InputError, located
 from ..home import Home
-from ..refusal import resolve_serving
+from ..refusal import keyed, resolve_serving
 from ..store import Store, json_dumps
 from . import losses, metrics, paired
 from .arms import ARM_LABELS, Arm, ask_arm, make_arms, parse_arms
@@ -49,7 +49,7 @@ def answer_settings(settings: Settings) -> dict[str, Any]:
     the runs before the setting existed keep their ids."""
     return {
         "generate": {k: v for k, v in dataclasses.asdict(settings.generate).items() if k not in _NOT_ANSWERS
-                     and (k != "adapter_scale" or v not in ("auto", 1.0))},
+                     and keyed(k, v)},
         "retrieve": {k: v for k, v in dataclasses.asdict(settings.retrieve).items() if k not in ("cache", "cache_ttl_s")},
         "ingest": {"chunk_tokens": settings.ingest.chunk_tokens, "overlap_tokens": settings.ingest.overlap_tokens},
         "embed": {"model": settings.embed.model},
@@ -84,7 +84,7 @@ def make_run_id(dataset: Dataset, arms: list[str], adapter: str | None, seed: in
         for key in CALIBRATED:
             if getattr(settings.generate, key) == "auto":
                 v = resolve_serving(key, "auto", adapter, (adapter_serving or {}).get(key))
-                if key != "adapter_scale" or v != 1.0:  # the adapter as trained: the ids of the runs before it
+                if keyed(key, v):
                     blob[f"adapter_{key}"] = v
     blob = json_dumps(blob)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
@@ -451,7 +451,7 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
     served, served_notes = served_as(settings, arms, stored)
     scale = resolve_serving("adapter_scale", settings.generate.adapter_scale, adapter,
                             (adapter_serving or {}).get("adapter_scale")) if adapter else 1.0
-    shown = [key for key in CALIBRATED if key != "adapter_scale" or scale != 1.0]  # a scale only when not 1.0
+    shown = [key for key in CALIBRATED if keyed(key, scale if key == "adapter_scale" else None)]
     return {
         "run_id": run_id,
         "out": str(out),
