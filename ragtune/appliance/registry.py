@@ -159,6 +159,9 @@ class Registry:
         mpath = self.dir / f"{digest}.json"
         if mpath.is_file():
             existing = self._read_manifest(mpath, digest)
+            if existing.get("kind") != kind:  # one id, one kind: the same bytes cannot be two artifacts
+                raise InputError(f"{src}: already registered as {existing.get('kind')} ({digest[:12]}…), not {kind}",
+                                 hint=f"use it as it is (`ragtune models show {digest[:12]}`), or give the right --kind")
             try:
                 self._verify(existing, self.path_of(existing))
                 return self._artifact(existing)

@@ -34,8 +34,8 @@ def dataset_group() -> None:
 @click.option("--docs", "docs_dir", type=click.Path(), help="Documents the --qa questions are about (ingested into a scratch home).")
 @click.option("--from-log", "log_file", type=click.Path(dir_okay=False), help="A `ragtune log export` file (validated, passed through).")
 @click.option("--out", "out", required=True, type=click.Path(), help="Output folder (or a train .jsonl path whose folder is used).")
-@click.option("--k", "k", default=0, type=int, help="Sources per example, 1-6 [the serving retrieve.k].")
-@click.option("--chunk-tokens", default=0, type=int, help="Chunk size of the scratch ingest, 16-254 [the serving ingest.chunk_tokens].")
+@click.option("--k", "k", default=0, type=int, help="Sources per example, 1-6 (0: the serving retrieve.k) [0].")
+@click.option("--chunk-tokens", default=0, type=int, help="Chunk size of the scratch ingest, 16-254 (0: the serving ingest.chunk_tokens) [0].")
 @click.option("--answer-style", type=click.Choice(["short", "sentence"]), default="short", show_default=True,
               help="Target answer: the corpus' short span, or the whole evidence sentence.")
 @click.option("--drop-share", default=0.25, show_default=True, type=float, help="Answerable questions that also get a copy without their answer source(s) (target: refusal).")

@@ -398,3 +398,14 @@ def test_cli_an_empty_folder_says_there_is_nothing_to_ingest(home, tmp_path, cli
     (tmp_path / "empty").mkdir()
     assert main(["--home", str(home.root), "ingest", str(tmp_path / "empty")]) == 0
     assert "nothing to ingest there: no .md " in capsys.readouterr().out
+
+
+def test_cli_a_failure_that_names_its_file_and_line_is_printed_once(home, tmp_path, cli_fake, capsys):
+    """Sweep: a corpus.jsonl's bad line was printed as 'failed: PATH: PATH:2: …'."""
+    from ragtune.cli import main
+
+    bad = tmp_path / "corpus.jsonl"
+    bad.write_text('{"_id": "d1", "text": "hello"}\n{"_id": 5\n', encoding="utf-8")
+    assert main(["--home", str(home.root), "ingest", str(bad)]) != 0
+    out = capsys.readouterr().out
+    assert f"failed: {bad}:2: " in out and f"{bad}: {bad}" not in out

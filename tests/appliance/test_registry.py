@@ -44,6 +44,18 @@ def test_add_is_idempotent_and_manifest_immutable(reg, tmp_path):
     assert not list(reg.dir.glob("*.part")) and not list(reg.dir.glob(".*.part"))
 
 
+
+def test_the_same_bytes_under_another_kind_are_refused(reg, tmp_path):
+    """Sweep: re-adding a file with another --kind silently returned the artifact of the first kind."""
+    emb = tmp_path / "emb"
+    _write(emb / "model.onnx", b"onnx")
+    _write(emb / "tokenizer.json", b"{}")
+    _write(emb / "config.json", b"{}")
+    first = reg.add(emb, "embedder")
+    with pytest.raises(InputError, match=r"already registered as embedder .*not hf-model"):
+        reg.add(emb, "hf-model")
+    assert reg.add(emb, "embedder").id == first.id  # the right kind is still idempotent
+
 def test_tamper_detection_copied_and_in_place(reg, tmp_path):
     f = write_gguf(tmp_path / "m.gguf", lora=False, tag="m")
     copied = reg.add(f, "base-gguf")
