@@ -94,7 +94,7 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode
             click.echo(f"{name} where lost: {line}")
     for name, s in (report.get("paired") or {}).items():
         click.echo("task success " + paired_line(name, s))
-    if report.get("adapter_scale_adapter") not in (None, 1.0):
+    if report.get("adapter_scale_adapter") is not None:  # in a report only when not 1.0
         click.echo(f"adapter scale: {report['adapter_scale_adapter']} (the arms with the adapter)")
     for note in report.get("notes", []):
         click.echo(f"note: {note}")

@@ -167,9 +167,10 @@ def _served(r: dict[str, Any]) -> str:
 
 
 def _scale(r: dict[str, Any]) -> str:
-    """The strength the adapter arms applied the adapter at, when not 1.0 (reports keep it only then)."""
+    """The strength the adapter arms applied the adapter at: a report holds it only when it is not 1.0
+    (run.build_report, refusal.keyed)."""
     s = r.get("adapter_scale_adapter")
-    return "" if s in (None, 1.0) or r.get("adapter", "none") == "none" else f", at adapter_scale {s:g}"
+    return "" if s is None else f", at adapter_scale {s:g}"
 
 
 def render_markdown(r: dict[str, Any]) -> str:
