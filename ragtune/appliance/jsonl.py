@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterator
 
-from .errors import InputError, located
+from .errors import InputError, located, unreadable
 
 
 def parse_line(raw: bytes, where: str) -> Any:
@@ -45,13 +45,9 @@ def read_json_object(path: Path | str) -> dict[str, Any]:
     the file, and the line where the JSON breaks."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{located(path)}: cannot read: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{located(path)}: not UTF-8 text: byte 0x{raw[exc.start]:02x} at offset {exc.start}") from None
+        text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(unreadable(path, exc)) from None
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -66,7 +62,7 @@ def iter_jsonl(path: Path | str) -> Iterator[tuple[str, int, Any]]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"{located(path)}: cannot read: {exc.strerror or exc}") from None
+        raise InputError(unreadable(path, exc)) from None
     for n, line in enumerate(raw.split(b"\n"), start=1):
         if not line.strip():
             continue

@@ -17,7 +17,8 @@ def test_an_object_is_read_and_a_bom_is_not_an_error(tmp_path):
 @pytest.mark.parametrize("data, message", [
     (b'{\n  "a": 1,\n  "b" 2\n}', r"c\.json:3: invalid JSON at column 7"),
     (b"[1, 2]", r"c\.json: expected a JSON object, got list"),
-    (b'{"a": "\xff"}', r"c\.json: not UTF-8 text: byte 0xff at offset 7"),
+    (b'{"a": "\xff"}', r"c\.json:1: cannot read: not UTF-8 text \(byte 0xff at column 8\)"),
+    (b'{\n  "a": "\xff"}', r"c\.json:2: cannot read: not UTF-8 text \(byte 0xff at column 9\)"),
 ])
 def test_bad_files_name_the_file_and_line(tmp_path, data, message):
     p = tmp_path / "c.json"
