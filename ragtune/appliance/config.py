@@ -10,9 +10,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import ConfigError, unreadable
+from .errors import ConfigError
 from .home import Home
-from .tomltext import at_line, toml_repr, toml_value, tomllib
+from .tomltext import at_line, read_toml, toml_repr, toml_value
 
 
 def is_fraction(v: Any) -> bool:
@@ -482,14 +482,7 @@ def load_settings(config_path: Path | str | None = None, *, home: Home | None = 
         if config_path:
             raise ConfigError(f"{path}: config file not found")
         return Settings(home=home)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(unreadable(path, exc, "cannot read config")) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:  # message carries "(at line N, column M)"
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    text, data = read_toml(path, "config")
     return settings_from_dict(data, home=home, where=str(path), text=text)
 
 

@@ -1,20 +1,36 @@
 """TOML as text: the parser (`tomllib`, or `tomli` on Python 3.10), a value written as TOML, and the line a key
 sits on (for errors that name file and line).
 
-A leaf module: the settings loader, the config editor and the recipe loaders all read and write TOML files
-and share these; it imports nothing of the product."""
+Next to a leaf: the settings loader, the config editor and the recipe loaders all read and write TOML files
+and share these; it imports only the product's errors."""
 
 from __future__ import annotations
 
 import json
 import math
 import re
+from pathlib import Path
 from typing import Any
+
+from .errors import ConfigError, unreadable
 
 try:  # Python 3.11+
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover
     import tomli as tomllib  # type: ignore[no-redef]
+
+
+def read_toml(path: Path, what: str) -> tuple[str, dict[str, Any]]:
+    """(text, parsed table) of a TOML file, or a ConfigError naming it: `file:line: cannot read WHAT: …` for a file
+    that cannot be read or is not UTF-8, `file: invalid TOML: … (at line N, column M)` for a bad one."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(unreadable(path, exc, f"cannot read {what}")) from None
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:  # the message carries "(at line N, column M)"
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
 
 def toml_value(v: Any) -> str:

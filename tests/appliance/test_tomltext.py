@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from ragtune.appliance.tomltext import key_line, toml_repr, toml_value, tomllib
+from ragtune.appliance.errors import ConfigError
+from ragtune.appliance.tomltext import key_line, read_toml, toml_repr, toml_value, tomllib
 
 
 @pytest.mark.parametrize("value", [True, 3, -0.25, "a \"quoted\" path\\x", ["a", "b"], [1, 2.5], {"k": 1, "x y": "z"}])
@@ -40,3 +41,22 @@ def test_section_line_and_at_line():
     assert section_line(text, "b") == 5 and section_line(text, "c") == 7
     assert section_line(text, "k") is None  # a key inside [a] is not a top-level name
     assert at_line(text, "a", "k") == ":4" and at_line(text, "a") == ":3" and at_line(None, "a") == ""
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"a = 1\nb = \n", r"r\.toml: invalid TOML: .*line 2"),
+    (b"a = 1\n# caf\xe9\n", r"r\.toml:2: cannot read the thing: not UTF-8 text \(byte 0xe9 at column 6\)"),
+])
+def test_read_toml_names_file_and_line(tmp_path, data, message):
+    p = tmp_path / "r.toml"
+    p.write_bytes(data)
+    with pytest.raises(ConfigError, match=message):
+        read_toml(p, "the thing")
+
+
+def test_read_toml_returns_text_and_table(tmp_path):
+    p = tmp_path / "r.toml"
+    p.write_text("[s]\nk = 3\n", encoding="utf-8")
+    assert read_toml(p, "x") == ("[s]\nk = 3\n", {"s": {"k": 3}})
+    with pytest.raises(ConfigError, match=r"nope\.toml: cannot read x"):
+        read_toml(tmp_path / "nope.toml", "x")

@@ -316,6 +316,15 @@ def test_recipe_file_levers_and_errors(tiny, data, tmp_path):
     recipe.write_text('r = 32\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"train.r: must be 8..16 \(recipe .*recipe.toml\)"):
         tr.make_config(recipe)
+    recipe.write_text('r = \n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"recipe.toml: invalid TOML: .*line 1"):
+        tr.make_config(recipe)
+    as_json = tmp_path / "recipe.json"
+    as_json.write_text('{\n  "r": 8,\n  "lr" 1\n}', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"recipe.json:3: invalid JSON at column 8"):
+        tr.make_config(as_json)
+    as_json.write_text('{"r": 8}', encoding="utf-8")
+    assert tr.read_recipe(as_json) == {"r": 8}
     for bad in ({"targets": "mlp"}, {"weight_citations": 0.5}, {"batch_size": 0}, {"threads": True}, {"lr": float("inf")}):
         with pytest.raises(ConfigError):
             tr.TrainConfig(**bad)

@@ -102,7 +102,7 @@ def write_fusion(config_path: Path | str, result: dict[str, Any], *, select: str
     """Write the tuned fusion into [retrieve] of `config_path` when it beats the current setting on dev; the file
     is re-read and validated before it replaces the old one (atomically). Returns what was written, or None."""
     from ..config import dump_toml
-    from ..tomltext import tomllib
+    from ..tomltext import read_toml
 
     best, current = result["best"], result["current"]
     if best["dev"][select] <= current["dev"][select]:
@@ -110,10 +110,7 @@ def write_fusion(config_path: Path | str, result: dict[str, Any], *, select: str
     path = Path(config_path)
     data: dict[str, Any] = {}
     if path.exists():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"{path}: cannot read config to update it: {exc}") from None
+        data = read_toml(path, "config to update it")[1]
     changes = {k: best[k] for k in TUNED_KEYS}
     data.setdefault("retrieve", {}).update(changes)
     new = settings_from_dict(data, where=str(path))  # validated before anything is written

@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from ragtune.appliance.config import CALIBRATED
-from ragtune.appliance.errors import ConfigError, unreadable
+from ragtune.appliance.errors import ConfigError
 from ragtune.appliance.hashing import sha256_text
-from ragtune.appliance.tomltext import key_line, tomllib
+from ragtune.appliance.tomltext import key_line, read_toml
 
 OUTTYPES = ("f16", "q8_0")
 SECTIONS = ("dataset", "more_data", "train", "continue", "hard", "convert", "serving", "eval")
@@ -112,14 +112,7 @@ def load_recipe(path: Path | str | None = None) -> Recipe:
     from ragtune.models.train.config import TrainConfig
 
     path = Path(path) if path else recipe_path()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(unreadable(path, exc, "cannot read the recipe")) from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:  # the message says "(at line N, column M)"
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    text, raw = read_toml(path, "the recipe")
 
     def fail(msg: str, section: str | None = None, key: str | None = None) -> ConfigError:
         line = key_line(text, section, key) if key else None  # type: ignore[arg-type]

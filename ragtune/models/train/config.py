@@ -8,12 +8,12 @@ unknown keys are errors naming the file; options given on the command line overr
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 from typing import Any
 
-from ragtune.appliance.errors import ConfigError, unreadable
-from ragtune.appliance.tomltext import tomllib
+from ragtune.appliance.errors import ConfigError, InputError
+from ragtune.appliance.jsonl import read_json_object
+from ragtune.appliance.tomltext import read_toml
 
 # LoRA target presets. "all-linear" adds the MLP projections (SmolLM2/llama names).
 TARGETS = {
@@ -104,17 +104,13 @@ class TrainConfig:
 def read_recipe(path: Path | str) -> dict[str, Any]:
     """Recipe keys from a .toml or .json file; unknown keys are a ConfigError naming the file."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(unreadable(path, exc, "cannot read the recipe")) from None
-    try:
-        if path.suffix == ".json":
-            raw = json.loads(text)
-        else:
-            raw = tomllib.loads(text)
-    except ValueError as exc:
-        raise ConfigError(f"{path}: not valid {'JSON' if path.suffix == '.json' else 'TOML'}: {exc}") from None
+    if path.suffix == ".json":
+        try:
+            raw: Any = read_json_object(path)
+        except InputError as exc:
+            raise ConfigError(exc.message, hint=exc.hint) from None
+    else:
+        raw = read_toml(path, "the recipe")[1]
     if isinstance(raw, dict) and isinstance(raw.get("train"), dict):
         # a [train] table is fine too, and the only table read from a whole recipe (ragtune/models/recipes/)
         raw = raw["train"]
