@@ -1,8 +1,8 @@
 """TOML as text: the parser (`tomllib`, or `tomli` on Python 3.10), a value written as TOML, and the line a key
 sits on (for errors that name file and line).
 
-Next to a leaf: the settings loader, the config editor and the recipe loaders all read and write TOML files
-and share these; it imports only the product's errors."""
+The settings loader, the config editor and the recipe loaders all read and write TOML files and share these; it
+imports only errors.py, itself a leaf."""
 
 from __future__ import annotations
 

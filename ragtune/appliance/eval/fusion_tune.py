@@ -14,7 +14,6 @@ from typing import Any, Sequence
 
 from ..atomic import atomic_path
 from ..config import load_settings, settings_from_dict
-from ..errors import ConfigError
 from ..fusion import fuse
 from .ranking import mean_metrics, query_metrics, ranked_units, split_of
 

@@ -106,16 +106,14 @@ def read_recipe(path: Path | str) -> dict[str, Any]:
     path = Path(path)
     if path.suffix == ".json":
         try:
-            raw: Any = read_json_object(path)
+            raw = read_json_object(path)  # an object, or an error naming file and line
         except InputError as exc:
             raise ConfigError(exc.message, hint=exc.hint) from None
     else:
         raw = read_toml(path, "the recipe")[1]
-    if isinstance(raw, dict) and isinstance(raw.get("train"), dict):
+    if isinstance(raw.get("train"), dict):
         # a [train] table is fine too, and the only table read from a whole recipe (ragtune/models/recipes/)
         raw = raw["train"]
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: a recipe is a table of training options")
     known = {f.name for f in dataclasses.fields(TrainConfig)}
     unknown = sorted(set(raw) - known)
     if unknown:
