@@ -18,18 +18,6 @@ from ragtune.cli import main
 from .ingest_helpers import FakeEmbedder, pdf_bytes, write_good
 
 
-@pytest.fixture(scope="module")
-def tokenizer():
-    from .ingest_helpers import real_tokenizer
-
-    return real_tokenizer()
-
-
-@pytest.fixture
-def fake(tokenizer):
-    return FakeEmbedder(tokenizer)
-
-
 @pytest.fixture
 def cli_fake(monkeypatch, tokenizer):
     import ragtune.appliance.embed

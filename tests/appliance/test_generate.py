@@ -50,18 +50,6 @@ def test_resolve_model_errors(tmp_path, home):
 
 
 # -- real llama.cpp ---------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def gen():
-    from ragtune.appliance.generate import LlamaGenerator
-
-    try:
-        g = LlamaGenerator(GenerateConfig(threads=1, max_tokens=96))
-    except ModelError as exc:  # pragma: no cover
-        pytest.skip(f"default GGUF not available: {exc}")
-    yield g
-    g.close()
-
-
 @pytest.mark.slow
 def test_constrained_generation_is_schema_valid_and_streams(gen, capfd):
     msgs = messages(SYSTEM_PROMPT, CTX, "When was the Eiffel Tower built?")

@@ -16,18 +16,6 @@ from ragtune.appliance.store import Store
 from .ingest_helpers import BadDimEmbedder, FakeEmbedder, write_bad, write_good
 
 
-@pytest.fixture(scope="module")
-def tokenizer():
-    from .ingest_helpers import real_tokenizer
-
-    return real_tokenizer()
-
-
-@pytest.fixture
-def fake(tokenizer):
-    return FakeEmbedder(tokenizer)
-
-
 def _ingest(settings, paths, embedder, **kw) -> IngestSummary:
     return ingest_paths(settings, [*paths], embedder=embedder, **kw)
 

@@ -169,3 +169,16 @@ def fake_ingest(settings: Any, paths: list, *, prune: bool = False, progress: Ca
             progress(i, total, str(p))
     return SimpleNamespace(added=total, updated=0, unchanged=0, deleted=0, chunks_added=3 * total, failed=[],
                            seconds=0.01)
+
+
+async def ask_until_streaming(pilot: Any, question: str, tries: int = 100) -> Any:
+    """Type QUESTION, press enter and wait (up to `tries` short pauses) until its answer streams, which a gated
+    FakeEngine holds there; returns the answer's widget."""
+    pilot.app.screen.query_one("HistoryInput").value = question
+    await pilot.press("enter")
+    for _ in range(tries):
+        await pilot.pause(0.02)
+        msg = pilot.app.screen.query("AnswerMessage").last()
+        if msg.state == "streaming":
+            break
+    return msg

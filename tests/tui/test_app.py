@@ -10,7 +10,7 @@ from textual.widgets import DataTable, OptionList
 
 from ragtune.appliance.errors import GenerationError, ModelError
 from ragtune.tui.data import list_eval_reports, merge_chunks, partial_answer, partial_status, query_terms
-from tests.tui.fakes import FAKE_ADAPTER_ID, FakeEngine
+from tests.tui.fakes import FAKE_ADAPTER_ID, FakeEngine, ask_until_streaming
 from ragtune.tui.screens.chat import ChatScreen
 from ragtune.tui.screens.document import DocumentScreen
 from ragtune.tui.screens.evals import EvalScreen
@@ -390,13 +390,7 @@ async def test_escape_stops_a_running_answer(make_app):
     engine = FakeEngine(gate=gate)
     app = make_app(engine=engine)
     async with app.run_test(size=(100, 30)) as pilot:
-        app.screen.query_one(HistoryInput).value = Q_OK
-        await pilot.press("enter")
-        for _ in range(50):
-            await pilot.pause(0.02)
-            msg = app.screen.query(AnswerMessage).last()
-            if msg.state == "streaming":
-                break
+        msg = await ask_until_streaming(pilot, Q_OK)
         assert msg.state == "streaming"
         await pilot.press("escape")
         gate.set()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 
 from ragtune.appliance.types import Answer, ContextItem, Timings
-from tests.tui.fakes import FakeEngine
+from tests.tui.fakes import FakeEngine, ask_until_streaming
 from ragtune.tui.screens.chat import ChatScreen
 from ragtune.tui.screens.ingest import CONFIRM_OVER, IngestScreen
 from ragtune.tui.widgets.citations import CitationsPanel, chunk_hint, citation_label
 from ragtune.tui.widgets.latency import LatencyPanel
-from ragtune.tui.widgets.messages import AnswerMessage, HistoryInput
+from ragtune.tui.widgets.messages import HistoryInput
 from ragtune.tui.widgets.source import SourceView
 
 from .test_app import Q_OK, Q_REFUSED, ask, source_text
@@ -113,13 +113,7 @@ async def test_latency_of_a_stopped_answer_stays(make_app):
     gate = threading.Event()
     app = make_app(engine=FakeEngine(gate=gate))
     async with app.run_test(size=(100, 30)) as pilot:
-        app.screen.query_one(HistoryInput).value = Q_OK
-        await pilot.press("enter")
-        for _ in range(50):
-            await pilot.pause(0.02)
-            msg = app.screen.query(AnswerMessage).last()
-            if msg.state == "streaming":
-                break
+        msg = await ask_until_streaming(pilot, Q_OK)
         await pilot.press("escape")
         gate.set()
         await app.workers.wait_for_complete()

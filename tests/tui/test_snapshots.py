@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.tui.fakes import FAKE_ADAPTER_ID, FakeDocuments, FakeEngine, fake_ingest
+from tests.tui.fakes import FAKE_ADAPTER_ID, FakeDocuments, FakeEngine, ask_until_streaming, fake_ingest
 from ragtune.tui.widgets.messages import HistoryInput
 
 Q_OK = "How does the LoRA adapter work?"
@@ -169,13 +169,7 @@ def test_stopped_answer_80x24(snap_compare, settings):
     async def run_before(pilot):
         chat.time = Clock
         try:
-            pilot.app.screen.query_one(HistoryInput).value = Q_OK
-            await pilot.press("enter")
-            for _ in range(100):
-                await pilot.pause(0.02)
-                msg = pilot.app.screen.query("AnswerMessage").last()
-                if msg.state == "streaming":
-                    break
+            await ask_until_streaming(pilot, Q_OK)
             await pilot.press("escape")
             gate.set()
             await pilot.app.workers.wait_for_complete()
