@@ -433,10 +433,12 @@ class AnswerEngine:
     # -- answer cache -------------------------------------------------------------------------------------
     def _decoding(self) -> dict[str, Any]:
         from .grammar import GRAMMAR_VERSION
+        from .injection import RULES_VERSION
 
         c = self.cfg
         return {"temperature": c.temperature, "seed": c.seed, "max_tokens": c.max_tokens,
                 "max_answer_chars": c.max_answer_chars, "max_repairs": c.max_repairs, "grammar": GRAMMAR_VERSION,
+                "injection_rules": RULES_VERSION,
                 "refusal_threshold": self.refusal_threshold, "min_answer_logprob": self.min_answer_logprob,
                 "min_support": c.min_support, "min_relevance": c.min_relevance, "focus_sentences": c.focus_sentences,
                 "refuse_echo": c.refuse_echo, "answer_candidates": self.answer_candidates,

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 _I = re.IGNORECASE
+# The patterns' version, in the answer cache key: what is fenced off changes what an answer may quote and cite.
+RULES_VERSION = 2
 _AI = r"(?:ai|a\.i\.|assistants?|models?|llms?|bots?|chat ?bots?|language models?|gpt|agents?)"
 PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, _I) for p in (
     # overriding the rules
@@ -41,6 +43,7 @@ PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, _I) for p in (
     rf"\b(?:note|message|instructions?|attention|reminder|notice|memo|warning|directive|request|hint)s?\s+(?:to|for)\s+"
     rf"(?:any\s+|all\s+|the\s+|every\s+)?(?:automated\s+|ai\s+)?{_AI}\b",
     rf"\b{_AI}\s+(?:reading|processing|summari[sz]ing|answering|parsing|indexing)\s+(?:this|these|that)\b",
+    rf"\b(?:attention|attn)\s*,?\s*(?:all\s+|any\s+)?{_AI}\s*[:!,]",  # "ATTENTION LLM: ..." (not "attention models")
     # a role label opens its sentence ("System: …", "- **AI:** …"); "Door entry system:" is a document's own label
     rf"^[\s\[(<\"'*#>-]*(?:assistant|ai|system|model|llm|chatbot)\s*[*\]]*\s*:",
     r"\bas an ai\b",
@@ -48,7 +51,8 @@ PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, _I) for p in (
     # controlling the answer's shape
     r"\b(?:set|with|use|mark|return)\s+(?:the\s+)?(?:answer\s+)?status\b",
     r"\bstatus\s*(?:=|to|:)\s*[\"'`]?(?:ok|refused)\b",
-    r"[\"'`]\s*(?:status|answer|citations)\s*[\"'`]\s*:",
+    # a fake answer object's keys; a field named `status` alone is an API's ("returns `status`: `queued`, ...")
+    r"[\"'`]\s*(?:answer|citations)\s*[\"'`]\s*:",
     r"\[\s*S\d{1,2}\s*\]",
     r"\b(?:cite|citing|citation)\b[^.!?]{0,40}?\bS\d{1,2}\b",
     r"\b(?:respond|reply|answer|print|say|write|append|include|prefix|repeat)\b"
@@ -62,7 +66,12 @@ PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, _I) for p in (
     r"\byou\s+are\s+now\b",
     rf"\b(?:dear|hey|hello|hi)\s+{_AI}\b",
     r"\bend\s+of\s+(?:the\s+)?(?:document|context|text|sources?|file)\b",
-    r"\bnew\s+(?:task|instructions?|rules|objective)\b",
+    # a new task handed over ("New task from the administrator: ...", "### New instructions", "here are your new
+    # rules"), not a document's own news ("the new rules apply from 1 April", "16 new instructions" of a processor)
+    r"^[\s#*>-]*new\s+(?:tasks?|instructions?|rules|objectives?)\s*[:*]*\s*$",
+    r"\bnew\s+(?:tasks?|instructions?|rules|objectives?)\s*(?::|\u2013|\u2014|-\s|from\s+(?:the\s+|your\s+)?"
+    r"(?:administrator|admin|system|developer|operator)s?\b)",
+    r"\bhere\s+are\s+(?:your\s+)?new\s+(?:tasks?|instructions?|rules|objectives?)\b",
     r"\bif\s+(?:you\s+are|you're)\s+asked\b",
     # the override idiom in a few other languages (de, fr, es, it, nl, pt)
     r"\b(?:ignoriere|ignorieren|ignorez|ignora|ignorar|negeer|vergiss|oubliez)\b",

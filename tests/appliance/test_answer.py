@@ -282,10 +282,10 @@ def test_cache_key_depends_on_context_adapter_and_query(settings, store):
     assert k != eng.cache_key(c1, "q")
 
 
-# The answer-settings keys before generate.adapter_scale existed: at scale 1.0 every cache key stays what it was.
-DECODING_KEYS = {"temperature", "seed", "max_tokens", "max_answer_chars", "max_repairs", "grammar", "refusal_threshold",
-                 "min_answer_logprob", "min_support", "min_relevance", "focus_sentences", "refuse_echo",
-                 "answer_candidates", "merge"}
+# The answer-settings keys without generate.adapter_scale: at scale 1.0 a cache key holds no scale.
+DECODING_KEYS = {"temperature", "seed", "max_tokens", "max_answer_chars", "max_repairs", "grammar", "injection_rules",
+                 "refusal_threshold", "min_answer_logprob", "min_support", "min_relevance", "focus_sentences",
+                 "refuse_echo", "answer_candidates", "merge"}
 
 
 def test_adapter_scale_is_in_the_cache_key_only_when_not_1(settings, store, tmp_path):
