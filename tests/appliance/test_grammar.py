@@ -41,20 +41,6 @@ def test_reserve_grows_with_ids():
 
 
 # -- acceptance by llama.cpp (needs the default GGUF; loads in well under a second) ---------------------------
-@pytest.fixture(scope="module")
-def gen():
-    from ragtune.appliance.config import GenerateConfig
-    from ragtune.appliance.errors import ModelError
-    from ragtune.appliance.generate import LlamaGenerator
-
-    try:
-        g = LlamaGenerator(GenerateConfig(threads=1))
-    except ModelError as exc:  # pragma: no cover - default model not installed
-        pytest.skip(f"default GGUF not available: {exc}")
-    yield g
-    g.close()
-
-
 def _ok(answer="Paris is the capital.", cites=("S1",), status="ok"):
     return json.dumps({"status": status, "answer": answer, "citations": list(cites)})
 
