@@ -103,17 +103,17 @@ def _correct(rec: dict[str, Any], result: dict[str, Any]) -> bool | None:
     return metrics.score_item(rec["item"], result, f1_threshold=0.5)["correct"]
 
 
-def _auc(score: list[float], y: list[int]) -> float | None:
-    pos = [s for s, t in zip(score, y) if t]
-    neg = [s for s, t in zip(score, y) if not t]
-    if not pos or not neg:
-        return None
-    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
-    return wins / (len(pos) * len(neg))
+def _auc(score: list[float], y: list[int]) -> float:
+    import numpy as np
+
+    from ragtune.models.evidence_fit import auc
+
+    return auc(np.asarray(score, dtype=float), np.asarray(y, dtype=bool))
 
 
 def _fit(X: Any, y: Any, lam: float) -> tuple[Any, float]:
-    """Ridge logistic regression by Newton steps (X standardised; the intercept is not penalised)."""
+    """Ridge logistic regression by Newton steps (X standardised; the intercept is not penalised). Not
+    evidence_fit.fit_logistic: its fixed-step gradient descent diverges at the penalties a 576-number probe needs."""
     import numpy as np
 
     n, d = X.shape
