@@ -220,7 +220,7 @@ def study(train: list[Path], judge: list[Path], features: str = "hidden", folds:
         pooled[0] += up
         pooled[1] += down
         print(f"{path.name}: {len(recs)} records, {len(ok)} answered ({sum(yj)} wrong); AUC "
-              + ", ".join(f"{k} {v:.3f}" for k, v in aucs.items() if v is not None))
+              + ", ".join(f"{k} {v:.3f}" for k, v in aucs.items()))
         print(f"  task success served (0.6 / off / 0.0) {100 * sum(base) / len(base):.1f} % -> probe at {t} "
               f"{100 * sum(new) / len(new):.1f} % (+{up} / -{down}, p {sign_test_p(up, down):.3g})")
     if judge:
