@@ -1,11 +1,13 @@
-"""Refusal signals beyond P(refused): a probe on the hidden state, the three recorded signals weighed together
-(round 32; a study, not product code).
+"""Refusal signals beyond P(refused): a probe on the hidden state, the recorded signals weighed together (rounds 32
+and 33; a study, and the fit of the built-in refusal model).
 
     python benchmarks/status_probe.py record DATASET OUT.jsonl [--split test] [--limit 400] [--seed 0]
-    python benchmarks/status_probe.py study FIT.jsonl [...] [--features hidden|scalars] [--judge HELD.jsonl ...]
+    python benchmarks/status_probe.py study FIT.jsonl [...] [--features hidden|scalars|scalars+sentence]
+                                            [--judge HELD.jsonl ...] [--write refusal_model.json]
 
 `record` answers DATASET once "open", as `eval calibrate` does (arm C, the built-in adapter, extractive, threshold
-1.0, no confidence floor, the evidence check open: every question reaches the model and gets its answer) and
+1.0, no confidence floor, the evidence check open, no refusal model: every question reaches the model and gets its
+answer) and
 keeps, for every question, the eval item, its result (P(refused), the evidence score, the least token
 log-probability) and the final layer's hidden state (after the output norm: what the LM head reads) at the step
 where the status value is decided. It swaps in small wrappers (the context's embeddings output on, a recorder
@@ -13,12 +15,15 @@ around the sampler's status step and around each asked question).
 
 `study` fits a ridge-regularised logistic model on the FIT records (label: the open answer is wrong, i.e. an
 unanswerable question answered or an answerable one answered wrong; only "ok" answers, the ones a refusal rule can
-still change) over `hidden` (the 576-d state: a probe) or `scalars` (logit P(refused), evidence score, least token
-log-probability), the penalty and threshold chosen by 5-fold cross-validation there, and reports on the JUDGE
+still change) over `hidden` (the 576-d state: a probe), `scalars` (logit P(refused), evidence score, least token
+log-probability) or `scalars+sentence` (those and the answer's sentence share, refusal_model.answer_sentence: the
+served refusal model's inputs), the penalty and threshold chosen by 5-fold cross-validation there, and reports on the JUDGE
 records (never seen by the fit): AUC of the model, of P(refused) and of the evidence score, and task success of
 the served rule (threshold 0.6, evidence cut 0.0) against the model's rule (P(refused) not cut, the same evidence
-cut), paired question by question. Fit on the behaviour corpus' train domains only (the model is trained: never on
-../shared/eval or the dev domains). benchmarks/README.md, "Answer quality, round 32".
+cut), paired question by question. `--write` (scalars+sentence) writes the fit as a refusal model
+(ragtune/appliance/refusal_model.py; a built-in adapter manifest's `serving.refusal_model`). Fit on the behaviour
+corpus' train domains only (the model is trained: never on ../shared/eval or the dev domains). benchmarks/README.md,
+"Answer quality, rounds 32 and 33".
 """
 
 from __future__ import annotations
@@ -81,7 +86,7 @@ def record(dataset: str, out: Path, split: str | None, limit: int | None, seed: 
         got["pairs"] = [(it, stored[("C", it["qid"])]) for it in items if ("C", it["qid"]) in stored]
 
     settings = load_settings()
-    settings = settings.replace("generate", min_answer_logprob="off", evidence_cut=OPEN)
+    settings = settings.replace("generate", min_answer_logprob="off", evidence_cut=OPEN, refusal_model="off")
     opts = EvalOptions(arms="C", adapter="default", limit=limit, seed=seed, split=split, mode="extractive",
                        refusal_threshold=1.0, concurrency=concurrency, out=out.parent / f"run-{out.stem}")
     run_eval(settings, dataset, opts, engine_factory=AnswerEngine, results=keep)
@@ -139,6 +144,16 @@ def _logit(p: float) -> float:
     return math.log(p / (1 - p))
 
 
+def _sentence(r: dict[str, Any]) -> float:
+    """The served answer_sentence of a recorded answer (the question as the model read it: normalized)."""
+    from ragtune.appliance.normalize import normalize_query
+    from ragtune.appliance.refusal_model import answer_sentence
+
+    res = r["result"]
+    return answer_sentence(normalize_query(r["item"]["question"]), res.get("answer") or "",
+                           res.get("cited_ids") or [], {c["id"]: c["text"] for c in res["context"]})
+
+
 FEATURES = {
     # the final layer's state at the status value (576 numbers for SmolLM2-135M)
     "hidden": lambda r: r["hidden"],
@@ -148,10 +163,15 @@ FEATURES = {
                           float(r["result"].get("evidence_score") or 0.0),
                           float(r["result"].get("answer_min_logprob") or 0.0)],
 }
-PENALTIES = {"hidden": (1.0, 10.0, 100.0, 1000.0, 10000.0), "scalars": (0.01, 1.0, 10.0)}
+# and the answer's sentence share: the served refusal model's inputs (ragtune/appliance/refusal_model.py)
+FEATURES["scalars+sentence"] = lambda r: FEATURES["scalars"](r) + [_sentence(r)]
+
+PENALTIES = {"hidden": (1.0, 10.0, 100.0, 1000.0, 10000.0), "scalars": (0.01, 1.0, 10.0),
+             "scalars+sentence": (0.01, 1.0, 10.0)}
 
 
-def study(train: list[Path], judge: list[Path], features: str = "hidden", folds: int = 5) -> None:
+def study(train: list[Path], judge: list[Path], features: str = "hidden", folds: int = 5,
+          write: Path | None = None) -> None:
     import numpy as np
 
     from ragtune.appliance.eval.calibrate import outcome
@@ -205,6 +225,17 @@ def study(train: list[Path], judge: list[Path], features: str = "hidden", folds:
     print(f"  chosen: penalty {lam:g}, threshold {t} (out-of-fold task success {ts:.3f}; served rule "
           f"{sum(served(tr_all, {}, None)) / len(tr_all):.3f})")
     w, b = _fit(Xs, y, lam)
+    if write is not None:  # the served form (ragtune/appliance/refusal_model.py)
+        from ragtune.appliance.refusal_model import FEATURES as SERVED, parse
+
+        if features != "scalars+sentence":
+            raise SystemExit("--write: only the scalars+sentence model is served")
+        obj = {"features": list(SERVED), "mean": [round(float(v), 6) for v in mu],
+               "scale": [round(float(v), 6) for v in sd], "weights": [round(float(v), 6) for v in w],
+               "bias": round(b, 6), "threshold": t}
+        parse(obj)
+        write.write_text(json.dumps(obj, indent=2) + "\n", encoding="utf-8")
+        print(f"  wrote {write}")
     pooled = [0, 0]
     for path in judge:
         recs = _load([path])
@@ -241,11 +272,12 @@ def main() -> None:
     st.add_argument("train", type=Path, nargs="+")
     st.add_argument("--judge", type=Path, nargs="+", default=[])
     st.add_argument("--features", choices=sorted(FEATURES), default="hidden")
+    st.add_argument("--write", type=Path, default=None, help="the scalars+sentence fit as a refusal model JSON")
     a = ap.parse_args()
     if a.cmd == "record":
         record(a.dataset, a.out, a.split, a.limit, a.seed, a.concurrency)
     else:
-        study(a.train, a.judge, a.features)
+        study(a.train, a.judge, a.features, write=a.write)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ function below (docs/answer.md has the long form):
                          extractive mode the answer is a span of a source by construction (extractive.py),
                          optionally only from the sentences that best match the question (focus.py)
 5. `judge`               schema validation (validity recorded before repair), bounded repair (repair.py), then
-                         the model's P(refused), the extractive span check, citations pruned to the sources that
+                         the model's P(refused) (or the refusal model weighing it with other signals:
+                         refusal_model.py), the extractive span check, citations pruned to the sources that
                          hold the answer, injected words, lexical support -> emitted or refused (refusal.py)
 6. `_emit`               Answer with citations resolved to chunk id, source and span; query log (+ answer cache)
 
@@ -120,12 +121,12 @@ class AnswerEngine:
         self._applied_scale = 1.0  # the adapter_scale the generator was given with it
         self._adapter_ready = False
         self._evidence: Any = False  # evidence.EvidenceModel | None once loaded (False: not yet)
-        self._serving: dict[tuple[Any, ...], float | None] = {}  # (key, setting, adapter id, override) -> value
+        self._serving: dict[tuple[Any, ...], Any] = {}  # (key, setting, adapter id, override) -> value
         # What "auto" means for any adapter this engine serves, instead of its manifest's values: an eval of an
         # adapter not installed yet (eval run --adapter-refusal-threshold, --adapter-min-answer-logprob,
-        # --adapter-evidence-cut, --adapter-answer-candidates, --adapter-scale), by key (config.CALIBRATED). A key
-        # not here: the manifest decides.
-        self.adapter_serving: dict[str, float] = {}
+        # --adapter-evidence-cut, --adapter-answer-candidates, --adapter-scale), by key (config.CALIBRATED), and
+        # "refusal_model" (its JSON object: a rebuild's eval). A key not here: the manifest decides.
+        self.adapter_serving: dict[str, Any] = {}
 
     # -- resources --------------------------------------------------------------------------------------
     @property
@@ -197,6 +198,18 @@ class AnswerEngine:
     def min_answer_logprob(self) -> float | None:
         """`generate.min_answer_logprob`, "auto" resolved for the adapter being served; None: no floor."""
         return self._serving_value("min_answer_logprob")
+
+    @property
+    def refusal_model(self) -> Any:
+        """`generate.refusal_model` resolved for the adapter being served (refusal_model.py), or None."""
+        aid = self._adapter_id
+        over = self.adapter_serving.get("refusal_model") if aid != NONE_ADAPTER else None
+        key = ("refusal_model", self.cfg.refusal_model, aid, None if over is None else json.dumps(over))
+        if key not in self._serving:  # a manifest read once per adapter, not per question
+            from .builtin_adapters import refusal_model_for
+
+            self._serving[key] = refusal_model_for(self.cfg.refusal_model, aid, over)
+        return self._serving[key]
 
     @property
     def answer_candidates(self) -> int:
@@ -313,7 +326,7 @@ class AnswerEngine:
                                                                     avoid=avoid), n, src.normalized, ctx)
         checked, verdict = self.judge(first, lambda errs: self._generate(gen, _with_note(msgs, repair_note(errs)),
                                                                          schema, spans, use_cache=use_cache),
-                                      ctx, src.normalized, mode)
+                                      ctx, src.normalized, mode, evidence_score=evidence)
         ans = self._answer(verdict, checked, ctx, src, gen, mode)
         if on_token is not None and stream is None:
             on_token(ans.answer)
@@ -324,17 +337,23 @@ class AnswerEngine:
 
     # -- the stages ---------------------------------------------------------------------------------------
     def judge(self, res: GenResult, regenerate: Callable[[list[str]], GenResult], ctx: list[ContextItem],
-              question: str, mode: str) -> tuple[Checked, Verdict]:
+              question: str, mode: str, evidence_score: float | None = None) -> tuple[Checked, Verdict]:
         """After generation: validate `res` (`regenerate(errors)`: a repair retry), then the refusal checks."""
         c = self.cfg
         checked = validate_and_repair(res, regenerate, [x.id for x in ctx], max_chars=c.max_answer_chars,
                                       max_repairs=c.max_repairs)
+        early = None if checked.obj is not None else "invalid_output"
+        model = self.refusal_model
+        if early is None and model is not None and ctx and checked.obj.get("status") == "ok" and model.refuses(
+                question, checked.obj["answer"], checked.obj["citations"], {x.id: x.text for x in ctx},
+                p_refused=checked.p_refused, evidence_score=evidence_score,
+                answer_min_logprob=checked.answer_min_logprob):
+            early = "uncertain"  # the refusal signals weighed together (refusal_model.py)
         verdict = refusal_check(checked.obj or _REFUSED, ctx, min_support=c.min_support, mode=mode,
                                 p_refused=checked.p_refused, refusal_threshold=self.refusal_threshold,
                                 answer_min_logprob=checked.answer_min_logprob,
                                 min_answer_logprob=self.min_answer_logprob, question=question,
-                                min_relevance=c.min_relevance, refuse_echo=c.refuse_echo,
-                                reason=None if checked.obj is not None else "invalid_output")
+                                min_relevance=c.min_relevance, refuse_echo=c.refuse_echo, reason=early)
         return checked, verdict
 
     def _generator_for(self, adapter: str | None) -> Any:
@@ -444,6 +463,7 @@ class AnswerEngine:
                 "refuse_echo": c.refuse_echo, "answer_candidates": self.answer_candidates,
                 **({"candidate_rule": CANDIDATE_RULE} if self.answer_candidates > 1 else {}),
                 **({"adapter_scale": self.adapter_scale} if keyed("adapter_scale", self.adapter_scale) else {}),
+                **({"refusal_model": self.refusal_model.to_dict()} if self.refusal_model is not None else {}),
                 "merge": self.adapter_served == "merged"}  # what the generator did (a merge can fall back)
 
     def _answer_cache_on(self, use_cache: bool) -> bool:

@@ -22,6 +22,7 @@ from typing import Any
 
 from .config import CALIBRATED
 from .errors import ModelError, RagtuneError, located
+from .refusal_model import RefusalModel, parse as parse_refusal_model
 
 ENV = "RAGTUNE_BUILTIN_ADAPTERS"
 DEFAULT_NAME = "ragtune-default"
@@ -88,6 +89,12 @@ class BuiltinAdapter:
         """A value calibrated for this adapter (`serving.<key>`, one of config.CALIBRATED), or None."""
         t = self.manifest["serving"].get(key)
         return None if t is None else float(t)
+
+    @property
+    def refusal_model(self) -> RefusalModel | None:
+        """The refusal model fitted for this adapter (`serving.refusal_model`, refusal_model.py), or None."""
+        obj = self.manifest["serving"].get("refusal_model")
+        return None if obj is None else parse_refusal_model(obj)
 
     @property
     def lineage(self) -> dict[str, Any]:
@@ -163,6 +170,11 @@ def validate_manifest(obj: Any, where: Path | str, text: str | None = None) -> d
     for key, (valid, want, _) in CALIBRATED.items():
         if key in obj["serving"] and not valid(obj["serving"][key]):
             raise bad(f"'serving.{key}' must be {want}", "serving", key)
+    if "refusal_model" in obj["serving"]:
+        try:
+            parse_refusal_model(obj["serving"]["refusal_model"])
+        except ValueError as exc:
+            raise bad(f"'serving.refusal_model': {exc}", "serving", "refusal_model") from None
     for i, ev in enumerate(obj["eval"]):
         if not (isinstance(ev, dict) and isinstance(ev.get("command"), str) and isinstance(ev.get("decision"), dict)
                 and isinstance(ev["decision"].get("go"), bool)):
@@ -215,10 +227,9 @@ def get_builtin(name: str = DEFAULT_NAME, folder: Path | str | None = None) -> B
     return load(mpath) if mpath.is_file() else None
 
 
-def serving_value_for(adapter_id: str, key: str, folder: Path | str | None = None) -> float | None:
-    """A calibrated serving value (`serving.<key>`) of the built-in adapter with this id (sha256), or None: not a
-    built-in, or its manifest records none. A broken manifest elsewhere in the folder is not this lookup's
-    business."""
+def builtin_with_id(adapter_id: str | None, folder: Path | str | None = None) -> BuiltinAdapter | None:
+    """The built-in adapter with this id (sha256), or None: not a built-in. A broken manifest elsewhere in the
+    folder is not this lookup's business."""
     if not adapter_id or not _HEX64.match(adapter_id):
         return None
     folder = Path(folder) if folder is not None else adapters_dir()
@@ -230,10 +241,30 @@ def serving_value_for(adapter_id: str, key: str, folder: Path | str | None = Non
         except ModelError:
             continue
         if b.sha256 == adapter_id:
-            return b.serving_value(key)
+            return b
     return None
 
 
-__all__ = ["DEFAULT_NAME", "ENV", "MANIFEST_FORMAT", "OUTTYPES", "BuiltinAdapter", "adapters_dir", "get_builtin",
+def refusal_model_for(setting: str, adapter_id: str | None, override: Any = None) -> RefusalModel | None:
+    """`generate.refusal_model` resolved: "auto" = the fitted model of the built-in adapter with this id (its
+    manifest's `serving.refusal_model`), or `override` (its JSON object: an adapter not installed yet, as a
+    rebuild's eval serves it); "off", the base or any other adapter: None."""
+    if setting != "auto" or not adapter_id or adapter_id == "none":
+        return None
+    if override is not None:
+        return parse_refusal_model(override)
+    b = builtin_with_id(adapter_id)
+    return None if b is None else b.refusal_model
+
+
+def serving_value_for(adapter_id: str, key: str, folder: Path | str | None = None) -> float | None:
+    """A calibrated serving value (`serving.<key>`) of the built-in adapter with this id (sha256), or None: not a
+    built-in, or its manifest records none."""
+    b = builtin_with_id(adapter_id, folder)
+    return None if b is None else b.serving_value(key)
+
+
+__all__ = ["DEFAULT_NAME", "ENV", "MANIFEST_FORMAT", "OUTTYPES", "BuiltinAdapter", "adapters_dir", "builtin_with_id",
+           "get_builtin", "refusal_model_for",
            "key_line", "list_builtins", "load", "package_adapters_dir", "serving_value_for",
            "validate_manifest"]

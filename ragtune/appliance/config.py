@@ -223,6 +223,10 @@ class GenerateConfig:
     # before the model can be left the clear cases), else the cut fitted with the evidence model (its
     # evidence.json); or a number (the score is the logit of "the context holds the answer").
     evidence_cut: float | str = "auto"
+    # The three signals above and the answer sentence's share of the question weighed together (refusal_model.py,
+    # "uncertain"): "auto" = the served adapter's fitted model (manifest `serving.refusal_model`), none for other
+    # models; "off": never.
+    refusal_model: str = "auto"
     # Extractive answers: share of the question's content words the sentence holding the span must contain;
     # any overlap by default (a span from a sentence sharing no word with the question answers something else).
     min_relevance: float = 0.01
@@ -301,6 +305,7 @@ class GenerateConfig:
                "generate", "refusal_threshold", "must be 0..1 or \"auto\"")
         _check(self.min_answer_logprob in ("auto", "off") or is_logprob(self.min_answer_logprob),
                "generate", "min_answer_logprob", "must be a number <= 0, \"auto\" or \"off\"")
+        _check(self.refusal_model in ("auto", "off"), "generate", "refusal_model", "must be \"auto\" or \"off\"")
         for key in ("answer_cache", "prefix_cache", "adapter_merge"):
             _check(isinstance(getattr(self, key), bool), "generate", key, "must be true or false")
         for key in ("price_per_1k_prompt", "price_per_1k_completion"):

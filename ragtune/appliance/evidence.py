@@ -30,8 +30,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .errors import ModelError
-from .refusal import content_words
-from .text import prefix5
+from .text import content_words, prefix5
 
 FORMAT = 1
 FEATURES = ("best_sentence", "top_rerank", "number_missing")  # what a model may use (its file names its own)

@@ -38,14 +38,8 @@ from typing import Any, Iterator, Sequence
 from .config import CALIBRATED
 from .injection import SourceView, source_view
 from .prompt import REFUSAL_TEXT
-from .text import STOPWORDS
+from .text import content_words
 from .types import ContextItem
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def content_words(text: str) -> list[str]:
-    return [w for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in STOPWORDS]
 
 
 def support_score(answer: str, sources: list[str]) -> float:

@@ -1,8 +1,10 @@
 """Word-level text utilities shared by the runtime refusal check, the evaluation grader, the dataset builder and
-the TUI: one stopword list and one stemmer. (Query normalisation is `normalize.py`; its function-word list is part
+the TUI: one stopword list, the content words of a text, and one stemmer. (Query normalisation is `normalize.py`; its function-word list is part
 of the disfluency rules, not a stopword list.)"""
 
 from __future__ import annotations
+
+import re
 
 # Function words: they carry no claim, so they neither need nor give support, and they are not worth
 # highlighting or matching. One closed list for every caller (the union of the lists the modules used to keep).
@@ -14,6 +16,13 @@ STOPWORDS = frozenset(
     there these they this those through to too under until up very was we were what when where which while who
     whom whose why will with would yes you your""".split()
 )
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def content_words(text: str) -> list[str]:
+    """The text's words, lower-cased, without STOPWORDS (in order, repeats kept)."""
+    return [w for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in STOPWORDS]
 
 
 def stem(tok: str) -> str:

@@ -59,12 +59,15 @@ def toml_repr(v: Any) -> str:
 
 
 def key_line(text: str, section: str, key: str) -> int | None:
-    """The line of `key = …` inside `[section]` of a TOML text (1-based), or None."""
+    """The line of `key = …` inside `[section]` of a TOML text (1-based), or of a `[section.key]` sub-table's
+    header, or None."""
     current = None
     for n, line in enumerate(text.splitlines(), start=1):
         head = re.match(r"\s*\[\s*([A-Za-z0-9_.-]+)\s*\]\s*(#.*)?$", line)
         if head:
             current = head.group(1)
+            if current == f"{section}.{key}":
+                return n
             continue
         if current == section and re.match(rf"\s*{re.escape(key)}\s*=", line):
             return n

@@ -311,7 +311,8 @@ def _run_evals(settings: Settings, recipe: Recipe, opts: RebuildOptions, work: P
         report = run_eval(served, s, EvalOptions(arms=ev.arms, adapter=str(work / f"{recipe.name}.gguf"),
                                                  limit=limit or None, seed=ev.seed, out=work / "eval" / _slug(s),
                                                  safety=ev.safety,
-                                                 adapter_serving={k: recipe.serving[k] for k in CALIBRATED
+                                                 adapter_serving={k: recipe.serving[k]
+                                                                  for k in (*CALIBRATED, "refusal_model")
                                                                   if k in recipe.serving}),
                           progress=stderr_progress())
         out.append(eval_summary(report, _cmd(argv)))

@@ -36,6 +36,7 @@ def eval_summary(report: dict[str, Any], command: str) -> dict[str, Any]:
         "n_questions": report.get("n_questions"), "seed": report.get("seed"),
         **{k: report.get(k) for k in ("answer_mode", "adapter_merge", "adapter_served")},
         **{k: report.get(k) for key in CALIBRATED for k in (key, f"{key}_adapter") if k in report},
+        **{k: report[k] for k in ("refusal_model_adapter",) if k in report},
         "arms": {name: {k: m.get(k) for k in ARM_KEYS if k in m} for name, m in (report.get("arms") or {}).items()},
         "deltas": report.get("deltas"),
         "safety": {name: {"n": a.get("n"), "share_safe": a.get("share_safe"),

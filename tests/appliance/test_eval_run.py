@@ -138,6 +138,22 @@ def test_the_adapter_scale_keys_a_run_only_when_it_is_not_1(settings, beir):
     assert R.answer_settings(settings.replace("generate", adapter_scale=1.25))["generate"]["adapter_scale"] == 1.25
 
 
+def test_a_refusal_model_keys_the_adapters_run(settings, beir):
+    from tests.appliance.test_refusal_model import GOOD
+
+    d = R.load_beir(beir)
+
+    def rid(s, serving=None):
+        return R.make_run_id(d, ["A", "C"], "x", 0, None, s, True, None, serving)
+
+    base, refit = rid(settings), rid(settings, {"refusal_model": {**GOOD, "threshold": 0.7}})
+    assert len({base, rid(settings, {"refusal_model": GOOD}), refit}) == 3  # a refitted model is another run
+    assert rid(settings.replace("generate", refusal_model="off"), {"refusal_model": GOOD}) != refit
+    # the base alone: no adapter, no refusal model
+    assert R.make_run_id(d, ["A"], None, 0, None, settings, True, None, {"refusal_model": GOOD}) == \
+        R.make_run_id(d, ["A"], None, 0, None, settings, True)
+
+
 def test_limit_is_a_seeded_stratified_sample():
     items = [{"qid": f"q{i:03d}", "answerable": i % 4 != 0} for i in range(200)]  # 25% unanswerable
     s1 = R.sample(items, 40, seed=7)

@@ -118,6 +118,42 @@ def test_a_recipes_adapter_scale_goes_to_the_manifest_and_its_eval(tmp_path):
     assert builtin.validate_manifest(m, tmp_path / "tiny-default.json")["serving"]["adapter_scale"] == 1.25
 
 
+REFUSAL_MODEL_TABLE = """
+[serving.refusal_model]
+features = ["p_refused_logit", "evidence_score", "answer_min_logprob", "answer_sentence"]
+mean = [-0.9, 0.8, -0.8, 0.3]
+scale = [1.8, 0.7, 1.2, 0.3]
+weights = [1.0, 0.0, -0.5, -0.8]
+bias = 0.3
+threshold = 0.75
+"""
+
+
+def test_a_recipes_refusal_model_goes_to_the_manifest_and_its_eval(tmp_path, settings, monkeypatch):
+    from ragtune.appliance.eval import run as R
+    from ragtune.appliance.refusal_model import parse
+    from ragtune.models.default_adapter import RebuildOptions, _run_evals
+    from tests.gguf_helpers import builtin_manifest
+
+    rec = load_recipe(_recipe(tmp_path, TINY_RECIPE + "refusal_threshold = 1.0\n" + REFUSAL_MODEL_TABLE))
+    model = rec.serving["refusal_model"]
+    assert parse(model).threshold == 0.75 and rec.serving["refusal_threshold"] == 1.0
+    gguf = write_gguf(tmp_path / "tiny-default.gguf")
+    m = builtin_manifest(gguf, name="tiny-default", serving=dict(rec.serving))  # what the rebuild writes
+    assert builtin.validate_manifest(m, tmp_path / "tiny-default.json")["serving"]["refusal_model"] == model
+    seen = []
+    monkeypatch.setattr(R, "run_eval", lambda s, d, opts, progress=None: seen.append(opts) or _report("a" * 64))
+    work = tmp_path / "w"
+    work.mkdir()
+    _run_evals(settings, rec, RebuildOptions(work=work), work, ["sets/x"], print)
+    assert seen[0].adapter_serving == {"refusal_threshold": 1.0, "refusal_model": model}  # served as it will be
+    # a wrong field names the file and the sub-table's line
+    bad = _recipe(tmp_path, TINY_RECIPE + REFUSAL_MODEL_TABLE.replace("threshold = 0.75", "threshold = 2"), "b.toml")
+    with pytest.raises(ConfigError) as exc:
+        load_recipe(bad)
+    assert exc.value.message.startswith(f"{bad}:17: ") and "[serving] refusal_model: 'threshold'" in exc.value.message
+
+
 def test_recipe_missing_tables_and_bad_toml(tmp_path):
     with pytest.raises(ConfigError, match=r"missing the \[serving\] table"):
         load_recipe(_recipe(tmp_path, TINY_RECIPE.replace("[serving]\nk = 3\n", "")))

@@ -40,9 +40,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from ..builtin_adapters import refusal_model_for
 from ..config import Settings
 from ..config_edit import set_config_value
 from ..errors import InputError
+from ..normalize import normalize_query
 from ..prompt import REFUSAL_TEXT
 from ..refusal import resolve_serving
 from . import metrics, paired
@@ -89,6 +91,20 @@ def outcome(result: dict[str, Any], threshold: float, floor: float | None = None
         return {**result, "status": "refused", "answer": REFUSAL_TEXT, "cited_ids": [],
                 "refusal_reason": "low_confidence"}
     return result
+
+
+def with_refusal_model(item: dict[str, Any], result: dict[str, Any], model: Any) -> dict[str, Any]:
+    """The result with the refusal model in force (refusal_model.py) applied, as serving would have (the question
+    it reads is the normalized one the model read). Its decision reads none of the three values calibrate chooses,
+    so applying it before them is exact for every threshold, floor and cut."""
+    if model is None or result.get("status") != "ok":
+        return result
+    if not model.refuses(normalize_query(item["question"]), result.get("answer") or "", result.get("cited_ids") or [],
+                         {c["id"]: c["text"] for c in result.get("context") or []},
+                         p_refused=result.get("p_refused"), evidence_score=result.get("evidence_score"),
+                         answer_min_logprob=result.get("answer_min_logprob")):
+        return result
+    return {**result, "status": "refused", "answer": REFUSAL_TEXT, "cited_ids": [], "refusal_reason": "uncertain"}
 
 
 GRID = tuple(round(0.05 * i, 2) for i in range(21))  # 0.0, 0.05, ..., 1.0
@@ -223,7 +239,7 @@ def calibrate(settings: Settings, dataset: str | Path, opts: CalibrateOptions | 
     # The dev run keeps every answer: the "ok" branch always (threshold 1.0), no confidence floor, and the evidence
     # check open (each question's score is recorded; any cut is then applied offline).
     base_cut = _evidence_cut(settings)
-    settings_run = settings.replace("generate", min_answer_logprob="off",
+    settings_run = settings.replace("generate", min_answer_logprob="off", refusal_model="off",
                                     **({"evidence_cut": OPEN} if base_cut is not None else {}))
     eopts = EvalOptions(arms=arm, adapter=opts.adapter, limit=opts.limit, seed=opts.seed, out=opts.out,
                         safety=False, mode=opts.mode, split=opts.split, refusal_threshold=1.0,
@@ -235,6 +251,9 @@ def calibrate(settings: Settings, dataset: str | Path, opts: CalibrateOptions | 
     items, results = got.get("items", []), got.get("results", [])
     if not any(r.get("p_refused") is not None for r in results):
         raise InputError("no answer recorded the model's P(refused): nothing to calibrate on")
+    adapter_id = report.get("adapter") if arm == "C" and report.get("adapter") not in (None, "none") else None
+    model = refusal_model_for(settings.generate.refusal_model, adapter_id)  # answered without it, served with it
+    results = [with_refusal_model(i, r, model) for i, r in zip(items, results)]
     f1 = settings.eval.f1_threshold
     rows = sweep(items, results, f1_threshold=f1, cut=base_cut)
     chosen, dropped = choose(rows, min_precision=opts.min_precision, min_recall=opts.min_recall,
@@ -252,7 +271,6 @@ def calibrate(settings: Settings, dataset: str | Path, opts: CalibrateOptions | 
         cut = choose_cut(cuts, len(items))["evidence_cut"]
     # The chosen values against those in force before, question by question: on a few hundred questions the best
     # of a grid often wins by a handful of flips, which the sign test calls noise (paired.py).
-    adapter_id = report.get("adapter") if arm == "C" and report.get("adapter") not in (None, "none") else None
     before = in_force(settings, adapter_id, base_cut)
     right_before = _right(items, results, f1, *before)
     vs_before = paired.paired_stats(right_before, _right(items, results, f1, chosen["threshold"], floor, cut))
@@ -280,6 +298,7 @@ def calibrate(settings: Settings, dataset: str | Path, opts: CalibrateOptions | 
             "run_id": report["run_id"], "out": report["out"], "written": written,
             "at_default": next((r for r in rows if r["threshold"] == DEFAULT_THRESHOLD), None), "rows": rows,
             "in_force": dict(zip(("refusal_threshold", "min_answer_logprob", "evidence_cut"), before)),
+            "refusal_model": model is not None,
             "vs_in_force": vs_before, "judged": judged}
 
 

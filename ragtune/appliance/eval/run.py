@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..atomic import make_dir
+from ..builtin_adapters import refusal_model_for
 from ..config import CALIBRATED, Settings
 from ..errors import InputError, located
 from ..home import Home
@@ -73,7 +74,7 @@ def _rerank_files(settings: Settings) -> dict[str, str]:
 
 def make_run_id(dataset: Dataset, arms: list[str], adapter: str | None, seed: int, limit: int | None,
                 settings: Settings, safety: bool, split: str | None = None,
-                adapter_serving: dict[str, float] | None = None) -> str:
+                adapter_serving: dict[str, Any] | None = None) -> str:
     blob = {"v": RUN_VERSION, "kind": dataset.kind, "dataset": dataset.identity, "arms": sorted(arms),
             "adapter": adapter or "none", "seed": seed, "limit": limit, "safety": safety,
             "settings": answer_settings(settings)}
@@ -86,8 +87,16 @@ def make_run_id(dataset: Dataset, arms: list[str], adapter: str | None, seed: in
                 v = resolve_serving(key, "auto", adapter, (adapter_serving or {}).get(key))
                 if keyed(key, v):
                     blob[f"adapter_{key}"] = v
+        model = _refusal_model(settings, adapter, adapter_serving)
+        if model is not None:  # a refitted refusal model is a different run too
+            blob["adapter_refusal_model"] = model.to_dict()
     blob = json_dumps(blob)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _refusal_model(settings: Settings, adapter: str | None, adapter_serving: dict[str, Any] | None) -> Any:
+    """The refusal model the adapter's arms are served with (refusal_model.py), or None."""
+    return refusal_model_for(settings.generate.refusal_model, adapter, (adapter_serving or {}).get("refusal_model"))
 
 
 def resolve_adapter(settings: Settings, adapter: str | None) -> tuple[str | None, str | None]:
@@ -199,7 +208,7 @@ class EvalOptions:
     refusal_threshold: float | None = None  # generate.refusal_threshold for every arm (calibration runs use 1.0)
     # for the [generate] values calibrated per adapter (config.CALIBRATED) set to "auto": the values of the arms with
     # the adapter (B, C) instead of its manifest's (an adapter not installed yet)
-    adapter_serving: dict[str, float] | None = None
+    adapter_serving: dict[str, Any] | None = None
     concurrency: int = 1  # engines answering at once (eval/parallel.py)
     reuse: list[str] = dataclasses.field(default_factory=list)  # runs (ids or report folders) to take answers from
 
@@ -369,7 +378,7 @@ def served_as(settings: Settings, arms: list[Arm], stored: dict[tuple[str, str],
 def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any]], safety_items: list[dict[str, Any]],
                  arms: list[Arm], stored: dict[tuple[str, str], dict[str, Any]], *, adapter: str | None,
                  notes: list[str], run_id: str, out: Path,
-                 adapter_serving: dict[str, float] | None = None,
+                 adapter_serving: dict[str, Any] | None = None,
                  rows: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Metrics per arm, deltas, decision and safety from the stored results (pure given its inputs). `rows` are
     the scored per-question rows (paired.question_rows; computed here when not given)."""
@@ -472,6 +481,8 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
         **{key: getattr(settings.generate, key) for key in shown},
         **{f"{key}_adapter": resolve_serving(key, getattr(settings.generate, key), adapter,
                                              (adapter_serving or {}).get(key)) for key in shown},
+        **({"refusal_model_adapter": model.to_dict()}
+           if (model := _refusal_model(settings, adapter, adapter_serving)) is not None else {}),
         "n_questions": len(items),
         "notes": notes + served_notes,
         "failures": failures,

@@ -17,8 +17,10 @@ A recipe file holds, in one place, everything a rebuild needs:
 - `[serving]`: `k`, the retrieve.k the adapter is served and evaluated with (the data is built with it), and
   optionally the values calibrated for the adapter (`ragtune eval calibrate`): `refusal_threshold` (P(refused)),
   `min_answer_logprob` (the confidence floor), `evidence_cut` (the check before the model), `answer_candidates`
-  and `adapter_scale` (the strength the adapter is applied at, 0 < s <= 4). Each is recorded in the manifest,
-  served when its `[generate]` setting is "auto", and applied to its eval's adapter arm;
+  and `adapter_scale` (the strength the adapter is applied at, 0 < s <= 4), and `refusal_model` (a table: the
+  four refusal signals weighed together, fitted for the adapter; refusal_model.py). Each is recorded in the
+  manifest, served when its `[generate]` setting is "auto", and applied to its eval's adapter arm (an adapter not
+  yet installed);
 - `[eval]` (optional): `sets`, `limit`, `seed`, `arms`, `safety`: what `--eval` runs (`ragtune eval run`).
 Unknown keys and bad values are ConfigErrors naming the file and the line."""
 
@@ -161,7 +163,7 @@ def load_recipe(path: Path | str | None = None) -> Recipe:
     hard_raw = table("hard", (tr_fields - set(SET_BY_REBUILD)) | set(HARD_SELECT),
                      {k: "the rebuild sets it" for k in SET_BY_REBUILD})
     conv = table("convert", {"outtype"})
-    serving = table("serving", {"k", *CALIBRATED})
+    serving = table("serving", {"k", "refusal_model", *CALIBRATED})
     ev_raw = table("eval", {f.name for f in dataclasses.fields(EvalPlan)})
 
     outtype = conv.get("outtype", "f16")
@@ -176,6 +178,13 @@ def load_recipe(path: Path | str | None = None) -> Recipe:
             if not valid(serving[key]):
                 raise fail(f"[serving] {key}: must be {want}", "serving", key)
             served[key] = serving[key] if key == "answer_candidates" else float(serving[key])  # a count stays int
+    if "refusal_model" in serving:  # fitted for the adapter (benchmarks/status_probe.py), recorded as it is
+        from ragtune.appliance.refusal_model import parse
+
+        try:
+            served["refusal_model"] = parse(serving["refusal_model"]).to_dict()
+        except ValueError as exc:
+            raise fail(f"[serving] refusal_model: {exc}", "serving", "refusal_model") from None
 
     def data_options(section: str) -> Any:
         ds_raw = table(section, ds_fields - set(REFUSED_DATASET_KEYS), REFUSED_DATASET_KEYS)
