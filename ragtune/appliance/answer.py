@@ -202,14 +202,7 @@ class AnswerEngine:
     @property
     def refusal_model(self) -> Any:
         """`generate.refusal_model` resolved for the adapter being served (refusal_model.py), or None."""
-        aid = self._adapter_id
-        over = self.adapter_serving.get("refusal_model") if aid != NONE_ADAPTER else None
-        key = ("refusal_model", self.cfg.refusal_model, aid, None if over is None else json.dumps(over))
-        if key not in self._serving:  # a manifest read once per adapter, not per question
-            from .builtin_adapters import refusal_model_for
-
-            self._serving[key] = refusal_model_for(self.cfg.refusal_model, aid, over)
-        return self._serving[key]
+        return self._serving_value("refusal_model")
 
     @property
     def answer_candidates(self) -> int:
@@ -224,14 +217,17 @@ class AnswerEngine:
     def _scale_for(self, aid: str) -> float:
         return 1.0 if aid == NONE_ADAPTER else float(self._serving_value("adapter_scale", aid) or 1.0)
 
-    def _serving_value(self, name: str, aid: str | None = None) -> float | None:
+    def _serving_value(self, name: str, aid: str | None = None) -> Any:
+        from .builtin_adapters import refusal_model_for
         from .refusal import resolve_serving
 
         aid = self._adapter_id if aid is None else aid
         over = self.adapter_serving.get(name) if aid != NONE_ADAPTER else None  # the base: defaults
-        key = (name, getattr(self.cfg, name), aid, over)
+        setting = getattr(self.cfg, name)
+        key = (name, setting, aid, json.dumps(over, sort_keys=True) if isinstance(over, dict) else over)
         if key not in self._serving:  # "auto" reads a manifest: once per adapter switch, not per question
-            self._serving[key] = resolve_serving(*key)
+            self._serving[key] = (refusal_model_for(setting, aid, over) if name == "refusal_model"
+                                  else resolve_serving(name, setting, aid, over))
         return self._serving[key]
 
     def close(self) -> None:
