@@ -7,8 +7,7 @@ and 33; a study, and the fit of the built-in refusal model).
 
 `record` answers DATASET once "open", as `eval calibrate` does (arm C, the built-in adapter, extractive, threshold
 1.0, no confidence floor, the evidence check open, no refusal model: every question reaches the model and gets its
-answer) and
-keeps, for every question, the eval item, its result (P(refused), the evidence score, the least token
+answer) and keeps, for every question, the eval item, its result (P(refused), the evidence score, the least token
 log-probability) and the final layer's hidden state (after the output norm: what the LM head reads) at the step
 where the status value is decided. It swaps in small wrappers (the context's embeddings output on, a recorder
 around the sampler's status step and around each asked question).
@@ -17,8 +16,8 @@ around the sampler's status step and around each asked question).
 unanswerable question answered or an answerable one answered wrong; only "ok" answers, the ones a refusal rule can
 still change) over `hidden` (the 576-d state: a probe), `scalars` (logit P(refused), evidence score, least token
 log-probability) or `scalars+sentence` (those and the answer's sentence share, refusal_model.answer_sentence: the
-served refusal model's inputs), the penalty and threshold chosen by 5-fold cross-validation there, and reports on the JUDGE
-records (never seen by the fit): AUC of the model, of P(refused) and of the evidence score, and task success of
+served refusal model's inputs), the penalty and threshold chosen by 5-fold cross-validation there, and reports on
+the JUDGE records (never seen by the fit): AUC of the model, of P(refused) and of the evidence score, and task success of
 the served rule (threshold 0.6, evidence cut 0.0) against the model's rule (P(refused) not cut, the same evidence
 cut), paired question by question. `--write` (scalars+sentence) writes the fit as a refusal model
 (ragtune/appliance/refusal_model.py; a built-in adapter manifest's `serving.refusal_model`). Fit on the behaviour
@@ -138,20 +137,17 @@ def _fit(X: Any, y: Any, lam: float) -> tuple[Any, float]:
 
 
 def _logit(p: float) -> float:
-    import math
+    from ragtune.appliance.refusal_model import logit
 
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))
+    return logit(p)
 
 
 def _sentence(r: dict[str, Any]) -> float:
-    """The served answer_sentence of a recorded answer (the question as the model read it: normalized)."""
-    from ragtune.appliance.normalize import normalize_query
+    """The served answer_sentence of a recorded answer (eval.calibrate.recorded_answer: as serving reads it)."""
+    from ragtune.appliance.eval.calibrate import recorded_answer
     from ragtune.appliance.refusal_model import answer_sentence
 
-    res = r["result"]
-    return answer_sentence(normalize_query(r["item"]["question"]), res.get("answer") or "",
-                           res.get("cited_ids") or [], {c["id"]: c["text"] for c in res["context"]})
+    return answer_sentence(*recorded_answer(r["item"], r["result"]))
 
 
 FEATURES = {

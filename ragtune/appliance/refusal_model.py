@@ -53,7 +53,8 @@ def answer_sentence(question: str, answer: str, cited: Sequence[str], context: M
     return 0.0
 
 
-def _logit(p: float) -> float:
+def logit(p: float) -> float:
+    """log(p / (1 − p)), p clamped to [1e-6, 1 − 1e-6]: P(refused) as the model reads it."""
     p = min(max(float(p), 1e-6), 1 - 1e-6)
     return math.log(p / (1 - p))
 
@@ -71,7 +72,7 @@ class RefusalModel:
     def p_wrong(self, p_refused: float | None, evidence_score: float | None, answer_min_logprob: float | None,
                 sentence: float | None) -> float:
         """`sentence`: answer_sentence() of the answer."""
-        xs = (None if p_refused is None else _logit(p_refused), evidence_score, answer_min_logprob, sentence)
+        xs = (None if p_refused is None else logit(p_refused), evidence_score, answer_min_logprob, sentence)
         z = self.bias + sum(w * (float(x) - m) / s
                             for x, m, s, w in zip(xs, self.mean, self.scale, self.weights) if x is not None)
         return 1.0 / (1.0 + math.exp(-max(min(z, 60.0), -60.0)))
@@ -116,4 +117,4 @@ def parse(obj: Any) -> RefusalModel:
                         tuple(float(x) for x in obj["weights"]), float(obj["bias"]), float(obj["threshold"]))
 
 
-__all__ = ["FEATURES", "RefusalModel", "answer_sentence", "parse"]
+__all__ = ["FEATURES", "RefusalModel", "answer_sentence", "logit", "parse"]

@@ -1,6 +1,6 @@
 """Word-level text utilities shared by the runtime refusal check, the evaluation grader, the dataset builder and
-the TUI: one stopword list, the content words of a text, and one stemmer. (Query normalisation is `normalize.py`; its function-word list is part
-of the disfluency rules, not a stopword list.)"""
+the TUI: one stopword list, the content words of a text, and one stemmer. (Query normalisation is `normalize.py`;
+its function-word list is part of the disfluency rules, not a stopword list.)"""
 
 from __future__ import annotations
 

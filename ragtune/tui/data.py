@@ -74,7 +74,8 @@ REFUSAL_REASONS = {
     "injection": "the answer came from instruction-like text inside a source",
     "no_evidence": "the sources found do not look like they hold the answer",
     "low_confidence": "the model was not sure of the words it picked from the sources",
-    "uncertain": "its own doubt, the evidence and its least sure word together say the answer is likely wrong",
+    "uncertain": "its own doubt, the evidence, its least sure word and how little of the question the answer's "
+                 "sentence says together make the answer likely wrong",
     "override": "the question asks to change the rules (ignore the sources, reveal the prompt, force a status)",
 }
 

@@ -93,15 +93,21 @@ def outcome(result: dict[str, Any], threshold: float, floor: float | None = None
     return result
 
 
+def recorded_answer(item: dict[str, Any], result: dict[str, Any]) -> tuple[str, str, list[str], dict[str, str]]:
+    """What the refusal model reads of a recorded answer besides its three numbers, as serving read it: (the
+    question as the model read it, normalized; the answer; its cited ids; source id -> text)."""
+    return (normalize_query(item["question"]), result.get("answer") or "", result.get("cited_ids") or [],
+            {c["id"]: c["text"] for c in result.get("context") or []})
+
+
 def with_refusal_model(item: dict[str, Any], result: dict[str, Any], model: Any) -> dict[str, Any]:
     """The result with the refusal model in force (refusal_model.py) applied, as serving would have (the question
     it reads is the normalized one the model read). Its decision reads none of the three values calibrate chooses,
     so applying it before them is exact for every threshold, floor and cut."""
     if model is None or result.get("status") != "ok":
         return result
-    if not model.refuses(normalize_query(item["question"]), result.get("answer") or "", result.get("cited_ids") or [],
-                         {c["id"]: c["text"] for c in result.get("context") or []},
-                         p_refused=result.get("p_refused"), evidence_score=result.get("evidence_score"),
+    if not model.refuses(*recorded_answer(item, result), p_refused=result.get("p_refused"),
+                         evidence_score=result.get("evidence_score"),
                          answer_min_logprob=result.get("answer_min_logprob")):
         return result
     return {**result, "status": "refused", "answer": REFUSAL_TEXT, "cited_ids": [], "refusal_reason": "uncertain"}
