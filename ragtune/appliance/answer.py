@@ -1,7 +1,7 @@
 """The answer pipeline, one request at a time. `AnswerEngine.ask` is the sequence of its stages, each a named
 function below (docs/answer.md has the long form):
 
-1. `normalise_question`  control characters out, whitespace collapsed, disfluencies cut (once; the model and the
+1. `normalise_question`  (normalize.py) control characters out, whitespace collapsed, disfluencies cut (once; the model and the
                          retriever see the same normalised text, the raw question is logged alongside)
 2. `_retrieve`           hybrid retrieval -> context S1..Sk (or the caller's context, or none)
 3. `fit_context`         drop the lowest-ranked sources until the prompt fits the generator's window, counted with
@@ -42,6 +42,7 @@ from .extractive import extractive_sources
 from .focus import focus
 from .generate import GenResult
 from .injection import is_override_question
+from .normalize import clean_question, normalise_question  # noqa: F401  (stage 1; re-exported)
 from .prompt import REFUSAL_TEXT, SYSTEM_PROMPT, context_from_hits, messages, system_prompt_sha256
 from .refusal import Verdict, content_words, refusal_check, support_score  # noqa: F401  (re-exported)
 from .refusal import keyed
@@ -51,28 +52,6 @@ from .schema import answer_schema
 from .types import Answer, ContextItem, Hit, Timings
 
 MIN_SUPPORT = 0.34  # default of [generate] min_support: share of the answer's content words in the cited sources
-
-
-# -- stage 1: the question ---------------------------------------------------------------------------------
-def clean_question(question: Any) -> str:
-    """Control characters stripped, whitespace collapsed; empty -> InputError."""
-    if not isinstance(question, str):
-        raise InputError("the question must be text")
-    from .normalize import clean_text
-
-    q = clean_text(question)
-    if not q:
-        raise InputError("empty question", hint="ask a question with some words in it")
-    return q
-
-
-def normalise_question(question: Any) -> tuple[str, str]:
-    """(cleaned, normalised): the cleaned text is what the user asked (logged, handed to the retriever), the
-    normalised one (disfluencies cut) is what the model reads."""
-    from .normalize import normalize_query
-
-    q = clean_question(question)
-    return q, normalize_query(q)
 
 
 # -- stage 2: sources --------------------------------------------------------------------------------------

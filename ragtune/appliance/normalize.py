@@ -1,6 +1,7 @@
 """Query normalisation: what retrieval (and the cache key, and the prompt) sees of a question.
 
-`clean_text` (NFKC, control characters, whitespace) and `normalize_query` (disfluencies removed). Spoken or
+`clean_text` (NFKC, control characters, whitespace), `normalize_query` (disfluencies removed) and the answer
+pipeline's first stage built on them, `normalise_question` (the question cleaned, then normalised). Spoken or
 hastily typed questions carry disfluencies: a reparandum (what was said by mistake), an editing term ("no", "or
 rather", "I mean", "uh", "scratch that") and a repair (what was meant): "the capital of Spain, uh, I mean
 Portugal". Retrieval should see the repaired question only. The rules below are the classic
@@ -263,6 +264,23 @@ def normalize_query(q: str) -> str:
     cleaned = clean_text(q)
     fluent = remove_disfluencies(cleaned)
     return fluent if _key(fluent) else cleaned
+
+
+def clean_question(question: object) -> str:
+    """Control characters stripped, whitespace collapsed; empty -> InputError."""
+    if not isinstance(question, str):
+        raise InputError("the question must be text")
+    q = clean_text(question)
+    if not q:
+        raise InputError("empty question", hint="ask a question with some words in it")
+    return q
+
+
+def normalise_question(question: object) -> tuple[str, str]:
+    """(cleaned, normalised): the answer pipeline's first stage. The cleaned text is what the user asked (logged,
+    handed to the retriever), the normalised one (disfluencies cut) is what the model reads."""
+    q = clean_question(question)
+    return q, normalize_query(q)
 
 
 def has_content(text: str) -> bool:

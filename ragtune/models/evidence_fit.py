@@ -62,7 +62,7 @@ def auc(scores: np.ndarray, positive: np.ndarray) -> float:
 def collect(settings: Settings, corpus: list[str], *, limit: int | None = None, seed: int = 0
             ) -> list[dict[str, Any]]:
     """Features of the served context of each labelled question of the corpus domains."""
-    from ragtune.appliance.answer import normalise_question
+    from ragtune.appliance.normalize import normalise_question
     from ragtune.appliance.eval.datasets import load_beir, sample
     from ragtune.appliance.eval.scratch import corpus_home, corpus_is_ingested, mark_corpus_ingested
     from ragtune.appliance.home import Home

@@ -281,7 +281,7 @@ class _Builder:
                  base_meta: dict[str, Any]) -> list[dict[str, Any]]:
         cfg = self.cfg
         rng = random.Random(f"{cfg.seed}:{row.get('id')}:{variant or 'original'}")
-        from ragtune.appliance.answer import normalise_question  # serving's own: clean once, normalise once
+        from ragtune.appliance.normalize import normalise_question  # serving's own: clean once, normalise once
 
         cq, nq = normalise_question(q)
         res = retriever.retrieve(cq, k=self.k, use_cache=False, normalized=nq)
