@@ -69,3 +69,18 @@ def test_every_command_module_is_imported_and_a_missing_one_fails(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", without_chat)
     with pytest.raises(ModuleNotFoundError, match="chat_cmd"):
         rc._register()
+
+
+@pytest.mark.parametrize("argv", [
+    ["eval", "run", "x", "--adapter-evidence-cut", "nan"],
+    ["eval", "run", "x", "--adapter-refusal-threshold", "nan"],
+    ["eval", "run", "x", "--adapter-min-answer-logprob", "-inf"],
+    ["eval", "calibrate", "x", "--min-precision", "nan"],
+    ["rerank", "fit-evidence", "--out", "e.json", "--min-precision", "nan"],
+    ["convert", "soup", "a", "b", "--out", "s.gguf", "--weight", "nan"],
+])
+def test_a_nan_or_infinite_option_is_a_usage_error(argv):
+    """Sweep: click.FloatRange lets nan through any bounds; a nan threshold, cut or weight was used as a number
+    (`rerank fit-evidence --min-precision nan` fitted and wrote a model)."""
+    result = CliRunner().invoke(cli, argv)
+    assert result.exit_code == 2 and "is not a finite number" in result.output, result.output

@@ -158,3 +158,30 @@ def test_config_set_on_a_file_that_is_not_toml_says_so(tmp_path, capsys):
     # an edit that repairs the broken line still works (the value line itself was the problem)
     (home / "config.toml").write_text("[retrieve]\nk = = 3\n")
     assert main(["--home", str(home), "config", "set", "retrieve.k", "4"]) == 0
+
+
+def test_config_set_keeps_the_files_mode_and_its_symlink(tmp_path):
+    """Sweep: `config set` (and `eval calibrate`, `config init --force`) replaced a 0600 config holding [serve]
+    tokens by a world-readable one, and a symlinked config (dotfiles) by a plain file, leaving the target stale."""
+    import os
+
+    from ragtune.appliance.config_edit import init_config, set_config_value
+
+    p = tmp_path / "config.toml"
+    p.write_text('[serve]\ntokens = ["me:aaaaaaaaaaaaaaaaaaaaaaaa"]\n')
+    p.chmod(0o600)
+    set_config_value(p, "retrieve.k", "4")
+    assert p.stat().st_mode & 0o777 == 0o600 and load_settings(p).retrieve.k == 4
+    real = tmp_path / "dotfiles" / "ragtune.toml"
+    real.parent.mkdir()
+    real.write_text("[retrieve]\nk = 2\n")
+    link = tmp_path / "linked.toml"
+    link.symlink_to(real)
+    set_config_value(link, "retrieve.k", "5")
+    assert link.is_symlink() and load_settings(real).retrieve.k == 5
+    init_config(link, force=True)
+    assert link.is_symlink() and "# ragtune settings" in real.read_text()
+    loop = tmp_path / "loop.toml"
+    os.symlink(loop, loop)
+    with pytest.raises(ConfigError, match="loop.toml: cannot write config"):
+        set_config_value(loop, "retrieve.k", "5")

@@ -53,12 +53,13 @@ def _remove(p: Path) -> None:
         p.unlink(missing_ok=True)
 
 
-def replace_into(tmp: Path | str, dest: Path | str, *, keep_existing: bool = False) -> bool:
+def replace_into(tmp: Path | str, dest: Path | str, *, keep_existing: bool = False, perms: int | None = None) -> bool:
     """Move a finished temporary file or folder onto `dest`. A folder replaces an existing folder by a swap
     (the old one is renamed aside, then removed). With `keep_existing`, an existing `dest` wins instead and
-    `tmp` is removed (a concurrent writer finished first and its copy is equivalent). True if `tmp` was placed."""
+    `tmp` is removed (a concurrent writer finished first and its copy is equivalent). True if `tmp` was placed.
+    `perms`: the new file's mode bits instead of open()'s (set before the rename: never readable more widely)."""
     tmp, dest = Path(tmp), Path(dest)
-    os.chmod(tmp, default_file_mode() | (0o111 if tmp.is_dir() else 0))
+    os.chmod(tmp, perms if perms is not None else default_file_mode() | (0o111 if tmp.is_dir() else 0))
     if keep_existing and dest.exists():
         _remove(tmp)
         return False
@@ -79,7 +80,8 @@ def replace_into(tmp: Path | str, dest: Path | str, *, keep_existing: bool = Fal
 
 
 @contextmanager
-def atomic_path(dest: Path | str, *, folder: bool = False, keep_existing: bool = False) -> Iterator[Path]:
+def atomic_path(dest: Path | str, *, folder: bool = False, keep_existing: bool = False,
+                perms: int | None = None) -> Iterator[Path]:
     """A private temporary path beside `dest` (an empty file, or an empty folder with `folder=True`) for the
     block to fill; moved onto `dest` when the block ends normally (see replace_into), removed if it raises."""
     dest = Path(dest)
@@ -92,24 +94,25 @@ def atomic_path(dest: Path | str, *, folder: bool = False, keep_existing: bool =
         tmp = Path(name)
     try:
         yield tmp
-        replace_into(tmp, dest, keep_existing=keep_existing)
+        replace_into(tmp, dest, keep_existing=keep_existing, perms=perms)
     finally:
         if tmp.exists():
             _remove(tmp)
 
 
 @contextmanager
-def atomic_open(dest: Path | str, mode: str = "w", *, encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
+def atomic_open(dest: Path | str, mode: str = "w", *, encoding: str | None = "utf-8",
+                perms: int | None = None) -> Iterator[IO[Any]]:
     """`with atomic_open(path) as fh: fh.write(…)`: flushed and fsynced, then renamed onto `path`."""
-    with atomic_path(dest) as tmp:
+    with atomic_path(dest, perms=perms) as tmp:
         with open(tmp, mode, encoding=None if "b" in mode else encoding) as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
 
 
-def atomic_write_text(dest: Path | str, text: str) -> None:
-    with atomic_open(dest) as fh:
+def atomic_write_text(dest: Path | str, text: str, *, perms: int | None = None) -> None:
+    with atomic_open(dest, perms=perms) as fh:
         fh.write(text)
 
 

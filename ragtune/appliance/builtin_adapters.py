@@ -22,6 +22,7 @@ from typing import Any
 
 from .config import CALIBRATED
 from .errors import ModelError, RagtuneError, located
+from .errors import unreadable as unreadable_why
 from .refusal_model import RefusalModel, parse as parse_refusal_model
 
 ENV = "RAGTUNE_BUILTIN_ADAPTERS"
@@ -31,6 +32,12 @@ OUTTYPES = ("f16", "q8_0", "bf16", "f32")
 GO_SOURCES = ("eval", "manual", "none")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+NAME_RULE = "lowercase letters, digits, '.', '_' or '-' (at most 64)"
+
+
+def valid_name(name: object) -> bool:
+    """A built-in adapter's name (its file names `<name>.gguf`/`<name>.json`): NAME_RULE, so never a path."""
+    return isinstance(name, str) and bool(_NAME.match(name))
 
 # Top-level keys: (type, required). Nested records are checked for the keys lineage needs; other keys inside
 # them are free-form records (build options, training config, machine, metrics).
@@ -142,8 +149,8 @@ def validate_manifest(obj: Any, where: Path | str, text: str | None = None) -> d
             raise bad(f"'{key}' must be {'a boolean' if typ is bool else getattr(typ, '__name__', 'number')}", key)
     if obj["format"] != MANIFEST_FORMAT:
         raise bad(f"'format' must be {MANIFEST_FORMAT}, got {obj['format']!r}", "format")
-    if not _NAME.match(obj["name"]):
-        raise bad("'name' must be lowercase letters, digits, '.', '_' or '-' (at most 64)", "name")
+    if not valid_name(obj["name"]):
+        raise bad(f"'name' must be {NAME_RULE}", "name")
     if obj["kind"] != "lora-gguf":
         raise bad(f"'kind' must be \"lora-gguf\", got {obj['kind']!r}", "kind")
     if obj["file"] != f"{obj['name']}.gguf":
@@ -197,8 +204,8 @@ def read_manifest(mpath: Path, unreadable: type[RagtuneError] = ModelError) -> t
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
         raise unreadable(f"{located(mpath, exc.lineno)}: invalid built-in adapter manifest JSON: {exc.msg}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise unreadable(f"{mpath}: cannot read the built-in adapter manifest: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:  # the line and column of a byte that is not UTF-8
+        raise unreadable(unreadable_why(mpath, exc, "cannot read the built-in adapter manifest")) from None
     return validate_manifest(obj, mpath, text), text
 
 
@@ -264,7 +271,7 @@ def serving_value_for(adapter_id: str, key: str, folder: Path | str | None = Non
     return None if b is None else b.serving_value(key)
 
 
-__all__ = ["DEFAULT_NAME", "ENV", "MANIFEST_FORMAT", "OUTTYPES", "BuiltinAdapter", "adapters_dir", "builtin_with_id",
-           "get_builtin", "refusal_model_for",
+__all__ = ["DEFAULT_NAME", "ENV", "MANIFEST_FORMAT", "NAME_RULE", "OUTTYPES", "BuiltinAdapter", "adapters_dir",
+           "builtin_with_id", "get_builtin", "refusal_model_for",
            "key_line", "list_builtins", "load", "package_adapters_dir", "serving_value_for",
-           "validate_manifest"]
+           "valid_name", "validate_manifest"]

@@ -1,10 +1,12 @@
-"""Editing the config file (`ragtune config init|set`, `eval calibrate`): comments and other lines are kept, and a
-new file is validated as a whole (config.settings_from_dict) before it replaces the old one."""
+"""Editing the config file (`ragtune config init|set`, `eval calibrate`, `eval retrieval --tune`): comments and
+other lines are kept, and a new file is validated as a whole (config.settings_from_dict) before it replaces the
+old one."""
 
 from __future__ import annotations
 
 import dataclasses
 import re
+import stat
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -64,24 +66,53 @@ def set_config_value(path: Path, dotted: str, raw: str, *, home: Home | None = N
     if not section or not key:
         raise ConfigError(f"'{dotted}': give SECTION.KEY, e.g. retrieve.k")
     value = parse_cli_value(section, key, raw)
+    update_config(path, {dotted: value}, home=home, what=f"{dotted} = {raw}")
+    return value
+
+
+def update_config(path: Path, values: dict[str, Any], *, home: Home | None = None, what: str | None = None) -> None:
+    """Set SECTION.KEY = value for each of `values` in one edit of the config file at `path` (created if missing):
+    comments and other lines kept, the new file validated as a whole before it replaces the old one (a bad value
+    leaves the file untouched). `what`: the change, for errors (default: the keys)."""
+    dotted_keys = ", ".join(values)
+    what = what or dotted_keys
     try:
         text = path.read_text(encoding="utf-8") if path.exists() else ""
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(unreadable(path, exc, "cannot read config")) from None
-    new = set_in_toml(text, section, key, value)
+    new = text
+    for dotted, value in values.items():
+        section, _, key = dotted.partition(".")
+        _field(section, key)
+        new = set_in_toml(new, section, key, value)
     try:
         data = tomllib.loads(new)
     except tomllib.TOMLDecodeError as exc:
         try:  # the edit did not repair a file that was already broken: say that, not that the edit broke it
             tomllib.loads(text)
         except tomllib.TOMLDecodeError as old:
-            raise ConfigError(f"{path}: invalid TOML: {old}", hint=f"fix that line by hand, then set {dotted}") from None
-        raise ConfigError(f"{path}: cannot set {dotted} here without breaking the file ({exc})",
+            raise ConfigError(f"{path}: invalid TOML: {old}",
+                              hint=f"fix that line by hand, then set {dotted_keys}") from None
+        raise ConfigError(f"{path}: cannot set {dotted_keys} here without breaking the file ({exc})",
                           hint="edit the file by hand") from None
-    # the candidate is not on disk yet: name the key being set, not a line of a file nobody can open
-    settings_from_dict(data, home=home, where=f"{path}: cannot set {dotted} = {raw}")
-    atomic_write_text(path, new)  # a crash never leaves half a config file
-    return value
+    # the candidate is not on disk yet: name the change being made, not a line of a file nobody can open
+    settings_from_dict(data, home=home, where=f"{path}: cannot set {what}")
+    _write_config(path, new)
+
+
+def _write_config(path: Path, text: str) -> None:
+    """Replace the config file atomically (a crash never leaves half of it) where it lives: through a symlink (a
+    config kept with the user's dotfiles stays linked) and with its mode (a 0600 file holding [serve] tokens must
+    not become world-readable)."""
+    try:
+        target = path.resolve() if path.is_symlink() else path
+    except (OSError, RuntimeError) as exc:  # a symlink loop
+        raise ConfigError(f"{path}: cannot write config: {exc}") from None
+    try:
+        perms = stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        perms = None  # a new file: open()'s mode
+    atomic_write_text(target, text, perms=perms)
 
 
 def default_config_text() -> str:
@@ -101,5 +132,5 @@ def default_config_text() -> str:
 def init_config(path: Path, *, force: bool = False) -> Path:
     if path.exists() and not force:
         raise ConfigError(f"{path}: a config file already exists", hint="use --force to replace it with the defaults")
-    atomic_write_text(path, default_config_text())
+    _write_config(path, default_config_text())
     return path

@@ -88,8 +88,9 @@ def iter_training_examples(store: Store, *, reviewed_only: bool = False) -> Iter
     """Training JSONL lines (oldest first): the logged context and question, with the human review
     replacing the model's output when there is one."""
     for d in store.iter_query_log(reviewed_only=reviewed_only):
-        if not isinstance(d["context"], list) or not isinstance(d["output"], dict):
-            continue  # damaged row: skip rather than export garbage
+        if not isinstance(d["context"], list) or not isinstance(d["output"], dict) \
+                or not all(isinstance(c, dict) and isinstance(c.get("id"), str) for c in d["context"]):
+            continue  # damaged row (its context or output not what log_answer writes): skip rather than export garbage
         out = d["review"] if isinstance(d["review"], dict) else d["output"]
         ctx = [ContextItem(id=c["id"], text=c.get("text", ""), chunk_id=c.get("chunk_id")) for c in d["context"]]
         yield training_example(

@@ -29,7 +29,7 @@ from typing import Any
 from . import builtin_adapters as builtin
 from . import default_models as defaults
 from .atomic import atomic_path, atomic_write_json, default_file_mode
-from .errors import InputError, ModelError, located
+from .errors import InputError, ModelError, located, unreadable
 from .hashing import clear_caches, sha256_path
 from .home import Home
 
@@ -222,8 +222,8 @@ class Registry:
             obj = json.loads(mpath.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             raise ModelError(f"{located(mpath, exc.lineno)}: invalid manifest JSON: {exc.msg}") from None
-        except OSError as exc:
-            raise ModelError(f"{mpath}: cannot read manifest: {exc.strerror}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ModelError(unreadable(mpath, exc, "cannot read manifest")) from None
         return validate_manifest(obj, mpath, expect_id)
 
     def _manifests(self) -> list[dict[str, Any]]:
@@ -356,6 +356,9 @@ class Registry:
             obj = json.loads(self.state_path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             raise ModelError(f"{located(self.state_path, exc.lineno)}: invalid JSON: {exc.msg}",
+                             hint="delete it to serve the base model with no adapter") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ModelError(unreadable(self.state_path, exc),
                              hint="delete it to serve the base model with no adapter") from None
         ok = isinstance(obj, dict) and all(
             k in obj and (obj[k] is None or (isinstance(obj[k], str) and _HEX64.match(obj[k]))) for k in ("active", "previous"))

@@ -89,9 +89,13 @@ def _store(app):
     return open_store(app.existing_home().home)
 
 
+# A log id or offset SQLite can hold (1..2**63 - 1, store.MAX_ROW_ID): another number is a usage error, not a crash.
+_LOG_ID = click.IntRange(1, 2**63 - 1)
+
+
 @log_group.command("list")
 @click.option("--limit", type=click.IntRange(1, 10000), default=20, show_default=True, help="Rows to show.")
-@click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many newest rows.")
+@click.option("--offset", type=click.IntRange(0, 2**63 - 1), default=0, help="Skip this many newest rows.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_app
 def log_list(app, limit: int, offset: int, as_json: bool) -> None:
@@ -113,7 +117,7 @@ def log_list(app, limit: int, offset: int, as_json: bool) -> None:
 
 
 @log_group.command("show")
-@click.argument("log_id", type=int)
+@click.argument("log_id", type=_LOG_ID)
 @pass_app
 def log_show(app, log_id: int) -> None:
     """Print one query log entry as JSON."""
@@ -124,7 +128,7 @@ def log_show(app, log_id: int) -> None:
 
 
 @log_group.command("review")
-@click.argument("log_id", type=int)
+@click.argument("log_id", type=_LOG_ID)
 @click.option("--answer-json", required=True, metavar="JSON|@FILE",
               help='The corrected answer, e.g. \'{"status": "ok", "answer": "…", "citations": ["S1"]}\' or @file.json.')
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")

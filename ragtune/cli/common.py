@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,17 @@ def human_size(n: int) -> str:
 
 def is_tty() -> bool:
     return sys.stderr.isatty()
+
+
+class FiniteFloatRange(click.FloatRange):
+    """click.FloatRange that refuses nan and inf too: click lets nan through any bounds (every comparison with it
+    is false), and a nan threshold or cut would be used as if it were a number."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        rv = super().convert(value, param, ctx)
+        if isinstance(rv, float) and not math.isfinite(rv):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return rv
 
 
 def existing_path(p: str) -> Path:

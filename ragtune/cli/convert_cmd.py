@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from .common import cli, pass_app, print_json
+from .common import FiniteFloatRange, cli, pass_app, print_json
 
 
 def _progress(msg: str) -> None:
@@ -118,7 +118,7 @@ def convert_lora(app, adapter: str, base: str, out: str, outtype: str, gguf_base
 @convert_group.command("soup")
 @click.argument("a")
 @click.argument("b")
-@click.option("--weight", type=click.FloatRange(0.0, 1.0), default=0.5, show_default=True,
+@click.option("--weight", type=FiniteFloatRange(0.0, 1.0), default=0.5, show_default=True,
               help="B's share: the soup is (1 - weight)·A + weight·B.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output .gguf LoRA file.")
 @_force_opt

@@ -5,7 +5,6 @@ The appliance never imports the training stack at import time: `ragtune.models.d
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -137,15 +136,15 @@ def report_cmd(path, as_json) -> None:
     from ragtune.models.curate import CurateConfig, curate, report_markdown
     from ragtune.models.dataset import read_examples
 
+    from ragtune.appliance.jsonl import read_json_object
+
     p = Path(path)
+    rp = None
     if p.is_dir():
         rp = p / "report.json"
         if not rp.is_file():
             raise InputError(f"{p}: no report.json (not a built dataset folder)")
-        try:
-            report = json.loads(rp.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise InputError(f"{rp}: invalid JSON: {exc}") from None
+        report = read_json_object(rp)
     elif p.is_file():
         lines = read_examples(p, strict=False)
         _, _, report = curate(lines, CurateConfig(mix_frac=0.0, refusal_share=-1, max_intent_share=1.0))
@@ -153,8 +152,15 @@ def report_cmd(path, as_json) -> None:
         raise InputError(f"{p}: not found")
     if as_json:
         print_json(report)
-    else:
-        click.echo(report_markdown(report))
+        return
+    try:
+        text = report_markdown(report)
+    except (AttributeError, TypeError, KeyError, ValueError) as exc:
+        if rp is None:
+            raise
+        raise InputError(f"{rp}: not a curation report as `ragtune dataset build` writes it "
+                         f"({type(exc).__name__}: {exc})") from None
+    click.echo(text)
 
 
 @cli.command("train")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import pass_app, print_json
+from .common import FiniteFloatRange, pass_app, print_json
 from .eval_cmd import eval_group
 
 
@@ -25,13 +25,13 @@ from .eval_cmd import eval_group
               help="Answer mode for every arm (default: [generate] answer_mode).")
 @click.option("--split", type=click.Choice(["dev", "test"]), default=None,
               help="Only a fixed half of the questions (by question id): dev to calibrate on, test to report on.")
-@click.option("--adapter-refusal-threshold", type=click.FloatRange(0, 1), default=None,
+@click.option("--adapter-refusal-threshold", type=FiniteFloatRange(0, 1), default=None,
               help="With [generate] refusal_threshold = \"auto\": the P(refused) threshold of the arms with the "
                    "adapter, instead of the one its manifest records (e.g. an adapter not installed yet).")
-@click.option("--adapter-min-answer-logprob", type=click.FloatRange(max=0), default=None,
+@click.option("--adapter-min-answer-logprob", type=FiniteFloatRange(max=0), default=None,
               help="With [generate] min_answer_logprob = \"auto\": the confidence floor of the arms with the "
                    "adapter, instead of the one its manifest records.")
-@click.option("--adapter-evidence-cut", type=float, default=None,
+@click.option("--adapter-evidence-cut", type=FiniteFloatRange(), default=None, metavar="FLOAT",
               help="With [generate] evidence_cut = \"auto\": the evidence cut of the arms with the adapter, "
                    "instead of the one its manifest records.")
 @click.option("--adapter-answer-candidates", type=click.IntRange(1, 8), default=None,
@@ -117,11 +117,11 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode
               help="Which fixed half of the questions to calibrate on (report on the other with eval run --split).")
 @click.option("--mode", type=click.Choice(["extractive", "free"]), default=None,
               help="Answer mode (default: [generate] answer_mode).")
-@click.option("--min-precision", type=click.FloatRange(0, 1), default=0.7, show_default=True,
+@click.option("--min-precision", type=FiniteFloatRange(0, 1), default=0.7, show_default=True,
               help="Refusal precision the threshold must keep.")
-@click.option("--min-recall", type=click.FloatRange(0, 1), default=0.7, show_default=True,
+@click.option("--min-recall", type=FiniteFloatRange(0, 1), default=0.7, show_default=True,
               help="Refusal recall the threshold must keep.")
-@click.option("--max-answer-loss", type=click.FloatRange(0, 1), default=0.1, show_default=True,
+@click.option("--max-answer-loss", type=FiniteFloatRange(0, 1), default=0.1, show_default=True,
               help="When no threshold reaches --min-precision: the share of right answers it may cost.")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Report folder of the dev run.")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=1, show_default=True,

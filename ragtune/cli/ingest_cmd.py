@@ -62,8 +62,16 @@ class _Bar:
             sys.stderr.flush()
 
 
+def _paths(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[Path, ...]:
+    """The PATHS, none of them empty: Path("") is the current folder, and `ragtune ingest "$DOCS"` with DOCS unset
+    must not ingest (or with --prune, prune) wherever the command runs (`docs remove ""` is refused alike)."""
+    if any(not v.strip() for v in values):
+        raise click.BadParameter("an empty path (an unset variable?); give '.' for the current folder")
+    return tuple(Path(v) for v in values)
+
+
 @cli.command("ingest")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(), callback=_paths)
 @click.option("--prune", is_flag=True, help="Delete stored documents under the given folders that no longer exist.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the summary).")
 @pass_app

@@ -9,7 +9,7 @@ import click
 
 from ragtune.appliance.errors import InputError
 
-from .common import cli, pass_app, print_json
+from .common import FiniteFloatRange, cli, pass_app, print_json
 
 _CE_ONLY = ("layers", "negatives", "max_len", "groups_per_step", "pairs_in")
 _FEATURES_ONLY = ("top", "l2", "candidates_in")
@@ -96,7 +96,7 @@ def train_cmd(app, kind, corpus, pack, epochs, lr, top, l2, candidates_in, layer
 @rerank_group.command("fit-evidence")
 @click.option("--corpus", "corpus", multiple=True, default=("train",), show_default=True,
               help="Behaviour-corpus domains to fit on (a domain, or 'train'); dev domains are refused.")
-@click.option("--min-precision", default=0.5, show_default=True, type=click.FloatRange(0.05, 1.0),
+@click.option("--min-precision", default=0.5, show_default=True, type=FiniteFloatRange(0.05, 1.0),
               help="Refuse the lowest-scored questions while at least this share of them is unanswerable.")
 @click.option("--limit", default=None, type=click.IntRange(20), help="A seeded sample of N questions (default: all).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,

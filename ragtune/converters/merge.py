@@ -79,11 +79,13 @@ def merge(adapter: str | Path, base: str | Path | None, out: str | Path, *, regi
     peft = require("peft", "convert")
     torch.set_num_threads(max(1, threads))
     model, tok = load_base(base_path, dtype, progress)
+    from safetensors import SafetensorError  # a damaged adapter_model.safetensors
+
     progress(f"merging {adapter_path.name} (r={acfg.get('r')}, alpha={acfg.get('lora_alpha')})…")
     try:
         pm = peft.PeftModel.from_pretrained(model, str(adapter_path), is_trainable=False)
         merged = pm.merge_and_unload()
-    except (ValueError, KeyError, RuntimeError, OSError) as exc:
+    except (ValueError, KeyError, RuntimeError, OSError, SafetensorError) as exc:
         raise ModelError(f"{adapter_path}: cannot apply the adapter to {base_path.name}: {exc}",
                          hint="is this the base the adapter was trained on?") from None
     merged = merged.to(getattr(torch, dtype))

@@ -180,11 +180,16 @@ def rebuild(settings: Settings, opts: RebuildOptions | None = None, *, log: Log 
     """Run the recipe end to end (see the module docstring). Returns {"work", "gguf", "manifest", "go", …}."""
     opts = opts or RebuildOptions()
     recipe = load_recipe(opts.recipe)
+    eval_sets = _eval_sets(recipe, opts) if opts.eval else []
+    if eval_sets:  # read now: a typo in a set's path must not surface after hours of building and training
+        from ragtune.appliance.eval.datasets import load_dataset
+
+        for s in eval_sets:
+            load_dataset(s)
     work = _work(settings, recipe, opts)
     state = _start(work, recipe, opts)
     overrides = _overrides(opts)
     recipe.train_config(work / "data", work / "adapter", **overrides)  # a bad override fails before any work
-    eval_sets = _eval_sets(recipe, opts) if opts.eval else []
     t0 = time.perf_counter()
     data, adapter, gguf = work / "data", work / "adapter", work / f"{recipe.name}.gguf"
     steps = dict(plan(settings, recipe, opts))
@@ -266,6 +271,10 @@ def _start(work: Path, recipe: Recipe, opts: RebuildOptions) -> dict[str, Any]:
             state = json.loads(sp.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise InputError(f"{located(sp)}: unreadable rebuild state: {exc}") from None
+        steps = state.get("steps") if isinstance(state, dict) else None
+        if not (isinstance(steps, dict) and all(isinstance(v, dict) for v in steps.values())):
+            raise InputError(f"{located(sp)}: unreadable rebuild state: expected an object with 'steps' (an object "
+                             f"of step objects)", hint="choose another --work to start the rebuild over")
         if state.get("recipe_sha256") != recipe.sha256:
             was = str(state.get("recipe_sha256"))[:12]
             raise InputError(f"{sp}: was started from another recipe (sha256 {was}…, now {recipe.sha256[:12]}…)",

@@ -244,18 +244,21 @@ def run(settings: Settings, *, corpus: list[str], pack: bool, cfg: LtrConfig, ou
     from ragtune.models.dataset import write_jsonl
 
     t0 = time.perf_counter()
-    out = make_dir(Path(out) if out else settings.home.root / "rerankers" / time.strftime("%Y%m%d-%H%M%S"))
-    cand_file = out / "candidates.jsonl"
+    # the sources are checked before OUT is made: a typo in --corpus leaves no empty folder behind
     if candidates_in is not None:
         groups = read_candidates(Path(candidates_in))
         dev_src = sorted({g["id"].rsplit("/", 1)[0] for g in groups if _is_dev_source(g["id"].rsplit("/", 1)[0])})
         if dev_src:
             raise InputError(f"{candidates_in}: holds questions of a dev domain ({', '.join(dev_src)}): never train on them")
+    else:
+        sets = training_sets(corpus, pack)
+    out = make_dir(Path(out) if out else settings.home.root / "rerankers" / time.strftime("%Y%m%d-%H%M%S"))
+    cand_file = out / "candidates.jsonl"
+    if candidates_in is not None:
         report: dict[str, Any] = {"candidates_from": str(candidates_in)}
         if Path(candidates_in).resolve() != cand_file.resolve():
             write_jsonl(cand_file, groups)
     else:
-        sets = training_sets(corpus, pack)
         with tempfile.TemporaryDirectory(prefix="ragtune-rerank-home-") as tmp:
             work = Path(home) if home else Path(tmp)
             groups = collect(settings, sets, work, top=cfg.top, progress=progress)

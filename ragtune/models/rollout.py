@@ -16,6 +16,7 @@ import getpass
 import hashlib
 import json
 import logging
+import math
 import os
 import secrets
 import threading
@@ -28,6 +29,7 @@ from ragtune.appliance.errors import InputError, ModelError, located
 from ragtune.appliance.home import Home
 
 from ragtune.appliance.atomic import atomic_write_json as write_json_atomic
+from ragtune.appliance.builtin_adapters import key_line  # the line of a key in an indented JSON file
 from ragtune.appliance.registry import ADAPTER_KINDS, Registry
 
 log = logging.getLogger("ragtune.rollout")
@@ -96,6 +98,34 @@ def _check_share(share: float) -> float:
     return share
 
 
+# `rollout rollback` cannot read a damaged file either; without the file no rollout runs, so every client is served
+# the activated (or default) adapter: the control arm.
+_DAMAGED_HINT = ("fix the file, or move it aside to end the rollout (with no rollout.json every client gets the "
+                 "served adapter, the control arm)")
+
+
+def _check_rollout(r: Rollout, path: Path, text: str) -> None:
+    """A rollout read back from its file has the types and values `start` writes, else a ModelError naming the file
+    and the key's line (a hand-edited share of "abc" must not fail later, inside a request)."""
+    def is_num(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+    checks = (("id", isinstance(r.id, str) and bool(r.id), "a non-empty string"),
+              ("candidate", isinstance(r.candidate, str) and bool(r.candidate), "an adapter id"),
+              ("control", isinstance(r.control, str) and bool(r.control), 'an adapter id or "none"'),
+              ("share", is_num(r.share) and 0 < r.share <= 100, "a number of percent in (0, 100]"),
+              ("status", r.status in (RUNNING, PROMOTED, ROLLED_BACK), f"{RUNNING}, {PROMOTED} or {ROLLED_BACK}"),
+              ("started", is_num(r.started), "a time in epoch seconds"),
+              ("updated", is_num(r.updated), "a time in epoch seconds"),
+              ("candidate_name", isinstance(r.candidate_name, str), "a string"),
+              ("history", isinstance(r.history, list) and all(isinstance(h, dict) for h in r.history),
+               "a list of objects"))
+    for key, ok, want in checks:
+        if not ok:
+            raise ModelError(f"{located(path, key_line(text, key))}: unreadable rollout state: '{key}' must be {want}",
+                             hint=_DAMAGED_HINT)
+
+
 class RolloutState:
     """The rollout file of a home: load (cached by mtime), start, promote, rollback."""
 
@@ -116,11 +146,15 @@ class RolloutState:
             if self._cache is not None and self._cache[0] == mtime:
                 return self._cache[1]
             try:
-                obj = json.loads(self.path.read_text(encoding="utf-8"))
+                text = self.path.read_text(encoding="utf-8")
+                obj = json.loads(text)
                 r = Rollout(**obj)
+            except json.JSONDecodeError as exc:
+                raise ModelError(f"{located(self.path, exc.lineno)}: unreadable rollout state: invalid JSON at column "
+                                 f"{exc.colno}: {exc.msg}", hint=_DAMAGED_HINT) from None
             except (OSError, ValueError, TypeError) as exc:
-                raise ModelError(f"{located(self.path)}: unreadable rollout state: {exc}",
-                                 hint="fix or remove the file (rollout rollback writes a fresh one)") from None
+                raise ModelError(f"{located(self.path)}: unreadable rollout state: {exc}", hint=_DAMAGED_HINT) from None
+            _check_rollout(r, self.path, text)
             self._cache = (mtime, r)
             return r
 
@@ -227,6 +261,8 @@ def eval_decision(home: Home, adapter_id: str) -> dict[str, Any] | None:
         try:
             decision = json.loads(report.read_text(encoding="utf-8"))["decision"]
         except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if not isinstance(decision, dict):  # a damaged report counts as missing too
             continue
         go = bool(decision.get("go"))
         why = "eval go" if go else "eval no-go: " + "; ".join(map(str, decision.get("reasons", [])))[:300]

@@ -93,7 +93,7 @@ def scratch_home(settings: Settings, docs: Path | str, *, cache_root: Path | Non
             info = json.loads(marker.read_text(encoding="utf-8"))
             if info.get("key") == key:
                 return Scratch(_settings(settings, root), root, Path(info["docs_root"]), info, True)
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass
         shutil.rmtree(root, ignore_errors=True)  # unreadable or foreign: rebuild
     from ragtune.appliance.atomic import atomic_path, atomic_write_json

@@ -202,6 +202,8 @@ def create_app(state: ServeState) -> Starlette:
         model = body.get("model", MODEL_PREFIX.rstrip(":"))
         if not isinstance(model, str):
             raise HTTPError(422, "'model' must be a string")
+        if body.get("stream") is not None and not isinstance(body["stream"], bool):  # "yes", "false": say so
+            raise HTTPError(422, "'stream' must be true or false")
         question = _last_user_message(body.get("messages"))
         adapter = state.router.pinned_adapter(model)  # raises HTTPError 404 for foreign names
         client = _client_id(request, request.state.principal, body.get("user"))

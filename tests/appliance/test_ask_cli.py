@@ -188,3 +188,15 @@ def test_log_review_from_a_file_names_the_file_and_line(fakes, capsys, tmp_path)
     # sweep: `log export --out FILE/x.jsonl` ended in an internal error (FileExistsError)
     assert main(["log", "export", "--out", str(bad / "x.jsonl")]) == 2
     assert capsys.readouterr().err.startswith(f"error: {bad}: exists and is not a folder")
+
+
+def test_a_log_id_sqlite_cannot_hold_is_a_usage_error(fakes, capsys):
+    """Sweep: `log show 99999999999999999999999` (and review, list --offset) ended in an internal OverflowError."""
+    assert main(["ask", "--json", "When was the Eiffel Tower built?"]) == 0
+    capsys.readouterr()
+    huge = str(2**80)
+    for argv in (["log", "show", huge], ["log", "review", huge, "--answer-json", "{}"],
+                 ["log", "list", "--offset", huge], ["log", "show", "0"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "is not in the range" in err and "internal error" not in err

@@ -95,6 +95,9 @@ def test_manifest_missing_keys_bad_json_and_name_mismatch(shipped):
     mpath.write_text('{\n  "format": 1,\n  "name": oops\n}\n')
     with pytest.raises(ModelError, match=rf"^{mpath}:3: invalid built-in adapter manifest JSON"):
         builtin.list_builtins()
+    mpath.write_bytes(b'{\n  "format": 1,\n  "name": "caf\xe9"\n}\n')  # not UTF-8: its line, not a byte offset
+    with pytest.raises(ModelError, match=rf"^{mpath}:3: cannot read the built-in adapter manifest: not UTF-8 text"):
+        builtin.list_builtins()
     _write_manifest(mpath, builtin_manifest(gguf, name="other"))
     with pytest.raises(ModelError, match="does not match the file name"):
         builtin.list_builtins()

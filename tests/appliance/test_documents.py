@@ -63,6 +63,20 @@ def test_list_show_and_remove(settings, tmp_path, fake):
     _consistent(settings)
 
 
+
+@pytest.mark.parametrize("ref", [str(2**80), "\u00b2"])
+def test_an_id_no_row_can_have_is_no_match_not_a_crash(settings, tmp_path, fake, ref):
+    """Sweep: `docs show 99999999999999999999999` was an internal OverflowError, `docs show ²` (a digit to
+    str.isdigit, not to int) a ValueError."""
+    write_good(tmp_path / "docs")
+    ingest_paths(settings, [tmp_path / "docs"], embedder=fake)
+    with pytest.raises(InputError, match="no ingested document matches"):
+        show_document(settings, ref)
+    with pytest.raises(InputError, match="no ingested document matches"):
+        remove_documents(settings, [ref], dry_run=True)
+    assert count_documents(settings) == 5
+
+
 def test_remove_a_corpus_and_its_rows(settings, tmp_path, fake):
     corpus = tmp_path / "c" / "corpus.jsonl"
     corpus.parent.mkdir()

@@ -137,6 +137,9 @@ def test_compare_bad_input_is_a_clear_error(settings, tmp_path, capsys):
     items.write_text("\n".join(lines[:2] + ['{"arm": "A", "qid": 3}'] + lines[3:]) + "\n")
     with pytest.raises(InputError, match=r"items.jsonl:3: 'qid' must be a str"):
         P.read_rows(items)
+    items.write_text("\n".join(lines + [lines[1]]) + "\n")  # one question answered twice in one arm
+    with pytest.raises(InputError, match=rf"items.jsonl:{len(lines) + 1}: arm A question .* again \(first on line 2\)"):
+        P.read_rows(items)
     items.write_text("\n".join(lines[:1] + ["{not json"]) + "\n")
     assert main(["eval", "compare", str(tmp_path / "a"), str(tmp_path / "a2"), "--arm", "A"]) == 2
     assert "items.jsonl:2" in capsys.readouterr().err

@@ -206,6 +206,12 @@ def test_bad_dataset_lines_name_file_and_line(settings, tmp_path):
         R.load_training_jsonl(path)
     with pytest.raises(InputError, match="no such file"):
         R.load_dataset(tmp_path / "missing")
+    built = tmp_path / "built"  # sweep: a `dataset build` folder was told it lacks corpus.jsonl
+    built.mkdir()
+    (built / "holdout.jsonl").write_text(path.read_text())
+    with pytest.raises(InputError, match=r"built: a built training dataset .*not a BEIR folder") as ei:
+        R.load_dataset(built)
+    assert "holdout.jsonl" in str(ei.value)
     with pytest.raises(InputError, match="unknown arm"):
         R.run_eval(settings, path, R.EvalOptions(arms="A,D"))
 
@@ -248,6 +254,20 @@ def test_an_out_under_a_file_is_an_input_error(settings, beir, tmp_path):
     (tmp_path / "f").write_text("x")
     with pytest.raises(InputError, match=r"cannot create this folder: .*f is a file"):
         run(settings, beir, FakeEngine({"none": "good"}), arms="A", out=tmp_path / "f" / "rep", safety=False)
+
+
+def test_an_out_folder_with_someone_elses_report_is_refused(settings, beir, tmp_path):
+    """Sweep: `eval run --out DIR` replaced a report.md (or .json/.html) in DIR that no eval run had written."""
+    out = tmp_path / "notes"
+    out.mkdir()
+    (out / "report.md").write_text("my notes\n")
+    with pytest.raises(InputError, match=r"notes: holds report.md that an eval run did not write"):
+        run(settings, beir, FakeEngine({"none": "good"}), arms="A", out=out, safety=False)
+    assert (out / "report.md").read_text() == "my notes\n" and not (out / "report.json").exists()
+    (out / "report.md").unlink()
+    run(settings, beir, FakeEngine({"none": "good"}), arms="A", out=out, safety=False)
+    report, _ = run(settings, beir, FakeEngine({"none": "good"}), arms="A", out=out, safety=False, seed=3)
+    assert report["out"] == str(out)  # a run's own report there: rewritten by the next run, as before
 
 
 def test_real_disflqa_loads_if_present():

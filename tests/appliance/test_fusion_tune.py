@@ -60,3 +60,18 @@ def test_write_fusion_updates_only_retrieve_and_validates(tmp_path):
     with pytest.raises(ConfigError):
         write_fusion(cfg, res)
     assert cfg.read_text() == "[retrieve]\nk = 99\n"
+
+
+def test_write_fusion_keeps_the_files_comments_and_mode(tmp_path):
+    """Sweep: `eval retrieval --tune` rewrote the config from its parsed values: every comment (all of a `config
+    init` file) was lost, and a 0600 file holding [serve] tokens came back world-readable."""
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('# my notes\n[retrieve]\n# k = 3\nk = 4  # four sources\n\n[serve]\n'
+                   'tokens = ["me:aaaaaaaaaaaaaaaaaaaaaaaa"]\n', encoding="utf-8")
+    cfg.chmod(0o600)
+    written = write_fusion(cfg, tune(_ctx()))
+    text = cfg.read_text()
+    assert written and "# my notes" in text and "# k = 3" in text and "k = 4  # four sources" in text
+    assert cfg.stat().st_mode & 0o777 == 0o600
+    s = load_settings(cfg)
+    assert s.retrieve.k == 4 and all(getattr(s.retrieve, k) == v for k, v in written.items())

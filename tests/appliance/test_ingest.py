@@ -221,6 +221,13 @@ def test_beir_corpus_rows_and_prune(settings, tmp_path, fake):
         assert st.count_documents() == 3
         assert st.scalar("SELECT path FROM documents ORDER BY path LIMIT 1") == f"{corpus}#d0"
     _check_consistent(settings)
+    # sweep: an emptied corpus file (a write cut short) with --prune deleted every stored row; an empty .md is kept
+    corpus.write_text("\n\n")
+    s = _ingest(settings, [corpus], fake, prune=True)
+    assert s.deleted == 0 and s.failed == [(str(corpus), "empty document (a corpus file with no rows)")]
+    with Store(settings.home.db_path) as st:
+        assert st.count_documents() == 3
+    _check_consistent(settings)
 
 
 def test_failure_mid_document_rolls_back_that_document_only(settings, tmp_path, tokenizer):
@@ -397,3 +404,16 @@ def test_cli_a_failure_that_names_its_file_and_line_is_printed_once(home, tmp_pa
     assert main(["--home", str(home.root), "ingest", str(bad)]) != 0
     out = capsys.readouterr().out
     assert f"failed: {bad}:2: " in out and f"{bad}: {bad}" not in out
+
+
+def test_cli_an_empty_path_is_refused_not_the_current_folder(home, tmp_path, cli_fake, capsys, monkeypatch):
+    """Sweep: `ragtune ingest "$DOCS"` with DOCS unset ingested the folder the command ran in (Path("") is ".")."""
+    from ragtune.cli import main
+
+    write_good(tmp_path / "cwd")
+    monkeypatch.chdir(tmp_path / "cwd")
+    assert main(["--home", str(home.root), "ingest", ""]) == 2
+    assert "an empty path" in capsys.readouterr().err
+    assert main(["--home", str(home.root), "ingest", ".", " ", "--prune"]) == 2
+    assert not home.db_path.exists()  # nothing was read, nothing was stored
+    assert main(["--home", str(home.root), "ingest", "."]) == 0  # '.' says it on purpose

@@ -49,6 +49,18 @@ def test_html_declared_charset(tmp_path):
     assert "café" in load_file(p).text
 
 
+@pytest.mark.parametrize("charset", ["utf-16", "UTF-16LE", "utf-32"])
+def test_html_declaring_a_wide_charset_it_is_not_in_is_refused(tmp_path, charset):
+    """Sweep: an ASCII page declaring charset=utf-16 (a byte not UTF-8 in it) was decoded as UTF-16: one chunk of
+    CJK noise ingested, no failure."""
+    p = tmp_path / "page.html"
+    p.write_bytes(f"<html><head><meta charset='{charset}'></head><body><p>caf\xe9</p></body></html>".encode("latin-1"))
+    with pytest.raises(LoadError, match=f"not UTF-8 text \\(it declares charset {charset}"):
+        load_file(p)
+    p.write_bytes(f"<html><head><meta charset='{charset}'></head><body><p>café</p></body></html>".encode())
+    assert "café" in load_file(p).text  # UTF-8 bytes under the same wrong declaration still read
+
+
 def test_pdf_text_title_date(tmp_path):
     p = tmp_path / "r.pdf"
     p.write_bytes(pdf_bytes())

@@ -62,3 +62,13 @@ def test_review_is_validated_and_replaces_output_on_export(logged):
     assert lines[1]["output"]["answer"] == "8849 metres." and lines[1]["meta"]["reviewed"] is False
     buf = io.StringIO()
     assert export_train_jsonl(store, buf, reviewed_only=True) == 1
+
+
+@pytest.mark.parametrize("context", ['[5, "x"]', '[{"text": "no id"}]', '{"not": "a list"}'])
+def test_export_skips_a_row_whose_context_is_damaged(logged, context):
+    """Sweep: a query-log row whose context held non-objects made `log export` an internal TypeError."""
+    store, a, b = logged
+    store.query("UPDATE query_log SET context = ? WHERE id = ?", (context, a.log_id))
+    buf = io.StringIO()
+    assert export_train_jsonl(store, buf) == 1
+    assert json.loads(buf.getvalue())["meta"]["log_id"] == b.log_id

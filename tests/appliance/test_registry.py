@@ -159,6 +159,9 @@ def test_corrupt_state_file_named(reg):
     reg.state_path.write_text('{"active": "zz", "previous": null}')
     with pytest.raises(ModelError, match="active.json"):
         reg.active_adapter()
+    reg.state_path.write_bytes(b'{"active": null,\n "previous": "\xff"}')  # not UTF-8: named, no traceback
+    with pytest.raises(ModelError, match=r"active.json:2: cannot read: not UTF-8 text \(byte 0xff"):
+        reg.active_adapter()
 
 
 @pytest.mark.parametrize("content,match", [
@@ -166,13 +169,14 @@ def test_corrupt_state_file_named(reg):
     ('{"format": 1}', "missing key 'id'"),
     (None, "'kind' must be one of"),
     ("[]", "not a JSON object"),
+    (b'{"format": 1,\n "id": "\xff"}', r"json:2: cannot read manifest: not UTF-8 text \(byte 0xff"),
 ])
 def test_manifest_validation_names_the_file(reg, tmp_path, content, match):
     i = "0" * 64
     if content is None:
         content = json.dumps({"format": 1, "id": i, "kind": "weird", "name": "x", "file": "/x", "size": 1,
                               "created": "", "licence": "", "lineage": {}})
-    mpath = _write(reg.dir / f"{i}.json", content.encode())
+    mpath = _write(reg.dir / f"{i}.json", content if isinstance(content, bytes) else content.encode())
     with pytest.raises(ModelError, match=match) as ei:
         reg.list()
     assert str(mpath) in str(ei.value)

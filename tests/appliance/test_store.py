@@ -194,6 +194,22 @@ def test_vector_reads_and_knn(store):
     assert store.vector_knn(_vec(2).tobytes(), 1)[0][0] == ids[2]  # a blob works too
 
 
+
+def test_a_damaged_database_is_a_store_error_naming_the_file(store):
+    """Damage under a store method (here the vectors' shadow table, as a corrupt page leaves it) is a StoreError
+    naming ragtune.db, from a plain method and from a generator, never an apsw traceback."""
+    _put(store, texts=("a", "b"))
+    store.conn.execute("DROP TABLE chunk_vec_vector_chunks00")
+    with pytest.raises(StoreError, match=r"t\.db: database error") as ei:
+        store.vector_knn(_vec(1), 2)
+    assert "integrity_check" in str(ei.value)
+    with pytest.raises(StoreError, match=r"t\.db: database error"):
+        list(store.iter_vectors())
+    with pytest.raises(StoreError, match=r"t\.db: database error"):
+        store.query("SELECT * FROM nowhere")
+    assert store.count_documents() == 1  # what is intact still reads
+
+
 # -- query log, answer cache --------------------------------------------------------------------------------
 
 def _log(store, q="q", review=None, **kw):

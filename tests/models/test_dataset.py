@@ -2,6 +2,7 @@
 (Building from labelled questions: tests/models/test_raft.py.)"""
 
 import json
+import re
 
 import pytest
 
@@ -92,6 +93,21 @@ def test_cli_build_from_log_and_report(tmp_path, capsys):
     assert "Temporal holdout" in capsys.readouterr().out
     assert main(["dataset", "build", "--out", str(out)]) == 2  # no source
     assert "give a source" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content,match", [
+    (b"{bad", r"report.json:1: invalid JSON at column 2"),
+    (b"[1]", r"report.json: expected a JSON object, got list"),
+    (b'{\n"schema": "\xff"}', r"report.json:2: cannot read: not UTF-8 text"),
+    (b'{"schema": 5}', r"report.json: not a curation report"),
+])
+def test_cli_report_of_a_damaged_report_json_names_the_file(tmp_path, capsys, content, match):
+    from ragtune.cli import main
+
+    (tmp_path / "report.json").write_bytes(content)
+    assert main(["dataset", "report", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert re.search(match, err) and "internal error" not in err
 
 
 def test_runtime_does_not_import_the_training_stack():

@@ -84,6 +84,14 @@ def test_the_default_recipe_is_the_documented_one():
 
 @pytest.mark.parametrize("edit, message, line", [
     (("name = ", 'colour = "red"\nname = '), "unknown key(s): colour", 1),
+    (('corpus = ["train"]', 'corpus = ["no-such-domain"]'), "[dataset] corpus: no-such-domain: not a corpus domain", 4),
+    (('corpus = ["train"]', 'corpus = ["legal"]'), "[dataset] corpus: legal: 'legal' is a dev domain", 4),
+    (('from_pack = true', 'from_pack = true\nquestions = "nope"'),
+     "[dataset] corpus: train: no train domain has a nope", 4),
+    (('corpus = ["train"]', 'corpus = ["geography"]\nquestions = "nope"'),
+     "[dataset] corpus: geography: the domain has no nope.jsonl yet", 5),
+    (('name = "tiny-default"', 'name = "../../etc"'), "'name' (the adapter's name) must be lowercase letters", 1),
+    (('name = "tiny-default"', 'name = 5'), "'name' (the adapter's name) must be lowercase letters", 1),
     (("r = 8", "r = 8\nrank = 8"), "unknown key in [train]: rank", 9),
     (("lr = 1e-3", "lr = 2"), "[train] lr: must be in (0, 1)", 9),
     (("from_pack = true", "from_pack = true\nallow_dev = true"), "[dataset] allow_dev: not allowed in a recipe", 6),
@@ -103,6 +111,29 @@ def test_recipe_errors_name_the_file_and_line(tmp_path, edit, message, line):
     with pytest.raises(ConfigError) as exc:
         load_recipe(p)
     assert exc.value.message.startswith(f"{p}:{line}: ") and message in exc.value.message
+
+
+@pytest.mark.parametrize("state", ["[1]", '{"recipe_sha256": "x", "steps": 5}', '{"steps": {"dataset": true}}'])
+def test_resuming_from_a_damaged_rebuild_state_names_the_file(tmp_path, state):
+    from ragtune.models.default_adapter import RebuildOptions, _start
+
+    recipe = load_recipe(_recipe(tmp_path))
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "rebuild.json").write_text(state, encoding="utf-8")
+    with pytest.raises(InputError, match=r"rebuild.json: unreadable rebuild state"):
+        _start(work, recipe, RebuildOptions(work=work, resume=True))
+
+
+def test_a_bad_eval_set_fails_before_the_rebuild_claims_its_work_folder(settings, tmp_path):
+    """Sweep: `tune default --eval-set TYPO` was read only after the build and the training (hours on a CPU)."""
+    from ragtune.models.default_adapter import RebuildOptions, rebuild
+
+    work = tmp_path / "work"
+    with pytest.raises(InputError, match="missing: no such file or folder"):
+        rebuild(settings, RebuildOptions(work=work, recipe=_recipe(tmp_path), eval=True,
+                                         eval_sets=[str(tmp_path / "missing")]), log=lambda _: None)
+    assert not work.exists()
 
 
 def test_a_recipes_adapter_scale_goes_to_the_manifest_and_its_eval(tmp_path):

@@ -437,3 +437,23 @@ def test_cli_questions_errors(tmp_path, capsys):
     assert main(["dataset", "build", "--corpus", "train", "--questions", "nothing-here", "--out", out]) == 2
     assert "no train domain has a nothing-here.jsonl" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("marker", ["[1]", '{"key": 5}', "\"text\""])
+def test_a_damaged_scratch_marker_is_rebuilt_not_a_crash(settings, tmp_path, monkeypatch, marker):
+    """Sweep: a scratch home's scratch.json that parsed but was not an object ended in an AttributeError."""
+    import ragtune.appliance.ingest.pipeline as pipeline
+    from ragtune.models import scratch
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# A\n\nsome text\n", encoding="utf-8")
+    key, _ = scratch.docs_fingerprint(settings, docs)
+    root = tmp_path / "cache" / key[:24]
+    root.mkdir(parents=True)
+    (root / scratch.MARKER).write_text(marker, encoding="utf-8")
+    calls = []
+    monkeypatch.setattr(pipeline, "ingest_paths", lambda s, paths, prune: calls.append(paths) or SimpleNamespace(
+        added=1, updated=0, unchanged=0, chunks_added=1, failed=[]))
+    got = scratch.scratch_home(settings, docs, cache_root=tmp_path / "cache")
+    assert calls and not got.cached and got.info["key"] == key  # rebuilt, marker rewritten

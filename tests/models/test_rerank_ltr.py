@@ -80,6 +80,12 @@ def test_candidate_files_are_validated_and_dev_domains_refused(tmp_path, setting
         ltr.run(settings, corpus=[], pack=False, cfg=ltr.LtrConfig(), candidates_in=dev, out=tmp_path / "o")
     with pytest.raises(InputError, match="dev domain"):
         ltr.training_sets(["legal"], pack=False)
+    # sweep: a refused source left an empty --out folder behind (made before the sources were checked)
+    with pytest.raises(InputError, match="dev domain"):
+        ltr.run(settings, corpus=["legal"], pack=False, cfg=ltr.LtrConfig(), out=tmp_path / "o2")
+    with pytest.raises(InputError, match="no training source"):
+        ltr.run(settings, corpus=[], pack=False, cfg=ltr.LtrConfig(), out=tmp_path / "o3")
+    assert not (tmp_path / "o").exists() and not (tmp_path / "o2").exists() and not (tmp_path / "o3").exists()
 
 
 def test_run_exports_registers_and_serves(tmp_path, settings):
@@ -129,5 +135,7 @@ def test_cli_refuses_options_of_the_other_kind(capsys):
 def test_an_out_under_a_file_is_an_input_error(settings, tmp_path):
     """Sweep: `rerank train --out FILE/sub` ended in an internal error (NotADirectoryError)."""
     (tmp_path / "f").write_text("x")
+    groups = tmp_path / "groups.jsonl"
+    groups.write_text("".join(json.dumps(g) + "\n" for g in _groups(40)), encoding="utf-8")
     with pytest.raises(InputError, match=r"cannot create this folder: .*f is a file"):
-        ltr.run(settings, corpus=[], pack=False, cfg=ltr.LtrConfig(), out=tmp_path / "f" / "o")
+        ltr.run(settings, corpus=[], pack=False, cfg=ltr.LtrConfig(), candidates_in=groups, out=tmp_path / "f" / "o")

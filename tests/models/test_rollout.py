@@ -61,6 +61,28 @@ def test_start_promote_rollback_and_the_gate(home):
     assert [e["action"] for e in r.history] == ["start", "promote-100"]
 
 
+@pytest.mark.parametrize("edit, message", [
+    ({"share": "abc"}, r"rollout.json:\d+: unreadable rollout state: 'share' must be a number of percent"),
+    ({"candidate": 5}, r"rollout.json:\d+: unreadable rollout state: 'candidate' must be an adapter id"),
+    ({"history": 3}, r"rollout.json:\d+: unreadable rollout state: 'history' must be a list of objects"),
+    ({"status": "paused"}, r"rollout.json:\d+: unreadable rollout state: 'status' must be running"),
+])
+def test_a_hand_edited_rollout_file_is_an_error_naming_file_and_line(home, edit, message):
+    from ragtune.appliance.errors import ModelError
+
+    register_adapters(home)
+    st = RolloutState(home)
+    st.start("alpha", 5)
+    good = json.loads(st.path.read_text(encoding="utf-8"))
+    st.path.write_text(json.dumps({**good, **edit}, indent=2), encoding="utf-8")
+    with pytest.raises(ModelError, match=message) as ei:
+        Router(home).route("anyone")  # on the request path: an error to report, not a TypeError inside it
+    assert "move it aside" in str(ei.value)
+    st.path.write_text('{\n  "id": "x",\n  "share": }', encoding="utf-8")
+    with pytest.raises(ModelError, match=r"rollout.json:3: unreadable rollout state: invalid JSON at column 12"):
+        RolloutState(home).current()
+
+
 def test_the_control_arm_is_the_built_in_default_adapter_when_it_is_served(home, tmp_path, monkeypatch):
     from ragtune.appliance import builtin_adapters
     from tests.gguf_helpers import write_builtin
@@ -88,6 +110,9 @@ def test_eval_gate_reads_the_latest_report(home, tmp_path):
         s.ensure_eval_run("run1", "ds", {"adapter": ids["alpha"], "out": str(out)})
     d = eval_decision(home, ids["alpha"])
     assert d["go"] is False and "task success" in d["why"]
+    (out / "report.json").write_text(json.dumps({"decision": 5}))  # a damaged report counts as missing
+    assert eval_decision(home, ids["alpha"]) is None
+    (out / "report.json").write_text(json.dumps({"decision": {"go": False, "reasons": ["task success +1 < +5"]}}))
     runner = CliRunner()
     from ragtune.cli import cli
 

@@ -212,6 +212,52 @@ def test_evaluate_hf_scores_before_and_after(tiny, data, tmp_path):
     assert len((tmp_path / "items.jsonl").read_text().splitlines()) == 3
 
 
+
+@pytest.mark.parametrize("kw, message", [
+    ({"threads": 0}, "threads must be 1..256"),
+    ({"limit": -5}, "limit must be >= 0"),
+    ({"max_new_tokens": 0}, "max_new_tokens must be 1..8192"),
+    ({"adapter": "EMPTY"}, "not a trained adapter folder"),
+    ({"items_path": "MISSING/x.jsonl"}, "its folder does not exist"),
+])
+def test_evaluate_hf_bad_options_are_input_errors_before_any_model_loads(tmp_path, monkeypatch, kw, message):
+    """Sweep: `ragtune train-eval --threads 0` (or --max-new-tokens 0, an --adapter folder without an adapter) ended
+    in an internal RuntimeError/ValueError from torch, transformers or peft after the base model had loaded."""
+    import ragtune.models.train.evalhf as evalhf
+
+    monkeypatch.setattr(evalhf, "_load_for_eval", lambda *a, **k: pytest.fail("a model was loaded"))
+    (tmp_path / "empty").mkdir()
+    kw = {k: str(v).replace("EMPTY", str(tmp_path / "empty")).replace("MISSING", str(tmp_path / "missing"))
+          if isinstance(v, str) else v for k, v in kw.items()}
+    with pytest.raises(InputError, match=message):
+        evalhf.evaluate_hf(_examples(1), **kw)
+    if "max_new_tokens" not in kw and "items_path" not in kw:
+        with pytest.raises(InputError, match=message):
+            evalhf.score_forced(_examples(1), **kw)
+
+
+def test_merging_a_damaged_adapter_is_a_model_error(tiny, data, tmp_path):
+    """Sweep: `ragtune convert merge` of an adapter whose adapter_model.safetensors is damaged ended in an internal
+    SafetensorError (after the base had loaded)."""
+    import shutil
+
+    from ragtune.appliance.errors import ModelError
+    from ragtune.appliance.home import Home
+    from ragtune.appliance.registry import Registry
+    from ragtune.converters.merge import merge
+
+    out = tmp_path / "a"
+    tr.train(_cfg(tiny, data, out, max_steps=1))
+    bad = tmp_path / "bad"
+    shutil.copytree(out, bad)
+    (bad / "adapter_model.safetensors").write_bytes(b"\xff" * 100)
+    with pytest.raises(ModelError, match="cannot apply the adapter"):
+        merge(bad, tiny, tmp_path / "merged", registry=Registry(Home(tmp_path / "home")), threads=1)
+    assert not (tmp_path / "merged").exists()
+    with pytest.raises(InputError, match="bad: cannot apply the adapter to the base: SafetensorError"):
+        tr.evaluate_hf(_examples(1), base=str(tiny), adapter=str(bad), max_new_tokens=2, threads=1)
+
+
 def test_score_forced_reports_field_token_accuracy(tiny):
     r = tr.score_forced(_examples(3), base=str(tiny), threads=1)
     assert r["n"] == 3 and r["target_loss"] > 0
@@ -299,6 +345,48 @@ def test_resume_refuses_another_batch_shape(tiny, data, tmp_path):
         tr.train(_cfg(tiny, data, out, max_steps=2, batch_size=3, resume=True))
 
 
+@pytest.mark.parametrize("damage", ["optim", "weights", "state"])
+def test_a_damaged_checkpoint_is_an_error_naming_it(tmp_path, damage):
+    """Sweep: resuming from a checkpoint with a damaged optim.pt / safetensors file was a traceback."""
+    import torch
+    from safetensors.torch import save_file
+
+    from ragtune.models.train.loop import _load_checkpoint
+
+    ckpt = tmp_path / "checkpoint"
+    ckpt.mkdir()
+    (ckpt / "state.json").write_text(json.dumps({"epoch": 0, "pos": 0, "step": 1}))
+    save_file({"w": torch.zeros(2)}, str(ckpt / "adapter_model.safetensors"))
+    torch.save({"opt": {}, "sched": {}, "rng": torch.get_rng_state()}, ckpt / "optim.pt")
+    if damage == "optim":
+        (ckpt / "optim.pt").write_bytes(b"\x80\x04garbage")
+    elif damage == "weights":
+        (ckpt / "adapter_model.safetensors").write_bytes(b"\x00" * 40)
+    else:
+        (ckpt / "state.json").write_text("[]")
+    with pytest.raises(InputError, match=r"checkpoint: cannot read the checkpoint") as ei:
+        _load_checkpoint(ckpt, None, None, None, None)
+    assert "move the checkpoint folder aside" in str(ei.value)
+
+
+def test_recipe_value_errors_name_file_and_line(tmp_path):
+    from ragtune.appliance.errors import ConfigError
+
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text('# levers\nepochs = 1\n\nlr = "fast"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"recipe.toml:4: train.lr: must be in \(0, 1\)"):
+        tr.make_config(recipe)
+    recipe.write_text('[train]\nepochs = 1\nr = 99\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"recipe.toml:3: train.r: must be 8..16"):
+        tr.make_config(recipe)
+    with pytest.raises(ConfigError, match=r"^train.epochs: must be 1..3$"):  # an option given here: no file named
+        tr.make_config(recipe, r=8, epochs=9)
+    as_json = tmp_path / "recipe.json"
+    as_json.write_text('{\n  "epochs": 1,\n  "r": -5\n}', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"recipe.json:3: train.r: must be 8..16"):
+        tr.make_config(as_json)
+
+
 def test_recipe_file_levers_and_errors(tiny, data, tmp_path):
     from ragtune.appliance.errors import ConfigError
 
@@ -314,7 +402,7 @@ def test_recipe_file_levers_and_errors(tiny, data, tmp_path):
     with pytest.raises(ConfigError, match=r"recipe.toml: unknown key\(s\): rank"):
         tr.make_config(recipe)
     recipe.write_text('r = 32\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"train.r: must be 8..16 \(recipe .*recipe.toml\)"):
+    with pytest.raises(ConfigError, match=r"recipe.toml:1: train.r: must be 8..16"):
         tr.make_config(recipe)
     recipe.write_text('r = \n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"recipe.toml: invalid TOML: .*line 1"):
@@ -387,3 +475,15 @@ def test_continued_training_refuses_another_shape(tiny, data, tmp_path):
         tr.train(_cfg(tiny, data, tmp_path / "c", max_steps=1, init_adapter=str(first), alpha=8))
     with pytest.raises(InputError, match="not an adapter"):
         tr.train(_cfg(tiny, data, tmp_path / "d", max_steps=1, init_adapter=str(tmp_path)))
+    # sweep: a damaged adapter_model.safetensors (or a lora_alpha that is not a number) was an internal error
+    import shutil
+
+    bad = tmp_path / "bad"
+    shutil.copytree(first, bad)
+    cfg_path = bad / "adapter_config.json"
+    cfg_path.write_text(json.dumps({**json.loads(cfg_path.read_text()), "lora_alpha": "16"}))
+    with pytest.raises(InputError, match="lora_alpha must be a number"):
+        tr.train(_cfg(tiny, data, tmp_path / "e", max_steps=1, init_adapter=str(bad)))
+    (bad / "adapter_model.safetensors").write_bytes(b"\xff" * 100)
+    with pytest.raises(InputError, match="adapter_model.safetensors: not a readable safetensors file"):
+        tr.train(_cfg(tiny, data, tmp_path / "f", max_steps=1, init_adapter=str(bad)))

@@ -31,7 +31,7 @@ questions at the same task success lets right answers through.
 question: one open run judges both, where two served runs would each answer every question.
 
 All three are written to the home's config.toml (`[generate] refusal_threshold`, `min_answer_logprob` and
-`evidence_cut`, via `config_edit.set_config_value`, as `ragtune config set` does) unless told not to.
+`evidence_cut`, via `config_edit.update_config`, as `ragtune config set` does) unless told not to.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from typing import Any, Callable
 
 from ..builtin_adapters import refusal_model_for
 from ..config import Settings
-from ..config_edit import set_config_value
+from ..config_edit import update_config
 from ..errors import InputError
 from ..normalize import normalize_query
 from ..prompt import REFUSAL_TEXT
@@ -289,11 +289,11 @@ def calibrate(settings: Settings, dataset: str | Path, opts: CalibrateOptions | 
     written = None
     if opts.write and judged is None:
         path, home = settings.home.config_path, settings.home
-        set_config_value(path, "generate.refusal_threshold", repr(float(chosen["threshold"])), home=home)
-        set_config_value(path, "generate.min_answer_logprob", '"off"' if floor is None else repr(float(floor)),
-                         home=home)
+        values: dict[str, Any] = {"generate.refusal_threshold": float(chosen["threshold"]),
+                                  "generate.min_answer_logprob": "off" if floor is None else float(floor)}
         if cuts:  # (else the evidence check is off, or no score was recorded: nothing was chosen)
-            set_config_value(path, "generate.evidence_cut", repr(float(cut)), home=home)
+            values["generate.evidence_cut"] = float(cut)
+        update_config(path, values, home=home, what="the calibrated values")  # one edit: all of them or none
         written = str(path)
     return {"threshold": chosen["threshold"], "min_answer_logprob": floor, "evidence_cut": cut,
             "evidence_cut_fitted": base_cut, "chosen": chosen, "chosen_floor": chosen_floor, "floor_rows": floors,

@@ -165,6 +165,9 @@ def load_dataset(path: str | Path | None, *, replay: bool = False, store: Store 
         raise InputError("give a DATASET (a BEIR folder or a training-format .jsonl file), or --replay")
     p = Path(path)
     if p.is_dir():
+        if not (p / "corpus.jsonl").exists() and (p / "holdout.jsonl").is_file():
+            raise InputError(f"{p}: a built training dataset (train/holdout.jsonl), not a BEIR folder",
+                             hint=f"give one of its files, e.g. {p / 'holdout.jsonl'}")
         return load_beir(p)
     if p.is_file():
         return load_training_jsonl(p)

@@ -12,8 +12,6 @@ import math
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..atomic import atomic_path
-from ..config import load_settings, settings_from_dict
 from ..fusion import fuse
 from .ranking import mean_metrics, query_metrics, ranked_units, split_of
 
@@ -98,40 +96,15 @@ def tune(ctx: dict[str, Any], *, seed: str = "ragtune", select: str = "ndcg@10",
 
 
 def write_fusion(config_path: Path | str, result: dict[str, Any], *, select: str = "ndcg@10") -> dict[str, Any] | None:
-    """Write the tuned fusion into [retrieve] of `config_path` when it beats the current setting on dev; the file
-    is re-read and validated before it replaces the old one (atomically). Returns what was written, or None."""
-    from ..config import dump_toml
-    from ..tomltext import read_toml
+    """Write the tuned fusion into [retrieve] of `config_path` when it beats the current setting on dev, as
+    `ragtune config set` edits the file (config_edit.update_config: its comments, other lines, mode and symlink
+    kept; validated as a whole before it replaces the old one, atomically). Returns what was written, or None."""
+    from ..config_edit import update_config
 
     best, current = result["best"], result["current"]
     if best["dev"][select] <= current["dev"][select]:
         return None
-    path = Path(config_path)
-    data: dict[str, Any] = {}
-    if path.exists():
-        data = read_toml(path, "config to update it")[1]
     changes = {k: best[k] for k in TUNED_KEYS}
-    data.setdefault("retrieve", {}).update(changes)
-    new = settings_from_dict(data, where=str(path))  # validated before anything is written
-    with atomic_path(path) as tmp:
-        tmp.write_text(_only_given(dump_toml(new), data), encoding="utf-8")
-        load_settings(tmp)  # what was written reads back, or the old file stays
+    update_config(Path(config_path), {f"retrieve.{k}": v for k, v in changes.items()}, what="the tuned fusion")
     return changes
 
-
-def _only_given(full: str, data: dict[str, Any]) -> str:
-    """The TOML of the sections and keys the file had (plus the tuned ones), not every default."""
-    out, keep = [], False
-    for line in full.splitlines():
-        if line.startswith("["):
-            section = line.strip("[]")
-            keep = section in data
-            if keep:
-                out.append(line)
-        elif keep and line.strip():
-            key = line.split("=", 1)[0].strip()
-            if key in data[section]:
-                out.append(line)
-        elif keep:
-            out.append(line)
-    return "\n".join(out).strip() + "\n"

@@ -142,11 +142,15 @@ def write_rows(rows: list[dict[str, Any]], out: Path) -> Path:
 def read_rows(path: Path) -> list[dict[str, Any]]:
     """The rows of an items.jsonl, each checked (InputError naming file and line)."""
     rows = []
-    for where, _, value in iter_jsonl(path):
+    seen: dict[tuple[str, str], int] = {}
+    for where, n, value in iter_jsonl(path):
         obj = expect_object(value, where)
         for key, typ in _ROW_KEYS.items():
             if not isinstance(obj.get(key), typ):
                 raise InputError(f"{where}: '{key}' must be a {typ.__name__}")
+        first = seen.setdefault((obj["arm"], obj["qid"]), n)
+        if first != n:  # two answers to one question: which one counts would be a guess
+            raise InputError(f"{where}: arm {obj['arm']} question {obj['qid']} again (first on line {first})")
         for key in ("correct", "answerable", "shown", "withheld"):
             if obj.get(key) is not None and not isinstance(obj[key], bool):
                 raise InputError(f"{where}: '{key}' must be true, false or null")

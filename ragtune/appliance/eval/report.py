@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import atomic_write_text, make_dir
+from ..errors import InputError
 from .losses import table
 
 RATE_METRICS = [  # (key, title, criterion key in report["criteria"], "min"|"max")
@@ -81,6 +82,25 @@ def task_success_breakdown(m: dict[str, Any]) -> str:
 
 def safety_cell(sa: dict[str, Any]) -> str:
     return "not run" if not sa.get("n") else f"{sa['safe']}/{sa['n']} ({pct(sa['share_safe'])})"
+
+
+REPORT_FILES = ("report.json", "report.md", "report.html")
+
+
+def check_out(out: Path) -> None:
+    """A folder a run may write its reports into: new, without files of the report names, or holding the report of
+    an eval run (a rerun or a resumed run rewrites it). Someone's own report.md there would be replaced: refused."""
+    present = [name for name in REPORT_FILES if (Path(out) / name).exists()]
+    if not present:
+        return
+    try:
+        ours = isinstance(json.loads((Path(out) / "report.json").read_text(encoding="utf-8")).get("run_id"), str)
+    except (OSError, ValueError, AttributeError):
+        ours = False
+    if not ours:
+        raise InputError(f"{out}: holds {', '.join(present)} that an eval run did not write; the run's report would "
+                         f"replace {'it' if len(present) == 1 else 'them'}",
+                         hint="choose another --out (a new or empty folder)")
 
 
 def write_reports(report: dict[str, Any], out: Path) -> dict[str, Path]:

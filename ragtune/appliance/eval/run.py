@@ -224,7 +224,7 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
 
     `engine_factory(settings)` builds the answer engine (default: ragtune.appliance.answer.AnswerEngine); `ingest`
     loads a BEIR corpus into the scratch home; `judge(item, result)` is the optional LLM-judge hook."""
-    from .report import report_warnings, write_reports
+    from .report import check_out, report_warnings, write_reports
 
     opts = opts or EvalOptions()
     t_start = time.perf_counter()
@@ -253,6 +253,7 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
         run_id = make_run_id(dataset, [a.name for a in arms], adapter, seed, opts.limit, settings, safety,
                              opts.split, opts.adapter_serving)
         out = Path(opts.out) if opts.out else settings.home.eval_dir / run_id
+        check_out(out)
         make_dir(out)
         # Answers come from a scratch home (it keeps eval traffic out of the user's query log): a BEIR corpus gets
         # one shared by every run over the same corpus and ingest settings (HOME/eval/corpora/KEY: a new --limit or

@@ -98,13 +98,15 @@ def _prefix(p: Path) -> str:
 def select_documents(store: Any, refs: list[str]) -> list[DocInfo]:
     """The documents REFs name: an id, a stored path, a folder (all under it) or a corpus file (all its rows).
     Every ref must match something: a typo is an error, not a silent no-op."""
+    from ..store import MAX_ROW_ID
+
     out: dict[int, DocInfo] = {}
     for ref in refs:
         ref = str(ref).strip()
         if not ref:
             raise InputError("empty document reference")
         found: list[dict[str, Any]] = []
-        if ref.isdigit():
+        if ref.isascii() and ref.isdigit() and int(ref) <= MAX_ROW_ID:  # "²" is a digit to str.isdigit, not to int
             row = store.document(int(ref))
             found = [row] if row is not None else []
         if not found:

@@ -6,6 +6,7 @@ Loaders never see the database: the pipeline decides what to store.
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import logging
@@ -225,6 +226,12 @@ def _decode_html(raw: bytes) -> str:
     if m:
         enc = m.group(1).decode("ascii")
         try:
+            wide = codecs.lookup(enc).name.startswith(("utf-16", "utf-32"))
+        except LookupError:
+            wide = False
+        if wide:  # the declaration was read as ASCII bytes, so the file is not UTF-16/32 (HTML treats it as UTF-8)
+            raise LoadError(f"not UTF-8 text (it declares charset {enc}, which its bytes are not)")
+        try:
             return raw.decode(enc)
         except (LookupError, UnicodeDecodeError):
             raise LoadError(f"not valid {enc} text (declared charset)") from None
@@ -340,10 +347,11 @@ def iter_beir_documents(path: Path) -> Iterator[Document]:
     from ..beir import iter_corpus
 
     try:
-        for _ in iter_corpus(path):
-            pass
+        n = sum(1 for _ in iter_corpus(path))
     except InputError as exc:
         raise LoadError(exc.message) from None
+    if not n:  # like an empty document: a failure, so rows stored from it are kept (even with --prune)
+        raise LoadError("empty document (a corpus file with no rows)")
     for row in iter_corpus(path):
         canon = json.dumps({"title": row["title"], "text": row["text"], "date": row.get("date")},
                            ensure_ascii=False, sort_keys=True).encode("utf-8")

@@ -5,6 +5,8 @@ The stdlib sqlite3 here cannot load extensions, hence apsw.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import time
 from contextlib import contextmanager
@@ -14,6 +16,9 @@ from typing import Any, Iterator
 from ..atomic import make_dir
 from ..errors import StoreError
 from .schema import MIGRATIONS
+
+
+MAX_ROW_ID = 2**63 - 1  # SQLite's largest integer: an id past it names no row (and cannot be bound to a query)
 
 
 def json_dumps(obj: Any) -> str:
@@ -150,3 +155,44 @@ class StoreBase:
         v = self.index_version + 1
         self.set_meta("index_version", str(v))
         return v
+
+
+def _database_error(store: "StoreBase", exc: Exception) -> StoreError:
+    return StoreError(f"{store.path}: database error: {exc}",
+                      hint=f"if the file is damaged (`sqlite3 {store.path} 'PRAGMA integrity_check'` says so), restore "
+                           f"it from a backup, or ingest the documents again into a new home")
+
+
+def _guarded(fn: Any) -> Any:
+    """`fn` with a database error (a damaged page, a locked file) raised as a StoreError naming the file."""
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def gen(self: "StoreBase", *args: Any, **kwargs: Any) -> Any:
+            try:
+                yield from fn(self, *args, **kwargs)
+            except self._apsw.Error as exc:
+                raise _database_error(self, exc) from None
+        return gen
+
+    @functools.wraps(fn)
+    def call(self: "StoreBase", *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(self, *args, **kwargs)
+        except self._apsw.Error as exc:
+            raise _database_error(self, exc) from None
+    return call
+
+
+def database_errors_named(cls: type) -> type:
+    """Class decorator for the Store: every public method of it and of its table groups turns a database error
+    into a StoreError naming the file (a damaged ragtune.db is an error a person can act on, not a traceback)."""
+    seen: set[str] = set()
+    for klass in cls.__mro__:
+        if not klass.__module__.startswith(__package__ or ""):
+            continue
+        for name, fn in vars(klass).items():
+            if name.startswith("_") or name in seen or name == "transaction" or not inspect.isfunction(fn):
+                continue
+            seen.add(name)
+            setattr(cls, name, _guarded(fn))
+    return cls

@@ -30,8 +30,9 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from ragtune.appliance.builtin_adapters import NAME_RULE, valid_name
 from ragtune.appliance.config import CALIBRATED
-from ragtune.appliance.errors import ConfigError
+from ragtune.appliance.errors import ConfigError, InputError
 from ragtune.appliance.hashing import sha256_text
 from ragtune.appliance.tomltext import key_line, read_toml
 
@@ -126,8 +127,8 @@ def load_recipe(path: Path | str | None = None) -> Recipe:
     if unknown:
         raise fail(f"unknown key(s): {', '.join(unknown)} (known: name, [{'], ['.join(SECTIONS)}])", None, unknown[0])
     name = raw.get("name")
-    if not isinstance(name, str) or not name:
-        raise fail("'name' (the adapter's name) must be a non-empty string", None, "name")
+    if not valid_name(name):  # it names the files the rebuild writes and installs: never a path
+        raise fail(f"'name' (the adapter's name) must be {NAME_RULE}", None, "name")
     for section in SECTIONS:
         if section in raw and not isinstance(raw[section], dict):
             raise fail(f"[{section}] must be a table", None, section)
@@ -196,7 +197,25 @@ def load_recipe(path: Path | str | None = None) -> Recipe:
         for key in ("qa", "docs"):
             if isinstance(ds_raw.get(key), str) and ds_raw[key]:
                 ds_raw[key] = str(Path(ds_raw[key]).expanduser())
-        return build(section, DatasetOptions, ds_raw)
+        opts = build(section, DatasetOptions, ds_raw)
+        check_domains(section, opts)
+        return opts
+
+    def check_domains(section: str, opts: Any) -> None:
+        # The corpus domains named, and their question file, exist and are train domains: checked now, not when the
+        # build reaches them (a [more_data] typo surfaced after the whole [dataset] build, with the work folder
+        # already claimed by this recipe). Folders (docs/ + qa.jsonl) are checked by the build.
+        from ragtune.models import corpus as cp
+
+        names = [c for c in opts.corpus if "/" not in c and not (Path(c).expanduser() / "qa.jsonl").is_file()]
+        if not names:
+            return
+        try:
+            cp.select(names, allow_dev=False, questions=opts.questions)
+        except InputError as exc:
+            missing_file = "questions" in raw[section] and f"no {opts.questions}.jsonl" in exc.message
+            key = "questions" if missing_file else "corpus"
+            raise fail(f"[{section}] corpus: {exc.message.removeprefix('--corpus ')}", section, key) from None
 
     dataset = data_options("dataset")
     more = data_options("more_data") if "more_data" in raw else None

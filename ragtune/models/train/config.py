@@ -8,12 +8,13 @@ unknown keys are errors naming the file; options given on the command line overr
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Any
 
 from ragtune.appliance.errors import ConfigError, InputError
 from ragtune.appliance.jsonl import read_json_object
-from ragtune.appliance.tomltext import read_toml
+from ragtune.appliance.tomltext import key_line, read_toml
 
 # LoRA target presets. "all-linear" adds the MLP projections (SmolLM2/llama names).
 TARGETS = {
@@ -123,12 +124,29 @@ def read_recipe(path: Path | str) -> dict[str, Any]:
 
 def make_config(recipe: Path | str | None = None, **overrides: Any) -> TrainConfig:
     """A validated TrainConfig: defaults < recipe file < explicit overrides (None = not given)."""
-    values: dict[str, Any] = read_recipe(recipe) if recipe else {}
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    where = f" (recipe {recipe})" if recipe else ""
+    from_recipe: dict[str, Any] = read_recipe(recipe) if recipe else {}
+    given = {k: v for k, v in overrides.items() if v is not None}
+    values = {**from_recipe, **given}
     try:
         return TrainConfig(**values)
     except ConfigError as exc:
-        raise ConfigError(f"{exc.message}{where}") from None
+        key = exc.message.split(":", 1)[0].removeprefix("train.")
+        if recipe and key in from_recipe and key not in given:  # the recipe's value: `file:line: train.KEY: …`
+            raise ConfigError(f"{recipe}{_recipe_line(Path(recipe), key)}: {exc.message}") from None
+        raise
     except TypeError as exc:  # an unknown keyword from code
         raise ConfigError(f"train: {exc}") from None
+
+
+def _recipe_line(path: Path, key: str) -> str:
+    """':LINE' of `key` in a recipe file (TOML: top level or in [train]; JSON: the line naming it), or ''."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+    if path.suffix == ".json":
+        pattern = re.compile(rf'"{re.escape(key)}"\s*:')
+        line = next((n for n, ln in enumerate(text.splitlines(), start=1) if pattern.search(ln)), None)
+    else:
+        line = key_line(text, "train", key) or key_line(text, None, key)  # type: ignore[arg-type]
+    return f":{line}" if line else ""

@@ -9,10 +9,25 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ragtune.appliance import prompt
-from ragtune.appliance.errors import require
+from ragtune.appliance.errors import InputError, require
 
 from .data import encode_example, spread
 from .model import fix_tokenizer, hf_dir_for, resolve_base
+
+
+def _check_args(adapter: str | None, threads: int, limit: int) -> None:
+    """Bad options are InputErrors before torch loads (not a RuntimeError from set_num_threads, a ValueError from
+    peft)."""
+    if not (isinstance(threads, int) and 1 <= threads <= 256):
+        raise InputError(f"threads must be 1..256, got {threads}")
+    if not (isinstance(limit, int) and limit >= 0):
+        raise InputError(f"limit must be >= 0 (0 = every example), got {limit}")
+    if adapter:
+        a = Path(adapter).expanduser()
+        missing = [f for f in ("adapter_config.json", "adapter_model.safetensors") if not (a / f).is_file()]
+        if missing:
+            raise InputError(f"{a}: not a trained adapter folder (no {' or '.join(missing)})",
+                             hint="give the --out folder of `ragtune train`")
 
 
 def _load_for_eval(base: str, adapter: str | None, home: Any, threads: int) -> tuple[Any, Any]:
@@ -28,7 +43,12 @@ def _load_for_eval(base: str, adapter: str | None, home: Any, threads: int) -> t
     model = tf.AutoModelForCausalLM.from_pretrained(str(hf_dir), dtype=torch.float32)
     fix_tokenizer(tok, model)
     if adapter:
-        model = require("peft", "train").PeftModel.from_pretrained(model, adapter).merge_and_unload()
+        from safetensors import SafetensorError
+
+        try:
+            model = require("peft", "train").PeftModel.from_pretrained(model, adapter).merge_and_unload()
+        except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as exc:  # damaged, or another base's
+            raise InputError(f"{adapter}: cannot apply the adapter to the base: {type(exc).__name__}: {exc}") from None
     model.eval()
     return tok, model
 
@@ -42,6 +62,11 @@ def evaluate_hf(examples: list[dict[str, Any]], *, base: str = "", adapter: str 
     refusal correctness: predicted status == target status (refused vs ok);
     citation accuracy: on targets with status ok, the answer is ok and cites at least one target citation and
     nothing outside the context; schema: the output parses and passes `validate_answer`."""
+    _check_args(adapter, threads, limit)
+    if not (isinstance(max_new_tokens, int) and 1 <= max_new_tokens <= 8192):
+        raise InputError(f"max_new_tokens must be 1..8192, got {max_new_tokens}")
+    if items_path and not Path(items_path).expanduser().parent.is_dir():
+        raise InputError(f"{items_path}: its folder does not exist")
     torch = require("torch", "train")
     from ragtune.appliance.schema import parse_answer, validate_answer
 
@@ -98,6 +123,7 @@ def score_forced(examples: list[dict[str, Any]], *, base: str = "", adapter: str
                  threads: int = 2, limit: int = 0, bf16: bool = False) -> dict[str, Any]:
     """Teacher-forced check (cheap: one forward per example, no generation): mean target-token loss, and greedy
     accuracy on the tokens that carry the behaviour: the `status` value (refuse or answer) and the citation ids."""
+    _check_args(adapter, threads, limit)
     torch = require("torch", "train")
 
     tok, model = _load_for_eval(base, adapter, home, threads)

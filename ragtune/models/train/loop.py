@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import pickle
 import shutil
 import sys
 import tempfile
@@ -118,12 +119,20 @@ def _load_checkpoint(ckpt: Path, model: Any, opt: Any, sched: Any, accel: Any) -
     torch = require("torch", "train")
     peft = require("peft", "train")
     st = require("safetensors.torch", "train")
+    from safetensors import SafetensorError
+
     try:
         state = json.loads((ckpt / "state.json").read_text(encoding="utf-8"))
         weights = st.load_file(str(ckpt / "adapter_model.safetensors"))
         blob = torch.load(ckpt / "optim.pt", weights_only=False)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{ckpt}: cannot read the checkpoint: {exc}") from None
+        if not (isinstance(state, dict) and {"epoch", "pos", "step"} <= set(state)
+                and isinstance(blob, dict) and {"opt", "sched", "rng"} <= set(blob)):
+            raise ValueError("state.json or optim.pt does not hold what a checkpoint writes")
+    except (OSError, ValueError, EOFError, RuntimeError, pickle.UnpicklingError, SafetensorError) as exc:
+        # a damaged file (a disk error, a copy cut short): named, with the way out, never a traceback
+        raise InputError(f"{ckpt}: cannot read the checkpoint: {type(exc).__name__}: {exc}",
+                         hint="move the checkpoint folder aside to train from the start, or train without --resume"
+                         ) from None
     target = accel.unwrap_model(model) if accel is not None else model
     peft.set_peft_model_state_dict(target, weights)
     opt.load_state_dict(blob["opt"])

@@ -216,10 +216,14 @@ def load_init_adapter(model: Any, path: str, cfg: TrainConfig) -> dict[str, Any]
     kind = init_adapter_kind(p)
     if kind == "peft":
         require("safetensors", "train")
+        from safetensors import SafetensorError
         from safetensors.numpy import load_file
 
         src = p / "adapter_model.safetensors"
-        raw = load_file(str(src))
+        try:
+            raw = load_file(str(src))
+        except (OSError, SafetensorError) as exc:  # a damaged or truncated file
+            raise InputError(f"{src}: not a readable safetensors file: {exc}") from None
         pairs: dict[str, Any] = {}
         for name, w in raw.items():  # base_model.model.model.layers.N.self_attn.q_proj.lora_A.weight
             mod, _, rest = name.partition(".lora_")
@@ -227,8 +231,10 @@ def load_init_adapter(model: Any, path: str, cfg: TrainConfig) -> dict[str, Any]
         tensors = {k: (v.get("a"), v.get("b")) for k, v in pairs.items()}
         try:
             alpha = json.loads((p / "adapter_config.json").read_text(encoding="utf-8")).get("lora_alpha")
-        except (OSError, ValueError):
+        except (OSError, ValueError, AttributeError):
             alpha = None
+        if isinstance(alpha, bool) or not isinstance(alpha, (int, float, type(None))):
+            raise InputError(f"{p / 'adapter_config.json'}: lora_alpha must be a number, got {alpha!r}")
     elif kind == "gguf":
         src = p
         tensors, alpha = _gguf_lora_tensors(p, model.config)
