@@ -94,6 +94,8 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, as_json: bool) -> None:
         click.echo(f"added {s.added}, updated {s.updated}, unchanged {s.unchanged}, deleted {s.deleted}, "
                    f"failed {len(s.failed)}; {s.chunks_added} chunks added; index version {s.index_version}; "
                    f"{s.seconds:.1f}s")
+        for path in s.skipped:
+            click.echo(f"skipped {printable(path)}: the ragtune home (its reports and models are not documents)")
         if s.ignored:
             click.echo(f"ignored {s.ignored} file(s) with other extensions")
         elif not (s.added or s.updated or s.unchanged or s.deleted or s.failed):

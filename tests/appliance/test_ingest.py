@@ -417,3 +417,19 @@ def test_cli_an_empty_path_is_refused_not_the_current_folder(home, tmp_path, cli
     assert main(["--home", str(home.root), "ingest", ".", " ", "--prune"]) == 2
     assert not home.db_path.exists()  # nothing was read, nothing was stored
     assert main(["--home", str(home.root), "ingest", "."]) == 0  # '.' says it on purpose
+
+
+def test_a_walk_that_reaches_the_home_skips_it_and_never_prunes_there(settings, tmp_path, fake):
+    """`ragtune ingest ~` with the home under ~: its eval reports and models are not documents."""
+    top = settings.home.root.parent
+    docs = write_good(top / "docs")
+    (settings.home.root / "eval" / "run1").mkdir(parents=True)
+    (settings.home.root / "eval" / "run1" / "report.md").write_text("# Report\n\ntask success 40 %\n")
+    inside = _ingest(settings, [settings.home.root / "eval"], fake)  # a path given inside the home is walked
+    assert inside.added == 1 and inside.skipped == []
+    s = _ingest(settings, [top], fake, prune=True)
+    assert s.skipped == [str(settings.home.root)] and s.deleted == 0  # the report stored before is kept
+    assert s.added == len(docs)
+    with Store(settings.home.db_path) as st:
+        paths = {r[0] for r in st.query("SELECT path FROM documents")}
+    assert str(settings.home.root / "eval" / "run1" / "report.md") in paths

@@ -55,6 +55,7 @@ class IngestSummary:
     paths_bad: int = 0  # top-level paths that were missing/unreadable/unsupported
     # failed files whose earlier version stays stored and keeps being served (marked stale: `docs list`)
     stale: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # folders not entered: the ragtune home inside a walked folder
 
     @property
     def all_paths_bad(self) -> bool:
@@ -285,8 +286,9 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
     (database, embedder model, another ingest running)."""
     t0 = time.perf_counter()
     summary = IngestSummary(paths=len(paths))
-    w = walk([Path(p) for p in paths], settings.ingest.extensions)
+    w = walk([Path(p) for p in paths], settings.ingest.extensions, skip=settings.home.root)
     summary.failed.extend(w.failed)
+    summary.skipped = [str(p) for p in w.skipped]
     summary.ignored = w.ignored
     summary.paths_bad = w.paths_bad
 

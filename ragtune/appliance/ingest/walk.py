@@ -2,7 +2,8 @@
 corpus files) and the reasons the rest were skipped. Deterministic order; hidden files and folders are skipped;
 symlinked folders are followed once (loops and links to an ancestor are reported, not followed); folders that
 could not be read are listed so that pruning never deletes what is under them. FIFOs, sockets and devices are
-never read (a FIFO would block): each gets a line."""
+never read (a FIFO would block): each gets a line. The ragtune home met inside a walked folder (`ingest ~` with
+the home under it) is skipped: its eval reports and models are not the user's documents."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ class Walk:
     prune_corpora: list[Path] = field(default_factory=list)  # explicit corpus files: rows no longer present go
     unreadable: list[Path] = field(default_factory=list)  # never prune under these (we could not look)
     paths_bad: int = 0
+    skipped: list[Path] = field(default_factory=list)  # folders not entered: the ragtune home
 
 
 def _is_corpus_name(p: Path) -> bool:
@@ -36,9 +38,11 @@ def _is_corpus_name(p: Path) -> bool:
     return p.suffix.lower() == ".jsonl" and "corpus" in p.stem.lower()
 
 
-def walk(paths: list[Path], extensions: list[str]) -> Walk:
+def walk(paths: list[Path], extensions: list[str], *, skip: Path | None = None) -> Walk:
+    """`skip`: a folder not entered when a walk reaches it from above (the home); a path given inside it is walked."""
     exts = {e.lower() for e in extensions}
     w = Walk()
+    skip_key = _dir_key(skip) if skip is not None else None
     seen_files: set[tuple[int, int]] = set()
     for given in paths:
         given = Path(os.path.abspath(Path(given).expanduser()))
@@ -64,7 +68,7 @@ def walk(paths: list[Path], extensions: list[str]) -> Walk:
                 w.paths_bad += 1
                 continue
             w.prune_roots.append(root)
-            _walk_dir(root, exts, w, seen_files)
+            _walk_dir(root, exts, w, seen_files, skip_key)
         elif stat.S_ISREG(st.st_mode):
             # like the folder walk: the real folder, the name as given (a symlinked file keeps its name)
             real = Path(os.path.realpath(given.parent)) / given.name
@@ -110,7 +114,16 @@ def _points_to_ancestor(link: Path) -> bool:
     return here == target or here.startswith(target.rstrip(os.sep) + os.sep)
 
 
-def _walk_dir(root: Path, exts: set[str], w: Walk, seen_files: set[tuple[int, int]]) -> None:
+def _dir_key(p: Path) -> tuple[int, int] | None:
+    try:
+        st = p.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _walk_dir(root: Path, exts: set[str], w: Walk, seen_files: set[tuple[int, int]],
+              skip_key: tuple[int, int] | None = None) -> None:
     """Depth-first, sorted (deterministic), following symlinks. A folder link to one of its own ancestors is
     reported as a symlink loop; any folder already walked (same device and inode) is not entered again."""
     visited: set[tuple[int, int]] = set()
@@ -145,7 +158,10 @@ def _walk_dir(root: Path, exts: set[str], w: Walk, seen_files: set[tuple[int, in
                 w.failed.append((str(p), os_reason(exc)))
                 continue
             if is_dir:
-                if e.is_symlink() and _points_to_ancestor(p):
+                if skip_key is not None and _dir_key(p) == skip_key:
+                    w.skipped.append(p)
+                    w.unreadable.append(p)  # and never pruned under: what was stored from there stays
+                elif e.is_symlink() and _points_to_ancestor(p):
                     w.failed.append((str(p), "symlink loop"))
                 else:
                     subdirs.append(p)
