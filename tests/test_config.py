@@ -185,3 +185,21 @@ def test_config_set_keeps_the_files_mode_and_its_symlink(tmp_path):
     os.symlink(loop, loop)
     with pytest.raises(ConfigError, match="loop.toml: cannot write config"):
         set_config_value(loop, "retrieve.k", "5")
+
+
+def test_a_config_link_to_nothing_is_an_error_not_the_defaults(tmp_path):
+    home = Home(tmp_path)
+    home.config_path.parent.mkdir(parents=True, exist_ok=True)
+    home.config_path.symlink_to(home.config_path)  # a loop
+    with pytest.raises(ConfigError, match="symbolic link"):
+        load_settings(home=home)
+    home.config_path.unlink()
+    home.config_path.symlink_to(tmp_path / "gone.toml")
+    with pytest.raises(ConfigError, match="symbolic link"):
+        load_settings(home=home)
+
+
+def test_serve_tokens_too_short_are_refused_where_the_config_is_read():
+    with pytest.raises(ConfigError, match=r"\[serve\] tokens: .*16 characters"):
+        settings_from_dict({"serve": {"tokens": ["alice:short"]}})
+    settings_from_dict({"serve": {"tokens": ["alice:" + "s" * 16, "t" * 16]}})

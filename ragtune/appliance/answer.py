@@ -103,7 +103,7 @@ class AnswerEngine:
         self._serving: dict[tuple[Any, ...], Any] = {}  # (key, setting, adapter id, override) -> value
         # What "auto" means for any adapter this engine serves, instead of its manifest's values: an eval of an
         # adapter not installed yet (eval run --adapter-refusal-threshold, --adapter-min-answer-logprob,
-        # --adapter-evidence-cut, --adapter-answer-candidates, --adapter-scale), by key (config.CALIBRATED), and
+        # --adapter-evidence-cut, --adapter-answer-candidates, --adapter-scale), by key (calibrated.CALIBRATED), and
         # "refusal_model" (its JSON object: a rebuild's eval). A key not here: the manifest decides.
         self.adapter_serving: dict[str, Any] = {}
 

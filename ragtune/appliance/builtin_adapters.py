@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import CALIBRATED
+from .calibrated import CALIBRATED
 from .errors import ModelError, RagtuneError, located
 from .errors import unreadable as unreadable_why
+from .jsonl import json_key_line
 from .refusal_model import RefusalModel, parse as parse_refusal_model
 
 ENV = "RAGTUNE_BUILTIN_ADAPTERS"
@@ -93,7 +94,7 @@ class BuiltinAdapter:
         return self.name == DEFAULT_NAME
 
     def serving_value(self, key: str) -> float | None:
-        """A value calibrated for this adapter (`serving.<key>`, one of config.CALIBRATED), or None."""
+        """A value calibrated for this adapter (`serving.<key>`, one of calibrated.CALIBRATED), or None."""
         t = self.manifest["serving"].get(key)
         return None if t is None else float(t)
 
@@ -111,26 +112,10 @@ class BuiltinAdapter:
                 "training_config_sha256": m["training"]["config_sha256"], "outtype": m["outtype"]}
 
 
-def key_line(text: str | None, *path: str) -> int | None:
-    """The line of a key in an indented JSON text (1-based; nested keys are looked up after their parent's line),
-    or None. Written by atomic_write_json with indent 2, every key sits on its own line."""
-    if not text:
-        return None
-    lines = text.splitlines()
-    start, found = 0, None
-    for key in path:
-        pat = re.compile(r'^\s*"' + re.escape(key) + r'"\s*:')
-        found = next((i for i in range(start, len(lines)) if pat.match(lines[i])), None)
-        if found is None:
-            return None
-        start = found + 1
-    return None if found is None else found + 1
-
-
 def validate_manifest(obj: Any, where: Path | str, text: str | None = None) -> dict[str, Any]:
     """Check a built-in adapter manifest; every error names the file and, when it can, the line."""
     def bad(msg: str, *path: str) -> ModelError:
-        line = key_line(text, *path) if path else None
+        line = json_key_line(text, *path) if path else None
         return ModelError(f"{located(where, line)}: invalid built-in adapter manifest: {msg}",
                           hint="rebuild it with `ragtune tune default` or reinstall ragtune")
 
@@ -214,7 +199,7 @@ def load(manifest_path: Path | str) -> BuiltinAdapter:
     mpath = Path(manifest_path)
     m, text = read_manifest(mpath)
     if mpath.name != f"{m['name']}.json":
-        raise ModelError(f"{located(mpath, key_line(text, 'name'))}: invalid built-in adapter manifest: 'name' "
+        raise ModelError(f"{located(mpath, json_key_line(text, 'name'))}: invalid built-in adapter manifest: 'name' "
                          f"{m['name']!r} does not match the file name (expected {m['name']}.json)")
     return BuiltinAdapter(m["name"], mpath.with_name(m["file"]), mpath, m)
 
@@ -273,5 +258,5 @@ def serving_value_for(adapter_id: str, key: str, folder: Path | str | None = Non
 
 __all__ = ["DEFAULT_NAME", "ENV", "MANIFEST_FORMAT", "NAME_RULE", "OUTTYPES", "BuiltinAdapter", "adapters_dir",
            "builtin_with_id", "get_builtin", "refusal_model_for",
-           "key_line", "list_builtins", "load", "package_adapters_dir", "serving_value_for",
+           "list_builtins", "load", "package_adapters_dir", "serving_value_for",
            "valid_name", "validate_manifest"]

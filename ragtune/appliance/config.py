@@ -10,46 +10,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable
 
+from .calibrated import is_candidates, is_fraction, is_logprob, is_number, is_scale
 from .errors import ConfigError
 from .home import Home
 from .tomltext import at_line, read_toml, toml_repr, toml_value
-
-
-def is_fraction(v: Any) -> bool:
-    """A number 0..1 (not a boolean): thresholds and shares, in config, recipes and manifests alike."""
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1
-
-
-def is_number(v: Any) -> bool:
-    """A finite number (not a boolean)."""
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def is_logprob(v: Any) -> bool:
-    """A log-probability: a number <= 0 (not a boolean), in config, recipes and manifests alike."""
-    return is_number(v) and v <= 0
-
-
-def is_candidates(v: Any) -> bool:
-    """A number of answer candidates: an integer 1..8 (not a boolean)."""
-    return isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 8
-
-
-def is_scale(v: Any) -> bool:
-    """An adapter's strength: a number 0 < s <= 4 (not a boolean)."""
-    return is_number(v) and 0 < v <= 4
-
-
-# The [generate] values calibrated per adapter: with the setting "auto" the served adapter's own (a built-in's
-# manifest, `serving.<key>`, from its recipe's [serving]; refusal.resolve_serving). key -> (check, what it must be,
-# the value for a model that records none).
-CALIBRATED: dict[str, tuple[Callable[[Any], bool], str, float | None]] = {
-    "refusal_threshold": (is_fraction, "a number 0..1", 1.0),  # never refuse by P(refused)
-    "min_answer_logprob": (is_logprob, "a number <= 0", None),  # no confidence floor
-    "evidence_cut": (is_number, "a number", None),  # the evidence model's own cut
-    "answer_candidates": (is_candidates, "an integer 1..8", 1),  # the model's first span only
-    "adapter_scale": (is_scale, "a number 0 < s <= 4", 1.0),  # the adapter as trained
-}
 
 
 def _check(cond: bool, section: str, key: str, msg: str) -> None:
@@ -335,6 +299,15 @@ class EvalConfig:
         _check(self.max_p95_latency_ratio > 0, "eval", "max_p95_latency_ratio", "must be > 0")
 
 
+MIN_TOKEN_CHARS = 16  # a serve token's secret: guessing it must not be the easy way in
+
+
+def split_token(raw: str) -> tuple[str, str]:
+    """(name, secret) of a serve token written "name:secret" or "secret" (name "")."""
+    name, sep, secret = raw.strip().partition(":")
+    return (name.strip(), secret.strip()) if sep else ("", name.strip())
+
+
 @dataclass
 class ServeConfig:
     """`ragtune serve` (docs/serve.md)."""
@@ -360,6 +333,9 @@ class ServeConfig:
                "max_body_bytes", "must be 1 KiB..64 MiB")
         _check(isinstance(self.tokens, list) and all(isinstance(t, str) and t.strip() for t in self.tokens),
                "serve", "tokens", "must be a list of non-empty strings")
+        _check(all(len(split_token(t)[1]) >= MIN_TOKEN_CHARS for t in self.tokens), "serve", "tokens",
+               f"each token's secret must be at least {MIN_TOKEN_CHARS} characters "
+               "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')")
         _check(isinstance(self.tokens_env, str), "serve", "tokens_env", "must be an environment variable name")
 
 
@@ -484,6 +460,9 @@ def load_settings(config_path: Path | str | None = None, *, home: Home | None = 
     home = home or Home()
     path = Path(config_path) if config_path else home.config_path
     if not path.exists():
+        if path.is_symlink():  # a link to nothing (or a loop) is a config that cannot be read, not "no config"
+            raise ConfigError(f"{path}: cannot read config: a symbolic link to a file that does not exist",
+                              hint="point the link at the config file, or remove it to use the defaults")
         if config_path:
             raise ConfigError(f"{path}: config file not found")
         return Settings(home=home)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from .errors import ModelError
+from .errors import ModelError, located, unreadable
 from .text import content_words, prefix5
 
 FORMAT = 1
@@ -101,8 +101,10 @@ def load(path: Path) -> EvidenceModel:
     """An evidence.json, validated (a bad file names itself; unknown keys are allowed only under "fitted")."""
     try:
         spec = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"{path}: cannot read the evidence model: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"{located(path, exc.lineno)}: invalid evidence model JSON: {exc.msg}") from None
+    except (OSError, UnicodeDecodeError) as exc:  # a byte that is not UTF-8: its line and column
+        raise ModelError(unreadable(path, exc, "cannot read the evidence model")) from None
     names = spec.get("features") if isinstance(spec, dict) else None
     if not isinstance(spec, dict) or spec.get("format") != FORMAT or not isinstance(names, list) or not names \
             or not all(isinstance(f, str) and f in FEATURES for f in names) or len(set(names)) != len(names):

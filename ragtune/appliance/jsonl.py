@@ -7,10 +7,27 @@ A line cut short (a truncated write) is reported as such, at the column where it
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Iterator
 
 from .errors import InputError, located, unreadable
+
+
+def json_key_line(text: str | None, *path: str) -> int | None:
+    """The line of a key in a JSON text (1-based; nested keys are looked up after their parent's line), or None.
+    Exact for files written with indent (every key on its own line, as atomic_write_json writes them)."""
+    if not text:
+        return None
+    lines = text.splitlines()
+    start, found = 0, None
+    for key in path:
+        pat = re.compile(r'"' + re.escape(key) + r'"\s*:')
+        found = next((i for i in range(start, len(lines)) if pat.search(lines[i])), None)
+        if found is None:
+            return None
+        start = found + 1
+    return None if found is None else found + 1
 
 
 def parse_line(raw: bytes, where: str) -> Any:

@@ -35,7 +35,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
-from .config import CALIBRATED
+from .calibrated import CALIBRATED
 from .injection import SourceView, source_view
 from .prompt import REFUSAL_TEXT
 from .text import content_words
@@ -174,7 +174,7 @@ def keyed(key: str, value: Any) -> bool:
 
 def resolve_serving(key: str, setting: float | str, adapter_id: str | None,
                     override: float | None = None) -> float | None:
-    """A `[generate]` value calibrated per adapter (config.CALIBRATED: `refusal_threshold`, `min_answer_logprob`,
+    """A `[generate]` value calibrated per adapter (calibrated.CALIBRATED: `refusal_threshold`, `min_answer_logprob`,
     `evidence_cut`, `answer_candidates`, `adapter_scale`) as it is in force: the setting as set ("off": None), or
     for "auto" `override` (an eval's --adapter-refusal-threshold, --adapter-min-answer-logprob,
     --adapter-evidence-cut, --adapter-answer-candidates, --adapter-scale) or else the value of the adapter being

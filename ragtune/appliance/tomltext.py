@@ -58,9 +58,9 @@ def toml_repr(v: Any) -> str:
         return type(v).__name__
 
 
-def key_line(text: str, section: str, key: str) -> int | None:
-    """The line of `key = …` inside `[section]` of a TOML text (1-based), or of a `[section.key]` sub-table's
-    header, or None."""
+def key_line(text: str, section: str | None, key: str) -> int | None:
+    """The line of `key = …` inside `[section]` of a TOML text (1-based; section None: a top-level key), or of a
+    `[section.key]` sub-table's header, or None."""
     current = None
     for n, line in enumerate(text.splitlines(), start=1):
         head = re.match(r"\s*\[\s*([A-Za-z0-9_.-]+)\s*\]\s*(#.*)?$", line)

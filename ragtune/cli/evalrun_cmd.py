@@ -199,7 +199,7 @@ def eval_calibrate(app, dataset, arm, adapter, limit, seed, split, mode, min_pre
 
 def _scale(value: float | None) -> float | None:
     """--adapter-scale: a number 0 < s <= 4 (config.is_scale, as [generate] adapter_scale)."""
-    from ..appliance.config import is_scale
+    from ..appliance.calibrated import is_scale
 
     if value is not None and not is_scale(value):
         raise click.BadParameter(f"{value}: must be a number 0 < s <= 4 (the adapter's strength; 1.0 as trained)",

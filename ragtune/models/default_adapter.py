@@ -34,7 +34,8 @@ from typing import Any, Callable, Iterable
 
 from ragtune.appliance import builtin_adapters as builtin
 from ragtune.appliance.atomic import atomic_write_json, atomic_write_text, make_dir
-from ragtune.appliance.config import CALIBRATED, Settings, dump_toml
+from ragtune.appliance.calibrated import CALIBRATED
+from ragtune.appliance.config import Settings, dump_toml
 from ragtune.appliance.errors import InputError, located
 from ragtune.appliance.hashing import sha256_file
 from ragtune.appliance.jsonl import read_json_object

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable
 
 from ragtune.appliance import builtin_adapters as builtin
 from ragtune.appliance.atomic import atomic_path, make_dir
-from ragtune.appliance.config import CALIBRATED
+from ragtune.appliance.calibrated import CALIBRATED
 from ragtune.appliance.errors import InputError, ModelError
 from ragtune.appliance.hashing import sha256_file
 from ragtune.appliance.jsonl import read_json_object

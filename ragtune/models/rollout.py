@@ -29,7 +29,7 @@ from ragtune.appliance.errors import InputError, ModelError, located
 from ragtune.appliance.home import Home
 
 from ragtune.appliance.atomic import atomic_write_json as write_json_atomic
-from ragtune.appliance.builtin_adapters import key_line  # the line of a key in an indented JSON file
+from ragtune.appliance.jsonl import json_key_line
 from ragtune.appliance.registry import ADAPTER_KINDS, Registry
 
 log = logging.getLogger("ragtune.rollout")
@@ -122,7 +122,7 @@ def _check_rollout(r: Rollout, path: Path, text: str) -> None:
                "a list of objects"))
     for key, ok, want in checks:
         if not ok:
-            raise ModelError(f"{located(path, key_line(text, key))}: unreadable rollout state: '{key}' must be {want}",
+            raise ModelError(f"{located(path, json_key_line(text, key))}: unreadable rollout state: '{key}' must be {want}",
                              hint=_DAMAGED_HINT)
 
 

@@ -12,7 +12,7 @@ import ipaddress
 import os
 from dataclasses import dataclass
 
-from ..appliance.config import ServeConfig
+from ..appliance.config import MIN_TOKEN_CHARS, ServeConfig, split_token
 from ..appliance.errors import ConfigError
 
 
@@ -27,13 +27,9 @@ def _digest(secret: str) -> bytes:
 
 
 def parse_token(raw: str, where: str) -> Token:
-    raw = raw.strip()
-    name, sep, secret = raw.partition(":")
-    if not sep:
-        name, secret = "", raw
-    name, secret = name.strip(), secret.strip()
-    if len(secret) < 16:
-        raise ConfigError(f"{where}: a serve token must be at least 16 characters",
+    name, secret = split_token(raw)
+    if len(secret) < MIN_TOKEN_CHARS:
+        raise ConfigError(f"{where}: a serve token must be at least {MIN_TOKEN_CHARS} characters",
                           hint="e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'")
     return Token(name or "token-" + hashlib.sha256(secret.encode()).hexdigest()[:8], _digest(secret))
 

@@ -64,8 +64,11 @@ def test_model_scores_and_decides(tmp_path):
 def test_bad_files_name_themselves(tmp_path, over, msg):
     with pytest.raises(ModelError, match=msg):
         load(_write(tmp_path, **over))
-    (tmp_path / "evidence.json").write_text("{", encoding="utf-8")
-    with pytest.raises(ModelError, match="evidence.json"):
+    (tmp_path / "evidence.json").write_text("{\n", encoding="utf-8")
+    with pytest.raises(ModelError, match=r"evidence.json:2: invalid evidence model JSON"):
+        load(tmp_path / "evidence.json")
+    (tmp_path / "evidence.json").write_bytes(b'{\n"format": "\xff"}')
+    with pytest.raises(ModelError, match=r"evidence.json:2: cannot read the evidence model: not UTF-8"):
         load(tmp_path / "evidence.json")
 
 

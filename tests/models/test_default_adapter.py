@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ragtune.appliance import builtin_adapters as builtin
-from ragtune.appliance.config import CALIBRATED
+from ragtune.appliance.calibrated import CALIBRATED
 from ragtune.appliance.errors import ConfigError, InputError, ModelError
 from ragtune.appliance.hashing import sha256_file
 from ragtune.cli import main

@@ -20,7 +20,8 @@ from typing import Any, Callable
 
 from ..atomic import make_dir
 from ..builtin_adapters import refusal_model_for
-from ..config import CALIBRATED, Settings
+from ..calibrated import CALIBRATED
+from ..config import Settings
 from ..errors import InputError, located
 from ..home import Home
 from ..refusal import keyed, resolve_serving
@@ -206,7 +207,7 @@ class EvalOptions:
     mode: str | None = None  # generate.answer_mode for every arm (default: the config's)
     split: str | None = None  # "dev" | "test": a fixed half of the questions (split_items)
     refusal_threshold: float | None = None  # generate.refusal_threshold for every arm (calibration runs use 1.0)
-    # for the [generate] values calibrated per adapter (config.CALIBRATED) set to "auto": the values of the arms with
+    # for the [generate] values calibrated per adapter (calibrated.CALIBRATED) set to "auto": the values of the arms with
     # the adapter (B, C) instead of its manifest's (an adapter not installed yet)
     adapter_serving: dict[str, Any] | None = None
     concurrency: int = 1  # engines answering at once (eval/parallel.py)

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ragtune.appliance.builtin_adapters import NAME_RULE, valid_name
-from ragtune.appliance.config import CALIBRATED
+from ragtune.appliance.calibrated import CALIBRATED
 from ragtune.appliance.errors import ConfigError, InputError
 from ragtune.appliance.hashing import sha256_text
 from ragtune.appliance.tomltext import key_line, read_toml
@@ -118,7 +118,7 @@ def load_recipe(path: Path | str | None = None) -> Recipe:
     text, raw = read_toml(path, "the recipe")
 
     def fail(msg: str, section: str | None = None, key: str | None = None) -> ConfigError:
-        line = key_line(text, section, key) if key else None  # type: ignore[arg-type]
+        line = key_line(text, section, key) if key else None
         if line is None and section and key:
             line = _section_line(text, section)
         return ConfigError(f"{path}{f':{line}' if line else ''}: {msg}")

@@ -8,12 +8,11 @@ unknown keys are errors naming the file; options given on the command line overr
 from __future__ import annotations
 
 import dataclasses
-import re
 from pathlib import Path
 from typing import Any
 
 from ragtune.appliance.errors import ConfigError, InputError
-from ragtune.appliance.jsonl import read_json_object
+from ragtune.appliance.jsonl import json_key_line, read_json_object
 from ragtune.appliance.tomltext import key_line, read_toml
 
 # LoRA target presets. "all-linear" adds the MLP projections (SmolLM2/llama names).
@@ -144,9 +143,6 @@ def _recipe_line(path: Path, key: str) -> str:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return ""
-    if path.suffix == ".json":
-        pattern = re.compile(rf'"{re.escape(key)}"\s*:')
-        line = next((n for n, ln in enumerate(text.splitlines(), start=1) if pattern.search(ln)), None)
-    else:
-        line = key_line(text, "train", key) or key_line(text, None, key)  # type: ignore[arg-type]
+    line = (json_key_line(text, key) if path.suffix == ".json"
+            else key_line(text, "train", key) or key_line(text, None, key))
     return f":{line}" if line else ""
