@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import threading
 import time
 from typing import Any, Callable
 
 from ..appliance.config import Settings
+from ..appliance.errors import InputError
 from .app import ServeState, create_app
 from .auth import check_bind, load_tokens
 from .metrics import Metrics
@@ -151,6 +153,34 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
     host = host or settings.serve.host
     port = settings.serve.port if port is None else port
     check_bind(host, load_tokens(settings.serve))
-    app = make_app(settings, workers=workers)
-    # One process: the engines are threads of this process (uvicorn's own --workers would copy every model).
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, timeout_graceful_shutdown=30)
+    sock = listen_socket(host, port)  # before the models load: a port in use is said at once, as an error
+    try:
+        app = make_app(settings, workers=workers)
+        # One process: the engines are threads of this process (uvicorn's own --workers would copy every model).
+        config = uvicorn.Config(app, log_level=log_level, access_log=False, timeout_graceful_shutdown=30)
+        shown = f"[{host.strip('[]')}]" if ":" in host else host  # an IPv6 address in a URL
+        # uvicorn names no address for a socket it is handed: say where it listens (port 0: the one chosen)
+        logging.getLogger("uvicorn.error").info("ragtune serving on http://%s:%d (Ctrl+C to stop)", shown,
+                                                sock.getsockname()[1])
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+def listen_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port for the server to listen on, or an InputError naming the address."""
+    try:
+        family, kind, proto, _, addr = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM,
+                                                          flags=socket.AI_PASSIVE)[0]
+    except socket.gaierror as exc:
+        raise InputError(f"cannot listen on {host}: {exc.strerror}", hint="give an address or host name of this "
+                         "machine with --host (127.0.0.1, 0.0.0.0, ::)") from None
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart may rebind at once (TIME_WAIT)
+    try:
+        sock.bind(addr)
+    except OSError as exc:
+        sock.close()
+        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                         hint="choose another --port, or stop the program that uses this one") from None
+    return sock
