@@ -65,14 +65,16 @@ def _pack_in_user_home(settings: Settings) -> int:
 
 
 def _sample_questions(n: int) -> list[dict[str, Any]]:
-    """A few answerable questions and one the documents do not cover (to show a refusal)."""
+    """A few answerable questions and, from two on, one the documents do not cover (to show a refusal)."""
     from ragtune.models.pack import load_qa
 
     rows = load_qa()
     answerable = [r for r in rows if r["answerable"]]
     refused = [r for r in rows if not r["answerable"]]
-    picked = answerable[: max(0, n - 1)] + refused[:1]
-    return (picked + answerable[max(0, n - 1):])[:n]
+    if n < 2:  # one question shows an answer; the refusal comes with the second
+        return answerable[:n]
+    picked = answerable[: n - 1] + refused[:1]
+    return (picked + answerable[n - 1:])[:n]
 
 
 def _print_answer(i: int, question: str, answer: Any) -> None:

@@ -102,6 +102,11 @@ class FiniteFloatRange(click.FloatRange):
             self.fail(f"{value!r} is not a finite number.", param, ctx)
         return rv
 
+    def _describe_range(self) -> str:
+        if self.min is None and self.max is None:  # click would print "x<=None"
+            return "finite"
+        return super()._describe_range()
+
 
 def existing_path(p: str) -> Path:
     return Path(p)

@@ -471,6 +471,10 @@ def test_demo_without_a_terminal_prints_answers(monkeypatch, home):
     assert result.exit_code == 0
     obj = json.loads(result.output.strip().splitlines()[-1])
     assert len(obj["answers"]) == 1 and "status" in obj["answers"][0]
+    from ragtune.cli.chat_cmd import _sample_questions
+
+    assert _sample_questions(1)[0]["answerable"]  # one question shows an answer, not the refusal example
+    assert [r["answerable"] for r in _sample_questions(3)] == [True, True, False]
     # `chat` needs a terminal; without one it says so instead of drawing garbage.
     assert main(["chat"]) == 2
 
