@@ -203,3 +203,32 @@ def test_serve_tokens_too_short_are_refused_where_the_config_is_read():
     with pytest.raises(ConfigError, match=r"\[serve\] tokens: .*16 characters"):
         settings_from_dict({"serve": {"tokens": ["alice:short"]}})
     settings_from_dict({"serve": {"tokens": ["alice:" + "s" * 16, "t" * 16]}})
+
+
+def test_config_sets_at_once_keep_every_value(tmp_path, monkeypatch):
+    """Crash sweep: eight `ragtune config set`s started together kept about half of the values (each read the
+    file, then replaced it with its own edit). Edits now run one after the other."""
+    import threading
+    import time
+
+    from ragtune.appliance import config_edit
+    from ragtune.appliance.config_edit import init_config, set_config_value
+
+    p = tmp_path / "config.toml"
+    init_config(p)
+    write = config_edit._write_config
+
+    def slow_write(path, text):  # both edits have read the file before either writes: the race, every time
+        time.sleep(0.2)
+        write(path, text)
+
+    monkeypatch.setattr(config_edit, "_write_config", slow_write)
+    sets = [("retrieve.k", "5"), ("retrieve.candidates", "40"), ("ingest.chunk_tokens", "200")]
+    threads = [threading.Thread(target=set_config_value, args=kv) for kv in [(p, *x) for x in sets]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    s = load_settings(p)
+    assert (s.retrieve.k, s.retrieve.candidates, s.ingest.chunk_tokens) == (5, 40, 200)
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["config.toml"]  # no lock or temporary file left

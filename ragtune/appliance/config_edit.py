@@ -5,11 +5,14 @@ old one."""
 from __future__ import annotations
 
 import dataclasses
+import fcntl
+import os
 import re
 import stat
+from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .atomic import atomic_write_text
 from .config import SECTIONS, settings_from_dict
@@ -76,6 +79,11 @@ def update_config(path: Path, values: dict[str, Any], *, home: Home | None = Non
     leaves the file untouched). `what`: the change, for errors (default: the keys)."""
     dotted_keys = ", ".join(values)
     what = what or dotted_keys
+    with _edit_lock(path):  # two edits at once: the second reads what the first wrote (no update is lost)
+        _update_config(path, values, home, what, dotted_keys)
+
+
+def _update_config(path: Path, values: dict[str, Any], home: Home | None, what: str, dotted_keys: str) -> None:
     try:
         text = path.read_text(encoding="utf-8") if path.exists() else ""
     except (OSError, UnicodeDecodeError) as exc:
@@ -98,6 +106,24 @@ def update_config(path: Path, values: dict[str, Any], *, home: Home | None = Non
     # the candidate is not on disk yet: name the change being made, not a line of a file nobody can open
     settings_from_dict(data, home=home, where=f"{path}: cannot set {what}")
     _write_config(path, new)
+
+
+@contextmanager
+def _edit_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the config file's folder while it is read, edited and replaced: concurrent
+    `config set`s run one after the other. A folder lock, not a lock file: nothing is left beside the config, and
+    the file itself cannot carry the lock (it is replaced by a rename)."""
+    try:
+        folder = (path.resolve() if path.is_symlink() else path).parent
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder, os.O_RDONLY)
+    except (OSError, RuntimeError) as exc:
+        raise ConfigError(f"{path}: cannot write config: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _write_config(path: Path, text: str) -> None:
@@ -130,7 +156,9 @@ def default_config_text() -> str:
 
 
 def init_config(path: Path, *, force: bool = False) -> Path:
-    if path.exists() and not force:
-        raise ConfigError(f"{path}: a config file already exists", hint="use --force to replace it with the defaults")
-    _write_config(path, default_config_text())
+    with _edit_lock(path):
+        if path.exists() and not force:
+            raise ConfigError(f"{path}: a config file already exists",
+                              hint="use --force to replace it with the defaults")
+        _write_config(path, default_config_text())
     return path

@@ -242,6 +242,8 @@ class LexicalIndex:
         lw = LexicalWriter(self, w)
         try:
             lw.prior_version = None if self.corrupt else self.synced_version
+            marker = self._read_sidecar()
+            lw.interrupted = marker is not None and marker.get("index_version", 0) is None
             try:
                 lw.prior_docs = self.num_docs
             except ValueError:
@@ -249,18 +251,21 @@ class LexicalIndex:
             self._write_sidecar(None)
             yield lw
         finally:
-            if lw.version is None:
+            try:
+                if lw.version is None:
+                    try:
+                        w.rollback()
+                    except Exception:
+                        pass
+                else:  # committed (even if the block raised after): record it while the lock is still held, or
+                    # the next writer could dirty the marker first and see it overwritten with the old version
+                    self._write_sidecar(lw.version)
+                    self.corrupt = False
+            finally:
                 try:
-                    w.rollback()
+                    w.wait_merging_threads()  # releases the writer lock
                 except Exception:
                     pass
-            try:
-                w.wait_merging_threads()  # releases the writer lock
-            except Exception:
-                pass
-        if lw.version is not None:
-            self._write_sidecar(lw.version)
-            self.corrupt = False
         self._index.reload()
 
     def close(self) -> None:
@@ -279,6 +284,7 @@ class LexicalWriter:
         self.added = 0
         self.prior_version: int | None = None  # the sync marker before this writer dirtied it
         self.prior_docs = -1
+        self.interrupted = False  # the marker was left dirty: an earlier writer never finished (killed, crashed)
 
     def delete_all(self) -> None:
         self._w.delete_all_documents()

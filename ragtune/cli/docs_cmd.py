@@ -88,7 +88,10 @@ def docs_remove(app, refs: tuple[str, ...], dry_run: bool, as_json: bool) -> Non
     (all their rows). The files themselves are not touched; ingest them again to bring them back."""
     from ..appliance.ingest.documents import remove_documents
 
-    summary = remove_documents(app.existing_home(), list(refs), dry_run=dry_run)
+    def waiting() -> None:
+        click.echo("waiting (up to 30 s) for an ingest or another `docs remove` on this home to finish…", err=True)
+
+    summary = remove_documents(app.existing_home(), list(refs), dry_run=dry_run, on_wait=waiting)
     if as_json:
         print_json(summary.to_json())
         return

@@ -36,6 +36,10 @@ class _Bar:
         self.step = -1
 
     def __call__(self, p: IngestProgress) -> None:
+        if p.stage == "waiting":  # once, terminal or not: the run has not started yet
+            sys.stderr.write("waiting (up to 30 s) for another ingest or `docs remove` on this home to finish…\n")
+            sys.stderr.flush()
+            return
         now = time.monotonic()
         frac = p.fraction
         what = f"{p.files_done}/{p.files_total} files, {_mb(p.bytes_done)}/{_mb(p.bytes_total)}"
@@ -91,6 +95,10 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, as_json: bool) -> None:
         print_json(summary.to_json())
     else:
         s = summary
+        if s.interrupted:
+            click.echo("note: an earlier ingest into this home did not finish (stopped, killed or crashed); the "
+                       "documents it stored are kept and the keyword index was rebuilt. Files it had not reached "
+                       "are added when their folders are ingested again.")
         click.echo(f"added {s.added}, updated {s.updated}, unchanged {s.unchanged}, deleted {s.deleted}, "
                    f"failed {len(s.failed)}; {s.chunks_added} chunks added; index version {s.index_version}; "
                    f"{s.seconds:.1f}s")

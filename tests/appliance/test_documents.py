@@ -64,6 +64,57 @@ def test_list_show_and_remove(settings, tmp_path, fake):
 
 
 
+def test_remove_while_an_ingest_writes_is_one_clear_error_and_changes_nothing(home, settings, tmp_path, fake,
+                                                                             monkeypatch, capsys):
+    """Crash sweep: `docs remove` during an ingest sat silent for 30 s, then said "another ingest is writing this
+    index ... run ingest again" (the user ran no ingest); now it says it waits, names both and says to run the
+    command again. Nothing is removed."""
+    import ragtune.appliance.ingest.pipeline as pl
+
+    write_good(tmp_path / "docs")
+    ingest_paths(settings, [tmp_path / "docs"], embedder=fake)
+    monkeypatch.setattr(pl._acquire_writer, "__defaults__", (0.0, None))  # do not wait the 30 s an ingest gets
+    busy = LexicalIndex(settings.home.lexical_dir)
+    with busy.writer() as w:  # the running ingest
+        assert main(["--home", str(home.root), "docs", "remove", str(tmp_path / "docs")]) == 4
+        w.finish(Store(settings.home.db_path).index_version)
+    err = capsys.readouterr().err
+    assert err.count("waiting (up to 30 s) for an ingest or another `docs remove`") == 1
+    assert "another ingest (or `docs remove`) is writing this index" in err and "run this command again" in err
+    assert "Traceback" not in err and count_documents(settings) == 5
+    _consistent(settings)
+
+
+def test_a_removal_that_waited_for_another_removal_does_not_claim_its_documents(settings, tmp_path, fake,
+                                                                                monkeypatch):
+    """Crash sweep: two `docs remove FOLDER` at once both printed "removed 5 document(s)" (the second chose them
+    before waiting for the first) and the second bumped the index version for nothing. It now chooses again once
+    it holds the writer: what is gone by then is no match."""
+    import ragtune.appliance.ingest.pipeline as pl
+
+    write_good(tmp_path / "docs")
+    ingest_paths(settings, [tmp_path / "docs"], embedder=fake)
+    acquire = pl._acquire_writer
+    first = []
+
+    def the_other_removal_runs_first(lexical, stack, *a, **kw):
+        if not first:
+            first.append(None)
+            first[0] = remove_documents(settings, [str(tmp_path / "docs" / "cats.md")])
+        return acquire(lexical, stack, *a, **kw)
+
+    monkeypatch.setattr(pl, "_acquire_writer", the_other_removal_runs_first)
+    version = Store(settings.home.db_path).index_version
+    out = remove_documents(settings, [str(tmp_path / "docs")])
+    assert len(first[0].removed) == 1 and len(out.removed) == 4 and count_documents(settings) == 0
+    assert out.index_version == version + 2
+    ingest_paths(settings, [tmp_path / "docs"], embedder=fake)
+    first.clear()
+    with pytest.raises(InputError, match="no ingested document matches"):
+        remove_documents(settings, [str(tmp_path / "docs" / "cats.md")])  # the other removal took it
+    _consistent(settings)
+
+
 @pytest.mark.parametrize("ref", [str(2**80), "\u00b2"])
 def test_an_id_no_row_can_have_is_no_match_not_a_crash(settings, tmp_path, fake, ref):
     """Sweep: `docs show 99999999999999999999999` was an internal OverflowError, `docs show ²` (a digit to

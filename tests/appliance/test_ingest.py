@@ -303,6 +303,57 @@ def cli_fake(monkeypatch, tokenizer):
     monkeypatch.setattr(ragtune.appliance.embed, "Embedder", lambda cfg, home: FakeEmbedder(tokenizer))
 
 
+def test_an_interrupted_ingest_keeps_whole_documents_and_the_next_one_says_so(home, settings, tmp_path, cli_fake,
+                                                                             monkeypatch, capsys):
+    """Crash sweep: an ingest cut off mid-run (killed, Ctrl-C) keeps each document it finished, whole (chunks and
+    vectors match); the next ingest rebuilds the keyword index, adds the rest, and says the earlier run did not
+    finish (it said nothing before)."""
+    from ragtune.cli import main
+
+    write_good(tmp_path / "docs")
+    put = Store.put_document
+    calls = []
+
+    def put_then_stop(self, **kw):
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # as a kill: no code of the run after this point runs to completion
+        calls.append(kw["path"])
+        return put(self, **kw)
+
+    monkeypatch.setattr(Store, "put_document", put_then_stop)
+    assert main(["--home", str(home.root), "ingest", str(tmp_path / "docs")]) == 130
+    monkeypatch.setattr(Store, "put_document", put)
+    with Store(settings.home.db_path) as st:
+        assert sorted(p for _, p in st.documents_under(str(tmp_path))) == sorted(calls)
+        assert [r[0] for r in st.query("SELECT id FROM chunks ORDER BY id")] == \
+            [r[0] for r in st.query("SELECT rowid FROM chunk_vec ORDER BY rowid")]
+    assert LexicalIndex(settings.home.lexical_dir).synced_version is None  # dirty: the next open rebuilds it
+    capsys.readouterr()
+    assert main(["--home", str(home.root), "ingest", str(tmp_path / "docs")]) == 0
+    out = capsys.readouterr().out
+    assert "an earlier ingest into this home did not finish" in out and "added 3, updated 0, unchanged 2" in out
+    _check_consistent(settings)
+    assert main(["--home", str(home.root), "ingest", str(tmp_path / "docs")]) == 0
+    out = capsys.readouterr().out
+    assert "did not finish" not in out and "unchanged 5" in out
+
+
+def test_an_ingest_that_waits_for_another_says_so_then_fails_clearly(home, settings, tmp_path, cli_fake,
+                                                                      monkeypatch, capsys):
+    """Crash sweep: a second ingest into the same home sat silent for 30 s (the writer's wait) before its error."""
+    import ragtune.appliance.ingest.pipeline as pl
+    from ragtune.cli import main
+
+    write_good(tmp_path / "docs")
+    monkeypatch.setattr(pl._acquire_writer, "__defaults__", (0.0, None))  # do not wait the 30 s
+    busy = LexicalIndex(settings.home.lexical_dir)
+    with busy.writer():  # the other ingest
+        assert main(["--home", str(home.root), "ingest", str(tmp_path / "docs")]) == 4
+    err = capsys.readouterr().err
+    assert err.count("waiting (up to 30 s) for another ingest") == 1
+    assert "error: " in err and "is writing this index" in err and "Traceback" not in err
+
+
 def test_cli_json(home, tmp_path, cli_fake):
     from ragtune.cli import cli
 

@@ -153,6 +153,29 @@ def test_busy_writer_leaves_index_alone(tmp_path, lex, store):
             other.rebuild(store)
 
 
+def test_synced_marker_is_written_before_the_writer_lock_is_released(tmp_path, lex, store, monkeypatch):
+    """Crash sweep: the marker was written after the lock was released, so the next writer (an ingest waiting
+    for it, a searcher's rebuild) could dirty it in between and have it overwritten with the old version, the two
+    sharing one temporary file (a raw FileNotFoundError on a race)."""
+    other = LexicalIndex(tmp_path / "tantivy")
+    write = LexicalIndex._write_sidecar
+    seen = []
+
+    def spy(self, version):
+        if version is not None:
+            try:
+                with other.writer():
+                    seen.append("free")
+            except IndexBusy:
+                seen.append("held")
+        write(self, version)
+
+    monkeypatch.setattr(LexicalIndex, "_write_sidecar", spy)
+    with lex.writer() as w:
+        w.finish(store.index_version)
+    assert seen == ["held"] and lex.synced_version == store.index_version
+
+
 def test_max_df_leaves_out_common_terms_when_a_rare_one_remains(tmp_path, monkeypatch):
     import ragtune.appliance.lexical as lexical
 

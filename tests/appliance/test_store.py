@@ -54,6 +54,27 @@ def test_migrations_are_named_applied_once_and_recorded(tmp_path):
     assert len(set(names)) == len(names) and names == sorted(names)
 
 
+def test_a_migration_another_process_applied_meanwhile_is_skipped_not_an_error(tmp_path, monkeypatch):
+    """Crash sweep: two commands opening a new home at once (two ingests, an ingest and an ask) both saw a migration
+    unapplied; the second failed with "migration 0004_eval_runs failed: table eval_runs already exists". Each
+    migration is now checked again inside its write transaction."""
+    from ragtune.appliance.store.base import StoreBase
+
+    mine, other = Store(tmp_path / "m.db"), Store(tmp_path / "m.db")
+    extra = [("9001_x", "CREATE TABLE tx (x INTEGER);"), ("9002_y", "CREATE TABLE ty (y INTEGER);")]
+    apply = StoreBase._apply_migration
+
+    def the_other_goes_first(self, name, sql):
+        if self is mine and name == "9001_x":
+            assert other.migrate(extra) == ["9001_x", "9002_y"]
+        return apply(self, name, sql)
+
+    monkeypatch.setattr(StoreBase, "_apply_migration", the_other_goes_first)
+    assert mine.migrate(extra) == []
+    assert [n for n in mine.applied_migrations() if n.startswith("900")] == ["9001_x", "9002_y"]
+    mine.close(), other.close()
+
+
 def test_a_failing_migration_leaves_no_trace_and_stops_the_rest(store):
     bad = [("9001_ok", "CREATE TABLE t1 (x INTEGER);"),
            ("9002_bad", "CREATE TABLE t2 (x INTEGER); INSERT INTO nowhere VALUES (1);"),

@@ -14,7 +14,7 @@ import os
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..config import Settings
 from ..errors import InputError
@@ -142,9 +142,10 @@ def show_document(settings: Settings, ref: str) -> tuple[DocInfo, list[tuple[int
 
 
 def remove_documents(settings: Settings, refs: list[str], *, dry_run: bool = False,
-                     store: Any = None, lexical: Any = None) -> RemoveSummary:
+                     store: Any = None, lexical: Any = None,
+                     on_wait: Callable[[], None] | None = None) -> RemoveSummary:
     """Take the documents REFs name out of the index: their rows, chunks and vectors, then their keyword-index
-    entries. The files themselves are never touched."""
+    entries. The files themselves are never touched. `on_wait`: called once if an ingest holds the index first."""
     from .pipeline import _acquire_writer, _refresh_vector_index
 
     summary = RemoveSummary(dry_run=dry_run)
@@ -164,11 +165,18 @@ def remove_documents(settings: Settings, refs: list[str], *, dry_run: bool = Fal
 
             lexical = LexicalIndex(settings.home.lexical_dir)
             own.append(lexical)
-        ids = [d.id for d in summary.removed]
         with ExitStack() as stack:
-            lw = _acquire_writer(lexical, stack)
+            lw = _acquire_writer(lexical, stack, on_wait=on_wait)
             in_step = not getattr(lexical, "corrupt", False) and lw.prior_version == store.index_version \
                 and lw.prior_docs == store.count_chunks()
+            # again, now that no one else writes: another removal (or an ingest) may have changed them meanwhile
+            try:
+                summary.removed = select_documents(store, refs)
+            except InputError:
+                if in_step:
+                    lw.finish(store.index_version)  # nothing changed: the index stays marked in step
+                raise
+            ids = [d.id for d in summary.removed]
             with store.transaction():
                 for doc_id in ids:
                     summary.chunks_deleted += store.delete_document(doc_id)

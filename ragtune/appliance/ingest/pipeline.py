@@ -29,7 +29,7 @@ from ..config import Settings
 from ..errors import ModelError, StoreError
 from ..hashing import sha256_bytes
 from .chunker import Chunk, chunk_text, effective_sizes, embedding_text
-from .progress import OnProgress, Tracker
+from .progress import IngestProgress, OnProgress, Tracker
 from .stale import clear_stale, mark_stale
 from .loaders import LOADERS, Document, LoadError, iter_beir_documents, read_bytes
 from .walk import Walk, os_reason, walk
@@ -56,6 +56,9 @@ class IngestSummary:
     # failed files whose earlier version stays stored and keeps being served (marked stale: `docs list`)
     stale: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # folders not entered: the ragtune home inside a walked folder
+    # an earlier ingest or removal into this home was cut off (killed, crashed): what it stored is kept, the
+    # keyword index was rebuilt from the database
+    interrupted: bool = False
 
     @property
     def all_paths_bad(self) -> bool:
@@ -247,8 +250,10 @@ def _count_rows(path: Path) -> int:
     return max(1, n)
 
 
-def _acquire_writer(lexical: Any, stack: ExitStack, timeout: float = 30.0) -> Any:
-    """Enter the lexical writer on `stack`; a retriever rebuilding the index holds it briefly, so wait a little."""
+def _acquire_writer(lexical: Any, stack: ExitStack, timeout: float = 30.0,
+                    on_wait: Callable[[], None] | None = None) -> Any:
+    """Enter the lexical writer on `stack`; a retriever rebuilding the index holds it briefly, so wait a little.
+    `on_wait` is called once if it has to wait (so a person sees why nothing happens)."""
     from ..lexical import IndexBusy
 
     deadline = time.monotonic() + timeout
@@ -256,9 +261,12 @@ def _acquire_writer(lexical: Any, stack: ExitStack, timeout: float = 30.0) -> An
         try:
             return stack.enter_context(lexical.writer())
         except IndexBusy:
+            if on_wait is not None:
+                on_wait()
+                on_wait = None
             if time.monotonic() > deadline:
-                raise StoreError(f"{lexical.path}: another ingest is writing this index",
-                                 hint="wait for it to finish, then run ingest again") from None
+                raise StoreError(f"{lexical.path}: another ingest (or `docs remove`) is writing this index",
+                                 hint="wait for it to finish, then run this command again") from None
             time.sleep(0.25)
 
 
@@ -315,10 +323,13 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
             lexical = LexicalIndex(settings.home.lexical_dir)
             own.append(lexical)
         with ExitStack() as stack:
-            lw = _acquire_writer(lexical, stack)
+            waiting = None if on_progress is None else \
+                (lambda: on_progress(IngestProgress(0, len(w.items), 0, 0, "", "waiting", 0.0)))  # noqa: E731
+            lw = _acquire_writer(lexical, stack, on_wait=waiting)
             # Is the index in step with SQLite as the run starts? If not, rebuild it in full at the end.
             stale = bool(getattr(lexical, "corrupt", False)) or lw.prior_version != store.index_version \
                 or lw.prior_docs != store.count_chunks()
+            summary.interrupted = bool(getattr(lw, "interrupted", False))
             identity = None
             if embedder is None:
                 from ..embed import model_identity

@@ -16,7 +16,7 @@ class IngestProgress:
     bytes_done: float
     bytes_total: float
     path: str  # the file being worked on (a corpus row: `corpus.jsonl#id`)
-    stage: str  # "reading" (read, parse, chunk) | "embedding" | "done"
+    stage: str  # "waiting" (for another ingest to finish) | "reading" (read, parse, chunk) | "embedding" | "done"
     elapsed_s: float
 
     @property

@@ -125,13 +125,34 @@ class StoreBase:
             if name in done:
                 continue
             try:
-                with self.conn:  # each migration is one transaction
-                    self.conn.execute(sql)
-                    self.conn.execute("INSERT INTO _migrations(name, applied_at) VALUES (?, ?)", (name, time.time()))
+                if self._apply_migration(name, sql):
+                    applied.append(name)
             except self._apsw.Error as exc:
                 raise StoreError(f"{self.path}: migration {name} failed: {exc}") from None
-            applied.append(name)
         return applied
+
+    def _apply_migration(self, name: str, sql: str) -> bool:
+        """One migration in one write transaction, taken before it checks whether the migration is applied: two
+        processes opening a new home at once (two ingests, an ingest and an ask) apply it once, the second one
+        waiting for the first. False when the other one had applied it."""
+        if not self.conn.getautocommit():  # inside the caller's transaction: a savepoint of it
+            with self.conn:
+                self.conn.execute(sql)
+                self.conn.execute("INSERT INTO _migrations(name, applied_at) VALUES (?, ?)", (name, time.time()))
+            return True
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            if self.conn.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchall():
+                self.conn.execute("COMMIT")
+                return False
+            self.conn.execute(sql)
+            self.conn.execute("INSERT INTO _migrations(name, applied_at) VALUES (?, ?)", (name, time.time()))
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if not self.conn.getautocommit():
+                self.conn.execute("ROLLBACK")
+            raise
+        return True
 
     def applied_migrations(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT name FROM _migrations ORDER BY name")]
