@@ -33,7 +33,7 @@ def resolve_input(registry: Registry, ref: str | Path, *, kinds: Iterable[str] |
             return p, registry.manifest(digest)["id"]  # the registry's own lookup by id
         except ModelError:  # not registered: no id, so no lineage link
             return p, None
-    art = registry.get(str(ref))
+    art = registry.get(str(ref), kinds=kinds)
     if kinds is not None and art.kind not in kinds:
         raise InputError(f"{ref}: is a {art.kind}; expected one of {', '.join(kinds)}")
     return art.path, art.id
@@ -68,7 +68,7 @@ def resolve_adapter(registry: Registry, ref: str | Path | None, *, model_id: str
             if want:
                 return p, str(want)
         return p, sha256_path(p)
-    art = registry.get(ref)
+    art = registry.get(ref, kinds=ADAPTER_KINDS)
     if art.kind not in ADAPTER_KINDS:
         raise InputError(f"{ref}: is a {art.kind}, not a GGUF LoRA adapter",
                          hint="convert a trained adapter with `ragtune convert` first")

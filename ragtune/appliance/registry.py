@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from . import builtin_adapters as builtin
 from . import default_models as defaults
@@ -268,11 +268,11 @@ class Registry:
                         + sorted(self._manifests(), key=lambda m: (m["created"], m["id"])))
         return [m for m in items if kind is None or m["kind"] == kind]
 
-    def manifest(self, ref: str) -> dict[str, Any]:
-        """The manifest for an id / prefix / name, without verifying the bytes."""
-        return self._resolve(ref)
+    def manifest(self, ref: str, *, kinds: Iterable[str] | None = None) -> dict[str, Any]:
+        """The manifest for an id / prefix / name, without verifying the bytes (`kinds`: see get)."""
+        return self._resolve(ref, kinds)
 
-    def _resolve(self, ref: str) -> dict[str, Any]:
+    def _resolve(self, ref: str, kinds: Iterable[str] | None = None) -> dict[str, Any]:
         ref = (ref or "").strip()
         if not ref:
             raise InputError("empty model id")
@@ -290,6 +290,9 @@ class Registry:
                 raise InputError(f"id prefix '{ref}' is ambiguous: " + ", ".join(f"{m['id'][:16]} ({m['name']})" for m in hits),
                                  hint="give more characters of the id")
         hits = [m for m in items if m["name"] == ref]
+        if len(hits) > 1 and kinds is not None:  # `train --out a1` + `convert lora … --out a1.gguf`: one of them serves
+            allowed = set(kinds)
+            hits = [m for m in hits if m["kind"] in allowed] or hits
         if len(hits) == 1:
             return hits[0]
         if len(hits) > 1:
@@ -309,9 +312,10 @@ class Registry:
     def _artifact(self, m: dict[str, Any]) -> Artifact:
         return Artifact(m["id"], self.path_of(m) if m["file"] else Path(), m["kind"], m)
 
-    def get(self, ref: str, *, verify: bool = True) -> Artifact:
-        """Resolve an id, a unique id prefix (>= 8 hex chars) or a name; verify the bytes still hash to the id."""
-        m = self._resolve(ref)
+    def get(self, ref: str, *, verify: bool = True, kinds: Iterable[str] | None = None) -> Artifact:
+        """Resolve an id, a unique id prefix (>= 8 hex chars) or a name; verify the bytes still hash to the id.
+        `kinds`: what the caller can use; a name several artifacts share resolves to the one of these kinds."""
+        m = self._resolve(ref, kinds)
         if m.get("builtin") and m["kind"] not in ADAPTER_KINDS:
             if not m["file"]:
                 # Raises the locator's clear "not found … run `ragtune models fetch`" error.
@@ -376,7 +380,7 @@ class Registry:
         served by default). The adapter is verified before it is switched in."""
         new = None
         if adapter_ref is not None:
-            new = self.get(adapter_ref)
+            new = self.get(adapter_ref, kinds=ADAPTER_KINDS)
             if new.kind not in ADAPTER_KINDS:
                 hint = "convert it first: ragtune convert lora ADAPTER --base BASE --out FILE" if new.kind == "lora-hf" else None
                 raise ModelError(f"{new.id[:12]}… ({new.name}) is a {new.kind}, not a servable adapter ({', '.join(ADAPTER_KINDS)})", hint=hint)

@@ -24,6 +24,11 @@ def _report(result, as_json: bool) -> None:
     else:
         a = result.artifact
         click.echo(f"{a.id}  {a.kind}  {result.out}  ({result.seconds:.1f} s)")
+        nxt = {"lora-gguf": f"ragtune ask --adapter {a.id[:12]} QUESTION (try it), ragtune models activate {a.id[:12]} "
+                            f"(serve it) or ragtune rollout start {a.id[:12]} --share 10 (canary it)",
+               "hf-model": f"ragtune convert gguf {result.out} --out {result.out.name}.gguf"}.get(a.kind)
+        if nxt:
+            click.echo(f"next: {nxt}", err=True)
 
 
 _sdist_opt = click.option("--sdist", type=click.Path(dir_okay=True), envvar="RAGTUNE_LLAMA_SDIST",

@@ -87,6 +87,10 @@ def build_cmd(app, corpus, questions, allow_dev, from_pack, qa_file, docs_dir, l
         click.echo(report_markdown(report))
         click.echo(f"wrote {out_dir}/train.jsonl ({report['train_lines']}), holdout.jsonl ({report['holdout_lines']}), "
                    "report.md, dataset_config.json")
+        if report["train_lines"]:
+            _err(f"next: ragtune train --data {out_dir} --out runs/{Path(out_dir).name}")
+        else:
+            _err(f"warning: train.jsonl is empty: nothing to train on (see {out_dir}/report.md)")
 
 
 @dataset_group.command("hard")
@@ -143,6 +147,15 @@ def report_cmd(path, as_json) -> None:
     if p.is_dir():
         rp = p / "report.json"
         if not rp.is_file():
+            made = "hard" if (p / "hard_config.json").is_file() else None
+            if made is None and (p / "dataset_config.json").is_file():
+                opts = read_json_object(p / "dataset_config.json").get("build_options")
+                made = "merge" if isinstance(opts, dict) and "merge" in opts else None
+            if made:  # not curated again: its sources were
+                raise InputError(f"{p}: no report.json: a `dataset {made}` output is not curated again",
+                                 hint=f"its sources' reports: ragtune dataset report SRC (sources in "
+                                      f"{'hard_config.json' if made == 'hard' else 'dataset_config.json'}); "
+                                      f"its own lines: ragtune dataset report {p / 'train.jsonl'}")
             raise InputError(f"{p}: no report.json (not a built dataset folder)")
         report = read_json_object(rp)
     elif p.is_file():
@@ -206,8 +219,16 @@ def train_cmd(app, data, out, recipe, as_json, **opts) -> None:
     else:
         speed = (f"{metrics['examples_per_s']} examples/s, {metrics['tokens_per_s']} tokens/s, "
                  if metrics["examples_per_s"] is not None else "")
-        click.echo(f"adapter written to {out} ({metrics['steps']} steps, {metrics['train_seconds']} s, "
-                   f"{speed}best holdout loss {metrics['best_holdout_loss']})")
+        best = metrics["best_holdout_loss"]
+        best = "no holdout lines" if best is None else f"best holdout loss {best}"
+        click.echo(f"adapter written to {out} ({metrics['steps']} steps, {metrics['train_seconds']} s, {speed}{best})")
+        click.echo(f"next: ragtune convert lora {out} --out {Path(out).name}.gguf   (a GGUF LoRA the appliance "
+                   "serves: `ragtune ask --adapter ID`, `ragtune models activate ID`)", err=True)
+
+
+def _has_lines(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return any(line.strip() for line in fh)
 
 
 @cli.command("train-eval")
@@ -228,6 +249,10 @@ def train_eval_cmd(app, data, adapter, base, limit, threads, max_new_tokens, bf1
 
     p = Path(data)
     f = p / "holdout.jsonl" if p.is_dir() else p
+    if p.is_dir() and f.is_file() and not _has_lines(f):
+        raise InputError(f"{f}: no examples (the build held none out: one date, or --holdout-frac 0)",
+                         hint=f"score other lines: ragtune train-eval --data FILE.jsonl (lines the adapter was "
+                              f"not trained on; {p / 'train.jsonl'} only measures fit)")
     rows = [ex for _, ex in read_examples(f)]
 
     def prog(i: int, n: int) -> None:

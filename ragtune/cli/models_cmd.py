@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from .common import cli, human_size, pass_app, print_json
@@ -28,8 +30,10 @@ def models_list(app, kind: str | None, as_json: bool) -> None:
     items = reg.list(kind)
     active = reg.active_state()["active"]
     served = _served(app, reg)
+    canary = _canary(app)
     if as_json:
-        print_json({"active_adapter": active, "served_adapter": served, "artifacts": items})
+        print_json({"active_adapter": active, "served_adapter": served, "artifacts": items,
+                    "rollout": canary.to_dict() if canary else None})
         return
     if not items:
         click.echo("no artifacts")
@@ -41,7 +45,22 @@ def models_list(app, kind: str | None, as_json: bool) -> None:
         if m.get("builtin"):
             origin = " (built-in)" if m["kind"] != "lora-gguf" else \
                 f" (built-in adapter{', the default' if m.get('default') else ''}; go: {str(m.get('go')).lower()})"
+        if canary and m["id"] == canary.candidate:
+            origin += f" (rollout {canary.id}: on {canary.share:g}% of clients)"
+        if not m.get("builtin") and m.get("file") and not reg.path_of(m).exists():
+            origin += f" (file missing: {reg.path_of(m)})"  # an in-place artifact moved or deleted since it was added
         click.echo(f"{mark} {m['id'][:16]:<16} {m['kind']:<15} {human_size(m['size']):>9}  {m['name']}{origin}")
+
+
+def _canary(app):
+    """The running rollout (`ragtune rollout start`), or None; a damaged state file is `rollout status`'s error."""
+    from ragtune.appliance.errors import RagtuneError
+    from ragtune.models.rollout import RolloutState
+
+    try:
+        return RolloutState(app.settings.home).current()
+    except RagtuneError:
+        return None
 
 
 def _served(app, reg) -> str:
@@ -163,7 +182,7 @@ def models_fetch(app, find_links: str | None, no_index: bool, names: tuple[str, 
 @click.option("--name", help="Display name (default: the file name).")
 @click.option("--licence", default="", help="Licence of the artifact (recorded in the manifest).")
 @click.option("--base-id", help="Lineage: the base model's id (for adapters and derived models).")
-@click.option("--copy/--in-place", default=False, help="Copy into the registry (immutable), or reference the file where it is (default).")
+@click.option("--copy/--in-place", default=False, help="Copy into the registry (immutable), or reference the file where it is (default; a training output folder is always copied: its adapter files only).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_app
 def models_add(app, path: str, kind: str, name: str | None, licence: str, base_id: str | None, copy: bool, as_json: bool) -> None:
@@ -172,7 +191,13 @@ def models_add(app, path: str, kind: str, name: str | None, licence: str, base_i
     lineage = {}
     if base_id:
         lineage["base_id"] = reg.manifest(base_id)["id"] if len(base_id) < 64 else base_id.lower()
-    art = reg.add(path, kind, name=name, copy=copy, licence=licence, **lineage)
+    if kind == "lora-hf" and (Path(path) / "adapter_config.json").is_file():
+        # a training output: its adapter files only (not checkpoint/), with the lineage training recorded
+        from ragtune.converters import register_adapter
+
+        art = register_adapter(reg, Path(path), name=name, copy=copy, licence=licence, base_id=lineage.get("base_id"))[0]
+    else:
+        art = reg.add(path, kind, name=name, copy=copy, licence=licence, **lineage)
     if as_json:
         print_json(art.manifest)
     else:

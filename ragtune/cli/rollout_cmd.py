@@ -34,6 +34,8 @@ def start(app, adapter: str, share: float, as_json: bool) -> None:
     else:
         click.echo(f"rollout {r.id}: {r.candidate[:12]} ({r.candidate_name or 'unnamed'}) on {r.share:g}% of "
                    f"clients; control {r.control[:12]}")
+        click.echo(f"next: ragtune rollout status (live comparison); promoting needs an offline go: ragtune eval run "
+                   f"SET --adapter {r.candidate[:12]}, then ragtune rollout promote (or rollback)", err=True)
 
 
 @rollout_group.command("promote")

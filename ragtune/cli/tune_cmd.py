@@ -72,3 +72,8 @@ def tune_default(app, recipe, work, resume, run_eval, eval_sets, eval_limit, pro
     click.echo(f"manifest: {out['manifest']}")
     for p in out.get("promoted", []):
         click.echo(f"installed: {p}")
+    if not out.get("promoted"):
+        again = f"ragtune tune default{f' --recipe {recipe}' if recipe else ''} --work {out['work']} --resume"
+        step = f"{again} --eval (the go decision)" if not opts.eval else \
+            (f"{again} --promote (install it as the built-in adapter)" if out["go"] else "a better recipe (no-go)")
+        click.echo(f"next: ragtune ask --adapter {out['id'][:12]} QUESTION (try it), then {step}", err=True)

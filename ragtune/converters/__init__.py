@@ -12,6 +12,7 @@ Heavy dependencies (torch, transformers, peft) are imported lazily through ragtu
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -140,6 +141,8 @@ def adapter_info(path: Path) -> dict[str, Any]:
         if isinstance(man.get("base"), dict):
             info["base"] = man["base"]
         info["qlora"] = bool(man.get("qlora"))
+        if isinstance(man.get("init_adapter"), dict):
+            info["init_adapter"] = man["init_adapter"]
     cfg_p = path / "training_config.json"
     if cfg_p.is_file():
         lineage.setdefault("training_config_sha256", hashlib.sha256(cfg_p.read_bytes()).hexdigest())
@@ -151,9 +154,12 @@ def adapter_info(path: Path) -> dict[str, Any]:
     return info
 
 
-def register_adapter(registry: Registry, ref: str | Path) -> tuple[Artifact, dict[str, Any], dict[str, Any]]:
+def register_adapter(registry: Registry, ref: str | Path, *, name: str | None = None, copy: bool = True,
+                     licence: str = "", base_id: str | None = None) -> tuple[Artifact, dict[str, Any], dict[str, Any]]:
     """Register a peft adapter dir (or resolve a lora-hf ref) as an immutable lora-hf artifact made of
-    ADAPTER_FILES only. Returns (artifact, adapter_config, adapter_info)."""
+    ADAPTER_FILES only, with the lineage its training recorded (`base_id` overrides the recorded base).
+    A folder holding more than those (a training output's checkpoint/) is always copied.
+    Returns (artifact, adapter_config, adapter_info)."""
     import tempfile
 
     from ragtune.appliance.refs import resolve_input
@@ -161,17 +167,28 @@ def register_adapter(registry: Registry, ref: str | Path) -> tuple[Artifact, dic
     path, _ = resolve_input(registry, ref, kinds=("lora-hf",))
     cfg = check_adapter_dir(path)
     info = adapter_info(path)
+    lineage = dict(info["lineage"])
+    trained_on = (info.get("base") or {}).get("sha256")
+    if isinstance(trained_on, str) and re.fullmatch(r"[0-9a-f]{64}", trained_on):
+        lineage["base_id"] = trained_on  # the base its training recorded (the GGUF it was dequantized from)
+    if base_id:
+        lineage["base_id"] = base_id
+    start = info.get("init_adapter") or {}
+    if isinstance(start.get("sha256"), str) and re.fullmatch(r"[0-9a-f]{64}", start["sha256"]):
+        if any(m["id"] == start["sha256"] for m in registry.list(None)):
+            lineage["parent_id"] = start["sha256"]  # trained further from this registered adapter (--init-adapter)
     files = [path / f for f in ADAPTER_FILES if (path / f).is_file()]
     extra = [p for p in path.iterdir() if p not in files]
+    kw = dict(name=name or path.name, licence=licence, **lineage)
     if not extra:
-        art = registry.add(path, "lora-hf", name=path.name, copy=True, **info["lineage"])
+        art = registry.add(path, "lora-hf", copy=copy, **kw)
     else:
         with tempfile.TemporaryDirectory(prefix="ragtune-adapter-") as tmp:
             clean = Path(tmp) / path.name
             clean.mkdir()
             for f in files:
                 shutil.copy2(f, clean / f.name)
-            art = registry.add(clean, "lora-hf", name=path.name, copy=True, **info["lineage"])
+            art = registry.add(clean, "lora-hf", copy=True, **kw)
     return art, cfg, info
 
 

@@ -123,11 +123,27 @@ def build_dataset(settings: Settings, opts: DatasetOptions, out: Path | str, *, 
     if out_dir.suffix == ".jsonl":
         out_dir = out_dir.parent
     check_folder(out_dir)  # before the build: a file in the way fails now, not after minutes of work
+    if out_dir.is_dir() and not (out_dir / "dataset_config.json").is_file():
+        mine = {"train.jsonl", "holdout.jsonl", "report.json", "report.md"}  # a build cut off before its config
+        other = sorted(p.name for p in out_dir.iterdir() if p.name not in mine and not p.name.startswith("."))
+        if other:  # an adapter run, a documents folder…: a build writes its files there only into an earlier build
+            raise InputError(f"{out_dir}: holds other files ({', '.join(other[:3])}{', …' if len(other) > 3 else ''}) "
+                             "and no dataset_config.json: not written into",
+                             hint="choose a new or empty --out (an earlier `dataset build` folder is rebuilt in place)")
     options: dict[str, Any] = {"command": command}
     if opts.from_log:
+        from ragtune.appliance.hashing import sha256_file
+
         examples, stats = ds.build_from_log(opts.from_log)
         where = [(str(ex["meta"].get("where", f"{opts.from_log}")), ex) for ex in examples]
         build = stats.to_json()
+        # lineage: which export this dataset came from (the command line alone names a path, not its bytes)
+        options["log"] = {"path": str(Path(opts.from_log).resolve()), "sha256": sha256_file(opts.from_log),
+                          "lines": stats.questions, "unreviewed": stats.unreviewed}
+        if stats.unreviewed:
+            log(f"warning: {stats.unreviewed} of {stats.questions} line(s) of {opts.from_log} are unreviewed "
+                "(meta.reviewed false): the model's own answers become training targets as they are; review them "
+                "(`ragtune log review ID`, then `ragtune log export --reviewed-only`) before training on them")
     else:
         from . import raft
         from .scratch import chunk_settings

@@ -256,11 +256,14 @@ def curate(lines: list[tuple[str, dict[str, Any]]], cfg: CurateConfig | None = N
     if 0 < n_hold < len(dated):  # never split one date across the cut: its lines may be one question's twins
         cut = _date_of(dated[len(dated) - n_hold])
         n_hold = sum(1 for e in dated if (_date_of(e) or "") >= (cut or ""))
+        if n_hold == len(dated):  # the cut's date is the oldest: hold out only the newer dates (none: nothing)
+            n_hold = sum(1 for e in dated if (_date_of(e) or "") > (cut or ""))
     holdout = dated[len(dated) - n_hold:] if n_hold else []
     hold_ids = {id(ex) for ex in holdout}
     train = [ex for ex in dated if id(ex) not in hold_ids] + undated
     report["split"] = {
         "holdout_frac": cfg.holdout_frac, "train": len(train), "holdout": len(holdout), "undated": len(undated),
+        "dates": len({_date_of(e) for e in dated}),
         "cutoff_date": _date_of(holdout[0]) if holdout else None,
         "train_date_range": [_date_of(dated[0]) if dated else None,
                              max((_date_of(e) or "" for e in train if _date_of(e)), default=None)],
@@ -399,7 +402,9 @@ def report_markdown(r: dict[str, Any]) -> str:
               + (", ".join(f"{k} {v}" for k, v in sc.get("replaced", {}).items()) or "none") + ".", ""]
     lines += [f"## De-duplication\n\n{d.get('before', 0)} → {d.get('after', 0)} ({d.get('removed', 0)} duplicates removed).", ""]
     lines += [f"## Temporal holdout\n\nholdout = newest {sp.get('holdout_frac')} by date: {sp.get('holdout', 0)} lines "
-              f"from {sp.get('cutoff_date')} on; train {sp.get('train', 0)} ({sp.get('undated', 0)} undated).", ""]
+              f"from {sp.get('cutoff_date')} on; train {sp.get('train', 0)} ({sp.get('undated', 0)} undated)"
+              + (" — every dated line has one date, which is never split: nothing held out."
+                 if sp.get("dates") == 1 and sp.get("holdout_frac") and not sp.get("holdout") else "."), ""]
     bb, ba = b.get("before", {}), b.get("after", {})
     lines += [f"## Balance (train)\n\nrefusal share {bb.get('refusal_share')} → {ba.get('refusal_share')} "
               f"(target {b.get('target_refusal_share')}); intents before {bb.get('intents')}, after {ba.get('intents')}.", ""]

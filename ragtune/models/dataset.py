@@ -187,6 +187,7 @@ class LogStats:
     questions: int = 0
     answered: int = 0
     refused: int = 0
+    unreviewed: int = 0  # exported with meta.reviewed false: the model's own answers, not checked by a person
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -202,6 +203,8 @@ def build_from_log(path: Path | str) -> tuple[list[dict[str, Any]], LogStats]:
         meta.setdefault("source", "log")
         meta.setdefault("where", where)
         ex = {"prompt": ex["prompt"], "output": ex["output"], "meta": meta}
+        if meta.get("reviewed") is False:
+            stats.unreviewed += 1
         if ex["output"]["status"] == "ok":
             stats.answered += 1
         else:

@@ -178,7 +178,7 @@ class RolloutState:
         if cur is not None:
             raise InputError(f"rollout {cur.id} of {cur.candidate[:12]} is running ({cur.share:g}%)",
                              hint="promote it to 100 or roll it back first")
-        art = self.registry.get(adapter_ref)
+        art = self.registry.get(adapter_ref, kinds=ADAPTER_KINDS)
         if art.kind not in ADAPTER_KINDS:
             raise InputError(f"{adapter_ref}: is a {art.kind}, not a GGUF LoRA adapter")
         served = self.registry.default_adapter()  # the activated adapter, else the built-in default (go), else none

@@ -111,6 +111,11 @@ def test_cli_soup(tmp_path, capsys):
                "--json"])
     out = json.loads(capsys.readouterr().out)
     assert rc == 0 and out["kind"] == "lora-gguf" and out["config"]["weight"] == 0.25
+    rc = main([*home, "convert", "soup", str(pa), str(pb), "--weight", "0.5", "--out", str(tmp_path / "h.gguf")])
+    cap = capsys.readouterr()
+    ident = cap.out.split()[0]
+    assert rc == 0 and f"next: ragtune ask --adapter {ident[:12]}" in cap.err  # says how the new adapter is served
+    assert f"ragtune models activate {ident[:12]}" in cap.err
     rc = main([*home, "convert", "soup", str(pa), str(tmp_path / "missing.gguf"), "--out", str(tmp_path / "t.gguf")])
     err = capsys.readouterr().err
     assert rc != 0 and err.startswith("error: ") and "Traceback" not in err

@@ -125,3 +125,15 @@ def test_mix_repeats_each_pool_example_at_most_three_times():
     pool = len(cu.mix_examples())
     assert rep["mix"]["wanted"] == 75 and rep["mix"]["added"] == min(75, 3 * pool)
     assert "capped at 3 copies" in cu.report_markdown(rep) or rep["mix"]["added"] == 75
+
+
+def test_temporal_holdout_never_takes_every_line():
+    # one date across the set (a --limit build of one document): the cut would hold out all of it and leave
+    # train empty; the cut moves to the newer dates, and with one date only nothing is held out
+    one = [ex(f"q{i}", date="2024-01-15") for i in range(10)]
+    train, hold, rep = cu.curate(lines(one), cu.CurateConfig(**dict(NOMIX, holdout_frac=0.2)))
+    assert len(train) == 10 and hold == [] and rep["split"]["dates"] == 1
+    assert "nothing held out" in cu.report_markdown(rep)
+    two = [ex(f"a{i}", date="2024-01-15") for i in range(9)] + [ex("b", date="2024-02-01")]
+    train, hold, _ = cu.curate(lines(two), cu.CurateConfig(**dict(NOMIX, holdout_frac=0.2)))
+    assert len(train) == 9 and [r["prompt"]["user"] for r in hold] == ["b"]

@@ -117,3 +117,48 @@ def test_runtime_does_not_import_the_training_stack():
     code = "import sys, ragtune.cli, ragtune.models.dataset, ragtune.models.curate, ragtune.models.pack; print('torch' in sys.modules, 'peft' in sys.modules)"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.stdout.strip() == "False False", r.stderr
+
+
+def test_cli_build_from_log_records_the_export_and_warns_on_unreviewed_lines(tmp_path, capsys):
+    # the dataset named the log export only by the command line (a path, not its bytes), and passed the model's
+    # own unreviewed answers into training without a word
+    from ragtune.appliance.hashing import sha256_file
+    from ragtune.cli import main
+
+    log = tmp_path / "log.jsonl"
+    rows = []
+    for i, reviewed in enumerate((True, False, False)):
+        e = _example()
+        e["prompt"]["user"] = f"When does gate {i} open?"
+        e["meta"] = {"log_id": i + 1, "reviewed": reviewed}
+        rows.append(json.dumps(e))
+    log.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "ds"
+    assert main(["dataset", "build", "--from-log", str(log), "--out", str(out), "--json"]) == 0
+    cap = capsys.readouterr()
+    assert "2 of 3 line(s)" in cap.err and "--reviewed-only" in cap.err
+    cfg = json.loads((out / "dataset_config.json").read_text(encoding="utf-8"))
+    assert cfg["build_options"]["log"] == {"path": str(log.resolve()), "sha256": sha256_file(log), "lines": 3,
+                                           "unreviewed": 2}
+    assert json.loads(cap.out)["build"]["unreviewed"] == 2
+    assert main(["dataset", "build", "--from-log", str(log), "--out", str(tmp_path / "ds2")]) == 0
+    assert f"next: ragtune train --data {tmp_path / 'ds2'} --out runs/ds2" in capsys.readouterr().err
+
+
+def test_cli_build_does_not_write_into_a_folder_of_other_files(tmp_path, capsys):
+    # `dataset build --out RUN` wrote train.jsonl, report.md… into an adapter folder (or a documents folder)
+    from ragtune.cli import main
+
+    log = tmp_path / "log.jsonl"
+    log.write_text(json.dumps(_example()) + "\n", encoding="utf-8")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "adapter_config.json").write_text("{}")
+    assert main(["dataset", "build", "--from-log", str(log), "--out", str(run)]) == 2
+    assert "holds other files (adapter_config.json) and no dataset_config.json" in capsys.readouterr().err
+    assert sorted(p.name for p in run.iterdir()) == ["adapter_config.json"]
+    out = tmp_path / "ds"
+    out.mkdir()  # an empty folder, a build cut off before its dataset_config.json, an earlier build: all written
+    (out / "train.jsonl").write_text("")
+    assert main(["dataset", "build", "--from-log", str(log), "--out", str(out)]) == 0
+    assert main(["dataset", "build", "--from-log", str(log), "--out", str(out)]) == 0

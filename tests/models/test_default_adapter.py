@@ -656,3 +656,22 @@ def test_the_shipped_default_is_served_as_its_recipe_says():
     assert b.manifest["serving"] == load_recipe().serving
     for key in CALIBRATED:
         assert b.serving_value(key) == load_recipe().serving.get(key)
+
+
+@pytest.mark.parametrize("argv,go,nxt", [
+    ([], False, "--resume --eval (the go decision)"),
+    (["--eval"], True, "--resume --promote"),
+    (["--eval"], False, "a better recipe (no-go)"),
+])
+def test_cli_rebuild_says_what_comes_next(tmp_path, capsys, monkeypatch, argv, go, nxt):
+    # it ended on "go: false" with nothing on how a go decision is made or the adapter tried
+    import ragtune.models.default_adapter as da
+
+    work = tmp_path / "w"
+    monkeypatch.setattr(da, "rebuild", lambda settings, opts, log=None: {
+        "work": str(work), "gguf": str(work / "x.gguf"), "manifest": str(work / "x.json"), "id": "ab" * 32,
+        "go": go, "wall_s": 1.0, "steps": {}})
+    assert main(["tune", "default", "--work", str(work), *argv]) == 0
+    err = capsys.readouterr().err
+    assert f"next: ragtune ask --adapter {'ab' * 6} QUESTION" in err and nxt in err
+    assert f"ragtune tune default --work {work} --resume" in err or "no-go" in err

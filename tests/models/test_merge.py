@@ -86,6 +86,13 @@ def test_cli_merge(tmp_path, capsys):
     b = _folder(tmp_path / "b", [ex("Who owns it?")])
     assert main(["dataset", "merge", str(a), str(b), "--out", str(tmp_path / "m")]) == 0
     assert "2 train / 0 holdout lines from 2 datasets" in capsys.readouterr().out
+    # `dataset report` of the merge said "not a built dataset folder": it is one, its sources hold the reports
+    assert main(["dataset", "report", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err
+    assert "a `dataset merge` output is not curated again" in err
+    assert f"ragtune dataset report {tmp_path / 'm' / 'train.jsonl'}" in err
+    assert main(["dataset", "report", str(a)]) == 2
+    assert "not a built dataset folder" in capsys.readouterr().err
     assert main(["dataset", "merge", str(a), str(tmp_path / "none"), "--out", str(tmp_path / "n")]) == 2
     assert "training data not found" in capsys.readouterr().err
 

@@ -116,7 +116,10 @@ def test_eval_gate_reads_the_latest_report(home, tmp_path):
     runner = CliRunner()
     from ragtune.cli import cli
 
-    assert runner.invoke(cli, ["rollout", "start", "alpha", "--share", "5"]).exit_code == 0
+    res = runner.invoke(cli, ["rollout", "start", "alpha", "--share", "5"])
+    assert res.exit_code == 0
+    # says up front that promoting needs an offline eval decision (it was only learnt from a refused promote)
+    assert f"ragtune eval run SET --adapter {ids['alpha'][:12]}" in res.output
     res = runner.invoke(cli, ["rollout", "promote", "--share", "50"])
     assert res.exit_code != 0 and "promotion refused" in str(res.exception or res.output)
     res = runner.invoke(cli, ["rollout", "promote", "--share", "50", "--override", "--reason", "demo"])

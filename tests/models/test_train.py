@@ -487,3 +487,36 @@ def test_continued_training_refuses_another_shape(tiny, data, tmp_path):
     (bad / "adapter_model.safetensors").write_bytes(b"\xff" * 100)
     with pytest.raises(InputError, match="adapter_model.safetensors: not a readable safetensors file"):
         tr.train(_cfg(tiny, data, tmp_path / "f", max_steps=1, init_adapter=str(bad)))
+
+
+def test_cli_train_says_what_comes_next(tiny, tmp_path, capsys):
+    # the last line read "best holdout loss None" on a dataset without holdout lines, and nothing said how the
+    # adapter gets served
+    from ragtune.cli import main
+
+    write_curated(tmp_path / "ds", _examples(4), [], {"config": {}})
+    out = tmp_path / "run"
+    assert main(["train", "--data", str(tmp_path / "ds"), "--out", str(out), "--base", str(tiny), "--max-steps", "1",
+                 "--grad-accum", "1", "--threads", "1"]) == 0
+    cap = capsys.readouterr()
+    assert "None" not in cap.out and "no holdout lines" in cap.out
+    assert "holdout None" not in cap.err and "holdout n/a (no holdout lines)" in cap.err
+    assert f"next: ragtune convert lora {out} --out run.gguf" in cap.err
+
+
+def test_the_offline_bitsandbytes_kernel_warning_is_quiet():
+    # every `ragtune train` printed "Failed to load CPU gemm_4bit_forward … pip install kernels" (bitsandbytes
+    # looking for a hub kernel offline, then falling back to its own): noise that asks for a network install
+    import logging
+
+    assert logging.getLogger("bitsandbytes.backends.cpu.ops").getEffectiveLevel() >= logging.ERROR
+    assert logging.getLogger("kernels._internals.hf_hub").getEffectiveLevel() >= logging.ERROR
+
+
+def test_cli_train_eval_of_a_dataset_without_holdout_says_what_to_score(tmp_path, capsys):
+    from ragtune.cli import main
+
+    write_curated(tmp_path / "ds", _examples(4), [], {"config": {}})
+    assert main(["train-eval", "--data", str(tmp_path / "ds"), "--limit", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "holdout.jsonl: no examples (the build held none out" in err and "--data FILE.jsonl" in err

@@ -12,6 +12,14 @@ training_config.json, metrics.json, adapter_manifest.json (sha256s + lineage), c
 Multi-GPU: `accelerate launch -m ragtune.models.train --data DIR --out DIR` (data-parallel through `Accelerator`).
 Nothing here imports torch at import time."""
 
+import logging as _logging
+
+# bitsandbytes (imported by peft/transformers even for a plain LoRA) looks for an optional CPU kernel on the Hugging
+# Face hub and, offline, warns "Failed to load CPU gemm_4bit_forward … pip install kernels" on every run: it falls
+# back to its own kernel, and an offline appliance must not be told to install from the network.
+for _name in ("bitsandbytes.backends.cpu.ops", "kernels"):
+    _logging.getLogger(_name).setLevel(_logging.ERROR)
+
 from .config import DEFAULT_BASE, TARGETS, TrainConfig, make_config, read_recipe
 from .data import collate, encode_example, field_spans, load_data, make_batches, spread
 from .evalhf import evaluate_hf, score_forced

@@ -337,7 +337,8 @@ def loop(run: Run, progress: Progress | None = None) -> None:
         hl = holdout_loss(run)
         st["history"].append({"epoch": st["epoch"] + 1, "step": st["step"], "train_loss": None,
                               "holdout_loss": None if hl is None else round(hl, 4), "complete": False})
-        log(f"finished at step {st['step']} from the checkpoint: holdout {st['history'][-1]['holdout_loss']}")
+        log(f"finished at step {st['step']} from the checkpoint: holdout "
+            f"{'n/a (no holdout lines)' if hl is None else st['history'][-1]['holdout_loss']}")
         st["best"] = hl
         if run.rank == 0:
             _save_adapter(model, run.out, run.accel)
@@ -385,7 +386,7 @@ def loop(run: Run, progress: Progress | None = None) -> None:
                  "holdout_loss": None if hl is None else round(hl, 4), "complete": finished}
         st["history"].append(entry)
         log(f"epoch {entry['epoch']} {'done' if finished else 'stopped at max-steps'}: "
-            f"train {entry['train_loss']} holdout {entry['holdout_loss']}")
+            f"train {entry['train_loss']} holdout {'n/a (no holdout lines)' if hl is None else entry['holdout_loss']}")
         improved = hl is None or st["best"] is None or hl < st["best"]
         if improved:
             st["best"] = hl
