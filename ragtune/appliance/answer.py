@@ -1,8 +1,8 @@
 """The answer pipeline, one request at a time. `AnswerEngine.ask` is the sequence of its stages, each a named
 function below (docs/answer.md has the long form):
 
-1. `normalise_question`  (normalize.py) control characters out, whitespace collapsed, disfluencies cut (once; the model and the
-                         retriever see the same normalised text, the raw question is logged alongside)
+1. `normalise_question`  control characters out, whitespace collapsed, disfluencies cut (normalize.py; once: the
+                         model and the retriever see the same normalised text, the raw question is logged alongside)
 2. `_retrieve`           hybrid retrieval -> context S1..Sk (or the caller's context, or none)
 3. `fit_context`         drop the lowest-ranked sources until the prompt fits the generator's window, counted with
                          the generator's own tokenizer
@@ -42,7 +42,7 @@ from .extractive import extractive_sources
 from .focus import focus
 from .generate import GenResult
 from .injection import is_override_question
-from .normalize import clean_question, normalise_question  # noqa: F401  (stage 1; re-exported)
+from .normalize import normalise_question
 from .prompt import REFUSAL_TEXT, SYSTEM_PROMPT, context_from_hits, messages, system_prompt_sha256
 from .refusal import Verdict, content_words, refusal_check, support_score  # noqa: F401  (re-exported)
 from .refusal import keyed
