@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
+from .calibrated import is_number
 from .text import content_words, prefix5
 
 FEATURES = ("p_refused_logit", "evidence_score", "answer_min_logprob", "answer_sentence")
@@ -89,10 +90,6 @@ class RefusalModel:
                 "weights": list(self.weights), "bias": self.bias, "threshold": self.threshold}
 
 
-def _number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-
 def parse(obj: Any) -> RefusalModel:
     """A refusal model from its JSON object; ValueError names the field that is wrong (the caller names the file)."""
     if not isinstance(obj, dict):
@@ -105,13 +102,13 @@ def parse(obj: Any) -> RefusalModel:
         raise ValueError(f"'features' must be {list(FEATURES)}")
     for key in ("mean", "scale", "weights"):
         v = obj[key]
-        if not (isinstance(v, list) and len(v) == len(FEATURES) and all(_number(x) for x in v)):
+        if not (isinstance(v, list) and len(v) == len(FEATURES) and all(is_number(x) for x in v)):
             raise ValueError(f"'{key}' must be {len(FEATURES)} finite numbers")
     if not all(s > 0 for s in obj["scale"]):
         raise ValueError("'scale' must be > 0")
-    if not _number(obj["bias"]):
+    if not is_number(obj["bias"]):
         raise ValueError("'bias' must be a finite number")
-    if not (_number(obj["threshold"]) and 0 < obj["threshold"] < 1):
+    if not (is_number(obj["threshold"]) and 0 < obj["threshold"] < 1):
         raise ValueError("'threshold' must be a number between 0 and 1")
     return RefusalModel(tuple(float(x) for x in obj["mean"]), tuple(float(x) for x in obj["scale"]),
                         tuple(float(x) for x in obj["weights"]), float(obj["bias"]), float(obj["threshold"]))

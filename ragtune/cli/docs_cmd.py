@@ -87,9 +87,11 @@ def docs_remove(app, refs: tuple[str, ...], dry_run: bool, as_json: bool) -> Non
     """Remove documents from the index: REFs are ids, paths, folders (every document under one) or corpus files
     (all their rows). The files themselves are not touched; ingest them again to bring them back."""
     from ..appliance.ingest.documents import remove_documents
+    from ..appliance.ingest.pipeline import WRITER_WAIT_S
 
     def waiting() -> None:
-        click.echo("waiting (up to 30 s) for an ingest or another `docs remove` on this home to finish…", err=True)
+        click.echo(f"waiting (up to {WRITER_WAIT_S:.0f} s) for an ingest or another `docs remove` on this home to "
+                   "finish…", err=True)
 
     summary = remove_documents(app.existing_home(), list(refs), dry_run=dry_run, on_wait=waiting)
     if as_json:

@@ -250,7 +250,10 @@ def _count_rows(path: Path) -> int:
     return max(1, n)
 
 
-def _acquire_writer(lexical: Any, stack: ExitStack, timeout: float = 30.0,
+WRITER_WAIT_S = 30.0  # how long an ingest or `docs remove` waits for another writer of the index (the CLI says so)
+
+
+def _acquire_writer(lexical: Any, stack: ExitStack, timeout: float = WRITER_WAIT_S,
                     on_wait: Callable[[], None] | None = None) -> Any:
     """Enter the lexical writer on `stack`; a retriever rebuilding the index holds it briefly, so wait a little.
     `on_wait` is called once if it has to wait (so a person sees why nothing happens)."""
