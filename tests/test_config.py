@@ -232,3 +232,41 @@ def test_config_sets_at_once_keep_every_value(tmp_path, monkeypatch):
     s = load_settings(p)
     assert (s.retrieve.k, s.retrieve.candidates, s.ingest.chunk_tokens) == (5, 40, 200)
     assert sorted(x.name for x in tmp_path.iterdir()) == ["config.toml"]  # no lock or temporary file left
+
+
+def test_model_references_remember_their_config_line(tmp_path):
+    # a reference is resolved far from the file (registry, model files): its value keeps the file and line, so the
+    # resolver's error can name them; a value a flag or code sets instead is a plain string
+    import copy
+    import pickle
+
+    from ragtune.appliance.config import dump_toml
+
+    p = tmp_path / "c.toml"
+    p.write_text('[embed]\nthreads = 1\nmodel = "e1"\n\n[generate]\nadapter = "a1"\nmodel = "m.gguf"\n'
+                 '[retrieve]\nrerank = "r1"\n')
+    s = load_settings(p)
+    assert s.embed.model == "e1" and s.embed.model.origin == f"{p}:3: [embed] model"
+    assert s.generate.adapter.origin == f"{p}:6: [generate] adapter"
+    assert s.generate.model.origin == f"{p}:7: [generate] model"
+    assert s.retrieve.rerank.origin == f"{p}:9: [retrieve] rerank"
+    assert pickle.loads(pickle.dumps(s.embed.model)).origin == s.embed.model.origin  # serve's workers
+    assert copy.deepcopy(s).embed.model.origin == s.embed.model.origin
+    assert 'model = "e1"' in dump_toml(s)
+    changed = s.replace("generate", model="flag.gguf")
+    assert not hasattr(changed.generate.model, "origin") and changed.generate.adapter.origin  # only what changed
+    assert not hasattr(settings_from_dict({"embed": {"model": "e1"}}).embed.model, "origin")  # no file, no line
+    assert not hasattr(load_settings(p).embed.threads, "origin")  # only model references
+
+
+def test_cli_names_the_config_line_of_a_model_that_does_not_resolve(home, tmp_path, capsys):
+    from ragtune.cli import main
+
+    home.root.mkdir(parents=True, exist_ok=True)
+    home.config_path.write_text('[embed]\nthreads = 1\nmodel = "nope"\n')
+    doc = tmp_path / "a.md"
+    doc.write_text("# A\n\nSome text.\n")
+    assert main(["ingest", str(doc)]) == 3
+    err = capsys.readouterr().err
+    assert f"error: {home.config_path}:3: [embed] model: unknown embedder 'nope'" in err and "hint:" in err
+    assert "Traceback" not in err

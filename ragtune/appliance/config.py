@@ -13,7 +13,7 @@ from typing import Any, Callable
 from .calibrated import is_candidates, is_fraction, is_logprob, is_number, is_scale
 from .errors import ConfigError
 from .home import Home
-from .tomltext import at_line, read_toml, toml_repr, toml_value
+from .tomltext import Sourced, at_line, read_toml, toml_repr, toml_value
 
 
 def _check(cond: bool, section: str, key: str, msg: str) -> None:
@@ -426,6 +426,10 @@ def _check_types(name: str, cls: type, raw: dict[str, Any]) -> None:
                 _check(False, name, f.name, f"must be {want}, got {toml_repr(raw[f.name])}")
 
 
+# Keys that name a model: resolved later (registry, files), far from the file, so their values keep their place.
+REF_KEYS = {"embed": ("model",), "generate": ("model", "adapter"), "retrieve": ("rerank",)}
+
+
 def _build_section(name: str, raw: Any, where: str, text: str | None = None) -> Any:
     cls = SECTIONS[name]
     if not isinstance(raw, dict):
@@ -437,12 +441,17 @@ def _build_section(name: str, raw: Any, where: str, text: str | None = None) -> 
                           hint=f"known keys: {', '.join(sorted(known))}")
     try:
         _check_types(name, cls, raw)
-        return cls(**raw)
+        section = cls(**raw)
     except ConfigError as exc:
         sec_key = getattr(exc, "config_key", None)
         raise ConfigError(f"{where}{at_line(text, *sec_key) if sec_key and sec_key[1] in raw else ''}: {exc.message}") from None
     except TypeError as exc:
         raise ConfigError(f"{where}: [{name}]: {exc}") from None
+    if text is not None:  # read from a file: its model references name their line when they do not resolve
+        for key in REF_KEYS.get(name, ()):
+            if key in raw:
+                setattr(section, key, Sourced(raw[key], f"{where}{at_line(text, name, key)}: [{name}] {key}"))
+    return section
 
 
 def settings_from_dict(data: dict[str, Any], *, home: Home | None = None, where: str = "<config>",

@@ -15,6 +15,7 @@ import numpy as np
 from .config import EmbedConfig
 from .errors import ModelError
 from .home import Home
+from .tomltext import with_origin
 from .store.schema import EMBED_DIM
 
 DEFAULT_MAX_SEQ_LEN = 256
@@ -48,8 +49,8 @@ def _resolve_files(model: str, home: Home) -> tuple[Path, Path, int, str]:
     looks_like_path = "/" in model or model.startswith(".") or p.is_dir()
     if looks_like_path:
         if not p.exists():
-            raise ModelError(f"{p}: embedder folder not found",
-                             hint="[embed] model is a default model name or a folder with model.onnx + tokenizer.json")
+            raise with_origin(ModelError(f"{p}: embedder folder not found", hint="[embed] model is a default model "
+                                         "name or a folder with model.onnx + tokenizer.json"), model)
         if not p.is_dir():
             raise ModelError(f"{p}: an embedder must be a folder holding model.onnx and tokenizer.json")
         onnx, tok = p / "model.onnx", p / "tokenizer.json"
@@ -82,7 +83,7 @@ def _resolve_files(model: str, home: Home) -> tuple[Path, Path, int, str]:
             art = None
         if art is not None:
             if art.kind != "embedder":
-                raise ModelError(f"registry artifact {model} is a {art.kind}, not an embedder")
+                raise with_origin(ModelError(f"registry artifact {model} is a {art.kind}, not an embedder"), model)
             apath = Path(art.path)
             folder = apath if apath.is_dir() else apath.parent
             onnx = apath if apath.is_file() else folder / "model.onnx"
@@ -91,8 +92,8 @@ def _resolve_files(model: str, home: Home) -> tuple[Path, Path, int, str]:
                 raise ModelError(f"{apath}: embedder artifact needs model.onnx and tokenizer.json side by side")
             return onnx, tok, _max_seq_len_from_folder(folder), "registry"
     embedders = [n for n in names if defaults.manifest_entry(n).get("kind") == "embedder"]
-    raise ModelError(f"unknown embedder '{model}'",
-                     hint=f"use a default ({', '.join(embedders)}), a registry id, or a folder with model.onnx + tokenizer.json")
+    raise with_origin(ModelError(f"unknown embedder '{model}'", hint=f"use a default ({', '.join(embedders)}), a "
+                                 "registry id, or a folder with model.onnx + tokenizer.json"), model)
 
 
 def model_identity(cfg: EmbedConfig, home: Home) -> tuple[str, int]:

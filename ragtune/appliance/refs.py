@@ -15,6 +15,7 @@ from typing import Iterable
 from .errors import InputError, ModelError, located
 from .hashing import sha256_path
 from .registry import ADAPTER_KINDS, Registry
+from .tomltext import with_origin
 
 NONE_ADAPTER = "none"
 DEFAULT_ADAPTER = "default"  # [generate] adapter's default: the registry's choice, else the built-in default if go
@@ -47,7 +48,7 @@ def resolve_adapter(registry: Registry, ref: str | Path | None, *, model_id: str
     beside it, else its own sha256; otherwise a registry id / prefix / name of a lora-gguf artifact (a built-in
     adapter by name too, whatever its go). `model_id`: the served model, so "default" never picks a built-in
     adapter trained on another base."""
-    ref = str(ref or NONE_ADAPTER).strip()
+    given, ref = ref, str(ref or NONE_ADAPTER).strip()  # `given` may remember its config line (tomltext.Sourced)
     if ref.lower() in (NONE_ADAPTER, ""):
         return None, NONE_ADAPTER
     if ref.lower() in (ACTIVE_ADAPTER, DEFAULT_ADAPTER):
@@ -68,23 +69,27 @@ def resolve_adapter(registry: Registry, ref: str | Path | None, *, model_id: str
             if want:
                 return p, str(want)
         return p, sha256_path(p)
-    art = registry.get(ref, kinds=ADAPTER_KINDS)
+    try:
+        art = registry.get(ref, kinds=ADAPTER_KINDS)
+    except (InputError, ModelError) as exc:
+        raise with_origin(exc, given) from None
     if art.kind not in ADAPTER_KINDS:
-        raise InputError(f"{ref}: is a {art.kind}, not a GGUF LoRA adapter",
-                         hint="convert a trained adapter with `ragtune convert` first")
+        raise with_origin(InputError(f"{ref}: is a {art.kind}, not a GGUF LoRA adapter",
+                                     hint="convert a trained adapter with `ragtune convert` first"), given)
     return art.path, art.id
 
 
 def resolve_gguf_model(registry: Registry, ref: str | Path) -> tuple[Path, str]:
     """(file, sha256) of a GGUF base/merged/quantized model: a file path, a default-model name (a built-in of
     the registry) or a registry id / prefix / name. The bytes are verified (memoised per size+mtime)."""
-    ref = str(ref)
+    ref = ref if isinstance(ref, str) else str(ref)  # a Sourced stays one: its errors name its config line
     p = Path(ref).expanduser()
     if ref.endswith(".gguf") or p.is_file():
         if not p.is_file():
-            raise ModelError(f"{p}: model file not found")
+            raise with_origin(ModelError(f"{p}: model file not found"), ref)
         return p, sha256_path(p)
     art = registry.get(ref)
     if not art.kind.endswith("gguf") or art.kind in ADAPTER_KINDS:
-        raise ModelError(f"{ref}: is a {art.kind}, not a GGUF model", hint="pass a base/merged/quantized GGUF")
+        raise with_origin(ModelError(f"{ref}: is a {art.kind}, not a GGUF model",
+                                     hint="pass a base/merged/quantized GGUF"), ref)
     return Path(art.path), art.id

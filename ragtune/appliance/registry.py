@@ -32,6 +32,7 @@ from .atomic import atomic_path, atomic_write_json, default_file_mode
 from .errors import InputError, ModelError, located, unreadable
 from .hashing import clear_caches, sha256_path
 from .home import Home
+from .tomltext import with_origin
 
 MANIFEST_FORMAT = 1
 KINDS = ("base-gguf", "merged-gguf", "quantized-gguf", "lora-gguf", "lora-hf", "embedder", "hf-model", "reranker")
@@ -141,10 +142,11 @@ class Registry:
 
     # --- adding -------------------------------------------------------------------------------
     def add(self, path: Path | str, kind: str, *, name: str | None = None, copy: bool = True,
-            licence: str = "", **lineage: Any) -> Artifact:
+            licence: str = "", record_tools: bool = True, **lineage: Any) -> Artifact:
         """Register a file or directory. Idempotent: the same bytes return the existing artifact (its
         manifest is not rewritten; only when its file went missing or bad is it re-pointed at these bytes).
-        `copy=True` places the bytes under blobs/<sha256>/."""
+        `copy=True` places the bytes under blobs/<sha256>/. `record_tools`: the installed tool versions made these
+        bytes (a converter here): its lineage's `tools`; False (`models add`): only a `tools=` its records give."""
         src = Path(path).expanduser()
         if kind not in KINDS:
             raise InputError(f"unknown artifact kind '{kind}' (known: {', '.join(KINDS)})")
@@ -186,7 +188,8 @@ class Registry:
         else:
             file_ref = str(src)
         lineage = {k: v for k, v in lineage.items() if v is not None}
-        lineage.setdefault("tools", tool_versions())
+        if record_tools:
+            lineage.setdefault("tools", tool_versions())
         manifest = {
             "format": MANIFEST_FORMAT, "id": digest, "kind": kind, "name": name or src.stem,
             "file": file_ref, "size": _size(src), "created": _now(), "licence": licence or "",
@@ -273,7 +276,7 @@ class Registry:
         return self._resolve(ref, kinds)
 
     def _resolve(self, ref: str, kinds: Iterable[str] | None = None) -> dict[str, Any]:
-        ref = (ref or "").strip()
+        given, ref = ref, (ref or "").strip()  # `given` may remember its config line (tomltext.Sourced)
         if not ref:
             raise InputError("empty model id")
         items = self.list()
@@ -287,8 +290,8 @@ class Registry:
             if len(hits) == 1:
                 return hits[0]
             if len(hits) > 1:
-                raise InputError(f"id prefix '{ref}' is ambiguous: " + ", ".join(f"{m['id'][:16]} ({m['name']})" for m in hits),
-                                 hint="give more characters of the id")
+                raise with_origin(InputError(f"id prefix '{ref}' is ambiguous: " + ", ".join(
+                    f"{m['id'][:16]} ({m['name']})" for m in hits), hint="give more characters of the id"), given)
         hits = [m for m in items if m["name"] == ref]
         if len(hits) > 1 and kinds is not None:  # `train --out a1` + `convert lora … --out a1.gguf`: one of them serves
             allowed = set(kinds)
@@ -296,14 +299,14 @@ class Registry:
         if len(hits) == 1:
             return hits[0]
         if len(hits) > 1:
-            raise InputError(f"name '{ref}' matches several artifacts: " + ", ".join(m["id"][:16] for m in hits),
-                             hint="use the id (or a unique prefix of at least 8 characters)")
+            raise with_origin(InputError(f"name '{ref}' matches several artifacts: " + ", ".join(m["id"][:16] for m in hits),
+                                         hint="use the id (or a unique prefix of at least 8 characters)"), given)
         hint = "see `ragtune models list`"
         if re.fullmatch(r"[0-9a-fA-F]{1,7}", ref):
             hint = "an id prefix needs at least 8 characters; " + hint
         elif "/" in ref or ref.startswith((".", "~")):  # meant as a path: say that no such path exists either
             hint = f"there is no file or folder at {ref} either; " + hint
-        raise ModelError(f"no artifact '{ref}' in the registry ({self.dir})", hint=hint)
+        raise with_origin(ModelError(f"no artifact '{ref}' in the registry ({self.dir})", hint=hint), given)
 
     def path_of(self, manifest: dict[str, Any]) -> Path:
         f = manifest["file"]
@@ -382,7 +385,9 @@ class Registry:
         if adapter_ref is not None:
             new = self.get(adapter_ref, kinds=ADAPTER_KINDS)
             if new.kind not in ADAPTER_KINDS:
-                hint = "convert it first: ragtune convert lora ADAPTER --base BASE --out FILE" if new.kind == "lora-hf" else None
+                from .lineage import lora_hf_next_steps  # the exact commands, this adapter's id and base in them
+
+                hint = "convert it first: " + lora_hf_next_steps(self, new.manifest) if new.kind == "lora-hf" else None
                 raise ModelError(f"{new.id[:12]}… ({new.name}) is a {new.kind}, not a servable adapter ({', '.join(ADAPTER_KINDS)})", hint=hint)
             check_kind(new.path, new.kind)  # registered before headers were checked: refuse it here, not in llama.cpp
         state = self._state()

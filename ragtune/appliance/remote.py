@@ -86,7 +86,7 @@ class OpenAIGenerator:
                                   hint="e.g. base_url = \"http://127.0.0.1:8080/v1\"")
         self.cfg = cfg
         self.home = home or Home()
-        path, sha = resolve_model(str(cfg.model), self.home)
+        path, sha = resolve_model(cfg.model, self.home)  # not str(): a config value names its line
         self.model_path = path
         self.model_id = sha
         self._vocab = _Vocab.get(path)

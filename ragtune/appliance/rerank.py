@@ -25,6 +25,7 @@ from typing import Any, Protocol, Sequence
 import numpy as np
 
 from .errors import ModelError
+from .tomltext import with_origin
 
 
 class Reranker(Protocol):
@@ -77,14 +78,14 @@ def resolve_reranker(ref: str, home: Any) -> Path:
     p = Path(ref).expanduser()
     if "/" in ref or ref.startswith(".") or p.exists():
         if not p.exists():
-            raise ModelError(f"{p}: rerank model not found",
-                             hint="[retrieve] rerank is a registry id or a folder with model.onnx + tokenizer.json")
+            raise with_origin(ModelError(f"{p}: rerank model not found", hint="[retrieve] rerank is a registry id "
+                                         "or a folder with model.onnx + tokenizer.json"), ref)
         return p
     from .registry import Registry
 
     art = Registry(home).get(ref)
     if art.kind != "reranker":
-        raise ModelError(f"registry artifact {ref} is a {art.kind}, not a reranker")
+        raise with_origin(ModelError(f"registry artifact {ref} is a {art.kind}, not a reranker"), ref)
     return Path(art.path)
 
 

@@ -1,5 +1,5 @@
-"""TOML as text: the parser (`tomllib`, or `tomli` on Python 3.10), a value written as TOML, and the line a key
-sits on (for errors that name file and line).
+"""TOML as text: the parser (`tomllib`, or `tomli` on Python 3.10), a value written as TOML, the line a key sits
+on (for errors that name file and line), and `Sourced`, a string read from a file that remembers that line.
 
 The settings loader, the config editor and the recipe loaders all read and write TOML files and share these; it
 imports only errors.py, itself a leaf."""
@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, unreadable
+from .errors import ConfigError, RagtuneError, unreadable
 
 try:  # Python 3.11+
     import tomllib
@@ -94,3 +94,29 @@ def at_line(text: str | None, section: str, key: str | None = None) -> str:
     it cannot be placed."""
     line = (key_line(text, section, key) if key else section_line(text, section)) if text else None
     return f":{line}" if line else ""
+
+
+class Sourced(str):
+    """A string that remembers where it was set (`config.toml:7: [embed] model`, or a flag: `--adapter`), so the
+    code resolving a model reference names that place without every caller passing it; a value a flag or code put
+    in its stead is a plain str (never placed in the file). `str(x)` and str methods return a plain str: a resolver
+    takes the origin from the value it was given."""
+
+    __slots__ = ("origin",)
+
+    def __new__(cls, value: str, origin: str) -> "Sourced":
+        obj = super().__new__(cls, value)
+        obj.origin = origin
+        return obj
+
+    def __reduce__(self) -> Any:
+        return Sourced, (str.__str__(self), self.origin)
+
+
+def with_origin(exc: RagtuneError, value: object) -> RagtuneError:
+    """`exc` with its message prefixed by where `value` was set (a Sourced), once."""
+    origin = getattr(value, "origin", None) if isinstance(value, str) else None
+    if origin and not exc.message.startswith(origin):
+        exc.message = f"{origin}: {exc.message}"
+        exc.args = (exc.message,)
+    return exc

@@ -47,7 +47,10 @@ def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, 
     from ..models.rollout import Router, terminal_client
 
     client = terminal_client()
-    target = Router(settings.home, default=None).route(client, adapter)  # a running rollout's sticky arm
+    from ..appliance.tomltext import Sourced
+
+    pinned = None if adapter is None else Sourced(adapter, "--adapter")  # an unknown id names the flag
+    target = Router(settings.home, default=None).route(client, pinned)  # a running rollout's sticky arm
     with AnswerEngine(settings) as engine:
         ans = engine.ask(question, adapter=target.adapter, k=k, use_cache=not no_cache, mode=mode,
                          on_token=on_token if stream else None, client_id=client, arm=target.arm)

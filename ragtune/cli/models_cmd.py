@@ -186,22 +186,38 @@ def models_fetch(app, find_links: str | None, no_index: bool, names: tuple[str, 
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_app
 def models_add(app, path: str, kind: str, name: str | None, licence: str, base_id: str | None, copy: bool, as_json: bool) -> None:
-    """Register an external file or directory under its sha256 (idempotent)."""
+    """Register an external file or directory under its sha256 (idempotent). The lineage is what the artifact
+    records itself: a converter's stage record (FILE.json beside it, ragtune_stage.json in a folder) or a training
+    output's adapter_manifest.json / training_config.json; never this machine's tool versions."""
+    from ragtune.appliance.tomltext import Sourced
+
     reg = _registry(app)
     lineage = {}
     if base_id:
-        lineage["base_id"] = reg.manifest(base_id)["id"] if len(base_id) < 64 else base_id.lower()
+        ref = Sourced(base_id, "--base-id")  # an unknown id names the flag
+        lineage["base_id"] = reg.manifest(ref)["id"] if len(base_id) < 64 else base_id.lower()
     if kind == "lora-hf" and (Path(path) / "adapter_config.json").is_file():
         # a training output: its adapter files only (not checkpoint/), with the lineage training recorded
         from ragtune.converters import register_adapter
 
         art = register_adapter(reg, Path(path), name=name, copy=copy, licence=licence, base_id=lineage.get("base_id"))[0]
     else:
-        art = reg.add(path, kind, name=name, copy=copy, licence=licence, **lineage)
+        from ragtune.appliance.hashing import sha256_path
+        from ragtune.appliance.lineage import stage_lineage
+        from ragtune.appliance.registry import check_kind
+
+        src = Path(path).expanduser().resolve()
+        check_kind(src, kind)  # a wrong kind is said before anything about its records
+        recorded = stage_lineage(src, kind, sha256_path(src), reg) or {}
+        art = reg.add(src, kind, name=name, copy=copy, licence=licence, record_tools=False, **{**recorded, **lineage})
     if as_json:
         print_json(art.manifest)
     else:
         click.echo(f"{art.id}  {art.kind}  {art.name}")
+    if art.kind == "lora-hf":  # llama.cpp serves GGUF LoRAs only: say the exact next commands
+        from ragtune.appliance.lineage import lora_hf_next_steps
+
+        click.echo(f"next: {lora_hf_next_steps(reg, art.manifest, path)}", err=True)
 
 
 @models_group.command("promote-builtin")

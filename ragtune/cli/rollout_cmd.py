@@ -116,7 +116,8 @@ def _print_status(st) -> None:
                f"{r['candidate_name'] or ''} on {r['share']:g}%, control {r['control'][:12]}")
     c = st["comparison"]
     click.echo(f"window: last {c['window_minutes']:g} min; rules judged from {c['min_requests']} requests per arm")
-    rows = [("requests", "n", lambda v: str(v)), ("schema adherence", "schema_adherence", _pct),
+    rows = [("requests", "n", lambda v: str(v)), ("  from the cache", "cached", lambda v: f"{v} cached"),
+            ("schema adherence", "schema_adherence", _pct),
             ("repair rate", "repair_rate", _pct), ("refusal rate", "refusal_rate", _pct),
             ("unsupported rate", "unsupported_rate", _pct), ("citations/answer", "citations_per_answer", _num),
             ("p50 latency", "latency_p50_ms", lambda v: _num(v, " ms")),
@@ -125,6 +126,8 @@ def _print_status(st) -> None:
     click.echo(f"{'':18} {'control':>12} {'candidate':>12}")
     for label, key, fmt in rows:
         click.echo(f"{label:18} {fmt(c['arms']['control'][key]):>12} {fmt(c['arms']['candidate'][key]):>12}")
+    if c["arms"]["control"]["cached"] or c["arms"]["candidate"]["cached"]:
+        click.echo("latency and tokens/answer: generated answers only (cached ones cost no generation)")
     if not c["judged"]:
         click.echo("alerts: not judged yet (too few requests)")
     for b in c["breaches"]:

@@ -127,7 +127,8 @@ ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors", "adapter_mo
 
 def adapter_info(path: Path) -> dict[str, Any]:
     """Lineage the trainer recorded next to the adapter: training_config_sha256, dataset_sha256 (in
-    `lineage`), the base it was trained on (`base`: {kind, path, sha256}) and whether it was QLoRA."""
+    `lineage`), the base it was trained on (`base`: {kind, path, sha256}), whether it was QLoRA and the tool
+    versions that trained it (`tools`, from training_config.json's `versions`)."""
     import hashlib
 
     lineage: dict[str, Any] = {}
@@ -151,6 +152,8 @@ def adapter_info(path: Path) -> dict[str, Any]:
             lineage.setdefault("dataset_sha256", cfg["dataset_sha256"])
         if isinstance(cfg.get("hf_base_dir"), str):
             info["hf_base_dir"] = cfg["hf_base_dir"]  # the trainer's dequantized copy of a GGUF base
+        if isinstance(cfg.get("versions"), dict):  # what trained it (not what is installed where it is registered)
+            info["tools"] = {k: v for k, v in cfg["versions"].items() if isinstance(v, str)}
     return info
 
 
@@ -179,7 +182,10 @@ def register_adapter(registry: Registry, ref: str | Path, *, name: str | None = 
             lineage["parent_id"] = start["sha256"]  # trained further from this registered adapter (--init-adapter)
     files = [path / f for f in ADAPTER_FILES if (path / f).is_file()]
     extra = [p for p in path.iterdir() if p not in files]
-    kw = dict(name=name or path.name, licence=licence, **lineage)
+    if info.get("tools"):
+        lineage["tools"] = info["tools"]
+    # record_tools=False: this machine's torch/peft did not train it; only what training_config.json says
+    kw = dict(name=name or path.name, licence=licence, record_tools=False, **lineage)
     if not extra:
         art = registry.add(path, "lora-hf", copy=copy, **kw)
     else:

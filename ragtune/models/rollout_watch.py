@@ -3,7 +3,9 @@
 Per arm, over the rows logged since the rollout started and within the window: schema adherence (valid before
 repair), repair rate, refusal rate, the runtime support check's unsupported rate (refusal_reason "unsupported":
 the live stand-in for hallucination), citations per answer, p50/p95 total latency, completion tokens per answer
-(spend). No rule is judged until both arms have `min_requests` rows. `check()` is what `rollout status`, serve's
+(spend). Answers served from the answer cache count as requests (shown as `cached`) but not in latency and tokens:
+they cost no generation, so an arm that happened to get more repeats would look faster and cheaper than its model
+is. No rule is judged until both arms have `min_requests` rows. `check()` is what `rollout status`, serve's
 monitor and the chat app's status bar call: it applies the auto-rollback when configured.
 """
 
@@ -34,9 +36,11 @@ def arm_stats(rows: list[dict[str, Any]]) -> dict[str, Any]:
     def rate(key: str) -> float | None:
         return mean(1.0 if r[key] else 0.0 for r in rows) if n else None
 
-    lat = [r["total_ms"] for r in rows if r["total_ms"] is not None]
+    generated = [r for r in rows if not r["cached"]]  # latency and spend: answers the model produced
+    lat = [r["total_ms"] for r in generated if r["total_ms"] is not None]
     return {
         "n": n,
+        "cached": n - len(generated),
         "schema_adherence": rate("valid"),
         "repair_rate": rate("repaired"),
         "refusal_rate": rate("refused"),
@@ -44,12 +48,12 @@ def arm_stats(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "citations_per_answer": mean(r["n_citations"] for r in rows) if n else None,
         "latency_p50_ms": percentile(lat, 50),
         "latency_p95_ms": percentile(lat, 95),
-        "tokens_per_answer": mean(r["tokens_completion"] for r in rows) if n else None,
+        "tokens_per_answer": mean(r["tokens_completion"] for r in generated) if generated else None,
     }
 
 
 def _row(raw: tuple) -> dict[str, Any]:
-    arm, valid, repaired, refused, reason, output, timings, tokens = raw
+    arm, valid, repaired, refused, reason, output, timings, tokens, cached = raw
     try:
         n_cit = len(json.loads(output).get("citations") or [])
     except (ValueError, AttributeError, TypeError):
@@ -59,7 +63,8 @@ def _row(raw: tuple) -> dict[str, Any]:
     except (ValueError, AttributeError, TypeError):
         total = None
     return {"arm": arm, "valid": bool(valid), "repaired": bool(repaired), "refused": bool(refused),
-            "refusal_reason": reason, "n_citations": n_cit, "total_ms": total, "tokens_completion": int(tokens or 0)}
+            "refusal_reason": reason, "n_citations": n_cit, "total_ms": total, "tokens_completion": int(tokens or 0),
+            "cached": bool(cached)}
 
 
 def judge(arms: dict[str, dict[str, Any]], cfg: RolloutConfig) -> tuple[bool, list[dict[str, Any]]]:

@@ -26,3 +26,50 @@ def test_a_reference_resolves_to_the_registered_copy_of_an_allowed_kind(reg, tmp
         resolve_input(reg, art.id[:12], kinds=("gguf",))
     with pytest.raises(ModelError, match="no artifact"):
         resolve_input(reg, "not-there")
+
+
+def test_a_configured_reference_that_does_not_resolve_names_the_config_line(reg, home, tmp_path):
+    # the resolvers see only the value: it remembers `config.toml:LINE: [section] key` (tomltext.Sourced)
+    from ragtune.appliance.config import load_settings
+    from ragtune.appliance.embed import model_identity
+    from ragtune.appliance.generate import LlamaGenerator
+    from ragtune.appliance.refs import resolve_adapter, resolve_gguf_model
+    from ragtune.appliance.rerank import load_reranker
+
+    home.root.mkdir(parents=True, exist_ok=True)
+    cfg = home.config_path
+    cfg.write_text('[embed]\nmodel = "nope-embedder"\n\n[generate]\nmodel = "nope-model"\nadapter = "nope-adapter"\n'
+                   '\n[retrieve]\nrerank = "nope-reranker"\n')
+    s = load_settings(home=home)
+    cases = [(lambda: model_identity(s.embed, home), f"{cfg}:2: [embed] model: unknown embedder 'nope-embedder'"),
+             (lambda: LlamaGenerator(s.generate, home), f"{cfg}:5: [generate] model: no artifact 'nope-model'"),
+             (lambda: resolve_adapter(reg, s.generate.adapter), f"{cfg}:6: [generate] adapter: no artifact 'nope-adapter'"),
+             (lambda: load_reranker(s.retrieve.rerank, home), f"{cfg}:9: [retrieve] rerank: no artifact 'nope-reranker'")]
+    for call, message in cases:
+        with pytest.raises(ModelError) as e:
+            call()
+        assert e.value.message.startswith(message) and e.value.hint  # the hint is kept
+    # a path that is not there, and a reference of the wrong kind, are placed too
+    cfg.write_text(f'[generate]\nmodel = "{tmp_path / "gone.gguf"}"\n\n[retrieve]\nrerank = "./no/such/folder"\n')
+    s = load_settings(home=home)
+    with pytest.raises(ModelError, match=rf"^{cfg}:2: \[generate\] model: .*gone.gguf: model file not found"):
+        resolve_gguf_model(reg, s.generate.model)
+    with pytest.raises(ModelError, match=rf"^{cfg}:5: \[retrieve\] rerank: .*folder: rerank model not found"):
+        load_reranker(s.retrieve.rerank, home)
+    lora = reg.add(write_gguf(tmp_path / "a.gguf", tag="a"), "lora-gguf", name="a1")
+    cfg.write_text('[generate]\nmodel = "a1"\n')
+    with pytest.raises(ModelError, match=rf"^{cfg}:2: \[generate\] model: a1: is a lora-gguf, not a GGUF model"):
+        resolve_gguf_model(reg, load_settings(home=home).generate.model)
+    # one that resolves is unaffected
+    cfg.write_text('[generate]\nadapter = "a1"\n')
+    assert resolve_adapter(reg, load_settings(home=home).generate.adapter) == (lora.path, lora.id)
+
+
+def test_a_flag_names_itself_and_a_plain_value_names_nothing(reg):
+    from ragtune.appliance.refs import resolve_adapter
+    from ragtune.appliance.tomltext import Sourced
+
+    with pytest.raises(ModelError, match=r"^--adapter: no artifact 'nope'"):
+        resolve_adapter(reg, Sourced("nope", "--adapter"))
+    with pytest.raises(ModelError, match=r"^no artifact 'nope'"):
+        resolve_adapter(reg, "nope")

@@ -234,3 +234,35 @@ def test_the_built_in_adapters_release_eval_is_an_offline_decision(home, tmp_pat
     write_builtin(tmp_path / "shipped", go_source="manual")
     assert eval_decision(home, Registry(home).builtin_adapter().id) is None
     assert eval_decision(home, "0" * 64) is None
+
+
+def test_cached_answers_count_as_requests_but_not_in_latency_or_spend(home):
+    # a cache hit generates nothing (0 tokens, a few ms): counted in an arm's latency and tokens it made that arm
+    # look faster and cheaper; here the control's repeats made the candidate look twice as costly (a false alert)
+    from ragtune.cli import cli
+
+    register_adapters(home)
+    home.config_path.write_text("[rollout]\nmin_requests = 5\n")
+    RolloutState(home).start("alpha", 50)
+    row = {"query": "q", "normalized_query": "q", "model_id": "m", "adapter_id": "none", "system_prompt_sha256": "s",
+           "context": [], "retrieved": [], "output": {"status": "ok", "answer": "Paris.", "citations": ["S1"]},
+           "raw_output": "", "valid": True, "repaired": False, "refused": False, "tokens_prompt": 50}
+    with open_store(home) as s:
+        for arm in (CONTROL, CANDIDATE):
+            for _ in range(10):
+                s.add_query_log({**row, "arm": arm, "tokens_completion": 20, "timings": {"total_ms": 100.0}})
+        for _ in range(10):  # what the answer cache served the control arm
+            s.add_query_log({**row, "arm": CONTROL, "tokens_completion": 0, "tokens_prompt": 0, "cached": True,
+                             "timings": {"total_ms": 2.0}})
+    st = check(Settings(home=home, rollout=RolloutConfig(min_requests=5)), apply=False)
+    arms = st["comparison"]["arms"]
+    assert arms[CONTROL]["n"] == 20 and arms[CONTROL]["cached"] == 10 and arms[CANDIDATE]["cached"] == 0
+    assert arms[CONTROL]["tokens_per_answer"] == arms[CANDIDATE]["tokens_per_answer"] == 20.0
+    assert arms[CONTROL]["latency_p50_ms"] == arms[CANDIDATE]["latency_p50_ms"] == 100.0
+    assert arms[CONTROL]["schema_adherence"] == 1.0  # what was served, cache hits included
+    assert st["comparison"]["judged"] and st["comparison"]["breaches"] == []
+    res = CliRunner().invoke(cli, ["rollout", "status"])
+    assert res.exit_code == 0, res.output
+    row = next(ln for ln in res.output.splitlines() if ln.strip().startswith("from the cache"))
+    assert row.split()[-4:] == ["10", "cached", "0", "cached"]
+    assert "generated answers only" in res.output and "alerts: none" in res.output

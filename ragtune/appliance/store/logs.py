@@ -60,10 +60,10 @@ class LogTables:
         return None if row is None else _entry(row)
 
     def rollout_rows(self, since: float) -> list[tuple]:
-        """(arm, valid, repaired, refused, refusal_reason, output, timings, tokens_completion) of the rows a
+        """(arm, valid, repaired, refused, refusal_reason, output, timings, tokens_completion, cached) of the rows a
         rollout arm served since `since` (epoch seconds), oldest first."""
         return self.query(
-            """SELECT arm, valid, repaired, refused, refusal_reason, output, timings, tokens_completion
+            """SELECT arm, valid, repaired, refused, refusal_reason, output, timings, tokens_completion, cached
                FROM query_log WHERE arm IN ('control', 'candidate') AND ts >= ? ORDER BY id""", (float(since),))
 
     def query_log_entries(self, *, limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:

@@ -1,0 +1,126 @@
+"""What an artifact records about its own making, for `ragtune models add`: the registry's lineage, never guessed.
+
+A converter's stage sidecar (ragtune/converters/__init__.py writes it): `<file>.json` beside a converted file,
+`ragtune_stage.json` inside a converted folder. It names the stage, the ids of its inputs (base, adapter, parent)
+and the tools that ran it; the dataset and training config come from the registered adapter or parent it names.
+A sidecar that cannot be read, is not a stage record, or describes other bytes is an error naming the file and
+the key's line: registering the artifact without its lineage, or with another file's, would be silent and wrong.
+
+The tools of the machine that registers an artifact are never its lineage (registry.add's `record_tools`): only
+the `tools` its own records name. The registry is passed in (duck-typed), so registry.py can import this module.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, RagtuneError, located, unreadable
+from .jsonl import json_key_line, read_json_object
+
+STAGE_FILE = "ragtune_stage.json"
+# Each converter stage and the kinds its output is registered as.
+STAGE_KINDS = {"lora": ("lora-gguf",), "soup": ("lora-gguf",), "gguf": ("merged-gguf", "base-gguf"),
+               "quantize": ("quantized-gguf",), "merge": ("hf-model",)}
+# Sidecar key -> lineage key: the inputs' ids (input_id: gguf/quantize; a_sha256: soup's first LoRA) ...
+_IDS = {"base_id": "base_id", "adapter_id": "adapter_id", "input_id": "parent_id", "a_sha256": "parent_id",
+        "training_config_sha256": "training_config_sha256", "dataset_sha256": "dataset_sha256"}
+# ... and what the stage wrote them as.
+_TEXT = {"outtype": "outtype", "type": "quantization"}
+# What a derived artifact carries over from its registered parent (as converters.inherited_lineage).
+INHERITED = ("base_id", "adapter_id", "training_config_sha256", "dataset_sha256", "outtype", "quantization")
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_HINT = "fix it, or move it aside to register the artifact without the lineage it records"
+
+
+def sidecar_path(path: Path) -> Path:
+    """Where a converter put the stage record of `path` (converters.stage_config_path)."""
+    return path / STAGE_FILE if path.is_dir() else path.with_name(path.name + ".json")
+
+
+def _hex64(v: Any) -> bool:
+    return isinstance(v, str) and bool(_HEX64.match(v))
+
+
+def stage_lineage(path: Path | str, kind: str, digest: str, registry: Any = None) -> dict[str, Any] | None:
+    """The lineage the stage sidecar of the artifact at `path` (sha256 `digest`, registered as `kind`) records,
+    `tools` included; None when it has none. `registry`: the lineage of the parent or adapter it names is carried
+    over when that is registered there. InputError (file:line) for a sidecar that cannot be used."""
+    path = Path(path)
+    side = sidecar_path(path)
+    if not side.is_file():
+        return None
+    obj = read_json_object(side)  # unreadable, not UTF-8, invalid JSON (its line), not an object: named
+    try:
+        text = side.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:  # pragma: no cover - read_json_object read it a moment ago
+        raise InputError(unreadable(side, exc)) from None
+
+    def bad(msg: str, key: str | None = None, hint: str = _HINT) -> InputError:
+        return InputError(f"{located(side, json_key_line(text, key) if key else None)}: stage record of "
+                          f"{path.name}: {msg}", hint=hint)
+
+    stage = obj.get("stage")
+    if stage not in STAGE_KINDS:
+        raise bad(f"'stage' must be one of {', '.join(STAGE_KINDS)}, got {stage!r}", "stage" if "stage" in obj else None)
+    if kind not in STAGE_KINDS[stage]:
+        want = " or ".join(STAGE_KINDS[stage])
+        raise bad(f"a '{stage}' stage makes a {want}, not a {kind}", "stage", hint=f"register it with --kind {want}")
+    if not path.is_dir():  # a file's record names the bytes it describes (a folder's is part of its bytes)
+        key = "sha256" if "sha256" in obj else "id"
+        want = obj.get(key)
+        if not _hex64(want):
+            raise bad(f"'{key}' must be the file's 64-character lowercase sha256", key if key in obj else None)
+        if want != digest:
+            raise bad(f"it describes sha256 {want[:12]}…, but the file is {digest[:12]}… (not this file's record)", key)
+    lineage: dict[str, Any] = {}
+    for key, to in _IDS.items():
+        if obj.get(key) is not None:
+            if not _hex64(obj[key]):
+                raise bad(f"'{key}' must be a 64-character lowercase sha256 or null", key)
+            lineage.setdefault(to, obj[key])
+    for key, to in _TEXT.items():
+        if obj.get(key) is not None:
+            if not (isinstance(obj[key], str) and obj[key]):
+                raise bad(f"'{key}' must be a non-empty string", key)
+            lineage[to] = obj[key]
+    tools = obj.get("tools")
+    if tools is not None:
+        if not (isinstance(tools, dict) and all(isinstance(v, str) for v in tools.values())):
+            raise bad("'tools' must be an object of tool = version strings", "tools")
+        if tools:
+            lineage["tools"] = dict(tools)  # the tools that ran this stage, wherever that was
+    for key, val in _registered_lineage(registry, lineage.get("parent_id") or lineage.get("adapter_id")).items():
+        lineage.setdefault(key, val)  # what the stage's input recorded (the adapter's dataset, training config)
+    return lineage
+
+
+def _registered_lineage(registry: Any, ref: str | None) -> dict[str, Any]:
+    if registry is None or not ref:
+        return {}
+    try:
+        m = registry.manifest(ref)
+    except RagtuneError:  # not registered in this home: the sidecar's own ids are all there is
+        return {}
+    return {k: v for k, v in m.get("lineage", {}).items() if k in INHERITED}
+
+
+def lora_hf_next_steps(registry: Any, manifest: dict[str, Any], adapter: str | Path | None = None) -> str:
+    """The exact commands that serve a registered peft adapter (kind lora-hf): `ragtune convert lora ADAPTER --base
+    BASE --out NAME.gguf, then: ragtune models activate NAME`. ADAPTER: `adapter` (the folder given) or its id;
+    BASE: the registered base its lineage names (by id), else a placeholder to fill in."""
+    name = manifest.get("name") or manifest["id"][:12]
+    base = "BASE"
+    base_id = (manifest.get("lineage") or {}).get("base_id")
+    if base_id:
+        try:
+            base = registry.manifest(base_id)["id"][:12]
+        except RagtuneError:
+            pass  # trained on a base this home does not hold: the user names it
+    steps = (f"ragtune convert lora {shlex.quote(str(adapter or manifest['id'][:12]))} --base {base} "
+             f"--out {shlex.quote(name + '.gguf')}, then: ragtune models activate {shlex.quote(name)}")
+    if base == "BASE":
+        steps += " (BASE: the model it was trained on: a .gguf, a Hugging Face folder or a registry id)"
+    return steps
