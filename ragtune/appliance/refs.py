@@ -56,7 +56,7 @@ def resolve_adapter(registry: Registry, ref: str | Path | None, *, model_id: str
             registry.default_adapter(model_id=model_id)
         return (None, NONE_ADAPTER) if art is None else (art.path, art.id)
     p = Path(ref).expanduser()
-    if p.is_file():
+    if _is_file(p):
         path, rid = resolve_input(registry, p, kinds=ADAPTER_KINDS)
         if rid:
             return path, rid
@@ -84,8 +84,8 @@ def resolve_gguf_model(registry: Registry, ref: str | Path) -> tuple[Path, str]:
     the registry) or a registry id / prefix / name. The bytes are verified (memoised per size+mtime)."""
     ref = ref if isinstance(ref, str) else str(ref)  # a Sourced stays one: its errors name its config line
     p = Path(ref).expanduser()
-    if ref.endswith(".gguf") or p.is_file():
-        if not p.is_file():
+    if ref.endswith(".gguf") or _is_file(p):
+        if not _is_file(p):
             raise with_origin(ModelError(f"{p}: model file not found"), ref)
         return p, sha256_path(p)
     art = registry.get(ref)
@@ -93,3 +93,12 @@ def resolve_gguf_model(registry: Registry, ref: str | Path) -> tuple[Path, str]:
         raise with_origin(ModelError(f"{ref}: is a {art.kind}, not a GGUF model",
                                      hint="pass a base/merged/quantized GGUF"), ref)
     return Path(art.path), art.id
+
+
+def _is_file(p: Path) -> bool:
+    """Path.is_file, False for a name the OS cannot even look up (over 255 bytes: ENAMETOOLONG), which is then
+    resolved as a registry name and fails there with the usual message."""
+    try:
+        return p.is_file()
+    except OSError:
+        return False

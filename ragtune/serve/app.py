@@ -2,43 +2,40 @@
 Prometheus /metrics. Routing to an adapter (the rollout split) is the router's job (ragtune.serve.routing).
 
 Errors are JSON in OpenAI's shape, {"error": {"message", "type", "code"}}: 400 bad input, 401 no or wrong token
-(the same body whatever was wrong), 404 unknown model, 413 body too large, 422 a body of the wrong shape,
-503 + Retry-After when the queue is full, 500/502 when the model or the generation server fails.
+(the same body whatever was wrong), 404 unknown model or route, 405 wrong method, 408 body too slow, 413 body too
+large, 415 a charset other than UTF-8, 422 a body of the wrong shape, 503 + Retry-After when the queue is full,
+500/502 when the model or the generation server fails (a 500 says no more than that: the server log has the why).
+Whatever a client sends, the answer is one of these, never a traceback (docs/serve.md).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import logging
 import time
 import uuid
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable
 
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from ..appliance.errors import GenerationError, InputError, ModelError, RagtuneError
+from ..appliance.normalize import clean_text
 from .auth import Token, check_bearer
+from .body import (MAX_REF_CHARS, HTTPError, JSONBody, client_id, dumps, json_type, last_user_message, read_json,
+                   ref_field, shown, user_field)
 from .metrics import Metrics
 from .pool import Busy, Cancelled, EnginePool, cancel_check
-from .routing import BASE_MODEL, MODEL_PREFIX, Route as AdapterRoute, Router, UnknownModel
+from .routing import BASE_MODEL, MODEL_PREFIX, Route as AdapterRoute, Router, UnknownAdapter, UnknownModel
 
 from ..appliance.config import ANSWER_MODES as MODES  # "extractive" | "free"
 
-
-class HTTPError(Exception):
-    def __init__(self, status: int, message: str, *, type_: str = "invalid_request_error", code: str | None = None,
-                 headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status, self.message, self.type, self.code, self.headers = status, message, type_, code, headers or {}
-
-    def response(self) -> JSONResponse:
-        return JSONResponse({"error": {"message": self.message, "type": self.type, "code": self.code}},
-                            status_code=self.status, headers=self.headers)
-
+log = logging.getLogger("ragtune.serve")
 
 @dataclass
 class ServeState:
@@ -57,43 +54,30 @@ def _error_for(exc: Exception) -> HTTPError:
     if isinstance(exc, HTTPError):
         return exc
     if isinstance(exc, UnknownModel):
-        return HTTPError(404, f"the model '{exc}' does not exist", code="model_not_found")
+        return HTTPError(404, f"the model '{shown(str(exc))}' does not exist (GET /v1/models lists them)",
+                         code="model_not_found")
+    if isinstance(exc, UnknownAdapter):
+        return HTTPError(400, f"no adapter '{shown(str(exc))}' on this server: give 'none', 'default', 'active' or "
+                         "the id, id prefix or name of a registered adapter (GET /v1/models lists them as "
+                         "ragtune:<id>)", code="adapter_not_found")
     if isinstance(exc, InputError):
         return HTTPError(400, exc.message)
-    if isinstance(exc, ModelError):
-        return HTTPError(400, exc.message, code="model_error")
+    if isinstance(exc, ModelError):  # the client's adapter was checked before: a missing/damaged file is ours
+        return HTTPError(500, "a model or adapter could not be loaded (the server log says why)",
+                         type_="server_error", code="model_error")
     if isinstance(exc, GenerationError):
         return HTTPError(502, exc.message, type_="server_error", code="generation_failed")
+    return HTTPError(500, "internal error (the server log says why)", type_="server_error")
+
+
+def _log_failure(route: str, exc: Exception, status: int) -> None:
+    """One line for a 5xx (the client only hears that it failed). Never a traceback for a typed error; an
+    untyped one is a bug: its traceback goes to the debug level (--log-level debug)."""
     if isinstance(exc, RagtuneError):
-        return HTTPError(500, exc.message, type_="server_error")
-    return HTTPError(500, "internal error", type_="server_error")
-
-
-def _client_id(request: Request, principal: str | None, user: Any) -> str:
-    """Who is asking: the token's name, refined by the OpenAI `user` field or an X-Ragtune-Client header
-    (a token holder can name its own end users; it cannot borrow another token's name)."""
-    sub = user if isinstance(user, str) and user.strip() else request.headers.get("x-ragtune-client", "")
-    sub = sub.strip()[:128]
-    who = principal or (f"anon@{request.client.host}" if request.client else "anon")
-    return f"{who}/{sub}" if sub else who
-
-
-async def _read_json(request: Request, limit: int) -> dict[str, Any]:
-    length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > limit:
-        raise HTTPError(413, f"request body over {limit} bytes", code="body_too_large")
-    body = bytearray()
-    async for part in request.stream():
-        body += part
-        if len(body) > limit:
-            raise HTTPError(413, f"request body over {limit} bytes", code="body_too_large")
-    try:
-        obj = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise HTTPError(400, f"the body is not valid JSON: {exc}", code="invalid_json") from None
-    if not isinstance(obj, dict):
-        raise HTTPError(422, "the body must be a JSON object")
-    return obj
+        log.error("%s: %d: %s", route, status, exc.message + (f" ({exc.hint})" if exc.hint else ""))
+    else:
+        log.error("%s: %d: unexpected %s: %s", route, status, type(exc).__name__, exc)
+        log.debug("%s: traceback of the unexpected error", route, exc_info=exc)
 
 
 async def _until_disconnect(request: Request) -> None:
@@ -110,12 +94,12 @@ async def _watching(request: Request, coro: Any) -> Any:
     try:
         await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        if not task.done():
-            task.cancel()
         watch.cancel()
-    if task.cancelled():
-        raise Cancelled()
-    return task.result()
+        if not task.done():
+            task.cancel()  # only requested: the task is not `cancelled()` (nor has a result) until it runs again
+    if task.done() and not task.cancelled():
+        return task.result()
+    raise Cancelled()
 
 
 # -- the app ----------------------------------------------------------------------------------------------
@@ -138,11 +122,14 @@ def create_app(state: ServeState) -> Starlette:
                 m.rejected.inc()
                 resp = HTTPError(503, "the server is busy; retry later", type_="server_error", code="busy",
                                  headers={"Retry-After": str(state.retry_after_s)}).response()
-            except Cancelled:
+            except (Cancelled, ClientDisconnect):  # gone while waiting, generating, or still sending its body
                 m.cancelled.inc()
                 resp = Response(status_code=499)  # nobody is listening; recorded for the metrics only
             except Exception as exc:  # typed errors -> JSON; anything else -> 500 without details
-                resp = _error_for(exc).response()
+                err = _error_for(exc)
+                if err.status >= 500:
+                    _log_failure(route, exc, err.status)
+                resp = err.response()
             m.requests.labels(route, str(resp.status_code)).inc()
             m.set_pool(state.pool)
             request.state.elapsed = time.perf_counter() - t0
@@ -153,7 +140,7 @@ def create_app(state: ServeState) -> Starlette:
     async def answer(request: Request, route: str, question: str, target: AdapterRoute, *, k: int | None,
                      user: Any, sink: Callable[[str], None] | None = None, slot: Any = None,
                      mode: str | None = None) -> Any:
-        client = _client_id(request, request.state.principal, user)
+        client = client_id(request, request.state.principal, user)
         slot = slot or state.pool.admit()
         t0 = time.perf_counter()
 
@@ -167,13 +154,16 @@ def create_app(state: ServeState) -> Starlette:
 
     # /v1/ask -------------------------------------------------------------------------------------------
     async def ask(request: Request) -> Response:
-        body = await _read_json(request, state.max_body_bytes)
+        body = await read_json(request, state.max_body_bytes)
         unknown = sorted(set(body) - {"question", "adapter", "k", "mode", "user"})
         if unknown:
             raise HTTPError(422, f"unknown field(s): {', '.join(unknown)}")
         q = body.get("question")
-        if not isinstance(q, str) or not q.strip():
-            raise HTTPError(422, "'question' must be a non-empty string")
+        if not isinstance(q, str):
+            raise HTTPError(422, f"'question' must be a non-empty string, not {json_type(q)}")
+        if not clean_text(q):
+            raise HTTPError(422, "'question' must be a non-empty string: it has no text (only spaces or control "
+                            "characters)")
         k = body.get("k")
         if k is not None and (not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 6):
             raise HTTPError(422, "'k' must be an integer 1..6")
@@ -181,83 +171,97 @@ def create_app(state: ServeState) -> Starlette:
         if mode is not None and mode not in MODES:
             raise HTTPError(422, f"'mode' must be one of: {', '.join(MODES)}")
         adapter = body.get("adapter")
-        if adapter is not None and (not isinstance(adapter, str) or not adapter.strip()):
-            raise HTTPError(422, "'adapter' must be 'none', 'active', or an adapter id/name")
-        client = _client_id(request, request.state.principal, body.get("user"))
+        if adapter is not None:
+            adapter = ref_field(adapter, "adapter", "'none', 'default', 'active', or an adapter id/name")
+            adapter = await asyncio.to_thread(state.router.adapter_ref, adapter)  # reads the registry
+        user = user_field(body)
+        client = client_id(request, request.state.principal, user)
         target = state.router.route(client, adapter)
-        ans = await _watching(request, answer(request, "/v1/ask", q, target, k=k, user=body.get("user"), mode=mode))
+        ans = await _watching(request, answer(request, "/v1/ask", q, target, k=k, user=user, mode=mode))
         out = ans.to_json()
         out.update(arm=target.arm, log_id=ans.log_id)
-        return JSONResponse(out)
+        return JSONBody(out)
 
     # /v1/models ----------------------------------------------------------------------------------------
     async def models(request: Request) -> Response:
         ids = [MODEL_PREFIX.rstrip(":"), BASE_MODEL] + [MODEL_PREFIX + a["id"] for a in state.list_adapters()]
-        return JSONResponse({"object": "list", "data": [
+        return JSONBody({"object": "list", "data": [
             {"id": i, "object": "model", "created": 0, "owned_by": "ragtune"} for i in ids]})
 
     # /v1/chat/completions --------------------------------------------------------------------------------
     async def chat(request: Request) -> Response:
-        body = await _read_json(request, state.max_body_bytes)
+        body = await read_json(request, state.max_body_bytes)
         model = body.get("model", MODEL_PREFIX.rstrip(":"))
         if not isinstance(model, str):
-            raise HTTPError(422, "'model' must be a string")
+            raise HTTPError(422, f"'model' must be a string, not {json_type(model)}")
+        if len(model) > MAX_REF_CHARS:
+            raise HTTPError(422, f"'model' is longer than {MAX_REF_CHARS} characters")
         if body.get("stream") is not None and not isinstance(body["stream"], bool):  # "yes", "false": say so
             raise HTTPError(422, "'stream' must be true or false")
-        question = _last_user_message(body.get("messages"))
-        adapter = state.router.pinned_adapter(model)  # raises HTTPError 404 for foreign names
-        client = _client_id(request, request.state.principal, body.get("user"))
+        n = body.get("n")
+        if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n != 1):
+            raise HTTPError(422, "'n' must be 1: ragtune gives one checked answer per request")
+        user = user_field(body)
+        question = last_user_message(body.get("messages"))
+        adapter = await asyncio.to_thread(state.router.pinned_adapter, model)  # UnknownModel: 404
+        client = client_id(request, request.state.principal, user)
         target = state.router.route(client, adapter)
         cid = "chatcmpl-" + uuid.uuid4().hex[:24]
         created = int(time.time())
         if not body.get("stream"):
             ans = await _watching(request, answer(request, "/v1/chat/completions", question, target, k=None,
-                                                  user=body.get("user")))
-            return JSONResponse({
+                                                  user=user))
+            return JSONBody({
                 "id": cid, "object": "chat.completion", "created": created, "model": model,
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": ans.answer},
                              "finish_reason": "stop"}],
                 "usage": _usage(ans), "citations": _citations(ans), "ragtune": _extra(ans, target)})
-        slot = state.pool.admit()  # 503 now, before the stream starts
-        return StreamingResponse(_sse(request, slot, question, target, body.get("user"), cid, created, model),
-                                 media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
-
-    async def _sse(request: Request, slot: Any, question: str, target: AdapterRoute, user: Any, cid: str,
-                   created: int, model: str) -> AsyncIterator[str]:
+        slot = state.pool.admit()  # 503 now, before anything is sent
         loop = asyncio.get_running_loop()
         pieces: asyncio.Queue = asyncio.Queue()
-        streamed: list[str] = []
 
         def sink(piece: str) -> None:  # engine thread -> event loop
             loop.call_soon_threadsafe(pieces.put_nowait, piece)
 
+        task = asyncio.ensure_future(answer(request, "/v1/chat/completions", question, target, k=None, user=user,
+                                            sink=sink, slot=slot))
+        task.add_done_callback(_settled(slot))
+        try:
+            # The response starts with the first token: an error before it (a question too long for the context,
+            # an adapter that cannot load, a failing generation server) is a JSON error with its own status, not
+            # a 200 whose stream carries the error.
+            first = await _watching(request, _first_piece(pieces, task))
+        except BaseException:
+            if not task.done():
+                task.cancel()
+            raise
+        return _Stream(_sse(task, pieces, first, target, cid, created, model), media_type="text/event-stream",
+                       headers={"Cache-Control": "no-cache"})
+
+    async def _sse(task: asyncio.Future, pieces: asyncio.Queue, first: str | None, target: AdapterRoute, cid: str,
+                   created: int, model: str) -> AsyncIterator[str]:
+        streamed: list[str] = []
+
         def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
             obj = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
-            return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n"
+            return f"data: {dumps(obj, compact=False)}\n\n"
 
-        task = asyncio.ensure_future(answer(request, "/v1/chat/completions", question, target, k=None, user=user,
-                                            sink=sink, slot=slot))
         try:
             yield chunk({"role": "assistant", "content": ""})
-            while True:
-                getter = asyncio.ensure_future(pieces.get())
-                await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
-                if getter.done():
-                    streamed.append(getter.result())
-                    yield chunk({"content": getter.result()})
-                    continue
-                getter.cancel()
-                while not pieces.empty():
-                    p = pieces.get_nowait()
-                    streamed.append(p)
-                    yield chunk({"content": p})
-                break
+            piece = first
+            while piece is not None:
+                streamed.append(piece)
+                yield chunk({"content": piece})
+                piece = await _next_piece(pieces, task)
             try:
                 ans = task.result()
-            except Exception as exc:
+            except Exception as exc:  # after the first token: the status is sent, the error goes in-band
                 err = _error_for(exc)
-                yield f"data: {json.dumps({'error': {'message': err.message, 'type': err.type, 'code': err.code}})}\n\n"
+                if err.status >= 500:
+                    _log_failure("/v1/chat/completions", exc, err.status)
+                error = {"error": {"message": err.message, "type": err.type, "code": err.code}}
+                yield f"data: {dumps(error, compact=False)}\n\n"
                 yield "data: [DONE]\n\n"
                 return
             finish = "stop"
@@ -269,16 +273,17 @@ def create_app(state: ServeState) -> Starlette:
             yield chunk({}, finish, usage=_usage(ans), citations=_citations(ans), ragtune=_extra(ans, target))
             yield "data: [DONE]\n\n"
         finally:
-            if not task.done():
-                task.cancel()  # client gone: stop the generation, free the engine
+            if not task.done():  # client gone mid-stream: stop the generation, free the engine, count it
+                task.cancel()
+                m.cancelled.inc()
 
     async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "workers": len(state.pool.engines), "waiting": state.pool.waiting,
-                             "running": state.pool.running})
+        return JSONBody({"status": "ok", "workers": len(state.pool.engines), "waiting": state.pool.waiting,
+                      "running": state.pool.running})
 
     async def metrics(request: Request) -> Response:
         if state.monitor is not None:
-            state.monitor()
+            await asyncio.to_thread(state.monitor)  # reads the query log: never on the event loop
         m.set_pool(state.pool)
         return Response(m.render(), media_type=m.content_type)
 
@@ -289,26 +294,79 @@ def create_app(state: ServeState) -> Starlette:
         Route("/healthz", guard("/healthz", healthz, auth=False), methods=["GET"]),
         Route("/metrics", guard("/metrics", metrics), methods=["GET"]),
     ]
-    app = Starlette(routes=routes)
+
+    async def no_route(request: Request, exc: Exception) -> Response:
+        """Starlette's 404 (no such route) and 405 (wrong method), in the API's error shape."""
+        status = getattr(exc, "status_code", 500)
+        path = shown(request.url.path, 100)
+        headers = dict(getattr(exc, "headers", None) or {})
+        if status == 405:
+            allowed = headers.get("Allow") or headers.get("allow") or ""
+            err = HTTPError(405, f"{shown(request.method, 16)} is not allowed on {path}; use {allowed}",
+                            code="method_not_allowed", headers=headers)
+        elif status == 404:
+            err = HTTPError(404, f"no such route: {path} (the API is /v1/ask, /v1/chat/completions, /v1/models, "
+                            "/healthz, /metrics)", code="not_found", headers=headers)
+        else:
+            err = HTTPError(status, str(getattr(exc, "detail", "")) or "error", headers=headers)
+        m.requests.labels(request.url.path if status == 405 else "-", str(status)).inc()
+        return err.response()
+
+    app = Starlette(routes=routes, exception_handlers={HTTPException: no_route})
     app.state.serve = state
     return app
 
 
-def _last_user_message(messages: Any) -> str:
-    if not isinstance(messages, list) or not messages:
-        raise HTTPError(422, "'messages' must be a non-empty list of {role, content}")
-    for msg in reversed(messages):
-        if not isinstance(msg, dict) or not isinstance(msg.get("role"), str):
-            raise HTTPError(422, "each message needs a 'role' and 'content'")
-        if msg["role"] != "user":
-            continue
-        content = msg.get("content")
-        if isinstance(content, list):  # [{"type": "text", "text": ...}, ...]
-            content = " ".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
-        if not isinstance(content, str) or not content.strip():
-            raise HTTPError(422, "the last user message has no text")
-        return content
-    raise HTTPError(422, "no user message: the last user message is the question")
+class _Stream(StreamingResponse):
+    """A StreamingResponse that always closes its generator when the response ends: a client that leaves while a
+    chunk is being sent leaves the generator suspended at a `yield`, and its `finally` (stop the generation,
+    count the cancel) must run now, not whenever the garbage collector gets to it."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            aclose = getattr(self.body_iterator, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+
+def _settled(slot: Any) -> Callable[[asyncio.Future], None]:
+    """The done callback of a streamed answer's task: its place back if it never ran, its error retrieved."""
+
+    def done(task: asyncio.Future) -> None:
+        slot.abandon()
+        if not task.cancelled():
+            task.exception()  # read here or in the stream; never "Task exception was never retrieved"
+
+    return done
+
+
+async def _next_piece(pieces: asyncio.Queue, task: asyncio.Future) -> str | None:
+    """The next streamed piece, or None once the answer is done and every piece has been taken. (The engine
+    thread queues its pieces before its result is set, so a finished task has no pieces still to come.)"""
+    if not pieces.empty():
+        return pieces.get_nowait()
+    if task.done():
+        return None
+    getter = asyncio.ensure_future(pieces.get())
+    try:
+        await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if not getter.done():
+            getter.cancel()
+    if getter.done() and not getter.cancelled():
+        return getter.result()
+    return pieces.get_nowait() if not pieces.empty() else None
+
+
+async def _first_piece(pieces: asyncio.Queue, task: asyncio.Future) -> str | None:
+    """The first piece (None: the answer came whole, e.g. a refusal before generation). An error before anything
+    was streamed is raised here."""
+    piece = await _next_piece(pieces, task)
+    if piece is None:
+        task.result()
+    return piece
 
 
 def _usage(ans: Any) -> dict[str, int]:

@@ -88,6 +88,12 @@ class Slot:
             self._released = True
             self.pool.admitted -= 1
 
+    def abandon(self) -> None:
+        """Give the place back if `run` never took an engine (its task was cancelled before it started: a
+        stream whose client left at once). A started slot is released when its engine's thread ends."""
+        if not self._started:
+            self.release()
+
     async def run(self, fn: Callable[[Any, threading.Event], T]) -> T:
         pool = self.pool
         free = pool._queue()
@@ -101,7 +107,11 @@ class Slot:
         loop = asyncio.get_running_loop()
         fut = loop.run_in_executor(pool._executor, fn, engine, self.cancel)
 
-        def done(_: Any) -> None:  # in the loop thread, once the engine's thread has really finished
+        def done(f: Any) -> None:  # in the loop thread, once the engine's thread has really finished
+            if not f.cancelled():
+                # Retrieved here, so a generation stopped by `Cancelled` (its client left, nobody awaits the
+                # result any more) is not logged by asyncio as "Future exception was never retrieved".
+                f.exception()
             pool.running -= 1
             free.put_nowait(engine)
             self.release()

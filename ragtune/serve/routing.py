@@ -6,18 +6,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..appliance.errors import ModelError
 from ..appliance.home import Home
+from ..appliance.refs import ACTIVE_ADAPTER, DEFAULT_ADAPTER, NONE_ADAPTER
+from ..appliance.registry import ADAPTER_KINDS
 from ..models.rollout import Route, Router as _Router
 
 MODEL = "ragtune"
 MODEL_PREFIX = MODEL + ":"
 BASE_MODEL = MODEL_PREFIX + "base"
 
-__all__ = ["BASE_MODEL", "MODEL", "MODEL_PREFIX", "Route", "Router", "UnknownModel"]
+__all__ = ["BASE_MODEL", "MODEL", "MODEL_PREFIX", "Route", "Router", "UnknownAdapter", "UnknownModel"]
 
 
 class UnknownModel(LookupError):
     """A model name this server does not serve (HTTP 404)."""
+
+
+class UnknownAdapter(LookupError):
+    """An `adapter` a client named that is not a registered GGUF LoRA (HTTP 400)."""
 
 
 class Router(_Router):
@@ -40,6 +47,22 @@ class Router(_Router):
             if m is not None and m.get("kind") == "lora-gguf":
                 return m["id"]
         raise UnknownModel(model)
+
+    def adapter_ref(self, ref: str) -> str:
+        """What a client may name as `adapter`: "none", "default", "active", or a registered GGUF LoRA by id,
+        prefix or name (returned as its id). Never a file path: the engine loads a path it is given, and a client
+        must not make the server read, hash or load any file it can reach. An ambiguous prefix or name is the
+        registry's InputError (its message names the candidates)."""
+        ref = ref.strip()
+        if ref.lower() in (NONE_ADAPTER, DEFAULT_ADAPTER, ACTIVE_ADAPTER):
+            return ref.lower()
+        try:
+            m = self.state.registry.manifest(ref)
+        except ModelError:  # not in the registry
+            m = None
+        if m is None or m.get("kind") not in ADAPTER_KINDS:
+            raise UnknownAdapter(ref)
+        return m["id"]
 
     def list_adapters(self) -> list[dict[str, Any]]:
         return self.state.registry.list(kind="lora-gguf")

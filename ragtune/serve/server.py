@@ -71,8 +71,15 @@ class Monitor:
         self.settings, self.metrics, self.router, self.every_s = settings, metrics, router, every_s
         self._last = 0.0
         self.breaches: list[str] = []
+        # The periodic loop and /metrics both call this, from worker threads: one check at a time (two at once
+        # could both apply the same auto-rollback and count it twice).
+        self._lock = threading.Lock()
 
     def __call__(self) -> list[str]:
+        with self._lock:
+            return self._check()
+
+    def _check(self) -> list[str]:
         now = time.monotonic()
         if now - self._last < self.every_s:
             return self.breaches
@@ -159,9 +166,11 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
         # One process: the engines are threads of this process (uvicorn's own --workers would copy every model).
         config = uvicorn.Config(app, log_level=log_level, access_log=False, timeout_graceful_shutdown=30)
         shown = f"[{host.strip('[]')}]" if ":" in host else host  # an IPv6 address in a URL
-        # uvicorn names no address for a socket it is handed: say where it listens (port 0: the one chosen)
-        logging.getLogger("uvicorn.error").info("ragtune serving on http://%s:%d (Ctrl+C to stop)", shown,
-                                                sock.getsockname()[1])
+        # uvicorn names no address for a socket it is handed: say where it listens (port 0: the one chosen). The
+        # socket is bound now but listens only once every engine has loaded its model: until then a connection is
+        # refused at once (docs/serve.md), so say when it will answer.
+        logging.getLogger("uvicorn.error").info("ragtune serving on http://%s:%d once the models are loaded "
+                                                "(Ctrl+C to stop)", shown, sock.getsockname()[1])
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         sock.close()

@@ -73,3 +73,13 @@ def test_a_flag_names_itself_and_a_plain_value_names_nothing(reg):
         resolve_adapter(reg, Sourced("nope", "--adapter"))
     with pytest.raises(ModelError, match=r"^no artifact 'nope'"):
         resolve_adapter(reg, "nope")
+
+
+def test_a_name_too_long_for_a_path_is_looked_up_and_fails_as_unknown(reg):
+    from ragtune.appliance.refs import resolve_adapter, resolve_gguf_model
+
+    long = "x" * 300  # os.stat raises ENAMETOOLONG: never a traceback
+    with pytest.raises(ModelError, match="no artifact"):
+        resolve_adapter(reg, long)
+    with pytest.raises(ModelError, match="no artifact"):
+        resolve_gguf_model(reg, long)

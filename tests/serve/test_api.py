@@ -80,7 +80,8 @@ def test_bad_bodies(client):
                     headers=AUTH)
     assert r.status_code == 404 and r.json()["error"]["code"] == "model_not_found"
     r = client.post("/v1/ask", json={"question": "q", "adapter": "no-such-adapter"}, headers=AUTH)
-    assert r.status_code == 400 and "no artifact" in r.json()["error"]["message"]
+    assert r.status_code == 400 and r.json()["error"]["code"] == "adapter_not_found"
+    assert "no adapter 'no-such-adapter'" in r.json()["error"]["message"]
     # sweep: "stream": "false" (a string, truthy) streamed an SSE answer to a client expecting one JSON object
     r = client.post("/v1/chat/completions", json={"model": "ragtune", "stream": "false",
                                                   "messages": [{"role": "user", "content": "q"}]}, headers=AUTH)

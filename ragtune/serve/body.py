@@ -1,0 +1,219 @@
+"""The request as data: reading a client's JSON body (size, time, charset, syntax, valid Unicode) and checking its
+fields, each failure its own clear 4xx in the API's one error shape (`HTTPError`); the routes are app.py."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from ..appliance.normalize import clean_text
+
+BODY_TIMEOUT_S = 30.0  # a request body that has not arrived by then is a 408 (a stalled upload holds no engine)
+MAX_REF_CHARS = 256  # an `adapter` or `model` name; longer is a 422
+ROLES = ("system", "developer", "user", "assistant", "tool", "function")  # OpenAI's message roles
+
+
+def dumps(obj: Any, *, compact: bool = True) -> str:
+    """JSON text that always encodes to UTF-8: a lone surrogate (a document's text may hold one) is escaped
+    instead of failing the response half-way. NaN is not JSON (ValueError), as in Starlette's JSONResponse."""
+    seps = (",", ":") if compact else (", ", ": ")
+    text = json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=seps)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(obj, ensure_ascii=True, allow_nan=False, separators=seps)
+    return text
+
+
+class JSONBody(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return dumps(content).encode("utf-8")
+
+
+def shown(value: str, n: int = 80) -> str:
+    """A client's string quoted back in a message: bounded."""
+    return value if len(value) <= n else value[:n] + "…"
+
+
+class HTTPError(Exception):
+    def __init__(self, status: int, message: str, *, type_: str = "invalid_request_error", code: str | None = None,
+                 headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.message, self.type, self.code, self.headers = status, message, type_, code, headers or {}
+
+    def response(self) -> JSONResponse:
+        return JSONBody({"error": {"message": self.message, "type": self.type, "code": self.code}},
+                     status_code=self.status, headers=self.headers)
+
+
+def client_id(request: Request, principal: str | None, user: Any) -> str:
+    """Who is asking: the token's name, refined by the OpenAI `user` field or an X-Ragtune-Client header
+    (a token holder can name its own end users; it cannot borrow another token's name)."""
+    sub = user if isinstance(user, str) and _printable(user) else _header_text(request, "x-ragtune-client")
+    sub = _printable(sub)[:128]  # no control characters in the query log (a NUL, a newline)
+    who = principal or (f"anon@{request.client.host}" if request.client else "anon")
+    return f"{who}/{sub}" if sub else who
+
+
+def _printable(text: str) -> str:
+    return "".join(ch for ch in text if ch.isprintable()).strip()
+
+
+def _header_text(request: Request, name: str) -> str:
+    """A header as text: HTTP carries bytes (Starlette reads them as latin-1); UTF-8 ones are read as UTF-8."""
+    raw = request.headers.get(name, "")
+    try:
+        return raw.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return raw
+
+
+class _NotJSONConstant(ValueError):
+    pass
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotJSONConstant(f"{name} is not a JSON value")
+
+
+def _unpaired_surrogate(obj: Any) -> str | None:
+    """The first string (key or value) holding an unpaired UTF-16 surrogate ("\\ud800" is valid JSON syntax but
+    not text: it cannot be stored, logged or sent back as UTF-8)."""
+    stack = [obj]
+    while stack:
+        o = stack.pop()
+        if isinstance(o, str):
+            try:
+                o.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                return f"\\u{ord(o[exc.start]):04x}"
+        elif isinstance(o, dict):
+            stack.extend(o)
+            stack.extend(o.values())
+        elif isinstance(o, list):
+            stack.extend(o)
+    return None
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    body = bytearray()
+    async for part in request.stream():
+        body += part
+        if len(body) > limit:
+            raise HTTPError(413, f"request body over {limit} bytes ([serve] max_body_bytes)", code="body_too_large")
+    return bytes(body)
+
+
+async def read_json(request: Request, limit: int, timeout_s: float | None = None) -> dict[str, Any]:
+    """The body as a JSON object, whatever the Content-Type's media type says (`curl -d` sends a form type), but
+    UTF-8 only: a declared charset other than UTF-8 is a 415. Every failure is its own clear 4xx."""
+    ctype = request.headers.get("content-type", "")
+    media, *params = [p.strip() for p in ctype.split(";")]
+    for p in params:
+        key, _, value = p.partition("=")
+        if key.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
+            raise HTTPError(415, f"the body must be UTF-8 JSON; charset={shown(value.strip(), 40)} is not supported",
+                            code="unsupported_media_type")
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > limit:
+        raise HTTPError(413, f"request body over {limit} bytes ([serve] max_body_bytes)", code="body_too_large")
+    timeout_s = BODY_TIMEOUT_S if timeout_s is None else timeout_s
+    try:
+        body = await asyncio.wait_for(_read_body(request, limit), timeout_s)
+    except asyncio.TimeoutError:
+        raise HTTPError(408, f"the request body did not arrive within {timeout_s:g} s", code="body_timeout") from None
+    media = media.lower()
+    hint = "" if not media or media == "application/json" or media.endswith("+json") else \
+        f" (the Content-Type is {shown(media, 60)}: send a JSON object with Content-Type: application/json)"
+
+    def bad(why: str) -> HTTPError:
+        return HTTPError(400, f"the body is not valid JSON: {why}{hint}", code="invalid_json")
+
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise bad(f"it is not UTF-8 (byte 0x{body[exc.start]:02x} at offset {exc.start})") from None
+    if not text.strip():
+        raise bad("the body is empty")
+    try:
+        obj = json.loads(text.removeprefix("\ufeff"), parse_constant=_no_constant)  # a BOM may be ignored (RFC 8259)
+    except json.JSONDecodeError as exc:
+        raise bad(f"{exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    except RecursionError:
+        raise bad("it is nested too deeply") from None
+    except _NotJSONConstant as exc:
+        raise bad(str(exc)) from None
+    except ValueError:  # an integer of thousands of digits (Python's int_max_str_digits)
+        raise bad("a number has too many digits") from None
+    where = _unpaired_surrogate(obj)
+    if where is not None:
+        raise bad(f"a string holds an unpaired UTF-16 surrogate ({where}); text must be valid Unicode")
+    if not isinstance(obj, dict):
+        raise HTTPError(422, f"the body must be a JSON object, not {json_type(obj)}")
+    return obj
+
+
+def json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "an array",
+            dict: "an object"}.get(type(value), type(value).__name__)
+
+
+def user_field(body: dict[str, Any]) -> str | None:
+    user = body.get("user")
+    if user is not None and not isinstance(user, str):
+        raise HTTPError(422, f"'user' must be a string, not {json_type(user)}")
+    return user
+
+
+def ref_field(value: Any, name: str, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise HTTPError(422, f"'{name}' must be {what}")
+    if len(value) > MAX_REF_CHARS:
+        raise HTTPError(422, f"'{name}' is longer than {MAX_REF_CHARS} characters")
+    return value
+
+
+def last_user_message(messages: Any) -> str:
+    """The question: the text of the last user message. Every message is checked (a role OpenAI does not have is
+    a 422 wherever it is); only text content is understood: an image or audio part is a 422, not ignored."""
+    if not isinstance(messages, list) or not messages:
+        raise HTTPError(422, "'messages' must be a non-empty list of {role, content}")
+    for i, msg in enumerate(messages):
+        if not isinstance(msg, dict) or not isinstance(msg.get("role"), str):
+            raise HTTPError(422, f"each message needs a 'role' and 'content' (messages[{i}] has no role)")
+        if msg["role"] not in ROLES:
+            raise HTTPError(422, f"messages[{i}]: unknown role '{shown(msg['role'], 40)}' "
+                            f"(one of: {', '.join(ROLES)})")
+    for i in range(len(messages) - 1, -1, -1):
+        if messages[i]["role"] == "user":
+            content = _message_text(messages[i].get("content"), i)
+            if not clean_text(content):
+                raise HTTPError(422, "the last user message has no text")
+            return content
+    raise HTTPError(422, "no user message: the last user message is the question")
+
+
+def _message_text(content: Any, i: int) -> str:
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, list):
+        raise HTTPError(422, f"messages[{i}].content must be a string or a list of text parts, not "
+                        f"{json_type(content)}")
+    texts = []
+    for j, part in enumerate(content):  # [{"type": "text", "text": ...}, ...]
+        kind = part.get("type") if isinstance(part, dict) else None
+        if kind == "text" and isinstance(part.get("text"), str):
+            texts.append(part["text"])
+        elif isinstance(kind, str) and kind != "text":
+            raise HTTPError(422, f"messages[{i}].content[{j}]: '{shown(kind, 40)}' parts are not supported: ragtune "
+                            "answers text questions from its documents (send only text parts)",
+                            code="unsupported_content")
+        else:
+            raise HTTPError(422, f'messages[{i}].content[{j}] must be {{"type": "text", "text": "..."}}')
+    return " ".join(texts)
