@@ -13,6 +13,12 @@ fast on a 49k-token vocabulary.
 Prompt prefix reuse: the KV cache of the previous request stays in the context; the next prompt is compared
 token by token and only the differing tail is evaluated (the system prompt and chat header are identical for
 every request, so they are never recomputed while `generate.prefix_cache` is on).
+
+Answer prefix replay: a greedy decode of the same prompt under the same constraints takes the same tokens up to the
+answer's opening, whatever its `avoid` (which acts only from there). The answer candidates (candidates.py) decode
+the same prompt again and again, so the tokens before the answer (`{"status": "ok", "answer": "`, ~10) are
+replayed from the previous decode instead of decoded one by one; their KV entries are still in the cache, and the
+choices and log-probabilities after them are bit for bit those of a full decode.
 """
 
 from __future__ import annotations
@@ -82,7 +88,7 @@ class Generator(Protocol):
 
 
 # -- model resolution ------------------------------------------------------------------------------------
-def resolve_model(ref: str, home: Home) -> tuple[Path, str]:
+def resolve_model(ref: str | Path, home: Home) -> tuple[Path, str]:
     """(path, sha256) of a GGUF given a default-model name, a registry id/prefix/name, or a file path.
     The bytes are verified against the manifest/registry hash (memoised per size+mtime)."""
     from .refs import resolve_gguf_model
@@ -105,7 +111,9 @@ class LlamaGenerator(AdapterServing):
         self._adapters: dict[str, Any] = {}  # sha256 -> llama_adapter_lora* (pinned until close)
         self._grammars: "collections.OrderedDict[str, Any]" = collections.OrderedDict()
         self.adapter_id, self.adapter_scale, self._runtime_lora = "none", 1.0, False  # adapter_serving.py
-        path, sha = resolve_model(str(model or cfg.model), self.home)
+        # The last greedy "ok" decode's tokens before the answer: (key, tokens, P(refused)); see "replay" above.
+        self._pre_answer: tuple[tuple, list[int], float | None] | None = None
+        path, sha = resolve_model(model or cfg.model, self.home)  # not str(): a config value names its line
         self.model_path = path
         self.model_id = sha
         lc = _llama_cpp()
@@ -242,6 +250,12 @@ class LlamaGenerator(AdapterServing):
             raise GenerationError(f"llama.cpp failed to evaluate the prompt: {exc}") from None
         return keep
 
+    def _holds(self, tokens: list[int]) -> bool:
+        """Whether the KV cache holds `tokens` (all but the last, which is always evaluated again)."""
+        llm = self._llm
+        n = len(tokens) - 1
+        return llm.n_tokens >= n and list(llm.input_ids[:n]) == tokens[:n]
+
     def _logits(self) -> Any:
         ptr = self._lc.llama_get_logits_ith(self._ctx, -1)
         return self._np.ctypeslib.as_array(ptr, shape=(self.n_vocab,))
@@ -285,10 +299,14 @@ class LlamaGenerator(AdapterServing):
             from .extractive import SpanConstraint
 
             span = SpanConstraint(extractive, self.vocab_index())
+        # Everything that decides the tokens before the answer (not `avoid`, not the seed: greedy only).
+        replay_key = (gbnf, None if extractive is None else tuple((c, tuple(s)) for c, s in extractive),
+                      refusal_threshold, max_tokens)
         return self._run(messages, smpl=smpl, reserve=reserve, max_tokens=max_tokens, seed=seed,
                          on_token=on_token, temperature=temperature, prefix_cache=prefix_cache, span=span,
                          refusal_threshold=refusal_threshold, avoid=avoid,
-                         refusal_text=refusal_json(int(schema["properties"]["answer"]["maxLength"])))
+                         refusal_text=refusal_json(int(schema["properties"]["answer"]["maxLength"])),
+                         replay_key=replay_key)
 
     def generate_unconstrained(self, messages: list[dict[str, str]], *, max_tokens: int | None = None,
                                seed: int | None = None, temperature: float | None = None,
@@ -301,7 +319,7 @@ class LlamaGenerator(AdapterServing):
     def _run(self, messages: list[dict[str, str]], *, smpl: Any, reserve: int, max_tokens: int | None,
              seed: int | None, on_token: OnToken | None, temperature: float | None,
              prefix_cache: bool | None, span: Any = None, refusal_threshold: float | None = None,
-             refusal_text: str = "", avoid: Sequence[str] = ()) -> GenResult:
+             refusal_text: str = "", avoid: Sequence[str] = (), replay_key: tuple | None = None) -> GenResult:
         from .sampler import Sampler
 
         np = self._np
@@ -314,7 +332,14 @@ class LlamaGenerator(AdapterServing):
         if len(tokens) + max_tokens > self.n_ctx:
             raise InputError(f"the prompt is {len(tokens)} tokens; with {max_tokens} tokens for the answer it "
                              f"exceeds the context window ({self.n_ctx})")
-        reused = self._eval_prompt(tokens, use_prefix)
+        key = None
+        if smpl is not None and replay_key is not None and temperature <= 0:
+            key = (tuple(tokens), replay_key, id(self._serving()), self.adapter_id, self.adapter_scale)
+        # Replayed only onto the KV cache that holds them: evaluated again in one batch, their numbers could
+        # differ in the last bits from one-by-one decoding (and a cold prompt is evaluated whole, as asked).
+        replay, replay_p = ([], None) if key is None or not use_prefix or self._pre_answer is None \
+            or self._pre_answer[0] != key or not self._holds(tokens + self._pre_answer[1]) else self._pre_answer[1:]
+        reused = min(self._eval_prompt(tokens + replay, use_prefix), len(tokens))
         prompt_ms = (time.perf_counter() - t0) * 1000
         pick = lambda lg: self._pick(lg, temperature, rng)  # noqa: E731
         sampler = None if smpl is None else Sampler(
@@ -326,6 +351,19 @@ class LlamaGenerator(AdapterServing):
         text_parts: list[str] = []
         ttft = 0.0
         finish = "length"
+        if replay:
+            for tok in replay:  # taken before, in this order, by the same greedy choices; already in the KV cache
+                self._lc.llama_sampler_accept(smpl, tok)
+                out.append(tok)
+                piece = self._piece(tok)
+                sampler.accept(tok, piece)
+                s = dec.decode(piece)
+                if s:
+                    text_parts.append(s)
+                    if on_token is not None:
+                        on_token(s)
+            sampler.p_refused = replay_p
+            ttft = (time.perf_counter() - t0) * 1000
         while len(out) < max_tokens:
             logits = self._logits()
             tok = pick(logits) if sampler is None else sampler.choose(logits, len(out))
@@ -363,7 +401,11 @@ class LlamaGenerator(AdapterServing):
             if tail:
                 text_parts.append(tail)
         total = (time.perf_counter() - t0) * 1000
-        res = GenResult(text="".join(text_parts), tokens_prompt=len(tokens), tokens_completion=len(out),
+        if key is not None and sampler.pre_answer is not None and sampler.js.status_committed == "ok":
+            self._pre_answer = (key, out[:sampler.pre_answer], sampler.p_refused)
+        # tokens_completion: the tokens this call decoded (a replayed answer prefix was decoded before)
+        res = GenResult(text="".join(text_parts), tokens_prompt=len(tokens),
+                        tokens_completion=len(out) - len(replay),
                         ttft_ms=ttft or total, generation_ms=total, prompt_ms=prompt_ms, reused_prompt_tokens=reused,
                         finish=finish, tokens=out)
         if sampler is not None:

@@ -115,6 +115,7 @@ class Sampler:
         self.answer_logprobs: list[float] = []  # the answer string's tokens (not its closing quote), in order
         self.avoid = tuple(w for w in avoid if w)
         self._started = False  # the answer string holds text
+        self.pre_answer: int | None = None  # tokens chosen before the answer could open (generate.py replays them)
 
     # -- checks --------------------------------------------------------------------------------------------
     def _has_word(self, tok: int) -> bool:
@@ -139,6 +140,8 @@ class Sampler:
     # -- the choice ----------------------------------------------------------------------------------------
     def choose(self, logits: Any, n_out: int) -> int:
         near = self.js.in_answer or self._at_answer_open()  # a token may open the answer and carry its first word
+        if near and self.pre_answer is None:
+            self.pre_answer = n_out
         raw = logits
         if near and self.avoid and not self._started:
             logits = self._mask_avoided(logits)
