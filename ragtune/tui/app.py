@@ -15,10 +15,11 @@ from textual.app import App
 from textual.binding import Binding
 
 from ragtune.appliance.config import Settings
-from ragtune.appliance.errors import RagtuneError
+from ragtune.appliance.errors import ConfigError, MissingExtraError, ModelError, RagtuneError, StoreError
 from ragtune.appliance.types import ContextItem
 
-from .data import ChunkInfo, DocumentSource, StoreDocuments
+from .data import ChunkInfo, DocumentSource, StoreDocuments, printable
+from .host import ChatHost
 
 EngineFactory = Callable[[Settings], Any]
 IngestFn = Callable[..., Any]
@@ -45,10 +46,28 @@ def default_ingest(settings: Settings, paths: list[Path], *, progress: Callable 
     from ragtune.appliance.ingest.pipeline import ingest_paths
 
     def on_progress(p: Any) -> None:
-        if progress is not None and p.stage != "done":
-            progress(p.fraction * p.files_total, p.files_total, p.path, p.eta_s)
+        if progress is not None and p.stage != "done":  # "waiting": another ingest holds the index
+            progress(p.fraction * p.files_total, p.files_total, p.path, p.eta_s, stage=p.stage)
 
     return ingest_paths(settings, paths, on_progress=on_progress)
+
+
+# Why the engine could not start, by error type: (notification title, status bar state). A damaged or read-only
+# ragtune.db is not a missing model.
+ENGINE_FAILURES: list[tuple[type[BaseException], str, str]] = [
+    (StoreError, "cannot open the database", "database error"),
+    (ConfigError, "invalid configuration", "config error"),
+    (MissingExtraError, "missing dependency", "no model"),
+    (ModelError, "cannot load the model", "no model"),
+]
+
+
+def engine_failure(exc: BaseException) -> tuple[str, str]:
+    """(title, status bar state) of an engine that failed to start with `exc`."""
+    for kind, title, state in ENGINE_FAILURES:
+        if isinstance(exc, kind):
+            return title, state
+    return "cannot start the answer engine", "engine failed"
 
 
 class RagtuneApp(App):
@@ -67,6 +86,7 @@ class RagtuneApp(App):
         self.settings = settings
         self.engine = engine
         self.engine_error: str | None = None
+        self.engine_state = "no model"  # the status bar's word for engine_error
         self.engine_factory = engine_factory or default_engine_factory
         self.ingest_fn = ingest or default_ingest
         self.documents: DocumentSource = documents or StoreDocuments(settings.home)
@@ -89,7 +109,7 @@ class RagtuneApp(App):
             with self.engine_lock:
                 engine = self.engine_factory(self.settings)
         except Exception as exc:
-            self.call_from_thread(self._engine_failed, *self.describe_error(exc))
+            self.call_from_thread(self._engine_failed, self.describe_error(exc)[0], *engine_failure(exc))
         else:
             self.call_from_thread(self._engine_loaded, engine)
 
@@ -98,9 +118,9 @@ class RagtuneApp(App):
         self.engine_error = None
         self.engine_state_changed()
 
-    def _engine_failed(self, error: str, title: str) -> None:
-        self.engine_error = error
-        self.notify(error, title=f"cannot load the model ({title})", severity="error", timeout=15)
+    def _engine_failed(self, error: str, title: str, state: str = "no model") -> None:
+        self.engine_error, self.engine_state = error, state
+        self.notify(error, title=title, severity="error", timeout=15)
         if self.chat is not None:
             self.chat.engine_failed(error)
 
@@ -137,9 +157,10 @@ class RagtuneApp(App):
     def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
                markup: bool = True) -> None:
         """Every notification here is plain text (error messages, paths, config keys such as `[generate]`): never
-        read it as markup, whatever the caller passes (a screen's notify passes markup=True)."""
+        read it as markup, whatever the caller passes (a screen's notify passes markup=True), and its control
+        characters are shown, never sent to the terminal (see data.printable)."""
         kw: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
-        super().notify(message, title=title, severity=severity, markup=False, **kw)
+        super().notify(printable(message), title=printable(title), severity=severity, markup=False, **kw)
 
     # -- services for the screens ----------------------------------------------------------------------
     def describe_error(self, exc: BaseException) -> tuple[str, str]:
@@ -284,6 +305,11 @@ def native_output_to(log_path: Path) -> Iterator[None]:
             os.close(fd)
         tty_out.close()
         tty_err.close()
+
+
+# The screens type `self.app` as ChatHost (ragtune/tui/host.py), not as RagtuneApp (which would be an import back
+# up to this module): a type checker checks here that RagtuneApp is one.
+_HOST: type[ChatHost] = RagtuneApp
 
 
 def run_app(app: RagtuneApp) -> None:

@@ -136,6 +136,17 @@ def test_eval_reports_120x40(snap_compare, app, settings, monkeypatch):
     assert snap_compare(app, terminal_size=(120, 40), run_before=keys("ctrl+r"))
 
 
+def test_answer_narrow_40x24(snap_compare, app):
+    """Under 72 columns the citations and the source go under the chat (before: off the screen), and the status
+    bar drops its labels but keeps the state."""
+    assert snap_compare(app, terminal_size=(40, 24), run_before=asking(Q_OK))
+
+
+def test_answer_short_80x10(snap_compare, app):
+    """Under 14 rows the latency panel gives its rows to the cited text (before: the source had none)."""
+    assert snap_compare(app, terminal_size=(80, 10), run_before=asking(Q_OK))
+
+
 def test_six_long_citations_80x24(snap_compare, settings):
     """Issue 18 item 5: at 80×24 with six citations of a long path, the source panel shows the cited text and the
     citations tell the chunks apart by section."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -22,14 +22,24 @@ from textual.widgets import Footer, Input, OptionList, Static
 from ragtune.appliance.types import Answer
 
 from ..data import query_terms
+from ..host import ChatHost
 from ..widgets.citations import CitationsPanel
 from ..widgets.latency import LatencyPanel
 from ..widgets.messages import AnswerMessage, HistoryInput, MessageList, QuestionMessage
 from ..widgets.source import SourceView
 from ..widgets.status import StatusBar
 
-if TYPE_CHECKING:
-    from ..app import RagtuneApp
+# Longest question asked, in characters after whitespace is collapsed: the retriever's limit (MAX_QUERY_CHARS), read
+# when the first question is asked (the engine has imported it by then).
+_FALLBACK_MAX_QUESTION = 2000
+
+
+def max_question_chars() -> int:
+    try:
+        from ragtune.appliance.retrieve import MAX_QUERY_CHARS
+    except Exception:  # the TUI must not fail on a missing optional dependency of retrieval
+        return _FALLBACK_MAX_QUESTION
+    return int(MAX_QUERY_CHARS)
 
 
 class AnswerCancelled(Exception):
@@ -37,6 +47,12 @@ class AnswerCancelled(Exception):
 
 
 class ChatScreen(Screen):
+    # Below 72 columns the side panels (citations, source, latency) go under the chat instead of off the screen;
+    # below 18 rows the latency panel gives its rows to the source, and below 14 a narrow screen keeps only the
+    # conversation (ragtune.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-tiny"), (14, "-short"), (18, "-tall")]
+
     BINDINGS = [
         Binding("f1", "app.help", "Help"),
         Binding("ctrl+l", "toggle_adapter", "Base/LoRA", priority=True),
@@ -70,11 +86,12 @@ class ChatScreen(Screen):
             super().__init__()
             self.adapter_id = adapter_id
 
-    app: "RagtuneApp"
+    app: ChatHost  # type: ignore[assignment]  # RagtuneApp, typed by what the screen uses (ragtune/tui/host.py)
 
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
         self.busy = False
+        self.activity = ""  # what keeps it busy: "answering" | "switching" | "waiting" (for the model to load)
         self._pre_rollout: str | None = None
         self.selected: AnswerMessage | None = None
         self.pending: list[tuple[str, AnswerMessage]] = []
@@ -172,21 +189,33 @@ class ChatScreen(Screen):
             self._start(question, target)
 
     def engine_failed(self, error: str) -> None:
-        self.status.state = "no model"
+        self.status.state = self.app.engine_state
         for _q, target in self.pending:
             target.set_error(error)
+        if self.pending:
+            self.busy, self.activity = False, ""
         self.pending = []
 
     # -- asking ---------------------------------------------------------------------------------------------
     @on(Input.Submitted, "#question")
     def ask(self, event: Input.Submitted) -> None:
         question = event.value.strip()
+        box = self.query_one(HistoryInput)
         if not question:
+            box.value = ""
+            self.notify("Type a question first", severity="information", timeout=3)
             return
         if self.busy:
-            self.notify("Still answering the previous question…", severity="warning")
+            self.notify({"switching": "Switching the adapter: ask again in a moment (your question stays in the box)",
+                         "waiting": "Still waiting for the model to load to answer the previous question"}
+                        .get(self.activity, "Still answering the previous question (escape stops it)"),
+                        severity="warning")
             return
-        box = self.query_one(HistoryInput)
+        size, limit = len(" ".join(question.split())), max_question_chars()
+        if size > limit:  # kept in the box to shorten; not echoed into the conversation
+            self.notify(f"The question is {size:,} characters long; the limit is {limit:,}. Shorten it and press "
+                        "enter again.", title="question too long", severity="warning", timeout=8)
+            return
         box.remember(question)
         box.value = ""
         self.messages.add(QuestionMessage(question, classes="question"))
@@ -196,16 +225,16 @@ class ChatScreen(Screen):
         if self.app.engine is None:
             if self.app.engine_error:
                 target.set_error(self.app.engine_error)
-                self.notify(self.app.engine_error, title="no model", severity="error")
+                self.notify(self.app.engine_error, title=self.app.engine_state, severity="error")
                 return
-            target.set_waiting_text("waiting for the model to load…")
+            target.set_waiting_text("waiting for the model to load… (escape: cancel)")
             self.pending.append((question, target))
-            self.busy = True
+            self.busy, self.activity = True, "waiting"
             return
         self._start(question, target)
 
     def _start(self, question: str, target: AnswerMessage) -> None:
-        self.busy = True
+        self.busy, self.activity = True, "answering"
         self.cancel.clear()
         target.started_at = time.perf_counter()
         self.status.state = "answering… esc: stop"
@@ -276,7 +305,7 @@ class ChatScreen(Screen):
         self.messages.scroll_end(animate=False)
 
     def on_chat_screen_answered(self, event: Answered) -> None:
-        self.busy = False
+        self.busy, self.activity = False, ""
         self.status.state = "ready"
         self.status.documents = self.app.count_documents()  # another process may have ingested or removed some
         event.target.set_answer(event.answer)
@@ -286,7 +315,7 @@ class ChatScreen(Screen):
             self.select(event.target)
 
     def on_chat_screen_failed(self, event: Failed) -> None:
-        self.busy = False
+        self.busy, self.activity = False, ""
         if self.app.engine is not None:
             self.status.state = "ready"
         if event.target is not None:
@@ -352,8 +381,18 @@ class ChatScreen(Screen):
         self.app.open_document(sel[1], query_terms(self.selected.question))
 
     def action_escape(self) -> None:
-        """Stop the answer being generated, else go back to the input box."""
-        if self.busy and self.app.engine is not None and not self.cancel.is_set():
+        """Stop the answer being generated (or drop a question waiting for the model), else go back to the input
+        box."""
+        if self.pending:
+            for _q, target in self.pending:
+                target.set_error("cancelled before the model was loaded")
+            self.pending = []
+            self.busy, self.activity = False, ""
+            self.notify("Question cancelled", severity="warning")
+            if self.selected is not None:
+                self.select(self.selected)
+            return
+        if self.busy and self.activity == "answering" and not self.cancel.is_set():
             self.cancel.set()
             self.status.state = "stopping…"
             return
@@ -363,10 +402,15 @@ class ChatScreen(Screen):
     def action_toggle_adapter(self) -> None:
         eng = self.app.engine
         if eng is None:
-            self.notify("The model is still loading", severity="warning")
+            if self.app.engine_error:
+                self.notify(self.app.engine_error, title=f"{self.app.engine_state}: no adapter to switch",
+                            severity="error")
+            else:
+                self.notify("The model is still loading", severity="warning")
             return
         if self.busy:
-            self.notify("Wait for the current answer to finish", severity="warning")
+            self.notify("Already switching the adapter" if self.activity == "switching"
+                        else "Wait for the current answer to finish (escape stops it)", severity="warning")
             return
         current = getattr(eng, "adapter_id", None)
         if current and current != "none":
@@ -378,7 +422,7 @@ class ChatScreen(Screen):
                             "or set [generate] adapter in config.toml", title="base only", severity="warning",
                             timeout=8)
                 return
-        self.busy = True
+        self.busy, self.activity = True, "switching"
         self.status.state = "switching adapter…"
         self._adapter_worker(target)
 
@@ -394,7 +438,7 @@ class ChatScreen(Screen):
             self.post_message(self.AdapterChanged(now))
 
     def on_chat_screen_adapter_changed(self, event: AdapterChanged) -> None:
-        self.busy = False
+        self.busy, self.activity = False, ""
         self.status.state = "ready"
         self.status.adapter_id = event.adapter_id
         if event.adapter_id and event.adapter_id != "none":

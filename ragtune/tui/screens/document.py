@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -9,9 +11,27 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ..data import DocumentText, HIGHLIGHT_STYLE
+from ..data import DocumentText, HIGHLIGHT_STYLE, printable
 
 CHUNK_STYLE = "on #2c3340"
+# Characters drawn at most: the whole text is laid out on the UI thread (1 MB took seconds, on every resize), so a
+# longer document shows this much around the cited chunk, and says so.
+MAX_SHOWN = 100_000
+
+
+def window(doc: DocumentText, limit: int = MAX_SHOWN) -> tuple[str, tuple[int, int] | None, int]:
+    """(text shown, the chunk's span inside it, offset of the shown text in the document)."""
+    text, span = doc.text, doc.span
+    if len(text) <= limit:
+        return text, span, 0
+    center = (span[0] + span[1]) // 2 if span else 0
+    start = max(0, min(center - limit // 2, len(text) - limit))
+    nl = text.rfind("\n", start, start + 2000)  # begin on a line when one starts nearby
+    if span and 0 < nl and nl < span[0]:
+        start = nl + 1
+    end = min(len(text), start + limit)
+    shown = None if span is None else (max(span[0], start) - start, min(span[1], end) - start)
+    return text[start:end], shown, start
 
 
 class DocumentScreen(Screen):
@@ -21,24 +41,26 @@ class DocumentScreen(Screen):
         super().__init__(**kwargs)
         self.doc = doc
         self.terms = terms
+        self.shown, self.shown_span, self.shown_from = window(doc)
 
     def compose(self) -> ComposeResult:
-        head = Text.assemble((self.doc.source, "bold underline"))
+        head = Text.assemble((printable(self.doc.source), "bold underline"))
         if self.doc.title:
-            head.append(f"  {self.doc.title}", style="dim")
+            head.append(f"  {printable(self.doc.title)}", style="dim")
         if self.doc.span:
             head.append(f"  · cited chunk at chars {self.doc.span[0]}–{self.doc.span[1]}", style="dim")
+        if len(self.shown) < len(self.doc.text):
+            head.append(f"\nlong document: showing chars {self.shown_from:,}–{self.shown_from + len(self.shown):,} of "
+                        f"{len(self.doc.text):,}, around the cited chunk", style="#e5c07b")
         yield Static(head, id="doc-head")
         with VerticalScroll(id="doc-scroll"):
             yield Static(self._body(), id="doc-body")
         yield Footer()
 
     def _body(self) -> Text:
-        text = Text(self.doc.text)
-        if self.doc.span:
-            text.stylize(CHUNK_STYLE, *self.doc.span)
-        import re
-
+        text = Text(printable(self.shown))  # one character for one: the span stays right
+        if self.shown_span:
+            text.stylize(CHUNK_STYLE, *self.shown_span)
         for term in self.terms:
             text.highlight_regex(rf"(?i)\b{re.escape(term)}\w*", HIGHLIGHT_STYLE)
         return text
@@ -46,13 +68,13 @@ class DocumentScreen(Screen):
     def on_mount(self) -> None:
         scroll = self.query_one("#doc-scroll", VerticalScroll)
         scroll.focus()
-        if self.doc.span:
+        if self.shown_span:
             # Scroll so the chunk's first line is near the top (line = newlines before it, plus wrapping).
             self.call_after_refresh(self._scroll_to_chunk)
 
     def _scroll_to_chunk(self) -> None:
         scroll = self.query_one("#doc-scroll", VerticalScroll)
         width = max(20, scroll.content_region.width or 80)
-        before = self.doc.text[: self.doc.span[0]]
+        before = self.shown[: self.shown_span[0]]
         lines = sum(max(1, -(-len(line) // width)) for line in before.split("\n")) - 1
         scroll.scroll_to(y=max(0, lines - 1), animate=False)

@@ -4,7 +4,6 @@ with the selected report's A/B/C table, deltas and go/no-go decision."""
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -15,10 +14,21 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..data import EvalReport, fmt_metric, list_eval_reports
+from ..data import EvalReport, fmt_metric, list_eval_reports, printable, printable_text
+from ..host import ChatHost
 
-if TYPE_CHECKING:
-    from ..app import RagtuneApp
+
+def plain(value: object, style: str = "") -> Text:
+    """A report's string (arm name, metric key, reason) as literal text: DataTable and Static read a str as
+    markup, and a report is read, never trusted."""
+    return Text(printable(value), style=style)
+
+
+def cell(value: str) -> str | Text:
+    """A table cell: a str when it holds no `[` (nothing a DataTable could read as markup: every formatted
+    number), else literal Text."""
+    value = printable(value)
+    return plain(value) if "[" in value else value
 
 ARM_NAMES = {"A": "A rag", "B": "B tune", "C": "C hybrid"}
 
@@ -26,7 +36,7 @@ ARM_NAMES = {"A": "A rag", "B": "B tune", "C": "C hybrid"}
 class EvalScreen(Screen):
     BINDINGS = [Binding("escape,q", "app.pop_screen", "Back"), Binding("r", "reload", "Reload")]
 
-    app: "RagtuneApp"
+    app: ChatHost  # type: ignore[assignment]  # RagtuneApp, typed by what the screen uses (ragtune/tui/host.py)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -46,13 +56,18 @@ class EvalScreen(Screen):
         self.action_reload()
 
     def action_reload(self) -> None:
-        self.reports = list_eval_reports(self.app.settings.home.eval_dir, extra_dirs=self.app.eval_report_dirs())
+        try:
+            self.reports = list_eval_reports(self.app.settings.home.eval_dir,
+                                             extra_dirs=self.app.eval_report_dirs())
+        except Exception as exc:  # an unreadable eval folder: say so, list nothing
+            self.reports = []
+            self.notify(f"cannot list eval reports: {self.app.describe_error(exc)[0]}", severity="error")
         ol = self.query_one("#eval-list", OptionList)
         ol.clear_options()
         if not self.reports:
             ol.add_option(Option(Text("no reports yet", style="dim"), disabled=True))
             self.query_one("#eval-title", Static).update(Text.assemble(
-                ("No eval reports in ", "dim"), str(self.app.settings.home.eval_dir),
+                ("No eval reports in ", "dim"), printable(self.app.settings.home.eval_dir),
                 ("\nRun ", "dim"), ("ragtune eval run DATASET", "bold"), (" to compare A (RAG), B (tune), C (both).", "dim")))
             self.query_one(DataTable).display = False
             self.query_one("#eval-decision", Static).update("")
@@ -61,7 +76,7 @@ class EvalScreen(Screen):
             label = Text(overflow="ellipsis")
             go = rep.decision.get("go")
             label.append("● " if go is not None else "○ ", style="#98c379" if go else "#e06c75" if go is False else "dim")
-            label.append(rep.name)
+            label.append(printable(rep.name))
             label.append(time.strftime("\n  %Y-%m-%d %H:%M", time.localtime(rep.mtime)), style="dim")
             ol.add_option(Option(label))
         ol.highlighted = 0
@@ -74,38 +89,47 @@ class EvalScreen(Screen):
             self.show(self.reports[event.option_index])
 
     def show(self, rep: EvalReport) -> None:
+        """The report's table and decision; a report this cannot draw (a hand-edited or foreign report.json) shows
+        why instead of ending the app."""
         title = self.query_one("#eval-title", Static)
         table = self.query_one(DataTable)
         decision = self.query_one("#eval-decision", Static)
         table.clear(columns=True)
-        if rep.error:
-            title.update(Text(rep.error, style="#e06c75"))
-            table.display = False
-            decision.update("")
-            return
+        if not rep.error:
+            try:
+                self._show(rep, title, table, decision)
+                return
+            except Exception as exc:
+                table.clear(columns=True)
+                rep.error = f"{rep.path}: cannot show report: {type(exc).__name__}: {exc}"
+        title.update(plain(rep.error, "#e06c75"))
+        table.display = False
+        decision.update("")
+
+    def _show(self, rep: EvalReport, title: Static, table: DataTable, decision: Static) -> None:
         table.display = True
         try:
             where = str(rep.path.relative_to(self.app.settings.home.root))
         except ValueError:
             where = str(rep.path)
-        title.update(Text.assemble((rep.name, "bold"), ("  " + where, "dim")))
+        title.update(Text.assemble((printable(rep.name), "bold"), ("  " + printable(where), "dim")))
         arms = rep.arms
         arm_keys = [a for a in ("A", "B", "C") if a in arms] + sorted(a for a in arms if a not in ("A", "B", "C"))
         deltas = rep.delta_columns()
-        table.add_column("metric", key="metric")
+        table.add_column(plain("metric"), key="metric")
         for a in arm_keys:
-            table.add_column(ARM_NAMES.get(a, a), key=f"arm-{a}")
+            table.add_column(plain(ARM_NAMES.get(a, a)), key=f"arm-{a}")
         for d in deltas:
-            table.add_column(d.replace("_minus_", "−").replace("-", "−"), key=f"delta-{d}")
+            table.add_column(plain(d.replace("_minus_", "−").replace("-", "−")), key=f"delta-{d}")
         for key, label, kind in rep.metric_keys():
-            row: list = [label]
-            row += [fmt_metric(arms[a].get(key), kind) for a in arm_keys]
+            row: list = [cell(label)]
+            row += [cell(fmt_metric(arms[a].get(key), kind)) for a in arm_keys]
             for d, values in deltas.items():
                 v = values.get(key)
-                cell = Text(fmt_metric(v, kind, signed=True))
+                delta = plain(fmt_metric(v, kind, signed=True))
                 if isinstance(v, (int, float)) and not isinstance(v, bool) and v:
-                    cell.stylize("#98c379" if (v > 0) != (key in ("hallucination_rate", "repair_rate") or key.startswith("latency")) else "#e06c75")
-                row.append(cell)
+                    delta.stylize("#98c379" if (v > 0) != (key in ("hallucination_rate", "repair_rate") or key.startswith("latency")) else "#e06c75")
+                row.append(delta)
             table.add_row(*row, key=key)
         dec = rep.decision
         out = Text()
@@ -126,4 +150,4 @@ class EvalScreen(Screen):
                        + f", {s['up']} up / {s['down']} down of {s['n']}, p = {float(s['p_value']):.2g}", style="dim")
         for name, line in rep.losses.items():  # where answers were lost (docs/eval.md)
             out.append(f"\n{name} where lost: {line}", style="dim")
-        decision.update(out)
+        decision.update(printable_text(out))

@@ -5,8 +5,9 @@ many files is ingested only after a second enter that confirms its file count.""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,8 +18,8 @@ from textual.widgets import Input, Label, ProgressBar, Static
 
 from ragtune.appliance.ingest.progress import fmt_eta
 
-if TYPE_CHECKING:
-    from ..app import RagtuneApp
+from ..data import printable
+from ..host import ChatHost
 
 # More files than this under the given paths: show the count and ask for a second enter.
 CONFIRM_OVER = 50
@@ -48,9 +49,9 @@ class IngestScreen(ModalScreen[Any]):
     BINDINGS = [Binding("escape", "cancel", "Close")]
 
     class Progress(Message):
-        def __init__(self, done: float, total: int, path: str, eta: float | None = None):
+        def __init__(self, done: float, total: int, path: str, eta: float | None = None, stage: str = ""):
             super().__init__()
-            self.done, self.total, self.path, self.eta = done, total, path, eta
+            self.done, self.total, self.path, self.eta, self.stage = done, total, path, eta, stage
 
     class Done(Message):
         def __init__(self, summary: Any):
@@ -67,7 +68,7 @@ class IngestScreen(ModalScreen[Any]):
             super().__init__()
             self.paths, self.n_files, self.n_ignored = paths, n_files, n_ignored
 
-    app: "RagtuneApp"
+    app: ChatHost  # type: ignore[assignment]  # RagtuneApp, typed by what the screen uses (ragtune/tui/host.py)
 
     def __init__(self, initial: str = "", **kwargs: Any):
         super().__init__(**kwargs)
@@ -84,7 +85,12 @@ class IngestScreen(ModalScreen[Any]):
             yield Input(value=self.initial, id="ingest-path", select_on_focus=False,
                         placeholder="e.g. ~/docs/policies  (a file or a folder)")
             yield ProgressBar(total=None, show_eta=False, id="ingest-progress")
-            yield Static("supported: " + " ".join(self.app.settings.ingest.extensions), id="ingest-status")
+            yield Static(Text("supported: " + " ".join(self.app.settings.ingest.extensions)), id="ingest-status")
+
+    def _status(self, text: str) -> None:
+        """The line under the prompt. Paths and error messages are literal text (a Static reads a str as markup:
+        `[/]` in a path ended the app), their control characters shown."""
+        self.query_one("#ingest-status", Static).update(Text(printable(text)))
 
     def on_mount(self) -> None:
         box = self.query_one("#ingest-path", Input)
@@ -103,33 +109,36 @@ class IngestScreen(ModalScreen[Any]):
         paths = [Path(p).expanduser() for p in raw]
         missing = [str(p) for p in paths if not p.exists()]
         if missing:
-            self.query_one("#ingest-status", Static).update(f"not found: {', '.join(missing)}")
+            self._status(f"not found: {', '.join(missing)}")
             self.notify(f"not found: {', '.join(missing)}", severity="error")
             return
         if self.confirmed == paths:
             self._begin(paths)
             return
         self.counting = True
-        self.query_one("#ingest-status", Static).update("counting files…")
+        self._status("counting files…")
         self._count(paths)
 
     @work(thread=True, name="ingest-count")
     def _count(self, paths: list[Path]) -> None:
-        n, ignored = count_files(paths, self.app.settings.ingest.extensions)
-        self.post_message(self.Counted(paths, n, ignored))
+        try:
+            n, ignored = count_files(paths, self.app.settings.ingest.extensions)
+        except Exception as exc:  # an unreadable folder: a message, never a crashed worker
+            self.post_message(self.Failed(*self.app.describe_error(exc)))
+        else:
+            self.post_message(self.Counted(paths, n, ignored))
 
     def on_ingest_screen_counted(self, event: Counted) -> None:
         self.counting = False
-        status = self.query_one("#ingest-status", Static)
         ignored = f" ({event.n_ignored} other files ignored)" if event.n_ignored else ""
         if event.n_files == 0:
-            status.update(f"nothing to ingest there: no {' '.join(self.app.settings.ingest.extensions)} files"
-                          f"{ignored}")
+            self._status(f"nothing to ingest there: no {' '.join(self.app.settings.ingest.extensions)} files"
+                         f"{ignored}")
             return
         if event.n_files > CONFIRM_OVER and self.confirmed != event.paths:
             self.confirmed = event.paths
-            status.update(f"{event.n_files} files to ingest{ignored}. Press enter again to ingest them all, "
-                          "or change the path.")
+            self._status(f"{event.n_files} files to ingest{ignored}. Press enter again to ingest them all, "
+                         "or change the path.")
             return
         self._begin(event.paths)
 
@@ -141,13 +150,13 @@ class IngestScreen(ModalScreen[Any]):
         self.running = True
         self.query_one("#ingest-path", Input).disabled = True
         self.query_one(ProgressBar).display = True
-        self.query_one("#ingest-status", Static).update("starting…")
+        self._status("starting…")
         self._ingest(paths)
 
     @work(thread=True, name="ingest")
     def _ingest(self, paths: list[Path]) -> None:
-        def progress(done: float, total: int, path: str, eta: float | None = None) -> None:
-            self.post_message(self.Progress(done, total, str(path), eta))
+        def progress(done: float, total: int, path: str, eta: float | None = None, stage: str = "") -> None:
+            self.post_message(self.Progress(done, total, str(path), eta, stage))
 
         try:
             summary = self.app.ingest_fn(self.app.settings, paths, progress=progress)
@@ -158,10 +167,13 @@ class IngestScreen(ModalScreen[Any]):
 
     def on_ingest_screen_progress(self, event: Progress) -> None:
         bar = self.query_one(ProgressBar)
+        if event.stage == "waiting":  # the ingest pipeline waits (up to half a minute) for the index's writer
+            bar.update(total=None)
+            self._status("waiting for another ingest (or `ragtune docs remove`) to finish with this home…")
+            return
         bar.update(total=max(event.total, 1), progress=event.done)
         eta = f"  {fmt_eta(event.eta)}" if event.eta is not None else ""
-        self.query_one("#ingest-status", Static).update(
-            f"{int(event.done)}/{event.total} files{eta}  {Path(event.path).name}")
+        self._status(f"{int(event.done)}/{event.total} files{eta}  {Path(event.path).name}")
 
     def on_ingest_screen_done(self, event: Done) -> None:
         self.running = False
@@ -175,9 +187,9 @@ class IngestScreen(ModalScreen[Any]):
         self.dismiss(event.summary)
 
     def on_ingest_screen_failed(self, event: Failed) -> None:
-        self.running = False
+        self.running = self.counting = False
         self.query_one("#ingest-path", Input).disabled = False
-        self.query_one("#ingest-status", Static).update(event.error)
+        self._status(event.error)
         self.notify(event.error, title=event.title, severity="error", timeout=8)
 
     def action_cancel(self) -> None:

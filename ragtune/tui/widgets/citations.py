@@ -11,7 +11,7 @@ from textual.widgets.option_list import Option
 
 from ragtune.appliance.types import Answer, ContextItem
 
-from ..data import HEADING_LINE
+from ..data import HEADING_LINE, printable
 
 
 def chunk_hint(text: str, heading: str | None = None, words: int = 6) -> str:
@@ -30,11 +30,11 @@ def citation_label(n: int, item: ContextItem, heading: str | None = None) -> Tex
     name = PurePath(item.source).name if "/" in item.source else item.source
     t = Text(no_wrap=True, overflow="ellipsis")
     t.append(f"[{n}] ", style="bold #61afef")
-    t.append(name or "(unknown)")
+    t.append(printable(name) or "(unknown)")
     hint = chunk_hint(item.text, heading)
     if hint:
         t.append(" › ", style="dim")
-        t.append(hint, style="italic")
+        t.append(printable(hint), style="italic")
     return t
 
 

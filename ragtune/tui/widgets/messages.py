@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
@@ -10,12 +11,12 @@ from textual.widgets import Input, Static
 
 from ragtune.appliance.types import Answer
 
-from ..data import REFUSAL_REASONS, partial_answer, partial_status
+from ..data import REFUSAL_REASONS, one_line, partial_answer, partial_status, printable, printable_text
 
 
 class QuestionMessage(Static):
     def __init__(self, question: str, **kwargs):
-        super().__init__(Text.assemble(("› ", "bold #61afef"), question), **kwargs)
+        super().__init__(Text.assemble(("› ", "bold #61afef"), printable(question)), **kwargs)
         self.question = question
 
 
@@ -102,7 +103,9 @@ class AnswerMessage(Static, can_focus=True):
         self._refresh()
 
     def _refresh(self) -> None:
-        self.update(self.render_text())
+        # The answer, the streamed tokens and the error come from the model and from documents: literal text,
+        # control characters shown (data.printable).
+        self.update(printable_text(self.render_text()))
 
     def render_text(self) -> Text:
         if self.state == "waiting":
@@ -174,10 +177,23 @@ class HistoryInput(Input):
         self._draft = ""
 
     def remember(self, question: str) -> None:
+        question = one_line(question)  # the query log may hold what `ragtune ask` was given: control characters too
         if question and (not self.history or self.history[-1] != question):
             self.history.append(question)
         self._pos = None
         self._draft = ""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        """A pasted paragraph is one question: its lines joined (Input alone keeps the first line only), control
+        characters as spaces."""
+        if event.text:
+            text = one_line(event.text)
+            if self.selection.is_empty:
+                self.insert_text_at_cursor(text)
+            else:
+                self.replace(text, *self.selection)
+        event.stop()
+        event.prevent_default()
 
     def action_history(self, step: int) -> None:
         if not self.history:

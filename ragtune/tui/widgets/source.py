@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ..data import ChunkInfo, highlight
+from ..data import ChunkInfo, highlight, printable
 
 
 def position(info: ChunkInfo) -> str:
@@ -45,7 +45,7 @@ class SourceView(VerticalScroll):
         head = Text(no_wrap=not fits, overflow="ellipsis")
         if label:
             head.append(label + " ", style="bold #61afef")
-        head.append(info.source if fits or "/" not in info.source else PurePath(info.source).name,
+        head.append(printable(info.source if fits or "/" not in info.source else PurePath(info.source).name),
                     style="bold underline")
         head.append("\n" + position(info), style="dim")
         meta.update(head)

@@ -6,11 +6,13 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from ..data import short_id
+from ..data import printable, short_id
 
 
 class StatusBar(Static):
-    """One line: `ragtune · model 1a2b3c4d · adapter none (base) · 12 docs · ready`."""
+    """One line: `ragtune · model 1a2b3c4d · adapter none (base) · 12 docs · ready`. When that does not fit (a
+    narrow terminal, a long rollout alert), a compact line without the labels, then with the state first: whatever
+    is cut, the state (`no model`, `answering…`, `database error`) stays in view."""
 
     model_id: reactive[str | None] = reactive(None)
     adapter_id: reactive[str | None] = reactive(None)
@@ -19,6 +21,14 @@ class StatusBar(Static):
     rollout: reactive[str | None] = reactive(None)  # "canary 5%", "canary 5% ALERT unsupported" (docs/rollout.md)
 
     def render(self) -> Text:
+        width = self.content_region.width
+        full = self._full()
+        if not width or full.cell_len <= width:
+            return full
+        compact = self._compact()
+        return compact if compact.cell_len <= width else self._compact(state_first=True)
+
+    def _full(self) -> Text:
         t = Text(no_wrap=True, overflow="ellipsis")
         t.append(" ragtune ", style="bold")
         t.append("│ model ", style="dim")
@@ -31,12 +41,44 @@ class StatusBar(Static):
             t.append("base model", style="bold")
         if self.documents is not None:
             t.append(" │ ", style="dim")
-            t.append(f"{self.documents} doc{'s' if self.documents != 1 else ''}")
+            t.append(self._docs())
         if self.rollout:
             t.append(" │ ", style="dim")
-            alert = "ALERT" in self.rollout or "rolled back" in self.rollout
-            t.append(self.rollout, style="bold #e06c75" if alert else "#61afef")
+            t.append(*self._rollout())
         t.append(" │ ", style="dim")
-        busy = self.state != "ready"
-        t.append(self.state, style="bold #e5c07b" if busy else "#98c379")
+        t.append(*self._state())
         return t
+
+    def _compact(self, state_first: bool = False) -> Text:
+        """`1a2b3c4d │ base │ 12 docs │ ready` (state_first: `answering… esc: stop │ 1a2b3c4d │ base …`)."""
+        fields: list[tuple[str, str]] = []
+        if self.model_id:
+            fields.append((short_id(self.model_id), "bold"))
+        if self.adapter_id and self.adapter_id != "none":
+            fields.append(("LoRA " + short_id(self.adapter_id), "bold #98c379"))
+        else:
+            fields.append(("base", "bold"))
+        if self.documents is not None:
+            fields.append((self._docs(), ""))
+        if self.rollout:
+            fields.append(self._rollout())
+        if state_first:
+            fields.insert(0, self._state())
+        else:
+            fields.append(self._state())
+        t = Text(no_wrap=True, overflow="ellipsis")
+        for i, (text, style) in enumerate(fields):
+            t.append(" │ " if i else " ", style="dim")
+            t.append(text, style=style)
+        return t
+
+    def _docs(self) -> str:
+        return f"{self.documents} doc{'s' if self.documents != 1 else ''}"
+
+    def _rollout(self) -> tuple[str, str]:
+        text = self.rollout or ""
+        alert = "ALERT" in text or "rolled back" in text
+        return printable(text), "bold #e06c75" if alert else "#61afef"
+
+    def _state(self) -> tuple[str, str]:
+        return printable(self.state), "bold #e5c07b" if self.state != "ready" else "#98c379"

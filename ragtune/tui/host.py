@@ -1,0 +1,52 @@
+"""What the screens need from the app that runs them: the type of their `self.app`.
+
+The screens used to import `RagtuneApp` for typing only, which drew app ↔ screens as an import loop (the app imports
+the screens to push them). Both sides import this module instead; `RagtuneApp` provides every member below, and
+a test checks that it does."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Protocol
+
+from textual.screen import Screen
+
+from ragtune.appliance.config import Settings
+from ragtune.appliance.types import ContextItem
+
+from .data import ChunkInfo, DocumentSource
+
+
+class ChatHost(Protocol):
+    settings: Settings
+    engine: Any  # an AnswerEngine (or a test double with its interface); None until loaded
+    engine_error: str | None  # why the engine could not be loaded
+    engine_state: str  # the status bar's word for that failure ("no model", "database error", …)
+    engine_lock: threading.Lock
+    ingest_fn: Callable[..., Any]
+    documents: DocumentSource
+
+    # -- services of RagtuneApp -------------------------------------------------------------------
+    def describe_error(self, exc: BaseException) -> tuple[str, str]: ...
+    def count_documents(self) -> int | None: ...
+    def recent_questions(self) -> list[str]: ...
+    def eval_report_dirs(self) -> list[str]: ...
+    def heading_of(self, item: ContextItem) -> str | None: ...
+    def lookup_chunk(self, item: ContextItem) -> ChunkInfo: ...
+    def open_document(self, item: ContextItem, terms: list[str]) -> None: ...
+    def remember_adapter(self, adapter_id: str) -> None: ...
+    def adapter_candidate(self) -> str | None: ...
+
+    # -- the parts of textual's App the screens call ----------------------------------------------------
+    def call_from_thread(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> Any: ...
+    def notify(self, message: str, *, title: str = "", severity: Any = "information",
+               timeout: float | None = None, markup: bool = True) -> None: ...
+    def push_screen(self, screen: Screen | str, callback: Any = None, wait_for_dismiss: bool = False) -> Any: ...
+    def pop_screen(self) -> Any: ...
+
+
+# The members a test checks RagtuneApp has (a Protocol is not checked at run time).
+HOST_MEMBERS = ("settings", "engine", "engine_error", "engine_state", "engine_lock", "ingest_fn", "documents",
+                "describe_error", "count_documents", "recent_questions", "eval_report_dirs", "heading_of",
+                "lookup_chunk", "open_document", "remember_adapter", "adapter_candidate", "call_from_thread",
+                "notify", "push_screen", "pop_screen")
