@@ -1,10 +1,11 @@
 """Word-level text utilities shared by the runtime refusal check, the evaluation grader, the dataset builder and
-the TUI: one stopword list, the content words of a text, and one stemmer. (Query normalisation is `normalize.py`;
+the TUI: one stopword list, the content words of a text, one stemmer, and text made safe to print to a terminal. (Query normalisation is `normalize.py`;
 its function-word list is part of the disfluency rules, not a stopword list.)"""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # Function words: they carry no claim, so they neither need nor give support, and they are not worth
 # highlighting or matching. One closed list for every caller (the union of the lists the modules used to keep).
@@ -38,3 +39,25 @@ def prefix5(word: str) -> str:
     """The lenient runtime match: words of five letters or more meet on their first five ("built"/"builds",
     "cities"/"city" do not, "strikes"/"strike" do). Used where a miss costs an answer (evidence, focus)."""
     return word[:5] if len(word) >= 5 else word
+
+
+# C0 controls but tab and newline, DEL, and the C1 controls (0x9b is a one-byte CSI to some terminals).
+CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_SHOWN = {"\r": " ", "\x0b": "\n", "\x0c": "\n", "\x7f": "\u2421"}
+
+
+def _shown(m: re.Match) -> str:
+    c = m.group()
+    if c in _CONTROL_SHOWN:
+        return _CONTROL_SHOWN[c]
+    return chr(0x2400 + ord(c)) if c < " " else "\ufffd"
+
+
+def printable(text: Any) -> str:
+    """`text` safe to draw in the terminal. Rich keeps ESC, NUL and the C1 controls, so a document, a question
+    or an error message holding `\\x1b]0;…` would retitle the terminal, `\\x1b[2J` clear it: each control
+    character is shown as its control picture (ESC as ␛; C1 as �), one character for one, so offsets into the text
+    (a cited chunk's span) stay right. Tab and newline stay; CR becomes a space, VT and FF (PDF page breaks)
+    newlines. Rich markup is never read from text shown here (it goes into `Text`), so `[bold]` stays literal."""
+    text = text if isinstance(text, str) else str(text)
+    return CONTROLS.sub(_shown, text) if CONTROLS.search(text) else text

@@ -31,6 +31,7 @@ def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, 
         as_json: bool) -> None:
     """Answer QUESTION from the ingested documents, with citations (or a refusal)."""
     from ..appliance.answer import AnswerEngine
+    from ..appliance.text import printable  # a stored chunk may hold control characters: never sent raw
 
     if k is not None and not 1 <= k <= 6:
         raise InputError(f"--k must be 1..6, got {k}")
@@ -40,7 +41,7 @@ def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, 
 
     def on_token(text: str) -> None:
         streamed.append(text)
-        click.echo(text, nl=False)
+        click.echo(printable(text), nl=False)
         sys.stdout.flush()
 
     stream = not as_json and _stdout_is_tty()
@@ -63,15 +64,15 @@ def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, 
             # the draft was repaired or failed the refusal check: say so and show what counts
             why = f"refused: {ans.refusal_reason}" if ans.status == "refused" else "repaired"
             click.echo(f"── final answer ({why}) ──")
-            click.echo(ans.answer)
+            click.echo(printable(ans.answer))
     else:
-        click.echo(ans.answer)
+        click.echo(printable(ans.answer))
     if ans.citations:
         click.echo("")
         for n, c in enumerate(ans.citations, start=1):
-            snippet = " ".join(c.text.split())
+            snippet = " ".join(printable(c.text).split())
             snippet = snippet[:100] + ("…" if len(snippet) > 100 else "")
-            click.echo(f"[{n}] {c.id} {c.source} (chunk {c.chunk_id}, chars {c.start_char}-{c.end_char})")
+            click.echo(f"[{n}] {c.id} {printable(c.source)} (chunk {c.chunk_id}, chars {c.start_char}-{c.end_char})")
             click.echo(f"    {snippet}")
     t = ans.timings
     extra = f", refused: {ans.refusal_reason}" if ans.status == "refused" and ans.refusal_reason else ""

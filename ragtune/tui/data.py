@@ -11,32 +11,10 @@ from typing import Any, Protocol
 
 from rich.text import Text
 
-from ragtune.appliance.text import STOPWORDS
+from ragtune.appliance.text import CONTROLS, STOPWORDS, printable
 from ragtune.appliance.types import ContextItem
 
 # -- text safe to draw ----------------------------------------------------------------------------
-
-# C0 controls but tab and newline, DEL, and the C1 controls (0x9b is a one-byte CSI to some terminals).
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_CONTROL_SHOWN = {"\r": " ", "\x0b": "\n", "\x0c": "\n", "\x7f": "\u2421"}
-
-
-def _shown(m: re.Match) -> str:
-    c = m.group()
-    if c in _CONTROL_SHOWN:
-        return _CONTROL_SHOWN[c]
-    return chr(0x2400 + ord(c)) if c < " " else "\ufffd"
-
-
-def printable(text: Any) -> str:
-    """`text` safe to draw in the terminal. Rich keeps ESC, NUL and the C1 controls, so a document, a question
-    or an error message holding `\\x1b]0;…` would retitle the terminal, `\\x1b[2J` clear it: each control
-    character is shown as its control picture (ESC as ␛; C1 as �), one character for one, so offsets into the text
-    (a cited chunk's span) stay right. Tab and newline stay; CR becomes a space, VT and FF (PDF page breaks)
-    newlines. Rich markup is never read from text shown here (it goes into `Text`), so `[bold]` stays literal."""
-    text = text if isinstance(text, str) else str(text)
-    return _CONTROLS.sub(_shown, text) if _CONTROLS.search(text) else text
-
 
 def printable_text(text: Text) -> Text:
     """The same for a built `Text`, its styles kept (the replacement keeps every offset)."""
@@ -50,7 +28,7 @@ def printable_text(text: Text) -> Text:
 def one_line(text: str) -> str:
     """Pasted text for a one-line input: every line kept, joined by spaces (the input alone would keep only the
     first line), tabs and control characters as spaces."""
-    return _CONTROLS.sub(" ", " ".join(text.splitlines()).replace("\t", " "))
+    return CONTROLS.sub(" ", " ".join(text.splitlines()).replace("\t", " "))
 
 
 # -- streaming ------------------------------------------------------------------------------------

@@ -200,3 +200,16 @@ def test_a_log_id_sqlite_cannot_hold_is_a_usage_error(fakes, capsys):
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert "is not in the range" in err and "internal error" not in err
+
+
+def test_ask_never_prints_control_characters_of_a_stored_chunk(fakes, capsys, monkeypatch):
+    # A home ingested before the loaders dropped escapes may hold them: printed as control pictures, never raw.
+    import ragtune.appliance.retrieve as ret_mod
+    from tests.appliance.test_answer import DOCS
+
+    hits = _hits([DOCS[0] + " \x1b]0;PWNED\x07", *DOCS[1:]])
+    hits[0].source = "/docs/\x1b[2Jd0.md"
+    monkeypatch.setattr(ret_mod, "Retriever", lambda settings, *, store=None, **kw: FakeRetriever(hits, store))
+    assert main(["ask", "--no-cache", "When was the Eiffel Tower built?"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "\u241b]0;P" in out and "/docs/\u241b[2Jd0.md" in out

@@ -35,6 +35,15 @@ def test_text_title_from_filename(tmp_path):
     assert d.kind == "txt" and d.title == "employee hand book" and d.text == "Holidays: 25 days."
 
 
+def test_terminal_escapes_and_control_characters_are_not_text(tmp_path):
+    # A log pasted into a .txt: kept, `ESC]0;…` would be cited, copied into an answer and retitle a terminal.
+    p = tmp_path / "console.txt"
+    p.write_bytes(b"Build\x1b]0;PWNED\x07 passed \x1b[1;31mred\x1b[0m and \x1b(Bplain.\x0cPage two\tends\x7f.\r\n")
+    d = load_file(p)
+    assert d.text == "Build passed red and plain.\nPage two\tends."
+    assert load_file(write_good(tmp_path)["cats.md"]).text.startswith("# Cats")  # clean text is untouched
+
+
 def test_html_drops_script_style_nav_keeps_title_and_date(tmp_path):
     d = load_file(write_good(tmp_path)["garden.html"])
     assert d.kind == "html" and d.title == "Garden" and d.doc_date == "2020-04-02"

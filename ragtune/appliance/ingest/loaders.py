@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterator
 
 from ..errors import InputError
 from ..hashing import sha256_bytes
+from ..text import CONTROLS
 
 KINDS = {".md": "md", ".markdown": "md", ".txt": "txt", ".html": "html", ".htm": "html", ".pdf": "pdf",
          ".docx": "docx", ".jsonl": "beir"}
@@ -102,9 +103,18 @@ def parse_date(value: Any) -> str | None:
     return None
 
 
+# Terminal escape sequences (CSI, OSC, the others) and the control characters but tab and newline (text.CONTROLS):
+# not text. Kept, a chunk holding `ESC]0;…` could be cited, copied into an answer and printed to a terminal
+# (retitling or clearing it), and its bytes would only dilute retrieval.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[ -/]+[0-~]|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
+
+
 def _norm_text(text: str) -> str:
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
-    text = re.sub(r"[ \t\f\v]+\n", "\n", text)
+    # CR line ends; FF and VT are page and line breaks (PDF text has form feeds)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\v", "\n")
+    if CONTROLS.search(text):
+        text = CONTROLS.sub("", _ESCAPES.sub("", text))
+    text = re.sub(r"[ \t]+\n", "\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
