@@ -37,7 +37,7 @@ from typing import Any, Callable, Sequence
 from .answer_stream import AnswerStream
 from .candidates import RULE as CANDIDATE_RULE, choose_span
 from .config import Settings
-from .errors import InputError, RagtuneError, StoreError
+from .errors import InputError, NothingIngested, RagtuneError, StoreError
 from .extractive import extractive_sources
 from .focus import focus
 from .generate import GenResult
@@ -367,7 +367,7 @@ class AnswerEngine:
             except Exception as exc:
                 raise StoreError(f"cannot read the store: {exc}") from None
             if n_chunks == 0:
-                raise InputError("nothing is ingested yet, so there is nothing to answer from",
+                raise NothingIngested("nothing is ingested yet, so there is nothing to answer from",
                                  hint="run `ragtune ingest PATH` first")
         return Sources(context_from_hits(rr.hits), rr.normalized_query or nq, hits=rr.hits,
                        retrieved=[h.chunk_id for h in rr.hits], retrieval_ms=rr.retrieval_ms, searched=True)

@@ -28,6 +28,10 @@ class InputError(RagtuneError):
     exit_code = 2
 
 
+class NothingIngested(InputError):
+    """The home holds no documents: the user's to fix on the command line, the server's state over HTTP (503)."""
+
+
 class ModelError(RagtuneError):
     """A model file is missing, corrupt, or does not match its manifest."""
 

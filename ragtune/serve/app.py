@@ -3,7 +3,7 @@ Prometheus /metrics. Routing to an adapter (the rollout split) is the router's j
 
 Errors are JSON in OpenAI's shape, {"error": {"message", "type", "code"}}: 400 bad input, 401 no or wrong token
 (the same body whatever was wrong), 404 unknown model or route, 405 wrong method, 408 body too slow, 413 body too
-large, 415 a charset other than UTF-8, 422 a body of the wrong shape, 503 + Retry-After when the queue is full,
+large, 415 a charset other than UTF-8, 422 a body of the wrong shape, 503 + Retry-After when the queue is full (503 no_documents: nothing ingested),
 500/502 when the model or the generation server fails (a 500 says no more than that: the server log has the why).
 Whatever a client sends, the answer is one of these, never a traceback (docs/serve.md).
 """
@@ -24,7 +24,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from ..appliance.errors import GenerationError, InputError, ModelError, RagtuneError
+from ..appliance.errors import GenerationError, InputError, ModelError, NothingIngested, RagtuneError
 from ..appliance.normalize import clean_text
 from .auth import Token, check_bearer
 from .body import (MAX_REF_CHARS, HTTPError, JSONBody, client_id, dumps, json_type, last_user_message, read_json,
@@ -60,6 +60,9 @@ def _error_for(exc: Exception) -> HTTPError:
         return HTTPError(400, f"no adapter '{shown(str(exc))}' on this server: give 'none', 'default', 'active' or "
                          "the id, id prefix or name of a registered adapter (GET /v1/models lists them as "
                          "ragtune:<id>)", code="adapter_not_found")
+    if isinstance(exc, NothingIngested):  # the server's state, not the client's request
+        return HTTPError(503, "this server has no documents yet: an operator must ingest some first",
+                         type_="server_error", code="no_documents")
     if isinstance(exc, InputError):
         return HTTPError(400, exc.message)
     if isinstance(exc, ModelError):  # the client's adapter was checked before: a missing/damaged file is ours

@@ -97,6 +97,88 @@ def pdf_bytes(text: str = "The quarterly report covers revenue growth.", *, titl
     return buf.getvalue()
 
 
+def pdf_pages_bytes(pages: list, *, image_pages: int = 0) -> bytes:
+    """A PDF with one page per item: a list of lines (drawn top down, 14 pt apart; a (x, y, text) tuple places a
+    line itself) or a raw content stream (str). Then `image_pages` pages holding only an image (a scan)."""
+    import pypdf
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, NumberObject, StreamObject
+
+    w = pypdf.PdfWriter()
+    font = w._add_object(DictionaryObject({NameObject("/Type"): NameObject("/Font"),
+                                           NameObject("/Subtype"): NameObject("/Type1"),
+                                           NameObject("/BaseFont"): NameObject("/Helvetica")}))
+
+    def esc(t: str) -> str:
+        return t.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    for lines in [*pages, *([None] * image_pages)]:
+        page = w.add_blank_page(612, 792)
+        cs = DecodedStreamObject()
+        if lines is None:
+            img = StreamObject()
+            img._data = b"\x00"
+            img.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Image"),
+                        NameObject("/Width"): NumberObject(1), NameObject("/Height"): NumberObject(1),
+                        NameObject("/ColorSpace"): NameObject("/DeviceGray"),
+                        NameObject("/BitsPerComponent"): NumberObject(8)})
+            page[NameObject("/Resources")] = DictionaryObject(
+                {NameObject("/XObject"): DictionaryObject({NameObject("/Im1"): w._add_object(img)})})
+            cs.set_data(b"q 600 0 0 780 0 0 cm /Im1 Do Q")
+        else:
+            page[NameObject("/Resources")] = DictionaryObject(
+                {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})})
+            if isinstance(lines, str):
+                data = lines
+            else:
+                placed = [x if isinstance(x, tuple) else (72, 740 - 14 * i, x) for i, x in enumerate(lines)]
+                data = "\n".join(f"BT /F1 10 Tf {x} {y} Td ({esc(t)}) Tj ET" for x, y, t in placed)
+            cs.set_data(data.encode("latin-1"))
+        page[NameObject("/Contents")] = w._add_object(cs)
+    buf = io.BytesIO()
+    w.write(buf)
+    return buf.getvalue()
+
+
+W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+_DOCX_NS = (W_NS + ' xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"'
+            ' xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"'
+            ' xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"'
+            ' xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+            ' xmlns:v="urn:schemas-microsoft-com:vml"'
+            ' xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
+
+
+def docx_xml_bytes(*blocks, footnotes: dict[str, str] | None = None, build=None) -> bytes:
+    """A DOCX whose body is python-docx's (`build(document)` may add to it) followed by `blocks`: raw WordprocessingML
+    body elements (`<w:p>…</w:p>`, `<w:sdt>…`; the w/wps/wp/a/mc/v/r prefixes are declared). `footnotes`: id -> text,
+    written as a real footnotes part (with Word's separator note)."""
+    import docx
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+    from docx.oxml import parse_xml
+
+    d = docx.Document()
+    if build is not None:
+        build(d)
+    body = d.element.body
+    for xml in blocks:
+        el = parse_xml(xml.replace("<w:p>", f"<w:p {_DOCX_NS}>", 1).replace("<w:sdt>", f"<w:sdt {_DOCX_NS}>", 1))
+        body.insert(len(body) - 1, el)  # before the section properties
+    if footnotes:
+        notes = "".join(f'<w:footnote w:id="{k}"><w:p><w:r><w:footnoteRef/></w:r><w:r><w:t xml:space="preserve"> {v}'
+                        f'</w:t></w:r></w:p></w:footnote>' for k, v in footnotes.items())
+        xml = (f'<w:footnotes {W_NS}><w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p>'
+               f'</w:footnote>{notes}</w:footnotes>')
+        part = Part(PackURI("/word/footnotes.xml"),
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml", xml.encode(),
+                    d.part.package)
+        d.part.relate_to(part, RT.FOOTNOTES)
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
 def docx_bytes(heading: str = "Travel policy", body: str = "Employees book trains for trips under 500 km.",
                *, created=None) -> bytes:
     import datetime

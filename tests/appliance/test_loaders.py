@@ -9,7 +9,7 @@ import pytest
 from ragtune.appliance.ingest.loaders import (LoadError, iter_beir_documents, load_file, looks_binary, parse_date,
                                       read_bytes)
 
-from .ingest_helpers import docx_bytes, pdf_bytes, write_bad, write_good
+from .ingest_helpers import docx_bytes, docx_xml_bytes, pdf_bytes, pdf_pages_bytes, write_bad, write_good
 
 
 def test_markdown_front_matter_title_date(tmp_path):
@@ -161,8 +161,197 @@ def test_beir_bad_line_fails_whole_file_with_location(tmp_path):
     assert f"{p}:2" in ei.value.reason and "truncated JSON" in ei.value.reason
 
 
-def test_utf16_is_named(tmp_path):
+def test_utf16_with_a_bom_is_read_and_a_broken_one_is_named(tmp_path):
+    """Sweep: Notepad's "Unicode" (UTF-16 with a BOM) was refused although the BOM says exactly how to read it
+    (the HTML loader already read it)."""
     p = tmp_path / "u16.txt"
-    p.write_bytes("hello".encode("utf-16"))
-    with pytest.raises(LoadError, match="UTF-16"):
+    p.write_bytes("héllo “world”".encode("utf-16"))
+    assert load_file(p).text == "héllo “world”"
+    p.write_bytes("hello".encode("utf-16") + b"\x00")
+    with pytest.raises(LoadError, match="not valid UTF-16 text"):
         load_file(p)
+
+
+# -- sweep: real documents whose text came out wrong ----------------------------------------------------------------
+def _load(tmp_path, name, raw):
+    p = tmp_path / name
+    p.write_bytes(raw if isinstance(raw, bytes) else raw.encode("utf-8"))
+    return load_file(p)
+
+
+def test_windows_1252_smart_punctuation_is_read_accented_letters_are_not_guessed(tmp_path):
+    """Sweep: a Notepad "ANSI" file whose only non-ASCII bytes are Word's smart quotes, dashes and € (the same in every
+    Windows code page) was refused; accented letters could be any code page, so those files still get a reason."""
+    d = _load(tmp_path, "memo.txt", "He said \u201cship it\u201d \u2014 it costs \u20ac5\u2026".encode("cp1252"))
+    assert d.text == "He said “ship it” — it costs €5…"
+    with pytest.raises(LoadError, match=r"not UTF-8 text \(invalid byte at line 2; save it as UTF-8\)"):
+        _load(tmp_path, "fr.txt", "ok\ncaf\xe9 cr\xe8me".encode("cp1252"))
+
+
+def test_pdf_running_headers_footers_and_page_numbers_are_kept_once_or_dropped(tmp_path):
+    """Sweep: a header and "Page n of N" on every page were in every page's text, and cut every sentence that
+    crossed a page break ("...approved by\nPage 1 of 4\n\nACME Handbook\nthe board")."""
+    topics = ["holiday allowance", "expense claims", "remote work", "security training"]
+    pages = [["ACME Handbook - Confidential", f"Section {n}: the {t} policy applies to all staff and was approved by",
+              f"the board in {2019 + n}. Managers sign every {t} request.", (300, 40, f"Page {n} of 4")]
+             for n, t in enumerate(topics, 1)]
+    d = _load(tmp_path, "handbook.pdf", pdf_pages_bytes(pages))
+    assert d.text.count("ACME Handbook - Confidential") == 1 and "Page" not in d.text
+    assert "approved by the board in 2020." in d.text  # the wrapped line continues its sentence
+    assert all(f"Managers sign every {t} request." in d.text for t in topics)
+
+
+def test_pdf_hyphenated_line_breaks_and_ligatures(tmp_path):
+    """Sweep: "informa-\ntion" and "ﬁnance" (a ligature glyph) were stored as such: no search for "information" or
+    "finance" found them. A hyphen the document itself writes ("self-service") stays."""
+    page = ["Good informa-", "tion manage-", "ment helps every-", "one. The self-", "service portal and the self-service",
+            "kiosk help too. COVID-", "19 rules apply."]
+    d = _load(tmp_path, "h.pdf", pdf_pages_bytes([page]))
+    assert "Good information management helps everyone." in d.text
+    assert "The self-service portal" in d.text and "COVID-\n19" in d.text  # only lower-case halves are joined
+    d = _load(tmp_path, "lig.pdf", pdf_pages_bytes(["BT /F1 10 Tf 72 700 Td (\\256nance and cash \\257ow) Tj ET"]))
+    assert d.text == "finance and cash flow"
+
+
+def test_pdf_without_a_text_layer_names_the_reason(tmp_path):
+    with pytest.raises(LoadError, match=r"no extractable text in PDF \(scanned images\? no OCR is done\)"):
+        _load(tmp_path, "scan.pdf", pdf_pages_bytes([], image_pages=2))
+    # a scan whose only text is the scanner's stamp on every page is a scan too
+    with pytest.raises(LoadError, match="no extractable text in PDF"):
+        _load(tmp_path, "stamp.pdf", pdf_pages_bytes([["Scanned by OfficeScan"]] * 3))
+
+
+def test_pdf_aes_without_the_crypto_package_says_so(tmp_path):
+    """Sweep: an AES-encrypted PDF that opens without a password (Acrobat's "restrict editing") was reported as
+    'password required' (pypdf needs `cryptography` for AES, and its DependencyError was swallowed)."""
+    import io
+
+    import pypdf
+    from pypdf.generic import NameObject, NumberObject
+
+    pytest.importorskip("pypdf")
+    try:
+        import cryptography  # noqa: F401
+        pytest.skip("cryptography is installed: AES PDFs are readable")
+    except ImportError:
+        pass
+    w = pypdf.PdfWriter(clone_from=io.BytesIO(pdf_bytes("aes text")))
+    w.encrypt(user_password="", owner_password="owner", algorithm="RC4-128")
+    w._encrypt_entry[NameObject("/V")], w._encrypt_entry[NameObject("/R")] = NumberObject(5), NumberObject(6)
+    buf = io.BytesIO()
+    w.write(buf)
+    with pytest.raises(LoadError, match=r"encrypted PDF \(AES\): reading it needs the Python package 'cryptography'"):
+        _load(tmp_path, "aes.pdf", buf.getvalue())
+
+
+def test_docx_tracked_changes_fields_controls_text_boxes_and_footnotes(tmp_path):
+    """Sweep: python-docx's paragraph text dropped tracked insertions ("Budget is  euros."), simple fields,
+    content controls (block and inline) and text boxes, and footnotes were nowhere."""
+    box = ('<w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wp:anchor><a:graphic><a:graphicData>'
+           '<wps:wsp><wps:txbx><w:txbxContent><w:p><w:r><w:t>Boxed note.</w:t></w:r></w:p></w:txbxContent></wps:txbx>'
+           '</wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing></mc:Choice><mc:Fallback><w:pict><v:shape>'
+           '<v:textbox><w:txbxContent><w:p><w:r><w:t>Boxed note.</w:t></w:r></w:p></w:txbxContent></v:textbox>'
+           '</v:shape></w:pict></mc:Fallback></mc:AlternateContent></w:r>')
+    raw = docx_xml_bytes(
+        '<w:p><w:r><w:t xml:space="preserve">Budget is </w:t></w:r><w:del w:id="1" w:author="a"><w:r><w:delText>ten'
+        '</w:delText></w:r></w:del><w:ins w:id="2" w:author="a"><w:r><w:t>twenty</w:t></w:r></w:ins><w:r>'
+        '<w:t xml:space="preserve"> euros.</w:t></w:r></w:p>',
+        '<w:p><w:r><w:t xml:space="preserve">See </w:t></w:r><w:hyperlink r:id="rId99"><w:r><w:t>the wiki</w:t></w:r>'
+        '</w:hyperlink><w:r><w:t xml:space="preserve"> and </w:t></w:r><w:fldSimple w:instr="REF t3"><w:r><w:t>Table 3'
+        '</w:t></w:r></w:fldSimple><w:r><w:t>.</w:t></w:r></w:p>',
+        '<w:sdt><w:sdtContent><w:p><w:r><w:t>Cover page control.</w:t></w:r></w:p></w:sdtContent></w:sdt>',
+        '<w:p><w:r><w:t xml:space="preserve">Owner: </w:t></w:r><w:sdt><w:sdtContent><w:r><w:t>Jane Doe</w:t></w:r>'
+        '</w:sdtContent></w:sdt></w:p>',
+        f'<w:p><w:r><w:t xml:space="preserve">Before the box.</w:t></w:r>{box}</w:p>',
+        '<w:p><w:r><w:t>Revenue grew</w:t></w:r><w:r><w:footnoteReference w:id="2"/></w:r><w:r>'
+        '<w:t xml:space="preserve"> last year.</w:t></w:r></w:p>',
+        footnotes={"2": "Audited figures, see annex B."})
+    text = _load(tmp_path, "t.docx", raw).text
+    assert "Budget is twenty euros." in text and "ten" not in text
+    assert "See the wiki and Table 3." in text and "Cover page control." in text and "Owner: Jane Doe" in text
+    assert "Before the box.\n\nBoxed note." in text and text.count("Boxed note.") == 1
+    assert "Revenue grew[1] last year." in text and text.endswith("[1] Audited figures, see annex B.")
+
+
+def test_docx_lists_keep_their_numbers_and_tables_their_rows(tmp_path):
+    """Sweep: list items lost their numbers and bullets ("step 2" had nothing to match); a horizontally merged cell
+    was repeated ("Total | Total | 9"); a cell with two paragraphs broke its row over two lines; a table in a cell
+    was lost."""
+    def build(d):
+        for s in ("Open the valve", "Wait ten minutes"):
+            d.add_paragraph(s, style="List Number")
+        d.add_paragraph("Bring gloves", style="List Bullet")
+        t = d.add_table(rows=3, cols=3)
+        for c, v in zip(t.rows[0].cells, ("Item", "Note", "Cost")):
+            c.text = v
+        t.cell(1, 0).text, t.cell(1, 2).text = "Valve", "5"
+        t.cell(1, 1).text = "Brass"
+        t.cell(1, 1).add_paragraph("imported")
+        t.cell(1, 1).add_table(rows=1, cols=2).rows[0].cells[0].text = "ref A7"
+        t.cell(2, 0).merge(t.cell(2, 1)).text = "Total"
+        t.cell(2, 2).text = "9"
+    text = _load(tmp_path, "l.docx", docx_xml_bytes(build=build)).text
+    assert "1. Open the valve\n\n2. Wait ten minutes\n\n- Bring gloves" in text
+    assert "Item | Note | Cost\n\nValve | Brass imported ref A7 | 5\n\nTotal | 9" in text
+
+
+def test_html_tables_layout_tables_pre_and_wrapped_source_lines(tmp_path):
+    """Sweep: data rows came out as '| Parking | 5 €' separated by blank lines; a layout table's cells (headings, long
+    text) got pipes around whole articles; <pre> code lost its indentation; source line breaks inside a <p> became line breaks
+    in the text (a chunk could end mid-sentence there); a multi-line <h3> split its `###` from its words."""
+    html = ("<h2>Fees</h2><table><tr><th>Item</th><th>Cost</th></tr><tr><td>Parking</td><td>5 &euro;</td></tr>"
+            "<tr><td>Lunch</td><td></td></tr></table><table><tr><td><p>Ann</p></td><td><ul><li>Lead</li><li>Admin</li>"
+            "</ul></td></tr></table><table><tr><td><a>Menu</a></td><td><h2>Story</h2><p>The article text.</p>"
+            "<p>More article.</p></td></tr></table><pre>\ndef f(x):\n    # add one\n    return x + 1</pre>"
+            "<p>This paragraph was\nwrapped by an editor.</p><h3>\n  Multi\n  line</h3><dl><dt>SLA</dt>"
+            "<dd>Service level agreement</dd></dl><p>One<br>Two<br/>Three</p>")
+    text = _load(tmp_path, "t.html", html).text
+    assert "## Fees\n\nItem | Cost\nParking | 5 €\nLunch |\n\n" in text
+    assert "\n\nAnn | Lead Admin\n\n" in text  # a <p> or a list in a cell (Word, wiki exports) is still a data cell
+    assert "Menu\n\n## Story\n\nThe article text.\n\nMore article." in text and "| " not in text.split("Admin")[1]
+    assert "```\ndef f(x):\n    # add one\n    return x + 1\n```" in text
+    assert "This paragraph was wrapped by an editor." in text and "### Multi line" in text
+    assert "SLA\nService level agreement" in text and "One\nTwo\nThree" in text
+
+
+def test_html_site_furniture_dropped_and_empty_pages_explained(tmp_path):
+    """Sweep: cookie banners and role=navigation menus were ingested into every page; buttons glued ("AcceptReject");
+    a soft hyphen split a word; a page that is only a frame or only a script said just 'empty document'."""
+    html = ("<body><div id='cookie-banner'><p>We use cookies.</p><button>Accept</button></div><div role='navigation'>"
+            "<a>Home</a><div><a>About</a></div></div><main><h1>Leave</h1><p>Staff get 25 days of infor&shy;mation."
+            "</p><p>Press <button>Save</button><button>Cancel</button></p></main><div class='cookie-policy'>Our cookie "
+            "policy text.</div></body>")
+    text = _load(tmp_path, "p.html", html).text
+    assert text == "# Leave\n\nStaff get 25 days of information.\n\nPress Save Cancel\n\nOur cookie policy text."
+    with pytest.raises(LoadError, match=r"no text in HTML \(its content is in a frame: body\.html"):
+        _load(tmp_path, "f.html", "<html><head><title>W</title></head><body><iframe src='body.html'></iframe></body>")
+    with pytest.raises(LoadError, match=r"no text in HTML \(scripts build this page"):
+        _load(tmp_path, "s.html", "<body><div id='root'></div><script src='app.js'></script></body>")
+    # an unclosed banner (broken markup) never swallows the page
+    assert "Kept." in _load(tmp_path, "u.html", "<div class='cookie-banner'><p>Cookies.<p>Kept.").text
+
+
+def test_markdown_front_matter_variants_setext_headings_fences_and_comments(tmp_path):
+    """Sweep: Hugo's TOML front matter was ingested as text; a folded YAML title became '>-'; setext headings were
+    not headings; a `# comment` in a code fence became the title; HTML comments (unrendered notes) were content."""
+    d = _load(tmp_path, "h.md", '+++\ntitle = "Hugo page"\ndate = 2020-01-02\n+++\n\nBody text.\n')
+    assert (d.title, d.doc_date, d.text) == ("Hugo page", "2020-01-02", "Body text.")
+    d = _load(tmp_path, "y.md", "\n---\ntitle: >-\n  Folded\n  title\ntags:\n  - a\n---\nBody.\n")
+    assert (d.title, d.text) == ("Folded title", "Body.")
+    d = _load(tmp_path, "s.md", "Intro line\n\n```sh\n# install deps\n```\n\nGuide\n=====\n\nText <!-- TODO: ask legal -->"
+                                "here.\n\nPart two\n--------\n\nMore.\n\nA para\n\n---\n\nAfter a rule.\n")
+    assert d.title == "Guide" and "# Guide\n\nText here." in d.text and "## Part two\n\nMore." in d.text
+    assert "```sh\n# install deps\n```" in d.text and "A para\n\n---\n\nAfter a rule." in d.text
+
+
+def test_encoded_blobs_are_not_text(tmp_path):
+    """Sweep: a base64 blob (a data: URI, an attachment pasted into a note) became chunks of noise."""
+    import base64
+
+    blob = base64.b64encode(bytes(range(256)) * 4).decode()
+    d = _load(tmp_path, "n.md", f"# Note\n\nLogo: ![logo](data:image/png;base64,{blob})\n\nKey:\n"
+                                + "\n".join(blob[i:i + 64] for i in range(0, 640, 64)) + "\n\nEnd.\n")
+    assert blob[:60] not in d.text and d.text.startswith("# Note\n\nLogo: ![logo](data:image/png;base64,)")
+    assert d.text.endswith("Key:\n\nEnd.")
+    long_word = "Supercalifragilistic" * 12  # long, but words: kept
+    assert long_word in _load(tmp_path, "w.txt", long_word).text

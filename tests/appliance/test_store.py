@@ -91,8 +91,9 @@ def test_readonly_open_and_bad_path(tmp_path):
     Store(tmp_path / "r.db").close()
     with Store(tmp_path / "r.db", readonly=True) as ro:
         assert ro.count_documents() == 0
-    with pytest.raises(StoreError, match="cannot open database"):
+    with pytest.raises(StoreError, match="cannot open database") as exc:
         Store(tmp_path / "missing" / "x.db", readonly=True)
+    assert "can read and write" in exc.value.hint  # SQLite's "unable to open database file" names no cause
 
 
 def test_open_store_uses_the_home_db_path(tmp_path):

@@ -390,3 +390,19 @@ def test_healthz_and_metrics_answer_while_every_engine_is_busy(home):
         assert sorted(results) == [200, 200, 200]
         text = c.get("/metrics").text
         assert "ragtune_rejected_total 2.0" in text and "ragtune_inflight 0.0" in text
+
+
+def test_a_server_with_no_documents_says_so_with_a_503(home):
+    from ragtune.appliance.answer import AnswerEngine
+    from tests.serve.helpers import FakeRetriever, TaggingGenerator
+
+    def factory(settings, n):  # nothing ingested: retrieval finds nothing and the store counts 0 chunks
+        engines = [AnswerEngine(settings, retriever=FakeRetriever(texts=[]), generator=TaggingGenerator({}))
+                   for _ in range(n)]
+        return engines, engines
+
+    app = make_app(_settings(home, tokens=[TOKEN]), engine_factory=factory, workers=1)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        _error(c.post(ASK, json={"question": Q}, headers=AUTH), 503, "no_documents", "no documents yet")
+        _error(c.post(CHAT, json={"model": "ragtune", "messages": [{"role": "user", "content": Q}]}, headers=AUTH),
+               503, "no_documents")

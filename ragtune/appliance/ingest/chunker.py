@@ -4,14 +4,16 @@ Why tokens of that tokenizer: the embedder truncates at `max_seq_len`, so a chun
 stored but only partly embedded. Token offsets map every chunk back to an exact character span of the
 document text (`start_char`/`end_char`), which citations show.
 
-Cuts are placed, in order of preference, before a markdown heading, at a paragraph break, at a line break,
-after a sentence, between words — the latest such place in the second half of the window. Chunks overlap by
-`overlap_tokens` (moved to a word start), except after a heading cut: a new section starts clean.
+Cuts are placed, in order of preference, before a markdown heading (not a `#` line in a fenced or indented code
+block), at a paragraph break, at a line break, after a sentence, between words — the latest such place in the
+second half of the window. Chunks overlap by `overlap_tokens` (moved to a word start), except after a heading cut:
+a new section starts clean.
 Deterministic: same text + settings -> same chunks.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from dataclasses import dataclass
@@ -70,11 +72,13 @@ def token_spans(tokenizer: Any, text: str) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(starts), np.concatenate(ends)
 
 
-def _cut_priority(text: str, prev_end: int, next_start: int) -> int:
-    """How good a cut is between a token ending at prev_end and the next starting at next_start."""
+def _cut_priority(text: str, prev_end: int, next_start: int, fences: list[tuple[int, int]] | None = None) -> int:
+    """How good a cut is between a token ending at prev_end and the next starting at next_start. A `#` line
+    indented 4+ spaces or inside a fenced code block (`fences`, from `fence_spans`) is code, not a heading."""
     gap = text[prev_end:next_start]
     if "\n" in gap:
-        if text.startswith("#", next_start) and _is_heading_line(text, next_start):
+        if (text.startswith("#", next_start) and _is_heading_line(text, next_start)
+                and _indent_ok(gap[gap.rfind("\n") + 1:]) and not _in_spans(fences, next_start)):
             return _HEADING
         if gap.count("\n") >= 2:
             return _PARAGRAPH
@@ -92,8 +96,42 @@ def _cut_priority(text: str, prev_end: int, next_start: int) -> int:
 _HEADING_RE = re.compile(r"#{1,6}(\s|$)")
 
 
+def _indent_ok(indent: str) -> bool:
+    return len(indent) <= 3 and "\t" not in indent
+
+
 def _is_heading_line(text: str, at: int) -> bool:
     return bool(_HEADING_RE.match(text, at))
+
+
+_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}(?=[^`\n]*$)|~{3,})", re.M)
+
+
+def fence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every fenced code block (``` or ~~~, CommonMark: closed by a fence of the same character at
+    least as long, or by the end of the text), in order."""
+    if "```" not in text and "~~~" not in text:
+        return []
+    spans = []
+    pos = 0
+    while (m := _FENCE_OPEN.search(text, pos)) is not None:
+        fence = m.group(1)
+        close = re.compile(rf"^ {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", re.M)
+        line_end = text.find("\n", m.end())
+        c = close.search(text, line_end) if line_end >= 0 else None
+        end = len(text) if c is None else c.end()
+        spans.append((m.start(), end))
+        pos = end
+        if pos >= len(text):
+            break
+    return spans
+
+
+def _in_spans(spans: list[tuple[int, int]] | None, at: int) -> bool:
+    if not spans:
+        return False
+    i = bisect.bisect_right(spans, (at, 1 << 62)) - 1
+    return i >= 0 and spans[i][0] <= at < spans[i][1]
 
 
 def chunk_text(text: str, tokenizer: Any, *, chunk_tokens: int = 200, overlap_tokens: int = 40,
@@ -101,6 +139,7 @@ def chunk_text(text: str, tokenizer: Any, *, chunk_tokens: int = 200, overlap_to
     """Chunks of `text` with exact character spans. Whitespace-only text gives []."""
     size, overlap = effective_sizes(chunk_tokens, overlap_tokens, max_seq_len)
     starts, ends = token_spans(tokenizer, text)
+    fences = fence_spans(text)
     n = len(starts)
     if n == 0:
         return []
@@ -115,7 +154,7 @@ def chunk_text(text: str, tokenizer: Any, *, chunk_tokens: int = 200, overlap_to
             e, prio = hard, -1
             # best place in the second half of the window; later wins among equals
             for cut in range(hard, s + min_len - 1, -1):
-                p = _cut_priority(text, int(ends[cut - 1]), int(starts[cut]))
+                p = _cut_priority(text, int(ends[cut - 1]), int(starts[cut]), fences)
                 if p > prio:
                     e, prio = cut, p
                     if p == _HEADING:

@@ -68,7 +68,7 @@ class StoreBase:
                 self.conn.execute("PRAGMA journal_mode = WAL")
                 self.conn.execute("PRAGMA synchronous = NORMAL")
         except apsw.Error as exc:
-            raise StoreError(f"{self.path}: cannot open database: {exc}") from None
+            raise StoreError(f"{self.path}: cannot open database: {exc}", hint=_access_hint(self.path, exc)) from None
         if not readonly:
             self.migrate()
 
@@ -178,10 +178,19 @@ class StoreBase:
         return v
 
 
+def _access_hint(path: Path, exc: Exception) -> str | None:
+    """What to check when SQLite cannot open or write the file: mostly permissions (SQLite's own words, "unable to
+    open database file", do not say so). WAL mode writes `-wal`/`-shm` files beside the database."""
+    if type(exc).__name__ not in ("CantOpenError", "ReadOnlyError", "PermissionsError"):
+        return None
+    return (f"check that this user can read and write {path} and create files in {path.parent} (`ls -ld "
+            f"{path.parent} {path}`); a home on a read-only mount cannot be used")
+
+
 def _database_error(store: "StoreBase", exc: Exception) -> StoreError:
-    return StoreError(f"{store.path}: database error: {exc}",
-                      hint=f"if the file is damaged (`sqlite3 {store.path} 'PRAGMA integrity_check'` says so), restore "
-                           f"it from a backup, or ingest the documents again into a new home")
+    return StoreError(f"{store.path}: database error: {exc}", hint=_access_hint(store.path, exc) or (
+        f"if the file is damaged (`sqlite3 {store.path} 'PRAGMA integrity_check'` says so), restore it from a backup, "
+        f"or ingest the documents again into a new home"))
 
 
 def _guarded(fn: Any) -> Any:

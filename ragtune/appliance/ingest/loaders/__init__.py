@@ -1,0 +1,100 @@
+"""One loader per format. Each turns raw bytes into a `Document` (plain text + title + optional date) or raises
+`LoadError` whose message is the one-line reason shown to the user ("binary file", "encrypted PDF", …).
+
+`base` (Document, LoadError, decoding, dates, text clean-up), `plain` (.md, .txt), `web` (.html), `pdf`, `word`
+(.docx); the BEIR corpus rows and the dispatch are here. Loaders never see the database: the pipeline decides what
+to store.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable, Iterator
+
+from ...errors import InputError
+from ...hashing import sha256_bytes
+from .base import (Document, LoadError, _norm_text, clean_text, decode_utf8, looks_binary, parse_date,
+                   title_from_path)
+from .pdf import load_pdf
+from .plain import front_matter, load_markdown, load_text
+from .web import load_html
+from .word import load_docx
+
+__all__ = ["KINDS", "LOADERS", "Document", "LoadError", "clean_text", "decode_utf8", "front_matter",
+           "iter_beir_documents", "kind_of", "load_docx", "load_file", "load_html", "load_markdown", "load_pdf",
+           "load_text", "looks_binary", "parse_date", "read_bytes", "title_from_path"]
+
+KINDS = {".md": "md", ".markdown": "md", ".txt": "txt", ".html": "html", ".htm": "html", ".pdf": "pdf",
+         ".docx": "docx", ".jsonl": "beir"}
+
+
+# -- BEIR corpus ----------------------------------------------------------------------------------
+def iter_beir_documents(path: Path) -> Iterator[Document]:
+    """Each row of a BEIR corpus.jsonl as a Document ("<abs path>#<_id>"). The whole file is validated
+    first (`ragtune.appliance.beir.iter_corpus`): a bad line fails the file before any row is stored.
+    Row text gets only `_norm_text` (not the file clean-up): a benchmark's passages stay as it wrote them."""
+    from ...beir import iter_corpus
+
+    try:
+        n = sum(1 for _ in iter_corpus(path))
+    except InputError as exc:
+        raise LoadError(exc.message) from None
+    if not n:  # like an empty document: a failure, so rows stored from it are kept (even with --prune)
+        raise LoadError("empty document (a corpus file with no rows)")
+    for row in iter_corpus(path):
+        canon = json.dumps({"title": row["title"], "text": row["text"], "date": row.get("date")},
+                           ensure_ascii=False, sort_keys=True).encode("utf-8")
+        text = _norm_text(row["text"])
+        yield Document(f"{path}#{row['_id']}", "beir", row["title"].strip(), text, parse_date(row.get("date")),
+                       sha256_bytes(canon), len(canon))
+
+
+# -- dispatch -------------------------------------------------------------------------------------
+LOADERS: dict[str, Callable[[Path, bytes], Document]] = {
+    "md": load_markdown, "txt": load_text, "html": load_html, "pdf": load_pdf, "docx": load_docx,
+}
+
+
+def kind_of(path: Path) -> str | None:
+    return KINDS.get(path.suffix.lower())
+
+
+def read_bytes(path: Path, max_file_mb: float) -> bytes:
+    """Raw bytes with the size limit and read errors turned into reasons."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise LoadError("file not found (broken symlink?)") from None
+    except PermissionError:
+        raise LoadError("permission denied") from None
+    except OSError as exc:
+        raise LoadError(f"cannot read: {exc.strerror or exc}") from None
+    limit = float(max_file_mb) * 1024 * 1024
+    if size > limit:
+        raise LoadError(f"over size limit ({size / 1048576:.1f} MB > {max_file_mb:g} MB)")
+    if size == 0:
+        raise LoadError("empty document")
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(int(limit) + 1)
+    except PermissionError:
+        raise LoadError("permission denied") from None
+    except IsADirectoryError:
+        raise LoadError("is a directory") from None
+    except OSError as exc:
+        raise LoadError(f"cannot read: {exc.strerror or exc}") from None
+    if len(raw) > limit:  # grew since stat
+        raise LoadError(f"over size limit (> {max_file_mb:g} MB)")
+    if not raw:
+        raise LoadError("empty document")
+    return raw
+
+
+def load_file(path: Path, *, max_file_mb: float = 50.0) -> Document:
+    """Load one non-BEIR document file. Raises LoadError with the reason."""
+    kind = kind_of(path)
+    if kind is None or kind == "beir":
+        raise LoadError(f"unsupported file type '{path.suffix or path.name}'")
+    raw = read_bytes(path, max_file_mb)
+    return LOADERS[kind](path, raw)

@@ -1,0 +1,177 @@
+"""What every loader shares: the `Document` it returns, the `LoadError` it raises, decoding, dates, and the text
+clean-up (`_norm_text` for every source, `clean_text` for files: ligatures, invisible characters, encoded blobs)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from ...errors import InputError
+from ...text import CONTROLS
+
+
+class LoadError(InputError):
+    """A document that cannot be ingested; `reason` is the short text reported per file."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Document:
+    path: str  # absolute path, or "<abs corpus path>#<_id>" for BEIR rows
+    kind: str
+    title: str
+    text: str
+    doc_date: str | None
+    sha256: str  # of the raw bytes (BEIR: of the row's canonical JSON)
+    size: int = 0
+
+
+def title_from_path(path: Path) -> str:
+    return re.sub(r"[_\-]+", " ", path.stem).strip()
+
+
+def looks_binary(raw: bytes) -> bool:
+    sample = raw[:8192]
+    if b"\x00" in sample:
+        return True
+    if not sample:
+        return False
+    # control characters other than \t \n \r \f \v \b and ESC are rare in text in any encoding
+    allowed = {8, 9, 10, 11, 12, 13, 27}
+    ctrl = sum(1 for b in sample if b < 32 and b not in allowed)
+    return ctrl / len(sample) > 0.10
+
+
+def decode_wide(raw: bytes) -> str | None:
+    """UTF-16/32 text that starts with its byte-order mark (Notepad's "Unicode"), else None."""
+    if raw[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+        enc, name = "utf-32", "UTF-32"
+    elif raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        enc, name = "utf-16", "UTF-16"
+    else:
+        return None
+    try:
+        text = raw.decode(enc)
+    except UnicodeDecodeError:
+        raise LoadError(f"not valid {name} text") from None
+    if looks_binary(text[:8192].encode("utf-8")):
+        raise LoadError("binary file")
+    return text
+
+
+# Windows-1252 bytes that decode to the same punctuation in every Windows code page that has them (€ ‚ „ … † ‡ ‰ ‹
+# ‘ ’ “ ” • – — ™ ›), plus NBSP © « ® ° · »: a file whose only non-ASCII bytes are these is English text with Word's
+# smart quotes saved as "ANSI", and reads the same whatever its code page was. Accented letters are not guessed.
+_CP1252_SAFE = frozenset(b"\x80\x82\x84\x85\x86\x87\x89\x8b\x91\x92\x93\x94\x95\x96\x97\x99\x9b\xa0\xa9\xab\xae\xb0\xb7\xbb")
+
+
+def decode_legacy_punctuation(raw: bytes) -> str | None:
+    if all(b < 0x80 or b in _CP1252_SAFE for b in raw):
+        return raw.decode("cp1252")
+    return None
+
+
+def decode_utf8(raw: bytes) -> str:
+    wide = decode_wide(raw)
+    if wide is not None:
+        return wide
+    if looks_binary(raw):
+        raise LoadError("binary file")
+    try:
+        return raw.decode("utf-8-sig")  # a BOM is tolerated and dropped
+    except UnicodeDecodeError as exc:
+        legacy = decode_legacy_punctuation(raw)
+        if legacy is not None:
+            return legacy
+        line = raw[: exc.start].count(b"\n") + 1
+        raise LoadError(f"not UTF-8 text (invalid byte at line {line}; save it as UTF-8)") from None
+
+
+_DATE_RES = [
+    (re.compile(r"^(\d{4})-(\d{2})-(\d{2})"), "ymd"),
+    (re.compile(r"^D:(\d{4})(\d{2})?(\d{2})?"), "pdf"),
+    (re.compile(r"^(\d{4})/(\d{2})/(\d{2})"), "ymd"),
+    (re.compile(r"^(\d{4})(\d{2})(\d{2})$"), "ymd"),
+]
+
+
+def parse_date(value: Any) -> str | None:
+    """ISO date (YYYY-MM-DD) from a datetime/date or a common string form; None if not a valid date."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    s = str(value).strip().strip("\"'")
+    for rx, _ in _DATE_RES:
+        m = rx.match(s)
+        if m:
+            y = int(m.group(1))
+            mo = int(m.group(2) or 1)
+            d = int(m.group(3) or 1)
+            try:
+                return date(y, mo, d).isoformat()
+            except ValueError:
+                return None
+    return None
+
+
+# Terminal escape sequences (CSI, OSC, the others) and the control characters but tab and newline (text.CONTROLS):
+# not text. Kept, a chunk holding `ESC]0;…` could be cited, copied into an answer and printed to a terminal
+# (retitling or clearing it), and its bytes would only dilute retrieval.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[ -/]+[0-~]|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
+
+
+def _norm_text(text: str) -> str:
+    # CR line ends; FF and VT are page and line breaks (PDF text has form feeds)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\v", "\n")
+    if CONTROLS.search(text):
+        text = CONTROLS.sub("", _ESCAPES.sub("", text))
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+# Typographic ligatures (PDFs, text pasted from them) spelled out, and characters that are invisible inside a word
+# (soft hyphen, zero-width space, word joiner, a BOM in the middle) removed: either splits "ﬁnance" or
+# "infor\xadmation" into pieces no search for "finance" or "information" finds.
+_INVISIBLE = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
+                            "\ufb05": "st", "\ufb06": "st", "\u00ad": "", "\u200b": "", "\u2060": "", "\ufeff": ""})
+_NEEDS_MAP = re.compile("[\ufb00-\ufb06\u00ad\u200b\u2060\ufeff]")
+# Encoded data is not text: a run of 200+ base64 characters with no space (a data: URI, a key, an attachment),
+# or 3+ consecutive lines of 60+ such characters (wrapped base64, a PEM body) would be chunked into many chunks of
+# noise. Both need a digit and both cases, which no run of words has.
+_BLOB = re.compile(r"(?<![^\s(\"'=:,])[A-Za-z0-9+/_\-]{200,}={0,2}(?=[\s)\"',;]|$)")
+_BLOB_LINES = re.compile(r"(?:^[ \t]*[A-Za-z0-9+/]{60,}={0,2}[ \t]*\n){2,}^[ \t]*[A-Za-z0-9+/]{4,}={0,2}[ \t]*$", re.M)
+
+
+def _is_encoded(s: str) -> bool:
+    return bool(re.search(r"\d", s) and re.search(r"[a-z]", s) and re.search(r"[A-Z]", s))
+
+
+def drop_encoded_blobs(text: str) -> str:
+    if len(text) < 200:
+        return text
+    text = _BLOB_LINES.sub(lambda m: "" if _is_encoded(m.group(0)) else m.group(0), text)
+    return _BLOB.sub(lambda m: "" if _is_encoded(m.group(0)) else m.group(0), text)
+
+
+def clean_text(text: str) -> str:
+    """`_norm_text` plus what only files need (BEIR rows are left as the benchmark wrote them)."""
+    if _NEEDS_MAP.search(text):
+        text = text.translate(_INVISIBLE)
+    text = _norm_text(text)
+    kept = drop_encoded_blobs(text)
+    return text if kept == text else _norm_text(kept)
+
+
+def require_text(text: str, empty_reason: str = "empty document") -> str:
+    if not text.strip():
+        raise LoadError(empty_reason)
+    return text

@@ -1,0 +1,174 @@
+"""PDF (pypdf): the text layer of every page, then what page layout did to it undone: running headers, footers and
+page numbers (repeated on most pages) kept once, words hyphenated across a line break joined, and lines that
+continue a sentence joined so line breaks mark sentence and paragraph ends."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from ...hashing import sha256_bytes
+from .base import Document, LoadError, clean_text, parse_date, require_text, title_from_path
+
+_EDGE = 2  # lines at the top and at the bottom of a page that can be a running header/footer
+_HYPHENS = "-\u00ad\u2010"
+_HYPHENATED = re.compile(rf"([^\W\d_]+)[{_HYPHENS}][ \t]*\n[ \t]*([^\W\d_]+)")
+_KEEP_HYPHEN_PREFIXES = {"self", "well", "cross", "half", "non", "co", "anti", "pre", "post"}
+_WORDS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+
+
+_PAGE_NUMBER = re.compile(r"^\W*(?:page|p\.|pg\.?|seite|pagina|página)?\s*#\s*(?:(?:of|/|von|de|sur)\s*#)?\W*$")
+
+
+def _edge(n_lines: int) -> int:
+    """How many lines at each edge are candidates: a short page has at most one header and one footer line."""
+    return _EDGE if n_lines > 2 * _EDGE + 1 else min(1, n_lines)
+
+
+def _edge_key(line: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(line.split())).lower()
+
+
+def strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
+    """Lines among the first/last `_EDGE` of a page that recur (digits aside: "Page 3 of 9") at the same edge of at
+    least half the pages (3 pages or more) are furniture: kept where first seen (page numbers: nowhere), dropped
+    from the other pages, so no chunk carries them and no sentence is cut by them at a page break."""
+    if len(pages) < 3:
+        return pages
+    counts: Counter[tuple[str, str]] = Counter()
+    for lines in pages:
+        body = [x for x in lines if x.strip()]
+        edge = _edge(len(body))
+        seen = {("top", _edge_key(x)) for x in body[:edge]} | {("bottom", _edge_key(x)) for x in body[-edge:]}
+        counts.update(seen)
+    need = max(3, (len(pages) + 1) // 2)
+    # a line of numbers only ("12 340 5 600": table rows) is never furniture, unless it is a page number
+    furniture = {k for k, n in counts.items() if n >= need and len(k[1]) <= 200
+                 and (len(re.findall(r"[^\W\d_]", k[1])) >= 3 or _PAGE_NUMBER.match(k[1]))}
+    if not furniture:
+        return pages
+    kept_once: set[tuple[str, str]] = set()
+    out, content = [], False
+    for lines in pages:
+        idx = [i for i, x in enumerate(lines) if x.strip()]
+        drop = set()
+        edge = _edge(len(idx))
+        for where, positions in (("top", idx[:edge]), ("bottom", idx[-edge:])):
+            for i in positions:
+                key = (where, _edge_key(lines[i]))
+                if key in furniture:
+                    if key in kept_once or _PAGE_NUMBER.match(key[1]):
+                        drop.add(i)
+                    else:
+                        kept_once.add(key)
+                        drop.add(-1 - i)  # kept, but not content
+        content = content or any(i not in drop and -1 - i not in drop for i in idx)
+        out.append([x for i, x in enumerate(lines) if i not in drop])
+    return out if content else [[] for _ in pages]  # only furniture (a scan with the scanner's stamp): no text
+
+
+def _dehyphenate(text: str) -> str:
+    """"informa-\\ntion" -> "information"; "self-\\nservice" keeps its hyphen, and so does any word the document
+    spells with a hyphen elsewhere. Only lower-case halves are joined (not "COVID-\\n19", not "Jean-\\nLuc")."""
+    if not _HYPHENATED.search(text):
+        return text
+    words = Counter(w.lower() for w in _WORDS.findall(text))
+
+    def join(m: re.Match[str]) -> str:
+        a, b = m.group(1), m.group(2)
+        if not (a[-1].islower() and b[0].islower()):
+            return m.group(0)
+        hyphenated, whole = f"{a}-{b}".lower(), f"{a}{b}".lower()
+        if words[hyphenated] > words[whole] or (not words[whole] and a.lower() in _KEEP_HYPHEN_PREFIXES):
+            return f"{a}-{b}"
+        return a + b
+    return _HYPHENATED.sub(join, text)
+
+
+_CONTINUES = re.compile(r"(?<=[^\W_]|,)[ \t]*\n[ \t]*(?=[^\W\d_])")
+
+
+def _reflow(text: str) -> str:
+    """A line break between a line that does not end a sentence and one that starts in lower case is a wrapped
+    line: made a space. Headings, list items and lines ending with '.', ':' keep their breaks."""
+    return _CONTINUES.sub(lambda m: " " if text[m.end()].islower() else m.group(0), text)
+
+
+def _has_images(page: Any) -> bool:
+    try:
+        xobjects = page["/Resources"].get_object().get("/XObject") or {}
+        return any(x.get_object().get("/Subtype") == "/Image" for x in xobjects.get_object().values())
+    except Exception:
+        return False
+
+
+def _title(meta: Any) -> str:
+    title = str(meta.get("/Title") or "").strip()
+    title = re.sub(r"^Microsoft (?:Word|PowerPoint|Excel) - ", "", title)  # what Office's print-to-PDF writes
+    title = re.sub(r"\.(?:docx?|pptx?|xlsx?|rtf|odt)$", "", title, flags=re.I).strip()
+    return "" if title.lower() in ("untitled", "untitled document", "document", "title") else title
+
+
+def pdf_text(pages: list[str]) -> str:
+    lines = strip_running_lines([p.replace("\r\n", "\n").replace("\r", "\n").split("\n") for p in pages])
+    text = ""
+    for page in lines:
+        t = "\n".join(x.rstrip() for x in page).strip()
+        if not t:
+            continue
+        # a page break inside a sentence or a word is a line break like any other, not a paragraph break
+        mid = text and t[0].islower() and (text[-1].isalnum() or text[-1] == ","
+                                          or text[-1] in _HYPHENS and text[-2:-1].isalpha())
+        text += ("\n" if mid else "\n\n") + t if text else t
+    return _reflow(_dehyphenate(text))
+
+
+def load_pdf(path: Path, raw: bytes) -> Document:
+    import pypdf
+    from pypdf.errors import DependencyError, PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # pypdf warns on every quirk; reasons go in the summary
+    if not raw.lstrip()[:5].startswith(b"%PDF"):
+        raise LoadError("corrupt PDF: no %PDF header")
+    aes = "encrypted PDF (AES): reading it needs the Python package 'cryptography'"
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(raw), strict=False)
+        if reader.is_encrypted:
+            try:
+                ok = reader.decrypt("")  # permission-only encryption opens with an empty password
+            except DependencyError:
+                raise LoadError(aes) from None
+            except Exception:
+                ok = 0
+            if not ok:
+                raise LoadError("encrypted PDF (password required)")
+        pages = []
+        images = False
+        for page in reader.pages:
+            t = page.extract_text() or ""
+            if not t.strip():
+                images = images or _has_images(page)
+            pages.append(t)
+    except LoadError:
+        raise
+    except DependencyError:
+        raise LoadError(aes) from None
+    except (PdfReadError, Exception) as exc:  # pypdf raises many types on damaged files
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise LoadError(f"corrupt PDF: {msg[:160]}") from None
+    empty = ("no extractable text in PDF (scanned images? no OCR is done)" if images
+             else "no extractable text in PDF (no text layer, no images)")
+    text = require_text(clean_text(pdf_text(pages)), empty)
+    title = ""
+    d = None
+    try:  # metadata is optional: damaged metadata never costs the text
+        meta = reader.metadata or {}
+        title = _title(meta)
+        d = parse_date(meta.get("/CreationDate")) or parse_date(meta.get("/ModDate"))
+    except Exception:
+        pass
+    return Document(str(path), "pdf", title or title_from_path(path), text, d, sha256_bytes(raw), len(raw))

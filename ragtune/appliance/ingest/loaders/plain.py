@@ -1,0 +1,89 @@
+"""Markdown and plain text."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Callable
+
+from ...hashing import sha256_bytes
+from ..chunker import fence_spans
+from .base import Document, clean_text, decode_utf8, parse_date, require_text, title_from_path
+
+_FRONT = re.compile(r"\A(?:[ \t]*\n)*---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_FRONT_TOML = re.compile(r"\A(?:[ \t]*\n)*\+\+\+[ \t]*\n(.*?)\n\+\+\+[ \t]*(?:\n|\Z)", re.S)
+_H1 = re.compile(r"^ {0,3}#[ \t]+(.+?)[ \t]*#*[ \t]*$", re.M)
+_BLOCK_SCALAR = {">", "|", ">-", "|-", ">+", "|+"}
+
+
+def front_matter(text: str) -> tuple[dict[str, str], str]:
+    """Simple `key: value` YAML front matter (`---`, no YAML dependency; a `>`/`|` block value is joined into one
+    line) or Hugo's TOML `+++` `key = value`. Returns (fields, rest of text)."""
+    m = _FRONT.match(text)
+    toml = m is None
+    if toml:
+        m = _FRONT_TOML.match(text)
+    if not m:
+        return {}, text
+    fields: dict[str, str] = {}
+    lines = m.group(1).splitlines()
+    sep = "=" if toml else ":"
+    for i, line in enumerate(lines):
+        if sep in line and not line.startswith((" ", "\t", "-", "#", "[")):
+            k, v = line.split(sep, 1)
+            v = v.strip()
+            if v in _BLOCK_SCALAR and not toml:
+                more = []
+                for cont in lines[i + 1:]:
+                    if cont.strip() and not cont.startswith((" ", "\t")):
+                        break
+                    more.append(cont.strip())
+                v = " ".join(x for x in more if x)
+            fields[k.strip().lower()] = v.strip("\"'")
+    return fields, text[m.end():]
+
+
+def _outside_fences(text: str, fn: Callable[[str], str]) -> str:
+    """`fn` applied to the text between fenced code blocks (a `# comment` in a fence is code, not a heading)."""
+    spans = fence_spans(text)
+    if not spans:
+        return fn(text)
+    out, pos = [], 0
+    for a, b in spans:
+        out += [fn(text[pos:a]), text[a:b]]
+        pos = b
+    out.append(fn(text[pos:]))
+    return "".join(out)
+
+
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+# A one-line paragraph underlined with === or --- (a setext heading) becomes a `#` line like every other heading,
+# so the chunker keeps it with its section and citations can name it.
+_SETEXT = re.compile(r"(?:(?<=\n\n)|\A)( {0,3}(?![#>|<`~\-*+ \t]|\d+[.)] )[^\n]*\S[^\n]*)\n {0,3}(=+|-+)[ \t]*(?=\n|\Z)")
+
+
+def _markdown_structure(text: str) -> str:
+    def fix(seg: str) -> str:
+        if "<!--" in seg:
+            seg = _COMMENT.sub("", seg)  # not rendered: drafts and notes to other editors are not content
+        return _SETEXT.sub(lambda m: ("# " if m.group(2)[0] == "=" else "## ") + m.group(1).strip(), seg)
+    return _outside_fences(text, fix)
+
+
+def markdown_title(text: str) -> str:
+    found: list[str] = []
+    _outside_fences(text, lambda seg: (found.extend(m.group(1).strip() for m in _H1.finditer(seg)), seg)[1])
+    return found[0] if found else ""
+
+
+def load_markdown(path: Path, raw: bytes) -> Document:
+    text = decode_utf8(raw)
+    fields, body = front_matter(text.replace("\r\n", "\n").replace("\r", "\n"))
+    body = require_text(clean_text(_markdown_structure(body)))
+    title = fields.get("title", "") or markdown_title(body) or title_from_path(path)
+    return Document(str(path), "md", title, body, parse_date(fields.get("date")), sha256_bytes(raw), len(raw))
+
+
+def load_text(path: Path, raw: bytes) -> Document:
+    text = require_text(clean_text(decode_utf8(raw)))
+    return Document(str(path), "txt", title_from_path(path), text, None, sha256_bytes(raw), len(raw))

@@ -1,0 +1,299 @@
+"""HTML: the text a reader sees, with headings as `#` lines, data tables as `a | b` rows, and `<pre>` kept verbatim in
+a fenced block. Scripts, styles, navigation and cookie banners are not content."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+from ...hashing import sha256_bytes
+from .base import Document, LoadError, clean_text, decode_legacy_punctuation, looks_binary, parse_date, require_text, \
+    title_from_path
+
+_BLOCK = {"p", "div", "br", "li", "ul", "ol", "tr", "table", "section", "article", "header", "footer", "main",
+          "blockquote", "pre", "dd", "dt", "dl", "figure", "figcaption", "hr", "form", "aside", "address",
+          "caption", "details", "summary", "fieldset", "legend", "center", "menu"}
+_PARA = {"p", "div", "section", "article", "table", "blockquote", "pre"}
+_DROP = {"script", "style", "nav", "noscript", "template", "svg", "iframe", "object", "canvas"}
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr",
+         "frame"}
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_SPACED = {"button", "option", "label", "select", "textarea", "img", "input"}  # never glued to the next word
+# A cell holding one of these, or a long text, is page layout, not a data cell: its row is written as paragraphs,
+# not `a | b`. (Paragraphs and lists alone do not decide it: Word and wiki exports put a <p> in every data cell.)
+_CELL_BLOCKS = {"table", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "section", "article", "form"}
+_LAYOUT_CELL_CHARS = 400
+# Landmarks and banners that are site furniture: the same on every page, never the page's content.
+_FURNITURE = re.compile(r"(?i)(?:^|[\s_-])(?:cookie|gdpr|consent)[-_]?(?:banner|bar|notice|consent|popup|modal|dialog|"
+                        r"message|wall|overlay|container|box)(?:$|[\s_-])|onetrust|cookiebot|cookielaw|\bcc-(?:window|banner)\b")
+_PRE_A, _PRE_B = "\ue000", "\ue001"  # around verbatim <pre> text while the rest is whitespace-normalised
+
+
+class _Table:
+    def __init__(self, depth: int):
+        self.depth = depth  # sinks below the table's own
+        self.row: list[tuple[str, bool]] | None = None
+        self.cell = False
+        self.cell_block = False
+
+
+class _HTMLText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.sinks: list[list[str]] = [self.parts]
+        self.title_parts: list[str] = []
+        self.h1: list[str] = []
+        self.meta: dict[str, str] = {}
+        self.frames: list[str] = []
+        self.scripts = 0
+        self._drop = 0
+        self._furniture: tuple[str, int, int] | None = None  # (tag, open count, sink depth)
+        self._tables: list[_Table] = []
+        self._pre: list[str] | None = None
+        self._pre_depth = 0
+        self._in_title = False
+        self._heading: int | None = None
+
+    # -- where text goes ----------------------------------------------------------------------------------------
+    def _out(self, s: str) -> None:
+        if self._pre is not None:
+            self._pre.append(s)
+        else:
+            self.sinks[-1].append(s)
+
+    def _pop_to(self, index: int) -> str:
+        """Close the sink at `index` and every one above it (their text joined into it); return its text."""
+        if self._furniture is not None and self._furniture[2] > index:
+            self._furniture = None  # broken markup closed around it: its text is kept
+        self._tables = [t for t in self._tables if t.depth <= index]
+        self._merge_down(index)
+        return "".join(self.sinks.pop()) if index >= 1 and len(self.sinks) > index else ""
+
+    def _merge_down(self, index: int) -> None:
+        while len(self.sinks) > index + 1:
+            top = self.sinks.pop()
+            self.sinks[-1].append("".join(top))
+
+    def _end_cell(self, t: _Table) -> None:
+        if t.cell:
+            text = self._pop_to(t.depth)
+            if t.row is None:
+                t.row = []
+            t.row.append((text, t.cell_block))
+            t.cell = False
+
+    def _end_row(self, t: _Table) -> None:
+        self._end_cell(t)
+        row, t.row = t.row, None
+        if not row:
+            return
+        if any(block or len(text) > _LAYOUT_CELL_CHARS for text, block in row):
+            self._out("".join(f"\n\n{text}\n\n" for text, _ in row))
+        else:
+            cells = [" ".join(_squash(text).split()) for text, _ in row]
+            if any(cells):
+                self._out("\n" + " | ".join(cells))  # rows of a table are lines of one paragraph
+
+    # -- parser events ------------------------------------------------------------------------------------------
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("iframe", "frame"):
+            self.frames.extend(v for k, v in attrs if k == "src" and v)
+        if tag == "script":
+            self.scripts += 1
+        if self._furniture is not None:
+            if tag == self._furniture[0]:
+                self._furniture = (tag, self._furniture[1] + 1, self._furniture[2])
+        if tag in _DROP:
+            if tag not in _VOID:
+                self._drop += 1
+            return
+        if self._furniture is None and tag not in _VOID:
+            a = dict(attrs)
+            if (a.get("role") or "").lower() == "navigation" or _FURNITURE.search(f"{a.get('id') or ''} {a.get('class') or ''}"):
+                self.sinks.append([])
+                self._furniture = (tag, 1, len(self.sinks) - 1)
+                return
+        if self._pre is not None:
+            if tag == "pre":
+                self._pre_depth += 1
+            elif tag == "br":
+                self._pre.append("\n")
+            return
+        t = self._tables[-1] if self._tables else None
+        if t is not None and t.cell and tag in _CELL_BLOCKS:
+            t.cell_block = True
+        if tag == "title":
+            self._in_title = True
+        elif tag == "meta":
+            a = {k.lower(): (v or "") for k, v in attrs}
+            key = (a.get("name") or a.get("property") or a.get("itemprop") or "").lower()
+            if key and "content" in a:
+                self.meta.setdefault(key, a["content"])
+        elif tag == "table":
+            self._out("\n\n")
+            self._tables.append(_Table(len(self.sinks)))
+        elif tag == "tr" and t is not None:
+            self._end_row(t)
+            t.row = []
+        elif tag in ("td", "th") and t is not None:
+            self._end_cell(t)
+            self.sinks.append([])
+            t.cell, t.cell_block = True, False
+        elif tag in _HEADINGS:
+            self._heading = int(tag[1])
+            self._out("\n\n" + "#" * self._heading + " ")
+        elif tag == "pre":
+            self._pre, self._pre_depth = [], 1
+        elif tag == "br" and self._heading is not None:
+            self._out(" ")
+        elif tag == "dt":  # a term and its definitions: one paragraph, a line each
+            self._out("\n\n")
+        elif tag == "dd":
+            self._out("\n")
+        elif tag in _BLOCK:
+            self._out("\n\n" if tag in _PARA else "\n")
+        elif tag in ("td", "th"):  # a cell outside any table
+            self._out(" | ")
+        elif tag in _SPACED:
+            self._out(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._furniture is not None and tag == self._furniture[0]:
+            ftag, n, depth = self._furniture
+            if n > 1:
+                self._furniture = (ftag, n - 1, depth)
+            else:
+                self._pop_to(depth)  # site furniture: thrown away
+                self._furniture = None
+            return
+        if tag in _DROP:
+            self._drop = max(0, self._drop - 1)
+            return
+        if self._pre is not None:
+            if tag == "pre":
+                self._pre_depth -= 1
+                if self._pre_depth <= 0:
+                    self._end_pre()
+            return
+        t = self._tables[-1] if self._tables else None
+        if tag == "title":
+            self._in_title = False
+        elif tag == "table" and t is not None:
+            self._end_row(t)
+            self._tables.pop()
+            self._out("\n\n")
+        elif tag == "tr" and t is not None:
+            self._end_row(t)
+        elif tag in ("td", "th") and t is not None:
+            self._end_cell(t)
+        elif tag in _HEADINGS:
+            self._heading = None
+            self._out("\n\n")
+        elif tag == "dd":
+            self._out("\n")
+        elif tag in _BLOCK and tag not in _VOID and tag != "dt":
+            self._out("\n")
+        elif tag in _SPACED:
+            self._out(" ")
+
+    def handle_data(self, data: str) -> None:
+        if self._drop:
+            return
+        if self._in_title:
+            self.title_parts.append(data)
+            return
+        if self._pre is not None:
+            self._pre.append(data.replace(_PRE_A, "").replace(_PRE_B, ""))
+            return
+        if self._heading == 1:
+            self.h1.append(data)
+        self._out(re.sub(r"\s+", " ", data))  # HTML: a line break in the source is a space on the page
+
+    def _end_pre(self) -> None:
+        text = "".join(self._pre or [])
+        self._pre = None
+        text = (text[1:] if text.startswith("\n") else text).rstrip()  # the newline right after <pre> is markup
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if text.strip():
+            fence = "~~~~" if "```" in text else "```"
+            self._out(f"\n\n{fence}\n{_PRE_A}{text}{_PRE_B}\n{fence}\n\n")
+
+    def close(self) -> None:
+        super().close()
+        if self._pre is not None:
+            self._end_pre()
+        while self._tables:
+            self._end_row(self._tables.pop())
+        self._furniture = None  # never closed: broken markup, so its text is kept rather than the rest of the page
+        self._merge_down(0)
+
+
+def _squash(text: str) -> str:
+    """Spaces collapsed and trimmed around line breaks, except inside <pre> text."""
+    out = []
+    for i, seg in enumerate(re.split(f"({_PRE_A}[^{_PRE_B}]*{_PRE_B})", text)):
+        if i % 2:
+            out.append(seg)
+        else:
+            out.append(re.sub(r" *\n *", "\n", re.sub(r"[ \t]+", " ", seg)))
+    return "".join(out)
+
+
+def _decode_html(raw: bytes) -> str:
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise LoadError("not valid UTF-16 text") from None
+    if looks_binary(raw):
+        raise LoadError("binary file")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    m = re.search(rb"""charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", raw[:4096], re.I)
+    if m:
+        enc = m.group(1).decode("ascii")
+        try:
+            wide = codecs.lookup(enc).name.startswith(("utf-16", "utf-32"))
+        except LookupError:
+            wide = False
+        if wide:  # the declaration was read as ASCII bytes, so the file is not UTF-16/32 (HTML treats it as UTF-8)
+            raise LoadError(f"not UTF-8 text (it declares charset {enc}, which its bytes are not)")
+        try:
+            return raw.decode(enc)
+        except (LookupError, UnicodeDecodeError):
+            raise LoadError(f"not valid {enc} text (declared charset)") from None
+    legacy = decode_legacy_punctuation(raw)
+    if legacy is not None:
+        return legacy
+    raise LoadError("not UTF-8 text (and no charset declared)")
+
+
+def load_html(path: Path, raw: bytes) -> Document:
+    p = _HTMLText()
+    try:
+        p.feed(_decode_html(raw))
+        p.close()
+    except LoadError:
+        raise
+    except Exception as exc:  # html.parser is lenient; this is a last resort
+        raise LoadError(f"cannot parse HTML: {exc}") from None
+    text = _squash("".join(p.parts)).replace(_PRE_A, "").replace(_PRE_B, "")
+    if not clean_text(text):
+        if p.frames:
+            raise LoadError(f"no text in HTML (its content is in a frame: {p.frames[0][:120]}; ingest that page)")
+        if p.scripts:
+            raise LoadError("no text in HTML (scripts build this page; save the page as the browser shows it)")
+    text = require_text(clean_text(text))
+    title = " ".join("".join(p.title_parts).split()) or " ".join("".join(p.h1).split()) or title_from_path(path)
+    d = None
+    for key in ("date", "dc.date", "dcterms.date", "article:published_time", "datepublished", "pubdate"):
+        if key in p.meta:
+            d = parse_date(p.meta[key])
+            if d:
+                break
+    return Document(str(path), "html", title, text, d, sha256_bytes(raw), len(raw))

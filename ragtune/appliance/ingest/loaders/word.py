@@ -1,0 +1,243 @@
+"""DOCX, read from its XML (python-docx opens the package and its parts): the text Word shows with tracked changes
+accepted (insertions in, deletions out), in document order, including content controls, fields, hyperlinks and
+text boxes; headings as `#` lines, list items with their bullet or number, table rows as `a | b`, footnotes and
+endnotes as `[n]` at the end. Headers, footers and comments are not content."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+from ...hashing import sha256_bytes
+from .base import Document, LoadError, clean_text, parse_date, require_text, title_from_path
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_INLINE_WRAPPERS = {f"{_W}{t}" for t in ("hyperlink", "ins", "smartTag", "customXml", "fldSimple", "moveTo", "dir",
+                                          "bdo", "sdtContent")}
+_SKIPPED = {f"{_W}{t}" for t in ("del", "moveFrom", "pPr", "rPr", "sdtPr", "sdtEndPr")}
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for v, s in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"),
+                 (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while n >= v:
+            out, n = out + s, n - v
+    return out
+
+
+def _letters(n: int) -> str:
+    return chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1) if n > 0 else str(n)
+
+
+def _number(n: int, fmt: str) -> str:
+    return {"lowerLetter": _letters(n), "upperLetter": _letters(n).upper(), "lowerRoman": _roman(n),
+            "upperRoman": _roman(n).upper(), "decimalZero": f"{n:02d}"}.get(fmt, str(n))
+
+
+class _Reader:
+    def __init__(self, d: Any):
+        self.styles: dict[str, tuple[str, str | None, tuple[str, str] | None]] = {}  # id -> (name, basedOn, numPr)
+        for st in d.styles.element.iterchildren(f"{_W}style"):
+            sid = st.get(f"{_W}styleId") or ""
+            name = st.find(f"{_W}name")
+            based = st.find(f"{_W}basedOn")
+            self.styles[sid] = (name.get(f"{_W}val") if name is not None else sid,
+                                based.get(f"{_W}val") if based is not None else None, _num_pr(st.find(f"{_W}pPr")))
+        self.levels: dict[str, dict[int, tuple[str, str, int]]] = {}  # numId -> ilvl -> (numFmt, lvlText, start)
+        try:
+            numbering = d.part.numbering_part.element
+        except Exception:  # no numbering part: no lists
+            numbering = None
+        if numbering is not None:
+            abstract = {a.get(f"{_W}abstractNumId"): a for a in numbering.iterchildren(f"{_W}abstractNum")}
+            for num in numbering.iterchildren(f"{_W}num"):
+                ref = num.find(f"{_W}abstractNumId")
+                a = abstract.get(ref.get(f"{_W}val")) if ref is not None else None
+                levels = {}
+                for lvl in (a.iterchildren(f"{_W}lvl") if a is not None else []):
+                    levels[int(lvl.get(f"{_W}ilvl") or 0)] = (_val(lvl, "numFmt") or "decimal",
+                                                               _val(lvl, "lvlText") or "", int(_val(lvl, "start") or 1))
+                for ov in num.iterchildren(f"{_W}lvlOverride"):
+                    il = int(ov.get(f"{_W}ilvl") or 0)
+                    if il in levels and _val(ov, "startOverride"):
+                        levels[il] = (levels[il][0], levels[il][1], int(_val(ov, "startOverride") or 1))
+                self.levels[num.get(f"{_W}numId") or ""] = levels
+        self.counters: dict[str, list[int | None]] = {}
+        self.first_heading = ""
+        self.notes: dict[tuple[str, str], str] = {}  # (kind, id) -> text
+        self.note_order: list[tuple[str, str]] = []
+        for rel in d.part.rels.values():
+            kind = rel.reltype.rsplit("/", 1)[-1]
+            if kind in ("footnotes", "endnotes") and not rel.is_external:
+                self._read_notes(kind, rel.target_part.blob)
+
+    def _read_notes(self, kind: str, blob: bytes) -> None:
+        from docx.oxml import parse_xml
+
+        tag = f"{_W}{kind[:-1]}"
+        for note in parse_xml(blob).iterchildren(tag):
+            if note.get(f"{_W}type") in (None, "normal"):
+                self.notes[(kind[:-1], note.get(f"{_W}id") or "")] = " ".join(self.blocks(note, nested=True))
+
+    def style_of(self, p: Any) -> tuple[str, tuple[str, str] | None]:
+        ppr = p.find(f"{_W}pPr")
+        sid = _val(ppr, "pStyle") if ppr is not None else None
+        num = _num_pr(ppr)
+        name, seen = "", set()
+        while sid and sid not in seen and sid in self.styles:
+            seen.add(sid)
+            sname, based, snum = self.styles[sid]
+            name = name or sname
+            num = num or snum
+            sid = based
+        return name, num
+
+    def list_label(self, num: tuple[str, str]) -> str:
+        num_id, ilvl = num[0], int(num[1] or 0)
+        levels = self.levels.get(num_id)
+        if not levels or num_id == "0":
+            return ""
+        counters = self.counters.setdefault(num_id, [None] * 10)
+        ilvl = min(max(ilvl, 0), 9)
+        start = levels.get(ilvl, ("decimal", "", 1))[2]
+        counters[ilvl] = start if counters[ilvl] is None else counters[ilvl] + 1  # type: ignore[operator]
+        for deeper in range(ilvl + 1, 10):
+            counters[deeper] = None
+        fmt, text, _ = levels.get(ilvl, ("decimal", f"%{ilvl + 1}.", 1))
+        if fmt == "bullet":
+            label = "-"
+        elif fmt == "none":
+            label = ""
+        else:
+            def level(m: re.Match[str]) -> str:
+                k = int(m.group(1)) - 1
+                n = counters[k] if 0 <= k < 10 and counters[k] is not None else levels.get(k, ("", "", 1))[2]
+                return _number(int(n or 1), levels.get(k, (fmt,))[0])
+            label = re.sub(r"%([1-9])", level, text).strip()
+        return "  " * ilvl + label + " " if label else ""
+
+    # -- text ---------------------------------------------------------------------------------------------------
+    def runs(self, el: Any, out: list[str]) -> None:
+        for c in el.iterchildren():
+            tag = c.tag
+            if tag == f"{_W}r":
+                for x in c.iterchildren():
+                    t = x.tag
+                    if t == f"{_W}t":
+                        out.append(x.text or "")
+                    elif t == f"{_W}tab":
+                        out.append("\t")
+                    elif t in (f"{_W}br", f"{_W}cr"):
+                        out.append("\n")
+                    elif t == f"{_W}ptab":
+                        out.append("\t")
+                    elif t == f"{_W}noBreakHyphen":
+                        out.append("-")
+                    elif t in (f"{_W}footnoteReference", f"{_W}endnoteReference"):
+                        key = (t[len(_W):-len("Reference")], x.get(f"{_W}id") or "")
+                        if key in self.notes:
+                            if key not in self.note_order:
+                                self.note_order.append(key)
+                            out.append(f"[{self.note_order.index(key) + 1}]")
+            elif tag in _INLINE_WRAPPERS or tag == f"{_W}sdt":
+                self.runs(c, out)
+
+    def paragraph(self, p: Any) -> list[str]:
+        out: list[str] = []
+        self.runs(p, out)
+        text = "".join(out).strip()
+        lines = []
+        if text:
+            name, num = self.style_of(p)
+            m = re.match(r"heading (\d)", name, re.I)
+            if name.lower() == "title" or m:
+                text = " ".join(text.split())
+                self.first_heading = self.first_heading or text
+                lines.append("#" * min(int(m.group(1)) if m else 1, 6) + " " + text)
+            else:
+                lines.append((self.list_label(num) if num else "") + text)
+        for box in p.iter(f"{_W}txbxContent"):  # text boxes anchored here, each once (not its VML fallback copy)
+            a = box.getparent()
+            while a is not None and a is not p and a.tag not in (_MC_FALLBACK, f"{_W}txbxContent"):
+                a = a.getparent()
+            if a is p:
+                lines.extend(self.blocks(box))
+        return lines
+
+    def table(self, tbl: Any, sep: str = " | ") -> list[str]:
+        lines, above = [], {}
+        for tr in tbl.iterchildren(f"{_W}tr"):
+            trpr = tr.find(f"{_W}trPr")
+            if trpr is not None and trpr.find(f"{_W}del") is not None:
+                continue  # a deleted row
+            cells, col, here = [], 0, {}
+            for tc in tr.iterchildren(f"{_W}tc"):
+                tcpr = tc.find(f"{_W}tcPr")
+                span = int(_val(tcpr, "gridSpan") or 1) if tcpr is not None else 1
+                vmerge = tcpr.find(f"{_W}vMerge") if tcpr is not None else None
+                if vmerge is not None and vmerge.get(f"{_W}val") in (None, "continue"):
+                    text = above.get(col, "")  # a cell merged with the one above: its text, so each row reads whole
+                else:
+                    text = " ".join(" ".join(self.blocks(tc, nested=True)).split())
+                cells.append(text)
+                here[col] = text
+                col += span
+            above = here
+            if any(cells):
+                lines.append(sep.join(cells) if sep == " | " else sep.join(c for c in cells if c))
+        return lines
+
+    def blocks(self, parent: Any, nested: bool = False) -> list[str]:
+        lines: list[str] = []
+        for c in parent.iterchildren():
+            tag = c.tag
+            if tag == f"{_W}p":
+                lines.extend(self.paragraph(c))
+            elif tag == f"{_W}tbl":
+                rows = self.table(c, ", " if nested else " | ")  # a table in a cell: its rows inline
+                lines.extend(["; ".join(rows)] if nested and rows else rows)
+            elif tag in (f"{_W}sdt", f"{_W}sdtContent", f"{_W}customXml", f"{_W}ins", f"{_W}moveTo"):
+                lines.extend(self.blocks(c, nested))
+        return lines
+
+    def notes_text(self) -> list[str]:
+        return [f"[{i + 1}] {self.notes[key]}" for i, key in enumerate(self.note_order) if self.notes[key]]
+
+
+def _val(el: Any, name: str) -> str | None:
+    x = el.find(f"{_W}{name}") if el is not None else None
+    return x.get(f"{_W}val") if x is not None else None
+
+
+def _num_pr(ppr: Any) -> tuple[str, str] | None:
+    num = ppr.find(f"{_W}numPr") if ppr is not None else None
+    if num is None:
+        return None
+    num_id = _val(num, "numId")
+    return (num_id, _val(num, "ilvl") or "0") if num_id else None
+
+
+def load_docx(path: Path, raw: bytes) -> Document:
+    try:
+        import docx  # python-docx
+    except ImportError as exc:  # pragma: no cover - a base dependency
+        raise LoadError(f"cannot read DOCX: {exc}") from None
+    try:
+        d = docx.Document(io.BytesIO(raw))
+        reader = _Reader(d)
+        lines = reader.blocks(d.element.body)
+        lines += reader.notes_text()
+        props = d.core_properties
+        title = (props.title or "").strip() or reader.first_heading
+        dd = parse_date(props.created) or parse_date(props.modified)
+    except LoadError:
+        raise
+    except Exception as exc:  # zipfile.BadZipFile, KeyError, lxml errors, ...
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise LoadError(f"corrupt DOCX: {msg[:160]}") from None
+    text = require_text(clean_text("\n\n".join(lines)))
+    return Document(str(path), "docx", title or title_from_path(path), text, dd, sha256_bytes(raw), len(raw))
