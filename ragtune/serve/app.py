@@ -3,8 +3,9 @@ Prometheus /metrics. Routing to an adapter (the rollout split) is the router's j
 
 Errors are JSON in OpenAI's shape, {"error": {"message", "type", "code"}}: 400 bad input, 401 no or wrong token
 (the same body whatever was wrong), 404 unknown model or route, 405 wrong method, 408 body too slow, 413 body too
-large, 415 a charset other than UTF-8, 422 a body of the wrong shape, 503 + Retry-After when the queue is full (503 no_documents: nothing ingested),
-500/502 when the model or the generation server fails (a 500 says no more than that: the server log has the why).
+large, 415 a charset other than UTF-8, 422 a body of the wrong shape, 503 + Retry-After when the queue is full
+(503 no_documents: nothing is ingested), 500/502 when the model or the generation server fails (a 500 says no more
+than that: the server log has the why).
 Whatever a client sends, the answer is one of these, never a traceback (docs/serve.md).
 """
 

@@ -138,6 +138,7 @@ class _HTMLText(HTMLParser):
         elif tag == "tr" and t is not None:
             self._end_row(t)
             t.row = []
+            self._out(" ")  # stray text between rows is not glued to the next
         elif tag in ("td", "th") and t is not None:
             self._end_cell(t)
             self.sinks.append([])
