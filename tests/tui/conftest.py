@@ -25,6 +25,21 @@ def make_app(settings, fake_engine):
     return make
 
 
+@pytest.fixture
+def slow_loading_app(make_app):
+    """(app, gate, engine): an app whose engine finishes loading only when `gate` is set."""
+    import threading
+
+    gate = threading.Event()
+    engine = FakeEngine()
+
+    def factory(settings):
+        gate.wait(5)
+        return engine
+
+    return make_app(engine=None, engine_factory=factory), gate, engine
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem):
     """Run `async def` tests with asyncio.run (no pytest-asyncio dependency needed for Pilot tests)."""

@@ -333,15 +333,8 @@ async def test_errors_become_notifications(make_app, error, expected):
         assert msg.state == "ok"
 
 
-async def test_engine_loads_in_a_worker_and_queues_questions(make_app):
-    gate = threading.Event()
-    engine = FakeEngine()
-
-    def factory(settings):
-        gate.wait(5)
-        return engine
-
-    app = make_app(engine=None, engine_factory=factory)
+async def test_engine_loads_in_a_worker_and_queues_questions(slow_loading_app):
+    app, gate, engine = slow_loading_app
     async with app.run_test(size=(100, 30)) as pilot:
         status = app.screen.query_one(StatusBar)
         assert "loading model" in status.render().plain

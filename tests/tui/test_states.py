@@ -222,17 +222,10 @@ async def test_a_missing_model_keeps_its_words(make_app):
         assert list(app._notifications)[0].title == "cannot load the model"
 
 
-async def test_escape_cancels_a_question_waiting_for_the_model(make_app):
+async def test_escape_cancels_a_question_waiting_for_the_model(slow_loading_app):
     """Before: a question asked while the model loaded could not be taken back (escape did nothing), and every
     later question said `Still answering`. Now escape cancels it and the box takes the next one."""
-    gate = threading.Event()
-    engine = FakeEngine()
-
-    def factory(settings):
-        gate.wait(5)
-        return engine
-
-    app = make_app(engine=None, engine_factory=factory)
+    app, gate, engine = slow_loading_app
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         box = app.screen.query_one(HistoryInput)
         box.value = Q_OK
