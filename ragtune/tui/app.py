@@ -70,6 +70,12 @@ def engine_failure(exc: BaseException) -> tuple[str, str]:
     return "cannot start the answer engine", "engine failed"
 
 
+# Notification titles for the typed errors, in words (the nearest class in the error's MRO that is named here).
+ERROR_TITLES = {"NothingIngested": "no documents yet", "ConfigError": "configuration error", "InputError": "input error",
+                "ModelError": "model error", "StoreError": "database error", "GenerationError": "generation error",
+                "MissingExtraError": "not installed"}
+
+
 class RagtuneApp(App):
     CSS_PATH = "ragtune.tcss"
     TITLE = "ragtune"
@@ -167,7 +173,8 @@ class RagtuneApp(App):
         """(message, title) for a notification. Typed errors carry their own message; anything else is an
         internal error, reported the same way instead of crashing the app."""
         if isinstance(exc, RagtuneError):
-            return str(exc), type(exc).__name__
+            title = next((ERROR_TITLES[k.__name__] for k in type(exc).__mro__ if k.__name__ in ERROR_TITLES), "error")
+            return str(exc), title
         return f"internal error: {type(exc).__name__}: {exc}", "internal error"
 
     def count_documents(self) -> int | None:

@@ -598,3 +598,12 @@ def test_the_app_provides_what_the_screens_use(make_app):
     assert set(HOST_MEMBERS) == declared
     app = make_app()
     assert [name for name in HOST_MEMBERS if not hasattr(app, name)] == []
+
+
+def test_notification_titles_are_words_not_class_names():
+    from ragtune.appliance.errors import InputError, NothingIngested, RagtuneError, StoreError
+    from ragtune.tui.app import RagtuneApp
+
+    titles = [RagtuneApp.describe_error(None, e)[1]  # type: ignore[arg-type]
+              for e in (InputError("x"), NothingIngested("x"), StoreError("x"), RagtuneError("x"), ValueError("x"))]
+    assert titles == ["input error", "no documents yet", "database error", "error", "internal error"]
