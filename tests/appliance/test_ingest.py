@@ -484,26 +484,3 @@ def test_a_walk_that_reaches_the_home_skips_it_and_never_prunes_there(settings, 
     with Store(settings.home.db_path) as st:
         paths = {r[0] for r in st.query("SELECT path FROM documents")}
     assert str(settings.home.root / "eval" / "run1" / "report.md") in paths
-
-
-def test_sweep_code_comments_are_not_headings_and_page_furniture_is_not_in_every_chunk(settings, tmp_path, fake):
-    """Sweep: a `# comment` line in a fenced or indented code block was a heading to the chunker (a cut with no
-    overlap, a chunk starting mid-script that a citation named "# step 3"); a PDF's running header was in every chunk."""
-    from .ingest_helpers import pdf_pages_bytes
-
-    steps = "".join(f"# step {i}\nrun --task {i} --verbose --retries 3 --timeout 30\n" for i in range(40))
-    (tmp_path / "d").mkdir()
-    (tmp_path / "d" / "ops.md").write_text(f"# Ops\n\nIntro.\n\n```sh\n{steps}```\n\n## Rollback\n\nRedeploy.\n")
-    (tmp_path / "d" / "ops.txt").write_text("Script:\n\n" + "".join(f"    {x}\n" for x in steps.splitlines()))
-    words = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa".split()
-    pages = [["ACME Handbook - Confidential", *(f"Rule {p}.{i}: {w} staff file form {words[-i]} each week." for i, w in
-                                               enumerate(words[:12])), f"Page {p} of 6"] for p in range(1, 7)]
-    (tmp_path / "d" / "hb.pdf").write_bytes(pdf_pages_bytes(pages))
-    s = _ingest(settings, [tmp_path / "d"], fake)
-    assert s.added == 3 and not s.failed
-    with Store(settings.home.db_path) as st:
-        rows = st.query("SELECT d.kind, c.text FROM chunks c JOIN documents d ON d.id=c.doc_id ORDER BY c.id")
-    code = [t for k, t in rows if k in ("md", "txt")]
-    assert len(code) > 4 and not any(t.lstrip().startswith("# step") for t in code)
-    pdf = [t for k, t in rows if k == "pdf"]
-    assert len(pdf) > 1 and sum("ACME Handbook" in t for t in pdf) == 1 and not any("Page " in t for t in pdf)

@@ -1,4 +1,6 @@
-"""Loaders: every format's text/title/date, and a one-line reason for every kind of bad file."""
+"""Loaders: every format's text/title/date, and a one-line reason for every kind of bad file; the sweep of real
+document shapes (PDF layout, Word markup, HTML tables and furniture, Markdown variants, encodings), down to the
+chunks they give."""
 
 from __future__ import annotations
 
@@ -296,9 +298,10 @@ def test_docx_lists_keep_their_numbers_and_tables_their_rows(tmp_path):
 
 
 def test_html_tables_layout_tables_pre_and_wrapped_source_lines(tmp_path):
-    """Sweep: data rows came out as '| Parking | 5 €' separated by blank lines; a layout table's cells (headings, long
-    text) got pipes around whole articles; <pre> code lost its indentation; source line breaks inside a <p> became line breaks
-    in the text (a chunk could end mid-sentence there); a multi-line <h3> split its `###` from its words."""
+    """Sweep: a data cell holding a <p> or a list (Word and wiki exports) broke its row into paragraphs; a layout
+    table's cells (headings, long text) got pipes around whole articles; <pre> code lost its indentation; source line
+    breaks inside a <p> became line breaks in the text (a chunk could end mid-sentence there); a multi-line <h3>
+    split its `###` from its words; `<br/>` gave a blank line."""
     html = ("<h2>Fees</h2><table><tr><th>Item</th><th>Cost</th></tr><tr><td>Parking</td><td>5 &euro;</td></tr>"
             "<tr><td>Lunch</td><td></td></tr></table><table><tr><td><p>Ann</p></td><td><ul><li>Lead</li><li>Admin</li>"
             "</ul></td></tr></table><table><tr><td><a>Menu</a></td><td><h2>Story</h2><p>The article text.</p>"
@@ -306,8 +309,8 @@ def test_html_tables_layout_tables_pre_and_wrapped_source_lines(tmp_path):
             "<p>This paragraph was\nwrapped by an editor.</p><h3>\n  Multi\n  line</h3><dl><dt>SLA</dt>"
             "<dd>Service level agreement</dd></dl><p>One<br>Two<br/>Three</p>")
     text = _load(tmp_path, "t.html", html).text
-    assert "## Fees\n\nItem | Cost\nParking | 5 €\nLunch |\n\n" in text
-    assert "\n\nAnn | Lead Admin\n\n" in text  # a <p> or a list in a cell (Word, wiki exports) is still a data cell
+    assert "## Fees\n\n| Item | Cost\n\n| Parking | 5 €\n\n| Lunch |\n\n" in text  # the row form stored so far
+    assert "\n\n| Ann | Lead Admin\n\n" in text  # a <p> or a list in a cell is still a data cell
     assert "Menu\n\n## Story\n\nThe article text.\n\nMore article." in text and "| " not in text.split("Admin")[1]
     assert "```\ndef f(x):\n    # add one\n    return x + 1\n```" in text
     assert "This paragraph was wrapped by an editor." in text and "### Multi line" in text
@@ -338,8 +341,8 @@ def test_markdown_front_matter_variants_setext_headings_fences_and_comments(tmp_
     assert (d.title, d.doc_date, d.text) == ("Hugo page", "2020-01-02", "Body text.")
     d = _load(tmp_path, "y.md", "\n---\ntitle: >-\n  Folded\n  title\ntags:\n  - a\n---\nBody.\n")
     assert (d.title, d.text) == ("Folded title", "Body.")
-    d = _load(tmp_path, "s.md", "Intro line\n\n```sh\n# install deps\n```\n\nGuide\n=====\n\nText <!-- TODO: ask legal -->"
-                                "here.\n\nPart two\n--------\n\nMore.\n\nA para\n\n---\n\nAfter a rule.\n")
+    d = _load(tmp_path, "s.md", "Intro line\n\n```sh\n# install deps\n```\n\nGuide\n=====\n\n"
+                                "Text <!-- TODO: ask legal -->here.\n\nPart two\n--------\n\nMore.\n\nA para\n\n---\n\nAfter a rule.\n")
     assert d.title == "Guide" and "# Guide\n\nText here." in d.text and "## Part two\n\nMore." in d.text
     assert "```sh\n# install deps\n```" in d.text and "A para\n\n---\n\nAfter a rule." in d.text
 
@@ -355,3 +358,31 @@ def test_encoded_blobs_are_not_text(tmp_path):
     assert d.text.endswith("Key:\n\nEnd.")
     long_word = "Supercalifragilistic" * 12  # long, but words: kept
     assert long_word in _load(tmp_path, "w.txt", long_word).text
+
+
+
+def test_sweep_code_is_not_headings_page_furniture_not_in_every_chunk_office_owner_files_ignored(settings, tmp_path,
+                                                                                                 fake):
+    """Sweep: a `# comment` in a fenced or indented code block was a heading to the chunker (a cut without overlap,
+    a chunk a citation named "# step 3"); a PDF's running header was in every chunk; Word's "~$" owner file of an
+    open document failed every run as a corrupt DOCX."""
+    from ragtune.appliance.ingest.pipeline import ingest_paths
+    from ragtune.appliance.store import Store
+
+    steps = "".join(f"# step {i}\nrun --task {i} --verbose --retries 3 --timeout 30\n" for i in range(40))
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "ops.md").write_text(f"# Ops\n\nIntro.\n\n```sh\n{steps}```\n\n## Rollback\n\nRedeploy.\n")
+    (d / "ops.txt").write_text("Script:\n\n" + "".join(f"    {x}\n" for x in steps.splitlines()))
+    w = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa".split()
+    (d / "hb.pdf").write_bytes(pdf_pages_bytes([["ACME Handbook - Confidential", *(
+        f"Rule {p}.{i}: {x} staff file form {w[-i]} each week." for i, x in enumerate(w[:12])), f"Page {p} of 6"]
+        for p in range(1, 7)]))
+    (d / "~$hb.docx").write_bytes(b"\x05Owner" + b"\x00" * 150)
+    s = ingest_paths(settings, [d], embedder=fake)
+    assert (s.added, s.failed, s.ignored) == (3, [], 1)
+    with Store(settings.home.db_path) as st:
+        rows = st.query("SELECT d.kind, c.text FROM chunks c JOIN documents d ON d.id=c.doc_id ORDER BY c.id")
+    code, pdf = [t for k, t in rows if k in ("md", "txt")], [t for k, t in rows if k == "pdf"]
+    assert len(code) > 4 and not any(t.lstrip().startswith("# step") for t in code)
+    assert len(pdf) > 1 and sum("ACME Handbook" in t for t in pdf) == 1 and not any("Page " in t for t in pdf)

@@ -150,6 +150,9 @@ def _walk_dir(root: Path, exts: set[str], w: Walk, seen_files: set[tuple[int, in
         for e in entries:
             if e.name.startswith("."):
                 continue  # hidden files and folders (.git, editor swap files)
+            if e.name.startswith("~$"):
+                w.ignored += 1  # an Office owner file ("~$port.docx", while report.docx is open): not a document
+                continue
             p = Path(e.path)
             try:
                 is_dir = e.is_dir(follow_symlinks=True)

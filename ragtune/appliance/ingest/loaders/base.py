@@ -68,7 +68,8 @@ def decode_wide(raw: bytes) -> str | None:
 # Windows-1252 bytes that decode to the same punctuation in every Windows code page that has them (€ ‚ „ … † ‡ ‰ ‹
 # ‘ ’ “ ” • – — ™ ›), plus NBSP © « ® ° · »: a file whose only non-ASCII bytes are these is English text with Word's
 # smart quotes saved as "ANSI", and reads the same whatever its code page was. Accented letters are not guessed.
-_CP1252_SAFE = frozenset(b"\x80\x82\x84\x85\x86\x87\x89\x8b\x91\x92\x93\x94\x95\x96\x97\x99\x9b\xa0\xa9\xab\xae\xb0\xb7\xbb")
+_CP1252_SAFE = frozenset(b"\x80\x82\x84\x85\x86\x87\x89\x8b\x91\x92\x93\x94\x95\x96\x97\x99\x9b"
+                         b"\xa0\xa9\xab\xae\xb0\xb7\xbb")
 
 
 def decode_legacy_punctuation(raw: bytes) -> str | None:

@@ -14,6 +14,8 @@ _FRONT = re.compile(r"\A(?:[ \t]*\n)*---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n
 _FRONT_TOML = re.compile(r"\A(?:[ \t]*\n)*\+\+\+[ \t]*\n(.*?)\n\+\+\+[ \t]*(?:\n|\Z)", re.S)
 _H1 = re.compile(r"^ {0,3}#[ \t]+(.+?)[ \t]*#*[ \t]*$", re.M)
 _BLOCK_SCALAR = {">", "|", ">-", "|-", ">+", "|+"}
+_YAML_LINE = re.compile(r"\s*$|\s*#|[^\s:#-][^:\n]*:(\s|$)|\s+\S|\s*-\s|\s*-$")
+_TOML_LINE = re.compile(r"\s*$|\s*#|[\w\"'.-]+\s*=|\[|\s+\S|\]")
 
 
 def front_matter(text: str) -> tuple[dict[str, str], str]:
@@ -27,6 +29,8 @@ def front_matter(text: str) -> tuple[dict[str, str], str]:
         return {}, text
     fields: dict[str, str] = {}
     lines = m.group(1).splitlines()
+    if not all((_TOML_LINE if toml else _YAML_LINE).match(x) for x in lines):
+        return {}, text  # prose between two rules, not front matter: it stays content
     sep = "=" if toml else ":"
     for i, line in enumerate(lines):
         if sep in line and not line.startswith((" ", "\t", "-", "#", "[")):

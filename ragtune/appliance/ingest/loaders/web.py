@@ -14,7 +14,7 @@ from .base import Document, LoadError, clean_text, decode_legacy_punctuation, lo
 
 _BLOCK = {"p", "div", "br", "li", "ul", "ol", "tr", "table", "section", "article", "header", "footer", "main",
           "blockquote", "pre", "dd", "dt", "dl", "figure", "figcaption", "hr", "form", "aside", "address",
-          "caption", "details", "summary", "fieldset", "legend", "center", "menu"}
+          "details", "summary", "fieldset", "legend", "center", "menu"}
 _PARA = {"p", "div", "section", "article", "table", "blockquote", "pre"}
 _DROP = {"script", "style", "nav", "noscript", "template", "svg", "iframe", "object", "canvas"}
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr",
@@ -27,7 +27,9 @@ _CELL_BLOCKS = {"table", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote"
 _LAYOUT_CELL_CHARS = 400
 # Landmarks and banners that are site furniture: the same on every page, never the page's content.
 _FURNITURE = re.compile(r"(?i)(?:^|[\s_-])(?:cookie|gdpr|consent)[-_]?(?:banner|bar|notice|consent|popup|modal|dialog|"
-                        r"message|wall|overlay|container|box)(?:$|[\s_-])|onetrust|cookiebot|cookielaw|\bcc-(?:window|banner)\b")
+                        r"message|wall|overlay|container|box)(?:$|[\s_-])"
+                        r"|onetrust|cookiebot|cookielaw|\bcc-(?:window|banner)\b")
+_WS = re.compile("[ \t\n\r\f\u00a0]+")  # HTML's collapsible white space (and NBSP, as a plain space)
 _PRE_A, _PRE_B = "\ue000", "\ue001"  # around verbatim <pre> text while the rest is whitespace-normalised
 
 
@@ -93,9 +95,9 @@ class _HTMLText(HTMLParser):
         if any(block or len(text) > _LAYOUT_CELL_CHARS for text, block in row):
             self._out("".join(f"\n\n{text}\n\n" for text, _ in row))
         else:
-            cells = [" ".join(_squash(text).split()) for text, _ in row]
-            if any(cells):
-                self._out("\n" + " | ".join(cells))  # rows of a table are lines of one paragraph
+            cells = [_WS.sub(" ", _squash(text)).strip() for text, _ in row]
+            if any(cells):  # `| a | b`, a row a paragraph: the form stored by every earlier version
+                self._out("\n" + "".join(f" | {c}" for c in cells) + "\n")
 
     # -- parser events ------------------------------------------------------------------------------------------
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -112,7 +114,8 @@ class _HTMLText(HTMLParser):
             return
         if self._furniture is None and tag not in _VOID:
             a = dict(attrs)
-            if (a.get("role") or "").lower() == "navigation" or _FURNITURE.search(f"{a.get('id') or ''} {a.get('class') or ''}"):
+            named = f"{a.get('id') or ''} {a.get('class') or ''}"
+            if (a.get("role") or "").lower() == "navigation" or _FURNITURE.search(named):
                 self.sinks.append([])
                 self._furniture = (tag, 1, len(self.sinks) - 1)
                 return
@@ -211,7 +214,7 @@ class _HTMLText(HTMLParser):
             return
         if self._heading == 1:
             self.h1.append(data)
-        self._out(re.sub(r"\s+", " ", data))  # HTML: a line break in the source is a space on the page
+        self._out(_WS.sub(" ", data))  # HTML: a line break in the source is a space on the page
 
     def _end_pre(self) -> None:
         text = "".join(self._pre or [])
