@@ -58,20 +58,27 @@ class AdapterServing:
         if self.cfg.adapter_merge and self._serve_merged(p, got, scale):
             self._clear_runtime_lora()  # the base answers without it again (when it is switched back to)
             return
+        # Nothing served changes until the adapter is applied: a failure leaves the generator serving what its
+        # adapter_id says (the answer cache keys answers by that id).
         lc = self._lc
-        self._serve(self._base_model())
+        base = self._base_model()
         handle = self._adapters.get(got)
         if handle is None:
-            handle = lc.llama_adapter_lora_init(self._llm.model, str(p).encode("utf-8"))
+            handle = lc.llama_adapter_lora_init(base.model, str(p).encode("utf-8"))
             if not handle:
                 raise ModelError(f"{p}: llama.cpp cannot load this LoRA adapter for {self.model_path.name}",
                                  hint=recent_error_text() or "is it a GGUF LoRA converted for this base model?")
             self._adapters[got] = handle
         arr = (lc.llama_adapter_lora_p_ctypes * 1)(handle)
         scales = (ctypes.c_float * 1)(scale)
-        if lc.llama_set_adapters_lora(self._ctx, arr, 1, scales) != 0:
+        base.n_tokens = 0  # its KV entries were computed under another adapter (or none)
+        if lc.llama_set_adapters_lora(base.ctx, arr, 1, scales) != 0:
+            lc.llama_set_adapters_lora(base.ctx, None, 0, None)  # what the base applies is unknown: nothing
+            if self._runtime_lora:  # it was serving the previous run-time LoRA, which is gone now
+                self._runtime_lora = False
+                self.adapter_id, self.adapter_scale = "none", 1.0
             raise ModelError(f"{p}: llama.cpp failed to apply the adapter")
-        self._llm.n_tokens = 0
+        self._serve(base)
         self._runtime_lora = True
         self.adapter_id, self.adapter_scale = got, scale
 

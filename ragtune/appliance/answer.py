@@ -282,7 +282,7 @@ class AnswerEngine:
             ans = self._answer(Verdict("refused", REFUSAL_TEXT, [], "no_evidence"), None, [], src, gen, mode)
             ans.evidence_score = evidence
             return self._emit(ans, t0, q, src, (client_id, arm))
-        key = self.cache_key(ctx, src.normalized, mode) if self._answer_cache_on(use_cache) else None
+        key = self.cache_key(ctx, src.normalized, mode, evidence) if self._answer_cache_on(use_cache) else None
         cached = self._cache_get(key, ctx, src, gen, mode) if key is not None else None
         if cached is not None:
             if on_token is not None:
@@ -444,13 +444,21 @@ class AnswerEngine:
     def _answer_cache_on(self, use_cache: bool) -> bool:
         return use_cache and self.cfg.answer_cache and self.cfg.temperature == 0
 
-    def cache_key(self, ctx: list[ContextItem], question: str, mode: str | None = None) -> str:
+    def cache_key(self, ctx: list[ContextItem], question: str, mode: str | None = None,
+                  evidence: float | None = None) -> str:
+        """The answer's inputs: the prompt and the schema as rendered (a template change is another key, not only
+        a system-prompt change), the sources, the settings in force and, when a refusal model weighs it, the
+        context's evidence score (the same sources ranked with other scores can be refused)."""
+        sha = lambda obj: hashlib.sha256(json.dumps(obj, sort_keys=True).encode("utf-8")).hexdigest()  # noqa: E731
         parts = {
             "model": self.model_id, "adapter": self._adapter_id, "system": system_prompt_sha256(SYSTEM_PROMPT),
             "context": [[c.id, hashlib.sha256(c.text.encode("utf-8")).hexdigest()] for c in ctx],
             "query": question, "decoding": self._decoding(), "mode": mode or self.cfg.answer_mode,
+            "prompt": sha(messages(SYSTEM_PROMPT, ctx, question)),
+            "schema": sha(answer_schema([c.id for c in ctx], self.cfg.max_answer_chars)),
+            **({"evidence_score": evidence} if self.refusal_model is not None else {}),
         }
-        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode("utf-8")).hexdigest()
+        return sha(parts)
 
     def _cost(self, tp: int, tc: int) -> float:
         return tp / 1000 * self.cfg.price_per_1k_prompt + tc / 1000 * self.cfg.price_per_1k_completion

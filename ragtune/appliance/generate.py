@@ -18,7 +18,9 @@ Answer prefix replay: a greedy decode of the same prompt under the same constrai
 answer's opening, whatever its `avoid` (which acts only from there). The answer candidates (candidates.py) decode
 the same prompt again and again, so the tokens before the answer (`{"status": "ok", "answer": "`, ~10) are
 replayed from the previous decode instead of decoded one by one; their KV entries are still in the cache, and the
-choices and log-probabilities after them are bit for bit those of a full decode.
+choices and log-probabilities after them are bit for bit those of a full decode. The candidates' refusal threshold
+(1.0) is not the first decode's: a threshold only decides the status, so the record serves any threshold under which
+the decode also commits to "ok" (`_takes_ok`).
 """
 
 from __future__ import annotations
@@ -87,10 +89,22 @@ class Generator(Protocol):
     def close(self) -> None: ...
 
 
+def _takes_ok(recorded: float | None, p_refused: float | None, threshold: float | None) -> bool:
+    """Whether a greedy decode at `threshold` commits to "ok" with the same token as the recorded one did (at
+    `recorded`, the model's P(refused) `p_refused`; sampler.Sampler._status): a threshold only forces the status
+    to the class it wants ("ok" when P(refused) <= it), and no threshold (None) forces nothing, so the same
+    threshold, or any two under which "ok" is wanted (or no P(refused) was read), take the same token."""
+    if threshold == recorded:
+        return True
+    if threshold is None or recorded is None:
+        return False
+    return p_refused is None or p_refused <= threshold
+
+
 # -- model resolution ------------------------------------------------------------------------------------
 def resolve_model(ref: str | Path, home: Home) -> tuple[Path, str]:
     """(path, sha256) of a GGUF given a default-model name, a registry id/prefix/name, or a file path.
-    The bytes are verified against the manifest/registry hash (memoised per size+mtime)."""
+    The bytes are verified against the manifest/registry hash (memoised: hashing.py)."""
     from .refs import resolve_gguf_model
     from .registry import Registry
 
@@ -111,8 +125,9 @@ class LlamaGenerator(AdapterServing):
         self._adapters: dict[str, Any] = {}  # sha256 -> llama_adapter_lora* (pinned until close)
         self._grammars: "collections.OrderedDict[str, Any]" = collections.OrderedDict()
         self.adapter_id, self.adapter_scale, self._runtime_lora = "none", 1.0, False  # adapter_serving.py
-        # The last greedy "ok" decode's tokens before the answer: (key, tokens, P(refused)); see "replay" above.
-        self._pre_answer: tuple[tuple, list[int], float | None] | None = None
+        # The last greedy "ok" decode's tokens before the answer: (key, tokens, P(refused), its refusal threshold);
+        # see "replay" above.
+        self._pre_answer: tuple[tuple, list[int], float | None, float | None] | None = None
         path, sha = resolve_model(model or cfg.model, self.home)  # not str(): a config value names its line
         self.model_path = path
         self.model_id = sha
@@ -299,9 +314,9 @@ class LlamaGenerator(AdapterServing):
             from .extractive import SpanConstraint
 
             span = SpanConstraint(extractive, self.vocab_index())
-        # Everything that decides the tokens before the answer (not `avoid`, not the seed: greedy only).
-        replay_key = (gbnf, None if extractive is None else tuple((c, tuple(s)) for c, s in extractive),
-                      refusal_threshold, max_tokens)
+        # Everything that decides the tokens before the answer (not `avoid`, not the seed: greedy only; the
+        # refusal threshold only through the status it commits to: _takes_ok).
+        replay_key = (gbnf, None if extractive is None else tuple((c, tuple(s)) for c, s in extractive), max_tokens)
         return self._run(messages, smpl=smpl, reserve=reserve, max_tokens=max_tokens, seed=seed,
                          on_token=on_token, temperature=temperature, prefix_cache=prefix_cache, span=span,
                          refusal_threshold=refusal_threshold, avoid=avoid,
@@ -337,8 +352,9 @@ class LlamaGenerator(AdapterServing):
             key = (tuple(tokens), replay_key, id(self._serving()), self.adapter_id, self.adapter_scale)
         # Replayed only onto the KV cache that holds them: evaluated again in one batch, their numbers could
         # differ in the last bits from one-by-one decoding (and a cold prompt is evaluated whole, as asked).
-        replay, replay_p = ([], None) if key is None or not use_prefix or self._pre_answer is None \
-            or self._pre_answer[0] != key or not self._holds(tokens + self._pre_answer[1]) else self._pre_answer[1:]
+        rec = self._pre_answer
+        replay, replay_p = ([], None) if key is None or not use_prefix or rec is None or rec[0] != key \
+            or not _takes_ok(rec[3], rec[2], refusal_threshold) or not self._holds(tokens + rec[1]) else rec[1:3]
         reused = min(self._eval_prompt(tokens + replay, use_prefix), len(tokens))
         prompt_ms = (time.perf_counter() - t0) * 1000
         pick = lambda lg: self._pick(lg, temperature, rng)  # noqa: E731
@@ -402,7 +418,7 @@ class LlamaGenerator(AdapterServing):
                 text_parts.append(tail)
         total = (time.perf_counter() - t0) * 1000
         if key is not None and sampler.pre_answer is not None and sampler.js.status_committed == "ok":
-            self._pre_answer = (key, out[:sampler.pre_answer], sampler.p_refused)
+            self._pre_answer = (key, out[:sampler.pre_answer], sampler.p_refused, refusal_threshold)
         # tokens_completion: the tokens this call decoded (a replayed answer prefix was decoded before)
         res = GenResult(text="".join(text_parts), tokens_prompt=len(tokens),
                         tokens_completion=len(out) - len(replay),

@@ -1,14 +1,24 @@
 """sha256, the project's one content hash: artifact ids, default-model checks, document and chunk hashes,
-dataset identities. Files are memoised per (path, size, mtime) within the process; `clear_caches()` forgets."""
+dataset identities. Files are memoised within the process by what identifies their bytes on disk (path, device,
+inode, size, mtime and ctime, in ns); `clear_caches()` forgets.
+
+What a memo may not trust: a file rewritten in place within its timestamps' granularity (a coarse clock tick; 1-2 s
+on some file systems), or stamped back with utime (`cp -p`, `tar x`, `rsync -t`), keeps its size and mtime. The
+ctime cannot be set back (utime moves it to now) and a replacement by rename has another inode; and a hash is
+memoised only once the file has been left alone for RACY_NS (git's "racily clean" rule), so that any later write
+lands on a later tick and changes the key."""
 
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from pathlib import Path
 
 from .errors import ModelError
 
-_FILE_CACHE: dict[tuple[str, int, int], str] = {}
+RACY_NS = 2_000_000_000  # a file changed more recently than this may change again unseen by its timestamps
+_FILE_CACHE: dict[tuple, str] = {}
 _DIR_CACHE: dict[tuple, str] = {}
 
 
@@ -21,11 +31,20 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _identity(st: os.stat_result) -> tuple[int, ...]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _settled(st: os.stat_result) -> bool:
+    """Whether the file was last changed long enough ago that a later write cannot keep its timestamps."""
+    return time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > RACY_NS
+
+
 def sha256_file(path: Path | str, *, chunk: int = 1 << 20) -> str:
-    """sha256 of a file's bytes; memoised per (path, size, mtime) within the process."""
+    """sha256 of a file's bytes; memoised by the file's identity on disk (see the module's docstring)."""
     p = Path(path)
     st = p.stat()
-    key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
+    key = (str(p.resolve()),) + _identity(st)
     if key in _FILE_CACHE:
         return _FILE_CACHE[key]
     h = hashlib.sha256()
@@ -35,8 +54,11 @@ def sha256_file(path: Path | str, *, chunk: int = 1 << 20) -> str:
             if not b:
                 break
             h.update(b)
-    _FILE_CACHE[key] = h.hexdigest()
-    return _FILE_CACHE[key]
+    digest = h.hexdigest()
+    after = p.stat()
+    if _identity(after) == key[1:] and _settled(after):  # not written while it was read, nor just before
+        _FILE_CACHE[key] = digest
+    return digest
 
 
 def sha256_path(path: Path | str) -> str:
@@ -50,14 +72,18 @@ def sha256_path(path: Path | str) -> str:
     files = sorted((f for f in p.rglob("*") if f.is_file()), key=lambda f: f.relative_to(p).as_posix())
     if not files:
         raise ModelError(f"{p}: directory is empty")
-    key = (str(p.resolve()),) + tuple((f.relative_to(p).as_posix(), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+    stats = [f.stat() for f in files]
+    key = (str(p.resolve()),) + tuple((f.relative_to(p).as_posix(),) + _identity(st) for f, st in zip(files, stats))
     if key in _DIR_CACHE:
         return _DIR_CACHE[key]
     h = hashlib.sha256()
     for f in files:
         h.update(f"{f.relative_to(p).as_posix()}\t{sha256_file(f)}\n".encode())
-    _DIR_CACHE[key] = h.hexdigest()
-    return _DIR_CACHE[key]
+    digest = h.hexdigest()
+    after = [f.stat() for f in files]
+    if all(_identity(a) == _identity(b) and _settled(a) for a, b in zip(after, stats)):
+        _DIR_CACHE[key] = digest
+    return digest
 
 
 def clear_caches() -> None:

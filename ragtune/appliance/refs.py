@@ -81,7 +81,7 @@ def resolve_adapter(registry: Registry, ref: str | Path | None, *, model_id: str
 
 def resolve_gguf_model(registry: Registry, ref: str | Path) -> tuple[Path, str]:
     """(file, sha256) of a GGUF base/merged/quantized model: a file path, a default-model name (a built-in of
-    the registry) or a registry id / prefix / name. The bytes are verified (memoised per size+mtime)."""
+    the registry) or a registry id / prefix / name. The bytes are verified (memoised: hashing.py)."""
     ref = ref if isinstance(ref, str) else str(ref)  # a Sourced stays one: its errors name its config line
     p = Path(ref).expanduser()
     if ref.endswith(".gguf") or _is_file(p):

@@ -10,7 +10,8 @@ A directory artifact (a peft adapter, a merged HF model) is hashed as sha256 ove
 (relative path, file sha256) pairs, so the id does not depend on file order or timestamps.
 The default models (ragtune/appliance/default_models.py) are listed as built-ins whose ids are their manifest sha256s,
 and so are the package's built-in adapters (ragtune/appliance/builtin_adapters.py, kind lora-gguf).
-Every `get` re-verifies the bytes (memoised by size+mtime), so a replaced or corrupt file is refused.
+Every `get` re-verifies the bytes (memoised by the file's identity on disk: hashing.py), so a replaced or corrupt
+file is refused.
 Which model and adapter a reference names is resolved in refs.py.
 """
 

@@ -1,6 +1,7 @@
 """Hybrid retrieval: normalised query -> BM25 (Tantivy) + vector KNN -> fusion (z-score or RRF) -> optional
 rerank (interpolated with the fused score) -> MMR diversity -> token-budget trim. Results are cached
-in-process, keyed by the index version so that any ingest invalidates them.
+in-process, keyed by the index version so that any ingest invalidates them (and only while the BM25 index
+reflects that version: `_lexical_in_step`).
 
 Query normalisation lives in `normalize.py`, vector search in `vectors.py`. Every stage is a plain function over
 plain data (rankings, arrays, Hits) so it can be tested and benchmarked on its own; `Retriever` only wires them
@@ -189,6 +190,7 @@ class Retriever:
             self._owned.append(lexical)
         self.lexical = lexical
         self.lexical.ensure_synced(self.store)
+        self._lexical_seen: int | None = getattr(lexical, "synced_version", None)  # its reader has loaded this
         self._embedder = embedder
         from .rerank import effective_rerank
 
@@ -197,8 +199,8 @@ class Retriever:
 
             reranker = load_reranker(self.cfg.rerank, settings.home, threads=settings.embed.threads)
             self._owned.append(reranker)
-        self.reranker = reranker
         self.cache = TTLCache(ttl_s=self.cfg.cache_ttl_s)
+        self.reranker = reranker
         self.vectors = VectorSearch(self.store, settings.home.root / "vectors", self.cfg.vector_search,
                                     threads=settings.embed.threads, candidates=self.cfg.ann_candidates)
         self._lock = threading.RLock()
@@ -238,6 +240,15 @@ class Retriever:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+    @property
+    def reranker(self) -> Any:
+        return self._reranker
+
+    @reranker.setter
+    def reranker(self, value: Any) -> None:  # evaluation swaps it: rankings by the one before are not this one's
+        self._reranker = value
+        self.cache.clear()
 
     # -- stages ---------------------------------------------------------------------------------------
     def bm25(self, query: str, limit: int) -> list[tuple[int, float]]:
@@ -374,6 +385,22 @@ class Retriever:
         picked = self.diversify(ranked, k)
         return trim_to_budget(picked, self.cfg.context_tokens, self._count, self._truncate), cands
 
+    def _lexical_in_step(self, version: int) -> bool:
+        """Bring the BM25 index to the store's `version` if it lags (ensure_synced) and whether it reflects it
+        now. It does not while another process writes it (an ingest: its marker is dirty until its commit), and
+        such results are not cached: the cache is keyed by `version`, which the ingest's commit does not move again,
+        so they would outlive it. A searcher is reloaded once per version the index reaches (another process's
+        commit reaches this one's reader only after a delay)."""
+        lex = self.lexical
+        now = lex.synced_version
+        if now != version:
+            lex.ensure_synced(self.store)
+            now = lex.synced_version
+        if now != self._lexical_seen and hasattr(lex, "reload"):
+            lex.reload()
+        self._lexical_seen = now
+        return now == version
+
     # -- public -------------------------------------------------------------------------------------
     def retrieve(self, query: str, *, k: int | None = None, mode: str = "hybrid",
                  filters: dict[str, Any] | None = None, use_cache: bool = True,
@@ -400,7 +427,8 @@ class Retriever:
                 version = self.store.index_version
             except Exception as exc:  # apsw errors
                 raise StoreError(f"cannot read the index: {exc}") from None
-            key = (nq, original, k, mode, _filter_key(filters), version)
+            # + the vector backend, which can be switched after the settings (the reranker too: its setter clears)
+            key = (nq, original, k, mode, _filter_key(filters), version, self.vectors.backend)
             if use_cache and self.cfg.cache:
                 hit = self.cache.get(key)
                 if hit is not None:
@@ -408,10 +436,9 @@ class Retriever:
                     return RetrievalResult(hits=[copy_hit(h) for h in hits], normalized_query=nq,
                                            retrieval_ms=(time.perf_counter() - t0) * 1000, cached=True,
                                            candidates=[copy_hit(h) for h in cands], query=query, mode=mode)
-            if self.lexical.synced_version != version:
-                self.lexical.ensure_synced(self.store)
+            in_step = self._lexical_in_step(version)
             hits, cands = self.pipeline(nq, k=k, mode=mode, filters=filters, original=original)
-            if use_cache and self.cfg.cache:
+            if use_cache and self.cfg.cache and in_step:
                 self.cache.put(key, (hits, cands))
             return RetrievalResult(hits=[copy_hit(h) for h in hits], normalized_query=nq,
                                    retrieval_ms=(time.perf_counter() - t0) * 1000, cached=False,

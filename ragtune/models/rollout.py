@@ -139,7 +139,7 @@ class RolloutState:
     def load(self) -> Rollout | None:
         try:
             st = self.path.stat()
-            mtime = (st.st_mtime_ns, st.st_ino, st.st_size)  # a replace makes a new inode
+            mtime = (st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_size)  # a replace: a new inode; utime: a new ctime
         except FileNotFoundError:
             return None
         with self._lock:

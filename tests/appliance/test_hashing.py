@@ -18,7 +18,7 @@ def test_bytes_text_file(tmp_path):
     assert sha256_bytes(b"abc") == sha256_text("abc") == sha256_file(f) == sha256_path(f) == want
 
 
-def test_file_memo_follows_size_and_mtime(tmp_path):
+def test_file_memo_follows_the_files_identity(tmp_path):
     f = tmp_path / "a.bin"
     f.write_bytes(b"one")
     first = sha256_file(f)
@@ -26,8 +26,8 @@ def test_file_memo_follows_size_and_mtime(tmp_path):
     assert sha256_file(f) != first  # size changed: re-read
     st = f.stat()
     f.write_bytes(b"TWO!")
-    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size and mtime: the memo answers
-    assert sha256_file(f) == hashlib.sha256(b"two!").hexdigest()
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size and mtime (cp -p, tar x): read again
+    assert sha256_file(f) == hashlib.sha256(b"TWO!").hexdigest()
     clear_caches()
     assert sha256_file(f) == hashlib.sha256(b"TWO!").hexdigest()
 
