@@ -60,16 +60,23 @@ def kind_of(path: Path) -> str | None:
     return KINDS.get(path.suffix.lower())
 
 
+def _reason(exc: OSError) -> str:
+    """An OS error as the short reason an ingest summary shows for the file."""
+    if isinstance(exc, FileNotFoundError):
+        return "file not found (broken symlink?)"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if isinstance(exc, IsADirectoryError):
+        return "is a directory"
+    return f"cannot read: {exc.strerror or exc}"
+
+
 def read_bytes(path: Path, max_file_mb: float) -> bytes:
     """Raw bytes with the size limit and read errors turned into reasons."""
     try:
         size = path.stat().st_size
-    except FileNotFoundError:
-        raise LoadError("file not found (broken symlink?)") from None
-    except PermissionError:
-        raise LoadError("permission denied") from None
     except OSError as exc:
-        raise LoadError(f"cannot read: {exc.strerror or exc}") from None
+        raise LoadError(_reason(exc)) from None
     limit = float(max_file_mb) * 1024 * 1024
     if size > limit:
         raise LoadError(f"over size limit ({size / 1048576:.1f} MB > {max_file_mb:g} MB)")
@@ -78,12 +85,8 @@ def read_bytes(path: Path, max_file_mb: float) -> bytes:
     try:
         with open(path, "rb") as fh:
             raw = fh.read(int(limit) + 1)
-    except PermissionError:
-        raise LoadError("permission denied") from None
-    except IsADirectoryError:
-        raise LoadError("is a directory") from None
     except OSError as exc:
-        raise LoadError(f"cannot read: {exc.strerror or exc}") from None
+        raise LoadError(_reason(exc)) from None
     if len(raw) > limit:  # grew since stat
         raise LoadError(f"over size limit (> {max_file_mb:g} MB)")
     if not raw:
