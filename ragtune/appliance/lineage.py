@@ -29,14 +29,14 @@ _IDS = {"base_id": "base_id", "adapter_id": "adapter_id", "input_id": "parent_id
         "training_config_sha256": "training_config_sha256", "dataset_sha256": "dataset_sha256"}
 # ... and what the stage wrote them as.
 _TEXT = {"outtype": "outtype", "type": "quantization"}
-# What a derived artifact carries over from its registered parent (as converters.inherited_lineage).
+# What a derived artifact carries over from its registered parent (the converters use `registered_lineage` too).
 INHERITED = ("base_id", "adapter_id", "training_config_sha256", "dataset_sha256", "outtype", "quantization")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _HINT = "fix it, or move it aside to register the artifact without the lineage it records"
 
 
 def sidecar_path(path: Path) -> Path:
-    """Where a converter put the stage record of `path` (converters.stage_config_path)."""
+    """Where a converter puts the stage record of `path` (converters.write_stage_config)."""
     return path / STAGE_FILE if path.is_dir() else path.with_name(path.name + ".json")
 
 
@@ -92,12 +92,14 @@ def stage_lineage(path: Path | str, kind: str, digest: str, registry: Any = None
             raise bad("'tools' must be an object of tool = version strings", "tools")
         if tools:
             lineage["tools"] = dict(tools)  # the tools that ran this stage, wherever that was
-    for key, val in _registered_lineage(registry, lineage.get("parent_id") or lineage.get("adapter_id")).items():
+    for key, val in registered_lineage(registry, lineage.get("parent_id") or lineage.get("adapter_id")).items():
         lineage.setdefault(key, val)  # what the stage's input recorded (the adapter's dataset, training config)
     return lineage
 
 
-def _registered_lineage(registry: Any, ref: str | None) -> dict[str, Any]:
+def registered_lineage(registry: Any, ref: str | None) -> dict[str, Any]:
+    """The lineage a derived artifact carries over from `ref`, its registered parent or adapter ({} if it is not
+    registered in this home: the artifact's own records are then all there is)."""
     if registry is None or not ref:
         return {}
     try:

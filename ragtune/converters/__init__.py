@@ -22,6 +22,7 @@ from typing import Any, Callable
 from ragtune.appliance.errors import InputError, ModelError, located
 from ragtune.appliance.atomic import replace_into  # noqa: F401  (the converters' one way to place an output)
 from ragtune.appliance.jsonl import read_json_object
+from ragtune.appliance.lineage import sidecar_path
 from ragtune.appliance.registry import Artifact, Registry, write_json_atomic
 
 Progress = Callable[[str], None]
@@ -57,12 +58,8 @@ def check_out(out: Path | str, *, force: bool = False) -> Path:
     return p
 
 
-def stage_config_path(out: Path) -> Path:
-    return out / "ragtune_stage.json" if out.is_dir() else out.with_name(out.name + ".json")
-
-
 def write_stage_config(out: Path, config: dict[str, Any]) -> Path:
-    path = stage_config_path(out)
+    path = sidecar_path(out)  # where `models add` looks for it (lineage.py)
     write_json_atomic(path, config)
     return path
 
@@ -101,18 +98,6 @@ def is_gguf(path: Path) -> bool:
             return fh.read(4) == b"GGUF"
     except OSError:
         return False
-
-
-def inherited_lineage(registry: Registry, parent_id: str | None) -> dict[str, Any]:
-    """Lineage a derived artifact carries over from its registered parent (base, adapter, data hashes)."""
-    if not parent_id:
-        return {}
-    try:
-        m = registry.manifest(parent_id)
-    except ModelError:
-        return {}
-    keep = ("base_id", "adapter_id", "training_config_sha256", "dataset_sha256", "outtype", "quantization")
-    return {k: v for k, v in m.get("lineage", {}).items() if k in keep}
 
 
 def now() -> float:

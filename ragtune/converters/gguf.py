@@ -7,10 +7,11 @@ from pathlib import Path
 
 from ragtune.appliance.atomic import atomic_path
 from ragtune.appliance.errors import InputError
+from ragtune.appliance.lineage import registered_lineage
 from ragtune.appliance.refs import resolve_input
 from ragtune.appliance.registry import Registry, tool_versions
 
-from . import (ConvertResult, Progress, _quiet, check_hf_dir, check_out, inherited_lineage, now, write_stage_config)
+from . import (ConvertResult, Progress, _quiet, check_hf_dir, check_out, now, write_stage_config)
 from . import sdist as sdist_mod
 
 OUTTYPES = ("f32", "f16", "bf16", "q8_0")
@@ -37,7 +38,7 @@ def to_gguf(model_dir: str | Path, out: str | Path, *, outtype: str = "f16", reg
             "convert_hf_to_gguf.py", [str(src), "--outfile", str(tmp), "--outtype", outtype],
             sdist=sdist, threads=threads, log_path=out_p.with_name(out_p.name + ".log"), progress=progress)
 
-    lineage = inherited_lineage(registry, parent_id)
+    lineage = registered_lineage(registry, parent_id)
     if parent_id:
         lineage["parent_id"] = parent_id
     lineage["outtype"] = outtype

@@ -11,10 +11,11 @@ from pathlib import Path
 
 from ragtune.appliance.atomic import atomic_path
 from ragtune.appliance.errors import InputError, ModelError, require
+from ragtune.appliance.lineage import registered_lineage
 from ragtune.appliance.refs import resolve_input
 from ragtune.appliance.registry import Registry, tool_versions
 
-from . import (ConvertResult, Progress, _quiet, check_out, inherited_lineage, is_gguf, now, write_stage_config)
+from . import ConvertResult, Progress, _quiet, check_out, is_gguf, now, write_stage_config
 
 TYPES = ("Q4_K_M", "Q5_K_M", "Q8_0", "Q4_0")
 
@@ -56,7 +57,7 @@ def quantize(model: str | Path, out: str | Path, *, qtype: str = "Q4_K_M", regis
     finally:
         logger.setLevel(level)
 
-    lineage = inherited_lineage(registry, parent_id)
+    lineage = registered_lineage(registry, parent_id)
     if parent_id:
         lineage["parent_id"] = parent_id
     lineage["quantization"] = qtype

@@ -19,10 +19,11 @@ from typing import Any
 from ragtune.appliance.errors import InputError, require
 from ragtune.appliance.ggufinfo import check_gguf_kind
 from ragtune.appliance.hashing import sha256_path
+from ragtune.appliance.lineage import registered_lineage
 from ragtune.appliance.refs import resolve_input
 from ragtune.appliance.registry import Registry, tool_versions
 
-from . import ConvertResult, Progress, _quiet, check_out, inherited_lineage, now, replace_into, write_stage_config
+from . import ConvertResult, Progress, _quiet, check_out, now, replace_into, write_stage_config
 
 
 def _read(path: Path) -> tuple[Any, dict[str, Any], float]:
@@ -124,7 +125,7 @@ def soup(a: str | Path, b: str | Path, out: str | Path, *, weight: float = 0.5, 
         replace_into(tmp, out_p)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    lineage = {**inherited_lineage(registry, id_a), "outtype": "f16"}
+    lineage = {**registered_lineage(registry, id_a), "outtype": "f16"}
     if id_a:
         lineage["parent_id"] = id_a
     rank_a, rank_b = next(iter(ranks.values()))
