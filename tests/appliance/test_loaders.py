@@ -246,6 +246,27 @@ def test_pdf_aes_without_the_crypto_package_says_so(tmp_path):
         _load(tmp_path, "aes.pdf", buf.getvalue())
 
 
+@pytest.mark.parametrize("algorithm", ["AES-128", "AES-256"])
+def test_pdf_aes_that_opens_without_a_password_is_read(tmp_path, algorithm):
+    """A runtime dependency since round 35 (`cryptography`): permission-only AES PDFs are common in organisations."""
+    import io
+
+    import pypdf
+
+    pytest.importorskip("cryptography")
+    w = pypdf.PdfWriter(clone_from=io.BytesIO(pdf_bytes("aes text")))
+    w.encrypt(user_password="", owner_password="owner", algorithm=algorithm)
+    buf = io.BytesIO()
+    w.write(buf)
+    assert "aes text" in _load(tmp_path, "aes.pdf", buf.getvalue()).text
+    w = pypdf.PdfWriter(clone_from=io.BytesIO(pdf_bytes("secret text")))
+    w.encrypt(user_password="letmein", owner_password="owner", algorithm=algorithm)
+    buf = io.BytesIO()
+    w.write(buf)
+    with pytest.raises(LoadError, match=r"encrypted PDF \(password required\)"):
+        _load(tmp_path, "locked.pdf", buf.getvalue())
+
+
 def test_docx_tracked_changes_fields_controls_text_boxes_and_footnotes(tmp_path):
     """Sweep: python-docx's paragraph text dropped tracked insertions ("Budget is  euros."), simple fields,
     content controls (block and inline) and text boxes, and footnotes were nowhere."""
