@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from ragtune.appliance.answer import AnswerEngine
+from ragtune.appliance.config import ServeConfig, Settings
 from ragtune.appliance.retrieve import RetrievalResult
 from ragtune.appliance.types import Hit
 from tests.fakes import FakeGenerator
@@ -97,3 +98,8 @@ def register_adapters(home, names=("alpha", "beta")) -> dict[str, str]:
         p.parent.mkdir(parents=True, exist_ok=True)
         out[n] = reg.add(write_gguf(p, tag=n), "lora-gguf", name=n).id
     return out
+
+
+def serve_settings(home, **serve) -> Settings:
+    """Settings of `home` with these [serve] values."""
+    return Settings(home=home, serve=ServeConfig(**serve))

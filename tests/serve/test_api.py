@@ -12,25 +12,21 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from ragtune.appliance.config import Settings, ServeConfig
+from ragtune.appliance.config import ServeConfig
 from ragtune.appliance.errors import ConfigError
 from ragtune.appliance.store import open_store
 from ragtune.serve.auth import check_bearer, check_bind, load_tokens, parse_token
 from ragtune.serve.server import make_app
-from tests.serve.helpers import fake_factory, register_adapters
+from tests.serve.helpers import fake_factory, register_adapters, serve_settings
 
 TOKEN = "alice:" + "s3cret-token-0123456789"
 AUTH = {"Authorization": "Bearer s3cret-token-0123456789"}
 
 
-def _settings(home, **serve):
-    return Settings(home=home, serve=ServeConfig(**serve))
-
-
 @pytest.fixture
 def client(home):
     factory = fake_factory()
-    app = make_app(_settings(home, tokens=[TOKEN]), engine_factory=factory, workers=2)
+    app = make_app(serve_settings(home, tokens=[TOKEN]), engine_factory=factory, workers=2)
     with TestClient(app) as c:
         c.factory = factory
         yield c
@@ -121,7 +117,7 @@ def test_openai_client_chat_stream_and_models(client, home):
 def test_stream_withdraws_an_answer_the_check_refuses(home):
     # The model streams an answer its sources do not support: the stream ends with the refusal, flagged.
     bad = {"status": "ok", "answer": "Bananas grow on the moon.", "citations": ["S1"]}
-    app = make_app(_settings(home), engine_factory=fake_factory(answer=lambda g: bad), workers=1)
+    app = make_app(serve_settings(home), engine_factory=fake_factory(answer=lambda g: bad), workers=1)
     with TestClient(app) as c:
         with c.stream("POST", "/v1/chat/completions", json={"model": "ragtune", "stream": True, "messages": [
                 {"role": "user", "content": "Where is the Eiffel Tower?"}]}) as r:
@@ -134,7 +130,7 @@ def test_stream_withdraws_an_answer_the_check_refuses(home):
 
 def test_queue_bound_gives_503_with_retry_after(home):
     factory = fake_factory(delay=0.05)
-    app = make_app(_settings(home, queue=1, retry_after_s=7), engine_factory=factory, workers=1)
+    app = make_app(serve_settings(home, queue=1, retry_after_s=7), engine_factory=factory, workers=1)
     results: list[int] = []
     with TestClient(app) as c:
         def one():
@@ -150,7 +146,7 @@ def test_queue_bound_gives_503_with_retry_after(home):
         r = c.get("/metrics")
         assert "ragtune_rejected_total" in r.text
     # a full queue answers at once with Retry-After
-    app2 = make_app(_settings(home, queue=0, retry_after_s=7), engine_factory=fake_factory(delay=0.05), workers=1)
+    app2 = make_app(serve_settings(home, queue=0, retry_after_s=7), engine_factory=fake_factory(delay=0.05), workers=1)
     with TestClient(app2) as c:
         pool = app2.state.serve.pool
         slot = pool.admit()  # take the only place
@@ -254,7 +250,7 @@ def test_real_socket_with_plain_http(home, loopback):
     from tests.conftest import free_port
 
     port = free_port()
-    app = make_app(_settings(home, tokens=[TOKEN]), engine_factory=fake_factory(), workers=1)
+    app = make_app(serve_settings(home, tokens=[TOKEN]), engine_factory=fake_factory(), workers=1)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     t = threading.Thread(target=server.run, daemon=True)
     t.start()

@@ -12,12 +12,11 @@ import time
 import pytest
 from starlette.testclient import TestClient
 
-from ragtune.appliance.config import Settings, ServeConfig
 from ragtune.appliance.errors import ModelError
 from ragtune.appliance.store import open_store
 from ragtune.serve import body as body_mod
 from ragtune.serve.server import make_app
-from tests.serve.helpers import fake_factory, register_adapters
+from tests.serve.helpers import fake_factory, register_adapters, serve_settings
 
 TOKEN = "alice:" + "s3cret-token-0123456789"
 AUTH = {"Authorization": "Bearer s3cret-token-0123456789"}
@@ -25,14 +24,10 @@ Q = "Where is the Eiffel Tower?"
 ASK, CHAT = "/v1/ask", "/v1/chat/completions"
 
 
-def _settings(home, **serve):
-    return Settings(home=home, serve=ServeConfig(**serve))
-
-
 @pytest.fixture
 def client(home):
     factory = fake_factory()
-    app = make_app(_settings(home, tokens=[TOKEN]), engine_factory=factory, workers=1)
+    app = make_app(serve_settings(home, tokens=[TOKEN]), engine_factory=factory, workers=1)
     with TestClient(app, raise_server_exceptions=False) as c:
         c.factory = factory
         c.app_ = app
@@ -224,7 +219,7 @@ def test_server_faults_are_500s_without_details_and_one_log_line(home, caplog):
     def broken(gen):
         raise ModelError(f"{home.root}/models/x.gguf: file of artifact abc is missing", hint="restore it")
 
-    app = make_app(_settings(home), engine_factory=fake_factory(answer=broken), workers=1)
+    app = make_app(serve_settings(home), engine_factory=fake_factory(answer=broken), workers=1)
     with TestClient(app, raise_server_exceptions=False) as c, caplog.at_level(logging.INFO, "ragtune.serve"):
         e = _error(c.post(ASK, json={"question": Q}), 500, "model_error")  # was a 400 quoting the server's path
         assert str(home.root) not in e["message"] and e["type"] == "server_error"
@@ -304,7 +299,7 @@ def _count(app, name: str) -> float:
 
 def test_clients_that_leave_free_the_engine_and_are_counted(home, caplog):
     factory = fake_factory(delay=0.03)
-    app = make_app(_settings(home), engine_factory=factory, workers=1)
+    app = make_app(serve_settings(home), engine_factory=factory, workers=1)
     pool = app.state.serve.pool
     chat = json.dumps({"stream": True, "messages": [{"role": "user", "content": Q}]}).encode()
 
@@ -339,7 +334,7 @@ def test_clients_that_leave_free_the_engine_and_are_counted(home, caplog):
 
 def test_a_body_that_stops_arriving_is_a_408_and_a_body_cut_off_is_a_cancel(home, monkeypatch):
     monkeypatch.setattr(body_mod, "BODY_TIMEOUT_S", 0.2)
-    app = make_app(_settings(home), engine_factory=fake_factory(), workers=1)
+    app = make_app(serve_settings(home), engine_factory=fake_factory(), workers=1)
 
     async def scenario() -> None:
         sent = await _call(app, ASK, [b'{"question": '], partial=True)  # was: waits as long as the client likes
@@ -355,7 +350,7 @@ def test_a_body_that_stops_arriving_is_a_408_and_a_body_cut_off_is_a_cancel(home
 def test_healthz_and_metrics_answer_while_every_engine_is_busy(home):
     """All engines busy, the queue full, and a slow rollout check: /healthz still answers at once, /metrics shows
     the load, and a request beyond the queue is a 503 with Retry-After (a stream too, before it starts)."""
-    app = make_app(_settings(home, queue=1, retry_after_s=3), engine_factory=fake_factory(delay=0.1), workers=1)
+    app = make_app(serve_settings(home, queue=1, retry_after_s=3), engine_factory=fake_factory(delay=0.1), workers=1)
     state = app.state.serve
     release = threading.Event()
 
@@ -401,7 +396,7 @@ def test_a_server_with_no_documents_says_so_with_a_503(home):
                    for _ in range(n)]
         return engines, engines
 
-    app = make_app(_settings(home, tokens=[TOKEN]), engine_factory=factory, workers=1)
+    app = make_app(serve_settings(home, tokens=[TOKEN]), engine_factory=factory, workers=1)
     with TestClient(app, raise_server_exceptions=False) as c:
         _error(c.post(ASK, json={"question": Q}, headers=AUTH), 503, "no_documents", "no documents yet")
         _error(c.post(CHAT, json={"model": "ragtune", "messages": [{"role": "user", "content": Q}]}, headers=AUTH),
