@@ -111,6 +111,8 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, as_json: bool) -> None:
             click.echo(f"ignored {s.ignored} file(s) with other extensions")
         elif not (s.added or s.updated or s.unchanged or s.deleted or s.failed):
             click.echo(f"nothing to ingest there: no {' '.join(app.settings.ingest.extensions)} files")
+        for path, note in s.notes:
+            click.echo(f"note: {printable(path)}: {note}")
         for path, reason in s.failed:  # a reason that names its file and line already (a corpus.jsonl) as it is
             where = "" if str(reason).startswith(f"{path}:") else f"{printable(path)}: "
             click.echo(f"failed: {where}{reason}")

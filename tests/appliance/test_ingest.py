@@ -484,3 +484,20 @@ def test_a_walk_that_reaches_the_home_skips_it_and_never_prunes_there(settings, 
     with Store(settings.home.db_path) as st:
         paths = {r[0] for r in st.query("SELECT path FROM documents")}
     assert str(settings.home.root / "eval" / "run1" / "report.md") in paths
+
+
+def test_a_pdf_with_scanned_pages_is_ingested_with_a_note(home, tmp_path, cli_fake, capsys):
+    """Pages that are only images cannot be searched (no OCR): said per document, not silently left out."""
+    from ragtune.cli import main
+
+    from .ingest_helpers import pdf_pages_bytes
+
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "mixed.pdf").write_bytes(pdf_pages_bytes([["The warranty lasts two years."]], image_pages=2))
+    assert main(["--home", str(home.root), "ingest", str(tmp_path / "d")]) == 0
+    out = capsys.readouterr().out
+    assert "note: " in out and "mixed.pdf: 2 of 3 pages are images without text (page 2, 3: scanned?" in out
+    (tmp_path / "d" / "mixed.pdf").write_bytes(pdf_pages_bytes([["The warranty lasts three years."]], image_pages=1))
+    assert main(["--home", str(home.root), "ingest", "--json", str(tmp_path / "d")]) == 0
+    notes = json.loads(capsys.readouterr().out)["notes"]
+    assert len(notes) == 1 and notes[0]["note"].startswith("1 of 2 pages are images without text (page 2:")

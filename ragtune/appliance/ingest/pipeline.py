@@ -56,6 +56,7 @@ class IngestSummary:
     # failed files whose earlier version stays stored and keeps being served (marked stale: `docs list`)
     stale: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # folders not entered: the ragtune home inside a walked folder
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (path, note) of documents ingested now (loaders)
     # an earlier ingest or removal into this home was cut off (killed, crashed): what it stored is kept, the
     # keyword index was rebuilt from the database
     interrupted: bool = False
@@ -74,6 +75,7 @@ class IngestSummary:
         d = asdict(self)
         d["failed"] = [{"path": p, "reason": r} for p, r in self.failed]
         d["stale"] = [{"path": p, "reason": r} for p, r in self.stale]
+        d["notes"] = [{"path": p, "note": n} for p, n in self.notes]
         d["seconds"] = round(self.seconds, 3)
         return d
 
@@ -201,6 +203,7 @@ class _Run:
             return
         self.changed_doc_ids.add(doc_id)
         self.summary.chunks_added += len(p.chunks)
+        self.summary.notes.extend((doc.path, n) for n in doc.notes)
         if p.existing_id is None:
             self.summary.added += 1
         else:

@@ -183,6 +183,8 @@ class IngestScreen(ModalScreen[Any]):
         failed = getattr(event.summary, "failed", None) or []
         for path, reason in failed[:5]:
             self.notify(f"{path}: {reason}", title="not ingested", severity="warning", timeout=8)
+        for path, note in (getattr(event.summary, "notes", None) or [])[:5]:  # a PDF's scanned pages
+            self.notify(f"{path}: {note}", title="ingested, with a note", severity="warning", timeout=8)
         self.notify(text, title="ingested")
         self.dismiss(event.summary)
 

@@ -30,6 +30,7 @@ class Document:
     doc_date: str | None
     sha256: str  # of the raw bytes (BEIR: of the row's canonical JSON)
     size: int = 0
+    notes: tuple[str, ...] = ()  # what a user should know of an ingested document (a PDF's scanned pages)
 
 
 def title_from_path(path: Path) -> str:

@@ -147,11 +147,11 @@ def load_pdf(path: Path, raw: bytes) -> Document:
             if not ok:
                 raise LoadError("encrypted PDF (password required)")
         pages = []
-        images = False
-        for page in reader.pages:
+        scanned = []  # pages with images and no text: a scan (no OCR is done)
+        for n, page in enumerate(reader.pages, start=1):
             t = page.extract_text() or ""
-            if not t.strip():
-                images = images or _has_images(page)
+            if not t.strip() and _has_images(page):
+                scanned.append(n)
             pages.append(t)
     except LoadError:
         raise
@@ -160,9 +160,12 @@ def load_pdf(path: Path, raw: bytes) -> Document:
     except (PdfReadError, Exception) as exc:  # pypdf raises many types on damaged files
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise LoadError(f"corrupt PDF: {msg[:160]}") from None
-    empty = ("no extractable text in PDF (scanned images? no OCR is done)" if images
+    empty = ("no extractable text in PDF (scanned images? no OCR is done)" if scanned
              else "no extractable text in PDF (no text layer, no images)")
     text = require_text(clean_text(pdf_text(pages)), empty)
+    shown = ", ".join(map(str, scanned[:10])) + (", …" if len(scanned) > 10 else "")
+    notes = (f"{len(scanned)} of {len(pages)} pages are images without text (page {shown}: scanned? no OCR is "
+             "done): answers cannot come from them",) if scanned else ()
     title = ""
     d = None
     try:  # metadata is optional: damaged metadata never costs the text
@@ -171,4 +174,4 @@ def load_pdf(path: Path, raw: bytes) -> Document:
         d = parse_date(meta.get("/CreationDate")) or parse_date(meta.get("/ModDate"))
     except Exception:
         pass
-    return Document(str(path), "pdf", title or title_from_path(path), text, d, sha256_bytes(raw), len(raw))
+    return Document(str(path), "pdf", title or title_from_path(path), text, d, sha256_bytes(raw), len(raw), notes)
