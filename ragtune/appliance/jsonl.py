@@ -60,6 +60,11 @@ def expect_object(obj: Any, where: str) -> dict[str, Any]:
 def read_json_object(path: Path | str) -> dict[str, Any]:
     """A JSON file that must hold one object (a config, a manifest, a report) → the dict, or an InputError naming
     the file, and the line where the JSON breaks."""
+    return read_json_object_text(path)[0]
+
+
+def read_json_object_text(path: Path | str) -> tuple[dict[str, Any], str]:
+    """`read_json_object` and the file's text, read once (for errors that name a key's line: json_key_line)."""
     path = Path(path)
     try:
         text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
@@ -70,7 +75,7 @@ def read_json_object(path: Path | str) -> dict[str, Any]:
     except json.JSONDecodeError as exc:
         msg = exc.msg.removesuffix(" at")  # "Unterminated string starting at": the column says where
         raise InputError(f"{located(path, exc.lineno)}: invalid JSON at column {exc.colno}: {msg}") from None
-    return expect_object(obj, located(path))
+    return expect_object(obj, located(path)), text
 
 
 def iter_jsonl(path: Path | str) -> Iterator[tuple[str, int, Any]]:

@@ -17,8 +17,8 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, RagtuneError, located, unreadable
-from .jsonl import json_key_line, read_json_object
+from .errors import InputError, RagtuneError, located
+from .jsonl import json_key_line, read_json_object_text
 
 STAGE_FILE = "ragtune_stage.json"
 # Each converter stage and the kinds its output is registered as.
@@ -52,11 +52,7 @@ def stage_lineage(path: Path | str, kind: str, digest: str, registry: Any = None
     side = sidecar_path(path)
     if not side.is_file():
         return None
-    obj = read_json_object(side)  # unreadable, not UTF-8, invalid JSON (its line), not an object: named
-    try:
-        text = side.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:  # pragma: no cover - read_json_object read it a moment ago
-        raise InputError(unreadable(side, exc)) from None
+    obj, text = read_json_object_text(side)  # unreadable, not UTF-8, invalid JSON (its line), not an object: named
 
     def bad(msg: str, key: str | None = None, hint: str = _HINT) -> InputError:
         return InputError(f"{located(side, json_key_line(text, key) if key else None)}: stage record of "
