@@ -369,22 +369,30 @@ def test_a_damaged_checkpoint_is_an_error_naming_it(tmp_path, damage):
     assert "move the checkpoint folder aside" in str(ei.value)
 
 
-def test_recipe_value_errors_name_file_and_line(tmp_path):
+@pytest.mark.parametrize("name,text,error", [
+    ("recipe.toml", '# levers\nepochs = 1\n\nlr = "fast"\n', r"recipe.toml:4: train.lr: must be in \(0, 1\)"),
+    ("recipe.toml", '[train]\nepochs = 1\nr = 99\n', r"recipe.toml:3: train.r: must be 8..16"),
+    ("recipe.json", '{\n  "epochs": 1,\n  "r": -5\n}', r"recipe.json:3: train.r: must be 8..16"),
+    ("recipe.toml", "rank = 8\n", r"recipe.toml: unknown key\(s\): rank"),
+    ("recipe.toml", "r = \n", r"recipe.toml: invalid TOML: .*line 1"),
+    ("recipe.json", '{\n  "r": 8,\n  "lr" 1\n}', r"recipe.json:3: invalid JSON at column 8"),
+])
+def test_recipe_errors_name_file_and_line(tmp_path, name, text, error):
+    from ragtune.appliance.errors import ConfigError
+
+    recipe = tmp_path / name
+    recipe.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=error):
+        tr.make_config(recipe)
+
+
+def test_a_recipe_value_given_as_an_option_names_no_file(tmp_path):
     from ragtune.appliance.errors import ConfigError
 
     recipe = tmp_path / "recipe.toml"
-    recipe.write_text('# levers\nepochs = 1\n\nlr = "fast"\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"recipe.toml:4: train.lr: must be in \(0, 1\)"):
-        tr.make_config(recipe)
     recipe.write_text('[train]\nepochs = 1\nr = 99\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"recipe.toml:3: train.r: must be 8..16"):
-        tr.make_config(recipe)
     with pytest.raises(ConfigError, match=r"^train.epochs: must be 1..3$"):  # an option given here: no file named
         tr.make_config(recipe, r=8, epochs=9)
-    as_json = tmp_path / "recipe.json"
-    as_json.write_text('{\n  "epochs": 1,\n  "r": -5\n}', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"recipe.json:3: train.r: must be 8..16"):
-        tr.make_config(as_json)
 
 
 def test_recipe_file_levers_and_errors(tiny, data, tmp_path):
@@ -398,16 +406,7 @@ def test_recipe_file_levers_and_errors(tiny, data, tmp_path):
     tr.train(cfg)
     ac = json.loads((tmp_path / "al" / "adapter_config.json").read_text())
     assert {"gate_proj", "up_proj", "down_proj", "q_proj"} <= set(ac["target_modules"]) and ac["r"] == 16
-    recipe.write_text('rank = 8\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"recipe.toml: unknown key\(s\): rank"):
-        tr.make_config(recipe)
-    recipe.write_text('r = \n', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"recipe.toml: invalid TOML: .*line 1"):
-        tr.make_config(recipe)
     as_json = tmp_path / "recipe.json"
-    as_json.write_text('{\n  "r": 8,\n  "lr" 1\n}', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"recipe.json:3: invalid JSON at column 8"):
-        tr.make_config(as_json)
     as_json.write_text('{"r": 8}', encoding="utf-8")
     assert tr.read_recipe(as_json) == {"r": 8}
     for bad in ({"targets": "mlp"}, {"weight_citations": 0.5}, {"batch_size": 0}, {"threads": True}, {"lr": float("inf")}):
