@@ -85,8 +85,9 @@ def _paths(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
 def ingest(app, paths: tuple[Path, ...], prune: bool, as_json: bool) -> None:
     """Ingest files and folders (md, txt, html, pdf, docx, BEIR corpus.jsonl) into the local index.
 
-    Unchanged files are skipped (content hash), changed ones replaced. Files that cannot be read are listed
-    with a reason; the rest are ingested. Progress with an ETA goes to stderr."""
+    Unchanged files are skipped (content hash), changed ones replaced: only chunks whose text changed are
+    embedded again. Files read by an older version of their reader are read again. Files that cannot be read are
+    listed with a reason; the rest are ingested. Progress with an ETA goes to stderr."""
     from ..appliance.ingest.pipeline import ingest_paths
 
     bar = _Bar(is_tty())
@@ -105,6 +106,8 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, as_json: bool) -> None:
         click.echo(f"added {s.added}, updated {s.updated}, unchanged {s.unchanged}, deleted {s.deleted}, "
                    f"failed {len(s.failed)}; {s.chunks_added} chunks added; index version {s.index_version}; "
                    f"{s.seconds:.1f}s")
+        if (reuse := s.reuse_line()) is not None:
+            click.echo(reuse)
         for path in s.skipped:
             click.echo(f"skipped {printable(path)}: the ragtune home (its reports and models are not documents)")
         if s.ignored:

@@ -482,3 +482,13 @@ def test_tui_does_not_import_heavy_extras():
             "sys.exit(1 if bad else 0)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_ingest_summary_says_what_was_reread_and_reused():
+    from ragtune.appliance.ingest.summary import IngestSummary
+    from ragtune.tui.screens.ingest import summary_text
+
+    s = IngestSummary(updated=2, unchanged=3, chunks_added=5)
+    assert summary_text(s) == "0 added, 2 updated, 3 unchanged, 5 chunks"
+    s.reread, s.chunks_replaced, s.chunks_reused = 2, 5, 4
+    assert summary_text(s).endswith("; 2 documents re-read (reader updated); 4 of 5 chunks kept their vectors")

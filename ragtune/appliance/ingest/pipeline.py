@@ -1,8 +1,9 @@
 """Ingest: walk paths (walk.py) -> load -> chunk -> embed -> store (SQLite, then Tantivy).
 
 Storage rules (SQLite is the truth, Tantivy is derived):
-- A document is keyed by its path; its content sha256 (+ the chunking/embedding settings) decides whether it
-  is unchanged (skipped), changed (chunks replaced, same document id) or new.
+- A document is keyed by its path; its content sha256 (+ the chunking/embedding settings, + the version of its
+  kind's loader) decides whether it is unchanged (skipped), changed (chunks replaced, same document id) or new.
+  A replaced document embeds only chunks whose embedding text is new; the others keep their vectors (reuse.py).
 - Each document's rows (documents, chunks, chunk_vec) are written in ONE transaction: a failure on one file
   never touches what is stored for another, and never leaves half a document.
 - `index_version` is bumped in the transaction of the run's first change, and once more at the end if later
@@ -21,7 +22,7 @@ import time
 
 import numpy as np
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -31,53 +32,14 @@ from ..hashing import sha256_bytes
 from .chunker import Chunk, chunk_text, effective_sizes, embedding_text
 from .progress import IngestProgress, OnProgress, Tracker
 from .stale import clear_stale, mark_stale
+from .summary import IngestSummary
 from .loaders import LOADERS, Document, LoadError, iter_beir_documents, read_bytes
+from .reuse import LOADER_KEY, embed_sha, load_stored, loader_version, stale_by_loader
 from .walk import Walk, os_reason, walk
 
 CHUNKER_VERSION = 1  # bump when chunk boundaries change for the same settings: forces re-chunking
 EMBED_SLAB = 512  # chunks embedded per call: a big file's progress moves every slab
 Progress = Callable[[int, int, str], None]
-
-
-@dataclass
-class IngestSummary:
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deleted: int = 0
-    chunks_added: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    seconds: float = 0.0
-    ignored: int = 0  # files in walked folders with an extension not in [ingest] extensions
-    chunks_deleted: int = 0
-    index_version: int = 0
-    paths: int = 0  # top-level paths given
-    paths_bad: int = 0  # top-level paths that were missing/unreadable/unsupported
-    # failed files whose earlier version stays stored and keeps being served (marked stale: `docs list`)
-    stale: list[tuple[str, str]] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # folders not entered: the ragtune home inside a walked folder
-    notes: list[tuple[str, str]] = field(default_factory=list)  # (path, note) of documents ingested now (loaders)
-    # an earlier ingest or removal into this home was cut off (killed, crashed): what it stored is kept, the
-    # keyword index was rebuilt from the database
-    interrupted: bool = False
-
-    @property
-    def all_paths_bad(self) -> bool:
-        return self.paths > 0 and self.paths_bad == self.paths
-
-    @property
-    def nothing_ingested(self) -> bool:
-        """Something failed and nothing else happened: no document added, updated, unchanged or deleted (a corrupt
-        PDF, an empty file, a bad corpus, a folder where every file fails). The CLI exits non-zero then."""
-        return bool(self.failed) and not (self.added or self.updated or self.unchanged or self.deleted)
-
-    def to_json(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["failed"] = [{"path": p, "reason": r} for p, r in self.failed]
-        d["stale"] = [{"path": p, "reason": r} for p, r in self.stale]
-        d["notes"] = [{"path": p, "note": n} for p, n in self.notes]
-        d["seconds"] = round(self.seconds, 3)
-        return d
 
 
 # -- the run --------------------------------------------------------------------------------------
@@ -88,6 +50,10 @@ class _Prepared:
     chunks: list[Chunk]
     embed_texts: list[str]
     weight: float = 0.0  # bytes of input this document stands for (progress)
+    keys: list[str] = field(default_factory=list)  # sha256 of each embedding text (stored per chunk)
+    vectors: list[Any] = field(default_factory=list)  # per chunk: the stored vector it reuses, None until embedded
+    reused: int = 0
+    same: bool = False  # reads exactly as stored (a re-read with nothing new): only the document row changes
 
 
 class _Run:
@@ -112,6 +78,7 @@ class _Run:
         self.tracker = Tracker(None, 0, 0)  # replaced by ingest_paths when progress is reported
         self.seen: set[str] = set()  # document paths met this run (prune keeps them)
         self.seen_prefixes: list[str] = []  # corpus files we could not read: keep all their rows
+        self.rereads: set[str] = set()  # paths whose file is unchanged but whose loader is newer than stored
 
     @property
     def embedder(self) -> Any:
@@ -137,11 +104,14 @@ class _Run:
         return self._index_key
 
     # -- per document -----------------------------------------------------------------------------
-    def is_unchanged(self, path: str, sha: str) -> tuple[bool, int | None]:
+    def is_unchanged(self, path: str, sha: str, kind: str) -> tuple[bool, int | None]:
         row = self.store.document_by_path(path)
         if row is None:
             return False, None
         same = row["sha256"] == sha and str(row["meta"].get("index_key", "")) == self.index_key
+        if same and stale_by_loader(kind, row["meta"]):
+            self.rereads.add(path)
+            return False, row["id"]
         if same:
             clear_stale(self.store, row["id"], row["meta"])  # the file is back to what is stored
         return same, row["id"]
@@ -156,7 +126,13 @@ class _Run:
             self.tracker.skip(weight)
             return
         texts = [embedding_text(doc.title, c.text, c.n_tokens, e.tokenizer, e.max_seq_len) for c in chunks]
-        self.pending.append(_Prepared(doc, existing_id, chunks, texts, weight))
+        keys = [embed_sha(t) for t in texts]
+        stored = None if existing_id is None else \
+            load_stored(self.store, existing_id, self.index_key, e.tokenizer, e.max_seq_len)
+        vectors = [None if stored is None else stored.vectors.get(k) for k in keys]
+        reused = sum(v is not None for v in vectors)
+        same = stored is not None and reused == len(chunks) and stored.same_text(doc, chunks)
+        self.pending.append(_Prepared(doc, existing_id, chunks, texts, weight, keys, vectors, reused, same))
         self.pending_chunks += len(chunks)
         if self.pending_chunks >= self.flush_at:
             self.flush()
@@ -167,8 +143,11 @@ class _Run:
         if not self.pending:
             return
         pending, self.pending, self.pending_chunks = self.pending, [], 0
-        texts = [t for p in pending for t in p.embed_texts]
-        owner = [(p.doc.path, p.weight / len(p.chunks)) for p in pending for _ in p.chunks]
+        need = [(p, i) for p in pending for i, v in enumerate(p.vectors) if v is None]
+        texts = [p.embed_texts[i] for p, i in need]
+        owner = [(p.doc.path, p.weight / len(p.chunks)) for p, _ in need]
+        # chunks that keep their vectors cost nothing: out of the progress total, so the ETA is the embedding's
+        self.tracker.skip(sum(p.weight * p.reused / len(p.chunks) for p in pending))
         parts = []
         try:
             for at in range(0, len(texts), EMBED_SLAB):
@@ -177,25 +156,36 @@ class _Run:
                 self.tracker.credit(sum(w for _, w in done))
                 self.tracker.emit(done[-1][0], "embedding")
         except ModelError as exc:
+            failed = {id(p) for p, _ in need}
             for p in pending:
-                self.summary.failed.append((p.doc.path, f"embedding failed: {exc.message}"))
+                if id(p) in failed:
+                    self.summary.failed.append((p.doc.path, f"embedding failed: {exc.message}"))
             self.tracker.skip(sum(w for _, w in owner[sum(len(x) for x in parts):]))
-            return
-        vecs = parts[0] if len(parts) == 1 else np.concatenate(parts)
-        at = 0
+            pending = [p for p in pending if id(p) not in failed]  # those reusing every vector are still stored
+            need = []
+        self.summary.chunks_embedded += len(need)
+        if need:
+            vecs = parts[0] if len(parts) == 1 else np.concatenate(parts)
+            for (p, i), v in zip(need, vecs):
+                p.vectors[i] = v
         for p in pending:
-            n = len(p.chunks)
-            self.write(p, vecs[at:at + n])
-            at += n
+            self.write(p)
 
-    def write(self, p: _Prepared, vecs: Any) -> None:
+    def write(self, p: _Prepared) -> None:
         doc = p.doc
-        meta = json.dumps({"index_key": self.index_key}, sort_keys=True)
+        meta_d: dict[str, Any] = {"index_key": self.index_key}
+        if loader_version(doc.kind) is not None:
+            meta_d[LOADER_KEY] = loader_version(doc.kind)
+        meta = json.dumps(meta_d, sort_keys=True)
+        if p.same and p.existing_id is not None:
+            self._touch(p, meta)
+            return
         try:
             with self.store.transaction():
                 doc_id, removed = self.store.put_document(
                     path=doc.path, sha256=doc.sha256, title=doc.title, kind=doc.kind, size=doc.size,
-                    doc_date=doc.doc_date, ingested_at=time.time(), meta=meta, chunks=p.chunks, vectors=vecs)
+                    doc_date=doc.doc_date, ingested_at=time.time(), meta=meta, chunks=p.chunks, vectors=p.vectors,
+                    embed_sha256s=p.keys)
                 self.summary.chunks_deleted += removed
                 self._note_change()
         except StoreError as exc:
@@ -208,6 +198,30 @@ class _Run:
             self.summary.added += 1
         else:
             self.summary.updated += 1
+            self._count_replaced(p)
+
+    def _touch(self, p: _Prepared, meta: str) -> None:
+        """The document reads exactly as stored (a re-read that changed nothing, or a file edit that left its text
+        alone): keep its chunks, vectors, ids and the index version (caches stay valid); update its row."""
+        doc = p.doc
+        try:
+            self.store.touch_document(p.existing_id, sha256=doc.sha256, size=doc.size, ingested_at=time.time(),
+                                      meta=meta, embed_sha256s=p.keys)
+        except StoreError as exc:
+            self.summary.failed.append((doc.path, exc.message))
+            return
+        self.summary.notes.extend((doc.path, n) for n in doc.notes)
+        if doc.path in self.rereads:
+            self.summary.unchanged += 1
+        else:
+            self.summary.updated += 1
+        self._count_replaced(p)
+
+    def _count_replaced(self, p: _Prepared) -> None:
+        self.summary.chunks_replaced += len(p.chunks)
+        self.summary.chunks_reused += p.reused
+        if p.doc.path in self.rereads:
+            self.summary.reread += 1
 
     def _note_change(self) -> None:
         if not self.bumped_at_change:
@@ -378,7 +392,7 @@ def _process(run: _Run, w: Walk, settings: Settings, progress: Progress | None, 
                 for doc in iter_beir_documents(item.path):
                     rows += 1
                     run.seen.add(doc.path)
-                    unchanged, doc_id = run.is_unchanged(doc.path, doc.sha256)
+                    unchanged, doc_id = run.is_unchanged(doc.path, doc.sha256, doc.kind)
                     if unchanged:
                         summary.unchanged += 1
                         run.tracker.skip(row_bytes)
@@ -404,7 +418,7 @@ def _process(run: _Run, w: Walk, settings: Settings, progress: Progress | None, 
         try:
             raw = read_bytes(item.path, settings.ingest.max_file_mb)
             sha = sha256_bytes(raw)
-            unchanged, doc_id = run.is_unchanged(path_s, sha)
+            unchanged, doc_id = run.is_unchanged(path_s, sha, item.kind)
             if unchanged:
                 summary.unchanged += 1
                 run.tracker.skip(size)

@@ -121,4 +121,11 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX query_log_arm_ts ON query_log(arm, ts);
         """,
     ),
+    (
+        # sha256 of the exact text the embedder was given for the chunk (title line + chunk text): a re-ingested
+        # document reuses the stored vector of a chunk whose embedding text is unchanged. NULL on rows written
+        # before (ingest derives it from the stored title, text and n_tokens then).
+        "0007_chunk_embed_sha256",
+        "ALTER TABLE chunks ADD COLUMN embed_sha256 TEXT;",
+    ),
 ]

@@ -40,6 +40,9 @@ def summary_text(summary: Any) -> str:
     failed = getattr(summary, "failed", None) or []
     if failed:
         text += f"; {len(failed)} failed"
+    reuse = getattr(summary, "reuse_line", None)
+    if callable(reuse) and (line := reuse()):  # documents re-read for a better reader, vectors kept
+        text += f"; {line}"
     return text
 
 

@@ -21,7 +21,7 @@ from .plain import front_matter, load_markdown, load_text
 from .web import load_html
 from .word import load_docx
 
-__all__ = ["KINDS", "LOADERS", "Document", "LoadError", "clean_text", "decode_utf8", "front_matter",
+__all__ = ["KINDS", "LOADERS", "LOADER_VERSIONS", "Document", "LoadError", "clean_text", "decode_utf8", "front_matter",
            "iter_beir_documents", "kind_of", "load_docx", "load_file", "load_html", "load_markdown", "load_pdf",
            "load_text", "looks_binary", "parse_date", "read_bytes", "title_from_path"]
 
@@ -54,6 +54,13 @@ def iter_beir_documents(path: Path) -> Iterator[Document]:
 LOADERS: dict[str, Callable[[Path, bytes], Document]] = {
     "md": load_markdown, "txt": load_text, "html": load_html, "pdf": load_pdf, "docx": load_docx,
 }
+
+
+# The version of what each loader makes of the same bytes, recorded in the document's meta ("loader"). Bump a kind's
+# number when its loader's text changes: stored documents of that kind are re-read on the next ingest even though
+# their files did not change (only chunks whose text changed are embedded again). Documents stored without a
+# version are version 1. Not for "beir": a corpus row's text is the benchmark's own, never a loader's.
+LOADER_VERSIONS: dict[str, int] = {"md": 2, "txt": 2, "html": 2, "pdf": 2, "docx": 2}
 
 
 def kind_of(path: Path) -> str | None:

@@ -1,0 +1,62 @@
+"""What an ingest did (`IngestSummary`): counts, failures and notes that `ragtune ingest` prints (and `--json`
+carries), the TUI shows and callers check."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class IngestSummary:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    chunks_added: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    ignored: int = 0  # files in walked folders with an extension not in [ingest] extensions
+    chunks_deleted: int = 0
+    index_version: int = 0
+    paths: int = 0  # top-level paths given
+    paths_bad: int = 0  # top-level paths that were missing/unreadable/unsupported
+    # failed files whose earlier version stays stored and keeps being served (marked stale: `docs list`)
+    stale: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # folders not entered: the ragtune home inside a walked folder
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (path, note) of documents ingested now (loaders)
+    # an earlier ingest or removal into this home was cut off (killed, crashed): what it stored is kept, the
+    # keyword index was rebuilt from the database
+    interrupted: bool = False
+    reread: int = 0  # documents re-read though their file did not change: the loader of their kind was updated
+    chunks_replaced: int = 0  # chunks of documents replaced this run (changed or re-read)
+    chunks_reused: int = 0  # of those, chunks whose text was unchanged: they kept their stored vectors
+    chunks_embedded: int = 0  # chunks run through the embedder (new documents' included)
+
+    @property
+    def all_paths_bad(self) -> bool:
+        return self.paths > 0 and self.paths_bad == self.paths
+
+    @property
+    def nothing_ingested(self) -> bool:
+        """Something failed and nothing else happened: no document added, updated, unchanged or deleted (a corrupt
+        PDF, an empty file, a bad corpus, a folder where every file fails). The CLI exits non-zero then."""
+        return bool(self.failed) and not (self.added or self.updated or self.unchanged or self.deleted)
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["failed"] = [{"path": p, "reason": r} for p, r in self.failed]
+        d["stale"] = [{"path": p, "reason": r} for p, r in self.stale]
+        d["notes"] = [{"path": p, "note": n} for p, n in self.notes]
+        d["seconds"] = round(self.seconds, 3)
+        return d
+
+    def reuse_line(self) -> str | None:
+        """One plain line on documents re-read for an updated reader and on chunks that kept their vectors; None
+        when no stored document was replaced."""
+        if not self.chunks_replaced and not self.reread:
+            return None
+        kept = f"{self.chunks_reused} of {self.chunks_replaced} chunks kept their vectors"
+        if not self.reread:
+            return kept
+        return f"{self.reread} document{'s' if self.reread != 1 else ''} re-read (reader updated); {kept}"
