@@ -1,6 +1,7 @@
-"""PDF (pypdf): the text layer of every page, then what page layout did to it undone: running headers, footers and
-page numbers (repeated on most pages) kept once, words hyphenated across a line break joined, and lines that
-continue a sentence joined so line breaks mark sentence and paragraph ends."""
+"""PDF (pypdf): the text layer of every page (a page set in columns in reading order, see pdf_layout), then what
+page layout did to it undone: running headers, footers and page numbers (repeated on most pages) kept once, words
+hyphenated across a line break joined, and lines that continue a sentence joined so line breaks mark sentence and
+paragraph ends."""
 
 from __future__ import annotations
 
@@ -13,12 +14,15 @@ from typing import Any
 
 from ...hashing import sha256_bytes
 from .base import Document, LoadError, clean_text, parse_date, require_text, title_from_path
+from .pdf_layout import Recorder, Seg, reading_order
 
 _EDGE = 2  # lines at the top and at the bottom of a page that can be a running header/footer
 _HYPHENS = "-\u00ad\u2010"
 _HYPHENATED = re.compile(rf"([^\W\d_]+)[{_HYPHENS}][ \t]*\n[ \t]*([^\W\d_]+)")
 _KEEP_HYPHEN_PREFIXES = {"self", "well", "cross", "half", "non", "co", "anti", "pre", "post"}
 _WORDS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+_SHOWS = re.compile(rb"T[jJ]|['\"]")
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")  # Hebrew, Arabic...: columns read right to left
 
 
 _PAGE_NUMBER = re.compile(r"^\W*(?:page|p\.|pg\.?|seite|pagina|página)?\s*#\s*(?:(?:of|/|von|de|sur)\s*#)?\W*$")
@@ -98,6 +102,82 @@ def _reflow(text: str) -> str:
     return _CONTINUES.sub(lambda m: " " if text[m.end()].islower() else m.group(0), text)
 
 
+# -- pages set in columns ---------------------------------------------------------------------------
+def _replay_ops(segs: list[Seg], order: list[int]) -> list[tuple[list[Any], bytes]]:
+    """A content stream of the segments' text operators in `order`: each segment placed by an absolute Tm (its
+    matrix, the CTM folded in), the text state set where it changes, so pypdf decodes and spaces them as before."""
+    from pypdf.generic import FloatObject
+
+    ops: list[tuple[list[Any], bytes]] = [([], b"BT")]
+    cur: tuple[Any, ...] = (None, None, 0.0, 0.0, 100.0)
+    for i in order:
+        seg = segs[i]
+        for k, (state, op, operands) in enumerate(seg.pieces):
+            if op == b"Do":  # a form XObject that shows text: pypdf reads it from the page's resources
+                ops += [([], b"ET"), (operands, op), ([], b"BT")]
+                continue
+            font, size, tc, tw, tz = state
+            if (font, size) != cur[:2] and font is not None:
+                ops.append(([font, FloatObject(size)], b"Tf"))
+            for value, was, name in ((tc, cur[2], b"Tc"), (tw, cur[3], b"Tw"), (tz, cur[4], b"Tz")):
+                if value != was:
+                    ops.append(([FloatObject(value)], name))
+            cur = state
+            if k == 0:
+                ops.append(([FloatObject(v) for v in seg.m], b"Tm"))
+            ops.append((operands, op))
+    ops.append(([], b"ET"))
+    return ops
+
+
+def _shows_text(page: Any) -> bool:
+    """Whether the page's own content shows text: without, visitors would only make pypdf parse a drawing that it
+    otherwise skips (text in forms is not reordered anyway)."""
+    try:
+        contents = page.get_contents()
+        return contents is not None and _SHOWS.search(contents.get_data()) is not None
+    except Exception:
+        return False
+
+
+def page_text(page: Any, fonts_seen: dict[int, Any] | None = None) -> str:
+    """The page's text as pypdf extracts it; where the page is set in columns and its stream mixes them, the page's
+    text operators replayed to pypdf in reading order (rotated ones, a margin stamp, after them). Any doubt or error
+    keeps pypdf's own text: a page is never worse than before. `fonts_seen`: one dict for a document's pages, so
+    each font is measured once."""
+    if not _shows_text(page):
+        return page.extract_text() or ""
+    try:
+        res = page.get("/Resources")
+        if res is None and hasattr(page, "get_inherited"):
+            res = page.get_inherited("/Resources")
+        fonts = (res.get_object().get("/Font") if res is not None else None) or {}
+        fonts = fonts.get_object()
+    except Exception:
+        fonts = {}
+    rec = Recorder(fonts, fonts_seen)
+    text = page.extract_text(visitor_operand_before=rec.before, visitor_operand_after=rec.after) or ""
+    upright = [i for i, s in enumerate(rec.segs) if s.upright]
+    if rec.unusable or len(upright) < 6 or len(upright) < 0.9 * len(rec.segs):
+        return text
+    try:
+        order = reading_order([(rec.segs[i].x0, rec.segs[i].x1, rec.segs[i].y, rec.segs[i].h) for i in upright])
+        if order is None or len(_RTL.findall(text)) > 0.2 * len(text):
+            return text
+        order = [upright[k] for k in order] + [i for i, s in enumerate(rec.segs) if not s.upright]
+        from pypdf import PageObject
+        from pypdf.generic import ContentStream, NameObject
+
+        stream = ContentStream(None, page.pdf)
+        stream.operations = _replay_ops(rec.segs, order)
+        copy = PageObject(page.pdf)
+        copy.update({k: v for k, v in page.items() if k != "/Contents"})
+        copy[NameObject("/Contents")] = stream
+        return copy.extract_text() or text
+    except Exception:  # an odd page keeps pypdf's stream order rather than fail the file
+        return text
+
+
 def _has_images(page: Any) -> bool:
     try:
         xobjects = page["/Resources"].get_object().get("/XObject") or {}
@@ -148,8 +228,9 @@ def load_pdf(path: Path, raw: bytes) -> Document:
                 raise LoadError("encrypted PDF (password required)")
         pages = []
         scanned = []  # pages with images and no text: a scan (no OCR is done)
+        fonts: dict[int, Any] = {}
         for n, page in enumerate(reader.pages, start=1):
-            t = page.extract_text() or ""
+            t = page_text(page, fonts)  # in column reading order where the page is set in columns
             if not t.strip() and _has_images(page):
                 scanned.append(n)
             pages.append(t)
