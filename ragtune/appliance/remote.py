@@ -43,13 +43,16 @@ def _formatter(llm: Any) -> Any:
 
 
 class _Vocab:
-    """The GGUF's tokenizer and chat template, loaded once per model file and shared (tokenizing is read-only)."""
+    """The GGUF's tokenizer and chat template, loaded once per model file's content (its sha256: a GGUF replaced
+    at the same path is another model, with maybe another vocabulary or template) and shared (tokenizing is
+    read-only)."""
 
-    _cache: dict[str, "_Vocab"] = {}
+    _cache: dict[str, "_Vocab"] = {}  # sha256 -> its vocabulary
     _lock = threading.Lock()
 
     def __init__(self, path: Path):
         lc = _llama_cpp()
+        self.path = str(path)
         try:
             self.llm = lc.Llama(model_path=str(path), vocab_only=True, verbose=False)
         except (ValueError, RuntimeError, OSError) as exc:
@@ -59,11 +62,16 @@ class _Vocab:
         self.tok_lock = threading.Lock()
 
     @classmethod
-    def get(cls, path: Path) -> "_Vocab":
+    def get(cls, path: Path, sha256: str) -> "_Vocab":
+        """The vocabulary of the file at `path` whose bytes hash to `sha256` (resolve_model verified them)."""
         with cls._lock:
-            v = cls._cache.get(str(path))
+            v = cls._cache.get(sha256)
             if v is None:
-                v = cls._cache[str(path)] = _Vocab(path)
+                v = _Vocab(path)
+                # a file replaced at this path: its old vocabulary stays with the generators holding it, not here
+                for old in [k for k, o in cls._cache.items() if o.path == v.path]:
+                    del cls._cache[old]
+                cls._cache[sha256] = v
             return v
 
     def render(self, messages: Sequence[dict[str, str]]) -> str:
@@ -89,7 +97,7 @@ class OpenAIGenerator:
         path, sha = resolve_model(cfg.model, self.home)  # not str(): a config value names its line
         self.model_path = path
         self.model_id = sha
-        self._vocab = _Vocab.get(path)
+        self._vocab = _Vocab.get(path, sha)
         self.n_ctx = cfg.n_ctx
         self.base_url = cfg.base_url.rstrip("/")
         self.base_name = cfg.remote_model or Path(path).stem

@@ -184,22 +184,33 @@ def merge_chunks(rows: list[tuple[int, str, int, int]]) -> tuple[str, dict[int, 
     return out, spans
 
 
-HEADING_LINE = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.M)
+HEADING_LINE = re.compile(r"^[^\S\n]{0,3}#{1,6}[^\S\n]+(.+?)[^\S\n]*#*[^\S\n]*$", re.M)  # one line each
 
 
-def section_heading(rows: list[tuple[int, str, int, int]], ord_: int, start: int) -> str | None:
-    """The last markdown heading (loaders turn HTML/DOCX headings into `#` lines) at or before a chunk's first
-    line, from the document's (ord, text, start_char, end_char) chunks: what section a citation is in."""
-    best: tuple[int, str] | None = None
-    for o, text, a, _b in rows:
-        if o > ord_:
-            break
-        first_line_end = text.find("\n") if o == ord_ else -1
-        for m in HEADING_LINE.finditer(text):
-            pos = a + m.start()
-            if pos <= start + max(first_line_end, 0) and (best is None or pos >= best[0]):
-                best = (pos, m.group(1))
-    return best[1] if best else None
+def section_heading(rows: list[tuple[int, str, int, int]], ord_: int) -> str | None:
+    """What section a citation is in, from the document's (ord, text, start_char, end_char) chunks: the last
+    markdown heading (loaders turn HTML/DOCX headings into `#` lines) at or before the chunk's first line, else the
+    first one inside the chunk, else "" (known to have none). A `#` line inside a fenced code block is code, not a
+    heading, even when the fence opened in an earlier chunk: fences are found in the text from the document's start.
+    None when `ord_` is not among the chunks."""
+    from ragtune.appliance.ingest.chunker import fence_spans  # lazy: the ingest package is heavy to import
+
+    text, spans = merge_chunks([r for r in rows if r[0] <= ord_])  # later chunks cannot change what came before
+    if ord_ not in spans:
+        return None
+    begin, end = spans[ord_]
+    first_line_end = text.find("\n", begin, end)
+    first_line_end = end if first_line_end < 0 else first_line_end
+    fences = fence_spans(text)
+    section = inside = None
+    for m in HEADING_LINE.finditer(text, 0, end):
+        if any(a <= m.start() < b for a, b in fences):
+            continue
+        if m.start() <= first_line_end:
+            section = m.group(1)
+        elif inside is None:
+            inside = m.group(1)
+    return section or inside or ""
 
 
 class StoreDocuments:
@@ -236,12 +247,13 @@ class StoreDocuments:
         return [] if db is None else db.eval_run_outs()
 
     def heading(self, item: ContextItem) -> str | None:
-        """The heading of the section the cited chunk starts in (None without headings or a stored chunk)."""
+        """The heading of the section the cited chunk starts in ("" when it has none, None without a stored
+        chunk): see `section_heading`."""
         db = self._db()
         row = None if db is None or item.chunk_id is None else db.chunk_with_document(item.chunk_id)
         if row is None:
             return None
-        return section_heading(db.document_chunks(row["doc_id"]), row["ord"], row["start_char"])
+        return section_heading(db.document_chunks(row["doc_id"]), row["ord"])
 
     def _row(self, item: ContextItem) -> tuple | None:
         db = self._db()

@@ -190,10 +190,47 @@ def test_section_heading_of_a_chunk():
     rows = [(0, "# Handbook\nIntro text.\n## Leave\nAnnual leave is 25 days", 0, 50),
             (1, "days and more about leave.\n## Expenses\nClaims within 30 days.", 40, 100),
             (2, "Receipts are needed for all claims.", 95, 130)]
-    assert section_heading(rows, 0, 0) == "Handbook"
-    assert section_heading(rows, 1, 40) == "Leave"  # starts inside 'Leave', although 'Expenses' begins in it
-    assert section_heading(rows, 2, 95) == "Expenses"
-    assert section_heading([(0, "no headings here", 0, 16)], 0, 0) is None
+    assert section_heading(rows, 0) == "Handbook"
+    assert section_heading(rows, 1) == "Leave"  # starts inside 'Leave', although 'Expenses' begins in it
+    assert section_heading(rows, 2) == "Expenses"
+    assert section_heading([(0, "no headings here", 0, 16)], 0) == ""  # known: none (not the chunk's words)
+    assert section_heading(rows, 7) is None
+
+
+def _doc_rows(*texts: str) -> list[tuple[int, str, int, int]]:
+    """A document's chunks with exact spans (no overlap)."""
+    rows, pos = [], 0
+    for i, t in enumerate(texts):
+        rows.append((i, t, pos, pos + len(t)))
+        pos += len(t)
+    return rows
+
+
+def test_section_heading_skips_code_fences_opened_in_an_earlier_chunk():
+    """Round 36: a `# comment` in a code fence that opened in an earlier chunk was taken as the chunk's heading."""
+    from ragtune.tui.data import section_heading
+
+    rows = _doc_rows("# Install\nRun this:\n```bash\necho one\n", "# make sure the path is set\nexport A=1\n```\n",
+                     "Then restart.\n", "```\n# not a heading\n```\n## Configure\nSet B.\n")
+    assert section_heading(rows, 1) == "Install"  # not 'make sure the path is set'
+    assert section_heading(rows, 2) == "Install"
+    assert section_heading(rows, 3) == "Install"  # the section it starts in; its fenced `#` line is code
+    # no real heading before: the first real one inside the chunk, never a fenced comment
+    rows = _doc_rows("```python\nx = 1\n", "# set y\ny = 2\n```\n## Usage\nCall it.\n")
+    assert section_heading(rows, 1) == "Usage"
+    rows = _doc_rows("~~~~\nx = 1\n", "# set y\n~~~\nstill code\n")  # a shorter fence does not close it
+    assert section_heading(rows, 1) == ""
+    # overlapping chunks: the overlap is cut before fences are found (a repeated closing fence would open one)
+    text = "Intro.\n```\n# a\n```\n# Real\nbody\n"
+    close = text.index("```\n# Real")
+    rows = [(0, text[:close + 4], 0, close + 4), (1, text[close:], close, len(text))]
+    assert section_heading(rows, 1) == "Real"
+
+
+def test_chunk_hint_without_a_known_heading_skips_fenced_comments():
+    assert chunk_hint("```sh\n# install it\nmake\n```\n## Build\nThen build.") == "Build"
+    assert chunk_hint("```sh\n# install it\nmake\n```") == "```sh # install it make ```"
+    assert chunk_hint("# inside code that began earlier\nmake", heading="") == "# inside code that began earlier…"
 
 
 async def test_eval_screen_finds_reports_written_with_out(make_app, settings, tmp_path):
@@ -265,3 +302,54 @@ def test_demo_leaves_the_users_home_alone(home, tmp_path, monkeypatch):
     assert runner.invoke(cli, ["ingest", str(pack_dir())]).exit_code == 0
     result = runner.invoke(cli, ["demo", "--json", "--questions", "1"])
     assert f"ragtune docs remove {pack_dir()}" in result.stderr
+
+
+async def _answered(pilot, question: str):
+    """Ask and wait until the final answer's message is shown (it can come after the worker ends)."""
+    app = pilot.app
+    app.screen.query_one("HistoryInput").value = question
+    await pilot.press("enter")
+    await app.workers.wait_for_complete()
+    for _ in range(200):
+        await pilot.pause()
+        msg = app.screen.query("AnswerMessage").last()
+        if msg.state not in ("waiting", "streaming"):
+            break
+    await pilot.pause()
+    return msg
+
+
+async def test_at_40_columns_a_finished_answer_is_scrolled_to_its_end(make_app):
+    """Round 36: the final layout of an answer (citation marks, the served-model line) could add lines after the
+    conversation's last scroll to its end, leaving the answer's last lines below the view (about one run in two)."""
+    from ragtune.tui.widgets.messages import MessageList
+
+    app = make_app()
+    async with app.run_test(size=(40, 24)) as pilot:
+        conversation = app.screen.query_one(MessageList)
+        for q in ("How does the LoRA adapter work?", "Quantum entanglement of penguins", "What is in an answer?"):
+            msg = await _answered(pilot, q)
+            assert msg.state in ("ok", "refused")
+            assert conversation.max_scroll_y > 0  # the conversation overflows at this size
+            assert conversation.scroll_y == conversation.max_scroll_y, q
+            assert msg.region.bottom <= conversation.content_region.bottom
+        msg.focus()  # the reader steps back to the first answer: the anchor lets go, it is not scrolled away
+        await pilot.press("up", "up")
+        for _ in range(3):
+            await pilot.pause()
+        first = conversation.answers[0]
+        assert app.focused is first and conversation.scroll_y < conversation.max_scroll_y
+        assert conversation.content_region.contains_region(first.region)
+
+
+async def test_an_empty_chat_shows_its_welcome_from_the_top(make_app):
+    """Anchoring the conversation to its end (above) must wait for the first question: at 40x10 the welcome text
+    overflows, and anchored it was scrolled off an empty chat."""
+    from ragtune.tui.widgets.messages import MessageList
+
+    app = make_app()
+    async with app.run_test(size=(40, 10)) as pilot:
+        conversation = app.screen.query_one(MessageList)
+        for _ in range(3):
+            await pilot.pause()
+        assert conversation.max_scroll_y > 0 and conversation.scroll_y == 0

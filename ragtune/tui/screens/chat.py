@@ -111,7 +111,7 @@ class ChatScreen(Screen):
 
     def on_mount(self) -> None:
         self.status.documents = self.app.count_documents()
-        self.messages.add(Static(self._welcome(), id="welcome"))
+        self.messages.mount(Static(self._welcome(), id="welcome"))  # not add(): an empty chat shows it from the top
         box = self.query_one(HistoryInput)
         for question in self.app.recent_questions():  # up/down reach questions of earlier sessions too
             box.remember(question)
@@ -302,7 +302,7 @@ class ChatScreen(Screen):
         if event.target.first_token_at is None:
             event.target.first_token_at = time.perf_counter()
         event.target.append_token(event.token)
-        self.messages.scroll_end(animate=False)
+        self.messages.follow()
 
     def on_chat_screen_answered(self, event: Answered) -> None:
         self.busy, self.activity = False, ""
@@ -310,7 +310,7 @@ class ChatScreen(Screen):
         self.status.documents = self.app.count_documents()  # another process may have ingested or removed some
         event.target.set_answer(event.answer)
         self.status.adapter_id = event.answer.adapter if event.answer.adapter != "none" else None
-        self.messages.scroll_end(animate=False)
+        self.messages.follow()
         if self.selected is event.target:
             self.select(event.target)
 

@@ -16,12 +16,16 @@ from ..data import HEADING_LINE, printable
 
 def chunk_hint(text: str, heading: str | None = None, words: int = 6) -> str:
     """What tells one chunk of a document from another: the section heading it belongs to (`heading`, when the
-    caller knows it), else the first heading inside it, else its first few words."""
+    caller knows it: "" when it knows there is none), else the first heading inside it (not a `#` line of a code
+    fence), else its first few words."""
+    if heading is None:
+        from ragtune.appliance.ingest.chunker import fence_spans  # lazy: the ingest package is heavy to import
+
+        fences = fence_spans(text or "")
+        heading = next((m.group(1) for m in HEADING_LINE.finditer(text or "")
+                        if not any(a <= m.start() < b for a, b in fences)), "")
     if heading:
         return heading
-    m = HEADING_LINE.search(text or "")
-    if m:
-        return m.group(1)
     first = " ".join((text or "").split()[:words])
     return first + ("…" if len((text or "").split()) > words else "")
 

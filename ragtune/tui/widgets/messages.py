@@ -151,11 +151,34 @@ class AnswerMessage(Static, can_focus=True):
 
 
 class MessageList(VerticalScroll):
-    """Scrolls to the newest message as content arrives."""
+    """Scrolls to the newest message as content arrives, and stays at its end through later layouts until the
+    reader scrolls away: an answer's final form (citation marks, the served-model line) can be laid out after the
+    last scroll_end read the conversation's height (scroll_end runs once this widget's queued messages are done,
+    not after the screen's next layout).
+
+    Not Textual's anchor(): that also bottom-aligns a conversation shorter than its view (a negative scroll_y),
+    which moved the welcome text and every short conversation down."""
+
+    following = False  # the conversation is kept at its end (set by follow(), cleared when the reader scrolls)
 
     def add(self, widget: Static) -> None:
         self.mount(widget)
+        self.follow()
+
+    def follow(self) -> None:
+        """Scroll to the end now and after each later change of the conversation's height."""
+        self.following = True
         self.scroll_end(animate=False)
+
+    def watch_virtual_size(self) -> None:
+        if self.following:  # the height changed: deferred, so the container's size is updated too
+            self.scroll_end(animate=False)
+
+    def release_anchor(self) -> None:
+        """Textual calls this when the reader scrolls (wheel, keys, scrollbar, a focused answer scrolled into
+        view): stop following."""
+        super().release_anchor()
+        self.following = False
 
     @property
     def answers(self) -> list[AnswerMessage]:
