@@ -34,6 +34,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from .answer_code import answer_code_digest
 from .answer_stream import AnswerStream
 from .candidates import RULE as CANDIDATE_RULE, choose_span
 from .config import Settings
@@ -297,8 +298,8 @@ class AnswerEngine:
                  if mode == "extractive" else None)
         first = self._generate(gen, msgs, schema, spans, use_cache=use_cache, on_token=stream.feed if stream else None)
         if n > 1:  # the prompt was just evaluated: the other candidates reuse it (prefix cache) whatever use_cache
-            first = choose_span(first, lambda avoid: self._generate(gen, msgs, schema, spans, use_cache=True,
-                                                                    avoid=avoid), n, src.normalized, ctx)
+            first = choose_span(first, lambda avoid, whole: self._generate(
+                gen, msgs, schema, spans, use_cache=True, avoid=avoid, answer_only=not whole), n, src.normalized, ctx)
         checked, verdict = self.judge(first, lambda errs: self._generate(gen, _with_note(msgs, repair_note(errs)),
                                                                          schema, spans, use_cache=use_cache),
                                       ctx, src.normalized, mode, evidence_score=evidence)
@@ -382,11 +383,14 @@ class AnswerEngine:
 
     def _generate(self, gen: Any, msgs: list[dict[str, str]], schema: dict[str, Any],
                   spans: list[tuple[str, tuple[str, ...]]] | None, *, use_cache: bool,
-                  on_token: Callable[[str], None] | None = None, avoid: list[str] | None = None) -> GenResult:
+                  on_token: Callable[[str], None] | None = None, avoid: list[str] | None = None,
+                  answer_only: bool = False) -> GenResult:
         # another candidate (`avoid`, candidates.py) answers too: the first one's status was "ok"
         kw: dict[str, Any] = {"refusal_threshold": 1.0 if avoid else self.refusal_threshold}
         if avoid:
             kw["avoid"] = avoid
+        if answer_only:
+            kw["answer_only"] = True
         if spans is not None:
             kw["extractive"] = spans
         if not use_cache:
@@ -447,13 +451,15 @@ class AnswerEngine:
     def cache_key(self, ctx: list[ContextItem], question: str, mode: str | None = None,
                   evidence: float | None = None) -> str:
         """The answer's inputs: the prompt and the schema as rendered (a template change is another key, not only
-        a system-prompt change), the sources, the settings in force and, when a refusal model weighs it, the
-        context's evidence score (the same sources ranked with other scores can be refused)."""
+        a system-prompt change), the sources, the settings in force, the answer code (answer_code.py) and, when a
+        refusal model weighs it, the context's evidence score (the same sources ranked with other scores can be
+        refused)."""
         sha = lambda obj: hashlib.sha256(json.dumps(obj, sort_keys=True).encode("utf-8")).hexdigest()  # noqa: E731
         parts = {
             "model": self.model_id, "adapter": self._adapter_id, "system": system_prompt_sha256(SYSTEM_PROMPT),
             "context": [[c.id, hashlib.sha256(c.text.encode("utf-8")).hexdigest()] for c in ctx],
             "query": question, "decoding": self._decoding(), "mode": mode or self.cfg.answer_mode,
+            "code": answer_code_digest(),
             "prompt": sha(messages(SYSTEM_PROMPT, ctx, question)),
             "schema": sha(answer_schema([c.id for c in ctx], self.cfg.max_answer_chars)),
             **({"evidence_score": evidence} if self.refusal_model is not None else {}),

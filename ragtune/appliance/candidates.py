@@ -15,6 +15,10 @@ span itself holds (`refusal.said`): the answer is the part the question does not
 question's words is the whole sentence around the answer. The best score wins (ties: the earlier candidate), a
 span that only repeats the question's words (refusal.echoes) never does unless all do; the refusal check then
 judges the winner like any answer.
+
+Only the winner's citations are used, so the later candidates are decoded only through their answer string
+(`complete=False`); a later winner is then decoded again in full with the avoid list it had. The decode is greedy
+over the same KV cache (the same prompt, the answer prefix replayed: generate.py), so it takes the same tokens.
 """
 
 from __future__ import annotations
@@ -40,18 +44,19 @@ def first_word(answer: str) -> str:
 
 
 def _ok_span(res: GenResult) -> str | None:
-    obj = parse_answer(res.text)[0]
+    obj = parse_answer(res.text + "}" if res.finish == "answer" else res.text)[0]  # "answer": cut after it
     if not isinstance(obj, dict) or obj.get("status") != "ok" or res.answer_mean_logprob is None:
         return None
     text = obj.get("answer")
     return text if isinstance(text, str) and text.strip() else None
 
 
-def choose_span(first: GenResult, more: Callable[[list[str]], GenResult], n: int, question: str,
+def choose_span(first: GenResult, more: Callable[[list[str], bool], GenResult], n: int, question: str,
                 context: Sequence[ContextItem]) -> GenResult:
-    """The best of up to `n` candidate answers, `first` the model's own; `more(avoid)` decodes the next one. A
-    refusal, an answer without confidence (a remote model) or n <= 1 returns `first` untouched. The result keeps
-    the first decode's time to first token and adds every decode's time and tokens."""
+    """The best of up to `n` candidate answers, `first` the model's own; `more(avoid, complete)` decodes the next
+    one, through its answer string only unless `complete`. A refusal, an answer without confidence (a remote model)
+    or n <= 1 returns `first` untouched. The result keeps the first decode's time to first token and adds every
+    decode's time and tokens (the winner's second decode too)."""
     answer = _ok_span(first)
     if n <= 1 or answer is None:
         return first
@@ -64,17 +69,21 @@ def choose_span(first: GenResult, more: Callable[[list[str]], GenResult], n: int
 
     scored = [(score(first, answer), first)]
     avoid = [first_word(answer)]
-    spent_ms, spent_tokens = first.generation_ms, first.tokens_completion
+    spent = [first]
     for _ in range(n - 1):
-        res = more(list(avoid))
-        spent_ms += res.generation_ms
-        spent_tokens += res.tokens_completion
+        res = more(list(avoid), False)
+        spent.append(res)
         text = _ok_span(res)
         if text is None or first_word(text) in avoid:
             break  # no other start left (or the decoder could not avoid it)
         avoid.append(first_word(text))
         scored.append((score(res, text), res))
     best = max(range(len(scored)), key=lambda i: (scored[i][0], -i))
-    return dataclasses.replace(scored[best][1], ttft_ms=first.ttft_ms, prompt_ms=first.prompt_ms,
+    won = scored[best][1]
+    if best > 0:  # the same decode again, to the end: its avoid list was the first words of the ones before it
+        won = more(avoid[:best], True)
+        spent.append(won)
+    spent_ms, spent_tokens = sum(r.generation_ms for r in spent), sum(r.tokens_completion for r in spent)
+    return dataclasses.replace(won, ttft_ms=first.ttft_ms, prompt_ms=first.prompt_ms,
                                reused_prompt_tokens=first.reused_prompt_tokens, generation_ms=spent_ms,
                                tokens_completion=spent_tokens)

@@ -43,6 +43,11 @@ class JsonTail:
         return self.in_string and self.strings == ANSWER_STRING
 
     @property
+    def answer_closed(self) -> bool:
+        """The answer string is complete (its closing quote is out)."""
+        return self.strings > ANSWER_STRING or (self.strings == ANSWER_STRING and not self.in_string)
+
+    @property
     def status_committed(self) -> str | None:
         """'ok' / 'refused' once the status value's first character is out, else None."""
         if not self.status:
@@ -80,6 +85,17 @@ class JsonTail:
             self.depth -= 1
             if self.depth == 0:
                 self.done = True
+
+
+def through_answer(text: str) -> str:
+    """`text` (an answer object as generated) cut just after its answer string's closing quote; whole if the
+    answer string is not complete."""
+    data, t = text.encode("utf-8"), JsonTail()
+    for i, b in enumerate(data):
+        t.feed_byte(b)
+        if t.answer_closed:
+            return data[:i + 1].decode("utf-8", "replace")
+    return text
 
 
 class RepeatGuard:
@@ -162,5 +178,5 @@ def p_refused(mass_ok: float, mass_refused: float) -> float | None:
     return None if tot <= 0 else mass_refused / tot
 
 
-__all__ = ["ANSWER_STRING", "JsonTail", "RepeatGuard", "p_refused", "status_class", "status_split"]
+__all__ = ["ANSWER_STRING", "JsonTail", "RepeatGuard", "p_refused", "status_class", "status_split", "through_answer"]
 

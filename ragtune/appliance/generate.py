@@ -20,7 +20,8 @@ the same prompt again and again, so the tokens before the answer (`{"status": "o
 replayed from the previous decode instead of decoded one by one; their KV entries are still in the cache, and the
 choices and log-probabilities after them are bit for bit those of a full decode. The candidates' refusal threshold
 (1.0) is not the first decode's: a threshold only decides the status, so the record serves any threshold under which
-the decode also commits to "ok" (`_takes_ok`).
+the decode also commits to "ok" (`_takes_ok`). A candidate is decoded only through its answer string
+(`answer_only`): the citations only of the one chosen are needed, and it is decoded again in full.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class GenResult:
     reused_prompt_tokens: int = 0  # served from the prefix cache
     finish: str = "stop"  # stop (grammar complete / end of generation) | length | closed (budget close-out)
     # | refused (the status committed to "refused": the rest is the fixed refusal object)
+    # | answer (`answer_only`: the text is the object through its answer's closing quote)
     grammar_fallbacks: int = 0  # steps where the top token was rejected (sampler.py: the fallback path)
     relaxed: int = 0  # steps where a Python-side constraint had to be relaxed (sampler.py)
     p_refused: float | None = None  # the model's P(refused) at the status value (decoding.status_split)
@@ -80,7 +82,8 @@ class Generator(Protocol):
     def generate(self, messages: list[dict[str, str]], *, schema: dict[str, Any], max_tokens: int,
                  seed: int, on_token: OnToken | None = None,
                  extractive: Sequence[tuple[str, Sequence[str]]] | None = None,
-                 refusal_threshold: float | None = None, avoid: Sequence[str] = ()) -> GenResult: ...
+                 refusal_threshold: float | None = None, avoid: Sequence[str] = (),
+                 answer_only: bool = False) -> GenResult: ...
 
     def set_adapter(self, path: Path | str | None, sha256: str | None, *, scale: float = 1.0) -> None: ...
 
@@ -291,14 +294,16 @@ class LlamaGenerator(AdapterServing):
     def generate(self, messages: list[dict[str, str]], *, schema: dict[str, Any], max_tokens: int | None = None,
                  seed: int | None = None, on_token: OnToken | None = None, temperature: float | None = None,
                  prefix_cache: bool | None = None, extractive: Sequence[tuple[str, Sequence[str]]] | None = None,
-                 refusal_threshold: float | None = None, avoid: Sequence[str] = ()) -> GenResult:
+                 refusal_threshold: float | None = None, avoid: Sequence[str] = (),
+                 answer_only: bool = False) -> GenResult:
         """Grammar-constrained generation of one answer JSON. Raises GenerationError if the grammar cannot
         be built (never generates unconstrained).
 
         `extractive`: (context id, clean segments) per source; the answer must then be a span of one of them and
         cite a source holding it (extractive.py). `refusal_threshold`: take the "refused" branch exactly when the
         model's P(refused) at the status value exceeds it (None: the model's own pick). `avoid`: first words the
-        answer must not start with (sampler.py; the answer candidates, candidates.py)."""
+        answer must not start with (sampler.py; the answer candidates, candidates.py). `answer_only`: stop once the
+        answer string closes (finish "answer"; a candidate needs only its answer and confidence)."""
         from .grammar import gbnf_from_schema, reserve_tokens
 
         self._check_open()
@@ -319,7 +324,7 @@ class LlamaGenerator(AdapterServing):
         replay_key = (gbnf, None if extractive is None else tuple((c, tuple(s)) for c, s in extractive), max_tokens)
         return self._run(messages, smpl=smpl, reserve=reserve, max_tokens=max_tokens, seed=seed,
                          on_token=on_token, temperature=temperature, prefix_cache=prefix_cache, span=span,
-                         refusal_threshold=refusal_threshold, avoid=avoid,
+                         refusal_threshold=refusal_threshold, avoid=avoid, answer_only=answer_only,
                          refusal_text=refusal_json(int(schema["properties"]["answer"]["maxLength"])),
                          replay_key=replay_key)
 
@@ -334,7 +339,9 @@ class LlamaGenerator(AdapterServing):
     def _run(self, messages: list[dict[str, str]], *, smpl: Any, reserve: int, max_tokens: int | None,
              seed: int | None, on_token: OnToken | None, temperature: float | None,
              prefix_cache: bool | None, span: Any = None, refusal_threshold: float | None = None,
-             refusal_text: str = "", avoid: Sequence[str] = (), replay_key: tuple | None = None) -> GenResult:
+             refusal_text: str = "", avoid: Sequence[str] = (), replay_key: tuple | None = None,
+             answer_only: bool = False) -> GenResult:
+        from .decoding import through_answer
         from .sampler import Sampler
 
         np = self._np
@@ -404,9 +411,9 @@ class LlamaGenerator(AdapterServing):
                 text_parts.append(s)
                 if on_token is not None:
                     on_token(s)
-            if sampler is not None and sampler.js.done:
-                finish = "stop"
-                break  # the object is complete; the grammar would only allow end-of-generation now
+            if sampler is not None and (sampler.js.done or answer_only and sampler.js.answer_closed):
+                finish = "stop" if sampler.js.done else "answer"
+                break  # the object is complete (the grammar would only allow end-of-generation now), or all asked
             try:
                 self._llm.eval([tok])
             except RuntimeError as exc:
@@ -420,7 +427,8 @@ class LlamaGenerator(AdapterServing):
         if key is not None and sampler.pre_answer is not None and sampler.js.status_committed == "ok":
             self._pre_answer = (key, out[:sampler.pre_answer], sampler.p_refused, refusal_threshold)
         # tokens_completion: the tokens this call decoded (a replayed answer prefix was decoded before)
-        res = GenResult(text="".join(text_parts), tokens_prompt=len(tokens),
+        text = "".join(text_parts)
+        res = GenResult(text=through_answer(text) if finish == "answer" else text, tokens_prompt=len(tokens),
                         tokens_completion=len(out) - len(replay),
                         ttft_ms=ttft or total, generation_ms=total, prompt_ms=prompt_ms, reused_prompt_tokens=reused,
                         finish=finish, tokens=out)

@@ -80,7 +80,7 @@ _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 _WORD = re.compile(r"\S+")  # the same whitespace as str.split(), so offsets line up with prompt.source_text
 # In the answer cache key: what is fenced off changes what an answer may quote and cite. Derived from the patterns,
-# so editing one can never leave stale answers behind (a change to the code below still needs a GRAMMAR_VERSION bump).
+# so editing one can never leave stale answers behind (a change to the code: answer_code.py's digest).
 RULES_VERSION = sha256_text("\n".join(p.pattern for p in (*PATTERNS, _COMMENT, _SENTENCE_END)))[:16]
 
 

@@ -378,15 +378,18 @@ def test_answer_candidates_pick_the_span_from_the_sentence_about_the_question(se
     settings.generate.answer_candidates = 3
     out = [{"status": "ok", "answer": "8849 metres", "citations": ["S2"]},  # the model's first: another sentence
            {"status": "ok", "answer": "1887 to 1889", "citations": ["S1"]}, {"status": "ok", "answer": "Paris",
-                                                                             "citations": ["S1"]}]
+                                                                             "citations": ["S1"]},
+           {"status": "ok", "answer": "1887 to 1889", "citations": ["S1"]},  # the winner decoded again in full
+           {"status": "ok", "answer": "Paris", "citations": ["S1"]}]
     eng, gen, _ = engine(settings, store, out, answer_min_logprob=-0.5)
     seen = []
     a = eng.ask("When was the Eiffel Tower built?", mode="extractive", use_cache=False, on_token=seen.append)
     assert a.status == "ok" and a.answer == "1887 to 1889" and [c.id for c in a.citations] == ["S1"]
-    assert [c.get("avoid") for c in gen.calls] == [None, ["8849"], ["8849", "1887"]]
+    assert [(c.get("avoid"), c.get("answer_only", False)) for c in gen.calls] == \
+        [(None, False), (["8849"], True), (["8849", "1887"], True), (["8849"], False)]
     assert seen == ["1887 to 1889"]  # streamed once chosen, not the first candidate's tokens
     b = eng.ask("When was the Eiffel Tower built?", mode="free", use_cache=False)  # free answers: one decode
-    assert len(gen.calls) == 4 and b.answer == "Paris"
+    assert len(gen.calls) == 5 and b.answer == "Paris"
 
 
 def test_echoes_the_question_only_when_every_content_word_is_the_questions():

@@ -15,38 +15,54 @@ CTX = [ContextItem(id="S1", text="The standard working week is 37.5 hours. Core 
 Q = "What are the core hours?"
 
 
-def res(answer, mean, status="ok", ms=10.0):
+def res(answer, mean, status="ok", ms=10.0, complete=True):
     text = json.dumps({"status": status, "answer": answer, "citations": ["S1"] if status == "ok" else []})
-    return GenResult(text=text, tokens_prompt=100, tokens_completion=5, ttft_ms=ms, generation_ms=ms,
-                     answer_mean_logprob=mean, answer_min_logprob=mean)
+    if not complete:  # decoded through the answer string only (generate.py `answer_only`)
+        text = text[:text.index(', "citations"')]
+    return GenResult(text=text, tokens_prompt=100, tokens_completion=5 if complete else 3, ttft_ms=ms,
+                     generation_ms=ms, answer_mean_logprob=mean, answer_min_logprob=mean,
+                     finish="stop" if complete else "answer")
 
 
-def chooser(outputs):
-    calls = []
+def chooser(outputs, cut=True):
+    """`more` for choose_span: the candidates (decoded through their answer only unless not `cut`) in order; asked
+    to complete one, the same decode in full (as the real generator does: the same avoid list, the same tokens)."""
+    calls, by_avoid = [], {}
 
-    def more(avoid):
-        calls.append(avoid)
-        return outputs[len(calls) - 1]
+    def more(avoid, complete):
+        calls.append((avoid, complete))
+        if complete:
+            answer, mean = by_avoid[tuple(avoid)]
+            return res(answer, mean)
+        answer, mean = outputs[len([c for c in calls if not c[1]]) - 1]
+        by_avoid[tuple(avoid)] = answer, mean
+        return res(answer, mean, complete=not cut)
     return more, calls
 
 
 def test_a_slightly_less_likely_span_from_the_sentence_about_the_question_wins():
-    more, calls = chooser([res("10:00 to 15:00", -0.5), res("hours", -0.1)])
+    more, calls = chooser([("10:00 to 15:00", -0.5), ("hours", -0.1)])
     got = choose_span(res("37.5 hours", -0.3), more, 3, Q, CTX)
-    assert json.loads(got.text)["answer"] == "10:00 to 15:00"
-    assert calls == [["37.5"], ["37.5", "10:00"]]  # each decode avoids the first words before it
-    assert got.generation_ms == 30.0 and got.tokens_completion == 15 and got.ttft_ms == 10.0  # all time counted
+    assert json.loads(got.text) == {"status": "ok", "answer": "10:00 to 15:00", "citations": ["S1"]}
+    # each candidate avoids the first words before it and stops after its answer; the winner is decoded again in
+    # full with the avoid list it had
+    assert calls == [(["37.5"], False), (["37.5", "10:00"], False), (["37.5"], True)]
+    assert got.finish == "stop" and got.ttft_ms == 10.0
+    assert got.generation_ms == 40.0 and got.tokens_completion == 5 + 3 + 3 + 5  # every decode counted
 
 
 def test_relevance_does_not_outweigh_a_much_likelier_span():
     far = -0.3 - RELEVANCE_WEIGHT - PROXIMITY_WEIGHT - 0.5  # the largest relevance + proximity gap cannot pay for this
-    more, _ = chooser([res("10:00 to 15:00", far)])
-    got = choose_span(res("37.5 hours", -0.3), more, 2, Q, CTX)
-    assert json.loads(got.text)["answer"] == "37.5 hours"
+    more, calls = chooser([("10:00 to 15:00", far)])
+    first = res("37.5 hours", -0.3)
+    got = choose_span(first, more, 2, Q, CTX)
+    assert json.loads(got.text)["answer"] == "37.5 hours" and got.tokens == first.tokens
+    assert calls == [(["37.5"], False)]  # the first decode is complete already: nothing decoded again
+    assert got.generation_ms == 20.0 and got.tokens_completion == 8
 
 
 def test_refusals_remote_answers_and_one_candidate_are_left_alone():
-    more, calls = chooser([res("x", -0.1)])
+    more, calls = chooser([("x", -0.1)])
     refused = res("The provided documents do not contain the answer to this question.", -0.1, status="refused")
     assert choose_span(refused, more, 4, Q, CTX) is refused
     remote = res("37.5 hours", None)
@@ -57,9 +73,24 @@ def test_refusals_remote_answers_and_one_candidate_are_left_alone():
 
 
 def test_the_search_stops_when_the_decoder_can_only_repeat_a_start():
-    more, calls = chooser([res("37.5", -0.1), res("10:00", -0.1)])
+    more, calls = chooser([("37.5", -0.1), ("10:00", -0.1)])
     got = choose_span(res("37.5 hours", -0.3), more, 4, Q, CTX)
     assert json.loads(got.text)["answer"] == "37.5 hours" and len(calls) == 1
+
+
+
+def test_candidates_cut_after_their_answer_choose_as_complete_ones_did():
+    # The choice before candidates were cut (every one decoded in full) and now, over spans from each position.
+    spans = [("37.5 hours", -0.3), ("10:00 to 15:00", -0.5), ("hours", -0.1), ("Core hours", -0.2),
+             ("10:00 to 15:00", -2.5), ("the standard working week", -0.05)]
+    for first in spans[:3]:
+        for later in ([s for s in spans if s != first][:k] for k in (1, 2, 3)):
+            was = choose_span(res(*first), chooser(later, cut=False)[0], len(later) + 1, Q, CTX)
+            more, calls = chooser(later)
+            got = choose_span(res(*first), more, len(later) + 1, Q, CTX)
+            assert json.loads(got.text) == json.loads(was.text), (first, later)
+            assert sum(c[1] for c in calls) == (json.loads(got.text)["answer"] != first[0])  # at most one redo
+            assert got.finish == "stop" and got.answer_mean_logprob == was.answer_mean_logprob
 
 
 ONE = [ContextItem(id="S1", text="Core hours run from 10:00 to 15:00, and the standard week is 37.5 hours.")]
@@ -67,7 +98,7 @@ ONE = [ContextItem(id="S1", text="Core hours run from 10:00 to 15:00, and the st
 
 def test_within_one_sentence_the_span_beside_the_questions_words_wins():
     # Both spans come from the same sentence (same relevance): the one the question's words stand next to wins.
-    more, _ = chooser([res("10:00 to 15:00", -0.4)])
+    more, _ = chooser([("10:00 to 15:00", -0.4)])
     got = choose_span(res("37.5 hours", -0.3), more, 2, Q, ONE)
     assert json.loads(got.text)["answer"] == "10:00 to 15:00"
 
@@ -88,7 +119,7 @@ def test_a_span_holding_the_questions_words_loses_to_the_short_answer_inside_it(
                                      "Friday. Breaches are handled informally.")]
     q = "How many hours is the standard working week?"
     whole = "The standard working week is 37.5 hours, worked Monday to Friday."
-    more, _ = chooser([res("37.5 hours", -0.3)])
+    more, _ = chooser([("37.5 hours", -0.3)])
     got = choose_span(res(whole, -0.2), more, 2, q, ctx)
     assert json.loads(got.text)["answer"] == "37.5 hours"
 

@@ -42,6 +42,14 @@ def test_json_tail_tracks_the_answer_string():
     assert not t.in_answer and t.done
 
 
+def test_through_answer_cuts_after_the_answers_closing_quote():
+    from ragtune.appliance.decoding import through_answer
+
+    head = '{"status": "ok", "answer": "a \\" é\\\\"'  # an escaped quote, a backslash, then the closing quote
+    assert through_answer(head + ', "citations": ["S1"]}') == head and json.loads(head + "}")["answer"] == 'a " é\\'
+    assert through_answer('{"status": "ok", "answer": "open') == '{"status": "ok", "answer": "open'
+
+
 def test_resolve_model_errors(tmp_path, home):
     with pytest.raises(ModelError, match="not found"):
         resolve_model(str(tmp_path / "missing.gguf"), home)
@@ -105,6 +113,30 @@ def test_answer_candidates_replay_the_tokens_before_the_answer_exactly(gen):
     hot = gen.generate(msgs, schema=s, extractive=ext, avoid=avoid, temperature=0.7, seed=3)
     cold = gen.generate(msgs, schema=s, extractive=ext, avoid=avoid, prefix_cache=False)
     assert all(r.tokens_completion == len(r.tokens) for r in (other, hot, cold))
+
+
+
+@pytest.mark.slow
+def test_a_candidate_cut_after_its_answer_decodes_again_to_the_same_tokens(gen):
+    # candidates.py: the later candidates stop at their answer's closing quote; the winner is decoded again in full
+    # with its avoid list (after other candidates moved the KV cache on) and takes the same tokens, bit for bit.
+    msgs = messages(SYSTEM_PROMPT, CTX, "When was the Eiffel Tower built?")
+    s = answer_schema(["S1", "S2"], 200)
+    ext = [(c.id, [c.text]) for c in CTX]
+    first = gen.generate(msgs, schema=s, extractive=ext, refusal_threshold=0.6)
+    avoid = [json.loads(first.text)["answer"].split()[0]]
+    cut = gen.generate(msgs, schema=s, extractive=ext, refusal_threshold=1.0, avoid=avoid, answer_only=True)
+    assert cut.finish == "answer" and cut.text.endswith('"') and cut.tokens_completion < len(cut.tokens)
+    answer = json.loads(cut.text + "}")["answer"]
+    assert answer and answer.split()[0] not in avoid
+    other = gen.generate(msgs, schema=s, extractive=ext, refusal_threshold=1.0, avoid=avoid + [answer.split()[0]],
+                         answer_only=True)
+    assert other.finish == "answer" and other.tokens[:len(cut.tokens)] != cut.tokens
+    whole = gen.generate(msgs, schema=s, extractive=ext, refusal_threshold=1.0, avoid=avoid)
+    assert whole.finish == "stop" and json.loads(whole.text)["answer"] == answer
+    assert whole.tokens[:len(cut.tokens)] == cut.tokens and whole.text.startswith(cut.text)
+    assert (whole.answer_mean_logprob, whole.answer_min_logprob, whole.p_refused) == \
+        (cut.answer_mean_logprob, cut.answer_min_logprob, cut.p_refused)
 
 
 @pytest.mark.slow
