@@ -58,6 +58,13 @@ def test_home_override(tmp_path):
     ("[generate]\nmin_answer_logprob = 0.5\n", 2, "must be a number <= 0, \"auto\" or \"off\""),
     ("[generate]\nmin_answer_logprob = \"never\"\n", 2, "must be a number <= 0, \"auto\" or \"off\""),
     ("[ingest]\n\nextensions = [\".md\", \".exe\"]\n", 3, "no loader reads .exe"),
+    ("[serve]\nqueue = 4\nbody_timeout_s = 0\n", 3, "[serve] body_timeout_s: must be seconds, > 0 and at most 3600"),
+    ("[serve]\nbody_timeout_s = -1.5\n", 2, "must be seconds, > 0"),
+    ("[serve]\nbody_timeout_s = 86400\n", 2, "at most 3600"),
+    ("[serve]\nbody_timeout_s = \"30\"\n", 2, "must be a finite number, got \"30\""),
+    ("[serve]\nbody_timeout_s = inf\n", 2, "must be a finite number, got inf"),
+    ("[serve]\nbody_timeout_s = true\n", 2, "must be a finite number, got true"),
+    ("[serve]\nport = 8088\nbody_timeout = 30\n", 3, "unknown key(s) in [serve]: body_timeout"),
 ])
 def test_hostile_values_name_file_line_and_key(tmp_path, section, line, message):
     """Issue 18 item 8: `threads = true` and `cache_ttl_s = inf` were accepted; an extension no loader reads made
@@ -197,6 +204,13 @@ def test_a_config_link_to_nothing_is_an_error_not_the_defaults(tmp_path):
     home.config_path.symlink_to(tmp_path / "gone.toml")
     with pytest.raises(ConfigError, match="symbolic link"):
         load_settings(home=home)
+
+
+def test_serve_body_timeout_is_a_setting(tmp_path):
+    p = tmp_path / "c.toml"
+    p.write_text("[serve]\nbody_timeout_s = 2.5\n")
+    assert load_settings(p).serve.body_timeout_s == 2.5
+    assert settings_from_dict({}).serve.body_timeout_s == 30.0  # the default: a stalled upload gets 30 s
 
 
 def test_serve_tokens_too_short_are_refused_where_the_config_is_read():

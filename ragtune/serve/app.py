@@ -4,8 +4,8 @@ Prometheus /metrics. Routing to an adapter (the rollout split) is the router's j
 Errors are JSON in OpenAI's shape, {"error": {"message", "type", "code"}}: 400 bad input, 401 no or wrong token
 (the same body whatever was wrong), 404 unknown model or route, 405 wrong method, 408 body too slow, 413 body too
 large, 415 a charset other than UTF-8, 422 a body of the wrong shape, 503 + Retry-After when the queue is full
-(503 no_documents: nothing is ingested), 500/502 when the model or the generation server fails (a 500 says no more
-than that: the server log has the why).
+(503 no_documents: nothing is ingested), 500/502 when the model or the generation server fails (they say no more
+than that: the server log has the why). A stream, once an engine holds it, carries later errors in-band.
 Whatever a client sends, the answer is one of these, never a traceback (docs/serve.md).
 """
 
@@ -28,8 +28,8 @@ from starlette.types import Receive, Scope, Send
 from ..appliance.errors import GenerationError, InputError, ModelError, NothingIngested, RagtuneError
 from ..appliance.normalize import clean_text
 from .auth import Token, check_bearer
-from .body import (MAX_REF_CHARS, HTTPError, JSONBody, client_id, dumps, json_type, last_user_message, read_json,
-                   ref_field, shown, user_field)
+from .body import (MAX_REF_CHARS, HTTPError, JSONBody, client_id, dumps, json_type, last_user_message, log_text,
+                   read_json, ref_field, shown, user_field)
 from .metrics import Metrics
 from .pool import Busy, Cancelled, EnginePool, cancel_check
 from .routing import BASE_MODEL, MODEL_PREFIX, Route as AdapterRoute, Router, UnknownAdapter, UnknownModel
@@ -44,6 +44,7 @@ class ServeState:
     router: Router
     tokens: list[Token]
     max_body_bytes: int
+    body_timeout_s: float  # a request body not arrived by then is a 408 (a stalled upload holds no engine)
     retry_after_s: int
     metrics: Metrics
     list_adapters: Callable[[], list[dict[str, Any]]]
@@ -69,8 +70,9 @@ def _error_for(exc: Exception) -> HTTPError:
     if isinstance(exc, ModelError):  # the client's adapter was checked before: a missing/damaged file is ours
         return HTTPError(500, "a model or adapter could not be loaded (the server log says why)",
                          type_="server_error", code="model_error")
-    if isinstance(exc, GenerationError):
-        return HTTPError(502, exc.message, type_="server_error", code="generation_failed")
+    if isinstance(exc, GenerationError):  # its text is the backend's (a URL, a reply body): for the log only
+        return HTTPError(502, "the generation server failed; see the server log", type_="server_error",
+                         code="generation_backend_failed")
     return HTTPError(500, "internal error (the server log says why)", type_="server_error")
 
 
@@ -78,9 +80,9 @@ def _log_failure(route: str, exc: Exception, status: int) -> None:
     """One line for a 5xx (the client only hears that it failed). Never a traceback for a typed error; an
     untyped one is a bug: its traceback goes to the debug level (--log-level debug)."""
     if isinstance(exc, RagtuneError):
-        log.error("%s: %d: %s", route, status, exc.message + (f" ({exc.hint})" if exc.hint else ""))
+        log.error("%s: %d: %s", route, status, log_text(exc.message + (f" ({exc.hint})" if exc.hint else "")))
     else:
-        log.error("%s: %d: unexpected %s: %s", route, status, type(exc).__name__, exc)
+        log.error("%s: %d: unexpected %s: %s", route, status, type(exc).__name__, log_text(str(exc)))
         log.debug("%s: traceback of the unexpected error", route, exc_info=exc)
 
 
@@ -158,7 +160,7 @@ def create_app(state: ServeState) -> Starlette:
 
     # /v1/ask -------------------------------------------------------------------------------------------
     async def ask(request: Request) -> Response:
-        body = await read_json(request, state.max_body_bytes)
+        body = await read_json(request, state.max_body_bytes, state.body_timeout_s)
         unknown = sorted(set(body) - {"question", "adapter", "k", "mode", "user"})
         if unknown:
             raise HTTPError(422, f"unknown field(s): {', '.join(unknown)}")
@@ -194,7 +196,7 @@ def create_app(state: ServeState) -> Starlette:
 
     # /v1/chat/completions --------------------------------------------------------------------------------
     async def chat(request: Request) -> Response:
-        body = await read_json(request, state.max_body_bytes)
+        body = await read_json(request, state.max_body_bytes, state.body_timeout_s)
         model = body.get("model", MODEL_PREFIX.rstrip(":"))
         if not isinstance(model, str):
             raise HTTPError(422, f"'model' must be a string, not {json_type(model)}")
@@ -231,19 +233,21 @@ def create_app(state: ServeState) -> Starlette:
                                             sink=sink, slot=slot))
         task.add_done_callback(_settled(slot))
         try:
-            # The response starts with the first token: an error before it (a question too long for the context,
-            # an adapter that cannot load, a failing generation server) is a JSON error with its own status, not
-            # a 200 whose stream carries the error.
-            first = await _watching(request, _first_piece(pieces, task))
+            # The response starts (status, headers, the role chunk) once an engine holds the request, not with the
+            # first token: with several answer candidates no token comes before the chosen answer, and a client
+            # must not wait blind that long. A failure before (busy, a client gone while queued) has its own
+            # status; one after (a question too long for the context, an adapter that cannot load, the
+            # generation server failing) is sent in-band.
+            await _watching(request, _engine_held(slot, task))
         except BaseException:
             if not task.done():
                 task.cancel()
             raise
-        return _Stream(_sse(task, pieces, first, target, cid, created, model), media_type="text/event-stream",
+        return _Stream(_sse(task, pieces, target, cid, created, model), media_type="text/event-stream",
                        headers={"Cache-Control": "no-cache"})
 
-    async def _sse(task: asyncio.Future, pieces: asyncio.Queue, first: str | None, target: AdapterRoute, cid: str,
-                   created: int, model: str) -> AsyncIterator[str]:
+    async def _sse(task: asyncio.Future, pieces: asyncio.Queue, target: AdapterRoute, cid: str, created: int,
+                   model: str) -> AsyncIterator[str]:
         streamed: list[str] = []
 
         def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
@@ -253,14 +257,14 @@ def create_app(state: ServeState) -> Starlette:
 
         try:
             yield chunk({"role": "assistant", "content": ""})
-            piece = first
+            piece = await _next_piece(pieces, task)
             while piece is not None:
                 streamed.append(piece)
                 yield chunk({"content": piece})
                 piece = await _next_piece(pieces, task)
             try:
                 ans = task.result()
-            except Exception as exc:  # after the first token: the status is sent, the error goes in-band
+            except Exception as exc:  # the status is sent: the error goes in-band
                 err = _error_for(exc)
                 if err.status >= 500:
                     _log_failure("/v1/chat/completions", exc, err.status)
@@ -364,13 +368,16 @@ async def _next_piece(pieces: asyncio.Queue, task: asyncio.Future) -> str | None
     return pieces.get_nowait() if not pieces.empty() else None
 
 
-async def _first_piece(pieces: asyncio.Queue, task: asyncio.Future) -> str | None:
-    """The first piece (None: the answer came whole, e.g. a refusal before generation). An error before anything
-    was streamed is raised here."""
-    piece = await _next_piece(pieces, task)
-    if piece is None:
+async def _engine_held(slot: Any, task: asyncio.Future) -> None:
+    """Return once an engine has taken the request (or raise the task's error if it ended before that)."""
+    held = asyncio.ensure_future(slot.held.wait())
+    try:
+        await asyncio.wait({held, task}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if not held.done():
+            held.cancel()
+    if not slot.held.is_set():
         task.result()
-    return piece
 
 
 def _usage(ans: Any) -> dict[str, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -12,7 +13,6 @@ from starlette.responses import JSONResponse
 
 from ..appliance.normalize import clean_text
 
-BODY_TIMEOUT_S = 30.0  # a request body that has not arrived by then is a 408 (a stalled upload holds no engine)
 MAX_REF_CHARS = 256  # an `adapter` or `model` name; longer is a 422
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")  # OpenAI's message roles
 
@@ -37,6 +37,19 @@ class JSONBody(JSONResponse):
 def shown(value: str, n: int = 80) -> str:
     """A client's string quoted back in a message: bounded."""
     return value if len(value) <= n else value[:n] + "…"
+
+
+LOG_CHARS = 1000  # a logged error's text at most (a generation server's reply body can be anything, any size)
+_LOG_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def log_text(text: str, n: int = LOG_CHARS) -> str:
+    """Outside text (a generation server's error) as part of one log line: each control character written as its
+    escape (a newline cannot forge a second log line, an ESC cannot drive the operator's terminal), an unpaired
+    surrogate too (it would fail the log handler's encoding), then bounded."""
+    text = _LOG_CONTROLS.sub(lambda m: repr(m.group())[1:-1], text)
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= n else f"{text[:n]}… ({len(text) - n} more characters)"
 
 
 class HTTPError(Exception):
@@ -108,7 +121,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-async def read_json(request: Request, limit: int, timeout_s: float | None = None) -> dict[str, Any]:
+async def read_json(request: Request, limit: int, timeout_s: float) -> dict[str, Any]:
     """The body as a JSON object, whatever the Content-Type's media type says (`curl -d` sends a form type), but
     UTF-8 only: a declared charset other than UTF-8 is a 415. Every failure is its own clear 4xx."""
     ctype = request.headers.get("content-type", "")
@@ -121,7 +134,6 @@ async def read_json(request: Request, limit: int, timeout_s: float | None = None
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > limit:
         raise HTTPError(413, f"request body over {limit} bytes ([serve] max_body_bytes)", code="body_too_large")
-    timeout_s = BODY_TIMEOUT_S if timeout_s is None else timeout_s
     try:
         body = await asyncio.wait_for(_read_body(request, limit), timeout_s)
     except asyncio.TimeoutError:

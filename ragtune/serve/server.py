@@ -116,7 +116,8 @@ def build_state(settings: Settings, *, workers: int | None = None,
     router = Router(settings.home)
     metrics = Metrics()
     state = ServeState(pool=EnginePool(engines, cfg.queue), router=router, tokens=load_tokens(cfg, environ),
-                       max_body_bytes=cfg.max_body_bytes, retry_after_s=cfg.retry_after_s, metrics=metrics,
+                       max_body_bytes=cfg.max_body_bytes, body_timeout_s=cfg.body_timeout_s,
+                       retry_after_s=cfg.retry_after_s, metrics=metrics,
                        list_adapters=router.list_adapters)
     state.monitor = Monitor(settings, metrics, router)
     return state, closables

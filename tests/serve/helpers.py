@@ -1,11 +1,14 @@
 """Fake engines for the serving tests: real AnswerEngines over a fake retriever and a scripted generator that
-says which adapter produced each answer, optionally slowly (to fill the queue or be cancelled)."""
+says which adapter produced each answer, optionally slowly (to fill the queue or be cancelled); and one request
+straight through the ASGI app (`asgi_call`), for what the TestClient cannot show (disconnects, when a chunk went
+out)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 from ragtune.appliance.answer import AnswerEngine
 from ragtune.appliance.config import ServeConfig, Settings
@@ -44,6 +47,7 @@ class TaggingGenerator(FakeGenerator):
         super().__init__([self._out], **kw)
         self.tags, self.delay, self.answer = tags, delay, answer
         self.log: list[tuple[str, str]] = []
+        self.streamed: list[bool] = []  # per call: was it given an on_token (streamed)?
         self.active = threading.Event()
 
     def _out(self, messages, schema):
@@ -55,6 +59,7 @@ class TaggingGenerator(FakeGenerator):
 
     def generate(self, messages, *, schema, on_token=None, **kw):
         start = self.adapter_id
+        self.streamed.append(on_token is not None)
         self.active.set()
         try:
             if self.delay and on_token is not None:
@@ -103,3 +108,42 @@ def register_adapters(home, names=("alpha", "beta")) -> dict[str, str]:
 def serve_settings(home, **serve) -> Settings:
     """Settings of `home` with these [serve] values."""
     return Settings(home=home, serve=ServeConfig(**serve))
+
+
+async def asgi_call(app, path: str, body: bytes | list[bytes], *, leave_after_s: float | None = None,
+                    leave_after_chunks: int | None = None, partial: bool = False,
+                    on_send: Callable[[dict], None] | None = None) -> list[dict]:
+    """One request straight through the ASGI app, with a client that disconnects after a time or a number of
+    response chunks. `partial`: the body's last part says more is coming (and without `leave_after_s` the
+    client then stalls for good). `on_send(message)` sees each message as it is sent (the TestClient only
+    returns a response once it is complete: it cannot tell when a stream's first chunk went out)."""
+    parts = [body] if isinstance(body, bytes) else list(body)
+    gone = asyncio.Event()
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        if parts:
+            part = parts.pop(0)
+            return {"type": "http.request", "body": part, "more_body": bool(parts) or partial}
+        if partial and leave_after_s is None:
+            await asyncio.sleep(3600)
+        if leave_after_s is not None:
+            await asyncio.sleep(leave_after_s)
+        else:
+            await gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(msg: dict) -> None:
+        sent.append(msg)
+        if on_send is not None:
+            on_send(msg)
+        if leave_after_chunks is not None and msg["type"] == "http.response.body" and \
+                sum(m["type"] == "http.response.body" for m in sent) >= leave_after_chunks:
+            gone.set()
+
+    scope = {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
+             "method": "POST", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+             "headers": [(b"content-type", b"application/json")], "client": ("127.0.0.1", 9),
+             "server": ("127.0.0.1", 80), "scheme": "http"}
+    await asyncio.wait_for(app(scope, receive, send), 30)
+    return sent

@@ -12,11 +12,12 @@ import time
 import pytest
 from starlette.testclient import TestClient
 
-from ragtune.appliance.errors import ModelError
+from ragtune.appliance.errors import GenerationError, ModelError
 from ragtune.appliance.store import open_store
+from ragtune.appliance.text import CONTROLS
 from ragtune.serve import body as body_mod
 from ragtune.serve.server import make_app
-from tests.serve.helpers import fake_factory, register_adapters, serve_settings
+from tests.serve.helpers import asgi_call as _call, fake_factory, register_adapters, serve_settings
 
 TOKEN = "alice:" + "s3cret-token-0123456789"
 AUTH = {"Authorization": "Bearer s3cret-token-0123456789"}
@@ -224,64 +225,101 @@ def test_server_faults_are_500s_without_details_and_one_log_line(home, caplog):
         e = _error(c.post(ASK, json={"question": Q}), 500, "model_error")  # was a 400 quoting the server's path
         assert str(home.root) not in e["message"] and e["type"] == "server_error"
         r = c.post(CHAT, json={"stream": True, "messages": [{"role": "user", "content": Q}]})
-        _error(r, 500, "model_error")  # before the first token: its own status, not a 200 stream carrying it
+        assert r.status_code == 200  # the stream had started (an engine held it): the same error, in-band
+        assert _stream_events(r.text)[1] == {"error": e}
     lines = [r for r in caplog.records if r.name == "ragtune.serve"]
     assert len(lines) == 2 and all("file of artifact abc is missing" in r.getMessage() for r in lines)
     _no_tracebacks(caplog)
 
 
-def test_a_stream_error_before_the_first_token_has_its_status(client):
+def test_a_failing_generation_server_is_a_fixed_502_and_its_text_goes_to_the_log_only(home, caplog):
+    # was: a 502 whose message was the backend's own text (its address, its reply body: anything, any size)
+    backend = ("the generation server at http://10.0.0.7:8080/v1 answered 500 on /completions: \x1b]0;owned\x07"
+               "oops\nERROR forged log line \ud800" + "x" * 5000)
+
+    def failing(gen):
+        raise GenerationError(backend)
+
+    app = make_app(serve_settings(home), engine_factory=fake_factory(answer=failing), workers=1)
+    want = {"message": "the generation server failed; see the server log", "type": "server_error",
+            "code": "generation_backend_failed"}
+    msgs = [{"role": "user", "content": Q}]
+    with TestClient(app, raise_server_exceptions=False) as c, caplog.at_level(logging.INFO, "ragtune.serve"):
+        assert _error(c.post(ASK, json={"question": Q}), 502) == want
+        assert _error(c.post(CHAT, json={"messages": msgs}), 502) == want
+        r = c.post(CHAT, json={"stream": True, "messages": msgs})
+        assert r.status_code == 200 and _stream_events(r.text)[1:] == [{"error": want}]  # in-band, the same
+        assert "10.0.0.7" not in r.text
+    lines = [r.getMessage() for r in caplog.records if r.name == "ragtune.serve"]
+    assert len(lines) == 3
+    for line in lines:  # the backend's text, each control character as its escape, bounded
+        assert "http://10.0.0.7:8080/v1 answered 500 on /completions: \\x1b]0;owned\\x07oops\\nERROR forged" in line
+        assert "\\ud800" in line and not CONTROLS.search(line) and "\n" not in line
+        assert len(line) < 1100 and line.endswith("more characters)")
+    _no_tracebacks(caplog)
+
+
+def _stream_events(text: str) -> list[dict]:
+    """The events of a server-sent-events body, which must end with [DONE]."""
+    lines = [line for line in text.splitlines() if line.startswith("data: ")]
+    assert lines[-1] == "data: [DONE]", text
+    return [json.loads(line[6:]) for line in lines[:-1]]
+
+
+def test_a_stream_starts_once_an_engine_holds_it_and_later_errors_come_in_band(client):
     long_q = " ".join(f"w{i}" for i in range(9000))  # distinct words (repeats are cut as disfluencies)
+    plain = _error(client.post(CHAT, json={"messages": [{"role": "user", "content": long_q}]}, headers=AUTH), 400,
+                   None, "too long for the model's context window")
     r = client.post(CHAT, json={"stream": True, "messages": [{"role": "user", "content": long_q}]}, headers=AUTH)
-    _error(r, 400, None, "too long for the model's context window")  # was a 200 stream with an in-band error
-    assert r.headers["content-type"] == "application/json"
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+    role, error = _stream_events(r.text)  # the role chunk went out before the engine found the question too long
+    assert role["choices"][0]["delta"] == {"role": "assistant", "content": ""}
+    assert error == {"error": plain}  # the message, type and code the JSON error has
     with client.stream("POST", CHAT, headers=AUTH, json={"stream": True, "messages": [
             {"role": "user", "content": Q}]}) as r:
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
-        lines = [line for line in r.iter_lines() if line.startswith("data: ")]
-    assert lines[-1] == "data: [DONE]"
-    events = [json.loads(line[6:]) for line in lines[:-1]]
+        events = _stream_events(r.read().decode())
     assert events[0]["choices"][0]["delta"]["role"] == "assistant"
     assert "".join(e["choices"][0]["delta"].get("content", "") for e in events) == "Eiffel Tower Paris base"
     assert events[-1]["choices"][0]["finish_reason"] == "stop"
 
 
+def test_the_role_chunk_goes_out_before_a_slow_chosen_answer(home):
+    """With several answer candidates nothing streams before the chosen answer: the first byte waited for it (the
+    answer of a slow model, seconds). The role chunk goes out once an engine holds the request, then the answer."""
+    settings = serve_settings(home)
+    settings.generate.answer_mode, settings.generate.answer_candidates = "extractive", 3
+    release = threading.Event()  # the model answers once the test lets it (or after 5 s)
+    answered = threading.Event()
+
+    def slow(gen):
+        release.wait(5)
+        answered.set()
+        return {"status": "ok", "answer": "Paris", "citations": ["S1"]}
+
+    app = make_app(settings, engine_factory=fake_factory(answer=slow, answer_min_logprob=-0.1), workers=1)
+    body = json.dumps({"stream": True, "messages": [{"role": "user", "content": Q}]}).encode()
+    first: list[tuple[bytes, bool]] = []  # (first body chunk, had the model answered by then)
+
+    def on_send(msg: dict) -> None:
+        if msg["type"] == "http.response.body" and not first:
+            first.append((msg["body"], answered.is_set()))
+            release.set()
+
+    sent = asyncio.run(_call(app, CHAT, body, on_send=on_send))
+    app.state.serve.pool.close()
+    assert sent[0]["status"] == 200
+    chunk, was_answered = first[0]
+    assert json.loads(chunk.decode()[6:])["choices"][0]["delta"] == {"role": "assistant", "content": ""}
+    assert not was_answered  # sent before the model answered (was: only once the chosen answer was known)
+    gen = app.state.serve.pool.engines[0].generator
+    assert len(gen.streamed) >= 2 and not any(gen.streamed)  # several candidates decoded, none streamed
+    events = _stream_events(b"".join(m.get("body", b"") for m in sent[1:]).decode())
+    assert [e["choices"][0]["delta"].get("content") for e in events] == ["", "Paris", None]  # role, then whole
+    assert events[-1]["choices"][0]["finish_reason"] == "stop" and events[-1]["ragtune"]["status"] == "ok"
+
+
 # -- the ASGI level: a client that goes away ---------------------------------------------------------------
-async def _call(app, path: str, body: bytes | list[bytes], *, leave_after_s: float | None = None,
-                leave_after_chunks: int | None = None, partial: bool = False) -> list[dict]:
-    """One request straight through the ASGI app, with a client that disconnects after a time or a number of
-    response chunks. `partial`: the body's last part says more is coming (and without `leave_after_s` the
-    client then stalls for good)."""
-    parts = [body] if isinstance(body, bytes) else list(body)
-    gone = asyncio.Event()
-    sent: list[dict] = []
-
-    async def receive() -> dict:
-        if parts:
-            part = parts.pop(0)
-            return {"type": "http.request", "body": part, "more_body": bool(parts) or partial}
-        if partial and leave_after_s is None:
-            await asyncio.sleep(3600)
-        if leave_after_s is not None:
-            await asyncio.sleep(leave_after_s)
-        else:
-            await gone.wait()
-        return {"type": "http.disconnect"}
-
-    async def send(msg: dict) -> None:
-        sent.append(msg)
-        if leave_after_chunks is not None and msg["type"] == "http.response.body" and \
-                sum(m["type"] == "http.response.body" for m in sent) >= leave_after_chunks:
-            gone.set()
-
-    scope = {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
-             "method": "POST", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-             "headers": [(b"content-type", b"application/json")], "client": ("127.0.0.1", 9),
-             "server": ("127.0.0.1", 80), "scheme": "http"}
-    await asyncio.wait_for(app(scope, receive, send), 30)
-    return sent
-
-
 async def _settle(pool) -> None:
     for _ in range(200):
         if pool.admitted == 0 and pool.running == 0:
@@ -309,12 +347,22 @@ def test_clients_that_leave_free_the_engine_and_are_counted(home, caplog):
         assert sent[0]["status"] == 200
         await _settle(pool)
         assert _count(app, "ragtune_cancelled_total") == 1 and pool.cancelled == 1
-        # before the first token, and a plain /v1/ask while generating: was a 500 (InvalidStateError), counted so
-        for path, body in ((CHAT, chat), (ASK, json.dumps({"question": Q}).encode())):
+        # a stream before its first token (it started once an engine held it: a 200) and a plain /v1/ask while
+        # generating (was a 500, InvalidStateError): each counted as a cancel
+        for path, body, status in ((CHAT, chat, 200), (ASK, json.dumps({"question": Q}).encode(), 499)):
             sent = await _call(app, path, body, leave_after_s=0.1)
-            assert sent[0]["status"] == 499
+            assert sent[0]["status"] == status
             await _settle(pool)
         assert _count(app, "ragtune_cancelled_total") == 3
+        # a stream still waiting for the engine (another answer holds it): nothing was sent, so a 499
+        busy = asyncio.ensure_future(_call(app, ASK, json.dumps({"question": Q}).encode(), leave_after_s=30))
+        while pool.running == 0:
+            await asyncio.sleep(0.01)
+        sent = await _call(app, CHAT, chat, leave_after_s=0.1)
+        assert sent[0]["status"] == 499 and pool.running == 1
+        assert (await busy)[0]["status"] == 200
+        await _settle(pool)
+        assert _count(app, "ragtune_cancelled_total") == 4
         # a client gone at once, before its stream could start
         sent = await _call(app, CHAT, chat, leave_after_s=0)
         await _settle(pool)
@@ -332,13 +380,16 @@ def test_clients_that_leave_free_the_engine_and_are_counted(home, caplog):
     assert "never retrieved" not in caplog.text and "destroyed but it is pending" not in caplog.text
 
 
-def test_a_body_that_stops_arriving_is_a_408_and_a_body_cut_off_is_a_cancel(home, monkeypatch):
-    monkeypatch.setattr(body_mod, "BODY_TIMEOUT_S", 0.2)
-    app = make_app(serve_settings(home), engine_factory=fake_factory(), workers=1)
+def test_a_body_that_stops_arriving_is_a_408_and_a_body_cut_off_is_a_cancel(home):
+    app = make_app(serve_settings(home, body_timeout_s=0.2), engine_factory=fake_factory(), workers=1)
 
     async def scenario() -> None:
+        t0 = time.perf_counter()
         sent = await _call(app, ASK, [b'{"question": '], partial=True)  # was: waits as long as the client likes
-        assert sent[0]["status"] == 408 and json.loads(sent[1]["body"])["error"]["code"] == "body_timeout"
+        assert sent[0]["status"] == 408 and time.perf_counter() - t0 < 5  # [serve] body_timeout_s, not 30 s
+        assert json.loads(sent[1]["body"])["error"] == {
+            "message": "the request body did not arrive within 0.2 s", "type": "invalid_request_error",
+            "code": "body_timeout"}
         sent = await _call(app, ASK, [b'{"question": '], partial=True, leave_after_s=0)  # gone mid-body: was a 500
         assert sent[0]["status"] == 499
         assert _count(app, "ragtune_cancelled_total") == 1
