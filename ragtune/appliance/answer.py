@@ -259,7 +259,8 @@ class AnswerEngine:
             on_token: Callable[[str], None] | None = None, mode: str | None = None, client_id: str | None = None,
             arm: str | None = None) -> Answer:
         """Answer one question. `on_token` receives the answer text as it is generated (JSON-unescaped,
-        the answer field only). `mode`: "extractive" | "free" (default `generate.answer_mode`). `client_id` and
+        the answer field only; with several answer candidates, "" per decoded token and then the chosen answer
+        whole: the caller can tell generation is under way, and stop it by raising). `mode`: "extractive" | "free" (default `generate.answer_mode`). `client_id` and
         `arm` (a rollout's "control"/"candidate") go into the query log. Raises InputError for empty or overlong
         questions."""
         t0 = time.perf_counter()
@@ -294,12 +295,14 @@ class AnswerEngine:
         schema = answer_schema([c.id for c in ctx], self.cfg.max_answer_chars)
         n = self.answer_candidates if mode == "extractive" else 1
         stream = AnswerStream(on_token) if on_token is not None and n <= 1 else None  # n > 1: sent once chosen
+        tick = (lambda _piece: on_token("")) if on_token is not None and n > 1 else None  # type: ignore[misc]
         spans = (focus(src.normalized, extractive_sources(ctx), self.cfg.focus_sentences)
                  if mode == "extractive" else None)
-        first = self._generate(gen, msgs, schema, spans, use_cache=use_cache, on_token=stream.feed if stream else None)
+        first = self._generate(gen, msgs, schema, spans, use_cache=use_cache, on_token=stream.feed if stream else tick)
         if n > 1:  # the prompt was just evaluated: the other candidates reuse it (prefix cache) whatever use_cache
             first = choose_span(first, lambda avoid, whole: self._generate(
-                gen, msgs, schema, spans, use_cache=True, avoid=avoid, answer_only=not whole), n, src.normalized, ctx)
+                gen, msgs, schema, spans, use_cache=True, avoid=avoid, answer_only=not whole, on_token=tick), n,
+                src.normalized, ctx)
         checked, verdict = self.judge(first, lambda errs: self._generate(gen, _with_note(msgs, repair_note(errs)),
                                                                          schema, spans, use_cache=use_cache),
                                       ctx, src.normalized, mode, evidence_score=evidence)

@@ -40,6 +40,8 @@ def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, 
     streamed: list[str] = []
 
     def on_token(text: str) -> None:
+        if not text:  # a candidate is being decoded: the chosen answer comes whole
+            return
         streamed.append(text)
         click.echo(printable(text), nl=False)
         sys.stdout.flush()

@@ -5,7 +5,7 @@ Errors are JSON in OpenAI's shape, {"error": {"message", "type", "code"}}: 400 b
 (the same body whatever was wrong), 404 unknown model or route, 405 wrong method, 408 body too slow, 413 body too
 large, 415 a charset other than UTF-8, 422 a body of the wrong shape, 503 + Retry-After when the queue is full
 (503 no_documents: nothing is ingested), 500/502 when the model or the generation server fails (they say no more
-than that: the server log has the why). A stream, once an engine holds it, carries later errors in-band.
+than that: the server log has the why). A stream starts with the first decoded token: later errors are in-band.
 Whatever a client sends, the answer is one of these, never a traceback (docs/serve.md).
 """
 
@@ -233,21 +233,20 @@ def create_app(state: ServeState) -> Starlette:
                                             sink=sink, slot=slot))
         task.add_done_callback(_settled(slot))
         try:
-            # The response starts (status, headers, the role chunk) once an engine holds the request, not with the
-            # first token: with several answer candidates no token comes before the chosen answer, and a client
-            # must not wait blind that long. A failure before (busy, a client gone while queued) has its own
-            # status; one after (a question too long for the context, an adapter that cannot load, the
-            # generation server failing) is sent in-band.
-            await _watching(request, _engine_held(slot, task))
+            # The response starts (status, headers, the role chunk) with the first decoded token, an empty piece
+            # included (with several answer candidates each decoded token sends "" until the chosen answer comes
+            # whole): a failure before it (a question too long for the context, an adapter that cannot load, no
+            # documents, the generation server failing) is a JSON error with its own status; one after is in-band.
+            first = await _watching(request, _first_piece(pieces, task))
         except BaseException:
             if not task.done():
                 task.cancel()
             raise
-        return _Stream(_sse(task, pieces, target, cid, created, model), media_type="text/event-stream",
+        return _Stream(_sse(task, pieces, first, target, cid, created, model), media_type="text/event-stream",
                        headers={"Cache-Control": "no-cache"})
 
-    async def _sse(task: asyncio.Future, pieces: asyncio.Queue, target: AdapterRoute, cid: str, created: int,
-                   model: str) -> AsyncIterator[str]:
+    async def _sse(task: asyncio.Future, pieces: asyncio.Queue, first: str | None, target: AdapterRoute, cid: str,
+                   created: int, model: str) -> AsyncIterator[str]:
         streamed: list[str] = []
 
         def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
@@ -257,10 +256,11 @@ def create_app(state: ServeState) -> Starlette:
 
         try:
             yield chunk({"role": "assistant", "content": ""})
-            piece = await _next_piece(pieces, task)
+            piece = first
             while piece is not None:
-                streamed.append(piece)
-                yield chunk({"content": piece})
+                if piece:  # "": a candidate is being decoded
+                    streamed.append(piece)
+                    yield chunk({"content": piece})
                 piece = await _next_piece(pieces, task)
             try:
                 ans = task.result()
@@ -368,16 +368,13 @@ async def _next_piece(pieces: asyncio.Queue, task: asyncio.Future) -> str | None
     return pieces.get_nowait() if not pieces.empty() else None
 
 
-async def _engine_held(slot: Any, task: asyncio.Future) -> None:
-    """Return once an engine has taken the request (or raise the task's error if it ended before that)."""
-    held = asyncio.ensure_future(slot.held.wait())
-    try:
-        await asyncio.wait({held, task}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        if not held.done():
-            held.cancel()
-    if not slot.held.is_set():
+async def _first_piece(pieces: asyncio.Queue, task: asyncio.Future) -> str | None:
+    """The first piece ("" when a candidate is being decoded; None: the answer came whole, e.g. a refusal before
+    generation). An error before anything was generated is raised here."""
+    piece = await _next_piece(pieces, task)
+    if piece is None:
         task.result()
+    return piece
 
 
 def _usage(ans: Any) -> dict[str, int]:

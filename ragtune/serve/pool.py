@@ -75,14 +75,13 @@ class EnginePool:
 
 class Slot:
     """One admitted request. `await slot.run(fn)` waits for an engine and runs fn(engine, cancel) in its
-    thread; `slot.release()` (idempotent) gives the place back when the request never ran. `held` is set once
-    an engine is taken (a stream starts then: nothing can refuse it for load any more)."""
+    thread; `slot.release()` (idempotent) gives the place back when the request never ran."""
 
     def __init__(self, pool: EnginePool):
         self.pool = pool
         self.cancel = threading.Event()
-        self.held = asyncio.Event()
         self._released = False
+        self._started = False
 
     def release(self) -> None:
         if not self._released:
@@ -92,7 +91,7 @@ class Slot:
     def abandon(self) -> None:
         """Give the place back if `run` never took an engine (its task was cancelled before it started: a
         stream whose client left at once). A started slot is released when its engine's thread ends."""
-        if not self.held.is_set():
+        if not self._started:
             self.release()
 
     async def run(self, fn: Callable[[Any, threading.Event], T]) -> T:
@@ -103,7 +102,7 @@ class Slot:
         except BaseException:
             self.release()  # left the queue (client gone, server stopping)
             raise
-        self.held.set()
+        self._started = True
         pool.running += 1
         loop = asyncio.get_running_loop()
         fut = loop.run_in_executor(pool._executor, fn, engine, self.cancel)

@@ -387,7 +387,7 @@ def test_answer_candidates_pick_the_span_from_the_sentence_about_the_question(se
     assert a.status == "ok" and a.answer == "1887 to 1889" and [c.id for c in a.citations] == ["S1"]
     assert [(c.get("avoid"), c.get("answer_only", False)) for c in gen.calls] == \
         [(None, False), (["8849"], True), (["8849", "1887"], True), (["8849"], False)]
-    assert seen == ["1887 to 1889"]  # streamed once chosen, not the first candidate's tokens
+    assert [s for s in seen if s] == ["1887 to 1889"] and len(seen) > 1  # "" per token, then the chosen one
     b = eng.ask("When was the Eiffel Tower built?", mode="free", use_cache=False)  # free answers: one decode
     assert len(gen.calls) == 5 and b.answer == "Paris"
 

@@ -225,8 +225,7 @@ def test_server_faults_are_500s_without_details_and_one_log_line(home, caplog):
         e = _error(c.post(ASK, json={"question": Q}), 500, "model_error")  # was a 400 quoting the server's path
         assert str(home.root) not in e["message"] and e["type"] == "server_error"
         r = c.post(CHAT, json={"stream": True, "messages": [{"role": "user", "content": Q}]})
-        assert r.status_code == 200  # the stream had started (an engine held it): the same error, in-band
-        assert _stream_events(r.text)[1] == {"error": e}
+        assert _error(r, 500, "model_error") == e  # before the first token: its own status, not a 200 stream
     lines = [r for r in caplog.records if r.name == "ragtune.serve"]
     assert len(lines) == 2 and all("file of artifact abc is missing" in r.getMessage() for r in lines)
     _no_tracebacks(caplog)
@@ -248,8 +247,7 @@ def test_a_failing_generation_server_is_a_fixed_502_and_its_text_goes_to_the_log
         assert _error(c.post(ASK, json={"question": Q}), 502) == want
         assert _error(c.post(CHAT, json={"messages": msgs}), 502) == want
         r = c.post(CHAT, json={"stream": True, "messages": msgs})
-        assert r.status_code == 200 and _stream_events(r.text)[1:] == [{"error": want}]  # in-band, the same
-        assert "10.0.0.7" not in r.text
+        assert _error(r, 502) == want and "10.0.0.7" not in r.text  # before the first token: the same JSON error
     lines = [r.getMessage() for r in caplog.records if r.name == "ragtune.serve"]
     assert len(lines) == 3
     for line in lines:  # the backend's text, each control character as its escape, bounded
@@ -266,15 +264,12 @@ def _stream_events(text: str) -> list[dict]:
     return [json.loads(line[6:]) for line in lines[:-1]]
 
 
-def test_a_stream_starts_once_an_engine_holds_it_and_later_errors_come_in_band(client):
+def test_a_stream_error_before_the_first_token_has_its_status(client):
     long_q = " ".join(f"w{i}" for i in range(9000))  # distinct words (repeats are cut as disfluencies)
     plain = _error(client.post(CHAT, json={"messages": [{"role": "user", "content": long_q}]}, headers=AUTH), 400,
                    None, "too long for the model's context window")
     r = client.post(CHAT, json={"stream": True, "messages": [{"role": "user", "content": long_q}]}, headers=AUTH)
-    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
-    role, error = _stream_events(r.text)  # the role chunk went out before the engine found the question too long
-    assert role["choices"][0]["delta"] == {"role": "assistant", "content": ""}
-    assert error == {"error": plain}  # the message, type and code the JSON error has
+    assert _error(r, 400) == plain and r.headers["content-type"] == "application/json"  # not a 200 carrying it
     with client.stream("POST", CHAT, headers=AUTH, json={"stream": True, "messages": [
             {"role": "user", "content": Q}]}) as r:
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
@@ -284,39 +279,45 @@ def test_a_stream_starts_once_an_engine_holds_it_and_later_errors_come_in_band(c
     assert events[-1]["choices"][0]["finish_reason"] == "stop"
 
 
-def test_the_role_chunk_goes_out_before_a_slow_chosen_answer(home):
-    """With several answer candidates nothing streams before the chosen answer: the first byte waited for it (the
-    answer of a slow model, seconds). The role chunk goes out once an engine holds the request, then the answer."""
+def test_with_answer_candidates_the_stream_starts_at_the_first_token_and_a_client_that_leaves_stops_them(home):
+    """With several answer candidates no answer text streams before the chosen one. The stream still starts with
+    the first decoded token (it waited for the chosen answer: seconds of a slow model, and the candidates were not
+    stopped when the client left), then the answer comes whole."""
     settings = serve_settings(home)
     settings.generate.answer_mode, settings.generate.answer_candidates = "extractive", 3
-    release = threading.Event()  # the model answers once the test lets it (or after 5 s)
-    answered = threading.Event()
-
-    def slow(gen):
-        release.wait(5)
-        answered.set()
-        return {"status": "ok", "answer": "Paris", "citations": ["S1"]}
-
-    app = make_app(settings, engine_factory=fake_factory(answer=slow, answer_min_logprob=-0.1), workers=1)
+    factory = fake_factory(delay=0.05, answer_min_logprob=-0.1,
+                           answer=lambda gen: {"status": "ok", "answer": "Paris", "citations": ["S1"]})
+    app = make_app(settings, engine_factory=factory, workers=1)
+    gen = factory.engines[0].generator
     body = json.dumps({"stream": True, "messages": [{"role": "user", "content": Q}]}).encode()
-    first: list[tuple[bytes, bool]] = []  # (first body chunk, had the model answered by then)
+    first: list[tuple[bytes, int, bool]] = []  # (first body chunk, decodes begun, the first one still going)
 
     def on_send(msg: dict) -> None:
         if msg["type"] == "http.response.body" and not first:
-            first.append((msg["body"], answered.is_set()))
-            release.set()
+            first.append((msg["body"], len(gen.calls), gen.active.is_set()))
 
     sent = asyncio.run(_call(app, CHAT, body, on_send=on_send))
-    app.state.serve.pool.close()
     assert sent[0]["status"] == 200
-    chunk, was_answered = first[0]
+    chunk, decodes, going = first[0]
     assert json.loads(chunk.decode()[6:])["choices"][0]["delta"] == {"role": "assistant", "content": ""}
-    assert not was_answered  # sent before the model answered (was: only once the chosen answer was known)
-    gen = app.state.serve.pool.engines[0].generator
-    assert len(gen.streamed) >= 2 and not any(gen.streamed)  # several candidates decoded, none streamed
+    assert decodes == 1 and going  # sent while the first candidate was being decoded
+    assert len(gen.calls) >= 2 and all(gen.streamed)  # every candidate decode reports its tokens ("")
     events = _stream_events(b"".join(m.get("body", b"") for m in sent[1:]).decode())
-    assert [e["choices"][0]["delta"].get("content") for e in events] == ["", "Paris", None]  # role, then whole
+    assert [e["choices"][0]["delta"].get("content") for e in events] == ["", "Paris", None]
     assert events[-1]["choices"][0]["finish_reason"] == "stop" and events[-1]["ragtune"]["status"] == "ok"
+    # a client that leaves during the candidates stops them at their next token
+    n_calls = len(gen.calls)
+    body = json.dumps({"stream": True, "messages": [{"role": "user", "content": "Where is it?"}]}).encode()
+    pool = app.state.serve.pool
+
+    async def leave() -> list[dict]:
+        sent = await _call(app, CHAT, body, leave_after_chunks=1)  # another question: no cached answer
+        await _settle(pool)  # on the loop the request ran on (the engine's end is posted to it)
+        return sent
+
+    sent = asyncio.run(leave())
+    assert sent[0]["status"] == 200 and pool.cancelled == 1 and len(gen.calls) == n_calls + 1
+    pool.close()
 
 
 # -- the ASGI level: a client that goes away ---------------------------------------------------------------
@@ -347,11 +348,11 @@ def test_clients_that_leave_free_the_engine_and_are_counted(home, caplog):
         assert sent[0]["status"] == 200
         await _settle(pool)
         assert _count(app, "ragtune_cancelled_total") == 1 and pool.cancelled == 1
-        # a stream before its first token (it started once an engine held it: a 200) and a plain /v1/ask while
-        # generating (was a 500, InvalidStateError): each counted as a cancel
-        for path, body, status in ((CHAT, chat, 200), (ASK, json.dumps({"question": Q}).encode(), 499)):
+        # before the first token, and a plain /v1/ask while generating (was a 500, InvalidStateError): each
+        # counted as a cancel
+        for path, body in ((CHAT, chat), (ASK, json.dumps({"question": Q}).encode())):
             sent = await _call(app, path, body, leave_after_s=0.1)
-            assert sent[0]["status"] == status
+            assert sent[0]["status"] == 499
             await _settle(pool)
         assert _count(app, "ragtune_cancelled_total") == 3
         # a stream still waiting for the engine (another answer holds it): nothing was sent, so a 499

@@ -246,7 +246,8 @@ class ChatScreen(Screen):
         def on_token(tok: str) -> None:
             if self.cancel.is_set():
                 raise AnswerCancelled()
-            self.post_message(self.Token(target, tok))
+            if tok:  # "": a candidate is being decoded (the answer comes whole once chosen)
+                self.post_message(self.Token(target, tok))
 
         try:
             kw = self._rollout_route()
