@@ -214,10 +214,7 @@ class Embedder:
         out: np.ndarray | None = None
         # Tokenise in slabs so a huge list never holds all its encodings at once; sort within each slab.
         for base in range(0, n, SLAB):
-            part = texts[base:base + SLAB]
-            encs = self._enc.encode_batch([t if isinstance(t, str) else str(t) for t in part])
-            ids = [e.ids for e in encs]
-            del encs
+            ids = self.token_ids(texts[base:base + SLAB])
             for idx in plan_batches([len(x) for x in ids], bs):
                 vecs = self._run([ids[i] for i in idx])
                 if out is None:
@@ -226,6 +223,11 @@ class Embedder:
                 out[[base + i for i in idx]] = vecs
         assert out is not None
         return out
+
+    def token_ids(self, texts: list[str]) -> list[list[int]]:
+        """The id sequences `encode()` runs the model on: [CLS] … [SEP], truncated at `max_seq_len`. Texts with
+        the same ids get the same vector (ingest reuses stored vectors by a hash of them)."""
+        return [e.ids for e in self._enc.encode_batch([t if isinstance(t, str) else str(t) for t in texts])]
 
     def encode_ids(self, batch: list[list[int]]) -> np.ndarray:
         """One forward pass over already-tokenised sequences (with special tokens). Used by benchmarks."""

@@ -28,6 +28,7 @@ class FakeEmbedder:
     max_seq_len = 256
     dim = 384
     model_id = "fake-embedder-0001"
+    reads: int | None = None  # tokens the model reads of a text (None: max_seq_len, as the real one)
 
     def __init__(self, tokenizer=None, *, fail_on: str | None = None, bad_dim_on: str | None = None):
         self.tokenizer = tokenizer or real_tokenizer()
@@ -38,6 +39,17 @@ class FakeEmbedder:
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer.encode(text, add_special_tokens=False).ids)
+
+    def token_ids(self, texts: list[str]) -> list[list[int]]:
+        """What the real Embedder runs the model on (embed.py `token_ids`): a copy of the tokenizer that adds
+        [CLS]/[SEP] and truncates at `max_seq_len`. The bag-of-words vectors below agree: whitespace and case,
+        which the tokenizer folds, change no word."""
+        if getattr(self, "_enc", None) is None:
+            from tokenizers import Tokenizer
+
+            self._enc = Tokenizer.from_str(self.tokenizer.to_str())
+            self._enc.enable_truncation(max_length=self.reads or self.max_seq_len)
+        return [e.ids for e in self._enc.encode_batch(list(texts))]
 
     def _vec(self, text: str) -> np.ndarray:
         v = np.zeros(self.dim, dtype=np.float32)
@@ -61,6 +73,16 @@ class FakeEmbedder:
 
     def close(self) -> None:
         pass
+
+
+class NarrowEmbedder(FakeEmbedder):
+    """Chunks as a 256-token model but reads only the first `reads` tokens of a text ([CLS]/[SEP] included):
+    what a real embedder does to a text longer than its max_seq_len. Its vectors come from those tokens only."""
+
+    reads = 48
+
+    def _vec(self, text: str) -> np.ndarray:
+        return super()._vec(self.tokenizer.decode(self.token_ids([text])[0]))
 
 
 class BadDimEmbedder(FakeEmbedder):

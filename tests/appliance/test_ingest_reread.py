@@ -1,7 +1,8 @@
-"""Re-reading documents whose loader changed, and re-embedding only the chunks whose text changed
+"""Re-reading documents whose loader changed, and re-embedding only the chunks the embedder would see differently
 (ingest/reuse.py, the pipeline's use of it): a document stored by an older loader is re-read once; a replaced
-document keeps the stored vectors of its unchanged chunks, byte for byte what embedding them again gives; BEIR rows
-are never re-read; a failed re-read keeps what is stored."""
+document keeps the stored vectors of the chunks whose token ids (as the embedder encodes them: whitespace and case
+folded, truncated at its max_seq_len) did not change, byte for byte what embedding them again gives; BEIR rows are
+never re-read; a failed re-read keeps what is stored."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from ragtune.appliance.ingest.loaders import LOADER_VERSIONS, LoadError
 from ragtune.appliance.ingest.pipeline import ingest_paths
 from ragtune.appliance.store import Store
 
-from .ingest_helpers import FakeEmbedder, write_good
+from .ingest_helpers import FakeEmbedder, NarrowEmbedder, write_good
 
 PARAS = [f"Paragraph {i} tells of rivers, boats, locks and the long canals of the lowlands, in some detail. " * 3
          for i in range(24)]
@@ -27,9 +28,9 @@ def _long_md(path, paras=PARAS, title="Waterways"):
 
 
 def _rows(settings):
-    """(text, start, end, n_tokens, embed_sha256, vector blob) of every chunk, in document order."""
+    """(text, start, end, n_tokens, token-ids key, vector blob) of every chunk, in document order."""
     with Store(settings.home.db_path) as s:
-        rows = s.query("SELECT c.id, c.text, c.start_char, c.end_char, c.n_tokens, c.embed_sha256 FROM chunks c"
+        rows = s.query("SELECT c.id, c.text, c.start_char, c.end_char, c.n_tokens, c.embed_ids_sha256 FROM chunks c"
                        " JOIN documents d ON d.id = c.doc_id ORDER BY d.path, c.ord")
         return [(*r[1:], s.vector_blob(r[0])) for r in rows]
 
@@ -68,8 +69,8 @@ def test_a_document_stored_by_an_older_loader_is_reread_once_then_unchanged(sett
     with Store(settings.home.db_path) as s:
         v0 = s.index_version
     _set_loader(settings, stored)
-    with Store(settings.home.db_path) as st:  # a home from before migration 0007 too: no embedding-text hashes
-        st.query("UPDATE chunks SET embed_sha256 = NULL")
+    with Store(settings.home.db_path) as st:  # a home from before migration 0008 too: no token-id keys
+        st.query("UPDATE chunks SET embed_ids_sha256 = NULL")
     encoded = fake.encoded
     s = ingest_paths(settings, [tmp_path / "docs"], embedder=fake)
     # same files, same loaders' text: re-read, nothing embedded, nothing stored changed but the version (and the
@@ -126,19 +127,19 @@ def fresh_settings(tmp_path):
     return Settings(home=Home(tmp_path / "fresh-home"))
 
 
-@pytest.mark.parametrize("legacy", [False, True], ids=["hashed", "stored-before-0007"])
+@pytest.mark.parametrize("legacy", [False, True], ids=["keyed", "stored-before-0008"])
 def test_an_edited_paragraph_reembeds_only_its_chunks_and_reuse_equals_reembedding(settings, fresh_settings, tmp_path,
                                                                                    fake, tokenizer, legacy):
     (tmp_path / "docs").mkdir()
-    # a title long enough to be trimmed in the embedding text: the derived hash (legacy rows) must trim it alike
+    # a title long enough to be trimmed in the embedding text: the derived key (legacy rows) must trim it alike
     title = "Waterways " + " ".join(f"lowland{i}" for i in range(60))
     doc = _long_md(tmp_path / "docs" / "long.md", title=title)
     ingest_paths(settings, [doc], embedder=fake)
     old = _rows(settings)
-    assert all(r[4] for r in old)  # the embedding text's hash is stored per chunk
-    if legacy:  # rows written before migration 0007 have no hash: it is derived from title, text and n_tokens
+    assert all(r[4] for r in old)  # the token ids' key is stored per chunk
+    if legacy:  # rows written before migration 0008 have no key: it is derived from title, text and n_tokens
         with Store(settings.home.db_path) as s:
-            s.query("UPDATE chunks SET embed_sha256 = NULL")
+            s.query("UPDATE chunks SET embed_ids_sha256 = NULL")
     paras = list(PARAS)
     paras[11] = "Paragraph 11 was rewritten: the ferry now leaves from the north quay at dawn, every day. " * 3
     _long_md(doc, paras, title=title)
@@ -154,6 +155,139 @@ def test_an_edited_paragraph_reembeds_only_its_chunks_and_reuse_equals_reembeddi
     # reuse == re-embedding: a fresh home embedding every chunk stores the very same rows
     ingest_paths(fresh_settings, [doc], embedder=FakeEmbedder(tokenizer))
     assert _rows(fresh_settings) == new
+
+
+def _respaced(paras):
+    """The same words with other whitespace: doubled spaces and tabs (as when line breaks of an HTML page became
+    spaces), no line or paragraph break moved, so chunk boundaries stay where they were."""
+    return [p.replace(", ", ",  ").replace(" and ", "\tand ") for p in paras]
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["keyed", "stored-before-0008"])
+def test_a_whitespace_only_change_keeps_every_vector(settings, fresh_settings, tmp_path, fake, tokenizer, legacy):
+    (tmp_path / "docs").mkdir()
+    doc = _long_md(tmp_path / "docs" / "long.md")
+    ingest_paths(settings, [doc], embedder=fake)
+    old = _rows(settings)
+    if legacy:
+        with Store(settings.home.db_path) as st:
+            st.query("UPDATE chunks SET embed_ids_sha256 = NULL")
+    with Store(settings.home.db_path) as st:
+        v0 = st.index_version
+    _long_md(doc, _respaced(PARAS))
+    encoded = fake.encoded
+    s = ingest_paths(settings, [doc], embedder=fake)
+    new = _rows(settings)
+    assert len(new) == len(old) > 8 and all(a[0] != b[0] for a, b in zip(old, new))  # every chunk's text changed
+    assert s.chunks_embedded == 0 and fake.encoded == encoded
+    assert (s.updated, s.chunks_reused, s.chunks_replaced) == (1, len(new), len(new))
+    # the new texts and spans are stored (citations show them); the vectors and keys are the old ones
+    assert all("\tand " in r[0] for r in new) and [r[2] for r in new] != [r[2] for r in old]
+    assert [r[5] for r in new] == [r[5] for r in old]
+    assert all(r[4] for r in new) and (legacy or [r[4] for r in new] == [r[4] for r in old])
+    with Store(settings.home.db_path) as st:
+        assert st.index_version > v0  # the text changed: caches holding the old spans go
+    ingest_paths(fresh_settings, [doc], embedder=FakeEmbedder(tokenizer))
+    assert _rows(fresh_settings) == new  # reuse == embedding the new text
+
+
+def test_a_changed_word_among_whitespace_changes_embeds_only_its_chunks(settings, tmp_path, fake):
+    (tmp_path / "docs").mkdir()
+    doc = _long_md(tmp_path / "docs" / "long.md")
+    ingest_paths(settings, [doc], embedder=fake)
+    old = _rows(settings)
+    paras = _respaced(PARAS)
+    paras[11] = paras[11].replace("canals", "ditches")
+    _long_md(doc, paras)
+    s = ingest_paths(settings, [doc], embedder=fake)
+    new = _rows(settings)
+    with_word = sum("ditches" in r[0] for r in new)
+    assert 1 <= with_word <= 3 and s.chunks_embedded == with_word and s.chunks_reused == len(new) - with_word
+    kept = {r[5] for r in old}
+    assert [r[5] in kept for r in new] == ["ditches" not in r[0] for r in new]
+
+
+def _last_replaced(text: str, old: str, new: str) -> str:
+    at = text.rindex(old)
+    return text[:at] + new + text[at + len(old):]
+
+
+@pytest.mark.parametrize("emb_cls,embedded", [(NarrowEmbedder, 0), (FakeEmbedder, 1)], ids=["unread", "read"])
+def test_a_change_past_what_the_embedder_reads_keeps_the_vector(settings, fresh_settings, tmp_path, tokenizer, emb_cls,
+                                                                embedded):
+    # The stock embedder reads max_seq_len tokens ([CLS] … [SEP], truncated on the right: embed.py `token_ids`)
+    # and the chunker keeps title + chunk within that, so a chunk is always read whole. NarrowEmbedder reads only
+    # the first 48 tokens of its 200-token chunks: a change past them is one it never sees.
+    emb = emb_cls(tokenizer)
+    (tmp_path / "docs").mkdir()
+    doc = _long_md(tmp_path / "docs" / "long.md")
+    ingest_paths(settings, [doc], embedder=emb)
+    old = _rows(settings)
+    paras = list(PARAS)
+    paras[11] = _last_replaced(paras[11], "boats", "ships")  # same token count: no chunk boundary moves
+    _long_md(doc, paras)
+    s = ingest_paths(settings, [doc], embedder=emb)
+    new = _rows(settings)
+    changed = [i for i, (a, b) in enumerate(zip(old, new)) if a[0] != b[0]]
+    assert len(changed) == 1 and new[changed[0]][3] > 48  # one chunk's text, longer than NarrowEmbedder reads
+    assert (s.chunks_embedded, s.chunks_reused) == (embedded, len(new) - embedded)
+    assert (new[changed[0]][5] == old[changed[0]][5]) == (embedded == 0)
+    ingest_paths(fresh_settings, [doc], embedder=emb_cls(tokenizer))
+    assert _rows(fresh_settings) == new  # reuse == embedding the new text, either way
+
+
+def test_keys_of_a_home_stored_by_the_0007_build_are_cleared_then_derived(settings, tmp_path, fake):
+    """Migration 0007 stored sha256s of the embedding text; 0008 renames its column and clears them (no text
+    hash is a token-id key), and ingest derives the keys as for rows stored before any."""
+    (tmp_path / "docs").mkdir()
+    doc = _long_md(tmp_path / "docs" / "long.md")
+    ingest_paths(settings, [doc], embedder=fake)
+    old = _rows(settings)
+    with Store(settings.home.db_path) as st:  # back to how the 0007 build left it
+        st.query("ALTER TABLE chunks RENAME COLUMN embed_ids_sha256 TO embed_sha256")
+        st.query("UPDATE chunks SET embed_sha256 = sha256")
+        st.query("DELETE FROM _migrations WHERE name = '0008_chunk_embed_ids_sha256'")
+    with Store(settings.home.db_path) as st:
+        assert "0008_chunk_embed_ids_sha256" in st.applied_migrations()
+        assert st.query("SELECT count(*), count(embed_ids_sha256) FROM chunks") == [(len(old), 0)]
+    _long_md(doc, _respaced(PARAS))
+    s = ingest_paths(settings, [doc], embedder=fake)
+    assert (s.chunks_embedded, s.chunks_reused) == (0, len(old))
+    assert [r[4:] for r in _rows(settings)] == [r[4:] for r in old]
+
+
+@pytest.fixture(scope="module")
+def real_embedder(tmp_path_factory):
+    from ragtune.appliance.config import EmbedConfig
+    from ragtune.appliance.embed import Embedder
+    from ragtune.appliance.errors import ModelError
+    from ragtune.appliance.home import Home
+
+    try:
+        e = Embedder(EmbedConfig(threads=1, batch_size=4), Home(tmp_path_factory.mktemp("h")))
+    except ModelError as exc:  # pragma: no cover - default models always installed in CI
+        pytest.skip(f"default embedder not installed: {exc}")
+    yield e
+    e.close()
+
+
+def test_the_real_embedder_keys_what_it_encodes(real_embedder):
+    """What the pipeline keys reuse on (embed.py `token_ids`) is what the model runs on: whitespace and case fold,
+    the sequence is cut at max_seq_len with [SEP] kept, and the same ids give the same vector, byte for byte."""
+    from ragtune.appliance.ingest.reuse import embed_keys
+
+    e = real_embedder
+    long = "Waterways\n" + " ".join(f"lock{i}" for i in range(400))
+    texts = ["Waterways\nBoats,  locks\tand\n canals.", "waterways boats, locks and canals.", long,
+             long + " and a tail it never reads", "Waterways\nBoats, weirs and canals."]
+    ids = e.token_ids(texts)
+    cls_, sep = e.tokenizer.token_to_id("[CLS]"), e.tokenizer.token_to_id("[SEP]")
+    assert ids[0] == ids[1] and ids[0][0] == cls_ and ids[0][-1] == sep
+    assert len(ids[2]) == e.max_seq_len and ids[2][-1] == sep and ids[2] == ids[3]
+    k = embed_keys(e, texts)
+    assert k[0] == k[1] and k[2] == k[3] and len({k[0], k[2], k[4]}) == 3
+    v = e.encode(texts)
+    assert v[0].tobytes() == v[1].tobytes() and v[2].tobytes() == v[3].tobytes()
 
 
 def test_corpus_rows_are_never_reread(settings, tmp_path, fake):

@@ -3,7 +3,8 @@
 Storage rules (SQLite is the truth, Tantivy is derived):
 - A document is keyed by its path; its content sha256 (+ the chunking/embedding settings, + the version of its
   kind's loader) decides whether it is unchanged (skipped), changed (chunks replaced, same document id) or new.
-  A replaced document embeds only chunks whose embedding text is new; the others keep their vectors (reuse.py).
+  A replaced document embeds only chunks whose token ids (what the embedder encodes) are new; the others keep
+  their vectors (reuse.py).
 - Each document's rows (documents, chunks, chunk_vec) are written in ONE transaction: a failure on one file
   never touches what is stored for another, and never leaves half a document.
 - `index_version` is bumped in the transaction of the run's first change, and once more at the end if later
@@ -34,7 +35,7 @@ from .progress import IngestProgress, OnProgress, Tracker
 from .stale import clear_stale, mark_stale
 from .summary import IngestSummary
 from .loaders import LOADERS, Document, LoadError, iter_beir_documents, read_bytes
-from .reuse import LOADER_KEY, embed_sha, load_stored, loader_version, stale_by_loader
+from .reuse import LOADER_KEY, embed_keys, load_stored, loader_version, stale_by_loader
 from .walk import Walk, os_reason, walk
 
 CHUNKER_VERSION = 1  # bump when chunk boundaries change for the same settings: forces re-chunking
@@ -50,7 +51,7 @@ class _Prepared:
     chunks: list[Chunk]
     embed_texts: list[str]
     weight: float = 0.0  # bytes of input this document stands for (progress)
-    keys: list[str] = field(default_factory=list)  # sha256 of each embedding text (stored per chunk)
+    keys: list[str | None] = field(default_factory=list)  # reuse key of each chunk's token ids (stored per chunk)
     vectors: list[Any] = field(default_factory=list)  # per chunk: the stored vector it reuses, None until embedded
     reused: int = 0
     same: bool = False  # reads exactly as stored (a re-read with nothing new): only the document row changes
@@ -126,10 +127,10 @@ class _Run:
             self.tracker.skip(weight)
             return
         texts = [embedding_text(doc.title, c.text, c.n_tokens, e.tokenizer, e.max_seq_len) for c in chunks]
-        keys = [embed_sha(t) for t in texts]
+        keys = embed_keys(e, texts)
         stored = None if existing_id is None else \
-            load_stored(self.store, existing_id, self.index_key, e.tokenizer, e.max_seq_len)
-        vectors = [None if stored is None else stored.vectors.get(k) for k in keys]
+            load_stored(self.store, existing_id, self.index_key, e, dict(zip(texts, keys)))
+        vectors = [None if stored is None or k is None else stored.vectors.get(k) for k in keys]
         reused = sum(v is not None for v in vectors)
         same = stored is not None and reused == len(chunks) and stored.same_text(doc, chunks)
         self.pending.append(_Prepared(doc, existing_id, chunks, texts, weight, keys, vectors, reused, same))
@@ -185,7 +186,7 @@ class _Run:
                 doc_id, removed = self.store.put_document(
                     path=doc.path, sha256=doc.sha256, title=doc.title, kind=doc.kind, size=doc.size,
                     doc_date=doc.doc_date, ingested_at=time.time(), meta=meta, chunks=p.chunks, vectors=p.vectors,
-                    embed_sha256s=p.keys)
+                    embed_keys=p.keys)
                 self.summary.chunks_deleted += removed
                 self._note_change()
         except StoreError as exc:
@@ -206,7 +207,7 @@ class _Run:
         doc = p.doc
         try:
             self.store.touch_document(p.existing_id, sha256=doc.sha256, size=doc.size, ingested_at=time.time(),
-                                      meta=meta, embed_sha256s=p.keys)
+                                      meta=meta, embed_keys=p.keys)
         except StoreError as exc:
             self.summary.failed.append((doc.path, exc.message))
             return

@@ -2,12 +2,17 @@
 
 A stored document is "stale by loader" when the loader version in its meta (none: version 1) differs from
 `LOADER_VERSIONS` for its kind: it is re-read even though its file did not change. Whenever a document is
-replaced (its file changed, or it was re-read), a new chunk whose exact embedding text (`embedding_text`: title line
-+ chunk text) equals one of the stored chunks' under the same index_key gets that chunk's stored vector, byte for
-byte, instead of being embedded again: the embedder maps the same text to the same vector, and embedding is the
-cost of an ingest. The match is on a sha256 of the embedding text, stored per chunk since migration 0007; for rows
-stored before, it is derived from what is stored (the document title, the chunk text and its token count), which
-under the same index_key (same tokenizer, same max_seq_len) gives the text embedded then.
+replaced (its file changed, or it was re-read), a new chunk that the embedder would see as one of the stored chunks
+of that document under the same index_key gets that chunk's stored vector, byte for byte, instead of being embedded
+again: the embedder maps the same token ids to the same vector, and embedding is the cost of an ingest.
+
+"What the embedder sees" is the token id sequence of the chunk's embedding text (`embedding_text`: title line +
+chunk text) as `Embedder.token_ids` gives it ([CLS] … [SEP], truncated at max_seq_len): not the text, because a
+tokenizer folds what the model never sees (MiniLM's: whitespace, case, accents; HTML line breaks that became spaces
+embed alike). The key is a sha256 of those ids, stored per chunk since migration 0008; for rows stored before, it is
+derived from what is stored (the document title, the chunk text and its token count), which under the same index_key
+(same tokenizer, same max_seq_len) gives the text embedded then. An embedder without `token_ids` (a stand-in) reuses
+nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Sequence
+
+import numpy as np
 
 from .chunker import Chunk, embedding_text
 from .loaders import LOADER_VERSIONS, Document
@@ -38,8 +45,18 @@ def stale_by_loader(kind: str, meta: dict[str, Any]) -> bool:
     return have != want
 
 
-def embed_sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def ids_key(ids: Sequence[int]) -> str:
+    """sha256 of a token id sequence (little-endian uint32s): the reuse key of a chunk."""
+    return hashlib.sha256(np.asarray(ids, dtype="<u4").tobytes()).hexdigest()
+
+
+def embed_keys(embedder: Any, texts: list[str]) -> list[str | None]:
+    """The reuse key of each embedding text, from the ids the embedder will encode (one batched tokenisation);
+    all None when the embedder cannot say what it encodes."""
+    token_ids = getattr(embedder, "token_ids", None)
+    if token_ids is None:
+        return [None] * len(texts)
+    return [ids_key(ids) for ids in token_ids(texts)] if texts else []
 
 
 @dataclass
@@ -50,7 +67,7 @@ class Stored:
     kind: str
     doc_date: str | None
     chunks: list[tuple[int, str, int, int, int]]  # (ord, text, start_char, end_char, n_tokens)
-    vectors: dict[str, bytes] = field(default_factory=dict)  # embedding-text sha256 -> float32 blob
+    vectors: dict[str, bytes] = field(default_factory=dict)  # token-ids key (ids_key) -> float32 blob
 
     def same_text(self, doc: Document, chunks: Sequence[Chunk]) -> bool:
         """The document reads as it is stored: same title, kind, date and chunks (so the same vectors)."""
@@ -58,18 +75,31 @@ class Stored:
             [(c.ord, c.text, c.start_char, c.end_char, c.n_tokens) for c in chunks] == self.chunks
 
 
-def load_stored(store: Any, doc_id: int, index_key: str, tokenizer: Any, max_seq_len: int) -> Stored | None:
+def load_stored(store: Any, doc_id: int, index_key: str, embedder: Any,
+                known: dict[str, str | None] | None = None) -> Stored | None:
     """The stored chunks and vectors of `doc_id`, or None when it was stored under another index_key (another
-    embedder or chunking: nothing to reuse) or is gone."""
+    embedder or chunking: nothing to reuse) or is gone. `known`: embedding text -> key of the new chunks, so a
+    stored row without a key whose rebuilt text is one of them is not tokenised again."""
     row = store.document(doc_id)
     if row is None or str(row["meta"].get("index_key", "")) != index_key:
         return None
     out = Stored(row["title"], row["kind"], row["doc_date"], [])
+    keyed: list[tuple[str | None, bytes]] = []
+    legacy: list[str] = []  # embedding texts of rows stored without a key, rebuilt as they were embedded
     for c in store.chunk_embeddings(doc_id):
         out.chunks.append((c["ord"], c["text"], c["start_char"], c["end_char"], c["n_tokens"]))
         if c["embedding"] is None:
             continue
-        key = c["embed_sha256"] or embed_sha(embedding_text(row["title"], c["text"], c["n_tokens"], tokenizer,
-                                                            max_seq_len))
-        out.vectors[key] = bytes(c["embedding"])
+        if c["embed_ids_sha256"] is None:
+            legacy.append(embedding_text(row["title"], c["text"], c["n_tokens"], embedder.tokenizer,
+                                         embedder.max_seq_len))
+        keyed.append((c["embed_ids_sha256"], bytes(c["embedding"])))
+    known = dict(known or {})
+    todo = list(dict.fromkeys(t for t in legacy if t not in known))
+    known.update(zip(todo, embed_keys(embedder, todo)))
+    legacy_texts = iter(legacy)
+    for key, blob in keyed:
+        key = key if key is not None else known[next(legacy_texts)]
+        if key is not None:
+            out.vectors[key] = blob
     return out

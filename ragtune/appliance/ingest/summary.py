@@ -30,7 +30,7 @@ class IngestSummary:
     interrupted: bool = False
     reread: int = 0  # documents re-read though their file did not change: the loader of their kind was updated
     chunks_replaced: int = 0  # chunks of documents replaced this run (changed or re-read)
-    chunks_reused: int = 0  # of those, chunks whose text was unchanged: they kept their stored vectors
+    chunks_reused: int = 0  # of those, chunks whose token ids were unchanged: they kept their stored vectors
     chunks_embedded: int = 0  # chunks run through the embedder (new documents' included)
 
     @property

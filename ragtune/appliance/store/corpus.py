@@ -31,13 +31,13 @@ class CorpusTables:
 
     def put_document(self, *, path: str, sha256: str, title: str, kind: str, size: int, doc_date: str | None,
                      ingested_at: float, meta: str, chunks: Sequence[Any], vectors: Sequence[Any],
-                     embed_sha256s: Sequence[str | None] | None = None) -> tuple[int, int]:
+                     embed_keys: Sequence[str | None] | None = None) -> tuple[int, int]:
         """Store one document with its chunks and vectors, replacing whatever was stored under `path` (the
         document keeps its id). `chunks` have ord, text, start_char, end_char, n_tokens, sha256; `vectors` are
-        float32 arrays (or their blobs), one per chunk; `embed_sha256s`, one per chunk, hash the text each vector
-        was embedded from. One transaction (nested in the caller's, if any). Returns (document id, number of chunks
-        removed)."""
-        embed_shas = list(embed_sha256s) if embed_sha256s is not None else [None] * len(chunks)
+        float32 arrays (or their blobs), one per chunk; `embed_keys`, one per chunk, hash the token ids each vector
+        was embedded from (ingest/reuse.py). One transaction (nested in the caller's, if any). Returns (document id,
+        number of chunks removed)."""
+        keys = list(embed_keys) if embed_keys is not None else [None] * len(chunks)
         with self.transaction():
             row = self.one("SELECT id FROM documents WHERE path = ?", (path,))
             removed = 0
@@ -53,11 +53,11 @@ class CorpusTables:
                     "INSERT INTO documents(path, sha256, title, kind, size, doc_date, ingested_at, n_chunks, meta)"
                     " VALUES (?,?,?,?,?,?,?,?,?)",
                     (path, sha256, title, kind, size, doc_date, ingested_at, len(chunks), meta))
-            for c, v, es in zip(chunks, vectors, embed_shas):
+            for c, v, key in zip(chunks, vectors, keys):
                 cid = self._insert(
-                    "INSERT INTO chunks(doc_id, ord, text, start_char, end_char, n_tokens, sha256, embed_sha256)"
+                    "INSERT INTO chunks(doc_id, ord, text, start_char, end_char, n_tokens, sha256, embed_ids_sha256)"
                     " VALUES (?,?,?,?,?,?,?,?)",
-                    (doc_id, c.ord, c.text, c.start_char, c.end_char, c.n_tokens, c.sha256, es))
+                    (doc_id, c.ord, c.text, c.start_char, c.end_char, c.n_tokens, c.sha256, key))
                 self.conn.execute("INSERT INTO chunk_vec(rowid, embedding) VALUES (?, ?)", (cid, _blob(v)))
         return doc_id, removed
 
@@ -92,16 +92,16 @@ class CorpusTables:
         return None if row is None else _document(row)
 
     def touch_document(self, doc_id: int, *, sha256: str, size: int, ingested_at: float, meta: str,
-                       embed_sha256s: Sequence[str] = ()) -> None:
+                       embed_keys: Sequence[str | None] = ()) -> None:
         """Record that a document's file was read again and gave the text already stored: its hash, size, time and
-        meta change, its chunks and vectors stay (so do their ids). `embed_sha256s` (one per chunk, by ord) fill in
-        the embedding-text hashes of chunks stored without one."""
+        meta change, its chunks and vectors stay (so do their ids). `embed_keys` (one per chunk, by ord) fill in
+        the token-id hashes of chunks stored without one."""
         with self.transaction():
             self.conn.execute("UPDATE documents SET sha256=?, size=?, ingested_at=?, meta=? WHERE id=?",
                               (sha256, size, ingested_at, meta, int(doc_id)))
-            for ord_, es in enumerate(embed_sha256s):
-                self.conn.execute("UPDATE chunks SET embed_sha256=? WHERE doc_id=? AND ord=? AND embed_sha256 IS NULL",
-                                  (es, int(doc_id), ord_))
+            for ord_, key in enumerate(embed_keys):
+                self.conn.execute("UPDATE chunks SET embed_ids_sha256=? WHERE doc_id=? AND ord=?"
+                                  " AND embed_ids_sha256 IS NULL", (key, int(doc_id), ord_))
 
     def set_document_meta(self, doc_id: int, meta: dict[str, Any]) -> None:
         """Replace a document's meta JSON (e.g. to mark it stale when its file failed to re-ingest)."""
@@ -150,13 +150,13 @@ class CorpusTables:
             "SELECT ord, text, start_char, end_char FROM chunks WHERE doc_id = ? ORDER BY ord", (int(doc_id),))]
 
     def chunk_embeddings(self, doc_id: int) -> list[dict[str, Any]]:
-        """{ord, text, start_char, end_char, n_tokens, embed_sha256 (None on rows stored before migration 0007),
-        embedding (float32 blob, None if missing)} of a document's chunks, in order: what a re-ingest of the
-        document compares its new chunks with and reuses the vectors of."""
+        """{ord, text, start_char, end_char, n_tokens, embed_ids_sha256 (the token-id hash; None on rows stored
+        before migration 0008), embedding (float32 blob, None if missing)} of a document's chunks, in order: what a
+        re-ingest of the document compares its new chunks with and reuses the vectors of."""
         rows = list(self.conn.execute(
-            "SELECT id, ord, text, start_char, end_char, n_tokens, embed_sha256 FROM chunks WHERE doc_id = ?"
+            "SELECT id, ord, text, start_char, end_char, n_tokens, embed_ids_sha256 FROM chunks WHERE doc_id = ?"
             " ORDER BY ord", (int(doc_id),)))
-        keys = ("ord", "text", "start_char", "end_char", "n_tokens", "embed_sha256")
+        keys = ("ord", "text", "start_char", "end_char", "n_tokens", "embed_ids_sha256")
         # one point lookup a chunk: vec0 scans the whole table for `rowid IN (...)`
         return [{**dict(zip(keys, r[1:])), "embedding": self.vector_blob(r[0])} for r in rows]
 

@@ -128,4 +128,15 @@ MIGRATIONS: list[tuple[str, str]] = [
         "0007_chunk_embed_sha256",
         "ALTER TABLE chunks ADD COLUMN embed_sha256 TEXT;",
     ),
+    (
+        # Reuse is keyed on what the embedder encodes, not on its text: a sha256 of the chunk's token ids (embed.py
+        # `Embedder.token_ids`: [CLS] … [SEP], truncated at max_seq_len), so a whitespace-only change keeps the
+        # vector (ingest/reuse.py `ids_key`). The text hashes 0007 stored match no such key: cleared (NULL: ingest
+        # derives the key from the stored title, text and n_tokens, as for rows written before 0007).
+        "0008_chunk_embed_ids_sha256",
+        """
+        ALTER TABLE chunks RENAME COLUMN embed_sha256 TO embed_ids_sha256;
+        UPDATE chunks SET embed_ids_sha256 = NULL WHERE embed_ids_sha256 IS NOT NULL;
+        """,
+    ),
 ]
