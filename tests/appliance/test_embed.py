@@ -151,3 +151,22 @@ def test_slabs_keep_order(emb, monkeypatch):
     expect = np.stack([emb.encode_query(t) for t in texts])
     monkeypatch.setattr(ragtune.appliance.embed, "SLAB", 4)
     assert np.allclose(emb.encode(texts), expect, atol=1e-4)
+
+
+def test_the_real_embedder_keys_what_it_encodes(emb):
+    """What the pipeline keys reuse on (embed.py `token_ids`) is what the model runs on: whitespace and case fold,
+    the sequence is cut at max_seq_len with [SEP] kept, and the same ids give the same vector, byte for byte."""
+    from ragtune.appliance.ingest.reuse import embed_keys
+
+    e = emb
+    long = "Waterways\n" + " ".join(f"lock{i}" for i in range(400))
+    texts = ["Waterways\nBoats,  locks\tand\n canals.", "waterways boats, locks and canals.", long,
+             long + " and a tail it never reads", "Waterways\nBoats, weirs and canals."]
+    ids = e.token_ids(texts)
+    cls_, sep = e.tokenizer.token_to_id("[CLS]"), e.tokenizer.token_to_id("[SEP]")
+    assert ids[0] == ids[1] and ids[0][0] == cls_ and ids[0][-1] == sep
+    assert len(ids[2]) == e.max_seq_len and ids[2][-1] == sep and ids[2] == ids[3]
+    k = embed_keys(e, texts)
+    assert k[0] == k[1] and k[2] == k[3] and len({k[0], k[2], k[4]}) == 3
+    v = e.encode(texts)
+    assert v[0].tobytes() == v[1].tobytes() and v[2].tobytes() == v[3].tobytes()

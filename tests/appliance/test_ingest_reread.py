@@ -256,40 +256,6 @@ def test_keys_of_a_home_stored_by_the_0007_build_are_cleared_then_derived(settin
     assert [r[4:] for r in _rows(settings)] == [r[4:] for r in old]
 
 
-@pytest.fixture(scope="module")
-def real_embedder(tmp_path_factory):
-    from ragtune.appliance.config import EmbedConfig
-    from ragtune.appliance.embed import Embedder
-    from ragtune.appliance.errors import ModelError
-    from ragtune.appliance.home import Home
-
-    try:
-        e = Embedder(EmbedConfig(threads=1, batch_size=4), Home(tmp_path_factory.mktemp("h")))
-    except ModelError as exc:  # pragma: no cover - default models always installed in CI
-        pytest.skip(f"default embedder not installed: {exc}")
-    yield e
-    e.close()
-
-
-def test_the_real_embedder_keys_what_it_encodes(real_embedder):
-    """What the pipeline keys reuse on (embed.py `token_ids`) is what the model runs on: whitespace and case fold,
-    the sequence is cut at max_seq_len with [SEP] kept, and the same ids give the same vector, byte for byte."""
-    from ragtune.appliance.ingest.reuse import embed_keys
-
-    e = real_embedder
-    long = "Waterways\n" + " ".join(f"lock{i}" for i in range(400))
-    texts = ["Waterways\nBoats,  locks\tand\n canals.", "waterways boats, locks and canals.", long,
-             long + " and a tail it never reads", "Waterways\nBoats, weirs and canals."]
-    ids = e.token_ids(texts)
-    cls_, sep = e.tokenizer.token_to_id("[CLS]"), e.tokenizer.token_to_id("[SEP]")
-    assert ids[0] == ids[1] and ids[0][0] == cls_ and ids[0][-1] == sep
-    assert len(ids[2]) == e.max_seq_len and ids[2][-1] == sep and ids[2] == ids[3]
-    k = embed_keys(e, texts)
-    assert k[0] == k[1] and k[2] == k[3] and len({k[0], k[2], k[4]}) == 3
-    v = e.encode(texts)
-    assert v[0].tobytes() == v[1].tobytes() and v[2].tobytes() == v[3].tobytes()
-
-
 def test_corpus_rows_are_never_reread(settings, tmp_path, fake):
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text("".join(json.dumps({"_id": f"d{i}", "title": f"T{i}", "text": f"passage number {i} about ships"})
