@@ -10,11 +10,13 @@ import logging
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...hashing import sha256_bytes
 from .base import Document, LoadError, clean_text, parse_date, require_text, title_from_path
-from .pdf_layout import Recorder, Seg, reading_order
+
+if TYPE_CHECKING:
+    from .pdf_layout import Seg
 
 _EDGE = 2  # lines at the top and at the bottom of a page that can be a running header/footer
 _HYPHENS = "-\u00ad\u2010"
@@ -147,6 +149,8 @@ def page_text(page: Any, fonts_seen: dict[int, Any] | None = None) -> str:
     each font is measured once."""
     if not _shows_text(page):
         return page.extract_text() or ""
+    from .pdf_layout import Recorder, reading_order  # lazy: every command imports the loaders, few read a PDF
+
     try:
         res = page.get("/Resources")
         if res is None and hasattr(page, "get_inherited"):
