@@ -7,7 +7,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Iterator, Protocol
 
 from rich.text import Text
 
@@ -187,29 +187,34 @@ def merge_chunks(rows: list[tuple[int, str, int, int]]) -> tuple[str, dict[int, 
 HEADING_LINE = re.compile(r"^[^\S\n]{0,3}#{1,6}[^\S\n]+(.+?)[^\S\n]*#*[^\S\n]*$", re.M)  # one line each
 
 
+def heading_lines(text: str, end: int | None = None) -> Iterator[tuple[int, str]]:
+    """(position, title) of each markdown heading line in `text[:end]` (loaders turn HTML/DOCX headings into `#`
+    lines). A `#` line inside a fenced code block is code, not a heading."""
+    from ragtune.appliance.ingest.chunker import fence_spans, in_spans  # lazy: the chunker imports numpy
+
+    fences = fence_spans(text)
+    for m in HEADING_LINE.finditer(text, 0, len(text) if end is None else end):
+        if not in_spans(fences, m.start()):
+            yield m.start(), m.group(1)
+
+
 def section_heading(rows: list[tuple[int, str, int, int]], ord_: int) -> str | None:
     """What section a citation is in, from the document's (ord, text, start_char, end_char) chunks: the last
-    markdown heading (loaders turn HTML/DOCX headings into `#` lines) at or before the chunk's first line, else the
-    first one inside the chunk, else "" (known to have none). A `#` line inside a fenced code block is code, not a
-    heading, even when the fence opened in an earlier chunk: fences are found in the text from the document's start.
-    None when `ord_` is not among the chunks."""
-    from ragtune.appliance.ingest.chunker import fence_spans  # lazy: the ingest package is heavy to import
-
+    heading at or before the chunk's first line, else the first one inside the chunk, else "" (known to have
+    none). Fences are found in the text from the document's start, so a `#` line in a fence opened in an earlier
+    chunk is code too. None when `ord_` is not among the chunks."""
     text, spans = merge_chunks([r for r in rows if r[0] <= ord_])  # later chunks cannot change what came before
     if ord_ not in spans:
         return None
     begin, end = spans[ord_]
     first_line_end = text.find("\n", begin, end)
     first_line_end = end if first_line_end < 0 else first_line_end
-    fences = fence_spans(text)
     section = inside = None
-    for m in HEADING_LINE.finditer(text, 0, end):
-        if any(a <= m.start() < b for a, b in fences):
-            continue
-        if m.start() <= first_line_end:
-            section = m.group(1)
+    for pos, title in heading_lines(text, end):
+        if pos <= first_line_end:
+            section = title
         elif inside is None:
-            inside = m.group(1)
+            inside = title
     return section or inside or ""
 
 

@@ -78,7 +78,7 @@ def _cut_priority(text: str, prev_end: int, next_start: int, fences: list[tuple[
     gap = text[prev_end:next_start]
     if "\n" in gap:
         if (text.startswith("#", next_start) and _is_heading_line(text, next_start)
-                and _indent_ok(gap[gap.rfind("\n") + 1:]) and not _in_spans(fences, next_start)):
+                and _indent_ok(gap[gap.rfind("\n") + 1:]) and not in_spans(fences, next_start)):
             return _HEADING
         if gap.count("\n") >= 2:
             return _PARAGRAPH
@@ -127,7 +127,8 @@ def fence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _in_spans(spans: list[tuple[int, int]] | None, at: int) -> bool:
+def in_spans(spans: list[tuple[int, int]] | None, at: int) -> bool:
+    """Whether `at` falls inside one of `spans` (sorted, as `fence_spans` gives them)."""
     if not spans:
         return False
     i = bisect.bisect_right(spans, (at, 1 << 62)) - 1

@@ -11,7 +11,7 @@ from textual.widgets.option_list import Option
 
 from ragtune.appliance.types import Answer, ContextItem
 
-from ..data import HEADING_LINE, printable
+from ..data import heading_lines, printable
 
 
 def chunk_hint(text: str, heading: str | None = None, words: int = 6) -> str:
@@ -19,11 +19,7 @@ def chunk_hint(text: str, heading: str | None = None, words: int = 6) -> str:
     caller knows it: "" when it knows there is none), else the first heading inside it (not a `#` line of a code
     fence), else its first few words."""
     if heading is None:
-        from ragtune.appliance.ingest.chunker import fence_spans  # lazy: the ingest package is heavy to import
-
-        fences = fence_spans(text or "")
-        heading = next((m.group(1) for m in HEADING_LINE.finditer(text or "")
-                        if not any(a <= m.start() < b for a, b in fences)), "")
+        heading = next((title for _, title in heading_lines(text or "")), "")
     if heading:
         return heading
     first = " ".join((text or "").split()[:words])
