@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ragtune.appliance.errors import GenerationError
-from ragtune.appliance.generate import GenResult, OnToken
+from ragtune.appliance.genresult import GenResult, OnToken
 from ragtune.appliance.grammar import gbnf_from_schema
 
 

@@ -5,7 +5,7 @@ function below (docs/answer.md has the long form):
                          model and the retriever see the same normalised text, the raw question is logged alongside)
 2. `_retrieve`           hybrid retrieval -> context S1..Sk (or the caller's context, or none)
 3. `fit_context`         drop the lowest-ranked sources until the prompt fits the generator's window, counted with
-                         the generator's own tokenizer
+                         the generator's own tokenizer (prompt.py)
 4. `_generate`           grammar-constrained generation of the answer JSON (generate.py, sampler.py); in
                          extractive mode the answer is a span of a source by construction (extractive.py),
                          optionally only from the sentences that best match the question (focus.py)
@@ -32,7 +32,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 from .answer_code import answer_code_digest
 from .answer_stream import AnswerStream
@@ -41,10 +41,10 @@ from .config import Settings
 from .errors import InputError, NothingIngested, RagtuneError, StoreError
 from .extractive import extractive_sources
 from .focus import focus
-from .generate import GenResult
+from .genresult import GenResult
 from .injection import is_override_question
 from .normalize import normalise_question
-from .prompt import REFUSAL_TEXT, SYSTEM_PROMPT, context_from_hits, messages, system_prompt_sha256
+from .prompt import REFUSAL_TEXT, SYSTEM_PROMPT, context_from_hits, fit_context, messages, system_prompt_sha256
 from .refusal import Verdict, content_words, refusal_check, support_score  # noqa: F401  (re-exported)
 from .refusal import keyed
 from .refs import NONE_ADAPTER
@@ -66,24 +66,6 @@ class Sources:
     retrieved: list[int] = field(default_factory=list)  # chunk ids, for the log
     retrieval_ms: float = 0.0
     searched: bool = False  # retrieval ran: its ids may be renumbered, and nothing found is a refusal
-
-
-# -- stage 3: fit the context --------------------------------------------------------------------------------
-def fit_context(count_tokens: Callable[[list[dict[str, str]]], int], context: Sequence[ContextItem],
-                question: str, *, reserve: int, n_ctx: int, renumber: bool) -> list[ContextItem]:
-    """The sources that fit the window with `reserve` tokens left for the answer, counted by the generator's
-    tokenizer: kept in rank order while they fit (one that does not is skipped: a later, shorter one may still
-    fit). Retrieved contexts are renumbered S1..Sk; a given context keeps its ids."""
-    ctx = list(context)
-    if not ctx or count_tokens(messages(SYSTEM_PROMPT, ctx, question)) + reserve <= n_ctx:
-        return ctx
-    kept: list[ContextItem] = []
-    for c in ctx:
-        if count_tokens(messages(SYSTEM_PROMPT, kept + [c], question)) + reserve <= n_ctx:
-            kept.append(c)
-    if renumber:
-        kept = [ContextItem(**{**c.__dict__, "id": f"S{i}"}) for i, c in enumerate(kept, start=1)]
-    return kept
 
 
 class AnswerEngine:

@@ -19,7 +19,8 @@ import importlib.util
 # builtin_adapters.py (the "auto" settings' values). answer_stream.py only streams.
 ANSWER_MODULES = (
     "answer", "candidates", "focus", "extractive", "injection", "evidence", "refusal", "refusal_model", "text",
-    "prompt", "schema", "repair", "grammar", "generate", "sampler", "decoding", "remote", "adapter_serving", "merged",
+    "prompt", "schema", "repair", "grammar", "generate", "genresult", "sampler", "decoding", "remote",
+    "adapter_serving", "merged",
 )
 
 

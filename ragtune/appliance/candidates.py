@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable, Sequence
 
-from .generate import GenResult
+from .genresult import GenResult
 from .injection import source_view
 from .refusal import echoes, proximity, relevance, said
 from .schema import parse_answer

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from .types import ContextItem, Hit
 
@@ -84,3 +84,20 @@ def training_example(system: str, context: Sequence[ContextItem | dict[str, Any]
     if meta:
         ex["meta"] = meta
     return ex
+
+
+def fit_context(count_tokens: Callable[[list[dict[str, str]]], int], context: Sequence[ContextItem],
+                question: str, *, reserve: int, n_ctx: int, renumber: bool) -> list[ContextItem]:
+    """The sources that fit the window with `reserve` tokens left for the answer, counted by the generator's
+    tokenizer: kept in rank order while they fit (one that does not is skipped: a later, shorter one may still
+    fit). Retrieved contexts are renumbered S1..Sk; a given context keeps its ids."""
+    ctx = list(context)
+    if not ctx or count_tokens(messages(SYSTEM_PROMPT, ctx, question)) + reserve <= n_ctx:
+        return ctx
+    kept: list[ContextItem] = []
+    for c in ctx:
+        if count_tokens(messages(SYSTEM_PROMPT, kept + [c], question)) + reserve <= n_ctx:
+            kept.append(c)
+    if renumber:
+        kept = [ContextItem(**{**c.__dict__, "id": f"S{i}"}) for i, c in enumerate(kept, start=1)]
+    return kept

@@ -26,7 +26,9 @@ from typing import Any, Sequence
 
 from .config import GenerateConfig
 from .errors import ConfigError, GenerationError, InputError, ModelError
-from .generate import GenResult, OnToken, _llama_cpp, resolve_model
+from .generate import resolve_model
+from .genresult import GenResult, OnToken
+from .llamalog import llama_cpp_module as _llama_cpp
 from .home import Home
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .generate import GenResult
+from .genresult import GenResult
 from .prompt import REFUSAL_TEXT
 from .schema import MAX_CITATIONS, parse_answer, validate_answer
 
@@ -27,7 +27,7 @@ class Checked:
     ttft_ms: float
     generation_ms: float
     p_refused: float | None = None  # of the output that was kept
-    answer_min_logprob: float | None = None  # of the output that was kept (generate.GenResult)
+    answer_min_logprob: float | None = None  # of the output that was kept (genresult.GenResult)
 
 
 def deterministic_repair(obj: Any, ids: list[str], max_chars: int) -> Any:

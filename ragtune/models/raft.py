@@ -239,7 +239,7 @@ class _Builder:
     def example(self, kind: str, ctx: list[Hit], user: str, ans: Answer | None, keep: set[int], avoid: set[str],
                 pool: _Pool, rng: random.Random, meta: dict[str, Any]) -> dict[str, Any]:
         """Distractors, order, the generator-window fit and the target for one context."""
-        from ragtune.appliance.answer import fit_context  # serving's own fit (generator tokens)
+        from ragtune.appliance.prompt import fit_context  # serving's own fit (generator tokens)
 
         if rng.random() < self.cfg.distractor_share:
             ctx = self._distract(ctx, keep, avoid, ans, pool, rng)

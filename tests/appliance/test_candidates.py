@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from ragtune.appliance.candidates import PROXIMITY_WEIGHT, RELEVANCE_WEIGHT, choose_span
-from ragtune.appliance.generate import GenResult
+from ragtune.appliance.genresult import GenResult
 from ragtune.appliance.injection import source_view
 from ragtune.appliance.refusal import proximity, said
 from ragtune.appliance.types import ContextItem
