@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -207,14 +207,21 @@ class Embedder:
         compute) is minimal; each text is truncated at `max_seq_len` tokens."""
         if isinstance(texts, str):
             raise TypeError("encode() takes a list of strings; use encode_query() for one")
-        n = len(texts)
+        return self._encode(len(texts), lambda a, b: self.token_ids(texts[a:b]), batch_size)
+
+    def encode_token_ids(self, ids: list[Any], *, batch_size: int | None = None) -> np.ndarray:
+        """`encode()` of the texts whose `token_ids` are `ids`, byte for byte (same slabs, same batches): ingest
+        tokenises a chunk once, for its reuse key and for this."""
+        return self._encode(len(ids), lambda a, b: ids[a:b], batch_size)
+
+    def _encode(self, n: int, slab: Callable[[int, int], list[Any]], batch_size: int | None) -> np.ndarray:
         if n == 0:
             return np.zeros((0, self._dim or EMBED_DIM), dtype=np.float32)
         bs = batch_size or self.cfg.batch_size
         out: np.ndarray | None = None
         # Tokenise in slabs so a huge list never holds all its encodings at once; sort within each slab.
         for base in range(0, n, SLAB):
-            ids = self.token_ids(texts[base:base + SLAB])
+            ids = slab(base, base + SLAB)
             for idx in plan_batches([len(x) for x in ids], bs):
                 vecs = self._run([ids[i] for i in idx])
                 if out is None:

@@ -80,19 +80,22 @@ def _paths(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
 @cli.command("ingest")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(), callback=_paths)
 @click.option("--prune", is_flag=True, help="Delete stored documents under the given folders that no longer exist.")
+@click.option("--retry-failed", is_flag=True,
+              help="Read again files that failed before and have not changed since (normally skipped).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the summary).")
 @pass_app
-def ingest(app, paths: tuple[Path, ...], prune: bool, as_json: bool) -> None:
+def ingest(app, paths: tuple[Path, ...], prune: bool, retry_failed: bool, as_json: bool) -> None:
     """Ingest files and folders (md, txt, html, pdf, docx, BEIR corpus.jsonl) into the local index.
 
     Unchanged files are skipped (content hash), changed ones replaced: only chunks whose text changed are
     embedded again. Files read by an older version of their reader are read again. Files that cannot be read are
-    listed with a reason; the rest are ingested. Progress with an ETA goes to stderr."""
+    listed with a reason; the rest are ingested. Such a file is not read again while it stays as it is (one line
+    names it) unless its reader is updated or --retry-failed is given. Progress with an ETA goes to stderr."""
     from ..appliance.ingest.pipeline import ingest_paths
 
     bar = _Bar(is_tty())
     try:
-        summary = ingest_paths(app.settings, list(paths), prune=prune, on_progress=bar)
+        summary = ingest_paths(app.settings, list(paths), prune=prune, on_progress=bar, retry_failed=retry_failed)
     finally:
         bar.close()
     if as_json:
@@ -112,13 +115,15 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, as_json: bool) -> None:
             click.echo(f"skipped {printable(path)}: the ragtune home (its reports and models are not documents)")
         if s.ignored:
             click.echo(f"ignored {s.ignored} file(s) with other extensions")
-        elif not (s.added or s.updated or s.unchanged or s.deleted or s.failed):
+        elif not (s.added or s.updated or s.unchanged or s.deleted or s.failed or s.still_unreadable):
             click.echo(f"nothing to ingest there: no {' '.join(app.settings.ingest.extensions)} files")
         for path, note in s.notes:
             click.echo(f"note: {printable(path)}: {note}")
         for path, reason in s.failed:  # a reason that names its file and line already (a corpus.jsonl) as it is
             where = "" if str(reason).startswith(f"{path}:") else f"{printable(path)}: "
             click.echo(f"failed: {where}{reason}")
+        if (still := s.still_unreadable_line(_name)) is not None:
+            click.echo(still)
         if s.stale:
             click.echo(f"kept the stored (older) version of {len(s.stale)} document(s) that failed to re-ingest; "
                        "they are marked stale in `ragtune docs list`")
@@ -129,4 +134,5 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, as_json: bool) -> None:
     if summary.all_paths_bad:
         raise InputError("none of the given paths could be ingested")
     if summary.nothing_ingested:
-        raise InputError(f"nothing was ingested: {len(summary.failed)} file(s) failed")
+        n = len(summary.failed) + len(summary.still_unreadable)
+        raise InputError(f"nothing was ingested: {n} file(s) failed")

@@ -153,6 +153,14 @@ def test_slabs_keep_order(emb, monkeypatch):
     assert np.allclose(emb.encode(texts), expect, atol=1e-4)
 
 
+def test_encoding_token_ids_is_encoding_their_texts(emb):
+    """Ingest tokenises a chunk once (its reuse key) and hands the ids to `encode_token_ids`: same vectors, byte for
+    byte, as `encode` of the texts (same slabs, same length-sorted batches)."""
+    texts = [("word " * n).strip() + f" {n}" for n in (50, 1, 300, 7, 3, 90)]
+    assert emb.encode_token_ids(emb.token_ids(texts)).tobytes() == emb.encode(texts).tobytes()
+    assert emb.encode_token_ids([]).shape == (0, 384)
+
+
 def test_the_real_embedder_keys_what_it_encodes(emb):
     """What the pipeline keys reuse on (embed.py `token_ids`) is what the model runs on: whitespace and case fold,
     the sequence is cut at max_seq_len with [SEP] kept, and the same ids give the same vector, byte for byte."""

@@ -291,9 +291,14 @@ def test_a_failed_reread_keeps_the_stored_document(settings, tmp_path, fake, mon
     assert _rows(settings) == before  # chunks and vectors as they were
     meta = _metas(settings)[cats]
     assert "loader" not in meta and meta["stale"]["reason"] == "the new reader chokes on this"
+    s = ingest_paths(settings, [tmp_path / "docs"], embedder=fake)  # the file failed as it is: not read again
+    assert (s.reread, s.failed, s.stale, s.unchanged) == (0, [], [(cats, reason)], 4)
+    assert [p for p, _, _ in s.still_unreadable] == [cats]
+    # the reader is fixed, and its version bumped as a change of its text must be: the file is read again
     monkeypatch.setitem(loaders_pkg.LOADERS, "md", real)
+    monkeypatch.setitem(LOADER_VERSIONS, "md", LOADER_VERSIONS["md"] + 1)
     s = ingest_paths(settings, [tmp_path / "docs"], embedder=fake)
-    assert (s.reread, s.failed, s.stale) == (1, [], [])
+    assert (s.reread, s.failed, s.stale, s.still_unreadable) == (1, [], [], [])
     meta = _metas(settings)[cats]
     assert meta["loader"] == LOADER_VERSIONS["md"] and "stale" not in meta
     assert _rows(settings) == before
@@ -326,3 +331,33 @@ def test_cli_prints_the_reuse_line_and_json_carries_the_counts(home, tmp_path, m
     assert main(["--home", str(home.root), "ingest", str(tmp_path / "docs"), "--json"]) == 0
     obj = json.loads(capsys.readouterr().out)
     assert (obj["reread"], obj["chunks_reused"], obj["chunks_replaced"], obj["chunks_embedded"]) == (5, 5, 5, 0)
+
+
+class _IdsEmbedder(FakeEmbedder):
+    """Embeds token ids as the real Embedder's `encode_token_ids` does; counts tokenisations and text encodes."""
+
+    tokenised = 0
+
+    def token_ids(self, texts):
+        self.tokenised += len(texts)
+        return super().token_ids(texts)
+
+    def encode(self, texts):
+        raise AssertionError("ingest hands the embedder the ids it tokenised for the reuse keys")
+
+    def encode_token_ids(self, ids):  # FakeEmbedder.encode counts them in `encoded`
+        return FakeEmbedder.encode(self, [self.tokenizer.decode(list(map(int, x))) for x in ids])
+
+
+def test_new_chunks_are_tokenised_once_and_embedded_from_those_ids(settings, tmp_path, tokenizer):
+    (tmp_path / "docs").mkdir()
+    doc = _long_md(tmp_path / "docs" / "long.md")
+    e = _IdsEmbedder(tokenizer)
+    s = ingest_paths(settings, [doc], embedder=e)
+    n = s.chunks_added
+    assert n > 3 and (e.tokenised, e.encoded, s.chunks_embedded) == (n, n, n)
+    paras = list(PARAS)
+    paras[5] = "A new paragraph on herons and eels."
+    _long_md(doc, paras)
+    s = ingest_paths(settings, [doc], embedder=e)
+    assert 0 < s.chunks_embedded < n and e.encoded == n + s.chunks_embedded  # only the new chunks' ids

@@ -158,6 +158,18 @@ def test_delete_document_takes_chunks_and_vectors(store):
     assert store.count_documents() == 1 and store.count_chunks() == 1 and store.count_vectors() == 1
 
 
+def test_ingest_failures_are_replaced_by_path_and_forgotten_in_one_transaction(store):
+    assert store.ingest_failures() == {}
+    store.update_ingest_failures(put=[("/d/a.pdf", "s1", "pdf", 2, "corrupt PDF", 1.0),
+                                      ("/d/b.md", "s2", "md", 2, "empty document", 2.0)])
+    store.update_ingest_failures(put=[("/d/a.pdf", "s3", "pdf", 3, "encrypted PDF", 3.0)], forget=["/d/b.md", "/x"])
+    assert store.ingest_failures() == {"/d/a.pdf": {"sha256": "s3", "kind": "pdf", "loader_version": 3,
+                                                    "reason": "encrypted PDF", "failed_at": 3.0}}
+    with pytest.raises(StoreError):  # a bad row rolls the forgetting back too
+        store.update_ingest_failures(put=[("/d/c.md", None, "md", 2, "x", 1.0)], forget=["/d/a.pdf"])
+    assert list(store.ingest_failures()) == ["/d/a.pdf"]
+
+
 def test_documents_under_is_an_exact_prefix(store):
     a, _ = _put(store, path="/d/x_1.md")
     _put(store, path="/d/xa1.md", base=3)  # '_' would match anything under LIKE

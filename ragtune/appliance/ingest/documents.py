@@ -180,6 +180,8 @@ def remove_documents(settings: Settings, refs: list[str], *, dry_run: bool = Fal
             with store.transaction():
                 for doc_id in ids:
                     summary.chunks_deleted += store.delete_document(doc_id)
+                # a remembered failure of the file goes too: the next ingest of it reads it afresh (failures.py)
+                store.update_ingest_failures(forget=[d.path for d in summary.removed])
                 store.bump_index_version()
             if in_step:
                 lw.replace_docs(store, set(ids))

@@ -3,6 +3,7 @@
 Storage rules (SQLite is the truth, Tantivy is derived):
 - A document is keyed by its path; its content sha256 (+ the chunking/embedding settings, + the version of its
   kind's loader) decides whether it is unchanged (skipped), changed (chunks replaced, same document id) or new.
+  A file that could not be read is remembered the same way (failures.py) and not read again until it changes.
   A replaced document embeds only chunks whose token ids (what the embedder encodes) are new; the others keep
   their vectors (reuse.py).
 - Each document's rows (documents, chunks, chunk_vec) are written in ONE transaction: a failure on one file
@@ -31,12 +32,15 @@ from ..config import Settings
 from ..errors import ModelError, StoreError
 from ..hashing import sha256_bytes
 from .chunker import Chunk, chunk_text, effective_sizes, embedding_text
+from .failures import Failures
 from .progress import IngestProgress, OnProgress, Tracker
 from .stale import clear_stale, mark_stale
 from .summary import IngestSummary
 from .loaders import LOADERS, Document, LoadError, iter_beir_documents, read_bytes
-from .reuse import LOADER_KEY, embed_keys, load_stored, loader_version, stale_by_loader
+from .reuse import LOADER_KEY, embed_ids, ids_key, load_stored, loader_version, stale_by_loader
 from .walk import Walk, os_reason, walk
+# the CLI reads WRITER_WAIT_S here; `docs remove` (and tests) reach the writer helpers through this module
+from .writer import WRITER_WAIT_S, _acquire_writer, _refresh_vector_index, close_quietly  # noqa: F401
 
 CHUNKER_VERSION = 1  # bump when chunk boundaries change for the same settings: forces re-chunking
 EMBED_SLAB = 512  # chunks embedded per call: a big file's progress moves every slab
@@ -55,11 +59,13 @@ class _Prepared:
     vectors: list[Any] = field(default_factory=list)  # per chunk: the stored vector it reuses, None until embedded
     reused: int = 0
     same: bool = False  # reads exactly as stored (a re-read with nothing new): only the document row changes
+    ids: list[Any] | None = None  # per chunk: the token ids its key hashes (embedded from them: tokenised once)
 
 
 class _Run:
     def __init__(self, settings: Settings, store: Any, lexical_writer: Any, embedder_factory: Callable[[], Any],
-                 summary: IngestSummary, identity: Callable[[], tuple[str, int]] | None = None):
+                 summary: IngestSummary, identity: Callable[[], tuple[str, int]] | None = None,
+                 retry_failed: bool = False):
         self.settings = settings
         self.store = store
         self.lw = lexical_writer
@@ -80,6 +86,7 @@ class _Run:
         self.seen: set[str] = set()  # document paths met this run (prune keeps them)
         self.seen_prefixes: list[str] = []  # corpus files we could not read: keep all their rows
         self.rereads: set[str] = set()  # paths whose file is unchanged but whose loader is newer than stored
+        self.failures = Failures(store, retry=retry_failed)
 
     @property
     def embedder(self) -> Any:
@@ -115,7 +122,20 @@ class _Run:
             return False, row["id"]
         if same:
             clear_stale(self.store, row["id"], row["meta"])  # the file is back to what is stored
+            self.failures.readable(path)
         return same, row["id"]
+
+    def fail(self, path: str, reason: str, sha: str | None = None, kind: str = "") -> None:
+        """A file (or corpus row) that could not be read; with its bytes' sha256 it is remembered (failures.py)."""
+        self.summary.failed.append((path, reason))
+        self.failures.failed(path, sha, kind, reason)
+
+    def known_failure(self, path: str, sha: str, kind: str) -> bool:
+        """The file failed before as it is now: not read again, listed as still unreadable."""
+        known = self.failures.still_unreadable(path, sha, kind)
+        if known is not None:
+            self.summary.still_unreadable.append((path, *known))
+        return known is not None
 
     def add(self, doc: Document, existing_id: int | None, weight: float = 0.0) -> None:
         e = self.embedder
@@ -123,17 +143,20 @@ class _Run:
         chunks = chunk_text(doc.text, e.tokenizer, chunk_tokens=cfg.chunk_tokens, overlap_tokens=cfg.overlap_tokens,
                             max_seq_len=e.max_seq_len)
         if not chunks:
-            self.summary.failed.append((doc.path, "empty document"))
+            self.fail(doc.path, "empty document", doc.sha256, doc.kind)
             self.tracker.skip(weight)
             return
         texts = [embedding_text(doc.title, c.text, c.n_tokens, e.tokenizer, e.max_seq_len) for c in chunks]
-        keys = embed_keys(e, texts)
+        ids = embed_ids(e, texts)
+        keys: list[str | None] = [None] * len(texts) if ids is None else [ids_key(x) for x in ids]
         stored = None if existing_id is None else \
             load_stored(self.store, existing_id, self.index_key, e, dict(zip(texts, keys)))
         vectors = [None if stored is None or k is None else stored.vectors.get(k) for k in keys]
         reused = sum(v is not None for v in vectors)
         same = stored is not None and reused == len(chunks) and stored.same_text(doc, chunks)
-        self.pending.append(_Prepared(doc, existing_id, chunks, texts, weight, keys, vectors, reused, same))
+        if ids is not None:  # only chunks still to embed need theirs
+            ids = [x if v is None else None for x, v in zip(ids, vectors)]
+        self.pending.append(_Prepared(doc, existing_id, chunks, texts, weight, keys, vectors, reused, same, ids))
         self.pending_chunks += len(chunks)
         if self.pending_chunks >= self.flush_at:
             self.flush()
@@ -146,13 +169,16 @@ class _Run:
         pending, self.pending, self.pending_chunks = self.pending, [], 0
         need = [(p, i) for p in pending for i, v in enumerate(p.vectors) if v is None]
         texts = [p.embed_texts[i] for p, i in need]
+        ids = [p.ids[i] for p, i in need] if all(p.ids is not None for p, _ in need) else None
+        by_ids = getattr(self.embedder, "encode_token_ids", None) if ids is not None else None
         owner = [(p.doc.path, p.weight / len(p.chunks)) for p, _ in need]
         # chunks that keep their vectors cost nothing: out of the progress total, so the ETA is the embedding's
         self.tracker.skip(sum(p.weight * p.reused / len(p.chunks) for p in pending))
         parts = []
         try:
             for at in range(0, len(texts), EMBED_SLAB):
-                parts.append(self.embedder.encode(texts[at:at + EMBED_SLAB]))
+                parts.append(self.embedder.encode(texts[at:at + EMBED_SLAB]) if by_ids is None
+                             else by_ids(ids[at:at + EMBED_SLAB]))  # type: ignore[index]
                 done = owner[at:at + EMBED_SLAB]
                 self.tracker.credit(sum(w for _, w in done))
                 self.tracker.emit(done[-1][0], "embedding")
@@ -192,6 +218,7 @@ class _Run:
         except StoreError as exc:
             self.summary.failed.append((doc.path, exc.message))
             return
+        self.failures.readable(doc.path)
         self.changed_doc_ids.add(doc_id)
         self.summary.chunks_added += len(p.chunks)
         self.summary.notes.extend((doc.path, n) for n in doc.notes)
@@ -211,6 +238,7 @@ class _Run:
         except StoreError as exc:
             self.summary.failed.append((doc.path, exc.message))
             return
+        self.failures.readable(doc.path)
         self.summary.notes.extend((doc.path, n) for n in doc.notes)
         if doc.path in self.rereads:
             self.summary.unchanged += 1
@@ -247,15 +275,6 @@ class _Run:
                 self.store.bump_index_version()
 
 
-def close_quietly(objs: list) -> None:
-    """Close what a run opened, newest first; a failing close must not hide the run's own error."""
-    for obj in reversed(objs):
-        try:
-            obj.close()
-        except Exception:
-            pass
-
-
 def _count_rows(path: Path) -> int:
     n = 0
     try:
@@ -268,51 +287,13 @@ def _count_rows(path: Path) -> int:
     return max(1, n)
 
 
-WRITER_WAIT_S = 30.0  # how long an ingest or `docs remove` waits for another writer of the index (the CLI says so)
-
-
-def _acquire_writer(lexical: Any, stack: ExitStack, timeout: float = WRITER_WAIT_S,
-                    on_wait: Callable[[], None] | None = None) -> Any:
-    """Enter the lexical writer on `stack`; a retriever rebuilding the index holds it briefly, so wait a little.
-    `on_wait` is called once if it has to wait (so a person sees why nothing happens)."""
-    from ..lexical import IndexBusy
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return stack.enter_context(lexical.writer())
-        except IndexBusy:
-            if on_wait is not None:
-                on_wait()
-                on_wait = None
-            if time.monotonic() > deadline:
-                raise StoreError(f"{lexical.path}: another ingest (or `docs remove`) is writing this index",
-                                 hint="wait for it to finish, then run this command again") from None
-            time.sleep(0.25)
-
-
-def _refresh_vector_index(settings: Settings, store: Any, summary: IngestSummary) -> None:
-    """Large stores are searched through a derived vector index (float32 rows + sign and int8 codes,
-    vectors.VectorIndex) that follows the store's change log. Update it here, while ingest is already slow, so the
-    first question after an ingest does not pay for it. Derived data only: a failure is left to the retriever to
-    repair."""
-    if not (summary.added or summary.updated or summary.deleted):
-        return
-    from ..vectors import ANN_MIN_CHUNKS, VectorIndex
-
-    try:
-        if store.count_chunks() >= ANN_MIN_CHUNKS:
-            VectorIndex(settings.home.root / "vectors", threads=settings.embed.threads).sync(store)
-    except Exception:  # noqa: BLE001 - the retriever repairs it lazily
-        pass
-
-
 def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, progress: Progress | None = None,
                  store: Any = None, embedder: Any = None, lexical: Any = None,
-                 on_progress: OnProgress | None = None) -> IngestSummary:
+                 on_progress: OnProgress | None = None, retry_failed: bool = False) -> IngestSummary:
     """Ingest files and folders into the home of `settings`. Per-file problems are reported in
-    `summary.failed` as (path, one-line reason); typed errors are raised only for whole-run problems
-    (database, embedder model, another ingest running)."""
+    `summary.failed` as (path, one-line reason), files that failed before and did not change since in
+    `summary.still_unreadable` (not read again unless `retry_failed`); typed errors are raised only for whole-run
+    problems (database, embedder model, another ingest running)."""
     t0 = time.perf_counter()
     summary = IngestSummary(paths=len(paths))
     w = walk([Path(p) for p in paths], settings.ingest.extensions, skip=settings.home.root)
@@ -356,13 +337,14 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
                 from ..embed import model_identity
 
                 identity = lambda: model_identity(settings.embed, settings.home)  # noqa: E731
-            run = _Run(settings, store, lw, make_embedder, summary, identity)
+            run = _Run(settings, store, lw, make_embedder, summary, identity, retry_failed)
             run.tracker = Tracker(on_progress, len(w.items), sum(_size(i.path) for i in w.items))
             run.seen.update(p for p, _ in w.failed)  # exists but unreadable: not stale
             _process(run, w, settings, progress, summary)
             run.flush()
             run.tracker.emit("", "done")
-            summary.stale = mark_stale(store, summary.failed)
+            run.failures.save(store, run.seen)
+            summary.stale = mark_stale(store, summary.failed + [(p, r) for p, r, _ in summary.still_unreadable])
             if prune:
                 run.delete_documents(_stale_documents(store, w, run.seen, run.seen_prefixes))
             run.finish_version()
@@ -398,13 +380,13 @@ def _process(run: _Run, w: Walk, settings: Settings, progress: Progress | None, 
                         summary.unchanged += 1
                         run.tracker.skip(row_bytes)
                     else:
-                        _add(run, doc, doc_id, summary, row_bytes)
+                        _add(run, doc, doc_id, row_bytes)
                     done += 1
                     if progress:
                         progress(min(done, total), total, doc.path)
                     run.tracker.emit(doc.path, "reading")
             except LoadError as exc:
-                summary.failed.append((path_s, exc.reason))
+                run.fail(path_s, exc.reason)
                 run.seen_prefixes.append(path_s + "#")  # keep its stored rows: we could not read the file
                 run.tracker.skip(_size(item.path) - rows * row_bytes)
             except OSError as exc:
@@ -416,19 +398,24 @@ def _process(run: _Run, w: Walk, settings: Settings, progress: Progress | None, 
         run.seen.add(path_s)
         size = _size(item.path)
         run.tracker.emit(path_s, "reading")  # before a big file's parse and chunking, not after
+        sha = None
         try:
-            raw = read_bytes(item.path, settings.ingest.max_file_mb)
+            raw = _read(item.path, settings.ingest.max_file_mb)
             sha = sha256_bytes(raw)
             unchanged, doc_id = run.is_unchanged(path_s, sha, item.kind)
             if unchanged:
                 summary.unchanged += 1
                 run.tracker.skip(size)
+            elif run.known_failure(path_s, sha, item.kind):
+                run.tracker.skip(size)
             else:
+                if not raw:
+                    raise LoadError("empty document")
                 doc = LOADERS[item.kind](item.path, raw)
                 del raw
-                _add(run, doc, doc_id, summary, size)
+                _add(run, doc, doc_id, size)
         except LoadError as exc:
-            summary.failed.append((path_s, exc.reason))
+            run.fail(path_s, exc.reason, sha, item.kind)
             run.tracker.skip(size)
         done += 1
         run.tracker.files_done += 1
@@ -436,12 +423,23 @@ def _process(run: _Run, w: Walk, settings: Settings, progress: Progress | None, 
             progress(min(done, total), total, path_s)
 
 
-def _add(run: _Run, doc: Document, doc_id: int | None, summary: IngestSummary, weight: float) -> None:
+def _add(run: _Run, doc: Document, doc_id: int | None, weight: float) -> None:
     try:
         run.add(doc, doc_id, weight)
     except LoadError as exc:
-        summary.failed.append((doc.path, exc.reason))
+        run.fail(doc.path, exc.reason, doc.sha256, doc.kind)
         run.tracker.skip(weight)
+
+
+def _read(path: Path, max_file_mb: float) -> bytes:
+    """The file's bytes (read_bytes: size limit, read errors as reasons); b"" for a zero-byte file, which fails
+    after the failure records are looked at, so that it is remembered like any unreadable file."""
+    try:
+        if path.stat().st_size == 0:
+            return b""
+    except OSError:
+        pass  # read_bytes gives the reason
+    return read_bytes(path, max_file_mb)
 
 
 def _size(path: Path) -> int:

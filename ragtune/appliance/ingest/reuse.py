@@ -50,13 +50,19 @@ def ids_key(ids: Sequence[int]) -> str:
     return hashlib.sha256(np.asarray(ids, dtype="<u4").tobytes()).hexdigest()
 
 
-def embed_keys(embedder: Any, texts: list[str]) -> list[str | None]:
-    """The reuse key of each embedding text, from the ids the embedder will encode (one batched tokenisation);
-    all None when the embedder cannot say what it encodes."""
+def embed_ids(embedder: Any, texts: list[str]) -> list[np.ndarray] | None:
+    """The token ids the embedder will encode for each embedding text (little-endian uint32 arrays, one batched
+    tokenisation); None when the embedder cannot say what it encodes."""
     token_ids = getattr(embedder, "token_ids", None)
     if token_ids is None:
-        return [None] * len(texts)
-    return [ids_key(ids) for ids in token_ids(texts)] if texts else []
+        return None
+    return [np.asarray(ids, dtype="<u4") for ids in token_ids(texts)] if texts else []
+
+
+def embed_keys(embedder: Any, texts: list[str]) -> list[str | None]:
+    """The reuse key of each embedding text; all None when the embedder cannot say what it encodes."""
+    ids = embed_ids(embedder, texts)
+    return [None] * len(texts) if ids is None else [ids_key(x) for x in ids]
 
 
 @dataclass

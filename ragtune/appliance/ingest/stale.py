@@ -17,9 +17,10 @@ def mark_stale(store: Any, failed: list[tuple[str, str]]) -> list[tuple[str, str
         rows = [row] if row is not None else store.documents(path + "#")
         for r in rows:
             meta = dict(r["meta"])
-            since = (meta.get("stale") or {}).get("since") if isinstance(meta.get("stale"), dict) else None
-            meta["stale"] = {"reason": reason, "since": since or time.time()}
-            store.set_document_meta(r["id"], meta)
+            was = meta.get("stale") if isinstance(meta.get("stale"), dict) else {}
+            if not (was.get("reason") == reason and was.get("since")):  # a file still failing as it did: as is
+                meta["stale"] = {"reason": reason, "since": was.get("since") or time.time()}
+                store.set_document_meta(r["id"], meta)
             out.append((r["path"] if row is None else path, reason))
     return out
 

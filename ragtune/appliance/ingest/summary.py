@@ -4,7 +4,7 @@ carries), the TUI shows and callers check."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 
 @dataclass
@@ -32,6 +32,9 @@ class IngestSummary:
     chunks_replaced: int = 0  # chunks of documents replaced this run (changed or re-read)
     chunks_reused: int = 0  # of those, chunks whose token ids were unchanged: they kept their stored vectors
     chunks_embedded: int = 0  # chunks run through the embedder (new documents' included)
+    # (path, reason, failed_at) of files that failed before and have not changed since (same bytes, same loader
+    # version): not read again (ingest/failures.py); `failed` holds only this run's new failures
+    still_unreadable: list[tuple[str, str, float]] = field(default_factory=list)
 
     @property
     def all_paths_bad(self) -> bool:
@@ -41,15 +44,30 @@ class IngestSummary:
     def nothing_ingested(self) -> bool:
         """Something failed and nothing else happened: no document added, updated, unchanged or deleted (a corrupt
         PDF, an empty file, a bad corpus, a folder where every file fails). The CLI exits non-zero then."""
-        return bool(self.failed) and not (self.added or self.updated or self.unchanged or self.deleted)
+        return bool(self.failed or self.still_unreadable) and \
+            not (self.added or self.updated or self.unchanged or self.deleted)
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["failed"] = [{"path": p, "reason": r} for p, r in self.failed]
         d["stale"] = [{"path": p, "reason": r} for p, r in self.stale]
+        d["still_unreadable"] = [{"path": p, "reason": r, "failed_at": round(t, 3)}
+                                 for p, r, t in self.still_unreadable]
         d["notes"] = [{"path": p, "note": n} for p, n in self.notes]
         d["seconds"] = round(self.seconds, 3)
         return d
+
+    def still_unreadable_line(self, name: Callable[[str], str] = str, most: int = 5) -> str | None:
+        """One line naming the files that still fail as they did (their reasons were printed when they failed);
+        None when there are none. `name`: how a path is shown."""
+        n = len(self.still_unreadable)
+        if not n:
+            return None
+        names = ", ".join(name(p) for p, _, _ in self.still_unreadable[:most])
+        if n > most:
+            names += f", … ({n - most} more)"
+        return (f"{n} file{'s' if n != 1 else ''} still unreadable, unchanged since an earlier ingest (not read "
+                f"again; --retry-failed reads them): {names}")
 
     def reuse_line(self) -> str | None:
         """One plain line on documents re-read for an updated reader and on chunks that kept their vectors; None

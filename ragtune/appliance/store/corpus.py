@@ -114,6 +114,27 @@ class CorpusTables:
         return [(int(i), p) for i, p in self.conn.execute(
             "SELECT id, path FROM documents WHERE substr(path, 1, ?) = ?", (len(prefix), prefix))]
 
+    # -- files that failed to load (migration 0009; ingest/failures.py) --------------------------
+    def ingest_failures(self) -> dict[str, dict[str, Any]]:
+        """path -> {sha256, kind, loader_version, reason, failed_at} of every remembered failure."""
+        keys = ("sha256", "kind", "loader_version", "reason", "failed_at")
+        return {r[0]: dict(zip(keys, r[1:])) for r in self.conn.execute(
+            "SELECT path, sha256, kind, loader_version, reason, failed_at FROM ingest_failures")}
+
+    def update_ingest_failures(self, put: Iterable[tuple[str, str, str, int, str, float]] = (),
+                               forget: Iterable[str] = ()) -> None:
+        """Remember (path, sha256, kind, loader_version, reason, failed_at) failures (replacing what was
+        remembered for the path) and forget the `forget` paths, in one transaction."""
+        with self.transaction():
+            for path in forget:
+                self.conn.execute("DELETE FROM ingest_failures WHERE path = ?", (path,))
+            for row in put:
+                self.conn.execute(
+                    "INSERT INTO ingest_failures(path, sha256, kind, loader_version, reason, failed_at)"
+                    " VALUES (?,?,?,?,?,?) ON CONFLICT(path) DO UPDATE SET sha256=excluded.sha256,"
+                    " kind=excluded.kind, loader_version=excluded.loader_version, reason=excluded.reason,"
+                    " failed_at=excluded.failed_at", tuple(row))
+
     # -- chunks ---------------------------------------------------------------------------------
     def count_chunks(self) -> int:
         return int(self.scalar("SELECT count(*) FROM chunks", default=0))

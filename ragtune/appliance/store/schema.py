@@ -139,4 +139,20 @@ MIGRATIONS: list[tuple[str, str]] = [
         UPDATE chunks SET embed_ids_sha256 = NULL WHERE embed_ids_sha256 IS NOT NULL;
         """,
     ),
+    (
+        # Files a loader could not read (corrupt PDF, binary .txt, empty file …), by path: the next ingest does not
+        # read one again while its content (sha256 of its bytes) and its kind's loader version are the same
+        # (ingest/failures.py). A cache: dropping rows only costs a re-read. IF NOT EXISTS: re-running it is a no-op.
+        "0009_ingest_failures",
+        """
+        CREATE TABLE IF NOT EXISTS ingest_failures (
+            path TEXT PRIMARY KEY,          -- absolute path, as documents.path
+            sha256 TEXT NOT NULL,           -- of the file's bytes when it failed
+            kind TEXT NOT NULL,             -- md, txt, html, pdf, docx
+            loader_version INTEGER NOT NULL, -- LOADER_VERSIONS[kind] then: a newer loader reads it again
+            reason TEXT NOT NULL,           -- the one-line reason the ingest printed
+            failed_at REAL NOT NULL
+        );
+        """,
+    ),
 ]

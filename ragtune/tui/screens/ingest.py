@@ -40,6 +40,8 @@ def summary_text(summary: Any) -> str:
     failed = getattr(summary, "failed", None) or []
     if failed:
         text += f"; {len(failed)} failed"
+    if still := getattr(summary, "still_unreadable", None):  # failed before, unchanged: not read again
+        text += f"; {len(still)} still unreadable"
     reuse = getattr(summary, "reuse_line", None)
     if callable(reuse) and (line := reuse()):  # documents re-read for a better reader, vectors kept
         text += f"; {line}"

@@ -1,0 +1,56 @@
+"""Remembered failures: a file that cannot be read (corrupt PDF, binary .txt, empty file, …) is recorded in the store
+(`ingest_failures`, migration 0009: path, sha256 of its bytes, kind and that kind's loader version, the one-line
+reason, when). The next ingest does not read it again (a big broken PDF is parsed once, not on every run) while its
+bytes and its loader version are the same: the summary lists it as still unreadable instead of as a new failure. A
+changed file, a newer loader (`LOADER_VERSIONS`) or `ingest --retry-failed` reads it again; reading it, or finding
+its file gone, or `docs remove` of its stored version, forgets it.
+
+Only what the file's bytes cause is remembered: a loader's LoadError and an empty file or document. Not read errors
+(permission, size limit: they change while the bytes do not), embedding or database errors (not the file's fault),
+nor corpus rows (no loader version; their file is read whole anyway)."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from .reuse import loader_version
+
+
+class Failures:
+    """One run's view: the records loaded once at its start, consulted per file, written once at its end."""
+
+    def __init__(self, store: Any, *, retry: bool = False):
+        self.known: dict[str, dict[str, Any]] = store.ingest_failures()
+        self.retry = retry
+        self.put: dict[str, tuple[str, str, str, int, str, float]] = {}
+        self.forget: set[str] = set()
+
+    def still_unreadable(self, path: str, sha: str, kind: str) -> tuple[str, float] | None:
+        """(reason, failed_at) when `path` failed before with these bytes under the current loader of `kind`."""
+        rec = self.known.get(path)
+        if rec is None or self.retry:
+            return None
+        if (rec["sha256"], rec["kind"], rec["loader_version"]) != (sha, kind, loader_version(kind)):
+            return None
+        return str(rec["reason"]), float(rec["failed_at"])
+
+    def failed(self, path: str, sha: str | None, kind: str, reason: str) -> None:
+        version = loader_version(kind)
+        if sha is None or version is None:
+            return
+        self.put[path] = (path, sha, kind, version, reason, time.time())
+
+    def readable(self, path: str) -> None:
+        """`path` was read (or found as stored): whatever failed before is over."""
+        self.put.pop(path, None)
+        if path in self.known:
+            self.forget.add(path)
+
+    def save(self, store: Any, seen: set[str]) -> None:
+        """Write this run's records; forget those read now and those whose file is gone."""
+        gone = {p for p in self.known if p not in seen and not os.path.exists(p)}
+        forget = sorted((self.forget | gone) - set(self.put))
+        if forget or self.put:
+            store.update_ingest_failures(list(self.put.values()), forget)

@@ -1,0 +1,60 @@
+"""What an ingest and `docs remove` share around the store: waiting for the keyword index's writer, refreshing the
+derived vector index after a change, closing what a run opened (split out of pipeline.py)."""
+
+from __future__ import annotations
+
+import time
+from contextlib import ExitStack
+from typing import Any, Callable
+
+from ..config import Settings
+from ..errors import StoreError
+from .summary import IngestSummary
+
+
+def close_quietly(objs: list) -> None:
+    """Close what a run opened, newest first; a failing close must not hide the run's own error."""
+    for obj in reversed(objs):
+        try:
+            obj.close()
+        except Exception:
+            pass
+
+
+WRITER_WAIT_S = 30.0  # how long an ingest or `docs remove` waits for another writer of the index (the CLI says so)
+
+
+def _acquire_writer(lexical: Any, stack: ExitStack, timeout: float = WRITER_WAIT_S,
+                    on_wait: Callable[[], None] | None = None) -> Any:
+    """Enter the lexical writer on `stack`; a retriever rebuilding the index holds it briefly, so wait a little.
+    `on_wait` is called once if it has to wait (so a person sees why nothing happens)."""
+    from ..lexical import IndexBusy
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return stack.enter_context(lexical.writer())
+        except IndexBusy:
+            if on_wait is not None:
+                on_wait()
+                on_wait = None
+            if time.monotonic() > deadline:
+                raise StoreError(f"{lexical.path}: another ingest (or `docs remove`) is writing this index",
+                                 hint="wait for it to finish, then run this command again") from None
+            time.sleep(0.25)
+
+
+def _refresh_vector_index(settings: Settings, store: Any, summary: IngestSummary) -> None:
+    """Large stores are searched through a derived vector index (float32 rows + sign and int8 codes,
+    vectors.VectorIndex) that follows the store's change log. Update it here, while ingest is already slow, so the
+    first question after an ingest does not pay for it. Derived data only: a failure is left to the retriever to
+    repair."""
+    if not (summary.added or summary.updated or summary.deleted):
+        return
+    from ..vectors import ANN_MIN_CHUNKS, VectorIndex
+
+    try:
+        if store.count_chunks() >= ANN_MIN_CHUNKS:
+            VectorIndex(settings.home.root / "vectors", threads=settings.embed.threads).sync(store)
+    except Exception:  # noqa: BLE001 - the retriever repairs it lazily
+        pass
