@@ -227,12 +227,17 @@ class AnswerEngine:
         self._adapter_id, self._applied_scale = aid, scale
 
     def set_adapter(self, ref: str | None) -> str:
-        """Switch the served adapter ("none" = base). Returns the adapter id."""
-        self._adapter_ref = ref or NONE_ADAPTER
-        if self._generator is not None and self._adapter_ready:
-            self._apply_adapter(self._adapter_ref)
-        else:
-            _ = self.generator  # loads, then applies _adapter_ref
+        """Switch the served adapter ("none" = base). Returns the adapter id. A switch that fails (an adapter that
+        cannot load) raises and leaves the adapter that served before: later requests must not retry it."""
+        prev, self._adapter_ref = self._adapter_ref, ref or NONE_ADAPTER
+        try:
+            if self._generator is not None and self._adapter_ready:
+                self._apply_adapter(self._adapter_ref)
+            else:
+                _ = self.generator  # loads, then applies _adapter_ref
+        except Exception:
+            self._adapter_ref = prev
+            raise
         return self._adapter_id
 
     # -- the request: its stages in order -------------------------------------------------------------------

@@ -327,6 +327,30 @@ def test_grammar_failure_is_not_bypassed(settings, store, monkeypatch):
         eng.ask("When was the Eiffel Tower built?")
 
 
+def test_a_failed_adapter_switch_keeps_the_adapter_that_served(settings, store, tmp_path):
+    from ragtune.appliance.errors import ModelError
+
+    good, bad = tmp_path / "good.gguf", tmp_path / "bad.gguf"
+    good.write_bytes(b"GGUF fake adapter")
+    bad.write_bytes(b"GGUF broken adapter")
+    eng, gen, _ = engine(settings.replace("generate", adapter_scale=1.25), store,
+                         [{"status": "ok", "answer": "Built 1887 to 1889.", "citations": ["S1"]}] * 2)
+    aid = eng.set_adapter(str(good))
+    real = gen.set_adapter
+
+    def failing(path, sha256=None, *, scale=1.0):
+        if path is not None and str(path) == str(bad):
+            raise ModelError("cannot load the adapter")
+        real(path, sha256, scale=scale)
+
+    gen.set_adapter = failing
+    with pytest.raises(ModelError):
+        eng.set_adapter(str(bad))
+    assert eng._adapter_ref == str(good)
+    eng._applied_scale = 1.0  # the strength setting changed since: the adapter is applied again, not the failed one
+    assert eng.ask("When was the Eiffel Tower built?").adapter == aid
+
+
 def test_adapter_switch_and_hash_refusal(settings, store, tmp_path):
     from ragtune.appliance.errors import ModelError
     from ragtune.appliance.hashing import sha256_file
