@@ -25,14 +25,29 @@ EngineFactory = Callable[[Settings], Any]
 IngestFn = Callable[..., Any]
 
 
-def default_engine_factory(settings: Settings) -> Any:
+def default_engine_factory(settings: Settings, on_warning: Callable[[str, str], None] | None = None) -> Any:
+    """An AnswerEngine with its model, configured adapter and retriever loaded. An adapter that fails to load
+    leaves the base model answering, and `on_warning(message, title)` says why (before: the whole chat said
+    "cannot load the model" and answered nothing)."""
     from ragtune.appliance.answer import AnswerEngine
 
     engine = AnswerEngine(settings)
     try:
         # Load the model, the configured adapter and the retriever now (in the worker), not on the first
         # question or on the UI thread when the status bar reads model_id.
-        _ = engine.model_id
+        try:
+            _ = engine.model_id
+        except ModelError as exc:
+            if settings.generate.adapter in (None, "", "none"):
+                raise
+            try:  # the model or the adapter? The base alone says (a missing model fails again, at once)
+                engine.set_adapter("none")
+                _ = engine.model_id
+            except Exception:
+                raise exc from None
+            if on_warning is not None:
+                on_warning(f"{exc}\nanswering with the base model (ctrl+l tries the adapter again)",
+                           "cannot load the adapter")
         _ = engine.retriever
     except BaseException:
         engine.close()
@@ -93,13 +108,14 @@ class RagtuneApp(App):
         self.engine = engine
         self.engine_error: str | None = None
         self.engine_state = "no model"  # the status bar's word for engine_error
-        self.engine_factory = engine_factory or default_engine_factory
+        self.engine_factory = engine_factory or (lambda s: default_engine_factory(s, self._engine_warning))
         self.ingest_fn = ingest or default_ingest
         self.documents: DocumentSource = documents or StoreDocuments(settings.home)
         self.engine_lock = threading.Lock()
         self.close_engine = close_engine
         self._adapter = adapter if adapter and adapter != "none" else None
         self.chat: Any = None
+        self.quitting = False  # set on quit: a model that finishes loading afterwards is closed, not shown
 
     # -- lifecycle -------------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -114,12 +130,27 @@ class RagtuneApp(App):
         try:
             with self.engine_lock:
                 engine = self.engine_factory(self.settings)
+                if self.quitting:  # quit while it loaded: nothing will show or close it (quitting waits for this)
+                    if self.close_engine:
+                        engine.close()
+                    return
         except Exception as exc:
-            self.call_from_thread(self._engine_failed, self.describe_error(exc)[0], *engine_failure(exc))
+            if not self.quitting:
+                self.call_from_thread(self._engine_failed, self.describe_error(exc)[0], *engine_failure(exc))
         else:
             self.call_from_thread(self._engine_loaded, engine)
 
+    def _engine_warning(self, message: str, title: str) -> None:
+        """From the loading worker: the engine loads, with something the person should know (an adapter that
+        failed)."""
+        if not self.quitting:
+            self.call_from_thread(self.notify, message, title=title, severity="warning", timeout=15)
+
     def _engine_loaded(self, engine: Any) -> None:
+        if self.quitting:  # quit between the worker's check and this call
+            if self.close_engine:
+                engine.close()
+            return
         self.engine = engine
         self.engine_error = None
         self.engine_state_changed()
@@ -142,11 +173,13 @@ class RagtuneApp(App):
             self.chat.engine_failed(self.engine_error)
 
     async def action_quit(self) -> None:
+        self.quitting = True
         if self.chat is not None:
             self.chat.cancel.set()  # a running generation stops at its next token
         self.exit()
 
     def on_unmount(self) -> None:
+        self.quitting = True
         # Never close llama.cpp under a running generation: wait briefly for the worker to let go.
         if self.close_engine and self.engine is not None and self.engine_lock.acquire(timeout=5):
             try:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Protocol
 
+from rich.cells import cell_len
 from rich.text import Text
 
 from ragtune.appliance.text import CONTROLS, STOPWORDS, printable
@@ -23,6 +24,31 @@ def printable_text(text: Text) -> Text:
     if safe != plain:
         text.plain = safe
     return text
+
+
+def _take_cells(text: str, cells: int, from_end: bool = False) -> str:
+    """The longest start (or end) of `text` that fits in `cells` terminal cells (a CJK character or an emoji
+    takes two)."""
+    out, used = [], 0
+    for c in reversed(text) if from_end else text:
+        w = cell_len(c)
+        if used + w > cells:
+            break
+        out.append(c)
+        used += w
+    return "".join(reversed(out) if from_end else out)
+
+
+def fit_cells(text: str, cells: int) -> str:
+    """`text` in at most `cells` terminal cells: whole when it fits, else its start and its (longer) end joined by
+    "…", so a path keeps its first folder and its file name with the extension. Cells, not characters: a CJK file
+    name is twice as wide as its length."""
+    if cell_len(text) <= cells:
+        return text
+    if cells <= 1:
+        return "…"[:max(cells, 0)]
+    head = (cells - 1) // 3
+    return _take_cells(text, head) + "…" + _take_cells(text, cells - 1 - head, from_end=True)
 
 
 def one_line(text: str) -> str:

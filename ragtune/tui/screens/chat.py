@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from time import monotonic
 from typing import Any
 
 from rich.text import Text
@@ -17,15 +18,14 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Footer, Input, Static
 
 from ragtune.appliance.types import Answer
 
-from ..data import query_terms
 from ..host import ChatHost
 from ..widgets.citations import CitationsPanel
-from ..widgets.latency import LatencyPanel
 from ..widgets.messages import AnswerMessage, HistoryInput, MessageList, QuestionMessage
+from ..widgets.side import SidePanels
 from ..widgets.source import SourceView
 from ..widgets.status import StatusBar
 
@@ -40,6 +40,11 @@ def max_question_chars() -> int:
     except Exception:  # the TUI must not fail on a missing optional dependency of retrieval
         return _FALLBACK_MAX_QUESTION
     return int(MAX_QUERY_CHARS)
+
+
+def shown(widget: Widget) -> bool:
+    """Whether `widget` is drawn: neither it nor a container of it has `display: none` (ragtune.tcss)."""
+    return all(node.display for node in widget.ancestors_with_self if isinstance(node, Widget))
 
 
 class AnswerCancelled(Exception):
@@ -96,6 +101,7 @@ class ChatScreen(Screen):
         self.selected: AnswerMessage | None = None
         self.pending: list[tuple[str, AnswerMessage]] = []
         self.cancel = threading.Event()
+        self._noted: dict[str, float] = {}  # notice -> when it was last shown (see notify_once)
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -103,10 +109,7 @@ class ChatScreen(Screen):
             with Vertical(id="chat"):
                 yield MessageList(id="messages")
                 yield HistoryInput(placeholder="Ask a question about your documents…", id="question")
-            with Vertical(id="side"):
-                yield CitationsPanel(id="citations")
-                yield SourceView(id="source")
-                yield LatencyPanel(id="latency")
+            yield SidePanels(id="side")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -139,6 +142,19 @@ class ChatScreen(Screen):
     def messages(self) -> MessageList:
         return self.query_one(MessageList)
 
+    @property
+    def side(self) -> SidePanels:
+        return self.query_one(SidePanels)
+
+    def notify_once(self, message: str, *, severity: str = "warning", timeout: float = 4) -> None:
+        """A notice not repeated while the same one is still on screen: enter held down (or pressed ten times)
+        while an answer streams would otherwise stack ten toasts over the side panels."""
+        now = monotonic()
+        if now - self._noted.get(message, -timeout) < timeout:
+            return
+        self._noted[message] = now
+        self.notify(message, severity=severity, timeout=timeout)  # type: ignore[arg-type]
+
     # -- focus: input -> the selected answer -> citations -> source -> input ---------------------------------
     def _focus_ring(self) -> list[Widget]:
         """Tab order. The conversation sits above the input in the layout, so plain DOM order would jump from the
@@ -151,7 +167,16 @@ class ChatScreen(Screen):
         if citations.citations:
             ring.append(citations)
         ring.append(self.query_one(SourceView))
-        return ring
+        return [w for w in ring if shown(w)]  # a small terminal hides the side panels: never focus what is not seen
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._focus_in_view)
+
+    def _focus_in_view(self) -> None:
+        """Shrunk below 14 rows with the citations or the source focused: keys would go to panels no longer drawn
+        (it looked frozen); they go to the input box instead."""
+        if self.focused is not None and not shown(self.focused):
+            self.query_one(HistoryInput).focus()
 
     def _move(self, step: int) -> Widget | None:
         ring = self._focus_ring()
@@ -203,13 +228,13 @@ class ChatScreen(Screen):
         box = self.query_one(HistoryInput)
         if not question:
             box.value = ""
-            self.notify("Type a question first", severity="information", timeout=3)
+            self.notify_once("Type a question first", severity="information", timeout=3)
             return
         if self.busy:
-            self.notify({"switching": "Switching the adapter: ask again in a moment (your question stays in the box)",
-                         "waiting": "Still waiting for the model to load to answer the previous question"}
-                        .get(self.activity, "Still answering the previous question (escape stops it)"),
-                        severity="warning")
+            self.notify_once({"switching": "Switching the adapter: ask again in a moment (your question stays in "
+                                           "the box)",
+                              "waiting": "Still waiting for the model to load to answer the previous question"}
+                             .get(self.activity, "Still answering the previous question (escape stops it)"))
             return
         size, limit = len(" ".join(question.split())), max_question_chars()
         if size > limit:  # kept in the box to shorten; not echoed into the conversation
@@ -332,7 +357,7 @@ class ChatScreen(Screen):
             return
         self.notify(event.error, title=event.title, severity="error", timeout=8)
 
-    # -- selection: citations, source, latency -------------------------------------------------------------
+    # -- selection: the side panels show the selected answer (widgets/side.py) ------------------------------
     def on_answer_message_selected(self, event: AnswerMessage.Selected) -> None:
         self.select(event.message)
 
@@ -340,46 +365,13 @@ class ChatScreen(Screen):
         self.selected = target
         for a in self.messages.answers:
             a.set_class(a is target, "-selected")
-        answer = target.answer
-        empty = {"error": "no citations (answer stopped)" if target.stopped_at else "no citations (error)"}
-        headings = [self.app.heading_of(c) for c in answer.citations] if answer is not None else []
-        self.query_one(CitationsPanel).show(answer, empty.get(target.state), headings)
-        self.query_one(LatencyPanel).show(answer, stopped=target.stopped_timing())
-        self._show_source()
-
-    @on(OptionList.OptionHighlighted, "#citations")
-    def _citation_highlighted(self, _event: OptionList.OptionHighlighted) -> None:
-        self._show_source()
-
-    @on(OptionList.OptionSelected, "#citations")
-    def _citation_selected(self, _event: OptionList.OptionSelected) -> None:
-        self.action_open_document()
-
-    def _show_source(self) -> None:
-        panel = self.query_one(CitationsPanel)
-        view = self.query_one(SourceView)
-        sel = panel.selected
-        if sel is None or self.selected is None:
-            view.show(None)
-            return
-        n, item = sel
-        info = self.app.lookup_chunk(item)
-        view.show(info, query_terms(self.selected.question), label=f"[{n}]")
+        self.side.show(target)
 
     def action_cite(self, step: int) -> None:
-        panel = self.query_one(CitationsPanel)
-        if not panel.citations:
-            self.notify("No citations to select", severity="warning")
-            return
-        cur = panel.highlighted or 0
-        panel.highlighted = (cur + step) % len(panel.citations) if panel.highlighted is not None else 0
+        self.side.cite(step)
 
     def action_open_document(self) -> None:
-        sel = self.query_one(CitationsPanel).selected
-        if sel is None or self.selected is None:
-            self.notify("Select a citation first (ctrl+n / tab to the citations list)", severity="warning")
-            return
-        self.app.open_document(sel[1], query_terms(self.selected.question))
+        self.side.open_document()
 
     def action_escape(self) -> None:
         """Stop the answer being generated (or drop a question waiting for the model), else go back to the input
@@ -396,6 +388,9 @@ class ChatScreen(Screen):
         if self.busy and self.activity == "answering" and not self.cancel.is_set():
             self.cancel.set()
             self.status.state = "stopping…"
+            for target in self.messages.answers[-1:]:
+                if target.state == "waiting":  # before its first token: say so where the reader looks
+                    target.set_waiting_text("stopping…")
             return
         self.query_one(HistoryInput).focus()
 
@@ -410,8 +405,8 @@ class ChatScreen(Screen):
                 self.notify("The model is still loading", severity="warning")
             return
         if self.busy:
-            self.notify("Already switching the adapter" if self.activity == "switching"
-                        else "Wait for the current answer to finish (escape stops it)", severity="warning")
+            self.notify_once("Already switching the adapter" if self.activity == "switching"
+                             else "Wait for the current answer to finish (escape stops it)")
             return
         current = getattr(eng, "adapter_id", None)
         if current and current != "none":

@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ..data import DocumentText, HIGHLIGHT_STYLE, printable
+from ..data import DocumentText, HIGHLIGHT_STYLE, fit_cells, printable
 
 CHUNK_STYLE = "on #2c3340"
 # Characters drawn at most: the whole text is laid out on the UI thread (1 MB took seconds, on every resize), so a
@@ -43,8 +43,10 @@ class DocumentScreen(Screen):
         self.terms = terms
         self.shown, self.shown_span, self.shown_from = window(doc)
 
-    def compose(self) -> ComposeResult:
-        head = Text.assemble((printable(self.doc.source), "bold underline"))
+    def head(self, width: int) -> Text:
+        """The path (fitted to three lines of `width`: a long one would take a small terminal's every row), the
+        title and where the cited chunk is."""
+        head = Text.assemble((fit_cells(printable(self.doc.source), max(20, 3 * width - 2)), "bold underline"))
         if self.doc.title:
             head.append(f"  {printable(self.doc.title)}", style="dim")
         if self.doc.span:
@@ -52,7 +54,10 @@ class DocumentScreen(Screen):
         if len(self.shown) < len(self.doc.text):
             head.append(f"\nlong document: showing chars {self.shown_from:,}–{self.shown_from + len(self.shown):,} of "
                         f"{len(self.doc.text):,}, around the cited chunk", style="#e5c07b")
-        yield Static(head, id="doc-head")
+        return head
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.head(self.app.size.width - 2), id="doc-head")
         with VerticalScroll(id="doc-scroll"):
             yield Static(self._body(), id="doc-body")
         yield Footer()
@@ -64,6 +69,9 @@ class DocumentScreen(Screen):
         for term in self.terms:
             text.highlight_regex(rf"(?i)\b{re.escape(term)}\w*", HIGHLIGHT_STYLE)
         return text
+
+    def on_resize(self) -> None:
+        self.query_one("#doc-head", Static).update(self.head(self.size.width - 2))  # its padding: 0 1
 
     def on_mount(self) -> None:
         scroll = self.query_one("#doc-scroll", VerticalScroll)

@@ -136,6 +136,8 @@ class AnswerMessage(Static, can_focus=True):
             t.append(" ")
             t.append(f"[{i}]", style="bold #61afef")
         meta = ["LoRA " + a.adapter[:8] if a.adapter and a.adapter != "none" else "base"]
+        if not a.citations:  # nothing to check it against: said here, not only in the citations panel
+            meta.append("no sources cited")
         if a.cached:
             meta.append("cached")
         if a.repaired:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ..data import ChunkInfo, highlight, printable
+from ..data import ChunkInfo, fit_cells, highlight, printable
 
 
 def position(info: ChunkInfo) -> str:
@@ -17,6 +18,22 @@ def position(info: ChunkInfo) -> str:
         parts.append(f"chunk {info.ord + 1}" + (f"/{info.n_chunks}" if info.n_chunks else ""))
     parts.append(f"chars {info.start_char}–{info.end_char}")
     return " · ".join(parts)
+
+
+def source_head(info: ChunkInfo, label: str, width: int) -> Text:
+    """`[1] path` on one line of `width` cells, then the chunk's position. At 80 columns the panel is ~30 wide: a
+    long path would wrap over several lines and push the cited text out of view, so a path that does not fit shows
+    as its file name, and a name that does not fit either keeps its start and its end (the whole path: ctrl+o)."""
+    room = max(1, width - (cell_len(label) + 1 if label else 0))
+    path = printable(info.source)
+    if cell_len(path) > room and "/" in path:
+        path = PurePath(path).name or path
+    head = Text()
+    if label:
+        head.append(label + " ", style="bold #61afef")
+    head.append(fit_cells(path, room), style="bold underline")
+    head.append("\n" + position(info), style="dim")
+    return head
 
 
 class SourceView(VerticalScroll):
@@ -28,27 +45,28 @@ class SourceView(VerticalScroll):
 
     def on_mount(self) -> None:
         self.border_title = "Source"
+        self.info: ChunkInfo | None = None
+        self.label = ""
         self.show(None)
 
+    def on_resize(self) -> None:
+        if self.info is not None:  # the path is fitted to the width
+            self._draw_head()
+
+    def _draw_head(self) -> None:
+        assert self.info is not None
+        width = self.scrollable_content_region.width or 80
+        self.query_one("#source-meta", Static).update(source_head(self.info, self.label, width))
+
     def show(self, info: ChunkInfo | None, terms: list[str] | None = None, label: str = "") -> None:
-        meta = self.query_one("#source-meta", Static)
+        self.info, self.label = info, label
         body = self.query_one("#source-text", Static)
         if info is None:
-            meta.update(Text("select a citation", style="dim"))
+            self.query_one("#source-meta", Static).update(Text("select a citation", style="dim"))
             body.update("")
             self.border_subtitle = ""
             return
-        # At 80 columns the panel is ~30 wide: a long path would wrap over several lines and push the cited text
-        # out of view, so a path that does not fit shows as its file name (the whole path: ctrl+o).
-        width = self.content_region.width or 80
-        fits = len(label) + 1 + len(info.source) <= width
-        head = Text(no_wrap=not fits, overflow="ellipsis")
-        if label:
-            head.append(label + " ", style="bold #61afef")
-        head.append(printable(info.source if fits or "/" not in info.source else PurePath(info.source).name),
-                    style="bold underline")
-        head.append("\n" + position(info), style="dim")
-        meta.update(head)
+        self._draw_head()
         body.update(highlight(info.text, terms or []))
         self.border_subtitle = "ctrl+o: open document"
         self.scroll_home(animate=False)
