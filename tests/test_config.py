@@ -284,3 +284,24 @@ def test_cli_names_the_config_line_of_a_model_that_does_not_resolve(home, tmp_pa
     err = capsys.readouterr().err
     assert f"error: {home.config_path}:3: [embed] model: unknown embedder 'nope'" in err and "hint:" in err
     assert "Traceback" not in err
+
+
+def test_config_set_refuses_more_than_one_value_and_a_device(tmp_path):
+    """Sweep: `config set retrieve.k $'4\\n[other]'` stored 4 and dropped the rest without a word; `--config
+    /dev/null config set …` renamed a file over the device (as root) or reported a setting that went nowhere."""
+    import os
+
+    from ragtune.appliance.config_edit import _write_config, set_config_value
+
+    p = tmp_path / "config.toml"
+    p.write_text("[retrieve]\nk = 3\n")
+    for raw in ("4\n[bogus]", '"x"\n[retrieve]\nk = 5', "4\nk2 = 5"):
+        key = "generate.adapter" if raw.startswith('"') else "retrieve.k"
+        with pytest.raises(ConfigError, match="more than one TOML value"):
+            set_config_value(p, key, raw)
+    assert p.read_text() == "[retrieve]\nk = 3\n"
+    assert set_config_value(p, "retrieve.k", "4  # a comment") == 4
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(ConfigError, match="not a regular file"):
+        _write_config(fifo, "[retrieve]\nk = 4\n")

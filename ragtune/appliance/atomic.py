@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -79,12 +80,24 @@ def replace_into(tmp: Path | str, dest: Path | str, *, keep_existing: bool = Fal
     return True
 
 
+def is_special(path: Path | str) -> bool:
+    """A device, pipe or socket (`--out /dev/null`, /dev/stdout): a file renamed over it would replace it (run as
+    root, the device node itself), so it is written in place or refused, never replaced."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 @contextmanager
 def atomic_path(dest: Path | str, *, folder: bool = False, keep_existing: bool = False,
                 perms: int | None = None) -> Iterator[Path]:
     """A private temporary path beside `dest` (an empty file, or an empty folder with `folder=True`) for the
     block to fill; moved onto `dest` when the block ends normally (see replace_into), removed if it raises."""
     dest = Path(dest)
+    if is_special(dest):
+        raise InputError(f"{dest}: not a regular file (a device, pipe or socket): give a file path")
     dest.parent.mkdir(parents=True, exist_ok=True)
     if folder:
         tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent))
@@ -103,12 +116,23 @@ def atomic_path(dest: Path | str, *, folder: bool = False, keep_existing: bool =
 @contextmanager
 def atomic_open(dest: Path | str, mode: str = "w", *, encoding: str | None = "utf-8",
                 perms: int | None = None) -> Iterator[IO[Any]]:
-    """`with atomic_open(path) as fh: fh.write(…)`: flushed and fsynced, then renamed onto `path`."""
-    with atomic_path(dest, perms=perms) as tmp:
-        with open(tmp, mode, encoding=None if "b" in mode else encoding) as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
+    """`with atomic_open(path) as fh: fh.write(…)`: flushed and fsynced, then renamed onto `path`. A device or a
+    pipe (`--out /dev/null`) is written in place: there is nothing to keep whole there. A failed write (a full
+    disk) names `dest`."""
+    try:
+        if is_special(dest):
+            with open(dest, mode, encoding=None if "b" in mode else encoding) as fh:
+                yield fh
+            return
+        with atomic_path(dest, perms=perms) as tmp:
+            with open(tmp, mode, encoding=None if "b" in mode else encoding) as fh:
+                yield fh
+                fh.flush()
+                os.fsync(fh.fileno())
+    except OSError as exc:
+        if exc.filename is None:  # write() and flush() say only "No space left on device"
+            exc.filename = str(dest)
+        raise
 
 
 def atomic_write_text(dest: Path | str, text: str, *, perms: int | None = None) -> None:

@@ -14,7 +14,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, Iterator
 
-from .atomic import atomic_write_text
+from .atomic import atomic_write_text, is_special
 from .config import SECTIONS, settings_from_dict
 from .errors import ConfigError, unreadable
 from .home import Home
@@ -36,9 +36,13 @@ def parse_cli_value(section: str, key: str, raw: str) -> Any:
     string key is taken as the string (`config set generate.adapter a1b2c3d4`)."""
     f = _field(section, key)
     try:
-        value = tomllib.loads(f"v = {raw}")["v"]
+        parsed = tomllib.loads(f"v = {raw}")
     except tomllib.TOMLDecodeError:
-        value = raw
+        parsed = {"v": raw}
+    if set(parsed) != {"v"}:  # `4\n[other]\nk = 9`: more TOML than one value, never half of it taken silently
+        raise ConfigError(f"{section}.{key}: the value {raw!r} is more than one TOML value",
+                          hint="give one value on one line, e.g. 4, 0.5, true or [\".md\", \".txt\"]")
+    value = parsed["v"]
     if f.type == "str" and not isinstance(value, str):
         value = raw
     return value
@@ -134,6 +138,8 @@ def _write_config(path: Path, text: str) -> None:
         target = path.resolve() if path.is_symlink() else path
     except (OSError, RuntimeError) as exc:  # a symlink loop
         raise ConfigError(f"{path}: cannot write config: {exc}") from None
+    if is_special(target):  # `--config /dev/null` reads as an empty file, but a setting written there is lost
+        raise ConfigError(f"{path}: cannot write config: not a regular file (a device, pipe or socket)")
     try:
         perms = stat.S_IMODE(target.stat().st_mode)
     except OSError:

@@ -70,6 +70,20 @@ def require(module: str, extra: str):
         raise MissingExtraError(module.split(".")[0], extra) from exc
 
 
+def require_installed(extra: str, *modules: str) -> None:
+    """MissingExtraError before long work starts (a dataset built, questions mined) when an optional dependency the
+    work ends up needing is not installed; find_spec imports nothing (torch alone takes seconds)."""
+    import importlib.util
+
+    for module in modules:
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):  # a parent package missing, or a module blocked in sys.modules
+            found = False
+        if not found:
+            raise MissingExtraError(module, extra)
+
+
 def located(path: object, line: int | None = None) -> str:
     """'file:line' prefix used in every validation error about a file."""
     return f"{path}:{line}" if line is not None else f"{path}"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import sys
 
 import click
 
 from ..appliance.errors import RagtuneError
+from . import common
 from .common import cli
 
 __all__ = ["cli", "main", "entry"]
@@ -33,30 +36,84 @@ def main(argv: list[str] | None = None) -> int:
     from ..appliance.offline import enforce_offline_env
 
     enforce_offline_env()
+    args = list(sys.argv[1:] if argv is None else argv)
+    common.json_printed = False
     try:
-        rc = cli.main(args=argv, prog_name="ragtune", standalone_mode=False)
+        rc = cli.main(args=args, prog_name="ragtune", standalone_mode=False)
         return rc if isinstance(rc, int) else 0
     except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        return 130
+        return _fail(args, "aborted", "Interrupted", 130, prefix="")
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
         exc.show()
+        _json_error(args, exc.format_message(), type(exc).__name__, exc.exit_code)
         return exc.exit_code
     except RagtuneError as exc:
-        click.echo(f"error: {exc}", err=True)
-        return exc.exit_code
+        return _fail(args, exc.message, type(exc).__name__, exc.exit_code, hint=exc.hint)
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        return 130
+        return _fail(args, "interrupted", "Interrupted", 130, prefix="")
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # the machine's, not ours: a full disk, a read-only home, a folder this user cannot write
+        message, hint = os_error_message(exc)
+        return _fail(args, message, "OSError", EX_IOERR, hint=hint)
+    except MemoryError:
+        return _fail(args, "out of memory", "MemoryError", 1,
+                     hint="an input far larger than expected (a device such as /dev/zero given as a file?), "
+                          "or too little free RAM for this command")
     except Exception as exc:  # last line of defence: no tracebacks for users
         if os.environ.get("RAGTUNE_DEBUG"):
             raise
         click.echo(f"internal error: {type(exc).__name__}: {exc}\n  (set RAGTUNE_DEBUG=1 for a traceback)", err=True)
+        _json_error(args, f"internal error: {type(exc).__name__}: {exc}", "InternalError", 70)
         return 70
+
+
+EX_IOERR = 74  # sysexits.h: an input/output error (disk full, read-only file system, permission denied)
+
+_HINTS = {
+    errno.ENOSPC: "the disk is full: free some space, then run the command again",
+    errno.EDQUOT: "this user's disk quota is used up: free some space, then run the command again",
+    errno.EROFS: "the file system is read-only: give a home or an output on a writable disk",
+    errno.EACCES: "this user may not write or read there: check the owner and permissions (`ls -ld`)",
+    errno.EPERM: "this user may not write or read there: check the owner and permissions (`ls -ld`)",
+}
+# atomic.py writes beside the destination under a private name, `.NAME.<random>.part`: name the destination
+_PART = re.compile(r"^\.(?P<name>.+)\.[A-Za-z0-9_]+\.part$")
+
+
+def os_error_message(exc: OSError) -> tuple[str, str | None]:
+    """`PATH: reason` for an OSError (the file being written, not atomic.py's temporary name) and a hint."""
+    reason = exc.strerror or str(exc)
+    name = exc.filename2 if exc.filename2 is not None else exc.filename  # a copy: the destination failed
+    if name is None:
+        return reason, _HINTS.get(exc.errno)
+    path = os.fsdecode(name)
+    head, tail = os.path.split(path)
+    m = _PART.match(tail)
+    if m:
+        path = os.path.join(head, m.group("name"))
+    return f"{path}: {reason}", _HINTS.get(exc.errno)
+
+
+def _json_wanted(args: list[str]) -> bool:
+    """`--json` among the options (before a `--`, after which it would be a question's text)."""
+    return "--json" in (args[:args.index("--")] if "--" in args else args)
+
+
+def _json_error(args: list[str], message: str, kind: str, code: int, hint: str | None = None) -> None:
+    """With --json, a failed command still prints exactly one JSON object on stdout: this error, unless the
+    command printed its own object before failing (`models verify --json`, `ingest --json`)."""
+    if _json_wanted(args) and not common.json_printed:
+        common.print_json({"error": {"message": message, "hint": hint, "type": kind, "exit_code": code}})
+
+
+def _fail(args: list[str], message: str, kind: str, code: int, *, hint: str | None = None,
+          prefix: str = "error: ") -> int:
+    click.echo(f"{prefix}{message}" + (f"\n  hint: {hint}" if hint else ""), err=True)
+    _json_error(args, message, kind, code, hint)
+    return code
 
 
 def entry() -> None:  # pragma: no cover

@@ -64,7 +64,12 @@ def cli(ctx: click.Context, home: str | None, config_path: str | None) -> None:
 pass_app = click.make_pass_decorator(AppContext)
 
 
+json_printed = False  # set by print_json: cli.main then knows a failing --json command already printed its object
+
+
 def print_json(obj: Any) -> None:
+    global json_printed
+    json_printed = True
     click.echo(json.dumps(obj, ensure_ascii=False, indent=None, default=str))
 
 
@@ -106,6 +111,32 @@ class FiniteFloatRange(click.FloatRange):
         if self.min is None and self.max is None:  # click would print "x<=None"
             return "finite"
         return super()._describe_range()
+
+
+# What an adapter reference means before any artifact name is looked at (refs.py): an artifact named so could
+# never be picked by its name.
+RESERVED_NAMES = ("none", "default", "active")
+
+
+def artifact_name(ctx: click.Context | None, param: click.Parameter | None, value: str | None) -> str | None:
+    """Click callback for a registry --name: one line, no surrounding blanks, not a word or an id that `--adapter`,
+    `models activate` and the config read as something else."""
+    if value is None:
+        return None
+    why = None
+    if not value.strip():
+        why = "is empty"
+    elif value != value.strip():
+        why = "starts or ends with blanks (references are trimmed, so it could not be named)"
+    elif any(ord(c) < 32 or ord(c) == 127 for c in value):
+        why = "holds a control character (a newline, a tab)"
+    elif len(value) > 200:
+        why = "is longer than 200 characters"
+    elif value.lower() in RESERVED_NAMES:
+        why = f"is reserved ({', '.join(RESERVED_NAMES)} name the adapter choice itself)"
+    if why:
+        raise click.BadParameter(f"'{printable(value)}' {why}; give a name such as my-adapter-v2", ctx, param)
+    return value
 
 
 def existing_path(p: str) -> Path:

@@ -44,9 +44,15 @@ def config_set(app, key: str, value: str, as_json: bool) -> None:
 
     VALUE is TOML (4, 0.5, true, [".md", ".txt"]); a bare word for a text key is taken as text. The whole file
     is validated before it is written: a bad value changes nothing."""
-    from ..appliance.config_edit import set_config_value
+    from ..appliance.config_edit import parse_cli_value, set_config_value
 
     path = app.config_file
+    if key.strip() == "generate.adapter":  # an adapter no command could serve is refused here, not at every `ask`
+        from ..appliance.refs import resolve_adapter
+        from ..appliance.registry import Registry
+        from ..appliance.tomltext import Sourced
+
+        resolve_adapter(Registry(app.home), Sourced(parse_cli_value("generate", "adapter", value), key.strip()))
     stored = set_config_value(path, key, value, home=app.home)
     if as_json:
         print_json({"path": str(path), "key": key, "value": stored})

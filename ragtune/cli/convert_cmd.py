@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from .common import FiniteFloatRange, cli, pass_app, print_json
+from .common import FiniteFloatRange, artifact_name, cli, pass_app, print_json
 
 
 def _progress(msg: str) -> None:
@@ -36,7 +36,7 @@ _sdist_opt = click.option("--sdist", type=click.Path(dir_okay=True), envvar="RAG
 _threads_opt = click.option("--threads", type=click.IntRange(1, 256), default=2, show_default=True, help="CPU threads.")
 _force_opt = click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 _json_opt = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-_name_opt = click.option("--name", help="Registry name (default: the output's name).")
+_name_opt = click.option("--name", callback=artifact_name, help="Registry name (default: the output's name).")
 
 
 @cli.group("convert")

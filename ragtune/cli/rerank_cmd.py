@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ragtune.appliance.errors import InputError
+from ragtune.appliance.errors import InputError, require_installed
 
 from .common import FiniteFloatRange, cli, pass_app, print_json
 
@@ -76,6 +76,7 @@ def train_cmd(app, kind, corpus, pack, epochs, lr, top, l2, candidates_in, layer
                    f"interpolation weight {report['weight']}\n  dev half ({dev['questions']} questions) nDCG@10: "
                    f"hybrid {dev['hybrid']['ndcg@10']:.4f} -> hybrid+rerank {dev['hybrid+rerank']['ndcg@10']:.4f}")
     else:
+        require_installed("train", "torch", "transformers")  # before minutes of mining pairs
         from ragtune.models.rerank_train import RerankTrainConfig, run
 
         defaults = dict(layers=layers, epochs=epochs, lr=lr, negatives=negatives, max_len=max_len,

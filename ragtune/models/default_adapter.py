@@ -36,7 +36,7 @@ from ragtune.appliance import builtin_adapters as builtin
 from ragtune.appliance.atomic import atomic_write_json, atomic_write_text, make_dir
 from ragtune.appliance.calibrated import CALIBRATED
 from ragtune.appliance.config import Settings, dump_toml
-from ragtune.appliance.errors import InputError, located
+from ragtune.appliance.errors import InputError, located, require_installed
 from ragtune.appliance.hashing import sha256_file
 from ragtune.appliance.jsonl import read_json_object
 
@@ -188,9 +188,13 @@ def rebuild(settings: Settings, opts: RebuildOptions | None = None, *, log: Log 
         for s in eval_sets:
             load_dataset(s)
     work = _work(settings, recipe, opts)
+    if not opts.resume:  # a missing [train] extra is said now, not after the dataset build
+        _require_train()
     state = _start(work, recipe, opts)
     overrides = _overrides(opts)
     recipe.train_config(work / "data", work / "adapter", **overrides)  # a bad override fails before any work
+    if opts.resume and not _finished(state, "train"):  # a resumed rebuild may have trained elsewhere already
+        _require_train()
     t0 = time.perf_counter()
     data, adapter, gguf = work / "data", work / "adapter", work / f"{recipe.name}.gguf"
     steps = dict(plan(settings, recipe, opts))
@@ -260,6 +264,10 @@ def rebuild(settings: Settings, opts: RebuildOptions | None = None, *, log: Log 
     if opts.promote:
         out["promoted"] = [str(p) for p in promote(work, opts.dest, log=log)]
     return out
+
+
+def _require_train() -> None:
+    require_installed("train", "torch", "transformers", "peft")
 
 
 def _start(work: Path, recipe: Recipe, opts: RebuildOptions) -> dict[str, Any]:

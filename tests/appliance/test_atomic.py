@@ -90,3 +90,39 @@ def test_check_folder_and_make_dir_name_the_file_in_the_way(tmp_path):
     with pytest.raises(InputError, match=rf"^{f / 'a' / 'b'}: cannot create this folder: {f} is a file$"):
         check_folder(f / "a" / "b")
     assert f.read_bytes() == b"x" and _leftovers(tmp_path) == []
+
+
+def test_a_device_or_pipe_is_written_in_place_never_replaced(tmp_path):
+    """Sweep: `log export --out /dev/full` (or /dev/null) renamed a regular file over the device: run as root, the
+    device node itself was gone, and the full disk was never reported."""
+    import threading
+
+    from ragtune.appliance.errors import InputError
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text(encoding="utf-8")))
+    reader.start()
+    with atomic_open(fifo) as fh:
+        fh.write("line\n")
+    reader.join(5)
+    assert got == ["line\n"] and stat.S_ISFIFO(os.stat(fifo).st_mode)  # still the pipe
+    with pytest.raises(InputError, match="not a regular file"):
+        with atomic_path(fifo):
+            pass
+    assert _leftovers(tmp_path) == []
+
+
+def test_a_failed_write_names_the_destination(tmp_path, monkeypatch):
+    import errno
+
+    import ragtune.appliance.atomic as atomic
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "fsync", full)
+    with pytest.raises(OSError) as e:
+        atomic_write_text(tmp_path / "a.txt", "x")
+    assert e.value.filename == str(tmp_path / "a.txt") and _leftovers(tmp_path) == []

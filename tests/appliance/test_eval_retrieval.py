@@ -74,7 +74,8 @@ def test_eval_retrieval_bad_dataset_dir(tmp_path, capsys):
     root = _write_beir(tmp_path / "ds", [{"_id": "d1", "text": "x"}], [{"_id": "q1", "text": "y"}], [("q1", "d1", 1)])
     (root / "queries.jsonl").write_text('{"_id": "q1", "text": "y"}\n{"_id": "q2", "text": \n', encoding="utf-8")
     code, out, err = _run(["eval", "retrieval", str(root), "--json"], capsys)
-    assert code == 2 and "queries.jsonl:2" in err and out == ""
+    assert code == 2 and "queries.jsonl:2" in err
+    assert "queries.jsonl:2" in json.loads(out)["error"]["message"]  # --json: the error is the one JSON object
 
 
 def test_search_errors_without_models(capsys):
