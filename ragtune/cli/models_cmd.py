@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import cli, human_size, pass_app, print_json
+from .common import artifact_name, cli, human_size, pass_app, print_json, printable
 
 
 def _registry(app):
@@ -49,7 +49,7 @@ def models_list(app, kind: str | None, as_json: bool) -> None:
             origin += f" (rollout {canary.id}: on {canary.share:g}% of clients)"
         if not m.get("builtin") and m.get("file") and not reg.path_of(m).exists():
             origin += f" (file missing: {reg.path_of(m)})"  # an in-place artifact moved or deleted since it was added
-        click.echo(f"{mark} {m['id'][:16]:<16} {m['kind']:<15} {human_size(m['size']):>9}  {m['name']}{origin}")
+        click.echo(f"{mark} {m['id'][:16]:<16} {m['kind']:<15} {human_size(m['size']):>9}  {printable(m['name'])}{origin}")
 
 
 def _canary(app):
@@ -65,12 +65,14 @@ def _canary(app):
 
 def _served(app, reg) -> str:
     """The id of the adapter `ask` serves with this config ("none" = the base model), or "?" when it cannot be
-    resolved (the error shows where it is used: `ask`, `models verify`)."""
+    resolved (the error shows where it is used: `ask`, `models verify`). The served model decides too: the built-in
+    adapter serves only on the base it was trained on (`[generate] model` another GGUF: the base answers)."""
     from ragtune.appliance.errors import RagtuneError
-    from ragtune.appliance.refs import resolve_adapter
+    from ragtune.appliance.refs import resolve_adapter, resolve_gguf_model
 
     try:
-        return resolve_adapter(reg, app.settings.generate.adapter)[1]
+        model_id = resolve_gguf_model(reg, app.settings.generate.model)[1]
+        return resolve_adapter(reg, app.settings.generate.adapter, model_id=model_id)[1]
     except RagtuneError:
         return "?"
 
@@ -102,7 +104,7 @@ def models_verify(app, ref: str | None, all_: bool, as_json: bool) -> None:
                                 for m, err in results]})
     else:
         for m, err in results:
-            click.echo(f"{'ok ' if err is None else 'BAD'} {m['id'][:16]} {m['name']}" + (f"\n    {err}" if err else ""))
+            click.echo(f"{'ok ' if err is None else 'BAD'} {m['id'][:16]} {printable(m['name'])}" + (f"\n    {err}" if err else ""))
     if bad:
         from ..appliance.errors import ModelError
 
@@ -179,7 +181,7 @@ def models_fetch(app, find_links: str | None, no_index: bool, names: tuple[str, 
 @click.argument("path", type=click.Path(exists=True))
 @click.option("--kind", required=True, type=click.Choice(["base-gguf", "merged-gguf", "quantized-gguf", "lora-gguf", "lora-hf", "embedder", "hf-model"]),
               help="What the artifact is.")
-@click.option("--name", help="Display name (default: the file name).")
+@click.option("--name", callback=artifact_name, help="Display name (default: the file name).")
 @click.option("--licence", default="", help="Licence of the artifact (recorded in the manifest).")
 @click.option("--base-id", help="Lineage: the base model's id (for adapters and derived models).")
 @click.option("--copy/--in-place", default=False, help="Copy into the registry (immutable), or reference the file where it is (default; a training output folder is always copied: its adapter files only).")
@@ -210,10 +212,13 @@ def models_add(app, path: str, kind: str, name: str | None, licence: str, base_i
         check_kind(src, kind)  # a wrong kind is said before anything about its records
         recorded = stage_lineage(src, kind, sha256_path(src), reg) or {}
         art = reg.add(src, kind, name=name, copy=copy, licence=licence, record_tools=False, **{**recorded, **lineage})
+    if name is not None and art.name != name:  # the same bytes were registered before: one id, one manifest
+        click.echo(f"note: already registered as '{printable(art.name)}' ({art.id[:12]}…); "
+                   f"--name '{printable(name)}' not applied", err=True)
     if as_json:
         print_json(art.manifest)
     else:
-        click.echo(f"{art.id}  {art.kind}  {art.name}")
+        click.echo(f"{art.id}  {art.kind}  {printable(art.name)}")
     if art.kind == "lora-hf":  # llama.cpp serves GGUF LoRAs only: say the exact next commands
         from ragtune.appliance.lineage import lora_hf_next_steps
 

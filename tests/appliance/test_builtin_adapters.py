@@ -137,6 +137,20 @@ def test_registry_lists_and_verifies_the_builtin(shipped, home, capsys):
     assert f"{m['id'][:16]} ragtune-default" in out and "BAD" not in out
 
 
+def test_models_list_stars_no_builtin_adapter_when_another_model_is_served(shipped, home, tmp_path, capsys):
+    from tests.gguf_helpers import write_gguf
+
+    gguf, _ = write_builtin(shipped)
+    other = write_gguf(tmp_path / "other-base.gguf", lora=False, tag="another base model")
+    assert main(["models", "add", str(other), "--kind", "base-gguf", "--name", "my-model"]) == 0
+    assert main(["config", "set", "generate.model", "my-model"]) == 0
+    capsys.readouterr()
+    assert main(["models", "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["served_adapter"] == "none"  # trained on another base: not served
+    assert main(["models", "list"]) == 0
+    assert "* " not in capsys.readouterr().out
+
+
 def test_a_tampered_builtin_is_refused_everywhere(shipped, home, capsys):
     gguf, _ = write_builtin(shipped)
     _tamper(gguf)
