@@ -87,7 +87,7 @@ def docs_remove(app, refs: tuple[str, ...], dry_run: bool, as_json: bool) -> Non
     """Remove documents from the index: REFs are ids, paths, folders (every document under one) or corpus files
     (all their rows). The files themselves are not touched; ingest them again to bring them back."""
     from ..appliance.ingest.documents import remove_documents
-    from ..appliance.ingest.pipeline import WRITER_WAIT_S
+    from ..appliance.ingest.writer import WRITER_WAIT_S
 
     def waiting() -> None:
         click.echo(f"waiting (up to {WRITER_WAIT_S:.0f} s) for an ingest or another `docs remove` on this home to "

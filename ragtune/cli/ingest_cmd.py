@@ -37,7 +37,7 @@ class _Bar:
 
     def __call__(self, p: IngestProgress) -> None:
         if p.stage == "waiting":  # once, terminal or not: the run has not started yet
-            from ..appliance.ingest.pipeline import WRITER_WAIT_S
+            from ..appliance.ingest.writer import WRITER_WAIT_S
 
             sys.stderr.write(f"waiting (up to {WRITER_WAIT_S:.0f} s) for another ingest or `docs remove` on this "
                              "home to finish…\n")

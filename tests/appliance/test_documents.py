@@ -69,11 +69,11 @@ def test_remove_while_an_ingest_writes_is_one_clear_error_and_changes_nothing(ho
     """Crash sweep: `docs remove` during an ingest sat silent for 30 s, then said "another ingest is writing this
     index ... run ingest again" (the user ran no ingest); now it says it waits, names both and says to run the
     command again. Nothing is removed."""
-    import ragtune.appliance.ingest.pipeline as pl
+    import ragtune.appliance.ingest.writer as writer
 
     write_good(tmp_path / "docs")
     ingest_paths(settings, [tmp_path / "docs"], embedder=fake)
-    monkeypatch.setattr(pl._acquire_writer, "__defaults__", (0.0, None))  # do not wait the 30 s an ingest gets
+    monkeypatch.setattr(writer.acquire_writer, "__defaults__", (0.0, None))  # do not wait the 30 s an ingest gets
     busy = LexicalIndex(settings.home.lexical_dir)
     with busy.writer() as w:  # the running ingest
         assert main(["--home", str(home.root), "docs", "remove", str(tmp_path / "docs")]) == 4
@@ -90,11 +90,11 @@ def test_a_removal_that_waited_for_another_removal_does_not_claim_its_documents(
     """Crash sweep: two `docs remove FOLDER` at once both printed "removed 5 document(s)" (the second chose them
     before waiting for the first) and the second bumped the index version for nothing. It now chooses again once
     it holds the writer: what is gone by then is no match."""
-    import ragtune.appliance.ingest.pipeline as pl
+    import ragtune.appliance.ingest.writer as writer
 
     write_good(tmp_path / "docs")
     ingest_paths(settings, [tmp_path / "docs"], embedder=fake)
-    acquire = pl._acquire_writer
+    acquire = writer.acquire_writer
     first = []
 
     def the_other_removal_runs_first(lexical, stack, *a, **kw):
@@ -103,7 +103,7 @@ def test_a_removal_that_waited_for_another_removal_does_not_claim_its_documents(
             first[0] = remove_documents(settings, [str(tmp_path / "docs" / "cats.md")])
         return acquire(lexical, stack, *a, **kw)
 
-    monkeypatch.setattr(pl, "_acquire_writer", the_other_removal_runs_first)
+    monkeypatch.setattr(writer, "acquire_writer", the_other_removal_runs_first)
     version = Store(settings.home.db_path).index_version
     out = remove_documents(settings, [str(tmp_path / "docs")])
     assert len(first[0].removed) == 1 and len(out.removed) == 4 and count_documents(settings) == 0

@@ -341,11 +341,11 @@ def test_an_interrupted_ingest_keeps_whole_documents_and_the_next_one_says_so(ho
 def test_an_ingest_that_waits_for_another_says_so_then_fails_clearly(home, settings, tmp_path, cli_fake,
                                                                       monkeypatch, capsys):
     """Crash sweep: a second ingest into the same home sat silent for 30 s (the writer's wait) before its error."""
-    import ragtune.appliance.ingest.pipeline as pl
+    import ragtune.appliance.ingest.writer as writer
     from ragtune.cli import main
 
     write_good(tmp_path / "docs")
-    monkeypatch.setattr(pl._acquire_writer, "__defaults__", (0.0, None))  # do not wait the 30 s
+    monkeypatch.setattr(writer.acquire_writer, "__defaults__", (0.0, None))  # do not wait the 30 s
     busy = LexicalIndex(settings.home.lexical_dir)
     with busy.writer():  # the other ingest
         assert main(["--home", str(home.root), "ingest", str(tmp_path / "docs")]) == 4

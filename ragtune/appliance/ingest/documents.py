@@ -146,7 +146,7 @@ def remove_documents(settings: Settings, refs: list[str], *, dry_run: bool = Fal
                      on_wait: Callable[[], None] | None = None) -> RemoveSummary:
     """Take the documents REFs name out of the index: their rows, chunks and vectors, then their keyword-index
     entries. The files themselves are never touched. `on_wait`: called once if an ingest holds the index first."""
-    from .pipeline import _acquire_writer, _refresh_vector_index
+    from .writer import acquire_writer, refresh_vector_index
 
     summary = RemoveSummary(dry_run=dry_run)
     own: list[Any] = []
@@ -166,7 +166,7 @@ def remove_documents(settings: Settings, refs: list[str], *, dry_run: bool = Fal
             lexical = LexicalIndex(settings.home.lexical_dir)
             own.append(lexical)
         with ExitStack() as stack:
-            lw = _acquire_writer(lexical, stack, on_wait=on_wait)
+            lw = acquire_writer(lexical, stack, on_wait=on_wait)
             in_step = not getattr(lexical, "corrupt", False) and lw.prior_version == store.index_version \
                 and lw.prior_docs == store.count_chunks()
             # again, now that no one else writes: another removal (or an ingest) may have changed them meanwhile
@@ -192,9 +192,9 @@ def remove_documents(settings: Settings, refs: list[str], *, dry_run: bool = Fal
         summary.index_version = store.index_version
         from .pipeline import IngestSummary
 
-        _refresh_vector_index(settings, store, IngestSummary(deleted=len(ids)))
+        refresh_vector_index(settings, store, IngestSummary(deleted=len(ids)))
     finally:
-        from .pipeline import close_quietly
+        from .writer import close_quietly
 
         close_quietly(own)
     return summary

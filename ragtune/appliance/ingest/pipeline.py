@@ -39,8 +39,7 @@ from .summary import IngestSummary
 from .loaders import LOADERS, Document, LoadError, iter_beir_documents, read_bytes
 from .reuse import LOADER_KEY, embed_ids, ids_key, load_stored, loader_version, stale_by_loader
 from .walk import Walk, os_reason, walk
-# the CLI reads WRITER_WAIT_S here; `docs remove` (and tests) reach the writer helpers through this module
-from .writer import WRITER_WAIT_S, _acquire_writer, _refresh_vector_index, close_quietly  # noqa: F401
+from .writer import acquire_writer, close_quietly, refresh_vector_index
 
 CHUNKER_VERSION = 1  # bump when chunk boundaries change for the same settings: forces re-chunking
 EMBED_SLAB = 512  # chunks embedded per call: a big file's progress moves every slab
@@ -327,7 +326,7 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
         with ExitStack() as stack:
             waiting = None if on_progress is None else \
                 (lambda: on_progress(IngestProgress(0, len(w.items), 0, 0, "", "waiting", 0.0)))  # noqa: E731
-            lw = _acquire_writer(lexical, stack, on_wait=waiting)
+            lw = acquire_writer(lexical, stack, on_wait=waiting)
             # Is the index in step with SQLite as the run starts? If not, rebuild it in full at the end.
             stale = bool(getattr(lexical, "corrupt", False)) or lw.prior_version != store.index_version \
                 or lw.prior_docs != store.count_chunks()
@@ -355,7 +354,7 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
                 lw.replace_docs(store, run.changed_doc_ids | run.deleted_doc_ids)
             lw.finish(store.index_version)
         summary.index_version = store.index_version
-        _refresh_vector_index(settings, store, summary)
+        refresh_vector_index(settings, store, summary)
     finally:
         close_quietly(own)
     summary.seconds = time.perf_counter() - t0

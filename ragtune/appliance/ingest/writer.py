@@ -24,7 +24,7 @@ def close_quietly(objs: list) -> None:
 WRITER_WAIT_S = 30.0  # how long an ingest or `docs remove` waits for another writer of the index (the CLI says so)
 
 
-def _acquire_writer(lexical: Any, stack: ExitStack, timeout: float = WRITER_WAIT_S,
+def acquire_writer(lexical: Any, stack: ExitStack, timeout: float = WRITER_WAIT_S,
                     on_wait: Callable[[], None] | None = None) -> Any:
     """Enter the lexical writer on `stack`; a retriever rebuilding the index holds it briefly, so wait a little.
     `on_wait` is called once if it has to wait (so a person sees why nothing happens)."""
@@ -44,7 +44,7 @@ def _acquire_writer(lexical: Any, stack: ExitStack, timeout: float = WRITER_WAIT
             time.sleep(0.25)
 
 
-def _refresh_vector_index(settings: Settings, store: Any, summary: IngestSummary) -> None:
+def refresh_vector_index(settings: Settings, store: Any, summary: IngestSummary) -> None:
     """Large stores are searched through a derived vector index (float32 rows + sign and int8 codes,
     vectors.VectorIndex) that follows the store's change log. Update it here, while ingest is already slow, so the
     first question after an ingest does not pay for it. Derived data only: a failure is left to the retriever to
