@@ -89,6 +89,19 @@ def located(path: object, line: int | None = None) -> str:
     return f"{path}:{line}" if line is not None else f"{path}"
 
 
+def read_capped(path: object, limit: int) -> bytes:
+    """A small file's bytes (a config, a manifest, a report), never more than `limit` + 1 read: a device such as
+    /dev/zero, or a huge file, given where one belongs is an OSError (EFBIG) that `unreadable` words, instead of
+    filling memory."""
+    import errno
+
+    with open(path, "rb") as fh:  # type: ignore[call-overload]
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"larger than {limit >> 20} MB: not a file of this kind")
+    return data
+
+
 def unreadable(path: object, exc: OSError | UnicodeDecodeError, what: str = "cannot read") -> str:
     """`file[:line]: WHAT: why` for a text file that could not be read: a byte that is not UTF-8 is named by its
     line and column (the codec's own message gives only a byte offset), an OSError by its reason."""

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterator
 
-from .errors import InputError, located, unreadable
+from .errors import InputError, located, read_capped, unreadable
 
 
 def json_key_line(text: str | None, *path: str) -> int | None:
@@ -57,6 +57,9 @@ def expect_object(obj: Any, where: str) -> dict[str, Any]:
     return obj
 
 
+MAX_OBJECT_BYTES = 64 << 20  # configs, manifests and reports: the largest eval report is a few MB
+
+
 def read_json_object(path: Path | str) -> dict[str, Any]:
     """A JSON file that must hold one object (a config, a manifest, a report) → the dict, or an InputError naming
     the file, and the line where the JSON breaks."""
@@ -67,7 +70,7 @@ def read_json_object_text(path: Path | str) -> tuple[dict[str, Any], str]:
     """`read_json_object` and the file's text, read once (for errors that name a key's line: json_key_line)."""
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
+        text = read_capped(path, MAX_OBJECT_BYTES).decode("utf-8").removeprefix("\ufeff")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(unreadable(path, exc)) from None
     try:

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, RagtuneError, unreadable
+from .errors import ConfigError, RagtuneError, read_capped, unreadable
 
 try:  # Python 3.11+
     import tomllib
@@ -20,11 +20,14 @@ except ModuleNotFoundError:  # pragma: no cover
     import tomli as tomllib  # type: ignore[no-redef]
 
 
+MAX_TOML_BYTES = 4 << 20  # a config or a recipe is a few KB
+
+
 def read_toml(path: Path, what: str) -> tuple[str, dict[str, Any]]:
     """(text, parsed table) of a TOML file, or a ConfigError naming it: `file:line: cannot read WHAT: …` for a file
     that cannot be read or is not UTF-8, `file: invalid TOML: … (at line N, column M)` for a bad one."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_capped(path, MAX_TOML_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(unreadable(path, exc, f"cannot read {what}")) from None
     try:

@@ -39,3 +39,15 @@ def test_a_json_object_file_cut_short_reads_cleanly(tmp_path):
     with pytest.raises(InputError) as e:
         read_json_object(p)
     assert str(e.value) == f"{p}:2: invalid JSON at column 8: Unterminated string starting"
+
+
+def test_a_device_or_a_huge_file_is_refused_without_reading_it_all(tmp_path, monkeypatch):
+    import ragtune.appliance.jsonl as jsonl
+
+    monkeypatch.setattr(jsonl, "MAX_OBJECT_BYTES", 64)
+    big = tmp_path / "big.json"
+    big.write_text('{"a": "' + "x" * 100 + '"}')
+    with pytest.raises(InputError, match=r"big.json: cannot read: larger than 0 MB"):
+        read_json_object(big)
+    with pytest.raises(InputError, match="/dev/zero: cannot read: larger than"):
+        read_json_object("/dev/zero")

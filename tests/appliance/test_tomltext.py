@@ -60,3 +60,8 @@ def test_read_toml_returns_text_and_table(tmp_path):
     assert read_toml(p, "x") == ("[s]\nk = 3\n", {"s": {"k": 3}})
     with pytest.raises(ConfigError, match=r"nope\.toml: cannot read x"):
         read_toml(tmp_path / "nope.toml", "x")
+
+
+def test_a_device_given_as_a_config_is_refused_without_filling_memory():
+    with pytest.raises(ConfigError, match="/dev/zero: cannot read config: larger than 4 MB"):
+        read_toml("/dev/zero", "config")
