@@ -338,3 +338,16 @@ def test_a_home_under_a_file_is_an_input_error(tmp_path, capsys):
     assert main(["--home", str(tmp_path / "f" / "home"), "ingest", str(tmp_path / "docs")]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: {tmp_path / 'f' / 'home'}: cannot create this folder: {tmp_path / 'f'} is a file")
+
+
+def test_a_full_disk_is_named_with_what_to_do(tmp_path, monkeypatch):
+    """A full disk: SQLite says only "disk I/O error" (it cannot grow the -wal file) or "database or disk is full"."""
+    import apsw
+
+    def full(*a, **kw):
+        raise apsw.IOError("disk I/O error")
+
+    monkeypatch.setattr(apsw, "Connection", full)
+    with pytest.raises(StoreError, match="cannot open database: disk I/O error") as ei:
+        Store(tmp_path / "t.db")
+    assert "is the disk full" in ei.value.hint

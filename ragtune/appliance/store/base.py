@@ -91,8 +91,8 @@ class StoreBase:
         try:
             with self.conn:
                 yield self.conn
-        except self._apsw.Error as exc:
-            raise StoreError(f"database error: {exc}") from None
+        except self._apsw.Error as exc:  # a per-file reason in an ingest summary: the database is implied
+            raise StoreError(f"database error: {exc}", hint=_access_hint(self.path, exc)) from None
 
     def query(self, sql: str, params: Any = ()) -> list[tuple]:
         return list(self.conn.execute(sql, params))
@@ -181,7 +181,11 @@ class StoreBase:
 def _access_hint(path: Path, exc: Exception) -> str | None:
     """What to check when SQLite cannot open or write the file: mostly permissions (SQLite's own words, "unable to
     open database file", do not say so). WAL mode writes `-wal`/`-shm` files beside the database."""
-    if type(exc).__name__ not in ("CantOpenError", "ReadOnlyError", "PermissionsError"):
+    kind = type(exc).__name__
+    if kind in ("FullError", "IOError"):  # SQLite says "disk I/O error" when it cannot grow the -wal file
+        return (f"is the disk full (`df -h {path.parent}`)? Free some space, then run the command again; nothing "
+                f"half-written was kept (each change is one transaction)")
+    if kind not in ("CantOpenError", "ReadOnlyError", "PermissionsError"):
         return None
     return (f"check that this user can read and write {path} and create files in {path.parent} (`ls -ld "
             f"{path.parent} {path}`); a home on a read-only mount cannot be used")
