@@ -121,6 +121,38 @@ def test_models_add_refuses_a_reserved_name_and_notes_an_ignored_one(tmp_path, c
     assert "already registered as 'first'" in err and "--name 'second' not applied" in err
 
 
+def test_models_add_of_a_file_named_none_registers_a_safe_name_with_a_note(tmp_path, capsys):
+    """Sweep: `models add none.gguf` without --name bypassed the --name check and registered an adapter named "none",
+    which `--adapter none` can never pick."""
+    from tests.gguf_helpers import write_gguf
+
+    home = tmp_path / "h"
+    a = write_gguf(tmp_path / "none.gguf", lora=True)
+    code, out, err = _run(["--home", str(home), "models", "add", str(a), "--kind", "lora-gguf", "--json"], capsys)
+    m = json.loads(out)
+    assert code == 0 and m["name"] == f"none-{m['id'][:8]}"
+    assert err == f"note: the file name 'none' is reserved (none, default, active name the adapter choice itself): " \
+                  f"registered as '{m['name']}'; --name gives another\n"
+
+
+def test_models_add_copy_on_a_full_disk_names_the_blob_and_leaves_nothing(tmp_path, capsys, monkeypatch):
+    import shutil
+
+    from tests.gguf_helpers import write_gguf
+
+    def full(src, dst, **kw):
+        open(dst, "wb").write(b"GGUF")
+        raise OSError(errno.ENOSPC, "No space left on device", str(src), None, str(dst))
+
+    monkeypatch.setattr(shutil, "copyfile", full)
+    home = tmp_path / "h"
+    a = write_gguf(tmp_path / "a.gguf", lora=True)
+    code, out, err = _run(["--home", str(home), "models", "add", str(a), "--kind", "lora-gguf", "--copy"], capsys)
+    blobs = home / "registry" / "blobs"
+    assert code == 74 and err.startswith(f"error: {blobs}/") and "/a.gguf: No space left on device\n  hint:" in err
+    assert ".part" not in err and list(blobs.iterdir()) == []
+
+
 def test_config_set_refuses_an_adapter_no_command_could_serve(tmp_path, capsys):
     """Sweep: `config set generate.adapter nosuch` was written, and then every `ask` failed."""
     home = tmp_path / "h"

@@ -106,7 +106,7 @@ class BuiltinAdapter:
 
     @property
     def lineage(self) -> dict[str, Any]:
-        """In the registry's lineage vocabulary (registry.LINEAGE_KEYS)."""
+        """In the registry's lineage vocabulary (artifacts.LINEAGE_KEYS)."""
         m = self.manifest
         return {"base_id": m["base"]["sha256"], "dataset_sha256": m["dataset"]["sha256"],
                 "training_config_sha256": m["training"]["config_sha256"], "outtype": m["outtype"]}

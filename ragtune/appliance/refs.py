@@ -12,14 +12,11 @@ import json
 from pathlib import Path
 from typing import Iterable
 
+from .artifacts import ACTIVE_ADAPTER, ADAPTER_KINDS, DEFAULT_ADAPTER, NONE_ADAPTER  # no artifact may be named so
 from .errors import InputError, ModelError, located
 from .hashing import sha256_path
-from .registry import ADAPTER_KINDS, Registry
+from .registry import Registry
 from .tomltext import with_origin
-
-NONE_ADAPTER = "none"
-DEFAULT_ADAPTER = "default"  # [generate] adapter's default: the registry's choice, else the built-in default if go
-ACTIVE_ADAPTER = "active"
 
 
 def resolve_input(registry: Registry, ref: str | Path, *, kinds: Iterable[str] | None = None) -> tuple[Path, str | None]:

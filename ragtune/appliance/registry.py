@@ -2,9 +2,12 @@
 
 Layout under `$RAGTUNE_HOME/registry/`:
     <sha256>.json              manifest, written once atomically (re-adding the same bytes is a no-op)
-    blobs/<sha256>/<filename>  the artifact when it was copied in (converted outputs); otherwise the
-                               manifest's `file` is an absolute path to the file referenced in place
+    blobs/<sha256>/<filename>  the artifact when it was copied in (converted outputs; the folder built beside it
+                               and renamed into place whole); otherwise the manifest's `file` is an absolute path
+                               to the file referenced in place
     active.json                the served adapter and the previous one (for instant rollback)
+
+What an artifact is (kinds and their checks, the manifest schema, names) is artifacts.py; this module stores them.
 
 A directory artifact (a peft adapter, a merged HF model) is hashed as sha256 over its sorted
 (relative path, file sha256) pairs, so the id does not depend on file order or timestamps.
@@ -22,115 +25,26 @@ import os
 import re
 import shutil
 import time
-from dataclasses import dataclass, field
-from importlib import metadata
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable
 
 from . import builtin_adapters as builtin
 from . import default_models as defaults
+from .artifacts import (ADAPTER_KINDS, HEX64, KINDS, LINEAGE_KEYS, MANIFEST_FORMAT, Artifact, artifact_size,
+                        check_kind, check_name, file_name, tool_versions, validate_manifest)
 from .atomic import atomic_path, atomic_write_json, default_file_mode
 from .errors import InputError, ModelError, located, unreadable
 from .hashing import clear_caches, sha256_path
 from .home import Home
 from .tomltext import with_origin
 
-MANIFEST_FORMAT = 1
-KINDS = ("base-gguf", "merged-gguf", "quantized-gguf", "lora-gguf", "lora-hf", "embedder", "hf-model", "reranker")
-ADAPTER_KINDS = ("lora-gguf",)  # what llama.cpp can switch at run time
-LINEAGE_KEYS = ("base_id", "adapter_id", "training_config_sha256", "dataset_sha256", "parent_id",
-                "quantization", "outtype", "tools")
-# Tool versions recorded in lineage, read from installed metadata (never imported: torch is heavy).
-TOOL_DISTS = {"llama-cpp-python": "llama_cpp_python", "gguf": "gguf", "transformers": "transformers",
-              "peft": "peft", "torch": "torch"}
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _HEXPREFIX = re.compile(r"^[0-9a-f]{8,64}$")
 _BUILTIN_KIND = {"llm": "base-gguf", "embedder": "embedder"}
 
 
-@dataclass(frozen=True)
-class Artifact:
-    id: str
-    path: Path
-    kind: str
-    manifest: dict[str, Any] = field(repr=False)
-
-    @property
-    def name(self) -> str:
-        return self.manifest.get("name", "")
-
-    @property
-    def sha256(self) -> str:
-        return self.id
-
-    @property
-    def lineage(self) -> dict[str, Any]:
-        return self.manifest.get("lineage", {})
-
-    @property
-    def builtin(self) -> bool:
-        return bool(self.manifest.get("builtin"))
-
-
-def tool_versions() -> dict[str, str]:
-    out = {}
-    for label, dist in TOOL_DISTS.items():
-        try:
-            out[label] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            pass
-    return out
-
-
-def _size(path: Path) -> int:
-    if path.is_file():
-        return path.stat().st_size
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-
-
-def write_json_atomic(path: Path, obj: Any) -> None:
-    """A manifest or state file: indented, sorted keys (see atomic.atomic_write_json)."""
-    atomic_write_json(path, obj)
-
-
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-def validate_manifest(obj: Any, where: Path | str, expect_id: str | None = None) -> dict[str, Any]:
-    """Check a manifest read from disk; every error names the file."""
-    def bad(msg: str) -> ModelError:
-        return ModelError(f"{located(where)}: invalid manifest: {msg}")
-
-    if not isinstance(obj, dict):
-        raise bad("not a JSON object")
-    if obj.get("format") != MANIFEST_FORMAT:
-        raise bad(f"format must be {MANIFEST_FORMAT}, got {obj.get('format')!r}")
-    for key, typ in (("id", str), ("kind", str), ("name", str), ("file", str), ("size", int),
-                     ("created", str), ("licence", str), ("lineage", dict)):
-        if key not in obj:
-            raise bad(f"missing key '{key}'")
-        if not isinstance(obj[key], typ) or isinstance(obj[key], bool):
-            raise bad(f"'{key}' must be {typ.__name__}")
-    if not _HEX64.match(obj["id"]):
-        raise bad("'id' must be a 64-character lowercase sha256")
-    if expect_id is not None and obj["id"] != expect_id:
-        raise bad(f"'id' {obj['id'][:12]}… does not match the file name {expect_id[:12]}…")
-    if obj["kind"] not in KINDS:
-        raise bad(f"'kind' must be one of {', '.join(KINDS)}, got {obj['kind']!r}")
-    unknown = set(obj["lineage"]) - set(LINEAGE_KEYS)
-    if unknown:
-        raise bad(f"unknown lineage keys: {', '.join(sorted(unknown))}")
-    for key, val in obj["lineage"].items():
-        if key == "tools":
-            if not isinstance(val, dict):
-                raise bad("lineage.tools must be an object")
-        elif not isinstance(val, str):
-            raise bad(f"lineage.{key} must be a string")
-    extra = set(obj) - {"format", "id", "kind", "name", "file", "size", "created", "licence", "lineage", "builtin", "is_dir"}
-    if extra:
-        raise bad(f"unknown keys: {', '.join(sorted(extra))}")
-    return obj
 
 
 class Registry:
@@ -147,8 +61,14 @@ class Registry:
         """Register a file or directory. Idempotent: the same bytes return the existing artifact (its
         manifest is not rewritten; only when its file went missing or bad is it re-pointed at these bytes).
         `copy=True` places the bytes under blobs/<sha256>/. `record_tools`: the installed tool versions made these
-        bytes (a converter here): its lineage's `tools`; False (`models add`): only a `tools=` its records give."""
+        bytes (a converter here): its lineage's `tools`; False (`models add`): only a `tools=` its records give.
+        `name`: one the caller chose must be one a reference can name (artifacts.check_name: InputError); None, or
+        the file's own name (what converters pass for an output without --name), is taken from the file, made safe
+        when the file name could not be a name (none.gguf -> none-<id>; Artifact.note says so)."""
         src = Path(path).expanduser()
+        own_names = (src.name, src.stem)
+        if name is not None and name not in own_names:
+            check_name(name)
         if kind not in KINDS:
             raise InputError(f"unknown artifact kind '{kind}' (known: {', '.join(KINDS)})")
         unknown = set(lineage) - set(LINEAGE_KEYS)
@@ -157,6 +77,7 @@ class Registry:
         if not src.exists():
             raise InputError(f"{src}: no such file or directory")
         src = src.resolve()
+        own_names += (src.name, src.stem)  # a link: the name of either
         check_kind(src, kind)
         digest = sha256_path(src)
         mpath = self.dir / f"{digest}.json"
@@ -172,19 +93,20 @@ class Registry:
                 # Its file was moved, deleted or damaged, and these are the right bytes: re-point the manifest
                 # (same id, same lineage; only where the bytes live changes).
                 if copy:
-                    blob = self.dir / "blobs" / digest / src.name
-                    self._copy_blob(src, blob, digest)
+                    blob = self._copy_blob(src, digest)
                     existing = {**existing, "file": blob.relative_to(self.dir).as_posix()}
                 else:
                     existing = {**existing, "file": str(src)}
-                write_json_atomic(mpath, existing)
+                atomic_write_json(mpath, existing)
                 return self._artifact(existing)
         known = self._builtins().get(digest) or self._builtin_adapters().get(digest)
         if known is not None:
             return self._artifact(known)
+        note = ""
+        if name is None or name in own_names:  # named after its file: not the user's choice, so made safe
+            name, note = file_name(name or src.stem, digest)
         if copy:
-            blob = self.dir / "blobs" / digest / src.name
-            self._copy_blob(src, blob, digest)
+            blob = self._copy_blob(src, digest)
             file_ref = blob.relative_to(self.dir).as_posix()
         else:
             file_ref = str(src)
@@ -192,33 +114,44 @@ class Registry:
         if record_tools:
             lineage.setdefault("tools", tool_versions())
         manifest = {
-            "format": MANIFEST_FORMAT, "id": digest, "kind": kind, "name": name or src.stem,
-            "file": file_ref, "size": _size(src), "created": _now(), "licence": licence or "",
+            "format": MANIFEST_FORMAT, "id": digest, "kind": kind, "name": name,
+            "file": file_ref, "size": artifact_size(src), "created": _now(), "licence": licence or "",
             "lineage": lineage, "is_dir": src.is_dir(),
         }
         validate_manifest(manifest, mpath)
-        write_json_atomic(mpath, manifest)
-        return self._artifact(manifest)
+        atomic_write_json(mpath, manifest)
+        return replace(self._artifact(manifest), note=note)
 
-    def _copy_blob(self, src: Path, blob: Path, digest: str) -> None:
-        if blob.exists():
-            try:
-                if sha256_path(blob) == digest:
-                    return
-            except ModelError:
-                pass
-            _rm(blob)  # a damaged blob from an earlier crash: replace it
-        # A private temp name: two processes adding the same artifact never write into each other's copy; a
+    def _copy_blob(self, src: Path, digest: str) -> Path:
+        """Place `src` as blobs/<sha256>/<its name> (read-only); returns the blob's path. The whole blobs/<sha256>/
+        folder is built under a private temporary name beside it and renamed into place, so a copy that fails (a
+        full disk) leaves nothing, and two processes adding the same bytes never write into each other's copy."""
+        folder = self.dir / "blobs" / digest
+        blob = folder / src.name
+        if _holds(blob, digest):
+            return blob
+        # An existing folder without these bytes (damaged, or emptied by a crash) is replaced; otherwise a
         # concurrent add that placed the same bytes first wins.
-        with atomic_path(blob, folder=src.is_dir(), keep_existing=True) as part:
-            if src.is_dir():
-                part.rmdir()
-                shutil.copytree(src, part)
-            else:
-                shutil.copyfile(src, part)
-            if sha256_path(part) != digest:
-                raise ModelError(f"{src}: changed while being copied into the registry; try again")
-        _make_read_only(blob)  # content-addressed bytes: nothing may write to them in place
+        try:
+            with atomic_path(folder, folder=True, keep_existing=not folder.exists()) as part:
+                if src.is_dir():
+                    shutil.copytree(src, part / src.name)
+                else:
+                    shutil.copyfile(src, part / src.name)
+                if sha256_path(part / src.name) != digest:
+                    raise ModelError(f"{src}: changed while being copied into the registry; try again")
+                _make_read_only(part / src.name)  # content-addressed bytes: nothing may write to them in place
+        except OSError as exc:
+            if exc.filename2 is not None or exc.filename is None:  # writing failed (a full disk): name the blob,
+                exc.filename2 = str(blob)  # not the temporary folder nobody will see
+            raise
+        if blob.exists():  # ours, or a concurrent add's: verified before its rename either way
+            return blob
+        # the winner of a race placed the same bytes under another file name: use its copy
+        for other in sorted(folder.iterdir()):
+            if _holds(other, digest):
+                return other
+        raise ModelError(f"{folder}: does not hold the bytes of {src} after copying them; try again")
 
     # --- reading ------------------------------------------------------------------------------
     def _read_manifest(self, mpath: Path, expect_id: str | None = None) -> dict[str, Any]:
@@ -235,7 +168,7 @@ class Registry:
             return []
         out = []
         for mpath in sorted(self.dir.glob("*.json")):
-            if _HEX64.match(mpath.stem):
+            if HEX64.match(mpath.stem):
                 out.append(self._read_manifest(mpath, mpath.stem))
         return out
 
@@ -282,7 +215,7 @@ class Registry:
             raise InputError("empty model id")
         items = self.list()
         low = ref.lower()
-        if _HEX64.match(low):
+        if HEX64.match(low):
             for m in items:
                 if m["id"] == low:
                     return m
@@ -369,14 +302,14 @@ class Registry:
             raise ModelError(unreadable(self.state_path, exc),
                              hint="delete it to serve the base model with no adapter") from None
         ok = isinstance(obj, dict) and all(
-            k in obj and (obj[k] is None or (isinstance(obj[k], str) and _HEX64.match(obj[k]))) for k in ("active", "previous"))
+            k in obj and (obj[k] is None or (isinstance(obj[k], str) and HEX64.match(obj[k]))) for k in ("active", "previous"))
         if not ok:
             raise ModelError(f"{located(self.state_path)}: expected {{\"active\": id|null, \"previous\": id|null}}",
                              hint="delete it to serve the base model with no adapter")
         return obj
 
     def _set_state(self, active: str | None, previous: str | None) -> None:
-        write_json_atomic(self.state_path, {"active": active, "previous": previous, "updated": _now()})
+        atomic_write_json(self.state_path, {"active": active, "previous": previous, "updated": _now()})
 
     def activate(self, adapter_ref: str | None) -> Artifact | None:
         """Serve this adapter (a lora-gguf id/prefix/name; None = base model only); the current one is kept
@@ -447,38 +380,6 @@ class Registry:
         return b.sha256 if b is not None and b.present and b.go else None
 
 
-GGUF_KINDS = ("base-gguf", "merged-gguf", "quantized-gguf", "lora-gguf")
-
-
-# What a folder of these kinds must hold: the files their converters (peft, transformers) read first.
-_FOLDER_MARKERS = {"lora-hf": "adapter_config.json", "hf-model": "config.json"}
-
-
-def check_kind(path: Path, kind: str) -> None:
-    """A GGUF kind must be a GGUF file of that sort (header read, length checked): a file that is not a GGUF LoRA
-    must never be registered or activated as one. A peft adapter / Hugging Face model must be a folder with its
-    config, an embedder an ONNX model with tokenizer.json beside it (as embed.py loads it); their contents are
-    checked by their converters and loaders."""
-    if kind in _FOLDER_MARKERS:
-        if not (path.is_dir() and (path / _FOLDER_MARKERS[kind]).is_file()):
-            raise InputError(f"cannot register as {kind}: {path}: not a folder with {_FOLDER_MARKERS[kind]}")
-        return
-    if kind == "embedder":
-        onnx = path / "model.onnx" if path.is_dir() else path
-        if not onnx.is_file() or not (onnx.parent / "tokenizer.json").is_file():
-            raise InputError(f"cannot register as embedder: {path}: expected model.onnx with tokenizer.json beside it",
-                             hint="give the folder that holds both, or the .onnx file")
-        return
-    if kind not in GGUF_KINDS:
-        return
-    from .ggufinfo import GGUFError, check_gguf_kind
-
-    try:
-        check_gguf_kind(path, lora=kind == "lora-gguf")
-    except GGUFError as exc:
-        raise InputError(f"cannot register as {kind}: {exc.message}", hint=exc.hint) from None
-
-
 def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One entry per id, the first kept: a built-in whose bytes were also registered in the home is the built-in."""
     seen: set[str] = set()
@@ -491,11 +392,12 @@ def _make_read_only(p: Path) -> None:
         os.chmod(f, default_file_mode() & 0o444)
 
 
-def _rm(p: Path) -> None:
-    if p.is_dir() and not p.is_symlink():
-        shutil.rmtree(p, ignore_errors=True)
-    else:
-        p.unlink(missing_ok=True)
+def _holds(blob: Path, digest: str) -> bool:
+    """`blob` exists and hashes to `digest` (a file that cannot be read does not)."""
+    try:
+        return blob.exists() and sha256_path(blob) == digest
+    except ModelError:
+        return False
 
 
 _BUILTIN_HINT = ("a built-in adapter of the ragtune package: reinstall ragtune (or rebuild it: `ragtune tune default "

@@ -113,30 +113,16 @@ class FiniteFloatRange(click.FloatRange):
         return super()._describe_range()
 
 
-# What an adapter reference means before any artifact name is looked at (refs.py): an artifact named so could
-# never be picked by its name.
-RESERVED_NAMES = ("none", "default", "active")
-
-
 def artifact_name(ctx: click.Context | None, param: click.Parameter | None, value: str | None) -> str | None:
-    """Click callback for a registry --name: one line, no surrounding blanks, not a word or an id that `--adapter`,
-    `models activate` and the config read as something else."""
-    if value is None:
-        return None
-    why = None
-    if not value.strip():
-        why = "is empty"
-    elif value != value.strip():
-        why = "starts or ends with blanks (references are trimmed, so it could not be named)"
-    elif any(ord(c) < 32 or ord(c) == 127 for c in value):
-        why = "holds a control character (a newline, a tab)"
-    elif len(value) > 200:
-        why = "is longer than 200 characters"
-    elif value.lower() in RESERVED_NAMES:
-        why = f"is reserved ({', '.join(RESERVED_NAMES)} name the adapter choice itself)"
-    if why:
-        raise click.BadParameter(f"'{printable(value)}' {why}; give a name such as my-adapter-v2", ctx, param)
-    return value
+    """Click callback for a registry --name: the registry's own rule (artifacts.check_name, which Registry.add
+    applies to every name), said as a usage error before any work starts."""
+    from ..appliance.artifacts import check_name  # on use: start-up stays light
+    from ..appliance.errors import InputError
+
+    try:
+        return check_name(value)
+    except InputError as exc:
+        raise click.BadParameter(exc.message, ctx, param) from None
 
 
 def existing_path(p: str) -> Path:

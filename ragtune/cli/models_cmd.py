@@ -206,7 +206,7 @@ def models_add(app, path: str, kind: str, name: str | None, licence: str, base_i
     else:
         from ragtune.appliance.hashing import sha256_path
         from ragtune.appliance.lineage import stage_lineage
-        from ragtune.appliance.registry import check_kind
+        from ragtune.appliance.artifacts import check_kind
 
         src = Path(path).expanduser().resolve()
         check_kind(src, kind)  # a wrong kind is said before anything about its records
@@ -215,6 +215,8 @@ def models_add(app, path: str, kind: str, name: str | None, licence: str, base_i
     if name is not None and art.name != name:  # the same bytes were registered before: one id, one manifest
         click.echo(f"note: already registered as '{printable(art.name)}' ({art.id[:12]}…); "
                    f"--name '{printable(name)}' not applied", err=True)
+    if art.note:  # a file name that could not be a name (none.gguf), made safe
+        click.echo(f"note: {printable(art.note)}; --name gives another", err=True)
     if as_json:
         print_json(art.manifest)
     else:

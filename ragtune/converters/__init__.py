@@ -23,7 +23,9 @@ from ragtune.appliance.errors import InputError, ModelError, located
 from ragtune.appliance.atomic import replace_into  # noqa: F401  (the converters' one way to place an output)
 from ragtune.appliance.jsonl import read_json_object
 from ragtune.appliance.lineage import sidecar_path
-from ragtune.appliance.registry import Artifact, Registry, write_json_atomic
+from ragtune.appliance.artifacts import Artifact
+from ragtune.appliance.atomic import atomic_write_json
+from ragtune.appliance.registry import Registry
 
 Progress = Callable[[str], None]
 
@@ -60,7 +62,7 @@ def check_out(out: Path | str, *, force: bool = False) -> Path:
 
 def write_stage_config(out: Path, config: dict[str, Any]) -> Path:
     path = sidecar_path(out)  # where `models add` looks for it (lineage.py)
-    write_json_atomic(path, config)
+    atomic_write_json(path, config)
     return path
 
 

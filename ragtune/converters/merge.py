@@ -13,7 +13,8 @@ from typing import Any
 from ragtune.appliance.atomic import atomic_path
 from ragtune.appliance.errors import InputError, ModelError, require
 from ragtune.appliance.hashing import sha256_path
-from ragtune.appliance.registry import Registry, tool_versions
+from ragtune.appliance.artifacts import tool_versions
+from ragtune.appliance.registry import Registry
 
 from . import (ConvertResult, Progress, _quiet, check_hf_dir, check_out, is_gguf, now,
                resolve_adapter_and_base, write_stage_config)

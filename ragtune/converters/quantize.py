@@ -13,7 +13,8 @@ from ragtune.appliance.atomic import atomic_path
 from ragtune.appliance.errors import InputError, ModelError, require
 from ragtune.appliance.lineage import registered_lineage
 from ragtune.appliance.refs import resolve_input
-from ragtune.appliance.registry import Registry, tool_versions
+from ragtune.appliance.artifacts import tool_versions
+from ragtune.appliance.registry import Registry
 
 from . import ConvertResult, Progress, _quiet, check_out, is_gguf, now, write_stage_config
 

@@ -21,7 +21,8 @@ from ragtune.appliance.ggufinfo import check_gguf_kind
 from ragtune.appliance.hashing import sha256_path
 from ragtune.appliance.lineage import registered_lineage
 from ragtune.appliance.refs import resolve_input
-from ragtune.appliance.registry import Registry, tool_versions
+from ragtune.appliance.artifacts import tool_versions
+from ragtune.appliance.registry import Registry
 
 from . import ConvertResult, Progress, _quiet, check_out, now, replace_into, write_stage_config
 

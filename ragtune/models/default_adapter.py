@@ -364,7 +364,7 @@ def make_manifest(settings: Settings, recipe: Recipe, work: Path, state: dict[st
     """The built-in adapter manifest of a finished rebuild in `work` (builtin_adapters.validate_manifest)."""
     from ragtune import __version__
     from ragtune.appliance import default_models
-    from ragtune.appliance.registry import tool_versions
+    from ragtune.appliance.artifacts import tool_versions
 
     gguf = work / f"{recipe.name}.gguf"
     ds_cfg = read_json_object(work / "data" / "dataset_config.json")

@@ -28,9 +28,10 @@ from typing import Any
 from ragtune.appliance.errors import InputError, ModelError, located
 from ragtune.appliance.home import Home
 
-from ragtune.appliance.atomic import atomic_write_json as write_json_atomic
+from ragtune.appliance.atomic import atomic_write_json
 from ragtune.appliance.jsonl import json_key_line
-from ragtune.appliance.registry import ADAPTER_KINDS, Registry
+from ragtune.appliance.artifacts import ADAPTER_KINDS
+from ragtune.appliance.registry import Registry
 
 log = logging.getLogger("ragtune.rollout")
 log.addHandler(logging.NullHandler())  # the history in rollout.json is the record; apps may configure logging
@@ -166,7 +167,7 @@ class RolloutState:
     def _save(self, r: Rollout, action: str, **event: Any) -> Rollout:
         r.updated = time.time()
         r.history.append({"ts": r.updated, "action": action, "share": r.share, **event})
-        write_json_atomic(self.path, r.to_dict())
+        atomic_write_json(self.path, r.to_dict())
         log.warning("rollout %s: %s %s", r.id, action, json.dumps(event, default=str))
         return r
 

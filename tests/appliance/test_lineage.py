@@ -10,7 +10,7 @@ import pytest
 from ragtune.appliance.errors import InputError, ModelError
 from ragtune.appliance.hashing import sha256_path
 from ragtune.appliance.lineage import lora_hf_next_steps, stage_lineage
-from ragtune.appliance.registry import tool_versions
+from ragtune.appliance.artifacts import tool_versions
 from ragtune.cli import main
 from tests.gguf_helpers import write_gguf
 

@@ -334,3 +334,90 @@ def test_a_missing_path_given_as_a_reference_says_so(reg, tmp_path):
     with pytest.raises(ModelError) as e:
         reg.get("some-name")
     assert "either" not in str(e.value)
+
+
+# --- names ---------------------------------------------------------------------------------------------------
+def test_a_chosen_name_no_reference_could_pick_is_refused_before_anything_is_written(reg, tmp_path):
+    f = write_gguf(tmp_path / "a.gguf", lora=True)
+    for bad in ("none", "Default", "a\nb", " a", "x" * 201):
+        with pytest.raises(InputError, match="give a name such as"):
+            reg.add(f, "lora-gguf", name=bad, copy=True)
+    assert not reg.dir.exists()
+
+
+@pytest.mark.parametrize("file", ["none.gguf", "active.gguf", "default"])
+def test_a_file_named_like_a_reserved_word_gets_a_safe_name_and_a_note(reg, tmp_path, file):
+    """Sweep: `models add none.gguf` (or a converter's `--out none.gguf`) registered an adapter named "none",
+    which `--adapter none` can never pick: it means the base model."""
+    from ragtune.appliance.refs import resolve_adapter
+
+    f = write_gguf(tmp_path / file, lora=True, tag=file)
+    stem = f.stem
+    art = reg.add(f, "lora-gguf", copy=False)
+    assert art.name == f"{stem}-{art.id[:8]}" and reg.get(art.name).id == art.id
+    assert art.note == f"the file name '{stem}' is reserved (none, default, active name the adapter choice itself): " \
+                       f"registered as '{art.name}'"
+    again = reg.add(f, "lora-gguf", name=stem)  # as a converter passes it: the same bytes, the same manifest
+    assert again.name == art.name and again.note == ""
+    assert resolve_adapter(reg, stem)[1] != art.id  # the word still means what refs.py says
+
+
+def test_a_converter_output_named_after_a_reserved_word_gets_a_safe_name(reg, tmp_path):
+    out = write_gguf(tmp_path / "none.gguf", lora=True, tag="conv")
+    art = reg.add(out, "lora-gguf", name=out.stem)  # converters: name=name or out.stem
+    assert art.name == f"none-{art.id[:8]}" and "reserved" in art.note
+    d = tmp_path / "default"
+    _write(d / "adapter_config.json", b"{}")
+    hf = reg.add(d, "lora-hf", name=d.name)  # register_adapter: name=name or path.name
+    assert hf.name == f"default-{hf.id[:8]}"
+
+
+def test_a_file_name_with_a_newline_gets_a_one_line_name(reg, tmp_path):
+    f = write_gguf(tmp_path / "a\nb.gguf", lora=True)
+    art = reg.add(f, "lora-gguf")
+    assert art.name == f"a-b-{art.id[:8]}" and "\n" not in art.note
+
+
+# --- atomic copies ----------------------------------------------------------------------------------------------
+def _full_disk(monkeypatch):
+    """shutil.copyfile writes part of the file, then the disk is full."""
+    import errno
+    import shutil
+
+    def copyfile(src, dst, **kw):
+        with open(src, "rb") as fi, open(dst, "wb") as fo:
+            fo.write(fi.read(7))
+        raise OSError(errno.ENOSPC, "No space left on device", str(src), None, str(dst))
+
+    monkeypatch.setattr(shutil, "copyfile", copyfile)
+
+
+@pytest.mark.parametrize("folder", [False, True])
+def test_a_copy_that_fails_midway_leaves_nothing(reg, tmp_path, monkeypatch, folder):
+    """Sweep: `models add --copy` on a full disk left an empty or partial registry/blobs/<sha256>/ folder."""
+    if folder:
+        src = tmp_path / "hf"
+        _write(src / "adapter_config.json", b'{"peft_type": "LORA"}')
+        _write(src / "adapter_model.safetensors", b"weights" * 100)
+        kind = "lora-hf"
+    else:
+        src, kind = write_gguf(tmp_path / "a.gguf", lora=True), "lora-gguf"
+    digest = sha256_path(src)
+    with monkeypatch.context() as m:
+        _full_disk(m)
+        with pytest.raises(OSError) as e:
+            reg.add(src, kind, copy=True)
+    if not folder:
+        assert e.value.filename2 == str(reg.dir / "blobs" / digest / src.name)  # the blob, not a temporary name
+    assert list((reg.dir / "blobs").iterdir()) == []  # no <sha256>/ folder, no temporary one
+    assert not list(reg.dir.glob("*.json"))
+    art = reg.add(src, kind, copy=True)  # room again: the same add succeeds
+    assert art.path == reg.dir / "blobs" / digest / src.name and reg.get(art.id).id == digest
+
+
+def test_an_empty_blob_folder_left_by_an_older_release_is_replaced(reg, tmp_path):
+    f = write_gguf(tmp_path / "a.gguf", lora=True)
+    (reg.dir / "blobs" / sha256_path(f)).mkdir(parents=True)
+    art = reg.add(f, "lora-gguf", copy=True)
+    assert art.path.read_bytes() == f.read_bytes()
+    assert [p.name for p in (reg.dir / "blobs").iterdir()] == [art.id]

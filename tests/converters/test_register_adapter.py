@@ -105,3 +105,16 @@ def test_models_list_marks_an_in_place_artifact_whose_file_is_gone(tmp_path, cap
     assert main(["models", "list"]) == 0
     line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.endswith(")") and " x " in ln)
     assert f"(file missing: {f})" in line
+
+
+def test_a_training_folder_named_like_a_reserved_word_gets_a_safe_name(tmp_path, capsys):
+    """Sweep: `train --out none`, then `convert lora none …` or `models add none --kind lora-hf`, registered an
+    adapter named "none" (the word `--adapter none` reads as the base model)."""
+    from ragtune.cli import main
+
+    run = _run_dir(tmp_path).rename(tmp_path / "none")  # holds checkpoint/: registered from a clean copy
+    art, _, _ = register_adapter(Registry(Home(tmp_path / "home")), run)
+    assert art.name == f"none-{art.id[:8]}" and "is reserved" in art.note
+    assert main(["--home", str(tmp_path / "h2"), "models", "add", str(run), "--kind", "lora-hf", "--json"]) == 0
+    cap = capsys.readouterr()
+    assert json.loads(cap.out)["name"] == art.name and f"registered as '{art.name}'; --name gives another" in cap.err

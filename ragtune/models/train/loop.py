@@ -24,7 +24,7 @@ from typing import Any, Callable
 from ragtune.appliance import prompt
 from ragtune.appliance.errors import InputError, require
 from ragtune.appliance.atomic import atomic_path, check_folder, replace_into
-from ragtune.appliance.atomic import atomic_write_json as write_json_atomic
+from ragtune.appliance.atomic import atomic_write_json
 
 from .config import TrainConfig
 from .data import collate, encode_example, load_data, make_batches, spread
@@ -102,7 +102,7 @@ def _save_checkpoint(ckpt: Path, model: Any, opt: Any, sched: Any, state: dict[s
     with atomic_path(ckpt, folder=True) as tmp:
         target.save_pretrained(str(tmp), safe_serialization=True)
         torch.save({"opt": opt.state_dict(), "sched": sched.state_dict(), "rng": torch.get_rng_state()}, tmp / "optim.pt")
-        write_json_atomic(tmp / "state.json", state)
+        atomic_write_json(tmp / "state.json", state)
 
 
 def _checkpoint_dir(ckpt: Path) -> Path | None:
@@ -280,7 +280,7 @@ def setup(cfg: TrainConfig, data: tuple[list, list, str, dict], *, home: Any = N
         "versions": {m: getattr(sys.modules.get(m), "__version__", None) for m in ("torch", "transformers", "peft")},
     }
     if rank == 0:
-        write_json_atomic(out / "training_config.json", config_doc)
+        atomic_write_json(out / "training_config.json", config_doc)
     log(f"{len(enc_train)} train / {len(enc_hold)} holdout examples, {trainable:,} trainable params "
         f"({cfg.targets}, r={cfg.r}), {total} optimizer steps of {cfg.examples_per_step} examples "
         f"(batch {cfg.batch_size} x accum {cfg.grad_accum}) on {device}, threads={cfg.threads}")
@@ -423,7 +423,7 @@ def finish(run: Run) -> dict[str, Any]:
                "examples_this_run": int(c["examples"]), "device": run.device, "threads": cfg.threads,
                "batch_size": cfg.batch_size, "grad_accum": cfg.grad_accum, "dataset_sha256": run.dataset_sha}
     if run.rank == 0:
-        write_json_atomic(run.out / "metrics.json", metrics)
+        atomic_write_json(run.out / "metrics.json", metrics)
         st_file = run.out / "adapter_model.safetensors"
         manifest = {
             "kind": "lora-hf", "adapter_sha256": sha256_file(st_file), "file": st_file.name,
@@ -433,7 +433,7 @@ def finish(run: Run) -> dict[str, Any]:
             "qlora": cfg.qlora, "seed": cfg.seed, "licence": "same as the base model",
             "init_adapter": run.config_doc.get("init_adapter"),
         }
-        write_json_atomic(run.out / "adapter_manifest.json", manifest)
+        atomic_write_json(run.out / "adapter_manifest.json", manifest)
         metrics["adapter_sha256"] = manifest["adapter_sha256"]
     return metrics
 
