@@ -181,7 +181,7 @@ def models_fetch(app, find_links: str | None, no_index: bool, names: tuple[str, 
 @click.argument("path", type=click.Path(exists=True))
 @click.option("--kind", required=True, type=click.Choice(["base-gguf", "merged-gguf", "quantized-gguf", "lora-gguf", "lora-hf", "embedder", "hf-model"]),
               help="What the artifact is.")
-@click.option("--name", callback=artifact_name, help="Display name (default: the file name).")
+@click.option("--name", callback=artifact_name, help="Display name (default: the file name; one that is reserved or unusable gets its id appended).")
 @click.option("--licence", default="", help="Licence of the artifact (recorded in the manifest).")
 @click.option("--base-id", help="Lineage: the base model's id (for adapters and derived models).")
 @click.option("--copy/--in-place", default=False, help="Copy into the registry (immutable), or reference the file where it is (default; a training output folder is always copied: its adapter files only).")
