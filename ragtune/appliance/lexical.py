@@ -171,7 +171,11 @@ class LexicalIndex:
         except ValueError as exc:  # a damaged index, never the query (it is only words)
             raise StoreError(f"{self.path}: lexical search failed: {exc}",
                              hint="the index is rebuilt from the database on the next open or ingest") from None
-        return [(int(cid), float(score)) for (score, _), cid in zip(res.hits, ids) if cid is not None]
+        out = [(int(cid), float(score)) for (score, _), cid in zip(res.hits, ids) if cid is not None]
+        # equal scores (copies of a text) in chunk-id order: tantivy orders them by segment and document address,
+        # which merges and rebuilds change, and fusion breaks its ties by these ranks
+        out.sort(key=lambda p: (-p[1], p[0]))
+        return out
 
     def _doc_freq(self, searcher: Any, term: str) -> int:
         """Chunks whose text holds the term as the index stores it (stemmed: "running" is counted as "run")."""

@@ -13,6 +13,7 @@ single word just before it. docs/retrieval.md (stage 1) describes the rules with
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from .errors import InputError
@@ -249,9 +250,16 @@ def remove_disfluencies(text: str) -> str:
     return " ".join(out)
 
 
+# Invisible inside a word (soft hyphen, zero-width space, word joiner, BOM): removed, not spaced, as ingest removes
+# them from documents (loaders/base.py), or a pasted "war\u200branty" would search for "war" and "ranty".
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff"))
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def clean_text(q: str) -> str:
-    """NFKC, control/format characters to spaces, whitespace collapsed."""
-    q = unicodedata.normalize("NFKC", q)
+    """NFKC, invisible characters removed, other control/format characters (and lone surrogates) to spaces,
+    whitespace collapsed."""
+    q = unicodedata.normalize("NFKC", q.translate(_INVISIBLE))
     q = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in q)
     return " ".join(q.split())
 
@@ -281,6 +289,12 @@ def normalise_question(question: object) -> tuple[str, str]:
     handed to the retriever), the normalised one (disfluencies cut) is what the model reads."""
     q = clean_question(question)
     return q, normalize_query(q)
+
+
+def displayable(text: str) -> str:
+    """`text` with lone surrogates (undecodable bytes of a command-line argument, a "\\ud800" JSON escape) as
+    U+FFFD: they cannot be written as UTF-8, so a result echoing them would make invalid JSON."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace") if _SURROGATE.search(text) else text
 
 
 def has_content(text: str) -> bool:

@@ -3,14 +3,14 @@ rerank (interpolated with the fused score) -> MMR diversity -> token-budget trim
 in-process, keyed by the index version so that any ingest invalidates them (and only while the BM25 index
 reflects that version: `_lexical_in_step`).
 
-Query normalisation lives in `normalize.py`, vector search in `vectors.py`. Every stage is a plain function over
-plain data (rankings, arrays, Hits) so it can be tested and benchmarked on its own; `Retriever` only wires them
-to the store, the lexical index, the vector search and the embedder.
+Query normalisation lives in `normalize.py`, vector search in `vectors.py`, the stages after fusion (duplicates,
+MMR, budget) in `rankstages.py`. Every stage is a plain function over plain data (rankings, arrays, Hits) so it
+can be tested and benchmarked on its own; `Retriever` only wires them to the store, the lexical index, the vector
+search and the embedder.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
 from collections import OrderedDict
@@ -21,77 +21,15 @@ import numpy as np
 
 from .config import Settings
 from .errors import InputError, StoreError
-from .normalize import clean_text, has_content, normalize_query
+from .normalize import clean_text, displayable, has_content, normalize_query
 from .types import Hit
-from .fusion import fuse, interpolate, rrf_fuse  # noqa: F401  (rrf_fuse: part of this module's API)
+from .fusion import fuse, interpolate
 from .lexical import query_terms
+from .rankstages import copy_hit, drop_duplicates, mmr_order, trim_to_budget
 from .vectors import VectorIndex, VectorSearch
 
 MODES = ("bm25", "vector", "hybrid")
 MAX_QUERY_CHARS = 2000
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Fusion, MMR, budget
-# ---------------------------------------------------------------------------------------------------------------
-
-def mmr_order(relevance: Sequence[float], vectors: np.ndarray | None, k: int, lam: float) -> list[int]:
-    """Maximal marginal relevance (Carbonell & Goldstein 1998) over a relevance-ordered pool: indexes of the
-    k picks. Relevance is min-max scaled to [0, 1] so that `lam` means the same whatever the score scale;
-    similarity is the cosine of the (unit) vectors; rows of zeros (no vector) are similar to nothing."""
-    n = len(relevance)
-    k = min(k, n)
-    if k <= 0:
-        return []
-    if vectors is None or lam >= 1.0 or n <= 1:
-        return list(range(k))
-    rel = np.asarray(relevance, dtype=np.float64)
-    lo, hi = rel.min(), rel.max()
-    rel = (rel - lo) / (hi - lo) if hi > lo else np.ones_like(rel)
-    sims = np.asarray(vectors, dtype=np.float32) @ np.asarray(vectors, dtype=np.float32).T
-    picked: list[int] = [0] if rel[0] >= rel.max() else [int(np.argmax(rel))]
-    max_sim = sims[picked[0]].astype(np.float64).copy()
-    remaining = np.ones(n, dtype=bool)
-    remaining[picked[0]] = False
-    while len(picked) < k:
-        score = lam * rel - (1.0 - lam) * max_sim
-        score[~remaining] = -np.inf
-        j = int(np.argmax(score))  # argmax takes the first max: ties keep relevance order
-        picked.append(j)
-        remaining[j] = False
-        max_sim = np.maximum(max_sim, sims[j])
-    return picked
-
-
-def copy_hit(h: Hit) -> Hit:
-    """A shallow copy (all fields are immutable): cached results must not alias what callers receive. Not
-    dataclasses.replace, which re-runs __init__: ~100 candidates are copied twice per query, and that cost 2 ms of
-    a 15 ms hybrid query at 100k chunks (benchmarks/README.md)."""
-    new = object.__new__(Hit)
-    new.__dict__.update(h.__dict__)
-    return new
-
-
-def trim_to_budget(hits: list[Hit], budget: int, count: Callable[[str], int] | None = None,
-                   truncate: Callable[[str, int], str] | None = None) -> list[Hit]:
-    """Keep the best-ranked hits whose tokens fit in `budget`; lower-ranked ones are dropped whole. Only a single
-    top hit larger than the whole budget is cut (at a token boundary) so that the context is never empty."""
-    out: list[Hit] = []
-    used = 0
-    for h in hits:
-        n = h.n_tokens if h.n_tokens > 0 or count is None else count(h.text)
-        if used + n <= budget:
-            out.append(h)
-            used += n
-        else:
-            break
-    if not out and hits:
-        top = hits[0]
-        text = truncate(top.text, budget) if truncate else top.text
-        cut = dataclasses.replace(top, text=text, end_char=top.start_char + len(text),
-                                  n_tokens=min(top.n_tokens or budget, budget))
-        out.append(cut)
-    return out
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -353,10 +291,11 @@ class Retriever:
         return [top[i] for i in order] + hits[len(top):]
 
     def diversify(self, hits: list[Hit], k: int) -> list[Hit]:
-        """MMR over the head of the list (3k, at least 20): far-down chunks are not worth promoting."""
+        """MMR over the head of the list (3k, at least 20; exact copies of a text dropped first): far-down chunks
+        are not worth promoting."""
         if not hits:
             return []
-        pool = hits[: max(3 * k, 20)]
+        pool = drop_duplicates(hits)[: max(3 * k, 20)]
         if self.cfg.mmr_lambda >= 1.0:
             return pool[:k]
         vecs = self.vectors_of([h.chunk_id for h in pool])
@@ -410,7 +349,9 @@ class Retriever:
         t0 = time.perf_counter()
         if mode not in MODES:
             raise InputError(f"unknown retrieval mode '{mode}'", hint=f"one of: {', '.join(MODES)}")
-        if not isinstance(query, str) or not query.strip():
+        if not isinstance(query, str):
+            raise InputError(f"the query must be text, not {type(query).__name__}")
+        if not query.strip():
             raise InputError("empty query", hint="ask a question with some words in it")
         if len(query) > MAX_QUERY_CHARS:
             raise InputError(f"query too long ({len(query)} characters, max {MAX_QUERY_CHARS})")
@@ -422,6 +363,7 @@ class Retriever:
         original = cleaned if cleaned != nq and self.cfg.original_query_weight > 0 else None
         if not has_content(nq):
             raise InputError("empty query", hint="the query has no letters or digits")
+        shown = displayable(query)  # what the result echoes: always writable as UTF-8 (JSON)
         with self._lock:
             try:
                 version = self.store.index_version
@@ -435,14 +377,14 @@ class Retriever:
                     hits, cands = hit
                     return RetrievalResult(hits=[copy_hit(h) for h in hits], normalized_query=nq,
                                            retrieval_ms=(time.perf_counter() - t0) * 1000, cached=True,
-                                           candidates=[copy_hit(h) for h in cands], query=query, mode=mode)
+                                           candidates=[copy_hit(h) for h in cands], query=shown, mode=mode)
             in_step = self._lexical_in_step(version)
             hits, cands = self.pipeline(nq, k=k, mode=mode, filters=filters, original=original)
             if use_cache and self.cfg.cache and in_step:
                 self.cache.put(key, (hits, cands))
             return RetrievalResult(hits=[copy_hit(h) for h in hits], normalized_query=nq,
                                    retrieval_ms=(time.perf_counter() - t0) * 1000, cached=False,
-                                   candidates=[copy_hit(h) for h in cands], query=query, mode=mode)
+                                   candidates=[copy_hit(h) for h in cands], query=shown, mode=mode)
 
 
 def _adds_words(original: str, query: str) -> bool:

@@ -27,7 +27,6 @@ reader has mapped. Writers hold an flock on `.lock`.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -37,16 +36,16 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from .atomic import atomic_open, atomic_write_json
+from .atomic import atomic_write_json
 from .errors import StoreError
 from .signcodes import FAR, WORDS, encode, nearest, scan
 from .store import EMBED_DIM
+from .vectorfiles import ANN_PARAMS, KEYS, LOAD_ERRORS, SCHEMA, STATE, files_ok, read_state  # noqa: F401 (API)
+from .vectorfiles import append as _append, save_npy as _save_npy, unit as _unit
 
 BACKENDS = ("auto", "vec0", "exact", "ann")
 # Below this many vectors sqlite-vec's own brute-force scan is fast enough (and needs nothing on disk).
 ANN_MIN_CHUNKS = 5000
-SCHEMA = 1
-STATE = "state.json"
 # The sign-code scan proposes C candidates (`ann_candidates`, or auto_beam); their int8 codes keep the best
 # max(RESCORE, k), and only those are read as float32 rows (pread, one call a row: ~0.6 ms for 200 at 1M) and
 # scored exactly.
@@ -66,31 +65,9 @@ CANDIDATES_MAX = 3500
 # 7.0-7.6 -> 3.8-4.2 ms with a core to spare (none to spare: ~+1.5 ms).
 PARALLEL_MIN_ROWS = 200_000
 SCAN_THREADS = 2
-ANN_PARAMS = {"codes": "sign+int8", "version": 1}  # other codes on disk (an HNSW graph's state): rebuilt
 DEAD_SHARE_REBUILD = 1 / 3
 REFIT_GROWTH = 2  # rebuild, refitting mean and scale, once the rows outnumber those they were fitted on 2 to 1
 ADD_BATCH = 10_000
-
-
-def _save_npy(path: Path, arr: np.ndarray) -> None:
-    with atomic_open(path, "wb") as fh:
-        np.save(fh, arr)
-
-
-def _append(path: Path, n0: int, row_bytes: int, data: bytes) -> None:
-    """Cut what lies past the marker's `n0` rows (a crashed update's, never seen by a reader), append, fsync."""
-    with open(path, "r+b") as fh:
-        fh.truncate(n0 * row_bytes)
-        fh.seek(0, os.SEEK_END)
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def _unit(rows: np.ndarray) -> np.ndarray:
-    """`rows` scaled in place to unit length (stored rows are unit: cosine == dot product)."""
-    rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
-    return rows
 
 
 def auto_beam(live_rows: int) -> int:
@@ -124,27 +101,11 @@ class VectorIndex:
         self._sorted_rows = np.zeros(0, dtype=np.int64)
 
     # -- files --------------------------------------------------------------------------------------
-    KEYS = {"schema", "seq", "rows", "live", "gen", "fit_rows", "rows_file", "ids_file", "bits_file", "i8_file",
-            "quant_file"}
-
     def _read_state(self) -> dict[str, Any] | None:
-        try:
-            st = json.loads((self.root / STATE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        if not isinstance(st, dict) or st.get("schema") != SCHEMA or not isinstance(st.get("gen"), int):
-            return None
-        if st.get("ann") != ANN_PARAMS:  # built with other codes (or an HNSW graph): rebuild with these
-            return dict(st, stale=True)
-        return st if self.KEYS <= set(st) else None
+        return read_state(self.root)
 
     def _files_ok(self, st: dict[str, Any]) -> bool:
-        need = {"rows_file": EMBED_DIM * 4, "bits_file": WORDS * 8, "i8_file": EMBED_DIM}
-        try:
-            sizes_ok = all((self.root / st[key]).stat().st_size >= st["rows"] * size for key, size in need.items())
-            return sizes_ok and (self.root / st["ids_file"]).is_file() and (self.root / st["quant_file"]).is_file()
-        except OSError:
-            return False
+        return files_ok(self.root, st)
 
     def _next_gen(self, st: dict[str, Any] | None) -> int:
         """A generation no file here has: past the marker's and every file's (an unreadable marker names none)."""
@@ -166,7 +127,7 @@ class VectorIndex:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     def _cleanup(self, st: dict[str, Any]) -> None:
-        keep = {STATE, ".lock"} | {st[key] for key in self.KEYS if key.endswith("_file")}
+        keep = {STATE, ".lock"} | {st[key] for key in KEYS if key.endswith("_file")}
         for p in self.root.iterdir():
             if p.name not in keep:
                 try:
@@ -299,14 +260,25 @@ class VectorIndex:
         version = store.index_version
         if self.version == version and self.state is not None:
             return
-        st = self._read_state()
-        if st is None or st.get("stale") or not self._files_ok(st) or st["seq"] != store.vector_change_seq():
-            self.sync(store)
+        try:
             st = self._read_state()
-            if st is None:
-                raise StoreError(f"{self.root}: cannot build the vector index")
-        if st != self.state:
-            self._load(st)
+            if st is None or st.get("stale") or not self._files_ok(st) or st["seq"] != store.vector_change_seq():
+                self.sync(store)
+                st = self._read_state()
+            if st is not None and st != self.state:
+                try:
+                    self._load(st)
+                except LOAD_ERRORS:  # damaged in a way the size checks miss: rebuilt once from chunk_vec
+                    self.sync(store, rebuild=True)
+                    st = self._read_state()
+                    if st is not None:
+                        self._load(st)
+        except LOAD_ERRORS as exc:  # a read-only or full disk, a file that stays unreadable
+            raise StoreError(f"{self.root}: cannot build the vector index: {exc}",
+                             hint="check the folder's permissions and free space, or delete it: it is rebuilt "
+                                  "from the database") from None
+        if st is None:
+            raise StoreError(f"{self.root}: cannot build the vector index")
         self.version = version
 
     def _load(self, st: dict[str, Any]) -> None:
@@ -465,7 +437,9 @@ class VectorSearch:
         """(chunk id, cosine similarity) of the nearest chunks, best first."""
         idx = self.index()
         if idx is None:
-            return [(cid, 1.0 - d) for cid, d in self.store.vector_knn(qv, int(limit))]  # distance -> similarity
+            # distance -> similarity; equal ones in chunk-id order, as the index's own backends give them
+            return sorted(((cid, 1.0 - d) for cid, d in self.store.vector_knn(qv, int(limit))),
+                          key=lambda p: (-p[1], p[0]))
         if self.backend == "exact":
             return idx.knn(qv, int(limit))
         return idx.ann_knn(qv, int(limit), self.candidates or auto_beam(idx.live_rows))

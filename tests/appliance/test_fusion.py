@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from ragtune.appliance.retrieve import TTLCache, mmr_order, rrf_fuse, trim_to_budget
+from ragtune.appliance.fusion import rrf_fuse
+from ragtune.appliance.rankstages import mmr_order, trim_to_budget
+from ragtune.appliance.retrieve import TTLCache
 from ragtune.appliance.types import Hit
 
 

@@ -198,3 +198,21 @@ def test_max_df_leaves_out_common_terms_when_a_rare_one_remains(tmp_path, monkey
     finally:
         ix.close()
         s.close()
+
+
+def test_equal_scores_come_in_chunk_id_order_whatever_the_segment_order(tmp_path):
+    """Copies of a text score alike; tantivy orders them by segment and address, which an update changes (here:
+    doc A's chunks are re-added after doc B's copy), and fusion breaks its ties by these ranks."""
+    s = Store(tmp_path / "db.sqlite")
+    a = _add_doc(s, "/a.md", "Copy", ["Heron robots carry a warranty.", "Heron robots carry a warranty."])
+    _add_doc(s, "/b.md", "Copy", ["Heron robots carry a warranty."])
+    ix = LexicalIndex(tmp_path / "tantivy")
+    ix.ensure_synced(s)
+    with ix.writer() as w:
+        w.replace_docs(s, [a])
+        w.finish(s.index_version)
+    hits = ix.search("heron warranty", 5)
+    assert len(hits) == 3 and len({sc for _, sc in hits}) == 1
+    assert [c for c, _ in hits] == sorted(c for c, _ in hits)
+    ix.close()
+    s.close()

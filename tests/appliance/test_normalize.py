@@ -4,12 +4,29 @@ sentences, plus fluent sentences that must come through unchanged (no false corr
 import pytest
 
 from ragtune.appliance.errors import InputError
-from ragtune.appliance.normalize import clean_text, normalize_query
+from ragtune.appliance.normalize import clean_text, displayable, has_content, normalize_query
 
 
 def test_clean_nfkc_controls_whitespace():
     assert clean_text("  ﬁsh\u00a0and\tchips\u200b\x07 ") == "fish and chips"
     assert clean_text("Ｈｅｌｌｏ\r\nworld") == "Hello world"
+
+
+def test_invisible_characters_inside_a_word_are_removed_not_spaced():
+    """QA: a pasted "war\u200branty" searched for "war" and "ranty" (ingest removes these from documents)."""
+    assert clean_text("war\u200branty infor\u00adma\u2060tion \ufeffBOM") == "warranty information BOM"
+    assert normalize_query("what is the war\u200branty?") == "what is the warranty?"
+    # controls, other format characters and lone surrogates still separate words
+    assert clean_text("a\x00b c\u200dd e\ud800f \x1b[31m") == "a b c d e f [31m"
+    assert not has_content(clean_text("\ud800\udc80 \x00 \u200b"))
+
+
+def test_displayable_replaces_lone_surrogates_and_joins_pairs():
+    """QA: `ragtune search $'\\xed\\xa0\\x80' --json` echoed undecodable argv bytes and printed invalid UTF-8."""
+    assert displayable("war\udced\udca0\udc80ranty") == "war\ufffd\ufffd\ufffdranty"
+    assert displayable("\ud83d\ude00 ok") == "\U0001f600 ok"
+    assert displayable("plain é") == "plain é"
+    displayable("\ud800x\udfff").encode("utf-8")  # writable
 
 
 @pytest.mark.parametrize("raw,expected", [

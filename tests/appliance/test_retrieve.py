@@ -168,6 +168,47 @@ def test_k_bounds_and_bad_input(parts):
         r.retrieve("x" * 5000)
 
 
+def test_hostile_query_text_is_an_error_or_a_well_formed_result(parts):
+    """QA pass: every input gives a typed error or a result whose echo can be written as UTF-8 (JSON)."""
+    r = make(parts)
+    with pytest.raises(InputError, match="must be text, not int"):
+        r.retrieve(42)
+    for bad in ("\ud800", "\U0001f642\U0001f389", "?!.,;", "\u0301" * 50, "\u200b\ufeff"):
+        with pytest.raises(InputError, match="empty query"):
+            r.retrieve(bad)
+    res = r.retrieve("Pa\udced\udca0\udc80ris capital")
+    assert res.query == "Pa\ufffd\ufffd\ufffdris capital" and res.to_json()["query"].encode("utf-8")
+    for q in ('AND OR NOT title:paris "unbalanced (parens [a TO z] wild* ?x ~2 ^5 +must -not back\\slash',
+              "'; DROP TABLE chunks; --", "Париж 巴黎 باريس Paris", "e\u0301cole \x00 \x1b[31m", "x",
+              "the of and is", "Pa\u200bris"):
+        res = r.retrieve(q, use_cache=False)
+        assert all(h.chunk_id > 0 for h in res.hits) and res.to_json()["hits"] is not None
+    assert r.retrieve("Pa\u200bris", use_cache=False).normalized_query == "Paris"
+
+
+def test_exact_copies_of_a_text_are_listed_once(parts):
+    """QA: the same document ingested under two names filled two of k places with one text (MMR's penalty for a
+    copy does not outweigh its relevance). The better-ranked copy stays; the fused candidates keep both."""
+    settings, store, emb, lex = parts
+    text = DOCS[0][2][0]
+    with store.transaction():
+        store.conn.execute("INSERT INTO documents(path, sha256, title, kind, ingested_at, n_chunks) VALUES "
+                           "('copy.md', 'c', 'Paris', 'md', 0, 1)")
+        doc = store.conn.last_insert_rowid()
+        store.conn.execute("INSERT INTO chunks(doc_id, ord, text, start_char, end_char, n_tokens, sha256) "
+                           "VALUES (?, 0, ?, 0, ?, ?, ?)",
+                           (doc, text, len(text), len(text.split()), hashlib.sha256(text.encode()).hexdigest()))
+        store.conn.execute("INSERT INTO chunk_vec(rowid, embedding) VALUES (?, ?)",
+                           (store.conn.last_insert_rowid(), emb.encode([text])[0].tobytes()))
+        store.bump_index_version()
+    for lam in (1.0, 0.8):
+        res = make(parts, mmr_lambda=lam).retrieve("Paris capital of France Seine river", k=4, use_cache=False)
+        texts = [h.text for h in res.hits]
+        assert texts.count(text) == 1 and len(texts) == len(set(texts))
+        assert res.hits[0].source == "paris.md"  # the lower chunk id of the tie
+        assert sum(h.text == text for h in res.candidates) == 2
+
+
 def test_normalised_query_used(parts):
     r = make(parts)
     res = r.retrieve("What is the capital of Italy no sorry of France ?", mode="bm25")

@@ -127,6 +127,60 @@ def test_crash_leftovers_and_damage_are_repaired(chunks, tmp_path):
     assert [c for c, _ in idx4.ann_knn(q, 5)] == _exact(chunks.store, q, 5)
 
 
+def _cut(path, size):
+    with open(path, "r+b") as fh:
+        fh.truncate(size)
+
+
+@pytest.mark.parametrize("damage", [
+    lambda root, st: _cut(root / st["ids_file"], 100),                  # cut inside the id array
+    lambda root, st: _cut(root / st["ids_file"], 0),                    # empty: np.load raised EOFError ("Aborted!")
+    lambda root, st: _cut(root / st["quant_file"], 50),                 # cut inside the mean and scale
+    lambda root, st: np.save(root / st["ids_file"], np.arange(3, dtype=np.int64)),   # fewer ids than rows
+    lambda root, st: np.save(root / st["ids_file"], np.zeros(30)),                    # other dtype
+    lambda root, st: np.save(root / st["quant_file"], np.full((2, EMBED_DIM), np.nan, np.float32)),
+    lambda root, st: (root / "state.json").write_text(json.dumps(dict(st, rows=-5))),
+], ids=["ids-cut", "ids-empty", "quant-cut", "ids-short", "ids-dtype", "quant-nan", "rows-negative"])
+def test_damaged_id_and_quantiser_files_are_rebuilt_not_raised(chunks, tmp_path, damage):
+    """QA: a truncated ids/quant file reached the CLI as "internal error: ValueError" (an empty one as
+    "Aborted!"): the size checks covered only the row and code files."""
+    rng = np.random.default_rng(3)
+    chunks.add(_unit(rng, 30))
+    root = tmp_path / "vectors"
+    VectorIndex(root).sync(chunks.store)
+    damage(root, json.loads((root / "state.json").read_text()))
+    search = VectorSearch(chunks.store, root, "ann")
+    q = _unit(rng, 1)[0]
+    assert [c for c, _ in search.knn(q, 5)] == _exact(chunks.store, q, 5)
+    assert search.index().live_rows == 30
+    search.close()
+
+
+def test_a_load_that_still_fails_after_a_rebuild_is_a_store_error(chunks, tmp_path, monkeypatch):
+    from ragtune.appliance.errors import StoreError
+
+    chunks.add(_unit(np.random.default_rng(4), 10))
+    idx = VectorIndex(tmp_path / "vectors")
+
+    def unreadable(st):
+        raise OSError(13, "Permission denied")
+
+    monkeypatch.setattr(idx, "_load", unreadable)
+    with pytest.raises(StoreError, match="cannot build the vector index: .*Permission denied"):
+        idx.ensure(chunks.store)
+
+
+def test_vec0_orders_equal_similarities_by_chunk_id(chunks, tmp_path):
+    """Copies of a vector come back in chunk-id order (fusion breaks ties by rank), not sqlite-vec's scan order.
+    (The mat-vec backends can split such ties by float rounding: BLAS sums rows in different kernel lanes.)"""
+    rng = np.random.default_rng(5)
+    v = _unit(rng, 1)
+    chunks.add(np.concatenate([_unit(rng, 3), v, v, v]))
+    got = [c for c, _ in VectorSearch(chunks.store, tmp_path / "unused", "vec0").knn(v[0], 3)]
+    assert got == sorted(got)
+    assert set(got) == {c for c, _ in VectorSearch(chunks.store, tmp_path / "vectors", "exact").knn(v[0], 3)}
+
+
 def test_auto_switches_to_ann_for_large_stores_and_recall_holds(chunks, tmp_path, monkeypatch):
     monkeypatch.setattr(vectors, "ANN_MIN_CHUNKS", 100)
     monkeypatch.setattr(vectors, "RESCORE", 40)  # both stages narrow: 2000 rows -> 200 by sign code -> 40 by int8
