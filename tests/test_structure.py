@@ -32,6 +32,10 @@ def _strings(tree: ast.AST) -> list[tuple[int, str]]:
     return out
 
 
+# `.conn` there is not a database: serve/wire.py's is uvicorn's h11 connection (the HTTP state machine).
+NOT_A_DATABASE = {"ragtune/serve/wire.py"}
+
+
 def test_no_sql_outside_the_store_layer():
     offenders = []
     for path in _modules(*SCANNED):
@@ -41,8 +45,10 @@ def test_no_sql_outside_the_store_layer():
         for line, text in _strings(tree):
             if SQL.search(text):
                 offenders.append(f"{path.relative_to(REPO)}:{line}: {text.strip()[:60]!r}")
+        rel = path.relative_to(REPO).as_posix()
         for node in ast.walk(tree):  # raw connection use is SQL too, whatever the string looks like
-            if isinstance(node, ast.Attribute) and node.attr in ("conn", "execute", "executemany"):
+            if isinstance(node, ast.Attribute) and node.attr in ("conn", "execute", "executemany") and \
+                    not (node.attr == "conn" and rel in NOT_A_DATABASE):
                 offenders.append(f"{path.relative_to(REPO)}:{node.lineno}: .{node.attr}")
     assert not offenders, "SQL belongs in ragtune/appliance/store/ (add a named method):\n" + "\n".join(offenders)
 

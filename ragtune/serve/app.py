@@ -4,14 +4,16 @@ Prometheus /metrics. Routing to an adapter (the rollout split) is the router's j
 Errors are JSON in OpenAI's shape, {"error": {"message", "type", "code"}}: 400 bad input, 401 no or wrong token
 (the same body whatever was wrong), 404 unknown model or route, 405 wrong method, 408 body too slow, 413 body too
 large, 415 a charset other than UTF-8, 422 a body of the wrong shape, 503 + Retry-After when the queue is full
-(503 no_documents: nothing is ingested), 500/502 when the model or the generation server fails (they say no more
-than that: the server log has the why). A stream starts with the first decoded token: later errors are in-band.
+(503 no_documents: nothing is ingested; 503 shutting_down: cut short by a forced stop), 500/502 when the model or
+the generation server fails (they say no more than that: the server log has the why); `code` is never null. A
+stream starts with the first decoded token: later errors are in-band.
 Whatever a client sends, the answer is one of these, never a traceback (docs/serve.md).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -26,10 +28,9 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from ..appliance.errors import GenerationError, InputError, ModelError, NothingIngested, RagtuneError
-from ..appliance.normalize import clean_text
 from .auth import Token, check_bearer
-from .body import (MAX_REF_CHARS, HTTPError, JSONBody, client_id, dumps, json_type, last_user_message, log_text,
-                   read_json, ref_field, shown, user_field)
+from .body import (MAX_REF_CHARS, HTTPError, JSONBody, body_pending, client_id, dumps, json_type,
+                   last_user_message, log_text, question_text, read_json, ref_field, shown, user_field)
 from .metrics import Metrics
 from .pool import Busy, Cancelled, EnginePool, cancel_check
 from .routing import BASE_MODEL, MODEL_PREFIX, Route as AdapterRoute, Router, UnknownAdapter, UnknownModel
@@ -65,15 +66,15 @@ def _error_for(exc: Exception) -> HTTPError:
     if isinstance(exc, NothingIngested):  # the server's state, not the client's request
         return HTTPError(503, "this server has no documents yet: an operator must ingest some first",
                          type_="server_error", code="no_documents")
-    if isinstance(exc, InputError):
-        return HTTPError(400, exc.message)
+    if isinstance(exc, InputError):  # the engine's word on the question (e.g. too long for the context window)
+        return HTTPError(400, exc.message, code="invalid_question")
     if isinstance(exc, ModelError):  # the client's adapter was checked before: a missing/damaged file is ours
         return HTTPError(500, "a model or adapter could not be loaded (the server log says why)",
                          type_="server_error", code="model_error")
     if isinstance(exc, GenerationError):  # its text is the backend's (a URL, a reply body): for the log only
         return HTTPError(502, "the generation server failed; see the server log", type_="server_error",
                          code="generation_backend_failed")
-    return HTTPError(500, "internal error (the server log says why)", type_="server_error")
+    return HTTPError(500, "internal error (the server log says why)", type_="server_error", code="internal_error")
 
 
 def _log_failure(route: str, exc: Exception, status: int) -> None:
@@ -131,11 +132,19 @@ def create_app(state: ServeState) -> Starlette:
             except (Cancelled, ClientDisconnect):  # gone while waiting, generating, or still sending its body
                 m.cancelled.inc()
                 resp = Response(status_code=499)  # nobody is listening; recorded for the metrics only
+            except asyncio.CancelledError:
+                # Only uvicorn cancels a request: the server is stopping and its graceful-shutdown time ran out
+                # (or a second Ctrl+C). The generation stops at its next token; the client hears why, not a
+                # plain-text 500 (and the log gets no traceback). Not re-raised: nothing waits on this task.
+                m.cancelled.inc()
+                resp = _shutting_down(state.retry_after_s).response()
             except Exception as exc:  # typed errors -> JSON; anything else -> 500 without details
                 err = _error_for(exc)
                 if err.status >= 500:
                     _log_failure(route, exc, err.status)
                 resp = err.response()
+            if body_pending(request):
+                resp.headers["Connection"] = "close"
             m.requests.labels(route, str(resp.status_code)).inc()
             m.set_pool(state.pool)
             request.state.elapsed = time.perf_counter() - t0
@@ -163,13 +172,9 @@ def create_app(state: ServeState) -> Starlette:
         body = await read_json(request, state.max_body_bytes, state.body_timeout_s)
         unknown = sorted(set(body) - {"question", "adapter", "k", "mode", "user"})
         if unknown:
-            raise HTTPError(422, f"unknown field(s): {', '.join(unknown)}")
-        q = body.get("question")
-        if not isinstance(q, str):
-            raise HTTPError(422, f"'question' must be a non-empty string, not {json_type(q)}")
-        if not clean_text(q):
-            raise HTTPError(422, "'question' must be a non-empty string: it has no text (only spaces or control "
-                            "characters)")
+            raise HTTPError(422, f"unknown field(s): {', '.join(shown(u, 40) for u in unknown[:10])}",
+                            code="unknown_field")
+        q = question_text(body.get("question"), "'question'")
         k = body.get("k")
         if k is not None and (not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 6):
             raise HTTPError(422, "'k' must be an integer 1..6")
@@ -179,7 +184,10 @@ def create_app(state: ServeState) -> Starlette:
         adapter = body.get("adapter")
         if adapter is not None:
             adapter = ref_field(adapter, "adapter", "'none', 'default', 'active', or an adapter id/name")
-            adapter = await asyncio.to_thread(state.router.adapter_ref, adapter)  # reads the registry
+            try:
+                adapter = await asyncio.to_thread(state.router.adapter_ref, adapter)  # reads the registry
+            except InputError as exc:  # an id prefix or name that matches several adapters
+                raise HTTPError(400, exc.message, code="adapter_ambiguous") from None
         user = user_field(body)
         client = client_id(request, request.state.principal, user)
         target = state.router.route(client, adapter)
@@ -197,7 +205,9 @@ def create_app(state: ServeState) -> Starlette:
     # /v1/chat/completions --------------------------------------------------------------------------------
     async def chat(request: Request) -> Response:
         body = await read_json(request, state.max_body_bytes, state.body_timeout_s)
-        model = body.get("model", MODEL_PREFIX.rstrip(":"))
+        model = body.get("model")
+        if model is None:  # absent or null: the routed name (as null is for every other optional field)
+            model = MODEL_PREFIX.rstrip(":")
         if not isinstance(model, str):
             raise HTTPError(422, f"'model' must be a string, not {json_type(model)}")
         if len(model) > MAX_REF_CHARS:
@@ -206,7 +216,7 @@ def create_app(state: ServeState) -> Starlette:
             raise HTTPError(422, "'stream' must be true or false")
         n = body.get("n")
         if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n != 1):
-            raise HTTPError(422, "'n' must be 1: ragtune gives one checked answer per request")
+            raise HTTPError(422, "'n' must be 1: ragtune gives one checked answer per request", code="unsupported_n")
         user = user_field(body)
         question = last_user_message(body.get("messages"))
         adapter = await asyncio.to_thread(state.router.pinned_adapter, model)  # UnknownModel: 404
@@ -318,21 +328,49 @@ def create_app(state: ServeState) -> Starlette:
         else:
             err = HTTPError(status, str(getattr(exc, "detail", "")) or "error", headers=headers)
         m.requests.labels(request.url.path if status == 405 else "-", str(status)).inc()
-        return err.response()
+        resp = err.response()
+        if body_pending(request):
+            resp.headers["Connection"] = "close"
+        return resp
 
     app = Starlette(routes=routes, exception_handlers={HTTPException: no_route})
     app.state.serve = state
     return app
 
 
+def _shutting_down(retry_after_s: int | None = None) -> HTTPError:
+    headers = {"Connection": "close"} | ({"Retry-After": str(retry_after_s)} if retry_after_s else {})
+    return HTTPError(503, "the server is shutting down; retry later", type_="server_error", code="shutting_down",
+                     headers=headers)
+
+
 class _Stream(StreamingResponse):
     """A StreamingResponse that always closes its generator when the response ends: a client that leaves while a
     chunk is being sent leaves the generator suspended at a `yield`, and its `finally` (stop the generation,
-    count the cancel) must run now, not whenever the garbage collector gets to it."""
+    count the cancel) must run now, not whenever the garbage collector gets to it. A stream the server cuts
+    short (it is stopping and its graceful-shutdown time ran out) ends in-band: the `shutting_down` error event,
+    then [DONE], as for any error after the stream started."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def sending(message: Any) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
         try:
-            await super().__call__(scope, receive, send)
+            await super().__call__(scope, receive, sending)
+        except asyncio.CancelledError:
+            if started:
+                err = _shutting_down()
+                event = {"error": {"message": err.message, "type": err.type, "code": err.code}}
+                with contextlib.suppress(Exception):
+                    await send({"type": "http.response.body", "more_body": False,
+                                "body": f"data: {dumps(event, compact=False)}\n\ndata: [DONE]\n\n".encode()})
+            else:
+                with contextlib.suppress(Exception):
+                    await _shutting_down().response()(scope, receive, send)
         finally:
             aclose = getattr(self.body_iterator, "aclose", None)
             if aclose is not None:

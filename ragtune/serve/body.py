@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from ..appliance.normalize import clean_text
+from ..appliance.retrieve import MAX_QUERY_CHARS as MAX_QUESTION_CHARS
 
 MAX_REF_CHARS = 256  # an `adapter` or `model` name; longer is a 422
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")  # OpenAI's message roles
@@ -52,10 +53,17 @@ def log_text(text: str, n: int = LOG_CHARS) -> str:
     return text if len(text) <= n else f"{text[:n]}… ({len(text) - n} more characters)"
 
 
+# Every error has a fixed code a client can branch on; a raise site that names none gets its status's.
+DEFAULT_CODES = {400: "invalid_request", 401: "invalid_api_key", 404: "not_found", 405: "method_not_allowed",
+                 408: "body_timeout", 413: "body_too_large", 415: "unsupported_media_type", 422: "invalid_value",
+                 500: "internal_error", 502: "generation_backend_failed", 503: "busy"}
+
+
 class HTTPError(Exception):
     def __init__(self, status: int, message: str, *, type_: str = "invalid_request_error", code: str | None = None,
                  headers: dict[str, str] | None = None):
         super().__init__(message)
+        code = code or DEFAULT_CODES.get(status, "server_error" if status >= 500 else "invalid_request")
         self.status, self.message, self.type, self.code, self.headers = status, message, type_, code, headers or {}
 
     def response(self) -> JSONResponse:
@@ -118,7 +126,18 @@ async def _read_body(request: Request, limit: int) -> bytes:
         body += part
         if len(body) > limit:
             raise HTTPError(413, f"request body over {limit} bytes ([serve] max_body_bytes)", code="body_too_large")
+    request.state.body_read = True
     return bytes(body)
+
+
+def body_pending(request: Request) -> bool:
+    """Was a body announced and not read to its end? A response sent then must close the connection: the rest of
+    a stalled body would otherwise be read as the start of the next request on it (a 408 followed by a request
+    whose first bytes are taken for the missing body), and a client trickling it would hold the connection."""
+    if getattr(request.state, "body_read", False) or request.method in ("GET", "HEAD"):
+        return False
+    length = request.headers.get("content-length", "")
+    return "transfer-encoding" in request.headers or (length.isdigit() and int(length) > 0)
 
 
 async def read_json(request: Request, limit: int, timeout_s: float) -> dict[str, Any]:
@@ -165,8 +184,23 @@ async def read_json(request: Request, limit: int, timeout_s: float) -> dict[str,
     if where is not None:
         raise bad(f"a string holds an unpaired UTF-16 surrogate ({where}); text must be valid Unicode")
     if not isinstance(obj, dict):
-        raise HTTPError(422, f"the body must be a JSON object, not {json_type(obj)}")
+        raise HTTPError(422, f"the body must be a JSON object, not {json_type(obj)}", code="invalid_body")
     return obj
+
+
+def question_text(q: Any, what: str) -> str:
+    """A question as given (`what` names it in messages): text with some words, at most MAX_QUESTION_CHARS once
+    cleaned (retrieval's limit, checked here so that a doomed request never takes a place in the queue)."""
+    if not isinstance(q, str):
+        raise HTTPError(422, f"{what} must be a non-empty string, not {json_type(q)}")
+    cleaned = clean_text(q)
+    if not cleaned:
+        raise HTTPError(422, f"{what} must be a non-empty string: it has no text (only spaces or control "
+                        "characters)", code="empty_question")
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        raise HTTPError(400, f"{what} is too long: {len(cleaned)} characters, at most {MAX_QUESTION_CHARS}",
+                        code="question_too_long")
+    return q
 
 
 def json_type(value: Any) -> str:
@@ -195,20 +229,18 @@ def last_user_message(messages: Any) -> str:
     """The question: the text of the last user message. Every message is checked (a role OpenAI does not have is
     a 422 wherever it is); only text content is understood: an image or audio part is a 422, not ignored."""
     if not isinstance(messages, list) or not messages:
-        raise HTTPError(422, "'messages' must be a non-empty list of {role, content}")
+        raise HTTPError(422, "'messages' must be a non-empty list of {role, content}", code="invalid_messages")
     for i, msg in enumerate(messages):
         if not isinstance(msg, dict) or not isinstance(msg.get("role"), str):
-            raise HTTPError(422, f"each message needs a 'role' and 'content' (messages[{i}] has no role)")
+            raise HTTPError(422, f"each message needs a 'role' and 'content' (messages[{i}] has no role)",
+                            code="invalid_messages")
         if msg["role"] not in ROLES:
             raise HTTPError(422, f"messages[{i}]: unknown role '{shown(msg['role'], 40)}' "
-                            f"(one of: {', '.join(ROLES)})")
+                            f"(one of: {', '.join(ROLES)})", code="invalid_messages")
     for i in range(len(messages) - 1, -1, -1):
         if messages[i]["role"] == "user":
-            content = _message_text(messages[i].get("content"), i)
-            if not clean_text(content):
-                raise HTTPError(422, "the last user message has no text")
-            return content
-    raise HTTPError(422, "no user message: the last user message is the question")
+            return question_text(_message_text(messages[i].get("content"), i), "the last user message")
+    raise HTTPError(422, "no user message: the last user message is the question", code="invalid_messages")
 
 
 def _message_text(content: Any, i: int) -> str:
@@ -216,7 +248,7 @@ def _message_text(content: Any, i: int) -> str:
         return content
     if not isinstance(content, list):
         raise HTTPError(422, f"messages[{i}].content must be a string or a list of text parts, not "
-                        f"{json_type(content)}")
+                        f"{json_type(content)}", code="invalid_messages")
     texts = []
     for j, part in enumerate(content):  # [{"type": "text", "text": ...}, ...]
         kind = part.get("type") if isinstance(part, dict) else None
@@ -227,5 +259,6 @@ def _message_text(content: Any, i: int) -> str:
                             "answers text questions from its documents (send only text parts)",
                             code="unsupported_content")
         else:
-            raise HTTPError(422, f'messages[{i}].content[{j}] must be {{"type": "text", "text": "..."}}')
+            raise HTTPError(422, f'messages[{i}].content[{j}] must be {{"type": "text", "text": "..."}}',
+                            code="invalid_messages")
     return " ".join(texts)

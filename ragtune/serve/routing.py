@@ -9,7 +9,7 @@ from typing import Any
 from ..appliance.errors import ModelError
 from ..appliance.home import Home
 from ..appliance.refs import ACTIVE_ADAPTER, DEFAULT_ADAPTER, NONE_ADAPTER
-from ..appliance.registry import ADAPTER_KINDS
+from ..appliance.artifacts import ADAPTER_KINDS
 from ..models.rollout import Route, Router as _Router
 
 MODEL = "ragtune"

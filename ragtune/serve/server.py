@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import socket
 import threading
@@ -131,7 +132,7 @@ def make_app(settings: Settings, *, warm: bool = True, **kw: Any) -> Any:
     @contextlib.asynccontextmanager
     async def lifespan(_: Any) -> Any:
         if warm:
-            await state.pool.warm(lambda e: getattr(e, "generator", None))
+            await state.pool.warm(_load_model)
         task = asyncio.ensure_future(_monitor_loop(state))
         try:
             yield
@@ -163,18 +164,36 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
     check_bind(host, load_tokens(settings.serve))
     sock = listen_socket(host, port)  # before the models load: a port in use is said at once, as an error
     try:
-        app = make_app(settings, workers=workers)
-        # One process: the engines are threads of this process (uvicorn's own --workers would copy every model).
-        config = uvicorn.Config(app, log_level=log_level, access_log=False, timeout_graceful_shutdown=30)
-        shown = f"[{host.strip('[]')}]" if ":" in host else host  # an IPv6 address in a URL
-        # uvicorn names no address for a socket it is handed: say where it listens (port 0: the one chosen). The
-        # socket is bound now but listens only once every engine has loaded its model: until then a connection is
-        # refused at once (docs/serve.md), so say when it will answer.
-        logging.getLogger("uvicorn.error").info("ragtune serving on http://%s:%d once the models are loaded "
-                                                "(Ctrl+C to stop)", shown, sock.getsockname()[1])
+        # The models load here, before uvicorn starts: a model or adapter that cannot load is the CLI's one-line
+        # error (a failure inside uvicorn's startup would print a traceback). Until they are loaded the socket is
+        # bound but not listening: a connection is refused at once (docs/serve.md).
+        app = make_app(settings, workers=workers, warm=False)
+        config = uvicorn_config(app, settings, log_level)  # sets up uvicorn's logging: the lines below use it
+        say = logging.getLogger("uvicorn.error").info
+        # uvicorn names no address for a socket it is handed: say where it listens (port 0: the one chosen).
+        url = "http://%s:%d" % (f"[{host.strip('[]')}]" if ":" in host else host, sock.getsockname()[1])
+        say("ragtune loading the models of %d engine(s) for %s", len(app.state.serve.pool.engines), url)
+        asyncio.run(app.state.serve.pool.warm(_load_model))
+        say("ragtune serving on %s (Ctrl+C to stop)", url)
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         sock.close()
+
+
+def _load_model(engine: Any) -> None:
+    getattr(engine, "generator", None)  # the property loads the engine's model (or opens its backend client)
+
+
+def uvicorn_config(app: Any, settings: Settings, log_level: str = "info", **kw: Any) -> Any:
+    """One process: the engines are threads of this process (uvicorn's own --workers would copy every model).
+    HTTP/1.1 by h11 with a deadline on each request's head (`HeadTimeoutH11`)."""
+    import uvicorn
+
+    from .wire import head_timeout_protocol, quiet_forced_stop
+
+    return uvicorn.Config(quiet_forced_stop(app), log_level=log_level, access_log=False,
+                          timeout_graceful_shutdown=30, http=head_timeout_protocol(settings.serve.body_timeout_s),
+                          **kw)
 
 
 def listen_socket(host: str, port: int) -> socket.socket:
@@ -191,6 +210,12 @@ def listen_socket(host: str, port: int) -> socket.socket:
         sock.bind(addr)
     except OSError as exc:
         sock.close()
-        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
-                         hint="choose another --port, or stop the program that uses this one") from None
+        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}", hint=_BIND_HINTS.get(
+            exc.errno, "choose another --port, or stop the program that uses this one")) from None
     return sock
+
+
+_BIND_HINTS = {
+    errno.EADDRNOTAVAIL: "give an address of this machine with --host (127.0.0.1, 0.0.0.0 for every interface, ::)",
+    errno.EACCES: "ports below 1024 need privileges: choose --port 1024 or above (the default is 8088)",
+}

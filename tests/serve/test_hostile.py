@@ -264,10 +264,16 @@ def _stream_events(text: str) -> list[dict]:
     return [json.loads(line[6:]) for line in lines[:-1]]
 
 
-def test_a_stream_error_before_the_first_token_has_its_status(client):
-    long_q = " ".join(f"w{i}" for i in range(9000))  # distinct words (repeats are cut as disfluencies)
+def test_a_stream_error_before_the_first_token_has_its_status(home):
+    app = make_app(serve_settings(home, tokens=[TOKEN]), engine_factory=fake_factory(n_ctx=600), workers=1)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        _a_stream_error_before_the_first_token_has_its_status(client)
+
+
+def _a_stream_error_before_the_first_token_has_its_status(client):
+    long_q = " ".join(f"w{i}" for i in range(300))  # distinct words (repeats are cut as disfluencies)
     plain = _error(client.post(CHAT, json={"messages": [{"role": "user", "content": long_q}]}, headers=AUTH), 400,
-                   None, "too long for the model's context window")
+                   "invalid_question", "too long for the model's context window")
     r = client.post(CHAT, json={"stream": True, "messages": [{"role": "user", "content": long_q}]}, headers=AUTH)
     assert _error(r, 400) == plain and r.headers["content-type"] == "application/json"  # not a 200 carrying it
     with client.stream("POST", CHAT, headers=AUTH, json={"stream": True, "messages": [

@@ -1,0 +1,90 @@
+"""The HTTP/1.1 connection under the app: uvicorn's h11 protocol with a deadline on each request's head.
+
+uvicorn times out neither a connection that sends nothing after it opens nor one that sends its request line and
+headers a byte at a time (every byte it receives cancels its keep-alive timer): a few hundred such clients hold as
+many file descriptors for as long as they like, and the server stops accepting anyone (slow loris). Here the head
+of each request (request line and headers) must arrive within `head_timeout_s` of the connection opening or of
+the previous response ending; otherwise the connection is closed. The body has its own deadline in the app
+([serve] body_timeout_s, a 408); a request being answered has none (generation takes what it takes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+log = logging.getLogger("ragtune.serve")
+
+
+class HeadTimeoutH11(H11Protocol):
+    head_timeout_s: float = 30.0
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        self._head_timer: asyncio.TimerHandle | None = None
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self._follow()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._follow()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _follow(self) -> None:
+        """Waiting for a request's head: the deadline runs (armed once, not per byte); otherwise it is off."""
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            if self._head_timer is None:
+                self._arm()
+        else:
+            self._disarm()
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._head_timer = self.loop.call_later(self.head_timeout_s, self._expired)
+
+    def _disarm(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _expired(self) -> None:
+        self._head_timer = None
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            log.debug("closing a connection that sent no complete request head within %g s", self.head_timeout_s)
+            self.transport.close()
+
+
+def head_timeout_protocol(timeout_s: float) -> Any:
+    """The protocol class for uvicorn.Config(http=...) with this deadline."""
+    return type("HeadTimeoutH11", (HeadTimeoutH11,), {"head_timeout_s": float(timeout_s)})
+
+
+def quiet_forced_stop(app: Any) -> Any:
+    """The app, with a forced stop (a second Ctrl+C, or the graceful-shutdown time running out) treated as a
+    normal shutdown: uvicorn then cancels the lifespan instead of sending `lifespan.shutdown`, and Starlette logs
+    the cancellation as a traceback. Here the cancelled wait becomes the shutdown message, so the engines and
+    the store are closed as on any stop and the log stays clean."""
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            return await app(scope, receive, send)
+
+        async def receive_or_stop() -> Any:
+            try:
+                return await receive()
+            except asyncio.CancelledError:
+                return {"type": "lifespan.shutdown"}
+
+        return await app(scope, receive_or_stop, send)
+
+    return wrapped
