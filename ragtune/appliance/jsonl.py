@@ -47,6 +47,8 @@ def parse_line(raw: bytes, where: str) -> Any:
             raise InputError(f"{where}: truncated JSON: the line ends at column {end + 1} before the value is "
                              f"closed ({msg} at column {exc.colno})") from None
         raise InputError(f"{where}: invalid JSON at column {exc.colno}: {exc.msg}") from None
+    except RecursionError:  # a value nested thousands deep ([[[[…): json gives up with Python's recursion limit
+        raise InputError(f"{where}: invalid JSON: nested too deeply") from None
 
 
 def expect_object(obj: Any, where: str) -> dict[str, Any]:
@@ -78,6 +80,8 @@ def read_json_object_text(path: Path | str) -> tuple[dict[str, Any], str]:
     except json.JSONDecodeError as exc:
         msg = exc.msg.removesuffix(" at")  # "Unterminated string starting at": the column says where
         raise InputError(f"{located(path, exc.lineno)}: invalid JSON at column {exc.colno}: {msg}") from None
+    except RecursionError:
+        raise InputError(f"{located(path)}: invalid JSON: nested too deeply") from None
     return expect_object(obj, located(path)), text
 
 

@@ -113,3 +113,16 @@ def test_embedding_text_prepends_title_within_budget(tok):
     out = embedding_text(long_title, "body", 240, tok, 256)
     assert out.endswith("\nbody") and _ntok(tok, out.split("\n")[0]) <= 256 - 2 - 240 - 1
     assert embedding_text("Title", "body", 254, tok, 256) == "body"  # no room: chunk text only
+
+
+def test_words_longer_than_the_tokenizer_reads_are_cut_into_bounded_chunks(tok):
+    """QA: WordPiece reads a word over 100 characters as one [UNK], so a 200 KB line without spaces (a hex dump, a
+    row of digits) was one "2-token" chunk of 200 KB: unsearchable, and carried whole into every answer."""
+    text = "Intro words here. " + "deadbeef0123" * 20_000 + " and the end."
+    chunks = chunk_text(text, tok, chunk_tokens=100, overlap_tokens=20)
+    assert len(chunks) > 20 and max(len(c.text) for c in chunks) < 2_000
+    assert chunks[0].text.startswith("Intro words here.") and chunks[-1].text.endswith("and the end.")
+    for c in chunks:
+        assert text[c.start_char:c.end_char] == c.text and c.n_tokens <= 100
+        assert _ntok(tok, c.text) <= 100  # the embedder sees no more than was counted
+    assert chunks[0].end_char > chunks[1].start_char  # still overlapping

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 BLOCK_CHARS = 65536  # tokenise long texts in blocks so memory stays flat (offsets kept as int arrays)
+WORD_CHARS = 100  # WordPiece's longest word (max_input_chars_per_word): a longer one is a single [UNK]
 
 # cut priorities
 _HEADING, _PARAGRAPH, _LINE, _SENTENCE, _WORD, _INSIDE = 5, 4, 3, 2, 1, 0
@@ -64,12 +65,33 @@ def token_spans(tokenizer: Any, text: str) -> tuple[np.ndarray, np.ndarray]:
         enc = tokenizer.encode(text[pos:end], add_special_tokens=False)
         if enc.offsets:
             off = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+            if (off[:, 1] - off[:, 0] > WORD_CHARS).any():
+                off = _split_long_words(tokenizer, text, off + pos) - pos
             starts.append(off[:, 0] + pos)
             ends.append(off[:, 1] + pos)
         pos = end
     if not starts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     return np.concatenate(starts), np.concatenate(ends)
+
+
+def _split_long_words(tokenizer: Any, text: str, off: np.ndarray) -> np.ndarray:
+    """`off` (absolute spans) with each token longer than WORD_CHARS replaced by the tokens of its 100-character
+    pieces. WordPiece reads a longer word (a hex dump, a row of digits, a base64 run without capitals) as one [UNK]:
+    a 2 MB line of it was one "32-token" chunk of 2 MB that no search could match and every answer would carry."""
+    rows: list[np.ndarray] = []
+    prev = 0
+    for i in np.nonzero(off[:, 1] - off[:, 0] > WORD_CHARS)[0]:
+        rows.append(off[prev:i])
+        a, b = int(off[i, 0]), int(off[i, 1])
+        bases = list(range(a, b, WORD_CHARS))
+        encs = tokenizer.encode_batch([text[x:min(b, x + WORD_CHARS)] for x in bases], add_special_tokens=False)
+        for x, enc in zip(bases, encs):
+            sub = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+            rows.append(sub + x if len(sub) else np.array([[x, min(b, x + WORD_CHARS)]], dtype=np.int64))
+        prev = i + 1
+    rows.append(off[prev:])
+    return np.concatenate(rows)
 
 
 def _cut_priority(text: str, prev_end: int, next_start: int, fences: list[tuple[int, int]] | None = None) -> int:

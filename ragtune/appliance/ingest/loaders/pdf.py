@@ -35,8 +35,12 @@ def _edge(n_lines: int) -> int:
     return _EDGE if n_lines > 2 * _EDGE + 1 else min(1, n_lines)
 
 
-def _edge_key(line: str) -> str:
-    return re.sub(r"\d+", "#", " ".join(line.split())).lower()
+def _edge_key(line: str, sole: bool = False) -> str:
+    """The line with its digits aside ("Page 3 of 9" recurs), except where it is all its page says: one line per page
+    that differs only in its numbers is content (a label or certificate per page), a scanner's stamp is the same."""
+    text = " ".join(line.split()).lower()
+    key = re.sub(r"\d+", "#", text)
+    return text if sole and not _PAGE_NUMBER.match(key) else key
 
 
 def strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
@@ -49,7 +53,9 @@ def strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
     for lines in pages:
         body = [x for x in lines if x.strip()]
         edge = _edge(len(body))
-        seen = {("top", _edge_key(x)) for x in body[:edge]} | {("bottom", _edge_key(x)) for x in body[-edge:]}
+        sole = len(body) == 1
+        seen = ({("top", _edge_key(x, sole)) for x in body[:edge]}
+                | {("bottom", _edge_key(x, sole)) for x in body[-edge:]})
         counts.update(seen)
     need = max(3, (len(pages) + 1) // 2)
     # a line of numbers only ("12 340 5 600": table rows) is never furniture, unless it is a page number
@@ -65,7 +71,7 @@ def strip_running_lines(pages: list[list[str]]) -> list[list[str]]:
         edge = _edge(len(idx))
         for where, positions in (("top", idx[:edge]), ("bottom", idx[-edge:])):
             for i in positions:
-                key = (where, _edge_key(lines[i]))
+                key = (where, _edge_key(lines[i], len(idx) == 1))
                 if key in furniture:
                     if key in kept_once or _PAGE_NUMBER.match(key[1]):
                         drop.add(i)

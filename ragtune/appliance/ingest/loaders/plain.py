@@ -66,10 +66,17 @@ _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _SETEXT = re.compile(r"(?:(?<=\n\n)|\A)( {0,3}(?![#>|<`~\-*+ \t]|\d+[.)] )[^\n]*\S[^\n]*)\n {0,3}(=+|-+)[ \t]*(?=\n|\Z)")
 
 
+# A raw HTML <script> or <style> block (CommonMark's HTML block of type 1: the line starts with the tag): code, never
+# shown on the rendered page; an analytics snippet or CSS in a README is not content.
+_RAW_HTML = re.compile(r"^ {0,3}<(script|style)(?=[\s>]|$).*?(?:</\1\s*>|\Z)", re.I | re.S | re.M)
+
+
 def _markdown_structure(text: str) -> str:
     def fix(seg: str) -> str:
         if "<!--" in seg:
             seg = _COMMENT.sub("", seg)  # not rendered: drafts and notes to other editors are not content
+        if "<" in seg:
+            seg = _RAW_HTML.sub("", seg)
         return _SETEXT.sub(lambda m: ("# " if m.group(2)[0] == "=" else "## ") + m.group(1).strip(), seg)
     return _outside_fences(text, fix)
 

@@ -4,6 +4,7 @@ a fenced block. Scripts, styles, navigation and cookie banners are not content."
 from __future__ import annotations
 
 import codecs
+import io
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -44,8 +45,10 @@ class _Table:
 class _HTMLText(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.sinks: list[list[str]] = [self.parts]
+        # where text goes: the page, and above it a table cell or a banner being read (StringIO, not lists of
+        # pieces: a 50 MB page is millions of pieces, ~60 bytes each as str objects)
+        self.parts = io.StringIO()
+        self.sinks: list[io.StringIO] = [self.parts]
         self.title_parts: list[str] = []
         self.h1: list[str] = []
         self.meta: dict[str, str] = {}
@@ -64,7 +67,7 @@ class _HTMLText(HTMLParser):
         if self._pre is not None:
             self._pre.append(s)
         else:
-            self.sinks[-1].append(s)
+            self.sinks[-1].write(s)
 
     def _pop_to(self, index: int) -> str:
         """Close the sink at `index` and every one above it (their text joined into it); return its text."""
@@ -72,12 +75,12 @@ class _HTMLText(HTMLParser):
             self._furniture = None  # broken markup closed around it: its text is kept
         self._tables = [t for t in self._tables if t.depth <= index]
         self._merge_down(index)
-        return "".join(self.sinks.pop()) if index >= 1 and len(self.sinks) > index else ""
+        return self.sinks.pop().getvalue() if index >= 1 and len(self.sinks) > index else ""
 
     def _merge_down(self, index: int) -> None:
         while len(self.sinks) > index + 1:
             top = self.sinks.pop()
-            self.sinks[-1].append("".join(top))
+            self.sinks[-1].write(top.getvalue())
 
     def _end_cell(self, t: _Table) -> None:
         if t.cell:
@@ -116,7 +119,7 @@ class _HTMLText(HTMLParser):
             a = dict(attrs)
             named = f"{a.get('id') or ''} {a.get('class') or ''}"
             if (a.get("role") or "").lower() == "navigation" or _FURNITURE.search(named):
-                self.sinks.append([])
+                self.sinks.append(io.StringIO())
                 self._furniture = (tag, 1, len(self.sinks) - 1)
                 return
         if self._pre is not None:
@@ -144,7 +147,7 @@ class _HTMLText(HTMLParser):
             self._out(" ")  # stray text between rows is not glued to the next
         elif tag in ("td", "th") and t is not None:
             self._end_cell(t)
-            self.sinks.append([])
+            self.sinks.append(io.StringIO())
             t.cell, t.cell_block = True, False
         elif tag in _HEADINGS:
             self._heading = int(tag[1])
@@ -216,6 +219,12 @@ class _HTMLText(HTMLParser):
             self.h1.append(data)
         self._out(_WS.sub(" ", data))  # HTML: a line break in the source is a space on the page
 
+    def parse_html_declaration(self, i: int) -> int:
+        try:
+            return super().parse_html_declaration(i)
+        except AssertionError:  # `<![ x`: _markupbase gives up on it; HTML5 reads a bogus comment to the next '>'
+            return self.parse_bogus_comment(i)
+
     def _end_pre(self) -> None:
         text = "".join(self._pre or [])
         self._pre = None
@@ -235,6 +244,10 @@ class _HTMLText(HTMLParser):
         self._merge_down(0)
 
 
+_SPACES = re.compile(r"\t[ \t]*| [ \t]+")
+_SPACED_NL = re.compile(r" +\n *|\n +")
+
+
 def _squash(text: str) -> str:
     """Spaces collapsed and trimmed around line breaks, except inside <pre> text."""
     out = []
@@ -242,8 +255,42 @@ def _squash(text: str) -> str:
         if i % 2:
             out.append(seg)
         else:
-            out.append(re.sub(r" *\n *", "\n", re.sub(r"[ \t]+", " ", seg)))
+            # only runs that change are matched: re.sub keeps a piece per match (GBs for 50 MB of words)
+            out.append(_SPACED_NL.sub("\n", _SPACES.sub(" ", seg)))
     return "".join(out)
+
+
+_SCAN = re.compile(r"<!--|<(script|style)(?=[\s/>])", re.I)
+_RAW_END = {t: re.compile(rf"</\s*{t}\s*>", re.I) for t in ("script", "style")}
+_COMMENT_END = re.compile(r"--\s*>")
+_MARKUP = re.compile(r"<[A-Za-z/!?]")
+_LONE_LT = re.compile(r"<(?![A-Za-z/!?])")
+
+
+def html5_eof(text: str) -> str:
+    """The page as HTML5 reads its end, and in a form html.parser parses in linear time. html.parser (before Python
+    3.13.4) searches to the end of the file again for every construct left open there: a page of `<!--` or `<a b='`
+    repeated took minutes per megabyte. HTML5 shows none of them: a comment never closed hides the rest of the page,
+    and a tag, declaration or `<?` cut off by the end of the file is dropped. A `<` that opens no markup is text:
+    escaped, so runs of text stay one piece (each bare `<` was a piece of its own: 1.4 GB for 50 MB of `a < b`)."""
+    pos = 0
+    while (m := _SCAN.search(text, pos)) is not None:
+        if m.group(1):  # a script or style: raw text to its end tag (a `<!--` in it is not a comment)
+            gt = text.find(">", m.end())
+            c = _RAW_END[m.group(1).lower()].search(text, gt) if gt >= 0 else None
+            if c is None:
+                break
+            pos = c.end()
+        else:
+            c = _COMMENT_END.search(text, m.end())
+            if c is None:
+                text = text[:m.start()]
+                break
+            pos = c.end()
+    tail = _MARKUP.search(text, text.rfind(">") + 1)
+    if tail is not None:
+        text = text[:tail.start()]
+    return _LONE_LT.sub("&lt;", text) if "<" in text else text
 
 
 def _decode_html(raw: bytes) -> str:
@@ -280,13 +327,13 @@ def _decode_html(raw: bytes) -> str:
 def load_html(path: Path, raw: bytes) -> Document:
     p = _HTMLText()
     try:
-        p.feed(_decode_html(raw))
+        p.feed(html5_eof(_decode_html(raw)))
         p.close()
     except LoadError:
         raise
     except Exception as exc:  # html.parser is lenient; this is a last resort
         raise LoadError(f"cannot parse HTML: {exc}") from None
-    text = _squash("".join(p.parts)).replace(_PRE_A, "").replace(_PRE_B, "")
+    text = _squash(p.parts.getvalue()).replace(_PRE_A, "").replace(_PRE_B, "")
     if not clean_text(text):
         if p.frames:
             raise LoadError(f"no text in HTML (its content is in a frame: {p.frames[0][:120]}; ingest that page)")

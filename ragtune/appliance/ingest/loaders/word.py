@@ -1,5 +1,5 @@
 """DOCX, read from its XML (python-docx opens the package and its parts): the text Word shows with tracked changes
-accepted (insertions in, deletions out), in document order, including content controls, fields, hyperlinks and
+accepted (insertions in, deletions out; hidden text out), in document order, including content controls, fields, hyperlinks and
 text boxes; headings as `#` lines, list items with their bullet or number, table rows as `a | b`, footnotes and
 endnotes as `[n]` at the end. Headers, footers and comments are not content."""
 
@@ -125,6 +125,8 @@ class _Reader:
         for c in el.iterchildren():
             tag = c.tag
             if tag == f"{_W}r":
+                if _hidden(c):
+                    continue
                 for x in c.iterchildren():
                     t = x.tag
                     if t == f"{_W}t":
@@ -208,6 +210,32 @@ class _Reader:
         return [f"[{i + 1}] {self.notes[key]}" for i, key in enumerate(self.note_order) if self.notes[key]]
 
 
+def _hidden(run: Any) -> bool:
+    """A run formatted as hidden text (Font > Hidden, `w:vanish`): Word neither shows nor prints it."""
+    rpr = run.find(f"{_W}rPr")
+    v = rpr.find(f"{_W}vanish") if rpr is not None else None
+    return v is not None and v.get(f"{_W}val") not in ("0", "false", "off")
+
+
+# What the parts of a package may unpack to, all together. A real document's XML compresses about tenfold and its
+# images not at all, so 200 MB is far above any document of the size limit; python-docx inflates every part it
+# finds in memory, so a zip bomb (3 MB unpacking to 3 GB: 6 GB of memory) is refused from the zip's directory.
+_MAX_UNPACKED = 200 * 1024 * 1024
+
+
+def _check_unpacked(raw: bytes) -> None:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            total = sum(i.file_size for i in z.infolist())
+    except Exception:
+        return  # not a zip: python-docx says what is wrong with it
+    if total > _MAX_UNPACKED:  # zipfile never inflates a member beyond its declared size, so the sum is a bound
+        raise LoadError(f"corrupt DOCX: its parts unpack to {total / 1048576:.0f} MB "
+                        f"(over {_MAX_UNPACKED // 1048576} MB: a zip bomb?)")
+
+
 def _val(el: Any, name: str) -> str | None:
     x = el.find(f"{_W}{name}") if el is not None else None
     return x.get(f"{_W}val") if x is not None else None
@@ -226,6 +254,7 @@ def load_docx(path: Path, raw: bytes) -> Document:
         import docx  # python-docx
     except ImportError as exc:  # pragma: no cover - a base dependency
         raise LoadError(f"cannot read DOCX: {exc}") from None
+    _check_unpacked(raw)
     try:
         d = docx.Document(io.BytesIO(raw))
         reader = _Reader(d)
@@ -237,7 +266,8 @@ def load_docx(path: Path, raw: bytes) -> Document:
     except LoadError:
         raise
     except Exception as exc:  # zipfile.BadZipFile, KeyError, lxml errors, ...
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        msg = str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)  # KeyError's str is quoted
+        msg = msg.splitlines()[0] if msg.strip() else type(exc).__name__
         raise LoadError(f"corrupt DOCX: {msg[:160]}") from None
     text = require_text(clean_text("\n\n".join(lines)))
     return Document(str(path), "docx", title or title_from_path(path), text, dd, sha256_bytes(raw), len(raw))
