@@ -250,9 +250,11 @@ def remove_disfluencies(text: str) -> str:
     return " ".join(out)
 
 
-# Invisible inside a word (soft hyphen, zero-width space, word joiner, BOM): removed, not spaced, as ingest removes
-# them from documents (loaders/base.py), or a pasted "war\u200branty" would search for "war" and "ranty".
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u2060\ufeff"))
+# Invisible inside a word (soft hyphen, zero-width space, word joiner, BOM): removed, not spaced, or a pasted
+# "war\u200branty" would search for "war" and "ranty". The one list: ingest removes the same from documents
+# (ingest/loaders/base.py imports it), so a question and a document meet on the same word.
+INVISIBLE = "\u00ad\u200b\u2060\ufeff"
+_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 

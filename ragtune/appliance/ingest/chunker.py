@@ -23,6 +23,7 @@ import numpy as np
 
 BLOCK_CHARS = 65536  # tokenise long texts in blocks so memory stays flat (offsets kept as int arrays)
 WORD_CHARS = 100  # WordPiece's longest word (max_input_chars_per_word): a longer one is a single [UNK]
+PIECE_CHARS = 20  # a longer word is counted in pieces of this many characters (_split_long_words)
 
 # cut priorities
 _HEADING, _PARAGRAPH, _LINE, _SENTENCE, _WORD, _INSIDE = 5, 4, 3, 2, 1, 0
@@ -76,22 +77,34 @@ def token_spans(tokenizer: Any, text: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _split_long_words(tokenizer: Any, text: str, off: np.ndarray) -> np.ndarray:
-    """`off` (absolute spans) with each token longer than WORD_CHARS replaced by the tokens of its 100-character
+    """`off` (absolute spans) with each token longer than WORD_CHARS replaced by the tokens of its PIECE_CHARS
     pieces. WordPiece reads a longer word (a hex dump, a row of digits, a base64 run without capitals) as one [UNK]:
-    a 2 MB line of it was one "32-token" chunk of 2 MB that no search could match and every answer would carry."""
-    rows: list[np.ndarray] = []
-    prev = 0
-    for i in np.nonzero(off[:, 1] - off[:, 0] > WORD_CHARS)[0]:
-        rows.append(off[prev:i])
-        a, b = int(off[i, 0]), int(off[i, 1])
-        bases = list(range(a, b, WORD_CHARS))
-        encs = tokenizer.encode_batch([text[x:min(b, x + WORD_CHARS)] for x in bases], add_special_tokens=False)
-        for x, enc in zip(bases, encs):
-            sub = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
-            rows.append(sub + x if len(sub) else np.array([[x, min(b, x + WORD_CHARS)]], dtype=np.int64))
-        prev = i + 1
-    rows.append(off[prev:])
-    return np.concatenate(rows)
+    a 2 MB line of it was one "32-token" chunk of 2 MB that no search could match and every answer would carry.
+    All pieces go to the tokenizer in one call, joined by spaces (each stays a word of its own): WordPiece's time
+    grows with the square of a word's length, so 100-character pieces, one call each, took 5 s per MB."""
+    long_ = np.flatnonzero(off[:, 1] - off[:, 0] > WORD_CHARS)
+    counts = -(-(off[long_, 1] - off[long_, 0]) // PIECE_CHARS)  # pieces per long word
+    owner = np.repeat(np.arange(len(long_)), counts)
+    nth = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)  # a piece's place in its word
+    bases = off[long_, 0][owner] + nth * PIECE_CHARS
+    stops = np.minimum(bases + PIECE_CHARS, off[long_, 1][owner])
+    pieces = [text[x:y] for x, y in zip(bases.tolist(), stops.tolist())]
+    at = np.zeros(len(pieces), dtype=np.int64)  # where each piece starts in the joined string
+    np.cumsum([len(x) + 1 for x in pieces[:-1]], out=at[1:])
+    sub = np.asarray(tokenizer.encode(" ".join(pieces), add_special_tokens=False).offsets,
+                     dtype=np.int64).reshape(-1, 2)
+    # the piece a token belongs to, by its last character (a BPE token may count the joining space as its first)
+    which = np.searchsorted(at, np.maximum(sub[:, 1] - 1, sub[:, 0]), side="right") - 1
+    sub = np.maximum(sub, at[which, None]) - at[which, None] + bases[which, None]
+    # a piece that gives no token (combining marks only, which the normaliser strips) still counts as one
+    empty = np.setdiff1d(np.arange(len(pieces)), which)
+    if len(empty):
+        which = np.concatenate([which, empty])
+        sub = np.concatenate([sub, np.stack([bases[empty], stops[empty]], axis=1)])
+    order = np.argsort(which, kind="stable")
+    # each word's pieces' tokens go where the word was, in order
+    return np.insert(np.delete(off, long_, axis=0), (long_ - np.arange(len(long_)))[owner[which[order]]],
+                     sub[order], axis=0)
 
 
 def _cut_priority(text: str, prev_end: int, next_start: int, fences: list[tuple[int, int]] | None = None) -> int:
@@ -169,14 +182,18 @@ def chunk_text(text: str, tokenizer: Any, *, chunk_tokens: int = 200, overlap_to
     chunks: list[Chunk] = []
     s = 0
     min_len = max(1, size // 2)
+    # Cuts with text between the two tokens. All others are inside a word (_INSIDE), chosen only in a window that has
+    # none of these (a long run without spaces): such a run costs no Python step per token.
+    spaced = np.flatnonzero(starts[1:] > ends[:-1]) + 1
     while s < n:
         hard = s + size
         if hard >= n:
             e, prio = n, _PARAGRAPH
         else:
-            e, prio = hard, -1
+            e, prio = hard, _INSIDE
             # best place in the second half of the window; later wins among equals
-            for cut in range(hard, s + min_len - 1, -1):
+            lo, hi = np.searchsorted(spaced, (s + min_len, hard + 1))
+            for cut in reversed(spaced[lo:hi].tolist()):
                 p = _cut_priority(text, int(ends[cut - 1]), int(starts[cut]), fences)
                 if p > prio:
                     e, prio = cut, p
@@ -191,10 +208,8 @@ def chunk_text(text: str, tokenizer: Any, *, chunk_tokens: int = 200, overlap_to
             continue
         nxt = max(s + 1, e - overlap)
         # start the overlap at a word (not a '##' piece), searching forward but never reaching e
-        k = nxt
-        while k < e and k > 0 and _cut_priority(text, int(ends[k - 1]), int(starts[k])) == _INSIDE:
-            k += 1
-        s = k if k < e else nxt
+        i = int(np.searchsorted(spaced, nxt))
+        s = int(spaced[i]) if i < len(spaced) and spaced[i] < e else nxt
     return chunks
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import InputError
+from ...normalize import INVISIBLE
 from ...text import CONTROLS
 
 
@@ -37,16 +38,65 @@ def title_from_path(path: Path) -> str:
     return re.sub(r"[_\-]+", " ", path.stem).strip()
 
 
+# Control characters other than NUL, \t \n \r \f \v \b and ESC: rare in text in any encoding.
+_CTRL = bytes(b for b in range(1, 32) if b not in {8, 9, 10, 11, 12, 13, 27})
+
+
+def _control_share(raw: bytes) -> float:
+    """Share of _CTRL bytes among the bytes that are not NUL (counted in C: a 50 MB file takes milliseconds)."""
+    text_bytes = len(raw) - raw.count(0)
+    return (len(raw) - len(raw.translate(None, _CTRL))) / text_bytes if text_bytes else 0.0
+
+
 def looks_binary(raw: bytes) -> bool:
+    """A NUL in the first 8 KB, or over 10% control characters there or in the whole file. A NUL further on does not
+    make a file binary (see `nul_separates`)."""
     sample = raw[:8192]
     if b"\x00" in sample:
         return True
     if not sample:
         return False
-    # control characters other than \t \n \r \f \v \b and ESC are rare in text in any encoding
-    allowed = {8, 9, 10, 11, 12, 13, 27}
-    ctrl = sum(1 for b in sample if b < 32 and b not in allowed)
-    return ctrl / len(sample) > 0.10
+    return _control_share(sample) > 0.10 or (len(raw) > len(sample) and _control_share(raw) > 0.10)
+
+
+_NULS = re.compile("\x00+")
+
+
+def nul_separates(text: str) -> str:
+    """Each run of NULs in decoded text as one space. Past the first 8 KB a NUL is a stray in a text file, not a
+    sign of a binary one: a log whose writer crashed leaves blocks of NULs (the file system's unwritten tail),
+    `find -print0` and /proc dumps separate fields with NUL. Dropped (the control clean-up would), the words on
+    either side would be glued into one that no search finds. A binary with a text header is caught anyway: its
+    bytes are not UTF-8 (`decode_utf8` names it "binary file"), or over 10% are control characters."""
+    return _NULS.sub(" ", text) if "\x00" in text else text
+
+
+def decode_utf16_unmarked(raw: bytes) -> str | None:
+    """UTF-16 without a byte-order mark (SQL Server's `bcp -w`, .NET's Encoding.Unicode, some Windows exports), or
+    None. Only on strong evidence, over the first 8 KB: one byte of each pair is NUL for at least 30% of the pairs
+    and the other almost never (ASCII-range text in UTF-16; a binary's NULs fall in both), and the whole file
+    decodes strictly (random bytes hit a lone surrogate) to 95% printable characters. Text mostly outside Latin
+    (Cyrillic, CJK: few NULs in either byte) is not recognised and stays "binary file"."""
+    if len(raw) % 2 or len(raw) < 4:
+        return None
+    sample = raw[:8192]
+    pairs = len(sample) // 2
+    even, odd = sample[0::2].count(0) / pairs, sample[1::2].count(0) / pairs
+    if odd >= 0.3 and even <= 0.02:
+        enc = "utf-16-le"
+    elif even >= 0.3 and odd <= 0.02:
+        enc = "utf-16-be"
+    else:
+        return None
+    try:
+        text = raw.decode(enc)
+    except UnicodeDecodeError:
+        return None
+    head = text[:4096]
+    shown = sum(1 for c in head if c.isprintable() or c in "\t\n\r\f")
+    if shown < 0.95 * len(head) or looks_binary(text.encode("utf-8")):
+        return None
+    return text
 
 
 def decode_wide(raw: bytes) -> str | None:
@@ -80,17 +130,22 @@ def decode_legacy_punctuation(raw: bytes) -> str | None:
 
 
 def decode_utf8(raw: bytes) -> str:
+    """Text of a .txt/.md file (see docs/ingest.md, Encodings), NULs as spaces (`nul_separates`)."""
     wide = decode_wide(raw)
+    if wide is None:
+        wide = decode_utf16_unmarked(raw)
     if wide is not None:
-        return wide
+        return nul_separates(wide)
     if looks_binary(raw):
         raise LoadError("binary file")
     try:
-        return raw.decode("utf-8-sig")  # a BOM is tolerated and dropped
+        return nul_separates(raw.decode("utf-8-sig"))  # a BOM is tolerated and dropped
     except UnicodeDecodeError as exc:
         legacy = decode_legacy_punctuation(raw)
         if legacy is not None:
-            return legacy
+            return nul_separates(legacy)
+        if b"\x00" in raw:  # NULs past the first 8 KB and bytes that are not text: a binary with a text header
+            raise LoadError("binary file")
         line = raw[: exc.start].count(b"\n") + 1
         raise LoadError(f"not UTF-8 text (invalid byte at line {line}; save it as UTF-8)") from None
 
@@ -143,9 +198,10 @@ def _norm_text(text: str) -> str:
 # Typographic ligatures (PDFs, text pasted from them) spelled out, and characters that are invisible inside a word
 # (soft hyphen, zero-width space, word joiner, a BOM in the middle) removed: either splits "ﬁnance" or
 # "infor\xadmation" into pieces no search for "finance" or "information" finds.
+# The invisible characters are normalize.INVISIBLE, the list questions are cleaned with.
 _INVISIBLE = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
-                            "\ufb05": "st", "\ufb06": "st", "\u00ad": "", "\u200b": "", "\u2060": "", "\ufeff": ""})
-_NEEDS_MAP = re.compile("[\ufb00-\ufb06\u00ad\u200b\u2060\ufeff]")
+                            "\ufb05": "st", "\ufb06": "st", **dict.fromkeys(INVISIBLE, "")})
+_NEEDS_MAP = re.compile(f"[\ufb00-\ufb06{INVISIBLE}]")
 # Encoded data is not text: a run of 200+ base64 characters with no space (a data: URI, a key, an attachment),
 # or 3+ consecutive lines of 60+ such characters (wrapped base64, a PEM body) would be chunked into many chunks of
 # noise. Both need a digit and both cases, which no run of words has.

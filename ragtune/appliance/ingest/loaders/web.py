@@ -10,8 +10,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from ...hashing import sha256_bytes
-from .base import Document, LoadError, clean_text, decode_legacy_punctuation, looks_binary, parse_date, require_text, \
-    title_from_path
+from .base import Document, LoadError, clean_text, decode_legacy_punctuation, decode_utf16_unmarked, looks_binary, \
+    nul_separates, parse_date, require_text, title_from_path
 
 _BLOCK = {"p", "div", "br", "li", "ul", "ol", "tr", "table", "section", "article", "header", "footer", "main",
           "blockquote", "pre", "dd", "dt", "dl", "figure", "figcaption", "hr", "form", "aside", "address",
@@ -299,12 +299,17 @@ def _decode_html(raw: bytes) -> str:
             return raw.decode("utf-16")
         except UnicodeDecodeError:
             raise LoadError("not valid UTF-16 text") from None
+    wide = decode_utf16_unmarked(raw)
+    if wide is not None:
+        return wide
     if looks_binary(raw):
         raise LoadError("binary file")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    if b"\x00" in raw:  # NULs past the first 8 KB and bytes that are not UTF-8: a binary with a text header
+        raise LoadError("binary file")
     m = re.search(rb"""charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", raw[:4096], re.I)
     if m:
         enc = m.group(1).decode("ascii")
@@ -327,7 +332,7 @@ def _decode_html(raw: bytes) -> str:
 def load_html(path: Path, raw: bytes) -> Document:
     p = _HTMLText()
     try:
-        p.feed(html5_eof(_decode_html(raw)))
+        p.feed(html5_eof(nul_separates(_decode_html(raw))))
         p.close()
     except LoadError:
         raise
