@@ -117,13 +117,15 @@ def hard_cmd(src, out, examples, seed, exclude, as_json) -> None:
 @dataset_group.command("merge")
 @click.argument("srcs", nargs=-1, required=True, type=click.Path())
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Output dataset folder.")
+@click.option("--allow-mixed", is_flag=True,
+              help="Merge builds of other context shapes or answer styles (k, chunk size, answer style) too.")
 @click.option("--json", "as_json", is_flag=True, help="Print the merged dataset_config.json as one JSON object.")
-def merge_cmd(srcs, out, as_json) -> None:
+def merge_cmd(srcs, out, allow_mixed, as_json) -> None:
     """Append built datasets (folders, or training JSONL files such as a query-log export) into one folder, in the
     order given: every line validated, nothing re-curated; dataset_config.json names each source and its sha256."""
     from ragtune.models.merge import merge_datasets
 
-    cfg = merge_datasets(list(srcs), out)
+    cfg = merge_datasets(list(srcs), out, allow_mixed=allow_mixed)
     if as_json:
         print_json(cfg)
     else:
@@ -213,7 +215,11 @@ def train_cmd(app, data, out, recipe, as_json, **opts) -> None:
     cfg = make_config(recipe, data=data, out=out, **opts)
     from ragtune.models.train import train
 
-    metrics = train(cfg, home=app.settings.home)
+    try:
+        metrics = train(cfg, home=app.settings.home)
+    except KeyboardInterrupt:  # Ctrl-C: say what was kept and how to go on (the CLI then exits 130, "aborted")
+        _err(_interrupted(Path(out), data, recipe))
+        raise
     if as_json:
         print_json(metrics)
     else:
@@ -224,6 +230,18 @@ def train_cmd(app, data, out, recipe, as_json, **opts) -> None:
         click.echo(f"adapter written to {out} ({metrics['steps']} steps, {metrics['train_seconds']} s, {speed}{best})")
         click.echo(f"next: ragtune convert lora {out} --out {Path(out).name}.gguf   (a GGUF LoRA the appliance "
                    "serves: `ragtune ask --adapter ID`, `ragtune models activate ID`)", err=True)
+
+
+def _interrupted(out: Path, data: str, recipe: str | None) -> str:
+    """What a Ctrl-C left: the last checkpoint's step and the command that resumes from it."""
+    import json
+
+    try:
+        step = json.loads((out / "checkpoint" / "state.json").read_text(encoding="utf-8"))["step"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"interrupted: no checkpoint in {out} yet (the next run starts from the beginning)"
+    again = f"ragtune train --data {data} --out {out}{f' --config {recipe}' if recipe else ''} <the same options> --resume"
+    return f"interrupted: the checkpoint in {out} holds step {step}; continue with: {again}"
 
 
 def _has_lines(path: Path) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +58,12 @@ def check_out(out: Path | str, *, force: bool = False) -> Path:
         p.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"{p.parent}: cannot create output directory: {exc.strerror}") from None
+    try:  # a read-only folder is said now, naming it, not after minutes of work by a private temporary name
+        probe = tempfile.NamedTemporaryFile(prefix=".ragtune-probe-", dir=p.parent)
+        probe.close()
+    except OSError as exc:
+        raise InputError(f"{p.parent}: cannot write the output there: {exc.strerror or exc}",
+                         hint="choose an --out in a folder this user can write") from None
     return p
 
 
@@ -192,6 +199,7 @@ def resolve_adapter_and_base(registry: Registry, adapter: str | Path, base: str 
     from ragtune.appliance.refs import resolve_input
 
     art, cfg, info = register_adapter(registry, adapter)
+    given = base
     if base is None:
         rec = info.get("base") or {}
         base = rec.get("path")
@@ -205,4 +213,23 @@ def resolve_adapter_and_base(registry: Registry, adapter: str | Path, base: str 
             except (ModelError, InputError):
                 pass
     base_path, base_id = resolve_input(registry, base, kinds=("base-gguf", "hf-model", "merged-gguf"))
+    if given is not None:
+        check_trained_base(adapter, info, base_path)
     return art, cfg, info, base_path, base_id
+
+
+def check_trained_base(adapter: str | Path, info: dict[str, Any], base_path: Path) -> None:
+    """A GGUF --base must be the GGUF the adapter was trained on (its training recorded the sha256): another model
+    of the same shape converts or merges without an error and gives an adapter that answers wrongly on it."""
+    from ragtune.appliance.hashing import sha256_path
+
+    rec = info.get("base") or {}
+    want = rec.get("sha256")
+    if rec.get("kind") != "gguf" or not isinstance(want, str) or not base_path.is_file() or not is_gguf(base_path):
+        return  # an HF folder, or nothing recorded: the shapes are all there is to check
+    have = sha256_path(base_path)
+    if have != want:
+        raise InputError(f"{base_path}: not the base {adapter} was trained on (sha256 {have[:12]}…; its training "
+                         f"recorded {rec.get('path') or rec.get('name') or 'a GGUF'}, sha256 {want[:12]}…)",
+                         hint="omit --base to use the recorded one; to serve a LoRA on another GGUF of the same "
+                              "model: convert lora --gguf-base")

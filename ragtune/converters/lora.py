@@ -52,6 +52,9 @@ def lora_to_gguf(adapter: str | Path, base: str | Path | None, out: str | Path, 
         raise InputError(f"--outtype must be one of {', '.join(OUTTYPES)}")
     registry = registry or Registry()
     t0 = now()
+    out_p = check_out(out, force=force)  # before the adapter is registered: a bad --out leaves nothing behind
+    if out_p.suffix != ".gguf":
+        raise InputError(f"{out_p}: the output name must end in .gguf")
     adapter_art, _, info, base_path, base_id = resolve_adapter_and_base(registry, adapter, base)
     adapter_path = adapter_art.path  # the registered copy: exactly the bytes the id names
     if gguf_base:
@@ -60,9 +63,6 @@ def lora_to_gguf(adapter: str | Path, base: str | Path | None, out: str | Path, 
     elif not base_path.is_file() and (info.get("base") or {}).get("kind") == "gguf":
         base_id = info["base"].get("sha256")  # HF dir given, but training says which GGUF it came from
     base_id = base_id or sha256_path(base_path)
-    out_p = check_out(out, force=force)
-    if out_p.suffix != ".gguf":
-        raise InputError(f"{out_p}: the output name must end in .gguf")
     sdist_mod.scripts_dir(sdist)
     lineage = dict(info["lineage"])
 

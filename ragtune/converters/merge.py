@@ -70,9 +70,9 @@ def merge(adapter: str | Path, base: str | Path | None, out: str | Path, *, regi
         raise InputError(f"--dtype must be one of {', '.join(DTYPES)} (never a 4-bit type)")
     registry = registry or Registry()
     t0 = now()
+    out_p = check_out(out, force=force)  # before the adapter is registered: a bad --out leaves nothing behind
     adapter_art, acfg, info, base_path, base_id = resolve_adapter_and_base(registry, adapter, base)
     adapter_path = adapter_art.path  # the registered copy: exactly the bytes the id names
-    out_p = check_out(out, force=force)
     lineage = info["lineage"]
     base_id = base_id or sha256_path(base_path)
 

@@ -28,7 +28,7 @@ from ragtune.appliance.atomic import atomic_write_text, make_dir
 from ragtune.appliance.errors import ConfigError
 from ragtune.appliance.hashing import sha256_file
 
-from .dataset import splits_sha256, validate_example, write_jsonl
+from .dataset import answer_in_sources, splits_sha256, validate_example, write_jsonl
 
 
 MIX_MAX_REPEATS = 3  # copies of one general/safety example at most
@@ -223,13 +223,22 @@ def curate(lines: list[tuple[str, dict[str, Any]]], cfg: CurateConfig | None = N
     # 1. schema + citations present in the context
     valid: list[dict[str, Any]] = []
     rejected: list[dict[str, Any]] = []
+    ungrounded: list[str] = []
+    other_prompt: list[str] = []
     for where, ex in lines:
         errs = validate_example(ex, where)
         if errs:
             rejected.append({"where": where, "errors": errs})
-        else:
-            valid.append(ex)
+            continue
+        valid.append(ex)
+        if not answer_in_sources(ex):
+            ungrounded.append(where)
+        if ex["prompt"]["system"] != prompt.SYSTEM_PROMPT:
+            other_prompt.append(where)
     report["schema"] = {"valid": len(valid), "rejected": len(rejected), "examples": rejected[:20]}
+    # kept (a query-log line may paraphrase; the builder's own lines always pass), but counted and located
+    report["checks"] = {"answer_not_in_cited_sources": len(ungrounded), "answer_not_in_cited_examples": ungrounded[:20],
+                        "other_system_prompt": len(other_prompt), "other_system_prompt_examples": other_prompt[:20]}
 
     # 2. scrub
     counts: Counter = Counter()
@@ -398,6 +407,13 @@ def report_markdown(r: dict[str, Any]) -> str:
     lines += [f"## Schema\n\n{r.get('input', 0)} lines in, {s.get('valid', 0)} valid, {s.get('rejected', 0)} rejected."]
     for ex in s.get("examples", [])[:10]:
         lines.append(f"- {ex['where']}: {'; '.join(ex['errors'])}")
+    ck = r.get("checks")
+    if ck:
+        lines += ["", f"## Checks (kept, for a person to look at)\n\n{ck.get('answer_not_in_cited_sources', 0)} answers "
+                  "not found in the sources they cite; " f"{ck.get('other_system_prompt', 0)} lines under another "
+                  "system prompt than serving's (the model is never shown it)."]
+        lines += [f"- {w}: answer not in its cited sources" for w in ck.get("answer_not_in_cited_examples", [])[:10]]
+        lines += [f"- {w}: another system prompt" for w in ck.get("other_system_prompt_examples", [])[:10]]
     lines += ["", f"## PII / secret scrubbing\n\n{sc.get('total', 0)} replacements: "
               + (", ".join(f"{k} {v}" for k, v in sc.get("replaced", {}).items()) or "none") + ".", ""]
     lines += [f"## De-duplication\n\n{d.get('before', 0)} → {d.get('after', 0)} ({d.get('removed', 0)} duplicates removed).", ""]

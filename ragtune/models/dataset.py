@@ -29,6 +29,10 @@ Progress = Callable[[int, int, str], None]
 # The training line format
 # ------------------------------------------------------------------------------------------------------------
 
+DATE_KEYS = ("date", "time", "created_at")  # what curate's temporal holdout reads, in this order
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def validate_example(obj: Any, where: str, max_answer_chars: int = 600) -> list[str]:
     """Problems of one training line (empty = valid). Structure errors and answer-schema errors alike."""
     if not isinstance(obj, dict):
@@ -55,10 +59,17 @@ def validate_example(obj: Any, where: str, max_answer_chars: int = 600) -> list[
                 errs.append(f"prompt.context[{i}] must be {{'id': str, 'text': str}}")
             else:
                 ids.append(c["id"])
+                if not c["text"].strip():  # serving never shows an empty source: a line with one teaches nothing real
+                    errs.append(f"prompt.context[{i}].text is empty")
         if len(set(ids)) != len(ids):
             errs.append("prompt.context has duplicate ids")
     if "meta" in obj and not isinstance(obj["meta"], dict):
         errs.append("meta must be an object")
+    elif isinstance(obj.get("meta"), dict):
+        for key in DATE_KEYS:  # the temporal holdout compares them as text: 20240101 or "01/02/2024" would mis-sort
+            v = obj["meta"].get(key)
+            if v is not None and not (isinstance(v, str) and ISO_DATE.match(v)):
+                errs.append(f"meta.{key} must be an ISO date string (YYYY-MM-DD…), got {json.dumps(v)[:40]}")
     errs += [f"output: {e}" for e in validate_answer(out, ids, max_answer_chars)]
     if out.get("status") == "refused" and out.get("citations"):
         errs.append("output: a refusal cites nothing")
@@ -128,11 +139,28 @@ def read_dataset(src: Path | str) -> DatasetFiles:
         sha = cfg.get("dataset_sha256")
         if not isinstance(sha, str) or not re.fullmatch(r"[0-9a-f]{64}", sha):
             raise InputError(f"{located(cfg_path)}: invalid dataset config: dataset_sha256 must be 64 hex digits")
+        _check_split_hashes(cfg_path, cfg, {"train": train_sha, "holdout": sha256_file(ho) if ho.is_file() else None})
         return DatasetFiles(train, holdout, sha, train_sha, cfg)
     if p.is_file():
         sha = sha256_file(p)
         return DatasetFiles([ex for _, ex in read_examples(p)], [], sha, sha, {})
     raise InputError(f"{p}: training data not found (a built dataset folder or a training JSONL file)")
+
+
+def _check_split_hashes(cfg_path: Path, cfg: dict[str, Any], actual: dict[str, str | None]) -> None:
+    """The splits must be the files the config hashed: its dataset_sha256 is the run's and the adapter's lineage, so
+    a split edited (or replaced by a later write cut short) after the config was written is refused, not trusted."""
+    for split, sha in actual.items():
+        want = (cfg.get(split) or {}).get("sha256") if isinstance(cfg.get(split), dict) else None
+        if not isinstance(want, str):
+            continue  # an older config without per-split hashes: its dataset_sha256 is all there is
+        if sha is None and want == sha256_bytes(b""):
+            continue  # an empty holdout, not written
+        if sha != want:
+            raise InputError(f"{cfg_path.parent / (split + '.jsonl')}: changed since {cfg_path.name} was written "
+                             f"(sha256 {str(sha)[:12]}…, the config says {want[:12]}…)",
+                             hint="rebuild the dataset, or remove dataset_config.json to use the files as they are "
+                                  "(they are then hashed as they are)")
 
 
 def write_jsonl(path: Path | str, rows: Iterable[dict[str, Any]]) -> int:
@@ -176,6 +204,22 @@ def holds_answer(chunk_text: str, row: dict[str, Any], min_overlap: float = 0.8)
     if any(n not in words for n in numbers):
         return False
     return len(present) / len(keys) >= min_overlap
+
+
+def answer_in_sources(ex: dict[str, Any]) -> bool:
+    """Whether an answered line's answer is found in the sources it cites: every key token of the answer (numbers
+    included) among their words. The system prompt asks for words copied from a source; a target that is not in
+    its cited sources teaches the model to write what no source says. Refusals (and answers made only of stopwords)
+    pass."""
+    out = ex["output"]
+    if out.get("status") != "ok":
+        return True
+    keys = key_tokens(out.get("answer", ""))
+    if not keys:
+        return True
+    cited = set(out.get("citations") or [])
+    words = set(" ".join(_norm(c["text"]) for c in ex["prompt"]["context"] if c["id"] in cited).split())
+    return all(k in words for k in keys)
 
 
 # ------------------------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ragtune.appliance.atomic import atomic_write_json, make_dir
+from ragtune.appliance.atomic import atomic_path, atomic_write_json, make_dir
 from ragtune.appliance.errors import InputError
 from ragtune.appliance.hashing import sha256_file
 
@@ -94,9 +94,14 @@ def select_hard(src: Path | str, out: Path | str, examples: int, seed: int = 0,
     picked = rng.sample(hard, n_hard) + rng.sample(refusals, n_ref)
     rng.shuffle(picked)
     make_dir(out)
+    # hard_config.json goes first and comes back last: a cut made again and cut short is never taken for whole
+    (out / "hard_config.json").unlink(missing_ok=True)
     write_jsonl(out / "train.jsonl", picked)
     if holdout.is_file():
-        shutil.copyfile(holdout, out / "holdout.jsonl")
+        with atomic_path(out / "holdout.jsonl") as tmp:
+            shutil.copyfile(holdout, tmp)
+    else:  # an earlier cut's holdout (of another source) must not stay beside these lines
+        (out / "holdout.jsonl").unlink(missing_ok=True)
     config = {"source": str(src), "source_train_sha256": sha256_file(train), "seed": seed,
               "examples": len(picked), "hard": n_hard, "refusals": n_ref, "source_lines": len(every),
               "source_hard": len(hard), "source_refusal_share": round(share, 4),

@@ -13,7 +13,7 @@ from typing import Any
 
 from ragtune.appliance.errors import ConfigError, InputError
 from ragtune.appliance.jsonl import json_key_line, read_json_object
-from ragtune.appliance.tomltext import key_line, read_toml
+from ragtune.appliance.tomltext import key_line, read_toml, section_line
 
 # LoRA target presets. "all-linear" adds the MLP projections (SmolLM2/llama names).
 TARGETS = {
@@ -21,6 +21,10 @@ TARGETS = {
     "all-linear": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
 }
 DEFAULT_BASE = "smollm2-135m-instruct-q4_1"
+# The top level of a whole recipe beside its [train] table (ragtune.models.recipes: `name` and its SECTIONS; kept
+# here because recipes sits above train; tests/models/test_train_run.py checks that the two agree).
+WHOLE_RECIPE_KEYS = frozenset({"name", "dataset", "more_data", "train", "continue", "hard", "convert", "serving",
+                               "eval"})
 
 
 @dataclasses.dataclass
@@ -111,10 +115,19 @@ def read_recipe(path: Path | str) -> dict[str, Any]:
             raise ConfigError(exc.message, hint=exc.hint) from None
     else:
         raw = read_toml(path, "the recipe")[1]
-    if isinstance(raw.get("train"), dict):
-        # a [train] table is fine too, and the only table read from a whole recipe (ragtune/models/recipes/)
-        raw = raw["train"]
     known = {f.name for f in dataclasses.fields(TrainConfig)}
+    if isinstance(raw.get("train"), dict):
+        # a [train] table is fine too, and the only table read from a whole recipe (ragtune/models/recipes/); a
+        # training key beside it, or a table no recipe has, would be silently ignored: an error instead
+        outside = sorted(k for k in raw if k not in WHOLE_RECIPE_KEYS)
+        if outside:
+            stray = [k for k in outside if k in known]
+            line = _top_line(path, outside[0])
+            raise ConfigError(f"{path}{line}: " + (f"{', '.join(stray)} outside the [train] table (not read)" if stray
+                              else f"unknown key(s) or table(s): {', '.join(outside)}"),
+                              hint="training options go in [train]; a whole recipe's tables: "
+                                   f"{', '.join(sorted(WHOLE_RECIPE_KEYS))}")
+        raw = raw["train"]
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"{path}: unknown key(s): {', '.join(unknown)}", hint=f"known: {', '.join(sorted(known))}")
@@ -145,4 +158,14 @@ def _recipe_line(path: Path, key: str) -> str:
         return ""
     line = (json_key_line(text, key) if path.suffix == ".json"
             else key_line(text, "train", key) or key_line(text, None, key))
+    return f":{line}" if line else ""
+
+
+def _top_line(path: Path, name: str) -> str:
+    """':LINE' of a top-level key or table of a recipe file, or ''."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+    line = json_key_line(text, name) if path.suffix == ".json" else section_line(text, name)
     return f":{line}" if line else ""

@@ -23,13 +23,15 @@ from typing import Any, Callable
 
 from ragtune.appliance import prompt
 from ragtune.appliance.errors import InputError, require
-from ragtune.appliance.atomic import atomic_path, check_folder, replace_into
+from ragtune.appliance.atomic import atomic_path, replace_into
 from ragtune.appliance.atomic import atomic_write_json
+from ragtune.models.dataset import answer_in_sources
 
 from .config import TrainConfig
 from .data import collate, encode_example, load_data, make_batches, spread
 from .model import (add_lora, cpu_has_bf16, fix_tokenizer, hf_dir_for, init_adapter_kind, load_init_adapter, load_model,
                     log, pick_device, resolve_base)
+from .runfolder import check_out, check_resume, check_resumed_base, clean_leftovers, recorded
 
 Progress = Callable[[dict[str, Any]], None]
 
@@ -103,6 +105,7 @@ def _save_checkpoint(ckpt: Path, model: Any, opt: Any, sched: Any, state: dict[s
         target.save_pretrained(str(tmp), safe_serialization=True)
         torch.save({"opt": opt.state_dict(), "sched": sched.state_dict(), "rng": torch.get_rng_state()}, tmp / "optim.pt")
         atomic_write_json(tmp / "state.json", state)
+    clean_leftovers(ckpt)  # the new checkpoint is complete: what killed runs left beside it can go
 
 
 def _checkpoint_dir(ckpt: Path) -> Path | None:
@@ -173,15 +176,12 @@ class Run:
 
 def prepare(cfg: TrainConfig) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str, dict[str, Any]]:
     """Plain-Python checks before anything heavy loads: OUT usable, every data line valid."""
-    out = Path(cfg.out)
-    if not cfg.out:
-        raise InputError("train: --out is required")
-    check_folder(out)  # a file at OUT or above it: refused before the model loads
-    if (out / "adapter_model.safetensors").exists() and not cfg.resume:
-        raise InputError(f"{out}: already holds a trained adapter", hint="pick a new --out, or --resume")
+    check_out(cfg)  # a file in the way, a folder of other files, an adapter without --resume
     if cfg.init_adapter and init_adapter_kind(cfg.init_adapter) is None:
         raise InputError(f"{cfg.init_adapter}: not an adapter (a folder with adapter_model.safetensors, or a GGUF LoRA)")
-    return load_data(cfg.data)
+    data = load_data(cfg.data)
+    check_resume(cfg, data[2])  # --resume with other data or options than the checkpoint's
+    return data
 
 
 def setup(cfg: TrainConfig, data: tuple[list, list, str, dict], *, home: Any = None) -> Run:
@@ -219,25 +219,33 @@ def setup(cfg: TrainConfig, data: tuple[list, list, str, dict], *, home: Any = N
     if stale:  # serving renders prompt.SYSTEM_PROMPT: lines built under another one teach a prompt never seen
         log(f"warning: {stale} of {len(train_rows)} training lines carry a system prompt other than the one serving "
             "uses now (rebuild the dataset with `ragtune dataset build` to train on what serving shows)")
-    enc_train, skipped = [], 0
-    for ex in train_rows:
-        e = encode_example(tok, ex, cfg.weight_status, cfg.weight_citations)
-        if len(e["input_ids"]) > cfg.max_len:
-            skipped += 1
-            continue
-        enc_train.append(e)
-    enc_hold = [e for e in (encode_example(tok, ex, 1.0, 1.0) for ex in spread(holdout_rows, cfg.max_holdout))
-                if len(e["input_ids"]) <= cfg.max_len]
+    ungrounded = sum(1 for ex in train_rows if not answer_in_sources(ex))
+    if ungrounded:  # kept (a query-log answer may paraphrase), but said: such targets teach writing what no source says
+        log(f"note: {ungrounded} of {len(train_rows)} training answers are not found in the sources they cite "
+            f"(`ragtune dataset report {Path(cfg.data) / 'train.jsonl' if Path(cfg.data).is_dir() else cfg.data}` "
+            "lists them by file and line)")
+    # never truncated (a cut prompt or target teaches something serving never shows): skipped, counted and said
+    encoded = [encode_example(tok, ex, cfg.weight_status, cfg.weight_citations) for ex in train_rows]
+    enc_train = [e for e in encoded if len(e["input_ids"]) <= cfg.max_len]
+    skipped = len(encoded) - len(enc_train)
+    hold_all = [encode_example(tok, ex, 1.0, 1.0) for ex in spread(holdout_rows, cfg.max_holdout)]
+    enc_hold = [e for e in hold_all if len(e["input_ids"]) <= cfg.max_len]
     if not enc_train:
-        raise InputError(f"{cfg.data}: no training example fits max_len={cfg.max_len}")
-    if skipped:
-        log(f"skipped {skipped} examples longer than {cfg.max_len} tokens")
+        shortest = min((len(e["input_ids"]) for e in encoded), default=0)
+        raise InputError(f"{cfg.data}: no training example fits max_len={cfg.max_len} (the shortest of "
+                         f"{len(encoded)} is {shortest} tokens)", hint=f"--max-len {shortest} or more")
+    if skipped or len(enc_hold) < len(hold_all):
+        longest = max(len(e["input_ids"]) for e in encoded + hold_all)
+        log(f"skipped examples longer than max_len={cfg.max_len} tokens (never truncated): {skipped} of "
+            f"{len(encoded)} training, {len(hold_all) - len(enc_hold)} of {len(hold_all)} holdout; the longest is "
+            f"{longest} tokens")
 
     model = add_lora(model, cfg, qlora=cfg.qlora)
     # continued training; a resumed run's checkpoint (loaded below) then replaces these weights with later ones
     init = load_init_adapter(model, cfg.init_adapter, cfg) if cfg.init_adapter else None
     if init:
         log(f"starting from {init['path']} ({init['modules']} LoRA modules)")
+    check_resumed_base(recorded(Path(cfg.out)) if cfg.resume else None, base, init, Path(cfg.out))
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.lr, weight_decay=0.0)
     n_batches = math.ceil(len(enc_train) / cfg.batch_size)
@@ -274,9 +282,10 @@ def setup(cfg: TrainConfig, data: tuple[list, list, str, dict], *, home: Any = N
         "examples_per_step": cfg.examples_per_step, "base": base, "hf_base_dir": str(hf_dir),
         "dataset_sha256": dataset_sha, "dataset_build": ds_cfg.get("build_options"),
         "system_prompt_sha256": prompt.system_prompt_sha256(), "lines_with_another_system_prompt": stale,
+        "answers_not_in_cited_sources": ungrounded,
         "tokenizer_fixes": fixes, "device": device, "init_adapter": init,
         "world_size": world, "train_examples": len(enc_train), "holdout_examples": len(enc_hold),
-        "skipped_too_long": skipped, "trainable_params": trainable, "steps_planned": total,
+        "skipped_too_long": skipped, "skipped_too_long_holdout": len(hold_all) - len(enc_hold), "trainable_params": trainable, "steps_planned": total,
         "versions": {m: getattr(sys.modules.get(m), "__version__", None) for m in ("torch", "transformers", "peft")},
     }
     if rank == 0:
@@ -344,7 +353,9 @@ def loop(run: Run, progress: Progress | None = None) -> None:
             _save_adapter(model, run.out, run.accel)
     while st["epoch"] < cfg.epochs and not stop:
         batches = make_batches(lengths, cfg.batch_size, cfg.seed, st["epoch"])[run.rank::run.world]
-        run_loss, run_n, micro = 0.0, 0, 0
+        # the epoch's running loss so far: a run resumed mid-epoch continues its curve, not a new one
+        run_loss, run_n = (st.get("run_loss", 0.0), st.get("run_n", 0)) if st["pos"] else (0.0, 0)
+        micro, step_loss, step_n = 0, 0.0, 0
         while st["pos"] < len(batches):
             items = [run.enc_train[i] for i in batches[st["pos"]]]
             t0 = time.perf_counter()
@@ -353,6 +364,8 @@ def loop(run: Run, progress: Progress | None = None) -> None:
             run.accel.backward(scaled) if run.accel else scaled.backward()
             run_loss += float(plain.detach().sum())
             run_n += len(items)
+            step_loss += float(plain.detach().sum())
+            step_n += len(items)
             micro += 1
             st["pos"] += 1
             if micro == cfg.grad_accum or st["pos"] == len(batches):
@@ -362,6 +375,9 @@ def loop(run: Run, progress: Progress | None = None) -> None:
                 run.opt.zero_grad(set_to_none=True)
                 micro = 0
                 st["step"] += 1
+                st.setdefault("curve", []).append([st["step"], round(step_loss / max(1, step_n), 4)])
+                step_loss, step_n = 0.0, 0
+                st["run_loss"], st["run_n"] = run_loss, run_n
             c["compute_s"] += time.perf_counter() - t0
             c["examples"] += len(items)
             c["tokens"] += b["tokens"]
@@ -414,6 +430,7 @@ def finish(run: Run) -> dict[str, Any]:
 
     st, c, cfg = run.state, run.counters, run.cfg
     metrics = {"epochs": st["history"], "best_holdout_loss": st["best"], "steps": st["step"],
+               "loss_curve": st.get("curve", []),  # [optimizer step, its mean train loss], across resumes
                "train_seconds": round(st["seconds"], 1), "wall_seconds": round(time.perf_counter() - run.t_start, 1),
                "s_per_step": round(st["seconds"] / max(1, st["step"]), 2),
                # None when this invocation trained nothing (a finished run resumed to write its adapter)
