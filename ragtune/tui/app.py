@@ -116,6 +116,8 @@ class RagtuneApp(App):
         self._adapter = adapter if adapter and adapter != "none" else None
         self.chat: Any = None
         self.quitting = False  # set on quit: a model that finishes loading afterwards is closed, not shown
+        self.ingest_status: str | None = None  # a running ingest's progress ("120/5000 files"), set by IngestScreen
+        self._quit_warned = False
 
     # -- lifecycle -------------------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -173,6 +175,12 @@ class RagtuneApp(App):
             self.chat.engine_failed(self.engine_error)
 
     async def action_quit(self) -> None:
+        if self.ingest_status is not None and not self._quit_warned:
+            # ingest_paths cannot be stopped midway: the process ends only when the ingest thread does
+            self._quit_warned = True
+            self.notify(f"An ingest is running ({self.ingest_status}) and cannot be stopped midway: after quitting, "
+                        "ragtune exits when it ends. Press ctrl+q again to quit.", severity="warning", timeout=10)
+            return
         self.quitting = True
         if self.chat is not None:
             self.chat.cancel.set()  # a running generation stops at its next token
@@ -215,6 +223,11 @@ class RagtuneApp(App):
             return self.documents.count_documents()
         except Exception:
             return None
+
+    def documents_changed(self) -> None:
+        """An ingest ended (also one left running in the background): the status bar's document count."""
+        if self.chat is not None and self.chat.is_mounted:
+            self.chat.refresh_documents()
 
     def recent_questions(self) -> list[str]:
         try:
@@ -283,6 +296,12 @@ class RagtuneApp(App):
 
     def action_ingest(self) -> None:
         from .screens.ingest import IngestScreen
+
+        if self.ingest_status is not None:  # left running with escape: one ingest at a time
+            self.notify(f"An ingest is still running ({self.ingest_status}); its result shows here when it ends",
+                        severity="warning")
+            return
+        self._quit_warned = False  # the next running ingest warns again
 
         def done(summary: Any) -> None:
             if summary is not None and self.chat is not None:

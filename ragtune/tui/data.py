@@ -172,6 +172,7 @@ class DocumentText:
     title: str
     text: str
     span: tuple[int, int] | None = None  # the cited chunk inside `text`, when it could be located
+    note: str = ""  # why this is not the whole stored document (it was removed or re-ingested since the answer)
 
 
 class DocumentSource(Protocol):
@@ -304,8 +305,11 @@ class StoreDocuments:
 
     def document(self, item: ContextItem) -> DocumentText:
         row = self._row(item)
-        if row is None:
-            return DocumentText(item.source, item.title, item.text, (0, len(item.text)))
+        if row is None:  # the answer's chunk is gone: say so rather than pass the chunk off as the document
+            why = ("no documents are stored in this home" if self._db() is None else
+                   "this document is no longer stored (removed, or re-ingested, since the answer was given)")
+            return DocumentText(item.source, item.title, item.text, (0, len(item.text)),
+                                note=f"{why}: showing the cited text only")
         ord_, _start, _end, _text, path, title, _n, doc_id = row
         text, spans = merge_chunks(self._db().document_chunks(doc_id))
         return DocumentText(path, title, text, spans.get(ord_))
@@ -407,6 +411,20 @@ class EvalReport:
             if line:
                 out[str(arm)] = line
         return out
+
+    def problem(self) -> str | None:
+        """Why the report has nothing to compare (an empty or foreign report.json, an older report without the
+        arms' figures, an eval set with no questions), in words; None when it has."""
+        arms = self.arms
+        if not arms:
+            return ("no A/B/C results in this report: an empty report.json, or not one `ragtune eval run` wrote "
+                    "(an older version?)")
+        if not self.metric_keys():
+            return "no metrics in this report's arms (written by an older ragtune?)"
+        counts = [arm.get("n") for arm in arms.values()]
+        if all(isinstance(n, (int, float)) and not isinstance(n, bool) and n == 0 for n in counts):
+            return "0 questions: the eval set was empty, so there is nothing to compare"
+        return None
 
     def delta_columns(self) -> dict[str, dict[str, Any]]:
         """deltas as {"C-A": {metric: value}} when the report nests them per comparison."""

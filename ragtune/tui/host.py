@@ -25,10 +25,12 @@ class ChatHost(Protocol):
     engine_lock: threading.Lock
     ingest_fn: Callable[..., Any]
     documents: DocumentSource
+    ingest_status: str | None  # how far a running ingest is ("120/5000 files"); None when none runs
 
     # -- services of RagtuneApp -------------------------------------------------------------------
     def describe_error(self, exc: BaseException) -> tuple[str, str]: ...
     def count_documents(self) -> int | None: ...
+    def documents_changed(self) -> None: ...
     def recent_questions(self) -> list[str]: ...
     def eval_report_dirs(self) -> list[str]: ...
     def heading_of(self, item: ContextItem) -> str | None: ...
@@ -47,6 +49,6 @@ class ChatHost(Protocol):
 
 # The members a test checks RagtuneApp has (a Protocol is not checked at run time).
 HOST_MEMBERS = ("settings", "engine", "engine_error", "engine_state", "engine_lock", "ingest_fn", "documents",
-                "describe_error", "count_documents", "recent_questions", "eval_report_dirs", "heading_of",
-                "lookup_chunk", "open_document", "remember_adapter", "adapter_candidate", "call_from_thread",
-                "notify", "push_screen", "pop_screen")
+                "ingest_status", "describe_error", "count_documents", "documents_changed", "recent_questions",
+                "eval_report_dirs", "heading_of", "lookup_chunk", "open_document", "remember_adapter",
+                "adapter_candidate", "call_from_thread", "notify", "push_screen", "pop_screen")

@@ -51,6 +51,8 @@ class DocumentScreen(Screen):
             head.append(f"  {printable(self.doc.title)}", style="dim")
         if self.doc.span:
             head.append(f"  · cited chunk at chars {self.doc.span[0]}–{self.doc.span[1]}", style="dim")
+        if self.doc.note:
+            head.append(f"\n{printable(self.doc.note)}", style="#e5c07b")
         if len(self.shown) < len(self.doc.text):
             head.append(f"\nlong document: showing chars {self.shown_from:,}–{self.shown_from + len(self.shown):,} of "
                         f"{len(self.doc.text):,}, around the cited chunk", style="#e5c07b")

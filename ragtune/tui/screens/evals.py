@@ -9,12 +9,12 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..data import EvalReport, fmt_metric, list_eval_reports, printable, printable_text
+from ..data import EvalReport, fit_cells, fmt_metric, list_eval_reports, printable, printable_text
 from ..host import ChatHost
 
 
@@ -33,8 +33,31 @@ def cell(value: str) -> str | Text:
 ARM_NAMES = {"A": "A rag", "B": "B tune", "C": "C hybrid"}
 
 
+def list_label(rep: EvalReport, width: int) -> Text:
+    """A report in the list: its name on one line (fitted: a long or CJK name wrapped over the whole list at
+    40 columns), its date on the next."""
+    label = Text(no_wrap=True)
+    go = rep.decision.get("go")
+    label.append("● " if go is not None else "○ ", style="#98c379" if go else "#e06c75" if go is False else "dim")
+    label.append(fit_cells(printable(rep.name), max(4, width - 2)))
+    label.append(time.strftime("\n  %Y-%m-%d %H:%M", time.localtime(rep.mtime)), style="dim")
+    return label
+
+
+class ReportList(OptionList):
+    """The list of reports; its names are fitted to its width, so it refits them when that changes (a resize, or
+    the screen's breakpoint moving it above the report)."""
+
+    def on_resize(self) -> None:
+        refit = getattr(self.screen, "refit", None)
+        if refit is not None:
+            self.call_after_refresh(refit)
+
+
 class EvalScreen(Screen):
     BINDINGS = [Binding("escape,q", "app.pop_screen", "Back"), Binding("r", "reload", "Reload")]
+    # Under 70 columns the list goes above the report (side by side the table had 18 columns at 40x12).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-wide")]
 
     app: ChatHost  # type: ignore[assignment]  # RagtuneApp, typed by what the screen uses (ragtune/tui/host.py)
 
@@ -44,8 +67,8 @@ class EvalScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="evals"):
-            yield OptionList(id="eval-list")
-            with Vertical(id="eval-detail"):
+            yield ReportList(id="eval-list")
+            with VerticalScroll(id="eval-detail"):  # focusable: tab reaches the decision, up/down scroll it
                 yield Static(id="eval-title")
                 yield DataTable(id="eval-table", zebra_stripes=True, cursor_type="row")
                 yield Static(id="eval-decision")
@@ -72,16 +95,28 @@ class EvalScreen(Screen):
             self.query_one(DataTable).display = False
             self.query_one("#eval-decision", Static).update("")
             return
-        for rep in self.reports:
-            label = Text(overflow="ellipsis")
-            go = rep.decision.get("go")
-            label.append("● " if go is not None else "○ ", style="#98c379" if go else "#e06c75" if go is False else "dim")
-            label.append(printable(rep.name))
-            label.append(time.strftime("\n  %Y-%m-%d %H:%M", time.localtime(rep.mtime)), style="dim")
-            ol.add_option(Option(label))
+        width = self._label_width()
+        ol.add_options([Option(list_label(rep, width)) for rep in self.reports])
         ol.highlighted = 0
         ol.focus()
         self.show(self.reports[0])
+
+    def _label_width(self) -> int:
+        ol = self.query_one("#eval-list", OptionList)
+        return (ol.scrollable_content_region.width or 30) - 1  # the scroll bar, when the list has one
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.refit)
+
+    def refit(self) -> None:
+        """Fit the names to the list's new width; a report's path and title to the detail's."""
+        width = self._label_width()
+        ol = self.query_one("#eval-list", OptionList)
+        for i, rep in enumerate(self.reports):
+            if i < ol.option_count:
+                ol.replace_option_prompt_at_index(i, list_label(rep, width))
+        if self.reports and ol.highlighted is not None and 0 <= ol.highlighted < len(self.reports):
+            self._title(self.reports[ol.highlighted])
 
     @on(OptionList.OptionHighlighted, "#eval-list")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -106,14 +141,30 @@ class EvalScreen(Screen):
         table.display = False
         decision.update("")
 
-    def _show(self, rep: EvalReport, title: Static, table: DataTable, decision: Static) -> None:
-        table.display = True
+    def _title(self, rep: EvalReport) -> None:
+        """The report's name and where it is, each fitted to two lines (a long path took every row at 40x12)."""
+        if rep.error:
+            return
         try:
             where = str(rep.path.relative_to(self.app.settings.home.root))
         except ValueError:
             where = str(rep.path)
-        title.update(Text.assemble((printable(rep.name), "bold"), ("  " + printable(where), "dim")))
+        room = 2 * max(10, (self.query_one("#eval-detail").scrollable_content_region.width or 40) - 1)
+        self.query_one("#eval-title", Static).update(Text.assemble(
+            (fit_cells(printable(rep.name), room), "bold"), "\n", (fit_cells(printable(where), room), "dim")))
+
+    def _show(self, rep: EvalReport, title: Static, table: DataTable, decision: Static) -> None:
+        self._title(rep)
+        self.query_one("#eval-detail", VerticalScroll).scroll_home(animate=False)
         arms = rep.arms
+        keys = rep.metric_keys()
+        table.display = bool(arms and keys)
+        if problem := rep.problem():  # no arms, no metrics, zero questions: say so instead of an empty table
+            out = Text(problem, style="#e5c07b")
+            if table.display:
+                out.append("\n")
+        else:
+            out = Text()
         arm_keys = [a for a in ("A", "B", "C") if a in arms] + sorted(a for a in arms if a not in ("A", "B", "C"))
         deltas = rep.delta_columns()
         table.add_column(plain("metric"), key="metric")
@@ -121,7 +172,7 @@ class EvalScreen(Screen):
             table.add_column(plain(ARM_NAMES.get(a, a)), key=f"arm-{a}")
         for d in deltas:
             table.add_column(plain(d.replace("_minus_", "−").replace("-", "−")), key=f"delta-{d}")
-        for key, label, kind in rep.metric_keys():
+        for key, label, kind in keys:
             row: list = [cell(label)]
             row += [cell(fmt_metric(arms[a].get(key), kind)) for a in arm_keys]
             for d, values in deltas.items():
@@ -132,7 +183,6 @@ class EvalScreen(Screen):
                 row.append(delta)
             table.add_row(*row, key=key)
         dec = rep.decision
-        out = Text()
         if "go" in dec:
             out.append(" GO " if dec["go"] else " NO-GO ", style="bold #1e1e1e on #98c379" if dec["go"] else "bold #1e1e1e on #e06c75")
         reasons = dec.get("reasons") or []
@@ -150,4 +200,8 @@ class EvalScreen(Screen):
                        + f", {s['up']} up / {s['down']} down of {s['n']}, p = {float(s['p_value']):.2g}", style="dim")
         for name, line in rep.losses.items():  # where answers were lost (docs/eval.md)
             out.append(f"\n{name} where lost: {line}", style="dim")
+        if "go" not in dec and not rep.problem():
+            out.append("\nno go/no-go decision in this report (written by an older ragtune?)", style="dim")
+        if out.plain.startswith("\n"):
+            out = out[1:]
         decision.update(printable_text(out))

@@ -23,6 +23,10 @@ HELP: list[tuple[str, str, str]] = [
     ("chat", "ctrl+r", "eval reports (last `ragtune eval run`s, A/B/C table)"),
     ("answers", "up / down, click", "select an older / newer answer: its citations, source and latency"),
     ("citations", "up / down, enter", "select a citation / open its document"),
+    ("eval reports", "up / down, tab", "pick a report; tab to the report (up / down scroll it) and its table "
+                                       "(left / right scroll the columns)"),
+    ("eval reports", "r", "read the reports again"),
+    ("ingest", "escape", "close the prompt; a running ingest goes on, its result shows when it ends"),
     ("anywhere", "f1 / ?", "this help"),
     ("anywhere", "escape / q", "close the current screen"),
     ("anywhere", "ctrl+q", "quit"),

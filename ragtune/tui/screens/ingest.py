@@ -18,7 +18,7 @@ from textual.widgets import Input, Label, ProgressBar, Static
 
 from ragtune.appliance.ingest.progress import fmt_eta
 
-from ..data import printable
+from ..data import fit_cells, printable
 from ..host import ChatHost
 
 # More files than this under the given paths: show the count and ask for a second enter.
@@ -31,6 +31,25 @@ def count_files(paths: list[Path], extensions: list[str]) -> tuple[int, int]:
 
     w = walk(paths, extensions)
     return len(w.items), w.ignored
+
+
+def check_paths(raw: list[str]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """(paths that exist, [(path as typed, why not)]). A name the system refuses (too long, a NUL byte, `~user`
+    with no such user) is a reason, not a traceback that ends the app."""
+    ok: list[Path] = []
+    bad: list[tuple[str, str]] = []
+    for p in raw:
+        try:
+            path = Path(p).expanduser()
+            if path.exists():
+                ok.append(path)
+            else:
+                bad.append((p, "not found"))
+        except RuntimeError:  # expanduser: `~name` of no known user
+            bad.append((p, "no such user's home"))
+        except (OSError, ValueError) as exc:  # ENAMETOOLONG, ELOOP, EACCES on a parent; "embedded null byte"
+            bad.append((p, getattr(exc, "strerror", None) or str(exc)))
+    return ok, bad
 
 
 def summary_text(summary: Any) -> str:
@@ -58,11 +77,6 @@ class IngestScreen(ModalScreen[Any]):
             super().__init__()
             self.done, self.total, self.path, self.eta, self.stage = done, total, path, eta, stage
 
-    class Done(Message):
-        def __init__(self, summary: Any):
-            super().__init__()
-            self.summary = summary
-
     class Failed(Message):
         def __init__(self, error: str, title: str):
             super().__init__()
@@ -81,6 +95,7 @@ class IngestScreen(ModalScreen[Any]):
         self.running = False
         self.counting = False
         self.confirmed: list[Path] | None = None  # paths whose file count the user has seen
+        self.result: Any = None  # the summary of an ingest that ended while another screen was over this one
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ingest-box") as box:
@@ -111,11 +126,16 @@ class IngestScreen(ModalScreen[Any]):
         if not raw:
             self.notify("Type a path to a file or folder", severity="warning")
             return
-        paths = [Path(p).expanduser() for p in raw]
-        missing = [str(p) for p in paths if not p.exists()]
-        if missing:
-            self._status(f"not found: {', '.join(missing)}")
-            self.notify(f"not found: {', '.join(missing)}", severity="error")
+        paths, bad = check_paths(raw)
+        if bad:
+            # Paths fitted (one: to two lines, several: one line each): a long one overflowed the box at 40x12.
+            room = (2 if len(bad) == 1 else 1) * max(20, self.query_one("#ingest-status", Static).content_region.width
+                                                     or 60)
+            lines = [f"{why}: {fit_cells(printable(p), room - len(why) - 2)}" for p, why in bad[:3]]
+            if len(bad) > 3:
+                lines.append(f"and {len(bad) - 3} more")
+            self._status("\n".join(lines))
+            self.notify("\n".join(lines), severity="error")
             return
         if self.confirmed == paths:
             self._begin(paths)
@@ -153,24 +173,34 @@ class IngestScreen(ModalScreen[Any]):
 
     def _begin(self, paths: list[Path]) -> None:
         self.running = True
+        self.app.ingest_status = "starting"
         self.query_one("#ingest-path", Input).disabled = True
         self.query_one(ProgressBar).display = True
+        self.query_one("#ingest-box").border_subtitle = "escape to close (the ingest goes on)"
         self._status("starting…")
-        self._ingest(paths)
+        self._ingest(paths, self.app)
 
     @work(thread=True, name="ingest")
-    def _ingest(self, paths: list[Path]) -> None:
+    def _ingest(self, paths: list[Path], app: ChatHost) -> None:
+        # `app` from the UI thread: once the screen is closed with escape, `self.app` has no app to find.
         def progress(done: float, total: int, path: str, eta: float | None = None, stage: str = "") -> None:
+            # Also on the app: closed with escape, the screen no longer gets these, and ctrl+g says how far it is.
+            app.ingest_status = "waiting for another ingest" if stage == "waiting" else f"{int(done)}/{total} files"
             self.post_message(self.Progress(done, total, str(path), eta, stage))
 
+        outcome: Any
         try:
-            summary = self.app.ingest_fn(self.app.settings, paths, progress=progress)
+            outcome = app.ingest_fn(app.settings, paths, progress=progress)
         except Exception as exc:
-            self.post_message(self.Failed(*self.app.describe_error(exc)))
-        else:
-            self.post_message(self.Done(summary))
+            outcome = self.Failed(*app.describe_error(exc))
+        try:  # on the UI thread, whether or not this screen is still open (escape leaves the ingest running)
+            app.call_from_thread(self._finished, outcome, app)
+        except RuntimeError:  # the app has exited meanwhile: nobody to tell
+            pass
 
     def on_ingest_screen_progress(self, event: Progress) -> None:
+        if not self.running:  # a late message after the end
+            return
         bar = self.query_one(ProgressBar)
         if event.stage == "waiting":  # the ingest pipeline waits (up to half a minute) for the index's writer
             bar.update(total=None)
@@ -180,18 +210,40 @@ class IngestScreen(ModalScreen[Any]):
         eta = f"  {fmt_eta(event.eta)}" if event.eta is not None else ""
         self._status(f"{int(event.done)}/{event.total} files{eta}  {Path(event.path).name}")
 
-    def on_ingest_screen_done(self, event: Done) -> None:
+    def _finished(self, outcome: Any, app: ChatHost) -> None:
+        """The ingest's summary (or its Failed message): on this screen while it is open, else as notifications
+        over whatever screen is showing (before: closed with escape, the result and any failed files were never
+        shown, and the document count stayed old)."""
         self.running = False
-        text = summary_text(event.summary)
-        bar = self.query_one(ProgressBar)
-        bar.update(total=bar.total or 1, progress=bar.total or 1)
-        failed = getattr(event.summary, "failed", None) or []
+        app.ingest_status = None
+        if isinstance(outcome, self.Failed):
+            if self.is_attached:  # open (perhaps under the help): its status line says why
+                self.on_ingest_screen_failed(outcome)
+            else:
+                app.notify(outcome.error, title=f"ingest: {outcome.title}", severity="error", timeout=15)
+            return
+        summary = outcome
+        failed = getattr(summary, "failed", None) or []
         for path, reason in failed[:5]:
-            self.notify(f"{path}: {reason}", title="not ingested", severity="warning", timeout=8)
-        for path, note in (getattr(event.summary, "notes", None) or [])[:5]:  # a PDF's scanned pages
-            self.notify(f"{path}: {note}", title="ingested, with a note", severity="warning", timeout=8)
-        self.notify(text, title="ingested")
-        self.dismiss(event.summary)
+            app.notify(f"{path}: {reason}", title="not ingested", severity="warning", timeout=8)
+        if len(failed) > 5:
+            app.notify(f"and {len(failed) - 5} more files", title="not ingested", severity="warning", timeout=8)
+        for path, note in (getattr(summary, "notes", None) or [])[:5]:  # a PDF's scanned pages
+            app.notify(f"{path}: {note}", title="ingested, with a note", severity="warning", timeout=8)
+        app.notify(summary_text(summary), title="ingested")
+        if self.is_attached:
+            bar = self.query_one(ProgressBar)
+            bar.update(total=bar.total or 1, progress=bar.total or 1)
+            self.result = summary
+            if app.screen is self:  # (is_current is also true under a modal screen)
+                self.dismiss(summary)
+                return
+        app.documents_changed()
+
+    def on_screen_resume(self) -> None:
+        if self.result is not None:  # it ended while another screen was over this one
+            result, self.result = self.result, None
+            self.dismiss(result)
 
     def on_ingest_screen_failed(self, event: Failed) -> None:
         self.running = self.counting = False
@@ -201,5 +253,7 @@ class IngestScreen(ModalScreen[Any]):
 
     def action_cancel(self) -> None:
         if self.running:
-            self.notify("Ingest is running; it will finish in the background", severity="warning")
+            # ingest_paths has no point to stop at between documents: it goes on, and its result is shown here
+            self.notify("The ingest keeps running in the background (it cannot be stopped midway); its result "
+                        "shows here when it ends", severity="warning", timeout=8)
         self.dismiss(None)
