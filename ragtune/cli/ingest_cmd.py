@@ -5,7 +5,9 @@ files failed and nothing else happened (a corrupt PDF, an empty file, a bad corp
 from __future__ import annotations
 
 import shutil
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -69,6 +71,32 @@ class _Bar:
             sys.stderr.flush()
 
 
+class _StopOnCtrlC:
+    """The first Ctrl-C asks the ingest to stop after the document it is on: what it read is stored and indexed,
+    and the same command goes on from there. A second one aborts at once (safe too: each document is one
+    transaction, and the next ingest puts the keyword index back in step)."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.previous: object = None
+
+    def __enter__(self) -> "_StopOnCtrlC":
+        if threading.current_thread() is threading.main_thread():  # signal handlers live on the main thread only
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.stop.is_set():
+            raise KeyboardInterrupt
+        self.stop.set()
+        sys.stderr.write("\nstopping after the current document (Ctrl-C again to abort now)…\n")
+        sys.stderr.flush()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)  # type: ignore[arg-type]
+
+
 def _paths(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[Path, ...]:
     """The PATHS, none of them empty: Path("") is the current folder, and `ragtune ingest "$DOCS"` with DOCS unset
     must not ingest (or with --prune, prune) wherever the command runs (`docs remove ""` is refused alike)."""
@@ -90,12 +118,15 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, retry_failed: bool, as_jso
     Unchanged files are skipped (content hash), changed ones replaced: only chunks whose text changed are
     embedded again. Files read by an older version of their reader are read again. Files that cannot be read are
     listed with a reason; the rest are ingested. Such a file is not read again while it stays as it is (one line
-    names it) unless its reader is updated or --retry-failed is given. Progress with an ETA goes to stderr."""
+    names it) unless its reader is updated or --retry-failed is given. Progress with an ETA goes to stderr. Ctrl-C
+    stops after the current document (what was read is kept; run the command again to go on); twice aborts."""
     from ..appliance.ingest.pipeline import ingest_paths
 
     bar = _Bar(is_tty())
     try:
-        summary = ingest_paths(app.settings, list(paths), prune=prune, on_progress=bar, retry_failed=retry_failed)
+        with _StopOnCtrlC() as ctrl_c:
+            summary = ingest_paths(app.settings, list(paths), prune=prune, on_progress=bar, retry_failed=retry_failed,
+                                   should_stop=ctrl_c.stop.is_set)
     finally:
         bar.close()
     if as_json:
@@ -127,6 +158,11 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, retry_failed: bool, as_jso
         if s.stale:
             click.echo(f"kept the stored (older) version of {len(s.stale)} document(s) that failed to re-ingest; "
                        "they are marked stale in `ragtune docs list`")
+        if s.stopped:
+            click.echo(f"stopped (Ctrl-C): {s.files_left} file(s) not reached; run the same command again to go on"
+                       + (" (nothing was pruned)" if prune else ""))
+    if summary.stopped:
+        raise KeyboardInterrupt  # exit 130, after the summary of what was done
     # An InputError (exit code 2) rather than click's Exit: the root `main` runs click with standalone_mode=False,
     # where a bare Exit's code would be returned, not used.
     from ..appliance.errors import InputError

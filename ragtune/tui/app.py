@@ -55,16 +55,18 @@ def default_engine_factory(settings: Settings, on_warning: Callable[[str, str], 
     return engine
 
 
-def default_ingest(settings: Settings, paths: list[Path], *, progress: Callable | None = None) -> Any:
+def default_ingest(settings: Settings, paths: list[Path], *, progress: Callable | None = None,
+                   should_stop: Callable[[], bool] | None = None) -> Any:
     """ingest_paths with its byte-based progress handed to `progress(done, total, path, eta_s)`: `done` counts
-    files, with the fraction of the file being worked on (so the bar moves inside one big file)."""
+    files, with the fraction of the file being worked on (so the bar moves inside one big file). `should_stop`:
+    ingest_paths ends between documents when it turns true (what was read is kept)."""
     from ragtune.appliance.ingest.pipeline import ingest_paths
 
     def on_progress(p: Any) -> None:
         if progress is not None and p.stage != "done":  # "waiting": another ingest holds the index
             progress(p.fraction * p.files_total, p.files_total, p.path, p.eta_s, stage=p.stage)
 
-    return ingest_paths(settings, paths, on_progress=on_progress)
+    return ingest_paths(settings, paths, on_progress=on_progress, should_stop=should_stop)
 
 
 # Why the engine could not start, by error type: (notification title, status bar state). A damaged or read-only
@@ -117,6 +119,7 @@ class RagtuneApp(App):
         self.chat: Any = None
         self.quitting = False  # set on quit: a model that finishes loading afterwards is closed, not shown
         self.ingest_status: str | None = None  # a running ingest's progress ("120/5000 files"), set by IngestScreen
+        self.ingest_stop = threading.Event()  # asks the running ingest to stop after its current document
         self._quit_warned = False
 
     # -- lifecycle -------------------------------------------------------------------------------------
@@ -176,11 +179,12 @@ class RagtuneApp(App):
 
     async def action_quit(self) -> None:
         if self.ingest_status is not None and not self._quit_warned:
-            # ingest_paths cannot be stopped midway: the process ends only when the ingest thread does
             self._quit_warned = True
-            self.notify(f"An ingest is running ({self.ingest_status}) and cannot be stopped midway: after quitting, "
-                        "ragtune exits when it ends. Press ctrl+q again to quit.", severity="warning", timeout=10)
+            self.notify(f"An ingest is running ({self.ingest_status}): quitting stops it after the document it is "
+                        "on (what it read is kept; ingest again to go on). Press ctrl+q again to quit.",
+                        severity="warning", timeout=10)
             return
+        self.ingest_stop.set()  # the process ends when the ingest thread does: after its current document
         self.quitting = True
         if self.chat is not None:
             self.chat.cancel.set()  # a running generation stops at its next token
@@ -302,6 +306,7 @@ class RagtuneApp(App):
                         severity="warning")
             return
         self._quit_warned = False  # the next running ingest warns again
+        self.ingest_stop.clear()
 
         def done(summary: Any) -> None:
             if summary is not None and self.chat is not None:

@@ -26,6 +26,7 @@ class ChatHost(Protocol):
     ingest_fn: Callable[..., Any]
     documents: DocumentSource
     ingest_status: str | None  # how far a running ingest is ("120/5000 files"); None when none runs
+    ingest_stop: threading.Event  # set: the running ingest stops after the document it is on (escape, quit)
 
     # -- services of RagtuneApp -------------------------------------------------------------------
     def describe_error(self, exc: BaseException) -> tuple[str, str]: ...
@@ -49,6 +50,6 @@ class ChatHost(Protocol):
 
 # The members a test checks RagtuneApp has (a Protocol is not checked at run time).
 HOST_MEMBERS = ("settings", "engine", "engine_error", "engine_state", "engine_lock", "ingest_fn", "documents",
-                "ingest_status", "describe_error", "count_documents", "documents_changed", "recent_questions",
+                "ingest_status", "ingest_stop", "describe_error", "count_documents", "documents_changed", "recent_questions",
                 "eval_report_dirs", "heading_of", "lookup_chunk", "open_document", "remember_adapter",
                 "adapter_candidate", "call_from_thread", "notify", "push_screen", "pop_screen")

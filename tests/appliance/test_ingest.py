@@ -501,3 +501,69 @@ def test_a_pdf_with_scanned_pages_is_ingested_with_a_note(home, tmp_path, cli_fa
     assert main(["--home", str(home.root), "ingest", "--json", str(tmp_path / "d")]) == 0
     notes = json.loads(capsys.readouterr().out)["notes"]
     assert len(notes) == 1 and notes[0]["note"].startswith("1 of 2 pages are images without text (page 2:")
+
+
+def test_a_stopped_ingest_keeps_what_it_read_prunes_nothing_and_the_next_one_goes_on(settings, tmp_path, fake):
+    """`should_stop` (the TUI's escape) ends the run between documents like a finished one."""
+    docs = write_good(tmp_path / "docs")
+    _ingest(settings, [tmp_path / "docs"], fake)
+    docs["cats.md"].write_text("# Cats\n\ncats sleep a lot, now edited")
+    (tmp_path / "docs" / "new.md").write_text("# New\n\nbrand new words")
+    calls = []
+
+    def stop_after_two() -> bool:
+        calls.append(None)
+        return len(calls) > 2
+
+    s = _ingest(settings, [tmp_path / "docs"], fake, prune=True, should_stop=stop_after_two)
+    total = len(docs) + 1
+    assert s.stopped and s.files_left == total - 2 and s.deleted == 0
+    assert s.added + s.updated + s.unchanged == 2
+    rest = _ingest(settings, [tmp_path / "docs"], fake, prune=True)
+    assert not rest.stopped and rest.files_left == 0 and rest.deleted == 0
+    assert rest.unchanged >= 2 and rest.added + rest.updated >= 1
+    with Store(settings.home.db_path) as st:  # every document stored, the edit included
+        texts = " ".join(c[1] for d in st.documents() for c in st.document_chunks(d["id"]))
+    assert "now edited" in texts and "brand new words" in texts
+
+
+def test_a_stop_inside_a_corpus_file_keeps_its_rows_not_reached(settings, tmp_path, fake):
+    import json
+
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"_id": f"d{i}", "title": f"T{i}", "text": f"row {i} words"}) + "\n"
+                              for i in range(5)))
+    _ingest(settings, [corpus], fake)
+    calls = []
+    s = _ingest(settings, [corpus], fake, prune=True, should_stop=lambda: bool(calls.append(None)) or len(calls) > 3)
+    assert s.stopped and s.files_left == 1 and s.deleted == 0
+
+
+def test_ctrl_c_stops_the_cli_ingest_after_the_current_document(home, settings, tmp_path, cli_fake, monkeypatch,
+                                                                 capsys):
+    """The first Ctrl-C: the document being read is finished and stored, the rest is left for the next run (exit
+    130 after the summary); the same command then goes on."""
+    import signal
+
+    import ragtune.appliance.ingest.pipeline as pl
+    from ragtune.cli import main
+
+    docs = write_good(tmp_path / "docs")
+    real = dict(pl.LOADERS)
+
+    def interrupting(path, raw):
+        os.kill(os.getpid(), signal.SIGINT)  # as if the person pressed Ctrl-C while this file is read
+        return real["md"](path, raw)
+
+    monkeypatch.setitem(pl.LOADERS, "md", interrupting)
+    assert main(["--home", str(home.root), "ingest", str(tmp_path / "docs")]) == 130
+    out, err = capsys.readouterr()
+    assert "stopping after the current document (Ctrl-C again to abort now)" in err
+    assert "stopped (Ctrl-C):" in out and "run the same command again to go on" in out and "Traceback" not in err
+    with Store(settings.home.db_path) as st:
+        assert 1 <= len(st.documents()) < len(docs)  # up to the document being read when Ctrl-C came
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler is put back
+    monkeypatch.setitem(pl.LOADERS, "md", real["md"])
+    assert main(["--home", str(home.root), "ingest", str(tmp_path / "docs")]) == 0
+    with Store(settings.home.db_path) as st:
+        assert len(st.documents()) == len(docs)

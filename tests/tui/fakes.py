@@ -159,7 +159,8 @@ class FakeDocuments:
         pass
 
 
-def fake_ingest(settings: Any, paths: list, *, prune: bool = False, progress: Callable | None = None) -> Any:
+def fake_ingest(settings: Any, paths: list, *, prune: bool = False, progress: Callable | None = None,
+                should_stop: Callable | None = None) -> Any:
     """Stands in for `ingest_paths`: reports progress over the given paths and returns a summary-like object."""
     from types import SimpleNamespace
 

@@ -187,7 +187,7 @@ async def test_ingest_modal_runs_with_progress(make_app, tmp_path):
     progress_seen: list[tuple[int, int]] = []
     release = threading.Event()
 
-    def ingest(settings, paths, *, progress=None):
+    def ingest(settings, paths, *, progress=None, should_stop=None):
         calls.append((settings, list(paths)))
         for i in range(1, 5):
             progress(i, 4, f"{paths[0]}/f{i}.md")

@@ -136,7 +136,7 @@ async def test_ingest_prompt_starts_empty_and_confirms_big_folders(make_app, tmp
     (big / "a.bin").write_bytes(b"x")
     calls = []
 
-    def ingest(settings, paths, *, progress=None):
+    def ingest(settings, paths, *, progress=None, should_stop=None):
         calls.append(list(paths))
         from types import SimpleNamespace
 

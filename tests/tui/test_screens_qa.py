@@ -170,7 +170,7 @@ async def test_ingest_paths_the_system_refuses_are_messages(make_app):
 
 
 def gated_ingest(release: threading.Event, n: int = 3, failed: int = 7):
-    def ingest(settings, paths, *, progress=None):
+    def ingest(settings, paths, *, progress=None, should_stop=None):
         for i in range(n):
             progress(i, n, f"/data/{i}.md", None, stage="reading")
         release.wait(5)
@@ -189,8 +189,8 @@ class Counting(FakeDocuments):
 async def test_an_ingest_closed_with_escape_still_reports_its_result(make_app, tmp_path):
     """Before: escape while ingesting said it would finish in the background, but its result (and the files that
     failed) never showed, the document count stayed old, and ctrl+g opened a second prompt whose ingest then
-    waited on the first. ingest_paths has no point to stop at between documents, so escape cannot stop it;
-    what it does now is say so, and report the end wherever the person is."""
+    waited on the first. Now the first escape asks it to stop after its current document (ingest_paths
+    `should_stop`), the second closes the prompt, and the end is reported wherever the person is."""
     (tmp_path / "a.md").write_text("# a\n")
     release = threading.Event()
     docs = Counting()
@@ -204,10 +204,14 @@ async def test_an_ingest_closed_with_escape_still_reports_its_result(make_app, t
             await pilot.pause(0.02)
             if app.ingest_status and "files" in app.ingest_status:
                 break
-        await pilot.press("escape")
+        await pilot.press("escape")  # the first asks the ingest to stop after its current document
+        await pilot.pause()
+        assert app.ingest_stop.is_set() and isinstance(app.screen, IngestScreen)
+        assert "stopping after" in str(app.screen.query_one("#ingest-status", Static).render())
+        await pilot.press("escape")  # the second closes the prompt; the result still shows when it ends
         await pilot.pause()
         assert isinstance(app.screen, ChatScreen)
-        assert any("cannot be stopped midway" in n.message for n in app._notifications)
+        assert any("stops after the current document" in n.message for n in app._notifications)
         await pilot.press("ctrl+g")
         await pilot.pause()
         assert isinstance(app.screen, ChatScreen)  # no second prompt while the first ingest runs
@@ -256,8 +260,8 @@ async def test_an_ingest_that_ends_under_the_help_closes_its_prompt_after(make_a
 
 
 async def test_quitting_during_an_ingest_warns_first(make_app, tmp_path):
-    """The ingest thread cannot be stopped, and the process waits for it after the app closes: the first ctrl+q
-    says so, the second quits."""
+    """The process waits for the ingest thread after the app closes: the first ctrl+q says so, the second asks
+    the ingest to stop after its current document and quits."""
     (tmp_path / "a.md").write_text("# a\n")
     release = threading.Event()
     app = make_app(ingest=gated_ingest(release))
@@ -273,7 +277,7 @@ async def test_quitting_during_an_ingest_warns_first(make_app, tmp_path):
         release.set()
         await pilot.press("ctrl+q")
         await pilot.pause()
-        assert app.quitting
+        assert app.quitting and app.ingest_stop.is_set()
 
 
 async def test_thousands_of_files_keep_the_progress_responsive(make_app, tmp_path):
@@ -403,3 +407,24 @@ async def test_help_scrolls_to_its_end_by_keyboard_at_40x12(make_app):
         assert inside(app, app.screen.query_one("#help-box"))
         await pilot.press("escape")
         assert isinstance(app.screen, ChatScreen)
+
+
+def test_a_stopped_ingest_says_how_many_files_it_did_not_reach():
+    from ragtune.tui.screens.ingest import summary_text
+
+    s = SimpleNamespace(added=2, updated=0, unchanged=1, chunks_added=5, failed=[], stopped=True, files_left=7)
+    assert summary_text(s) == "stopped: 2 added, 0 updated, 1 unchanged, 5 chunks; 7 files not reached (ingest again " \
+                              "to go on)"
+
+
+def test_the_default_ingest_hands_the_stop_to_the_pipeline(settings, tmp_path, monkeypatch):
+    import ragtune.appliance.ingest.pipeline as pipeline
+    from ragtune.tui.app import default_ingest
+
+    seen = {}
+    monkeypatch.setattr(pipeline, "ingest_paths", lambda s, p, **kw: seen.update(kw) or "summary")
+    stop = threading.Event()
+    assert default_ingest(settings, [tmp_path], should_stop=stop.is_set) == "summary"
+    assert seen["should_stop"] is not None and not seen["should_stop"]()
+    stop.set()
+    assert seen["should_stop"]()

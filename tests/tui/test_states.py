@@ -317,7 +317,7 @@ async def test_ingest_says_it_waits_for_another_ingest(make_app, tmp_path):
     doc.write_text("# Notes\nsome text\n")
     release = threading.Event()
 
-    def waiting_ingest(settings, paths, *, progress=None):
+    def waiting_ingest(settings, paths, *, progress=None, should_stop=None):
         progress(0, 1, "", None, stage="waiting")
         release.wait(5)
         progress(0.5, 1, str(paths[0]), 1.0, stage="embedding")
@@ -345,7 +345,7 @@ def test_default_ingest_passes_the_stage(monkeypatch, settings):
     from ragtune.appliance.ingest.progress import IngestProgress
     from ragtune.tui.app import default_ingest
 
-    def fake_paths(settings, paths, *, on_progress=None):
+    def fake_paths(settings, paths, *, on_progress=None, should_stop=None):
         on_progress(IngestProgress(0, 2, 0, 0, "", "waiting", 0.0))
         on_progress(IngestProgress(2, 2, 10, 10, "a.md", "done", 1.0))
         return "summary"

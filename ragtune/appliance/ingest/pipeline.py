@@ -288,11 +288,15 @@ def _count_rows(path: Path) -> int:
 
 def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, progress: Progress | None = None,
                  store: Any = None, embedder: Any = None, lexical: Any = None,
-                 on_progress: OnProgress | None = None, retry_failed: bool = False) -> IngestSummary:
+                 on_progress: OnProgress | None = None, retry_failed: bool = False,
+                 should_stop: Callable[[], bool] | None = None) -> IngestSummary:
     """Ingest files and folders into the home of `settings`. Per-file problems are reported in
     `summary.failed` as (path, one-line reason), files that failed before and did not change since in
     `summary.still_unreadable` (not read again unless `retry_failed`); typed errors are raised only for whole-run
-    problems (database, embedder model, another ingest running)."""
+    problems (database, embedder model, another ingest running). `should_stop()` true between documents (the TUI's
+    escape) ends the run there like a finished one: what was read is stored and indexed, nothing is pruned, and
+    `summary.stopped` / `files_left` say so; the next ingest of the same paths goes on where it stopped (the files
+    done are unchanged)."""
     t0 = time.perf_counter()
     summary = IngestSummary(paths=len(paths))
     w = walk([Path(p) for p in paths], settings.ingest.extensions, skip=settings.home.root)
@@ -339,12 +343,12 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
             run = _Run(settings, store, lw, make_embedder, summary, identity, retry_failed)
             run.tracker = Tracker(on_progress, len(w.items), sum(_size(i.path) for i in w.items))
             run.seen.update(p for p, _ in w.failed)  # exists but unreadable: not stale
-            _process(run, w, settings, progress, summary)
+            _process(run, w, settings, progress, summary, should_stop)
             run.flush()
             run.tracker.emit("", "done")
             run.failures.save(store, run.seen)
             summary.stale = mark_stale(store, summary.failed + [(p, r) for p, r, _ in summary.still_unreadable])
-            if prune:
+            if prune and not summary.stopped:  # files not reached are not gone
                 run.delete_documents(_stale_documents(store, w, run.seen, run.seen_prefixes))
             run.finish_version()
             if stale:
@@ -361,17 +365,25 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
     return summary
 
 
-def _process(run: _Run, w: Walk, settings: Settings, progress: Progress | None, summary: IngestSummary) -> None:
+def _process(run: _Run, w: Walk, settings: Settings, progress: Progress | None, summary: IngestSummary,
+             should_stop: Callable[[], bool] | None = None) -> None:
     rows_in = {i.path: _count_rows(i.path) for i in w.items if i.kind == "beir"}
     total = sum(rows_in.get(i.path, 1) for i in w.items)
     done = 0
-    for item in w.items:
+    for n_item, item in enumerate(w.items):
+        if should_stop is not None and should_stop():
+            summary.stopped, summary.files_left = True, len(w.items) - n_item
+            return
         path_s = str(item.path)
         if item.kind == "beir":
             row_bytes = _size(item.path) / rows_in[item.path]
             rows = 0
             try:
                 for doc in iter_beir_documents(item.path):
+                    if should_stop is not None and should_stop():  # between rows of a big corpus too
+                        summary.stopped, summary.files_left = True, len(w.items) - n_item
+                        run.seen_prefixes.append(path_s + "#")  # its rows not reached are kept
+                        return
                     rows += 1
                     run.seen.add(doc.path)
                     unchanged, doc_id = run.is_unchanged(doc.path, doc.sha256, doc.kind)

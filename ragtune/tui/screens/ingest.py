@@ -56,6 +56,8 @@ def summary_text(summary: Any) -> str:
     get = lambda k: getattr(summary, k, 0)  # noqa: E731
     text = (f"{get('added')} added, {get('updated')} updated, {get('unchanged')} unchanged, "
             f"{get('chunks_added')} chunks")
+    if getattr(summary, "stopped", False):  # escape (or quit) stopped it between documents
+        text = f"stopped: {text}; {get('files_left')} files not reached (ingest again to go on)"
     failed = getattr(summary, "failed", None) or []
     if failed:
         text += f"; {len(failed)} failed"
@@ -176,7 +178,7 @@ class IngestScreen(ModalScreen[Any]):
         self.app.ingest_status = "starting"
         self.query_one("#ingest-path", Input).disabled = True
         self.query_one(ProgressBar).display = True
-        self.query_one("#ingest-box").border_subtitle = "escape to close (the ingest goes on)"
+        self.query_one("#ingest-box").border_subtitle = "escape to stop after the current document"
         self._status("starting…")
         self._ingest(paths, self.app)
 
@@ -190,7 +192,7 @@ class IngestScreen(ModalScreen[Any]):
 
         outcome: Any
         try:
-            outcome = app.ingest_fn(app.settings, paths, progress=progress)
+            outcome = app.ingest_fn(app.settings, paths, progress=progress, should_stop=app.ingest_stop.is_set)
         except Exception as exc:
             outcome = self.Failed(*app.describe_error(exc))
         try:  # on the UI thread, whether or not this screen is still open (escape leaves the ingest running)
@@ -208,6 +210,9 @@ class IngestScreen(ModalScreen[Any]):
             return
         bar.update(total=max(event.total, 1), progress=event.done)
         eta = f"  {fmt_eta(event.eta)}" if event.eta is not None else ""
+        if self.app.ingest_stop.is_set():
+            self._status(f"stopping after {Path(event.path).name}… (escape again to close)")
+            return
         self._status(f"{int(event.done)}/{event.total} files{eta}  {Path(event.path).name}")
 
     def _finished(self, outcome: Any, app: ChatHost) -> None:
@@ -252,8 +257,14 @@ class IngestScreen(ModalScreen[Any]):
         self.notify(event.error, title=event.title, severity="error", timeout=8)
 
     def action_cancel(self) -> None:
+        """Escape: while an ingest runs, the first asks it to stop after the document it is on (what it read is
+        kept), the second closes the prompt (the stop goes on; its result shows wherever the person is)."""
+        if self.running and not self.app.ingest_stop.is_set():
+            self.app.ingest_stop.set()
+            self._status("stopping after the current document… (escape again to close)")
+            self.query_one("#ingest-box").border_subtitle = "stopping · escape to close"
+            return
         if self.running:
-            # ingest_paths has no point to stop at between documents: it goes on, and its result is shown here
-            self.notify("The ingest keeps running in the background (it cannot be stopped midway); its result "
-                        "shows here when it ends", severity="warning", timeout=8)
+            self.notify("The ingest stops after the current document; its result shows here when it does",
+                        severity="warning", timeout=8)
         self.dismiss(None)
