@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any, Iterator, TextIO
 
-from .errors import InputError
+from .errors import InputError, located
+from .jsonl import json_key_line
 from .prompt import SYSTEM_PROMPT, system_prompt_sha256, training_example
 from .schema import validate_answer
 from .store import Store
@@ -58,7 +59,7 @@ def list_entries(store: Store, *, limit: int = 20, offset: int = 0) -> list[dict
     for d in store.query_log_entries(limit=limit, offset=offset):
         out_json = d["output"] if isinstance(d["output"], dict) else {}
         timings = d["timings"] if isinstance(d["timings"], dict) else {}
-        out.append({"id": d["id"], "ts": d["ts"], "query": d["query"], "status": out_json.get("status"),
+        out.append({"id": d["id"], "ts": d["ts"], "query": str(d["query"]), "status": out_json.get("status"),
                     "answer": out_json.get("answer"), "citations": out_json.get("citations"),
                     "refusal_reason": d["refusal_reason"], "valid": d["valid"], "repaired": d["repaired"],
                     "cached": d["cached"], "model_id": d["model_id"], "adapter_id": d["adapter_id"],
@@ -66,8 +67,12 @@ def list_entries(store: Store, *, limit: int = 20, offset: int = 0) -> list[dict
     return out
 
 
-def set_review(store: Store, log_id: int, answer: Any, *, max_answer_chars: int = 4000) -> dict[str, Any]:
-    """Store a human edit of one answer (validated against that request's context ids)."""
+def set_review(store: Store, log_id: int, answer: Any, *, max_answer_chars: int = 4000,
+               origin: tuple[str, str | None] | None = None) -> tuple[dict[str, Any], Any]:
+    """Store a human edit of one answer (validated against that request's context ids and the answer contract:
+    a refusal cites nothing). Returns (the saved review, the review it replaced or None): a second review replaces
+    the first, and the caller shows what was replaced. `origin`: (file, its text) when the answer came from a
+    file, so that an error names the file and the line of the offending key. Nothing is written on an error."""
     entry = get_entry(store, log_id)
     if isinstance(answer, str):
         try:
@@ -77,33 +82,60 @@ def set_review(store: Store, log_id: int, answer: Any, *, max_answer_chars: int 
     ctx = entry["context"] if isinstance(entry["context"], list) else []
     ids = [c.get("id") for c in ctx if isinstance(c, dict)]
     errs = validate_answer(answer, ids, max_answer_chars)
+    if not errs and answer["status"] == "refused" and answer["citations"]:
+        errs.append("a refused answer cites nothing (citations must be [])")  # the contract the grammar enforces
     if errs:
-        raise InputError(f"review answer for entry {log_id} is not valid: {'; '.join(errs)}",
+        where = "" if origin is None else located(origin[0], json_key_line(origin[1], _key_of(errs[0], answer))) + ": "
+        raise InputError(f"{where}review answer for entry {log_id} is not valid: {'; '.join(errs)}",
                          hint=f"citations must be among the logged context ids: {', '.join(map(str, ids)) or '(none)'}")
-    store.set_query_review(log_id, answer)
-    return answer
+    previous = entry["review"]
+    if not store.set_query_review(log_id, answer):  # deleted since it was read
+        raise InputError(f"no query log entry {log_id}", hint="see `ragtune log list`")
+    return answer, previous
 
 
-def iter_training_examples(store: Store, *, reviewed_only: bool = False) -> Iterator[dict[str, Any]]:
+def _key_of(error: str, answer: Any) -> str:
+    """The answer key a validate_answer message is about (for the line of a file to name)."""
+    if error.startswith("unexpected keys") and isinstance(answer, dict):
+        return next((k for k in answer if k not in ("status", "answer", "citations")), "")
+    return next((key for key in ("citations", "status", "answer") if key in error), "")
+
+
+def _usable_answer(obj: Any) -> bool:
+    """An output or review that training_example can render (rows written by older versions, or edited by
+    hand, may lack keys)."""
+    return isinstance(obj, dict) and obj.get("status") in ("ok", "refused") and isinstance(obj.get("answer"), str) \
+        and isinstance(obj.get("citations", []), list)
+
+
+def iter_training_examples(store: Store, *, reviewed_only: bool = False,
+                           skipped: list[int] | None = None) -> Iterator[dict[str, Any]]:
     """Training JSONL lines (oldest first): the logged context and question, with the human review
-    replacing the model's output when there is one."""
+    replacing the model's output when there is one. A damaged row (its context, or the answer it would export, not
+    what log_answer / set_review write) is left out, its id appended to `skipped`: never exported as garbage, and
+    a damaged review never falls back to the model output it was meant to correct."""
     for d in store.iter_query_log(reviewed_only=reviewed_only):
-        if not isinstance(d["context"], list) or not isinstance(d["output"], dict) \
+        out = d["output"] if d["review"] is None else d["review"]
+        question = d["normalized_query"] or d["query"]
+        if not isinstance(d["context"], list) or not _usable_answer(out) or not isinstance(question, str) \
                 or not all(isinstance(c, dict) and isinstance(c.get("id"), str) for c in d["context"]):
-            continue  # damaged row (its context or output not what log_answer writes): skip rather than export garbage
-        out = d["review"] if isinstance(d["review"], dict) else d["output"]
-        ctx = [ContextItem(id=c["id"], text=c.get("text", ""), chunk_id=c.get("chunk_id")) for c in d["context"]]
+            if skipped is not None:
+                skipped.append(d["id"])
+            continue
+        ctx = [ContextItem(id=c["id"], text=str(c.get("text", "")), chunk_id=c.get("chunk_id")) for c in d["context"]]
         yield training_example(
-            SYSTEM_PROMPT, ctx, d["normalized_query"] or d["query"], out,
+            SYSTEM_PROMPT, ctx, question, out,
             log_id=d["id"], reviewed=d["review"] is not None, model=d["model_id"], adapter=d["adapter_id"],
             system_prompt_sha256=d["system_prompt_sha256"],
             system_prompt_current=d["system_prompt_sha256"] == system_prompt_sha256(SYSTEM_PROMPT),
         )
 
 
-def export_train_jsonl(store: Store, out: TextIO, *, reviewed_only: bool = False) -> int:
+def export_train_jsonl(store: Store, out: TextIO, *, reviewed_only: bool = False,
+                       skipped: list[int] | None = None) -> int:
+    """Write the training JSONL lines; how many. Ids of damaged rows left out go to `skipped`."""
     n = 0
-    for ex in iter_training_examples(store, reviewed_only=reviewed_only):
+    for ex in iter_training_examples(store, reviewed_only=reviewed_only, skipped=skipped):
         out.write(json.dumps(ex, ensure_ascii=False) + "\n")
         n += 1
     return n

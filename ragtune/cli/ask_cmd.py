@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import click
 
 from ..appliance.errors import InputError
-from .common import cli, pass_app, print_json
+from .common import cli, pass_app, print_json, printable
 
 
 def _stdout_is_tty() -> bool:
@@ -119,7 +120,9 @@ def log_list(app, limit: int, offset: int, as_json: bool) -> None:
         flags = "".join(f for f, on in (("R", r["repaired"]), ("C", r["cached"]), ("✎", r["reviewed"])) if on)
         reason = f" ({r['refusal_reason']})" if r["refusal_reason"] else ""
         ms = f"{r['total_ms']:.0f}ms" if isinstance(r["total_ms"], (int, float)) else "-"
-        click.echo(f"{r['id']:>6}  {r['status'] or '?':8}{reason:16} {ms:>8} {flags:3} {r['query'][:70]}")
+        # printable: a logged question may hold a newline or an escape sequence; one entry stays one line
+        click.echo(f"{r['id']:>6}  {printable(r['status'] or '?'):8}{printable(reason):16} {ms:>8} {flags:3} "
+                   f"{printable(r['query'][:70])}")
 
 
 @log_group.command("show")
@@ -141,15 +144,27 @@ def log_show(app, log_id: int) -> None:
 @pass_app
 def log_review(app, log_id: int, answer_json: str, as_json: bool) -> None:
     """Store a human correction of entry LOG_ID; it replaces the model output on export."""
-    from ..appliance.jsonl import read_json_object
+    from ..appliance.jsonl import read_json_object_text
     from ..appliance.querylog import set_review
 
-    # @FILE: the project's JSON reader names the file and the line where it breaks
-    answer = read_json_object(Path(answer_json[1:])) if answer_json.startswith("@") else answer_json
+    origin = None
+    if answer_json.startswith("@"):
+        if not answer_json[1:].strip():
+            raise InputError("--answer-json @: give the file name after the @ (e.g. @review.json)")
+        # the project's JSON reader names the file and the line where it breaks; validation errors name the key's line
+        answer, text = read_json_object_text(Path(answer_json[1:]))
+        origin = (answer_json[1:], text)
+    else:
+        answer = answer_json
     with _store(app) as store:
-        saved = set_review(store, log_id, answer, max_answer_chars=app.settings.generate.max_answer_chars)
+        saved, previous = set_review(store, log_id, answer, max_answer_chars=app.settings.generate.max_answer_chars,
+                                     origin=origin)
     if as_json:
-        print_json({"id": log_id, "review": saved})
+        print_json({"id": log_id, "review": saved, "replaced": previous})
+        return
+    if previous is not None:  # one review per entry: say what this one replaced, so that it is not lost unseen
+        click.echo(f"entry {log_id} reviewed; it replaced the earlier review: "
+                   f"{printable(json.dumps(previous, ensure_ascii=False))}", err=True)
     else:
         click.echo(f"entry {log_id} reviewed", err=True)
 
@@ -165,12 +180,19 @@ def log_export(app, fmt: str, out: str | None, reviewed_only: bool) -> None:
     from ..appliance.atomic import atomic_open, make_dir
     from ..appliance.querylog import export_train_jsonl
 
+    if out is not None and not out.strip():
+        raise InputError("--out: give a file name (or leave --out out to write to stdout)")
+    skipped: list[int] = []
     with _store(app) as store:
         if out is None:
-            n = export_train_jsonl(store, sys.stdout, reviewed_only=reviewed_only)
+            n = export_train_jsonl(store, sys.stdout, reviewed_only=reviewed_only, skipped=skipped)
         else:
             make_dir(Path(out).parent)  # a file in the way is an input error, not an OSError
             with atomic_open(Path(out)) as fh:  # never leave a half-written export behind
-                n = export_train_jsonl(store, fh, reviewed_only=reviewed_only)
+                n = export_train_jsonl(store, fh, reviewed_only=reviewed_only, skipped=skipped)
     click.echo(f"exported {n} example(s){' to ' + out if out else ''}", err=True)
+    if skipped:  # never dropped unseen: name the rows to look at (`ragtune log show ID`)
+        ids = ", ".join(map(str, skipped[:20])) + (f" … ({len(skipped)} in all)" if len(skipped) > 20 else "")
+        click.echo(f"warning: left out {len(skipped)} damaged row(s) (context or answer not as logged): {ids}",
+                   err=True)
 

@@ -12,6 +12,7 @@ between arms while the share stays put, and raising the share only moves control
 
 from __future__ import annotations
 
+import copy
 import getpass
 import hashlib
 import json
@@ -105,6 +106,25 @@ _DAMAGED_HINT = ("fix the file, or move it aside to end the rollout (with no rol
                  "served adapter, the control arm)")
 
 
+_FIELDS = tuple(Rollout.__dataclass_fields__)
+_REQUIRED = ("id", "candidate", "control", "share")
+
+
+def _rollout_of(obj: Any, path: Path, text: str) -> Rollout:
+    """The Rollout a parsed file holds, or a ModelError naming the file (and the line of an unknown key)."""
+    if not isinstance(obj, dict):
+        raise ModelError(f"{located(path, 1)}: unreadable rollout state: not a JSON object", hint=_DAMAGED_HINT)
+    unknown = [k for k in obj if k not in _FIELDS]
+    if unknown:
+        raise ModelError(f"{located(path, json_key_line(text, unknown[0]))}: unreadable rollout state: unknown key "
+                         f"'{unknown[0]}' (known: {', '.join(_FIELDS)})", hint=_DAMAGED_HINT)
+    missing = [k for k in _REQUIRED if k not in obj]
+    if missing:
+        raise ModelError(f"{located(path)}: unreadable rollout state: missing key(s): {', '.join(missing)}",
+                         hint=_DAMAGED_HINT)
+    return Rollout(**obj)
+
+
 def _check_rollout(r: Rollout, path: Path, text: str) -> None:
     """A rollout read back from its file has the types and values `start` writes, else a ModelError naming the file
     and the key's line (a hand-edited share of "abc" must not fail later, inside a request)."""
@@ -149,12 +169,19 @@ class RolloutState:
             try:
                 text = self.path.read_text(encoding="utf-8")
                 obj = json.loads(text)
-                r = Rollout(**obj)
             except json.JSONDecodeError as exc:
                 raise ModelError(f"{located(self.path, exc.lineno)}: unreadable rollout state: invalid JSON at column "
                                  f"{exc.colno}: {exc.msg}", hint=_DAMAGED_HINT) from None
-            except (OSError, ValueError, TypeError) as exc:
-                raise ModelError(f"{located(self.path)}: unreadable rollout state: {exc}", hint=_DAMAGED_HINT) from None
+            except UnicodeDecodeError as exc:
+                raise ModelError(f"{located(self.path)}: unreadable rollout state: not UTF-8 text (byte "
+                                 f"0x{exc.object[exc.start]:02x} at offset {exc.start})", hint=_DAMAGED_HINT) from None
+            except RecursionError:
+                raise ModelError(f"{located(self.path)}: unreadable rollout state: invalid JSON: nested too deeply",
+                                 hint=_DAMAGED_HINT) from None
+            except (OSError, ValueError) as exc:
+                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                raise ModelError(f"{located(self.path)}: unreadable rollout state: {why}", hint=_DAMAGED_HINT) from None
+            r = _rollout_of(obj, self.path, text)
             _check_rollout(r, self.path, text)
             self._cache = (mtime, r)
             return r
@@ -171,30 +198,50 @@ class RolloutState:
         log.warning("rollout %s: %s %s", r.id, action, json.dumps(event, default=str))
         return r
 
-    def start(self, adapter_ref: str, share: float, *, note: str = "") -> Rollout:
+    def start(self, adapter_ref: str, share: float, *, note: str = "", model_id: str | None = None) -> Rollout:
+        """`model_id`: the served base model's id, when known: a candidate trained on another base is refused (a
+        LoRA only loads on its own base: every candidate request would fail), and the control is what the engine
+        serves as "default" on that model."""
         share = _check_share(share)
         if share >= 100:
             raise InputError("a rollout starts below 100%", hint="use `ragtune models activate` to switch outright")
-        cur = self.current()
-        if cur is not None:
-            raise InputError(f"rollout {cur.id} of {cur.candidate[:12]} is running ({cur.share:g}%)",
+        prev = self.load()  # a damaged file is an error here too: never silently replaced
+        if prev is not None and prev.running:
+            raise InputError(f"rollout {prev.id} of {prev.candidate[:12]} is running ({prev.share:g}%)",
                              hint="promote it to 100 or roll it back first")
         art = self.registry.get(adapter_ref, kinds=ADAPTER_KINDS)
         if art.kind not in ADAPTER_KINDS:
             raise InputError(f"{adapter_ref}: is a {art.kind}, not a GGUF LoRA adapter")
-        served = self.registry.default_adapter()  # the activated adapter, else the built-in default (go), else none
+        base = (art.manifest.get("lineage") or {}).get("base_id")
+        if model_id and base and base != model_id:
+            raise InputError(f"{adapter_ref}: is an adapter for base model {str(base)[:12]}, but the served model is "
+                             f"{model_id[:12]}", hint="roll out an adapter trained on the served model ([generate] model)")
+        served = self.registry.default_adapter(model_id=model_id)  # activated, else built-in default (go), else none
         active = served.id if served is not None else "none"
         if active == art.id:
             raise InputError(f"{adapter_ref}: is already the served adapter")
+        if prev is not None:
+            self._archive(prev)  # the finished rollout's history (overrides included) is kept, not overwritten
         r = Rollout(id=secrets.token_hex(6), candidate=art.id, control=active, share=share, candidate_name=art.name)
         return self._save(r, "start", control=active, note=note)
+
+    @property
+    def archive_path(self) -> Path:
+        return self.path.with_name("rollout-history.jsonl")
+
+    def _archive(self, r: Rollout) -> None:
+        """Append a finished rollout to `rollout-history.jsonl` (one JSON object a line, oldest first)."""
+        with open(self.archive_path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
 
     def promote(self, share: float = 100, *, decision: dict[str, Any] | None = None, override: bool = False,
                 reason: str = "") -> Rollout:
         """Raise the candidate's share; at 100 the candidate becomes the active adapter and the rollout ends.
         `decision` is the gate's verdict (see `eval_decision`); a no-go needs `override`, which is logged."""
         share = _check_share(share)
-        r = self.current()
+        r = copy.deepcopy(self.current())  # the cached one stays as the file says until the change is saved
         if r is None:
             raise InputError("no rollout is running", hint="ragtune rollout start ADAPTER --share 5")
         if share < r.share:
@@ -216,9 +263,9 @@ class RolloutState:
 
     def rollback(self, *, reason: str = "manual", auto: bool = False) -> Rollout:
         """Every client back on the control arm at once (the control is always loaded)."""
-        r = self.current()
+        r = copy.deepcopy(self.current())  # the cached one stays as the file says until the change is saved
         if r is None:
-            raise InputError("no rollout is running")
+            raise InputError("no rollout is running", hint="see `ragtune rollout status`")
         r.status = ROLLED_BACK
         return self._save(r, "auto-rollback" if auto else "rollback", reason=reason)
 

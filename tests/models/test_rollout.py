@@ -266,3 +266,94 @@ def test_cached_answers_count_as_requests_but_not_in_latency_or_spend(home):
     row = next(ln for ln in res.output.splitlines() if ln.strip().startswith("from the cache"))
     assert row.split()[-4:] == ["10", "cached", "0", "cached"]
     assert "generated answers only" in res.output and "alerts: none" in res.output
+
+
+@pytest.mark.parametrize("share", [1, 5, 10, 33.3, 50])
+def test_the_share_is_honoured_over_10000_clients_within_noise(share):
+    """QA r37: over 10,000 client ids and several rollout ids the candidate's share is the asked one within 4.5
+    standard deviations (binomial), and each client's arm is a pure function of (rollout id, client id)."""
+    import math
+
+    p = share / 100
+    sd = math.sqrt(10000 * p * (1 - p))
+    for rid in ("f381cbe8f3ce", "08c50d6aaaa5", "41ea9e3d3982"):
+        r = Rollout(id=rid, candidate="c" * 64, control="none", share=share)
+        arms = [r.arm_of(f"client-{i}") for i in range(10000)]
+        assert abs(arms.count(CANDIDATE) - 10000 * p) < 4.5 * sd, (rid, arms.count(CANDIDATE))
+        again = Rollout(id=rid, candidate="other", control="x", share=share)
+        assert arms == [again.arm_of(f"client-{i}") for i in range(10000)]
+
+
+@pytest.mark.parametrize("content, message", [
+    ("[]", r"rollout.json:1: unreadable rollout state: not a JSON object"),
+    ('{\n "id": "x",\n "bogus": 1\n}', r"rollout.json:3: unreadable rollout state: unknown key 'bogus'"),
+    ('{\n "id": "x"\n}', r"rollout.json: unreadable rollout state: missing key\(s\): candidate, control, share"),
+    (b"\xff\xfe{}", r"rollout.json: unreadable rollout state: not UTF-8 text \(byte 0xff at offset 0\)"),
+    ("[" * 100000, r"rollout.json: unreadable rollout state: invalid JSON: nested too deeply"),
+])
+def test_a_damaged_rollout_file_is_said_in_words_and_never_replaced(home, content, message):
+    """QA r37: these were Python's own words ("Rollout.__init__() got an unexpected keyword argument", "argument
+    after ** must be a mapping"); `start` must not replace the file either."""
+    from ragtune.appliance.errors import ModelError
+
+    register_adapters(home)
+    st = RolloutState(home)
+    st.path.parent.mkdir(parents=True, exist_ok=True)
+    raw = content if isinstance(content, bytes) else content.encode()
+    st.path.write_bytes(raw)
+    for act in (lambda: st.start("alpha", 5), st.rollback, lambda: st.promote(50, override=True)):
+        with pytest.raises(ModelError, match=message):
+            act()
+    assert st.path.read_bytes() == raw
+
+
+def test_a_failed_save_leaves_the_rollout_as_the_file_says(home, monkeypatch):
+    """QA r37: promote and rollback changed the cached rollout before writing it: when the write failed (a full
+    disk), this process went on routing by the unsaved share or status while the file and other processes did
+    not."""
+    import ragtune.models.rollout as mod
+
+    register_adapters(home)
+    st = RolloutState(home)
+    st.start("alpha", 5)
+
+    def full(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(mod, "atomic_write_json", full)
+    with pytest.raises(OSError):
+        st.promote(50, override=True)
+    with pytest.raises(OSError):
+        st.rollback()
+    r = st.current()
+    assert r is not None and r.share == 5 and r.running and [h["action"] for h in r.history] == ["start"]
+
+
+def test_a_new_rollout_keeps_the_history_of_the_finished_one(home):
+    """QA r37: starting a rollout overwrote rollout.json, and with it the finished rollout's history (overrides and
+    their reasons included)."""
+    register_adapters(home)
+    st = RolloutState(home)
+    first = st.start("alpha", 5)
+    st.promote(50, override=True, reason="pilot")
+    st.rollback(reason="bad")
+    st.start("beta", 10)
+    lines = [json.loads(x) for x in st.archive_path.read_text(encoding="utf-8").splitlines()]
+    assert [x["id"] for x in lines] == [first.id]
+    assert [h["action"] for h in lines[0]["history"]] == ["start", "promote", "rollback"]
+    assert lines[0]["history"][1]["reason"] == "pilot"
+
+
+def test_an_adapter_for_another_base_is_refused(home, tmp_path):
+    """QA r37: `rollout start` took an adapter whose lineage names another base model; every candidate request
+    then failed in llama.cpp."""
+    from tests.gguf_helpers import write_gguf
+
+    reg = Registry(home)
+    other = reg.add(write_gguf(tmp_path / "gamma.gguf", tag="gamma"), "lora-gguf", name="gamma",
+                    base_id="b" * 64).id
+    st = RolloutState(home)
+    with pytest.raises(InputError, match="is an adapter for base model bbbbbbbbbbbb, but the served model is aaaa"):
+        st.start("gamma", 5, model_id="a" * 64)
+    assert not st.path.exists()
+    assert st.start("gamma", 5, model_id="b" * 64).candidate == other  # its own base: fine

@@ -84,10 +84,11 @@ class LogTables:
         for row in self.conn.execute(sql):
             yield _entry(row)
 
-    def set_query_review(self, log_id: int, review: Any) -> None:
-        """Store a human edit (JSON data) of one logged answer."""
+    def set_query_review(self, log_id: int, review: Any) -> bool:
+        """Store a human edit (JSON data) of one logged answer; False when there is no such row."""
         with self.transaction():
             self.conn.execute("UPDATE query_log SET review = ? WHERE id = ?", (json_dumps(review), int(log_id)))
+            return self.conn.changes() > 0
 
     # -- answer cache ---------------------------------------------------------------------------
     def cached_answer(self, key: str) -> Any | None:
