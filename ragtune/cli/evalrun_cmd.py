@@ -9,13 +9,15 @@ import click
 from .common import FiniteFloatRange, pass_app, print_json
 from .eval_cmd import eval_group
 
+SEED_MAX = 2**32 - 1  # llama.cpp's sampler seed is 32-bit: a larger one would decode as its low 32 bits
+
 
 @eval_group.command("run")
 @click.argument("dataset", required=False, type=click.Path())
 @click.option("--arms", default="A,B,C", show_default=True, help="Arms to run: A RAG-only base, B tune-only, C hybrid.")
 @click.option("--adapter", default=None, help="Adapter id for arms B and C (default: config, else the active one).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Seeded sample of N questions (stratified by answerability).")
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed for sampling and decoding (default: generate.seed).")
+@click.option("--seed", type=click.IntRange(0, SEED_MAX), default=None, help="Seed for sampling and decoding (default: generate.seed).")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Report folder (default: HOME/eval/RUN_ID).")
 @click.option("--replay", is_flag=True, help="Evaluate the questions in the home's query log instead of a DATASET.")
 @click.option("--safety/--no-safety", default=None,
@@ -57,7 +59,8 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode
     DATASET is a BEIR folder with gold answers in the query metadata, or a training-format JSONL file
     (answered over its own context). Re-running the same command continues an interrupted run.
     """
-    from ..appliance.eval.run import EvalOptions, run_eval, stderr_progress
+    from ..appliance.eval.progress import stderr_progress
+    from ..appliance.eval.run import EvalOptions, run_eval
 
     opts = EvalOptions(arms=arms, adapter=adapter, limit=limit, seed=seed, out=Path(out) if out else None,
                        replay=replay, safety=safety, mode=mode, split=split, concurrency=concurrency, reuse=list(reuse),
@@ -112,7 +115,7 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode
               help="A: the base model with retrieval; C: with the adapter.")
 @click.option("--adapter", default=None, help="Adapter id for arm C (default: config, else the active one).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Seeded sample of N questions.")
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed for sampling and decoding.")
+@click.option("--seed", type=click.IntRange(0, SEED_MAX), default=None, help="Seed for sampling and decoding.")
 @click.option("--split", type=click.Choice(["dev", "test", "all"]), default="dev", show_default=True,
               help="Which fixed half of the questions to calibrate on (report on the other with eval run --split).")
 @click.option("--mode", type=click.Choice(["extractive", "free"]), default=None,
@@ -144,7 +147,7 @@ def eval_calibrate(app, dataset, arm, adapter, limit, seed, split, mode, min_pre
     the floor, at that threshold; then the evidence cut, at both (docs/answer.md).
     """
     from ..appliance.eval.calibrate import CalibrateOptions, calibrate
-    from ..appliance.eval.run import stderr_progress
+    from ..appliance.eval.progress import stderr_progress
 
     opts = CalibrateOptions(arm=arm, adapter=adapter, limit=limit, seed=seed, split=None if split == "all" else split,
                             mode=mode, min_precision=min_precision, min_recall=min_recall,

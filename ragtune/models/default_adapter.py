@@ -310,7 +310,8 @@ def _run_evals(settings: Settings, recipe: Recipe, opts: RebuildOptions, work: P
                log: Log) -> list[dict[str, Any]]:
     """`ragtune eval run` on every set with the serving settings of the recipe; a summary per set."""
     from ragtune.appliance.config import load_settings
-    from ragtune.appliance.eval.run import EvalOptions, run_eval, stderr_progress
+    from ragtune.appliance.eval.progress import stderr_progress
+    from ragtune.appliance.eval.run import EvalOptions, run_eval
 
     cfg_path = work / "serving.toml"
     served = settings.replace("retrieve", k=recipe.serving["k"])

@@ -236,6 +236,8 @@ def calibrate(settings: Settings, dataset: str | Path, opts: CalibrateOptions | 
     arm = opts.arm.strip().upper()
     if arm not in ("A", "C"):
         raise InputError(f"calibrate runs one arm with retrieval: A or C, not {opts.arm!r}")
+    if opts.judge is None:
+        _check_both_kinds(settings, dataset, opts)
     got: dict[str, Any] = {}
 
     def keep(items: list[dict[str, Any]], stored: dict[tuple[str, str], dict[str, Any]]) -> None:
@@ -306,6 +308,24 @@ def calibrate(settings: Settings, dataset: str | Path, opts: CalibrateOptions | 
             "in_force": dict(zip(("refusal_threshold", "min_answer_logprob", "evidence_cut"), before)),
             "refusal_model": model is not None,
             "vs_in_force": vs_before, "judged": judged}
+
+
+def _check_both_kinds(settings: Settings, dataset: str | Path, opts: CalibrateOptions) -> None:
+    """Choosing needs answerable and unanswerable questions in the split: on one kind alone the best task success
+    is "never refuse" or "refuse everything", and writing that would make serving do it. Checked before asking."""
+    from .datasets import load_dataset, sample, split_items
+
+    seed = settings.generate.seed if opts.seed is None else int(opts.seed)
+    items = sample(split_items(load_dataset(dataset).items, opts.split), opts.limit, seed)
+    n_yes = sum(i.get("answerable") is True for i in items)
+    n_no = sum(i.get("answerable") is False for i in items)
+    if not n_yes or not n_no:
+        where = f"the {opts.split} split of {dataset}" if opts.split else str(dataset)
+        missing = "answerable" if not n_yes else "unanswerable"
+        raise InputError(f"{where}{f' (--limit {opts.limit})' if opts.limit else ''} has no {missing} questions "
+                         f"({n_yes} answerable, {n_no} unanswerable, {len(items) - n_yes - n_no} unlabelled): the "
+                         f"refusal values cannot be chosen on it",
+                         hint="calibrate on a set with both kinds (or score given values with --judge)")
 
 
 def in_force(settings: Settings, adapter_id: str | None, fitted_cut: float | None

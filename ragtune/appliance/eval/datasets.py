@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import InputError, located
 from ..store import Store, json_dumps
+from .metrics import normalize_answer
 
 SAFETY_FILE = Path(__file__).with_name("safety.jsonl")
 SAFETY_DOCS = Path(__file__).with_name("safety_docs")
@@ -63,6 +64,7 @@ def load_beir(folder: Path) -> Dataset:
     bs = read_beir(folder)
     queries = folder / "queries.jsonl"
     items: list[dict[str, Any]] = []
+    blank_gold = 0  # gold answers with no words ("...", "the") beside usable ones: left out
     for q in bs.queries:
         qid, meta = str(q["_id"]), q["metadata"]
         where = f"{located(queries, bs.query_lines.get(qid))}: query {qid}"
@@ -76,16 +78,37 @@ def load_beir(folder: Path) -> Dataset:
             answerable = bool(answers)
         if answerable and not answers:
             raise InputError(f"{where}: answerable query without gold answers")
+        if answerable is False and answers:  # scored as "should refuse": its answers would be silently ignored
+            raise InputError(f"{where}: metadata.answerable is false but metadata.answers gives {len(answers)}")
+        if answers and any(not normalize_answer(a) for a in answers):
+            kept = [a for a in answers if normalize_answer(a)]
+            if not kept:  # nothing left to score against: naming it beats scoring "." as right
+                _check_gold(answers, f"{where}: metadata.answers")
+            blank_gold += len(answers) - len(kept)
+            answers = kept
         gold = {d for d, score in bs.qrels.get(qid, {}).items() if score > 0}
         if not gold and meta.get("context_id"):
             gold = {str(meta["context_id"])}
         items.append({"qid": qid, "question": q["text"], "answerable": answerable, "answers": list(answers or []),
                       "gold_keys": sorted(gold)})
     if not items:
-        raise InputError(f"{located(queries)}: no queries")
+        blank = f" ({len(bs.skipped_queries)} with blank text left out)" if bs.skipped_queries else ""
+        raise InputError(f"{located(queries)}: no queries{blank}")
     files = [bs.corpus_path, queries, folder / "qrels" / "test.tsv"]
     notes = [f"{len(bs.skipped_queries)} blank queries left out ({', '.join(bs.skipped_queries[:3])})"] if bs.skipped_queries else []
+    if blank_gold:
+        notes.append(f"{blank_gold} gold answer(s) with no words after normalisation left out (a query's other "
+                     "answers are scored)")
     return Dataset("beir", str(folder.resolve()), _sha_files(files), items, corpus=bs.corpus_path, notes=notes)
+
+
+def _check_gold(answers: list[str], where: str) -> None:
+    """A gold answer with no words left after SQuAD normalisation ("", "...", "the") matches every answer that
+    normalises to nothing: an "ok" answer of "." would score as right. Refused, naming which one."""
+    for i, a in enumerate(answers):
+        if not normalize_answer(a):
+            raise InputError(f"{where}[{i}] is {a!r}: a gold answer needs a word or a number "
+                             f"(after lower-casing and dropping punctuation and a/an/the)")
 
 
 def load_training_jsonl(path: Path) -> Dataset:
@@ -117,6 +140,8 @@ def load_training_jsonl(path: Path) -> Dataset:
             raise InputError(f"{where}: output needs status 'ok'|'refused' and a string answer")
         if not isinstance(cites, list) or any(c not in ids for c in cites):
             raise InputError(f"{where}: output.citations must be ids from prompt.context")
+        if status == "ok":
+            _check_gold([output["answer"]], f"{where}: output.answer")
         meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
         qid = str(meta.get("id") or f"L{n}")
         if qid in seen:
@@ -143,8 +168,10 @@ def load_replay(store: Store) -> Dataset:
         seen.add(norm)
         item: dict[str, Any] = {"qid": f"log{log_id}", "question": query, "answerable": None, "answers": [],
                                 "gold_keys": []}
-        # an unparsable review (the store hands out its raw text) leaves the question unlabeled
-        if isinstance(review, dict) and review.get("status") in ("ok", "refused"):
+        # an unparsable review (the store hands out its raw text) leaves the question unlabeled, and so does an
+        # "ok" review without a gold answer to match (a blank one would match every blank answer: _check_gold)
+        if isinstance(review, dict) and (review.get("status") == "refused" or (
+                review.get("status") == "ok" and normalize_answer(str(review.get("answer") or "")))):
             item["answerable"] = review["status"] == "ok"
             item["answers"] = [str(review.get("answer", ""))] if review["status"] == "ok" else []
         items.append(item)

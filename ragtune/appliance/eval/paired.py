@@ -111,6 +111,9 @@ def verdict(s: dict[str, Any], base_name: str = "base", new_name: str = "new") -
 
 # -- per-question rows ------------------------------------------------------------------------------------------------
 _ROW_KEYS = {"arm": str, "qid": str, "status": str}
+_OPTIONAL_KEYS = {"question": str, "answer": str, "gold": list, "cited": list, "f1": (int, float), "run": str}
+_TYPE_NAMES = {"question": "string", "answer": "string", "gold": "list of strings", "cited": "list of strings",
+               "f1": "number", "run": "string (a run id)"}
 
 
 def question_rows(items: Iterable[dict[str, Any]], arm_names: Iterable[str],
@@ -133,9 +136,11 @@ def question_rows(items: Iterable[dict[str, Any]], arm_names: Iterable[str],
     return rows
 
 
-def write_rows(rows: list[dict[str, Any]], out: Path) -> Path:
+def write_rows(rows: list[dict[str, Any]], out: Path, run_id: str | None = None) -> Path:
+    """items.jsonl; each row names its run (`run`), so a line pasted from another run is caught on reading."""
     path = Path(out) / ITEMS_FILE
-    atomic_write_text(path, "".join(json_dumps(r) + "\n" for r in rows))
+    tag = {"run": run_id} if run_id else {}
+    atomic_write_text(path, "".join(json_dumps({**r, **tag}) + "\n" for r in rows))
     return path
 
 
@@ -143,11 +148,23 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
     """The rows of an items.jsonl, each checked (InputError naming file and line)."""
     rows = []
     seen: dict[tuple[str, str], int] = {}
+    run: tuple[str, int] | None = None  # the run the rows name (rows written before they did name none)
     for where, n, value in iter_jsonl(path):
         obj = expect_object(value, where)
         for key, typ in _ROW_KEYS.items():
             if not isinstance(obj.get(key), typ):
                 raise InputError(f"{where}: '{key}' must be a {typ.__name__}")
+        for key, typ in _OPTIONAL_KEYS.items():  # what compare prints and sums: a wrong type must not crash it
+            if key in obj and not (isinstance(obj[key], typ) and not isinstance(obj[key], bool)):
+                raise InputError(f"{where}: '{key}' must be a {_TYPE_NAMES[key]}")
+        for key in ("gold", "cited"):
+            if key in obj and not all(isinstance(x, str) for x in obj[key]):
+                raise InputError(f"{where}: '{key}' must be a list of strings")
+        if "run" in obj:
+            run = run or (obj["run"], n)
+            if obj["run"] != run[0]:
+                raise InputError(f"{where}: a row of run {obj['run']}, but line {run[1]} is of run {run[0]}: the "
+                                 f"file mixes runs (an eval run writes it whole: run it again to rewrite it)")
         first = seen.setdefault((obj["arm"], obj["qid"]), n)
         if first != n:  # two answers to one question: which one counts would be a guess
             raise InputError(f"{where}: arm {obj['arm']} question {obj['qid']} again (first on line {first})")
@@ -227,14 +244,17 @@ def compare_runs(base_path: str | Path, new_path: str | Path | None = None, *, a
     base_items, base_report = resolve_run(base_path)
     new_items, new_report = resolve_run(new_path) if new_path is not None else (base_items, base_report)
     base_arm = base_arm or arm
-    if base_items == new_items and base_arm == arm:
+    if base_items.resolve() == new_items.resolve() and base_arm == arm:
         raise InputError(f"{base_items}: comparing arm {arm} with itself: name a second run, or --base-arm")
     identities = [_identity(r) for r in (base_report, new_report)]
     if None not in identities and identities[0] != identities[1]:
         raise InputError(f"{base_path} and {new_path} answered different datasets "
                          f"({identities[0][:12]} vs {identities[1][:12]}): their questions cannot be paired")
-    base = by_question(read_rows(base_items), base_arm, base_items)
-    new = by_question(read_rows(new_items), arm, new_items)
+    base_rows, new_rows = read_rows(base_items), read_rows(new_items)
+    _same_run(base_rows, base_items, base_report)
+    _same_run(new_rows, new_items, new_report)
+    base = by_question(base_rows, base_arm, base_items)
+    new = by_question(new_rows, arm, new_items)
     out = compare_rows(base, new)
     if not out["n_paired"]:
         raise InputError(f"{base_items} and {new_items} share no labelled question: were they run on different "
@@ -254,6 +274,17 @@ def compare_many(pairs: Sequence[tuple[str | Path, str | Path | None]], *, arm: 
     return {"pairs": results,
             "pooled": {**{key: pooled(r[key] for r in results) for key in ("task_success", "answerable", "unanswerable")},
                        "flips_from": flips_from}}
+
+
+def _same_run(rows: list[dict[str, Any]], items: Path, report: Path | None) -> None:
+    """The rows must be the answers of the run whose report.json lies beside them (when both say which run)."""
+    named = next((r["run"] for r in rows if "run" in r), None)
+    if named is None or report is None:
+        return
+    rid = read_json_object(report).get("run_id")
+    if isinstance(rid, str) and rid != named:
+        raise InputError(f"{items}: answers of run {named}, but {report.name} beside it is run {rid}: the two files "
+                         f"are of different runs (run the eval again to rewrite both)")
 
 
 def _identity(report: Path | None) -> str | None:

@@ -91,16 +91,32 @@ def check_out(out: Path) -> None:
     """A folder a run may write its reports into: new, without files of the report names, or holding the report of
     an eval run (a rerun or a resumed run rewrites it). Someone's own report.md there would be replaced: refused."""
     present = [name for name in REPORT_FILES if (Path(out) / name).exists()]
+    if (Path(out) / "items.jsonl").exists() and not _items_file(Path(out) / "items.jsonl"):
+        present.append("items.jsonl")  # someone's own items.jsonl would be replaced by the run's rows
     if not present:
         return
     try:
         ours = isinstance(json.loads((Path(out) / "report.json").read_text(encoding="utf-8")).get("run_id"), str)
     except (OSError, ValueError, AttributeError):
         ours = False
-    if not ours:
+    if not ours:  # (beside a report of ours, a damaged items.jsonl is the run's own: rewritten)
         raise InputError(f"{out}: holds {', '.join(present)} that an eval run did not write; the run's report would "
                          f"replace {'it' if len(present) == 1 else 'them'}",
                          hint="choose another --out (a new or empty folder)")
+
+
+def _items_file(path: Path) -> bool:
+    """Whether an items.jsonl is an eval run's (its first line a row with 'arm' and 'qid'), or empty (a run with
+    no answers wrote it). A run killed between writing it and report.json left it without its report."""
+    try:
+        with path.open("rb") as f:
+            first = f.readline(1 << 16)
+        if not first.strip():
+            return True
+        row = json.loads(first)
+    except (OSError, ValueError):
+        return False
+    return isinstance(row, dict) and isinstance(row.get("arm"), str) and isinstance(row.get("qid"), str)
 
 
 def write_reports(report: dict[str, Any], out: Path) -> dict[str, Path]:

@@ -36,9 +36,15 @@ def lent_arms(rid: str, cfg: dict[str, Any], config: dict[str, Any], arms: dict[
         raise no("a replay's answers are written to the query log; replays never lend or borrow")
     ds, mine = cfg.get("dataset") or {}, config["dataset"]
     if (ds.get("kind"), ds.get("identity")) != (mine.get("kind"), mine.get("identity")):
-        raise no(f"another dataset ({ds.get('path')})")
+        if ds.get("path") == mine.get("path"):
+            raise no(f"the dataset at {ds.get('path')} changed since it ran (another content hash)")
+        raise no(f"another dataset ({ds.get('path')}, this run {mine.get('path')})")
     for key, why in SAME.items():
         if cfg.get(key) != config[key]:
+            if key == "seed":
+                why += f" ({cfg.get(key)}, this run {config[key]})"
+            elif key == "settings":
+                why += f" ({differences(cfg.get(key), config[key])})"
             raise no(why)
     shared = [a for a in cfg.get("arms") or [] if a in arms]
     plain = [a for a in shared if not arms[a]]
@@ -50,6 +56,24 @@ def lent_arms(rid: str, cfg: dict[str, Any], config: dict[str, Any], arms: dict[
     if not plain:
         raise no(f"it has none of this run's arms (it ran {','.join(cfg.get('arms') or []) or 'none'})")
     return plain
+
+
+def differences(theirs: Any, mine: Any, limit: int = 4) -> str:
+    """The settings two runs differ in, as `section.key lender -> this run`, at most `limit` of them."""
+    def flat(d: Any, prefix: str = "") -> dict[str, Any]:
+        if not isinstance(d, dict):
+            return {prefix.rstrip("."): d}
+        out: dict[str, Any] = {}
+        for k, v in d.items():
+            out.update(flat(v, f"{prefix}{k}.") if isinstance(v, dict) and prefix.count(".") < 1 else
+                       {f"{prefix}{k}": v})
+        return out
+
+    a, b = flat(theirs or {}), flat(mine)
+    diff = [f"{k}: {a.get(k, 'unset')!r} there, {b.get(k, 'unset')!r} here" for k in sorted(set(a) | set(b))
+            if a.get(k) != b.get(k)]
+    more = f", and {len(diff) - limit} more" if len(diff) > limit else ""
+    return "; ".join(diff[:limit]) + more or "their records differ"
 
 
 def _same_id(rid: str, cfg: dict[str, Any], run_id_of: Callable[[dict[str, Any]], str]) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -30,12 +29,10 @@ from . import losses, metrics, paired
 from .arms import ARM_LABELS, Arm, ask_arm, make_arms, parse_arms
 from .datasets import (SPLITS, Dataset, load_beir, load_dataset, load_replay, load_safety, load_training_jsonl,
                        sample, split_items)
+from .progress import Progress
 from .scratch import corpus_home, corpus_is_ingested, mark_corpus_ingested
 
 RUN_VERSION = 1  # bump when the stored result format or the run-id recipe changes
-
-Progress = Callable[[int, int, str, "float | None"], None]  # (done, total, label, eta_s)
-
 
 # -- run identity -------------------------------------------------------------------------------------------------
 # [generate] keys that cannot change an answer; every other one is part of the run id. (A list of the keys that
@@ -169,32 +166,6 @@ def _default_ingest(settings: Settings, corpus: Path, progress: Progress | None)
     return summary
 
 
-def stderr_progress(stream: Any = None) -> Progress:
-    """Progress with ETA on stderr: a rewritten line on a terminal; otherwise a line every 5%, or sooner when
-    30 s have passed since the last one (slow runs still show a heartbeat)."""
-    stream = stream or sys.stderr
-    tty = getattr(stream, "isatty", lambda: False)()
-    state = {"last": -1, "t": 0.0}
-
-    def fmt(s: float | None) -> str:
-        if s is None:
-            return "?"
-        s = int(s)
-        return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
-
-    def cb(done: int, total: int, label: str, eta: float | None) -> None:
-        pct = 100 * done // max(total, 1)
-        line = f"{label} {done}/{total} ({pct}%)" + ("" if label == "ingest" else f" ETA {fmt(eta)}")
-        if tty:
-            stream.write("\r" + line.ljust(60) + ("\n" if done >= total else ""))
-        elif pct // 5 != state["last"] or done >= total or time.monotonic() - state["t"] >= 30:
-            state["last"], state["t"] = pct // 5, time.monotonic()
-            stream.write(line + "\n")
-        stream.flush()
-
-    return cb
-
-
 @dataclass
 class EvalOptions:
     arms: str | list[str] = "A,B,C"
@@ -240,12 +211,17 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
     names = parse_arms(opts.arms)
     adapter_ref, adapter = resolve_adapter(settings, opts.adapter)
     arms, notes = make_arms(names, adapter_ref)
+    if not arms:  # a report of no arm at all would only say "no-go"
+        raise InputError(f"--arms {','.join(names)}: {'; '.join(notes)}", hint="name an adapter (--adapter ID), or add arm A")
     notes += builtin_note(adapter)
 
     main_store = Store(settings.home.db_path)
     try:
         dataset = load_dataset(dataset_path, replay=opts.replay, store=main_store)
         items = sample(split_items(dataset.items, opts.split), opts.limit, seed)
+        if opts.limit is not None and opts.limit > len(items):  # the report's limit would read as the sample size
+            notes.append(f"--limit {opts.limit} is more than the {len(items)} questions"
+                         f"{f' of the {opts.split} split' if opts.split else ''}: every one is asked")
         # `--limit N` means N questions per arm: the safety set joins a limited run only when asked (--safety).
         safety = opts.safety if opts.safety is not None else opts.limit is None
         if opts.safety is None and not safety:
@@ -352,7 +328,7 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
     report["answered_now"] = answered_now
     report["resumed"] = resumed
     report["elapsed_s"] = round(time.perf_counter() - t_start, 2)
-    paired.write_rows(rows, out)  # before the report: a report.json never names an items file that is not there
+    paired.write_rows(rows, out, run_id)  # before the report: a report.json never names an items file that is not there
     write_reports(report, out)
     return report
 
@@ -494,5 +470,4 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
 
 
 __all__ = ["SPLITS", "Dataset", "EvalOptions", "build_report", "load_beir", "load_dataset", "load_replay",
-           "load_safety", "load_training_jsonl", "make_run_id", "resolve_adapter", "run_eval", "sample", "split_items",
-           "stderr_progress"]
+           "load_safety", "load_training_jsonl", "make_run_id", "resolve_adapter", "run_eval", "sample", "split_items"]
