@@ -81,7 +81,10 @@ class _StopOnCtrlC:
         self.previous: object = None
 
     def __enter__(self) -> "_StopOnCtrlC":
-        if threading.current_thread() is threading.main_thread():  # signal handlers live on the main thread only
+        # Signal handlers live on the main thread only; a process started with Ctrl-C ignored (`nohup`, `cmd &`
+        # in a script) keeps ignoring it.
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
             self.previous = signal.signal(signal.SIGINT, self._handle)
         return self
 

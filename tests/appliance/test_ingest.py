@@ -556,13 +556,17 @@ def test_ctrl_c_stops_the_cli_ingest_after_the_current_document(home, settings, 
         return real["md"](path, raw)
 
     monkeypatch.setitem(pl.LOADERS, "md", interrupting)
-    assert main(["--home", str(home.root), "ingest", str(tmp_path / "docs")]) == 130
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal (a background job ignores it)
+    try:
+        assert main(["--home", str(home.root), "ingest", str(tmp_path / "docs")]) == 130
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler is put back
+    finally:
+        signal.signal(signal.SIGINT, before)
     out, err = capsys.readouterr()
     assert "stopping after the current document (Ctrl-C again to abort now)" in err
     assert "stopped (Ctrl-C):" in out and "run the same command again to go on" in out and "Traceback" not in err
     with Store(settings.home.db_path) as st:
         assert 1 <= len(st.documents()) < len(docs)  # up to the document being read when Ctrl-C came
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler is put back
     monkeypatch.setitem(pl.LOADERS, "md", real["md"])
     assert main(["--home", str(home.root), "ingest", str(tmp_path / "docs")]) == 0
     with Store(settings.home.db_path) as st:
