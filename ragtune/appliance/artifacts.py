@@ -63,6 +63,14 @@ class Artifact:
     def builtin(self) -> bool:
         return bool(self.manifest.get("builtin"))
 
+    def other_base(self, model_id: str | None) -> str | None:
+        """Why this adapter cannot serve on the model `model_id` (a LoRA loads only on the base it was trained on),
+        or None: it can, or either base is unknown."""
+        base = self.lineage.get("base_id") if isinstance(self.lineage, dict) else None
+        if model_id and base and base != model_id:
+            return f"is an adapter for base model {str(base)[:12]}, but the served model is {model_id[:12]}"
+        return None
+
 
 # --- names -------------------------------------------------------------------------------------------------
 def _is_control(c: str) -> bool:

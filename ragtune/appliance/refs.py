@@ -76,6 +76,17 @@ def resolve_adapter(registry: Registry, ref: str | Path | None, *, model_id: str
     return art.path, art.id
 
 
+def served_model_id(registry: Registry, ref: str | Path) -> str | None:
+    """The id of the GGUF `[generate] model` names (`ref`), or None when it cannot be resolved here: a command that
+    only checks an adapter against it goes on, and serving that model fails on its own, with its own message."""
+    from .errors import RagtuneError
+
+    try:
+        return resolve_gguf_model(registry, ref)[1]
+    except RagtuneError:
+        return None
+
+
 def resolve_gguf_model(registry: Registry, ref: str | Path) -> tuple[Path, str]:
     """(file, sha256) of a GGUF base/merged/quantized model: a file path, a default-model name (a built-in of
     the registry) or a registry id / prefix / name. The bytes are verified (memoised: hashing.py)."""

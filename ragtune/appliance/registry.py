@@ -311,10 +311,11 @@ class Registry:
     def _set_state(self, active: str | None, previous: str | None) -> None:
         atomic_write_json(self.state_path, {"active": active, "previous": previous, "updated": _now()})
 
-    def activate(self, adapter_ref: str | None) -> Artifact | None:
+    def activate(self, adapter_ref: str | None, *, model_id: str | None = None) -> Artifact | None:
         """Serve this adapter (a lora-gguf id/prefix/name; None = base model only); the current one is kept
         as `previous` for `rollback()` (before any activation that is the built-in default adapter, when it is
-        served by default). The adapter is verified before it is switched in."""
+        served by default). The adapter is verified before it is switched in; given the served model's id
+        (`model_id`), one trained on another base is refused (every answer would fail to load it)."""
         new = None
         if adapter_ref is not None:
             new = self.get(adapter_ref, kinds=ADAPTER_KINDS)
@@ -323,6 +324,9 @@ class Registry:
 
                 hint = "convert it first: " + lora_hf_next_steps(self, new.manifest) if new.kind == "lora-hf" else None
                 raise ModelError(f"{new.id[:12]}… ({new.name}) is a {new.kind}, not a servable adapter ({', '.join(ADAPTER_KINDS)})", hint=hint)
+            if (why := new.other_base(model_id)) is not None:
+                raise ModelError(f"{new.id[:12]}… ({new.name}) {why}",
+                                 hint="activate an adapter trained on the served model ([generate] model)")
             check_kind(new.path, new.kind)  # registered before headers were checked: refuse it here, not in llama.cpp
         state = self._state()
         new_id = new.id if new else None

@@ -68,10 +68,12 @@ def _served(app, reg) -> str:
     resolved (the error shows where it is used: `ask`, `models verify`). The served model decides too: the built-in
     adapter serves only on the base it was trained on (`[generate] model` another GGUF: the base answers)."""
     from ragtune.appliance.errors import RagtuneError
-    from ragtune.appliance.refs import resolve_adapter, resolve_gguf_model
+    from ragtune.appliance.refs import resolve_adapter, served_model_id
 
+    model_id = served_model_id(reg, app.settings.generate.model)
+    if model_id is None:
+        return "?"
     try:
-        model_id = resolve_gguf_model(reg, app.settings.generate.model)[1]
         return resolve_adapter(reg, app.settings.generate.adapter, model_id=model_id)[1]
     except RagtuneError:
         return "?"
@@ -123,8 +125,10 @@ def _state_json(reg, art) -> dict:
 @pass_app
 def models_activate(app, ref: str, as_json: bool) -> None:
     """Serve the GGUF LoRA adapter REF from now on; the current one is kept for `models rollback`."""
+    from ragtune.appliance.refs import served_model_id
+
     reg = _registry(app)
-    art = reg.activate(ref)
+    art = reg.activate(ref, model_id=served_model_id(reg, app.settings.generate.model))
     if as_json:
         print_json(_state_json(reg, art))
     else:

@@ -21,19 +21,6 @@ def _state(app):
     return RolloutState(app.settings.home)
 
 
-def _served_model_id(app) -> str | None:
-    """The id of the base model `[generate] model` serves, or None when it cannot be resolved here (the rollout
-    then starts without the base check; serving that model fails on its own, with its own message)."""
-    from ..appliance.errors import RagtuneError
-    from ..appliance.refs import resolve_gguf_model
-    from ..appliance.registry import Registry
-
-    try:
-        return resolve_gguf_model(Registry(app.settings.home), app.settings.generate.model)[1]
-    except RagtuneError:
-        return None
-
-
 @rollout_group.command("start")
 @click.argument("adapter")
 @click.option("--share", type=float, default=5.0, show_default=True, help="Percent of clients on the candidate.")
@@ -41,7 +28,10 @@ def _served_model_id(app) -> str | None:
 @pass_app
 def start(app, adapter: str, share: float, as_json: bool) -> None:
     """Start serving ADAPTER (registry id/prefix/name) to SHARE% of clients; the rest keep the active one."""
-    r = _state(app).start(adapter, share, model_id=_served_model_id(app))
+    from ..appliance.refs import served_model_id
+
+    state = _state(app)
+    r = state.start(adapter, share, model_id=served_model_id(state.registry, app.settings.generate.model))
     if as_json:
         print_json(r.to_dict())
     else:

@@ -212,10 +212,9 @@ class RolloutState:
         art = self.registry.get(adapter_ref, kinds=ADAPTER_KINDS)
         if art.kind not in ADAPTER_KINDS:
             raise InputError(f"{adapter_ref}: is a {art.kind}, not a GGUF LoRA adapter")
-        base = (art.manifest.get("lineage") or {}).get("base_id")
-        if model_id and base and base != model_id:
-            raise InputError(f"{adapter_ref}: is an adapter for base model {str(base)[:12]}, but the served model is "
-                             f"{model_id[:12]}", hint="roll out an adapter trained on the served model ([generate] model)")
+        if (why := art.other_base(model_id)) is not None:
+            raise InputError(f"{adapter_ref}: {why}", hint="roll out an adapter trained on the served model "
+                                                            "([generate] model)")
         served = self.registry.default_adapter(model_id=model_id)  # activated, else built-in default (go), else none
         active = served.id if served is not None else "none"
         if active == art.id:

@@ -421,3 +421,15 @@ def test_an_empty_blob_folder_left_by_an_older_release_is_replaced(reg, tmp_path
     art = reg.add(f, "lora-gguf", copy=True)
     assert art.path.read_bytes() == f.read_bytes()
     assert [p.name for p in (reg.dir / "blobs").iterdir()] == [art.id]
+
+
+def test_activate_refuses_an_adapter_for_another_base_and_leaves_the_choice(reg, tmp_path):
+    a = reg.add(write_gguf(tmp_path / "a.gguf", tag="a"), "lora-gguf", base_id="a" * 64)
+    b = reg.add(write_gguf(tmp_path / "b.gguf", tag="b"), "lora-gguf", base_id="b" * 64)
+    reg.activate(a.id, model_id="a" * 64)
+    with pytest.raises(ModelError, match=r"is an adapter for base model bbbbbbbbbbbb, but the served model is "
+                                         r"aaaaaaaaaaaa") as ei:
+        reg.activate(b.id, model_id="a" * 64)
+    assert "trained on the served model" in ei.value.hint
+    assert reg.active_adapter().id == a.id  # refused: nothing switched
+    assert reg.activate(b.id).id == b.id  # the served model unknown: not checked
