@@ -135,7 +135,7 @@ class Registry:
         try:
             with atomic_path(folder, folder=True, keep_existing=not folder.exists()) as part:
                 if src.is_dir():
-                    shutil.copytree(src, part / src.name)
+                    _copy_tree(src, part / src.name)
                 else:
                     shutil.copyfile(src, part / src.name)
                 if sha256_path(part / src.name) != digest:
@@ -406,3 +406,16 @@ def _holds(blob: Path, digest: str) -> bool:
 
 _BUILTIN_HINT = ("a built-in adapter of the ragtune package: reinstall ragtune (or rebuild it: `ragtune tune default "
                  "--promote`); `--adapter none` or [generate] adapter = \"none\" serves the base model")
+
+
+def _copy_tree(src: Path, dst: Path) -> None:
+    """shutil.copytree, but its first failure raised as it is (a full disk: an OSError naming the file): copytree
+    gathers every file's failure into one shutil.Error whose message is a list of tuples."""
+    dst.mkdir()
+    for p in sorted(src.rglob("*")):
+        target = dst / p.relative_to(src)
+        if p.is_dir():
+            target.mkdir(exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(p, target)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 
@@ -407,6 +408,7 @@ def test_a_copy_that_fails_midway_leaves_nothing(reg, tmp_path, monkeypatch, fol
         _full_disk(m)
         with pytest.raises(OSError) as e:
             reg.add(src, kind, copy=True)
+    assert e.value.errno == errno.ENOSPC  # one error, not copytree's list of them
     if not folder:
         assert e.value.filename2 == str(reg.dir / "blobs" / digest / src.name)  # the blob, not a temporary name
     assert list((reg.dir / "blobs").iterdir()) == []  # no <sha256>/ folder, no temporary one
