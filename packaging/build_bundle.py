@@ -59,10 +59,33 @@ def have(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-def project_meta() -> dict:
-    import tomllib  # py3.11+; the build machine runs the project's dev python
+def pyproject() -> dict:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        try:
+            import tomli as tomllib
+        except ModuleNotFoundError:
+            raise SystemExit("build_bundle.py reads pyproject.toml: run it with Python >= 3.11 "
+                             "(or pip install tomli)") from None
+    return tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 
-    data = dict(tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"])
+
+def can_build_here() -> bool:
+    """True when this interpreter meets pyproject's [build-system] setuptools floor and has wheel, so ragtune's
+    wheel builds without an index (--no-build-isolation does not check it: an older setuptools fails the build)."""
+    if not (have("setuptools") and have("wheel")):
+        return False
+    reqs = pyproject()["build-system"]["requires"]
+    floor = next((int(m.group(1)) for r in reqs if (m := re.match(r"setuptools\s*>=\s*(\d+)", r))), 0)
+    try:
+        return int(metadata.version("setuptools").split(".")[0]) >= floor
+    except (metadata.PackageNotFoundError, ValueError):
+        return False
+
+
+def project_meta() -> dict:
+    data = dict(pyproject()["project"])
     if "version" not in data:  # dynamic: the one version string lives in ragtune/__init__.py
         m = re.search(r'^__version__ = "([^"]+)"', (REPO / "ragtune" / "__init__.py").read_text(encoding="utf-8"), re.M)
         data["version"] = m.group(1) if m else "0"
@@ -93,18 +116,26 @@ def llama_version() -> str:
         return m.group(1)
 
 
-def find_llama_wheel(explicit: str | None, version: str) -> Path | None:
+def llama_wheel_candidates(explicit: str | None, version: str) -> list[Path]:
+    """The llama-cpp-python wheels to try, best first: --llama-wheel, else WHEEL_CACHE, else pip's cache (newest
+    first: it may also hold a -march=native build from a plain `pip install`, which build() skips)."""
     if explicit:
         p = Path(explicit).expanduser()
         if not p.is_file():
             raise SystemExit(f"--llama-wheel {p}: no such file")
-        return p
-    found = sorted(WHEEL_CACHE.glob(f"llama_cpp_python-{version}-*.whl"))
+        return [p]
+    found = sorted(WHEEL_CACHE.glob(f"llama_cpp_python-{version}-*.whl"), reverse=True)
     if not found:
         # `make install` compiles it with the Makefile's portable CMAKE_ARGS; pip keeps that build in its cache.
         pip_cache = Path(os.environ.get("PIP_CACHE_DIR", Path.home() / ".cache" / "pip")) / "wheels"
-        found = sorted(pip_cache.rglob(f"llama_cpp_python-{version}-*.whl"), key=lambda p: p.stat().st_mtime)
-    return found[-1] if found else None
+        found = sorted(pip_cache.rglob(f"llama_cpp_python-{version}-*.whl"), key=lambda p: p.stat().st_mtime,
+                       reverse=True)
+    return found
+
+
+def find_llama_wheel(explicit: str | None, version: str) -> Path | None:
+    found = llama_wheel_candidates(explicit, version)
+    return found[0] if found else None
 
 
 def build_llama_wheel(version: str, dest: Path) -> Path:
@@ -139,10 +170,28 @@ def llama_features(wheel: Path, tmp: Path) -> str:
     return proc.stdout.strip().splitlines()[-1]
 
 
+def native_features(features: str) -> list[str]:
+    return [f.split("=")[0].strip() for f in features.replace("CPU :", "").split("|")
+            if "=" in f and f.split("=")[1].strip() == "1"
+            and f.split("=")[0].strip().startswith(("AVX512", "AMX", "AVX_VNNI"))]
+
+
+def pick_llama_wheel(args: argparse.Namespace, version: str, tmp: Path) -> tuple[Path, str]:
+    """The first candidate wheel that is portable (or any, with --allow-native), with its compiled features;
+    none found: compile one. An explicit --llama-wheel that is not portable is refused, not skipped."""
+    candidates = llama_wheel_candidates(args.llama_wheel, version)
+    for i, wheel in enumerate(candidates):
+        features = llama_features(wheel, tmp / f"probe{i}")
+        native = native_features(features)
+        if not native or args.allow_native or args.llama_wheel:
+            return wheel, features
+        log(f"skipping {wheel}: compiled with {', '.join(native)} (not portable)")
+    wheel = build_llama_wheel(version, WHEEL_CACHE)
+    return wheel, llama_features(wheel, tmp / "probe-built")
+
+
 def check_portable(features: str, wheel: Path) -> None:
-    native = [f.split("=")[0].strip() for f in features.replace("CPU :", "").split("|")
-              if "=" in f and f.split("=")[1].strip() == "1"
-              and f.split("=")[0].strip().startswith(("AVX512", "AMX", "AVX_VNNI"))]
+    native = native_features(features)
     if native:
         raise SystemExit(f"{wheel.name} is not portable: compiled with {', '.join(native)} "
                          f"(rebuild with CMAKE_ARGS={PORTABLE_CMAKE_ARGS!r}, or pass --allow-native)")
@@ -228,7 +277,6 @@ def build(args: argparse.Namespace) -> Path:
     sd.mkdir()
     meta = project_meta()
     ver = llama_version()
-    llama = find_llama_wheel(args.llama_wheel, ver) or build_llama_wheel(ver, WHEEL_CACHE)
     target: list[str] = []
     if args.python_version:
         target += ["--python-version", args.python_version, "--only-binary", ":all:"]
@@ -237,14 +285,14 @@ def build(args: argparse.Namespace) -> Path:
 
     with tempfile.TemporaryDirectory(prefix="ragtune-bundle-") as tmp:
         tmp_p = Path(tmp)
-        features = llama_features(llama, tmp_p)
+        llama, features = pick_llama_wheel(args, ver, tmp_p)
         log(f"{llama.name}: {features}")
         if not args.allow_native:
             check_portable(features, llama)
         # 1. ragtune itself, built from a clean copy of the tree
         src = copy_source(tmp_p / "src")
-        # Offline-friendly when this interpreter has setuptools + wheel; otherwise pip fetches them.
-        isolation = ["--no-build-isolation"] if have("setuptools") and have("wheel") else []
+        # Offline-friendly when this interpreter has the build requirements; otherwise pip fetches them.
+        isolation = ["--no-build-isolation"] if can_build_here() else []
         pip("wheel", "--no-deps", *isolation, "-q", "-w", str(tmp_p / "self"), str(src))
         self_whl = next((tmp_p / "self").glob("ragtune-*.whl"))
         shutil.copy2(self_whl, wh)

@@ -3,6 +3,7 @@ packaging/prove_offline.sh's job (see packaging/README.md)."""
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
 import os
@@ -189,6 +190,49 @@ def test_portability_check_reads_llama_features():
     with pytest.raises(SystemExit, match="not portable: compiled with AVX512"):
         mod.check_portable(portable + " AVX512 = 1 | AVX512_VNNI = 1 |", whl)
 
+
+
+
+PORTABLE = "CPU : SSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | OPENMP = 1 |"
+NATIVE = PORTABLE + " AVX512 = 1 | AMX_INT8 = 1 |"
+
+
+def _pick(monkeypatch, tmp_path, wheels: dict[str, str], allow_native: bool = False):
+    mod = _build_module()
+    monkeypatch.setattr(mod, "llama_wheel_candidates", lambda explicit, version: [Path(w) for w in wheels])
+    monkeypatch.setattr(mod, "llama_features", lambda wheel, tmp: wheels[str(wheel)])
+    monkeypatch.setattr(mod, "build_llama_wheel", lambda version, dest: pytest.fail("compiled instead of reusing"))
+    args = argparse.Namespace(llama_wheel=None, allow_native=allow_native)
+    return mod.pick_llama_wheel(args, "0.3.36", tmp_path)
+
+
+def test_a_native_llama_wheel_in_the_cache_is_skipped_for_an_older_portable_one(monkeypatch, tmp_path):
+    # a plain `pip install` leaves a -march=native build in pip's cache, newer than `make install`'s portable one
+    wheel, features = _pick(monkeypatch, tmp_path, {"/c/new-native.whl": NATIVE, "/c/old-portable.whl": PORTABLE})
+    assert (str(wheel), features) == ("/c/old-portable.whl", PORTABLE)
+
+
+def test_allow_native_takes_the_newest_llama_wheel(monkeypatch, tmp_path):
+    wheel, _ = _pick(monkeypatch, tmp_path, {"/c/new-native.whl": NATIVE, "/c/old-portable.whl": PORTABLE},
+                     allow_native=True)
+    assert str(wheel) == "/c/new-native.whl"
+
+
+@pytest.mark.parametrize(("setuptools", "offline"), [("84.2.1", True), ("77.0.3", True), ("76.1.0", False),
+                                                     ("65.5.0", False)])
+def test_ragtune_wheel_builds_without_isolation_only_with_the_build_system_setuptools(monkeypatch, setuptools,
+                                                                                       offline):
+    # --no-build-isolation does not check [build-system]: setuptools < 77 cannot read the SPDX `license` string
+    mod = _build_module()
+    monkeypatch.setattr(mod, "have", lambda module: True)
+    monkeypatch.setattr(mod.metadata, "version", lambda name: setuptools)
+    assert mod.can_build_here() is offline
+
+
+def test_ragtune_wheel_build_needs_an_index_without_wheel(monkeypatch):
+    mod = _build_module()
+    monkeypatch.setattr(mod, "have", lambda module: module != "wheel")
+    assert mod.can_build_here() is False
 
 @pytest.mark.slow
 @pytest.mark.skipif(os.environ.get("RAGTUNE_PROVE_OFFLINE") != "1",

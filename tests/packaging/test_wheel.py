@@ -43,6 +43,10 @@ def test_the_wheel_installs_one_top_level_package(wheel):
         names = zf.namelist()
     tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith((".dist-info", ".data"))}
     assert tops == {"ragtune"}, f"top-level names in the wheel: {sorted(tops)}"
+    # the license as an SPDX expression (PEP 639): setuptools deprecated the TOML-table form (unsupported 2027-02)
+    metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
+    with zipfile.ZipFile(wheel) as zf:
+        assert "License-Expression: Apache-2.0" in zf.read(metadata).decode().splitlines()
     top_level = next((n for n in names if n.endswith(".dist-info/top_level.txt")), None)
     if top_level is not None:
         with zipfile.ZipFile(wheel) as zf:
@@ -59,3 +63,12 @@ def test_the_wheel_carries_the_runtime_data(wheel):
                  "ragtune/models/recipes/default.toml", "ragtune/appliance/adapters/README.md", *shipped):
         assert need in names, f"{need} missing from the wheel"
     assert not any(n.startswith(("tests/", "ragtune/tui/fakes")) for n in names)  # test doubles are not product
+
+
+def test_the_wheel_carries_every_file_under_ragtune(wheel):
+    # package-data lists file patterns: a new kind of runtime file (say .yaml or .sql) would be left out silently
+    with zipfile.ZipFile(wheel) as zf:
+        names = {n for n in zf.namelist() if n.startswith("ragtune/")}
+    tracked = {f for f in _tracked_files() if f.startswith("ragtune/") and (REPO / f).is_file()}
+    assert sorted(tracked - names) == [], "tracked under ragtune/ but not in the wheel (pyproject package-data)"
+    assert sorted(names - tracked) == [], "in the wheel but not tracked"
