@@ -183,7 +183,9 @@ def _download_wheel(spec: FileSpec, tmp: Path, *, find_links: str | None, no_ind
         cmd += ["--find-links", find_links]
     if no_index:
         cmd.append("--no-index")
-    progress(f"downloading {spec.package}=={spec.version} (no dependencies)…")
+    # offline (the bundle's wheelhouse, --no-index) nothing is downloaded: an air-gapped user is told so
+    verb = f"reading from {find_links}" if no_index and find_links else "downloading"
+    progress(f"{verb}: {spec.package}=={spec.version} (no dependencies)…")
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["pip failed"]
