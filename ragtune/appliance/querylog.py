@@ -1,4 +1,4 @@
-"""The query log: one `query_log` row per answered request, human review edits, and the export to the
+"""The query log: one `query_log` row per answered request, human review edits (each one kept), and the export to the
 training JSONL format (prompt.training_example) so that reviewed answers can become training data."""
 
 from __future__ import annotations
@@ -53,6 +53,14 @@ def get_entry(store: Store, log_id: int) -> dict[str, Any]:
     return entry
 
 
+def show_entry(store: Store, log_id: int) -> dict[str, Any]:
+    """One entry with its review history under "reviews": every review stored, the current one (the entry's
+    "review", what the export uses) first, each {"reviewed_at": epoch seconds or None, "review": answer JSON}."""
+    entry = get_entry(store, log_id)
+    entry["reviews"] = store.query_review_history(log_id)
+    return entry
+
+
 def list_entries(store: Store, *, limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:
     """Newest first, summarised."""
     out = []
@@ -70,9 +78,10 @@ def list_entries(store: Store, *, limit: int = 20, offset: int = 0) -> list[dict
 def set_review(store: Store, log_id: int, answer: Any, *, max_answer_chars: int = 4000,
                origin: tuple[str, str | None] | None = None) -> tuple[dict[str, Any], Any]:
     """Store a human edit of one answer (validated against that request's context ids and the answer contract:
-    a refusal cites nothing). Returns (the saved review, the review it replaced or None): a second review replaces
-    the first, and the caller shows what was replaced. `origin`: (file, its text) when the answer came from a
-    file, so that an error names the file and the line of the offending key. Nothing is written on an error."""
+    a refusal cites nothing). Returns (the saved review, the review it replaced or None): a second review becomes
+    the current one (used on export), the earlier ones stay in the entry's history (show_entry). `origin`: (file,
+    its text) when the answer came from a file, so that an error names the file and the line of the offending key.
+    Nothing is written on an error."""
     entry = get_entry(store, log_id)
     if isinstance(answer, str):
         try:

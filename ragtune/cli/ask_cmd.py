@@ -127,13 +127,26 @@ def log_list(app, limit: int, offset: int, as_json: bool) -> None:
 
 @log_group.command("show")
 @click.argument("log_id", type=_LOG_ID)
+@click.option("--json", "as_json", is_flag=True, help="Print only the JSON object (no review summary on stderr).")
 @pass_app
-def log_show(app, log_id: int) -> None:
-    """Print one query log entry as JSON."""
-    from ..appliance.querylog import get_entry
+def log_show(app, log_id: int, as_json: bool) -> None:
+    """Print one query log entry as JSON, with its review history ("reviews", the current review first)."""
+    import time
+
+    from ..appliance.querylog import show_entry
 
     with _store(app) as store:
-        print_json(get_entry(store, log_id))
+        entry = show_entry(store, log_id)
+    print_json(entry)
+    if as_json or not entry["reviews"]:
+        return
+    click.echo(f"{len(entry['reviews'])} review(s), the current one first:", err=True)
+    for r in entry["reviews"]:
+        ts = r["reviewed_at"]
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if isinstance(ts, (int, float)) else \
+            "(time unknown)"  # stored before the history was kept
+        review = r["review"] if isinstance(r["review"], str) else json.dumps(r["review"], ensure_ascii=False)
+        click.echo(f"  {when}  {printable(review)}", err=True)
 
 
 @log_group.command("review")
@@ -143,7 +156,7 @@ def log_show(app, log_id: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_app
 def log_review(app, log_id: int, answer_json: str, as_json: bool) -> None:
-    """Store a human correction of entry LOG_ID; it replaces the model output on export."""
+    """Store a human correction of entry LOG_ID; it replaces the model output on export (earlier reviews are kept)."""
     from ..appliance.jsonl import read_json_object_text
     from ..appliance.querylog import set_review
 
@@ -162,9 +175,9 @@ def log_review(app, log_id: int, answer_json: str, as_json: bool) -> None:
     if as_json:
         print_json({"id": log_id, "review": saved, "replaced": previous})
         return
-    if previous is not None:  # one review per entry: say what this one replaced, so that it is not lost unseen
-        click.echo(f"entry {log_id} reviewed; it replaced the earlier review: "
-                   f"{printable(json.dumps(previous, ensure_ascii=False))}", err=True)
+    if previous is not None:  # the current review changes: say from what (the earlier one stays in the history)
+        click.echo(f"entry {log_id} reviewed; it replaced the earlier review (kept in its history: `ragtune log show "
+                   f"{log_id}`): {printable(json.dumps(previous, ensure_ascii=False))}", err=True)
     else:
         click.echo(f"entry {log_id} reviewed", err=True)
 

@@ -13,6 +13,8 @@ between arms while the share stays put, and raising the share only moves control
 from __future__ import annotations
 
 import copy
+import fcntl
+import functools
 import getpass
 import hashlib
 import json
@@ -22,9 +24,10 @@ import os
 import secrets
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator, TypeVar
 
 from ragtune.appliance.errors import InputError, ModelError, located
 from ragtune.appliance.home import Home
@@ -39,6 +42,7 @@ log.addHandler(logging.NullHandler())  # the history in rollout.json is the reco
 CONTROL, CANDIDATE = "control", "candidate"
 RUNNING, PROMOTED, ROLLED_BACK = "running", "promoted", "rolled_back"
 SHARES = (1, 5, 10, 25, 50, 100)  # documented steps; any 0 < share <= 100 is accepted
+LOCK_WAIT_S = 2.0  # how long start/promote/rollback wait for another one to finish before they say so
 
 
 @dataclass
@@ -147,6 +151,18 @@ def _check_rollout(r: Rollout, path: Path, text: str) -> None:
                              hint=_DAMAGED_HINT)
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _exclusive(fn: _F) -> _F:
+    """A RolloutState method that reads, checks and rewrites the state, run under the home's rollout lock."""
+    @functools.wraps(fn)
+    def call(self: "RolloutState", *args: Any, **kwargs: Any) -> Any:
+        with self.locked():
+            return fn(self, *args, **kwargs)
+    return call  # type: ignore[return-value]
+
+
 class RolloutState:
     """The rollout file of a home: load (cached by mtime), start, promote, rollback."""
 
@@ -156,6 +172,37 @@ class RolloutState:
         self.path = self.registry.dir / "rollout.json"
         self._cache: tuple[Any, Rollout | None] | None = None
         self._lock = threading.Lock()
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name("rollout.lock")
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the exclusive lock on `rollout.lock` (beside rollout.json): two `rollout start`s at once both passed
+        the "none running" check and the last write won. Another holder gets LOCK_WAIT_S to finish, then an
+        InputError. An flock dies with its process: a killed command leaves no stale lock behind."""
+        if not self.path.parent.is_dir():  # no registry: no adapter to start, no rollout to change; create nothing
+            yield
+            return
+        try:
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise ModelError(f"{self.lock_path}: cannot open the rollout lock: {exc.strerror or exc}") from None
+        try:
+            deadline = time.monotonic() + LOCK_WAIT_S
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise InputError(f"another rollout command is running (it holds {self.lock_path})",
+                                         hint="wait for it to finish, then run this command again") from None
+                    time.sleep(0.05)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
 
     def load(self) -> Rollout | None:
         try:
@@ -198,6 +245,7 @@ class RolloutState:
         log.warning("rollout %s: %s %s", r.id, action, json.dumps(event, default=str))
         return r
 
+    @_exclusive
     def start(self, adapter_ref: str, share: float, *, note: str = "", model_id: str | None = None) -> Rollout:
         """`model_id`: the served base model's id, when known: a candidate trained on another base is refused (a
         LoRA only loads on its own base: every candidate request would fail), and the control is what the engine
@@ -235,6 +283,7 @@ class RolloutState:
             fh.flush()
             os.fsync(fh.fileno())
 
+    @_exclusive
     def promote(self, share: float = 100, *, decision: dict[str, Any] | None = None, override: bool = False,
                 reason: str = "") -> Rollout:
         """Raise the candidate's share; at 100 the candidate becomes the active adapter and the rollout ends.
@@ -260,6 +309,7 @@ class RolloutState:
             return self._save(r, "promote-100", **event)
         return self._save(r, "promote", **event)
 
+    @_exclusive
     def rollback(self, *, reason: str = "manual", auto: bool = False) -> Rollout:
         """Every client back on the control arm at once (the control is always loaded)."""
         r = copy.deepcopy(self.current())  # the cached one stays as the file says until the change is saved

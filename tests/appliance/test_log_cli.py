@@ -37,7 +37,21 @@ def test_review_errors_name_the_file_and_line_and_keep_the_previous_review(fakes
     assert out["review"] == json.loads(second) and out["replaced"] == json.loads(ok)
     assert main(["log", "review", str(log_id), "--answer-json", ok]) == 0
     err = capsys.readouterr().err
-    assert "replaced the earlier review" in err and "From 1887 to 1889." in err
+    assert "replaced the earlier review (kept in its history" in err and "From 1887 to 1889." in err
+    # every review is kept: `log show` lists them, the current one first; the export uses the current one
+    assert main(["log", "show", str(log_id), "--json"]) == 0
+    captured = capsys.readouterr()
+    shown = json.loads(captured.out)
+    assert shown["review"] == json.loads(ok) and captured.err == ""
+    assert [r["review"] for r in shown["reviews"]] == [json.loads(ok), json.loads(second), json.loads(ok)]
+    assert main(["log", "show", str(log_id)]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["reviews"] == shown["reviews"]
+    lines = captured.err.splitlines()
+    assert lines[0] == "3 review(s), the current one first:" and "From 1887 to 1889." in lines[2]
+    out = tmp_path / "train.jsonl"
+    assert main(["log", "export", "--reviewed-only", "--out", str(out)]) == 0
+    assert [json.loads(x)["output"]["answer"] for x in out.read_text().splitlines()] == ["1889."]
 
 
 def test_export_names_damaged_rows_and_refuses_an_empty_out(fakes, capsys, tmp_path, home):

@@ -11,7 +11,7 @@ from ragtune.appliance.answer import AnswerEngine
 from ragtune.appliance.errors import InputError
 from tests.fakes import FakeGenerator
 from ragtune.appliance.prompt import SYSTEM_PROMPT
-from ragtune.appliance.querylog import export_train_jsonl, get_entry, list_entries, set_review
+from ragtune.appliance.querylog import export_train_jsonl, get_entry, list_entries, set_review, show_entry
 from ragtune.appliance.store import open_store
 
 from .test_answer import FakeRetriever, _hits
@@ -88,6 +88,21 @@ def test_a_refusal_that_cites_is_refused_and_a_second_review_reports_what_it_rep
     with pytest.raises(InputError):
         set_review(store, a.log_id, {"status": "ok", "answer": "x", "citations": ["S9"]})
     assert get_entry(store, a.log_id)["review"] == second  # the previous review survives a failed one
+    assert [r["review"] for r in show_entry(store, a.log_id)["reviews"]] == [second, first]  # both kept
+
+
+def test_show_lists_every_review_current_first_and_export_uses_the_current_one(logged):
+    store, a, b = logged
+    assert show_entry(store, a.log_id)["reviews"] == []
+    reviews = [{"status": "ok", "answer": f"From 188{i}.", "citations": ["S1"]} for i in range(3)]
+    for r in reviews:
+        set_review(store, a.log_id, r)
+    shown = show_entry(store, a.log_id)
+    assert shown["review"] == reviews[-1] and [r["review"] for r in shown["reviews"]] == reviews[::-1]
+    assert all(isinstance(r["reviewed_at"], float) for r in shown["reviews"])
+    buf = io.StringIO()
+    assert export_train_jsonl(store, buf, reviewed_only=True) == 1
+    assert json.loads(buf.getvalue())["output"]["answer"] == "From 1882."
 
 
 def test_a_review_read_from_a_file_names_the_file_and_the_key_line(logged):

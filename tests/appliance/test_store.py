@@ -270,6 +270,47 @@ def test_query_log_round_trip(store):
     assert [x["review"] for x in store.iter_query_log(reviewed_only=True)] == [{"status": "refused"}]
 
 
+def test_every_review_is_kept_in_the_history_newest_first(store):
+    log_id, other = _log(store, "one"), _log(store, "two")
+    assert store.query_review_history(log_id) == []
+    assert store.set_query_review(log_id, {"status": "ok", "answer": "a"})
+    assert store.set_query_review(log_id, {"status": "refused"})
+    assert not store.set_query_review(9999, {"status": "ok"})  # no such row: no history row either
+    history = store.query_review_history(log_id)
+    assert [h["review"] for h in history] == [{"status": "refused"}, {"status": "ok", "answer": "a"}]
+    assert all(isinstance(h["reviewed_at"], float) for h in history)
+    assert history[0]["reviewed_at"] >= history[1]["reviewed_at"]
+    assert store.query_log_entry(log_id)["review"] == {"status": "refused"}  # the current one
+    assert store.query_review_history(other) == [] and store.query_review_history(9999) == []
+    assert store.scalar("SELECT count(*) FROM query_reviews") == 2
+
+
+def test_a_home_with_reviews_upgrades_to_the_review_history(tmp_path, monkeypatch):
+    """0010: a review stored before the history was kept becomes the entry's first history row (time unknown); the
+    migration is a no-op when run again, and later reviews go on top of it."""
+    from ragtune.appliance.store import base
+
+    names = [name for name, _ in MIGRATIONS]
+    before = MIGRATIONS[:names.index("0010_query_review_history")]
+    monkeypatch.setattr(base, "MIGRATIONS", before)
+    with Store(tmp_path / "old.db") as old:
+        assert "query_reviews" not in {r[0] for r in old.query("SELECT name FROM sqlite_master")}
+        reviewed, plain = _log(old, "one"), _log(old, "two")
+        old.query("UPDATE query_log SET review = ? WHERE id = ?", (json_dumps({"status": "ok", "answer": "x"}),
+                                                                    reviewed))
+    monkeypatch.undo()
+    with Store(tmp_path / "old.db") as s:
+        assert "0010_query_review_history" in s.applied_migrations()
+        assert s.query_review_history(reviewed) == [{"reviewed_at": None, "review": {"status": "ok", "answer": "x"}}]
+        assert s.query_review_history(plain) == []
+        sql = dict(MIGRATIONS)["0010_query_review_history"]
+        assert s.migrate([("9010_again", sql)]) == ["9010_again"]  # run again: nothing doubled
+        assert s.scalar("SELECT count(*) FROM query_reviews") == 1
+        assert s.set_query_review(reviewed, {"status": "refused"})
+        assert [h["review"] for h in s.query_review_history(reviewed)] == [{"status": "refused"},
+                                                                           {"status": "ok", "answer": "x"}]
+
+
 def test_recent_questions_are_distinct_and_oldest_first(store):
     for q in ("one", "two", "one", "three"):
         _log(store, q)

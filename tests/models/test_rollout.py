@@ -4,6 +4,7 @@ auto-rollback, and rollback under load, through the serve API with fake engines.
 from __future__ import annotations
 
 import json
+import os
 import threading
 
 import pytest
@@ -357,3 +358,72 @@ def test_an_adapter_for_another_base_is_refused(home, tmp_path):
         st.start("gamma", 5, model_id="a" * 64)
     assert not st.path.exists()
     assert st.start("gamma", 5, model_id="b" * 64).candidate == other  # its own base: fine
+
+
+def test_a_rollout_command_while_another_holds_the_lock_says_so_and_changes_nothing(home, monkeypatch, capsys):
+    """QA r37: two `rollout start`s at once both passed the "none running" check and the last write won. start,
+    promote and rollback hold `rollout.lock`; another one waits LOCK_WAIT_S, then says another command is running."""
+    import fcntl
+    import time
+
+    import ragtune.models.rollout as mod
+    from ragtune.cli import main
+
+    register_adapters(home)
+    st = RolloutState(home)
+    monkeypatch.setattr(mod, "LOCK_WAIT_S", 0.2)
+    fd = os.open(st.lock_path, os.O_RDWR | os.O_CREAT)  # the other command, mid-way
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        for act in (lambda: st.start("alpha", 5), lambda: st.promote(50, override=True), st.rollback):
+            t0 = time.monotonic()
+            with pytest.raises(InputError, match="another rollout command is running"):
+                act()
+            assert time.monotonic() - t0 >= 0.2  # it waited before giving up
+        capsys.readouterr()
+        assert main(["rollout", "start", "alpha", "--share", "5"]) == 2
+        err = capsys.readouterr().err
+        assert "another rollout command is running" in err and "Traceback" not in err, err
+        assert not st.path.exists()
+    finally:
+        os.close(fd)
+    monkeypatch.setattr(mod, "LOCK_WAIT_S", 5.0)
+    fd = os.open(st.lock_path, os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    threading.Timer(0.3, os.close, (fd,)).start()  # the other command finishes within the wait
+    assert st.start("alpha", 5).running
+
+
+def test_two_starts_at_the_same_moment_start_one_rollout(home, monkeypatch):
+    """Both pass the "none running" check without the lock (the slow step between check and write widens the
+    window); with it the second sees the first's rollout."""
+    import time
+
+    ids = register_adapters(home)
+    slow = Registry.default_adapter
+
+    def default_adapter(self, *a, **k):
+        time.sleep(0.3)
+        return slow(self, *a, **k)
+
+    monkeypatch.setattr(Registry, "default_adapter", default_adapter)
+    go = threading.Barrier(2)
+    results: dict[str, object] = {}
+
+    def start(name):
+        go.wait()
+        try:
+            results[name] = RolloutState(home).start(name, 5)
+        except InputError as exc:
+            results[name] = exc
+
+    threads = [threading.Thread(target=start, args=(n,)) for n in ("alpha", "beta")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    won = [n for n, r in results.items() if isinstance(r, Rollout)]
+    lost = [r for r in results.values() if isinstance(r, InputError)]
+    assert len(won) == 1 and len(lost) == 1 and "is running" in str(lost[0]), results
+    assert RolloutState(home).current().candidate == ids[won[0]]
+    assert not RolloutState(home).archive_path.exists()  # nothing finished, nothing archived

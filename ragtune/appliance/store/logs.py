@@ -1,4 +1,5 @@
-"""The query log (one row per answered request, with its human review) and the answer cache."""
+"""The query log (one row per answered request, with its current human review), the history of its reviews
+(query_reviews), and the answer cache."""
 
 from __future__ import annotations
 
@@ -85,10 +86,23 @@ class LogTables:
             yield _entry(row)
 
     def set_query_review(self, log_id: int, review: Any) -> bool:
-        """Store a human edit (JSON data) of one logged answer; False when there is no such row."""
+        """Store a human edit (JSON data) of one logged answer as its current review and append it to the entry's
+        review history (query_reviews), in one transaction; False when there is no such row."""
+        text = json_dumps(review)
         with self.transaction():
-            self.conn.execute("UPDATE query_log SET review = ? WHERE id = ?", (json_dumps(review), int(log_id)))
-            return self.conn.changes() > 0
+            self.conn.execute("UPDATE query_log SET review = ? WHERE id = ?", (text, int(log_id)))
+            if self.conn.changes() == 0:
+                return False
+            self.conn.execute("INSERT INTO query_reviews(log_id, reviewed_at, review) VALUES (?, ?, ?)",
+                              (int(log_id), time.time(), text))
+            return True
+
+    def query_review_history(self, log_id: int) -> list[dict[str, Any]]:
+        """Every review of one entry, newest (the current one) first: {"reviewed_at": epoch seconds, None for a
+        review stored before the history was kept; "review": JSON data, the raw text when damaged}."""
+        rows = self.conn.execute("SELECT reviewed_at, review FROM query_reviews WHERE log_id = ? ORDER BY id DESC",
+                                 (int(log_id),))
+        return [{"reviewed_at": ts, "review": json_loads_or_raw(text)} for ts, text in rows]
 
     # -- answer cache ---------------------------------------------------------------------------
     def cached_answer(self, key: str) -> Any | None:

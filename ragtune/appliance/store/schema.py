@@ -155,4 +155,24 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        # Every human review of a query-log entry, kept (`log review` replaced the one in query_log.review, and the
+        # earlier one was lost). query_log.review stays the current review (what `log export` uses); this is its
+        # history, written in the same transaction. Reviews stored before keep their text as the first history
+        # row, their time unknown (NULL). IF NOT EXISTS and NOT EXISTS: re-running it is a no-op.
+        "0010_query_review_history",
+        """
+        CREATE TABLE IF NOT EXISTS query_reviews (
+            id INTEGER PRIMARY KEY,         -- the order reviews were stored in
+            log_id INTEGER NOT NULL REFERENCES query_log(id) ON DELETE CASCADE,
+            reviewed_at REAL,               -- epoch seconds; NULL for a review stored before this migration
+            review TEXT NOT NULL            -- the answer JSON, as query_log.review
+        );
+        CREATE INDEX IF NOT EXISTS query_reviews_log ON query_reviews(log_id, id);
+        INSERT INTO query_reviews(log_id, reviewed_at, review)
+            SELECT q.id, NULL, q.review FROM query_log q
+            WHERE q.review IS NOT NULL AND NOT EXISTS (SELECT 1 FROM query_reviews r WHERE r.log_id = q.id)
+            ORDER BY q.id;
+        """,
+    ),
 ]
