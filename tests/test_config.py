@@ -64,6 +64,12 @@ def test_home_override(tmp_path):
     ("[serve]\nbody_timeout_s = \"30\"\n", 2, "must be a finite number, got \"30\""),
     ("[serve]\nbody_timeout_s = inf\n", 2, "must be a finite number, got inf"),
     ("[serve]\nbody_timeout_s = true\n", 2, "must be a finite number, got true"),
+    ("[serve]\nshutdown_timeout_s = -1\n", 2, "[serve] shutdown_timeout_s: must be seconds, 0 (cut requests "
+     "short at once) to 3600"),
+    ("[serve]\nshutdown_timeout_s = 7200\n", 2, "to 3600"),
+    ("[serve]\nshutdown_timeout_s = \"30\"\n", 2, "must be a finite number, got \"30\""),
+    ("[serve]\nshutdown_timeout_s = nan\n", 2, "must be a finite number, got nan"),
+    ("[serve]\nshutdown_timeout_s = false\n", 2, "must be a finite number, got false"),
     ("[serve]\nport = 8088\nbody_timeout = 30\n", 3, "unknown key(s) in [serve]: body_timeout"),
 ])
 def test_hostile_values_name_file_line_and_key(tmp_path, section, line, message):
@@ -211,6 +217,15 @@ def test_serve_body_timeout_is_a_setting(tmp_path):
     p.write_text("[serve]\nbody_timeout_s = 2.5\n")
     assert load_settings(p).serve.body_timeout_s == 2.5
     assert settings_from_dict({}).serve.body_timeout_s == 30.0  # the default: a stalled upload gets 30 s
+
+
+def test_serve_shutdown_timeout_is_a_setting(tmp_path):
+    p = tmp_path / "c.toml"
+    p.write_text("[serve]\nshutdown_timeout_s = 5\n")
+    assert load_settings(p).serve.shutdown_timeout_s == 5
+    p.write_text("[serve]\nshutdown_timeout_s = 0\n")  # no grace: requests in flight are cut short at once
+    assert load_settings(p).serve.shutdown_timeout_s == 0
+    assert settings_from_dict({}).serve.shutdown_timeout_s == 30.0  # the default: 30 s for requests in flight
 
 
 def test_serve_tokens_too_short_are_refused_where_the_config_is_read():

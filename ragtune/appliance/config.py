@@ -319,6 +319,7 @@ class ServeConfig:
     retry_after_s: int = 2
     max_body_bytes: int = 65536
     body_timeout_s: float = 30.0  # a request body not arrived by then is a 408 (a stalled upload holds no engine)
+    shutdown_timeout_s: float = 30.0  # on SIGTERM/Ctrl+C, requests in flight get this long; then they are cut short
     # Bearer tokens: "name:secret" or "secret" (the name becomes the client id). Prefer tokens_env.
     tokens: list = field(default_factory=list)
     tokens_env: str = "RAGTUNE_SERVE_TOKENS"  # comma-separated, same forms; added to `tokens`
@@ -334,6 +335,8 @@ class ServeConfig:
                "max_body_bytes", "must be 1 KiB..64 MiB")
         _check(is_number(self.body_timeout_s) and 0 < self.body_timeout_s <= 3600, "serve", "body_timeout_s",
                "must be seconds, > 0 and at most 3600")
+        _check(is_number(self.shutdown_timeout_s) and 0 <= self.shutdown_timeout_s <= 3600, "serve",
+               "shutdown_timeout_s", "must be seconds, 0 (cut requests short at once) to 3600")
         _check(isinstance(self.tokens, list) and all(isinstance(t, str) and t.strip() for t in self.tokens),
                "serve", "tokens", "must be a list of non-empty strings")
         _check(all(len(split_token(t)[1]) >= MIN_TOKEN_CHARS for t in self.tokens), "serve", "tokens",

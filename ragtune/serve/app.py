@@ -145,7 +145,10 @@ def create_app(state: ServeState) -> Starlette:
                 resp = err.response()
             if body_pending(request):
                 resp.headers["Connection"] = "close"
-            m.requests.labels(route, str(resp.status_code)).inc()
+            if isinstance(resp, _Stream):  # counted when it ends: its status may turn out to be an in-band error's
+                resp.count = lambda status: m.requests.labels(route, str(status)).inc()
+            else:
+                m.requests.labels(route, str(resp.status_code)).inc()
             m.set_pool(state.pool)
             request.state.elapsed = time.perf_counter() - t0
             return resp
@@ -252,11 +255,12 @@ def create_app(state: ServeState) -> Starlette:
             if not task.done():
                 task.cancel()
             raise
-        return _Stream(_sse(task, pieces, first, target, cid, created, model), media_type="text/event-stream",
-                       headers={"Cache-Control": "no-cache"})
+        outcome = _Outcome()
+        return _Stream(_sse(task, pieces, first, target, cid, created, model, outcome), outcome,
+                       media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
     async def _sse(task: asyncio.Future, pieces: asyncio.Queue, first: str | None, target: AdapterRoute, cid: str,
-                   created: int, model: str) -> AsyncIterator[str]:
+                   created: int, model: str, outcome: _Outcome) -> AsyncIterator[str]:
         streamed: list[str] = []
 
         def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
@@ -278,6 +282,7 @@ def create_app(state: ServeState) -> Starlette:
                 err = _error_for(exc)
                 if err.status >= 500:
                     _log_failure("/v1/chat/completions", exc, err.status)
+                outcome.status = err.status
                 error = {"error": {"message": err.message, "type": err.type, "code": err.code}}
                 yield f"data: {dumps(error, compact=False)}\n\n"
                 yield "data: [DONE]\n\n"
@@ -305,13 +310,18 @@ def create_app(state: ServeState) -> Starlette:
         m.set_pool(state.pool)
         return Response(m.render(), media_type=m.content_type)
 
-    routes = [
-        Route("/v1/ask", guard("/v1/ask", ask), methods=["POST"]),
-        Route("/v1/chat/completions", guard("/v1/chat/completions", chat), methods=["POST"]),
-        Route("/v1/models", guard("/v1/models", models), methods=["GET"]),
-        Route("/healthz", guard("/healthz", healthz, auth=False), methods=["GET"]),
-        Route("/metrics", guard("/metrics", metrics), methods=["GET"]),
+    endpoints = [
+        ("/v1/ask", guard("/v1/ask", ask), "POST"),
+        ("/v1/chat/completions", guard("/v1/chat/completions", chat), "POST"),
+        ("/v1/models", guard("/v1/models", models), "GET"),
+        ("/healthz", guard("/healthz", healthz, auth=False), "GET"),
+        ("/metrics", guard("/metrics", metrics), "GET"),
     ]
+    # Each route is served with or without one trailing slash (a client whose base URL ends in "/" may send
+    # "/v1/chat/completions/"), counted under one route name. Starlette's default was a 307 redirect whose
+    # Location it built from the Host header: a POST client that does not follow redirects (httpx's default,
+    # curl without -L) failed, and behind a proxy the Location named an address the client cannot reach.
+    routes = [Route(p, endpoint, methods=[method]) for path, endpoint, method in endpoints for p in (path, path + "/")]
 
     async def no_route(request: Request, exc: Exception) -> Response:
         """Starlette's 404 (no such route) and 405 (wrong method), in the API's error shape."""
@@ -327,13 +337,15 @@ def create_app(state: ServeState) -> Starlette:
                             "/healthz, /metrics)", code="not_found", headers=headers)
         else:
             err = HTTPError(status, str(getattr(exc, "detail", "")) or "error", headers=headers)
-        m.requests.labels(request.url.path if status == 405 else "-", str(status)).inc()
+        route = request.url.path.removesuffix("/") if status == 405 else "-"  # 405: one of our routes, named once
+        m.requests.labels(route, str(status)).inc()
         resp = err.response()
         if body_pending(request):
             resp.headers["Connection"] = "close"
         return resp
 
     app = Starlette(routes=routes, exception_handlers={HTTPException: no_route})
+    app.router.redirect_slashes = False  # "/v1/ask//" and the like are a JSON 404, never a redirect
     app.state.serve = state
     return app
 
@@ -344,12 +356,26 @@ def _shutting_down(retry_after_s: int | None = None) -> HTTPError:
                      headers=headers)
 
 
+@dataclass
+class _Outcome:
+    """How a stream ended, for ragtune_requests_total: 200, or the status of the error it sent in-band."""
+
+    status: int = 200
+
+
 class _Stream(StreamingResponse):
     """A StreamingResponse that always closes its generator when the response ends: a client that leaves while a
     chunk is being sent leaves the generator suspended at a `yield`, and its `finally` (stop the generation,
     count the cancel) must run now, not whenever the garbage collector gets to it. A stream the server cuts
     short (it is stopping and its graceful-shutdown time ran out) ends in-band: the `shutting_down` error event,
-    then [DONE], as for any error after the stream started."""
+    then [DONE], as for any error after the stream started. Once it has ended, `count(status)` is called with
+    the status its error would have had without streaming (503 for a forced stop), or 200: an in-band error is
+    counted as the error it is, not as the 200 that started the stream."""
+
+    def __init__(self, content: Any, outcome: _Outcome, **kw: Any) -> None:
+        super().__init__(content, **kw)
+        self.outcome = outcome
+        self.count: Callable[[int], None] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
@@ -362,6 +388,7 @@ class _Stream(StreamingResponse):
         try:
             await super().__call__(scope, receive, sending)
         except asyncio.CancelledError:
+            self.outcome.status = 503
             if started:
                 err = _shutting_down()
                 event = {"error": {"message": err.message, "type": err.type, "code": err.code}}
@@ -372,9 +399,13 @@ class _Stream(StreamingResponse):
                 with contextlib.suppress(Exception):
                     await _shutting_down().response()(scope, receive, send)
         finally:
-            aclose = getattr(self.body_iterator, "aclose", None)
-            if aclose is not None:
-                await aclose()
+            try:
+                aclose = getattr(self.body_iterator, "aclose", None)
+                if aclose is not None:
+                    await aclose()
+            finally:
+                if self.count is not None:
+                    self.count(self.outcome.status)
 
 
 def _settled(slot: Any) -> Callable[[asyncio.Future], None]:

@@ -186,14 +186,15 @@ def _load_model(engine: Any) -> None:
 
 def uvicorn_config(app: Any, settings: Settings, log_level: str = "info", **kw: Any) -> Any:
     """One process: the engines are threads of this process (uvicorn's own --workers would copy every model).
-    HTTP/1.1 by h11 with a deadline on each request's head (`HeadTimeoutH11`)."""
+    HTTP/1.1 by h11 with a deadline on each request's head (`HeadTimeoutH11`). On a stop, the requests in flight
+    get `[serve] shutdown_timeout_s`; then uvicorn cancels them (the app answers 503 shutting_down)."""
     import uvicorn
 
     from .wire import head_timeout_protocol, quiet_forced_stop
 
     return uvicorn.Config(quiet_forced_stop(app), log_level=log_level, access_log=False,
-                          timeout_graceful_shutdown=30, http=head_timeout_protocol(settings.serve.body_timeout_s),
-                          **kw)
+                          timeout_graceful_shutdown=settings.serve.shutdown_timeout_s,
+                          http=head_timeout_protocol(settings.serve.body_timeout_s), **kw)
 
 
 def listen_socket(host: str, port: int) -> socket.socket:

@@ -1,11 +1,14 @@
 """The wheel installs exactly one top-level import name, `ragtune` (issue 15): built offline from a copy of the
-files git tracks (or would), so the checkout is left as it was (no build/ or egg-info)."""
+files git tracks (or would), so the checkout is left as it was (no build/ or egg-info). It is built the way
+`pip install ragtune-*.tar.gz` builds it: first the sdist (MANIFEST.in), then the wheel from that sdist, so a file
+the sdist leaves out is missing from the wheel too."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -31,11 +34,31 @@ def wheel(tmp_path_factory) -> Path:
         (src / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / rel, src / rel)
     out = tmp_path_factory.mktemp("dist")
+    # PEP 517's build_sdist hook, as `python -m build --sdist` calls it (the build frontend is not a test dependency)
+    proc = subprocess.run([sys.executable, "-c", "import sys; from setuptools import build_meta; "
+                           "print(build_meta.build_sdist(sys.argv[1]))", str(out)], cwd=src, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (sdist,) = out.glob("ragtune-*.tar.gz")
     proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-                           "-q", "-w", str(out), str(src)], capture_output=True, text=True, timeout=600)
+                           "-q", "-w", str(out), str(sdist)], capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     (whl,) = out.glob("ragtune-*.whl")
     return whl
+
+
+def test_the_sdist_holds_the_build_files_and_the_package_only(wheel):
+    (sdist,) = wheel.parent.glob("ragtune-*.tar.gz")
+    with tarfile.open(sdist) as tf:
+        names = {n.split("/", 1)[1] for n in tf.getnames() if "/" in n and not tf.getmember(n).isdir()}
+    for need in ("pyproject.toml", "README.md", "LICENSE", "PKG-INFO"):
+        assert need in names, f"{need} missing from the sdist"
+    # setuptools adds tests/test*.py by default (MANIFEST.in prunes them); its own egg-info and setup.cfg stay
+    extra = {n for n in names if not n.startswith(("ragtune/", "ragtune.egg-info/"))}
+    assert extra == {"pyproject.toml", "README.md", "LICENSE", "PKG-INFO", "MANIFEST.in", "setup.cfg"}, extra
+    tracked = {f for f in _tracked_files() if f.startswith("ragtune/") and (REPO / f).is_file()}
+    assert sorted(tracked - names) == [], "tracked under ragtune/ but not in the sdist"
+    assert sorted({n for n in names if n.startswith("ragtune/")} - tracked) == [], "in the sdist but not tracked"
 
 
 def test_the_wheel_installs_one_top_level_package(wheel):

@@ -167,6 +167,28 @@ def test_unknown_routes_and_methods_use_the_error_shape(client):
     assert 'ragtune_requests_total{code="404",route="-"} 2.0' in text
 
 
+def test_a_trailing_slash_is_the_same_route_never_a_redirect(client):
+    """Starlette answered POST /v1/ask/ with a 307 whose Location it built from the Host header: a client that
+    follows no redirect (httpx's default, curl without -L) failed, and the Host header chose where it was sent."""
+    evil = {**AUTH, "Host": "attacker.example"}
+    r = client.post(ASK + "/", json={"question": Q}, headers=evil, follow_redirects=False)
+    assert r.status_code == 200 and "location" not in r.headers and r.json()["answer"] == "Eiffel Tower Paris base"
+    r = client.post(CHAT + "/", json={"messages": [{"role": "user", "content": Q}]}, headers=evil,
+                    follow_redirects=False)
+    assert r.status_code == 200 and r.json()["choices"][0]["message"]["content"] == "Eiffel Tower Paris base"
+    for path in ("/v1/models/", "/healthz/", "/metrics/"):
+        assert client.get(path, headers=evil, follow_redirects=False).status_code == 200, path
+    e = _error(client.get(ASK + "/", headers=evil, follow_redirects=False), 405, "method_not_allowed", "use POST")
+    for path in (ASK + "//", "/v1/models//", "/v1//ask"):  # one slash, not any number of them: no redirect either
+        r = client.post(path, json={"question": Q}, headers=evil, follow_redirects=False)
+        _error(r, 404, "not_found")
+        assert "location" not in r.headers
+    text = client.get("/metrics", headers=AUTH).text  # counted under the route's one name
+    assert 'ragtune_requests_total{code="200",route="/v1/ask"} 1.0' in text
+    assert 'ragtune_requests_total{code="405",route="/v1/ask"} 1.0' in text
+    assert 'route="/v1/ask/"' not in text
+
+
 def test_content_types_and_charsets(client):
     body = json.dumps({"question": Q}).encode()
     for ctype in (None, "text/plain", "application/json; charset=UTF-8", "application/vnd.api+json"):
@@ -285,6 +307,35 @@ def _a_stream_error_before_the_first_token_has_its_status(client):
     assert events[-1]["choices"][0]["finish_reason"] == "stop"
 
 
+def test_an_error_after_the_stream_started_is_in_band_and_counted_as_that_error(home, caplog):
+    """The status line said 200, but /metrics counts the stream as the error it ended with (was: a 200)."""
+    from ragtune.appliance.answer import AnswerEngine
+    from tests.serve.helpers import FakeRetriever, TaggingGenerator
+
+    class MidStreamFailure(TaggingGenerator):
+        def generate(self, messages, *, schema, on_token=None, **kw):
+            if on_token is not None:
+                on_token('{"status": "ok", "answer": "Eiffel')
+            raise GenerationError("the generation server at http://10.0.0.7 dropped the connection")
+
+    def factory(settings, n):
+        engines = [AnswerEngine(settings, retriever=FakeRetriever(), generator=MidStreamFailure({}))
+                   for _ in range(n)]
+        return engines, engines
+
+    app = make_app(serve_settings(home), engine_factory=factory, workers=1)
+    with TestClient(app, raise_server_exceptions=False) as c, caplog.at_level(logging.INFO, "ragtune.serve"):
+        with c.stream("POST", CHAT, json={"stream": True, "messages": [{"role": "user", "content": Q}]}) as r:
+            assert r.status_code == 200
+            events = _stream_events(r.read().decode())
+        text = c.get("/metrics").text
+    assert events[-1] == {"error": {"message": "the generation server failed; see the server log",
+                                    "type": "server_error", "code": "generation_backend_failed"}}
+    assert 'ragtune_requests_total{code="502",route="/v1/chat/completions"} 1.0' in text
+    assert 'code="200",route="/v1/chat/completions"' not in text
+    _no_tracebacks(caplog)
+
+
 def test_with_answer_candidates_the_stream_starts_at_the_first_token_and_a_client_that_leaves_stops_them(home):
     """With several answer candidates no answer text streams before the chosen one. The stream still starts with
     the first decoded token (it waited for the chosen answer: seconds of a slow model, and the candidates were not
@@ -335,6 +386,10 @@ async def _settle(pool) -> None:
     raise AssertionError(f"the pool did not settle: admitted {pool.admitted}, running {pool.running}")
 
 
+def _metrics_text(app) -> str:
+    return app.state.serve.metrics.render().decode()
+
+
 def _count(app, name: str) -> float:
     for line in app.state.serve.metrics.render().decode().splitlines():
         if line.startswith(name + " "):
@@ -349,11 +404,13 @@ def test_clients_that_leave_free_the_engine_and_are_counted(home, caplog):
     chat = json.dumps({"stream": True, "messages": [{"role": "user", "content": Q}]}).encode()
 
     async def scenario() -> None:
-        # mid-stream: the stream had started (200); was freed but not counted in ragtune_cancelled_total
+        # mid-stream: the stream had started (200); was freed and counted in ragtune_cancelled_total, and as
+        # the 200 it was sent in ragtune_requests_total (a client leaving is no error of the server's)
         sent = await _call(app, CHAT, chat, leave_after_chunks=3)
         assert sent[0]["status"] == 200
         await _settle(pool)
         assert _count(app, "ragtune_cancelled_total") == 1 and pool.cancelled == 1
+        assert 'ragtune_requests_total{code="200",route="/v1/chat/completions"} 1.0' in _metrics_text(app)
         # before the first token, and a plain /v1/ask while generating (was a 500, InvalidStateError): each
         # counted as a cancel
         for path, body in ((CHAT, chat), (ASK, json.dumps({"question": Q}).encode())):

@@ -42,6 +42,7 @@ def server(home, loopback):
             time.sleep(0.01)
         raise AssertionError("the server did not start")
 
+    start.servers = running  # type: ignore[attr-defined]  # (uvicorn.Server, thread) per start, to stop one
     yield start
     for srv, t in running:
         srv.should_exit = True
@@ -162,6 +163,22 @@ def test_the_head_deadline_spares_a_request_being_answered_and_rearms_for_the_ne
         assert raw == b"" and closed
 
 
+def test_a_stop_gives_requests_in_flight_shutdown_timeout_s_then_cuts_them_short(server):
+    """The graceful-shutdown window is [serve] shutdown_timeout_s (was a fixed 30 s): here 0.3 s, so an answer
+    that takes ~3 s is cut short with the 503 shutting_down instead of being waited for."""
+    port = server(shutdown_timeout_s=0.3, engine_kw={"delay": 0.3})  # a non-streamed answer takes ~3 s
+    srv = server.servers[-1][0]
+    with socket.create_connection(("127.0.0.1", port)) as s:
+        s.sendall(_request("POST", "/v1/ask", b'{"question": "Where is the Eiffel Tower?"}'))
+        time.sleep(0.3)  # the request is in flight (generating)
+        t0 = time.monotonic()
+        srv.should_exit = True
+        raw = _one_response(s, 10)
+        took = time.monotonic() - t0
+    assert _responses(raw) == [503] and b'"code":"shutting_down"' in raw, raw
+    assert 0.2 < took < 2.5, took  # after the window, long before the answer would have come
+
+
 async def _cancelled_midway(app, path: str, body: bytes, ready) -> list[dict]:
     """One request straight into the app, its task cancelled (as uvicorn does on a forced stop) once
     `ready(sent)` says so; what the app sent. The app must return, not raise."""
@@ -226,6 +243,12 @@ def test_a_forced_stop_answers_requests_in_flight_with_a_clean_503_and_ends_stre
     events = [line[6:] for line in stream[-1]["body"].decode().split("\n") if line.startswith("data: ")]
     assert json.loads(events[0])["error"]["code"] == "shutting_down" and events[-1] == "[DONE]"
     assert not [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()], caplog.text
+    # both counted as the 503 they ended with: the stream's in-band error too (it was counted as its 200)
+    text = app.state.serve.metrics.render().decode()
+    assert 'ragtune_requests_total{code="503",route="/v1/ask"} 1.0' in text
+    assert 'ragtune_requests_total{code="503",route="/v1/chat/completions"} 1.0' in text
+    assert 'code="200"' not in text
+    assert re.search(r"^ragtune_cancelled_total 2\.0$", text, re.M)  # the generations stopped, as for a cancel
 
 
 def test_a_forced_stop_still_closes_the_engines_and_logs_no_traceback(home, caplog):
