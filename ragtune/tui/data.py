@@ -164,6 +164,7 @@ class ChunkInfo:
     end_char: int = 0
     title: str = ""
     doc_id: int | None = None
+    note: str = ""  # why this is not the stored chunk (it was removed or re-ingested since the answer)
 
 
 @dataclass
@@ -297,8 +298,11 @@ class StoreDocuments:
 
     def chunk(self, item: ContextItem) -> ChunkInfo:
         row = self._row(item)
-        if row is None:
-            return _fallback_chunk(item)
+        if row is None:  # the answer's own copy; a store that no longer has it says so (DocumentText.note)
+            info = _fallback_chunk(item)
+            if self._db() is not None and item.chunk_id is not None:
+                info.note = "no longer stored; showing the text the answer cited"
+            return info
         ord_, start, end, text, path, title, n_chunks, doc_id = row
         return ChunkInfo(source=path, text=text, ord=ord_, n_chunks=n_chunks, start_char=start, end_char=end,
                          title=title, doc_id=doc_id)

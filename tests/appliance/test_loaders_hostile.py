@@ -41,6 +41,25 @@ def test_html_unclosed_comment_hides_the_rest_and_bare_lt_is_text(tmp_path):
     assert d.text == "After the script."
 
 
+@pytest.mark.parametrize("tail", ["<p title='aaa > bbb", '<p class="x" title="a>b\nc > d', "<img alt='1' src=\"a>b",
+                                  "</p title='x>y"])
+def test_html_attribute_quote_left_open_at_the_end_drops_the_tag(tmp_path, tail):
+    """QA: a quoted attribute value never closed, with a `>` in it, was indexed as text (`<p title='aaa > bbb`);
+    HTML5 drops a tag that the end of the file cuts off, as it did when no `>` followed."""
+    assert _load(tmp_path, "q.html", "<p>Kept text.</p>" + tail).text == "Kept text."
+
+
+def test_html_quotes_in_text_and_closed_values_are_kept(tmp_path):
+    d = _load(tmp_path, "k.html", "<p title='a=\"b'>It's x = 'y' > z</p><a href=\"u\">it's a='b")
+    assert d.text == "It's x = 'y' > z\nit's a='b"
+
+
+def test_html_long_open_attribute_at_the_end_is_linear(tmp_path):
+    t = time.monotonic()
+    d = _load(tmp_path, "l.html", "<p>Kept text.</p><p title='" + "a > b " * 400_000)
+    assert d.text == "Kept text." and time.monotonic() - t < 10
+
+
 def test_html_marked_section_that_stdlib_rejects_is_a_bogus_comment(tmp_path):
     """QA: `<![ x ]>` raised AssertionError in _markupbase: the whole page failed ('cannot parse HTML')."""
     assert _load(tmp_path, "m.html", "<p>One</p><![ if !IE ]><p>Two</p><![endif]>").text == "One\n\nTwo"

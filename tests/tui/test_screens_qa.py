@@ -18,6 +18,7 @@ from ragtune.tui.screens.document import DocumentScreen
 from ragtune.tui.screens.evals import EvalScreen, list_label
 from ragtune.tui.screens.help import HelpScreen
 from ragtune.tui.screens.ingest import IngestScreen, check_paths
+from ragtune.tui.widgets.side import SidePanels
 from tests.tui.fakes import FakeDocuments
 
 from .test_edges import screen_text
@@ -347,6 +348,40 @@ async def test_a_document_removed_since_the_answer_says_so(make_app, settings):
             assert isinstance(app.screen, DocumentScreen)
             assert "no longer stored" in screen_text(app).replace("\n", " ") or \
                 "no longer stored" in str(app.screen.query_one("#doc-head", Static).render())
+    finally:
+        docs.close()
+
+
+async def test_a_chunk_removed_since_the_answer_says_so_in_the_source_panel(make_app, settings):
+    """Before: the source panel showed the answer's copy of a chunk no longer stored with no word of it (ctrl+o's
+    document view said so)."""
+    from ragtune.appliance.store import Store
+
+    from .test_app import ask
+    from .test_qa import Cites
+
+    class CitesStored(Cites):  # cites chunk 11, which store_with_document stores
+        def ask(self, question, **kw):
+            answer = super().ask(question, **kw)
+            for c in answer.citations:
+                c.chunk_id = 11
+            return answer
+
+    store_with_document(settings, "alpha beta gamma " * 100, chunk=100)
+    docs = StoreDocuments(settings.home)
+    try:
+        app = make_app(engine=CitesStored("Short answer.", "/docs/big.md", "alpha beta gamma "), documents=docs)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await ask(pilot, "What is alpha?")
+            meta = app.screen.query_one("#source-meta", Static)
+            assert "no longer stored" not in str(meta.render())
+            with Store(settings.home.db_path) as store:
+                store.delete_document(1)
+            app.screen.query_one(SidePanels).show_source()
+            await pilot.pause()
+            head = str(meta.render()).replace("\n", " ")
+            assert "no longer stored; showing the text the answer cited" in head
+            assert "alpha beta gamma" in str(app.screen.query_one("#source-text", Static).render())
     finally:
         docs.close()
 

@@ -52,11 +52,17 @@ def effective_sizes(chunk_tokens: int, overlap_tokens: int, max_seq_len: int) ->
 
 
 def token_spans(tokenizer: Any, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Character (start, end) of every token of `text` (no special tokens), as int64 arrays."""
-    starts: list[np.ndarray] = []
-    ends: list[np.ndarray] = []
-    pos = 0
+    """Character (start, end) of every token of `text` (no special tokens), as int32 arrays (int64 for a text of
+    2 GiB or more). A run without spaces makes nearly a token per character: int64 arrays gathered per block and
+    then joined held four bytes per character four times over (1.2 GB for a 50 MB hex line)."""
     n = len(text)
+    dtype = np.int32 if n < np.iinfo(np.int32).max else np.int64
+    # Written in place, sized for a token per character (more only when lower-casing lengthens a character, then
+    # grown): pages never written are never allocated, so the unused tail costs address space, not memory.
+    starts = np.empty(n + 1, dtype=dtype)
+    ends = np.empty(n + 1, dtype=dtype)
+    count = 0
+    pos = 0
     while pos < n:
         end = min(n, pos + BLOCK_CHARS)
         if end < n:  # cut the block at whitespace so no token straddles two blocks
@@ -66,14 +72,23 @@ def token_spans(tokenizer: Any, text: str) -> tuple[np.ndarray, np.ndarray]:
         enc = tokenizer.encode(text[pos:end], add_special_tokens=False)
         if enc.offsets:
             off = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+            off += pos
             if (off[:, 1] - off[:, 0] > WORD_CHARS).any():
-                off = _split_long_words(tokenizer, text, off + pos) - pos
-            starts.append(off[:, 0] + pos)
-            ends.append(off[:, 1] + pos)
+                off = _split_long_words(tokenizer, text, off)
+            if count + len(off) > len(starts):
+                starts, ends = _grown(starts, count, count + len(off)), _grown(ends, count, count + len(off))
+            starts[count:count + len(off)] = off[:, 0]
+            ends[count:count + len(off)] = off[:, 1]
+            count += len(off)
         pos = end
-    if not starts:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(starts), np.concatenate(ends)
+    return starts[:count], ends[:count]
+
+
+def _grown(a: np.ndarray, used: int, need: int) -> np.ndarray:
+    """`a` with room for `need` items, its first `used` kept."""
+    out = np.empty(max(need, 2 * len(a)), dtype=a.dtype)
+    out[:used] = a[:used]
+    return out
 
 
 def _split_long_words(tokenizer: Any, text: str, off: np.ndarray) -> np.ndarray:
@@ -184,7 +199,8 @@ def chunk_text(text: str, tokenizer: Any, *, chunk_tokens: int = 200, overlap_to
     min_len = max(1, size // 2)
     # Cuts with text between the two tokens. All others are inside a word (_INSIDE), chosen only in a window that has
     # none of these (a long run without spaces): such a run costs no Python step per token.
-    spaced = np.flatnonzero(starts[1:] > ends[:-1]) + 1
+    spaced = np.flatnonzero(starts[1:] > ends[:-1])
+    spaced += 1  # in place: prose has nearly a cut per token, so a copy would double it
     while s < n:
         hard = s + size
         if hard >= n:

@@ -33,6 +33,8 @@ def source_head(info: ChunkInfo, label: str, width: int) -> Text:
         head.append(label + " ", style="bold #61afef")
     head.append(fit_cells(path, room), style="bold underline")
     head.append("\n" + position(info), style="dim")
+    if info.note:  # the document view says the same (DocumentText.note)
+        head.append("\n" + printable(info.note), style="#e5c07b")
     return head
 
 

@@ -287,10 +287,45 @@ def html5_eof(text: str) -> str:
                 text = text[:m.start()]
                 break
             pos = c.end()
+    text = text[:_open_quote_cut(text)]
     tail = _MARKUP.search(text, text.rfind(">") + 1)
     if tail is not None:
         text = text[:tail.start()]
     return _LONE_LT.sub("&lt;", text) if "<" in text else text
+
+
+# A tag from its `<` to a quote that opens an attribute value (`=` then `'` or `"`): names and unquoted values, and
+# quoted values closed before it (a `>` or `<` inside those is text). Each place has one way on: no backtracking.
+_TAG_TO_OPEN_QUOTE = re.compile(r"""</?[A-Za-z](?:[^>=]|=(?!\s*['"])|=\s*"[^"]*"|=\s*'[^']*')*=\s*['"]""")
+_OPEN_QUOTE_TRIES = 16  # tag starts tried before a quote (each a scan to it), and quotes in a row dropped
+
+
+def _open_quote_cut(text: str) -> int:
+    """Where the text ends if a tag's quoted attribute value runs to the end of the file: at that tag's `<` (HTML5
+    drops a tag cut off by the end of the file). Only a quote that is the last of its kind can be open at the end;
+    a `>` inside it hid the tag from the cut after the last `>` (html.parser then gave the tag as text)."""
+    end = len(text)
+    for _ in range(_OPEN_QUOTE_TRIES):
+        cut = end
+        for quote in "'\"":
+            q = text.rfind(quote, 0, end)
+            eq = q - 1
+            while eq >= 0 and text[eq].isspace():
+                eq -= 1
+            if q < 0 or eq < 0 or text[eq] != "=":
+                continue
+            lt = q
+            for _ in range(_OPEN_QUOTE_TRIES):
+                lt = text.rfind("<", 0, lt)
+                if lt < 0:
+                    break
+                if _TAG_TO_OPEN_QUOTE.fullmatch(text, lt, q + 1):
+                    cut = min(cut, lt)
+                    break
+        if cut == end:
+            return end
+        end = cut
+    return end
 
 
 def _decode_html(raw: bytes) -> str:
