@@ -8,7 +8,7 @@ import math
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .calibrated import is_candidates, is_fraction, is_logprob, is_number, is_scale
 from .errors import ConfigError

@@ -149,32 +149,32 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
     rows = []
     seen: dict[tuple[str, str], int] = {}
     run: tuple[str, int] | None = None  # the run the rows name (rows written before they did name none)
-    for where, n, value in iter_jsonl(path):
-        obj = expect_object(value, where)
+    for at, n, value in iter_jsonl(path):
+        obj = expect_object(value, at)
         for key, typ in _ROW_KEYS.items():
             if not isinstance(obj.get(key), typ):
-                raise InputError(f"{where}: '{key}' must be a {typ.__name__}")
+                raise InputError(f"{at}: '{key}' must be a {typ.__name__}")
         for key, typ in _OPTIONAL_KEYS.items():  # what compare prints and sums: a wrong type must not crash it
             if key in obj and not (isinstance(obj[key], typ) and not isinstance(obj[key], bool)):
-                raise InputError(f"{where}: '{key}' must be a {_TYPE_NAMES[key]}")
+                raise InputError(f"{at}: '{key}' must be a {_TYPE_NAMES[key]}")
         for key in ("gold", "cited"):
             if key in obj and not all(isinstance(x, str) for x in obj[key]):
-                raise InputError(f"{where}: '{key}' must be a list of strings")
+                raise InputError(f"{at}: '{key}' must be a list of strings")
         if "run" in obj:
             run = run or (obj["run"], n)
             if obj["run"] != run[0]:
-                raise InputError(f"{where}: a row of run {obj['run']}, but line {run[1]} is of run {run[0]}: the "
+                raise InputError(f"{at}: a row of run {obj['run']}, but line {run[1]} is of run {run[0]}: the "
                                  f"file mixes runs (an eval run writes it whole: run it again to rewrite it)")
         first = seen.setdefault((obj["arm"], obj["qid"]), n)
         if first != n:  # two answers to one question: which one counts would be a guess
-            raise InputError(f"{where}: arm {obj['arm']} question {obj['qid']} again (first on line {first})")
+            raise InputError(f"{at}: arm {obj['arm']} question {obj['qid']} again (first on line {first})")
         for key in ("correct", "answerable", "shown", "withheld"):
             if obj.get(key) is not None and not isinstance(obj[key], bool):
-                raise InputError(f"{where}: '{key}' must be true, false or null")
+                raise InputError(f"{at}: '{key}' must be true, false or null")
         if obj.get("outcome") is not None and obj["outcome"] not in OUTCOMES:
-            raise InputError(f"{where}: 'outcome' must be one of {', '.join(OUTCOMES)}")
+            raise InputError(f"{at}: 'outcome' must be one of {', '.join(OUTCOMES)}")
         if obj.get("reason") is not None and not isinstance(obj["reason"], str):
-            raise InputError(f"{where}: 'reason' must be a string or null")
+            raise InputError(f"{at}: 'reason' must be a string or null")
         rows.append(obj)
     return rows
 
