@@ -411,7 +411,7 @@ def _process(run: _Run, w: Walk, settings: Settings, progress: Progress | None, 
         run.tracker.emit(path_s, "reading")  # before a big file's parse and chunking, not after
         sha = None
         try:
-            raw = _read(item.path, settings.ingest.max_file_mb)
+            raw = read_bytes(item.path, settings.ingest.max_file_mb)
             sha = sha256_bytes(raw)
             unchanged, doc_id = run.is_unchanged(path_s, sha, item.kind)
             if unchanged:
@@ -440,17 +440,6 @@ def _add(run: _Run, doc: Document, doc_id: int | None, weight: float) -> None:
     except LoadError as exc:
         run.fail(doc.path, exc.reason, doc.sha256, doc.kind)
         run.tracker.skip(weight)
-
-
-def _read(path: Path, max_file_mb: float) -> bytes:
-    """The file's bytes (read_bytes: size limit, read errors as reasons); b"" for a zero-byte file, which fails
-    after the failure records are looked at, so that it is remembered like any unreadable file."""
-    try:
-        if path.stat().st_size == 0:
-            return b""
-    except OSError:
-        pass  # read_bytes gives the reason
-    return read_bytes(path, max_file_mb)
 
 
 def _size(path: Path) -> int:

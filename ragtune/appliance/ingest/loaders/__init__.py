@@ -86,7 +86,8 @@ def _reason(exc: OSError) -> str:
 
 
 def read_bytes(path: Path, max_file_mb: float) -> bytes:
-    """Raw bytes with the size limit and read errors turned into reasons."""
+    """Raw bytes with the size limit and read errors turned into reasons; b"" for an empty file (the caller says
+    "empty document": ingest only after looking up the file's remembered failure, ingest/failures.py)."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -95,7 +96,7 @@ def read_bytes(path: Path, max_file_mb: float) -> bytes:
     if size > limit:
         raise LoadError(f"over size limit ({size / 1048576:.1f} MB > {max_file_mb:g} MB)")
     if size == 0:
-        raise LoadError("empty document")
+        return b""
     try:
         with open(path, "rb") as fh:
             raw = fh.read(int(limit) + 1)
@@ -103,8 +104,6 @@ def read_bytes(path: Path, max_file_mb: float) -> bytes:
         raise LoadError(_reason(exc)) from None
     if len(raw) > limit:  # grew since stat
         raise LoadError(f"over size limit (> {max_file_mb:g} MB)")
-    if not raw:
-        raise LoadError("empty document")
     return raw
 
 
@@ -114,4 +113,6 @@ def load_file(path: Path, *, max_file_mb: float = 50.0) -> Document:
     if kind is None or kind == "beir":
         raise LoadError(f"unsupported file type '{path.suffix or path.name}'")
     raw = read_bytes(path, max_file_mb)
+    if not raw:
+        raise LoadError("empty document")
     return LOADERS[kind](path, raw)
