@@ -183,3 +183,11 @@ async def ask_until_streaming(pilot: Any, question: str, tries: int = 100) -> An
         if msg.state == "streaming":
             break
     return msg
+
+
+async def ingest_via_prompt(pilot: Any, path: Any) -> None:
+    """ctrl+g, PATH typed into the ingest prompt (query_one by id: the prompt's Input), enter."""
+    await pilot.press("ctrl+g")
+    await pilot.pause()
+    pilot.app.screen.query_one("#ingest-path").value = str(path)
+    await pilot.press("enter")

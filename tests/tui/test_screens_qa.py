@@ -15,11 +15,11 @@ from ragtune.appliance.types import ContextItem
 from ragtune.tui.data import DocumentText, EvalReport, StoreDocuments
 from ragtune.tui.screens.chat import ChatScreen
 from ragtune.tui.screens.document import DocumentScreen
-from ragtune.tui.screens.evals import EvalScreen, list_label
+from ragtune.tui.screens.evals import list_label
 from ragtune.tui.screens.help import HelpScreen
 from ragtune.tui.screens.ingest import IngestScreen, check_paths
 from ragtune.tui.widgets.side import SidePanels
-from tests.tui.fakes import FakeDocuments
+from tests.tui.fakes import FakeDocuments, ingest_via_prompt
 
 from .test_edges import screen_text
 from .test_states import drawn_controls, inside
@@ -197,10 +197,7 @@ async def test_an_ingest_closed_with_escape_still_reports_its_result(make_app, t
     docs = Counting()
     app = make_app(ingest=gated_ingest(release), documents=docs)
     async with app.run_test(size=(60, 20), notifications=True) as pilot:
-        await pilot.press("ctrl+g")
-        await pilot.pause()
-        app.screen.query_one("#ingest-path", Input).value = str(tmp_path / "a.md")
-        await pilot.press("enter")
+        await ingest_via_prompt(pilot, tmp_path / "a.md")
         for _ in range(100):
             await pilot.pause(0.02)
             if app.ingest_status and "files" in app.ingest_status:
@@ -241,10 +238,7 @@ async def test_an_ingest_that_ends_under_the_help_closes_its_prompt_after(make_a
     release = threading.Event()
     app = make_app(ingest=gated_ingest(release, failed=0))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await pilot.press("ctrl+g")
-        await pilot.pause()
-        app.screen.query_one("#ingest-path", Input).value = str(tmp_path / "a.md")
-        await pilot.press("enter")
+        await ingest_via_prompt(pilot, tmp_path / "a.md")
         await pilot.pause(0.1)
         app.push_screen(HelpScreen())
         await pilot.pause()
@@ -267,10 +261,7 @@ async def test_quitting_during_an_ingest_warns_first(make_app, tmp_path):
     release = threading.Event()
     app = make_app(ingest=gated_ingest(release))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await pilot.press("ctrl+g")
-        await pilot.pause()
-        app.screen.query_one("#ingest-path", Input).value = str(tmp_path / "a.md")
-        await pilot.press("enter")
+        await ingest_via_prompt(pilot, tmp_path / "a.md")
         await pilot.pause(0.1)
         await pilot.press("ctrl+q")
         await pilot.pause()
@@ -287,10 +278,7 @@ async def test_thousands_of_files_keep_the_progress_responsive(make_app, tmp_pat
     release = threading.Event()
     app = make_app(ingest=gated_ingest(release, n=5000, failed=0))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await pilot.press("ctrl+g")
-        await pilot.pause()
-        app.screen.query_one("#ingest-path", Input).value = str(tmp_path / "a.md")
-        await pilot.press("enter")
+        await ingest_via_prompt(pilot, tmp_path / "a.md")
         for _ in range(200):
             await pilot.pause(0.02)
             if app.ingest_status == "4999/5000 files":

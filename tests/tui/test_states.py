@@ -26,7 +26,7 @@ from ragtune.tui.widgets.citations import CitationsPanel
 from ragtune.tui.widgets.messages import AnswerMessage, HistoryInput, QuestionMessage
 from ragtune.tui.widgets.source import SourceView
 from ragtune.tui.widgets.status import StatusBar
-from tests.tui.fakes import FakeDocuments, FakeEngine, ask_until_streaming
+from tests.tui.fakes import FakeDocuments, FakeEngine, ask_until_streaming, ingest_via_prompt
 
 from .test_app import Q_OK, ask
 from .test_edges import screen_text
@@ -300,11 +300,8 @@ async def test_an_ingest_path_with_markup_is_literal(make_app, tmp_path):
     """Before: a path holding `[/]` that did not exist ended the app (MarkupError from the status line)."""
     app = make_app()
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
-        await pilot.press("ctrl+g")
-        await pilot.pause()
         bad = str(tmp_path / "[/]notes [draft]")
-        app.screen.query_one("#ingest-path", Input).value = bad
-        await pilot.press("enter")
+        await ingest_via_prompt(pilot, bad)
         await pilot.pause()
         assert isinstance(app.screen, IngestScreen)
         assert str(app.screen.query_one("#ingest-status", Static).render()) == f"not found: {bad}"
@@ -325,10 +322,7 @@ async def test_ingest_says_it_waits_for_another_ingest(make_app, tmp_path):
 
     app = make_app(ingest=waiting_ingest)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("ctrl+g")
-        await pilot.pause()
-        app.screen.query_one("#ingest-path", Input).value = str(doc)
-        await pilot.press("enter")
+        await ingest_via_prompt(pilot, doc)
         for _ in range(100):
             await pilot.pause(0.02)
             if "waiting" in str(app.screen.query_one("#ingest-status", Static).render()):
@@ -365,10 +359,7 @@ async def test_a_failing_file_count_is_a_message(make_app, tmp_path, monkeypatch
     monkeypatch.setattr(ingest, "count_files", broken)
     app = make_app()
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
-        await pilot.press("ctrl+g")
-        await pilot.pause()
-        app.screen.query_one("#ingest-path", Input).value = str(tmp_path)
-        await pilot.press("enter")
+        await ingest_via_prompt(pilot, tmp_path)
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, IngestScreen) and not app.screen.counting
