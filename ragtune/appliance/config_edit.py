@@ -5,11 +5,9 @@ old one."""
 from __future__ import annotations
 
 import dataclasses
-import fcntl
-import os
 import re
 import stat
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, Iterator
@@ -17,6 +15,7 @@ from typing import Any, Iterator
 from .atomic import atomic_write_text, is_special
 from .config import SECTIONS, settings_from_dict
 from .errors import ConfigError, unreadable
+from .filelock import exclusive
 from .home import Home
 from .tomltext import key_line, toml_value, tomllib
 
@@ -117,17 +116,14 @@ def _edit_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on the config file's folder while it is read, edited and replaced: concurrent
     `config set`s run one after the other. A folder lock, not a lock file: nothing is left beside the config, and
     the file itself cannot carry the lock (it is replaced by a rename)."""
-    try:
-        folder = (path.resolve() if path.is_symlink() else path).parent
-        folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(folder, os.O_RDONLY)
-    except (OSError, RuntimeError) as exc:
-        raise ConfigError(f"{path}: cannot write config: {getattr(exc, 'strerror', None) or exc}") from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with ExitStack() as held:
+        try:
+            folder = (path.resolve() if path.is_symlink() else path).parent
+            folder.mkdir(parents=True, exist_ok=True)
+            held.enter_context(exclusive(folder, directory=True))
+        except (OSError, RuntimeError) as exc:
+            raise ConfigError(f"{path}: cannot write config: {getattr(exc, 'strerror', None) or exc}") from None
         yield
-    finally:
-        os.close(fd)  # releases the lock
 
 
 def _write_config(path: Path, text: str) -> None:

@@ -26,7 +26,6 @@ reader has mapped. Writers hold an flock on `.lock`.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +37,7 @@ import numpy as np
 
 from .atomic import atomic_write_json
 from .errors import StoreError
+from .filelock import exclusive
 from .signcodes import FAR, WORDS, encode, nearest, scan
 from .store import EMBED_DIM
 from .vectorfiles import ANN_PARAMS, KEYS, LOAD_ERRORS, SCHEMA, STATE, files_ok, read_state  # noqa: F401 (API)
@@ -119,12 +119,8 @@ class VectorIndex:
     @contextmanager
     def _writer(self) -> Iterator[None]:
         self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / ".lock", "a+") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        with exclusive(self.root / ".lock"):
+            yield
 
     def _cleanup(self, st: dict[str, Any]) -> None:
         keep = {STATE, ".lock"} | {st[key] for key in KEYS if key.endswith("_file")}

@@ -51,15 +51,13 @@ def start(app, adapter: str, share: float, as_json: bool) -> None:
 @pass_app
 def promote(app, share: float, override: bool, reason: str, as_json: bool) -> None:
     """Raise the candidate's share. Refused while its `eval run` decision is no-go or missing."""
-    from ..appliance.errors import InputError
     from ..models.rollout import eval_decision
 
-    state = _state(app)
-    cur = state.current()
-    if cur is None:
-        raise InputError("no rollout is running", hint="ragtune rollout start ADAPTER --share 5")
-    decision = eval_decision(app.settings.home, cur.candidate)
-    r = state.promote(share, decision=decision, override=override, reason=reason)
+    home = app.settings.home
+    # the gate is read under the rollout lock, for the candidate running then: read before it, the verdict could be
+    # for a rollout that a `rollout rollback` + `start` has replaced in the meantime
+    r = _state(app).promote(share, decide=lambda cur: eval_decision(home, cur.candidate), override=override,
+                            reason=reason)
     if as_json:
         print_json(r.to_dict())
         return

@@ -13,7 +13,6 @@ between arms while the share stays put, and raising the share only moves control
 from __future__ import annotations
 
 import copy
-import fcntl
 import functools
 import getpass
 import hashlib
@@ -24,12 +23,13 @@ import os
 import secrets
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
 from ragtune.appliance.errors import InputError, ModelError, located
+from ragtune.appliance.filelock import LockBusy, exclusive
 from ragtune.appliance.home import Home
 
 from ragtune.appliance.atomic import atomic_write_json
@@ -185,24 +185,15 @@ class RolloutState:
         if not self.path.parent.is_dir():  # no registry: no adapter to start, no rollout to change; create nothing
             yield
             return
-        try:
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise ModelError(f"{self.lock_path}: cannot open the rollout lock: {exc.strerror or exc}") from None
-        try:
-            deadline = time.monotonic() + LOCK_WAIT_S
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise InputError(f"another rollout command is running (it holds {self.lock_path})",
-                                         hint="wait for it to finish, then run this command again") from None
-                    time.sleep(0.05)
+        with ExitStack() as held:
+            try:
+                held.enter_context(exclusive(self.lock_path, wait_s=LOCK_WAIT_S))
+            except LockBusy:
+                raise InputError(f"another rollout command is running (it holds {self.lock_path})",
+                                 hint="wait for it to finish, then run this command again") from None
+            except OSError as exc:
+                raise ModelError(f"{self.lock_path}: cannot open the rollout lock: {exc.strerror or exc}") from None
             yield
-        finally:
-            os.close(fd)  # releases the lock
 
     def load(self) -> Rollout | None:
         try:
@@ -285,13 +276,17 @@ class RolloutState:
 
     @_exclusive
     def promote(self, share: float = 100, *, decision: dict[str, Any] | None = None, override: bool = False,
-                reason: str = "") -> Rollout:
+                reason: str = "", decide: Callable[[Rollout], dict[str, Any] | None] | None = None) -> Rollout:
         """Raise the candidate's share; at 100 the candidate becomes the active adapter and the rollout ends.
-        `decision` is the gate's verdict (see `eval_decision`); a no-go needs `override`, which is logged."""
+        `decision` is the gate's verdict (see `eval_decision`); a no-go needs `override`, which is logged.
+        `decide(rollout)`, when given, makes that verdict here, under the lock, for the rollout running now: a verdict
+        read before the lock may be for a rollout that another command has since stopped or replaced."""
         share = _check_share(share)
         r = copy.deepcopy(self.current())  # the cached one stays as the file says until the change is saved
         if r is None:
             raise InputError("no rollout is running", hint="ragtune rollout start ADAPTER --share 5")
+        if decide is not None:
+            decision = decide(r)
         if share < r.share:
             raise InputError(f"promote cannot lower the share ({r.share:g}% -> {share:g}%)",
                              hint="roll back instead")
@@ -317,6 +312,18 @@ class RolloutState:
             raise InputError("no rollout is running", hint="see `ragtune rollout status`")
         r.status = ROLLED_BACK
         return self._save(r, "auto-rollback" if auto else "rollback", reason=reason)
+
+    @_exclusive
+    def auto_rollback(self, why: Callable[[Rollout], str | None]) -> Rollout | None:
+        """Roll the running rollout back when `why(rollout)` gives a reason, judged here, under the lock, on the
+        rollout as it is now (a breach read before the lock may belong to one another command has since stopped or
+        replaced). None: nothing runs, or nothing is wrong with what does; nothing written."""
+        r = copy.deepcopy(self.current())
+        reason = why(r) if r is not None else None
+        if r is None or not reason:
+            return None
+        r.status = ROLLED_BACK
+        return self._save(r, "auto-rollback", reason=reason)
 
 
 @dataclass(frozen=True)

@@ -133,6 +133,11 @@ def check(settings: Settings, *, apply: bool = True, state: RolloutState | None 
     out["comparison"] = cmp_
     out["breached"] = bool(cmp_["breaches"]) and r.running
     if out["breached"] and settings.rollout.auto_rollback and apply:
-        r = state.rollback(reason="; ".join(b["message"] for b in cmp_["breaches"]), auto=True)
-        out["rollout"], out["rolled_back"] = r.to_dict(), True
+        def why(now: Rollout) -> str | None:  # judged again under the lock: the rollout read above may be gone
+            with open_store(settings.home) as store:
+                return "; ".join(b["message"] for b in compare(store, now, settings.rollout)["breaches"]) or None
+
+        rolled = state.auto_rollback(why)
+        if rolled is not None:
+            out["rollout"], out["rolled_back"] = rolled.to_dict(), True
     return out

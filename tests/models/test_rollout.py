@@ -427,3 +427,71 @@ def test_two_starts_at_the_same_moment_start_one_rollout(home, monkeypatch):
     assert len(won) == 1 and len(lost) == 1 and "is running" in str(lost[0]), results
     assert RolloutState(home).current().candidate == ids[won[0]]
     assert not RolloutState(home).archive_path.exists()  # nothing finished, nothing archived
+
+
+def test_promote_decides_on_the_rollout_running_when_it_holds_the_lock(home, monkeypatch):
+    """`rollout promote` read the running rollout and its eval decision before taking the lock: a `rollback` +
+    `start beta` arriving in between got beta promoted to 100% on alpha's go. The decision is now made under the
+    lock, so the competing commands wait (here: give up) and alpha, whose go it is, is promoted."""
+    import ragtune.models.rollout as mod
+    from ragtune.cli import cli
+
+    ids = register_adapters(home)
+    RolloutState(home).start("alpha", 5)
+    monkeypatch.setattr(mod, "LOCK_WAIT_S", 0.1)
+    competitor: list[object] = []
+
+    def eval_decision(_home, adapter_id):
+        if not competitor:  # another terminal, while promote is deciding
+            other = RolloutState(home)
+            try:
+                competitor.append(other.rollback(reason="stop"))
+                competitor.append(other.start("beta", 5))
+            except InputError as exc:
+                competitor.append(exc)
+        return {"go": True, "why": "eval go (run a)"} if adapter_id == ids["alpha"] else None
+
+    monkeypatch.setattr(mod, "eval_decision", eval_decision)
+    res = CliRunner().invoke(cli, ["rollout", "promote", "--share", "100"])
+    assert res.exit_code == 0, res.output
+    assert Registry(home).active_state()["active"] == ids["alpha"]  # not beta, which has no eval decision
+    assert isinstance(competitor[0], InputError) and "another rollout command is running" in str(competitor[0])
+    r = RolloutState(home).load()
+    assert r.candidate == ids["alpha"] and r.status == "promoted"
+
+
+def test_auto_rollback_judges_the_rollout_running_when_it_holds_the_lock(home, monkeypatch):
+    """check() judged alpha's rollout without the lock, then rolled back whatever ran when it got the lock: a
+    `rollback` + `start beta` in between had beta rolled back on alpha's numbers. The breach is judged again under
+    the lock, on beta (no breach): nothing is written."""
+    import ragtune.models.rollout_watch as watch
+
+    ids = register_adapters(home)
+    settings = Settings(home=home, rollout=RolloutConfig(auto_rollback=True))
+    st = RolloutState(home)
+    st.start("alpha", 50)
+    real = watch.compare
+
+    def compare(store, rollout, cfg, **kw):
+        out = real(store, rollout, cfg, **kw)
+        if rollout.candidate != ids["alpha"]:
+            return out
+        if st.current().candidate == ids["alpha"]:  # another terminal, after the unlocked read and judgement
+            st.rollback(reason="stop")
+            st.start("beta", 5)
+        return {**out, "judged": True,
+                "breaches": [{"rule": "unsupported", "message": "alpha is bad", "candidate": 1, "control": 0,
+                              "limit": 0.05}]}
+
+    monkeypatch.setattr(watch, "compare", compare)
+    out = check(settings)
+    assert out["breached"] and not out["rolled_back"]  # alpha's breach is reported, not applied to beta
+    r = st.current()
+    assert r is not None and r.candidate == ids["beta"] and [e["action"] for e in r.history] == ["start"]
+    # with the state unchanged under the lock, a breach is still rolled back
+    monkeypatch.setattr(watch, "compare", lambda store, rollout, cfg, **kw: {
+        **real(store, rollout, cfg, **kw), "judged": True,
+        "breaches": [{"rule": "spend", "message": "beta spends", "candidate": 2, "control": 1, "limit": 1.5}]})
+    out = check(settings)
+    assert out["rolled_back"] and st.current() is None
+    assert st.load().history[-1] == {**st.load().history[-1], "action": "auto-rollback", "reason": "beta spends"}

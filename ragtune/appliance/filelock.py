@@ -1,0 +1,54 @@
+"""One exclusive lock for the home's writers (the vector index, the config file, the rollout state).
+
+flock, not a lock file whose existence is the lock: the kernel drops an flock when the process holding it dies, so a
+killed command never leaves a stale lock behind for the next one to trip over. The lock belongs to the open file,
+not to the process: two opens in one process (two threads of a server) exclude each other too.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from .errors import InputError
+
+POLL_S = 0.05  # how often a bounded wait retries
+
+
+class LockBusy(InputError):
+    """Another holder kept the lock past the wait. Callers say which command holds it in their own words."""
+
+    def __init__(self, path: Path | str, wait_s: float):
+        super().__init__(f"{path}: locked by another process (waited {wait_s:g} s)")
+        self.path = Path(path)
+        self.wait_s = wait_s
+
+
+@contextmanager
+def exclusive(path: Path | str, *, wait_s: float | None = None, directory: bool = False) -> Iterator[int]:
+    """Hold LOCK_EX on `path` for the block; yields the locked fd. A lock file is created when missing (mode 0o666
+    less the umask, as open() makes files); with `directory` the path is a folder, opened read-only (nothing is
+    created: the lock leaves no trace). `wait_s` None waits for as long as it takes; else the lock is retried until
+    `wait_s` has passed, then LockBusy. OSError from the open propagates for the caller to word. The fd is closed
+    (releasing the lock) however the block ends."""
+    fd = os.open(path, os.O_RDONLY if directory else os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        if wait_s is None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        else:
+            deadline = time.monotonic() + wait_s
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise LockBusy(path, wait_s) from None
+                    time.sleep(POLL_S)
+        yield fd
+    finally:
+        os.close(fd)
