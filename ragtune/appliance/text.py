@@ -1,6 +1,8 @@
 """Word-level text utilities shared by the runtime refusal check, the evaluation grader, the dataset builder and
-the TUI: one stopword list, the content words of a text, one stemmer, and text made safe to print to a terminal. (Query normalisation is `normalize.py`;
-its function-word list is part of the disfluency rules, not a stopword list.)"""
+the TUI: one stopword list, the content words of a text, one stemmer, and outside text made safe to print: `printable`
+(control pictures, one character for one, lines kept: the TUI) and `escaped` (Python escapes, one line stays one line:
+log lines and CLI listings). (Query normalisation is `normalize.py`; its function-word list is part of the
+disfluency rules, not a stopword list.)"""
 
 from __future__ import annotations
 
@@ -54,10 +56,30 @@ def _shown(m: re.Match) -> str:
 
 
 def printable(text: Any) -> str:
-    """`text` safe to draw in the terminal. Rich keeps ESC, NUL and the C1 controls, so a document, a question
-    or an error message holding `\\x1b]0;…` would retitle the terminal, `\\x1b[2J` clear it: each control
-    character is shown as its control picture (ESC as ␛; C1 as �), one character for one, so offsets into the text
-    (a cited chunk's span) stay right. Tab and newline stay; CR becomes a space, VT and FF (PDF page breaks)
-    newlines. Rich markup is never read from text shown here (it goes into `Text`), so `[bold]` stays literal."""
+    """`text` safe to draw in the TUI (for one line of a log or a CLI listing use `escaped`). Rich keeps ESC, NUL
+    and the C1 controls, so a document, a question or an error message holding `\\x1b]0;…` would retitle the
+    terminal, `\\x1b[2J` clear it: each control character is shown as its control picture (ESC as ␛; C1 as �), one
+    character for one, so offsets into the text (a cited chunk's span) stay right. Tab and newline stay; CR becomes
+    a space, VT and FF (PDF page breaks) newlines. Rich markup is never read from text shown here (it goes into
+    `Text`), so `[bold]` stays literal."""
     text = text if isinstance(text, str) else str(text)
     return CONTROLS.sub(_shown, text) if CONTROLS.search(text) else text
+
+
+# Every C0 control (tab and newline too), DEL, the C1 controls, and surrogates: in a str these are always unpaired
+# (a pair read from UTF-8 is one astral character), and they fail UTF-8 encoding (a log handler, click.echo).
+_TO_ESCAPE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _escape(m: re.Match) -> str:
+    c = m.group()
+    return repr(c)[1:-1] if c < "\ud800" else f"\\u{ord(c):04x}"
+
+
+def escaped(text: Any) -> str:
+    """`text` as part of one line of a log or a CLI listing: each control character written as its Python escape
+    (`\\n`, `\\t`, `\\x1b`, `\\x9b`), so a newline cannot forge a second line and an ESC or a one-byte CSI cannot drive
+    the terminal, and an unpaired surrogate as `\\udc80` (it would fail UTF-8 encoding). Lengths change: for text
+    drawn in the TUI, where offsets into it must stay right, use `printable`."""
+    text = text if isinstance(text, str) else str(text)
+    return _TO_ESCAPE.sub(_escape, text) if _TO_ESCAPE.search(text) else text

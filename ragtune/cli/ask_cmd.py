@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from ..appliance.errors import InputError
-from .common import cli, pass_app, print_json, printable
+from ..appliance.text import escaped, printable  # an answer: control pictures, lines kept; a log entry: one line
+from .common import cli, pass_app, print_json
 
 
 def _stdout_is_tty() -> bool:
@@ -32,7 +33,6 @@ def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, 
         as_json: bool) -> None:
     """Answer QUESTION from the ingested documents, with citations (or a refusal)."""
     from ..appliance.answer import AnswerEngine
-    from ..appliance.text import printable  # a stored chunk may hold control characters: never sent raw
 
     if k is not None and not 1 <= k <= 6:
         raise InputError(f"--k must be 1..6, got {k}")
@@ -120,9 +120,9 @@ def log_list(app, limit: int, offset: int, as_json: bool) -> None:
         flags = "".join(f for f, on in (("R", r["repaired"]), ("C", r["cached"]), ("✎", r["reviewed"])) if on)
         reason = f" ({r['refusal_reason']})" if r["refusal_reason"] else ""
         ms = f"{r['total_ms']:.0f}ms" if isinstance(r["total_ms"], (int, float)) else "-"
-        # printable: a logged question may hold a newline or an escape sequence; one entry stays one line
-        click.echo(f"{r['id']:>6}  {printable(r['status'] or '?'):8}{printable(reason):16} {ms:>8} {flags:3} "
-                   f"{printable(r['query'][:70])}")
+        # escaped: a logged question may hold a newline or an escape sequence; one entry stays one line
+        click.echo(f"{r['id']:>6}  {escaped(r['status'] or '?'):8}{escaped(reason):16} {ms:>8} {flags:3} "
+                   f"{escaped(r['query'][:70])}")
 
 
 @log_group.command("show")
@@ -146,7 +146,7 @@ def log_show(app, log_id: int, as_json: bool) -> None:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if isinstance(ts, (int, float)) else \
             "(time unknown)"  # stored before the history was kept
         review = r["review"] if isinstance(r["review"], str) else json.dumps(r["review"], ensure_ascii=False)
-        click.echo(f"  {when}  {printable(review)}", err=True)
+        click.echo(f"  {when}  {escaped(review)}", err=True)
 
 
 @log_group.command("review")
@@ -177,7 +177,7 @@ def log_review(app, log_id: int, answer_json: str, as_json: bool) -> None:
         return
     if previous is not None:  # the current review changes: say from what (the earlier one stays in the history)
         click.echo(f"entry {log_id} reviewed; it replaced the earlier review (kept in its history: `ragtune log show "
-                   f"{log_id}`): {printable(json.dumps(previous, ensure_ascii=False))}", err=True)
+                   f"{log_id}`): {escaped(json.dumps(previous, ensure_ascii=False))}", err=True)
     else:
         click.echo(f"entry {log_id} reviewed", err=True)
 

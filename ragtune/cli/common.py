@@ -73,16 +73,6 @@ def print_json(obj: Any) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False, indent=None, default=str))
 
 
-_CONTROL = {i: f"\\x{i:02x}" for i in list(range(32)) + [127]}
-_CONTROL.update({9: "\\t", 10: "\\n", 13: "\\r"})
-
-
-def printable(text: str) -> str:
-    """A path or name for a one-line listing: control characters (a newline in a file name) shown escaped, so
-    one entry stays one line."""
-    return str(text).translate(_CONTROL)
-
-
 def human_size(n: int) -> str:
     """Bytes as '512 B', '9.3 MB' for listings."""
     size = float(n)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import click
 
-from .common import FiniteFloatRange, artifact_name, cli, pass_app, print_json, printable
+from ..appliance.text import escaped
+from .common import FiniteFloatRange, artifact_name, cli, pass_app, print_json
 
 
 def _progress(msg: str) -> None:
@@ -30,7 +31,7 @@ def _report(result, as_json: bool) -> None:
         if nxt:
             click.echo(f"next: {nxt}", err=True)
     if result.artifact.note:  # the output's file name could not be a name (none.gguf): the name it got instead
-        click.echo(f"note: {printable(result.artifact.note)}; --name gives another", err=True)
+        click.echo(f"note: {escaped(result.artifact.note)}; --name gives another", err=True)
 
 
 _sdist_opt = click.option("--sdist", type=click.Path(dir_okay=True), envvar="RAGTUNE_LLAMA_SDIST",

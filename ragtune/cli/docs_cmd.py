@@ -7,7 +7,8 @@ import time
 
 import click
 
-from .common import cli, human_size, pass_app, print_json, printable
+from ..appliance.text import escaped
+from .common import cli, human_size, pass_app, print_json
 
 
 def _when(ts: float | None) -> str:
@@ -37,12 +38,12 @@ def docs_list(app, under: str | None, stale_only: bool, as_json: bool) -> None:
         return
     click.echo(f"{'ID':>5} {'CHUNKS':>6}  {'INGESTED':<16}  {'SHA256':<12}  PATH — TITLE")
     for d in docs:
-        title = f" — {printable(d.title)}" if d.title else ""
+        title = f" — {escaped(d.title)}" if d.title else ""
         click.echo(f"{d.id:>5} {d.n_chunks:>6}  {_when(d.ingested_at):<16}  {d.sha256[:12]:<12}  "
-                   f"{printable(d.path)}{title}")
+                   f"{escaped(d.path)}{title}")
         if d.stale:
             click.echo(f"{'':>5} STALE  since {_when(d.stale_since)}: the file failed to re-ingest "
-                       f"({printable(d.stale)}); the version above is still served")
+                       f"({escaped(d.stale)}); the version above is still served")
     n_stale = sum(1 for d in docs if d.stale)
     click.echo(f"{len(docs)} document(s), {sum(d.n_chunks for d in docs)} chunks"
                + (f", {n_stale} stale" if n_stale else ""), err=True)
@@ -62,13 +63,13 @@ def docs_show(app, ref: str, with_chunks: bool, as_json: bool) -> None:
         print_json({**doc.to_json(), "chunks": [{"ord": o, "start_char": a, "end_char": b, "text": t}
                                                 for o, t, a, b in chunks]})
         return
-    for label, value in (("id", doc.id), ("path", printable(doc.path)), ("title", printable(doc.title) or "-"),
+    for label, value in (("id", doc.id), ("path", escaped(doc.path)), ("title", escaped(doc.title) or "-"),
                          ("kind", doc.kind), ("size", human_size(doc.size)), ("sha256", doc.sha256),
                          ("date", doc.doc_date or "-"), ("ingested", _when(doc.ingested_at)),
                          ("chunks", doc.n_chunks)):
         click.echo(f"{label:>9}: {value}")
     if doc.stale:
-        click.echo(f"{'stale':>9}: since {_when(doc.stale_since)}: {printable(doc.stale)} "
+        click.echo(f"{'stale':>9}: since {_when(doc.stale_since)}: {escaped(doc.stale)} "
                    "(this stored version is still served)")
     for o, text, a, b in chunks:
         flat = " ".join(text.split())
@@ -99,7 +100,7 @@ def docs_remove(app, refs: tuple[str, ...], dry_run: bool, as_json: bool) -> Non
         return
     verb = "would remove" if dry_run else "removed"
     for d in summary.removed:
-        click.echo(f"{verb} {d.id:>5}  {printable(d.path)}")
+        click.echo(f"{verb} {d.id:>5}  {escaped(d.path)}")
     click.echo(f"{verb} {len(summary.removed)} document(s)"
                + ("" if dry_run else f", {summary.chunks_deleted} chunks; index version {summary.index_version}"),
                err=True)

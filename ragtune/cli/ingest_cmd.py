@@ -14,7 +14,8 @@ from pathlib import Path
 import click
 
 from ..appliance.ingest.progress import IngestProgress, fmt_eta
-from .common import cli, is_tty, pass_app, print_json, printable
+from ..appliance.text import escaped
+from .common import cli, is_tty, pass_app, print_json
 
 
 def _mb(n: float) -> str:
@@ -23,7 +24,7 @@ def _mb(n: float) -> str:
 
 def _name(path: str) -> str:
     base, _, row = path.partition("#")
-    return printable(Path(base).name + (f"#{row}" if row else ""))
+    return escaped(Path(base).name + (f"#{row}" if row else ""))
 
 
 class _Bar:
@@ -146,15 +147,15 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, retry_failed: bool, as_jso
         if (reuse := s.reuse_line()) is not None:
             click.echo(reuse)
         for path in s.skipped:
-            click.echo(f"skipped {printable(path)}: the ragtune home (its reports and models are not documents)")
+            click.echo(f"skipped {escaped(path)}: the ragtune home (its reports and models are not documents)")
         if s.ignored:
             click.echo(f"ignored {s.ignored} file(s) with other extensions")
         elif not (s.added or s.updated or s.unchanged or s.deleted or s.failed or s.still_unreadable):
             click.echo(f"nothing to ingest there: no {' '.join(app.settings.ingest.extensions)} files")
         for path, note in s.notes:
-            click.echo(f"note: {printable(path)}: {note}")
+            click.echo(f"note: {escaped(path)}: {note}")
         for path, reason in s.failed:  # a reason that names its file and line already (a corpus.jsonl) as it is
-            where = "" if str(reason).startswith(f"{path}:") else f"{printable(path)}: "
+            where = "" if str(reason).startswith(f"{path}:") else f"{escaped(path)}: "
             click.echo(f"failed: {where}{reason}")
         if (still := s.still_unreadable_line(_name)) is not None:
             click.echo(still)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from .common import artifact_name, cli, human_size, pass_app, print_json, printable
+from ..appliance.text import escaped
+from .common import artifact_name, cli, human_size, pass_app, print_json
 
 
 def _registry(app):
@@ -49,7 +50,7 @@ def models_list(app, kind: str | None, as_json: bool) -> None:
             origin += f" (rollout {canary.id}: on {canary.share:g}% of clients)"
         if not m.get("builtin") and m.get("file") and not reg.path_of(m).exists():
             origin += f" (file missing: {reg.path_of(m)})"  # an in-place artifact moved or deleted since it was added
-        click.echo(f"{mark} {m['id'][:16]:<16} {m['kind']:<15} {human_size(m['size']):>9}  {printable(m['name'])}{origin}")
+        click.echo(f"{mark} {m['id'][:16]:<16} {m['kind']:<15} {human_size(m['size']):>9}  {escaped(m['name'])}{origin}")
 
 
 def _canary(app):
@@ -106,7 +107,7 @@ def models_verify(app, ref: str | None, all_: bool, as_json: bool) -> None:
                                 for m, err in results]})
     else:
         for m, err in results:
-            click.echo(f"{'ok ' if err is None else 'BAD'} {m['id'][:16]} {printable(m['name'])}" + (f"\n    {err}" if err else ""))
+            click.echo(f"{'ok ' if err is None else 'BAD'} {m['id'][:16]} {escaped(m['name'])}" + (f"\n    {err}" if err else ""))
     if bad:
         from ..appliance.errors import ModelError
 
@@ -217,14 +218,14 @@ def models_add(app, path: str, kind: str, name: str | None, licence: str, base_i
         recorded = stage_lineage(src, kind, sha256_path(src), reg) or {}
         art = reg.add(src, kind, name=name, copy=copy, licence=licence, record_tools=False, **{**recorded, **lineage})
     if name is not None and art.name != name:  # the same bytes were registered before: one id, one manifest
-        click.echo(f"note: already registered as '{printable(art.name)}' ({art.id[:12]}…); "
-                   f"--name '{printable(name)}' not applied", err=True)
+        click.echo(f"note: already registered as '{escaped(art.name)}' ({art.id[:12]}…); "
+                   f"--name '{escaped(name)}' not applied", err=True)
     if art.note:  # a file name that could not be a name (none.gguf), made safe
-        click.echo(f"note: {printable(art.note)}; --name gives another", err=True)
+        click.echo(f"note: {escaped(art.note)}; --name gives another", err=True)
     if as_json:
         print_json(art.manifest)
     else:
-        click.echo(f"{art.id}  {art.kind}  {printable(art.name)}")
+        click.echo(f"{art.id}  {art.kind}  {escaped(art.name)}")
     if art.kind == "lora-hf":  # llama.cpp serves GGUF LoRAs only: say the exact next commands
         from ragtune.appliance.lineage import lora_hf_next_steps
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from .common import cli, pass_app, print_json, printable
+from ..appliance.text import escaped
+from .common import cli, pass_app, print_json
 
 
 def _fmt(v: float | None, spec: str) -> str:
@@ -51,7 +52,7 @@ def search(app, query: str, k: int | None, mode: str, no_cache: bool, as_json: b
         bm = "-" if h.bm25_rank is None else f"{h.bm25_rank}:{_fmt(h.bm25_score, '.2f')}"
         vec = "-" if h.vector_rank is None else f"{h.vector_rank}:{_fmt(h.vector_score, '.3f')}"
         # a file name can hold a newline or an escape sequence: shown escaped, so one hit stays two lines
-        click.echo(f"{i:>2}  {h.fused:7.4f}  {bm:>11}  {vec:>11}  {printable(h.source)} [chunk {h.chunk_id}]")
-        snippet = printable(" ".join(h.text.split()))
+        click.echo(f"{i:>2}  {h.fused:7.4f}  {bm:>11}  {vec:>11}  {escaped(h.source)} [chunk {h.chunk_id}]")
+        snippet = escaped(" ".join(h.text.split()))
         click.echo(f"    {snippet[:160]}{'…' if len(snippet) > 160 else ''}")
     click.echo(f"({res.retrieval_ms:.1f} ms{', cached' if res.cached else ''})", err=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from typing import Any
 
 from starlette.requests import Request
@@ -13,6 +12,7 @@ from starlette.responses import JSONResponse
 
 from ..appliance.normalize import clean_text
 from ..appliance.retrieve import MAX_QUERY_CHARS as MAX_QUESTION_CHARS
+from ..appliance.text import escaped
 
 MAX_REF_CHARS = 256  # an `adapter` or `model` name; longer is a 422
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")  # OpenAI's message roles
@@ -41,15 +41,13 @@ def shown(value: str, n: int = 80) -> str:
 
 
 LOG_CHARS = 1000  # a logged error's text at most (a generation server's reply body can be anything, any size)
-_LOG_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def log_text(text: str, n: int = LOG_CHARS) -> str:
-    """Outside text (a generation server's error) as part of one log line: each control character written as its
-    escape (a newline cannot forge a second log line, an ESC cannot drive the operator's terminal), an unpaired
-    surrogate too (it would fail the log handler's encoding), then bounded."""
-    text = _LOG_CONTROLS.sub(lambda m: repr(m.group())[1:-1], text)
-    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    """Outside text (a generation server's error) as part of one log line: `text.escaped` (a newline cannot forge a
+    second log line, an ESC cannot drive the operator's terminal, an unpaired surrogate cannot fail the log handler's
+    encoding), then bounded."""
+    text = escaped(text)
     return text if len(text) <= n else f"{text[:n]}… ({len(text) - n} more characters)"
 
 

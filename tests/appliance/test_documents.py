@@ -204,6 +204,18 @@ def test_a_newline_in_a_file_name_keeps_one_line_per_entry(home, tmp_path, cli_f
     assert len(capsys.readouterr().out.splitlines()) == 2  # header + one document
 
 
+def test_a_c1_control_in_a_file_name_is_listed_escaped(home, tmp_path, cli_fake, capsys):
+    """A C1 control (0x9b: a one-byte CSI to some terminals) in a stored path was printed raw by `docs list`."""
+    d = tmp_path / "odd"
+    d.mkdir()
+    (d / "csi\x9b2J.md").write_text("# Fine\n\nText.")
+    assert main(["--home", str(home.root), "ingest", str(d)]) == 0
+    capsys.readouterr()
+    assert main(["--home", str(home.root), "docs", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "\x9b" not in out and str(d / "csi\\x9b2J.md") in out
+
+
 # -- stale documents (item 8) -----------------------------------------------------------------------------------
 def test_a_document_that_fails_to_reingest_is_marked_stale(home, settings, tmp_path, cli_fake, capsys):
     d = tmp_path / "docs"

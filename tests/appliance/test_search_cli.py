@@ -66,10 +66,11 @@ def test_the_same_query_twice_gives_the_same_order(filled, capsys):
 
 
 def test_a_hit_whose_file_name_holds_a_newline_or_escape_stays_on_its_lines(filled, capsys):
+    """A C1 control (0x9b: a one-byte CSI to some terminals) was printed raw; now escaped like ESC."""
     store = Store(filled.db_path)
     with store.transaction():
         store.conn.execute("INSERT INTO documents(path, sha256, title, kind, ingested_at, n_chunks) VALUES "
-                           "(?, 'z', 'Zebra', 'md', 0, 1)", ("/d/z\x1b[31mred\nline.md",))
+                           "(?, 'z', 'Zebra', 'md', 0, 1)", ("/d/z\x1b[31mred\nline\x9b2J.md",))
         doc = store.conn.last_insert_rowid()
         store.conn.execute("INSERT INTO chunks(doc_id, ord, text, start_char, end_char, n_tokens, sha256) "
                            "VALUES (?, 0, 'Zebra crossings are painted white.', 0, 34, 5, 'zz')", (doc,))
@@ -80,5 +81,5 @@ def test_a_hit_whose_file_name_holds_a_newline_or_escape_stays_on_its_lines(fill
     assert main(["search", "zebra crossings", "--k", "1", "--mode", "bm25"]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert "\x1b" not in out and len(lines) == 3  # header, the hit, its snippet
-    assert "/d/z\\x1b[31mred\\nline.md [chunk" in lines[1] and "Zebra crossings" in lines[2]
+    assert "\x1b" not in out and "\x9b" not in out and len(lines) == 3  # header, the hit, its snippet
+    assert "/d/z\\x1b[31mred\\nline\\x9b2J.md [chunk" in lines[1] and "Zebra crossings" in lines[2]
