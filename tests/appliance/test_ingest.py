@@ -571,3 +571,26 @@ def test_ctrl_c_stops_the_cli_ingest_after_the_current_document(home, settings, 
     assert main(["--home", str(home.root), "ingest", str(tmp_path / "docs")]) == 0
     with Store(settings.home.db_path) as st:
         assert len(st.documents()) == len(docs)
+
+
+def test_cli_a_file_name_with_a_c1_control_or_a_byte_not_utf8_is_printed_escaped(home, tmp_path, cli_fake, capsys,
+                                                                                  monkeypatch):
+    """A C1 control in a file name (0x9b: a one-byte CSI to some terminals) was printed raw, and a name that is not
+    UTF-8 (a surrogate in Python's str) failed click.echo's encoding: an internal error instead of the summary."""
+    import ragtune.appliance.ingest.pipeline as pipeline
+    from ragtune.cli import main
+
+    d = tmp_path / "docs"
+    d.mkdir()
+    (d / "empty\x9b2J.txt").write_bytes(b"")
+    assert main(["--home", str(home.root), "ingest", str(d)]) == 2  # nothing ingested: 1 file failed
+    out = capsys.readouterr().out
+    assert f"failed: {d}/empty\\x9b2J.txt: empty document" in out and "\x9b" not in out
+    # The store encodes paths as strict UTF-8 and cannot hold such a name yet: a summary that holds one is given.
+    odd = "/d/scan" + os.fsdecode(b"\xff") + ".pdf"  # "/d/scan\udcff.pdf"
+    summary = IngestSummary(added=1, notes=[(odd, "2 pages hold no text")], failed=[(odd + "2", "empty document")])
+    monkeypatch.setattr(pipeline, "ingest_paths", lambda *a, **kw: summary)
+    assert main(["--home", str(home.root), "ingest", str(d)]) == 0
+    out = capsys.readouterr().out
+    assert "note: /d/scan\\udcff.pdf: 2 pages hold no text" in out
+    assert "failed: /d/scan\\udcff.pdf2: empty document" in out

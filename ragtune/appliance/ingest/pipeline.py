@@ -13,13 +13,14 @@ Storage rules (SQLite is the truth, Tantivy is derived):
 - The Tantivy writer is held for the whole run with its sync marker set dirty; it is committed and marked
   with the final index_version at the end. A crash anywhere in between leaves a dirty marker, so the next
   open (`LexicalIndex.ensure_synced`) rebuilds it from SQLite.
+- A stop (`should_stop`) between slabs of a big document drops that document whole: its chunks are written only
+  after every one of them has its vector, so what is stored for it stays as it was.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 
 import numpy as np
@@ -34,11 +35,12 @@ from ..hashing import sha256_bytes
 from .chunker import Chunk, chunk_text, effective_sizes, embedding_text
 from .failures import Failures
 from .progress import IngestProgress, OnProgress, Tracker
+from .prune import stale_documents
 from .stale import clear_stale, mark_stale
 from .summary import IngestSummary
 from .loaders import LOADERS, Document, LoadError, iter_beir_documents, read_bytes
 from .reuse import LOADER_KEY, embed_ids, ids_key, load_stored, loader_version, stale_by_loader
-from .walk import Walk, os_reason, walk
+from .walk import Walk, WalkItem, os_reason, walk
 from .writer import acquire_writer, close_quietly, refresh_vector_index
 
 CHUNKER_VERSION = 1  # bump when chunk boundaries change for the same settings: forces re-chunking
@@ -47,6 +49,10 @@ Progress = Callable[[int, int, str], None]
 
 
 # -- the run --------------------------------------------------------------------------------------
+class _Stopped(Exception):
+    """`should_stop()` came true inside a document: it was dropped (nothing of it stored); the run ends there."""
+
+
 @dataclass
 class _Prepared:
     doc: Document
@@ -64,8 +70,9 @@ class _Prepared:
 class _Run:
     def __init__(self, settings: Settings, store: Any, lexical_writer: Any, embedder_factory: Callable[[], Any],
                  summary: IngestSummary, identity: Callable[[], tuple[str, int]] | None = None,
-                 retry_failed: bool = False):
+                 retry_failed: bool = False, should_stop: Callable[[], bool] | None = None):
         self.settings = settings
+        self.should_stop = should_stop or (lambda: False)
         self.store = store
         self.lw = lexical_writer
         self._embedder_factory = embedder_factory
@@ -158,15 +165,20 @@ class _Run:
         self.pending.append(_Prepared(doc, existing_id, chunks, texts, weight, keys, vectors, reused, same, ids))
         self.pending_chunks += len(chunks)
         if self.pending_chunks >= self.flush_at:
-            self.flush()
+            self.flush(stoppable=True)
 
-    def flush(self) -> None:
+    def flush(self, stoppable: bool = False) -> None:
         """Embed every pending chunk (in slabs, so a big file reports progress as it goes), then store each
-        document."""
+        document. `stoppable` (a flush from `add`, whose document is the last pending one): `should_stop()` true
+        before a slab of that document drops it, stores the others and raises `_Stopped`. The run's last flush
+        holds under `flush_at` chunks: it is not stopped."""
         if not self.pending:
             return
         pending, self.pending, self.pending_chunks = self.pending, [], 0
         need = [(p, i) for p in pending for i, v in enumerate(p.vectors) if v is None]
+        # the chunks of the documents before the last come first: once they are embedded, a stop costs only it
+        others = sum(p is not pending[-1] for p, _ in need) if stoppable else len(need)
+        stopped = False
         texts = [p.embed_texts[i] for p, i in need]
         ids = [p.ids[i] for p, i in need] if all(p.ids is not None for p, _ in need) else None
         by_ids = getattr(self.embedder, "encode_token_ids", None) if ids is not None else None
@@ -176,6 +188,9 @@ class _Run:
         parts = []
         try:
             for at in range(0, len(texts), EMBED_SLAB):
+                if at >= others and self.should_stop():
+                    stopped = True
+                    break
                 parts.append(self.embedder.encode(texts[at:at + EMBED_SLAB]) if by_ids is None
                              else by_ids(ids[at:at + EMBED_SLAB]))  # type: ignore[index]
                 done = owner[at:at + EMBED_SLAB]
@@ -189,6 +204,8 @@ class _Run:
             self.tracker.skip(sum(w for _, w in owner[sum(len(x) for x in parts):]))
             pending = [p for p in pending if id(p) not in failed]  # those reusing every vector are still stored
             need = []
+        if stopped:
+            pending, need = pending[:-1], need[:others]
         self.summary.chunks_embedded += len(need)
         if need:
             vecs = parts[0] if len(parts) == 1 else np.concatenate(parts)
@@ -196,6 +213,8 @@ class _Run:
                 p.vectors[i] = v
         for p in pending:
             self.write(p)
+        if stopped:
+            raise _Stopped
 
     def write(self, p: _Prepared) -> None:
         doc = p.doc
@@ -293,10 +312,11 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
     """Ingest files and folders into the home of `settings`. Per-file problems are reported in
     `summary.failed` as (path, one-line reason), files that failed before and did not change since in
     `summary.still_unreadable` (not read again unless `retry_failed`); typed errors are raised only for whole-run
-    problems (database, embedder model, another ingest running). `should_stop()` true between documents (the TUI's
-    escape) ends the run there like a finished one: what was read is stored and indexed, nothing is pruned, and
-    `summary.stopped` / `files_left` say so; the next ingest of the same paths goes on where it stopped (the files
-    done are unchanged)."""
+    problems (database, embedder model, another ingest running). `should_stop()` true (the TUI's escape, the CLI's
+    Ctrl-C) ends the run like a finished one, between documents or between the embedding slabs of a big one (that
+    document is then dropped whole: what is stored for it stays as it was): the documents done are stored and
+    indexed, nothing is pruned, and `summary.stopped` / `files_left` say so (the dropped document's file among those
+    left); the next ingest of the same paths goes on where it stopped (the files done are unchanged)."""
     t0 = time.perf_counter()
     summary = IngestSummary(paths=len(paths))
     w = walk([Path(p) for p in paths], settings.ingest.extensions, skip=settings.home.root)
@@ -340,16 +360,16 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
                 from ..embed import model_identity
 
                 identity = lambda: model_identity(settings.embed, settings.home)  # noqa: E731
-            run = _Run(settings, store, lw, make_embedder, summary, identity, retry_failed)
+            run = _Run(settings, store, lw, make_embedder, summary, identity, retry_failed, should_stop)
             run.tracker = Tracker(on_progress, len(w.items), sum(_size(i.path) for i in w.items))
             run.seen.update(p for p, _ in w.failed)  # exists but unreadable: not stale
-            _process(run, w, settings, progress, summary, should_stop)
+            _process(run, w, settings, progress, summary)
             run.flush()
             run.tracker.emit("", "done")
             run.failures.save(store, run.seen)
             summary.stale = mark_stale(store, summary.failed + [(p, r) for p, r, _ in summary.still_unreadable])
             if prune and not summary.stopped:  # files not reached are not gone
-                run.delete_documents(_stale_documents(store, w, run.seen, run.seen_prefixes))
+                run.delete_documents(stale_documents(store, w, run.seen, run.seen_prefixes))
             run.finish_version()
             if stale:
                 lw.delete_all()
@@ -365,73 +385,82 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
     return summary
 
 
-def _process(run: _Run, w: Walk, settings: Settings, progress: Progress | None, summary: IngestSummary,
-             should_stop: Callable[[], bool] | None = None) -> None:
+def _process(run: _Run, w: Walk, settings: Settings, progress: Progress | None, summary: IngestSummary) -> None:
     rows_in = {i.path: _count_rows(i.path) for i in w.items if i.kind == "beir"}
     total = sum(rows_in.get(i.path, 1) for i in w.items)
     done = 0
     for n_item, item in enumerate(w.items):
-        if should_stop is not None and should_stop():
-            summary.stopped, summary.files_left = True, len(w.items) - n_item
-            return
-        path_s = str(item.path)
-        if item.kind == "beir":
-            row_bytes = _size(item.path) / rows_in[item.path]
-            rows = 0
-            try:
-                for doc in iter_beir_documents(item.path):
-                    if should_stop is not None and should_stop():  # between rows of a big corpus too
-                        summary.stopped, summary.files_left = True, len(w.items) - n_item
-                        run.seen_prefixes.append(path_s + "#")  # its rows not reached are kept
-                        return
-                    rows += 1
-                    run.seen.add(doc.path)
-                    unchanged, doc_id = run.is_unchanged(doc.path, doc.sha256, doc.kind)
-                    if unchanged:
-                        summary.unchanged += 1
-                        run.tracker.skip(row_bytes)
-                    else:
-                        _add(run, doc, doc_id, row_bytes)
-                    done += 1
-                    if progress:
-                        progress(min(done, total), total, doc.path)
-                    run.tracker.emit(doc.path, "reading")
-            except LoadError as exc:
-                run.fail(path_s, exc.reason)
-                run.seen_prefixes.append(path_s + "#")  # keep its stored rows: we could not read the file
-                run.tracker.skip(_size(item.path) - rows * row_bytes)
-            except OSError as exc:
-                summary.failed.append((path_s, os_reason(exc)))
-                run.seen_prefixes.append(path_s + "#")
-                run.tracker.skip(_size(item.path) - rows * row_bytes)
-            run.tracker.files_done += 1
-            continue
-        run.seen.add(path_s)
-        size = _size(item.path)
-        run.tracker.emit(path_s, "reading")  # before a big file's parse and chunking, not after
-        sha = None
         try:
-            raw = read_bytes(item.path, settings.ingest.max_file_mb)
-            sha = sha256_bytes(raw)
-            unchanged, doc_id = run.is_unchanged(path_s, sha, item.kind)
-            if unchanged:
-                summary.unchanged += 1
-                run.tracker.skip(size)
-            elif run.known_failure(path_s, sha, item.kind):
-                run.tracker.skip(size)
-            else:
-                if not raw:
-                    raise LoadError("empty document")
-                doc = LOADERS[item.kind](item.path, raw)
-                del raw
-                _add(run, doc, doc_id, size)
+            done = _item(run, item, settings, progress, summary, rows_in, total, done)
+        except _Stopped:  # before this file, between its rows, or inside one of its documents: it is left
+            summary.stopped, summary.files_left = True, len(w.items) - n_item
+            if item.kind == "beir":
+                run.seen_prefixes.append(str(item.path) + "#")  # its rows not reached are kept
+            return
+
+
+def _item(run: _Run, item: WalkItem, settings: Settings, progress: Progress | None, summary: IngestSummary,
+          rows_in: dict[Path, int], total: int, done: int) -> int:
+    """Read one walked file (a document, or a corpus file of many) into `run`; returns `done` moved on."""
+    if run.should_stop():
+        raise _Stopped
+    path_s = str(item.path)
+    if item.kind == "beir":
+        row_bytes = _size(item.path) / rows_in[item.path]
+        rows = 0
+        try:
+            for doc in iter_beir_documents(item.path):
+                if run.should_stop():  # between rows of a big corpus too
+                    raise _Stopped
+                rows += 1
+                run.seen.add(doc.path)
+                unchanged, doc_id = run.is_unchanged(doc.path, doc.sha256, doc.kind)
+                if unchanged:
+                    summary.unchanged += 1
+                    run.tracker.skip(row_bytes)
+                else:
+                    _add(run, doc, doc_id, row_bytes)
+                done += 1
+                if progress:
+                    progress(min(done, total), total, doc.path)
+                run.tracker.emit(doc.path, "reading")
         except LoadError as exc:
-            run.fail(path_s, exc.reason, sha, item.kind)
-            run.tracker.skip(size)
-        done += 1
+            run.fail(path_s, exc.reason)
+            run.seen_prefixes.append(path_s + "#")  # keep its stored rows: we could not read the file
+            run.tracker.skip(_size(item.path) - rows * row_bytes)
+        except OSError as exc:
+            summary.failed.append((path_s, os_reason(exc)))
+            run.seen_prefixes.append(path_s + "#")
+            run.tracker.skip(_size(item.path) - rows * row_bytes)
         run.tracker.files_done += 1
-        if progress:
-            progress(min(done, total), total, path_s)
+        return done
+    run.seen.add(path_s)
+    size = _size(item.path)
+    run.tracker.emit(path_s, "reading")  # before a big file's parse and chunking, not after
+    sha = None
+    try:
+        raw = read_bytes(item.path, settings.ingest.max_file_mb)
+        sha = sha256_bytes(raw)
+        unchanged, doc_id = run.is_unchanged(path_s, sha, item.kind)
+        if unchanged:
+            summary.unchanged += 1
+            run.tracker.skip(size)
+        elif run.known_failure(path_s, sha, item.kind):
+            run.tracker.skip(size)
+        else:
+            if not raw:
+                raise LoadError("empty document")
+            doc = LOADERS[item.kind](item.path, raw)
+            del raw
+            _add(run, doc, doc_id, size)
+    except LoadError as exc:
+        run.fail(path_s, exc.reason, sha, item.kind)
+        run.tracker.skip(size)
+    done += 1
+    run.tracker.files_done += 1
+    if progress:
+        progress(min(done, total), total, path_s)
+    return done
 
 
 def _add(run: _Run, doc: Document, doc_id: int | None, weight: float) -> None:
@@ -447,20 +476,3 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0
-
-
-def _stale_documents(store: Any, w: Walk, seen: set[str], seen_prefixes: list[str]) -> list[int]:
-    """Documents under the walked folders (or rows of the given corpus files) that this run did not see.
-    Nothing under a folder we could not read is considered stale."""
-    out: list[int] = []
-    prefixes = [str(r).rstrip(os.sep) + os.sep for r in w.prune_roots] + [str(c) + "#" for c in w.prune_corpora]
-    keep = [str(u).rstrip(os.sep) + os.sep for u in w.unreadable] + seen_prefixes
-    for prefix in prefixes:
-        for doc_id, path in store.documents_under(prefix):
-            if path in seen:
-                continue
-            if any(path.startswith(k) for k in keep):
-                continue
-            out.append(int(doc_id))
-    return sorted(set(out))
-

@@ -28,8 +28,9 @@ class IngestSummary:
     # an earlier ingest or removal into this home was cut off (killed, crashed): what it stored is kept, the
     # keyword index was rebuilt from the database
     interrupted: bool = False
-    stopped: bool = False  # `should_stop` ended the run between documents (what was read is stored)
-    files_left: int = 0  # files (or corpus files) the stopped run did not reach
+    # `should_stop` ended the run between documents, or inside a big one (dropped whole): the documents done are stored
+    stopped: bool = False
+    files_left: int = 0  # files (or corpus files) the stopped run did not reach or did not finish
     reread: int = 0  # documents re-read though their file did not change: the loader of their kind was updated
     chunks_replaced: int = 0  # chunks of documents replaced this run (changed or re-read)
     chunks_reused: int = 0  # of those, chunks whose token ids were unchanged: they kept their stored vectors
