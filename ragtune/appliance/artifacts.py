@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, ModelError, located
+from .text import escaped
 
 MANIFEST_FORMAT = 1
 KINDS = ("base-gguf", "merged-gguf", "quantized-gguf", "lora-gguf", "lora-hf", "embedder", "hf-model", "reranker")
@@ -94,8 +95,8 @@ def name_problem(name: str) -> str | None:
 
 
 def _shown(name: str) -> str:
-    """A name for a one-line message: control characters escaped."""
-    return "".join(repr(c)[1:-1] if _is_control(c) else c for c in name)
+    """A name for a one-line message: control characters escaped (C1 and lone surrogates too: `escaped`)."""
+    return escaped(name)
 
 
 def check_name(name: str | None) -> str | None:

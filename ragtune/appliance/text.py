@@ -46,6 +46,8 @@ def prefix5(word: str) -> str:
 # C0 controls but tab and newline, DEL, and the C1 controls (0x9b is a one-byte CSI to some terminals).
 CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROL_SHOWN = {"\r": " ", "\x0b": "\n", "\x0c": "\n", "\x7f": "\u2421"}
+# what `printable` replaces: CONTROLS and lone surrogates (a name not UTF-8: they fail click.echo's encoding)
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def _shown(m: re.Match) -> str:
@@ -60,10 +62,10 @@ def printable(text: Any) -> str:
     and the C1 controls, so a document, a question or an error message holding `\\x1b]0;…` would retitle the
     terminal, `\\x1b[2J` clear it: each control character is shown as its control picture (ESC as ␛; C1 as �), one
     character for one, so offsets into the text (a cited chunk's span) stay right. Tab and newline stay; CR becomes
-    a space, VT and FF (PDF page breaks) newlines. Rich markup is never read from text shown here (it goes into
-    `Text`), so `[bold]` stays literal."""
+    a space, VT and FF (PDF page breaks) newlines; a lone surrogate (it would fail UTF-8 encoding) is � too. Rich
+    markup is never read from text shown here (it goes into `Text`), so `[bold]` stays literal."""
     text = text if isinstance(text, str) else str(text)
-    return CONTROLS.sub(_shown, text) if CONTROLS.search(text) else text
+    return _UNPRINTABLE.sub(_shown, text) if _UNPRINTABLE.search(text) else text
 
 
 # Every C0 control (tab and newline too), DEL, the C1 controls, and surrogates: in a str these are always unpaired

@@ -3,12 +3,38 @@ documents out of the index (the files are never touched)."""
 
 from __future__ import annotations
 
+import os
 import time
 
 import click
 
 from ..appliance.text import escaped
 from .common import cli, human_size, pass_app, print_json
+
+
+def _storable(ref: str) -> str | None:
+    """REF as the store can look it up: a path whose name is not UTF-8 (surrogates in Python's str) never is a
+    stored one (ingest refuses such names), but a link by such a name may lead to stored documents: its real path.
+    None when neither can be: nothing matches it."""
+    from ..appliance.ingest.walk import is_utf8
+
+    if is_utf8(ref):
+        return ref
+    real = os.path.realpath(os.path.abspath(os.path.expanduser(ref)))
+    return real if is_utf8(real) else None
+
+
+def _refs(refs: list[str]) -> list[str]:
+    from ..appliance.errors import InputError
+    from ..appliance.ingest.walk import shown_path
+
+    out = []
+    for ref in refs:
+        if (found := _storable(ref)) is None:
+            raise InputError(f"no ingested document matches '{escaped(shown_path(ref))}': it is not valid UTF-8 "
+                             "(ingest stores no such path)", hint="give an id or a path from `ragtune docs list`")
+        out.append(found)
+    return out
 
 
 def _when(ts: float | None) -> str:
@@ -29,7 +55,9 @@ def docs_list(app, under: str | None, stale_only: bool, as_json: bool) -> None:
     """List ingested documents: id, chunks, ingested at, sha256, path and title (stale ones marked)."""
     from ..appliance.ingest.documents import list_documents
 
-    docs = list_documents(app.existing_home(), under=under, stale_only=stale_only)
+    where = None if under is None else _storable(under)
+    docs = [] if under is not None and where is None else \
+        list_documents(app.existing_home(), under=where, stale_only=stale_only)
     if as_json:
         print_json({"home": str(app.home.root), "n_documents": len(docs), "documents": [d.to_json() for d in docs]})
         return
@@ -58,7 +86,7 @@ def docs_show(app, ref: str, with_chunks: bool, as_json: bool) -> None:
     """Show one document (REF: an id or a path from `docs list`) and its chunks."""
     from ..appliance.ingest.documents import show_document
 
-    doc, chunks = show_document(app.existing_home(), ref)
+    doc, chunks = show_document(app.existing_home(), _refs([ref])[0])
     if as_json:
         print_json({**doc.to_json(), "chunks": [{"ord": o, "start_char": a, "end_char": b, "text": t}
                                                 for o, t, a, b in chunks]})
@@ -94,7 +122,7 @@ def docs_remove(app, refs: tuple[str, ...], dry_run: bool, as_json: bool) -> Non
         click.echo(f"waiting (up to {WRITER_WAIT_S:.0f} s) for an ingest or another `docs remove` on this home to "
                    "finish…", err=True)
 
-    summary = remove_documents(app.existing_home(), list(refs), dry_run=dry_run, on_wait=waiting)
+    summary = remove_documents(app.existing_home(), _refs(list(refs)), dry_run=dry_run, on_wait=waiting)
     if as_json:
         print_json(summary.to_json())
         return

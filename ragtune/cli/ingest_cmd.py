@@ -73,8 +73,8 @@ class _Bar:
 
 
 class _StopOnCtrlC:
-    """The first Ctrl-C asks the ingest to stop after the document it is on: what it read is stored and indexed,
-    and the same command goes on from there. A second one aborts at once (safe too: each document is one
+    """The first Ctrl-C asks the ingest to stop after the document it is on, or inside a big one (dropped whole, read
+    again by the next run): what it read is stored and indexed, and the same command goes on from there. A second one aborts at once (safe too: each document is one
     transaction, and the next ingest puts the keyword index back in step)."""
 
     def __init__(self) -> None:
@@ -93,7 +93,8 @@ class _StopOnCtrlC:
         if self.stop.is_set():
             raise KeyboardInterrupt
         self.stop.set()
-        sys.stderr.write("\nstopping after the current document (Ctrl-C again to abort now)…\n")
+        sys.stderr.write("\nstopping: what is read is kept, a big file being read is read again next time "
+                         "(Ctrl-C again to abort now)…\n")
         sys.stderr.flush()
 
     def __exit__(self, *exc: object) -> None:
@@ -123,7 +124,8 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, retry_failed: bool, as_jso
     embedded again. Files read by an older version of their reader are read again. Files that cannot be read are
     listed with a reason; the rest are ingested. Such a file is not read again while it stays as it is (one line
     names it) unless its reader is updated or --retry-failed is given. Progress with an ETA goes to stderr. Ctrl-C
-    stops after the current document (what was read is kept; run the command again to go on); twice aborts."""
+    stops: what was read is kept, a big file being read is read again next time (run the command again to go on);
+    twice aborts. A file or folder whose name is not valid UTF-8 is listed as failed: rename it."""
     from ..appliance.ingest.pipeline import ingest_paths
 
     bar = _Bar(is_tty())
@@ -156,7 +158,7 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, retry_failed: bool, as_jso
             click.echo(f"note: {escaped(path)}: {note}")
         for path, reason in s.failed:  # a reason that names its file and line already (a corpus.jsonl) as it is
             where = "" if str(reason).startswith(f"{path}:") else f"{escaped(path)}: "
-            click.echo(f"failed: {where}{reason}")
+            click.echo(f"failed: {where}{escaped(reason)}")
         if (still := s.still_unreadable_line(_name)) is not None:
             click.echo(still)
         if s.stale:

@@ -107,7 +107,8 @@ def models_verify(app, ref: str | None, all_: bool, as_json: bool) -> None:
                                 for m, err in results]})
     else:
         for m, err in results:
-            click.echo(f"{'ok ' if err is None else 'BAD'} {m['id'][:16]} {escaped(m['name'])}" + (f"\n    {err}" if err else ""))
+            click.echo(f"{'ok ' if err is None else 'BAD'} {m['id'][:16]} {escaped(m['name'])}"
+                       + (f"\n    {escaped(err)}" if err else ""))
     if bad:
         from ..appliance.errors import ModelError
 

@@ -45,3 +45,13 @@ def test_a_file_name_that_cannot_be_a_name_is_made_safe_with_a_note(stem, expect
 
 def test_a_file_name_that_can_be_a_name_is_kept_without_a_note():
     assert file_name("lora-v2", DIGEST) == ("lora-v2", "")
+
+
+def test_a_refused_name_is_shown_on_one_printable_line():
+    """`_shown` is `escaped`: the C1 controls (0x9b, a one-byte CSI) and lone surrogates are escaped too, not only
+    C0 and DEL; a surrogate would fail click.echo's encoding of the error."""
+    with pytest.raises(InputError) as e:
+        check_name("a\nb\x9b2J\udce9")
+    assert "'a\\nb\\x9b2J\\udce9'" in e.value.message and e.value.message.isprintable()
+    _, note = file_name("x\n\x9by", DIGEST)
+    assert "'x\\n\\x9by'" in note

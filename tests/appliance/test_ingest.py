@@ -563,7 +563,8 @@ def test_ctrl_c_stops_the_cli_ingest_after_the_current_document(home, settings, 
     finally:
         signal.signal(signal.SIGINT, before)
     out, err = capsys.readouterr()
-    assert "stopping after the current document (Ctrl-C again to abort now)" in err
+    assert "stopping: what is read is kept, a big file being read is read again next time (Ctrl-C again to abort " \
+        "now)" in err
     assert "stopped (Ctrl-C):" in out and "run the same command again to go on" in out and "Traceback" not in err
     with Store(settings.home.db_path) as st:
         assert 1 <= len(st.documents()) < len(docs)  # up to the document being read when Ctrl-C came

@@ -435,3 +435,13 @@ def test_activate_refuses_an_adapter_for_another_base_and_leaves_the_choice(reg,
     assert "trained on the served model" in ei.value.hint
     assert reg.active_adapter().id == a.id  # refused: nothing switched
     assert reg.activate(b.id).id == b.id  # the served model unknown: not checked
+
+
+def test_models_verify_prints_an_error_escaped_on_its_line(capsys, home, tmp_path):
+    """`models verify` printed the error raw: a path holding a control (an ESC sequence) drove the terminal."""
+    f = write_gguf(tmp_path / "a\x1b[2Jb.gguf", tag="adapter")
+    rc, out, _ = _cli(capsys, "models", "add", str(f), "--kind", "lora-gguf", "--json")
+    assert rc == 0
+    _tamper(f)
+    rc, out, _ = _cli(capsys, "models", "verify")
+    assert rc == 3 and "a\\x1b[2Jb.gguf" in out and "\x1b" not in out and "does not match" in out

@@ -36,3 +36,11 @@ def test_escaped_and_printable_are_for_different_jobs():
     raw = "a\x1bb\nc"
     assert printable(raw) == "a\u241bb\nc" and len(printable(raw)) == len(raw)  # TUI: one for one, lines kept
     assert escaped(raw) == "a\\x1bb\\nc"  # a log line or a CLI listing: one line
+
+
+def test_printable_shows_a_lone_surrogate_as_a_replacement_character_one_for_one():
+    """A name not UTF-8 (surrogateescape) or a lone half of a pair would fail click.echo's encoding (`ragtune ask`
+    prints the answer, chunks and source with `printable`): shown as U+FFFD, one for one, so offsets stay right."""
+    raw = "caf\udce9.txt \ud83d ok 😀 é"
+    out = printable(raw)
+    assert out == "caf\ufffd.txt \ufffd ok 😀 é" and len(out) == len(raw) and out.encode("utf-8")

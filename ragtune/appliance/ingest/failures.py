@@ -7,7 +7,8 @@ its file gone, or `docs remove` of its stored version, forgets it.
 
 Only what the file's bytes cause is remembered: a loader's LoadError and an empty file or document. Not read errors
 (permission, size limit: they change while the bytes do not), embedding or database errors (not the file's fault),
-nor corpus rows (no loader version; their file is read whole anyway)."""
+nor corpus rows (no loader version; their file is read whole anyway), nor a path that is not UTF-8 (the store keeps
+paths as UTF-8 text; walk.py reports such names before any read)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import time
 from typing import Any
 
 from .reuse import loader_version
+from .walk import is_utf8
 
 
 class Failures:
@@ -38,7 +40,7 @@ class Failures:
 
     def failed(self, path: str, sha: str | None, kind: str, reason: str) -> None:
         version = loader_version(kind)
-        if sha is None or version is None:
+        if sha is None or version is None or not is_utf8(path):  # a name the store cannot hold: said each run
             return
         self.put[path] = (path, sha, kind, version, reason, time.time())
 

@@ -3,7 +3,9 @@ corpus files) and the reasons the rest were skipped. Deterministic order; hidden
 symlinked folders are followed once (loops and links to an ancestor are reported, not followed); folders that
 could not be read are listed so that pruning never deletes what is under them. FIFOs, sockets and devices are
 never read (a FIFO would block): each gets a line. The ragtune home met inside a walked folder (`ingest ~` with
-the home under it) is skipped: its eval reports and models are not the user's documents."""
+the home under it) is skipped: its eval reports and models are not the user's documents. A file or folder whose name
+is not UTF-8 (Python's str holds surrogates for its bytes) is a failure with its bytes shown as `\\xe9`: the store
+keeps paths as UTF-8 text and could not hold it, so it never reaches the store (not even as a failed path)."""
 
 from __future__ import annotations
 
@@ -32,6 +34,29 @@ class Walk:
     paths_bad: int = 0
     skipped: list[Path] = field(default_factory=list)  # folders not entered: the ragtune home
 
+    def fail(self, path: Path | str, reason: str) -> None:
+        self.failed.append((shown_path(path), reason))
+
+
+def is_utf8(path: Path | str) -> bool:
+    """Whether the store can hold this path: a name whose bytes are not UTF-8 decodes to lone surrogates."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shown_path(path: Path | str) -> str:
+    """The path as text the store and a terminal take: a byte that is not UTF-8 as `\\xe9` (as the bytes are)."""
+    return str(path) if is_utf8(path) else os.fsencode(str(path)).decode("utf-8", "backslashreplace")
+
+
+def _not_utf8(path: Path, what: str) -> str:
+    if not is_utf8(path.name):
+        return f"{what} name is not valid UTF-8 (rename it)"
+    return "a folder name in its path is not valid UTF-8 (rename that folder)"
+
 
 def _is_corpus_name(p: Path) -> bool:
     # In a folder walk only corpus files are BEIR corpora: queries.jsonl rows are not documents.
@@ -50,21 +75,25 @@ def walk(paths: list[Path], extensions: list[str], *, skip: Path | None = None) 
             st = given.stat()
         except FileNotFoundError:
             reason = "broken symlink" if given.is_symlink() else "not found"
-            w.failed.append((str(given), reason))
+            w.fail(given, reason)
             w.paths_bad += 1
             continue
         except PermissionError:
-            w.failed.append((str(given), "permission denied"))
+            w.fail(given, "permission denied")
             w.paths_bad += 1
             continue
         except OSError as exc:
-            w.failed.append((str(given), os_reason(exc)))
+            w.fail(given, os_reason(exc))
             w.paths_bad += 1
             continue
         if stat.S_ISDIR(st.st_mode):
             root = Path(os.path.realpath(given))
+            if not is_utf8(root):  # its documents' paths could not be stored: not entered
+                w.fail(root, _not_utf8(root, "folder"))
+                w.paths_bad += 1
+                continue
             if not os.access(root, os.R_OK | os.X_OK):
-                w.failed.append((str(given), "permission denied"))
+                w.fail(given, "permission denied")
                 w.paths_bad += 1
                 continue
             w.prune_roots.append(root)
@@ -74,7 +103,11 @@ def walk(paths: list[Path], extensions: list[str], *, skip: Path | None = None) 
             real = Path(os.path.realpath(given.parent)) / given.name
             kind = kind_of(real)
             if kind is None or kind not in {kind_of(Path("x" + e)) for e in exts}:
-                w.failed.append((str(given), f"unsupported file type '{real.suffix or real.name}'"))
+                w.fail(given, f"unsupported file type '{shown_path(real.suffix or real.name)}'")
+                w.paths_bad += 1
+                continue
+            if not is_utf8(real):
+                w.fail(real, _not_utf8(real, "file"))
                 w.paths_bad += 1
                 continue
             key = (st.st_dev, st.st_ino)
@@ -84,7 +117,7 @@ def walk(paths: list[Path], extensions: list[str], *, skip: Path | None = None) 
                 if kind == "beir":
                     w.prune_corpora.append(real)
         else:
-            w.failed.append((str(given), "not a regular file or folder"))
+            w.fail(given, "not a regular file or folder")
             w.paths_bad += 1
     return w
 
@@ -133,7 +166,7 @@ def _walk_dir(root: Path, exts: set[str], w: Walk, seen_files: set[tuple[int, in
         try:
             st = d.stat()
         except OSError as exc:
-            w.failed.append((str(d), os_reason(exc)))
+            w.fail(d, os_reason(exc))
             w.unreadable.append(d)
             continue
         key = (st.st_dev, st.st_ino)
@@ -143,7 +176,7 @@ def _walk_dir(root: Path, exts: set[str], w: Walk, seen_files: set[tuple[int, in
         try:
             entries = sorted(os.scandir(d), key=lambda e: e.name)
         except OSError as exc:
-            w.failed.append((str(d), os_reason(exc)))
+            w.fail(d, os_reason(exc))
             w.unreadable.append(d)
             continue
         subdirs: list[Path] = []
@@ -158,14 +191,16 @@ def _walk_dir(root: Path, exts: set[str], w: Walk, seen_files: set[tuple[int, in
                 is_dir = e.is_dir(follow_symlinks=True)
                 is_file = e.is_file(follow_symlinks=True)
             except OSError as exc:
-                w.failed.append((str(p), os_reason(exc)))
+                w.fail(p, os_reason(exc))
                 continue
             if is_dir:
-                if skip_key is not None and _dir_key(p) == skip_key:
+                if not is_utf8(e.name):  # nothing under it could be stored: one line for it, not entered
+                    w.fail(p, _not_utf8(p, "folder"))
+                elif skip_key is not None and _dir_key(p) == skip_key:
                     w.skipped.append(p)
                     w.unreadable.append(p)  # and never pruned under: what was stored from there stays
                 elif e.is_symlink() and _points_to_ancestor(p):
-                    w.failed.append((str(p), "symlink loop"))
+                    w.fail(p, "symlink loop")
                 else:
                     subdirs.append(p)
                 continue
@@ -173,10 +208,10 @@ def _walk_dir(root: Path, exts: set[str], w: Walk, seen_files: set[tuple[int, in
                 try:
                     os.stat(p)
                     # a FIFO, socket or device: never read (a FIFO would block), but said in the summary
-                    w.failed.append((str(p), f"not a regular file ({_special_kind(p)}): skipped"))
+                    w.fail(p, f"not a regular file ({_special_kind(p)}): skipped")
                 except OSError as exc:  # a dangling link, or a loop of file links
                     reason = "symlink loop" if getattr(exc, "errno", None) == 40 else "broken symlink"
-                    w.failed.append((str(p), reason))
+                    w.fail(p, reason)
                 continue
             suffix = p.suffix.lower()
             if suffix not in exts:
@@ -185,10 +220,13 @@ def _walk_dir(root: Path, exts: set[str], w: Walk, seen_files: set[tuple[int, in
             if suffix == ".jsonl" and not _is_corpus_name(p):
                 w.ignored += 1
                 continue
+            if not is_utf8(e.name):  # the store could not hold its path: said, never read
+                w.fail(p, _not_utf8(p, "file"))
+                continue
             try:
                 fst = p.stat()
             except OSError as exc:
-                w.failed.append((str(p), os_reason(exc)))
+                w.fail(p, os_reason(exc))
                 continue
             fkey = (fst.st_dev, fst.st_ino)
             if fkey in seen_files:
