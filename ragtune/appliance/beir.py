@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .errors import InputError, located
+from .jsonl import check_json_unicode
+from .normalize import check_unicode, displayable
 
 
 @dataclass
@@ -81,12 +83,15 @@ def _req_str(obj: dict[str, Any], key: str, path: Path, lineno: int, *, allow_em
 def iter_corpus(path: Path | str) -> Iterator[dict[str, Any]]:
     """Stream corpus rows as {_id, title, text} (+ 'date' when the row has a string date).
 
-    Raises InputError naming file:line on bad JSON, missing/empty _id or text, or a duplicate _id."""
+    Raises InputError naming file:line on bad JSON, missing/empty _id or text, an _id that is not valid Unicode
+    (a "\\udce9" escape: ids are keys, qrels name them), or a duplicate _id. A lone surrogate in the title, text or
+    date is replaced by U+FFFD instead: it is not a character (a mis-escaped byte, half an emoji), it cannot be
+    stored as UTF-8, and one of them should not fail every other row of a large corpus."""
     path = Path(path)
     seen: set[str] = set()
     for lineno, obj in _iter_json_lines(path):
-        _id = _req_str(obj, "_id", path, lineno)
-        text = _req_str(obj, "text", path, lineno)
+        _id = check_unicode(_req_str(obj, "_id", path, lineno), f"{located(path, lineno)}: field '_id'")
+        text = displayable(_req_str(obj, "text", path, lineno))
         title = obj.get("title", "")
         if title is None:
             title = ""
@@ -95,14 +100,14 @@ def iter_corpus(path: Path | str) -> Iterator[dict[str, Any]]:
         if _id in seen:
             raise InputError(f"{located(path, lineno)}: duplicate _id '{_id}'")
         seen.add(_id)
-        row: dict[str, Any] = {"_id": _id, "title": title, "text": text}
+        row: dict[str, Any] = {"_id": _id, "title": displayable(title), "text": text}
         date = obj.get("date")
         if date is None and isinstance(obj.get("metadata"), dict):
             date = obj["metadata"].get("date")
         if date is not None:
             if not isinstance(date, str):
                 raise InputError(f"{located(path, lineno)}: field 'date' must be a string (ISO date)")
-            row["date"] = date
+            row["date"] = displayable(date)
         yield row
 
 
@@ -111,11 +116,13 @@ def load_queries(path: Path | str, *, skipped: list[str] | None = None,
     """[{_id, text, metadata}] in file order. metadata defaults to {} and must be an object.
 
     A query whose text is blank cannot be asked: it is left out, and named in `skipped` ("file:line: id")
-    when a list is passed. A missing 'text' field is still an error. `line_of` (when passed) gets each query's line."""
+    when a list is passed. A missing 'text' field is still an error, and so is a string that is not valid Unicode
+    (a "\\udce9" escape in the id, the question or a gold answer). `line_of` (when passed) gets each query's line."""
     path = Path(path)
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     for lineno, obj in _iter_json_lines(path):
+        check_json_unicode(obj, located(path, lineno))
         _id = _req_str(obj, "_id", path, lineno)
         text = _req_str(obj, "text", path, lineno, allow_empty=True)
         meta = obj.get("metadata", {})

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .errors import InputError, located, read_capped, unreadable
+from .normalize import lone_surrogate
+from .text import escaped
 
 
 def json_key_line(text: str | None, *path: str) -> int | None:
@@ -51,6 +53,71 @@ def parse_line(raw: bytes, where: str) -> Any:
         raise InputError(f"{where}: invalid JSON: nested too deeply") from None
 
 
+# A "\\uD800".."\\uDFFF" escape (a lone surrogate, or half of a pair): only a text holding one can parse to a
+# string that is not valid Unicode (UTF-8 bytes cannot encode a surrogate), so only such a text is walked.
+MAY_HOLD_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_MAY_HOLD_SURROGATE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def surrogate_field(obj: Any) -> tuple[str, str] | None:
+    """(which string, escape) for the first string in a parsed JSON value that holds a lone surrogate ("\\udce9" is
+    valid JSON syntax but not text), or None. Which: "field 'metadata.answers[0]'", "a key in 'metadata'", "a key",
+    or "the value" itself; control characters escaped, long names cut. Iterative: a value can be nested as deep as
+    json.loads allows."""
+    stack: list[tuple[Any, str]] = [(obj, "")]
+    while stack:
+        o, at = stack.pop()
+        if isinstance(o, str):
+            esc = lone_surrogate(o)
+            if esc is not None:
+                return (f"field '{_named(at)}'" if at else "the value"), esc
+        elif isinstance(o, dict):
+            for k in o:
+                esc = lone_surrogate(k)
+                if esc is not None:
+                    return (f"a key in '{_named(at)}'" if at else "a key"), esc
+            stack.extend((v, f"{at}.{k}" if at else k) for k, v in reversed(o.items()))  # first in the file first
+        elif isinstance(o, list):
+            stack.extend((v, f"{at}[{i}]") for i, v in reversed(list(enumerate(o))))
+    return None
+
+
+def _named(path: str, n: int = 120) -> str:
+    path = escaped(path)
+    return path if len(path) <= n else path[:n] + "…"
+
+
+def check_json_unicode(obj: Any, where: str) -> Any:
+    """`obj` (a parsed JSON value) when every string in it is valid Unicode, else an InputError "WHERE: field 'F' is
+    not valid Unicode (a lone surrogate \\udce9)": such text cannot be stored (SQLite), written or printed."""
+    found = surrogate_field(obj)
+    if found is not None:
+        raise InputError(f"{where}: {found[0]} is not valid Unicode (a lone surrogate {found[1]})")
+    return obj
+
+
+_ESCAPE = re.compile(r"(\\+)u([dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def surrogate_line(text: str) -> int | None:
+    """The line of the first lone-surrogate escape in a JSON text (a high half not followed by a low one, or a low
+    half alone), or None: where a whole-file reader's error points."""
+    pending = None  # where a high half ends, while its low half is awaited
+    for m in _ESCAPE.finditer(text):
+        if len(m.group(1)) % 2 == 0:  # an escaped backslash, then plain "udce9"
+            continue
+        low = int(m.group(2), 16) >= 0xDC00
+        if pending is not None:
+            if low and m.start() == pending and len(m.group(1)) == 1:
+                pending = None  # a pair: one character
+                continue
+            break
+        if low:
+            return text.count("\n", 0, m.start()) + 1
+        pending = m.end()
+    return None if pending is None else text.count("\n", 0, pending) + 1
+
+
 def expect_object(obj: Any, where: str) -> dict[str, Any]:
     """`obj` when it is a JSON object (a dict), else an InputError naming `where` and what it is instead: the one
     check every reader of JSON objects and JSONL rows makes."""
@@ -85,8 +152,17 @@ def read_json_object_text(path: Path | str) -> tuple[dict[str, Any], str]:
     return expect_object(obj, located(path)), text
 
 
+def check_file_unicode(obj: Any, text: str, path: Path | str) -> Any:
+    """`check_json_unicode` of a JSON file's value (`read_json_object_text`), the error naming the escape's line. For
+    files a person hands in (the product's own files may hold such escapes: written with ensure_ascii, read back)."""
+    if MAY_HOLD_SURROGATE.search(text):
+        check_json_unicode(obj, located(path, surrogate_line(text)))
+    return obj
+
+
 def iter_jsonl(path: Path | str) -> Iterator[tuple[str, int, Any]]:
-    """(`file:line`, line number, parsed object) for every non-blank line of a JSONL file."""
+    """(`file:line`, line number, parsed object) for every non-blank line of a JSONL file; a string that is not
+    valid Unicode (a "\\udce9" escape) is an InputError naming its line and field."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -96,4 +172,7 @@ def iter_jsonl(path: Path | str) -> Iterator[tuple[str, int, Any]]:
         if not line.strip():
             continue
         where = located(path, n)
-        yield where, n, parse_line(line.rstrip(b"\r"), where)
+        obj = parse_line(line.rstrip(b"\r"), where)
+        if _MAY_HOLD_SURROGATE_BYTES.search(line):
+            check_json_unicode(obj, where)
+        yield where, n, obj

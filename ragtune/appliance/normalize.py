@@ -299,6 +299,27 @@ def displayable(text: str) -> str:
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace") if _SURROGATE.search(text) else text
 
 
+def lone_surrogate(text: str) -> str | None:
+    """The first lone surrogate in `text` as its escape ("\\udce9"), or None when the text is valid Unicode."""
+    m = _SURROGATE.search(text)
+    return None if m is None else f"\\u{ord(m.group()):04x}"
+
+
+def check_unicode(text: str, what: str, *, hint: str | None = None) -> str:
+    """`text` when it is valid Unicode, else an InputError "WHAT is not valid Unicode (a lone surrogate \\udce9)".
+    The one check of outside text that is stored or written: a lone surrogate (a "\\udce9" JSON escape, or a
+    command-line argument whose bytes are not UTF-8) cannot be encoded as UTF-8, so SQLite, a file or the
+    terminal would fail on it half-way."""
+    esc = lone_surrogate(text)
+    if esc is not None:
+        raise InputError(f"{what} is not valid Unicode (a lone surrogate {esc})", hint=hint)
+    return text
+
+
+# for check_unicode of a command-line argument: Python hands bytes that are not UTF-8 over as lone surrogates
+ARG_HINT = "its bytes are not UTF-8 (a terminal or script in another encoding): give it as UTF-8 text"
+
+
 def has_content(text: str) -> bool:
     """True when the text holds at least one letter or digit (a query worth searching)."""
     return bool(_key(text))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -157,18 +158,24 @@ def log_show(app, log_id: int, as_json: bool) -> None:
 @pass_app
 def log_review(app, log_id: int, answer_json: str, as_json: bool) -> None:
     """Store a human correction of entry LOG_ID; it replaces the model output on export (earlier reviews are kept)."""
-    from ..appliance.jsonl import read_json_object_text
+    from ..appliance.jsonl import MAY_HOLD_SURROGATE, check_file_unicode, check_json_unicode, read_json_object_text
+    from ..appliance.normalize import ARG_HINT, check_unicode
     from ..appliance.querylog import set_review
 
     origin = None
+    answer: Any = check_unicode(answer_json, "--answer-json", hint=ARG_HINT)  # a review is stored and printed
     if answer_json.startswith("@"):
         if not answer_json[1:].strip():
             raise InputError("--answer-json @: give the file name after the @ (e.g. @review.json)")
         # the project's JSON reader names the file and the line where it breaks; validation errors name the key's line
         answer, text = read_json_object_text(Path(answer_json[1:]))
+        check_file_unicode(answer, text, answer_json[1:])
         origin = (answer_json[1:], text)
-    else:
-        answer = answer_json
+    elif MAY_HOLD_SURROGATE.search(answer_json):
+        try:  # a "\udce9" escape: refused here (set_review names syntax errors)
+            check_json_unicode(json.loads(answer_json), "--answer-json")
+        except (ValueError, RecursionError):
+            pass
     with _store(app) as store:
         saved, previous = set_review(store, log_id, answer, max_answer_chars=app.settings.generate.max_answer_chars,
                                      origin=origin)

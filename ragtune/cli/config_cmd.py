@@ -45,7 +45,10 @@ def config_set(app, key: str, value: str, as_json: bool) -> None:
     VALUE is TOML (4, 0.5, true, [".md", ".txt"]); a bare word for a text key is taken as text. The whole file
     is validated before it is written: a bad value changes nothing."""
     from ..appliance.config_edit import parse_cli_value, set_config_value
+    from ..appliance.normalize import ARG_HINT, check_unicode
 
+    # not UTF-8 bytes: said here (the TOML writer would escape them into a file it then cannot read back)
+    check_unicode(value, "VALUE", hint=ARG_HINT)
     path = app.config_file
     if key.strip() == "generate.adapter":  # an adapter no command could serve is refused here, not at every `ask`
         from ..appliance.refs import resolve_adapter

@@ -10,6 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from ..appliance.jsonl import MAY_HOLD_SURROGATE, surrogate_field
 from ..appliance.normalize import clean_text
 from ..appliance.retrieve import MAX_QUERY_CHARS as MAX_QUESTION_CHARS
 from ..appliance.text import escaped
@@ -99,25 +100,6 @@ def _no_constant(name: str) -> Any:
     raise _NotJSONConstant(f"{name} is not a JSON value")
 
 
-def _unpaired_surrogate(obj: Any) -> str | None:
-    """The first string (key or value) holding an unpaired UTF-16 surrogate ("\\ud800" is valid JSON syntax but
-    not text: it cannot be stored, logged or sent back as UTF-8)."""
-    stack = [obj]
-    while stack:
-        o = stack.pop()
-        if isinstance(o, str):
-            try:
-                o.encode("utf-8")
-            except UnicodeEncodeError as exc:
-                return f"\\u{ord(o[exc.start]):04x}"
-        elif isinstance(o, dict):
-            stack.extend(o)
-            stack.extend(o.values())
-        elif isinstance(o, list):
-            stack.extend(o)
-    return None
-
-
 async def _read_body(request: Request, limit: int) -> bytes:
     body = bytearray()
     async for part in request.stream():
@@ -178,9 +160,10 @@ async def read_json(request: Request, limit: int, timeout_s: float) -> dict[str,
         raise bad(str(exc)) from None
     except ValueError:  # an integer of thousands of digits (Python's int_max_str_digits)
         raise bad("a number has too many digits") from None
-    where = _unpaired_surrogate(obj)
-    if where is not None:
-        raise bad(f"a string holds an unpaired UTF-16 surrogate ({where}); text must be valid Unicode")
+    # "\\ud800" is valid JSON syntax but not text: it cannot be stored, logged or sent back as UTF-8
+    found = surrogate_field(obj) if MAY_HOLD_SURROGATE.search(text) else None
+    if found is not None:
+        raise bad(f"{found[0]} holds an unpaired UTF-16 surrogate ({found[1]}); text must be valid Unicode")
     if not isinstance(obj, dict):
         raise HTTPError(422, f"the body must be a JSON object, not {json_type(obj)}", code="invalid_body")
     return obj

@@ -1,0 +1,180 @@
+"""Text holding a lone surrogate (a "\\udce9" JSON escape, or a command-line argument whose bytes are not UTF-8)
+cannot be encoded as UTF-8: it ended in "internal error: UnicodeEncodeError … surrogates not allowed" (exit 70) at
+SQLite, a file write or the terminal. Each way in is now a clear error naming the file and line (or the argument),
+except a corpus passage's text, where the surrogate becomes U+FFFD (beir.iter_corpus says why)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ragtune.appliance.beir import iter_corpus
+from ragtune.appliance.errors import InputError
+from ragtune.appliance.eval.datasets import load_dataset
+from ragtune.appliance.ingest.pipeline import ingest_paths
+from ragtune.appliance.jsonl import check_file_unicode, iter_jsonl, read_json_object_text, surrogate_line
+from ragtune.appliance.normalize import check_unicode
+from ragtune.appliance.store import Store
+from ragtune.cli import main
+
+from .test_ask_cli import fakes  # noqa: F401  (the fixture: a home answered by fake engines)
+
+BAD = "lone surrogate \\udce9"  # how every message names it: an escape, printable and encodable
+
+
+def _lines(path, *lines: str):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")  # lines are JSON text, escapes kept
+    return path
+
+
+# -- the shared checks ------------------------------------------------------------------------------------------
+def test_check_unicode_names_what_and_the_escape():
+    assert check_unicode("café 😀", "VALUE") == "café 😀"
+    with pytest.raises(InputError) as e:
+        check_unicode("caf\udce9", "VALUE")
+    assert e.value.message == f"VALUE is not valid Unicode (a {BAD})"
+    e.value.message.encode("utf-8")
+
+
+def test_iter_jsonl_names_the_line_and_the_field(tmp_path):
+    p = _lines(tmp_path / "x.jsonl", '{"a": "ok \\ud83d\\ude00", "b": "\\\\udce9 is an escaped backslash"}',
+               '{"m": [{"c": "fine"}, {"c": "x\\udce9"}]}')
+    with pytest.raises(InputError) as e:
+        list(iter_jsonl(p))
+    assert e.value.message == f"{p}:2: field 'm[1].c' is not valid Unicode (a {BAD})"
+    _lines(p, '{"k\\ud800": 1}')
+    with pytest.raises(InputError, match=r"x.jsonl:1: a key is not valid Unicode \(a lone surrogate \\ud800\)"):
+        list(iter_jsonl(p))
+
+
+def test_surrogate_line_finds_the_lone_one_not_a_pair_or_an_escaped_backslash():
+    assert surrogate_line('{\n"a": "\\ud83d\\ude00",\n"b": "\\\\udce9",\n"c": "\\udce9"}') == 4
+    assert surrogate_line('{\n"a":\n"\\ud83d x"}') == 3  # a high half with no low half
+    assert surrogate_line('{"a": "\\ud83d\\ude00 \\\\ud800"}') is None
+
+
+def test_a_json_file_handed_in_names_its_line(tmp_path):
+    p = tmp_path / "a.json"
+    p.write_text('{\n  "status": "ok",\n  "answer": "caf\\udce9"\n}', encoding="utf-8")
+    obj, text = read_json_object_text(p)  # the product's own files may hold such escapes: reading them is unchanged
+    with pytest.raises(InputError) as e:
+        check_file_unicode(obj, text, p)
+    assert e.value.message == f"{p}:3: field 'answer' is not valid Unicode (a {BAD})"
+
+
+# -- 1. BEIR corpus rows at ingest ------------------------------------------------------------------------------
+def test_corpus_id_is_refused_text_title_and_date_get_a_replacement_character(tmp_path):
+    p = _lines(tmp_path / "corpus.jsonl", '{"_id": "d1", "title": "T\\ud800", "text": "caf\\udce9 au lait", '
+               '"date": "2020-01-02\\udfff"}', '{"_id": "d\\udce9", "text": "x"}')
+    rows = iter_corpus(p)
+    assert next(rows) == {"_id": "d1", "title": "T\ufffd", "text": "caf\ufffd au lait", "date": "2020-01-02\ufffd"}
+    with pytest.raises(InputError) as e:
+        next(rows)
+    assert e.value.message == f"{p}:2: field '_id' is not valid Unicode (a {BAD})"
+
+
+def test_ingest_of_such_a_corpus_is_a_failure_of_that_file_or_stores_the_text(settings, tmp_path, fake):
+    """The reported crash: `{"_id": "d\\udce9", …}` in a corpus.jsonl ended the ingest with exit 70."""
+    corpus = _lines(tmp_path / "set" / "corpus.jsonl", '{"_id": "d1", "text": "passage one about cats"}',
+                    '{"_id": "d\\udce9", "text": "passage two"}')
+    s = ingest_paths(settings, [corpus], embedder=fake)
+    assert s.added == 0 and s.failed == [(str(corpus), f"{corpus}:2: field '_id' is not valid Unicode (a {BAD})")]
+    _lines(corpus, '{"_id": "d1", "text": "passage one about cats"}',
+           '{"_id": "d2", "title": "Caf\\udce9", "text": "passage two about caf\\udce9s"}')
+    s = ingest_paths(settings, [corpus], embedder=fake)
+    assert s.added == 2 and s.failed == []
+    with Store(settings.home.db_path) as st:
+        row = st.query("SELECT d.title, c.text FROM documents d JOIN chunks c ON c.doc_id = d.id WHERE d.path = ?",
+                       (f"{corpus}#d2",))
+        assert [tuple(r) for r in row] == [("Caf\ufffd", "passage two about caf\ufffds")]
+
+
+def test_ingest_cli_says_which_line(home, tmp_path, fake, monkeypatch, capsys):
+    import ragtune.appliance.embed
+
+    monkeypatch.setattr(ragtune.appliance.embed, "Embedder", lambda cfg, home: fake)
+    corpus = _lines(tmp_path / "corpus.jsonl", '{"_id": "d\\udce9", "text": "hello"}')
+    assert main(["--home", str(home.root), "ingest", str(corpus)]) == 2
+    assert f"failed: {corpus}:1: field '_id' is not valid Unicode (a {BAD})" in capsys.readouterr().out
+
+
+# -- 2. eval datasets and training JSONL ------------------------------------------------------------------------
+def _beir(root, query: str, corpus: str = '{"_id": "d1", "text": "Paris is the capital of France."}'):
+    _lines(root / "corpus.jsonl", corpus)
+    _lines(root / "queries.jsonl", '{"_id": "q0", "text": "fine", "metadata": {"answers": ["Paris"]}}', query)
+    (root / "qrels").mkdir(exist_ok=True)
+    (root / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq0\td1\t1\n")
+    return root
+
+
+@pytest.mark.parametrize("query,field", [
+    ('{"_id": "q1", "text": "capital of Fr\\udce9nce?", "metadata": {"answers": ["Paris"]}}', "text"),
+    ('{"_id": "q1", "text": "capital?", "metadata": {"answers": ["Par\\udce9s"]}}', "metadata.answers[0]"),
+    ('{"_id": "q\\udce9", "text": "capital?"}', "_id"),
+])
+def test_eval_beir_queries_name_file_line_and_field(tmp_path, query, field):
+    """`ragtune eval run` answered every question, then failed writing its report (exit 70)."""
+    root = _beir(tmp_path / "set", query)
+    with pytest.raises(InputError) as e:
+        load_dataset(root)
+    assert e.value.message == f"{root / 'queries.jsonl'}:2: field '{field}' is not valid Unicode (a {BAD})"
+
+
+@pytest.mark.parametrize("user,answer,field", [("capital of Fr\\udce9nce?", "Paris", "prompt.user"),
+                                               ("capital of France?", "Par\\udce9s", "output.answer")])
+def test_eval_training_jsonl_names_file_line_and_field(tmp_path, user, answer, field):
+    p = _lines(tmp_path / "t.jsonl", _example("capital of France?", "Paris"), _example(user, answer))
+    with pytest.raises(InputError) as e:
+        load_dataset(p)
+    assert e.value.message == f"{p}:2: field '{field}' is not valid Unicode (a {BAD})"
+
+
+def _example(user: str, answer: str) -> str:
+    ctx = '[{"id": "S1", "text": "Paris is the capital of France."}]'
+    return (f'{{"prompt": {{"system": "s", "context": {ctx}, "user": "{user}"}}, '
+            f'"output": {{"status": "ok", "answer": "{answer}", "citations": ["S1"]}}}}')
+
+
+def test_dataset_merge_names_file_line_and_field(tmp_path, capsys):
+    """`ragtune dataset merge` (the training-data reader, ragtune.models.dataset) ended in exit 70."""
+    ok = _lines(tmp_path / "ok.jsonl", _example("capital of France?", "Paris"))
+    bad = _lines(tmp_path / "bad.jsonl", _example("capital of France?", "Paris"), _example("capital?", "Par\\udce9s"))
+    assert main(["dataset", "merge", str(ok), str(bad), "--out", str(tmp_path / "m")]) == 2
+    assert f"error: {bad}:2: field 'output.answer' is not valid Unicode (a {BAD})" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
+
+
+# -- 3. command-line arguments ----------------------------------------------------------------------------------
+def test_config_set_value_not_utf8_is_an_input_error(tmp_path, capsys):
+    """`ragtune config set generate.remote_model $'x\\xe9'` said the edit would break the file (edit it by hand)."""
+    home = tmp_path / "h"
+    assert main(["--home", str(home), "config", "init"]) == 0
+    before = (home / "config.toml").read_bytes()
+    capsys.readouterr()
+    assert main(["--home", str(home), "config", "set", "generate.remote_model", "x\udce9"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: VALUE is not valid Unicode (a {BAD})\n  hint: its bytes are not UTF-8")
+    assert "without breaking" not in err and (home / "config.toml").read_bytes() == before
+
+
+def test_log_review_with_a_surrogate_is_refused_and_stores_nothing(fakes, capsys, tmp_path):  # noqa: F811
+    """`ragtune log review N --answer-json …` with a "\\udce9" escape (inline or in the file) or an argument whose
+    bytes are not UTF-8 was exit 70 (the store could not take the review)."""
+    assert main(["ask", "--json", "When was the Eiffel Tower built?"]) == 0
+    capsys.readouterr()
+    f = tmp_path / "review.json"
+    f.write_text('{\n  "status": "ok",\n  "answer": "1889 caf\\udce9",\n  "citations": ["S1"]\n}', encoding="utf-8")
+    for arg, message in (('{"status": "ok", "answer": "1889\\udce9", "citations": ["S1"]}',
+                          f"--answer-json: field 'answer' is not valid Unicode (a {BAD})"),
+                         ('{"status": "ok", "answer": "1889\udce9", "citations": ["S1"]}',
+                          f"--answer-json is not valid Unicode (a {BAD})"),
+                         (f"@{f}", f"{f}:3: field 'answer' is not valid Unicode (a {BAD})")):
+        assert main(["log", "review", "1", "--answer-json", arg]) == 2
+        assert capsys.readouterr().err.startswith(f"error: {message}")
+    assert main(["log", "show", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["review"] is None
+    # a pair escape is one character, and an escaped backslash is text: both are fine
+    ok = '{"status": "ok", "answer": "1889 \\ud83d\\ude00 \\\\udce9", "citations": ["S1"]}'
+    assert main(["log", "review", "1", "--answer-json", ok]) == 0
