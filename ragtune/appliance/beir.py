@@ -7,13 +7,14 @@ are loaded whole (they are small and needed as a whole by evaluation).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
 from .errors import InputError, located
-from .jsonl import check_json_unicode
-from .normalize import check_unicode, displayable
+from .jsonl import MAY_HOLD_SURROGATE, check_json_unicode
+from .normalize import check_unicode, displayable, lone_surrogate
 
 
 @dataclass
@@ -101,14 +102,47 @@ def iter_corpus(path: Path | str) -> Iterator[dict[str, Any]]:
             raise InputError(f"{located(path, lineno)}: duplicate _id '{_id}'")
         seen.add(_id)
         row: dict[str, Any] = {"_id": _id, "title": displayable(title), "text": text}
-        date = obj.get("date")
-        if date is None and isinstance(obj.get("metadata"), dict):
-            date = obj["metadata"].get("date")
+        date = _date(obj)
         if date is not None:
             if not isinstance(date, str):
                 raise InputError(f"{located(path, lineno)}: field 'date' must be a string (ISO date)")
             row["date"] = displayable(date)
         yield row
+
+
+def _date(obj: dict[str, Any]) -> Any:
+    date = obj.get("date")
+    if date is None and isinstance(obj.get("metadata"), dict):
+        date = obj["metadata"].get("date")
+    return date
+
+
+_SURROGATE_ESCAPE = re.compile(MAY_HOLD_SURROGATE.pattern.encode())
+
+
+def corpus_rows_not_unicode(path: Path | str) -> set[str]:
+    """The _ids of the corpus rows whose title, text or date holds a lone surrogate ("\\udce9"), shown as U+FFFD by
+    `iter_corpus`: the ingest summary says how many, for nothing else tells. Only lines holding such an escape are
+    parsed again; a line `iter_corpus` refuses, or a file it cannot read, is left to it to name."""
+    out: set[str] = set()
+    try:
+        with open(path, "rb") as fh:
+            for raw in fh:
+                if b"\\u" not in raw or not _SURROGATE_ESCAPE.search(raw):
+                    continue
+                try:
+                    obj = json.loads(raw)
+                except (ValueError, RecursionError):
+                    continue
+                _id = obj.get("_id") if isinstance(obj, dict) else None
+                if isinstance(_id, bool) or not isinstance(_id, (str, int)):
+                    continue
+                shown = (obj.get("title"), obj.get("text"), _date(obj))
+                if any(isinstance(v, str) and lone_surrogate(v) for v in shown):
+                    out.add(str(_id))
+    except OSError:
+        pass
+    return out
 
 
 def load_queries(path: Path | str, *, skipped: list[str] | None = None,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, RagtuneError, located
-from .jsonl import json_key_line, read_json_object_text
+from .jsonl import json_key_line, read_json_object_text, surrogate_field
 
 STAGE_FILE = "ragtune_stage.json"
 # Each converter stage and the kinds its output is registered as.
@@ -38,6 +38,18 @@ _HINT = "fix it, or move it aside to register the artifact without the lineage i
 def sidecar_path(path: Path) -> Path:
     """Where a converter puts the stage record of `path` (converters.write_stage_config)."""
     return path / STAGE_FILE if path.is_dir() else path.with_name(path.name + ".json")
+
+
+def not_unicode(obj: dict[str, Any], keys: tuple[str, ...]) -> tuple[str, str] | None:
+    """(key, "field 'K' is not valid Unicode (a lone surrogate \\udce9)") for the first of `keys` of a record file
+    whose value holds a lone surrogate, else None. Only the values that become lineage (stored in the registry and
+    shown: `models list --json` would fail on them for good) are checked, not the whole file: the paths a record
+    names may hold a non-UTF-8 file name's escapes (the product writes them with ensure_ascii)."""
+    for key in keys:
+        found = surrogate_field({key: obj[key]}) if key in obj else None
+        if found is not None:
+            return key, f"{found[0]} is not valid Unicode (a lone surrogate {found[1]})"
+    return None
 
 
 def _hex64(v: Any) -> bool:
@@ -71,6 +83,8 @@ def stage_lineage(path: Path | str, kind: str, digest: str, registry: Any = None
             raise bad(f"'{key}' must be the file's 64-character lowercase sha256", key if key in obj else None)
         if want != digest:
             raise bad(f"it describes sha256 {want[:12]}…, but the file is {digest[:12]}… (not this file's record)", key)
+    if (problem := not_unicode(obj, (*_TEXT, "tools"))) is not None:
+        raise bad(problem[1], problem[0])
     lineage: dict[str, Any] = {}
     for key, to in _IDS.items():
         if obj.get(key) is not None:

@@ -319,6 +319,30 @@ def check_unicode(text: str, what: str, *, hint: str | None = None) -> str:
 # for check_unicode of a command-line argument: Python hands bytes that are not UTF-8 over as lone surrogates
 ARG_HINT = "its bytes are not UTF-8 (a terminal or script in another encoding): give it as UTF-8 text"
 
+# Python's surrogateescape: each byte of an argument that is not UTF-8 becomes one of these (0x80..0xff)
+_ESCAPED_BYTES = re.compile("[\udc80-\udcff]+")
+
+
+def _redecode(m: re.Match[str]) -> str:
+    raw = m.group().encode("utf-8", "surrogateescape")  # the argument's own bytes back
+    try:
+        return raw.decode("utf-8")  # an ASCII locale escapes every non-ASCII byte, UTF-8 ones included
+    except UnicodeDecodeError:
+        pass
+    try:
+        raw.decode("utf-8", "surrogatepass")  # an encoded surrogate (\xed\xa0\x80): no cp1252 text reads so,
+        return m.group()  # and it is no character: left as it is (U+FFFD where it is shown)
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", "replace")
+
+
+def from_argv(text: str) -> str:
+    """A command-line argument (a question) as its user typed it. Bytes that are not UTF-8 (a Latin-1 or cp1252
+    terminal's "Fr\xe9nce") reach Python as surrogate escapes that would be shown and searched as U+FFFD, a
+    question silently asked without its "é": each run of them is decoded again, as UTF-8 when it is valid, else
+    as cp1252 (Latin-1's superset; its 5 unused bytes become U+FFFD)."""
+    return _ESCAPED_BYTES.sub(_redecode, text) if _SURROGATE.search(text) else text
+
 
 def has_content(text: str) -> bool:
     """True when the text holds at least one letter or digit (a query worth searching)."""

@@ -34,7 +34,9 @@ def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, 
         as_json: bool) -> None:
     """Answer QUESTION from the ingested documents, with citations (or a refusal)."""
     from ..appliance.answer import AnswerEngine
+    from ..appliance.normalize import from_argv
 
+    question = from_argv(question)  # a Latin-1 terminal's "Fr\xe9nce" is asked as "Frénce", not "Fr�nce"
     if k is not None and not 1 <= k <= 6:
         raise InputError(f"--k must be 1..6, got {k}")
     settings = app.existing_home()

@@ -23,9 +23,11 @@ def _fmt(v: float | None, spec: str) -> str:
 def search(app, query: str, k: int | None, mode: str, no_cache: bool, as_json: bool) -> None:
     """Rank stored chunks for QUERY (BM25 + vectors, fused) without generating an answer."""
     from ..appliance.errors import InputError
+    from ..appliance.normalize import from_argv
     from ..appliance.retrieve import Retriever
     from ..appliance.store import open_store
 
+    query = from_argv(query)  # a Latin-1 terminal's "Fr\xe9nce" is searched as "Frénce", not "Fr�nce"
     if not query.strip():
         raise InputError("empty query", hint="ragtune search \"your question\"")
     settings = app.settings

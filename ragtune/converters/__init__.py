@@ -22,8 +22,8 @@ from typing import Any, Callable
 
 from ragtune.appliance.errors import InputError, ModelError, located
 from ragtune.appliance.atomic import replace_into  # noqa: F401  (the converters' one way to place an output)
-from ragtune.appliance.jsonl import read_json_object
-from ragtune.appliance.lineage import sidecar_path
+from ragtune.appliance.jsonl import json_key_line, read_json_object, read_json_object_text
+from ragtune.appliance.lineage import not_unicode, sidecar_path
 from ragtune.appliance.artifacts import Artifact
 from ragtune.appliance.atomic import atomic_write_json
 from ragtune.appliance.registry import Registry
@@ -129,7 +129,8 @@ def adapter_info(path: Path) -> dict[str, Any]:
     info: dict[str, Any] = {"lineage": lineage, "base": None, "qlora": False, "hf_base_dir": None}
     man_p = path / "adapter_manifest.json"
     if man_p.is_file():
-        man = read_json_object(man_p)
+        man, text = read_json_object_text(man_p)
+        _check_recorded(man, text, man_p, ("training_config_sha256", "dataset_sha256"))
         for key in ("training_config_sha256", "dataset_sha256"):
             if isinstance(man.get(key), str):
                 lineage[key] = man[key]
@@ -141,7 +142,8 @@ def adapter_info(path: Path) -> dict[str, Any]:
     cfg_p = path / "training_config.json"
     if cfg_p.is_file():
         lineage.setdefault("training_config_sha256", hashlib.sha256(cfg_p.read_bytes()).hexdigest())
-        cfg = read_json_object(cfg_p)
+        cfg, text = read_json_object_text(cfg_p)
+        _check_recorded(cfg, text, cfg_p, ("dataset_sha256", "versions"))
         if isinstance(cfg.get("dataset_sha256"), str):
             lineage.setdefault("dataset_sha256", cfg["dataset_sha256"])
         if isinstance(cfg.get("hf_base_dir"), str):
@@ -149,6 +151,12 @@ def adapter_info(path: Path) -> dict[str, Any]:
         if isinstance(cfg.get("versions"), dict):  # what trained it (not what is installed where it is registered)
             info["tools"] = {k: v for k, v in cfg["versions"].items() if isinstance(v, str)}
     return info
+
+
+def _check_recorded(obj: dict[str, Any], text: str, path: Path, keys: tuple[str, ...]) -> None:
+    """What a training record hands on to the registry (lineage, tools) must be valid Unicode: file:line otherwise."""
+    if (problem := not_unicode(obj, keys)) is not None:
+        raise InputError(f"{located(path, json_key_line(text, problem[0]))}: {problem[1]}")
 
 
 def register_adapter(registry: Registry, ref: str | Path, *, name: str | None = None, copy: bool = True,

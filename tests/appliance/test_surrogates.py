@@ -1,11 +1,15 @@
 """Text holding a lone surrogate (a "\\udce9" JSON escape, or a command-line argument whose bytes are not UTF-8)
 cannot be encoded as UTF-8: it ended in "internal error: UnicodeEncodeError … surrogates not allowed" (exit 70) at
 SQLite, a file write or the terminal. Each way in is now a clear error naming the file and line (or the argument),
-except a corpus passage's text, where the surrogate becomes U+FFFD (beir.iter_corpus says why)."""
+except a corpus passage's text, where the surrogate becomes U+FFFD (beir.iter_corpus says why; the ingest summary
+notes it), and a question argument of `ask` or `search`, whose bytes are decoded again (normalize.from_argv)."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -14,7 +18,7 @@ from ragtune.appliance.errors import InputError
 from ragtune.appliance.eval.datasets import load_dataset
 from ragtune.appliance.ingest.pipeline import ingest_paths
 from ragtune.appliance.jsonl import check_file_unicode, iter_jsonl, read_json_object_text, surrogate_line
-from ragtune.appliance.normalize import check_unicode
+from ragtune.appliance.normalize import check_unicode, from_argv
 from ragtune.appliance.store import Store
 from ragtune.cli import main
 
@@ -84,11 +88,33 @@ def test_ingest_of_such_a_corpus_is_a_failure_of_that_file_or_stores_the_text(se
     _lines(corpus, '{"_id": "d1", "text": "passage one about cats"}',
            '{"_id": "d2", "title": "Caf\\udce9", "text": "passage two about caf\\udce9s"}')
     s = ingest_paths(settings, [corpus], embedder=fake)
-    assert s.added == 2 and s.failed == []
+    assert s.added == 2 and s.failed == [] and s.notes == [(str(corpus), NOTE.format(1, ""))]
     with Store(settings.home.db_path) as st:
         row = st.query("SELECT d.title, c.text FROM documents d JOIN chunks c ON c.doc_id = d.id WHERE d.path = ?",
                        (f"{corpus}#d2",))
         assert [tuple(r) for r in row] == [("Caf\ufffd", "passage two about caf\ufffds")]
+
+
+NOTE = ("{} row{} had text that is not valid Unicode (a lone surrogate such as \\udce9 in the title, text or date): "
+        "stored with \ufffd in its place")
+
+
+def test_ingest_notes_the_rows_whose_text_got_a_replacement_character(home, tmp_path, fake, monkeypatch, capsys):
+    """A corpus whose passages held "\\udce9" escapes was stored with U+FFFD in their place, and nothing said so."""
+    import ragtune.appliance.embed
+
+    monkeypatch.setattr(ragtune.appliance.embed, "Embedder", lambda cfg, home: fake)
+    rows = ['{"_id": "d1", "title": "T\\ud800", "text": "one"}',
+            '{"_id": 2, "text": "two \\ud83d\\ude00 \\\\udce9"}',  # a pair, an escaped backslash: text
+            '{"_id": "d3", "text": "three", "metadata": {"date": "2020\\udfff"}}', '{"_id": "d4", "text": "caf\\udce9"}']
+    corpus = _lines(tmp_path / "corpus.jsonl", *rows)
+    assert main(["--home", str(home.root), "ingest", str(corpus)]) == 0
+    assert f"note: {corpus}: {NOTE.format(3, 's')}" in capsys.readouterr().out.splitlines()
+    _lines(corpus, *rows, '{"_id": "d5", "text": "f\\udce9te"}')  # only the rows stored now are counted
+    assert main(["--home", str(home.root), "ingest", "--json", str(corpus)]) == 0
+    assert json.loads(capsys.readouterr().out)["notes"] == [{"path": str(corpus), "note": NOTE.format(1, "")}]
+    assert main(["--home", str(home.root), "ingest", "--json", str(corpus)]) == 0
+    assert json.loads(capsys.readouterr().out)["notes"] == []
 
 
 def test_ingest_cli_says_which_line(home, tmp_path, fake, monkeypatch, capsys):
@@ -178,3 +204,95 @@ def test_log_review_with_a_surrogate_is_refused_and_stores_nothing(fakes, capsys
     # a pair escape is one character, and an escaped backslash is text: both are fine
     ok = '{"status": "ok", "answer": "1889 \\ud83d\\ude00 \\\\udce9", "citations": ["S1"]}'
     assert main(["log", "review", "1", "--answer-json", ok]) == 0
+
+
+# -- 4. a question whose bytes are not UTF-8 (a Latin-1 or cp1252 terminal) -------------------------------------
+def test_from_argv_decodes_such_bytes_again():
+    assert from_argv("capital of Fr\udce9nce?") == "capital of Frénce?"  # b"Fr\xe9nce": cp1252
+    assert from_argv("caf\udcc3\udca9 \udc80") == "café €"  # UTF-8 escaped whole (an ASCII locale); cp1252's €
+    assert from_argv("a\udc81b") == "a\ufffdb"  # a byte cp1252 leaves unused
+    # an encoded surrogate (b"\xed\xa0\x80") is no cp1252 text, and a "\ud800" is no argument byte: both kept
+    assert from_argv("Pa\udced\udca0\udc80ris") == "Pa\udced\udca0\udc80ris"
+    assert from_argv("x\ud800 café 😀") == "x\ud800 café 😀"
+
+
+def test_ask_a_latin1_question_keeps_its_letters(fakes, capsys):  # noqa: F811
+    """`ragtune ask $'capital of Fr\\xe9nce?'` asked "capital of Fr\ufffdnce?" (and then got a refusal)."""
+    assert main(["ask", "--json", "When was the Eiff\udce9l Tower built?"]) == 0
+    assert fakes["ret"].calls[0]["query"] == "When was the Eiffél Tower built?"
+    assert json.loads(capsys.readouterr().out)["status"] == "ok"
+
+
+def test_search_a_latin1_query_in_a_real_process(home, tmp_path):
+    """The bytes a cp1252 terminal passes, through the real sys.argv decoding: the query keeps its "é"."""
+    from .test_retrieve import FakeEmbedder, _fill
+
+    home.ensure()
+    store = Store(home.db_path)
+    _fill(store, FakeEmbedder())
+    store.close()
+    (home.root / "config.toml").write_text('[retrieve]\nrerank = ""\n', encoding="utf-8")
+    env = {**os.environ, "RAGTUNE_HOME": str(home.root), "PYTHONUTF8": "1"}
+    r = subprocess.run([sys.executable, "-m", "ragtune", "search", b"capital of Fr\xe9nce caf\xe9", "--mode", "bm25",
+                        "--json"], capture_output=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr.decode("utf-8", "replace")
+    obj = json.loads(r.stdout.decode("utf-8"))
+    assert obj["query"] == "capital of Frénce café" and obj["hits"]
+
+
+# -- 5. records a person hands in whose strings are stored and shown --------------------------------------------
+def _registry_lists(capsys):
+    """`models list --json` still prints valid UTF-8 (a registered "\\udce9" made it exit 70 for good)."""
+    capsys.readouterr()
+    assert main(["models", "list", "--json"]) == 0
+    json.loads(capsys.readouterr().out.encode("utf-8"))
+
+
+def test_models_add_refuses_a_stage_record_whose_lineage_is_not_unicode(reg, tmp_path, capsys):
+    from ragtune.appliance.hashing import sha256_path
+    from tests.gguf_helpers import write_gguf
+
+    f = write_gguf(tmp_path / "a.gguf", tag="a")
+    digest = sha256_path(f)
+    side = f.with_name(f.name + ".json")
+    for field, record in (("outtype", '"outtype": "f1\\udce9"'), ("tools.gguf", '"tools": {"gguf": "0.1\\udce9"}')):
+        side.write_text(f'{{\n  "stage": "lora",\n  "adapter": "/runs/caf\\udce9",\n  {record},\n'
+                        f'  "sha256": "{digest}"\n}}\n', encoding="utf-8")  # the path's escape is not lineage
+        assert main(["models", "add", str(f), "--kind", "lora-gguf", "--json"]) == 2
+        err = json.loads(capsys.readouterr().out)["error"]["message"]
+        assert err == f"{side}:4: stage record of a.gguf: field '{field}' is not valid Unicode (a {BAD})"
+    _registry_lists(capsys)
+    side.write_text(f'{{"stage": "lora", "adapter": "/runs/caf\\udce9", "outtype": "f16", "sha256": "{digest}"}}')
+    assert main(["models", "add", str(f), "--kind", "lora-gguf", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["lineage"] == {"outtype": "f16"}
+
+
+def test_models_add_refuses_a_training_record_whose_lineage_is_not_unicode(reg, tmp_path, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "adapter_config.json").write_text('{"peft_type": "LORA", "r": 8, "lora_alpha": 16}')
+    (run / "adapter_model.safetensors").write_bytes(b"weights")
+    (run / "training_config.json").write_text('{\n  "data": "/d/caf\\udce9",\n  "versions": {"torch": "2\\udce9"}\n}')
+    assert main(["models", "add", str(run), "--kind", "lora-hf", "--json"]) == 2
+    err = json.loads(capsys.readouterr().out)["error"]["message"]
+    assert err == f"{run / 'training_config.json'}:3: field 'versions.torch' is not valid Unicode (a {BAD})"
+    (run / "training_config.json").write_text('{"data": "/d/caf\\udce9", "versions": {"torch": "2.1"}}')
+    (run / "adapter_manifest.json").write_text('{"kind": "lora-hf", "dataset_sha256": "d\\udce9"}')
+    assert main(["models", "add", str(run), "--kind", "lora-hf", "--json"]) == 2
+    err = json.loads(capsys.readouterr().out)["error"]["message"]
+    assert err == f"{run / 'adapter_manifest.json'}:1: field 'dataset_sha256' is not valid Unicode (a {BAD})"
+    _registry_lists(capsys)
+
+
+def test_a_json_training_recipe_names_the_line(tmp_path, capsys):
+    """`ragtune train --config r.json --json` with a "\\udce9" in a key ended in a traceback (its error message)."""
+    from ragtune.appliance.errors import ConfigError
+    from ragtune.models.train.config import read_recipe
+
+    r = tmp_path / "r.json"
+    r.write_text('{\n  "r": 8,\n  "targ\\udce9ts": "all-linear"\n}', encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        read_recipe(r)
+    assert e.value.message == f"{r}:3: a key is not valid Unicode (a {BAD})"
+    assert main(["train", "--config", str(r), "--data", str(tmp_path), "--out", str(tmp_path / "o"), "--json"]) == 2
+    assert json.loads(capsys.readouterr().out)["error"]["message"] == e.value.message

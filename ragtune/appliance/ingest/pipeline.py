@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from ..beir import corpus_rows_not_unicode
 from ..config import Settings
 from ..errors import ModelError, StoreError
 from ..hashing import sha256_bytes
@@ -407,7 +408,8 @@ def _item(run: _Run, item: WalkItem, settings: Settings, progress: Progress | No
     path_s = str(item.path)
     if item.kind == "beir":
         row_bytes = _size(item.path) / rows_in[item.path]
-        rows = 0
+        rows = replaced = 0
+        not_unicode = corpus_rows_not_unicode(item.path)  # their U+FFFD is noted, not silent
         try:
             for doc in iter_beir_documents(item.path):
                 if run.should_stop():  # between rows of a big corpus too
@@ -420,6 +422,7 @@ def _item(run: _Run, item: WalkItem, settings: Settings, progress: Progress | No
                     run.tracker.skip(row_bytes)
                 else:
                     _add(run, doc, doc_id, row_bytes)
+                    replaced += doc.path[len(path_s) + 1:] in not_unicode
                 done += 1
                 if progress:
                     progress(min(done, total), total, doc.path)
@@ -432,6 +435,7 @@ def _item(run: _Run, item: WalkItem, settings: Settings, progress: Progress | No
             summary.failed.append((path_s, os_reason(exc)))
             run.seen_prefixes.append(path_s + "#")
             run.tracker.skip(_size(item.path) - rows * row_bytes)
+        summary.note_not_unicode(path_s, replaced)
         run.tracker.files_done += 1
         return done
     run.seen.add(path_s)

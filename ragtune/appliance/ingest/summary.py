@@ -24,7 +24,8 @@ class IngestSummary:
     # failed files whose earlier version stays stored and keeps being served (marked stale: `docs list`)
     stale: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # folders not entered: the ragtune home inside a walked folder
-    notes: list[tuple[str, str]] = field(default_factory=list)  # (path, note) of documents ingested now (loaders)
+    # (path, note) of documents ingested now (loaders), and of corpus files whose rows did (note_not_unicode)
+    notes: list[tuple[str, str]] = field(default_factory=list)
     # an earlier ingest or removal into this home was cut off (killed, crashed): what it stored is kept, the
     # keyword index was rebuilt from the database
     interrupted: bool = False
@@ -59,6 +60,14 @@ class IngestSummary:
         d["notes"] = [{"path": p, "note": n} for p, n in self.notes]
         d["seconds"] = round(self.seconds, 3)
         return d
+
+    def note_not_unicode(self, path: str, rows: int) -> None:
+        """Note a corpus file of which `rows` rows stored now held text that is not valid Unicode (a lone surrogate:
+        `beir.iter_corpus` shows it as U+FFFD): the ingest goes on, and says so."""
+        if rows:
+            what = f"{rows} row{'s' if rows != 1 else ''} had text that is not valid Unicode"
+            self.notes.append((path, f"{what} (a lone surrogate such as \\udce9 in the title, text or date): stored "
+                                     "with � in its place"))
 
     def still_unreadable_line(self, name: Callable[[str], str] = str, most: int = 5) -> str | None:
         """One line naming the files that still fail as they did (their reasons were printed when they failed);

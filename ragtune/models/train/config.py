@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ragtune.appliance.errors import ConfigError, InputError
-from ragtune.appliance.jsonl import json_key_line, read_json_object
+from ragtune.appliance.jsonl import check_file_unicode, json_key_line, read_json_object_text
 from ragtune.appliance.tomltext import key_line, read_toml, section_line
 
 # LoRA target presets. "all-linear" adds the MLP projections (SmolLM2/llama names).
@@ -110,7 +110,9 @@ def read_recipe(path: Path | str) -> dict[str, Any]:
     path = Path(path)
     if path.suffix == ".json":
         try:
-            raw = read_json_object(path)  # an object, or an error naming file and line
+            raw, text = read_json_object_text(path)  # an object, or an error naming file and line
+            # a person's file, its strings stored and shown (a TOML recipe cannot hold a "\udce9" at all)
+            check_file_unicode(raw, text, path)
         except InputError as exc:
             raise ConfigError(exc.message, hint=exc.hint) from None
     else:
