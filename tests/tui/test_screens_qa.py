@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Input, OptionList, ProgressBar, Static
 from ragtune.appliance.types import ContextItem
 from ragtune.tui.data import DocumentText, EvalReport, StoreDocuments
 from ragtune.tui.screens.chat import ChatScreen
-from ragtune.tui.screens.document import DocumentScreen
+from ragtune.tui.screens.document import MAX_SHOWN, DocumentScreen
 from ragtune.tui.screens.evals import list_label
 from ragtune.tui.screens.help import HelpScreen
 from ragtune.tui.screens.ingest import IngestScreen, check_paths
@@ -190,8 +190,8 @@ class Counting(FakeDocuments):
 async def test_an_ingest_closed_with_escape_still_reports_its_result(make_app, tmp_path):
     """Before: escape while ingesting said it would finish in the background, but its result (and the files that
     failed) never showed, the document count stayed old, and ctrl+g opened a second prompt whose ingest then
-    waited on the first. Now the first escape asks it to stop after its current document (ingest_paths
-    `should_stop`), the second closes the prompt, and the end is reported wherever the person is."""
+    waited on the first. Now the first escape asks it to stop (ingest_paths `should_stop`: finished documents are
+    kept), the second closes the prompt, and the end is reported wherever the person is."""
     (tmp_path / "a.md").write_text("# a\n")
     release = threading.Event()
     docs = Counting()
@@ -202,14 +202,14 @@ async def test_an_ingest_closed_with_escape_still_reports_its_result(make_app, t
             await pilot.pause(0.02)
             if app.ingest_status and "files" in app.ingest_status:
                 break
-        await pilot.press("escape")  # the first asks the ingest to stop after its current document
+        await pilot.press("escape")  # the first asks the ingest to stop
         await pilot.pause()
         assert app.ingest_stop.is_set() and isinstance(app.screen, IngestScreen)
-        assert "stopping after" in str(app.screen.query_one("#ingest-status", Static).render())
+        assert "stopping… (finished documents are kept" in str(app.screen.query_one("#ingest-status").render())
         await pilot.press("escape")  # the second closes the prompt; the result still shows when it ends
         await pilot.pause()
         assert isinstance(app.screen, ChatScreen)
-        assert any("stops after the current document" in n.message for n in app._notifications)
+        assert any("is stopping (finished documents are kept)" in n.message for n in app._notifications)
         await pilot.press("ctrl+g")
         await pilot.pause()
         assert isinstance(app.screen, ChatScreen)  # no second prompt while the first ingest runs
@@ -272,22 +272,55 @@ async def test_quitting_during_an_ingest_warns_first(make_app, tmp_path):
         assert app.quitting and app.ingest_stop.is_set()
 
 
-async def test_thousands_of_files_keep_the_progress_responsive(make_app, tmp_path):
-    """5,000 progress updates (a folder of small unchanged files) reach the bar without holding up keys."""
+async def test_thousands_of_files_keep_the_progress_responsive(make_app, tmp_path, monkeypatch):
+    """5,000 progress updates (a folder of small unchanged files) reach the bar at a bounded cost to the UI. The
+    work is counted, not timed (a wall-clock budget failed on a loaded machine): all 5,000 are queued at once (the
+    UI loop is held while the ingest thread posts them), then drained. The screen is laid out and drawn once for
+    the burst, not once per update, and an update is one message (the screen's, and its bubble to the app)."""
+    from textual.message_pump import MessagePump
+    from textual.screen import Screen
+
+    n = 5000
+    go, posted, release = threading.Event(), threading.Event(), threading.Event()
+
+    def ingest(settings, paths, *, progress=None, should_stop=None):
+        go.wait(5)
+        for i in range(n):
+            progress(i, n, f"/data/{i}.md", None, stage="reading")
+        posted.set()
+        release.wait(5)
+        return SimpleNamespace(added=0, updated=0, unchanged=n, chunks_added=0, failed=[])
+
+    work = {"layouts": 0, "messages": 0}
+    layout, dispatch = Screen._refresh_layout, MessagePump._dispatch_message
+
+    def counted_layout(self, *a, **kw):
+        work["layouts"] += 1
+        return layout(self, *a, **kw)
+
+    async def counted_dispatch(self, message):
+        work["messages"] += 1
+        return await dispatch(self, message)
+
     (tmp_path / "a.md").write_text("# a\n")
-    release = threading.Event()
-    app = make_app(ingest=gated_ingest(release, n=5000, failed=0))
+    app = make_app(ingest=ingest)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await ingest_via_prompt(pilot, tmp_path / "a.md")
-        for _ in range(200):
+        for _ in range(200):  # the file count comes back from a thread, then the ingest starts
             await pilot.pause(0.02)
-            if app.ingest_status == "4999/5000 files":
+            if app.ingest_status is not None:
                 break
-        t = time.perf_counter()
-        await pilot.pause()
-        assert time.perf_counter() - t < 0.5
+        assert app.ingest_status == "starting"
+        with monkeypatch.context() as m:
+            m.setattr(Screen, "_refresh_layout", counted_layout)
+            m.setattr(MessagePump, "_dispatch_message", counted_dispatch)
+            go.set()
+            assert posted.wait(10)  # blocks the UI loop: every update is queued before the first is handled
+            await pilot.pause()
         assert "4999/5000 files" in str(app.screen.query_one("#ingest-status", Static).render())
         assert app.screen.query_one(ProgressBar).percentage > 0.99
+        assert work["layouts"] <= 2, work  # once per update would be 5,000
+        assert work["messages"] <= 2 * n + 50, work
         release.set()
         for _ in range(100):
             await pilot.pause(0.02)
@@ -375,8 +408,10 @@ async def test_a_chunk_removed_since_the_answer_says_so_in_the_source_panel(make
 
 
 async def test_a_5mb_document_opens_at_once(make_app, settings):
-    """A 5 MB document (5,000 stored chunks) is rebuilt from the store and drawn in well under a second or two,
-    also after a resize; the header says which part is shown."""
+    """A 5 MB document (5,000 stored chunks) is rebuilt from the store with one query for its chunks and drawn
+    around the cited chunk, also after a resize; the header says which part is shown. The work is measured, not the
+    time (a wall-clock budget failed on a loaded machine): the cells of the body laid out at each width stay within
+    twice MAX_SHOWN (document.window), where the whole text is over fifty times MAX_SHOWN."""
     text = "".join(f"line {i:06d} of a large policy document with the word adapter in it\n" for i in range(78_000))
     assert len(text) > 5_000_000
     n = store_with_document(settings, text)
@@ -385,13 +420,19 @@ async def test_a_5mb_document_opens_at_once(make_app, settings):
         item = ContextItem(id="S1", text="", chunk_id=10 + n // 2, source="/docs/big.md")
         app = make_app(documents=docs)
         async with app.run_test(size=(100, 30)) as pilot:
-            t = time.perf_counter()
+            statements: list[str] = []
+            docs._db().conn.exec_trace = lambda _cursor, sql, _bindings: statements.append(sql) or True
             app.open_document(item, ["adapter"])
             await pilot.pause()
-            await pilot.resize_terminal(40, 12)
-            await pilot.pause()
-            took = time.perf_counter() - t
-            assert isinstance(app.screen, DocumentScreen) and took < 3, took
+            assert isinstance(app.screen, DocumentScreen)
+            body = app.screen.query_one("#doc-body", Static)
+            for size in [(100, 30), (40, 12)]:  # laid out again at each width
+                await pilot.resize_terminal(*size)
+                await pilot.pause()
+                laid_out = body.size.height * body.content_region.width
+                assert 0 < laid_out <= 2 * MAX_SHOWN < len(text), (size, body.size, laid_out)
+            docs._db().conn.exec_trace = None
+            assert len(statements) <= 4, statements  # not a query per chunk
             head = str(app.screen.query_one("#doc-head", Static).render())
             assert f"of {len(text):,}" in head
             assert app.screen.query_one("#doc-scroll").scroll_y > 0  # scrolled to the cited chunk
@@ -432,12 +473,12 @@ async def test_help_scrolls_to_its_end_by_keyboard_at_40x12(make_app):
         assert isinstance(app.screen, ChatScreen)
 
 
-def test_a_stopped_ingest_says_how_many_files_it_did_not_reach():
+def test_a_stopped_ingest_says_how_many_files_are_left():
     from ragtune.tui.screens.ingest import summary_text
 
     s = SimpleNamespace(added=2, updated=0, unchanged=1, chunks_added=5, failed=[], stopped=True, files_left=7)
-    assert summary_text(s) == "stopped: 2 added, 0 updated, 1 unchanged, 5 chunks; 7 files not reached (ingest again " \
-                              "to go on)"
+    assert summary_text(s) == "stopped: 2 added, 0 updated, 1 unchanged, 5 chunks; 7 files left (ingest again to go " \
+                              "on)"
 
 
 def test_the_default_ingest_hands_the_stop_to_the_pipeline(settings, tmp_path, monkeypatch):

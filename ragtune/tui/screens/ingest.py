@@ -56,8 +56,8 @@ def summary_text(summary: Any) -> str:
     get = lambda k: getattr(summary, k, 0)  # noqa: E731
     text = (f"{get('added')} added, {get('updated')} updated, {get('unchanged')} unchanged, "
             f"{get('chunks_added')} chunks")
-    if getattr(summary, "stopped", False):  # escape (or quit) stopped it between documents
-        text = f"stopped: {text}; {get('files_left')} files not reached (ingest again to go on)"
+    if getattr(summary, "stopped", False):  # escape or quit (a document cut short is read again next run)
+        text = f"stopped: {text}; {get('files_left')} files left (ingest again to go on)"
     failed = getattr(summary, "failed", None) or []
     if failed:
         text += f"; {len(failed)} failed"
@@ -178,7 +178,7 @@ class IngestScreen(ModalScreen[Any]):
         self.app.ingest_status = "starting"
         self.query_one("#ingest-path", Input).disabled = True
         self.query_one(ProgressBar).display = True
-        self.query_one("#ingest-box").border_subtitle = "escape to stop after the current document"
+        self.query_one("#ingest-box").border_subtitle = "escape to stop the ingest"
         self._status("starting…")
         self._ingest(paths, self.app)
 
@@ -211,7 +211,7 @@ class IngestScreen(ModalScreen[Any]):
         bar.update(total=max(event.total, 1), progress=event.done)
         eta = f"  {fmt_eta(event.eta)}" if event.eta is not None else ""
         if self.app.ingest_stop.is_set():
-            self._status(f"stopping after {Path(event.path).name}… (escape again to close)")
+            self._status("stopping… (finished documents are kept; escape again to close)")
             return
         self._status(f"{int(event.done)}/{event.total} files{eta}  {Path(event.path).name}")
 
@@ -257,14 +257,15 @@ class IngestScreen(ModalScreen[Any]):
         self.notify(event.error, title=event.title, severity="error", timeout=8)
 
     def action_cancel(self) -> None:
-        """Escape: while an ingest runs, the first asks it to stop after the document it is on (what it read is
-        kept), the second closes the prompt (the stop goes on; its result shows wherever the person is)."""
+        """Escape: while an ingest runs, the first asks it to stop (the documents it read are kept; one it is
+        inside is dropped whole and read again next time), the second closes the prompt (the stop goes on; its
+        result shows wherever the person is)."""
         if self.running and not self.app.ingest_stop.is_set():
             self.app.ingest_stop.set()
-            self._status("stopping after the current document… (escape again to close)")
+            self._status("stopping… (finished documents are kept; escape again to close)")
             self.query_one("#ingest-box").border_subtitle = "stopping · escape to close"
             return
         if self.running:
-            self.notify("The ingest stops after the current document; its result shows here when it does",
+            self.notify("The ingest is stopping (finished documents are kept); its result shows here when it does",
                         severity="warning", timeout=8)
         self.dismiss(None)
