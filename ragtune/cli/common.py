@@ -13,6 +13,7 @@ import click
 from .. import __version__
 from ..appliance.config import Settings, load_settings
 from ..appliance.home import Home
+from ..appliance.normalize import lone_surrogate
 
 
 class AppContext:
@@ -70,7 +71,10 @@ json_printed = False  # set by print_json: cli.main then knows a failing --json 
 def print_json(obj: Any) -> None:
     global json_printed
     json_printed = True
-    click.echo(json.dumps(obj, ensure_ascii=False, indent=None, default=str))
+    text = json.dumps(obj, ensure_ascii=False, indent=None, default=str)
+    if lone_surrogate(text):  # a path that is not UTF-8: JSON's own \udcXX escapes keep stdout valid UTF-8
+        text = json.dumps(obj, ensure_ascii=True, indent=None, default=str)
+    click.echo(text)
 
 
 def human_size(n: int) -> str:

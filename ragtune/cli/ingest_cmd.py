@@ -165,7 +165,7 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, retry_failed: bool, as_jso
             click.echo(f"kept the stored (older) version of {len(s.stale)} document(s) that failed to re-ingest; "
                        "they are marked stale in `ragtune docs list`")
         if s.stopped:
-            click.echo(f"stopped (Ctrl-C): {s.files_left} file(s) not reached; run the same command again to go on"
+            click.echo(f"stopped (Ctrl-C): {s.files_left} file(s) left; run the same command again to go on"
                        + (" (nothing was pruned)" if prune else ""))
     if summary.stopped:
         raise KeyboardInterrupt  # exit 130, after the summary of what was done

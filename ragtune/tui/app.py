@@ -59,7 +59,8 @@ def default_ingest(settings: Settings, paths: list[Path], *, progress: Callable 
                    should_stop: Callable[[], bool] | None = None) -> Any:
     """ingest_paths with its byte-based progress handed to `progress(done, total, path, eta_s)`: `done` counts
     files, with the fraction of the file being worked on (so the bar moves inside one big file). `should_stop`:
-    ingest_paths ends between documents when it turns true (what was read is kept)."""
+    ingest_paths ends when it turns true, between documents or inside a big one (dropped whole; the finished
+    documents are kept)."""
     from ragtune.appliance.ingest.pipeline import ingest_paths
 
     def on_progress(p: Any) -> None:
@@ -180,11 +181,11 @@ class RagtuneApp(App):
     async def action_quit(self) -> None:
         if self.ingest_status is not None and not self._quit_warned:
             self._quit_warned = True
-            self.notify(f"An ingest is running ({self.ingest_status}): quitting stops it after the document it is "
-                        "on (what it read is kept; ingest again to go on). Press ctrl+q again to quit.",
+            self.notify(f"An ingest is running ({self.ingest_status}): quitting stops it (finished documents are "
+                        "kept; ingest again to go on). Press ctrl+q again to quit.",
                         severity="warning", timeout=10)
             return
-        self.ingest_stop.set()  # the process ends when the ingest thread does: after its current document
+        self.ingest_stop.set()  # the process ends when the ingest thread does: between documents or embedding slabs
         self.quitting = True
         if self.chat is not None:
             self.chat.cancel.set()  # a running generation stops at its next token

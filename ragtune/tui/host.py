@@ -26,7 +26,7 @@ class ChatHost(Protocol):
     ingest_fn: Callable[..., Any]
     documents: DocumentSource
     ingest_status: str | None  # how far a running ingest is ("120/5000 files"); None when none runs
-    ingest_stop: threading.Event  # set: the running ingest stops after the document it is on (escape, quit)
+    ingest_stop: threading.Event  # set: the running ingest stops soon (escape, quit); finished documents are kept
 
     # -- services of RagtuneApp -------------------------------------------------------------------
     def describe_error(self, exc: BaseException) -> tuple[str, str]: ...

@@ -296,3 +296,18 @@ def test_a_json_training_recipe_names_the_line(tmp_path, capsys):
     assert e.value.message == f"{r}:3: a key is not valid Unicode (a {BAD})"
     assert main(["train", "--config", str(r), "--data", str(tmp_path), "--out", str(tmp_path / "o"), "--json"]) == 2
     assert json.loads(capsys.readouterr().out)["error"]["message"] == e.value.message
+
+
+def test_print_json_keeps_stdout_valid_utf8_for_text_that_is_not(capsys):
+    """Any --json output holding a lone surrogate (a path that is not UTF-8) is written with JSON's own \\udcXX
+    escapes: on a strict UTF-8 stdout the raw surrogate would be a traceback, and the object still reads back."""
+    import json
+
+    from ragtune.cli import common
+
+    common.print_json({"path": "/docs/caf\udce9.txt", "n": 1})
+    out = capsys.readouterr().out
+    out.encode("utf-8")  # strict: raises on a raw surrogate
+    assert json.loads(out) == {"path": "/docs/caf\udce9.txt", "n": 1}
+    common.print_json({"answer": "Frénce"})  # valid text stays as it is, not escaped
+    assert capsys.readouterr().out.strip() == '{"answer": "Frénce"}'
