@@ -170,16 +170,16 @@ def validate_manifest(obj: Any, where: Path | str, expect_id: str | None = None)
         raise bad(f"'kind' must be one of {', '.join(KINDS)}, got {obj['kind']!r}")
     unknown = set(obj["lineage"]) - set(LINEAGE_KEYS)
     if unknown:
-        raise bad(f"unknown lineage keys: {', '.join(sorted(unknown))}")
+        raise bad(f"unknown lineage keys: {', '.join(map(_shown, sorted(unknown)))}")  # "\udce9": printable
     for key, val in obj["lineage"].items():
         if key == "tools":
             if not isinstance(val, dict):
                 raise bad("lineage.tools must be an object")
         elif not isinstance(val, str):
-            raise bad(f"lineage.{key} must be a string")
+            raise bad(f"lineage.{_shown(key)} must be a string")
     extra = set(obj) - {"format", "id", "kind", "name", "file", "size", "created", "licence", "lineage", "builtin", "is_dir"}
     if extra:
-        raise bad(f"unknown keys: {', '.join(sorted(extra))}")
+        raise bad(f"unknown keys: {', '.join(map(_shown, sorted(extra)))}")
     return obj
 
 

@@ -7,6 +7,7 @@ are loaded whole (they are small and needed as a whole by evaluation).
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,9 +204,9 @@ def load_qrels(path: Path | str, *, line_of: dict[tuple[str, str], int] | None =
             try:
                 f = float(score)
             except ValueError:
-                raise InputError(f"{located(path, i)}: score must be an integer, got {score!r}") from None
-            if f != int(f):
-                raise InputError(f"{located(path, i)}: score must be an integer, got {score!r}") from None
+                f = math.nan
+            if not math.isfinite(f) or f != int(f):  # "nan", "inf", "1e400" (a float), "1.5"
+                raise InputError(f"{located(path, i)}: score must be an integer, got {score!r:.40}") from None
             s = int(f)
         docs = out.setdefault(qid, {})
         if docid in docs:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .errors import ModelError, located, unreadable
+from .jsonl import deepest_line, json_key_line, long_number
 from .text import content_words, prefix5
 
 FORMAT = 1
@@ -90,9 +91,16 @@ class EvidenceModel:
                 "weights": list(self.weights), "bias": self.bias, "cut": self.cut, **extra}
 
 
+def _finite(x: Any) -> bool:
+    try:
+        return isinstance(x, (int, float)) and math.isfinite(x)
+    except OverflowError:  # an integer past a float's range (10**400 in the file)
+        return False
+
+
 def _numbers(spec: dict[str, Any], key: str, n: int, where: str) -> tuple[float, ...]:
     v = spec.get(key)
-    if not isinstance(v, list) or len(v) != n or not all(isinstance(x, (int, float)) and math.isfinite(x) for x in v):
+    if not isinstance(v, list) or len(v) != n or not all(_finite(x) for x in v):
         raise ModelError(f"{where}: '{key}' must be a list of {n} numbers")
     return tuple(float(x) for x in v)
 
@@ -100,26 +108,38 @@ def _numbers(spec: dict[str, Any], key: str, n: int, where: str) -> tuple[float,
 def load(path: Path) -> EvidenceModel:
     """An evidence.json, validated (a bad file names itself; unknown keys are allowed only under "fitted")."""
     try:
-        spec = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        spec = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ModelError(f"{located(path, exc.lineno)}: invalid evidence model JSON: {exc.msg}") from None
     except (OSError, UnicodeDecodeError) as exc:  # a byte that is not UTF-8: its line and column
         raise ModelError(unreadable(path, exc, "cannot read the evidence model")) from None
+    except RecursionError:  # [[[[… thousands deep
+        raise ModelError(f"{located(path, deepest_line(text))}: invalid evidence model JSON: nested too deeply") \
+            from None
+    except ValueError:  # a number of thousands of digits: int()'s refusal, not a JSONDecodeError
+        line, why = long_number(text)
+        raise ModelError(f"{located(path, line)}: invalid evidence model JSON{why}") from None
+
+    def at(key: str | None = None) -> str:  # `file:line` of a key (evidence.json is written indented)
+        return located(path, json_key_line(text, key) if key and isinstance(spec, dict) and key in spec else None)
+
     names = spec.get("features") if isinstance(spec, dict) else None
     if not isinstance(spec, dict) or spec.get("format") != FORMAT or not isinstance(names, list) or not names \
             or not all(isinstance(f, str) and f in FEATURES for f in names) or len(set(names)) != len(names):
-        raise ModelError(f"{path}: not an evidence model of format {FORMAT} over features of {list(FEATURES)}",
+        where = at("format" if isinstance(spec, dict) and spec.get("format") != FORMAT else "features")
+        raise ModelError(f"{where}: not an evidence model of format {FORMAT} over features of {list(FEATURES)}",
                          hint="refit it: ragtune rerank fit-evidence")
     unknown = set(spec) - {"format", "features", "mean", "scale", "weights", "bias", "cut", "fitted"}
     if unknown:
-        raise ModelError(f"{path}: unknown keys {sorted(unknown)}")
+        raise ModelError(f"{at(sorted(unknown)[0])}: unknown keys {sorted(unknown)}")
     n = len(names)
-    mean, scale, weights = (_numbers(spec, k, n, str(path)) for k in ("mean", "scale", "weights"))
+    mean, scale, weights = (_numbers(spec, k, n, at(k)) for k in ("mean", "scale", "weights"))
     if any(s <= 0 for s in scale):
-        raise ModelError(f"{path}: 'scale' must be positive")
+        raise ModelError(f"{at('scale')}: 'scale' must be positive")
     for k in ("bias", "cut"):
-        if not isinstance(spec.get(k), (int, float)) or not math.isfinite(spec[k]):
-            raise ModelError(f"{path}: '{k}' must be a number")
+        if not _finite(spec.get(k)):
+            raise ModelError(f"{at(k)}: '{k}' must be a number")
     return EvidenceModel(mean, scale, weights, float(spec["bias"]), float(spec["cut"]), path, tuple(names))
 
 

@@ -21,6 +21,7 @@ _BLOCKS = {0: (1, 4), 1: (1, 2), 2: (32, 18), 3: (32, 20), 6: (32, 22), 7: (32, 
 _SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
 _STRING, _ARRAY = 8, 9
 _LIMIT = 1 << 24  # counts above this are a damaged header, not a model
+_MAX_NESTING = 8  # arrays of arrays (the spec allows them; models hold none)
 
 
 class GGUFError(InputError):
@@ -49,13 +50,28 @@ class GGUFInfo:
 
 
 class _Reader:
-    def __init__(self, fh: BinaryIO, path: Path):
-        self.fh, self.path = fh, path
+    def __init__(self, fh: BinaryIO, path: Path, size: int):
+        self.fh, self.path, self.size = fh, path, size
+        self.pos = fh.tell()  # kept here: a tell() per field made reading a vocabulary twice as slow
+
+    def _truncated(self) -> GGUFError:
+        return GGUFError(f"{self.path}: truncated GGUF file: the header ends at byte {self.size}")
+
+    def skip(self, n: int) -> None:
+        if n > self.size - self.pos:
+            raise self._truncated()
+        self.pos += n
+        self.fh.seek(n, 1)
 
     def take(self, n: int) -> bytes:
+        # A length read from the file is checked against what is left of it before anything is read: a damaged
+        # length must not make read() allocate megabytes for a file of a few hundred bytes.
+        if n > self.size - self.pos:
+            raise self._truncated()
+        self.pos += n
         b = self.fh.read(n)
-        if len(b) != n:
-            raise GGUFError(f"{self.path}: truncated GGUF file: the header ends at byte {self.fh.tell()}")
+        if len(b) != n:  # the file shrank while being read
+            raise self._truncated()
         return b
 
     def unpack(self, fmt: str) -> Any:
@@ -67,7 +83,7 @@ class _Reader:
             raise GGUFError(f"{self.path}: damaged GGUF header (a {n}-byte string)")
         return self.take(n).decode("utf-8", errors="replace")
 
-    def value(self, vtype: int) -> Any:
+    def value(self, vtype: int, depth: int = 0) -> Any:
         if vtype in _SCALARS:
             return self.unpack(_SCALARS[vtype])
         if vtype == _STRING:
@@ -76,11 +92,13 @@ class _Reader:
             etype, n = self.unpack("<I"), self.unpack("<Q")
             if n > _LIMIT:
                 raise GGUFError(f"{self.path}: damaged GGUF header (an array of {n} values)")
+            if depth >= _MAX_NESTING:  # arrays of arrays thousands deep: Python's recursion limit, not a model
+                raise GGUFError(f"{self.path}: damaged GGUF header (arrays nested {depth + 1} deep)")
             if etype in _SCALARS:  # skip without building a list (vocabularies are large)
-                self.take(struct.calcsize(_SCALARS[etype]) * n)
+                self.skip(struct.calcsize(_SCALARS[etype]) * n)
             else:
                 for _ in range(n):
-                    self.value(etype)
+                    self.value(etype, depth + 1)
             return n
         raise GGUFError(f"{self.path}: damaged GGUF header (unknown value type {vtype})")
 
@@ -96,9 +114,9 @@ def read_gguf(path: Path | str) -> GGUFInfo:
     except OSError as exc:
         raise GGUFError(f"{path}: cannot read: {exc.strerror or exc}") from None
     with fh:
-        r = _Reader(fh, path)
         if fh.read(4) != MAGIC:
             raise GGUFError(f"{path}: not a GGUF file (bad magic: the file does not start with 'GGUF')")
+        r = _Reader(fh, path, size)
         version = r.unpack("<I")
         if version not in (2, 3):
             raise GGUFError(f"{path}: unsupported GGUF version {version} (2 and 3 are read)")

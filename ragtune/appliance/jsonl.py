@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -32,6 +33,46 @@ def json_key_line(text: str | None, *path: str) -> int | None:
     return None if found is None else found + 1
 
 
+def long_number(text: str) -> tuple[int | None, str]:
+    """(line, " at column C: a number of N digits …") of the number json.loads could not read in `text`, for a
+    message "invalid JSON{that}": Python turns no more than sys.get_int_max_str_digits() digits into an integer, and
+    its ValueError (not a JSONDecodeError) has no position."""
+    limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()  # 0: no limit (Python before 3.10.7)
+    m = re.search(r"-?\d{%d,}" % (limit + 1), text) if limit else None
+    if m is None:
+        return None, ": a number too long to read"
+    line_start = text.rfind("\n", 0, m.start()) + 1
+    return (text.count("\n", 0, m.start()) + 1, f" at column {m.start() - line_start + 1}: a number of "
+            f"{len(m.group().lstrip('-'))} digits (at most {limit} are read)")
+
+
+def deepest_line(text: str, quotes: str = '"') -> int:
+    """The line where brackets and braces nest deepest in a JSON text (a TOML one: both quote characters), strings
+    skipped: where a value nested past the parser's recursion limit is."""
+    depth = best = 0
+    line = best_line = 1
+    quote, escape = "", False
+    for ch in text:
+        if ch == "\n":
+            line += 1
+        if quote:
+            if escape:
+                escape = False
+            elif ch == "\\" and quote == '"':
+                escape = True
+            elif ch == quote:
+                quote = ""
+        elif ch in quotes:
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+            if depth > best:
+                best, best_line = depth, line
+        elif ch in "]}":
+            depth -= 1
+    return best_line
+
+
 def parse_line(raw: bytes, where: str) -> Any:
     """One JSONL line (bytes, without its newline) → the parsed value, or an InputError naming `where`."""
     try:
@@ -51,6 +92,8 @@ def parse_line(raw: bytes, where: str) -> Any:
         raise InputError(f"{where}: invalid JSON at column {exc.colno}: {exc.msg}") from None
     except RecursionError:  # a value nested thousands deep ([[[[…): json gives up with Python's recursion limit
         raise InputError(f"{where}: invalid JSON: nested too deeply") from None
+    except ValueError:  # a 5000-digit number: json hands over int()'s refusal
+        raise InputError(f"{where}: invalid JSON{long_number(text)[1]}") from None
 
 
 # A "\\uD800".."\\uDFFF" escape (a lone surrogate, or half of a pair): only a text holding one can parse to a
@@ -148,7 +191,10 @@ def read_json_object_text(path: Path | str) -> tuple[dict[str, Any], str]:
         msg = exc.msg.removesuffix(" at")  # "Unterminated string starting at": the column says where
         raise InputError(f"{located(path, exc.lineno)}: invalid JSON at column {exc.colno}: {msg}") from None
     except RecursionError:
-        raise InputError(f"{located(path)}: invalid JSON: nested too deeply") from None
+        raise InputError(f"{located(path, deepest_line(text))}: invalid JSON: nested too deeply") from None
+    except ValueError:  # a number of thousands of digits
+        line, why = long_number(text)
+        raise InputError(f"{located(path, line)}: invalid JSON{why}") from None
     return expect_object(obj, located(path)), text
 
 

@@ -71,8 +71,9 @@ def stage_lineage(path: Path | str, kind: str, digest: str, registry: Any = None
                           f"{path.name}: {msg}", hint=hint)
 
     stage = obj.get("stage")
-    if stage not in STAGE_KINDS:
-        raise bad(f"'stage' must be one of {', '.join(STAGE_KINDS)}, got {stage!r}", "stage" if "stage" in obj else None)
+    if not isinstance(stage, str) or stage not in STAGE_KINDS:  # a list or an object is no stage (nor hashable)
+        raise bad(f"'stage' must be one of {', '.join(STAGE_KINDS)}, got {stage!r:.80}",
+                  "stage" if "stage" in obj else None)
     if kind not in STAGE_KINDS[stage]:
         want = " or ".join(STAGE_KINDS[stage])
         raise bad(f"a '{stage}' stage makes a {want}, not a {kind}", "stage", hint=f"register it with --kind {want}")

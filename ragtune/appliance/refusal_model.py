@@ -90,6 +90,14 @@ class RefusalModel:
                 "weights": list(self.weights), "bias": self.bias, "threshold": self.threshold}
 
 
+def _number(v: Any) -> bool:
+    """A finite number a float holds: is_number, and an integer past a float's range (10**400) is none."""
+    try:
+        return is_number(v)
+    except OverflowError:
+        return False
+
+
 def parse(obj: Any) -> RefusalModel:
     """A refusal model from its JSON object; ValueError names the field that is wrong (the caller names the file)."""
     if not isinstance(obj, dict):
@@ -102,13 +110,13 @@ def parse(obj: Any) -> RefusalModel:
         raise ValueError(f"'features' must be {list(FEATURES)}")
     for key in ("mean", "scale", "weights"):
         v = obj[key]
-        if not (isinstance(v, list) and len(v) == len(FEATURES) and all(is_number(x) for x in v)):
+        if not (isinstance(v, list) and len(v) == len(FEATURES) and all(_number(x) for x in v)):
             raise ValueError(f"'{key}' must be {len(FEATURES)} finite numbers")
     if not all(s > 0 for s in obj["scale"]):
         raise ValueError("'scale' must be > 0")
-    if not is_number(obj["bias"]):
+    if not _number(obj["bias"]):
         raise ValueError("'bias' must be a finite number")
-    if not (is_number(obj["threshold"]) and 0 < obj["threshold"] < 1):
+    if not (_number(obj["threshold"]) and 0 < obj["threshold"] < 1):
         raise ValueError("'threshold' must be a number between 0 and 1")
     return RefusalModel(tuple(float(x) for x in obj["mean"]), tuple(float(x) for x in obj["scale"]),
                         tuple(float(x) for x in obj["weights"]), float(obj["bias"]), float(obj["threshold"]))

@@ -2,17 +2,19 @@
 on (for errors that name file and line), and `Sourced`, a string read from a file that remembers that line.
 
 The settings loader, the config editor and the recipe loaders all read and write TOML files and share these; it
-imports only errors.py, itself a leaf."""
+imports only errors.py and jsonl.py (its bracket scanner), which import nothing above them."""
 
 from __future__ import annotations
 
 import json
 import math
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, RagtuneError, read_capped, unreadable
+from .jsonl import deepest_line
 
 try:  # Python 3.11+
     import tomllib
@@ -31,9 +33,59 @@ def read_toml(path: Path, what: str) -> tuple[str, dict[str, Any]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(unreadable(path, exc, f"cannot read {what}")) from None
     try:
-        return text, tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:  # the message carries "(at line N, column M)"
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:  # an array or inline table nested thousands deep
+        line = deepest_line(text, quotes="\"'")
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply (at line {line})") from None
+    except ValueError:  # a number of thousands of digits: int()'s refusal, not a TOMLDecodeError
+        raise ConfigError(f"{path}: invalid TOML: {_long_number(text)}") from None
+    big = _out_of_range(data)
+    if big is not None:  # TOML integers are 64-bit: a parser must refuse the others (they overflow a float too)
+        key, value = big
+        digits = str(value)
+        shown = digits if len(digits) <= 24 else digits[:20] + "…"
+        line = _literal_line(text, digits)
+        raise ConfigError(f"{path}: invalid TOML: {key} = {shown} is out of range (integers are 64-bit)"
+                          + (f" (at line {line})" if line else ""))
+    return text, data
+
+
+_INT64 = (-(1 << 63), (1 << 63) - 1)
+
+
+def _out_of_range(doc: Any) -> tuple[str, int] | None:
+    """(dotted key, value) of the first integer of a parsed TOML document outside 64 bits, or None."""
+    stack: list[tuple[str, Any]] = [("", doc)]
+    while stack:
+        at, v = stack.pop()
+        if isinstance(v, bool):
+            continue
+        if isinstance(v, int) and not _INT64[0] <= v <= _INT64[1]:
+            return at or "value", v
+        if isinstance(v, dict):
+            stack.extend((f"{at}.{k}" if at else str(k), x) for k, x in reversed(list(v.items())))
+        elif isinstance(v, list):
+            stack.extend((f"{at}[{i}]", x) for i, x in reversed(list(enumerate(v))))
+    return None
+
+
+def _literal_line(text: str, digits: str) -> int | None:
+    """The line where an integer's decimal digits are written (as read: no underscores, no 0x), or None."""
+    m = re.search(rf"(?<![0-9_]){re.escape(digits.lstrip('-'))}(?![0-9_])", text)
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
+def _long_number(text: str) -> str:
+    """Which number tomllib could not turn into an int: 'a number of N digits … (at line L, column C)'."""
+    limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()  # 0: no limit (Python before 3.10.7)
+    m = re.search(r"[0-9][0-9_]{%d,}" % limit, text) if limit else None
+    if m is None:
+        return "a number too long to read"
+    start = text.rfind("\n", 0, m.start()) + 1
+    return (f"a number of {len(m.group().replace('_', ''))} digits (at most {limit} are read) "
+            f"(at line {text.count(chr(10), 0, m.start()) + 1}, column {m.start() - start + 1})")
 
 
 def toml_value(v: Any) -> str:

@@ -76,7 +76,8 @@ class TrainConfig:
         check(is_int(self.r) and 8 <= self.r <= 16, "r", "must be 8..16")
         check(is_int(self.alpha) and 0 <= self.alpha <= 256, "alpha", "must be 0..256 (0 = 2 x r)")
         check(is_num(self.dropout) and 0 <= self.dropout < 1, "dropout", "must be in [0, 1)")
-        check(self.targets in TARGETS, "targets", f"must be one of {', '.join(TARGETS)}")
+        check(isinstance(self.targets, str) and self.targets in TARGETS, "targets",  # a list is unhashable
+              f"must be one of {', '.join(TARGETS)}")
         check(is_int(self.batch_size) and 1 <= self.batch_size <= 256, "batch_size", "must be 1..256")
         check(is_int(self.grad_accum) and 1 <= self.grad_accum <= 1024, "grad_accum", "must be 1..1024")
         check(is_int(self.max_len) and 64 <= self.max_len <= 131072, "max_len", "must be 64..131072")
