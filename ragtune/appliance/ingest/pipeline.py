@@ -45,7 +45,7 @@ from .walk import Walk, WalkItem, os_reason, walk
 from .writer import acquire_writer, close_quietly, refresh_vector_index
 
 CHUNKER_VERSION = 1  # bump when chunk boundaries change for the same settings: forces re-chunking
-EMBED_SLAB = 512  # chunks embedded per call: a big file's progress moves every slab
+EMBED_SLAB = 128  # chunks per embed call: a big file's progress moves, and a stop acts, every slab (512: same CPU)
 Progress = Callable[[int, int, str], None]
 
 
