@@ -14,8 +14,14 @@ def is_fraction(v: Any) -> bool:
 
 
 def is_number(v: Any) -> bool:
-    """A finite number (not a boolean)."""
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    """A finite number (not a boolean) that a float holds: an integer past a float's range (10**400, which JSON and
+    `config set` can give) is not one (math.isfinite raises OverflowError for it; so would every use)."""
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
 
 
 def is_logprob(v: Any) -> bool:

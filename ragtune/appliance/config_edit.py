@@ -17,7 +17,8 @@ from .config import SECTIONS, settings_from_dict
 from .errors import ConfigError, unreadable
 from .filelock import exclusive
 from .home import Home
-from .tomltext import key_line, toml_value, tomllib
+from .jsonl import long_number
+from .tomltext import _out_of_range, key_line, read_toml, toml_value, tomllib
 
 
 def _field(section: str, key: str) -> Any:
@@ -30,6 +31,9 @@ def _field(section: str, key: str) -> Any:
                       hint=f"known keys: {', '.join(sorted(f.name for f in fields(SECTIONS[section])))}")
 
 
+_ONE_VALUE = "give one value on one line, e.g. 4, 0.5, true or [\".md\", \".txt\"]"
+
+
 def parse_cli_value(section: str, key: str, raw: str) -> Any:
     """A value typed on the command line: TOML syntax (`4`, `0.5`, `true`, `[".md", ".txt"]`); a bare word for a
     string key is taken as the string (`config set generate.adapter a1b2c3d4`)."""
@@ -38,9 +42,15 @@ def parse_cli_value(section: str, key: str, raw: str) -> Any:
         parsed = tomllib.loads(f"v = {raw}")
     except tomllib.TOMLDecodeError:
         parsed = {"v": raw}
+    except (ValueError, RecursionError) as exc:  # what TOML's syntax allows but Python cannot read
+        if f.type == "str":
+            parsed = {"v": raw}
+        else:  # a number of thousands of digits (int()'s ValueError), or [[[[… thousands deep
+            why = "nested too deeply" if isinstance(exc, RecursionError) else \
+                long_number(raw.replace("_", ""))[1].partition(": ")[2]
+            raise ConfigError(f"{section}.{key}: the value is {why}", hint=_ONE_VALUE) from None
     if set(parsed) != {"v"}:  # `4\n[other]\nk = 9`: more TOML than one value, never half of it taken silently
-        raise ConfigError(f"{section}.{key}: the value {raw!r} is more than one TOML value",
-                          hint="give one value on one line, e.g. 4, 0.5, true or [\".md\", \".txt\"]")
+        raise ConfigError(f"{section}.{key}: the value {raw!r} is more than one TOML value", hint=_ONE_VALUE)
     value = parsed["v"]
     if f.type == "str" and not isinstance(value, str):
         value = raw
@@ -72,7 +82,8 @@ def set_config_value(path: Path, dotted: str, raw: str, *, home: Home | None = N
     if not section or not key:
         raise ConfigError(f"'{dotted}': give SECTION.KEY, e.g. retrieve.k")
     value = parse_cli_value(section, key, raw)
-    update_config(path, {dotted: value}, home=home, what=f"{dotted} = {raw}")
+    shown = raw if len(raw) <= 60 else raw[:40] + "…"  # a value of 400 digits is not repeated in every error
+    update_config(path, {dotted: value}, home=home, what=f"{dotted} = {shown}")
     return value
 
 
@@ -98,17 +109,27 @@ def _update_config(path: Path, values: dict[str, Any], home: Home | None, what: 
         new = set_in_toml(new, section, key, value)
     try:
         data = tomllib.loads(new)
-    except tomllib.TOMLDecodeError as exc:
-        try:  # the edit did not repair a file that was already broken: say that, not that the edit broke it
-            tomllib.loads(text)
-        except tomllib.TOMLDecodeError as old:
-            raise ConfigError(f"{path}: invalid TOML: {old}",
-                              hint=f"fix that line by hand, then set {dotted_keys}") from None
+    except (ValueError, RecursionError) as exc:  # TOMLDecodeError, a number of 5000 digits, [[[[… thousands deep
+        _broken_before(path, text, dotted_keys)
         raise ConfigError(f"{path}: cannot set {dotted_keys} here without breaking the file ({exc})",
                           hint="edit the file by hand") from None
+    big = _out_of_range(data)
+    if big is not None:  # the loader refuses integers past 64 bits: such a file would not load again
+        _broken_before(path, text, dotted_keys)
+        raise ConfigError(f"{path}: cannot set {what}: {big[0]} is out of range (integers are 64-bit)")
     # the candidate is not on disk yet: name the change being made, not a line of a file nobody can open
     settings_from_dict(data, home=home, where=f"{path}: cannot set {what}")
     _write_config(path, new)
+
+
+def _broken_before(path: Path, text: str, dotted_keys: str) -> None:
+    """The loader's own error (its line, its words) when the file was already broken before the edit, which did
+    not repair it: say that, not that the edit broke it."""
+    if text:
+        try:
+            read_toml(path, "config")
+        except ConfigError as old:
+            raise ConfigError(old.message, hint=f"fix that line by hand, then set {dotted_keys}") from None
 
 
 @contextmanager

@@ -37,6 +37,7 @@ from .atomic import atomic_path, atomic_write_json, default_file_mode
 from .errors import InputError, ModelError, located, unreadable
 from .hashing import clear_caches, sha256_path
 from .home import Home
+from .jsonl import deepest_line, long_number
 from .tomltext import with_origin
 
 _HEXPREFIX = re.compile(r"^[0-9a-f]{8,64}$")
@@ -156,12 +157,10 @@ class Registry:
     # --- reading ------------------------------------------------------------------------------
     def _read_manifest(self, mpath: Path, expect_id: str | None = None) -> dict[str, Any]:
         try:
-            obj = json.loads(mpath.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise ModelError(f"{located(mpath, exc.lineno)}: invalid manifest JSON: {exc.msg}") from None
+            text = mpath.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ModelError(unreadable(mpath, exc, "cannot read manifest")) from None
-        return validate_manifest(obj, mpath, expect_id)
+        return validate_manifest(_loads(text, mpath, "invalid manifest JSON"), mpath, expect_id)
 
     def _manifests(self) -> list[dict[str, Any]]:
         if not self.dir.is_dir():
@@ -294,10 +293,9 @@ class Registry:
         if not self.state_path.is_file():
             return None
         try:
-            obj = json.loads(self.state_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise ModelError(f"{located(self.state_path, exc.lineno)}: invalid JSON: {exc.msg}",
-                             hint="delete it to serve the base model with no adapter") from None
+            obj = _loads(self.state_path.read_text(encoding="utf-8"), self.state_path, "invalid JSON")
+        except ModelError as exc:  # damaged by a crash or by hand: said, never taken for "no choice made"
+            raise ModelError(exc.message, hint="delete it to serve the base model with no adapter") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise ModelError(unreadable(self.state_path, exc),
                              hint="delete it to serve the base model with no adapter") from None
@@ -307,6 +305,21 @@ class Registry:
             raise ModelError(f"{located(self.state_path)}: expected {{\"active\": id|null, \"previous\": id|null}}",
                              hint="delete it to serve the base model with no adapter")
         return obj
+
+    def _chosen(self, state: dict[str, Any], key: str) -> Artifact | None:
+        """The verified adapter active.json names under `key` ("active" or "previous"), or None (the base model).
+        An id no manifest has (a manifest removed, a digit of the file changed) is said as active.json's error."""
+        aid = state[key]
+        if aid is None:
+            return None
+        try:
+            return self.get(aid)
+        except ModelError:
+            if any(m["id"] == aid for m in self.list()):
+                raise  # registered, but its file is missing or damaged: get's own words
+            raise ModelError(f"{located(self.state_path)}: '{key}' names adapter {aid[:12]}…, which is not in the "
+                             f"registry ({self.dir})", hint="`ragtune models activate ID` another one, or `ragtune "
+                             "models deactivate` to serve the base model") from None
 
     def _set_state(self, active: str | None, previous: str | None) -> None:
         atomic_write_json(self.state_path, {"active": active, "previous": previous, "updated": _now()})
@@ -343,16 +356,14 @@ class Registry:
             raise ModelError("no adapter was ever activated: nothing to roll back")
         if state["active"] == state["previous"]:
             raise ModelError("no previous adapter to roll back to")
-        prev = self.get(state["previous"]) if state["previous"] else None
+        prev = self._chosen(state, "previous")
         self._set_state(state["previous"], state["active"])
         return prev
 
     def active_adapter(self) -> Artifact | None:
         """The verified adapter to serve, or None (base model only)."""
         state = self._state()
-        if not state or not state["active"]:
-            return None
-        return self.get(state["active"])
+        return self._chosen(state, "active") if state else None
 
     def active_state(self) -> dict[str, Any]:
         return self._state() or {"active": None, "previous": None}
@@ -376,12 +387,27 @@ class Registry:
         (and, given the served model's id, it was trained on that model), else None (the base model)."""
         state = self._state()
         if state is not None:
-            return self.get(state["active"]) if state["active"] else None
+            return self._chosen(state, "active")
         return self.builtin_adapter(model_id=model_id)
 
     def _default_id(self) -> str | None:
         b = builtin.get_builtin()
         return b.sha256 if b is not None and b.present and b.go else None
+
+
+def _loads(text: str, path: Path, what: str) -> Any:
+    """A registry file's JSON, or a ModelError `file:line: WHAT…` (a crash or a person may have damaged it): the
+    syntax error's line, the line of a number of thousands of digits (int()'s ValueError, not a JSONDecodeError) or
+    of the deepest nesting (a RecursionError)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"{located(path, exc.lineno)}: {what}: {exc.msg}") from None
+    except RecursionError:
+        raise ModelError(f"{located(path, deepest_line(text))}: {what}: nested too deeply") from None
+    except ValueError:
+        line, why = long_number(text)
+        raise ModelError(f"{located(path, line)}: {what}{why}") from None
 
 
 def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
+from .jsonl import long_number
+
 STATUS_VALUES = ("ok", "refused")
 MAX_CITATIONS = 6
 ID_PATTERN = r"^S[1-9][0-9]?$"
@@ -67,8 +69,13 @@ def validate_answer(obj: Any, context_ids: Sequence[str], max_answer_chars: int 
 
 
 def parse_answer(text: str) -> tuple[Any, str | None]:
-    """(object, None) or (None, parse error)."""
+    """(object, None) or (None, parse error). The text is a model's, a remote server's or a results file's: a
+    number of thousands of digits (int()'s ValueError) and [[[[… past the recursion limit are parse errors too."""
     try:
         return json.loads(text), None
-    except (json.JSONDecodeError, ValueError) as exc:
+    except json.JSONDecodeError as exc:
         return None, f"invalid JSON: {exc}"
+    except RecursionError:
+        return None, "invalid JSON: nested too deeply"
+    except ValueError:
+        return None, f"invalid JSON{long_number(text)[1]}"

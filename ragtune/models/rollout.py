@@ -18,8 +18,8 @@ import getpass
 import hashlib
 import json
 import logging
-import math
 import os
+import re
 import secrets
 import threading
 import time
@@ -33,7 +33,8 @@ from ragtune.appliance.filelock import LockBusy, exclusive
 from ragtune.appliance.home import Home
 
 from ragtune.appliance.atomic import atomic_write_json
-from ragtune.appliance.jsonl import json_key_line
+from ragtune.appliance.calibrated import is_number
+from ragtune.appliance.jsonl import json_key_line, long_number
 from ragtune.appliance.artifacts import ADAPTER_KINDS
 from ragtune.appliance.registry import Registry
 
@@ -114,13 +115,21 @@ _FIELDS = tuple(Rollout.__dataclass_fields__)
 _REQUIRED = ("id", "candidate", "control", "share")
 
 
+def _key_line(text: str, key: str) -> int | None:
+    """The line of top-level `key` in rollout.json: the least indented `"key":` (each history entry holds a
+    "share" too, written before the top-level one: keys are sorted)."""
+    pat = re.compile(r'(\s*)"' + re.escape(key) + r'"\s*:')
+    hits = [(len(m.group(1)), n) for n, line in enumerate(text.splitlines(), 1) if (m := pat.match(line))]
+    return min(hits)[1] if hits else json_key_line(text, key)
+
+
 def _rollout_of(obj: Any, path: Path, text: str) -> Rollout:
     """The Rollout a parsed file holds, or a ModelError naming the file (and the line of an unknown key)."""
     if not isinstance(obj, dict):
         raise ModelError(f"{located(path, 1)}: unreadable rollout state: not a JSON object", hint=_DAMAGED_HINT)
     unknown = [k for k in obj if k not in _FIELDS]
     if unknown:
-        raise ModelError(f"{located(path, json_key_line(text, unknown[0]))}: unreadable rollout state: unknown key "
+        raise ModelError(f"{located(path, _key_line(text, unknown[0]))}: unreadable rollout state: unknown key "
                          f"'{unknown[0]}' (known: {', '.join(_FIELDS)})", hint=_DAMAGED_HINT)
     missing = [k for k in _REQUIRED if k not in obj]
     if missing:
@@ -132,22 +141,19 @@ def _rollout_of(obj: Any, path: Path, text: str) -> Rollout:
 def _check_rollout(r: Rollout, path: Path, text: str) -> None:
     """A rollout read back from its file has the types and values `start` writes, else a ModelError naming the file
     and the key's line (a hand-edited share of "abc" must not fail later, inside a request)."""
-    def is_num(v: Any) -> bool:
-        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
     checks = (("id", isinstance(r.id, str) and bool(r.id), "a non-empty string"),
               ("candidate", isinstance(r.candidate, str) and bool(r.candidate), "an adapter id"),
               ("control", isinstance(r.control, str) and bool(r.control), 'an adapter id or "none"'),
-              ("share", is_num(r.share) and 0 < r.share <= 100, "a number of percent in (0, 100]"),
+              ("share", is_number(r.share) and 0 < r.share <= 100, "a number of percent in (0, 100]"),
               ("status", r.status in (RUNNING, PROMOTED, ROLLED_BACK), f"{RUNNING}, {PROMOTED} or {ROLLED_BACK}"),
-              ("started", is_num(r.started), "a time in epoch seconds"),
-              ("updated", is_num(r.updated), "a time in epoch seconds"),
+              ("started", is_number(r.started), "a time in epoch seconds"),
+              ("updated", is_number(r.updated), "a time in epoch seconds"),
               ("candidate_name", isinstance(r.candidate_name, str), "a string"),
               ("history", isinstance(r.history, list) and all(isinstance(h, dict) for h in r.history),
                "a list of objects"))
     for key, ok, want in checks:
         if not ok:
-            raise ModelError(f"{located(path, json_key_line(text, key))}: unreadable rollout state: '{key}' must be {want}",
+            raise ModelError(f"{located(path, _key_line(text, key))}: unreadable rollout state: '{key}' must be {want}",
                              hint=_DAMAGED_HINT)
 
 
@@ -216,9 +222,13 @@ class RolloutState:
             except RecursionError:
                 raise ModelError(f"{located(self.path)}: unreadable rollout state: invalid JSON: nested too deeply",
                                  hint=_DAMAGED_HINT) from None
-            except (OSError, ValueError) as exc:
-                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-                raise ModelError(f"{located(self.path)}: unreadable rollout state: {why}", hint=_DAMAGED_HINT) from None
+            except ValueError:  # a number of thousands of digits: int()'s refusal, not a JSONDecodeError
+                line, why = long_number(text)
+                raise ModelError(f"{located(self.path, line)}: unreadable rollout state: invalid JSON{why}",
+                                 hint=_DAMAGED_HINT) from None
+            except OSError as exc:
+                raise ModelError(f"{located(self.path)}: unreadable rollout state: {exc.strerror or exc}",
+                                 hint=_DAMAGED_HINT) from None
             r = _rollout_of(obj, self.path, text)
             _check_rollout(r, self.path, text)
             self._cache = (mtime, r)
@@ -364,7 +374,7 @@ def eval_decision(home: Home, adapter_id: str) -> dict[str, Any] | None:
         report = out / "report.json"
         try:
             decision = json.loads(report.read_text(encoding="utf-8"))["decision"]
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):  # RecursionError: [[[[… thousands deep
             continue
         if not isinstance(decision, dict):  # a damaged report counts as missing too
             continue
