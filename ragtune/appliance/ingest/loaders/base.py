@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import InputError
-from ...normalize import INVISIBLE
-from ...text import CONTROLS
+from ...normalize import INVISIBLE, displayable
+from ...text import CONTROLS, escaped
 
 
 class LoadError(InputError):
@@ -221,12 +221,21 @@ def drop_encoded_blobs(text: str) -> str:
 
 
 def clean_text(text: str) -> str:
-    """`_norm_text` plus what only files need (BEIR rows are left as the benchmark wrote them)."""
+    """`_norm_text` plus what only files need (BEIR rows are left as the benchmark wrote them). Surrogates (a PDF's
+    ToUnicode map can give any UTF-16 unit, one glyph at a time): a pair in a row joined into its character, a lone
+    one U+FFFD, as it has no UTF-8 form (storing the text failed on it)."""
+    text = displayable(text)
     if _NEEDS_MAP.search(text):
         text = text.translate(_INVISIBLE)
     text = _norm_text(text)
     kept = drop_encoded_blobs(text)
     return text if kept == text else _norm_text(kept)
+
+
+def exc_reason(msg: str) -> str:
+    """An exception's message as part of a one-line reason: a damaged file's bytes quoted in it (a filter name, a
+    member name) with their control characters and lone surrogates escaped, as `escaped` writes them."""
+    return escaped(msg)
 
 
 def require_text(text: str, empty_reason: str = "empty document") -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...hashing import sha256_bytes
-from .base import Document, LoadError, clean_text, parse_date, require_text, title_from_path
+from .base import Document, LoadError, clean_text, exc_reason, parse_date, require_text, title_from_path
 
 if TYPE_CHECKING:
     from .pdf_layout import Seg
@@ -24,6 +24,7 @@ _HYPHENATED = re.compile(rf"([^\W\d_]+)[{_HYPHENS}][ \t]*\n[ \t]*([^\W\d_]+)")
 _KEEP_HYPHEN_PREFIXES = {"self", "well", "cross", "half", "non", "co", "anti", "pre", "post"}
 _WORDS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _SHOWS = re.compile(rb"T[jJ]|['\"]")
+_OBJECT_ID = re.compile(r"IndirectObject\((\d+), (\d+), \d+\)")
 _RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")  # Hebrew, Arabic...: columns read right to left
 
 
@@ -221,7 +222,10 @@ def load_pdf(path: Path, raw: bytes) -> Document:
     import pypdf
     from pypdf.errors import DependencyError, PdfReadError
 
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # pypdf warns on every quirk; reasons go in the summary
+    log = logging.getLogger("pypdf")
+    log.setLevel(logging.ERROR)  # pypdf warns on every quirk; reasons go in the summary
+    if not log.handlers:  # without a handler, logging's last resort printed pypdf's errors on stderr, with the
+        log.addHandler(logging.NullHandler())  # file's bytes in them (a font named /X#1B#5B2J cleared the terminal)
     if not raw.lstrip()[:5].startswith(b"%PDF"):
         raise LoadError("corrupt PDF: no %PDF header")
     aes = "encrypted PDF (AES): reading it needs the Python package 'cryptography'"
@@ -250,7 +254,8 @@ def load_pdf(path: Path, raw: bytes) -> Document:
         raise LoadError(aes) from None
     except (PdfReadError, Exception) as exc:  # pypdf raises many types on damaged files
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise LoadError(f"corrupt PDF: {msg[:160]}") from None
+        msg = _OBJECT_ID.sub(r"\1 \2 R", msg)  # pypdf names an object with its id() too: a reason differing per run
+        raise LoadError(f"corrupt PDF: {exc_reason(msg[:160])}") from None
     empty = ("no extractable text in PDF (scanned images? no OCR is done)" if scanned
              else "no extractable text in PDF (no text layer, no images)")
     text = require_text(clean_text(pdf_text(pages)), empty)

@@ -10,8 +10,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from ...hashing import sha256_bytes
-from .base import Document, LoadError, clean_text, decode_legacy_punctuation, decode_utf16_unmarked, looks_binary, \
-    nul_separates, parse_date, require_text, title_from_path
+from .base import Document, LoadError, clean_text, decode_legacy_punctuation, decode_utf16_unmarked, displayable, \
+    exc_reason, looks_binary, nul_separates, parse_date, require_text, title_from_path
 
 _BLOCK = {"p", "div", "br", "li", "ul", "ol", "tr", "table", "section", "article", "header", "footer", "main",
           "blockquote", "pre", "dd", "dt", "dl", "figure", "figcaption", "hr", "form", "aside", "address",
@@ -355,8 +355,10 @@ def _decode_html(raw: bytes) -> str:
         if wide:  # the declaration was read as ASCII bytes, so the file is not UTF-16/32 (HTML treats it as UTF-8)
             raise LoadError(f"not UTF-8 text (it declares charset {enc}, which its bytes are not)")
         try:
-            return raw.decode(enc)
-        except (LookupError, UnicodeDecodeError):
+            # unicode_escape and the like read "\ud800" as a lone surrogate (no UTF-8 form: storing the page failed
+            # on it): as U+FFFD, like any character a charset cannot give
+            return displayable(raw.decode(enc))
+        except (LookupError, ValueError):  # (UnicodeError: idna, punycode)
             raise LoadError(f"not valid {enc} text (declared charset)") from None
     legacy = decode_legacy_punctuation(raw)
     if legacy is not None:
@@ -372,7 +374,7 @@ def load_html(path: Path, raw: bytes) -> Document:
     except LoadError:
         raise
     except Exception as exc:  # html.parser is lenient; this is a last resort
-        raise LoadError(f"cannot parse HTML: {exc}") from None
+        raise LoadError(f"cannot parse HTML: {exc_reason(str(exc))}") from None
     text = _squash(p.parts.getvalue()).replace(_PRE_A, "").replace(_PRE_B, "")
     if not clean_text(text):
         if p.frames:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ...hashing import sha256_bytes
-from .base import Document, LoadError, clean_text, parse_date, require_text, title_from_path
+from .base import Document, LoadError, clean_text, exc_reason, parse_date, require_text, title_from_path
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -21,8 +21,9 @@ _SKIPPED = {f"{_W}{t}" for t in ("del", "moveFrom", "pPr", "rPr", "sdtPr", "sdtE
 
 
 def _roman(n: int) -> str:
-    out = ""
-    for v, s in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"),
+    out = "m" * (n // 1000) if n > 0 else ""  # (one step for the thousands: a loop over them was a hang)
+    n = n % 1000 if n > 0 else n
+    for v, s in ((900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"),
                  (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
         while n >= v:
             out, n = out + s, n - v
@@ -33,9 +34,31 @@ def _letters(n: int) -> str:
     return chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1) if n > 0 else str(n)
 
 
+# Letters and Roman numerals of all a document's list labels, at most: past it, numbers are written in digits. A
+# label in letters grows with its number ("zzz..."): a hostile start value (`w:start="999999999"`) made one label of
+# 38 MB (in Roman numerals a minute's work), and a list of millions of items labels of thousands of letters each.
+# No real document comes near: a lettered list of 5 000 items has 500 000 letters of labels. Nor one label: Word starts
+# a list at 32 767 at most ("aaa…" of 1 261 letters), so one of over `_ONE_LABEL` letters is in digits too.
+_LABEL_LETTERS = 10_000_000
+_ONE_LABEL = 2_000
+
+
+def _label_letters(n: int, fmt: str) -> int:
+    """Length of the label in letters (a bound for Roman numerals), 0 for one in digits."""
+    if n <= 0:
+        return 0
+    if fmt in ("lowerLetter", "upperLetter"):
+        return (n - 1) // 26 + 1
+    return n // 1000 + 15 if fmt in ("lowerRoman", "upperRoman") else 0
+
+
 def _number(n: int, fmt: str) -> str:
-    return {"lowerLetter": _letters(n), "upperLetter": _letters(n).upper(), "lowerRoman": _roman(n),
-            "upperRoman": _roman(n).upper(), "decimalZero": f"{n:02d}"}.get(fmt, str(n))
+    # only the label of `fmt` is made (all of them were, letters and Roman numerals of a list numbered in digits too)
+    if fmt in ("lowerLetter", "upperLetter"):
+        return _letters(n) if fmt[0] == "l" else _letters(n).upper()
+    if fmt in ("lowerRoman", "upperRoman"):
+        return _roman(n) if fmt[0] == "l" else _roman(n).upper()
+    return f"{n:02d}" if fmt == "decimalZero" else str(n)
 
 
 class _Reader:
@@ -67,6 +90,7 @@ class _Reader:
                         levels[il] = (levels[il][0], levels[il][1], int(_val(ov, "startOverride") or 1))
                 self.levels[num.get(f"{_W}numId") or ""] = levels
         self.counters: dict[str, list[int | None]] = {}
+        self.letters_left = _LABEL_LETTERS
         self.first_heading = ""
         self.notes: dict[tuple[str, str], str] = {}  # (kind, id) -> text
         self.note_order: list[tuple[str, str]] = []
@@ -116,9 +140,16 @@ class _Reader:
             def level(m: re.Match[str]) -> str:
                 k = int(m.group(1)) - 1
                 n = counters[k] if 0 <= k < 10 and counters[k] is not None else levels.get(k, ("", "", 1))[2]
-                return _number(int(n or 1), levels.get(k, (fmt,))[0])
+                return self.number(int(n or 1), levels.get(k, (fmt,))[0])
             label = re.sub(r"%([1-9])", level, text).strip()
         return "  " * ilvl + label + " " if label else ""
+
+    def number(self, n: int, fmt: str) -> str:
+        size = _label_letters(n, fmt)
+        if size > min(self.letters_left, _ONE_LABEL):
+            return str(n)
+        self.letters_left -= size
+        return _number(n, fmt)
 
     # -- text ---------------------------------------------------------------------------------------------------
     def runs(self, el: Any, out: list[str]) -> None:
@@ -268,6 +299,6 @@ def load_docx(path: Path, raw: bytes) -> Document:
     except Exception as exc:  # zipfile.BadZipFile, KeyError, lxml errors, ...
         msg = str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)  # KeyError's str is quoted
         msg = msg.splitlines()[0] if msg.strip() else type(exc).__name__
-        raise LoadError(f"corrupt DOCX: {msg[:160]}") from None
+        raise LoadError(f"corrupt DOCX: {exc_reason(msg[:160])}") from None
     text = require_text(clean_text("\n\n".join(lines)))
     return Document(str(path), "docx", title or title_from_path(path), text, dd, sha256_bytes(raw), len(raw))
