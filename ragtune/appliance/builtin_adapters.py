@@ -13,7 +13,6 @@ what they expect)."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from typing import Any
 from .calibrated import CALIBRATED
 from .errors import ModelError, RagtuneError, located
 from .errors import unreadable as unreadable_why
-from .jsonl import deepest_line, json_key_line, long_number
+from .jsonl import json_key_line, loads_located
 from .refusal_model import RefusalModel, parse as parse_refusal_model
 
 ENV = "RAGTUNE_BUILTIN_ADAPTERS"
@@ -184,19 +183,11 @@ def validate_manifest(obj: Any, where: Path | str, text: str | None = None) -> d
 def read_manifest(mpath: Path, unreadable: type[RagtuneError] = ModelError) -> tuple[dict[str, Any], str]:
     """(validated manifest, its text) of a `<name>.json` file: the one reader, for serving and for promote.
     `unreadable`: the error of a file that cannot be read or parsed (promote's file is the user's input)."""
-    what = "invalid built-in adapter manifest JSON"
     try:
         text = mpath.read_text(encoding="utf-8")
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise unreadable(f"{located(mpath, exc.lineno)}: {what}: {exc.msg}") from None
     except (OSError, UnicodeDecodeError) as exc:  # the line and column of a byte that is not UTF-8
         raise unreadable(unreadable_why(mpath, exc, "cannot read the built-in adapter manifest")) from None
-    except RecursionError:  # [[[[… thousands deep
-        raise unreadable(f"{located(mpath, deepest_line(text))}: {what}: nested too deeply") from None
-    except ValueError:  # a number of thousands of digits: int()'s refusal, not a JSONDecodeError
-        line, why = long_number(text)
-        raise unreadable(f"{located(mpath, line)}: {what}{why}") from None
+    obj = loads_located(text, mpath, "invalid built-in adapter manifest JSON", error=unreadable)
     return validate_manifest(obj, mpath, text), text
 
 

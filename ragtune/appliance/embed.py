@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Callable
 
@@ -15,6 +14,7 @@ import numpy as np
 from .config import EmbedConfig
 from .errors import ModelError
 from .home import Home
+from .jsonl import loads_located
 from .tomltext import with_origin
 from .store.schema import EMBED_DIM
 
@@ -111,7 +111,7 @@ def _max_seq_len_from_folder(folder: Path) -> int:
         f = folder / name
         if f.is_file():
             try:
-                data = json.loads(f.read_text(encoding="utf-8"))
+                data = loads_located(f.read_bytes(), f, "invalid embedder config: invalid JSON", error=ModelError)
                 v = int(data.get("max_seq_length") or data.get("max_seq_len") or DEFAULT_MAX_SEQ_LEN)
             except (ValueError, TypeError, OSError, AttributeError) as exc:
                 raise ModelError(f"{f}: invalid embedder config: {exc}") from None

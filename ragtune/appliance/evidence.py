@@ -22,7 +22,6 @@ answers fewer than all answerable questions right.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .errors import ModelError, located, unreadable
-from .jsonl import deepest_line, json_key_line, long_number
+from .jsonl import json_key_line, loads_located
 from .text import content_words, prefix5
 
 FORMAT = 1
@@ -109,17 +108,9 @@ def load(path: Path) -> EvidenceModel:
     """An evidence.json, validated (a bad file names itself; unknown keys are allowed only under "fitted")."""
     try:
         text = path.read_text(encoding="utf-8")
-        spec = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ModelError(f"{located(path, exc.lineno)}: invalid evidence model JSON: {exc.msg}") from None
     except (OSError, UnicodeDecodeError) as exc:  # a byte that is not UTF-8: its line and column
         raise ModelError(unreadable(path, exc, "cannot read the evidence model")) from None
-    except RecursionError:  # [[[[… thousands deep
-        raise ModelError(f"{located(path, deepest_line(text))}: invalid evidence model JSON: nested too deeply") \
-            from None
-    except ValueError:  # a number of thousands of digits: int()'s refusal, not a JSONDecodeError
-        line, why = long_number(text)
-        raise ModelError(f"{located(path, line)}: invalid evidence model JSON{why}") from None
+    spec = loads_located(text, path, "invalid evidence model JSON", error=ModelError)
 
     def at(key: str | None = None) -> str:  # `file:line` of a key (evidence.json is written indented)
         return located(path, json_key_line(text, key) if key and isinstance(spec, dict) and key in spec else None)

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any, Iterator
 
-from .errors import InputError, located, read_capped, unreadable
+from .errors import InputError, RagtuneError, located, read_capped, unreadable
 from .normalize import lone_surrogate
 from .text import escaped
 
@@ -37,13 +37,18 @@ def long_number(text: str) -> tuple[int | None, str]:
     """(line, " at column C: a number of N digits …") of the number json.loads could not read in `text`, for a
     message "invalid JSON{that}": Python turns no more than sys.get_int_max_str_digits() digits into an integer, and
     its ValueError (not a JSONDecodeError) has no position."""
-    limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()  # 0: no limit (Python before 3.10.7)
-    m = re.search(r"-?\d{%d,}" % (limit + 1), text) if limit else None
+    m, limit = _long_number(text)
     if m is None:
         return None, ": a number too long to read"
     line_start = text.rfind("\n", 0, m.start()) + 1
     return (text.count("\n", 0, m.start()) + 1, f" at column {m.start() - line_start + 1}: a number of "
             f"{len(m.group().lstrip('-'))} digits (at most {limit} are read)")
+
+
+def _long_number(text: str) -> tuple[re.Match[str] | None, int]:
+    """(the first number past Python's int-from-text limit in `text`, or None; the limit)."""
+    limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()  # 0: no limit (Python before 3.10.7)
+    return (re.search(r"-?\d{%d,}" % (limit + 1), text) if limit else None), limit
 
 
 def deepest_line(text: str, quotes: str = '"') -> int:
@@ -73,27 +78,66 @@ def deepest_line(text: str, quotes: str = '"') -> int:
     return best_line
 
 
-def parse_line(raw: bytes, where: str) -> Any:
-    """One JSONL line (bytes, without its newline) → the parsed value, or an InputError naming `where`."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{where}: not UTF-8 text: byte 0x{raw[exc.start]:02x} at column {exc.start + 1}") from None
-    if text.startswith("\ufeff"):  # a byte-order mark (editors on Windows) is not an error
-        text = text[1:]
+def loads_located(text: str | bytes, where: Path | str | None, what: str = "invalid JSON", *,
+                  error: type[RagtuneError] = InputError, hint: str | None = None, record: bool = False) -> Any:
+    """json.loads of a text from outside the product (a file, a server's reply, a person's argument), or `error`
+    (with `hint`) in words a person can act on: "WHERE:LINE: WHAT at column C: REASON". The one place that knows
+    json.loads's three failures: a JSONDecodeError (its message, without the trailing "at"), a RecursionError
+    ([[[[… nested past the recursion limit: "nested too deeply", at the deepest line) and a plain ValueError with
+    Python's advice to call sys.set_int_max_str_digits (a number of more than 4,300 digits: "a number of N digits (at
+    most 4300 are read)", at its line and column). Bytes are decoded as UTF-8 (a bad byte: its line and column);
+    a leading byte-order mark is no error.
+
+    `what`: the words before the position ("invalid manifest JSON", "unreadable rollout state: invalid JSON").
+    `where` names a file (the damage's line is added) or, with `record`, one line of input (a JSONL row's
+    `file:line`, a stream's data line, a command-line argument): no line is added, and a value cut short is said
+    as such ("truncated JSON: the line ends at column E before the value is closed"). `where` None: no prefix (a
+    model's answer), the line given in the position when the text has several."""
+    def fail(line: int | None, why: str) -> RagtuneError:
+        if where is None:
+            return error(why, hint=hint)
+        return error(f"{where if record else located(where, line)}: {why}", hint=hint)
+
+    def at(source: str | bytes, i: int) -> tuple[int, str]:
+        """(line, "column C" or, where no prefix names the line, "line L, column C") of offset i."""
+        nl = "\n" if isinstance(source, str) else b"\n"
+        line, col = source.count(nl, 0, i) + 1, i - source.rfind(nl, 0, i)
+        return line, (f"line {line}, column {col}" if (record or where is None) and nl in source else f"column {col}")
+
+    if isinstance(text, (bytes, bytearray)):
+        raw = bytes(text)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line, pos = at(raw, exc.start)
+            raise fail(line, f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at {pos}") from None
+    text = text.removeprefix("\ufeff")  # a byte-order mark (editors on Windows) is not an error
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
+        msg = exc.msg.removesuffix(" at")  # "Unterminated string starting at": the position says where
         end = len(text.rstrip())
-        if exc.pos >= end or exc.msg.startswith("Unterminated string"):
-            msg = exc.msg[:-3] if exc.msg.endswith(" at") else exc.msg  # "Unterminated string starting at"
-            raise InputError(f"{where}: truncated JSON: the line ends at column {end + 1} before the value is "
-                             f"closed ({msg} at column {exc.colno})") from None
-        raise InputError(f"{where}: invalid JSON at column {exc.colno}: {exc.msg}") from None
-    except RecursionError:  # a value nested thousands deep ([[[[…): json gives up with Python's recursion limit
-        raise InputError(f"{where}: invalid JSON: nested too deeply") from None
-    except ValueError:  # a 5000-digit number: json hands over int()'s refusal
-        raise InputError(f"{where}: invalid JSON{long_number(text)[1]}") from None
+        if record and (exc.pos >= end or msg.startswith("Unterminated string")):  # a write or a stream cut short
+            ends = ("the text ends at " if "\n" in text else "the line ends at ") + at(text, end)[1]
+            raise fail(None, f"truncated JSON: {ends} before the value is closed ({msg} at {at(text, exc.pos)[1]})"
+                       ) from None
+        line, pos = at(text, exc.pos)
+        raise fail(line, f"{what} at {pos}: {msg}") from None
+    except RecursionError:  # nested thousands deep: json gives up with Python's recursion limit
+        # the deepest line, where there is more than one (on a one-line text the line says nothing)
+        raise fail(deepest_line(text) if "\n" in text else None, f"{what}: nested too deeply") from None
+    except ValueError:  # a number of thousands of digits: int()'s refusal, with advice meant for programmers
+        m, limit = _long_number(text)
+        if m is None:
+            raise fail(None, f"{what}: a number too long to read") from None
+        line, pos = at(text, m.start())
+        raise fail(line, f"{what} at {pos}: a number of {len(m.group().lstrip('-'))} digits (at most {limit} are "
+                         f"read)") from None
+
+
+def parse_line(raw: bytes, where: str) -> Any:
+    """One JSONL line (bytes, without its newline) → the parsed value, or an InputError naming `where`."""
+    return loads_located(raw, where, record=True)
 
 
 # A "\\uD800".."\\uDFFF" escape (a lone surrogate, or half of a pair): only a text holding one can parse to a
@@ -185,17 +229,7 @@ def read_json_object_text(path: Path | str) -> tuple[dict[str, Any], str]:
         text = read_capped(path, MAX_OBJECT_BYTES).decode("utf-8").removeprefix("\ufeff")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(unreadable(path, exc)) from None
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        msg = exc.msg.removesuffix(" at")  # "Unterminated string starting at": the column says where
-        raise InputError(f"{located(path, exc.lineno)}: invalid JSON at column {exc.colno}: {msg}") from None
-    except RecursionError:
-        raise InputError(f"{located(path, deepest_line(text))}: invalid JSON: nested too deeply") from None
-    except ValueError:  # a number of thousands of digits
-        line, why = long_number(text)
-        raise InputError(f"{located(path, line)}: invalid JSON{why}") from None
-    return expect_object(obj, located(path)), text
+    return expect_object(loads_located(text, path), located(path)), text
 
 
 def check_file_unicode(obj: Any, text: str, path: Path | str) -> Any:

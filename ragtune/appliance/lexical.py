@@ -19,7 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .errors import StoreError
+from .errors import InputError, StoreError
+from .jsonl import loads_located
 
 SCHEMA_VERSION = 1
 SIDECAR = "synced.json"
@@ -117,8 +118,8 @@ class LexicalIndex:
     # -- sidecar --------------------------------------------------------------------------------
     def _read_sidecar(self) -> dict[str, Any] | None:
         try:
-            data = json.loads((self.path / SIDECAR).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = loads_located((self.path / SIDECAR).read_bytes(), self.path / SIDECAR)
+        except (OSError, InputError):  # damaged (a long number, [[[[… too): unknown, the index is synced again
             return None
         return data if isinstance(data, dict) else None
 

@@ -20,13 +20,13 @@ target): the generator then applies the adapter at run time as before.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from pathlib import Path
 from typing import Any
 
-from .errors import ModelError
+from .errors import InputError, ModelError
+from .jsonl import loads_located
 
 MERGE_FORMAT = 1  # bump when the merge changes what it writes: older files are then rebuilt
 KEEP = 4  # merged models kept in the cache, the most recently used (each is about the base's size at Q8_0)
@@ -59,12 +59,12 @@ def ensure_merged(base: Path, base_sha: str, adapter: Path, adapter_sha: str, sc
     out = merged_path(base_sha, adapter_sha, scale)
     stamp_path = out.with_name(out.name + ".json")
     try:
-        stamp = json.loads(stamp_path.read_text(encoding="utf-8"))
+        stamp = loads_located(stamp_path.read_bytes(), stamp_path)
         if out.is_file() and stamp == _stamp(base_sha, adapter_sha, sha256_file(out), scale):
             os.utime(stamp_path)  # recently used, for _prune (the model's own mtime keys sha256_file's memo)
             return out
-    except (OSError, ValueError):
-        pass  # absent or damaged: built again below
+    except (OSError, ValueError, InputError):
+        pass  # absent or damaged (a long number, [[[[… too): built again below
     try:
         with atomic_path(out) as tmp:
             if merge_into(base, adapter, tmp, scale=scale) is None:

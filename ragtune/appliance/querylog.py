@@ -7,7 +7,7 @@ import json
 from typing import Any, Iterator, TextIO
 
 from .errors import InputError, located
-from .jsonl import json_key_line
+from .jsonl import json_key_line, loads_located
 from .prompt import SYSTEM_PROMPT, system_prompt_sha256, training_example
 from .schema import validate_answer
 from .store import Store
@@ -84,10 +84,7 @@ def set_review(store: Store, log_id: int, answer: Any, *, max_answer_chars: int 
     Nothing is written on an error."""
     entry = get_entry(store, log_id)
     if isinstance(answer, str):
-        try:
-            answer = json.loads(answer)
-        except ValueError as exc:
-            raise InputError(f"review answer is not valid JSON: {exc}") from None
+        answer = loads_located(answer, "review answer", record=True)  # a person's: its words, never Python's
     ctx = entry["context"] if isinstance(entry["context"], list) else []
     ids = [c.get("id") for c in ctx if isinstance(c, dict)]
     errs = validate_answer(answer, ids, max_answer_chars)

@@ -8,13 +8,13 @@ manifest says go > the base model. `[generate] adapter = "default"` (the default
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Iterable
 
 from .artifacts import ACTIVE_ADAPTER, ADAPTER_KINDS, DEFAULT_ADAPTER, NONE_ADAPTER  # no artifact may be named so
 from .errors import InputError, ModelError, located
 from .hashing import sha256_path
+from .jsonl import loads_located
 from .registry import Registry
 from .tomltext import with_origin
 
@@ -60,9 +60,14 @@ def resolve_adapter(registry: Registry, ref: str | Path | None, *, model_id: str
         side = p.with_name(p.name + ".json")
         if side.is_file():
             try:
-                want = json.loads(side.read_text(encoding="utf-8")).get("sha256")
-            except (ValueError, OSError, AttributeError) as exc:
-                raise ModelError(f"{located(side)}: unreadable adapter manifest: {exc}") from None
+                raw = side.read_bytes()
+            except OSError as exc:
+                raise ModelError(f"{located(side)}: unreadable adapter manifest: {exc.strerror or exc}") from None
+            doc = loads_located(raw, side, "unreadable adapter manifest: invalid JSON", error=ModelError)
+            if not isinstance(doc, dict):
+                raise ModelError(f"{located(side)}: unreadable adapter manifest: expected a JSON object, got "
+                                 f"{type(doc).__name__}")
+            want = doc.get("sha256")
             if want:
                 return p, str(want)
         return p, sha256_path(p)

@@ -20,7 +20,6 @@ Which model and adapter a reference names is resolved in refs.py.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -37,7 +36,7 @@ from .atomic import atomic_path, atomic_write_json, default_file_mode
 from .errors import InputError, ModelError, located, unreadable
 from .hashing import clear_caches, sha256_path
 from .home import Home
-from .jsonl import deepest_line, long_number
+from .jsonl import loads_located
 from .tomltext import with_origin
 
 _HEXPREFIX = re.compile(r"^[0-9a-f]{8,64}$")
@@ -160,7 +159,8 @@ class Registry:
             text = mpath.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ModelError(unreadable(mpath, exc, "cannot read manifest")) from None
-        return validate_manifest(_loads(text, mpath, "invalid manifest JSON"), mpath, expect_id)
+        obj = loads_located(text, mpath, "invalid manifest JSON", error=ModelError)  # a crash or a person damaged it
+        return validate_manifest(obj, mpath, expect_id)
 
     def _manifests(self) -> list[dict[str, Any]]:
         if not self.dir.is_dir():
@@ -293,12 +293,13 @@ class Registry:
         if not self.state_path.is_file():
             return None
         try:
-            obj = _loads(self.state_path.read_text(encoding="utf-8"), self.state_path, "invalid JSON")
-        except ModelError as exc:  # damaged by a crash or by hand: said, never taken for "no choice made"
-            raise ModelError(exc.message, hint="delete it to serve the base model with no adapter") from None
+            text = self.state_path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ModelError(unreadable(self.state_path, exc),
                              hint="delete it to serve the base model with no adapter") from None
+        # damaged by a crash or by hand: said, never taken for "no choice made"
+        obj = loads_located(text, self.state_path, error=ModelError,
+                            hint="delete it to serve the base model with no adapter")
         ok = isinstance(obj, dict) and all(
             k in obj and (obj[k] is None or (isinstance(obj[k], str) and HEX64.match(obj[k]))) for k in ("active", "previous"))
         if not ok:
@@ -393,21 +394,6 @@ class Registry:
     def _default_id(self) -> str | None:
         b = builtin.get_builtin()
         return b.sha256 if b is not None and b.present and b.go else None
-
-
-def _loads(text: str, path: Path, what: str) -> Any:
-    """A registry file's JSON, or a ModelError `file:line: WHAT…` (a crash or a person may have damaged it): the
-    syntax error's line, the line of a number of thousands of digits (int()'s ValueError, not a JSONDecodeError) or
-    of the deepest nesting (a RecursionError)."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ModelError(f"{located(path, exc.lineno)}: {what}: {exc.msg}") from None
-    except RecursionError:
-        raise ModelError(f"{located(path, deepest_line(text))}: {what}: nested too deeply") from None
-    except ValueError:
-        line, why = long_number(text)
-        raise ModelError(f"{located(path, line)}: {what}{why}") from None
 
 
 def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

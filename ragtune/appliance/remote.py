@@ -17,7 +17,6 @@ and counted exactly as the in-process backend does.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
@@ -30,6 +29,7 @@ from .generate import resolve_model
 from .genresult import GenResult, OnToken
 from .llamalog import llama_cpp_module as _llama_cpp
 from .home import Home
+from .jsonl import loads_located
 
 
 def _formatter(llm: Any) -> Any:
@@ -194,10 +194,11 @@ class OpenAIGenerator:
             raise GenerationError(f"the generation server at {self.base_url} is unreachable: {exc}") from None
         if r.status_code != 200:
             raise GenerationError(f"the generation server answered {r.status_code} on {route}: {r.text[:200]}")
-        try:
-            return r.json()
-        except ValueError:
-            raise GenerationError(f"the generation server sent invalid JSON on {route}") from None
+        # another server's words: a syntax error, a number of 5,000 digits or [[[[… is its bad reply, never a crash
+        data = loads_located(r.text, f"the generation server's reply on {route}", error=GenerationError, record=True)
+        if not isinstance(data, dict):
+            raise GenerationError(f"the generation server's reply on {route} is not a JSON object")
+        return data
 
     def body(self, messages: Sequence[dict[str, str]], *, gbnf: str, max_tokens: int, seed: int,
              temperature: float, stream: bool, prefix_cache: bool) -> dict[str, Any]:
@@ -285,10 +286,10 @@ class OpenAIGenerator:
                     payload = line[5:].strip()
                     if payload == "[DONE]":
                         break
-                    try:
-                        data = json.loads(payload)
-                    except ValueError:
-                        raise GenerationError("the generation server streamed invalid JSON") from None
+                    data = loads_located(payload, "the generation server's stream", error=GenerationError,
+                                         record=True)
+                    if not isinstance(data, dict):
+                        raise GenerationError("the generation server streamed a value that is not a JSON object")
                     if not data.get("choices"):
                         usage = data.get("usage") or usage
                         continue

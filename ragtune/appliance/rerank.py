@@ -17,7 +17,6 @@ reads `.weight`: how much of the final order is the reranker's (see `Retriever.r
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
 from typing import Any, Protocol, Sequence
@@ -25,6 +24,7 @@ from typing import Any, Protocol, Sequence
 import numpy as np
 
 from .errors import ModelError
+from .jsonl import loads_located
 from .tomltext import with_origin
 
 
@@ -56,12 +56,13 @@ def effective_rerank(ref: str) -> str:
     model, manifest = folder / "reranker.json", folder / "manifest.json"
     if not model.is_file():
         return ""
+    off = 'set [retrieve] rerank = "" to turn reranking off'
     try:
-        meta = json.loads(manifest.read_text(encoding="utf-8"))
+        meta = loads_located(manifest.read_bytes(), manifest, "not a valid built-in reranker manifest: invalid JSON",
+                             error=ModelError, hint=off)
         want = meta["sha256"]
-    except (OSError, ValueError, KeyError, TypeError):
-        raise ModelError(f"{manifest}: missing or not a valid built-in reranker manifest",
-                         hint='set [retrieve] rerank = "" to turn reranking off') from None
+    except (OSError, KeyError, TypeError):
+        raise ModelError(f"{manifest}: missing or not a valid built-in reranker manifest", hint=off) from None
     checks = [(model, want)]
     evidence = folder / "evidence.json"  # the pre-generation refusal model fitted with it (evidence.py)
     if evidence.is_file():
@@ -96,8 +97,9 @@ def load_reranker(ref: str, home: Any, *, threads: int = 1) -> Any:
     kind = None
     if meta is not None and meta.is_file():
         try:
-            kind = json.loads(meta.read_text(encoding="utf-8")).get("kind")
-        except (OSError, ValueError, AttributeError):
+            kind = loads_located(meta.read_bytes(), meta, "not a valid reranker.json: invalid JSON",
+                                 error=ModelError).get("kind")
+        except (OSError, AttributeError):
             raise ModelError(f"{meta}: not a valid reranker.json") from None
     if kind == "features":
         from .rerank_features import FeatureReranker
@@ -128,7 +130,8 @@ class CrossEncoderReranker:
         self.weight = 1.0  # the order is the reranker's unless its training fitted an interpolation weight
         if meta.is_file():
             try:
-                spec = json.loads(meta.read_text(encoding="utf-8"))
+                spec = loads_located(meta.read_bytes(), meta, "not a valid reranker.json: invalid JSON",
+                                     error=ModelError)
                 max_len = int(spec.get("max_len", max_len))
                 self.weight = float(spec.get("weight", 1.0))
             except (OSError, ValueError, TypeError, AttributeError):

@@ -21,7 +21,6 @@ Scoring 20 candidates costs a few ms of CPU (benchmarks/README.md).
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from pathlib import Path
@@ -30,6 +29,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .errors import ModelError
+from .jsonl import loads_located
 from .text import STOPWORDS, stem
 
 FORMAT = 1
@@ -159,9 +159,10 @@ class FeatureReranker:
         path = Path(model_dir).expanduser()
         path = path / "reranker.json" if path.is_dir() else path
         try:
-            spec = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+            raw = path.read_bytes()
+        except OSError as exc:
             raise ModelError(f"{path}: cannot read the reranker: {exc}") from None
+        spec = loads_located(raw, path, "cannot read the reranker: invalid JSON", error=ModelError)
         self.path = path
         if not isinstance(spec, dict) or spec.get("kind") != KIND:
             raise ModelError(f"{path}: not a feature reranker (kind {KIND!r})")

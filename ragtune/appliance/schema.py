@@ -4,10 +4,10 @@ Every string and array is bounded; citations can only be ids that were given in 
 
 from __future__ import annotations
 
-import json
 from typing import Any, Sequence
 
-from .jsonl import long_number
+from .errors import InputError
+from .jsonl import loads_located
 
 STATUS_VALUES = ("ok", "refused")
 MAX_CITATIONS = 6
@@ -72,10 +72,6 @@ def parse_answer(text: str) -> tuple[Any, str | None]:
     """(object, None) or (None, parse error). The text is a model's, a remote server's or a results file's: a
     number of thousands of digits (int()'s ValueError) and [[[[… past the recursion limit are parse errors too."""
     try:
-        return json.loads(text), None
-    except json.JSONDecodeError as exc:
-        return None, f"invalid JSON: {exc}"
-    except RecursionError:
-        return None, "invalid JSON: nested too deeply"
-    except ValueError:
-        return None, f"invalid JSON{long_number(text)[1]}"
+        return loads_located(text, None), None
+    except InputError as exc:
+        return None, exc.message

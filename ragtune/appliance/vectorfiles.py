@@ -3,7 +3,6 @@ the files it names are whole, and the append/save steps a writer uses. No search
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,8 @@ from typing import Any
 import numpy as np
 
 from .atomic import atomic_open
+from .errors import InputError
+from .jsonl import loads_located
 from .signcodes import WORDS
 from .store import EMBED_DIM
 
@@ -27,8 +28,8 @@ LOAD_ERRORS = (OSError, ValueError, EOFError)
 def read_state(root: Path) -> dict[str, Any] | None:
     """The marker; None when missing or unreadable; {..., "stale": True} when it names other codes."""
     try:
-        st = json.loads((root / STATE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        st = loads_located((root / STATE).read_bytes(), root / STATE)
+    except (OSError, InputError):  # damaged (a long number, [[[[… too): as missing, the files are rebuilt
         return None
     if not isinstance(st, dict) or st.get("schema") != SCHEMA or not isinstance(st.get("gen"), int):
         return None

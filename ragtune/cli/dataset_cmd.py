@@ -234,11 +234,12 @@ def train_cmd(app, data, out, recipe, as_json, **opts) -> None:
 
 def _interrupted(out: Path, data: str, recipe: str | None) -> str:
     """What a Ctrl-C left: the last checkpoint's step and the command that resumes from it."""
-    import json
+    from ..appliance.jsonl import loads_located
 
+    state = out / "checkpoint" / "state.json"
     try:
-        step = json.loads((out / "checkpoint" / "state.json").read_text(encoding="utf-8"))["step"]
-    except (OSError, ValueError, KeyError, TypeError):
+        step = loads_located(state.read_bytes(), state)["step"]
+    except (OSError, KeyError, TypeError, InputError):  # InputError: damaged (a long number, [[[[… too)
         return f"interrupted: no checkpoint in {out} yet (the next run starts from the beginning)"
     again = f"ragtune train --data {data} --out {out}{f' --config {recipe}' if recipe else ''} <the same options> --resume"
     return f"interrupted: the checkpoint in {out} holds step {step}; continue with: {again}"

@@ -23,7 +23,6 @@ Dev tooling: needs the [train] and [convert] extras and the llama-cpp-python sdi
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import platform
 import shlex
@@ -38,7 +37,7 @@ from ragtune.appliance.calibrated import CALIBRATED
 from ragtune.appliance.config import Settings, dump_toml
 from ragtune.appliance.errors import InputError, located, require_installed
 from ragtune.appliance.hashing import sha256_file
-from ragtune.appliance.jsonl import read_json_object
+from ragtune.appliance.jsonl import loads_located, read_json_object
 
 from .promote import eval_summary, promote
 from .recipes import Recipe, load_recipe
@@ -277,9 +276,10 @@ def _start(work: Path, recipe: Recipe, opts: RebuildOptions) -> dict[str, Any]:
         if not opts.resume:
             raise InputError(f"{work}: holds a rebuild already", hint="--resume continues it; or choose another --work")
         try:
-            state = json.loads(sp.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+            raw = sp.read_bytes()
+        except OSError as exc:
             raise InputError(f"{located(sp)}: unreadable rebuild state: {exc}") from None
+        state = loads_located(raw, sp, "unreadable rebuild state: invalid JSON")
         steps = state.get("steps") if isinstance(state, dict) else None
         if not (isinstance(steps, dict) and all(isinstance(v, dict) for v in steps.values())):
             raise InputError(f"{located(sp)}: unreadable rebuild state: expected an object with 'steps' (an object "

@@ -16,6 +16,7 @@ from typing import Any
 
 from ragtune.appliance.atomic import atomic_write_text, check_folder
 from ragtune.appliance.errors import InputError
+from ragtune.appliance.jsonl import loads_located
 
 from .curate import dataset_sha256, example_hash, write_splits
 from .dataset import read_dataset
@@ -59,8 +60,8 @@ def _check_out(out: Path) -> None:
     earlier_merge = False
     if cfg.is_file():
         try:
-            earlier_merge = "merge" in (json.loads(cfg.read_text(encoding="utf-8")).get("build_options") or {})
-        except (OSError, ValueError, AttributeError):
+            earlier_merge = "merge" in (loads_located(cfg.read_bytes(), cfg).get("build_options") or {})
+        except (OSError, TypeError, AttributeError, InputError):  # damaged (a long number, [[[[… too): not a merge
             earlier_merge = False
     others = sorted(n for n in names - mine if not n.startswith("."))
     # no config beside the splits: a merge cut short (write_splits removes the old config first), written again

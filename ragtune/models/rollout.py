@@ -34,7 +34,7 @@ from ragtune.appliance.home import Home
 
 from ragtune.appliance.atomic import atomic_write_json
 from ragtune.appliance.calibrated import is_number
-from ragtune.appliance.jsonl import json_key_line, long_number
+from ragtune.appliance.jsonl import json_key_line, loads_located
 from ragtune.appliance.artifacts import ADAPTER_KINDS
 from ragtune.appliance.registry import Registry
 
@@ -212,23 +212,14 @@ class RolloutState:
                 return self._cache[1]
             try:
                 text = self.path.read_text(encoding="utf-8")
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise ModelError(f"{located(self.path, exc.lineno)}: unreadable rollout state: invalid JSON at column "
-                                 f"{exc.colno}: {exc.msg}", hint=_DAMAGED_HINT) from None
             except UnicodeDecodeError as exc:
                 raise ModelError(f"{located(self.path)}: unreadable rollout state: not UTF-8 text (byte "
                                  f"0x{exc.object[exc.start]:02x} at offset {exc.start})", hint=_DAMAGED_HINT) from None
-            except RecursionError:
-                raise ModelError(f"{located(self.path)}: unreadable rollout state: invalid JSON: nested too deeply",
-                                 hint=_DAMAGED_HINT) from None
-            except ValueError:  # a number of thousands of digits: int()'s refusal, not a JSONDecodeError
-                line, why = long_number(text)
-                raise ModelError(f"{located(self.path, line)}: unreadable rollout state: invalid JSON{why}",
-                                 hint=_DAMAGED_HINT) from None
             except OSError as exc:
                 raise ModelError(f"{located(self.path)}: unreadable rollout state: {exc.strerror or exc}",
                                  hint=_DAMAGED_HINT) from None
+            obj = loads_located(text, self.path, "unreadable rollout state: invalid JSON", error=ModelError,
+                                hint=_DAMAGED_HINT)
             r = _rollout_of(obj, self.path, text)
             _check_rollout(r, self.path, text)
             self._cache = (mtime, r)

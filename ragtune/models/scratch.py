@@ -20,6 +20,7 @@ from typing import Any, Callable
 from ragtune.appliance.config import Settings
 from ragtune.appliance.errors import InputError
 from ragtune.appliance.home import Home
+from ragtune.appliance.jsonl import loads_located
 
 SCRATCH_FORMAT = 1
 MARKER = "scratch.json"
@@ -90,10 +91,10 @@ def scratch_home(settings: Settings, docs: Path | str, *, cache_root: Path | Non
     marker = root / MARKER
     if marker.is_file():
         try:
-            info = json.loads(marker.read_text(encoding="utf-8"))
+            info = loads_located(marker.read_bytes(), marker)
             if info.get("key") == key:
                 return Scratch(_settings(settings, root), root, Path(info["docs_root"]), info, True)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, InputError):  # InputError: damaged JSON
             pass
         shutil.rmtree(root, ignore_errors=True)  # unreadable or foreign: rebuild
     from ragtune.appliance.atomic import atomic_path, atomic_write_json
@@ -112,7 +113,7 @@ def scratch_home(settings: Settings, docs: Path | str, *, cache_root: Path | Non
                 "failed": [{"path": p, "reason": r} for p, r in summary.failed],
                 "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         atomic_write_json(tmp / MARKER, info, indent=1)
-    info = json.loads(marker.read_text(encoding="utf-8"))
+    info = loads_located(marker.read_bytes(), marker)  # ours, or a concurrent build's: damaged, an InputError
     return Scratch(_settings(settings, root), root, Path(info["docs_root"]), info, False)
 
 

@@ -3,7 +3,6 @@ lookups over the store, and eval report discovery. Kept free of Textual so they 
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +11,8 @@ from typing import Any, Iterator, Protocol
 from rich.cells import cell_len
 from rich.text import Text
 
+from ragtune.appliance.errors import InputError
+from ragtune.appliance.jsonl import loads_located
 from ragtune.appliance.text import CONTROLS, STOPWORDS, printable
 from ragtune.appliance.types import ContextItem
 
@@ -462,11 +463,13 @@ def list_eval_reports(eval_dir: Path, limit: int = 50, extra_dirs: list[str | Pa
             name = str(path.parent)
         rep = EvalReport(path=path, name=name, mtime=mtime)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = loads_located(path.read_bytes(), path, "cannot read report: invalid JSON")
             if not isinstance(data, dict):
                 raise ValueError("top level is not an object")
             rep.data = data
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
+        except InputError as exc:  # where the JSON breaks: a line, a column, words (a long number, [[[[… too)
+            rep.error = exc.message
+        except (OSError, ValueError) as exc:
             rep.error = f"{path}: cannot read report: {exc}"
         out.append(rep)
     out.sort(key=lambda r: r.mtime, reverse=True)

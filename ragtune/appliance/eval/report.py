@@ -11,6 +11,7 @@ from typing import Any
 
 from ..atomic import atomic_write_text, make_dir
 from ..errors import InputError
+from ..jsonl import loads_located
 from .losses import table
 
 RATE_METRICS = [  # (key, title, criterion key in report["criteria"], "min"|"max")
@@ -95,9 +96,10 @@ def check_out(out: Path) -> None:
         present.append("items.jsonl")  # someone's own items.jsonl would be replaced by the run's rows
     if not present:
         return
+    report = Path(out) / "report.json"
     try:
-        ours = isinstance(json.loads((Path(out) / "report.json").read_text(encoding="utf-8")).get("run_id"), str)
-    except (OSError, ValueError, AttributeError):
+        ours = isinstance(loads_located(report.read_bytes(), report).get("run_id"), str)
+    except (OSError, AttributeError, InputError):  # damaged (a long number, [[[[… too): not known to be ours
         ours = False
     if not ours:  # (beside a report of ours, a damaged items.jsonl is the run's own: rewritten)
         raise InputError(f"{out}: holds {', '.join(present)} that an eval run did not write; the run's report would "
@@ -113,8 +115,8 @@ def _items_file(path: Path) -> bool:
             first = f.readline(1 << 16)
         if not first.strip():
             return True
-        row = json.loads(first)
-    except (OSError, ValueError):
+        row = loads_located(first, path, record=True)
+    except (OSError, InputError):
         return False
     return isinstance(row, dict) and isinstance(row.get("arm"), str) and isinstance(row.get("qid"), str)
 

@@ -5,11 +5,12 @@ after a clean ingest lets a run skip even the incremental pass over the corpus."
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
 from ..config import Settings
+from ..errors import InputError
+from ..jsonl import loads_located
 from ..store import json_dumps
 
 
@@ -33,8 +34,8 @@ def _marker(settings: Settings) -> Path:
 def corpus_is_ingested(settings: Settings, corpus: Path) -> bool:
     """The scratch home holds this corpus, fully ingested (a marker written after a clean ingest)."""
     try:
-        mark = json.loads(_marker(settings).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        mark = loads_located(_marker(settings).read_bytes(), _marker(settings))
+    except (OSError, InputError):  # damaged (a long number, [[[[… too): ingested again
         return False
     return mark == _corpus_key(settings, corpus) and settings.home.db_path.is_file()
 

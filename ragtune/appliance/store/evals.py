@@ -6,6 +6,8 @@ import json
 import time
 from typing import Any
 
+from ..errors import InputError
+from ..jsonl import loads_located
 from .base import json_dumps
 
 
@@ -73,7 +75,7 @@ class EvalTables:
 def _config(text: str) -> dict[str, Any] | None:
     """A stored run config, or None when it does not read as a JSON object."""
     try:
-        cfg = json.loads(text)
-    except ValueError:
+        cfg = loads_located(text, "eval_runs.config", record=True)
+    except InputError:  # damaged (a long number, [[[[… too): as any config that does not read
         return None
     return cfg if isinstance(cfg, dict) else None

@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 from ragtune.appliance import prompt
 from ragtune.appliance.errors import InputError, require
+from ragtune.appliance.jsonl import loads_located
 from ragtune.appliance.atomic import atomic_path, replace_into
 from ragtune.appliance.atomic import atomic_write_json
 from ragtune.models.dataset import answer_in_sources
@@ -117,15 +118,15 @@ def _checkpoint_dir(ckpt: Path) -> Path | None:
 
 
 def _load_checkpoint(ckpt: Path, model: Any, opt: Any, sched: Any, accel: Any) -> dict[str, Any]:
-    import json
-
     torch = require("torch", "train")
     peft = require("peft", "train")
     st = require("safetensors.torch", "train")
     from safetensors import SafetensorError
 
+    hint = "move the checkpoint folder aside to train from the start, or train without --resume"
     try:
-        state = json.loads((ckpt / "state.json").read_text(encoding="utf-8"))
+        state = loads_located((ckpt / "state.json").read_bytes(), ckpt / "state.json",
+                              "cannot read the checkpoint: invalid JSON", hint=hint)
         weights = st.load_file(str(ckpt / "adapter_model.safetensors"))
         blob = torch.load(ckpt / "optim.pt", weights_only=False)
         if not (isinstance(state, dict) and {"epoch", "pos", "step"} <= set(state)
@@ -133,9 +134,7 @@ def _load_checkpoint(ckpt: Path, model: Any, opt: Any, sched: Any, accel: Any) -
             raise ValueError("state.json or optim.pt does not hold what a checkpoint writes")
     except (OSError, ValueError, EOFError, RuntimeError, pickle.UnpicklingError, SafetensorError) as exc:
         # a damaged file (a disk error, a copy cut short): named, with the way out, never a traceback
-        raise InputError(f"{ckpt}: cannot read the checkpoint: {type(exc).__name__}: {exc}",
-                         hint="move the checkpoint folder aside to train from the start, or train without --resume"
-                         ) from None
+        raise InputError(f"{ckpt}: cannot read the checkpoint: {type(exc).__name__}: {exc}", hint=hint) from None
     target = accel.unwrap_model(model) if accel is not None else model
     peft.set_peft_model_state_dict(target, weights)
     opt.load_state_dict(blob["opt"])

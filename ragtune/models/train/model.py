@@ -4,7 +4,6 @@ tokenizer match what serving expects, load it (full precision or 4-bit NF4 for Q
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ragtune.appliance.errors import InputError, ModelError, require
+from ragtune.appliance.jsonl import loads_located
 
 from .config import DEFAULT_BASE, TrainConfig
 
@@ -230,8 +230,8 @@ def load_init_adapter(model: Any, path: str, cfg: TrainConfig) -> dict[str, Any]
             pairs.setdefault(mod.removeprefix("base_model.model."), {})[rest[:1].lower()] = w
         tensors = {k: (v.get("a"), v.get("b")) for k, v in pairs.items()}
         try:
-            alpha = json.loads((p / "adapter_config.json").read_text(encoding="utf-8")).get("lora_alpha")
-        except (OSError, ValueError, AttributeError):
+            alpha = loads_located((p / "adapter_config.json").read_bytes(), p / "adapter_config.json").get("lora_alpha")
+        except (OSError, AttributeError, InputError):  # missing or damaged (a long number, [[[[… too): not checked
             alpha = None
         if isinstance(alpha, bool) or not isinstance(alpha, (int, float, type(None))):
             raise InputError(f"{p / 'adapter_config.json'}: lora_alpha must be a number, got {alpha!r}")

@@ -7,13 +7,13 @@ folder that holds other files (the adapter would land beside them and a later `c
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 from ragtune.appliance.atomic import check_folder
 from ragtune.appliance.errors import InputError
+from ragtune.appliance.jsonl import loads_located
 
 from .config import TrainConfig
 
@@ -63,11 +63,12 @@ def recorded(out: Path) -> dict[str, Any] | None:
     if not ((out / "checkpoint").is_dir() or any(out.glob(".checkpoint.old-*"))
             or (out / "adapter_model.safetensors").is_file()):
         return None
+    hint = "train into a new --out, or move this folder aside"
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"{path}: cannot read the run's training config ({exc})",
-                         hint="train into a new --out, or move this folder aside") from None
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the run's training config ({exc})", hint=hint) from None
+    doc = loads_located(raw, path, "cannot read the run's training config: invalid JSON", hint=hint)
     if not isinstance(doc, dict) or not isinstance(doc.get("config"), dict):
         raise InputError(f"{path}: not a training config as `ragtune train` writes it",
                          hint="train into a new --out, or move this folder aside")
