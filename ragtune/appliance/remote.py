@@ -44,6 +44,12 @@ def _formatter(llm: Any) -> Any:
         bos_token=llm._model.token_get_text(bos) if bos >= 0 else "", add_generation_prompt=True)
 
 
+def _count(usage: dict[str, Any], key: str) -> int:
+    """A token count from a server's `usage`; 0 (count it here) when it is missing or not a count ("12", -1, 1e400)."""
+    n = usage.get(key)
+    return n if isinstance(n, int) and not isinstance(n, bool) and n >= 0 else 0
+
+
 class _Vocab:
     """The GGUF's tokenizer and chat template, loaded once per model file's content (its sha256: a GGUF replaced
     at the same path is another model, with maybe another vocabulary or template) and shared (tokenizing is
@@ -246,9 +252,9 @@ class OpenAIGenerator:
         if served is not None and served != name:
             raise GenerationError(f"asked the generation server for {name!r}, it answered as {served!r}; "
                                   "refusing the answer")
-        n_out = int(usage.get("completion_tokens") or 0) or len(self._vocab.tokenize(text)) if text else 0
+        n_out = _count(usage, "completion_tokens") or len(self._vocab.tokenize(text)) if text else 0
         total = (time.perf_counter() - t0) * 1000
-        return GenResult(text=text, tokens_prompt=int(usage.get("prompt_tokens") or n_prompt),
+        return GenResult(text=text, tokens_prompt=_count(usage, "prompt_tokens") or n_prompt,
                          tokens_completion=n_out, ttft_ms=ttft or total, generation_ms=total,
                          finish=finish or "stop")
 
@@ -291,7 +297,7 @@ class OpenAIGenerator:
                     if not isinstance(data, dict):
                         raise GenerationError("the generation server streamed a value that is not a JSON object")
                     if not data.get("choices"):
-                        usage = data.get("usage") or usage
+                        usage = data["usage"] if isinstance(data.get("usage"), dict) else usage
                         continue
                     piece, u, served, f = self._parse(data)
                     usage = u or usage

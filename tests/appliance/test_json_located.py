@@ -260,3 +260,23 @@ def test_damaged_internal_files_take_the_branch_any_damage_takes(tmp_path, text)
     (tmp_path / "report.json").write_text(text)
     with pytest.raises(InputError, match="that an eval run did not write"):
         check_out(tmp_path)
+
+
+@pytest.mark.parametrize("usage", ['[1, 2]', '"12"', '{"prompt_tokens": "12", "completion_tokens": -1}',
+                                   '{"prompt_tokens": 1e400, "completion_tokens": true}'],
+                         ids=["a-list", "a-string", "counts-as-text", "counts-out-of-range"])
+def test_a_remote_servers_odd_usage_is_counted_here(tmp_path, monkeypatch, usage):
+    """A usage-only stream chunk (OpenAI's stream_options) or counts that are not counts: the answer still comes
+    back, its tokens counted locally (was: AttributeError / ValueError, an internal error)."""
+    from ragtune.appliance.schema import answer_schema
+
+    done = 'data: {"choices": [{"text": "\\"ok\\"}", "finish_reason": "stop"}]}\n\n'
+
+    def reply(request):
+        return httpx.Response(200, text=GOOD + done + f'data: {{"choices": [], "usage": {usage}}}\n\ndata: [DONE]\n\n',
+                              headers={"content-type": "text/event-stream"})
+
+    g = _remote(tmp_path, monkeypatch, reply)
+    res = g.generate([{"role": "user", "content": "q"}], schema=answer_schema(["S1"]), max_tokens=8,
+                     on_token=lambda piece: None)
+    assert res.text == '{"status": "ok"}' and res.tokens_completion > 0 and res.tokens_prompt > 0
