@@ -6,7 +6,6 @@ used json.loads themselves: a damaged input is their typed error, or takes the b
 
 from __future__ import annotations
 
-import json
 import sys
 
 import httpx
@@ -99,31 +98,14 @@ def test_no_where_no_prefix_as_an_answers_parse_error_reads():
 
 
 # -- the readers that use it ---------------------------------------------------------------------------------------
-class _Vocab:
-    """A vocabulary-only load (the remote backend counts tokens locally): no GGUF needed."""
-
-    metadata = {"tokenizer.chat_template": "{{ messages[0]['content'] }}"}
-
-    def __init__(self, model_path: str, vocab_only: bool, verbose: bool):
-        pass
-
-    def token_eos(self) -> int:
-        return -1
-
-    def token_bos(self) -> int:
-        return -1
-
-    def tokenize(self, raw: bytes, add_bos: bool, special: bool) -> list[int]:
-        return list(raw)
-
-
 def _remote(tmp_path, monkeypatch, reply):
     pytest.importorskip("llama_cpp")  # the chat formatter is llama-cpp-python's
     from ragtune.appliance import remote
+    from tests.appliance.test_remote import _FakeLlamaCpp
     from ragtune.appliance.config import GenerateConfig
     from ragtune.appliance.home import Home
 
-    monkeypatch.setattr(remote, "_llama_cpp", lambda: type("M", (), {"Llama": _Vocab}))
+    monkeypatch.setattr(remote, "_llama_cpp", lambda: _FakeLlamaCpp)  # a vocabulary-only load: no GGUF
     monkeypatch.setattr(remote._Vocab, "_cache", {})
     model = tmp_path / "m.gguf"
     model.write_text("m")

@@ -133,7 +133,6 @@ def mutate_tree(doc: Any, rng: random.Random) -> tuple[Any, str]:
     value = rng.choice(SPECIALS)
 
     def put(new: Any) -> Any:
-        nonlocal doc
         if not path:
             return new
         parent[path[-1]] = new

@@ -16,6 +16,7 @@ from ragtune.appliance.errors import ConfigError, InputError, ModelError
 from tests.appliance.test_readers_fuzz import (DEEP, HUGE_DIGITS, SPECIALS, _toml_inline, _write, json_tree, mixed,
                                                run_mutants)
 from tests.gguf_helpers import builtin_manifest, write_builtin, write_gguf
+from tests.appliance.test_builtin_adapters import shipped  # noqa: F401  (the fixture: a built-in adapter folder)
 
 LONG, NESTED = HUGE_DIGITS.json_text, DEEP.json_text
 LIMIT = "(at most 4300 are read)"
@@ -122,16 +123,6 @@ def test_active_json_naming_an_adapter_no_manifest_has_says_so(reg, tmp_path):
 
 
 # -- a built-in adapter's manifest --------------------------------------------------------------------------------
-@pytest.fixture
-def shipped(tmp_path, monkeypatch):
-    from ragtune.appliance import builtin_adapters as builtin
-
-    folder = tmp_path / "shipped"
-    folder.mkdir()
-    monkeypatch.setenv(builtin.ENV, str(folder))
-    return folder
-
-
 def test_builtin_manifest_fuzz(shipped):
     from ragtune.appliance import builtin_adapters as builtin
 
