@@ -15,11 +15,25 @@ def ragtune_home() -> Path:
     return Path(platformdirs.user_data_dir("ragtune", appauthor=False))
 
 
+def _utf8_root(root: Path) -> Path:
+    """A home whose path is not UTF-8 (a Latin-1 name's byte 0xe9) can never hold the index: SQLite and the lexical
+    index open UTF-8 paths only. Said once, here, instead of a UnicodeEncodeError at the first database open."""
+    try:
+        str(root).encode("utf-8")
+    except UnicodeEncodeError:
+        from .errors import InputError
+
+        shown = os.fsencode(str(root)).decode("utf-8", "backslashreplace")  # the byte as \xe9
+        raise InputError(f"home {shown}: its path is not valid UTF-8 (the database cannot be opened there)",
+                         hint="give --home / RAGTUNE_HOME a folder whose path is UTF-8") from None
+    return root
+
+
 class Home:
     """Paths inside a home. Created lazily; nothing is written until asked."""
 
     def __init__(self, root: Path | str | None = None):
-        self.root = Path(root).expanduser().resolve() if root else ragtune_home()
+        self.root = _utf8_root(Path(root).expanduser().resolve() if root else ragtune_home())
 
     @property
     def db_path(self) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,19 @@ def print_json(obj: Any) -> None:
     if lone_surrogate(text):  # a path that is not UTF-8: JSON's own \udcXX escapes keep stdout valid UTF-8
         text = json.dumps(obj, ensure_ascii=True, indent=None, default=str)
     click.echo(text)
+
+
+def echo_path(path: Path | str) -> None:
+    """A path alone on its line of stdout, as its bytes: `$(ragtune config path)` gets the real name, also one that
+    is not UTF-8 (in a str its bytes are lone surrogates, which a UTF-8 stdout refuses to encode: exit 70)."""
+    click.echo(os.fsencode(str(path)))
+
+
+def shown_path(path: Path | str) -> str:
+    """A path inside a line of output: a byte that is not UTF-8 as `\\xe9`, a control character escaped."""
+    from ..appliance.text import escaped
+
+    return escaped(os.fsencode(str(path)).decode("utf-8", "backslashreplace"))
 
 
 def human_size(n: int) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import click
 
 from ..appliance.config import dump_toml
-from .common import cli, pass_app, print_json
+from .common import cli, echo_path, pass_app, print_json, shown_path
 
 
 @cli.group("config")
@@ -20,7 +20,7 @@ def config_show(app, as_json: bool) -> None:
     if as_json:
         print_json(s.to_dict())
     else:
-        click.echo(f"# home: {s.home.root}\n# source: {s.source}\n")
+        click.echo(f"# home: {shown_path(s.home.root)}\n# source: {shown_path(s.source)}\n")
         click.echo(dump_toml(s))
 
 
@@ -31,7 +31,7 @@ def config_init(app, force: bool) -> None:
     """Write a config file listing every key with its default (commented out)."""
     from ..appliance.config_edit import init_config
 
-    click.echo(str(init_config(app.config_file, force=force)))
+    echo_path(init_config(app.config_file, force=force))
 
 
 @config_group.command("set")
@@ -62,11 +62,11 @@ def config_set(app, key: str, value: str, as_json: bool) -> None:
     else:
         from ..appliance.tomltext import toml_value
 
-        click.echo(f"{key} = {toml_value(stored)}  ({path})")
+        click.echo(f"{key} = {toml_value(stored)}  ({shown_path(path)})")
 
 
 @config_group.command("path")
 @pass_app
 def config_path(app) -> None:
     """Print the config file path in use."""
-    click.echo(str(app.config_file))
+    echo_path(app.config_file)

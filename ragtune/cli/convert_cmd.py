@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from ..appliance.text import escaped
-from .common import FiniteFloatRange, artifact_name, cli, pass_app, print_json
+from .common import FiniteFloatRange, artifact_name, cli, pass_app, print_json, shown_path
 
 
 def _progress(msg: str) -> None:
@@ -24,7 +24,7 @@ def _report(result, as_json: bool) -> None:
         print_json(result.to_json())
     else:
         a = result.artifact
-        click.echo(f"{a.id}  {a.kind}  {result.out}  ({result.seconds:.1f} s)")
+        click.echo(f"{a.id}  {a.kind}  {shown_path(result.out)}  ({result.seconds:.1f} s)")
         nxt = {"lora-gguf": f"ragtune ask --adapter {a.id[:12]} QUESTION (try it), ragtune models activate {a.id[:12]} "
                             f"(serve it) or ragtune rollout start {a.id[:12]} --share 10 (canary it)",
                "hf-model": f"ragtune convert gguf {result.out} --out {result.out.name}.gguf"}.get(a.kind)

@@ -7,6 +7,7 @@ are not (tiny test models), so Q8_0 / Q4_0 are the types that behave the same on
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from ragtune.appliance.atomic import atomic_path
@@ -50,7 +51,8 @@ def quantize(model: str | Path, out: str | Path, *, qtype: str = "Q4_K_M", regis
     try:
         with atomic_path(out_p) as tmp:
             t1 = now()
-            rc = llama_cpp.llama_model_quantize(str(src).encode(), str(tmp).encode(), params)
+            # the paths' own bytes: a name that is not UTF-8 holds lone surrogates, which str.encode() refuses
+            rc = llama_cpp.llama_model_quantize(os.fsencode(src), os.fsencode(tmp), params)
             seconds = now() - t1
             if rc != 0:
                 raise ModelError(f"{src}: llama.cpp could not quantize it to {qtype} (code {rc})",

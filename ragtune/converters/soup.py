@@ -11,6 +11,8 @@ domains but not the refusals on disflqa-dev (benchmarks/README.md; not shipped).
 
 from __future__ import annotations
 
+import math
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -38,15 +40,54 @@ def _read(path: Path) -> tuple[Any, dict[str, Any], float]:
         r = gguf.GGUFReader(str(path))
     except (OSError, ValueError) as exc:
         raise InputError(f"{path}: not a readable GGUF file: {exc}") from None
+    _check_tensors(r, path)
     tensors = {t.name: np.asarray(t.data, dtype=np.float32) for t in r.tensors}
+    _check_pairs(tensors, path)
     field = r.fields.get("adapter.lora.alpha")
-    alpha = float(field.contents()) if field is not None else 0.0
+    try:
+        alpha = float(field.contents()) if field is not None else 0.0
+    except (TypeError, ValueError):
+        raise InputError(f"{path}: adapter.lora.alpha is not a number") from None
+    if not math.isfinite(alpha):
+        raise InputError(f"{path}: adapter.lora.alpha is {alpha}: not a finite number")
     if not alpha:
-        first = next((t for n, t in tensors.items() if n.endswith(".lora_a")), None)
-        if first is None:
-            raise InputError(f"{path}: a GGUF LoRA without any lora_a tensor")
-        alpha = float(first.shape[0])
+        alpha = float(next(t for n, t in tensors.items() if n.endswith(".lora_a")).shape[0])
+    if "general.architecture" not in r.fields:
+        raise InputError(f"{path}: no general.architecture in its header", hint=_HINT)
     return r, tensors, alpha
+
+
+_HINT = "the soup reads f32/f16 GGUF LoRAs as `ragtune convert lora` writes them"
+
+
+def _check_tensors(reader: Any, path: Path) -> None:
+    """Only f32/f16 tensors: the reader gives any other type (bf16, q8_0) as raw bytes, which would average as
+    numbers into a soup of garbage without a word."""
+    gguf = require("gguf", "convert")
+
+    readable = (gguf.GGMLQuantizationType.F32, gguf.GGMLQuantizationType.F16)
+    for t in reader.tensors:
+        if t.tensor_type not in readable:
+            raise InputError(f"{path}: tensor {t.name} is {t.tensor_type.name}; the soup averages f32/f16 LoRAs only",
+                             hint="convert the adapter again with: ragtune convert lora … --outtype f16")
+
+
+def _check_pairs(tensors: dict[str, Any], path: Path) -> None:
+    """Every tensor a 2-D `X.lora_a` (rank × in) with its `X.lora_b` (out × rank) of the same rank: a tensor on
+    its own, or of another shape, was a KeyError or IndexError deep in the averaging."""
+    if not any(n.endswith(".lora_a") for n in tensors):
+        raise InputError(f"{path}: a GGUF LoRA without any lora_a tensor", hint=_HINT)
+    for n, t in tensors.items():
+        if not n.endswith((".lora_a", ".lora_b")):
+            raise InputError(f"{path}: tensor {n} is neither a lora_a nor a lora_b tensor", hint=_HINT)
+        if t.ndim != 2:
+            raise InputError(f"{path}: tensor {n} has {t.ndim} dimension(s); a LoRA tensor has 2", hint=_HINT)
+        other = n[:-1] + ("b" if n.endswith("a") else "a")
+        if other not in tensors:
+            raise InputError(f"{path}: tensor {n} has no {other.rsplit('.', 1)[1]} beside it", hint=_HINT)
+        if n.endswith(".lora_a") and t.shape[0] != tensors[other].shape[1]:
+            raise InputError(f"{path}: {n} has rank {t.shape[0]} but its lora_b rank {tensors[other].shape[1]}",
+                             hint=_HINT)
 
 
 def _check_pair(a: dict[str, Any], b: dict[str, Any], pa: Path, pb: Path) -> dict[str, tuple[int, int]]:
@@ -115,7 +156,8 @@ def soup(a: str | Path, b: str | Path, out: str | Path, *, weight: float = 0.5, 
         w = gguf.GGUFWriter(str(tmp), arch=str(ra.fields["general.architecture"].contents()))
         w.add_string("general.type", "adapter")
         w.add_string("adapter.type", "lora")
-        w.add_string("general.name", name or out_p.stem)
+        # GGUF strings are UTF-8: a name, or an --out, whose bytes are not holds lone surrogates (U+FFFD here)
+        w.add_string("general.name", os.fsencode(name or out_p.stem).decode("utf-8", "replace"))
         w.add_float32("adapter.lora.alpha", alpha)
         for n, t in tensors.items():  # A's tensor order
             w.add_tensor(n, t.astype(np.float16))

@@ -185,6 +185,16 @@ class EvalOptions:
     reuse: list[str] = dataclasses.field(default_factory=list)  # runs (ids or report folders) to take answers from
 
 
+def _check_utf8(path: str | Path | None, what: str) -> None:
+    """The run is recorded in the home's database by its dataset and report folder, and SQLite holds UTF-8 text:
+    a path whose bytes are not UTF-8 ended in a UnicodeEncodeError there, after the questions were sampled."""
+    from ..ingest.walk import is_utf8, shown_path
+
+    if path is not None and not is_utf8(path):
+        raise InputError(f"{what} {shown_path(path)}: its path is not valid UTF-8 (the run records it)",
+                         hint="rename it, or give a path whose names are UTF-8")
+
+
 def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOptions | None = None, *,
              engine_factory: Callable[[Settings], Any] | None = None,
              ingest: Callable[[Settings, Path, Progress | None], Any] | None = None,
@@ -199,6 +209,8 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
     from .report import check_out, report_warnings, write_reports
 
     opts = opts or EvalOptions()
+    _check_utf8(dataset_path, "DATASET")
+    _check_utf8(opts.out, "--out")
     t_start = time.perf_counter()
     seed = settings.generate.seed if opts.seed is None else int(opts.seed)
     if seed < 0:
