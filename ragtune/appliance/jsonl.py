@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .errors import InputError, RagtuneError, located, read_capped, unreadable
-from .normalize import lone_surrogate
-from .text import escaped
 
 
 def json_key_line(text: str | None, *path: str) -> int | None:
@@ -151,6 +149,8 @@ def surrogate_field(obj: Any) -> tuple[str, str] | None:
     valid JSON syntax but not text), or None. Which: "field 'metadata.answers[0]'", "a key in 'metadata'", "a key",
     or "the value" itself; control characters escaped, long names cut. Iterative: a value can be nested as deep as
     json.loads allows."""
+    from .normalize import lone_surrogate  # here: config loading imports this module at every start-up
+
     stack: list[tuple[Any, str]] = [(obj, "")]
     while stack:
         o, at = stack.pop()
@@ -170,6 +170,8 @@ def surrogate_field(obj: Any) -> tuple[str, str] | None:
 
 
 def _named(path: str, n: int = 120) -> str:
+    from .text import escaped
+
     path = escaped(path)
     return path if len(path) <= n else path[:n] + "…"
 

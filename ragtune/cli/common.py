@@ -14,7 +14,6 @@ import click
 from .. import __version__
 from ..appliance.config import Settings, load_settings
 from ..appliance.home import Home
-from ..appliance.normalize import lone_surrogate
 
 
 class AppContext:
@@ -73,7 +72,9 @@ def print_json(obj: Any) -> None:
     global json_printed
     json_printed = True
     text = json.dumps(obj, ensure_ascii=False, indent=None, default=str)
-    if lone_surrogate(text):  # a path that is not UTF-8: JSON's own \udcXX escapes keep stdout valid UTF-8
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a path that is not UTF-8: JSON's own \udcXX escapes keep stdout valid UTF-8
         text = json.dumps(obj, ensure_ascii=True, indent=None, default=str)
     click.echo(text)
 
