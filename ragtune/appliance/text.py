@@ -6,6 +6,7 @@ disfluency rules, not a stopword list.)"""
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -85,3 +86,18 @@ def escaped(text: Any) -> str:
     drawn in the TUI, where offsets into it must stay right, use `printable`."""
     text = text if isinstance(text, str) else str(text)
     return _TO_ESCAPE.sub(_escape, text) if _TO_ESCAPE.search(text) else text
+
+
+def is_utf8(path: Any) -> bool:
+    """Whether a path (or any text) can be stored and printed as UTF-8: a name whose bytes are not UTF-8 reaches
+    Python as lone surrogates."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shown_path(path: Any) -> str:
+    """The path as text the store and a terminal take: a byte that is not UTF-8 as `\\xe9` (as the bytes are)."""
+    return str(path) if is_utf8(path) else os.fsencode(str(path)).decode("utf-8", "backslashreplace")

@@ -87,9 +87,9 @@ def echo_path(path: Path | str) -> None:
 
 def shown_path(path: Path | str) -> str:
     """A path inside a line of output: a byte that is not UTF-8 as `\\xe9`, a control character escaped."""
-    from ..appliance.text import escaped
+    from ..appliance.text import escaped, shown_path as as_text
 
-    return escaped(os.fsencode(str(path)).decode("utf-8", "backslashreplace"))
+    return escaped(as_text(path))
 
 
 def human_size(n: int) -> str:

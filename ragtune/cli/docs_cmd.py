@@ -16,7 +16,7 @@ def _storable(ref: str) -> str | None:
     """REF as the store can look it up: a path whose name is not UTF-8 (surrogates in Python's str) never is a
     stored one (ingest refuses such names), but a link by such a name may lead to stored documents: its real path.
     None when neither can be: nothing matches it."""
-    from ..appliance.ingest.walk import is_utf8
+    from ..appliance.text import is_utf8
 
     if is_utf8(ref):
         return ref
@@ -26,7 +26,7 @@ def _storable(ref: str) -> str | None:
 
 def _refs(refs: list[str]) -> list[str]:
     from ..appliance.errors import InputError
-    from ..appliance.ingest.walk import shown_path
+    from ..appliance.text import shown_path
 
     out = []
     for ref in refs:

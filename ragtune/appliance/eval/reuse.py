@@ -111,7 +111,7 @@ def resolve_run(store: Any, ref: str) -> tuple[str, dict[str, Any]]:
         from ..jsonl import read_json_object
 
         rid = str(read_json_object(folder / "report.json").get("run_id") or "")
-    from ..ingest.walk import is_utf8, shown_path
+    from ..text import is_utf8, shown_path
 
     # a run id is hex: one that is not UTF-8 (a folder name's byte 0xe9) names none, and SQLite could not take it
     cfg = store.eval_run_config(rid) if rid and is_utf8(rid) else None

@@ -188,7 +188,7 @@ class EvalOptions:
 def _check_utf8(path: str | Path | None, what: str) -> None:
     """The run is recorded in the home's database by its dataset and report folder, and SQLite holds UTF-8 text:
     a path whose bytes are not UTF-8 ended in a UnicodeEncodeError there, after the questions were sampled."""
-    from ..ingest.walk import is_utf8, shown_path
+    from ..text import is_utf8, shown_path
 
     if path is not None and not is_utf8(path):
         raise InputError(f"{what} {shown_path(path)}: its path is not valid UTF-8 (the run records it)",

@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 from .reuse import loader_version
-from .walk import is_utf8
+from ..text import is_utf8
 
 
 class Failures:

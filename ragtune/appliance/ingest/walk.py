@@ -14,6 +14,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..text import is_utf8, shown_path
 from .loaders import kind_of
 
 
@@ -36,20 +37,6 @@ class Walk:
 
     def fail(self, path: Path | str, reason: str) -> None:
         self.failed.append((shown_path(path), reason))
-
-
-def is_utf8(path: Path | str) -> bool:
-    """Whether the store can hold this path: a name whose bytes are not UTF-8 decodes to lone surrogates."""
-    try:
-        str(path).encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def shown_path(path: Path | str) -> str:
-    """The path as text the store and a terminal take: a byte that is not UTF-8 as `\\xe9` (as the bytes are)."""
-    return str(path) if is_utf8(path) else os.fsencode(str(path)).decode("utf-8", "backslashreplace")
 
 
 def _not_utf8(path: Path, what: str) -> str:
