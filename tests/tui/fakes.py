@@ -185,6 +185,15 @@ async def ask_until_streaming(pilot: Any, question: str, tries: int = 100) -> An
     return msg
 
 
+async def wait_until(pilot: Any, done: Callable[[], Any], tries: int = 100) -> None:
+    """Short pauses (up to `tries`) until `done()` is true: a worker's result reaches the app a few frames later,
+    more on a loaded machine. The caller asserts what it needs afterwards."""
+    for _ in range(tries):
+        await pilot.pause(0.02)
+        if done():
+            return
+
+
 async def ingest_via_prompt(pilot: Any, path: Any) -> None:
     """ctrl+g, PATH typed into the ingest prompt (query_one by id: the prompt's Input), enter."""
     await pilot.press("ctrl+g")

@@ -19,7 +19,7 @@ from ragtune.tui.screens.evals import list_label
 from ragtune.tui.screens.help import HelpScreen
 from ragtune.tui.screens.ingest import IngestScreen, check_paths
 from ragtune.tui.widgets.side import SidePanels
-from tests.tui.fakes import FakeDocuments, ingest_via_prompt
+from tests.tui.fakes import FakeDocuments, ingest_via_prompt, wait_until
 
 from .test_edges import screen_text
 from .test_states import drawn_controls, inside
@@ -198,10 +198,7 @@ async def test_an_ingest_closed_with_escape_still_reports_its_result(make_app, t
     app = make_app(ingest=gated_ingest(release), documents=docs)
     async with app.run_test(size=(60, 20), notifications=True) as pilot:
         await ingest_via_prompt(pilot, tmp_path / "a.md")
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if app.ingest_status and "files" in app.ingest_status:
-                break
+        await wait_until(pilot, lambda: app.ingest_status and "files" in app.ingest_status)
         await pilot.press("escape")  # the first asks the ingest to stop
         await pilot.pause()
         assert app.ingest_stop.is_set() and isinstance(app.screen, IngestScreen)
@@ -216,10 +213,7 @@ async def test_an_ingest_closed_with_escape_still_reports_its_result(make_app, t
         assert any("still running (2/3 files)" in n.message for n in app._notifications)
         docs.n = 5
         release.set()
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if app.ingest_status is None:
-                break
+        await wait_until(pilot, lambda: app.ingest_status is None)
         await pilot.pause()
         messages = [n.message for n in app._notifications]
         assert "3 added, 0 updated, 0 unchanged, 3 chunks; 7 failed" in messages
@@ -243,10 +237,7 @@ async def test_an_ingest_that_ends_under_the_help_closes_its_prompt_after(make_a
         app.push_screen(HelpScreen())
         await pilot.pause()
         release.set()
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if app.ingest_status is None:
-                break
+        await wait_until(pilot, lambda: app.ingest_status is None)
         await pilot.pause()
         assert any(n.title == "ingested" for n in app._notifications)
         await pilot.press("escape")
@@ -322,10 +313,7 @@ async def test_thousands_of_files_keep_the_progress_responsive(make_app, tmp_pat
         assert work["layouts"] <= 2, work  # once per update would be 5,000
         assert work["messages"] <= 2 * n + 50, work
         release.set()
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if isinstance(app.screen, ChatScreen):
-                break
+        await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))
         assert isinstance(app.screen, ChatScreen)
 
 

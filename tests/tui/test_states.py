@@ -26,7 +26,7 @@ from ragtune.tui.widgets.citations import CitationsPanel
 from ragtune.tui.widgets.messages import AnswerMessage, HistoryInput, QuestionMessage
 from ragtune.tui.widgets.source import SourceView
 from ragtune.tui.widgets.status import StatusBar
-from tests.tui.fakes import FakeDocuments, FakeEngine, ask_until_streaming, ingest_via_prompt
+from tests.tui.fakes import FakeDocuments, FakeEngine, ask_until_streaming, ingest_via_prompt, wait_until
 
 from .test_app import Q_OK, ask
 from .test_edges import screen_text
@@ -323,10 +323,7 @@ async def test_ingest_says_it_waits_for_another_ingest(make_app, tmp_path):
     app = make_app(ingest=waiting_ingest)
     async with app.run_test(size=(100, 30)) as pilot:
         await ingest_via_prompt(pilot, doc)
-        for _ in range(100):
-            await pilot.pause(0.02)
-            if "waiting" in str(app.screen.query_one("#ingest-status", Static).render()):
-                break
+        await wait_until(pilot, lambda: "waiting" in str(app.screen.query_one("#ingest-status", Static).render()))
         assert "waiting for another ingest" in str(app.screen.query_one("#ingest-status", Static).render())
         release.set()
         await app.workers.wait_for_complete()
