@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
 from .errors import InputError, located
-from .jsonl import MAY_HOLD_SURROGATE, check_json_unicode
+from .jsonl import MAY_HOLD_SURROGATE_BYTES, check_json_unicode
 from .normalize import check_unicode, displayable, lone_surrogate
 
 
@@ -118,9 +117,6 @@ def _date(obj: dict[str, Any]) -> Any:
     return date
 
 
-_SURROGATE_ESCAPE = re.compile(MAY_HOLD_SURROGATE.pattern.encode())
-
-
 def corpus_rows_not_unicode(path: Path | str) -> set[str]:
     """The _ids of the corpus rows whose title, text or date holds a lone surrogate ("\\udce9"), shown as U+FFFD by
     `iter_corpus`: the ingest summary says how many, for nothing else tells. Only lines holding such an escape are
@@ -129,7 +125,7 @@ def corpus_rows_not_unicode(path: Path | str) -> set[str]:
     try:
         with open(path, "rb") as fh:
             for raw in fh:
-                if b"\\u" not in raw or not _SURROGATE_ESCAPE.search(raw):
+                if b"\\u" not in raw or not MAY_HOLD_SURROGATE_BYTES.search(raw):
                     continue
                 try:
                     obj = json.loads(raw)

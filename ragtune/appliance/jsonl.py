@@ -141,7 +141,7 @@ def parse_line(raw: bytes, where: str) -> Any:
 # A "\\uD800".."\\uDFFF" escape (a lone surrogate, or half of a pair): only a text holding one can parse to a
 # string that is not valid Unicode (UTF-8 bytes cannot encode a surrogate), so only such a text is walked.
 MAY_HOLD_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
-_MAY_HOLD_SURROGATE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
+MAY_HOLD_SURROGATE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def surrogate_field(obj: Any) -> tuple[str, str] | None:
@@ -255,6 +255,6 @@ def iter_jsonl(path: Path | str) -> Iterator[tuple[str, int, Any]]:
             continue
         where = located(path, n)
         obj = parse_line(line.rstrip(b"\r"), where)
-        if _MAY_HOLD_SURROGATE_BYTES.search(line):
+        if MAY_HOLD_SURROGATE_BYTES.search(line):
             check_json_unicode(obj, where)
         yield where, n, obj
