@@ -18,7 +18,7 @@ from .errors import ConfigError, unreadable
 from .filelock import exclusive
 from .home import Home
 from .jsonl import long_number
-from .tomltext import _out_of_range, key_line, read_toml, toml_value, tomllib
+from .tomltext import out_of_range, key_line, read_toml, toml_value, tomllib
 
 
 def _field(section: str, key: str) -> Any:
@@ -113,7 +113,7 @@ def _update_config(path: Path, values: dict[str, Any], home: Home | None, what: 
         _broken_before(path, text, dotted_keys)
         raise ConfigError(f"{path}: cannot set {dotted_keys} here without breaking the file ({exc})",
                           hint="edit the file by hand") from None
-    big = _out_of_range(data)
+    big = out_of_range(data)
     if big is not None:  # the loader refuses integers past 64 bits: such a file would not load again
         _broken_before(path, text, dotted_keys)
         raise ConfigError(f"{path}: cannot set {what}: {big[0]} is out of range (integers are 64-bit)")

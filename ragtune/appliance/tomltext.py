@@ -41,7 +41,7 @@ def read_toml(path: Path, what: str) -> tuple[str, dict[str, Any]]:
         raise ConfigError(f"{path}: invalid TOML: nested too deeply (at line {line})") from None
     except ValueError:  # a number of thousands of digits: int()'s refusal, not a TOMLDecodeError
         raise ConfigError(f"{path}: invalid TOML: {_long_number(text)}") from None
-    big = _out_of_range(data)
+    big = out_of_range(data)
     if big is not None:  # TOML integers are 64-bit: a parser must refuse the others (they overflow a float too)
         key, value = big
         digits = str(value)
@@ -55,7 +55,7 @@ def read_toml(path: Path, what: str) -> tuple[str, dict[str, Any]]:
 _INT64 = (-(1 << 63), (1 << 63) - 1)
 
 
-def _out_of_range(doc: Any) -> tuple[str, int] | None:
+def out_of_range(doc: Any) -> tuple[str, int] | None:
     """(dotted key, value) of the first integer of a parsed TOML document outside 64 bits, or None."""
     stack: list[tuple[str, Any]] = [("", doc)]
     while stack:
