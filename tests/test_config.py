@@ -320,3 +320,20 @@ def test_config_set_refuses_more_than_one_value_and_a_device(tmp_path):
     os.mkfifo(fifo)
     with pytest.raises(ConfigError, match="not a regular file"):
         _write_config(fifo, "[retrieve]\nk = 4\n")
+
+
+def test_config_set_reads_a_capped_file(tmp_path):
+    """`--config /dev/zero config set retrieve.k 3` read the device until memory ran out (the loader's read is
+    capped at 4 MB; the editor's was not). A CRLF file is still edited as before: its lines written with "\\n"."""
+    import os
+    from pathlib import Path
+
+    from ragtune.appliance.config_edit import set_config_value
+
+    if os.path.exists("/dev/zero"):
+        with pytest.raises(ConfigError, match="/dev/zero: cannot read config: larger than 4 MB"):
+            set_config_value(Path("/dev/zero"), "retrieve.k", "3")
+    p = tmp_path / "config.toml"
+    p.write_bytes(b"[retrieve]\r\nk = 3\r\n")
+    assert set_config_value(p, "retrieve.k", "5") == 5
+    assert p.read_bytes() == b"[retrieve]\nk = 5\n"

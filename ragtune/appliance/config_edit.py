@@ -14,11 +14,11 @@ from typing import Any, Iterator
 
 from .atomic import atomic_write_text, is_special
 from .config import SECTIONS, settings_from_dict
-from .errors import ConfigError, unreadable
+from .errors import ConfigError, read_capped, unreadable
 from .filelock import exclusive
 from .home import Home
 from .jsonl import long_number
-from .tomltext import out_of_range, key_line, read_toml, toml_value, tomllib
+from .tomltext import MAX_TOML_BYTES, TomlTextError, key_line, loads, out_of_range, read_toml, toml_value, tomllib
 
 
 def _field(section: str, key: str) -> Any:
@@ -99,7 +99,9 @@ def update_config(path: Path, values: dict[str, Any], *, home: Home | None = Non
 
 def _update_config(path: Path, values: dict[str, Any], home: Home | None, what: str, dotted_keys: str) -> None:
     try:
-        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        # capped (`--config /dev/zero` must not fill memory); newlines as read_text gave them, the edit writes "\n"
+        text = read_capped(path, MAX_TOML_BYTES).decode("utf-8").replace("\r\n", "\n").replace("\r", "\n") \
+            if path.exists() else ""
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(unreadable(path, exc, "cannot read config")) from None
     new = text
@@ -108,8 +110,8 @@ def _update_config(path: Path, values: dict[str, Any], home: Home | None, what: 
         _field(section, key)
         new = set_in_toml(new, section, key, value)
     try:
-        data = tomllib.loads(new)
-    except (ValueError, RecursionError) as exc:  # TOMLDecodeError, a number of 5000 digits, [[[[… thousands deep
+        data = loads(new)
+    except TomlTextError as exc:
         _broken_before(path, text, dotted_keys)
         raise ConfigError(f"{path}: cannot set {dotted_keys} here without breaking the file ({exc})",
                           hint="edit the file by hand") from None

@@ -33,14 +33,9 @@ def read_toml(path: Path, what: str) -> tuple[str, dict[str, Any]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(unreadable(path, exc, f"cannot read {what}")) from None
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:  # the message carries "(at line N, column M)"
+        data = loads(text)
+    except TomlTextError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    except RecursionError:  # an array or inline table nested thousands deep
-        line = deepest_line(text, quotes="\"'")
-        raise ConfigError(f"{path}: invalid TOML: nested too deeply (at line {line})") from None
-    except ValueError:  # a number of thousands of digits: int()'s refusal, not a TOMLDecodeError
-        raise ConfigError(f"{path}: invalid TOML: {_long_number(text)}") from None
     big = out_of_range(data)
     if big is not None:  # TOML integers are 64-bit: a parser must refuse the others (they overflow a float too)
         key, value = big
@@ -50,6 +45,24 @@ def read_toml(path: Path, what: str) -> tuple[str, dict[str, Any]]:
         raise ConfigError(f"{path}: invalid TOML: {key} = {shown} is out of range (integers are 64-bit)"
                           + (f" (at line {line})" if line else ""))
     return text, data
+
+
+class TomlTextError(ValueError):
+    """Text that is not TOML; the message says why and, where it can, at which line and column."""
+
+
+def loads(text: str) -> dict[str, Any]:
+    """`tomllib.loads`, with every way it refuses a text as a TomlTextError: a syntax error (its message carries
+    "(at line N, column M)"), nesting thousands deep (RecursionError) and a number of thousands of digits (int()'s
+    ValueError), which tomllib lets through as other exceptions."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise TomlTextError(str(exc)) from None
+    except RecursionError:
+        raise TomlTextError(f"nested too deeply (at line {deepest_line(text, quotes=chr(34) + chr(39))})") from None
+    except ValueError:
+        raise TomlTextError(_long_number(text)) from None
 
 
 _INT64 = (-(1 << 63), (1 << 63) - 1)
