@@ -6,15 +6,14 @@ are loaded whole (they are small and needed as a whole by evaluation).
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
 from .errors import InputError, located
-from .jsonl import MAY_HOLD_SURROGATE_BYTES, check_json_unicode
-from .normalize import check_unicode, displayable, lone_surrogate
+from .jsonl import check_json_unicode
+from .normalize import check_unicode, displayable
 
 
 @dataclass
@@ -81,18 +80,21 @@ def _req_str(obj: dict[str, Any], key: str, path: Path, lineno: int, *, allow_em
     return v
 
 
-def iter_corpus(path: Path | str) -> Iterator[dict[str, Any]]:
+def iter_corpus(path: Path | str, *, not_unicode: set[str] | None = None) -> Iterator[dict[str, Any]]:
     """Stream corpus rows as {_id, title, text} (+ 'date' when the row has a string date).
 
     Raises InputError naming file:line on bad JSON, missing/empty _id or text, an _id that is not valid Unicode
     (a "\\udce9" escape: ids are keys, qrels name them), or a duplicate _id. A lone surrogate in the title, text or
     date is replaced by U+FFFD instead: it is not a character (a mis-escaped byte, half an emoji), it cannot be
-    stored as UTF-8, and one of them should not fail every other row of a large corpus."""
+    stored as UTF-8, and one of them should not fail every other row of a large corpus. `not_unicode`, when given,
+    gets the _id of each such row as it is read (before the row is yielded): the ingest summary says how many, for
+    nothing else tells, and counting them here costs no second read of the file."""
     path = Path(path)
     seen: set[str] = set()
     for lineno, obj in _iter_json_lines(path):
         _id = check_unicode(_req_str(obj, "_id", path, lineno), f"{located(path, lineno)}: field '_id'")
-        text = displayable(_req_str(obj, "text", path, lineno))
+        raw_text = _req_str(obj, "text", path, lineno)
+        text = displayable(raw_text)
         title = obj.get("title", "")
         if title is None:
             title = ""
@@ -107,6 +109,9 @@ def iter_corpus(path: Path | str) -> Iterator[dict[str, Any]]:
             if not isinstance(date, str):
                 raise InputError(f"{located(path, lineno)}: field 'date' must be a string (ISO date)")
             row["date"] = displayable(date)
+        # displayable changes a string only to replace a lone surrogate (a U+FFFD the corpus itself holds is kept)
+        if not_unicode is not None and (text != raw_text or row["title"] != title or row.get("date", date) != date):
+            not_unicode.add(_id)
         yield row
 
 
@@ -115,31 +120,6 @@ def _date(obj: dict[str, Any]) -> Any:
     if date is None and isinstance(obj.get("metadata"), dict):
         date = obj["metadata"].get("date")
     return date
-
-
-def corpus_rows_not_unicode(path: Path | str) -> set[str]:
-    """The _ids of the corpus rows whose title, text or date holds a lone surrogate ("\\udce9"), shown as U+FFFD by
-    `iter_corpus`: the ingest summary says how many, for nothing else tells. Only lines holding such an escape are
-    parsed again; a line `iter_corpus` refuses, or a file it cannot read, is left to it to name."""
-    out: set[str] = set()
-    try:
-        with open(path, "rb") as fh:
-            for raw in fh:
-                if b"\\u" not in raw or not MAY_HOLD_SURROGATE_BYTES.search(raw):
-                    continue
-                try:
-                    obj = json.loads(raw)
-                except (ValueError, RecursionError):
-                    continue
-                _id = obj.get("_id") if isinstance(obj, dict) else None
-                if isinstance(_id, bool) or not isinstance(_id, (str, int)):
-                    continue
-                shown = (obj.get("title"), obj.get("text"), _date(obj))
-                if any(isinstance(v, str) and lone_surrogate(v) for v in shown):
-                    out.add(str(_id))
-    except OSError:
-        pass
-    return out
 
 
 def load_queries(path: Path | str, *, skipped: list[str] | None = None,

@@ -136,3 +136,54 @@ def test_real_disflqa_dev():
     assert all(q["text"].strip() for q in b.queries)
     assert "answerable" in b.queries[0]["metadata"]
     assert set(b.qrels) == {q["_id"] for q in b.queries}
+
+
+SURROGATE_ROWS = ['{"_id": "d1", "title": "T\\ud800", "text": "one"}',
+                  '{"_id": 2, "text": "two \\ud83d\\ude00 \\\\udce9 \\ufffd"}',  # a pair, an escaped backslash, a real �
+                  '{"_id": "d3", "text": "three", "metadata": {"date": "2020\\udfff"}}',
+                  '{"_id": "d4", "text": "caf\\udce9"}', '{"_id": "d5", "title": "\\ufffd", "text": "five", "date": null}']
+
+
+def _counting_opens(monkeypatch, module, path) -> list[int]:
+    """Patch `open` as `module` sees it; the list grows by one each time `path` is opened."""
+    import builtins
+
+    opens: list[int] = []
+    real = builtins.open
+
+    def counted(file, *a, **kw):
+        if str(file) == str(path):
+            opens.append(1)
+        return real(file, *a, **kw)
+
+    monkeypatch.setattr(module, "open", counted, raising=False)
+    return opens
+
+
+def test_iter_corpus_names_the_rows_given_a_replacement_character_as_it_reads(tmp_path, monkeypatch):
+    """The rows whose title, text or date held a lone surrogate (stored with U+FFFD) were found by reading the
+    corpus a second time; now the one read that yields the rows records them."""
+    import ragtune.appliance.beir as beir
+
+    p = _write(tmp_path / "corpus.jsonl", SURROGATE_ROWS)
+    plain = list(iter_corpus(p))
+    opens = _counting_opens(monkeypatch, beir, p)
+    ids: set[str] = set()
+    assert list(iter_corpus(p, not_unicode=ids)) == plain  # what is yielded (and stored) is unchanged
+    assert ids == {"d1", "d3", "d4"} and len(opens) == 1
+    assert plain[0]["title"] == "T\ufffd" and plain[2]["date"] == "2020\ufffd"
+
+
+def test_ingest_counts_those_rows_without_reading_the_corpus_again(settings, tmp_path, fake, monkeypatch):
+    import builtins
+
+    from ragtune.appliance.ingest.pipeline import ingest_paths
+
+    p = _write(tmp_path / "set" / "corpus.jsonl", SURROGATE_ROWS)
+    opens = _counting_opens(monkeypatch, builtins, p)
+    s = ingest_paths(settings, [p], embedder=fake)
+    assert s.added == 5 and s.failed == []
+    assert s.notes == [(str(p), "3 rows had text that is not valid Unicode (a lone surrogate such as \\udce9 in the "
+                                "title, text or date): stored with \ufffd in its place")]
+    # its rows counted for the progress total, the file validated whole, its rows stored: a 4th read counted U+FFFD
+    assert len(opens) <= 3, len(opens)

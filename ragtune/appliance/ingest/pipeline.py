@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from ..beir import corpus_rows_not_unicode
 from ..config import Settings
 from ..errors import ModelError, StoreError
 from ..hashing import sha256_bytes
@@ -409,9 +408,9 @@ def _item(run: _Run, item: WalkItem, settings: Settings, progress: Progress | No
     if item.kind == "beir":
         row_bytes = _size(item.path) / rows_in[item.path]
         rows = replaced = 0
-        not_unicode = corpus_rows_not_unicode(item.path)  # their U+FFFD is noted, not silent
+        not_unicode: set[str] = set()  # rows given U+FFFD: noted, not silent (filled as the file is validated)
         try:
-            for doc in iter_beir_documents(item.path):
+            for doc in iter_beir_documents(item.path, not_unicode=not_unicode):
                 if run.should_stop():  # between rows of a big corpus too
                     raise _Stopped
                 rows += 1

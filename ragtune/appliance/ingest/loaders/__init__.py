@@ -30,14 +30,15 @@ KINDS = {".md": "md", ".markdown": "md", ".txt": "txt", ".html": "html", ".htm":
 
 
 # -- BEIR corpus ----------------------------------------------------------------------------------
-def iter_beir_documents(path: Path) -> Iterator[Document]:
+def iter_beir_documents(path: Path, *, not_unicode: set[str] | None = None) -> Iterator[Document]:
     """Each row of a BEIR corpus.jsonl as a Document ("<abs path>#<_id>"). The whole file is validated
     first (`ragtune.appliance.beir.iter_corpus`): a bad line fails the file before any row is stored.
-    Row text gets only `_norm_text` (not the file clean-up): a benchmark's passages stay as it wrote them."""
+    Row text gets only `_norm_text` (not the file clean-up): a benchmark's passages stay as it wrote them.
+    `not_unicode` gets, from that first pass, the _ids of the rows whose title, text or date got U+FFFD."""
     from ...beir import iter_corpus
 
     try:
-        n = sum(1 for _ in iter_corpus(path))
+        n = sum(1 for _ in iter_corpus(path, not_unicode=not_unicode))
     except InputError as exc:
         raise LoadError(exc.message) from None
     if not n:  # like an empty document: a failure, so rows stored from it are kept (even with --prune)
