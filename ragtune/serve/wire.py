@@ -6,6 +6,12 @@ many file descriptors for as long as they like, and the server stops accepting a
 of each request (request line and headers) must arrive within `head_timeout_s` of the connection opening or of
 the previous response ending; otherwise the connection is closed. The body has its own deadline in the app
 ([serve] body_timeout_s, a 408); a request being answered has none (generation takes what it takes).
+
+uvicorn keeps this protocol private, so what it relies on is named here: `H11Protocol` in
+uvicorn.protocols.http.h11_impl, its hooks connection_made / data_received / on_response_complete / connection_lost,
+its attributes `conn` (the h11.Connection), `transport` and `loop`, and `uvicorn.Config(http=<a protocol class>)`.
+They are the same in uvicorn 0.29 (the oldest pyproject.toml allows), 0.40 and 0.55, where tests/serve passes;
+tests/serve/test_wire.py checks the hooks, so a uvicorn that renames one fails there, not silently here.
 """
 
 from __future__ import annotations

@@ -299,3 +299,16 @@ def test_a_forced_stop_still_closes_the_engines_and_logs_no_traceback(home, capl
     assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
     assert closed
     assert "Traceback" not in caplog.text
+
+
+def test_every_uvicorn_hook_the_head_deadline_overrides_is_uvicorns():
+    """wire.HeadTimeoutH11 overrides hooks of uvicorn's private h11 protocol: one renamed in a uvicorn that
+    pyproject.toml allows would never be called (the deadline silently off, or never re-armed after a response)."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    from ragtune.serve.wire import HeadTimeoutH11, head_timeout_protocol
+
+    hooks = {name for name, v in vars(HeadTimeoutH11).items() if callable(v) and not name.startswith("_")}
+    assert hooks == {"connection_made", "data_received", "on_response_complete", "connection_lost"}
+    assert all(callable(getattr(H11Protocol, name, None)) for name in hooks), hooks
+    assert issubclass(head_timeout_protocol(1.5), H11Protocol) and head_timeout_protocol(1.5).head_timeout_s == 1.5
