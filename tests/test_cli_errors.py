@@ -95,6 +95,7 @@ def test_a_command_that_printed_its_json_then_failed_prints_no_second_object(cap
 @pytest.mark.parametrize("name,why", [
     ("none", "reserved"), ("Default", "reserved"), ("active", "reserved"), ("", "empty"), ("  ", "empty"),
     (" a1", "blanks"), ("a\nb", "control character"), ("a\tb", "control character"), ("x" * 201, "longer"),
+    ("caf\udce9", "not valid Unicode"),  # bytes that are not UTF-8, as Python hands them over
 ])
 def test_artifact_names_that_could_never_be_referenced_are_refused(name, why):
     with pytest.raises(click.BadParameter, match=why):

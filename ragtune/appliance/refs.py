@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Iterable
 
 from .artifacts import ACTIVE_ADAPTER, ADAPTER_KINDS, DEFAULT_ADAPTER, NONE_ADAPTER  # no artifact may be named so
+from .atomic import is_special
 from .errors import InputError, ModelError, located
 from .hashing import sha256_path
 from .jsonl import loads_located
 from .registry import Registry
+from .text import shortened, shown_path
 from .tomltext import with_origin
 
 
@@ -24,7 +26,11 @@ def resolve_input(registry: Registry, ref: str | Path, *, kinds: Iterable[str] |
     registered under its hash gets that id (so lineage links up); an unregistered path gets None. A registry
     ref (id, unique prefix, name; the default models by name) is verified and must be one of `kinds`."""
     p = Path(ref).expanduser()
-    if p.exists():
+    if _exists(p):
+        if is_special(p):  # /dev/zero would be hashed until the end of time; /dev/null was "no such file"
+            want = " or ".join(kinds) if kinds is not None else "model or adapter"
+            raise InputError(f"{shortened(shown_path(p))}: a device, pipe or socket, not a file or folder "
+                             f"(expected a {want}, or a registry id or name)")
         p = p.resolve()  # converters run scripts from another cwd
         digest = sha256_path(p)
         try:
@@ -106,6 +112,15 @@ def resolve_gguf_model(registry: Registry, ref: str | Path) -> tuple[Path, str]:
         raise with_origin(ModelError(f"{ref}: is a {art.kind}, not a GGUF model",
                                      hint="pass a base/merged/quantized GGUF"), ref)
     return Path(art.path), art.id
+
+
+def _exists(p: Path) -> bool:
+    """Path.exists, False for a name the OS cannot even look up (ENAMETOOLONG, which pathlib raises): it is then
+    resolved as a registry name, and an unknown one fails there with the usual message, not as an I/O error."""
+    try:
+        return p.exists()
+    except OSError:
+        return False
 
 
 def _is_file(p: Path) -> bool:

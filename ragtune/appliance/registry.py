@@ -30,17 +30,42 @@ from typing import Any, Iterable
 
 from . import builtin_adapters as builtin
 from . import default_models as defaults
-from .artifacts import (ADAPTER_KINDS, HEX64, KINDS, LINEAGE_KEYS, MANIFEST_FORMAT, Artifact, artifact_size,
+from .artifacts import (ADAPTER_KINDS, HEX64, KINDS, LINEAGE_KEYS, MANIFEST_FORMAT, MAX_NAME, Artifact, artifact_size,
                         check_kind, check_name, file_name, tool_versions, validate_manifest)
 from .atomic import atomic_path, atomic_write_json, default_file_mode
 from .errors import InputError, ModelError, located, unreadable
 from .hashing import clear_caches, sha256_path
 from .home import Home
 from .jsonl import loads_located
+from .normalize import ARG_HINT, lone_surrogate
+from .text import escaped, shortened, shown_path
 from .tomltext import with_origin
 
 _HEXPREFIX = re.compile(r"^[0-9a-f]{8,64}$")
 _BUILTIN_KIND = {"llm": "base-gguf", "embedder": "embedder"}
+_SURROGATES = re.compile("[\ud800-\udfff]+")  # the bytes of a name that are not UTF-8, as Python's str holds them
+
+
+def check_chosen_name(name: str | None) -> str | None:
+    """A name the caller chose (`--name`), as `add` takes it: artifacts.check_name's rules, and UTF-8 text. A name
+    whose bytes are not UTF-8 (a lone surrogate in Python's str, from a terminal in another encoding) would be stored,
+    then listed as `\\udce9` and could never be typed back: refused, naming it (escaped)."""
+    if name is not None and (esc := lone_surrogate(name)) is not None:
+        raise InputError(f"'{escaped(name)}' is not valid Unicode (a lone surrogate {esc}); give a name such as "
+                         "my-adapter-v2", hint=ARG_HINT)
+    return check_name(name)
+
+
+def _file_name(stem: str, digest: str) -> tuple[str, str]:
+    """artifacts.file_name, and a file name whose bytes are not UTF-8 made safe the same way (the user did not choose
+    it: a note, never an error): each run of such bytes a '-', the id's first 8 characters appended."""
+    if lone_surrogate(stem) is None:
+        return file_name(stem, digest)
+    clean = _SURROGATES.sub("-", stem).strip("-") or "artifact"
+    name, changed = file_name(clean, digest)  # also reserved, blank or too long once cleaned: made safe there
+    if not changed:
+        name = f"{clean[:MAX_NAME - 9]}-{digest[:8]}"
+    return name, f"the file name '{escaped(shown_path(stem))}' is not valid UTF-8: registered as '{name}'"
 
 
 def _now() -> str:
@@ -68,7 +93,7 @@ class Registry:
         src = Path(path).expanduser()
         own_names = (src.name, src.stem)
         if name is not None and name not in own_names:
-            check_name(name)
+            check_chosen_name(name)
         if kind not in KINDS:
             raise InputError(f"unknown artifact kind '{kind}' (known: {', '.join(KINDS)})")
         unknown = set(lineage) - set(LINEAGE_KEYS)
@@ -104,7 +129,7 @@ class Registry:
             return self._artifact(known)
         note = ""
         if name is None or name in own_names:  # named after its file: not the user's choice, so made safe
-            name, note = file_name(name or src.stem, digest)
+            name, note = _file_name(name or src.stem, digest)
         if copy:
             blob = self._copy_blob(src, digest)
             file_ref = blob.relative_to(self.dir).as_posix()
@@ -238,8 +263,9 @@ class Registry:
         if re.fullmatch(r"[0-9a-fA-F]{1,7}", ref):
             hint = "an id prefix needs at least 8 characters; " + hint
         elif "/" in ref or ref.startswith((".", "~")):  # meant as a path: say that no such path exists either
-            hint = f"there is no file or folder at {ref} either; " + hint
-        raise with_origin(ModelError(f"no artifact '{ref}' in the registry ({self.dir})", hint=hint), given)
+            hint = f"there is no file or folder at {shortened(shown_path(ref))} either; " + hint
+        # the reference as given, escaped and cut: a 100,000-character argument is named, not repeated
+        raise with_origin(ModelError(f"no artifact '{shortened(ref)}' in the registry ({self.dir})", hint=hint), given)
 
     def path_of(self, manifest: dict[str, Any]) -> Path:
         f = manifest["file"]

@@ -1,11 +1,13 @@
 """Word-level text utilities shared by the runtime refusal check, the evaluation grader, the dataset builder and
 the TUI: one stopword list, the content words of a text, one stemmer, and outside text made safe to print: `printable`
 (control pictures, one character for one, lines kept: the TUI) and `escaped` (Python escapes, one line stays one line:
-log lines and CLI listings). (Query normalisation is `normalize.py`; its function-word list is part of the
-disfluency rules, not a stopword list.)"""
+log lines and CLI listings; `escaped_lines` for a message of several lines), and the questions a path given as text
+raises (`is_utf8`, `shown_path`, `check_utf8_path`, `name_too_long`). (Query normalisation is `normalize.py`; its
+function-word list is part of the disfluency rules, not a stopword list.)"""
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from typing import Any
@@ -88,6 +90,13 @@ def escaped(text: Any) -> str:
     return _TO_ESCAPE.sub(_escape, text) if _TO_ESCAPE.search(text) else text
 
 
+def escaped_lines(text: Any) -> str:
+    """`escaped` line by line: a message of several lines (an error and its hint) keeps its newlines, and each line
+    is safe (a byte that is not UTF-8, a control character escaped). What the CLI writes to stderr."""
+    text = text if isinstance(text, str) else str(text)
+    return "\n".join(escaped(line) for line in text.split("\n")) if _TO_ESCAPE.search(text) else text
+
+
 def is_utf8(path: Any) -> bool:
     """Whether a path (or any text) can be stored and printed as UTF-8: a name whose bytes are not UTF-8 reaches
     Python as lone surrogates."""
@@ -101,3 +110,34 @@ def is_utf8(path: Any) -> bool:
 def shown_path(path: Any) -> str:
     """The path as text the store and a terminal take: a byte that is not UTF-8 as `\\xe9` (as the bytes are)."""
     return str(path) if is_utf8(path) else os.fsencode(str(path)).decode("utf-8", "backslashreplace")
+
+
+def check_utf8_path(path: Any, what: str, why: str) -> Any:
+    """`path` when its bytes are UTF-8, else an InputError "WHAT PATH: its path is not valid UTF-8 (WHY)", the byte
+    shown as `\\xe9`: for a path the product records or hands on as text (SQLite, a manifest, a converter's log), where
+    a name that is not UTF-8 would fail half-way through the work."""
+    if path is None or is_utf8(path):
+        return path
+    from .errors import InputError
+
+    raise InputError(f"{what} {escaped(shown_path(path))}: its path is not valid UTF-8 ({why})",
+                     hint="rename it, or give a path whose names are UTF-8")
+
+
+def name_too_long(path: Any) -> bool:
+    """Whether the OS refuses to even look `path` up (a name over 255 bytes, a path over 4096: ENAMETOOLONG): no file
+    is, or ever was, there. pathlib's exists()/is_file() raise on such a path instead of answering False."""
+    try:
+        os.stat(os.path.abspath(os.path.expanduser(os.fspath(path))))
+    except OSError as exc:
+        return exc.errno == errno.ENAMETOOLONG
+    except (TypeError, ValueError):  # not a path at all, a NUL in it: not this question
+        return False
+    return False
+
+
+def shortened(text: Any, limit: int = 200) -> str:
+    """`text` escaped for one line of a message, cut to about `limit` characters: a 100,000-character argument is
+    named, not repeated."""
+    text = text if isinstance(text, str) else str(text)
+    return escaped(text) if len(text) <= limit else f"{escaped(text[:limit])}… ({len(text)} characters)"

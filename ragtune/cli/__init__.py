@@ -10,6 +10,7 @@ import sys
 import click
 
 from ..appliance.errors import RagtuneError
+from ..appliance.text import escaped_lines, shown_path
 from . import common
 from .common import cli
 
@@ -46,8 +47,10 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
+        message = exc.format_message()
+        exc.message = escaped_lines(exc.message)  # a message may repeat the argument as it is (as _fail's may)
         exc.show()
-        _json_error(args, exc.format_message(), type(exc).__name__, exc.exit_code)
+        _json_error(args, message, type(exc).__name__, exc.exit_code)
         return exc.exit_code
     except RagtuneError as exc:
         return _fail(args, exc.message, type(exc).__name__, exc.exit_code, hint=exc.hint)
@@ -65,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # last line of defence: no tracebacks for users
         if os.environ.get("RAGTUNE_DEBUG"):
             raise
-        click.echo(f"internal error: {type(exc).__name__}: {exc}\n  (set RAGTUNE_DEBUG=1 for a traceback)", err=True)
+        click.echo(f"internal error: {type(exc).__name__}: {escaped_lines(exc)}\n"
+                   "  (set RAGTUNE_DEBUG=1 for a traceback)", err=True)
         _json_error(args, f"internal error: {type(exc).__name__}: {exc}", "InternalError", 70)
         return 70
 
@@ -94,7 +98,7 @@ def os_error_message(exc: OSError) -> tuple[str, str | None]:
     m = _PART.match(tail)
     if m:
         path = os.path.join(head, m.group("name"))
-    return f"{path}: {reason}", _HINTS.get(exc.errno)
+    return f"{shown_path(path)}: {reason}", _HINTS.get(exc.errno)  # a byte that is not UTF-8 as \xe9
 
 
 def _json_wanted(args: list[str]) -> bool:
@@ -111,7 +115,9 @@ def _json_error(args: list[str], message: str, kind: str, code: int, hint: str |
 
 def _fail(args: list[str], message: str, kind: str, code: int, *, hint: str | None = None,
           prefix: str = "error: ") -> int:
-    click.echo(f"{prefix}{message}" + (f"\n  hint: {hint}" if hint else ""), err=True)
+    # A message may repeat an argument: a byte that is not UTF-8 (a lone surrogate) would fail a strict stderr, an
+    # escape sequence would drive the terminal. Each line escaped; the JSON error keeps the text (print_json is safe).
+    click.echo(f"{prefix}{escaped_lines(message)}" + (f"\n  hint: {escaped_lines(hint)}" if hint else ""), err=True)
     _json_error(args, message, kind, code, hint)
     return code
 

@@ -11,7 +11,7 @@ import click
 
 from ..appliance.errors import InputError
 from ..appliance.text import escaped, printable  # an answer: control pictures, lines kept; a log entry: one line
-from .common import cli, pass_app, print_json
+from .common import cli, pass_app, print_json, shown_path
 
 
 def _stdout_is_tty() -> bool:
@@ -212,7 +212,7 @@ def log_export(app, fmt: str, out: str | None, reviewed_only: bool) -> None:
             make_dir(Path(out).parent)  # a file in the way is an input error, not an OSError
             with atomic_open(Path(out)) as fh:  # never leave a half-written export behind
                 n = export_train_jsonl(store, fh, reviewed_only=reviewed_only, skipped=skipped)
-    click.echo(f"exported {n} example(s){' to ' + out if out else ''}", err=True)
+    click.echo(f"exported {n} example(s){' to ' + shown_path(out) if out else ''}", err=True)
     if skipped:  # never dropped unseen: name the rows to look at (`ragtune log show ID`)
         ids = ", ".join(map(str, skipped[:20])) + (f" … ({len(skipped)} in all)" if len(skipped) > 20 else "")
         click.echo(f"warning: left out {len(skipped)} damaged row(s) (context or answer not as logged): {ids}",

@@ -85,6 +85,14 @@ def echo_path(path: Path | str) -> None:
     click.echo(os.fsencode(str(path)))
 
 
+def say(msg: str) -> None:
+    """A progress line or a note on stderr (a library's `log`/`progress` callback): it may name a path whose bytes are
+    not UTF-8 or hold a control character, so each line is escaped (`ragtune.appliance.text.escaped`)."""
+    from ..appliance.text import escaped_lines
+
+    click.echo(escaped_lines(msg), err=True)
+
+
 def shown_path(path: Path | str) -> str:
     """A path inside a line of output: a byte that is not UTF-8 as `\\xe9`, a control character escaped."""
     from ..appliance.text import escaped, shown_path as as_text
@@ -123,15 +131,46 @@ class FiniteFloatRange(click.FloatRange):
 
 
 def artifact_name(ctx: click.Context | None, param: click.Parameter | None, value: str | None) -> str | None:
-    """Click callback for a registry --name: the registry's own rule (artifacts.check_name, which Registry.add
-    applies to every name), said as a usage error before any work starts."""
-    from ..appliance.artifacts import check_name  # on use: start-up stays light
+    """Click callback for a registry --name: the registry's own rule (registry.check_chosen_name, which Registry.add
+    applies to every name it is given), said as a usage error before any work starts."""
     from ..appliance.errors import InputError
+    from ..appliance.registry import check_chosen_name  # on use: start-up stays light
 
     try:
-        return check_name(value)
+        return check_chosen_name(value)
     except InputError as exc:
         raise click.BadParameter(exc.message, ctx, param) from None
+
+
+def _label(param: click.Parameter | None) -> str:
+    """How an error names the parameter: `--out` for an option, `DATASET` for an argument."""
+    if isinstance(param, click.Option):
+        return param.opts[0]
+    return param.human_readable_name if param is not None else "PATH"
+
+
+def checked_path(*, reads: str | None = None, utf8: str | None = None):
+    """A click callback for a path parameter, run as the arguments are parsed: before any work and any heavy import
+    (torch). `reads`: what the command reads there ("a BEIR folder or a .jsonl file"): a device, pipe or socket is
+    refused, as atomic.is_special decides (/dev/zero would be read until memory runs out, /dev/null reads as nothing
+    and was said as "no such file"). `utf8`: why the path must be UTF-8 ("the conversion records it"): one whose
+    bytes are not is refused as `eval run` and the home refuse theirs (text.check_utf8_path). Both InputErrors (exit 2).
+    A value of several paths (multiple=True, nargs=-1) is checked path by path."""
+    def check(ctx: click.Context | None, param: click.Parameter | None, value: Any) -> Any:
+        from ..appliance.atomic import is_special
+        from ..appliance.errors import InputError
+        from ..appliance.text import check_utf8_path
+
+        for path in value if isinstance(value, (tuple, list)) else (value,):
+            if path is None:
+                continue
+            if utf8:
+                check_utf8_path(path, _label(param), utf8)
+            if reads and is_special(path):
+                raise InputError(f"{_label(param)} {shown_path(path)}: a device, pipe or socket, not {reads}")
+        return value
+
+    return check
 
 
 def existing_path(p: str) -> Path:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import click
 
-from ..appliance.text import escaped
-from .common import FiniteFloatRange, artifact_name, cli, pass_app, print_json, shown_path
+from ..appliance.text import escaped, is_utf8
+from .common import FiniteFloatRange, artifact_name, checked_path, cli, pass_app, print_json, say, shown_path
 
+_progress = say  # the converters' progress lines name their paths
 
-def _progress(msg: str) -> None:
-    click.echo(msg, err=True)
+# llama.cpp's convert scripts take their paths as UTF-8 text (and the run's log repeats them): a path whose bytes are
+# not UTF-8 failed after minutes of work, or inside the script. Checked as the arguments are parsed (before torch).
+_SCRIPT = "llama.cpp's convert script and its log take it as UTF-8 text"
+_script_path = checked_path(utf8=_SCRIPT)
 
 
 def _registry(app):
@@ -25,9 +28,11 @@ def _report(result, as_json: bool) -> None:
     else:
         a = result.artifact
         click.echo(f"{a.id}  {a.kind}  {shown_path(result.out)}  ({result.seconds:.1f} s)")
+        # `convert gguf` refuses a path that is not UTF-8: then the id and the registered (safe) name
+        src, name = (result.out, result.out.name) if is_utf8(result.out) else (a.id[:12], a.name)
         nxt = {"lora-gguf": f"ragtune ask --adapter {a.id[:12]} QUESTION (try it), ragtune models activate {a.id[:12]} "
                             f"(serve it) or ragtune rollout start {a.id[:12]} --share 10 (canary it)",
-               "hf-model": f"ragtune convert gguf {result.out} --out {result.out.name}.gguf"}.get(a.kind)
+               "hf-model": f"ragtune convert gguf {escaped(src)} --out {escaped(name)}.gguf"}.get(a.kind)
         if nxt:
             click.echo(f"next: {nxt}", err=True)
     if result.artifact.note:  # the output's file name could not be a name (none.gguf): the name it got instead
@@ -35,6 +40,7 @@ def _report(result, as_json: bool) -> None:
 
 
 _sdist_opt = click.option("--sdist", type=click.Path(dir_okay=True), envvar="RAGTUNE_LLAMA_SDIST",
+                          callback=checked_path(reads="an sdist .tar.gz or a folder holding it", utf8=_SCRIPT),
                           help="llama-cpp-python sdist (.tar.gz, or a directory holding it) of the installed version.")
 _threads_opt = click.option("--threads", type=click.IntRange(1, 256), default=2, show_default=True, help="CPU threads.")
 _force_opt = click.option("--force", is_flag=True, help="Replace OUT if it exists.")
@@ -67,8 +73,8 @@ def convert_merge(app, adapter: str, base: str, out: str, dtype: str, threads: i
 
 
 @convert_group.command("gguf")
-@click.argument("model_dir")
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output .gguf file.")
+@click.argument("model_dir", callback=_script_path)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), callback=_script_path, help="Output .gguf file.")
 @click.option("--outtype", type=click.Choice(["f16", "f32", "bf16", "q8_0"]), default="f16", show_default=True, help="Tensor type.")
 @_sdist_opt
 @_threads_opt
@@ -103,12 +109,15 @@ def convert_quantize(app, model: str, qtype: str, out: str, threads: int, force:
 
 
 @convert_group.command("lora")
-@click.argument("adapter")
-@click.option("--base", help="The adapter's base: HF dir, GGUF file, or registry id/name (only its config is read); "
+@click.argument("adapter", callback=_script_path)
+@click.option("--base", callback=_script_path,
+              help="The adapter's base: HF dir, GGUF file, or registry id/name (only its config is read); "
               "default: the base recorded in the adapter's adapter_manifest.json.")
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output .gguf LoRA file.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), callback=_script_path,
+              help="Output .gguf LoRA file.")
 @click.option("--outtype", type=click.Choice(["f32", "f16", "bf16", "q8_0"]), default="f32", show_default=True, help="Tensor type.")
-@click.option("--gguf-base", help="Lineage: the GGUF (id/name/path) the adapter will be served on, when --base is an HF dir.")
+@click.option("--gguf-base", callback=_script_path,
+              help="Lineage: the GGUF (id/name/path) the adapter will be served on, when --base is an HF dir.")
 @_sdist_opt
 @_threads_opt
 @_force_opt

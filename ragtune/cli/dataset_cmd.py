@@ -10,11 +10,14 @@ from pathlib import Path
 import click
 
 from ..appliance.errors import InputError
-from .common import cli, pass_app, print_json
+from .common import checked_path, cli, pass_app, print_json, say, shown_path
 
+_err = say  # progress and notes name the user's paths
 
-def _err(msg: str) -> None:
-    click.echo(msg, err=True)
+# what each input must be: a device (/dev/zero read until memory ran out) is said as what it is, before any work
+_JSONL = checked_path(reads="a JSONL file")
+_DATASET = checked_path(reads="a built dataset folder or a training JSONL file")
+_FOLDER = checked_path(reads="a folder")
 
 
 @cli.group("dataset")
@@ -29,9 +32,12 @@ def dataset_group() -> None:
               help="Which question file of each corpus domain: qa (default) or another <name>.jsonl beside it, e.g. contrast.")
 @click.option("--allow-dev", is_flag=True, help="Allow dev domains (they measure generalisation: only for evaluation sets).")
 @click.option("--from-pack", "from_pack", is_flag=True, help="Add the sample domain pack (documents + labelled questions).")
-@click.option("--qa", "qa_file", type=click.Path(dir_okay=False), help="Labelled questions JSONL (the pack's qa.jsonl format).")
-@click.option("--docs", "docs_dir", type=click.Path(), help="Documents the --qa questions are about (ingested into a scratch home).")
-@click.option("--from-log", "log_file", type=click.Path(dir_okay=False), help="A `ragtune log export` file (validated, passed through).")
+@click.option("--qa", "qa_file", type=click.Path(dir_okay=False), callback=_JSONL,
+              help="Labelled questions JSONL (the pack's qa.jsonl format).")
+@click.option("--docs", "docs_dir", type=click.Path(), callback=checked_path(reads="a folder or a document"),
+              help="Documents the --qa questions are about (ingested into a scratch home).")
+@click.option("--from-log", "log_file", type=click.Path(dir_okay=False), callback=_JSONL,
+              help="A `ragtune log export` file (validated, passed through).")
 @click.option("--out", "out", required=True, type=click.Path(), help="Output folder (or a train .jsonl path whose folder is used).")
 @click.option("--k", "k", default=0, type=int, help="Sources per example, 1-6 (0: the serving retrieve.k) [0].")
 @click.option("--chunk-tokens", default=0, type=int, help="Chunk size of the scratch ingest, 16-254 (0: the serving ingest.chunk_tokens) [0].")
@@ -85,20 +91,20 @@ def build_cmd(app, corpus, questions, allow_dev, from_pack, qa_file, docs_dir, l
         from ragtune.models.curate import report_markdown
 
         click.echo(report_markdown(report))
-        click.echo(f"wrote {out_dir}/train.jsonl ({report['train_lines']}), holdout.jsonl ({report['holdout_lines']}), "
+        click.echo(f"wrote {shown_path(out_dir)}/train.jsonl ({report['train_lines']}), holdout.jsonl ({report['holdout_lines']}), "
                    "report.md, dataset_config.json")
         if report["train_lines"]:
-            _err(f"next: ragtune train --data {out_dir} --out runs/{Path(out_dir).name}")
+            _err(f"next: ragtune train --data {shown_path(out_dir)} --out runs/{shown_path(Path(out_dir).name)}")
         else:
-            _err(f"warning: train.jsonl is empty: nothing to train on (see {out_dir}/report.md)")
+            _err(f"warning: train.jsonl is empty: nothing to train on (see {shown_path(out_dir)}/report.md)")
 
 
 @dataset_group.command("hard")
-@click.argument("src", type=click.Path(file_okay=False))
+@click.argument("src", type=click.Path(file_okay=False), callback=_FOLDER)
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Output dataset folder.")
 @click.option("--examples", default=600, show_default=True, type=int, help="Lines to write (hard answers + refusals).")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the sample and its order.")
-@click.option("--exclude", multiple=True, type=click.Path(file_okay=False),
+@click.option("--exclude", multiple=True, type=click.Path(file_okay=False), callback=_FOLDER,
               help="A dataset folder (an earlier cut) whose lines are not picked again; repeatable.")
 @click.option("--json", "as_json", is_flag=True, help="Print hard_config.json as one JSON object.")
 def hard_cmd(src, out, examples, seed, exclude, as_json) -> None:
@@ -110,12 +116,13 @@ def hard_cmd(src, out, examples, seed, exclude, as_json) -> None:
     if as_json:
         print_json(cfg)
     else:
-        click.echo(f"{out}: {cfg['examples']} lines ({cfg['hard']} hard answers of {cfg['source_hard']} in {src}, "
+        click.echo(f"{shown_path(out)}: {cfg['examples']} lines ({cfg['hard']} hard answers of {cfg['source_hard']} in "
+                   f"{shown_path(src)}, "
                    f"{cfg['refusals']} refusals)")
 
 
 @dataset_group.command("merge")
-@click.argument("srcs", nargs=-1, required=True, type=click.Path())
+@click.argument("srcs", nargs=-1, required=True, type=click.Path(), callback=_DATASET)
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Output dataset folder.")
 @click.option("--allow-mixed", is_flag=True,
               help="Merge builds of other context shapes or answer styles (k, chunk size, answer style) too.")
@@ -129,13 +136,13 @@ def merge_cmd(srcs, out, allow_mixed, as_json) -> None:
     if as_json:
         print_json(cfg)
     else:
-        click.echo(f"{out}: {cfg['train']['lines']} train / {cfg['holdout']['lines']} holdout lines from "
+        click.echo(f"{shown_path(out)}: {cfg['train']['lines']} train / {cfg['holdout']['lines']} holdout lines from "
                    f"{len(srcs)} datasets ({cfg['shared_lines']} lines held by more than one), "
                    f"sha256 {cfg['dataset_sha256'][:12]}…")
 
 
 @dataset_group.command("report")
-@click.argument("path", type=click.Path())
+@click.argument("path", type=click.Path(), callback=_DATASET)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 def report_cmd(path, as_json) -> None:
     """Show the curation report of a built dataset folder, or curate-check a JSONL file without writing."""
@@ -179,9 +186,11 @@ def report_cmd(path, as_json) -> None:
 
 
 @cli.command("train")
-@click.option("--data", required=True, type=click.Path(), help="A built dataset folder (train/holdout.jsonl) or one JSONL file.")
+@click.option("--data", required=True, type=click.Path(), callback=_DATASET,
+              help="A built dataset folder (train/holdout.jsonl) or one JSONL file.")
 @click.option("--out", required=True, type=click.Path(), help="Output folder for the adapter and its metadata.")
-@click.option("--config", "recipe", type=click.Path(dir_okay=False), help="A recipe file (.toml/.json) of training options; options given here override it.")
+@click.option("--config", "recipe", type=click.Path(dir_okay=False), callback=checked_path(reads="a recipe file"),
+              help="A recipe file (.toml/.json) of training options; options given here override it.")
 @click.option("--base", default=None, help="Base model: a Hugging Face folder or a .gguf (default: the served SmolLM2 GGUF).")
 @click.option("--qlora", is_flag=True, default=None, help="4-bit NF4 base with double quantization (bitsandbytes; CUDA or CPU).")
 @click.option("--targets", type=click.Choice(["attention", "all-linear"]), default=None, help="LoRA on the attention projections, or on all linear ones incl. the MLP [attention].")
@@ -203,7 +212,9 @@ def report_cmd(path, as_json) -> None:
 @click.option("--threads", default=None, type=int, help="torch CPU threads [2].")
 @click.option("--bf16", is_flag=True, default=None, help="bfloat16 autocast (CUDA, or CPUs with avx512_bf16/AMX).")
 @click.option("--resume", is_flag=True, default=None, help="Continue from OUT/checkpoint.")
-@click.option("--init-adapter", default=None, type=click.Path(exists=True), help="Start from this trained adapter (a peft folder or GGUF LoRA of the same targets, r and alpha) instead of a fresh LoRA.")
+@click.option("--init-adapter", default=None, type=click.Path(exists=True),
+              callback=checked_path(reads="a peft adapter folder or a GGUF LoRA"),
+              help="Start from this trained adapter (a peft folder or GGUF LoRA of the same targets, r and alpha) instead of a fresh LoRA.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as one JSON object.")
 @pass_app
 def train_cmd(app, data, out, recipe, as_json, **opts) -> None:
@@ -227,9 +238,9 @@ def train_cmd(app, data, out, recipe, as_json, **opts) -> None:
                  if metrics["examples_per_s"] is not None else "")
         best = metrics["best_holdout_loss"]
         best = "no holdout lines" if best is None else f"best holdout loss {best}"
-        click.echo(f"adapter written to {out} ({metrics['steps']} steps, {metrics['train_seconds']} s, {speed}{best})")
-        click.echo(f"next: ragtune convert lora {out} --out {Path(out).name}.gguf   (a GGUF LoRA the appliance "
-                   "serves: `ragtune ask --adapter ID`, `ragtune models activate ID`)", err=True)
+        click.echo(f"adapter written to {shown_path(out)} ({metrics['steps']} steps, {metrics['train_seconds']} s, {speed}{best})")
+        _err(f"next: ragtune convert lora {shown_path(out)} --out {shown_path(Path(out).name)}.gguf   (a GGUF LoRA the "
+             "appliance serves: `ragtune ask --adapter ID`, `ragtune models activate ID`)")
 
 
 def _interrupted(out: Path, data: str, recipe: str | None) -> str:
@@ -251,7 +262,8 @@ def _has_lines(path: Path) -> bool:
 
 
 @cli.command("train-eval")
-@click.option("--data", required=True, type=click.Path(), help="A dataset folder (its holdout.jsonl) or a JSONL file.")
+@click.option("--data", required=True, type=click.Path(), callback=_DATASET,
+              help="A dataset folder (its holdout.jsonl) or a JSONL file.")
 @click.option("--adapter", default=None, type=click.Path(file_okay=False), help="A trained adapter folder (omit = base).")
 @click.option("--base", default="", help="Base model (default: the served SmolLM2 GGUF, dequantized).")
 @click.option("--limit", default=0, type=int, help="Score only the first N examples.")

@@ -15,9 +15,12 @@ from .common import cli, human_size, pass_app, print_json
 def _storable(ref: str) -> str | None:
     """REF as the store can look it up: a path whose name is not UTF-8 (surrogates in Python's str) never is a
     stored one (ingest refuses such names), but a link by such a name may lead to stored documents: its real path.
-    None when neither can be: nothing matches it."""
-    from ..appliance.text import is_utf8
+    A path too long for the OS to look up (ENAMETOOLONG) never is one either (ingest read every stored path).
+    None when nothing can match it."""
+    from ..appliance.text import is_utf8, name_too_long
 
+    if name_too_long(ref):
+        return None
     if is_utf8(ref):
         return ref
     real = os.path.realpath(os.path.abspath(os.path.expanduser(ref)))
@@ -25,14 +28,21 @@ def _storable(ref: str) -> str | None:
 
 
 def _refs(refs: list[str]) -> list[str]:
+    """REFs as the store looks them up; one nothing can match is an InputError (exit 2), the same for `docs show`
+    and `docs remove`: a typo is said, never a silent no-op."""
     from ..appliance.errors import InputError
-    from ..appliance.text import shown_path
+    from ..appliance.text import name_too_long, shortened, shown_path
 
     out = []
     for ref in refs:
         if (found := _storable(ref)) is None:
-            raise InputError(f"no ingested document matches '{escaped(shown_path(ref))}': it is not valid UTF-8 "
-                             "(ingest stores no such path)", hint="give an id or a path from `ragtune docs list`")
+            if name_too_long(ref):  # named, not repeated: it may be 100,000 characters
+                what, why = shortened(shown_path(ref)), "too long to be a path (a name over 255 bytes, or a path " \
+                                                        "over 4096)"
+            else:
+                what, why = escaped(shown_path(ref)), "not valid UTF-8 (ingest stores no such path)"
+            raise InputError(f"no ingested document matches '{what}': it is {why}",
+                             hint="give an id or a path from `ragtune docs list`")
         out.append(found)
     return out
 

@@ -7,14 +7,15 @@ from pathlib import Path
 
 import click
 
-from .common import pass_app, print_json
+from .common import checked_path, pass_app, print_json, shown_path
 from .eval_cmd import eval_group
 
 METRICS = ("ndcg@10", "recall@1", "recall@6", "recall@20", "mrr@10")
 
 
 @eval_group.command("retrieval")
-@click.argument("dataset_dir", type=click.Path(path_type=Path), required=False)
+@click.argument("dataset_dir", type=click.Path(path_type=Path), required=False,
+                callback=checked_path(reads="a BEIR folder"))
 @click.option("--corpus", "corpus", multiple=True,
               help="Behaviour-corpus domains instead of a folder: a domain, 'train', 'dev' or 'all' (repeatable). "
                    "Judged per chunk: the chunks of the gold document that hold the answer.")
@@ -88,6 +89,6 @@ def eval_retrieval(app, dataset_dir: Path | None, corpus: tuple[str, ...], as_js
             click.echo(f"  {name:<25} dev ndcg@10={row['dev']['ndcg@10']:.4f}  test ndcg@10={row['test']['ndcg@10']:.4f}"
                        f"  test recall@6={row['test']['recall@6']:.4f}")
         if t.get("written"):
-            click.echo(f"  written to {t['written']['path']}: {t['written']['retrieve']}")
+            click.echo(f"  written to {shown_path(t['written']['path'])}: {t['written']['retrieve']}")
         elif not no_write:
             click.echo("  config unchanged (the current fusion is as good on dev)")

@@ -6,14 +6,16 @@ from pathlib import Path
 
 import click
 
-from .common import FiniteFloatRange, pass_app, print_json
+from .common import FiniteFloatRange, checked_path, pass_app, print_json, shown_path
 from .eval_cmd import eval_group
 
 SEED_MAX = 2**32 - 1  # llama.cpp's sampler seed is 32-bit: a larger one would decode as its low 32 bits
+# /dev/null as the set was "no such file or folder", /dev/zero never ends: a device is said as what it is
+_DATASET = checked_path(reads="a BEIR folder or a training-format .jsonl file")
 
 
 @eval_group.command("run")
-@click.argument("dataset", required=False, type=click.Path())
+@click.argument("dataset", required=False, type=click.Path(), callback=_DATASET)
 @click.option("--arms", default="A,B,C", show_default=True, help="Arms to run: A RAG-only base, B tune-only, C hybrid.")
 @click.option("--adapter", default=None, help="Adapter id for arms B and C (default: config, else the active one).")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Seeded sample of N questions (stratified by answerability).")
@@ -110,7 +112,7 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode
 
 
 @eval_group.command("calibrate")
-@click.argument("dataset", type=click.Path())
+@click.argument("dataset", type=click.Path(), callback=_DATASET)
 @click.option("--arm", type=click.Choice(["A", "C"], case_sensitive=False), default="A", show_default=True,
               help="A: the base model with retrieval; C: with the adapter.")
 @click.option("--adapter", default=None, help="Adapter id for arm C (default: config, else the active one).")
@@ -196,7 +198,7 @@ def eval_calibrate(app, dataset, arm, adapter, limit, seed, split, mode, min_pre
                    f"refusal precision {pct(j['refusal_precision'])}, recall {pct(j['refusal_recall'])}, right answers "
                    f"{pct(j['task_success_answerable'])}; against the values in force: "
                    f"{verdict(j['vs_in_force'], 'the values before', 'the judged values')}")
-    click.echo(f"written to {res['written']}" if res["written"] else
+    click.echo(f"written to {shown_path(res['written'])}" if res["written"] else
                "not written (--judge)" if j is not None else "not written (--no-write)")
 
 
@@ -225,7 +227,8 @@ def _judge_values(text: str) -> tuple[float, float | None, float | None]:
 
 
 @eval_group.command("compare")
-@click.argument("runs", nargs=-1, required=True, type=click.Path())
+@click.argument("runs", nargs=-1, required=True, type=click.Path(),
+                callback=checked_path(reads="an eval run's report folder, report.json or items.jsonl"))
 @click.option("--arm", default="C", show_default=True, help="Arm of each NEW run (of the run, given one).")
 @click.option("--base-arm", default=None, help="Arm of each BASE run (default: --arm; given one run, e.g. A).")
 @click.option("--show", type=click.IntRange(min=0), default=10, show_default=True,

@@ -6,8 +6,11 @@ from pathlib import Path
 
 import click
 
-from ..appliance.text import escaped
-from .common import artifact_name, cli, human_size, pass_app, print_json
+from ..appliance.text import escaped, is_utf8
+from .common import artifact_name, checked_path, cli, echo_path, human_size, pass_app, print_json, say, shown_path
+
+# a built-in adapter's folder ships in the package, whose files are named in UTF-8 (a wheel's RECORD is UTF-8 text)
+BUILTIN_DEST = checked_path(utf8="the package's files are named in UTF-8")
 
 
 def _registry(app):
@@ -49,7 +52,7 @@ def models_list(app, kind: str | None, as_json: bool) -> None:
         if canary and m["id"] == canary.candidate:
             origin += f" (rollout {canary.id}: on {canary.share:g}% of clients)"
         if not m.get("builtin") and m.get("file") and not reg.path_of(m).exists():
-            origin += f" (file missing: {reg.path_of(m)})"  # an in-place artifact moved or deleted since it was added
+            origin += f" (file missing: {shown_path(reg.path_of(m))})"  # an in-place artifact moved or deleted since it was added
         click.echo(f"{mark} {m['id'][:16]:<16} {m['kind']:<15} {human_size(m['size']):>9}  {escaped(m['name'])}{origin}")
 
 
@@ -134,7 +137,7 @@ def models_activate(app, ref: str, as_json: bool) -> None:
     if as_json:
         print_json(_state_json(reg, art))
     else:
-        click.echo(f"active adapter: {art.id[:16]} {art.name}")
+        click.echo(f"active adapter: {art.id[:16]} {escaped(art.name)}")
 
 
 @models_group.command("deactivate")
@@ -160,7 +163,8 @@ def models_rollback(app, as_json: bool) -> None:
     if as_json:
         print_json(_state_json(reg, art))
     else:
-        click.echo(f"active adapter: {art.id[:16]} {art.name}" if art else "active adapter: none (base model only)")
+        click.echo(f"active adapter: {art.id[:16]} {escaped(art.name)}" if art else
+                   "active adapter: none (base model only)")
 
 
 @models_group.command("fetch")
@@ -175,16 +179,16 @@ def models_fetch(app, find_links: str | None, no_index: bool, names: tuple[str, 
     from ragtune.appliance import default_models as defaults
 
     paths = defaults.fetch(app.home, names=list(names) or None, find_links=find_links, no_index=no_index,
-                           progress=lambda msg: click.echo(msg, err=True))
+                           progress=say)
     if as_json:
         print_json({"cache": str(defaults.models_cache()), "files": [str(p) for p in paths]})
         return
     for p in paths:
-        click.echo(str(p))
+        echo_path(p)
 
 
 @models_group.command("add")
-@click.argument("path", type=click.Path(exists=True))
+@click.argument("path", type=click.Path(exists=True), callback=checked_path(reads="a model file or folder"))
 @click.option("--kind", required=True, type=click.Choice(["base-gguf", "merged-gguf", "quantized-gguf", "lora-gguf", "lora-hf", "embedder", "hf-model"]),
               help="What the artifact is.")
 @click.option("--name", callback=artifact_name, help="Display name (default: the file name; one that is reserved or unusable gets its id appended).")
@@ -230,16 +234,19 @@ def models_add(app, path: str, kind: str, name: str | None, licence: str, base_i
     if art.kind == "lora-hf":  # llama.cpp serves GGUF LoRAs only: say the exact next commands
         from ragtune.appliance.lineage import lora_hf_next_steps
 
-        click.echo(f"next: {lora_hf_next_steps(reg, art.manifest, path)}", err=True)
+        # `convert lora` refuses a path that is not UTF-8: then the adapter by its id
+        say(f"next: {lora_hf_next_steps(reg, art.manifest, path if is_utf8(path) else None)}")
 
 
 @models_group.command("promote-builtin")
-@click.argument("src", type=click.Path(exists=True))
+@click.argument("src", type=click.Path(exists=True),
+                callback=checked_path(reads="a rebuild folder, a .gguf or its .json manifest"))
 @click.option("--eval-report", "reports", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              callback=checked_path(reads="an eval run's report.json"),
               help="A `ragtune eval run` report.json of this adapter to add to its eval summary (repeatable).")
 @click.option("--go/--no-go", "go", default=None,
               help="Decide by hand whether it is served by default (recorded as such); default: every eval says go.")
-@click.option("--dest", type=click.Path(file_okay=False), default=None,
+@click.option("--dest", type=click.Path(file_okay=False), default=None, callback=BUILTIN_DEST,
               help="Folder to install into (default: the package's ragtune/appliance/adapters/).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def models_promote_builtin(src: str, reports: tuple[str, ...], go: bool | None, dest: str | None, as_json: bool) -> None:
@@ -247,9 +254,9 @@ def models_promote_builtin(src: str, reports: tuple[str, ...], go: bool | None, 
     built-in adapter of the package. Dev only: the files are then committed with the code (docs/tuning.md)."""
     from ragtune.models.promote import promote
 
-    paths = promote(src, dest, reports=reports, go=go, log=lambda msg: click.echo(msg, err=True))
+    paths = promote(src, dest, reports=reports, go=go, log=say)
     if as_json:
         print_json({"installed": [str(p) for p in paths]})
     else:
         for p in paths:
-            click.echo(str(p))
+            echo_path(p)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from ragtune.appliance.errors import InputError, ModelError
@@ -83,3 +85,14 @@ def test_a_name_too_long_for_a_path_is_looked_up_and_fails_as_unknown(reg):
         resolve_adapter(reg, long)
     with pytest.raises(ModelError, match="no artifact"):
         resolve_gguf_model(reg, long)
+
+
+def test_an_input_too_long_to_be_a_path_is_looked_up_and_a_device_is_refused(reg):
+    """resolve_input (`convert soup|quantize|merge`): a 100,000-character argument was an OSError (ENAMETOOLONG
+    from Path.exists: exit 74); /dev/zero was hashed as if it were a model file (/dev/null: "no such file")."""
+    with pytest.raises(ModelError, match="no artifact"):
+        resolve_input(reg, "x" * 100_000, kinds=("lora-gguf",))
+    if os.path.exists("/dev/zero"):
+        with pytest.raises(InputError, match=r"^/dev/zero: a device, pipe or socket, not a file or folder \(expected "
+                                             r"a lora-gguf, or a registry id or name\)$"):
+            resolve_input(reg, "/dev/zero", kinds=("lora-gguf",))

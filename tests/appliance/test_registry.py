@@ -445,3 +445,34 @@ def test_models_verify_prints_an_error_escaped_on_its_line(capsys, home, tmp_pat
     _tamper(f)
     rc, out, _ = _cli(capsys, "models", "verify")
     assert rc == 3 and "a\\x1b[2Jb.gguf" in out and "\x1b" not in out and "does not match" in out
+
+
+def test_a_chosen_name_that_is_not_utf8_is_refused_naming_it_escaped(reg, tmp_path):
+    """A --name whose bytes are not UTF-8 was registered, then listed as `caf\\udce9` and never typed back."""
+    f = write_gguf(tmp_path / "a.gguf", lora=True)
+    with pytest.raises(InputError) as e:
+        reg.add(f, "lora-gguf", name=os.fsdecode(b"caf\xe9"))
+    assert e.value.message == "'caf\\udce9' is not valid Unicode (a lone surrogate \\udce9); give a name such as " \
+                              "my-adapter-v2"
+    assert "not UTF-8" in e.value.hint and not reg.dir.exists()
+
+
+@pytest.mark.parametrize("raw,stem", [(b"caf\xe9.gguf", "caf"), (b"\xe9\xe8.gguf", "artifact"),
+                                      (b"none\xe9.gguf", "none")])
+def test_a_file_name_that_is_not_utf8_gets_a_safe_name_and_a_note(reg, tmp_path, raw, stem):
+    f = write_gguf(os.fsdecode(bytes(tmp_path) + b"/" + raw), lora=True, tag=repr(raw))
+    art = reg.add(f, "lora-gguf")  # as a converter passes it: name=out.stem, the file's own
+    again = reg.add(f, "lora-gguf", name=f.stem)
+    assert art.name == f"{stem}-{art.id[:8]}" and again.id == art.id and reg.get(art.name).id == art.id
+    shown = os.fsencode(f.stem).decode("utf-8", "backslashreplace")
+    assert art.note == f"the file name '{shown}' is not valid UTF-8: registered as '{art.name}'"
+    assert art.name.encode("utf-8")
+
+
+def test_an_unknown_reference_is_named_escaped_and_cut(reg):
+    with pytest.raises(ModelError) as e:
+        reg.get("x" * 100_000)
+    assert e.value.message.startswith(f"no artifact '{'x' * 200}… (100000 characters)' in the registry (")
+    with pytest.raises(ModelError) as e:
+        reg.get("./a\x1b[2J")
+    assert "'./a\\x1b[2J'" in e.value.message and "\x1b" not in str(e.value)
