@@ -146,6 +146,60 @@ def test_tune_default_refuses_a_work_folder_that_is_not_utf8_before_any_work(cap
     assert not os.path.exists(work)
 
 
+BUILT = "its path is not valid UTF-8 (the dataset's files record it)"
+
+
+@pytest.mark.parametrize("argv,label,expected", [
+    (["train", "--data", "d", "--out", "{bad}"], "--out",
+     "its path is not valid UTF-8 (the next step, `ragtune convert lora`, takes it as UTF-8 text)"),
+    (["convert", "merge", "adapter", "--out", "{bad}"], "--out",
+     "its path is not valid UTF-8 (the next step, `ragtune convert gguf`, takes it as UTF-8 text)"),
+    (["dataset", "build", "--from-pack", "--out", "{bad}"], "--out", BUILT),
+    (["dataset", "build", "--from-log", "{bad}", "--out", "d"], "--from-log", BUILT),
+    (["dataset", "build", "--qa", "{bad}", "--docs", ".", "--out", "d"], "--qa", BUILT),
+    (["dataset", "build", "--qa", "qa.jsonl", "--docs", "{bad}", "--out", "d"], "--docs", BUILT),
+    (["dataset", "build", "--corpus", "train", "--corpus", "{bad}", "--out", "d"], "--corpus", BUILT),
+])
+def test_a_training_output_or_a_recorded_dataset_source_that_is_not_utf8_is_refused(argv, label, expected, capsys,
+                                                                                   tmp_path, monkeypatch):
+    """`train --out caf\\xe9` trained an adapter that `convert lora` then refused; `convert merge --out caf\\xe9` a
+    model `convert gguf` refused; `dataset build --out caf\\xe9` (or a source by such a name) built the whole dataset,
+    then failed writing its files (UnicodeEncodeError: internal error)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(sys.modules, "torch", None)  # as if the [train] extra were not installed
+    bad = _not_utf8(tmp_path, b"caf\xe9")
+    code, out, err = _run([a.replace("{bad}", bad) for a in argv], capsys)
+    assert (code, out) == (2, "")
+    assert err == f"error: {label} {tmp_path}/caf\\xe9: {expected}\n  hint: rename it, or give a path whose names are UTF-8\n"
+    assert os.listdir(tmp_path) == []
+
+
+def test_merge_and_hard_take_an_output_that_is_not_utf8(capsys, tmp_path):
+    """Their files record paths as JSON escapes and nothing after them needs the path as text: not refused."""
+    from tests.models.test_merge import _folder, ex
+
+    a = _folder(tmp_path / "a", [ex("When does the depot open?", "07:00"), ex("Who owns it?")])
+    b = _folder(tmp_path / "b", [ex("Does it open on Sunday?", "no")])
+    merged, hard = _not_utf8(tmp_path, b"m\xe9"), _not_utf8(tmp_path, b"h\xe9")
+    code, out, err = _run(["dataset", "merge", str(a), str(b), "--out", merged], capsys)
+    assert code == 0 and out.startswith(f"{tmp_path}/m\\xe9: 3 train / 0 holdout lines from 2 datasets"), err
+    code, out, err = _run(["dataset", "hard", merged, "--out", hard, "--examples", "2"], capsys)
+    assert code == 0 and out.startswith(f"{tmp_path}/h\\xe9: 2 lines"), err
+
+
+def test_fit_evidence_prints_an_output_that_is_not_utf8_as_its_bytes(capsys, tmp_path, monkeypatch):
+    """`rerank fit-evidence --out caf\\xe9.json` wrote the file, then printed its path as it is: a strict stdout
+    refused it (internal error)."""
+    import ragtune.models.evidence_fit as evidence_fit
+
+    out = _not_utf8(tmp_path, b"caf\xe9.json")
+    report = {"questions": 40, "unanswerable": 10, "auc": 0.9, "refused_share": 0.2, "refusal_precision": 0.8,
+              "refusal_recall": 0.6, "out": out}
+    monkeypatch.setattr(evidence_fit, "run", lambda settings, **kw: report)
+    code, out_text, err = _run(["--home", str(tmp_path), "rerank", "fit-evidence", "--out", out], capsys)
+    assert code == 0 and out_text.endswith(f"  wrote {tmp_path}/caf\\xe9.json\n"), err
+
+
 def test_a_chosen_registry_name_that_is_not_utf8_is_a_usage_error(capsys, tmp_path):
     from tests.gguf_helpers import write_gguf
 

@@ -15,6 +15,7 @@ import os
 import time
 from pathlib import Path
 
+from .atomic import is_special
 from .errors import ModelError
 
 RACY_NS = 2_000_000_000  # a file changed more recently than this may change again unseen by its timestamps
@@ -40,10 +41,17 @@ def _settled(st: os.stat_result) -> bool:
     return time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > RACY_NS
 
 
+def _not_special(p: Path, what: str) -> None:
+    """A device, pipe or socket has no bytes to hash: /dev/zero would be read forever, a pipe waits for a writer."""
+    if is_special(p):
+        raise ModelError(f"{p}: a device, pipe or socket, not {what}")
+
+
 def sha256_file(path: Path | str, *, chunk: int = 1 << 20) -> str:
     """sha256 of a file's bytes; memoised by the file's identity on disk (see the module's docstring)."""
     p = Path(path)
     st = p.stat()
+    _not_special(p, "a file")
     key = (str(p.resolve()),) + _identity(st)
     if key in _FILE_CACHE:
         return _FILE_CACHE[key]
@@ -68,6 +76,7 @@ def sha256_path(path: Path | str) -> str:
     if p.is_file():
         return sha256_file(p)
     if not p.is_dir():
+        _not_special(p, "a file or folder")
         raise ModelError(f"{p}: no such file or directory")
     files = sorted((f for f in p.rglob("*") if f.is_file()), key=lambda f: f.relative_to(p).as_posix())
     if not files:

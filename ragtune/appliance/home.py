@@ -18,15 +18,14 @@ def ragtune_home() -> Path:
 def _utf8_root(root: Path) -> Path:
     """A home whose path is not UTF-8 (a Latin-1 name's byte 0xe9) can never hold the index: SQLite and the lexical
     index open UTF-8 paths only. Said once, here, instead of a UnicodeEncodeError at the first database open."""
-    try:
-        str(root).encode("utf-8")
-    except UnicodeEncodeError:
-        from .errors import InputError
+    from .errors import InputError
+    from .text import check_utf8_path
 
-        shown = os.fsencode(str(root)).decode("utf-8", "backslashreplace")  # the byte as \xe9
-        raise InputError(f"home {shown}: its path is not valid UTF-8 (the database cannot be opened there)",
-                         hint="give --home / RAGTUNE_HOME a folder whose path is UTF-8") from None
-    return root
+    try:
+        return check_utf8_path(root, "home", "the database cannot be opened there")
+    except InputError as exc:  # a home is named by --home / RAGTUNE_HOME, not renamed
+        exc.hint = "give --home / RAGTUNE_HOME a folder whose path is UTF-8"
+        raise
 
 
 class Home:

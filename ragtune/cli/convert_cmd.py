@@ -57,7 +57,9 @@ def convert_group() -> None:
 @click.argument("adapter")
 @click.option("--base", help="Base model: HF dir, GGUF file, or registry id/name (loaded in full precision); "
               "default: the base recorded by `ragtune train` in the adapter's adapter_manifest.json.")
-@click.option("--out", required=True, type=click.Path(), help="Output directory (a Hugging Face model).")
+@click.option("--out", required=True, type=click.Path(),
+              callback=checked_path(utf8="the next step, `ragtune convert gguf`, takes it as UTF-8 text"),
+              help="Output directory (a Hugging Face model).")
 @click.option("--dtype", type=click.Choice(["float32", "bfloat16"]), default="float32", show_default=True, help="Precision to merge in.")
 @_threads_opt
 @_force_opt

@@ -15,7 +15,10 @@ from .common import checked_path, cli, pass_app, print_json, say, shown_path
 _err = say  # progress and notes name the user's paths
 
 # what each input must be: a device (/dev/zero read until memory ran out) is said as what it is, before any work
-_JSONL = checked_path(reads="a JSONL file")
+# `dataset build` records its sources and --out in its files (train.jsonl, report.json, dataset_config.json are UTF-8
+# text): a path whose bytes are not UTF-8 failed writing them, after the whole build
+_BUILT = "the dataset's files record it"
+_JSONL = checked_path(reads="a JSONL file", utf8=_BUILT)
 _DATASET = checked_path(reads="a built dataset folder or a training JSONL file")
 _FOLDER = checked_path(reads="a folder")
 
@@ -26,7 +29,7 @@ def dataset_group() -> None:
 
 
 @dataset_group.command("build")
-@click.option("--corpus", "corpus", multiple=True, metavar="NAME|DIR",
+@click.option("--corpus", "corpus", multiple=True, metavar="NAME|DIR", callback=checked_path(utf8=_BUILT),
               help="Behaviour-corpus domain (repeatable): a domain name, 'train' (all train domains), or a folder with docs/ + qa.jsonl.")
 @click.option("--questions", "questions", default="qa", metavar="NAME",
               help="Which question file of each corpus domain: qa (default) or another <name>.jsonl beside it, e.g. contrast.")
@@ -34,11 +37,12 @@ def dataset_group() -> None:
 @click.option("--from-pack", "from_pack", is_flag=True, help="Add the sample domain pack (documents + labelled questions).")
 @click.option("--qa", "qa_file", type=click.Path(dir_okay=False), callback=_JSONL,
               help="Labelled questions JSONL (the pack's qa.jsonl format).")
-@click.option("--docs", "docs_dir", type=click.Path(), callback=checked_path(reads="a folder or a document"),
+@click.option("--docs", "docs_dir", type=click.Path(), callback=checked_path(reads="a folder or a document", utf8=_BUILT),
               help="Documents the --qa questions are about (ingested into a scratch home).")
 @click.option("--from-log", "log_file", type=click.Path(dir_okay=False), callback=_JSONL,
               help="A `ragtune log export` file (validated, passed through).")
-@click.option("--out", "out", required=True, type=click.Path(), help="Output folder (or a train .jsonl path whose folder is used).")
+@click.option("--out", "out", required=True, type=click.Path(), callback=checked_path(utf8=_BUILT),
+              help="Output folder (or a train .jsonl path whose folder is used).")
 @click.option("--k", "k", default=0, type=int, help="Sources per example, 1-6 (0: the serving retrieve.k) [0].")
 @click.option("--chunk-tokens", default=0, type=int, help="Chunk size of the scratch ingest, 16-254 (0: the serving ingest.chunk_tokens) [0].")
 @click.option("--answer-style", type=click.Choice(["short", "sentence"]), default="short", show_default=True,
@@ -188,7 +192,9 @@ def report_cmd(path, as_json) -> None:
 @cli.command("train")
 @click.option("--data", required=True, type=click.Path(), callback=_DATASET,
               help="A built dataset folder (train/holdout.jsonl) or one JSONL file.")
-@click.option("--out", required=True, type=click.Path(), help="Output folder for the adapter and its metadata.")
+@click.option("--out", required=True, type=click.Path(),
+              callback=checked_path(utf8="the next step, `ragtune convert lora`, takes it as UTF-8 text"),
+              help="Output folder for the adapter and its metadata.")
 @click.option("--config", "recipe", type=click.Path(dir_okay=False), callback=checked_path(reads="a recipe file"),
               help="A recipe file (.toml/.json) of training options; options given here override it.")
 @click.option("--base", default=None, help="Base model: a Hugging Face folder or a .gguf (default: the served SmolLM2 GGUF).")

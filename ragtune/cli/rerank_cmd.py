@@ -9,7 +9,7 @@ import click
 
 from ragtune.appliance.errors import InputError, require_installed
 
-from .common import FiniteFloatRange, checked_path, cli, pass_app, print_json
+from .common import FiniteFloatRange, checked_path, cli, pass_app, print_json, shown_path
 
 _CE_ONLY = ("layers", "negatives", "max_len", "groups_per_step", "pairs_in")
 _FEATURES_ONLY = ("top", "l2", "candidates_in")
@@ -119,4 +119,4 @@ def fit_evidence_cmd(app, corpus, min_precision, limit, out, as_json) -> None:
     click.echo(f"{report['questions']} questions ({report['unanswerable']} unanswerable): AUC {report['auc']:.3f}; "
                f"the cut refuses {100 * report['refused_share']:.0f}% of them, refusal precision "
                f"{100 * report['refusal_precision']:.0f}% / recall {100 * report['refusal_recall']:.0f}%\n"
-               f"  wrote {report['out']}")
+               f"  wrote {shown_path(report['out'])}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 
 import pytest
 
@@ -208,3 +209,25 @@ def test_arms_that_all_need_a_missing_adapter_are_refused(settings, beir, tmp_pa
         run(settings, beir, FakeEngine(), arms="b,C,B", out=tmp_path / "o")
     assert "--adapter" in ei.value.hint and not (tmp_path / "o").exists()
     assert list(run(settings, beir, FakeEngine(), arms=" c , a ", out=tmp_path / "o")["arms"]) == ["A"]
+
+
+def test_a_device_or_a_pipe_given_as_the_dataset_is_said_as_one(tmp_path):
+    """`load_dataset(/dev/null)` (the library, not the CLI, which refuses it as it parses) said "no such file or
+    folder"."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for path in ("/dev/null", fifo):
+        with pytest.raises(InputError) as e:
+            R.load_dataset(path)
+        assert e.value.message == f"{path}: a device, pipe or socket, not a BEIR folder or a training-format .jsonl file"
+
+
+@pytest.mark.parametrize("bad", ["DATASET", "--out"])
+def test_a_dataset_or_report_folder_whose_path_is_not_utf8_is_refused_before_any_work(settings, tmp_path, bad):
+    beir_dir = write_beir(tmp_path / (os.fsdecode(b"be\xe9ir") if bad == "DATASET" else "beir"))
+    out = tmp_path / (os.fsdecode(b"out\xe9") if bad == "--out" else "out")
+    with pytest.raises(InputError) as e:
+        run(settings, beir_dir, FakeEngine(), arms="A", out=out)
+    shown = f"{tmp_path}/be\\xe9ir" if bad == "DATASET" else f"{tmp_path}/out\\xe9"
+    assert e.value.message == f"{bad} {shown}: its path is not valid UTF-8 (the run records it)"
+    assert e.value.hint == "rename it, or give a path whose names are UTF-8" and not out.exists()

@@ -48,3 +48,16 @@ def test_folder_hash(tmp_path):
         sha256_path((tmp_path / "e").mkdir() or tmp_path / "e")
     with pytest.raises(ModelError, match="no such file"):
         sha256_path(tmp_path / "missing")
+
+
+def test_a_device_or_a_pipe_is_said_as_one_never_read(tmp_path):
+    """`sha256_path(/dev/null)` said "no such file or directory"; sha256_file hashed it as empty (/dev/zero: read
+    forever; a pipe: open() waits for a writer)."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    for path in ("/dev/null", fifo):
+        with pytest.raises(ModelError, match="pipe: a device, pipe or socket, not a file or folder$|"
+                                             "null: a device, pipe or socket, not a file or folder$"):
+            sha256_path(path)
+    with pytest.raises(ModelError, match=r"^/dev/null: a device, pipe or socket, not a file$"):
+        sha256_file("/dev/null")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..atomic import is_special
 from ..errors import InputError, located
 from ..store import Store, json_dumps
 from .metrics import normalize_answer
@@ -198,6 +199,8 @@ def load_dataset(path: str | Path | None, *, replay: bool = False, store: Store 
         return load_beir(p)
     if p.is_file():
         return load_training_jsonl(p)
+    if is_special(p):  # /dev/null, a pipe: there, but neither a folder nor a file (the CLI says so as it parses)
+        raise InputError(f"{located(p)}: a device, pipe or socket, not a BEIR folder or a training-format .jsonl file")
     raise InputError(f"{located(p)}: no such file or folder")
 
 

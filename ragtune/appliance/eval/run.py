@@ -25,6 +25,7 @@ from ..errors import InputError, located
 from ..home import Home
 from ..refusal import keyed, resolve_serving
 from ..store import Store, json_dumps
+from ..text import check_utf8_path
 from . import losses, metrics, paired
 from .arms import ARM_LABELS, Arm, ask_arm, make_arms, parse_arms
 from .datasets import (SPLITS, Dataset, load_beir, load_dataset, load_replay, load_safety, load_training_jsonl,
@@ -185,14 +186,9 @@ class EvalOptions:
     reuse: list[str] = dataclasses.field(default_factory=list)  # runs (ids or report folders) to take answers from
 
 
-def _check_utf8(path: str | Path | None, what: str) -> None:
-    """The run is recorded in the home's database by its dataset and report folder, and SQLite holds UTF-8 text:
-    a path whose bytes are not UTF-8 ended in a UnicodeEncodeError there, after the questions were sampled."""
-    from ..text import is_utf8, shown_path
-
-    if path is not None and not is_utf8(path):
-        raise InputError(f"{what} {shown_path(path)}: its path is not valid UTF-8 (the run records it)",
-                         hint="rename it, or give a path whose names are UTF-8")
+# The run is recorded in the home's database by its dataset and report folder, and SQLite holds UTF-8 text: a path
+# whose bytes are not UTF-8 ended in a UnicodeEncodeError there, after the questions were sampled.
+_RECORDED = "the run records it"
 
 
 def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOptions | None = None, *,
@@ -209,8 +205,8 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
     from .report import check_out, report_warnings, write_reports
 
     opts = opts or EvalOptions()
-    _check_utf8(dataset_path, "DATASET")
-    _check_utf8(opts.out, "--out")
+    check_utf8_path(dataset_path, "DATASET", _RECORDED)
+    check_utf8_path(opts.out, "--out", _RECORDED)
     t_start = time.perf_counter()
     seed = settings.generate.seed if opts.seed is None else int(opts.seed)
     if seed < 0:
