@@ -8,6 +8,7 @@ merged file (merged.merged_path), or the run-time LoRA set again with the new sc
 from __future__ import annotations
 
 import ctypes
+import os
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,7 @@ class AdapterServing:
         base = self._base_model()
         handle = self._adapters.get(got)
         if handle is None:
-            handle = lc.llama_adapter_lora_init(base.model, str(p).encode("utf-8"))
+            handle = lc.llama_adapter_lora_init(base.model, os.fsencode(p))  # the file name's bytes, UTF-8 or not
             if not handle:
                 raise ModelError(f"{p}: llama.cpp cannot load this LoRA adapter for {self.model_path.name}",
                                  hint=recent_error_text() or "is it a GGUF LoRA converted for this base model?")

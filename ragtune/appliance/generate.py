@@ -42,6 +42,8 @@ from .llamalog import fd_guard as _fd_guard
 from .llamalog import llama_cpp_module as _llama_cpp
 from .llamalog import recent_error_text as _recent_error_text
 from .genresult import GenResult, OnToken, refusal_json
+from .text import is_utf8, shown_path
+
 
 def _takes_ok(recorded: float | None, p_refused: float | None, threshold: float | None) -> bool:
     """Whether a greedy decode at `threshold` commits to "ok" with the same token as the recorded one did (at
@@ -116,6 +118,9 @@ class LlamaGenerator(AdapterServing):
     # -- helpers ---------------------------------------------------------------------------------------
     def _load(self, path: Path, *, vocab_only: bool = False) -> Any:
         cfg = self.cfg
+        if not is_utf8(path):  # Llama() encodes model_path as UTF-8: it would fail on the codec, not on the file
+            raise ModelError(f"{shown_path(path)}: llama.cpp opens a model by a UTF-8 path, and this one's bytes "
+                             "are not UTF-8", hint="rename the file or its folder, then `ragtune models add` it again")
         try:
             with _fd_guard():  # Llama() swaps fds 1/2 (see llamalog.fd_guard)
                 return self._lc.Llama(
