@@ -25,6 +25,7 @@ import click
 import pytest
 
 from ragtune.cli import cli, main
+from tests.fuzzing import fuzz
 
 # decided by name: what these do once their arguments parse is long model work, a server, a TUI or the network
 SKIPPED = {
@@ -232,7 +233,7 @@ def _shown(argv: list[str]) -> str:
     return " ".join(repr(a) if len(a) <= 60 else f"<{len(a)} chars>" for a in argv)
 
 
-def _invoke(argv: list[str]) -> tuple[int | None, bytes, bytes, str]:
+def invoke(argv: list[str]) -> tuple[int | None, bytes, bytes, str]:
     """main(argv) with the streams a UTF-8 terminal gives Python: stdout strict (a lone surrogate fails to encode),
     stderr backslashreplace (Python's own setting for it), stdin empty (as `</dev/null`: a "-" path reads it).
     Returns the exit code (None: an exception escaped main), the bytes written to stdout and to stderr, and what
@@ -252,17 +253,19 @@ def _invoke(argv: list[str]) -> tuple[int | None, bytes, bytes, str]:
 
 
 def _run(argv: list[str]) -> tuple[int | None, str]:
-    code, out, err, escaped = _invoke(argv)
+    code, out, err, escaped = invoke(argv)
     return code, (out + err).decode("utf-8", "replace") + escaped
 
 
-def _crashes(plans: list[list[str]]) -> list[str]:
-    found = []
-    for argv in plans:
-        code, output = _run(argv)
-        if code is None or code == 70 or "Traceback" in output:
-            found.append(f"ragtune {_shown(argv)}\n    exit {code}: {output.strip()[-400:]}")
-    return found
+def _crash(argv: list[str]) -> str | None:
+    code, output = _run(argv)
+    if code is None or code == 70 or "Traceback" in output:
+        return f"exit {code}: {output.strip()[-400:]}"
+    return None
+
+
+def _fuzz(plans: list[list[str]]) -> None:
+    fuzz(((argv, f"ragtune {_shown(argv)}") for argv in plans), _crash, "invocations crashed", shown=None)
 
 
 # -- the environment: fakes for every model, a corpus home made once -------------------------------------------
@@ -291,7 +294,7 @@ def _fake_models(monkeypatch, tokenizer) -> None:
     monkeypatch.setattr(gen_mod, "LlamaGenerator", lambda cfg, home=None, **kw: Generator())
 
 
-def _lora_pair(root: Path) -> dict[str, Path]:
+def lora_pair(root: Path) -> dict[str, Path]:
     """Two f16 GGUF LoRAs of one (made-up) base, which `convert soup` averages (adapter.gguf, a lora_a with no
     lora_b, it refuses). Needs the `gguf` package."""
     try:
@@ -326,7 +329,7 @@ def made(tmp_path_factory, tokenizer):
         (docs / name).write_text(text, encoding="utf-8")
     home = root / "home"
     inputs = {"beir": write_beir(root / "beir"), "lora": write_gguf(root / "adapter.gguf", lora=True)}
-    inputs.update(_lora_pair(root))
+    inputs.update(lora_pair(root))
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(root)
         mp.setenv("RAGTUNE_HOME", str(root / "scratch-home"))
@@ -375,15 +378,13 @@ def _rng(name: str) -> random.Random:
 @pytest.mark.parametrize("path,cmd", FUZZED, ids=IDS)
 def test_hostile_argv_in_an_empty_home(path, cmd, fuzz_env):
     plans = _plan(path, cmd, fuzz_env, _rng(" ".join(path)), every_param=True, n_random=2)
-    found = _crashes(plans)
-    assert not found, f"{len(found)} of {len(plans)} invocations crashed:\n" + "\n".join(found)
+    _fuzz(plans)
 
 
 @pytest.mark.parametrize("path,cmd", FUZZED, ids=IDS)
 def test_hostile_argv_in_a_home_with_a_corpus(path, cmd, fuzz_env, corpus_home):
     plans = _plan(path, cmd, fuzz_env, _rng("corpus " + " ".join(path)), every_param=False, n_random=4)
-    found = _crashes(plans)
-    assert not found, f"{len(found)} of {len(plans)} invocations crashed:\n" + "\n".join(found)
+    _fuzz(plans)
 
 
 @pytest.mark.slow
@@ -391,8 +392,7 @@ def test_hostile_argv_in_a_home_with_a_corpus(path, cmd, fuzz_env, corpus_home):
 def test_more_hostile_argv_in_a_home_with_a_corpus(path, cmd, fuzz_env, corpus_home):
     """The same with every parameter and more random pairs (minutes): run when a command's options change."""
     plans = _plan(path, cmd, fuzz_env, _rng("more " + " ".join(path)), every_param=True, n_random=12)
-    found = _crashes(plans)
-    assert not found, f"{len(found)} of {len(plans)} invocations crashed:\n" + "\n".join(found)
+    _fuzz(plans)
 
 
 def test_the_skipped_commands_exist():
@@ -402,118 +402,9 @@ def test_the_skipped_commands_exist():
 
 
 # -- what the fuzzer found (each was exit 70, "internal error: …") ---------------------------------------------
-def _not_utf8(path: Path, name: bytes) -> Path:
+# These two run in the fuzzer's environment (its fake models); the rest are in test_cli_fuzz_found.py.
+def not_utf8(path: Path, name: bytes) -> Path:
     return Path(os.fsdecode(bytes(path) + b"/" + name))
-
-
-def test_config_path_and_init_print_a_config_path_that_is_not_utf8_as_its_bytes(tmp_path):
-    """`ragtune --config caf\\xe9.toml config init --force` wrote the file, then failed printing its name
-    (UnicodeEncodeError on a UTF-8 stdout); `config path` too. A script reading $(ragtune config path) gets the
-    real name."""
-    cfg = _not_utf8(tmp_path, b"caf\xe9.toml")
-    for argv in (["--config", str(cfg), "config", "init", "--force"], ["--config", str(cfg), "config", "path"]):
-        code, out, err, escaped = _invoke(argv)
-        assert (code, out, escaped) == (0, bytes(cfg) + b"\n", ""), err
-    code, out, err, _ = _invoke(["--config", str(cfg), "config", "show"])
-    assert code == 0 and f"# source: {tmp_path}/caf\\xe9.toml\n".encode() in out
-
-
-@pytest.mark.parametrize("argv", [["config", "show"], ["log", "list"], ["search", "x"], ["ingest", "."],
-                                  ["config", "set", "retrieve.k", "4"]])
-def test_a_home_whose_path_is_not_utf8_is_refused(tmp_path, argv):
-    """`ragtune --home h\\xe9 log list` (or ingest, search, …) ended in a UnicodeEncodeError opening the database:
-    SQLite takes UTF-8 paths only, so such a home could never hold an index."""
-    home = _not_utf8(tmp_path, b"h\xe9")
-    code, out, err, escaped = _invoke(["--home", str(home), *argv])
-    assert (code, escaped) == (2, "")
-    assert err.decode() == (f"error: home {tmp_path}/h\\xe9: its path is not valid UTF-8 (the database cannot be "
-                            "opened there)\n  hint: give --home / RAGTUNE_HOME a folder whose path is UTF-8\n")
-    assert not home.exists()
-
-
-def test_the_home_refuses_a_root_that_is_not_utf8(tmp_path):
-    from ragtune.appliance.errors import InputError
-    from ragtune.appliance.home import Home
-
-    with pytest.raises(InputError, match=r"h\\xe9: its path is not valid UTF-8"):
-        Home(_not_utf8(tmp_path, b"h\xe9"))
-    assert Home(tmp_path / "café").root == tmp_path / "café"
-
-
-def test_quantize_to_an_output_whose_name_is_not_utf8_is_no_internal_error(tmp_path):
-    """`convert quantize --out new-caf\\xe9 MODEL.gguf` passed the path to llama.cpp as str.encode(): a
-    UnicodeEncodeError; now its bytes (this tiny model is not quantizable: llama.cpp's own error)."""
-    pytest.importorskip("llama_cpp")
-    from tests.gguf_helpers import write_gguf
-
-    model = write_gguf(tmp_path / "m.gguf", lora=False)
-    code, out, err, escaped = _invoke(["convert", "quantize", "--out", str(_not_utf8(tmp_path, b"q\xe9.gguf")),
-                                       "--", str(model)])
-    assert (code, escaped) == (3, "") and b"llama.cpp could not quantize it" in err, err
-
-
-def _write_lora(path: Path, tensors: dict, **kv) -> Path:
-    gguf = pytest.importorskip("gguf")
-    w = gguf.GGUFWriter(str(path), "llama")
-    w.add_string("general.type", "adapter")
-    w.add_string("adapter.type", "lora")
-    for key, val in kv.items():
-        w.add_string(key, val)
-    for name, (data, raw) in tensors.items():
-        w.add_tensor(name, data, raw_dtype=getattr(gguf.GGMLQuantizationType, raw) if raw else None)
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
-    return path
-
-
-def _f16(*shape):
-    import numpy as np
-
-    return np.full(shape, 0.01, dtype=np.float16), None
-
-
-@pytest.mark.parametrize("tensors,message", [
-    ({"blk.0.attn_q.weight.lora_a": _f16(2, 8)}, "tensor blk.0.attn_q.weight.lora_a has no lora_b beside it"),
-    ({"blk.0.attn_q.weight.lora_a": _f16(8)}, "tensor blk.0.attn_q.weight.lora_a has 1 dimension(s); a LoRA tensor "
-                                              "has 2"),
-    ({"blk.0.attn_q.weight.lora_a": _f16(2, 8), "blk.0.attn_q.weight.lora_b": _f16(6, 3)},
-     "blk.0.attn_q.weight.lora_a has rank 2 but its lora_b rank 3"),
-    ({"blk.0.attn_q.weight.lora_a": _f16(2, 8), "blk.0.attn_q.weight.lora_b": _f16(6, 2), "output.weight": _f16(6, 2)},
-     "tensor output.weight is neither a lora_a nor a lora_b tensor"),
-    ({"blk.0.attn_q.weight.lora_b": _f16(6, 2)}, "a GGUF LoRA without any lora_a tensor"),
-])
-def test_soup_of_a_malformed_lora_is_an_input_error(tmp_path, tensors, message):
-    """`convert soup A A` of a GGUF LoRA whose lora_a has no lora_b was a KeyError (a 1-D tensor an IndexError)."""
-    lora = _write_lora(tmp_path / "a.gguf", tensors)
-    code, out, err, escaped = _invoke(["convert", "soup", str(lora), str(lora), "--out", str(tmp_path / "s.gguf")])
-    assert (code, escaped) == (2, "") and message in err.decode(), err
-    assert not (tmp_path / "s.gguf").exists()
-
-
-def test_soup_refuses_tensors_it_would_read_as_raw_bytes(tmp_path):
-    """A bf16 (or q8_0) LoRA reads as raw bytes: averaged as numbers, the soup was garbage, without a word."""
-    import numpy as np
-
-    lora = _write_lora(tmp_path / "bf16.gguf", {"blk.0.attn_q.weight.lora_a": (np.zeros((2, 8), np.uint16), "BF16"),
-                                                "blk.0.attn_q.weight.lora_b": (np.zeros((6, 2), np.uint16), "BF16")})
-    code, out, err, _ = _invoke(["convert", "soup", str(lora), str(lora), "--out", str(tmp_path / "s.gguf")])
-    assert code == 2 and "tensor blk.0.attn_q.weight.lora_a is BF16; the soup averages f32/f16 LoRAs only" in \
-        err.decode()
-
-
-def test_soup_to_an_output_whose_name_is_not_utf8(tmp_path):
-    """`convert soup A B --out caf\\xe9.gguf` failed writing the name into the GGUF (UnicodeEncodeError), then
-    would have failed printing the output path."""
-    gguf = pytest.importorskip("gguf")
-    pair = _lora_pair(tmp_path)
-    out_p = _not_utf8(tmp_path, b"caf\xe9.gguf")
-    code, out, err, escaped = _invoke(["convert", "soup", str(pair["lora-a"]), str(pair["lora-b"]), "--out",
-                                       str(out_p)])
-    assert (code, escaped) == (0, ""), err
-    assert f"  lora-gguf  {tmp_path}/caf\\xe9.gguf  (".encode() in out
-    assert gguf.GGUFReader(str(out_p)).fields["general.name"].contents() == "caf\ufffd"
 
 
 @pytest.mark.parametrize("cmd", ["run", "calibrate"])
@@ -523,9 +414,9 @@ def test_eval_of_a_dataset_or_into_a_folder_whose_path_is_not_utf8(fuzz_env, tmp
     ended in a UnicodeEncodeError recording the run in the home's database."""
     from tests.appliance.eval_fakes import write_beir
 
-    dataset = write_beir(_not_utf8(tmp_path, b"be\xe9ir") if bad == "DATASET" else tmp_path / "beir")
-    out = _not_utf8(tmp_path, b"out\xe9") if bad == "--out" else tmp_path / "out"
-    code, _, err, escaped = _invoke(["eval", cmd, "--limit", "2", "--out", str(out), "--", str(dataset)])
+    dataset = write_beir(not_utf8(tmp_path, b"be\xe9ir") if bad == "DATASET" else tmp_path / "beir")
+    out = not_utf8(tmp_path, b"out\xe9") if bad == "--out" else tmp_path / "out"
+    code, _, err, escaped = invoke(["eval", cmd, "--limit", "2", "--out", str(out), "--", str(dataset)])
     shown = f"{tmp_path}/be\\xe9ir" if bad == "DATASET" else f"{tmp_path}/out\\xe9"
     assert (code, escaped) == (2, "")
     assert err.decode().startswith(f"error: {bad} {shown}: its path is not valid UTF-8 (the run records it)\n"), err
@@ -536,6 +427,6 @@ def test_reuse_of_a_run_named_by_bytes_that_are_not_utf8(fuzz_env, tmp_path):
     from tests.appliance.eval_fakes import write_beir
 
     ref = os.fsdecode(b"r\xe9")
-    code, _, err, escaped = _invoke(["eval", "run", "--limit", "2", "--out", str(tmp_path / "out"), "--reuse", ref,
-                                     "--", str(write_beir(tmp_path / "beir"))])
+    code, _, err, escaped = invoke(["eval", "run", "--limit", "2", "--out", str(tmp_path / "out"), "--reuse", ref,
+                                    "--", str(write_beir(tmp_path / "beir"))])
     assert (code, escaped) == (2, "") and err.decode().startswith("error: --reuse r\\xe9: no such eval run"), err

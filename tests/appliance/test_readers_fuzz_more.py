@@ -1,8 +1,9 @@
-"""The readers test_readers_fuzz.py left: the registry's manifests and active.json, a built-in adapter's manifest,
-the calibrated [generate] values (`config set`, a manifest's `serving.*`), the config editor and rollout.json. A
-number of 5,000 digits (json/tomllib raise a plain ValueError), nesting past the recursion limit (RecursionError)
-and an integer past a float's range (OverflowError in math.isfinite) are the product's typed errors naming the file
-(and its line), never "internal error". Same mutation engine, then the crashes found kept as fixed cases."""
+"""The readers the other test_readers_fuzz*.py leave: the registry's manifests and active.json, a built-in
+adapter's manifest, the calibrated [generate] values (`config set`, a manifest's `serving.*`), the config editor and
+rollout.json. A number of 5,000 digits (json/tomllib raise a plain ValueError), nesting past the recursion limit
+(RecursionError) and an integer past a float's range (OverflowError in math.isfinite) are the product's typed errors
+naming the file (and its line), never "internal error". The mutation engine is tests/fuzzing.py's; the crashes
+found are kept as fixed cases."""
 
 from __future__ import annotations
 
@@ -13,8 +14,7 @@ import re
 import pytest
 
 from ragtune.appliance.errors import ConfigError, InputError, ModelError
-from tests.appliance.test_readers_fuzz import (DEEP, HUGE_DIGITS, SPECIALS, _toml_inline, _write, json_tree, mixed,
-                                               run_mutants)
+from tests.fuzzing import DEEP, HUGE_DIGITS, SPECIALS, json_tree, mixed, run_mutants, toml_inline, write
 from tests.gguf_helpers import builtin_manifest, write_builtin, write_gguf
 from tests.appliance.test_builtin_adapters import shipped  # noqa: F401  (the fixture: a built-in adapter folder)
 
@@ -48,7 +48,7 @@ def test_registry_manifest_fuzz(reg, tmp_path):
     mpath.chmod(0o644)
 
     def call(data: bytes) -> None:
-        _write(mpath, data)
+        write(mpath, data)
         reg.list()
 
     run_mutants(mixed(rng, seed, json_tree(m), 300), call, (str(mpath),), (ModelError,))
@@ -60,7 +60,7 @@ def test_registry_state_fuzz(reg, tmp_path):
     seed = reg.state_path.read_bytes()
 
     def call(data: bytes) -> None:
-        _write(reg.state_path, data)
+        write(reg.state_path, data)
         reg.active_adapter()
 
     run_mutants(mixed(rng, seed, json_tree(json.loads(seed)), 300), call, (str(reg.state_path),), (ModelError,))
@@ -74,7 +74,7 @@ def test_a_registry_manifest_past_the_parsers_limits_is_named(reg, tmp_path, raw
     mpath, m = _manifest(reg, tmp_path)
     text = _with(m, "size", raw)
     mpath.chmod(0o644)
-    _write(mpath, text.encode())
+    write(mpath, text.encode())
     with pytest.raises(ModelError, match=re.escape(f"{mpath}:{_line(text, 'size')}: {message}")):
         reg.list()  # was: ValueError, RecursionError
 
@@ -87,7 +87,7 @@ def test_a_damaged_active_json_is_an_error_with_the_fix(reg, raw, message):
     """active.json damaged (a crash, a person): an error naming its line, with the hint, as for a syntax error."""
     text = _with({"active": None}, "previous", raw)
     reg.dir.mkdir(parents=True)
-    _write(reg.state_path, text.encode())
+    write(reg.state_path, text.encode())
     for call in (reg.active_adapter, reg.active_state, reg.default_adapter, reg.rollback, lambda: reg.activate(None)):
         with pytest.raises(ModelError, match=re.escape(f"{reg.state_path}:3: {message}")) as e:
             call()
@@ -102,13 +102,13 @@ def test_active_json_naming_an_adapter_no_manifest_has_says_so(reg, tmp_path):
     reg.activate(a.id)
     reg.activate(None)  # a.id is `previous` now
     text = reg.state_path.read_text().replace(a.id, "f" * 64)
-    _write(reg.state_path, text.encode())
+    write(reg.state_path, text.encode())
     message = f"{reg.state_path}: 'previous' names adapter ffffffffffff…, which is not in the registry"
     with pytest.raises(ModelError, match=re.escape(message)) as e:
         reg.rollback()
     assert "models deactivate" in e.value.hint
     reg.activate(a.id)
-    _write(reg.state_path, reg.state_path.read_text().replace(a.id, "f" * 64).encode())
+    write(reg.state_path, reg.state_path.read_text().replace(a.id, "f" * 64).encode())
     for call in (reg.active_adapter, reg.default_adapter):
         with pytest.raises(ModelError, match=re.escape(message.replace("'previous'", "'active'"))):
             call()
@@ -132,10 +132,10 @@ def test_builtin_manifest_fuzz(shipped):
     m = json.loads(seed)
     m["serving"].update(refusal_threshold=0.6, evidence_cut=-0.5, min_answer_logprob=-2.0, adapter_scale=1.0,
                         answer_candidates=2)
-    assert builtin.load(_write(mpath, json.dumps(m, indent=2).encode())).serving_value("evidence_cut") == -0.5
+    assert builtin.load(write(mpath, json.dumps(m, indent=2).encode())).serving_value("evidence_cut") == -0.5
 
     def call(data: bytes) -> None:
-        _write(mpath, data)
+        write(mpath, data)
         b = builtin.load(mpath)
         for key in ("refusal_threshold", "evidence_cut", "min_answer_logprob", "adapter_scale", "answer_candidates"):
             b.serving_value(key)
@@ -152,7 +152,7 @@ def test_a_builtin_manifest_past_the_parsers_limits_is_named(shipped, tmp_path, 
 
     gguf, mpath = write_builtin(shipped)
     text = _with(json.loads(mpath.read_text()), "size", raw)
-    _write(mpath, text.encode())
+    write(mpath, text.encode())
     where = f"{mpath}:{_line(text, 'size')}: "
     with pytest.raises(ModelError, match=re.escape(where + message)):  # was: ValueError, RecursionError
         builtin.list_builtins()
@@ -173,7 +173,7 @@ def test_a_builtin_serving_value_past_a_float_is_named(shipped, key, value, want
     m = builtin_manifest(gguf)
     m["serving"][key] = value
     text = json.dumps(m, indent=2)
-    mpath = _write(shipped / "ragtune-default.json", text.encode())
+    mpath = write(shipped / "ragtune-default.json", text.encode())
     line = next(n for n, t in enumerate(text.splitlines(), 1) if f'"{key}":' in t)
     with pytest.raises(ModelError, match=re.escape(f"{mpath}:{line}: invalid built-in adapter manifest: "
                                                    f"'serving.{key}' must be {want}")):
@@ -206,7 +206,7 @@ def test_config_set_fuzz(home):
     rng = random.Random(3824)
     path = home.root / "config.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
-    raws = [_toml_inline(v) for v in SPECIALS if not isinstance(v, dict)] + ["1e400", "-1e400", "1_" + "0" * 4999]
+    raws = [toml_inline(v) for v in SPECIALS if not isinstance(v, dict)] + ["1e400", "-1e400", "1_" + "0" * 4999]
     mutants = [(f"{key}\0{raw}", f"{key} = {raw[:30]}") for key in KEYS for raw in rng.sample(raws, 12)]
 
     def call(data: str) -> None:
@@ -235,7 +235,7 @@ def test_config_set_a_value_past_the_parsers_limits_is_a_config_error(home, key,
     from ragtune.appliance.config_edit import set_config_value
 
     home.root.mkdir()
-    path = _write(home.root / "config.toml", b"[generate]\ntemperature = 0.2\n")
+    path = write(home.root / "config.toml", b"[generate]\ntemperature = 0.2\n")
     with pytest.raises(ConfigError, match=re.escape(message)) as e:
         set_config_value(path, key, raw, home=home)  # was: internal error (OverflowError, ValueError, RecursionError)
     assert len(e.value.message) < 400  # the value of 5000 digits is not repeated
@@ -260,7 +260,7 @@ def test_config_set_on_a_file_already_broken_names_its_line(home, old, message):
     from ragtune.appliance.config_edit import set_config_value
 
     home.root.mkdir()
-    path = _write(home.root / "config.toml", old.encode())
+    path = write(home.root / "config.toml", old.encode())
     with pytest.raises(ConfigError, match=re.escape(f"{path}: {message}")) as e:
         set_config_value(path, "generate.evidence_cut", "-0.5", home=home)
     assert e.value.hint == "fix that line by hand, then set generate.evidence_cut"
@@ -272,7 +272,7 @@ def test_config_set_that_replaces_the_broken_line_repairs_the_file(home):
     from ragtune.appliance.config_edit import set_config_value
 
     home.root.mkdir()
-    path = _write(home.root / "config.toml", f"[generate]\nevidence_cut = {10 ** 400}\n".encode())
+    path = write(home.root / "config.toml", f"[generate]\nevidence_cut = {10 ** 400}\n".encode())
     set_config_value(path, "generate.evidence_cut", "-0.5", home=home)
     assert load_settings(path, home=home).generate.evidence_cut == -0.5
 
@@ -306,7 +306,7 @@ def test_rollout_state_fuzz(home):
     seed = st.path.read_bytes()
 
     def call(data: bytes) -> None:
-        _write(st.path, data)
+        write(st.path, data)
         r = RolloutState(home).load()
         if r is not None:
             r.arm_of("client")
@@ -325,7 +325,7 @@ def test_a_rollout_file_past_the_parsers_limits_is_named(home, key, raw, message
 
     st = _rollout(home)
     text = _with(json.loads(st.path.read_text()), key, raw)
-    _write(st.path, text.encode())
+    write(st.path, text.encode())
     with pytest.raises(ModelError, match=re.escape(f"{st.path}:{_line(text, key)}: {message}")):
         RolloutState(home).load()  # was: a message telling the user to call sys.set_int_max_str_digits(); OverflowError
 
@@ -341,7 +341,7 @@ def test_an_eval_report_past_the_parsers_limits_counts_as_missing(home, tmp_path
     ids = register_adapters(home)
     out = tmp_path / "run1"
     out.mkdir()
-    _write(out / "report.json", _with({"decision": {"go": True, "reasons": []}}, "extra", raw).encode())
+    write(out / "report.json", _with({"decision": {"go": True, "reasons": []}}, "extra", raw).encode())
     with open_store(home) as s:
         s.ensure_eval_run("run1", "ds", {"adapter": ids["alpha"], "out": str(out)})
     assert eval_decision(home, ids["alpha"]) is None

@@ -1,6 +1,6 @@
 """Mutated request bodies against the HTTP API (fake engines): a body the server cannot use is a 4xx in the one error
 shape (a number of 5,000 digits or nesting past the parser's recursion limit: 400 invalid_json), never a 500 or a
-traceback in the log. The mutation engine is tests/appliance/test_readers_fuzz.py's."""
+traceback in the log. The mutation engine is tests/fuzzing.py's."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from ragtune.serve.server import make_app
-from tests.appliance.test_readers_fuzz import DEEP, HUGE_DIGITS, json_tree, mixed
+from tests.fuzzing import DEEP, HUGE_DIGITS, fuzz, json_tree, mixed
 from tests.serve.helpers import fake_factory, serve_settings
 
 TOKEN = "alice:" + "s3cret-token-0123456789"
@@ -28,17 +28,15 @@ def client(home):
         yield c
 
 
-def _bad_answers(client, path: str, bodies: list[tuple[bytes, str]]) -> list[str]:
-    bad = []
-    for body, what in bodies:
-        r = client.post(path, content=body, headers={**AUTH, "Content-Type": "application/json"})
-        if r.status_code >= 500 or "Traceback" in r.text:
-            bad.append(f"{what}: {r.status_code} {r.text[:200]}")
-        elif r.status_code >= 400:
-            err = r.json().get("error")
-            if not (isinstance(err, dict) and set(err) == {"message", "type", "code"}):
-                bad.append(f"{what}: {r.status_code} not the error shape: {r.text[:200]}")
-    return bad
+def _wrong_answer(client, path: str, body: bytes) -> str | None:
+    r = client.post(path, content=body, headers={**AUTH, "Content-Type": "application/json"})
+    if r.status_code >= 500 or "Traceback" in r.text:
+        return f"{r.status_code} {r.text[:200]}"
+    if r.status_code >= 400:
+        err = r.json().get("error")
+        if not (isinstance(err, dict) and set(err) == {"message", "type", "code"}):
+            return f"{r.status_code} not the error shape: {r.text[:200]}"
+    return None
 
 
 @pytest.mark.parametrize("path, doc, seed", [("/v1/ask", ASK_BODY, 3831), ("/v1/chat/completions", CHAT_BODY, 3832)],
@@ -48,8 +46,7 @@ def test_mutated_bodies_are_4xx_never_500(client, caplog, path, doc, seed):
 
     rng = random.Random(seed)
     bodies = mixed(rng, json.dumps(doc).encode(), json_tree(doc, sep=", "), 150)
-    bad = _bad_answers(client, path, bodies)
-    assert not bad, f"{len(bad)} of {len(bodies)} bodies:\n" + "\n".join(bad[:15])
+    fuzz(bodies, lambda body: _wrong_answer(client, path, body), "bodies answered wrong")
     assert not [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()], caplog.text[:2000]
 
 

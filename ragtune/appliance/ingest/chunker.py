@@ -17,7 +17,7 @@ import bisect
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -51,17 +51,10 @@ def effective_sizes(chunk_tokens: int, overlap_tokens: int, max_seq_len: int) ->
     return size, overlap
 
 
-def token_spans(tokenizer: Any, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Character (start, end) of every token of `text` (no special tokens), as int32 arrays (int64 for a text of
-    2 GiB or more). A run without spaces makes nearly a token per character: int64 arrays gathered per block and
-    then joined held four bytes per character four times over (1.2 GB for a 50 MB hex line)."""
+def _span_blocks(tokenizer: Any, text: str) -> Iterator[np.ndarray]:
+    """Character (start, end) of the tokens of `text` (no special tokens), a block of text at a time: an int64 array
+    of shape (k, 2) per block, absolute offsets, words over WORD_CHARS split (`_split_long_words`)."""
     n = len(text)
-    dtype = np.int32 if n < np.iinfo(np.int32).max else np.int64
-    # Written in place, sized for a token per character (more only when lower-casing lengthens a character, then
-    # grown): pages never written are never allocated, so the unused tail costs address space, not memory.
-    starts = np.empty(n + 1, dtype=dtype)
-    ends = np.empty(n + 1, dtype=dtype)
-    count = 0
     pos = 0
     while pos < n:
         end = min(n, pos + BLOCK_CHARS)
@@ -75,12 +68,28 @@ def token_spans(tokenizer: Any, text: str) -> tuple[np.ndarray, np.ndarray]:
             off += pos
             if (off[:, 1] - off[:, 0] > WORD_CHARS).any():
                 off = _split_long_words(tokenizer, text, off)
-            if count + len(off) > len(starts):
-                starts, ends = _grown(starts, count, count + len(off)), _grown(ends, count, count + len(off))
-            starts[count:count + len(off)] = off[:, 0]
-            ends[count:count + len(off)] = off[:, 1]
-            count += len(off)
+            yield off
         pos = end
+
+
+def token_spans(tokenizer: Any, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Character (start, end) of every token of `text` (no special tokens), as int32 arrays (int64 for a text of
+    2 GiB or more). A run without spaces makes nearly a token per character: int64 arrays gathered per block and
+    then joined held four bytes per character four times over (1.2 GB for a 50 MB hex line). `chunk_text` does not
+    hold them all (`_Window`)."""
+    n = len(text)
+    dtype = np.int32 if n < np.iinfo(np.int32).max else np.int64
+    # Written in place, sized for a token per character (more only when lower-casing lengthens a character, then
+    # grown): pages never written are never allocated, so the unused tail costs address space, not memory.
+    starts = np.empty(n + 1, dtype=dtype)
+    ends = np.empty(n + 1, dtype=dtype)
+    count = 0
+    for off in _span_blocks(tokenizer, text):
+        if count + len(off) > len(starts):
+            starts, ends = _grown(starts, count, count + len(off)), _grown(ends, count, count + len(off))
+        starts[count:count + len(off)] = off[:, 0]
+        ends[count:count + len(off)] = off[:, 1]
+        count += len(off)
     return starts[:count], ends[:count]
 
 
@@ -185,39 +194,84 @@ def in_spans(spans: list[tuple[int, int]] | None, at: int) -> bool:
     return i >= 0 and spans[i][0] <= at < spans[i][1]
 
 
+class _Window:
+    """The token spans `chunk_text` can still use: from the current chunk's first token on, tokenised a block at a
+    time as the cuts reach them. All of a 50 MB line's spans at once were 290 MB (36 M tokens, two int32 each), for
+    a loop that only ever looks one chunk ahead. Indexes are the tokens' places in the whole text."""
+
+    def __init__(self, tokenizer: Any, text: str):
+        self._blocks = _span_blocks(tokenizer, text)
+        self.base = 0  # index of starts[0]
+        self.starts = np.empty(0, dtype=np.int64)
+        self.ends = np.empty(0, dtype=np.int64)
+        # index i of every token held with text between it and token i - 1: the cuts that are not inside a word (all
+        # others are _INSIDE, chosen only in a window that has none of these, a long run without spaces)
+        self.spaced = np.empty(0, dtype=np.int64)
+        self.done = False
+
+    @property
+    def end(self) -> int:
+        return self.base + len(self.starts)
+
+    def reach(self, i: int) -> None:
+        """Token `i` in the window, unless the text has fewer tokens (then `done`, and `end` is their number)."""
+        while self.end <= i and not self.done:
+            off = next(self._blocks, None)
+            if off is None:
+                self.done = True
+                break
+            first = len(self.starts)
+            self.starts = np.concatenate([self.starts, off[:, 0]])
+            self.ends = np.concatenate([self.ends, off[:, 1]])
+            lo = max(0, first - 1)  # the block's first token against the last one before it
+            new = np.flatnonzero(self.starts[lo + 1:] > self.ends[lo:-1])
+            new += self.base + lo + 1
+            self.spaced = np.concatenate([self.spaced, new])
+
+    def drop_before(self, s: int) -> None:
+        """Forget the tokens before `s` (a cut or an overlap never looks back past the chunk's first token), once a
+        block's worth is behind: each token is copied a few times, not once per chunk."""
+        k = s - self.base
+        if k < max(BLOCK_CHARS, len(self.starts) // 2):
+            return
+        self.starts, self.ends = self.starts[k:].copy(), self.ends[k:].copy()
+        self.spaced = self.spaced[np.searchsorted(self.spaced, s):].copy()
+        self.base = s
+
+
 def chunk_text(text: str, tokenizer: Any, *, chunk_tokens: int = 200, overlap_tokens: int = 40,
                max_seq_len: int = 256) -> list[Chunk]:
     """Chunks of `text` with exact character spans. Whitespace-only text gives []."""
     size, overlap = effective_sizes(chunk_tokens, overlap_tokens, max_seq_len)
-    starts, ends = token_spans(tokenizer, text)
-    fences = fence_spans(text)
-    n = len(starts)
-    if n == 0:
+    w = _Window(tokenizer, text)
+    w.reach(0)
+    if w.end == 0:
         return []
+    fences = fence_spans(text)
     chunks: list[Chunk] = []
     s = 0
     min_len = max(1, size // 2)
-    # Cuts with text between the two tokens. All others are inside a word (_INSIDE), chosen only in a window that has
-    # none of these (a long run without spaces): such a run costs no Python step per token.
-    spaced = np.flatnonzero(starts[1:] > ends[:-1])
-    spaced += 1  # in place: prose has nearly a cut per token, so a copy would double it
-    while s < n:
+    while True:
+        w.drop_before(s)
         hard = s + size
-        if hard >= n:
-            e, prio = n, _PARAGRAPH
+        w.reach(hard)
+        starts, ends, spaced, base = w.starts, w.ends, w.spaced, w.base
+        last = hard >= w.end  # (then the window holds every token left)
+        if last:
+            e, prio = w.end, _PARAGRAPH
         else:
             e, prio = hard, _INSIDE
             # best place in the second half of the window; later wins among equals
             lo, hi = np.searchsorted(spaced, (s + min_len, hard + 1))
             for cut in reversed(spaced[lo:hi].tolist()):
-                p = _cut_priority(text, int(ends[cut - 1]), int(starts[cut]), fences)
+                p = _cut_priority(text, int(ends[cut - 1 - base]), int(starts[cut - base]), fences)
                 if p > prio:
                     e, prio = cut, p
                     if p == _HEADING:
                         break
-        a, b = int(starts[s]), int(ends[e - 1])
+        a, b = int(starts[s - base]), int(ends[e - 1 - base])
         chunks.append(Chunk(ord=len(chunks), text=text[a:b], start_char=a, end_char=b, n_tokens=e - s))
-        if e >= n:
+        if last:
             break
         if prio == _HEADING or overlap == 0:
             s = e

@@ -3,7 +3,10 @@ clean-up (`_norm_text` for every source, `clean_text` for files: ligatures, invi
 
 from __future__ import annotations
 
+import codecs
 import re
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -74,20 +77,23 @@ def nul_separates(text: str) -> str:
 def decode_utf16_unmarked(raw: bytes) -> str | None:
     """UTF-16 without a byte-order mark (SQL Server's `bcp -w`, .NET's Encoding.Unicode, some Windows exports), or
     None. Only on strong evidence, over the first 8 KB: one byte of each pair is NUL for at least 30% of the pairs
-    and the other almost never (ASCII-range text in UTF-16; a binary's NULs fall in both), and the whole file
-    decodes strictly (random bytes hit a lone surrogate) to 95% printable characters. Text mostly outside Latin
-    (Cyrillic, CJK: few NULs in either byte) is not recognised and stays "binary file"."""
+    and the other almost never (ASCII-range text in UTF-16; a binary's NULs fall in both), or it reads as text in
+    one script with a line break, space or digit (`_utf16_by_script`: Cyrillic, Greek, CJK have few NULs); and the
+    whole file decodes strictly (random bytes hit a lone surrogate) to 95% printable characters."""
     if len(raw) % 2 or len(raw) < 4:
         return None
     sample = raw[:8192]
     pairs = len(sample) // 2
     even, odd = sample[0::2].count(0) / pairs, sample[1::2].count(0) / pairs
+    enc: str | None
     if odd >= 0.3 and even <= 0.02:
         enc = "utf-16-le"
     elif even >= 0.3 and odd <= 0.02:
         enc = "utf-16-be"
     else:
-        return None
+        enc = _utf16_by_script(sample, whole=len(raw) == len(sample))
+        if enc is None:
+            return None
     try:
         text = raw.decode(enc)
     except UnicodeDecodeError:
@@ -97,6 +103,75 @@ def decode_utf16_unmarked(raw: bytes) -> str | None:
     if shown < 0.95 * len(head) or looks_binary(text.encode("utf-8")):
         return None
     return text
+
+
+# Format characters that occur in text (soft hyphen, zero-width (non-)joiners and spaces, bidi marks, embeddings and
+# isolates, word joiner, BOM); any other (invisible math operators, deprecated format characters) is noise.
+_TEXT_FORMAT = frozenset("\u00ad\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060"
+                         "\u2066\u2067\u2068\u2069\ufeff")
+# Scripts that mix in one text: Chinese and Japanese write Han with kana (and CJK symbols)
+_SCRIPT_GROUP = {"CJK": "cjk", "HIRAGANA": "cjk", "KATAKANA": "cjk", "KATAKANA-HIRAGANA": "cjk", "HALFWIDTH": "cjk",
+                 "IDEOGRAPHIC": "cjk", "BOPOMOFO": "cjk", "FULLWIDTH": "LATIN"}
+
+
+def _utf16_by_script(sample: bytes, whole: bool) -> str | None:
+    """The byte order ("utf-16-le", "utf-16-be") in which a sample (even length) that is not UTF-8 reads as text in
+    one script (`_one_script`), if exactly one does. Read in the other order, real UTF-16 text is not: its line
+    breaks, spaces, digits and ASCII punctuation, the code units with a NUL byte, become U+0A00, U+2000, U+3000..."""
+    if b"\x00" not in sample:
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(sample, final=whole)
+            return None  # UTF-8 text (ASCII included) is read as such, never as UTF-16
+        except UnicodeDecodeError:
+            pass
+    found = [enc for enc in ("utf-16-le", "utf-16-be") if _one_script(_decode_head(sample, enc, whole))]
+    return found[0] if len(found) == 1 else None
+
+
+def _decode_head(sample: bytes, enc: str, whole: bool) -> str | None:
+    try:
+        return sample.decode(enc)
+    except UnicodeDecodeError as exc:
+        if whole or exc.start < len(sample) - 2:
+            return None  # an unpaired surrogate: not UTF-16
+        return _decode_head(sample[:-2], enc, True)  # the first 8 KB ended inside a surrogate pair
+
+
+def _one_script(text: str | None) -> bool:
+    """Whether a sample read as UTF-16 is text: a character of the Latin-1 range in it (a line break, a space, a
+    digit: a code unit with a NUL byte), no unassigned, private-use, control or stray format character (over 1 in
+    200), 90% of its letters (Latin aside) in one script, and (kana aside) under 80% of code units made of two
+    printable ASCII bytes (about 1 in 4 Han characters are). Bytes of another kind are not: they hold no NUL, or a
+    binary's NUL pairs; ASCII and cp1252 give invisible operators and unassigned U+2061-U+2073 (a space beside a
+    letter), or with NULs between them (`find -print0`) Han from ASCII pairs; UTF-8, GBK and Shift-JIS give Han,
+    Hangul, Yi, surrogates and private-use characters (in one byte order pure Han or Hangul: only the missing NUL
+    bytes tell them from UTF-16)."""
+    if not text:
+        return False
+    latin1 = bad = kana = ascii_pairs = 0
+    scripts: Counter[str] = Counter()
+    for ch in text:
+        cat = unicodedata.category(ch)
+        if cat in ("Cn", "Co", "Cs") or (cat == "Cc" and ch not in "\t\n\r\f") or (
+                cat == "Cf" and ch not in _TEXT_FORMAT):
+            bad += 1
+            continue
+        c = ord(ch)
+        if c < 0x100:
+            latin1 += 1
+        elif 0x3000 <= c < 0x3100:  # CJK punctuation and kana: high byte "0", low byte often a letter
+            kana += 1
+        elif 0x20 <= c >> 8 < 0x7F and 0x20 <= c & 0xFF < 0x7F:
+            ascii_pairs += 1
+        if cat[0] == "L":
+            script = unicodedata.name(ch, "?").split(" ", 1)[0]
+            scripts[_SCRIPT_GROUP.get(script, script)] += 1
+    if not latin1 or bad > len(text) // 200 or sum(scripts.values()) < 2:
+        return False
+    if ascii_pairs > 0.8 * (len(text) - latin1 - bad - kana):
+        return False  # two ASCII characters a code unit (names `find -print0` separated by NULs): CJK to the eye
+    others = [n for script, n in scripts.items() if script != "LATIN"]  # Latin words mix into any script
+    return not others or max(others) >= 0.9 * sum(others)
 
 
 def decode_wide(raw: bytes) -> str | None:
@@ -182,15 +257,19 @@ def parse_date(value: Any) -> str | None:
 
 # Terminal escape sequences (CSI, OSC, the others) and the control characters but tab and newline (text.CONTROLS):
 # not text. Kept, a chunk holding `ESC]0;…` could be cited, copied into an answer and printed to a terminal
-# (retitling or clearing it), and its bytes would only dilute retrieval.
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[ -/]+[0-~]|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
+# (retitling or clearing it), and its bytes would only dilute retrieval. A space right after ESC (or a one-byte CSI)
+# starts no sequence here: real ones that do are rare, and "ESC Bravo" lost its "B" (a stray ESC ate the next word's
+# first letter). An OSC left open ends at the line's end (it took the rest of the file).
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|\x1b[!-/][ -/]*[0-~]|\x1b[@-Z\\-_]"
+                      r"|\x9b(?! )[0-?]*[ -/]*[@-~]")
 
 
-def _norm_text(text: str) -> str:
+def _norm_text(text: str, escapes: bool = True) -> str:
+    """`escapes`: whether an ESC can start a terminal escape sequence (see clean_text)."""
     # CR line ends; FF and VT are page and line breaks (PDF text has form feeds)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\v", "\n")
     if CONTROLS.search(text):
-        text = CONTROLS.sub("", _ESCAPES.sub("", text))
+        text = CONTROLS.sub("", _ESCAPES.sub("", text) if escapes else text)
     text = re.sub(r"[ \t]+\n", "\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
@@ -220,16 +299,32 @@ def drop_encoded_blobs(text: str) -> str:
     return _BLOB.sub(lambda m: "" if _is_encoded(m.group(0)) else m.group(0), text)
 
 
-def clean_text(text: str) -> str:
+def clean_text(text: str, *, escapes: bool = True) -> str:
     """`_norm_text` plus what only files need (BEIR rows are left as the benchmark wrote them). Surrogates (a PDF's
     ToUnicode map can give any UTF-16 unit, one glyph at a time): a pair in a row joined into its character, a lone
-    one U+FFFD, as it has no UTF-8 form (storing the text failed on it)."""
+    one U+FFFD, as it has no UTF-8 form (storing the text failed on it). `escapes=False` (a PDF's text, never a
+    terminal's): an ESC is dropped like any control character, never read as the start of a sequence (in a PDF it is
+    a glyph a font put at code 27, as TeX's T1 fonts do their "ff" ligature: "sta\\x1b meeting" lost its " m")."""
     text = displayable(text)
     if _NEEDS_MAP.search(text):
         text = text.translate(_INVISIBLE)
-    text = _norm_text(text)
+    text = _norm_text(text, escapes)
     kept = drop_encoded_blobs(text)
-    return text if kept == text else _norm_text(kept)
+    return text if kept == text else _norm_text(kept, escapes)
+
+
+# Control characters in a title (NUL, C0, DEL, C1) but the ones Python splits words at (tab, line breaks, the
+# information separators): those become spaces.
+_TITLE_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+
+
+def clean_title(title: str) -> str:
+    """A title from a document's metadata or markup as one line: control characters dropped (a PDF /Title written
+    as UTF-16 without its byte-order mark reads "\\x00R\\x00e\\x00p…"; an ESC is not text), each run of white space
+    (tabs, line breaks) one space, a lone surrogate U+FFFD."""
+    if _TITLE_CONTROLS.search(title):
+        title = _TITLE_CONTROLS.sub("", title)
+    return " ".join(displayable(title).split())
 
 
 def exc_reason(msg: str) -> str:

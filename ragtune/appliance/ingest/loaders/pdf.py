@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...hashing import sha256_bytes
-from .base import Document, LoadError, clean_text, exc_reason, parse_date, require_text, title_from_path
+from .base import Document, LoadError, clean_text, clean_title, exc_reason, parse_date, require_text, title_from_path
 
 if TYPE_CHECKING:
     from .pdf_layout import Seg
@@ -198,7 +198,7 @@ def _has_images(page: Any) -> bool:
 
 
 def _title(meta: Any) -> str:
-    title = str(meta.get("/Title") or "").strip()
+    title = clean_title(str(meta.get("/Title") or ""))  # one line: a /Title may hold NULs and control codes
     title = re.sub(r"^Microsoft (?:Word|PowerPoint|Excel) - ", "", title)  # what Office's print-to-PDF writes
     title = re.sub(r"\.(?:docx?|pptx?|xlsx?|rtf|odt)$", "", title, flags=re.I).strip()
     return "" if title.lower() in ("untitled", "untitled document", "document", "title") else title
@@ -258,7 +258,7 @@ def load_pdf(path: Path, raw: bytes) -> Document:
         raise LoadError(f"corrupt PDF: {exc_reason(msg[:160])}") from None
     empty = ("no extractable text in PDF (scanned images? no OCR is done)" if scanned
              else "no extractable text in PDF (no text layer, no images)")
-    text = require_text(clean_text(pdf_text(pages)), empty)
+    text = require_text(clean_text(pdf_text(pages), escapes=False), empty)  # a PDF's ESC is a glyph, not a terminal's
     shown = ", ".join(map(str, scanned[:10])) + (", …" if len(scanned) > 10 else "")
     notes = (f"{len(scanned)} of {len(pages)} pages are images without text (page {shown}: scanned? no OCR is "
              "done): answers cannot come from them",) if scanned else ()

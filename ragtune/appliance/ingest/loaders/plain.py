@@ -8,7 +8,7 @@ from typing import Callable
 
 from ...hashing import sha256_bytes
 from ..chunker import fence_spans
-from .base import Document, clean_text, decode_utf8, parse_date, require_text, title_from_path
+from .base import Document, clean_text, clean_title, decode_utf8, parse_date, require_text, title_from_path
 
 _FRONT = re.compile(r"\A(?:[ \t]*\n)*---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _FRONT_TOML = re.compile(r"\A(?:[ \t]*\n)*\+\+\+[ \t]*\n(.*?)\n\+\+\+[ \t]*(?:\n|\Z)", re.S)
@@ -91,7 +91,7 @@ def load_markdown(path: Path, raw: bytes) -> Document:
     text = decode_utf8(raw)
     fields, body = front_matter(text.replace("\r\n", "\n").replace("\r", "\n"))
     body = require_text(clean_text(_markdown_structure(body)))
-    title = fields.get("title", "") or markdown_title(body) or title_from_path(path)
+    title = clean_title(fields.get("title", "")) or clean_title(markdown_title(body)) or title_from_path(path)
     return Document(str(path), "md", title, body, parse_date(fields.get("date")), sha256_bytes(raw), len(raw))
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ...hashing import sha256_bytes
-from .base import Document, LoadError, clean_text, exc_reason, parse_date, require_text, title_from_path
+from .base import Document, LoadError, clean_text, clean_title, exc_reason, parse_date, require_text, title_from_path
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -292,7 +292,7 @@ def load_docx(path: Path, raw: bytes) -> Document:
         lines = reader.blocks(d.element.body)
         lines += reader.notes_text()
         props = d.core_properties
-        title = (props.title or "").strip() or reader.first_heading
+        title = clean_title(props.title or "") or clean_title(reader.first_heading)
         dd = parse_date(props.created) or parse_date(props.modified)
     except LoadError:
         raise
