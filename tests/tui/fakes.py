@@ -172,6 +172,21 @@ def fake_ingest(settings: Any, paths: list, *, prune: bool = False, progress: Ca
                            seconds=0.01)
 
 
+def burst_ingest(go: Any, posted: Any, release: Any, n: int = 5000) -> Callable:
+    """An ingest that reports `n` files at once when the event `go` is set (the UI loop held meanwhile), sets
+    `posted`, then waits for `release`: a burst of queued progress updates."""
+    from types import SimpleNamespace
+
+    def ingest(settings: Any, paths: list, *, progress: Callable | None = None, should_stop: Callable | None = None):
+        go.wait(5)
+        for i in range(n):
+            progress(i, n, f"/data/{i}.md", None, stage="reading")
+        posted.set()
+        release.wait(5)
+        return SimpleNamespace(added=0, updated=0, unchanged=n, chunks_added=0, failed=[])
+    return ingest
+
+
 async def ask_until_streaming(pilot: Any, question: str, tries: int = 100) -> Any:
     """Type QUESTION, press enter and wait (up to `tries` short pauses) until its answer streams, which a gated
     FakeEngine holds there; returns the answer's widget."""

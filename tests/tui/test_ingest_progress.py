@@ -6,27 +6,14 @@ while the UI loop is held, then the loop is let go."""
 from __future__ import annotations
 
 import threading
-from types import SimpleNamespace
 
 from textual.widgets import Input, ProgressBar, Static
 
 from ragtune.tui.screens.chat import ChatScreen
 from ragtune.tui.screens.ingest import IngestScreen
-from tests.tui.fakes import ingest_via_prompt, wait_until
+from tests.tui.fakes import burst_ingest, ingest_via_prompt, wait_until
 
 N = 5000
-
-
-def burst_ingest(go: threading.Event, posted: threading.Event, release: threading.Event, n: int = N):
-    """An ingest that reports `n` files at once when `go` is set, then waits for `release`."""
-    def ingest(settings, paths, *, progress=None, should_stop=None):
-        go.wait(5)
-        for i in range(n):
-            progress(i, n, f"/data/{i}.md", None, stage="reading")
-        posted.set()
-        release.wait(5)
-        return SimpleNamespace(added=0, updated=0, unchanged=n, chunks_added=0, failed=[])
-    return ingest
 
 
 def counted(monkeypatch, seen: list, cancels: list):
@@ -56,7 +43,7 @@ async def test_queued_progress_is_folded_into_the_newest(make_app, tmp_path, mon
     go, posted, release = threading.Event(), threading.Event(), threading.Event()
     seen: list[float] = []
     counted(monkeypatch, seen, [])
-    app = make_app(ingest=burst_ingest(go, posted, release))
+    app = make_app(ingest=burst_ingest(go, posted, release, N))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await start(pilot, tmp_path)
         go.set()
@@ -79,7 +66,7 @@ async def test_a_key_pressed_during_a_burst_is_not_held_behind_it(make_app, tmp_
     seen: list[float] = []
     cancels: list[int] = []
     counted(monkeypatch, seen, cancels)
-    app = make_app(ingest=burst_ingest(go, posted, release))
+    app = make_app(ingest=burst_ingest(go, posted, release, N))
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await start(pilot, tmp_path)
         go.set()

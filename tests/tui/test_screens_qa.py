@@ -19,7 +19,7 @@ from ragtune.tui.screens.evals import list_label
 from ragtune.tui.screens.help import HelpScreen
 from ragtune.tui.screens.ingest import IngestScreen, check_paths
 from ragtune.tui.widgets.side import SidePanels
-from tests.tui.fakes import FakeDocuments, ingest_via_prompt, wait_until
+from tests.tui.fakes import FakeDocuments, burst_ingest, ingest_via_prompt, wait_until
 
 from .test_edges import screen_text
 from .test_states import drawn_controls, inside
@@ -274,13 +274,7 @@ async def test_thousands_of_files_keep_the_progress_responsive(make_app, tmp_pat
     n = 5000
     go, posted, release = threading.Event(), threading.Event(), threading.Event()
 
-    def ingest(settings, paths, *, progress=None, should_stop=None):
-        go.wait(5)
-        for i in range(n):
-            progress(i, n, f"/data/{i}.md", None, stage="reading")
-        posted.set()
-        release.wait(5)
-        return SimpleNamespace(added=0, updated=0, unchanged=n, chunks_added=0, failed=[])
+    ingest = burst_ingest(go, posted, release, n)
 
     work = {"layouts": 0, "messages": 0}
     layout, dispatch = Screen._refresh_layout, MessagePump._dispatch_message
