@@ -2,9 +2,11 @@
 loop that checks every mutant and fails listing each one the product got wrong.
 
 Every mutator draws from a random.Random the test seeds, so a test's mutants are the same on every run: the
-crashes they found stay found. Changing what a mutator draws (the order of its choices, a list of values) changes
-every mutant after it; the per-format parts (seeds, a format's tokens, a PDF's or a zip's structure, argv) stay
-in their test files.
+crashes they found stay found. So must the seed be: one the product writes has its times, random ids and the
+machine's values (installed tool versions) set to fixed ones first (test_readers_fuzz_more._fixed_seed), and a list
+a mutator chooses from holds the same items on every machine and under every tmp path. Changing what a mutator
+draws (the order of its choices, a list of values) changes every mutant after it; the per-format parts (seeds, a
+format's tokens, a PDF's or a zip's structure, argv) stay in their test files.
 
 - mutate_bytes: one small edit at one place (truncate, flip a bit, set a byte, insert a token, delete or
   duplicate a range): the structured readers, the GGUF header, request bodies.

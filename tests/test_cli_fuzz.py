@@ -122,7 +122,9 @@ class Files:
     def paths(self) -> list[str]:
         out = [str(p) for p in (self.missing, self.dir, self.file, self.empty, self.random, self.newline,
                                 self.non_utf8, self.non_utf8_new, self.long, self.wrong_json, self.wrong_toml)]
-        return out + ([self.device] if self.device else []) + ["-"] + self.valid
+        # the device's slot is there on every machine (where none can be made, as root without CAP_MKNOD: the empty
+        # file, which reads the same): a list one shorter moved every rng.choice after it, other argv on that machine
+        return out + [self.device or str(self.empty)] + ["-"] + self.valid
 
     def fresh_out(self) -> str:
         self.out_n += 1
@@ -393,6 +395,21 @@ def test_more_hostile_argv_in_a_home_with_a_corpus(path, cmd, fuzz_env, corpus_h
     """The same with every parameter and more random pairs (minutes): run when a command's options change."""
     plans = _plan(path, cmd, fuzz_env, _rng("more " + " ".join(path)), every_param=True, n_random=12)
     _fuzz(plans)
+
+
+def test_the_hostile_paths_are_one_list_with_or_without_a_device(tmp_path, monkeypatch):
+    """As root without CAP_MKNOD (a container) no device could be made and the list was one shorter: every
+    rng.choice after it drew another value, so that machine fuzzed other argv than every other one."""
+    made = Files(tmp_path / "a", random.Random(38), {})
+
+    def refused(*args, **kwargs):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "mknod", refused)
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    without = Files(tmp_path / "b", random.Random(38), {})
+    assert without.device is None and len(without.paths()) == len(made.paths())
+    assert without.paths().index(str(without.empty), 4) == without.paths().index("-") - 1  # its slot: the empty file
 
 
 def test_the_skipped_commands_exist():

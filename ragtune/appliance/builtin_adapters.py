@@ -24,6 +24,7 @@ from .errors import ModelError, RagtuneError, located
 from .errors import unreadable as unreadable_why
 from .jsonl import json_key_line, loads_located
 from .refusal_model import RefusalModel, parse as parse_refusal_model
+from .text import escaped
 
 ENV = "RAGTUNE_BUILTIN_ADAPTERS"
 DEFAULT_NAME = "ragtune-default"
@@ -122,7 +123,7 @@ def validate_manifest(obj: Any, where: Path | str, text: str | None = None) -> d
         raise bad("not a JSON object")
     unknown = sorted(set(obj) - set(_KEYS))
     if unknown:
-        raise bad(f"unknown keys: {', '.join(unknown)}", unknown[0])
+        raise bad(f"unknown keys: {', '.join(map(escaped, unknown))}", unknown[0])  # "\udce9": printable
     for key, (typ, required) in _KEYS.items():
         if key not in obj:
             if required:

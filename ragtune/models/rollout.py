@@ -37,6 +37,7 @@ from ragtune.appliance.calibrated import is_number
 from ragtune.appliance.jsonl import json_key_line, loads_located
 from ragtune.appliance.artifacts import ADAPTER_KINDS
 from ragtune.appliance.registry import Registry
+from ragtune.appliance.text import escaped
 
 log = logging.getLogger("ragtune.rollout")
 log.addHandler(logging.NullHandler())  # the history in rollout.json is the record; apps may configure logging
@@ -74,7 +75,8 @@ class Rollout:
 
 def bucket(rollout_id: str, client_id: str) -> int:
     """0..9999, uniform over clients, fixed for a (rollout, client) pair."""
-    h = hashlib.sha256(f"{rollout_id}\0{client_id}".encode("utf-8")).digest()
+    # surrogatepass: a hand-edited id (or a client's) holding a "\udce9" still routes, to one arm; a valid one is UTF-8
+    h = hashlib.sha256(f"{rollout_id}\0{client_id}".encode("utf-8", "surrogatepass")).digest()
     return int.from_bytes(h[:8], "big") % 10000
 
 
@@ -118,7 +120,9 @@ _REQUIRED = ("id", "candidate", "control", "share")
 def _key_line(text: str, key: str) -> int | None:
     """The line of top-level `key` in rollout.json: the least indented `"key":` (each history entry holds a
     "share" too, written before the top-level one: keys are sorted)."""
-    pat = re.compile(r'(\s*)"' + re.escape(key) + r'"\s*:')
+    # the key as JSON writes it: "\udce9share" (the product writes ASCII) or raw UTF-8 (a person's editor)
+    quoted = sorted({json.dumps(key), json.dumps(key, ensure_ascii=False)})
+    pat = re.compile(r"(\s*)(?:" + "|".join(map(re.escape, quoted)) + r")\s*:")
     hits = [(len(m.group(1)), n) for n, line in enumerate(text.splitlines(), 1) if (m := pat.match(line))]
     return min(hits)[1] if hits else json_key_line(text, key)
 
@@ -128,9 +132,9 @@ def _rollout_of(obj: Any, path: Path, text: str) -> Rollout:
     if not isinstance(obj, dict):
         raise ModelError(f"{located(path, 1)}: unreadable rollout state: not a JSON object", hint=_DAMAGED_HINT)
     unknown = [k for k in obj if k not in _FIELDS]
-    if unknown:
+    if unknown:  # the key as the file has it, escaped: "\udce9share" (a lone surrogate fails any UTF-8 stream)
         raise ModelError(f"{located(path, _key_line(text, unknown[0]))}: unreadable rollout state: unknown key "
-                         f"'{unknown[0]}' (known: {', '.join(_FIELDS)})", hint=_DAMAGED_HINT)
+                         f"'{escaped(unknown[0])}' (known: {', '.join(_FIELDS)})", hint=_DAMAGED_HINT)
     missing = [k for k in _REQUIRED if k not in obj]
     if missing:
         raise ModelError(f"{located(path)}: unreadable rollout state: missing key(s): {', '.join(missing)}",
@@ -234,7 +238,7 @@ class RolloutState:
         r.updated = time.time()
         r.history.append({"ts": r.updated, "action": action, "share": r.share, **event})
         atomic_write_json(self.path, r.to_dict())
-        log.warning("rollout %s: %s %s", r.id, action, json.dumps(event, default=str))
+        log.warning("rollout %s: %s %s", escaped(r.id), action, json.dumps(event, default=str))  # the file's id
         return r
 
     @_exclusive
@@ -247,7 +251,8 @@ class RolloutState:
             raise InputError("a rollout starts below 100%", hint="use `ragtune models activate` to switch outright")
         prev = self.load()  # a damaged file is an error here too: never silently replaced
         if prev is not None and prev.running:
-            raise InputError(f"rollout {prev.id} of {prev.candidate[:12]} is running ({prev.share:g}%)",
+            raise InputError(f"rollout {escaped(prev.id)} of {escaped(prev.candidate[:12])} is running "
+                             f"({prev.share:g}%)",
                              hint="promote it to 100 or roll it back first")
         art = self.registry.get(adapter_ref, kinds=ADAPTER_KINDS)
         if art.kind not in ADAPTER_KINDS:
@@ -294,8 +299,8 @@ class RolloutState:
         ok = bool(decision and decision.get("go"))
         if not ok and not override:
             why = (decision or {}).get("why") or "no offline eval decision for the candidate"
-            raise InputError(f"promotion refused: {why}",
-                             hint=f"run `ragtune eval run DATASET --adapter {r.candidate[:12]}` (or --override, logged)")
+            raise InputError(f"promotion refused: {why}", hint=f"run `ragtune eval run DATASET --adapter "
+                                                               f"{escaped(r.candidate[:12])}` (or --override, logged)")
         r.share = share
         event = {"gate": (decision or {}).get("why", "missing"), "override": bool(override and not ok),
                  "reason": reason}
@@ -370,7 +375,7 @@ def eval_decision(home: Home, adapter_id: str) -> dict[str, Any] | None:
         if not isinstance(decision, dict):  # a damaged report counts as missing too
             continue
         go = bool(decision.get("go"))
-        why = "eval go" if go else "eval no-go: " + "; ".join(map(str, decision.get("reasons", [])))[:300]
+        why = "eval go" if go else "eval no-go: " + escaped("; ".join(map(str, decision.get("reasons", [])))[:300])
         return {"go": go, "why": f"{why} (run {run_id})", "run_id": run_id, "report": str(report),
                 "created": created}
     return _builtin_decision(adapter_id)
@@ -385,8 +390,8 @@ def _builtin_decision(adapter_id: str) -> dict[str, Any] | None:
         if b.sha256 == adapter_id and b.manifest.get("go_source") != "manual" and b.manifest.get("eval"):
             verdicts = [e.get("decision", {}) for e in b.manifest["eval"]]
             go = b.go  # a non-manual go is valid only when every recorded eval decided go (validate_manifest)
-            why = "eval go" if go else "eval no-go: " + "; ".join(
-                str(r) for v in verdicts for r in v.get("reasons", []))[:300]
+            why = "eval go" if go else "eval no-go: " + escaped("; ".join(
+                str(r) for v in verdicts for r in v.get("reasons", []))[:300])
             return {"go": go, "why": f"{why} (the built-in adapter's manifest, {b.manifest_path.name})",
                     "run_id": None, "report": str(b.manifest_path), "created": None}
     return None

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import random
 import re
+from pathlib import Path
+from typing import Any, Callable
 
 import pytest
 
@@ -35,17 +37,43 @@ def _with(obj: dict, key: str, raw: str) -> str:
     return text.replace('"@@"', raw)
 
 
+# What the product writes from the clock, a random id or the machine, set to fixed values in a fuzzer's seed: a
+# new time or id changed the seed's bytes and length, so every run fuzzed other mutants (a failure nobody could
+# repeat, or a crash found on one run only).
+WHEN = "2025-01-01T00:00:00Z"
+EPOCH = 1735689600.25
+TOOLS = {"gguf": "0.17.1", "llama-cpp-python": "0.3.16", "peft": "0.17.0", "torch": "2.8.0",
+         "transformers": "4.56.0"}  # lineage.tools: the installed versions, which differ between machines
+
+
+def _fixed_seed(path: Path, change: Callable[[dict[str, Any]], None]) -> tuple[bytes, dict[str, Any]]:
+    """The product's JSON file at `path` with `change` applied, written back as the product writes it: (its
+    bytes, its object), the same on every run and machine."""
+    from ragtune.appliance.atomic import atomic_write_json
+
+    obj = json.loads(path.read_text(encoding="utf-8"))
+    change(obj)
+    atomic_write_json(path, obj)
+    return path.read_bytes(), obj
+
+
 def _line(text: str, key: str) -> int:
     """The line of top-level `key` in an indented JSON text."""
     return next(n for n, t in enumerate(text.splitlines(), 1) if t.startswith(f'  "{key}":'))
 
 
 # -- the registry -------------------------------------------------------------------------------------------------
+def _fixed_manifest(m: dict[str, Any]) -> None:
+    m.update(created=WHEN)
+    m["lineage"]["tools"] = dict(TOOLS)
+
+
 def test_registry_manifest_fuzz(reg, tmp_path):
     rng = random.Random(3821)
-    mpath, m = _manifest(reg, tmp_path)
-    seed = mpath.read_bytes()
-    mpath.chmod(0o644)
+    mpath, _ = _manifest(reg, tmp_path)
+    seed, m = _fixed_seed(mpath, _fixed_manifest)
+    mpath.chmod(0o644)  # (the fuzz writes it)
+    assert reg.manifest(m["id"]) == m  # a manifest the registry reads
 
     def call(data: bytes) -> None:
         write(mpath, data)
@@ -56,14 +84,16 @@ def test_registry_manifest_fuzz(reg, tmp_path):
 
 def test_registry_state_fuzz(reg, tmp_path):
     rng = random.Random(3822)
-    reg.activate(reg.add(write_gguf(tmp_path / "a.gguf", tag="a"), "lora-gguf").id)
-    seed = reg.state_path.read_bytes()
+    a = reg.add(write_gguf(tmp_path / "a.gguf", tag="a"), "lora-gguf")
+    reg.activate(a.id)
+    seed, state = _fixed_seed(reg.state_path, lambda s: s.update(updated=WHEN))
+    assert reg.active_adapter().id == a.id and state["updated"] == WHEN
 
     def call(data: bytes) -> None:
         write(reg.state_path, data)
         reg.active_adapter()
 
-    run_mutants(mixed(rng, seed, json_tree(json.loads(seed)), 300), call, (str(reg.state_path),), (ModelError,))
+    run_mutants(mixed(rng, seed, json_tree(state), 300), call, (str(reg.state_path),), (ModelError,))
 
 
 @pytest.mark.parametrize("raw, message", [
@@ -158,6 +188,22 @@ def test_a_builtin_manifest_past_the_parsers_limits_is_named(shipped, tmp_path, 
         builtin.list_builtins()
     with pytest.raises(InputError, match=re.escape(where + message)):  # promote's file: the user's input
         builtin.read_manifest(mpath, InputError)
+
+
+@pytest.mark.parametrize("key, shown", [("\udce9base", "\\udce9base"), ("ba\x1b[2Jse", "ba\\x1b[2Jse")],
+                         ids=["surrogate", "escape"])
+def test_a_builtin_manifest_key_that_is_not_unicode_is_named_printably(shipped, key, shown):
+    """A key renamed to one holding a "\\udce9" escape (the fuzzer's rename): the unknown key is named escaped (was:
+    the lone surrogate in the message, which no terminal or log can be sent)."""
+    from ragtune.appliance import builtin_adapters as builtin
+
+    gguf, mpath = write_builtin(shipped)
+    m = json.loads(mpath.read_text())
+    m[key] = m.pop("base")
+    write(mpath, json.dumps(m, indent=2).encode())
+    with pytest.raises(ModelError, match=re.escape(f"invalid built-in adapter manifest: unknown keys: {shown}")) as e:
+        builtin.list_builtins()
+    str(e.value).encode("utf-8")
 
 
 @pytest.mark.parametrize("key, value, want", [
@@ -298,12 +344,20 @@ def _rollout(home):
     return st
 
 
+def _fixed_rollout(r: dict[str, Any]) -> None:
+    r.update(id="0123456789ab", started=EPOCH, updated=EPOCH)  # (the id: secrets.token_hex(6))
+    for event in r["history"]:
+        event["ts"] = EPOCH
+
+
 def test_rollout_state_fuzz(home):
     from ragtune.models.rollout import RolloutState
 
     rng = random.Random(3825)
     st = _rollout(home)
-    seed = st.path.read_bytes()
+    seed, state = _fixed_seed(st.path, _fixed_rollout)
+    r = RolloutState(home).load()
+    assert (r.id, r.started, r.updated, r.history[0]["ts"], r.running) == ("0123456789ab", EPOCH, EPOCH, EPOCH, True)
 
     def call(data: bytes) -> None:
         write(st.path, data)
@@ -311,7 +365,7 @@ def test_rollout_state_fuzz(home):
         if r is not None:
             r.arm_of("client")
 
-    run_mutants(mixed(rng, seed, json_tree(json.loads(seed)), 300), call, (str(st.path),), (ModelError,))
+    run_mutants(mixed(rng, seed, json_tree(state), 300), call, (str(st.path),), (ModelError,))
 
 
 @pytest.mark.parametrize("key, raw, message", [
@@ -328,6 +382,67 @@ def test_a_rollout_file_past_the_parsers_limits_is_named(home, key, raw, message
     write(st.path, text.encode())
     with pytest.raises(ModelError, match=re.escape(f"{st.path}:{_line(text, key)}: {message}")):
         RolloutState(home).load()  # was: a message telling the user to call sys.set_int_max_str_digits(); OverflowError
+
+
+def _edit_rollout(home, change: Callable[[dict[str, Any]], None]) -> Path:
+    """A running rollout whose rollout.json is changed by hand (written back as the product writes it)."""
+    st = _rollout(home)
+    _fixed_seed(st.path, change)
+    return st.path
+
+
+@pytest.mark.parametrize("key, shown", [("\udce9share", "\\udce9share"), ("sha\nre", "sha\\nre")],
+                         ids=["surrogate", "newline"])
+def test_a_rollout_key_that_is_not_unicode_is_named_printably(home, key, shown):
+    """Fuzz (test_rollout_state_fuzz, its seed fixed): "share" renamed to "\\udce9share" put the lone surrogate into
+    the "unknown key" message, which no terminal, log or UTF-8 stream can take."""
+    from ragtune.models.rollout import RolloutState
+
+    path = _edit_rollout(home, lambda r: r.update({key: r.pop("share")}))
+    line = next(n for n, t in enumerate(path.read_text().splitlines(), 1) if t.startswith(f"  {json.dumps(key)}:"))
+    with pytest.raises(ModelError, match=re.escape(f"{path}:{line}: unreadable rollout state: unknown key "
+                                                   f"'{shown}' (known: id,")) as e:
+        RolloutState(home).load()
+    str(e.value).encode("utf-8")
+
+
+def test_a_rollout_id_that_is_not_unicode_routes_and_is_named_printably(home, caplog):
+    """A rollout.json whose id (or candidate) holds a "\\udce9" escape: it is a non-empty string, so it loads;
+    routing a client hashed its UTF-8 (UnicodeEncodeError: every request failed), and `rollout start`, `promote`
+    and the rollback's log line put the lone surrogate into their words."""
+    from ragtune.models.rollout import RolloutState, bucket
+
+    _edit_rollout(home, lambda r: r.update(id="\udce9", candidate="c\udce9" + r["candidate"][:11]))
+    r = RolloutState(home).load()
+    assert r.arm_of("client") == r.arm_of("client") in ("control", "candidate")  # was: UnicodeEncodeError
+    assert bucket("x", "\udce9") == bucket("x", "\udce9")  # a client id too (a request's "user")
+    with pytest.raises(InputError, match=re.escape("rollout \\udce9 of c\\udce9")) as e:
+        RolloutState(home).start("alpha", 5)
+    str(e.value).encode("utf-8")
+    with pytest.raises(InputError, match="promotion refused") as e:
+        RolloutState(home).promote(50)
+    assert "--adapter c\\udce9" in e.value.hint
+    e.value.hint.encode("utf-8")
+    with caplog.at_level("WARNING", logger="ragtune.rollout"):
+        RolloutState(home).rollback()
+    assert caplog.records[-1].getMessage() == 'rollout \\udce9: rollback {"reason": "manual"}'
+
+
+def test_an_eval_report_reason_that_is_not_unicode_is_named_printably(home, tmp_path):
+    """The promotion gate quotes the no-go reasons of the eval run's report.json (`rollout promote` says them): a
+    "\\udce9" escape in one is quoted escaped."""
+    from ragtune.appliance.store import open_store
+    from ragtune.models.rollout import eval_decision
+    from tests.serve.helpers import register_adapters
+
+    ids = register_adapters(home)
+    out = tmp_path / "run1"
+    out.mkdir()
+    write(out / "report.json", json.dumps({"decision": {"go": False, "reasons": ["worse\udce9", "a\nb"]}}).encode())
+    with open_store(home) as s:
+        s.ensure_eval_run("run1", "ds", {"adapter": ids["alpha"], "out": str(out)})
+    why = eval_decision(home, ids["alpha"])["why"]
+    assert why == "eval no-go: worse\\udce9; a\\nb (run run1)"
 
 
 @pytest.mark.parametrize("raw", [LONG, NESTED], ids=["5000-digits", "nested"])

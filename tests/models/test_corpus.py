@@ -208,6 +208,19 @@ def test_domain_folder_not_in_domains_json(root):
         cp.load_domains(root)
 
 
+@pytest.mark.parametrize("domains, message", [
+    ({"\udce9towns": 1}, "domain '\\udce9towns' must be an object"),
+    ({"t\x1bowns": {"split": "train", "x\udce9": 1}}, "domain 't\\x1bowns': unknown key(s) x\\udce9"),
+    ({"\udce9towns": {"split": "nope"}}, "domain '\\udce9towns': split must be one of"),
+], ids=["not-an-object", "unknown-key", "split"])
+def test_a_domain_name_that_is_not_unicode_is_named_printably(tmp_path, domains, message):
+    """domains.json's keys (a "\\udce9" escape): named escaped, never a lone surrogate no stream can take."""
+    (tmp_path / "domains.json").write_text(json.dumps(domains), encoding="utf-8")
+    with pytest.raises(InputError, match=re.escape(message)) as e:
+        cp.load_domains(tmp_path)
+    str(e.value).encode("utf-8")
+
+
 def test_unanswerable_share_floor(root):
     _write(root, [_row(), _row(id="towns-a002", question="Engineer?", answer="Mira Tolvane",
                                evidence="Its engineer was Mira Tolvane."), UNANS,

@@ -20,6 +20,7 @@ from typing import Any
 from ragtune.appliance.errors import InputError, located
 from ragtune.appliance.jsonl import expect_object, iter_jsonl, read_json_object
 from ragtune.appliance.prompt import source_text
+from ragtune.appliance.text import escaped
 
 _HERE = Path(__file__).resolve().parent
 STYLES = ("plain", "terse", "long", "typo", "disfluent")
@@ -88,13 +89,14 @@ def load_domains(root: Path | None = None) -> dict[str, Domain]:
     raw = read_json_object(path)
     out = {}
     for name, d in raw.items():
+        shown = escaped(name)  # the file's key: a "\udce9" in it is shown escaped (no stream can encode it)
         if not isinstance(d, dict):
-            raise InputError(f"{located(path)}: domain '{name}' must be an object")
+            raise InputError(f"{located(path)}: domain '{shown}' must be an object")
         unknown = sorted(set(d) - _DOMAIN_KEYS)
         if unknown:
-            raise InputError(f"{located(path)}: domain '{name}': unknown key(s) {', '.join(unknown)}")
+            raise InputError(f"{located(path)}: domain '{shown}': unknown key(s) {', '.join(map(escaped, unknown))}")
         if d.get("split") not in SPLITS:
-            raise InputError(f"{located(path)}: domain '{name}': split must be one of {', '.join(SPLITS)}")
+            raise InputError(f"{located(path)}: domain '{shown}': split must be one of {', '.join(SPLITS)}")
         out[name] = Domain(name, d["split"], str(d.get("shape", "")), str(d.get("about", "")), root)
     for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))):
         if (sub / "qa.jsonl").exists() or (sub / "docs").exists():
