@@ -145,14 +145,17 @@ def _rollout_of(obj: Any, path: Path, text: str) -> Rollout:
 def _check_rollout(r: Rollout, path: Path, text: str) -> None:
     """A rollout read back from its file has the types and values `start` writes, else a ModelError naming the file
     and the key's line (a hand-edited share of "abc" must not fail later, inside a request)."""
-    checks = (("id", isinstance(r.id, str) and bool(r.id), "a non-empty string"),
-              ("candidate", isinstance(r.candidate, str) and bool(r.candidate), "an adapter id"),
-              ("control", isinstance(r.control, str) and bool(r.control), 'an adapter id or "none"'),
+    def word(v: Any) -> bool:  # printed by the CLI and put in log lines: no control character, no lone surrogate
+        return isinstance(v, str) and v.isprintable()
+
+    checks = (("id", word(r.id) and bool(r.id), "a non-empty string of printable characters"),
+              ("candidate", word(r.candidate) and bool(r.candidate), "an adapter id"),
+              ("control", word(r.control) and bool(r.control), 'an adapter id or "none"'),
               ("share", is_number(r.share) and 0 < r.share <= 100, "a number of percent in (0, 100]"),
               ("status", r.status in (RUNNING, PROMOTED, ROLLED_BACK), f"{RUNNING}, {PROMOTED} or {ROLLED_BACK}"),
               ("started", is_number(r.started), "a time in epoch seconds"),
               ("updated", is_number(r.updated), "a time in epoch seconds"),
-              ("candidate_name", isinstance(r.candidate_name, str), "a string"),
+              ("candidate_name", word(r.candidate_name) or r.candidate_name == "", "a string of printable characters"),
               ("history", isinstance(r.history, list) and all(isinstance(h, dict) for h in r.history),
                "a list of objects"))
     for key, ok, want in checks:
@@ -375,7 +378,9 @@ def eval_decision(home: Home, adapter_id: str) -> dict[str, Any] | None:
         if not isinstance(decision, dict):  # a damaged report counts as missing too
             continue
         go = bool(decision.get("go"))
-        why = "eval go" if go else "eval no-go: " + escaped("; ".join(map(str, decision.get("reasons", [])))[:300])
+        reasons = decision.get("reasons")  # a damaged report's 5 or "text" is not a list of reasons
+        reasons = reasons if isinstance(reasons, list) else [] if reasons is None else [reasons]
+        why = "eval go" if go else "eval no-go: " + escaped("; ".join(map(str, reasons))[:300])
         return {"go": go, "why": f"{why} (run {run_id})", "run_id": run_id, "report": str(report),
                 "created": created}
     return _builtin_decision(adapter_id)

@@ -406,26 +406,25 @@ def test_a_rollout_key_that_is_not_unicode_is_named_printably(home, key, shown):
     str(e.value).encode("utf-8")
 
 
-def test_a_rollout_id_that_is_not_unicode_routes_and_is_named_printably(home, caplog):
-    """A rollout.json whose id (or candidate) holds a "\\udce9" escape: it is a non-empty string, so it loads;
-    routing a client hashed its UTF-8 (UnicodeEncodeError: every request failed), and `rollout start`, `promote`
-    and the rollback's log line put the lone surrogate into their words."""
+@pytest.mark.parametrize("key, value", [("id", "\udce9"), ("candidate", "c\udce9"), ("id", "a\x1b[2Jb"),
+                                        ("candidate_name", "n\udce9")])
+def test_a_rollout_id_that_is_not_unicode_is_named_and_a_client_id_routes(home, key, value):
+    """A rollout.json whose id (or candidate, or name) holds a "\\udce9" escape or a control character: the product
+    writes hex ids and registry names, so it is damage, named with its line when the file is read. Before: it loaded,
+    then routing a client hashed its UTF-8 (UnicodeEncodeError: every request failed), and `rollout status`, `start`,
+    `promote` and the rollback's log line put the lone surrogate or the escape into their words. A client id (a
+    request's "user") may hold anything: it routes."""
     from ragtune.models.rollout import RolloutState, bucket
 
-    _edit_rollout(home, lambda r: r.update(id="\udce9", candidate="c\udce9" + r["candidate"][:11]))
-    r = RolloutState(home).load()
-    assert r.arm_of("client") == r.arm_of("client") in ("control", "candidate")  # was: UnicodeEncodeError
-    assert bucket("x", "\udce9") == bucket("x", "\udce9")  # a client id too (a request's "user")
-    with pytest.raises(InputError, match=re.escape("rollout \\udce9 of c\\udce9")) as e:
-        RolloutState(home).start("alpha", 5)
+    path = _rollout(home).path
+    obj = json.loads(path.read_text(encoding="utf-8"))
+    obj[key] = value
+    path.write_text(json.dumps(obj, indent=2), encoding="utf-8")
+    with pytest.raises(ModelError, match=rf"rollout.json:{_line(path.read_text(), key)}: unreadable rollout state: "
+                                         rf"'{key}' must be") as e:
+        RolloutState(home).load()
     str(e.value).encode("utf-8")
-    with pytest.raises(InputError, match="promotion refused") as e:
-        RolloutState(home).promote(50)
-    assert "--adapter c\\udce9" in e.value.hint
-    e.value.hint.encode("utf-8")
-    with caplog.at_level("WARNING", logger="ragtune.rollout"):
-        RolloutState(home).rollback()
-    assert caplog.records[-1].getMessage() == 'rollout \\udce9: rollback {"reason": "manual"}'
+    assert bucket("x", "\udce9") == bucket("x", "\udce9")
 
 
 def test_an_eval_report_reason_that_is_not_unicode_is_named_printably(home, tmp_path):
@@ -474,3 +473,20 @@ def test_an_answer_past_the_parsers_limits_is_a_parse_error(text, err):
     assert parse_answer(text) == (None, err)  # was: RecursionError; Python's advice to call set_int_max_str_digits
     item, result = {"answerable": True, "answers": ["x"]}, {"status": "refused", "raw_output": text}
     assert withheld(item, result, 0.5) is None  # a results file's raw_output, as `eval paired` reads it
+
+
+@pytest.mark.parametrize("reasons, shown", [(5, "5"), ("worse", "worse"), (None, "")])
+def test_an_eval_report_whose_reasons_are_not_a_list(home, tmp_path, reasons, shown):
+    """A damaged report.json's "reasons": 5 made `rollout promote` an internal error (TypeError), and a string was
+    quoted letter by letter ("w; o; r; s; e")."""
+    from ragtune.appliance.store import open_store
+    from ragtune.models.rollout import eval_decision
+    from tests.serve.helpers import register_adapters
+
+    ids = register_adapters(home)
+    out = tmp_path / "run1"
+    out.mkdir()
+    write(out / "report.json", json.dumps({"decision": {"go": False, "reasons": reasons}}).encode())
+    with open_store(home) as s:
+        s.ensure_eval_run("run1", "ds", {"adapter": ids["alpha"], "out": str(out)})
+    assert eval_decision(home, ids["alpha"])["why"] == f"eval no-go: {shown} (run run1)"
