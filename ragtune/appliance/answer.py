@@ -410,7 +410,8 @@ class AnswerEngine:
         ans.client_id, ans.arm = who
         ans.timings.total_ms = (time.perf_counter() - t0) * 1000
         try:
-            ans.log_id = log_answer(self.store, ans, query=q, normalized_query=src.normalized, hits=src.hits)
+            ans.log_id = log_answer(self.store, ans, query=q, normalized_query=src.normalized, hits=src.hits,
+                                    keep_days=self.settings.retention.query_log_days)
         except RagtuneError:
             raise
         except Exception as exc:  # apsw errors: the answer itself is fine, say what failed
@@ -480,7 +481,7 @@ class AnswerEngine:
              "valid": ans.valid, "repaired": ans.repaired, "refusal_reason": ans.refusal_reason,
              "raw_output": ans.raw_output, "p_refused": ans.p_refused,
              "answer_min_logprob": ans.answer_min_logprob}
-        self.store.cache_answer(key, v)
+        self.store.cache_answer(key, v, max_entries=self.settings.retention.answer_cache_max_entries)
 
 
 _REFUSED = {"status": "refused", "answer": REFUSAL_TEXT, "citations": []}

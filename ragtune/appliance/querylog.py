@@ -4,9 +4,12 @@ training JSONL format (prompt.training_example) so that reviewed answers can bec
 from __future__ import annotations
 
 import json
+import logging
+import threading
+import time
 from typing import Any, Iterator, TextIO
 
-from .errors import InputError, located
+from .errors import InputError, StoreError, located
 from .jsonl import json_key_line, loads_located
 from .prompt import SYSTEM_PROMPT, system_prompt_sha256, training_example
 from .schema import validate_answer
@@ -16,6 +19,17 @@ from .types import Answer, ContextItem, Hit
 LIST_COLUMNS = ("id", "ts", "query", "status", "refusal_reason", "valid", "repaired", "cached", "model_id",
                 "adapter_id", "total_ms", "reviewed")
 
+log = logging.getLogger("ragtune.querylog")
+log.addHandler(logging.NullHandler())  # apps may configure logging; a failed retention pass is only a warning
+
+# Automatic retention ([retention] query_log_days): a pass at most this often per process and database, each
+# removing at most a batch (the oldest first), so an answer never waits on a long delete. A full batch means a
+# backlog (retention just turned on): the next answer logged takes the next batch.
+RETENTION_EVERY_S = 3600.0
+RETENTION_BATCH = 200
+_retention_due: dict[str, float] = {}  # database path -> when the next pass is due
+_retention_lock = threading.Lock()  # serve's engines log from several threads
+
 
 def output_of(answer: Answer) -> dict[str, Any]:
     """The answer JSON as emitted (ids only)."""
@@ -23,8 +37,8 @@ def output_of(answer: Answer) -> dict[str, Any]:
 
 
 def log_answer(store: Store, answer: Answer, *, query: str, normalized_query: str,
-               hits: list[Hit] | None = None, system: str = SYSTEM_PROMPT) -> int:
-    """Insert one row; returns its id."""
+               hits: list[Hit] | None = None, system: str = SYSTEM_PROMPT, keep_days: int = 0) -> int:
+    """Insert one row; returns its id. `keep_days` > 0: then apply that retention (apply_retention)."""
     ctx = [{"id": c.id, "chunk_id": c.chunk_id, "source": c.source, "text": c.text, "sha256": c.sha256}
            for c in answer.context]
     retrieved = [{"chunk_id": h.chunk_id, "bm25_rank": h.bm25_rank, "bm25_score": h.bm25_score,
@@ -33,7 +47,7 @@ def log_answer(store: Store, answer: Answer, *, query: str, normalized_query: st
     if not retrieved:
         retrieved = [{"chunk_id": cid} for cid in answer.retrieved]
     t = answer.timings
-    return store.add_query_log({
+    log_id = store.add_query_log({
         "query": query, "normalized_query": normalized_query, "model_id": answer.model,
         "adapter_id": answer.adapter, "system_prompt_sha256": system_prompt_sha256(system), "context": ctx,
         "retrieved": retrieved, "output": output_of(answer), "raw_output": answer.raw_output, "valid": answer.valid,
@@ -44,6 +58,33 @@ def log_answer(store: Store, answer: Answer, *, query: str, normalized_query: st
         "tokens_prompt": answer.tokens_prompt, "tokens_completion": answer.tokens_completion, "cost": answer.cost,
         "cached": answer.cached, "client_id": answer.client_id, "arm": answer.arm,
     })
+    if keep_days > 0:
+        apply_retention(store, keep_days)
+    return log_id
+
+
+def apply_retention(store: Store, keep_days: int, *, now: float | None = None) -> int:
+    """Remove query-log rows older than `keep_days` days, when a pass is due (RETENTION_EVERY_S per process and
+    database, sooner while a backlog lasts), RETENTION_BATCH at most; how many went. Never a reviewed row (human
+    corrections are training data) nor one a rollout arm served: whether that rollout still runs is the models
+    layer's to know (`ragtune log prune` asks it). A database error is logged, not raised: the answer is logged
+    already and stands; the pass is tried again when due."""
+    now = time.time() if now is None else now
+    key = str(store.path)
+    with _retention_lock:
+        if _retention_due.get(key, 0.0) > now:
+            return 0
+        _retention_due[key] = now + RETENTION_EVERY_S  # claimed: another thread's answer does not run it too
+    try:
+        n = store.prune_query_log(before=now - keep_days * 86400.0, keep_arms=True, limit=RETENTION_BATCH,
+                                  measure=False)["rows"]
+    except StoreError as exc:
+        log.warning("query log retention skipped: %s", exc.message)
+        return 0
+    if n >= RETENTION_BATCH:
+        with _retention_lock:
+            _retention_due[key] = 0.0
+    return n
 
 
 def get_entry(store: Store, log_id: int) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""`ragtune ask` and the `ragtune log` group (list, show, review, export)."""
+"""`ragtune ask` and the `ragtune log` group (list, show, review, export, prune)."""
 
 from __future__ import annotations
 
@@ -218,3 +218,73 @@ def log_export(app, fmt: str, out: str | None, reviewed_only: bool) -> None:
         click.echo(f"warning: left out {len(skipped)} damaged row(s) (context or answer not as logged): {ids}",
                    err=True)
 
+
+
+@log_group.command("prune")
+@click.option("--older-than", "days", type=click.IntRange(0, 100000), default=None, metavar="DAYS",
+              help="Remove entries written more than DAYS days ago.")
+@click.option("--keep", type=click.IntRange(1, 2**63 - 1), default=None, metavar="N",
+              help="Keep the newest N entries. With --older-than, an entry goes only when both allow it.")
+@click.option("--include-reviewed", is_flag=True,
+              help="Also remove reviewed entries (human corrections: `log export` turns them into training data).")
+@click.option("--dry-run", is_flag=True, help="Only say what would be removed.")
+@click.option("--vacuum", is_flag=True,
+              help="Then rewrite ragtune.db so that the file shrinks. It needs free disk about the size of the "
+                   "database and makes other writers (serve, ask, ingest) wait meanwhile.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_app
+def log_prune(app, days: int | None, keep: int | None, include_reviewed: bool, dry_run: bool, vacuum: bool,
+              as_json: bool) -> None:
+    """Remove old query log entries (and their review history) by age and/or count.
+
+    Reviewed entries are kept unless --include-reviewed; entries newer than a running rollout's start are always
+    kept (its live comparison reads them); the newest entry is always kept. SQLite reuses the freed space for new
+    entries: the file keeps its size unless --vacuum. [retention] query_log_days (off by default) prunes by age
+    automatically."""
+    import time
+
+    from ..models.rollout import RolloutState
+
+    if days is None and keep is None:
+        raise click.UsageError("give --older-than DAYS, --keep N or both (nothing is removed by default)")
+    if dry_run and vacuum:
+        raise click.UsageError("--dry-run changes nothing: leave out --vacuum (or --dry-run)")
+    settings = app.existing_home()
+    now = time.time()
+    before = None if days is None else now - days * 86400.0
+    rollout = RolloutState(settings.home).current()  # a damaged rollout.json is an error: nothing is removed
+    if rollout is not None:
+        before = rollout.started if before is None else min(before, rollout.started)
+    with _store(app) as store:
+        removed = store.prune_query_log(before=before, keep=keep, keep_reviewed=not include_reviewed,
+                                        dry_run=dry_run)
+        size = store.database_bytes()
+        if vacuum:
+            store.vacuum()
+        after = store.database_bytes() if vacuum else size
+    out = {"dry_run": dry_run, "removed": {k: removed[k] for k in ("rows", "reviews", "bytes")},
+           "kept_reviewed": removed["kept_reviewed"], "rollout_since": rollout.started if rollout else None,
+           "database": {"file_bytes": after["file"], "free_bytes": after["free"], "vacuumed": vacuum}}
+    if as_json:
+        print_json(out)
+        return
+    verb = "would remove" if dry_run else "removed"
+    click.echo(f"{verb} {removed['rows']} entr{'y' if removed['rows'] == 1 else 'ies'} "
+               f"({_mb(removed['bytes'])} of logged text) and {removed['reviews']} review(s)")
+    if removed["kept_reviewed"]:
+        click.echo(f"kept {removed['kept_reviewed']} reviewed entr{'y' if removed['kept_reviewed'] == 1 else 'ies'} "
+                   f"(training data; --include-reviewed removes them too)")
+    if rollout is not None:
+        started = time.strftime("%Y-%m-%d %H:%M", time.localtime(rollout.started))
+        click.echo(f"kept every entry since rollout {escaped(rollout.id)} started ({started}): it is running")
+    if dry_run:
+        return
+    if vacuum:
+        click.echo(f"ragtune.db: {_mb(size['file'])} -> {_mb(after['file'])}")
+    elif removed["rows"]:
+        click.echo(f"ragtune.db keeps its size ({_mb(size['file'])}): SQLite reuses the {_mb(size['free'])} now free "
+                   f"for new entries (--vacuum shrinks the file)")
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.1f} kB"

@@ -1,9 +1,12 @@
-"""`ragtune log review|export|list` as an operator meets them: bad answers and files, a second review, damaged
-rows, an empty --out (QA r37). The happy paths are in test_ask_cli.py."""
+"""`ragtune log review|export|list|prune` as an operator meets them: bad answers and files, a second review, damaged
+rows, an empty --out (QA r37); pruning by age and count, what it keeps, its usage errors. The happy paths of the
+other commands are in test_ask_cli.py."""
 
 from __future__ import annotations
 
 import json
+
+import pytest
 
 from ragtune.appliance.store import open_store
 from ragtune.cli import main
@@ -79,3 +82,90 @@ def test_list_keeps_one_entry_on_one_line(fakes, capsys, home):
     assert len(lines) == 1 and "two\\nlines \\x1b[31mred" in lines[0]
     assert main(["log", "list", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["entries"][0]["query"] == "two\nlines \x1b[31mred"
+
+
+# -- log prune ---------------------------------------------------------------------------------------------------
+def _aged(home, ages_days, **extra) -> list[int]:
+    """Rows written `ages_days` days ago (oldest first as given) in the home's log; their ids."""
+    import time
+
+    from .test_log_retention import row
+
+    home.ensure()
+    with open_store(home) as s:
+        return [s.add_query_log(row(time.time() - d * 86400, **extra)) for d in ages_days]
+
+
+def _ids(home) -> list[int]:
+    with open_store(home) as s:
+        return [r[0] for r in s.query("SELECT id FROM query_log ORDER BY id")]
+
+
+def test_prune_by_age_and_count_keeps_reviewed_entries_and_says_what_it_freed(capsys, home):
+    got = _aged(home, [90, 60, 45, 10, 0])
+    with open_store(home) as s:
+        s.set_query_review(got[1], {"status": "ok", "answer": "1889.", "citations": ["S1"]})
+    assert main(["log", "prune", "--older-than", "30", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("would remove 2 entries (") and "kept 1 reviewed entry" in out and "reuses" not in out
+    assert _ids(home) == got  # a dry run changes nothing
+    assert main(["log", "prune", "--older-than", "30"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("removed 2 entries (") and "and 0 review(s)" in out
+    assert "ragtune.db keeps its size" in out and "SQLite reuses the" in out and "--vacuum shrinks the file" in out
+    assert _ids(home) == [got[1], got[3], got[4]]
+    assert main(["log", "prune", "--keep", "1", "--include-reviewed", "--json"]) == 0
+    j = json.loads(capsys.readouterr().out)
+    assert j["removed"]["rows"] == 2 and j["removed"]["reviews"] == 1 and j["kept_reviewed"] == 0
+    assert j["dry_run"] is False and j["rollout_since"] is None and j["database"]["free_bytes"] > 0
+    assert _ids(home) == [got[4]]
+
+
+def test_prune_vacuum_shrinks_the_file(capsys, home):
+    _aged(home, [40] * 200 + [0])
+    with open_store(home) as s:
+        before = s.database_bytes()["file"]
+    assert main(["log", "prune", "--older-than", "30", "--vacuum", "--json"]) == 0
+    j = json.loads(capsys.readouterr().out)
+    assert j["removed"]["rows"] == 200 and j["database"]["vacuumed"] is True and j["database"]["free_bytes"] == 0
+    assert j["database"]["file_bytes"] < before - 200 * 2000  # each row held 2 kB of context
+    assert main(["log", "prune", "--older-than", "30", "--vacuum"]) == 0
+    assert "ragtune.db: " in capsys.readouterr().out
+
+
+def test_prune_keeps_every_entry_a_running_rollout_reads(capsys, home):
+    import time
+
+    from ragtune.models.rollout import RolloutState
+    from tests.serve.helpers import register_adapters
+
+    register_adapters(home)
+    state = RolloutState(home)
+    state.start("alpha", 5)
+    doc = json.loads(state.path.read_text())
+    doc["started"] = time.time() - 10 * 86400  # it has been running for ten days
+    state.path.write_text(json.dumps(doc))
+    got = _aged(home, [20, 5, 1], arm="control", client_id="u") + _aged(home, [0])
+    assert main(["log", "prune", "--older-than", "0"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("removed 1 entry") and f"since rollout {doc['id']} started" in out and "it is running" in out
+    assert main(["log", "prune", "--keep", "1", "--include-reviewed", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["removed"]["rows"] == 0 and _ids(home) == got[1:]
+    state.rollback(reason="test")  # once it has ended, its entries are entries like any other
+    assert main(["log", "prune", "--keep", "1"]) == 0 and _ids(home) == got[-1:]
+
+
+@pytest.mark.parametrize("args,says", [
+    ([], "give --older-than DAYS, --keep N or both"),
+    (["--dry-run"], "give --older-than DAYS, --keep N or both"),
+    (["--keep", "0"], "--keep"),
+    (["--older-than", "-1"], "--older-than"),
+    (["--older-than", "ten"], "--older-than"),
+    (["--older-than", "3", "--dry-run", "--vacuum"], "--dry-run changes nothing"),
+])
+def test_prune_arguments_are_usage_errors_that_remove_nothing(capsys, home, args, says):
+    got = _aged(home, [100, 0])
+    assert main(["log", "prune", *args]) == 2
+    err = capsys.readouterr().err
+    assert says in err and "Traceback" not in err
+    assert _ids(home) == got

@@ -18,6 +18,10 @@ QUERY_LOG_COLUMNS = ("id", "ts", "query", "normalized_query", "model_id", "adapt
 QUERY_LOG_JSON = ("context", "retrieved", "output", "timings", "review")
 QUERY_LOG_BOOL = ("valid", "repaired", "refused", "cached")
 _SELECT_LOG = f"SELECT {', '.join(QUERY_LOG_COLUMNS)} FROM query_log"
+# What a row's text takes in the file (its numbers and the page overhead aside): the bytes a prune frees, roughly
+_ROW_BYTES = " + ".join(f"coalesce(length(CAST({c} AS BLOB)), 0)" for c in (
+    "query", "normalized_query", "model_id", "adapter_id", "system_prompt_sha256", "context", "retrieved", "output",
+    "raw_output", "refusal_reason", "timings", "review", "client_id", "arm"))
 
 
 def _entry(row: tuple) -> dict[str, Any]:
@@ -104,6 +108,72 @@ class LogTables:
                                  (int(log_id),))
         return [{"reviewed_at": ts, "review": json_loads_or_raw(text)} for ts, text in rows]
 
+    # -- retention --------------------------------------------------------------------------------
+    def prune_query_log(self, *, before: float | None = None, keep: int | None = None, keep_reviewed: bool = True,
+                        keep_arms: bool = False, limit: int | None = None, dry_run: bool = False,
+                        measure: bool = True) -> dict[str, int]:
+        """Remove query-log rows with their review history, in one transaction: the rows written before `before`
+        (epoch seconds) that are not among the newest `keep` (at least one of the two), oldest first, at most
+        `limit`. Never the newest row (SQLite gives a new row the largest id + 1: an id must not come to name
+        another entry), a reviewed one when `keep_reviewed`, or one a rollout arm served when `keep_arms`.
+        Returns {"rows", "reviews" (history rows removed with them), "bytes" (their text, when `measure`),
+        "kept_reviewed" (rows of the selection kept for their review)}; `dry_run`: what would go, nothing removed."""
+        if before is None and keep is None:
+            raise StoreError("a prune needs an age (before) or a number of newest rows to keep (keep)")
+        out = {"rows": 0, "reviews": 0, "bytes": 0, "kept_reviewed": 0}
+        with self.transaction():
+            newest = self.scalar("SELECT max(id) FROM query_log")
+            cut = newest if keep is None else self.scalar(
+                "SELECT id FROM query_log ORDER BY id DESC LIMIT 1 OFFSET ?", (max(int(keep), 1) - 1,))
+            if newest is None or cut is None:  # an empty log, or no more rows than `keep`
+                return out
+            # `+id`: the ts index (or query_log_prunable, whose condition the terms below repeat) finds the rows
+            where, params = ["+id < ?"], [min(int(newest), int(cut))]
+            if before is not None:
+                where.append("ts < ?")
+                params.append(float(before))
+            if keep_arms:
+                where.append("arm IS NULL")
+            selected = " AND ".join(where)
+            if keep_reviewed:
+                if measure:
+                    out["kept_reviewed"] = int(self.scalar(
+                        f"SELECT count(*) FROM query_log WHERE {selected} AND review IS NOT NULL", params, 0))
+                selected += " AND review IS NULL"
+            # automatic retention's pass: the index of exactly these rows (the planner, without statistics, takes
+            # query_log_arm_ts and reads every old reviewed row, kilobytes each, to skip it)
+            table = "query_log INDEXED BY query_log_prunable" if keep_reviewed and keep_arms and before is not None \
+                else "query_log"
+            ids = f"SELECT id FROM {table} WHERE {selected} ORDER BY ts, id" + ("" if limit is None else " LIMIT ?")
+            params += [] if limit is None else [int(limit)]
+            if measure or dry_run:
+                n, size = self.one(f"SELECT count(*), sum({_ROW_BYTES}) FROM query_log WHERE id IN ({ids})", params)
+                out["rows"], out["bytes"] = int(n), int(size or 0) if measure else 0
+            if dry_run:
+                out["reviews"] = int(self.scalar(f"SELECT count(*) FROM query_reviews WHERE log_id IN ({ids})",
+                                                 params, 0))
+                return out
+            # the history explicitly, not by the foreign key's cascade: that needs PRAGMA foreign_keys on this
+            # connection, and a prune must never leave reviews of a row that no longer exists
+            self.conn.execute(f"DELETE FROM query_reviews WHERE log_id IN ({ids})", params)
+            out["reviews"] = self.conn.changes()
+            self.conn.execute(f"DELETE FROM query_log WHERE id IN ({ids})", params)
+            out["rows"] = self.conn.changes()
+        return out
+
+    def database_bytes(self) -> dict[str, int]:
+        """{"file": ragtune.db with its write-ahead log, "free": of it, the pages SQLite reuses for new rows}."""
+        page = int(self.scalar("PRAGMA page_size", default=0))
+        free = int(self.scalar("PRAGMA freelist_count", default=0))
+        size = sum(p.stat().st_size for p in (self.path, self.path.with_name(self.path.name + "-wal")) if p.exists())
+        return {"file": size, "free": free * page}
+
+    def vacuum(self) -> None:
+        """Rewrite the database without its free pages, so that the file shrinks (after a prune). SQLite writes a
+        new copy first: it needs free disk about the size of the database, and other writers wait meanwhile."""
+        self.conn.execute("VACUUM")
+        list(self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)"))  # the copy went through the -wal file: give it back
+
     # -- answer cache ---------------------------------------------------------------------------
     def cached_answer(self, key: str) -> Any | None:
         """The value stored under `key`, or None (also for a damaged entry: a miss, overwritten next time)."""
@@ -115,10 +185,22 @@ class LogTables:
         except ValueError:
             return None
 
-    def cache_answer(self, key: str, value: Any) -> None:
+    def cache_answer(self, key: str, value: Any, *, max_entries: int | None = None) -> None:
+        """Store `value` under `key`; with `max_entries`, the oldest entries beyond it go (in batches)."""
         with self.transaction():
             self.conn.execute("INSERT OR REPLACE INTO answer_cache(key, value, created) VALUES (?, ?, ?)",
                               (key, json.dumps(value, ensure_ascii=False), time.time()))
+            if max_entries is not None:
+                self._evict_answers(int(self.conn.last_insert_rowid()), max(int(max_entries), 1))
+
+    def _evict_answers(self, newest: int, bound: int) -> None:
+        """Rowids are insertion order (a replaced entry is inserted anew, with the largest rowid + 1), so the span
+        from the smallest to the newest bounds the count: two index lookups an insert, never a count. Past the bound
+        the oldest go down to a twentieth below it, so the next inserts evict nothing (a batch, not one per insert);
+        holes left by replaced entries make the cache hold a little less, never more."""
+        oldest = self.scalar("SELECT min(rowid) FROM answer_cache", default=newest)
+        if newest - oldest + 1 > bound:
+            self.conn.execute("DELETE FROM answer_cache WHERE rowid <= ?", (newest - bound + bound // 20,))
 
     def clear_answer_cache(self) -> int:
         """Forget every cached answer; how many there were."""

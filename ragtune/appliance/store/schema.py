@@ -175,4 +175,12 @@ MIGRATIONS: list[tuple[str, str]] = [
             ORDER BY q.id;
         """,
     ),
+    (
+        # Retention ([retention] query_log_days, logs.prune_query_log): the rows automatic retention may remove (no
+        # human review: those are training data; no rollout arm: a running rollout reads those) by age, so that
+        # finding the next batch is an index range and a check with nothing to remove never reads the rows it keeps
+        # (a reviewed row's `review` sits after its kilobytes of context). IF NOT EXISTS: re-running it is a no-op.
+        "0011_query_log_prunable",
+        "CREATE INDEX IF NOT EXISTS query_log_prunable ON query_log(ts) WHERE review IS NULL AND arm IS NULL;",
+    ),
 ]

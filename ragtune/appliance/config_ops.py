@@ -1,0 +1,113 @@
+"""The settings of running the appliance: [serve], [rollout] and [retention] (config.py gathers every section and
+re-exports these), and `check`, the validation step every section's `__post_init__` uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+from .calibrated import is_number
+from .errors import ConfigError
+
+
+def check(cond: bool, section: str, key: str, msg: str) -> None:
+    if not cond:
+        err = ConfigError(f"[{section}] {key}: {msg}")
+        err.config_key = (section, key)  # type: ignore[attr-defined]  # lets the loader name the file's line
+        raise err
+
+
+MIN_TOKEN_CHARS = 16  # a serve token's secret: guessing it must not be the easy way in
+
+
+def split_token(raw: str) -> tuple[str, str]:
+    """(name, secret) of a serve token written "name:secret" or "secret" (name "")."""
+    name, sep, secret = raw.strip().partition(":")
+    return (name.strip(), secret.strip()) if sep else ("", name.strip())
+
+
+@dataclass
+class ServeConfig:
+    """`ragtune serve` (docs/serve.md)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8088
+    workers: int = 1  # answer engines = requests generated at once (each its own llama.cpp context)
+    queue: int = 8  # requests waiting for an engine beyond `workers`; more get 503 + Retry-After
+    retry_after_s: int = 2
+    max_body_bytes: int = 65536
+    body_timeout_s: float = 30.0  # a request body not arrived by then is a 408 (a stalled upload holds no engine)
+    shutdown_timeout_s: float = 30.0  # on SIGTERM/Ctrl+C, requests in flight get this long; then they are cut short
+    # Bearer tokens: "name:secret" or "secret" (the name becomes the client id). Prefer tokens_env.
+    tokens: list = field(default_factory=list)
+    tokens_env: str = "RAGTUNE_SERVE_TOKENS"  # comma-separated, same forms; added to `tokens`
+
+    def __post_init__(self) -> None:
+        check(isinstance(self.host, str) and self.host != "", "serve", "host", "must be a host name or address")
+        check(isinstance(self.port, int) and 0 <= self.port <= 65535, "serve", "port", "must be 0..65535")
+        check(isinstance(self.workers, int) and 1 <= self.workers <= 64, "serve", "workers", "must be 1..64")
+        check(isinstance(self.queue, int) and 0 <= self.queue <= 10000, "serve", "queue", "must be 0..10000")
+        check(isinstance(self.retry_after_s, int) and 1 <= self.retry_after_s <= 3600, "serve", "retry_after_s",
+               "must be 1..3600")
+        check(isinstance(self.max_body_bytes, int) and 1024 <= self.max_body_bytes <= 64 << 20, "serve",
+               "max_body_bytes", "must be 1 KiB..64 MiB")
+        check(is_number(self.body_timeout_s) and 0 < self.body_timeout_s <= 3600, "serve", "body_timeout_s",
+               "must be seconds, > 0 and at most 3600")
+        check(is_number(self.shutdown_timeout_s) and 0 <= self.shutdown_timeout_s <= 3600, "serve",
+               "shutdown_timeout_s", "must be seconds, 0 (cut requests short at once) to 3600")
+        check(isinstance(self.tokens, list) and all(isinstance(t, str) and t.strip() for t in self.tokens),
+               "serve", "tokens", "must be a list of non-empty strings")
+        check(all(len(split_token(t)[1]) >= MIN_TOKEN_CHARS for t in self.tokens), "serve", "tokens",
+               f"each token's secret must be at least {MIN_TOKEN_CHARS} characters "
+               "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+        check(isinstance(self.tokens_env, str), "serve", "tokens_env", "must be an environment variable name")
+
+
+@dataclass
+class RolloutConfig:
+    """Live canary comparison and alert rules (docs/rollout.md). Defaults follow the product's acceptance bar."""
+
+    window_minutes: float = 60.0  # query-log rows compared per arm
+    min_requests: int = 20  # per arm, before any rule can fire
+    min_schema_adherence: float = 0.99  # candidate, valid before repair
+    max_adherence_drop: float = 0.01  # control - candidate
+    max_repair_rate: float = 0.03  # candidate
+    max_unsupported_increase: float = 0.05  # candidate - control: the support check's "unsupported" refusals
+    max_refusal_drop: float = 0.10  # control - candidate: refusing less can mean answering what it should not
+    max_p95_ratio: float = 1.10  # candidate / control, total latency
+    p95_slack_ms: float = 50.0  # ...and only when the candidate is also this much slower (noise on fast answers)
+    max_tokens_ratio: float = 1.25  # candidate / control, completion tokens per answer (spend)
+    auto_rollback: bool = False
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if f.name == "auto_rollback":
+                check(isinstance(v, bool), "rollout", f.name, "must be true or false")
+            else:
+                check(isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0, "rollout", f.name,
+                       "must be a number >= 0")
+        check(isinstance(self.min_requests, int) and self.min_requests >= 1, "rollout", "min_requests", "must be >= 1")
+        check(self.window_minutes > 0, "rollout", "window_minutes", "must be > 0")
+        for key in ("min_schema_adherence", "max_adherence_drop", "max_repair_rate", "max_unsupported_increase",
+                    "max_refusal_drop"):
+            check(getattr(self, key) <= 1, "rollout", key, "must be 0..1")
+
+
+@dataclass
+class RetentionConfig:
+    """What the home's database keeps (docs/store.md, "Retention"; `ragtune log prune` for a one-off)."""
+
+    # Days of query log to keep; 0 = all of it (the default: the log is the organisation's record and future
+    # training data). Applied where rows are written, at most once an hour per process, in batches. Reviewed
+    # entries and rows a rollout arm served are never removed by it (`ragtune log prune` can, knowing the rollout).
+    query_log_days: int = 0
+    # The answer cache's bound: beyond it the oldest entries go, in batches (a cache: a miss only costs an answer).
+    answer_cache_max_entries: int = 10000
+
+    def __post_init__(self) -> None:
+        check(isinstance(self.query_log_days, int) and not isinstance(self.query_log_days, bool)
+              and 0 <= self.query_log_days <= 100000, "retention", "query_log_days",
+              "must be a whole number of days, 0 (keep everything) to 100000")
+        check(isinstance(self.answer_cache_max_entries, int) and not isinstance(self.answer_cache_max_entries, bool)
+              and 1 <= self.answer_cache_max_entries <= 100_000_000, "retention", "answer_cache_max_entries",
+              "must be 1..100000000 (`[generate] answer_cache = false` turns the cache off)")
