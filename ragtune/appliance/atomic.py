@@ -1,19 +1,29 @@
 """Atomic writes, the project's one way to put a file or folder in place: the content is written under a private
 temporary name beside the destination and renamed over it only when complete, so a crash (or a concurrent
-reader) never sees half a file. Outputs get the modes open()/mkdir() would give, not mkstemp's 0o600."""
+reader) never sees half a file. Outputs get the modes open()/mkdir() would give, not mkstemp's 0o600.
+
+Temporaries a killed process left (`.NAME.<random>.part`, and `.NAME.old-PID` from a folder swap without
+RENAME_EXCHANGE) are cleared by the next writer of NAME (sweep_stale: one listing of its folder). Each writer holds an
+flock on its temporary (and, while it swaps, on the old copy) until it is renamed away, so only the dead's are taken."""
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import fcntl
 import json
 import os
+import re
 import shutil
 import stat
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Iterator
 
 from .errors import InputError
+from .filelock import held_if_free
 
 
 def default_file_mode() -> int:
@@ -54,21 +64,100 @@ def _remove(p: Path) -> None:
         p.unlink(missing_ok=True)
 
 
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+_renameat2: Any = None  # libc's, once looked up; False where there is none
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two existing paths in one step (Linux renameat2 RENAME_EXCHANGE). False where the C library, the kernel
+    or the file system has no such call: the caller falls back to two renames."""
+    global _renameat2
+    if _renameat2 is None:
+        _renameat2 = False
+        if sys.platform.startswith("linux"):
+            try:
+                fn = ctypes.CDLL(None, use_errno=True).renameat2
+                fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+                fn.restype = ctypes.c_int
+                _renameat2 = fn
+            except (AttributeError, OSError):  # glibc < 2.28, musl: no renameat2
+                pass
+    if not _renameat2:
+        return False
+    if _renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):  # an old kernel or file system
+        return False
+    raise OSError(err, os.strerror(err), str(a), None, str(b))
+
+
+def _stale_names(name: str | None) -> re.Pattern[str]:
+    """`.NAME.<mkstemp's 8 characters>.part` and `.NAME.old-PID` (NAME any when None)."""
+    n = ".+" if name is None else re.escape(name)
+    return re.compile(rf"^\.(?P<name>{n})\.(?:[a-z0-9_]{{8}}\.part|old-(?P<pid>[0-9]+))$", re.DOTALL)
+
+
+def sweep_stale(folder: Path | str, name: str | None = None) -> None:
+    """Clear what killed writers of `folder/NAME` (every NAME when None) left: a temporary is removed, and a folder
+    renamed aside by a swap that never finished is put back where its destination is missing (removed where the new
+    one is in place). Only entries no live process holds locked (a writer holds its temporary's lock until the
+    rename): one listing of `folder`, never a tree walk. Best effort: what cannot be removed stays."""
+    folder = Path(folder)
+    pattern = _stale_names(name)
+    try:
+        entries = [e.name for e in os.scandir(folder) if e.name.startswith(".")]
+    except OSError:
+        return
+    for entry in entries:
+        m = pattern.match(entry)
+        if not m:
+            continue
+        path = folder / entry
+        with held_if_free(path) as fd:
+            if fd is None or not _same_file(fd, path):
+                continue
+            dest = folder / m.group("name")
+            if m.group("pid") is not None and not os.path.lexists(dest):
+                try:
+                    os.replace(path, dest)  # killed between a swap's two renames: the old copy, whole, is back
+                    continue
+                except OSError:
+                    pass
+            _remove(path)
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        a, b = os.fstat(fd), os.lstat(path)
+    except OSError:
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
 def replace_into(tmp: Path | str, dest: Path | str, *, keep_existing: bool = False, perms: int | None = None) -> bool:
     """Move a finished temporary file or folder onto `dest`. A folder replaces an existing folder by a swap
-    (the old one is renamed aside, then removed). With `keep_existing`, an existing `dest` wins instead and
-    `tmp` is removed (a concurrent writer finished first and its copy is equivalent). True if `tmp` was placed.
-    `perms`: the new file's mode bits instead of open()'s (set before the rename: never readable more widely)."""
+    (RENAME_EXCHANGE where Linux has it; else the old one is renamed aside, then the new one in: a kill between the
+    two is undone by the next sweep_stale of `dest`), then the old copy is removed. With `keep_existing`, an
+    existing `dest` wins instead and `tmp` is removed (a concurrent writer finished first and its copy is
+    equivalent). True if `tmp` was placed. `perms`: the new file's mode bits instead of open()'s (set before the
+    rename: never readable more widely)."""
     tmp, dest = Path(tmp), Path(dest)
     os.chmod(tmp, perms if perms is not None else default_file_mode() | (0o111 if tmp.is_dir() else 0))
     if keep_existing and dest.exists():
         _remove(tmp)
         return False
     if dest.is_dir() and not dest.is_symlink():
+        if _exchange(tmp, dest):
+            _remove(tmp)  # the old copy now
+            return True
+        sweep_stale(dest.parent, dest.name)  # an old copy a killed swap left under our name would be in the way
         old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
-        os.replace(dest, old)
-        os.replace(tmp, dest)
-        shutil.rmtree(old, ignore_errors=True)
+        with held_if_free(dest):  # follows it aside: a sweep meanwhile leaves the old copy where it is
+            os.replace(dest, old)
+            os.replace(tmp, dest)
+            shutil.rmtree(old, ignore_errors=True)
         return True
     try:
         os.replace(tmp, dest)
@@ -99,18 +188,34 @@ def atomic_path(dest: Path | str, *, folder: bool = False, keep_existing: bool =
     if is_special(dest):
         raise InputError(f"{dest}: not a regular file (a device, pipe or socket): give a file path")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    if folder:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent))
-    else:
-        fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-        os.close(fd)
-        tmp = Path(name)
+    sweep_stale(dest.parent, dest.name)
+    tmp, fd = _locked_temporary(dest, folder)
     try:
         yield tmp
         replace_into(tmp, dest, keep_existing=keep_existing, perms=perms)
     finally:
         if tmp.exists():
             _remove(tmp)
+        os.close(fd)  # only now: a sweep never takes a temporary before its rename
+
+
+def _locked_temporary(dest: Path, folder: bool) -> tuple[Path, int]:
+    """A new temporary beside `dest` and an fd holding its flock. A sweep may take it between its creation and the
+    lock (it looked unowned): then it is gone, and another is made."""
+    while True:
+        if folder:
+            tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent))
+            try:
+                fd = os.open(tmp, os.O_RDONLY)
+            except FileNotFoundError:  # swept already
+                continue
+        else:
+            fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+            tmp = Path(name)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # a sweep holds it only while it removes: then the path is gone
+        if _same_file(fd, tmp):
+            return tmp, fd
+        os.close(fd)
 
 
 @contextmanager

@@ -52,3 +52,24 @@ def exclusive(path: Path | str, *, wait_s: float | None = None, directory: bool 
         yield fd
     finally:
         os.close(fd)
+
+
+@contextmanager
+def held_if_free(path: Path | str) -> Iterator[int | None]:
+    """LOCK_EX on an existing file or folder if no other open file holds it now: yields the locked fd, or None when
+    it is held (a live writer), gone, a symlink or not ours to open. For removing what a killed process left: its
+    locks died with it, a live writer's lock makes its files untouchable. Nothing is created."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        yield None
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield None
+            return
+        yield fd
+    finally:
+        os.close(fd)

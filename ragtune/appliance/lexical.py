@@ -30,6 +30,8 @@ MAX_QUERY_TERMS = 64
 # Letters/digits runs: everything else (quotes, colons, parens, +-^~*, brackets) is dropped, so user text is
 # never interpreted as tantivy query syntax.
 _TERM = re.compile(r"[^\W_]+", re.UNICODE)
+# Tantivy's atomic writes (meta.json, .managed.json) go through a `.tmpXXXXXX` beside them (Rust's tempfile crate)
+_TANTIVY_TMP = re.compile(r"^\.tmp[A-Za-z0-9]{6}$")
 
 
 def _schema():
@@ -246,6 +248,7 @@ class LexicalIndex:
             raise StoreError(f"{self.path}: cannot open the lexical index for writing: {exc}") from None
         lw = LexicalWriter(self, w)
         try:
+            self._remove_litter()
             lw.prior_version = None if self.corrupt else self.synced_version
             marker = self._read_sidecar()
             lw.interrupted = marker is not None and marker.get("index_version", 0) is None
@@ -272,6 +275,19 @@ class LexicalIndex:
                 except Exception:
                     pass
         self._index.reload()
+
+    def _remove_litter(self) -> None:
+        """What a killed writer left: Tantivy's half-written `.tmpXXXXXX` (its atomic meta writes) and our
+        `synced.json.tmp`. Only with the writer lock held: no other writer can be making them now."""
+        try:
+            names = [n for n in os.listdir(self.path) if n == SIDECAR + ".tmp" or _TANTIVY_TMP.match(n)]
+        except OSError:
+            return
+        for n in names:
+            try:
+                (self.path / n).unlink()
+            except OSError:  # a folder, or gone: not ours to force
+                pass
 
     def close(self) -> None:
         self._index = None

@@ -32,7 +32,7 @@ from . import builtin_adapters as builtin
 from . import default_models as defaults
 from .artifacts import (ADAPTER_KINDS, HEX64, KINDS, LINEAGE_KEYS, MANIFEST_FORMAT, MAX_NAME, Artifact, artifact_size,
                         check_kind, check_name, file_name, tool_versions, validate_manifest)
-from .atomic import atomic_path, atomic_write_json, default_file_mode
+from .atomic import atomic_path, atomic_write_json, default_file_mode, sweep_stale
 from .errors import InputError, ModelError, located, unreadable
 from .hashing import clear_caches, sha256_path
 from .home import Home
@@ -103,6 +103,9 @@ class Registry:
             raise InputError(f"{src}: no such file or directory")
         src = src.resolve()
         own_names += (src.name, src.stem)  # a link: the name of either
+        # what killed adds left (a half-copied blob can be gigabytes): every add clears the dead's temporaries
+        sweep_stale(self.dir)
+        sweep_stale(self.dir / "blobs")
         check_kind(src, kind)
         digest = sha256_path(src)
         mpath = self.dir / f"{digest}.json"
@@ -291,6 +294,8 @@ class Registry:
 
     def _verify(self, m: dict[str, Any], path: Path) -> None:
         shipped = m.get("builtin") and m["kind"] in ADAPTER_KINDS
+        if not path.exists() and not shipped and path.parent.parent == self.dir / "blobs":
+            sweep_stale(path.parent.parent, path.parent.name)  # a repair's swap killed midway: its old copy put back
         if not path.exists():
             raise ModelError(f"{path}: file of artifact {m['id'][:12]}… ({m['name']}) is missing",
                              hint=_BUILTIN_HINT if shipped else "restore it, or re-add/re-convert the artifact")

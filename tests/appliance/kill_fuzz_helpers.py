@@ -343,7 +343,7 @@ def leftovers(home: Path) -> list[str]:
 
 def check(spec: dict[str, Any]) -> dict[str, Any]:
     home = Path(spec["home"])
-    out: dict[str, Any] = {"reads": [], "rerun": None}
+    out: dict[str, Any] = {"reads": [], "rerun": None, "leftovers_after_kill": leftovers(home)}
 
     def reads() -> None:
         for argv in spec["reads"]:

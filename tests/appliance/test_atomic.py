@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import stat
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
+from ragtune.appliance import atomic
 from ragtune.appliance.atomic import (atomic_open, atomic_path, atomic_write_bytes, atomic_write_json, atomic_write_text,
-                                      default_file_mode, replace_into)
+                                      default_file_mode, replace_into, sweep_stale)
 
 
 def _leftovers(d):
@@ -126,3 +133,140 @@ def test_a_failed_write_names_the_destination(tmp_path, monkeypatch):
     with pytest.raises(OSError) as e:
         atomic_write_text(tmp_path / "a.txt", "x")
     assert e.value.filename == str(tmp_path / "a.txt") and _leftovers(tmp_path) == []
+
+
+# -- what killed writers leave (kill fuzzer, round 39) -------------------------------------------------------------
+def _held(path):
+    """An fd holding the flock on `path`, as a live writer holds its temporary's (a lock belongs to the open file:
+    another open in this process is refused it too)."""
+    fd = os.open(path, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def test_the_next_writer_removes_temporaries_a_killed_writer_left_never_a_live_ones(tmp_path):
+    dest = tmp_path / "config.toml"
+    dead_file = tmp_path / ".config.toml.k1ll3d_a.part"  # a kill before the rename: no one holds it
+    dead_file.write_text("half")
+    dead_dir = tmp_path / ".config.toml.k1ll3d_b.part"
+    (dead_dir / "sub").mkdir(parents=True)
+    (dead_dir / "sub" / "w.bin").write_bytes(b"x" * 1000)
+    live = tmp_path / ".config.toml.l1vewrit.part"
+    live.write_text("being written")
+    other = tmp_path / ".other.toml.k1ll3d_c.part"  # another destination's: its own writer sweeps it
+    other.write_text("x")
+    fd = _held(live)
+    try:
+        atomic_write_text(dest, "new\n")
+        assert dest.read_text() == "new\n"
+        assert _leftovers(tmp_path) == sorted([other.name, live.name])
+        assert live.read_text() == "being written"
+    finally:
+        os.close(fd)
+    atomic_write_text(dest, "newer\n")  # the writer died: its lock with it
+    assert _leftovers(tmp_path) == [other.name]
+
+
+def test_a_live_writer_in_another_process_keeps_its_temporary(tmp_path):
+    dest = tmp_path / "active.json"
+    code = ("import sys; from ragtune.appliance.atomic import atomic_open\n"
+            f"with atomic_open({str(dest)!r}) as fh:\n"
+            "    fh.write('theirs'); fh.flush(); print('writing', flush=True); sys.stdin.readline()\n")
+    p = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline().strip() == "writing"
+        (theirs,) = _leftovers(tmp_path)
+        atomic_write_text(dest, "ours")
+        assert _leftovers(tmp_path) == [theirs] and (tmp_path / theirs).read_text() == "theirs"
+    finally:
+        p.communicate("\n", timeout=30)
+    assert p.returncode == 0 and dest.read_text() == "theirs" and _leftovers(tmp_path) == []
+
+
+def test_a_temporary_swept_before_its_writer_locked_it_is_made_again(tmp_path, monkeypatch):
+    """The window between mkstemp and the flock: a sweep saw an unlocked temporary and removed it."""
+    real = tempfile.mkstemp
+    calls = []
+
+    def mkstemp(*a, **k):
+        fd, name = real(*a, **k)
+        calls.append(name)
+        if len(calls) == 1:
+            os.unlink(name)  # what a concurrent sweep would do
+        return fd, name
+
+    monkeypatch.setattr(atomic.tempfile, "mkstemp", mkstemp)
+    atomic_write_text(tmp_path / "a.txt", "a")
+    assert len(calls) == 2 and (tmp_path / "a.txt").read_text() == "a" and _leftovers(tmp_path) == []
+
+
+def _killed_swap(tmp_path):
+    """A folder swap by two renames killed between them: the destination missing, the old copy aside, the new one
+    complete under its temporary name."""
+    dest = tmp_path / "ckpt"
+    old = tmp_path / ".ckpt.old-999999"
+    old.mkdir()
+    (old / "w").write_text("old")
+    new = tmp_path / ".ckpt.n3wc0py_.part"
+    new.mkdir()
+    (new / "w").write_text("new")
+    return dest, old, new
+
+
+def test_a_swap_killed_between_its_renames_is_undone_by_the_next_sweep(tmp_path):
+    dest, old, new = _killed_swap(tmp_path)
+    sweep_stale(tmp_path, "ckpt")  # what a reader of the destination calls on finding it missing
+    assert (dest / "w").read_text() == "old" and _leftovers(tmp_path) == []
+    old.mkdir()  # the new copy in place, the old one not yet removed: removed
+    sweep_stale(tmp_path, "ckpt")
+    assert (dest / "w").read_text() == "old" and _leftovers(tmp_path) == []
+
+
+def test_the_next_writer_puts_the_old_copy_back_before_replacing_it(tmp_path):
+    dest, old, new = _killed_swap(tmp_path)
+    with atomic_path(dest, folder=True) as tmp:
+        assert (dest / "w").read_text() == "old"  # whole again before this writer's swap
+        (tmp / "w").write_text("newest")
+    assert (dest / "w").read_text() == "newest" and _leftovers(tmp_path) == []
+
+
+def test_an_old_copy_a_live_swap_holds_is_left_alone(tmp_path):
+    dest, old, new = _killed_swap(tmp_path)
+    fd = _held(old)
+    try:
+        sweep_stale(tmp_path, "ckpt")
+        assert not dest.exists() and (old / "w").read_text() == "old"
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.parametrize("exchange", [True, False])
+def test_a_folder_swap_leaves_the_same_result_with_or_without_rename_exchange(tmp_path, monkeypatch, exchange):
+    if not exchange:
+        monkeypatch.setattr(atomic, "_exchange", lambda a, b: False)
+    elif not atomic._exchange(*(Path(tempfile.mkdtemp(dir=tmp_path)) for _ in range(2))):
+        pytest.skip("no renameat2(RENAME_EXCHANGE) here")
+    for p in list(tmp_path.iterdir()):
+        shutil.rmtree(p)
+    dest = tmp_path / "model"
+    replaced = []
+    real = os.replace
+    monkeypatch.setattr(atomic.os, "replace", lambda a, b: (replaced.append(Path(b).name), real(a, b)))
+    for content in ("1", "2"):
+        with atomic_path(dest, folder=True) as tmp:
+            (tmp / "w").write_text(content)
+    assert (dest / "w").read_text() == "2" and _leftovers(tmp_path) == []
+    assert stat.S_IMODE(dest.stat().st_mode) == default_file_mode() | 0o111
+    # the first placement is a plain rename; the replacement, one exchange (the destination never missing) or two
+    assert replaced == ["model"] + ([] if exchange else [f".model.old-{os.getpid()}", "model"])
+
+
+def test_exchange_swaps_two_folders_in_one_step(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    (a / "x").write_text("a")
+    if not atomic._exchange(a, b):
+        pytest.skip("no renameat2(RENAME_EXCHANGE) here")
+    assert (b / "x").exists() and not (a / "x").exists()
+    with pytest.raises(FileNotFoundError):
+        atomic._exchange(a, tmp_path / "missing")

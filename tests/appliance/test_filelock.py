@@ -12,7 +12,7 @@ import time
 import pytest
 
 from ragtune.appliance.errors import InputError
-from ragtune.appliance.filelock import LockBusy, exclusive
+from ragtune.appliance.filelock import LockBusy, exclusive, held_if_free
 
 
 def _free(path, *, directory: bool = False) -> bool:
@@ -146,3 +146,21 @@ def test_another_process_waits_and_a_killed_holder_leaves_no_stale_lock(tmp_path
         if p.poll() is None:
             p.kill()
             p.wait(10)
+
+
+def test_held_if_free_takes_only_what_no_one_holds_and_creates_nothing(tmp_path):
+    f, d = tmp_path / "f.part", tmp_path / "d.part"
+    f.write_text("x")
+    d.mkdir()
+    (tmp_path / "link").symlink_to(f)
+    for p in (f, d):
+        with held_if_free(p) as fd:
+            assert fd is not None and not _free(p, directory=p.is_dir())
+        assert _free(p, directory=p.is_dir())
+        with exclusive(p, directory=p.is_dir()):  # a live writer's lock
+            with held_if_free(p) as fd:
+                assert fd is None
+    for p in (tmp_path / "missing", tmp_path / "link"):  # gone, or a link: never followed
+        with held_if_free(p) as fd:
+            assert fd is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.part", "f.part", "link"]

@@ -216,3 +216,20 @@ def test_equal_scores_come_in_chunk_id_order_whatever_the_segment_order(tmp_path
     assert [c for c, _ in hits] == sorted(c for c, _ in hits)
     ix.close()
     s.close()
+
+
+def test_the_writer_removes_what_a_killed_writer_left_never_while_another_writes(tmp_path, lex, store):
+    """Kill fuzzer: Tantivy's `.tmpXXXXXX` (a meta write cut short) and our `synced.json.tmp` stayed for good."""
+    litter = [tmp_path / "tantivy" / n for n in (".tmpAb12Cd", SIDECAR + ".tmp")]
+    keep = tmp_path / "tantivy" / ".tmpnot-tantivy"
+    keep.write_text("x")
+    other = LexicalIndex(tmp_path / "tantivy")
+    with lex.writer():  # a writer holds the lock (these might be its own): the other may not clear anything
+        for p in litter:
+            p.write_text("{")
+        with pytest.raises(IndexBusy):
+            other.rebuild(store)
+        assert all(p.exists() for p in litter)
+    with other.writer():
+        assert not any(p.exists() for p in litter) and keep.exists()
+    assert other.synced_version is None and lex.ensure_synced(store)

@@ -476,3 +476,34 @@ def test_an_unknown_reference_is_named_escaped_and_cut(reg):
     with pytest.raises(ModelError) as e:
         reg.get("./a\x1b[2J")
     assert "'./a\\x1b[2J'" in e.value.message and "\x1b" not in str(e.value)
+
+
+def test_an_add_clears_what_killed_adds_left_but_not_a_live_copy(reg, tmp_path):
+    """Kill fuzzer: a killed `models add --copy` left its half-copied blob folder (gigabytes for a GGUF) and a
+    manifest temporary behind for good."""
+    import fcntl
+
+    blobs = reg.dir / "blobs"
+    dead = _write(blobs / f".{'a' * 64}.k1ll3d_a.part" / "big.gguf", b"x" * 4096).parent
+    dead_manifest = _write(reg.dir / f".{'a' * 64}.json.k1ll3d_b.part", b"{")
+    live = _write(blobs / f".{'b' * 64}.l1vecopy.part" / "big.gguf", b"y" * 4096).parent
+    fd = os.open(live, os.O_RDONLY)  # a concurrent add, copying: it holds its folder's lock
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        art = reg.add(write_gguf(tmp_path / "a.gguf", lora=True), "lora-gguf", copy=True)
+        assert not dead.exists() and not dead_manifest.exists()
+        assert sorted(p.name for p in blobs.iterdir()) == sorted([art.id, live.name])
+    finally:
+        os.close(fd)
+    reg.add(write_gguf(tmp_path / "b.gguf", tag="b"), "lora-gguf", copy=False)
+    assert not live.exists()  # its add died: the next one clears it
+
+
+def test_a_blob_repair_killed_between_its_renames_is_undone_on_the_next_get(reg, tmp_path):
+    """A damaged blob's repair swaps the folder; without RENAME_EXCHANGE a kill between the two renames left
+    blobs/<id> missing and the good old copy aside as .<id>.old-PID."""
+    art = reg.add(write_gguf(tmp_path / "a.gguf", lora=True), "lora-gguf", copy=True)
+    folder = art.path.parent
+    os.rename(folder, folder.with_name(f".{art.id}.old-999999"))
+    assert reg.get(art.id).path.read_bytes() == (tmp_path / "a.gguf").read_bytes()
+    assert [p.name for p in folder.parent.iterdir()] == [art.id]
