@@ -189,7 +189,7 @@ def atomic_path(dest: Path | str, *, folder: bool = False, keep_existing: bool =
         raise InputError(f"{dest}: not a regular file (a device, pipe or socket): give a file path")
     dest.parent.mkdir(parents=True, exist_ok=True)
     sweep_stale(dest.parent, dest.name)
-    tmp, fd = _locked_temporary(dest, folder)
+    tmp, fd = locked_temporary(dest, folder)
     try:
         yield tmp
         replace_into(tmp, dest, keep_existing=keep_existing, perms=perms)
@@ -199,9 +199,10 @@ def atomic_path(dest: Path | str, *, folder: bool = False, keep_existing: bool =
         os.close(fd)  # only now: a sweep never takes a temporary before its rename
 
 
-def _locked_temporary(dest: Path, folder: bool) -> tuple[Path, int]:
-    """A new temporary beside `dest` and an fd holding its flock. A sweep may take it between its creation and the
-    lock (it looked unowned): then it is gone, and another is made."""
+def locked_temporary(dest: Path, folder: bool) -> tuple[Path, int]:
+    """A new temporary beside `dest` (`.NAME.<8>.part`) and an fd holding its flock: `sweep_stale` leaves it alone
+    while the fd is open; close the fd after the temporary is renamed or removed. A sweep may take it between its
+    creation and the lock (it looked unowned): then it is gone, and another is made."""
     while True:
         if folder:
             tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent))

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from ragtune.appliance.atomic import atomic_path
 from ragtune.appliance.errors import InputError, require
 from ragtune.appliance.ggufinfo import check_gguf_kind
 from ragtune.appliance.hashing import sha256_path
@@ -26,7 +25,7 @@ from ragtune.appliance.refs import resolve_input
 from ragtune.appliance.artifacts import tool_versions
 from ragtune.appliance.registry import Registry
 
-from . import ConvertResult, Progress, _quiet, check_out, now, replace_into, write_stage_config
+from . import ConvertResult, Progress, _quiet, check_out, now, write_stage_config
 
 
 def _read(path: Path) -> tuple[Any, dict[str, Any], float]:
@@ -150,9 +149,9 @@ def soup(a: str | Path, b: str | Path, out: str | Path, *, weight: float = 0.5, 
     _, tb, alpha_b = _read(pb)
     ranks = _check_pair(ta, tb, pa, pb)
     tensors, alpha = soup_tensors(ta, alpha_a, tb, alpha_b, weight)
-    work = Path(tempfile.mkdtemp(prefix=".ragtune-soup-", dir=out_p.parent))
-    try:
-        tmp = work / out_p.name
+    # a locked temporary beside OUT (GGUFWriter opens it "wb": the same file, so the lock holds): a kill leaves it
+    # to the next writer of OUT to sweep, never under a live writer
+    with atomic_path(out_p) as tmp:
         w = gguf.GGUFWriter(str(tmp), arch=str(ra.fields["general.architecture"].contents()))
         w.add_string("general.type", "adapter")
         w.add_string("adapter.type", "lora")
@@ -165,9 +164,6 @@ def soup(a: str | Path, b: str | Path, out: str | Path, *, weight: float = 0.5, 
         w.write_kv_data_to_file()
         w.write_tensors_to_file()
         w.close()
-        replace_into(tmp, out_p)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     lineage = {**registered_lineage(registry, id_a), "outtype": "f16"}
     if id_a:
         lineage["parent_id"] = id_a

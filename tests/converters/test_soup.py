@@ -86,6 +86,18 @@ def test_weight_zero_serves_a_and_the_soup_merges(tmp_path):
     assert np.abs(got - want).max() < np.abs(want).max() / 100  # Q8_0
 
 
+def test_the_soup_is_written_through_a_locked_temporary(tmp_path):
+    """A killed soup's temporary beside OUT (`.s.gguf.<8>.part`) is swept by the next soup into OUT; the soup leaves
+    none of its own (no unlocked `.ragtune-soup-*` folder a kill would leave for good)."""
+    pa, _ = _lora(tmp_path / "a.gguf", 4, 8.0, 1)
+    pb, _ = _lora(tmp_path / "b.gguf", 4, 8.0, 2)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".s.gguf.dead1234.part").write_bytes(b"GGUF half")
+    soup(pa, pb, out / "s.gguf", registry=Registry(Home(tmp_path / "home")), copy=False)
+    assert sorted(p.name for p in out.iterdir()) == ["s.gguf", "s.gguf.json"]
+
+
 def test_mismatched_or_bad_inputs_are_clear_errors(tmp_path):
     reg = Registry(Home(tmp_path / "home"))
     pa, _ = _lora(tmp_path / "a.gguf", 4, 8.0, 1)

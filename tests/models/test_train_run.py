@@ -3,6 +3,10 @@ what a --resume must match, leftovers of killed processes, the loss curve across
 edge-sized data. Uses test_train.py's tiny llama (a few seconds per run)."""
 
 import json
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -79,11 +83,11 @@ def test_a_kill_mid_checkpoint_write_resumes_from_a_whole_one(tiny, data, tmp_pa
     with pytest.raises(_Stop):
         tr.train(_cfg(tiny, data, out, max_steps=4), progress=_stop_at_2)
     ckpt = out / "checkpoint"
-    part = out / ".checkpoint.abc123.part"  # killed while writing step 3: weights written, no state.json yet
+    part = out / ".checkpoint.abc12345.part"  # killed while writing step 3: weights written, no state.json yet
     part.mkdir()
     (part / "adapter_model.safetensors").write_bytes(b"\x00" * 10)
     ckpt.rename(out / ".checkpoint.old-4242")  # killed between the renames of the next swap
-    (out / ".adapter.xyz.part").mkdir()
+    (out / ".adapter.xyz12345.part").mkdir()
     m = tr.train(_cfg(tiny, data, out, max_steps=4, resume=True))
     assert m["steps"] == 4
     full = tmp_path / "full"
@@ -91,6 +95,83 @@ def test_a_kill_mid_checkpoint_write_resumes_from_a_whole_one(tiny, data, tmp_pa
     a, b = _adapter(full), _adapter(out)
     assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
+
+
+@contextmanager
+def _held_elsewhere(path):
+    """`path` flock-held by another live process (a second `ragtune train` writing it) for the block."""
+    code = ("import sys\nfrom ragtune.appliance.filelock import exclusive\n"
+            "with exclusive(sys.argv[1], directory=True):\n    print('held', flush=True)\n    sys.stdin.read()")
+    p = subprocess.Popen([sys.executable, "-c", code, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         text=True)
+    try:
+        assert p.stdout.readline().strip() == "held"
+        yield
+    finally:
+        p.stdin.close()
+        p.wait(timeout=30)
+
+
+def test_leftovers_are_swept_but_a_live_runs_temporaries_are_kept(tmp_path):
+    """A second run (or a --resume started while the first still writes) clears what dead runs left beside the
+    checkpoint, never the temporaries a live one holds locked."""
+    from ragtune.models.train.runfolder import clean_leftovers
+
+    out = tmp_path / "run"
+    (out / "checkpoint").mkdir(parents=True)
+    dead = [out / ".checkpoint.dead1234.part", out / ".adapter.dead1234.part", out / ".checkpoint.old-4242"]
+    live = [out / ".checkpoint.live1234.part", out / ".adapter.live1234.part"]
+    for p in dead + live:
+        p.mkdir()
+        (p / "adapter_model.safetensors").write_bytes(b"\x00" * 10)
+    with _held_elsewhere(live[0]), _held_elsewhere(live[1]):
+        clean_leftovers(out / "checkpoint")
+        assert sorted(p.name for p in out.iterdir()) == sorted(["checkpoint", *(p.name for p in live)])
+        assert all((p / "adapter_model.safetensors").is_file() for p in live)
+    clean_leftovers(out / "checkpoint")  # their holder is gone now: leftovers like any other
+    assert [p.name for p in out.iterdir()] == ["checkpoint"]
+
+
+def test_the_adapter_is_staged_in_a_locked_temporary(tmp_path):
+    """_save_adapter's private folder is one of atomic's locked temporaries: another run's sweep while it is being
+    written leaves it alone (an unlocked mkdtemp was deleted under the writer), a dead one's is swept."""
+    from ragtune.models.train.loop import _save_adapter
+    from ragtune.models.train.runfolder import clean_leftovers
+
+    out = tmp_path / "run"
+    (out / ".adapter.dead1234.part").mkdir(parents=True)  # a kill mid-save, earlier
+
+    class Model:  # writes as peft does, while another run on OUT sweeps
+        def save_pretrained(self, path, safe_serialization):
+            clean_leftovers(out / "checkpoint")
+            (Path(path) / "adapter_model.safetensors").write_bytes(b"weights")
+            (Path(path) / "adapter_config.json").write_text("{}")
+
+    _save_adapter(Model(), out)
+    assert sorted(p.name for p in out.iterdir()) == ["adapter_config.json", "adapter_model.safetensors"]
+    assert (out / "adapter_model.safetensors").read_bytes() == b"weights"
+
+
+def test_a_killed_dequantize_leaves_nothing_the_next_cannot_clear(tiny, tmp_path, monkeypatch):
+    """A GGUF base is dequantized into a locked temporary beside the cache: a killed run's (multi-GB) copy is swept
+    by the next dequantize of that base, which leaves no temporary of its own."""
+    import transformers
+
+    from ragtune.models.train.model import hf_dir_for
+
+    tok = transformers.AutoTokenizer.from_pretrained(str(tiny))
+    model = transformers.AutoModelForCausalLM.from_pretrained(str(tiny))
+    monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained", lambda *a, **kw: tok)
+    monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained", lambda *a, **kw: model)
+    cache = tmp_path / "hf-bases"
+    dead = cache / ".0123456789abcdef-hf.dead1234.part"
+    dead.mkdir(parents=True)
+    (dead / "model.safetensors").write_bytes(b"\x00" * 10)
+    (cache / "0123456789abcdef-hf").mkdir()  # an empty folder is no copy: replaced
+    got = hf_dir_for({"kind": "gguf", "path": str(tmp_path / "b.gguf"), "sha256": "0123456789abcdef" * 4}, cache)
+    assert got == cache / "0123456789abcdef-hf"
+    assert (got / "config.json").is_file() and any(got.glob("*.safetensors"))
+    assert [p.name for p in cache.iterdir()] == [got.name]
 
 
 def test_same_seed_same_losses_and_threads_are_honoured(tiny, data, tmp_path):

@@ -16,7 +16,6 @@ import os
 import pickle
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -24,7 +23,7 @@ from typing import Any, Callable
 from ragtune.appliance import prompt
 from ragtune.appliance.errors import InputError, require
 from ragtune.appliance.jsonl import loads_located
-from ragtune.appliance.atomic import atomic_path, replace_into
+from ragtune.appliance.atomic import atomic_path, locked_temporary, replace_into, sweep_stale
 from ragtune.appliance.atomic import atomic_write_json
 from ragtune.models.dataset import answer_in_sources
 
@@ -85,16 +84,20 @@ def _forward_loss(model: Any, it: dict[str, Any], device: str, bf16: bool = Fals
 # ------------------------------------------------------------------------------------------------------------
 
 def _save_adapter(model: Any, out: Path, accel: Any = None) -> None:
-    """peft `save_pretrained` into a private folder, then each file moved into OUT (atomic per file)."""
+    """peft `save_pretrained` into a private folder, then each file moved into OUT (atomic per file). The folder is
+    one of atomic's locked temporaries (`.adapter.*.part`): a kill leaves it to the next sweep, and no other run's
+    sweep takes it while this one writes. Not atomic_path: the files go into OUT one by one, not the folder."""
     target = accel.unwrap_model(model) if accel is not None else model
     out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".adapter.", suffix=".part", dir=out))
+    sweep_stale(out, "adapter")
+    tmp, fd = locked_temporary(out / "adapter", folder=True)
     try:
         target.save_pretrained(str(tmp), safe_serialization=True)
         for f in sorted(tmp.iterdir()):
             replace_into(f, out / f.name)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        os.close(fd)  # only once it is gone: a sweep never takes it while files are still being moved out
 
 
 def _save_checkpoint(ckpt: Path, model: Any, opt: Any, sched: Any, state: dict[str, Any], accel: Any) -> None:

@@ -4,12 +4,11 @@ tokenizer match what serving expects, load it (full precision or 4-bit NF4 for Q
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
+from ragtune.appliance.atomic import atomic_path
 from ragtune.appliance.errors import InputError, ModelError, require
 from ragtune.appliance.jsonl import loads_located
 
@@ -67,14 +66,15 @@ def hf_dir_for(base: dict[str, Any], cache_root: Path) -> Path:
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     model.is_quantized = False
-    tmp = out.with_name(f"{out.name}.tmp{os.getpid()}")  # per process: two runs may dequantize at once
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(tmp)
-    tok.save_pretrained(tmp)
-    try:
-        tmp.replace(out)
-    except OSError:  # another process finished first: its copy is identical
-        shutil.rmtree(tmp, ignore_errors=True)
+    # a locked temporary per process (two runs may dequantize at once: the first to finish wins, the copies are
+    # identical); a killed one's multi-GB temporary is swept by the next dequantize of this base
+    with atomic_path(out, folder=True, keep_existing=True) as tmp:
+        model.save_pretrained(tmp)
+        tok.save_pretrained(tmp)
+        try:
+            out.rmdir()  # an empty folder is no copy: replaced, as a rename would (a complete one is never empty)
+        except OSError:
+            pass
     return out
 
 

@@ -7,11 +7,10 @@ folder that holds other files (the adapter would land beside them and a later `c
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
-from ragtune.appliance.atomic import check_folder
+from ragtune.appliance.atomic import check_folder, sweep_stale
 from ragtune.appliance.errors import InputError
 from ragtune.appliance.jsonl import loads_located
 
@@ -113,7 +112,9 @@ def check_resumed_base(doc: dict[str, Any] | None, base: dict[str, Any], init: d
 
 
 def clean_leftovers(ckpt: Path) -> None:
-    """After a checkpoint is complete: remove what killed processes left beside it (a half-written
-    `.checkpoint.*.part`, a `.checkpoint.old-*` renamed aside) and half-saved adapters in OUT."""
-    for p in [*ckpt.parent.glob(f".{ckpt.name}.*"), *ckpt.parent.glob(".adapter.*.part")]:
-        shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+    """After a checkpoint is complete: clear what killed processes left beside it (a half-written
+    `.checkpoint.*.part`, a `.checkpoint.old-*` renamed aside) and half-saved adapters (`.adapter.*.part`) in OUT.
+    atomic.sweep_stale, not a glob: a temporary another live `train` on this folder holds locked is its work in
+    progress (a second run, or a --resume started while the first still writes), never a leftover."""
+    sweep_stale(ckpt.parent, ckpt.name)
+    sweep_stale(ckpt.parent, "adapter")
