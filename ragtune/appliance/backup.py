@@ -1,0 +1,245 @@
+"""`ragtune backup DEST`: a complete, consistent copy of a home, safe while `serve` or an ingest runs
+(docs/store.md, "Backup and restore").
+
+- The database: SQLite's online backup API (`Store.backup_to`), one read transaction, so never a torn copy of a WAL
+  database; the copy is checked (`quick_check`) before it counts.
+- The derived indexes (`tantivy/`, `vectors/`) are left out: they follow the database by markers (`synced.json`,
+  `state.json`) that a copy taken beside a running writer could not match to the snapshot, and the product already
+  rebuilds both from the database when they are missing (`Retriever`: `LexicalIndex.ensure_synced`,
+  `VectorIndex.ensure`; ingest too). A backup therefore never holds indexes that disagree with its database; the
+  first `search`/`ask` on it pays the rebuild (measured in docs/store.md).
+- Everything else the product keeps in the home is copied: config.toml, the registry (manifests, `active.json`, the
+  rollout state; blobs and `models/` hard-linked where DEST is on the same file system: they are never written in
+  place), eval reports, trained rerankers. Caches and scratch work are left out (SKIPPED).
+- DEST is written as a temporary beside it (`.DEST.<random>.part`, flock-held: atomic.locked_temporary) and renamed
+  onto it at the end, so a killed backup leaves nothing at DEST; the next backup to DEST removes the temporary.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import shutil
+import stat
+import time
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .atomic import locked_temporary, make_dir, sweep_stale
+from .errors import InputError
+from .filelock import LockBusy, exclusive
+from .home import Home
+
+DB_FILES = ("ragtune.db", "ragtune.db-wal", "ragtune.db-shm", "ragtune.db-journal")  # the backup API's
+DERIVED = {"tantivy": "lexical index: rebuilt from the database on first open",
+           "vectors": "vector index: rebuilt from the database on first open"}
+SKIPPED = {"cache": "cache", "logs": "logs", "demo": "the sample-pack demo home (`ragtune demo` makes it again)",
+           "tune": "training work folders (resumable runs; their adapters are in the registry)",
+           "eval/corpora": "scratch homes of eval corpora (ingested again when needed)"}
+LINKED = ("models", "registry/blobs")  # large files never written in place: hard links where possible
+# copied first, under the rollout lock: what they name is in the registry by then (manifests are never removed)
+REGISTRY_STATE = ("registry/active.json", "registry/rollout.json", "registry/rollout-history.jsonl")
+# writers' temporaries and locks: atomic.py's `.NAME.<8>.part` / `.NAME.old-PID`, lexical's `.tmpXXXXXX` and
+# `synced.json.tmp`, flock files
+_LITTER = re.compile(r"^\..+\.(?:[a-z0-9_]{8}\.part|old-[0-9]+)$|^\.tmp[A-Za-z0-9]{6}$|\.tmp$|\.lock$|^\.lock$",
+                     re.DOTALL)
+_MANIFEST = re.compile(r"^[0-9a-f]{64}\.json$")
+LOCK_WAIT_S = 10.0
+
+
+@dataclass
+class BackupResult:
+    home: str
+    dest: str
+    bytes: int = 0  # written (copied files and the database)
+    linked_bytes: int = 0  # hard-linked: shared with the home, no new space
+    files: int = 0
+    linked_files: int = 0
+    documents: int = 0
+    chunks: int = 0
+    database_bytes: int = 0
+    seconds: float = 0.0
+    left_out: dict[str, str] = field(default_factory=dict)  # path in the home -> why
+    external_files: list[str] = field(default_factory=list)  # registered in place outside the home: not copied
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def check_dest(home: Home, dest: Path | str) -> Path:
+    """DEST resolved, or an InputError (exit 2) before anything is written: it must be new or an empty folder, UTF-8
+    (it is a home), and not inside the home (the copy would hold itself)."""
+    from .text import check_utf8_path
+
+    check_utf8_path(dest, "backup destination", "it becomes a home, whose database opens UTF-8 paths only")
+    if not home.root.is_dir():
+        raise InputError(f"home {home.root} does not exist", hint="check --home / RAGTUNE_HOME")
+    dest = Path(dest).expanduser().resolve()
+    if os.path.lexists(dest):
+        if not dest.is_dir():
+            raise InputError(f"{dest}: exists and is not a folder", hint="give a new path or an empty folder")
+        try:
+            empty = next(os.scandir(dest), None) is None
+        except OSError as exc:
+            raise InputError(f"{dest}: cannot read this folder: {exc.strerror or exc}") from None
+        if not empty:
+            raise InputError(f"{dest}: not empty", hint="give a new path or an empty folder; a backup never "
+                                                        "overwrites or merges into existing files")
+    if dest == home.root or home.root in dest.parents:
+        raise InputError(f"{dest}: inside the home {home.root}", hint="give a path outside the home")
+    return dest
+
+
+def backup_home(home: Home, dest: Path | str) -> BackupResult:
+    """Copy `home` to `dest` (see the module docstring). InputError for a refused DEST (nothing written), StoreError
+    for the database, OSError naming DEST for a write that fails (a full disk, permissions): then nothing is at DEST."""
+    t0 = time.perf_counter()
+    dest = check_dest(home, dest)
+    res = BackupResult(home=str(home.root), dest=str(dest))
+    make_dir(dest.parent)
+    try:
+        sweep_stale(dest.parent, dest.name)  # what a killed backup to DEST left
+        tmp, fd = locked_temporary(dest, folder=True)
+    except OSError as exc:
+        raise _named(exc, dest) from None
+    try:
+        try:
+            _write(home, tmp, dest, res)
+            os.chmod(tmp, stat.S_IMODE(home.root.stat().st_mode))  # as private as the home, not mkdtemp's 0o700
+            _fsync(tmp)
+        except OSError as exc:
+            raise _named(exc, dest) from None
+        try:
+            os.rename(tmp, dest)  # onto nothing or an empty folder only: a folder filled meanwhile makes it fail
+        except OSError as exc:
+            if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
+                raise InputError(f"{dest}: filled by something else while the backup ran; nothing was written "
+                                 f"there", hint="give a new path or an empty folder") from None
+            raise _named(exc, dest) from None
+        _fsync(dest.parent)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+        os.close(fd)  # only now: a sweep never takes a temporary still in use
+    res.seconds = round(time.perf_counter() - t0, 3)
+    return res
+
+
+def _write(home: Home, tmp: Path, dest: Path, res: BackupResult) -> None:
+    from .store import Store
+
+    if home.db_path.is_file():
+        with Store(home.db_path, readonly=True) as src:  # read-only: the home's file is not migrated or touched
+            res.database_bytes = src.backup_to(tmp / home.db_path.name, shown=dest / home.db_path.name)["bytes"]
+        res.bytes += res.database_bytes
+        res.files += 1
+        with Store(tmp / home.db_path.name) as copy:  # a home's database: WAL mode set, migrations of an older one
+            res.documents, res.chunks = copy.count_documents(), copy.count_chunks()
+    _copy_registry_state(home.root, tmp, res)
+    _copy_tree(home.root, tmp, "", res)
+    res.external_files = _external_files(home.root, tmp / "registry")
+
+
+def _copy_registry_state(root: Path, tmp: Path, res: BackupResult) -> None:
+    """active.json and the rollout state, under the rollout lock when a rollout command ever ran (its lock file
+    exists): a `rollout start|promote|rollback` changes rollout.json and the history together."""
+    lock = root / "registry" / "rollout.lock"
+    locked = lock.is_file() and os.access(lock, os.R_OK | os.W_OK)  # a read-only home: no writer to keep out
+    try:
+        with exclusive(lock, wait_s=LOCK_WAIT_S) if locked else nullcontext():
+            _copy_files(root, tmp, REGISTRY_STATE, res)
+    except LockBusy:
+        raise InputError(f"a rollout command has held {lock} for {LOCK_WAIT_S:g} s",
+                         hint="run the backup again when it has finished") from None
+
+
+def _copy_files(root: Path, tmp: Path, rels: tuple[str, ...], res: BackupResult) -> None:
+    for rel in rels:
+        if (root / rel).is_file():
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            _copy_file(root / rel, tmp / rel, res, link=False)
+
+
+def _copy_tree(src: Path, dst: Path, rel: str, res: BackupResult) -> None:
+    """The home below `src` (`rel` its path in the home), less the database, derived indexes, caches and litter."""
+    try:
+        entries = sorted(os.scandir(src), key=lambda e: e.name)
+    except FileNotFoundError:  # removed meanwhile
+        return
+    for e in entries:
+        r = f"{rel}/{e.name}" if rel else e.name
+        if (not rel and e.name in DB_FILES) or r in REGISTRY_STATE or _LITTER.search(e.name):
+            continue
+        why = DERIVED.get(r) or SKIPPED.get(r)
+        if why:
+            res.left_out[r] = why
+            continue
+        target = dst / e.name
+        if e.is_symlink():
+            os.symlink(os.readlink(e.path), target)
+        elif e.is_dir():
+            target.mkdir(exist_ok=True)
+            _copy_tree(Path(e.path), target, r, res)
+            shutil.copystat(e.path, target)
+        elif e.is_file():
+            _copy_file(Path(e.path), target, res, link=any(r.startswith(p + "/") for p in LINKED))
+        # sockets, pipes, devices: nothing a home keeps
+
+
+def _copy_file(src: Path, dst: Path, res: BackupResult, *, link: bool) -> None:
+    if link:
+        try:
+            os.link(src, dst)
+            res.linked_files += 1
+            res.linked_bytes += dst.stat().st_size
+            return
+        except FileNotFoundError:
+            return
+        except OSError:  # another file system (EXDEV), or links not allowed: a copy
+            pass
+    try:
+        shutil.copy2(src, dst)
+    except FileNotFoundError as exc:
+        if exc.filename == str(src) or not src.exists():  # removed meanwhile (a swept temporary, a pruned file)
+            return
+        raise
+    _fsync(dst)
+    res.files += 1
+    res.bytes += dst.stat().st_size
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _external_files(root: Path, registry: Path) -> list[str]:
+    """Files the copied manifests name by an absolute path outside the home (`models add` registers in place):
+    the backup refers to them where they are, it does not hold them."""
+    from .jsonl import loads_located
+
+    out = []
+    try:
+        names = sorted(n for n in os.listdir(registry) if _MANIFEST.match(n))
+    except OSError:
+        return out
+    for n in names:
+        try:
+            m = loads_located((registry / n).read_bytes(), registry / n)
+        except (OSError, InputError):
+            continue
+        f = m.get("file") if isinstance(m, dict) else None
+        if isinstance(f, str) and os.path.isabs(f) and not Path(f).is_relative_to(root):
+            out.append(f)
+    return out
+
+
+def _named(exc: OSError, dest: Path) -> OSError:
+    """The OSError with DEST as its file: the temporary's name means nothing to the person who gave DEST."""
+    return OSError(exc.errno, exc.strerror or str(exc), str(dest))
