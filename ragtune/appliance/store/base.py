@@ -221,8 +221,8 @@ def _access_hint(path: Path, exc: Exception) -> str | None:
 
 def _database_error(store: "StoreBase", exc: Exception) -> StoreError:
     return StoreError(f"{store.path}: database error: {exc}", hint=_access_hint(store.path, exc) or (
-        f"if the file is damaged (`sqlite3 {store.path} 'PRAGMA integrity_check'` says so), restore it from a backup, "
-        f"or ingest the documents again into a new home"))
+        f"if the file is damaged (`sqlite3 {store.path} 'PRAGMA integrity_check'` says so), restore it from a backup "
+        f"(one `ragtune backup DEST` made: use it as --home), or ingest the documents again into a new home"))
 
 
 def _guarded(fn: Any) -> Any:
