@@ -3,22 +3,26 @@ on top of a GGUF base without merging.
 
 The script needs the base model's config.json as an HF directory, never its weights. For a GGUF base it is
 recovered from the GGUF metadata by transformers into a temporary directory.
+
+That directory and the script's output live in one locked temporary folder beside OUT (`.OUT.<8>.part`,
+atomic.locked_temporary): a killed conversion leaves it for the next writer of OUT to sweep, never a live one's.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
-import tempfile
 from pathlib import Path
 
+from ragtune.appliance.atomic import locked_temporary, sweep_stale
 from ragtune.appliance.errors import InputError, ModelError, require
 from ragtune.appliance.hashing import sha256_path
 from ragtune.appliance.refs import resolve_input
 from ragtune.appliance.artifacts import tool_versions
 from ragtune.appliance.registry import Registry
 
-from . import (ConvertResult, Progress, _quiet, check_hf_dir, check_out, is_gguf, now, resolve_adapter_and_base,
-               replace_into, write_stage_config)
+from . import (OLD_HF_TEMP, OLD_LORA_TEMP, ConvertResult, Progress, _quiet, check_hf_dir, check_out, is_gguf, now,
+               replace_into, resolve_adapter_and_base, sweep_old_temporaries, write_stage_config)
 from . import sdist as sdist_mod
 
 OUTTYPES = ("f32", "f16", "bf16", "q8_0")
@@ -66,7 +70,9 @@ def lora_to_gguf(adapter: str | Path, base: str | Path | None, out: str | Path, 
     sdist_mod.scripts_dir(sdist)
     lineage = dict(info["lineage"])
 
-    work = Path(tempfile.mkdtemp(prefix=".ragtune-lora-", dir=out_p.parent))
+    sweep_stale(out_p.parent, out_p.name)  # what killed conversions to OUT left (not a live one's)
+    sweep_old_temporaries(out_p.parent, OLD_LORA_TEMP)
+    work, lock_fd = locked_temporary(out_p, True)
     try:
         if base_path.is_file():
             if not is_gguf(base_path):
@@ -75,12 +81,13 @@ def lora_to_gguf(adapter: str | Path, base: str | Path | None, out: str | Path, 
             gguf_id = sha256_path(base_path)
             if trained and (trained / "config.json").is_file() and (info.get("base") or {}).get("sha256") == gguf_id:
                 base_dir = trained  # the trainer's HF copy of this very GGUF: its config, without re-reading the GGUF
+                sweep_old_temporaries(trained.parent, OLD_HF_TEMP)  # its killed dequantizes, before they were locked
             else:
                 base_dir = config_dir_from_gguf(base_path, work / "base", progress)
         else:
             check_hf_dir(base_path)
             base_dir = base_path
-        tmp = work / out_p.name
+        tmp = work / out_p.name  # not created here: the script writing nothing stays visible
         seconds = sdist_mod.run_script(
             "convert_lora_to_gguf.py",
             [str(adapter_path), "--base", str(base_dir), "--outfile", str(tmp), "--outtype", outtype],
@@ -90,6 +97,7 @@ def lora_to_gguf(adapter: str | Path, base: str | Path | None, out: str | Path, 
         replace_into(tmp, out_p)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        os.close(lock_fd)  # only now: a sweep never takes the folder while the script or the rename needs it
 
     lineage.update(base_id=base_id, adapter_id=adapter_art.id, outtype=outtype)
     config = {"stage": "lora", "adapter": str(adapter), "adapter_id": adapter_art.id, "base": str(base_path),

@@ -25,7 +25,7 @@ from ragtune.appliance.refs import resolve_input
 from ragtune.appliance.artifacts import tool_versions
 from ragtune.appliance.registry import Registry
 
-from . import ConvertResult, Progress, _quiet, check_out, now, write_stage_config
+from . import OLD_SOUP_TEMP, ConvertResult, Progress, _quiet, check_out, now, sweep_old_temporaries, write_stage_config
 
 
 def _read(path: Path) -> tuple[Any, dict[str, Any], float]:
@@ -149,6 +149,7 @@ def soup(a: str | Path, b: str | Path, out: str | Path, *, weight: float = 0.5, 
     _, tb, alpha_b = _read(pb)
     ranks = _check_pair(ta, tb, pa, pb)
     tensors, alpha = soup_tensors(ta, alpha_a, tb, alpha_b, weight)
+    sweep_old_temporaries(out_p.parent, OLD_SOUP_TEMP)  # the unlocked work folders soups made before round 39
     # a locked temporary beside OUT (GGUFWriter opens it "wb": the same file, so the lock holds): a kill leaves it
     # to the next writer of OUT to sweep, never under a live writer
     with atomic_path(out_p) as tmp:

@@ -175,6 +175,9 @@ def test_merged_gguf_matches_hf_merged(pipeline):
 
 
 def test_base_gguf_plus_gguf_lora_matches_merged(pipeline):
+    # every stage wrote through a locked temporary beside its output and left none (lora's holds the config it
+    # read from the GGUF base and the script's output)
+    assert [p.name for p in pipeline["out"].iterdir() if p.name.startswith(".")] == []
     tok = pipeline["tok"]
     hf_merged = _hf_logits(pipeline["out"] / "merged", tok)
     with_lora = _gguf_logits(pipeline["out"] / "base-f32.gguf", tok, lora=pipeline["out"] / "lora-f32.gguf")

@@ -45,9 +45,28 @@ def test_an_out_in_a_folder_that_cannot_be_written_is_named(tmp_path, monkeypatc
 
     def refuse(*a, **kw):
         raise PermissionError(13, "Permission denied")
-    monkeypatch.setattr(conv.tempfile, "NamedTemporaryFile", refuse)
+    monkeypatch.setattr(conv.tempfile, "TemporaryFile", refuse)
     with pytest.raises(InputError, match=r"ro: cannot write the output there: Permission denied"):
         check_out(tmp_path / "ro" / "x.gguf")
+
+
+def test_the_write_probe_has_no_name_a_kill_could_leave(tmp_path, monkeypatch):
+    """The probe is an unnamed file (O_TMPFILE; else unlinked as soon as made): a `convert` killed while it is open
+    leaves no `.ragtune-probe-*` beside OUT, which nothing would ever sweep."""
+    import tempfile
+
+    seen = []
+
+    def watch(make):
+        def made(*a, **kw):
+            fh = make(*a, **kw)
+            seen.append(sorted(p.name for p in tmp_path.iterdir()))
+            return fh
+        return made
+    for fn in ("TemporaryFile", "NamedTemporaryFile"):
+        monkeypatch.setattr(tempfile, fn, watch(getattr(tempfile, fn)))
+    check_out(tmp_path / "x.gguf")
+    assert seen == [[]]
 
 
 def test_a_bad_out_registers_nothing(tmp_path):

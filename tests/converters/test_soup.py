@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -131,3 +132,21 @@ def test_cli_soup(tmp_path, capsys):
     rc = main([*home, "convert", "soup", str(pa), str(tmp_path / "missing.gguf"), "--out", str(tmp_path / "t.gguf")])
     err = capsys.readouterr().err
     assert rc != 0 and err.startswith("error: ") and "Traceback" not in err
+
+
+def test_an_old_soups_unlocked_work_folder_is_swept_when_a_day_old(tmp_path):
+    """Soups before round 39 worked in an unlocked `.ragtune-soup-XXXXXXXX` folder a kill left for good: the next soup
+    into that folder removes one nothing touched for a day (a young one may be a live older ragtune's: kept)."""
+    import time
+
+    pa, _ = _lora(tmp_path / "a.gguf", 4, 8.0, 1)
+    pb, _ = _lora(tmp_path / "b.gguf", 4, 8.0, 2)
+    out = tmp_path / "out"
+    for name in (".ragtune-soup-old12345", ".ragtune-soup-young123"):
+        (out / name).mkdir(parents=True)
+        (out / name / "s.gguf").write_bytes(b"GGUF half")
+    day_ago = time.time() - 2 * 86400
+    for p in (out / ".ragtune-soup-old12345" / "s.gguf", out / ".ragtune-soup-old12345"):
+        os.utime(p, (day_ago, day_ago))
+    soup(pa, pb, out / "s.gguf", registry=Registry(Home(tmp_path / "home")), copy=False)
+    assert sorted(p.name for p in out.iterdir()) == [".ragtune-soup-young123", "s.gguf", "s.gguf.json"]
