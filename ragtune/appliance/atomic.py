@@ -4,7 +4,8 @@ reader) never sees half a file. Outputs get the modes open()/mkdir() would give,
 
 Temporaries a killed process left (`.NAME.<random>.part`, and `.NAME.old-PID` from a folder swap without
 RENAME_EXCHANGE) are cleared by the next writer of NAME (sweep_stale: one listing of its folder). Each writer holds an
-flock on its temporary (and, while it swaps, on the old copy) until it is renamed away, so only the dead's are taken."""
+flock on its temporary (and, while it swaps, on the old copy) until it is renamed away, so only the dead's are taken.
+Temporaries of older versions, made before they were locked, are cleared by sweep_legacy when clearly dead."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import shutil
 import stat
 import sys
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Iterator
@@ -126,6 +128,51 @@ def sweep_stale(folder: Path | str, name: str | None = None) -> None:
                 except OSError:
                     pass
             _remove(path)
+
+
+LEGACY_IDLE_S = 86400.0  # untouched this long: no conversion or dequantize runs for a day without writing
+
+
+def sweep_legacy(folder: Path | str, pattern: re.Pattern[str], max_idle_s: float = LEGACY_IDLE_S) -> None:
+    """Remove the temporaries older versions made without a lock (names matching `pattern`, one listing of `folder`)
+    whose writer is clearly dead: nothing holds them locked, and their owner pid (the pattern's `pid` group) is not
+    alive or nothing in them changed for `max_idle_s` (a reused pid). A pid-less one gets only the age test: a live
+    older ragtune may still be writing it. Symlinks are never followed nor removed. Best effort."""
+    folder = Path(folder)
+    try:
+        found = [(folder / e.name, m.groupdict().get("pid"))
+                 for e in os.scandir(folder) if (m := pattern.match(e.name))]
+    except OSError:
+        return
+    for path, pid in found:
+        with held_if_free(path) as fd:  # None: held by someone, gone, or a symlink
+            if fd is None or not _same_file(fd, path):
+                continue
+            if (pid is not None and not _pid_alive(int(pid))) or _idle_s(path) > max_idle_s:
+                _remove(path)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):  # gone, or a number no pid can be
+        return False
+    except OSError:  # EPERM: someone else's live process
+        return True
+    return True
+
+
+def _idle_s(path: Path) -> float:
+    """Seconds since `path` or an entry directly in it last changed."""
+    newest = 0.0
+    try:
+        newest = path.lstat().st_mtime
+        if path.is_dir() and not path.is_symlink():
+            for e in os.scandir(path):
+                newest = max(newest, e.stat(follow_symlinks=False).st_mtime)
+    except OSError:
+        pass
+    return time.time() - newest
 
 
 def _same_file(fd: int, path: Path) -> bool:

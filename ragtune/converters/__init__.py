@@ -12,7 +12,6 @@ Heavy dependencies (torch, transformers, peft) are imported lazily through ragtu
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import tempfile
@@ -27,7 +26,6 @@ from ragtune.appliance.jsonl import json_key_line, read_json_object, read_json_o
 from ragtune.appliance.lineage import not_unicode, sidecar_path
 from ragtune.appliance.artifacts import Artifact
 from ragtune.appliance.atomic import atomic_write_json
-from ragtune.appliance.filelock import held_if_free
 from ragtune.appliance.registry import Registry
 
 Progress = Callable[[str], None]
@@ -71,51 +69,21 @@ def check_out(out: Path | str, *, force: bool = False) -> Path:
 
 
 # Temporaries made before they were locked (round 39): `.ragtune-lora-XXXXXXXX` and `.ragtune-soup-XXXXXXXX` beside a
-# converter's output, the trainer's `SHA16-hf.tmpPID` dequantized copy. No lock says whether their writer lives.
+# converter's output, swept by atomic.sweep_legacy (the trainer's `SHA16-hf.tmpPID`: OLD_HF_TEMP, its own).
 OLD_LORA_TEMP = re.compile(r"^\.ragtune-lora-[a-z0-9_]{8}$")
 OLD_SOUP_TEMP = re.compile(r"^\.ragtune-soup-[a-z0-9_]{8}$")
-OLD_HF_TEMP = re.compile(r"^[0-9a-f]{16}-hf\.tmp(?P<pid>[0-9]+)$")
-OLD_TEMP_AGE_S = 86400.0  # untouched this long: no conversion or dequantize runs for a day without writing
 
 
-def sweep_old_temporaries(folder: Path, pattern: re.Pattern[str]) -> None:
-    """Remove the old-style temporaries in `folder` (one listing) whose writer is clearly dead: nothing holds them
-    locked, and their owner pid (`pid` group) is not alive or nothing in them changed for a day (a reused pid).
-    A pid-less one gets only the age test: a live older ragtune may still be writing it. Best effort."""
+def check_written(tmp: Path, tool: str, source: Path | str, log_path: Path | None = None) -> None:
+    """The stage's output must exist and hold something: atomic_path makes an empty file beforehand, so a tool that
+    ends well without writing would otherwise put an empty OUT in place, to fail later in registry.add, obscurely."""
     try:
-        found = [(folder / e.name, m.groupdict().get("pid"))
-                 for e in os.scandir(folder) if (m := pattern.match(e.name))]
+        size = tmp.stat().st_size
     except OSError:
-        return
-    for path, pid in found:
-        with held_if_free(path) as fd:  # None: held by someone, gone, or a symlink (never followed)
-            if fd is None:
-                continue
-            if (pid is not None and not _pid_alive(int(pid))) or _idle_s(path) > OLD_TEMP_AGE_S:
-                shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # EPERM: someone else's live process
-        return True
-    return True
-
-
-def _idle_s(path: Path) -> float:
-    """Seconds since `path` or an entry directly in it last changed."""
-    newest = 0.0
-    try:
-        newest = path.lstat().st_mtime
-        if path.is_dir() and not path.is_symlink():
-            for e in os.scandir(path):
-                newest = max(newest, e.stat(follow_symlinks=False).st_mtime)
-    except OSError:
-        pass
-    return time.time() - newest
+        size = 0
+    if size == 0:
+        raise ModelError(f"{tool} wrote no file for {source}",
+                         hint=f"full output: {log_path}" if log_path and log_path.is_file() else None)
 
 
 def write_stage_config(out: Path, config: dict[str, Any]) -> Path:

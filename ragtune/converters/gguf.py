@@ -12,7 +12,7 @@ from ragtune.appliance.refs import resolve_input
 from ragtune.appliance.artifacts import tool_versions
 from ragtune.appliance.registry import Registry
 
-from . import (ConvertResult, Progress, _quiet, check_hf_dir, check_out, now, write_stage_config)
+from . import ConvertResult, Progress, _quiet, check_hf_dir, check_out, check_written, now, write_stage_config
 from . import sdist as sdist_mod
 
 OUTTYPES = ("f32", "f16", "bf16", "q8_0")
@@ -34,10 +34,12 @@ def to_gguf(model_dir: str | Path, out: str | Path, *, outtype: str = "f16", reg
         raise InputError(f"{out_p}: the output name must end in .gguf")
     sdist_mod.scripts_dir(sdist)  # fail early (before any work) when the sdist is missing
 
-    with atomic_path(out_p) as tmp:
+    log_path = out_p.with_name(out_p.name + ".log")
+    with atomic_path(out_p) as tmp:  # made empty beforehand: a script that ends well writing nothing is refused here
         seconds = sdist_mod.run_script(
             "convert_hf_to_gguf.py", [str(src), "--outfile", str(tmp), "--outtype", outtype],
-            sdist=sdist, threads=threads, log_path=out_p.with_name(out_p.name + ".log"), progress=progress)
+            sdist=sdist, threads=threads, log_path=log_path, progress=progress)
+        check_written(tmp, "convert_hf_to_gguf.py", src, log_path)  # raised in the block: the temporary goes
 
     lineage = registered_lineage(registry, parent_id)
     if parent_id:

@@ -14,15 +14,16 @@ import os
 import shutil
 from pathlib import Path
 
-from ragtune.appliance.atomic import locked_temporary, sweep_stale
+from ragtune.appliance.atomic import locked_temporary, sweep_legacy, sweep_stale
 from ragtune.appliance.errors import InputError, ModelError, require
 from ragtune.appliance.hashing import sha256_path
 from ragtune.appliance.refs import resolve_input
 from ragtune.appliance.artifacts import tool_versions
 from ragtune.appliance.registry import Registry
+from ragtune.models.train.model import OLD_HF_TEMP  # light: torch is imported only when used
 
-from . import (OLD_HF_TEMP, OLD_LORA_TEMP, ConvertResult, Progress, _quiet, check_hf_dir, check_out, is_gguf, now,
-               replace_into, resolve_adapter_and_base, sweep_old_temporaries, write_stage_config)
+from . import (OLD_LORA_TEMP, ConvertResult, Progress, _quiet, check_hf_dir, check_out, check_written, is_gguf, now,
+               replace_into, resolve_adapter_and_base, write_stage_config)
 from . import sdist as sdist_mod
 
 OUTTYPES = ("f32", "f16", "bf16", "q8_0")
@@ -71,7 +72,7 @@ def lora_to_gguf(adapter: str | Path, base: str | Path | None, out: str | Path, 
     lineage = dict(info["lineage"])
 
     sweep_stale(out_p.parent, out_p.name)  # what killed conversions to OUT left (not a live one's)
-    sweep_old_temporaries(out_p.parent, OLD_LORA_TEMP)
+    sweep_legacy(out_p.parent, OLD_LORA_TEMP)
     work, lock_fd = locked_temporary(out_p, True)
     try:
         if base_path.is_file():
@@ -81,19 +82,19 @@ def lora_to_gguf(adapter: str | Path, base: str | Path | None, out: str | Path, 
             gguf_id = sha256_path(base_path)
             if trained and (trained / "config.json").is_file() and (info.get("base") or {}).get("sha256") == gguf_id:
                 base_dir = trained  # the trainer's HF copy of this very GGUF: its config, without re-reading the GGUF
-                sweep_old_temporaries(trained.parent, OLD_HF_TEMP)  # its killed dequantizes, before they were locked
+                sweep_legacy(trained.parent, OLD_HF_TEMP)  # its killed dequantizes, before they were locked
             else:
                 base_dir = config_dir_from_gguf(base_path, work / "base", progress)
         else:
             check_hf_dir(base_path)
             base_dir = base_path
         tmp = work / out_p.name  # not created here: the script writing nothing stays visible
+        log_path = out_p.with_name(out_p.name + ".log")
         seconds = sdist_mod.run_script(
             "convert_lora_to_gguf.py",
             [str(adapter_path), "--base", str(base_dir), "--outfile", str(tmp), "--outtype", outtype],
-            sdist=sdist, threads=threads, log_path=out_p.with_name(out_p.name + ".log"), progress=progress)
-        if not tmp.is_file():
-            raise ModelError(f"convert_lora_to_gguf.py wrote no file for {adapter_path}")
+            sdist=sdist, threads=threads, log_path=log_path, progress=progress)
+        check_written(tmp, "convert_lora_to_gguf.py", adapter_path, log_path)
         replace_into(tmp, out_p)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -17,7 +17,7 @@ from ragtune.appliance.refs import resolve_input
 from ragtune.appliance.artifacts import tool_versions
 from ragtune.appliance.registry import Registry
 
-from . import ConvertResult, Progress, _quiet, check_out, is_gguf, now, write_stage_config
+from . import ConvertResult, Progress, _quiet, check_out, check_written, is_gguf, now, write_stage_config
 
 TYPES = ("Q4_K_M", "Q5_K_M", "Q8_0", "Q4_0")
 
@@ -57,6 +57,7 @@ def quantize(model: str | Path, out: str | Path, *, qtype: str = "Q4_K_M", regis
             if rc != 0:
                 raise ModelError(f"{src}: llama.cpp could not quantize it to {qtype} (code {rc})",
                                  hint="the input must be a f32/f16/bf16 GGUF (already-quantized models are refused)")
+            check_written(tmp, "llama.cpp's quantizer", src)  # code 0 but the empty temporary left as it was
     finally:
         logger.setLevel(level)
 

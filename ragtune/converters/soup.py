@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ragtune.appliance.atomic import atomic_path
+from ragtune.appliance.atomic import atomic_path, sweep_legacy
 from ragtune.appliance.errors import InputError, require
 from ragtune.appliance.ggufinfo import check_gguf_kind
 from ragtune.appliance.hashing import sha256_path
@@ -25,7 +25,7 @@ from ragtune.appliance.refs import resolve_input
 from ragtune.appliance.artifacts import tool_versions
 from ragtune.appliance.registry import Registry
 
-from . import OLD_SOUP_TEMP, ConvertResult, Progress, _quiet, check_out, now, sweep_old_temporaries, write_stage_config
+from . import OLD_SOUP_TEMP, ConvertResult, Progress, _quiet, check_out, now, write_stage_config
 
 
 def _read(path: Path) -> tuple[Any, dict[str, Any], float]:
@@ -149,7 +149,7 @@ def soup(a: str | Path, b: str | Path, out: str | Path, *, weight: float = 0.5, 
     _, tb, alpha_b = _read(pb)
     ranks = _check_pair(ta, tb, pa, pb)
     tensors, alpha = soup_tensors(ta, alpha_a, tb, alpha_b, weight)
-    sweep_old_temporaries(out_p.parent, OLD_SOUP_TEMP)  # the unlocked work folders soups made before round 39
+    sweep_legacy(out_p.parent, OLD_SOUP_TEMP)  # the unlocked work folders soups made before round 39
     # a locked temporary beside OUT (GGUFWriter opens it "wb": the same file, so the lock holds): a kill leaves it
     # to the next writer of OUT to sweep, never under a live writer
     with atomic_path(out_p) as tmp:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import shutil
 import stat
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
 
 from ragtune.appliance import atomic
 from ragtune.appliance.atomic import (atomic_open, atomic_path, atomic_write_bytes, atomic_write_json, atomic_write_text,
-                                      default_file_mode, replace_into, sweep_stale)
+                                      default_file_mode, replace_into, sweep_legacy, sweep_stale)
 
 
 def _leftovers(d):
@@ -270,3 +272,69 @@ def test_exchange_swaps_two_folders_in_one_step(tmp_path):
     assert (b / "x").exists() and not (a / "x").exists()
     with pytest.raises(FileNotFoundError):
         atomic._exchange(a, tmp_path / "missing")
+
+
+# sweep_legacy: the unlocked temporaries of older versions (`.tool-XXXXXXXX` pid-less, `NAME.tmpPID` with a pid)
+_PIDLESS = re.compile(r"^\.tool-[a-z0-9_]{8}$")
+_WITH_PID = re.compile(r"^name\.tmp(?P<pid>[0-9]+)$")
+_TWO_DAYS_AGO = time.time() - 2 * 86400
+
+
+def _old_temp(path, *, aged=False):
+    (path / "sub").mkdir(parents=True)
+    (path / "w.bin").write_bytes(b"half")
+    if aged:
+        for p in [*path.rglob("*"), path]:
+            os.utime(p, (_TWO_DAYS_AGO, _TWO_DAYS_AGO))
+    return path
+
+
+def _dead_pid():
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
+
+
+def test_sweep_legacy_removes_only_what_is_clearly_dead(tmp_path):
+    """Gone: a dead owner's, one idle past max_idle_s (a reused pid, or pid-less). Kept: a live owner's, a young
+    pid-less one (a live older version may still write it), one held locked, names of other patterns."""
+    _old_temp(tmp_path / f"name.tmp{_dead_pid()}")
+    _old_temp(tmp_path / f"name.tmp{os.getpid()}")
+    _old_temp(tmp_path / "name.tmp1", aged=True)  # pid 1 lives, but nothing changed there for two days
+    _old_temp(tmp_path / "name.tmp99999999999999999999")  # no pid can be this: its owner is not alive
+    _old_temp(tmp_path / ".tool-old12345", aged=True)
+    _old_temp(tmp_path / ".tool-young123")
+    _old_temp(tmp_path / ".tool-locked12", aged=True)
+    _old_temp(tmp_path / ".tool-other", aged=True)  # not the pattern
+    (tmp_path / ".tool-a_file12").write_bytes(b"x")
+    os.utime(tmp_path / ".tool-a_file12", (_TWO_DAYS_AGO, _TWO_DAYS_AGO))  # a file too
+    fd = _held(tmp_path / ".tool-locked12")
+    try:
+        sweep_legacy(tmp_path, _WITH_PID)
+        sweep_legacy(tmp_path, _PIDLESS)
+    finally:
+        os.close(fd)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".tool-locked12", ".tool-other", ".tool-young123",
+                                                          f"name.tmp{os.getpid()}"]
+
+
+def test_sweep_legacy_counts_a_change_inside_as_activity_and_takes_max_idle_s(tmp_path):
+    busy = _old_temp(tmp_path / ".tool-busy1234", aged=True)
+    (busy / "w.bin").write_bytes(b"written just now")  # the folder itself looks old, its content does not
+    old = _old_temp(tmp_path / ".tool-hour1234")
+    for p in [*old.rglob("*"), old]:
+        os.utime(p, (time.time() - 3600, time.time() - 3600))
+    sweep_legacy(tmp_path, _PIDLESS)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".tool-busy1234", ".tool-hour1234"]
+    sweep_legacy(tmp_path, _PIDLESS, max_idle_s=600)  # a shorter bound: the hour-old one goes
+    assert [p.name for p in tmp_path.iterdir()] == [".tool-busy1234"]
+
+
+def test_sweep_legacy_never_follows_a_symlink(tmp_path):
+    target = _old_temp(tmp_path / "kept", aged=True)
+    (tmp_path / ".tool-link1234").symlink_to(target)
+    (tmp_path / f"name.tmp{_dead_pid()}").symlink_to(target)
+    sweep_legacy(tmp_path, _PIDLESS)
+    sweep_legacy(tmp_path, _WITH_PID)
+    sweep_legacy(tmp_path / "missing", _PIDLESS)  # no folder: nothing to do, no error
+    assert len(list(tmp_path.iterdir())) == 3 and (target / "w.bin").read_bytes() == b"half"

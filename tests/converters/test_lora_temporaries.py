@@ -20,15 +20,19 @@ from ragtune.appliance.filelock import exclusive
 from ragtune.appliance.hashing import sha256_file
 from ragtune.appliance.home import Home
 from ragtune.appliance.registry import Registry
-from ragtune.converters import OLD_HF_TEMP, OLD_LORA_TEMP, sdist, sweep_old_temporaries
+from ragtune.appliance.atomic import sweep_legacy
+from ragtune.converters import OLD_LORA_TEMP, sdist
 from ragtune.converters.lora import lora_to_gguf
+from ragtune.models.train.model import OLD_HF_TEMP
 from tests.conftest import REPO
 from tests.gguf_helpers import write_gguf
 
 FAKE_SCRIPT = b"""import os, shutil, signal, sys
 out = sys.argv[sys.argv.index("--outfile") + 1]
 mode = os.environ.get("FAKE_LORA_MODE", "")
-if mode != "none":
+if mode == "empty":  # an empty output, as a script that opened it and wrote nothing
+    open(out, "wb").close()
+elif mode != "none":
     shutil.copyfile(os.environ["FAKE_LORA_SRC"], out)
 if mode == "kill":  # the converting process dies after the script wrote its output, before the rename
     os.kill(os.getppid(), signal.SIGKILL)
@@ -128,11 +132,14 @@ def test_a_live_conversions_temporary_is_kept(setup):
     assert _names(setup["out"]) == ["lora.gguf", "lora.gguf.json", "lora.gguf.log"]
 
 
-def test_a_script_that_writes_nothing_is_an_error_and_leaves_nothing(setup, monkeypatch):
-    monkeypatch.setenv("FAKE_LORA_MODE", "none")
-    with pytest.raises(ModelError, match="wrote no file"):
+@pytest.mark.parametrize("mode", ["none", "empty"])
+def test_a_script_that_writes_nothing_is_an_error_and_leaves_nothing(setup, monkeypatch, mode):
+    monkeypatch.setenv("FAKE_LORA_MODE", mode)
+    with pytest.raises(ModelError, match="convert_lora_to_gguf.py wrote no file") as err:
         _convert(setup)
+    assert err.value.hint == f"full output: {setup['out'] / 'lora.gguf.log'}"  # what the script said
     assert _names(setup["out"]) == ["lora.gguf.log"]
+    assert [m for m in Registry(Home(setup["home"])).list(kind="lora-gguf") if not m.get("builtin")] == []
 
 
 def test_old_style_temporaries_go_when_clearly_dead(setup):
@@ -162,6 +169,6 @@ def test_the_old_patterns_match_only_old_temporaries(tmp_path):
     (tmp_path / "0123456789abcdef-hf").mkdir()  # the finished copy, however old, is never a temporary
     _aged(tmp_path / "0123456789abcdef-hf")
     (tmp_path / ".ragtune-lora-notmine1").symlink_to(tmp_path / "0123456789abcdef-hf")
-    sweep_old_temporaries(tmp_path, OLD_HF_TEMP)
-    sweep_old_temporaries(tmp_path, OLD_LORA_TEMP)
+    sweep_legacy(tmp_path, OLD_HF_TEMP)
+    sweep_legacy(tmp_path, OLD_LORA_TEMP)
     assert _names(tmp_path) == [".ragtune-lora-notmine1", "0123456789abcdef-hf"]

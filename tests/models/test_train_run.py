@@ -174,6 +174,33 @@ def test_a_killed_dequantize_leaves_nothing_the_next_cannot_clear(tiny, tmp_path
     assert [p.name for p in cache.iterdir()] == [got.name]
 
 
+def test_the_dequantize_cache_sweeps_what_older_versions_left(tmp_path):
+    """Before round 39 a dequantize wrote an unlocked `SHA16-hf.tmpPID`: a killed run's multi-GB copy stayed for good.
+    hf_dir_for clears a dead owner's (even when the finished copy is there: no torch needed), never a live one's; and
+    training does this without importing the converters."""
+    import os
+
+    from ragtune.models.train.model import hf_dir_for
+
+    cache = tmp_path / "hf-bases"
+    done = cache / "0123456789abcdef-hf"
+    done.mkdir(parents=True)
+    (done / "config.json").write_text("{}")
+    (done / "model.safetensors").write_bytes(b"\x00" * 10)
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    for pid in (proc.pid, os.getpid()):
+        (cache / f"0123456789abcdef-hf.tmp{pid}").mkdir()
+        (cache / f"0123456789abcdef-hf.tmp{pid}" / "model.safetensors").write_bytes(b"\x00" * 10)
+    got = hf_dir_for({"kind": "gguf", "path": str(tmp_path / "b.gguf"), "sha256": "0123456789abcdef" * 4}, cache)
+    assert got == done
+    assert sorted(p.name for p in cache.iterdir()) == [done.name, f"{done.name}.tmp{os.getpid()}"]
+    code = ("import sys\nimport ragtune.models.train.model\n"
+            "print(sorted(m for m in sys.modules if m.startswith('ragtune.converters')))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "[]"
+
+
 def test_same_seed_same_losses_and_threads_are_honoured(tiny, data, tmp_path):
     a = tr.train(_cfg(tiny, data, tmp_path / "a", max_steps=3, seed=7, dropout=0.1))
     b = tr.train(_cfg(tiny, data, tmp_path / "b", max_steps=3, seed=7, dropout=0.1, threads=2))

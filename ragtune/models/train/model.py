@@ -4,16 +4,20 @@ tokenizer match what serving expects, load it (full precision or 4-bit NF4 for Q
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
-from ragtune.appliance.atomic import atomic_path
+from ragtune.appliance.atomic import atomic_path, sweep_legacy
 from ragtune.appliance.errors import InputError, ModelError, require
 from ragtune.appliance.jsonl import loads_located
 
 from .config import DEFAULT_BASE, TrainConfig
 
+# The per-process dequantize temporary of versions before round 39 (`SHA16-hf.tmpPID`, unlocked): a killed run's
+# multi-GB copy stayed in the cache for good
+OLD_HF_TEMP = re.compile(r"^[0-9a-f]{16}-hf\.tmp(?P<pid>[0-9]+)$")
 
 def log(msg: str) -> None:
     print(f"[train] {msg}", file=sys.stderr, flush=True)
@@ -49,6 +53,7 @@ def hf_dir_for(base: dict[str, Any], cache_root: Path) -> Path:
     if base["kind"] == "hf":
         return Path(base["path"])
     out = cache_root / f"{base['sha256'][:16]}-hf"
+    sweep_legacy(cache_root, OLD_HF_TEMP)  # before the cache test: a finished copy may sit beside a killed run's
     if (out / "config.json").is_file() and any(out.glob("*.safetensors")):
         return out
     torch = require("torch", "train")
