@@ -17,7 +17,6 @@ import pytest
 from ragtune.appliance.ingest import chunker
 from ragtune.appliance.ingest.chunker import chunk_text
 from ragtune.appliance.ingest.loaders import Document, LoadError, load_file
-from ragtune.appliance.ingest.loaders import base
 from ragtune.appliance.ingest.loaders.base import clean_text, clean_title, decode_utf16_unmarked
 from ragtune.appliance.ingest.loaders.web import web_codec
 

@@ -5,12 +5,10 @@ A fake convert_lora_to_gguf.py in a fake sdist of the installed version copies a
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
 import sys
-import tarfile
 import time
 
 import pytest
@@ -21,10 +19,11 @@ from ragtune.appliance.hashing import sha256_file
 from ragtune.appliance.home import Home
 from ragtune.appliance.registry import Registry
 from ragtune.appliance.atomic import sweep_legacy
-from ragtune.converters import OLD_LORA_TEMP, sdist
+from ragtune.converters import OLD_LORA_TEMP
 from ragtune.converters.lora import lora_to_gguf
 from ragtune.models.train.model import OLD_HF_TEMP
 from tests.conftest import REPO
+from tests.converters.fakes import fake_sdist
 from tests.gguf_helpers import write_gguf
 
 FAKE_SCRIPT = b"""import os, shutil, signal, sys
@@ -42,18 +41,7 @@ DAY_AGO = time.time() - 2 * 86400
 
 @pytest.fixture
 def setup(tmp_path, monkeypatch):
-    v = sdist.installed_version()
-    tgz = tmp_path / f"llama_cpp_python-{v}.tar.gz"
-    top = f"llama_cpp_python-{v}/vendor/llama.cpp"
-    with tarfile.open(tgz, "w:gz") as tf:
-        for name, data in {"convert_lora_to_gguf.py": FAKE_SCRIPT, "convert_hf_to_gguf.py": b"",
-                           "gguf-py/gguf/__init__.py": b""}.items():
-            info = tarfile.TarInfo(f"{top}/{name}")
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
-    monkeypatch.setenv(sdist.CACHE_ENV, str(tmp_path / "cache"))
-    monkeypatch.setenv(sdist.SDIST_ENV, str(tgz))
-    monkeypatch.delenv(sdist.BUNDLE_ENV, raising=False)
+    fake_sdist(tmp_path, monkeypatch, {"convert_lora_to_gguf.py": FAKE_SCRIPT})
     monkeypatch.setenv("FAKE_LORA_SRC", str(write_gguf(tmp_path / "converted.gguf", tag="converted")))
     monkeypatch.delenv("FAKE_LORA_MODE", raising=False)
     base = write_gguf(tmp_path / "base.gguf", lora=False, tag="base")

@@ -5,17 +5,15 @@ nothing at OUT (an existing one under --force stays as it was)."""
 
 from __future__ import annotations
 
-import io
 import json
-import tarfile
 
 import pytest
 
 from ragtune.appliance.errors import ModelError
 from ragtune.appliance.home import Home
 from ragtune.appliance.registry import Registry
-from ragtune.converters import sdist
 from ragtune.converters.gguf import to_gguf
+from tests.converters.fakes import fake_sdist
 from tests.gguf_helpers import write_gguf
 
 FAKE_SCRIPT = b"""import os, shutil, sys
@@ -32,18 +30,7 @@ elif mode == "write":
 
 @pytest.fixture
 def fake(tmp_path, monkeypatch):
-    v = sdist.installed_version()
-    tgz = tmp_path / f"llama_cpp_python-{v}.tar.gz"
-    top = f"llama_cpp_python-{v}/vendor/llama.cpp"
-    with tarfile.open(tgz, "w:gz") as tf:
-        for name, data in {"convert_hf_to_gguf.py": FAKE_SCRIPT, "convert_lora_to_gguf.py": b"",
-                           "gguf-py/gguf/__init__.py": b""}.items():
-            info = tarfile.TarInfo(f"{top}/{name}")
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
-    monkeypatch.setenv(sdist.CACHE_ENV, str(tmp_path / "cache"))
-    monkeypatch.setenv(sdist.SDIST_ENV, str(tgz))
-    monkeypatch.delenv(sdist.BUNDLE_ENV, raising=False)
+    fake_sdist(tmp_path, monkeypatch, {"convert_hf_to_gguf.py": FAKE_SCRIPT})
     monkeypatch.setenv("FAKE_GGUF_SRC", str(write_gguf(tmp_path / "converted.gguf", lora=False, tag="converted")))
     hf = tmp_path / "hf"
     hf.mkdir()
