@@ -33,7 +33,7 @@ def test_root_help():
 # The whole command set. A command that disappears (a module that stopped importing, a rename) fails here instead
 # of silently shrinking the CLI; a new command is added to this list on purpose, with its docs.
 EXPECTED_COMMANDS = {
-    "ask", "backup", "chat", "demo", "ingest", "search", "train", "train-eval",
+    "ask", "backup", "chat", "demo", "doctor", "ingest", "search", "train", "train-eval",
     "config", "config init", "config path", "config set", "config show",
     "convert", "convert gguf", "convert lora", "convert merge", "convert quantize", "convert soup",
     "dataset", "dataset build", "dataset hard", "dataset merge", "dataset report",

@@ -95,7 +95,7 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(a), None, str(b))
 
 
-def _stale_names(name: str | None) -> re.Pattern[str]:
+def stale_names(name: str | None) -> re.Pattern[str]:
     """`.NAME.<mkstemp's 8 characters>.part` and `.NAME.old-PID` (NAME any when None)."""
     n = ".+" if name is None else re.escape(name)
     return re.compile(rf"^\.(?P<name>{n})\.(?:[a-z0-9_]{{8}}\.part|old-(?P<pid>[0-9]+))$", re.DOTALL)
@@ -107,7 +107,7 @@ def sweep_stale(folder: Path | str, name: str | None = None) -> None:
     one is in place). Only entries no live process holds locked (a writer holds its temporary's lock until the
     rename): one listing of `folder`, never a tree walk. Best effort: what cannot be removed stays."""
     folder = Path(folder)
-    pattern = _stale_names(name)
+    pattern = stale_names(name)
     try:
         entries = [e.name for e in os.scandir(folder) if e.name.startswith(".")]
     except OSError:

@@ -31,7 +31,7 @@ MAX_QUERY_TERMS = 64
 # never interpreted as tantivy query syntax.
 _TERM = re.compile(r"[^\W_]+", re.UNICODE)
 # Tantivy's atomic writes (meta.json, .managed.json) go through a `.tmpXXXXXX` beside them (Rust's tempfile crate)
-_TANTIVY_TMP = re.compile(r"^\.tmp[A-Za-z0-9]{6}$")
+TANTIVY_TMP = re.compile(r"^\.tmp[A-Za-z0-9]{6}$")
 
 
 def _schema():
@@ -280,7 +280,7 @@ class LexicalIndex:
         """What a killed writer left: Tantivy's half-written `.tmpXXXXXX` (its atomic meta writes) and our
         `synced.json.tmp`. Only with the writer lock held: no other writer can be making them now."""
         try:
-            names = [n for n in os.listdir(self.path) if n == SIDECAR + ".tmp" or _TANTIVY_TMP.match(n)]
+            names = [n for n in os.listdir(self.path) if n == SIDECAR + ".tmp" or TANTIVY_TMP.match(n)]
         except OSError:
             return
         for n in names:

@@ -1,0 +1,300 @@
+"""`ragtune doctor`: is this home healthy? A read-only walk over the checks the product already has (docs/store.md,
+"Doctor"). Nothing is changed: the database is opened read-only and not migrated (store/health.py `open_as_is`), the
+lexical index as it is (never created or reset), registry files are looked for before they are hashed (a verify of
+a missing blob would put a swapped-aside copy back), and temporaries are counted, not swept.
+
+"fail": what the product cannot repair by itself (a damaged database, a missing or changed model file, a config that
+does not load); "warn": what the next write or search repairs (pending migrations, an index out of step, leftovers)
+or what needs a person soon (disk, log size)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from . import default_models as defaults
+from .artifacts import ACTIVE_ADAPTER, ADAPTER_KINDS, DEFAULT_ADAPTER, NONE_ADAPTER
+from .atomic import stale_names
+from .config import load_settings
+from .errors import InputError, RagtuneError, StoreError
+from .filelock import held_if_free
+from .home import Home
+from .lexical import TANTIVY_TMP, SIDECAR, LexicalIndex
+from .refs import resolve_adapter
+from .registry import Registry
+from .store import MIGRATIONS, health
+from .vectorfiles import STATE, files_ok, read_state
+from .vectors import ANN_MIN_CHUNKS
+
+GB = 1 << 30
+LOG_WARN_BYTES = GB  # a query log kept forever past this: time to prune or set a retention
+
+
+@dataclass
+class Check:
+    status: str  # ok | warn | fail
+    name: str
+    detail: str
+    hint: str | None = None
+
+
+@dataclass
+class Report:
+    home: str
+    quick: bool
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return any(c.status == "fail" for c in self.checks)
+
+    def add(self, status: str, name: str, detail: str, hint: str | None = None) -> None:
+        self.checks.append(Check(status, name, detail, hint))
+
+    def error(self, name: str, exc: RagtuneError) -> None:
+        self.add("fail", name, exc.message, exc.hint)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"home": self.home, "quick": self.quick, "ok": not self.failed,
+                "counts": {s: sum(c.status == s for c in self.checks) for s in ("ok", "warn", "fail")},
+                "checks": [asdict(c) for c in self.checks]}
+
+
+def diagnose(home: Home, *, settings: Callable[[], Any] | None = None, quick: bool = False) -> Report:
+    """Every check on `home`. `settings`: how the caller loads its settings (the CLI's --config); the home's
+    config.toml when None. `quick`: `quick_check` instead of `integrity_check`, and no hashing of model files.
+    InputError when the home does not exist (nothing to check, and nothing is created)."""
+    if not home.root.is_dir():
+        raise InputError(f"home {home.root} does not exist", hint="check --home / RAGTUNE_HOME")
+    rep = Report(home=str(home.root), quick=quick)
+    try:
+        s = settings() if settings is not None else load_settings(home=home)
+        rep.add("ok", "config", f"{s.source} loads" if s.source != "defaults" else "no config.toml: the defaults")
+    except RagtuneError as exc:  # the loader's message names the file and line
+        rep.error("config", exc)
+        s = None
+    db_bytes = _database(home, s, quick, rep)
+    if s is None:
+        rep.add("warn", "models", "not checked: the config does not load", "fix config.toml, then run doctor again")
+    else:
+        _models(home, s, quick, rep)
+    _disk(home, db_bytes, rep)
+    _leftovers(home, rep)
+    return rep
+
+
+# -- the database and the indexes derived from it ----------------------------------------------------------------
+def _database(home: Home, s: Any, quick: bool, rep: Report) -> int:
+    if not home.db_path.is_file():
+        rep.add("ok", "database", "none yet: nothing ingested")
+        return 0
+    before = _stamp(home.db_path)
+    try:
+        store = health.open_as_is(home.db_path)  # read-only, not migrated, no -wal/-shm made beside it
+    except StoreError as exc:
+        rep.error("database", exc)
+        return (before or (0, 0))[0]
+    size = (before or (0, 0))[0]
+    with store:
+        pragma = "quick_check" if quick else "integrity_check"
+        try:
+            bad = health.integrity_problems(store, quick=quick)
+        except StoreError as exc:
+            bad = [exc.message]
+        if bad and _stamp(home.db_path) != before:  # a writer connected meanwhile: the read may have been torn
+            rep.add("warn", "database", f"{pragma}: written to while checked ({'; '.join(bad[:1])})",
+                    "run `ragtune doctor` again when no ingest runs")
+        elif bad:
+            rep.add("fail", "database", f"{pragma}: {'; '.join(bad[:3])}",
+                    "restore the home from a backup (`ragtune backup` makes one), or ingest again into a new home")
+        else:
+            rep.add("ok", "database", f"{pragma} ok, {_human(size)}")
+        for step in (_migrations, _counts, _query_log):
+            try:
+                step(home, store, s, rep)
+            except StoreError as exc:  # a damaged table: said on its line, the other checks go on
+                rep.error(step.__name__.strip("_").replace("_", "-"), exc)
+    return size
+
+
+def _migrations(home: Home, store: Any, s: Any, rep: Report) -> None:
+    known = [name for name, _ in MIGRATIONS]
+    applied = set(store.applied_migrations())
+    pending = [n for n in known if n not in applied]
+    newer = sorted(applied - set(known))
+    rep.add("warn" if newer or pending else "ok", "migrations",
+            f"{len(newer)} applied by a newer ragtune: {', '.join(newer[:3])}" if newer else
+            f"{len(pending)} of {len(known)} pending ({', '.join(pending[:3])}): the next write migrates it" if pending
+            else f"all {len(known)} applied", "use the ragtune version that wrote this home" if newer else None)
+
+
+def _counts(home: Home, store: Any, s: Any, rep: Report) -> None:
+    docs, chunks, vecs = store.count_documents(), store.count_chunks(), store.count_vectors()
+    listed = health.listed_chunks(store)
+    bad = chunks != vecs or listed != chunks  # written in one transaction each: a mismatch is damage, not a lag
+    rep.add("fail" if bad else "ok", "counts", f"{docs} documents, {chunks} chunks, {vecs} vectors"
+            + (f"; the documents list {listed} chunks" if bad else ""),
+            "restore the home from a backup, or ingest again into a new home" if bad else None)
+    _lexical(home, store, chunks, rep)
+    _vectors(home, store, chunks, rep)
+
+
+def _lexical(home: Home, store: Any, chunks: int, rep: Report) -> None:
+    class Reader(LexicalIndex):  # the index as it is: LexicalIndex's own open creates or resets one
+        def _open(self) -> None:
+            import tantivy
+
+            try:
+                self._index, self.corrupt = tantivy.Index.open(str(self.path)), False
+            except (ValueError, OSError, RuntimeError):
+                self._index, self.corrupt = None, True
+
+    if not (home.lexical_dir / "meta.json").is_file():
+        rep.add("warn" if chunks else "ok", "lexical", "no index yet: built on the next search" if chunks else
+                "no index yet (nothing to index)")
+        return
+    idx = Reader(home.lexical_dir)
+    try:
+        synced = idx.is_synced(store)
+        n = None if idx.corrupt else idx.num_docs
+    finally:
+        idx.close()
+    why = "unreadable" if n is None else f"marker {idx.synced_version}, database {store.index_version}, {n} chunks"
+    rep.add("ok" if synced else "warn", "lexical", f"in step ({n} chunks, index version {store.index_version})"
+            if synced else f"lexical index out of step ({why}): rebuilt on the next search")
+
+
+def _vectors(home: Home, store: Any, chunks: int, rep: Report) -> None:
+    root, seq = home.root / "vectors", store.vector_change_seq()
+    st = read_state(root)
+    if st is None and not (root / STATE).exists():  # never built: below ANN_MIN_CHUNKS sqlite-vec answers alone
+        small = chunks < ANN_MIN_CHUNKS
+        rep.add("ok" if small else "warn", "vectors", f"no index file needed under {ANN_MIN_CHUNKS} chunks "
+                "(sqlite-vec searches)" if small else "no vector index yet: built on the next search")
+    elif st is None or st.get("stale") or not files_ok(root, st):
+        rep.add("warn", "vectors", "vector index unreadable, not whole or of older codes: rebuilt on the next search")
+    else:
+        rep.add("ok" if st["seq"] == seq else "warn", "vectors", f"in step ({st['live']} vectors)" if st["seq"] == seq
+                else f"vector index out of step (change {st['seq']}, database {seq}): caught up on the next search")
+
+
+def _query_log(home: Home, store: Any, s: Any, rep: Report) -> None:
+    rows, size = health.query_log_size(store)
+    days = None if s is None else s.retention.query_log_days
+    keep = "unknown (config)" if days is None else "all" if days == 0 else f"{days} days"
+    big = days == 0 and size is not None and size > LOG_WARN_BYTES
+    rep.add("warn" if big else "ok", "query-log",
+            f"{rows} rows{'' if size is None else ', ' + _human(size)}; [retention] query_log_days keeps {keep}",
+            "`ragtune log prune` removes old rows; `[retention] query_log_days` keeps the log bounded" if big else None)
+
+
+# -- models --------------------------------------------------------------------------------------------------------
+def _models(home: Home, s: Any, quick: bool, rep: Report) -> None:
+    reg = Registry(home)
+    model_id = _model(reg, home, "model", s.generate.model, quick, rep)
+    _model(reg, home, "embedder", s.embed.model, quick, rep)
+    _adapter(reg, s, model_id, rep)
+
+
+def _model(reg: Any, home: Home, name: str, ref: Any, quick: bool, rep: Report) -> str | None:
+    """One configured model checked the way `ragtune models verify` checks it; its id (None when unknown)."""
+    unhashed = ", sha256 not checked (--quick)" if quick else ", sha256 as recorded"
+    try:
+        if str(ref) in defaults.default_names():
+            paths = defaults.locate_all(str(ref), home, verify=not quick)
+            rep.add("ok", name, f"{ref}: {', '.join(p.name for p in paths)} in {paths[0].parent}{unhashed}")
+            return defaults.manifest_entry(str(ref))["sha256"]
+        p = Path(str(ref)).expanduser()
+        if "/" in str(ref) or str(ref).endswith(".gguf") or p.exists():  # a path: nothing recorded to compare with
+            found = p.exists()
+            rep.add("ok" if found else "fail", name, f"{p}: a path (no recorded sha256)" if found else
+                    f"{p}: not found", None if found else "fix the path in config.toml")
+            return None
+        m = reg.manifest(ref)
+        path = reg.path_of(m) if m["file"] else None
+        if path is None or not path.exists():
+            rep.add("fail", name, f"{ref}: the file of artifact {m['id'][:12]} is missing ({path})",
+                    "restore it, or re-add the artifact")
+            return m["id"]
+        err = None if quick else reg.verify(m["id"])[0][1]  # `models verify`'s own check: a fresh hash
+        rep.add("fail" if err else "ok", name, err or f"{m['name']} ({m['id'][:12]}) in {path}{unhashed}",
+                "restore the file, or register the new one (it gets a new id)" if err else None)
+        return m["id"]
+    except RagtuneError as exc:
+        rep.error(name, exc)
+        return None
+
+
+def _adapter(reg: Any, s: Any, model_id: str | None, rep: Report) -> None:
+    """The adapter `ask` would serve resolves (refs.resolve_adapter, as `ask` does). A registered one whose file is
+    missing is said before resolving: the registry's verify would put back a copy a killed swap left aside."""
+    ref = str(s.generate.adapter or NONE_ADAPTER).strip()
+    try:
+        if ref.lower() in (ACTIVE_ADAPTER, DEFAULT_ADAPTER):
+            aid = reg.active_state()["active"]
+        elif ref.lower() == NONE_ADAPTER or Path(ref).expanduser().is_file():
+            aid = None
+        else:
+            aid = reg.manifest(s.generate.adapter, kinds=ADAPTER_KINDS)["id"]
+        m = next((m for m in reg.list() if m["id"] == aid), None) if aid else None
+        if m is not None and not m.get("builtin") and not reg.path_of(m).exists():
+            rep.add("fail", "adapter", f"the file of adapter {aid[:12]} ({m['name']}) is missing: {reg.path_of(m)}",
+                    "restore it, or `ragtune models deactivate` to serve the base model")
+            return
+        path, served = resolve_adapter(reg, s.generate.adapter, model_id=model_id)
+    except RagtuneError as exc:
+        rep.error("adapter", exc)
+        return
+    rep.add("ok", "adapter", f"[generate] adapter = {ref!r}: " +
+            ("the base model answers (none)" if served == NONE_ADAPTER else f"{served[:12]} ({path})"))
+
+
+# -- the file system -----------------------------------------------------------------------------------------------
+def _disk(home: Home, db_bytes: int, rep: Report) -> None:
+    free = shutil.disk_usage(home.root).free
+    need = max(GB, db_bytes)  # a VACUUM or a backup writes a copy of the database
+    rep.add("warn" if free < need else "ok", "disk",
+            f"{_human(free)} free on the home's file system; database {_human(db_bytes)}",
+            f"free some space: with under {_human(need)} left an ingest, a VACUUM or a backup may fail half-way "
+            f"(each rolls back)" if free < need else None)
+
+
+def _leftovers(home: Home, rep: Report) -> None:
+    """Temporaries a killed writer left (atomic.py's `.NAME.<8>.part` / `.NAME.old-PID`, the lexical index's
+    `.tmpXXXXXX` and `synced.json.tmp`), counted, not removed. One a live writer holds locked is not counted."""
+    stale = stale_names(None)
+    found: list[str] = []
+    for folder, dirs, files in os.walk(home.root):
+        for name in dirs + files:
+            if stale.match(name) or TANTIVY_TMP.match(name) or name == SIDECAR + ".tmp":
+                path = Path(folder) / name
+                with held_if_free(path) as fd:
+                    if fd is not None:
+                        found.append(str(path.relative_to(home.root)))
+        dirs[:] = [d for d in dirs if not stale.match(d)]  # a folder temporary's insides are not counted again
+    listed = ", ".join(sorted(found)[:3]) + (" …" if len(found) > 3 else "")
+    rep.add("warn" if found else "ok", "leftovers",
+            f"{len(found)} {'temporary' if len(found) == 1 else 'temporaries'} of killed writers: {listed}" if found
+            else "no temporaries of killed writers", "harmless: the next write of each file removes them" if found
+            else None)
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """(size, mtime) of a file, to tell whether it was written meanwhile."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+def _human(n: int) -> str:
+    size, unit = float(n), "B"
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1024 or unit == "TB":
+            break
+        size /= 1024
+    return f"{size:.0f} B" if unit == "B" else f"{size:.1f} {unit}"

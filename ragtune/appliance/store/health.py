@@ -1,0 +1,63 @@
+"""Read-only questions `ragtune doctor` (appliance/doctor.py) asks a Store: plain functions over an open store, so
+they work on one opened with `readonly=True` and every statement stays in the store layer. None of them writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from ..errors import StoreError
+
+
+def open_as_is(path: Path | str) -> Any:
+    """The Store of `path` opened so that nothing in its folder changes. SQLite's read-only open of a WAL database
+    still creates `-wal` and `-shm` beside it, and a read-only connection cannot remove them on close. So: where
+    they exist (a connection is open, or a crash left its log) they are used as they are (`readonly=True`, as
+    `ragtune backup` opens it); where they do not, no writer is connected and the file is whole, and it is opened
+    `immutable` (SQLite then takes no locks and makes no files). A writer that connects meanwhile can change the
+    file under an immutable read: the caller compares the file before and after (doctor.py)."""
+    import apsw
+
+    from . import Store
+    from .base import _access_hint, _load_vec
+
+    path = Path(path)
+    if any(path.with_name(path.name + s).exists() for s in ("-wal", "-shm")):
+        return Store(path, readonly=True)
+    store = Store.__new__(Store)  # StoreBase.__init__ opens by plain path: the URI parameter needs its own open
+    store.path, store._apsw, store.conn = path, apsw, None
+    try:
+        store.conn = apsw.Connection(f"file:{quote(str(path.resolve()))}?immutable=1",
+                                     flags=apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI)
+        _load_vec(store.conn)
+    except apsw.Error as exc:
+        store.close()
+        raise StoreError(f"{path}: cannot open database: {exc}", hint=_access_hint(path, exc)) from None
+    return store
+
+
+def integrity_problems(store: Any, *, quick: bool = False) -> list[str]:
+    """SQLite's own check of the file: [] when whole, else its first lines. `quick`: `quick_check` (no index
+    cross-checks, linear in the file), else the full `integrity_check`. A page too damaged to read raises (a
+    StoreError naming the file: the store's guarded `query`)."""
+    rows = store.query("PRAGMA quick_check(20)" if quick else "PRAGMA integrity_check(20)")
+    lines = [str(r[0]) for r in rows]
+    return [] if lines == ["ok"] else lines
+
+
+def listed_chunks(store: Any) -> int:
+    """The chunks the documents say they have (their `n_chunks`), to compare with the chunks stored."""
+    return int(store.scalar("SELECT coalesce(sum(n_chunks), 0) FROM documents", default=0))
+
+
+def query_log_size(store: Any) -> tuple[int, int | None]:
+    """(rows, bytes) of the query log with its reviews and their indexes; bytes None where this SQLite has no
+    `dbstat` table to measure them by."""
+    rows = int(store.scalar("SELECT count(*) FROM query_log", default=0))
+    try:
+        size = store.scalar("SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN (SELECT name FROM "
+                            "sqlite_schema WHERE tbl_name IN ('query_log', 'query_reviews'))", default=0)
+    except Exception:  # noqa: BLE001 - a build without SQLITE_ENABLE_DBSTAT_VTAB: the size is unknown, not an error
+        return rows, None
+    return rows, int(size)

@@ -1,0 +1,31 @@
+"""`ragtune doctor`: a read-only health check of the home (appliance/doctor.py)."""
+
+from __future__ import annotations
+
+import click
+
+from .common import cli, pass_app, print_json
+
+
+@cli.command("doctor")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: every check with its status.")
+@click.option("--quick", is_flag=True, help="SQLite's quick_check instead of integrity_check; model files are "
+                                            "found but not hashed.")
+@pass_app
+def doctor(app, as_json: bool, quick: bool) -> int:
+    """Check the home without changing anything: the database, its indexes, the models and adapter, the config,
+    disk space and leftovers. One line per check, `ok|warn|fail  NAME  detail`. Exit 0 when nothing failed (warnings
+    are repaired by the product or need attention soon), 1 when a check failed, 2 when the home does not exist."""
+    from ..appliance.doctor import diagnose
+    from ..appliance.text import escaped
+
+    rep = diagnose(app.home, settings=lambda: app.settings, quick=quick)
+    if as_json:
+        print_json(rep.to_json())
+    else:
+        width = max(len(c.name) for c in rep.checks)
+        for c in rep.checks:
+            click.echo(f"{c.status:<4}  {c.name:<{width}}  {escaped(c.detail)}")
+            if c.hint and c.status != "ok":
+                click.echo(f"{'':<4}  {'':<{width}}  hint: {escaped(c.hint)}")
+    return 1 if rep.failed else 0

@@ -1,0 +1,173 @@
+"""`ragtune doctor` (ragtune/appliance/doctor.py, cli/doctor_cmd.py): a healthy home is all ok, exit 0, and stays
+byte-identical; each kind of damage gives its own fail or warn line and exit code; --json's shape."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from ragtune.appliance.ingest import ingest_paths
+from ragtune.appliance.registry import Registry
+from ragtune.appliance.store import Store
+from ragtune.cli import main
+from tests.gguf_helpers import gguf_bytes
+
+from .kill_fuzz_helpers import write_corpus
+
+
+@pytest.fixture
+def home(settings, fake, tmp_path) -> Path:
+    """An ingested home (the fake embedder), its lexical index built by the ingest."""
+    write_corpus(tmp_path / "docs", seed=3, n=6)
+    ingest_paths(settings, [tmp_path / "docs"], embedder=fake)
+    return settings.home.root
+
+
+def _files(root: Path) -> dict[str, bytes | None]:
+    """Every entry under `root`: a file's bytes, None for a folder (a link as its target)."""
+    out: dict[str, bytes | None] = {}
+    for folder, dirs, files in os.walk(root):
+        for d in dirs:
+            out[os.path.relpath(os.path.join(folder, d), root)] = None
+        for f in files:
+            p = os.path.join(folder, f)
+            out[os.path.relpath(p, root)] = os.readlink(p).encode() if os.path.islink(p) else Path(p).read_bytes()
+    return out
+
+
+def _doctor(root: Path, capsys, *args: str) -> tuple[int, dict[str, tuple[str, str]]]:
+    """(exit code, {check name: (status, detail)}) from the text output."""
+    rc = main(["--home", str(root), "doctor", *args])
+    lines = {}
+    for line in capsys.readouterr().out.splitlines():
+        status, name, detail = line.split(maxsplit=2) if not line.startswith(" ") else (None, None, None)
+        if status is not None:
+            assert status in ("ok", "warn", "fail"), line
+            lines[name] = (status, detail)
+    return rc, lines
+
+
+@pytest.mark.parametrize("quick", [False, True])
+def test_a_healthy_home_is_all_ok_and_unchanged(home, capsys, quick):
+    before = _files(home)
+    rc, lines = _doctor(home, capsys, *(["--quick"] if quick else []))
+    assert rc == 0
+    assert {n: s for n, (s, _) in lines.items()} == {n: "ok" for n in lines}, lines
+    assert {"config", "database", "migrations", "counts", "lexical", "vectors", "query-log", "model", "embedder",
+            "adapter", "disk", "leftovers"} == set(lines)
+    assert lines["database"][1].startswith("quick_check ok" if quick else "integrity_check ok")
+    assert "6 documents" in lines["counts"][1]
+    assert ("not checked (--quick)" in lines["model"][1]) == quick
+    assert _files(home) == before  # nothing written, created or removed: not even a -wal or -shm file
+
+
+def test_a_home_in_use_is_read_through_its_log(home, capsys):
+    with Store(home / "ragtune.db") as st:  # a live connection (serve, an ingest): its -wal/-shm are in use
+        assert (home / "ragtune.db-wal").exists()
+        rc, lines = _doctor(home, capsys, "--quick")
+        assert st.count_documents() == 6
+    assert rc == 0 and lines["database"][0] == "ok" and "6 documents" in lines["counts"][1], lines
+
+
+def test_a_damaged_database_page_fails(home, capsys):
+    db = home / "ragtune.db"
+    assert not (home / "ragtune.db-wal").exists()  # all in the main file: the damage is not masked by a log
+    size = db.stat().st_size
+    with open(db, "r+b") as fh:  # garble the pages after the first (the header stays: it still opens)
+        fh.seek(4096)
+        fh.write(bytes(range(256)) * ((size - 4096) // 256))
+    rc, lines = _doctor(home, capsys)
+    assert rc == 1 and lines["database"][0] == "fail", lines
+
+
+def test_a_missing_model_file_fails(home, tmp_path, capsys):
+    src = tmp_path / "base.gguf"
+    src.write_bytes(gguf_bytes(lora=False, tag="doctor"))
+    art = Registry().add(src, "base-gguf", name="doctor-base")
+    (home / "config.toml").write_text('[generate]\nmodel = "doctor-base"\n', encoding="utf-8")
+    rc, lines = _doctor(home, capsys)
+    assert rc == 0 and lines["model"][0] == "ok" and "doctor-base" in lines["model"][1], lines
+    os.chmod(art.path.parent, 0o755)
+    os.chmod(art.path, 0o644)
+    art.path.unlink()
+    rc, lines = _doctor(home, capsys, "--quick")
+    assert rc == 1 and lines["model"][0] == "fail" and "missing" in lines["model"][1], lines
+    assert lines["embedder"][0] == "ok"
+
+
+def test_a_changed_model_file_fails_unless_quick(home, tmp_path, capsys):
+    src = tmp_path / "base.gguf"
+    src.write_bytes(gguf_bytes(lora=False, tag="doctor"))
+    art = Registry().add(src, "base-gguf", name="doctor-base")
+    (home / "config.toml").write_text('[generate]\nmodel = "doctor-base"\n', encoding="utf-8")
+    os.chmod(art.path, 0o644)
+    art.path.write_bytes(gguf_bytes(lora=False, tag="other"))
+    rc, lines = _doctor(home, capsys)
+    assert rc == 1 and lines["model"][0] == "fail" and "does not match" in lines["model"][1], lines
+    rc, lines = _doctor(home, capsys, "--quick")  # not hashed: found is all it says
+    assert rc == 0 and lines["model"][0] == "ok"
+
+
+def test_a_stale_lexical_marker_warns(home, capsys):
+    marker = home / "tantivy" / "synced.json"
+    data = json.loads(marker.read_text(encoding="utf-8"))
+    marker.write_text(json.dumps(dict(data, index_version=data["index_version"] + 5)), encoding="utf-8")
+    before = _files(home)
+    rc, lines = _doctor(home, capsys)
+    assert rc == 0 and lines["lexical"][0] == "warn", lines
+    assert "out of step" in lines["lexical"][1] and "rebuilt on the next search" in lines["lexical"][1]
+    assert _files(home) == before  # said, not repaired
+
+
+def test_a_leftover_part_warns_and_stays(home, capsys):
+    part = home / "registry" / ".active.json.abcd1234.part"
+    part.parent.mkdir(parents=True, exist_ok=True)
+    part.write_text("half", encoding="utf-8")
+    rc, lines = _doctor(home, capsys)
+    assert rc == 0 and lines["leftovers"][0] == "warn" and "registry/.active.json.abcd1234.part" in lines["leftovers"][1]
+    assert part.read_text(encoding="utf-8") == "half"  # counted, not swept
+
+
+def test_pending_migrations_warn(home, capsys):
+    with Store(home / "ragtune.db") as st:
+        last = st.applied_migrations()[-1]
+        st.query("DELETE FROM _migrations WHERE name = ?", (last,))
+    rc, lines = _doctor(home, capsys, "--quick")
+    assert rc == 0 and lines["migrations"][0] == "warn" and "the next write migrates it" in lines["migrations"][1]
+
+
+def test_a_config_that_does_not_load_fails_naming_its_line(home, capsys):
+    (home / "config.toml").write_text("[retrieve]\nk = 4\nbogus = 1\n", encoding="utf-8")
+    rc, lines = _doctor(home, capsys, "--quick")
+    assert rc == 1 and lines["config"][0] == "fail" and "config.toml:3" in lines["config"][1], lines
+    assert lines["models"][0] == "warn" and lines["database"][0] == "ok"
+
+
+def test_json_shape(home, capsys):
+    rc = main(["--home", str(home), "doctor", "--json", "--quick"])
+    out = json.loads(capsys.readouterr().out)
+    assert rc == 0 and out["ok"] is True and out["quick"] is True and out["home"] == str(home)
+    assert out["counts"] == {"ok": len(out["checks"]), "warn": 0, "fail": 0}
+    assert all(set(c) == {"status", "name", "detail", "hint"} for c in out["checks"])
+    (home / "tantivy" / ".tmpABC123").write_text("", encoding="utf-8")
+    assert main(["--home", str(home), "doctor", "--json", "--quick"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    (leftovers,) = [c for c in out["checks"] if c["name"] == "leftovers"]
+    assert leftovers["status"] == "warn" and leftovers["hint"] and out["counts"]["warn"] == 1
+
+
+def test_a_home_that_does_not_exist_is_a_usage_error(tmp_path, capsys):
+    missing = tmp_path / "nowhere"
+    assert main(["--home", str(missing), "doctor"]) == 2
+    assert "does not exist" in capsys.readouterr().err and not missing.exists()
+
+
+def test_an_empty_home_is_healthy(tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    rc, lines = _doctor(empty, capsys, "--quick")
+    assert rc == 0 and lines["database"] == ("ok", "none yet: nothing ingested"), lines
+    assert sorted(os.listdir(empty)) == []
