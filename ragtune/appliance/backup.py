@@ -28,10 +28,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .atomic import locked_temporary, make_dir, sweep_stale
+from .atomic import locked_temporary, make_dir, stale_names, sweep_stale
 from .errors import InputError
 from .filelock import LockBusy, exclusive
 from .home import Home
+from .lexical import is_litter
 
 DB_FILES = ("ragtune.db", "ragtune.db-wal", "ragtune.db-shm", "ragtune.db-journal")  # the backup API's
 DERIVED = {"tantivy": "lexical index: rebuilt from the database on first open",
@@ -42,10 +43,13 @@ SKIPPED = {"cache": "cache", "logs": "logs", "demo": "the sample-pack demo home 
 LINKED = ("models", "registry/blobs")  # large files never written in place: hard links where possible
 # copied first, under the rollout lock: what they name is in the registry by then (manifests are never removed)
 REGISTRY_STATE = ("registry/active.json", "registry/rollout.json", "registry/rollout-history.jsonl")
-# writers' temporaries and locks: atomic.py's `.NAME.<8>.part` / `.NAME.old-PID`, lexical's `.tmpXXXXXX` and
-# `synced.json.tmp`, flock files
-_LITTER = re.compile(r"^\..+\.(?:[a-z0-9_]{8}\.part|old-[0-9]+)$|^\.tmp[A-Za-z0-9]{6}$|\.tmp$|\.lock$|^\.lock$",
-                     re.DOTALL)
+_STALE = stale_names(None)
+
+
+def _is_litter(name: str) -> bool:
+    """Writers' temporaries and locks: atomic.py's `.NAME.<8>.part` / `.NAME.old-PID`, the lexical index's, any
+    `*.tmp`, flock files."""
+    return bool(_STALE.match(name)) or is_litter(name) or name.endswith((".tmp", ".lock"))
 _MANIFEST = re.compile(r"^[0-9a-f]{64}\.json$")
 LOCK_WAIT_S = 10.0
 
@@ -171,7 +175,7 @@ def _copy_tree(src: Path, dst: Path, rel: str, res: BackupResult) -> None:
         return
     for e in entries:
         r = f"{rel}/{e.name}" if rel else e.name
-        if (not rel and e.name in DB_FILES) or r in REGISTRY_STATE or _LITTER.search(e.name):
+        if (not rel and e.name in DB_FILES) or r in REGISTRY_STATE or _is_litter(e.name):
             continue
         why = DERIVED.get(r) or SKIPPED.get(r)
         if why:

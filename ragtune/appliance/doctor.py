@@ -22,10 +22,11 @@ from .config import load_settings
 from .errors import InputError, RagtuneError, StoreError
 from .filelock import held_if_free
 from .home import Home
-from .lexical import TANTIVY_TMP, SIDECAR, LexicalIndex
+from .lexical import LexicalIndex, is_litter
 from .refs import resolve_adapter
 from .registry import Registry
 from .store import MIGRATIONS, health
+from .text import human_size
 from .vectorfiles import STATE, files_ok, read_state
 from .vectors import ANN_MIN_CHUNKS
 
@@ -111,7 +112,7 @@ def _database(home: Home, s: Any, quick: bool, rep: Report) -> int:
             rep.add("fail", "database", f"{pragma}: {'; '.join(bad[:3])}",
                     "restore the home from a backup (`ragtune backup` makes one), or ingest again into a new home")
         else:
-            rep.add("ok", "database", f"{pragma} ok, {_human(size)}")
+            rep.add("ok", "database", f"{pragma} ok, {human_size(size)}")
         for step in (_migrations, _counts, _query_log):
             try:
                 step(home, store, s, rep)
@@ -187,7 +188,7 @@ def _query_log(home: Home, store: Any, s: Any, rep: Report) -> None:
     keep = "unknown (config)" if days is None else "all" if days == 0 else f"{days} days"
     big = days == 0 and size is not None and size > LOG_WARN_BYTES
     rep.add("warn" if big else "ok", "query-log",
-            f"{rows} rows{'' if size is None else ', ' + _human(size)}; [retention] query_log_days keeps {keep}",
+            f"{rows} rows{'' if size is None else ', ' + human_size(size)}; [retention] query_log_days keeps {keep}",
             "`ragtune log prune` removes old rows; `[retention] query_log_days` keeps the log bounded" if big else None)
 
 
@@ -257,8 +258,8 @@ def _disk(home: Home, db_bytes: int, rep: Report) -> None:
     free = shutil.disk_usage(home.root).free
     need = max(GB, db_bytes)  # a VACUUM or a backup writes a copy of the database
     rep.add("warn" if free < need else "ok", "disk",
-            f"{_human(free)} free on the home's file system; database {_human(db_bytes)}",
-            f"free some space: with under {_human(need)} left an ingest, a VACUUM or a backup may fail half-way "
+            f"{human_size(free)} free on the home's file system; database {human_size(db_bytes)}",
+            f"free some space: with under {human_size(need)} left an ingest, a VACUUM or a backup may fail half-way "
             f"(each rolls back)" if free < need else None)
 
 
@@ -269,7 +270,7 @@ def _leftovers(home: Home, rep: Report) -> None:
     found: list[str] = []
     for folder, dirs, files in os.walk(home.root):
         for name in dirs + files:
-            if stale.match(name) or TANTIVY_TMP.match(name) or name == SIDECAR + ".tmp":
+            if stale.match(name) or is_litter(name):
                 path = Path(folder) / name
                 with held_if_free(path) as fd:
                     if fd is not None:
@@ -289,12 +290,3 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return st.st_size, st.st_mtime_ns
-
-
-def _human(n: int) -> str:
-    size, unit = float(n), "B"
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            break
-        size /= 1024
-    return f"{size:.0f} B" if unit == "B" else f"{size:.1f} {unit}"

@@ -34,6 +34,11 @@ _TERM = re.compile(r"[^\W_]+", re.UNICODE)
 TANTIVY_TMP = re.compile(r"^\.tmp[A-Za-z0-9]{6}$")
 
 
+def is_litter(name: str) -> bool:
+    """A name in the index folder that only a killed writer leaves: Tantivy's `.tmpXXXXXX`, our `synced.json.tmp`."""
+    return name == SIDECAR + ".tmp" or bool(TANTIVY_TMP.match(name))
+
+
 def _schema():
     import tantivy
 
@@ -280,7 +285,7 @@ class LexicalIndex:
         """What a killed writer left: Tantivy's half-written `.tmpXXXXXX` (its atomic meta writes) and our
         `synced.json.tmp`. Only with the writer lock held: no other writer can be making them now."""
         try:
-            names = [n for n in os.listdir(self.path) if n == SIDECAR + ".tmp" or TANTIVY_TMP.match(n)]
+            names = [n for n in os.listdir(self.path) if is_litter(n)]
         except OSError:
             return
         for n in names:
