@@ -141,3 +141,13 @@ def shortened(text: Any, limit: int = 200) -> str:
     named, not repeated."""
     text = text if isinstance(text, str) else str(text)
     return escaped(text) if len(text) <= limit else f"{escaped(text[:limit])}… ({len(text)} characters)"
+
+
+def human_size(n: int) -> str:
+    """Bytes as '512 B', '9.3 MB', '1.2 TB' (units of 1024): one way for listings, summaries and checks."""
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1024 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return str(n)

@@ -10,7 +10,8 @@ from typing import Any
 import click
 
 from ..appliance.errors import InputError
-from ..appliance.text import escaped, printable  # an answer: control pictures, lines kept; a log entry: one line
+# printable for an answer (control pictures, lines kept), escaped for a log entry (one line)
+from ..appliance.text import escaped, human_size, printable
 from .common import cli, pass_app, print_json, shown_path
 
 
@@ -270,7 +271,7 @@ def log_prune(app, days: int | None, keep: int | None, include_reviewed: bool, d
         return
     verb = "would remove" if dry_run else "removed"
     click.echo(f"{verb} {removed['rows']} entr{'y' if removed['rows'] == 1 else 'ies'} "
-               f"({_mb(removed['bytes'])} of logged text) and {removed['reviews']} review(s)")
+               f"({human_size(removed['bytes'])} of logged text) and {removed['reviews']} review(s)")
     if removed["kept_reviewed"]:
         click.echo(f"kept {removed['kept_reviewed']} reviewed entr{'y' if removed['kept_reviewed'] == 1 else 'ies'} "
                    f"(training data; --include-reviewed removes them too)")
@@ -280,11 +281,7 @@ def log_prune(app, days: int | None, keep: int | None, include_reviewed: bool, d
     if dry_run:
         return
     if vacuum:
-        click.echo(f"ragtune.db: {_mb(size['file'])} -> {_mb(after['file'])}")
+        click.echo(f"ragtune.db: {human_size(size['file'])} -> {human_size(after['file'])}")
     elif removed["rows"]:
-        click.echo(f"ragtune.db keeps its size ({_mb(size['file'])}): SQLite reuses the {_mb(size['free'])} now free "
-                   f"for new entries (--vacuum shrinks the file)")
-
-
-def _mb(n: int) -> str:
-    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.1f} kB"
+        click.echo(f"ragtune.db keeps its size ({human_size(size['file'])}): SQLite reuses the "
+                   f"{human_size(size['free'])} now free for new entries (--vacuum shrinks the file)")

@@ -13,6 +13,7 @@ import click
 
 from .. import __version__
 from ..appliance.config import Settings, load_settings
+from ..appliance.text import human_size  # noqa: F401  (the CLI's listings import it from here)
 from ..appliance.home import Home
 
 
@@ -98,16 +99,6 @@ def shown_path(path: Path | str) -> str:
     from ..appliance.text import escaped, shown_path as as_text
 
     return escaped(as_text(path))
-
-
-def human_size(n: int) -> str:
-    """Bytes as '512 B', '9.3 MB' for listings."""
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return str(n)
 
 
 def is_tty() -> bool:
