@@ -51,8 +51,12 @@ class StoreBase:
     `query`/`one`/`scalar` run SQL for the store's own methods (and for tests that inspect or damage a store on
     purpose); code outside `ragtune/appliance/store/` calls the named methods (a test checks)."""
 
-    def __init__(self, path: Path | str, *, readonly: bool = False):
+    def __init__(self, path: Path | str, *, readonly: bool = False, immutable: bool = False):
+        """`readonly`: no write, no migration (SQLite may still create `-wal`/`-shm` beside a WAL database).
+        `immutable` (with readonly): not even those; SQLite takes no locks and assumes no writer, so only for a file
+        nothing else has open (health.open_as_is)."""
         import apsw
+        from urllib.parse import quote
 
         self.path = Path(path)
         self._apsw = apsw
@@ -60,7 +64,11 @@ class StoreBase:
             if not readonly:
                 make_dir(self.path.parent)
             flags = apsw.SQLITE_OPEN_READONLY if readonly else apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
-            self.conn = apsw.Connection(str(self.path), flags=flags)
+            if readonly and immutable:
+                self.conn = apsw.Connection(f"file:{quote(str(self.path.resolve()))}?immutable=1",
+                                            flags=flags | apsw.SQLITE_OPEN_URI)
+            else:
+                self.conn = apsw.Connection(str(self.path), flags=flags)
             self.conn.setbusytimeout(10_000)
             _load_vec(self.conn)
             self.conn.execute("PRAGMA foreign_keys = ON")

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
-
-from ..errors import StoreError
 
 
 def open_as_is(path: Path | str) -> Any:
@@ -17,24 +14,11 @@ def open_as_is(path: Path | str) -> Any:
     `ragtune backup` opens it); where they do not, no writer is connected and the file is whole, and it is opened
     `immutable` (SQLite then takes no locks and makes no files). A writer that connects meanwhile can change the
     file under an immutable read: the caller compares the file before and after (doctor.py)."""
-    import apsw
-
     from . import Store
-    from .base import _access_hint, _load_vec
 
     path = Path(path)
-    if any(path.with_name(path.name + s).exists() for s in ("-wal", "-shm")):
-        return Store(path, readonly=True)
-    store = Store.__new__(Store)  # StoreBase.__init__ opens by plain path: the URI parameter needs its own open
-    store.path, store._apsw, store.conn = path, apsw, None
-    try:
-        store.conn = apsw.Connection(f"file:{quote(str(path.resolve()))}?immutable=1",
-                                     flags=apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI)
-        _load_vec(store.conn)
-    except apsw.Error as exc:
-        store.close()
-        raise StoreError(f"{path}: cannot open database: {exc}", hint=_access_hint(path, exc)) from None
-    return store
+    return Store(path, readonly=True,
+                 immutable=not any(path.with_name(path.name + s).exists() for s in ("-wal", "-shm")))
 
 
 def integrity_problems(store: Any, *, quick: bool = False) -> list[str]:
