@@ -13,7 +13,7 @@ import os
 import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from . import default_models as defaults
 from .artifacts import ACTIVE_ADAPTER, ADAPTER_KINDS, DEFAULT_ADAPTER, NONE_ADAPTER
@@ -64,9 +64,16 @@ class Report:
                 "checks": [asdict(c) for c in self.checks]}
 
 
-def diagnose(home: Home, *, settings: Callable[[], Any] | None = None, quick: bool = False) -> Report:
+# A check from a layer above this one (the CLI adds the models layer's rollout check: the appliance never imports
+# it): (name, check(home, quick, report)); it adds its own lines, and a RagtuneError it raises is a fail line `name`.
+Extra = tuple[str, Callable[[Home, bool, Report], None]]
+
+
+def diagnose(home: Home, *, settings: Callable[[], Any] | None = None, quick: bool = False,
+             extra: Sequence[Extra] = ()) -> Report:
     """Every check on `home`. `settings`: how the caller loads its settings (the CLI's --config); the home's
     config.toml when None. `quick`: `quick_check` instead of `integrity_check`, and no hashing of model files.
+    `extra`: checks of the layers above, run after the models' (they keep to the same read-only rules).
     InputError when the home does not exist (nothing to check, and nothing is created)."""
     if not home.root.is_dir():
         raise InputError(f"home {home.root} does not exist", hint="check --home / RAGTUNE_HOME")
@@ -82,6 +89,11 @@ def diagnose(home: Home, *, settings: Callable[[], Any] | None = None, quick: bo
         rep.add("warn", "models", "not checked: the config does not load", "fix config.toml, then run doctor again")
     else:
         _models(home, s, quick, rep)
+    for name, check in extra:
+        try:
+            check(home, quick, rep)
+        except RagtuneError as exc:  # e.g. a rollout.json that does not parse: said, the other checks go on
+            rep.error(name, exc)
     _disk(home, db_bytes, rep)
     _leftovers(home, rep)
     return rep

@@ -9,17 +9,21 @@ from .common import cli, pass_app, print_json
 
 @cli.command("doctor")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object: every check with its status.")
-@click.option("--quick", is_flag=True, help="SQLite's quick_check instead of integrity_check; model files are "
-                                            "found but not hashed.")
+@click.option("--quick", is_flag=True, help="SQLite's quick_check instead of integrity_check; model files and a "
+                                            "rollout's adapters are found but not hashed.")
 @pass_app
 def doctor(app, as_json: bool, quick: bool) -> int:
-    """Check the home without changing anything: the database, its indexes, the models and adapter, the config,
-    disk space and leftovers. One line per check, `ok|warn|fail  NAME  detail`. Exit 0 when nothing failed (warnings
-    are repaired by the product or need attention soon), 1 when a check failed, 2 when the home does not exist."""
+    """Check the home without changing anything: the database, its indexes, the models and adapter, a running
+    rollout, the config, disk space and leftovers. One line per check, `ok|warn|fail  NAME  detail`. Exit 0 when
+    nothing failed (warnings are repaired by the product or need attention soon), 1 when a check failed, 2 when the
+    home does not exist."""
     from ..appliance.doctor import diagnose
     from ..appliance.text import escaped
+    from ..models import rollout_doctor
 
-    rep = diagnose(app.home, settings=lambda: app.settings, quick=quick)
+    # the rollout state is the models layer's: the appliance's doctor takes its check from here
+    rep = diagnose(app.home, settings=lambda: app.settings, quick=quick,
+                   extra=[(rollout_doctor.NAME, rollout_doctor.check)])
     if as_json:
         print_json(rep.to_json())
     else:

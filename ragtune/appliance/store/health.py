@@ -45,3 +45,13 @@ def query_log_size(store: Any) -> tuple[int, int | None]:
     except Exception:  # noqa: BLE001 - a build without SQLITE_ENABLE_DBSTAT_VTAB: the size is unknown, not an error
         return rows, None
     return rows, int(size)
+
+
+def arm_counts(store: Any, since: float) -> dict[str, int]:
+    """Answers each rollout arm has logged since `since` (epoch seconds): {"control": n, "candidate": n}, counted
+    through the query log's (arm, ts) index, nothing read but that index."""
+    out = {"control": 0, "candidate": 0}
+    for arm, n in store.query("SELECT arm, count(*) FROM query_log WHERE arm IN ('control', 'candidate') AND ts >= ? "
+                              "GROUP BY arm", (float(since),)):
+        out[arm] = int(n)
+    return out
