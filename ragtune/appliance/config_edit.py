@@ -18,16 +18,19 @@ from .errors import ConfigError, read_capped, unreadable
 from .filelock import exclusive
 from .home import Home
 from .jsonl import long_number
+from .text import escaped
 from .tomltext import MAX_TOML_BYTES, TomlTextError, key_line, loads, out_of_range, read_toml, toml_value, tomllib
 
 
 def _field(section: str, key: str) -> Any:
+    # a section or key typed on the command line is escaped here, for every caller (CLI, TUI, serve): a newline in
+    # it would forge a line of the message, an ESC drive the terminal
     if section not in SECTIONS:
-        raise ConfigError(f"unknown section '{section}'", hint=f"known sections: {', '.join(SECTIONS)}")
+        raise ConfigError(f"unknown section '{escaped(section)}'", hint=f"known sections: {', '.join(SECTIONS)}")
     for f in fields(SECTIONS[section]):
         if f.name == key:
             return f
-    raise ConfigError(f"unknown key '{key}' in [{section}]",
+    raise ConfigError(f"unknown key '{escaped(key)}' in [{section}]",
                       hint=f"known keys: {', '.join(sorted(f.name for f in fields(SECTIONS[section])))}")
 
 
@@ -80,9 +83,10 @@ def set_config_value(path: Path, dotted: str, raw: str, *, home: Home | None = N
     file is validated as a whole before it replaces the old one: a bad value leaves the file untouched."""
     section, _, key = dotted.partition(".")
     if not section or not key:
-        raise ConfigError(f"'{dotted}': give SECTION.KEY, e.g. retrieve.k")
+        raise ConfigError(f"'{escaped(dotted)}': give SECTION.KEY, e.g. retrieve.k")
     value = parse_cli_value(section, key, raw)
-    shown = raw if len(raw) <= 60 else raw[:40] + "…"  # a value of 400 digits is not repeated in every error
+    # a value of 400 digits is not repeated in every error; one typed with an ESC or a newline is escaped
+    shown = escaped(raw if len(raw) <= 60 else raw[:40] + "…")
     update_config(path, {dotted: value}, home=home, what=f"{dotted} = {shown}")
     return value
 

@@ -140,28 +140,46 @@ def _label(param: click.Parameter | None) -> str:
     return param.human_readable_name if param is not None else "PATH"
 
 
-def checked_path(*, reads: str | None = None, utf8: str | None = None):
+def checked_path(*, reads: str | None = None, utf8: str | None = None, pipes: bool = False):
     """A click callback for a path parameter, run as the arguments are parsed: before any work and any heavy import
     (torch). `reads`: what the command reads there ("a BEIR folder or a .jsonl file"): a device, pipe or socket is
     refused, as atomic.is_special decides (/dev/zero would be read until memory runs out, /dev/null reads as nothing
-    and was said as "no such file"). `utf8`: why the path must be UTF-8 ("the conversion records it"): one whose
-    bytes are not is refused as `eval run` and the home refuse theirs (text.check_utf8_path). Both InputErrors (exit 2).
+    and was said as "no such file"). `pipes`: the command reads the file as a stream of lines or records (a JSONL
+    file), so a pipe is taken (`--qa <(grep … qa.jsonl)`, /dev/stdin fed by `|`): read once into a spool file
+    (appliance/spool.py, bounded), whose path the command gets instead, removed when the command ends; devices and
+    sockets are still refused. `utf8`: why the path must be UTF-8 ("the conversion records it"): one whose bytes are
+    not is refused as `eval run` and the home refuse theirs (text.check_utf8_path). All InputErrors (exit 2).
     A value of several paths (multiple=True, nargs=-1) is checked path by path."""
     def check(ctx: click.Context | None, param: click.Parameter | None, value: Any) -> Any:
         from ..appliance.atomic import is_special
         from ..appliance.errors import InputError
+        from ..appliance.spool import is_pipe
         from ..appliance.text import check_utf8_path
 
-        for path in value if isinstance(value, (tuple, list)) else (value,):
-            if path is None:
-                continue
-            if utf8:
-                check_utf8_path(path, _label(param), utf8)
-            if reads and is_special(path):
-                raise InputError(f"{_label(param)} {shown_path(path)}: a device, pipe or socket, not {reads}")
-        return value
+        several = isinstance(value, (tuple, list))
+        out = []
+        for path in value if several else (value,):
+            if path is not None:
+                if utf8:
+                    check_utf8_path(path, _label(param), utf8)
+                if reads and is_special(path):
+                    if not (pipes and is_pipe(path)):
+                        raise InputError(f"{_label(param)} {shown_path(path)}: a device, pipe or socket, not {reads}")
+                    path = _spooled(ctx, param, path)
+            out.append(path)
+        return type(value)(out) if several else out[0]
 
     return check
+
+
+def _spooled(ctx: click.Context | None, param: click.Parameter | None, path: Any) -> Any:
+    """The pipe's bytes in a spool file (removed as the command's context closes), typed as click gave the path."""
+    from ..appliance.spool import spool_pipe
+
+    spool, remove = spool_pipe(path, f"{_label(param)} {shown_path(path)}")
+    if ctx is not None:
+        ctx.call_on_close(remove)
+    return spool if isinstance(path, Path) else str(spool)
 
 
 def existing_path(p: str) -> Path:

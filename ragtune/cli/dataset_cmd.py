@@ -18,8 +18,11 @@ _err = say  # progress and notes name the user's paths
 # `dataset build` records its sources and --out in its files (train.jsonl, report.json, dataset_config.json are UTF-8
 # text): a path whose bytes are not UTF-8 failed writing them, after the whole build
 _BUILT = "the dataset's files record it"
-_JSONL = checked_path(reads="a JSONL file", utf8=_BUILT)
-_DATASET = checked_path(reads="a built dataset folder or a training JSONL file")
+# A JSONL file is read as lines: a pipe (`--qa <(grep … qa.jsonl)`) is read once into a spool file
+# (common.checked_path). Not --docs (documents are read by name: the suffix picks the reader), --config (TOML or
+# JSON by its suffix) nor --init-adapter (a folder, or a GGUF read by seeking)
+_JSONL = checked_path(reads="a JSONL file", utf8=_BUILT, pipes=True)
+_DATASET = checked_path(reads="a built dataset folder or a training JSONL file", pipes=True)
 _FOLDER = checked_path(reads="a folder")
 
 

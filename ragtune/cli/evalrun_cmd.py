@@ -10,8 +10,9 @@ from .common import FiniteFloatRange, checked_path, pass_app, print_json, shown_
 from .eval_cmd import eval_group
 
 SEED_MAX = 2**32 - 1  # llama.cpp's sampler seed is 32-bit: a larger one would decode as its low 32 bits
-# /dev/null as the set was "no such file or folder", /dev/zero never ends: a device is said as what it is
-_DATASET = checked_path(reads="a BEIR folder or a training-format .jsonl file")
+# /dev/null as the set was "no such file or folder", /dev/zero never ends: a device is said as what it is. A pipe
+# (`eval run <(grep … set.jsonl)`) is a training-format set read into a spool file (a BEIR folder cannot be one)
+_DATASET = checked_path(reads="a BEIR folder or a training-format .jsonl file", pipes=True)
 
 
 @eval_group.command("run")

@@ -1,8 +1,10 @@
 """Chunker: text with long runs without spaces (hex dumps, rows of digits) is chunked in time linear in its tokens,
-and the faster cut search chooses the chunks the plain one did."""
+and the faster cut search, over token spans read a block at a time (`_span_blocks`, `_Window`), chooses the chunks
+the plain one did over all spans at once."""
 
 from __future__ import annotations
 
+import hashlib
 import random
 from pathlib import Path
 
@@ -10,8 +12,8 @@ import numpy as np
 import pytest
 
 from ragtune.appliance.ingest import chunker
-from ragtune.appliance.ingest.chunker import (_HEADING, _INSIDE, _PARAGRAPH, Chunk, _cut_priority, chunk_text,
-                                              effective_sizes, fence_spans, token_spans)
+from ragtune.appliance.ingest.chunker import (_HEADING, _INSIDE, _PARAGRAPH, Chunk, _cut_priority, _span_blocks,
+                                              chunk_text, effective_sizes, fence_spans)
 
 from .ingest_helpers import real_tokenizer
 
@@ -23,11 +25,21 @@ def tok():
     return real_tokenizer()
 
 
+def _all_spans(tokenizer, text):
+    """(starts, ends) of every token of `text`: all of `_span_blocks`' blocks joined, as the chunker held them
+    before it kept only a window of them."""
+    blocks = list(_span_blocks(tokenizer, text))
+    for off in blocks:
+        assert off.dtype == np.int64 and off.ndim == 2 and off.shape[1] == 2  # absolute offsets, any text length
+    off = np.concatenate(blocks) if blocks else np.empty((0, 2), dtype=np.int64)
+    return off[:, 0], off[:, 1]
+
+
 def _reference(text, tokenizer, chunk_tokens=200, overlap_tokens=40, max_seq_len=256):
-    """The cut search as it was written before it skipped cuts inside words: every token boundary of the window
-    looked at, one by one."""
+    """The cut search as it was written before it skipped cuts inside words and kept only a window of spans: every
+    token boundary of the window looked at, one by one, over all the text's spans at once."""
     size, overlap = effective_sizes(chunk_tokens, overlap_tokens, max_seq_len)
-    starts, ends = token_spans(tokenizer, text)
+    starts, ends = _all_spans(tokenizer, text)
     fences = fence_spans(text)
     n, out, s, min_len = len(starts), [], 0, max(1, size // 2)
     while s < n:
@@ -117,7 +129,7 @@ def test_a_long_run_costs_two_tokenizer_calls_per_block_and_no_long_word(tok):
     assert chunks[0].start_char == 0 and chunks[-1].end_char == len(text)
     for c in chunks:
         assert text[c.start_char:c.end_char] == c.text and c.n_tokens <= 200
-    starts, ends = token_spans(tok, text)
+    starts, ends = _all_spans(tok, text)
     assert (np.diff(starts) > 0).all() and (ends > starts).all() and ends[-1] == len(text)
 
 
@@ -125,20 +137,11 @@ def test_pieces_the_normaliser_empties_still_count(tok):
     """A long word with a run of combining accents inside: its pieces of accents alone give no token (the
     normaliser strips accents) but each still counts as one, so the word stays covered, in order."""
     text = "start " + "x" * 60 + "\u0301" * 100 + "y" * 60 + " end"
-    starts, ends = token_spans(tok, text)
+    starts, ends = _all_spans(tok, text)
     assert (np.diff(starts) > 0).all() and (ends > starts).all()
     spans = list(zip(starts.tolist(), ends.tolist()))
     assert all((a, a + 20) in spans for a in range(66, 166, 20))  # accents only: each piece counted once
     assert spans[1][0] == 6 and spans[-2][1] == 226 and spans[-1] == (227, 230)
-
-
-def test_token_offsets_are_int32_and_chunks_unchanged(tok):
-    """QA: a 50 MB line without spaces peaked at 1.2 GB: int64 offsets, gathered per block and then joined (two
-    copies). They are int32, written once into arrays sized for a token per character."""
-    text = random.Random(4).randbytes(100_000).hex() + " tail words.\n\n# Next\nmore"
-    starts, ends = token_spans(tok, text)
-    assert starts.dtype == np.int32 and ends.dtype == np.int32
-    assert chunk_text(text, tok) == _reference(text, tok)
 
 
 class _TwoPerChar:
@@ -152,8 +155,73 @@ class _TwoPerChar:
         return self._Enc(text)
 
 
-def test_more_tokens_than_characters_grow_the_offset_arrays():
-    text = "ab cd " * 30_000  # 240,000 tokens of 180,000 characters: the arrays grow once, keeping what they held
-    starts, ends = token_spans(_TwoPerChar(), text)
+class _Recording(chunker._Window):
+    """The chunker's window, recording the most token spans it held at once."""
+
+    most = 0
+
+    def reach(self, i):
+        super().reach(i)
+        _Recording.most = max(_Recording.most, len(self.starts))
+
+
+@pytest.mark.parametrize("two_per_char", [False, True])
+def test_a_long_line_holds_a_bounded_window_of_spans_and_chunks_unchanged(tok, monkeypatch, two_per_char):
+    """QA: a 50 MB line without spaces peaked at 1.2 GB (int64 offsets of every token, joined from blocks), then
+    533 MB (int32, written once). The chunker now holds only the spans from the current chunk on, a few blocks'
+    worth whatever the length of the line (also when a block makes more tokens than characters), and its chunks
+    are those of the plain search over all spans."""
+    text = random.Random(4).randbytes(300_000).hex() + " tail words.\n\n# Next\nmore"  # 600 KB: 10 blocks
+    tokenizer = _TwoPerChar() if two_per_char else tok
+    monkeypatch.setattr(chunker, "_Window", _Recording)
+    _Recording.most = 0
+    chunks = chunk_text(text, tokenizer)
+    starts, _ = _all_spans(tokenizer, text)
+    assert len(starts) > 6 * chunker.BLOCK_CHARS, len(starts)  # more tokens than a window may hold
+    # two blocks of characters' tokens (at most one token per character for the real tokenizer on hex, two for
+    # _TwoPerChar): 105 K of 433 K tokens held at most, 197 K of 1.2 M
+    assert 0 < _Recording.most <= 2 * chunker.BLOCK_CHARS * (2 if two_per_char else 1)
+    assert chunks == _reference(text, tokenizer)
+
+
+def test_more_tokens_than_characters_are_all_read_in_order():
+    """A block may make more tokens than it has characters (lower-casing can make two of one character): every
+    block's spans are kept, in order, and the chunks count them all."""
+    text = "ab cd " * 30_000  # 240,000 tokens of 180,000 characters, in 3 blocks
+    starts, ends = _all_spans(_TwoPerChar(), text)
     expect = [i for i, ch in enumerate(text) if not ch.isspace() for _ in range(2)]
     assert starts.tolist() == expect and ends.tolist() == [i + 1 for i in expect]
+    chunks = chunk_text(text, _TwoPerChar(), chunk_tokens=200, overlap_tokens=0)
+    assert sum(c.n_tokens for c in chunks) == len(expect)
+    assert [c.start_char for c in chunks[1:]] == [c.end_char + 1 for c in chunks[:-1]]  # a space between chunks
+    assert chunks[0].start_char == 0 and chunks[-1].end_char == len(text) - 1
+    assert chunks == _reference(text, _TwoPerChar(), 200, 0)
+
+
+def _varied(seed):
+    """Headings, code, prose, accents, long words, CJK, a text over many blocks, a hex line and its tail."""
+    return (_mixed(seed) + "Économie et café: les prix augmentent. 日本語のテキスト。 Ünïcode words here.\n\n" * 1200
+            + random.Random(seed).randbytes(40_000).hex() + " tail words.\n\n# Next\nmore")
+
+
+def _digest(chunks):
+    h = hashlib.sha256()
+    for c in chunks:
+        h.update(f"{c.ord}:{c.start_char}:{c.end_char}:{c.n_tokens}:{c.sha256}\n".encode())
+    return h.hexdigest()[:16]
+
+
+# Chunks of _varied(seed) per (chunk_tokens, overlap_tokens), recorded with the chunker of round 39 (before its
+# unused all-at-once `token_spans` was removed): a change here re-chunks every stored document.
+_STORED = {
+    0: ["f5ba1c8195307ce6", "cdf53e6a0f6e03cb", "416acd1db57d522e", "db48d9d1dc32ffdb"],
+    1: ["ad1b08c5ec8c8073", "2a7e367cd4f04823", "9c5258d200a7a05d", "53c2e20e70382486"],
+    2: ["ef4d51b4e0881f2e", "14cae70dd4ab4fab", "7a31e940440b8ee6", "a532e2090442211e"],
+}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_chunks_of_a_varied_text_are_those_stored(tok, seed):
+    text = _varied(seed)
+    assert [_digest(chunk_text(text, tok, chunk_tokens=a, overlap_tokens=b))
+            for a, b in [(200, 40), (100, 20), (64, 0), (30, 14)]] == _STORED[seed]

@@ -72,34 +72,6 @@ def _span_blocks(tokenizer: Any, text: str) -> Iterator[np.ndarray]:
         pos = end
 
 
-def token_spans(tokenizer: Any, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Character (start, end) of every token of `text` (no special tokens), as int32 arrays (int64 for a text of
-    2 GiB or more). A run without spaces makes nearly a token per character: int64 arrays gathered per block and
-    then joined held four bytes per character four times over (1.2 GB for a 50 MB hex line). `chunk_text` does not
-    hold them all (`_Window`)."""
-    n = len(text)
-    dtype = np.int32 if n < np.iinfo(np.int32).max else np.int64
-    # Written in place, sized for a token per character (more only when lower-casing lengthens a character, then
-    # grown): pages never written are never allocated, so the unused tail costs address space, not memory.
-    starts = np.empty(n + 1, dtype=dtype)
-    ends = np.empty(n + 1, dtype=dtype)
-    count = 0
-    for off in _span_blocks(tokenizer, text):
-        if count + len(off) > len(starts):
-            starts, ends = _grown(starts, count, count + len(off)), _grown(ends, count, count + len(off))
-        starts[count:count + len(off)] = off[:, 0]
-        ends[count:count + len(off)] = off[:, 1]
-        count += len(off)
-    return starts[:count], ends[:count]
-
-
-def _grown(a: np.ndarray, used: int, need: int) -> np.ndarray:
-    """`a` with room for `need` items, its first `used` kept."""
-    out = np.empty(max(need, 2 * len(a)), dtype=a.dtype)
-    out[:used] = a[:used]
-    return out
-
-
 def _split_long_words(tokenizer: Any, text: str, off: np.ndarray) -> np.ndarray:
     """`off` (absolute spans) with each token longer than WORD_CHARS replaced by the tokens of its PIECE_CHARS
     pieces. WordPiece reads a longer word (a hex dump, a row of digits, a base64 run without capitals) as one [UNK]:

@@ -293,18 +293,6 @@ class _Run:
                 self.store.bump_index_version()
 
 
-def _count_rows(path: Path) -> int:
-    n = 0
-    try:
-        with open(path, "rb") as fh:
-            for line in fh:
-                if line.strip():
-                    n += 1
-    except OSError:
-        return 1
-    return max(1, n)
-
-
 def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, progress: Progress | None = None,
                  store: Any = None, embedder: Any = None, lexical: Any = None,
                  on_progress: OnProgress | None = None, retry_failed: bool = False,
@@ -385,13 +373,19 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
     return summary
 
 
+@dataclass
+class _Count:
+    """What `progress(done, total, path)` is told: files and corpus rows. A corpus file counts as one until its rows
+    are counted, by the pass that validates it (the file is not read a time more only to count its lines)."""
+    done: int
+    total: int
+
+
 def _process(run: _Run, w: Walk, settings: Settings, progress: Progress | None, summary: IngestSummary) -> None:
-    rows_in = {i.path: _count_rows(i.path) for i in w.items if i.kind == "beir"}
-    total = sum(rows_in.get(i.path, 1) for i in w.items)
-    done = 0
+    count = _Count(0, len(w.items))
     for n_item, item in enumerate(w.items):
         try:
-            done = _item(run, item, settings, progress, summary, rows_in, total, done)
+            _item(run, item, settings, progress, summary, count)
         except _Stopped:  # before this file, between its rows, or inside one of its documents: it is left
             summary.stopped, summary.files_left = True, len(w.items) - n_item
             if item.kind == "beir":
@@ -400,17 +394,24 @@ def _process(run: _Run, w: Walk, settings: Settings, progress: Progress | None, 
 
 
 def _item(run: _Run, item: WalkItem, settings: Settings, progress: Progress | None, summary: IngestSummary,
-          rows_in: dict[Path, int], total: int, done: int) -> int:
-    """Read one walked file (a document, or a corpus file of many) into `run`; returns `done` moved on."""
+          count: _Count) -> None:
+    """Read one walked file (a document, or a corpus file of many) into `run`; moves `count` on."""
     if run.should_stop():
         raise _Stopped
     path_s = str(item.path)
     if item.kind == "beir":
-        row_bytes = _size(item.path) / rows_in[item.path]
+        size = _size(item.path)
+        row_bytes = float(size)  # each row's share of the file's bytes (progress), once the rows are counted
+
+        def counted(n: int) -> None:
+            nonlocal row_bytes
+            row_bytes = size / n
+            count.total += n - 1
+
         rows = replaced = 0
         not_unicode: set[str] = set()  # rows given U+FFFD: noted, not silent (filled as the file is validated)
         try:
-            for doc in iter_beir_documents(item.path, not_unicode=not_unicode):
+            for doc in iter_beir_documents(item.path, not_unicode=not_unicode, counted=counted):
                 if run.should_stop():  # between rows of a big corpus too
                     raise _Stopped
                 rows += 1
@@ -422,21 +423,21 @@ def _item(run: _Run, item: WalkItem, settings: Settings, progress: Progress | No
                 else:
                     _add(run, doc, doc_id, row_bytes)
                     replaced += doc.path[len(path_s) + 1:] in not_unicode
-                done += 1
+                count.done += 1
                 if progress:
-                    progress(min(done, total), total, doc.path)
+                    progress(min(count.done, count.total), count.total, doc.path)
                 run.tracker.emit(doc.path, "reading")
         except LoadError as exc:
             run.fail(path_s, exc.reason)
             run.seen_prefixes.append(path_s + "#")  # keep its stored rows: we could not read the file
-            run.tracker.skip(_size(item.path) - rows * row_bytes)
+            run.tracker.skip(size - rows * row_bytes)
         except OSError as exc:
             summary.failed.append((path_s, os_reason(exc)))
             run.seen_prefixes.append(path_s + "#")
-            run.tracker.skip(_size(item.path) - rows * row_bytes)
+            run.tracker.skip(size - rows * row_bytes)
         summary.note_not_unicode(path_s, replaced)
         run.tracker.files_done += 1
-        return done
+        return
     run.seen.add(path_s)
     size = _size(item.path)
     run.tracker.emit(path_s, "reading")  # before a big file's parse and chunking, not after
@@ -459,11 +460,10 @@ def _item(run: _Run, item: WalkItem, settings: Settings, progress: Progress | No
     except LoadError as exc:
         run.fail(path_s, exc.reason, sha, item.kind)
         run.tracker.skip(size)
-    done += 1
+    count.done += 1
     run.tracker.files_done += 1
     if progress:
-        progress(min(done, total), total, path_s)
-    return done
+        progress(min(count.done, count.total), count.total, path_s)
 
 
 def _add(run: _Run, doc: Document, doc_id: int | None, weight: float) -> None:

@@ -30,25 +30,57 @@ KINDS = {".md": "md", ".markdown": "md", ".txt": "txt", ".html": "html", ".htm":
 
 
 # -- BEIR corpus ----------------------------------------------------------------------------------
-def iter_beir_documents(path: Path, *, not_unicode: set[str] | None = None) -> Iterator[Document]:
-    """Each row of a BEIR corpus.jsonl as a Document ("<abs path>#<_id>"). The whole file is validated
-    first (`ragtune.appliance.beir.iter_corpus`): a bad line fails the file before any row is stored.
+# A corpus file is validated whole before its first row is handed out (a bad line fails the file, nothing of it is
+# stored). Rows whose text adds up to HOLD_MB are kept from that pass and handed out from memory: the file is read
+# and parsed once. A larger file is read twice (validated, then streamed) so that memory stays bounded. (Documents
+# up to ingest.max_file_mb, 50 MB by default, are held whole too.)
+HOLD_MB = 64
+
+
+def iter_beir_documents(path: Path, *, not_unicode: set[str] | None = None,
+                        counted: Callable[[int], None] | None = None) -> Iterator[Document]:
+    """Each row of a BEIR corpus.jsonl as a Document ("<abs path>#<_id>"). The whole file is validated first
+    (`ragtune.appliance.beir.iter_corpus`): a bad line fails the file before any row is stored. `counted(n)` is
+    called once it is, before the first row: the number of rows (the progress shares the file's bytes out to them).
     Row text gets only `_norm_text` (not the file clean-up): a benchmark's passages stay as it wrote them.
     `not_unicode` gets, from that first pass, the _ids of the rows whose title, text or date got U+FFFD."""
     from ...beir import iter_corpus
 
+    held: list[dict] | None = []
+    budget = HOLD_MB * 1024 * 1024
+    n = 0
     try:
-        n = sum(1 for _ in iter_corpus(path, not_unicode=not_unicode))
+        for row in iter_corpus(path, not_unicode=not_unicode):
+            n += 1
+            if held is not None:
+                budget -= len(row["text"]) + len(row["title"]) + 200  # + what a row's objects cost besides
+                if budget < 0:
+                    held = None  # too big to keep: validated on, then read again
+                else:
+                    held.append(row)
     except InputError as exc:
         raise LoadError(exc.message) from None
     if not n:  # like an empty document: a failure, so rows stored from it are kept (even with --prune)
         raise LoadError("empty document (a corpus file with no rows)")
-    for row in iter_corpus(path):
-        canon = json.dumps({"title": row["title"], "text": row["text"], "date": row.get("date")},
-                           ensure_ascii=False, sort_keys=True).encode("utf-8")
-        text = _norm_text(row["text"])
-        yield Document(f"{path}#{row['_id']}", "beir", row["title"].strip(), text, parse_date(row.get("date")),
-                       sha256_bytes(canon), len(canon))
+    if counted is not None:
+        counted(n)
+    if held is not None:
+        held.reverse()
+        while held:  # popped as handed out: the memory goes with the rows
+            yield _beir_document(path, held.pop())
+        return
+    try:
+        for row in iter_corpus(path):
+            yield _beir_document(path, row)
+    except InputError as exc:  # changed since it was validated: the rows before stay stored, the file fails
+        raise LoadError(exc.message) from None
+
+
+def _beir_document(path: Path, row: dict) -> Document:
+    canon = json.dumps({"title": row["title"], "text": row["text"], "date": row.get("date")},
+                       ensure_ascii=False, sort_keys=True).encode("utf-8")
+    return Document(f"{path}#{row['_id']}", "beir", row["title"].strip(), _norm_text(row["text"]),
+                    parse_date(row.get("date")), sha256_bytes(canon), len(canon))
 
 
 # -- dispatch -------------------------------------------------------------------------------------
@@ -72,7 +104,10 @@ LOADERS: dict[str, Callable[[Path, bytes], Document]] = {
 # before a space no longer starts a terminal sequence, an open OSC ends at its line (it ate the rest of the file);
 # pdf: an ESC is dropped alone (it ate the next letter); html: a declared charset is used only when a browser reads
 # it; txt/md/html: UTF-16 without a BOM in other scripts than Latin is read (it was "binary file").
-LOADER_VERSIONS: dict[str, int] = {"md": 5, "txt": 5, "html": 6, "pdf": 4, "docx": 4}
+# round 40: pdf: TeX T1 ligature codes 27-31 read as ff/fi/fl/ffi/ffl where the page's fonts say T1 or the code sits
+# between letters (pdf.py); txt/md/html: UTF-16 without a BOM and without spaces, digits or line breaks is read
+# (base._wide_evidence: control bytes where only UTF-16 puts them).
+LOADER_VERSIONS: dict[str, int] = {"md": 6, "txt": 6, "html": 7, "pdf": 5, "docx": 4}
 
 
 def kind_of(path: Path) -> str | None:

@@ -78,8 +78,8 @@ def decode_utf16_unmarked(raw: bytes) -> str | None:
     """UTF-16 without a byte-order mark (SQL Server's `bcp -w`, .NET's Encoding.Unicode, some Windows exports), or
     None. Only on strong evidence, over the first 8 KB: one byte of each pair is NUL for at least 30% of the pairs
     and the other almost never (ASCII-range text in UTF-16; a binary's NULs fall in both), or it reads as text in
-    one script with a line break, space or digit (`_utf16_by_script`: Cyrillic, Greek, CJK have few NULs); and the
-    whole file decodes strictly (random bytes hit a lone surrogate) to 95% printable characters."""
+    one script (`_utf16_by_script`: Cyrillic, Greek, CJK have few NULs, and without a space, digit or line break
+    none); and the whole file decodes strictly (random bytes hit a lone surrogate) to 95% printable characters."""
     if len(raw) % 2 or len(raw) < 4:
         return None
     sample = raw[:8192]
@@ -121,7 +121,9 @@ def _utf16_by_script(sample: bytes, whole: bool) -> str | None:
     if b"\x00" not in sample:
         try:
             codecs.getincrementaldecoder("utf-8")().decode(sample, final=whole)
-            return None  # UTF-8 text (ASCII included) is read as such, never as UTF-16
+            if _control_share(sample) <= 0.10:
+                return None  # UTF-8 text (ASCII included) is read as such, never as UTF-16
+            # else no text as UTF-8 (a byte 0x04 in every pair: UTF-16 Cyrillic of lower-case letters only)
         except UnicodeDecodeError:
             pass
     found = [enc for enc in ("utf-16-le", "utf-16-be") if _one_script(_decode_head(sample, enc, whole))]
@@ -138,17 +140,16 @@ def _decode_head(sample: bytes, enc: str, whole: bool) -> str | None:
 
 
 def _one_script(text: str | None) -> bool:
-    """Whether a sample read as UTF-16 is text: a character of the Latin-1 range in it (a line break, a space, a
-    digit: a code unit with a NUL byte), no unassigned, private-use, control or stray format character (over 1 in
-    200), 90% of its letters (Latin aside) in one script, and (kana aside) under 80% of code units made of two
-    printable ASCII bytes (about 1 in 4 Han characters are). Bytes of another kind are not: they hold no NUL, or a
-    binary's NUL pairs; ASCII and cp1252 give invisible operators and unassigned U+2061-U+2073 (a space beside a
-    letter), or with NULs between them (`find -print0`) Han from ASCII pairs; UTF-8, GBK and Shift-JIS give Han,
-    Hangul, Yi, surrogates and private-use characters (in one byte order pure Han or Hangul: only the missing NUL
-    bytes tell them from UTF-16)."""
+    """Whether a sample read as UTF-16 is text: its code units could only be UTF-16's (`_wide_evidence`), no
+    unassigned, private-use, control or stray format character (over 1 in 200), 90% of its letters (Latin aside) in
+    one script, and (kana aside) under 80% of code units made of two printable ASCII bytes (about 1 in 4 Han
+    characters are). Bytes of another kind are not: ASCII and cp1252 give invisible operators and unassigned
+    U+2061-U+2073 (a space beside a letter), or with NULs between them (`find -print0`) Han from ASCII pairs; UTF-8,
+    GBK and Shift-JIS give Han, Hangul, Yi, surrogates and private-use characters (in one byte order pure Han or
+    Hangul: only the bytes each code unit is made of tell them from UTF-16)."""
     if not text:
         return False
-    latin1 = bad = kana = ascii_pairs = 0
+    latin1 = bad = kana = ascii_pairs = high_ctrl = low_ctrl = 0
     scripts: Counter[str] = Counter()
     for ch in text:
         cat = unicodedata.category(ch)
@@ -159,19 +160,47 @@ def _one_script(text: str | None) -> bool:
         c = ord(ch)
         if c < 0x100:
             latin1 += 1
-        elif 0x3000 <= c < 0x3100:  # CJK punctuation and kana: high byte "0", low byte often a letter
+            continue
+        hi, lo = c >> 8, c & 0xFF
+        if c > 0xFFFF:  # a surrogate pair: its code units' bytes are D8-DF and any
+            pass
+        elif hi in _CTRL:
+            high_ctrl += 1
+        elif lo in _CTRL:
+            low_ctrl += 1
+        if hi == 0x30:  # CJK punctuation and kana: high byte "0", low byte often a letter
             kana += 1
-        elif 0x20 <= c >> 8 < 0x7F and 0x20 <= c & 0xFF < 0x7F:
+        elif 0x20 <= hi < 0x7F and 0x20 <= lo < 0x7F:
             ascii_pairs += 1
         if cat[0] == "L":
             script = unicodedata.name(ch, "?").split(" ", 1)[0]
             scripts[_SCRIPT_GROUP.get(script, script)] += 1
-    if not latin1 or bad > len(text) // 200 or sum(scripts.values()) < 2:
+    wide = len(text) - latin1 - bad
+    if not _wide_evidence(latin1, wide, high_ctrl, low_ctrl) or bad > len(text) // 200 or sum(scripts.values()) < 2:
         return False
     if ascii_pairs > 0.8 * (len(text) - latin1 - bad - kana):
         return False  # two ASCII characters a code unit (names `find -print0` separated by NULs): CJK to the eye
     others = [n for script, n in scripts.items() if script != "LATIN"]  # Latin words mix into any script
     return not others or max(others) >= 0.9 * sum(others)
+
+
+def _wide_evidence(latin1: int, wide: int, high_ctrl: int, low_ctrl: int) -> bool:
+    """Whether code units could only be UTF-16's: one in the Latin-1 range (a line break, a space, a digit: a NUL
+    byte), or, over 16 or more others, a byte that is a control code in any other text (`_CTRL`: 01-07, 0E-1A,
+    1C-1F) where UTF-16 text has it. Cyrillic, Greek, Hebrew, Arabic, Thai, Georgian... have it as the high byte
+    (`high_ctrl`) of most code units (U+0430: 04); Han and Hangul as the low byte (`low_ctrl`) of 1 in 11 (their low
+    bytes spread evenly), and so do Chinese and Japanese punctuation (U+3001, U+3002, U+FF01...): 1 in 40 is asked,
+    and no more than a third (more is a small script read in the wrong byte order: Greek as Hangul with a low byte
+    03 in every code unit). Other text has no NUL and no such byte: GBK, Big5, Shift-JIS and EUC pairs, UTF-8 and
+    single-byte code pages read in either byte order are Han, Hangul or Yi, some made with a space or a digit byte
+    (UTF-8 Cyrillic with spaces: Hangul, each space a low byte 20), none with a control byte. So a text with no
+    space, digit or line break in its first 8 KB (Chinese or Japanese in one long paragraph) is recognised.
+    Devanagari, Bengali, Gurmukhi, Gujarati, Oriya, Tamil, Telugu, Kannada, Malayalam (high bytes 08-0D, as tab,
+    line feed, carriage return) still need a space, digit or line break."""
+    if latin1:
+        return True
+    need = max(2, wide // 40)
+    return wide >= 16 and (2 * high_ctrl >= wide or need <= low_ctrl <= wide // 3)
 
 
 def decode_wide(raw: bytes) -> str | None:

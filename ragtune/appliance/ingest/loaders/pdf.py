@@ -158,15 +158,7 @@ def page_text(page: Any, fonts_seen: dict[int, Any] | None = None) -> str:
         return page.extract_text() or ""
     from .pdf_layout import Recorder, reading_order  # lazy: every command imports the loaders, few read a PDF
 
-    try:
-        res = page.get("/Resources")
-        if res is None and hasattr(page, "get_inherited"):
-            res = page.get_inherited("/Resources")
-        fonts = (res.get_object().get("/Font") if res is not None else None) or {}
-        fonts = fonts.get_object()
-    except Exception:
-        fonts = {}
-    rec = Recorder(fonts, fonts_seen)
+    rec = Recorder(_page_fonts(page), fonts_seen)
     text = page.extract_text(visitor_operand_before=rec.before, visitor_operand_after=rec.after) or ""
     upright = [i for i, s in enumerate(rec.segs) if s.upright]
     if rec.unusable or len(upright) < 6 or len(upright) < 0.9 * len(rec.segs):
@@ -187,6 +179,89 @@ def page_text(page: Any, fonts_seen: dict[int, Any] | None = None) -> str:
         return copy.extract_text() or text
     except Exception:  # an odd page keeps pypdf's stream order rather than fail the file
         return text
+
+
+def _page_fonts(page: Any) -> Any:
+    """The page's /Resources /Font dictionary (inherited from its parents if need be), {} if none or damaged."""
+    try:
+        res = page.get("/Resources")
+        if res is None and hasattr(page, "get_inherited"):
+            res = page.get_inherited("/Resources")
+        fonts = (res.get_object().get("/Font") if res is not None else None) or {}
+        return fonts.get_object()
+    except Exception:
+        return {}
+
+
+# -- TeX's T1 ligatures ---------------------------------------------------------------------------------------------
+# TeX's T1 (Cork) encoding, and T2A/B/C which copy it there, put the ligatures ff, fi, fl, ffi, ffl at codes 27-31.
+# A font without a ToUnicode map whose /Encoding does not name those codes makes pypdf give the control code itself,
+# which clean_text drops: "staff meeting" was stored as "sta meeting". Read as letters only on strong evidence.
+_LIGATURE_CODES = re.compile("[\x1b-\x1f]")
+_T1_LIGATURES = {"\x1b": "ff", "\x1c": "fi", "\x1d": "fl", "\x1e": "ffi", "\x1f": "ffl"}
+_SUBSET = re.compile(r"^[A-Z]{6}\+")  # a subset font's tag: ABCDEF+SFRM1000
+# T1 fonts by name: the EC fonts (ecrm1000, ecbx1200, ...), cm-super (SFRM1000, ...: T1, or T2 with the ligatures at
+# the same codes), a name with a "T1" part (Foo-T1); by encoding: a (non-standard) encoding name that says T1 or Cork
+_T1_FONT = re.compile(r"^(?:EC|SF)[A-Z]{2}\d{4}$|(?:^|[-_])T1(?:$|[-_])", re.I)
+_T1_ENCODING = re.compile(r"^/?(?:T1|Cork|EC)(?:-?Encoding)?$", re.I)
+# TeX's Computer Modern fonts put other characters at those codes (OT1 cmr10: 27 is "œ", 28 "ø"; cmmi10: Greek;
+# cmsy10: symbols): a page with one of them that may give the codes raw reads none as a ligature
+_CM_FONT = re.compile(r"^CM[A-Z]{1,6}\d{1,2}$", re.I)
+
+
+def _ligature_evidence(fonts: Any) -> tuple[bool, bool]:
+    """(a T1 font, another font) among a page's fonts that may give codes 27-31 raw: a simple font without a ToUnicode
+    map whose /Encoding does not name all of those codes. (False, False) on a page with a Computer Modern one."""
+    t1 = other = False
+    try:
+        for ref in list(fonts.values())[:200]:
+            font = ref.get_object()
+            if font.get("/Subtype") == "/Type0" or "/ToUnicode" in font:
+                continue
+            enc = font.get("/Encoding")
+            enc = enc.get_object() if enc is not None else None
+            if isinstance(enc, dict):
+                diffs, named, code = enc.get("/Differences"), set(), 0
+                for x in (diffs.get_object() if diffs is not None else [])[:1024]:
+                    if isinstance(x, int):
+                        code = x
+                    else:
+                        named.add(code)
+                        code += 1
+                if named >= {27, 28, 29, 30, 31}:
+                    continue  # pypdf reads those codes by their glyph names
+                enc = enc.get("/BaseEncoding")
+            desc = font.get("/FontDescriptor")
+            names = [str(font.get("/BaseFont") or ""), str(desc.get_object().get("/FontName") or "") if desc else ""]
+            names = [_SUBSET.sub("", n.lstrip("/")) for n in names]
+            if any(_CM_FONT.match(n) for n in names):
+                return False, False
+            if any(_T1_FONT.search(n) for n in names) or (enc is not None and _T1_ENCODING.match(str(enc))):
+                t1 = True
+            else:
+                other = True
+    except Exception:  # a damaged font dictionary: no evidence
+        return False, False
+    return t1, other
+
+
+def t1_ligatures(text: str, page: Any) -> str:
+    """`text` (a page's) with TeX T1 ligature codes read as their letters: next to a letter where the page has a
+    T1 font (by its name or encoding's), between two letters where it has another font that may give them raw (not
+    a Computer Modern one). Any other such code (an ESC before a space or a bracket, a real control code) is left
+    to clean_text, which drops it."""
+    if not _LIGATURE_CODES.search(text):
+        return text
+    t1, other = _ligature_evidence(_page_fonts(page))
+    if not (t1 or other):
+        return text
+
+    def letters(m: re.Match[str]) -> str:
+        i = m.start()
+        before = i > 0 and text[i - 1].isalpha()
+        after = i + 1 < len(text) and text[i + 1].isalpha()
+        return _T1_LIGATURES[m.group()] if (before and after) or (t1 and (before or after)) else m.group()
+    return _LIGATURE_CODES.sub(letters, text)
 
 
 def _has_images(page: Any) -> bool:
@@ -245,6 +320,7 @@ def load_pdf(path: Path, raw: bytes) -> Document:
         fonts: dict[int, Any] = {}
         for n, page in enumerate(reader.pages, start=1):
             t = page_text(page, fonts)  # in column reading order where the page is set in columns
+            t = t1_ligatures(t, page)
             if not t.strip() and _has_images(page):
                 scanned.append(n)
             pages.append(t)
