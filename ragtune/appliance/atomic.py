@@ -3,7 +3,8 @@ temporary name beside the destination and renamed over it only when complete, so
 reader) never sees half a file. Outputs get the modes open()/mkdir() would give, not mkstemp's 0o600.
 
 Temporaries a killed process left (`.NAME.<random>.part`, and `.NAME.old-PID` from a folder swap without
-RENAME_EXCHANGE) are cleared by the next writer of NAME (sweep_stale: one listing of its folder). Each writer holds an
+RENAME_EXCHANGE) are cleared by the next writer of NAME (sweep_stale: one listing of its folder), and those of a
+home's known folders by the home's first open for writing in a process (home.sweep_leftovers). Each writer holds an
 flock on its temporary (and, while it swaps, on the old copy) until it is renamed away, so only the dead's are taken.
 Temporaries of older versions, made before they were locked, are cleared by sweep_legacy when clearly dead."""
 

@@ -13,13 +13,19 @@
   place), eval reports, trained rerankers. Caches and scratch work are left out (SKIPPED).
 - DEST is written as a temporary beside it (`.DEST.<random>.part`, flock-held: atomic.locked_temporary) and renamed
   onto it at the end, so a killed backup leaves nothing at DEST; the next backup to DEST removes the temporary.
+- The copy works wherever it is put: paths inside the home are home-relative. Registry manifests store them so
+  (registry.home_relative); the absolute ones older homes recorded, and a `[retrieve] rerank` folder named by its
+  absolute path inside the home, are rewritten in the copy only (`made_relative`). A file registered in place under
+  a folder the backup leaves out (tune/, cache/) is copied anyway (`kept_registered`). Files registered in place
+  outside the home are named (`external_files`), or copied into the copy's registry with `include_external`.
+- The source home is left as it was: an idle database (no `-wal`/`-shm`) is opened `clean_close` (store/base.py),
+  so SQLite removes the two files its open made; a read-only connection cannot, and left them behind.
 """
 
 from __future__ import annotations
 
 import errno
 import os
-import re
 import shutil
 import stat
 import time
@@ -28,7 +34,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .atomic import locked_temporary, make_dir, stale_names, sweep_stale
+from .atomic import atomic_write_text, locked_temporary, make_dir, stale_names, sweep_stale
 from .errors import InputError
 from .filelock import LockBusy, exclusive
 from .home import Home
@@ -50,7 +56,6 @@ def _is_litter(name: str) -> bool:
     """Writers' temporaries and locks: atomic.py's `.NAME.<8>.part` / `.NAME.old-PID`, the lexical index's, any
     `*.tmp`, flock files."""
     return bool(_STALE.match(name)) or is_litter(name) or name.endswith((".tmp", ".lock"))
-_MANIFEST = re.compile(r"^[0-9a-f]{64}\.json$")
 LOCK_WAIT_S = 10.0
 
 
@@ -68,6 +73,10 @@ class BackupResult:
     seconds: float = 0.0
     left_out: dict[str, str] = field(default_factory=dict)  # path in the home -> why
     external_files: list[str] = field(default_factory=list)  # registered in place outside the home: not copied
+    included_external: list[str] = field(default_factory=list)  # the same, copied in (include_external)
+    kept_registered: list[str] = field(default_factory=list)  # registered in place under a left-out folder: copied
+    made_relative: list[dict[str, str]] = field(default_factory=list)  # {where, was, now}: rewritten in the copy
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -97,9 +106,10 @@ def check_dest(home: Home, dest: Path | str) -> Path:
     return dest
 
 
-def backup_home(home: Home, dest: Path | str) -> BackupResult:
+def backup_home(home: Home, dest: Path | str, *, include_external: bool = False) -> BackupResult:
     """Copy `home` to `dest` (see the module docstring). InputError for a refused DEST (nothing written), StoreError
-    for the database, OSError naming DEST for a write that fails (a full disk, permissions): then nothing is at DEST."""
+    for the database, OSError naming DEST for a write that fails (a full disk, permissions): then nothing is at DEST.
+    `include_external`: files registered in place outside the home are copied into the backup's registry too."""
     t0 = time.perf_counter()
     dest = check_dest(home, dest)
     res = BackupResult(home=str(home.root), dest=str(dest))
@@ -111,7 +121,7 @@ def backup_home(home: Home, dest: Path | str) -> BackupResult:
         raise _named(exc, dest) from None
     try:
         try:
-            _write(home, tmp, dest, res)
+            _write(home, tmp, dest, res, include_external)
             os.chmod(tmp, stat.S_IMODE(home.root.stat().st_mode))  # as private as the home, not mkdtemp's 0o700
             _fsync(tmp)
         except OSError as exc:
@@ -132,11 +142,14 @@ def backup_home(home: Home, dest: Path | str) -> BackupResult:
     return res
 
 
-def _write(home: Home, tmp: Path, dest: Path, res: BackupResult) -> None:
+def _write(home: Home, tmp: Path, dest: Path, res: BackupResult, include_external: bool) -> None:
     from .store import Store
 
     if home.db_path.is_file():
-        with Store(home.db_path, readonly=True) as src:  # read-only: the home's file is not migrated or touched
+        # Never written nor migrated. Idle (no -wal/-shm): opened so that its close removes the two files its open
+        # makes; else they are in use (or a crash's log to keep), and read through as they are.
+        idle = not any(os.path.lexists(f"{home.db_path}{s}") for s in ("-wal", "-shm"))
+        with Store(home.db_path, readonly=True, clean_close=idle) as src:
             res.database_bytes = src.backup_to(tmp / home.db_path.name, shown=dest / home.db_path.name)["bytes"]
         res.bytes += res.database_bytes
         res.files += 1
@@ -144,7 +157,8 @@ def _write(home: Home, tmp: Path, dest: Path, res: BackupResult) -> None:
             res.documents, res.chunks = copy.count_documents(), copy.count_chunks()
     _copy_registry_state(home.root, tmp, res)
     _copy_tree(home.root, tmp, "", res)
-    res.external_files = _external_files(home.root, tmp / "registry")
+    _registered_files(home, tmp, res, include_external)
+    _config_paths(home.root, tmp, res)
 
 
 def _copy_registry_state(root: Path, tmp: Path, res: BackupResult) -> None:
@@ -223,25 +237,88 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _external_files(root: Path, registry: Path) -> list[str]:
-    """Files the copied manifests name by an absolute path outside the home (`models add` registers in place):
-    the backup refers to them where they are, it does not hold them."""
-    from .jsonl import loads_located
+def _registered_files(home: Home, tmp: Path, res: BackupResult, include_external: bool) -> None:
+    """The copy's registry names its in-place files as it will find them wherever it is put: absolute in-home paths
+    (older homes) rewritten home-relative; such a file under a folder the walk left out copied; files outside the
+    home listed (`external_files`), or with `include_external` copied into its blobs/ (the source is not changed)."""
+    from .errors import RagtuneError
+    from .registry import Registry
 
-    out = []
+    reg, src_reg = Registry(Home(tmp)), Registry(home)
+    for name, was, now in reg.make_relative(home.root):
+        res.made_relative.append({"where": f"registry/{name}", "was": was, "now": now})
+    for m, path in reg.in_place():
+        src = src_reg.path_of(m)
+        if os.path.isabs(m["file"]) or not path.is_relative_to(tmp):
+            if not include_external:
+                res.external_files.append(str(src))
+                continue
+            try:
+                blob = reg.take_in(m["id"], src)
+            except (RagtuneError, OSError) as exc:  # moved, changed or unreadable since it was registered
+                if isinstance(exc, OSError) and (exc.filename2 is not None or exc.filename is None):
+                    raise  # writing the copy failed (a full disk): the backup fails, as any write of it does
+                res.external_files.append(str(src))
+                res.warnings.append(f"{src}: not copied in: {getattr(exc, 'message', None) or exc}")
+                continue
+            res.included_external.append(str(src))
+            res.files += 1
+            res.bytes += _size(blob)
+        elif not os.path.lexists(path) and os.path.lexists(src):  # under tune/, cache/ …: the registry needs it
+            rel = path.relative_to(tmp).as_posix()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if src.is_dir():
+                path.mkdir()
+                _copy_tree(src, path, rel, res)
+            else:
+                _copy_file(src, path, res, link=False)
+            res.kept_registered.append(rel)
+
+
+def _size(p: Path) -> int:
+    return sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) if p.is_dir() else p.stat().st_size
+
+
+def _config_paths(root: Path, tmp: Path, res: BackupResult) -> None:
+    """`[retrieve] rerank` naming a folder inside the home by its absolute path becomes home-relative in the copy's
+    config.toml (config.py resolves it against whichever home reads it). The other model keys are resolved against
+    the working directory, not the home (refs.py): those are named in a warning instead."""
+    from .config import REF_KEYS
+    from .config_edit import set_in_toml
+    from .tomltext import TomlTextError, loads
+
+    cfg = tmp / "config.toml"
     try:
-        names = sorted(n for n in os.listdir(registry) if _MANIFEST.match(n))
-    except OSError:
-        return out
-    for n in names:
-        try:
-            m = loads_located((registry / n).read_bytes(), registry / n)
-        except (OSError, InputError):
-            continue
-        f = m.get("file") if isinstance(m, dict) else None
-        if isinstance(f, str) and os.path.isabs(f) and not Path(f).is_relative_to(root):
-            out.append(f)
-    return out
+        text = cfg.read_bytes().decode("utf-8").replace("\r\n", "\n").replace("\r", "\n") if cfg.is_file() else ""
+        data = loads(text)
+    except (OSError, UnicodeDecodeError, TomlTextError):
+        return  # copied as it is; it does not load in the home either (doctor and every command say so)
+    new = text
+    for section, keys in REF_KEYS.items():
+        for key in keys:
+            v = data.get(section, {}).get(key) if isinstance(data.get(section), dict) else None
+            if not isinstance(v, str) or not os.path.isabs(os.path.expanduser(v)):
+                continue
+            real = Path(os.path.realpath(os.path.expanduser(v)))
+            if not real.is_relative_to(root) or real == root:
+                continue
+            rel = real.relative_to(root).as_posix()
+            rel = rel if "/" in rel else f"./{rel}"  # a path, never read as a registry name
+            if (section, key) == ("retrieve", "rerank") and not cfg.is_symlink():
+                candidate = set_in_toml(new, section, key, rel)
+                try:
+                    ok = loads(candidate).get(section, {}).get(key) == rel
+                except TomlTextError:
+                    ok = False
+                if ok:
+                    new = candidate
+                    res.made_relative.append({"where": f"config.toml [{section}] {key}", "was": v, "now": rel})
+                    continue
+            res.warnings.append(f"config.toml [{section}] {key} names {v}, inside the home, by its absolute path: "
+                                f"used elsewhere, the backup still reads it there; register it (`ragtune models "
+                                f"add`) and name it by its id, or write `{rel}` for a [retrieve] rerank folder")
+    if new != text:
+        atomic_write_text(cfg, new, perms=stat.S_IMODE(cfg.stat().st_mode))
 
 
 def _named(exc: OSError, dest: Path) -> OSError:

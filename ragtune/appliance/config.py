@@ -16,6 +16,7 @@ from .config_ops import MIN_TOKEN_CHARS, RetentionConfig, RolloutConfig, ServeCo
 from .config_ops import check as _check
 from .errors import ConfigError
 from .home import Home
+from .text import escaped
 from .tomltext import Sourced, at_line, read_toml, toml_repr, toml_value
 
 
@@ -364,7 +365,8 @@ def _build_section(name: str, raw: Any, where: str, text: str | None = None) -> 
     known = {f.name for f in fields(cls)}
     unknown = sorted(set(raw) - known)
     if unknown:
-        raise ConfigError(f"{where}{at_line(text, name, unknown[0])}: unknown key(s) in [{name}]: {', '.join(unknown)}",
+        raise ConfigError(f"{where}{at_line(text, name, unknown[0])}: unknown key(s) in [{name}]: "
+                          f"{', '.join(map(escaped, unknown))}",  # a quoted key may hold any character
                           hint=f"known keys: {', '.join(sorted(known))}")
     try:
         _check_types(name, cls, raw)
@@ -385,10 +387,27 @@ def settings_from_dict(data: dict[str, Any], *, home: Home | None = None, where:
                        text: str | None = None) -> Settings:
     unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
-        raise ConfigError(f"{where}{at_line(text, unknown[0])}: unknown section(s): {', '.join(unknown)}",
+        raise ConfigError(f"{where}{at_line(text, unknown[0])}: unknown section(s): {', '.join(map(escaped, unknown))}",
                           hint=f"known sections: {', '.join(SECTIONS)}")
     kwargs = {name: _build_section(name, data[name], where, text) for name in SECTIONS if name in data}
-    return Settings(home=home or Home(), source=where, **kwargs)
+    home = home or Home()
+    if "retrieve" in kwargs:
+        kwargs["retrieve"].rerank = _rerank_in_home(kwargs["retrieve"].rerank, home)
+    return Settings(home=home, source=where, **kwargs)
+
+
+def _rerank_in_home(ref: str, home: Home) -> str:
+    """`[retrieve] rerank` as a relative folder path (`rerankers/x`, `./x`) is the home's: made absolute against
+    it, so the reranker and the evidence model beside it are found wherever the home is moved or restored and
+    whatever the working directory (a backup writes the home's own folders so: backup.py). A relative path only
+    the working directory holds keeps that meaning (as before). Ids, names, "default" and "" are left as given."""
+    p = Path(ref).expanduser()
+    if p.is_absolute() or not ("/" in ref or ref.startswith(".")):
+        return ref
+    mine = home.root / p
+    if not mine.exists() and p.exists():
+        return ref
+    return Sourced(str(mine), ref.origin) if isinstance(ref, Sourced) else str(mine)
 
 
 def load_settings(config_path: Path | str | None = None, *, home: Home | None = None) -> Settings:

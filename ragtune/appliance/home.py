@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
+
+# Where a home's writers put temporaries beside what they write (atomic.py's `.NAME.<8>.part` / `.NAME.old-PID`): the
+# config, registry manifests and state, registry blobs (a model copy: gigabytes), the vector files, dequantized bases,
+# dataset scratch. One listing each, no deeper: a tree a command writes below these sweeps its own (training runs).
+LITTER_FOLDERS = ("", "registry", "registry/blobs", "vectors", "models", "models/hf-bases", "cache")
+DB_NAME = "ragtune.db"
+_swept: set[Path] = set()
+_swept_lock = threading.Lock()
 
 
 def ragtune_home() -> Path:
@@ -36,7 +45,7 @@ class Home:
 
     @property
     def db_path(self) -> Path:
-        return self.root / "ragtune.db"
+        return self.root / DB_NAME
 
     @property
     def lexical_dir(self) -> Path:
@@ -68,3 +77,26 @@ class Home:
 
     def __repr__(self) -> str:
         return f"Home({str(self.root)!r})"
+
+
+def sweep_leftovers(root: Path | str, *, again: bool = False) -> bool:
+    """Remove what killed writers left in the home `root`: atomic.py's temporaries in LITTER_FOLDERS and the lexical
+    index's (lexical.sweep_litter). Once per home and process (`again` to repeat): the first open for writing
+    (StoreBase) calls it, so a crash's litter goes at the next command, not at the next write of the same file.
+    Only what no live process holds locked (a writer holds its temporary, Tantivy its lock); read-only opens never
+    call it. Best effort, never raises. True when it swept."""
+    from .atomic import sweep_stale
+    from .lexical import sweep_litter
+
+    root = Path(root).absolute()
+    with _swept_lock:
+        if root in _swept and not again:
+            return False
+        _swept.add(root)
+    for sub in LITTER_FOLDERS:
+        try:
+            sweep_stale(root / sub)
+        except OSError:  # one it may not remove (another user's, a read-only mount): every command would fail
+            pass
+    sweep_litter(root / "tantivy")
+    return True

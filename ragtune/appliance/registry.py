@@ -3,8 +3,9 @@
 Layout under `$RAGTUNE_HOME/registry/`:
     <sha256>.json              manifest, written once atomically (re-adding the same bytes is a no-op)
     blobs/<sha256>/<filename>  the artifact when it was copied in (converted outputs; the folder built beside it
-                               and renamed into place whole); otherwise the manifest's `file` is an absolute path
-                               to the file referenced in place
+                               and renamed into place whole); otherwise `file` names the file referenced in
+                               place: inside the home relative to this folder (`../models/x.gguf`: the home works
+                               wherever it is moved), outside it absolute (older homes' absolute ones still read)
     active.json                the served adapter and the previous one (for instant rollback)
 
 What an artifact is (kinds and their checks, the manifest schema, names) is artifacts.py; this module stores them.
@@ -124,7 +125,7 @@ class Registry:
                     blob = self._copy_blob(src, digest)
                     existing = {**existing, "file": blob.relative_to(self.dir).as_posix()}
                 else:
-                    existing = {**existing, "file": str(src)}
+                    existing = {**existing, "file": home_relative(src, self.home.root) or str(src)}
                 atomic_write_json(mpath, existing)
                 return self._artifact(existing)
         known = self._builtins().get(digest) or self._builtin_adapters().get(digest)
@@ -137,7 +138,7 @@ class Registry:
             blob = self._copy_blob(src, digest)
             file_ref = blob.relative_to(self.dir).as_posix()
         else:
-            file_ref = str(src)
+            file_ref = home_relative(src, self.home.root) or str(src)
         lineage = {k: v for k, v in lineage.items() if v is not None}
         if record_tools:
             lineage.setdefault("tools", tool_versions())
@@ -271,8 +272,11 @@ class Registry:
         raise with_origin(ModelError(f"no artifact '{shortened(ref)}' in the registry ({self.dir})", hint=hint), given)
 
     def path_of(self, manifest: dict[str, Any]) -> Path:
+        """The file a manifest names. A relative one is joined to this registry folder, and its `..` taken off by
+        the name (normpath), not by the file system: `../models/x` is the home's models/ even where registry/ is a
+        symbolic link to another disk."""
         f = manifest["file"]
-        return Path(f) if os.path.isabs(f) else self.dir / f
+        return Path(f) if os.path.isabs(f) else Path(os.path.normpath(self.dir / f))
 
     def _artifact(self, m: dict[str, Any]) -> Artifact:
         return Artifact(m["id"], self.path_of(m) if m["file"] else Path(), m["kind"], m)
@@ -318,6 +322,39 @@ class Registry:
             except ModelError as exc:
                 out.append((m, str(exc)))
         return out
+
+    # --- a home moved or backed up (backup.py) ---------------------------------------------------
+    def in_place(self) -> list[tuple[dict[str, Any], Path]]:
+        """(manifest, file) of each artifact referenced in place (not in blobs/); a damaged manifest is left out."""
+        out = []
+        for mpath in sorted(self.dir.glob("*.json")) if self.dir.is_dir() else []:
+            try:
+                m = self._read_manifest(mpath, mpath.stem) if HEX64.match(mpath.stem) else None
+            except ModelError:  # the commands that use it say why
+                m = None
+            if m and m["file"] and not self.path_of(m).is_relative_to(self.dir / "blobs"):
+                out.append((m, self.path_of(m)))
+        return out
+
+    def make_relative(self, old_root: Path) -> list[tuple[str, str, str]]:
+        """Manifests naming a file inside `old_root` absolutely (older homes did) rewritten home-relative: in a copy
+        of the home `old_root` (a backup), where the absolute path names the old place. [(manifest, old, new)]."""
+        done = []
+        for m, path in self.in_place():
+            rel = home_relative(path, old_root) if os.path.isabs(m["file"]) else None
+            if rel is not None:
+                atomic_write_json(self.dir / f"{m['id']}.json", {**m, "file": rel})
+                done.append((f"{m['id']}.json", m["file"], rel))
+        return done
+
+    def take_in(self, artifact_id: str, src: Path) -> Path:
+        """Copy artifact `artifact_id`'s file `src` into blobs/ and point its manifest there (same id, lineage): `backup
+        --include-external` in its copy. ModelError when `src` no longer holds those bytes (nothing changes then)."""
+        mpath = self.dir / f"{artifact_id}.json"
+        m = self._read_manifest(mpath, artifact_id)
+        blob = self._copy_blob(Path(src), artifact_id)
+        atomic_write_json(mpath, {**m, "file": blob.relative_to(self.dir).as_posix()})
+        return blob
 
     # --- served adapter -----------------------------------------------------------------------
     def _state(self) -> dict[str, Any] | None:
@@ -425,6 +462,14 @@ class Registry:
     def _default_id(self) -> str | None:
         b = builtin.get_builtin()
         return b.sha256 if b is not None and b.present and b.go else None
+
+
+def home_relative(path: Path, root: Path) -> str | None:
+    """A manifest's `file` for `path` inside the home `root` (both absolute, as resolved): relative to the home's
+    registry folder (`../models/x.gguf`, `blobs/…`), or None when `path` is outside the home."""
+    if not Path(path).is_relative_to(root) or Path(path) == Path(root):
+        return None
+    return Path(os.path.relpath(path, Path(root) / "registry")).as_posix()
 
 
 def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

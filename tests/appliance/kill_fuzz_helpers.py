@@ -6,9 +6,10 @@
   `migrate` (one schema migration's transaction), `txn` (an outermost store transaction: `before` = its body done,
   not committed; `after` = committed), `replace` (os.replace: every atomic file and folder write), `lexcommit`
   (the Tantivy commit; `after` = committed, its sync marker not yet written), `embed` (an ingest's embedding batch).
-- `check SPEC.json`: after a kill, in one process: the read commands (each must answer or refuse in words), the
-  rerun of the killed command, a snapshot of what a person sees (documents, search results, config file, registry)
-  and the invariants between SQLite, the Tantivy index and the vector index. Written to the spec's `out`.
+- `check SPEC.json`: after a kill, in one process: a plain open of the home for writing (what it leaves), the read
+  commands (each must answer or refuse in words), the rerun of the killed command, a snapshot of what a person sees
+  (documents, search results, config file, registry) and the invariants between SQLite, the Tantivy index and the
+  vector index. Written to the spec's `out`.
 - `write_corpus` / `edit_corpus`: a seeded corpus of md/txt/html documents of distinct words (no tied scores).
 """
 
@@ -341,9 +342,24 @@ def leftovers(home: Path) -> list[str]:
                   if any(m in p.name for m in LEFTOVER_MARKS))
 
 
+def open_for_writing(home: Path) -> list[str] | None:
+    """The home's database opened for writing and closed, as the first thing any command does (this process's
+    first open: it sweeps what killed writers left, home.sweep_leftovers): the leftovers after it. None where the
+    kill came before the database existed (nothing to open; the rerun makes it)."""
+    from ragtune.appliance.home import Home
+    from ragtune.appliance.store import Store
+
+    db = Home(home).db_path
+    if not db.exists():
+        return None
+    Store(db).close()
+    return leftovers(home)
+
+
 def check(spec: dict[str, Any]) -> dict[str, Any]:
     home = Path(spec["home"])
     out: dict[str, Any] = {"reads": [], "rerun": None, "leftovers_after_kill": leftovers(home)}
+    out["leftovers_after_open"] = open_for_writing(home)
 
     def reads() -> None:
         for argv in spec["reads"]:

@@ -7,11 +7,12 @@ that brings the vector index up to date; `docs remove`; `config set`; `models ad
 once cleanly (the reference: its time, its kill-points, its end state), then on copies of the step's starting home,
 killed. After each kill: every read command answers (or refuses in words), the rerun of the killed command
 completes, and the end state equals the reference (documents with their sha256 and chunk counts, search results by
-chunk identity, config file, registry), with SQLite, Tantivy and the vector index in step, and nothing left behind
-(a temporary the kill left is cleared by the rerun, the next writer of its destination). The default run kills six times (under a minute);
-RAGTUNE_FUZZ_KILLS=N runs every step and spreads N kills over them (half at seeded random delays in [0, 1.2 x the
-clean run's time], half at kill-points drawn from every one the clean run passed) and prints where they landed
-(RAGTUNE_FUZZ_REPORT=FILE writes it there too).
+chunk identity, config file, registry), with SQLite, Tantivy and the vector index in step, and nothing left behind:
+a temporary the kill left is gone after a plain open of the home for writing, before any read or rerun (the first
+open in a process sweeps the home: home.sweep_leftovers), and after the rerun. The default run kills six times
+(under a minute); RAGTUNE_FUZZ_KILLS=N runs every step and spreads N kills over them (half at seeded random delays
+in [0, 1.2 x the clean run's time], half at kill-points drawn from every one the clean run passed) and prints where
+they landed (RAGTUNE_FUZZ_REPORT=FILE writes it there too).
 """
 
 from __future__ import annotations
@@ -182,8 +183,8 @@ def _named_point(points: list[str], prefix: str, at: float) -> str:
 
 # Temporaries a kill before their rename leaves behind, which nothing reads: atomic.py's `.NAME.<random>.part` (and
 # `.NAME.old-PID` of a folder swap), lexical.py's `synced.json.tmp` and Tantivy's own `.tmpXXXXXX` (its atomic meta
-# writes). Litter, listed in the report, and a failure when the rerun (their destination's next writer: atomic.py's
-# sweep_stale, the lexical writer once it holds Tantivy's lock) leaves it there.
+# writes). Litter, listed in the report, and a failure when the home's next open for writing (its sweep) or the rerun
+# leaves it there.
 LITTER = re.compile(r"^(\..+\.[A-Za-z0-9_]+\.part|\..+\.old-[0-9]+|synced\.json\.tmp|\.tmp[A-Za-z0-9]{6})$")
 
 
@@ -201,6 +202,8 @@ def _problems(step: Step, res: dict[str, Any], reference: dict[str, Any]) -> lis
     rr = res["rerun"]
     if rr["traceback"] or rr["rc"] != 0 and not (step.done_again and rr["rc"] == 2 and step.done_again in rr["err"]):
         bad.append(f"rerun {rr['argv']}: rc {rr['rc']}: {(rr['traceback'] or rr['err'])[-800:]}")
+    bad += [f"temporary file left after an open for writing: {f}" + (" (litter its sweep should have cleared)"
+            if LITTER.match(Path(f).name) else "") for f in res["leftovers_after_open"] or []]
     bad += [f"temporary file left: {f}" + (" (litter the rerun should have cleared)" if LITTER.match(Path(f).name)
                                             else "") for f in res["leftovers_after_rerun"]]
     bad += [f"invariant: {p}" for p in res["invariants"]]
@@ -251,8 +254,9 @@ def fuzz(root: Path, plan: dict[str, list[tuple[str, float] | None]], seed: int)
                 how = f"kill-point {at}"
             order = rng.choice(["reads-first", "rerun-first"])  # the repair by a reader, or by the rerun
             res = chain.check(home, {"reads": READS, "rerun": argv, "order": order})
-            litter = [f + ("" if f in res["leftovers_after_rerun"] else " (cleared by the rerun)")
-                      for f in res["leftovers_after_kill"]]
+            opened = res["leftovers_after_open"]
+            litter = [f + ("" if f in res["leftovers_after_rerun"] else " (cleared by the rerun)" if opened is None
+                           or f in opened else " (cleared by the open)") for f in res["leftovers_after_kill"]]
             trials.append(Trial(name, how, kf.stage_of(trace, killed), _problems(step, res, chain.reference), litter))
             if not trials[-1].problems:  # a failing trial's home stays for a look
                 shutil.rmtree(home, ignore_errors=True)

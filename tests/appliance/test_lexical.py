@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+import time
+from pathlib import Path
 
 import pytest
 
-from ragtune.appliance.lexical import SIDECAR, IndexBusy, LexicalIndex, query_terms
+from ragtune.appliance import lexical as lexical_mod
+from ragtune.appliance.filelock import exclusive
+from ragtune.appliance.lexical import SIDECAR, WRITER_LOCK, IndexBusy, LexicalIndex, query_terms, sweep_litter
 from ragtune.appliance.store import Store
 
 
@@ -233,3 +239,112 @@ def test_the_writer_removes_what_a_killed_writer_left_never_while_another_writes
     with other.writer():
         assert not any(p.exists() for p in litter) and keep.exists()
     assert other.synced_version is None and lex.ensure_synced(store)
+
+
+def _create_and_add(root: str, rounds: int, barrier, results) -> None:
+    """One of the racing processes: at each round, all open the same new index at the same moment, then add one
+    document each (waiting for the writer in turn)."""
+    for r in range(rounds):
+        path = Path(root) / f"r{r}"
+        barrier.wait()
+        try:
+            ix = LexicalIndex(path)
+            corrupt = ix.corrupt
+            for _ in range(2000):
+                try:
+                    with ix.writer() as w:
+                        w.add(os.getpid() * 1000 + r, 1, "t", "hello world")
+                        w.finish(1)
+                    break
+                except IndexBusy:
+                    time.sleep(0.005)
+            ix.close()
+            results.put((r, "corrupt" if corrupt else "ok"))
+        except Exception as exc:  # noqa: BLE001 - reported to the test
+            results.put((r, repr(exc)))
+
+
+def test_processes_creating_a_new_index_at_once_make_it_once(tmp_path):
+    """A creation's meta temporaries (`.tmpXXXXXX`) were taken by another process's writer as a killed writer's: the
+    creator failed, took the index for damaged and wiped the folder under the others (documents lost, errors)."""
+    n, rounds = 4, 25
+    ctx = multiprocessing.get_context("spawn")  # no fork of a process with Tantivy's threads
+    barrier, results = ctx.Barrier(n), ctx.Queue()
+    procs = [ctx.Process(target=_create_and_add, args=(str(tmp_path), rounds, barrier, results)) for _ in range(n)]
+    for p in procs:
+        p.start()
+    got = [results.get(timeout=300) for _ in range(n * rounds)]
+    for p in procs:
+        p.join(timeout=60)
+    assert [g for g in got if g[1] != "ok"] == []
+    for r in range(rounds):
+        ix = LexicalIndex(tmp_path / f"r{r}")
+        assert not ix.corrupt and ix.num_docs == n, (r, sorted(os.listdir(tmp_path / f"r{r}")))
+        ix.close()
+
+
+def test_a_creation_waits_for_the_writer_lock_and_leaves_anothers_temporary(tmp_path, monkeypatch):
+    """Another process creating the index (it holds the lock, its meta temporary is there): this one neither
+    creates beside it nor takes the temporary for litter; it waits, then opens the other's index."""
+    path = tmp_path / "tantivy"
+    path.mkdir()
+    theirs = path / ".tmpAb12Cd"
+    monkeypatch.setattr(lexical_mod, "LOCK_WAIT_S", 0.2)
+    with exclusive(path / WRITER_LOCK):  # a lock belongs to the open file: this process's other opens wait too
+        theirs.write_text("{")
+        with pytest.raises(IndexBusy):
+            LexicalIndex(path)
+        assert theirs.exists() and not (path / "meta.json").exists()
+        import tantivy
+
+        tantivy.Index(lexical_mod._schema(), path=str(path), reuse=True)  # their creation, under their lock
+        theirs.unlink()  # renamed into place, in their real run
+    ix = LexicalIndex(path)
+    assert not ix.corrupt and ix.num_docs == 0
+    ix.close()
+
+
+def test_a_creation_clears_what_a_killed_creation_left(tmp_path):
+    path = tmp_path / "tantivy"
+    dead = [path / ".tmpAb12Cd", path / (SIDECAR + ".tmp")]
+    path.mkdir()
+    for p in dead:
+        p.write_text("{")
+    ix = LexicalIndex(path)
+    assert not ix.corrupt and not any(p.exists() for p in dead)
+    ix.close()
+
+
+def test_sweep_litter_takes_only_what_no_writer_holds(tmp_path, lex, store):
+    path = tmp_path / "tantivy"
+    litter = [path / ".tmpAb12Cd", path / (SIDECAR + ".tmp")]
+    with lex.writer():
+        for p in litter:
+            p.write_text("{")
+        sweep_litter(path)  # the writer's own, maybe: left, and no wait
+        assert all(p.exists() for p in litter)
+    sweep_litter(path)
+    assert not any(p.exists() for p in litter)
+    lex.ensure_synced(store)  # the writer above never finished: its marker says so
+    assert lex.is_synced(store)
+    fresh = tmp_path / "empty"
+    fresh.mkdir()
+    sweep_litter(fresh)  # nothing to remove: nothing touched (no lock file made)
+    sweep_litter(tmp_path / "missing")
+    assert os.listdir(fresh) == []
+
+
+def test_a_reset_never_wipes_an_index_another_writer_holds(tmp_path, lex, store, monkeypatch):
+    """A process that takes the index for damaged (a newer schema's marker, say) waits for a live writer instead of
+    emptying the folder under it; the lock files stay through a reset (a new one would exclude no one)."""
+    monkeypatch.setattr(lexical_mod, "LOCK_WAIT_S", 0.2)
+    other = LexicalIndex(tmp_path / "tantivy")
+    with lex.writer():
+        before = sorted(os.listdir(tmp_path / "tantivy"))
+        with pytest.raises(IndexBusy):
+            other._reset_dir()
+        assert sorted(os.listdir(tmp_path / "tantivy")) == before
+    lock = (tmp_path / "tantivy" / WRITER_LOCK).stat().st_ino
+    other._reset_dir()
+    assert (tmp_path / "tantivy" / WRITER_LOCK).stat().st_ino == lock and other.num_docs == 0
+    assert lex.ensure_synced(store) is True

@@ -15,6 +15,7 @@ from typing import Any, Iterator
 
 from ..atomic import make_dir
 from ..errors import StoreError
+from ..home import DB_NAME, sweep_leftovers
 from .schema import MIGRATIONS
 
 
@@ -51,10 +52,15 @@ class StoreBase:
     `query`/`one`/`scalar` run SQL for the store's own methods (and for tests that inspect or damage a store on
     purpose); code outside `ragtune/appliance/store/` calls the named methods (a test checks)."""
 
-    def __init__(self, path: Path | str, *, readonly: bool = False, immutable: bool = False):
+    def __init__(self, path: Path | str, *, readonly: bool = False, immutable: bool = False,
+                 clean_close: bool = False):
         """`readonly`: no write, no migration (SQLite may still create `-wal`/`-shm` beside a WAL database).
         `immutable` (with readonly): not even those; SQLite takes no locks and assumes no writer, so only for a file
-        nothing else has open (health.open_as_is)."""
+        nothing else has open (health.open_as_is).
+        `clean_close` (with readonly): opened read-write under `PRAGMA query_only`, so nothing is written through it,
+        yet its close, when it is the last connection, removes the `-wal`/`-shm` its open made, as a writer's close
+        does (a read-only connection cannot checkpoint, so it leaves both behind). Its close also checkpoints what
+        is in the WAL then: for a file whose `-wal`/`-shm` did not exist before it opened (backup.py)."""
         import apsw
         from urllib.parse import quote
 
@@ -64,6 +70,8 @@ class StoreBase:
             if not readonly:
                 make_dir(self.path.parent)
             flags = apsw.SQLITE_OPEN_READONLY if readonly else apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
+            if readonly and clean_close and not immutable:
+                flags = apsw.SQLITE_OPEN_READWRITE  # never CREATE: a missing file is an error, as read-only
             if readonly and immutable:
                 self.conn = apsw.Connection(f"file:{quote(str(self.path.resolve()))}?immutable=1",
                                             flags=flags | apsw.SQLITE_OPEN_URI)
@@ -72,6 +80,8 @@ class StoreBase:
             self.conn.setbusytimeout(10_000)
             _load_vec(self.conn)
             self.conn.execute("PRAGMA foreign_keys = ON")
+            if readonly and clean_close:
+                self.conn.execute("PRAGMA query_only = ON")
             if not readonly:
                 self.conn.execute("PRAGMA journal_mode = WAL")
                 self.conn.execute("PRAGMA synchronous = NORMAL")
@@ -79,6 +89,8 @@ class StoreBase:
             raise StoreError(f"{self.path}: cannot open database: {exc}", hint=_access_hint(self.path, exc)) from None
         if not readonly:
             self.migrate()
+            if self.path.name == DB_NAME:  # a home's: the first open for writing clears what killed writers left
+                sweep_leftovers(self.path.parent)
 
     # -- basics ---------------------------------------------------------------------------------
     def close(self) -> None:
