@@ -66,6 +66,7 @@ class Sources:
     retrieved: list[int] = field(default_factory=list)  # chunk ids, for the log
     retrieval_ms: float = 0.0
     searched: bool = False  # retrieval ran: its ids may be renumbered, and nothing found is a refusal
+    scope: dict[str, Any] | None = None  # the filters retrieval ranked within, for the query log
 
 
 class AnswerEngine:
@@ -244,12 +245,12 @@ class AnswerEngine:
     def ask(self, question: str, *, adapter: str | None = None, k: int | None = None, use_cache: bool = True,
             retrieve: bool = True, context: list[ContextItem] | None = None,
             on_token: Callable[[str], None] | None = None, mode: str | None = None, client_id: str | None = None,
-            arm: str | None = None) -> Answer:
+            arm: str | None = None, filters: dict[str, Any] | None = None) -> Answer:
         """Answer one question. `on_token` receives the answer text as it is generated (JSON-unescaped,
         the answer field only; with several answer candidates, "" per decoded token and then the chosen answer
         whole: the caller can tell generation is under way, and stop it by raising). `mode`: "extractive" | "free" (default `generate.answer_mode`). `client_id` and
-        `arm` (a rollout's "control"/"candidate") go into the query log. Raises InputError for empty or overlong
-        questions."""
+        `arm` (a rollout's "control"/"candidate") go into the query log. `filters`: answer only from that part of
+        the documents (retrieval's scope: scope.py). Raises InputError for empty or overlong questions."""
         t0 = time.perf_counter()
         mode = self._mode(mode)
         q, nq = normalise_question(question)
@@ -259,7 +260,7 @@ class AnswerEngine:
             src = Sources([], nq)
             return self._emit(self._answer(Verdict("refused", REFUSAL_TEXT, [], "override"), None, [], src, gen,
                                            mode), t0, q, src, (client_id, arm))
-        src = self._retrieve(q, nq, k=k, use_cache=use_cache, retrieve=retrieve, context=context)
+        src = self._retrieve(q, nq, k=k, use_cache=use_cache, retrieve=retrieve, context=context, filters=filters)
         ctx = fit_context(gen.count_tokens, src.context, src.normalized, reserve=self.cfg.max_tokens,
                           n_ctx=self._n_ctx(gen), renumber=src.searched)
         if src.searched and not ctx:
@@ -342,7 +343,7 @@ class AnswerEngine:
                              f"{max_tokens} for the answer)", hint="shorten the question")
 
     def _retrieve(self, q: str, nq: str, *, k: int | None, use_cache: bool, retrieve: bool,
-                  context: list[ContextItem] | None) -> Sources:
+                  context: list[ContextItem] | None, filters: dict[str, Any] | None = None) -> Sources:
         """The caller's context as given, none (`retrieve=False`), or a hybrid retrieval."""
         if context is not None:
             ctx = [c if isinstance(c, ContextItem) else ContextItem(**c) for c in context]
@@ -350,7 +351,8 @@ class AnswerEngine:
         if not retrieve:
             return Sources([], nq)
         retriever = self.retriever
-        rr = retriever.retrieve(q, k=k, mode="hybrid", use_cache=use_cache, normalized=nq)
+        scoped = {"filters": filters} if filters else {}  # unscoped: the call any retriever answers
+        rr = retriever.retrieve(q, k=k, mode="hybrid", use_cache=use_cache, normalized=nq, **scoped)
         if not rr.hits:
             store = getattr(retriever, "store", None) or self.store
             try:
@@ -361,7 +363,8 @@ class AnswerEngine:
                 raise NothingIngested("nothing is ingested yet, so there is nothing to answer from",
                                  hint="run `ragtune ingest PATH` first")
         return Sources(context_from_hits(rr.hits), rr.normalized_query or nq, hits=rr.hits,
-                       retrieved=[h.chunk_id for h in rr.hits], retrieval_ms=rr.retrieval_ms, searched=True)
+                       retrieved=[h.chunk_id for h in rr.hits], retrieval_ms=rr.retrieval_ms, searched=True,
+                       scope=filters or None)
 
     def _mode(self, mode: str | None) -> str:
         from .config import ANSWER_MODES
@@ -411,7 +414,7 @@ class AnswerEngine:
         ans.timings.total_ms = (time.perf_counter() - t0) * 1000
         try:
             ans.log_id = log_answer(self.store, ans, query=q, normalized_query=src.normalized, hits=src.hits,
-                                    keep_days=self.settings.retention.query_log_days)
+                                    keep_days=self.settings.retention.query_log_days, scope=src.scope)
         except RagtuneError:
             raise
         except Exception as exc:  # apsw errors: the answer itself is fine, say what failed

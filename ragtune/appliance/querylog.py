@@ -27,6 +27,7 @@ log.addHandler(logging.NullHandler())  # apps may configure logging; a failed re
 # backlog (retention just turned on): the next answer logged takes the next batch.
 RETENTION_EVERY_S = 3600.0
 RETENTION_BATCH = 200
+SCOPE_IDS_LOGGED = 100  # document ids a scoped answer's log row keeps (and their count)
 _retention_due: dict[str, float] = {}  # database path -> when the next pass is due
 _retention_lock = threading.Lock()  # serve's engines log from several threads
 
@@ -37,8 +38,11 @@ def output_of(answer: Answer) -> dict[str, Any]:
 
 
 def log_answer(store: Store, answer: Answer, *, query: str, normalized_query: str,
-               hits: list[Hit] | None = None, system: str = SYSTEM_PROMPT, keep_days: int = 0) -> int:
-    """Insert one row; returns its id. `keep_days` > 0: then apply that retention (apply_retention)."""
+               hits: list[Hit] | None = None, system: str = SYSTEM_PROMPT, keep_days: int = 0,
+               scope: dict[str, Any] | None = None) -> int:
+    """Insert one row; returns its id. `keep_days` > 0: then apply that retention (apply_retention). `scope`: the
+    retrieval filters the answer was given within (`ask --in`), kept beside the answer mode in `timings`: a refusal
+    inside a folder is not a gap of the whole corpus (log_scope)."""
     ctx = [{"id": c.id, "chunk_id": c.chunk_id, "source": c.source, "text": c.text, "sha256": c.sha256}
            for c in answer.context]
     retrieved = [{"chunk_id": h.chunk_id, "bm25_rank": h.bm25_rank, "bm25_score": h.bm25_score,
@@ -54,13 +58,25 @@ def log_answer(store: Store, answer: Answer, *, query: str, normalized_query: st
         "repaired": answer.repaired, "refused": answer.status == "refused", "refusal_reason": answer.refusal_reason,
         "timings": {"retrieval_ms": t.retrieval_ms, "ttft_ms": t.ttft_ms, "generation_ms": t.generation_ms,
                     "total_ms": t.total_ms, "answer_mode": answer.mode, "p_refused": answer.p_refused,
-                    "answer_min_logprob": answer.answer_min_logprob, "evidence_score": answer.evidence_score},
+                    "answer_min_logprob": answer.answer_min_logprob, "evidence_score": answer.evidence_score,
+                    **({"scope": log_scope(scope)} if scope else {})},
         "tokens_prompt": answer.tokens_prompt, "tokens_completion": answer.tokens_completion, "cost": answer.cost,
         "cached": answer.cached, "client_id": answer.client_id, "arm": answer.arm,
     })
     if keep_days > 0:
         apply_retention(store, keep_days)
     return log_id
+
+
+def log_scope(filters: dict[str, Any]) -> dict[str, Any]:
+    """A scope as the log keeps it: the filters, with at most SCOPE_IDS_LOGGED document ids (a folder of thousands
+    would make every row of the log that large) and their count."""
+    out = {k: v for k, v in filters.items() if k != "doc_ids" and v not in (None, "")}
+    if filters.get("doc_ids") is not None:
+        ids = sorted({int(d) for d in filters["doc_ids"]})
+        out["documents"] = len(ids)
+        out["doc_ids"] = ids[:SCOPE_IDS_LOGGED]
+    return out
 
 
 def apply_retention(store: Store, keep_days: int, *, now: float | None = None) -> int:

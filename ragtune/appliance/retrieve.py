@@ -4,9 +4,9 @@ in-process, keyed by the index version so that any ingest invalidates them (and 
 reflects that version: `_lexical_in_step`).
 
 Query normalisation lives in `normalize.py`, vector search in `vectors.py`, the stages after fusion (duplicates,
-MMR, budget) in `rankstages.py`. Every stage is a plain function over plain data (rankings, arrays, Hits) so it
-can be tested and benchmarked on its own; `Retriever` only wires them to the store, the lexical index, the vector
-search and the embedder.
+MMR, budget) in `rankstages.py`, scopes (`filters`: ranking within part of the documents) in `scope.py`. Every
+stage is a plain function over plain data (rankings, arrays, Hits) so it can be tested and benchmarked on its own;
+`Retriever` only wires them to the store, the lexical index, the vector search and the embedder.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from .types import Hit
 from .fusion import fuse, interpolate
 from .lexical import query_terms
 from .rankstages import copy_hit, drop_duplicates, mmr_order, trim_to_budget
+from .scope import Scope, normalise_filters, plan as plan_scope
 from .vectors import VectorIndex, VectorSearch
 
 MODES = ("bm25", "vector", "hybrid")
@@ -143,6 +144,7 @@ class Retriever:
                                     threads=settings.embed.threads, candidates=self.cfg.ann_candidates)
         self._lock = threading.RLock()
         self._pool: Any = None
+        self._total: tuple[int, int] | None = None  # (index version, chunks in the store): a scope's share
 
     # -- resources ----------------------------------------------------------------------------------
     @property
@@ -213,6 +215,39 @@ class Retriever:
     def vectors_of(self, chunk_ids: Sequence[int]) -> np.ndarray:
         return self.vectors.vectors_of(chunk_ids)
 
+    # -- scopes (scope.py) ------------------------------------------------------------------------------
+    def scope(self, filters: dict[str, Any] | None) -> Scope | None:
+        """What `filters` let retrieval rank (None: everything). An unknown filter is an InputError."""
+        filters = normalise_filters(filters)
+        if filters is None:
+            return None
+        version = self.store.index_version
+        if self._total is None or self._total[0] != version:
+            self._total = (version, self.store.count_chunks())
+        return plan_scope(self.store, filters, candidates=self.cfg.candidates, total=self._total[1])
+
+    def _bm25_in(self, query: str, limit: int, scope: Scope | None) -> list[tuple[int, float]]:
+        if scope is None:
+            return self.bm25(query, limit)
+        if scope.chunk_ids is None:
+            return self._thin(self.bm25(query, scope.fetch(limit)), limit, scope)
+        return list(self.lexical.search(query, limit, title_boost=self.cfg.title_boost, max_df=self.cfg.bm25_max_df,
+                                        doc_ids=sorted(scope.doc_ids)))
+
+    def _vector_in(self, qv: np.ndarray, limit: int, scope: Scope | None) -> list[tuple[int, float]]:
+        if scope is None:
+            return self.vector(qv, limit)
+        if scope.chunk_ids is None:
+            return self._thin(self.vector(qv, scope.fetch(limit)), limit, scope)
+        return self.vectors.knn_among(qv, scope.chunk_ids, limit) if len(scope.chunk_ids) else []
+
+    def _thin(self, ranked: list[tuple[int, float]], limit: int, scope: Scope) -> list[tuple[int, float]]:
+        """A wide scope's candidates: those of its documents, in their order, `limit` at most."""
+        if scope.chunks >= scope.total:
+            return ranked[:limit]
+        doc_of = self.store.chunk_doc_ids([cid for cid, _ in ranked])
+        return [p for p in ranked if doc_of.get(p[0]) in scope.doc_ids][:limit]
+
     def rank(self, query: str, *, mode: str = "hybrid", filters: dict[str, Any] | None = None,
              query_vector: np.ndarray | None = None, original: str | None = None,
              original_vector: np.ndarray | None = None) -> list[Hit]:
@@ -222,8 +257,11 @@ class Retriever:
         disfluencies) and `original_query_weight` > 0, the original is searched too and its rankings join the
         fusion with that relative weight: a speaker's abandoned words are usually about the same topic (a
         pronoun in the repair often points back into them), so they are evidence for *which document*, even
-        though they are not the question. Per-stage ranks on a Hit are the best over the two texts."""
+        though they are not the question. Per-stage ranks on a Hit are the best over the two texts.
+
+        `filters` ({source_prefix, doc_ids, after, before}) rank inside that part of the documents (scope.py)."""
         c = self.cfg.candidates
+        scope = self.scope(filters)
         texts: list[tuple[str, np.ndarray | None, float]] = [(query, query_vector, 1.0)]
         if original and original != query and self.cfg.original_query_weight > 0 and _adds_words(original, query):
             texts.append((original, original_vector, float(self.cfg.original_query_weight)))
@@ -232,7 +270,7 @@ class Retriever:
         pending = None
         if missing and mode == "hybrid":  # embed in a worker while BM25 runs here (onnxruntime releases the GIL)
             pending = self._worker().submit(self.embedder.encode, [texts[i][0] for i in missing])
-        bm_lists = [self.bm25(text, c) for text, _, _ in texts] if mode in ("bm25", "hybrid") else []
+        bm_lists = [self._bm25_in(text, c, scope) for text, _, _ in texts] if mode in ("bm25", "hybrid") else []
         if missing:
             vecs = pending.result() if pending is not None else self.embedder.encode([texts[i][0] for i in missing])
             for i, v in zip(missing, vecs):  # one batch for both texts
@@ -251,7 +289,7 @@ class Retriever:
                     if cid not in bm_pos or r < bm_pos[cid][0]:
                         bm_pos[cid] = (r, sc)
             if mode in ("vector", "hybrid") and i in by_vector:
-                vr = self.vector(vec, c)
+                vr = self._vector_in(vec, c, scope)
                 lists[f"vector.{i}"], weights[f"vector.{i}"] = vr, w * wv
                 for r, (cid, sc) in enumerate(vr, start=1):
                     if cid not in vec_pos or r < vec_pos[cid][0]:
@@ -271,7 +309,7 @@ class Retriever:
             if cid in vec_pos:
                 h.vector_rank, h.vector_score = vec_pos[cid][0], float(vec_pos[cid][1])
             hits.append(h)
-        return _apply_filters(hits, filters)
+        return hits
 
     def rerank(self, query: str, hits: list[Hit], original: str | None = None) -> list[Hit]:
         """Re-order the top `rerank_top` hits by the interpolation of the reranker's score (recorded as
@@ -358,6 +396,7 @@ class Retriever:
         k = self.cfg.k if k is None else k
         if not isinstance(k, int) or not 1 <= k <= 6:
             raise InputError(f"k must be 1..6, got {k!r}")
+        filters = normalise_filters(filters)  # checked before the cache key is made of them
         cleaned = query if normalized is not None else clean_text(query)
         nq = normalized if normalized is not None else normalize_query(query)
         original = cleaned if cleaned != nq and self.cfg.original_query_weight > 0 else None
@@ -394,24 +433,3 @@ def _adds_words(original: str, query: str) -> bool:
     capital, no, the largest city") keeps it."""
     return set(query_terms(original)) != set(query_terms(query))
 
-
-def _apply_filters(hits: list[Hit], filters: dict[str, Any] | None) -> list[Hit]:
-    """Post-filters over the candidates: `source_prefix` (str), `doc_ids` (ids), `after`/`before` (ISO dates,
-    chunks without a date are dropped)."""
-    if not filters:
-        return hits
-    unknown = set(filters) - {"source_prefix", "doc_ids", "after", "before"}
-    if unknown:
-        raise InputError(f"unknown filter(s): {', '.join(sorted(unknown))}",
-                         hint="filters: source_prefix, doc_ids, after, before")
-    out = hits
-    if filters.get("source_prefix"):
-        out = [h for h in out if h.source.startswith(str(filters["source_prefix"]))]
-    if filters.get("doc_ids") is not None:
-        ids = set(filters["doc_ids"])
-        out = [h for h in out if h.doc_id in ids]
-    if filters.get("after"):
-        out = [h for h in out if h.doc_date and h.doc_date >= str(filters["after"])]
-    if filters.get("before"):
-        out = [h for h in out if h.doc_date and h.doc_date < str(filters["before"])]
-    return out

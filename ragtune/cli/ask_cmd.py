@@ -13,6 +13,7 @@ from ..appliance.errors import InputError
 # printable for an answer (control pictures, lines kept), escaped for a log entry (one line)
 from ..appliance.text import escaped, human_size, printable
 from .common import cli, pass_app, print_json, shown_path
+from .scope_opt import in_option, scope_filters, within_note
 
 
 def _stdout_is_tty() -> bool:
@@ -29,10 +30,11 @@ def _stdout_is_tty() -> bool:
 @click.option("--mode", type=click.Choice(["extractive", "free"]), default=None,
               help="extractive: the answer is a verbatim span of a source; free: the model's own words "
                    "(default: [generate] answer_mode).")
+@in_option
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object (the answer contract).")
 @pass_app
 def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, mode: str | None,
-        as_json: bool) -> None:
+        within: tuple[str, ...], as_json: bool) -> None:
     """Answer QUESTION from the ingested documents, with citations (or a refusal)."""
     from ..appliance.answer import AnswerEngine
     from ..appliance.normalize import from_argv
@@ -60,8 +62,9 @@ def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, 
     pinned = None if adapter is None else Sourced(adapter, "--adapter")  # an unknown id names the flag
     target = Router(settings.home, default=None).route(client, pinned)  # a running rollout's sticky arm
     with AnswerEngine(settings) as engine:
+        filters = scope_filters(engine.store, within)
         ans = engine.ask(question, adapter=target.adapter, k=k, use_cache=not no_cache, mode=mode,
-                         on_token=on_token if stream else None, client_id=client, arm=target.arm)
+                         on_token=on_token if stream else None, client_id=client, arm=target.arm, filters=filters)
     if as_json:
         print_json(ans.to_json())
         return
@@ -84,6 +87,7 @@ def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, 
     t = ans.timings
     extra = f", refused: {ans.refusal_reason}" if ans.status == "refused" and ans.refusal_reason else ""
     served = "base model" if ans.adapter in ("", "none") else f"LoRA {ans.adapter[:12]}"
+    served += f" · {within_note(filters)}" if filters else ""
     click.echo(f"\n{t.total_ms:.0f} ms (retrieval {t.retrieval_ms:.0f}, first token {t.ttft_ms:.0f}, "
                f"generation {t.generation_ms:.0f}) · {served} · {ans.tokens_prompt}+{ans.tokens_completion} tokens"
                f"{' · cached' if ans.cached else ''}{' · repaired' if ans.repaired else ''}{extra}")

@@ -6,6 +6,7 @@ import click
 
 from ..appliance.text import escaped
 from .common import cli, pass_app, print_json
+from .scope_opt import in_option, scope_filters, within_note
 
 
 def _fmt(v: float | None, spec: str) -> str:
@@ -18,9 +19,11 @@ def _fmt(v: float | None, spec: str) -> str:
 @click.option("--mode", type=click.Choice(["hybrid", "bm25", "vector"]), default="hybrid", show_default=True,
               help="Retriever(s) to use.")
 @click.option("--no-cache", is_flag=True, help="Bypass the retrieval cache.")
+@in_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_app
-def search(app, query: str, k: int | None, mode: str, no_cache: bool, as_json: bool) -> None:
+def search(app, query: str, k: int | None, mode: str, no_cache: bool, within: tuple[str, ...],
+           as_json: bool) -> None:
     """Rank stored chunks for QUERY (BM25 + vectors, fused) without generating an answer."""
     from ..appliance.errors import InputError
     from ..appliance.normalize import from_argv
@@ -37,8 +40,9 @@ def search(app, query: str, k: int | None, mode: str, no_cache: bool, as_json: b
     try:
         if store.count_chunks() == 0:
             raise InputError(f"nothing ingested yet in {settings.home.root}", hint="run: ragtune ingest PATH…")
+        filters = scope_filters(store, within)
         with Retriever(settings, store=store) as r:
-            res = r.retrieve(query, k=k, mode=mode, use_cache=not no_cache)
+            res = r.retrieve(query, k=k, mode=mode, use_cache=not no_cache, filters=filters)
     finally:
         store.close()
     if as_json:
@@ -46,6 +50,8 @@ def search(app, query: str, k: int | None, mode: str, no_cache: bool, as_json: b
         return
     if res.normalized_query != " ".join(query.split()):
         click.echo(f"query: {res.normalized_query}", err=True)
+    if filters:
+        click.echo(f"({within_note(filters)})", err=True)
     if not res.hits:
         click.echo("no matching chunks")
         return

@@ -28,9 +28,11 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from ..appliance.errors import GenerationError, InputError, ModelError, NothingIngested, RagtuneError
+from ..appliance.scope import UnknownDocument, stored_documents
+from ..appliance.text import escaped
 from .auth import Token, check_bearer
 from .body import (MAX_REF_CHARS, HTTPError, JSONBody, body_pending, client_id, dumps, json_type,
-                   last_user_message, log_text, question_text, read_json, ref_field, shown, user_field)
+                   last_user_message, log_text, question_text, read_json, ref_field, scope_field, shown, user_field)
 from .metrics import Metrics
 from .pool import Busy, Cancelled, EnginePool, cancel_check
 from .routing import BASE_MODEL, MODEL_PREFIX, Route as AdapterRoute, Router, UnknownAdapter, UnknownModel
@@ -63,6 +65,9 @@ def _error_for(exc: Exception) -> HTTPError:
         return HTTPError(400, f"no adapter '{shown(str(exc))}' on this server: give 'none', 'default', 'active' or "
                          "the id, id prefix or name of a registered adapter (GET /v1/models lists them as "
                          "ragtune:<id>)", code="adapter_not_found")
+    if isinstance(exc, UnknownDocument):  # a reference in "in": the client's, like an unknown adapter
+        return HTTPError(400, f"no document '{shown(escaped(exc.ref))}' on this server: give a document id, or a "
+                         "stored path or folder as `ragtune docs list` shows it", code="document_not_found")
     if isinstance(exc, NothingIngested):  # the server's state, not the client's request
         return HTTPError(503, "this server has no documents yet: an operator must ingest some first",
                          type_="server_error", code="no_documents")
@@ -157,14 +162,16 @@ def create_app(state: ServeState) -> Starlette:
 
     async def answer(request: Request, route: str, question: str, target: AdapterRoute, *, k: int | None,
                      user: Any, sink: Callable[[str], None] | None = None, slot: Any = None,
-                     mode: str | None = None) -> Any:
+                     mode: str | None = None, within: list[str] | None = None) -> Any:
         client = client_id(request, request.state.principal, user)
         slot = slot or state.pool.admit()
         t0 = time.perf_counter()
 
         def job(engine: Any, cancel: Any) -> Any:
+            # the references resolve against this engine's store connection, in its thread, at answer time
+            filters = None if within is None else {"doc_ids": stored_documents(engine.store, within)}
             return engine.ask(question, adapter=target.adapter, k=k, on_token=cancel_check(cancel, sink),
-                              client_id=client, arm=target.arm, mode=mode)
+                              client_id=client, arm=target.arm, mode=mode, filters=filters)
 
         ans = await slot.run(job)
         m.observe_answer(route, ans, target.arm, time.perf_counter() - t0)
@@ -173,7 +180,7 @@ def create_app(state: ServeState) -> Starlette:
     # /v1/ask -------------------------------------------------------------------------------------------
     async def ask(request: Request) -> Response:
         body = await read_json(request, state.max_body_bytes, state.body_timeout_s)
-        unknown = sorted(set(body) - {"question", "adapter", "k", "mode", "user"})
+        unknown = sorted(set(body) - {"question", "adapter", "k", "mode", "user", "in"})
         if unknown:
             raise HTTPError(422, f"unknown field(s): {', '.join(shown(u, 40) for u in unknown[:10])}",
                             code="unknown_field")
@@ -191,10 +198,12 @@ def create_app(state: ServeState) -> Starlette:
                 adapter = await asyncio.to_thread(state.router.adapter_ref, adapter)  # reads the registry
             except InputError as exc:  # an id prefix or name that matches several adapters
                 raise HTTPError(400, exc.message, code="adapter_ambiguous") from None
+        within = scope_field(body.get("in"))
         user = user_field(body)
         client = client_id(request, request.state.principal, user)
         target = state.router.route(client, adapter)
-        ans = await _watching(request, answer(request, "/v1/ask", q, target, k=k, user=user, mode=mode))
+        ans = await _watching(request, answer(request, "/v1/ask", q, target, k=k, user=user, mode=mode,
+                                              within=within))
         out = ans.to_json()
         out.update(arm=target.arm, log_id=ans.log_id)
         return JSONBody(out)

@@ -206,6 +206,29 @@ def ref_field(value: Any, name: str, what: str) -> str:
     return value
 
 
+def scope_field(value: Any) -> list[str] | None:
+    """`"in"` of /v1/ask: the documents to answer from, as references the store knows (ids, stored paths, folders:
+    scope.stored_documents; nothing on the server's disk is looked at). Absent or null: every document."""
+    from ..appliance.scope import MAX_REF_CHARS as MAX_CHARS, MAX_REFS
+
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value:
+        raise HTTPError(422, "'in' must be a non-empty list of document ids or paths (leave it out to answer from "
+                        f"every document), not {'an empty array' if value == [] else json_type(value)}",
+                        code="invalid_scope")
+    if len(value) > MAX_REFS:
+        raise HTTPError(422, f"'in' names {len(value)} references, at most {MAX_REFS} (a folder names every "
+                        "document under it)", code="invalid_scope")
+    for i, ref in enumerate(value):
+        if not isinstance(ref, str) or not ref.strip():
+            raise HTTPError(422, f"'in'[{i}] must be a document id or path as a non-empty string (\"12\"), not "
+                            f"{'an empty string' if isinstance(ref, str) else json_type(ref)}", code="invalid_scope")
+        if len(ref) > MAX_CHARS:
+            raise HTTPError(422, f"'in'[{i}] is longer than {MAX_CHARS} characters", code="invalid_scope")
+    return value
+
+
 def last_user_message(messages: Any) -> str:
     """The question: the text of the last user message. Every message is checked (a role OpenAI does not have is
     a 422 wherever it is); only text content is understood: an image or audio part is a 422, not ignored."""

@@ -76,12 +76,14 @@ class FakeLexical:
     def ensure_synced(self, store):
         self.rows = [(cid, f"{title} {text}") for cid, text, title in store.query(
             "SELECT c.id, c.text, d.title FROM chunks c JOIN documents d ON d.id = c.doc_id")]
+        self.doc_of = dict(store.query("SELECT id, doc_id FROM chunks"))
         self.synced_version = store.index_version
         self.syncs += 1
 
-    def search(self, query, limit, *, title_boost=2.0, max_df=1.0):
+    def search(self, query, limit, *, title_boost=2.0, max_df=1.0, doc_ids=None):
         q = set(_words(query))
-        scored = [(cid, float(len(q & set(_words(t))))) for cid, t in self.rows]
+        scored = [(cid, float(len(q & set(_words(t))))) for cid, t in self.rows
+                  if doc_ids is None or self.doc_of[cid] in doc_ids]
         scored = [s for s in scored if s[1] > 0]
         scored.sort(key=lambda s: (-s[1], s[0]))
         return scored[:limit]

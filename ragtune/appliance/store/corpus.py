@@ -114,6 +114,51 @@ class CorpusTables:
         return [(int(i), p) for i, p in self.conn.execute(
             "SELECT id, path FROM documents WHERE substr(path, 1, ?) = ?", (len(prefix), prefix))]
 
+    # -- scopes: the documents a question may be answered from (retrieve.py) ----------------------
+    def scope_documents(self, *, path_prefix: str | None = None, doc_ids: Iterable[int] | None = None,
+                        after: str | None = None, before: str | None = None) -> list[tuple[int, int]]:
+        """(id, n_chunks) of the documents that pass every filter given: path starting with `path_prefix`
+        (exactly: no LIKE wildcards), id in `doc_ids`, doc_date >= `after` / < `before` (ISO text; a document
+        without a date passes neither). By id."""
+        where: list[str] = []
+        params: list[Any] = []
+        if path_prefix is not None:
+            where.append("substr(path, 1, ?) = ?")
+            params += [len(path_prefix), path_prefix]
+        if doc_ids is not None:  # json_each: any number of ids, no SQL variable limit
+            where.append("id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(sorted({int(d) for d in doc_ids})))
+        if after is not None:
+            where.append("doc_date IS NOT NULL AND doc_date >= ?")
+            params.append(after)
+        if before is not None:
+            where.append("doc_date IS NOT NULL AND doc_date < ?")
+            params.append(before)
+        sql = "SELECT id, n_chunks FROM documents" + (" WHERE " + " AND ".join(where) if where else "")
+        return [(int(i), int(n)) for i, n in self.conn.execute(sql + " ORDER BY id", params)]
+
+    def chunk_ids_of_documents(self, doc_ids: Iterable[int]) -> list[int]:
+        """The ids of the documents' chunks, ascending."""
+        ids = json.dumps(sorted({int(d) for d in doc_ids}))
+        return [int(r[0]) for r in self.conn.execute(
+            "SELECT id FROM chunks WHERE doc_id IN (SELECT value FROM json_each(?)) ORDER BY id", (ids,))]
+
+    def chunk_doc_ids(self, chunk_ids: Iterable[int]) -> dict[int, int]:
+        """chunk id -> its document's id, for the chunks that exist."""
+        ids = json.dumps(sorted({int(c) for c in chunk_ids}))
+        return {int(c): int(d) for c, d in self.conn.execute(
+            "SELECT id, doc_id FROM chunks WHERE id IN (SELECT value FROM json_each(?))", (ids,))}
+
+    def vector_knn_among(self, query: Any, k: int, chunk_ids: Iterable[int]) -> list[tuple[int, float]]:
+        """sqlite-vec's exact KNN restricted to `chunk_ids` (vec0 filters by rowid before it ranks): (chunk id,
+        cosine distance), nearest first. Fast on a small table only: at 100k rows vec0 reads every row's
+        metadata whatever the filter (~25 ms), which is why the vector index serves large stores."""
+        ids = json.dumps(sorted({int(c) for c in chunk_ids}))
+        rows = self.conn.execute(
+            "SELECT rowid, distance FROM chunk_vec WHERE embedding MATCH ? AND k = ?"
+            " AND rowid IN (SELECT value FROM json_each(?)) ORDER BY distance", (_blob(query), int(k), ids))
+        return [(int(r), float(d)) for r, d in rows]
+
     # -- files that failed to load (migration 0009; ingest/failures.py) --------------------------
     def ingest_failures(self) -> dict[str, dict[str, Any]]:
         """path -> {sha256, kind, loader_version, reason, failed_at} of every remembered failure."""

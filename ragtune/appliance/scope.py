@@ -1,0 +1,140 @@
+"""Scopes: answering or searching within part of the documents ("only from the HR handbook folder").
+
+A scope is given as retrieval `filters` ({source_prefix, doc_ids, after, before}: every filter is about documents)
+or, by people and clients, as document references resolved to `doc_ids` (ids, stored paths, folders: the CLI's
+`--in` resolves them like `docs remove`, a server's "in" with `stored_documents`). `plan` turns filters into what
+retrieval ranks inside (retrieve.py):
+
+- narrow (few chunks): every chunk id of the scope. BM25 runs inside the scope (Tantivy intersects the query with the
+  scope's documents) and the vector side scores every one of the scope's vectors exactly. A post-filter over the
+  whole corpus's top candidates would find nothing in a 10-document folder of a 100k-chunk home: its chunks are
+  rarely among them.
+- wide: the unscoped searches with more candidates (OVERFETCH / the scope's share of the corpus, at most
+  WIDE_FETCH_MAX), thinned to the scope's, then cut to the usual number. A scope of the whole corpus fetches the
+  usual number: nothing to thin, the unscoped ranking.
+
+Where one ends (benchmarks/bench_scope.py, 100k chunks, 2-core box). The narrow ranking costs ~1 µs per chunk of
+the scope (0.6 in a document's runs of consecutive rows, 1.8 for scattered single-chunk documents, plus 0.2 to list
+their ids); the wide one ~6 µs per candidate fetched (search, row reads, the store's chunk -> document lookup), and
+it fetches 2 x candidates / share. They cross near sqrt(300..750 x total) chunks: 5,500-8,700 at 100k, 17k-27k at
+1M. Measured at 5,000 chunks of 100k: narrow 4.8 ms, wide (2,000 candidates a search) 16 ms. Hence: up to EXACT_MAX
+chunks always narrow (also the vector index's own limit for an exact scan), and above it narrow while the wide path
+would need more than WIDE_FETCH_MAX candidates to expect OVERFETCH times the usual number in scope (at 1M chunks: a
+scope under 2.5% of them; its exact scan then costs up to 17 ms in runs of 6 rows, 42 ms scattered).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from .errors import InputError, NothingIngested
+
+FILTERS = ("source_prefix", "doc_ids", "after", "before")
+EXACT_MAX = 5000  # chunks: a scope this small is always ranked inside (the module docstring)
+OVERFETCH = 2  # a wide scope's searches fetch this many times the candidates its share of the corpus would hold
+WIDE_FETCH_MAX = 4000  # candidates per search at most (sqlite-vec's KNN takes k <= 4096)
+MAX_REFS = 100  # document references in one request (serve); a folder counts once
+MAX_REF_CHARS = 4096  # a reference longer than PATH_MAX cannot be a stored path
+
+
+@dataclass(frozen=True)
+class Scope:
+    doc_ids: frozenset[int]
+    chunks: int  # in scope (the documents' chunk counts)
+    total: int  # in the store
+    chunk_ids: np.ndarray | None  # narrow: every chunk of the scope (int64, ascending); None: wide
+
+    def fetch(self, limit: int) -> int:
+        """Candidates a wide scope's search asks for, to keep about `limit` (x OVERFETCH) of its own."""
+        if self.chunks >= self.total:
+            return limit
+        return max(limit, min(WIDE_FETCH_MAX, math.ceil(limit * OVERFETCH * self.total / max(self.chunks, 1))))
+
+
+def normalise_filters(filters: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Filters checked and in one form (None: no scope): `source_prefix`, `after`, `before` text (empty: unset),
+    `doc_ids` a sorted tuple of ints (empty: no document). An unknown key or a wrong type is an InputError."""
+    if not filters:
+        return None
+    if not isinstance(filters, dict):
+        raise InputError(f"filters must be a mapping, not {type(filters).__name__}")
+    unknown = set(filters) - set(FILTERS)
+    if unknown:
+        raise InputError(f"unknown filter(s): {', '.join(sorted(map(str, unknown)))}",
+                         hint="filters: " + ", ".join(FILTERS))
+    out: dict[str, Any] = {}
+    for key in ("source_prefix", "after", "before"):
+        v = filters.get(key)
+        if v is None or v == "":
+            continue
+        if not isinstance(v, str):
+            raise InputError(f"filter {key} must be text, not {type(v).__name__}")
+        out[key] = v
+    ids = filters.get("doc_ids")
+    if ids is not None:
+        if isinstance(ids, (str, bytes)) or not hasattr(ids, "__iter__"):
+            raise InputError(f"filter doc_ids must be a list of document ids, not {type(ids).__name__}")
+        ids = list(ids)
+        if any(isinstance(d, bool) or not isinstance(d, numbers.Integral) for d in ids):  # numpy's ints are ints
+            raise InputError("filter doc_ids must hold document ids (integers)")
+        out["doc_ids"] = tuple(sorted({int(d) for d in ids}))
+    return out or None
+
+
+def plan(store: Any, filters: dict[str, Any] | None, *, candidates: int, total: int) -> Scope | None:
+    """The scope of (normalised) `filters` over a store of `total` chunks; None when there is none."""
+    if not filters:
+        return None
+    docs = store.scope_documents(path_prefix=filters.get("source_prefix"), doc_ids=filters.get("doc_ids"),
+                                 after=filters.get("after"), before=filters.get("before"))
+    ids = frozenset(d for d, _ in docs)
+    chunks = sum(n for _, n in docs)
+    if chunks > max(EXACT_MAX, math.ceil(OVERFETCH * candidates * total / WIDE_FETCH_MAX)):
+        return Scope(doc_ids=ids, chunks=chunks, total=total, chunk_ids=None)
+    return Scope(doc_ids=ids, chunks=chunks, total=total,
+                 chunk_ids=np.array(store.chunk_ids_of_documents(ids) if ids else [], dtype=np.int64))
+
+
+# -- references: what `ask --in`, `search --in` and /v1/ask's "in" name ------------------------------------------
+class UnknownDocument(InputError):
+    """A reference that names no ingested document (a typo is said, never searched as an empty scope)."""
+
+    def __init__(self, ref: str, hint: str = "give an id or a path from `ragtune docs list`, or a folder"):
+        super().__init__(f"no ingested document matches '{ref}'", hint=hint)
+        self.ref = ref
+
+
+def stored_documents(store: Any, refs: Sequence[str]) -> list[int]:
+    """Ids of the documents REFs name, looked up in the store only (nothing on disk is read or resolved: a
+    server's client names what `docs list` shows): an id, a stored path, or a folder / corpus file as stored
+    (every document under it). Every ref must match something."""
+    from .store import MAX_ROW_ID
+
+    if store.count_documents() == 0:
+        raise NothingIngested("nothing is ingested yet, so there is nothing to search within",
+                              hint="run `ragtune ingest PATH` first")
+    out: set[int] = set()
+    for ref in refs:
+        ref = str(ref).strip()
+        if not ref:
+            raise InputError("empty document reference")
+        found: list[int] = []
+        if ref.isascii() and ref.isdigit() and int(ref) <= MAX_ROW_ID:
+            found = [int(ref)] if store.document(int(ref)) is not None else []
+        if not found:
+            row = store.document_by_path(ref)
+            found = [row["id"]] if row is not None else []
+        if not found:
+            base = os.path.normpath(ref) if ref.startswith("/") else ref  # "/a//b/./" names "/a/b" (text only)
+            for prefix in {base.rstrip("/") + "/", base + "#"}:  # a folder's documents, a corpus file's rows
+                found += [i for i, _ in store.documents_under(prefix)]
+        if not found:
+            raise UnknownDocument(ref, hint="give a document id, or a path or folder as `ragtune docs list` shows it")
+        out.update(found)
+    return sorted(out)

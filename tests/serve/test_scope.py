@@ -1,0 +1,101 @@
+"""/v1/ask's "in": the documents to answer from, as references the store knows; validated like every other field,
+resolved against the store only, and handed to retrieval as a scope."""
+
+from __future__ import annotations
+
+import hashlib
+import types
+
+import pytest
+from starlette.testclient import TestClient
+
+from ragtune.appliance.answer import AnswerEngine
+from ragtune.appliance.scope import MAX_REF_CHARS, MAX_REFS
+from ragtune.appliance.store import open_store
+from ragtune.serve.server import make_app
+from tests.serve.helpers import FakeRetriever, TaggingGenerator, serve_settings
+
+
+class ScopeRetriever(FakeRetriever):
+    """The helpers' retriever, remembering the filters each question came with."""
+
+    def __init__(self, seen):
+        super().__init__()
+        self.seen = seen
+
+    def retrieve(self, query, **kw):
+        self.seen.append(kw.get("filters"))
+        return super().retrieve(query, **kw)
+
+
+def _ingest(home, paths):
+    with open_store(home) as s:
+        ids = []
+        for p in paths:
+            chunk = types.SimpleNamespace(ord=0, text=f"text of {p}", start_char=0, end_char=10, n_tokens=3,
+                                          sha256=hashlib.sha256(p.encode()).hexdigest())
+            ids.append(s.put_document(path=p, sha256=chunk.sha256, title="", kind="md", size=0, doc_date=None,
+                                      ingested_at=0.0, meta="{}", chunks=[chunk], vectors=[[0.0] * 384])[0])
+        s.bump_index_version()
+    return ids
+
+
+@pytest.fixture
+def served(home):
+    home.ensure()
+    seen: list = []
+
+    def factory(settings, n):
+        engines = [AnswerEngine(settings, retriever=ScopeRetriever(seen), generator=TaggingGenerator({}))
+                   for _ in range(n)]
+        return engines, engines
+
+    app = make_app(serve_settings(home), engine_factory=factory, workers=1)
+    with TestClient(app) as c:
+        c.seen = seen
+        yield c
+
+
+def _ask(client, **body):
+    return client.post("/v1/ask", json={"question": "Where is the Eiffel Tower?", **body})
+
+
+def test_in_scopes_the_answer_to_those_documents(served, home):
+    ids = _ingest(home, ["/srv/docs/hr/leave.md", "/srv/docs/hr/pay.md", "/srv/docs/it/vpn.md",
+                         "/srv/corpus.jsonl#r1"])
+    r = _ask(served, **{"in": ["/srv/docs/hr"]})
+    assert r.status_code == 200, r.text
+    assert served.seen[-1] == {"doc_ids": ids[:2]}
+    r = _ask(served, **{"in": [str(ids[2]), "/srv/docs/hr/pay.md", "/srv/corpus.jsonl"]})
+    assert r.status_code == 200 and served.seen[-1] == {"doc_ids": sorted([ids[1], ids[2], ids[3]])}
+    assert _ask(served, **{"in": None}).status_code == 200 and served.seen[-1] is None  # null: every document
+    assert _ask(served).status_code == 200 and served.seen[-1] is None
+
+
+def test_a_reference_to_no_document_is_a_clear_400(served, home):
+    _ingest(home, ["/srv/docs/hr/leave.md"])
+    n = len(served.seen)
+    for ref in ("/srv/docs/h", "docs/hr", "12345", "/etc/passwd", "hr\n\x1b[31m"):
+        r = _ask(served, **{"in": ["/srv/docs/hr", ref]})
+        err = r.json()["error"]
+        assert r.status_code == 400 and err["code"] == "document_not_found", r.text
+        assert "no document '" in err["message"] and "\x1b" not in err["message"]
+    assert len(served.seen) == n  # nothing was retrieved
+
+
+def test_in_on_an_empty_server_says_it_has_no_documents(served):
+    r = _ask(served, **{"in": ["/srv/docs/hr"]})
+    assert r.status_code == 503 and r.json()["error"]["code"] == "no_documents"
+
+
+@pytest.mark.parametrize("value, says", [
+    ("/srv/docs/hr", "must be a non-empty list"), ([], "an empty array"), ({"a": 1}, "an object"),
+    (7, "a number"), ([7], "not a number"), (["ok", None], "'in'[1]"), ([""], "an empty string"),
+    (["  "], "an empty string"), ([["/srv"]], "an array"), (["x" * (MAX_REF_CHARS + 1)], "longer than"),
+    (["/srv"] * (MAX_REFS + 1), f"at most {MAX_REFS}")])
+def test_in_is_validated_like_every_field(served, value, says):
+    r = _ask(served, **{"in": value})
+    err = r.json()["error"]
+    assert r.status_code == 422 and err["code"] == "invalid_scope" and says in err["message"], r.text
+    assert set(err) == {"message", "type", "code"} and err["type"] == "invalid_request_error"
+    assert served.seen == []
