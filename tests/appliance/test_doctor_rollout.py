@@ -22,6 +22,8 @@ from ragtune.models.rollout import CANDIDATE, CONTROL, RolloutState
 from ragtune.models.rollout_doctor import duration
 from tests.gguf_helpers import write_gguf
 
+from .test_doctor import _files
+
 ROW = {"query": "q", "normalized_query": "q", "model_id": "m", "adapter_id": "none", "system_prompt_sha256": "s",
        "context": [], "retrieved": [], "output": {"status": "ok", "answer": "Paris.", "citations": ["S1"]},
        "raw_output": "", "valid": True, "repaired": False, "refused": False, "tokens_prompt": 5,
@@ -32,16 +34,6 @@ def _adapters(home, *names: str) -> dict[str, object]:
     """Tiny GGUF LoRA headers registered as lora-gguf. name -> Artifact."""
     reg = Registry(home)
     return {n: reg.add(write_gguf(home.root / "src" / f"{n}.gguf", tag=n), "lora-gguf", name=n) for n in names}
-
-
-def _files(root: Path) -> dict[str, bytes | None]:
-    out: dict[str, bytes | None] = {}
-    for folder, dirs, files in os.walk(root):
-        for d in dirs:
-            out[os.path.relpath(os.path.join(folder, d), root)] = None
-        for f in files:
-            out[os.path.relpath(os.path.join(folder, f), root)] = Path(folder, f).read_bytes()
-    return out
 
 
 def _doctor(home, capsys, *args: str) -> tuple[int, dict[str, tuple[str, str]], list[str]]:
