@@ -14,10 +14,11 @@
 - DEST is written as a temporary beside it (`.DEST.<random>.part`, flock-held: atomic.locked_temporary) and renamed
   onto it at the end, so a killed backup leaves nothing at DEST; the next backup to DEST removes the temporary.
 - The copy works wherever it is put: paths inside the home are home-relative. Registry manifests store them so
-  (registry.home_relative); the absolute ones older homes recorded, and a `[retrieve] rerank` folder named by its
-  absolute path inside the home, are rewritten in the copy only (`made_relative`). A file registered in place under
-  a folder the backup leaves out (tune/, cache/) is copied anyway (`kept_registered`). Files registered in place
-  outside the home are named (`external_files`), or copied into the copy's registry with `include_external`.
+  (registry.home_relative); the absolute ones older homes recorded, and the model keys of config.toml naming a file
+  inside the home by its absolute path (`[generate] model`/`adapter`, `[embed] model`, `[retrieve] rerank`), are
+  rewritten in the copy only (`made_relative`). A file registered in place, or named by config.toml, under a folder
+  the backup leaves out (tune/, cache/) is copied anyway (`kept_registered`). Files registered in place outside the
+  home are named (`external_files`), or copied into the copy's registry with `include_external`.
 - The source home is left as it was: an idle database (no `-wal`/`-shm`) is opened `clean_close` (store/base.py),
   so SQLite removes the two files its open made; a read-only connection cannot, and left them behind.
 """
@@ -264,15 +265,8 @@ def _registered_files(home: Home, tmp: Path, res: BackupResult, include_external
             res.included_external.append(str(src))
             res.files += 1
             res.bytes += _size(blob)
-        elif not os.path.lexists(path) and os.path.lexists(src):  # under tune/, cache/ …: the registry needs it
-            rel = path.relative_to(tmp).as_posix()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if src.is_dir():
-                path.mkdir()
-                _copy_tree(src, path, rel, res)
-            else:
-                _copy_file(src, path, res, link=False)
-            res.kept_registered.append(rel)
+        else:  # under tune/, cache/ …: the registry needs it
+            _keep(src, path, path.relative_to(tmp).as_posix(), res)
 
 
 def _size(p: Path) -> int:
@@ -280,10 +274,12 @@ def _size(p: Path) -> int:
 
 
 def _config_paths(root: Path, tmp: Path, res: BackupResult) -> None:
-    """`[retrieve] rerank` naming a folder inside the home by its absolute path becomes home-relative in the copy's
-    config.toml (config.py resolves it against whichever home reads it). The other model keys are resolved against
-    the working directory, not the home (refs.py): those are named in a warning instead."""
-    from .config import REF_KEYS
+    """The model keys of the copy's config.toml (`[generate] model`/`adapter`, `[embed] model`, `[retrieve] rerank`)
+    name in-home files as the copy will find them wherever it is put: an absolute path inside the home becomes
+    home-relative (config.py reads relative paths against whichever home loads it), and a file they name under a
+    folder the walk left out (tune/, cache/) is copied (`kept_registered`). Only a config.toml that is a symbolic
+    link, or that the rewrite would not leave readable, is left as it is, with a warning."""
+    from .config import PATH_KEYS, looks_like_path
     from .config_edit import set_in_toml
     from .tomltext import TomlTextError, loads
 
@@ -294,31 +290,58 @@ def _config_paths(root: Path, tmp: Path, res: BackupResult) -> None:
     except (OSError, UnicodeDecodeError, TomlTextError):
         return  # copied as it is; it does not load in the home either (doctor and every command say so)
     new = text
-    for section, keys in REF_KEYS.items():
-        for key in keys:
-            v = data.get(section, {}).get(key) if isinstance(data.get(section), dict) else None
-            if not isinstance(v, str) or not os.path.isabs(os.path.expanduser(v)):
+    for section, key in PATH_KEYS:
+        v = data.get(section, {}).get(key) if isinstance(data.get(section), dict) else None
+        if not isinstance(v, str) or not v:
+            continue
+        given = os.path.expanduser(v)
+        if not (os.path.isabs(given) or (looks_like_path(v) and os.path.lexists(root / given))):
+            continue  # an id or a name, or a relative path only the working directory holds (config.py's rule)
+        rel = _in_home_rel(root / given, root)
+        if rel is None:
+            continue
+        if rel.partition("/")[0] not in DERIVED and rel not in DB_FILES:  # never an index or the database
+            _keep(root / rel, tmp / rel, rel, res)
+        if not os.path.isabs(given):
+            continue  # already the home's
+        rel = rel if "/" in rel else f"./{rel}"  # a path, never read as a registry name
+        if not cfg.is_symlink():
+            candidate = set_in_toml(new, section, key, rel)
+            try:
+                ok = loads(candidate).get(section, {}).get(key) == rel
+            except TomlTextError:
+                ok = False
+            if ok:
+                new = candidate
+                res.made_relative.append({"where": f"config.toml [{section}] {key}", "was": v, "now": rel})
                 continue
-            real = Path(os.path.realpath(os.path.expanduser(v)))
-            if not real.is_relative_to(root) or real == root:
-                continue
-            rel = real.relative_to(root).as_posix()
-            rel = rel if "/" in rel else f"./{rel}"  # a path, never read as a registry name
-            if (section, key) == ("retrieve", "rerank") and not cfg.is_symlink():
-                candidate = set_in_toml(new, section, key, rel)
-                try:
-                    ok = loads(candidate).get(section, {}).get(key) == rel
-                except TomlTextError:
-                    ok = False
-                if ok:
-                    new = candidate
-                    res.made_relative.append({"where": f"config.toml [{section}] {key}", "was": v, "now": rel})
-                    continue
-            res.warnings.append(f"config.toml [{section}] {key} names {v}, inside the home, by its absolute path: "
-                                f"used elsewhere, the backup still reads it there; register it (`ragtune models "
-                                f"add`) and name it by its id, or write `{rel}` for a [retrieve] rerank folder")
+        res.warnings.append(f"config.toml [{section}] {key} names {v}, inside the home, by its absolute path, and "
+                            f"the copy's config.toml could not be rewritten: used elsewhere, the backup still reads it "
+                            f"there; write `{rel}` (relative paths in config.toml are the home's)")
     if new != text:
         atomic_write_text(cfg, new, perms=stat.S_IMODE(cfg.stat().st_mode))
+
+
+def _in_home_rel(path: Path, root: Path) -> str | None:
+    """`path`'s place in the home `root` (posix, relative), or None outside it: by name first (a link inside the home
+    stays the link), else by the real path (a home reached through a link)."""
+    for p in (Path(os.path.normpath(path)), Path(os.path.realpath(path))):
+        if p.is_relative_to(root) and p != root:
+            return p.relative_to(root).as_posix()
+    return None
+
+
+def _keep(src: Path, path: Path, rel: str, res: BackupResult) -> None:
+    """A file or folder the registry or config.toml names, copied when the walk left it out (under tune/, cache/ …)."""
+    if os.path.lexists(path) or not os.path.lexists(src):
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if src.is_dir():
+        path.mkdir()
+        _copy_tree(src, path, rel, res)
+    else:
+        _copy_file(src, path, res, link=False)
+    res.kept_registered.append(rel)
 
 
 def _named(exc: OSError, dest: Path) -> OSError:

@@ -8,7 +8,7 @@ import math
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .calibrated import is_candidates, is_fraction, is_logprob, is_number, is_scale
 # the sections for running the appliance and the validation step every section uses (re-exported from here)
@@ -391,23 +391,56 @@ def settings_from_dict(data: dict[str, Any], *, home: Home | None = None, where:
                           hint=f"known sections: {', '.join(SECTIONS)}")
     kwargs = {name: _build_section(name, data[name], where, text) for name in SECTIONS if name in data}
     home = home or Home()
-    if "retrieve" in kwargs:
-        kwargs["retrieve"].rerank = _rerank_in_home(kwargs["retrieve"].rerank, home)
+    for (name, key), surely in PATH_KEYS.items():
+        if name in kwargs:
+            setattr(kwargs[name], key, _in_home(getattr(kwargs[name], key), home, surely))
     return Settings(home=home, source=where, **kwargs)
 
 
-def _rerank_in_home(ref: str, home: Home) -> str:
-    """`[retrieve] rerank` as a relative folder path (`rerankers/x`, `./x`) is the home's: made absolute against
-    it, so the reranker and the evidence model beside it are found wherever the home is moved or restored and
-    whatever the working directory (a backup writes the home's own folders so: backup.py). A relative path only
-    the working directory holds keeps that meaning (as before). Ids, names, "default" and "" are left as given."""
+# Model keys whose value may be a file or folder path. A relative one is the home's (docs/store.md, "A backup works
+# wherever it is put"); with each, what its resolver reads as a path even when nothing is there (rerank.py, embed.py:
+# a "/" or a leading "."; refs.py: a .gguf), so that a missing one is named in the home, and a registry name with a
+# "/" in it (`models add --name org/model`) that names no file is still looked up as a name.
+def _slash_or_dot(ref: str) -> bool:
+    return "/" in ref or ref.startswith(".")
+
+
+def _gguf(ref: str) -> bool:
+    return ref.endswith(".gguf")
+
+
+PATH_KEYS = {("embed", "model"): _slash_or_dot, ("generate", "model"): _gguf, ("generate", "adapter"): _gguf,
+             ("retrieve", "rerank"): _slash_or_dot}
+PATH_SUFFIXES = (".gguf", ".onnx")  # a model file's, named without a folder (`x.gguf`)
+
+
+def looks_like_path(ref: str) -> bool:
+    """A model key's value that reads as a file or folder path, not an id, a name, "default" or "none": a "/" in
+    it, a leading "." (`./x`, `../x`), or a model file's suffix."""
+    return _slash_or_dot(ref) or ref.endswith(PATH_SUFFIXES)
+
+
+def _in_home(ref: str, home: Home, surely: Callable[[str], bool] = _slash_or_dot) -> str:
+    """A relative path in config.toml (`models/x.gguf`, `./rerankers/r1`, `x.gguf`) is the home's: made absolute
+    against it, so the file is found wherever the home is moved or restored and whatever the working directory (a
+    backup writes in-home paths so: backup.py). A relative path only the working directory holds keeps that meaning
+    (as before this rule); one that exists nowhere is named in the home when `surely(ref)` (the key's resolver reads
+    it as a path), else left as given (a registry name). Absolute paths, ids, names, "default", "" are kept."""
     p = Path(ref).expanduser()
-    if p.is_absolute() or not ("/" in ref or ref.startswith(".")):
+    if p.is_absolute() or not looks_like_path(ref):
         return ref
     mine = home.root / p
-    if not mine.exists() and p.exists():
+    if not _exists(mine) and (_exists(p) or not surely(ref)):
         return ref
     return Sourced(str(mine), ref.origin) if isinstance(ref, Sourced) else str(mine)
+
+
+def _exists(p: Path) -> bool:
+    """Path.exists, False for a name the OS cannot look up (too long, a NUL in it): the resolver says what it is."""
+    try:
+        return p.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def load_settings(config_path: Path | str | None = None, *, home: Home | None = None) -> Settings:

@@ -19,7 +19,7 @@ from . import default_models as defaults
 from .artifacts import ACTIVE_ADAPTER, ADAPTER_KINDS, DEFAULT_ADAPTER, NONE_ADAPTER
 from .atomic import stale_names
 from .config import load_settings
-from .errors import InputError, RagtuneError, StoreError
+from .errors import InputError, ModelError, RagtuneError, StoreError
 from .filelock import held_if_free
 from .home import Home
 from .lexical import LexicalIndex, is_litter
@@ -27,6 +27,7 @@ from .refs import resolve_adapter
 from .registry import Registry
 from .store import MIGRATIONS, health
 from .text import human_size
+from .tomltext import with_origin
 from .vectorfiles import STATE, files_ok, read_state
 from .vectors import ANN_MIN_CHUNKS
 
@@ -209,7 +210,8 @@ def _models(home: Home, s: Any, quick: bool, rep: Report) -> None:
     reg = Registry(home)
     model_id = _model(reg, home, "model", s.generate.model, quick, rep)
     _model(reg, home, "embedder", s.embed.model, quick, rep)
-    _adapter(reg, s, model_id, rep)
+    _reranker(reg, home, s, quick, rep)
+    _adapter(reg, s, model_id, rep)  # last: the checks of the layers above follow the adapter's line
 
 
 def _model(reg: Any, home: Home, name: str, ref: Any, quick: bool, rep: Report) -> str | None:
@@ -265,6 +267,74 @@ def _adapter(reg: Any, s: Any, model_id: str | None, rep: Report) -> None:
             ("the base model answers (none)" if served == NONE_ADAPTER else f"{served[:12]} ({path})"))
 
 
+def _reranker(reg: Any, home: Home, s: Any, quick: bool, rep: Report) -> None:
+    """`[retrieve] rerank` as every search resolves it (rerank.py: "default" the built-in, checked against its
+    manifest; "" off; a folder; a registry id / name), and what the loader reads there, without loading an ONNX model:
+    a feature model is read whole (numpy, a few KB), a cross-encoder's model.onnx and tokenizer.json looked for. The
+    evidence model `ask` takes beside it (answer.py: `for_reranker`) is read too when `evidence_check` is on."""
+    from .evidence import for_reranker
+    from .rerank import effective_rerank, resolve_reranker
+
+    ref = s.retrieve.rerank
+    hint = 'restore it, retrain it (`ragtune rerank train`), or set [retrieve] rerank = "" to turn reranking off'
+    try:
+        eff = effective_rerank(ref)
+        if not eff:
+            rep.add("ok", "reranker", "off ([retrieve] rerank = \"\")" if str(ref).strip() != "default" else
+                    "off: this ragtune ships no built-in reranker")
+            return
+        if "/" in eff or eff.startswith(".") or os.path.exists(os.path.expanduser(eff)):  # resolve_reranker's test
+            folder = resolve_reranker(eff, home)
+            named = "the built-in" if str(ref).strip() == "default" else "a folder"
+        else:  # a registry artifact: its file looked for before it is hashed (a verify could put back a copy)
+            m = reg.manifest(eff)
+            if m["kind"] != "reranker":
+                raise with_origin(ModelError(f"registry artifact {eff} is a {m['kind']}, not a reranker"), ref)
+            folder, named = reg.path_of(m), f"{m['name']} ({m['id'][:12]})"
+            if not folder.exists():
+                rep.add("fail", "reranker", f"{named}: the folder of reranker {m['id'][:12]} is missing ({folder})",
+                        hint)
+                return
+            err = None if quick else reg.verify(m["id"])[0][1]
+            if err:
+                rep.add("fail", "reranker", err, "restore the folder, or register the new one (it gets a new id)")
+                return
+        kind = _reranker_files(folder)
+        evidence = for_reranker(eff) if s.generate.evidence_check else None  # as `ask` finds it
+    except RagtuneError as exc:
+        rep.add("fail", "reranker", exc.message, exc.hint or hint)
+        return
+    rep.add("ok", "reranker", f"{named}, {kind}: {folder}" + ("" if evidence is None else
+                                                            f" (with its evidence model, {evidence.path.name})"))
+
+
+def _reranker_files(folder: Path) -> str:
+    """What `load_reranker` needs in `folder`, looked for and, for a feature model, read; its kind. ModelError else."""
+    from .jsonl import loads_located
+
+    meta = folder / "reranker.json" if folder.is_dir() else None
+    spec: Any = None
+    if meta is not None and meta.is_file():
+        try:
+            spec = loads_located(meta.read_bytes(), meta, "not a valid reranker.json: invalid JSON", error=ModelError)
+        except OSError as exc:
+            raise ModelError(f"{meta}: cannot read the reranker: {exc.strerror or exc}") from None
+    if isinstance(spec, dict) and spec.get("kind") == "features":
+        from .rerank_features import FeatureReranker
+
+        FeatureReranker(folder)  # numpy only: the checks of every load
+        return "a feature model"
+    if meta is not None and meta.is_file() and not isinstance(spec, dict):
+        raise ModelError(f"{meta}: not a valid reranker.json")
+    onnx, tok = (folder / "model.onnx", folder / "tokenizer.json") if folder.is_dir() else \
+        (folder, folder.with_name("tokenizer.json"))
+    for f in (onnx, tok):
+        if not f.is_file():
+            raise ModelError(f"{f}: missing (a rerank model is a folder with model.onnx and tokenizer.json, or a "
+                             f"feature model's reranker.json)")
+    return "a cross-encoder (model.onnx, tokenizer.json; not loaded)"
+
+
 # -- the file system -----------------------------------------------------------------------------------------------
 def _disk(home: Home, db_bytes: int, rep: Report) -> None:
     free = shutil.disk_usage(home.root).free
@@ -291,8 +361,8 @@ def _leftovers(home: Home, rep: Report) -> None:
     listed = ", ".join(sorted(found)[:3]) + (" …" if len(found) > 3 else "")
     rep.add("warn" if found else "ok", "leftovers",
             f"{len(found)} {'temporary' if len(found) == 1 else 'temporaries'} of killed writers: {listed}" if found
-            else "no temporaries of killed writers", "harmless: the next write of each file removes them" if found
-            else None)
+            else "no temporaries of killed writers",
+            "harmless: the next command that opens the home for writing removes them" if found else None)
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

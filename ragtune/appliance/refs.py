@@ -4,6 +4,10 @@ Which adapter serves (`resolve_adapter`), first match wins: an explicit referenc
 adapter) > `[generate] adapter` when it names one ("none" = the base) > the registry's choice once `models
 activate|deactivate|rollback` made one (active.json; null = the base) > the built-in default adapter when its
 manifest says go > the base model. `[generate] adapter = "default"` (the default) means "the last three".
+
+A path is read as given, so a relative one against the working directory: right for the command line (`--adapter
+PATH`, `models add PATH`). The config's model keys arrive already made absolute against the home when they name the
+home's files (config.py `_in_home`: relative paths in config.toml are the home's).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""A backup works wherever it is put (ragtune/appliance/backup.py, registry.py, config.py's `[retrieve] rerank`):
-in-place artifacts inside the home are stored home-relative, older absolute ones and a rerank folder in config.toml
-are rewritten in the copy only; external files are named, or copied in with --include-external; and the source home
+"""A backup works wherever it is put (ragtune/appliance/backup.py, registry.py, config.py's model paths):
+in-place artifacts inside the home are stored home-relative, older absolute ones and the model keys of config.toml
+naming in-home files by absolute path are rewritten in the copy only; external files are named, or copied in with --include-external; and the source home
 is left as it was, without the `-wal`/`-shm` a read-only open used to leave."""
 
 from __future__ import annotations
@@ -267,14 +267,74 @@ def test_an_external_file_changed_since_it_was_registered_stays_external(setting
     assert not list((tmp_path / "b" / "registry").glob("blobs/*"))
 
 
-def test_other_model_keys_naming_in_home_files_are_warned_about(settings, reg, tmp_path, capsys):
+def test_every_model_key_naming_an_in_home_file_is_made_relative_in_the_copy(settings, tmp_path, capsys, monkeypatch):
+    """`[generate] model`/`adapter`, `[embed] model` and `[retrieve] rerank` by absolute in-home path: home-relative in
+    the copy (the source's config.toml unchanged), no warning; a file under a folder the backup leaves out (tune/) is
+    copied; a path outside the home is left as it is. The copy, moved, resolves them all in its new place."""
+    from ragtune.appliance.embed import model_identity
+    from ragtune.appliance.refs import resolve_adapter, resolve_gguf_model
+
     root = settings.home.root
     gguf = write_gguf(root / "models" / "m.gguf", lora=False, tag="m")
-    (root / "config.toml").write_text(f'[generate]\nmodel = "{gguf}"\n', encoding="utf-8")
+    lora = write_gguf(root / "tune" / "run1" / "a.gguf", tag="a")
+    (root / "tune" / "run1" / "checkpoint.bin").write_bytes(b"x" * 10)
+    emb = root / "e1"
+    emb.mkdir()
+    (emb / "model.onnx").write_bytes(b"onnx")
+    (emb / "tokenizer.json").write_text("{}", encoding="utf-8")
+    rr = _reranker(root / "rerankers" / "r1")
+    outside = write_gguf(tmp_path / "out.gguf", lora=False, tag="o")
+    text = (f'# mine\n[generate]\nmodel = "{gguf}"\nadapter = "{lora}"\n\n[embed]\nmodel = "{emb}"\n\n'
+            f'[retrieve]\nrerank = "{rr}"\n')
+    (root / "config.toml").write_text(text, encoding="utf-8")
+    assert main(["--home", str(root), "backup", str(tmp_path / "b"), "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["warnings"] == []
+    assert {c["where"]: (c["was"], c["now"]) for c in res["made_relative"]} == {
+        "config.toml [generate] model": (str(gguf), "models/m.gguf"),
+        "config.toml [generate] adapter": (str(lora), "tune/run1/a.gguf"),
+        "config.toml [embed] model": (str(emb), "./e1"), "config.toml [retrieve] rerank": (str(rr), "rerankers/r1")}
+    assert res["kept_registered"] == ["tune/run1/a.gguf"]  # tune/ is left out, but the config serves it
+    assert not (tmp_path / "b" / "tune" / "run1" / "checkpoint.bin").exists()
+    copied = (tmp_path / "b" / "config.toml").read_text(encoding="utf-8")
+    assert copied == ('# mine\n[generate]\nmodel = "models/m.gguf"\nadapter = "tune/run1/a.gguf"\n\n'
+                      '[embed]\nmodel = "./e1"\n\n[retrieve]\nrerank = "rerankers/r1"\n')
+    assert (root / "config.toml").read_text(encoding="utf-8") == text  # the source home's own file is kept
+
+    new = tmp_path / "srv" / "moved"
+    new.parent.mkdir()
+    shutil.copytree(tmp_path / "b", new, symlinks=True)
+    root.rename(tmp_path / "gone")
+    monkeypatch.chdir(tmp_path)
+    moved = Home(new)
+    s = load_settings(home=moved)
+    reg = Registry(moved)
+    assert resolve_gguf_model(reg, s.generate.model)[0] == new / "models" / "m.gguf"
+    assert resolve_adapter(reg, s.generate.adapter)[0] == new / "tune" / "run1" / "a.gguf"
+    assert model_identity(s.embed, moved)[0] and s.retrieve.rerank == str(new / "rerankers" / "r1")
+
+    # outside the home: as it is; a relative one under tune/ is copied too
+    write_gguf(tmp_path / "gone" / "tune" / "run2" / "b.gguf", tag="b")
+    (tmp_path / "gone" / "config.toml").write_text(f'[generate]\nmodel = "{outside}"\nadapter = "tune/run2/b.gguf"\n',
+                                                   encoding="utf-8")
+    assert main(["--home", str(tmp_path / "gone"), "backup", str(tmp_path / "b2"), "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["made_relative"] == [] and res["warnings"] == [] and res["kept_registered"] == ["tune/run2/b.gguf"]
+    assert (tmp_path / "b2" / "config.toml").read_text(encoding="utf-8") == \
+        (tmp_path / "gone" / "config.toml").read_text(encoding="utf-8")
+
+
+def test_a_linked_config_is_not_rewritten_but_warned_about(settings, tmp_path, capsys):
+    root = settings.home.root
+    gguf = write_gguf(root / "models" / "m.gguf", lora=False, tag="m")
+    real = tmp_path / "etc" / "ragtune.toml"
+    real.parent.mkdir()
+    real.write_text(f'[generate]\nmodel = "{gguf}"\n', encoding="utf-8")
+    os.symlink(real, root / "config.toml")
     assert main(["--home", str(root), "backup", str(tmp_path / "b")]) == 0
     err = capsys.readouterr().err
-    assert "warning: config.toml [generate] model names" in err and "models add" in err
-    assert (tmp_path / "b" / "config.toml").read_text(encoding="utf-8") == f'[generate]\nmodel = "{gguf}"\n'
+    assert "warning: config.toml [generate] model names" in err and "write `models/m.gguf`" in err
+    assert real.read_text(encoding="utf-8") == f'[generate]\nmodel = "{gguf}"\n'
 
 
 def test_a_full_disk_while_including_external_fails_the_backup(settings, reg, tmp_path, monkeypatch, capsys):

@@ -57,7 +57,7 @@ def test_a_healthy_home_is_all_ok_and_unchanged(home, capsys, quick):
     assert rc == 0
     assert {n: s for n, (s, _) in lines.items()} == {n: "ok" for n in lines}, lines
     assert {"config", "database", "migrations", "counts", "lexical", "vectors", "query-log", "model", "embedder",
-            "adapter", "rollout", "disk", "leftovers"} == set(lines)
+            "adapter", "reranker", "rollout", "disk", "leftovers"} == set(lines)
     assert lines["database"][1].startswith("quick_check ok" if quick else "integrity_check ok")
     assert "6 documents" in lines["counts"][1]
     assert ("not checked (--quick)" in lines["model"][1]) == quick
@@ -156,7 +156,8 @@ def test_json_shape(home, capsys):
     assert main(["--home", str(home), "doctor", "--json", "--quick"]) == 0
     out = json.loads(capsys.readouterr().out)
     (leftovers,) = [c for c in out["checks"] if c["name"] == "leftovers"]
-    assert leftovers["status"] == "warn" and leftovers["hint"] and out["counts"]["warn"] == 1
+    assert leftovers["status"] == "warn" and out["counts"]["warn"] == 1
+    assert leftovers["hint"] == "harmless: the next command that opens the home for writing removes them"
 
 
 def test_a_home_that_does_not_exist_is_a_usage_error(tmp_path, capsys):
@@ -171,3 +172,110 @@ def test_an_empty_home_is_healthy(tmp_path, capsys):
     rc, lines = _doctor(empty, capsys, "--quick")
     assert rc == 0 and lines["database"] == ("ok", "none yet: nothing ingested"), lines
     assert sorted(os.listdir(empty)) == []
+
+
+# -- [retrieve] rerank: every search and `ask` load it, so doctor checks it (read-only, no ONNX session) --------
+def _features_reranker(folder: Path) -> Path:
+    import numpy as np
+
+    from ragtune.appliance.rerank_features import FEATURES, model_spec
+
+    folder.mkdir(parents=True)
+    spec = model_spec(np.zeros(len(FEATURES)), np.ones(len(FEATURES)), np.ones(len(FEATURES)), weight=0.5, top=20)
+    (folder / "reranker.json").write_text(json.dumps(spec), encoding="utf-8")
+    return folder
+
+
+def _evidence(folder: Path, **changes) -> Path:
+    from ragtune.appliance.evidence import FEATURES, EvidenceModel
+
+    n = len(FEATURES)
+    spec = EvidenceModel((0.0,) * n, (1.0,) * n, (1.0,) * n, 0.0, -1.0).to_json()
+    (folder / "evidence.json").write_text(json.dumps({**spec, **changes}), encoding="utf-8")
+    return folder / "evidence.json"
+
+
+def _rerank(home: Path, value: str, extra: str = "") -> None:
+    (home / "config.toml").write_text(f'[retrieve]\nrerank = "{value}"\n{extra}', encoding="utf-8")
+
+
+def test_the_reranker_in_use_is_checked(home, capsys, tmp_path):
+    rc, lines = _doctor(home, capsys, "--quick")  # the tests' built-in folder is empty: "default" is off
+    assert rc == 0 and lines["reranker"] == ("ok", "off: this ragtune ships no built-in reranker"), lines
+    _rerank(home, "")
+    assert _doctor(home, capsys)[1]["reranker"] == ("ok", 'off ([retrieve] rerank = "")')
+
+    folder = _features_reranker(home / "rerankers" / "r1")
+    _evidence(folder)
+    _rerank(home, "rerankers/r1")  # relative: the home's
+    before = _files(home)
+    rc, lines = _doctor(home, capsys)
+    assert rc == 0 and lines["reranker"][0] == "ok", lines
+    assert "a feature model" in lines["reranker"][1] and str(folder) in lines["reranker"][1]
+    assert "evidence model, evidence.json" in lines["reranker"][1]
+    assert _files(home) == before  # read, not written
+
+    (folder / "reranker.json").write_text("{not json", encoding="utf-8")
+    rc, lines = _doctor(home, capsys, "--quick")
+    assert rc == 1 and lines["reranker"][0] == "fail" and "reranker.json" in lines["reranker"][1], lines
+    (folder / "reranker.json").write_text(json.dumps({"kind": "features", "format": 0}), encoding="utf-8")
+    rc, lines = _doctor(home, capsys, "--quick")
+    assert rc == 1 and "trained with other features" in lines["reranker"][1], lines
+
+    _rerank(home, "rerankers/gone")
+    rc = main(["--home", str(home), "doctor", "--json", "--quick"])
+    (check,) = [c for c in json.loads(capsys.readouterr().out)["checks"] if c["name"] == "reranker"]
+    assert rc == 1 and check["status"] == "fail" and str(home / "rerankers" / "gone") in check["detail"]
+    assert "[retrieve] rerank" in check["detail"] and check["hint"]  # names its config line, says what to do
+
+
+def test_a_damaged_evidence_model_fails_when_ask_uses_it(home, capsys):
+    folder = _features_reranker(home / "rerankers" / "r1")
+    _evidence(folder, scale=[0.0, 1.0, 1.0])
+    _rerank(home, "rerankers/r1")
+    rc, lines = _doctor(home, capsys, "--quick")
+    assert rc == 1 and lines["reranker"][0] == "fail" and "evidence.json" in lines["reranker"][1], lines
+    _rerank(home, "rerankers/r1", "\n[generate]\nevidence_check = false\n")  # `ask` never reads it then
+    rc, lines = _doctor(home, capsys, "--quick")
+    assert rc == 0 and lines["reranker"][0] == "ok" and "evidence.json" not in lines["reranker"][1], lines
+
+
+def test_a_cross_encoder_folder_needs_its_files(home, capsys):
+    folder = home / "rerankers" / "ce"
+    folder.mkdir(parents=True)
+    (folder / "model.onnx").write_bytes(b"not loaded by doctor")
+    _rerank(home, str(folder))
+    rc, lines = _doctor(home, capsys, "--quick")
+    assert rc == 1 and lines["reranker"][0] == "fail" and "tokenizer.json: missing" in lines["reranker"][1], lines
+    (folder / "tokenizer.json").write_text("{}", encoding="utf-8")
+    rc, lines = _doctor(home, capsys, "--quick")
+    assert rc == 0 and "a cross-encoder" in lines["reranker"][1], lines
+
+
+def test_a_registered_reranker_missing_or_changed_fails(home, capsys, tmp_path):
+    reg = Registry()
+    art = reg.add(_features_reranker(tmp_path / "r2"), "reranker", name="mine", copy=False)
+    _rerank(home, "mine")
+    rc, lines = _doctor(home, capsys)
+    assert rc == 0 and lines["reranker"][0] == "ok" and art.id[:12] in lines["reranker"][1], lines
+    os.chmod(tmp_path / "r2" / "reranker.json", 0o644)
+    (tmp_path / "r2" / "reranker.json").write_text(json.dumps({"kind": "features"}), encoding="utf-8")
+    rc, lines = _doctor(home, capsys)
+    assert rc == 1 and lines["reranker"][0] == "fail", lines
+    os.chmod(tmp_path / "r2", 0o755)
+    for f in (tmp_path / "r2").iterdir():
+        f.unlink()
+    (tmp_path / "r2").rmdir()
+    rc, lines = _doctor(home, capsys, "--quick")
+    assert rc == 1 and "is missing" in lines["reranker"][1], lines
+    _rerank(home, "no-such-reranker")
+    rc, lines = _doctor(home, capsys, "--quick")
+    assert rc == 1 and "no artifact 'no-such-reranker'" in lines["reranker"][1], lines
+
+
+def test_a_changed_built_in_reranker_fails(home, capsys, monkeypatch, tmp_path):
+    builtin = _features_reranker(tmp_path / "builtin" / "default")
+    monkeypatch.setenv("RAGTUNE_BUILTIN_RERANKERS", str(tmp_path / "builtin"))
+    (builtin / "manifest.json").write_text(json.dumps({"sha256": "0" * 64}), encoding="utf-8")
+    rc, lines = _doctor(home, capsys, "--quick")
+    assert rc == 1 and lines["reranker"][0] == "fail" and "refusing a changed built-in" in lines["reranker"][1]
