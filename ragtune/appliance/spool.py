@@ -3,7 +3,12 @@
 file. A pipe can be read only once, and the readers read their file more than once (its lines, then its sha256 for
 the record; a BEIR corpus is validated, then streamed), so the spool is a file from the first byte: a path is what
 they take. Bounded: a pipe that holds more than MAX_MB (`<(yes)`, a wrong command) is an InputError once that much
-has been read, never a full disk. Devices and sockets are not pipes: is_pipe says no to them."""
+has been read, never a full disk. Devices and sockets are not pipes: is_pipe says no to them.
+
+A record names the input as the user gave it, never the spool (a dataset_config.json, an eval report or a training
+config naming /tmp/ragtune-pipe-…/63 says nothing once the command has ended): `original` gives that name,
+`shown_name` the label records use ("/dev/fd/63 (a pipe)"). What is read, and every sha256, is the spool's: the
+pipe's bytes."""
 
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from .errors import InputError
 MAX_MB = 256  # a training or evaluation JSONL is a few MB; more through a pipe is almost surely a mistake
 _BLOCK = 1 << 20
 _LIVE: list[tempfile.TemporaryDirectory] = []  # spools not removed yet: kept until then (at the latest, at exit)
+_GIVEN: dict[str, str] = {}  # spool file (as returned, and resolved) -> the pipe's path as the user gave it
 
 
 def is_pipe(path: Path | str) -> bool:
@@ -55,10 +61,37 @@ def spool_pipe(path: Path | str, name: str, *, max_mb: float | None = None) -> t
         folder.cleanup()
         raise
     _LIVE.append(folder)
+    keys = {str(dest), os.path.realpath(dest)}
+    given = os.path.abspath(path)  # not resolved: /dev/fd/63 -> /proc/self/fd/63 -> pipe:[…] would say nothing
+    for key in keys:
+        _GIVEN[key] = given
 
     def remove() -> None:
         if folder in _LIVE:
             _LIVE.remove(folder)
+        for key in keys:
+            _GIVEN.pop(key, None)
         folder.cleanup()
 
     return dest, remove
+
+
+def original(path: Path | str) -> str | None:
+    """The pipe's path as the user gave it ("/dev/fd/63") when `path` is a live spool file, else None."""
+    if not _GIVEN:
+        return None
+    if str(path) in _GIVEN:
+        return _GIVEN[str(path)]
+    try:
+        return _GIVEN.get(os.path.realpath(path))
+    except (OSError, ValueError):  # a name no file can have (a NUL byte): not a spool either
+        return None
+
+
+def shown_name(path: Path | str, default: str | None = None) -> str:
+    """How a record names the input at `path`: "/dev/fd/63 (a pipe)" for a spool file, else `default` (the
+    record's own form of a file's path, e.g. resolved), or the path as it is."""
+    given = original(path)
+    if given is not None:
+        return f"{given} (a pipe)"
+    return str(path) if default is None else default

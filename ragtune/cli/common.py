@@ -147,8 +147,9 @@ def checked_path(*, reads: str | None = None, utf8: str | None = None, pipes: bo
     and was said as "no such file"). `pipes`: the command reads the file as a stream of lines or records (a JSONL
     file), so a pipe is taken (`--qa <(grep … qa.jsonl)`, /dev/stdin fed by `|`): read once into a spool file
     (appliance/spool.py, bounded), whose path the command gets instead, removed when the command ends; devices and
-    sockets are still refused. `utf8`: why the path must be UTF-8 ("the conversion records it"): one whose bytes are
-    not is refused as `eval run` and the home refuse theirs (text.check_utf8_path). All InputErrors (exit 2).
+    sockets are still refused ("a device or socket, not …"). `utf8`: why the path must be UTF-8 ("the conversion
+    records it"): one whose bytes are not is refused as `eval run` and the home refuse theirs
+    (text.check_utf8_path). All InputErrors (exit 2).
     A value of several paths (multiple=True, nargs=-1) is checked path by path."""
     def check(ctx: click.Context | None, param: click.Parameter | None, value: Any) -> Any:
         from ..appliance.atomic import is_special
@@ -163,8 +164,9 @@ def checked_path(*, reads: str | None = None, utf8: str | None = None, pipes: bo
                 if utf8:
                     check_utf8_path(path, _label(param), utf8)
                 if reads and is_special(path):
-                    if not (pipes and is_pipe(path)):
-                        raise InputError(f"{_label(param)} {shown_path(path)}: a device, pipe or socket, not {reads}")
+                    if not (pipes and is_pipe(path)):  # where a pipe is taken, it is no part of the refusal
+                        what = "a device or socket" if pipes else "a device, pipe or socket"
+                        raise InputError(f"{_label(param)} {shown_path(path)}: {what}, not {reads}")
                     path = _spooled(ctx, param, path)
             out.append(path)
         return type(value)(out) if several else out[0]

@@ -261,6 +261,10 @@ def _interrupted(out: Path, data: str, recipe: str | None) -> str:
         step = loads_located(state.read_bytes(), state)["step"]
     except (OSError, KeyError, TypeError, InputError):  # InputError: damaged (a long number, [[[[… too)
         return f"interrupted: no checkpoint in {out} yet (the next run starts from the beginning)"
+    from ..appliance.spool import original
+
+    given = original(data)  # a pipe: its spool is gone once this command ends; the same lines must come again
+    data = data if given is None else f"<the lines of {given} (a pipe) again>"
     again = f"ragtune train --data {data} --out {out}{f' --config {recipe}' if recipe else ''} <the same options> --resume"
     return f"interrupted: the checkpoint in {out} holds step {step}; continue with: {again}"
 

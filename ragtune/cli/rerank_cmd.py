@@ -34,14 +34,14 @@ def rerank_group() -> None:
 @click.option("--top", default=None, type=int, help="[features] Fused candidates per question (default 20).")
 @click.option("--l2", default=None, type=float, help="[features] L2 penalty (default 1e-3).")
 @click.option("--candidates", "candidates_in", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              callback=checked_path(reads="a candidates JSONL file"),
+              callback=checked_path(reads="a candidates JSONL file", pipes=True),
               help="[features] Reuse the candidates.jsonl of an earlier run instead of retrieving again.")
 @click.option("--layers", default=None, type=int, help="[cross-encoder] MiniLM-L6 layers to keep (1-6; default 2).")
 @click.option("--negatives", default=None, type=int, help="[cross-encoder] Hard negatives per question (default 3).")
 @click.option("--max-len", default=None, type=int, help="[cross-encoder] Tokens of question + passage (default 224).")
 @click.option("--groups-per-step", default=None, type=int, help="[cross-encoder] Questions per step (default 4).")
 @click.option("--pairs", "pairs_in", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              callback=checked_path(reads="a pairs JSONL file"),
+              callback=checked_path(reads="a pairs JSONL file", pipes=True),
               help="[cross-encoder] Reuse the pairs.jsonl of an earlier run instead of mining again.")
 @click.option("--threads", default=1, show_default=True, type=int, help="CPU threads (embedder, torch, onnxruntime).")
 @click.option("--seed", default=0, show_default=True, type=int, help="[cross-encoder] Random seed.")

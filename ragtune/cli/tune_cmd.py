@@ -31,7 +31,7 @@ def tune_group() -> None:
               help="Then `ragtune eval run` (arms A,C) on the recipe's [eval] sets; go = every decision is go.")
 @click.option("--eval-set", "eval_sets", multiple=True, type=click.Path(),
               callback=checked_path(reads="a BEIR folder or a training-format .jsonl file",
-                                    utf8="the eval run records it"),
+                                    utf8="the eval run records it", pipes=True),
               help="An evaluation set instead of the recipe's (repeatable; implies --eval).")
 @click.option("--eval-limit", type=click.IntRange(min=0), default=None,
               help="Questions per set (0 = all) [the recipe's].")

@@ -133,12 +133,15 @@ def build_dataset(settings: Settings, opts: DatasetOptions, out: Path | str, *, 
     options: dict[str, Any] = {"command": command}
     if opts.from_log:
         from ragtune.appliance.hashing import sha256_file
+        from ragtune.appliance.spool import shown_name
 
         examples, stats = ds.build_from_log(opts.from_log)
         where = [(str(ex["meta"].get("where", f"{opts.from_log}")), ex) for ex in examples]
         build = stats.to_json()
-        # lineage: which export this dataset came from (the command line alone names a path, not its bytes)
-        options["log"] = {"path": str(Path(opts.from_log).resolve()), "sha256": sha256_file(opts.from_log),
+        # lineage: which export this dataset came from (the command line alone names a path, not its bytes); a pipe
+        # by the name it was given (its spool is gone once the command ends), its sha256 of the bytes it held
+        options["log"] = {"path": shown_name(opts.from_log, str(Path(opts.from_log).resolve())),
+                          "sha256": sha256_file(opts.from_log),
                           "lines": stats.questions, "unreviewed": stats.unreviewed}
         if stats.unreviewed:
             log(f"warning: {stats.unreviewed} of {stats.questions} line(s) of {opts.from_log} are unreviewed "

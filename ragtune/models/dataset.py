@@ -239,13 +239,16 @@ class LogStats:
 
 def build_from_log(path: Path | str) -> tuple[list[dict[str, Any]], LogStats]:
     """A `ragtune log export` file: every line validated (file:line on the first bad one) and passed through."""
+    from ragtune.appliance.spool import original
+
     rows = read_examples(path, strict=True)
     stats = LogStats(questions=len(rows))
+    given = original(path)  # a pipe: its lines recorded by the name it was given ("/dev/fd/63:4 (a pipe)")
     out = []
     for where, ex in rows:
         meta = dict(ex.get("meta") or {})
         meta.setdefault("source", "log")
-        meta.setdefault("where", where)
+        meta.setdefault("where", where if given is None else f"{given}:{where.rsplit(':', 1)[-1]} (a pipe)")
         ex = {"prompt": ex["prompt"], "output": ex["output"], "meta": meta}
         if meta.get("reviewed") is False:
             stats.unreviewed += 1

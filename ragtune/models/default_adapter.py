@@ -165,9 +165,12 @@ def _eval_sets(recipe: Recipe, opts: RebuildOptions) -> list[str]:
 
 
 def _eval_argv(recipe: Recipe, opts: RebuildOptions, work: Path, dataset: str) -> list[Any]:
+    from ragtune.appliance.spool import shown_name
+
     ev = recipe.eval
     limit = ev.limit if opts.eval_limit is None else opts.eval_limit
-    return ["ragtune", "--config", work / "serving.toml", "eval", "run", dataset, "--arms", ev.arms,
+    # printed and recorded (the manifest): a piped --eval-set by the name it was given, not its spool
+    return ["ragtune", "--config", work / "serving.toml", "eval", "run", shown_name(dataset), "--arms", ev.arms,
             "--adapter", work / f"{recipe.name}.gguf", "--seed", ev.seed, *(["--limit", limit] if limit else []),
             *[a for key in CALIBRATED if key in recipe.serving  # --adapter-refusal-threshold … --adapter-scale
               for a in ("--" + (key if key.startswith("adapter_") else f"adapter_{key}").replace("_", "-"),

@@ -25,7 +25,9 @@ from .dataset import read_dataset
 def _source(src: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
     """(train, holdout, what the merged config records of it) of one dataset folder or JSONL file."""
     ds = read_dataset(src)
-    doc: dict[str, Any] = {"path": str(src), "train_sha256": ds.train_sha256}
+    from ragtune.appliance.spool import shown_name
+
+    doc: dict[str, Any] = {"path": shown_name(src), "train_sha256": ds.train_sha256}  # a pipe as given
     if src.is_dir():
         doc.update(dataset_sha256=ds.sha256, build_options=ds.config.get("build_options") or {})
     return ds.train, ds.holdout, doc

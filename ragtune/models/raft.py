@@ -434,7 +434,9 @@ def sets_for(corpus: list[str] | tuple[str, ...] = (), *, allow_dev: bool = Fals
     if qa:
         if not docs:
             raise InputError("--qa needs --docs DIR (the documents the questions are about)")
-        sets.append(QASet(str(qa), read_qa(qa, docs), Path(docs), None))
+        from ragtune.appliance.spool import shown_name
+
+        sets.append(QASet(shown_name(qa), read_qa(qa, docs), Path(docs), None))  # a pipe as given, not its spool
     if limit:
         for s in sets:
             s.rows = s.rows[:limit]

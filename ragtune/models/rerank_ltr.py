@@ -255,7 +255,9 @@ def run(settings: Settings, *, corpus: list[str], pack: bool, cfg: LtrConfig, ou
     out = make_dir(Path(out) if out else settings.home.root / "rerankers" / time.strftime("%Y%m%d-%H%M%S"))
     cand_file = out / "candidates.jsonl"
     if candidates_in is not None:
-        report: dict[str, Any] = {"candidates_from": str(candidates_in)}
+        from ragtune.appliance.spool import shown_name
+
+        report: dict[str, Any] = {"candidates_from": shown_name(candidates_in)}  # a pipe as given, not its spool
         if Path(candidates_in).resolve() != cand_file.resolve():
             write_jsonl(cand_file, groups)
     else:

@@ -347,7 +347,9 @@ def run(settings: Settings, *, corpus: list[str], pack: bool, cfg: RerankTrainCo
         names = sorted({g["id"].rsplit("/", 1)[0] for g in groups})
         if any(n.startswith("corpus/") and _is_dev(n.split("/", 1)[1]) for n in names):
             raise InputError(f"{pairs_in}: holds questions of a dev domain (never train on them)")
-        report: dict[str, Any] = {"sources": names, "pairs_from": str(pairs_in)}
+        from ragtune.appliance.spool import shown_name
+
+        report: dict[str, Any] = {"sources": names, "pairs_from": shown_name(pairs_in)}  # a pipe as given
     else:
         srcs = sources(corpus, pack)
         with tempfile.TemporaryDirectory(prefix="ragtune-rerank-home-") as tmp:

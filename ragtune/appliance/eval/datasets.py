@@ -35,10 +35,12 @@ class Dataset:
 
 
 # -- dataset loading ----------------------------------------------------------------------------------------------
-def _sha_files(paths: list[Path]) -> str:
+def _sha_files(paths: list[Path], *, named: bool = True) -> str:
+    """sha256 of the files' names and bytes; named=False: of the bytes alone (one file: its own sha256)."""
     h = hashlib.sha256()
     for p in paths:
-        h.update(p.name.encode())
+        if named:
+            h.update(p.name.encode())
         with p.open("rb") as f:
             for block in iter(lambda: f.read(1 << 20), b""):
                 h.update(block)
@@ -153,7 +155,13 @@ def load_training_jsonl(path: Path) -> Dataset:
                       "context": [{"id": c["id"], "text": c["text"]} for c in ctx]})
     if not items:
         raise InputError(f"{located(path)}: no examples")
-    return Dataset("jsonl", str(path.resolve()), _sha_files([path]), items)
+    from ..spool import original, shown_name
+
+    # A pipe (read into a spool by the CLI) is recorded by the name it was given, and its identity (the run id's)
+    # is its bytes alone: the same lines through /dev/fd/62 and /dev/fd/63 are the same set. A file keeps its name
+    # in the hash (the run ids of existing runs stay as they were).
+    piped = original(path) is not None
+    return Dataset("jsonl", shown_name(path, str(path.resolve())), _sha_files([path], named=not piped), items)
 
 
 def load_replay(store: Store) -> Dataset:

@@ -186,6 +186,14 @@ def prepare(cfg: TrainConfig) -> tuple[list[dict[str, Any]], list[dict[str, Any]
     return data
 
 
+def recorded_config(cfg: TrainConfig) -> dict[str, Any]:
+    """The options as training_config.json records them: a piped --data by the name it was given ("/dev/fd/63 (a
+    pipe)"), not its spool, which is gone once the command ends (the dataset's sha256, of its bytes, is beside it)."""
+    from ragtune.appliance.spool import shown_name
+
+    return {**cfg.to_json(), "data": shown_name(cfg.data)}
+
+
 def setup(cfg: TrainConfig, data: tuple[list, list, str, dict], *, home: Any = None) -> Run:
     """Base model + tokenizer (fixed to match serving), encoded data, LoRA, optimizer and schedule; resumes from
     OUT/checkpoint when asked; writes OUT/training_config.json."""
@@ -280,7 +288,7 @@ def setup(cfg: TrainConfig, data: tuple[list, list, str, dict], *, home: Any = N
         log("no checkpoint to resume from; starting fresh")
 
     config_doc = {
-        "config": cfg.to_json(), "target_modules": cfg.target_modules, "lora_alpha": cfg.lora_alpha,
+        "config": recorded_config(cfg), "target_modules": cfg.target_modules, "lora_alpha": cfg.lora_alpha,
         "examples_per_step": cfg.examples_per_step, "base": base, "hf_base_dir": str(hf_dir),
         "dataset_sha256": dataset_sha, "dataset_build": ds_cfg.get("build_options"),
         "system_prompt_sha256": prompt.system_prompt_sha256(), "lines_with_another_system_prompt": stale,
