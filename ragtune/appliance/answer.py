@@ -127,9 +127,9 @@ class AnswerEngine:
         """The evidence model paired with the reranker in use (evidence.py), or None (no pre-generation check)."""
         if self._evidence is False:
             from .evidence import for_reranker
-            from .rerank import effective_rerank
+            from .rerank import rerank_folder
 
-            self._evidence = (for_reranker(effective_rerank(self.settings.retrieve.rerank))
+            self._evidence = (for_reranker(rerank_folder(self.settings.retrieve.rerank, self.settings.home))
                               if self.cfg.evidence_check else None)
         return self._evidence
 

@@ -271,7 +271,7 @@ def _reranker(reg: Any, home: Home, s: Any, quick: bool, rep: Report) -> None:
     """`[retrieve] rerank` as every search resolves it (rerank.py: "default" the built-in, checked against its
     manifest; "" off; a folder; a registry id / name), and what the loader reads there, without loading an ONNX model:
     a feature model is read whole (numpy, a few KB), a cross-encoder's model.onnx and tokenizer.json looked for. The
-    evidence model `ask` takes beside it (answer.py: `for_reranker`) is read too when `evidence_check` is on."""
+    evidence model `ask` takes beside it (answer.py: `for_reranker(rerank_folder(…))`) is read too when `evidence_check` is on."""
     from .evidence import for_reranker
     from .rerank import effective_rerank, resolve_reranker
 
@@ -300,7 +300,7 @@ def _reranker(reg: Any, home: Home, s: Any, quick: bool, rep: Report) -> None:
                 rep.add("fail", "reranker", err, "restore the folder, or register the new one (it gets a new id)")
                 return
         kind = _reranker_files(folder)
-        evidence = for_reranker(eff) if s.generate.evidence_check else None  # as `ask` finds it
+        evidence = for_reranker(str(folder)) if s.generate.evidence_check else None  # as `ask` finds it (rerank_folder)
     except RagtuneError as exc:
         rep.add("fail", "reranker", exc.message, exc.hint or hint)
         return

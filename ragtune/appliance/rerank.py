@@ -74,6 +74,15 @@ def effective_rerank(ref: str) -> str:
     return str(folder)
 
 
+def rerank_folder(ref: str, home: Any) -> str:
+    """The folder of the reranker `[retrieve] rerank` puts in use ("" when off): the built-in's, a folder path, or a
+    registry reranker's. What sits beside the model (its evidence.json) is looked for there: by the id alone it was
+    looked for under the working directory, so a registered reranker's evidence model was never used by `ask`,
+    though `eval run` (which hands a scratch home the folder) used it."""
+    eff = effective_rerank(ref)
+    return str(resolve_reranker(eff, home)) if eff else ""
+
+
 def resolve_reranker(ref: str, home: Any) -> Path:
     """The folder of a rerank model: `ref` is a folder path, or a registry id (prefix) / name of a `reranker`."""
     p = Path(ref).expanduser()

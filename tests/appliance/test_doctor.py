@@ -279,3 +279,19 @@ def test_a_changed_built_in_reranker_fails(home, capsys, monkeypatch, tmp_path):
     (builtin / "manifest.json").write_text(json.dumps({"sha256": "0" * 64}), encoding="utf-8")
     rc, lines = _doctor(home, capsys, "--quick")
     assert rc == 1 and lines["reranker"][0] == "fail" and "refusing a changed built-in" in lines["reranker"][1]
+
+
+def test_a_registered_reranker_s_evidence_model_is_the_one_ask_uses(home, capsys, tmp_path):
+    """By its registry id the evidence model was looked for under the working directory: `ask` ran without it while
+    `eval run` (handed the folder) used it. rerank_folder finds it beside the registered model for both."""
+    from ragtune.appliance.answer import AnswerEngine
+    from ragtune.appliance.config import load_settings
+    from ragtune.appliance.evidence import load
+
+    evidence = _evidence(_features_reranker(tmp_path / "r3"))  # fitted before it is registered: the folder's bytes
+    Registry().add(tmp_path / "r3", "reranker", name="mine", copy=False)
+    _rerank(home, "mine")
+    rc, lines = _doctor(home, capsys)
+    assert rc == 0 and "evidence model, evidence.json" in lines["reranker"][1], lines
+    eng = AnswerEngine(load_settings(home / "config.toml"))
+    assert eng.evidence == load(evidence)

@@ -212,9 +212,10 @@ def _evidence_cut(settings: Settings) -> float | None:
     """The evidence cut the threshold and the floor are chosen at: the one set in the config, else the evidence
     model's own (None: no evidence check)."""
     from ..evidence import for_reranker
-    from ..rerank import effective_rerank
+    from ..rerank import rerank_folder
 
-    model = for_reranker(effective_rerank(settings.retrieve.rerank)) if settings.generate.evidence_check else None
+    model = (for_reranker(rerank_folder(settings.retrieve.rerank, settings.home)) if settings.generate.evidence_check
+             else None)
     if model is None:
         return None
     c = settings.generate.evidence_cut

@@ -21,7 +21,7 @@ from ..atomic import make_dir
 from ..builtin_adapters import refusal_model_for
 from ..calibrated import CALIBRATED
 from ..config import Settings
-from ..errors import InputError, located
+from ..errors import InputError, RagtuneError, located
 from ..home import Home
 from ..refusal import keyed, resolve_serving
 from ..store import Store, json_dumps
@@ -62,9 +62,12 @@ def _rerank_files(settings: Settings) -> dict[str, str]:
     "default" does): a refitted evidence.json or reranker.json changes answers, so it is another run."""
     from ..evidence import FILE as EVIDENCE_FILE
     from ..hashing import sha256_file
-    from ..rerank import effective_rerank
+    from ..rerank import rerank_folder
 
-    folder = effective_rerank(settings.retrieve.rerank)
+    try:
+        folder = rerank_folder(settings.retrieve.rerank, settings.home)
+    except RagtuneError:  # a reranker that does not resolve: the run's retrieval says so, not its id
+        return {}
     if not folder or not Path(folder).is_dir():
         return {}
     files = ["reranker.json"] + ([EVIDENCE_FILE] if settings.generate.evidence_check else [])
