@@ -15,6 +15,7 @@ from ..appliance.config import Settings
 from ..appliance.errors import InputError
 from ..appliance.home import Home
 from .common import pass_app, print_json
+from .scope_opt import home_scope, in_option
 
 
 def demo_settings(settings: Settings) -> Settings:
@@ -98,10 +99,10 @@ def _print_answer(i: int, question: str, answer: Any) -> None:
     click.echo("")
 
 
-def _open_app(settings: Settings) -> None:
+def _open_app(settings: Settings, scope: dict[str, Any] | None = None) -> None:
     from ragtune.tui.app import create_app, run_app
 
-    run_app(create_app(settings))
+    run_app(create_app(settings, scope=scope))
 
 
 _MODE = click.option("--mode", type=click.Choice(["extractive", "free"]), default=None,
@@ -114,12 +115,16 @@ def _with_mode(settings: Settings, mode: str | None) -> Settings:
 
 @click.command("chat")
 @_MODE
+@in_option
 @pass_app
-def chat_cmd(app: Any, mode: str | None) -> None:
-    """Open the chat app over the current home: streamed cited answers, sources, base/LoRA toggle (F1: keys)."""
+def chat_cmd(app: Any, mode: str | None, within: tuple[str, ...]) -> None:
+    """Open the chat app over the current home: streamed cited answers, sources, base/LoRA toggle (F1: keys).
+    With --in, answers come only from those documents (ctrl+s in the app clears that)."""
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         raise InputError("ragtune chat needs a terminal", hint="for scripts use: ragtune ask QUESTION --json")
-    _open_app(_with_mode(app.existing_home(), mode))
+    settings = app.existing_home()
+    scope = home_scope(settings, within)  # a REF that matches nothing is said here, before the app takes the screen
+    _open_app(_with_mode(settings, mode), scope)
 
 
 @click.command("demo")

@@ -18,7 +18,7 @@ from ragtune.appliance.config import Settings
 from ragtune.appliance.errors import ConfigError, MissingExtraError, ModelError, RagtuneError, StoreError
 from ragtune.appliance.types import ContextItem
 
-from .data import ChunkInfo, DocumentSource, StoreDocuments, printable
+from .data import ChunkInfo, DocumentSource, StoreDocuments, printable, scope_size
 from .host import ChatHost
 
 EngineFactory = Callable[[Settings], Any]
@@ -105,9 +105,10 @@ class RagtuneApp(App):
 
     def __init__(self, settings: Settings, *, engine: Any = None, engine_factory: EngineFactory | None = None,
                  ingest: IngestFn | None = None, documents: DocumentSource | None = None,
-                 adapter: str | None = None, close_engine: bool = True):
+                 adapter: str | None = None, close_engine: bool = True, scope: dict[str, Any] | None = None):
         super().__init__()
         self.settings = settings
+        self.scope: dict[str, Any] | None = scope or None  # every question's retrieval filters ({"doc_ids": [...]})
         self.engine = engine
         self.engine_error: str | None = None
         self.engine_state = "no model"  # the status bar's word for engine_error
@@ -272,6 +273,21 @@ class RagtuneApp(App):
     def remember_adapter(self, adapter_id: str) -> None:
         self._adapter = adapter_id
 
+    def set_scope(self, scope: dict[str, Any] | None, what: str = "") -> None:
+        """Answer the next questions only from `scope`'s documents (None: from every document); `what` names them
+        in the notification ("handbook.md")."""
+        if not scope and not self.scope:
+            self.notify("Answers already come from every document", severity="information", timeout=3)
+            return
+        self.scope = scope or None
+        if self.scope:
+            self.notify(f"Next answers come only from {what or scope_size(self.scope)} (ctrl+s: every document "
+                        "again)", title="scope")
+        else:
+            self.notify("Next answers come from every document", title="scope")
+        if self.chat is not None and self.chat.is_mounted:
+            self.chat.scope_changed()
+
     def adapter_candidate(self) -> str | None:
         """What ctrl+l switches to: the adapter used last in this session, else the configured one, else the
         registry's choice (`models activate`), else the package's built-in default adapter (even one its manifest
@@ -323,7 +339,8 @@ class RagtuneApp(App):
 
 def create_app(settings: Settings, *, engine: Any = None, engine_factory: EngineFactory | None = None,
                ingest: IngestFn | None = None, documents: DocumentSource | None = None,
-               adapter: str | None = None, close_engine: bool = True) -> RagtuneApp:
+               adapter: str | None = None, close_engine: bool = True,
+               scope: dict[str, Any] | None = None) -> RagtuneApp:
     """The chat app over `settings.home`.
 
     engine: a ready AnswerEngine (or a test double with its interface); when None, `engine_factory(settings)` (default: AnswerEngine)
@@ -331,9 +348,11 @@ def create_app(settings: Settings, *, engine: Any = None, engine_factory: Engine
     ingest: `ingest(settings, paths, progress=cb)` for the ingest prompt (default: ingest_paths).
     documents: chunk/document lookups for the source and document views (default: over ragtune.db).
     adapter: the adapter id ctrl+l switches to (default: config's [generate] adapter, else the registry's active).
+    scope: retrieval filters every question is asked with (`ragtune chat --in`: {"doc_ids": [...]}); the document
+      view's `a` sets it, ctrl+s clears it.
     """
     return RagtuneApp(settings, engine=engine, engine_factory=engine_factory, ingest=ingest, documents=documents,
-                      adapter=adapter, close_engine=close_engine)
+                      adapter=adapter, close_engine=close_engine, scope=scope)
 
 
 @contextmanager

@@ -144,6 +144,14 @@ def highlight(text: str, terms: list[str], style: str = HIGHLIGHT_STYLE) -> Text
     return out
 
 
+def scope_size(scope: dict[str, Any] | None) -> str:
+    """How many documents a scope (retrieval filters of document ids) holds: "3 documents" ("" without one)."""
+    if not scope:
+        return ""
+    n = len(scope.get("doc_ids") or ())
+    return f"{n} document{'' if n == 1 else 's'}"
+
+
 def short_id(value: str | None, n: int = 8) -> str:
     if not value or value == "none":
         return "none"
@@ -175,6 +183,7 @@ class DocumentText:
     text: str
     span: tuple[int, int] | None = None  # the cited chunk inside `text`, when it could be located
     note: str = ""  # why this is not the whole stored document (it was removed or re-ingested since the answer)
+    doc_id: int | None = None  # the stored document (None: no longer stored), what "ask within it" scopes to
 
 
 class DocumentSource(Protocol):
@@ -317,7 +326,7 @@ class StoreDocuments:
                                 note=f"{why}: showing the cited text only")
         ord_, _start, _end, _text, path, title, _n, doc_id = row
         text, spans = merge_chunks(self._db().document_chunks(doc_id))
-        return DocumentText(path, title, text, spans.get(ord_))
+        return DocumentText(path, title, text, spans.get(ord_), doc_id=doc_id)
 
     def close(self) -> None:
         if self._store is not None:

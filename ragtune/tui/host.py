@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Protocol
 
+from textual.geometry import Size
 from textual.screen import Screen
 
 from ragtune.appliance.config import Settings
@@ -27,6 +28,7 @@ class ChatHost(Protocol):
     documents: DocumentSource
     ingest_status: str | None  # how far a running ingest is ("120/5000 files"); None when none runs
     ingest_stop: threading.Event  # set: the running ingest stops soon (escape, quit); finished documents are kept
+    scope: dict[str, Any] | None  # the retrieval filters every question is asked with; None: every document
 
     # -- services of RagtuneApp -------------------------------------------------------------------
     def describe_error(self, exc: BaseException) -> tuple[str, str]: ...
@@ -39,8 +41,11 @@ class ChatHost(Protocol):
     def open_document(self, item: ContextItem, terms: list[str]) -> None: ...
     def remember_adapter(self, adapter_id: str) -> None: ...
     def adapter_candidate(self) -> str | None: ...
+    def set_scope(self, scope: dict[str, Any] | None, what: str = "") -> None: ...
 
     # -- the parts of textual's App the screens call ----------------------------------------------------
+    @property
+    def size(self) -> Size: ...
     def call_from_thread(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> Any: ...
     def notify(self, message: str, *, title: str = "", severity: Any = "information",
                timeout: float | None = None, markup: bool = True) -> None: ...
@@ -50,6 +55,7 @@ class ChatHost(Protocol):
 
 # The members a test checks RagtuneApp has (a Protocol is not checked at run time).
 HOST_MEMBERS = ("settings", "engine", "engine_error", "engine_state", "engine_lock", "ingest_fn", "documents",
-                "ingest_status", "ingest_stop", "describe_error", "count_documents", "documents_changed", "recent_questions",
-                "eval_report_dirs", "heading_of", "lookup_chunk", "open_document", "remember_adapter",
-                "adapter_candidate", "call_from_thread", "notify", "push_screen", "pop_screen")
+                "ingest_status", "ingest_stop", "scope", "describe_error", "count_documents", "documents_changed",
+                "recent_questions", "eval_report_dirs", "heading_of", "lookup_chunk", "open_document",
+                "remember_adapter", "adapter_candidate", "set_scope", "call_from_thread", "notify", "push_screen",
+                "pop_screen", "size")

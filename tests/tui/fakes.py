@@ -46,6 +46,8 @@ def _chunks() -> list[tuple[int, str, str, int, int, str]]:
 
 # (chunk_id, source, title, ord, start_char, text)
 FAKE_CHUNKS: list[tuple[int, str, str, int, int, str]] = _chunks()
+# Each fake document's id, as the store would number them.
+FAKE_DOC_IDS: dict[str, int] = {source: i for i, (source, _t, _p) in enumerate(_FAKE_DOCS, start=1)}
 
 
 def _item(row: tuple[int, str, str, int, int, str], sid: str) -> ContextItem:
@@ -84,8 +86,8 @@ class FakeEngine:
 
     def ask(self, question: str, *, adapter: str | None = None, k: int | None = None, use_cache: bool = True,
             retrieve: bool = True, context: list[ContextItem] | None = None,
-            on_token: Callable[[str], None] | None = None) -> Answer:
-        self.asked.append({"question": question, "adapter": self.adapter_id, "k": k})
+            on_token: Callable[[str], None] | None = None, filters: dict[str, Any] | None = None) -> Answer:
+        self.asked.append({"question": question, "adapter": self.adapter_id, "k": k, "filters": filters})
         if self.error is not None:
             err, self.error = self.error, None
             raise err
@@ -95,7 +97,10 @@ class FakeEngine:
             raise InputError("question too long (max 2000 characters)")
         terms = set(query_terms(question))
         scored = []
+        scope = None if not filters else set(filters.get("doc_ids") or ())
         for row in FAKE_CHUNKS:
+            if scope is not None and FAKE_DOC_IDS[row[1]] not in scope:  # like retrieval: inside the scope only
+                continue
             words = set(re.findall(r"\w+", row[5].lower()))
             score = sum(1 for t in terms if any(w.startswith(t) for w in words))
             if score:
@@ -143,14 +148,15 @@ class FakeDocuments:
         for r in FAKE_CHUNKS:
             if r[0] == item.chunk_id:
                 return ChunkInfo(source=r[1], text=r[5], ord=r[3], n_chunks=len(self._rows(r[1])), start_char=r[4],
-                                 end_char=r[4] + len(r[5]), title=r[2], doc_id=hash(r[1]) & 0xFFFF)
+                                 end_char=r[4] + len(r[5]), title=r[2], doc_id=FAKE_DOC_IDS[r[1]])
         return ChunkInfo(source=item.source, text=item.text, start_char=item.start_char, end_char=item.end_char)
 
     def document(self, item: ContextItem) -> DocumentText:
         rows = self._rows(item.source)
         text = " ".join(r[5] for r in rows)
         info = self.chunk(item)
-        return DocumentText(item.source, rows[0][2] if rows else "", text, (info.start_char, info.end_char))
+        return DocumentText(item.source, rows[0][2] if rows else "", text, (info.start_char, info.end_char),
+                            doc_id=FAKE_DOC_IDS.get(item.source))
 
     def count_documents(self) -> int | None:
         return len({r[1] for r in FAKE_CHUNKS})

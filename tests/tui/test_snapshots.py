@@ -198,3 +198,15 @@ def test_stopped_answer_80x24(snap_compare, settings):
             chat.time = time
         await steady(pilot)
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_scoped_answer_80x24(snap_compare, settings):
+    """`ragtune chat --in REF`: the status bar says what the answers come from, the footer offers ctrl+s (every
+    document again), and the answer cites the scope's document only."""
+    from ragtune.tui.app import create_app
+
+    from .fakes import FAKE_DOC_IDS
+
+    app = create_app(settings, engine=FakeEngine(), documents=FakeDocuments(), ingest=fake_ingest,
+                     adapter=FAKE_ADAPTER_ID, scope={"doc_ids": [FAKE_DOC_IDS["docs/adapters.md"]]})
+    assert snap_compare(app, terminal_size=(80, 24), run_before=asking(Q_OK))

@@ -22,6 +22,7 @@ from textual.widgets import Footer, Input, Static
 
 from ragtune.appliance.types import Answer
 
+from ..data import scope_size
 from ..host import ChatHost
 from ..widgets.citations import CitationsPanel
 from ..widgets.messages import AnswerMessage, HistoryInput, MessageList, QuestionMessage
@@ -66,6 +67,7 @@ class ChatScreen(Screen):
         Binding("ctrl+o", "open_document", "Open doc", priority=True),
         Binding("ctrl+g", "app.ingest", "Ingest", priority=True),
         Binding("ctrl+r", "app.evals", "Evals", priority=True),
+        Binding("ctrl+s", "clear_scope", "All docs", priority=True),  # in the footer while a scope is set
         Binding("escape", "escape", "Stop/Ask", show=False),
         Binding("question_mark", "app.help", "Help", show=False),
     ]
@@ -114,6 +116,7 @@ class ChatScreen(Screen):
 
     def on_mount(self) -> None:
         self.status.documents = self.app.count_documents()
+        self.status.scope = scope_size(self.app.scope)
         self.messages.mount(Static(self._welcome(), id="welcome"))  # not add(): an empty chat shows it from the top
         box = self.query_one(HistoryInput)
         for question in self.app.recent_questions():  # up/down reach questions of earlier sessions too
@@ -264,10 +267,10 @@ class ChatScreen(Screen):
         target.started_at = time.perf_counter()
         self.status.state = "answering… esc: stop"
         target.set_waiting_text("retrieving and generating…")
-        self._ask_worker(question, target)
+        self._ask_worker(question, target, self.app.scope)
 
     @work(thread=True, group="engine", name="ask")
-    def _ask_worker(self, question: str, target: AnswerMessage) -> None:
+    def _ask_worker(self, question: str, target: AnswerMessage, scope: dict[str, Any] | None = None) -> None:
         def on_token(tok: str) -> None:
             if self.cancel.is_set():
                 raise AnswerCancelled()
@@ -276,6 +279,8 @@ class ChatScreen(Screen):
 
         try:
             kw = self._rollout_route()
+            if scope:  # the scope when the question was sent (ctrl+s meanwhile is for the next one)
+                kw["filters"] = scope
             with self.app.engine_lock:
                 answer = self.app.engine.ask(question, on_token=on_token, **kw)
             self._rollout_status()
@@ -442,6 +447,20 @@ class ChatScreen(Screen):
             self.notify(f"Next answers use LoRA adapter {event.adapter_id[:8]}", title="adapter")
         else:
             self.notify("Next answers use the base model", title="adapter")
+
+    # -- scope: answers from part of the documents (`ragtune chat --in`, `a` in the document view) --------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_scope":
+            return bool(self.app.scope)  # nothing to clear: not in the footer, and the key does nothing
+        return True
+
+    def action_clear_scope(self) -> None:
+        self.app.set_scope(None)
+
+    def scope_changed(self) -> None:
+        """The app's scope was set or cleared: the status bar and the footer's ctrl+s say so."""
+        self.status.scope = scope_size(self.app.scope)
+        self.refresh_bindings()
 
     def refresh_documents(self) -> None:
         self.status.documents = self.app.count_documents()

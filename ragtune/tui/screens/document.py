@@ -1,8 +1,10 @@
-"""The whole document of a citation, the cited chunk highlighted and scrolled into view."""
+"""The whole document of a citation, the cited chunk highlighted and scrolled into view; `a` asks the next
+questions within it alone (the app's scope), ctrl+s within every document again."""
 
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ..data import DocumentText, HIGHLIGHT_STYLE, fit_cells, printable
+from ..host import ChatHost
 
 CHUNK_STYLE = "on #2c3340"
 # Characters drawn at most: the whole text is laid out on the UI thread (1 MB took seconds, on every resize), so a
@@ -35,7 +38,13 @@ def window(doc: DocumentText, limit: int = MAX_SHOWN) -> tuple[str, tuple[int, i
 
 
 class DocumentScreen(Screen):
-    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back")]
+    BINDINGS = [
+        Binding("escape,q", "app.pop_screen", "Back"),
+        Binding("a", "ask_within", "Ask within"),
+        Binding("ctrl+s", "clear_scope", "All docs"),  # as in the chat; in the footer while a scope is set
+    ]
+
+    app: ChatHost  # type: ignore[assignment]  # RagtuneApp, typed by what the screen uses (ragtune/tui/host.py)
 
     def __init__(self, doc: DocumentText, terms: list[str], **kwargs):
         super().__init__(**kwargs)
@@ -71,6 +80,23 @@ class DocumentScreen(Screen):
         for term in self.terms:
             text.highlight_regex(rf"(?i)\b{re.escape(term)}\w*", HIGHLIGHT_STYLE)
         return text
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_scope":
+            return bool(self.app.scope)
+        return True
+
+    def action_ask_within(self) -> None:
+        """The next questions are answered from this document alone; back to the chat to ask them."""
+        if self.doc.doc_id is None:
+            self.notify("This document is no longer stored: there is nothing to ask within", severity="warning")
+            return
+        self.app.set_scope({"doc_ids": [self.doc.doc_id]}, PurePosixPath(self.doc.source).name or self.doc.source)
+        self.app.pop_screen()
+
+    def action_clear_scope(self) -> None:
+        self.app.set_scope(None)
+        self.refresh_bindings()
 
     def on_resize(self) -> None:
         self.query_one("#doc-head", Static).update(self.head(self.size.width - 2))  # its padding: 0 1

@@ -21,8 +21,11 @@ HELP: list[tuple[str, str, str]] = [
     ("chat", "escape", "stop the answer being generated, else back to the input box"),
     ("chat", "ctrl+g", "ingest files or a folder (path prompt, progress bar)"),
     ("chat", "ctrl+r", "eval reports (last `ragtune eval run`s, A/B/C table)"),
+    ("chat", "ctrl+s", "answer from every document again (after `--in` or `a` in a document)"),
     ("answers", "up / down, click", "select an older / newer answer: its citations, source and latency"),
     ("citations", "up / down, enter", "select a citation / open its document"),
+    ("document", "a", "ask within this document: the next answers come from it alone"),
+    ("document", "ctrl+s", "answer from every document again"),
     ("eval reports", "up / down, tab", "pick a report; tab to the report (up / down scroll it) and its table "
                                        "(left / right scroll the columns)"),
     ("eval reports", "r", "read the reports again"),

@@ -1,4 +1,5 @@
-"""Top bar: model and adapter ids, document count, engine state."""
+"""Top bar: model and adapter ids, document count, the scope (when answers come from part of them), engine
+state."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from ..data import printable, short_id
 
 
 class StatusBar(Static):
-    """One line: `ragtune · model 1a2b3c4d · adapter none (base) · 12 docs · ready`. When that does not fit (a
+    """One line: `ragtune · model 1a2b3c4d · adapter none (base) · 12 docs · within 3 documents · ready` (the scope
+    only when one is set). When that does not fit (a
     narrow terminal, a long rollout alert), a compact line without the labels, then with the state first: whatever
     is cut, the state (`no model`, `answering…`, `database error`) stays in view."""
 
@@ -19,6 +21,7 @@ class StatusBar(Static):
     documents: reactive[int | None] = reactive(None)
     state: reactive[str] = reactive("loading model…")
     rollout: reactive[str | None] = reactive(None)  # "canary 5%", "canary 5% ALERT unsupported" (docs/rollout.md)
+    scope: reactive[str] = reactive("")  # "3 documents": answers come only from them ("": every document)
 
     def render(self) -> Text:
         width = self.content_region.width
@@ -42,6 +45,9 @@ class StatusBar(Static):
         if self.documents is not None:
             t.append(" │ ", style="dim")
             t.append(self._docs())
+        if self.scope:
+            t.append(" │ ", style="dim")
+            t.append(*self._scope())
         if self.rollout:
             t.append(" │ ", style="dim")
             t.append(*self._rollout())
@@ -50,7 +56,8 @@ class StatusBar(Static):
         return t
 
     def _compact(self, state_first: bool = False) -> Text:
-        """`1a2b3c4d │ base │ 12 docs │ ready` (state_first: `answering… esc: stop │ 1a2b3c4d │ base …`)."""
+        """`1a2b3c4d │ base │ 12 docs │ ready` (state_first: `answering… esc: stop │ 1a2b3c4d │ base …`, with a
+        scope right after the state)."""
         fields: list[tuple[str, str]] = []
         if self.model_id:
             fields.append((short_id(self.model_id), "bold"))
@@ -60,10 +67,12 @@ class StatusBar(Static):
             fields.append(("base", "bold"))
         if self.documents is not None:
             fields.append((self._docs(), ""))
+        if self.scope and not state_first:
+            fields.append(self._scope())
         if self.rollout:
             fields.append(self._rollout())
-        if state_first:
-            fields.insert(0, self._state())
+        if state_first:  # then what the next answer is drawn from: it matters more than the model's id
+            fields[:0] = [self._state(), *([self._scope()] if self.scope else [])]
         else:
             fields.append(self._state())
         t = Text(no_wrap=True, overflow="ellipsis")
@@ -74,6 +83,9 @@ class StatusBar(Static):
 
     def _docs(self) -> str:
         return f"{self.documents} doc{'s' if self.documents != 1 else ''}"
+
+    def _scope(self) -> tuple[str, str]:
+        return f"within {self.scope}", "bold #c678dd"
 
     def _rollout(self) -> tuple[str, str]:
         text = self.rollout or ""
