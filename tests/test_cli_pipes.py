@@ -177,7 +177,83 @@ def test_a_broken_line_in_a_piped_set_is_named_by_its_line(tmp_path, spool_dir, 
     fifo, _ = _fifo(tmp_path, _lines(2) + b'{"prompt": \n')
     assert main(["dataset", "report", str(fifo)]) == 2
     err = capsys.readouterr().err
-    assert "lines.jsonl" not in err and "/qa.jsonl:3: " in err and "internal error" not in err
+    assert f"error: {fifo} (a pipe):3: " in err and "ragtune-pipe-" not in err and "internal error" not in err
+
+
+# -- what a message names: the pipe as it was given, never its spool (gone once the command has ended) --------------
+def test_eval_run_names_a_bad_line_of_a_piped_set_by_the_pipe(tmp_path, spool_dir, capsys, settings):
+    fifo, _ = _fifo(tmp_path, _lines(2) + b'{"question": "When?"}\n', "63")
+    assert main(["eval", "run", str(fifo)]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {fifo} (a pipe):3: " in err and "ragtune-pipe-" not in err, err
+    assert list(spool_dir.iterdir()) == []
+
+
+def test_dataset_build_names_a_bad_line_of_piped_questions_by_the_pipe(tmp_path, spool_dir, capsys):
+    from ragtune.models.pack import pack_dir, qa_path
+
+    good = qa_path().read_bytes().splitlines(keepends=True)[:2]
+    fifo, _ = _fifo(tmp_path, b"".join(good) + b'{"question": 7}\n', "63")
+    out = tmp_path / "ds"
+    assert main(["dataset", "build", "--qa", str(fifo), "--docs", str(pack_dir()), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {fifo} (a pipe):3: " in err and "ragtune-pipe-" not in err, err
+    assert list(spool_dir.iterdir()) == []
+
+
+def test_every_error_names_a_live_spool_as_its_pipe(tmp_path, spool_dir):
+    """Messages made by hand (rerank's dev-domain refusal, train's --resume mismatch, calibrate's one-kind set), not
+    only `file:line` ones: the spool's path, as it is or escaped, wherever it stands; only while the spool lives."""
+    from ragtune.appliance.errors import ConfigError
+    from ragtune.appliance.text import escaped
+
+    fifo, _ = _fifo(tmp_path, b"{}\n", "63")
+    path, remove = spool.spool_pipe(fifo, "--qa 63")
+    shown = f"{fifo} (a pipe)"
+    try:
+        e = InputError(f"{path}: holds questions of a dev domain", hint=f"fix {path}.")
+        assert (e.message, e.hint) == (f"{shown}: holds questions of a dev domain", f"fix {shown}.")
+        assert InputError(f"the test split of {path} has no answerable questions").message == \
+            f"the test split of {shown} has no answerable questions"
+        assert ConfigError(f"x (now 12ab… from {path}); '{escaped(Path(path).resolve())}'").message == \
+            f"x (now 12ab… from {shown}); '{shown}'"
+        for other in (f"{path}.bak", f"{path}x", f"{path}/y", f"{Path(path).parent}"):  # another file: as it is
+            assert InputError(f"{other}: no").message == f"{other}: no"
+        odd, _ = _fifo(tmp_path, b"{}\n", "6\x1b3")  # a named pipe whose name has an ESC: messages escape it
+        odd_path, remove_odd = spool.spool_pipe(odd, "--qa 6\x1b3")
+        assert InputError(f"{escaped(odd_path)}:2: bad; {path}:1").message == \
+            f"{escaped(odd)} (a pipe):2: bad; {shown}:1"
+        remove_odd()
+    finally:
+        remove()
+    assert InputError(f"{path}: gone").message == f"{path}: gone"
+
+
+def test_rerank_train_refuses_piped_dev_candidates_by_the_pipe_name(tmp_path, spool_dir, capsys):
+    from tests.models.test_rerank_ltr import _groups
+
+    data = "".join(json.dumps(g) + "\n" for g in _groups(4, source="corpus/no-such-domain")).encode()
+    fifo, _ = _fifo(tmp_path, data, "63")
+    assert main(["rerank", "train", "--candidates", str(fifo), "--no-register", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {fifo} (a pipe): holds questions of a dev domain" in err and "ragtune-pipe-" not in err, err
+
+
+def test_train_resume_mismatch_names_the_piped_data(tmp_path, spool_dir):
+    from ragtune.models.train.config import TrainConfig
+    from ragtune.models.train.loop import prepare
+
+    out = tmp_path / "run"
+    (out / "checkpoint").mkdir(parents=True)
+    (out / "training_config.json").write_text(json.dumps({"config": {}, "dataset_sha256": "0" * 64}))
+    fifo, _ = _fifo(tmp_path, _lines(3), "63")
+    path, remove = spool.spool_pipe(fifo, "--data 63")
+    try:
+        with pytest.raises(InputError) as e:
+            prepare(TrainConfig(data=str(path), out=str(out), resume=True))
+    finally:
+        remove()
+    assert f"from {fifo} (a pipe))" in e.value.message and "ragtune-pipe-" not in e.value.message
 
 
 # -- what is recorded: the name the pipe was given, never its spool ------------------------------------------------

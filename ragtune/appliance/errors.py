@@ -3,6 +3,8 @@ the TUI to notifications. Never let a raw traceback reach a user."""
 
 from __future__ import annotations
 
+import sys
+
 
 class RagtuneError(Exception):
     """Base class. `exit_code` is what the CLI exits with."""
@@ -10,12 +12,22 @@ class RagtuneError(Exception):
     exit_code = 1
 
     def __init__(self, message: str, *, hint: str | None = None):
+        message, hint = _pipes_named(message), _pipes_named(hint) if hint else hint
         super().__init__(message)
         self.message = message
         self.hint = hint
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+
+
+def _pipes_named(text: str) -> str:
+    """A piped input is read from a spool file (spool.py), gone once the command ends: a message names the pipe as
+    the user gave it ("/dev/fd/63 (a pipe):3: …"), whichever reader built it. Done as the error is made, while the
+    spool lives (the CLI prints it after the command's context, and the spool, have closed). No spool exists
+    unless spool.py was imported: nothing is imported here."""
+    spool = sys.modules.get("ragtune.appliance.spool")
+    return spool.named(text) if spool is not None and isinstance(text, str) else text
 
 
 class ConfigError(RagtuneError):

@@ -7,12 +7,14 @@ has been read, never a full disk. Devices and sockets are not pipes: is_pipe say
 
 A record names the input as the user gave it, never the spool (a dataset_config.json, an eval report or a training
 config naming /tmp/ragtune-pipe-…/63 says nothing once the command has ended): `original` gives that name,
-`shown_name` the label records use ("/dev/fd/63 (a pipe)"). What is read, and every sha256, is the spool's: the
-pipe's bytes."""
+`shown_name` the label records use ("/dev/fd/63 (a pipe)"). So does an error message: every RagtuneError's text goes
+through `named` as it is made (errors.py), whichever reader built it ("/dev/fd/63 (a pipe):3: …", never the spool's
+path). What is read, and every sha256, is the spool's: the pipe's bytes."""
 
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
@@ -24,6 +26,7 @@ MAX_MB = 256  # a training or evaluation JSONL is a few MB; more through a pipe 
 _BLOCK = 1 << 20
 _LIVE: list[tempfile.TemporaryDirectory] = []  # spools not removed yet: kept until then (at the latest, at exit)
 _GIVEN: dict[str, str] = {}  # spool file (as returned, and resolved) -> the pipe's path as the user gave it
+PREFIX = "ragtune-pipe-"  # of a spool's folder: a text without it names no spool
 
 
 def is_pipe(path: Path | str) -> bool:
@@ -41,7 +44,7 @@ def spool_pipe(path: Path | str, name: str, *, max_mb: float | None = None) -> t
     InputError, and nothing is left behind."""
     from .text import human_size
 
-    folder = tempfile.TemporaryDirectory(prefix="ragtune-pipe-")  # mode 0700: private
+    folder = tempfile.TemporaryDirectory(prefix=PREFIX)  # mode 0700: private
     own = Path(path).name
     dest = Path(folder.name) / (own if own not in ("", ".", "..") else "pipe")
     limit = int((MAX_MB if max_mb is None else max_mb) * 1024 * 1024)
@@ -95,3 +98,23 @@ def shown_name(path: Path | str, default: str | None = None) -> str:
     if given is not None:
         return f"{given} (a pipe)"
     return str(path) if default is None else default
+
+
+# a spool's path ends where no longer path goes on: "…/63:3:", "…/63 (", "'…/63'", "…/63." ending a sentence
+_NAME_GOES_ON = r"(?![\w/~-]|\.\w)"
+
+
+def named(text: str) -> str:
+    """`text` (an error message, its hint) with each live spool's path, as it is or `escaped`, written as the pipe's
+    shown name: "/tmp/ragtune-pipe-…/63:3: not JSON" -> "/dev/fd/63 (a pipe):3: not JSON"."""
+    if not _GIVEN or PREFIX not in text:
+        return text
+    from .text import escaped
+
+    table: dict[str, str] = {}
+    for key, given in _GIVEN.items():
+        shown = f"{given} (a pipe)"
+        table[key], table[escaped(key)] = shown, escaped(shown)
+    keys = sorted(table, key=len, reverse=True)  # the longest first: a resolved path may extend another
+    pattern = re.compile("(?:" + "|".join(map(re.escape, keys)) + ")" + _NAME_GOES_ON)
+    return pattern.sub(lambda m: table[m.group()], text)

@@ -231,6 +231,9 @@ def create_app(state: ServeState) -> Starlette:
             raise HTTPError(422, "'n' must be 1: ragtune gives one checked answer per request", code="unsupported_n")
         user = user_field(body)
         question = last_user_message(body.get("messages"))
+        # /v1/ask's "in", as a top-level field: what an OpenAI SDK sends from `extra_body` (its other unknown
+        # fields stay ignored, like `temperature`)
+        within = scope_field(body.get("in"))
         adapter = await asyncio.to_thread(state.router.pinned_adapter, model)  # UnknownModel: 404
         client = client_id(request, request.state.principal, user)
         target = state.router.route(client, adapter)
@@ -238,7 +241,7 @@ def create_app(state: ServeState) -> Starlette:
         created = int(time.time())
         if not body.get("stream"):
             ans = await _watching(request, answer(request, "/v1/chat/completions", question, target, k=None,
-                                                  user=user))
+                                                  user=user, within=within))
             return JSONBody({
                 "id": cid, "object": "chat.completion", "created": created, "model": model,
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": ans.answer},
@@ -252,7 +255,7 @@ def create_app(state: ServeState) -> Starlette:
             loop.call_soon_threadsafe(pieces.put_nowait, piece)
 
         task = asyncio.ensure_future(answer(request, "/v1/chat/completions", question, target, k=None, user=user,
-                                            sink=sink, slot=slot))
+                                            sink=sink, slot=slot, within=within))
         task.add_done_callback(_settled(slot))
         try:
             # The response starts (status, headers, the role chunk) with the first decoded token, an empty piece

@@ -207,8 +207,9 @@ def ref_field(value: Any, name: str, what: str) -> str:
 
 
 def scope_field(value: Any) -> list[str] | None:
-    """`"in"` of /v1/ask: the documents to answer from, as references the store knows (ids, stored paths, folders:
-    scope.stored_documents; nothing on the server's disk is looked at). Absent or null: every document."""
+    """`"in"` of /v1/ask and /v1/chat/completions: the documents to answer from, as references the store knows (ids,
+    stored paths, folders: scope.stored_documents; nothing on the server's disk is looked at). Absent or null: every
+    document."""
     from ..appliance.scope import MAX_REF_CHARS as MAX_CHARS, MAX_REFS
 
     if value is None:

@@ -1,5 +1,6 @@
-"""/v1/ask's "in": the documents to answer from, as references the store knows; validated like every other field,
-resolved against the store only, and handed to retrieval as a scope."""
+"""/v1/ask's "in" (and the same top-level field of /v1/chat/completions): the documents to answer from, as
+references the store knows; validated like every other field, resolved against the store only, and handed to
+retrieval as a scope."""
 
 from __future__ import annotations
 
@@ -99,3 +100,50 @@ def test_in_is_validated_like_every_field(served, value, says):
     assert r.status_code == 422 and err["code"] == "invalid_scope" and says in err["message"], r.text
     assert set(err) == {"message", "type", "code"} and err["type"] == "invalid_request_error"
     assert served.seen == []
+
+
+# -- /v1/chat/completions: the same "in", top-level (an OpenAI SDK's `extra_body`) ---------------------------------
+def _chat(client, stream=False, **body):
+    return client.post("/v1/chat/completions", json={"model": "ragtune", "stream": stream, **body,
+                                                     "messages": [{"role": "user", "content": "Eiffel Tower?"}]})
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_chat_completions_take_the_same_in(served, home, stream):
+    ids = _ingest(home, ["/srv/docs/hr/leave.md", "/srv/docs/hr/pay.md", "/srv/docs/it/vpn.md"])
+    r = _chat(served, stream, **{"in": ["/srv/docs/hr", str(ids[2])]})
+    assert r.status_code == 200, r.text
+    assert served.seen[-1] == {"doc_ids": ids}
+    assert ("data: [DONE]" in r.text) if stream else r.json()["choices"][0]["message"]["content"]
+    assert _chat(served, stream, **{"in": None}).status_code == 200 and served.seen[-1] is None
+    assert _chat(served, stream).status_code == 200 and served.seen[-1] is None
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_chat_completions_scope_errors_are_those_of_ask(served, home, stream):
+    """Before any stream starts: the JSON error /v1/ask gives, with its status (never an in-band event)."""
+    r = _chat(served, stream, **{"in": ["/srv/docs/hr"]})
+    assert r.status_code == 503 and r.json()["error"]["code"] == "no_documents", r.text
+    _ingest(home, ["/srv/docs/hr/leave.md"])
+    for value in ([], "/srv/docs/hr", ["ok", None]):
+        r, a = _chat(served, stream, **{"in": value}), _ask(served, **{"in": value})
+        assert r.status_code == 422 and r.json() == a.json() and r.json()["error"]["code"] == "invalid_scope"
+    r, a = _chat(served, stream, **{"in": ["/srv/docs/h"]}), _ask(served, **{"in": ["/srv/docs/h"]})
+    assert r.status_code == 400 and r.headers["content-type"].startswith("application/json")
+    assert r.json() == a.json() and r.json()["error"]["code"] == "document_not_found"
+    assert served.seen == []  # nothing was retrieved
+
+
+def test_an_openai_client_scopes_through_extra_body(served, home):
+    openai = pytest.importorskip("openai")
+    ids = _ingest(home, ["/srv/docs/hr/leave.md", "/srv/docs/it/vpn.md"])
+    oc = openai.OpenAI(base_url="http://testserver/v1", api_key="unused", http_client=served)
+    msgs = [{"role": "user", "content": "Eiffel Tower?"}]
+    r = oc.chat.completions.create(model="ragtune", messages=msgs, extra_body={"in": ["/srv/docs/hr"]})
+    assert r.choices[0].message.content and served.seen[-1] == {"doc_ids": ids[:1]}
+    pieces = [c.choices[0].delta.content or "" for c in oc.chat.completions.create(
+        model="ragtune", messages=msgs, stream=True, extra_body={"in": ["/srv/docs/it"]}) if c.choices]
+    assert "".join(pieces) and served.seen[-1] == {"doc_ids": ids[1:]}
+    with pytest.raises(openai.BadRequestError) as e:
+        oc.chat.completions.create(model="ragtune", messages=msgs, extra_body={"in": ["/nowhere"]})
+    assert e.value.code == "document_not_found"
