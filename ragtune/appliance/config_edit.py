@@ -5,21 +5,23 @@ old one."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import stat
 from contextlib import ExitStack, contextmanager
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from .atomic import atomic_write_text, is_special
-from .config import SECTIONS, settings_from_dict
+from .config import PATH_KEYS, SECTIONS, looks_like_path, settings_from_dict
 from .errors import ConfigError, read_capped, unreadable
 from .filelock import exclusive
 from .home import Home
 from .jsonl import long_number
 from .text import escaped
-from .tomltext import MAX_TOML_BYTES, TomlTextError, key_line, loads, out_of_range, read_toml, toml_value, tomllib
+from .tomltext import (MAX_TOML_BYTES, TomlTextError, key_line, loads, out_of_range, read_toml, toml_value, tomllib,
+                       value_end)
 
 
 def _field(section: str, key: str) -> Any:
@@ -61,15 +63,24 @@ def parse_cli_value(section: str, key: str, raw: str) -> Any:
 
 
 def set_in_toml(text: str, section: str, key: str, value: Any) -> str:
-    """`text` with `key = value` set inside `[section]`: the key's line is replaced where it exists, else the key
-    goes right under the section header, else the section is appended. Comments and other lines are kept."""
+    """`text` with `key = value` set inside `[section]`: the key's value is replaced where it exists (all the lines
+    a multi-line one spans; a comment after it is kept: `model = "x.gguf"  # the big one`), else the key goes right
+    under the section header, else the section is appended. Comments and other lines are kept."""
     line = f"{key} = {toml_value(value)}"
-    lines = text.splitlines()
     at = key_line(text, section, key)
     if at is not None:
-        indent = re.match(r"\s*", lines[at - 1]).group(0)
-        lines[at - 1] = indent + line
-        return "\n".join(lines) + "\n"
+        begin = sum(map(len, text.splitlines(keepends=True)[:at - 1]))  # key_line's own lines
+        indent = re.compile(r"[ \t]*").match(text, begin).group(0)
+        head = re.compile(rf"{re.escape(key)}[ \t]*=[ \t]*").match(text, begin + len(indent))
+        end = value_end(text, head.end()) if head else None
+        eol = text.find("\n", begin if end is None else end)
+        eol = len(text) if eol < 0 else eol
+        # what follows the value on its line: a comment, kept; anything else was no TOML and goes. A value that never
+        # ends, or a `[section.key]` header: the line is replaced, as it always was
+        rest = "" if end is None or not text[end:eol].lstrip().startswith("#") else text[end:eol]
+        new = text[:begin] + indent + line + rest + text[eol:]
+        return new if new.endswith("\n") else new + "\n"
+    lines = text.splitlines()
     for n, existing in enumerate(lines):
         if re.match(rf"\s*\[\s*{re.escape(section)}\s*\]\s*(#.*)?$", existing):
             lines.insert(n + 1, line)
@@ -78,13 +89,57 @@ def set_in_toml(text: str, section: str, key: str, value: Any) -> str:
     return (body + "\n\n" if body else "") + f"[{section}]\n{line}\n"
 
 
-def set_config_value(path: Path, dotted: str, raw: str, *, home: Home | None = None) -> Any:
-    """Set SECTION.KEY in the config file at `path` (created if missing) and return the stored value. The new
-    file is validated as a whole before it replaces the old one: a bad value leaves the file untouched."""
+def cli_path_value(section: str, key: str, value: Any, home: Home) -> Any:
+    """A model key's path typed on the command line (`config set generate.model ./my.gguf`), as config.toml must hold
+    it to name the same file from any working directory (a relative path there is the home's: config.py `_in_home`):
+    the file the working directory holds (or, found nowhere, the path the key's resolver reads it as) by its absolute
+    path, or home-relative when it is inside the home (the home stays movable: docs/store.md), an absolute path inside
+    the home too. A relative path only the home holds is the home's already, and ids, names (`org/model` for a key
+    that also reads registry names), "default", "none", "" and `~/…` outside the home are kept as typed."""
+    surely = PATH_KEYS.get((section, key))
+    if surely is None or not isinstance(value, str) or not looks_like_path(value):
+        return value
+    given = os.path.expanduser(value)
+    target = os.path.abspath(given)
+    if not os.path.isabs(given) and not _present(section, target) and (
+            _present(section, str(home.root / given)) or not surely(value)):
+        return value  # the home's file (config.py reads it so), or a registry name
+    rel = _place_in_home(target, home.root)
+    if rel is None:
+        return value if os.path.isabs(given) else target
+    return rel if "/" in rel else f"./{rel}"  # a path, never read as a registry name (backup.py writes them so)
+
+
+def _present(section: str, path: str) -> bool:
+    """Whether the key's resolver finds its file at `path`: a file for the GGUF keys (refs.py, which reads any other
+    value as a registry name), anything for the embedder's and reranker's folders (os.path's tests: False for a name
+    the OS cannot look up)."""
+    return os.path.isfile(path) if section == "generate" else os.path.exists(path)
+
+
+def _place_in_home(path: str, root: Path) -> str | None:
+    """`path`'s place inside the home `root` (posix, relative), or None outside it: by name first (a link inside the
+    home stays the link), else by the real path (a link elsewhere to a file of the home)."""
+    for p in (Path(path), Path(os.path.realpath(path))):
+        if p != root and p.is_relative_to(root):
+            return p.relative_to(root).as_posix()
+    return None
+
+
+def set_config_value(path: Path, dotted: str, raw: str, *, home: Home | None = None,
+                     check: Callable[[Any], None] | None = None) -> Any:
+    """Set SECTION.KEY in the config file at `path` (created if missing) to a value typed on the command line
+    (parse_cli_value; a model key's path as `cli_path_value` stores it) and return the stored value. The new file is
+    validated as a whole before it replaces the old one: a bad value leaves the file untouched. `check`: the caller's
+    own test of the value as every command will read it from the file (a relative path the home's), run before the
+    file or its folder is touched (e.g. that an adapter resolves)."""
     section, _, key = dotted.partition(".")
     if not section or not key:
         raise ConfigError(f"'{escaped(dotted)}': give SECTION.KEY, e.g. retrieve.k")
-    value = parse_cli_value(section, key, raw)
+    home = home or Home()
+    value = cli_path_value(section, key, parse_cli_value(section, key, raw), home)
+    if check is not None:
+        check(getattr(getattr(settings_from_dict({section: {key: value}}, home=home), section), key))
     # a value of 400 digits is not repeated in every error; one typed with an ESC or a newline is escaped
     shown = escaped(raw if len(raw) <= 60 else raw[:40] + "…")
     update_config(path, {dotted: value}, home=home, what=f"{dotted} = {shown}")

@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 from . import default_models as defaults
 from .artifacts import ACTIVE_ADAPTER, ADAPTER_KINDS, DEFAULT_ADAPTER, NONE_ADAPTER
 from .atomic import stale_names
-from .config import load_settings
+from .config import PATH_KEYS, load_settings
 from .errors import InputError, ModelError, RagtuneError, StoreError
 from .filelock import held_if_free
 from .home import Home
@@ -208,26 +208,34 @@ def _query_log(home: Home, store: Any, s: Any, rep: Report) -> None:
 # -- models --------------------------------------------------------------------------------------------------------
 def _models(home: Home, s: Any, quick: bool, rep: Report) -> None:
     reg = Registry(home)
-    model_id = _model(reg, home, "model", s.generate.model, quick, rep)
-    _model(reg, home, "embedder", s.embed.model, quick, rep)
+    model_id = _model(reg, home, "model", s.generate.model, quick, rep, key=("generate", "model"))
+    _model(reg, home, "embedder", s.embed.model, quick, rep, key=("embed", "model"))
     _reranker(reg, home, s, quick, rep)
     _adapter(reg, s, model_id, rep)  # last: the checks of the layers above follow the adapter's line
 
 
-def _model(reg: Any, home: Home, name: str, ref: Any, quick: bool, rep: Report) -> str | None:
+# What serving takes for a path, by model key: the value its resolver reads as a path even when nothing is there
+# (config.PATH_KEYS: a `.gguf` for refs.resolve_gguf_model, a "/" or a leading "." for embed.py), else what it finds
+# there: a file (refs.py), a folder (embed.py). Anything else is a default model's name or a registry id / name, so
+# `models add --name org/model` is found in the registry, as serving finds it.
+_FOUND_AS = {("generate", "model"): os.path.isfile, ("embed", "model"): os.path.isdir}
+
+
+def _model(reg: Any, home: Home, name: str, ref: Any, quick: bool, rep: Report, *, key: tuple[str, str]) -> str | None:
     """One configured model checked the way `ragtune models verify` checks it; its id (None when unknown)."""
     unhashed = ", sha256 not checked (--quick)" if quick else ", sha256 as recorded"
     try:
+        p = Path(str(ref)).expanduser()
+        found = _FOUND_AS[key](p)  # os.path's tests: False for a name the OS cannot look up (too long)
+        if found or PATH_KEYS[key](str(ref)):  # a path: nothing recorded to compare with
+            what = f"not a {'file' if key[0] == 'generate' else 'folder'}" if os.path.exists(p) else "not found"
+            rep.add("ok" if found else "fail", name, f"{p}: a path (no recorded sha256)" if found else f"{p}: {what}",
+                    None if found else "fix the path in config.toml")
+            return None
         if str(ref) in defaults.default_names():
             paths = defaults.locate_all(str(ref), home, verify=not quick)
             rep.add("ok", name, f"{ref}: {', '.join(p.name for p in paths)} in {paths[0].parent}{unhashed}")
             return defaults.manifest_entry(str(ref))["sha256"]
-        p = Path(str(ref)).expanduser()
-        if "/" in str(ref) or str(ref).endswith(".gguf") or p.exists():  # a path: nothing recorded to compare with
-            found = p.exists()
-            rep.add("ok" if found else "fail", name, f"{p}: a path (no recorded sha256)" if found else
-                    f"{p}: not found", None if found else "fix the path in config.toml")
-            return None
         m = reg.manifest(ref)
         path = reg.path_of(m) if m["file"] else None
         if path is None or not path.exists():

@@ -1,5 +1,6 @@
 """TOML as text: the parser (`tomllib`, or `tomli` on Python 3.10), a value written as TOML, the line a key sits
-on (for errors that name file and line), and `Sourced`, a string read from a file that remembers that line.
+on (for errors that name file and line), where a value written there ends (an edit keeps the comment after it),
+and `Sourced`, a string read from a file that remembers that line.
 
 The settings loader, the config editor and the recipe loaders all read and write TOML files and share these; it
 imports only errors.py and jsonl.py (its bracket scanner), which import nothing above them."""
@@ -140,6 +141,56 @@ def key_line(text: str, section: str | None, key: str) -> int | None:
         if current == section and re.match(rf"\s*{re.escape(key)}\s*=", line):
             return n
     return None
+
+
+def value_end(text: str, start: int) -> int | None:
+    """Where the TOML value that begins at offset `start` ends (just after its last character), across the lines a
+    multi-line string or array spans; None when it never ends (an unclosed string or bracket). What may follow it on
+    its last line is whitespace and a comment: what an edit of the value keeps (config_edit.set_in_toml)."""
+    depth, i, n = 0, start, len(text)
+    while i < n:
+        ch = text[i]
+        if text.startswith(('"""', "'''"), i):  # a multi-line string: newlines and a lone `#` are its own
+            i = _closing(text, i + 3, text[i:i + 3])
+            if i is None:
+                return None
+            for _ in range(2):  # `"""a""""`: up to two quotes right before the closing three are the string's
+                i += text[i:i + 1] == ch
+            continue
+        if ch in "\"'":
+            i = _closing(text, i + 1, ch)
+            if i is None:
+                return None
+            continue
+        if ch == "#" and depth:  # a comment between an array's items: to the end of its line
+            eol = text.find("\n", i)
+            i = n if eol < 0 else eol
+            continue
+        if ch in "#\n" and not depth:
+            break
+        depth += 1 if ch in "[{" else -1 if ch in "]}" else 0
+        i += 1
+    if depth:
+        return None
+    while i > start and text[i - 1] in " \t":
+        i -= 1
+    return i
+
+
+def _closing(text: str, i: int, quote: str) -> int | None:
+    """The offset after the `quote` that closes a string whose body starts at `i` (a basic string's `\\"` is no
+    close), or None: a one-line string that meets the end of its line, or any that meets the end of the text."""
+    while True:
+        k = text.find(quote, i)
+        cut = text.find("\n", i) if len(quote) == 1 else -1
+        if k < 0 or 0 <= cut < k:
+            return None
+        if quote[0] == '"':
+            slashes = len(text[i:k]) - len(text[i:k].rstrip("\\"))
+            if slashes % 2:  # escaped: the string goes on after it
+                i = k + 1
+                continue
+        return k + len(quote)
 
 
 def section_line(text: str, name: str) -> int | None:

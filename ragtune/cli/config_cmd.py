@@ -42,27 +42,38 @@ def config_init(app, force: bool) -> None:
 def config_set(app, key: str, value: str, as_json: bool) -> None:
     """Set one key in the config file, e.g. `config set retrieve.k 4` or `config set generate.adapter ID`.
 
-    VALUE is TOML (4, 0.5, true, [".md", ".txt"]); a bare word for a text key is taken as text. The whole file
-    is validated before it is written: a bad value changes nothing."""
-    from ..appliance.config_edit import parse_cli_value, set_config_value
+    VALUE is TOML (4, 0.5, true, [".md", ".txt"]); a bare word for a text key is taken as text. A path for a model
+    key (generate.model, generate.adapter, embed.model, retrieve.rerank) names the file you see from here: it is
+    stored absolute, or relative to the home when the file is inside it. The whole file is validated before it is
+    written: a bad value changes nothing."""
+    from ..appliance.config_edit import set_config_value
     from ..appliance.normalize import ARG_HINT, check_unicode
 
     # not UTF-8 bytes: said here (the TOML writer would escape them into a file it then cannot read back)
     check_unicode(value, "VALUE", hint=ARG_HINT)
     path = app.config_file
-    if key.strip() == "generate.adapter":  # an adapter no command could serve is refused here, not at every `ask`
-        from ..appliance.refs import resolve_adapter
-        from ..appliance.registry import Registry
-        from ..appliance.tomltext import Sourced
-
-        resolve_adapter(Registry(app.home), Sourced(parse_cli_value("generate", "adapter", value), key.strip()))
-    stored = set_config_value(path, key, value, home=app.home)
+    # an adapter no command could serve is refused here, not at every `ask`
+    check = _adapter_check(app, key.strip()) if key.strip() == "generate.adapter" else None
+    stored = set_config_value(path, key, value, home=app.home, check=check)
     if as_json:
         print_json({"path": str(path), "key": key, "value": stored})
     else:
         from ..appliance.tomltext import toml_value
 
         click.echo(f"{key} = {toml_value(stored)}  ({shown_path(path)})")
+
+
+def _adapter_check(app, key: str):
+    """The adapter as every command will read it from the file (a relative path: the home's); raises if none could
+    serve it."""
+    from ..appliance.refs import resolve_adapter
+    from ..appliance.registry import Registry
+    from ..appliance.tomltext import Sourced
+
+    def check(adapter: str) -> None:
+        resolve_adapter(Registry(app.home), Sourced(adapter, key))
+
+    return check
 
 
 @config_group.command("path")

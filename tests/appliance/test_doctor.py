@@ -295,3 +295,39 @@ def test_a_registered_reranker_s_evidence_model_is_the_one_ask_uses(home, capsys
     assert rc == 0 and "evidence model, evidence.json" in lines["reranker"][1], lines
     eng = AnswerEngine(load_settings(home / "config.toml"))
     assert eng.evidence == load(evidence)
+
+
+def test_a_model_is_found_as_serving_finds_it(home, tmp_path, capsys):
+    """doctor reads `[generate] model` as refs.resolve_gguf_model does: a registry name with a "/" (`models add
+    --name org/model`) is looked up in the registry (was: taken for a path, "not found"); a `.gguf`, or a file that is
+    there, is a path; `[embed] model` with a "/" is a folder, as embed.py reads it."""
+    from ragtune.appliance.refs import resolve_gguf_model
+
+    src = tmp_path / "base.gguf"
+    src.write_bytes(gguf_bytes(lora=False, tag="org"))
+    art = Registry().add(src, "base-gguf", name="org/model")
+    cfg = home / "config.toml"
+    cfg.write_text('[generate]\nmodel = "org/model"\n', encoding="utf-8")
+    assert resolve_gguf_model(Registry(), "org/model")[1] == art.id  # what serving does with it
+    for quick in ((), ("--quick",)):
+        rc, lines = _doctor(home, capsys, *quick)
+        assert rc == 0 and lines["model"][0] == "ok" and f"org/model ({art.id[:12]})" in lines["model"][1], lines
+    cfg.write_text('[generate]\nmodel = "org/gone"\n', encoding="utf-8")  # neither a file nor a name: the registry's
+    rc, lines = _doctor(home, capsys, "--quick")
+    assert rc == 1 and lines["model"][0] == "fail" and "'org/gone'" in lines["model"][1], lines
+    assert "not found" not in lines["model"][1]
+    cfg.write_text('[generate]\nmodel = "models/gone.gguf"\n', encoding="utf-8")  # a real missing path
+    rc, lines = _doctor(home, capsys, "--quick")
+    assert rc == 1 and lines["model"] == ("fail", f"{home}/models/gone.gguf: not found"), lines
+    (home / "models").mkdir(exist_ok=True)
+    (home / "models" / "base.gguf").write_bytes(src.read_bytes())  # a file by its path
+    cfg.write_text('[generate]\nmodel = "models/base.gguf"\n', encoding="utf-8")
+    rc, lines = _doctor(home, capsys, "--quick")
+    assert rc == 0 and lines["model"] == ("ok", f"{home}/models/base.gguf: a path (no recorded sha256)"), lines
+    (home / "models" / "dir.gguf").mkdir()
+    cfg.write_text('[generate]\nmodel = "models/dir.gguf"\n', encoding="utf-8")
+    rc, lines = _doctor(home, capsys, "--quick")
+    assert rc == 1 and lines["model"] == ("fail", f"{home}/models/dir.gguf: not a file"), lines
+    cfg.write_text('[embed]\nmodel = "embedders/gone"\n', encoding="utf-8")
+    rc, lines = _doctor(home, capsys, "--quick")
+    assert rc == 1 and lines["embedder"] == ("fail", f"{home}/embedders/gone: not found"), lines

@@ -1,0 +1,123 @@
+"""`ragtune config set` of a model key's path (ragtune/appliance/config_edit.py `cli_path_value`): the value names the
+file the user sees from the working directory, stored so that it means that file from anywhere: absolute, or
+home-relative when the file is inside the home (the home stays movable). Ids, names, "default", "none", "" are
+stored as typed; a relative path only the home holds is already the home's (config.py `_in_home`)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ragtune.appliance.config import load_settings
+from ragtune.appliance.home import Home
+from ragtune.cli import main
+from tests.gguf_helpers import write_gguf
+
+KEYS = ["generate.model", "generate.adapter", "embed.model", "retrieve.rerank"]
+
+
+def _thing(path: Path, dotted: str) -> Path:
+    """What the key names at `path`: a .gguf file for the generate keys, a folder for the embedder and reranker."""
+    if dotted.startswith("generate."):
+        return write_gguf(path, lora=dotted.endswith("adapter"), tag=str(path))
+    path.mkdir(parents=True)
+    return path
+
+
+def _set(home: Path, dotted: str, value: str, capsys) -> str:
+    assert main(["--home", str(home), "config", "set", dotted, value, "--json"]) == 0, capsys.readouterr().err
+    out = json.loads(capsys.readouterr().out)
+    key = dotted.split(".")[1]
+    assert Home(home).config_path.read_text(encoding="utf-8").count(f"{key} = {json.dumps(out['value'])}") == 1
+    return out["value"]
+
+
+def _read(home: Path, dotted: str) -> str:
+    section, key = dotted.split(".")
+    return str(getattr(getattr(load_settings(home=Home(home)), section), key))
+
+
+@pytest.mark.parametrize("dotted", KEYS)
+def test_a_path_outside_the_home_is_stored_absolute(tmp_path, monkeypatch, capsys, dotted):
+    """Was: stored as typed (`./my.gguf`), then read as the home's file, or found only from that directory."""
+    home, cwd = tmp_path / "h", tmp_path / "work"
+    name = "my.gguf" if dotted.startswith("generate.") else "my-model"
+    mine = _thing(cwd / name, dotted)
+    monkeypatch.chdir(cwd)
+    assert _set(home, dotted, f"./{name}", capsys) == str(mine)
+    (cwd / "sub").mkdir()
+    monkeypatch.chdir(cwd / "sub")
+    assert _set(home, dotted, f"../{name}", capsys) == str(mine)  # `..` made plain
+    monkeypatch.chdir(tmp_path)
+    assert _read(home, dotted) == str(mine)  # the same file from anywhere
+
+
+@pytest.mark.parametrize("dotted", KEYS)
+def test_a_path_inside_the_home_is_stored_home_relative(tmp_path, monkeypatch, capsys, dotted):
+    home = tmp_path / "h"
+    ext = ".gguf" if dotted.startswith("generate.") else ""
+    _thing(home / "models" / f"x{ext}", dotted)
+    _thing(home / f"top{ext}", dotted)
+    monkeypatch.chdir(home / "models")  # inside the home
+    assert _set(home, dotted, f"./x{ext}", capsys) == f"models/x{ext}"
+    monkeypatch.chdir(home)
+    assert _set(home, dotted, f"./top{ext}", capsys) == f"./top{ext}"  # never read as a registry name
+    if ext:
+        assert _set(home, dotted, f"top{ext}", capsys) == f"./top{ext}"
+    monkeypatch.chdir(tmp_path)  # from outside: the home's files by an absolute path or through `..`
+    assert _set(home, dotted, str(home / "models" / f"x{ext}"), capsys) == f"models/x{ext}"
+    link = tmp_path / "link"
+    link.symlink_to(home / "models", target_is_directory=True)
+    assert _set(home, dotted, f"link/x{ext}", capsys) == f"models/x{ext}"  # a link to the home's file: by its place
+    moved = tmp_path / "elsewhere" / "h2"
+    shutil.copytree(home, moved, symlinks=True)
+    shutil.rmtree(home)
+    assert _read(moved, dotted) == str(moved / "models" / f"x{ext}")  # the home moved: its file still found
+
+
+def test_what_the_working_directory_does_not_hold(tmp_path, monkeypatch, capsys):
+    """A relative path only the home holds is the home's (as config.toml reads it), a registry name with a "/" stays
+    a name, and a path found nowhere that the key's resolver reads as a path is the working directory's."""
+    home, cwd = tmp_path / "h", tmp_path / "work"
+    cwd.mkdir()
+    write_gguf(home / "models" / "x.gguf", lora=False)
+    write_gguf(home / "adapters" / "a.gguf")
+    monkeypatch.chdir(cwd)
+    assert _set(home, "generate.model", "models/x.gguf", capsys) == "models/x.gguf"
+    # was refused: the adapter was looked for in the working directory, though every command reads it in the home
+    assert _set(home, "generate.adapter", "adapters/a.gguf", capsys) == "adapters/a.gguf"
+    assert _read(home, "generate.adapter") == str(home / "adapters" / "a.gguf")
+    assert _set(home, "generate.model", "org/model", capsys) == "org/model"  # `models add --name org/model`
+    assert _set(home, "generate.model", "later.gguf", capsys) == str(cwd / "later.gguf")
+    assert _set(home, "embed.model", "embedders/e1", capsys) == str(cwd / "embedders" / "e1")
+    write_gguf(cwd / "models" / "x.gguf", lora=False)  # both have it: the one the user sees here
+    assert _set(home, "generate.model", "models/x.gguf", capsys) == str(cwd / "models" / "x.gguf")
+
+
+@pytest.mark.parametrize("dotted,value", [
+    ("generate.model", "smollm2-135m-instruct-q4_1"), ("generate.model", "my-model"),
+    ("generate.adapter", "none"), ("generate.adapter", "default"), ("generate.adapter", "active"),
+    ("embed.model", "all-minilm-l6-v2-int8"), ("retrieve.rerank", "default"), ("retrieve.rerank", ""),
+    ("retrieve.rerank", "a1b2c3d4e5f6"), ("generate.model", "~/models/x.gguf"),
+])
+def test_ids_names_and_words_are_stored_as_typed(tmp_path, monkeypatch, capsys, dotted, value):
+    monkeypatch.chdir(tmp_path)
+    assert _set(tmp_path / "h", dotted, value, capsys) == value
+
+
+def test_an_adapter_path_that_is_nowhere_is_still_refused(tmp_path, monkeypatch, capsys):
+    home = tmp_path / "h"
+    monkeypatch.chdir(tmp_path)
+    assert main(["--home", str(home), "config", "set", "generate.adapter", "./gone.gguf"]) == 3
+    assert "generate.adapter: " in capsys.readouterr().err
+    assert not home.exists()  # refused before anything is written or created
+
+
+def test_other_keys_are_untouched(tmp_path, monkeypatch, capsys):
+    """Only the four model keys name files: a text key holding a "/" is stored as typed."""
+    (tmp_path / "x").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert _set(tmp_path / "h", "generate.remote_model", "./x", capsys) == "./x"
