@@ -63,7 +63,7 @@ def resolve_adapter(registry: Registry, ref: str | Path | None, *, model_id: str
             registry.default_adapter(model_id=model_id)
         return (None, NONE_ADAPTER) if art is None else (art.path, art.id)
     p = Path(ref).expanduser()
-    if _is_file(p):
+    if names_file(p):
         path, rid = resolve_input(registry, p, kinds=ADAPTER_KINDS)
         if rid:
             return path, rid
@@ -107,8 +107,8 @@ def resolve_gguf_model(registry: Registry, ref: str | Path) -> tuple[Path, str]:
     the registry) or a registry id / prefix / name. The bytes are verified (memoised: hashing.py)."""
     ref = ref if isinstance(ref, str) else str(ref)  # a Sourced stays one: its errors name its config line
     p = Path(ref).expanduser()
-    if ref.endswith(".gguf") or _is_file(p):
-        if not _is_file(p):
+    if ref.endswith(".gguf") or names_file(p):
+        if not names_file(p):
             raise with_origin(ModelError(f"{p}: model file not found"), ref)
         return p, sha256_path(p)
     art = registry.get(ref)
@@ -127,7 +127,7 @@ def _exists(p: Path) -> bool:
         return False
 
 
-def _is_file(p: Path) -> bool:
+def names_file(p: Path) -> bool:
     """Path.is_file, False for a name the OS cannot even look up (over 255 bytes: ENAMETOOLONG), which is then
     resolved as a registry name and fails there with the usual message."""
     try:

@@ -331,3 +331,9 @@ def test_a_model_is_found_as_serving_finds_it(home, tmp_path, capsys):
     cfg.write_text('[embed]\nmodel = "embedders/gone"\n', encoding="utf-8")
     rc, lines = _doctor(home, capsys, "--quick")
     assert rc == 1 and lines["embedder"] == ("fail", f"{home}/embedders/gone: not found"), lines
+
+
+def test_an_adapter_name_too_long_to_look_up_is_a_fail_line(home, capsys):
+    (home / "config.toml").write_text(f'[generate]\nadapter = "{"a" * 300}"\n', encoding="utf-8")
+    rc, lines = _doctor(home, capsys, "--quick")
+    assert rc == 1 and lines["adapter"][0] == "fail" and "no artifact" in lines["adapter"][1], lines
