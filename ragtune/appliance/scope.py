@@ -110,6 +110,26 @@ class UnknownDocument(InputError):
         self.ref = ref
 
 
+def nothing_ingested() -> NothingIngested:
+    return NothingIngested("nothing is ingested yet, so there is nothing to search within",
+                           hint="run `ragtune ingest PATH` first")
+
+
+def document_scope(store: Any, refs: Sequence[str]) -> dict[str, Any] | None:
+    """The retrieval filters of REFs as `--in` takes them (None when none are given): an id, a path, a folder
+    (every document under it) or a corpus file, resolved like `docs remove` (relative paths from the current
+    folder; the files need not exist any more). Every ref must match something (InputError), and an empty store is
+    NothingIngested, said as such rather than as "no document matches" each REF. The CLI's `--in` and the chat
+    app's scopes (which re-resolve a folder when the store changes) both come here."""
+    if not refs:
+        return None
+    from .ingest.documents import select_documents
+
+    if store.count_documents() == 0:
+        raise nothing_ingested()
+    return {"doc_ids": sorted(d.id for d in select_documents(store, list(refs)))}
+
+
 def stored_documents(store: Any, refs: Sequence[str]) -> list[int]:
     """Ids of the documents REFs name, looked up in the store only (nothing on disk is read or resolved: a
     server's client names what `docs list` shows): an id, a stored path, or a folder / corpus file as stored
@@ -117,8 +137,7 @@ def stored_documents(store: Any, refs: Sequence[str]) -> list[int]:
     from .store import MAX_ROW_ID
 
     if store.count_documents() == 0:
-        raise NothingIngested("nothing is ingested yet, so there is nothing to search within",
-                              hint="run `ragtune ingest PATH` first")
+        raise nothing_ingested()
     out: set[int] = set()
     for ref in refs:
         ref = str(ref).strip()

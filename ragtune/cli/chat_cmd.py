@@ -99,10 +99,10 @@ def _print_answer(i: int, question: str, answer: Any) -> None:
     click.echo("")
 
 
-def _open_app(settings: Settings, scope: dict[str, Any] | None = None) -> None:
+def _open_app(settings: Settings, scope: dict[str, Any] | None = None, scope_refs: list[str] | None = None) -> None:
     from ragtune.tui.app import create_app, run_app
 
-    run_app(create_app(settings, scope=scope))
+    run_app(create_app(settings, scope=scope, scope_refs=scope_refs))
 
 
 _MODE = click.option("--mode", type=click.Choice(["extractive", "free"]), default=None,
@@ -123,8 +123,9 @@ def chat_cmd(app: Any, mode: str | None, within: tuple[str, ...]) -> None:
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         raise InputError("ragtune chat needs a terminal", hint="for scripts use: ragtune ask QUESTION --json")
     settings = app.existing_home()
-    scope = home_scope(settings, within)  # a REF that matches nothing is said here, before the app takes the screen
-    _open_app(_with_mode(settings, mode), scope)
+    # a REF that matches nothing is said here, before the app takes the screen
+    scope, refs = home_scope(settings, within)
+    _open_app(_with_mode(settings, mode), scope, refs)
 
 
 @click.command("demo")

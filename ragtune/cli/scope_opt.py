@@ -17,39 +17,37 @@ def in_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--in", "within", multiple=True, metavar="REF", help=IN_HELP)(f)
 
 
-def _nothing_ingested() -> Exception:
-    from ..appliance.errors import NothingIngested
-
-    return NothingIngested("nothing is ingested yet, so there is nothing to search within",
-                           hint="run `ragtune ingest PATH` first")
-
-
 def scope_filters(store: Any, refs: tuple[str, ...] | list[str]) -> dict[str, Any] | None:
-    """The retrieval filters of `--in` REFs (None when none are given)."""
+    """The retrieval filters of `--in` REFs (None when none are given): `appliance.scope.document_scope` of the
+    REFs as the store can look them up (a name that cannot be stored is an InputError here)."""
     if not refs:
         return None
-    from ..appliance.ingest.documents import select_documents
+    from ..appliance.scope import document_scope
     from .docs_cmd import _refs
 
-    if store.count_documents() == 0:  # said as such, not as "no document matches" each REF
-        raise _nothing_ingested()
-    return {"doc_ids": sorted(d.id for d in select_documents(store, _refs(list(refs))))}
+    return document_scope(store, _refs(list(refs)))
 
 
-def home_scope(settings: Any, refs: tuple[str, ...] | list[str]) -> dict[str, Any] | None:
-    """`scope_filters` over the home's store, opened for this alone (`ragtune chat --in`: resolved before the app
-    starts, so a typo is exit 2 on the command line). A home without a database is not given one."""
+def home_scope(settings: Any, refs: tuple[str, ...] | list[str]) -> tuple[dict[str, Any] | None, list[str]]:
+    """(`scope_filters` over the home's store, the REFs as the store looks them up): `ragtune chat --in`, resolved
+    before the app starts, so a typo is exit 2 on the command line; the app keeps the refs to follow a folder when
+    documents are ingested or removed while it runs. The store is opened for this alone; a home without a database
+    is not given one. (None, []) without refs."""
     if not refs:
-        return None
+        return None, []
     if not settings.home.db_path.is_file():
-        raise _nothing_ingested()
+        from ..appliance.scope import nothing_ingested
+
+        raise nothing_ingested()
     from ..appliance.store import open_store
+    from .docs_cmd import _refs
 
     store = open_store(settings.home)
     try:
-        return scope_filters(store, refs)
+        filters = scope_filters(store, refs)
     finally:
         store.close()
+    return filters, ([] if filters is None else _refs(list(refs)))
 
 
 def within_note(filters: dict[str, Any] | None) -> str:

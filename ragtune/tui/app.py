@@ -105,10 +105,16 @@ class RagtuneApp(App):
 
     def __init__(self, settings: Settings, *, engine: Any = None, engine_factory: EngineFactory | None = None,
                  ingest: IngestFn | None = None, documents: DocumentSource | None = None,
-                 adapter: str | None = None, close_engine: bool = True, scope: dict[str, Any] | None = None):
+                 adapter: str | None = None, close_engine: bool = True, scope: dict[str, Any] | None = None,
+                 scope_refs: list[str] | None = None):
         super().__init__()
         self.settings = settings
-        self.scope: dict[str, Any] | None = scope or None  # every question's retrieval filters ({"doc_ids": [...]})
+        self.scope: dict[str, Any] | None = dict(scope) if scope else None  # every question's retrieval filters
+        self.scope_refs: list[str] | None = None  # what the scope was chosen as: a folder, a document, ids
+        self.scope_what = ""  # how the notifications name it
+        self._scope_version: int | None = None  # the store's index version the scope's ids were resolved at
+        if self.scope:
+            self.scope_refs = list(scope_refs) if scope_refs else [str(i) for i in self.scope.get("doc_ids") or ()]
         self.engine = engine
         self.engine_error: str | None = None
         self.engine_state = "no model"  # the status bar's word for engine_error
@@ -130,6 +136,8 @@ class RagtuneApp(App):
 
         self.chat = ChatScreen()
         self.push_screen(self.chat)
+        if self.scope:
+            self._scope_version = self._index_version()
         if self.engine is None:
             self.run_worker(self._load_engine, thread=True, name="load-engine", group="engine")
 
@@ -231,9 +239,49 @@ class RagtuneApp(App):
             return None
 
     def documents_changed(self) -> None:
-        """An ingest ended (also one left running in the background): the status bar's document count."""
+        """An ingest ended (also one left running in the background): the status bar's document count, and the
+        scope follows its folder."""
+        self.follow_scope()
         if self.chat is not None and self.chat.is_mounted:
             self.chat.refresh_documents()
+
+    def _index_version(self) -> int | None:
+        try:
+            return self.documents.index_version()
+        except Exception:
+            return None
+
+    def follow_scope(self) -> None:
+        """A scope is held as document ids beside what the person chose (`scope_refs`: a folder, a document's
+        path). When the store's index version has moved (an ingest here, `docs remove` or an ingest elsewhere),
+        the refs are resolved again, like `--in`: a folder takes in its new documents and lets go of removed ones.
+        Nothing left: the scope is cleared with a notification, rather than every question refused. Cheap when
+        nothing changed (one read of the version): called before each question is sent and after an ingest."""
+        if not self.scope or not self.scope_refs:
+            return
+        version = self._index_version()
+        if version is None or version == self._scope_version:
+            return
+        try:
+            ids, gone = self.documents.resolve(self.scope_refs)
+        except Exception as exc:  # the scope stays as it was; the next question tries again
+            self.notify(self.describe_error(exc)[0], title="cannot follow the scope", severity="warning")
+            return
+        self._scope_version = version
+        what = self.scope_what or scope_size(self.scope)
+        if not ids:
+            self.scope = self.scope_refs = None
+            self.notify(f"No document of the scope ({what}) is stored any more: answers come from every document "
+                        "again", title="scope", severity="warning", timeout=10)
+        else:
+            if gone:
+                self.notify(f"No longer stored: {', '.join(gone[:3])}{' …' if len(gone) > 3 else ''}; the scope "
+                            f"keeps {len(ids)} document{'' if len(ids) == 1 else 's'}", title="scope",
+                            severity="warning")
+                self.scope_refs = [r for r in self.scope_refs if r not in gone]
+            self.scope = {"doc_ids": ids}
+        if self.chat is not None and self.chat.is_mounted:
+            self.chat.scope_changed()
 
     def recent_questions(self) -> list[str]:
         try:
@@ -273,13 +321,18 @@ class RagtuneApp(App):
     def remember_adapter(self, adapter_id: str) -> None:
         self._adapter = adapter_id
 
-    def set_scope(self, scope: dict[str, Any] | None, what: str = "") -> None:
+    def set_scope(self, scope: dict[str, Any] | None, what: str = "", refs: list[str] | None = None) -> None:
         """Answer the next questions only from `scope`'s documents (None: from every document); `what` names them
-        in the notification ("handbook.md")."""
+        in the notification ("handbook.md"); `refs` is what was chosen (a folder, a document's path), resolved
+        again when the store changes (default: the ids)."""
         if not scope and not self.scope:
             self.notify("Answers already come from every document", severity="information", timeout=3)
             return
         self.scope = scope or None
+        self.scope_what = what if self.scope else ""
+        self.scope_refs = (list(refs) if refs else [str(i) for i in self.scope.get("doc_ids") or ()]) \
+            if self.scope else None
+        self._scope_version = self._index_version() if self.scope else None
         if self.scope:
             self.notify(f"Next answers come only from {what or scope_size(self.scope)} (ctrl+s: every document "
                         "again)", title="scope")
@@ -326,10 +379,16 @@ class RagtuneApp(App):
         self.ingest_stop.clear()
 
         def done(summary: Any) -> None:
-            if summary is not None and self.chat is not None:
-                self.chat.refresh_documents()
+            if summary is not None:
+                self.documents_changed()
 
         self.push_screen(IngestScreen(), done)
+
+    def action_documents(self) -> None:
+        from .screens.documents import DocumentsScreen
+
+        if not isinstance(self.screen, DocumentsScreen):
+            self.push_screen(DocumentsScreen())
 
     def action_evals(self) -> None:
         from .screens.evals import EvalScreen
@@ -340,7 +399,7 @@ class RagtuneApp(App):
 def create_app(settings: Settings, *, engine: Any = None, engine_factory: EngineFactory | None = None,
                ingest: IngestFn | None = None, documents: DocumentSource | None = None,
                adapter: str | None = None, close_engine: bool = True,
-               scope: dict[str, Any] | None = None) -> RagtuneApp:
+               scope: dict[str, Any] | None = None, scope_refs: list[str] | None = None) -> RagtuneApp:
     """The chat app over `settings.home`.
 
     engine: a ready AnswerEngine (or a test double with its interface); when None, `engine_factory(settings)` (default: AnswerEngine)
@@ -349,10 +408,11 @@ def create_app(settings: Settings, *, engine: Any = None, engine_factory: Engine
     documents: chunk/document lookups for the source and document views (default: over ragtune.db).
     adapter: the adapter id ctrl+l switches to (default: config's [generate] adapter, else the registry's active).
     scope: retrieval filters every question is asked with (`ragtune chat --in`: {"doc_ids": [...]}); the document
-      view's `a` sets it, ctrl+s clears it.
+      view's and documents screen's `a` set it, ctrl+s clears it. scope_refs: what was named (`--in` REFs), resolved
+      again when the store changes, so a folder scope follows its documents (default: the ids).
     """
     return RagtuneApp(settings, engine=engine, engine_factory=engine_factory, ingest=ingest, documents=documents,
-                      adapter=adapter, close_engine=close_engine, scope=scope)
+                      adapter=adapter, close_engine=close_engine, scope=scope, scope_refs=scope_refs)
 
 
 @contextmanager

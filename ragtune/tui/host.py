@@ -29,6 +29,7 @@ class ChatHost(Protocol):
     ingest_status: str | None  # how far a running ingest is ("120/5000 files"); None when none runs
     ingest_stop: threading.Event  # set: the running ingest stops soon (escape, quit); finished documents are kept
     scope: dict[str, Any] | None  # the retrieval filters every question is asked with; None: every document
+    scope_refs: list[str] | None  # what the scope was chosen as (a folder, a document's path), followed on changes
 
     # -- services of RagtuneApp -------------------------------------------------------------------
     def describe_error(self, exc: BaseException) -> tuple[str, str]: ...
@@ -41,7 +42,8 @@ class ChatHost(Protocol):
     def open_document(self, item: ContextItem, terms: list[str]) -> None: ...
     def remember_adapter(self, adapter_id: str) -> None: ...
     def adapter_candidate(self) -> str | None: ...
-    def set_scope(self, scope: dict[str, Any] | None, what: str = "") -> None: ...
+    def set_scope(self, scope: dict[str, Any] | None, what: str = "", refs: list[str] | None = None) -> None: ...
+    def follow_scope(self) -> None: ...
 
     # -- the parts of textual's App the screens call ----------------------------------------------------
     @property
@@ -55,7 +57,7 @@ class ChatHost(Protocol):
 
 # The members a test checks RagtuneApp has (a Protocol is not checked at run time).
 HOST_MEMBERS = ("settings", "engine", "engine_error", "engine_state", "engine_lock", "ingest_fn", "documents",
-                "ingest_status", "ingest_stop", "scope", "describe_error", "count_documents", "documents_changed",
-                "recent_questions", "eval_report_dirs", "heading_of", "lookup_chunk", "open_document",
-                "remember_adapter", "adapter_candidate", "set_scope", "call_from_thread", "notify", "push_screen",
-                "pop_screen", "size")
+                "ingest_status", "ingest_stop", "scope", "scope_refs", "describe_error", "count_documents",
+                "documents_changed", "recent_questions", "eval_report_dirs", "heading_of", "lookup_chunk",
+                "open_document", "remember_adapter", "adapter_candidate", "set_scope", "follow_scope",
+                "call_from_thread", "notify", "push_screen", "pop_screen", "size")

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from ragtune.appliance.errors import InputError, ModelError
 from ragtune.appliance.types import Answer, ContextItem, Timings
 
-from ragtune.tui.data import ChunkInfo, DocumentText, query_terms
+from ragtune.tui.data import ChunkInfo, DocRow, DocumentText, query_terms
 
 FAKE_MODEL_ID = "f00dfeed" + "0" * 56
 FAKE_ADAPTER_ID = "ada97e11" + "1" * 56
@@ -139,7 +139,41 @@ class FakeEngine:
 
 
 class FakeDocuments:
-    """DocumentSource over the fake corpus (what StoreDocuments is over ragtune.db)."""
+    """DocumentSource over the fake corpus (what StoreDocuments is over ragtune.db). `paths` (path -> id) is what
+    the list, `resolve` and `index_version` see: a test adds or removes paths and bumps `version` to act out an
+    ingest or a `docs remove`."""
+
+    def __init__(self) -> None:
+        self.paths: dict[str, int] = dict(FAKE_DOC_IDS)
+        self.version = 1
+        self.listed = 0  # list_documents calls
+
+    def list_documents(self) -> list[DocRow]:
+        self.listed += 1
+        return [DocRow(i, p, next((t for s, t, _ in _FAKE_DOCS if s == p), ""), len(self._rows(p)) or 1,
+                       1714557600.0 + 3600 * i) for p, i in sorted(self.paths.items())]
+
+    def document_by_id(self, doc_id: int) -> DocumentText:
+        path = next((p for p, i in self.paths.items() if i == doc_id), None)
+        if path is None:
+            return DocumentText(f"document {doc_id}", "", "", note="this document is no longer stored")
+        rows = self._rows(path)
+        return DocumentText(path, rows[0][2] if rows else "", " ".join(r[5] for r in rows), doc_id=doc_id)
+
+    def index_version(self) -> int | None:
+        return self.version
+
+    def resolve(self, refs: list[str]) -> tuple[list[int], list[str]]:
+        """Like `--in`: an id, a path, or a folder (every path under it)."""
+        ids: set[int] = set()
+        gone = []
+        for ref in refs:
+            found = {i for p, i in self.paths.items()
+                     if str(i) == ref or p == ref or p.startswith(ref.rstrip("/") + "/")}
+            ids |= found
+            if not found:
+                gone.append(ref)
+        return sorted(ids), gone
 
     def _rows(self, source: str) -> list[tuple[int, str, str, int, int, str]]:
         return [r for r in FAKE_CHUNKS if r[1] == source]
@@ -163,6 +197,23 @@ class FakeDocuments:
 
     def close(self) -> None:
         pass
+
+
+class ManyDocuments(FakeDocuments):
+    """`n` documents in `folders` folders (/home/org/docs/fNN/report-NNNNN.md); the list waits for `gate` (a
+    threading.Event) when one is given: a slow database."""
+
+    def __init__(self, n: int = 10_000, folders: int = 100, gate: Any = None):
+        super().__init__()
+        self.paths = {f"/home/org/docs/f{i % folders:02d}/report-{i:05d}.md": i for i in range(1, n + 1)}
+        self.gate = gate
+
+    def list_documents(self) -> list[DocRow]:
+        if self.gate is not None:
+            self.gate.wait(10)
+        self.listed += 1
+        return [DocRow(i, p, f"Quarterly report {i}", 1 + i % 7, 1714557600.0 + 60 * i)
+                for p, i in sorted(self.paths.items())]
 
 
 def fake_ingest(settings: Any, paths: list, *, prune: bool = False, progress: Callable | None = None,

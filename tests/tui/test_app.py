@@ -9,7 +9,8 @@ import pytest
 from textual.widgets import DataTable, OptionList
 
 from ragtune.appliance.errors import GenerationError, ModelError
-from ragtune.tui.data import list_eval_reports, merge_chunks, partial_answer, partial_status, query_terms
+from ragtune.tui.data import merge_chunks, partial_answer, partial_status, query_terms
+from ragtune.tui.reports import list_eval_reports
 from tests.tui.fakes import FAKE_ADAPTER_ID, FakeEngine, ask_until_streaming
 from ragtune.tui.screens.chat import ChatScreen
 from ragtune.tui.screens.document import DocumentScreen

@@ -157,7 +157,8 @@ def chat_cli(home, monkeypatch):
     tty = types.SimpleNamespace(isatty=lambda: True)
     monkeypatch.setattr(chat_mod, "sys", types.SimpleNamespace(stdin=tty, stdout=tty))
     opened: list = []
-    monkeypatch.setattr(chat_mod, "_open_app", lambda settings, scope=None: opened.append(scope))
+    monkeypatch.setattr(chat_mod, "_open_app",
+                        lambda settings, scope=None, scope_refs=None: opened.append((scope, scope_refs)))
     return opened
 
 
@@ -191,7 +192,9 @@ def test_chat_in_opens_the_app_scoped(chat_cli, stored, capsys):
     assert _run(["chat", "--in", str(docs / "hr")], capsys)[0] == 0
     assert _run(["chat", "--in", str(ids[2]), "--in", str(docs / "hr" / "sick.md")], capsys)[0] == 0
     assert _run(["chat"], capsys)[0] == 0
-    assert chat_cli == [{"doc_ids": sorted(ids[:2])}, {"doc_ids": sorted(ids[1:])}, None]
+    # the refs go along: the app follows the folder when documents come and go (test_documents.py)
+    assert chat_cli == [({"doc_ids": sorted(ids[:2])}, [str(docs / "hr")]),
+                        ({"doc_ids": sorted(ids[1:])}, [str(ids[2]), str(docs / "hr" / "sick.md")]), (None, [])]
 
 
 def test_chat_in_a_ref_that_matches_nothing_is_exit_2_before_the_app(chat_cli, stored, capsys):

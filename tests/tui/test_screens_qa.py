@@ -12,7 +12,8 @@ from rich.cells import cell_len
 from textual.widgets import DataTable, Input, OptionList, ProgressBar, Static
 
 from ragtune.appliance.types import ContextItem
-from ragtune.tui.data import DocumentText, EvalReport, StoreDocuments
+from ragtune.tui.data import DocumentText, StoreDocuments
+from ragtune.tui.reports import EvalReport
 from ragtune.tui.screens.chat import ChatScreen
 from ragtune.tui.screens.document import MAX_SHOWN, DocumentScreen
 from ragtune.tui.screens.evals import list_label

@@ -210,3 +210,20 @@ def test_scoped_answer_80x24(snap_compare, settings):
     app = create_app(settings, engine=FakeEngine(), documents=FakeDocuments(), ingest=fake_ingest,
                      adapter=FAKE_ADAPTER_ID, scope={"doc_ids": [FAKE_DOC_IDS["docs/adapters.md"]]})
     assert snap_compare(app, terminal_size=(80, 24), run_before=asking(Q_OK))
+
+
+def test_documents_80x24(snap_compare, app, monkeypatch):
+    """ctrl+t over the two fake documents, the second highlighted (dates in UTC: the same on every machine)."""
+    import ragtune.tui.widgets.doclist as doclist
+
+    monkeypatch.setattr(doclist.time, "localtime", time.gmtime)
+
+    async def run_before(pilot):
+        await pilot.press("ctrl+t")
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if pilot.app.screen.all is not None:
+                break
+        await pilot.press("tab", "down")
+        await steady(pilot)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

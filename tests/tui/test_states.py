@@ -16,7 +16,8 @@ from textual.widgets import DataTable, Input, Static
 
 from ragtune.appliance.errors import ModelError, StoreError
 from ragtune.appliance.types import Answer, ContextItem, Timings
-from ragtune.tui.data import ChunkInfo, DocumentText, EvalReport, one_line, printable, printable_text
+from ragtune.tui.data import ChunkInfo, DocumentText, one_line, printable, printable_text
+from ragtune.tui.reports import EvalReport
 from ragtune.tui.screens.chat import ChatScreen
 from ragtune.tui.screens.document import MAX_SHOWN, DocumentScreen, window
 from ragtune.tui.screens.evals import EvalScreen

@@ -64,10 +64,11 @@ class ChatScreen(Screen):
         Binding("ctrl+l", "toggle_adapter", "Base/LoRA", priority=True),
         Binding("ctrl+n", "cite(1)", "Next cite", show=False, priority=True),
         Binding("ctrl+p", "cite(-1)", "Prev cite", show=False, priority=True),
-        Binding("ctrl+o", "open_document", "Open doc", priority=True),
+        Binding("ctrl+o", "open_document", "Open", priority=True),
         Binding("ctrl+g", "app.ingest", "Ingest", priority=True),
         Binding("ctrl+r", "app.evals", "Evals", priority=True),
-        Binding("ctrl+s", "clear_scope", "All docs", priority=True),  # in the footer while a scope is set
+        Binding("ctrl+t", "app.documents", "Docs", priority=True),
+        Binding("ctrl+s", "clear_scope", "All", priority=True),  # in the footer while a scope is set
         Binding("escape", "escape", "Stop/Ask", show=False),
         Binding("question_mark", "app.help", "Help", show=False),
     ]
@@ -267,6 +268,7 @@ class ChatScreen(Screen):
         target.started_at = time.perf_counter()
         self.status.state = "answering… esc: stop"
         target.set_waiting_text("retrieving and generating…")
+        self.app.follow_scope()  # documents ingested or removed since the scope was chosen
         self._ask_worker(question, target, self.app.scope)
 
     @work(thread=True, group="engine", name="ask")

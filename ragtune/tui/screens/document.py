@@ -41,7 +41,7 @@ class DocumentScreen(Screen):
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "Back"),
         Binding("a", "ask_within", "Ask within"),
-        Binding("ctrl+s", "clear_scope", "All docs"),  # as in the chat; in the footer while a scope is set
+        Binding("ctrl+s", "clear_scope", "All"),  # as in the chat; in the footer while a scope is set
     ]
 
     app: ChatHost  # type: ignore[assignment]  # RagtuneApp, typed by what the screen uses (ragtune/tui/host.py)
@@ -91,8 +91,9 @@ class DocumentScreen(Screen):
         if self.doc.doc_id is None:
             self.notify("This document is no longer stored: there is nothing to ask within", severity="warning")
             return
-        self.app.set_scope({"doc_ids": [self.doc.doc_id]}, PurePosixPath(self.doc.source).name or self.doc.source)
-        self.app.pop_screen()
+        self.app.set_scope({"doc_ids": [self.doc.doc_id]}, PurePosixPath(self.doc.source).name or self.doc.source,
+                           refs=[self.doc.source])
+        self.dismiss(True)  # opened from the documents screen: it goes too (its callback)
 
     def action_clear_scope(self) -> None:
         self.app.set_scope(None)

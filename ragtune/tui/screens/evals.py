@@ -14,8 +14,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..data import EvalReport, fit_cells, fmt_metric, list_eval_reports, printable, printable_text
+from ..data import fit_cells, printable, printable_text
 from ..host import ChatHost
+from ..reports import EvalReport, fmt_metric, list_eval_reports
 
 
 def plain(value: object, style: str = "") -> Text:
