@@ -399,8 +399,9 @@ def settings_from_dict(data: dict[str, Any], *, home: Home | None = None, where:
 
 # Model keys whose value may be a file or folder path. A relative one is the home's (docs/store.md, "A backup works
 # wherever it is put"); with each, what its resolver reads as a path even when nothing is there (rerank.py, embed.py:
-# a "/" or a leading "."; refs.py: a .gguf), so that a missing one is named in the home, and a registry name with a
-# "/" in it (`models add --name org/model`) that names no file is still looked up as a name.
+# a "/" or a leading "."; refs.py: a .gguf model, a .gguf adapter in a folder), so that a missing one is named in the
+# home, and a registry name with a "/" in it (`models add --name org/model`) or an adapter's name ending in .gguf
+# (`--name my.gguf`) that names no file is still looked up as a name.
 def _slash_or_dot(ref: str) -> bool:
     return "/" in ref or ref.startswith(".")
 
@@ -409,7 +410,14 @@ def _gguf(ref: str) -> bool:
     return ref.endswith(".gguf")
 
 
-PATH_KEYS = {("embed", "model"): _slash_or_dot, ("generate", "model"): _gguf, ("generate", "adapter"): _gguf,
+def _gguf_in_folder(ref: str) -> bool:
+    # refs.resolve_adapter looks a .gguf that is no file up as a registry name (`models add a.gguf --name my.gguf`):
+    # a bare `my.gguf` is left to it; one in a folder (`adapters/x.gguf`) is named in the home, where it was meant
+    return "/" in ref and _gguf(ref)
+
+
+# refs.resolve_gguf_model reads every .gguf as a file, never as a name: a missing `x.gguf` is named in the home
+PATH_KEYS = {("embed", "model"): _slash_or_dot, ("generate", "model"): _gguf, ("generate", "adapter"): _gguf_in_folder,
              ("retrieve", "rerank"): _slash_or_dot}
 PATH_SUFFIXES = (".gguf", ".onnx")  # a model file's, named without a folder (`x.gguf`)
 

@@ -20,8 +20,8 @@ from .filelock import exclusive
 from .home import Home
 from .jsonl import long_number
 from .text import escaped
-from .tomltext import (MAX_TOML_BYTES, TomlTextError, key_line, loads, out_of_range, read_toml, toml_value, tomllib,
-                       value_end)
+from .tomltext import (MAX_TOML_BYTES, TomlTextError, key_place, loads, out_of_range, read_toml, table_places,
+                       toml_value, tomllib, value_end)
 
 
 def _field(section: str, key: str) -> Any:
@@ -63,30 +63,46 @@ def parse_cli_value(section: str, key: str, raw: str) -> Any:
 
 
 def set_in_toml(text: str, section: str, key: str, value: Any) -> str:
-    """`text` with `key = value` set inside `[section]`: the key's value is replaced where it exists (all the lines
-    a multi-line one spans; a comment after it is kept: `model = "x.gguf"  # the big one`), else the key goes right
-    under the section header, else the section is appended. Comments and other lines are kept."""
+    """`text` with `key = value` set inside `[section]`: the key's value is replaced where it exists (the key as
+    written, bare, quoted (`"model" = …`) or dotted (`section.key = …` above every header); all the lines a
+    multi-line value spans; a comment after it is kept: `model = "x.gguf"  # the big one`), else the key goes right
+    under the section's header, else after the top-level dotted keys that declare the section (`section.key = …`:
+    a `[section]` header there would declare it twice), else the section is appended. Other lines are kept."""
     line = f"{key} = {toml_value(value)}"
-    at = key_line(text, section, key)
+    at = key_place(text, section, key)
     if at is not None:
-        begin = sum(map(len, text.splitlines(keepends=True)[:at - 1]))  # key_line's own lines
-        indent = re.compile(r"[ \t]*").match(text, begin).group(0)
-        head = re.compile(rf"{re.escape(key)}[ \t]*=[ \t]*").match(text, begin + len(indent))
-        end = value_end(text, head.end()) if head else None
-        eol = text.find("\n", begin if end is None else end)
+        n, start = at
+        if start is None:  # a `[section.key]` header: the line is replaced, as it always was
+            begin = _line_offset(text, n)
+            start, new_value, end = begin + len(re.compile(r"[ \t]*").match(text, begin).group(0)), line, None
+        else:  # the key as written (its quotes, its spacing) stays; only the value is new
+            new_value, end = toml_value(value), value_end(text, start)
+        eol = text.find("\n", start if end is None else end)
         eol = len(text) if eol < 0 else eol
         # what follows the value on its line: a comment, kept; anything else was no TOML and goes. A value that never
-        # ends, or a `[section.key]` header: the line is replaced, as it always was
+        # ends: the rest of its line is replaced, as it always was
         rest = "" if end is None or not text[end:eol].lstrip().startswith("#") else text[end:eol]
-        new = text[:begin] + indent + line + rest + text[eol:]
+        new = text[:start] + new_value + rest + text[eol:]
         return new if new.endswith("\n") else new + "\n"
-    lines = text.splitlines()
-    for n, existing in enumerate(lines):
-        if re.match(rf"\s*\[\s*{re.escape(section)}\s*\]\s*(#.*)?$", existing):
-            lines.insert(n + 1, line)
-            return "\n".join(lines) + "\n"
-    body = "\n".join(lines).rstrip("\n")
+    header, dotted = table_places(text, section)
+    if header is None and dotted is not None:
+        line = f"{section}.{line}"
+    after = header if header is not None else dotted
+    if after is not None:
+        lines = text.split("\n")  # TOML's lines, as table_places counts them
+        lines.insert(after, line)
+        new = "\n".join(lines)
+        return new if new.endswith("\n") else new + "\n"
+    body = "\n".join(text.splitlines()).rstrip("\n")
     return (body + "\n\n" if body else "") + f"[{section}]\n{line}\n"
+
+
+def _line_offset(text: str, n: int) -> int:
+    """The offset where line `n` (1-based, lines as TOML counts them: "\n") begins."""
+    at = 0
+    for _ in range(n - 1):
+        at = text.index("\n", at) + 1
+    return at
 
 
 def cli_path_value(section: str, key: str, value: Any, home: Home) -> Any:

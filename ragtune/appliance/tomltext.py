@@ -7,6 +7,7 @@ imports only errors.py and jsonl.py (its bracket scanner), which import nothing 
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -127,20 +128,92 @@ def toml_repr(v: Any) -> str:
         return type(v).__name__
 
 
+# A TOML key as written: bare words and quoted ones (`"model"`, `'model'`), dotted (`generate.model`, blanks around
+# the dots allowed); a table header is one in brackets.
+_BARE = r"[A-Za-z0-9_-]+"
+_SIMPLE = rf"(?:{_BARE}|\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*')"
+_DOTTED = rf"{_SIMPLE}(?:[ \t]*\.[ \t]*{_SIMPLE})*"
+_KEY = re.compile(rf"[ \t]*({_DOTTED})[ \t]*=[ \t]*")
+_HEADER = re.compile(rf"[ \t]*(\[\[?)[ \t]*({_DOTTED})[ \t]*\]\]?[ \t]*(#.*)?$")
+
+
+def _key_path(written: str) -> tuple[str, ...] | None:
+    """The names a key written so stands for (`"model"` and `'model'` are `model`; `a . "b"` is a, b), or None."""
+    if re.fullmatch(rf"{_BARE}(?:[ \t]*\.[ \t]*{_BARE})*", written):
+        return tuple(part.strip(" \t") for part in written.split("."))
+    try:  # a quoted part (escapes and all): the parser's own reading
+        doc: Any = tomllib.loads(f"{written} = 0")
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError):
+        return None
+    path: list[str] = []
+    while isinstance(doc, dict) and len(doc) == 1:
+        name, doc = next(iter(doc.items()))
+        path.append(name)
+    return tuple(path)
+
+
+def _places(text: str) -> Any:
+    """(line, full key path, offset where its value begins) of each key of a TOML text, and (line, table path, None)
+    of each table header, in order: a key's path includes its table's (`[generate]` + `"model" = …` is generate,
+    model). The lines of a multi-line value are its own, never read as keys."""
+    table: tuple[str, ...] = ()
+    lines = text.split("\n")  # TOML's lines: a form feed or U+2028 in a comment or string ends none
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line) + 1)
+    n = 0
+    while n < len(lines):
+        line = lines[n].rstrip("\r")
+        head = _HEADER.match(line)
+        if head:
+            table = _key_path(head.group(2)) or ("[",)  # `[[x]]` too: x's line for an error
+            yield n + 1, table, None
+            n += 1
+            continue
+        key = _KEY.match(line)
+        path = _key_path(key.group(1)) if key else None
+        if key is None or path is None:
+            n += 1
+            continue
+        start = offsets[n] + key.end()
+        yield n + 1, table + path, start
+        end = value_end(text, start)
+        n = n + 1 if end is None else max(n + 1, bisect.bisect_right(offsets, end))
+
+
+def key_place(text: str, section: str | None, key: str) -> tuple[int, int | None] | None:
+    """(line, offset where the value begins) of `key = …` inside `[section]` of a TOML text (1-based; section
+    None: a top-level key), the key bare or quoted (`"key" = …`, `'key' = …`), or a dotted one naming the same
+    (`section.key = …` above every header); (line, None) for a `[section.key]` sub-table's header; or None."""
+    want = (key,) if section is None else (*section.split("."), key)
+    for n, path, start in _places(text):
+        if path == want:
+            return n, start
+    return None
+
+
 def key_line(text: str, section: str | None, key: str) -> int | None:
     """The line of `key = …` inside `[section]` of a TOML text (1-based; section None: a top-level key), or of a
-    `[section.key]` sub-table's header, or None."""
-    current = None
-    for n, line in enumerate(text.splitlines(), start=1):
-        head = re.match(r"\s*\[\s*([A-Za-z0-9_.-]+)\s*\]\s*(#.*)?$", line)
-        if head:
-            current = head.group(1)
-            if current == f"{section}.{key}":
-                return n
-            continue
-        if current == section and re.match(rf"\s*{re.escape(key)}\s*=", line):
-            return n
-    return None
+    `[section.key]` sub-table's header, or None (key_place: quoted and dotted keys too)."""
+    at = key_place(text, section, key)
+    return None if at is None else at[0]
+
+
+def table_places(text: str, name: str) -> tuple[int | None, int | None]:
+    """Where table `name` is declared: (line of its `[name]` header, however quoted, or None; the last line of
+    the last top-level dotted key that declares it, `name.key = …`, or None)."""
+    want = tuple(name.split("."))
+    header = dotted = None
+    table_seen = False
+    for n, path, start in _places(text):
+        if start is None:
+            table_seen = True
+            if header is None and path == want:
+                header = n
+        elif not table_seen and path[:len(want)] == want and len(path) > len(want):
+            end = value_end(text, start)
+            dotted = n + (text.count("\n", start, end) if end is not None else 0)
+    return header, dotted
 
 
 def value_end(text: str, start: int) -> int | None:
@@ -195,15 +268,11 @@ def _closing(text: str, i: int, quote: str) -> int | None:
 
 def section_line(text: str, name: str) -> int | None:
     """The line where top-level `name` is declared (1-based): its `[name]` / `[name.…]` header, or a `name = …`
-    key above every header (a key outside any section), or None."""
-    in_table = False
-    for n, line in enumerate(text.splitlines(), start=1):
-        head = re.match(r"\s*\[\[?\s*([A-Za-z0-9_-]+)", line)
-        if head:
-            if head.group(1) == name:
-                return n
-            in_table = True
-        elif not in_table and re.match(rf"\s*{re.escape(name)}\s*[=.]", line):
+    key above every header (a key outside any section), or None; the names bare or quoted."""
+    top = True
+    for n, path, start in _places(text):
+        top = top and start is not None
+        if path[:1] == (name,) and (start is None or top):
             return n
     return None
 

@@ -52,10 +52,12 @@ def test_a_relative_path_is_the_homes_from_any_working_directory(home, tmp_path,
 
 
 @pytest.mark.parametrize("section,key,value,in_home", [
-    ("generate", "model", "models/gone.gguf", True), ("generate", "adapter", "gone.gguf", True),
+    ("generate", "model", "models/gone.gguf", True), ("generate", "adapter", "adapters/gone.gguf", True),
+    ("generate", "model", "gone.gguf", True),  # refs.resolve_gguf_model reads any .gguf as a file
     ("embed", "model", "embedders/gone", True), ("retrieve", "rerank", "./gone", True),
     # read as a registry name by their resolvers when no such file exists: `models add --name org/model`
     ("generate", "model", "org/model", False), ("generate", "adapter", "team/a1", False),
+    ("generate", "adapter", "gone.gguf", False),  # `models add a.gguf --name gone.gguf` (was: named in the home)
 ])
 def test_a_path_that_exists_nowhere(home, tmp_path, monkeypatch, section, key, value, in_home):
     home.root.mkdir(parents=True, exist_ok=True)
@@ -100,3 +102,31 @@ def test_command_line_paths_keep_the_working_directory(home, tmp_path, monkeypat
     capsys.readouterr()
     assert Registry(home).get("x").id == sha256_path(tmp_path / "models" / "x.gguf")
     assert resolve_gguf_model(Registry(home), "models/x.gguf")[0] == Path("models/x.gguf")  # a flag's value
+
+
+def test_an_adapter_registered_under_a_gguf_name_serves_from_the_config(home, tmp_path, monkeypatch, capsys):
+    """`models add a.gguf --name my.gguf`: `[generate] adapter = "my.gguf"` (no such file in the home or here) is
+    that registry name, as refs.resolve_adapter reads it (was: made `$HOME/my.gguf`, a missing file, so serving
+    failed); a home file of that name still wins, and a name found nowhere fails naming what was looked up."""
+    home.root.mkdir(parents=True, exist_ok=True)
+    write_gguf(tmp_path / "src" / "a.gguf", tag="a")
+    monkeypatch.chdir(tmp_path)
+    assert main(["--home", str(home.root), "models", "add", "src/a.gguf", "--kind", "lora-gguf",
+                 "--name", "my.gguf"]) == 0
+    capsys.readouterr()
+    reg = Registry(home)
+    want = reg.get("my.gguf")
+    assert main(["--home", str(home.root), "config", "set", "generate.adapter", "my.gguf"]) == 0  # checked, stored
+    capsys.readouterr()
+    assert 'adapter = "my.gguf"' in home.config_path.read_text(encoding="utf-8")  # was: the working directory's path
+    got = load_settings(home=home).generate.adapter
+    assert got == "my.gguf" and resolve_adapter(reg, got) == (want.path, want.id)
+    write_gguf(home.root / "my.gguf", tag="home")  # the home holds such a file: the file, as before
+    assert resolve_adapter(reg, load_settings(home=home).generate.adapter)[0] == home.root / "my.gguf"
+    home.config_path.write_text('[generate]\nadapter = "nowhere.gguf"\n', encoding="utf-8")
+    with pytest.raises(ModelError, match=r"config\.toml:2: \[generate\] adapter: no artifact 'nowhere\.gguf' in the "
+                                         r"registry"):
+        resolve_adapter(reg, load_settings(home=home).generate.adapter)
+    home.config_path.write_text('[generate]\nadapter = "adapters/nowhere.gguf"\n', encoding="utf-8")
+    with pytest.raises(ModelError, match=rf"no file or folder at {home.root}/adapters/nowhere\.gguf"):
+        resolve_adapter(reg, load_settings(home=home).generate.adapter)  # with a "/": still named in the home
