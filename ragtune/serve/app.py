@@ -17,7 +17,7 @@ import contextlib
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Callable
 
 from starlette.applications import Starlette
@@ -28,7 +28,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from ..appliance.errors import GenerationError, InputError, ModelError, NothingIngested, RagtuneError
-from ..appliance.scope import UnknownDocument, stored_documents
+from ..appliance.scope import UnknownDocument
 from ..appliance.text import escaped
 from .auth import Token, check_bearer
 from .body import (MAX_REF_CHARS, HTTPError, JSONBody, body_pending, client_id, dumps, json_type,
@@ -36,6 +36,7 @@ from .body import (MAX_REF_CHARS, HTTPError, JSONBody, body_pending, client_id, 
 from .metrics import Metrics
 from .pool import Busy, Cancelled, EnginePool, cancel_check
 from .routing import BASE_MODEL, MODEL_PREFIX, Route as AdapterRoute, Router, UnknownAdapter, UnknownModel
+from .scopes import ScopeCache
 
 from ..appliance.config import ANSWER_MODES as MODES  # "extractive" | "free"
 
@@ -52,6 +53,7 @@ class ServeState:
     metrics: Metrics
     list_adapters: Callable[[], list[dict[str, Any]]]
     monitor: Callable[[], list[str]] | None = None  # rollout check -> breached rules (run periodically)
+    scopes: ScopeCache = field(default_factory=ScopeCache)  # "in" resolved per index version, for every engine
 
 
 # -- plumbing ----------------------------------------------------------------------------------------------
@@ -168,8 +170,9 @@ def create_app(state: ServeState) -> Starlette:
         t0 = time.perf_counter()
 
         def job(engine: Any, cancel: Any) -> Any:
-            # the references resolve against this engine's store connection, in its thread, at answer time
-            filters = None if within is None else {"doc_ids": stored_documents(engine.store, within)}
+            # the references resolve against this engine's store connection, in its thread, at answer time (or come
+            # from the resolution of the same references at the store's current index version: scopes.py)
+            filters = None if within is None else {"doc_ids": state.scopes.resolve(engine.store, within)}
             return engine.ask(question, adapter=target.adapter, k=k, on_token=cancel_check(cancel, sink),
                               client_id=client, arm=target.arm, mode=mode, filters=filters)
 

@@ -11,7 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from ragtune.appliance.answer import AnswerEngine
-from ragtune.appliance.scope import MAX_REF_CHARS, MAX_REFS
+from ragtune.appliance.scope import MAX_REF_CHARS, MAX_REFS, stored_documents
 from ragtune.appliance.store import open_store
 from ragtune.serve.server import make_app
 from tests.serve.helpers import FakeRetriever, TaggingGenerator, serve_settings
@@ -147,3 +147,96 @@ def test_an_openai_client_scopes_through_extra_body(served, home):
     with pytest.raises(openai.BadRequestError) as e:
         oc.chat.completions.create(model="ragtune", messages=msgs, extra_body={"in": ["/nowhere"]})
     assert e.value.code == "document_not_found"
+
+
+# -- the resolution of "in", remembered per index version (ragtune/serve/scopes.py) ---------------------------------
+@pytest.fixture
+def resolutions(monkeypatch):
+    """The refs of each resolution against the store (a cached one is not resolved again)."""
+    import ragtune.serve.scopes as scopes
+
+    calls: list = []
+
+    def counting(store, refs):
+        calls.append(list(refs))
+        return stored_documents(store, refs)
+
+    monkeypatch.setattr(scopes, "stored_documents", counting)
+    return calls
+
+
+def test_the_same_refs_resolve_once_per_index_version(served, home, resolutions):
+    ids = _ingest(home, ["/srv/docs/hr/leave.md", "/srv/docs/hr/pay.md", "/srv/docs/it/vpn.md"])
+    for _ in range(3):
+        assert _ask(served, **{"in": ["/srv/docs/hr"]}).status_code == 200
+        assert _chat(served, **{"in": ["/srv/docs/hr"]}).status_code == 200  # shared by both routes
+    assert resolutions == [["/srv/docs/hr"]] and served.seen == [{"doc_ids": ids[:2]}] * 6
+    assert _ask(served, **{"in": ["/srv/docs/it"]}).status_code == 200 and len(resolutions) == 2  # other refs
+    # an ingest moves the index version: resolved again, the folder's new document in
+    more = _ingest(home, ["/srv/docs/hr/sick.md"])
+    assert _ask(served, **{"in": ["/srv/docs/hr"]}).status_code == 200
+    assert len(resolutions) == 3 and served.seen[-1] == {"doc_ids": ids[:2] + more}
+    assert _ask(served, **{"in": ["/srv/docs/hr"]}).status_code == 200 and len(resolutions) == 3
+
+
+def test_a_removed_document_is_not_served_from_a_stale_entry(served, home, resolutions):
+    leave, pay = _ingest(home, ["/srv/docs/hr/leave.md", "/srv/docs/hr/pay.md"])
+    for refs in (["/srv/docs/hr"], [str(pay)]):
+        assert _ask(served, **{"in": refs}).status_code == 200
+    with open_store(home) as s, s.transaction():  # what `docs remove` does to the store
+        s.delete_document(pay)
+        s.bump_index_version()
+    assert _ask(served, **{"in": ["/srv/docs/hr"]}).status_code == 200 and served.seen[-1] == {"doc_ids": [leave]}
+    r = _ask(served, **{"in": [str(pay)]})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "document_not_found"
+    assert len(resolutions) == 4
+
+
+def test_an_error_is_resolved_again_rather_than_kept(served, home, resolutions):
+    assert _ask(served, **{"in": ["/srv/docs/hr"]}).status_code == 503  # nothing ingested yet
+    _ingest(home, ["/srv/docs/it/vpn.md"])
+    for _ in range(2):
+        assert _ask(served, **{"in": ["/srv/docs/hr"]}).status_code == 400
+    ids = _ingest(home, ["/srv/docs/hr/leave.md"])
+    assert _ask(served, **{"in": ["/srv/docs/hr"]}).status_code == 200 and served.seen[-1] == {"doc_ids": ids}
+    assert len(resolutions) == 4
+
+
+class _Store:
+    index_version = 1
+
+
+def _cache(**kw):
+    from ragtune.serve.scopes import ScopeCache
+
+    calls: list = []
+
+    def resolver(store, refs):
+        calls.append(tuple(refs))
+        return list(range(50)) if refs[0] == "big" else [int(r) for r in refs]
+
+    return ScopeCache(resolver=resolver, **kw), calls
+
+
+def test_the_cache_is_bounded_by_entries_and_by_what_they_hold():
+    cache, calls = _cache(max_entries=2, max_weight=30)
+    store = _Store()
+    for refs in (["1"], ["2"], ["1"], ["3"]):  # "2" is the least recently used when "3" comes
+        assert cache.resolve(store, refs) == [int(refs[0])]
+    assert calls == [("1",), ("2",), ("3",)] and len(cache) == 2
+    cache.resolve(store, ["2"])
+    assert calls[-1] == ("2",)
+    assert cache.resolve(store, ["big"]) == list(range(50)) and len(cache) == 2  # over the whole budget: not kept
+    cache.resolve(store, ["big"])
+    assert calls.count(("big",)) == 2
+
+
+def test_a_new_index_version_drops_the_older_entries_and_results_are_the_callers_own():
+    cache, calls = _cache()
+    store = _Store()
+    ids = cache.resolve(store, ["1", "2"])
+    ids.append(99)  # the caller's list: the entry stays as it was
+    assert cache.resolve(store, ["1", "2"]) == [1, 2] and len(calls) == 1
+    store.index_version = 2
+    assert cache.resolve(store, ["1", "2"]) == [1, 2] and len(calls) == 2 and len(cache) == 1
+    assert cache.hits == 1 and cache.misses == 2

@@ -216,3 +216,31 @@ def test_chat_in_on_a_home_without_documents_creates_nothing(chat_cli, home, cap
 def test_chat_in_is_in_the_help(capsys):
     code, out, _ = _run(["chat", "--help"], capsys)
     assert code == 0 and "--in REF" in out
+
+
+async def test_an_answer_given_within_a_scope_says_so_after_the_scope_is_cleared(make_app):
+    """The status bar says the scope only while it holds: each answer's own line keeps the scope it was asked in,
+    so after ctrl+s the transcript does not read as if every document had been searched."""
+    import threading
+
+    from tests.tui.fakes import FakeEngine, ask_until_streaming
+    from tests.tui.test_app import Q_REFUSED
+
+    gate = threading.Event()
+    gate.set()
+    app = make_app(engine=FakeEngine(gate=gate), scope={"doc_ids": [ADAPTERS, APPLIANCE]})
+    async with app.run_test(size=(120, 30)) as pilot:
+        scoped = await ask(pilot, Q_OK)
+        refused = await ask(pilot, Q_REFUSED)
+        gate.clear()
+        late = await ask_until_streaming(pilot, Q_OK)  # ctrl+s while it is answered: it was asked within them
+        await pilot.press("ctrl+s")
+        gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.scope is None and "within" not in status_line(app)
+        unscoped = await ask(pilot, Q_OK)
+        assert scoped.state == "ok" and refused.state == "refused" and late.state == "ok"
+        for msg in (scoped, refused, late):
+            assert "within 2 documents" in msg.render_text().plain.splitlines()[-1]
+        assert "within" not in unscoped.render_text().plain

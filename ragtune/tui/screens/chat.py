@@ -269,6 +269,7 @@ class ChatScreen(Screen):
         self.status.state = "answering… esc: stop"
         target.set_waiting_text("retrieving and generating…")
         self.app.follow_scope()  # documents ingested or removed since the scope was chosen
+        target.scope = scope_size(self.app.scope)  # the answer's own line says it, whatever ctrl+s does next
         self._ask_worker(question, target, self.app.scope)
 
     @work(thread=True, group="engine", name="ask")

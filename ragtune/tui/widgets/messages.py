@@ -47,6 +47,9 @@ class AnswerMessage(Static, can_focus=True):
         self.error: str | None = None
         self.state = "waiting"
         self.waiting_text = "retrieving and generating…"
+        # "3 documents" when it was asked within a scope: said on its own line, as the status bar stops saying it
+        # once the scope is cleared (ctrl+s) and the transcript would read as if every document was searched
+        self.scope = ""
         # measured here for an answer that was stopped (the engine reports no timings for it)
         self.started_at: float | None = None
         self.first_token_at: float | None = None
@@ -130,6 +133,8 @@ class AnswerMessage(Static, can_focus=True):
             if a.refusal_reason:
                 t.append("\nreason: ", style="dim")
                 t.append(REFUSAL_REASONS.get(a.refusal_reason, a.refusal_reason), style="italic")
+            if self.scope:  # "not in the documents" means those documents only
+                t.append(("\n" if not a.refusal_reason else " · ") + f"within {self.scope}", style="dim")
             return t
         t = Text(a.answer.strip())
         for i, _c in enumerate(a.citations, start=1):
@@ -142,6 +147,8 @@ class AnswerMessage(Static, can_focus=True):
             meta.append("cached")
         if a.repaired:
             meta.append("repaired")
+        if self.scope:
+            meta.append(f"within {self.scope}")
         t.append("\n" + " · ".join(meta), style="dim")
         return t
 
