@@ -80,11 +80,20 @@ def normalise_filters(filters: dict[str, Any] | None) -> dict[str, Any] | None:
     if ids is not None:
         if isinstance(ids, (str, bytes)) or not hasattr(ids, "__iter__"):
             raise InputError(f"filter doc_ids must be a list of document ids, not {type(ids).__name__}")
-        ids = list(ids)
-        if any(isinstance(d, bool) or not isinstance(d, numbers.Integral) for d in ids):  # numpy's ints are ints
-            raise InputError("filter doc_ids must hold document ids (integers)")
-        out["doc_ids"] = tuple(sorted({int(d) for d in ids}))
+        if isinstance(ids, tuple) and _sorted_ints(ids):  # normalised already (retrieve, then rank): kept as it is
+            out["doc_ids"] = ids
+        else:
+            ids = list(ids)
+            if any(isinstance(d, bool) or not isinstance(d, numbers.Integral) for d in ids):  # numpy's ints are ints
+                raise InputError("filter doc_ids must hold document ids (integers)")
+            out["doc_ids"] = tuple(sorted({int(d) for d in ids}))
     return out or None
+
+
+def _sorted_ints(ids: tuple) -> bool:
+    """Plain ints in strictly increasing order: what normalise_filters makes (a scope of 10,000 documents is
+    normalised once, not again at each stage: ~3 ms)."""
+    return all(type(d) is int for d in ids) and all(a < b for a, b in zip(ids, ids[1:]))
 
 
 def plan(store: Any, filters: dict[str, Any] | None, *, candidates: int, total: int) -> Scope | None:
