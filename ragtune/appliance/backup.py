@@ -279,7 +279,7 @@ def _config_paths(root: Path, tmp: Path, res: BackupResult) -> None:
     home-relative (config.py reads relative paths against whichever home loads it), and a file they name under a
     folder the walk left out (tune/, cache/) is copied (`kept_registered`). Only a config.toml that is a symbolic
     link, or that the rewrite would not leave readable, is left as it is, with a warning."""
-    from .config import PATH_KEYS, looks_like_path
+    from .config import PATH_KEYS, home_path_value, looks_like_path, place_in_home
     from .config_edit import set_in_toml
     from .tomltext import TomlTextError, loads
 
@@ -297,14 +297,14 @@ def _config_paths(root: Path, tmp: Path, res: BackupResult) -> None:
         given = os.path.expanduser(v)
         if not (os.path.isabs(given) or (looks_like_path(v) and os.path.lexists(root / given))):
             continue  # an id or a name, or a relative path only the working directory holds (config.py's rule)
-        rel = _in_home_rel(root / given, root)
+        rel = place_in_home(root / given, root)
         if rel is None:
             continue
         if rel.partition("/")[0] not in DERIVED and rel not in DB_FILES:  # never an index or the database
             _keep(root / rel, tmp / rel, rel, res)
         if not os.path.isabs(given):
             continue  # already the home's
-        rel = rel if "/" in rel else f"./{rel}"  # a path, never read as a registry name
+        rel = home_path_value(rel)
         if not cfg.is_symlink():
             candidate = set_in_toml(new, section, key, rel)
             try:
@@ -320,15 +320,6 @@ def _config_paths(root: Path, tmp: Path, res: BackupResult) -> None:
                             f"there; write `{rel}` (relative paths in config.toml are the home's)")
     if new != text:
         atomic_write_text(cfg, new, perms=stat.S_IMODE(cfg.stat().st_mode))
-
-
-def _in_home_rel(path: Path, root: Path) -> str | None:
-    """`path`'s place in the home `root` (posix, relative), or None outside it: by name first (a link inside the home
-    stays the link), else by the real path (a home reached through a link)."""
-    for p in (Path(os.path.normpath(path)), Path(os.path.realpath(path))):
-        if p.is_relative_to(root) and p != root:
-            return p.relative_to(root).as_posix()
-    return None
 
 
 def _keep(src: Path, path: Path, rel: str, res: BackupResult) -> None:

@@ -443,6 +443,22 @@ def _in_home(ref: str, home: Home, surely: Callable[[str], bool] = _slash_or_dot
     return Sourced(str(mine), ref.origin) if isinstance(ref, Sourced) else str(mine)
 
 
+def place_in_home(path: Path | str, root: Path) -> str | None:
+    """`path`'s place inside the home `root` (posix, relative), or None outside it: by name first (a link inside the
+    home stays the link), else by the real path (a link elsewhere to a file of the home, a home reached through a
+    link). What `config set` (config_edit.py) and a backup's copy of config.toml (backup.py) write for it."""
+    for p in (Path(os.path.normpath(path)), Path(os.path.realpath(path))):
+        if p != root and p.is_relative_to(root):
+            return p.relative_to(root).as_posix()
+    return None
+
+
+def home_path_value(rel: str) -> str:
+    """The home's file `rel` as config.toml names it: always read as a path, never as a registry name (`./x.gguf`
+    for one at the top of the home)."""
+    return rel if "/" in rel else f"./{rel}"
+
+
 def _exists(p: Path) -> bool:
     """Path.exists, False for a name the OS cannot look up (too long, a NUL in it): the resolver says what it is."""
     try:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from .atomic import atomic_write_text, is_special
-from .config import PATH_KEYS, SECTIONS, looks_like_path, settings_from_dict
+from .config import PATH_KEYS, SECTIONS, home_path_value, looks_like_path, place_in_home, settings_from_dict
 from .errors import ConfigError, read_capped, unreadable
 from .filelock import exclusive
 from .home import Home
@@ -120,10 +120,10 @@ def cli_path_value(section: str, key: str, value: Any, home: Home) -> Any:
     if not os.path.isabs(given) and not _present(section, target) and (
             _present(section, str(home.root / given)) or not surely(value)):
         return value  # the home's file (config.py reads it so), or a registry name
-    rel = _place_in_home(target, home.root)
+    rel = place_in_home(target, home.root)
     if rel is None:
         return value if os.path.isabs(given) else target
-    return rel if "/" in rel else f"./{rel}"  # a path, never read as a registry name (backup.py writes them so)
+    return home_path_value(rel)
 
 
 def _present(section: str, path: str) -> bool:
@@ -131,15 +131,6 @@ def _present(section: str, path: str) -> bool:
     value as a registry name), anything for the embedder's and reranker's folders (os.path's tests: False for a name
     the OS cannot look up)."""
     return os.path.isfile(path) if section == "generate" else os.path.exists(path)
-
-
-def _place_in_home(path: str, root: Path) -> str | None:
-    """`path`'s place inside the home `root` (posix, relative), or None outside it: by name first (a link inside the
-    home stays the link), else by the real path (a link elsewhere to a file of the home)."""
-    for p in (Path(path), Path(os.path.realpath(path))):
-        if p != root and p.is_relative_to(root):
-            return p.relative_to(root).as_posix()
-    return None
 
 
 def set_config_value(path: Path, dotted: str, raw: str, *, home: Home | None = None,
