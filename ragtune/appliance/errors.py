@@ -40,6 +40,14 @@ class InputError(RagtuneError):
     exit_code = 2
 
 
+class UnknownDocument(InputError):
+    """A reference that names no ingested document (a typo is said, never a silent no-op or an empty scope)."""
+
+    def __init__(self, ref: str, hint: str = "give an id or a path from `ragtune docs list`, or a folder"):
+        super().__init__(f"no ingested document matches '{ref}'", hint=hint)
+        self.ref = ref
+
+
 class NothingIngested(InputError):
     """The home holds no documents: the user's to fix on the command line, the server's state over HTTP (503)."""
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -111,14 +110,6 @@ def plan(store: Any, filters: dict[str, Any] | None, *, candidates: int, total: 
 
 
 # -- references: what `ask --in`, `search --in` and /v1/ask's "in" name ------------------------------------------
-class UnknownDocument(InputError):
-    """A reference that names no ingested document (a typo is said, never searched as an empty scope)."""
-
-    def __init__(self, ref: str, hint: str = "give an id or a path from `ragtune docs list`, or a folder"):
-        super().__init__(f"no ingested document matches '{ref}'", hint=hint)
-        self.ref = ref
-
-
 def nothing_ingested() -> NothingIngested:
     return NothingIngested("nothing is ingested yet, so there is nothing to search within",
                            hint="run `ragtune ingest PATH` first")
@@ -142,27 +133,9 @@ def document_scope(store: Any, refs: Sequence[str]) -> dict[str, Any] | None:
 def stored_documents(store: Any, refs: Sequence[str]) -> list[int]:
     """Ids of the documents REFs name, looked up in the store only (nothing on disk is read or resolved: a
     server's client names what `docs list` shows): an id, a stored path, or a folder / corpus file as stored
-    (every document under it). Every ref must match something."""
-    from .store import MAX_ROW_ID
+    (every document under it). Every ref must match something (UnknownDocument)."""
+    from .ingest.documents import select_documents
 
     if store.count_documents() == 0:
         raise nothing_ingested()
-    out: set[int] = set()
-    for ref in refs:
-        ref = str(ref).strip()
-        if not ref:
-            raise InputError("empty document reference")
-        found: list[int] = []
-        if ref.isascii() and ref.isdigit() and int(ref) <= MAX_ROW_ID:
-            found = [int(ref)] if store.document(int(ref)) is not None else []
-        if not found:
-            row = store.document_by_path(ref)
-            found = [row["id"]] if row is not None else []
-        if not found:
-            base = os.path.normpath(ref) if ref.startswith("/") else ref  # "/a//b/./" names "/a/b" (text only)
-            for prefix in {base.rstrip("/") + "/", base + "#"}:  # a folder's documents, a corpus file's rows
-                found += [i for i, _ in store.documents_under(prefix)]
-        if not found:
-            raise UnknownDocument(ref, hint="give a document id, or a path or folder as `ragtune docs list` shows it")
-        out.update(found)
-    return sorted(out)
+    return sorted(d.id for d in select_documents(store, list(refs), on_disk=False))

@@ -27,8 +27,8 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from ..appliance.errors import GenerationError, InputError, ModelError, NothingIngested, RagtuneError
-from ..appliance.scope import UnknownDocument
+from ..appliance.errors import (GenerationError, InputError, ModelError, NothingIngested, RagtuneError,
+                                UnknownDocument)
 from ..appliance.text import escaped
 from .auth import Token, check_bearer
 from .body import (MAX_REF_CHARS, HTTPError, JSONBody, body_pending, client_id, dumps, json_type,

@@ -15,7 +15,8 @@ from ragtune.appliance import scope as scope_mod
 from ragtune.appliance.errors import InputError, NothingIngested
 from ragtune.appliance.lexical import LexicalIndex
 from ragtune.appliance.retrieve import Retriever, _filter_key
-from ragtune.appliance.scope import UnknownDocument, normalise_filters, stored_documents
+from ragtune.appliance.errors import UnknownDocument
+from ragtune.appliance.scope import normalise_filters, stored_documents
 from ragtune.appliance.store import Store
 
 from .test_retrieve import FakeEmbedder

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..config import Settings
-from ..errors import InputError
+from ..errors import InputError, UnknownDocument
 
 
 @dataclass
@@ -95,9 +95,32 @@ def _prefix(p: Path) -> str:
     return str(real).rstrip(os.sep) + os.sep
 
 
-def select_documents(store: Any, refs: list[str]) -> list[DocInfo]:
+def _on_disk(ref: str) -> tuple[list[str], Callable[[], set[str]]]:
+    """(the stored paths REF may be, the prefixes of the documents under it: asked only when none is) as the file
+    system has REF."""
+    p = Path(ref).expanduser()
+    as_path = str(Path(os.path.abspath(p)))
+
+    def prefixes() -> set[str]:
+        out = {_prefix(p)}
+        if not p.exists():  # a folder that is gone: its documents are still stored under its old path
+            out.add(as_path.rstrip(os.sep) + os.sep)
+        return out
+
+    return [as_path, os.path.realpath(as_path)], prefixes
+
+
+def _as_stored(ref: str) -> tuple[list[str], Callable[[], set[str]]]:
+    """The same, REF read as text the way stored paths are written: "/a//b/./" names "/a/b"."""
+    base = os.path.normpath(ref) if ref.startswith("/") else ref
+    return [ref], lambda: {base.rstrip("/") + "/", base + "#"}  # a folder's documents, a corpus file's rows
+
+
+def select_documents(store: Any, refs: list[str], *, on_disk: bool = True) -> list[DocInfo]:
     """The documents REFs name: an id, a stored path, a folder (all under it) or a corpus file (all its rows).
-    Every ref must match something: a typo is an error, not a silent no-op."""
+    Every ref must match something: a typo is an UnknownDocument, not a silent no-op. `on_disk`: a path is read as
+    the file system has it (relative to the current folder, links followed, a file there a corpus file); False: as
+    text only, the way `docs list` shows stored paths (a server's client: nothing on its disk is looked at)."""
     from ..store import MAX_ROW_ID
 
     out: dict[int, DocInfo] = {}
@@ -110,20 +133,16 @@ def select_documents(store: Any, refs: list[str]) -> list[DocInfo]:
             row = store.document(int(ref))
             found = [row] if row is not None else []
         if not found:
-            p = Path(ref).expanduser()
-            as_path = str(Path(os.path.abspath(p)))
-            row = store.document_by_path(as_path) or store.document_by_path(os.path.realpath(as_path))
+            paths, prefixes = _on_disk(ref) if on_disk else _as_stored(ref)
+            row = next((r for r in map(store.document_by_path, paths) if r is not None), None)
             if row is not None:
                 found = [store.document(row["id"])]
             else:
-                candidates = {_prefix(p)}
-                if not p.exists():  # a folder that is gone: its documents are still stored under its old path
-                    candidates.add(as_path.rstrip(os.sep) + os.sep)
-                for prefix in sorted(candidates):
+                for prefix in sorted(prefixes()):
                     found += store.documents(prefix)
         if not found:
-            raise InputError(f"no ingested document matches '{ref}'",
-                             hint="give an id or a path from `ragtune docs list`, or a folder")
+            raise UnknownDocument(ref) if on_disk else UnknownDocument(
+                ref, hint="give a document id, or a path or folder as `ragtune docs list` shows it")
         for d in found:
             out[int(d["id"])] = DocInfo.from_row(d)
     return sorted(out.values(), key=lambda d: d.path)
