@@ -438,7 +438,8 @@ def _in_home(ref: str, home: Home, surely: Callable[[str], bool] = _slash_or_dot
     if p.is_absolute() or not looks_like_path(ref):
         return ref
     mine = home.root / p
-    if not _exists(mine) and (_exists(p) or not surely(ref)):
+    # os.path: False, not an error, for a name the OS cannot look up (too long, a NUL): the resolver says what it is
+    if not os.path.exists(mine) and (os.path.exists(p) or not surely(ref)):
         return ref
     return Sourced(str(mine), ref.origin) if isinstance(ref, Sourced) else str(mine)
 
@@ -457,14 +458,6 @@ def home_path_value(rel: str) -> str:
     """The home's file `rel` as config.toml names it: always read as a path, never as a registry name (`./x.gguf`
     for one at the top of the home)."""
     return rel if "/" in rel else f"./{rel}"
-
-
-def _exists(p: Path) -> bool:
-    """Path.exists, False for a name the OS cannot look up (too long, a NUL in it): the resolver says what it is."""
-    try:
-        return p.exists()
-    except (OSError, ValueError):
-        return False
 
 
 def load_settings(config_path: Path | str | None = None, *, home: Home | None = None) -> Settings:

@@ -23,7 +23,7 @@ from .errors import InputError, ModelError, RagtuneError, StoreError
 from .filelock import held_if_free
 from .home import Home
 from .lexical import LexicalIndex, is_litter
-from .refs import names_file, resolve_adapter
+from .refs import resolve_adapter
 from .registry import Registry
 from .store import MIGRATIONS, health
 from .text import human_size
@@ -258,7 +258,7 @@ def _adapter(reg: Any, s: Any, model_id: str | None, rep: Report) -> None:
     try:
         if ref.lower() in (ACTIVE_ADAPTER, DEFAULT_ADAPTER):
             aid = reg.active_state()["active"]
-        elif ref.lower() == NONE_ADAPTER or names_file(Path(ref).expanduser()):  # a name too long to look up: no
+        elif ref.lower() == NONE_ADAPTER or os.path.isfile(os.path.expanduser(ref)):  # too long to look up: no
             aid = None
         else:
             aid = reg.manifest(s.generate.adapter, kinds=ADAPTER_KINDS)["id"]

@@ -12,6 +12,7 @@ home's files (config.py `_in_home`: relative paths in config.toml are the home's
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Iterable
 
@@ -30,7 +31,7 @@ def resolve_input(registry: Registry, ref: str | Path, *, kinds: Iterable[str] |
     registered under its hash gets that id (so lineage links up); an unregistered path gets None. A registry
     ref (id, unique prefix, name; the default models by name) is verified and must be one of `kinds`."""
     p = Path(ref).expanduser()
-    if _exists(p):
+    if os.path.exists(p):
         if is_special(p):  # /dev/zero would be hashed until the end of time; /dev/null was "no such file"
             want = " or ".join(kinds) if kinds is not None else "model or adapter"
             raise InputError(f"{shortened(shown_path(p))}: a device, pipe or socket, not a file or folder "
@@ -63,7 +64,7 @@ def resolve_adapter(registry: Registry, ref: str | Path | None, *, model_id: str
             registry.default_adapter(model_id=model_id)
         return (None, NONE_ADAPTER) if art is None else (art.path, art.id)
     p = Path(ref).expanduser()
-    if names_file(p):
+    if os.path.isfile(p):
         path, rid = resolve_input(registry, p, kinds=ADAPTER_KINDS)
         if rid:
             return path, rid
@@ -107,8 +108,8 @@ def resolve_gguf_model(registry: Registry, ref: str | Path) -> tuple[Path, str]:
     the registry) or a registry id / prefix / name. The bytes are verified (memoised: hashing.py)."""
     ref = ref if isinstance(ref, str) else str(ref)  # a Sourced stays one: its errors name its config line
     p = Path(ref).expanduser()
-    if ref.endswith(".gguf") or names_file(p):
-        if not names_file(p):
+    if ref.endswith(".gguf") or os.path.isfile(p):
+        if not os.path.isfile(p):
             raise with_origin(ModelError(f"{p}: model file not found"), ref)
         return p, sha256_path(p)
     art = registry.get(ref)
@@ -116,21 +117,3 @@ def resolve_gguf_model(registry: Registry, ref: str | Path) -> tuple[Path, str]:
         raise with_origin(ModelError(f"{ref}: is a {art.kind}, not a GGUF model",
                                      hint="pass a base/merged/quantized GGUF"), ref)
     return Path(art.path), art.id
-
-
-def _exists(p: Path) -> bool:
-    """Path.exists, False for a name the OS cannot even look up (ENAMETOOLONG, which pathlib raises): it is then
-    resolved as a registry name, and an unknown one fails there with the usual message, not as an I/O error."""
-    try:
-        return p.exists()
-    except OSError:
-        return False
-
-
-def names_file(p: Path) -> bool:
-    """Path.is_file, False for a name the OS cannot even look up (over 255 bytes: ENAMETOOLONG), which is then
-    resolved as a registry name and fails there with the usual message."""
-    try:
-        return p.is_file()
-    except OSError:
-        return False
