@@ -420,6 +420,10 @@ def _gguf_in_folder(ref: str) -> bool:
 PATH_KEYS = {("embed", "model"): _slash_or_dot, ("generate", "model"): _gguf, ("generate", "adapter"): _gguf_in_folder,
              ("retrieve", "rerank"): _slash_or_dot}
 PATH_SUFFIXES = (".gguf", ".onnx")  # a model file's, named without a folder (`x.gguf`)
+# What each key's resolver takes for its file when one is there (os.path's tests: False for a name the OS cannot
+# look up): a file (refs.py), the embedder's folder (embed.py), anything for the reranker (rerank.py).
+FOUND_AS = {("embed", "model"): os.path.isdir, ("generate", "model"): os.path.isfile,
+            ("generate", "adapter"): os.path.isfile, ("retrieve", "rerank"): os.path.exists}
 
 
 def looks_like_path(ref: str) -> bool:

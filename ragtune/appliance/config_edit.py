@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from .atomic import atomic_write_text, is_special
-from .config import PATH_KEYS, SECTIONS, home_path_value, looks_like_path, place_in_home, settings_from_dict
+from .config import (FOUND_AS, PATH_KEYS, SECTIONS, home_path_value, looks_like_path, place_in_home,
+                     settings_from_dict)
 from .errors import ConfigError, read_capped, unreadable
 from .filelock import exclusive
 from .home import Home
@@ -117,20 +118,13 @@ def cli_path_value(section: str, key: str, value: Any, home: Home) -> Any:
         return value
     given = os.path.expanduser(value)
     target = os.path.abspath(given)
-    if not os.path.isabs(given) and not _present(section, target) and (
-            _present(section, str(home.root / given)) or not surely(value)):
+    found = FOUND_AS[(section, key)]
+    if not os.path.isabs(given) and not found(target) and (found(str(home.root / given)) or not surely(value)):
         return value  # the home's file (config.py reads it so), or a registry name
     rel = place_in_home(target, home.root)
     if rel is None:
         return value if os.path.isabs(given) else target
     return home_path_value(rel)
-
-
-def _present(section: str, path: str) -> bool:
-    """Whether the key's resolver finds its file at `path`: a file for the GGUF keys (refs.py, which reads any other
-    value as a registry name), anything for the embedder's and reranker's folders (os.path's tests: False for a name
-    the OS cannot look up)."""
-    return os.path.isfile(path) if section == "generate" else os.path.exists(path)
 
 
 def set_config_value(path: Path, dotted: str, raw: str, *, home: Home | None = None,

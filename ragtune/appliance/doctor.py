@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 from . import default_models as defaults
 from .artifacts import ACTIVE_ADAPTER, ADAPTER_KINDS, DEFAULT_ADAPTER, NONE_ADAPTER
 from .atomic import stale_names
-from .config import PATH_KEYS, load_settings
+from .config import FOUND_AS, PATH_KEYS, load_settings
 from .errors import InputError, ModelError, RagtuneError, StoreError
 from .filelock import held_if_free
 from .home import Home
@@ -215,10 +215,8 @@ def _models(home: Home, s: Any, quick: bool, rep: Report) -> None:
 
 
 # What serving takes for a path, by model key: the value its resolver reads as a path even when nothing is there
-# (config.PATH_KEYS: a `.gguf` for refs.resolve_gguf_model, a "/" or a leading "." for embed.py), else what it finds
-# there: a file (refs.py), a folder (embed.py). Anything else is a default model's name or a registry id / name, so
-# `models add --name org/model` is found in the registry, as serving finds it.
-_FOUND_AS = {("generate", "model"): os.path.isfile, ("embed", "model"): os.path.isdir}
+# (config.PATH_KEYS), else what it finds there (config.FOUND_AS). Anything else is a default model's name or a
+# registry id / name, so `models add --name org/model` is found in the registry, as serving finds it.
 
 
 def _model(reg: Any, home: Home, name: str, ref: Any, quick: bool, rep: Report, *, key: tuple[str, str]) -> str | None:
@@ -226,7 +224,7 @@ def _model(reg: Any, home: Home, name: str, ref: Any, quick: bool, rep: Report, 
     unhashed = ", sha256 not checked (--quick)" if quick else ", sha256 as recorded"
     try:
         p = Path(str(ref)).expanduser()
-        found = _FOUND_AS[key](p)  # os.path's tests: False for a name the OS cannot look up (too long)
+        found = FOUND_AS[key](p)
         if found or PATH_KEYS[key](str(ref)):  # a path: nothing recorded to compare with
             what = f"not a {'file' if key[0] == 'generate' else 'folder'}" if os.path.exists(p) else "not found"
             rep.add("ok" if found else "fail", name, f"{p}: a path (no recorded sha256)" if found else f"{p}: {what}",
@@ -281,7 +279,7 @@ def _reranker(reg: Any, home: Home, s: Any, quick: bool, rep: Report) -> None:
     a feature model is read whole (numpy, a few KB), a cross-encoder's model.onnx and tokenizer.json looked for. The
     evidence model `ask` takes beside it (answer.py: `for_reranker(rerank_folder(…))`) is read too when `evidence_check` is on."""
     from .evidence import for_reranker
-    from .rerank import effective_rerank, resolve_reranker
+    from .rerank import effective_rerank, names_folder, resolve_reranker
 
     ref = s.retrieve.rerank
     hint = 'restore it, retrain it (`ragtune rerank train`), or set [retrieve] rerank = "" to turn reranking off'
@@ -291,7 +289,7 @@ def _reranker(reg: Any, home: Home, s: Any, quick: bool, rep: Report) -> None:
             rep.add("ok", "reranker", "off ([retrieve] rerank = \"\")" if str(ref).strip() != "default" else
                     "off: this ragtune ships no built-in reranker")
             return
-        if "/" in eff or eff.startswith(".") or os.path.exists(os.path.expanduser(eff)):  # resolve_reranker's test
+        if names_folder(eff):  # as resolve_reranker tells a folder from a registry artifact
             folder = resolve_reranker(eff, home)
             named = "the built-in" if str(ref).strip() == "default" else "a folder"
         else:  # a registry artifact: its file looked for before it is hashed (a verify could put back a copy)

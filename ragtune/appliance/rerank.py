@@ -83,10 +83,16 @@ def rerank_folder(ref: str, home: Any) -> str:
     return str(resolve_reranker(eff, home)) if eff else ""
 
 
+def names_folder(ref: str) -> bool:
+    """Whether `[retrieve] rerank` = REF is a folder path rather than a registry id / name: a "/" or a leading ".",
+    or something there (os.path: False for a name the OS cannot look up, which is then looked up as a name)."""
+    return "/" in ref or ref.startswith(".") or os.path.exists(os.path.expanduser(ref))
+
+
 def resolve_reranker(ref: str, home: Any) -> Path:
     """The folder of a rerank model: `ref` is a folder path, or a registry id (prefix) / name of a `reranker`."""
     p = Path(ref).expanduser()
-    if "/" in ref or ref.startswith(".") or p.exists():
+    if names_folder(ref):
         if not p.exists():
             raise with_origin(ModelError(f"{p}: rerank model not found", hint="[retrieve] rerank is a registry id "
                                          "or a folder with model.onnx + tokenizer.json"), ref)
