@@ -19,7 +19,7 @@ import re
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator
 
 from .errors import InputError, StoreError
 from .filelock import LockBusy, exclusive
@@ -211,7 +211,7 @@ class LexicalIndex:
 
     # -- search ---------------------------------------------------------------------------------
     def search(self, query: str, limit: int, *, title_boost: float = 2.0, max_df: float = 1.0,
-               doc_ids: Sequence[int] | None = None) -> list[tuple[int, float]]:
+               doc_ids: Iterable[int] | None = None) -> list[tuple[int, float]]:
         """BM25 over title (boosted) + text, OR of the query's terms. Never raises on user syntax.
 
         `doc_ids`: only chunks of these documents (a scope; retrieve.py). The filter is a zero-scored clause the
@@ -258,7 +258,7 @@ class LexicalIndex:
         out.sort(key=lambda p: (-p[1], p[0]))
         return out
 
-    def _within(self, q: Any, doc_ids: Sequence[int]) -> Any:
+    def _within(self, q: Any, doc_ids: Iterable[int]) -> Any:
         """`q` restricted to the chunks of `doc_ids` (None: no documents, nothing to find)."""
         import tantivy
 

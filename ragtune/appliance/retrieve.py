@@ -232,7 +232,7 @@ class Retriever:
         if scope.chunk_ids is None:
             return self._thin(self.bm25(query, scope.fetch(limit)), limit, scope)
         return list(self.lexical.search(query, limit, title_boost=self.cfg.title_boost, max_df=self.cfg.bm25_max_df,
-                                        doc_ids=sorted(scope.doc_ids)))
+                                        doc_ids=scope.doc_ids))  # lexical sorts them
 
     def _vector_in(self, qv: np.ndarray, limit: int, scope: Scope | None) -> list[tuple[int, float]]:
         if scope is None:
