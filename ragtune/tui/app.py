@@ -233,10 +233,7 @@ class RagtuneApp(App):
         return f"internal error: {type(exc).__name__}: {exc}", "internal error"
 
     def count_documents(self) -> int | None:
-        try:
-            return self.documents.count_documents()
-        except Exception:
-            return None
+        return _quietly(self.documents.count_documents, None)
 
     def documents_changed(self) -> None:
         """An ingest ended (also one left running in the background): the status bar's document count, and the
@@ -246,10 +243,7 @@ class RagtuneApp(App):
             self.chat.refresh_documents()
 
     def _index_version(self) -> int | None:
-        try:
-            return self.documents.index_version()
-        except Exception:
-            return None
+        return _quietly(self.documents.index_version, None)
 
     def follow_scope(self) -> None:
         """A scope is held as document ids beside what the person chose (`scope_refs`: a folder, a document's
@@ -283,23 +277,14 @@ class RagtuneApp(App):
         if self.chat is not None and self.chat.is_mounted:
             self.chat.scope_changed()
 
-    def recent_questions(self) -> list[str]:
-        try:
-            return list(getattr(self.documents, "recent_questions", lambda: [])())
-        except Exception:
-            return []  # history is a convenience: never a reason for the app not to start
+    def recent_questions(self) -> list[str]:  # history is a convenience: never a reason for the app not to start
+        return _quietly(lambda: list(getattr(self.documents, "recent_questions", lambda: [])()), [])
 
     def eval_report_dirs(self) -> list[str]:
-        try:
-            return list(getattr(self.documents, "eval_report_dirs", lambda: [])())
-        except Exception:
-            return []
+        return _quietly(lambda: list(getattr(self.documents, "eval_report_dirs", lambda: [])()), [])
 
     def heading_of(self, item: ContextItem) -> str | None:
-        try:
-            return getattr(self.documents, "heading", lambda _i: None)(item)
-        except Exception:
-            return None
+        return _quietly(lambda: getattr(self.documents, "heading", lambda _i: None)(item), None)
 
     def lookup_chunk(self, item: ContextItem) -> ChunkInfo:
         try:
@@ -394,6 +379,15 @@ class RagtuneApp(App):
         from .screens.evals import EvalScreen
 
         self.push_screen(EvalScreen())
+
+
+def _quietly(call: Callable[[], Any], default: Any) -> Any:
+    """`call()`, or `default` when the store behind it fails: a status-bar count, a history or a heading is a
+    convenience, never a reason for the app to stop."""
+    try:
+        return call()
+    except Exception:
+        return default
 
 
 def create_app(settings: Settings, *, engine: Any = None, engine_factory: EngineFactory | None = None,
