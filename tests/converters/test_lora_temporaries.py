@@ -22,6 +22,7 @@ from ragtune.appliance.atomic import sweep_legacy
 from ragtune.converters import OLD_LORA_TEMP
 from ragtune.converters.lora import lora_to_gguf
 from ragtune.models.train.model import OLD_HF_TEMP
+from tests.appliance.test_atomic import _dead_pid
 from tests.conftest import REPO
 from tests.converters.fakes import fake_sdist
 from tests.gguf_helpers import write_gguf
@@ -75,12 +76,6 @@ def _aged(path):
     for p in [*path.rglob("*"), path]:
         os.utime(p, (DAY_AGO, DAY_AGO))
     return path
-
-
-def _dead_pid():
-    proc = subprocess.Popen(["true"])
-    proc.wait()
-    return proc.pid
 
 
 def test_a_killed_conversion_leaves_what_the_next_one_clears(setup):
