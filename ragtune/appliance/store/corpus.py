@@ -144,10 +144,12 @@ class CorpusTables:
             "SELECT id FROM chunks WHERE doc_id IN (SELECT value FROM json_each(?)) ORDER BY id", (ids,))]
 
     def chunk_doc_ids(self, chunk_ids: Iterable[int]) -> dict[int, int]:
-        """chunk id -> its document's id, for the chunks that exist."""
+        """chunk id -> its document's id, for the chunks that exist. From the covering index (migration 0012), not
+        the chunks' rows: a wide scope looks up thousands of candidates a search."""
         ids = json.dumps(sorted({int(c) for c in chunk_ids}))
         return {int(c): int(d) for c, d in self.conn.execute(
-            "SELECT id, doc_id FROM chunks WHERE id IN (SELECT value FROM json_each(?))", (ids,))}
+            "SELECT id, doc_id FROM chunks INDEXED BY chunks_id_doc WHERE id IN (SELECT value FROM json_each(?))",
+            (ids,))}
 
     def vector_knn_among(self, query: Any, k: int, chunk_ids: Iterable[int]) -> list[tuple[int, float]]:
         """sqlite-vec's exact KNN restricted to `chunk_ids` (vec0 filters by rowid before it ranks): (chunk id,
