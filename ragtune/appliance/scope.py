@@ -16,7 +16,8 @@ retrieval ranks inside (retrieve.py):
 Where one ends (benchmarks/bench_scope.py, 100k chunks, 2-core box). The narrow ranking costs ~1 µs per chunk of
 the scope (0.6 in a document's runs of consecutive rows, 1.8 for scattered single-chunk documents, plus 0.2 to list
 their ids); the wide one ~6 µs per candidate fetched (search, row reads, the store's chunk -> document lookup:
-~1.3 µs of that until the lookup read a covering index, round 41, now ~0.45), and it fetches 2 x candidates / share. They cross near sqrt(300..750 x total) chunks: 5,500-8,700 at 100k, 17k-27k at
+~1.3 µs of that until the lookup read a covering index, round 41, now ~0.45), and it fetches 2 x candidates / share.
+They cross near sqrt(300..750 x total) chunks: 5,500-8,700 at 100k, 17k-27k at
 1M. Measured at 5,000 chunks of 100k: narrow 4.8 ms, wide (2,000 candidates a search) 16 ms. Hence: up to EXACT_MAX
 chunks always narrow (also the vector index's own limit for an exact scan), and above it narrow while the wide path
 would need more than WIDE_FETCH_MAX candidates to expect OVERFETCH times the usual number in scope (at 1M chunks: a
