@@ -7,7 +7,8 @@ manifest says go > the base model. `[generate] adapter = "default"` (the default
 
 A path is read as given, so a relative one against the working directory: right for the command line (`--adapter
 PATH`, `models add PATH`). The config's model keys arrive already made absolute against the home when they name the
-home's files (config.py `_in_home`: relative paths in config.toml are the home's).
+home's files (config.py `_in_home`: relative paths in config.toml are the home's). A value ending in `.gguf` that
+names no file is looked up as a registry name (`models add a.gguf --name my.gguf`), by both resolvers.
 """
 
 from __future__ import annotations
@@ -105,13 +106,19 @@ def served_model_id(registry: Registry, ref: str | Path) -> str | None:
 
 def resolve_gguf_model(registry: Registry, ref: str | Path) -> tuple[Path, str]:
     """(file, sha256) of a GGUF base/merged/quantized model: a file path, a default-model name (a built-in of
-    the registry) or a registry id / prefix / name. The bytes are verified (memoised: hashing.py)."""
+    the registry) or a registry id / prefix / name. The bytes are verified (memoised: hashing.py).
+    A value ending in `.gguf` is a file when one is there, else a registry name (`models add x.gguf --name
+    my.gguf`); when both are there the file wins, as in resolve_adapter. Neither: the error names both readings."""
     ref = ref if isinstance(ref, str) else str(ref)  # a Sourced stays one: its errors name its config line
     p = Path(ref).expanduser()
-    if ref.endswith(".gguf") or os.path.isfile(p):
-        if not os.path.isfile(p):
-            raise with_origin(ModelError(f"{p}: model file not found"), ref)
+    if os.path.isfile(p):
         return p, sha256_path(p)
+    name = ref.strip()  # as the registry looks a name up
+    if ref.endswith(".gguf") and not any(m["name"] == name for m in registry.list()):
+        # meant as a file most often, so the file is named first (the registry's own error would name only the name)
+        raise with_origin(ModelError(f"{p}: model file not found, and no artifact in the registry ({registry.dir}) "
+                                     f"is named '{shortened(name)}'",
+                                     hint="fix the path, or name a registered model (see `ragtune models list`)"), ref)
     art = registry.get(ref)
     if not art.kind.endswith("gguf") or art.kind in ADAPTER_KINDS:
         raise with_origin(ModelError(f"{ref}: is a {art.kind}, not a GGUF model",

@@ -8,7 +8,8 @@ Layout under `$RAGTUNE_HOME/registry/`:
                                wherever it is moved), outside it absolute (older homes' absolute ones still read)
     active.json                the served adapter and the previous one (for instant rollback)
 
-What an artifact is (kinds and their checks, the manifest schema, names) is artifacts.py; this module stores them.
+What an artifact is (kinds and their checks, the manifest schema, names) is artifacts.py; this module stores them,
+and registry_files.py places their bytes (the blobs/ copy, the home-relative reference to a file in place).
 
 A directory artifact (a peft adapter, a merged HF model) is hashed as sha256 over its sorted
 (relative path, file sha256) pairs, so the id does not depend on file order or timestamps.
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -33,12 +33,13 @@ from . import builtin_adapters as builtin
 from . import default_models as defaults
 from .artifacts import (ADAPTER_KINDS, HEX64, KINDS, LINEAGE_KEYS, MANIFEST_FORMAT, MAX_NAME, Artifact, artifact_size,
                         check_kind, check_name, file_name, tool_versions, validate_manifest)
-from .atomic import atomic_path, atomic_write_json, default_file_mode, sweep_stale
+from .atomic import atomic_write_json, sweep_stale
 from .errors import InputError, ModelError, located, unreadable
 from .hashing import clear_caches, sha256_path
 from .home import Home
 from .jsonl import loads_located
 from .normalize import ARG_HINT, lone_surrogate
+from .registry_files import copy_blob, home_relative  # home_relative: also this module's API
 from .text import escaped, shortened, shown_path
 from .tomltext import with_origin
 
@@ -122,7 +123,7 @@ class Registry:
                 # Its file was moved, deleted or damaged, and these are the right bytes: re-point the manifest
                 # (same id, same lineage; only where the bytes live changes).
                 if copy:
-                    blob = self._copy_blob(src, digest)
+                    blob = copy_blob(self.dir, src, digest)
                     existing = {**existing, "file": blob.relative_to(self.dir).as_posix()}
                 else:
                     existing = {**existing, "file": home_relative(src, self.home.root) or str(src)}
@@ -135,7 +136,7 @@ class Registry:
         if name is None or name in own_names:  # named after its file: not the user's choice, so made safe
             name, note = _file_name(name or src.stem, digest)
         if copy:
-            blob = self._copy_blob(src, digest)
+            blob = copy_blob(self.dir, src, digest)
             file_ref = blob.relative_to(self.dir).as_posix()
         else:
             file_ref = home_relative(src, self.home.root) or str(src)
@@ -150,37 +151,6 @@ class Registry:
         validate_manifest(manifest, mpath)
         atomic_write_json(mpath, manifest)
         return replace(self._artifact(manifest), note=note)
-
-    def _copy_blob(self, src: Path, digest: str) -> Path:
-        """Place `src` as blobs/<sha256>/<its name> (read-only); returns the blob's path. The whole blobs/<sha256>/
-        folder is built under a private temporary name beside it and renamed into place, so a copy that fails (a
-        full disk) leaves nothing, and two processes adding the same bytes never write into each other's copy."""
-        folder = self.dir / "blobs" / digest
-        blob = folder / src.name
-        if _holds(blob, digest):
-            return blob
-        # An existing folder without these bytes (damaged, or emptied by a crash) is replaced; otherwise a
-        # concurrent add that placed the same bytes first wins.
-        try:
-            with atomic_path(folder, folder=True, keep_existing=not folder.exists()) as part:
-                if src.is_dir():
-                    _copy_tree(src, part / src.name)
-                else:
-                    shutil.copyfile(src, part / src.name)
-                if sha256_path(part / src.name) != digest:
-                    raise ModelError(f"{src}: changed while being copied into the registry; try again")
-                _make_read_only(part / src.name)  # content-addressed bytes: nothing may write to them in place
-        except OSError as exc:
-            if exc.filename2 is not None or exc.filename is None:  # writing failed (a full disk): name the blob,
-                exc.filename2 = str(blob)  # not the temporary folder nobody will see
-            raise
-        if blob.exists():  # ours, or a concurrent add's: verified before its rename either way
-            return blob
-        # the winner of a race placed the same bytes under another file name: use its copy
-        for other in sorted(folder.iterdir()):
-            if _holds(other, digest):
-                return other
-        raise ModelError(f"{folder}: does not hold the bytes of {src} after copying them; try again")
 
     # --- reading ------------------------------------------------------------------------------
     def _read_manifest(self, mpath: Path, expect_id: str | None = None) -> dict[str, Any]:
@@ -352,7 +322,7 @@ class Registry:
         --include-external` in its copy. ModelError when `src` no longer holds those bytes (nothing changes then)."""
         mpath = self.dir / f"{artifact_id}.json"
         m = self._read_manifest(mpath, artifact_id)
-        blob = self._copy_blob(Path(src), artifact_id)
+        blob = copy_blob(self.dir, Path(src), artifact_id)
         atomic_write_json(mpath, {**m, "file": blob.relative_to(self.dir).as_posix()})
         return blob
 
@@ -464,46 +434,11 @@ class Registry:
         return b.sha256 if b is not None and b.present and b.go else None
 
 
-def home_relative(path: Path, root: Path) -> str | None:
-    """A manifest's `file` for `path` inside the home `root` (both absolute, as resolved): relative to the home's
-    registry folder (`../models/x.gguf`, `blobs/…`), or None when `path` is outside the home."""
-    if not Path(path).is_relative_to(root) or Path(path) == Path(root):
-        return None
-    return Path(os.path.relpath(path, Path(root) / "registry")).as_posix()
-
-
 def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One entry per id, the first kept: a built-in whose bytes were also registered in the home is the built-in."""
     seen: set[str] = set()
     return [m for m in items if not (m["id"] in seen or seen.add(m["id"]))]
 
 
-def _make_read_only(p: Path) -> None:
-    files = [p] if p.is_file() else [f for f in p.rglob("*") if f.is_file()]
-    for f in files:
-        os.chmod(f, default_file_mode() & 0o444)
-
-
-def _holds(blob: Path, digest: str) -> bool:
-    """`blob` exists and hashes to `digest` (a file that cannot be read does not)."""
-    try:
-        return blob.exists() and sha256_path(blob) == digest
-    except ModelError:
-        return False
-
-
 _BUILTIN_HINT = ("a built-in adapter of the ragtune package: reinstall ragtune (or rebuild it: `ragtune tune default "
                  "--promote`); `--adapter none` or [generate] adapter = \"none\" serves the base model")
-
-
-def _copy_tree(src: Path, dst: Path) -> None:
-    """shutil.copytree, but its first failure raised as it is (a full disk: an OSError naming the file): copytree
-    gathers every file's failure into one shutil.Error whose message is a list of tuples."""
-    dst.mkdir()
-    for p in sorted(src.rglob("*")):
-        target = dst / p.relative_to(src)
-        if p.is_dir():
-            target.mkdir(exist_ok=True)
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(p, target)
