@@ -18,8 +18,9 @@ from ragtune.appliance.config import Settings
 from ragtune.appliance.errors import ConfigError, MissingExtraError, ModelError, RagtuneError, StoreError
 from ragtune.appliance.types import ContextItem
 
-from .data import ChunkInfo, DocumentSource, StoreDocuments, printable, scope_size
+from .data import ChunkInfo, DocumentSource, StoreDocuments, printable, quietly, scope_size
 from .host import ChatHost
+from .scopes import Followed, ScopeFollowed, ScopeState, follow
 
 EngineFactory = Callable[[Settings], Any]
 IngestFn = Callable[..., Any]
@@ -113,6 +114,7 @@ class RagtuneApp(App):
         self.scope_refs: list[str] | None = None  # what the scope was chosen as: a folder, a document, ids
         self.scope_what = ""  # how the notifications name it
         self._scope_version: int | None = None  # the store's index version the scope's ids were resolved at
+        self._scope_gen = 0  # counts changes of the scope: a worker's result for an older one is dropped
         if self.scope:
             self.scope_refs = list(scope_refs) if scope_refs else [str(i) for i in self.scope.get("doc_ids") or ()]
         self.engine = engine
@@ -233,7 +235,7 @@ class RagtuneApp(App):
         return f"internal error: {type(exc).__name__}: {exc}", "internal error"
 
     def count_documents(self) -> int | None:
-        return _quietly(self.documents.count_documents, None)
+        return quietly(self.documents.count_documents, None)
 
     def documents_changed(self) -> None:
         """An ingest ended (also one left running in the background): the status bar's document count, and the
@@ -243,25 +245,43 @@ class RagtuneApp(App):
             self.chat.refresh_documents()
 
     def _index_version(self) -> int | None:
-        return _quietly(self.documents.index_version, None)
+        return quietly(self.documents.index_version, None)
+
+    def scope_state(self) -> ScopeState:
+        """The scope as it stands, for a worker to follow (scopes.py); reads nothing from the store."""
+        return ScopeState(self.scope, tuple(self.scope_refs or ()), self._scope_version, self._scope_gen)
 
     def follow_scope(self) -> None:
-        """A scope is held as document ids beside what the person chose (`scope_refs`: a folder, a document's
-        path). When the store's index version has moved (an ingest here, `docs remove` or an ingest elsewhere),
-        the refs are resolved again, like `--in`: a folder takes in its new documents and lets go of removed ones.
-        Nothing left: the scope is cleared with a notification, rather than every question refused. Cheap when
-        nothing changed (one read of the version): called before each question is sent and after an ingest."""
+        """After an ingest: the scope follows its refs in a worker (see scope_followed), never on the UI thread (a
+        folder of 100k documents takes ~50 ms to resolve). Questions follow it in their own worker (chat.py)."""
         if not self.scope or not self.scope_refs:
             return
-        version = self._index_version()
-        if version is None or version == self._scope_version:
+        state = self.scope_state()
+
+        def run() -> None:
+            followed = follow(self.documents, state)
+            if followed is not None and not self.quitting:
+                self.post_message(ScopeFollowed(followed))
+
+        self.run_worker(run, thread=True, name="follow-scope", group="scope")
+
+    def on_scope_followed(self, event: ScopeFollowed) -> None:
+        self.scope_followed(event.followed)
+
+    def scope_followed(self, followed: Followed) -> None:
+        """A scope is held as document ids beside what the person chose (`scope_refs`: a folder, a document's
+        path). When the store's index version has moved (an ingest here, `docs remove` or an ingest elsewhere), a
+        worker resolves the refs again, like `--in`, and this takes the result: a folder takes in its new
+        documents and lets go of removed ones. Nothing left: the scope is cleared with a notification, rather than
+        every question refused. A result for a scope set, cleared or followed since is dropped."""
+        if followed.state.gen != self._scope_gen or not self.scope or not self.scope_refs:
             return
-        try:
-            ids, gone = self.documents.resolve(self.scope_refs)
-        except Exception as exc:  # the scope stays as it was; the next question tries again
-            self.notify(self.describe_error(exc)[0], title="cannot follow the scope", severity="warning")
+        if followed.error is not None:  # the scope stays as it was; the next question tries again
+            self.notify(self.describe_error(followed.error)[0], title="cannot follow the scope", severity="warning")
             return
-        self._scope_version = version
+        self._scope_gen += 1
+        self._scope_version = followed.version
+        ids, gone = followed.ids, followed.gone
         what = self.scope_what or scope_size(self.scope)
         if not ids:
             self.scope = self.scope_refs = None
@@ -278,13 +298,13 @@ class RagtuneApp(App):
             self.chat.scope_changed()
 
     def recent_questions(self) -> list[str]:  # history is a convenience: never a reason for the app not to start
-        return _quietly(lambda: list(getattr(self.documents, "recent_questions", lambda: [])()), [])
+        return quietly(lambda: list(getattr(self.documents, "recent_questions", lambda: [])()), [])
 
     def eval_report_dirs(self) -> list[str]:
-        return _quietly(lambda: list(getattr(self.documents, "eval_report_dirs", lambda: [])()), [])
+        return quietly(lambda: list(getattr(self.documents, "eval_report_dirs", lambda: [])()), [])
 
     def heading_of(self, item: ContextItem) -> str | None:
-        return _quietly(lambda: getattr(self.documents, "heading", lambda _i: None)(item), None)
+        return quietly(lambda: getattr(self.documents, "heading", lambda _i: None)(item), None)
 
     def lookup_chunk(self, item: ContextItem) -> ChunkInfo:
         try:
@@ -314,6 +334,7 @@ class RagtuneApp(App):
             self.notify("Answers already come from every document", severity="information", timeout=3)
             return
         self.scope = scope or None
+        self._scope_gen += 1  # a worker still following the scope before this one: its result is dropped
         self.scope_what = what if self.scope else ""
         self.scope_refs = (list(refs) if refs else [str(i) for i in self.scope.get("doc_ids") or ()]) \
             if self.scope else None
@@ -379,15 +400,6 @@ class RagtuneApp(App):
         from .screens.evals import EvalScreen
 
         self.push_screen(EvalScreen())
-
-
-def _quietly(call: Callable[[], Any], default: Any) -> Any:
-    """`call()`, or `default` when the store behind it fails: a status-bar count, a history or a heading is a
-    convenience, never a reason for the app to stop."""
-    try:
-        return call()
-    except Exception:
-        return default
 
 
 def create_app(settings: Settings, *, engine: Any = None, engine_factory: EngineFactory | None = None,

@@ -4,9 +4,11 @@ lookups over the store, and eval report discovery. Kept free of Textual so they 
 from __future__ import annotations
 
 import re
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Protocol
+from typing import Any, Callable, Iterator, Protocol
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -151,6 +153,15 @@ def scope_size(scope: dict[str, Any] | None) -> str:
     return f"{n} document{'' if n == 1 else 's'}"
 
 
+def quietly(call: Callable[[], Any], default: Any) -> Any:
+    """`call()`, or `default` when the store behind it fails: a status-bar count, a history or a heading is a
+    convenience, never a reason for the app to stop."""
+    try:
+        return call()
+    except Exception:
+        return default
+
+
 def short_id(value: str | None, n: int = 8) -> str:
     if not value or value == "none":
         return "none"
@@ -207,6 +218,7 @@ class DocumentSource(Protocol):
     def count_documents(self) -> int | None: ...
     def list_documents(self) -> list[DocRow]: ...  # called from a worker thread
     def document_by_id(self, doc_id: int) -> DocumentText: ...
+    # These two are also called from worker threads (a scope followed before a question, scopes.py):
     def index_version(self) -> int | None: ...  # changes with every ingest or removal that changes documents
     def resolve(self, refs: list[str]) -> tuple[list[int], list[str]]: ...  # (doc ids, the refs matching none)
     def close(self) -> None: ...
@@ -276,20 +288,38 @@ def section_heading(rows: list[tuple[int, str, int, int]], ord_: int) -> str | N
 
 
 class StoreDocuments:
-    """Chunk and document lookups over `ragtune.db` (opened lazily, on the UI thread only)."""
+    """Chunk and document lookups over `ragtune.db` (opened lazily, on the UI thread). `index_version` and
+    `resolve` are also called from worker threads: there they go over a second connection, one worker at a time
+    (an apsw connection refuses to be in two threads at once)."""
 
     def __init__(self, home: Any):
         self.home = home
         self._store: Any = None
+        self._worker_store: Any = None  # the workers' connection, used under _worker_lock
+        self._worker_lock = threading.Lock()
+
+    def _open(self) -> Any:
+        if not Path(self.home.db_path).exists():
+            return None
+        from ragtune.appliance.store import Store
+
+        return Store(self.home.db_path)
 
     def _db(self) -> Any:
         if self._store is None:
-            if not Path(self.home.db_path).exists():
-                return None
-            from ragtune.appliance.store import Store
-
-            self._store = Store(self.home.db_path)
+            self._store = self._open()
         return self._store
+
+    @contextmanager
+    def _connection(self) -> Iterator[Any]:
+        """The calling thread's store: the UI's on the main thread (where the app runs), else the workers'."""
+        if threading.current_thread() is threading.main_thread():
+            yield self._db()
+            return
+        with self._worker_lock:
+            if self._worker_store is None:
+                self._worker_store = self._open()
+            yield self._worker_store
 
     def count_documents(self) -> int | None:
         try:
@@ -366,27 +396,34 @@ class StoreDocuments:
         return DocumentText(row["path"], row["title"], merge_chunks(db.document_chunks(doc_id))[0], doc_id=doc_id)
 
     def index_version(self) -> int | None:
-        db = self._db()
-        return None if db is None else db.index_version
+        with self._connection() as db:
+            return None if db is None else db.index_version
 
     def resolve(self, refs: list[str]) -> tuple[list[int], list[str]]:
         """The ids of the documents REFs name now (an id, a stored path, a folder: resolved like `--in`, by
         `appliance.scope.document_scope`) and the refs that match none any more."""
         from ragtune.appliance.scope import document_scope
 
-        db = self._db()
-        if db is None:
-            return [], list(refs)
-        ids: set[int] = set()
-        gone: list[str] = []
-        for ref in refs:  # one at a time: a removed document does not take the folder beside it along
-            try:
-                ids.update((document_scope(db, [ref]) or {}).get("doc_ids", ()))
-            except InputError:  # also NothingIngested: the last document went
-                gone.append(ref)
-        return sorted(ids), gone
+        with self._connection() as db:
+            if db is None:
+                return [], list(refs)
+            ids: set[int] = set()
+            gone: list[str] = []
+            for ref in refs:  # one at a time: a removed document does not take the folder beside it along
+                try:
+                    ids.update((document_scope(db, [ref]) or {}).get("doc_ids", ()))
+                except InputError:  # also NothingIngested: the last document went
+                    gone.append(ref)
+            return sorted(ids), gone
 
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
             self._store = None
+        if self._worker_lock.acquire(timeout=5):  # a worker still resolving keeps it (the process is ending)
+            try:
+                if self._worker_store is not None:
+                    self._worker_store.close()
+                    self._worker_store = None
+            finally:
+                self._worker_lock.release()

@@ -24,6 +24,7 @@ from ragtune.appliance.types import Answer
 
 from ..data import scope_size
 from ..host import ChatHost
+from ..scopes import ScopeFollowed, ScopeState, follow
 from ..widgets.citations import CitationsPanel
 from ..widgets.messages import AnswerMessage, HistoryInput, MessageList, QuestionMessage
 from ..widgets.side import SidePanels
@@ -268,12 +269,11 @@ class ChatScreen(Screen):
         target.started_at = time.perf_counter()
         self.status.state = "answering… esc: stop"
         target.set_waiting_text("retrieving and generating…")
-        self.app.follow_scope()  # documents ingested or removed since the scope was chosen
         target.scope = scope_size(self.app.scope)  # the answer's own line says it, whatever ctrl+s does next
-        self._ask_worker(question, target, self.app.scope)
+        self._ask_worker(question, target, self.app.scope_state())
 
     @work(thread=True, group="engine", name="ask")
-    def _ask_worker(self, question: str, target: AnswerMessage, scope: dict[str, Any] | None = None) -> None:
+    def _ask_worker(self, question: str, target: AnswerMessage, scope: ScopeState | None = None) -> None:
         def on_token(tok: str) -> None:
             if self.cancel.is_set():
                 raise AnswerCancelled()
@@ -282,8 +282,14 @@ class ChatScreen(Screen):
 
         try:
             kw = self._rollout_route()
-            if scope:  # the scope when the question was sent (ctrl+s meanwhile is for the next one)
-                kw["filters"] = scope
+            # The scope when the question was sent (ctrl+s meanwhile is for the next one), resolved again here when
+            # documents were ingested or removed since it was chosen: off the UI thread, before retrieval.
+            followed = follow(self.app.documents, scope)
+            if followed is not None:
+                self.post_message(ScopeFollowed(followed, target))
+            filters = followed.filters if followed is not None else scope.filters if scope else None
+            if filters:
+                kw["filters"] = filters
             with self.app.engine_lock:
                 answer = self.app.engine.ask(question, on_token=on_token, **kw)
             self._rollout_status()
@@ -459,6 +465,12 @@ class ChatScreen(Screen):
 
     def action_clear_scope(self) -> None:
         self.app.set_scope(None)
+
+    def on_scope_followed(self, event: ScopeFollowed) -> None:
+        """A question's worker followed the scope: its answer says what it was asked within, the app takes it."""
+        if event.target is not None:
+            event.target.scope = scope_size(event.followed.filters)
+        self.app.scope_followed(event.followed)
 
     def scope_changed(self) -> None:
         """The app's scope was set or cleared: the status bar and the footer's ctrl+s say so."""
