@@ -132,6 +132,9 @@ def sweep_stale(folder: Path | str, name: str | None = None) -> None:
 
 
 LEGACY_IDLE_S = 86400.0  # untouched this long: no conversion or dequantize runs for a day without writing
+# A LoRA conversion's work folder before round 39 (`.ragtune-lora-XXXXXXXX` beside OUT, unlocked, pid-less): here, not
+# in converters, because the home's open sweeps it too (`tune default` converts into HOME/tune/RECIPE).
+OLD_LORA_TEMP = re.compile(r"^\.ragtune-lora-[a-z0-9_]{8}$")
 
 
 def sweep_legacy(folder: Path | str, pattern: re.Pattern[str], max_idle_s: float = LEGACY_IDLE_S) -> None:

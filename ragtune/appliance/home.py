@@ -5,11 +5,19 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import Callable
 
 # Where a home's writers put temporaries beside what they write (atomic.py's `.NAME.<8>.part` / `.NAME.old-PID`): the
 # config, registry manifests and state, registry blobs (a model copy: gigabytes), the vector files, dequantized bases,
-# dataset scratch. One listing each, no deeper: a tree a command writes below these sweeps its own (training runs).
+# dataset scratch. One listing each, no deeper (the trees of runs below: RUN_TREES).
 LITTER_FOLDERS = ("", "registry", "registry/blobs", "vectors", "models", "models/hf-bases", "cache")
+# Folders commands write trees of runs into, and how many levels below hold their temporaries: `tune default`'s work
+# folders (tune/RECIPE/ with its GGUF, adapter/ with checkpoints, data*/, eval/SET/), trained rerankers
+# (rerankers/RUN/model/), eval runs (eval/RUN/), the TUI's log. A run's scratch home (eval/RUN/home) is not gone into:
+# its own first open sweeps it.
+RUN_TREES = {"tune": 3, "rerankers": 2, "eval": 1, "logs": 0}
+RUNS_SWEPT = 32  # subfolders gone into per folder, the most recently changed: a killed run's temporary made its folder
+# one of the newest, and the next command sweeps (a home of 1,000 eval runs would cost ~10 ms more listing them all)
 DB_NAME = "ragtune.db"
 _swept: set[Path] = set()
 _swept_lock = threading.Lock()
@@ -80,12 +88,13 @@ class Home:
 
 
 def sweep_leftovers(root: Path | str, *, again: bool = False) -> bool:
-    """Remove what killed writers left in the home `root`: atomic.py's temporaries in LITTER_FOLDERS and the lexical
-    index's (lexical.sweep_litter). Once per home and process (`again` to repeat): the first open for writing
-    (StoreBase) calls it, so a crash's litter goes at the next command, not at the next write of the same file.
-    Only what no live process holds locked (a writer holds its temporary, Tantivy its lock); read-only opens never
-    call it. Best effort, never raises. True when it swept."""
-    from .atomic import sweep_stale
+    """Remove what killed writers left in the home `root`: atomic.py's temporaries in LITTER_FOLDERS and in the runs
+    of RUN_TREES (in tune/ also what the LoRA converter's own sweep takes), and the lexical index's
+    (lexical.sweep_litter); the writers' own sweeps, the same tests. Once per home and process (`again` to repeat):
+    the first open for writing (StoreBase) calls it, so a crash's litter goes at the next command, not at the next
+    write of the same file. Only what no live process holds locked (a writer holds its temporary, Tantivy its lock);
+    read-only opens never call it. Best effort, never raises. True when it swept."""
+    from .atomic import OLD_LORA_TEMP, sweep_legacy, sweep_stale
     from .lexical import sweep_litter
 
     root = Path(root).absolute()
@@ -94,9 +103,42 @@ def sweep_leftovers(root: Path | str, *, again: bool = False) -> bool:
             return False
         _swept.add(root)
     for sub in LITTER_FOLDERS:
-        try:
-            sweep_stale(root / sub)
-        except OSError:  # one it may not remove (another user's, a read-only mount): every command would fail
-            pass
+        _quietly(sweep_stale, root / sub)
+    for sub, depth in RUN_TREES.items():
+        # the converter's own sweeps of its OUT's folder (lora.py): tune default converts into tune/RECIPE
+        extra = [lambda f: sweep_legacy(f, OLD_LORA_TEMP)] if sub == "tune" else []
+        _sweep_tree(root / sub, depth, [sweep_stale, *extra])
     sweep_litter(root / "tantivy")
     return True
+
+
+def _sweep_tree(folder: Path, depth: int, sweeps: list[Callable[[Path], None]]) -> None:
+    """`sweeps` in `folder` and, `depth` levels down, in its RUNS_SWEPT most recently changed subfolders (not
+    temporaries, not symlinks): one listing per folder gone into, and a stat per subfolder where there are more."""
+    for sweep in sweeps:
+        _quietly(sweep, folder)
+    if depth <= 0:
+        return
+    try:
+        with os.scandir(folder) as it:
+            subs = [e for e in it if not e.name.startswith(".") and e.is_dir(follow_symlinks=False)]
+    except OSError:  # none (the usual case), or not a folder
+        return
+    if len(subs) > RUNS_SWEPT:
+        subs = sorted(subs, key=_mtime, reverse=True)[:RUNS_SWEPT]
+    for e in subs:
+        _sweep_tree(Path(e.path), depth - 1, sweeps)
+
+
+def _mtime(entry: os.DirEntry[str]) -> float:
+    try:
+        return entry.stat(follow_symlinks=False).st_mtime
+    except OSError:
+        return 0.0
+
+
+def _quietly(sweep: Callable[[Path], None], folder: Path) -> None:
+    try:
+        sweep(folder)
+    except OSError:  # one it may not remove (another user's, a read-only mount): every command would fail
+        pass

@@ -25,7 +25,7 @@ from ragtune.appliance.atomic import replace_into  # noqa: F401  (the converters
 from ragtune.appliance.jsonl import json_key_line, read_json_object, read_json_object_text
 from ragtune.appliance.lineage import not_unicode, sidecar_path
 from ragtune.appliance.artifacts import Artifact
-from ragtune.appliance.atomic import atomic_write_json
+from ragtune.appliance.atomic import OLD_LORA_TEMP, atomic_write_json  # noqa: F401  (OLD_LORA_TEMP: lora.py's)
 from ragtune.appliance.registry import Registry
 
 Progress = Callable[[str], None]
@@ -68,9 +68,9 @@ def check_out(out: Path | str, *, force: bool = False) -> Path:
     return p
 
 
-# Temporaries made before they were locked (round 39): `.ragtune-lora-XXXXXXXX` and `.ragtune-soup-XXXXXXXX` beside a
-# converter's output, swept by atomic.sweep_legacy (the trainer's `SHA16-hf.tmpPID`: OLD_HF_TEMP, its own).
-OLD_LORA_TEMP = re.compile(r"^\.ragtune-lora-[a-z0-9_]{8}$")
+# Temporaries made before they were locked (round 39): `.ragtune-lora-XXXXXXXX` (atomic.OLD_LORA_TEMP: the home's open
+# sweeps it too) and `.ragtune-soup-XXXXXXXX` beside a converter's output, swept by atomic.sweep_legacy (the trainer's
+# `SHA16-hf.tmpPID`: OLD_HF_TEMP, its own).
 OLD_SOUP_TEMP = re.compile(r"^\.ragtune-soup-[a-z0-9_]{8}$")
 
 

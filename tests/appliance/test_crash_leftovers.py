@@ -57,7 +57,8 @@ def _tree(r: Path) -> dict[str, tuple[int, int]]:
 
 def test_the_first_open_for_writing_clears_what_killed_writers_left(root):
     dead = _litter(root)
-    keep = [_write(root / "tune" / "run" / ".ckpt.k1ll3d_t.part"),  # below a swept folder: its own command sweeps
+    dead.append(_write(root / "tune" / "run" / ".ckpt.k1ll3d_t.part"))  # a run tree: swept at open too (round 41)
+    keep = [_write(root / "adapters" / "run" / ".ckpt.k1ll3d_t.part"),  # below a swept folder, no run tree
             _write(root / ".hidden-notes"), _write(root / "vectors" / ".not.ours.part"),
             _write(root / "tantivy" / ".tmpnot-tantivy")]
     Store(root / "ragtune.db").close()
