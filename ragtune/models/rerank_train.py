@@ -28,6 +28,7 @@ import hashlib
 import json
 import math
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -35,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from ragtune.appliance.atomic import atomic_write_json, make_dir
+from ragtune.appliance.atomic import atomic_path, atomic_write_json, make_dir
 from ragtune.appliance.config import Settings
 from ragtune.appliance.errors import InputError, ModelError, require
 from ragtune.appliance.home import Home
@@ -283,10 +284,11 @@ def train(cfg: RerankTrainConfig, groups: list[dict[str, Any]], out: Path, *,
 
 def _export(model: Any, tok: Any, cfg: RerankTrainConfig, out: Path, hold_g: list[dict[str, Any]],
             torch: Any) -> dict[str, Any]:
-    """model.onnx (int8 when it holds accuracy, else float32) + tokenizer.json + reranker.json under `out`."""
+    """model.onnx (int8 when it holds accuracy, else float32) + tokenizer.json + reranker.json under `out`, which
+    appears whole or not at all: a killed export leaves a temporary (swept), never a half model.onnx beside an earlier
+    run's reranker.json."""
     from ragtune.appliance.rerank import CrossEncoderReranker
 
-    out.mkdir(parents=True, exist_ok=True)
     model.eval()
     with tempfile.TemporaryDirectory(prefix="ragtune-rerank-") as tmp:
         fp32 = Path(tmp) / "fp32" / "model.onnx"
@@ -310,11 +312,12 @@ def _export(model: Any, tok: Any, cfg: RerankTrainConfig, out: Path, hold_g: lis
             r.close()
         use_int8 = mrr["onnx_int8"] >= mrr["onnx_fp32"] - INT8_MAX_DROP
         chosen = int8 if use_int8 else fp32
-        for f in ("model.onnx", "tokenizer.json"):
-            (out / f).write_bytes((chosen.parent / f).read_bytes())
-    meta = {"format": 1, "kind": "cross-encoder", "max_len": cfg.max_len, "layers": cfg.layers,
-            "quantization": "int8" if use_int8 else "none", "input": "question / title\\ntext"}
-    atomic_write_json(out / "reranker.json", meta)
+        meta = {"format": 1, "kind": "cross-encoder", "max_len": cfg.max_len, "layers": cfg.layers,
+                "quantization": "int8" if use_int8 else "none", "input": "question / title\\ntext"}
+        with atomic_path(out, folder=True) as whole:
+            for f in ("model.onnx", "tokenizer.json"):
+                shutil.copyfile(chosen.parent / f, whole / f)
+            atomic_write_json(whole / "reranker.json", meta)
     return {"mrr_held_out_onnx": mrr, "quantization": meta["quantization"]}
 
 

@@ -62,3 +62,24 @@ def test_tiny_training_run_exports_registers_and_serves(tmp_path, settings):
     r = CrossEncoderReranker(folder)
     scores = r.score("When does depot 3 open?", ["Depot 3\nDepot 3 opens at 9:00 on weekdays.", "Gate 3\nGate 3."])
     assert len(scores) == 2 and all(isinstance(s, float) for s in scores)
+
+
+@pytest.mark.train
+@pytest.mark.slow
+def test_an_export_that_fails_leaves_no_half_model_folder(tmp_path, monkeypatch):
+    """The model folder appears whole or not at all: an export that dies after model.onnx (here: at reranker.json)
+    leaves neither a model.onnx without its reranker.json nor a temporary."""
+    pytest.importorskip("torch", reason="needs the [train] extra")
+    pytest.importorskip("onnx", reason="needs the [train] extra (onnx, for the export)")
+    real = rt.atomic_write_json
+
+    def dies_at_meta(dest, obj, **kw):
+        if dest.name == "reranker.json":
+            raise OSError(28, "No space left on device")
+        return real(dest, obj, **kw)
+
+    monkeypatch.setattr(rt, "atomic_write_json", dies_at_meta)
+    cfg = rt.RerankTrainConfig(layers=1, epochs=1, max_len=32, negatives=1, groups_per_step=4, lr=1e-4)
+    with pytest.raises(OSError, match="No space"):
+        rt.train(cfg, _groups(24), tmp_path / "run" / "model")
+    assert list((tmp_path / "run").iterdir()) == []
