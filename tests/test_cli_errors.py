@@ -158,7 +158,7 @@ def test_config_set_refuses_an_adapter_no_command_could_serve(tmp_path, capsys):
     """Sweep: `config set generate.adapter nosuch` was written, and then every `ask` failed."""
     home = tmp_path / "h"
     code, out, err = _run(["--home", str(home), "config", "set", "generate.adapter", "nosuch"], capsys)
-    assert code == 3 and err.startswith("error: generate.adapter: no artifact 'nosuch'")
+    assert code == 2 and err.startswith("error: generate.adapter: no artifact 'nosuch'")  # a bad value: 2
     assert not (home / "config.toml").exists()
     for ok in ("none", "default"):
         assert _run(["--home", str(home), "config", "set", "generate.adapter", ok], capsys)[0] == 0

@@ -20,10 +20,14 @@ KEYS = ["generate.model", "generate.adapter", "embed.model", "retrieve.rerank"]
 
 
 def _thing(path: Path, dotted: str) -> Path:
-    """What the key names at `path`: a .gguf file for the generate keys, a folder for the embedder and reranker."""
+    """What the key names at `path`: a .gguf file for the generate keys, a folder for the embedder (with the two
+    files `config set` looks for) and the reranker."""
     if dotted.startswith("generate."):
         return write_gguf(path, lora=dotted.endswith("adapter"), tag=str(path))
     path.mkdir(parents=True)
+    if dotted == "embed.model":
+        for name in ("model.onnx", "tokenizer.json"):
+            (path / name).write_bytes(b"{}")
     return path
 
 
@@ -90,9 +94,17 @@ def test_what_the_working_directory_does_not_hold(tmp_path, monkeypatch, capsys)
     # was refused: the adapter was looked for in the working directory, though every command reads it in the home
     assert _set(home, "generate.adapter", "adapters/a.gguf", capsys) == "adapters/a.gguf"
     assert _read(home, "generate.adapter") == str(home / "adapters" / "a.gguf")
+    write_gguf(tmp_path / "org.gguf", lora=False)
+    assert main(["--home", str(home), "models", "add", str(tmp_path / "org.gguf"), "--kind", "base-gguf", "--name",
+                 "org/model"]) == 0
+    capsys.readouterr()
     assert _set(home, "generate.model", "org/model", capsys) == "org/model"  # `models add --name org/model`
-    assert _set(home, "generate.model", "later.gguf", capsys) == str(cwd / "later.gguf")
-    assert _set(home, "embed.model", "embedders/e1", capsys) == str(cwd / "embedders" / "e1")
+    # found nowhere: refused (round 41; was stored, and then every command failed), the file unchanged
+    before = Home(home).config_path.read_bytes()
+    for dotted, value in (("generate.model", "later.gguf"), ("embed.model", "embedders/e1")):
+        assert main(["--home", str(home), "config", "set", dotted, value]) == 2
+        assert capsys.readouterr().err.startswith(f"error: {dotted}: ")
+    assert Home(home).config_path.read_bytes() == before
     write_gguf(cwd / "models" / "x.gguf", lora=False)  # both have it: the one the user sees here
     assert _set(home, "generate.model", "models/x.gguf", capsys) == str(cwd / "models" / "x.gguf")
 
@@ -101,17 +113,37 @@ def test_what_the_working_directory_does_not_hold(tmp_path, monkeypatch, capsys)
     ("generate.model", "smollm2-135m-instruct-q4_1"), ("generate.model", "my-model"),
     ("generate.adapter", "none"), ("generate.adapter", "default"), ("generate.adapter", "active"),
     ("embed.model", "all-minilm-l6-v2-int8"), ("retrieve.rerank", "default"), ("retrieve.rerank", ""),
-    ("retrieve.rerank", "a1b2c3d4e5f6"), ("generate.model", "~/models/x.gguf"),
+    ("generate.model", "~/models/x.gguf"),
 ])
 def test_ids_names_and_words_are_stored_as_typed(tmp_path, monkeypatch, capsys, dotted, value):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    write_gguf(tmp_path / "models" / "x.gguf", lora=False)  # what ~/models/x.gguf names
+    if value == "my-model":  # a registered name
+        write_gguf(tmp_path / "mine.gguf", lora=False)
+        assert main(["--home", str(tmp_path / "h"), "models", "add", str(tmp_path / "mine.gguf"), "--kind",
+                     "base-gguf", "--name", "my-model"]) == 0
+        capsys.readouterr()
     assert _set(tmp_path / "h", dotted, value, capsys) == value
+
+
+@pytest.mark.parametrize("dotted,value", [
+    ("generate.model", "my-model"), ("generate.model", "~/models/gone.gguf"), ("embed.model", "nosuch"),
+    ("retrieve.rerank", "a1b2c3d4e5f6"), ("retrieve.rerank", "./gone/r1"), ("generate.adapter", "nosuch"),
+])
+def test_a_model_no_command_could_load_is_refused(tmp_path, monkeypatch, capsys, dotted, value):
+    """Was (but for the adapter): stored, exit 0, and then every `ask` or `ingest` failed on it (exit 3)."""
+    monkeypatch.chdir(tmp_path)
+    home = tmp_path / "h"
+    assert main(["--home", str(home), "config", "set", dotted, value]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {dotted}: ")
+    assert not (home / "config.toml").exists()
 
 
 def test_an_adapter_path_that_is_nowhere_is_still_refused(tmp_path, monkeypatch, capsys):
     home = tmp_path / "h"
     monkeypatch.chdir(tmp_path)
-    assert main(["--home", str(home), "config", "set", "generate.adapter", "./gone.gguf"]) == 3
+    assert main(["--home", str(home), "config", "set", "generate.adapter", "./gone.gguf"]) == 2
     assert "generate.adapter: " in capsys.readouterr().err
     assert not home.exists()  # refused before anything is written or created
 

@@ -393,7 +393,8 @@ def settings_from_dict(data: dict[str, Any], *, home: Home | None = None, where:
     home = home or Home()
     for (name, key), surely in PATH_KEYS.items():
         if name in kwargs:
-            setattr(kwargs[name], key, _in_home(getattr(kwargs[name], key), home, surely))
+            cwd = (name, key) != ("retrieve", "rerank")  # a reranker's relative path is the home's only
+            setattr(kwargs[name], key, _in_home(getattr(kwargs[name], key), home, surely, cwd))
     return Settings(home=home, source=where, **kwargs)
 
 
@@ -406,18 +407,15 @@ def _slash_or_dot(ref: str) -> bool:
     return "/" in ref or ref.startswith(".")
 
 
-def _gguf(ref: str) -> bool:
-    return ref.endswith(".gguf")
-
-
 def _gguf_in_folder(ref: str) -> bool:
-    # refs.resolve_adapter looks a .gguf that is no file up as a registry name (`models add a.gguf --name my.gguf`):
-    # a bare `my.gguf` is left to it; one in a folder (`adapters/x.gguf`) is named in the home, where it was meant
-    return "/" in ref and _gguf(ref)
+    # refs.resolve_adapter and resolve_gguf_model look a .gguf that is no file up as a registry name (`models add
+    # a.gguf --name my.gguf`): a bare `my.gguf` is left to them; one in a folder (`adapters/x.gguf`) is named in the
+    # home, where it was meant
+    return "/" in ref and ref.endswith(".gguf")
 
 
-# refs.resolve_gguf_model reads every .gguf as a file, never as a name: a missing `x.gguf` is named in the home
-PATH_KEYS = {("embed", "model"): _slash_or_dot, ("generate", "model"): _gguf, ("generate", "adapter"): _gguf_in_folder,
+PATH_KEYS = {("embed", "model"): _slash_or_dot, ("generate", "model"): _gguf_in_folder,
+             ("generate", "adapter"): _gguf_in_folder,
              ("retrieve", "rerank"): _slash_or_dot}
 PATH_SUFFIXES = (".gguf", ".onnx")  # a model file's, named without a folder (`x.gguf`)
 # What each key's resolver takes for its file when one is there (os.path's tests: False for a name the OS cannot
@@ -432,20 +430,24 @@ def looks_like_path(ref: str) -> bool:
     return _slash_or_dot(ref) or ref.endswith(PATH_SUFFIXES)
 
 
-def _in_home(ref: str, home: Home, surely: Callable[[str], bool] = _slash_or_dot) -> str:
+def _in_home(ref: str, home: Home, surely: Callable[[str], bool] = _slash_or_dot, cwd: bool = True) -> str:
     """A relative path in config.toml (`models/x.gguf`, `./rerankers/r1`, `x.gguf`) is the home's: made absolute
     against it, so the file is found wherever the home is moved or restored and whatever the working directory (a
-    backup writes in-home paths so: backup.py). A relative path only the working directory holds keeps that meaning
+    backup writes in-home paths so: backup.py). One only the working directory holds keeps that meaning where `cwd`
     (as before this rule); one that exists nowhere is named in the home when `surely(ref)` (the key's resolver reads
     it as a path), else left as given (a registry name). Absolute paths, ids, names, "default", "" are kept."""
     p = Path(ref).expanduser()
-    if p.is_absolute() or not looks_like_path(ref):
+    if p.is_absolute():
         return ref
     mine = home.root / p
     # os.path: False, not an error, for a name the OS cannot look up (too long, a NUL): the resolver says what it is
-    if not os.path.exists(mine) and (os.path.exists(p) or not surely(ref)):
-        return ref
-    return Sourced(str(mine), ref.origin) if isinstance(ref, Sourced) else str(mine)
+    there, here = os.path.exists(mine), os.path.exists(p)
+    if cwd:
+        homes = looks_like_path(ref) and (there or not here and surely(ref))
+    else:  # [retrieve] rerank: what rerank.names_folder takes for a folder, seen from the home or from here, is the
+        # home's (a folder only here is named in the home, where rerank.py's error points at it)
+        homes = ref.strip() not in ("", "default") and (surely(ref) or there or here)
+    return (Sourced(str(mine), ref.origin) if isinstance(ref, Sourced) else str(mine)) if homes else ref
 
 
 def place_in_home(path: Path | str, root: Path) -> str | None:

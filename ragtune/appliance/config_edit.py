@@ -21,8 +21,8 @@ from .filelock import exclusive
 from .home import Home
 from .jsonl import long_number
 from .text import escaped
-from .tomltext import (MAX_TOML_BYTES, TomlTextError, key_place, loads, out_of_range, read_toml, table_places,
-                       toml_value, tomllib, value_end)
+from .tomltext import (MAX_TOML_BYTES, TomlTextError, at_line, inline_table, key_place, loads, out_of_range,
+                       read_toml, table_places, toml_value, tomllib, value_end)
 
 
 def _field(section: str, key: str) -> Any:
@@ -66,10 +66,22 @@ def parse_cli_value(section: str, key: str, raw: str) -> Any:
 def set_in_toml(text: str, section: str, key: str, value: Any) -> str:
     """`text` with `key = value` set inside `[section]`: the key's value is replaced where it exists (the key as
     written, bare, quoted (`"model" = …`) or dotted (`section.key = …` above every header); all the lines a
-    multi-line value spans; a comment after it is kept: `model = "x.gguf"  # the big one`), else the key goes right
-    under the section's header, else after the top-level dotted keys that declare the section (`section.key = …`:
-    a `[section]` header there would declare it twice), else the section is appended. Other lines are kept."""
+    multi-line value spans; a comment after it is kept: `model = "x.gguf"  # the big one`; a member of a section
+    written as an inline table, `section = { key = … }`), else the key goes right under the section's header, else
+    after the top-level dotted keys that declare the section (`section.key = …`: a `[section]` header there would
+    declare it twice), else at the end of its inline table (`, key = …` before the `}`: TOML adds no key to one from
+    outside its braces), else the section is appended. Other lines and characters are kept."""
     line = f"{key} = {toml_value(value)}"
+    inline = inline_table(text, section)
+    if inline is not None:
+        _, opened, closed, members = inline
+        for path, start, end in members:
+            if path == (key,):  # the value only: the key as written, the members around it, kept
+                return _ended(text[:start] + toml_value(value) + text[end:])
+        if not members:  # `{}`
+            return _ended(text[:opened] + "{ " + line + " }" + text[closed + 1:])
+        last = members[-1][2]
+        return _ended(text[:last] + ", " + line + text[last:])
     at = key_place(text, section, key)
     if at is not None:
         n, start = at
@@ -83,8 +95,7 @@ def set_in_toml(text: str, section: str, key: str, value: Any) -> str:
         # what follows the value on its line: a comment, kept; anything else was no TOML and goes. A value that never
         # ends: the rest of its line is replaced, as it always was
         rest = "" if end is None or not text[end:eol].lstrip().startswith("#") else text[end:eol]
-        new = text[:start] + new_value + rest + text[eol:]
-        return new if new.endswith("\n") else new + "\n"
+        return _ended(text[:start] + new_value + rest + text[eol:])
     header, dotted = table_places(text, section)
     if header is None and dotted is not None:
         line = f"{section}.{line}"
@@ -92,10 +103,14 @@ def set_in_toml(text: str, section: str, key: str, value: Any) -> str:
     if after is not None:
         lines = text.split("\n")  # TOML's lines, as table_places counts them
         lines.insert(after, line)
-        new = "\n".join(lines)
-        return new if new.endswith("\n") else new + "\n"
+        return _ended("\n".join(lines))
     body = "\n".join(text.splitlines()).rstrip("\n")
     return (body + "\n\n" if body else "") + f"[{section}]\n{line}\n"
+
+
+def _ended(text: str) -> str:
+    """`text` ending in a newline, as every edit leaves the file."""
+    return text if text.endswith("\n") else text + "\n"
 
 
 def _line_offset(text: str, n: int) -> int:
@@ -114,7 +129,8 @@ def cli_path_value(section: str, key: str, value: Any, home: Home) -> Any:
     the home too. A relative path only the home holds is the home's already, and ids, names (`org/model` for a key
     that also reads registry names), "default", "none", "" and `~/…` outside the home are kept as typed."""
     surely = PATH_KEYS.get((section, key))
-    if surely is None or not isinstance(value, str) or not looks_like_path(value):
+    if surely is None or not isinstance(value, str) or \
+            not (looks_like_path(value) or _rerank_here(section, key, value)):
         return value
     given = os.path.expanduser(value)
     target = os.path.abspath(given)
@@ -125,6 +141,13 @@ def cli_path_value(section: str, key: str, value: Any, home: Home) -> Any:
     if rel is None:
         return value if os.path.isabs(given) else target
     return home_path_value(rel)
+
+
+def _rerank_here(section: str, key: str, value: str) -> bool:
+    """A bare name for [retrieve] rerank that the working directory holds: rerank.names_folder reads it as that
+    folder here, and config.toml would read it as the home's ("default" is the built-in's, whatever is here)."""
+    return (section, key) == ("retrieve", "rerank") and value.strip() not in ("", "default") and \
+        os.path.exists(os.path.expanduser(value))
 
 
 def set_config_value(path: Path, dotted: str, raw: str, *, home: Home | None = None,
@@ -164,10 +187,19 @@ def _update_config(path: Path, values: dict[str, Any], home: Home | None, what: 
             if path.exists() else ""
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(unreadable(path, exc, "cannot read config")) from None
+    try:
+        old = loads(text)
+    except TomlTextError:
+        old = {}  # a broken file: the loader's own error once the edit has not repaired it (_broken_before)
     new = text
     for dotted, value in values.items():
         section, _, key = dotted.partition(".")
         _field(section, key)
+        if not isinstance(old.get(section, {}), dict):  # `[[generate]]`, `generate = 1`: no table to set a key in
+            shape = "a value" if not isinstance(old[section], list) else \
+                "an array of tables" if all(isinstance(x, dict) for x in old[section]) else "an array"
+            raise ConfigError(f"{path}{at_line(text, section)}: cannot set {dotted}: [{section}] is written as "
+                              f"{shape}, not one table", hint=f"edit the file by hand: make it one [{section}] table")
         new = set_in_toml(new, section, key, value)
     try:
         data = loads(new)

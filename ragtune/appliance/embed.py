@@ -43,7 +43,7 @@ def plan_batches(lengths: list[int], batch_size: int, token_budget: int = TOKEN_
     return batches
 
 
-def _resolve_files(model: str, home: Home) -> tuple[Path, Path, int, str]:
+def resolve_files(model: str, home: Home) -> tuple[Path, Path, int, str]:
     """(onnx path, tokenizer path, max_seq_len, how it was found)."""
     p = Path(model).expanduser()
     looks_like_path = "/" in model or model.startswith(".") or p.is_dir()
@@ -101,7 +101,7 @@ def model_identity(cfg: EmbedConfig, home: Home) -> tuple[str, int]:
     nothing changed without paying for an onnxruntime session."""
     from .hashing import sha256_file
 
-    onnx, _tok, max_seq_len, _how = _resolve_files(cfg.model, home)
+    onnx, _tok, max_seq_len, _how = resolve_files(cfg.model, home)
     return sha256_file(onnx), max_seq_len
 
 
@@ -146,7 +146,7 @@ class Embedder:
 
         self.cfg = cfg or EmbedConfig()
         self.home = home or Home()
-        onnx_path, tok_path, self.max_seq_len, self.source = _resolve_files(self.cfg.model, self.home)
+        onnx_path, tok_path, self.max_seq_len, self.source = resolve_files(self.cfg.model, self.home)
         self.model_path = onnx_path
         from .hashing import sha256_file
 

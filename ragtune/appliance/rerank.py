@@ -94,8 +94,7 @@ def resolve_reranker(ref: str, home: Any) -> Path:
     p = Path(ref).expanduser()
     if names_folder(ref):
         if not p.exists():
-            raise with_origin(ModelError(f"{p}: rerank model not found", hint="[retrieve] rerank is a registry id "
-                                         "or a folder with model.onnx + tokenizer.json"), ref)
+            raise with_origin(ModelError(f"{p}: rerank model not found", hint=_not_found_hint(p, home)), ref)
         return p
     from .registry import Registry
 
@@ -103,6 +102,18 @@ def resolve_reranker(ref: str, home: Any) -> Path:
     if art.kind != "reranker":
         raise with_origin(ModelError(f"registry artifact {ref} is a {art.kind}, not a reranker"), ref)
     return Path(art.path)
+
+
+def _not_found_hint(p: Path, home: Any) -> str:
+    """A missing folder in the home that the working directory holds: config.toml's relative path named that one
+    before it was the home's (config.py `_in_home`); say so, and how to keep it."""
+    root = getattr(home, "root", None)
+    rel = p.relative_to(root) if root is not None and p.is_relative_to(root) else None
+    if rel is not None and rel.parts and os.path.exists(rel):
+        here = os.path.abspath(rel)
+        return (f"a relative [retrieve] rerank is the home's ({root}), not the working directory's: to use {here}, "
+                f"give its absolute path: ragtune config set retrieve.rerank {here}")
+    return "[retrieve] rerank is a registry id or a folder with model.onnx + tokenizer.json"
 
 
 def load_reranker(ref: str, home: Any, *, threads: int = 1) -> Any:

@@ -134,6 +134,7 @@ _BARE = r"[A-Za-z0-9_-]+"
 _SIMPLE = rf"(?:{_BARE}|\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*')"
 _DOTTED = rf"{_SIMPLE}(?:[ \t]*\.[ \t]*{_SIMPLE})*"
 _KEY = re.compile(rf"[ \t]*({_DOTTED})[ \t]*=[ \t]*")
+_BLANKS = re.compile(r"[ \t]*")
 _HEADER = re.compile(rf"[ \t]*(\[\[?)[ \t]*({_DOTTED})[ \t]*\]\]?[ \t]*(#.*)?$")
 
 
@@ -150,6 +151,15 @@ def _key_path(written: str) -> tuple[str, ...] | None:
         name, doc = next(iter(doc.items()))
         path.append(name)
     return tuple(path)
+
+
+def _reads(text: str) -> bool:
+    """Whether the TOML reader takes `text` (loads' every way of refusing one, as False)."""
+    try:
+        tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError):
+        return False
+    return True
 
 
 def _places(text: str) -> Any:
@@ -194,9 +204,43 @@ def key_place(text: str, section: str | None, key: str) -> tuple[int, int | None
 
 def key_line(text: str, section: str | None, key: str) -> int | None:
     """The line of `key = …` inside `[section]` of a TOML text (1-based; section None: a top-level key), or of a
-    `[section.key]` sub-table's header, or None (key_place: quoted and dotted keys too)."""
+    `[section.key]` sub-table's header, or inside `section = { … }`, or None (quoted and dotted keys too)."""
     at = key_place(text, section, key)
+    if at is None and section is not None:
+        inline = inline_table(text, section)
+        starts = [start for path, start, _ in inline[3] if path == (key,)] if inline else []
+        return text.count("\n", 0, starts[0]) + 1 if starts else None
     return None if at is None else at[0]
+
+
+def inline_table(text: str, name: str) -> tuple[int, int, int, list[tuple[tuple[str, ...], int, int]]] | None:
+    """Table `name` written as an inline table (`name = { k = 1, "j" = 2 }`): (its line, the offsets of its `{`
+    and of its `}`, (key path, offset where the value begins, where it ends) of each member), or None: no such
+    table, or one TOML does not read (a newline or a comment between its members, a trailing comma: TOML 1.0
+    forbids them; a value inside may span lines)."""
+    want = tuple(name.split("."))
+    for n, path, start in _places(text):
+        if path != want or start is None or not text.startswith("{", start):
+            continue
+        members: list[tuple[tuple[str, ...], int, int]] = []
+        i = start + 1
+        while True:
+            i = _BLANKS.match(text, i).end()
+            if text.startswith("}", i) and not members:  # `{}`, `{ }`
+                return n, start, i, members
+            key = _KEY.match(text, i)
+            got = _key_path(key.group(1)) if key else None
+            end = value_end(text, key.end(), inline=True) if key and got else None
+            if key is None or got is None or end is None or end == key.end():  # `{ k = }`: no value
+                return None
+            members.append((got, key.end(), end))
+            i = _BLANKS.match(text, end).end()
+            if text.startswith("}", i):  # the scan finds the members; the parser says each value is one
+                return (n, start, i, members) if _reads(f"v = {text[start:i + 1]}") else None
+            if not text.startswith(",", i):
+                return None
+            i += 1
+    return None
 
 
 def table_places(text: str, name: str) -> tuple[int | None, int | None]:
@@ -216,10 +260,11 @@ def table_places(text: str, name: str) -> tuple[int | None, int | None]:
     return header, dotted
 
 
-def value_end(text: str, start: int) -> int | None:
+def value_end(text: str, start: int, *, inline: bool = False) -> int | None:
     """Where the TOML value that begins at offset `start` ends (just after its last character), across the lines a
     multi-line string or array spans; None when it never ends (an unclosed string or bracket). What may follow it on
-    its last line is whitespace and a comment: what an edit of the value keeps (config_edit.set_in_toml)."""
+    its last line is whitespace and a comment: what an edit of the value keeps (config_edit.set_in_toml). `inline`:
+    a member of an inline table, which ends at the `,` or `}` after it too."""
     depth, i, n = 0, start, len(text)
     while i < n:
         ch = text[i]
@@ -239,7 +284,7 @@ def value_end(text: str, start: int) -> int | None:
             eol = text.find("\n", i)
             i = n if eol < 0 else eol
             continue
-        if ch in "#\n" and not depth:
+        if not depth and (ch in "#\n" or inline and ch in ",}"):
             break
         depth += 1 if ch in "[{" else -1 if ch in "]}" else 0
         i += 1

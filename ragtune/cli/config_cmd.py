@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import click
 
 from ..appliance.config import dump_toml
@@ -52,9 +54,8 @@ def config_set(app, key: str, value: str, as_json: bool) -> None:
     # not UTF-8 bytes: said here (the TOML writer would escape them into a file it then cannot read back)
     check_unicode(value, "VALUE", hint=ARG_HINT)
     path = app.config_file
-    # an adapter no command could serve is refused here, not at every `ask`
-    check = _adapter_check(app, key.strip()) if key.strip() == "generate.adapter" else None
-    stored = set_config_value(path, key, value, home=app.home, check=check)
+    # a model no command could load is refused here, not at every `ask`
+    stored = set_config_value(path, key, value, home=app.home, check=_model_check(app, key.strip()))
     if as_json:
         print_json({"path": str(path), "key": key, "value": stored})
     else:
@@ -63,17 +64,45 @@ def config_set(app, key: str, value: str, as_json: bool) -> None:
         click.echo(f"{key} = {toml_value(stored)}  ({shown_path(path)})")
 
 
-def _adapter_check(app, key: str):
-    """The adapter as every command will read it from the file (a relative path: the home's); raises if none could
-    serve it."""
-    from ..appliance.refs import resolve_adapter
+def _model_check(app, key: str):
+    """For a model key: a test of the value as every command will read it from the file (a relative path: the
+    home's) that raises a ConfigError (exit 2) when no command could load it; None for other keys. Files are found,
+    not hashed or loaded (a base GGUF of gigabytes is verified where it is served)."""
+    from ..appliance.errors import ConfigError, RagtuneError
     from ..appliance.registry import Registry
     from ..appliance.tomltext import Sourced
 
-    def check(adapter: str) -> None:
-        resolve_adapter(Registry(app.home), Sourced(adapter, key))
+    def resolve(value: str) -> None:
+        value = Sourced(value, key)  # its errors name the key
+        if key == "generate.adapter":
+            from ..appliance.refs import resolve_adapter
 
-    return check
+            resolve_adapter(Registry(app.home), value)
+        elif key == "generate.model":
+            from ..appliance.refs import resolve_gguf_model
+
+            if not os.path.isfile(os.path.expanduser(value)):
+                resolve_gguf_model(Registry(app.home), value)
+        elif key == "embed.model":
+            from ..appliance.embed import resolve_files
+
+            resolve_files(value, app.home)
+        elif key == "retrieve.rerank":
+            from ..appliance.rerank import effective_rerank, resolve_reranker
+
+            ref = effective_rerank(value)  # "default": the built-in's folder; "": off
+            if ref:
+                resolve_reranker(Sourced(ref, key), app.home)
+
+    def check(value: str) -> None:
+        try:
+            resolve(value)
+        except ConfigError:
+            raise
+        except RagtuneError as exc:  # a model error here is a bad value typed now: exit 2, the file unchanged
+            raise ConfigError(exc.message, hint=exc.hint) from None
+
+    return check if key in ("generate.adapter", "generate.model", "embed.model", "retrieve.rerank") else None
 
 
 @config_group.command("path")

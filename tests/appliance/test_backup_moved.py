@@ -164,9 +164,9 @@ def test_a_relative_rerank_folder_in_config_is_the_homes(home, tmp_path, monkeyp
              str(tmp_path / "abs"): str(tmp_path / "abs"),
              "nowhere/r9": str(home.root / "nowhere" / "r9")}  # missing: named in the home, where it is looked for
     (tmp_path / "cwd-only").mkdir()
-    cases["cwd-only"] = "cwd-only"  # no "/": a name or a working-directory folder, as before
+    cases["cwd-only"] = str(home.root / "cwd-only")  # a folder's name: the home's, even where only the cwd has it
     (tmp_path / "here" / "r2").mkdir(parents=True)
-    cases["here/r2"] = "here/r2"  # only the working directory holds it: as before
+    cases["here/r2"] = str(home.root / "here" / "r2")  # only the working directory holds it: still the home's (41)
     for given, want in cases.items():
         cfg.write_text(f'[retrieve]\nrerank = "{given}"\n', encoding="utf-8")
         got = load_settings(home=home).retrieve.rerank

@@ -1,7 +1,8 @@
 """Relative paths in config.toml are the home's (ragtune/appliance/config.py `_in_home`, docs/store.md): the four model
 keys (`[generate] model`/`adapter`, `[embed] model`, `[retrieve] rerank`) find a file named relative to the home from
-any working directory and wherever the home is moved; a path only the working directory holds keeps that meaning; ids,
-names and registry names with a "/" stay names. Command-line paths keep resolving against the working directory."""
+any working directory and wherever the home is moved; a path only the working directory holds keeps that meaning
+(except a reranker's: the home's only); ids, names and registry names with a "/" stay names. Command-line paths keep
+resolving against the working directory."""
 
 from __future__ import annotations
 
@@ -42,7 +43,9 @@ def test_a_relative_path_is_the_homes_from_any_working_directory(home, tmp_path,
         assert _load(home, section, key, rel) == str(home.root / rel), rel
     (cwd / "cwd-only").mkdir()
     (cwd / "cwd-only" / "y.gguf").write_bytes(b"y")
-    assert _load(home, section, key, "cwd-only/y.gguf") == "cwd-only/y.gguf"  # only the working directory: as before
+    # only the working directory holds it: as before, but a reranker's is the home's (test_rerank_paths.py)
+    assert _load(home, section, key, "cwd-only/y.gguf") == \
+        (str(home.root / "cwd-only" / "y.gguf") if key == "rerank" else "cwd-only/y.gguf")
     (home.root / "cwd-only").mkdir()
     (home.root / "cwd-only" / "y.gguf").write_bytes(b"h")
     assert _load(home, section, key, "cwd-only/y.gguf") == str(home.root / "cwd-only" / "y.gguf")  # both: the home's
@@ -53,7 +56,7 @@ def test_a_relative_path_is_the_homes_from_any_working_directory(home, tmp_path,
 
 @pytest.mark.parametrize("section,key,value,in_home", [
     ("generate", "model", "models/gone.gguf", True), ("generate", "adapter", "adapters/gone.gguf", True),
-    ("generate", "model", "gone.gguf", True),  # refs.resolve_gguf_model reads any .gguf as a file
+    ("generate", "model", "gone.gguf", False),  # a name `models add --name gone.gguf` gives (was: named in the home)
     ("embed", "model", "embedders/gone", True), ("retrieve", "rerank", "./gone", True),
     # read as a registry name by their resolvers when no such file exists: `models add --name org/model`
     ("generate", "model", "org/model", False), ("generate", "adapter", "team/a1", False),

@@ -136,9 +136,6 @@ def test_a_gguf_value_that_is_neither_a_file_nor_a_name_names_both_readings(reg,
     assert lora.name == "lora.gguf"
 
 
-@pytest.mark.xfail(strict=True, reason="config.py makes a bare `x.gguf` found nowhere absolute against the home "
-                   "(PATH_KEYS[('generate', 'model')] = _gguf), so the name never reaches refs: remove this mark "
-                   "once it is _gguf_in_folder, as for [generate] adapter")
 def test_a_gguf_registry_name_in_the_config_serves(reg, home, tmp_path, monkeypatch):
     from ragtune.appliance.config import load_settings
     from ragtune.appliance.refs import resolve_gguf_model
