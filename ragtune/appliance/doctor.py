@@ -21,6 +21,7 @@ from .atomic import stale_names
 from .config import FOUND_AS, PATH_KEYS, load_settings
 from .errors import InputError, ModelError, RagtuneError, StoreError
 from .filelock import held_if_free
+from .hashing import clear_caches
 from .home import Home
 from .lexical import LexicalIndex, is_litter
 from .refs import resolve_adapter
@@ -33,13 +34,14 @@ from .vectors import ANN_MIN_CHUNKS
 
 GB = 1 << 30
 LOG_WARN_BYTES = GB  # a query log kept forever past this: time to prune or set a retention
+DETAIL_LINES = 8  # a detail of more lines (SQLite's integrity_check lists up to 20 problems) ends "… N more"
 
 
 @dataclass
 class Check:
     status: str  # ok | warn | fail
     name: str
-    detail: str
+    detail: str  # the message alone (the hint is its own field); several lines where the problem lists several
     hint: str | None = None
 
 
@@ -54,7 +56,7 @@ class Report:
         return any(c.status == "fail" for c in self.checks)
 
     def add(self, status: str, name: str, detail: str, hint: str | None = None) -> None:
-        self.checks.append(Check(status, name, detail, hint))
+        self.checks.append(Check(status, name, _capped(detail), hint))
 
     def error(self, name: str, exc: RagtuneError) -> None:
         self.add("fail", name, exc.message, exc.hint)
@@ -63,6 +65,14 @@ class Report:
         return {"home": self.home, "quick": self.quick, "ok": not self.failed,
                 "counts": {s: sum(c.status == s for c in self.checks) for s in ("ok", "warn", "fail")},
                 "checks": [asdict(c) for c in self.checks]}
+
+
+def _capped(detail: str) -> str:
+    """`detail` without blank lines, at most DETAIL_LINES of them, the rest counted."""
+    lines = [line for line in detail.split("\n") if line.strip()] or [""]
+    if len(lines) <= DETAIL_LINES:
+        return "\n".join(lines)
+    return "\n".join(lines[:DETAIL_LINES - 1] + [f"… {len(lines) - DETAIL_LINES + 1} more"])
 
 
 # A check from a layer above this one (the CLI adds the models layer's rollout check: the appliance never imports
@@ -115,14 +125,14 @@ def _database(home: Home, s: Any, quick: bool, rep: Report) -> int:
     with store:
         pragma = "quick_check" if quick else "integrity_check"
         try:
-            bad = health.integrity_problems(store, quick=quick)
+            bad = _problem_lines(health.integrity_problems(store, quick=quick))
         except StoreError as exc:
             bad = [exc.message]
         if bad and _stamp(home.db_path) != before:  # a writer connected meanwhile: the read may have been torn
-            rep.add("warn", "database", f"{pragma}: written to while checked ({'; '.join(bad[:1])})",
+            rep.add("warn", "database", f"{pragma}: written to while checked ({bad[0]})",
                     "run `ragtune doctor` again when no ingest runs")
         elif bad:
-            rep.add("fail", "database", f"{pragma}: {'; '.join(bad[:3])}",
+            rep.add("fail", "database", f"{pragma}: " + "\n".join(bad),
                     "restore the home from a backup (`ragtune backup` makes one), or ingest again into a new home")
         else:
             rep.add("ok", "database", f"{pragma} ok, {human_size(size)}")
@@ -132,6 +142,13 @@ def _database(home: Home, s: Any, quick: bool, rep: Report) -> int:
             except StoreError as exc:  # a damaged table: said on its line, the other checks go on
                 rep.error(step.__name__.strip("_").replace("_", "-"), exc)
     return size
+
+
+def _problem_lines(rows: list[str]) -> list[str]:
+    """SQLite's check rows as one problem a line: the b-tree check is one row of many lines, under a heading that
+    names the only database checked (`*** in database main ***`), left out."""
+    lines = [line.strip() for row in rows for line in row.split("\n")]
+    return [line for line in lines if line and not (line.startswith("*** in database ") and line.endswith(" ***"))]
 
 
 def _migrations(home: Home, store: Any, s: Any, rep: Report) -> None:
@@ -240,13 +257,26 @@ def _model(reg: Any, home: Home, name: str, ref: Any, quick: bool, rep: Report, 
             rep.add("fail", name, f"{ref}: the file of artifact {m['id'][:12]} is missing ({path})",
                     "restore it, or re-add the artifact")
             return m["id"]
-        err = None if quick else reg.verify(m["id"])[0][1]  # `models verify`'s own check: a fresh hash
-        rep.add("fail" if err else "ok", name, err or f"{m['name']} ({m['id'][:12]}) in {path}{unhashed}",
-                "restore the file, or register the new one (it gets a new id)" if err else None)
+        err = None if quick else _rehash(reg, m["id"])
+        if err is not None:  # its message and its own hint, each in its place
+            rep.error(name, err)
+        else:
+            rep.add("ok", name, f"{m['name']} ({m['id'][:12]}) in {path}{unhashed}")
         return m["id"]
     except RagtuneError as exc:
         rep.error(name, exc)
         return None
+
+
+def _rehash(reg: Any, artifact_id: str) -> ModelError | None:
+    """`models verify`'s check of one artifact, a fresh hash (no memo): its ModelError, None when whole. Not
+    Registry.verify, which gives the error as text, message and hint in one."""
+    clear_caches()
+    try:
+        reg.get(artifact_id)
+    except ModelError as exc:
+        return exc
+    return None
 
 
 def _adapter(reg: Any, s: Any, model_id: str | None, rep: Report) -> None:
@@ -301,9 +331,9 @@ def _reranker(reg: Any, home: Home, s: Any, quick: bool, rep: Report) -> None:
                 rep.add("fail", "reranker", f"{named}: the folder of reranker {m['id'][:12]} is missing ({folder})",
                         hint)
                 return
-            err = None if quick else reg.verify(m["id"])[0][1]
-            if err:
-                rep.add("fail", "reranker", err, "restore the folder, or register the new one (it gets a new id)")
+            err = None if quick else _rehash(reg, m["id"])
+            if err is not None:
+                rep.add("fail", "reranker", err.message, err.hint or hint)
                 return
         kind = _reranker_files(folder)
         evidence = for_reranker(str(folder)) if s.generate.evidence_check else None  # as `ask` finds it (rerank_folder)

@@ -18,7 +18,17 @@ class RagtuneError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
-        return self.message if not self.hint else f"{self.message}\n  hint: {self.hint}"
+        return self.message if not self.hint else f"{self.message}{HINT_LINE}{self.hint}"
+
+
+HINT_LINE = "\n  hint: "  # between a RagtuneError's message and its hint in its str()
+
+
+def message_and_hint(text: str) -> tuple[str, str | None]:
+    """A RagtuneError's str() as (message, hint), for a caller handed only the text (Registry.verify's results):
+    each shown in its place, the hint once."""
+    message, sep, hint = text.partition(HINT_LINE)
+    return message, hint if sep else None
 
 
 def _pipes_named(text: str) -> str:

@@ -150,11 +150,24 @@ def set_review(store: Store, log_id: int, answer: Any, *, max_answer_chars: int 
     if errs:
         where = "" if origin is None else located(origin[0], json_key_line(origin[1], _key_of(errs[0], answer))) + ": "
         raise InputError(f"{where}review answer for entry {log_id} is not valid: {'; '.join(errs)}",
-                         hint=f"citations must be among the logged context ids: {', '.join(map(str, ids)) or '(none)'}")
+                         hint=_review_hint(errs, ids))
     previous = entry["review"]
     if not store.set_query_review(log_id, answer):  # deleted since it was read
         raise InputError(f"no query log entry {log_id}", hint="see `ragtune log list`")
     return answer, previous
+
+
+REVIEW_SHAPE = '{"status": "ok"|"refused", "answer": str, "citations": [ids]}'
+
+
+def _review_hint(errors: list[str], ids: list[Any]) -> str:
+    """The hint for set_review's errors: the logged context ids for a citation that is not among them, the answer's
+    shape for anything else (a bad status, not an object, an empty answer), both when both are wrong."""
+    unknown = [e for e in errors if e.startswith("citations not in the context")]
+    hints = [f"a review answer is {REVIEW_SHAPE}"] if len(unknown) < len(errors) else []
+    if unknown:
+        hints.append(f"citations must be among the logged context ids: {', '.join(map(str, ids)) or '(none)'}")
+    return "; ".join(hints)
 
 
 def _key_of(error: str, answer: Any) -> str:

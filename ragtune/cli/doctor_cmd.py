@@ -14,9 +14,9 @@ from .common import cli, pass_app, print_json
 @pass_app
 def doctor(app, as_json: bool, quick: bool) -> int:
     """Check the home without changing anything: the database, its indexes, the models and adapter, a running
-    rollout, the config, disk space and leftovers. One line per check, `ok|warn|fail  NAME  detail`. Exit 0 when
-    nothing failed (warnings are repaired by the product or need attention soon), 1 when a check failed, 2 when the
-    home does not exist."""
+    rollout, the config, disk space and leftovers. One line per check, `ok|warn|fail  NAME  detail` (several
+    problems on indented lines under it, a hint under a warn or fail). Exit 0 when nothing failed (warnings are
+    repaired by the product or need attention soon), 1 when a check failed, 2 when the home does not exist."""
     from ..appliance.doctor import diagnose
     from ..appliance.text import escaped
     from ..models import rollout_doctor
@@ -28,8 +28,12 @@ def doctor(app, as_json: bool, quick: bool) -> int:
         print_json(rep.to_json())
     else:
         width = max(len(c.name) for c in rep.checks)
+        under = " " * (4 + 2 + width + 2)  # the detail's column: a further line never reads as a check of its own
         for c in rep.checks:
-            click.echo(f"{c.status:<4}  {c.name:<{width}}  {escaped(c.detail)}")
+            first, *more = c.detail.split("\n")  # each line escaped alone: no control reaches the terminal
+            click.echo(f"{c.status:<4}  {c.name:<{width}}  {escaped(first)}")
+            for line in more:
+                click.echo(f"{under}{escaped(line)}")
             if c.hint and c.status != "ok":
-                click.echo(f"{'':<4}  {'':<{width}}  hint: {escaped(c.hint)}")
+                click.echo(f"{under}hint: {escaped(c.hint)}")
     return 1 if rep.failed else 0

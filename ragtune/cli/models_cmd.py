@@ -101,20 +101,21 @@ def models_show(app, ref: str) -> None:
 @pass_app
 def models_verify(app, ref: str | None, all_: bool, as_json: bool) -> None:
     """Re-hash artifacts and compare with their ids; exits non-zero on any mismatch or missing file."""
+    from ..appliance.errors import ModelError, message_and_hint
+
     reg = _registry(app)
-    results = reg.verify(None if all_ else ref)
-    bad = [(m, err) for m, err in results if err]
+    results = [(m, message_and_hint(err) if err else (None, None)) for m, err in reg.verify(None if all_ else ref)]
+    bad = [m for m, (err, _) in results if err]
     if as_json:
         print_json({"ok": not bad, "checked": len(results),
-                    "results": [{"id": m["id"], "name": m["name"], "kind": m["kind"], "ok": err is None, "error": err}
-                                for m, err in results]})
+                    "results": [{"id": m["id"], "name": m["name"], "kind": m["kind"], "ok": err is None, "error": err,
+                                 "hint": hint} for m, (err, hint) in results]})
     else:
-        for m, err in results:
-            click.echo(f"{'ok ' if err is None else 'BAD'} {m['id'][:16]} {escaped(m['name'])}"
-                       + (f"\n    {escaped(err)}" if err else ""))
+        for m, (err, hint) in results:
+            click.echo(f"{'ok ' if err is None else 'BAD'} {m['id'][:16]} {escaped(m['name'])}")
+            if err:  # the error and its hint each on a line of its own under the artifact
+                click.echo(f"    {escaped(err)}" + (f"\n    hint: {escaped(hint)}" if hint else ""))
     if bad:
-        from ..appliance.errors import ModelError
-
         raise ModelError(f"{len(bad)} of {len(results)} artifacts failed verification")
 
 

@@ -167,3 +167,25 @@ def test_a_large_log_exports_in_constant_memory(settings, tmp_path):
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     assert sink.n > 5000 * 800 and peak < sink.n / 10, (sink.n, peak)  # ~5 MB written, far less held
+
+
+SHAPE = 'a review answer is {"status": "ok"|"refused", "answer": str, "citations": [ids]}'
+IDS = "citations must be among the logged context ids: S1, S2, S3"
+
+
+@pytest.mark.parametrize("answer, hint", [
+    ({"status": "maybe", "answer": "x", "citations": []}, SHAPE),
+    (["not", "an", "object"], SHAPE),
+    ({"status": "ok", "answer": " ", "citations": []}, SHAPE),
+    ({"status": "ok", "answer": "x", "citations": "S1"}, SHAPE),
+    ({"status": "refused", "answer": "No.", "citations": ["S1"]}, SHAPE),
+    ({"status": "ok", "answer": "x", "citations": ["S7"]}, IDS),
+    ({"status": "maybe", "answer": "x", "citations": ["S7"]}, f"{SHAPE}; {IDS}"),
+])
+def test_a_review_error_s_hint_fits_the_error(logged, answer, hint):
+    """QA r41: every validation error (a bad status, not an object, an empty answer) came with the hint about the
+    logged context ids; only a citation not among them gets it, the rest the answer's shape."""
+    store, a, b = logged
+    with pytest.raises(InputError) as e:
+        set_review(store, a.log_id, answer)
+    assert e.value.hint == hint
