@@ -112,7 +112,8 @@ class RagtuneApp(App):
         self.settings = settings
         self.scope: dict[str, Any] | None = dict(scope) if scope else None  # every question's retrieval filters
         self.scope_refs: list[str] | None = None  # what the scope was chosen as: a folder, a document, ids
-        self.scope_what = ""  # how the notifications name it
+        self._scope_name = ""  # how the notifications name it (scope_what)
+        self._scope_counted = False  # a folder: scope_what adds its document count
         self._scope_version: int | None = None  # the store's index version the scope's ids were resolved at
         self._scope_gen = 0  # counts changes of the scope: a worker's result for an older one is dropped
         if self.scope:
@@ -285,6 +286,7 @@ class RagtuneApp(App):
         what = self.scope_what or scope_size(self.scope)
         if not ids:
             self.scope = self.scope_refs = None
+            self._scope_name, self._scope_counted = "", False
             self.notify(f"No document of the scope ({what}) is stored any more: answers come from every document "
                         "again", title="scope", severity="warning", timeout=10)
         else:
@@ -296,6 +298,21 @@ class RagtuneApp(App):
             self.scope = {"doc_ids": ids}
         if self.chat is not None and self.chat.is_mounted:
             self.chat.scope_changed()
+
+    @property
+    def scope_what(self) -> str:
+        """How the notifications name the scope: what was chosen ("handbook.md"), a folder with its document count
+        as it is now ("f03/ (100 documents)", again after it is followed); "" when it was not named."""
+        if self._scope_counted and self.scope:
+            return f"{self._scope_name} ({scope_size(self.scope)})"
+        return self._scope_name
+
+    def scope_choice(self, refs: list[str]) -> ScopeState:
+        """A scope being chosen (the documents screen's `f`: a folder), for a worker to resolve (scopes.choose).
+        Counts as a change of the scope: a result for an earlier choice, or for following the scope still set, is
+        dropped, and so is this one's when the scope is chosen again, set or cleared (ctrl+s) before it comes."""
+        self._scope_gen += 1
+        return ScopeState(None, tuple(refs), None, self._scope_gen)
 
     def recent_questions(self) -> list[str]:  # history is a convenience: never a reason for the app not to start
         return quietly(lambda: list(getattr(self.documents, "recent_questions", lambda: [])()), [])
@@ -326,22 +343,24 @@ class RagtuneApp(App):
     def remember_adapter(self, adapter_id: str) -> None:
         self._adapter = adapter_id
 
-    def set_scope(self, scope: dict[str, Any] | None, what: str = "", refs: list[str] | None = None) -> None:
+    def set_scope(self, scope: dict[str, Any] | None, what: str = "", refs: list[str] | None = None, *,
+                  counted: bool = False, version: int | None = None) -> None:
         """Answer the next questions only from `scope`'s documents (None: from every document); `what` names them
-        in the notification ("handbook.md"); `refs` is what was chosen (a folder, a document's path), resolved
-        again when the store changes (default: the ids)."""
+        in the notification ("handbook.md"; `counted`: with their count, see scope_what); `refs` is what was chosen
+        (a folder, a document's path), resolved again when the store changes (default: the ids); `version` the
+        index version they were resolved at in a worker (default: read here)."""
+        self._scope_gen += 1  # a worker still following (or choosing) a scope before this one: its result is dropped
         if not scope and not self.scope:
             self.notify("Answers already come from every document", severity="information", timeout=3)
             return
         self.scope = scope or None
-        self._scope_gen += 1  # a worker still following the scope before this one: its result is dropped
-        self.scope_what = what if self.scope else ""
+        self._scope_name, self._scope_counted = (what, counted) if self.scope else ("", False)
         self.scope_refs = (list(refs) if refs else [str(i) for i in self.scope.get("doc_ids") or ()]) \
             if self.scope else None
-        self._scope_version = self._index_version() if self.scope else None
+        self._scope_version = (self._index_version() if version is None else version) if self.scope else None
         if self.scope:
-            self.notify(f"Next answers come only from {what or scope_size(self.scope)} (ctrl+s: every document "
-                        "again)", title="scope")
+            self.notify(f"Next answers come only from {self.scope_what or scope_size(self.scope)} (ctrl+s: every "
+                        "document again)", title="scope")
         else:
             self.notify("Next answers come from every document", title="scope")
         if self.chat is not None and self.chat.is_mounted:

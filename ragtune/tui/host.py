@@ -43,8 +43,10 @@ class ChatHost(Protocol):
     def open_document(self, item: ContextItem, terms: list[str]) -> None: ...
     def remember_adapter(self, adapter_id: str) -> None: ...
     def adapter_candidate(self) -> str | None: ...
-    def set_scope(self, scope: dict[str, Any] | None, what: str = "", refs: list[str] | None = None) -> None: ...
+    def set_scope(self, scope: dict[str, Any] | None, what: str = "", refs: list[str] | None = None, *,
+                  counted: bool = False, version: int | None = None) -> None: ...
     def scope_state(self) -> ScopeState: ...  # the scope as it stands, for a worker to follow (scopes.py)
+    def scope_choice(self, refs: list[str]) -> ScopeState: ...  # a scope being chosen, for a worker to resolve
     def scope_followed(self, followed: Followed) -> None: ...  # a worker's result, applied on the UI thread
 
     # -- the parts of textual's App the screens call ----------------------------------------------------
@@ -61,5 +63,5 @@ class ChatHost(Protocol):
 HOST_MEMBERS = ("settings", "engine", "engine_error", "engine_state", "engine_lock", "ingest_fn", "documents",
                 "ingest_status", "ingest_stop", "scope", "scope_refs", "describe_error", "count_documents",
                 "documents_changed", "recent_questions", "eval_report_dirs", "heading_of", "lookup_chunk",
-                "open_document", "remember_adapter", "adapter_candidate", "set_scope", "scope_state", "scope_followed",
-                "call_from_thread", "notify", "push_screen", "pop_screen", "size")
+                "open_document", "remember_adapter", "adapter_candidate", "set_scope", "scope_state", "scope_choice",
+                "scope_followed", "call_from_thread", "notify", "push_screen", "pop_screen", "size")

@@ -3,7 +3,9 @@ resolved in a worker thread: a folder of 100k documents takes ~50 ms to resolve,
 
 The UI thread takes a `ScopeState` (no store read), a worker `follow`s it (the ask worker, before retrieval, so the
 question is asked within the up-to-date scope; after an ingest, a worker of its own) and posts `ScopeFollowed`; the
-app applies the result on the UI thread (RagtuneApp.scope_followed), unless the scope was set or cleared since."""
+app applies the result on the UI thread (RagtuneApp.scope_followed), unless the scope was set or cleared since.
+A folder chosen on the documents screen (`f`) is resolved the same way, by `choose` in that screen's worker
+(RagtuneApp.scope_choice counts the choice as a change, so another choice or ctrl+s before its result wins)."""
 
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ class Followed:
     """`state`'s refs resolved again at index version `version` (or the error resolving them raised)."""
 
     state: ScopeState
-    version: int
+    version: int | None  # None: unreadable (only from `choose`); the next question resolves the refs again
     ids: list[int]
     gone: list[str]  # refs that match no document any more
     error: BaseException | None = None
@@ -52,16 +54,28 @@ def follow(documents: DocumentSource, state: ScopeState | None) -> Followed | No
     version = quietly(documents.index_version, None)
     if version is None or version == state.version:
         return None
+    return _resolve(documents, state, version)
+
+
+def choose(documents: DocumentSource, state: ScopeState) -> Followed:
+    """Called in a worker thread: `state`'s refs (a folder being chosen, no ids yet: RagtuneApp.scope_choice)
+    resolved for the first time, at the index version read before resolving (a change meanwhile is followed by the
+    next question)."""
+    return _resolve(documents, state, quietly(documents.index_version, None))
+
+
+def _resolve(documents: DocumentSource, state: ScopeState, version: int | None) -> Followed:
     try:
         ids, gone = documents.resolve(list(state.refs))
-    except Exception as exc:  # the scope stays as it was; the app says why
+    except Exception as exc:  # the scope stays as it was; the app (or the documents screen) says why
         return Followed(state, version, [], [], error=exc)
     return Followed(state, version, list(ids), list(gone))
 
 
 class ScopeFollowed(Message, bubble=False):
     """From a worker: `followed` for the UI thread to apply; `target` the answer whose question it was followed
-    for (its line says what it was asked within). Not bubbled: the chat screen hands its own to the app."""
+    for (its line says what it was asked within). Not bubbled: the chat screen hands its own to the app, the
+    documents screen applies the folder its `f` chose."""
 
     def __init__(self, followed: Followed, target: Any = None):
         super().__init__()

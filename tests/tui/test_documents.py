@@ -137,7 +137,7 @@ async def test_a_and_f_in_the_list_ask_within_the_document_or_its_folder(make_ap
         # f: the folder, resolved like --in FOLDER
         screen = await open_documents(pilot)
         await pilot.press(*"f03", "down", "down", "tab", "f")
-        await pilot.pause()
+        await wait_until(pilot, lambda: isinstance(app.screen, ChatScreen))  # resolved in a worker
         assert isinstance(app.screen, ChatScreen)
         assert app.scope == {"doc_ids": [i for i in range(1, 1001) if i % 10 == 3]}
         assert app.scope_refs == ["/home/org/docs/f03"] and "within 100 documents" in status_line(app)

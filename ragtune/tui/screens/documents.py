@@ -2,7 +2,8 @@
 the next questions within it, `f` within its folder (every document under it, resolved like `--in FOLDER`).
 
 The list is read in a thread worker (its own database connection) and posted back as a message; the widget draws
-only the visible rows, so a home of 10,000 documents opens and filters without the UI waiting."""
+only the visible rows, so a home of 10,000 documents opens and filters without the UI waiting. A folder `f` chooses
+is resolved in a worker too (one of 100k documents takes ~50 ms): see ragtune/tui/scopes.py."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from textual.widgets import Footer, Input, Static
 
 from ..data import DocRow, fit_cells, printable
 from ..host import ChatHost
+from ..scopes import ScopeFollowed, ScopeState, choose
 from ..widgets.doclist import DocumentList, header_text
 from .document import DocumentScreen
 
@@ -55,6 +57,7 @@ class DocumentsScreen(Screen):
     def __init__(self, **kwargs: Any):
         super().__init__(**kwargs)
         self.all: list[DocRow] | None = None  # None until the worker has read them
+        self._choosing: int | None = None  # the scope change (app._scope_gen) of the folder `f` is resolving
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Documents · reading the list…"), id="docs-head")
@@ -119,8 +122,8 @@ class DocumentsScreen(Screen):
 
     # -- actions --------------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "clear_scope":
-            return bool(self.app.scope)
+        if action == "clear_scope":  # also drops a folder still being resolved (not shown for it: ~50 ms)
+            return bool(self.app.scope) or self._choosing == self.app.scope_state().gen
         if action in ("ask_within", "ask_folder"):  # letters typed in the filter are the filter's
             return not isinstance(self.focused, Input)
         return True
@@ -169,15 +172,29 @@ class DocumentsScreen(Screen):
         if row is None:
             return
         folder = posixpath.dirname(row.path) or row.path  # a corpus row (corpus.jsonl#12): its file's folder
-        try:
-            ids, _gone = self.app.documents.resolve([folder])
-        except Exception as exc:
-            self.notify(self.app.describe_error(exc)[0], severity="error")
+        state = self.app.scope_choice([folder])  # another choice or ctrl+s before the result drops it
+        self._choosing = state.gen
+        self._choose(state)
+
+    @work(thread=True, name="choose-folder", group="scope")
+    def _choose(self, state: ScopeState) -> None:
+        self.post_message(ScopeFollowed(choose(self.app.documents, state)))
+
+    def on_scope_followed(self, event: ScopeFollowed) -> None:
+        """The folder `f` chose, resolved: the next questions are asked within it, unless the scope was chosen
+        again, set or cleared since."""
+        followed = event.followed
+        if followed.state.gen != self.app.scope_state().gen:
             return
-        if not ids:
+        self._choosing = None
+        folder = followed.state.refs[0]
+        if followed.error is not None:
+            self.notify(self.app.describe_error(followed.error)[0], severity="error")
+            return
+        if not followed.ids:
             self.notify(f"No ingested document is under {printable(folder)} any more", severity="warning")
             return
         name = fit_cells(printable(folder.rstrip("/") + "/"), 40)
-        self.app.set_scope({"doc_ids": ids}, f"{name} ({len(ids)} document{'' if len(ids) == 1 else 's'})",
-                           refs=[folder])
-        self.app.pop_screen()
+        self.app.set_scope(followed.filters, name, refs=[folder], counted=True, version=followed.version)
+        if self.app.screen is self:  # (a document opened meanwhile stays open)
+            self.app.pop_screen()
