@@ -340,6 +340,7 @@ class LexicalIndex:
             lw.prior_version = None if self.corrupt else self.synced_version
             marker = self._read_sidecar()
             lw.interrupted = marker is not None and marker.get("index_version", 0) is None
+            lw.prior_marker = marker
             try:
                 lw.prior_docs = self.num_docs
             except ValueError:
@@ -353,6 +354,8 @@ class LexicalIndex:
                         w.rollback()
                     except Exception:
                         pass
+                    if lw.untouched_marker is not None:
+                        self._put_marker_back(lw)
                 else:  # committed (even if the block raised after): record it while the lock is still held, or
                     # the next writer could dirty the marker first and see it overwritten with the old version
                     self._write_sidecar(lw.version)
@@ -363,6 +366,20 @@ class LexicalIndex:
                 except Exception:
                     pass
         self._index.reload()
+
+    def _put_marker_back(self, lw: "LexicalWriter") -> None:
+        """Rolled back after `untouched()`: the marker as the caller says it stands, never one left dirty for
+        nothing. A failure here keeps the dirty marker (a rebuild: safe)."""
+        version, marker = lw.untouched_marker
+        try:
+            if version is not None:
+                self._write_sidecar(version)
+            elif marker is not None:
+                write_json_atomic(self.path / SIDECAR, marker)
+            else:
+                (self.path / SIDECAR).unlink(missing_ok=True)
+        except OSError:
+            pass
 
     def close(self) -> None:
         self._index = None
@@ -381,6 +398,15 @@ class LexicalWriter:
         self.prior_version: int | None = None  # the sync marker before this writer dirtied it
         self.prior_docs = -1
         self.interrupted = False  # the marker was left dirty: an earlier writer never finished (killed, crashed)
+        self.prior_marker: dict[str, Any] | None = None  # the sidecar as this writer found it (None: none, damaged)
+        self.untouched_marker: tuple[int | None, dict[str, Any] | None] | None = None
+
+    def untouched(self, version: int | None = None) -> None:
+        """The caller changed nothing this index mirrors (a run that failed before storing a document): leaving
+        without finish() puts the marker back instead of leaving it dirty, so no search pays for a rebuild. With
+        `version`: the index is known in step at that version (marked so); without: the marker as it was found.
+        Only a writer that returns runs this; a killed one leaves the marker dirty."""
+        self.untouched_marker = (version, self.prior_marker)
 
     def delete_all(self) -> None:
         self._w.delete_all_documents()

@@ -152,7 +152,8 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, retry_failed: bool, as_jso
             click.echo(f"skipped {escaped(path)}: the ragtune home (its reports and models are not documents)")
         if s.ignored:
             click.echo(f"ignored {s.ignored} file(s) with other extensions")
-        elif not (s.added or s.updated or s.unchanged or s.deleted or s.failed or s.still_unreadable):
+        elif not (s.added or s.updated or s.unchanged or s.deleted or s.failed or s.still_unreadable or s.stopped):
+            # (a stop before the first document was stored: its files are there, the stop line says so)
             click.echo(f"nothing to ingest there: no {' '.join(app.settings.ingest.extensions)} files")
         for path, note in s.notes:
             click.echo(f"note: {escaped(path)}: {note}")
@@ -168,9 +169,10 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, retry_failed: bool, as_jso
             click.echo(f"stopped (Ctrl-C): {s.files_left} file(s) left; run the same command again to go on"
                        + (" (nothing was pruned)" if prune else ""))
     if summary.stopped:
-        raise KeyboardInterrupt  # exit 130, after the summary of what was done
-    # An InputError (exit code 2) rather than click's Exit: the root `main` runs click with standalone_mode=False,
-    # where a bare Exit's code would be returned, not used.
+        # exit 130, after the summary of what was done: a stop asked for, not an abort (a KeyboardInterrupt here
+        # became click's Abort, reported "aborted" under the stop line)
+        raise click.exceptions.Exit(130)
+    # An InputError (exit code 2) for the failures below: its message and hint are reported like any other error's.
     from ..appliance.errors import InputError
 
     if summary.all_paths_bad:

@@ -6,6 +6,7 @@ embedding failures are never remembered."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -216,3 +217,35 @@ def test_the_tui_summary_counts_still_unreadable_files():
     s = IngestSummary(unchanged=3, still_unreadable=[("/d/a.pdf", "corrupt PDF", 1.0)])
     assert summary_text(s) == "0 added, 0 updated, 3 unchanged, 0 chunks; 1 still unreadable"
     assert IngestSummary().still_unreadable_line() is None
+
+
+@pytest.mark.parametrize("link", [False, True])
+def test_a_file_gone_between_listing_and_reading_is_not_found_or_a_broken_symlink(settings, tmp_path, fake,
+                                                                                  monkeypatch, link):
+    """A plain file deleted while the ingest runs was "file not found (broken symlink?)": the reasons are the docs
+    table's, `not found` for a file, `broken symlink` only for a link whose target went."""
+    import ragtune.appliance.ingest.pipeline as pl
+
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "a.md").write_text("# A\n\nstays")
+    target = tmp_path / "target.md"
+    target.write_text("# B\n\nwill go")
+    gone = d / "b.md"
+    if link:
+        gone.symlink_to(target)
+    else:
+        target.rename(gone)
+    real = pl.walk
+
+    def walk_then_delete(*a, **kw):
+        w = real(*a, **kw)
+        (target if link else gone).unlink()
+        return w
+
+    monkeypatch.setattr(pl, "walk", walk_then_delete)
+    s = ingest_paths(settings, [d], embedder=fake)
+    reason = "broken symlink" if link else "not found"
+    assert s.added == 1 and s.failed == [(str(gone), reason)]
+    docs = Path(__file__).resolve().parents[2] / "docs" / "ingest.md"
+    assert "| `not found`, `broken symlink` |" in docs.read_text()  # the reasons its table gives

@@ -12,7 +12,8 @@ Storage rules (SQLite is the truth, Tantivy is derived):
   changes followed (so a reader that cached results mid-run never keeps them). A no-op run leaves it alone.
 - The Tantivy writer is held for the whole run with its sync marker set dirty; it is committed and marked
   with the final index_version at the end. A crash anywhere in between leaves a dirty marker, so the next
-  open (`LexicalIndex.ensure_synced`) rebuilds it from SQLite.
+  open (`LexicalIndex.ensure_synced`) rebuilds it from SQLite. A run that raises before it stored a document (its
+  embedder does not load) puts the marker back as it was: nothing to rebuild.
 - A stop (`should_stop`) between slabs of a big document drops that document whole: its chunks are written only
   after every one of them has its vector, so what is stored for it stays as it was.
 """
@@ -340,8 +341,9 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
                 (lambda: on_progress(IngestProgress(0, len(w.items), 0, 0, "", "waiting", 0.0)))  # noqa: E731
             lw = acquire_writer(lexical, stack, on_wait=waiting)
             # Is the index in step with SQLite as the run starts? If not, rebuild it in full at the end.
-            stale = bool(getattr(lexical, "corrupt", False)) or lw.prior_version != store.index_version \
-                or lw.prior_docs != store.count_chunks()
+            version, n_chunks = store.index_version, store.count_chunks()
+            stale = bool(getattr(lexical, "corrupt", False)) or lw.prior_version != version \
+                or lw.prior_docs != n_chunks
             summary.interrupted = bool(getattr(lw, "interrupted", False))
             identity = None
             if embedder is None:
@@ -349,6 +351,15 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
 
                 identity = lambda: model_identity(settings.embed, settings.home)  # noqa: E731
             run = _Run(settings, store, lw, make_embedder, summary, identity, retry_failed, should_stop)
+            in_step = not stale or lw.prior_docs == n_chunks == 0  # two empty indexes agree, whatever the marker
+
+            def failed(exc_type: Any, *_: Any) -> None:
+                # The run fails (an embedder that does not load, a second Ctrl-C) before it stored a document: the
+                # index mirrors SQLite as well as when it began, so its marker is put back, not left dirty.
+                if exc_type is not None and not run.bumped_at_change:
+                    lw.untouched(version if in_step else None)
+
+            stack.push(failed)  # exits before the writer's, which reads it
             run.tracker = Tracker(on_progress, len(w.items), sum(_size(i.path) for i in w.items))
             run.seen.update(p for p, _ in w.failed)  # exists but unreadable: not stale
             _process(run, w, settings, progress, summary)

@@ -114,10 +114,10 @@ def kind_of(path: Path) -> str | None:
     return KINDS.get(path.suffix.lower())
 
 
-def _reason(exc: OSError) -> str:
-    """An OS error as the short reason an ingest summary shows for the file."""
-    if isinstance(exc, FileNotFoundError):
-        return "file not found (broken symlink?)"
+def _reason(exc: OSError, path: Path) -> str:
+    """An OS error as the short reason an ingest summary shows for the file (the words of docs/ingest.md's table)."""
+    if isinstance(exc, FileNotFoundError):  # a link whose target is gone, or a file deleted since the walk listed it
+        return "broken symlink" if path.is_symlink() else "not found"
     if isinstance(exc, PermissionError):
         return "permission denied"
     if isinstance(exc, IsADirectoryError):
@@ -131,7 +131,7 @@ def read_bytes(path: Path, max_file_mb: float) -> bytes:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise LoadError(_reason(exc)) from None
+        raise LoadError(_reason(exc, path)) from None
     limit = float(max_file_mb) * 1024 * 1024
     if size > limit:
         raise LoadError(f"over size limit ({size / 1048576:.1f} MB > {max_file_mb:g} MB)")
@@ -141,7 +141,7 @@ def read_bytes(path: Path, max_file_mb: float) -> bytes:
         with open(path, "rb") as fh:
             raw = fh.read(int(limit) + 1)
     except OSError as exc:
-        raise LoadError(_reason(exc)) from None
+        raise LoadError(_reason(exc, path)) from None
     if len(raw) > limit:  # grew since stat
         raise LoadError(f"over size limit (> {max_file_mb:g} MB)")
     return raw
