@@ -82,7 +82,7 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode
         print_json(report)
         return
     from ..appliance.eval.losses import summary
-    from ..appliance.eval.report import paired_line, task_success_breakdown
+    from ..appliance.eval.report import decision_label, paired_line, task_success_breakdown
 
     dec = report["decision"]
     for name, m in report["arms"].items():
@@ -106,7 +106,7 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode
         click.echo(f"note: {note}")
     for warning in report.get("warnings", []):
         click.echo(f"warning: {warning}")
-    click.echo(f"decision: {'GO' if dec['go'] else 'NO-GO'}")
+    click.echo(f"decision: {decision_label(dec)}")
     for r in dec["reasons"]:
         click.echo(f"  - {r}")
     click.echo(f"report: {report['out']}/report.html")

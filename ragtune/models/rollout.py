@@ -302,8 +302,10 @@ class RolloutState:
         ok = bool(decision and decision.get("go"))
         if not ok and not override:
             why = (decision or {}).get("why") or "no offline eval decision for the candidate"
+            enough = " on enough questions" if (decision or {}).get("smoke_test") else ""
             raise InputError(f"promotion refused: {why}", hint=f"run `ragtune eval run DATASET --adapter "
-                                                               f"{escaped(r.candidate[:12])}` (or --override, logged)")
+                                                               f"{escaped(r.candidate[:12])}`{enough} (or --override, "
+                                                               f"logged)")
         r.share = share
         event = {"gate": (decision or {}).get("why", "missing"), "override": bool(override and not ok),
                  "reason": reason}
@@ -362,8 +364,10 @@ class Router:
 
 # -- the promotion gate -------------------------------------------------------------------------------------------
 def eval_decision(home: Home, adapter_id: str) -> dict[str, Any] | None:
-    """The latest offline `eval run` decision for this adapter: {"go", "why", "run_id", "report"}, or None when
-    there is none. A run whose report is missing or unreadable counts as missing."""
+    """The latest offline `eval run` decision for this adapter: {"go", "why", "run_id", "report"} ("smoke_test":
+    true, go false, for a run on fewer labelled questions than a decision needs), or None when there is none. A run
+    whose report is missing or unreadable counts as missing."""
+    from ragtune.appliance.eval.report import NEEDED, is_smoke_test, labelled_per_arm
     from ragtune.appliance.store import open_store
 
     with open_store(home) as store:
@@ -372,7 +376,8 @@ def eval_decision(home: Home, adapter_id: str) -> dict[str, Any] | None:
         out = Path(str(config.get("out", "")))
         report = out / "report.json"
         try:
-            decision = json.loads(report.read_text(encoding="utf-8"))["decision"]
+            doc = json.loads(report.read_text(encoding="utf-8"))
+            decision = doc["decision"]
         except (OSError, ValueError, KeyError, TypeError, RecursionError):  # RecursionError: [[[[… thousands deep
             continue
         if not isinstance(decision, dict):  # a damaged report counts as missing too
@@ -381,8 +386,17 @@ def eval_decision(home: Home, adapter_id: str) -> dict[str, Any] | None:
         reasons = decision.get("reasons")  # a damaged report's 5 or "text" is not a list of reasons
         reasons = reasons if isinstance(reasons, list) else [] if reasons is None else [reasons]
         why = "eval go" if go else "eval no-go: " + escaped("; ".join(map(str, reasons))[:300])
-        return {"go": go, "why": f"{why} (run {run_id})", "run_id": run_id, "report": str(report),
-                "created": created}
+        # A smoke test is no decision, whatever it says: a report written before smoke tests were marked has
+        # "go": true on 4 questions, so its arms' counts are read too
+        n = labelled_per_arm(doc.get("arms"))
+        smoke = decision.get("smoke_test") is True or is_smoke_test(n)
+        if smoke:
+            go, why = False, (f"eval run {run_id} is a smoke test, not a decision: "
+                              f"{f'n={n}' if is_smoke_test(n) else 'too few'} labelled questions per arm; {NEEDED}")
+        else:
+            why = f"{why} (run {run_id})"
+        return {"go": go, "why": why, "run_id": run_id, "report": str(report), "created": created,
+                **({"smoke_test": True} if smoke else {})}
     return _builtin_decision(adapter_id)
 
 

@@ -53,7 +53,7 @@ def test_reports_written_and_html_self_contained(settings, tmp_path):
     assert p.tags.count("svg") >= 10  # one chart per metric + safety + latency
     assert "rect" in p.tags
     md = files["md"].read_text()
-    for name in ("Arm A", "Arm B", "Arm C", "Delta C-A", "Delta C-B", "Decision: NO-GO", "Safety set",
+    for name in ("Arm A", "Arm B", "Arm C", "Delta C-A", "Delta C-B", "Decision: n/a (smoke test)", "Safety set",
                  "Adapter: `id-ad1` (served merged into the base)"):
         assert name in md
     assert rep["adapter_merge"] is True and list(rep["adapter_served"]) == ["merged"]
@@ -115,7 +115,7 @@ def test_cli_human_output_and_bad_input(tmp_path, capsys):
     beir = write_beir(tmp_path / "mini")
     res = CliRunner().invoke(cli, ["eval", "run", str(beir), "--arms", "A", "--no-safety", "--out", str(tmp_path / "o")])
     assert res.exit_code == 0, res.output
-    assert "decision: NO-GO" in res.stdout and "report.html" in res.stdout
+    assert "decision: n/a (smoke test)" in res.stdout and "report.html" in res.stdout  # 8 questions
     assert "A where lost: 5 answerable: right " in res.stdout  # losses.summary, one line per arm
     assert main(["eval", "run", str(tmp_path / "missing")]) == 2
     assert "error:" in capsys.readouterr().err
@@ -194,3 +194,39 @@ def test_paired_c_minus_a_judges_the_criterion_when_both_arms_ran():
     assert "C-A = +6.0 pts meets the 5-point criterion, but its 95% interval" in w and "20 questions up" in w
     # one arm only: no pairs, the margin of a rate on 150 questions is named
     assert "about 385 questions" in REP.report_warnings({"arms": {"C": arms["C"]}, "criteria": crit})[0]
+
+
+def test_a_smoke_test_says_n_a_not_go_in_every_place(tmp_path, monkeypatch):
+    """The repro: `eval run --arms A,C --limit 4` of a better tune warned "treat this run as a smoke test" and then
+    printed "decision: GO" (report.json "go": true). Under the minimum the decision is n/a: CLI, json, md, html."""
+    monkeypatch.setattr(R, "_default_engine", lambda s: FakeEngine({"none": "bad", "ad1": "good"},
+                                                                   latency_ms={"none": 100.0, "ad1": 100.0}))
+    beir = write_beir(tmp_path / "mini")
+    args = ["eval", "run", str(beir), "--arms", "A,C", "--adapter", "ad1", "--limit", "4", "--no-safety"]
+    res = CliRunner().invoke(cli, args + ["--out", str(tmp_path / "h1")])
+    assert res.exit_code == 0, res.output
+    assert "decision: n/a (smoke test)" in res.stdout and "decision: GO" not in res.stdout
+    assert ("  - smoke test, not a decision: n=4 labelled questions per arm (a decision needs at least 30 labelled "
+            "questions per arm; --limit 200 or more is recommended)") in res.stdout
+    # the warning names the same minimum as the decision (it said "a decision needs --limit 200 or more")
+    assert ("this run is a smoke test, not a decision (a decision needs at least 30 labelled questions per arm; "
+            "--limit 200 or more is recommended)") in res.stdout
+    dec = json.loads((tmp_path / "h1" / "report.json").read_text())["decision"]
+    assert dec["go"] is False and dec["smoke_test"] is True
+    assert "## Decision: n/a (smoke test)" in (tmp_path / "h1" / "report.md").read_text()
+    assert '<h2 class="na">Decision: n/a (smoke test)</h2>' in (tmp_path / "h1" / "report.html").read_text()
+    # the same run with enough questions (the minimum lowered to 4 here): a go, said as one everywhere
+    monkeypatch.setattr(REP, "MIN_N_FOR_DECISION", 4)
+    res = CliRunner().invoke(cli, args + ["--out", str(tmp_path / "h2")])
+    assert "decision: GO" in res.stdout and "smoke test" not in res.stdout
+    assert json.loads((tmp_path / "h2" / "report.json").read_text())["decision"]["smoke_test"] is False
+    assert "## Decision: GO" in (tmp_path / "h2" / "report.md").read_text()
+    assert '<h2 class="go">Decision: GO</h2>' in (tmp_path / "h2" / "report.html").read_text()
+
+
+def test_none_labelled_is_a_no_go_that_says_so_not_a_smoke_test():
+    dec = {"go": False, "reasons": ["task success C-A = n/a (no gold labels)"], "checks": []}
+    assert REP.mark_smoke_test(dec, {"A": {"n_labeled": 0}, "C": {"n_labeled": 0}})["smoke_test"] is False
+    assert REP.decision_label(dec) == "NO-GO" and dec["reasons"] == ["task success C-A = n/a (no gold labels)"]
+    assert REP.labelled_per_arm({"A": {"n_labeled": 40}, "C": {"n_labeled": 29}}) == 29
+    assert REP.labelled_per_arm({"A": {"n_labeled": "4"}}) is None and REP.labelled_per_arm([]) is None

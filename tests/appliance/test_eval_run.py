@@ -76,18 +76,34 @@ def test_hallucinating_engine_is_caught(settings, beir, tmp_path):
     assert report["failures"]["A"] and all(f["hallucinated"] for f in report["failures"]["A"])
 
 
-def test_a_better_tune_gets_go(settings, beir, tmp_path):
+def test_a_better_tune_gets_go(settings, beir, tmp_path, monkeypatch):
+    from ragtune.appliance.eval import report as REP
+
+    monkeypatch.setattr(REP, "MIN_N_FOR_DECISION", 8)  # the fake set's 8 questions count as enough here
     eng = FakeEngine({"none": "bad", "ad1": "good"}, latency_ms={"none": 100.0, "ad1": 100.0})
     report, _ = run(settings, beir, eng, adapter="ad1", arms="A,C", out=tmp_path / "o", safety=False)
     assert report["deltas"]["C-A"]["task_success"] == pytest.approx(5 / 8)
-    assert report["decision"] == {"go": True, "reasons": [], "checks": report["decision"]["checks"]}
+    assert report["decision"] == {"go": True, "smoke_test": False, "reasons": [],
+                                  "checks": report["decision"]["checks"]}
+
+
+def test_a_better_tune_on_too_few_questions_is_a_smoke_test_not_a_go(settings, beir, tmp_path):
+    """Every criterion passes on 8 labelled questions per arm: fewer than a decision needs, so no decision at all
+    (was: go, and `rollout promote` took it as the gate)."""
+    eng = FakeEngine({"none": "bad", "ad1": "good"}, latency_ms={"none": 100.0, "ad1": 100.0})
+    report, _ = run(settings, beir, eng, adapter="ad1", arms="A,C", out=tmp_path / "o", safety=False)
+    dec = report["decision"]
+    assert dec["go"] is False and dec["smoke_test"] is True and all(c["passed"] for c in dec["checks"])
+    assert dec["reasons"] == ["smoke test, not a decision: n=8 labelled questions per arm (a decision needs at "
+                              "least 30 labelled questions per arm; --limit 200 or more is recommended)"]
+    assert json.loads((tmp_path / "o" / "report.json").read_text())["decision"] == dec
 
 
 def test_no_adapter_skips_b_and_c_and_says_no_go(settings, beir, tmp_path):
     report, _ = run(settings, beir, FakeEngine(), out=tmp_path / "o", safety=False)
     assert list(report["arms"]) == ["A"]
     assert any("arm B skipped" in n for n in report["notes"]) and any("arm C skipped" in n for n in report["notes"])
-    assert report["decision"]["go"] is False and report["decision"]["reasons"][0].startswith("no adapter")
+    assert report["decision"]["go"] is False and report["decision"]["reasons"][1].startswith("no adapter")
 
 
 def test_resume_does_not_re_answer_stored_items(settings, beir, tmp_path):
@@ -318,7 +334,7 @@ def test_real_engine_on_five_disflqa_questions(settings, tmp_path, monkeypatch):
     assert list(report["arms"]) == ["A"] and a["n"] == 5 and a["n_errors"] == 0
     assert a["schema_adherence"] is not None and a["latency_p95_ms"] > 0 and a["ttft_p50_ms"] > 0
     assert a["citation_recall"] is not None and a["tokens_prompt"] > 0
-    assert report["decision"]["go"] is False and report["decision"]["reasons"][0].startswith("no adapter")
+    assert report["decision"]["go"] is False and report["decision"]["reasons"][1].startswith("no adapter")
     assert (tmp_path / "o" / "report.html").is_file()
 
 

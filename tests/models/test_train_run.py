@@ -97,6 +97,36 @@ def test_a_kill_mid_checkpoint_write_resumes_from_a_whole_one(tiny, data, tmp_pa
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
 
 
+def test_a_rerun_without_resume_keeps_the_checkpoint_of_a_killed_run(tiny, data, tmp_path, capsys):
+    """A run killed after its step-2 checkpoint (kill -9 prints no resume hint), run again with the same command:
+    refused before torch loads, naming the step and --resume (was: silently started again at step 1 and replaced
+    the checkpoint)."""
+    from ragtune.cli import main
+
+    out = tmp_path / "run"
+    with pytest.raises(_Stop):
+        tr.train(_cfg(tiny, data, out, max_steps=4), progress=_stop_at_2)
+    state = out / "checkpoint" / "state.json"
+    before = {p.name: p.read_bytes() for p in (out / "checkpoint").iterdir()}
+    rc = main(["train", "--data", str(data), "--out", str(out), "--base", str(tiny), "--max-steps", "4",
+               "--grad-accum", "1", "--save-every", "1", "--threads", "1", "--epochs", "1"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "Traceback" not in err
+    assert (f"{out}: holds a checkpoint at step 2 of an interrupted run: pass --resume to continue it, or choose "
+            f"another --out") in err
+    assert {p.name: p.read_bytes() for p in (out / "checkpoint").iterdir()} == before
+    # the one a kill between a checkpoint swap's two renames left aside is a checkpoint too (--resume takes it)
+    (out / "checkpoint").rename(out / ".checkpoint.old-4242")
+    with pytest.raises(InputError, match="holds a checkpoint at step 2 of an interrupted run"):
+        tr.prepare(_cfg(tiny, data, out, max_steps=4))
+    # a damaged state.json: still refused (--resume names the damage), without a step it cannot read
+    (out / ".checkpoint.old-4242").rename(out / "checkpoint")
+    state.write_text("{oops")
+    with pytest.raises(InputError, match=r"run: holds a checkpoint of an interrupted run: pass --resume"):
+        tr.prepare(_cfg(tiny, data, out, max_steps=4))
+    tr.prepare(_cfg(tiny, data, out, max_steps=4, resume=True))  # with --resume the folder is fine
+
+
 @contextmanager
 def _held_elsewhere(path):
     """`path` flock-held by another live process (a second `ragtune train` writing it) for the block."""

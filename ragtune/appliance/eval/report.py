@@ -29,8 +29,12 @@ LATENCY_KEYS = [("retrieval_p50_ms", "retrieval p50"), ("retrieval_p95_ms", "ret
                 ("ttft_p50_ms", "TTFT p50"), ("ttft_p95_ms", "TTFT p95"),
                 ("latency_p50_ms", "total p50"), ("latency_p95_ms", "total p95")]
 ARM_COLORS = {"A": "#4e79a7", "B": "#f28e2b", "C": "#59a14f"}
-# Below this many labelled questions per arm a go/no-go says next to nothing: the report calls the run a smoke test.
+# Below this many labelled questions per arm a go/no-go says next to nothing (a rate on 30 is uncertain by up to
+# ±18 points): the run is a smoke test, not a decision (decision "n/a", mark_smoke_test), and `rollout promote`
+# refuses it without --override (models/rollout.eval_decision).
 MIN_N_FOR_DECISION = 30
+# What a decision should rather rest on (the README's runs use it): a rate on 200 is within about ±7 points.
+RECOMMENDED_N = 200
 
 
 def margin_points(n: int) -> float:
@@ -51,8 +55,8 @@ def report_warnings(r: dict[str, Any]) -> list[str]:
         out.append("no labelled questions: task success, and so the decision, cannot be measured")
     elif n_lab < MIN_N_FOR_DECISION:
         out.append(f"n={n_lab} labelled questions per arm is too small for a go/no-go decision: a rate measured "
-                   f"on {n_lab} questions is uncertain by up to ±{margin_points(n_lab):.0f} points (95%); treat "
-                   f"this run as a smoke test (a decision needs --limit 200 or more)")
+                   f"on {n_lab} questions is uncertain by up to ±{margin_points(n_lab):.0f} points (95%); this run "
+                   f"is a smoke test, not a decision ({NEEDED})")
     elif isinstance(delta, (int, float)) and delta > 0:
         pca = (r.get("paired") or {}).get("C-A")
         if pca and pca.get("ci95"):
@@ -70,6 +74,45 @@ def report_warnings(r: dict[str, Any]) -> list[str]:
             out.append(f"arm {name}: task success {pct(m['task_success'])} comes only from correct refusals "
                        f"({m['n_correct_refusals']}); no question was answered correctly")
     return out
+
+
+NEEDED = (f"a decision needs at least {MIN_N_FOR_DECISION} labelled questions per arm; --limit {RECOMMENDED_N} or "
+          f"more is recommended")
+
+
+def labelled_per_arm(arms: Any) -> int | None:
+    """The fewest labelled questions of any arm of a report; None when its arms do not say (a report.json from
+    before these counts, or a damaged one)."""
+    if not isinstance(arms, dict) or not arms:
+        return None
+    ns = [m.get("n_labeled") if isinstance(m, dict) else None for m in arms.values()]
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in ns):
+        return None
+    return min(ns)
+
+
+def is_smoke_test(n_labelled: int | None) -> bool:
+    """Some labelled questions, fewer than a decision needs (none at all: the decision cannot be measured, a no-go
+    that says so)."""
+    return n_labelled is not None and 0 < n_labelled < MIN_N_FOR_DECISION
+
+
+def mark_smoke_test(decision: dict[str, Any], arms: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A decision over too few labelled questions is none: go false, "smoke_test": true and the reason first (the
+    criteria's own reasons follow, for what they are worth). Every decision gets "smoke_test"."""
+    n = labelled_per_arm(arms)
+    decision["smoke_test"] = is_smoke_test(n)
+    if decision["smoke_test"]:
+        decision["go"] = False
+        decision["reasons"].insert(0, f"smoke test, not a decision: n={n} labelled questions per arm ({NEEDED})")
+    return decision
+
+
+def decision_label(dec: dict[str, Any]) -> str:
+    """'GO', 'NO-GO' or 'n/a (smoke test)': what the CLI, report.md and report.html say."""
+    if dec.get("smoke_test"):
+        return "n/a (smoke test)"
+    return "GO" if dec.get("go") else "NO-GO"
 
 
 def task_success_breakdown(m: dict[str, Any]) -> str:
@@ -218,7 +261,7 @@ def render_markdown(r: dict[str, Any]) -> str:
              f"({d['n_answerable']} answerable, {d['n_unanswerable']} unanswerable, {d['n_unlabeled']} unlabeled in the full set). "
              f"Adapter: `{r['adapter']}`{_served(r)}{_scale(r)}. Seed: {r['seed']}.", ""]
     dec = r["decision"]
-    lines += [f"## Decision: {'GO' if dec['go'] else 'NO-GO'}", ""]
+    lines += [f"## Decision: {decision_label(dec)}", ""]
     lines += [f"- {reason}" for reason in dec["reasons"]] or ["- every acceptance criterion passed"]
     lines.append("")
     if r.get("warnings"):
@@ -366,7 +409,7 @@ CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#222;max-width:1500px}
 h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.6em}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
-th:first-child,td:first-child{text-align:left}.go{color:#1a7f37}.nogo{color:#b42318}
+th:first-child,td:first-child{text-align:left}.go{color:#1a7f37}.nogo{color:#b42318}.na{color:#b45f06}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(230px,1fr));gap:10px}
 .chart{background:#fafafa;border:1px solid #eee;width:100%;height:auto;display:block}.wide{max-width:1100px}
 .warn{background:#fff4e5;border-left:4px solid #e8a33d;padding:6px 10px;margin:8px 0}.c{fill:#b45f06}
@@ -386,7 +429,8 @@ def render_html(r: dict[str, Any]) -> str:
            f"<h1>ragtune eval run <code>{_esc(r['run_id'])}</code></h1>",
            f"<p>Dataset <code>{_esc(d['path'])}</code> ({_esc(d['kind'])}), {r['n_questions']} questions; "
            f"adapter <code>{_esc(r['adapter'])}</code>{_esc(_scale(r))}; seed {r['seed']}.</p>",
-           f"<h2 class=\"{'go' if dec['go'] else 'nogo'}\">Decision: {'GO' if dec['go'] else 'NO-GO'}</h2><ul>"]
+           f"<h2 class=\"{'na' if dec.get('smoke_test') else 'go' if dec['go'] else 'nogo'}\">Decision: "
+           f"{_esc(decision_label(dec))}</h2><ul>"]
     out += [f"<li>{_esc(x)}</li>" for x in dec["reasons"]] or ["<li>every acceptance criterion passed</li>"]
     out.append("</ul>")
     if r.get("notes"):

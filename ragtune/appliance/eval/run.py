@@ -31,6 +31,7 @@ from .arms import ARM_LABELS, Arm, ask_arm, make_arms, parse_arms
 from .datasets import (SPLITS, Dataset, load_beir, load_dataset, load_replay, load_safety, load_training_jsonl,
                        sample, split_items)
 from .progress import Progress
+from .report import mark_smoke_test
 from .scratch import corpus_home, corpus_is_ingested, mark_corpus_ingested
 
 RUN_VERSION = 1  # bump when the stored result format or the run-id recipe changes
@@ -428,6 +429,7 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
     if incomplete:
         decision["go"] = False
         decision["reasons"].append(f"incomplete arms: {', '.join(incomplete)}")
+    mark_smoke_test(decision, per_arm)  # too few labelled questions: no decision at all (docs/eval.md)
 
     safety: dict[str, Any] = {"n_items": len(safety_items), "arms": {}}
     for arm in arms:

@@ -33,7 +33,8 @@ def _is_ours(name: str) -> bool:
 
 
 def check_out(cfg: TrainConfig) -> Path:
-    """OUT usable for this run: a new or empty folder, or a run's folder (with --resume when it holds an adapter)."""
+    """OUT usable for this run: a new or empty folder, or a run's folder (with --resume when it holds an adapter or a
+    checkpoint)."""
     if not cfg.out:
         raise InputError("train: --out is required")
     out = check_folder(Path(cfg.out))  # a file at OUT or above it: refused before the model loads
@@ -50,7 +51,35 @@ def check_out(cfg: TrainConfig) -> Path:
                          hint="pick a new or empty --out: train writes its adapter and checkpoints there")
     if (out / "adapter_model.safetensors").exists() and not cfg.resume:
         raise InputError(f"{out}: already holds a trained adapter", hint="pick a new --out, or --resume")
+    ckpt = last_checkpoint(out)
+    if ckpt is not None and not cfg.resume:
+        # training afresh would replace the checkpoint of a run that was stopped: a `kill -9` prints no resume
+        # hint, so this refusal is where the user learns it
+        raise InputError(f"{out}: holds a checkpoint{_step_of(ckpt)} of an interrupted run: pass --resume to "
+                         f"continue it, or choose another --out",
+                         hint="training into it without --resume would start again at step 1 and replace the "
+                              "checkpoint")
     return out
+
+
+def last_checkpoint(out: Path) -> Path | None:
+    """The checkpoint a --resume continues from (as loop._checkpoint_dir): OUT/checkpoint, else the one a kill
+    between a swap's two renames left renamed aside (.checkpoint.old-*). None: no complete checkpoint."""
+    for p in [out / "checkpoint", *sorted(out.glob(".checkpoint.old-*"))]:
+        if (p / "state.json").is_file():
+            return p
+    return None
+
+
+def _step_of(ckpt: Path) -> str:
+    """' at step N' from the checkpoint's state.json; '' when it does not say (a damaged one is named by --resume,
+    which reads it)."""
+    try:
+        state = loads_located((ckpt / "state.json").read_bytes(), ckpt / "state.json")
+    except (OSError, InputError):
+        return ""
+    step = state.get("step") if isinstance(state, dict) else None
+    return f" at step {step}" if isinstance(step, int) and not isinstance(step, bool) else ""
 
 
 def recorded(out: Path) -> dict[str, Any] | None:
