@@ -40,7 +40,7 @@ def dataset_group() -> None:
 @click.option("--from-pack", "from_pack", is_flag=True, help="Add the sample domain pack (documents + labelled questions).")
 @click.option("--qa", "qa_file", type=click.Path(dir_okay=False), callback=_JSONL,
               help="Labelled questions JSONL (the pack's qa.jsonl format).")
-@click.option("--docs", "docs_dir", type=click.Path(), callback=checked_path(reads="a folder or a document", utf8=_BUILT),
+@click.option("--docs", "docs_dir", type=click.Path(), callback=checked_path(reads="a folder", utf8=_BUILT),
               help="Documents the --qa questions are about (ingested into a scratch home).")
 @click.option("--from-log", "log_file", type=click.Path(dir_okay=False), callback=_JSONL,
               help="A `ragtune log export` file (validated, passed through).")

@@ -25,6 +25,7 @@ from ragtune.models.train.model import OLD_HF_TEMP  # light: torch is imported o
 from . import (OLD_LORA_TEMP, ConvertResult, Progress, _quiet, check_hf_dir, check_out, check_written, is_gguf, now,
                replace_into, resolve_adapter_and_base, write_stage_config)
 from . import sdist as sdist_mod
+from .lora_shape import check_fits
 
 OUTTYPES = ("f32", "f16", "bf16", "q8_0")
 
@@ -47,6 +48,17 @@ def config_dir_from_gguf(gguf: Path, into: Path, progress: Progress) -> Path:
     return into
 
 
+def _known(registry: Registry, ref: str | Path | None, label: str, kinds: tuple[str, ...]) -> None:
+    """A reference the user typed that names nothing here, no path and no artifact, is bad input (exit 2) like any
+    other; the registry says ModelError (3), kept for what is registered but cannot be used (a file gone, changed)."""
+    if ref is None or os.path.exists(os.path.expanduser(str(ref))):
+        return
+    try:
+        registry.manifest(str(ref), kinds=kinds)
+    except ModelError as exc:
+        raise InputError(f"{label}{exc.message}", hint=exc.hint) from None
+
+
 def lora_to_gguf(adapter: str | Path, base: str | Path | None, out: str | Path, *, outtype: str = "f32",
                  gguf_base: str | None = None, registry: Registry | None = None, sdist: str | Path | None = None,
                  threads: int = 2, force: bool = False, copy: bool = True, name: str | None = None,
@@ -60,6 +72,9 @@ def lora_to_gguf(adapter: str | Path, base: str | Path | None, out: str | Path, 
     out_p = check_out(out, force=force)  # before the adapter is registered: a bad --out leaves nothing behind
     if out_p.suffix != ".gguf":
         raise InputError(f"{out_p}: the output name must end in .gguf")
+    _known(registry, adapter, "", ("lora-hf",))
+    _known(registry, base, "--base: ", ("base-gguf", "hf-model", "merged-gguf"))
+    _known(registry, gguf_base, "--gguf-base: ", ("base-gguf", "merged-gguf", "quantized-gguf"))
     adapter_art, _, info, base_path, base_id = resolve_adapter_and_base(registry, adapter, base)
     adapter_path = adapter_art.path  # the registered copy: exactly the bytes the id names
     if gguf_base:
@@ -88,6 +103,7 @@ def lora_to_gguf(adapter: str | Path, base: str | Path | None, out: str | Path, 
         else:
             check_hf_dir(base_path)
             base_dir = base_path
+        check_fits(adapter_path, base_dir / "config.json", adapter, base_path)  # before the script's raw words
         tmp = work / out_p.name  # not created here: the script writing nothing stays visible
         log_path = out_p.with_name(out_p.name + ".log")
         seconds = sdist_mod.run_script(

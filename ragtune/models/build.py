@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -118,6 +119,8 @@ def build_dataset(settings: Settings, opts: DatasetOptions, out: Path | str, *, 
     if not (opts.from_log or opts.corpus or opts.from_pack or opts.qa):
         raise InputError("give a source: --corpus NAME|DIR (repeatable), --from-pack, --qa FILE --docs DIR, "
                          "or --from-log FILE")
+    if opts.docs:
+        _check_docs(opts.docs)
     cfg = opts.curate_config()
     out_dir = Path(out)
     if out_dir.suffix == ".jsonl":
@@ -154,6 +157,9 @@ def build_dataset(settings: Settings, opts: DatasetOptions, out: Path | str, *, 
         rcfg = opts.raft_config()
         sets = raft.sets_for(opts.corpus, allow_dev=opts.allow_dev, pack=opts.from_pack, qa=opts.qa or None,
                              docs=opts.docs or None, limit=opts.limit, questions=opts.questions)
+        folders = [s.docs.parent / "qa.jsonl" for s in sets if s.label.startswith("folder:")]  # read_qa's format too
+        for qa_file in ([opts.qa] if opts.qa else []) + folders:
+            _check_refusals(qa_file)
         eff = chunk_settings(settings, opts.chunk_tokens)
         if opts.questions != "qa":  # recorded only when set: a qa build's dataset_config.json stays as it was
             options["questions"] = opts.questions
@@ -182,6 +188,30 @@ def build_dataset(settings: Settings, opts: DatasetOptions, out: Path | str, *, 
     report.update(dataset_sha256=config["dataset_sha256"], out=str(out_dir), build=build, build_options=options,
                   train_lines=len(train), holdout_lines=len(holdout))
     return report
+
+
+def _check_docs(docs: str) -> None:
+    """--docs must be a folder, said before the questions are read: a missing one was reported as the first
+    question's gold_doc missing under it."""
+    from ragtune.appliance.text import shortened
+
+    p = os.path.expanduser(docs)  # os.path: a name too long for the file system is "no such folder", not OSError
+    if not os.path.exists(p):
+        raise InputError(f"--docs {shortened(docs)}: no such folder")
+    if not os.path.isdir(p):
+        raise InputError(f"--docs {shortened(docs)}: not a folder (the documents the --qa questions are about)")
+
+
+def _check_refusals(qa_file: str | Path) -> None:
+    """An unanswerable question carries no answer: the builder makes it a refusal, so an answer given with it was
+    dropped silently (`eval run` refuses the same row), and it is most often a question mislabelled. file:line."""
+    from ragtune.appliance.jsonl import iter_jsonl
+
+    for where, _n, row in iter_jsonl(qa_file):  # rows read_qa has validated: an object with a str answer
+        if isinstance(row, dict) and row.get("answerable") is False and str(row.get("answer") or "").strip():
+            raise InputError(f"{where}: answerable is false but 'answer' gives {row['answer'][:80]!r}",
+                             hint="an unanswerable question has an empty answer (its target is a refusal); if it "
+                                  "has one, set answerable true and give its gold_doc")
 
 
 __all__ = ["DatasetOptions", "build_dataset"]

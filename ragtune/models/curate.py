@@ -32,6 +32,7 @@ from .dataset import answer_in_sources, splits_sha256, validate_example, write_j
 
 
 MIX_MAX_REPEATS = 3  # copies of one general/safety example at most
+MIX_MAX_SHARE = 0.10  # the mix is never more of train than the largest --mix-frac allows: a tiny set gets none
 
 
 @dataclasses.dataclass
@@ -291,8 +292,9 @@ def curate(lines: list[tuple[str, dict[str, Any]]], cfg: CurateConfig | None = N
     # 6. general + safety mix (train only)
     pool = mix_examples()
     n_mix = wanted = 0
+    base = len(train)
     if cfg.mix_frac > 0 and train:
-        wanted = max(1, int(round(cfg.mix_frac * len(train) / (1 - cfg.mix_frac))))
+        wanted = _mix_lines(cfg.mix_frac, base)
         # cycles when the set is larger than the pool, but at most MIX_MAX_REPEATS copies of each: a few hand-written
         # lines repeated dozens of times per epoch would be memorised, not generalised
         n_mix = min(wanted, MIX_MAX_REPEATS * len(pool))
@@ -302,6 +304,9 @@ def curate(lines: list[tuple[str, dict[str, Any]]], cfg: CurateConfig | None = N
     report["mix"] = {"mix_frac": cfg.mix_frac, "wanted": wanted, "added": n_mix, "pool": len(pool),
                      "max_repeats": MIX_MAX_REPEATS,
                      "share": round(n_mix / len(train), 4) if train else 0.0}
+    if cfg.mix_frac > 0 and base and not wanted:  # said in the report, not a silent 0
+        report["mix"]["too_few"] = {"train": base, "from": next(t for t in range(base, 10_000)
+                                                                if _mix_lines(cfg.mix_frac, t))}
     report["output"] = {"train": len(train), "holdout": len(holdout),
                         "train_refusal_share": _share(train, _is_refusal),
                         "holdout_refusal_share": _share(holdout, _is_refusal)}
@@ -387,6 +392,40 @@ def write_curated(out_dir: Path | str, train: list[dict[str, Any]], holdout: lis
     return config
 
 
+def _mix_lines(frac: float, train: int) -> int:
+    """Mix lines for `train` curated lines: `frac` of the final set to the nearest line, at least one (as before
+    round 41), but never more than MIX_MAX_SHARE of it: one line added to 4 was 20 % of train at --mix-frac 0.07."""
+    return min(max(1, int(round(frac * train / (1 - frac)))),
+               int(MIX_MAX_SHARE * train / (1 - MIX_MAX_SHARE) + 1e-9))
+
+
+def _holdout_markdown(sp: dict[str, Any]) -> str:
+    """The holdout line: with lines held out, from which date on; without, why (a query-log export has no dates)."""
+    train = f"train {sp.get('train', 0)} ({sp.get('undated', 0)} undated)"
+    if sp.get("holdout"):
+        return f"holdout = newest {sp.get('holdout_frac')} by date: {sp['holdout']} lines from {sp.get('cutoff_date')} on; {train}."
+    if not sp.get("holdout_frac"):
+        why = "--holdout-frac 0"
+    elif sp.get("dates") == 0:
+        why = "no dated lines (meta.date / meta.time): undated lines always train"
+    elif sp.get("dates") == 1:
+        why = "every dated line has one date, which is never split"
+    elif sp.get("dates"):
+        why = f"{sp.get('holdout_frac')} of the dated lines is less than one line"
+    else:  # a report written before `dates` was recorded
+        return f"holdout: nothing held out; {train}."
+    return f"holdout: nothing held out — {why}; {train}."
+
+
+def _mix_markdown(m: dict[str, Any]) -> str:
+    few = m.get("too_few")
+    if few:  # none: say why, and from how many lines one is added
+        return (f"none added: {few['train']} train lines are too few for a {m.get('mix_frac')} share (a mix line is "
+                f"added from {few['from']} lines on, and is never over {MIX_MAX_SHARE:.0%} of train).")
+    capped = f"; {m['wanted']} wanted, capped at {m.get('max_repeats')} copies of each" if m.get("wanted", 0) > m.get("added", 0) else ""
+    return f"{m.get('added', 0)} examples added ({m.get('share', 0):.1%} of train, pool {m.get('pool', 0)}{capped})."
+
+
 def _write_text(path: Path, text: str) -> None:
     atomic_write_text(path, text)
 
@@ -417,15 +456,11 @@ def report_markdown(r: dict[str, Any]) -> str:
     lines += ["", f"## PII / secret scrubbing\n\n{sc.get('total', 0)} replacements: "
               + (", ".join(f"{k} {v}" for k, v in sc.get("replaced", {}).items()) or "none") + ".", ""]
     lines += [f"## De-duplication\n\n{d.get('before', 0)} → {d.get('after', 0)} ({d.get('removed', 0)} duplicates removed).", ""]
-    lines += [f"## Temporal holdout\n\nholdout = newest {sp.get('holdout_frac')} by date: {sp.get('holdout', 0)} lines "
-              f"from {sp.get('cutoff_date')} on; train {sp.get('train', 0)} ({sp.get('undated', 0)} undated)"
-              + (" — every dated line has one date, which is never split: nothing held out."
-                 if sp.get("dates") == 1 and sp.get("holdout_frac") and not sp.get("holdout") else "."), ""]
+    lines += [f"## Temporal holdout\n\n{_holdout_markdown(sp)}", ""]
     bb, ba = b.get("before", {}), b.get("after", {})
     lines += [f"## Balance (train)\n\nrefusal share {bb.get('refusal_share')} → {ba.get('refusal_share')} "
               f"(target {b.get('target_refusal_share')}); intents before {bb.get('intents')}, after {ba.get('intents')}.", ""]
-    capped = f"; {m['wanted']} wanted, capped at {m.get('max_repeats')} copies of each" if m.get("wanted", 0) > m.get("added", 0) else ""
-    lines += [f"## General + safety mix\n\n{m.get('added', 0)} examples added ({m.get('share', 0):.1%} of train, pool {m.get('pool', 0)}{capped}).", ""]
+    lines += [f"## General + safety mix\n\n{_mix_markdown(m)}", ""]
     lines += [f"## Output\n\ntrain {o.get('train', 0)} lines (refusals {o.get('train_refusal_share')}), holdout "
               f"{o.get('holdout', 0)} lines (refusals {o.get('holdout_refusal_share')}).", ""]
     return "\n".join(lines)

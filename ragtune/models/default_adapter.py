@@ -226,8 +226,10 @@ def rebuild(settings: Settings, opts: RebuildOptions | None = None, *, log: Log 
             log(f"[tune] {name}: kept {out} (--resume)")
             return
         from .train import train
+        from .train.runfolder import last_checkpoint
 
-        resume = (out / "checkpoint").is_dir() or (out / "adapter_model.safetensors").is_file()
+        # a checkpoint a kill left renamed aside counts too: train refuses a folder holding one without --resume
+        resume = last_checkpoint(out) is not None or (out / "adapter_model.safetensors").is_file()
         cfg = make_cfg(resume=resume or None, **overrides)
         timed(name, lambda: train(cfg, home=settings.home))
         done(name)
