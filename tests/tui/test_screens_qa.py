@@ -475,3 +475,17 @@ def test_the_default_ingest_hands_the_stop_to_the_pipeline(settings, tmp_path, m
     assert seen["should_stop"] is not None and not seen["should_stop"]()
     stop.set()
     assert seen["should_stop"]()
+
+
+async def test_a_smoke_test_report_says_n_a_not_no_go(make_app, settings):
+    """Round 41: a run under the decision's minimum of labelled questions is a smoke test (report.py); the screen
+    read only `go` and showed a red NO-GO and a red dot for it."""
+    smoke = dict(GOOD, decision={"go": False, "smoke_test": True, "reasons": ["smoke test, not a decision: n=4"]})
+    write_report(settings, "smoke", smoke)
+    assert list_label(EvalReport(settings.home.eval_dir / "smoke", "smoke", 0.0), 30).plain.startswith("○")
+    app = make_app()
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        text = detail_text(app.screen)
+        assert "n/a (smoke test)" in text and "NO-GO" not in text

@@ -38,7 +38,7 @@ def list_label(rep: EvalReport, width: int) -> Text:
     """A report in the list: its name on one line (fitted: a long or CJK name wrapped over the whole list at
     40 columns), its date on the next."""
     label = Text(no_wrap=True)
-    go = rep.decision.get("go")
+    go = None if rep.decision.get("smoke_test") else rep.decision.get("go")  # a smoke test decides nothing
     label.append("● " if go is not None else "○ ", style="#98c379" if go else "#e06c75" if go is False else "dim")
     label.append(fit_cells(printable(rep.name), max(4, width - 2)))
     label.append(time.strftime("\n  %Y-%m-%d %H:%M", time.localtime(rep.mtime)), style="dim")
@@ -185,7 +185,10 @@ class EvalScreen(Screen):
             table.add_row(*row, key=key)
         dec = rep.decision
         if "go" in dec:
-            out.append(" GO " if dec["go"] else " NO-GO ", style="bold #1e1e1e on #98c379" if dec["go"] else "bold #1e1e1e on #e06c75")
+            from ...appliance.eval.report import decision_label
+
+            look = "#98c379" if dec["go"] else "#abb2bf" if dec.get("smoke_test") else "#e06c75"
+            out.append(f" {decision_label(dec)} ", style=f"bold #1e1e1e on {look}")
         reasons = dec.get("reasons") or []
         for r in reasons if isinstance(reasons, list) else [reasons]:
             out.append(f"\n• {r}")
