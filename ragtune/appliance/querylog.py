@@ -11,8 +11,8 @@ from typing import Any, Iterator, TextIO
 
 from .errors import InputError, StoreError, located
 from .jsonl import json_key_line, loads_located
-from .prompt import SYSTEM_PROMPT, system_prompt_sha256, training_example
-from .schema import validate_answer
+from .prompt import REFUSAL_TEXT, SYSTEM_PROMPT, system_prompt_sha256, training_example
+from .schema import ANSWER_UNCITED, REFUSAL_CITES, validate_output
 from .store import Store
 from .types import Answer, ContextItem, Hit
 
@@ -133,24 +133,32 @@ def list_entries(store: Store, *, limit: int = 20, offset: int = 0) -> list[dict
 
 
 def set_review(store: Store, log_id: int, answer: Any, *, max_answer_chars: int = 4000,
-               origin: tuple[str, str | None] | None = None) -> tuple[dict[str, Any], Any]:
-    """Store a human edit of one answer (validated against that request's context ids and the answer contract:
-    a refusal cites nothing). Returns (the saved review, the review it replaced or None): a second review becomes
-    the current one (used on export), the earlier ones stay in the entry's history (show_entry). `origin`: (file,
-    its text) when the answer came from a file, so that an error names the file and the line of the offending key.
-    Nothing is written on an error."""
+               origin: tuple[str, str | None] | None = None,
+               notes: list[str] | None = None) -> tuple[dict[str, Any], Any]:
+    """Store a human edit of one answer, validated against that request's context ids and the answer contract
+    (schema.validate_output, the check a training line's output passes: a refusal cites nothing, an answer cites at
+    least one source), so that what is stored is what `dataset build --from-log` takes. A refusal's answer is
+    always prompt.REFUSAL_TEXT (what serving emits and training teaches): another text is stored as that, said in
+    `notes`. Returns (the saved review, the review it replaced or None): a second review becomes the current one
+    (used on export), the earlier ones stay in the entry's history (show_entry). `origin`: (file, its text) when
+    the answer came from a file, so that an error names the file and the line of the offending key. Nothing is
+    written on an error."""
     entry = get_entry(store, log_id)
     if isinstance(answer, str):
         answer = loads_located(answer, "review answer", record=True)  # a person's: its words, never Python's
     ctx = entry["context"] if isinstance(entry["context"], list) else []
     ids = [c.get("id") for c in ctx if isinstance(c, dict)]
-    errs = validate_answer(answer, ids, max_answer_chars)
-    if not errs and answer["status"] == "refused" and answer["citations"]:
-        errs.append("a refused answer cites nothing (citations must be [])")  # the contract the grammar enforces
+    errs = validate_output(answer, ids, max_answer_chars)
     if errs:
         where = "" if origin is None else located(origin[0], json_key_line(origin[1], _key_of(errs[0], answer))) + ": "
         raise InputError(f"{where}review answer for entry {log_id} is not valid: {'; '.join(errs)}",
                          hint=_review_hint(errs, ids))
+    if answer["status"] == "refused" and answer["answer"] != REFUSAL_TEXT:
+        # a refusal's wording is not the reviewer's to choose: a training line teaches the one text serving emits
+        if notes is not None:
+            notes.append(f"a refusal's answer is always the refusal text: stored {json.dumps(REFUSAL_TEXT)} "
+                         f"instead of {json.dumps(answer['answer'], ensure_ascii=False)}")
+        answer = {**answer, "answer": REFUSAL_TEXT}
     previous = entry["review"]
     if not store.set_query_review(log_id, answer):  # deleted since it was read
         raise InputError(f"no query log entry {log_id}", hint="see `ragtune log list`")
@@ -161,19 +169,27 @@ REVIEW_SHAPE = '{"status": "ok"|"refused", "answer": str, "citations": [ids]}'
 
 
 def _review_hint(errors: list[str], ids: list[Any]) -> str:
-    """The hint for set_review's errors: the logged context ids for a citation that is not among them, the answer's
-    shape for anything else (a bad status, not an object, an empty answer), both when both are wrong."""
+    """The hint for set_review's errors: the logged context ids for a citation that is not among them, and for an
+    answer that cites none (or else a refusal), the answer's shape for anything else (a bad status, not an object,
+    an empty answer, a refusal that cites); each that applies."""
     unknown = [e for e in errors if e.startswith("citations not in the context")]
-    hints = [f"a review answer is {REVIEW_SHAPE}"] if len(unknown) < len(errors) else []
+    uncited = ANSWER_UNCITED in errors
+    hints = [f"a review answer is {REVIEW_SHAPE}"] if len(unknown) + uncited < len(errors) else []
+    shown = ', '.join(map(str, ids)) or '(none)'
     if unknown:
-        hints.append(f"citations must be among the logged context ids: {', '.join(map(str, ids)) or '(none)'}")
+        hints.append(f"citations must be among the logged context ids: {shown}")
+    if uncited:  # what the dataset builder refuses: an answer no source backs
+        hints.append(f"cite the logged context ids that hold the answer ({shown}), or make it a refusal: "
+                     '{"status": "refused", "answer": "…", "citations": []}')
     return "; ".join(hints)
 
 
 def _key_of(error: str, answer: Any) -> str:
-    """The answer key a validate_answer message is about (for the line of a file to name)."""
+    """The answer key a validate_output message is about (for the line of a file to name)."""
     if error.startswith("unexpected keys") and isinstance(answer, dict):
         return next((k for k in answer if k not in ("status", "answer", "citations")), "")
+    if error in (REFUSAL_CITES, ANSWER_UNCITED):
+        return "citations"
     return next((key for key in ("citations", "status", "answer") if key in error), "")
 
 

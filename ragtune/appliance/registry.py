@@ -44,6 +44,12 @@ from .text import escaped, shortened, shown_path
 from .tomltext import with_origin
 
 _HEXPREFIX = re.compile(r"^[0-9a-f]{8,64}$")
+# What each kind's lineage base_id may name, when it is registered: a model an adapter or a conversion is made from
+# (an adapter is never a base); an embedder or a reranker is made from its own kind (or a Hugging Face model).
+_LLM_BASES = ("base-gguf", "merged-gguf", "quantized-gguf", "hf-model")
+BASE_KINDS = {**{k: _LLM_BASES for k in ("base-gguf", "merged-gguf", "quantized-gguf", "lora-gguf", "lora-hf",
+                                         "hf-model")},
+              "embedder": ("embedder", "hf-model"), "reranker": ("reranker", "hf-model")}
 _BUILTIN_KIND = {"llm": "base-gguf", "embedder": "embedder"}
 _SURROGATES = re.compile("[\ud800-\udfff]+")  # the bytes of a name that are not UTF-8, as Python's str holds them
 
@@ -101,6 +107,8 @@ class Registry:
         unknown = set(lineage) - set(LINEAGE_KEYS)
         if unknown:
             raise InputError(f"unknown lineage keys: {', '.join(sorted(unknown))} (known: {', '.join(LINEAGE_KEYS)})")
+        if lineage.get("base_id") is not None:
+            self._check_base(kind, lineage["base_id"])
         if not src.exists():
             raise InputError(f"{src}: no such file or directory")
         src = src.resolve()
@@ -151,6 +159,17 @@ class Registry:
         validate_manifest(manifest, mpath)
         atomic_write_json(mpath, manifest)
         return replace(self._artifact(manifest), note=note)
+
+    def _check_base(self, kind: str, base_id: Any) -> None:
+        """A `base_id` that names a registered artifact must be of a kind `kind` is made from (BASE_KINDS): an adapter
+        on an embedder is refused here, not at `models activate`. One this registry does not hold passes (a base
+        kept elsewhere: a LoRA trained on another machine's model)."""
+        base = next((m for m in self.list() if m["id"] == str(base_id).lower()), None)
+        if base is not None and base["kind"] not in BASE_KINDS[kind]:
+            raise with_origin(InputError(
+                f"{base['id'][:12]}… ({escaped(base['name'])}) is of kind {base['kind']}, not a base for kind {kind}",
+                hint=f"the base of kind {kind} is of kind {', '.join(BASE_KINDS[kind])}: give its id (see `ragtune "
+                     "models list`)"), base_id)
 
     # --- reading ------------------------------------------------------------------------------
     def _read_manifest(self, mpath: Path, expect_id: str | None = None) -> dict[str, Any]:

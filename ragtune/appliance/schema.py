@@ -68,6 +68,26 @@ def validate_answer(obj: Any, context_ids: Sequence[str], max_answer_chars: int 
     return errs
 
 
+# The answer contract past the schema (the grammar enforces it when decoding): what a training line's output
+# (models.dataset.validate_example) and a human review (querylog.set_review) are both held to.
+REFUSAL_CITES = "a refusal cites nothing"
+ANSWER_UNCITED = "an answer must cite at least one source"
+
+
+def validate_output(obj: Any, context_ids: Sequence[str], max_answer_chars: int = 600) -> list[str]:
+    """validate_answer's problems, and the contract's: a refusal cites nothing, an answer cites at least one
+    source. One check for a training line's output and a review, so a review that is stored is one the dataset
+    builder takes (`log export` -> `dataset build --from-log`)."""
+    errs = validate_answer(obj, context_ids, max_answer_chars)
+    if not isinstance(obj, dict):
+        return errs
+    if obj.get("status") == "refused" and obj.get("citations"):
+        errs.append(REFUSAL_CITES)
+    if obj.get("status") == "ok" and isinstance(obj.get("citations"), list) and not obj["citations"]:
+        errs.append(ANSWER_UNCITED)
+    return errs
+
+
 def parse_answer(text: str) -> tuple[Any, str | None]:
     """(object, None) or (None, parse error). The text is a model's, a remote server's or a results file's: a
     number of thousands of digits (int()'s ValueError) and [[[[… past the recursion limit are parse errors too."""

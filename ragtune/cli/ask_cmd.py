@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,8 @@ def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, 
         ans = engine.ask(question, adapter=target.adapter, k=k, use_cache=not no_cache, mode=mode,
                          on_token=on_token if stream else None, client_id=client, arm=target.arm, filters=filters)
     if as_json:
-        print_json(ans.to_json())
+        # the rollout arm that answered (null outside a rollout), as the query log and /v1/ask record it
+        print_json({**ans.to_json(), "arm": ans.arm})
         return
     if streamed:
         click.echo("")
@@ -160,11 +162,14 @@ def log_show(app, log_id: int, as_json: bool) -> None:
 @log_group.command("review")
 @click.argument("log_id", type=_LOG_ID)
 @click.option("--answer-json", required=True, metavar="JSON|@FILE",
-              help='The corrected answer, e.g. \'{"status": "ok", "answer": "…", "citations": ["S1"]}\' or @file.json.')
+              help='The corrected answer, e.g. \'{"status": "ok", "answer": "…", "citations": ["S1"]}\' or '
+                   "@file.json. An answer cites at least one source, a refusal none; a refusal's answer is stored as the fixed "
+                   "refusal text.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_app
 def log_review(app, log_id: int, answer_json: str, as_json: bool) -> None:
-    """Store a human correction of entry LOG_ID; it replaces the model output on export (earlier reviews are kept)."""
+    """Store a human correction of entry LOG_ID; it replaces the model output on export (earlier reviews are kept).
+    It is held to the check `dataset build --from-log` makes of a training line's output."""
     from ..appliance.jsonl import MAY_HOLD_SURROGATE, check_file_unicode, check_json_unicode, read_json_object_text
     from ..appliance.normalize import ARG_HINT, check_unicode
     from ..appliance.querylog import set_review
@@ -183,9 +188,12 @@ def log_review(app, log_id: int, answer_json: str, as_json: bool) -> None:
             check_json_unicode(json.loads(answer_json), "--answer-json")
         except (ValueError, RecursionError):
             pass
+    notes: list[str] = []
     with _store(app) as store:
         saved, previous = set_review(store, log_id, answer, max_answer_chars=app.settings.generate.max_answer_chars,
-                                     origin=origin)
+                                     origin=origin, notes=notes)
+    for note in notes:  # what was stored is not what was given: said, --json too (its "review" is what was stored)
+        click.echo(f"note: {escaped(note)}", err=True)
     if as_json:
         print_json({"id": log_id, "review": saved, "replaced": previous})
         return
@@ -199,16 +207,21 @@ def log_review(app, log_id: int, answer_json: str, as_json: bool) -> None:
 @log_group.command("export")
 @click.option("--format", "fmt", type=click.Choice(["train-jsonl"]), default="train-jsonl", show_default=True,
               help="Output format (the training JSONL format, context included).")
-@click.option("--out", "out", type=click.Path(dir_okay=False), default=None, help="Write here (default: stdout).")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+              help="Write here, atomically (default: stdout). An existing file is refused unless --force.")
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @click.option("--reviewed-only", is_flag=True, help="Only entries with a human review.")
 @pass_app
-def log_export(app, fmt: str, out: str | None, reviewed_only: bool) -> None:
+def log_export(app, fmt: str, out: str | None, force: bool, reviewed_only: bool) -> None:
     """Export the query log as training JSONL for human review / fine-tuning."""
     from ..appliance.atomic import atomic_open, make_dir
     from ..appliance.querylog import export_train_jsonl
 
     if out is not None and not out.strip():
         raise InputError("--out: give a file name (or leave --out out to write to stdout)")
+    if out is not None and not force and os.path.lexists(out):  # e.g. a dataset's train split: never replaced unasked
+        raise InputError(f"{shown_path(out)}: already exists",
+                         hint="choose another --out, or pass --force to replace it")
     skipped: list[int] = []
     with _store(app) as store:
         if out is None:

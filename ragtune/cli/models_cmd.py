@@ -194,7 +194,10 @@ def models_fetch(app, find_links: str | None, no_index: bool, names: tuple[str, 
               help="What the artifact is.")
 @click.option("--name", callback=artifact_name, help="Display name (default: the file name; one that is reserved or unusable gets its id appended).")
 @click.option("--licence", default="", help="Licence of the artifact (recorded in the manifest).")
-@click.option("--base-id", help="Lineage: the base model's id (for adapters and derived models).")
+@click.option("--base-id", help="Lineage: the base model's id (for adapters and derived models): an id, unique prefix "
+                                "or name in the registry, whose kind must be one the artifact is made from (an "
+                                "adapter's base is a model, never an embedder or another adapter); a full sha256 the "
+                                "registry does not hold is recorded with a warning (a base kept elsewhere).")
 @click.option("--copy/--in-place", default=False, help="Copy into the registry (immutable), or reference the file where it is (default; a training output folder is always copied: its adapter files only).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_app
@@ -206,9 +209,13 @@ def models_add(app, path: str, kind: str, name: str | None, licence: str, base_i
 
     reg = _registry(app)
     lineage = {}
+    unregistered_base = False
     if base_id:
         ref = Sourced(base_id, "--base-id")  # an unknown id names the flag
-        lineage["base_id"] = reg.manifest(ref)["id"] if len(base_id) < 64 else base_id.lower()
+        full = reg.manifest(ref)["id"] if len(base_id) < 64 else base_id.lower()
+        # Sourced: a base of the wrong kind (registry.add's check) is said naming the flag too
+        lineage["base_id"] = Sourced(full, "--base-id")
+        unregistered_base = not any(m["id"] == full for m in reg.list())
     if kind == "lora-hf" and (Path(path) / "adapter_config.json").is_file():
         # a training output: its adapter files only (not checkpoint/), with the lineage training recorded
         from ragtune.converters import register_adapter
@@ -223,6 +230,9 @@ def models_add(app, path: str, kind: str, name: str | None, licence: str, base_i
         check_kind(src, kind)  # a wrong kind is said before anything about its records
         recorded = stage_lineage(src, kind, sha256_path(src), reg) or {}
         art = reg.add(src, kind, name=name, copy=copy, licence=licence, record_tools=False, **{**recorded, **lineage})
+    if unregistered_base:  # legitimate (trained on another machine's model), but its kind could not be checked
+        click.echo(f"warning: --base-id {escaped(lineage['base_id'][:12])}… is not in this registry: recorded as "
+                   "given (a base kept elsewhere), its kind not checked", err=True)
     if name is not None and art.name != name:  # the same bytes were registered before: one id, one manifest
         click.echo(f"note: already registered as '{escaped(art.name)}' ({art.id[:12]}…); "
                    f"--name '{escaped(name)}' not applied", err=True)

@@ -29,7 +29,7 @@ def test_review_errors_name_the_file_and_line_and_keep_the_previous_review(fakes
     bad.write_text('{\n  "status": "refused",\n  "answer": "No.",\n  "citations": ["S1"]\n}', encoding="utf-8")
     assert main(["log", "review", str(log_id), "--answer-json", f"@{bad}"]) == 2
     err = capsys.readouterr().err
-    assert f"{bad}:4: review answer for entry {log_id} is not valid: a refused answer cites nothing" in err
+    assert f"{bad}:4: review answer for entry {log_id} is not valid: a refusal cites nothing" in err
     assert main(["log", "review", str(log_id), "--answer-json", "@"]) == 2
     assert "give the file name after the @" in capsys.readouterr().err
     assert main(["log", "show", str(log_id)]) == 0
@@ -69,8 +69,78 @@ def test_export_names_damaged_rows_and_refuses_an_empty_out(fakes, capsys, tmp_p
     assert [json.loads(x)["meta"]["log_id"] for x in out.read_text().splitlines()] == [second]
     assert main(["log", "export", "--out", ""]) == 2  # was an internal ValueError
     assert "--out: give a file name" in capsys.readouterr().err
-    assert main(["log", "export", "--reviewed-only", "--out", str(out)]) == 0  # none reviewed: an empty file
+    assert main(["log", "export", "--reviewed-only", "--out", str(out), "--force"]) == 0  # none reviewed: empty
     assert out.read_text() == "" and "exported 0 example(s)" in capsys.readouterr().err
+
+
+def test_a_review_the_dataset_builder_would_refuse_is_refused_and_a_refusal_gets_the_refusal_text(
+        fakes, capsys, tmp_path):
+    """QA r41: `log review 3 --answer-json '{"status":"ok","answer":"no nuts","citations":[]}'` was accepted, and
+    then `dataset build --from-log` refused the whole export; a refusal reviewed as "nope" went into train.jsonl as
+    "nope". The review is held to the builder's output check, and a refusal's answer is stored as REFUSAL_TEXT."""
+    from ragtune.appliance.prompt import REFUSAL_TEXT
+
+    first, second = _one_logged(capsys), _one_logged(capsys)
+    assert main(["log", "review", str(first), "--answer-json",
+                 '{"status":"ok","answer":"no nuts","citations":[]}']) == 2
+    err = capsys.readouterr().err
+    assert f"review answer for entry {first} is not valid: an answer must cite at least one source" in err
+    assert "or make it a refusal" in err
+    assert main(["log", "review", str(first), "--answer-json",
+                 '{"status":"refused","answer":"nope","citations":[]}']) == 0
+    err = capsys.readouterr().err
+    assert f'note: a refusal\'s answer is always the refusal text: stored "{REFUSAL_TEXT}" instead of "nope"' in err
+    assert f"entry {first} reviewed" in err
+    assert main(["log", "review", str(second), "--json", "--answer-json",
+                 '{"status":"refused","answer":"nope","citations":[]}']) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["review"]["answer"] == REFUSAL_TEXT and "note: a refusal's answer" in captured.err
+    out = tmp_path / "reviewed.jsonl"
+    assert main(["log", "export", "--reviewed-only", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert [json.loads(x)["output"]["answer"] for x in out.read_text().splitlines()] == [REFUSAL_TEXT] * 2
+    assert main(["dataset", "build", "--from-log", str(out), "--out", str(tmp_path / "data")]) == 0
+    train = [json.loads(x) for x in (tmp_path / "data" / "train.jsonl").read_text().splitlines()]
+    assert [ex["output"]["answer"] for ex in train] == [REFUSAL_TEXT]  # the two lines are one once de-duplicated
+
+
+def test_export_refuses_an_existing_file_unless_force(fakes, capsys, tmp_path):
+    """QA r41: `log export --out data/mine/train.jsonl` silently replaced a dataset's train split."""
+    _one_logged(capsys)
+    out = tmp_path / "mine" / "train.jsonl"
+    out.parent.mkdir()
+    out.write_text("a dataset's train split\n")
+    assert main(["log", "export", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {out}: already exists") and "pass --force to replace it" in err
+    assert out.read_text() == "a dataset's train split\n"  # untouched
+    assert main(["log", "export", "--out", str(out), "--force"]) == 0
+    assert "exported 1 example(s)" in capsys.readouterr().err
+    assert json.loads(out.read_text())["meta"]["reviewed"] is False
+    link = tmp_path / "link.jsonl"  # a link, even a dangling one, is something there too
+    link.symlink_to(tmp_path / "nowhere.jsonl")
+    assert main(["log", "export", "--out", str(link)]) == 2
+    assert not (tmp_path / "nowhere.jsonl").exists()
+
+
+def test_ask_json_says_the_rollout_arm_that_answered(fakes, capsys, home, monkeypatch):
+    """QA r41: `ask --json` had no `arm` during a rollout, though the query log recorded it (and /v1/ask says it)."""
+    from ragtune.models.rollout import RolloutState
+    from tests.serve.helpers import register_adapters
+
+    assert main(["ask", "--json", "--no-cache", "When was the Eiffel Tower built?"]) == 0
+    assert json.loads(capsys.readouterr().out)["arm"] is None  # no rollout
+    register_adapters(home)
+    RolloutState(home).start("alpha", 50)
+    seen = set()
+    for client in ("a", "b", "c", "d", "e", "f"):
+        monkeypatch.setenv("RAGTUNE_CLIENT", client)
+        assert main(["ask", "--json", "--no-cache", "When was the Eiffel Tower built?"]) == 0
+        arm = json.loads(capsys.readouterr().out)["arm"]
+        with open_store(home) as s:
+            assert s.query("SELECT arm FROM query_log ORDER BY id DESC LIMIT 1")[0][0] == arm  # what the log says
+        seen.add(arm)
+    assert seen == {"control", "candidate"}  # the arms of these six clients (the split is by a hash of the id)
 
 
 def test_list_keeps_one_entry_on_one_line(fakes, capsys, home):

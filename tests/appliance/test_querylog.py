@@ -10,7 +10,7 @@ import pytest
 from ragtune.appliance.answer import AnswerEngine
 from ragtune.appliance.errors import InputError
 from tests.fakes import FakeGenerator
-from ragtune.appliance.prompt import SYSTEM_PROMPT
+from ragtune.appliance.prompt import REFUSAL_TEXT, SYSTEM_PROMPT
 from ragtune.appliance.querylog import export_train_jsonl, get_entry, list_entries, set_review, show_entry
 from ragtune.appliance.store import open_store
 
@@ -78,12 +78,12 @@ def test_a_refusal_that_cites_is_refused_and_a_second_review_reports_what_it_rep
     """QA r37: `log review` stored {"status": "refused", "citations": ["S1"]}, which the answer contract (and the
     grammar) forbid, and a second review replaced the first without a word."""
     store, a, b = logged
-    with pytest.raises(InputError, match="a refused answer cites nothing"):
+    with pytest.raises(InputError, match="a refusal cites nothing"):
         set_review(store, a.log_id, {"status": "refused", "answer": "No.", "citations": ["S1"]})
     assert get_entry(store, a.log_id)["review"] is None  # a failed review writes nothing
     first = {"status": "ok", "answer": "From 1887.", "citations": ["S1"]}
     assert set_review(store, a.log_id, first) == (first, None)
-    second = {"status": "refused", "answer": "No.", "citations": []}
+    second = {"status": "refused", "answer": REFUSAL_TEXT, "citations": []}
     assert set_review(store, a.log_id, second) == (second, first)
     with pytest.raises(InputError):
         set_review(store, a.log_id, {"status": "ok", "answer": "x", "citations": ["S9"]})
@@ -171,12 +171,16 @@ def test_a_large_log_exports_in_constant_memory(settings, tmp_path):
 
 SHAPE = 'a review answer is {"status": "ok"|"refused", "answer": str, "citations": [ids]}'
 IDS = "citations must be among the logged context ids: S1, S2, S3"
+UNCITED = ('cite the logged context ids that hold the answer (S1, S2, S3), or make it a refusal: {"status": '
+           '"refused", "answer": "…", "citations": []}')
 
 
 @pytest.mark.parametrize("answer, hint", [
     ({"status": "maybe", "answer": "x", "citations": []}, SHAPE),
     (["not", "an", "object"], SHAPE),
-    ({"status": "ok", "answer": " ", "citations": []}, SHAPE),
+    ({"status": "ok", "answer": " ", "citations": []}, f"{SHAPE}; {UNCITED}"),
+    ({"status": "ok", "answer": " ", "citations": ["S1"]}, SHAPE),
+    ({"status": "ok", "answer": "x", "citations": []}, UNCITED),
     ({"status": "ok", "answer": "x", "citations": "S1"}, SHAPE),
     ({"status": "refused", "answer": "No.", "citations": ["S1"]}, SHAPE),
     ({"status": "ok", "answer": "x", "citations": ["S7"]}, IDS),
@@ -189,3 +193,47 @@ def test_a_review_error_s_hint_fits_the_error(logged, answer, hint):
     with pytest.raises(InputError) as e:
         set_review(store, a.log_id, answer)
     assert e.value.hint == hint
+
+
+def test_a_review_is_held_to_the_dataset_builders_output_check(logged, tmp_path):
+    """QA r41: `log review` stored {"status": "ok", "citations": []}; `dataset build --from-log` then refused the
+    whole export ("an answer must cite at least one source"). The review is held to the builder's own check."""
+    from ragtune.models.dataset import build_from_log
+
+    store, a, b = logged
+    with pytest.raises(InputError) as e:
+        set_review(store, a.log_id, {"status": "ok", "answer": "no nuts", "citations": []})
+    assert "is not valid: an answer must cite at least one source" in e.value.message
+    assert "cite the logged context ids that hold the answer (S1, S2, S3), or make it a refusal" in e.value.hint
+    assert get_entry(store, a.log_id)["review"] is None  # nothing written
+    # a file names the line of the citations key
+    text = '{\n  "status": "ok",\n  "answer": "no nuts",\n  "citations": []\n}'
+    with pytest.raises(InputError, match=r"^r\.json:4: review answer"):
+        set_review(store, a.log_id, text, origin=("r.json", text))
+    # what is accepted, the builder takes
+    set_review(store, a.log_id, {"status": "ok", "answer": "From 1887 to 1889.", "citations": ["S1"]})
+    set_review(store, b.log_id, {"status": "refused", "answer": REFUSAL_TEXT, "citations": []})
+    out = tmp_path / "reviewed.jsonl"
+    with out.open("w") as fh:
+        assert export_train_jsonl(store, fh, reviewed_only=True) == 2
+    rows, stats = build_from_log(out)
+    assert len(rows) == 2 and (stats.answered, stats.refused) == (1, 1)
+
+
+def test_a_refusals_answer_is_stored_as_the_refusal_text_and_said(logged):
+    """QA r41: a refused review with its own words ("nope") went into train.jsonl as the refusal's answer, which is
+    always prompt.REFUSAL_TEXT (docs/tuning.md): stored as that, with a note."""
+    store, a, b = logged
+    notes: list[str] = []
+    saved, _ = set_review(store, a.log_id, '{"status": "refused", "answer": "nope", "citations": []}', notes=notes)
+    assert saved == {"status": "refused", "answer": REFUSAL_TEXT, "citations": []}
+    assert get_entry(store, a.log_id)["review"] == saved
+    assert notes == [f'a refusal\'s answer is always the refusal text: stored "{REFUSAL_TEXT}" instead of "nope"']
+    buf = io.StringIO()
+    export_train_jsonl(store, buf, reviewed_only=True)
+    assert json.loads(buf.getvalue())["output"]["answer"] == REFUSAL_TEXT
+    notes.clear()  # the refusal text itself: nothing to say
+    set_review(store, b.log_id, {"status": "refused", "answer": REFUSAL_TEXT, "citations": []}, notes=notes)
+    assert notes == []
+    with pytest.raises(InputError, match="answer must be a non-empty string"):  # otherwise invalid: still refused
+        set_review(store, b.log_id, {"status": "refused", "answer": " ", "citations": []}, notes=notes)

@@ -507,3 +507,36 @@ def test_a_blob_repair_killed_between_its_renames_is_undone_on_the_next_get(reg,
     os.rename(folder, folder.with_name(f".{art.id}.old-999999"))
     assert reg.get(art.id).path.read_bytes() == (tmp_path / "a.gguf").read_bytes()
     assert [p.name for p in folder.parent.iterdir()] == [art.id]
+
+
+def test_a_base_id_of_a_kind_no_artifact_is_made_from_is_refused_at_add(reg, tmp_path, capsys):
+    """QA r41: `models add other.gguf --kind lora-gguf --base-id 8199be6f699a` (the built-in embedder) was accepted;
+    only `models activate` caught it. A registered base of the wrong kind is refused at add, naming its kind; a full
+    id the registry does not hold is a base kept elsewhere: recorded, with a warning."""
+    entries = {e["kind"]: e["sha256"] for e in defaults.load_manifest()["models"]}
+    embedder, llm = entries["embedder"], entries["llm"]
+    f = write_gguf(tmp_path / "other.gguf", tag="other")
+    with pytest.raises(InputError) as e:
+        reg.add(f, "lora-gguf", base_id=embedder)
+    assert f"{embedder[:12]}… (all-minilm-l6-v2-int8) is of kind embedder, not a base for kind lora-gguf" \
+        in e.value.message
+    assert "base-gguf, merged-gguf, quantized-gguf, hf-model" in e.value.hint
+    adapter = reg.add(write_gguf(tmp_path / "ad.gguf", tag="ad"), "lora-gguf", base_id="b" * 64)
+    with pytest.raises(InputError, match="is of kind lora-gguf, not a base for kind lora-gguf"):
+        reg.add(f, "lora-gguf", base_id=adapter.id)  # an adapter is never a base
+    assert not (reg.dir / f"{sha256_path(f)}.json").exists()  # nothing written
+    rc, _, err = _cli(capsys, "models", "add", str(f), "--kind", "lora-gguf", "--base-id", embedder[:12])
+    assert rc == 2 and err.startswith(f"error: --base-id: {embedder[:12]}… (all-minilm-l6-v2-int8) is of kind "
+                                      "embedder, not a base for kind lora-gguf")
+    # a base model is taken, silently; one this registry does not hold, with a warning
+    rc, out, err = _cli(capsys, "models", "add", str(f), "--kind", "lora-gguf", "--base-id", llm[:12], "--json")
+    assert rc == 0 and json.loads(out)["lineage"]["base_id"] == llm and "warning" not in err
+    g = write_gguf(tmp_path / "g.gguf", tag="g")
+    rc, out, err = _cli(capsys, "models", "add", str(g), "--kind", "lora-gguf", "--base-id", "C" * 64, "--json")
+    assert rc == 0 and json.loads(out)["lineage"]["base_id"] == "c" * 64
+    assert f"warning: --base-id {'c' * 12}… is not in this registry: recorded as given" in err
+    # an embedder's base may be an embedder
+    emb = tmp_path / "emb"
+    _write(emb / "model.onnx", b"onnx")
+    _write(emb / "tokenizer.json", b"{}")
+    assert reg.add(emb, "embedder", base_id=embedder).lineage["base_id"] == embedder
