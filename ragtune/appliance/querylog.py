@@ -12,7 +12,7 @@ from typing import Any, Iterator, TextIO
 from .errors import InputError, StoreError, located
 from .jsonl import json_key_line, loads_located
 from .prompt import REFUSAL_TEXT, SYSTEM_PROMPT, system_prompt_sha256, training_example
-from .schema import ANSWER_UNCITED, REFUSAL_CITES, validate_output
+from .schema import ANSWER_UNCITED, REFUSAL_CITES, TRAINING_ANSWER_CHARS, validate_output
 from .store import Store
 from .types import Answer, ContextItem, Hit
 
@@ -148,7 +148,8 @@ def set_review(store: Store, log_id: int, answer: Any, *, max_answer_chars: int 
         answer = loads_located(answer, "review answer", record=True)  # a person's: its words, never Python's
     ctx = entry["context"] if isinstance(entry["context"], list) else []
     ids = [c.get("id") for c in ctx if isinstance(c, dict)]
-    errs = validate_output(answer, ids, max_answer_chars)
+    # no longer than a training line holds (what `dataset build --from-log` reads), whatever serving allows
+    errs = validate_output(answer, ids, min(max_answer_chars, TRAINING_ANSWER_CHARS))
     if errs:
         where = "" if origin is None else located(origin[0], json_key_line(origin[1], _key_of(errs[0], answer))) + ": "
         raise InputError(f"{where}review answer for entry {log_id} is not valid: {'; '.join(errs)}",

@@ -31,6 +31,9 @@ def answer_schema(context_ids: Sequence[str], max_answer_chars: int = 600) -> di
     }
 
 
+TRAINING_ANSWER_CHARS = 600  # the longest answer a training line holds (dataset.validate_example, log review)
+
+
 def validate_answer(obj: Any, context_ids: Sequence[str], max_answer_chars: int = 600) -> list[str]:
     """Schema problems of a parsed answer (empty list = valid). Hand-rolled for speed and clear messages."""
     errs: list[str] = []

@@ -19,7 +19,7 @@ from ragtune.appliance.atomic import atomic_open
 from ragtune.appliance.errors import InputError, located
 from ragtune.appliance.hashing import sha256_bytes, sha256_file, sha256_text
 from ragtune.appliance.jsonl import read_json_object
-from ragtune.appliance.schema import validate_output
+from ragtune.appliance.schema import TRAINING_ANSWER_CHARS, validate_output
 from ragtune.appliance.text import STOPWORDS
 
 Progress = Callable[[int, int, str], None]
@@ -33,7 +33,7 @@ DATE_KEYS = ("date", "time", "created_at")  # what curate's temporal holdout rea
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def validate_example(obj: Any, where: str, max_answer_chars: int = 600) -> list[str]:
+def validate_example(obj: Any, where: str, max_answer_chars: int = TRAINING_ANSWER_CHARS) -> list[str]:
     """Problems of one training line (empty = valid). Structure errors and answer-schema errors alike."""
     if not isinstance(obj, dict):
         return ["line is not a JSON object"]

@@ -237,3 +237,20 @@ def test_a_refusals_answer_is_stored_as_the_refusal_text_and_said(logged):
     assert notes == []
     with pytest.raises(InputError, match="answer must be a non-empty string"):  # otherwise invalid: still refused
         set_review(store, b.log_id, {"status": "refused", "answer": " ", "citations": []}, notes=notes)
+
+
+def test_a_review_is_no_longer_than_a_training_line_holds(logged, tmp_path):
+    """Round 41: a review was held to [generate] max_answer_chars (up to 4000), the dataset builder to 600, so one
+    long review made `dataset build --from-log` refuse the whole export."""
+    from ragtune.appliance.schema import TRAINING_ANSWER_CHARS
+    from ragtune.models.dataset import read_examples
+
+    store, a, _b = logged
+    long = {"status": "ok", "answer": "x" * (TRAINING_ANSWER_CHARS + 1), "citations": ["S1"]}
+    with pytest.raises(InputError, match=f"longer than {TRAINING_ANSWER_CHARS}"):
+        set_review(store, a.log_id, long, max_answer_chars=4000)
+    set_review(store, a.log_id, dict(long, answer="x" * TRAINING_ANSWER_CHARS), max_answer_chars=4000)
+    out = tmp_path / "log.jsonl"
+    with out.open("w", encoding="utf-8") as f:
+        export_train_jsonl(store, f)
+    assert len(read_examples(out)) == 2  # the builder's reader takes every line
