@@ -276,13 +276,24 @@ def normalize_query(q: str) -> str:
     return fluent if _key(fluent) else cleaned
 
 
+# The one error for a question with nothing to search for (ask, search, /v1/ask, chat completions: empty_question).
+BLANK_HINT = "ask a question with some words in it"
+NO_WORDS_HINT = "the question has no words to search for"
+
+
+def empty_question(text: str) -> InputError:
+    """The "empty question" error, its hint saying why: blank (spaces, control characters), or no letter or digit
+    (punctuation, emoji)."""
+    return InputError("empty question", hint=NO_WORDS_HINT if clean_text(text) else BLANK_HINT)
+
+
 def clean_question(question: object) -> str:
     """Control characters stripped, whitespace collapsed; empty -> InputError."""
     if not isinstance(question, str):
         raise InputError("the question must be text")
     q = clean_text(question)
     if not q:
-        raise InputError("empty question", hint="ask a question with some words in it")
+        raise empty_question(question)
     return q
 
 

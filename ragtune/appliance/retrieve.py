@@ -21,7 +21,7 @@ import numpy as np
 
 from .config import Settings
 from .errors import InputError, StoreError
-from .normalize import clean_text, displayable, has_content, normalize_query
+from .normalize import clean_text, displayable, empty_question, has_content, normalize_query
 from .types import Hit
 from .fusion import fuse, interpolate
 from .lexical import query_terms
@@ -72,7 +72,6 @@ class TTLCache:
 
     def __len__(self) -> int:
         return len(self._data)
-
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -390,7 +389,7 @@ class Retriever:
         if not isinstance(query, str):
             raise InputError(f"the query must be text, not {type(query).__name__}")
         if not query.strip():
-            raise InputError("empty query", hint="ask a question with some words in it")
+            raise empty_question(query)
         if len(query) > MAX_QUERY_CHARS:
             raise InputError(f"query too long ({len(query)} characters, max {MAX_QUERY_CHARS})")
         k = self.cfg.k if k is None else k
@@ -401,7 +400,7 @@ class Retriever:
         nq = normalized if normalized is not None else normalize_query(query)
         original = cleaned if cleaned != nq and self.cfg.original_query_weight > 0 else None
         if not has_content(nq):
-            raise InputError("empty query", hint="the query has no letters or digits")
+            raise empty_question(query)
         shown = displayable(query)  # what the result echoes: always writable as UTF-8 (JSON)
         with self._lock:
             try:

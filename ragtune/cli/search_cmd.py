@@ -26,13 +26,13 @@ def search(app, query: str, k: int | None, mode: str, no_cache: bool, within: tu
            as_json: bool) -> None:
     """Rank stored chunks for QUERY (BM25 + vectors, fused) without generating an answer."""
     from ..appliance.errors import InputError
-    from ..appliance.normalize import from_argv
+    from ..appliance.normalize import empty_question, from_argv
     from ..appliance.retrieve import Retriever
     from ..appliance.store import open_store
 
     query = from_argv(query)  # a Latin-1 terminal's "Fr\xe9nce" is searched as "Frénce", not "Fr�nce"
     if not query.strip():
-        raise InputError("empty query", hint="ragtune search \"your question\"")
+        raise empty_question(query)
     settings = app.settings
     if not settings.home.db_path.exists():
         raise InputError(f"nothing ingested yet in {settings.home.root}", hint="run: ragtune ingest PATH…")

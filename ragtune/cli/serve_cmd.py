@@ -21,4 +21,6 @@ def serve(app, host: str | None, port: int | None, workers: int | None, log_leve
     """Serve /v1/ask, OpenAI-compatible /v1/chat/completions and /v1/models, /healthz and /metrics."""
     from ..serve.server import serve as run
 
-    run(app.settings, host=host, port=port, workers=workers, log_level=log_level)
+    # A home that does not exist is refused, as by ask/docs/log (a mistyped RAGTUNE_HOME would be created empty and
+    # answer 503 no_documents); an existing one with no documents yet is served: 503 until an ingest.
+    run(app.existing_home(), host=host, port=port, workers=workers, log_level=log_level)

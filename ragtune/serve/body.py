@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from ..appliance.jsonl import MAY_HOLD_SURROGATE, surrogate_field
-from ..appliance.normalize import clean_text
+from ..appliance.normalize import clean_text, empty_question, has_content
 from ..appliance.retrieve import MAX_QUERY_CHARS as MAX_QUESTION_CHARS
 from ..appliance.text import escaped
 
@@ -175,9 +175,9 @@ def question_text(q: Any, what: str) -> str:
     if not isinstance(q, str):
         raise HTTPError(422, f"{what} must be a non-empty string, not {json_type(q)}")
     cleaned = clean_text(q)
-    if not cleaned:
-        raise HTTPError(422, f"{what} must be a non-empty string: it has no text (only spaces or control "
-                        "characters)", code="empty_question")
+    if not has_content(cleaned):  # retrieval's own check, and its words: a request it would refuse never queues
+        exc = empty_question(q)
+        raise HTTPError(422, f"{exc.message} ({what}): {exc.hint}", code="empty_question")
     if len(cleaned) > MAX_QUESTION_CHARS:
         raise HTTPError(400, f"{what} is too long: {len(cleaned)} characters, at most {MAX_QUESTION_CHARS}",
                         code="question_too_long")

@@ -80,7 +80,7 @@ def test_eval_retrieval_bad_dataset_dir(tmp_path, capsys):
 
 def test_search_errors_without_models(capsys):
     code, out, err = _run(["search", "   "], capsys)
-    assert code == 2 and "empty query" in err
+    assert code == 2 and "empty question" in err
     code, out, err = _run(["search", "what is up"], capsys)
     assert code == 2 and "nothing ingested" in err and "ragtune ingest" in err
 

@@ -176,7 +176,7 @@ def test_hostile_query_text_is_an_error_or_a_well_formed_result(parts):
     with pytest.raises(InputError, match="must be text, not int"):
         r.retrieve(42)
     for bad in ("\ud800", "\U0001f642\U0001f389", "?!.,;", "\u0301" * 50, "\u200b\ufeff"):
-        with pytest.raises(InputError, match="empty query"):
+        with pytest.raises(InputError, match="empty question"):
             r.retrieve(bad)
     res = r.retrieve("Pa\udced\udca0\udc80ris capital")
     assert res.query == "Pa\ufffd\ufffd\ufffdris capital" and res.to_json()["query"].encode("utf-8")

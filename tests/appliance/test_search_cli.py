@@ -42,7 +42,7 @@ def test_undecodable_argument_bytes_still_give_valid_json(filled, capsys):
     code, obj = _json(["search", "Pa\udced\udca0\udc80ris capital", "--json"], capsys)
     assert code == 0 and obj["query"] == "Pa\ufffd\ufffd\ufffdris capital" and obj["hits"]
     code, obj = _json(["search", "\udced\udca0\udc80", "--json"], capsys)
-    assert code == 2 and obj["error"]["message"] == "empty query"
+    assert code == 2 and obj["error"]["message"] == "empty question"
 
 
 @pytest.mark.parametrize("query", ['title:paris AND "unbalanced (x [a TO z] wild* ~2 ^5 +a -b \\', "🙂 Paris 巴黎",

@@ -235,12 +235,12 @@ def test_tokens_and_bind_rules():
     check_bind("0.0.0.0", toks)
 
 
-def test_serve_cli_refuses_public_bind_without_token(home):
-    from click.testing import CliRunner
-
+def test_serve_cli_refuses_public_bind_without_token(home, capsys):
     from ragtune.cli import main
 
+    home.ensure()  # `serve` refuses a home that does not exist (tests/serve/test_serve_home.py)
     assert main(["serve", "--host", "0.0.0.0"]) == 2
+    assert "without a token" in capsys.readouterr().err
 
 
 def test_real_socket_with_plain_http(home, loopback):

@@ -77,8 +77,11 @@ BAD_FIELDS = [  # /v1/ask fields of the wrong type or value -> 422 (400 for an a
     ({"question": 1}, "'question' must be a non-empty string, not a number"),
     ({"question": [Q]}, "not an array"),
     ({"question": None}, "not null"),
-    ({"question": " \t\n"}, "it has no text"),
-    ({"question": "\u200b\u0000"}, "it has no text"),  # was a 400 "empty question" from the engine
+    ({"question": " \t\n"}, "empty question ('question'): ask a question with some words in it"),
+    ({"question": "\u200b\u0000"}, "empty question ('question'): ask a"),  # was a 400 from the engine
+    # no word to search for: was a 400 "empty query" from retrieval, once the request had waited in the queue
+    ({"question": "?!"}, "empty question ('question'): the question has no words to search for"),
+    ({"question": "\U0001f642\U0001f389"}, "empty question ('question'): the question has no words to search for"),
     ({"question": Q, "k": "3"}, "'k' must be an integer 1..6"),
     ({"question": Q, "k": 2.5}, "'k' must be an integer 1..6"),
     ({"question": Q, "k": True}, "'k' must be an integer 1..6"),

@@ -5,10 +5,14 @@ bytes and its loader version are the same: the summary lists it as still unreada
 changed file, a newer loader (`LOADER_VERSIONS`) or `ingest --retry-failed` reads it again; reading it, or finding
 its file gone, or `docs remove` of its stored version, forgets it.
 
+A BEIR corpus file that fails validation (a bad JSON line, a duplicate `_id`, no rows) is remembered the same way, as
+kind CORPUS_KIND under CORPUS_CHECK_VERSION: its bytes are hashed only when a record for its path exists (or after
+it failed), so a corpus that never failed is still read once per ingest.
+
 Only what the file's bytes cause is remembered: a loader's LoadError and an empty file or document. Not read errors
 (permission, size limit: they change while the bytes do not), embedding or database errors (not the file's fault),
-nor corpus rows (no loader version; their file is read whole anyway), nor a path that is not UTF-8 (the store keeps
-paths as UTF-8 text; walk.py reports such names before any read)."""
+nor single corpus rows (no loader version), nor a path that is not UTF-8 (the store keeps paths as UTF-8 text;
+walk.py reports such names before any read)."""
 
 from __future__ import annotations
 
@@ -17,7 +21,24 @@ import time
 from typing import Any
 
 from .reuse import loader_version
+from ..errors import ModelError
+from ..hashing import sha256_file
 from ..text import is_utf8
+
+CORPUS_KIND = "corpus"  # a corpus file as a whole (its rows are documents of kind "beir")
+CORPUS_CHECK_VERSION = 1  # bump when beir.iter_corpus accepts what it refused: remembered corpus files are read again
+
+
+def _version(kind: str) -> int | None:
+    return CORPUS_CHECK_VERSION if kind == CORPUS_KIND else loader_version(kind)
+
+
+def file_sha(path: str) -> str | None:
+    """sha256 of a file's bytes, None when it cannot be read now (then nothing is remembered)."""
+    try:
+        return sha256_file(path)
+    except (OSError, ModelError):  # ModelError: the file became a device or pipe meanwhile
+        return None
 
 
 class Failures:
@@ -34,12 +55,18 @@ class Failures:
         rec = self.known.get(path)
         if rec is None or self.retry:
             return None
-        if (rec["sha256"], rec["kind"], rec["loader_version"]) != (sha, kind, loader_version(kind)):
+        if (rec["sha256"], rec["kind"], rec["loader_version"]) != (sha, kind, _version(kind)):
             return None
         return str(rec["reason"]), float(rec["failed_at"])
 
+    def corpus_sha(self, path: str) -> str | None:
+        """The sha256 of a corpus file with a remembered failure (to compare); None, without reading it, otherwise."""
+        return None if self.retry or path not in self.known else file_sha(path)
+
     def failed(self, path: str, sha: str | None, kind: str, reason: str) -> None:
-        version = loader_version(kind)
+        version = _version(kind)
+        if sha is None and kind == CORPUS_KIND:  # streamed while validated, so hashed only now that it failed
+            sha = file_sha(path)
         if sha is None or version is None or not is_utf8(path):  # a name the store cannot hold: said each run
             return
         self.put[path] = (path, sha, kind, version, reason, time.time())

@@ -34,7 +34,7 @@ from ..config import Settings
 from ..errors import ModelError, StoreError
 from ..hashing import sha256_bytes
 from .chunker import Chunk, chunk_text, effective_sizes, embedding_text
-from .failures import Failures
+from .failures import CORPUS_KIND, Failures
 from .progress import IngestProgress, OnProgress, Tracker
 from .prune import stale_documents
 from .stale import clear_stale, mark_stale
@@ -412,6 +412,12 @@ def _item(run: _Run, item: WalkItem, settings: Settings, progress: Progress | No
     path_s = str(item.path)
     if item.kind == "beir":
         size = _size(item.path)
+        sha = run.failures.corpus_sha(path_s)  # hashed only when it failed before: unchanged, it is not read again
+        if sha is not None and run.known_failure(path_s, sha, CORPUS_KIND):
+            run.seen_prefixes.append(path_s + "#")  # its stored rows are kept, as on the run it failed
+            run.tracker.skip(size)
+            run.tracker.files_done += 1
+            return
         row_bytes = float(size)  # each row's share of the file's bytes (progress), once the rows are counted
 
         def counted(n: int) -> None:
@@ -438,14 +444,15 @@ def _item(run: _Run, item: WalkItem, settings: Settings, progress: Progress | No
                 if progress:
                     progress(min(count.done, count.total), count.total, doc.path)
                 run.tracker.emit(doc.path, "reading")
-        except LoadError as exc:
-            run.fail(path_s, exc.reason)
+        except (LoadError, OSError) as exc:
+            if isinstance(exc, LoadError):  # what its bytes cause: remembered by their sha256 (failures.py)
+                run.fail(path_s, exc.reason, sha, CORPUS_KIND)
+            else:
+                summary.failed.append((path_s, os_reason(exc)))
             run.seen_prefixes.append(path_s + "#")  # keep its stored rows: we could not read the file
             run.tracker.skip(size - rows * row_bytes)
-        except OSError as exc:
-            summary.failed.append((path_s, os_reason(exc)))
-            run.seen_prefixes.append(path_s + "#")
-            run.tracker.skip(size - rows * row_bytes)
+        else:
+            run.failures.readable(path_s)
         summary.note_not_unicode(path_s, replaced)
         run.tracker.files_done += 1
         return
