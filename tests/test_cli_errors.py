@@ -84,10 +84,11 @@ def test_json_errors_are_one_json_object_on_stdout(tmp_path, capsys):
 
 def test_a_command_that_printed_its_json_then_failed_prints_no_second_object(capsys, monkeypatch):
     """`models verify --json` prints its results and then fails: still exactly one object on stdout."""
+    from ragtune.appliance.errors import ModelError
     from ragtune.appliance.registry import Registry
 
     monkeypatch.setattr(Registry, "verify", lambda self, ref=None: [(
-        {"id": "a" * 64, "name": "x", "kind": "lora-gguf"}, "sha256 mismatch")])
+        {"id": "a" * 64, "name": "x", "kind": "lora-gguf"}, ModelError("sha256 mismatch"))])
     code, out, err = _run(["models", "verify", "--json"], capsys)
     assert code == 3 and json.loads(out)["ok"] is False and "failed verification" in err
 

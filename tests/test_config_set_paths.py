@@ -153,3 +153,28 @@ def test_other_keys_are_untouched(tmp_path, monkeypatch, capsys):
     (tmp_path / "x").mkdir()
     monkeypatch.chdir(tmp_path)
     assert _set(tmp_path / "h", "generate.remote_model", "./x", capsys) == "./x"
+
+
+def test_a_default_models_name_is_taken_before_models_fetch_and_nothing_is_hashed(tmp_path, monkeypatch, capsys):
+    """Review r41: the model check located the default models (refused before `models fetch`) and hashed the GGUF
+    (a multi-GB user model would take minutes); a registered model is found, not hashed."""
+    from ragtune.appliance import default_models, hashing
+
+    monkeypatch.chdir(tmp_path)
+    hashed: list[str] = []
+    real = hashing.sha256_file
+    monkeypatch.setattr(hashing, "sha256_file", lambda p, **kw: hashed.append(str(p)) or real(p, **kw))
+    monkeypatch.setattr(default_models, "locate_all", lambda *a, **k: (_ for _ in ()).throw(AssertionError(a)))
+    home = tmp_path / "h"
+    assert _set(home, "generate.model", "smollm2-135m-instruct-q4_1", capsys) == "smollm2-135m-instruct-q4_1"
+    assert _set(home, "embed.model", "all-minilm-l6-v2-int8", capsys) == "all-minilm-l6-v2-int8"
+    assert main(["--home", str(home), "config", "set", "generate.model", "all-minilm-l6-v2-int8"]) == 2  # a kind
+    capsys.readouterr()
+    write_gguf(tmp_path / "big.gguf", lora=False)
+    assert main(["--home", str(home), "models", "add", str(tmp_path / "big.gguf"), "--kind", "base-gguf",
+                 "--name", "big"]) == 0
+    capsys.readouterr()
+    hashed.clear()
+    hashing.clear_caches()
+    assert _set(home, "generate.model", "big", capsys) == "big"
+    assert hashed == []

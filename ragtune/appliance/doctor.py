@@ -21,7 +21,6 @@ from .atomic import stale_names
 from .config import FOUND_AS, PATH_KEYS, load_settings
 from .errors import InputError, ModelError, RagtuneError, StoreError
 from .filelock import held_if_free
-from .hashing import clear_caches
 from .home import Home
 from .lexical import LexicalIndex, is_litter
 from .refs import resolve_adapter
@@ -257,7 +256,7 @@ def _model(reg: Any, home: Home, name: str, ref: Any, quick: bool, rep: Report, 
             rep.add("fail", name, f"{ref}: the file of artifact {m['id'][:12]} is missing ({path})",
                     "restore it, or re-add the artifact")
             return m["id"]
-        err = None if quick else _rehash(reg, m["id"])
+        err = None if quick else reg.verify(m["id"])[0][1]
         if err is not None:  # its message and its own hint, each in its place
             rep.error(name, err)
         else:
@@ -266,17 +265,6 @@ def _model(reg: Any, home: Home, name: str, ref: Any, quick: bool, rep: Report, 
     except RagtuneError as exc:
         rep.error(name, exc)
         return None
-
-
-def _rehash(reg: Any, artifact_id: str) -> ModelError | None:
-    """`models verify`'s check of one artifact, a fresh hash (no memo): its ModelError, None when whole. Not
-    Registry.verify, which gives the error as text, message and hint in one."""
-    clear_caches()
-    try:
-        reg.get(artifact_id)
-    except ModelError as exc:
-        return exc
-    return None
 
 
 def _adapter(reg: Any, s: Any, model_id: str | None, rep: Report) -> None:
@@ -331,7 +319,7 @@ def _reranker(reg: Any, home: Home, s: Any, quick: bool, rep: Report) -> None:
                 rep.add("fail", "reranker", f"{named}: the folder of reranker {m['id'][:12]} is missing ({folder})",
                         hint)
                 return
-            err = None if quick else _rehash(reg, m["id"])
+            err = None if quick else reg.verify(m["id"])[0][1]
             if err is not None:
                 rep.add("fail", "reranker", err.message, err.hint or hint)
                 return

@@ -24,13 +24,6 @@ class RagtuneError(Exception):
 HINT_LINE = "\n  hint: "  # between a RagtuneError's message and its hint in its str()
 
 
-def message_and_hint(text: str) -> tuple[str, str | None]:
-    """A RagtuneError's str() as (message, hint), for a caller handed only the text (Registry.verify's results):
-    each shown in its place, the hint once."""
-    message, sep, hint = text.partition(HINT_LINE)
-    return message, hint if sep else None
-
-
 def _pipes_named(text: str) -> str:
     """A piped input is read from a spool file (spool.py), gone once the command ends: a message names the pipe as
     the user gave it ("/dev/fd/63 (a pipe):3: …"), whichever reader built it. Done as the error is made, while the

@@ -104,9 +104,10 @@ def served_model_id(registry: Registry, ref: str | Path) -> str | None:
         return None
 
 
-def resolve_gguf_model(registry: Registry, ref: str | Path) -> tuple[Path, str]:
+def resolve_gguf_model(registry: Registry, ref: str | Path, *, verify: bool = True) -> tuple[Path, str]:
     """(file, sha256) of a GGUF base/merged/quantized model: a file path, a default-model name (a built-in of
-    the registry) or a registry id / prefix / name. The bytes are verified (memoised: hashing.py).
+    the registry) or a registry id / prefix / name. The bytes are verified (memoised: hashing.py), a registry
+    artifact's unless `verify=False` (a file given by path is always hashed: its id).
     A value ending in `.gguf` is a file when one is there, else a registry name (`models add x.gguf --name
     my.gguf`); when both are there the file wins, as in resolve_adapter. Neither: the error names both readings."""
     ref = ref if isinstance(ref, str) else str(ref)  # a Sourced stays one: its errors name its config line
@@ -119,7 +120,7 @@ def resolve_gguf_model(registry: Registry, ref: str | Path) -> tuple[Path, str]:
         raise with_origin(ModelError(f"{p}: model file not found, and no artifact in the registry ({registry.dir}) "
                                      f"is named '{shortened(name)}'",
                                      hint="fix the path, or name a registered model (see `ragtune models list`)"), ref)
-    art = registry.get(ref)
+    art = registry.get(ref, verify=verify)
     if not art.kind.endswith("gguf") or art.kind in ADAPTER_KINDS:
         raise with_origin(ModelError(f"{ref}: is a {art.kind}, not a GGUF model",
                                      hint="pass a base/merged/quantized GGUF"), ref)

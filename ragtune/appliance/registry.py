@@ -299,8 +299,9 @@ class Registry:
                              hint=_BUILTIN_HINT if shipped else
                              "the file was modified or replaced; restore it or register the new file (it gets a new id)")
 
-    def verify(self, ref: str | None = None) -> list[tuple[dict[str, Any], str | None]]:
-        """Re-hash one artifact or all of them (fresh hashes, no memo). Returns (manifest, error or None)."""
+    def verify(self, ref: str | None = None) -> list[tuple[dict[str, Any], ModelError | None]]:
+        """Re-hash one artifact or all of them (fresh hashes, no memo). Returns (manifest, its ModelError or None):
+        the error itself, its message and hint each for its place."""
         items = [self._resolve(ref)] if ref else self.list()
         out = []
         for m in items:
@@ -309,7 +310,7 @@ class Registry:
                 self.get(m["id"])
                 out.append((m, None))
             except ModelError as exc:
-                out.append((m, str(exc)))
+                out.append((m, exc))
         return out
 
     # --- a home moved or backed up (backup.py) ---------------------------------------------------

@@ -214,12 +214,13 @@ def log_review(app, log_id: int, answer_json: str, as_json: bool) -> None:
 @pass_app
 def log_export(app, fmt: str, out: str | None, force: bool, reviewed_only: bool) -> None:
     """Export the query log as training JSONL for human review / fine-tuning."""
-    from ..appliance.atomic import atomic_open, make_dir
+    from ..appliance.atomic import atomic_open, is_special, make_dir
     from ..appliance.querylog import export_train_jsonl
 
     if out is not None and not out.strip():
         raise InputError("--out: give a file name (or leave --out out to write to stdout)")
-    if out is not None and not force and os.path.lexists(out):  # e.g. a dataset's train split: never replaced unasked
+    # e.g. a dataset's train split: never replaced unasked (a device or pipe, /dev/null, is written as it is)
+    if out is not None and not force and os.path.lexists(out) and not is_special(out):
         raise InputError(f"{shown_path(out)}: already exists",
                          hint="choose another --out, or pass --force to replace it")
     skipped: list[int] = []

@@ -73,7 +73,13 @@ def _model_check(app, key: str):
     from ..appliance.tomltext import Sourced
 
     def resolve(value: str) -> None:
+        from ..appliance import default_models
+
         value = Sourced(value, key)  # its errors name the key
+        wants = {"generate.model": "llm", "embed.model": "embedder"}.get(key)
+        if wants and value in default_models.default_names() \
+                and default_models.manifest_entry(value).get("kind") == wants:
+            return  # a default model's name: fine before `ragtune models fetch` places its files
         if key == "generate.adapter":
             from ..appliance.refs import resolve_adapter
 
@@ -82,7 +88,7 @@ def _model_check(app, key: str):
             from ..appliance.refs import resolve_gguf_model
 
             if not os.path.isfile(os.path.expanduser(value)):
-                resolve_gguf_model(Registry(app.home), value)
+                resolve_gguf_model(Registry(app.home), value, verify=False)
         elif key == "embed.model":
             from ..appliance.embed import resolve_files
 

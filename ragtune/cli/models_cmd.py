@@ -101,10 +101,10 @@ def models_show(app, ref: str) -> None:
 @pass_app
 def models_verify(app, ref: str | None, all_: bool, as_json: bool) -> None:
     """Re-hash artifacts and compare with their ids; exits non-zero on any mismatch or missing file."""
-    from ..appliance.errors import ModelError, message_and_hint
+    from ..appliance.errors import ModelError
 
     reg = _registry(app)
-    results = [(m, message_and_hint(err) if err else (None, None)) for m, err in reg.verify(None if all_ else ref)]
+    results = [(m, (err.message, err.hint) if err else (None, None)) for m, err in reg.verify(None if all_ else ref)]
     bad = [m for m, (err, _) in results if err]
     if as_json:
         print_json({"ok": not bad, "checked": len(results),

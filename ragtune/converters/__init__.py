@@ -25,7 +25,7 @@ from ragtune.appliance.atomic import replace_into  # noqa: F401  (the converters
 from ragtune.appliance.jsonl import json_key_line, read_json_object, read_json_object_text
 from ragtune.appliance.lineage import not_unicode, sidecar_path
 from ragtune.appliance.artifacts import Artifact
-from ragtune.appliance.atomic import OLD_LORA_TEMP, atomic_write_json  # noqa: F401  (OLD_LORA_TEMP: lora.py's)
+from ragtune.appliance.atomic import atomic_write_json
 from ragtune.appliance.registry import Registry
 
 Progress = Callable[[str], None]

@@ -14,7 +14,7 @@ import os
 import shutil
 from pathlib import Path
 
-from ragtune.appliance.atomic import locked_temporary, sweep_legacy, sweep_stale
+from ragtune.appliance.atomic import OLD_LORA_TEMP, locked_temporary, sweep_legacy, sweep_stale
 from ragtune.appliance.errors import InputError, ModelError, require
 from ragtune.appliance.hashing import sha256_path
 from ragtune.appliance.refs import resolve_input
@@ -22,8 +22,8 @@ from ragtune.appliance.artifacts import tool_versions
 from ragtune.appliance.registry import Registry
 from ragtune.models.train.model import OLD_HF_TEMP  # light: torch is imported only when used
 
-from . import (OLD_LORA_TEMP, ConvertResult, Progress, _quiet, check_hf_dir, check_out, check_written, is_gguf, now,
-               replace_into, resolve_adapter_and_base, write_stage_config)
+from . import (ConvertResult, Progress, _quiet, check_hf_dir, check_out, check_written, is_gguf, now, replace_into,
+               resolve_adapter_and_base, write_stage_config)
 from . import sdist as sdist_mod
 from .lora_shape import check_fits
 

@@ -157,9 +157,6 @@ def build_dataset(settings: Settings, opts: DatasetOptions, out: Path | str, *, 
         rcfg = opts.raft_config()
         sets = raft.sets_for(opts.corpus, allow_dev=opts.allow_dev, pack=opts.from_pack, qa=opts.qa or None,
                              docs=opts.docs or None, limit=opts.limit, questions=opts.questions)
-        folders = [s.docs.parent / "qa.jsonl" for s in sets if s.label.startswith("folder:")]  # read_qa's format too
-        for qa_file in ([opts.qa] if opts.qa else []) + folders:
-            _check_refusals(qa_file)
         eff = chunk_settings(settings, opts.chunk_tokens)
         if opts.questions != "qa":  # recorded only when set: a qa build's dataset_config.json stays as it was
             options["questions"] = opts.questions
@@ -200,18 +197,6 @@ def _check_docs(docs: str) -> None:
         raise InputError(f"--docs {shortened(docs)}: no such folder")
     if not os.path.isdir(p):
         raise InputError(f"--docs {shortened(docs)}: not a folder (the documents the --qa questions are about)")
-
-
-def _check_refusals(qa_file: str | Path) -> None:
-    """An unanswerable question carries no answer: the builder makes it a refusal, so an answer given with it was
-    dropped silently (`eval run` refuses the same row), and it is most often a question mislabelled. file:line."""
-    from ragtune.appliance.jsonl import iter_jsonl
-
-    for where, _n, row in iter_jsonl(qa_file):  # rows read_qa has validated: an object with a str answer
-        if isinstance(row, dict) and row.get("answerable") is False and str(row.get("answer") or "").strip():
-            raise InputError(f"{where}: answerable is false but 'answer' gives {row['answer'][:80]!r}",
-                             hint="an unanswerable question has an empty answer (its target is a refusal); if it "
-                                  "has one, set answerable true and give its gold_doc")
 
 
 __all__ = ["DatasetOptions", "build_dataset"]

@@ -52,8 +52,8 @@ class CurateConfig:
         check(isinstance(self.refusal_share, (int, float)) and (self.refusal_share < 0 or self.refusal_share < 1),
               "refusal_share", "must be < 1 (negative = off)")
         check(isinstance(self.max_intent_share, (int, float)) and 0 < self.max_intent_share <= 1, "max_intent_share", "must be in (0, 1]")
-        check(isinstance(self.mix_frac, (int, float)) and (self.mix_frac == 0 or 0.05 <= self.mix_frac <= 0.10),
-              "mix_frac", "must be 0 or 0.05..0.10")
+        check(isinstance(self.mix_frac, (int, float)) and (self.mix_frac == 0 or 0.05 <= self.mix_frac <= MIX_MAX_SHARE),
+              "mix_frac", f"must be 0 or 0.05..{MIX_MAX_SHARE:.2f}")
         check(isinstance(self.seed, int), "seed", "must be an integer")
 
 

@@ -364,14 +364,16 @@ class Router:
 
 # -- the promotion gate -------------------------------------------------------------------------------------------
 def eval_decision(home: Home, adapter_id: str) -> dict[str, Any] | None:
-    """The latest offline `eval run` decision for this adapter: {"go", "why", "run_id", "report"} ("smoke_test":
-    true, go false, for a run on fewer labelled questions than a decision needs), or None when there is none. A run
-    whose report is missing or unreadable counts as missing."""
+    """The latest offline `eval run` decision for this adapter: {"go", "why", "run_id", "report"}, or None when there
+    is none. A run whose report is missing or unreadable counts as missing. A smoke test (fewer labelled questions
+    than a decision needs) is no decision: an older real one (or the built-in manifest's) still counts, and only
+    without one is the newest smoke test's refusal returned ("smoke_test": true, go false)."""
     from ragtune.appliance.eval.report import NEEDED, is_smoke_test, labelled_per_arm
     from ragtune.appliance.store import open_store
 
     with open_store(home) as store:
         runs = store.eval_runs_for_adapter(adapter_id)
+    first_smoke: dict[str, Any] | None = None
     for run_id, created, config in runs:  # newest first
         out = Path(str(config.get("out", "")))
         report = out / "report.json"
@@ -390,14 +392,14 @@ def eval_decision(home: Home, adapter_id: str) -> dict[str, Any] | None:
         # "go": true on 4 questions, so its arms' counts are read too
         n = labelled_per_arm(doc.get("arms"))
         smoke = decision.get("smoke_test") is True or is_smoke_test(n)
-        if smoke:
-            go, why = False, (f"eval run {run_id} is a smoke test, not a decision: "
-                              f"{f'n={n}' if is_smoke_test(n) else 'too few'} labelled questions per arm; {NEEDED}")
-        else:
-            why = f"{why} (run {run_id})"
-        return {"go": go, "why": why, "run_id": run_id, "report": str(report), "created": created,
-                **({"smoke_test": True} if smoke else {})}
-    return _builtin_decision(adapter_id)
+        if smoke:  # keep looking: a quick check after a real run must not hide the real run's decision
+            if first_smoke is None:
+                first_smoke = {"go": False, "why": f"eval run {run_id} is a smoke test, not a decision: "
+                               f"{f'n={n}' if is_smoke_test(n) else 'too few'} labelled questions per arm; {NEEDED}",
+                               "run_id": run_id, "report": str(report), "created": created, "smoke_test": True}
+            continue
+        return {"go": go, "why": f"{why} (run {run_id})", "run_id": run_id, "report": str(report), "created": created}
+    return _builtin_decision(adapter_id) or first_smoke
 
 
 def _builtin_decision(adapter_id: str) -> dict[str, Any] | None:

@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from ragtune.appliance.doctor import Report
-from ragtune.appliance.errors import StoreError, message_and_hint
+from ragtune.appliance.errors import StoreError
 from ragtune.appliance.home import Home
 from ragtune.appliance.registry import Registry
 from ragtune.appliance.store import health
@@ -73,7 +73,7 @@ def _adapter(reg: Registry, known: dict[str, dict[str, Any]], arm: str, aid: str
         return arm, f"the file of the {arm} adapter {aid[:12]} ({escaped(m['name'])}) is missing: {escaped(path)}"
     err = None if quick else reg.verify(aid)[0][1]  # `models verify`'s own check: a fresh hash
     # its message alone: one line, the hint (`models verify`'s) left to the model check that reads the same file
-    return None if err is None else (arm, f"the {arm} adapter: {message_and_hint(err)[0]}")
+    return None if err is None else (arm, f"the {arm} adapter: {err.message}")
 
 
 def _answers(home: Home, since: float) -> str:

@@ -121,6 +121,8 @@ def test_export_refuses_an_existing_file_unless_force(fakes, capsys, tmp_path):
     link.symlink_to(tmp_path / "nowhere.jsonl")
     assert main(["log", "export", "--out", str(link)]) == 2
     assert not (tmp_path / "nowhere.jsonl").exists()
+    capsys.readouterr()
+    assert main(["log", "export", "--out", "/dev/null"]) == 0  # a device is written as it is, never "exists"
 
 
 def test_ask_json_says_the_rollout_arm_that_answered(fakes, capsys, home, monkeypatch):

@@ -18,8 +18,7 @@ from ragtune.appliance.filelock import exclusive
 from ragtune.appliance.hashing import sha256_file
 from ragtune.appliance.home import Home
 from ragtune.appliance.registry import Registry
-from ragtune.appliance.atomic import sweep_legacy
-from ragtune.converters import OLD_LORA_TEMP
+from ragtune.appliance.atomic import OLD_LORA_TEMP, sweep_legacy
 from ragtune.converters.lora import lora_to_gguf
 from ragtune.models.train.model import OLD_HF_TEMP
 from tests.appliance.test_atomic import _dead_pid

@@ -1,6 +1,6 @@
 """Bad inputs of `ragtune dataset build --qa … --docs …` (round 41): a --docs that is missing or a file is said as
 such before the questions are read; an unanswerable question that carries an answer is refused naming file:line,
-as `eval run` refuses it (ragtune/models/build.py)."""
+as `eval run` refuses it (ragtune/models/build.py; the rule is models/pack.validate_qa_row's)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def test_an_unanswerable_question_with_an_answer_is_refused_naming_its_line(tmp_
 
 
 def test_an_unanswerable_question_with_an_empty_answer_is_not_refused_by_the_check(tmp_path):
-    from ragtune.models.build import _check_refusals
+    from ragtune.models.pack import read_qa
 
-    qa, _ = _qa(tmp_path / "mine", ANSWERED, REFUSED, dict(REFUSED, id="q3", answer="  "))
-    _check_refusals(qa)  # nothing raised
+    qa, docs = _qa(tmp_path / "mine", ANSWERED, REFUSED, dict(REFUSED, id="q3", answer="  "))
+    assert len(read_qa(qa, docs)) == 3  # nothing raised

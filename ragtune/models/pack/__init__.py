@@ -62,8 +62,15 @@ def validate_qa_row(obj: Any, where: str, docs: Path | None = None) -> dict[str,
                     raise InputError(f"{where}: 'evidence' must be a non-empty string")
                 if not _occurs(ev, path):
                     raise InputError(f"{where}: evidence {ev!r} does not occur in {gold}")
-    elif gold not in (None, ""):
-        raise InputError(f"{where}: an unanswerable question must not have a gold_doc")
+    else:
+        if gold not in (None, ""):
+            raise InputError(f"{where}: an unanswerable question must not have a gold_doc")
+        # its target is a refusal, so a given answer would be dropped silently (`eval run` refuses the same row):
+        # most often a question mislabelled
+        if obj["answer"].strip():
+            raise InputError(f"{where}: answerable is false but 'answer' gives {obj['answer'][:80]!r}",
+                             hint="an unanswerable question has an empty answer (its target is a refusal); if it "
+                                  "has one, set answerable true and give its gold_doc")
     return obj
 
 

@@ -31,7 +31,7 @@ from .config import TrainConfig
 from .data import collate, encode_example, load_data, make_batches, spread
 from .model import (add_lora, cpu_has_bf16, fix_tokenizer, hf_dir_for, init_adapter_kind, load_init_adapter, load_model,
                     log, pick_device, resolve_base)
-from .runfolder import check_out, check_resume, check_resumed_base, clean_leftovers, recorded
+from .runfolder import check_out, check_resume, check_resumed_base, clean_leftovers, last_checkpoint, recorded
 
 Progress = Callable[[dict[str, Any]], None]
 
@@ -110,14 +110,6 @@ def _save_checkpoint(ckpt: Path, model: Any, opt: Any, sched: Any, state: dict[s
         torch.save({"opt": opt.state_dict(), "sched": sched.state_dict(), "rng": torch.get_rng_state()}, tmp / "optim.pt")
         atomic_write_json(tmp / "state.json", state)
     clean_leftovers(ckpt)  # the new checkpoint is complete: what killed runs left beside it can go
-
-
-def _checkpoint_dir(ckpt: Path) -> Path | None:
-    """The last complete checkpoint (a crash between the two renames of a swap leaves it renamed aside)."""
-    for p in [ckpt, *sorted(ckpt.parent.glob(f".{ckpt.name}.old-*"))]:
-        if (p / "state.json").is_file():
-            return p
-    return None
 
 
 def _load_checkpoint(ckpt: Path, model: Any, opt: Any, sched: Any, accel: Any) -> dict[str, Any]:
@@ -276,7 +268,7 @@ def setup(cfg: TrainConfig, data: tuple[list, list, str, dict], *, home: Any = N
     ckpt = out / "checkpoint"
     state: dict[str, Any] = {"epoch": 0, "pos": 0, "step": 0, "best": None, "bad_epochs": 0, "history": [],
                              "seconds": 0.0, "batch_size": cfg.batch_size, "grad_accum": cfg.grad_accum}
-    found = _checkpoint_dir(ckpt) if cfg.resume else None
+    found = last_checkpoint(out) if cfg.resume else None
     if found is not None:
         state = _load_checkpoint(found, model, opt, sched, accel)
         shape = (state.get("batch_size", 1), state.get("grad_accum", cfg.grad_accum))

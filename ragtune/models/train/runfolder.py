@@ -63,8 +63,9 @@ def check_out(cfg: TrainConfig) -> Path:
 
 
 def last_checkpoint(out: Path) -> Path | None:
-    """The checkpoint a --resume continues from (as loop._checkpoint_dir): OUT/checkpoint, else the one a kill
-    between a swap's two renames left renamed aside (.checkpoint.old-*). None: no complete checkpoint."""
+    """The checkpoint a --resume continues from (the training loop's and the run-folder checks' one rule):
+    OUT/checkpoint, else the one a kill between a swap's two renames left renamed aside (.checkpoint.old-*). None:
+    no complete checkpoint."""
     for p in [out / "checkpoint", *sorted(out.glob(".checkpoint.old-*"))]:
         if (p / "state.json").is_file():
             return p
