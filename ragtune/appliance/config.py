@@ -400,8 +400,8 @@ def settings_from_dict(data: dict[str, Any], *, home: Home | None = None, where:
 
 # Model keys whose value may be a file or folder path. A relative one is the home's (docs/store.md, "A backup works
 # wherever it is put"); with each, what its resolver reads as a path even when nothing is there (rerank.py, embed.py:
-# a "/" or a leading "."; refs.py: a .gguf model, a .gguf adapter in a folder), so that a missing one is named in the
-# home, and a registry name with a "/" in it (`models add --name org/model`) or an adapter's name ending in .gguf
+# a "/" or a leading "."; refs.py: a .gguf model or adapter in a folder), so that a missing one is named in the
+# home, and a registry name with a "/" in it (`models add --name org/model`) or a name ending in .gguf
 # (`--name my.gguf`) that names no file is still looked up as a name.
 def _slash_or_dot(ref: str) -> bool:
     return "/" in ref or ref.startswith(".")
