@@ -82,7 +82,7 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode
         print_json(report)
         return
     from ..appliance.eval.losses import summary
-    from ..appliance.eval.report import decision_label, paired_line, task_success_breakdown
+    from ..appliance.eval.report_render import decision_label, paired_line, task_success_breakdown
 
     dec = report["decision"]
     for name, m in report["arms"].items():
@@ -245,7 +245,7 @@ def eval_compare(runs, arm, base_arm, show, as_json):
     """
     from ..appliance.errors import InputError
     from ..appliance.eval.paired import compare_many, verdict
-    from ..appliance.eval.report import paired_interval, pct
+    from ..appliance.eval.report_render import paired_interval, pct
 
     if len(runs) > 1 and len(runs) % 2:
         raise InputError(f"{len(runs)} runs given: give one run, or pairs of BASE NEW runs")

@@ -241,7 +241,7 @@ def test_a_document_that_fails_to_reingest_is_marked_stale(home, settings, tmp_p
 
 # -- progress with an ETA (items 6 and 8) -----------------------------------------------------------------------
 def test_progress_is_by_bytes_and_moves_inside_a_big_file(settings, tmp_path, fake, monkeypatch):
-    import ragtune.appliance.ingest.pipeline as P
+    import ragtune.appliance.ingest.run as P
 
     monkeypatch.setattr(P, "EMBED_SLAB", 8)
     d = tmp_path / "docs"

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from ragtune.cli import cli, main
 from ragtune.appliance.eval import report as REP
+from ragtune.appliance.eval import report_render as RENDER
 from ragtune.appliance.eval import run as R
 from tests.appliance.eval_fakes import FakeEngine, no_ingest, write_beir
 
@@ -90,7 +91,7 @@ def test_served_as_counts_the_adapter_arms_answers_and_falls_back_to_the_setting
 
 
 def test_bar_chart_values_and_threshold():
-    svg = REP.bar_chart("Groundedness", {"A": 0.5, "C": None}, threshold=0.9, threshold_label="criterion 90%")
+    svg = RENDER.bar_chart("Groundedness", {"A": 0.5, "C": None}, threshold=0.9, threshold_label="criterion 90%")
     assert "50.0%" in svg and "n/a" in svg and "criterion 90%" in svg and svg.count("<rect") == 1
 
 
@@ -227,6 +228,6 @@ def test_a_smoke_test_says_n_a_not_go_in_every_place(tmp_path, monkeypatch):
 def test_none_labelled_is_a_no_go_that_says_so_not_a_smoke_test():
     dec = {"go": False, "reasons": ["task success C-A = n/a (no gold labels)"], "checks": []}
     assert REP.mark_smoke_test(dec, {"A": {"n_labeled": 0}, "C": {"n_labeled": 0}})["smoke_test"] is False
-    assert REP.decision_label(dec) == "NO-GO" and dec["reasons"] == ["task success C-A = n/a (no gold labels)"]
+    assert RENDER.decision_label(dec) == "NO-GO" and dec["reasons"] == ["task success C-A = n/a (no gold labels)"]
     assert REP.labelled_per_arm({"A": {"n_labeled": 40}, "C": {"n_labeled": 29}}) == 29
     assert REP.labelled_per_arm({"A": {"n_labeled": "4"}}) is None and REP.labelled_per_arm([]) is None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-import ragtune.appliance.ingest.pipeline as pl
+import ragtune.appliance.ingest.run as pl
 from ragtune.appliance.ingest.pipeline import ingest_paths
 from ragtune.appliance.lexical import LexicalIndex
 from ragtune.appliance.store import Store

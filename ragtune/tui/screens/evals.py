@@ -185,7 +185,7 @@ class EvalScreen(Screen):
             table.add_row(*row, key=key)
         dec = rep.decision
         if "go" in dec:
-            from ...appliance.eval.report import decision_label
+            from ...appliance.eval.report_render import decision_label
 
             look = "#98c379" if dec["go"] else "#abb2bf" if dec.get("smoke_test") else "#e06c75"
             out.append(f" {decision_label(dec)} ", style=f"bold #1e1e1e on {look}")
