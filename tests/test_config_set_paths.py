@@ -14,7 +14,7 @@ import pytest
 from ragtune.appliance.config import load_settings
 from ragtune.appliance.home import Home
 from ragtune.cli import main
-from tests.gguf_helpers import write_gguf
+from tests.gguf_helpers import gguf_bytes, write_gguf
 
 KEYS = ["generate.model", "generate.adapter", "embed.model", "retrieve.rerank"]
 
@@ -178,3 +178,22 @@ def test_a_default_models_name_is_taken_before_models_fetch_and_nothing_is_hashe
     hashing.clear_caches()
     assert _set(home, "generate.model", "big", capsys) == "big"
     assert hashed == []
+
+
+@pytest.mark.parametrize("content,message", [
+    (gguf_bytes(lora=False, n_floats=64)[:-40], "truncated GGUF file: tensor token_embd.weight ends at byte"),
+    (b"not a model at all", "not a GGUF file (bad magic"),
+    (gguf_bytes(lora=True), "a GGUF LoRA adapter, not a model"),
+], ids=["truncated", "not-gguf", "adapter"])
+def test_a_model_file_llama_cpp_would_refuse_is_refused(tmp_path, monkeypatch, capsys, content, message):
+    """Was: any file that exists was accepted (a GGUF cut short by `head -c`), and then `ask` and `serve` failed in
+    llama.cpp ("tensor … data is not within the file bounds"). Its header and length are checked, nothing hashed."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "t.gguf").write_bytes(content)
+    home = tmp_path / "h"
+    assert main(["--home", str(home), "config", "set", "generate.model", "./t.gguf"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: generate.model: {tmp_path / 't.gguf'}: {message}"), err
+    assert "hint: " in err and not home.exists()
+    (tmp_path / "t.gguf").write_bytes(gguf_bytes(lora=False, n_floats=64))  # the whole file: taken
+    assert _set(home, "generate.model", "./t.gguf", capsys) == str(tmp_path / "t.gguf")

@@ -23,7 +23,7 @@ from .errors import InputError, ModelError, RagtuneError, StoreError
 from .filelock import held_if_free
 from .home import Home
 from .lexical import LexicalIndex, is_litter
-from .refs import resolve_adapter
+from .refs import check_model_file, resolve_adapter
 from .registry import Registry
 from .store import MIGRATIONS, health
 from .text import human_size
@@ -242,6 +242,12 @@ def _model(reg: Any, home: Home, name: str, ref: Any, quick: bool, rep: Report, 
         p = Path(str(ref)).expanduser()
         found = FOUND_AS[key](p)
         if found or PATH_KEYS[key](str(ref)):  # a path: nothing recorded to compare with
+            if found and key == ("generate", "model"):  # its header and length, as llama.cpp will read them
+                try:
+                    check_model_file(p)
+                except RagtuneError as exc:  # not a GGUF, cut short, an adapter: `ask` and `serve` would refuse it
+                    rep.add("fail", name, exc.message, exc.hint)
+                    return None
             what = f"not a {'file' if key[0] == 'generate' else 'folder'}" if os.path.exists(p) else "not found"
             rep.add("ok" if found else "fail", name, f"{p}: a path (no recorded sha256)" if found else f"{p}: {what}",
                     None if found else "fix the path in config.toml")

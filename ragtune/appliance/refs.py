@@ -125,3 +125,19 @@ def resolve_gguf_model(registry: Registry, ref: str | Path, *, verify: bool = Tr
         raise with_origin(ModelError(f"{ref}: is a {art.kind}, not a GGUF model",
                                      hint="pass a base/merged/quantized GGUF"), ref)
     return Path(art.path), art.id
+
+
+def check_model_file(path: str | Path) -> None:
+    """A GGUF model file as llama.cpp will read it, cheaply: its header, and a length that holds every tensor (no
+    hashing). InputError when it is not a GGUF or is cut short, or when it is a LoRA adapter, not a model: `config
+    set` and `doctor` say so before every `ask` and `serve` would."""
+    from .ggufinfo import GGUFError, read_gguf
+
+    try:
+        info = read_gguf(path)
+    except GGUFError as exc:
+        raise InputError(exc.message, hint="give a whole GGUF model (copy it again if a copy or download was cut "
+                                            "short), a registered model's id or name, or a default model's name") from None
+    if info.type == "adapter":
+        raise InputError(f"{path}: a GGUF LoRA adapter, not a model",
+                         hint="an adapter is served by [generate] adapter; [generate] model names the model")

@@ -52,6 +52,7 @@ BASE_KINDS = {**{k: _LLM_BASES for k in ("base-gguf", "merged-gguf", "quantized-
               "embedder": ("embedder", "hf-model"), "reranker": ("reranker", "hf-model")}
 _BUILTIN_KIND = {"llm": "base-gguf", "embedder": "embedder"}
 _SURROGATES = re.compile("[\ud800-\udfff]+")  # the bytes of a name that are not UTF-8, as Python's str holds them
+COPIED_IN = "copied into the home"  # Artifact.note of a copy asked for of an artifact registered in place
 
 
 def check_chosen_name(name: str | None) -> str | None:
@@ -93,8 +94,9 @@ class Registry:
             licence: str = "", record_tools: bool = True, **lineage: Any) -> Artifact:
         """Register a file or directory. Idempotent: the same bytes return the existing artifact (its
         manifest is not rewritten; only when its file went missing or bad is it re-pointed at these bytes).
-        `copy=True` places the bytes under blobs/<sha256>/. `record_tools`: the installed tool versions made these
-        bytes (a converter here): its lineage's `tools`; False (`models add`): only a `tools=` its records give.
+        `copy=True` places the bytes under blobs/<sha256>/, also bytes registered in place before (the manifest is
+        then re-pointed at the copy, same id; Artifact.note says so). `record_tools`: the installed tool versions made
+        these bytes (a converter here): its lineage's `tools`; False (`models add`): only a `tools=` its records give.
         `name`: one the caller chose must be one a reference can name (artifacts.check_name: InputError); None, or
         the file's own name (what converters pass for an output without --name), is taken from the file, made safe
         when the file name could not be a name (none.gguf -> none-<id>; Artifact.note says so)."""
@@ -124,9 +126,9 @@ class Registry:
             if existing.get("kind") != kind:  # one id, one kind: the same bytes cannot be two artifacts
                 raise InputError(f"{src}: already registered as {existing.get('kind')} ({digest[:12]}…), not {kind}",
                                  hint=f"use it as it is (`ragtune models show {digest[:12]}`), or give the right --kind")
+            was = self.path_of(existing)
             try:
-                self._verify(existing, self.path_of(existing))
-                return self._artifact(existing)
+                self._verify(existing, was)
             except ModelError:
                 # Its file was moved, deleted or damaged, and these are the right bytes: re-point the manifest
                 # (same id, same lineage; only where the bytes live changes).
@@ -137,6 +139,15 @@ class Registry:
                     existing = {**existing, "file": home_relative(src, self.home.root) or str(src)}
                 atomic_write_json(mpath, existing)
                 return self._artifact(existing)
+            if copy and not was.is_relative_to(self.dir / "blobs"):
+                # Registered in place, now asked to be copied: the copy is what makes the home independent of the
+                # file (a later `mv` of it must not break `ask`). The blob is placed whole first, then the manifest
+                # re-pointed (same id and lineage): a kill between the two leaves the in-place manifest working.
+                blob = copy_blob(self.dir, src, digest)
+                existing = {**existing, "file": blob.relative_to(self.dir).as_posix()}
+                atomic_write_json(mpath, existing)
+                return replace(self._artifact(existing), note=f"{COPIED_IN}; was registered in place at {was}")
+            return self._artifact(existing)
         known = self._builtins().get(digest) or self._builtin_adapters().get(digest)
         if known is not None:
             return self._artifact(known)

@@ -9,6 +9,8 @@ extractive span constraint, then the grammar through a 1-element candidate array
   With sampling this is exact: a rejected draw is redrawn from the distribution restricted to the allowed tokens.
 If nothing passes, the constraints are relaxed in order (first the repetition guard for this step, counted in
 `guard_relaxed`, then the span constraint for the rest of the request, counted in `relaxed`), never the grammar.
+Scores that are nan or inf (damaged weights: the grammar's mask then reads every token as disallowed, and a greedy
+argmax lands on a nan) are a ModelError naming the model, not a grammar failure.
 The answer stage re-checks an extractive answer (`extractive.check_span`), so a relaxed answer is trimmed to a
 span or refused, never emitted as it is.
 
@@ -30,7 +32,7 @@ import math
 from typing import Any, Callable, Sequence
 
 from .decoding import ANSWER_STRING, JsonTail, RepeatGuard, p_refused, status_class, status_split
-from .errors import GenerationError
+from .errors import GenerationError, ModelError
 
 TOP_N = 64  # greedy: tokens checked before the whole allowed set is computed
 AVOID_TOP = 256  # `avoid`: the best tokens checked for an avoided first word (the rest are hardly ever chosen)
@@ -116,6 +118,7 @@ class Sampler:
         self.avoid = tuple(w for w in avoid if w)
         self._started = False  # the answer string holds text
         self.pre_answer: int | None = None  # tokens chosen before the answer could open (generate.py replays them)
+        self._raw: Any = None  # the model's scores of this step, before `avoid` masks any
 
     # -- checks --------------------------------------------------------------------------------------------
     def _has_word(self, tok: int) -> bool:
@@ -142,10 +145,12 @@ class Sampler:
         near = self.js.in_answer or self._at_answer_open()  # a token may open the answer and carry its first word
         if near and self.pre_answer is None:
             self.pre_answer = n_out
-        raw = logits
+        raw = self._raw = logits
         if near and self.avoid and not self._started:
             logits = self._mask_avoided(logits)
         tok = self._choose(logits, n_out)
+        if not math.isfinite(float(raw[tok])):  # one score looked at per step; a healthy model's are all finite
+            self._check_finite()
         self._lp = self._logprob(raw, tok) if near else None
         return tok
 
@@ -211,7 +216,22 @@ class Sampler:
             tok = self._best_allowed(logits, False)
             if tok is not None:
                 return tok
+        self._check_finite()  # nan/inf scores read as masked by the grammar: the model's fault, not the grammar's
         raise GenerationError("the grammar allows no token here (grammar/vocabulary mismatch)")
+
+    def _check_finite(self) -> None:
+        """ModelError when the model's own scores (before `avoid` masks any) hold nan or ±inf: damaged weights, and
+        every token then looks disallowed (the grammar's mask is read as non-finite scores)."""
+        np = self.ops.np
+        raw = np.asarray(self._raw)
+        bad = int(np.count_nonzero(~np.isfinite(raw)))
+        if bad:
+            kinds = "/".join(w for w, m in (("nan", np.isnan(raw)), ("inf", np.isinf(raw))) if m.any())
+            raise ModelError(f"the model produced non-finite scores: its file is probably damaged ({bad} of "
+                             f"{raw.size} token scores are {kinds})",
+                             hint="`ragtune models verify` checks a registered or default model's bytes; a file "
+                                  "given by path: copy it again from a good source (`ragtune models fetch` restores "
+                                  "the default models)")
 
     def _best_allowed(self, logits: Any, use_guard: bool) -> int | None:
         np = self.ops.np

@@ -67,7 +67,8 @@ def config_set(app, key: str, value: str, as_json: bool) -> None:
 def _model_check(app, key: str):
     """For a model key: a test of the value as every command will read it from the file (a relative path: the
     home's) that raises a ConfigError (exit 2) when no command could load it; None for other keys. Files are found,
-    not hashed or loaded (a base GGUF of gigabytes is verified where it is served)."""
+    not hashed or loaded (a base GGUF of gigabytes is verified where it is served); a GGUF model file's header is
+    read and its length checked against its tensors (a file cut short is refused here, not by llama.cpp)."""
     from ..appliance.errors import ConfigError, RagtuneError
     from ..appliance.registry import Registry
     from ..appliance.tomltext import Sourced
@@ -89,6 +90,14 @@ def _model_check(app, key: str):
 
             if not os.path.isfile(os.path.expanduser(value)):
                 resolve_gguf_model(Registry(app.home), value, verify=False)
+            else:  # its header and length only (no hashing): not a GGUF, an adapter or a file cut short is refused
+                from ..appliance.refs import check_model_file
+                from ..appliance.tomltext import with_origin
+
+                try:
+                    check_model_file(os.path.expanduser(value))
+                except RagtuneError as exc:  # llama.cpp would refuse it at every `ask`
+                    raise with_origin(exc, value) from None
         elif key == "embed.model":
             from ..appliance.embed import resolve_files
 

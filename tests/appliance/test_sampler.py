@@ -119,6 +119,20 @@ def test_status_follows_the_models_refusal_probability(gen, fake_logits, thresho
         assert res.finish == "refused" and obj == {"status": "refused", "answer": REFUSAL_TEXT, "citations": []}
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_a_model_with_non_finite_scores_is_said_to_be_damaged(gen, fake_logits, bad):
+    """Was: "the grammar allows no token here (grammar/vocabulary mismatch)", exit 5, for a GGUF whose damaged
+    weights give nan/inf scores: the grammar's mask reads them as disallowed."""
+    from ragtune.appliance.errors import ModelError
+
+    fake_logits(lambda last: np.full(gen.n_vocab, bad))
+    msgs = messages(SYSTEM_PROMPT, CTX[:1], "Where is it?")
+    with pytest.raises(ModelError) as exc:
+        gen.generate(msgs, schema=answer_schema(["S1"], 600), max_tokens=40, seed=0)
+    assert exc.value.message.startswith("the model produced non-finite scores: its file is probably damaged (")
+    assert exc.value.exit_code == 3
+
+
 def test_injected_source_segments_are_fenced_off():
     v = source_view(CTX[4].text)
     assert v.segments == ("Opening hours: 9 to 5.", "Closed on Sundays.")

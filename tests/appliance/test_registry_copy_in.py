@@ -1,0 +1,53 @@
+"""`models add --copy` of bytes already registered in place: copied into blobs/ and the manifest re-pointed (same id),
+said; before, the add returned the in-place artifact unchanged and a later `mv` of the file broke every use of it."""
+
+from __future__ import annotations
+
+import json
+
+from ragtune.cli import main
+from ragtune.appliance.hashing import sha256_path
+from tests.gguf_helpers import write_gguf
+
+
+def _cli(capsys, *args):
+    rc = main(list(args))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_copy_of_an_artifact_registered_in_place_copies_it_and_repoints_the_manifest(reg, tmp_path):
+    f = write_gguf(tmp_path / "x.gguf", lora=False, tag="copy-in")
+    first = reg.add(f, "base-gguf", name="pure", copy=False)
+    assert first.path == f.resolve() and first.note == ""
+    again = reg.add(f, "base-gguf", copy=True)
+    blob = reg.dir / "blobs" / first.id / "x.gguf"
+    assert again.id == first.id == sha256_path(blob) and again.path == blob and again.name == "pure"
+    assert again.note == f"copied into the home; was registered in place at {f.resolve()}"
+    m = json.loads((reg.dir / f"{first.id}.json").read_text())
+    assert m["file"] == f"blobs/{first.id}/x.gguf" and m["created"] == first.manifest["created"]
+    f.rename(tmp_path / "y.gguf")  # the home no longer needs the file where it was
+    assert reg.get("pure").path == blob
+    assert reg.add(tmp_path / "y.gguf", "base-gguf", copy=True).note == ""  # copied already: nothing to say
+
+
+def test_in_place_add_of_a_copied_artifact_keeps_the_copy(reg, tmp_path):
+    f = write_gguf(tmp_path / "x.gguf", lora=False, tag="keep-copy")
+    first = reg.add(f, "base-gguf", copy=True)
+    again = reg.add(f, "base-gguf", copy=False)
+    assert again.path == first.path == reg.dir / "blobs" / first.id / "x.gguf" and again.note == ""
+
+
+def test_cli_models_add_copy_says_it_copied_the_in_place_file(capsys, home, tmp_path):
+    f = write_gguf(tmp_path / "x.gguf", lora=False, tag="cli-copy-in")
+    rc, out, _ = _cli(capsys, "models", "add", str(f), "--kind", "base-gguf", "--name", "pure")
+    assert rc == 0
+    rc, out, err = _cli(capsys, "models", "add", str(f), "--kind", "base-gguf", "--copy")
+    digest = sha256_path(f)
+    assert rc == 0 and out.split()[0] == digest
+    assert err == f"note: copied into the home; was registered in place at {f.resolve()}\n"  # no "--name gives another"
+    f.rename(tmp_path / "y.gguf")
+    rc, out, _ = _cli(capsys, "models", "show", "pure")
+    assert rc == 0 and json.loads(out)["path"] == str(home.registry_dir / "blobs" / digest / "x.gguf")
+    rc, out, _ = _cli(capsys, "models", "verify", "pure")
+    assert rc == 0 and out.startswith("ok ")
