@@ -94,6 +94,17 @@ def say(msg: str) -> None:
     click.echo(escaped_lines(msg), err=True)
 
 
+def artifact_note(note: str) -> None:
+    """Say a registered artifact's note (Artifact.note) on stderr: a copy asked for of one registered in place, or
+    the name a file name that could not be one was given instead (then --name gives another)."""
+    from ..appliance.registry import COPIED_IN
+    from ..appliance.text import escaped
+
+    if note:
+        click.echo(f"note: {escaped(note)}" + ("" if note.startswith(COPIED_IN) else "; --name gives another"),
+                   err=True)
+
+
 def shown_path(path: Path | str) -> str:
     """A path inside a line of output: a byte that is not UTF-8 as `\\xe9`, a control character escaped."""
     from ..appliance.text import escaped, shown_path as as_text

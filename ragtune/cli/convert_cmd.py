@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from ..appliance.text import escaped, is_utf8
-from .common import FiniteFloatRange, artifact_name, checked_path, cli, pass_app, print_json, say, shown_path
+from .common import FiniteFloatRange, artifact_name, artifact_note, checked_path, cli, pass_app, print_json, say, shown_path
 
 _progress = say  # the converters' progress lines name their paths
 
@@ -35,8 +35,7 @@ def _report(result, as_json: bool) -> None:
                "hf-model": f"ragtune convert gguf {escaped(src)} --out {escaped(name)}.gguf"}.get(a.kind)
         if nxt:
             click.echo(f"next: {nxt}", err=True)
-    if result.artifact.note:  # the output's file name could not be a name (none.gguf): the name it got instead
-        click.echo(f"note: {escaped(result.artifact.note)}; --name gives another", err=True)
+    artifact_note(result.artifact.note)
 
 
 _sdist_opt = click.option("--sdist", type=click.Path(dir_okay=True), envvar="RAGTUNE_LLAMA_SDIST",

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..appliance.text import escaped, is_utf8
-from .common import artifact_name, checked_path, cli, echo_path, human_size, pass_app, print_json, say, shown_path
+from .common import artifact_name, artifact_note, checked_path, cli, echo_path, human_size, pass_app, print_json, say, shown_path
 
 # a built-in adapter's folder ships in the package, whose files are named in UTF-8 (a wheel's RECORD is UTF-8 text)
 BUILTIN_DEST = checked_path(utf8="the package's files are named in UTF-8")
@@ -205,7 +205,6 @@ def models_add(app, path: str, kind: str, name: str | None, licence: str, base_i
     """Register an external file or directory under its sha256 (idempotent). The lineage is what the artifact
     records itself: a converter's stage record (FILE.json beside it, ragtune_stage.json in a folder) or a training
     output's adapter_manifest.json / training_config.json; never this machine's tool versions."""
-    from ragtune.appliance.registry import COPIED_IN
     from ragtune.appliance.tomltext import Sourced
 
     reg = _registry(app)
@@ -237,10 +236,7 @@ def models_add(app, path: str, kind: str, name: str | None, licence: str, base_i
     if name is not None and art.name != name:  # the same bytes were registered before: one id, one manifest
         click.echo(f"note: already registered as '{escaped(art.name)}' ({art.id[:12]}…); "
                    f"--name '{escaped(name)}' not applied", err=True)
-    if art.note.startswith(COPIED_IN):  # registered in place before: now a copy, the in-place file no longer used
-        click.echo(f"note: {escaped(art.note)}", err=True)
-    elif art.note:  # a file name that could not be a name (none.gguf), made safe
-        click.echo(f"note: {escaped(art.note)}; --name gives another", err=True)
+    artifact_note(art.note)
     if as_json:
         print_json(art.manifest)
     else:

@@ -51,3 +51,16 @@ def test_cli_models_add_copy_says_it_copied_the_in_place_file(capsys, home, tmp_
     assert rc == 0 and json.loads(out)["path"] == str(home.registry_dir / "blobs" / digest / "x.gguf")
     rc, out, _ = _cli(capsys, "models", "verify", "pure")
     assert rc == 0 and out.startswith("ok ")
+
+
+def test_the_notes_of_models_add_and_convert_are_said_one_way(capsys):
+    """A copy-in note never gets the file-name note's "--name gives another" (convert lora said it for both)."""
+    from ragtune.appliance.registry import COPIED_IN
+    from ragtune.cli.common import artifact_note
+
+    artifact_note(f"{COPIED_IN}; was registered in place at /x.gguf")
+    artifact_note("named 'none-1' (a reserved word)")
+    artifact_note("")
+    assert capsys.readouterr().err.splitlines() == [
+        f"note: {COPIED_IN}; was registered in place at /x.gguf",
+        "note: named 'none-1' (a reserved word); --name gives another"]
