@@ -58,15 +58,16 @@ def default_engine_factory(settings: Settings, on_warning: Callable[[str, str], 
 
 def default_ingest(settings: Settings, paths: list[Path], *, progress: Callable | None = None,
                    should_stop: Callable[[], bool] | None = None) -> Any:
-    """ingest_paths with its byte-based progress handed to `progress(done, total, path, eta_s)`: `done` counts
-    files, with the fraction of the file being worked on (so the bar moves inside one big file). `should_stop`:
-    ingest_paths ends when it turns true, between documents or inside a big one (dropped whole; the finished
-    documents are kept)."""
+    """ingest_paths with its byte-based progress handed to `progress(done, total, path, eta_s, stage=, files=)`:
+    `done` counts files, with the fraction of the file being worked on (so the bar moves inside one big file);
+    `files` the files done, as `ragtune ingest` counts them (bytes move only as slabs are embedded: the count said
+    0/400 with six documents read). `should_stop`: ingest_paths ends when it turns true, between documents or
+    inside a big one (dropped whole; the finished documents are kept)."""
     from ragtune.appliance.ingest.pipeline import ingest_paths
 
     def on_progress(p: Any) -> None:
         if progress is not None and p.stage != "done":  # "waiting": another ingest holds the index
-            progress(p.fraction * p.files_total, p.files_total, p.path, p.eta_s, stage=p.stage)
+            progress(p.fraction * p.files_total, p.files_total, p.path, p.eta_s, stage=p.stage, files=p.files_done)
 
     return ingest_paths(settings, paths, on_progress=on_progress, should_stop=should_stop)
 
@@ -102,6 +103,7 @@ class RagtuneApp(App):
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("f1", "help", "Help", show=False),
+        Binding("question_mark", "help", "Help", show=False),  # not in an input: there `?` is typed
     ]
 
     def __init__(self, settings: Settings, *, engine: Any = None, engine_factory: EngineFactory | None = None,

@@ -345,7 +345,7 @@ def test_default_ingest_passes_the_stage(monkeypatch, settings):
     monkeypatch.setattr(pipeline, "ingest_paths", fake_paths)
     seen = []
     assert default_ingest(settings, [], progress=lambda *a, **kw: seen.append((a, kw))) == "summary"
-    assert seen == [((0.0, 2, "", None), {"stage": "waiting"})]
+    assert seen == [((0.0, 2, "", None), {"stage": "waiting", "files": 0})]
 
 
 async def test_a_failing_file_count_is_a_message(make_app, tmp_path, monkeypatch):

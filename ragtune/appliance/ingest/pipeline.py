@@ -86,7 +86,11 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
         with ExitStack() as stack:
             waiting = None if on_progress is None else \
                 (lambda: on_progress(IngestProgress(0, len(w.items), 0, 0, "", "waiting", 0.0)))  # noqa: E731
-            lw = acquire_writer(lexical, stack, on_wait=waiting)
+            lw = acquire_writer(lexical, stack, on_wait=waiting, should_stop=should_stop)
+            if lw is None:  # stopped while another ingest held the index: nothing read, nothing stored
+                summary.stopped, summary.files_left = True, len(w.items)
+                summary.seconds = time.perf_counter() - t0
+                return summary
             # Is the index in step with SQLite as the run starts? If not, rebuild it in full at the end.
             version, n_chunks = store.index_version, store.count_chunks()
             stale = bool(getattr(lexical, "corrupt", False)) or lw.prior_version != version \

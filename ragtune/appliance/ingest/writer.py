@@ -8,7 +8,6 @@ from contextlib import ExitStack
 from typing import Any, Callable
 
 from ..config import Settings
-from ..errors import StoreError
 from .summary import IngestSummary
 
 
@@ -25,9 +24,12 @@ WRITER_WAIT_S = 30.0  # how long an ingest or `docs remove` waits for another wr
 
 
 def acquire_writer(lexical: Any, stack: ExitStack, timeout: float = WRITER_WAIT_S,
-                    on_wait: Callable[[], None] | None = None) -> Any:
+                    on_wait: Callable[[], None] | None = None, *,
+                    should_stop: Callable[[], bool] | None = None) -> Any:
     """Enter the lexical writer on `stack`; a retriever rebuilding the index holds it briefly, so wait a little.
-    `on_wait` is called once if it has to wait (so a person sees why nothing happens)."""
+    `on_wait` is called once if it has to wait (so a person sees why nothing happens). `should_stop()` true while it
+    waits: None at once (the TUI's escape, the CLI's Ctrl-C; before, the wait ran out its half minute first).
+    IndexBusy (a StoreError) when the other writer holds on past `timeout`."""
     from ..lexical import IndexBusy
 
     deadline = time.monotonic() + timeout
@@ -38,9 +40,11 @@ def acquire_writer(lexical: Any, stack: ExitStack, timeout: float = WRITER_WAIT_
             if on_wait is not None:
                 on_wait()
                 on_wait = None
+            if should_stop is not None and should_stop():
+                return None
             if time.monotonic() > deadline:
-                raise StoreError(f"{lexical.path}: another ingest (or `docs remove`) is writing this index",
-                                 hint="wait for it to finish, then run this command again") from None
+                raise IndexBusy(f"{lexical.path}: another ingest (or `docs remove`) is writing this index",
+                                hint="wait for it to finish, then run this command again") from None
             time.sleep(0.25)
 
 

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Footer, Static
 
 # (where, keys, what). Kept next to the screens' BINDINGS; a test checks every chat binding is listed here.
 HELP: list[tuple[str, str, str]] = [
@@ -35,7 +35,8 @@ HELP: list[tuple[str, str, str]] = [
     ("eval reports", "up / down, tab", "pick a report; tab to the report (up / down scroll it) and its table "
                                        "(left / right scroll the columns)"),
     ("eval reports", "r", "read the reports again"),
-    ("ingest", "escape", "close the prompt; a running ingest goes on, its result shows when it ends"),
+    ("ingest", "escape", "stop a running ingest (finished documents are kept; ingesting the same path again goes "
+                         "on from there); escape again closes the prompt, the result shows when it ends"),
     ("anywhere", "f1 / ?", "this help"),
     ("anywhere", "escape / q", "close the current screen"),
     ("anywhere", "ctrl+q", "quit"),
@@ -44,7 +45,8 @@ HELP: list[tuple[str, str, str]] = [
 
 class HelpScreen(ModalScreen):
     BINDINGS = [
-        Binding("escape,q,f1,question_mark", "dismiss", "Close"),
+        Binding("escape", "dismiss", "Close"),
+        Binding("q,f1,question_mark", "dismiss", "Close", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -62,3 +64,4 @@ class HelpScreen(ModalScreen):
             box.border_subtitle = "escape to close"
             yield Static(Text("ragtune chat: cited answers over your documents, offline.", style="bold"))
             yield Static(table)
+        yield Footer()  # this screen's keys: the chat's footer beneath shows keys that do nothing here

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, ProgressBar, Static
+from textual.widgets import Footer, Input, Label, ProgressBar, Static
 
 from ragtune.appliance.ingest.progress import fmt_eta
 
@@ -25,12 +25,17 @@ from ..host import ChatHost
 CONFIRM_OVER = 50
 
 
-def count_files(paths: list[Path], extensions: list[str]) -> tuple[int, int]:
-    """(files ingest would read, files it would ignore) under `paths`, by the ingest walk's own rules."""
+def count_files(paths: list[Path], extensions: list[str]) -> tuple[int, int, list[tuple[str, str]]]:
+    """(files ingest would read, files it would ignore, [(path, why not)] of what it would refuse: a file of a type
+    it does not read, an unreadable folder) under `paths`, by the ingest walk's own rules."""
     from ragtune.appliance.ingest.walk import walk
 
     w = walk(paths, extensions)
-    return len(w.items), w.ignored
+    return len(w.items), w.ignored, w.failed
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def check_paths(raw: list[str]) -> tuple[list[Path], list[tuple[str, str]]]:
@@ -55,9 +60,9 @@ def check_paths(raw: list[str]) -> tuple[list[Path], list[tuple[str, str]]]:
 def summary_text(summary: Any) -> str:
     get = lambda k: getattr(summary, k, 0)  # noqa: E731
     text = (f"{get('added')} added, {get('updated')} updated, {get('unchanged')} unchanged, "
-            f"{get('chunks_added')} chunks")
+            f"{plural(get('chunks_added'), 'chunk')}")
     if getattr(summary, "stopped", False):  # escape or quit (a document cut short is read again next run)
-        text = f"stopped: {text}; {get('files_left')} files left (ingest again to go on)"
+        text = f"stopped: {text}; {plural(get('files_left'), 'file')} left (ingest again to go on)"
     failed = getattr(summary, "failed", None) or []
     if failed:
         text += f"; {len(failed)} failed"
@@ -69,15 +74,32 @@ def summary_text(summary: Any) -> str:
     return text
 
 
+def in_app_words(exc: BaseException) -> BaseException:
+    """The error as the app says it: the pipeline's "another ingest is writing this index" hints at running the
+    command again, which is the CLI's wording."""
+    from ragtune.appliance.lexical import IndexBusy
+
+    if isinstance(exc, IndexBusy) and exc.hint:
+        return IndexBusy(exc.message, hint="try again when it has finished")
+    return exc
+
+
 class IngestScreen(ModalScreen[Any]):
     """Dismisses with the ingest summary (or None when cancelled)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Close")]
+    # One key, said as what it does now in this prompt's footer: "stop" is shown (and taken) only while an ingest
+    # runs and has not been asked to stop; else escape closes.
+    BINDINGS = [Binding("escape", "stop", "Stop ingest"), Binding("escape", "cancel", "Close")]
 
     class Progress(Message):
-        def __init__(self, done: float, total: int, path: str, eta: float | None = None, stage: str = ""):
+        """`done`: files, with the fraction of the one being worked on (the bar); `files`: files done (the count;
+        default int(done)), as `ragtune ingest` counts them: the bar moves by bytes, embedded in slabs."""
+
+        def __init__(self, done: float, total: int, path: str, eta: float | None = None, stage: str = "",
+                     files: int | None = None):
             super().__init__()
             self.done, self.total, self.path, self.eta, self.stage = done, total, path, eta, stage
+            self.files = int(done) if files is None else files
 
         def can_replace(self, message: Message) -> bool:
             """Textual asks this of a message it takes from the queue, with the next one queued behind it: true,
@@ -92,9 +114,11 @@ class IngestScreen(ModalScreen[Any]):
             self.error, self.title = error, title
 
     class Counted(Message):
-        def __init__(self, paths: list[Path], n_files: int, n_ignored: int):
+        def __init__(self, paths: list[Path], n_files: int, n_ignored: int,
+                     refused: list[tuple[str, str]] | None = None):
             super().__init__()
             self.paths, self.n_files, self.n_ignored = paths, n_files, n_ignored
+            self.refused = refused or []  # (path, why not): an unsupported file type named, an unreadable folder
 
     app: ChatHost  # type: ignore[assignment]  # RagtuneApp, typed by what the screen uses (ragtune/tui/host.py)
 
@@ -115,6 +139,7 @@ class IngestScreen(ModalScreen[Any]):
                         placeholder="e.g. ~/docs/policies  (a file or a folder)")
             yield ProgressBar(total=None, show_eta=False, id="ingest-progress")
             yield Static(Text("supported: " + " ".join(self.app.settings.ingest.extensions)), id="ingest-status")
+        yield Footer()  # this prompt's keys: the chat's footer beneath shows keys that do nothing here
 
     def _status(self, text: str) -> None:
         """The line under the prompt. Paths and error messages are literal text (a Static reads a str as markup:
@@ -156,18 +181,25 @@ class IngestScreen(ModalScreen[Any]):
     @work(thread=True, name="ingest-count")
     def _count(self, paths: list[Path]) -> None:
         try:
-            n, ignored = count_files(paths, self.app.settings.ingest.extensions)
+            n, ignored, refused = count_files(paths, self.app.settings.ingest.extensions)
         except Exception as exc:  # an unreadable folder: a message, never a crashed worker
             self.post_message(self.Failed(*self.app.describe_error(exc)))
         else:
-            self.post_message(self.Counted(paths, n, ignored))
+            self.post_message(self.Counted(paths, n, ignored, refused))
 
     def on_ingest_screen_counted(self, event: Counted) -> None:
         self.counting = False
         ignored = f" ({event.n_ignored} other files ignored)" if event.n_ignored else ""
+        supported = " ".join(self.app.settings.ingest.extensions)
+        if event.n_files == 0 and event.refused:  # `image.xyz` named: its type, not "no .md … files"
+            room = max(20, self.query_one("#ingest-status", Static).content_region.width or 60)
+            lines = [f"{fit_cells(printable(Path(p).name), room // 2)}: {why}" for p, why in event.refused[:3]]
+            if len(event.refused) > 3:
+                lines.append(f"and {len(event.refused) - 3} more")
+            self._status("\n".join(lines) + f"\nsupported: {supported}")
+            return
         if event.n_files == 0:
-            self._status(f"nothing to ingest there: no {' '.join(self.app.settings.ingest.extensions)} files"
-                         f"{ignored}")
+            self._status(f"nothing to ingest there: no {supported} files{ignored}")
             return
         if event.n_files > CONFIRM_OVER and self.confirmed != event.paths:
             self.confirmed = event.paths
@@ -183,25 +215,29 @@ class IngestScreen(ModalScreen[Any]):
     def _begin(self, paths: list[Path]) -> None:
         self.running = True
         self.app.ingest_status = "starting"
+        self.app.ingest_stop.clear()  # a stop asked of the last run here (it failed while stopping) is not this one's
         self.query_one("#ingest-path", Input).disabled = True
         self.query_one(ProgressBar).display = True
         self.query_one("#ingest-box").border_subtitle = "escape to stop the ingest"
+        self.refresh_bindings()
         self._status("starting…")
         self._ingest(paths, self.app)
 
     @work(thread=True, name="ingest")
     def _ingest(self, paths: list[Path], app: ChatHost) -> None:
         # `app` from the UI thread: once the screen is closed with escape, `self.app` has no app to find.
-        def progress(done: float, total: int, path: str, eta: float | None = None, stage: str = "") -> None:
+        def progress(done: float, total: int, path: str, eta: float | None = None, stage: str = "",
+                     files: int | None = None) -> None:
+            event = self.Progress(done, total, str(path), eta, stage, files)
             # Also on the app: closed with escape, the screen no longer gets these, and ctrl+g says how far it is.
-            app.ingest_status = "waiting for another ingest" if stage == "waiting" else f"{int(done)}/{total} files"
-            self.post_message(self.Progress(done, total, str(path), eta, stage))
+            app.ingest_status = "waiting for another ingest" if stage == "waiting" else f"{event.files}/{total} files"
+            self.post_message(event)
 
         outcome: Any
         try:
             outcome = app.ingest_fn(app.settings, paths, progress=progress, should_stop=app.ingest_stop.is_set)
         except Exception as exc:
-            outcome = self.Failed(*app.describe_error(exc))
+            outcome = self.Failed(*app.describe_error(in_app_words(exc)))
         try:  # on the UI thread, whether or not this screen is still open (escape leaves the ingest running)
             app.call_from_thread(self._finished, outcome, app)
         except RuntimeError:  # the app has exited meanwhile: nobody to tell
@@ -220,7 +256,7 @@ class IngestScreen(ModalScreen[Any]):
         if self.app.ingest_stop.is_set():
             self._status("stopping… (finished documents are kept; escape again to close)")
             return
-        self._status(f"{int(event.done)}/{event.total} files{eta}  {Path(event.path).name}")
+        self._status(f"{event.files}/{event.total} files{eta}  {Path(event.path).name}")
 
     def _finished(self, outcome: Any, app: ChatHost) -> None:
         """The ingest's summary (or its Failed message): on this screen while it is open, else as notifications
@@ -258,10 +294,26 @@ class IngestScreen(ModalScreen[Any]):
             self.dismiss(result)
 
     def on_ingest_screen_failed(self, event: Failed) -> None:
+        """An ingest (or its file count) failed: the prompt shows it has ended (no bar going on, the subtitle of a
+        prompt at rest) and takes a path again, with the focus (before: the path box came back with nothing
+        focused, so typing went nowhere)."""
         self.running = self.counting = False
-        self.query_one("#ingest-path", Input).disabled = False
+        self.query_one(ProgressBar).display = False
+        self.query_one("#ingest-box").border_subtitle = "enter to start · escape to close"
+        box = self.query_one("#ingest-path", Input)
+        box.disabled = False
+        box.focus()
+        self.refresh_bindings()
         self._status(event.error)
         self.notify(event.error, title=event.title, severity="error", timeout=8)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop":
+            return self.running and not self.app.ingest_stop.is_set()
+        return True
+
+    def action_stop(self) -> None:
+        self.action_cancel()  # the footer's "Stop ingest": escape's first press while an ingest runs
 
     def action_cancel(self) -> None:
         """Escape: while an ingest runs, the first asks it to stop (the documents it read are kept; one it is
@@ -271,6 +323,7 @@ class IngestScreen(ModalScreen[Any]):
             self.app.ingest_stop.set()
             self._status("stopping… (finished documents are kept; escape again to close)")
             self.query_one("#ingest-box").border_subtitle = "stopping · escape to close"
+            self.refresh_bindings()
             return
         if self.running:
             self.notify("The ingest is stopping (finished documents are kept); its result shows here when it does",
