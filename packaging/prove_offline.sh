@@ -1,17 +1,66 @@
 #!/usr/bin/env bash
-# Proof that ragtune installs and runs with no network: build the offline bundle (or take an existing one),
-# then inside a network namespace with nothing but a down loopback (`unshare -n`), install it with pipx into a
-# fresh location and run ingest, ask and a 20-question eval on the sample pack, under strace: any AF_INET/AF_INET6
-# connect() attempt fails the proof even though the namespace would have refused it anyway.
-#
-#   packaging/prove_offline.sh [BUNDLE_DIR]     # no BUNDLE_DIR: build one first (that step needs an index)
-#
-# Environment (optional): PYTHON (target interpreter, default python3), PACK (default ragtune/models/pack),
-#   PACK_DOCS (what to ingest, default $PACK/docs if it exists else $PACK), EVAL_DATASET (a BEIR folder;
-#   default: the pack's docs + qa.jsonl written as one), QUESTION, EVAL_LIMIT (20), KEEP=1 (keep the temp dir).
-# Exit 0 only when every step passed. Takes ~3-6 min on 2 cores (build ~2 min of it); run before each release,
-# and in CI only when RAGTUNE_PROVE_OFFLINE=1 (see packaging/README.md).
+# Proof that ragtune installs and runs with no network (a release check). What it does, its arguments, environment
+# and exit codes: usage() below (packaging/prove_offline.sh --help).
 set -euo pipefail
+
+usage() {
+    cat <<'EOF'
+Usage: packaging/prove_offline.sh [BUNDLE_DIR]
+       packaging/prove_offline.sh -h|--help
+
+Proves that ragtune installs and runs with no network. Builds the offline bundle (or takes BUNDLE_DIR), then
+inside a network namespace with nothing but a down loopback (`unshare -n`; `unshare -rn` when not root)
+installs it with pipx into a fresh temporary location and runs `ragtune ingest`, `ask` and a 20-question
+`eval run` on the sample pack. Under strace (when installed) any AF_INET/AF_INET6 connect() attempt fails
+the proof, even though the namespace would have refused it anyway.
+
+Arguments:
+  BUNDLE_DIR     a bundle folder made by packaging/build_bundle.py --out BUNDLE_DIR (holds install.sh,
+                 SHA256SUMS, wheelhouse/). Without it a bundle is built first: that step needs a package index.
+  -h, --help     this text
+
+Environment (all optional):
+  PYTHON         target interpreter (default: python3)
+  PACK           the sample pack (default: ragtune/models/pack)
+  PACK_DOCS      what to ingest (default: $PACK/docs if it exists, else $PACK)
+  EVAL_DATASET   a BEIR folder to evaluate on (default: the pack's docs + qa.jsonl, written as one)
+  QUESTION       the question `ask` gets
+  EVAL_LIMIT     how many questions the eval runs (default: 20)
+  KEEP=1         keep the temporary folder and its logs
+
+Exit status:
+  0  PROOF: PASS (every step passed; no AF_INET/AF_INET6 connect() attempted)
+  1  PROOF: FAIL (a step failed or a connect() was attempted), or an unexpected error
+  2  the proof could not run: a bad argument, BUNDLE_DIR is not a bundle folder, no interpreter,
+     the bundle build failed, or no network namespace could be made
+
+Takes ~3-6 min on 2 cores (the build ~2 min of it). Run before each release; in CI only when
+RAGTUNE_PROVE_OFFLINE=1 (see packaging/README.md).
+EOF
+}
+usage_error() { echo "prove_offline.sh: error: $*" >&2; echo "usage: packaging/prove_offline.sh [BUNDLE_DIR] (see --help)" >&2; exit 2; }
+
+# Arguments first: nothing (no temp folder, no build) happens before they are known to be right.
+ARGS=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        -h|--help) usage; exit 0 ;;
+        --) shift; ARGS+=("$@"); break ;;
+        -?*) usage_error "unknown option '$1'" ;;
+        *) ARGS+=("$1") ;;
+    esac
+    shift
+done
+[ ${#ARGS[@]} -le 1 ] || usage_error "one BUNDLE_DIR at most, got ${#ARGS[@]}: ${ARGS[*]}"
+BUNDLE=""
+if [ ${#ARGS[@]} = 1 ]; then
+    ARG="${ARGS[0]}"
+    [ -n "${ARG//[[:space:]]/}" ] || usage_error "BUNDLE_DIR is empty (leave it out to build a bundle)"
+    [ -e "$ARG" ] || usage_error "'$ARG' does not exist (BUNDLE_DIR is a bundle folder)"
+    [ -d "$ARG" ] || usage_error "'$ARG' is not a folder (BUNDLE_DIR is a bundle folder)"
+    [ -x "$ARG/install.sh" ] || usage_error "'$ARG' is not a bundle folder: it has no executable install.sh (make one with packaging/build_bundle.py --out DIR)"
+    BUNDLE="$(cd "$ARG" && pwd)"
+fi
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY="$(command -v "${PYTHON:-python3}")" || { echo "no ${PYTHON:-python3}" >&2; exit 2; }
@@ -27,11 +76,9 @@ WORK="$(mktemp -d /tmp/ragtune-proof.XXXXXX)"
 echo "proof workdir: $WORK" >&2
 
 # 1. The bundle (built with the network, outside the namespace).
-if [ $# -ge 1 ]; then
-    BUNDLE="$(cd "$1" && pwd)"
-else
+if [ -z "$BUNDLE" ]; then
     T0=$(date +%s)
-    "$PY" "$REPO/packaging/build_bundle.py" --out "$WORK/bundle"
+    "$PY" "$REPO/packaging/build_bundle.py" --out "$WORK/bundle" || { echo "prove_offline.sh: bundle build failed" >&2; exit 2; }
     echo "bundle build: $(( $(date +%s) - T0 )) s" >&2
     BUNDLE="$WORK/bundle"
 fi

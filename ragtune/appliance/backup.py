@@ -19,8 +19,9 @@
   rewritten in the copy only (`made_relative`). A file registered in place, or named by config.toml, under a folder
   the backup leaves out (tune/, cache/) is copied anyway (`kept_registered`). Files registered in place outside the
   home are named (`external_files`), or copied into the copy's registry with `include_external`.
-- The source home is left as it was: an idle database (no `-wal`/`-shm`) is opened `clean_close` (store/base.py),
-  so SQLite removes the two files its open made; a read-only connection cannot, and left them behind.
+- The source home is left as it was, even by a killed backup: an idle database (no `-wal`/`-shm`) is read
+  `immutable`, which makes no files beside it (a read-only open makes `-wal`/`-shm` it cannot remove), and read
+  again through SQLite's locks when a writer changed it meanwhile (_copy_database).
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ class BackupResult:
     external_files: list[str] = field(default_factory=list)  # registered in place outside the home: not copied
     included_external: list[str] = field(default_factory=list)  # the same, copied in (include_external)
     kept_registered: list[str] = field(default_factory=list)  # registered in place under a left-out folder: copied
+    missing_files: list[str] = field(default_factory=list)  # registered in place, gone from there: in no copy
     made_relative: list[dict[str, str]] = field(default_factory=list)  # {where, was, now}: rewritten in the copy
     warnings: list[str] = field(default_factory=list)
 
@@ -84,10 +86,12 @@ class BackupResult:
 
 
 def check_dest(home: Home, dest: Path | str) -> Path:
-    """DEST resolved, or an InputError (exit 2) before anything is written: it must be new or an empty folder, UTF-8
-    (it is a home), and not inside the home (the copy would hold itself)."""
+    """DEST resolved, or an InputError (exit 2) before anything is written: it must be given (not empty or blank), new
+    or an empty folder, UTF-8 (it is a home), and not inside the home (the copy would hold itself)."""
     from .text import check_utf8_path
 
+    if isinstance(dest, str) and not dest.strip():  # Path("") would be the working directory: never meant
+        raise InputError("give a destination folder (DEST is empty)", hint="a new path or an empty folder")
     check_utf8_path(dest, "backup destination", "it becomes a home, whose database opens UTF-8 paths only")
     if not home.root.is_dir():
         raise InputError(f"home {home.root} does not exist", hint="check --home / RAGTUNE_HOME")
@@ -147,11 +151,7 @@ def _write(home: Home, tmp: Path, dest: Path, res: BackupResult, include_externa
     from .store import Store
 
     if home.db_path.is_file():
-        # Never written nor migrated. Idle (no -wal/-shm): opened so that its close removes the two files its open
-        # makes; else they are in use (or a crash's log to keep), and read through as they are.
-        idle = not any(os.path.lexists(f"{home.db_path}{s}") for s in ("-wal", "-shm"))
-        with Store(home.db_path, readonly=True, clean_close=idle) as src:
-            res.database_bytes = src.backup_to(tmp / home.db_path.name, shown=dest / home.db_path.name)["bytes"]
+        res.database_bytes = _copy_database(home.db_path, tmp / home.db_path.name, dest / home.db_path.name)
         res.bytes += res.database_bytes
         res.files += 1
         with Store(tmp / home.db_path.name) as copy:  # a home's database: WAL mode set, migrations of an older one
@@ -160,6 +160,51 @@ def _write(home: Home, tmp: Path, dest: Path, res: BackupResult, include_externa
     _copy_tree(home.root, tmp, "", res)
     _registered_files(home, tmp, res, include_external)
     _config_paths(home.root, tmp, res)
+
+
+def _copy_database(db: Path, out: Path, shown: Path) -> int:
+    """`db` copied to `out` (errors name `shown`); its bytes. The source is never written nor migrated, and nothing
+    is made beside it that a killed backup could leave: an idle database (no -wal/-shm/-journal) is read `immutable`
+    (no locks, no files: store/health.py open_as_is's rule). A writer that connects meanwhile may checkpoint into
+    the file under that read, so it counts only if the file is unchanged and still idle after it; else it is taken
+    again through SQLite's locks, as a database in use always is: read through its -wal/-shm as they are."""
+    from .errors import StoreError
+    from .store import Store
+
+    before = _stamp(db)
+    if not _in_use(db):
+        try:
+            with Store(db, readonly=True, immutable=True) as src:
+                size = src.backup_to(out, shown=shown)["bytes"]
+            if _stamp(db) == before and not _in_use(db):
+                return size
+        except StoreError:
+            if _stamp(db) == before and not _in_use(db):
+                raise  # the file itself (damaged), or writing the copy failed: not a torn read
+        for suffix in ("", *_DB_LOGS):  # the torn copy
+            if os.path.lexists(f"{out}{suffix}"):
+                os.unlink(f"{out}{suffix}")
+    # No -wal/-shm (the writer has gone): opened so that its close removes the two its open makes (a read-only
+    # connection cannot); else they are the writer's, read through as they are.
+    with Store(db, readonly=True, clean_close=not _in_use(db, _DB_LOGS[:2])) as src:
+        return src.backup_to(out, shown=shown)["bytes"]
+
+
+_DB_LOGS = ("-wal", "-shm", "-journal")
+
+
+def _in_use(db: Path, logs: tuple[str, ...] = _DB_LOGS) -> bool:
+    """A connection is open (or a crash left its log to keep): the main file alone is not the database."""
+    return any(os.path.lexists(f"{db}{s}") for s in logs)
+
+
+def _stamp(path: Path) -> tuple[int, ...] | None:
+    """What a write to the file changes, to tell whether it was written meanwhile."""
+    try:
+        st = path.stat()
+    except OSError:  # removed meanwhile: opening it says so
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
 
 def _copy_registry_state(root: Path, tmp: Path, res: BackupResult) -> None:
@@ -250,7 +295,11 @@ def _registered_files(home: Home, tmp: Path, res: BackupResult, include_external
         res.made_relative.append({"where": f"registry/{name}", "was": was, "now": now})
     for m, path in reg.in_place():
         src = src_reg.path_of(m)
-        if os.path.isabs(m["file"]) or not path.is_relative_to(tmp):
+        external = os.path.isabs(m["file"]) or not path.is_relative_to(tmp)
+        if not os.path.exists(src):  # moved or deleted since it was registered: said by name, whatever the flags
+            _missing(m, src, res, external)
+            continue
+        if external:
             if not include_external:
                 res.external_files.append(str(src))
                 continue
@@ -259,14 +308,28 @@ def _registered_files(home: Home, tmp: Path, res: BackupResult, include_external
             except (RagtuneError, OSError) as exc:  # moved, changed or unreadable since it was registered
                 if isinstance(exc, OSError) and (exc.filename2 is not None or exc.filename is None):
                     raise  # writing the copy failed (a full disk): the backup fails, as any write of it does
+                if not os.path.exists(src):  # gone meanwhile
+                    _missing(m, src, res, external)
+                    continue
                 res.external_files.append(str(src))
-                res.warnings.append(f"{src}: not copied in: {getattr(exc, 'message', None) or exc}")
+                why = exc.message if isinstance(exc, RagtuneError) else exc.strerror or exc
+                res.warnings.append(f"{src}: not copied in: {why}")
                 continue
             res.included_external.append(str(src))
             res.files += 1
             res.bytes += _size(blob)
         else:  # under tune/, cache/ …: the registry needs it
             _keep(src, path, path.relative_to(tmp).as_posix(), res)
+
+
+def _missing(m: dict[str, Any], src: Path, res: BackupResult, external: bool) -> None:
+    """A registered file that is not where its manifest names it: listed (`missing_files`, and among the external
+    files when it was outside the home: the copy's manifest still names it there) and said, with its artifact."""
+    res.missing_files.append(str(src))
+    if external:
+        res.external_files.append(str(src))
+    res.warnings.append(f"{src}: the file of artifact {m['id'][:12]} ({m['name']}) is missing: it is not in the "
+                        f"backup, and the home cannot serve it either (restore the file, or re-add the artifact)")
 
 
 def _size(p: Path) -> int:

@@ -46,6 +46,7 @@ def backup(app, dest: str, include_external: bool, as_json: bool) -> None:
         click.echo(f"  not in the backup ({n_ext} registered in place outside the home; keep them where they are, or "
                    f"back up again with --include-external):", err=True)
         for f in res.external_files:
-            click.echo(f"    {shown_path(f)}", err=True)
+            click.echo(f"    {shown_path(f)}" + (" (missing: see the warning below)" if f in res.missing_files else ""),
+                       err=True)
     for w in res.warnings:
         click.echo(f"  warning: {escaped(w)}", err=True)
