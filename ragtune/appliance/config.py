@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from .calibrated import is_candidates, is_fraction, is_logprob, is_number, is_scale
 # the sections for running the appliance and the validation step every section uses (re-exported from here)
-from .config_ops import MIN_TOKEN_CHARS, RetentionConfig, RolloutConfig, ServeConfig, split_token  # noqa: F401
+from .config_ops import MIN_TOKEN_CHARS, RetentionConfig, RolloutConfig, ServeConfig, masked_tokens, split_token  # noqa: F401
 from .config_ops import check as _check
 from .errors import ConfigError
 from .home import Home
@@ -322,9 +322,11 @@ class Settings:
     source: str = "defaults"
 
     def to_dict(self) -> dict[str, Any]:
+        """As `config show --json` prints it: serve tokens by name, never their secrets."""
         out: dict[str, Any] = {"home": str(self.home.root), "source": self.source}
         for name in SECTIONS:
             out[name] = dataclasses.asdict(getattr(self, name))
+        out["serve"]["tokens"] = masked_tokens(out["serve"]["tokens"])
         return out
 
     def replace(self, section: str, **changes: Any) -> "Settings":
@@ -488,7 +490,7 @@ def dump_toml(settings: Settings) -> str:
         lines.append(f"[{name}]")
         for key, value in dataclasses.asdict(getattr(settings, name)).items():
             if name == "serve" and key == "tokens":  # never print secrets: names only
-                value = [t.partition(":")[0] + ":***" if ":" in t else "***" for t in value]
+                value = masked_tokens(value)
             lines.append(f"{key} = {toml_value(value)}")
         lines.append("")
     return "\n".join(lines)

@@ -19,6 +19,11 @@ def check(cond: bool, section: str, key: str, msg: str) -> None:
 MIN_TOKEN_CHARS = 16  # a serve token's secret: guessing it must not be the easy way in
 
 
+def masked_tokens(tokens: list[str]) -> list[str]:
+    """Serve tokens as they may be shown (`config show`, its --json, `config set`): names only, never a secret."""
+    return [f"{split_token(t)[0]}:***" if ":" in t else "***" for t in tokens]
+
+
 def split_token(raw: str) -> tuple[str, str]:
     """(name, secret) of a serve token written "name:secret" or "secret" (name "")."""
     name, sep, secret = raw.strip().partition(":")
