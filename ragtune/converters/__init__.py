@@ -12,6 +12,7 @@ Heavy dependencies (torch, transformers, peft) are imported lazily through ragtu
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -29,6 +30,7 @@ from ragtune.appliance.atomic import atomic_write_json
 from ragtune.appliance.registry import Registry
 
 Progress = Callable[[str], None]
+BASE_INPUTS = ("base-gguf", "hf-model", "merged-gguf")  # what an adapter is converted or merged against
 
 
 def _quiet(msg: str) -> None:
@@ -186,9 +188,7 @@ def register_adapter(registry: Registry, ref: str | Path, *, name: str | None = 
     Returns (artifact, adapter_config, adapter_info)."""
     import tempfile
 
-    from ragtune.appliance.refs import resolve_input
-
-    path, _ = resolve_input(registry, ref, kinds=("lora-hf",))
+    path, _ = resolve_given(registry, ref, ("lora-hf",))
     cfg = check_adapter_dir(path)
     info = adapter_info(path)
     lineage = dict(info["lineage"])
@@ -219,12 +219,34 @@ def register_adapter(registry: Registry, ref: str | Path, *, name: str | None = 
     return art, cfg, info
 
 
+def known(registry: Registry, ref: str | Path | None, label: str, kinds: tuple[str, ...]) -> None:
+    """A reference the user typed that names nothing here, no path and no artifact, is bad input (exit 2) like any
+    other; the registry says ModelError (3), kept for what is registered but cannot be used (a file gone, changed).
+    Checked before anything is registered."""
+    if ref is None or os.path.exists(os.path.expanduser(str(ref))):
+        return
+    try:
+        registry.manifest(str(ref), kinds=kinds)
+    except ModelError as exc:
+        raise InputError(f"{label}{exc.message}", hint=exc.hint) from None
+
+
+def resolve_given(registry: Registry, ref: str | Path, kinds: tuple[str, ...], label: str = ""
+                  ) -> tuple[Path, str | None]:
+    """refs.resolve_input for a converter's input: one that names nothing is bad input (`known`)."""
+    from ragtune.appliance.refs import resolve_input
+
+    known(registry, ref, label, kinds)
+    return resolve_input(registry, ref, kinds=kinds)
+
+
 def resolve_adapter_and_base(registry: Registry, adapter: str | Path, base: str | Path | None
                              ) -> tuple[Artifact, dict[str, Any], dict[str, Any], Path, str | None]:
     """Register ADAPTER and resolve the base it applies to: BASE if given, else the base its training recorded.
     Returns (adapter artifact, adapter_config, adapter_info, base path, base id or None)."""
     from ragtune.appliance.refs import resolve_input
 
+    known(registry, base, "--base: ", BASE_INPUTS)  # before the adapter is registered
     art, cfg, info = register_adapter(registry, adapter)
     given = base
     if base is None:
@@ -239,7 +261,7 @@ def resolve_adapter_and_base(registry: Registry, adapter: str | Path, base: str 
                 base = registry.manifest(rec["sha256"])["id"]
             except (ModelError, InputError):
                 pass
-    base_path, base_id = resolve_input(registry, base, kinds=("base-gguf", "hf-model", "merged-gguf"))
+    base_path, base_id = resolve_input(registry, base, kinds=BASE_INPUTS)
     if given is not None:
         check_trained_base(adapter, info, base_path)
     return art, cfg, info, base_path, base_id

@@ -8,11 +8,11 @@ from pathlib import Path
 from ragtune.appliance.atomic import atomic_path
 from ragtune.appliance.errors import InputError
 from ragtune.appliance.lineage import registered_lineage
-from ragtune.appliance.refs import resolve_input
 from ragtune.appliance.artifacts import tool_versions
 from ragtune.appliance.registry import Registry
 
-from . import ConvertResult, Progress, _quiet, check_hf_dir, check_out, check_written, now, write_stage_config
+from . import (ConvertResult, Progress, _quiet, check_hf_dir, check_out, check_written, now, resolve_given,
+               write_stage_config)
 from . import sdist as sdist_mod
 
 OUTTYPES = ("f32", "f16", "bf16", "q8_0")
@@ -27,7 +27,7 @@ def to_gguf(model_dir: str | Path, out: str | Path, *, outtype: str = "f16", reg
         raise InputError(f"--outtype must be one of {', '.join(OUTTYPES)}")
     registry = registry or Registry()
     t0 = now()
-    src, parent_id = resolve_input(registry, model_dir, kinds=("hf-model",))
+    src, parent_id = resolve_given(registry, model_dir, ("hf-model",))
     check_hf_dir(src)
     out_p = check_out(out, force=force)
     if out_p.suffix != ".gguf":

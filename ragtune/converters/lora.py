@@ -22,10 +22,12 @@ from ragtune.appliance.artifacts import tool_versions
 from ragtune.appliance.registry import Registry
 from ragtune.models.train.model import OLD_HF_TEMP  # light: torch is imported only when used
 
-from . import (ConvertResult, Progress, _quiet, check_hf_dir, check_out, check_written, is_gguf, now, replace_into,
-               resolve_adapter_and_base, write_stage_config)
+from . import (ConvertResult, Progress, _quiet, check_hf_dir, check_out, check_written, is_gguf, known, now,
+               replace_into, resolve_adapter_and_base, write_stage_config)
 from . import sdist as sdist_mod
 from .lora_shape import check_fits
+
+GGUF_BASES = ("base-gguf", "merged-gguf", "quantized-gguf")  # what --gguf-base may name
 
 OUTTYPES = ("f32", "f16", "bf16", "q8_0")
 
@@ -48,17 +50,6 @@ def config_dir_from_gguf(gguf: Path, into: Path, progress: Progress) -> Path:
     return into
 
 
-def _known(registry: Registry, ref: str | Path | None, label: str, kinds: tuple[str, ...]) -> None:
-    """A reference the user typed that names nothing here, no path and no artifact, is bad input (exit 2) like any
-    other; the registry says ModelError (3), kept for what is registered but cannot be used (a file gone, changed)."""
-    if ref is None or os.path.exists(os.path.expanduser(str(ref))):
-        return
-    try:
-        registry.manifest(str(ref), kinds=kinds)
-    except ModelError as exc:
-        raise InputError(f"{label}{exc.message}", hint=exc.hint) from None
-
-
 def lora_to_gguf(adapter: str | Path, base: str | Path | None, out: str | Path, *, outtype: str = "f32",
                  gguf_base: str | None = None, registry: Registry | None = None, sdist: str | Path | None = None,
                  threads: int = 2, force: bool = False, copy: bool = True, name: str | None = None,
@@ -72,13 +63,11 @@ def lora_to_gguf(adapter: str | Path, base: str | Path | None, out: str | Path, 
     out_p = check_out(out, force=force)  # before the adapter is registered: a bad --out leaves nothing behind
     if out_p.suffix != ".gguf":
         raise InputError(f"{out_p}: the output name must end in .gguf")
-    _known(registry, adapter, "", ("lora-hf",))
-    _known(registry, base, "--base: ", ("base-gguf", "hf-model", "merged-gguf"))
-    _known(registry, gguf_base, "--gguf-base: ", ("base-gguf", "merged-gguf", "quantized-gguf"))
+    known(registry, gguf_base, "--gguf-base: ", GGUF_BASES)  # said before the adapter is registered
     adapter_art, _, info, base_path, base_id = resolve_adapter_and_base(registry, adapter, base)
     adapter_path = adapter_art.path  # the registered copy: exactly the bytes the id names
     if gguf_base:
-        gb_path, base_id = resolve_input(registry, gguf_base, kinds=("base-gguf", "merged-gguf", "quantized-gguf"))
+        gb_path, base_id = resolve_input(registry, gguf_base, kinds=GGUF_BASES)
         base_id = base_id or sha256_path(gb_path)
     elif not base_path.is_file() and (info.get("base") or {}).get("kind") == "gguf":
         base_id = info["base"].get("sha256")  # HF dir given, but training says which GGUF it came from

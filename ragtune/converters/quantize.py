@@ -13,11 +13,11 @@ from pathlib import Path
 from ragtune.appliance.atomic import atomic_path
 from ragtune.appliance.errors import InputError, ModelError, require
 from ragtune.appliance.lineage import registered_lineage
-from ragtune.appliance.refs import resolve_input
 from ragtune.appliance.artifacts import tool_versions
 from ragtune.appliance.registry import Registry
 
-from . import ConvertResult, Progress, _quiet, check_out, check_written, is_gguf, now, write_stage_config
+from . import (ConvertResult, Progress, _quiet, check_out, check_written, is_gguf, now, resolve_given,
+               write_stage_config)
 
 TYPES = ("Q4_K_M", "Q5_K_M", "Q8_0", "Q4_0")
 
@@ -31,7 +31,7 @@ def quantize(model: str | Path, out: str | Path, *, qtype: str = "Q4_K_M", regis
         raise InputError(f"--type must be one of {', '.join(TYPES)}")
     registry = registry or Registry()
     t0 = now()
-    src, parent_id = resolve_input(registry, model, kinds=("base-gguf", "merged-gguf"))
+    src, parent_id = resolve_given(registry, model, ("base-gguf", "merged-gguf"))
     if not src.is_file() or not is_gguf(src):
         raise InputError(f"{src}: not a GGUF file")
     out_p = check_out(out, force=force)

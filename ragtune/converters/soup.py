@@ -21,11 +21,10 @@ from ragtune.appliance.errors import InputError, require
 from ragtune.appliance.ggufinfo import check_gguf_kind
 from ragtune.appliance.hashing import sha256_path
 from ragtune.appliance.lineage import registered_lineage
-from ragtune.appliance.refs import resolve_input
 from ragtune.appliance.artifacts import tool_versions
 from ragtune.appliance.registry import Registry
 
-from . import OLD_SOUP_TEMP, ConvertResult, Progress, _quiet, check_out, now, write_stage_config
+from . import OLD_SOUP_TEMP, ConvertResult, Progress, _quiet, check_out, now, resolve_given, write_stage_config
 
 
 def _read(path: Path) -> tuple[Any, dict[str, Any], float]:
@@ -140,7 +139,7 @@ def soup(a: str | Path, b: str | Path, out: str | Path, *, weight: float = 0.5, 
         raise InputError(f"--weight {weight}: must be between 0 and 1")
     registry = registry or Registry()
     t0 = now()
-    (pa, id_a), (pb, id_b) = (resolve_input(registry, x, kinds=("lora-gguf",)) for x in (a, b))
+    (pa, id_a), (pb, id_b) = (resolve_given(registry, x, ("lora-gguf",)) for x in (a, b))
     out_p = check_out(out, force=force)
     if out_p.suffix != ".gguf":
         raise InputError(f"{out_p}: the output name must end in .gguf")

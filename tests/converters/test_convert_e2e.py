@@ -281,7 +281,7 @@ def test_cli_convert_errors_are_one_line(pipeline, tmp_path, capsys):
 
     rc = main(["convert", "gguf", str(tmp_path / "nowhere"), "--out", str(tmp_path / "x.gguf")])
     err = capsys.readouterr().err
-    assert rc == 3 and err.startswith("error: ") and "Traceback" not in err
+    assert rc == 2 and err.startswith("error: ") and "Traceback" not in err  # names nothing: bad input
     bad = tmp_path / "badmodel"
     bad.mkdir()
     (bad / "config.json").write_text("{broken")

@@ -143,3 +143,15 @@ def test_a_registered_base_whose_file_is_gone_is_still_a_model_error(setup):
     gguf.unlink()
     with pytest.raises(ModelError, match="is missing"):
         lora_to_gguf(setup["run"], "gone-base", setup["tmp"] / "x.gguf", registry=setup["reg"])
+
+
+@pytest.mark.parametrize("argv", [["merge", "nosuch-adapter", "--base", "nosuch-base", "--out", "m.gguf"],
+                                  ["quantize", "nosuch-model", "--type", "Q8_0", "--out", "q.gguf"],
+                                  ["soup", "nosuch-a", "nosuch-b", "--out", "s.gguf"],
+                                  ["gguf", "nosuch-hf", "--out", "g.gguf"]])
+def test_every_converter_says_a_reference_to_nothing_is_bad_input(tmp_path, capsys, monkeypatch, argv):
+    """Review r41: `convert lora` said exit 2 for a reference that names nothing, merge/quantize/soup/gguf 3."""
+    monkeypatch.chdir(tmp_path)
+    code = main(["--home", str(tmp_path / "home"), "convert", *argv])
+    err = capsys.readouterr().err
+    assert code == 2 and "no artifact 'nosuch-" in err, err
