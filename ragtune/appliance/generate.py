@@ -1,9 +1,9 @@
 """Generation: the one place that calls llama.cpp (through llama-cpp-python). The scripted test double lives in
 tests/fakes.py.
 
-`LlamaGenerator` owns the model's vocabulary (loaded alone at start), the base model (loaded on first use), the
-merged models it serves adapters from (merged.py), pinned run-time LoRA adapters and the grammar samplers;
-everything native is released by `close()`. llama.cpp's log
+`LlamaGenerator` owns the model's vocabulary (loaded alone at start), the base model (loaded on first use, or by
+`load()`), the merged models it serves adapters from (merged.py), pinned run-time LoRA adapters and the grammar
+samplers; everything native is released by `close()`. llama.cpp's log
 goes to the Python logger "ragtune.llama" (llamalog.py), never to stdout/stderr.
 
 Decoding is our own loop over llama-cpp-python's low-level API; which token is taken at each step (the grammar,
@@ -247,6 +247,11 @@ class LlamaGenerator(AdapterServing):
         return int(top[rng.choice(len(top), p=p)])
 
     # -- public ----------------------------------------------------------------------------------------
+    def load(self) -> None:
+        """Load the weights of the model serving now (the base unless an adapter is set), which otherwise load on
+        first use: `serve` loads them before it listens, so a model that cannot load stops it at start."""
+        self._serving()
+
     def generate(self, messages: list[dict[str, str]], *, schema: dict[str, Any], max_tokens: int | None = None,
                  seed: int | None = None, on_token: OnToken | None = None, temperature: float | None = None,
                  prefix_cache: bool | None = None, extractive: Sequence[tuple[str, Sequence[str]]] | None = None,

@@ -47,7 +47,10 @@ def config_set(app, key: str, value: str, as_json: bool) -> None:
     VALUE is TOML (4, 0.5, true, [".md", ".txt"]); a bare word for a text key is taken as text. A path for a model
     key (generate.model, generate.adapter, embed.model, retrieve.rerank) names the file you see from here: it is
     stored absolute, or relative to the home when the file is inside it. The whole file is validated before it is
-    written: a bad value changes nothing."""
+    written: a bad value changes nothing.
+
+    A running `ragtune serve` read the file when it started: restart it to apply a change (a note says so when one
+    is serving this home)."""
     from ..appliance.config_edit import set_config_value
     from ..appliance.normalize import ARG_HINT, check_unicode
 
@@ -56,12 +59,21 @@ def config_set(app, key: str, value: str, as_json: bool) -> None:
     path = app.config_file
     # a model no command could load is refused here, not at every `ask`
     stored = set_config_value(path, key, value, home=app.home, check=_model_check(app, key.strip()))
+    if key.strip() == "serve.tokens" and isinstance(stored, list):  # a secret is never printed, even its own
+        from ..appliance.config_ops import masked_tokens
+
+        stored = masked_tokens(stored)
     if as_json:
         print_json({"path": str(path), "key": key, "value": stored})
     else:
         from ..appliance.tomltext import toml_value
 
         click.echo(f"{key} = {toml_value(stored)}  ({shown_path(path)})")
+    from ..serve.marker import serving
+
+    if serving(app.home.root):  # on stderr: stdout stays the value (or the --json object)
+        click.echo(f"note: `ragtune serve` is running on {shown_path(app.home.root)}; it read its config when it "
+                   "started: restart it to apply this change", err=True)
 
 
 def _model_check(app, key: str):

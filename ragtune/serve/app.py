@@ -303,11 +303,14 @@ def create_app(state: ServeState) -> Starlette:
                 yield "data: [DONE]\n\n"
                 return
             finish = "stop"
-            if "".join(streamed) != ans.answer:
+            if not streamed:  # nothing shown yet (a refusal before generation, the candidates' "" pieces): the
+                if ans.answer:  # checked answer is the content, whole, and nothing is withdrawn
+                    yield chunk({"content": ans.answer})
+            elif "".join(streamed) != ans.answer:
                 # The checked answer is not what the model streamed (refused after the support check, or
                 # repaired): say so in-band, so that the concatenated content is never an unchecked answer.
                 finish = "content_filter"
-                yield chunk({"content": "\n\n[withdrawn] " + ans.answer if streamed else ans.answer})
+                yield chunk({"content": "\n\n[withdrawn] " + ans.answer})
             yield chunk({}, finish, usage=_usage(ans), citations=_citations(ans), ragtune=_extra(ans, target))
             yield "data: [DONE]\n\n"
         finally:

@@ -32,6 +32,12 @@ class Router(_Router):
         super().__init__(home, default=default)
         self.home = self.state.home
 
+    def served_default(self) -> str | None:
+        """The adapter reference most requests for the routed name get now: a running rollout's control arm, else
+        the served default (what `serve` loads before it listens)."""
+        r = self.state.current()
+        return self.default if r is None else r.adapter_of("control")
+
     def pinned_adapter(self, model: str) -> str | None:
         """None for the routed name; the adapter reference otherwise. Unknown names are a 404."""
         if model == MODEL:

@@ -43,6 +43,12 @@ class SharedRetriever:
         with self._lock:
             return self._get().retrieve(*args, **kw)
 
+    def warm(self) -> None:
+        """Open the retriever and load its embedding model now (serve, before it listens), not on the first
+        request."""
+        with self._lock:
+            _ = self._get().embedder
+
     @property
     def store(self) -> Any:
         with self._lock:
@@ -114,7 +120,9 @@ def build_state(settings: Settings, *, workers: int | None = None,
     # two connections migrating a fresh database at once would race.
     open_store(settings.home).close()
     engines, closables = (engine_factory or default_engines)(settings, n)
-    router = Router(settings.home)
+    # the routed name's adapter outside a rollout: [generate] adapter, as for `ask` ("default": the activated one,
+    # else the built-in when its manifest says go; "none": the base model)
+    router = Router(settings.home, default=str(settings.generate.adapter or "default"))
     metrics = Metrics()
     state = ServeState(pool=EnginePool(engines, cfg.queue), router=router, tokens=load_tokens(cfg, environ),
                        max_body_bytes=cfg.max_body_bytes, body_timeout_s=cfg.body_timeout_s,
@@ -132,7 +140,7 @@ def make_app(settings: Settings, *, warm: bool = True, **kw: Any) -> Any:
     @contextlib.asynccontextmanager
     async def lifespan(_: Any) -> Any:
         if warm:
-            await state.pool.warm(_load_model)
+            await state.pool.warm(_model_loader(state))
         task = asyncio.ensure_future(_monitor_loop(state))
         try:
             yield
@@ -157,13 +165,16 @@ async def _monitor_loop(state: ServeState) -> None:
 
 def serve(settings: Settings, *, host: str | None = None, port: int | None = None, workers: int | None = None,
           log_level: str = "info") -> None:
-    import uvicorn
+    from .marker import serving_marker
+    from .wire import HangupServer
 
     host = host or settings.serve.host
     port = settings.serve.port if port is None else port
     check_bind(host, load_tokens(settings.serve))
     sock = listen_socket(host, port)  # before the models load: a port in use is said at once, as an error
-    try:
+    # The marker, held while the models load and while serving: `config set` can tell that this process read the
+    # config at its start (a change waits for a restart).
+    with contextlib.closing(sock), serving_marker(settings.home.root):
         # The models load here, before uvicorn starts: a model or adapter that cannot load is the CLI's one-line
         # error (a failure inside uvicorn's startup would print a traceback). Until they are loaded the socket is
         # bound but not listening: a connection is refused at once (docs/serve.md).
@@ -173,15 +184,29 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
         # uvicorn names no address for a socket it is handed: say where it listens (port 0: the one chosen).
         url = "http://%s:%d" % (f"[{host.strip('[]')}]" if ":" in host else host, sock.getsockname()[1])
         say("ragtune loading the models of %d engine(s) for %s", len(app.state.serve.pool.engines), url)
-        asyncio.run(app.state.serve.pool.warm(_load_model))
+        asyncio.run(app.state.serve.pool.warm(_model_loader(app.state.serve)))
         say("ragtune serving on %s (Ctrl+C to stop)", url)
-        uvicorn.Server(config).run(sockets=[sock])
-    finally:
-        sock.close()
+        HangupServer(config).run(sockets=[sock])  # SIGHUP drains as SIGTERM does (wire.py)
 
 
-def _load_model(engine: Any) -> None:
-    getattr(engine, "generator", None)  # the property loads the engine's model (or opens its backend client)
+def _model_loader(state: ServeState) -> Callable[[Any], None]:
+    """What loads an engine's models before the server listens: what its first request would load, so that a
+    model or adapter that cannot load is said at start (exit 3), and a model file moved or deleted later no longer
+    fails every request (a loaded model stays mapped)."""
+    adapter = state.router.served_default()  # what a request for the routed name sets: [generate] adapter or the arm
+
+    def load_model(engine: Any) -> None:
+        if adapter is not None and hasattr(engine, "set_adapter"):
+            engine.set_adapter(adapter)  # creates the generator (or the backend's client) and applies the adapter
+        gen = engine.generator
+        load = getattr(gen, "load", None)  # in-process: the served model's weights (a merged adapter's model is
+        if load is not None:               # loaded by applying it; the base's are loaded here)
+            load()
+        warm = getattr(getattr(engine, "retriever", None), "warm", None)  # the shared retriever's embedding model
+        if warm is not None:
+            warm()
+
+    return load_model
 
 
 def uvicorn_config(app: Any, settings: Settings, log_level: str = "info", **kw: Any) -> Any:

@@ -12,15 +12,22 @@ uvicorn.protocols.http.h11_impl, its hooks connection_made / data_received / on_
 its attributes `conn` (the h11.Connection), `transport` and `loop`, and `uvicorn.Config(http=<a protocol class>)`.
 They are the same in uvicorn 0.29 (the oldest pyproject.toml allows), 0.40 and 0.55, where tests/serve passes;
 tests/serve/test_wire.py checks the hooks, so a uvicorn that renames one fails there, not silently here.
+
+`HangupServer` (SIGHUP stops the server as SIGTERM does) relies on `uvicorn.Server.capture_signals` (a context
+manager since 0.29) and `handle_exit`; tests/serve/test_signals.py sends the signal to a real process.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
+import threading
 from typing import Any
 
 import h11
+import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 log = logging.getLogger("ragtune.serve")
@@ -94,3 +101,24 @@ def quiet_forced_stop(app: Any) -> Any:
         return await app(scope, receive_or_stop, send)
 
     return wrapped
+
+
+class HangupServer(uvicorn.Server):
+    """uvicorn's Server, with SIGHUP handled as SIGTERM is (stop accepting, drain, stop): uvicorn handles SIGINT and
+    SIGTERM only, so a hangup (the terminal or ssh session of a foreground server closed, `kill -HUP`) killed the
+    process at once, mid-answer. A SIGHUP ignored when serve started (`nohup`) stays ignored. After the drain uvicorn
+    raises the signal again with its handler restored: the process ends by that signal, as it does for SIGTERM."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Any:
+        with super().capture_signals():
+            hup = getattr(signal, "SIGHUP", None)  # (none on Windows)
+            if hup is None or threading.current_thread() is not threading.main_thread() \
+                    or signal.getsignal(hup) is signal.SIG_IGN:
+                yield
+                return
+            previous = signal.signal(hup, self.handle_exit)
+            try:
+                yield
+            finally:
+                signal.signal(hup, previous)
