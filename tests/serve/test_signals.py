@@ -26,8 +26,8 @@ from ragtune.appliance.home import Home
 import ragtune.serve.server as server
 from tests.serve.helpers import fake_factory
 
-if sys.argv[3] == "nohup":
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+# as a terminal starts it, or under nohup: not as this test was started (a `nohup pytest` passes SIGHUP ignored)
+signal.signal(signal.SIGHUP, signal.SIG_IGN if sys.argv[3] == "nohup" else signal.SIG_DFL)
 home = Home(sys.argv[1]).ensure()
 server.default_engines = fake_factory(delay=0.2)  # a non-streamed answer takes ~2 s
 settings = Settings(home=home, serve=ServeConfig(shutdown_timeout_s=30), generate=GenerateConfig(answer_mode="free"))
