@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Callable, Iterable
 
 from .artifacts import ACTIVE_ADAPTER, ADAPTER_KINDS, DEFAULT_ADAPTER, NONE_ADAPTER  # no artifact may be named so
 from .atomic import is_special
-from .errors import InputError, ModelError, located
+from .errors import ConfigError, InputError, ModelError, RagtuneError, located
 from .hashing import sha256_path
 from .jsonl import loads_located
 from .registry import Registry
 from .text import shortened, shown_path
-from .tomltext import with_origin
+from .tomltext import Sourced, with_origin
 
 
 def resolve_input(registry: Registry, ref: str | Path, *, kinds: Iterable[str] | None = None) -> tuple[Path, str | None]:
@@ -141,3 +141,53 @@ def check_model_file(path: str | Path) -> None:
     if info.type == "adapter":
         raise InputError(f"{path}: a GGUF LoRA adapter, not a model",
                          hint="an adapter is served by [generate] adapter; [generate] model names the model")
+
+
+MODEL_KEYS = ("generate.adapter", "generate.model", "embed.model", "retrieve.rerank")
+
+
+def model_value_check(home: Any, key: str) -> Callable[[str], None] | None:
+    """For a model key (MODEL_KEYS; None for others), `config set`'s test of a value as every command will read it
+    from the file (a relative path: the home's): a ConfigError (exit 2) when no command could load it. Files are
+    found, not hashed or loaded (a base GGUF of gigabytes is verified where it is served); a GGUF model file's header
+    is read and its length checked against its tensors (a file cut short is refused here, not by llama.cpp)."""
+    if key not in MODEL_KEYS:
+        return None
+
+    def check(value: str) -> None:
+        try:
+            _resolve_model_value(home, key, Sourced(value, key))  # its errors name the key
+        except ConfigError:
+            raise
+        except RagtuneError as exc:  # a model error here is a bad value typed now: exit 2, the file unchanged
+            raise ConfigError(exc.message, hint=exc.hint) from None
+
+    return check
+
+
+def _resolve_model_value(home: Any, key: str, value: Sourced) -> None:
+    from . import default_models
+
+    wants = {"generate.model": "llm", "embed.model": "embedder"}.get(key)
+    if wants and value in default_models.default_names() and default_models.manifest_entry(value).get("kind") == wants:
+        return  # a default model's name: fine before `ragtune models fetch` places its files
+    if key == "generate.adapter":
+        resolve_adapter(Registry(home), value)
+    elif key == "generate.model" and os.path.isfile(os.path.expanduser(value)):
+        try:  # its header and length only (no hashing): not a GGUF, an adapter or a file cut short is refused
+            check_model_file(os.path.expanduser(value))
+        except RagtuneError as exc:  # llama.cpp would refuse it at every `ask`
+            raise with_origin(exc, value) from None
+    elif key == "generate.model":
+        resolve_gguf_model(Registry(home), value, verify=False)
+    elif key == "embed.model":
+        from .embed import resolve_files
+
+        resolve_files(value, home)
+    else:  # retrieve.rerank
+        from .rerank import effective_rerank, resolve_reranker
+
+        ref = effective_rerank(value)  # "default": the built-in's folder; "": off
+        if ref:
+            resolve_reranker(Sourced(ref, key), home)
+
