@@ -55,7 +55,7 @@ def walk(paths: list[Path], extensions: list[str], *, skip: Path | None = None) 
     exts = {e.lower() for e in extensions}
     w = Walk()
     skip_key = _dir_key(skip) if skip is not None else None
-    seen_files: set[tuple[int, int]] = set()
+    seen_files: dict[tuple[int, int], int] = {}  # a file's (device, inode) -> its place in w.items
     for given in paths:
         given = Path(os.path.abspath(Path(given).expanduser()))
         try:
@@ -99,7 +99,7 @@ def walk(paths: list[Path], extensions: list[str], *, skip: Path | None = None) 
                 continue
             key = (st.st_dev, st.st_ino)
             if key not in seen_files:
-                seen_files.add(key)
+                seen_files[key] = len(w.items)
                 w.items.append(WalkItem(real, kind))
                 if kind == "beir":
                     w.prune_corpora.append(real)
@@ -142,13 +142,26 @@ def _dir_key(p: Path) -> tuple[int, int] | None:
     return (st.st_dev, st.st_ino)
 
 
-def _walk_dir(root: Path, exts: set[str], w: Walk, seen_files: set[tuple[int, int]],
+def _prefer_real_path(w: Walk, at: int, p: Path) -> None:
+    """A file met twice, once through a symlink (`memos/policy.md -> ../policies/policy.md`): it is stored under its
+    real path, whichever the sorted walk met first. Else the document's path would depend on the names of the links
+    to it, and adding or removing a link would move it (a new document, the old one pruned)."""
+    item = w.items[at]
+    if item.kind != "beir" and os.path.realpath(item.path) != str(item.path) and os.path.realpath(p) == str(p):
+        w.items[at] = WalkItem(p, item.kind)
+
+
+def _walk_dir(root: Path, exts: set[str], w: Walk, seen_files: dict[tuple[int, int], int],
               skip_key: tuple[int, int] | None = None) -> None:
     """Depth-first, sorted (deterministic), following symlinks. A folder link to one of its own ancestors is
-    reported as a symlink loop; any folder already walked (same device and inode) is not entered again."""
+    reported as a symlink loop; any folder already walked (same device and inode) is not entered again. Folder links
+    are walked last, so a folder linked from elsewhere in the tree is walked under its real path, not the link's."""
     visited: set[tuple[int, int]] = set()
     stack = [root]
-    while stack:
+    linked: list[Path] = []  # folder links met, walked once the real folders are
+    while stack or linked:
+        if not stack:
+            stack.append(linked.pop(0))
         d = stack.pop()
         try:
             st = d.stat()
@@ -189,7 +202,7 @@ def _walk_dir(root: Path, exts: set[str], w: Walk, seen_files: set[tuple[int, in
                 elif e.is_symlink() and _points_to_ancestor(p):
                     w.fail(p, "symlink loop")
                 else:
-                    subdirs.append(p)
+                    (linked if e.is_symlink() else subdirs).append(p)
                 continue
             if not is_file:
                 try:
@@ -216,11 +229,12 @@ def _walk_dir(root: Path, exts: set[str], w: Walk, seen_files: set[tuple[int, in
                 w.fail(p, os_reason(exc))
                 continue
             fkey = (fst.st_dev, fst.st_ino)
-            if fkey in seen_files:
-                continue  # the same file through another link
-            seen_files.add(fkey)
             kind = kind_of(p)
+            if fkey in seen_files:  # the same file through another link
+                _prefer_real_path(w, seen_files[fkey], p)
+                continue
             if kind:
+                seen_files[fkey] = len(w.items)
                 # the stored path is the path under the walked folder (symlinked folders keep their place)
                 w.items.append(WalkItem(p, kind))
         stack.extend(reversed(subdirs))

@@ -107,7 +107,9 @@ LOADERS: dict[str, Callable[[Path, bytes], Document]] = {
 # round 40: pdf: TeX T1 ligature codes 27-31 read as ff/fi/fl/ffi/ffl where the page's fonts say T1 or the code sits
 # between letters (pdf.py); txt/md/html: UTF-16 without a BOM and without spaces, digits or line breaks is read
 # (base._wide_evidence: control bytes where only UTF-16 puts them).
-LOADER_VERSIONS: dict[str, int] = {"md": 6, "txt": 6, "html": 7, "pdf": 5, "docx": 4}
+# round 42: txt: a first line that stands alone as a title is the title (was the file name; the text is unchanged);
+# html: a page-level <header>/<footer> (or ARIA banner/contentinfo) that is mostly links is dropped, but for its h1.
+LOADER_VERSIONS: dict[str, int] = {"md": 6, "txt": 7, "html": 8, "pdf": 5, "docx": 4}
 
 
 def kind_of(path: Path) -> str | None:

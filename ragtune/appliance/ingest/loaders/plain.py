@@ -95,6 +95,30 @@ def load_markdown(path: Path, raw: bytes) -> Document:
     return Document(str(path), "md", title, body, parse_date(fields.get("date")), sha256_bytes(raw), len(raw))
 
 
+# A memo's title line: the first line, standing alone (a blank line, an `===`/`---` underline or the end after it),
+# short, with a letter, not laid out in columns, not ending like a sentence or an opening ("Hi all," "Agenda:"). A
+# hard-wrapped first line of prose, a log line or a CSV header has a line right under it: the file name is better.
+_TXT_TITLE_MAX = 100
+_TXT_TITLE_END = tuple(".,;:")
+_COLUMNS = re.compile(r"\t| {3,}")
+_UNDERLINE = re.compile(r"[ \t]*(=+|-+)[ \t]*")
+
+
+def text_title(text: str) -> str:
+    """The first line of a plain-text document when it reads as its title, else "" (the caller uses the file name)."""
+    lines = text.lstrip().split("\n", 2)
+    if _COLUMNS.search(lines[0].strip()):
+        return ""  # laid out in columns: a man page's header, a table's
+    first = clean_title(lines[0])
+    nxt = lines[1] if len(lines) > 1 else ""
+    if nxt.strip() and not _UNDERLINE.fullmatch(nxt):
+        return ""
+    if len(first) > _TXT_TITLE_MAX or first.endswith(_TXT_TITLE_END) or not any(c.isalpha() for c in first):
+        return ""
+    return first
+
+
 def load_text(path: Path, raw: bytes) -> Document:
     text = require_text(clean_text(decode_utf8(raw)))
-    return Document(str(path), "txt", title_from_path(path), text, None, sha256_bytes(raw), len(raw))
+    title = text_title(text) or title_from_path(path)
+    return Document(str(path), "txt", title, text, None, sha256_bytes(raw), len(raw))

@@ -4,8 +4,6 @@ a fenced block. Scripts, styles, navigation and cookie banners are not content."
 from __future__ import annotations
 
 import codecs
-import encodings
-import encodings.aliases
 import io
 import re
 from html.parser import HTMLParser
@@ -14,6 +12,7 @@ from pathlib import Path
 from ...hashing import sha256_bytes
 from .base import Document, LoadError, clean_text, clean_title, decode_legacy_punctuation, decode_utf16_unmarked, \
     exc_reason, looks_binary, nul_separates, parse_date, require_text, title_from_path
+from .web_charset import web_codec
 
 _BLOCK = {"p", "div", "br", "li", "ul", "ol", "tr", "table", "section", "article", "header", "footer", "main",
           "blockquote", "pre", "dd", "dt", "dl", "figure", "figcaption", "hr", "form", "aside", "address",
@@ -32,6 +31,11 @@ _LAYOUT_CELL_CHARS = 400
 _FURNITURE = re.compile(r"(?i)(?:^|[\s_-])(?:cookie|gdpr|consent)[-_]?(?:banner|bar|notice|consent|popup|modal|dialog|"
                         r"message|wall|overlay|container|box)(?:$|[\s_-])"
                         r"|onetrust|cookiebot|cookielaw|\bcc-(?:window|banner)\b")
+# A <header>/<footer> outside any of these is the page's banner or footer (ARIA's banner and contentinfo). One that
+# is mostly link text is the site's menu and links (Home, HR, Privacy), the same on every page: dropped, but for its
+# <h1>. Others are kept: a page footer also says who wrote the page and when it is next reviewed.
+_SECTIONING = {"article", "section", "main", "aside", "nav"}
+_MENU_LINK_SHARE = 0.5
 _WS = re.compile("[ \t\n\r\f\u00a0]+")  # HTML's collapsible white space (and NBSP, as a plain space)
 _PRE_A, _PRE_B = "\ue000", "\ue001"  # around verbatim <pre> text while the rest is whitespace-normalised
 
@@ -58,6 +62,11 @@ class _HTMLText(HTMLParser):
         self.scripts = 0
         self._drop = 0
         self._furniture: tuple[str, int, int] | None = None  # (tag, open count, sink depth)
+        # a page's <header>/<footer> being read: (tag, open count, sink depth, len(self.h1), self._link_chars)
+        self._banner: tuple[str, int, int, int, int] | None = None
+        self._sections = 0  # sectioning elements open (_SECTIONING)
+        self._in_a = 0
+        self._link_chars = 0  # non-space characters of link text so far
         self._tables: list[_Table] = []
         self._pre: list[str] | None = None
         self._pre_depth = 0
@@ -75,6 +84,8 @@ class _HTMLText(HTMLParser):
         """Close the sink at `index` and every one above it (their text joined into it); return its text."""
         if self._furniture is not None and self._furniture[2] > index:
             self._furniture = None  # broken markup closed around it: its text is kept
+        if self._banner is not None and self._banner[2] > index:
+            self._banner = None
         self._tables = [t for t in self._tables if t.depth <= index]
         self._merge_down(index)
         return self.sinks.pop().getvalue() if index >= 1 and len(self.sinks) > index else ""
@@ -106,6 +117,10 @@ class _HTMLText(HTMLParser):
 
     # -- parser events ------------------------------------------------------------------------------------------
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SECTIONING:
+            self._sections += 1
+        elif tag == "a":
+            self._in_a += 1
         if tag in ("iframe", "frame"):
             self.frames.extend(v for k, v in attrs if k == "src" and v)
         if tag == "script":
@@ -113,6 +128,9 @@ class _HTMLText(HTMLParser):
         if self._furniture is not None:
             if tag == self._furniture[0]:
                 self._furniture = (tag, self._furniture[1] + 1, self._furniture[2])
+        elif self._banner is not None and tag == self._banner[0]:
+            b = self._banner
+            self._banner = (tag, b[1] + 1, *b[2:])
         if tag in _DROP:
             if tag not in _VOID:
                 self._drop += 1
@@ -120,10 +138,15 @@ class _HTMLText(HTMLParser):
         if self._furniture is None and tag not in _VOID:
             a = dict(attrs)
             named = f"{a.get('id') or ''} {a.get('class') or ''}"
-            if (a.get("role") or "").lower() == "navigation" or _FURNITURE.search(named):
+            role = (a.get("role") or "").lower()
+            if role == "navigation" or _FURNITURE.search(named):
                 self.sinks.append(io.StringIO())
                 self._furniture = (tag, 1, len(self.sinks) - 1)
                 return
+            if self._banner is None and self._pre is None and (
+                    role in ("banner", "contentinfo") or (tag in ("header", "footer") and not self._sections)):
+                self.sinks.append(io.StringIO())  # judged at its end (_end_banner)
+                self._banner = (tag, 1, len(self.sinks) - 1, len(self.h1), self._link_chars)
         if self._pre is not None:
             if tag == "pre":
                 self._pre_depth += 1
@@ -170,6 +193,10 @@ class _HTMLText(HTMLParser):
             self._out(" ")
 
     def handle_endtag(self, tag: str) -> None:
+        if tag in _SECTIONING:
+            self._sections = max(0, self._sections - 1)
+        elif tag == "a":
+            self._in_a = max(0, self._in_a - 1)
         if self._furniture is not None and tag == self._furniture[0]:
             ftag, n, depth = self._furniture
             if n > 1:
@@ -177,6 +204,13 @@ class _HTMLText(HTMLParser):
             else:
                 self._pop_to(depth)  # site furniture: thrown away
                 self._furniture = None
+            return
+        if self._furniture is None and self._pre is None and self._banner is not None and tag == self._banner[0]:
+            if self._banner[1] > 1:
+                b = self._banner
+                self._banner = (tag, b[1] - 1, *b[2:])
+            else:
+                self._end_banner()
             return
         if tag in _DROP:
             self._drop = max(0, self._drop - 1)
@@ -208,9 +242,23 @@ class _HTMLText(HTMLParser):
         elif tag in _SPACED:
             self._out(" ")
 
+    def _end_banner(self) -> None:
+        _, _, depth, h1_at, links_at = self._banner
+        text = self._pop_to(depth)
+        self._banner = None
+        chars = len("".join(text.split()))
+        if chars and (self._link_chars - links_at) < _MENU_LINK_SHARE * chars:
+            self._out(text + "\n")  # not a menu: the page's own text
+            return
+        h1 = _WS.sub(" ", "".join(self.h1[h1_at:])).strip()
+        if h1:  # a page title set in the banner is the page's heading, not furniture
+            self._out(f"\n\n# {h1}\n\n")
+
     def handle_data(self, data: str) -> None:
         if self._drop:
             return
+        if self._in_a and self._banner is not None:
+            self._link_chars += len("".join(data.split()))
         if self._in_title:
             self.title_parts.append(data)
             return
@@ -242,7 +290,7 @@ class _HTMLText(HTMLParser):
             self._end_pre()
         while self._tables:
             self._end_row(self._tables.pop())
-        self._furniture = None  # never closed: broken markup, so its text is kept rather than the rest of the page
+        self._furniture = self._banner = None  # never closed: broken markup, so its text is kept
         self._merge_down(0)
 
 
@@ -328,74 +376,6 @@ def _open_quote_cut(text: str) -> int:
             return end
         end = cut
     return end
-
-
-# The encodings a browser reads a page in (the WHATWG Encoding Standard), each with its labels, keyed by the Python
-# codec that decodes it as the standard does. Any other declared name is not honoured: Python's codec registry also
-# holds rot13, base64, zlib, uu, punycode, unicode_escape, utf-7..., which are not page encodings (decoding a page
-# with them gave noise, or read its `\u` escapes as characters). UTF-16 labels are refused before; "replacement"
-# and x-user-defined are not text a page can be read as.
-_WHATWG = {
-    "utf-8": "unicode-1-1-utf-8 unicode11utf8 unicode20utf8 utf-8 utf8 x-unicode20utf8",
-    "cp866": "866 cp866 csibm866 ibm866",
-    "iso8859-2": "csisolatin2 iso-8859-2 iso-ir-101 iso8859-2 iso88592 iso_8859-2 iso_8859-2:1987 l2 latin2",
-    "iso8859-3": "csisolatin3 iso-8859-3 iso-ir-109 iso8859-3 iso88593 iso_8859-3 iso_8859-3:1988 l3 latin3",
-    "iso8859-4": "csisolatin4 iso-8859-4 iso-ir-110 iso8859-4 iso88594 iso_8859-4 iso_8859-4:1988 l4 latin4",
-    "iso8859-5": "csisolatincyrillic cyrillic iso-8859-5 iso-ir-144 iso8859-5 iso88595 iso_8859-5 iso_8859-5:1988",
-    "iso8859-6": "arabic asmo-708 csiso88596e csiso88596i csisolatinarabic ecma-114 iso-8859-6 iso-8859-6-e "
-                 "iso-8859-6-i iso-ir-127 iso8859-6 iso88596 iso_8859-6 iso_8859-6:1987",
-    "iso8859-7": "csisolatingreek ecma-118 elot_928 greek greek8 iso-8859-7 iso-ir-126 iso8859-7 iso88597 iso_8859-7 "
-                 "iso_8859-7:1987 sun_eu_greek",
-    "iso8859-8": "csiso88598e csisolatinhebrew hebrew iso-8859-8 iso-8859-8-e iso-ir-138 iso8859-8 iso88598 "
-                 "iso_8859-8 iso_8859-8:1988 visual csiso88598i iso-8859-8-i logical",
-    "iso8859-10": "csisolatin6 iso-8859-10 iso-ir-157 iso8859-10 iso885910 l6 latin6",
-    "iso8859-13": "iso-8859-13 iso8859-13 iso885913",
-    "iso8859-14": "iso-8859-14 iso8859-14 iso885914",
-    "iso8859-15": "csisolatin9 iso-8859-15 iso8859-15 iso885915 iso_8859-15 l9",
-    "iso8859-16": "iso-8859-16",
-    "koi8-r": "cskoi8r koi koi8 koi8-r koi8_r",
-    "koi8-u": "koi8-ru koi8-u",
-    "mac-roman": "csmacintosh mac macintosh x-mac-roman",
-    "cp874": "dos-874 iso-8859-11 iso8859-11 iso885911 tis-620 windows-874",
-    "cp1250": "cp1250 windows-1250 x-cp1250",
-    "cp1251": "cp1251 windows-1251 x-cp1251",
-    # ISO-8859-1 and ASCII too: browsers read them as windows-1252
-    "cp1252": "ansi_x3.4-1968 ascii cp1252 cp819 csisolatin1 ibm819 iso-8859-1 iso-ir-100 iso8859-1 iso88591 "
-              "iso_8859-1 iso_8859-1:1987 l1 latin1 us-ascii windows-1252 x-cp1252",
-    "cp1253": "cp1253 windows-1253 x-cp1253",
-    "cp1254": "cp1254 csisolatin5 iso-8859-9 iso-ir-148 iso8859-9 iso88599 iso_8859-9 iso_8859-9:1989 l5 latin5 "
-              "windows-1254 x-cp1254",
-    "cp1255": "cp1255 windows-1255 x-cp1255",
-    "cp1256": "cp1256 windows-1256 x-cp1256",
-    "cp1257": "cp1257 windows-1257 x-cp1257",
-    "cp1258": "cp1258 windows-1258 x-cp1258",
-    "mac-cyrillic": "x-mac-cyrillic x-mac-ukrainian",
-    "gb18030": "chinese csgb2312 csiso58gb231280 gb2312 gb_2312 gb_2312-80 gbk iso-ir-58 x-gbk gb18030",
-    "big5hkscs": "big5 big5-hkscs cn-big5 csbig5 x-x-big5",
-    "euc_jp": "cseucpkdfmtjapanese euc-jp x-euc-jp",
-    "iso2022_jp": "csiso2022jp iso-2022-jp",
-    "cp932": "csshiftjis ms932 ms_kanji shift-jis shift_jis sjis windows-31j x-sjis",
-    "cp949": "cseuckr csksc56011987 euc-kr iso-ir-149 korean ks_c_5601-1987 ks_c_5601-1989 ksc5601 ksc_5601 "
-             "windows-949",
-}
-_WEB_LABELS = {label: codec for codec, labels in _WHATWG.items() for label in labels.split()}
-
-
-def _codec_module(label: str) -> str:
-    """The module of Python's codec registry a name would find (`latin-1`, `UTF_8`, `iso8859_15`), found in its alias
-    table alone: nothing is imported or looked up for a name a page declares."""
-    name = encodings.normalize_encoding(label).lower()
-    return encodings.aliases.aliases.get(name) or encodings.aliases.aliases.get(name.replace(".", "_")) or name
-
-
-# Python's own spellings of the same encodings (`latin-1`, `utf_8`, `windows_1252`): what pages declaring them meant
-_WEB_MODULES = {_codec_module(label): codec for label, codec in _WEB_LABELS.items()}
-
-
-def web_codec(label: str) -> str | None:
-    """The Python codec that reads a page declaring `label` as a browser would, or None: not a page encoding."""
-    label = label.strip().lower()
-    return _WEB_LABELS.get(label) or _WEB_MODULES.get(_codec_module(label))
 
 
 # The five bytes cp1252 leaves undefined: WHATWG's windows-1252 reads them as the C1 controls, as latin-1 does (pages
