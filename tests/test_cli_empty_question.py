@@ -9,9 +9,8 @@ import json
 import pytest
 
 from ragtune.appliance.normalize import BLANK_HINT, NO_WORDS_HINT
-from ragtune.appliance.store import Store
 from ragtune.cli import main
-from tests.appliance.test_retrieve import FakeEmbedder, FakeLexical, _fill
+from tests.appliance.search_helpers import searchable_home
 from tests.fakes import FakeGenerator
 
 
@@ -19,21 +18,9 @@ from tests.fakes import FakeGenerator
 def filled(home, monkeypatch):
     """A home with documents, a real retriever over them (fake embedder and keyword index), a fake generator."""
     import ragtune.appliance.generate as gen_mod
-    import ragtune.appliance.retrieve as ret_mod
 
-    home.ensure()
-    store = Store(home.db_path)
-    _fill(store, FakeEmbedder())
-    store.close()
-    real = ret_mod.Retriever
-
-    def retriever(settings, *, store=None, **kw):
-        return real(settings.replace("retrieve", rerank=""), store=store, embedder=FakeEmbedder(),
-                    lexical=FakeLexical())
-
-    monkeypatch.setattr(ret_mod, "Retriever", retriever)
     monkeypatch.setattr(gen_mod, "LlamaGenerator", lambda cfg, home=None, **kw: FakeGenerator([]))
-    return home
+    return searchable_home(home, monkeypatch)
 
 
 @pytest.mark.parametrize("command", ["ask", "search"])

@@ -170,32 +170,25 @@ def _copy_database(db: Path, out: Path, shown: Path) -> int:
     again through SQLite's locks, as a database in use always is: read through its -wal/-shm as they are."""
     from .errors import StoreError
     from .store import Store
+    from .store.health import DB_LOGS, in_use
 
     before = _stamp(db)
-    if not _in_use(db):
+    if not in_use(db):
         try:
             with Store(db, readonly=True, immutable=True) as src:
                 size = src.backup_to(out, shown=shown)["bytes"]
-            if _stamp(db) == before and not _in_use(db):
+            if _stamp(db) == before and not in_use(db):
                 return size
         except StoreError:
-            if _stamp(db) == before and not _in_use(db):
+            if _stamp(db) == before and not in_use(db):
                 raise  # the file itself (damaged), or writing the copy failed: not a torn read
-        for suffix in ("", *_DB_LOGS):  # the torn copy
+        for suffix in ("", *DB_LOGS):  # the torn copy
             if os.path.lexists(f"{out}{suffix}"):
                 os.unlink(f"{out}{suffix}")
     # No -wal/-shm (the writer has gone): opened so that its close removes the two its open makes (a read-only
-    # connection cannot); else they are the writer's, read through as they are.
-    with Store(db, readonly=True, clean_close=not _in_use(db, _DB_LOGS[:2])) as src:
+    # connection cannot; a -journal is no open's: not asked); else they are the writer's, read through as they are.
+    with Store(db, readonly=True, clean_close=not in_use(db, ("-wal", "-shm"))) as src:
         return src.backup_to(out, shown=shown)["bytes"]
-
-
-_DB_LOGS = ("-wal", "-shm", "-journal")
-
-
-def _in_use(db: Path, logs: tuple[str, ...] = _DB_LOGS) -> bool:
-    """A connection is open (or a crash left its log to keep): the main file alone is not the database."""
-    return any(os.path.lexists(f"{db}{s}") for s in logs)
 
 
 def _stamp(path: Path) -> tuple[int, ...] | None:

@@ -13,7 +13,7 @@ from typing import Any, Callable
 from .calibrated import is_candidates, is_fraction, is_logprob, is_number, is_scale
 # the sections for running the appliance and the validation step every section uses (re-exported from here)
 from .config_ops import MIN_TOKEN_CHARS, RetentionConfig, RolloutConfig, ServeConfig, masked_tokens, split_token  # noqa: F401
-from .config_ops import check as _check
+from .config_ops import check as _check, retired
 from .errors import ConfigError
 from .home import Home
 from .text import escaped
@@ -366,6 +366,8 @@ def _build_section(name: str, raw: Any, where: str, text: str | None = None) -> 
         raise ConfigError(f"{where}{at_line(text, name)}: [{name}] must be a table")
     known = {f.name for f in fields(cls)}
     unknown = sorted(set(raw) - known)
+    if (gone := retired(name, {k: raw[k] for k in unknown}, where, text)) is not None:
+        raise gone  # a key an earlier ragtune read: what it became, not only "unknown"
     if unknown:
         raise ConfigError(f"{where}{at_line(text, name, unknown[0])}: unknown key(s) in [{name}]: "
                           f"{', '.join(map(escaped, unknown))}",  # a quoted key may hold any character

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterator
 from .atomic import atomic_write_text, is_special
 from .config import (FOUND_AS, PATH_KEYS, SECTIONS, home_path_value, looks_like_path, place_in_home,
                      settings_from_dict)
+from .config_ops import RETIRED_KEYS
 from .errors import ConfigError, read_capped, unreadable
 from .filelock import exclusive
 from .home import Home
@@ -106,6 +107,20 @@ def set_in_toml(text: str, section: str, key: str, value: Any) -> str:
         return _ended("\n".join(lines))
     body = "\n".join(text.splitlines()).rstrip("\n")
     return (body + "\n\n" if body else "") + f"[{section}]\n{line}\n"
+
+
+def _without_retired(text: str, section: str, key: str) -> str:
+    """`text` without the lines of the retired keys `key` replaces in `[section]` (config_ops.RETIRED_KEYS:
+    `config set retrieve.rerank X` in a file that still says `rerank_model = …`, which would not load beside it). A
+    retired key inside an inline table is left: the loader's error then says what to write."""
+    for (sec, old), (now, _) in RETIRED_KEYS.items():
+        at = key_place(text, section, old) if (sec, now) == (section, key) else None
+        if at is None or at[1] is None:
+            continue
+        end = value_end(text, at[1])
+        eol = text.find("\n", at[1] if end is None else end)
+        text = text[:_line_offset(text, at[0])] + ("" if eol < 0 else text[eol + 1:])
+    return text
 
 
 def _ended(text: str) -> str:
@@ -200,7 +215,7 @@ def _update_config(path: Path, values: dict[str, Any], home: Home | None, what: 
                 "an array of tables" if all(isinstance(x, dict) for x in old[section]) else "an array"
             raise ConfigError(f"{path}{at_line(text, section)}: cannot set {dotted}: [{section}] is written as "
                               f"{shape}, not one table", hint=f"edit the file by hand: make it one [{section}] table")
-        new = set_in_toml(new, section, key, value)
+        new = _without_retired(set_in_toml(new, section, key, value), section, key)
     try:
         data = loads(new)
     except TomlTextError as exc:

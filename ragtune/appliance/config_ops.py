@@ -16,6 +16,34 @@ def check(cond: bool, section: str, key: str, msg: str) -> None:
         raise err
 
 
+# Keys an earlier ragtune read that this one does not, (section, key) -> (the key it became, what to know when moving
+# its value there). A config.toml kept across an upgrade names one: the error says what to write instead, not only
+# "unknown key" (docs/upgrading.md); `config set SECTION.NEW` replaces it (config_edit.py).
+RETIRED_KEYS: dict[tuple[str, str], tuple[str, str]] = {
+    # renamed when the trainable and built-in rerankers came (issue 16): the same path still works under `rerank`
+    ("retrieve", "rerank_model"): ("rerank", 'the same meaning: a path is the same cross-encoder, "" is off; without '
+                                             'the key the built-in reranker runs'),
+}
+
+
+def retired(section: str, raw: dict, where: str, text: str | None) -> ConfigError | None:
+    """The error for the first retired key of `[section]` in `raw` (the file's table, its `text`): which key, at
+    which line of `where`, what it became and how to move its value. None when it has none."""
+    from .tomltext import at_line, toml_value
+
+    for (sec, key), (new, note) in RETIRED_KEYS.items():
+        if sec == section and key in raw:
+            try:
+                value = toml_value(raw[key])
+            except TypeError:
+                value = "…"
+            return ConfigError(f"{where}{at_line(text, section, key)}: [{section}] {key} is no longer read: it was "
+                               f"renamed [{section}] {new}",
+                               hint=f"write `{new} = {value}` in its place ({note}), or run `ragtune config set "
+                                    f"{section}.{new} VALUE`, which replaces the line")
+    return None
+
+
 MIN_TOKEN_CHARS = 16  # a serve token's secret: guessing it must not be the easy way in
 
 

@@ -15,17 +15,18 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from . import default_models as defaults
 from .artifacts import ACTIVE_ADAPTER, ADAPTER_KINDS, DEFAULT_ADAPTER, NONE_ADAPTER
 from .atomic import stale_names
-from .config import FOUND_AS, PATH_KEYS, load_settings
+from .config import load_settings
 from .errors import InputError, ModelError, RagtuneError, StoreError
 from .filelock import held_if_free
 from .home import Home
 from .lexical import LexicalIndex, is_litter
-from .refs import check_model_file, resolve_adapter
+from .refs import resolve_adapter, resolve_model_value
 from .registry import Registry
 from .store import MIGRATIONS, health
+from .store.base import NEWER_HINT
+from .store.schema import newer_migrations
 from .text import human_size
 from .tomltext import with_origin
 from .vectorfiles import STATE, files_ok, read_state
@@ -154,11 +155,17 @@ def _migrations(home: Home, store: Any, s: Any, rep: Report) -> None:
     known = [name for name, _ in MIGRATIONS]
     applied = set(store.applied_migrations())
     pending = [n for n in known if n not in applied]
-    newer = sorted(applied - set(known))
-    rep.add("warn" if newer or pending else "ok", "migrations",
-            f"{len(newer)} applied by a newer ragtune: {', '.join(newer[:3])}" if newer else
-            f"{len(pending)} of {len(known)} pending ({', '.join(pending[:3])}): the next write migrates it" if pending
-            else f"all {len(known)} applied", "use the ragtune version that wrote this home" if newer else None)
+    newer = newer_migrations(applied)
+    if newer:  # every command that writes refuses it (StoreBase.migrate): a fail, not something the product repairs
+        rep.add("fail", "migrations", f"{len(newer)} applied by a newer ragtune ({', '.join(newer[:3])}); this one "
+                f"knows up to {known[-1]}: commands that write refuse the home", NEWER_HINT)
+    elif pending:
+        rep.add("warn", "migrations", f"{len(pending)} of {len(known)} pending ({', '.join(pending[:3])}): the next "
+                "write migrates it", "the next command that opens the home for writing (ingest, ask, search, docs, "
+                "serve …) applies them, each in its own transaction; an older ragtune should not use the home after "
+                "that: `ragtune backup DEST` first keeps a copy for it (docs/upgrading.md)")
+    else:
+        rep.add("ok", "migrations", f"all {len(known)} applied")
 
 
 def _counts(home: Home, store: Any, s: Any, rep: Report) -> None:
@@ -224,53 +231,41 @@ def _query_log(home: Home, store: Any, s: Any, rep: Report) -> None:
 # -- models --------------------------------------------------------------------------------------------------------
 def _models(home: Home, s: Any, quick: bool, rep: Report) -> None:
     reg = Registry(home)
-    model_id = _model(reg, home, "model", s.generate.model, quick, rep, key=("generate", "model"))
-    _model(reg, home, "embedder", s.embed.model, quick, rep, key=("embed", "model"))
+    model_id = _model(reg, "model", s.generate.model, quick, rep, key=("generate", "model"))
+    _model(reg, "embedder", s.embed.model, quick, rep, key=("embed", "model"))
     _reranker(reg, home, s, quick, rep)
     _adapter(reg, s, model_id, rep)  # last: the checks of the layers above follow the adapter's line
 
 
-# What serving takes for a path, by model key: the value its resolver reads as a path even when nothing is there
-# (config.PATH_KEYS), else what it finds there (config.FOUND_AS). Anything else is a default model's name or a
-# registry id / name, so `models add --name org/model` is found in the registry, as serving finds it.
-
-
-def _model(reg: Any, home: Home, name: str, ref: Any, quick: bool, rep: Report, *, key: tuple[str, str]) -> str | None:
-    """One configured model checked the way `ragtune models verify` checks it; its id (None when unknown)."""
+def _model(reg: Any, name: str, ref: Any, quick: bool, rep: Report, *, key: tuple[str, str]) -> str | None:
+    """One configured model checked the way `ragtune models verify` checks it; its id (None when unknown). Read as
+    serving reads it (refs.resolve_model_value): a path, a default model's name, or a registry id / name, so `models
+    add --name org/model` is found in the registry, as serving finds it."""
     unhashed = ", sha256 not checked (--quick)" if quick else ", sha256 as recorded"
-    try:
-        p = Path(str(ref)).expanduser()
-        found = FOUND_AS[key](p)
-        if found or PATH_KEYS[key](str(ref)):  # a path: nothing recorded to compare with
-            if found and key == ("generate", "model"):  # its header and length, as llama.cpp will read them
-                try:
-                    check_model_file(p)
-                except RagtuneError as exc:  # not a GGUF, cut short, an adapter: `ask` and `serve` would refuse it
-                    rep.add("fail", name, exc.message, exc.hint)
-                    return None
-            what = f"not a {'file' if key[0] == 'generate' else 'folder'}" if os.path.exists(p) else "not found"
-            rep.add("ok" if found else "fail", name, f"{p}: a path (no recorded sha256)" if found else f"{p}: {what}",
-                    None if found else "fix the path in config.toml")
-            return None
-        if str(ref) in defaults.default_names():
-            paths = defaults.locate_all(str(ref), home, verify=not quick)
-            rep.add("ok", name, f"{ref}: {', '.join(p.name for p in paths)} in {paths[0].parent}{unhashed}")
-            return defaults.manifest_entry(str(ref))["sha256"]
-        m = reg.manifest(ref)
-        path = reg.path_of(m) if m["file"] else None
-        if path is None or not path.exists():
-            rep.add("fail", name, f"{ref}: the file of artifact {m['id'][:12]} is missing ({path})",
-                    "restore it, or re-add the artifact")
-            return m["id"]
-        err = None if quick else reg.verify(m["id"])[0][1]
-        if err is not None:  # its message and its own hint, each in its place
-            rep.error(name, err)
-        else:
-            rep.add("ok", name, f"{m['name']} ({m['id'][:12]}) in {path}{unhashed}")
-        return m["id"]
+    try:  # a found GGUF's header and length are read (not a GGUF, cut short, an adapter: `ask` would refuse it)
+        read = resolve_model_value(reg, ".".join(key), ref, verify=not quick)
     except RagtuneError as exc:
         rep.error(name, exc)
         return None
+    p = read.path
+    if read.how == "path":  # nothing recorded to compare with
+        what = f"not a {'file' if key[0] == 'generate' else 'folder'}" if os.path.exists(p) else "not found"
+        rep.add("ok" if read.found else "fail", name,
+                f"{p}: a path (no recorded sha256)" if read.found else f"{p}: {what}",
+                None if read.found else "fix the path in config.toml")
+        return None
+    if read.how == "default":
+        rep.add("ok", name, f"{ref}: {', '.join(f.name for f in read.paths)} in {read.paths[0].parent}{unhashed}")
+        return read.id
+    m = read.manifest
+    if not read.found:
+        rep.add("fail", name, f"{ref}: the file of artifact {m['id'][:12]} is missing ({p})",
+                "restore it, or re-add the artifact")
+    elif read.problem is not None:  # its message and its own hint, each in its place
+        rep.error(name, read.problem)
+    else:
+        rep.add("ok", name, f"{m['name']} ({m['id'][:12]}) in {p}{unhashed}")
+    return read.id
 
 
 def _adapter(reg: Any, s: Any, model_id: str | None, rep: Report) -> None:

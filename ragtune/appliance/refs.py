@@ -14,6 +14,7 @@ names no file is looked up as a registry name (`models add a.gguf --name my.gguf
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -168,26 +169,76 @@ def model_value_check(home: Any, key: str) -> Callable[[str], None] | None:
 def _resolve_model_value(home: Any, key: str, value: Sourced) -> None:
     from . import default_models
 
-    wants = {"generate.model": "llm", "embed.model": "embedder"}.get(key)
-    if wants and value in default_models.default_names() and default_models.manifest_entry(value).get("kind") == wants:
-        return  # a default model's name: fine before `ragtune models fetch` places its files
     if key == "generate.adapter":
         resolve_adapter(Registry(home), value)
-    elif key == "generate.model" and os.path.isfile(os.path.expanduser(value)):
-        try:  # its header and length only (no hashing): not a GGUF, an adapter or a file cut short is refused
-            check_model_file(os.path.expanduser(value))
-        except RagtuneError as exc:  # llama.cpp would refuse it at every `ask`
-            raise with_origin(exc, value) from None
-    elif key == "generate.model":
-        resolve_gguf_model(Registry(home), value, verify=False)
-    elif key == "embed.model":
-        from .embed import resolve_files
-
-        resolve_files(value, home)
-    else:  # retrieve.rerank
+        return
+    if key == "retrieve.rerank":
         from .rerank import effective_rerank, resolve_reranker
 
         ref = effective_rerank(value)  # "default": the built-in's folder; "": off
         if ref:
             resolve_reranker(Sourced(ref, key), home)
+        return
+    try:  # the value alone: a found GGUF's header and length (no hashing), nothing looked up
+        read = resolve_model_value(Registry(home), key, value, locate=False)
+    except RagtuneError as exc:  # not a GGUF, an adapter, a file cut short: llama.cpp would refuse it at every `ask`
+        raise with_origin(exc, value) from None
+    wants = {"generate.model": "llm", "embed.model": "embedder"}[key]
+    if read.how == "default" and default_models.manifest_entry(value).get("kind") == wants:
+        return  # a default model's name: fine before `ragtune models fetch` places its files
+    if read.how == "path" and read.found and key == "generate.model":
+        return  # checked above
+    if key == "generate.model":  # a path not there, a registry reference, a default model of another kind
+        resolve_gguf_model(Registry(home), value, verify=False)
+    else:
+        from .embed import resolve_files
 
+        resolve_files(value, home)
+
+
+@dataclass(frozen=True)
+class ModelValue:
+    """What a model key's value (generate.model, embed.model) names, read as serving reads it."""
+    how: str  # "path" | "default" (a default model's name) | "registry" (an id / prefix / name)
+    path: Path | None = None  # path: as given, there or not; registry (located): the artifact's file or folder
+    found: bool = True  # path, registry: whether that file or folder is there
+    paths: tuple[Path, ...] = ()  # default (located): its files
+    manifest: dict[str, Any] | None = None  # registry (located)
+    id: str | None = None  # default (located): its sha256; registry (located): the artifact's id; a path has none
+    problem: ModelError | None = None  # registry (verify): what the registry's verify found wrong with the file
+
+
+def resolve_model_value(registry: Registry, key: str, value: Any, *, locate: bool = True, verify: bool = True
+                        ) -> ModelValue:
+    """The one walk over a model key's value, for `doctor` and `config set`, in serving's order (resolve_gguf_model,
+    embed.resolve_files): a path when the file (the embedder: a folder) is there or the value reads as one
+    (config.PATH_KEYS) though nothing is; else a default model's name; else a registry id / prefix / name. A found
+    GGUF model file's header and length are read (check_model_file: its InputError raised), never hashed: a path
+    has no recorded sha256.
+    `locate`: look a default model's files and a registry artifact up (`doctor`); without it nothing past the value
+    is read (`config set` takes a default model's name before `models fetch` places its files). `verify`, when
+    locating: hash what is found (`doctor` without --quick); a missing registry file is said (`found`), never
+    verified (a verify of a missing blob would put a swapped-aside copy back)."""
+    from . import default_models as defaults
+    from .config import FOUND_AS, PATH_KEYS
+
+    section_key = tuple(key.split("."))
+    ref = str(value)
+    p = Path(ref).expanduser()
+    found = FOUND_AS[section_key](p)
+    if found or PATH_KEYS[section_key](ref):
+        if found and key == "generate.model":  # its header and length, as llama.cpp will read them
+            check_model_file(p)
+        return ModelValue("path", p, found)
+    if ref in defaults.default_names():
+        if not locate:
+            return ModelValue("default")
+        paths = tuple(defaults.locate_all(ref, registry.home, verify=verify))
+        return ModelValue("default", paths=paths, id=defaults.manifest_entry(ref)["sha256"])
+    if not locate:
+        return ModelValue("registry")
+    m = registry.manifest(value)
+    path = registry.path_of(m) if m["file"] else None
+    there = path is not None and path.exists()
+    problem = registry.verify(m["id"])[0][1] if there and verify else None
+    return ModelValue("registry", path, there, manifest=m, id=m["id"], problem=problem)

@@ -6,7 +6,7 @@ Layout under `$RAGTUNE_HOME/registry/`:
                                and renamed into place whole); otherwise `file` names the file referenced in
                                place: inside the home relative to this folder (`../models/x.gguf`: the home works
                                wherever it is moved), outside it absolute (older homes' absolute ones still read)
-    active.json                the served adapter and the previous one (for instant rollback)
+    active.json                the served adapter and the previous one (for instant rollback): registry_served.py
 
 What an artifact is (kinds and their checks, the manifest schema, names) is artifacts.py; this module stores them,
 and registry_files.py places their bytes (the blobs/ copy, the home-relative reference to a file in place).
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable
@@ -34,12 +33,13 @@ from . import default_models as defaults
 from .artifacts import (ADAPTER_KINDS, HEX64, KINDS, LINEAGE_KEYS, MANIFEST_FORMAT, MAX_NAME, Artifact, artifact_size,
                         check_kind, check_name, file_name, tool_versions, validate_manifest)
 from .atomic import atomic_write_json, sweep_stale
-from .errors import InputError, ModelError, located, unreadable
+from .errors import InputError, ModelError, unreadable
 from .hashing import clear_caches, sha256_path
 from .home import Home
 from .jsonl import loads_located
 from .normalize import ARG_HINT, lone_surrogate
 from .registry_files import copy_blob, home_relative  # home_relative: also this module's API
+from .registry_served import ServedAdapter, utc_now
 from .text import escaped, shortened, shown_path
 from .tomltext import with_origin
 
@@ -77,12 +77,9 @@ def _file_name(stem: str, digest: str) -> tuple[str, str]:
     return name, f"the file name '{escaped(shown_path(stem))}' is not valid UTF-8: registered as '{name}'"
 
 
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-class Registry:
-    """Content-addressed store of model artifacts and their lineage. Cheap to construct."""
+class Registry(ServedAdapter):
+    """Content-addressed store of model artifacts and their lineage. Cheap to construct. Which adapter is served
+    (active.json: `activate`, `rollback`, `default_adapter`, …) is registry_served.py's `ServedAdapter`."""
 
     def __init__(self, home: Home | None = None):
         self.home = home or Home()
@@ -164,7 +161,7 @@ class Registry:
             lineage.setdefault("tools", tool_versions())
         manifest = {
             "format": MANIFEST_FORMAT, "id": digest, "kind": kind, "name": name,
-            "file": file_ref, "size": artifact_size(src), "created": _now(), "licence": licence or "",
+            "file": file_ref, "size": artifact_size(src), "created": utc_now(), "licence": licence or "",
             "lineage": lineage, "is_dir": src.is_dir(),
         }
         validate_manifest(manifest, mpath)
@@ -356,113 +353,6 @@ class Registry:
         blob = copy_blob(self.dir, Path(src), artifact_id)
         atomic_write_json(mpath, {**m, "file": blob.relative_to(self.dir).as_posix()})
         return blob
-
-    # --- served adapter -----------------------------------------------------------------------
-    def _state(self) -> dict[str, Any] | None:
-        if not self.state_path.is_file():
-            return None
-        try:
-            text = self.state_path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ModelError(unreadable(self.state_path, exc),
-                             hint="delete it to serve the base model with no adapter") from None
-        # damaged by a crash or by hand: said, never taken for "no choice made"
-        obj = loads_located(text, self.state_path, error=ModelError,
-                            hint="delete it to serve the base model with no adapter")
-        ok = isinstance(obj, dict) and all(
-            k in obj and (obj[k] is None or (isinstance(obj[k], str) and HEX64.match(obj[k]))) for k in ("active", "previous"))
-        if not ok:
-            raise ModelError(f"{located(self.state_path)}: expected {{\"active\": id|null, \"previous\": id|null}}",
-                             hint="delete it to serve the base model with no adapter")
-        return obj
-
-    def _chosen(self, state: dict[str, Any], key: str) -> Artifact | None:
-        """The verified adapter active.json names under `key` ("active" or "previous"), or None (the base model).
-        An id no manifest has (a manifest removed, a digit of the file changed) is said as active.json's error."""
-        aid = state[key]
-        if aid is None:
-            return None
-        try:
-            return self.get(aid)
-        except ModelError:
-            if any(m["id"] == aid for m in self.list()):
-                raise  # registered, but its file is missing or damaged: get's own words
-            raise ModelError(f"{located(self.state_path)}: '{key}' names adapter {aid[:12]}…, which is not in the "
-                             f"registry ({self.dir})", hint="`ragtune models activate ID` another one, or `ragtune "
-                             "models deactivate` to serve the base model") from None
-
-    def _set_state(self, active: str | None, previous: str | None) -> None:
-        atomic_write_json(self.state_path, {"active": active, "previous": previous, "updated": _now()})
-
-    def activate(self, adapter_ref: str | None, *, model_id: str | None = None) -> Artifact | None:
-        """Serve this adapter (a lora-gguf id/prefix/name; None = base model only); the current one is kept
-        as `previous` for `rollback()` (before any activation that is the built-in default adapter, when it is
-        served by default). The adapter is verified before it is switched in; given the served model's id
-        (`model_id`), one trained on another base is refused (every answer would fail to load it)."""
-        new = None
-        if adapter_ref is not None:
-            new = self.get(adapter_ref, kinds=ADAPTER_KINDS)
-            if new.kind not in ADAPTER_KINDS:
-                from .lineage import lora_hf_next_steps  # the exact commands, this adapter's id and base in them
-
-                hint = "convert it first: " + lora_hf_next_steps(self, new.manifest) if new.kind == "lora-hf" else None
-                raise ModelError(f"{new.id[:12]}… ({new.name}) is a {new.kind}, not a servable adapter ({', '.join(ADAPTER_KINDS)})", hint=hint)
-            if (why := new.other_base(model_id)) is not None:
-                raise ModelError(f"{new.id[:12]}… ({new.name}) {why}",
-                                 hint="activate an adapter trained on the served model ([generate] model)")
-            check_kind(new.path, new.kind)  # registered before headers were checked: refuse it here, not in llama.cpp
-        state = self._state()
-        new_id = new.id if new else None
-        if state is None:  # the first choice: what was served until now becomes `previous`, and the choice is kept
-            self._set_state(new_id, self._default_id())
-        elif state["active"] != new_id:
-            self._set_state(new_id, state["active"])
-        return new
-
-    def rollback(self) -> Artifact | None:
-        """Swap the active and previous adapters (rollback twice = redo). Returns the now-active one."""
-        state = self._state()
-        if state is None:
-            raise ModelError("no adapter was ever activated: nothing to roll back")
-        if state["active"] == state["previous"]:
-            raise ModelError("no previous adapter to roll back to")
-        prev = self._chosen(state, "previous")
-        self._set_state(state["previous"], state["active"])
-        return prev
-
-    def active_adapter(self) -> Artifact | None:
-        """The verified adapter to serve, or None (base model only)."""
-        state = self._state()
-        return self._chosen(state, "active") if state else None
-
-    def active_state(self) -> dict[str, Any]:
-        return self._state() or {"active": None, "previous": None}
-
-    def builtin_adapter(self, name: str = builtin.DEFAULT_NAME, *, require_go: bool = True,
-                        model_id: str | None = None) -> Artifact | None:
-        """The package's built-in adapter `name` (default: the default one), verified; None when it is not
-        shipped (no manifest, or its .gguf is absent), with `require_go` when its manifest says go: false, and with
-        `model_id` when it was trained on another base (a LoRA only loads on its own base model).
-        A file that does not match its manifest is refused (ModelError)."""
-        b = builtin.get_builtin(name)
-        if b is None or not b.present or (require_go and not b.go):
-            return None
-        if model_id is not None and b.manifest["base"]["sha256"] != model_id:
-            return None
-        return self.get(b.sha256)
-
-    def default_adapter(self, *, model_id: str | None = None) -> Artifact | None:
-        """What `[generate] adapter = "default"` serves: the registry's choice once one was made (`models
-        activate|deactivate|rollback`; null = the base), else the built-in default adapter if its manifest says go
-        (and, given the served model's id, it was trained on that model), else None (the base model)."""
-        state = self._state()
-        if state is not None:
-            return self._chosen(state, "active")
-        return self.builtin_adapter(model_id=model_id)
-
-    def _default_id(self) -> str | None:
-        b = builtin.get_builtin()
-        return b.sha256 if b is not None and b.present and b.go else None
 
 
 def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

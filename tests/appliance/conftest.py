@@ -33,3 +33,12 @@ def tokenizer():
 def fake(tokenizer):
     """A fast deterministic embedder with the real tokenizer, so pipeline tests pay no ONNX inference."""
     return FakeEmbedder(tokenizer)
+
+
+@pytest.fixture
+def store(tmp_path):
+    """A fresh Store over a file of its own (no home), closed after the test."""
+    from ragtune.appliance.store import Store
+
+    with Store(tmp_path / "t.db") as s:
+        yield s

@@ -144,3 +144,39 @@ def test_a_gguf_registry_name_in_the_config_serves(reg, home, tmp_path, monkeypa
     monkeypatch.chdir(tmp_path)
     home.config_path.write_text('[generate]\nmodel = "foo.gguf"\n', encoding="utf-8")
     assert resolve_gguf_model(reg, load_settings(home=home).generate.model) == (art.path, art.id)
+
+
+def test_the_model_value_walk_reads_a_path_a_default_name_and_a_registry_name_without_locating(reg, tmp_path,
+                                                                                              monkeypatch):
+    """refs.resolve_model_value, `config set`'s reading (locate=False): which of the three a value is, nothing
+    looked up; a found GGUF model file's header is read, a LoRA adapter there refused."""
+    from ragtune.appliance.default_models import default_names, manifest_entry
+    from ragtune.appliance.refs import resolve_model_value
+
+    monkeypatch.chdir(tmp_path)
+    llm = next(n for n in default_names() if manifest_entry(n).get("kind") == "llm")
+    model = write_gguf(tmp_path / "m.gguf", lora=False, tag="m")
+    assert resolve_model_value(reg, "generate.model", str(model), locate=False).how == "path"
+    missing = resolve_model_value(reg, "generate.model", "models/gone.gguf", locate=False)
+    assert (missing.how, missing.found) == ("path", False)
+    assert resolve_model_value(reg, "generate.model", llm, locate=False).how == "default"
+    assert resolve_model_value(reg, "generate.model", "org/model", locate=False).how == "registry"
+    write_gguf(tmp_path / "lora.gguf", lora=True, tag="l")
+    with pytest.raises(InputError, match="a GGUF LoRA adapter, not a model"):
+        resolve_model_value(reg, "generate.model", "lora.gguf", locate=False)
+
+
+def test_config_set_reads_a_default_models_name_as_serving_does_when_a_file_of_that_name_is_here(
+        home, tmp_path, monkeypatch, capsys):
+    """A file in the working directory named as a default model is what serving loads (resolve_gguf_model: a file
+    first), so `config set` checks that file. Was: the name was taken as the default model, unchecked."""
+    from ragtune.appliance.default_models import default_names, manifest_entry
+    from ragtune.cli import main
+
+    llm = next(n for n in default_names() if manifest_entry(n).get("kind") == "llm")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / llm).write_bytes(b"not a gguf")
+    assert main(["--home", str(home.root), "config", "set", "generate.model", llm]) == 2
+    assert "generate" in capsys.readouterr().err
+    (tmp_path / llm).unlink()  # no such file: the default model's name, fine before `models fetch`
+    assert main(["--home", str(home.root), "config", "set", "generate.model", llm]) == 0

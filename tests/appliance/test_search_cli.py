@@ -10,25 +10,13 @@ import pytest
 from ragtune.appliance.store import Store
 from ragtune.cli import main
 
-from .test_retrieve import FakeEmbedder, FakeLexical, _fill
+from .search_helpers import searchable_home
+from .test_retrieve import FakeEmbedder
 
 
 @pytest.fixture
 def filled(home, monkeypatch):
-    import ragtune.appliance.retrieve as ret_mod
-
-    home.ensure()
-    store = Store(home.db_path)
-    _fill(store, FakeEmbedder())
-    store.close()
-    real = ret_mod.Retriever
-
-    def retriever(settings, *, store=None, **kw):
-        return real(settings.replace("retrieve", rerank=""), store=store, embedder=FakeEmbedder(),
-                    lexical=FakeLexical())
-
-    monkeypatch.setattr(ret_mod, "Retriever", retriever)
-    return home
+    return searchable_home(home, monkeypatch)
 
 
 def _json(argv, capsys):

@@ -3,42 +3,20 @@ and evaluation items, each method over a real SQLite file (apsw + sqlite-vec).""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pytest
 
 from ragtune.appliance.errors import StoreError
-from ragtune.appliance.store import EMBED_DIM, MIGRATIONS, QUERY_LOG_COLUMNS, Store, json_dumps, open_store
+from ragtune.appliance.store import MIGRATIONS, QUERY_LOG_COLUMNS, Store, json_dumps, open_store
 
-
-@dataclass
-class _Chunk:
-    ord: int
-    text: str
-    start_char: int = 0
-    end_char: int = 0
-    n_tokens: int = 3
-    sha256: str = "h"
-
-
-def _vec(i: int) -> np.ndarray:
-    v = np.zeros(EMBED_DIM, np.float32)
-    v[i % EMBED_DIM] = 1.0
-    return v
-
-
-@pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "t.db") as s:
-        yield s
+from .store_helpers import Chunk, unit_vec
 
 
 def _put(store, path="/d/a.md", texts=("alpha one", "beta two"), sha="s1", title="A", base=0, **kw):
-    chunks = [_Chunk(i, t, 0, len(t)) for i, t in enumerate(texts)]
+    chunks = [Chunk(i, t, 0, len(t)) for i, t in enumerate(texts)]
     return store.put_document(path=path, sha256=sha, title=title, kind="md", size=10, doc_date=kw.get("doc_date"),
                               ingested_at=1.0, meta=kw.get("meta", "{}"), chunks=chunks,
-                              vectors=[_vec(base + i) for i in range(len(texts))])
+                              vectors=[unit_vec(base + i) for i in range(len(texts))])
 
 
 # -- migrations ---------------------------------------------------------------------------------------------
@@ -147,7 +125,7 @@ def test_put_document_is_all_or_nothing(store):
     _put(store)
     with pytest.raises(StoreError):  # a vector of the wrong size: vec0 refuses it, nothing of the document stays
         store.put_document(path="/d/b.md", sha256="x", title="B", kind="md", size=1, doc_date=None, ingested_at=1.0,
-                           meta="{}", chunks=[_Chunk(0, "b")], vectors=[np.zeros(3, np.float32)])
+                           meta="{}", chunks=[Chunk(0, "b")], vectors=[np.zeros(3, np.float32)])
     assert store.document_by_path("/d/b.md") is None and store.count_chunks() == 2 and store.count_vectors() == 2
 
 
@@ -221,11 +199,11 @@ def test_vector_reads_and_knn(store):
     _put(store, texts=("a", "b", "c"))
     ids = [cid for cid, _ in store.chunk_sources()]
     assert [cid for cid, _ in store.iter_vectors()] == ids
-    assert np.array_equal(np.frombuffer(store.vector_blob(ids[1]), np.float32), _vec(1))
+    assert np.array_equal(np.frombuffer(store.vector_blob(ids[1]), np.float32), unit_vec(1))
     assert store.vector_blob(9999) is None
-    nn = store.vector_knn(_vec(2), 2)
+    nn = store.vector_knn(unit_vec(2), 2)
     assert nn[0][0] == ids[2] and abs(nn[0][1]) < 1e-6 and len(nn) == 2  # cosine distance 0 to itself
-    assert store.vector_knn(_vec(2).tobytes(), 1)[0][0] == ids[2]  # a blob works too
+    assert store.vector_knn(unit_vec(2).tobytes(), 1)[0][0] == ids[2]  # a blob works too
 
 
 
@@ -235,7 +213,7 @@ def test_a_damaged_database_is_a_store_error_naming_the_file(store):
     _put(store, texts=("a", "b"))
     store.conn.execute("DROP TABLE chunk_vec_vector_chunks00")
     with pytest.raises(StoreError, match=r"t\.db: database error") as ei:
-        store.vector_knn(_vec(1), 2)
+        store.vector_knn(unit_vec(1), 2)
     assert "integrity_check" in str(ei.value)
     with pytest.raises(StoreError, match=r"t\.db: database error"):
         list(store.iter_vectors())

@@ -4,30 +4,17 @@ migration on a home made before it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ragtune.appliance.store import MIGRATIONS, open_store
 
-import numpy as np
-import pytest
-
-from ragtune.appliance.store import EMBED_DIM, MIGRATIONS, Store, open_store
+from .store_helpers import Chunk, unit_vec
 
 MIGRATION = "0012_chunks_id_doc"
 
 
-@dataclass
-class _Chunk:
-    ord: int
-    text: str
-    start_char: int = 0
-    end_char: int = 0
-    n_tokens: int = 3
-    sha256: str = "h"
-
-
 def _put(store, path: str, n: int) -> int:
     """A document of `n` chunks; its id."""
-    chunks = [_Chunk(i, f"{path} chunk {i} " + "x" * 500) for i in range(n)]
-    vecs = [np.eye(EMBED_DIM, dtype=np.float32)[i % EMBED_DIM] for i in range(n)]
+    chunks = [Chunk(i, f"{path} chunk {i} " + "x" * 500) for i in range(n)]
+    vecs = [unit_vec(i) for i in range(n)]
     doc_id, _ = store.put_document(path=path, sha256=path, title="", kind="md", size=1, doc_date=None,
                                    ingested_at=1.0, meta="{}", chunks=chunks, vectors=vecs)
     return doc_id
@@ -52,12 +39,6 @@ def _lookup_sql(store, chunk_ids) -> tuple[str, tuple]:
         store.conn.exec_trace = None
     (one,) = [s for s in seen if "chunks" in s[0]]
     return one
-
-
-@pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "t.db") as s:
-        yield s
 
 
 def test_the_lookup_reads_the_covering_index_not_the_chunk_rows(store):

@@ -16,7 +16,11 @@ from typing import Any, Iterator
 from ..atomic import make_dir
 from ..errors import StoreError
 from ..home import DB_NAME, sweep_leftovers
-from .schema import MIGRATIONS
+from .schema import MIGRATIONS, newer_migrations
+
+# What to do with a home a newer ragtune migrated (docs/upgrading.md): a migrated home cannot go back.
+NEWER_HINT = ("use the newer ragtune again (`ragtune --version` says which one runs), or restore the backup made "
+              "before the upgrade (`ragtune backup DEST`, then --home DEST); docs/upgrading.md")
 
 
 MAX_ROW_ID = 2**63 - 1  # SQLite's largest integer: an id past it names no row (and cannot be bound to a query)
@@ -88,7 +92,11 @@ class StoreBase:
         except apsw.Error as exc:
             raise StoreError(f"{self.path}: cannot open database: {exc}", hint=_access_hint(self.path, exc)) from None
         if not readonly:
-            self.migrate()
+            try:
+                self.migrate()
+            except BaseException:  # refused or failed: the connection is not left open behind the error
+                self.close()
+                raise
             if self.path.name == DB_NAME:  # a home's: the first open for writing clears what killed writers left
                 sweep_leftovers(self.path.parent)
 
@@ -134,12 +142,18 @@ class StoreBase:
     # -- migrations -----------------------------------------------------------------------------
     def migrate(self, migrations: list[tuple[str, str]] | None = None) -> list[str]:
         """Apply the named migrations not applied yet, in order, each in its own transaction (a failing one
-        leaves no trace and stops the rest). Returns the names applied now."""
+        leaves no trace and stops the rest). Returns the names applied now. A database a newer ragtune migrated is
+        refused (StoreError) before anything is written: this version's writes would not keep what it added."""
+        own = migrations is None
         migrations = MIGRATIONS if migrations is None else migrations
         self.conn.execute(
             "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)"
         )
         done = {r[0] for r in self.conn.execute("SELECT name FROM _migrations")}
+        newer = newer_migrations(done) if own else []
+        if newer:
+            raise StoreError(f"{self.path}: written by a newer ragtune (its migration {newer[-1]}; this ragtune knows "
+                             f"up to {MIGRATIONS[-1][0]}): not opened, nothing was changed", hint=NEWER_HINT)
         applied = []
         for name, sql in migrations:
             if name in done:

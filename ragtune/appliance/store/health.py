@@ -3,22 +3,35 @@ they work on one opened with `readonly=True` and every statement stays in the st
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
+
+
+# What SQLite keeps beside a database while a connection has it open, or a crash left: the WAL and its index, and
+# the rollback journal (a crash mid-transaction in that mode leaves pages of it in the main file that only the
+# journal undoes: an `immutable` read would show them; it ignores the journal).
+DB_LOGS = ("-wal", "-shm", "-journal")
+
+
+def in_use(path: Path | str, logs: tuple[str, ...] = DB_LOGS) -> bool:
+    """A connection is open, or a crash left its log: the main file alone is not the database, so it is not read
+    `immutable`. A link there counts, whatever it points at (links not followed): SQLite refuses a linked log in
+    every open but an immutable one, so the read through its locks meets the refusal every other command would,
+    where an immutable read would call the database fine."""
+    return any(os.path.lexists(f"{path}{s}") for s in logs)
 
 
 def open_as_is(path: Path | str) -> Any:
     """The Store of `path` opened so that nothing in its folder changes. SQLite's read-only open of a WAL database
     still creates `-wal` and `-shm` beside it, and a read-only connection cannot remove them on close. So: where
-    they exist (a connection is open, or a crash left its log) they are used as they are (`readonly=True`, as
-    `ragtune backup` opens it); where they do not, no writer is connected and the file is whole, and it is opened
+    a log is there (`in_use`: a connection is open, or a crash left its log) it is used as it is (`readonly=True`,
+    as `ragtune backup` opens it); where none is, no writer is connected and the file is whole, and it is opened
     `immutable` (SQLite then takes no locks and makes no files). A writer that connects meanwhile can change the
     file under an immutable read: the caller compares the file before and after (doctor.py)."""
     from . import Store
 
-    path = Path(path)
-    return Store(path, readonly=True,
-                 immutable=not any(path.with_name(path.name + s).exists() for s in ("-wal", "-shm")))
+    return Store(path, readonly=True, immutable=not in_use(path))
 
 
 def integrity_problems(store: Any, *, quick: bool = False) -> list[str]:

@@ -3,6 +3,8 @@ StoreBase.migrate). Append only: never edit or reorder an applied migration; add
 
 from __future__ import annotations
 
+from typing import Iterable
+
 EMBED_DIM = 384
 
 # (name, sql)
@@ -193,3 +195,17 @@ MIGRATIONS: list[tuple[str, str]] = [
         "CREATE INDEX IF NOT EXISTS chunks_id_doc ON chunks(id, doc_id);",
     ),
 ]
+
+
+def _number(name: str) -> int | None:
+    head = name.partition("_")[0]
+    return int(head) if head.isdigit() else None
+
+
+def newer_migrations(applied: Iterable[str]) -> list[str]:
+    """The applied migrations a newer ragtune added: unknown here and numbered past the last one this version knows
+    (a home upgraded, then opened by the older ragtune it was upgraded from). Sorted. An unknown name numbered within
+    ours (a test's re-run of one, `0012_again`) is not one."""
+    known = {name for name, _ in MIGRATIONS}
+    last = max(n for n in map(_number, known) if n is not None)
+    return sorted(name for name in applied if name not in known and (_number(name) or 0) > last)
