@@ -15,7 +15,8 @@ from .common import cli, pass_app
               help="Answer engines, i.e. requests generated at once (default: [serve] workers). Each has its own "
                    "llama.cpp context; with generate.backend = 'openai', requests in flight to the server.")
 @click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]), default="info",
-              show_default=True, help="uvicorn's log level.")
+              show_default=True, help="The server log's level (stderr): info writes a line per request, warning "
+              "only problems; debug adds an unexpected error's traceback.")
 @pass_app
 def serve(app, host: str | None, port: int | None, workers: int | None, log_level: str) -> None:
     """Serve /v1/ask, OpenAI-compatible /v1/chat/completions and /v1/models, /healthz and /metrics.

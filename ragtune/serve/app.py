@@ -30,12 +30,14 @@ from starlette.types import Receive, Scope, Send
 from ..appliance.errors import (GenerationError, InputError, ModelError, NothingIngested, RagtuneError,
                                 UnknownDocument)
 from ..appliance.text import escaped
+from .access import access
 from .auth import Token, check_bearer
 from .body import (MAX_REF_CHARS, HTTPError, JSONBody, body_pending, client_id, dumps, json_type,
                    last_user_message, log_text, question_text, read_json, ref_field, scope_field, shown, user_field)
 from .metrics import Metrics
 from .pool import Busy, Cancelled, EnginePool, cancel_check
-from .routing import BASE_MODEL, MODEL_PREFIX, Route as AdapterRoute, Router, UnknownAdapter, UnknownModel
+from .routing import (BASE_MODEL, MODEL_PREFIX, AmbiguousAdapter, Route as AdapterRoute, Router, UnknownAdapter,
+                      UnknownModel)
 from .scopes import ScopeCache
 
 from ..appliance.config import ANSWER_MODES as MODES  # "extractive" | "free"
@@ -67,6 +69,8 @@ def _error_for(exc: Exception) -> HTTPError:
         return HTTPError(400, f"no adapter '{shown(str(exc))}' on this server: give 'none', 'default', 'active' or "
                          "the id, id prefix or name of a registered adapter (GET /v1/models lists them as "
                          "ragtune:<id>)", code="adapter_not_found")
+    if isinstance(exc, AmbiguousAdapter):  # an id prefix or name of several (`adapter` or `ragtune:<ref>`)
+        return HTTPError(400, exc.message, code="adapter_ambiguous")
     if isinstance(exc, UnknownDocument):  # a reference in "in": the client's, like an unknown adapter
         return HTTPError(400, f"no document '{shown(escaped(exc.ref))}' on this server: give a document id, or a "
                          "stored path or folder as `ragtune docs list` shows it", code="document_not_found")
@@ -123,6 +127,7 @@ def create_app(state: ServeState) -> Starlette:
     def guard(route: str, handler: Callable[[Request], Any], *, auth: bool = True) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:
             t0 = time.perf_counter()
+            code, note = None, ""  # for the access line
             try:
                 principal = None
                 if auth and state.tokens:
@@ -134,28 +139,40 @@ def create_app(state: ServeState) -> Starlette:
                 resp = await handler(request)
             except Busy:
                 m.rejected.inc()
-                resp = HTTPError(503, "the server is busy; retry later", type_="server_error", code="busy",
+                code = "busy"
+                resp = HTTPError(503, "the server is busy; retry later", type_="server_error", code=code,
                                  headers={"Retry-After": str(state.retry_after_s)}).response()
             except (Cancelled, ClientDisconnect):  # gone while waiting, generating, or still sending its body
                 m.cancelled.inc()
+                note = "the client left"
                 resp = Response(status_code=499)  # nobody is listening; recorded for the metrics only
             except asyncio.CancelledError:
                 # Only uvicorn cancels a request: the server is stopping and its graceful-shutdown time ran out
                 # (or a second Ctrl+C). The generation stops at its next token; the client hears why, not a
                 # plain-text 500 (and the log gets no traceback). Not re-raised: nothing waits on this task.
                 m.cancelled.inc()
-                resp = _shutting_down(state.retry_after_s).response()
+                err = _shutting_down(state.retry_after_s)
+                code, resp = err.code, err.response()
             except Exception as exc:  # typed errors -> JSON; anything else -> 500 without details
                 err = _error_for(exc)
                 if err.status >= 500:
                     _log_failure(route, exc, err.status)
-                resp = err.response()
+                code, resp = err.code, err.response()
             if body_pending(request):
                 resp.headers["Connection"] = "close"
             if isinstance(resp, _Stream):  # counted when it ends: its status may turn out to be an in-band error's
-                resp.count = lambda status: m.requests.labels(route, str(status)).inc()
+                stream = resp
+
+                def ended(status: int) -> None:
+                    m.requests.labels(route, str(status)).inc()
+                    access(request, status, time.perf_counter() - t0, stream.outcome.code, ", ".join(filter(None, (
+                        "stream", getattr(request.state, "answered", ""), stream.outcome.left and "the client left"))))
+
+                stream.count = ended
             else:
                 m.requests.labels(route, str(resp.status_code)).inc()
+                access(request, resp.status_code, time.perf_counter() - t0, code,
+                       note or getattr(request.state, "answered", ""))
             m.set_pool(state.pool)
             request.state.elapsed = time.perf_counter() - t0
             return resp
@@ -178,6 +195,8 @@ def create_app(state: ServeState) -> Starlette:
 
         ans = await slot.run(job)
         m.observe_answer(route, ans, target.arm, time.perf_counter() - t0)
+        request.state.answered = "answer " + " ".join(filter(None, (ans.status, ans.refusal_reason))) + \
+            (f", log_id {ans.log_id}" if ans.log_id is not None else "")  # for the access line
         return ans
 
     # /v1/ask -------------------------------------------------------------------------------------------
@@ -197,10 +216,7 @@ def create_app(state: ServeState) -> Starlette:
         adapter = body.get("adapter")
         if adapter is not None:
             adapter = ref_field(adapter, "adapter", "'none', 'default', 'active', or an adapter id/name")
-            try:
-                adapter = await asyncio.to_thread(state.router.adapter_ref, adapter)  # reads the registry
-            except InputError as exc:  # an id prefix or name that matches several adapters
-                raise HTTPError(400, exc.message, code="adapter_ambiguous") from None
+            adapter = await asyncio.to_thread(state.router.adapter_ref, adapter)  # reads the registry
         within = scope_field(body.get("in"))
         user = user_field(body)
         client = client_id(request, request.state.principal, user)
@@ -237,7 +253,7 @@ def create_app(state: ServeState) -> Starlette:
         # /v1/ask's "in", as a top-level field: what an OpenAI SDK sends from `extra_body` (its other unknown
         # fields stay ignored, like `temperature`)
         within = scope_field(body.get("in"))
-        adapter = await asyncio.to_thread(state.router.pinned_adapter, model)  # UnknownModel: 404
+        adapter = await asyncio.to_thread(state.router.pinned_adapter, model)  # UnknownModel 404, Ambiguous 400
         client = client_id(request, request.state.principal, user)
         target = state.router.route(client, adapter)
         cid = "chatcmpl-" + uuid.uuid4().hex[:24]
@@ -297,7 +313,7 @@ def create_app(state: ServeState) -> Starlette:
                 err = _error_for(exc)
                 if err.status >= 500:
                     _log_failure("/v1/chat/completions", exc, err.status)
-                outcome.status = err.status
+                outcome.status, outcome.code = err.status, err.code
                 error = {"error": {"message": err.message, "type": err.type, "code": err.code}}
                 yield f"data: {dumps(error, compact=False)}\n\n"
                 yield "data: [DONE]\n\n"
@@ -317,6 +333,7 @@ def create_app(state: ServeState) -> Starlette:
             if not task.done():  # client gone mid-stream: stop the generation, free the engine, count it
                 task.cancel()
                 m.cancelled.inc()
+                outcome.left = True
 
     async def healthz(request: Request) -> Response:
         return JSONBody({"status": "ok", "workers": len(state.pool.engines), "waiting": state.pool.waiting,
@@ -357,6 +374,7 @@ def create_app(state: ServeState) -> Starlette:
             err = HTTPError(status, str(getattr(exc, "detail", "")) or "error", headers=headers)
         route = request.url.path.removesuffix("/") if status == 405 else "-"  # 405: one of our routes, named once
         m.requests.labels(route, str(status)).inc()
+        access(request, status, 0.0, err.code)
         resp = err.response()
         if body_pending(request):
             resp.headers["Connection"] = "close"
@@ -379,6 +397,8 @@ class _Outcome:
     """How a stream ended, for ragtune_requests_total: 200, or the status of the error it sent in-band."""
 
     status: int = 200
+    code: str | None = None  # the in-band error's code
+    left: bool = False  # the client left before the end
 
 
 class _Stream(StreamingResponse):
@@ -406,7 +426,7 @@ class _Stream(StreamingResponse):
         try:
             await super().__call__(scope, receive, sending)
         except asyncio.CancelledError:
-            self.outcome.status = 503
+            self.outcome.status, self.outcome.code = 503, "shutting_down"
             if started:
                 err = _shutting_down()
                 event = {"error": {"message": err.message, "type": err.type, "code": err.code}}

@@ -122,7 +122,8 @@ def body_pending(request: Request) -> bool:
 
 async def read_json(request: Request, limit: int, timeout_s: float) -> dict[str, Any]:
     """The body as a JSON object, whatever the Content-Type's media type says (`curl -d` sends a form type), but
-    UTF-8 only: a declared charset other than UTF-8 is a 415. Every failure is its own clear 4xx."""
+    UTF-8 only and uncompressed: a declared charset other than UTF-8, or a Content-Encoding, is a 415. Every failure
+    is its own clear 4xx."""
     ctype = request.headers.get("content-type", "")
     media, *params = [p.strip() for p in ctype.split(";")]
     for p in params:
@@ -130,6 +131,10 @@ async def read_json(request: Request, limit: int, timeout_s: float) -> dict[str,
         if key.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
             raise HTTPError(415, f"the body must be UTF-8 JSON; charset={shown(value.strip(), 40)} is not supported",
                             code="unsupported_media_type")
+    coding = request.headers.get("content-encoding", "").strip().lower()
+    if coding not in ("", "identity"):  # a gzip body read as JSON was a baffling "not UTF-8 (byte 0x8b)"
+        raise HTTPError(415, f"Content-Encoding {shown(coding, 40)} is not supported: send the JSON body uncompressed",
+                        code="unsupported_media_type")
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > limit:
         raise HTTPError(413, f"request body over {limit} bytes ([serve] max_body_bytes)", code="body_too_large")

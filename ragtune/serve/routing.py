@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..appliance.errors import ModelError
+from ..appliance.errors import InputError, ModelError
 from ..appliance.home import Home
 from ..appliance.refs import ACTIVE_ADAPTER, DEFAULT_ADAPTER, NONE_ADAPTER
 from ..appliance.artifacts import ADAPTER_KINDS
@@ -16,7 +16,8 @@ MODEL = "ragtune"
 MODEL_PREFIX = MODEL + ":"
 BASE_MODEL = MODEL_PREFIX + "base"
 
-__all__ = ["BASE_MODEL", "MODEL", "MODEL_PREFIX", "Route", "Router", "UnknownAdapter", "UnknownModel"]
+__all__ = ["AmbiguousAdapter", "BASE_MODEL", "MODEL", "MODEL_PREFIX", "Route", "Router", "UnknownAdapter",
+           "UnknownModel"]
 
 
 class UnknownModel(LookupError):
@@ -25,6 +26,15 @@ class UnknownModel(LookupError):
 
 class UnknownAdapter(LookupError):
     """An `adapter` a client named that is not a registered GGUF LoRA (HTTP 400)."""
+
+
+class AmbiguousAdapter(LookupError):
+    """An id prefix or name (`adapter`, or the `ragtune:<ref>` model) that matches several adapters (HTTP 400); the
+    message is the registry's, naming the candidates."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 class Router(_Router):
@@ -48,6 +58,8 @@ class Router(_Router):
             ref = model[len(MODEL_PREFIX):]
             try:
                 m = self.state.registry.manifest(ref)
+            except InputError as exc:  # a prefix or name of several: say so, as for `adapter` (was a 404)
+                raise AmbiguousAdapter(exc.message) from None
             except Exception:
                 m = None
             if m is not None and m.get("kind") == "lora-gguf":
@@ -57,8 +69,8 @@ class Router(_Router):
     def adapter_ref(self, ref: str) -> str:
         """What a client may name as `adapter`: "none", "default", "active", or a registered GGUF LoRA by id,
         prefix or name (returned as its id). Never a file path: the engine loads a path it is given, and a client
-        must not make the server read, hash or load any file it can reach. An ambiguous prefix or name is the
-        registry's InputError (its message names the candidates)."""
+        must not make the server read, hash or load any file it can reach. An ambiguous prefix or name is an
+        AmbiguousAdapter with the registry's message (it names the candidates)."""
         ref = ref.strip()
         if ref.lower() in (NONE_ADAPTER, DEFAULT_ADAPTER, ACTIVE_ADAPTER):
             return ref.lower()
@@ -66,6 +78,8 @@ class Router(_Router):
             m = self.state.registry.manifest(ref)
         except ModelError:  # not in the registry
             m = None
+        except InputError as exc:
+            raise AmbiguousAdapter(exc.message) from None
         if m is None or m.get("kind") not in ADAPTER_KINDS:
             raise UnknownAdapter(ref)
         return m["id"]

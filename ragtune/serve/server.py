@@ -174,12 +174,13 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
     sock = listen_socket(host, port)  # before the models load: a port in use is said at once, as an error
     # The marker, held while the models load and while serving: `config set` can tell that this process read the
     # config at its start (a change waits for a restart).
-    with contextlib.closing(sock), serving_marker(settings.home.root):
+    with contextlib.closing(sock), serving_marker(settings.home.root), contextlib.ExitStack() as stack:
         # The models load here, before uvicorn starts: a model or adapter that cannot load is the CLI's one-line
         # error (a failure inside uvicorn's startup would print a traceback). Until they are loaded the socket is
         # bound but not listening: a connection is refused at once (docs/serve.md).
         app = make_app(settings, workers=workers, warm=False)
         config = uvicorn_config(app, settings, log_level)  # sets up uvicorn's logging: the lines below use it
+        stack.enter_context(serve_logs())
         say = logging.getLogger("uvicorn.error").info
         # uvicorn names no address for a socket it is handed: say where it listens (port 0: the one chosen).
         url = "http://%s:%d" % (f"[{host.strip('[]')}]" if ":" in host else host, sock.getsockname()[1])
@@ -220,6 +221,26 @@ def uvicorn_config(app: Any, settings: Settings, log_level: str = "info", **kw: 
     return uvicorn.Config(quiet_forced_stop(app), log_level=log_level, access_log=False,
                           timeout_graceful_shutdown=settings.serve.shutdown_timeout_s,
                           http=head_timeout_protocol(settings.serve.body_timeout_s), **kw)
+
+
+@contextlib.contextmanager
+def serve_logs() -> Any:
+    """ragtune.serve's lines (a 5xx's reason, a rollout warning, the access lines of access.py, an unexpected error's
+    traceback at debug) through uvicorn's handler and at its --log-level, once uvicorn has set up its logging; as
+    they were afterwards. Without this they reached logging's last resort: WARNING and up only, without a level, so
+    `--log-level debug` showed no traceback and no request was ever logged."""
+    ours = logging.getLogger("ragtune.serve")
+    before = ours.level, ours.handlers, ours.propagate
+    handlers = logging.getLogger("uvicorn").handlers
+    if handlers:  # (none: uvicorn run without its logging config; the app's logging stays as it is)
+        ours.setLevel(logging.getLogger("uvicorn.error").getEffectiveLevel())
+        ours.handlers = list(handlers)
+        ours.propagate = False  # printed once, by uvicorn's handler
+    try:
+        yield
+    finally:
+        ours.handlers, ours.propagate = before[1], before[2]
+        ours.setLevel(before[0])  # (setLevel: the loggers' cached levels are cleared)
 
 
 def listen_socket(host: str, port: int) -> socket.socket:
