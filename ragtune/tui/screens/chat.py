@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from ragtune.appliance.types import Answer
 
@@ -26,6 +26,7 @@ from ..data import scope_size
 from ..host import ChatHost
 from ..scopes import ScopeFollowed, ScopeState, follow
 from ..widgets.citations import CitationsPanel
+from ..widgets.footer import KeyFooter
 from ..widgets.messages import AnswerMessage, HistoryInput, MessageList, QuestionMessage
 from ..widgets.side import SidePanels
 from ..widgets.source import SourceView
@@ -114,7 +115,7 @@ class ChatScreen(Screen):
                 yield MessageList(id="messages")
                 yield HistoryInput(placeholder="Ask a question about your documents…", id="question")
             yield SidePanels(id="side")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.status.documents = self.app.count_documents()

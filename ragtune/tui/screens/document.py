@@ -11,10 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ..data import DocumentText, HIGHLIGHT_STYLE, fit_cells, printable
 from ..host import ChatHost
+from ..widgets.footer import HELP_KEY, KeyFooter
 
 CHUNK_STYLE = "on #2c3340"
 # Characters drawn at most: the whole text is laid out on the UI thread (1 MB took seconds, on every resize), so a
@@ -42,6 +43,7 @@ class DocumentScreen(Screen):
         Binding("escape,q", "app.pop_screen", "Back"),
         Binding("a", "ask_within", "Ask within"),
         Binding("ctrl+s", "clear_scope", "All"),  # as in the chat; in the footer while a scope is set
+        HELP_KEY,  # before the app's ^q Quit, as in every footer
     ]
 
     app: ChatHost  # type: ignore[assignment]  # RagtuneApp, typed by what the screen uses (ragtune/tui/host.py)
@@ -71,7 +73,7 @@ class DocumentScreen(Screen):
         yield Static(self.head(self.app.size.width - 2), id="doc-head")
         with VerticalScroll(id="doc-scroll"):
             yield Static(self._body(), id="doc-body")
-        yield Footer()
+        yield KeyFooter()
 
     def _body(self) -> Text:
         text = Text(printable(self.shown))  # one character for one: the span stays right

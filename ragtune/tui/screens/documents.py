@@ -16,12 +16,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from ..data import DocRow, fit_cells, printable
 from ..host import ChatHost
 from ..scopes import ScopeFollowed, ScopeState, choose
 from ..widgets.doclist import DocumentList, header_text
+from ..widgets.footer import HELP_KEY, KeyFooter
 from .document import DocumentScreen
 
 
@@ -40,6 +41,7 @@ class DocumentsScreen(Screen):
         Binding("f", "ask_folder", "Ask in folder"),
         Binding("slash", "filter", "Filter", show=False),
         Binding("ctrl+s", "clear_scope", "All"),  # as in the chat; in the footer while a scope is set
+        HELP_KEY,  # before the app's ^q Quit, as in every footer
         # From the filter box the arrows and pages move the highlighted row: type, then up/down, then enter.
         Binding("up", "move(-1)", show=False),
         Binding("down", "move(1)", show=False),
@@ -61,10 +63,10 @@ class DocumentsScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Documents · reading the list…"), id="docs-head")
-        yield Input(placeholder="type to filter by title or path", id="docs-filter")
+        yield Input(placeholder="type to filter by title or path · enter opens", id="docs-filter")
         yield Static(header_text(self._row_width(self.app.size.width)), id="docs-columns")
         yield DocumentList(id="docs-list")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def listing(self) -> DocumentList:

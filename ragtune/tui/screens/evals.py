@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, OptionList, Static
+from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..data import fit_cells, printable, printable_text
 from ..host import ChatHost
 from ..reports import EvalReport, fmt_metric, list_eval_reports
+from ..widgets.footer import HELP_KEY, KeyFooter
 
 
 def plain(value: object, style: str = "") -> Text:
@@ -56,7 +57,7 @@ class ReportList(OptionList):
 
 
 class EvalScreen(Screen):
-    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back"), Binding("r", "reload", "Reload")]
+    BINDINGS = [Binding("escape,q", "app.pop_screen", "Back"), Binding("r", "reload", "Reload"), HELP_KEY]
     # Under 70 columns the list goes above the report (side by side the table had 18 columns at 40x12).
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-wide")]
 
@@ -73,7 +74,7 @@ class EvalScreen(Screen):
                 yield Static(id="eval-title")
                 yield DataTable(id="eval-table", zebra_stripes=True, cursor_type="row")
                 yield Static(id="eval-decision")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#eval-list").border_title = "Eval runs"

@@ -8,7 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from ..widgets.footer import QUIT_KEY, KeyFooter
 
 # (where, keys, what). Kept next to the screens' BINDINGS; a test checks every chat binding is listed here.
 HELP: list[tuple[str, str, str]] = [
@@ -47,6 +49,7 @@ class HelpScreen(ModalScreen):
     BINDINGS = [
         Binding("escape", "dismiss", "Close"),
         Binding("q,f1,question_mark", "dismiss", "Close", show=False),
+        QUIT_KEY,  # a modal's footer shows only its own keys: ctrl+q quits here too (the app's priority binding)
     ]
 
     def compose(self) -> ComposeResult:
@@ -64,4 +67,4 @@ class HelpScreen(ModalScreen):
             box.border_subtitle = "escape to close"
             yield Static(Text("ragtune chat: cited answers over your documents, offline.", style="bold"))
             yield Static(table)
-        yield Footer()  # this screen's keys: the chat's footer beneath shows keys that do nothing here
+        yield KeyFooter()  # this screen's keys: the chat's footer beneath shows keys that do nothing here

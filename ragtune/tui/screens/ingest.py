@@ -14,12 +14,13 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, ProgressBar, Static
+from textual.widgets import Input, Label, ProgressBar, Static
 
 from ragtune.appliance.ingest.progress import fmt_eta
 
 from ..data import fit_cells, printable
 from ..host import ChatHost
+from ..widgets.footer import HELP_KEYS, QUIT_KEY, KeyFooter
 
 # More files than this under the given paths: show the count and ask for a second enter.
 CONFIRM_OVER = 50
@@ -66,6 +67,8 @@ def summary_text(summary: Any) -> str:
     failed = getattr(summary, "failed", None) or []
     if failed:
         text += f"; {len(failed)} failed"
+    if ignored := get("ignored"):  # other types in the folder (`logo.png`): said, as `ragtune ingest` says it
+        text += f"; {plural(ignored, 'other file')} ignored"
     if still := getattr(summary, "still_unreadable", None):  # failed before, unchanged: not read again
         text += f"; {len(still)} still unreadable"
     reuse = getattr(summary, "reuse_line", None)
@@ -88,8 +91,10 @@ class IngestScreen(ModalScreen[Any]):
     """Dismisses with the ingest summary (or None when cancelled)."""
 
     # One key, said as what it does now in this prompt's footer: "stop" is shown (and taken) only while an ingest
-    # runs and has not been asked to stop; else escape closes.
-    BINDINGS = [Binding("escape", "stop", "Stop ingest"), Binding("escape", "cancel", "Close")]
+    # runs and has not been asked to stop; else escape closes. Then the app's help and quit, which a modal binds
+    # itself (widgets/footer.py): f1 opens the help over the prompt, and so does `?` while the path box does not
+    # have the focus (in it `?` is typed, as in every input).
+    BINDINGS = [Binding("escape", "stop", "Stop ingest"), Binding("escape", "cancel", "Close"), *HELP_KEYS, QUIT_KEY]
 
     class Progress(Message):
         """`done`: files, with the fraction of the one being worked on (the bar); `files`: files done (the count;
@@ -139,7 +144,7 @@ class IngestScreen(ModalScreen[Any]):
                         placeholder="e.g. ~/docs/policies  (a file or a folder)")
             yield ProgressBar(total=None, show_eta=False, id="ingest-progress")
             yield Static(Text("supported: " + " ".join(self.app.settings.ingest.extensions)), id="ingest-status")
-        yield Footer()  # this prompt's keys: the chat's footer beneath shows keys that do nothing here
+        yield KeyFooter()  # this prompt's keys: the chat's footer beneath shows keys that do nothing here
 
     def _status(self, text: str) -> None:
         """The line under the prompt. Paths and error messages are literal text (a Static reads a str as markup:

@@ -10,11 +10,19 @@ from textual.widgets import Static
 from ..data import printable, short_id
 
 
+# What the compact line leaves out, step by step, until it fits: the model's id first (it changes least), the
+# state, the scope and a rollout alert last.
+STEPS: list[tuple[str, ...]] = [(), ("model",), ("model", "docs"), ("model", "docs", "adapter id"),
+                                ("model", "docs", "adapter")]
+
+
 class StatusBar(Static):
     """One line: `ragtune · model 1a2b3c4d · adapter none (base) · 12 docs · within 3 documents · ready` (the scope
     only when one is set). When that does not fit (a
-    narrow terminal, a long rollout alert), a compact line without the labels, then with the state first: whatever
-    is cut, the state (`no model`, `answering…`, `database error`) stays in view."""
+    narrow terminal, a long rollout alert), a compact line without the labels, then without the model id, the
+    document count and the adapter's id (`LoRA`), one at a time, then with the state first: whatever is cut, the
+    state (`no model`, `answering…`, `database error`) stays in view. Fields go whole: at 40 columns the line ended
+    in `within 1 d…`."""
 
     model_id: reactive[str | None] = reactive(None)
     adapter_id: reactive[str | None] = reactive(None)
@@ -28,8 +36,12 @@ class StatusBar(Static):
         full = self._full()
         if not width or full.cell_len <= width:
             return full
-        compact = self._compact()
-        return compact if compact.cell_len <= width else self._compact(state_first=True)
+        drop: tuple[str, ...] = ()
+        for drop in STEPS:
+            compact = self._compact(drop=drop)
+            if compact.cell_len <= width:
+                return compact
+        return self._compact(state_first=True, drop=drop)
 
     def _full(self) -> Text:
         t = Text(no_wrap=True, overflow="ellipsis")
@@ -55,17 +67,20 @@ class StatusBar(Static):
         t.append(*self._state())
         return t
 
-    def _compact(self, state_first: bool = False) -> Text:
+    def _compact(self, state_first: bool = False, drop: tuple[str, ...] = ()) -> Text:
         """`1a2b3c4d │ base │ 12 docs │ ready` (state_first: `answering… esc: stop │ 1a2b3c4d │ base …`, with a
-        scope right after the state)."""
+        scope right after the state), without the fields named in `drop` ("model", "docs", "adapter"; "adapter
+        id": `LoRA` without its id)."""
         fields: list[tuple[str, str]] = []
-        if self.model_id:
+        if self.model_id and "model" not in drop:
             fields.append((short_id(self.model_id), "bold"))
-        if self.adapter_id and self.adapter_id != "none":
-            fields.append(("LoRA " + short_id(self.adapter_id), "bold #98c379"))
-        else:
+        lora = self.adapter_id and self.adapter_id != "none"
+        if lora and "adapter" not in drop:
+            name = "LoRA" if "adapter id" in drop else "LoRA " + short_id(self.adapter_id)
+            fields.append((name, "bold #98c379"))
+        elif "adapter" not in drop:
             fields.append(("base", "bold"))
-        if self.documents is not None:
+        if self.documents is not None and "docs" not in drop:
             fields.append((self._docs(), ""))
         if self.scope and not state_first:
             fields.append(self._scope())
