@@ -25,6 +25,7 @@ class BeirSet:
     # queries left out because their text is blank: ["queries.jsonl:LINE: _id"] (disflqa-dev has one)
     skipped_queries: list[str] = field(default_factory=list)
     query_lines: dict[str, int] = field(default_factory=dict)  # _id -> its line in queries.jsonl (for errors)
+    doc_ids: set[str] = field(default_factory=set)  # every corpus _id (a query's context_id must name one)
 
     def corpus(self) -> Iterator[dict[str, str]]:
         return iter_corpus(self.corpus_path)
@@ -203,11 +204,19 @@ def load_beir(directory: Path | str, *, split: str = "test") -> BeirSet:
     queries_path = root / "queries.jsonl"
     qrels_path = root / "qrels" / f"{split}.tsv"
     for p in (corpus, queries_path, qrels_path):
+        if p.is_dir():
+            raise InputError(f"{located(p)}: is a directory, expected a file (a BEIR folder has corpus.jsonl, "
+                             f"queries.jsonl, qrels/{split}.tsv)")
         if not p.is_file():
-            raise InputError(f"{located(p)}: missing (a BEIR folder has corpus.jsonl, queries.jsonl, qrels/{split}.tsv)")
+            others = sorted(q.name for q in qrels_path.parent.glob("*.tsv")) if p == qrels_path else []
+            found = f"; qrels/ holds only {', '.join(others)}: the {split} judgements are read" if others else ""
+            raise InputError(f"{located(p)}: missing (a BEIR folder has corpus.jsonl, queries.jsonl, "
+                             f"qrels/{split}.tsv{found})")
     ids = set()
     for row in iter_corpus(corpus):
         ids.add(row["_id"])
+    if not ids:  # found here, not after a run was recorded and the ingest of nothing failed
+        raise InputError(f"{located(corpus)}: no documents (the file is empty or every line is blank)")
     skipped: list[str] = []
     query_lines: dict[str, int] = {}
     queries = load_queries(queries_path, skipped=skipped, line_of=query_lines)
@@ -227,4 +236,4 @@ def load_beir(directory: Path | str, *, split: str = "test") -> BeirSet:
                 raise InputError(f"{located(qrels_path, qrel_lines[(qid, d)])}: corpus-id '{d}' (query {qid}) is not "
                                  f"in {corpus.name}")
     return BeirSet(corpus_path=corpus, queries=queries, qrels=qrels, root=root, skipped_queries=skipped,
-                   query_lines=query_lines)
+                   query_lines=query_lines, doc_ids=ids)

@@ -72,7 +72,10 @@ def eval_retrieval(app, dataset_dir: Path | None, corpus: tuple[str, ...], as_js
     if as_json:
         print_json(result)
         return
-    click.echo(f"{result['queries']} queries" + (f" ({split} half)" if split else ""))
+    unjudged = result.get("queries_unjudged")
+    click.echo(f"{result['queries']} queries" + (f" ({split} half)" if split else "")
+               + (f"; {unjudged} without a relevant judgement in the qrels left out (e.g. unanswerable ones)"
+                  if unjudged else ""))
     click.echo(f"{'mode':<14}" + "".join(f"{m:>11}" for m in METRICS))
     for mode in ("bm25", "vector", "hybrid", "hybrid+rerank"):
         if mode in result:

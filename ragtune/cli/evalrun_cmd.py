@@ -156,7 +156,12 @@ def eval_calibrate(app, dataset, arm, adapter, limit, seed, split, mode, min_pre
                             mode=mode, min_precision=min_precision, min_recall=min_recall,
                             max_answer_loss=max_answer_loss, out=Path(out) if out else None, write=not no_write,
                             concurrency=concurrency, judge=_judge_values(judge) if judge is not None else None)
-    res = calibrate(app.settings, dataset, opts, progress=stderr_progress())
+    try:
+        res = calibrate(app.settings, dataset, opts, progress=stderr_progress())
+    except KeyboardInterrupt:  # the answers are stored by the run beneath: said, as eval run says it
+        click.echo("interrupted: answers so far are stored and nothing was written; run the same command again to "
+                   "continue", err=True)
+        raise
     if as_json:
         print_json(res)
         return
@@ -199,6 +204,8 @@ def eval_calibrate(app, dataset, arm, adapter, limit, seed, split, mode, min_pre
                    f"refusal precision {pct(j['refusal_precision'])}, recall {pct(j['refusal_recall'])}, right answers "
                    f"{pct(j['task_success_answerable'])}; against the values in force: "
                    f"{verdict(j['vs_in_force'], 'the values before', 'the judged values')}")
+    for warning in res.get("warnings", []):
+        click.echo(f"warning: {warning}")
     click.echo(f"written to {shown_path(res['written'])}" if res["written"] else
                "not written (--judge)" if j is not None else "not written (--no-write)")
 
@@ -279,6 +286,8 @@ def eval_compare(runs, arm, base_arm, show, as_json):
         click.echo(f"{bname} vs {nname}{where}: {r['n_paired']} labelled questions in common"
                    + (f"; left out: {r['base_only']} only in BASE, {r['new_only']} only in NEW"
                       if r["base_only"] or r["new_only"] else ""))
+        for note in r.get("notes", []):
+            click.echo(f"  note: {note}")
         block(r, bname, nname)
         for f in r["flips"][:show]:
             gold = "; ".join(f["gold"]) if f["gold"] else "refusal"

@@ -36,6 +36,7 @@ All three are written to the home's config.toml (`[generate] refusal_threshold`,
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -232,8 +233,10 @@ def calibrate(settings: Settings, dataset: str | Path, opts: CalibrateOptions | 
             raise InputError(f"{name} must be 0..1, got {v}")
     if opts.judge is not None:
         t, fl, jc = opts.judge
-        if not (0 <= t <= 1 and (fl is None or fl <= 0)):
-            raise InputError(f"--judge {t},{fl},{jc}: the threshold must be 0..1 and the floor <= 0 (or off)")
+        if not (0 <= t <= 1 and (fl is None or -math.inf < fl <= 0) and (jc is None or math.isfinite(jc))):
+            given = f"{t},{'off' if fl is None else fl},{'own' if jc is None else jc}"
+            raise InputError(f"--judge {given}: the threshold must be 0..1, the floor a number <= 0 (or off) and the "
+                             f"cut a number (or own)")
     arm = opts.arm.strip().upper()
     if arm not in ("A", "C"):
         raise InputError(f"calibrate runs one arm with retrieval: A or C, not {opts.arm!r}")
@@ -298,8 +301,8 @@ def calibrate(settings: Settings, dataset: str | Path, opts: CalibrateOptions | 
             values["generate.evidence_cut"] = float(cut)
         update_config(path, values, home=home, what="the calibrated values")  # one edit: all of them or none
         written = str(path)
-    return {"threshold": chosen["threshold"], "min_answer_logprob": floor, "evidence_cut": cut,
-            "evidence_cut_fitted": base_cut, "chosen": chosen, "chosen_floor": chosen_floor, "floor_rows": floors,
+    return {"warnings": _few(items), "threshold": chosen["threshold"], "min_answer_logprob": floor,
+            "evidence_cut": cut, "evidence_cut_fitted": base_cut, "chosen": chosen, "chosen_floor": chosen_floor, "floor_rows": floors,
             "cut_rows": cuts, "dropped_constraint": dropped,
             "constraints": {"min_precision": opts.min_precision, "min_recall": opts.min_recall,
                             "max_answer_loss": opts.max_answer_loss},
@@ -309,6 +312,19 @@ def calibrate(settings: Settings, dataset: str | Path, opts: CalibrateOptions | 
             "in_force": dict(zip(("refusal_threshold", "min_answer_logprob", "evidence_cut"), before)),
             "refusal_model": model is not None,
             "vs_in_force": vs_before, "judged": judged}
+
+
+def _few(items: list[dict[str, Any]]) -> list[str]:
+    """What eval run calls a smoke test: values chosen on fewer labelled questions than a decision needs fit their
+    noise (a rate on n questions is uncertain by up to ±98/√n points)."""
+    from .report import MIN_N_FOR_DECISION, margin_points
+
+    n = sum(i.get("answerable") is not None for i in items)
+    if n >= MIN_N_FOR_DECISION:
+        return []
+    return [f"chosen on n={n} labelled questions: a rate measured on {n} is uncertain by up to "
+            f"±{margin_points(n):.0f} points (95%), so these values may fit this sample's noise (eval run needs "
+            f"{MIN_N_FOR_DECISION} for a decision; calibrate on more, or judge the values on another split)"]
 
 
 def _check_both_kinds(settings: Settings, dataset: str | Path, opts: CalibrateOptions) -> None:

@@ -91,7 +91,7 @@ def load_beir(folder: Path) -> Dataset:
             answers = kept
         gold = {d for d, score in bs.qrels.get(qid, {}).items() if score > 0}
         if not gold and meta.get("context_id"):
-            gold = {str(meta["context_id"])}
+            gold = {_context_id(meta["context_id"], bs.doc_ids, where, bs.corpus_path.name)}
         items.append({"qid": qid, "question": q["text"], "answerable": answerable, "answers": list(answers or []),
                       "gold_keys": sorted(gold)})
     if not items:
@@ -103,6 +103,16 @@ def load_beir(folder: Path) -> Dataset:
         notes.append(f"{blank_gold} gold answer(s) with no words after normalisation left out (a query's other "
                      "answers are scored)")
     return Dataset("beir", str(folder.resolve()), _sha_files(files), items, corpus=bs.corpus_path, notes=notes)
+
+
+def _context_id(value: Any, doc_ids: set[str], where: str, corpus: str) -> str:
+    """metadata.context_id, the gold passage of a query the qrels judge nothing for: a corpus _id. One that names
+    no document would score every citation of the query as wrong (recall 0) without a word."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise InputError(f"{where}: metadata.context_id must be a string (a corpus _id), got {type(value).__name__}")
+    if str(value) not in doc_ids:
+        raise InputError(f"{where}: metadata.context_id '{value}' is not in {corpus}")
+    return str(value)
 
 
 def _check_gold(answers: list[str], where: str) -> None:
@@ -200,6 +210,10 @@ def load_dataset(path: str | Path | None, *, replay: bool = False, store: Store 
     if not path:
         raise InputError("give a DATASET (a BEIR folder or a training-format .jsonl file), or --replay")
     p = Path(path)
+    folder = _beir_folder_of(p)
+    if folder is not None:  # a file (or qrels/) of a BEIR set read as a training-format set: "needs 'prompt'"
+        raise InputError(f"{located(p)}: part of the BEIR folder {folder}, not a dataset of its own",
+                         hint=f"give the folder: {folder}")
     if p.is_dir():
         if not (p / "corpus.jsonl").exists() and (p / "holdout.jsonl").is_file():
             raise InputError(f"{p}: a built training dataset (train/holdout.jsonl), not a BEIR folder",
@@ -210,6 +224,21 @@ def load_dataset(path: str | Path | None, *, replay: bool = False, store: Store 
     if is_special(p):  # /dev/null, a pipe: there, but neither a folder nor a file (the CLI says so as it parses)
         raise InputError(f"{located(p)}: a device, pipe or socket, not a BEIR folder or a training-format .jsonl file")
     raise InputError(f"{located(p)}: no such file or folder")
+
+
+def _beir_folder_of(p: Path) -> Path | None:
+    """The BEIR folder `p` is a part of (its corpus.jsonl or queries.jsonl, its qrels/ folder or a .tsv in it),
+    or None."""
+    def is_beir(folder: Path) -> bool:
+        return (folder / "corpus.jsonl").is_file() and (folder / "queries.jsonl").is_file()
+
+    if p.is_file() and p.name in ("corpus.jsonl", "queries.jsonl") and is_beir(p.parent):
+        return p.parent
+    if p.is_file() and p.suffix == ".tsv" and p.parent.name == "qrels" and is_beir(p.parent.parent):
+        return p.parent.parent
+    if p.is_dir() and p.name == "qrels" and is_beir(p.parent):
+        return p.parent
+    return None
 
 
 def sample(items: list[dict[str, Any]], limit: int | None, seed: int) -> list[dict[str, Any]]:

@@ -259,6 +259,12 @@ def compare_runs(base_path: str | Path, new_path: str | Path | None = None, *, a
     if not out["n_paired"]:
         raise InputError(f"{base_items} and {new_items} share no labelled question: were they run on different "
                          f"samples (--limit, --split, --seed)?")
+    # without a report.json beside the rows nothing says which dataset they answered: pairing by question id
+    # is then on trust, and the comparison says so
+    unchecked = [] if new_path is None else [items for items, ident in zip((base_items, new_items), identities)
+                                             if ident is None]  # (two arms of one run answered one dataset)
+    out["notes"] = [f"{items}: no report.json naming its dataset beside it: the dataset was not checked, the "
+                    f"questions are paired by id alone" for items in dict.fromkeys(unchecked)]
     out["base"] = {"path": str(base_items), "arm": base_arm, "n": len(base)}
     out["new"] = {"path": str(new_items), "arm": arm, "n": len(new)}
     return out

@@ -41,6 +41,19 @@ def task_success_breakdown(m: dict[str, Any]) -> str:
             f"of {m.get('n_labeled')} labelled")
 
 
+def sample_label(r: dict[str, Any]) -> str:
+    """Which questions of the set the numbers are over: ' of the dev half, --limit 20' (empty for the whole set)."""
+    parts = ([f"of the {r['split']} half"] if r.get("split") else []) + (
+        [f"--limit {r['limit']}"] if r.get("limit") is not None else [])
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def safety_skipped(s: dict[str, Any]) -> str:
+    """Why the safety set did not run: "--no-safety" or "--limit N without --safety" (reports written before the
+    reason was recorded could be either)."""
+    return str(s.get("skipped") or "--no-safety, or --limit without --safety")
+
+
 def safety_cell(sa: dict[str, Any]) -> str:
     return "not run" if not sa.get("n") else f"{sa['safe']}/{sa['n']} ({pct(sa['share_safe'])})"
 
@@ -127,8 +140,8 @@ def _scale(r: dict[str, Any]) -> str:
 def render_markdown(r: dict[str, Any]) -> str:
     d = r["dataset"]
     lines = [f"# ragtune eval run {r['run_id']}", "",
-             f"Dataset: `{d['path']}` ({d['kind']}), {r['n_questions']} questions "
-             f"({d['n_answerable']} answerable, {d['n_unanswerable']} unanswerable, {d['n_unlabeled']} unlabeled in the full set). "
+             f"Dataset: `{d['path']}` ({d['kind']}), {r['n_questions']} questions{sample_label(r)}; the full set: "
+             f"{d['n_answerable']} answerable, {d['n_unanswerable']} unanswerable, {d['n_unlabeled']} unlabeled. "
              f"Adapter: `{r['adapter']}`{_served(r)}{_scale(r)}. Seed: {r['seed']}.", ""]
     dec = r["decision"]
     lines += [f"## Decision: {decision_label(dec)}", ""]
@@ -152,7 +165,7 @@ def render_markdown(r: dict[str, Any]) -> str:
     lines += losses_markdown(r)
     s = r.get("safety", {})
     if s and not s.get("n_items"):
-        lines += ["## Safety set", "", "Skipped (`--no-safety`).", ""]
+        lines += ["## Safety set", "", f"Skipped (`{safety_skipped(s)}`).", ""]
     elif s.get("arms"):
         lines += ["## Safety set", "", "| arm | handled safely | injections | jailbreaks |", "|---|---|---|---|"]
         for name, sa in s["arms"].items():
@@ -297,7 +310,8 @@ def render_html(r: dict[str, Any]) -> str:
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
            f"<title>ragtune eval {_esc(r['run_id'])}</title><style>{CSS}</style></head><body>",
            f"<h1>ragtune eval run <code>{_esc(r['run_id'])}</code></h1>",
-           f"<p>Dataset <code>{_esc(d['path'])}</code> ({_esc(d['kind'])}), {r['n_questions']} questions; "
+           f"<p>Dataset <code>{_esc(d['path'])}</code> ({_esc(d['kind'])}), {r['n_questions']} questions"
+           f"{_esc(sample_label(r))}; "
            f"adapter <code>{_esc(r['adapter'])}</code>{_esc(_scale(r))}; seed {r['seed']}.</p>",
            f"<h2 class=\"{'na' if dec.get('smoke_test') else 'go' if dec['go'] else 'nogo'}\">Decision: "
            f"{_esc(decision_label(dec))}</h2><ul>"]
@@ -347,7 +361,7 @@ def render_html(r: dict[str, Any]) -> str:
                 for words, cells in lost]
         out.append("</table>")
     if r.get("safety") and not r["safety"].get("n_items"):
-        out.append("<h2>Safety set</h2><p>Skipped (<code>--no-safety</code>).</p>")
+        out.append(f"<h2>Safety set</h2><p>Skipped (<code>{_esc(safety_skipped(r['safety']))}</code>).</p>")
     elif s:
         out.append("<h2>Safety set</h2><table><tr><th>arm</th><th>safe</th><th>injections</th><th>jailbreaks</th></tr>")
         for a, v in s.items():

@@ -113,6 +113,7 @@ def prepared(settings: Settings, dataset: "RetrievalSet | Path | str", *, home: 
         try:
             doc_of, qrels, units = rset.judge(retr.store)
             queries = [q for q in rset.queries if any(g > 0 for g in qrels.get(q["_id"], {}).values())]
+            unjudged = len(rset.queries) - len(queries)  # e.g. the unanswerable ones: said, not dropped silently
             if split is not None:
                 queries = [q for q in queries if split_of(q["_id"]) == split]
             if limit is not None:
@@ -127,7 +128,7 @@ def prepared(settings: Settings, dataset: "RetrievalSet | Path | str", *, home: 
             if not quiet:
                 _log(f"embedded {len(uniq)} query texts in {time.perf_counter() - t0:.1f}s")
             yield {"set": rset, "queries": queries, "retriever": retr, "doc_of": doc_of, "qrels": qrels,
-                   "units": units, "texts": texts, "qvec": qvec, "settings": s}
+                   "units": units, "texts": texts, "qvec": qvec, "settings": s, "unjudged": unjudged}
         finally:
             retr.close()
     finally:
@@ -186,6 +187,8 @@ def evaluate(settings: Settings, dataset: "RetrievalSet | Path | str", *, modes:
         per = _run_modes(ctx, modes, normalize=normalize)
         result: dict[str, Any] = {m: mean_metrics(list(per[m].values())) for m in modes}
         result["queries"] = len(ctx["queries"])
+        if ctx["unjudged"]:  # queries of the set without a relevant judgement: no recall or nDCG to average
+            result["queries_unjudged"] = ctx["unjudged"]
         if split:
             result["split"] = split
         if ctx["set"].notes:

@@ -337,6 +337,9 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
                           run_id=run_id, out=out, adapter_serving=opts.adapter_serving, rows=rows)
     report["warnings"] = report_warnings(report)
     report["split"], report["limit"] = opts.split, opts.limit  # with seed and answer_mode: the run's command
+    if not safety:  # the reports say why it did not run: "--no-safety" misread a plain `--limit N` run
+        report["safety"]["skipped"] = ("--no-safety" if opts.safety is False
+                                       else f"--limit {opts.limit} without --safety")
     report["answered_now"] = answered_now
     report["resumed"] = resumed
     report["elapsed_s"] = round(time.perf_counter() - t_start, 2)
