@@ -1,5 +1,6 @@
-"""The HTTP API: /v1/ask, OpenAI-compatible /v1/chat/completions (+ SSE streaming) and /v1/models, /healthz,
-Prometheus /metrics. Routing to an adapter (the rollout split) is the router's job (ragtune.serve.routing).
+"""The HTTP API: /v1/ask, OpenAI-compatible /v1/chat/completions (+ SSE streaming: stream.py), /v1/models and
+/v1/models/{model}, /healthz, Prometheus /metrics. Routing to an adapter (the rollout split) is the router's job
+(ragtune.serve.routing); a failure's status, code and message are errors.py's.
 
 Errors are JSON in OpenAI's shape, {"error": {"message", "type", "code"}}: 400 bad input, 401 no or wrong token
 (the same body whatever was wrong), 404 unknown model or route, 405 wrong method, 408 body too slow, 413 body too
@@ -13,36 +14,31 @@ Whatever a client sends, the answer is one of these, never a traceback (docs/ser
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Callable
+from typing import Any, Callable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
 
-from ..appliance.errors import (GenerationError, InputError, ModelError, NothingIngested, RagtuneError,
-                                UnknownDocument)
-from ..appliance.text import escaped
 from .access import access
 from .auth import Token, check_bearer
-from .body import (MAX_REF_CHARS, HTTPError, JSONBody, body_pending, client_id, dumps, json_type,
-                   last_user_message, log_text, question_text, read_json, ref_field, scope_field, shown, user_field)
+from .body import (MAX_REF_CHARS, HTTPError, JSONBody, body_pending, client_id, json_type, last_user_message,
+                   question_text, read_json, ref_field, scope_field, shown, user_field)
+# under their names of when they lived here (tests/appliance/test_json_located.py imports app._error_for)
+from .errors import error_for as _error_for, log_failure as _log_failure, shutting_down as _shutting_down
 from .metrics import Metrics
 from .pool import Busy, Cancelled, EnginePool, cancel_check
-from .routing import (BASE_MODEL, MODEL_PREFIX, AmbiguousAdapter, Route as AdapterRoute, Router, UnknownAdapter,
-                      UnknownModel)
+from .routing import BASE_MODEL, MODEL, MODEL_PREFIX, Route as AdapterRoute, Router, UnknownModel
 from .scopes import ScopeCache
+from .stream import Stream, citations, extra, first_piece, settled, stream_answer, usage
 
 from ..appliance.config import ANSWER_MODES as MODES  # "extractive" | "free"
 
-log = logging.getLogger("ragtune.serve")
 
 @dataclass
 class ServeState:
@@ -59,45 +55,6 @@ class ServeState:
 
 
 # -- plumbing ----------------------------------------------------------------------------------------------
-def _error_for(exc: Exception) -> HTTPError:
-    if isinstance(exc, HTTPError):
-        return exc
-    if isinstance(exc, UnknownModel):
-        return HTTPError(404, f"the model '{shown(str(exc))}' does not exist (GET /v1/models lists them)",
-                         code="model_not_found")
-    if isinstance(exc, UnknownAdapter):
-        return HTTPError(400, f"no adapter '{shown(str(exc))}' on this server: give 'none', 'default', 'active' or "
-                         "the id, id prefix or name of a registered adapter (GET /v1/models lists them as "
-                         "ragtune:<id>)", code="adapter_not_found")
-    if isinstance(exc, AmbiguousAdapter):  # an id prefix or name of several (`adapter` or `ragtune:<ref>`)
-        return HTTPError(400, exc.message, code="adapter_ambiguous")
-    if isinstance(exc, UnknownDocument):  # a reference in "in": the client's, like an unknown adapter
-        return HTTPError(400, f"no document '{shown(escaped(exc.ref))}' on this server: give a document id, or a "
-                         "stored path or folder as `ragtune docs list` shows it", code="document_not_found")
-    if isinstance(exc, NothingIngested):  # the server's state, not the client's request
-        return HTTPError(503, "this server has no documents yet: an operator must ingest some first",
-                         type_="server_error", code="no_documents")
-    if isinstance(exc, InputError):  # the engine's word on the question (e.g. too long for the context window)
-        return HTTPError(400, exc.message, code="invalid_question")
-    if isinstance(exc, ModelError):  # the client's adapter was checked before: a missing/damaged file is ours
-        return HTTPError(500, "a model or adapter could not be loaded (the server log says why)",
-                         type_="server_error", code="model_error")
-    if isinstance(exc, GenerationError):  # its text is the backend's (a URL, a reply body): for the log only
-        return HTTPError(502, "the generation server failed; see the server log", type_="server_error",
-                         code="generation_backend_failed")
-    return HTTPError(500, "internal error (the server log says why)", type_="server_error", code="internal_error")
-
-
-def _log_failure(route: str, exc: Exception, status: int) -> None:
-    """One line for a 5xx (the client only hears that it failed). Never a traceback for a typed error; an
-    untyped one is a bug: its traceback goes to the debug level (--log-level debug)."""
-    if isinstance(exc, RagtuneError):
-        log.error("%s: %d: %s", route, status, log_text(exc.message + (f" ({exc.hint})" if exc.hint else "")))
-    else:
-        log.error("%s: %d: unexpected %s: %s", route, status, type(exc).__name__, log_text(str(exc)))
-        log.debug("%s: traceback of the unexpected error", route, exc_info=exc)
-
-
 async def _until_disconnect(request: Request) -> None:
     while True:
         msg = await request.receive()
@@ -160,7 +117,7 @@ def create_app(state: ServeState) -> Starlette:
                 code, resp = err.code, err.response()
             if body_pending(request):
                 resp.headers["Connection"] = "close"
-            if isinstance(resp, _Stream):  # counted when it ends: its status may turn out to be an in-band error's
+            if isinstance(resp, Stream):  # counted when it ends: its status may turn out to be an in-band error's
                 stream = resp
 
                 def ended(status: int) -> None:
@@ -227,20 +184,35 @@ def create_app(state: ServeState) -> Starlette:
         out.update(arm=target.arm, log_id=ans.log_id)
         return JSONBody(out)
 
-    # /v1/models ----------------------------------------------------------------------------------------
+    # /v1/models, /v1/models/{model} ---------------------------------------------------------------------
+    def model_ids() -> list[str]:
+        """The served names: the routed one, the base, each registered GGUF LoRA by its full id (reads the
+        registry). The list and the only ids a GET /v1/models/{model} knows: what one lists the other finds."""
+        return [MODEL, BASE_MODEL] + [MODEL_PREFIX + a["id"] for a in state.list_adapters()]
+
+    def model_entry(model_id: str) -> dict[str, Any]:
+        return {"id": model_id, "object": "model", "created": 0, "owned_by": "ragtune"}
+
     async def models(request: Request) -> Response:
-        ids = [MODEL_PREFIX.rstrip(":"), BASE_MODEL] + [MODEL_PREFIX + a["id"] for a in state.list_adapters()]
-        return JSONBody({"object": "list", "data": [
-            {"id": i, "object": "model", "created": 0, "owned_by": "ragtune"} for i in ids]})
+        return JSONBody({"object": "list", "data": [model_entry(i) for i in await asyncio.to_thread(model_ids)]})
+
+    async def model_info(request: Request) -> Response:  # the OpenAI SDK's models.retrieve()
+        model = request.path_params["model"]
+        if model not in await asyncio.to_thread(model_ids):
+            raise UnknownModel(model)  # 404 model_not_found, as for a chat completion's unknown model
+        return JSONBody(model_entry(model))
 
     # /v1/chat/completions --------------------------------------------------------------------------------
     async def chat(request: Request) -> Response:
         body = await read_json(request, state.max_body_bytes, state.body_timeout_s)
         model = body.get("model")
         if model is None:  # absent or null: the routed name (as null is for every other optional field)
-            model = MODEL_PREFIX.rstrip(":")
+            model = MODEL
         if not isinstance(model, str):
             raise HTTPError(422, f"'model' must be a string, not {json_type(model)}")
+        if not model.strip():  # a mistake in the body (an unset variable), not a name this server lacks: no 404
+            raise HTTPError(422, f"'model' must be a model name such as '{MODEL}' (GET /v1/models lists them), not "
+                            "an empty string")
         if len(model) > MAX_REF_CHARS:
             raise HTTPError(422, f"'model' is longer than {MAX_REF_CHARS} characters")
         if body.get("stream") is not None and not isinstance(body["stream"], bool):  # "yes", "false": say so
@@ -265,7 +237,7 @@ def create_app(state: ServeState) -> Starlette:
                 "id": cid, "object": "chat.completion", "created": created, "model": model,
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": ans.answer},
                              "finish_reason": "stop"}],
-                "usage": _usage(ans), "citations": _citations(ans), "ragtune": _extra(ans, target)})
+                "usage": usage(ans), "citations": citations(ans), "ragtune": extra(ans, target)})
         slot = state.pool.admit()  # 503 now, before anything is sent
         loop = asyncio.get_running_loop()
         pieces: asyncio.Queue = asyncio.Queue()
@@ -275,65 +247,18 @@ def create_app(state: ServeState) -> Starlette:
 
         task = asyncio.ensure_future(answer(request, "/v1/chat/completions", question, target, k=None, user=user,
                                             sink=sink, slot=slot, within=within))
-        task.add_done_callback(_settled(slot))
+        task.add_done_callback(settled(slot))
         try:
             # The response starts (status, headers, the role chunk) with the first decoded token, an empty piece
             # included (with several answer candidates each decoded token sends "" until the chosen answer comes
             # whole): a failure before it (a question too long for the context, an adapter that cannot load, no
             # documents, the generation server failing) is a JSON error with its own status; one after is in-band.
-            first = await _watching(request, _first_piece(pieces, task))
+            first = await _watching(request, first_piece(pieces, task))
         except BaseException:
             if not task.done():
                 task.cancel()
             raise
-        outcome = _Outcome()
-        return _Stream(_sse(task, pieces, first, target, cid, created, model, outcome), outcome,
-                       media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
-
-    async def _sse(task: asyncio.Future, pieces: asyncio.Queue, first: str | None, target: AdapterRoute, cid: str,
-                   created: int, model: str, outcome: _Outcome) -> AsyncIterator[str]:
-        streamed: list[str] = []
-
-        def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
-            obj = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
-                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
-            return f"data: {dumps(obj, compact=False)}\n\n"
-
-        try:
-            yield chunk({"role": "assistant", "content": ""})
-            piece = first
-            while piece is not None:
-                if piece:  # "": a candidate is being decoded
-                    streamed.append(piece)
-                    yield chunk({"content": piece})
-                piece = await _next_piece(pieces, task)
-            try:
-                ans = task.result()
-            except Exception as exc:  # the status is sent: the error goes in-band
-                err = _error_for(exc)
-                if err.status >= 500:
-                    _log_failure("/v1/chat/completions", exc, err.status)
-                outcome.status, outcome.code = err.status, err.code
-                error = {"error": {"message": err.message, "type": err.type, "code": err.code}}
-                yield f"data: {dumps(error, compact=False)}\n\n"
-                yield "data: [DONE]\n\n"
-                return
-            finish = "stop"
-            if not streamed:  # nothing shown yet (a refusal before generation, the candidates' "" pieces): the
-                if ans.answer:  # checked answer is the content, whole, and nothing is withdrawn
-                    yield chunk({"content": ans.answer})
-            elif "".join(streamed) != ans.answer:
-                # The checked answer is not what the model streamed (refused after the support check, or
-                # repaired): say so in-band, so that the concatenated content is never an unchecked answer.
-                finish = "content_filter"
-                yield chunk({"content": "\n\n[withdrawn] " + ans.answer})
-            yield chunk({}, finish, usage=_usage(ans), citations=_citations(ans), ragtune=_extra(ans, target))
-            yield "data: [DONE]\n\n"
-        finally:
-            if not task.done():  # client gone mid-stream: stop the generation, free the engine, count it
-                task.cancel()
-                m.cancelled.inc()
-                outcome.left = True
+        return stream_answer(task, pieces, first, target=target, cid=cid, created=created, model=model, metrics=m)
 
     async def healthz(request: Request) -> Response:
         return JSONBody({"status": "ok", "workers": len(state.pool.engines), "waiting": state.pool.waiting,
@@ -345,18 +270,23 @@ def create_app(state: ServeState) -> Starlette:
         m.set_pool(state.pool)
         return Response(m.render(), media_type=m.content_type)
 
-    endpoints = [
-        ("/v1/ask", guard("/v1/ask", ask), "POST"),
-        ("/v1/chat/completions", guard("/v1/chat/completions", chat), "POST"),
-        ("/v1/models", guard("/v1/models", models), "GET"),
-        ("/healthz", guard("/healthz", healthz, auth=False), "GET"),
-        ("/metrics", guard("/metrics", metrics), "GET"),
+    endpoints = [  # (path, handler, method); a path is its requests' `route` label in /metrics
+        ("/v1/ask", ask, "POST"),
+        ("/v1/chat/completions", chat, "POST"),
+        ("/v1/models", models, "GET"),
+        ("/v1/models/{model}", model_info, "GET"),
+        ("/healthz", healthz, "GET"),
+        ("/metrics", metrics, "GET"),
     ]
     # Each route is served with or without one trailing slash (a client whose base URL ends in "/" may send
     # "/v1/chat/completions/"), counted under one route name. Starlette's default was a 307 redirect whose
     # Location it built from the Host header: a POST client that does not follow redirects (httpx's default,
     # curl without -L) failed, and behind a proxy the Location named an address the client cannot reach.
-    routes = [Route(p, endpoint, methods=[method]) for path, endpoint, method in endpoints for p in (path, path + "/")]
+    routes = []
+    for path, handler, method in endpoints:
+        endpoint = guard(path, handler, auth=path != "/healthz")  # liveness probes carry no token
+        endpoint.route_label = path  # type: ignore[attr-defined]  # for a 405 on it (no_route)
+        routes += [Route(p, endpoint, methods=[method]) for p in (path, path + "/")]
 
     async def no_route(request: Request, exc: Exception) -> Response:
         """Starlette's 404 (no such route) and 405 (wrong method), in the API's error shape."""
@@ -369,10 +299,12 @@ def create_app(state: ServeState) -> Starlette:
                             code="method_not_allowed", headers=headers)
         elif status == 404:
             err = HTTPError(404, f"no such route: {path} (the API is /v1/ask, /v1/chat/completions, /v1/models, "
-                            "/healthz, /metrics)", code="not_found", headers=headers)
+                            "/v1/models/{model}, /healthz, /metrics)", code="not_found", headers=headers)
         else:
             err = HTTPError(status, str(getattr(exc, "detail", "")) or "error", headers=headers)
-        route = request.url.path.removesuffix("/") if status == 405 else "-"  # 405: one of our routes, named once
+        # 405: one of our routes, labelled by its path template as its answered requests are, never by the path
+        # sent (every POST /v1/models/<anything> would be a label of its own: the metrics would grow without end)
+        route = getattr(request.scope.get("endpoint"), "route_label", "-") if status == 405 else "-"
         m.requests.labels(route, str(status)).inc()
         access(request, status, 0.0, err.code)
         resp = err.response()
@@ -385,115 +317,3 @@ def create_app(state: ServeState) -> Starlette:
     app.state.serve = state
     return app
 
-
-def _shutting_down(retry_after_s: int | None = None) -> HTTPError:
-    headers = {"Connection": "close"} | ({"Retry-After": str(retry_after_s)} if retry_after_s else {})
-    return HTTPError(503, "the server is shutting down; retry later", type_="server_error", code="shutting_down",
-                     headers=headers)
-
-
-@dataclass
-class _Outcome:
-    """How a stream ended, for ragtune_requests_total: 200, or the status of the error it sent in-band."""
-
-    status: int = 200
-    code: str | None = None  # the in-band error's code
-    left: bool = False  # the client left before the end
-
-
-class _Stream(StreamingResponse):
-    """A StreamingResponse that always closes its generator when the response ends: a client that leaves while a
-    chunk is being sent leaves the generator suspended at a `yield`, and its `finally` (stop the generation,
-    count the cancel) must run now, not whenever the garbage collector gets to it. A stream the server cuts
-    short (it is stopping and its graceful-shutdown time ran out) ends in-band: the `shutting_down` error event,
-    then [DONE], as for any error after the stream started. Once it has ended, `count(status)` is called with
-    the status its error would have had without streaming (503 for a forced stop), or 200: an in-band error is
-    counted as the error it is, not as the 200 that started the stream."""
-
-    def __init__(self, content: Any, outcome: _Outcome, **kw: Any) -> None:
-        super().__init__(content, **kw)
-        self.outcome = outcome
-        self.count: Callable[[int], None] | None = None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = False
-
-        async def sending(message: Any) -> None:
-            nonlocal started
-            started = True
-            await send(message)
-
-        try:
-            await super().__call__(scope, receive, sending)
-        except asyncio.CancelledError:
-            self.outcome.status, self.outcome.code = 503, "shutting_down"
-            if started:
-                err = _shutting_down()
-                event = {"error": {"message": err.message, "type": err.type, "code": err.code}}
-                with contextlib.suppress(Exception):
-                    await send({"type": "http.response.body", "more_body": False,
-                                "body": f"data: {dumps(event, compact=False)}\n\ndata: [DONE]\n\n".encode()})
-            else:
-                with contextlib.suppress(Exception):
-                    await _shutting_down().response()(scope, receive, send)
-        finally:
-            try:
-                aclose = getattr(self.body_iterator, "aclose", None)
-                if aclose is not None:
-                    await aclose()
-            finally:
-                if self.count is not None:
-                    self.count(self.outcome.status)
-
-
-def _settled(slot: Any) -> Callable[[asyncio.Future], None]:
-    """The done callback of a streamed answer's task: its place back if it never ran, its error retrieved."""
-
-    def done(task: asyncio.Future) -> None:
-        slot.abandon()
-        if not task.cancelled():
-            task.exception()  # read here or in the stream; never "Task exception was never retrieved"
-
-    return done
-
-
-async def _next_piece(pieces: asyncio.Queue, task: asyncio.Future) -> str | None:
-    """The next streamed piece, or None once the answer is done and every piece has been taken. (The engine
-    thread queues its pieces before its result is set, so a finished task has no pieces still to come.)"""
-    if not pieces.empty():
-        return pieces.get_nowait()
-    if task.done():
-        return None
-    getter = asyncio.ensure_future(pieces.get())
-    try:
-        await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        if not getter.done():
-            getter.cancel()
-    if getter.done() and not getter.cancelled():
-        return getter.result()
-    return pieces.get_nowait() if not pieces.empty() else None
-
-
-async def _first_piece(pieces: asyncio.Queue, task: asyncio.Future) -> str | None:
-    """The first piece ("" when a candidate is being decoded; None: the answer came whole, e.g. a refusal before
-    generation). An error before anything was generated is raised here."""
-    piece = await _next_piece(pieces, task)
-    if piece is None:
-        task.result()
-    return piece
-
-
-def _usage(ans: Any) -> dict[str, int]:
-    return {"prompt_tokens": ans.tokens_prompt, "completion_tokens": ans.tokens_completion,
-            "total_tokens": ans.tokens_prompt + ans.tokens_completion}
-
-
-def _citations(ans: Any) -> list[dict[str, Any]]:
-    return ans.to_json()["citations"]
-
-
-def _extra(ans: Any, target: AdapterRoute) -> dict[str, Any]:
-    j = ans.to_json()
-    return {k: j[k] for k in ("status", "refusal_reason", "adapter", "model", "valid", "repaired", "timings",
-                              "cached")} | {"arm": target.arm, "log_id": ans.log_id}

@@ -1,0 +1,61 @@
+"""A failure as the client hears it: every exception a route can raise -> one HTTPError in the API's shape (status,
+fixed `code`, a message that says no more than the client may know), and the server log's one line for a 5xx.
+Shared by app.py (plain responses) and stream.py (an error sent in-band once a stream has started)."""
+
+from __future__ import annotations
+
+import logging
+
+from ..appliance.errors import (GenerationError, InputError, ModelError, NothingIngested, RagtuneError,
+                                UnknownDocument)
+from ..appliance.text import escaped
+from .body import HTTPError, log_text, shown
+from .routing import AmbiguousAdapter, UnknownAdapter, UnknownModel
+
+log = logging.getLogger("ragtune.serve")
+
+
+def error_for(exc: Exception) -> HTTPError:
+    if isinstance(exc, HTTPError):
+        return exc
+    if isinstance(exc, UnknownModel):
+        return HTTPError(404, f"the model '{shown(str(exc))}' does not exist (GET /v1/models lists them)",
+                         code="model_not_found")
+    if isinstance(exc, UnknownAdapter):
+        return HTTPError(400, f"no adapter '{shown(str(exc))}' on this server: give 'none', 'default', 'active' or "
+                         "the id, id prefix or name of a registered adapter (GET /v1/models lists them as "
+                         "ragtune:<id>)", code="adapter_not_found")
+    if isinstance(exc, AmbiguousAdapter):  # an id prefix or name of several (`adapter` or `ragtune:<ref>`)
+        return HTTPError(400, exc.message, code="adapter_ambiguous")
+    if isinstance(exc, UnknownDocument):  # a reference in "in": the client's, like an unknown adapter
+        return HTTPError(400, f"no document '{shown(escaped(exc.ref))}' on this server: give a document id, or a "
+                         "stored path or folder as `ragtune docs list` shows it", code="document_not_found")
+    if isinstance(exc, NothingIngested):  # the server's state, not the client's request
+        return HTTPError(503, "this server has no documents yet: an operator must ingest some first",
+                         type_="server_error", code="no_documents")
+    if isinstance(exc, InputError):  # the engine's word on the question (e.g. too long for the context window)
+        return HTTPError(400, exc.message, code="invalid_question")
+    if isinstance(exc, ModelError):  # the client's adapter was checked before: a missing/damaged file is ours
+        return HTTPError(500, "a model or adapter could not be loaded (the server log says why)",
+                         type_="server_error", code="model_error")
+    if isinstance(exc, GenerationError):  # its text is the backend's (a URL, a reply body): for the log only
+        return HTTPError(502, "the generation server failed; see the server log", type_="server_error",
+                         code="generation_backend_failed")
+    return HTTPError(500, "internal error (the server log says why)", type_="server_error", code="internal_error")
+
+
+def log_failure(route: str, exc: Exception, status: int) -> None:
+    """One line for a 5xx (the client only hears that it failed). Never a traceback for a typed error; an
+    untyped one is a bug: its traceback goes to the debug level (--log-level debug)."""
+    if isinstance(exc, RagtuneError):
+        log.error("%s: %d: %s", route, status, log_text(exc.message + (f" ({exc.hint})" if exc.hint else "")))
+    else:
+        log.error("%s: %d: unexpected %s: %s", route, status, type(exc).__name__, log_text(str(exc)))
+        log.debug("%s: traceback of the unexpected error", route, exc_info=exc)
+
+
+def shutting_down(retry_after_s: int | None = None) -> HTTPError:
+    """A request cut short by a forced stop (the graceful-shutdown time ran out, or a second Ctrl+C)."""
+    headers = {"Connection": "close"} | ({"Retry-After": str(retry_after_s)} if retry_after_s else {})
+    return HTTPError(503, "the server is shutting down; retry later", type_="server_error", code="shutting_down",
+                     headers=headers)
