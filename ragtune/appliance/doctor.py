@@ -116,17 +116,22 @@ def _database(home: Home, s: Any, quick: bool, rep: Report) -> int:
         rep.add("ok", "database", "none yet: nothing ingested")
         return 0
     before = _stamp(home.db_path)
+    size = (before or (0, 0))[0]
+    if _linked_log(home, rep):
+        return size
     try:
         store = health.open_as_is(home.db_path)  # read-only, not migrated, no -wal/-shm made beside it
     except StoreError as exc:
-        rep.error("database", exc)
-        return (before or (0, 0))[0]
-    size = (before or (0, 0))[0]
+        if not _hot_journal(home, rep):
+            rep.error("database", exc)
+        return size
     with store:
         pragma = "quick_check" if quick else "integrity_check"
         try:
             bad = _problem_lines(health.integrity_problems(store, quick=quick))
         except StoreError as exc:
+            if _hot_journal(home, rep):  # every read fails alike: one line that says why, not one per check
+                return size
             bad = [exc.message]
         if bad and _stamp(home.db_path) != before:  # a writer connected meanwhile: the read may have been torn
             rep.add("warn", "database", f"{pragma}: written to while checked ({bad[0]})",
@@ -142,6 +147,39 @@ def _database(home: Home, s: Any, quick: bool, rep: Report) -> int:
             except StoreError as exc:  # a damaged table: said on its line, the other checks go on
                 rep.error(step.__name__.strip("_").replace("_", "-"), exc)
     return size
+
+
+def _linked_log(home: Home, rep: Report) -> bool:
+    """A log beside the database that is a symbolic link: SQLite refuses every open through it ("unable to open
+    database file", which reads as a permissions problem). Said as what it is, with what to do; True when said."""
+    links = health.linked_logs(home.db_path)
+    if not links:
+        return False
+    link = links[0]
+    if os.path.exists(link):
+        todo = f"replace the link by the file it points to (`mv {os.path.realpath(link)} {link}`)"
+    else:
+        todo = f"remove the link, which points at nothing (`rm {link}`)"
+    rep.add("fail", "database", f"{link.name} is a symbolic link (to {os.readlink(link)}): SQLite opens no database "
+            f"whose -{link.name.rpartition('-')[2]} file is a link, so every command fails on this home "
+            "(\"unable to open database file\"); permissions are not the cause",
+            f"{todo} with no ragtune command running, then `ragtune doctor` again")
+    return True
+
+
+def _hot_journal(home: Home, rep: Report) -> bool:
+    """After a read failed: a hot rollback journal (a write cut off mid-transaction left it) is why. Doctor reads
+    read-only, and only a connection that may write rolls the journal back. Said with what to do; True when said."""
+    journal = health.hot_journal(home.db_path)
+    if journal is None:
+        return False
+    rep.add("fail", "database", f"{journal.name}: a write was cut off mid-transaction (killed, crashed) and left "
+            "this rollback journal; the database is not as last committed until it is rolled back, which doctor, "
+            "reading read-only, does not do (\"attempt to write a readonly database\")",
+            "run any command that opens the home for writing, e.g. `ragtune docs list`, with no other ragtune "
+            f"command running: it rolls the journal back; then `ragtune doctor` again. Do not delete {journal.name}: "
+            "the half-written change would stay in the database")
+    return True
 
 
 def _problem_lines(rows: list[str]) -> list[str]:

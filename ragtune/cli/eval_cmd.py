@@ -7,4 +7,5 @@ from .common import cli
 
 @cli.group("eval")
 def eval_group() -> None:
-    """Evaluate retrieval and answers on BEIR-format sets."""
+    """Evaluate retrieval (a BEIR folder or --corpus domains) and answers (a BEIR folder with gold answers, a
+    training-format JSONL file or --replay of the query log); compare answer runs question by question."""

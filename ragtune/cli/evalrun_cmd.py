@@ -242,13 +242,15 @@ def _judge_values(text: str) -> tuple[float, float | None, float | None]:
 @click.option("--show", type=click.IntRange(min=0), default=10, show_default=True,
               help="List up to N of the questions that flipped (per pair).")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as one JSON object.")
-def eval_compare(runs, arm, base_arm, show, as_json):
+@pass_app
+def eval_compare(app, runs, arm, base_arm, show, as_json):
     """Compare eval runs question by question: which answers flipped, and whether the net change is more than
     chance (exact sign test, 95% interval).
 
     RUNS are report folders of `ragtune eval run` (or their report.json / items.jsonl): BASE NEW to compare two
     runs over the same dataset; BASE1 NEW1 BASE2 NEW2 … to judge several independent sets at once (their flips
-    are pooled); one RUN to compare two of its arms (`ragtune eval compare RUN --base-arm A --arm C`).
+    are pooled); one RUN to compare two of its arms (`ragtune eval compare RUN --base-arm A --arm C`). A run made
+    before items.jsonl existed is read from the store of the home (--home) that made it, its dataset read again.
     """
     from ..appliance.errors import InputError
     from ..appliance.eval.paired import compare_many, verdict
@@ -257,7 +259,8 @@ def eval_compare(runs, arm, base_arm, show, as_json):
     if len(runs) > 1 and len(runs) % 2:
         raise InputError(f"{len(runs)} runs given: give one run, or pairs of BASE NEW runs")
     pairs = [(runs[0], None)] if len(runs) == 1 else list(zip(runs[::2], runs[1::2]))
-    res = compare_many(pairs, arm=arm.upper(), base_arm=base_arm.upper() if base_arm else None)
+    # the home: where the answers of a run without items.jsonl are (its store), never created here
+    res = compare_many(pairs, arm=arm.upper(), base_arm=base_arm.upper() if base_arm else None, home=app.home)
     if as_json:
         print_json(res)
         return

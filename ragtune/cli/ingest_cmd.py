@@ -150,8 +150,8 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, retry_failed: bool, as_jso
             click.echo(reuse)
         for path in s.skipped:
             click.echo(f"skipped {escaped(path)}: the ragtune home (its reports and models are not documents)")
-        if s.ignored:
-            click.echo(f"ignored {s.ignored} file(s) with other extensions")
+        if (ignored := s.ignored_line()) is not None:  # which extensions, counted
+            click.echo(escaped(ignored))
         elif not (s.added or s.updated or s.unchanged or s.deleted or s.failed or s.still_unreadable or s.stopped):
             # (a stop before the first document was stored: its files are there, the stop line says so)
             click.echo(f"nothing to ingest there: no {' '.join(app.settings.ingest.extensions)} files")

@@ -9,7 +9,9 @@ proportions (0.5 added to each cell), which behaves at small counts. A 135M mode
 answers on any change at all, even a more faithful rounding of the same adapter (benchmarks/README.md, round 21),
 so a net of a handful of questions on 400 is usually noise: this module says so with a number.
 
-The per-question rows an eval run writes (`items.jsonl` beside report.json) are what `ragtune eval compare` reads.
+The per-question rows an eval run writes (`items.jsonl` beside report.json) are what `ragtune eval compare` reads;
+for a run made before that file existed they are rebuilt from what the home's store keeps of the run (`eval_items`)
+and its dataset read again (`rows_from_store`).
 """
 
 from __future__ import annotations
@@ -180,19 +182,72 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 
 
 # -- comparing two runs -------------------------------------------------------------------------------------------------
-def resolve_run(path: str | Path) -> tuple[Path, Path | None]:
-    """A report folder, its report.json or its items.jsonl → (items.jsonl, report.json or None)."""
+def resolve_run(path: str | Path, *, missing_ok: bool = False) -> tuple[Path, Path | None]:
+    """A report folder, its report.json or its items.jsonl → (items.jsonl, report.json or None). `missing_ok`: an
+    items.jsonl not there is the caller's to read otherwise (rows_from_store), else an InputError."""
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p}: not found (give a report folder of `ragtune eval run`, its report.json or items.jsonl)")
     folder = p if p.is_dir() else p.parent
     items = p if p.is_file() and p.suffix == ".jsonl" else folder / ITEMS_FILE
-    if not items.is_file():
-        raise InputError(f"{items}: not found: compare reads the {ITEMS_FILE} an eval run writes beside its report "
-                         f"(runs from before this file existed: run the same `ragtune eval run` command again, it "
-                         f"resumes from the stored answers and writes it)")
     report = folder / "report.json"
+    if not items.is_file() and not missing_ok:
+        raise _no_items(items, report if report.is_file() else None)
     return items, report if report.is_file() else None
+
+
+def _no_items(items: Path, report: Path | None) -> InputError:
+    """What to do about a run folder without items.jsonl. A re-run of `eval run` writes it only when this ragtune
+    gives the run the same id (same answer settings and run format): after an upgrade it is a new run, answered
+    again. The answers of the old run are in the store of the home that made it."""
+    rid = read_json_object(report).get("run_id") if report is not None else None
+    named = f" (run {rid})" if isinstance(rid, str) else ""
+    return InputError(f"{items}: not found: compare reads the {ITEMS_FILE} an eval run writes beside its report, or, "
+                      f"for a run made before that file existed, the run's answers in the store of the home that "
+                      f"made it{named}: that home was not given, or does not have the run",
+                      hint="give the home that made the run (`ragtune --home HOME eval compare …`); else answer the "
+                           "questions again with `ragtune eval run` and compare that run (a re-run resumes the old "
+                           "run only when this ragtune gives it the same run id: after an upgrade it is a new one)")
+
+
+def rows_from_store(report: Path, home: Any) -> list[dict[str, Any]] | None:
+    """The rows of a run made before items.jsonl existed, rebuilt: its answers from the store of `home` (the run
+    its report.json names), scored against its dataset read again (the same split, sample and F1 threshold), which
+    must be the one it answered (its identity). None when the home's store does not have that run."""
+    rid = read_json_object(report).get("run_id")
+    if home is None or not isinstance(rid, str) or not Path(home.db_path).is_file():
+        return None
+    from ..store import Store
+    from .datasets import load_dataset, sample, split_items
+
+    with Store(home.db_path, readonly=True) as st:
+        cfg = st.eval_run_config(rid)
+        if cfg is None:
+            return None
+        stored = st.eval_items(rid)
+    ds = cfg.get("dataset") if isinstance(cfg.get("dataset"), dict) else {}
+    why = f"{report}: no {ITEMS_FILE} beside it, and the answers of run {rid} in {home.db_path} cannot be scored again"
+    if ds.get("kind") == "replay":
+        raise InputError(f"{why}: it replayed the query log as it was then", hint="run `ragtune eval run --replay` "
+                         "again and compare that run")
+    try:
+        dataset = load_dataset(ds.get("path"))
+    except InputError as exc:
+        raise InputError(f"{why}: its dataset does not read now ({exc.message})",
+                         hint="put the dataset back where the run read it, or run the eval again") from None
+    if dataset.identity != ds.get("identity"):
+        raise InputError(f"{why}: its dataset {ds.get('path')} changed since (identity {str(ds.get('identity'))[:12]}, "
+                         f"now {dataset.identity[:12]})", hint="put the dataset the run answered back, or run the "
+                                                                "eval again")
+    items = sample(split_items(dataset.items, cfg.get("split")), cfg.get("limit"), int(cfg.get("seed") or 0))
+    criteria = read_json_object(report).get("criteria")
+    f1 = criteria.get("f1_threshold") if isinstance(criteria, dict) else None
+    if not isinstance(f1, (int, float)) or isinstance(f1, bool):
+        from ..config import EvalConfig
+
+        f1 = EvalConfig().f1_threshold
+    arms = cfg.get("arms") if isinstance(cfg.get("arms"), list) else sorted({a for a, _ in stored})
+    return [{**r, "run": rid} for r in question_rows(items, arms, stored, f1_threshold=float(f1))]
 
 
 def rows_by_qid(rows: list[dict[str, Any]], arm: str) -> dict[str, dict[str, Any]]:
@@ -238,11 +293,13 @@ def compare_rows(base: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]
 
 
 def compare_runs(base_path: str | Path, new_path: str | Path | None = None, *, arm: str = "C",
-                 base_arm: str | None = None) -> dict[str, Any]:
+                 base_arm: str | None = None, home: Any = None) -> dict[str, Any]:
     """Compare arm `base_arm` (default: `arm`) of the run at `base_path` with arm `arm` of the run at `new_path`
-    (default: the same run, e.g. C against A of one run)."""
-    base_items, base_report = resolve_run(base_path)
-    new_items, new_report = resolve_run(new_path) if new_path is not None else (base_items, base_report)
+    (default: the same run, e.g. C against A of one run). `home`: where a run without items.jsonl is looked for
+    (rows_from_store)."""
+    base_items, base_report = resolve_run(base_path, missing_ok=home is not None)
+    new_items, new_report = (resolve_run(new_path, missing_ok=home is not None) if new_path is not None
+                             else (base_items, base_report))
     base_arm = base_arm or arm
     if base_items.resolve() == new_items.resolve() and base_arm == arm:
         raise InputError(f"{base_items}: comparing arm {arm} with itself: name a second run, or --base-arm")
@@ -250,7 +307,8 @@ def compare_runs(base_path: str | Path, new_path: str | Path | None = None, *, a
     if None not in identities and identities[0] != identities[1]:
         raise InputError(f"{base_path} and {new_path} answered different datasets "
                          f"({identities[0][:12]} vs {identities[1][:12]}): their questions cannot be paired")
-    base_rows, new_rows = read_rows(base_items), read_rows(new_items)
+    base_rows = _rows(base_items, base_report, home)
+    new_rows = base_rows if new_items == base_items else _rows(new_items, new_report, home)
     _same_run(base_rows, base_items, base_report)
     _same_run(new_rows, new_items, new_report)
     base = by_question(base_rows, base_arm, base_items)
@@ -265,16 +323,31 @@ def compare_runs(base_path: str | Path, new_path: str | Path | None = None, *, a
                                              if ident is None]  # (two arms of one run answered one dataset)
     out["notes"] = [f"{items}: no report.json naming its dataset beside it: the dataset was not checked, the "
                     f"questions are paired by id alone" for items in dict.fromkeys(unchecked)]
+    for items, rows in {base_items: base_rows, new_items: new_rows}.items():
+        if not items.is_file():  # rows_from_store rebuilt them: said, so the numbers are not taken for the file's
+            out["notes"].append(f"{items}: not there (a run made before it was written): its rows were rebuilt from "
+                                f"the answers of run {rows[0].get('run')} in {home.db_path}, scored against its "
+                                f"dataset read again")
     out["base"] = {"path": str(base_items), "arm": base_arm, "n": len(base)}
     out["new"] = {"path": str(new_items), "arm": arm, "n": len(new)}
     return out
 
 
+def _rows(items: Path, report: Path | None, home: Any) -> list[dict[str, Any]]:
+    """The rows of items.jsonl, else of the run in the home's store; else the error that says what to do."""
+    if items.is_file():
+        return read_rows(items)
+    rows = rows_from_store(report, home) if report is not None else None
+    if rows is None:
+        raise _no_items(items, report)
+    return rows
+
+
 def compare_many(pairs: Sequence[tuple[str | Path, str | Path | None]], *, arm: str = "C",
-                 base_arm: str | None = None) -> dict[str, Any]:
+                 base_arm: str | None = None, home: Any = None) -> dict[str, Any]:
     """compare_runs for each (base, new) pair, and the statistics of all their questions pooled (independent sets
     judged as one: a lever must gain in general, not on one set)."""
-    results = [compare_runs(b, n, arm=arm, base_arm=base_arm) for b, n in pairs]
+    results = [compare_runs(b, n, arm=arm, base_arm=base_arm, home=home) for b, n in pairs]
     flips_from = {d: dict(sum((Counter(r["flips_from"][d]) for r in results), Counter()).most_common())
                   for d in ("up", "down")}
     return {"pairs": results,
@@ -308,5 +381,5 @@ def _identity(report: Path | None) -> str | None:
 
 
 __all__ = ["ITEMS_FILE", "compare_many", "compare_rows", "compare_runs", "min_net_significant", "paired_stats",
-           "pooled", "question_rows", "read_rows", "resolve_run", "rows_by_qid", "sign_test_p", "stats_from_counts",
-           "verdict", "wilson", "write_rows"]
+           "pooled", "question_rows", "read_rows", "resolve_run", "rows_by_qid", "rows_from_store", "sign_test_p",
+           "stats_from_counts", "verdict", "wilson", "write_rows"]

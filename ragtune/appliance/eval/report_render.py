@@ -180,7 +180,8 @@ def render_markdown(r: dict[str, Any]) -> str:
         lines += ["## Sample of failed items", ""]
         for name, fl in r["failures"].items():
             for f in fl[:8]:
-                lines.append(f"- {name} `{f['qid']}` {_md_escape(f['question'])} — gold {f['gold'] or 'refusal'}; "
+                gold = _md_escape(", ".join(f["gold"])) if f["gold"] else "refusal"  # as the HTML: not a list repr
+                lines.append(f"- {name} `{f['qid']}` {_md_escape(f['question'])} — gold {gold}; "
                              f"got {f.get('where') or f['status']}: {_md_escape(str(f['answer'])[:160])}"
                              + (" (hallucinated)" if f.get("hallucinated") else ""))
         lines.append("")

@@ -58,7 +58,7 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
     w = walk([Path(p) for p in paths], settings.ingest.extensions, skip=settings.home.root)
     summary.failed.extend(w.failed)
     summary.skipped = [str(p) for p in w.skipped]
-    summary.ignored = w.ignored
+    summary.ignored, summary.ignored_exts = w.ignored, dict(w.ignored_exts)
     summary.paths_bad = w.paths_bad
 
     own: list[Any] = []

@@ -17,6 +17,7 @@ class IngestSummary:
     failed: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
     ignored: int = 0  # files in walked folders with an extension not in [ingest] extensions
+    ignored_exts: dict[str, int] = field(default_factory=dict)  # the same, per extension (walk.Walk.ignored_exts)
     chunks_deleted: int = 0
     index_version: int = 0
     paths: int = 0  # top-level paths given
@@ -59,7 +60,22 @@ class IngestSummary:
                                  for p, r, t in self.still_unreadable]
         d["notes"] = [{"path": p, "note": n} for p, n in self.notes]
         d["seconds"] = round(self.seconds, 3)
+        d["ignored_exts"] = self.ignored_by_ext()
         return d
+
+    def ignored_by_ext(self) -> dict[str, int]:
+        """{extension: files} of the ignored files, most first (ties: extensions by name, then no extension and
+        owner files); {} when the count came without them."""
+        return dict(sorted(self.ignored_exts.items(), key=lambda kv: (-kv[1], not kv[0].startswith("."), kv[0])))
+
+    def ignored_line(self, most: int = 4) -> str | None:
+        """"ignored N file(s) with other extensions (.csv ×2, .tsv ×1, …)": which, at most `most` of them named;
+        None when nothing was ignored."""
+        if not self.ignored:
+            return None
+        shown = [f"{_ext_label(e)} ×{n}" for e, n in self.ignored_by_ext().items()]
+        which = ", ".join(shown[:most]) + (", …" if len(shown) > most else "")
+        return f"ignored {self.ignored} file(s) with other extensions" + (f" ({which})" if which else "")
 
     def note_not_unicode(self, path: str, rows: int) -> None:
         """Note a corpus file of which `rows` rows stored now held text that is not valid Unicode (a lone surrogate:
@@ -90,3 +106,10 @@ class IngestSummary:
         if not self.reread:
             return kept
         return f"{self.reread} document{'s' if self.reread != 1 else ''} re-read (reader updated); {kept}"
+
+
+def _ext_label(key: str) -> str:
+    """An `ignored_exts` key as the summary line says it."""
+    from .walk import NO_EXTENSION, OWNER_FILE
+
+    return {NO_EXTENSION: "no extension", OWNER_FILE: "~$ Office owner files"}.get(key, key)

@@ -24,11 +24,18 @@ class WalkItem:
     kind: str
 
 
+# The keys of `Walk.ignored_exts` that are not an extension: a name without one, an Office owner file ("~$port.docx")
+NO_EXTENSION = "(none)"
+OWNER_FILE = "~$"
+
+
 @dataclass
 class Walk:
     items: list[WalkItem] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
-    ignored: int = 0
+    # files in walked folders left out for their kind, per extension (".csv"; NO_EXTENSION, OWNER_FILE; ".jsonl" for
+    # JSONL that is not a corpus)
+    ignored_exts: dict[str, int] = field(default_factory=dict)
     prune_roots: list[Path] = field(default_factory=list)  # folders (resolved) whose stale documents may go
     prune_corpora: list[Path] = field(default_factory=list)  # explicit corpus files: rows no longer present go
     unreadable: list[Path] = field(default_factory=list)  # never prune under these (we could not look)
@@ -37,6 +44,14 @@ class Walk:
 
     def fail(self, path: Path | str, reason: str) -> None:
         self.failed.append((shown_path(path), reason))
+
+    def ignore(self, key: str) -> None:
+        self.ignored_exts[key] = self.ignored_exts.get(key, 0) + 1
+
+    @property
+    def ignored(self) -> int:
+        """How many files were ignored (the TUI counts them)."""
+        return sum(self.ignored_exts.values())
 
 
 def _not_utf8(path: Path, what: str) -> str:
@@ -184,7 +199,7 @@ def _walk_dir(root: Path, exts: set[str], w: Walk, seen_files: dict[tuple[int, i
             if e.name.startswith("."):
                 continue  # hidden files and folders (.git, editor swap files)
             if e.name.startswith("~$"):
-                w.ignored += 1  # an Office owner file ("~$port.docx", while report.docx is open): not a document
+                w.ignore(OWNER_FILE)  # an Office owner file ("~$port.docx", while report.docx is open): not a document
                 continue
             p = Path(e.path)
             try:
@@ -214,11 +229,8 @@ def _walk_dir(root: Path, exts: set[str], w: Walk, seen_files: dict[tuple[int, i
                     w.fail(p, reason)
                 continue
             suffix = p.suffix.lower()
-            if suffix not in exts:
-                w.ignored += 1
-                continue
-            if suffix == ".jsonl" and not _is_corpus_name(p):
-                w.ignored += 1
+            if suffix not in exts or (suffix == ".jsonl" and not _is_corpus_name(p)):  # (queries.jsonl: no corpus)
+                w.ignore(shown_path(suffix) or NO_EXTENSION)  # its bytes escaped: a key of --json and of a line
                 continue
             if not is_utf8(e.name):  # the store could not hold its path: said, never read
                 w.fail(p, _not_utf8(p, "file"))

@@ -4,6 +4,7 @@ they work on one opened with `readonly=True` and every statement stays in the st
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,25 @@ def in_use(path: Path | str, logs: tuple[str, ...] = DB_LOGS) -> bool:
     every open but an immutable one, so the read through its locks meets the refusal every other command would,
     where an immutable read would call the database fine."""
     return any(os.path.lexists(f"{path}{s}") for s in logs)
+
+
+def linked_logs(path: Path | str) -> list[Path]:
+    """The logs beside `path` that are symbolic links (dangling or not): SQLite refuses to open the database through
+    one ("unable to open database file", in every open but an immutable one), whatever the permissions."""
+    return [Path(f"{path}{s}") for s in DB_LOGS if os.path.islink(f"{path}{s}")]
+
+
+def hot_journal(path: Path | str) -> Path | None:
+    """The rollback journal beside `path` when it is a file that holds something: what a writer cut off mid-transaction
+    in rollback mode leaves. Only a connection that may write rolls it back, so a read-only read of the database
+    fails on it ("attempt to write a readonly database"); the caller asks after such a failure (a journal a live
+    rollback-mode writer holds is not hot, and reads fine)."""
+    journal = Path(f"{path}-journal")
+    try:
+        st = os.lstat(journal)
+    except OSError:
+        return None
+    return journal if stat.S_ISREG(st.st_mode) and st.st_size > 0 else None
 
 
 def open_as_is(path: Path | str) -> Any:
