@@ -1,6 +1,7 @@
 """Atomic writes, the project's one way to put a file or folder in place: the content is written under a private
 temporary name beside the destination and renamed over it only when complete, so a crash (or a concurrent
-reader) never sees half a file. Outputs get the modes open()/mkdir() would give, not mkstemp's 0o600.
+reader) never sees half a file. Outputs get the modes open()/mkdir() would give, not mkstemp's 0o600; a file that
+replaces one keeps the old one's mode.
 
 Temporaries a killed process left (`.NAME.<random>.part`, and `.NAME.old-PID` from a folder swap without
 RENAME_EXCHANGE) are cleared by the next writer of NAME (sweep_stale: one listing of its folder), and those of a
@@ -193,8 +194,11 @@ def replace_into(tmp: Path | str, dest: Path | str, *, keep_existing: bool = Fal
     two is undone by the next sweep_stale of `dest`), then the old copy is removed. With `keep_existing`, an
     existing `dest` wins instead and `tmp` is removed (a concurrent writer finished first and its copy is
     equivalent). True if `tmp` was placed. `perms`: the new file's mode bits instead of open()'s (set before the
-    rename: never readable more widely)."""
+    rename: never readable more widely). Without `perms`, a file that replaces a regular file keeps that file's mode:
+    one its owner made private (a 0600 export of the query log) does not become world-readable by being rewritten."""
     tmp, dest = Path(tmp), Path(dest)
+    if perms is None:
+        perms = _kept_mode(dest) if not tmp.is_dir() else None
     os.chmod(tmp, perms if perms is not None else default_file_mode() | (0o111 if tmp.is_dir() else 0))
     if keep_existing and dest.exists():
         _remove(tmp)
@@ -218,6 +222,16 @@ def replace_into(tmp: Path | str, dest: Path | str, *, keep_existing: bool = Fal
             return False
         raise
     return True
+
+
+def _kept_mode(dest: Path) -> int | None:
+    """The permission bits of the regular file at `dest` (not a link's: a link is replaced, its target untouched),
+    or None."""
+    try:
+        st = os.lstat(dest)
+    except OSError:
+        return None
+    return stat.S_IMODE(st.st_mode) & 0o777 if stat.S_ISREG(st.st_mode) else None
 
 
 def is_special(path: Path | str) -> bool:

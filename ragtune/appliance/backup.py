@@ -127,7 +127,9 @@ def backup_home(home: Home, dest: Path | str, *, include_external: bool = False)
     try:
         try:
             _write(home, tmp, dest, res, include_external)
-            os.chmod(tmp, stat.S_IMODE(home.root.stat().st_mode))  # as private as the home, not mkdtemp's 0o700
+            # as private as the home (a group it was opened to keeps its access), never open to every user: it holds
+            # the query log, config.toml (maybe serve tokens) and eval reports (docs/security.md)
+            os.chmod(tmp, stat.S_IMODE(home.root.stat().st_mode) & 0o770)
             _fsync(tmp)
         except OSError as exc:
             raise _named(exc, dest) from None

@@ -17,9 +17,9 @@ from .atomic import atomic_write_text, is_special
 from .config import (FOUND_AS, PATH_KEYS, SECTIONS, home_path_value, looks_like_path, place_in_home,
                      settings_from_dict)
 from .config_ops import RETIRED_KEYS
-from .errors import ConfigError, read_capped, unreadable
+from .errors import ConfigError, InputError, read_capped, unreadable
 from .filelock import exclusive
-from .home import Home
+from .home import PRIVATE_FILE_MODE, Home, make_home
 from .jsonl import long_number
 from .text import escaped
 from .tomltext import (MAX_TOML_BYTES, TomlTextError, at_line, inline_table, key_place, loads, out_of_range,
@@ -249,8 +249,10 @@ def _edit_lock(path: Path) -> Iterator[None]:
     with ExitStack() as held:
         try:
             folder = (path.resolve() if path.is_symlink() else path).parent
-            folder.mkdir(parents=True, exist_ok=True)
+            make_home(folder)  # a new folder owner-only, as a home: the config may hold [serve] tokens
             held.enter_context(exclusive(folder, directory=True))
+        except InputError as exc:  # a file where the folder should be
+            raise ConfigError(f"cannot write config: {exc}") from None
         except (OSError, RuntimeError) as exc:
             raise ConfigError(f"{path}: cannot write config: {getattr(exc, 'strerror', None) or exc}") from None
         yield
@@ -269,7 +271,7 @@ def _write_config(path: Path, text: str) -> None:
     try:
         perms = stat.S_IMODE(target.stat().st_mode)
     except OSError:
-        perms = None  # a new file: open()'s mode
+        perms = PRIVATE_FILE_MODE  # a new file: owner-only (docs/security.md); `config set serve.tokens` may come first
     atomic_write_text(target, text, perms=perms)
 
 

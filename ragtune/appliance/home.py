@@ -19,6 +19,11 @@ RUN_TREES = {"tune": 3, "rerankers": 2, "eval": 1, "logs": 0}
 RUNS_SWEPT = 32  # subfolders gone into per folder, the most recently changed: a killed run's temporary made its folder
 # one of the newest, and the next command sweeps (a home of 1,000 eval runs would cost ~10 ms more listing them all)
 DB_NAME = "ragtune.db"
+# A home holds users' questions and answers (the query log in ragtune.db), the documents' text (chunks, the lexical
+# index) and maybe serve tokens (config.toml): one ragtune makes is its owner's only, whatever the umask
+# (docs/security.md). A home that exists keeps its mode: an operator may have opened it to a group on purpose.
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600  # a new database (home.py's callers: store/base.py, backup.py)
 _swept: set[Path] = set()
 _swept_lock = threading.Lock()
 
@@ -80,11 +85,44 @@ class Home:
         return self.root / "eval"
 
     def ensure(self) -> "Home":
-        self.root.mkdir(parents=True, exist_ok=True)
+        make_home(self.root)
         return self
 
     def __repr__(self) -> str:
         return f"Home({str(self.root)!r})"
+
+
+def make_home(root: Path | str) -> Path:
+    """Create the home folder `root`, owner-only (PRIVATE_DIR_MODE), when it does not exist; its missing parents get
+    the usual mode (they hold nothing of ragtune's). An existing folder is left as it is. A file in the way, or a
+    folder that cannot be created, is an InputError naming the path (as atomic.make_dir)."""
+    from .atomic import check_folder
+    from .errors import InputError
+
+    root = check_folder(root)
+    if root.is_dir():
+        return root
+    try:
+        root.parent.mkdir(parents=True, exist_ok=True)
+        root.mkdir(mode=PRIVATE_DIR_MODE)  # the mode at creation: never readable by others, not even for a moment
+    except FileExistsError:  # made meanwhile by another process (a second ingest): the same folder
+        if not root.is_dir():
+            raise InputError(f"{root}: exists and is not a folder") from None
+    except OSError as exc:
+        raise InputError(f"{root}: cannot create this folder: {exc.strerror or exc}") from None
+    return root
+
+
+def create_private_file(path: Path | str) -> bool:
+    """Create `path` empty with PRIVATE_FILE_MODE unless something (a file, a link) is there: a new SQLite database
+    then has this mode, and so have its `-wal`/`-shm`/`-journal` (SQLite gives them the database's). An empty file is
+    an empty database. True when it was made; a failure is left for the open that follows to report."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, PRIVATE_FILE_MODE)
+    except OSError:  # there already (another process made it), or a folder we may not write: SQLite says which
+        return False
+    os.close(fd)
+    return True
 
 
 def sweep_leftovers(root: Path | str, *, again: bool = False) -> bool:

@@ -215,6 +215,7 @@ def log_review(app, log_id: int, answer_json: str, as_json: bool) -> None:
 def log_export(app, fmt: str, out: str | None, force: bool, reviewed_only: bool) -> None:
     """Export the query log as training JSONL for human review / fine-tuning."""
     from ..appliance.atomic import atomic_open, is_special, make_dir
+    from ..appliance.home import PRIVATE_FILE_MODE
     from ..appliance.querylog import export_train_jsonl
 
     if out is not None and not out.strip():
@@ -229,7 +230,10 @@ def log_export(app, fmt: str, out: str | None, force: bool, reviewed_only: bool)
             n = export_train_jsonl(store, sys.stdout, reviewed_only=reviewed_only, skipped=skipped)
         else:
             make_dir(Path(out).parent)  # a file in the way is an input error, not an OSError
-            with atomic_open(Path(out)) as fh:  # never leave a half-written export behind
+            # never leave a half-written export behind; a new file owner-only (users' questions), a replaced one
+            # keeps its mode
+            perms = None if Path(out).exists() else PRIVATE_FILE_MODE
+            with atomic_open(Path(out), perms=perms) as fh:
                 n = export_train_jsonl(store, fh, reviewed_only=reviewed_only, skipped=skipped)
     click.echo(f"exported {n} example(s){' to ' + shown_path(out) if out else ''}", err=True)
     if skipped:  # never dropped unseen: name the rows to look at (`ragtune log show ID`)

@@ -61,6 +61,12 @@ class AppContext:
 def cli(ctx: click.Context, home: str | None, config_path: str | None) -> None:
     """ragtune: cited, schema-valid answers over your own documents, offline."""
     ctx.obj = AppContext(home, config_path)
+    from ..appliance.store.base import StoreBase  # light: apsw is imported on the first open
+
+    # an upgraded home is migrated by the first command that opens it for writing: said on stderr (never on a
+    # --json stdout), once, as it happens; the library stays quiet
+    StoreBase.on_upgrade.append(say_migrated)
+    ctx.call_on_close(lambda: StoreBase.on_upgrade.remove(say_migrated))
 
 
 pass_app = click.make_pass_decorator(AppContext)
@@ -92,6 +98,13 @@ def say(msg: str) -> None:
     from ..appliance.text import escaped_lines
 
     click.echo(escaped_lines(msg), err=True)
+
+
+def say_migrated(path: Path, names: list[str]) -> None:
+    """`migrated PATH: 5 migrations applied (0008_… → 0012_…)`: a store open upgraded this database."""
+    n = len(names)
+    which = names[0] if n == 1 else f"{names[0]} → {names[-1]}"
+    say(f"migrated {shown_path(path)}: {n} migration{'s' if n != 1 else ''} applied ({which})")
 
 
 def artifact_note(note: str) -> None:

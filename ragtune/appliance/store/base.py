@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 from ..atomic import make_dir
 from ..errors import StoreError
-from ..home import DB_NAME, sweep_leftovers
+from ..home import DB_NAME, create_private_file, make_home, sweep_leftovers
 from .schema import MIGRATIONS, newer_migrations
 
 # What to do with a home a newer ragtune migrated (docs/upgrading.md): a migrated home cannot go back.
@@ -71,8 +71,9 @@ class StoreBase:
         self.path = Path(path)
         self._apsw = apsw
         try:
-            if not readonly:
-                make_dir(self.path.parent)
+            if not readonly:  # a home's folder and a new database owner-only: it holds the query log (home.py)
+                (make_home if self.path.name == DB_NAME else make_dir)(self.path.parent)
+                create_private_file(self.path)
             flags = apsw.SQLITE_OPEN_READONLY if readonly else apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
             if readonly and clean_close and not immutable:
                 flags = apsw.SQLITE_OPEN_READWRITE  # never CREATE: a missing file is an error, as read-only
@@ -89,6 +90,9 @@ class StoreBase:
             if not readonly:
                 self.conn.execute("PRAGMA journal_mode = WAL")
                 self.conn.execute("PRAGMA synchronous = NORMAL")
+                # what is deleted (a pruned question, a removed document's chunks) is zeroed in the file, not left in
+                # free pages that a `strings` of the file or of every later backup would still show
+                self.conn.execute("PRAGMA secure_delete = ON")
         except apsw.Error as exc:
             raise StoreError(f"{self.path}: cannot open database: {exc}", hint=_access_hint(self.path, exc)) from None
         if not readonly:
@@ -140,10 +144,17 @@ class StoreBase:
         return int(self.conn.last_insert_rowid())
 
     # -- migrations -----------------------------------------------------------------------------
+    # Each called with (database path, names applied now) after an open upgraded a database an earlier ragtune had
+    # migrated (a new database's first migrations are no news): the CLI says so on stderr (cli/common.py); the
+    # library itself prints nothing. `migrated` keeps the names on the store too.
+    on_upgrade: list[Any] = []
+    migrated: list[str] = []
+
     def migrate(self, migrations: list[tuple[str, str]] | None = None) -> list[str]:
         """Apply the named migrations not applied yet, in order, each in its own transaction (a failing one
-        leaves no trace and stops the rest). Returns the names applied now. A database a newer ragtune migrated is
-        refused (StoreError) before anything is written: this version's writes would not keep what it added."""
+        leaves no trace and stops the rest). Returns the names applied now (also `self.migrated`; an upgrade of
+        a database migrated before is told to `on_upgrade`). A database a newer ragtune migrated is refused
+        (StoreError) before anything is written: this version's writes would not keep what it added."""
         own = migrations is None
         migrations = MIGRATIONS if migrations is None else migrations
         self.conn.execute(
@@ -163,6 +174,10 @@ class StoreBase:
                     applied.append(name)
             except self._apsw.Error as exc:
                 raise StoreError(f"{self.path}: migration {name} failed: {exc}") from None
+        self.migrated = applied
+        if applied and done and own:
+            for tell in list(StoreBase.on_upgrade):
+                tell(self.path, applied)
         return applied
 
     def _apply_migration(self, name: str, sql: str) -> bool:
@@ -202,6 +217,7 @@ class StoreBase:
         named = Path(shown) if shown is not None else dest
         out = None
         try:
+            create_private_file(dest)  # a copy of the query log: owner-only, as the home's database
             out = apsw.Connection(str(dest), flags=apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE)
             with out.backup("main", self.conn, "main") as b:
                 b.step(-1)  # all pages at once: a step-wise copy restarts whenever a writer commits
