@@ -281,9 +281,9 @@ class SpanConstraint:
 
 
 def extractive_sources(ctx: Sequence[ContextItem]) -> list[tuple[str, tuple[str, ...]]]:
-    """What an extractive answer may quote: each source's clean segments, as the prompt renders it
+    """What an extractive answer may quote: each source's clean blocks, as the prompt renders it
     (injection.source_view)."""
-    return [(c.id, source_view(c.text).segments) for c in ctx]
+    return [(c.id, source_view(c.text).blocks) for c in ctx]
 
 
 def check_span(answer: str, sources: Sequence[tuple[str, Sequence[str]]]) -> tuple[str, list[str]]:

@@ -232,7 +232,7 @@ def _judge_ok(text: str, cites: list[str], context: Sequence[ContextItem], *, mi
     if mode == "extractive":
         from .extractive import check_span
 
-        span, holders = check_span(text, [(c.id, views[c.id].segments) for c in context])
+        span, holders = check_span(text, [(c.id, views[c.id].blocks) for c in context])
         if len(span) * 2 < len(text):  # a deeper cut would change what the answer says
             return "not_extractive", text, cites
         text = span
