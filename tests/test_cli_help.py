@@ -39,7 +39,7 @@ EXPECTED_COMMANDS = {
     "dataset", "dataset build", "dataset hard", "dataset merge", "dataset report",
     "docs", "docs list", "docs remove", "docs show",
     "eval", "eval calibrate", "eval compare", "eval retrieval", "eval run",
-    "log", "log export", "log list", "log prune", "log review", "log show",
+    "log", "log export", "log forget", "log list", "log prune", "log review", "log show",
     "models", "models activate", "models add", "models deactivate", "models fetch", "models list", "models rollback",
     "models promote-builtin", "models show", "models verify",
     "rerank", "rerank train", "rerank fit-evidence",

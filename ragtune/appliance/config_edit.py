@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator
 from .atomic import atomic_write_text, is_special
 from .config import (FOUND_AS, PATH_KEYS, SECTIONS, home_path_value, looks_like_path, place_in_home,
                      settings_from_dict)
-from .config_ops import RETIRED_KEYS
+from .config_ops import RETIRED_KEYS, masked_value, split_token
 from .errors import ConfigError, InputError, read_capped, unreadable
 from .filelock import exclusive
 from .home import PRIVATE_FILE_MODE, Home, make_home
@@ -57,7 +57,8 @@ def parse_cli_value(section: str, key: str, raw: str) -> Any:
                 long_number(raw.replace("_", ""))[1].partition(": ")[2]
             raise ConfigError(f"{section}.{key}: the value is {why}", hint=_ONE_VALUE) from None
     if set(parsed) != {"v"}:  # `4\n[other]\nk = 9`: more TOML than one value, never half of it taken silently
-        raise ConfigError(f"{section}.{key}: the value {raw!r} is more than one TOML value", hint=_ONE_VALUE)
+        shown = "" if _secret(section, key) else f" {raw!r}"
+        raise ConfigError(f"{section}.{key}: the value{shown} is more than one TOML value", hint=_ONE_VALUE)
     value = parsed["v"]
     if f.type == "str" and not isinstance(value, str):
         value = raw
@@ -177,12 +178,46 @@ def set_config_value(path: Path, dotted: str, raw: str, *, home: Home | None = N
         raise ConfigError(f"'{escaped(dotted)}': give SECTION.KEY, e.g. retrieve.k")
     home = home or Home()
     value = cli_path_value(section, key, parse_cli_value(section, key, raw), home)
+    if not _secret(section, key):
+        _set_value(path, section, key, value, home, check, escaped(raw if len(raw) <= 60 else raw[:40] + "…"))
+        return value
+    try:  # a serve token's secret is never echoed, whatever the error (docs/security.md)
+        _set_value(path, section, key, value, home, check, toml_value(masked_value(value)))
+    except ConfigError as exc:
+        raise _unechoed(exc, value) from None
+    return value
+
+
+def _set_value(path: Path, section: str, key: str, value: Any, home: Home, check: Callable[[Any], None] | None,
+               shown: str) -> None:
+    """set_config_value's check and edit; `shown`: the value as errors name it (a value of 400 digits is not
+    repeated in every error; one typed with an ESC or a newline is escaped; a secret is masked)."""
     if check is not None:
         check(getattr(getattr(settings_from_dict({section: {key: value}}, home=home), section), key))
-    # a value of 400 digits is not repeated in every error; one typed with an ESC or a newline is escaped
-    shown = escaped(raw if len(raw) <= 60 else raw[:40] + "…")
-    update_config(path, {dotted: value}, home=home, what=f"{dotted} = {shown}")
-    return value
+    update_config(path, {f"{section}.{key}": value}, home=home, what=f"{section}.{key} = {shown}")
+
+
+def _secret(section: str, key: str) -> bool:
+    """A key whose value holds secrets: `[serve] tokens`."""
+    return (section, key) == ("serve", "tokens")
+
+
+def _unechoed(exc: ConfigError, value: Any) -> ConfigError:
+    """`exc` with every secret of a `[serve] tokens` value replaced by `***`: no check today quotes
+    the value, and none added later may print a token (the messages are masked above; this is the guard)."""
+    strings = [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)]
+    # a few characters would mask words of the message itself; no secret that short is accepted anyway
+    found = {s for t in strings for s in (t.strip(), split_token(t)[1]) if len(s) >= 4}
+    secrets = sorted(found, key=len, reverse=True)  # the longest first: a secret inside another is not half-masked
+
+    def scrub(text: str | None) -> str | None:
+        for secret in secrets if text else ():
+            text = text.replace(secret, "***")
+        return text
+
+    if not any(secret in f"{exc.message}{exc.hint or ''}" for secret in secrets):
+        return exc
+    return ConfigError(scrub(exc.message) or "", hint=scrub(exc.hint))
 
 
 def update_config(path: Path, values: dict[str, Any], *, home: Home | None = None, what: str | None = None) -> None:

@@ -4,6 +4,7 @@ re-exports these), and `check`, the validation step every section's `__post_init
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 from .calibrated import is_number
 from .errors import ConfigError
@@ -50,6 +51,17 @@ MIN_TOKEN_CHARS = 16  # a serve token's secret: guessing it must not be the easy
 def masked_tokens(tokens: list[str]) -> list[str]:
     """Serve tokens as they may be shown (`config show`, its --json, `config set`): names only, never a secret."""
     return [f"{split_token(t)[0]}:***" if ":" in t else "***" for t in tokens]
+
+
+def masked_value(value: Any) -> Any:
+    """A value typed for `[serve] tokens`, as a message may show it (`config set`'s errors): each string masked as
+    masked_tokens masks a token, numbers and flags as they are (an error about them stays readable), anything else
+    `***`. Whatever was typed, no secret."""
+    if isinstance(value, list):
+        return [masked_value(v) if not isinstance(v, list) else "***" for v in value]
+    if isinstance(value, str):
+        return masked_tokens([value])[0]
+    return value if isinstance(value, (bool, int, float)) else "***"
 
 
 def split_token(raw: str) -> tuple[str, str]:

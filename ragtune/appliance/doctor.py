@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -105,6 +106,7 @@ def diagnose(home: Home, *, settings: Callable[[], Any] | None = None, quick: bo
             check(home, quick, rep)
         except RagtuneError as exc:  # e.g. a rollout.json that does not parse: said, the other checks go on
             rep.error(name, exc)
+    _permissions(home, s, rep)
     _disk(home, db_bytes, rep)
     _leftovers(home, rep)
     return rep
@@ -156,10 +158,7 @@ def _linked_log(home: Home, rep: Report) -> bool:
     if not links:
         return False
     link = links[0]
-    if os.path.exists(link):
-        todo = f"replace the link by the file it points to (`mv {os.path.realpath(link)} {link}`)"
-    else:
-        todo = f"remove the link, which points at nothing (`rm {link}`)"
+    todo = health.linked_log_fix(link)
     rep.add("fail", "database", f"{link.name} is a symbolic link (to {os.readlink(link)}): SQLite opens no database "
             f"whose -{link.name.rpartition('-')[2]} file is a link, so every command fails on this home "
             "(\"unable to open database file\"); permissions are not the cause",
@@ -426,6 +425,40 @@ def _leftovers(home: Home, rep: Report) -> None:
             f"{len(found)} {'temporary' if len(found) == 1 else 'temporaries'} of killed writers: {listed}" if found
             else "no temporaries of killed writers",
             "harmless: the next command that opens the home for writing removes them" if found else None)
+
+
+def _permissions(home: Home, s: Any, rep: Report) -> None:
+    """What other users of the machine may read or write: the home folder (any bit for others), ragtune.db and its
+    logs beside it (the documents' text, the query log: any bit for group or others), a config.toml that holds
+    `[serve] tokens`. A line only when something is open (a home made before round 42 was 0755 with a 0644
+    database: ragtune never changes an existing mode, an operator may have opened it on purpose). POSIX only."""
+    if os.name != "posix":
+        return
+    config = Path(s.source) if s is not None and s.serve.tokens and s.source != "defaults" else None
+    db = [home.db_path, *(home.db_path.with_name(home.db_path.name + sfx) for sfx in ("-wal", "-shm", "-journal"))]
+    found = []
+    for path, mask, what in [(home.root, 0o007, "the home folder"), *((p, 0o077, p.name) for p in db),
+                             *(((config, 0o077, f"{config.name} (it holds [serve] tokens)"),) if config else ())]:
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except OSError:  # not there (no database yet, no -wal while nothing is open)
+            continue
+        if mode & mask:
+            found.append(f"{what} is {mode:04o}: {_who(mode & mask)} can {_access(mode & mask, path.is_dir())} it")
+    if found:
+        rep.add("warn", "permissions", "\n".join(found),
+                f'make them private: chmod 700 "{home.root}" && chmod 600 "{home.root}"/ragtune.db*'
+                + (f' "{config}"' if config else "") + " (docs/security.md, \"File permissions\")")
+
+
+def _who(bits: int) -> str:
+    return " and ".join(w for w, m in (("its group", 0o070), ("other users", 0o007)) if bits & m)
+
+
+def _access(bits: int, folder: bool) -> str:
+    both = bits | bits >> 3  # the group's bits folded onto the others'
+    return " and ".join(a for a, m in (("read", 0o4), ("write", 0o2), ("enter" if folder else "run", 0o1))
+                        if both & m)
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:

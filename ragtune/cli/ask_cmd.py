@@ -1,4 +1,4 @@
-"""`ragtune ask` and the `ragtune log` group (list, show, review, export, prune)."""
+"""`ragtune ask` and the `ragtune log` group (list, show, review, export, prune, forget)."""
 
 from __future__ import annotations
 
@@ -97,7 +97,7 @@ def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, 
 
 @cli.group("log")
 def log_group() -> None:
-    """Inspect, review and export the query log."""
+    """Inspect, review, export, prune and forget entries of the query log."""
 
 
 def _store(app):
@@ -121,6 +121,9 @@ def log_list(app, limit: int, offset: int, as_json: bool) -> None:
 
     with _store(app) as store:
         rows = list_entries(store, limit=limit, offset=offset)
+        gone = store.forgotten_ids([r["id"] for r in rows])
+    for r in rows:
+        r["forgotten"] = r["id"] in gone  # `log forget`: kept for its numbers, its text erased
     if as_json:
         print_json({"entries": rows})
         return
@@ -132,7 +135,7 @@ def log_list(app, limit: int, offset: int, as_json: bool) -> None:
         ms = f"{r['total_ms']:.0f}ms" if isinstance(r["total_ms"], (int, float)) else "-"
         # escaped: a logged question may hold a newline or an escape sequence; one entry stays one line
         click.echo(f"{r['id']:>6}  {escaped(r['status'] or '?'):8}{escaped(reason):16} {ms:>8} {flags:3} "
-                   f"{escaped(r['query'][:70])}")
+                   f"{'(forgotten)' if r['forgotten'] else escaped(r['query'][:70])}")
 
 
 @log_group.command("show")
@@ -148,6 +151,10 @@ def log_show(app, log_id: int, as_json: bool) -> None:
     with _store(app) as store:
         entry = show_entry(store, log_id)
     print_json(entry)
+    if entry.get("forgotten") is not None and not as_json:  # `log forget`: only its numbers are left
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(entry["forgotten"]))
+        click.echo(f"entry {log_id} was forgotten ({when}): its question, sources, answer and reviews are erased",
+                   err=True)
     if as_json or not entry["reviews"]:
         return
     click.echo(f"{len(entry['reviews'])} review(s), the current one first:", err=True)
@@ -190,6 +197,8 @@ def log_review(app, log_id: int, answer_json: str, as_json: bool) -> None:
             pass
     notes: list[str] = []
     with _store(app) as store:
+        if store.forgotten_ids([log_id]):  # its context is erased: nothing to check a review against, or train on
+            raise InputError(f"entry {log_id} was forgotten (`ragtune log forget`): it cannot be reviewed")
         saved, previous = set_review(store, log_id, answer, max_answer_chars=app.settings.generate.max_answer_chars,
                                      origin=origin, notes=notes)
     for note in notes:  # what was stored is not what was given: said, --json too (its "review" is what was stored)
@@ -232,7 +241,8 @@ def log_export(app, fmt: str, out: str | None, force: bool, reviewed_only: bool)
             make_dir(Path(out).parent)  # a file in the way is an input error, not an OSError
             # never leave a half-written export behind; a new file owner-only (users' questions), a replaced one
             # keeps its mode
-            perms = None if Path(out).exists() else PRIVATE_FILE_MODE
+            perms = None if Path(out).exists() and not Path(out).is_symlink() else PRIVATE_FILE_MODE  # a link
+            # is replaced, never written through: the new file is new
             with atomic_open(Path(out), perms=perms) as fh:
                 n = export_train_jsonl(store, fh, reviewed_only=reviewed_only, skipped=skipped)
     click.echo(f"exported {n} example(s){' to ' + shown_path(out) if out else ''}", err=True)
@@ -241,6 +251,34 @@ def log_export(app, fmt: str, out: str | None, force: bool, reviewed_only: bool)
         click.echo(f"warning: left out {len(skipped)} damaged row(s) (context or answer not as logged): {ids}",
                    err=True)
 
+
+
+@log_group.command("forget")
+@click.argument("log_ids", nargs=-1, required=True, type=_LOG_ID, metavar="ID [ID...]")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_app
+def log_forget(app, log_ids: tuple[int, ...], as_json: bool) -> None:
+    """Erase what entries ID hold of a user (a user asked for their question to be deleted).
+
+    The question, the sources' text, the answer, the raw model output and the text of every review are blanked in
+    the database file; the id, the time and the numbers (flags, timings, tokens) stay, so counts and metrics do not
+    change. The entry is marked forgotten: `log list` and `log show` say so, `log export` and `eval run --replay`
+    leave it out. Cached answers to it are removed too. An id with no entry changes nothing (exit 2)."""
+    with _store(app) as store:
+        out = store.forget_query_log(list(log_ids))
+    if out["unknown"]:
+        ids = ", ".join(map(str, out["unknown"][:20])) + (" …" if len(out["unknown"]) > 20 else "")
+        raise InputError(f"no query log entr{'y' if len(out['unknown']) == 1 else 'ies'} {ids}: nothing was "
+                         "forgotten", hint="see `ragtune log list`")
+    if as_json:
+        print_json(out)
+        return
+    n = len(out["forgotten"])
+    click.echo(f"forgot {n} entr{'y' if n == 1 else 'ies'}"
+               + (f" ({', '.join(map(str, out['forgotten']))})" if n else "")
+               + f", {out['reviews']} review(s) and {out['cache']} cached answer(s)")
+    if out["already"]:
+        click.echo(f"already forgotten: {', '.join(map(str, out['already']))}", err=True)
 
 
 @log_group.command("prune")

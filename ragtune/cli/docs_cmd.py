@@ -124,7 +124,9 @@ def docs_show(app, ref: str, with_chunks: bool, as_json: bool) -> None:
 @pass_app
 def docs_remove(app, refs: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
     """Remove documents from the index: REFs are ids, paths, folders (every document under one) or corpus files
-    (all their rows). The files themselves are not touched; ingest them again to bring them back."""
+    (all their rows). The files themselves are not touched; ingest them again to bring them back. The answer cache
+    is emptied (its entries cannot be told apart by document); the query log keeps its entries (`ragtune log
+    forget ID` erases one)."""
     from ..appliance.ingest.documents import remove_documents
     from ..appliance.ingest.writer import WRITER_WAIT_S
 
@@ -132,9 +134,18 @@ def docs_remove(app, refs: tuple[str, ...], dry_run: bool, as_json: bool) -> Non
         click.echo(f"waiting (up to {WRITER_WAIT_S:.0f} s) for an ingest or another `docs remove` on this home to "
                    "finish…", err=True)
 
-    summary = remove_documents(app.existing_home(), _refs(list(refs)), dry_run=dry_run, on_wait=waiting)
+    settings, found = app.existing_home(), _refs(list(refs))
+    cleared = 0
+    if not dry_run:  # what REFs name first: a typo changes nothing, the cache included
+        remove_documents(settings, found, dry_run=True)
+        # before (a remove killed after its commit leaves no cached answer quoting the documents) and after (one
+        # cached meanwhile by a running `serve`)
+        cleared = _clear_answer_cache(settings)
+    summary = remove_documents(settings, found, dry_run=dry_run, on_wait=waiting)
+    if not dry_run:
+        cleared += _clear_answer_cache(settings)
     if as_json:
-        print_json(summary.to_json())
+        print_json({**summary.to_json(), **({} if dry_run else {"answer_cache_cleared": cleared})})
         return
     verb = "would remove" if dry_run else "removed"
     for d in summary.removed:
@@ -142,3 +153,15 @@ def docs_remove(app, refs: tuple[str, ...], dry_run: bool, as_json: bool) -> Non
     click.echo(f"{verb} {len(summary.removed)} document(s)"
                + ("" if dry_run else f", {summary.chunks_deleted} chunks; index version {summary.index_version}"),
                err=True)
+    if cleared:
+        click.echo(f"cleared the answer cache ({cleared} cached answer(s)): an answer may have quoted a removed "
+                   "document", err=True)
+
+
+def _clear_answer_cache(settings) -> int:
+    """Empty the home's answer cache; how many entries went. An entry keeps an answer's text and the hash of its
+    sources (answer.py `cache_key`), not which documents they came from: all go, a miss only costs an answer."""
+    from ..appliance.store import open_store
+
+    with open_store(settings.home) as store:
+        return store.clear_answer_cache()

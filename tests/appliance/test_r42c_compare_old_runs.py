@@ -74,3 +74,14 @@ def test_a_changed_dataset_is_refused_not_scored(settings, tmp_path):
     (beir / "queries.jsonl").write_text((beir / "queries.jsonl").read_text() + "\n")  # another identity
     with pytest.raises(InputError, match="changed since"):
         P.compare_runs(tmp_path / "old", tmp_path / "new", arm="A", home=settings.home)
+
+
+def test_reading_the_home_leaves_nothing_beside_its_database(settings, tmp_path):
+    # was: a plain read-only open left -wal/-shm beside an idle home, which doctor and backup then took for in use
+    _runs(settings, tmp_path)
+    (tmp_path / "old" / P.ITEMS_FILE).unlink()
+    db = settings.home.db_path
+    before = sorted(p.name for p in db.parent.iterdir())
+    assert not any(n.endswith(("-wal", "-shm")) for n in before)
+    P.compare_runs(tmp_path / "old", tmp_path / "new", arm="A", home=settings.home)
+    assert sorted(p.name for p in db.parent.iterdir()) == before

@@ -79,3 +79,14 @@ def test_a_journal_that_is_not_hot_reads_fine_and_is_not_reported(home):
     Path(f"{db}-journal").write_bytes(b"")  # empty: nothing to roll back
     assert health.hot_journal(db) is None
     assert _database_lines(home)[0].status == "ok"
+
+
+def test_a_command_on_a_home_with_a_linked_log_names_the_link_not_permissions(home, tmp_path, capsys):
+    # was: "unable to open database file" with "check that this user can read and write …"
+    db = _made(home)
+    link = Path(f"{db}-wal")
+    os.symlink(tmp_path / "nowhere", link)
+    assert main(["--home", str(home.root), "docs", "list"]) != 0
+    err = capsys.readouterr().err
+    assert "ragtune.db-wal beside it is a symbolic link" in err and f"rm {link}" in err
+    assert "check that this user can read" not in err

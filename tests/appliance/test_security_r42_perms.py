@@ -151,3 +151,16 @@ def test_a_new_log_export_is_owner_only_and_a_replaced_one_keeps_its_mode(home, 
     os.chmod(out, 0o640)
     assert main(["--home", str(home.root), "log", "export", "--out", str(out), "--force"]) == 0
     assert mode(out) == 0o640
+
+
+def test_a_log_export_over_a_link_is_a_new_owner_only_file(home, tmp_path):
+    with open_store(home) as s:
+        s.add_query_log(row(1.0, query="what is my salary review date?"))
+    target = tmp_path / "target.txt"
+    target.write_text("keep me\n")
+    os.chmod(target, 0o644)
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(target)
+    assert main(["--home", str(home.root), "log", "export", "--out", str(link), "--force"]) == 0
+    assert not link.is_symlink() and mode(link) == 0o600  # was 0644: the link's target's mode
+    assert target.read_text() == "keep me\n"

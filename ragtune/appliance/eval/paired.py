@@ -217,10 +217,10 @@ def rows_from_store(report: Path, home: Any) -> list[dict[str, Any]] | None:
     rid = read_json_object(report).get("run_id")
     if home is None or not isinstance(rid, str) or not Path(home.db_path).is_file():
         return None
-    from ..store import Store
+    from ..store.health import open_as_is
     from .datasets import load_dataset, sample, split_items
 
-    with Store(home.db_path, readonly=True) as st:
+    with open_as_is(home.db_path) as st:  # a plain read-only open would leave -wal/-shm beside an idle home
         cfg = st.eval_run_config(rid)
         if cfg is None:
             return None

@@ -16,6 +16,7 @@ from typing import Any, Iterator
 from ..atomic import make_dir
 from ..errors import StoreError
 from ..home import DB_NAME, create_private_file, make_home, sweep_leftovers
+from .logfiles import linked_log_fix, linked_logs
 from .schema import MIGRATIONS, newer_migrations
 
 # What to do with a home a newer ragtune migrated (docs/upgrading.md): a migrated home cannot go back.
@@ -265,6 +266,9 @@ def _access_hint(path: Path, exc: Exception) -> str | None:
                 f"half-written was kept (each change is one transaction)")
     if kind not in ("CantOpenError", "ReadOnlyError", "PermissionsError"):
         return None
+    if links := linked_logs(path):  # SQLite refuses a linked -wal/-shm/-journal whatever the permissions
+        return (f"{links[0].name} beside it is a symbolic link, which SQLite never opens a database through: "
+                f"{linked_log_fix(links[0])}, with no ragtune command running")
     return (f"check that this user can read and write {path} and create files in {path.parent} (`ls -ld "
             f"{path.parent} {path}`); a home on a read-only mount cannot be used")
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any, Iterator
 
@@ -13,7 +14,7 @@ from .base import json_dumps, json_loads_or_raw
 QUERY_LOG_COLUMNS = ("id", "ts", "query", "normalized_query", "model_id", "adapter_id", "system_prompt_sha256",
                      "context", "retrieved", "output", "raw_output", "valid", "repaired", "refused",
                      "refusal_reason", "timings", "tokens_prompt", "tokens_completion", "cost", "cached", "review",
-                     "client_id", "arm")
+                     "client_id", "arm", "forgotten")
 # stored as JSON text, handed out as Python data (the raw text when a row is damaged)
 QUERY_LOG_JSON = ("context", "retrieved", "output", "timings", "review")
 QUERY_LOG_BOOL = ("valid", "repaired", "refused", "cached")
@@ -31,6 +32,25 @@ def _entry(row: tuple) -> dict[str, Any]:
     for k in QUERY_LOG_BOOL:
         d[k] = bool(d[k])
     return d
+
+
+_SOURCE_ID = re.compile(r"S\d{1,4}")  # a context id ("S1"): what a citation of a logged answer is
+
+
+def _blank_answer(obj: Any) -> dict[str, Any]:
+    """An answer or review without its text: its status and the ids it cited (rollout metrics count them), nothing
+    a person wrote (a hand-edited row's other keys, or a citation that is not a context id, go)."""
+    d = obj if isinstance(obj, dict) else {}
+    cites = d.get("citations") if isinstance(d.get("citations"), list) else []
+    return {"status": d.get("status") if d.get("status") in ("ok", "refused") else None, "answer": "",
+            "citations": [c for c in cites if isinstance(c, str) and _SOURCE_ID.fullmatch(c)]}
+
+
+def _blank_timings(obj: Any) -> dict[str, Any]:
+    """Timings without the scope (`ask --in`'s folders) or any other text: the numbers and the answer mode."""
+    d = obj if isinstance(obj, dict) else {}
+    return {k: v for k, v in d.items() if k != "scope" and (
+        v is None or isinstance(v, (int, float)) or (k == "answer_mode" and v in ("extractive", "free")))}
 
 
 class LogTables:
@@ -79,22 +99,24 @@ class LogTables:
     def recent_questions(self, limit: int = 200) -> list[str]:
         """The last `limit` distinct questions as typed, oldest first (the chat app's input history)."""
         rows = self.conn.execute(
-            "SELECT query FROM query_log WHERE id IN (SELECT max(id) FROM query_log GROUP BY query) "
-            "ORDER BY id DESC LIMIT ?", (int(limit),))
+            "SELECT query FROM query_log WHERE id IN (SELECT max(id) FROM query_log WHERE forgotten IS NULL "
+            "GROUP BY query) ORDER BY id DESC LIMIT ?", (int(limit),))
         return [r[0] for r in rows][::-1]
 
     def iter_query_log(self, *, reviewed_only: bool = False) -> Iterator[dict[str, Any]]:
-        """Oldest first; only rows with a human review when `reviewed_only`."""
-        sql = _SELECT_LOG + (" WHERE review IS NOT NULL" if reviewed_only else "") + " ORDER BY id"
+        """Oldest first; only rows with a human review when `reviewed_only`. Never a forgotten row (`log forget`):
+        what reads the log whole (the export, `eval run --replay`) makes training data or questions of it."""
+        sql = _SELECT_LOG + " WHERE forgotten IS NULL" + (" AND review IS NOT NULL" if reviewed_only else "") \
+            + " ORDER BY id"
         for row in self.conn.execute(sql):
             yield _entry(row)
 
     def set_query_review(self, log_id: int, review: Any) -> bool:
         """Store a human edit (JSON data) of one logged answer as its current review and append it to the entry's
-        review history (query_reviews), in one transaction; False when there is no such row."""
+        review history (query_reviews), in one transaction; False when there is no such row (or it was forgotten)."""
         text = json_dumps(review)
         with self.transaction():
-            self.conn.execute("UPDATE query_log SET review = ? WHERE id = ?", (text, int(log_id)))
+            self.conn.execute("UPDATE query_log SET review = ? WHERE id = ? AND forgotten IS NULL", (text, int(log_id)))
             if self.conn.changes() == 0:
                 return False
             self.conn.execute("INSERT INTO query_reviews(log_id, reviewed_at, review) VALUES (?, ?, ?)",
@@ -107,6 +129,79 @@ class LogTables:
         rows = self.conn.execute("SELECT reviewed_at, review FROM query_reviews WHERE log_id = ? ORDER BY id DESC",
                                  (int(log_id),))
         return [{"reviewed_at": ts, "review": json_loads_or_raw(text)} for ts, text in rows]
+
+    def forgotten_ids(self, ids: list[int]) -> set[int]:
+        """Those of `ids` whose row was forgotten (`log forget`)."""
+        marks = ", ".join("?" * len(ids))
+        return {r[0] for r in self.conn.execute(
+            f"SELECT id FROM query_log WHERE forgotten IS NOT NULL AND id IN ({marks})", [int(i) for i in ids])} \
+            if ids else set()
+
+    def forget_query_log(self, ids: list[int]) -> dict[str, Any]:
+        """Erase what users wrote and were told in the rows `ids`, in one transaction: the question (as typed and
+        normalised), the context (the sources' text), the retrieved chunks, the answer and the raw model output, the
+        scope in `timings`, the text of the current review and of every review in the history. Kept: the id, `ts`,
+        the flags, the numbers (timings, tokens, cost), the model, adapter, client and arm, and each answer's and
+        review's status and citation ids (what counts and rollout metrics read); `forgotten` is set to now. The
+        answer-cache entries holding a forgotten answer go too (matched by answer and raw output: the key is a hash;
+        every entry when a row's answer cannot be read). Then the write-ahead log is checkpointed and truncated, so
+        the old text is in no file (secure_delete zeroes it in the database's pages), unless a reader holds it.
+        Returns {"forgotten": ids blanked now, "already": ids forgotten before (left as they are), "unknown": ids of
+        no row, "reviews": history rows blanked, "cache": answer-cache entries removed}; with any unknown id nothing
+        is changed."""
+        wanted = sorted({int(i) for i in ids})
+        out: dict[str, Any] = {"forgotten": [], "already": [], "unknown": [], "reviews": 0, "cache": 0}
+        now = time.time()
+        with self.transaction():
+            rows = {}
+            for log_id in wanted:
+                row = self.one("SELECT id, forgotten, output, raw_output, timings, review FROM query_log WHERE id = ?",
+                               (log_id,))
+                if row is None:
+                    out["unknown"].append(log_id)
+                else:
+                    rows[log_id] = row
+            if out["unknown"]:
+                return out
+            answers: set[tuple[str, str]] = set()  # (answer, raw output) of the cache entries to remove
+            clear_cache = False
+            for log_id, (_, was, output, raw, timings, review) in rows.items():
+                if was is not None:
+                    out["already"].append(log_id)
+                    continue
+                data = json_loads_or_raw(output)
+                if isinstance(data, dict) and isinstance(data.get("answer"), str) and isinstance(raw, str):
+                    answers.add((data["answer"], raw))
+                else:
+                    clear_cache = True
+                self.conn.execute(
+                    "UPDATE query_log SET query = '', normalized_query = '', context = '[]', retrieved = '[]', "
+                    "output = ?, raw_output = '', timings = ?, review = ?, forgotten = ? WHERE id = ?",
+                    (json_dumps(_blank_answer(data)), json_dumps(_blank_timings(json_loads_or_raw(timings))),
+                     None if review is None else json_dumps(_blank_answer(json_loads_or_raw(review))), now, log_id))
+                for rid, text in self.query("SELECT id, review FROM query_reviews WHERE log_id = ?", (log_id,)):
+                    self.conn.execute("UPDATE query_reviews SET review = ? WHERE id = ?",
+                                      (json_dumps(_blank_answer(json_loads_or_raw(text))), rid))
+                    out["reviews"] += 1
+                out["forgotten"].append(log_id)
+            if clear_cache:
+                out["cache"] = self.clear_answer_cache()
+            else:
+                for answer, raw in answers:  # CASE: a damaged entry (not JSON) is never handed to json_extract
+                    self.conn.execute(
+                        "DELETE FROM answer_cache WHERE CASE WHEN json_valid(value) THEN "
+                        "json_extract(value, '$.answer') = ? AND json_extract(value, '$.raw_output') = ? ELSE 0 END",
+                        (answer, raw))
+                    out["cache"] += self.conn.changes()
+        if out["forgotten"] and not self.conn.in_transaction:  # not inside a caller's transaction: committed now
+            self.checkpoint()
+        return out
+
+    def checkpoint(self) -> bool:
+        """Copy the write-ahead log into the database and truncate it (the frames that wrote deleted or blanked text
+        go with it); False when a reader or writer of another connection kept it from completing."""
+        busy, _, _ = self.one("PRAGMA wal_checkpoint(TRUNCATE)") or (1, 0, 0)
+        return not busy
 
     # -- retention --------------------------------------------------------------------------------
     def prune_query_log(self, *, before: float | None = None, keep: int | None = None, keep_reviewed: bool = True,
@@ -203,8 +298,7 @@ class LogTables:
             self.conn.execute("DELETE FROM answer_cache WHERE rowid <= ?", (newest - bound + bound // 20,))
 
     def clear_answer_cache(self) -> int:
-        """Forget every cached answer; how many there were."""
-        with self.transaction():
-            n = int(self.scalar("SELECT count(*) FROM answer_cache", default=0))
-            self.conn.execute("DELETE FROM answer_cache")
-        return n
+        """Forget every cached answer; how many there were. One statement: atomic on its own, or part of the
+        caller's transaction."""
+        self.conn.execute("DELETE FROM answer_cache")
+        return int(self.conn.changes())

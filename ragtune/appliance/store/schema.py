@@ -194,6 +194,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         "0012_chunks_id_doc",
         "CREATE INDEX IF NOT EXISTS chunks_id_doc ON chunks(id, doc_id);",
     ),
+    (
+        # `ragtune log forget ID`: a user asked for their question to be erased. The row's text is blanked in place
+        # (logs.forget_query_log) and this says when; the row, its id and its numbers stay, so counts, rollout
+        # metrics and ids held elsewhere (eval records) keep their meaning. NULL: not forgotten.
+        "0013_query_log_forgotten",
+        "ALTER TABLE query_log ADD COLUMN forgotten REAL;",
+    ),
 ]
 
 
