@@ -156,7 +156,10 @@ def _write(home: Home, tmp: Path, dest: Path, res: BackupResult, include_externa
         res.database_bytes = _copy_database(home.db_path, tmp / home.db_path.name, dest / home.db_path.name)
         res.bytes += res.database_bytes
         res.files += 1
-        with Store(tmp / home.db_path.name) as copy:  # a home's database: WAL mode set, migrations of an older one
+        # counted as it is, never migrated: a backup of an older home taken before an upgrade is the way back to
+        # the ragtune that made it (docs/upgrading.md); the copy keeps the source's WAL mode (SQLite's backup copies
+        # the header), and its close removes the -wal/-shm its open made
+        with Store(tmp / home.db_path.name, readonly=True, clean_close=True) as copy:
             res.documents, res.chunks = copy.count_documents(), copy.count_chunks()
     _copy_registry_state(home.root, tmp, res)
     _copy_tree(home.root, tmp, "", res)

@@ -111,3 +111,22 @@ def test_a_home_of_the_first_store_layer_is_migrated_once_keeping_everything(hom
     with Store(home.db_path) as again:  # opened again: nothing applied twice
         assert dict(again.query("SELECT name, applied_at FROM _migrations")) == stamps
     assert not os.path.exists(str(home.db_path) + "-wal")
+
+
+def test_a_backup_of_an_older_home_is_not_migrated_so_it_is_the_way_back(home, tmp_path, monkeypatch):
+    # was: the copy was opened as a home and migrated, so the backup doctor recommends before an upgrade could not
+    # be used by the ragtune that made the home
+    import ragtune.appliance.store.base as base
+    from ragtune.appliance.backup import backup_home
+
+    home.ensure()
+    monkeypatch.setattr(base, "MIGRATIONS", MIGRATIONS[:5])
+    Store(home.db_path).close()
+    monkeypatch.undo()
+    res = backup_home(home, tmp_path / "before")
+    assert res.documents == 0
+    copy = tmp_path / "before" / home.db_path.name
+    with Store(copy, readonly=True, clean_close=True) as s:
+        assert s.applied_migrations() == [name for name, _ in MIGRATIONS[:5]]
+        assert s.query("PRAGMA journal_mode") == [("wal",)]
+    assert sorted(p.name for p in copy.parent.iterdir() if p.name.startswith(home.db_path.name)) == [copy.name]
