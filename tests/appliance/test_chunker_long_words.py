@@ -62,10 +62,31 @@ def _reference(text, tokenizer, chunk_tokens=200, overlap_tokens=40, max_seq_len
             s = e
             continue
         nxt = k = max(s + 1, e - overlap)
+        row = _reference_row(text, starts, s, nxt, e, overlap)
+        if row is not None:
+            s = row
+            continue
         while k < e and k > 0 and _cut_priority(text, int(ends[k - 1]), int(starts[k])) == _INSIDE:
             k += 1
         s = k if k < e else nxt
     return out
+
+
+def _reference_row(text, starts, s, nxt, e, overlap):
+    """Round 42: an overlap whose first token is inside a table row (a line starting with `|`, after the chunk's first
+    token) starts at that row's first token if it is at most 2 x overlap back (and past s), else at the next line's
+    first token before e."""
+    at = int(starts[nxt])
+    line = text.rfind("\n", 0, at) + 1
+    if line <= int(starts[s]) or not text[line:at].lstrip(" \t").startswith("|"):
+        return None  # a line the chunk began inside is not looked into
+    first = next(i for i in range(len(starts)) if starts[i] >= line)
+    if first >= max(s + 1, e - 2 * overlap):
+        return first
+    for i in range(nxt + 1, e):
+        if "\n" in text[at:int(starts[i])]:
+            return i
+    return None
 
 
 def _mixed(seed=0):

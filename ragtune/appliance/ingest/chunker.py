@@ -6,8 +6,8 @@ document text (`start_char`/`end_char`), which citations show.
 
 Cuts are placed, in order of preference, before a markdown heading (not a `#` line in a fenced or indented code
 block), at a paragraph break, at a line break, after a sentence, between words — the latest such place in the
-second half of the window. Chunks overlap by `overlap_tokens` (moved to a word start), except after a heading cut:
-a new section starts clean.
+second half of the window. Chunks overlap by `overlap_tokens` (moved to a word start, or to the start of a table row
+it falls in), except after a heading cut: a new section starts clean.
 Deterministic: same text + settings -> same chunks.
 """
 
@@ -249,10 +249,30 @@ def chunk_text(text: str, tokenizer: Any, *, chunk_tokens: int = 200, overlap_to
             s = e
             continue
         nxt = max(s + 1, e - overlap)
+        row = _row_start(text, starts, base, s, nxt, e, overlap)
+        if row is not None:
+            s = row
+            continue
         # start the overlap at a word (not a '##' piece), searching forward but never reaching e
         i = int(np.searchsorted(spaced, nxt))
         s = int(spaced[i]) if i < len(spaced) and spaced[i] < e else nxt
     return chunks
+
+
+def _row_start(text: str, starts: np.ndarray, base: int, s: int, nxt: int, e: int, overlap: int) -> int | None:
+    """Where the overlap starts when its first word, token `nxt`, is inside a table row (a line starting with `|`):
+    at that row's first token, so the next chunk repeats the row whole, not its tail without its label (`| 160 |`),
+    when that keeps the overlap under twice its size; else at the next line. None: not inside a table row."""
+    at = int(starts[nxt - base])
+    line = text.rfind("\n", int(starts[s - base]), at) + 1  # not further back than the chunk (a 50 MB line)
+    if not line or not text[line:at].lstrip(" \t").startswith("|"):
+        return None  # prose, a line the chunk began inside, or the overlap already starts a line
+    k = base + int(np.searchsorted(starts, line))  # the row's first token
+    if k >= max(s + 1, e - 2 * overlap):
+        return k
+    nl = text.find("\n", at, int(starts[e - base]))
+    k = base + int(np.searchsorted(starts, nl, side="right")) if nl >= 0 else e
+    return k if k < e else None
 
 
 def embedding_text(title: str, chunk: str, n_tokens: int, tokenizer: Any, max_seq_len: int = 256) -> str:
