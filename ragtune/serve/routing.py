@@ -56,6 +56,8 @@ class Router(_Router):
             return "none"
         if model.startswith(MODEL_PREFIX):
             ref = model[len(MODEL_PREFIX):]
+            if not ref.strip():  # "ragtune:": no such model (the registry's "empty model id" is not an ambiguity)
+                raise UnknownModel(model)
             try:
                 m = self.state.registry.manifest(ref)
             except InputError as exc:  # a prefix or name of several: say so, as for `adapter` (was a 404)

@@ -112,10 +112,7 @@ def prepared(settings: Settings, dataset: "RetrievalSet | Path | str", *, home: 
         retr = Retriever(s)
         try:
             doc_of, qrels, units = rset.judge(retr.store)
-            queries = [q for q in rset.queries if any(g > 0 for g in qrels.get(q["_id"], {}).values())]
-            unjudged = len(rset.queries) - len(queries)  # e.g. the unanswerable ones: said, not dropped silently
-            if split is not None:
-                queries = [q for q in queries if split_of(q["_id"]) == split]
+            queries, unjudged = judged_queries(rset.queries, qrels, split)
             if limit is not None:
                 queries = queries[:limit]
             if not queries:
@@ -162,6 +159,16 @@ def _run_modes(ctx: dict[str, Any], modes: Sequence[str], *, normalize: bool = T
             progress(i, len(qs))
     retr.reranker = reranker
     return out
+
+
+def judged_queries(queries: Sequence[dict[str, Any]], qrels: dict[str, dict[str, Any]], split: str | None
+                   ) -> tuple[list[dict[str, Any]], int]:
+    """The queries of `split` (all: None) with a relevant judgement, and how many of that split have none (e.g. the
+    unanswerable ones: said, not dropped silently). Counted within the split: "200 queries (dev half)" beside the
+    whole set's unjudged count would misstate both."""
+    pool = [q for q in queries if split is None or split_of(q["_id"]) == split]
+    kept = [q for q in pool if any(g > 0 for g in qrels.get(q["_id"], {}).values())]
+    return kept, len(pool) - len(kept)
 
 
 def evaluate(settings: Settings, dataset: "RetrievalSet | Path | str", *, modes: Sequence[str] | None = None, limit: int | None = None,
