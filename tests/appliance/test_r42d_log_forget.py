@@ -158,3 +158,31 @@ def test_the_cli_forgets_an_entry_and_its_cached_answer(fakes, capsys, home, tmp
     assert b"my-id-3391" not in _raw(home.db_path)
     # the cache entry went: the same question is answered afresh
     assert _ask(capsys, q)["cached"] is False
+
+
+def test_forget_takes_the_write_lock_before_it_reads(home, monkeypatch):
+    # was: it read its rows first; a serving writer's commit in between made that read snapshot stale, and the write
+    # then failed with BusyError whatever the busy timeout. Now the first statement takes the write lock.
+    import apsw
+
+    with open_store(home) as s:
+        gone = s.add_query_log(_secret_row())
+    seen: list[str] = []
+    with open_store(home) as s:
+        real = s.one
+
+        def one(sql, params=()):  # the first read: another writer must already be shut out
+            if not seen:
+                other = apsw.Connection(str(home.db_path))
+                other.setbusytimeout(0)
+                try:
+                    other.execute("INSERT INTO meta(key, value) VALUES ('x', 'y')")
+                    seen.append("written")
+                except apsw.BusyError:
+                    seen.append("locked")
+                other.close()
+            return real(sql, params)
+
+        monkeypatch.setattr(s, "one", one)
+        assert s.forget_query_log([gone])["forgotten"] == [gone]
+    assert seen == ["locked"]
