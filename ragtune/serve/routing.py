@@ -59,7 +59,8 @@ class Router(_Router):
             if not ref.strip():  # "ragtune:": no such model (the registry's "empty model id" is not an ambiguity)
                 raise UnknownModel(model)
             try:
-                m = self.state.registry.manifest(ref)
+                # among adapters only: `train --out a1` then `convert lora … a1.gguf` name a LoRA and its GGUF alike
+                m = self.state.registry.manifest(ref, kinds=ADAPTER_KINDS)
             except InputError as exc:  # a prefix or name of several: say so, as for `adapter` (was a 404)
                 raise AmbiguousAdapter(exc.message) from None
             except Exception:
@@ -77,7 +78,7 @@ class Router(_Router):
         if ref.lower() in (NONE_ADAPTER, DEFAULT_ADAPTER, ACTIVE_ADAPTER):
             return ref.lower()
         try:
-            m = self.state.registry.manifest(ref)
+            m = self.state.registry.manifest(ref, kinds=ADAPTER_KINDS)
         except ModelError:  # not in the registry
             m = None
         except InputError as exc:

@@ -66,3 +66,22 @@ def test_query_strings_head_and_options_as_documented(home):
         r = c.options(CHAT, headers={"Origin": "http://intranet", "Access-Control-Request-Method": "POST"})
         assert _error(r, 405, "method_not_allowed") and r.headers["allow"] == "POST"
         assert "access-control-allow-origin" not in r.headers
+
+
+def test_a_name_shared_by_a_lora_and_its_gguf_serves_the_gguf(home, tmp_path):
+    """`train --out a1` registers the LoRA folder as "a1", and `convert lora … --out a1.gguf` its GGUF as "a1" too:
+    `ragtune:a1` and /v1/ask's `adapter: "a1"` were a 400 adapter_ambiguous; only the GGUF can be served."""
+    reg = Registry(home)
+    folder = tmp_path / "a1"
+    folder.mkdir()
+    (folder / "adapter_config.json").write_text("{}", encoding="utf-8")
+    (folder / "adapter_model.safetensors").write_bytes(b"w" * 64)
+    reg.add(folder, "lora-hf", name="a1", copy=False)
+    gguf = reg.add(write_gguf(home.root / "a1.gguf", tag="a1"), "lora-gguf", name="a1").id
+    app = make_app(serve_settings(home), engine_factory=fake_factory(), workers=1)
+    msgs = [{"role": "user", "content": Q}]
+    with TestClient(app) as c:
+        r = c.post(CHAT, json={"model": "ragtune:a1", "messages": msgs})
+        assert r.status_code == 200 and r.json()["ragtune"]["adapter"] == gguf, r.text
+        r = c.post("/v1/ask", json={"question": Q, "adapter": "a1"})
+        assert r.status_code == 200, r.text
