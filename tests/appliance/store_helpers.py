@@ -25,3 +25,17 @@ def unit_vec(i: int) -> np.ndarray:
     v = np.zeros(EMBED_DIM, np.float32)
     v[i % EMBED_DIM] = 1.0
     return v
+
+
+# A rollback-journal database killed mid-transaction: the cache spills uncommitted pages into the main file, and
+# only its hot -journal can undo them (`python -c KILLED_WRITER DB`).
+KILLED_WRITER = """
+import os, sys, apsw
+c = apsw.Connection(sys.argv[1])
+for sql in ("PRAGMA journal_mode = DELETE", "PRAGMA cache_size = 5", "CREATE TABLE t(x)",
+            "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 100) "
+            "INSERT INTO t SELECT zeroblob(1000) FROM s",
+            "BEGIN", "UPDATE t SET x = randomblob(1000)"):
+    list(c.execute(sql))
+os._exit(0)
+"""

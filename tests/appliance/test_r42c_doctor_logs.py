@@ -14,16 +14,7 @@ from ragtune.appliance.doctor import diagnose
 from ragtune.appliance.store import Store, health
 from ragtune.cli import main
 
-_KILLED_WRITER = """
-import os, sys, apsw
-c = apsw.Connection(sys.argv[1])
-for sql in ("PRAGMA journal_mode = DELETE", "PRAGMA cache_size = 5", "CREATE TABLE t(x)",
-            "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 100) "
-            "INSERT INTO t SELECT zeroblob(1000) FROM s",
-            "BEGIN", "UPDATE t SET x = randomblob(1000)"):
-    list(c.execute(sql))
-os._exit(0)
-"""
+from .store_helpers import KILLED_WRITER
 
 
 def _database_lines(home) -> list:
@@ -39,7 +30,7 @@ def _made(home) -> Path:
 
 def test_a_hot_journal_is_named_with_the_write_that_rolls_it_back(home, capsys):
     db = _made(home)
-    subprocess.run([sys.executable, "-c", _KILLED_WRITER, str(db)], check=True)
+    subprocess.run([sys.executable, "-c", KILLED_WRITER, str(db)], check=True)
     assert health.hot_journal(db) == Path(f"{db}-journal")
     lines = _database_lines(home)
     assert [(c.status, c.name) for c in lines] == [("fail", "database")], lines  # one line, not four

@@ -14,18 +14,7 @@ import pytest
 from ragtune.appliance.errors import StoreError
 from ragtune.appliance.store import health
 
-# A rollback-journal database killed mid-transaction: the cache spills uncommitted pages into the main file, and
-# only its hot -journal can undo them.
-_KILLED_WRITER = """
-import os, sys, apsw
-c = apsw.Connection(sys.argv[1])
-for sql in ("PRAGMA journal_mode = DELETE", "PRAGMA cache_size = 5", "CREATE TABLE t(x)",
-            "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 100) "
-            "INSERT INTO t SELECT zeroblob(1000) FROM s",
-            "BEGIN", "UPDATE t SET x = randomblob(1000)"):
-    list(c.execute(sql))
-os._exit(0)
-"""
+from .store_helpers import KILLED_WRITER
 
 
 def _listing(folder: Path) -> dict[str, bytes]:
@@ -54,7 +43,7 @@ def test_a_hot_rollback_journal_is_never_read_past(tmp_path):
     """Was: only -wal/-shm counted, so the file was read `immutable`, which ignores the journal: the killed
     transaction's uncommitted rows were read (and `doctor` checked them) as the database."""
     db = tmp_path / "t.db"
-    subprocess.run([sys.executable, "-c", _KILLED_WRITER, str(db)], check=True)
+    subprocess.run([sys.executable, "-c", KILLED_WRITER, str(db)], check=True)
     assert Path(f"{db}-journal").stat().st_size > 0
     assert health.in_use(db)
     before = _listing(tmp_path)
