@@ -7,6 +7,7 @@ import hashlib
 import json
 from typing import Any, Callable, Sequence
 
+from .tablehead import with_head
 from .types import ContextItem, Hit
 
 # Short and literal: the default model has 135M parameters. Identical on the base and lora paths. It asks for the
@@ -31,7 +32,7 @@ def system_prompt_sha256(system: str = SYSTEM_PROMPT) -> str:
 def context_from_hits(hits: Sequence[Hit]) -> list[ContextItem]:
     """Assign S1…Sk in rank order."""
     return [
-        ContextItem(id=f"S{i}", text=h.text, chunk_id=h.chunk_id, source=h.source, title=h.title,
+        ContextItem(id=f"S{i}", text=with_head(h.text, h.table_head), chunk_id=h.chunk_id, source=h.source, title=h.title,
                     start_char=h.start_char, end_char=h.end_char, sha256=h.sha256)
         for i, h in enumerate(hits, start=1)
     ]

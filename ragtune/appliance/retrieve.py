@@ -27,6 +27,7 @@ from .fusion import fuse, interpolate
 from .lexical import query_terms
 from .rankstages import copy_hit, drop_duplicates, mmr_order, trim_to_budget
 from .scope import Scope, normalise_filters, plan as plan_scope
+from .tablehead import table_heads
 from .vectors import VectorIndex, VectorSearch
 
 MODES = ("bm25", "vector", "hybrid")
@@ -359,7 +360,8 @@ class Retriever:
                           original=original, original_vector=original_vector)
         ranked = self.rerank(normalized_query, [copy_hit(h) for h in cands], original=original)
         picked = self.diversify(ranked, k)
-        return trim_to_budget(picked, self.cfg.context_tokens, self._count, self._truncate), cands
+        served = trim_to_budget(picked, self.cfg.context_tokens, self._count, self._truncate)
+        return table_heads(served, self.store.chunks_before), cands
 
     def _lexical_in_step(self, version: int) -> bool:
         """Bring the BM25 index to the store's `version` if it lags (ensure_synced) and whether it reflects it

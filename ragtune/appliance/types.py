@@ -27,6 +27,7 @@ class Hit:
     vector_score: float | None = None
     fused: float = 0.0
     rerank: float | None = None
+    table_head: str = ""  # the header row + rule of the table the chunk starts inside (tablehead.py), shown before it
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

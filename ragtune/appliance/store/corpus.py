@@ -217,6 +217,13 @@ class CorpusTables:
         return [tuple(r) for r in self.conn.execute(
             "SELECT ord, text, start_char, end_char FROM chunks WHERE doc_id = ? ORDER BY ord", (int(doc_id),))]
 
+    def chunks_before(self, doc_id: int, ord_: int, n: int) -> list[tuple[int, str, int]]:
+        """(ord, text, start_char) of the up to `n` chunks of a document just before chunk `ord_`, nearest first
+        (the UNIQUE (doc_id, ord) index)."""
+        return [tuple(r) for r in self.conn.execute(
+            "SELECT ord, text, start_char FROM chunks WHERE doc_id = ? AND ord < ? AND ord >= ? ORDER BY ord DESC",
+            (int(doc_id), int(ord_), int(ord_) - int(n)))]
+
     def chunk_embeddings(self, doc_id: int) -> list[dict[str, Any]]:
         """{ord, text, start_char, end_char, n_tokens, embed_ids_sha256 (the token-id hash; None on rows stored
         before migration 0008), embedding (float32 blob, None if missing)} of a document's chunks, in order: what a
