@@ -279,6 +279,10 @@ def log_forget(app, log_ids: tuple[int, ...], as_json: bool) -> None:
                + f", {out['reviews']} review(s) and {out['cache']} cached answer(s)")
     if out["already"]:
         click.echo(f"already forgotten: {', '.join(map(str, out['already']))}", err=True)
+    if out.get("checkpointed") is False:  # another connection (a running serve) holds the write-ahead log
+        click.echo("note: another ragtune process has the database open, so the erased text stays in "
+                   f"{shown_path(str(app.home.db_path) + '-wal')} until it is checkpointed (when that process stops, or "
+                   "run `ragtune log forget` again later)", err=True)
 
 
 @log_group.command("prune")

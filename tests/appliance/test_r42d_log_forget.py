@@ -49,7 +49,8 @@ def test_forget_blanks_the_text_keeps_the_numbers_and_leaves_no_trace_in_the_fil
         assert SECRET_Q.encode() in _raw(home.db_path)
 
         out = s.forget_query_log([gone])
-        assert out == {"forgotten": [gone], "already": [], "unknown": [], "reviews": 2, "cache": 1}
+        assert out == {"forgotten": [gone], "already": [], "unknown": [], "reviews": 2, "cache": 1,
+                       "checkpointed": True}
         e = s.query_log_entry(gone)
         assert e["forgotten"] is not None and s.query_log_entry(keep)["forgotten"] is None
         assert e["query"] == e["normalized_query"] == e["raw_output"] == ""
@@ -186,3 +187,22 @@ def test_forget_takes_the_write_lock_before_it_reads(home, monkeypatch):
         monkeypatch.setattr(s, "one", one)
         assert s.forget_query_log([gone])["forgotten"] == [gone]
     assert seen == ["locked"]
+
+
+def test_a_checkpoint_another_process_blocks_is_said_and_a_second_forget_retries_it(home, capsys):
+    # was: the erased text stayed in -wal while a reader (a running serve) held it, and the command said nothing
+    import apsw
+
+    with open_store(home) as s:
+        gone = s.add_query_log(_secret_row())
+    reader = apsw.Connection(str(home.db_path))
+    reader.execute("BEGIN")
+    list(reader.execute("SELECT count(*) FROM query_log"))  # a read snapshot keeps the WAL from being truncated
+    assert main(["--home", str(home.root), "log", "forget", str(gone)]) == 0
+    assert "stays in" in capsys.readouterr().err
+    reader.execute("COMMIT")
+    reader.close()
+    assert main(["--home", str(home.root), "log", "forget", str(gone), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["already"] == [gone] and out["checkpointed"] is True
+    assert SECRET_Q.encode() not in _raw(home.db_path)

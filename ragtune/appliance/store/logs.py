@@ -196,8 +196,9 @@ class LogTables:
                         "json_extract(value, '$.answer') = ? AND json_extract(value, '$.raw_output') = ? ELSE 0 END",
                         (answer, raw))
                     out["cache"] += self.conn.changes()
-        if out["forgotten"] and not self.conn.in_transaction:  # not inside a caller's transaction: committed now
-            self.checkpoint()
+        if (out["forgotten"] or out["already"]) and not self.conn.in_transaction:  # committed now (not inside a
+            # caller's transaction): the frames that held the text go; a second forget retries a blocked checkpoint
+            out["checkpointed"] = self.checkpoint()
         return out
 
     def checkpoint(self) -> bool:
