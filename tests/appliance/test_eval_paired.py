@@ -120,8 +120,11 @@ def test_compare_bad_input_is_a_clear_error(settings, tmp_path, capsys):
     (tmp_path / "old").mkdir()
     assert main(["eval", "compare", str(tmp_path / "old"), str(tmp_path / "a")]) == 2
     assert "items.jsonl: not found: compare reads the items.jsonl" in capsys.readouterr().err
-    with pytest.raises(InputError, match="with itself"):
+    with pytest.raises(InputError, match="with itself: name a second run"):
         P.compare_runs(tmp_path / "a", arm="A")
+    # the same run named twice: not "name a second run" (one was named)
+    with pytest.raises(InputError, match="both runs named are this one"):
+        P.compare_runs(tmp_path / "a", tmp_path / "a", arm="A")
     with pytest.raises(InputError, match="no answers of arm C"):
         P.compare_runs(tmp_path / "a", tmp_path / "a", arm="C", base_arm="A")
 

@@ -302,7 +302,9 @@ def compare_runs(base_path: str | Path, new_path: str | Path | None = None, *, a
                              else (base_items, base_report))
     base_arm = base_arm or arm
     if base_items.resolve() == new_items.resolve() and base_arm == arm:
-        raise InputError(f"{base_items}: comparing arm {arm} with itself: name a second run, or --base-arm")
+        raise InputError(f"{base_items}: comparing arm {arm} with itself" + (
+            ": both runs named are this one; name another run, or compare two arms of it with --base-arm"
+            if new_path is not None else ": name a second run, or --base-arm"))
     identities = [_identity(r) for r in (base_report, new_report)]
     if None not in identities and identities[0] != identities[1]:
         raise InputError(f"{base_path} and {new_path} answered different datasets "
