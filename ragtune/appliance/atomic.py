@@ -188,17 +188,20 @@ def _same_file(fd: int, path: Path) -> bool:
     return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
 
 
-def replace_into(tmp: Path | str, dest: Path | str, *, keep_existing: bool = False, perms: int | None = None) -> bool:
+def replace_into(tmp: Path | str, dest: Path | str, *, keep_existing: bool = False, perms: int | None = None,
+                 new_perms: int | None = None) -> bool:
     """Move a finished temporary file or folder onto `dest`. A folder replaces an existing folder by a swap
     (RENAME_EXCHANGE where Linux has it; else the old one is renamed aside, then the new one in: a kill between the
     two is undone by the next sweep_stale of `dest`), then the old copy is removed. With `keep_existing`, an
     existing `dest` wins instead and `tmp` is removed (a concurrent writer finished first and its copy is
     equivalent). True if `tmp` was placed. `perms`: the new file's mode bits instead of open()'s (set before the
     rename: never readable more widely). Without `perms`, a file that replaces a regular file keeps that file's mode:
-    one its owner made private (a 0600 export of the query log) does not become world-readable by being rewritten."""
+    one its owner made private (a 0600 export of the query log) does not become world-readable by being rewritten;
+    one that replaces none (or a link) gets `new_perms` when given (a new config.toml or log export: owner-only)."""
     tmp, dest = Path(tmp), Path(dest)
-    if perms is None:
-        perms = _kept_mode(dest) if not tmp.is_dir() else None
+    if perms is None and not tmp.is_dir():
+        perms = _kept_mode(dest)
+        perms = new_perms if perms is None else perms
     os.chmod(tmp, perms if perms is not None else default_file_mode() | (0o111 if tmp.is_dir() else 0))
     if keep_existing and dest.exists():
         _remove(tmp)
@@ -246,7 +249,7 @@ def is_special(path: Path | str) -> bool:
 
 @contextmanager
 def atomic_path(dest: Path | str, *, folder: bool = False, keep_existing: bool = False,
-                perms: int | None = None) -> Iterator[Path]:
+                perms: int | None = None, new_perms: int | None = None) -> Iterator[Path]:
     """A private temporary path beside `dest` (an empty file, or an empty folder with `folder=True`) for the
     block to fill; moved onto `dest` when the block ends normally (see replace_into), removed if it raises."""
     dest = Path(dest)
@@ -257,7 +260,7 @@ def atomic_path(dest: Path | str, *, folder: bool = False, keep_existing: bool =
     tmp, fd = locked_temporary(dest, folder)
     try:
         yield tmp
-        replace_into(tmp, dest, keep_existing=keep_existing, perms=perms)
+        replace_into(tmp, dest, keep_existing=keep_existing, perms=perms, new_perms=new_perms)
     finally:
         if tmp.exists():
             _remove(tmp)
@@ -286,7 +289,7 @@ def locked_temporary(dest: Path, folder: bool) -> tuple[Path, int]:
 
 @contextmanager
 def atomic_open(dest: Path | str, mode: str = "w", *, encoding: str | None = "utf-8",
-                perms: int | None = None) -> Iterator[IO[Any]]:
+                perms: int | None = None, new_perms: int | None = None) -> Iterator[IO[Any]]:
     """`with atomic_open(path) as fh: fh.write(…)`: flushed and fsynced, then renamed onto `path`. A device or a
     pipe (`--out /dev/null`) is written in place: there is nothing to keep whole there. A failed write (a full
     disk) names `dest`."""
@@ -295,7 +298,7 @@ def atomic_open(dest: Path | str, mode: str = "w", *, encoding: str | None = "ut
             with open(dest, mode, encoding=None if "b" in mode else encoding) as fh:
                 yield fh
             return
-        with atomic_path(dest, perms=perms) as tmp:
+        with atomic_path(dest, perms=perms, new_perms=new_perms) as tmp:
             with open(tmp, mode, encoding=None if "b" in mode else encoding) as fh:
                 yield fh
                 fh.flush()
@@ -306,8 +309,8 @@ def atomic_open(dest: Path | str, mode: str = "w", *, encoding: str | None = "ut
         raise
 
 
-def atomic_write_text(dest: Path | str, text: str, *, perms: int | None = None) -> None:
-    with atomic_open(dest, perms=perms) as fh:
+def atomic_write_text(dest: Path | str, text: str, *, perms: int | None = None, new_perms: int | None = None) -> None:
+    with atomic_open(dest, perms=perms, new_perms=new_perms) as fh:
         fh.write(text)
 
 

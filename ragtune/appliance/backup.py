@@ -380,7 +380,7 @@ def _config_paths(root: Path, tmp: Path, res: BackupResult) -> None:
                             f"the copy's config.toml could not be rewritten: used elsewhere, the backup still reads it "
                             f"there; write `{rel}` (relative paths in config.toml are the home's)")
     if new != text:
-        atomic_write_text(cfg, new, perms=stat.S_IMODE(cfg.stat().st_mode))
+        atomic_write_text(cfg, new)  # keeps the copy's mode (atomic.replace_into)
 
 
 def _keep(src: Path, path: Path, rel: str, res: BackupResult) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import stat
 from contextlib import ExitStack, contextmanager
 from dataclasses import fields
 from pathlib import Path
@@ -303,11 +302,9 @@ def _write_config(path: Path, text: str) -> None:
         raise ConfigError(f"{path}: cannot write config: {exc}") from None
     if is_special(target):  # `--config /dev/null` reads as an empty file, but a setting written there is lost
         raise ConfigError(f"{path}: cannot write config: not a regular file (a device, pipe or socket)")
-    try:
-        perms = stat.S_IMODE(target.stat().st_mode)
-    except OSError:
-        perms = PRIVATE_FILE_MODE  # a new file: owner-only (docs/security.md); `config set serve.tokens` may come first
-    atomic_write_text(target, text, perms=perms)
+    # an existing file keeps its mode (atomic.replace_into); a new one is owner-only (docs/security.md): `config set
+    # serve.tokens` may come first
+    atomic_write_text(target, text, new_perms=PRIVATE_FILE_MODE)
 
 
 def default_config_text() -> str:

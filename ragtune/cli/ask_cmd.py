@@ -239,11 +239,9 @@ def log_export(app, fmt: str, out: str | None, force: bool, reviewed_only: bool)
             n = export_train_jsonl(store, sys.stdout, reviewed_only=reviewed_only, skipped=skipped)
         else:
             make_dir(Path(out).parent)  # a file in the way is an input error, not an OSError
-            # never leave a half-written export behind; a new file owner-only (users' questions), a replaced one
-            # keeps its mode
-            perms = None if Path(out).exists() and not Path(out).is_symlink() else PRIVATE_FILE_MODE  # a link
-            # is replaced, never written through: the new file is new
-            with atomic_open(Path(out), perms=perms) as fh:
+            # never leave a half-written export behind; a new file (or one replacing a link) owner-only: users'
+            # questions; a replaced file keeps its mode (atomic.replace_into)
+            with atomic_open(Path(out), new_perms=PRIVATE_FILE_MODE) as fh:
                 n = export_train_jsonl(store, fh, reviewed_only=reviewed_only, skipped=skipped)
     click.echo(f"exported {n} example(s){' to ' + shown_path(out) if out else ''}", err=True)
     if skipped:  # never dropped unseen: name the rows to look at (`ragtune log show ID`)
