@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .hashing import sha256_text
+from .tablehead import ROW_START
 
 _I = re.IGNORECASE
 _AI = r"(?:ai|a\.i\.|assistants?|models?|llms?|bots?|chat ?bots?|language models?|gpt|agents?)"
@@ -87,7 +88,7 @@ _WORD = re.compile(r"\S+")  # the same whitespace as str.split(), so offsets lin
 _BLOCK_BREAK = re.compile(r"\n[ \t]*(?=\n)|\n(?=[ \t]{0,3}(?:#{1,6}\s|[-*+>]\s|\d{1,3}[.)]\s|\||\*\*))"
                           r"|(?<=\n)[ \t]{0,3}(?:#{1,6}\s|\|)[^\n]*\n|\A[ \t]{0,3}(?:#{1,6}\s|\|)[^\n]*\n")
 _CELL = re.compile(r"\|[-:|]*")  # in a table row, a cell separator or rule ("|", "|---|:--|"): never quoted
-_TABLE_ROW = re.compile(r"^[ \t]{0,3}\|[^\n]*", re.MULTILINE)  # a "|" elsewhere is text ("{ x | x > 0 }")
+_TABLE_ROW = re.compile(rf"^{ROW_START}[^\n]*", re.MULTILINE)  # a "|" elsewhere is text ("{ x | x > 0 }")
 # In the answer cache key: what is fenced off changes what an answer may quote and cite. Derived from the patterns,
 # so editing one can never leave stale answers behind (a change to the code: answer_code.py's digest).
 RULES_VERSION = sha256_text("\n".join(p.pattern for p in (*PATTERNS, _COMMENT, _SENTENCE_END)))[:16]

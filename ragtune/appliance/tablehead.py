@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 from .types import Hit
 
 LOOK_BACK = 6  # chunks before a hit searched for its table's header (a table longer than that: no header found)
 MAX_HEAD_CHARS = 600  # a header row longer than that is not shown (a "table" that is a page of pipes)
-_ROW = re.compile(r"[ \t]{0,3}\|")
+ROW_START = r"[ \t]{0,3}\|"  # a markdown table row's line starts so (4 spaces would make it code): injection.py too
+_ROW = re.compile(ROW_START)
 _RULE = re.compile(r"[ \t]{0,3}\|?[ \t]*:?-{2,}:?[ \t]*(\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t]*")
 
 
@@ -75,4 +76,4 @@ def with_head(text: str, head: str) -> str:
     return f"{head}\n{text}" if head else text
 
 
-__all__: list[Any] = ["LOOK_BACK", "head_before", "table_heads", "with_head"]
+__all__ = ["LOOK_BACK", "ROW_START", "head_before", "table_heads", "with_head"]
