@@ -435,7 +435,7 @@ def _permissions(home: Home, s: Any, rep: Report) -> None:
     if os.name != "posix":
         return
     config = Path(s.source) if s is not None and s.serve.tokens and s.source != "defaults" else None
-    db = [home.db_path, *(home.db_path.with_name(home.db_path.name + sfx) for sfx in ("-wal", "-shm", "-journal"))]
+    db = [home.db_path, *(home.db_path.with_name(home.db_path.name + sfx) for sfx in health.DB_LOGS)]
     found = []
     for path, mask, what in [(home.root, 0o007, "the home folder"), *((p, 0o077, p.name) for p in db),
                              *(((config, 0o077, f"{config.name} (it holds [serve] tokens)"),) if config else ())]:
