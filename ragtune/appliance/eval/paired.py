@@ -214,7 +214,8 @@ def rows_from_store(report: Path, home: Any) -> list[dict[str, Any]] | None:
     """The rows of a run made before items.jsonl existed, rebuilt: its answers from the store of `home` (the run
     its report.json names), scored against its dataset read again (the same split, sample and F1 threshold), which
     must be the one it answered (its identity). None when the home's store does not have that run."""
-    rid = read_json_object(report).get("run_id")
+    made = read_json_object(report)
+    rid = made.get("run_id")
     if home is None or not isinstance(rid, str) or not Path(home.db_path).is_file():
         return None
     from ..store.health import open_as_is
@@ -240,7 +241,7 @@ def rows_from_store(report: Path, home: Any) -> list[dict[str, Any]] | None:
                          f"now {dataset.identity[:12]})", hint="put the dataset the run answered back, or run the "
                                                                 "eval again")
     items = sample(split_items(dataset.items, cfg.get("split")), cfg.get("limit"), int(cfg.get("seed") or 0))
-    criteria = read_json_object(report).get("criteria")
+    criteria = made.get("criteria")
     f1 = criteria.get("f1_threshold") if isinstance(criteria, dict) else None
     if not isinstance(f1, (int, float)) or isinstance(f1, bool):
         from ..config import EvalConfig
