@@ -147,7 +147,8 @@ class LogTables:
         every entry when a row's answer cannot be read). Then the write-ahead log is checkpointed and truncated, so
         the old text is in no file (secure_delete zeroes it in the database's pages), unless a reader holds it.
         Returns {"forgotten": ids blanked now, "already": ids forgotten before (left as they are), "unknown": ids of
-        no row, "reviews": history rows blanked, "cache": answer-cache entries removed}; with any unknown id nothing
+        no row, "reviews": history rows blanked, "cache": answer-cache entries removed, "checkpointed": whether the
+        checkpoint completed (absent inside a caller's transaction or with no known id)}; with any unknown id nothing
         is changed."""
         wanted = sorted({int(i) for i in ids})
         out: dict[str, Any] = {"forgotten": [], "already": [], "unknown": [], "reviews": 0, "cache": 0}
