@@ -142,8 +142,10 @@ def set_review(store: Store, log_id: int, answer: Any, *, max_answer_chars: int 
     `notes`. Returns (the saved review, the review it replaced or None): a second review becomes the current one
     (used on export), the earlier ones stay in the entry's history (show_entry). `origin`: (file, its text) when
     the answer came from a file, so that an error names the file and the line of the offending key. Nothing is
-    written on an error."""
+    written on an error, nor for a forgotten entry (`log forget`: an InputError that says so)."""
     entry = get_entry(store, log_id)
+    if entry.get("forgotten") is not None:  # its context is erased: nothing to check a review against, or train on
+        raise _forgotten(log_id)
     if isinstance(answer, str):
         answer = loads_located(answer, "review answer", record=True)  # a person's: its words, never Python's
     ctx = entry["context"] if isinstance(entry["context"], list) else []
@@ -161,9 +163,16 @@ def set_review(store: Store, log_id: int, answer: Any, *, max_answer_chars: int 
                          f"instead of {json.dumps(answer['answer'], ensure_ascii=False)}")
         answer = {**answer, "answer": REFUSAL_TEXT}
     previous = entry["review"]
-    if not store.set_query_review(log_id, answer):  # deleted since it was read
+    if not store.set_query_review(log_id, answer):  # forgotten or pruned since it was read
+        if store.forgotten_ids([log_id]):
+            raise _forgotten(log_id)
         raise InputError(f"no query log entry {log_id}", hint="see `ragtune log list`")
     return answer, previous
+
+
+def _forgotten(log_id: int) -> InputError:
+    return InputError(f"entry {log_id} was forgotten (`ragtune log forget`): it cannot be reviewed",
+                      hint=f"`ragtune log show {log_id}` shows what is left of it: its numbers")
 
 
 REVIEW_SHAPE = '{"status": "ok"|"refused", "answer": str, "citations": [ids]}'

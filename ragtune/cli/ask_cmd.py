@@ -153,11 +153,13 @@ def log_show(app, log_id: int, as_json: bool) -> None:
     print_json(entry)
     if entry.get("forgotten") is not None and not as_json:  # `log forget`: only its numbers are left
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(entry["forgotten"]))
-        click.echo(f"entry {log_id} was forgotten ({when}): its question, sources, answer and reviews are erased",
-                   err=True)
+        click.echo(f"entry {log_id} was forgotten ({when}): its question, sources, answer, reviews and who asked "
+                   "are erased", err=True)
     if as_json or not entry["reviews"]:
         return
-    click.echo(f"{len(entry['reviews'])} review(s), the current one first:", err=True)
+    # a forgotten entry has no current review: its history keeps each one's status, citations and time
+    order = "newest first, their text erased" if entry.get("forgotten") is not None else "the current one first"
+    click.echo(f"{len(entry['reviews'])} review(s), {order}:", err=True)
     for r in entry["reviews"]:
         ts = r["reviewed_at"]
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if isinstance(ts, (int, float)) else \
@@ -196,9 +198,7 @@ def log_review(app, log_id: int, answer_json: str, as_json: bool) -> None:
         except (ValueError, RecursionError):
             pass
     notes: list[str] = []
-    with _store(app) as store:
-        if store.forgotten_ids([log_id]):  # its context is erased: nothing to check a review against, or train on
-            raise InputError(f"entry {log_id} was forgotten (`ragtune log forget`): it cannot be reviewed")
+    with _store(app) as store:  # a forgotten entry is refused there, with a message that says so
         saved, previous = set_review(store, log_id, answer, max_answer_chars=app.settings.generate.max_answer_chars,
                                      origin=origin, notes=notes)
     for note in notes:  # what was stored is not what was given: said, --json too (its "review" is what was stored)
@@ -235,6 +235,7 @@ def log_export(app, fmt: str, out: str | None, force: bool, reviewed_only: bool)
                          hint="choose another --out, or pass --force to replace it")
     skipped: list[int] = []
     with _store(app) as store:
+        forgotten = store.count_forgotten(reviewed_only=reviewed_only)
         if out is None:
             n = export_train_jsonl(store, sys.stdout, reviewed_only=reviewed_only, skipped=skipped)
         else:
@@ -244,6 +245,9 @@ def log_export(app, fmt: str, out: str | None, force: bool, reviewed_only: bool)
             with atomic_open(Path(out), new_perms=PRIVATE_FILE_MODE) as fh:
                 n = export_train_jsonl(store, fh, reviewed_only=reviewed_only, skipped=skipped)
     click.echo(f"exported {n} example(s){' to ' + shown_path(out) if out else ''}", err=True)
+    if forgotten:  # not damaged, not missing: erased on a user's request, and never training data
+        click.echo(f"left out {forgotten} forgotten entr{'y' if forgotten == 1 else 'ies'} (`ragtune log forget`)",
+                   err=True)
     if skipped:  # never dropped unseen: name the rows to look at (`ragtune log show ID`)
         ids = ", ".join(map(str, skipped[:20])) + (f" … ({len(skipped)} in all)" if len(skipped) > 20 else "")
         click.echo(f"warning: left out {len(skipped)} damaged row(s) (context or answer not as logged): {ids}",
@@ -258,10 +262,11 @@ def log_export(app, fmt: str, out: str | None, force: bool, reviewed_only: bool)
 def log_forget(app, log_ids: tuple[int, ...], as_json: bool) -> None:
     """Erase what entries ID hold of a user (a user asked for their question to be deleted).
 
-    The question, the sources' text, the answer, the raw model output and the text of every review are blanked in
-    the database file; the id, the time and the numbers (flags, timings, tokens) stay, so counts and metrics do not
-    change. The entry is marked forgotten: `log list` and `log show` say so, `log export` and `eval run --replay`
-    leave it out. Cached answers to it are removed too. An id with no entry changes nothing (exit 2)."""
+    The question, the sources' text, the answer, the raw model output, the text of every review and who asked (the
+    client id) are blanked in the database file; the id, the time and the numbers (flags, timings, tokens) stay, so
+    counts and metrics do not change. The entry is marked forgotten: `log list` and `log show` say so, `log export`
+    and `eval run --replay` leave it out, `log review` refuses it, and retention removes it as an unreviewed entry.
+    Cached answers to it are removed too. An id with no entry changes nothing (exit 2)."""
     with _store(app) as store:
         out = store.forget_query_log(list(log_ids))
     if out["unknown"]:

@@ -56,11 +56,13 @@ def test_forget_blanks_the_text_keeps_the_numbers_and_leaves_no_trace_in_the_fil
         assert e["query"] == e["normalized_query"] == e["raw_output"] == ""
         assert e["context"] == [] and e["retrieved"] == []
         assert e["output"] == {"status": "ok", "answer": "", "citations": ["S1"]}  # what rollout metrics count
-        assert e["review"] == {"status": "ok", "answer": "", "citations": ["S1"]}
-        assert [r["review"]["answer"] for r in s.query_review_history(gone)] == ["", ""]
+        assert e["review"] is None  # round 43: not training data any more (the history keeps status and ids)
+        assert [r["review"] for r in s.query_review_history(gone)] == [{"status": "ok", "answer": "",
+                                                                        "citations": ["S1"]}] * 2
+        assert e["client_id"] is None  # round 43: who asked identifies the user too
         assert e["timings"] == {"total_ms": 12.5, "answer_mode": "free"}  # the scope's folder is text too
         for k in ("id", "ts", "valid", "repaired", "refused", "cached", "tokens_prompt", "tokens_completion", "cost",
-                  "model_id", "adapter_id", "client_id", "arm"):
+                  "model_id", "adapter_id", "arm"):
             assert e[k] == before[k], k
         assert s.cached_answer("k-secret") is None and s.cached_answer("k-other") is not None
         assert s.scalar("SELECT count(*) FROM answer_cache") == 2  # the damaged entry is left: it holds no answer

@@ -137,14 +137,24 @@ class LogTables:
             f"SELECT id FROM query_log WHERE forgotten IS NOT NULL AND id IN ({marks})", [int(i) for i in ids])} \
             if ids else set()
 
+    def count_forgotten(self, *, reviewed_only: bool = False) -> int:
+        """How many rows were forgotten (`log forget`); with `reviewed_only`, those that had a review (its history
+        is kept): what an export leaves out for being forgotten."""
+        return int(self.scalar(
+            "SELECT count(*) FROM query_log q WHERE forgotten IS NOT NULL" + (
+                " AND EXISTS (SELECT 1 FROM query_reviews r WHERE r.log_id = q.id)" if reviewed_only else ""),
+            default=0))
+
     def forget_query_log(self, ids: list[int]) -> dict[str, Any]:
-        """Erase what users wrote and were told in the rows `ids`, in one transaction: the question (as typed and
-        normalised), the context (the sources' text), the retrieved chunks, the answer and the raw model output, the
-        scope in `timings`, the text of the current review and of every review in the history. Kept: the id, `ts`,
-        the flags, the numbers (timings, tokens, cost), the model, adapter, client and arm, and each answer's and
-        review's status and citation ids (what counts and rollout metrics read); `forgotten` is set to now. The
-        answer-cache entries holding a forgotten answer go too (matched by answer and raw output: the key is a hash;
-        every entry when a row's answer cannot be read). Then the write-ahead log is checkpointed and truncated, so
+        """Erase what users wrote and were told in the rows `ids`, and who asked, in one transaction: the question
+        (as typed and normalised), the context (the sources' text), the retrieved chunks, the answer and the raw
+        model output, the scope in `timings`, `client_id` (NULL), the current review (NULL: the row is not training
+        data any more, so retention keeps it no longer than an unreviewed one) and the text of every review in the
+        history. Kept: the id, `ts`, the flags, `refusal_reason` (a code), the numbers (timings, tokens, cost), the
+        model, adapter and arm, the answer's status and citation ids (what counts and rollout metrics read) and
+        each history review's status, citation ids and time; `forgotten` is set to now. The answer-cache entries
+        holding a forgotten answer go too (matched by answer and raw output: the key is a hash; every entry when a
+        row's answer cannot be read). Then the write-ahead log is checkpointed and truncated, so
         the old text is in no file (secure_delete zeroes it in the database's pages), unless a reader holds it.
         Returns {"forgotten": ids blanked now, "already": ids forgotten before (left as they are), "unknown": ids of
         no row, "reviews": history rows blanked, "cache": answer-cache entries removed, "checkpointed": whether the
@@ -159,7 +169,7 @@ class LogTables:
             self.conn.execute("UPDATE query_log SET forgotten = forgotten WHERE 0")
             rows = {}
             for log_id in wanted:
-                row = self.one("SELECT id, forgotten, output, raw_output, timings, review FROM query_log WHERE id = ?",
+                row = self.one("SELECT id, forgotten, output, raw_output, timings FROM query_log WHERE id = ?",
                                (log_id,))
                 if row is None:
                     out["unknown"].append(log_id)
@@ -169,7 +179,7 @@ class LogTables:
                 return out
             answers: set[tuple[str, str]] = set()  # (answer, raw output) of the cache entries to remove
             clear_cache = False
-            for log_id, (_, was, output, raw, timings, review) in rows.items():
+            for log_id, (_, was, output, raw, timings) in rows.items():
                 if was is not None:
                     out["already"].append(log_id)
                     continue
@@ -178,11 +188,13 @@ class LogTables:
                     answers.add((data["answer"], raw))
                 else:
                     clear_cache = True
+                # client_id: who asked (a token's name and user, `anon@ADDRESS`, a login and terminal session)
                 self.conn.execute(
                     "UPDATE query_log SET query = '', normalized_query = '', context = '[]', retrieved = '[]', "
-                    "output = ?, raw_output = '', timings = ?, review = ?, forgotten = ? WHERE id = ?",
-                    (json_dumps(_blank_answer(data)), json_dumps(_blank_timings(json_loads_or_raw(timings))),
-                     None if review is None else json_dumps(_blank_answer(json_loads_or_raw(review))), now, log_id))
+                    "output = ?, raw_output = '', timings = ?, review = NULL, client_id = NULL, forgotten = ? "
+                    "WHERE id = ?",
+                    (json_dumps(_blank_answer(data)), json_dumps(_blank_timings(json_loads_or_raw(timings))), now,
+                     log_id))
                 for rid, text in self.query("SELECT id, review FROM query_reviews WHERE log_id = ?", (log_id,)):
                     self.conn.execute("UPDATE query_reviews SET review = ? WHERE id = ?",
                                       (json_dumps(_blank_answer(json_loads_or_raw(text))), rid))
@@ -215,7 +227,8 @@ class LogTables:
         """Remove query-log rows with their review history, in one transaction: the rows written before `before`
         (epoch seconds) that are not among the newest `keep` (at least one of the two), oldest first, at most
         `limit`. Never the newest row (SQLite gives a new row the largest id + 1: an id must not come to name
-        another entry), a reviewed one when `keep_reviewed`, or one a rollout arm served when `keep_arms`.
+        another entry), a reviewed one when `keep_reviewed` (a forgotten row has no current review: it goes as an
+        unreviewed one), or one a rollout arm served when `keep_arms`.
         Returns {"rows", "reviews" (history rows removed with them), "bytes" (their text, when `measure`),
         "kept_reviewed" (rows of the selection kept for their review)}; `dry_run`: what would go, nothing removed."""
         if before is None and keep is None:

@@ -201,6 +201,15 @@ MIGRATIONS: list[tuple[str, str]] = [
         "0013_query_log_forgotten",
         "ALTER TABLE query_log ADD COLUMN forgotten REAL;",
     ),
+    (
+        # `log forget` now also blanks who asked (client_id: a token's name and user, `anon@ADDRESS`, a login and
+        # terminal session) and drops the current review (the text was gone; the row, never exported again, is
+        # not training data, so retention treats it as unreviewed; the history keeps the reviews' status,
+        # citations and times). The rows forgotten before get the same. Re-running it is a no-op.
+        "0014_forgotten_rows_anonymous",
+        "UPDATE query_log SET client_id = NULL, review = NULL "
+        "WHERE forgotten IS NOT NULL AND (client_id IS NOT NULL OR review IS NOT NULL);",
+    ),
 ]
 
 
