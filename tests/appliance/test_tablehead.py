@@ -3,6 +3,7 @@ without the row naming the columns leaves the model to guess which figure is whi
 
 from __future__ import annotations
 
+from ragtune.appliance.ingest.chunker import chunk_text
 from ragtune.appliance.prompt import context_from_hits
 from ragtune.appliance.tablehead import head_before, table_heads
 from ragtune.appliance.types import Hit
@@ -24,9 +25,9 @@ def _served(chunks, i: int) -> Hit:
 
 
 def _before(chunks):
-    def fetch(doc_id: int, ord_: int, n: int) -> list[tuple[int, str, int]]:
+    def fetch(doc_id: int, ord_: int) -> list[tuple[int, str, int]]:
         assert doc_id == 1
-        return [c for c in reversed(chunks) if ord_ - n <= c[0] < ord_]
+        return [c for c in reversed(chunks) if c[0] < ord_]
     return fetch
 
 
@@ -73,7 +74,84 @@ def test_the_store_gives_the_chunks_before_nearest_first(store):
                                    doc_date=None, ingested_at=1.0, meta="{}",
                                    chunks=[Chunk(o, t, s, s + len(t)) for o, t, s in chunks],
                                    vectors=[unit_vec(o) for o, _, _ in chunks])
-    assert store.chunks_before(doc_id, 3, 2) == [chunks[2], chunks[1]]
-    assert store.chunks_before(doc_id, 0, 6) == []
+    assert list(store.chunks_before(doc_id, 3)) == [chunks[2], chunks[1], chunks[0]]
+    assert list(store.chunks_before(doc_id, 0)) == []
     [hit] = table_heads([_served(chunks, 3)], store.chunks_before)
     assert hit.table_head == "| City | Lunch | Hotel |\n|---|---|---|"
+
+
+def _put(store, doc: str, chunks) -> int:
+    from .store_helpers import Chunk, unit_vec
+
+    doc_id, _ = store.put_document(path="/d/long.md", sha256="s", title="Long", kind="md", size=len(doc),
+                                   doc_date=None, ingested_at=1.0, meta="{}",
+                                   chunks=[Chunk(c.ord, c.text, c.start_char, c.end_char) for c in chunks],
+                                   vectors=[unit_vec(c.ord) for c in chunks])
+    return doc_id
+
+
+def _hit(doc_id: int, c) -> Hit:
+    return Hit(chunk_id=c.ord + 1, doc_id=doc_id, text=c.text, source="long.md", ord=c.ord, start_char=c.start_char,
+               end_char=c.end_char)
+
+
+def _table(head: str, label: str, n: int) -> str:
+    return f"| {head} | Lunch | Hotel |\n|---|---|---|\n" + "".join(
+        f"| {label} {i} | {10 + i % 7}.00 | {80 + i % 13}.00 |\n" for i in range(n))
+
+
+def test_a_table_of_any_length_gives_its_header_to_a_chunk_at_its_end(store, tokenizer):
+    doc = "# Rates\n\nThe caps below apply.\n\n" + _table("City", "Town", 400) + "\nAfter the table.\n"
+    chunks = chunk_text(doc, tokenizer, chunk_tokens=40, overlap_tokens=8)
+    doc_id = _put(store, doc, chunks)
+    in_rows = [c for c in chunks if c.text.startswith("| Town")]
+    assert in_rows[-1].ord - in_rows[0].ord > 20  # far more chunks back than the old look-back of 6
+    hits = table_heads([_hit(doc_id, c) for c in in_rows], store.chunks_before)
+    assert {h.table_head for h in hits} == {"| City | Lunch | Hotel |\n|---|---|---|"}
+
+
+def test_tables_back_to_back_each_give_their_own_header(store, tokenizer):
+    # a blank line between the first two; the third right below the second; rows after prose have no header
+    doc = ("# Rates\n\n" + _table("City", "Town", 120) + "\n" + _table("Port", "Harbour", 120)
+           + _table("Camp", "Site", 120) + "Prose ends it.\n" + "".join(f"| Row {i} | {i} | {i} |\n" for i in range(120)))
+    chunks = chunk_text(doc, tokenizer, chunk_tokens=40, overlap_tokens=8)
+    doc_id = _put(store, doc, chunks)
+    want = {"Town": "| City | Lunch | Hotel |\n|---|---|---|", "Harbour": "| Port | Lunch | Hotel |\n|---|---|---|",
+            "Site": "| Camp | Lunch | Hotel |\n|---|---|---|", "Row": ""}
+    served = [c for c in chunks if c.text.startswith("| ") and c.text.split(" ")[1] in want]
+    assert len(served) > 4 * 7  # each table longer than the old look-back of 6 chunks
+    for c, h in zip(served, table_heads([_hit(doc_id, c) for c in served], store.chunks_before)):
+        assert h.table_head == want[c.text.split(" ")[1]], c.text[:40]
+
+
+def test_a_chunk_that_starts_at_a_header_row_gets_no_other_header():
+    doc = _table("City", "Town", 3) + _table("Port", "Harbour", 3)  # the second right below the first
+    at = doc.find("| Port")
+    chunks = [(0, doc[:at], 0), (1, doc[at:], at)]
+    assert table_heads([_served(chunks, 1)], _before(chunks))[0].table_head == ""
+    at = doc.find("|---", at)  # a chunk that starts at the rule: none either
+    chunks = [(0, doc[:at], 0), (1, doc[at:], at)]
+    assert table_heads([_served(chunks, 1)], _before(chunks))[0].table_head == ""
+    chunks = _chunks([DOC.find("| City")])  # and after prose, as before
+    assert table_heads([_served(chunks, 1)], _before(chunks))[0].table_head == ""
+
+
+def test_the_walk_over_chunks_finds_what_the_whole_text_before_gives():
+    """Chunks of rows are passed over whole (one search each); a line that may end the walk (not a row, or "--" in
+    it) is walked line by line: at any cuts, the header is the one the text before the chunk gives."""
+    import random
+
+    lines = ["| A | B |", "|---|---|", "| 1 | -- |", "  | 3 | 4 |", "    | code |", "prose", "", "---", "\t| t |",
+             "| :-- | --: |", "|" + "x|" * 350]
+    rng = random.Random(7)
+    for _ in range(3000):
+        doc = "\n".join(rng.choice(lines) for _ in range(rng.randint(1, 12))) + "\n| last | row |"
+        cuts = sorted(set(rng.sample(range(1, len(doc)), min(len(doc) - 1, rng.randint(1, 5)))))
+        bounds = [0, *cuts, len(doc)]
+        chunks = [(i, doc[s:e + rng.randint(0, 3)], s) for i, (s, e) in enumerate(zip(bounds, bounds[1:]))]
+        last = chunks[-1]
+        hit = Hit(chunk_id=1, doc_id=1, text=last[1], source="d.md", ord=last[0], start_char=last[2],
+                  end_char=len(doc))
+        [got] = table_heads([hit], _before(chunks))
+        [want] = table_heads([hit], _before([(last[0] - 1, doc[:last[2]], 0)]))  # the text before in one piece
+        assert got.table_head == want.table_head, (doc, cuts)

@@ -62,10 +62,14 @@ class CorpusTables:
         return doc_id, removed
 
     def delete_document(self, doc_id: int) -> int:
-        """Remove a document, its chunks and their vectors; the number of chunks removed."""
+        """Remove a document, its chunks and their vectors, and empty the answer cache in the same transaction
+        (`docs remove`, `ingest --prune`: a cached answer may quote the document, and its entry does not say which
+        documents it quoted); the number of chunks removed."""
         with self.transaction():
             removed = self._delete_chunks(doc_id)
             self.conn.execute("DELETE FROM documents WHERE id = ?", (int(doc_id),))
+            if self.conn.changes():
+                self.clear_answer_cache()  # LogTables, mixed into Store beside this class
         return removed
 
     def _delete_chunks(self, doc_id: int) -> int:
@@ -217,12 +221,13 @@ class CorpusTables:
         return [tuple(r) for r in self.conn.execute(
             "SELECT ord, text, start_char, end_char FROM chunks WHERE doc_id = ? ORDER BY ord", (int(doc_id),))]
 
-    def chunks_before(self, doc_id: int, ord_: int, n: int) -> list[tuple[int, str, int]]:
-        """(ord, text, start_char) of the up to `n` chunks of a document just before chunk `ord_`, nearest first
-        (the UNIQUE (doc_id, ord) index)."""
-        return [tuple(r) for r in self.conn.execute(
-            "SELECT ord, text, start_char FROM chunks WHERE doc_id = ? AND ord < ? AND ord >= ? ORDER BY ord DESC",
-            (int(doc_id), int(ord_), int(ord_) - int(n)))]
+    def chunks_before(self, doc_id: int, ord_: int) -> Iterator[tuple[int, str, int]]:
+        """(ord, text, start_char) of a document's chunks before chunk `ord_`, nearest first: one query down the
+        UNIQUE (doc_id, ord) index, read as the caller iterates, so one that stops early (tablehead.py, at its
+        table's header) reads no further however long the document is."""
+        return iter(self.conn.execute(
+            "SELECT ord, text, start_char FROM chunks WHERE doc_id = ? AND ord < ? ORDER BY ord DESC",
+            (int(doc_id), int(ord_))))
 
     def chunk_embeddings(self, doc_id: int) -> list[dict[str, Any]]:
         """{ord, text, start_char, end_char, n_tokens, embed_ids_sha256 (the token-id hash; None on rows stored
