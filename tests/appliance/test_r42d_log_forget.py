@@ -208,3 +208,15 @@ def test_a_checkpoint_another_process_blocks_is_said_and_a_second_forget_retries
     out = json.loads(capsys.readouterr().out)
     assert out["already"] == [gone] and out["checkpointed"] is True
     assert SECRET_Q.encode() not in _raw(home.db_path)
+
+
+def test_replay_of_a_log_whose_entries_were_all_forgotten_says_so(home):
+    import pytest
+
+    from ragtune.appliance.errors import InputError
+    with open_store(home) as s:
+        with pytest.raises(InputError, match="it is empty"):
+            load_replay(s)
+        s.forget_query_log([s.add_query_log(_secret_row())])
+        with pytest.raises(InputError, match=r"no question to replay \(left out: 1 forgotten\)"):
+            load_replay(s)

@@ -180,8 +180,10 @@ def load_replay(store: Store) -> Dataset:
     own = store.replay_log_ids()
     items: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for entry in store.iter_query_log():
+    replays = 0
+    for entry in store.iter_query_log():  # never a forgotten row
         log_id, query, norm, review = entry["id"], entry["query"], entry["normalized_query"], entry["review"]
+        replays += log_id in own
         if log_id in own or norm in seen or not str(query).strip():
             continue
         seen.add(norm)
@@ -195,7 +197,11 @@ def load_replay(store: Store) -> Dataset:
             item["answers"] = [str(review.get("answer", ""))] if review["status"] == "ok" else []
         items.append(item)
     if not items:
-        raise InputError("the query log is empty: nothing to replay", hint="ask some questions first (ragtune ask)")
+        left = [f"{n} {why}" for why, n in (("forgotten", store.count_forgotten()), ("from replay evals", replays))
+                if n]
+        raise InputError("the query log has no question to replay" + (f" (left out: {', '.join(left)})" if left
+                                                                       else ": it is empty"),
+                         hint="ask some questions first (ragtune ask)")
     ident = hashlib.sha256(json_dumps([[i["qid"], i["question"], i["answers"]] for i in items]).encode()).hexdigest()
     return Dataset("replay", f"{store.path}#query_log", ident, items)
 
