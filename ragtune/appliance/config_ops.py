@@ -3,8 +3,10 @@ re-exports these), and `check`, the validation step every section's `__post_init
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 from typing import Any
+from urllib.parse import urlsplit
 
 from .calibrated import is_number
 from .errors import ConfigError
@@ -70,6 +72,41 @@ def split_token(raw: str) -> tuple[str, str]:
     return (name.strip(), secret.strip()) if sep else ("", name.strip())
 
 
+_ORIGIN_HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\]")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def cors_origin(value: str) -> str:
+    """A `[serve] cors_origins` entry as a browser writes its page's origin in an `Origin` header ("*" as it is):
+    `scheme://host[:port]`, lower case, without the scheme's default port. A ValueError says what is wrong with
+    one a browser would never send (a path, a trailing "/", user info, another scheme, a non-ASCII host)."""
+    if value == "*":
+        return value
+    if value.strip() != value or not value:
+        raise ValueError("must be an origin such as https://intranet.example.com, without spaces")
+    if value.lower() == "null":  # what file:// pages and sandboxed frames send: any page can make itself one
+        raise ValueError("is the origin any sandboxed page can take: serve the page from an http(s) origin")
+    parts = urlsplit(value)
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not value.lower().startswith(scheme + "://"):
+        raise ValueError("must start with http:// or https:// (an origin is scheme://host[:port])")
+    if parts.path or parts.query or parts.fragment or value.endswith(("?", "#")):
+        raise ValueError("has a path: an origin is scheme://host[:port], without even a trailing / (a browser's "
+                         "Origin header has none)")
+    if "@" in parts.netloc:
+        raise ValueError("must not hold a user name or password (an origin is scheme://host[:port])")
+    host = parts.hostname or ""  # (lower case, an IPv6 address without its brackets)
+    host = f"[{host}]" if ":" in host else host
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError("has a port that is not a number 1..65535") from None
+    if not _ORIGIN_HOST.fullmatch(host) or parts.netloc.endswith(":") or (port is not None and not 1 <= port <= 65535):
+        raise ValueError("needs a host name (in ASCII: a browser sends an internationalised name as xn--…) or "
+                         "address, and a port 1..65535 if any")
+    return f"{scheme}://{host}" + (f":{port}" if port is not None and port != _DEFAULT_PORTS[scheme] else "")
+
+
 @dataclass
 class ServeConfig:
     """`ragtune serve` (docs/serve.md)."""
@@ -85,6 +122,9 @@ class ServeConfig:
     # Bearer tokens: "name:secret" or "secret" (the name becomes the client id). Prefer tokens_env.
     tokens: list = field(default_factory=list)
     tokens_env: str = "RAGTUNE_SERVE_TOKENS"  # comma-separated, same forms; added to `tokens`
+    # Browser pages of other origins that may call the API (CORS): ["https://intranet.example.com"], or ["*"] for
+    # any. [] = none (no CORS headers). A token is still needed on every request but the browser's preflight.
+    cors_origins: list = field(default_factory=list)
 
     def __post_init__(self) -> None:
         check(isinstance(self.host, str) and self.host != "", "serve", "host", "must be a host name or address")
@@ -105,6 +145,17 @@ class ServeConfig:
                f"each token's secret must be at least {MIN_TOKEN_CHARS} characters "
                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')")
         check(isinstance(self.tokens_env, str), "serve", "tokens_env", "must be an environment variable name")
+        check(isinstance(self.cors_origins, list) and all(isinstance(o, str) for o in self.cors_origins), "serve",
+              "cors_origins", 'must be a list of origins, e.g. ["https://intranet.example.com"], or ["*"] for any')
+        for o in self.cors_origins:
+            try:
+                cors_origin(o)
+            except ValueError as exc:
+                from .text import shortened
+
+                check(False, "serve", "cors_origins", f"'{shortened(o, 100)}' {exc}")
+        check("*" not in self.cors_origins or len(self.cors_origins) == 1, "serve", "cors_origins",
+              '"*" (any origin) must be the only entry')
 
 
 @dataclass

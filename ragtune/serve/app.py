@@ -3,7 +3,8 @@
 (ragtune.serve.routing); a failure's status, code and message are errors.py's.
 
 Errors are JSON in OpenAI's shape, {"error": {"message", "type", "code"}}: 400 bad input, 401 no or wrong token
-(the same body whatever was wrong), 404 unknown model or route, 405 wrong method, 408 body too slow, 413 body too
+(the same body whatever was wrong), 403 a CORS preflight from an origin not in
+[serve] cors_origins (cors.py), 404 unknown model or route, 405 wrong method, 408 body too slow, 413 body too
 large, 415 a charset other than UTF-8, 422 a body of the wrong shape, 503 + Retry-After when the queue is full
 (503 no_documents: nothing is ingested; 503 shutting_down: cut short by a forced stop), 500/502 when the model or
 the generation server fails (they say no more than that: the server log has the why); `code` is never null. A
@@ -18,17 +19,21 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
+from urllib.parse import unquote
 
 from starlette.applications import Starlette
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
+from starlette.middleware import Middleware
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
 
 from .access import access
 from .auth import Token, check_bearer
 from .body import (MAX_REF_CHARS, HTTPError, JSONBody, body_pending, client_id, json_type, last_user_message,
                    question_text, read_json, ref_field, scope_field, shown, user_field)
+from .cors import Cors
 # under their names of when they lived here (tests/appliance/test_json_located.py imports app._error_for)
 from .errors import error_for as _error_for, log_failure as _log_failure, shutting_down as _shutting_down
 from .metrics import Metrics
@@ -52,6 +57,7 @@ class ServeState:
     list_adapters: Callable[[], list[dict[str, Any]]]
     monitor: Callable[[], list[str]] | None = None  # rollout check -> breached rules (run periodically)
     scopes: ScopeCache = field(default_factory=ScopeCache)  # "in" resolved per index version, for every engine
+    cors_origins: list[str] = field(default_factory=list)  # as browsers write them (cors.py); [] = no CORS
 
 
 # -- plumbing ----------------------------------------------------------------------------------------------
@@ -75,6 +81,49 @@ async def _watching(request: Request, coro: Any) -> Any:
     if task.done() and not task.cancelled():
         return task.result()
     raise Cancelled()
+
+
+class _Segments(Convertor):
+    """{model:segments}: one or more non-empty path segments (not "a//b", nor a trailing "/": the route's own)."""
+
+    regex = "[^/]+(?:/[^/]+)*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("segments", _Segments())
+
+
+def model_name(scope: dict[str, Any]) -> str | None:
+    """{model} of /v1/models/{model} as the client sent it, or None when the path names no model. A name may hold a
+    "/" (an adapter named `hr/v2`, which a chat completion accepts), sent as %2F (the OpenAI SDK encodes it so); a
+    literal "/" separates segments: one at the end is the route's optional slash, more name no model. uvicorn
+    decodes both alike in the path: the raw path tells them apart."""
+    raw = scope.get("raw_path")
+    if raw is None:  # (an ASGI server that gives none: the decoded path, where a "/" is always a separator)
+        segments = scope.get("path_params", {}).get("model", "").split("/")
+    else:  # after the root path's segments, "", "v1", "models"
+        segments = raw.decode("latin-1").split("/")[scope.get("root_path", "").count("/") + 3:]
+    if len(segments) == 2 and segments[1] == "":
+        segments = segments[:1]
+    if len(segments) != 1 or not segments[0]:
+        return None
+    return segments[0] if raw is None else unquote(segments[0])
+
+
+class _ModelRoute(Route):
+    """/v1/models/{model}: a path the decoded {model:segments} matches but whose raw path has more segments than a
+    model (/v1/models/ragtune/base) is no route, as it was: a 404 not_found (or any method's), counted under "-"."""
+
+    def matches(self, scope: Any) -> tuple[Match, dict[str, Any]]:
+        match, child = super().matches(scope)
+        if match is not Match.NONE and model_name({**scope, **child}) is None:
+            return Match.NONE, {}
+        return match, child
 
 
 # -- the app ----------------------------------------------------------------------------------------------
@@ -187,7 +236,7 @@ def create_app(state: ServeState) -> Starlette:
     # /v1/models, /v1/models/{model} ---------------------------------------------------------------------
     def model_ids() -> list[str]:
         """The served names: the routed one, the base, each registered GGUF LoRA by its full id (reads the
-        registry). The list and the only ids a GET /v1/models/{model} knows: what one lists the other finds."""
+        registry), as Router.served_model names each model it resolves."""
         return [MODEL, BASE_MODEL] + [MODEL_PREFIX + a["id"] for a in state.list_adapters()]
 
     def model_entry(model_id: str) -> dict[str, Any]:
@@ -197,10 +246,14 @@ def create_app(state: ServeState) -> Starlette:
         return JSONBody({"object": "list", "data": [model_entry(i) for i in await asyncio.to_thread(model_ids)]})
 
     async def model_info(request: Request) -> Response:  # the OpenAI SDK's models.retrieve()
-        model = request.path_params["model"]
-        if model not in await asyncio.to_thread(model_ids):
-            raise UnknownModel(model)  # 404 model_not_found, as for a chat completion's unknown model
-        return JSONBody(model_entry(model))
+        """Whatever a chat completion accepts as `model` (an adapter's name or id prefix too), by the same resolver,
+        as its entry in the list; what it refuses, refused with its error (404 model_not_found, 400
+        adapter_ambiguous)."""
+        model = model_name(request.scope) or ""  # (never None: _ModelRoute matched only a name)
+        if len(model) > MAX_REF_CHARS:  # a chat completion's 422: no model has such a name, none is looked up
+            raise UnknownModel(model)
+        listed, _ = await asyncio.to_thread(state.router.served_model, model)  # reads the registry
+        return JSONBody(model_entry(listed))
 
     # /v1/chat/completions --------------------------------------------------------------------------------
     async def chat(request: Request) -> Response:
@@ -274,7 +327,7 @@ def create_app(state: ServeState) -> Starlette:
         ("/v1/ask", ask, "POST"),
         ("/v1/chat/completions", chat, "POST"),
         ("/v1/models", models, "GET"),
-        ("/v1/models/{model}", model_info, "GET"),
+        ("/v1/models/{model:segments}", model_info, "GET"),  # a model's name may hold a "/" (model_name)
         ("/healthz", healthz, "GET"),
         ("/metrics", metrics, "GET"),
     ]
@@ -284,9 +337,11 @@ def create_app(state: ServeState) -> Starlette:
     # curl without -L) failed, and behind a proxy the Location named an address the client cannot reach.
     routes = []
     for path, handler, method in endpoints:
-        endpoint = guard(path, handler, auth=path != "/healthz")  # liveness probes carry no token
-        endpoint.route_label = path  # type: ignore[attr-defined]  # for a 405 on it (no_route)
-        routes += [Route(p, endpoint, methods=[method]) for p in (path, path + "/")]
+        label = path.replace(":segments}", "}")
+        endpoint = guard(label, handler, auth=path != "/healthz")  # liveness probes carry no token
+        endpoint.route_label = label  # type: ignore[attr-defined]  # for a 405 on it (no_route)
+        kind = _ModelRoute if path.endswith(":segments}") else Route
+        routes += [kind(p, endpoint, methods=[method]) for p in (path, path + "/")]
 
     async def no_route(request: Request, exc: Exception) -> Response:
         """Starlette's 404 (no such route) and 405 (wrong method), in the API's error shape."""
@@ -312,7 +367,15 @@ def create_app(state: ServeState) -> Starlette:
             resp.headers["Connection"] = "close"
         return resp
 
-    app = Starlette(routes=routes, exception_handlers={HTTPException: no_route})
+    def preflight(request: Request, status: int, code: str | None, seconds: float) -> None:
+        """A CORS preflight (cors.py, answered before the routes) counted and logged as a request of its route."""
+        route = next((getattr(r.endpoint, "route_label", "-") for r in routes
+                      if r.matches(request.scope)[0] is not Match.NONE), "-")
+        m.requests.labels(route, str(status)).inc()
+        access(request, status, seconds, code, "CORS preflight")
+
+    middleware = [Middleware(Cors, origins=state.cors_origins, record=preflight)] if state.cors_origins else []
+    app = Starlette(routes=routes, exception_handlers={HTTPException: no_route}, middleware=middleware)
     app.router.redirect_slashes = False  # "/v1/ask//" and the like are a JSON 404, never a redirect
     app.state.serve = state
     return app

@@ -48,12 +48,16 @@ class Router(_Router):
         r = self.state.current()
         return self.default if r is None else r.adapter_of("control")
 
-    def pinned_adapter(self, model: str) -> str | None:
-        """None for the routed name; the adapter reference otherwise. Unknown names are a 404."""
+    def served_model(self, model: str) -> tuple[str, str | None]:
+        """(its id as GET /v1/models lists it, the adapter reference) of a model name a client sends: the one
+        resolver of a chat completion's `model` and of GET /v1/models/{model}, so that what one accepts the other
+        finds. `ragtune` -> None (routed), `ragtune:base` -> "none", `ragtune:<adapter id, id prefix or name>` ->
+        that GGUF LoRA's id (listed by its full id). Unknown names are an UnknownModel (404), a prefix or name of
+        several adapters an AmbiguousAdapter (400)."""
         if model == MODEL:
-            return None
+            return MODEL, None
         if model == BASE_MODEL:
-            return "none"
+            return BASE_MODEL, "none"
         if model.startswith(MODEL_PREFIX):
             ref = model[len(MODEL_PREFIX):]
             if not ref.strip():  # "ragtune:": no such model (the registry's "empty model id" is not an ambiguity)
@@ -66,8 +70,12 @@ class Router(_Router):
             except Exception:
                 m = None
             if m is not None and m.get("kind") == "lora-gguf":
-                return m["id"]
+                return MODEL_PREFIX + m["id"], m["id"]
         raise UnknownModel(model)
+
+    def pinned_adapter(self, model: str) -> str | None:
+        """None for the routed name; the adapter reference otherwise (served_model)."""
+        return self.served_model(model)[1]
 
     def adapter_ref(self, ref: str) -> str:
         """What a client may name as `adapter`: "none", "default", "active", or a registered GGUF LoRA by id,

@@ -15,6 +15,7 @@ from ..appliance.config import Settings
 from ..appliance.errors import InputError
 from .app import ServeState, create_app
 from .auth import check_bind, load_tokens
+from .cors import canonical_origins, cors_warning
 from .metrics import Metrics
 from .pool import EnginePool
 from .routing import Router
@@ -127,7 +128,7 @@ def build_state(settings: Settings, *, workers: int | None = None,
     state = ServeState(pool=EnginePool(engines, cfg.queue), router=router, tokens=load_tokens(cfg, environ),
                        max_body_bytes=cfg.max_body_bytes, body_timeout_s=cfg.body_timeout_s,
                        retry_after_s=cfg.retry_after_s, metrics=metrics,
-                       list_adapters=router.list_adapters)
+                       list_adapters=router.list_adapters, cors_origins=canonical_origins(cfg.cors_origins))
     state.monitor = Monitor(settings, metrics, router)
     return state, closables
 
@@ -170,7 +171,8 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
 
     host = host or settings.serve.host
     port = settings.serve.port if port is None else port
-    check_bind(host, load_tokens(settings.serve))
+    tokens = load_tokens(settings.serve)
+    check_bind(host, tokens)
     sock = listen_socket(host, port)  # before the models load: a port in use is said at once, as an error
     # The marker, held while the models load and while serving: `config set` can tell that this process read the
     # config at its start (a change waits for a restart).
@@ -185,6 +187,11 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
         # uvicorn names no address for a socket it is handed: say where it listens (port 0: the one chosen).
         url = "http://%s:%d" % (f"[{host.strip('[]')}]" if ":" in host else host, sock.getsockname()[1])
         say("ragtune loading the models of %d engine(s) for %s", len(app.state.serve.pool.engines), url)
+        origins = app.state.serve.cors_origins
+        if origins:
+            say("CORS: browser pages of %s may call it", "any origin" if origins == ["*"] else ", ".join(origins))
+        if warning := cors_warning(origins, not tokens):
+            logging.getLogger("uvicorn.error").warning("%s", warning)
         asyncio.run(app.state.serve.pool.warm(_model_loader(app.state.serve)))
         say("ragtune serving on %s (Ctrl+C to stop)", url)
         HangupServer(config).run(sockets=[sock])  # SIGHUP drains as SIGTERM does (wire.py)
