@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -25,14 +26,21 @@ from .errors import InputError, StoreError
 from .filelock import LockBusy, exclusive
 from .jsonl import loads_located
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2 (round 43): TOKENIZER and `search_form`; a version 1 index is rebuilt
 SIDECAR = "synced.json"
 WRITER_HEAP = 15_000_000  # bytes; tantivy's minimum per thread, plenty for chunk-sized documents
 MAX_QUERY_TERMS = 64
 
-# Letters/digits runs: everything else (quotes, colons, parens, +-^~*, brackets) is dropped, so user text is
-# never interpreted as tantivy query syntax.
-_TERM = re.compile(r"[^\W_]+", re.UNICODE)
+# Letters/digits runs with the marks inside them (vowel signs are not `\w`: "हिंदी" was searched as "ह" and "द"): the
+# rest (quotes, colons, parens, +-^~*, brackets) is dropped, so user text is never read as tantivy query syntax.
+_TERM = re.compile(r"[^\W_](?:[^\W_]|[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670"
+                   r"\u06d6-\u06ed\u0900-\u0dff\u0e31-\u0e3a\u0e47-\u0e4e\u0eb1-\u0ecd\u0f18-\u0fbc\u1000-\u109f"
+                   r"\u17b4-\u17d3\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u302a-\u302f\u3099\u309a\ufe20-\ufe2f])*")
+_ASCII_UPPER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# Both fields' analyzer (named in the index's schema): tantivy's "en_stem" with accents folded after lower-casing
+# (Lucene's ASCIIFoldingFilter: é -> e, ß -> ss, æ -> ae, ø -> o), so "resume", "Strasse", "Zurich" typed on an English
+# or Swiss keyboard find "résumé", "Straße", "Zürich"; other scripts stay as they are, ASCII is analysed as before.
+TOKENIZER = "en_fold"
 # Tantivy's atomic writes (meta.json, .managed.json) go through a `.tmpXXXXXX` beside them (Rust's tempfile crate)
 TANTIVY_TMP = re.compile(r"^\.tmp[A-Za-z0-9]{6}$")
 WRITER_LOCK = ".tantivy-writer.lock"  # Tantivy's writer lock: a plain flock on this file (fs4), so ours excludes it
@@ -90,9 +98,52 @@ def _schema():
     sb = tantivy.SchemaBuilder()
     sb.add_unsigned_field("chunk_id", stored=True, indexed=True, fast=True)
     sb.add_unsigned_field("doc_id", stored=True, indexed=True, fast=True)
-    sb.add_text_field("title", stored=False, tokenizer_name="en_stem")
-    sb.add_text_field("text", stored=False, tokenizer_name="en_stem")
+    sb.add_text_field("title", stored=False, tokenizer_name=TOKENIZER)
+    sb.add_text_field("text", stored=False, tokenizer_name=TOKENIZER)
     return sb.build()
+
+
+def _analyzer() -> Any:
+    import tantivy
+
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.remove_long(40))
+            .filter(tantivy.Filter.lowercase()).filter(tantivy.Filter.ascii_fold())
+            .filter(tantivy.Filter.stemmer("english")).build())
+
+
+def _registered(index: Any) -> Any:
+    """`index` with TOKENIZER registered (Tantivy keeps analyzers per Index object; unknown, every write fails)."""
+    index.register_tokenizer(TOKENIZER, _analyzer())
+    return index
+
+
+def _schema_tokenizer(path: Path) -> str | None:
+    """The analyzer the index in `path` records for its text (None: unknown); the sidecar's version may be lost."""
+    try:
+        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+        fields = {f.get("name"): f for f in meta.get("schema", []) if isinstance(f, dict)}
+        return fields["text"]["options"]["indexing"]["tokenizer"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+# Han and kana runs have no spaces: the tokenizer took one up to a punctuation mark for a word (none past 13 characters)
+_CJK_RUN = re.compile("[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]{2,}")
+
+
+def _bigrams(m: re.Match[str]) -> str:
+    return " " + " ".join(m.group()[i:i + 2] for i in range(len(m.group()) - 1)) + " "
+
+
+def search_form(text: str) -> str:
+    """What the index reads of a chunk's text or title, and of a query (the stored text keeps its characters): NFKC,
+    as decomposed text (macOS: "e" + U+0301) is split at the accent ("re", "sume") and fullwidth forms meet no plain
+    one; "İ" as "I" (lower-cased it keeps a dot no folding removes); a Han or kana run as its overlapping pairs
+    ("雪山专业版": "雪山 山专 专业 业版", as Lucene's CJK analyzer), so "雪山" finds it."""
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKC", text).replace("\u0130", "I")
+    return _CJK_RUN.sub(_bigrams, text)
 
 
 # Posting lists shorter than this cost microseconds to walk: `search(max_df=)` prunes no term below it.
@@ -100,10 +151,11 @@ MIN_PRUNED_POSTINGS = 10_000
 
 
 def query_terms(query: str) -> list[str]:
-    """The query's own words, lower-cased (so AND/OR/NOT are plain words), de-duplicated, capped."""
+    """The query's words (`search_form`), ASCII lower-cased so AND/OR/NOT are plain words (the analyzer lower-cases
+    the rest), de-duplicated, capped."""
     seen: dict[str, None] = {}
-    for m in _TERM.finditer(query or ""):
-        t = m.group(0).lower()
+    for m in _TERM.finditer(search_form(query or "")):
+        t = m.group(0).translate(_ASCII_UPPER)
         if t not in seen:
             seen[t] = None
             if len(seen) >= MAX_QUERY_TERMS:
@@ -145,7 +197,9 @@ class LexicalIndex:
                 meta = self._read_sidecar()
                 if meta is not None and meta.get("schema") != SCHEMA_VERSION:
                     raise ValueError(f"index schema {meta.get('schema')} is not {SCHEMA_VERSION}")
-                self._index = tantivy.Index.open(str(self.path))
+                if _schema_tokenizer(self.path) != TOKENIZER:
+                    raise ValueError(f"index analyzer {_schema_tokenizer(self.path)} is not {TOKENIZER}")
+                self._index = _registered(tantivy.Index.open(str(self.path)))
         except (ValueError, OSError, RuntimeError) as exc:
             # Unreadable or foreign index: start empty; ensure_synced() refills it from SQLite.
             self.corrupt = True
@@ -161,7 +215,7 @@ class LexicalIndex:
         with _locked(self.path, LOCK_WAIT_S):
             if not (self.path / "meta.json").exists():
                 _remove_litter(self.path)  # a killed creation's: nothing else can be writing
-                self._index = tantivy.Index(_schema(), path=str(self.path), reuse=True)
+                self._index = _registered(tantivy.Index(_schema(), path=str(self.path), reuse=True))
 
     def _reset_dir(self) -> None:
         """Empty the folder and create the index anew, under the writer lock (never under a live writer of another
@@ -179,7 +233,7 @@ class LexicalIndex:
                         shutil.rmtree(child, ignore_errors=True)
                     else:
                         child.unlink(missing_ok=True)
-                self._index = tantivy.Index(_schema(), path=str(self.path), reuse=False)
+                self._index = _registered(tantivy.Index(_schema(), path=str(self.path), reuse=False))
         except (OSError, ValueError) as exc:
             raise StoreError(f"{self.path}: cannot reset the damaged lexical index: {exc}",
                              hint="delete this folder; it is rebuilt from the database") from None
@@ -270,13 +324,9 @@ class LexicalIndex:
 
     def _doc_freq(self, searcher: Any, term: str) -> int:
         """Chunks whose text holds the term as the index stores it (stemmed: "running" is counted as "run")."""
-        import tantivy
-
         if self._analyzer is None:
             try:
-                self._analyzer = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-                                  .filter(tantivy.Filter.remove_long(40)).filter(tantivy.Filter.lowercase())
-                                  .filter(tantivy.Filter.stemmer("english")).build())  # = tantivy's "en_stem"
+                self._analyzer = _analyzer()
             except AttributeError:  # a tantivy-py without analyzers: the word as typed (only undercounts)
                 self._analyzer = False
         tokens = self._analyzer.analyze(term) if self._analyzer else [term.lower()]
@@ -431,8 +481,8 @@ class LexicalWriter:
         doc = tantivy.Document()
         doc.add_unsigned("chunk_id", int(chunk_id))
         doc.add_unsigned("doc_id", int(doc_id))
-        doc.add_text("title", title or "")
-        doc.add_text("text", text)
+        doc.add_text("title", search_form(title or ""))
+        doc.add_text("text", search_form(text))
         self._w.add_document(doc)
         self.added += 1
 

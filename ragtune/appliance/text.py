@@ -2,14 +2,16 @@
 the TUI: one stopword list, the content words of a text, one stemmer, and outside text made safe to print: `printable`
 (control pictures, one character for one, lines kept: the TUI) and `escaped` (Python escapes, one line stays one line:
 log lines and CLI listings; `escaped_lines` for a message of several lines), and the questions a path given as text
-raises (`is_utf8`, `shown_path`, `check_utf8_path`, `name_too_long`). (Query normalisation is `normalize.py`; its
-function-word list is part of the disfluency rules, not a stopword list.)"""
+raises (`is_utf8`, `shown_path`, `check_utf8_path`, `name_too_long`), and a snippet cut to terminal columns
+(`clipped`). (Query normalisation is `normalize.py`; its function-word list is part of the disfluency rules, not a
+stopword list.)"""
 
 from __future__ import annotations
 
 import errno
 import os
 import re
+import unicodedata
 from typing import Any
 
 # Function words: they carry no claim, so they neither need nor give support, and they are not worth
@@ -26,9 +28,26 @@ STOPWORDS = frozenset(
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+# Latin letters that no decomposition takes to ASCII (the ones Lucene's ASCIIFoldingFilter, the keyword index's, maps)
+_FOLD = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
+
+
+def folded(word: str) -> str:
+    """A lower-case word without its accents ("müller" -> "muller", "straße" -> "strasse"), as the keyword index
+    reads words (lexical.TOKENIZER): a question typed without accents meets the words of its sources in the evidence
+    and refusal checks as it does in search. Marks of other scripts go too, on both sides alike. ASCII unchanged."""
+    if word.isascii():
+        return word
+    base = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", base.translate(_FOLD))
+
+
 def content_words(text: str) -> list[str]:
-    """The text's words, lower-cased, without STOPWORDS (in order, repeats kept)."""
-    return [w for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in STOPWORDS]
+    """The text's words (NFKC, as a question is read: a decomposed "é" split the word), lower-cased and `folded`,
+    without STOPWORDS (in order, repeats kept)."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return [w for w in (folded(m.group(0).lower()) for m in _WORD.finditer(text)) if w not in STOPWORDS]
 
 
 def stem(tok: str) -> str:
@@ -151,3 +170,46 @@ def human_size(n: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return str(n)
+
+
+# What joins the character before it on screen: variation selectors, emoji skin tones, tag characters (flags of
+# regions); a zero-width joiner joins the characters on both sides (a family emoji is one picture).
+_JOINS_PREVIOUS = re.compile("[\ufe00-\ufe0f\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]")
+_ZWJ = "\u200d"
+
+
+def _cluster_end(text: str, i: int) -> int:
+    """The end of the character at `i` with what is drawn with it (combining marks, joiners, modifiers, the second
+    half of a regional-indicator flag)."""
+    n = len(text)
+    if 0x1F1E6 <= ord(text[i]) <= 0x1F1FF and i + 1 < n and 0x1F1E6 <= ord(text[i + 1]) <= 0x1F1FF:
+        i += 1  # a flag: two regional indicators
+    i += 1
+    while i < n:
+        ch = text[i]
+        if ch == _ZWJ and i + 1 < n:
+            i += 2
+        elif unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Mc", "Me") or _JOINS_PREVIOUS.match(ch):
+            i += 1
+        else:
+            break
+    return i
+
+
+def clipped(text: str, width: int) -> str:
+    """`text` cut to about `width` terminal columns, "…" added when cut (a listing's snippet). A wide character
+    (CJK, most emoji) takes two columns, so a Chinese snippet no longer runs to twice the width of an English one,
+    and a character is never parted from its accents, joiners or skin tone (half an emoji sequence, a letter without
+    its combining mark). ASCII text is cut at `width` characters, as before."""
+    if text.isascii():
+        return text if len(text) <= width else text[:width] + "\u2026"
+    cols = i = 0
+    n = len(text)
+    while i < n:
+        end = _cluster_end(text, i)
+        w = 2 if unicodedata.east_asian_width(text[i]) in ("W", "F") else 1
+        if cols + w > width:
+            return text[:i] + "\u2026"
+        cols += w
+        i = end
+    return text

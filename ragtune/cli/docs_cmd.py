@@ -8,7 +8,7 @@ import time
 
 import click
 
-from ..appliance.text import escaped
+from ..appliance.text import clipped, escaped
 from .common import cli, human_size, pass_app, print_json
 
 
@@ -114,7 +114,7 @@ def docs_show(app, ref: str, with_chunks: bool, as_json: bool) -> None:
         if with_chunks:
             click.echo(f"\n[{o + 1}/{len(chunks)}] chars {a}-{b}\n{text}")
         else:
-            click.echo(f"  [{o + 1}] chars {a}-{b}: {flat[:90]}{'…' if len(flat) > 90 else ''}")
+            click.echo(f"  [{o + 1}] chars {a}-{b}: {clipped(flat, 90)}")
 
 
 @docs_group.command("remove")

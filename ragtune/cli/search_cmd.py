@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..appliance.text import escaped
+from ..appliance.text import clipped, escaped
 from .common import cli, pass_app, print_json
 from .scope_opt import in_option, scope_filters, within_note
 
@@ -61,6 +61,6 @@ def search(app, query: str, k: int | None, mode: str, no_cache: bool, within: tu
         vec = "-" if h.vector_rank is None else f"{h.vector_rank}:{_fmt(h.vector_score, '.3f')}"
         # a file name can hold a newline or an escape sequence: shown escaped, so one hit stays two lines
         click.echo(f"{i:>2}  {h.fused:7.4f}  {bm:>11}  {vec:>11}  {escaped(h.source)} [chunk {h.chunk_id}]")
-        snippet = escaped(" ".join(h.text.split()))
-        click.echo(f"    {snippet[:160]}{'…' if len(snippet) > 160 else ''}")
+        # 160 columns: a Chinese snippet takes as much room as an English one, an emoji is not cut in half
+        click.echo(f"    {clipped(escaped(' '.join(h.text.split())), 160)}")
     click.echo(f"({res.retrieval_ms:.1f} ms{', cached' if res.cached else ''})", err=True)

@@ -1,7 +1,8 @@
 """What is ingested, and taking documents out again (`ragtune docs list|show|remove`).
 
 A document is selected by its id, its path (as stored: absolute; a BEIR row is `corpus.jsonl#<id>`), a folder (every
-document under it) or a corpus file (every row of it). Removing writes SQLite first (one transaction, index version
+document under it) or a corpus file (every row of it); a path that matches none as typed is compared in NFC ("é" typed
+composed names the file a Mac stored decomposed). Removing writes SQLite first (one transaction, index version
 bumped), then the keyword index and the derived vector index, exactly like ingest's `--prune`: a crash in between leaves
 the keyword index marked stale, and the next ingest or search rebuilds it from SQLite.
 
@@ -11,6 +12,7 @@ A document whose file failed to re-ingest keeps serving its stored version; inge
 from __future__ import annotations
 
 import os
+import unicodedata
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -72,7 +74,10 @@ def list_documents(settings: Settings, *, under: str | Path | None = None, stale
     if store is None:
         return []
     with store:
-        rows = store.documents(None if under is None else _prefix(Path(under)))
+        prefix = None if under is None else _prefix(Path(under))
+        rows = store.documents(prefix)
+        if prefix is not None and not rows and not prefix.isascii():
+            rows = _composed_documents(store, [], {prefix})
     docs = [DocInfo.from_row(r) for r in rows]
     return [d for d in docs if d.stale] if stale_only else docs
 
@@ -116,6 +121,23 @@ def _as_stored(ref: str) -> tuple[list[str], Callable[[], set[str]]]:
     return [ref], lambda: {base.rstrip("/") + "/", base + "#"}  # a folder's documents, a corpus file's rows
 
 
+def _nfc(text: str) -> str:
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def _composed_documents(store: Any, paths: list[str], prefixes: set[str]) -> list[dict[str, Any]]:
+    """The documents stored under one of `paths`, else under one of `prefixes`, when both are read in NFC. A name
+    typed with a composed "é" misses the same name stored decomposed (macOS writes names so; a zip or a copy from a
+    Mac keeps them) though the two look the same in `docs list`. Asked only when the exact lookup found nothing."""
+    want = {_nfc(p) for p in paths}
+    stored = [(i, _nfc(p)) for i, p in store.documents_under("")]
+    ids = [i for i, p in stored if p in want]
+    if not ids:
+        starts = tuple(_nfc(p) for p in prefixes)
+        ids = [i for i, p in stored if p.startswith(starts)]
+    return [d for d in map(store.document, ids) if d is not None]
+
+
 def select_documents(store: Any, refs: list[str], *, on_disk: bool = True) -> list[DocInfo]:
     """The documents REFs name: an id, a stored path, a folder (all under it) or a corpus file (all its rows).
     Every ref must match something: a typo is an UnknownDocument, not a silent no-op. `on_disk`: a path is read as
@@ -140,6 +162,8 @@ def select_documents(store: Any, refs: list[str], *, on_disk: bool = True) -> li
             else:
                 for prefix in sorted(prefixes()):
                     found += store.documents(prefix)
+            if not found and not ref.isascii():
+                found = _composed_documents(store, paths, prefixes())
         if not found:
             raise UnknownDocument(ref) if on_disk else UnknownDocument(
                 ref, hint="give a document id, or a path or folder as `ragtune docs list` shows it")

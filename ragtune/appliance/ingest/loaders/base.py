@@ -37,8 +37,15 @@ class Document:
     notes: tuple[str, ...] = ()  # what a user should know of an ingested document (a PDF's scanned pages)
 
 
+def composed(text: str) -> str:
+    """`text` in NFC. macOS writes file names, and some editors and PDFs text, decomposed ("e" + U+0301): shown the
+    same, but no question (NFKC, normalize.clean_text) meets such a word, and the tokenizer splits it at the accent.
+    Canonical composition only: what the user sees does not change (NFKC would turn NBSP, "½", "™" into others)."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
 def title_from_path(path: Path) -> str:
-    return re.sub(r"[_\-]+", " ", path.stem).strip()
+    return composed(re.sub(r"[_\-]+", " ", path.stem).strip())
 
 
 # Control characters other than NUL, \t \n \r \f \v \b and ESC: rare in text in any encoding.
@@ -329,12 +336,12 @@ def drop_encoded_blobs(text: str) -> str:
 
 
 def clean_text(text: str, *, escapes: bool = True) -> str:
-    """`_norm_text` plus what only files need (BEIR rows are left as the benchmark wrote them). Surrogates (a PDF's
-    ToUnicode map can give any UTF-16 unit, one glyph at a time): a pair in a row joined into its character, a lone
-    one U+FFFD, as it has no UTF-8 form (storing the text failed on it). `escapes=False` (a PDF's text, never a
+    """`_norm_text` plus what only files need (BEIR rows are left as the benchmark wrote them): NFC (`composed`).
+    Surrogates (a PDF's ToUnicode map can give any UTF-16 unit, one glyph at a time): a pair in a row joined into its
+    character, a lone one U+FFFD, as it has no UTF-8 form (storing the text failed on it). `escapes=False` (a PDF's text, never a
     terminal's): an ESC is dropped like any control character, never read as the start of a sequence (in a PDF it is
     a glyph a font put at code 27, as TeX's T1 fonts do their "ff" ligature: "sta\\x1b meeting" lost its " m")."""
-    text = displayable(text)
+    text = composed(displayable(text))
     if _NEEDS_MAP.search(text):
         text = text.translate(_INVISIBLE)
     text = _norm_text(text, escapes)
@@ -348,12 +355,12 @@ _TITLE_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 
 
 def clean_title(title: str) -> str:
-    """A title from a document's metadata or markup as one line: control characters dropped (a PDF /Title written
-    as UTF-16 without its byte-order mark reads "\\x00R\\x00e\\x00p…"; an ESC is not text), each run of white space
+    """A title from a document's metadata or markup as one line, NFC (`composed`): control characters dropped (a
+    PDF /Title written as UTF-16 without its byte-order mark reads "\\x00R\\x00e\\x00p…"; an ESC is not text), each run of white space
     (tabs, line breaks) one space, a lone surrogate U+FFFD."""
     if _TITLE_CONTROLS.search(title):
         title = _TITLE_CONTROLS.sub("", title)
-    return " ".join(displayable(title).split())
+    return composed(" ".join(displayable(title).split()))
 
 
 def exc_reason(msg: str) -> str:

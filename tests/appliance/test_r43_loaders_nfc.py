@@ -1,0 +1,55 @@
+"""Decomposed text and names (round 43): macOS writes file names, and some editors and PDF producers text, as "e" +
+U+0301. Stored so, no question (NFKC) met such a word in the evidence, focus and answer checks, and the title from a
+file name was decomposed too. Loaders now store NFC (what is shown does not change); ASCII text is untouched."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from ragtune.appliance.ingest.loaders import LOADER_VERSIONS, load_file
+from ragtune.appliance.ingest.loaders.base import clean_text, clean_title, composed
+
+MEMO = ("D\u00e9m\u00e9nagement \u00e0 Z\u00fcrich\n\n"
+        "Le caf\u00e9 sera offert \u2014 \u00ab bienvenue \u00bb, 1\u202f234,50\u00a0CHF.")
+
+
+def _nfd(s: str) -> str:
+    return unicodedata.normalize("NFD", s)
+
+
+@pytest.mark.parametrize("name, raw", [
+    ("memo.txt", _nfd(MEMO).encode("utf-8")),
+    ("memo.md", ("# " + _nfd(MEMO)).encode("utf-8")),
+    ("memo.html", f"<html><body><h1>{_nfd(MEMO.splitlines()[0])}</h1><p>{_nfd(MEMO.splitlines()[2])}</p>"
+                  "</body></html>".encode("utf-8")),
+])
+def test_decomposed_text_and_titles_are_stored_composed(tmp_path, name, raw):
+    p = tmp_path / name
+    p.write_bytes(raw)
+    d = load_file(p)
+    assert unicodedata.is_normalized("NFC", d.text) and unicodedata.is_normalized("NFC", d.title)
+    assert "D\u00e9m\u00e9nagement" in d.text and "caf\u00e9" in d.text and d.title.startswith("D\u00e9m\u00e9nagement")
+    # canonical composition only: narrow NBSP, NBSP (HTML reads it as a space, as before), guillemets and the dash
+    # stay what they were
+    nbsp = " " if name.endswith(".html") else "\u00a0"
+    assert f"1\u202f234,50{nbsp}CHF" in d.text and "\u00ab bienvenue \u00bb" in d.text and "\u2014" in d.text
+
+
+def test_a_title_from_a_decomposed_file_name_is_composed(tmp_path):
+    p = tmp_path / _nfd("proc\u00e8s-verbal_qualit\u00e9.md")
+    p.write_text("no heading here, just a line of text\n", encoding="utf-8")
+    assert load_file(p).title == "proc\u00e8s verbal qualit\u00e9"
+    assert load_file(p).path == str(p)  # the path stays the file system's: it names the file
+
+
+def test_composed_leaves_ascii_and_compatibility_forms():
+    ascii_text = "Plain ASCII memo: 25 days, e-mail & Wi-Fi.\n\nSecond paragraph."
+    assert composed(ascii_text) is ascii_text and clean_text(ascii_text) == ascii_text
+    assert composed("\ufb01 \u00bd x\u00b2 \uff21") == "\ufb01 \u00bd x\u00b2 \uff21"  # NFKC's business, not ours
+    assert clean_title(_nfd("R\u00e9sum\u00e9 \u2014 Am\u00e9lie")) == "R\u00e9sum\u00e9 \u2014 Am\u00e9lie"
+
+
+def test_loader_versions_bumped_so_stored_documents_are_read_again():
+    assert LOADER_VERSIONS == {"md": 7, "txt": 8, "html": 9, "pdf": 6, "docx": 5}
