@@ -101,9 +101,40 @@ def build_cmd(app, corpus, questions, allow_dev, from_pack, qa_file, docs_dir, l
         click.echo(f"wrote {shown_path(out_dir)}/train.jsonl ({report['train_lines']}), holdout.jsonl ({report['holdout_lines']}), "
                    "report.md, dataset_config.json")
         if report["train_lines"]:
-            _err(f"next: ragtune train --data {shown_path(out_dir)} --out runs/{shown_path(Path(out_dir).name)}")
+            more = _continue_served(Path(out_dir)) if log_file else ""
+            _err(f"next: ragtune train --data {shown_path(out_dir)} --out runs/{shown_path(Path(out_dir).name)}{more}")
         else:
             _err(f"warning: train.jsonl is empty: nothing to train on (see {shown_path(out_dir)}/report.md)")
+
+
+def _continue_served(out_dir: Path) -> str:
+    """After a query-log build: the options that continue the adapter that answered its questions. `ragtune train`
+    starts a fresh LoRA on the base model: from a few reviewed lines that loses what the served adapter learnt (round
+    43, two steps over 16 log lines: 19 % of a 16-question set from a fresh LoRA, 69 % continuing the built-in
+    adapter, which scored 75 %)."""
+    from collections import Counter
+
+    from ..appliance.builtin_adapters import builtin_with_id
+    from ..appliance.errors import RagtuneError
+    from ..models.dataset import read_examples
+
+    served = Counter(ex.get("meta", {}).get("adapter") for _, ex in read_examples(out_dir / "train.jsonl"))
+    served.pop(None, None)  # the mix lines, and answers of the base model
+    if not served:
+        return ""
+    adapter = served.most_common(1)[0][0]
+    try:
+        b = builtin_with_id(adapter)
+    except RagtuneError:
+        b = None
+    if b is None:
+        return (f" --init-adapter ADAPTER --targets T --r R   (ADAPTER: the peft folder or GGUF LoRA of "
+                f"{str(adapter)[:12]}, the adapter that answered these questions, with its targets and rank: a "
+                "fresh LoRA starts from the base model)")
+    cfg = (b.manifest.get("training") or {}).get("config") or {}
+    flags = "".join(f" --{k} {cfg[k]}" for k in ("targets", "r", "alpha") if cfg.get(k) is not None)
+    return (f" --init-adapter {shown_path(b.file)}{flags}   (continue {b.name}, the adapter that answered these "
+            "questions: a fresh LoRA starts from the base model)")
 
 
 @dataset_group.command("hard")

@@ -146,8 +146,16 @@ def build_dataset(settings: Settings, opts: DatasetOptions, out: Path | str, *, 
         options["log"] = {"path": shown_name(opts.from_log, str(Path(opts.from_log).resolve())),
                           "sha256": sha256_file(opts.from_log),
                           "lines": stats.questions, "unreviewed": stats.unreviewed}
+        why = [f"{stats.no_sources} with no sources (serving refuses such a request before the model runs: it "
+               "never asks the model without sources)"] if stats.no_sources else []
+        why += [f"{stats.superseded} unreviewed answer(s) to a request a person reviewed on another line (the "
+                "review is kept)"] if stats.superseded else []
+        name = shown_name(opts.from_log)  # a pipe as given ("/dev/fd/63 (a pipe)"), never its spool file
+        if why:
+            log(f"note: left out {stats.no_sources + stats.superseded} of {stats.questions} line(s) of "
+                f"{name}: {', '.join(why)}; the report names them")
         if stats.unreviewed:
-            log(f"warning: {stats.unreviewed} of {stats.questions} line(s) of {opts.from_log} are unreviewed "
+            log(f"warning: {stats.unreviewed} of {stats.questions} line(s) of {name} are unreviewed "
                 "(meta.reviewed false): the model's own answers become training targets as they are; review them "
                 "(`ragtune log review ID`, then `ragtune log export --reviewed-only`) before training on them")
     else:

@@ -4,7 +4,8 @@ Steps, in order (each one adds a section to the report):
 1. schema: every line is a valid training example (answer schema, citations are ids present in the context,
    refusals cite nothing); invalid lines are dropped and listed with file:line.
 2. scrub: e-mails, phone numbers, card numbers (Luhn-checked) and keys/tokens become placeholders.
-3. dedup: identical normalised prompt+output pairs are kept once.
+3. dedup: identical normalised prompt+output pairs are kept once; one prompt with different outputs is kept but
+   listed (a check for a person: the model would be taught both).
 4. split: temporal holdout, the newest `holdout_frac` of the dated lines by document date / log time (undated
    lines train).
 5. balance (train only, off by default: the RAFT builder's shares decide the mix): refusal share brought to
@@ -30,7 +31,7 @@ from ragtune.appliance.hashing import sha256_file
 
 from .curate_mix import (MIX_MAX_REPEATS, MIX_MAX_SHARE, _balance_intents, _balance_refusals, _intent,
                          _is_refusal, _mix_lines, _share, mix_examples)
-from .dataset import answer_in_sources, splits_sha256, validate_example, write_jsonl
+from .dataset import answer_in_sources, prompt_key, splits_sha256, validate_example, write_jsonl
 
 
 @dataclasses.dataclass
@@ -152,6 +153,7 @@ def curate(lines: list[tuple[str, dict[str, Any]]], cfg: CurateConfig | None = N
 
     # 1. schema + citations present in the context
     valid: list[dict[str, Any]] = []
+    valid_where: list[str] = []
     rejected: list[dict[str, Any]] = []
     ungrounded: list[str] = []
     other_prompt: list[str] = []
@@ -161,6 +163,7 @@ def curate(lines: list[tuple[str, dict[str, Any]]], cfg: CurateConfig | None = N
             rejected.append({"where": where, "errors": errs})
             continue
         valid.append(ex)
+        valid_where.append(where)
         if not answer_in_sources(ex):
             ungrounded.append(where)
         if ex["prompt"]["system"] != prompt.SYSTEM_PROMPT:
@@ -179,12 +182,18 @@ def curate(lines: list[tuple[str, dict[str, Any]]], cfg: CurateConfig | None = N
     # 3. dedup
     seen: set[str] = set()
     uniq = []
-    for ex in valid:
+    targets: dict[str, list[str]] = {}  # prompt → where its distinct outputs are
+    for ex, where in zip(valid, valid_where):
         h = example_hash(ex)
         if h not in seen:
             seen.add(h)
             uniq.append(ex)
+            targets.setdefault(prompt_key(ex), []).append(where)
     report["dedup"] = {"before": len(valid), "after": len(uniq), "removed": len(valid) - len(uniq)}
+    # kept (which one is right is a person's call), but located: one prompt with two targets teaches both answers
+    conflicts = [w for w in targets.values() if len(w) > 1]
+    report["checks"].update(conflicting_targets=len(conflicts),
+                            conflicting_targets_examples=[", ".join(w[:5]) for w in conflicts[:20]])
 
     # 4. temporal holdout: the newest holdout_frac of the dated lines (newer documents are what the model meets
     # after training); stable: same-date lines keep their input order, so the split is deterministic. Variants of
@@ -335,6 +344,10 @@ def report_markdown(r: dict[str, Any]) -> str:
                   "system prompt than serving's (the model is never shown it)."]
         lines += [f"- {w}: answer not in its cited sources" for w in ck.get("answer_not_in_cited_examples", [])[:10]]
         lines += [f"- {w}: another system prompt" for w in ck.get("other_system_prompt_examples", [])[:10]]
+        if ck.get("conflicting_targets"):  # absent from reports written before the check
+            lines += ["", f"{ck['conflicting_targets']} prompts with more than one target (the same sources and "
+                      "question, different outputs: the model is taught both; keep the right one):"]
+            lines += [f"- {w}" for w in ck.get("conflicting_targets_examples", [])[:10]]
     lines += ["", f"## PII / secret scrubbing\n\n{sc.get('total', 0)} replacements: "
               + (", ".join(f"{k} {v}" for k, v in sc.get("replaced", {}).items()) or "none") + ".", ""]
     lines += [f"## De-duplication\n\n{d.get('before', 0)} → {d.get('after', 0)} ({d.get('removed', 0)} duplicates removed).", ""]

@@ -224,28 +224,61 @@ def answer_in_sources(ex: dict[str, Any]) -> bool:
 
 @dataclasses.dataclass
 class LogStats:
-    questions: int = 0
-    answered: int = 0
+    questions: int = 0  # lines read
+    answered: int = 0  # of the lines passed through
     refused: int = 0
-    unreviewed: int = 0  # exported with meta.reviewed false: the model's own answers, not checked by a person
+    unreviewed: int = 0  # passed through with meta.reviewed false: the model's own answers, not checked by a person
+    no_sources: int = 0  # left out: a request refused before the model ran (no sources shown to it)
+    superseded: int = 0  # left out: unreviewed lines of a request (same sources, same question) a person reviewed
+    left_out_examples: list[str] = dataclasses.field(default_factory=list)  # "file:line: why", the first 20
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
 
+def prompt_key(ex: dict[str, Any]) -> str:
+    """One request as the model sees it (system prompt, sources, question; case and whitespace folded): two lines
+    with the same key and different outputs teach the model two answers to one prompt."""
+    def n(s: str) -> str:
+        return " ".join(str(s).lower().split())
+    p = ex["prompt"]
+    return sha256_text(json.dumps([n(p["system"]), [[c["id"], n(c["text"])] for c in p["context"]], n(p["user"])],
+                                  ensure_ascii=False))
+
+
 def build_from_log(path: Path | str) -> tuple[list[dict[str, Any]], LogStats]:
-    """A `ragtune log export` file: every line validated (file:line on the first bad one) and passed through."""
+    """A `ragtune log export` file: every line validated (file:line on the first bad one) and passed through, but
+    for two kinds of line that would teach the wrong thing, counted and located in the stats:
+    - no sources: a request refused before the model ran (the evidence gate's `no_evidence`, `no_sources`, an
+      override question), or an eval arm's that retrieved nothing on purpose. Serving never asks the model without
+      sources, so the line only teaches "no sources, refuse", and it would count as the refusal a person meant to
+      teach;
+    - superseded: an unreviewed line (`meta.reviewed` false) of a request a person reviewed on another line (the
+      same question over the same sources, asked again or served from the answer cache). The review is the
+      person's word on that prompt; the model's own answer beside it would train the mistake they corrected."""
     from ragtune.appliance.spool import original
 
     rows = read_examples(path, strict=True)
     stats = LogStats(questions=len(rows))
     given = original(path)  # a pipe: its lines recorded by the name it was given ("/dev/fd/63:4 (a pipe)")
+    reviewed = {prompt_key(ex) for _, ex in rows if (ex.get("meta") or {}).get("reviewed") is True}
     out = []
     for where, ex in rows:
         meta = dict(ex.get("meta") or {})
         meta.setdefault("source", "log")
         meta.setdefault("where", where if given is None else f"{given}:{where.rsplit(':', 1)[-1]} (a pipe)")
         ex = {"prompt": ex["prompt"], "output": ex["output"], "meta": meta}
+        why = ""
+        if not ex["prompt"]["context"]:
+            stats.no_sources += 1
+            why = "no sources (serving refuses such a request before the model runs)"
+        elif meta.get("reviewed") is False and prompt_key(ex) in reviewed:
+            stats.superseded += 1
+            why = "unreviewed, and a person reviewed the same request on another line"
+        if why:
+            if len(stats.left_out_examples) < 20:
+                stats.left_out_examples.append(f"{meta['where']}: {why}")
+            continue
         if meta.get("reviewed") is False:
             stats.unreviewed += 1
         if ex["output"]["status"] == "ok":
