@@ -1,5 +1,6 @@
-"""Tiny valid GGUF files for tests (the registry reads the header on `add`): a LoRA adapter or a model with one
-small F32 tensor. `tag` goes into general.name, so different tags give different bytes (different ids)."""
+"""Tiny valid GGUF files for tests (the registry reads the header on `add`): a LoRA adapter or a model (with a chat
+template) with one small F32 tensor. `tag` goes into general.name, so different tags give different bytes (different
+ids)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ def gguf_bytes(*, lora: bool = True, tag: str = "test", n_floats: int = 4) -> by
     kv = {"general.architecture": "llama", "general.name": tag, "general.type": "adapter" if lora else "model"}
     if lora:
         kv["adapter.type"] = "lora"
+    else:  # a chat model's: `config set generate.model` and `doctor` refuse a model without one (refs.py)
+        kv["tokenizer.chat_template"] = "{{ messages[0]['content'] }}"
     head = b"GGUF" + struct.pack("<IQQ", 3, 1, len(kv))
     for k, v in kv.items():
         head += _s(k) + struct.pack("<I", 8) + _s(v)

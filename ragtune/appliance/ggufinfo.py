@@ -34,6 +34,7 @@ class GGUFInfo:
     version: int
     metadata: dict[str, Any] = field(default_factory=dict)  # scalars and strings; arrays as their length
     n_tensors: int = 0
+    shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)  # tensor name -> dims, ggml order (ne0 first)
 
     @property
     def type(self) -> str:
@@ -133,9 +134,11 @@ def read_gguf(path: Path | str) -> GGUFInfo:
             n_dims = r.unpack("<I")
             if n_dims > 8:
                 raise GGUFError(f"{path}: damaged GGUF header (tensor {name} has {n_dims} dimensions)")
+            dims = tuple(r.unpack("<Q") for _ in range(n_dims))
+            info.shapes[name] = dims
             count = 1
-            for _ in range(n_dims):
-                count *= r.unpack("<Q")
+            for d in dims:
+                count *= d
             ttype, offset = r.unpack("<I"), r.unpack("<Q")
             per, nbytes = _BLOCKS.get(ttype, (1, 0))
             ends.append((offset + (count // per) * nbytes, name))
@@ -159,3 +162,25 @@ def check_gguf_kind(path: Path | str, *, lora: bool) -> GGUFInfo:
     if not lora and info.type == "adapter":
         raise GGUFError(f"{path}: a GGUF LoRA adapter, not a model", hint="register it with --kind lora-gguf")
     return info
+
+
+def lora_misfit(lora: GGUFInfo, model: GGUFInfo) -> str | None:
+    """Why the GGUF LoRA `lora` cannot be applied to the GGUF model `model`, from their headers alone, or None: it
+    fits. llama.cpp's own rules (llama-adapter.cpp): the same architecture, every `X.lora_a`/`X.lora_b` pair for a
+    tensor X the model has, lora_a [in, r] and lora_b [r, out] (ggml order) around X's [in, out]. Checked when a LoRA
+    is registered with a model as its base or activated on one (registry.py), not first at an answer."""
+    arch = lora.architecture
+    if arch and model.architecture and arch != model.architecture:
+        return f"it is a LoRA for the {arch!r} architecture, the model's is {model.architecture!r}"
+    for name, a in sorted(lora.shapes.items()):
+        if not name.endswith(".lora_a"):
+            continue
+        target = name[: -len(".lora_a")]
+        w, b = model.shapes.get(target), lora.shapes.get(target + ".lora_b")
+        if w is None:
+            return f"it has LoRA tensors for {target}, which the model does not have"
+        if b is None or len(a) != 2 or len(b) != 2 or len(w) != 2 or target == "token_embd.weight":
+            continue  # not a pair of matrices, or an embedding's (stored flipped): llama.cpp has the last word
+        if a[0] != w[0] or b[1] != w[1] or a[1] != b[0]:
+            return (f"its LoRA for {target} is {b[1]}×{a[0]} (rank {a[1]}), the model's weight is {w[1]}×{w[0]}")
+    return None

@@ -23,8 +23,8 @@ from .atomic import is_special
 from .errors import ConfigError, InputError, ModelError, RagtuneError, located
 from .hashing import sha256_path
 from .jsonl import loads_located
-from .registry import Registry
-from .text import shortened, shown_path
+from .registry import GGUF_MODEL_KINDS, Registry
+from .text import escaped, shortened, shown_path
 from .tomltext import Sourced, with_origin
 
 
@@ -64,11 +64,14 @@ def resolve_adapter(registry: Registry, ref: str | Path | None, *, model_id: str
     if ref.lower() in (ACTIVE_ADAPTER, DEFAULT_ADAPTER):
         art = registry.active_adapter() if ref.lower() == ACTIVE_ADAPTER else \
             registry.default_adapter(model_id=model_id)
+        if art is not None:  # activated while another model was served: said, not loaded onto this one
+            _check_base(registry, art.manifest, model_id, given, activated=True)
         return (None, NONE_ADAPTER) if art is None else (art.path, art.id)
     p = Path(ref).expanduser()
     if os.path.isfile(p):
         path, rid = resolve_input(registry, p, kinds=ADAPTER_KINDS)
         if rid:
+            _check_base(registry, registry.manifest(rid), model_id, given)
             return path, rid
         side = p.with_name(p.name + ".json")
         if side.is_file():
@@ -91,7 +94,31 @@ def resolve_adapter(registry: Registry, ref: str | Path | None, *, model_id: str
     if art.kind not in ADAPTER_KINDS:
         raise with_origin(InputError(f"{ref}: is a {art.kind}, not a GGUF LoRA adapter",
                                      hint="convert a trained adapter with `ragtune convert` first"), given)
+    _check_base(registry, art.manifest, model_id, given)
     return art.path, art.id
+
+
+def _check_base(registry: Registry, manifest: dict[str, Any], model_id: str | None, given: Any, *,
+                activated: bool = False) -> None:
+    """A registered adapter whose lineage names another base than the served model (`model_id`) is refused before
+    anything is generated, as `models activate` refuses it: a LoRA is made for one model, and on another (even one
+    of the same shape) its effect was never measured. Unknown on either side (no base recorded, no model id): not
+    checked."""
+    base = (manifest.get("lineage") or {}).get("base_id")
+    if not model_id or not base or str(base).lower() == model_id.lower():
+        return
+    names = {m["id"]: m["name"] for m in registry.list()}
+
+    def named(i: str) -> str:
+        return f"{i[:12]}… ({escaped(names[i])})" if i in names else f"{i[:12]}…"
+    how = "the activated adapter" if activated else "adapter"
+    raise with_origin(ModelError(
+        f"{how} {named(manifest['id'])} was made for base model {named(str(base))}, but the served model is "
+        f"{named(model_id)}; refusing to serve it on another model",
+        hint="`ragtune models activate` one made for the served model, or `ragtune models deactivate` to serve the "
+             "base model alone" if activated else
+        "choose an adapter made for the served model (`ragtune models list`), `--adapter none` for the base model "
+        "alone, or serve its base ([generate] model)"), given)
 
 
 def served_model_id(registry: Registry, ref: str | Path) -> str | None:
@@ -121,7 +148,7 @@ def resolve_gguf_model(registry: Registry, ref: str | Path, *, verify: bool = Tr
         raise with_origin(ModelError(f"{p}: model file not found, and no artifact in the registry ({registry.dir}) "
                                      f"is named '{shortened(name)}'",
                                      hint="fix the path, or name a registered model (see `ragtune models list`)"), ref)
-    art = registry.get(ref, verify=verify)
+    art = registry.get(ref, verify=verify, kinds=GGUF_MODEL_KINDS)  # a LoRA sharing the model's name is not it
     if not art.kind.endswith("gguf") or art.kind in ADAPTER_KINDS:
         raise with_origin(ModelError(f"{ref}: is a {art.kind}, not a GGUF model",
                                      hint="pass a base/merged/quantized GGUF"), ref)
@@ -130,8 +157,8 @@ def resolve_gguf_model(registry: Registry, ref: str | Path, *, verify: bool = Tr
 
 def check_model_file(path: str | Path) -> None:
     """A GGUF model file as llama.cpp will read it, cheaply: its header, and a length that holds every tensor (no
-    hashing). InputError when it is not a GGUF or is cut short, or when it is a LoRA adapter, not a model: `config
-    set` and `doctor` say so before every `ask` and `serve` would."""
+    hashing). InputError when it is not a GGUF or is cut short, when it is a LoRA adapter, not a model, or when it has
+    no chat template (generate.py refuses it): `config set` and `doctor` say so before every `ask` and `serve` would."""
     from .ggufinfo import GGUFError, read_gguf
 
     try:
@@ -142,8 +169,14 @@ def check_model_file(path: str | Path) -> None:
     if info.type == "adapter":
         raise InputError(f"{path}: a GGUF LoRA adapter, not a model",
                          hint="an adapter is served by [generate] adapter; [generate] model names the model")
+    if not info.metadata.get(CHAT_TEMPLATE):  # the generator (local or remote) renders every prompt with it
+        raise InputError(f"{path}: the GGUF has no chat template ({CHAT_TEMPLATE}): answers are prompted in the "
+                         "model's chat format, so it cannot answer",
+                         hint="serve a chat (instruct) model's GGUF, or copy this one with its chat template added: "
+                              "gguf-new-metadata --chat-template-file TEMPLATE.jinja IN.gguf OUT.gguf")
 
 
+CHAT_TEMPLATE = "tokenizer.chat_template"
 MODEL_KEYS = ("generate.adapter", "generate.model", "embed.model", "retrieve.rerank")
 
 
@@ -189,7 +222,15 @@ def _resolve_model_value(home: Any, key: str, value: Sourced) -> None:
     if read.how == "path" and read.found and key == "generate.model":
         return  # checked above
     if key == "generate.model":  # a path not there, a registry reference, a default model of another kind
-        resolve_gguf_model(Registry(home), value, verify=False)
+        path, mid = resolve_gguf_model(Registry(home), value, verify=False)
+        if not path.is_file():  # registered in place, then moved or deleted: every `ask` would fail on it
+            raise with_origin(ModelError(f"{path}: the file of model {mid[:12]}… is missing",
+                                         hint="restore it, or register the model again where it is now "
+                                              "(`ragtune models add`)"), value)
+        try:
+            check_model_file(path)
+        except RagtuneError as exc:
+            raise with_origin(exc, value) from None
     else:
         from .embed import resolve_files
 
@@ -237,8 +278,10 @@ def resolve_model_value(registry: Registry, key: str, value: Any, *, locate: boo
         return ModelValue("default", paths=paths, id=defaults.manifest_entry(ref)["sha256"])
     if not locate:
         return ModelValue("registry")
-    m = registry.manifest(value)
+    m = registry.manifest(value, kinds=GGUF_MODEL_KINDS if key == "generate.model" else None)
     path = registry.path_of(m) if m["file"] else None
     there = path is not None and path.exists()
     problem = registry.verify(m["id"])[0][1] if there and verify else None
+    if there and problem is None and key == "generate.model" and not m.get("builtin") and path.is_file():
+        check_model_file(path)  # its bytes as registered: a header of before the check, or no chat template
     return ModelValue("registry", path, there, manifest=m, id=m["id"], problem=problem)

@@ -51,6 +51,7 @@ BASE_KINDS = {**{k: _LLM_BASES for k in ("base-gguf", "merged-gguf", "quantized-
                                          "hf-model")},
               "embedder": ("embedder", "hf-model"), "reranker": ("reranker", "hf-model")}
 _BUILTIN_KIND = {"llm": "base-gguf", "embedder": "embedder"}
+GGUF_MODEL_KINDS = ("base-gguf", "merged-gguf", "quantized-gguf")  # what `[generate] model` may name (refs.py)
 _SURROGATES = re.compile("[\ud800-\udfff]+")  # the bytes of a name that are not UTF-8, as Python's str holds them
 COPIED_IN = "copied into the home"  # Artifact.note of a copy asked for of an artifact registered in place
 
@@ -116,6 +117,8 @@ class Registry(ServedAdapter):
         sweep_stale(self.dir)
         sweep_stale(self.dir / "blobs")
         check_kind(src, kind)
+        if kind == "lora-gguf" and lineage.get("base_id") is not None:
+            self.check_fits(src, str(lineage["base_id"]), origin=lineage["base_id"])
         digest = sha256_path(src)
         mpath = self.dir / f"{digest}.json"
         if mpath.is_file():
@@ -151,6 +154,13 @@ class Registry(ServedAdapter):
         note = ""
         if name is None or name in own_names:  # named after its file: not the user's choice, so made safe
             name, note = _file_name(name or src.stem, digest)
+        elif (taken := self.name_taken(name, kind)) is not None:
+            # a second model of one name makes the name ambiguous: a config naming the first stops serving
+            raise InputError(f"{shown_path(src)}: not registered: the name '{escaped(name)}' is already that of "
+                             f"{taken['id'][:12]}… ({taken['kind']}); give it another --name",
+                             hint="a name two models share could no longer be used: `[generate] model` and the "
+                                  "commands naming it would be refused as ambiguous (a converter's output stays: "
+                                  f"`ragtune models add FILE --kind {kind} --name OTHER` registers it)")
         if copy:
             blob = copy_blob(self.dir, src, digest)
             file_ref = blob.relative_to(self.dir).as_posix()
@@ -167,6 +177,44 @@ class Registry(ServedAdapter):
         validate_manifest(manifest, mpath)
         atomic_write_json(mpath, manifest)
         return replace(self._artifact(manifest), note=note)
+
+    def name_taken(self, name: str, kind: str) -> dict[str, Any] | None:
+        """The GGUF model named `name` that a new GGUF model (`kind`) of that name would make ambiguous, or None:
+        `[generate] model = "NAME"` would stop serving (refs.resolve_gguf_model looks a name up among the GGUF models
+        only, so an adapter or an embedder may share it). Adapters sharing a name stay possible (said as ambiguous
+        where used: serve's `adapter_ambiguous`)."""
+        if kind not in GGUF_MODEL_KINDS:
+            return None
+        return next((m for m in self.list() if m["name"] == name and m["kind"] in GGUF_MODEL_KINDS), None)
+
+    def model_file(self, model_id: str) -> Path | None:
+        """The file of the GGUF model `model_id` (registered or built-in) when it is here, else None."""
+        m = next((m for m in self.list() if m["id"] == model_id.lower() and m["kind"] in GGUF_MODEL_KINDS), None)
+        if m is None or not m["file"]:
+            return None
+        path = Path(m["file"]) if m.get("builtin") else self.path_of(m)
+        return path if path.is_file() else None
+
+    def check_fits(self, lora: Path, model_id: str, *, origin: Any = None) -> None:
+        """InputError when the GGUF LoRA `lora` cannot be applied to the model `model_id` (ggufinfo.lora_misfit: its
+        tensors' names and shapes against the model's, headers only), before it is registered or activated against
+        it; llama.cpp would refuse it at the first answer. A model not here, or a header gguf cannot read: not
+        checked (the loader has the last word)."""
+        from .ggufinfo import GGUFError, lora_misfit, read_gguf
+
+        model = self.model_file(model_id)
+        if model is None:
+            return
+        try:
+            problem = lora_misfit(read_gguf(lora), read_gguf(model))
+        except GGUFError:
+            return
+        if problem:
+            name = next((m["name"] for m in self.list() if m["id"] == model_id.lower()), "")
+            hint = ("this LoRA was made for a model of another shape: use it with the model it was converted for, "
+                    "or convert the trained adapter for this one (`ragtune convert lora ADAPTER --base MODEL`)")
+            raise with_origin(InputError(f"{shown_path(lora)}: does not fit model {model_id[:12]}… ({escaped(name)}): "
+                                         f"{problem}", hint=hint), origin)
 
     def _check_base(self, kind: str, base_id: Any) -> None:
         """A `base_id` that names a registered artifact must be of a kind `kind` is made from (BASE_KINDS): an adapter

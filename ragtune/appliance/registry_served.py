@@ -3,7 +3,8 @@ use and the one before it (for an instant rollback); until a choice is made the 
 serves, when its manifest says go.
 
 Registry (registry.py) takes these methods from `ServedAdapter`; they use only the registry's own `get`, `list`,
-`dir` and `state_path`, so this module imports nothing of registry.py (it imports this one, never the reverse).
+`check_fits`, `dir` and `state_path`, so this module imports nothing of registry.py (it imports this one, never the
+reverse).
 """
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ class ServedAdapter:
                 raise ModelError(f"{new.id[:12]}… ({new.name}) {why}",
                                  hint="activate an adapter trained on the served model ([generate] model)")
             check_kind(new.path, new.kind)  # registered before headers were checked: refuse it here, not in llama.cpp
+            if model_id is not None:  # a LoRA of another shape fails at every answer: refused before it is chosen
+                self.check_fits(new.path, model_id)
         state = self._state()
         new_id = new.id if new else None
         if state is None:  # the first choice: what was served until now becomes `previous`, and the choice is kept

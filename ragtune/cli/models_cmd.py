@@ -212,7 +212,10 @@ def models_add(app, path: str, kind: str, name: str | None, licence: str, base_i
     unregistered_base = False
     if base_id:
         ref = Sourced(base_id, "--base-id")  # an unknown id names the flag
-        full = reg.manifest(ref)["id"] if len(base_id) < 64 else base_id.lower()
+        from ragtune.appliance.registry import BASE_KINDS
+
+        # a name an adapter shares with its model (allowed: each use picks its kind) names the model here
+        full = reg.manifest(ref, kinds=BASE_KINDS[kind])["id"] if len(base_id) < 64 else base_id.lower()
         # Sourced: a base of the wrong kind (registry.add's check) is said naming the flag too
         lineage["base_id"] = Sourced(full, "--base-id")
         unregistered_base = not any(m["id"] == full for m in reg.list())
