@@ -107,6 +107,56 @@ def cors_origin(value: str) -> str:
     return f"{scheme}://{host}" + (f":{port}" if port is not None and port != _DEFAULT_PORTS[scheme] else "")
 
 
+_HOST_PORT = re.compile(r"(\[[^\]]*\]|[^:\[\]]*)(?::([0-9]{1,5}))?")
+_HOST_NAME = re.compile(r"[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*")
+
+
+def host_and_port(value: str) -> tuple[str, int | None]:
+    """(host, port) of `name[:port]`, `address[:port]` or `[v6 address][:port]`, as a Host header writes them: the
+    host lower case, without a trailing "." (`localhost.` is `localhost`), an IPv6 address as `[compressed]`. A
+    ValueError for anything else (a scheme, a path, a bare IPv6 address, a port over 65535)."""
+    import ipaddress
+
+    m = _HOST_PORT.fullmatch(value)
+    if m is None or (m.group(2) is not None and not 0 < int(m.group(2)) <= 65535):
+        raise ValueError("is not a host name or address with an optional :port")
+    host, port = m.group(1).lower(), (int(m.group(2)) if m.group(2) else None)
+    if host.startswith("["):
+        try:
+            return f"[{ipaddress.IPv6Address(host[1:-1]).compressed}]", port
+        except ValueError:
+            raise ValueError("has no IPv6 address between its [ ]") from None
+    host = host[:-1] if host.endswith(".") else host
+    if not _HOST_NAME.fullmatch(host):
+        raise ValueError("is not a host name or address (in ASCII: an internationalised name as its xn--… form)")
+    return host, port
+
+
+def allowed_host(value: str) -> str:
+    """A `[serve] allowed_hosts` entry as the Host check compares it: a host name or address (any port), a
+    `*.example.com` for every name under a domain, or "*" for any Host. A ValueError says what is wrong."""
+    if value == "*":
+        return value
+    if value.strip() != value or not value:
+        raise ValueError("must be a host name such as rag.example.com, without spaces")
+    if "://" in value or "/" in value:
+        raise ValueError("must be a host name as a Host header carries it (rag.example.com), not a URL")
+    if value.count(":") > 1 and not value.startswith(("[", "*.")):  # a bare IPv6 address: as a Host header writes it
+        import ipaddress
+
+        try:
+            return f"[{ipaddress.IPv6Address(value).compressed}]"
+        except ValueError:
+            raise ValueError("is not an IPv6 address (write one as [::1] with no port)") from None
+    wild = value.startswith("*.")
+    host, port = host_and_port(value[2:] if wild else value)
+    if port is not None or value.endswith(":"):
+        raise ValueError("must not have a port: a listed host is accepted on any port")
+    if wild and host.startswith("["):
+        raise ValueError("*. goes before a domain name, not an address")
+    return ("*." if wild else "") + host
+
+
 @dataclass
 class ServeConfig:
     """`ragtune serve` (docs/serve.md)."""
@@ -125,6 +175,10 @@ class ServeConfig:
     # Browser pages of other origins that may call the API (CORS): ["https://intranet.example.com"], or ["*"] for
     # any. [] = none (no CORS headers). A token is still needed on every request but the browser's preflight.
     cors_origins: list = field(default_factory=list)
+    # Host header names a loopback server answers for besides localhost, 127.0.0.1, [::1] and this machine's name
+    # (a reverse proxy passing its public Host): ["rag.example.com", "*.example.com"], or ["*"] for any. Set on
+    # another address, only these and those names are answered. [] = the loopback check only (docs/serve.md).
+    allowed_hosts: list = field(default_factory=list)
 
     def __post_init__(self) -> None:
         check(isinstance(self.host, str) and self.host != "", "serve", "host", "must be a host name or address")
@@ -156,6 +210,17 @@ class ServeConfig:
                 check(False, "serve", "cors_origins", f"'{shortened(o, 100)}' {exc}")
         check("*" not in self.cors_origins or len(self.cors_origins) == 1, "serve", "cors_origins",
               '"*" (any origin) must be the only entry')
+        check(isinstance(self.allowed_hosts, list) and all(isinstance(h, str) for h in self.allowed_hosts), "serve",
+              "allowed_hosts", 'must be a list of host names, e.g. ["rag.example.com"], or ["*"] for any')
+        for h in self.allowed_hosts:
+            try:
+                allowed_host(h)
+            except ValueError as exc:
+                from .text import shortened
+
+                check(False, "serve", "allowed_hosts", f"'{shortened(h, 100)}' {exc}")
+        check("*" not in self.allowed_hosts or len(self.allowed_hosts) == 1, "serve", "allowed_hosts",
+              '"*" (any Host) must be the only entry')
 
 
 @dataclass

@@ -9,7 +9,8 @@ from .common import cli, pass_app
 
 @cli.command("serve")
 @click.option("--host", default=None, help="Address to listen on (default: [serve] host, 127.0.0.1). A non-loopback "
-              "address needs a token ([serve] tokens or $RAGTUNE_SERVE_TOKENS).")
+              "address needs a token ([serve] tokens or $RAGTUNE_SERVE_TOKENS). On a loopback address only a Host "
+              "naming this machine is answered (a reverse proxy's: [serve] allowed_hosts).")
 @click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port (default: [serve] port, 8088).")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Answer engines, i.e. requests generated at once (default: [serve] workers). Each has its own "

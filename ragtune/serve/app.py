@@ -3,12 +3,12 @@
 (ragtune.serve.routing); a failure's status, code and message are errors.py's.
 
 Errors are JSON in OpenAI's shape, {"error": {"message", "type", "code"}}: 400 bad input, 401 no or wrong token
-(the same body whatever was wrong), 403 a CORS preflight from an origin not in
-[serve] cors_origins (cors.py), 404 unknown model or route, 405 wrong method, 408 body too slow, 413 body too
-large, 415 a charset other than UTF-8, 422 a body of the wrong shape, 503 + Retry-After when the queue is full
-(503 no_documents: nothing is ingested; 503 shutting_down: cut short by a forced stop), 500/502 when the model or
-the generation server fails (they say no more than that: the server log has the why); `code` is never null. A
-stream starts with the first decoded token: later errors are in-band.
+(the same body whatever was wrong), 403 a CORS preflight from an origin not in [serve] cors_origins (cors.py) or
+a request refused by the Host or Origin check (guard.py), 404 unknown model or route, 405 wrong method, 408 body too
+slow, 413 body too large, 415 a charset other than UTF-8, 422 a body of the wrong shape, 503 + Retry-After when the
+queue is full (503 no_documents: nothing is ingested; 503 shutting_down: cut short by a forced stop), 500/502 when
+the model or the generation server fails (they say no more than that: the server log has the why); `code` is never
+null. A stream starts with the first decoded token: later errors are in-band.
 Whatever a client sends, the answer is one of these, never a traceback (docs/serve.md).
 """
 
@@ -33,9 +33,10 @@ from .access import access
 from .auth import Token, check_bearer
 from .body import (MAX_REF_CHARS, HTTPError, JSONBody, body_pending, client_id, json_type, last_user_message,
                    question_text, read_json, ref_field, scope_field, shown, user_field)
-from .cors import Cors
+from .cors import Cors, Record
 # under their names of when they lived here (tests/appliance/test_json_located.py imports app._error_for)
 from .errors import error_for as _error_for, log_failure as _log_failure, shutting_down as _shutting_down
+from .guard import BrowserGuard, HostCheck, OriginCheck
 from .metrics import Metrics
 from .pool import Busy, Cancelled, EnginePool, cancel_check
 from .routing import BASE_MODEL, MODEL, MODEL_PREFIX, Route as AdapterRoute, Router, UnknownModel
@@ -58,6 +59,8 @@ class ServeState:
     monitor: Callable[[], list[str]] | None = None  # rollout check -> breached rules (run periodically)
     scopes: ScopeCache = field(default_factory=ScopeCache)  # "in" resolved per index version, for every engine
     cors_origins: list[str] = field(default_factory=list)  # as browsers write them (cors.py); [] = no CORS
+    bind_host: str | None = None  # the address it listens on (a loopback one: the Host check); None: not known
+    allowed_hosts: list[str] = field(default_factory=list)  # [serve] allowed_hosts, canonical (guard.py)
 
 
 # -- plumbing ----------------------------------------------------------------------------------------------
@@ -367,14 +370,23 @@ def create_app(state: ServeState) -> Starlette:
             resp.headers["Connection"] = "close"
         return resp
 
-    def preflight(request: Request, status: int, code: str | None, seconds: float) -> None:
-        """A CORS preflight (cors.py, answered before the routes) counted and logged as a request of its route."""
-        route = next((getattr(r.endpoint, "route_label", "-") for r in routes
-                      if r.matches(request.scope)[0] is not Match.NONE), "-")
-        m.requests.labels(route, str(status)).inc()
-        access(request, status, seconds, code, "CORS preflight")
+    def recorder(note: str) -> Record:
+        """A request answered by a middleware before the routes (a CORS preflight, a refusal of guard.py), counted
+        and logged as a request of its route."""
+        def record(request: Request, status: int, code: str | None, seconds: float) -> None:
+            route = next((getattr(r.endpoint, "route_label", "-") for r in routes
+                          if r.matches(request.scope)[0] is not Match.NONE), "-")
+            m.requests.labels(route, str(status)).inc()
+            access(request, status, seconds, code, note)
 
-    middleware = [Middleware(Cors, origins=state.cors_origins, record=preflight)] if state.cors_origins else []
+        return record
+
+    # outermost first: CORS (a listed origin's page can read a refusal too), then the Host and Origin checks
+    middleware = [Middleware(Cors, origins=state.cors_origins, record=recorder("CORS preflight"))] \
+        if state.cors_origins else []
+    middleware.append(Middleware(BrowserGuard, hosts=HostCheck(state.bind_host, state.allowed_hosts),
+                                 origins=None if state.tokens else OriginCheck(state.cors_origins),
+                                 record=recorder("")))
     app = Starlette(routes=routes, exception_handlers={HTTPException: no_route}, middleware=middleware)
     app.router.redirect_slashes = False  # "/v1/ask//" and the like are a JSON 404, never a redirect
     app.state.serve = state

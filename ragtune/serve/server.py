@@ -112,7 +112,11 @@ class Monitor:
 
 def build_state(settings: Settings, *, workers: int | None = None,
                 engine_factory: Callable[[Settings, int], tuple[list[Any], list[Any]]] | None = None,
-                environ: dict[str, str] | None = None) -> tuple[ServeState, list[Any]]:
+                environ: dict[str, str] | None = None, bind: str | None = None) -> tuple[ServeState, list[Any]]:
+    """`bind`: the address the app is served on (serve() gives it; --host may differ from [serve] host): a
+    loopback one turns the Host check on (guard.py). None (an app served some other way, the tests' clients): only
+    [serve] allowed_hosts does."""
+    from ..appliance.config_ops import allowed_host
     from ..appliance.store import open_store
 
     cfg = settings.serve
@@ -128,7 +132,8 @@ def build_state(settings: Settings, *, workers: int | None = None,
     state = ServeState(pool=EnginePool(engines, cfg.queue), router=router, tokens=load_tokens(cfg, environ),
                        max_body_bytes=cfg.max_body_bytes, body_timeout_s=cfg.body_timeout_s,
                        retry_after_s=cfg.retry_after_s, metrics=metrics,
-                       list_adapters=router.list_adapters, cors_origins=canonical_origins(cfg.cors_origins))
+                       list_adapters=router.list_adapters, cors_origins=canonical_origins(cfg.cors_origins),
+                       bind_host=bind, allowed_hosts=[allowed_host(h) for h in cfg.allowed_hosts])
     state.monitor = Monitor(settings, metrics, router)
     return state, closables
 
@@ -180,7 +185,7 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
         # The models load here, before uvicorn starts: a model or adapter that cannot load is the CLI's one-line
         # error (a failure inside uvicorn's startup would print a traceback). Until they are loaded the socket is
         # bound but not listening: a connection is refused at once (docs/serve.md).
-        app = make_app(settings, workers=workers, warm=False)
+        app = make_app(settings, workers=workers, warm=False, bind=host)
         config = uvicorn_config(app, settings, log_level)  # sets up uvicorn's logging: the lines below use it
         stack.enter_context(serve_logs())
         say = logging.getLogger("uvicorn.error").info
@@ -190,6 +195,8 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
         origins = app.state.serve.cors_origins
         if origins:
             say("CORS: browser pages of %s may call it", "any origin" if origins == ["*"] else ", ".join(origins))
+        if allowed := app.state.serve.allowed_hosts:
+            say("Host check: answers for %s too", "any Host" if allowed == ["*"] else ", ".join(allowed))
         if warning := cors_warning(origins, not tokens):
             logging.getLogger("uvicorn.error").warning("%s", warning)
         asyncio.run(app.state.serve.pool.warm(_model_loader(app.state.serve)))
