@@ -17,7 +17,7 @@ from .store import Store
 from .types import Answer, ContextItem, Hit
 
 LIST_COLUMNS = ("id", "ts", "query", "status", "refusal_reason", "valid", "repaired", "cached", "model_id",
-                "adapter_id", "total_ms", "reviewed")
+                "adapter_id", "total_ms", "reviewed", "replay")
 
 log = logging.getLogger("ragtune.querylog")
 log.addHandler(logging.NullHandler())  # apps may configure logging; a failed retention pass is only a warning
@@ -119,16 +119,20 @@ def show_entry(store: Store, log_id: int) -> dict[str, Any]:
 
 
 def list_entries(store: Store, *, limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:
-    """Newest first, summarised."""
+    """Newest first, summarised; "replay": the row was written by `eval run --replay` (Store.replay_log_ids), an
+    evaluated adapter's answer, not a user's request."""
     out = []
-    for d in store.query_log_entries(limit=limit, offset=offset):
+    rows = store.query_log_entries(limit=limit, offset=offset)
+    own = store.replay_log_ids() if rows else set()
+    for d in rows:
         out_json = d["output"] if isinstance(d["output"], dict) else {}
         timings = d["timings"] if isinstance(d["timings"], dict) else {}
         out.append({"id": d["id"], "ts": d["ts"], "query": str(d["query"]), "status": out_json.get("status"),
                     "answer": out_json.get("answer"), "citations": out_json.get("citations"),
                     "refusal_reason": d["refusal_reason"], "valid": d["valid"], "repaired": d["repaired"],
                     "cached": d["cached"], "model_id": d["model_id"], "adapter_id": d["adapter_id"],
-                    "total_ms": timings.get("total_ms"), "reviewed": d["review"] is not None})
+                    "total_ms": timings.get("total_ms"), "reviewed": d["review"] is not None,
+                    "replay": d["id"] in own})
     return out
 
 
@@ -139,10 +143,12 @@ def set_review(store: Store, log_id: int, answer: Any, *, max_answer_chars: int 
     (schema.validate_output, the check a training line's output passes: a refusal cites nothing, an answer cites at
     least one source), so that what is stored is what `dataset build --from-log` takes. A refusal's answer is
     always prompt.REFUSAL_TEXT (what serving emits and training teaches): another text is stored as that, said in
-    `notes`. Returns (the saved review, the review it replaced or None): a second review becomes the current one
-    (used on export), the earlier ones stay in the entry's history (show_entry). `origin`: (file, its text) when
-    the answer came from a file, so that an error names the file and the line of the offending key. Nothing is
-    written on an error, nor for a forgotten entry (`log forget`: an InputError that says so)."""
+    `notes`. A review that differs from the logged output removes the answer-cache entries holding that output
+    (Store.set_query_review), said in `notes` when there were any. Returns (the saved review, the review it
+    replaced or None): a second review becomes the current one (used on export), the earlier ones stay in the
+    entry's history (show_entry). `origin`: (file, its text) when the answer came from a file, so that an error
+    names the file and the line of the offending key. Nothing is written on an error, nor for a forgotten entry
+    (`log forget`: an InputError that says so)."""
     entry = get_entry(store, log_id)
     if entry.get("forgotten") is not None:  # its context is erased: nothing to check a review against, or train on
         raise _forgotten(log_id)
@@ -163,10 +169,14 @@ def set_review(store: Store, log_id: int, answer: Any, *, max_answer_chars: int 
                          f"instead of {json.dumps(answer['answer'], ensure_ascii=False)}")
         answer = {**answer, "answer": REFUSAL_TEXT}
     previous = entry["review"]
-    if not store.set_query_review(log_id, answer):  # forgotten or pruned since it was read
+    stored = store.set_query_review(log_id, answer)  # a correction evicts the cached answer it corrects
+    if stored is None:  # forgotten or pruned since it was read
         if store.forgotten_ids([log_id]):
             raise _forgotten(log_id)
         raise InputError(f"no query log entry {log_id}", hint="see `ragtune log list`")
+    if stored["cache"] and notes is not None:
+        notes.append(f"removed {stored['cache']} cached answer(s) holding the answer this review corrects: the "
+                     "question is answered afresh next time")
     return answer, previous
 
 
@@ -210,13 +220,34 @@ def _usable_answer(obj: Any) -> bool:
         and isinstance(obj.get("citations", []), list)
 
 
-def iter_training_examples(store: Store, *, reviewed_only: bool = False,
-                           skipped: list[int] | None = None) -> Iterator[dict[str, Any]]:
+def log_time(ts: Any) -> str | None:
+    """An entry's time as a training line's `meta.time`: ISO 8601 in UTC to the second ("2026-01-31T09:05:00Z"),
+    what the dataset builder's temporal holdout sorts as text (curate._date_of, dataset.DATE_KEYS); None when the
+    row has no readable time."""
+    if isinstance(ts, bool) or not isinstance(ts, (int, float)):
+        return None
+    try:
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def iter_training_examples(store: Store, *, reviewed_only: bool = False, skipped: list[int] | None = None,
+                           include_replays: bool = False,
+                           replays: list[int] | None = None) -> Iterator[dict[str, Any]]:
     """Training JSONL lines (oldest first): the logged context and question, with the human review
-    replacing the model's output when there is one. A damaged row (its context, or the answer it would export, not
+    replacing the model's output when there is one, and the entry's time (`meta.time`, log_time: a dataset built
+    from it holds the newest lines out). A damaged row (its context, or the answer it would export, not
     what log_answer / set_review write) is left out, its id appended to `skipped`: never exported as garbage, and
-    a damaged review never falls back to the model output it was meant to correct."""
+    a damaged review never falls back to the model output it was meant to correct. The rows `eval run --replay`
+    wrote (Store.replay_log_ids: an evaluated adapter's answers to the log's own questions, no user's request) are
+    left out unless `include_replays`, their ids appended to `replays`."""
+    own = set() if include_replays else store.replay_log_ids()
     for d in store.iter_query_log(reviewed_only=reviewed_only):
+        if d["id"] in own:
+            if replays is not None:
+                replays.append(d["id"])
+            continue
         out = d["output"] if d["review"] is None else d["review"]
         question = d["normalized_query"] or d["query"]
         if not isinstance(d["context"], list) or not _usable_answer(out) or not isinstance(question, str) \
@@ -230,14 +261,18 @@ def iter_training_examples(store: Store, *, reviewed_only: bool = False,
             log_id=d["id"], reviewed=d["review"] is not None, model=d["model_id"], adapter=d["adapter_id"],
             system_prompt_sha256=d["system_prompt_sha256"],
             system_prompt_current=d["system_prompt_sha256"] == system_prompt_sha256(SYSTEM_PROMPT),
+            **({"time": when} if (when := log_time(d["ts"])) else {}),
         )
 
 
 def export_train_jsonl(store: Store, out: TextIO, *, reviewed_only: bool = False,
-                       skipped: list[int] | None = None) -> int:
-    """Write the training JSONL lines; how many. Ids of damaged rows left out go to `skipped`."""
+                       skipped: list[int] | None = None, include_replays: bool = False,
+                       replays: list[int] | None = None) -> int:
+    """Write the training JSONL lines; how many. Ids of damaged rows left out go to `skipped`, those of replay-eval
+    rows left out (unless `include_replays`) to `replays`."""
     n = 0
-    for ex in iter_training_examples(store, reviewed_only=reviewed_only, skipped=skipped):
+    for ex in iter_training_examples(store, reviewed_only=reviewed_only, skipped=skipped,
+                                     include_replays=include_replays, replays=replays):
         out.write(json.dumps(ex, ensure_ascii=False) + "\n")
         n += 1
     return n

@@ -116,7 +116,8 @@ _LOG_ID = click.IntRange(1, 2**63 - 1)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_app
 def log_list(app, limit: int, offset: int, as_json: bool) -> None:
-    """List answered requests, newest first."""
+    """List answered requests, newest first. An entry `eval run --replay` wrote (an evaluated adapter's answer to a
+    logged question, not a user's request) is shown as "(replay)"; `log export` leaves those out."""
     from ..appliance.querylog import list_entries
 
     with _store(app) as store:
@@ -134,8 +135,9 @@ def log_list(app, limit: int, offset: int, as_json: bool) -> None:
         reason = f" ({r['refusal_reason']})" if r["refusal_reason"] else ""
         ms = f"{r['total_ms']:.0f}ms" if isinstance(r["total_ms"], (int, float)) else "-"
         # escaped: a logged question may hold a newline or an escape sequence; one entry stays one line
-        click.echo(f"{r['id']:>6}  {escaped(r['status'] or '?'):8}{escaped(reason):16} {ms:>8} {flags:3} "
-                   f"{'(forgotten)' if r['forgotten'] else escaped(r['query'][:70])}")
+        # marked, not hidden: the list is the log as stored (show, review, forget and prune reach every id)
+        what = "(forgotten)" if r["forgotten"] else ("(replay) " if r["replay"] else "") + escaped(r["query"][:70])
+        click.echo(f"{r['id']:>6}  {escaped(r['status'] or '?'):8}{escaped(reason):16} {ms:>8} {flags:3} {what}")
 
 
 @log_group.command("show")
@@ -201,7 +203,8 @@ def log_review(app, log_id: int, answer_json: str, as_json: bool) -> None:
     with _store(app) as store:  # a forgotten entry is refused there, with a message that says so
         saved, previous = set_review(store, log_id, answer, max_answer_chars=app.settings.generate.max_answer_chars,
                                      origin=origin, notes=notes)
-    for note in notes:  # what was stored is not what was given: said, --json too (its "review" is what was stored)
+    # what was stored is not what was given, a cached answer removed: said, --json too ("review" is what was stored)
+    for note in notes:
         click.echo(f"note: {escaped(note)}", err=True)
     if as_json:
         print_json({"id": log_id, "review": saved, "replaced": previous})
@@ -220,9 +223,13 @@ def log_review(app, log_id: int, answer_json: str, as_json: bool) -> None:
               help="Write here, atomically (default: stdout). An existing file is refused unless --force.")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @click.option("--reviewed-only", is_flag=True, help="Only entries with a human review.")
+@click.option("--include-replays", is_flag=True,
+              help="Also the entries `eval run --replay` wrote (an evaluated adapter's answers, not users' requests).")
 @pass_app
-def log_export(app, fmt: str, out: str | None, force: bool, reviewed_only: bool) -> None:
-    """Export the query log as training JSONL for human review / fine-tuning."""
+def log_export(app, fmt: str, out: str | None, force: bool, reviewed_only: bool, include_replays: bool) -> None:
+    """Export the query log as training JSONL for human review / fine-tuning. Each line's meta.time is the entry's
+    time (UTC), so `dataset build --from-log` holds the newest lines out. Entries written by `eval run --replay`
+    are left out unless --include-replays."""
     from ..appliance.atomic import atomic_open, is_special, make_dir
     from ..appliance.home import PRIVATE_FILE_MODE
     from ..appliance.querylog import export_train_jsonl
@@ -234,20 +241,25 @@ def log_export(app, fmt: str, out: str | None, force: bool, reviewed_only: bool)
         raise InputError(f"{shown_path(out)}: already exists",
                          hint="choose another --out, or pass --force to replace it")
     skipped: list[int] = []
+    replays: list[int] = []
+    opts = {"reviewed_only": reviewed_only, "skipped": skipped, "include_replays": include_replays, "replays": replays}
     with _store(app) as store:
         forgotten = store.count_forgotten(reviewed_only=reviewed_only)
         if out is None:
-            n = export_train_jsonl(store, sys.stdout, reviewed_only=reviewed_only, skipped=skipped)
+            n = export_train_jsonl(store, sys.stdout, **opts)
         else:
             make_dir(Path(out).parent)  # a file in the way is an input error, not an OSError
             # never leave a half-written export behind; a new file (or one replacing a link) owner-only: users'
             # questions; a replaced file keeps its mode (atomic.replace_into)
             with atomic_open(Path(out), new_perms=PRIVATE_FILE_MODE) as fh:
-                n = export_train_jsonl(store, fh, reviewed_only=reviewed_only, skipped=skipped)
+                n = export_train_jsonl(store, fh, **opts)
     click.echo(f"exported {n} example(s){' to ' + shown_path(out) if out else ''}", err=True)
     if forgotten:  # not damaged, not missing: erased on a user's request, and never training data
         click.echo(f"left out {forgotten} forgotten entr{'y' if forgotten == 1 else 'ies'} (`ragtune log forget`)",
                    err=True)
+    if replays:  # an evaluated adapter's answers to logged questions: no user asked them
+        click.echo(f"left out {len(replays)} entr{'y' if len(replays) == 1 else 'ies'} written by `eval run "
+                   "--replay` (--include-replays exports them)", err=True)
     if skipped:  # never dropped unseen: name the rows to look at (`ragtune log show ID`)
         ids = ", ".join(map(str, skipped[:20])) + (f" … ({len(skipped)} in all)" if len(skipped) > 20 else "")
         click.echo(f"warning: left out {len(skipped)} damaged row(s) (context or answer not as logged): {ids}",
@@ -266,13 +278,18 @@ def log_forget(app, log_ids: tuple[int, ...], as_json: bool) -> None:
     client id) are blanked in the database file; the id, the time and the numbers (flags, timings, tokens) stay, so
     counts and metrics do not change. The entry is marked forgotten: `log list` and `log show` say so, `log export`
     and `eval run --replay` leave it out, `log review` refuses it, and retention removes it as an unreviewed entry.
-    Cached answers to it are removed too. An id with no entry changes nothing (exit 2)."""
+    Cached answers to it are removed too. An id with no entry changes nothing (exit 2). Files made before (a `log
+    export`, a dataset built from one, an adapter trained on it) are not reached: delete them by hand."""
     with _store(app) as store:
         out = store.forget_query_log(list(log_ids))
     if out["unknown"]:
         ids = ", ".join(map(str, out["unknown"][:20])) + (" …" if len(out["unknown"]) > 20 else "")
         raise InputError(f"no query log entr{'y' if len(out['unknown']) == 1 else 'ies'} {ids}: nothing was "
                          "forgotten", hint="see `ragtune log list`")
+    if out["forgotten"]:  # said with --json too: what it cannot erase is the operator's to delete
+        click.echo("note: this erased the entries in the database only; a `ragtune log export` file or a dataset "
+                   "built from one (`dataset build --from-log`: its train.jsonl and holdout.jsonl) made before still "
+                   "holds their text: delete or rebuild those files by hand (docs/security.md)", err=True)
     if as_json:
         print_json(out)
         return

@@ -123,7 +123,8 @@ def _print_status(st) -> None:
             ("unsupported rate", "unsupported_rate", _pct), ("citations/answer", "citations_per_answer", _num),
             ("p50 latency", "latency_p50_ms", lambda v: _num(v, " ms")),
             ("p95 latency", "latency_p95_ms", lambda v: _num(v, " ms")),
-            ("tokens/answer", "tokens_per_answer", _num)]
+            ("tokens/answer", "tokens_per_answer", _num),
+            ("reviewed", "reviewed", lambda v: str(v)), ("  corrected", "corrected", lambda v: f"{v} corrected")]
     click.echo(f"{'':18} {'control':>12} {'candidate':>12}")
     for label, key, fmt in rows:
         click.echo(f"{label:18} {fmt(c['arms']['control'][key]):>12} {fmt(c['arms']['candidate'][key]):>12}")

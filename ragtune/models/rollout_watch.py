@@ -5,8 +5,11 @@ repair), repair rate, refusal rate, the runtime support check's unsupported rate
 the live stand-in for hallucination), citations per answer, p50/p95 total latency, completion tokens per answer
 (spend). Answers served from the answer cache count as requests (shown as `cached`) but not in latency and tokens:
 they cost no generation, so an arm that happened to get more repeats would look faster and cheaper than its model
-is. No rule is judged until both arms have `min_requests` rows. `check()` is what `rollout status`, serve's
-monitor and the chat app's status bar call: it applies the auto-rollback when configured.
+is. Beside them, how many of the arm's rows a person reviewed (`ragtune log review`) and how many of those reviews
+corrected the answer (another status, text or citations: store.review_differs): counts, never a rule (a review
+comes days later, and only for the rows someone read). No rule is judged until both arms have `min_requests` rows.
+`check()` is what `rollout status`, serve's monitor and the chat app's status bar call: it applies the
+auto-rollback when configured.
 """
 
 from __future__ import annotations
@@ -49,11 +52,13 @@ def arm_stats(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "latency_p50_ms": percentile(lat, 50),
         "latency_p95_ms": percentile(lat, 95),
         "tokens_per_answer": mean(r["tokens_completion"] for r in generated) if generated else None,
+        "reviewed": sum(1 for r in rows if r["reviewed"]),
+        "corrected": sum(1 for r in rows if r["corrected"]),
     }
 
 
 def _row(raw: tuple) -> dict[str, Any]:
-    arm, valid, repaired, refused, reason, output, timings, tokens, cached = raw
+    arm, valid, repaired, refused, reason, output, timings, tokens, cached, reviewed, corrected = raw
     try:
         n_cit = len(json.loads(output).get("citations") or [])
     except (ValueError, AttributeError, TypeError):
@@ -64,7 +69,7 @@ def _row(raw: tuple) -> dict[str, Any]:
         total = None
     return {"arm": arm, "valid": bool(valid), "repaired": bool(repaired), "refused": bool(refused),
             "refusal_reason": reason, "n_citations": n_cit, "total_ms": total, "tokens_completion": int(tokens or 0),
-            "cached": bool(cached)}
+            "cached": bool(cached), "reviewed": bool(reviewed), "corrected": bool(corrected)}
 
 
 def judge(arms: dict[str, dict[str, Any]], cfg: RolloutConfig) -> tuple[bool, list[dict[str, Any]]]:

@@ -228,13 +228,16 @@ def test_a_refusals_answer_is_stored_as_the_refusal_text_and_said(logged):
     saved, _ = set_review(store, a.log_id, '{"status": "refused", "answer": "nope", "citations": []}', notes=notes)
     assert saved == {"status": "refused", "answer": REFUSAL_TEXT, "citations": []}
     assert get_entry(store, a.log_id)["review"] == saved
-    assert notes == [f'a refusal\'s answer is always the refusal text: stored "{REFUSAL_TEXT}" instead of "nope"']
+    assert notes[0] == f'a refusal\'s answer is always the refusal text: stored "{REFUSAL_TEXT}" instead of "nope"'
+    assert notes[1:] == ["removed 1 cached answer(s) holding the answer this review corrects: the question is "
+                         "answered afresh next time"]  # the logged answer was "ok": a correction
     buf = io.StringIO()
     export_train_jsonl(store, buf, reviewed_only=True)
     assert json.loads(buf.getvalue())["output"]["answer"] == REFUSAL_TEXT
-    notes.clear()  # the refusal text itself: nothing to say
+    notes.clear()  # the refusal text itself: nothing to say of it (the answer it corrects left the cache)
     set_review(store, b.log_id, {"status": "refused", "answer": REFUSAL_TEXT, "citations": []}, notes=notes)
-    assert notes == []
+    assert notes == ["removed 1 cached answer(s) holding the answer this review corrects: the question is answered "
+                     "afresh next time"]
     with pytest.raises(InputError, match="answer must be a non-empty string"):  # otherwise invalid: still refused
         set_review(store, b.log_id, {"status": "refused", "answer": " ", "citations": []}, notes=notes)
 

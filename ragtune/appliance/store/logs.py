@@ -46,6 +46,30 @@ def _blank_answer(obj: Any) -> dict[str, Any]:
             "citations": [c for c in cites if isinstance(c, str) and _SOURCE_ID.fullmatch(c)]}
 
 
+def review_differs(output: Any, review: Any) -> bool:
+    """Whether a review corrects the logged output: another status, or (an answer) another text (whitespace folded)
+    or other cited ids. A refusal confirmed is the same whatever its wording (serving's text is fixed); an output
+    that does not read as an answer cannot be confirmed, so it counts as corrected."""
+    if not isinstance(output, dict) or not isinstance(review, dict):
+        return True
+    if output.get("status") != review.get("status"):
+        return True
+    if review.get("status") == "refused":
+        return False
+    words = [" ".join(a.split()) if isinstance(a, str) else a for a in (output.get("answer"), review.get("answer"))]
+    cites = [sorted(map(str, c)) if isinstance(c, list) else c for c in (output.get("citations"),
+                                                                          review.get("citations"))]
+    return words[0] != words[1] or cites[0] != cites[1]
+
+
+def _cached_as(data: Any, raw: Any) -> tuple[str, str] | None:
+    """What matches the answer-cache entries that hold a logged answer (`data`: its output, read): (answer, raw
+    output), the key being a hash; None when the answer cannot be read (no entry can be told apart: all must go)."""
+    if isinstance(data, dict) and isinstance(data.get("answer"), str) and isinstance(raw, str):
+        return data["answer"], raw
+    return None
+
+
 def _blank_timings(obj: Any) -> dict[str, Any]:
     """Timings without the scope (`ask --in`'s folders) or any other text: the numbers and the answer mode."""
     d = obj if isinstance(obj, dict) else {}
@@ -85,11 +109,16 @@ class LogTables:
         return None if row is None else _entry(row)
 
     def rollout_rows(self, since: float) -> list[tuple]:
-        """(arm, valid, repaired, refused, refusal_reason, output, timings, tokens_completion, cached) of the rows a
-        rollout arm served since `since` (epoch seconds), oldest first."""
-        return self.query(
-            """SELECT arm, valid, repaired, refused, refusal_reason, output, timings, tokens_completion, cached
+        """(arm, valid, repaired, refused, refusal_reason, output, timings, tokens_completion, cached, reviewed,
+        corrected) of the rows a rollout arm served since `since` (epoch seconds), oldest first. `reviewed`: the row
+        has a current review (a forgotten row has none); `corrected`: that review differs from the output
+        (review_differs, what `log review` evicts the answer cache for)."""
+        rows = self.query(
+            """SELECT arm, valid, repaired, refused, refusal_reason, output, timings, tokens_completion, cached, review
                FROM query_log WHERE arm IN ('control', 'candidate') AND ts >= ? ORDER BY id""", (float(since),))
+        return [(*r[:9], r[9] is not None,
+                 r[9] is not None and review_differs(json_loads_or_raw(r[5]), json_loads_or_raw(r[9])))
+                for r in rows]
 
     def query_log_entries(self, *, limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:
         """Newest first."""
@@ -111,17 +140,26 @@ class LogTables:
         for row in self.conn.execute(sql):
             yield _entry(row)
 
-    def set_query_review(self, log_id: int, review: Any) -> bool:
+    def set_query_review(self, log_id: int, review: Any) -> dict[str, int] | None:
         """Store a human edit (JSON data) of one logged answer as its current review and append it to the entry's
-        review history (query_reviews), in one transaction; False when there is no such row (or it was forgotten)."""
+        review history (query_reviews), in one transaction; None when there is no such row (or it was forgotten).
+        A review that differs from the logged output (review_differs: a correction) removes, in the same
+        transaction, the answer-cache entries holding that output (matched as `forget_query_log` matches them), so
+        the same question is not answered with what a person just corrected; a confirmation removes none.
+        Returns {"cache": entries removed}."""
         text = json_dumps(review)
         with self.transaction():
             self.conn.execute("UPDATE query_log SET review = ? WHERE id = ? AND forgotten IS NULL", (text, int(log_id)))
             if self.conn.changes() == 0:
-                return False
+                return None
             self.conn.execute("INSERT INTO query_reviews(log_id, reviewed_at, review) VALUES (?, ?, ?)",
                               (int(log_id), time.time(), text))
-            return True
+            output, raw = self.one("SELECT output, raw_output FROM query_log WHERE id = ?", (int(log_id),))
+            data = json_loads_or_raw(output)
+            if not review_differs(data, review):
+                return {"cache": 0}
+            match = _cached_as(data, raw)
+            return {"cache": self._drop_cached_answers(set() if match is None else {match}, everything=match is None)}
 
     def query_review_history(self, log_id: int) -> list[dict[str, Any]]:
         """Every review of one entry, newest (the current one) first: {"reviewed_at": epoch seconds, None for a
@@ -184,10 +222,11 @@ class LogTables:
                     out["already"].append(log_id)
                     continue
                 data = json_loads_or_raw(output)
-                if isinstance(data, dict) and isinstance(data.get("answer"), str) and isinstance(raw, str):
-                    answers.add((data["answer"], raw))
-                else:
+                match = _cached_as(data, raw)
+                if match is None:
                     clear_cache = True
+                else:
+                    answers.add(match)
                 # client_id: who asked (a token's name and user, `anon@ADDRESS`, a login and terminal session)
                 self.conn.execute(
                     "UPDATE query_log SET query = '', normalized_query = '', context = '[]', retrieved = '[]', "
@@ -200,15 +239,7 @@ class LogTables:
                                       (json_dumps(_blank_answer(json_loads_or_raw(text))), rid))
                     out["reviews"] += 1
                 out["forgotten"].append(log_id)
-            if clear_cache:
-                out["cache"] = self.clear_answer_cache()
-            else:
-                for answer, raw in answers:  # CASE: a damaged entry (not JSON) is never handed to json_extract
-                    self.conn.execute(
-                        "DELETE FROM answer_cache WHERE CASE WHEN json_valid(value) THEN "
-                        "json_extract(value, '$.answer') = ? AND json_extract(value, '$.raw_output') = ? ELSE 0 END",
-                        (answer, raw))
-                    out["cache"] += self.conn.changes()
+            out["cache"] = self._drop_cached_answers(answers, everything=clear_cache)
         if (out["forgotten"] or out["already"]) and not self.conn.in_transaction:  # committed now (not inside a
             # caller's transaction): the frames that held the text go; a second forget retries a blocked checkpoint
             out["checkpointed"] = self.checkpoint()
@@ -314,6 +345,20 @@ class LogTables:
         oldest = self.scalar("SELECT min(rowid) FROM answer_cache", default=newest)
         if newest - oldest + 1 > bound:
             self.conn.execute("DELETE FROM answer_cache WHERE rowid <= ?", (newest - bound + bound // 20,))
+
+    def _drop_cached_answers(self, answers: set[tuple[str, str]], *, everything: bool = False) -> int:
+        """Remove the answer-cache entries holding one of `answers` ((answer, raw output), `_cached_as`), or every
+        entry when `everything`; how many. Inside the caller's transaction (forget, review)."""
+        if everything:
+            return self.clear_answer_cache()
+        n = 0
+        for answer, raw in answers:  # CASE: a damaged entry (not JSON) is never handed to json_extract
+            self.conn.execute(
+                "DELETE FROM answer_cache WHERE CASE WHEN json_valid(value) THEN "
+                "json_extract(value, '$.answer') = ? AND json_extract(value, '$.raw_output') = ? ELSE 0 END",
+                (answer, raw))
+            n += self.conn.changes()
+        return n
 
     def clear_answer_cache(self) -> int:
         """Forget every cached answer; how many there were. One statement: atomic on its own, or part of the
