@@ -3,8 +3,8 @@ the TUI: one stopword list, the content words of a text, one stemmer, and outsid
 (control pictures, one character for one, lines kept: the TUI) and `escaped` (Python escapes, one line stays one line:
 log lines and CLI listings; `escaped_lines` for a message of several lines), and the questions a path given as text
 raises (`is_utf8`, `shown_path`, `check_utf8_path`, `name_too_long`), and a snippet cut to terminal columns
-(`clipped`). (Query normalisation is `normalize.py`; its function-word list is part of the disfluency rules, not a
-stopword list.)"""
+(`clipped`; `columns` counts them, `padded` pads to them). (Query normalisation is `normalize.py`; its function-word
+list is part of the disfluency rules, not a stopword list.)"""
 
 from __future__ import annotations
 
@@ -68,8 +68,14 @@ def prefix5(word: str) -> str:
 # C0 controls but tab and newline, DEL, and the C1 controls (0x9b is a one-byte CSI to some terminals).
 CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROL_SHOWN = {"\r": " ", "\x0b": "\n", "\x0c": "\n", "\x7f": "\u2421"}
-# what `printable` replaces: CONTROLS and lone surrogates (a name not UTF-8: they fail click.echo's encoding)
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# Unicode's bidirectional controls (ALM, LRM, RLM, the embeddings and overrides, the isolates): a terminal that
+# reorders text by them draws a line in another order than it is written, so a file name or a title holding U+202E
+# could make a listing line say something else ("Trojan Source"). Valid text: stored as it is, shown visibly.
+# (A regular-expression class: ranges included.)
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+# what `printable` replaces: CONTROLS, bidi controls and lone surrogates (a name not UTF-8: they fail click.echo's
+# encoding)
+_UNPRINTABLE = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}\\ud800-\\udfff]")
 
 
 def _shown(m: re.Match) -> str:
@@ -84,26 +90,30 @@ def printable(text: Any) -> str:
     and the C1 controls, so a document, a question or an error message holding `\\x1b]0;…` would retitle the
     terminal, `\\x1b[2J` clear it: each control character is shown as its control picture (ESC as ␛; C1 as �), one
     character for one, so offsets into the text (a cited chunk's span) stay right. Tab and newline stay; CR becomes
-    a space, VT and FF (PDF page breaks) newlines; a lone surrogate (it would fail UTF-8 encoding) is � too. Rich
+    a space, VT and FF (PDF page breaks) newlines; a lone surrogate (it would fail UTF-8 encoding) and a bidi control
+    (BIDI_CONTROLS: it would reorder the line on screen) are � too. Rich
     markup is never read from text shown here (it goes into `Text`), so `[bold]` stays literal."""
     text = text if isinstance(text, str) else str(text)
     return _UNPRINTABLE.sub(_shown, text) if _UNPRINTABLE.search(text) else text
 
 
-# Every C0 control (tab and newline too), DEL, the C1 controls, and surrogates: in a str these are always unpaired
-# (a pair read from UTF-8 is one astral character), and they fail UTF-8 encoding (a log handler, click.echo).
-_TO_ESCAPE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# Every C0 control (tab and newline too), DEL, the C1 controls, the bidi controls, and surrogates: in a str these are
+# always unpaired (a pair read from UTF-8 is one astral character), and they fail UTF-8 encoding (a log handler,
+# click.echo).
+_TO_ESCAPE = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}\\ud800-\\udfff]")
 
 
 def _escape(m: re.Match) -> str:
     c = m.group()
-    return repr(c)[1:-1] if c < "\ud800" else f"\\u{ord(c):04x}"
+    return repr(c)[1:-1] if c <= "\x9f" else f"\\u{ord(c):04x}"
 
 
 def escaped(text: Any) -> str:
     """`text` as part of one line of a log or a CLI listing: each control character written as its Python escape
     (`\\n`, `\\t`, `\\x1b`, `\\x9b`), so a newline cannot forge a second line and an ESC or a one-byte CSI cannot drive
-    the terminal, and an unpaired surrogate as `\\udc80` (it would fail UTF-8 encoding). Lengths change: for text
+    the terminal, a bidi control as `\\u202e` (it would reorder the line on screen: a file name or a title could make
+    a listing line say something else), and an unpaired surrogate as `\\udc80` (it would fail UTF-8 encoding).
+    Only what is shown changes (stored text and JSON keep the characters). Lengths change: for text
     drawn in the TUI, where offsets into it must stay right, use `printable`."""
     text = text if isinstance(text, str) else str(text)
     return _TO_ESCAPE.sub(_escape, text) if _TO_ESCAPE.search(text) else text
@@ -196,6 +206,28 @@ def _cluster_end(text: str, i: int) -> int:
     return i
 
 
+def _width(c: str) -> int:
+    return 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1
+
+
+def columns(text: str) -> int:
+    """The terminal columns `text` takes, counted as `clipped` counts them: a wide character (CJK, most emoji) two,
+    what is drawn with a character (accents, joiners, skin tones) none."""
+    if text.isascii():
+        return len(text)
+    cols = i = 0
+    while i < len(text):
+        cols += _width(text[i])
+        i = _cluster_end(text, i)
+    return cols
+
+
+def padded(text: str, width: int) -> str:
+    """`text` with spaces up to `width` terminal columns (`columns`): what `str.ljust` does for ASCII; a line redrawn
+    over itself with `\\r` covers the whole of the last one, whatever its characters."""
+    return text + " " * max(0, width - columns(text))
+
+
 def clipped(text: str, width: int) -> str:
     """`text` cut to about `width` terminal columns, "…" added when cut (a listing's snippet). A wide character
     (CJK, most emoji) takes two columns, so a Chinese snippet no longer runs to twice the width of an English one,
@@ -207,7 +239,7 @@ def clipped(text: str, width: int) -> str:
     n = len(text)
     while i < n:
         end = _cluster_end(text, i)
-        w = 2 if unicodedata.east_asian_width(text[i]) in ("W", "F") else 1
+        w = _width(text[i])
         if cols + w > width:
             return text[:i] + "\u2026"
         cols += w

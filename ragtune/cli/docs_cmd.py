@@ -8,7 +8,7 @@ import time
 
 import click
 
-from ..appliance.text import clipped, escaped
+from ..appliance.text import clipped, escaped, escaped_lines
 from .common import cli, human_size, pass_app, print_json
 
 
@@ -110,9 +110,11 @@ def docs_show(app, ref: str, with_chunks: bool, as_json: bool) -> None:
         click.echo(f"{'stale':>9}: since {_when(doc.stale_since)}: {escaped(doc.stale)} "
                    "(this stored version is still served)")
     for o, text, a, b in chunks:
-        flat = " ".join(text.split())
+        # the document's text as shown, not as stored (--json keeps it): a bidi control (U+202E) would reorder the
+        # line on screen, an ESC drive the terminal; a whole chunk keeps its lines
+        flat = escaped(" ".join(text.split()))
         if with_chunks:
-            click.echo(f"\n[{o + 1}/{len(chunks)}] chars {a}-{b}\n{text}")
+            click.echo(f"\n[{o + 1}/{len(chunks)}] chars {a}-{b}\n{escaped_lines(text.expandtabs())}")
         else:
             click.echo(f"  [{o + 1}] chars {a}-{b}: {clipped(flat, 90)}")
 

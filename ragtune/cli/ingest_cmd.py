@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from ..appliance.ingest.progress import IngestProgress, fmt_eta
-from ..appliance.text import escaped
+from ..appliance.text import clipped, escaped, padded
 from .common import cli, is_tty, pass_app, print_json
 
 
@@ -57,7 +57,9 @@ class _Bar:
             width = shutil.get_terminal_size((80, 20)).columns
             fill = int(20 * frac)
             text = f"[{'#' * fill}{'.' * (20 - fill)}] {line}"
-            sys.stderr.write("\r" + text[: width - 1].ljust(width - 1))
+            # cut and padded by terminal columns, not characters: a CJK or emoji file name is twice as wide as its
+            # length (a line past the width wraps, and each redraw leaves the wrapped part behind), an accent none
+            sys.stderr.write("\r" + padded(clipped(text, width - 2), width - 1))
             self.drawn = True
         else:
             if p.elapsed_s < 2 or (int(20 * frac) == self.step and now - self.last < 30):

@@ -49,7 +49,7 @@ def search(app, query: str, k: int | None, mode: str, no_cache: bool, within: tu
         print_json(res.to_json())
         return
     if res.normalized_query != " ".join(query.split()):
-        click.echo(f"query: {res.normalized_query}", err=True)
+        click.echo(f"query: {escaped(res.normalized_query)}", err=True)
     if filters:
         click.echo(f"({within_note(filters)})", err=True)
     if not res.hits:

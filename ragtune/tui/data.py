@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
+from bisect import bisect_right
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol
 
@@ -14,7 +17,7 @@ from rich.cells import cell_len
 from rich.text import Text
 
 from ragtune.appliance.errors import InputError
-from ragtune.appliance.text import CONTROLS, STOPWORDS, printable
+from ragtune.appliance.text import CONTROLS, STOPWORDS, folded, printable
 from ragtune.appliance.types import ContextItem
 
 # -- text safe to draw ----------------------------------------------------------------------------
@@ -131,18 +134,89 @@ HIGHLIGHT_STYLE = "bold #1e1e1e on #e5c07b"
 
 
 def query_terms(question: str) -> list[str]:
-    """Content words of a question, longest first (so 'adapters' wins over 'adapter' when both match)."""
-    words = {w for w in re.findall(r"\w+", question.lower()) if len(w) > 2 and w not in STOPWORDS}
+    """Content words of a question as search reads them (`lexical.query_terms`: NFKC, a Han or kana run as its
+    character pairs), lower-cased and accents folded (`text.folded`: "Résumé" -> "resume", "Straße" -> "strasse"),
+    longest first (so 'adapters' wins over 'adapter' when both match)."""
+    from ragtune.appliance.lexical import query_terms as search_terms
+
+    words = {w for w in map(folded, map(str.lower, search_terms(question)))
+             if (len(w) > 2 or _CJK.search(w)) and w not in STOPWORDS}
     return sorted(words, key=lambda w: (-len(w), w))
 
 
-def highlight(text: str, terms: list[str], style: str = HIGHLIGHT_STYLE) -> Text:
-    """Rich text with each query term (and its inflections: the word prefix) highlighted (control characters
-    shown, see `printable`)."""
-    out = Text(printable(text))
+_CJK = re.compile(  # Han, kana: searched as character pairs, so a term matches inside a run
+    "[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@lru_cache(maxsize=65536)
+def _fold(chars: str) -> str:
+    """One character (with the marks drawn on it) as search reads it: NFKC, "İ" as "I", lower case, `folded`."""
+    return folded(unicodedata.normalize("NFKC", chars).replace("\u0130", "I").lower())
+
+
+def _folded_text(text: str) -> tuple[str, list[tuple[int, int, int, bool]]]:
+    """`text` as search reads words (`_fold`), and where each part comes from: (start in it, start and end in `text`,
+    one for one?). A character with the marks on it (a decomposed "e" + U+0301) maps back whole, whatever its folded
+    length ("ß" -> "ss", "ﬁ" -> "fi"); ASCII, and what folds to itself (CJK), one for one."""
+    parts: list[str] = []
+    segs: list[tuple[int, int, int, bool]] = []
+    flen = pos = scan = 0  # pos: where the text not yet in `parts` starts; scan: where the search goes on
+    n = len(text)
+    for m in _NON_ASCII.finditer(text):
+        i = m.start()
+        if i < scan:  # a mark already folded with its character
+            continue
+        start = i - 1 if i > scan and unicodedata.combining(text[i]) else i  # the ASCII letter the mark is on
+        end = i + 1
+        while end < n and unicodedata.combining(text[end]):
+            end += 1
+        scan = end
+        f = _fold(text[start:end])
+        if f == text[start:end]:
+            continue  # one for one: part of the run before it
+        if start > pos:
+            parts.append(text[pos:start].lower())
+            segs.append((flen, pos, start, True))
+            flen += start - pos
+        if f:
+            parts.append(f)
+            segs.append((flen, start, end, False))
+            flen += len(f)
+        pos = end
+    if pos < n or not segs:
+        parts.append(text[pos:].lower())
+        segs.append((flen, pos, n, True))
+    return "".join(parts), segs
+
+
+def _term_spans(text: str, terms: list[str]) -> Iterator[tuple[int, int]]:
+    """(start, end) in `text` of each word a query term matches as search would (`query_terms`'s terms: folded), the
+    word's inflections too (the word prefix; a Han or kana term anywhere in a run, as its pairs are searched)."""
+    form, segs = _folded_text(text)
+    starts = [s[0] for s in segs]
+
+    def where(k: int) -> tuple[int, int]:  # the span in `text` of the folded text's character k
+        fstart, ostart, oend, exact = segs[bisect_right(starts, k) - 1]
+        return (ostart + k - fstart, ostart + k - fstart + 1) if exact else (ostart, oend)
+
     for term in terms:
-        out.highlight_regex(rf"(?i)\b{re.escape(term)}\w*", style)
-    return out
+        pattern = re.escape(term) if _CJK.search(term) else rf"\b{re.escape(term)}\w*"
+        for m in re.finditer(pattern, form):
+            yield where(m.start())[0], where(m.end() - 1)[1]
+
+
+def highlight_terms(text: Text, terms: list[str], style: str = HIGHLIGHT_STYLE) -> Text:
+    """`text` with each word a query term matches styled (see `_term_spans`), in place; returned."""
+    for start, end in _term_spans(text.plain, terms) if terms else ():
+        text.stylize(style, start, end)
+    return text
+
+
+def highlight(text: str, terms: list[str], style: str = HIGHLIGHT_STYLE) -> Text:
+    """Rich text with each query term (and its inflections: the word prefix) highlighted, accents folded as search
+    folds them ("resume" marks "Résumé"; control characters shown, see `printable`)."""
+    return highlight_terms(Text(printable(text)), terms, style)
 
 
 def scope_size(scope: dict[str, Any] | None) -> str:

@@ -3,7 +3,6 @@ questions within it alone (the app's scope), ctrl+s within every document again.
 
 from __future__ import annotations
 
-import re
 from pathlib import PurePosixPath
 
 from rich.text import Text
@@ -13,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from ..data import DocumentText, HIGHLIGHT_STYLE, fit_cells, printable
+from ..data import DocumentText, fit_cells, highlight_terms, printable
 from ..host import ChatHost
 from ..widgets.footer import HELP_KEY, KeyFooter
 
@@ -79,9 +78,7 @@ class DocumentScreen(Screen):
         text = Text(printable(self.shown))  # one character for one: the span stays right
         if self.shown_span:
             text.stylize(CHUNK_STYLE, *self.shown_span)
-        for term in self.terms:
-            text.highlight_regex(rf"(?i)\b{re.escape(term)}\w*", HIGHLIGHT_STYLE)
-        return text
+        return highlight_terms(text, self.terms)  # accents folded, as search matches words
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_scope":
