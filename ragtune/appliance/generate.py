@@ -67,6 +67,23 @@ def resolve_model(ref: str | Path, home: Home) -> tuple[Path, str]:
     return resolve_gguf_model(Registry(home), ref)
 
 
+def _load_error(path: Path, exc: Exception) -> ModelError:
+    """What llama.cpp's refusal to load `path` means. llama-cpp-python says only "Failed to load model from file"
+    (llama.cpp's own reason goes to its log): a model of an architecture this llama.cpp does not know (registered
+    before `models add` checked it, or a file given by path) is named as such, with what to do."""
+    from .ggufinfo import GGUFError, architecture_message, known_architectures, read_gguf
+
+    try:
+        arch = read_gguf(path).architecture
+    except GGUFError:
+        arch = ""
+    known = known_architectures() if arch else None
+    if known is not None and arch not in known:
+        message, hint = architecture_message(path, arch)
+        return ModelError(f"{message}: llama.cpp cannot load the model", hint=hint)
+    return ModelError(f"{path}: llama.cpp cannot load the model: {exc}", hint=_recent_error_text() or None)
+
+
 # -- the real generator ----------------------------------------------------------------------------------
 class LlamaGenerator(AdapterServing):
     """llama.cpp model + context. Not thread-safe: one request at a time (the TUI runs it in a worker). Its adapter
@@ -128,8 +145,7 @@ class LlamaGenerator(AdapterServing):
                     n_threads_batch=cfg.threads_batch, seed=cfg.seed, verbose=False, vocab_only=vocab_only,
                 )
         except (ValueError, RuntimeError, OSError) as exc:
-            raise ModelError(f"{path}: llama.cpp cannot load the model: {exc}",
-                             hint=_recent_error_text() or None) from None
+            raise _load_error(path, exc) from None
 
     def _serve(self, llm: Any) -> None:  # the base or a merged model: one vocabulary, a KV cache (prefix) each
         self._llm, self._ctx = llm, llm.ctx

@@ -154,14 +154,96 @@ def read_gguf(path: Path | str) -> GGUFInfo:
 
 
 def check_gguf_kind(path: Path | str, *, lora: bool) -> GGUFInfo:
-    """The header, after checking the file is a GGUF LoRA adapter (lora=True) or a GGUF model (lora=False)."""
+    """The header, after checking the file is a GGUF LoRA adapter (lora=True) or a GGUF model (lora=False) of an
+    architecture the installed llama.cpp knows (check_architecture)."""
     info = read_gguf(path)
     if lora and not info.is_lora:
         raise GGUFError(f"{path}: a GGUF {info.type} (general.type={info.type!r}), not a LoRA adapter",
                         hint="convert a peft adapter with: ragtune convert lora ADAPTER --base BASE --out FILE")
     if not lora and info.type == "adapter":
         raise GGUFError(f"{path}: a GGUF LoRA adapter, not a model", hint="register it with --kind lora-gguf")
+    check_architecture(info)
     return info
+
+
+# -- the architectures llama.cpp knows ----------------------------------------------------------------------------
+# Asked of the llama.cpp that will load the model, not of the `gguf` package: its MODEL_ARCH list follows another
+# release (gguf 0.19.0 lacked 28 of the 153 architectures of llama-cpp-python 0.3.36's llama.cpp), so it would refuse
+# models that load.
+_ARCH_NAME = "_Z13llm_arch_name8llm_arch"  # const char * llm_arch_name(llm_arch): llama-arch.cpp, exported
+_ARCHS: list[frozenset[str] | None] = []
+
+
+def known_architectures() -> frozenset[str] | None:
+    """The `general.architecture` names the installed llama.cpp loads (its own table, LLM_ARCH_NAMES, read through
+    `llm_arch_name` for each enum value until it answers "unknown"), or None when it cannot be asked (no
+    llama-cpp-python, a build that does not export the function): then nothing is refused here. Read once."""
+    if not _ARCHS:
+        _ARCHS.append(_read_architectures())
+    return _ARCHS[0]
+
+
+def _read_architectures() -> frozenset[str] | None:
+    import ctypes
+    import importlib.util
+    import os
+    import sys
+
+    try:
+        mod = sys.modules.get("llama_cpp.llama_cpp")
+        if mod is not None:  # the library the generator uses, already loaded
+            lib = mod._lib
+        else:  # the one llama_cpp would load (llama_cpp.py: LLAMA_CPP_LIB_PATH, else its lib/), without its import
+            spec = importlib.util.find_spec("llama_cpp")
+            if spec is None or not spec.submodule_search_locations:
+                return None
+            base = Path(os.environ.get("LLAMA_CPP_LIB_PATH") or Path(list(spec.submodule_search_locations)[0], "lib"))
+            found = [base / n for n in ("libllama.so", "libllama.dylib", "llama.dll", "libllama.dll")
+                     if (base / n).is_file()]
+            if not found:
+                return None
+            lib = ctypes.CDLL(str(found[0]))
+        name = getattr(lib, _ARCH_NAME)
+    except (OSError, AttributeError, ImportError, ValueError):
+        return None
+    name.restype, name.argtypes = ctypes.c_char_p, [ctypes.c_int]
+    names = set()
+    for i in range(4096):
+        got = name(i)
+        if got is None or got == b"unknown":
+            break
+        names.add(got.decode("utf-8", "replace"))
+    names.discard("(unknown)")  # LLM_ARCH_UNKNOWN's own name: not one a model may have
+    return frozenset(names) if "llama" in names else None  # not the table we expect: do not refuse by it
+
+
+def check_architecture(info: GGUFInfo) -> None:
+    """GGUFError when the file's `general.architecture` is one the installed llama.cpp does not know: it would fail
+    at every load with "unknown model architecture". No architecture at all, or llama.cpp not askable: not checked
+    here (the loader has the last word)."""
+    arch = info.architecture
+    known = known_architectures() if arch else None
+    if known is None or arch in known:
+        return
+    message, hint = architecture_message(info.path, arch)
+    raise GGUFError(message, hint=hint)
+
+
+def architecture_message(path: Path | str, arch: str) -> tuple[str, str]:
+    """(message, hint) for a GGUF of an architecture the installed llama.cpp does not know (also said by
+    generate.py when llama.cpp refuses to load a model registered before this check)."""
+    try:
+        from importlib.metadata import version
+
+        build = f"llama-cpp-python {version('llama_cpp_python')}"
+    except Exception:  # noqa: BLE001 - only for the message
+        build = "llama-cpp-python"
+    from .text import escaped
+
+    return (f"{path}: its architecture '{escaped(arch)}' (general.architecture) is not one the installed llama.cpp "
+            f"({build}) can load",
+            f"serve a model of an architecture it supports (llama, qwen2, gemma2, phi3, …), or upgrade "
+            f"llama-cpp-python to a version that supports '{escaped(arch)}' (pip install -U llama-cpp-python)")
 
 
 def lora_misfit(lora: GGUFInfo, model: GGUFInfo) -> str | None:

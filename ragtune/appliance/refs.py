@@ -157,9 +157,10 @@ def resolve_gguf_model(registry: Registry, ref: str | Path, *, verify: bool = Tr
 
 def check_model_file(path: str | Path) -> None:
     """A GGUF model file as llama.cpp will read it, cheaply: its header, and a length that holds every tensor (no
-    hashing). InputError when it is not a GGUF or is cut short, when it is a LoRA adapter, not a model, or when it has
-    no chat template (generate.py refuses it): `config set` and `doctor` say so before every `ask` and `serve` would."""
-    from .ggufinfo import GGUFError, read_gguf
+    hashing). InputError when it is not a GGUF or is cut short, when it is a LoRA adapter, not a model, when its
+    architecture is not one the installed llama.cpp loads, or when it has no chat template (generate.py refuses it):
+    `config set` and `doctor` say so before every `ask` and `serve` would."""
+    from .ggufinfo import GGUFError, check_architecture, read_gguf
 
     try:
         info = read_gguf(path)
@@ -169,6 +170,7 @@ def check_model_file(path: str | Path) -> None:
     if info.type == "adapter":
         raise InputError(f"{path}: a GGUF LoRA adapter, not a model",
                          hint="an adapter is served by [generate] adapter; [generate] model names the model")
+    check_architecture(info)  # llama.cpp loads it, even for a remote backend (its vocabulary): "unknown architecture"
     if not info.metadata.get(CHAT_TEMPLATE):  # the generator (local or remote) renders every prompt with it
         raise InputError(f"{path}: the GGUF has no chat template ({CHAT_TEMPLATE}): answers are prompted in the "
                          "model's chat format, so it cannot answer",

@@ -156,11 +156,7 @@ class Registry(ServedAdapter):
             name, note = _file_name(name or src.stem, digest)
         elif (taken := self.name_taken(name, kind)) is not None:
             # a second model of one name makes the name ambiguous: a config naming the first stops serving
-            raise InputError(f"{shown_path(src)}: not registered: the name '{escaped(name)}' is already that of "
-                             f"{taken['id'][:12]}… ({taken['kind']}); give it another --name",
-                             hint="a name two models share could no longer be used: `[generate] model` and the "
-                                  "commands naming it would be refused as ambiguous (a converter's output stays: "
-                                  f"`ragtune models add FILE --kind {kind} --name OTHER` registers it)")
+            raise self.name_taken_error(f"{shown_path(src)}: not registered", name, taken, kind)
         if copy:
             blob = copy_blob(self.dir, src, digest)
             file_ref = blob.relative_to(self.dir).as_posix()
@@ -187,6 +183,18 @@ class Registry(ServedAdapter):
             return None
         return next((m for m in self.list() if m["name"] == name and m["kind"] in GGUF_MODEL_KINDS), None)
 
+    @staticmethod
+    def name_taken_error(what: str, name: str, taken: dict[str, Any], kind: str, *, converted: bool = True
+                         ) -> InputError:
+        """The refusal of a model name `taken` has (name_taken), said of `what`; `converted=False` before a
+        converter has written anything (converters.check_name_free), so no output to register is named."""
+        hint = "a name two models share could no longer be used: `[generate] model` and the commands naming it " \
+               "would be refused as ambiguous"
+        hint += (f" (a converter's output stays: `ragtune models add FILE --kind {kind} --name OTHER` registers it)"
+                 if converted else "; nothing was converted")
+        return InputError(f"{what}: the name '{escaped(name)}' is already that of {taken['id'][:12]}… "
+                          f"({taken['kind']}); give it another --name", hint=hint)
+
     def model_file(self, model_id: str) -> Path | None:
         """The file of the GGUF model `model_id` (registered or built-in) when it is here, else None."""
         m = next((m for m in self.list() if m["id"] == model_id.lower() and m["kind"] in GGUF_MODEL_KINDS), None)
@@ -195,14 +203,15 @@ class Registry(ServedAdapter):
         path = Path(m["file"]) if m.get("builtin") else self.path_of(m)
         return path if path.is_file() else None
 
-    def check_fits(self, lora: Path, model_id: str, *, origin: Any = None) -> None:
+    def check_fits(self, lora: Path, model_id: str, *, origin: Any = None, model: Path | None = None) -> None:
         """InputError when the GGUF LoRA `lora` cannot be applied to the model `model_id` (ggufinfo.lora_misfit: its
         tensors' names and shapes against the model's, headers only), before it is registered or activated against
-        it; llama.cpp would refuse it at the first answer. A model not here, or a header gguf cannot read: not
-        checked (the loader has the last word)."""
+        it; llama.cpp would refuse it at the first answer. `model`: the model's file when the caller has it (a
+        served model given by path is not in the registry: eval/run.py). A model not here, or a header gguf cannot
+        read: not checked (the loader has the last word)."""
         from .ggufinfo import GGUFError, lora_misfit, read_gguf
 
-        model = self.model_file(model_id)
+        model = model if model is not None and Path(model).is_file() else self.model_file(model_id)
         if model is None:
             return
         try:
@@ -210,10 +219,11 @@ class Registry(ServedAdapter):
         except GGUFError:
             return
         if problem:
-            name = next((m["name"] for m in self.list() if m["id"] == model_id.lower()), "")
+            name = next((m["name"] for m in self.list() if m["id"] == model_id.lower()), None)
             hint = ("this LoRA was made for a model of another shape: use it with the model it was converted for, "
                     "or convert the trained adapter for this one (`ragtune convert lora ADAPTER --base MODEL`)")
-            raise with_origin(InputError(f"{shown_path(lora)}: does not fit model {model_id[:12]}… ({escaped(name)}): "
+            label = escaped(name) if name is not None else shown_path(model)  # unregistered: its file
+            raise with_origin(InputError(f"{shown_path(lora)}: does not fit model {model_id[:12]}… ({label}): "
                                          f"{problem}", hint=hint), origin)
 
     def _check_base(self, kind: str, base_id: Any) -> None:

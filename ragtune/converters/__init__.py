@@ -70,6 +70,23 @@ def check_out(out: Path | str, *, force: bool = False) -> Path:
     return p
 
 
+def check_name_free(registry: Registry, name: str | None, kind: str, out: Path, parent_id: str | None,
+                    **stage: Any) -> None:
+    """Before converting: a --name another GGUF model has (Registry.name_taken) is refused now, not by
+    registry.add after minutes of conversion. A name from the output's file is not the user's (registry.add makes it
+    safe), and the name of the same conversion made before (its lineage: this parent, these `stage` settings)
+    passes: its output may be those very bytes, which registry.add takes as the artifact they are."""
+    if name is None or name in (out.name, out.stem):
+        return
+    taken = registry.name_taken(name, kind)
+    if taken is None:
+        return
+    lineage = taken.get("lineage") or {}
+    if parent_id and lineage.get("parent_id") == parent_id and all(lineage.get(k) == v for k, v in stage.items()):
+        return
+    raise registry.name_taken_error(f"--name {name}", name, taken, kind, converted=False)
+
+
 # Temporaries made before they were locked (round 39): `.ragtune-lora-XXXXXXXX` (atomic.OLD_LORA_TEMP: the home's open
 # sweeps it too) and `.ragtune-soup-XXXXXXXX` beside a converter's output, swept by atomic.sweep_legacy (the trainer's
 # `SHA16-hf.tmpPID`: OLD_HF_TEMP, its own).

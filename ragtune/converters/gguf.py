@@ -11,8 +11,8 @@ from ragtune.appliance.lineage import registered_lineage
 from ragtune.appliance.artifacts import tool_versions
 from ragtune.appliance.registry import Registry
 
-from . import (ConvertResult, Progress, _quiet, check_hf_dir, check_out, check_written, now, resolve_given,
-               write_stage_config)
+from . import (ConvertResult, Progress, _quiet, check_hf_dir, check_name_free, check_out, check_written, now,
+               resolve_given, write_stage_config)
 from . import sdist as sdist_mod
 
 OUTTYPES = ("f32", "f16", "bf16", "q8_0")
@@ -33,6 +33,7 @@ def to_gguf(model_dir: str | Path, out: str | Path, *, outtype: str = "f16", reg
     if out_p.suffix != ".gguf":
         raise InputError(f"{out_p}: the output name must end in .gguf")
     sdist_mod.scripts_dir(sdist)  # fail early (before any work) when the sdist is missing
+    check_name_free(registry, name, kind or "base-gguf", out_p, parent_id, outtype=outtype)  # merged: a model too
 
     log_path = out_p.with_name(out_p.name + ".log")
     with atomic_path(out_p) as tmp:  # made empty beforehand: a script that ends well writing nothing is refused here

@@ -16,8 +16,8 @@ from ragtune.appliance.lineage import registered_lineage
 from ragtune.appliance.artifacts import tool_versions
 from ragtune.appliance.registry import Registry
 
-from . import (ConvertResult, Progress, _quiet, check_out, check_written, is_gguf, now, resolve_given,
-               write_stage_config)
+from . import (ConvertResult, Progress, _quiet, check_name_free, check_out, check_written, is_gguf, now,
+               resolve_given, write_stage_config)
 
 TYPES = ("Q4_K_M", "Q5_K_M", "Q8_0", "Q4_0")
 
@@ -37,6 +37,7 @@ def quantize(model: str | Path, out: str | Path, *, qtype: str = "Q4_K_M", regis
     out_p = check_out(out, force=force)
     if src.resolve() == out_p:
         raise InputError(f"{out_p}: output would overwrite the input")
+    check_name_free(registry, name, "quantized-gguf", out_p, parent_id, quantization=qtype)
 
     llama_cpp = require("llama_cpp", "convert")
     params = llama_cpp.llama_model_quantize_default_params()

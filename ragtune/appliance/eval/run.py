@@ -108,9 +108,14 @@ def resolve_adapter(settings: Settings, adapter: str | None) -> tuple[str | None
     --adapter, else the config's [generate] adapter (its default "default": the activated adapter, else the built-in
     default adapter when its manifest says go), else the registry's active adapter. The identity is the adapter's
     registry id or file sha256, so a run is keyed on adapter content, not on a nickname. An unknown
-    reference is an error here, before any question is answered."""
+    reference is an error here, before any question is answered; so is an adapter made for another base than the
+    served model, or one whose tensors do not fit it (the messages of `ask` and `models activate`)."""
     if adapter is None:
         adapter = settings.generate.adapter if settings.generate.adapter != "none" else "active"
+    elif not hasattr(adapter, "origin"):
+        from ..tomltext import Sourced
+
+        adapter = Sourced(str(adapter), "--adapter")  # its errors name the flag, as `ask --adapter` does
     ref = str(adapter).strip()
     if ref.lower() in ("", "none"):
         return None, None
@@ -118,21 +123,26 @@ def resolve_adapter(settings: Settings, adapter: str | None) -> tuple[str | None
     from ..refs import resolve_adapter as resolve_adapter_ref
 
     # The engine answers in a scratch home whose registry is empty: hand it the verified file, whose sha256
-    # is the registry id, never a name it would look up there.
+    # is the registry id, never a name it would look up there. That engine sees only a file, so the checks against
+    # the served model are made here, before arm A answers a question for nothing.
     registry = Registry(settings.home)
-    model_id = _model_id(registry, settings) if ref.lower() == "default" else None
-    path, aid = resolve_adapter_ref(registry, ref, model_id=model_id)
-    return (None, None) if path is None else (str(Path(path).resolve()), str(aid))
+    model = _served_model(registry, settings)
+    path, aid = resolve_adapter_ref(registry, adapter, model_id=model[1] if model else None)
+    if path is None:
+        return None, None
+    if model is not None:
+        registry.check_fits(Path(path), model[1], origin=adapter, model=model[0])
+    return str(Path(path).resolve()), str(aid)
 
 
-def _model_id(registry: Any, settings: Settings) -> str | None:
-    """The served model's sha256, so "default" never picks a built-in adapter made for another base (None when
-    the model cannot be resolved here: the engine reports that itself)."""
+def _served_model(registry: Any, settings: Settings) -> tuple[Path, str] | None:
+    """(file, sha256) of the served model, so "default" never picks a built-in adapter made for another base and an
+    adapter is checked against it (None when the model cannot be resolved here: the engine reports that itself)."""
     from ..errors import RagtuneError
     from ..refs import resolve_gguf_model
 
     try:
-        return resolve_gguf_model(registry, settings.generate.model)[1]
+        return resolve_gguf_model(registry, settings.generate.model)
     except RagtuneError:
         return None
 
