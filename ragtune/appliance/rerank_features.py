@@ -30,7 +30,7 @@ import numpy as np
 
 from .errors import ModelError
 from .jsonl import loads_located
-from .text import STOPWORDS, stem
+from .text import STOPWORDS, folded, stem
 
 FORMAT = 1
 KIND = "features"
@@ -59,8 +59,10 @@ _TYPE_RULES = (
 
 
 def terms(text: str) -> list[str]:
-    """Lower-cased, stemmed content words (stopwords dropped), in order."""
-    return [stem(t) for t in _WORD.findall(text.lower()) if t not in STOPWORDS]
+    """Lower-cased, stemmed content words (stopwords dropped), in order; accents folded first (`text.folded`, as
+    the keyword index reads words): an ASCII-only word pattern split "björn" into "bj" + "rn", so a question typed
+    "Bjorn" never met its source's name. ASCII text is unchanged."""
+    return [stem(t) for t in _WORD.findall(folded(text.lower())) if t not in STOPWORDS]
 
 
 def question_type(question: str) -> str:

@@ -163,3 +163,11 @@ def test_a_changed_builtin_is_refused(tmp_path, monkeypatch):
     (tmp_path / "r" / "default" / "manifest.json").write_text("{", encoding="utf-8")
     with pytest.raises(ModelError, match="manifest"):
         effective_rerank("default")
+
+
+def test_terms_fold_accents_so_a_question_typed_without_them_meets_its_source():
+    from ragtune.appliance.rerank_features import terms
+    assert terms("Who is Bjorn Akesson?") == terms("Who is Björn Åkesson?") == ["bjorn", "akesson"]
+    assert terms("Geschäftsführer der Müller GmbH") == ["geschaftsfuhrer", "der", "muller", "gmbh"]
+    assert terms("the final price of 62 pounds") == terms("the ﬁnal price of 62 pounds")  # a ligature
+    assert terms("plain ASCII text stays as it was") == ["plain", "ascii", "text", "stay"]
