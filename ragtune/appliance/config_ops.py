@@ -199,28 +199,23 @@ class ServeConfig:
                f"each token's secret must be at least {MIN_TOKEN_CHARS} characters "
                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')")
         check(isinstance(self.tokens_env, str), "serve", "tokens_env", "must be an environment variable name")
-        check(isinstance(self.cors_origins, list) and all(isinstance(o, str) for o in self.cors_origins), "serve",
-              "cors_origins", 'must be a list of origins, e.g. ["https://intranet.example.com"], or ["*"] for any')
-        for o in self.cors_origins:
-            try:
-                cors_origin(o)
-            except ValueError as exc:
-                from .text import shortened
+        _check_entries("cors_origins", self.cors_origins, cors_origin, "origins",
+                       '["https://intranet.example.com"]', "origin")
+        _check_entries("allowed_hosts", self.allowed_hosts, allowed_host, "host names", '["rag.example.com"]', "Host")
 
-                check(False, "serve", "cors_origins", f"'{shortened(o, 100)}' {exc}")
-        check("*" not in self.cors_origins or len(self.cors_origins) == 1, "serve", "cors_origins",
-              '"*" (any origin) must be the only entry')
-        check(isinstance(self.allowed_hosts, list) and all(isinstance(h, str) for h in self.allowed_hosts), "serve",
-              "allowed_hosts", 'must be a list of host names, e.g. ["rag.example.com"], or ["*"] for any')
-        for h in self.allowed_hosts:
-            try:
-                allowed_host(h)
-            except ValueError as exc:
-                from .text import shortened
 
-                check(False, "serve", "allowed_hosts", f"'{shortened(h, 100)}' {exc}")
-        check("*" not in self.allowed_hosts or len(self.allowed_hosts) == 1, "serve", "allowed_hosts",
-              '"*" (any Host) must be the only entry')
+def _check_entries(key: str, values: Any, canonical: Any, what: str, example: str, one: str) -> None:
+    """A [serve] list of strings each `canonical` accepts (its ValueError says why not), "*" only alone."""
+    check(isinstance(values, list) and all(isinstance(v, str) for v in values), "serve", key,
+          f'must be a list of {what}, e.g. {example}, or ["*"] for any')
+    for v in values:
+        try:
+            canonical(v)
+        except ValueError as exc:
+            from .text import shortened
+
+            check(False, "serve", key, f"'{shortened(v, 100)}' {exc}")
+    check("*" not in values or len(values) == 1, "serve", key, f'"*" (any {one}) must be the only entry')
 
 
 @dataclass

@@ -17,7 +17,6 @@ import json
 import os
 import re
 import shutil
-import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -25,6 +24,7 @@ from typing import Any, Iterable, Iterator
 from .errors import InputError, StoreError
 from .filelock import LockBusy, exclusive
 from .jsonl import loads_located
+from .text import nfkc
 
 SCHEMA_VERSION = 2  # 2 (round 43): TOKENIZER and `search_form`; a version 1 index is rebuilt
 SIDECAR = "synced.json"
@@ -142,7 +142,7 @@ def search_form(text: str) -> str:
     ("雪山专业版": "雪山 山专 专业 业版", as Lucene's CJK analyzer), so "雪山" finds it."""
     if text.isascii():
         return text
-    text = unicodedata.normalize("NFKC", text).replace("\u0130", "I")
+    text = nfkc(text).replace("\u0130", "I")  # "Widget™": "Widget TM " (text.nfkc)
     return _CJK_RUN.sub(_bigrams, text)
 
 

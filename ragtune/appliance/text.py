@@ -12,6 +12,7 @@ import errno
 import os
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 # Function words: they carry no claim, so they neither need nor give support, and they are not worth
@@ -42,11 +43,34 @@ def folded(word: str) -> str:
     return unicodedata.normalize("NFC", base.translate(_FOLD))
 
 
+# The symbols (not letters) whose compatibility form is letters or digits: "™" -> "TM", "№" -> "No", "℃", "⒜", "ⓐ",
+# "㎏" -> "kg", "㌔", squared and circled CJK. Not the Kangxi radicals (U+2F00-): a PDF's text may use them for the
+# ideographs they look like, which belong to the run around them.
+_SYMBOL = re.compile("[\u20a8\u2100-\u2101\u2103\u2105-\u2106\u2109\u2116\u2120-\u2122\u213b\u249c-\u24e9"
+                     "\u3196-\u319f\u3200-\u321e\u322a-\u3247\u3250\u3260-\u327e\u328a-\u32b0\u32c0-\u33ff"
+                     "\ufdfc\U0001f110-\U0001f14f\U0001f16a-\U0001f16c\U0001f190\U0001f200-\U0001f251]")
+
+
+@lru_cache(maxsize=4096)
+def _apart(c: str) -> str:
+    f = unicodedata.normalize("NFKC", c)
+    return f" {f} " if f != c and any(x.isalnum() for x in f) else c
+
+
+def nfkc(text: str) -> str:
+    """`text` in NFKC, a symbol whose compatibility form is letters kept apart from the word beside it: "Widget™"
+    reads "Widget TM ", never "WidgetTM", which a question saying "widget" would not meet. ASCII unchanged."""
+    if text.isascii():
+        return text
+    if _SYMBOL.search(text):
+        text = _SYMBOL.sub(lambda m: _apart(m.group()), text)
+    return unicodedata.normalize("NFKC", text)
+
+
 def content_words(text: str) -> list[str]:
-    """The text's words (NFKC, as a question is read: a decomposed "é" split the word), lower-cased and `folded`,
+    """The text's words (`nfkc`, as a question is read: a decomposed "é" split the word), lower-cased and `folded`,
     without STOPWORDS (in order, repeats kept)."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
+    text = nfkc(text)
     return [w for w in (folded(m.group(0).lower()) for m in _WORD.finditer(text)) if w not in STOPWORDS]
 
 
