@@ -13,8 +13,9 @@ other entity ("3 March 2023" for when a rule "took effect on 1 April 2023"), and
 the words the question repeats. Last, it subtracts SAID_WEIGHT times the share of the question's content words the
 span itself holds (`refusal.said`): the answer is the part the question does not say, and a span holding the
 question's words is the whole sentence around the answer. The best score wins (ties: the earlier candidate), a
-span that only repeats the question's words (refusal.echoes) never does unless all do; the refusal check then
-judges the winner like any answer.
+span that only repeats the question's words (refusal.echoes) never does unless all do, and after that a span of
+the kind the question asks for (answertype.fits: a duration for "how long", a date for "when") beats one that
+clearly is not; the refusal check then judges the winner like any answer.
 
 Only the winner's citations are used, so the later candidates are decoded only through their answer string
 (`complete=False`); a later winner is then decoded again in full with the avoid list it had. The decode is greedy
@@ -26,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable, Sequence
 
+from .answertype import fits
 from .genresult import GenResult
 from .injection import source_view
 from .refusal import echoes, proximity, relevance, said
@@ -36,7 +38,9 @@ from .types import ContextItem
 RELEVANCE_WEIGHT = 1.0
 PROXIMITY_WEIGHT = 1.0
 SAID_WEIGHT = 0.5
-RULE = 3  # the choice rule's version, in the answer cache key: 1 confidence + relevance, 2 + proximity, 3 − said
+# the choice rule's version, in the answer cache key: 1 confidence + relevance, 2 + proximity, 3 − said, 4 the
+# answer's kind
+RULE = 4
 
 
 def first_word(answer: str) -> str:
@@ -62,8 +66,8 @@ def choose_span(first: GenResult, more: Callable[[list[str], bool], GenResult], 
         return first
     views = [source_view(c.text) for c in context]
 
-    def score(res: GenResult, text: str) -> tuple[bool, float]:
-        return (not echoes(question, text),
+    def score(res: GenResult, text: str) -> tuple[bool, bool, float]:
+        return (not echoes(question, text), fits(question, text),
                 float(res.answer_mean_logprob or 0.0) + RELEVANCE_WEIGHT * relevance(question, text, views)
                 + PROXIMITY_WEIGHT * proximity(question, text, views) - SAID_WEIGHT * said(question, text))
 

@@ -129,3 +129,15 @@ def test_said_is_the_share_of_the_questions_content_words_in_the_span():
     assert said(q, "37.5 hours") == 0.2  # "hours" of many, hours, standard, working, week
     assert said(q, "The standard working week is 37.5 hours.") == 0.8  # all but "many"
     assert said("How?", "37.5 hours") == 0.0
+
+
+def test_a_span_of_the_kind_the_question_asks_for_beats_a_likelier_one_of_another_kind():
+    ctx = [ContextItem(id="S1", text="Vans up to 3.5 tonnes may use the loading bay. A van may stay there for 40 minutes.")]
+    q = "How long may a van stay in the loading bay?"
+    more, _ = chooser([("40 minutes", -1.5)])
+    got = choose_span(res("up to 3.5 tonnes", -0.1), more, 2, q, ctx)
+    assert json.loads(got.text)["answer"] == "40 minutes"
+    # without a kind in the question the likelier span wins as before
+    more, _ = chooser([("40 minutes", -1.5)])
+    got = choose_span(res("up to 3.5 tonnes", -0.1), more, 2, "loading bay van rule", ctx)
+    assert json.loads(got.text)["answer"] == "up to 3.5 tonnes"
