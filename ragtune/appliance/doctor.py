@@ -271,7 +271,11 @@ def _models(home: Home, s: Any, quick: bool, rep: Report) -> None:
     model_id = _model(reg, "model", s.generate.model, quick, rep, key=("generate", "model"))
     _model(reg, "embedder", s.embed.model, quick, rep, key=("embed", "model"))
     _reranker(reg, home, s, quick, rep)
-    _adapter(reg, s, model_id, rep)  # last: the checks of the layers above follow the adapter's line
+    model_file = None
+    if model_id is None:  # a model given by path has no recorded sha256, but its tensors tell whether a LoRA fits
+        p = Path(str(s.generate.model)).expanduser()
+        model_file = p if p.is_file() else None
+    _adapter(reg, s, model_id, rep, model_file)  # last: the checks of the layers above follow the adapter's line
 
 
 def _model(reg: Any, name: str, ref: Any, quick: bool, rep: Report, *, key: tuple[str, str]) -> str | None:
@@ -305,9 +309,11 @@ def _model(reg: Any, name: str, ref: Any, quick: bool, rep: Report, *, key: tupl
     return read.id
 
 
-def _adapter(reg: Any, s: Any, model_id: str | None, rep: Report) -> None:
-    """The adapter `ask` would serve resolves (refs.resolve_adapter, as `ask` does). A registered one whose file is
-    missing is said before resolving: the registry's verify would put back a copy a killed swap left aside."""
+def _adapter(reg: Any, s: Any, model_id: str | None, rep: Report, model_file: Path | None = None) -> None:
+    """The adapter `ask` would serve resolves (refs.resolve_adapter, as `ask` does: made for another base, or of a
+    shape that does not fit the served model, it fails). A registered one whose file is missing is said before
+    resolving: the registry's verify would put back a copy a killed swap left aside. `model_file`: the served model
+    when it is given by path (no id): only the LoRA's shape is checked against it (Registry.check_fits)."""
     ref = str(s.generate.adapter or NONE_ADAPTER).strip()
     try:
         if ref.lower() in (ACTIVE_ADAPTER, DEFAULT_ADAPTER):
@@ -322,6 +328,8 @@ def _adapter(reg: Any, s: Any, model_id: str | None, rep: Report) -> None:
                     "restore it, or `ragtune models deactivate` to serve the base model")
             return
         path, served = resolve_adapter(reg, s.generate.adapter, model_id=model_id)
+        if path is not None and model_file is not None:
+            reg.check_fits(Path(path), "", origin=s.generate.adapter, model=model_file)
     except RagtuneError as exc:
         rep.error("adapter", exc)
         return

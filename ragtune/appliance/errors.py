@@ -61,6 +61,20 @@ class ModelError(RagtuneError):
     exit_code = 3
 
 
+class AdapterBaseMismatch(ModelError):
+    """An adapter named (by reference or file) that was made for another base model than the served one: the
+    choice is what is wrong, not a file (serve: 400 adapter_base_mismatch, where a ModelError is the server's 500)."""
+
+
+class AdapterMisfit(InputError):
+    """A GGUF LoRA whose tensors do not fit the model (ggufinfo.lora_misfit). `why`: that reason alone, without the
+    file's path (what a client of serve may be told: 400 adapter_misfit)."""
+
+    def __init__(self, message: str, *, why: str, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.why = why
+
+
 class StoreError(RagtuneError):
     exit_code = 4
 

@@ -67,10 +67,11 @@ def resolve_model(ref: str | Path, home: Home) -> tuple[Path, str]:
     return resolve_gguf_model(Registry(home), ref)
 
 
-def _load_error(path: Path, exc: Exception) -> ModelError:
+def load_error(path: Path, exc: Exception, what: str = "load the model") -> ModelError:
     """What llama.cpp's refusal to load `path` means. llama-cpp-python says only "Failed to load model from file"
     (llama.cpp's own reason goes to its log): a model of an architecture this llama.cpp does not know (registered
-    before `models add` checked it, or a file given by path) is named as such, with what to do."""
+    before `models add` checked it, or a file given by path) is named as such, with what to do. `what` llama.cpp
+    could not do (remote.py reads only the vocabulary)."""
     from .ggufinfo import GGUFError, architecture_message, known_architectures, read_gguf
 
     try:
@@ -80,8 +81,8 @@ def _load_error(path: Path, exc: Exception) -> ModelError:
     known = known_architectures() if arch else None
     if known is not None and arch not in known:
         message, hint = architecture_message(path, arch)
-        return ModelError(f"{message}: llama.cpp cannot load the model", hint=hint)
-    return ModelError(f"{path}: llama.cpp cannot load the model: {exc}", hint=_recent_error_text() or None)
+        return ModelError(f"{message}: llama.cpp cannot {what}", hint=hint)
+    return ModelError(f"{path}: llama.cpp cannot {what}: {exc}", hint=_recent_error_text() or None)
 
 
 # -- the real generator ----------------------------------------------------------------------------------
@@ -145,7 +146,7 @@ class LlamaGenerator(AdapterServing):
                     n_threads_batch=cfg.threads_batch, seed=cfg.seed, verbose=False, vocab_only=vocab_only,
                 )
         except (ValueError, RuntimeError, OSError) as exc:
-            raise _load_error(path, exc) from None
+            raise load_error(path, exc) from None
 
     def _serve(self, llm: Any) -> None:  # the base or a merged model: one vocabulary, a KV cache (prefix) each
         self._llm, self._ctx = llm, llm.ctx

@@ -20,7 +20,8 @@ from typing import Any, Callable, Iterable
 
 from .artifacts import ACTIVE_ADAPTER, ADAPTER_KINDS, DEFAULT_ADAPTER, NONE_ADAPTER  # no artifact may be named so
 from .atomic import is_special
-from .errors import ConfigError, InputError, ModelError, RagtuneError, located
+from .errors import (AdapterBaseMismatch, AdapterMisfit, ConfigError, InputError, ModelError, RagtuneError,
+                     located)
 from .hashing import sha256_path
 from .jsonl import loads_located
 from .registry import GGUF_MODEL_KINDS, Registry
@@ -57,16 +58,29 @@ def resolve_adapter(registry: Registry, ref: str | Path | None, *, model_id: str
     (verified), or none; a GGUF LoRA file -> its registered id, else the "sha256" of a `<file>.json` manifest
     beside it, else its own sha256; otherwise a registry id / prefix / name of a lora-gguf artifact (a built-in
     adapter by name too, whatever its go). `model_id`: the served model, so "default" never picks a built-in
-    adapter trained on another base."""
+    adapter trained on another base, and the adapter is checked against it before anything is generated: made for
+    another base (AdapterBaseMismatch), or of another shape (AdapterMisfit; headers read once per file and model:
+    Registry.check_fits). One activated while another model was served is the server's state, not the caller's
+    choice: a plain ModelError."""
     given, ref = ref, str(ref or NONE_ADAPTER).strip()  # `given` may remember its config line (tomltext.Sourced)
     if ref.lower() in (NONE_ADAPTER, ""):
         return None, NONE_ADAPTER
     if ref.lower() in (ACTIVE_ADAPTER, DEFAULT_ADAPTER):
         art = registry.active_adapter() if ref.lower() == ACTIVE_ADAPTER else \
             registry.default_adapter(model_id=model_id)
-        if art is not None:  # activated while another model was served: said, not loaded onto this one
-            _check_base(registry, art.manifest, model_id, given, activated=True)
-        return (None, NONE_ADAPTER) if art is None else (art.path, art.id)
+        if art is None:
+            return None, NONE_ADAPTER
+        # activated while another model was served: said, not loaded onto this one
+        _check_base(registry, art.manifest, model_id, given, activated=True)
+        _check_shape(registry, art.path, art.id, model_id, given, activated=True)
+        return art.path, art.id
+    path, aid = _find_adapter(registry, ref, model_id, given)
+    _check_shape(registry, path, aid, model_id, given)
+    return path, aid
+
+
+def _find_adapter(registry: Registry, ref: str, model_id: str | None, given: Any) -> tuple[Path, str]:
+    """resolve_adapter for a file or a registry reference, its base checked when recorded."""
     p = Path(ref).expanduser()
     if os.path.isfile(p):
         path, rid = resolve_input(registry, p, kinds=ADAPTER_KINDS)
@@ -98,6 +112,15 @@ def resolve_adapter(registry: Registry, ref: str | Path | None, *, model_id: str
     return art.path, art.id
 
 
+def _named(registry: Registry) -> Callable[[str], str]:
+    names = {m["id"]: m["name"] for m in registry.list()}
+    return lambda i: f"{i[:12]}… ({escaped(names[i])})" if i in names else f"{i[:12]}…"
+
+
+_ACTIVATED_HINT = ("`ragtune models activate` one made for the served model, or `ragtune models deactivate` to serve "
+                   "the base model alone")
+
+
 def _check_base(registry: Registry, manifest: dict[str, Any], model_id: str | None, given: Any, *,
                 activated: bool = False) -> None:
     """A registered adapter whose lineage names another base than the served model (`model_id`) is refused before
@@ -107,18 +130,34 @@ def _check_base(registry: Registry, manifest: dict[str, Any], model_id: str | No
     base = (manifest.get("lineage") or {}).get("base_id")
     if not model_id or not base or str(base).lower() == model_id.lower():
         return
-    names = {m["id"]: m["name"] for m in registry.list()}
-
-    def named(i: str) -> str:
-        return f"{i[:12]}… ({escaped(names[i])})" if i in names else f"{i[:12]}…"
+    named = _named(registry)
     how = "the activated adapter" if activated else "adapter"
-    raise with_origin(ModelError(
-        f"{how} {named(manifest['id'])} was made for base model {named(str(base))}, but the served model is "
-        f"{named(model_id)}; refusing to serve it on another model",
-        hint="`ragtune models activate` one made for the served model, or `ragtune models deactivate` to serve the "
-             "base model alone" if activated else
-        "choose an adapter made for the served model (`ragtune models list`), `--adapter none` for the base model "
-        "alone, or serve its base ([generate] model)"), given)
+    message = (f"{how} {named(manifest['id'])} was made for base model {named(str(base))}, but the served model is "
+               f"{named(model_id)}; refusing to serve it on another model")
+    if activated:  # the server's choice, not the caller's
+        raise with_origin(ModelError(message, hint=_ACTIVATED_HINT), given)
+    raise with_origin(AdapterBaseMismatch(
+        message, hint="choose an adapter made for the served model (`ragtune models list`), `--adapter none` for the "
+                      "base model alone, or serve its base ([generate] model)"), given)
+
+
+_MODEL_FILES: dict[str, Path] = {}  # a GGUF model's sha256 -> its file, for one resolved by path (not registered)
+
+
+def _check_shape(registry: Registry, path: Path, aid: str, model_id: str | None, given: Any, *,
+                 activated: bool = False) -> None:
+    """The adapter's tensors against the served model's (Registry.check_fits; a LoRA registered without a base, or
+    a file, has only its shape to tell), so a misfit is said before llama.cpp refuses it at the first answer. A
+    model given by path is found by the file resolve_gguf_model hashed for it in this process."""
+    if not model_id:
+        return
+    try:
+        registry.check_fits(Path(path), model_id, origin=given, model=_MODEL_FILES.get(model_id.lower()))
+    except AdapterMisfit as exc:
+        if not activated:
+            raise
+        raise with_origin(ModelError(f"the activated adapter {_named(registry)(aid)} does not fit the served model: "
+                                     f"{exc.why}", hint=_ACTIVATED_HINT), given) from None
 
 
 def served_model_id(registry: Registry, ref: str | Path) -> str | None:
@@ -141,7 +180,9 @@ def resolve_gguf_model(registry: Registry, ref: str | Path, *, verify: bool = Tr
     ref = ref if isinstance(ref, str) else str(ref)  # a Sourced stays one: its errors name its config line
     p = Path(ref).expanduser()
     if os.path.isfile(p):
-        return p, sha256_path(p)
+        digest = sha256_path(p)
+        _MODEL_FILES[digest] = p.resolve()  # check_fits finds it by its id (_check_shape)
+        return p, digest
     name = ref.strip()  # as the registry looks a name up
     if ref.endswith(".gguf") and not any(m["name"] == name for m in registry.list()):
         # meant as a file most often, so the file is named first (the registry's own error would name only the name)

@@ -33,7 +33,7 @@ from . import default_models as defaults
 from .artifacts import (ADAPTER_KINDS, HEX64, KINDS, LINEAGE_KEYS, MANIFEST_FORMAT, MAX_NAME, Artifact, artifact_size,
                         check_kind, check_name, file_name, tool_versions, validate_manifest)
 from .atomic import atomic_write_json, sweep_stale
-from .errors import InputError, ModelError, unreadable
+from .errors import AdapterMisfit, InputError, ModelError, unreadable
 from .hashing import clear_caches, sha256_path
 from .home import Home
 from .jsonl import loads_located
@@ -204,27 +204,40 @@ class Registry(ServedAdapter):
         return path if path.is_file() else None
 
     def check_fits(self, lora: Path, model_id: str, *, origin: Any = None, model: Path | None = None) -> None:
-        """InputError when the GGUF LoRA `lora` cannot be applied to the model `model_id` (ggufinfo.lora_misfit: its
-        tensors' names and shapes against the model's, headers only), before it is registered or activated against
-        it; llama.cpp would refuse it at the first answer. `model`: the model's file when the caller has it (a
-        served model given by path is not in the registry: eval/run.py). A model not here, or a header gguf cannot
-        read: not checked (the loader has the last word)."""
+        """AdapterMisfit (an InputError) when the GGUF LoRA `lora` cannot be applied to the model `model_id`
+        (ggufinfo.lora_misfit: its tensors' names and shapes against the model's, headers only), before it is
+        registered, activated or served against it; llama.cpp would refuse it at the first answer. `model`: the
+        model's file when the caller has it (a served model given by path is not in the registry: eval/run.py);
+        `model_id` "" with it: a model whose id is not known (doctor --quick), named by its file. A model not here,
+        or a header gguf cannot read: not checked (the loader has the last word). The answer is kept per LoRA file
+        and model (serve checks every request's adapter, and lists them all: two headers read once, not each time)."""
         from .ggufinfo import GGUFError, lora_misfit, read_gguf
 
-        model = model if model is not None and Path(model).is_file() else self.model_file(model_id)
-        if model is None:
-            return
-        try:
-            problem = lora_misfit(read_gguf(lora), read_gguf(model))
-        except GGUFError:
-            return
+        model = model if model is not None and Path(model).is_file() else None
+        key = _fits_key(lora, model_id, model)
+        if key is not None and key in _FITS:  # before looking the model up: that reads every manifest
+            problem = _FITS[key]
+        else:
+            model = model or (self.model_file(model_id) if model_id else None)
+            if model is None:
+                return
+            try:
+                problem = lora_misfit(read_gguf(lora), read_gguf(model))
+            except GGUFError:
+                return
+            if key is not None:
+                if len(_FITS) >= _FITS_MAX:
+                    _FITS.clear()
+                _FITS[key] = problem
         if problem:
-            name = next((m["name"] for m in self.list() if m["id"] == model_id.lower()), None)
+            name = next((m["name"] for m in self.list() if m["id"] == model_id.lower()), None) if model_id else None
             hint = ("this LoRA was made for a model of another shape: use it with the model it was converted for, "
                     "or convert the trained adapter for this one (`ragtune convert lora ADAPTER --base MODEL`)")
-            label = escaped(name) if name is not None else shown_path(model)  # unregistered: its file
-            raise with_origin(InputError(f"{shown_path(lora)}: does not fit model {model_id[:12]}… ({label}): "
-                                         f"{problem}", hint=hint), origin)
+            model = model or (self.model_file(model_id) if model_id else None)
+            label = escaped(name) if name is not None else shown_path(model) if model is not None else "?"
+            what = f"model {model_id[:12]}… ({label})" if model_id else f"model {label}"
+            raise with_origin(AdapterMisfit(f"{shown_path(lora)}: does not fit {what}: {problem}", why=problem,
+                                            hint=hint), origin)
 
     def _check_base(self, kind: str, base_id: Any) -> None:
         """A `base_id` that names a registered artifact must be of a kind `kind` is made from (BASE_KINDS): an adapter
@@ -411,6 +424,30 @@ class Registry(ServedAdapter):
         blob = copy_blob(self.dir, Path(src), artifact_id)
         atomic_write_json(mpath, {**m, "file": blob.relative_to(self.dir).as_posix()})
         return blob
+
+
+_FITS: dict[tuple, str | None] = {}  # check_fits' answers: (the LoRA file's identity, the model's) -> the misfit or None
+_FITS_MAX = 4096
+
+
+def _identity(path: Path | str) -> tuple | None:
+    """A file's identity on disk (as hashing.py memoises by): other bytes at the same path are another file."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (os.path.realpath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _fits_key(lora: Path, model_id: str, model: Path | None) -> tuple | None:
+    """A model id names its bytes; a model known only by its file (no id) is that file's identity."""
+    lora_id = _identity(lora)
+    if lora_id is None:
+        return None
+    if model_id:
+        return lora_id, model_id.lower()
+    model_file = _identity(model) if model is not None else None
+    return None if model_file is None else (lora_id, model_file)
 
 
 def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

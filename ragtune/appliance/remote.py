@@ -25,7 +25,7 @@ from typing import Any, Sequence
 
 from .config import GenerateConfig
 from .errors import ConfigError, GenerationError, InputError, ModelError
-from .generate import resolve_model
+from .generate import load_error, resolve_model
 from .genresult import GenResult, OnToken
 from .llamalog import llama_cpp_module as _llama_cpp
 from .home import Home
@@ -64,7 +64,7 @@ class _Vocab:
         try:
             self.llm = lc.Llama(model_path=str(path), vocab_only=True, verbose=False)
         except (ValueError, RuntimeError, OSError) as exc:
-            raise ModelError(f"{path}: llama.cpp cannot read the model's vocabulary: {exc}") from None
+            raise load_error(path, exc, "read the model's vocabulary") from None  # an unknown architecture named
         self.formatter = _formatter(self.llm)
         self.n_ctx_train = int(self.llm.metadata.get("llama.context_length", 0) or 0)
         self.tok_lock = threading.Lock()

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import logging
 
-from ..appliance.errors import (GenerationError, InputError, ModelError, NothingIngested, RagtuneError,
-                                UnknownDocument)
+from ..appliance.errors import (AdapterBaseMismatch, AdapterMisfit, GenerationError, InputError, ModelError,
+                                NothingIngested, RagtuneError, UnknownDocument)
 from ..appliance.text import escaped
 from .body import HTTPError, log_text, shown
 from .routing import AmbiguousAdapter, UnknownAdapter, UnknownModel
@@ -33,9 +33,15 @@ def error_for(exc: Exception) -> HTTPError:
     if isinstance(exc, NothingIngested):  # the server's state, not the client's request
         return HTTPError(503, "this server has no documents yet: an operator must ingest some first",
                          type_="server_error", code="no_documents")
+    if isinstance(exc, AdapterBaseMismatch):  # the client chose it: ids and names, no path (refs._check_base)
+        return HTTPError(400, exc.message, code="adapter_base_mismatch")
+    if isinstance(exc, AdapterMisfit):  # the client chose it; its message names the server's file: the reason only
+        return HTTPError(400, f"the adapter does not fit the served model: {exc.why}; choose an adapter made for "
+                         "it (GET /v1/models lists them)", code="adapter_misfit")
     if isinstance(exc, InputError):  # the engine's word on the question (e.g. too long for the context window)
         return HTTPError(400, exc.message, code="invalid_question")
     if isinstance(exc, ModelError):  # the client's adapter was checked before: a missing/damaged file is ours
+        # (an activated adapter made for another base too: the server's choice)
         return HTTPError(500, "a model or adapter could not be loaded (the server log says why)",
                          type_="server_error", code="model_error")
     if isinstance(exc, GenerationError):  # its text is the backend's (a URL, a reply body): for the log only

@@ -4,9 +4,10 @@ adapter, else the built-in default adapter when its manifest says go), `ragtune:
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from ..appliance.errors import InputError, ModelError
+from ..appliance.errors import AdapterMisfit, InputError, ModelError, RagtuneError
 from ..appliance.home import Home
 from ..appliance.refs import ACTIVE_ADAPTER, DEFAULT_ADAPTER, NONE_ADAPTER
 from ..appliance.artifacts import ADAPTER_KINDS
@@ -38,9 +39,13 @@ class AmbiguousAdapter(LookupError):
 
 
 class Router(_Router):
-    def __init__(self, home: Home | None = None, *, default: str = "default"):
+    def __init__(self, home: Home | None = None, *, default: str = "default", model: Any = None):
+        """`model`: the served model's reference ([generate] model), so that only adapters it can serve are listed
+        (None: every GGUF LoRA is)."""
         super().__init__(home, default=default)
         self.home = self.state.home
+        self.model = model
+        self._served: tuple[Path, str] | None | bool = False  # (file, id) of `model`, resolved on first use
 
     def served_default(self) -> str | None:
         """The adapter reference most requests for the routed name get now: a running rollout's control arm, else
@@ -96,4 +101,39 @@ class Router(_Router):
         return m["id"]
 
     def list_adapters(self) -> list[dict[str, Any]]:
-        return self.state.registry.list(kind="lora-gguf")
+        """The GGUF LoRAs a request can be served with on the served model: made for it (their recorded base), or
+        with no base recorded and tensors that fit it (Registry.check_fits: two headers, read once per adapter and
+        model). One made for another base, or of another shape, would only be refused (400) if asked for."""
+        registry = self.state.registry
+        adapters = registry.list(kind="lora-gguf")
+        served = self._served_model()
+        if served is None:
+            return adapters
+        return [m for m in adapters if _servable(registry, m, *served)]
+
+    def _served_model(self) -> tuple[Path, str] | None:
+        """(file, id) of the served model, or None when it cannot be resolved here (nothing is then left out: the
+        engines say what is wrong with it). Its bytes are hashed once per process (hashing.py), as serving does."""
+        if self._served is False:
+            from ..appliance.refs import resolve_gguf_model
+
+            try:
+                self._served = resolve_gguf_model(self.state.registry, self.model, verify=False) \
+                    if self.model else None
+            except RagtuneError:
+                self._served = None
+        return self._served  # type: ignore[return-value]
+
+
+def _servable(registry: Any, m: dict[str, Any], model_file: Path, model_id: str) -> bool:
+    base = (m.get("lineage") or {}).get("base_id")
+    if base:
+        return str(base).lower() == model_id.lower()
+    if not m.get("file"):  # nothing to read: listed as before (a request for it says what is wrong)
+        return True
+    path = Path(m["file"]) if m.get("builtin") else registry.path_of(m)
+    try:
+        registry.check_fits(path, model_id, model=model_file)
+    except AdapterMisfit:
+        return False
+    return True

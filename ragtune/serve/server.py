@@ -127,7 +127,8 @@ def build_state(settings: Settings, *, workers: int | None = None,
     engines, closables = (engine_factory or default_engines)(settings, n)
     # the routed name's adapter outside a rollout: [generate] adapter, as for `ask` ("default": the activated one,
     # else the built-in when its manifest says go; "none": the base model)
-    router = Router(settings.home, default=str(settings.generate.adapter or "default"))
+    router = Router(settings.home, default=str(settings.generate.adapter or "default"),
+                    model=settings.generate.model)  # /v1/models lists only adapters servable on it
     metrics = Metrics()
     state = ServeState(pool=EnginePool(engines, cfg.queue), router=router, tokens=load_tokens(cfg, environ),
                        max_body_bytes=cfg.max_body_bytes, body_timeout_s=cfg.body_timeout_s,
