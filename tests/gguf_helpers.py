@@ -86,3 +86,14 @@ def write_builtin(folder: Path | str, *, name: str = "ragtune-default", go: bool
     mpath = folder / f"{name}.json"
     mpath.write_text(json.dumps(builtin_manifest(gguf, name=name, go=go, **extra), indent=2, sort_keys=True) + "\n")
     return gguf, mpath
+
+
+def shaped_gguf(path: Path | str, tensors: dict, lora: bool) -> Path:
+    """A GGUF LoRA adapter (`lora`) or a model with a chat template, holding these numpy tensors: what the shape
+    checks (ggufinfo.shapes, Registry.check_fits) read. Skips the test without the `gguf` package."""
+    import pytest
+
+    pytest.importorskip("gguf")
+    kv = {"general.type": "adapter", "adapter.type": "lora", "adapter.lora.alpha": 4.0} if lora else \
+        {"tokenizer.chat_template": "{{ messages[0]['content'] }}"}
+    return write_tensors(path, tensors, **kv)

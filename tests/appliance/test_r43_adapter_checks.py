@@ -10,29 +10,20 @@ import pytest
 
 from ragtune.appliance.errors import AdapterBaseMismatch, AdapterMisfit, InputError, ModelError
 from ragtune.appliance.tomltext import Sourced
-from tests.gguf_helpers import write_gguf
+from tests.gguf_helpers import shaped_gguf, write_gguf
 
 OTHER = "b" * 64
 SHAPE = "its LoRA for blk.0.attn_q.weight is 4×4 (rank 2), the model's weight is 8×16"
-
-
-def _shaped(path, tensors, lora):
-    pytest.importorskip("gguf")
-    from tests.gguf_helpers import write_tensors
-
-    kv = {"general.type": "adapter", "adapter.type": "lora", "adapter.lora.alpha": 4.0} if lora else \
-        {"tokenizer.chat_template": "{{ messages[0]['content'] }}"}
-    return write_tensors(path, tensors, **kv)
 
 
 @pytest.fixture
 def files(tmp_path):
     np = pytest.importorskip("numpy")
     f32 = np.float32
-    return {"model": _shaped(tmp_path / "m.gguf", {"blk.0.attn_q.weight": np.zeros((8, 16), f32)}, False),
-            "narrow": _shaped(tmp_path / "narrow.gguf", {"blk.0.attn_q.weight.lora_a": np.zeros((2, 4), f32),
+    return {"model": shaped_gguf(tmp_path / "m.gguf", {"blk.0.attn_q.weight": np.zeros((8, 16), f32)}, False),
+            "narrow": shaped_gguf(tmp_path / "narrow.gguf", {"blk.0.attn_q.weight.lora_a": np.zeros((2, 4), f32),
                                                          "blk.0.attn_q.weight.lora_b": np.zeros((4, 2), f32)}, True),
-            "fits": _shaped(tmp_path / "fits.gguf", {"blk.0.attn_q.weight.lora_a": np.zeros((2, 16), f32),
+            "fits": shaped_gguf(tmp_path / "fits.gguf", {"blk.0.attn_q.weight.lora_a": np.zeros((2, 16), f32),
                                                      "blk.0.attn_q.weight.lora_b": np.zeros((8, 2), f32)}, True)}
 
 

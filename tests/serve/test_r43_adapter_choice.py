@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from ragtune.serve.server import make_app
-from tests.gguf_helpers import write_gguf
+from tests.gguf_helpers import shaped_gguf, write_gguf
 from tests.serve.helpers import fake_factory, serve_settings
 
 ASK, CHAT = "/v1/ask", "/v1/chat/completions"
@@ -23,15 +23,6 @@ def _error(r, status: int, code: str) -> str:
     return err["message"]
 
 
-def _shaped(path, tensors, lora):
-    pytest.importorskip("gguf")
-    from tests.gguf_helpers import write_tensors
-
-    kv = {"general.type": "adapter", "adapter.type": "lora", "adapter.lora.alpha": 4.0} if lora else \
-        {"tokenizer.chat_template": "{{ messages[0]['content'] }}"}
-    return write_tensors(path, tensors, **kv)
-
-
 @pytest.fixture
 def shapes(reg, home):
     """A registered model (its tensors) and LoRAs: one made for it, one fitting it with no base recorded, one of
@@ -40,13 +31,13 @@ def shapes(reg, home):
     f32 = np.float32
     d = home.root / "files"
     d.mkdir(parents=True, exist_ok=True)
-    model_file = _shaped(d / "m.gguf", {"blk.0.attn_q.weight": np.zeros((8, 16), f32)}, False)
+    model_file = shaped_gguf(d / "m.gguf", {"blk.0.attn_q.weight": np.zeros((8, 16), f32)}, False)
     model = reg.add(model_file, "base-gguf", name="my-model")
     fit = {"blk.0.attn_q.weight.lora_a": np.zeros((2, 16), f32), "blk.0.attn_q.weight.lora_b": np.zeros((8, 2), f32)}
-    made = reg.add(_shaped(d / "made.gguf", fit, True), "lora-gguf", name="made", base_id=model.id)
+    made = reg.add(shaped_gguf(d / "made.gguf", fit, True), "lora-gguf", name="made", base_id=model.id)
     fit2 = {k: v + 1 for k, v in fit.items()}  # other bytes, the same shape
-    loose = reg.add(_shaped(d / "loose.gguf", fit2, True), "lora-gguf", name="loose")
-    narrow = reg.add(_shaped(d / "narrow.gguf", {"blk.0.attn_q.weight.lora_a": np.zeros((2, 4), f32),
+    loose = reg.add(shaped_gguf(d / "loose.gguf", fit2, True), "lora-gguf", name="loose")
+    narrow = reg.add(shaped_gguf(d / "narrow.gguf", {"blk.0.attn_q.weight.lora_a": np.zeros((2, 4), f32),
                                                  "blk.0.attn_q.weight.lora_b": np.zeros((4, 2), f32)}, True),
                      "lora-gguf", name="narrow")
     theirs = reg.add(write_gguf(d / "theirs.gguf", tag="theirs"), "lora-gguf", name="theirs", base_id=OTHER)
