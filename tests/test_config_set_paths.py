@@ -90,10 +90,13 @@ def test_what_the_working_directory_does_not_hold(tmp_path, monkeypatch, capsys)
     write_gguf(home / "models" / "x.gguf", lora=False)
     write_gguf(home / "adapters" / "a.gguf")
     monkeypatch.chdir(cwd)
-    assert _set(home, "generate.model", "models/x.gguf", capsys) == "models/x.gguf"
+    # the adapter first, while the configured model is not there: these test GGUFs' tensors do not fit each other,
+    # which `config set generate.adapter` checks against the [generate] model (r43), as `ask` would
+    Home(home).config_path.write_text('[generate]\nmodel = "models/later.gguf"\n', encoding="utf-8")
     # was refused: the adapter was looked for in the working directory, though every command reads it in the home
     assert _set(home, "generate.adapter", "adapters/a.gguf", capsys) == "adapters/a.gguf"
     assert _read(home, "generate.adapter") == str(home / "adapters" / "a.gguf")
+    assert _set(home, "generate.model", "models/x.gguf", capsys) == "models/x.gguf"
     write_gguf(tmp_path / "org.gguf", lora=False)
     assert main(["--home", str(home), "models", "add", str(tmp_path / "org.gguf"), "--kind", "base-gguf", "--name",
                  "org/model"]) == 0

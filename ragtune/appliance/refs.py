@@ -160,6 +160,17 @@ def _check_shape(registry: Registry, path: Path, aid: str, model_id: str | None,
                                      f"{exc.why}", hint=_ACTIVATED_HINT), given) from None
 
 
+def check_servable(registry: Registry, manifest: dict[str, Any], path: Path | str | None, model_id: str | None,
+                   given: Any = None) -> None:
+    """The checks resolve_adapter makes on an adapter named by reference, for a caller that found it otherwise
+    (a rollout's candidate, serve's listing and GET /v1/models/{model}): made for another base than the model
+    `model_id` (AdapterBaseMismatch), or of another shape (AdapterMisfit; not without a `path` to read), with the
+    messages `ask` gives. Unknown model (None): not checked."""
+    _check_base(registry, manifest, model_id, given)
+    if path is not None:
+        _check_shape(registry, Path(path), manifest["id"], model_id, given)
+
+
 def served_model_id(registry: Registry, ref: str | Path) -> str | None:
     """The id of the GGUF `[generate] model` names (`ref`), or None when it cannot be resolved here: a command that
     only checks an adapter against it goes on, and serving that model fails on its own, with its own message."""
@@ -223,17 +234,19 @@ CHAT_TEMPLATE = "tokenizer.chat_template"
 MODEL_KEYS = ("generate.adapter", "generate.model", "embed.model", "retrieve.rerank")
 
 
-def model_value_check(home: Any, key: str) -> Callable[[str], None] | None:
+def model_value_check(home: Any, key: str, *, model: Any = None) -> Callable[[str], None] | None:
     """For a model key (MODEL_KEYS; None for others), `config set`'s test of a value as every command will read it
     from the file (a relative path: the home's): a ConfigError (exit 2) when no command could load it. Files are
     found, not hashed or loaded (a base GGUF of gigabytes is verified where it is served); a GGUF model file's header
-    is read and its length checked against its tensors (a file cut short is refused here, not by llama.cpp)."""
+    is read and its length checked against its tensors (a file cut short is refused here, not by llama.cpp).
+    `model`: the configured `[generate] model`, against which an adapter named by reference or file
+    (generate.adapter) is checked as `ask` checks it: its base, its shape (_adapter_model)."""
     if key not in MODEL_KEYS:
         return None
 
     def check(value: str) -> None:
         try:
-            _resolve_model_value(home, key, Sourced(value, key))  # its errors name the key
+            _resolve_model_value(home, key, Sourced(value, key), model)  # its errors name the key
         except ConfigError:
             raise
         except RagtuneError as exc:  # a model error here is a bad value typed now: exit 2, the file unchanged
@@ -242,11 +255,16 @@ def model_value_check(home: Any, key: str) -> Callable[[str], None] | None:
     return check
 
 
-def _resolve_model_value(home: Any, key: str, value: Sourced) -> None:
+def _resolve_model_value(home: Any, key: str, value: Sourced, model: Any = None) -> None:
     from . import default_models
 
     if key == "generate.adapter":
-        resolve_adapter(Registry(home), value)
+        registry = Registry(home)
+        chosen = str(value).strip().lower() not in (NONE_ADAPTER, DEFAULT_ADAPTER, ACTIVE_ADAPTER, "")
+        model_id, model_file = _adapter_model(registry, model) if chosen else (None, None)
+        path, _ = resolve_adapter(registry, value, model_id=model_id)  # ask's base and shape checks, with an id
+        if path is not None and model_id is None and model_file is not None:  # a model by path: its shape only
+            registry.check_fits(Path(path), "", origin=value, model=model_file)
         return
     if key == "retrieve.rerank":
         from .rerank import effective_rerank, resolve_reranker
@@ -278,6 +296,26 @@ def _resolve_model_value(home: Any, key: str, value: Sourced) -> None:
         from .embed import resolve_files
 
         resolve_files(value, home)
+
+
+def _adapter_model(registry: Registry, model: Any) -> tuple[str | None, Path | None]:
+    """(id, file) of the configured `[generate] model` that `config set generate.adapter` checks an adapter
+    against, found as `config set` finds models: nothing hashed, so a model given by path has no id (its file
+    still tells the LoRA's shape: doctor --quick does the same), a default model's or a registered one's is its
+    recorded id. (None, None) when it is not there or not a model: serving it fails on its own, with its message."""
+    from . import default_models
+
+    if not model:
+        return None, None
+    try:
+        read = resolve_model_value(registry, "generate.model", model, locate=False)
+        if read.how == "path":
+            return None, (read.path if read.found else None)
+        if read.how == "default":  # its id is its manifest's, fetched or not
+            return str(default_models.manifest_entry(str(model))["sha256"]), None
+        return str(registry.manifest(model, kinds=GGUF_MODEL_KINDS)["id"]), None
+    except (RagtuneError, KeyError):
+        return None, None
 
 
 @dataclass(frozen=True)

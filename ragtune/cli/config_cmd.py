@@ -58,7 +58,8 @@ def config_set(app, key: str, value: str, as_json: bool) -> None:
     # a model no command could load is refused here, not at every `ask`
     from ..appliance.refs import model_value_check
 
-    stored = set_config_value(path, key, value, home=app.home, check=model_value_check(app.home, key.strip()))
+    stored = set_config_value(path, key, value, home=app.home,
+                              check=model_value_check(app.home, key.strip(), model=_served_model(app, key.strip())))
     if key.strip() == "serve.tokens" and isinstance(stored, list):  # a secret is never printed, even its own
         from ..appliance.config_ops import masked_tokens
 
@@ -74,6 +75,19 @@ def config_set(app, key: str, value: str, as_json: bool) -> None:
     if serving(app.home.root):  # on stderr: stdout stays the value (or the --json object)
         click.echo(f"note: `ragtune serve` is running on {shown_path(app.home.root)}; it read its config when it "
                    "started: restart it to apply this change", err=True)
+
+
+def _served_model(app, key: str):
+    """The `[generate] model` an adapter being set is checked against (its base and shape, as `ask` checks them),
+    or None: another key, or a config file that does not load (`config set` must still mend it)."""
+    from ..appliance.errors import RagtuneError
+
+    if key != "generate.adapter":
+        return None
+    try:
+        return app.settings.generate.model
+    except RagtuneError:
+        return None
 
 
 @config_group.command("path")

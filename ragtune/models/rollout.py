@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
-from ragtune.appliance.errors import InputError, ModelError, located
+from ragtune.appliance.errors import AdapterBaseMismatch, AdapterMisfit, InputError, ModelError, located
 from ragtune.appliance.filelock import LockBusy, exclusive
 from ragtune.appliance.home import Home
 
@@ -36,6 +36,7 @@ from ragtune.appliance.atomic import atomic_write_json
 from ragtune.appliance.calibrated import is_number
 from ragtune.appliance.jsonl import json_key_line, loads_located
 from ragtune.appliance.artifacts import ADAPTER_KINDS
+from ragtune.appliance.refs import check_servable
 from ragtune.appliance.registry import Registry
 from ragtune.appliance.text import escaped
 
@@ -260,9 +261,11 @@ class RolloutState:
         art = self.registry.get(adapter_ref, kinds=ADAPTER_KINDS)
         if art.kind not in ADAPTER_KINDS:
             raise InputError(f"{adapter_ref}: is a {art.kind}, not a GGUF LoRA adapter")
-        if (why := art.other_base(model_id)) is not None:
-            raise InputError(f"{adapter_ref}: {why}", hint="roll out an adapter trained on the served model "
-                                                            "([generate] model)")
+        try:  # made for another base, or of another shape: every candidate request would be refused
+            check_servable(self.registry, art.manifest, art.path, model_id)
+        except (AdapterBaseMismatch, AdapterMisfit) as exc:  # `ask`'s message: the operator's choice, so an input
+            raise InputError(exc.message, hint="roll out an adapter made for the served model ([generate] model)") \
+                from None
         served = self.registry.default_adapter(model_id=model_id)  # activated, else built-in default (go), else none
         active = served.id if served is not None else "none"
         if active == art.id:

@@ -39,11 +39,13 @@ from .errors import error_for as _error_for, log_failure as _log_failure, shutti
 from .guard import BrowserGuard, HostCheck, OriginCheck
 from .metrics import Metrics
 from .pool import Busy, Cancelled, EnginePool, cancel_check
-from .routing import BASE_MODEL, MODEL, MODEL_PREFIX, Route as AdapterRoute, Router, UnknownModel
+from .routing import (BASE_MODEL, MODEL, MODEL_PREFIX, Route as AdapterRoute, RoutedAdapterError, Router,
+                      UnknownModel, routed_error)
 from .scopes import ScopeCache
 from .stream import Stream, citations, extra, first_piece, settled, stream_answer, usage
 
 from ..appliance.config import ANSWER_MODES as MODES  # "extractive" | "free"
+from ..appliance.errors import AdapterBaseMismatch, AdapterMisfit
 
 
 @dataclass
@@ -129,6 +131,16 @@ class _ModelRoute(Route):
         return match, child
 
 
+def _served_error(exc: Exception) -> HTTPError:
+    """errors.py's answer, but for an adapter the server routed an unpinned request to that cannot serve on its
+    model: the server's 500 model_error (the client chose nothing), saying so, without the server's paths."""
+    if isinstance(exc, RoutedAdapterError):
+        return HTTPError(500, f"this server routes requests that name no adapter to one it cannot serve ({exc.why}); "
+                         "not the request's fault: an operator must fix it (the server log says how)",
+                         type_="server_error", code="model_error")
+    return _error_for(exc)
+
+
 # -- the app ----------------------------------------------------------------------------------------------
 def create_app(state: ServeState) -> Starlette:
     m = state.metrics
@@ -163,7 +175,7 @@ def create_app(state: ServeState) -> Starlette:
                 err = _shutting_down(state.retry_after_s)
                 code, resp = err.code, err.response()
             except Exception as exc:  # typed errors -> JSON; anything else -> 500 without details
-                err = _error_for(exc)
+                err = _served_error(exc)
                 if err.status >= 500:
                     _log_failure(route, exc, err.status)
                 code, resp = err.code, err.response()
@@ -190,7 +202,8 @@ def create_app(state: ServeState) -> Starlette:
 
     async def answer(request: Request, route: str, question: str, target: AdapterRoute, *, k: int | None,
                      user: Any, sink: Callable[[str], None] | None = None, slot: Any = None,
-                     mode: str | None = None, within: list[str] | None = None) -> Any:
+                     mode: str | None = None, within: list[str] | None = None, routed: bool = False) -> Any:
+        """`routed`: the client named no adapter (the router chose `target`)."""
         client = client_id(request, request.state.principal, user)
         slot = slot or state.pool.admit()
         t0 = time.perf_counter()
@@ -202,7 +215,12 @@ def create_app(state: ServeState) -> Starlette:
             return engine.ask(question, adapter=target.adapter, k=k, on_token=cancel_check(cancel, sink),
                               client_id=client, arm=target.arm, mode=mode, filters=filters)
 
-        ans = await slot.run(job)
+        try:
+            ans = await slot.run(job)
+        except (AdapterBaseMismatch, AdapterMisfit) as exc:  # the client's 400 only when the client chose it
+            if not routed:
+                raise
+            raise routed_error(exc, target.arm) from None
         m.observe_answer(route, ans, target.arm, time.perf_counter() - t0)
         request.state.answered = "answer " + " ".join(filter(None, (ans.status, ans.refusal_reason))) + \
             (f", log_id {ans.log_id}" if ans.log_id is not None else "")  # for the access line
@@ -231,7 +249,7 @@ def create_app(state: ServeState) -> Starlette:
         client = client_id(request, request.state.principal, user)
         target = state.router.route(client, adapter)
         ans = await _watching(request, answer(request, "/v1/ask", q, target, k=k, user=user, mode=mode,
-                                              within=within))
+                                              within=within, routed=adapter is None))
         out = ans.to_json()
         out.update(arm=target.arm, log_id=ans.log_id)
         return JSONBody(out)
@@ -251,11 +269,11 @@ def create_app(state: ServeState) -> Starlette:
     async def model_info(request: Request) -> Response:  # the OpenAI SDK's models.retrieve()
         """Whatever a chat completion accepts as `model` (an adapter's name or id prefix too), by the same resolver,
         as its entry in the list; what it refuses, refused with its error (404 model_not_found, 400
-        adapter_ambiguous)."""
+        adapter_ambiguous, 400 adapter_base_mismatch / adapter_misfit: what the list leaves out)."""
         model = model_name(request.scope) or ""  # (never None: _ModelRoute matched only a name)
         if len(model) > MAX_REF_CHARS:  # a chat completion's 422: no model has such a name, none is looked up
             raise UnknownModel(model)
-        listed, _ = await asyncio.to_thread(state.router.served_model, model)  # reads the registry
+        listed = await asyncio.to_thread(state.router.listed_model, model)  # reads the registry
         return JSONBody(model_entry(listed))
 
     # /v1/chat/completions --------------------------------------------------------------------------------
@@ -288,7 +306,7 @@ def create_app(state: ServeState) -> Starlette:
         created = int(time.time())
         if not body.get("stream"):
             ans = await _watching(request, answer(request, "/v1/chat/completions", question, target, k=None,
-                                                  user=user, within=within))
+                                                  user=user, within=within, routed=adapter is None))
             return JSONBody({
                 "id": cid, "object": "chat.completion", "created": created, "model": model,
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": ans.answer},
@@ -302,7 +320,7 @@ def create_app(state: ServeState) -> Starlette:
             loop.call_soon_threadsafe(pieces.put_nowait, piece)
 
         task = asyncio.ensure_future(answer(request, "/v1/chat/completions", question, target, k=None, user=user,
-                                            sink=sink, slot=slot, within=within))
+                                            sink=sink, slot=slot, within=within, routed=adapter is None))
         task.add_done_callback(settled(slot))
         try:
             # The response starts (status, headers, the role chunk) with the first decoded token, an empty piece

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..appliance.errors import AdapterMisfit, InputError, ModelError, RagtuneError
+from ..appliance.errors import AdapterBaseMismatch, AdapterMisfit, InputError, ModelError, RagtuneError
 from ..appliance.home import Home
 from ..appliance.refs import ACTIVE_ADAPTER, DEFAULT_ADAPTER, NONE_ADAPTER
 from ..appliance.artifacts import ADAPTER_KINDS
@@ -17,8 +17,8 @@ MODEL = "ragtune"
 MODEL_PREFIX = MODEL + ":"
 BASE_MODEL = MODEL_PREFIX + "base"
 
-__all__ = ["AmbiguousAdapter", "BASE_MODEL", "MODEL", "MODEL_PREFIX", "Route", "Router", "UnknownAdapter",
-           "UnknownModel"]
+__all__ = ["AmbiguousAdapter", "BASE_MODEL", "MODEL", "MODEL_PREFIX", "Route", "RoutedAdapterError", "Router",
+           "UnknownAdapter", "UnknownModel"]
 
 
 class UnknownModel(LookupError):
@@ -36,6 +36,27 @@ class AmbiguousAdapter(LookupError):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+class RoutedAdapterError(ModelError):
+    """An adapter the server routed an unpinned request to (a rollout's arm, or [generate] adapter) that cannot
+    serve on the served model: the server's configuration is wrong, not the request (HTTP 500 model_error, where
+    the same adapter named by the client is its 400). `why`: what the client may be told (no file path)."""
+
+    def __init__(self, message: str, *, why: str, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.why = why
+
+
+def routed_error(exc: AdapterBaseMismatch | AdapterMisfit, arm: str | None) -> RoutedAdapterError:
+    """The client's 400 (it named the adapter) as the server's 500 (it did not)."""
+    where = f"the rollout's {arm} arm" if arm else "[generate] adapter"
+    why = "it was made for another base model" if isinstance(exc, AdapterBaseMismatch) else \
+        f"it does not fit the served model: {exc.why}"  # type: ignore[union-attr]
+    hint = "roll the rollout back (`ragtune rollout rollback`)" if arm else "set [generate] adapter to one made for " \
+        "the served model, or to none, and restart serve"
+    return RoutedAdapterError(f"unpinned requests are routed to an adapter ({where}) the served model cannot "
+                              f"serve: {exc.message}", why=f"{where}: {why}", hint=hint)
 
 
 class Router(_Router):
@@ -78,6 +99,15 @@ class Router(_Router):
                 return MODEL_PREFIX + m["id"], m["id"]
         raise UnknownModel(model)
 
+    def listed_model(self, model: str) -> str:
+        """GET /v1/models/{model}: served_model's id, for an adapter only when the list has it (check_servable);
+        one the list leaves out is refused as a chat completion naming it is (400 adapter_base_mismatch /
+        adapter_misfit), so the list and the lookup agree."""
+        listed, ref = self.served_model(model)
+        if ref not in (None, NONE_ADAPTER):
+            self.check_servable(self.state.registry.manifest(ref, kinds=ADAPTER_KINDS))
+        return listed
+
     def pinned_adapter(self, model: str) -> str | None:
         """None for the routed name; the adapter reference otherwise (served_model)."""
         return self.served_model(model)[1]
@@ -104,12 +134,30 @@ class Router(_Router):
         """The GGUF LoRAs a request can be served with on the served model: made for it (their recorded base), or
         with no base recorded and tensors that fit it (Registry.check_fits: two headers, read once per adapter and
         model). One made for another base, or of another shape, would only be refused (400) if asked for."""
-        registry = self.state.registry
-        adapters = registry.list(kind="lora-gguf")
+        adapters = self.state.registry.list(kind="lora-gguf")
+        if self._served_model() is None:
+            return adapters
+        return [m for m in adapters if self._servable(m)]
+
+    def check_servable(self, m: dict[str, Any]) -> None:
+        """AdapterBaseMismatch / AdapterMisfit, `ask`'s, when the served model cannot serve the GGUF LoRA `m` (a
+        manifest): the one test of the listing and of a model name's lookup, so they agree. Nothing when the served
+        model is not known here; only its base when the adapter has no file to read."""
+        from ..appliance.refs import check_servable
+
         served = self._served_model()
         if served is None:
-            return adapters
-        return [m for m in adapters if _servable(registry, m, *served)]
+            return
+        registry = self.state.registry
+        path = None if not m.get("file") else Path(m["file"]) if m.get("builtin") else registry.path_of(m)
+        check_servable(registry, m, path, served[1])
+
+    def _servable(self, m: dict[str, Any]) -> bool:
+        try:
+            self.check_servable(m)
+        except (AdapterBaseMismatch, AdapterMisfit):
+            return False
+        return True
 
     def _served_model(self) -> tuple[Path, str] | None:
         """(file, id) of the served model, or None when it cannot be resolved here (nothing is then left out: the
@@ -124,16 +172,3 @@ class Router(_Router):
                 self._served = None
         return self._served  # type: ignore[return-value]
 
-
-def _servable(registry: Any, m: dict[str, Any], model_file: Path, model_id: str) -> bool:
-    base = (m.get("lineage") or {}).get("base_id")
-    if base:
-        return str(base).lower() == model_id.lower()
-    if not m.get("file"):  # nothing to read: listed as before (a request for it says what is wrong)
-        return True
-    path = Path(m["file"]) if m.get("builtin") else registry.path_of(m)
-    try:
-        registry.check_fits(path, model_id, model=model_file)
-    except AdapterMisfit:
-        return False
-    return True

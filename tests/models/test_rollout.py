@@ -354,7 +354,8 @@ def test_an_adapter_for_another_base_is_refused(home, tmp_path):
     other = reg.add(write_gguf(tmp_path / "gamma.gguf", tag="gamma"), "lora-gguf", name="gamma",
                     base_id="b" * 64).id
     st = RolloutState(home)
-    with pytest.raises(InputError, match="is an adapter for base model bbbbbbbbbbbb, but the served model is aaaa"):
+    # `ask`'s message (refs.check_servable), r43
+    with pytest.raises(InputError, match="was made for base model bbbbbbbbbbbb…, but the served model is aaaa"):
         st.start("gamma", 5, model_id="a" * 64)
     assert not st.path.exists()
     assert st.start("gamma", 5, model_id="b" * 64).candidate == other  # its own base: fine
