@@ -24,7 +24,7 @@ from typing import Any, Iterable, Iterator
 from .errors import InputError, StoreError
 from .filelock import LockBusy, exclusive
 from .jsonl import loads_located
-from .text import nfkc
+from .text import folded, nfkc
 
 SCHEMA_VERSION = 2  # 2 (round 43): TOKENIZER and `search_form`; a version 1 index is rebuilt
 SIDECAR = "synced.json"
@@ -152,15 +152,17 @@ MIN_PRUNED_POSTINGS = 10_000
 
 def query_terms(query: str) -> list[str]:
     """The query's words (`search_form`), ASCII lower-cased so AND/OR/NOT are plain words (the analyzer lower-cases
-    the rest), de-duplicated, capped."""
-    seen: dict[str, None] = {}
+    the rest), de-duplicated as the analyzer reads them (lower-cased, accents folded: "Zurich Zürich" is one term,
+    not one counted twice), capped."""
+    seen: dict[str, str] = {}
     for m in _TERM.finditer(search_form(query or "")):
         t = m.group(0).translate(_ASCII_UPPER)
-        if t not in seen:
-            seen[t] = None
+        key = t if t.isascii() else folded(t.lower())
+        if key not in seen:
+            seen[key] = t
             if len(seen) >= MAX_QUERY_TERMS:
                 break
-    return list(seen)
+    return list(seen.values())
 
 
 def write_json_atomic(path: Path, obj: Any) -> None:

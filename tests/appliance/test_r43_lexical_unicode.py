@@ -117,3 +117,10 @@ def test_a_version_1_index_is_rebuilt_folding(tmp_path):
         ix.close()
         assert LexicalIndex(path).corrupt is False  # rebuilt with the folding analyzer: opened as it is now
     s.close()
+
+
+def test_query_terms_count_a_word_once_whatever_its_accents_or_case():
+    from ragtune.appliance.lexical import query_terms
+    assert query_terms("Zurich Zürich ZÜRICH zurich") == ["zurich"]
+    assert query_terms("ÉTÉ été ete") == ["ÉtÉ"]  # the first form stays; the analyzer lower-cases and folds it
+    assert query_terms("the AND or Not") == ["the", "and", "or", "not"]  # ASCII as before
