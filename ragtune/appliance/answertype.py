@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 _CLAUSE = r"(?:^|[,;:?]\s*|\b(?:and|but|so|then)\s+)"
-_AUX = (r"(?:did|does|do|is|was|were|will|are|can|could|should|has|have|had|must|would|shall|may|might|'s|s)")
+_AUX = r"(?:did|does|do|is|was|were|will|are|can|could|should|has|have|had|must|would|shall|may|might)"
 
 _NUM_WORDS = {
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
@@ -62,7 +62,7 @@ _CLOCK = {"noon", "midday", "midnight", "morning", "mornings", "afternoon", "eve
 _CURRENCY_WORDS = {
     "pound", "pounds", "dollar", "dollars", "euro", "euros", "crown", "crowns", "krona", "kronor", "krone",
     "kroner", "franc", "francs", "pence", "penny", "cent", "cents", "yen", "rupee", "rupees", "usd", "eur",
-    "chf", "sek", "nok", "dkk", "p", "k",
+    "gbp", "chf", "sek", "nok", "dkk",
 }
 _AMOUNT_EXTRA = {"free", "nothing", "charge", "cost", "price", "fee", "rate", "full", "percent", "per"}
 
@@ -100,7 +100,7 @@ def _words(text: str) -> list[str]:
 
 
 def _money(text: str, words: set[str]) -> bool:
-    return bool(_CURRENCY_SIGN.search(text)) or bool(words & (_CURRENCY_WORDS - {"p", "k"})) or bool(
+    return bool(_CURRENCY_SIGN.search(text)) or bool(words & _CURRENCY_WORDS) or bool(
         re.search(r"\d\s?(?:p|k)\b", text))
 
 

@@ -68,6 +68,7 @@ def test_spans_of_the_asked_kind_fit(question, answer):
     ("What time does the canteen open?", "the ground floor"),
     ("When did the new rota start?", "4.2 million euros"),
     ("When did the new rota start?", "£120"),
+    ("When did the new rota start?", "GBP 120"),
     ("When did the new rota start?", "Lantern House"),
     ("Who holds the office record?", "42.5 kilometres"),
     ("Who holds the office record?", "1 April 2024"),
