@@ -46,7 +46,9 @@ def cors_warning(origins: list[str], open_server: bool) -> str | None:
     return None
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def scope_header(scope: Scope, name: bytes) -> str | None:
+    """A request header from the ASGI scope (`name` lower-case bytes), before Starlette builds a Request: the
+    middlewares here (and guard.py's) read one or two headers of every request."""
     for k, v in scope.get("headers", ()):
         if k.lower() == name:
             return v.decode("latin-1")
@@ -68,9 +70,9 @@ class Cors:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        origin = _header(scope, b"origin")
+        origin = scope_header(scope, b"origin")
         if scope["method"] == "OPTIONS" and origin is not None and \
-                _header(scope, b"access-control-request-method") is not None:
+                scope_header(scope, b"access-control-request-method") is not None:
             return await self.preflight(scope, receive, send, origin)
         headers = [(b"vary", b"Origin")]  # the answer depends on the Origin: a shared cache must key on it
         if self.allowed(origin):
@@ -99,11 +101,11 @@ class Cors:
                 "Access-Control-Allow-Origin": "*" if self.any else origin,
                 "Access-Control-Allow-Methods": ALLOW_METHODS,
                 "Access-Control-Allow-Headers": ", ".join(_allowed_headers(
-                    _header(scope, b"access-control-request-headers"))),
+                    scope_header(scope, b"access-control-request-headers"))),
                 "Access-Control-Max-Age": str(MAX_AGE_S),
                 "Vary": "Origin, Access-Control-Request-Headers"})
             # Chrome asks before a public page calls a private-network address (an intranet server, localhost)
-            if (_header(scope, b"access-control-request-private-network") or "").lower() == "true":
+            if (scope_header(scope, b"access-control-request-private-network") or "").lower() == "true":
                 resp.headers["Access-Control-Allow-Private-Network"] = "true"
             status, code = 204, None
         if body_pending(request):

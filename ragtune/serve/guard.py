@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..appliance.config_ops import cors_origin, host_and_port
 from .auth import is_loopback
 from .body import HTTPError, body_pending, shown
-from .cors import Record, _header
+from .cors import Record, scope_header
 
 
 def is_loopback_name(host: str) -> bool:
@@ -108,7 +108,7 @@ class OriginCheck:
 
 def _preflight(scope: Scope) -> bool:
     """A CORS preflight changes nothing: cors.py answers it (or, without cors_origins, it is the route's 405)."""
-    return scope["method"] == "OPTIONS" and _header(scope, b"access-control-request-method") is not None
+    return scope["method"] == "OPTIONS" and scope_header(scope, b"access-control-request-method") is not None
 
 
 class BrowserGuard:
@@ -121,8 +121,8 @@ class BrowserGuard:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        host = _header(scope, b"host")
-        origin = _header(scope, b"origin")
+        host = scope_header(scope, b"host")
+        origin = scope_header(scope, b"origin")
         err = None
         if not self.hosts.allows(host):
             err = HTTPError(403, f"this server does not answer for the Host '{shown(host or '', 100)}': "
