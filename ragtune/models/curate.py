@@ -31,7 +31,8 @@ from ragtune.appliance.hashing import sha256_file
 
 from .curate_mix import (MIX_MAX_REPEATS, MIX_MAX_SHARE, _balance_intents, _balance_refusals, _intent,
                          _is_refusal, _mix_lines, _share, mix_examples)
-from .dataset import answer_in_sources, prompt_key, splits_sha256, validate_example, write_jsonl
+from .dataset import (answer_in_sources, folded_ws, prompt_key, prompt_parts, splits_sha256, validate_example,
+                      write_jsonl)
 
 
 @dataclasses.dataclass
@@ -129,12 +130,10 @@ def scrub_example(ex: dict[str, Any], counts: Counter) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------------------------
 
 def example_hash(ex: dict[str, Any]) -> str:
-    """Normalised prompt+output hash (whitespace and case folded)."""
-    def n(s: str) -> str:
-        return " ".join(str(s).lower().split())
-    p, o = ex["prompt"], ex["output"]
-    key = json.dumps([n(p["system"]), [[c["id"], n(c["text"])] for c in p["context"]], n(p["user"]),
-                      o["status"], n(o["answer"]), list(o["citations"])], ensure_ascii=False)
+    """Normalised prompt+output hash (whitespace and case folded): prompt_parts and the output."""
+    o = ex["output"]
+    key = json.dumps([*prompt_parts(ex), o["status"], folded_ws(o["answer"]), list(o["citations"])],
+                     ensure_ascii=False)
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 

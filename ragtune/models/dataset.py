@@ -236,14 +236,22 @@ class LogStats:
         return dataclasses.asdict(self)
 
 
-def prompt_key(ex: dict[str, Any]) -> str:
-    """One request as the model sees it (system prompt, sources, question; case and whitespace folded): two lines
-    with the same key and different outputs teach the model two answers to one prompt."""
-    def n(s: str) -> str:
-        return " ".join(str(s).lower().split())
+def folded_ws(s: Any) -> str:
+    """A line's text as the de-duplication compares it: case and runs of white space folded."""
+    return " ".join(str(s).lower().split())
+
+
+def prompt_parts(ex: dict[str, Any]) -> list[Any]:
+    """The request as the model sees it (system prompt, sources, question), `folded_ws`: what prompt_key hashes,
+    and curate.example_hash with the output."""
     p = ex["prompt"]
-    return sha256_text(json.dumps([n(p["system"]), [[c["id"], n(c["text"])] for c in p["context"]], n(p["user"])],
-                                  ensure_ascii=False))
+    return [folded_ws(p["system"]), [[c["id"], folded_ws(c["text"])] for c in p["context"]], folded_ws(p["user"])]
+
+
+def prompt_key(ex: dict[str, Any]) -> str:
+    """One request as the model sees it (prompt_parts): two lines with the same key and different outputs teach the
+    model two answers to one prompt."""
+    return sha256_text(json.dumps(prompt_parts(ex), ensure_ascii=False))
 
 
 def build_from_log(path: Path | str) -> tuple[list[dict[str, Any]], LogStats]:
