@@ -184,11 +184,11 @@ async def test_at_40_columns_a_scope_keeps_its_way_out_in_the_footer(make_app):
     `within 1 document`."""
     app = make_app(scope={"doc_ids": [1]})
     async with app.run_test(size=(40, 12)) as pilot:
-        await pilot.pause()
+        await wait_until(pilot, lambda: footer(app).strip())  # a loaded machine draws the footer frames later
         line = footer(app)
         assert "^s All" in line and "f1 Help" in line and "^q Quit" in line and keys_fit(app), line
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await wait_until(pilot, lambda: "^o Open" in footer(app))
         assert "^s" not in footer(app) and "^o Open" in footer(app)
 
 
