@@ -5,12 +5,17 @@ could not be read are listed so that pruning never deletes what is under them. F
 never read (a FIFO would block): each gets a line. The ragtune home met inside a walked folder (`ingest ~` with
 the home under it) is skipped: its eval reports and models are not the user's documents. A file or folder whose name
 is not UTF-8 (Python's str holds surrogates for its bytes) is a failure with its bytes shown as `\\xe9`: the store
-keeps paths as UTF-8 text and could not hold it, so it never reaches the store (not even as a failed path)."""
+keeps paths as UTF-8 text and could not hold it, so it never reaches the store (not even as a failed path).
+Files copied from a Mac or Windows: the junk a Mac leaves (`MAC_JUNK`) is counted as ignored, not read; a given path
+that is not there is looked up with its names in either Unicode form (`_other_form`), and a Windows path
+(`C:\\Docs\\a.md`) is said to be one."""
 
 from __future__ import annotations
 
 import os
+import re
 import stat
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +32,13 @@ class WalkItem:
 # The keys of `Walk.ignored_exts` that are not an extension: a name without one, an Office owner file ("~$port.docx")
 NO_EXTENSION = "(none)"
 OWNER_FILE = "~$"
+# What a Mac leaves beside copied files: AppleDouble "._name" files (a file's resource fork and Finder info, written
+# on any disk that is not a Mac's and into zips), `.DS_Store` (a folder's Finder view), "Icon\r" (a folder's custom
+# icon) and a zip's `__MACOSX/` folder (AppleDouble files only). Never documents ("._report.md" is binary): counted
+# as ignored under this key, so the summary says so, and `__MACOSX/` is not entered (nothing in it is the user's).
+MAC_JUNK = "macOS metadata"
+_MAC_JUNK_FILES = {".DS_Store", "Icon\r"}
+_MAC_JUNK_DIR = "__MACOSX"
 
 
 @dataclass
@@ -71,15 +83,16 @@ def walk(paths: list[Path], extensions: list[str], *, skip: Path | None = None) 
     w = Walk()
     skip_key = _dir_key(skip) if skip is not None else None
     seen_files: dict[tuple[int, int], int] = {}  # a file's (device, inode) -> its place in w.items
-    for given in paths:
-        given = Path(os.path.abspath(Path(given).expanduser()))
+    for typed in paths:
+        given = Path(os.path.abspath(Path(typed).expanduser()))
         try:
             st = given.stat()
         except FileNotFoundError:
-            reason = "broken symlink" if given.is_symlink() else "not found"
-            w.fail(given, reason)
-            w.paths_bad += 1
-            continue
+            found = _other_form(given)
+            if found is None:
+                _not_found(w, given, str(typed))
+                continue
+            given, st = found
         except PermissionError:
             w.fail(given, "permission denied")
             w.paths_bad += 1
@@ -124,6 +137,51 @@ def walk(paths: list[Path], extensions: list[str], *, skip: Path | None = None) 
     return w
 
 
+def _not_found(w: Walk, given: Path, typed: str) -> None:
+    w.paths_bad += 1
+    if given.is_symlink():
+        w.fail(given, "broken symlink")
+    elif _WINDOWS_PATH.search(typed):
+        # shown as typed: "/home/u/C:\Docs\a.md" would hide what went wrong
+        as_posix = typed.replace("\\", "/")
+        hint = f"did you mean '{as_posix}'?" if not _DRIVE.match(typed) and os.path.exists(as_posix) else \
+            "give the path of its copy on this machine, with / between folders"
+        w.fail(typed, f"not found: a Windows path ({hint})")
+    else:
+        w.fail(given, "not found")
+
+
+# A drive ("C:\", "c:/"), a UNC share ("\\server\share") or any backslash: Linux paths separate folders with "/"
+_DRIVE = re.compile(r"^(?:[A-Za-z]:(?:[\\/]|$)|\\\\)")
+_WINDOWS_PATH = re.compile(r"^(?:[A-Za-z]:(?:[\\/]|$)|\\\\)|\\")
+
+
+def _other_form(path: Path) -> tuple[Path, os.stat_result] | None:
+    """`path` as the disk spells it when it is there with a name in the other Unicode form, else None. A Mac writes
+    names decomposed ("e" + U+0301) and a copy keeps them so; a name typed or pasted here is composed ("é"). The two
+    look the same, so "not found" would be a riddle. Each missing name is matched, in NFC, against its folder's
+    entries; only a single match is taken (two files that differ only so are both there: the typed one is asked)."""
+    if path.as_posix().isascii():
+        return None
+    cur = Path(path.anchor)
+    for part in path.parts[1:]:
+        nxt = cur / part
+        if not os.path.lexists(nxt):
+            want = unicodedata.normalize("NFC", part)
+            try:
+                hits = [n for n in os.listdir(cur) if n != part and unicodedata.normalize("NFC", n) == want]
+            except OSError:
+                return None
+            if len(hits) != 1:
+                return None
+            nxt = cur / hits[0]
+        cur = nxt
+    try:
+        return cur, cur.stat()
+    except OSError:
+        return None
+
+
 def os_reason(exc: OSError) -> str:
     """The one-line reason an OS error gives for skipping a path."""
     if isinstance(exc, PermissionError):
@@ -131,6 +189,23 @@ def os_reason(exc: OSError) -> str:
     if getattr(exc, "errno", None) == 40:  # ELOOP
         return "symlink loop"
     return f"cannot read: {exc.strerror or exc}"
+
+
+def _mac_junk(e: os.DirEntry, w: Walk) -> None:
+    """Count a Mac's junk as ignored: a file once, a `__MACOSX` folder (not followed if a link) by the files in it;
+    a folder named "._x" is only hidden (skipped, as before)."""
+    try:
+        is_dir = e.is_dir(follow_symlinks=False)
+    except OSError:
+        return
+    if not is_dir:
+        w.ignore(MAC_JUNK)
+        return
+    if e.name != _MAC_JUNK_DIR:
+        return
+    for _, _, files in os.walk(e.path):  # an unreadable folder under it: not counted, nothing of it is read anyway
+        for _ in files:
+            w.ignore(MAC_JUNK)
 
 
 def _special_kind(p: Path) -> str:
@@ -196,6 +271,9 @@ def _walk_dir(root: Path, exts: set[str], w: Walk, seen_files: dict[tuple[int, i
             continue
         subdirs: list[Path] = []
         for e in entries:
+            if e.name in _MAC_JUNK_FILES or e.name.startswith("._") or e.name == _MAC_JUNK_DIR:
+                _mac_junk(e, w)
+                continue
             if e.name.startswith("."):
                 continue  # hidden files and folders (.git, editor swap files)
             if e.name.startswith("~$"):
