@@ -137,6 +137,11 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, retry_failed: bool, as_jso
                                    should_stop=ctrl_c.stop.is_set)
     finally:
         bar.close()
+    if not prune and not summary.stopped and not summary.all_paths_bad:
+        # a nightly `ingest /srv/share` keeps serving renamed and deleted files: say which (--prune removes them)
+        from ..appliance.ingest.prune import gone_under
+
+        summary.gone = gone_under(app.settings, list(paths))
     if as_json:
         print_json(summary.to_json())
     else:
@@ -167,6 +172,8 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, retry_failed: bool, as_jso
         if s.stale:
             click.echo(f"kept the stored (older) version of {len(s.stale)} document(s) that failed to re-ingest; "
                        "they are marked stale in `ragtune docs list`")
+        for line in s.prune_lines(_name, escaped):
+            click.echo(line)
         if s.stopped:
             click.echo(f"stopped (Ctrl-C): {s.files_left} file(s) left; run the same command again to go on"
                        + (" (nothing was pruned)" if prune else ""))
@@ -181,4 +188,7 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, retry_failed: bool, as_jso
         raise InputError("none of the given paths could be ingested")
     if summary.nothing_ingested:
         n = len(summary.failed) + len(summary.still_unreadable)
+        if not n:  # only a refused prune: an empty (unmounted?) folder
+            raise InputError("nothing was ingested: " + ", ".join(escaped(r) for r, _ in summary.prune_refused)
+                             + " holds no document file")
         raise InputError(f"nothing was ingested: {n} file(s) failed")

@@ -1,19 +1,42 @@
-"""Prune (`ingest --prune`): which stored documents a run's walk shows are gone."""
+"""Prune (`ingest --prune`): which stored documents a run's walk shows are gone; and, without --prune, which stored
+documents under the given folders are gone from disk (said, not removed)."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from .walk import Walk
 
 
-def stale_documents(store: Any, w: Walk, seen: set[str], seen_prefixes: list[str]) -> list[int]:
+class Stale(list):
+    """The ids of the documents to prune (a list), and `refused`: (folder, stored documents kept) of each walked
+    folder that holds no document file now while documents are stored under it. An emptied or unmounted share
+    (`/srv/share` whose disk is not mounted tonight) looks exactly like one whose files were all deleted; pruning it
+    would remove the whole corpus, so nothing under it is pruned (`ragtune docs remove FOLDER` removes on purpose)."""
+
+    def __init__(self, ids: list[int], refused: list[tuple[str, int]]):
+        super().__init__(ids)
+        self.refused = refused
+
+
+def stale_documents(store: Any, w: Walk, seen: set[str], seen_prefixes: list[str]) -> Stale:
     """Documents under the walked folders (or rows of the given corpus files) that this run did not see.
-    Nothing under a folder we could not read is considered stale."""
+    Nothing under a folder we could not read, or under a walked folder with no document file in it, is stale."""
     out: list[int] = []
-    prefixes = [str(r).rstrip(os.sep) + os.sep for r in w.prune_roots] + [str(c) + "#" for c in w.prune_corpora]
+    refused: list[tuple[str, int]] = []
     keep = [str(u).rstrip(os.sep) + os.sep for u in w.unreadable] + seen_prefixes
+    found = [str(i.path) for i in w.items] + [p for p, _ in w.failed]
+    prefixes = [str(c) + "#" for c in w.prune_corpora]
+    for root in w.prune_roots:
+        prefix = str(root).rstrip(os.sep) + os.sep
+        if not any(p.startswith(prefix) for p in found):
+            n = len(store.documents_under(prefix))
+            if n:
+                refused.append((str(root), n))
+            continue
+        prefixes.append(prefix)
     for prefix in prefixes:
         for doc_id, path in store.documents_under(prefix):
             if path in seen:
@@ -21,5 +44,41 @@ def stale_documents(store: Any, w: Walk, seen: set[str], seen_prefixes: list[str
             if any(path.startswith(k) for k in keep):
                 continue
             out.append(int(doc_id))
+    return Stale(sorted(set(out)), refused)
+
+
+def gone_documents(store: Any, paths: list[Path]) -> list[str]:
+    """Stored documents under the given folders whose file is no longer there (a corpus row: its corpus file), by
+    path: what an ingest without --prune keeps serving. Nothing is listed for a folder that is missing or empty
+    (not mounted?): its files are not known to be gone."""
+    out: list[str] = []
+    for given in paths:
+        root = Path(os.path.realpath(os.path.abspath(Path(given).expanduser())))
+        try:
+            if not root.is_dir() or not any(os.scandir(root)):
+                continue
+        except OSError:
+            continue
+        out.extend(path for _, path in store.documents_under(str(root).rstrip(os.sep) + os.sep)
+                   if not _on_disk(path))
     return sorted(set(out))
 
+
+def _on_disk(path: str) -> bool:
+    """The file of a stored path is there: the path itself, or for a corpus row (`file#id`) its corpus file."""
+    parts = path.split("#")
+    return any(os.path.lexists("#".join(parts[:n])) for n in range(len(parts), 0, -1))
+
+
+def gone_under(settings: Any, paths: list[Path]) -> list[str]:
+    """`gone_documents` in the home of `settings` ([] before its first ingest)."""
+    if not settings.home.db_path.is_file():
+        return []
+    from ..store import Store
+    from .writer import close_quietly
+
+    store = Store(settings.home.db_path)
+    try:
+        return gone_documents(store, paths)
+    finally:
+        close_quietly([store])

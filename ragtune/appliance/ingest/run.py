@@ -255,10 +255,15 @@ class _Run:
             self.changes_after_bump += 1
 
     def delete_documents(self, doc_ids: list[int]) -> None:
+        """Prune `doc_ids` (prune.stale_documents: with the folders it refused to prune, which the summary says)."""
+        self.summary.prune_refused.extend(getattr(doc_ids, "refused", []))
         if not doc_ids:
             return
         with self.store.transaction():
             for doc_id in doc_ids:
+                row = self.store.document(doc_id)
+                if row is not None:
+                    self.summary.pruned.append(row["path"])
                 self.summary.chunks_deleted += self.store.delete_document(doc_id)
             self._note_change()
         self.deleted_doc_ids.update(doc_ids)

@@ -40,6 +40,13 @@ class IngestSummary:
     # (path, reason, failed_at) of files that failed before and have not changed since (same bytes, same loader
     # version): not read again (ingest/failures.py); `failed` holds only this run's new failures
     still_unreadable: list[tuple[str, str, float]] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)  # paths of the documents --prune deleted
+    # (folder, stored documents kept) of walked folders --prune left alone: they hold no document file now (an
+    # unmounted or emptied share would otherwise take the whole corpus with it; prune.py)
+    prune_refused: list[tuple[str, int]] = field(default_factory=list)
+    # stored documents under the given folders whose files are gone, kept (and answering) without --prune; set by
+    # the CLI (prune.gone_documents)
+    gone: list[str] = field(default_factory=list)
 
     @property
     def all_paths_bad(self) -> bool:
@@ -49,7 +56,7 @@ class IngestSummary:
     def nothing_ingested(self) -> bool:
         """Something failed and nothing else happened: no document added, updated, unchanged or deleted (a corrupt
         PDF, an empty file, a bad corpus, a folder where every file fails). The CLI exits non-zero then."""
-        return bool(self.failed or self.still_unreadable) and \
+        return bool(self.failed or self.still_unreadable or self.prune_refused) and \
             not (self.added or self.updated or self.unchanged or self.deleted)
 
     def to_json(self) -> dict[str, Any]:
@@ -59,6 +66,7 @@ class IngestSummary:
         d["still_unreadable"] = [{"path": p, "reason": r, "failed_at": round(t, 3)}
                                  for p, r, t in self.still_unreadable]
         d["notes"] = [{"path": p, "note": n} for p, n in self.notes]
+        d["prune_refused"] = [{"path": p, "documents": n} for p, n in self.prune_refused]
         d["seconds"] = round(self.seconds, 3)
         d["ignored_exts"] = self.ignored_by_ext()
         return d
@@ -96,6 +104,26 @@ class IngestSummary:
             names += f", … ({n - most} more)"
         return (f"{n} file{'s' if n != 1 else ''} still unreadable, unchanged since an earlier ingest (not read "
                 f"again; --retry-failed reads them): {names}")
+
+    def prune_lines(self, name: Callable[[str], str] = str, folder: Callable[[str], str] = str,
+                    most: int = 5) -> list[str]:
+        """What --prune removed and refused, and what a run without it keeps though its file is gone: a line each.
+        `name`: how a document's path is shown; `folder`: how a folder's."""
+        def names(paths: list[str]) -> str:
+            shown = ", ".join(name(p) for p in paths[:most])
+            return shown + (f", … ({len(paths) - most} more)" if len(paths) > most else "")
+
+        out = []
+        if self.pruned:
+            out.append(f"pruned {len(self.pruned)} document(s) whose files are gone: {names(self.pruned)}")
+        for root, n in self.prune_refused:
+            out.append(f"not pruned: {folder(root)} holds no document file now but {n} stored document(s) came from it "
+                       "(not mounted, or emptied?); they are kept. To remove them on purpose: ragtune docs remove "
+                       f"{folder(root)}")
+        if self.gone:
+            out.append(f"{len(self.gone)} stored document(s) whose files are gone still answer questions (renamed, "
+                       f"moved or deleted; add --prune to remove them): {names(self.gone)}")
+        return out
 
     def reuse_line(self) -> str | None:
         """One plain line on documents re-read for an updated reader and on chunks that kept their vectors; None
