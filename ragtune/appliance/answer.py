@@ -216,7 +216,9 @@ class AnswerEngine:
         from .refs import resolve_adapter
         from .registry import Registry
 
-        return resolve_adapter(Registry(self.settings.home), ref, model_id=getattr(self._generator, "model_id", None))
+        gen = self._generator  # its model given by path: the file it loaded is what an adapter is checked against
+        return resolve_adapter(Registry(self.settings.home), ref, model_id=getattr(gen, "model_id", None),
+                               model_file=getattr(gen, "model_path", None))
 
     def _apply_adapter(self, ref: str | None) -> None:
         path, aid = self.resolve_adapter(ref)

@@ -51,8 +51,8 @@ def resolve_input(registry: Registry, ref: str | Path, *, kinds: Iterable[str] |
     return art.path, art.id
 
 
-def resolve_adapter(registry: Registry, ref: str | Path | None, *, model_id: str | None = None
-                    ) -> tuple[Path | None, str]:
+def resolve_adapter(registry: Registry, ref: str | Path | None, *, model_id: str | None = None,
+                    model_file: Path | None = None) -> tuple[Path | None, str]:
     """(file or None, id) of the adapter to serve: "none" -> (None, "none"); "default" -> `default_adapter()` (the
     registry's choice, else the built-in default if go, else none); "active" -> the registry's activated adapter
     (verified), or none; a GGUF LoRA file -> its registered id, else the "sha256" of a `<file>.json` manifest
@@ -60,8 +60,9 @@ def resolve_adapter(registry: Registry, ref: str | Path | None, *, model_id: str
     adapter by name too, whatever its go). `model_id`: the served model, so "default" never picks a built-in
     adapter trained on another base, and the adapter is checked against it before anything is generated: made for
     another base (AdapterBaseMismatch), or of another shape (AdapterMisfit; headers read once per file and model:
-    Registry.check_fits). One activated while another model was served is the server's state, not the caller's
-    choice: a plain ModelError."""
+    Registry.check_fits). `model_file`: the served model's file, when the caller resolved it through another
+    Registry (the generator's: a model given by path has no manifest to find it by). One activated while another
+    model was served is the server's state, not the caller's choice: a plain ModelError."""
     given, ref = ref, str(ref or NONE_ADAPTER).strip()  # `given` may remember its config line (tomltext.Sourced)
     if ref.lower() in (NONE_ADAPTER, ""):
         return None, NONE_ADAPTER
@@ -72,10 +73,10 @@ def resolve_adapter(registry: Registry, ref: str | Path | None, *, model_id: str
             return None, NONE_ADAPTER
         # activated while another model was served: said, not loaded onto this one
         _check_base(registry, art.manifest, model_id, given, activated=True)
-        _check_shape(registry, art.path, art.id, model_id, given, activated=True)
+        _check_shape(registry, art.path, art.id, model_id, given, activated=True, model_file=model_file)
         return art.path, art.id
     path, aid = _find_adapter(registry, ref, model_id, given)
-    _check_shape(registry, path, aid, model_id, given)
+    _check_shape(registry, path, aid, model_id, given, model_file=model_file)
     return path, aid
 
 
@@ -141,18 +142,17 @@ def _check_base(registry: Registry, manifest: dict[str, Any], model_id: str | No
                       "base model alone, or serve its base ([generate] model)"), given)
 
 
-_MODEL_FILES: dict[str, Path] = {}  # a GGUF model's sha256 -> its file, for one resolved by path (not registered)
-
-
 def _check_shape(registry: Registry, path: Path, aid: str, model_id: str | None, given: Any, *,
-                 activated: bool = False) -> None:
+                 activated: bool = False, model_file: Path | None = None) -> None:
     """The adapter's tensors against the served model's (Registry.check_fits; a LoRA registered without a base, or
     a file, has only its shape to tell), so a misfit is said before llama.cpp refuses it at the first answer. A
-    model given by path is found by the file resolve_gguf_model hashed for it in this process."""
+    model given by path (not registered) is found by its file: `model_file` (the generator's), else the one
+    resolve_gguf_model hashed for it through this registry (Registry.model_files)."""
     if not model_id:
         return
+    model_file = model_file or registry.model_files.get(model_id.lower())
     try:
-        registry.check_fits(Path(path), model_id, origin=given, model=_MODEL_FILES.get(model_id.lower()))
+        registry.check_fits(Path(path), model_id, origin=given, model=model_file)
     except AdapterMisfit as exc:
         if not activated:
             raise
@@ -192,7 +192,7 @@ def resolve_gguf_model(registry: Registry, ref: str | Path, *, verify: bool = Tr
     p = Path(ref).expanduser()
     if os.path.isfile(p):
         digest = sha256_path(p)
-        _MODEL_FILES[digest] = p.resolve()  # check_fits finds it by its id (_check_shape)
+        registry.model_files[digest] = p.resolve()  # check_fits finds it by its id (_check_shape)
         return p, digest
     name = ref.strip()  # as the registry looks a name up
     if ref.endswith(".gguf") and not any(m["name"] == name for m in registry.list()):

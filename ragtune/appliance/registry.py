@@ -52,6 +52,8 @@ BASE_KINDS = {**{k: _LLM_BASES for k in ("base-gguf", "merged-gguf", "quantized-
               "embedder": ("embedder", "hf-model"), "reranker": ("reranker", "hf-model")}
 _BUILTIN_KIND = {"llm": "base-gguf", "embedder": "embedder"}
 GGUF_MODEL_KINDS = ("base-gguf", "merged-gguf", "quantized-gguf")  # what `[generate] model` may name (refs.py)
+# The kinds among which one reference looks a name up (Registry.name_taken): a name is unique within each.
+NAME_FAMILIES = (GGUF_MODEL_KINDS, ADAPTER_KINDS, ("lora-hf",))
 _SURROGATES = re.compile("[\ud800-\udfff]+")  # the bytes of a name that are not UTF-8, as Python's str holds them
 COPIED_IN = "copied into the home"  # Artifact.note of a copy asked for of an artifact registered in place
 
@@ -64,6 +66,14 @@ def check_chosen_name(name: str | None) -> str | None:
         raise InputError(f"'{escaped(name)}' is not valid Unicode (a lone surrogate {esc}); give a name such as "
                          "my-adapter-v2", hint=ARG_HINT)
     return check_name(name)
+
+
+def _untaken(name: str, digest: str, taken: dict[str, Any]) -> tuple[str, str]:
+    """A name from the file that another artifact of its family already has (Registry.name_taken): the id's first 8
+    characters appended, so each name still names one artifact; a note, as the user did not choose it."""
+    new = f"{name[:MAX_NAME - 9]}-{digest[:8]}"
+    return new, (f"the name '{escaped(name)}' is already that of {taken['id'][:12]}… ({taken['kind']}): registered "
+                 f"as '{escaped(new)}' (`--name` chooses another)")
 
 
 def _file_name(stem: str, digest: str) -> tuple[str, str]:
@@ -86,6 +96,10 @@ class Registry(ServedAdapter):
         self.home = home or Home()
         self.dir = self.home.registry_dir
         self.state_path = self.dir / "active.json"
+        # a GGUF model's sha256 -> its file, for one resolved by path through this registry (refs.resolve_gguf_model),
+        # so that check_fits finds the model an adapter is checked against by its id; this instance's, never another
+        # home's (a process may hold several: tests, a serve pool)
+        self.model_files: dict[str, Path] = {}
 
     # --- adding -------------------------------------------------------------------------------
     def add(self, path: Path | str, kind: str, *, name: str | None = None, copy: bool = True,
@@ -154,8 +168,10 @@ class Registry(ServedAdapter):
         note = ""
         if name is None or name in own_names:  # named after its file: not the user's choice, so made safe
             name, note = _file_name(name or src.stem, digest)
+            if (taken := self.name_taken(name, kind)) is not None:  # and made its own: one name, one artifact
+                name, note = _untaken(name, digest, taken)
         elif (taken := self.name_taken(name, kind)) is not None:
-            # a second model of one name makes the name ambiguous: a config naming the first stops serving
+            # a second model (adapter) of one name makes the name ambiguous: a config naming the first stops serving
             raise self.name_taken_error(f"{shown_path(src)}: not registered", name, taken, kind)
         if copy:
             blob = copy_blob(self.dir, src, digest)
@@ -175,21 +191,27 @@ class Registry(ServedAdapter):
         return replace(self._artifact(manifest), note=note)
 
     def name_taken(self, name: str, kind: str) -> dict[str, Any] | None:
-        """The GGUF model named `name` that a new GGUF model (`kind`) of that name would make ambiguous, or None:
-        `[generate] model = "NAME"` would stop serving (refs.resolve_gguf_model looks a name up among the GGUF models
-        only, so an adapter or an embedder may share it). Adapters sharing a name stay possible (said as ambiguous
-        where used: serve's `adapter_ambiguous`)."""
-        if kind not in GGUF_MODEL_KINDS:
+        """The artifact named `name` that a new one of `kind` of that name would make ambiguous, or None: one of the
+        same family (NAME_FAMILIES), the kinds one reference looks a name up among: `[generate] model = "NAME"`
+        among the GGUF models (refs.resolve_gguf_model), `--adapter NAME`, `[generate] adapter` and `ragtune:NAME`
+        among the GGUF LoRAs, `convert lora NAME` among the peft adapters. Another family may share it (an adapter a
+        model's name, a GGUF LoRA its peft folder's: each use picks its kind); embedders, rerankers and Hugging Face
+        models are not checked."""
+        family = next((f for f in NAME_FAMILIES if kind in f), None)
+        if family is None:
             return None
-        return next((m for m in self.list() if m["name"] == name and m["kind"] in GGUF_MODEL_KINDS), None)
+        return next((m for m in self.list() if m["name"] == name and m["kind"] in family), None)
 
     @staticmethod
     def name_taken_error(what: str, name: str, taken: dict[str, Any], kind: str, *, converted: bool = True
                          ) -> InputError:
-        """The refusal of a model name `taken` has (name_taken), said of `what`; `converted=False` before a
-        converter has written anything (converters.check_name_free), so no output to register is named."""
-        hint = "a name two models share could no longer be used: `[generate] model` and the commands naming it " \
-               "would be refused as ambiguous"
+        """The refusal of a name `taken` has (name_taken), said of `what`; `converted=False` before a converter has
+        written anything (converters.check_name_free), so no output to register is named."""
+        uses = {"lora-gguf": "`--adapter`, `[generate] adapter` and `ragtune:NAME`",
+                "lora-hf": "`convert lora` and the commands naming it"}.get(kind, "`[generate] model` and the commands "
+                                                                               "naming it")
+        what_kind = "adapters" if kind in ADAPTER_KINDS or kind == "lora-hf" else "models"
+        hint = f"a name two {what_kind} share could no longer be used: {uses} would be refused as ambiguous"
         hint += (f" (a converter's output stays: `ragtune models add FILE --kind {kind} --name OTHER` registers it)"
                  if converted else "; nothing was converted")
         return InputError(f"{what}: the name '{escaped(name)}' is already that of {taken['id'][:12]}… "

@@ -400,9 +400,10 @@ def create_app(state: ServeState) -> Starlette:
         return record
 
     # outermost first: CORS (a listed origin's page can read a refusal too), then the Host and Origin checks
-    middleware = [Middleware(Cors, origins=state.cors_origins, record=recorder("CORS preflight"))] \
-        if state.cors_origins else []
-    middleware.append(Middleware(BrowserGuard, hosts=HostCheck(state.bind_host, state.allowed_hosts),
+    hosts = HostCheck(state.bind_host, state.allowed_hosts)
+    middleware = [Middleware(Cors, origins=state.cors_origins, record=recorder("CORS preflight"),
+                             refuse=hosts.refusal)] if state.cors_origins else []
+    middleware.append(Middleware(BrowserGuard, hosts=hosts,
                                  origins=None if state.tokens else OriginCheck(state.cors_origins),
                                  record=recorder("")))
     app = Starlette(routes=routes, exception_handlers={HTTPException: no_route}, middleware=middleware)

@@ -55,13 +55,18 @@ def check_bearer(header: str | None, tokens: list[Token]) -> str | None:
     return found
 
 
-def is_loopback(host: str) -> bool:
+def is_loopback(host: str, *, mapped: bool = False) -> bool:
+    """`localhost` (any case) or a loopback address (127.0.0.0/8, ::1; in [ ] too): only this machine reaches it.
+    The one test of loopback for serving: check_bind's of the address listened on, and, with `mapped` (an IPv4-mapped
+    ::ffff:127.0.0.1 too: Python before 3.13 does not call it loopback), guard.is_loopback_name's of a Host header."""
     if host.lower() == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        ip = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return False
+    v4 = getattr(ip, "ipv4_mapped", None) if mapped else None
+    return ip.is_loopback or bool(v4 and v4.is_loopback)
 
 
 def check_bind(host: str, tokens: list[Token]) -> None:

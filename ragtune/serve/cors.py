@@ -2,7 +2,8 @@
 from a browser. Without the key nothing here runs and no response has a CORS header.
 
 A browser asks first (the preflight: `OPTIONS` with `Origin` and `Access-Control-Request-Method`, never a token):
-it is answered here, before auth, 204 for a listed origin, the 403 `origin_not_allowed` otherwise. The request that
+it is answered here, before auth, 204 for a listed origin, the 403 `origin_not_allowed` otherwise; a Host the server
+does not answer (guard.py's Host check: DNS rebinding) is its 403 `host_not_allowed` first, as for any request. The request that
 follows goes through the app as any other (a token is still needed); every response to a listed origin, an error's
 or a stream's included, carries `Access-Control-Allow-Origin`, so the page can read the JSON error as well as the
 answer. CORS only decides what a page may read: a request from an origin not listed is answered as before, without
@@ -59,8 +60,10 @@ class Cors:
     """ASGI middleware (Starlette's `middleware=`): outside the routes and their error handlers, so every response
     to a listed origin gets its headers, the 401, 404, 405 and 413 included, and a stream's at its start."""
 
-    def __init__(self, app: ASGIApp, origins: list[str], record: Record) -> None:
-        self.app, self.record = app, record
+    def __init__(self, app: ASGIApp, origins: list[str], record: Record,
+                 refuse: Callable[[Scope], "HTTPError | None"] | None = None) -> None:
+        # refuse: guard.py's Host check (HostCheck.refusal), which a preflight answered here would otherwise skip
+        self.app, self.record, self.refuse = app, record, refuse
         self.any = "*" in origins
         self.origins = frozenset(origins)
 
@@ -90,11 +93,15 @@ class Cors:
     async def preflight(self, scope: Scope, receive: Receive, send: Send, origin: str) -> None:
         t0 = time.perf_counter()
         request = Request(scope, receive)
-        if not self.allowed(origin):
+        refused = self.refuse(scope) if self.refuse is not None else None
+        if refused is not None:  # a DNS-rebinding Host: the guard's 403, as for any other request
+            resp: Response = refused.response()
+            status, code = 403, refused.code
+        elif not self.allowed(origin):
             err = HTTPError(403, f"a page of the origin '{shown(origin, 100)}' may not call this server from a "
                             "browser (the server's [serve] cors_origins lists those that may)",
                             code="origin_not_allowed", headers={"Vary": "Origin"})
-            resp: Response = err.response()
+            resp = err.response()
             status, code = 403, err.code
         else:
             resp = Response(status_code=204, headers={

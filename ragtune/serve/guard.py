@@ -18,7 +18,6 @@ not refused by them. Both refusals are the API's JSON 403, counted in /metrics a
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import time
 
@@ -32,16 +31,10 @@ from .cors import Record, scope_header
 
 
 def is_loopback_name(host: str) -> bool:
-    """A Host's name (as host_and_port gives it) that only ever means this machine: a browser resolves `localhost`
-    and `*.localhost` itself (RFC 6761), an address is no name anyone can re-point."""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        ip = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    mapped = getattr(ip, "ipv4_mapped", None)  # ::ffff:127.0.0.1
-    return ip.is_loopback or bool(mapped and mapped.is_loopback)
+    """A Host's name (as host_and_port gives it: lower case) that only ever means this machine: a browser resolves
+    `localhost` and `*.localhost` itself (RFC 6761), an address is no name anyone can re-point (auth.is_loopback,
+    an IPv4-mapped ::ffff:127.0.0.1 included)."""
+    return host.endswith(".localhost") or is_loopback(host, mapped=True)
 
 
 def own_names() -> frozenset[str]:
@@ -74,6 +67,17 @@ class HostCheck:
         except ValueError:
             return False
         return is_loopback_name(host) or host in self.names or host.endswith(self.domains)
+
+    def refusal(self, scope: Scope) -> HTTPError | None:
+        """The 403 host_not_allowed for a request whose Host this server does not answer (allows), else None: the
+        guard's, and cors.py's for a preflight, which it answers before the guard sees it."""
+        host = scope_header(scope, b"host")
+        if self.allows(host):
+            return None
+        return HTTPError(403, f"this server does not answer for the Host '{shown(host or '', 100)}': a server on a "
+                         "loopback address answers localhost, 127.0.0.1, [::1] and this machine's name (a web page "
+                         "whose own name was pointed at this machine is refused so); a reverse proxy that passes "
+                         "another Host needs it in the server's [serve] allowed_hosts", code="host_not_allowed")
 
 
 def same_origin(origin: str, host_header: str | None) -> bool:
@@ -123,14 +127,8 @@ class BrowserGuard:
             return await self.app(scope, receive, send)
         host = scope_header(scope, b"host")
         origin = scope_header(scope, b"origin")
-        err = None
-        if not self.hosts.allows(host):
-            err = HTTPError(403, f"this server does not answer for the Host '{shown(host or '', 100)}': "
-                            "a server on a loopback address answers localhost, 127.0.0.1, [::1] and this machine's "
-                            "name (a web page whose own name was pointed at this machine is refused so); a reverse "
-                            "proxy that passes another Host needs it in the server's [serve] allowed_hosts",
-                            code="host_not_allowed")
-        elif self.origins is not None and origin is not None and not _preflight(scope) and \
+        err = self.hosts.refusal(scope)
+        if err is None and self.origins is not None and origin is not None and not _preflight(scope) and \
                 not self.origins.allows(origin, host):
             err = HTTPError(403, f"a page of the origin '{shown(origin, 100)}' may not call this server from a "
                             "browser: a server without tokens answers its own origin's pages and those its "

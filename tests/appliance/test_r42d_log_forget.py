@@ -49,7 +49,7 @@ def test_forget_blanks_the_text_keeps_the_numbers_and_leaves_no_trace_in_the_fil
         assert SECRET_Q.encode() in _raw(home.db_path)
 
         out = s.forget_query_log([gone])
-        assert out == {"forgotten": [gone], "already": [], "unknown": [], "reviews": 2, "cache": 1,
+        assert out == {"forgotten": [gone], "already": [], "replays": [], "unknown": [], "reviews": 2, "cache": 1,
                        "checkpointed": True}
         e = s.query_log_entry(gone)
         assert e["forgotten"] is not None and s.query_log_entry(keep)["forgotten"] is None

@@ -194,8 +194,10 @@ class LogTables:
         holding a forgotten answer go too (matched by answer and raw output: the key is a hash; every entry when a
         row's answer cannot be read). Then the write-ahead log is checkpointed and truncated, so
         the old text is in no file (secure_delete zeroes it in the database's pages), unless a reader holds it.
-        Returns {"forgotten": ids blanked now, "already": ids forgotten before (left as they are), "unknown": ids of
-        no row, "reviews": history rows blanked, "cache": answer-cache entries removed, "checkpointed": whether the
+        The rows `eval run --replay` wrote by asking a forgotten question again (_replay_copies) are blanked the same
+        way: they hold its text too.
+        Returns {"forgotten": ids blanked now, "already": ids forgotten before (left as they are), "replays": ids of
+        replay-eval rows blanked with them, "unknown": ids of no row, "reviews": history rows blanked, "cache": answer-cache entries removed, "checkpointed": whether the
         checkpoint completed (absent inside a caller's transaction or with no known id)}; with any unknown id nothing
         is changed."""
         wanted = sorted({int(i) for i in ids})
@@ -215,11 +217,17 @@ class LogTables:
                     rows[log_id] = row
             if out["unknown"]:
                 return out
+            copies = self._replay_copies(list(rows))
+            for log_id in copies:
+                rows[log_id] = self.one("SELECT id, forgotten, output, raw_output, timings FROM query_log WHERE id = ?",
+                                        (log_id,))
+            out["replays"] = []
             answers: set[tuple[str, str]] = set()  # (answer, raw output) of the cache entries to remove
             clear_cache = False
             for log_id, (_, was, output, raw, timings) in rows.items():
                 if was is not None:
-                    out["already"].append(log_id)
+                    if log_id not in copies:
+                        out["already"].append(log_id)
                     continue
                 data = json_loads_or_raw(output)
                 match = _cached_as(data, raw)
@@ -238,12 +246,39 @@ class LogTables:
                     self.conn.execute("UPDATE query_reviews SET review = ? WHERE id = ?",
                                       (json_dumps(_blank_answer(json_loads_or_raw(text))), rid))
                     out["reviews"] += 1
-                out["forgotten"].append(log_id)
+                out["replays" if log_id in copies else "forgotten"].append(log_id)
             out["cache"] = self._drop_cached_answers(answers, everything=clear_cache)
-        if (out["forgotten"] or out["already"]) and not self.conn.in_transaction:  # committed now (not inside a
+        if (out["forgotten"] or out["already"] or out["replays"]) and not self.conn.in_transaction:  # committed now (not inside a
             # caller's transaction): the frames that held the text go; a second forget retries a blocked checkpoint
             out["checkpointed"] = self.checkpoint()
         return out
+
+    def _replay_copies(self, ids: list[int]) -> set[int]:
+        """The not yet forgotten rows, other than `ids`, that replay evaluations (Store.replay_log_ids) wrote by asking
+        the question of one of the rows `ids` again: those its item (qid `log<ID>`, datasets.load_replay) recorded
+        the log id of, which reaches them also once that row was blanked (a forget made before replays were
+        followed), and those of the same question text (replay asks one of a question's duplicates for all)."""
+        own = self.replay_log_ids() - set(ids)  # EvalTables, mixed into the same Store
+        if not own or not ids:
+            return set()
+        marks = ", ".join("?" * len(ids))
+        linked = {int(r[0]) for r in self.conn.execute(
+            f"""SELECT json_extract(i.result, '$.log_id') FROM eval_items i JOIN eval_runs r ON r.id = i.run_id
+                WHERE json_extract(r.config, '$.dataset.kind') = 'replay' AND i.qid IN ({marks})
+                  AND json_extract(i.result, '$.log_id') IS NOT NULL""", [f"log{int(i)}" for i in ids])}
+        texts = {t for row in self.conn.execute(
+            f"SELECT query, normalized_query FROM query_log WHERE forgotten IS NULL AND id IN ({marks})", ids)
+            for t in row if isinstance(t, str) and t.strip()}
+        same = set()
+        if texts:
+            tmarks = ", ".join("?" * len(texts))
+            same = {int(r[0]) for r in self.conn.execute(
+                f"SELECT id FROM query_log WHERE forgotten IS NULL AND (query IN ({tmarks}) OR normalized_query IN "
+                f"({tmarks}))", [*texts, *texts])}
+        found = (linked | same) & own
+        return {int(r[0]) for r in self.conn.execute(
+            f"SELECT id FROM query_log WHERE forgotten IS NULL AND id IN ({', '.join('?' * len(found))})",
+            sorted(found))} if found else set()
 
     def checkpoint(self) -> bool:
         """Copy the write-ahead log into the database and truncate it (the frames that wrote deleted or blanked text
