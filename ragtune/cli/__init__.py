@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     enforce_offline_env()
     args = list(sys.argv[1:] if argv is None else argv)
     common.json_printed = False
+    common.stdout_never_fails_to_encode()
     try:
         rc = cli.main(args=args, prog_name="ragtune", standalone_mode=False)
         return rc if isinstance(rc, int) else 0
@@ -56,8 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(args, exc.message, type(exc).__name__, exc.exit_code, hint=exc.hint)
     except KeyboardInterrupt:
         return _fail(args, "interrupted", "Interrupted", 130, prefix="")
-    except BrokenPipeError:
-        return 0
+    except (BrokenPipeError, common.OutputClosed):
+        return _output_closed()
     except OSError as exc:  # the machine's, not ours: a full disk, a read-only home, a folder this user cannot write
         message, hint = os_error_message(exc)
         return _fail(args, message, "OSError", EX_IOERR, hint=hint)
@@ -72,6 +73,28 @@ def main(argv: list[str] | None = None) -> int:
                    "  (set RAGTUNE_DEBUG=1 for a traceback)", err=True)
         _json_error(args, f"internal error: {type(exc).__name__}: {exc}", "InternalError", 70)
         return 70
+
+
+EX_PIPE = 141  # 128 + SIGPIPE: what a shell reports for any tool whose reader went away (`… | head -1`)
+
+
+def _output_closed() -> int:
+    """The reader of stdout (or stderr) went away: the command stops where it was, silently, exit 141, as a tool
+    killed by SIGPIPE does (not 0: `ingest 2>&1 | head` stopped mid-way; not 1, which says a ragtune error)."""
+    _stdout_to_devnull()
+    return EX_PIPE
+
+
+def _stdout_to_devnull() -> None:
+    """Python flushes stdout once more as it exits: into a closed pipe that printed "Exception ignored … BrokenPipe"
+    and changed the exit code to 120. Pointed at /dev/null, the flush is quiet."""
+    if sys.stdout is sys.__stdout__ and sys.stdout is not None:  # the process's own, not a test's capture
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):
+            pass
 
 
 EX_IOERR = 74  # sysexits.h: an input/output error (disk full, read-only file system, permission denied)
@@ -110,7 +133,12 @@ def _json_error(args: list[str], message: str, kind: str, code: int, hint: str |
     """With --json, a failed command still prints exactly one JSON object on stdout: this error, unless the
     command printed its own object before failing (`models verify --json`, `ingest --json`)."""
     if _json_wanted(args) and not common.json_printed:
-        common.print_json({"error": {"message": message, "hint": hint, "type": kind, "exit_code": code}})
+        try:
+            common.print_json({"error": {"message": message, "hint": hint, "type": kind, "exit_code": code}})
+        except OSError as exc:  # stdout's reader is gone: the error's own line on stderr and exit code stand
+            if exc.errno != errno.EPIPE:
+                raise
+            _stdout_to_devnull()
 
 
 def _fail(args: list[str], message: str, kind: str, code: int, *, hint: str | None = None,

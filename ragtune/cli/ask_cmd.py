@@ -13,7 +13,7 @@ import click
 from ..appliance.errors import InputError
 # printable for an answer (control pictures, lines kept), escaped for a log entry (one line)
 from ..appliance.text import escaped, human_size, printable
-from .common import cli, pass_app, print_json, shown_path
+from .common import cli, pass_app, print_json, shown_path, text_or_stdin, utf8_stdout
 from .scope_opt import in_option, scope_filters, within_note
 
 
@@ -36,11 +36,11 @@ def _stdout_is_tty() -> bool:
 @pass_app
 def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, mode: str | None,
         within: tuple[str, ...], as_json: bool) -> None:
-    """Answer QUESTION from the ingested documents, with citations (or a refusal)."""
+    """Answer QUESTION from the ingested documents, with citations (or a refusal). QUESTION `-` reads the question
+    from stdin (all of it, as one question)."""
     from ..appliance.answer import AnswerEngine
-    from ..appliance.normalize import from_argv
 
-    question = from_argv(question)  # a Latin-1 terminal's "Fr\xe9nce" is asked as "Frénce", not "Fr�nce"
+    question = text_or_stdin(question)
     if k is not None and not 1 <= k <= 6:
         raise InputError(f"--k must be 1..6, got {k}")
     settings = app.existing_home()
@@ -246,7 +246,8 @@ def log_export(app, fmt: str, out: str | None, force: bool, reviewed_only: bool,
     with _store(app) as store:
         forgotten = store.count_forgotten(reviewed_only=reviewed_only)
         if out is None:
-            n = export_train_jsonl(store, sys.stdout, **opts)
+            with utf8_stdout() as fh:
+                n = export_train_jsonl(store, fh, **opts)
         else:
             make_dir(Path(out).parent)  # a file in the way is an input error, not an OSError
             # never leave a half-written export behind; a new file (or one replacing a link) owner-only: users'

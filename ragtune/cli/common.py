@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
+import contextlib
+import errno
+import io
 import json
 import math
 import os
@@ -53,7 +57,23 @@ class AppContext:
         return self.settings
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class OutputClosed(Exception):
+    """stdout's (or stderr's) reader went away (`ragtune docs list | head -1`): cli.main exits 141, silently."""
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        # click turns an EPIPE into a silent exit 1 (a ragtune error's code) before cli.main could see it: taken here
+        # as what it is, an OSError no longer (click catches only those)
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise OutputClosed() from exc
+            raise
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="ragtune")
 @click.option("--home", type=click.Path(file_okay=False), envvar="RAGTUNE_HOME", help="Data directory (default: $RAGTUNE_HOME or the platform's user data dir).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config TOML (default: HOME/config.toml).")
@@ -75,15 +95,79 @@ pass_app = click.make_pass_decorator(AppContext)
 json_printed = False  # set by print_json: cli.main then knows a failing --json command already printed its object
 
 
+def stdout_is_utf8() -> bool:
+    """stdout encodes UTF-8: not under a Latin-1 or cp1252 locale (nor an ASCII one, with UTF-8 mode off)."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
+
+
+def stdout_never_fails_to_encode() -> None:
+    """Under a locale that is not UTF-8 (LANG=de_DE.ISO-8859-1, PYTHONIOENCODING=cp1252) a character stdout cannot
+    encode (a "—" in `docs list`, a CJK title) ended the command as "internal error" half-way through its output:
+    it is written as \\u2014 instead, as Python's stderr always does."""
+    if not stdout_is_utf8() and isinstance(sys.stdout, io.TextIOWrapper) and sys.stdout.errors != "backslashreplace":
+        sys.stdout.reconfigure(errors="backslashreplace")
+
+
+@contextlib.contextmanager
+def utf8_stdout() -> Any:
+    """stdout for a data format that is UTF-8 whatever the locale (`log export`'s JSON Lines): under a Latin-1
+    locale an "é" was written as the byte 0xe9, a line `json.loads` of UTF-8 then refused, and a "—" ended the
+    export as "internal error"."""
+    if stdout_is_utf8() or not hasattr(sys.stdout, "buffer"):
+        yield sys.stdout
+        return
+    sys.stdout.flush()
+    fh = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="\n")
+    try:
+        yield fh
+    finally:
+        try:
+            fh.flush()
+        finally:
+            fh.detach()  # stdout's buffer stays open
+
+
 def print_json(obj: Any) -> None:
     global json_printed
     json_printed = True
     text = json.dumps(obj, ensure_ascii=False, indent=None, default=str)
     try:
         text.encode("utf-8")
+        ascii_only = not stdout_is_utf8()  # JSON's \uXXXX escapes: valid JSON in any encoding, the same values
     except UnicodeEncodeError:  # a path that is not UTF-8: JSON's own \udcXX escapes keep stdout valid UTF-8
+        ascii_only = True
+    if ascii_only:
         text = json.dumps(obj, ensure_ascii=True, indent=None, default=str)
     click.echo(text)
+
+
+STDIN_TEXT_MAX = 1 << 20  # a question far past any model's context window: a wrong input (`< /dev/zero`, `yes |`)
+
+
+def text_or_stdin(text: str, what: str = "question") -> str:
+    """A QUESTION argument; `-` reads it from stdin, to its end, as one text (`echo "…" | ragtune ask --json -`, a
+    question with quotes or newlines no shell quoting has to survive). Bytes that are not UTF-8 are read as
+    normalize.from_argv reads an argument's; an empty stdin is an empty question, as an empty argument is."""
+    from ..appliance.errors import InputError
+    from ..appliance.normalize import from_argv
+
+    if text != "-":
+        return from_argv(text)  # a Latin-1 terminal's "Fr\xe9nce" is asked as "Frénce", not "Fr�nce"
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise InputError(f"{what} '-': stdin is closed, so there is no {what} to read",
+                         hint=f"pipe the {what} in (`echo … | ragtune …`) or give it as an argument")
+    if sys.stdin.isatty():  # waiting silently for input would look like a hang
+        click.echo(f"reading the {what} from stdin (end it with Ctrl-D)…", err=True)
+    data = stream.read(STDIN_TEXT_MAX + 1)
+    if len(data) > STDIN_TEXT_MAX:
+        raise InputError(f"{what} '-': stdin holds more than {STDIN_TEXT_MAX >> 20} MB, far more than a {what}",
+                         hint=f"give one {what} on stdin (ask several with a loop: one command each)")
+    return from_argv(data.decode("utf-8", "surrogateescape"))
 
 
 def echo_path(path: Path | str) -> None:

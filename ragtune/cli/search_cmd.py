@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..appliance.text import clipped, escaped
-from .common import cli, pass_app, print_json
+from .common import cli, pass_app, print_json, text_or_stdin
 from .scope_opt import in_option, scope_filters, within_note
 
 
@@ -24,13 +24,14 @@ def _fmt(v: float | None, spec: str) -> str:
 @pass_app
 def search(app, query: str, k: int | None, mode: str, no_cache: bool, within: tuple[str, ...],
            as_json: bool) -> None:
-    """Rank stored chunks for QUERY (BM25 + vectors, fused) without generating an answer."""
+    """Rank stored chunks for QUERY (BM25 + vectors, fused) without generating an answer. QUERY `-` reads it from
+    stdin."""
     from ..appliance.errors import InputError
-    from ..appliance.normalize import empty_question, from_argv
+    from ..appliance.normalize import empty_question
     from ..appliance.retrieve import Retriever
     from ..appliance.store import open_store
 
-    query = from_argv(query)  # a Latin-1 terminal's "Fr\xe9nce" is searched as "Frénce", not "Fr�nce"
+    query = text_or_stdin(query, "query")
     if not query.strip():
         raise empty_question(query)
     settings = app.settings

@@ -1,6 +1,9 @@
 """Ingest, step 1: walk the given paths into the list of documents to load (files of the configured kinds, BEIR
 corpus files) and the reasons the rest were skipped. Deterministic order; hidden files and folders are skipped;
-symlinked folders are followed once (loops and links to an ancestor are reported, not followed); folders that
+symlinked folders are followed once (loops and links to an ancestor are reported, not followed). A symlink whose
+real target lies outside every path given (`share/x -> /etc`, `-> ~/.ssh`) is not followed unless asked
+(`follow_outside_links`): one failure line names it, so a link in a shared folder cannot pull private files into
+the corpus; a path given by name is always read, links or not (as rsync --safe-links, fd, os.walk do); folders that
 could not be read are listed so that pruning never deletes what is under them. FIFOs, sockets and devices are
 never read (a FIFO would block): each gets a line. The ragtune home met inside a walked folder (`ingest ~` with
 the home under it) is skipped: its eval reports and models are not the user's documents. A file or folder whose name
@@ -77,11 +80,54 @@ def _is_corpus_name(p: Path) -> bool:
     return p.suffix.lower() == ".jsonl" and "corpus" in p.stem.lower()
 
 
-def walk(paths: list[Path], extensions: list[str], *, skip: Path | None = None) -> Walk:
-    """`skip`: a folder not entered when a walk reaches it from above (the home); a path given inside it is walked."""
+# The reason a symlink leading outside the given paths is not followed (the summary names the link, with its target)
+OUTSIDE_LINK = "symlink outside the folder"
+
+
+@dataclass(frozen=True)
+class _Inside:
+    """Where a symlink met in a walk may lead and be followed: into a given folder, or to a given file."""
+
+    folders: tuple[str, ...]  # real paths, each ending in a separator
+    files: frozenset[str]
+
+    def holds(self, real: str) -> bool:
+        return real in self.files or any((real + os.sep).startswith(f) for f in self.folders)
+
+
+def _inside(paths: list[Path]) -> _Inside:
+    """The real paths of the given folders and files (those that are there, in either Unicode form)."""
+    folders: list[str] = []
+    files: set[str] = set()
+    for typed in paths:
+        given = Path(os.path.abspath(Path(typed).expanduser()))
+        try:
+            is_dir = given.is_dir()
+            there = is_dir or given.exists()
+        except OSError:
+            continue
+        if not there:
+            found = _other_form(given)
+            if found is None:
+                continue
+            given, is_dir = found[0], stat.S_ISDIR(found[1].st_mode)
+        real = os.path.realpath(given)
+        if is_dir:
+            folders.append(real.rstrip(os.sep) + os.sep)
+        else:
+            files.add(real)
+    return _Inside(tuple(folders), frozenset(files))
+
+
+def walk(paths: list[Path], extensions: list[str], *, skip: Path | None = None,
+         follow_outside_links: bool = False) -> Walk:
+    """`skip`: a folder not entered when a walk reaches it from above (the home); a path given inside it is walked.
+    `follow_outside_links`: follow a symlink met in a folder even where its target is outside every given path (by
+    default it is a failure, `OUTSIDE_LINK`, and nothing behind it is read)."""
     exts = {e.lower() for e in extensions}
     w = Walk()
     skip_key = _dir_key(skip) if skip is not None else None
+    inside = None if follow_outside_links else _inside(paths)
     seen_files: dict[tuple[int, int], int] = {}  # a file's (device, inode) -> its place in w.items
     for typed in paths:
         given = Path(os.path.abspath(Path(typed).expanduser()))
@@ -112,7 +158,7 @@ def walk(paths: list[Path], extensions: list[str], *, skip: Path | None = None) 
                 w.paths_bad += 1
                 continue
             w.prune_roots.append(root)
-            _walk_dir(root, exts, w, seen_files, skip_key)
+            _walk_dir(root, exts, w, seen_files, skip_key, inside)
         elif stat.S_ISREG(st.st_mode):
             # like the folder walk: the real folder, the name as given (a symlinked file keeps its name)
             real = Path(os.path.realpath(given.parent)) / given.name
@@ -126,7 +172,9 @@ def walk(paths: list[Path], extensions: list[str], *, skip: Path | None = None) 
                 w.paths_bad += 1
                 continue
             key = (st.st_dev, st.st_ino)
-            if key not in seen_files:
+            if key in seen_files:  # met through a link in a folder given before it: its real path is kept
+                _prefer_real_path(w, seen_files[key], real)
+            else:
                 seen_files[key] = len(w.items)
                 w.items.append(WalkItem(real, kind))
                 if kind == "beir":
@@ -224,6 +272,16 @@ def _points_to_ancestor(link: Path) -> bool:
     return here == target or here.startswith(target.rstrip(os.sep) + os.sep)
 
 
+def _outside(p: Path, inside: _Inside | None) -> str | None:
+    """The failure reason for symlink `p` when its real target is outside the given paths, else None."""
+    if inside is None:
+        return None
+    real = os.path.realpath(p)
+    if inside.holds(real):
+        return None
+    return f"symlink outside the folder (to {shown_path(real)}): not followed"  # OUTSIDE_LINK, spelt out
+
+
 def _dir_key(p: Path) -> tuple[int, int] | None:
     try:
         st = p.stat()
@@ -242,10 +300,12 @@ def _prefer_real_path(w: Walk, at: int, p: Path) -> None:
 
 
 def _walk_dir(root: Path, exts: set[str], w: Walk, seen_files: dict[tuple[int, int], int],
-              skip_key: tuple[int, int] | None = None) -> None:
+              skip_key: tuple[int, int] | None = None, inside: _Inside | None = None) -> None:
     """Depth-first, sorted (deterministic), following symlinks. A folder link to one of its own ancestors is
     reported as a symlink loop; any folder already walked (same device and inode) is not entered again. Folder links
-    are walked last, so a folder linked from elsewhere in the tree is walked under its real path, not the link's."""
+    are walked last, so a folder linked from elsewhere in the tree is walked under its real path, not the link's.
+    `inside` (None: follow every link): a link to a folder, or to a file that would be read, whose target is not in
+    it is a failure, not followed."""
     visited: set[tuple[int, int]] = set()
     stack = [root]
     linked: list[Path] = []  # folder links met, walked once the real folders are
@@ -294,6 +354,8 @@ def _walk_dir(root: Path, exts: set[str], w: Walk, seen_files: dict[tuple[int, i
                     w.unreadable.append(p)  # and never pruned under: what was stored from there stays
                 elif e.is_symlink() and _points_to_ancestor(p):
                     w.fail(p, "symlink loop")
+                elif e.is_symlink() and (outside := _outside(p, inside)):
+                    w.fail(p, outside)
                 else:
                     (linked if e.is_symlink() else subdirs).append(p)
                 continue
@@ -312,6 +374,9 @@ def _walk_dir(root: Path, exts: set[str], w: Walk, seen_files: dict[tuple[int, i
                 continue
             if not is_utf8(e.name):  # the store could not hold its path: said, never read
                 w.fail(p, _not_utf8(p, "file"))
+                continue
+            if e.is_symlink() and (outside := _outside(p, inside)):  # (a link to a .csv stays an ignored .csv)
+                w.fail(p, outside)
                 continue
             try:
                 fst = p.stat()

@@ -1,0 +1,94 @@
+"""How the keyword index reads text (split out of lexical.py): the schema and its analyzer, the search form of a
+chunk or a query, and a query's terms. What the analyzer or `search_form` make of a text is stored in the index: a
+change there bumps lexical.SCHEMA_VERSION (an older index is rebuilt)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from .text import folded, nfkc
+
+MAX_QUERY_TERMS = 64
+
+# Letters/digits runs with the marks inside them (vowel signs are not `\w`: "हिंदी" was searched as "ह" and "द"): the
+# rest (quotes, colons, parens, +-^~*, brackets) is dropped, so user text is never read as tantivy query syntax.
+_TERM = re.compile(r"[^\W_](?:[^\W_]|[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670"
+                   r"\u06d6-\u06ed\u0900-\u0dff\u0e31-\u0e3a\u0e47-\u0e4e\u0eb1-\u0ecd\u0f18-\u0fbc\u1000-\u109f"
+                   r"\u17b4-\u17d3\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u302a-\u302f\u3099\u309a\ufe20-\ufe2f])*")
+_ASCII_UPPER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+# Both fields' analyzer (named in the index's schema): tantivy's "en_stem" with accents folded after lower-casing
+# (Lucene's ASCIIFoldingFilter: é -> e, ß -> ss, æ -> ae, ø -> o), so "resume", "Strasse", "Zurich" typed on an English
+# or Swiss keyboard find "résumé", "Straße", "Zürich"; other scripts stay as they are, ASCII is analysed as before.
+TOKENIZER = "en_fold"
+
+
+def _schema():
+    import tantivy
+
+    sb = tantivy.SchemaBuilder()
+    sb.add_unsigned_field("chunk_id", stored=True, indexed=True, fast=True)
+    sb.add_unsigned_field("doc_id", stored=True, indexed=True, fast=True)
+    sb.add_text_field("title", stored=False, tokenizer_name=TOKENIZER)
+    sb.add_text_field("text", stored=False, tokenizer_name=TOKENIZER)
+    return sb.build()
+
+
+def _analyzer() -> Any:
+    import tantivy
+
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.remove_long(40))
+            .filter(tantivy.Filter.lowercase()).filter(tantivy.Filter.ascii_fold())
+            .filter(tantivy.Filter.stemmer("english")).build())
+
+
+def _registered(index: Any) -> Any:
+    """`index` with TOKENIZER registered (Tantivy keeps analyzers per Index object; unknown, every write fails)."""
+    index.register_tokenizer(TOKENIZER, _analyzer())
+    return index
+
+
+def _schema_tokenizer(path: Path) -> str | None:
+    """The analyzer the index in `path` records for its text (None: unknown); the sidecar's version may be lost."""
+    try:
+        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+        fields = {f.get("name"): f for f in meta.get("schema", []) if isinstance(f, dict)}
+        return fields["text"]["options"]["indexing"]["tokenizer"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+# Han and kana runs have no spaces: the tokenizer took one up to a punctuation mark for a word (none past 13 characters)
+_CJK_RUN = re.compile("[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]{2,}")
+
+
+def _bigrams(m: re.Match[str]) -> str:
+    return " " + " ".join(m.group()[i:i + 2] for i in range(len(m.group()) - 1)) + " "
+
+
+def search_form(text: str) -> str:
+    """What the index reads of a chunk's text or title, and of a query (the stored text keeps its characters): NFKC,
+    as decomposed text (macOS: "e" + U+0301) is split at the accent ("re", "sume") and fullwidth forms meet no plain
+    one; "İ" as "I" (lower-cased it keeps a dot no folding removes); a Han or kana run as its overlapping pairs
+    ("雪山专业版": "雪山 山专 专业 业版", as Lucene's CJK analyzer), so "雪山" finds it."""
+    if text.isascii():
+        return text
+    text = nfkc(text).replace("\u0130", "I")  # "Widget™": "Widget TM " (text.nfkc)
+    return _CJK_RUN.sub(_bigrams, text)
+
+
+def query_terms(query: str) -> list[str]:
+    """The query's words (`search_form`), ASCII lower-cased so AND/OR/NOT are plain words (the analyzer lower-cases
+    the rest), de-duplicated as the analyzer reads them (lower-cased, accents folded: "Zurich Zürich" is one term,
+    not one counted twice), capped."""
+    seen: dict[str, str] = {}
+    for m in _TERM.finditer(search_form(query or "")):
+        t = m.group(0).translate(_ASCII_UPPER)
+        key = t if t.isascii() else folded(t.lower())
+        if key not in seen:
+            seen[key] = t
+            if len(seen) >= MAX_QUERY_TERMS:
+                break
+    return list(seen.values())
