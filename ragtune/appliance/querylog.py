@@ -39,12 +39,14 @@ def output_of(answer: Answer) -> dict[str, Any]:
 
 def log_answer(store: Store, answer: Answer, *, query: str, normalized_query: str,
                hits: list[Hit] | None = None, system: str = SYSTEM_PROMPT, keep_days: int = 0,
-               scope: dict[str, Any] | None = None) -> int:
+               scope: dict[str, Any] | None = None, settings: dict[str, Any] | None = None) -> int:
     """Insert one row; returns its id. `keep_days` > 0: then apply that retention (apply_retention). `scope`: the
     retrieval filters the answer was given within (`ask --in`), kept beside the answer mode in `timings`: a refusal
-    inside a folder is not a gap of the whole corpus (log_scope)."""
-    ctx = [{"id": c.id, "chunk_id": c.chunk_id, "source": c.source, "text": c.text, "sha256": c.sha256}
-           for c in answer.context]
+    inside a folder is not a gap of the whole corpus (log_scope). Each context item records the version of the
+    document it came from (logged_context) and `timings["provenance"]` the code that answered and `settings`, the
+    values that change answers (provenance): what an auditor needs to reproduce the answer, or to tell that a
+    document changed since."""
+    ctx = logged_context(store, answer.context)
     retrieved = [{"chunk_id": h.chunk_id, "bm25_rank": h.bm25_rank, "bm25_score": h.bm25_score,
                   "vector_rank": h.vector_rank, "vector_score": h.vector_score, "fused": h.fused,
                   "rerank": h.rerank} for h in (hits or [])]
@@ -59,6 +61,7 @@ def log_answer(store: Store, answer: Answer, *, query: str, normalized_query: st
         "timings": {"retrieval_ms": t.retrieval_ms, "ttft_ms": t.ttft_ms, "generation_ms": t.generation_ms,
                     "total_ms": t.total_ms, "answer_mode": answer.mode, "p_refused": answer.p_refused,
                     "answer_min_logprob": answer.answer_min_logprob, "evidence_score": answer.evidence_score,
+                    "provenance": provenance(settings),
                     **({"scope": log_scope(scope)} if scope else {})},
         "tokens_prompt": answer.tokens_prompt, "tokens_completion": answer.tokens_completion, "cost": answer.cost,
         "cached": answer.cached, "client_id": answer.client_id, "arm": answer.arm,
@@ -66,6 +69,43 @@ def log_answer(store: Store, answer: Answer, *, query: str, normalized_query: st
     if keep_days > 0:
         apply_retention(store, keep_days)
     return log_id
+
+
+def logged_context(store: Store, context: list[ContextItem]) -> list[dict[str, Any]]:
+    """The context as the log keeps it: each source's text and chunk sha256, its `span` in the document's extracted
+    text (what `ask --json` cites), and the document it was read from with the sha256 of that document's file at
+    answer time (`doc_id`, `doc_sha256`, what `docs show` prints): a chunk id alone names no version (a re-ingest
+    replaces chunks, and SQLite may give a new chunk a removed one's id). The document is looked up now; where its
+    chunk no longer holds the text that was read (re-ingested since), `doc_id`/`doc_sha256` are null rather than
+    another version's."""
+    rows = store.chunks_by_ids([int(c.chunk_id) for c in context if c.chunk_id is not None])
+    docs: dict[str, dict[str, Any] | None] = {}
+    out = []
+    for c in context:
+        item: dict[str, Any] = {"id": c.id, "chunk_id": c.chunk_id, "source": c.source, "text": c.text,
+                                "sha256": c.sha256, "span": [c.start_char, c.end_char]}
+        row = rows.get(int(c.chunk_id)) if c.chunk_id is not None else None
+        doc = None
+        if row is not None and row["sha256"] == c.sha256 and row["source"] == c.source:
+            if c.source not in docs:
+                docs[c.source] = store.document_by_path(c.source)
+            doc = docs[c.source]
+        ok = doc is not None and doc["id"] == row["doc_id"]  # type: ignore[index]
+        item["doc_id"], item["doc_sha256"] = (doc["id"], doc["sha256"]) if ok else (None, None)  # type: ignore[index]
+        out.append(item)
+    return out
+
+
+def provenance(settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The code that answered (the package version and answer_code's digest: the sources of the modules that decide
+    an answer, as the answer cache keys them) and, when the caller gives them, the settings that change answers."""
+    from .. import __version__
+    from .answer_code import answer_code_digest
+
+    out: dict[str, Any] = {"ragtune": __version__, "answer_code": answer_code_digest()}
+    if settings is not None:
+        out["settings"] = settings
+    return out
 
 
 def log_scope(filters: dict[str, Any]) -> dict[str, Any]:

@@ -38,7 +38,7 @@ def test_rows_carry_everything(logged):
     assert e["output"] == {"status": "ok", "answer": "Built 1887 to 1889.", "citations": ["S1"]}
     assert e["valid"] and not e["repaired"] and not e["refused"] and e["model_id"] == "fake-model"
     assert set(e["timings"]) == {"retrieval_ms", "ttft_ms", "generation_ms", "total_ms", "answer_mode", "p_refused",
-                                  "answer_min_logprob", "evidence_score"}
+                                  "answer_min_logprob", "evidence_score", "provenance"}
     rows = list_entries(store)
     assert [r["id"] for r in rows] == [b.log_id, a.log_id] and rows[0]["status"] == "ok"
     with pytest.raises(InputError):

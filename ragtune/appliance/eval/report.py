@@ -129,8 +129,20 @@ def _items_file(path: Path) -> bool:
     return isinstance(row, dict) and isinstance(row.get("arm"), str) and isinstance(row.get("qid"), str)
 
 
+def code_provenance() -> dict[str, str]:
+    """The code that answered, as a report records it: the package version and the digest of the modules that decide
+    an answer (answer_code.py, what the answer cache keys): two runs whose answers differ under the same run id
+    (dataset, seed, settings, adapter) show whether the code changed in between."""
+    from ... import __version__
+    from ..answer_code import answer_code_digest
+
+    return {"ragtune": __version__, "answer_code": answer_code_digest()}
+
+
 def write_reports(report: dict[str, Any], out: Path) -> dict[str, Path]:
-    """Write the three files atomically (temp file + rename) and return their paths."""
+    """Write the three files atomically (temp file + rename) and return their paths. A report without "code" gets
+    this process's (code_provenance): the report (and the `--json` object) says which code made it."""
+    report.setdefault("code", code_provenance())
     out = make_dir(out)
     files = {"json": out / "report.json", "md": out / "report.md", "html": out / "report.html"}
     texts = {"json": json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n",

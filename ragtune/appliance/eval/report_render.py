@@ -137,12 +137,21 @@ def _scale(r: dict[str, Any]) -> str:
     return "" if s is None else f", at adapter_scale {s:g}"
 
 
+def code_label(r: dict[str, Any]) -> str:
+    """' Code: ragtune 0.2.0, answer code a616162dabd8.' from report["code"] (report.code_provenance); '' for a
+    report without it (written before round 44)."""
+    code = r.get("code")
+    if not isinstance(code, dict) or not code.get("ragtune"):
+        return ""
+    return f" Code: ragtune {code['ragtune']}, answer code {str(code.get('answer_code') or '?')[:12]}."
+
+
 def render_markdown(r: dict[str, Any]) -> str:
     d = r["dataset"]
     lines = [f"# ragtune eval run {r['run_id']}", "",
              f"Dataset: `{d['path']}` ({d['kind']}), {r['n_questions']} questions{sample_label(r)}; the full set: "
              f"{d['n_answerable']} answerable, {d['n_unanswerable']} unanswerable, {d['n_unlabeled']} unlabeled. "
-             f"Adapter: `{r['adapter']}`{_served(r)}{_scale(r)}. Seed: {r['seed']}.", ""]
+             f"Adapter: `{r['adapter']}`{_served(r)}{_scale(r)}. Seed: {r['seed']}.{code_label(r)}", ""]
     dec = r["decision"]
     lines += [f"## Decision: {decision_label(dec)}", ""]
     lines += [f"- {reason}" for reason in dec["reasons"]] or ["- every acceptance criterion passed"]
@@ -313,7 +322,7 @@ def render_html(r: dict[str, Any]) -> str:
            f"<h1>ragtune eval run <code>{_esc(r['run_id'])}</code></h1>",
            f"<p>Dataset <code>{_esc(d['path'])}</code> ({_esc(d['kind'])}), {r['n_questions']} questions"
            f"{_esc(sample_label(r))}; "
-           f"adapter <code>{_esc(r['adapter'])}</code>{_esc(_scale(r))}; seed {r['seed']}.</p>",
+           f"adapter <code>{_esc(r['adapter'])}</code>{_esc(_scale(r))}; seed {r['seed']}.{_esc(code_label(r))}</p>",
            f"<h2 class=\"{'na' if dec.get('smoke_test') else 'go' if dec['go'] else 'nogo'}\">Decision: "
            f"{_esc(decision_label(dec))}</h2><ul>"]
     out += [f"<li>{_esc(x)}</li>" for x in dec["reasons"]] or ["<li>every acceptance criterion passed</li>"]
