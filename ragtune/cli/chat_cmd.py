@@ -5,6 +5,7 @@ HOME/demo, then the app; or, when stdout is not a terminal, three sample questio
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,20 @@ def _print_answer(i: int, question: str, answer: Any) -> None:
     click.echo("")
 
 
+def no_app_reason(stdin: Any = None, stdout: Any = None, env: Any = None) -> InputError | None:
+    """Why the full-screen app cannot run here (None: it can). Not a terminal: scripts use `ragtune ask`. TERM=dumb
+    (Emacs shell-mode, some CI and screen-reader setups): it moves no cursor, and Textual would write its escape
+    codes over the text."""
+    stdin, stdout, env = stdin or sys.stdin, stdout or sys.stdout, os.environ if env is None else env
+    if not stdin.isatty() or not stdout.isatty():
+        return InputError("ragtune chat needs a terminal", hint="for scripts use: ragtune ask QUESTION --json")
+    if env.get("TERM", "").strip().lower() == "dumb":
+        return InputError("ragtune chat needs a terminal that can draw a full screen (TERM is dumb)",
+                          hint="ask from the command line: ragtune ask QUESTION; or set TERM, e.g. TERM=xterm-256color "
+                               "(TERM=linux for the Linux console)")
+    return None
+
+
 def _open_app(settings: Settings, scope: dict[str, Any] | None = None, scope_refs: list[str] | None = None) -> None:
     from ragtune.tui.app import create_app, run_app
 
@@ -120,8 +135,9 @@ def _with_mode(settings: Settings, mode: str | None) -> Settings:
 def chat_cmd(app: Any, mode: str | None, within: tuple[str, ...]) -> None:
     """Open the chat app over the current home: streamed cited answers, sources, base/LoRA toggle (F1: keys).
     With --in, answers come only from those documents (ctrl+s in the app clears that)."""
-    if not sys.stdin.isatty() or not sys.stdout.isatty():
-        raise InputError("ragtune chat needs a terminal", hint="for scripts use: ragtune ask QUESTION --json")
+    problem = no_app_reason()
+    if problem is not None:
+        raise problem
     settings = app.existing_home()
     # a REF that matches nothing is said here, before the app takes the screen
     scope, refs = home_scope(settings, within)
@@ -149,7 +165,7 @@ def demo_cmd(app: Any, n_questions: int, no_tui: bool, as_json: bool, mode: str 
         click.echo(f"demo: {stray} sample-pack documents from an earlier demo are in {user.home.root}; "
                    f"remove them with: ragtune docs remove {_pack_dir()}", err=True)
     _ingest_pack(settings)
-    interactive = not (no_tui or as_json) and sys.stdout.isatty() and sys.stdin.isatty()
+    interactive = not (no_tui or as_json) and no_app_reason() is None  # TERM=dumb: the printed answers
     if interactive:
         _open_app(settings)
         return

@@ -18,7 +18,8 @@ from ragtune.appliance.config import Settings
 from ragtune.appliance.errors import ConfigError, MissingExtraError, ModelError, RagtuneError, StoreError
 from ragtune.appliance.types import ContextItem
 
-from .data import ChunkInfo, DocumentSource, StoreDocuments, printable, quietly, scope_size
+from .data import printable, quietly, scope_size
+from .docsource import ChunkInfo, DocumentSource, StoreDocuments
 from .host import ChatHost
 from .scopes import Followed, ScopeFollowed, ScopeState, follow
 
@@ -224,8 +225,10 @@ class RagtuneApp(App):
                markup: bool = True) -> None:
         """Every notification here is plain text (error messages, paths, config keys such as `[generate]`): never
         read it as markup, whatever the caller passes (a screen's notify passes markup=True), and its control
-        characters are shown, never sent to the terminal (see data.printable)."""
+        characters are shown, never sent to the terminal (see data.printable). A warning or an error without a
+        title is titled so: its colour alone would be the only sign of it (NO_COLOR, a monochrome terminal)."""
         kw: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
+        title = title or {"warning": "warning", "error": "error"}.get(str(severity), "")
         super().notify(printable(message), title=printable(title), severity=severity, markup=False, **kw)
 
     # -- services for the screens ----------------------------------------------------------------------

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from ragtune.appliance.config import Settings
 from ragtune.appliance.types import ContextItem
 
-from .data import ChunkInfo, DocumentSource
+from .docsource import ChunkInfo, DocumentSource
 from .scopes import Followed, ScopeState
 
 
@@ -57,6 +57,7 @@ class ChatHost(Protocol):
                timeout: float | None = None, markup: bool = True) -> None: ...
     def push_screen(self, screen: Screen | str, callback: Any = None, wait_for_dismiss: bool = False) -> Any: ...
     def pop_screen(self) -> Any: ...
+    def copy_to_clipboard(self, text: str) -> None: ...
 
 
 # The members a test checks RagtuneApp has (a Protocol is not checked at run time).
@@ -64,4 +65,5 @@ HOST_MEMBERS = ("settings", "engine", "engine_error", "engine_state", "engine_lo
                 "ingest_status", "ingest_stop", "scope", "scope_refs", "describe_error", "count_documents",
                 "documents_changed", "recent_questions", "eval_report_dirs", "heading_of", "lookup_chunk",
                 "open_document", "remember_adapter", "adapter_candidate", "set_scope", "scope_state", "scope_choice",
-                "scope_followed", "call_from_thread", "notify", "push_screen", "pop_screen", "size")
+                "scope_followed", "call_from_thread", "notify", "push_screen", "pop_screen", "size",
+                "copy_to_clipboard")

@@ -14,7 +14,8 @@ from typing import Any
 
 from textual.message import Message
 
-from .data import DocumentSource, quietly
+from .data import quietly
+from .docsource import DocumentSource
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from typing import Any, Callable
 from ragtune.appliance.errors import InputError, ModelError
 from ragtune.appliance.types import Answer, ContextItem, Timings
 
-from ragtune.tui.data import ChunkInfo, DocRow, DocumentText, query_terms
+from ragtune.tui.data import query_terms
+from ragtune.tui.docsource import ChunkInfo, DocRow, DocumentText
 
 FAKE_MODEL_ID = "f00dfeed" + "0" * 56
 FAKE_ADAPTER_ID = "ada97e11" + "1" * 56

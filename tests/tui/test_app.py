@@ -9,7 +9,8 @@ import pytest
 from textual.widgets import DataTable, OptionList
 
 from ragtune.appliance.errors import GenerationError, ModelError
-from ragtune.tui.data import merge_chunks, partial_answer, partial_status, query_terms
+from ragtune.tui.data import partial_answer, partial_status, query_terms
+from ragtune.tui.docsource import merge_chunks
 from ragtune.tui.reports import list_eval_reports
 from tests.tui.fakes import FAKE_ADAPTER_ID, FakeEngine, ask_until_streaming
 from ragtune.tui.screens.chat import ChatScreen
@@ -404,7 +405,7 @@ def test_store_documents_lookups(settings):
 
     from ragtune.appliance.store import Store
     from ragtune.appliance.types import ContextItem
-    from ragtune.tui.data import StoreDocuments
+    from ragtune.tui.docsource import StoreDocuments
 
     text = "alpha beta gamma delta epsilon zeta"
     chunks = [(0, text[0:16], 0, 16), (1, text[11:29], 11, 29), (2, text[24:], 24, len(text))]

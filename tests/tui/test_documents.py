@@ -246,7 +246,7 @@ def real_docs(settings, tmp_path):
 
 def test_store_documents_list_resolve_and_version(settings, real_docs):
     from ragtune.appliance.ingest.documents import remove_documents
-    from ragtune.tui.data import StoreDocuments
+    from ragtune.tui.docsource import StoreDocuments
 
     folder, ids, put = real_docs
     docs = StoreDocuments(settings.home)
@@ -271,7 +271,7 @@ def test_store_documents_list_resolve_and_version(settings, real_docs):
 async def test_chat_in_folder_follows_a_real_ingest_and_removal(make_app, settings, real_docs, fake_engine):
     from ragtune.appliance.ingest.documents import remove_documents
     from ragtune.cli.scope_opt import home_scope
-    from ragtune.tui.data import StoreDocuments
+    from ragtune.tui.docsource import StoreDocuments
 
     folder, ids, put = real_docs
     scope, refs = home_scope(settings, [str(folder / "hr")])  # what `ragtune chat --in DOCS/hr` opens the app with

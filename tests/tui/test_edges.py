@@ -167,7 +167,7 @@ async def test_ingest_prompt_starts_empty_and_confirms_big_folders(make_app, tmp
 async def test_history_of_earlier_sessions_from_the_query_log(make_app, settings):
     """Questions asked in earlier runs (the query log) come back with up in the input box."""
     from ragtune.appliance.store import Store
-    from ragtune.tui.data import StoreDocuments
+    from ragtune.tui.docsource import StoreDocuments
 
     with Store(settings.home.db_path) as store:
         for q in ("How many leave days?", "Who approves expenses?"):
@@ -185,7 +185,7 @@ async def test_history_of_earlier_sessions_from_the_query_log(make_app, settings
 
 
 def test_section_heading_of_a_chunk():
-    from ragtune.tui.data import section_heading
+    from ragtune.tui.docsource import section_heading
 
     rows = [(0, "# Handbook\nIntro text.\n## Leave\nAnnual leave is 25 days", 0, 50),
             (1, "days and more about leave.\n## Expenses\nClaims within 30 days.", 40, 100),
@@ -208,7 +208,7 @@ def _doc_rows(*texts: str) -> list[tuple[int, str, int, int]]:
 
 def test_section_heading_skips_code_fences_opened_in_an_earlier_chunk():
     """Round 36: a `# comment` in a code fence that opened in an earlier chunk was taken as the chunk's heading."""
-    from ragtune.tui.data import section_heading
+    from ragtune.tui.docsource import section_heading
 
     rows = _doc_rows("# Install\nRun this:\n```bash\necho one\n", "# make sure the path is set\nexport A=1\n```\n",
                      "Then restart.\n", "```\n# not a heading\n```\n## Configure\nSet B.\n")
@@ -236,7 +236,7 @@ def test_chunk_hint_without_a_known_heading_skips_fenced_comments():
 async def test_eval_screen_finds_reports_written_with_out(make_app, settings, tmp_path):
     """Issue 18 item 3: reports written with --out were not found by ctrl+r (it looked only in HOME/eval)."""
     from ragtune.appliance.store import Store
-    from ragtune.tui.data import StoreDocuments
+    from ragtune.tui.docsource import StoreDocuments
     from ragtune.tui.screens.evals import EvalScreen
 
     from .test_app import write_report

@@ -10,7 +10,8 @@ from rich.cells import cell_len
 
 from ragtune.appliance.errors import GenerationError, ModelError, NothingIngested
 from ragtune.appliance.types import Answer, ContextItem, Timings
-from ragtune.tui.data import ChunkInfo, DocumentText, fit_cells
+from ragtune.tui.data import fit_cells
+from ragtune.tui.docsource import ChunkInfo, DocumentText
 from ragtune.tui.screens.document import DocumentScreen
 from ragtune.tui.widgets.citations import CitationsPanel
 from ragtune.tui.widgets.messages import AnswerMessage, HistoryInput

@@ -4,7 +4,8 @@ folding changed lengths (ß -> ss, a decomposed accent -> nothing, a ligature ->
 
 from __future__ import annotations
 
-from ragtune.tui.data import DocumentText, highlight, query_terms
+from ragtune.tui.data import highlight, query_terms
+from ragtune.tui.docsource import DocumentText
 
 
 def marked(text: str, question: str) -> list[str]:

@@ -8,7 +8,7 @@ import types
 
 import pytest
 
-from ragtune.tui.data import DocumentText
+from ragtune.tui.docsource import DocumentText
 from ragtune.tui.screens.chat import ChatScreen
 from ragtune.tui.screens.document import DocumentScreen
 from ragtune.tui.widgets.status import StatusBar

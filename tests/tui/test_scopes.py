@@ -151,7 +151,7 @@ def test_follow_reads_only_the_version_when_nothing_changed():
 def test_store_documents_follow_in_a_worker_over_a_connection_of_their_own(settings, real_docs):  # noqa: F811
     """An apsw connection refuses to be used by two threads at once: the UI thread's lookups and a worker's
     resolve go over different ones."""
-    from ragtune.tui.data import StoreDocuments
+    from ragtune.tui.docsource import StoreDocuments
 
     folder, ids, _put = real_docs
     docs = StoreDocuments(settings.home)

@@ -12,11 +12,13 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from ..data import DocumentText, fit_cells, highlight_terms, printable
+from ..data import fit_cells, highlight_terms, printable
+from ..docsource import DocumentText
 from ..host import ChatHost
 from ..widgets.footer import HELP_KEY, KeyFooter
 
-CHUNK_STYLE = "on #2c3340"
+# The cited chunk: shaded and underlined, as a shade alone is lost without colour (NO_COLOR, TERM=linux, monochrome).
+CHUNK_STYLE = "underline on #2c3340"
 # Characters drawn at most: the whole text is laid out on the UI thread (1 MB took seconds, on every resize), so a
 # longer document shows this much around the cited chunk, and says so.
 MAX_SHOWN = 100_000

@@ -18,7 +18,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
-from ..data import DocRow, fit_cells, printable
+from ..data import fit_cells, printable
+from ..docsource import DocRow
 from ..host import ChatHost
 from ..scopes import ScopeFollowed, ScopeState, choose
 from ..widgets.doclist import DocumentList, header_text

@@ -19,6 +19,7 @@ HELP: list[tuple[str, str, str]] = [
     ("chat", "ctrl+l", "toggle base model / LoRA adapter (the next answer uses it)"),
     ("chat", "ctrl+n / ctrl+p", "next / previous citation of the selected answer"),
     ("chat", "ctrl+o", "open the selected citation's whole document"),
+    ("chat", "ctrl+y", "copy the selected answer and its citations as plain text (the terminal's clipboard)"),
     ("chat", "tab / shift+tab", "move focus: input, the selected answer, citations, source"),
     ("chat", "escape", "stop the answer being generated, else back to the input box"),
     ("chat", "ctrl+g", "ingest files or a folder (path prompt, progress bar)"),

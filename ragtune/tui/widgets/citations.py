@@ -11,7 +11,8 @@ from textual.widgets.option_list import Option
 
 from ragtune.appliance.types import Answer, ContextItem
 
-from ..data import heading_lines, printable
+from ..data import printable
+from ..docsource import heading_lines
 
 
 def chunk_hint(text: str, heading: str | None = None, words: int = 6) -> str:

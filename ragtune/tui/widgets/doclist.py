@@ -19,10 +19,14 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..data import DocRow, fit_cells, printable
+from ..data import fit_cells, printable
+from ..docsource import DocRow
 
 CHUNKS_W, DATE_W, GAP = 6, 16, 2
 CURSOR_STYLE = Style.parse("bold on #3e4451")
+# The highlighted row while the filter box has the focus: underlined too, as a grey shade alone is lost without
+# colour (NO_COLOR, a 16-colour TERM=linux, a monochrome terminal).
+BLURRED_CURSOR_STYLE = Style.parse("underline on #2c3340")
 STALE_STYLE = Style.parse("#e5c07b")
 
 
@@ -123,7 +127,7 @@ class DocumentList(ScrollView, can_focus=True):
             if len(self._lines) > 4096:  # a bounded cache: the lines of a few screens, never all 10,000
                 self._lines.clear()
         if index == self.cursor:
-            style = CURSOR_STYLE if self.has_focus else Style.parse("on #2c3340")
+            style = CURSOR_STYLE if self.has_focus else BLURRED_CURSOR_STYLE
             strip = Strip([Segment(s.text, (s.style or Style()) + style) for s in strip], width)
         return strip
 

@@ -159,6 +159,18 @@ class AnswerMessage(Static, can_focus=True):
         self.focus()
 
 
+def answer_transcript(message: AnswerMessage) -> str:
+    """The answer as plain text for the clipboard (ctrl+y): the question, the answer as the chat shows it (markers,
+    what served it, a refusal's reason), then each citation's document and character span. A keyboard-only reader
+    needs no mouse selection, and a screen reader gets it in reading order without the panels' borders. Control
+    characters shown, as on screen: a pasted ESC must not reach a terminal."""
+    answer = message.render_text().plain.rstrip("▌")
+    lines = [f"Q: {message.question}", f"A: {answer}"]
+    for n, c in enumerate(message.answer.citations if message.answer else (), start=1):
+        lines.append(f"[{n}] {c.source} (chars {c.start_char}-{c.end_char})")
+    return printable("\n".join(lines))
+
+
 class MessageList(VerticalScroll):
     """Scrolls to the newest message as content arrives, and stays at its end through later layouts until the
     reader scrolls away: an answer's final form (citation marks, the served-model line) can be laid out after the

@@ -9,7 +9,8 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ..data import ChunkInfo, fit_cells, highlight, printable
+from ..data import fit_cells, highlight, printable
+from ..docsource import ChunkInfo
 
 
 def position(info: ChunkInfo) -> str:
