@@ -79,6 +79,14 @@ class StoreError(RagtuneError):
     exit_code = 4
 
 
+class BusyError(StoreError):
+    """Another process is writing what this one must write (lexical.IndexBusy: another ingest or `docs remove`):
+    nothing is wrong, run it again later. Its own exit code, EX_TEMPFAIL of sysexits.h, so a script can tell "retry"
+    from a damaged database (4) without reading the JSON `type`; still a StoreError to those that catch one."""
+
+    exit_code = 75
+
+
 class GenerationError(RagtuneError):
     exit_code = 5
 

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .errors import InputError, StoreError
+from .errors import BusyError, InputError, StoreError
 from .filelock import LockBusy, exclusive
 from .jsonl import loads_located
 # how text becomes terms (split out); query_terms, search_form and TOKENIZER are imported from here too
@@ -359,7 +359,7 @@ class LexicalIndex:
         self._index = None
 
 
-class IndexBusy(StoreError):
+class IndexBusy(BusyError):  # exit 75: run it again later (errors.BusyError)
     pass
 
 

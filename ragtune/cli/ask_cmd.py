@@ -297,7 +297,10 @@ def log_forget(app, log_ids: tuple[int, ...], as_json: bool) -> None:
     n = len(out["forgotten"])
     click.echo(f"forgot {n} entr{'y' if n == 1 else 'ies'}"
                + (f" ({', '.join(map(str, out['forgotten']))})" if n else "")
-               + f", {out['reviews']} review(s) and {out['cache']} cached answer(s)")
+               + f", {out['reviews']} review(s) and {out['cache']} cached answer(s)"
+               # the replay-eval rows that asked a forgotten question again held its text too (--json: `replays`)
+               + (f", and {len(replays)} replay-eval row(s) ({', '.join(map(str, replays))})"
+                  if (replays := out.get("replays")) else ""))
     if out["already"]:
         click.echo(f"already forgotten: {', '.join(map(str, out['already']))}", err=True)
     if out.get("checkpointed") is False:  # another connection (a running serve) holds the write-ahead log

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+import unicodedata
 
 import click
 
@@ -62,7 +63,8 @@ def docs_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_app
 def docs_list(app, under: str | None, stale_only: bool, as_json: bool) -> None:
-    """List ingested documents: id, chunks, ingested at, sha256, path and title (stale ones marked)."""
+    """List ingested documents: id, chunks, ingested at, sha256, path and title (stale ones marked, and those whose
+    file is gone; two whose names differ only in Unicode form say which is which)."""
     from ..appliance.ingest.documents import list_documents
 
     where = None if under is None else _storable(under)
@@ -78,13 +80,23 @@ def docs_list(app, under: str | None, stale_only: bool, as_json: bool) -> None:
     for d in docs:
         title = f" — {escaped(d.title)}" if d.title else ""
         click.echo(f"{d.id:>5} {d.n_chunks:>6}  {_when(d.ingested_at):<16}  {d.sha256[:12]:<12}  "
-                   f"{escaped(d.path)}{title}")
+                   f"{escaped(d.path)}{_form(d.path) if d.unicode_twin else ''}{title}")
         if d.stale:
             click.echo(f"{'':>5} STALE  since {_when(d.stale_since)}: the file failed to re-ingest "
                        f"({escaped(d.stale)}); the version above is still served")
-    n_stale = sum(1 for d in docs if d.stale)
+        if d.gone:
+            click.echo(f"{'':>5} GONE   the file is not there (renamed or deleted since it was ingested?); the version "
+                       "above is still served until `ragtune ingest FOLDER --prune` or `ragtune docs remove ID`")
+    n_stale, n_gone = sum(1 for d in docs if d.stale), sum(1 for d in docs if d.gone)
     click.echo(f"{len(docs)} document(s), {sum(d.n_chunks for d in docs)} chunks"
-               + (f", {n_stale} stale" if n_stale else ""), err=True)
+               + (f", {n_stale} stale" if n_stale else "") + (f", {n_gone} gone" if n_gone else ""), err=True)
+
+
+def _form(path: str) -> str:
+    """What tells a path from its Unicode twin in `docs list` (the two look the same): its normal form."""
+    if unicodedata.is_normalized("NFC", path):
+        return " (composed name)"
+    return " (decomposed name)" if unicodedata.is_normalized("NFD", path) else " (name in another Unicode form)"
 
 
 @docs_group.command("show")

@@ -4,6 +4,7 @@ files failed and nothing else happened (a corrupt PDF, an empty file, a bad corp
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import sys
@@ -28,9 +29,9 @@ def _name(path: str) -> str:
 
 
 class _Bar:
-    """One line on a terminal (redrawn at most 10 times a second): a bar by bytes, files, the file being read or
-    embedded, and an ETA. Without a terminal: a line to stderr every 5% or 30 s, from 2 s on (quick runs print
-    nothing), so a long ingest in a log still shows it is alive and when it will end."""
+    """One line on a terminal (redrawn at most 10 times a second): a bar by bytes, files, the file being read,
+    chunked (how far within it) or embedded, and an ETA. Without a terminal: a line to stderr every 5% or 30 s, from
+    2 s on (quick runs print nothing), so a long ingest in a log still shows it is alive and when it will end."""
 
     def __init__(self, tty: bool) -> None:
         self.tty = tty
@@ -49,7 +50,8 @@ class _Bar:
         now = time.monotonic()
         frac = p.fraction
         what = f"{p.files_done}/{p.files_total} files, {_mb(p.bytes_done)}/{_mb(p.bytes_total)}"
-        line = f"{int(100 * frac):3d}% {what}, {fmt_eta(p.eta_s)} · {p.stage} {_name(p.path)}"
+        within = "" if p.within is None else f" ({int(100 * p.within)}%)"  # a big file being chunked: how far
+        line = f"{int(100 * frac):3d}% {what}, {fmt_eta(p.eta_s)} · {p.stage} {_name(p.path)}{within}"
         if self.tty:
             if now - self.last < 0.1:
                 return
@@ -76,32 +78,47 @@ class _Bar:
 
 class _StopOnCtrlC:
     """The first Ctrl-C asks the ingest to stop after the document it is on, or inside a big one (dropped whole, read
-    again by the next run): what it read is stored and indexed, and the same command goes on from there. A second one aborts at once (safe too: each document is one
-    transaction, and the next ingest puts the keyword index back in step)."""
+    again by the next run): what it read is stored and indexed, and the same command goes on from there. A second one
+    aborts at once (safe too: each document is one transaction, and the next ingest puts the keyword index back in
+    step). SIGTERM (`timeout`, `kill`, systemd stopping a unit) is a first Ctrl-C too: the summary is printed and the
+    exit is 143, as for a process ended by it; a second SIGTERM ends the process at once, as it did before."""
 
     def __init__(self) -> None:
         self.stop = threading.Event()
-        self.previous: object = None
+        self.signum: int | None = None  # the signal that asked to stop first
+        self.previous: dict[int, object] = {}
 
     def __enter__(self) -> "_StopOnCtrlC":
         # Signal handlers live on the main thread only; a process started with Ctrl-C ignored (`nohup`, `cmd &`
-        # in a script) keeps ignoring it.
-        if threading.current_thread() is threading.main_thread() and \
-                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-            self.previous = signal.signal(signal.SIGINT, self._handle)
+        # in a script) keeps ignoring it, and a SIGTERM handler someone else installed is left alone.
+        if threading.current_thread() is threading.main_thread():
+            for signum, default in ((signal.SIGINT, signal.default_int_handler), (signal.SIGTERM, signal.SIG_DFL)):
+                if signal.getsignal(signum) is default:
+                    self.previous[signum] = signal.signal(signum, self._handle)
         return self
+
+    @property
+    def by(self) -> str:
+        """What stopped the run, as the stop line says it."""
+        return "SIGTERM" if self.signum == signal.SIGTERM else "Ctrl-C"
 
     def _handle(self, signum: int, frame: object) -> None:
         if self.stop.is_set():
+            if signum == signal.SIGTERM:  # asked twice: ended now, by the signal (the default), as before
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
             raise KeyboardInterrupt
+        self.signum = signum
         self.stop.set()
-        sys.stderr.write("\nstopping: what is read is kept, a big file being read is read again next time "
-                         "(Ctrl-C again to abort now)…\n")
+        again = "Ctrl-C again" if signum == signal.SIGINT else "SIGTERM again"
+        sys.stderr.write(f"\nstopping{' (SIGTERM)' if signum == signal.SIGTERM else ''}: what is read is kept, a big "
+                         f"file being read is read again next time ({again} to abort now)…\n")
         sys.stderr.flush()
 
     def __exit__(self, *exc: object) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)  # type: ignore[arg-type]
+        for signum, previous in self.previous.items():
+            signal.signal(signum, previous)  # type: ignore[arg-type]
 
 
 def _paths(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[Path, ...]:
@@ -117,31 +134,36 @@ def _paths(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
 @click.option("--prune", is_flag=True, help="Delete stored documents under the given folders that no longer exist.")
 @click.option("--retry-failed", is_flag=True,
               help="Read again files that failed before and have not changed since (normally skipped).")
+@click.option("--follow-outside-links", is_flag=True,
+              help="Also follow symlinks whose target is outside the given paths.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the summary).")
 @pass_app
-def ingest(app, paths: tuple[Path, ...], prune: bool, retry_failed: bool, as_json: bool) -> None:
+def ingest(app, paths: tuple[Path, ...], prune: bool, retry_failed: bool, follow_outside_links: bool,
+           as_json: bool) -> None:
     """Ingest files and folders (md, txt, html, pdf, docx, BEIR corpus.jsonl) into the local index.
 
     Unchanged files are skipped (content hash), changed ones replaced: only chunks whose text changed are
     embedded again. Files read by an older version of their reader are read again. Files that cannot be read are
     listed with a reason; the rest are ingested. Such a file is not read again while it stays as it is (one line
     names it) unless its reader is updated or --retry-failed is given. Progress with an ETA goes to stderr. Ctrl-C
-    stops: what was read is kept, a big file being read is read again next time (run the command again to go on);
-    twice aborts. A file or folder whose name is not valid UTF-8 is listed as failed: rename it."""
+    (or SIGTERM, exit 143) stops: what was read is kept, a big file being read is read again next time (run the
+    command again to go on); twice aborts. A file or folder whose name is not valid UTF-8 is listed as failed: rename
+    it. A symlink in a given folder that leads outside the given paths is listed, not followed."""
     from ..appliance.ingest.pipeline import ingest_paths
 
     bar = _Bar(is_tty())
     try:
         with _StopOnCtrlC() as ctrl_c:
             summary = ingest_paths(app.settings, list(paths), prune=prune, on_progress=bar, retry_failed=retry_failed,
-                                   should_stop=ctrl_c.stop.is_set)
+                                   should_stop=ctrl_c.stop.is_set, follow_outside_links=follow_outside_links)
     finally:
         bar.close()
     if not prune and not summary.stopped and not summary.all_paths_bad:
         # a nightly `ingest /srv/share` keeps serving renamed and deleted files: say which (--prune removes them)
         from ..appliance.ingest.prune import gone_under
 
-        summary.gone = gone_under(app.settings, list(paths))
+        # (with the documents behind symlinks no longer followed, which ingest_paths names)
+        summary.gone = sorted(set(summary.gone) | set(gone_under(app.settings, list(paths))))
     if as_json:
         print_json(summary.to_json())
     else:
@@ -175,12 +197,13 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, retry_failed: bool, as_jso
         for line in s.prune_lines(_name, escaped):
             click.echo(line)
         if s.stopped:
-            click.echo(f"stopped (Ctrl-C): {s.files_left} file(s) left; run the same command again to go on"
+            click.echo(f"stopped ({ctrl_c.by}): {s.files_left} file(s) left; run the same command again to go on"
                        + (" (nothing was pruned)" if prune else ""))
     if summary.stopped:
-        # exit 130, after the summary of what was done: a stop asked for, not an abort (a KeyboardInterrupt here
-        # became click's Abort, reported "aborted" under the stop line)
-        raise click.exceptions.Exit(130)
+        # exit 130 (143 for SIGTERM: 128 + the signal, what `timeout` and systemd expect), after the summary of what
+        # was done: a stop asked for, not an abort (a KeyboardInterrupt here became click's Abort, reported "aborted"
+        # under the stop line)
+        raise click.exceptions.Exit(128 + (ctrl_c.signum or signal.SIGINT))
     # An InputError (exit code 2) for the failures below: its message and hint are reported like any other error's.
     from ..appliance.errors import InputError
 

@@ -22,8 +22,8 @@ from ragtune.appliance.artifacts import tool_versions
 from ragtune.appliance.registry import Registry
 from ragtune.models.train.model import OLD_HF_TEMP  # light: torch is imported only when used
 
-from . import (ConvertResult, Progress, _quiet, check_hf_dir, check_out, check_written, is_gguf, known, now,
-               replace_into, resolve_adapter_and_base, write_stage_config)
+from . import (ConvertResult, Progress, _quiet, check_hf_dir, check_name_free, check_out, check_written, is_gguf,
+               known, now, replace_into, resolve_adapter_and_base, write_stage_config)
 from . import sdist as sdist_mod
 from .lora_shape import check_fits
 
@@ -50,6 +50,19 @@ def config_dir_from_gguf(gguf: Path, into: Path, progress: Progress) -> Path:
     return into
 
 
+def _check_name(registry: Registry, name: str | None, out: Path, adapter_id: str, base_id: str, outtype: str
+                ) -> None:
+    """check_name_free for a GGUF LoRA: a --name another GGUF LoRA has is refused before converting. The name of the
+    same conversion made before passes (this adapter on this base, this outtype: registry.add takes its bytes as the
+    artifact they are); a LoRA's lineage names its adapter (adapter_id), not a parent, so that is checked here."""
+    taken = registry.name_taken(name, "lora-gguf") if name is not None else None
+    lineage = (taken or {}).get("lineage") or {}
+    if taken is not None and (lineage.get("adapter_id"), lineage.get("base_id"), lineage.get("outtype")) == \
+            (adapter_id, base_id, outtype):
+        return
+    check_name_free(registry, name, "lora-gguf", out, None)
+
+
 def lora_to_gguf(adapter: str | Path, base: str | Path | None, out: str | Path, *, outtype: str = "f32",
                  gguf_base: str | None = None, registry: Registry | None = None, sdist: str | Path | None = None,
                  threads: int = 2, force: bool = False, copy: bool = True, name: str | None = None,
@@ -73,6 +86,7 @@ def lora_to_gguf(adapter: str | Path, base: str | Path | None, out: str | Path, 
         base_id = info["base"].get("sha256")  # HF dir given, but training says which GGUF it came from
     base_id = base_id or sha256_path(base_path)
     sdist_mod.scripts_dir(sdist)
+    _check_name(registry, name, out_p, adapter_art.id, base_id, outtype)  # before the conversion, not after it
     lineage = dict(info["lineage"])
 
     sweep_stale(out_p.parent, out_p.name)  # what killed conversions to OUT left (not a live one's)

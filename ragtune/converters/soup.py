@@ -24,7 +24,8 @@ from ragtune.appliance.lineage import registered_lineage
 from ragtune.appliance.artifacts import tool_versions
 from ragtune.appliance.registry import Registry
 
-from . import OLD_SOUP_TEMP, ConvertResult, Progress, _quiet, check_out, now, resolve_given, write_stage_config
+from . import (OLD_SOUP_TEMP, ConvertResult, Progress, _quiet, check_name_free, check_out, now, resolve_given,
+               write_stage_config)
 
 
 def _read(path: Path) -> tuple[Any, dict[str, Any], float]:
@@ -143,6 +144,9 @@ def soup(a: str | Path, b: str | Path, out: str | Path, *, weight: float = 0.5, 
     out_p = check_out(out, force=force)
     if out_p.suffix != ".gguf":
         raise InputError(f"{out_p}: the output name must end in .gguf")
+    # a taken --name is said before the averaging, not by registry.add after it; the soup of A made before under that
+    # name passes (its lineage: parent A, f16), as registry.add takes the same bytes again
+    check_name_free(registry, name, "lora-gguf", out_p, id_a, outtype="f16")
     progress(f"reading {pa.name} and {pb.name}…")
     ra, ta, alpha_a = _read(pa)
     _, tb, alpha_b = _read(pb)

@@ -76,7 +76,7 @@ def test_remove_while_an_ingest_writes_is_one_clear_error_and_changes_nothing(ho
     monkeypatch.setattr(writer.acquire_writer, "__defaults__", (0.0, None))  # do not wait the 30 s an ingest gets
     busy = LexicalIndex(settings.home.lexical_dir)
     with busy.writer() as w:  # the running ingest
-        assert main(["--home", str(home.root), "docs", "remove", str(tmp_path / "docs")]) == 4
+        assert main(["--home", str(home.root), "docs", "remove", str(tmp_path / "docs")]) == 75  # busy (EX_TEMPFAIL)
         w.finish(Store(settings.home.db_path).index_version)
     err = capsys.readouterr().err
     assert err.count("waiting (up to 30 s) for an ingest or another `docs remove`") == 1

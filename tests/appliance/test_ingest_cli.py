@@ -69,7 +69,7 @@ def test_an_ingest_that_waits_for_another_says_so_then_fails_clearly(home, setti
     monkeypatch.setattr(writer.acquire_writer, "__defaults__", (0.0, None))  # do not wait the 30 s
     busy = LexicalIndex(settings.home.lexical_dir)
     with busy.writer():  # the other ingest
-        assert main(["--home", str(home.root), "ingest", str(tmp_path / "docs")]) == 4
+        assert main(["--home", str(home.root), "ingest", str(tmp_path / "docs")]) == 75  # busy (EX_TEMPFAIL), not 4
     err = capsys.readouterr().err
     assert err.count("waiting (up to 30 s) for another ingest") == 1
     assert "error: " in err and "is writing this index" in err and "Traceback" not in err

@@ -59,7 +59,7 @@ def test_ingest_says_the_mac_junk_was_ignored(home, tmp_path, cli_fake, capsys):
     d = _mac_copy(tmp_path)
     assert main(["--home", str(home.root), "ingest", str(d)]) == 0
     out = capsys.readouterr().out
-    assert "ignored 6 file(s) with other extensions (macOS metadata ×6)" in out, out
+    assert "ignored 6 macOS metadata file(s) (._*, .DS_Store)" in out, out
     assert main(["--home", str(home.root), "ingest", str(d), "--json"]) == 0
     obj = json.loads(capsys.readouterr().out)
     assert obj["ignored_exts"] == {MAC_JUNK: 6} and obj["unchanged"] == 1 and obj["added"] == 0

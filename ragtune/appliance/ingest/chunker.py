@@ -17,7 +17,7 @@ import bisect
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -171,8 +171,9 @@ class _Window:
     time as the cuts reach them. All of a 50 MB line's spans at once were 290 MB (36 M tokens, two int32 each), for
     a loop that only ever looks one chunk ahead. Indexes are the tokens' places in the whole text."""
 
-    def __init__(self, tokenizer: Any, text: str):
+    def __init__(self, tokenizer: Any, text: str, on_block: Callable[[int], None] | None = None):
         self._blocks = _span_blocks(tokenizer, text)
+        self._on_block = on_block  # told the characters tokenised so far, after each block (a heartbeat)
         self.base = 0  # index of starts[0]
         self.starts = np.empty(0, dtype=np.int64)
         self.ends = np.empty(0, dtype=np.int64)
@@ -199,6 +200,8 @@ class _Window:
             new = np.flatnonzero(self.starts[lo + 1:] > self.ends[lo:-1])
             new += self.base + lo + 1
             self.spaced = np.concatenate([self.spaced, new])
+            if self._on_block is not None:
+                self._on_block(int(off[-1, 1]))
 
     def drop_before(self, s: int) -> None:
         """Forget the tokens before `s` (a cut or an overlap never looks back past the chunk's first token), once a
@@ -212,10 +215,12 @@ class _Window:
 
 
 def chunk_text(text: str, tokenizer: Any, *, chunk_tokens: int = 200, overlap_tokens: int = 40,
-               max_seq_len: int = 256) -> list[Chunk]:
-    """Chunks of `text` with exact character spans. Whitespace-only text gives []."""
+               max_seq_len: int = 256, on_block: Callable[[int], None] | None = None) -> list[Chunk]:
+    """Chunks of `text` with exact character spans. Whitespace-only text gives []. `on_block(chars)`: called after
+    each block of the text is tokenised, with how many of its characters are (progress within a big text; the
+    chunks are the same with or without it)."""
     size, overlap = effective_sizes(chunk_tokens, overlap_tokens, max_seq_len)
-    w = _Window(tokenizer, text)
+    w = _Window(tokenizer, text, on_block)
     w.reach(0)
     if w.end == 0:
         return []

@@ -35,6 +35,11 @@ class DocInfo:
     n_chunks: int
     stale: str | None = None  # why the file's newer version could not be ingested (the stored one still serves)
     stale_since: float | None = None
+    # set by list_documents only (None: not looked at, left out of to_json): the file is not there (renamed or deleted
+    # since it was ingested; a corpus row: its corpus file); another document's path is this one's in another Unicode
+    # form (a composed "é" and a Mac copy's decomposed "é": they look the same)
+    gone: bool | None = None
+    unicode_twin: bool | None = None
 
     @classmethod
     def from_row(cls, d: dict[str, Any]) -> "DocInfo":
@@ -45,7 +50,7 @@ class DocInfo:
                    stale_since=stale.get("since") if stale else None)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if v is not None or k not in ("gone", "unicode_twin")}
 
 
 @dataclass
@@ -78,8 +83,34 @@ def list_documents(settings: Settings, *, under: str | Path | None = None, stale
         rows = store.documents(prefix)
         if prefix is not None and not rows and not prefix.isascii():
             rows = _composed_documents(store, [], {prefix})
-    docs = [DocInfo.from_row(r) for r in rows]
-    return [d for d in docs if d.stale] if stale_only else docs
+        docs = [DocInfo.from_row(r) for r in rows]
+        if stale_only:
+            docs = [d for d in docs if d.stale]
+        twins = _unicode_twins(store, docs)
+    for d in docs:
+        d.gone = not _file_there(d.path)  # one lstat (two for a corpus row): thousands of rows stay fast
+        d.unicode_twin = d.id in twins
+    return docs
+
+
+def _file_there(path: str) -> bool:
+    """The file of a stored path is there: the path, or for a corpus row (`file#id`) its corpus file. prune.py's
+    rule (its _on_disk), not imported: prune.py brings walk.py and every loader, a tenth of a second per `docs list`."""
+    parts = path.split("#")
+    return any(os.path.lexists("#".join(parts[:n])) for n in range(len(parts), 0, -1))
+
+
+def _unicode_twins(store: Any, docs: list[DocInfo]) -> set[int]:
+    """The ids among `docs` whose path is another stored document's in another Unicode form (the same in NFC).
+    Only a path that is not ASCII can have one: all-ASCII lists read nothing more."""
+    wanted = {_nfc(d.path) for d in docs if not d.path.isascii()}
+    if not wanted:
+        return set()
+    forms: dict[str, set[int]] = {}
+    for doc_id, path in store.documents_under(""):  # the twin may be outside --under or --stale
+        if not path.isascii() and (key := _nfc(path)) in wanted:
+            forms.setdefault(key, set()).add(int(doc_id))
+    return {i for ids in forms.values() if len(ids) > 1 for i in ids}
 
 
 def count_documents(settings: Settings) -> int:

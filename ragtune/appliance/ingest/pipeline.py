@@ -20,6 +20,7 @@ Storage rules (SQLite is the truth, Tantivy is derived):
 
 from __future__ import annotations
 
+import os
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from .stale import mark_stale
 from .summary import IngestSummary
 from .loaders import LOADERS, Document, LoadError, iter_beir_documents, read_bytes
 from .run import _Run, _Stopped
-from .walk import Walk, WalkItem, os_reason, walk
+from .walk import OUTSIDE_LINK, Walk, WalkItem, os_reason, walk
 from .writer import acquire_writer, close_quietly, refresh_vector_index
 
 Progress = Callable[[int, int, str], None]
@@ -44,7 +45,8 @@ Progress = Callable[[int, int, str], None]
 def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, progress: Progress | None = None,
                  store: Any = None, embedder: Any = None, lexical: Any = None,
                  on_progress: OnProgress | None = None, retry_failed: bool = False,
-                 should_stop: Callable[[], bool] | None = None) -> IngestSummary:
+                 should_stop: Callable[[], bool] | None = None,
+                 follow_outside_links: bool = False) -> IngestSummary:
     """Ingest files and folders into the home of `settings`. Per-file problems are reported in
     `summary.failed` as (path, one-line reason), files that failed before and did not change since in
     `summary.still_unreadable` (not read again unless `retry_failed`); typed errors are raised only for whole-run
@@ -52,10 +54,15 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
     Ctrl-C) ends the run like a finished one, between documents or between the embedding slabs of a big one (that
     document is then dropped whole: what is stored for it stays as it was): the documents done are stored and
     indexed, nothing is pruned, and `summary.stopped` / `files_left` say so (the dropped document's file among those
-    left); the next ingest of the same paths goes on where it stopped (the files done are unchanged)."""
+    left); the next ingest of the same paths goes on where it stopped (the files done are unchanged).
+    `follow_outside_links`: follow symlinks in the given folders whose target is outside them (walk.py). Not followed
+    (the default), such a link is a failure, but not one of a file that is there and unreadable: a document stored
+    through it earlier is not kept as stale, it is gone (pruned with `prune`, else listed in `summary.gone`)."""
     t0 = time.perf_counter()
     summary = IngestSummary(paths=len(paths))
-    w = walk([Path(p) for p in paths], settings.ingest.extensions, skip=settings.home.root)
+    w = walk([Path(p) for p in paths], settings.ingest.extensions, skip=settings.home.root,
+             follow_outside_links=follow_outside_links)
+    outside = {p for p, r in w.failed if r.startswith(OUTSIDE_LINK)}  # links not followed: what is behind is gone
     summary.failed.extend(w.failed)
     summary.skipped = [str(p) for p in w.skipped]
     summary.ignored, summary.ignored_exts = w.ignored, dict(w.ignored_exts)
@@ -112,14 +119,17 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
 
             stack.push(failed)  # exits before the writer's, which reads it
             run.tracker = Tracker(on_progress, len(w.items), sum(_size(i.path) for i in w.items))
-            run.seen.update(p for p, _ in w.failed)  # exists but unreadable: not stale
+            run.seen.update(p for p, _ in w.failed if p not in outside)  # exists but unreadable: not stale
             _process(run, w, settings, progress, summary)
             run.flush()
             run.tracker.emit("", "done")
             run.failures.save(store, run.seen)
-            summary.stale = mark_stale(store, summary.failed + [(p, r) for p, r, _ in summary.still_unreadable])
+            summary.stale = mark_stale(store, [(p, r) for p, r in summary.failed if p not in outside]
+                                       + [(p, r) for p, r, _ in summary.still_unreadable])
             if prune and not summary.stopped:  # files not reached are not gone
                 run.delete_documents(stale_documents(store, w, run.seen, run.seen_prefixes))
+            elif not summary.stopped:  # the CLI adds the documents whose files are gone from disk
+                summary.gone = _behind_links(store, outside)
             run.finish_version()
             if stale:
                 lw.delete_all()
@@ -241,6 +251,18 @@ def _add(run: _Run, doc: Document, doc_id: int | None, weight: float) -> None:
     except LoadError as exc:
         run.fail(doc.path, exc.reason, doc.sha256, doc.kind)
         run.tracker.skip(weight)
+
+
+def _behind_links(store: Any, links: set[str]) -> list[str]:
+    """Stored documents read through the symlinks `links` (when they were followed): the link itself (a file, or a
+    corpus file's rows) or anything under it (a folder)."""
+    out: set[str] = set()
+    for link in links:
+        if store.document_by_path(link) is not None:
+            out.add(link)
+        for prefix in (link + "#", link.rstrip(os.sep) + os.sep):
+            out.update(path for _, path in store.documents_under(prefix))
+    return sorted(out)
 
 
 def _size(path: Path) -> int:

@@ -44,8 +44,8 @@ class IngestSummary:
     # (folder, stored documents kept) of walked folders --prune left alone: they hold no document file now (an
     # unmounted or emptied share would otherwise take the whole corpus with it; prune.py)
     prune_refused: list[tuple[str, int]] = field(default_factory=list)
-    # stored documents under the given folders whose files are gone, kept (and answering) without --prune; set by
-    # the CLI (prune.gone_documents)
+    # stored documents under the given folders whose files are gone, kept (and answering) without --prune: those read
+    # through a symlink no longer followed (ingest_paths), and those gone from disk (the CLI: prune.gone_documents)
     gone: list[str] = field(default_factory=list)
 
     @property
@@ -78,12 +78,21 @@ class IngestSummary:
 
     def ignored_line(self, most: int = 4) -> str | None:
         """"ignored N file(s) with other extensions (.csv ×2, .tsv ×1, …)": which, at most `most` of them named;
-        None when nothing was ignored."""
+        None when nothing was ignored. A Mac's junk has no extension of its own: it is said apart ("ignored 7 macOS
+        metadata file(s) (._*, .DS_Store)", or "… (.csv ×2) and 7 macOS metadata file(s)" after the others)."""
         if not self.ignored:
             return None
-        shown = [f"{_ext_label(e)} ×{n}" for e, n in self.ignored_by_ext().items()]
+        from .walk import MAC_JUNK
+
+        by_ext = self.ignored_by_ext()
+        junk = by_ext.pop(MAC_JUNK, 0)
+        mac = f"{junk} macOS metadata file(s)"
+        if junk and junk == self.ignored:
+            return f"ignored {mac} (._*, .DS_Store)"
+        shown = [f"{_ext_label(e)} ×{n}" for e, n in by_ext.items()]
         which = ", ".join(shown[:most]) + (", …" if len(shown) > most else "")
-        return f"ignored {self.ignored} file(s) with other extensions" + (f" ({which})" if which else "")
+        return (f"ignored {self.ignored - junk} file(s) with other extensions" + (f" ({which})" if which else "")
+                + (f" and {mac}" if junk else ""))
 
     def note_not_unicode(self, path: str, rows: int) -> None:
         """Note a corpus file of which `rows` rows stored now held text that is not valid Unicode (a lone surrogate:
