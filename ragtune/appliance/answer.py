@@ -416,13 +416,24 @@ class AnswerEngine:
         ans.timings.total_ms = (time.perf_counter() - t0) * 1000
         try:
             ans.log_id = log_answer(self.store, ans, query=q, normalized_query=src.normalized, hits=src.hits,
-                                    keep_days=self.settings.retention.query_log_days, scope=src.scope)
+                                    keep_days=self.settings.retention.query_log_days, scope=src.scope,
+                                    settings=self.logged_settings(ans.mode))
         except RagtuneError:
             raise
         except Exception as exc:  # apsw errors: the answer itself is fine, say what failed
             raise StoreError(f"cannot write the query log: {exc}") from None
         ans.timings.total_ms = (time.perf_counter() - t0) * 1000
         return ans
+
+    def logged_settings(self, mode: str) -> dict[str, Any]:
+        """The settings that change answers, for the query log (querylog.provenance; docs/store.md): the answer cache's
+        decoding values as served, those the cache key leaves to the prompt and evidence score, the mode, [retrieve]."""
+        dec = self._decoding()
+        if "refusal_model" in dec:  # a fitted model's weights: named, not copied into every row
+            dec["refusal_model"] = hashlib.sha256(json.dumps(dec["refusal_model"], sort_keys=True).encode()).hexdigest()
+        dec.update(n_ctx=self._n_ctx(self._generator), evidence_check=self.cfg.evidence_check,
+                   evidence_cut=self.evidence_cut)
+        return {"mode": mode, "decoding": dec, "retrieve": self.settings.retrieve.answer_values()}
 
     # -- answer cache -------------------------------------------------------------------------------------
     def _decoding(self) -> dict[str, Any]:

@@ -141,6 +141,10 @@ class RetrieveConfig:
         _check(isinstance(self.cache_ttl_s, (int, float)) and self.cache_ttl_s >= 0, "retrieve", "cache_ttl_s", "must be >= 0")
         _check(isinstance(self.cache, bool), "retrieve", "cache", "must be true or false")
 
+    def answer_values(self) -> dict[str, Any]:
+        """All but the cache switches: the values that change answers (an eval run's key, a query-log row's record)."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k not in ("cache", "cache_ttl_s")}
+
 
 ANSWER_MODES = ("extractive", "free")
 

@@ -87,7 +87,8 @@ class Answer:
     arm: str | None = None  # rollout arm that served it ("control" | "candidate"), None outside a rollout
 
     def to_json(self) -> dict[str, Any]:
-        """The `ask --json` object (contract in issue #3)."""
+        """The `ask --json` object (contract in issue #3). `log_id`: its query-log entry (`ragtune log show ID`), null
+        when it was not logged; /v1/ask and a chat completion's `ragtune` object carry the same id."""
         return {
             "status": self.status,
             "answer": self.answer,
@@ -110,4 +111,5 @@ class Answer:
             "p_refused": self.p_refused,
             "answer_min_logprob": self.answer_min_logprob,
             "evidence_score": self.evidence_score,
+            "log_id": self.log_id,
         }

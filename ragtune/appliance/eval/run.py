@@ -51,7 +51,7 @@ def answer_settings(settings: Settings) -> dict[str, Any]:
     return {
         "generate": {k: v for k, v in dataclasses.asdict(settings.generate).items() if k not in _NOT_ANSWERS
                      and keyed(k, v)},
-        "retrieve": {k: v for k, v in dataclasses.asdict(settings.retrieve).items() if k not in ("cache", "cache_ttl_s")},
+        "retrieve": settings.retrieve.answer_values(),
         "ingest": {"chunk_tokens": settings.ingest.chunk_tokens, "overlap_tokens": settings.ingest.overlap_tokens},
         "embed": {"model": settings.embed.model},
         "rerank_files": _rerank_files(settings),
@@ -396,6 +396,9 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
         m["label"] = ARM_LABELS[arm.name]
         # Show the adapter's identity (sha256), not the file path the engine was handed.
         m["adapter"] = "none" if arm.adapter == "none" else (adapter or arm.adapter)
+        # what answered, as the engine reported it per answer (an arm that never answered: [])
+        for key, col in (("model_ids", "model"), ("adapter_ids", "adapter")):
+            m[key] = sorted({str(r[col]) for _, r in pairs if r.get("status") != "error" and r.get(col)})
         m["complete"] = len(pairs) == len(items)
         # 95 % intervals: how far the rate of this many questions can be from the rate of the population
         m["task_success_ci95"] = paired.wilson(m["n_correct_answers"] + m["n_correct_refusals"], m["n_labeled"])
@@ -480,6 +483,7 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
         "adapter": adapter or "none",
         "seed": settings.generate.seed,
         "answer_mode": settings.generate.answer_mode,
+        "settings": answer_settings(settings),  # the values that change answers, as the run id keys them
         **served,  # how arms B and C were served (merged.py)
         # the values calibrated per adapter, as set, and what they were for the adapter's arms (B, C): "auto" resolved
         **{key: getattr(settings.generate, key) for key in shown},

@@ -71,10 +71,21 @@ def _cached_as(data: Any, raw: Any) -> tuple[str, str] | None:
 
 
 def _blank_timings(obj: Any) -> dict[str, Any]:
-    """Timings without the scope (`ask --in`'s folders) or any other text: the numbers and the answer mode."""
+    """Timings without the scope (`ask --in`'s folders) or any other text: the numbers, the answer mode and the
+    `provenance` (querylog.provenance: the version, code digest and settings that answered, no user's words; an
+    auditor still needs them to tell which code and settings gave the forgotten answer's numbers)."""
     d = obj if isinstance(obj, dict) else {}
-    return {k: v for k, v in d.items() if k != "scope" and (
+    out = {k: v for k, v in d.items() if k != "scope" and (
         v is None or isinstance(v, (int, float)) or (k == "answer_mode" and v in ("extractive", "free")))}
+    if isinstance(d.get("provenance"), dict):
+        out["provenance"] = _settings_only(d["provenance"], 2)
+    return out
+
+
+def _settings_only(obj: dict[str, Any], depth: int) -> dict[str, Any]:
+    """`obj`'s scalar values and, `depth` levels down, its objects of them: the shape log_answer writes (no list)."""
+    return {k: _settings_only(v, depth - 1) if isinstance(v, dict) else v for k, v in obj.items()
+            if v is None or isinstance(v, (str, int, float)) or (isinstance(v, dict) and depth > 0)}
 
 
 class LogTables:
