@@ -13,8 +13,11 @@ Rules, checked token by token on the raw JSON bytes of each token piece (escapes
   not followed by one, or a closing . ! ? ) ] " ' %: "1889." closes, "188", "Paris," and "Paris " do not);
 - once closed, the citations may only name sources that hold the span there (a citation id is checked byte by
   byte against those ids), so an extractive answer always cites a source containing it.
-Letters are ASCII letters/digits/underscore and every non-ASCII byte (so a span cannot end inside a UTF-8
-character; text without spaces between words, such as Chinese, can only end at punctuation).
+Letters are ASCII letters/digits/underscore and every non-ASCII character that is not punctuation or a space
+(Unicode categories P*, Z*: 。，、！？」 U+00A0 U+3000 — … »), judged on the decoded character, so a span never ends
+inside a UTF-8 character. Non-ASCII closers (。！？…」』）》» ” ’, `_CLOSERS`) end a span as . ) " do, openers
+(「『（《« “ ‘) may start one; text without spaces between words, such as Chinese, starts and ends at punctuation.
+For ASCII text the rules are the byte rules they always were (tests/appliance/test_r44_span_unicode.py proves it).
 
 Cost: per token one positions-set step (a few offsets) on the fast path; when the model's preferred tokens are
 all rejected, `candidates()` enumerates the allowed tokens by a depth-first walk over the byte-sorted vocabulary
@@ -26,6 +29,8 @@ from __future__ import annotations
 
 import bisect
 import json
+import unicodedata
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 from .decoding import ANSWER_STRING, JsonTail
@@ -38,6 +43,22 @@ _WORD = bytes(1 if (chr(b).isalnum() and b < 0x80) or b == 0x5F or b >= 0x80 els
 _SEP = b"\x00"
 _START_PUNCT = frozenset(b"\"'([$#+-.<@\xa3")  # besides letters/digits, a span may start with these
 _END_PUNCT = frozenset(b".!?)]\"'%")  # ... and end with these
+_END_TABLE = bytes(1 if b in _END_PUNCT else 0 for b in range(256))
+# Non-ASCII punctuation that ends a span like . ! ? ) ] " ' % (besides closing brackets and quotes, Pe and Pf), and
+# that starts one like ( [ " ' (opening brackets and quotes, Ps and Pi): "巴黎。", "«Paris»", "「東京」"
+_CLOSERS = frozenset("。｡．！？…‼⁇⁈⁉％‰")
+_OPENERS = frozenset("¿¡")
+
+
+@lru_cache(maxsize=4096)
+def _char_class(ch: str) -> tuple[bool, bool, bool]:
+    """(word, ends a span, starts a span) of a non-ASCII character: punctuation and spaces are not word characters
+    (a span may end right before them, as before an ASCII comma or space); every other one is (letters, marks,
+    symbols such as € or °: "25°C" stays one word, as it always was)."""
+    cat = unicodedata.category(ch)
+    if cat[0] not in "PZ":
+        return True, False, False
+    return False, cat in ("Pe", "Pf") or ch in _CLOSERS, cat in ("Ps", "Pi") or ch in _OPENERS
 
 
 def is_word_byte(b: int) -> bool:
@@ -99,16 +120,39 @@ class SpanConstraint:
                 off += len(data) + 1
         self.buf = _SEP + _SEP.join(parts) + _SEP  # a NUL before, between and after the segments
         buf = self.buf
+        # Per byte, the class of the character it belongs to: a word character, one that ends a span. For ASCII
+        # text these are the byte tables; non-ASCII punctuation and spaces are marked from the decoded text.
+        self.word = bytearray(buf.translate(_WORD))
+        self.ends = bytearray(buf.translate(_END_TABLE))
+        opens: set[int] = set()
+        for at, data in zip(self.seg_start, parts):
+            if not data.isascii():
+                self._mark(at, data.decode("utf-8"), opens)
+        word = self.word
         self.starts: dict[int, list[int]] = {}  # first byte -> span start offsets
         for i in range(1, len(buf) - 1):
             b = buf[i]
-            if (0x80 <= b < 0xC0) or (_WORD[b] and _WORD[buf[i - 1]]) or not (_WORD[b] or b in _START_PUNCT):
+            if (0x80 <= b < 0xC0) or (word[i] and word[i - 1]) or not (word[i] or b in _START_PUNCT or i in opens):
                 continue
             self.starts.setdefault(b, []).append(i)
         self.ids = list(dict.fromkeys(self.seg_id))
         self._id_bytes = {cid: json.dumps(cid, ensure_ascii=False)[1:-1].encode("utf-8") for cid in self.ids}
         self.st = _St(JsonTail())
         self.broken = False  # a token outside the constraint was accepted (relaxed): stop constraining
+
+    def _mark(self, off: int, text: str, opens: set[int]) -> None:
+        """Mark the non-ASCII punctuation and spaces of a segment (`text`, at byte `off` of the buffer)."""
+        for ch in text:
+            n = len(ch.encode("utf-8"))
+            if n > 1:
+                word, ends, starts = _char_class(ch)
+                if not word:
+                    self.word[off:off + n] = bytes(n)
+                    if ends:
+                        self.ends[off:off + n] = b"\x01" * n
+                    if starts:
+                        opens.add(off)
+            off += n
 
     # -- the positions set ---------------------------------------------------------------------------------
     def _extend(self, pos: list[int] | None, lit: int) -> list[int]:
@@ -122,9 +166,10 @@ class SpanConstraint:
     def _closable(self, pos: list[int] | None) -> list[int]:
         if not pos:
             return []
-        buf = self.buf
-        return [e for e in pos if (_WORD[buf[e - 1]] or buf[e - 1] in _END_PUNCT)
-                and not (_WORD[buf[e - 1]] and _WORD[buf[e]])]
+        buf, word, ends = self.buf, self.word, self.ends
+        # a word end (a word character not followed by one) or after a closer; never inside a UTF-8 character
+        return [e for e in pos if (word[e - 1] or ends[e - 1]) and not (word[e - 1] and word[e])
+                and not 0x80 <= buf[e] < 0xC0]
 
     def ids_at(self, ends: Iterable[int]) -> list[str]:
         """Context ids of the segments the given end offsets fall in, in context order."""
@@ -273,10 +318,11 @@ class SpanConstraint:
         return raw
 
     def memory_bytes(self) -> int:
-        """Rough size of the per-request index (buffer + start offsets), for the benchmark."""
+        """Rough size of the per-request index (buffer, its class bytes, start offsets), for the benchmark."""
         import sys
 
-        n = sys.getsizeof(self.buf) + sum(sys.getsizeof(v) + 28 * len(v) for v in self.starts.values())
+        n = sum(sys.getsizeof(b) for b in (self.buf, self.word, self.ends))
+        n += sum(sys.getsizeof(v) + 28 * len(v) for v in self.starts.values())
         return n + sum(28 * len(p) for p in [self.st.pos or []])
 
 
