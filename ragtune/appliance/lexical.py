@@ -52,7 +52,7 @@ def _locked(path: Path, wait_s: float) -> Iterator[None]:
         with exclusive(path / WRITER_LOCK, wait_s=wait_s):
             yield
     except LockBusy:
-        raise IndexBusy(f"{path}: the lexical index is being written by another process") from None
+        raise IndexBusy.writing(path) from None
 
 
 def _remove_litter(path: Path) -> None:
@@ -305,8 +305,8 @@ class LexicalIndex:
         try:
             w = self._index.writer(heap_size=WRITER_HEAP, num_threads=1)
         except ValueError as exc:
-            if "LockBusy" in str(exc):
-                raise IndexBusy(f"{self.path}: the lexical index is being written by another process") from None
+            if "LockBusy" in str(exc):  # Tantivy's own lock, held by another process's writer
+                raise IndexBusy.writing(self.path) from None
             raise StoreError(f"{self.path}: cannot open the lexical index for writing: {exc}") from None
         lw = LexicalWriter(self, w)
         try:
@@ -360,7 +360,10 @@ class LexicalIndex:
 
 
 class IndexBusy(BusyError):  # exit 75: run it again later (errors.BusyError)
-    pass
+    @classmethod
+    def writing(cls, path: Path | str) -> "IndexBusy":
+        """Another process holds the writer of the index in `path` (our lock or Tantivy's: the same words)."""
+        return cls(f"{path}: the lexical index is being written by another process")
 
 
 class LexicalWriter:

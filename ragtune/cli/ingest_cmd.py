@@ -11,12 +11,16 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..appliance.ingest.progress import IngestProgress, fmt_eta
 from ..appliance.text import clipped, escaped, padded
 from .common import cli, is_tty, pass_app, print_json
+
+if TYPE_CHECKING:  # the pipeline (numpy, the loaders) is imported only when ingest runs
+    from ..appliance.ingest.summary import IngestSummary
 
 
 def _mb(n: float) -> str:
@@ -129,6 +133,41 @@ def _paths(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
     return tuple(Path(v) for v in values)
 
 
+def _print_summary(s: IngestSummary, extensions: list[str], prune: bool, stopped_by: str) -> None:
+    """The summary of `ingest` without --json: a line for each thing that happened."""
+    if s.interrupted:
+        click.echo("note: an earlier ingest into this home did not finish (stopped, killed or crashed); the "
+                   "documents it stored are kept and the keyword index was rebuilt. Files it had not reached "
+                   "are added when their folders are ingested again.")
+    click.echo(f"added {s.added}, updated {s.updated}, unchanged {s.unchanged}, deleted {s.deleted}, "
+               f"failed {len(s.failed)}; {s.chunks_added} chunks added; index version {s.index_version}; "
+               f"{s.seconds:.1f}s")
+    if (reuse := s.reuse_line()) is not None:
+        click.echo(reuse)
+    for path in s.skipped:
+        click.echo(f"skipped {escaped(path)}: the ragtune home (its reports and models are not documents)")
+    if (ignored := s.ignored_line()) is not None:  # which extensions, counted
+        click.echo(escaped(ignored))
+    elif not (s.added or s.updated or s.unchanged or s.deleted or s.failed or s.still_unreadable or s.stopped):
+        # (a stop before the first document was stored: its files are there, the stop line says so)
+        click.echo(f"nothing to ingest there: no {' '.join(extensions)} files")
+    for path, note in s.notes:
+        click.echo(f"note: {escaped(path)}: {note}")
+    for path, reason in s.failed:  # a reason that names its file and line already (a corpus.jsonl) as it is
+        where = "" if str(reason).startswith(f"{path}:") else f"{escaped(path)}: "
+        click.echo(f"failed: {where}{escaped(reason)}")
+    if (still := s.still_unreadable_line(_name)) is not None:
+        click.echo(still)
+    if s.stale:
+        click.echo(f"kept the stored (older) version of {len(s.stale)} document(s) that failed to re-ingest; "
+                   "they are marked stale in `ragtune docs list`")
+    for line in s.prune_lines(_name, escaped):
+        click.echo(line)
+    if s.stopped:
+        click.echo(f"stopped ({stopped_by}): {s.files_left} file(s) left; run the same command again to go on"
+                   + (" (nothing was pruned)" if prune else ""))
+
+
 @cli.command("ingest")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(), callback=_paths)
 @click.option("--prune", is_flag=True, help="Delete stored documents under the given folders that no longer exist.")
@@ -167,38 +206,7 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, retry_failed: bool, follow
     if as_json:
         print_json(summary.to_json())
     else:
-        s = summary
-        if s.interrupted:
-            click.echo("note: an earlier ingest into this home did not finish (stopped, killed or crashed); the "
-                       "documents it stored are kept and the keyword index was rebuilt. Files it had not reached "
-                       "are added when their folders are ingested again.")
-        click.echo(f"added {s.added}, updated {s.updated}, unchanged {s.unchanged}, deleted {s.deleted}, "
-                   f"failed {len(s.failed)}; {s.chunks_added} chunks added; index version {s.index_version}; "
-                   f"{s.seconds:.1f}s")
-        if (reuse := s.reuse_line()) is not None:
-            click.echo(reuse)
-        for path in s.skipped:
-            click.echo(f"skipped {escaped(path)}: the ragtune home (its reports and models are not documents)")
-        if (ignored := s.ignored_line()) is not None:  # which extensions, counted
-            click.echo(escaped(ignored))
-        elif not (s.added or s.updated or s.unchanged or s.deleted or s.failed or s.still_unreadable or s.stopped):
-            # (a stop before the first document was stored: its files are there, the stop line says so)
-            click.echo(f"nothing to ingest there: no {' '.join(app.settings.ingest.extensions)} files")
-        for path, note in s.notes:
-            click.echo(f"note: {escaped(path)}: {note}")
-        for path, reason in s.failed:  # a reason that names its file and line already (a corpus.jsonl) as it is
-            where = "" if str(reason).startswith(f"{path}:") else f"{escaped(path)}: "
-            click.echo(f"failed: {where}{escaped(reason)}")
-        if (still := s.still_unreadable_line(_name)) is not None:
-            click.echo(still)
-        if s.stale:
-            click.echo(f"kept the stored (older) version of {len(s.stale)} document(s) that failed to re-ingest; "
-                       "they are marked stale in `ragtune docs list`")
-        for line in s.prune_lines(_name, escaped):
-            click.echo(line)
-        if s.stopped:
-            click.echo(f"stopped ({ctrl_c.by}): {s.files_left} file(s) left; run the same command again to go on"
-                       + (" (nothing was pruned)" if prune else ""))
+        _print_summary(summary, app.settings.ingest.extensions, prune, ctrl_c.by)
     if summary.stopped:
         # exit 130 (143 for SIGTERM: 128 + the signal, what `timeout` and systemd expect), after the summary of what
         # was done: a stop asked for, not an abort (a KeyboardInterrupt here became click's Abort, reported "aborted"
@@ -215,3 +223,4 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, retry_failed: bool, follow
             raise InputError("nothing was ingested: " + ", ".join(escaped(r) for r, _ in summary.prune_refused)
                              + " holds no document file")
         raise InputError(f"nothing was ingested: {n} file(s) failed")
+

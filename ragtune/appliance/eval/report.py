@@ -132,11 +132,11 @@ def _items_file(path: Path) -> bool:
 def code_provenance() -> dict[str, str]:
     """The code that answered, as a report records it: the package version and the digest of the modules that decide
     an answer (answer_code.py, what the answer cache keys): two runs whose answers differ under the same run id
-    (dataset, seed, settings, adapter) show whether the code changed in between."""
-    from ... import __version__
-    from ..answer_code import answer_code_digest
+    (dataset, seed, settings, adapter) show whether the code changed in between. The query log's record of the
+    same (querylog.provenance, without settings), so a logged answer and a report compare."""
+    from ..querylog import provenance
 
-    return {"ragtune": __version__, "answer_code": answer_code_digest()}
+    return provenance()
 
 
 def write_reports(report: dict[str, Any], out: Path) -> dict[str, Path]:

@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 from ..config import Settings
 from ..errors import InputError, UnknownDocument
+from .prune import file_there
 
 
 @dataclass
@@ -88,16 +89,9 @@ def list_documents(settings: Settings, *, under: str | Path | None = None, stale
             docs = [d for d in docs if d.stale]
         twins = _unicode_twins(store, docs)
     for d in docs:
-        d.gone = not _file_there(d.path)  # one lstat (two for a corpus row): thousands of rows stay fast
+        d.gone = not file_there(d.path)
         d.unicode_twin = d.id in twins
     return docs
-
-
-def _file_there(path: str) -> bool:
-    """The file of a stored path is there: the path, or for a corpus row (`file#id`) its corpus file. prune.py's
-    rule (its _on_disk), not imported: prune.py brings walk.py and every loader, a tenth of a second per `docs list`."""
-    parts = path.split("#")
-    return any(os.path.lexists("#".join(parts[:n])) for n in range(len(parts), 0, -1))
 
 
 def _unicode_twins(store: Any, docs: list[DocInfo]) -> set[int]:

@@ -20,7 +20,6 @@ Storage rules (SQLite is the truth, Tantivy is derived):
 
 from __future__ import annotations
 
-import os
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from ..config import Settings
 from ..hashing import sha256_bytes
 from .failures import CORPUS_KIND
 from .progress import IngestProgress, OnProgress, Tracker
-from .prune import stale_documents
+from .prune import behind_links, stale_documents
 from .stale import mark_stale
 from .summary import IngestSummary
 from .loaders import LOADERS, Document, LoadError, iter_beir_documents, read_bytes
@@ -127,9 +126,11 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
             summary.stale = mark_stale(store, [(p, r) for p, r in summary.failed if p not in outside]
                                        + [(p, r) for p, r, _ in summary.still_unreadable])
             if prune and not summary.stopped:  # files not reached are not gone
-                run.delete_documents(stale_documents(store, w, run.seen, run.seen_prefixes))
+                stale_docs = stale_documents(store, w, run.seen, run.seen_prefixes)
+                summary.prune_refused.extend(stale_docs.refused)
+                run.delete_documents(stale_docs.ids)
             elif not summary.stopped:  # the CLI adds the documents whose files are gone from disk
-                summary.gone = _behind_links(store, outside)
+                summary.gone = behind_links(store, outside)
             run.finish_version()
             if stale:
                 lw.delete_all()
@@ -251,18 +252,6 @@ def _add(run: _Run, doc: Document, doc_id: int | None, weight: float) -> None:
     except LoadError as exc:
         run.fail(doc.path, exc.reason, doc.sha256, doc.kind)
         run.tracker.skip(weight)
-
-
-def _behind_links(store: Any, links: set[str]) -> list[str]:
-    """Stored documents read through the symlinks `links` (when they were followed): the link itself (a file, or a
-    corpus file's rows) or anything under it (a folder)."""
-    out: set[str] = set()
-    for link in links:
-        if store.document_by_path(link) is not None:
-            out.add(link)
-        for prefix in (link + "#", link.rstrip(os.sep) + os.sep):
-            out.update(path for _, path in store.documents_under(prefix))
-    return sorted(out)
 
 
 def _size(path: Path) -> int:

@@ -1,24 +1,24 @@
 """Prune (`ingest --prune`): which stored documents a run's walk shows are gone; and, without --prune, which stored
-documents under the given folders are gone from disk (said, not removed)."""
+documents under the given folders are gone from disk or behind a symlink no longer followed (said, not removed)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .walk import Walk
+if TYPE_CHECKING:  # only a type here: walk.py brings every loader, and `docs list` imports file_there from here
+    from .walk import Walk
 
 
-class Stale(list):
-    """The ids of the documents to prune (a list), and `refused`: (folder, stored documents kept) of each walked
-    folder that holds no document file now while documents are stored under it. An emptied or unmounted share
-    (`/srv/share` whose disk is not mounted tonight) looks exactly like one whose files were all deleted; pruning it
-    would remove the whole corpus, so nothing under it is pruned (`ragtune docs remove FOLDER` removes on purpose)."""
+class Stale(NamedTuple):
+    """`ids`: the documents to prune; `refused`: (folder, stored documents kept) of each walked folder that holds no
+    document file now while documents are stored under it. An emptied or unmounted share (`/srv/share` whose disk is
+    not mounted tonight) looks exactly like one whose files were all deleted; pruning it would remove the whole
+    corpus, so nothing under it is pruned (`ragtune docs remove FOLDER` removes on purpose)."""
 
-    def __init__(self, ids: list[int], refused: list[tuple[str, int]]):
-        super().__init__(ids)
-        self.refused = refused
+    ids: list[int]
+    refused: list[tuple[str, int]]
 
 
 def stale_documents(store: Any, w: Walk, seen: set[str], seen_prefixes: list[str]) -> Stale:
@@ -60,12 +60,25 @@ def gone_documents(store: Any, paths: list[Path]) -> list[str]:
         except OSError:
             continue
         out.extend(path for _, path in store.documents_under(str(root).rstrip(os.sep) + os.sep)
-                   if not _on_disk(path))
+                   if not file_there(path))
     return sorted(set(out))
 
 
-def _on_disk(path: str) -> bool:
-    """The file of a stored path is there: the path itself, or for a corpus row (`file#id`) its corpus file."""
+def behind_links(store: Any, links: set[str]) -> list[str]:
+    """Stored documents read through the symlinks `links` (when they were followed), gone now that they are not: the
+    link itself (a file, or a corpus file's rows) or anything under it (a folder)."""
+    out: set[str] = set()
+    for link in links:
+        if store.document_by_path(link) is not None:
+            out.add(link)
+        for prefix in (link + "#", link.rstrip(os.sep) + os.sep):
+            out.update(path for _, path in store.documents_under(prefix))
+    return sorted(out)
+
+
+def file_there(path: str) -> bool:
+    """The file of a stored path is there: the path itself, or for a corpus row (`file#id`) its corpus file. One
+    lstat (two for a corpus row): `docs list` asks it of every row it lists."""
     parts = path.split("#")
     return any(os.path.lexists("#".join(parts[:n])) for n in range(len(parts), 0, -1))
 

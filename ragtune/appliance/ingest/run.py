@@ -279,8 +279,7 @@ class _Run:
             self.changes_after_bump += 1
 
     def delete_documents(self, doc_ids: list[int]) -> None:
-        """Prune `doc_ids` (prune.stale_documents: with the folders it refused to prune, which the summary says)."""
-        self.summary.prune_refused.extend(getattr(doc_ids, "refused", []))
+        """Prune `doc_ids` (prune.stale_documents), each one's path noted in `summary.pruned`."""
         if not doc_ids:
             return
         with self.store.transaction():

@@ -189,19 +189,19 @@ def _not_found(w: Walk, given: Path, typed: str) -> None:
     w.paths_bad += 1
     if given.is_symlink():
         w.fail(given, "broken symlink")
-    elif _WINDOWS_PATH.search(typed):
+    elif (rooted := bool(_WINDOWS_ROOT.match(typed))) or "\\" in typed:  # Linux separates folders with "/"
         # shown as typed: "/home/u/C:\Docs\a.md" would hide what went wrong
         as_posix = typed.replace("\\", "/")
-        hint = f"did you mean '{as_posix}'?" if not _DRIVE.match(typed) and os.path.exists(as_posix) else \
+        hint = f"did you mean '{as_posix}'?" if not rooted and os.path.exists(as_posix) else \
             "give the path of its copy on this machine, with / between folders"
         w.fail(typed, f"not found: a Windows path ({hint})")
     else:
         w.fail(given, "not found")
 
 
-# A drive ("C:\", "c:/"), a UNC share ("\\server\share") or any backslash: Linux paths separate folders with "/"
-_DRIVE = re.compile(r"^(?:[A-Za-z]:(?:[\\/]|$)|\\\\)")
-_WINDOWS_PATH = re.compile(r"^(?:[A-Za-z]:(?:[\\/]|$)|\\\\)|\\")
+# Where a Windows path starts: a drive ("C:\", "c:/", "C:") or a UNC share ("\\server\share"); no copy here is
+# found by such a path with / for \ (a relative one, "Docs\a.md", may be)
+_WINDOWS_ROOT = re.compile(r"^(?:[A-Za-z]:(?:[\\/]|$)|\\\\)")
 
 
 def _other_form(path: Path) -> tuple[Path, os.stat_result] | None:
