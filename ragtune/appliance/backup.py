@@ -213,9 +213,9 @@ def _copy_registry_state(root: Path, tmp: Path, res: BackupResult) -> None:
     try:
         with exclusive(lock, wait_s=LOCK_WAIT_S) if locked else nullcontext():
             _copy_files(root, tmp, REGISTRY_STATE, res)
-    except LockBusy:
-        raise InputError(f"a rollout command has held {lock} for {LOCK_WAIT_S:g} s",
-                         hint="run the backup again when it has finished") from None
+    except LockBusy:  # exit 75: nothing is wrong, run it again later
+        raise LockBusy(lock, LOCK_WAIT_S, f"a rollout command has held {lock} for {LOCK_WAIT_S:g} s",
+                       hint="run the backup again when it has finished") from None
 
 
 def _copy_files(root: Path, tmp: Path, rels: tuple[str, ...], res: BackupResult) -> None:

@@ -80,9 +80,10 @@ class StoreError(RagtuneError):
 
 
 class BusyError(StoreError):
-    """Another process is writing what this one must write (lexical.IndexBusy: another ingest or `docs remove`):
-    nothing is wrong, run it again later. Its own exit code, EX_TEMPFAIL of sysexits.h, so a script can tell "retry"
-    from a damaged database (4) without reading the JSON `type`; still a StoreError to those that catch one."""
+    """Another process is writing what this one must write (lexical.IndexBusy: another ingest or `docs remove`;
+    filelock.LockBusy: a rollout command, which another one or a backup waits on): nothing is wrong, run it again
+    later. Its own exit code, EX_TEMPFAIL of sysexits.h, so a script can tell "retry" from a damaged database (4)
+    without reading the JSON `type`; still a StoreError to those that catch one."""
 
     exit_code = 75
 

@@ -14,16 +14,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from .errors import InputError
+from .errors import BusyError, InputError
 
 POLL_S = 0.05  # how often a bounded wait retries
 
 
-class LockBusy(InputError):
-    """Another holder kept the lock past the wait. Callers say which command holds it in their own words."""
+class LockBusy(BusyError, InputError):
+    """Another holder kept the lock past the wait: exit 75, run it again later (errors.BusyError), as for a busy
+    index. Still an InputError (it was one, exit 2) to those that catch one. Callers say which command holds it in
+    their own words: `message` and `hint`."""
 
-    def __init__(self, path: Path | str, wait_s: float):
-        super().__init__(f"{path}: locked by another process (waited {wait_s:g} s)")
+    def __init__(self, path: Path | str, wait_s: float, message: str | None = None, *, hint: str | None = None):
+        super().__init__(message or f"{path}: locked by another process (waited {wait_s:g} s)", hint=hint)
         self.path = Path(path)
         self.wait_s = wait_s
 

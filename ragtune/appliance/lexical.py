@@ -25,8 +25,8 @@ from .errors import BusyError, InputError, StoreError
 from .filelock import LockBusy, exclusive
 from .jsonl import loads_located
 # how text becomes terms (split out); query_terms, search_form and TOKENIZER are imported from here too
-from .lexical_terms import (MAX_QUERY_TERMS, TOKENIZER, _analyzer, _registered, _schema,  # noqa: F401
-                            _schema_tokenizer, query_terms, search_form)
+from .lexical_terms import (TOKENIZER, analyzer, index_schema, query_terms, schema_tokenizer, search_form,
+                            with_tokenizer)
 
 SCHEMA_VERSION = 2  # 2 (round 43): TOKENIZER and `search_form`; a version 1 index is rebuilt
 SIDECAR = "synced.json"
@@ -121,9 +121,9 @@ class LexicalIndex:
                 meta = self._read_sidecar()
                 if meta is not None and meta.get("schema") != SCHEMA_VERSION:
                     raise ValueError(f"index schema {meta.get('schema')} is not {SCHEMA_VERSION}")
-                if _schema_tokenizer(self.path) != TOKENIZER:
-                    raise ValueError(f"index analyzer {_schema_tokenizer(self.path)} is not {TOKENIZER}")
-                self._index = _registered(tantivy.Index.open(str(self.path)))
+                if schema_tokenizer(self.path) != TOKENIZER:
+                    raise ValueError(f"index analyzer {schema_tokenizer(self.path)} is not {TOKENIZER}")
+                self._index = with_tokenizer(tantivy.Index.open(str(self.path)))
         except (ValueError, OSError, RuntimeError) as exc:
             # Unreadable or foreign index: start empty; ensure_synced() refills it from SQLite.
             self.corrupt = True
@@ -139,7 +139,7 @@ class LexicalIndex:
         with _locked(self.path, LOCK_WAIT_S):
             if not (self.path / "meta.json").exists():
                 _remove_litter(self.path)  # a killed creation's: nothing else can be writing
-                self._index = _registered(tantivy.Index(_schema(), path=str(self.path), reuse=True))
+                self._index = with_tokenizer(tantivy.Index(index_schema(), path=str(self.path), reuse=True))
 
     def _reset_dir(self) -> None:
         """Empty the folder and create the index anew, under the writer lock (never under a live writer of another
@@ -157,7 +157,7 @@ class LexicalIndex:
                         shutil.rmtree(child, ignore_errors=True)
                     else:
                         child.unlink(missing_ok=True)
-                self._index = _registered(tantivy.Index(_schema(), path=str(self.path), reuse=False))
+                self._index = with_tokenizer(tantivy.Index(index_schema(), path=str(self.path), reuse=False))
         except (OSError, ValueError) as exc:
             raise StoreError(f"{self.path}: cannot reset the damaged lexical index: {exc}",
                              hint="delete this folder; it is rebuilt from the database") from None
@@ -250,7 +250,7 @@ class LexicalIndex:
         """Chunks whose text holds the term as the index stores it (stemmed: "running" is counted as "run")."""
         if self._analyzer is None:
             try:
-                self._analyzer = _analyzer()
+                self._analyzer = analyzer()
             except AttributeError:  # a tantivy-py without analyzers: the word as typed (only undercounts)
                 self._analyzer = False
         tokens = self._analyzer.analyze(term) if self._analyzer else [term.lower()]

@@ -25,7 +25,8 @@ _ASCII_UPPER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 TOKENIZER = "en_fold"
 
 
-def _schema():
+def index_schema() -> Any:
+    """The keyword index's fields, both text fields read by TOKENIZER."""
     import tantivy
 
     sb = tantivy.SchemaBuilder()
@@ -36,7 +37,8 @@ def _schema():
     return sb.build()
 
 
-def _analyzer() -> Any:
+def analyzer() -> Any:
+    """TOKENIZER's analyzer; lexical.py runs a query term through it to count the chunks that hold it as stored."""
     import tantivy
 
     return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.remove_long(40))
@@ -44,13 +46,13 @@ def _analyzer() -> Any:
             .filter(tantivy.Filter.stemmer("english")).build())
 
 
-def _registered(index: Any) -> Any:
+def with_tokenizer(index: Any) -> Any:
     """`index` with TOKENIZER registered (Tantivy keeps analyzers per Index object; unknown, every write fails)."""
-    index.register_tokenizer(TOKENIZER, _analyzer())
+    index.register_tokenizer(TOKENIZER, analyzer())
     return index
 
 
-def _schema_tokenizer(path: Path) -> str | None:
+def schema_tokenizer(path: Path) -> str | None:
     """The analyzer the index in `path` records for its text (None: unknown); the sidecar's version may be lost."""
     try:
         meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))

@@ -197,12 +197,6 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, retry_failed: bool, follow
                                    should_stop=ctrl_c.stop.is_set, follow_outside_links=follow_outside_links)
     finally:
         bar.close()
-    if not prune and not summary.stopped and not summary.all_paths_bad:
-        # a nightly `ingest /srv/share` keeps serving renamed and deleted files: say which (--prune removes them)
-        from ..appliance.ingest.prune import gone_under
-
-        # (with the documents behind symlinks no longer followed, which ingest_paths names)
-        summary.gone = sorted(set(summary.gone) | set(gone_under(app.settings, list(paths))))
     if as_json:
         print_json(summary.to_json())
     else:

@@ -194,17 +194,18 @@ class RolloutState:
     @contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the exclusive lock on `rollout.lock` (beside rollout.json): two `rollout start`s at once both passed
-        the "none running" check and the last write won. Another holder gets LOCK_WAIT_S to finish, then an
-        InputError. An flock dies with its process: a killed command leaves no stale lock behind."""
+        the "none running" check and the last write won. Another holder gets LOCK_WAIT_S to finish, then LockBusy
+        (exit 75: run it again later). An flock dies with its process: a killed command leaves no stale lock behind."""
         if not self.path.parent.is_dir():  # no registry: no adapter to start, no rollout to change; create nothing
             yield
             return
         with ExitStack() as held:
             try:
                 held.enter_context(exclusive(self.lock_path, wait_s=LOCK_WAIT_S))
-            except LockBusy:
-                raise InputError(f"another rollout command is running (it holds {self.lock_path})",
-                                 hint="wait for it to finish, then run this command again") from None
+            except LockBusy as exc:
+                said = f"another rollout command is running (it holds {self.lock_path})"
+                raise LockBusy(self.lock_path, exc.wait_s, said,
+                               hint="wait for it to finish, then run this command again") from None
             except OSError as exc:
                 raise ModelError(f"{self.lock_path}: cannot open the rollout lock: {exc.strerror or exc}") from None
             yield

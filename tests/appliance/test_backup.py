@@ -179,6 +179,29 @@ def test_refusals_exit_2_and_write_nothing(settings, fake, tmp_path, capsys, cas
     assert sorted(str(p) for p in tmp_path.rglob("*")) == before  # nothing written, nothing removed
 
 
+def test_a_rollout_command_holding_its_lock_makes_the_backup_exit_75(settings, fake, tmp_path, capsys, monkeypatch):
+    """Busy is "run it again later" (exit 75, as for a busy index; was 2, a bad input): nothing is written."""
+    import fcntl
+
+    import ragtune.appliance.backup as backup_mod
+
+    write_corpus(tmp_path / "docs", 2, 3)
+    ingest_paths(settings, [tmp_path / "docs"], embedder=fake)
+    lock = settings.home.root / "registry" / "rollout.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    monkeypatch.setattr(backup_mod, "LOCK_WAIT_S", 0.1)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT)  # a rollout command, mid-way
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        assert main(["--home", str(settings.home.root), "backup", str(tmp_path / "dest"), "--json"]) == 75
+    finally:
+        os.close(fd)
+    out = capsys.readouterr()
+    err = json.loads(out.out)["error"]
+    assert err["exit_code"] == 75 and err["type"] == "LockBusy" and "a rollout command has held" in err["message"]
+    assert "Traceback" not in out.err and not (tmp_path / "dest").exists()
+
+
 def test_dest_not_utf8_is_refused(settings, tmp_path, capsys):
     dest = os.fsdecode(os.fsencode(str(tmp_path)) + b"/b\xe9")
     assert main(["--home", str(settings.home.root), "backup", dest]) == 2

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from ragtune.appliance.errors import InputError
+from ragtune.appliance.errors import BusyError, InputError
 from ragtune.appliance.filelock import LockBusy, exclusive, held_if_free
 
 
@@ -75,6 +75,9 @@ def test_a_bounded_wait_gives_up_with_lock_busy_and_closes_its_fd(tmp_path):
                 pytest.fail("took a lock that is held")
         assert time.monotonic() - t0 >= 0.2  # it waited before giving up
     assert isinstance(err.value, InputError) and err.value.path == path and err.value.wait_s == 0.2
+    # busy is "run it again later" (exit 75, as for a busy index), not bad input (was 2); still an InputError to
+    # those that catch one
+    assert isinstance(err.value, BusyError) and err.value.exit_code == 75
     if before is not None:
         assert set(os.listdir("/proc/self/fd")) == before  # neither open leaked a descriptor
 

@@ -13,6 +13,7 @@ import pytest
 from ragtune.appliance import lexical as lexical_mod
 from ragtune.appliance.filelock import exclusive
 from ragtune.appliance.lexical import SIDECAR, WRITER_LOCK, IndexBusy, LexicalIndex, query_terms, sweep_litter
+from ragtune.appliance.lexical_terms import index_schema
 from ragtune.appliance.store import Store
 
 
@@ -297,7 +298,7 @@ def test_a_creation_waits_for_the_writer_lock_and_leaves_anothers_temporary(tmp_
         assert theirs.exists() and not (path / "meta.json").exists()
         import tantivy
 
-        tantivy.Index(lexical_mod._schema(), path=str(path), reuse=True)  # their creation, under their lock
+        tantivy.Index(index_schema(), path=str(path), reuse=True)  # their creation, under their lock
         theirs.unlink()  # renamed into place, in their real run
     ix = LexicalIndex(path)
     assert not ix.corrupt and ix.num_docs == 0

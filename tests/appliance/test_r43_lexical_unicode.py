@@ -12,6 +12,7 @@ import pytest
 
 from ragtune.appliance import lexical as lexical_mod
 from ragtune.appliance.lexical import SIDECAR, LexicalIndex, query_terms
+from ragtune.appliance.lexical_terms import analyzer
 from ragtune.appliance.store import Store
 
 from .test_lexical import _add_doc, _chunk_id
@@ -79,7 +80,7 @@ def test_ascii_text_is_analysed_as_en_stem():
     stem = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.remove_long(40)) \
         .filter(tantivy.Filter.lowercase()).filter(tantivy.Filter.stemmer("english")).build()
     ascii_part = text.split(" na")[0]
-    assert lexical_mod._analyzer().analyze(ascii_part) == stem.analyze(ascii_part)
+    assert analyzer().analyze(ascii_part) == stem.analyze(ascii_part)
     assert lexical_mod.search_form(ascii_part) is ascii_part
 
 

@@ -84,6 +84,20 @@ def test_gone_documents_lists_renamed_moved_and_deleted_files(settings, tmp_path
         assert gone_documents(store, [share]) == []
 
 
+def test_ingest_paths_names_gone_files_for_every_caller(settings, tmp_path, fake):
+    """Before: only the CLI (a second open of the store) listed files gone from disk; the TUI and library callers of
+    ingest_paths saw only those behind a symlink no longer followed."""
+    share = _share(tmp_path)
+    ingest_paths(settings, [share], embedder=fake)
+    (share / "policies" / "leave.md").rename(share / "policies" / "annual-leave.md")
+    s = ingest_paths(settings, [share], embedder=fake)
+    assert s.gone == [str(share.resolve() / "policies" / "leave.md")] and s.deleted == 0
+    with Store(settings.home.db_path) as store:  # a caller's own store too (the TUI passes one)
+        assert ingest_paths(settings, [share], embedder=fake, store=store).gone == s.gone
+    s = ingest_paths(settings, [tmp_path / "no-such-folder"], embedder=fake)  # every path bad: nothing said gone
+    assert s.all_paths_bad and s.gone == []
+
+
 def test_cli_says_what_a_nightly_run_kept_pruned_and_refused(home, tmp_path, cli_fake, capsys):
     from ragtune.cli import main
 

@@ -382,9 +382,13 @@ def test_a_rollout_command_while_another_holds_the_lock_says_so_and_changes_noth
                 act()
             assert time.monotonic() - t0 >= 0.2  # it waited before giving up
         capsys.readouterr()
-        assert main(["rollout", "start", "alpha", "--share", "5"]) == 2
+        assert main(["rollout", "start", "alpha", "--share", "5"]) == 75  # busy: run it again later (was 2)
         err = capsys.readouterr().err
         assert "another rollout command is running" in err and "Traceback" not in err, err
+        assert main(["rollout", "start", "alpha", "--share", "5", "--json"]) == 75
+        assert json.loads(capsys.readouterr().out)["error"] == {
+            "message": f"another rollout command is running (it holds {st.lock_path})",
+            "hint": "wait for it to finish, then run this command again", "type": "LockBusy", "exit_code": 75}
         assert not st.path.exists()
     finally:
         os.close(fd)

@@ -30,7 +30,7 @@ from ..config import Settings
 from ..hashing import sha256_bytes
 from .failures import CORPUS_KIND
 from .progress import IngestProgress, OnProgress, Tracker
-from .prune import behind_links, stale_documents
+from .prune import behind_links, gone_documents, stale_documents
 from .stale import mark_stale
 from .summary import IngestSummary
 from .loaders import LOADERS, Document, LoadError, iter_beir_documents, read_bytes
@@ -56,7 +56,8 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
     left); the next ingest of the same paths goes on where it stopped (the files done are unchanged).
     `follow_outside_links`: follow symlinks in the given folders whose target is outside them (walk.py). Not followed
     (the default), such a link is a failure, but not one of a file that is there and unreadable: a document stored
-    through it earlier is not kept as stale, it is gone (pruned with `prune`, else listed in `summary.gone`)."""
+    through it earlier is not kept as stale, it is gone (pruned with `prune`, else listed in `summary.gone`, with the
+    documents under the given folders whose files are gone from disk: renamed, moved, deleted)."""
     t0 = time.perf_counter()
     summary = IngestSummary(paths=len(paths))
     w = walk([Path(p) for p in paths], settings.ingest.extensions, skip=settings.home.root,
@@ -129,8 +130,11 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
                 stale_docs = stale_documents(store, w, run.seen, run.seen_prefixes)
                 summary.prune_refused.extend(stale_docs.refused)
                 run.delete_documents(stale_docs.ids)
-            elif not summary.stopped:  # the CLI adds the documents whose files are gone from disk
-                summary.gone = behind_links(store, outside)
+            elif not summary.stopped:  # kept though gone: behind a link no longer followed, or off the disk
+                gone = set(behind_links(store, outside))
+                if not summary.all_paths_bad:
+                    gone.update(gone_documents(store, list(paths)))
+                summary.gone = sorted(gone)
             run.finish_version()
             if stale:
                 lw.delete_all()

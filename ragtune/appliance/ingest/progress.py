@@ -1,9 +1,9 @@
 """Ingest progress measured in bytes, with an ETA: one big file moves the bar while it is embedded (in slabs of
 chunks), instead of sitting at "3/4 files" for minutes. Files that turn out unchanged, or fail, leave the total,
 so the rate and the ETA describe the work that is really being done. Before its first slab, a big file is chunked
-and tokenised (45 s for a 20 MB HTML page): a heartbeat (`Tracker.beat`, stage "chunking") says how far that is
-within the file, without moving the bytes, which stand for the embedding (most of the work with the real model):
-the line moves while the ETA keeps to the rate of the work done."""
+and tokenised (tens of seconds for a 20 MB HTML page): a heartbeat (`Tracker.beat`, stage "chunking") says how far
+that is within the file, without moving the bytes, which stand for the embedding (most of the work with the real
+model): the line moves while the ETA keeps to the rate of the work done."""
 
 from __future__ import annotations
 

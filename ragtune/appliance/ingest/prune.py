@@ -82,16 +82,3 @@ def file_there(path: str) -> bool:
     parts = path.split("#")
     return any(os.path.lexists("#".join(parts[:n])) for n in range(len(parts), 0, -1))
 
-
-def gone_under(settings: Any, paths: list[Path]) -> list[str]:
-    """`gone_documents` in the home of `settings` ([] before its first ingest)."""
-    if not settings.home.db_path.is_file():
-        return []
-    from ..store import Store
-    from .writer import close_quietly
-
-    store = Store(settings.home.db_path)
-    try:
-        return gone_documents(store, paths)
-    finally:
-        close_quietly([store])

@@ -124,8 +124,8 @@ class _Run:
     def add(self, doc: Document, existing_id: int | None, weight: float = 0.0) -> None:
         e = self.embedder
         cfg = self.settings.ingest
-        # a heartbeat while a big file is chunked (half) and its chunks tokenised (half): ~45 s for a 20 MB page,
-        # which said nothing before its first slab was embedded
+        # a heartbeat while a big file is chunked (half) and its chunks tokenised (half): tens of seconds for a 20 MB
+        # page, which said nothing before its first slab was embedded
         n_chars = max(1, len(doc.text))
         chunks = chunk_text(doc.text, e.tokenizer, chunk_tokens=cfg.chunk_tokens, overlap_tokens=cfg.overlap_tokens,
                             max_seq_len=e.max_seq_len,

@@ -45,7 +45,7 @@ class IngestSummary:
     # unmounted or emptied share would otherwise take the whole corpus with it; prune.py)
     prune_refused: list[tuple[str, int]] = field(default_factory=list)
     # stored documents under the given folders whose files are gone, kept (and answering) without --prune: those read
-    # through a symlink no longer followed (ingest_paths), and those gone from disk (the CLI: prune.gone_documents)
+    # through a symlink no longer followed (prune.behind_links), and those gone from disk (prune.gone_documents)
     gone: list[str] = field(default_factory=list)
 
     @property
