@@ -131,14 +131,14 @@ class _ModelRoute(Route):
         return match, child
 
 
-def _served_error(exc: Exception) -> HTTPError:
+def _served_error(exc: Exception, retry_after_s: int) -> HTTPError:
     """errors.py's answer, but for an adapter the server routed an unpinned request to that cannot serve on its
     model: the server's 500 model_error (the client chose nothing), saying so, without the server's paths."""
     if isinstance(exc, RoutedAdapterError):
         return HTTPError(500, f"this server routes requests that name no adapter to one it cannot serve ({exc.why}); "
                          "not the request's fault: an operator must fix it (the server log says how)",
                          type_="server_error", code="model_error")
-    return _error_for(exc)
+    return _error_for(exc, retry_after_s)  # a busy store: the server's own Retry-After
 
 
 # -- the app ----------------------------------------------------------------------------------------------
@@ -175,7 +175,7 @@ def create_app(state: ServeState) -> Starlette:
                 err = _shutting_down(state.retry_after_s)
                 code, resp = err.code, err.response()
             except Exception as exc:  # typed errors -> JSON; anything else -> 500 without details
-                err = _served_error(exc)
+                err = _served_error(exc, state.retry_after_s)
                 if err.status >= 500:
                     _log_failure(route, exc, err.status)
                 code, resp = err.code, err.response()

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import logging
 
-from ..appliance.errors import (AdapterBaseMismatch, AdapterMisfit, GenerationError, InputError, ModelError,
-                                NothingIngested, RagtuneError, UnknownDocument)
+from ..appliance.config_ops import ServeConfig
+from ..appliance.errors import (AdapterBaseMismatch, AdapterMisfit, BusyError, GenerationError, InputError,
+                                ModelError, NothingIngested, RagtuneError, UnknownDocument)
 from ..appliance.text import escaped
 from .body import HTTPError, log_text, shown
 from .routing import AmbiguousAdapter, UnknownAdapter, UnknownModel
@@ -15,7 +16,8 @@ from .routing import AmbiguousAdapter, UnknownAdapter, UnknownModel
 log = logging.getLogger("ragtune.serve")
 
 
-def error_for(exc: Exception) -> HTTPError:
+def error_for(exc: Exception, retry_after_s: int = ServeConfig.retry_after_s) -> HTTPError:
+    """`retry_after_s`: the Retry-After of a busy answer ([serve] retry_after_s; its default when not given)."""
     if isinstance(exc, HTTPError):
         return exc
     if isinstance(exc, UnknownModel):
@@ -38,6 +40,11 @@ def error_for(exc: Exception) -> HTTPError:
     if isinstance(exc, AdapterMisfit):  # the client chose it; its message names the server's file: the reason only
         return HTTPError(400, f"the adapter does not fit the served model: {exc.why}; choose an adapter made for "
                          "it (GET /v1/models lists them)", code="adapter_misfit")
+    if isinstance(exc, BusyError):  # before InputError: a LockBusy is one too, but the request was fine
+        # another process writes the store (an ingest, `docs remove`, a rollout command): the server's state, for a
+        # while; its message names the server's files, so the client hears only this
+        return HTTPError(503, "the server's store is being written by another process; retry later",
+                         type_="server_error", code="store_busy", headers={"Retry-After": str(retry_after_s)})
     if isinstance(exc, InputError):  # the engine's word on the question (e.g. too long for the context window)
         return HTTPError(400, exc.message, code="invalid_question")
     if isinstance(exc, ModelError):  # the client's adapter was checked before: a missing/damaged file is ours

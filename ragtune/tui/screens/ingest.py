@@ -77,6 +77,22 @@ def summary_text(summary: Any) -> str:
     return text
 
 
+def _doc_name(path: str) -> str:
+    """A stored document as `ragtune ingest` names it in these lines: its file's name (and a corpus row's #id)."""
+    base, _, row = path.partition("#")
+    return Path(base).name + (f"#{row}" if row else "")
+
+
+def gone_lines(summary: Any) -> list[str]:
+    """What `ragtune ingest` prints on documents whose files are gone (`IngestSummary.prune_lines`: pruned, not
+    pruned, kept though gone), a line each, in the app's words: its ingest has no --prune to add."""
+    lines = getattr(summary, "prune_lines", None)
+    if not callable(lines):
+        return []
+    return [line.replace("add --prune to remove them", "`ragtune ingest --prune` removes them")
+            for line in lines(_doc_name, str)]
+
+
 def in_app_words(exc: BaseException) -> BaseException:
     """The error as the app says it: the pipeline's "another ingest is writing this index" hints at running the
     command again, which is the CLI's wording."""
@@ -283,6 +299,8 @@ class IngestScreen(ModalScreen[Any]):
             app.notify(f"and {len(failed) - 5} more files", title="not ingested", severity="warning", timeout=8)
         for path, note in (getattr(summary, "notes", None) or [])[:5]:  # a PDF's scanned pages
             app.notify(f"{path}: {note}", title="ingested, with a note", severity="warning", timeout=8)
+        for line in gone_lines(summary):  # renamed, moved or deleted files: their documents still answer
+            app.notify(line, title="files gone", severity="warning", timeout=15)
         app.notify(summary_text(summary), title="ingested")
         if self.is_attached:
             bar = self.query_one(ProgressBar)
