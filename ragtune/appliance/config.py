@@ -16,20 +16,10 @@ from .config_ops import MIN_TOKEN_CHARS, RetentionConfig, RolloutConfig, ServeCo
 from .config_ops import check as _check, retired
 from .errors import ConfigError
 from .home import Home
+# thread defaults: never more than the cores this process may use (affinity, a cgroup quota; machine.py)
+from .machine import gen_threads_default as _gen_threads_default, threads_default as _threads_default
 from .text import escaped
 from .tomltext import Sourced, at_line, read_toml, toml_repr, toml_value
-
-
-def _threads_default() -> int:
-    # Oversubscription on small shared boxes makes llama.cpp/onnxruntime 10-30x slower: never exceed cores.
-    return max(1, min(4, os.cpu_count() or 1))
-
-
-def _gen_threads_default() -> int:
-    # Half the cores for decoding: measured on a loaded 2-core box, 1 llama.cpp thread decoded 54 tok/s while
-    # 2 threads with OpenMP spin-waiting fell to 6 tok/s (benchmarks/README.md). Embedding and decoding never
-    # overlap within a request, but other processes (ingest, the TUI, a second user) do.
-    return max(1, min(4, (os.cpu_count() or 2) // 2))
 
 
 @dataclass

@@ -23,6 +23,7 @@ from .errors import InputError, ModelError, RagtuneError, StoreError
 from .filelock import held_if_free
 from .home import Home
 from .lexical import LexicalIndex, is_litter
+from .machine import fit, tree_bytes
 from .refs import resolve_adapter, resolve_model_value
 from .registry import Registry
 from .store import MIGRATIONS, health
@@ -107,6 +108,8 @@ def diagnose(home: Home, *, settings: Callable[[], Any] | None = None, quick: bo
         except RagtuneError as exc:  # e.g. a rollout.json that does not parse: said, the other checks go on
             rep.error(name, exc)
     _permissions(home, s, rep)
+    if s is not None:
+        _machine(home, s, rep)
     _disk(home, db_bytes, rep)
     _leftovers(home, rep)
     return rep
@@ -276,6 +279,22 @@ def _models(home: Home, s: Any, quick: bool, rep: Report) -> None:
         p = Path(str(s.generate.model)).expanduser()
         model_file = p if p.is_file() else None
     _adapter(reg, s, model_id, rep, model_file)  # last: the checks of the layers above follow the adapter's line
+
+
+def _machine(home: Home, s: Any, rep: Report) -> None:
+    """Cores and RAM against the configured threads and models (machine.fit); a model that does not resolve has
+    its own fail line above and counts 0 here."""
+    reg, size = Registry(home), 0
+    for key, ref in (("generate.model", s.generate.model), ("embed.model", s.embed.model)):
+        try:
+            read = resolve_model_value(reg, key, ref, verify=False)
+        except RagtuneError:
+            continue
+        size += sum(tree_bytes(p) for p in read.paths or ([read.path] if read.path and read.found else []))
+    threads = {"[embed] threads": s.embed.threads, "[generate] threads": s.generate.threads,
+               "[generate] threads_batch": s.generate.threads_batch}
+    status, detail, hint = fit(threads, size)
+    rep.add(status, "machine", detail, hint)
 
 
 def _model(reg: Any, name: str, ref: Any, quick: bool, rep: Report, *, key: tuple[str, str]) -> str | None:

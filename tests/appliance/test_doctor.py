@@ -57,7 +57,7 @@ def test_a_healthy_home_is_all_ok_and_unchanged(home, capsys, quick):
     assert rc == 0
     assert {n: s for n, (s, _) in lines.items()} == {n: "ok" for n in lines}, lines
     assert {"config", "database", "migrations", "counts", "lexical", "vectors", "query-log", "model", "embedder",
-            "adapter", "reranker", "rollout", "disk", "leftovers"} == set(lines)
+            "adapter", "reranker", "rollout", "machine", "disk", "leftovers"} == set(lines)
     assert lines["database"][1].startswith("quick_check ok" if quick else "integrity_check ok")
     assert "6 documents" in lines["counts"][1]
     assert ("not checked (--quick)" in lines["model"][1]) == quick
