@@ -6,13 +6,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
 from .config import EmbedConfig
-from .errors import ModelError
+from .errors import ModelError, OutOfMemory
 from .home import Home
 from .jsonl import loads_located
 from .tomltext import with_origin
@@ -133,16 +134,33 @@ def session_options(threads: int) -> Any:
     # The pool's threads stop spinning when a run ends: by default they busy-wait for the next run and take a
     # core from BM25 and the vector search that follow a query's embedding (2 cores: hybrid p95 18 -> 15 ms).
     so.add_session_config_entry("session.force_spinning_stop", "1")
-    so.log_severity_level = 3  # errors only: keep onnxruntime's warnings off the user's terminal
+    # Fatal only: warnings stay off the user's terminal, and so does the red `[E:onnxruntime:…]` line a failed load
+    # (a std::bad_alloc under `ulimit -v`) logged before the exception our error words says the same.
+    so.log_severity_level = 4
     return so
+
+
+def out_of_memory(what: object, exc: BaseException) -> ModelError:
+    """onnxruntime's std::bad_alloc (or a library not mapped) for want of memory: said as such, not as a bad model."""
+    from . import machine
+
+    sign = re.search(r"std::bad_alloc|failed to map segment[\w ]*|cannot allocate memory", str(exc), re.I)
+    why = sign.group(0) if sign else str(exc)
+    hint = OutOfMemory.hint(machine.memory_available(), machine.address_space_limit())
+    return ModelError(f"out of memory loading the embedder ({what}: {why})", hint=hint)
 
 
 class Embedder:
     """`encode(texts) -> float32 (n, dim)`, L2-normalised. Thread count from `EmbedConfig.threads`."""
 
     def __init__(self, cfg: EmbedConfig | None = None, home: Home | None = None):
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
+        try:  # a shared object the loader cannot map for want of address space (`ulimit -v`): an ImportError
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except (ImportError, MemoryError) as exc:  # MemoryError: Python's own, reading a module's code
+            if OutOfMemory.says_so(exc):
+                raise out_of_memory(getattr(exc, "name", None) or "onnxruntime", exc) from None
+            raise
 
         self.cfg = cfg or EmbedConfig()
         self.home = home or Home()
@@ -155,6 +173,8 @@ class Embedder:
         try:
             tok = Tokenizer.from_file(str(tok_path))
         except Exception as exc:  # tokenizers raises plain Exception subclasses
+            if OutOfMemory.says_so(exc):
+                raise out_of_memory(tok_path, exc) from None
             raise ModelError(f"{tok_path}: cannot load tokenizer: {exc}") from None
         tok.no_truncation()
         tok.no_padding()
@@ -175,6 +195,8 @@ class Embedder:
         try:
             self._sess = ort.InferenceSession(str(onnx_path), sess_options=so, providers=["CPUExecutionProvider"])
         except Exception as exc:
+            if OutOfMemory.says_so(exc):
+                raise out_of_memory(onnx_path, exc) from None
             raise ModelError(f"{onnx_path}: cannot load ONNX model: {exc}") from None
         self._input_names = [i.name for i in self._sess.get_inputs()]
         for required in ("input_ids", "attention_mask"):

@@ -88,6 +88,33 @@ class BusyError(StoreError):
     exit_code = 75
 
 
+class OutOfMemory(StoreError):
+    """Too little memory (RAM, or address space under `ulimit -v`) for a native library: its shared object not
+    mapped at import, or its allocation refused (C++ std::bad_alloc). Raised for the lexical index (tantivy);
+    onnxruntime's and llama.cpp's are a ModelError that says so (`says_so`, `hint`). Exit 1, the code for out of
+    memory (docs/install.md), not a StoreError's 4 (damaged): nothing needs repairing, the index is not reset."""
+
+    exit_code = 1
+    SIGNS = ("bad_alloc", "failed to map segment", "cannot allocate memory", "out of memory", "failed to allocate")
+
+    @classmethod
+    def says_so(cls, exc: BaseException) -> bool:
+        text = str(exc).lower()
+        return isinstance(exc, MemoryError) or any(sign in text for sign in cls.SIGNS)
+
+    @staticmethod
+    def hint(free: int | None, cap: int | None, lower: str | None = None) -> str:
+        """What to free or raise: the `free` RAM and the address-space `cap` (`ulimit -v`) now, in bytes, as
+        machine.py reads them (not imported here: errors.py imports nothing of ours), and `lower` (a setting that
+        needs less)."""
+        now = [f"{free >> 20} MB of RAM free" if free is not None else "",
+               f"`ulimit -v` {cap >> 10} ({cap >> 20} MB)" if cap is not None else ""]
+        said = ", ".join(x for x in now if x)
+        raise_cap = " or raise `ulimit -v` (`ask` needs ~1.25 GB of address space)" if cap is not None else ""
+        return (f"{said + ': ' if said else ''}free some RAM{raise_cap}{', or ' + lower if lower else ''}; "
+                '`ragtune doctor` says what fits (docs/install.md, "Small machines")')
+
+
 class GenerationError(RagtuneError):
     exit_code = 5
 

@@ -35,7 +35,7 @@ from typing import Any, Sequence
 
 from .adapter_serving import AdapterServing
 from .config import GenerateConfig
-from .errors import GenerationError, InputError, ModelError
+from .errors import GenerationError, InputError, ModelError, OutOfMemory
 from .home import Home
 from .llamalog import CaptureStderr as _CaptureStderr
 from .llamalog import fd_guard as _fd_guard
@@ -67,11 +67,21 @@ def resolve_model(ref: str | Path, home: Home) -> tuple[Path, str]:
     return resolve_gguf_model(Registry(home), ref)
 
 
-def load_error(path: Path, exc: Exception, what: str = "load the model") -> ModelError:
+def load_error(path: Path, exc: BaseException, what: str = "load the model", n_ctx: int | None = None) -> ModelError:
     """What llama.cpp's refusal to load `path` means. llama-cpp-python says only "Failed to load model from file"
     (llama.cpp's own reason goes to its log): a model of an architecture this llama.cpp does not know (registered
     before `models add` checked it, or a file given by path) is named as such, with what to do. `what` llama.cpp
-    could not do (remote.py reads only the vocabulary)."""
+    could not do (remote.py reads only the vocabulary). Out of memory (a std::bad_alloc, its KV cache or compute
+    buffers not allocated, numpy's MemoryError) is said as such, with what to lower: `n_ctx`, the context asked."""
+    from . import machine
+
+    log = _recent_error_text()
+    if OutOfMemory.says_so(exc) or OutOfMemory.says_so(RuntimeError(log)):
+        lower = f"lower `[generate] n_ctx` (now {n_ctx}) or choose a smaller `[generate] model`" if n_ctx else None
+        why = str(exc).replace(f": {path}", "") or type(exc).__name__  # "Failed to load model from file: PATH"
+        hint = OutOfMemory.hint(machine.memory_available(), machine.address_space_limit(), lower)
+        return ModelError(f"{path}: out of memory: llama.cpp cannot {what} ({why})",
+                          hint=f"{log}; {hint}" if log else hint)
     from .ggufinfo import GGUFError, architecture_message, known_architectures, read_gguf
 
     try:
@@ -145,8 +155,8 @@ class LlamaGenerator(AdapterServing):
                     model_path=str(path), n_ctx=cfg.n_ctx, n_batch=min(512, cfg.n_ctx), n_threads=cfg.threads,
                     n_threads_batch=cfg.threads_batch, seed=cfg.seed, verbose=False, vocab_only=vocab_only,
                 )
-        except (ValueError, RuntimeError, OSError) as exc:
-            raise load_error(path, exc) from None
+        except (ValueError, RuntimeError, OSError, MemoryError) as exc:  # MemoryError: numpy's, for the logits
+            raise load_error(path, exc, n_ctx=None if vocab_only else cfg.n_ctx) from None
 
     def _serve(self, llm: Any) -> None:  # the base or a merged model: one vocabulary, a KV cache (prefix) each
         self._llm, self._ctx = llm, llm.ctx

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .errors import BusyError, InputError, StoreError
+from .errors import BusyError, InputError, OutOfMemory, StoreError
 from .filelock import LockBusy, exclusive
 from .jsonl import loads_located
 # how text becomes terms (split out); query_terms, search_form and TOKENIZER are imported from here too
@@ -107,7 +107,12 @@ class LexicalIndex:
 
     # -- opening --------------------------------------------------------------------------------
     def _open(self) -> None:
-        import tantivy
+        try:  # tantivy's shared object unmapped for want of address space (`ulimit -v`) is an ImportError
+            import tantivy
+        except ImportError as exc:
+            if OutOfMemory.says_so(exc):
+                raise self._out_of_memory(exc) from None
+            raise
 
         try:
             self.path.mkdir(parents=True, exist_ok=True)
@@ -124,11 +129,20 @@ class LexicalIndex:
                 if schema_tokenizer(self.path) != TOKENIZER:
                     raise ValueError(f"index analyzer {schema_tokenizer(self.path)} is not {TOKENIZER}")
                 self._index = with_tokenizer(tantivy.Index.open(str(self.path)))
-        except (ValueError, OSError, RuntimeError) as exc:
+        except (ValueError, OSError, RuntimeError, MemoryError) as exc:
+            if OutOfMemory.says_so(exc):  # not a damaged index: resetting it would not help, rebuilding needs more
+                raise self._out_of_memory(exc) from None
             # Unreadable or foreign index: start empty; ensure_synced() refills it from SQLite.
             self.corrupt = True
             self._corrupt_reason = str(exc)
             self._reset_dir()
+
+    def _out_of_memory(self, exc: BaseException) -> OutOfMemory:
+        from . import machine
+
+        why = str(exc).rsplit(": ", 1)[-1] or type(exc).__name__  # "failed to map segment from shared object"
+        hint = OutOfMemory.hint(machine.memory_available(), machine.address_space_limit())
+        return OutOfMemory(f"{self.path}: out of memory opening the lexical index ({why})", hint=hint)
 
     def _create(self) -> None:
         """A new, empty index, under the writer lock: a second process creating it at the same moment waits, then

@@ -53,6 +53,7 @@ BASE_KINDS = {**{k: _LLM_BASES for k in ("base-gguf", "merged-gguf", "quantized-
 _BUILTIN_KIND = {"llm": "base-gguf", "embedder": "embedder"}
 GGUF_MODEL_KINDS = ("base-gguf", "merged-gguf", "quantized-gguf")  # what `[generate] model` may name (refs.py)
 # The kinds among which one reference looks a name up (Registry.name_taken): a name is unique within each.
+# `[generate] model` searches the GGUF models, `--adapter`/`ragtune:NAME` the GGUF LoRAs, `convert lora` peft folders.
 NAME_FAMILIES = (GGUF_MODEL_KINDS, ADAPTER_KINDS, ("lora-hf",))
 _SURROGATES = re.compile("[\ud800-\udfff]+")  # the bytes of a name that are not UTF-8, as Python's str holds them
 COPIED_IN = "copied into the home"  # Artifact.note of a copy asked for of an artifact registered in place
@@ -96,9 +97,8 @@ class Registry(ServedAdapter):
         self.home = home or Home()
         self.dir = self.home.registry_dir
         self.state_path = self.dir / "active.json"
-        # a GGUF model's sha256 -> its file, for one resolved by path through this registry (refs.resolve_gguf_model),
-        # so that check_fits finds the model an adapter is checked against by its id; this instance's, never another
-        # home's (a process may hold several: tests, a serve pool)
+        # a GGUF model's sha256 -> its file, for one resolved by path here (refs.resolve_gguf_model): check_fits finds
+        # it by its id; this instance's, never another home's (a process may hold several: tests, a serve pool)
         self.model_files: dict[str, Path] = {}
 
     # --- adding -------------------------------------------------------------------------------
@@ -191,12 +191,9 @@ class Registry(ServedAdapter):
         return replace(self._artifact(manifest), note=note)
 
     def name_taken(self, name: str, kind: str) -> dict[str, Any] | None:
-        """The artifact named `name` that a new one of `kind` of that name would make ambiguous, or None: one of the
-        same family (NAME_FAMILIES), the kinds one reference looks a name up among: `[generate] model = "NAME"`
-        among the GGUF models (refs.resolve_gguf_model), `--adapter NAME`, `[generate] adapter` and `ragtune:NAME`
-        among the GGUF LoRAs, `convert lora NAME` among the peft adapters. Another family may share it (an adapter a
-        model's name, a GGUF LoRA its peft folder's: each use picks its kind); embedders, rerankers and Hugging Face
-        models are not checked."""
+        """The artifact of `kind`'s family (NAME_FAMILIES: the kinds one reference looks a name up among) named
+        `name`, which a new one of that name would make ambiguous, or None. Another family may share it (each use
+        picks its kind); embedders, rerankers and Hugging Face models are not checked."""
         family = next((f for f in NAME_FAMILIES if kind in f), None)
         if family is None:
             return None
