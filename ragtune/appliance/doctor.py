@@ -16,14 +16,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .artifacts import ACTIVE_ADAPTER, ADAPTER_KINDS, DEFAULT_ADAPTER, NONE_ADAPTER
+from .artifacts import ACTIVE_ADAPTER, ADAPTER_KINDS, DEFAULT_ADAPTER, NONE_ADAPTER, artifact_size
 from .atomic import stale_names
 from .config import load_settings
 from .errors import InputError, ModelError, RagtuneError, StoreError
 from .filelock import held_if_free
 from .home import Home
 from .lexical import LexicalIndex, is_litter
-from .machine import fit, tree_bytes
+from .machine import fit
 from .refs import resolve_adapter, resolve_model_value
 from .registry import Registry
 from .store import MIGRATIONS, health
@@ -290,7 +290,11 @@ def _machine(home: Home, s: Any, rep: Report) -> None:
             read = resolve_model_value(reg, key, ref, verify=False)
         except RagtuneError:
             continue
-        size += sum(tree_bytes(p) for p in read.paths or ([read.path] if read.path and read.found else []))
+        for p in read.paths or ([read.path] if read.path and read.found else []):
+            try:
+                size += artifact_size(p)  # a file, or an embedder's folder
+            except OSError:  # gone since it resolved: its own line says so
+                pass
     threads = {"[embed] threads": s.embed.threads, "[generate] threads": s.generate.threads,
                "[generate] threads_batch": s.generate.threads_batch}
     status, detail, hint = fit(threads, size)

@@ -9,6 +9,8 @@ import os
 import resource
 from pathlib import Path
 
+from .errors import OutOfMemory
+
 CGROUP = Path("/sys/fs/cgroup")
 UNLIMITED = (1 << 62)  # a cgroup v1 "no limit" is 2^63 rounded down to a page: anything this large is none
 
@@ -94,6 +96,11 @@ def memory_available() -> int | None:
     return None
 
 
+def out_of_memory_hint(lower: str | None = None) -> str:
+    """errors.OutOfMemory.hint with the free RAM and `ulimit -v` as they are now; `lower`: a setting that needs less."""
+    return OutOfMemory.hint(memory_available(), address_space_limit(), lower)
+
+
 def address_space_limit() -> int | None:
     """`ulimit -v` in bytes (None: unlimited). It counts mapped model files and reserved arenas, not RSS."""
     try:
@@ -108,16 +115,6 @@ def address_space_limit() -> int | None:
 # on one core; `ulimit -v` needs ~1.25 GB of address space for the same (1 GB: onnxruntime's bad_alloc).
 RUNTIME_BYTES = 420 << 20
 ADDRESS_SPACE_FACTOR = 2.3
-
-
-def tree_bytes(path: Path) -> int:
-    """Size of a file, or of the files in a folder (an embedder is a folder)."""
-    try:
-        if path.is_file():
-            return path.stat().st_size
-        return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-    except OSError:
-        return 0
 
 
 def fit(threads: dict[str, int], model_bytes: int, root: Path = CGROUP) -> tuple[str, str, str | None]:
