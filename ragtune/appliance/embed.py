@@ -146,8 +146,7 @@ def out_of_memory(what: object, exc: BaseException) -> ModelError:
 
     sign = re.search(r"std::bad_alloc|failed to map segment[\w ]*|cannot allocate memory", str(exc), re.I)
     why = sign.group(0) if sign else str(exc)
-    hint = OutOfMemory.hint(machine.memory_available(), machine.address_space_limit())
-    return ModelError(f"out of memory loading the embedder ({what}: {why})", hint=hint)
+    return ModelError(f"out of memory loading the embedder ({what}: {why})", hint=machine.out_of_memory_hint())
 
 
 class Embedder:

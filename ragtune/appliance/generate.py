@@ -79,7 +79,7 @@ def load_error(path: Path, exc: BaseException, what: str = "load the model", n_c
     if OutOfMemory.says_so(exc) or OutOfMemory.says_so(RuntimeError(log)):
         lower = f"lower `[generate] n_ctx` (now {n_ctx}) or choose a smaller `[generate] model`" if n_ctx else None
         why = str(exc).replace(f": {path}", "") or type(exc).__name__  # "Failed to load model from file: PATH"
-        hint = OutOfMemory.hint(machine.memory_available(), machine.address_space_limit(), lower)
+        hint = machine.out_of_memory_hint(lower)
         return ModelError(f"{path}: out of memory: llama.cpp cannot {what} ({why})",
                           hint=f"{log}; {hint}" if log else hint)
     from .ggufinfo import GGUFError, architecture_message, known_architectures, read_gguf

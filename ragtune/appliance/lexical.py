@@ -141,8 +141,8 @@ class LexicalIndex:
         from . import machine
 
         why = str(exc).rsplit(": ", 1)[-1] or type(exc).__name__  # "failed to map segment from shared object"
-        hint = OutOfMemory.hint(machine.memory_available(), machine.address_space_limit())
-        return OutOfMemory(f"{self.path}: out of memory opening the lexical index ({why})", hint=hint)
+        return OutOfMemory(f"{self.path}: out of memory opening the lexical index ({why})",
+                           hint=machine.out_of_memory_hint())
 
     def _create(self) -> None:
         """A new, empty index, under the writer lock: a second process creating it at the same moment waits, then
