@@ -75,11 +75,8 @@ def gen_threads_default() -> int:
 
 def memory_limit(root: Path = CGROUP) -> int | None:
     """Bytes of RAM this process may use: the host's, a cgroup's memory limit, whichever is lower; None unknown."""
-    sizes: list[int] = []
-    meminfo = _read(Path("/proc/meminfo")) or ""
-    for line in meminfo.splitlines():
-        if line.startswith("MemTotal:"):
-            sizes.append(int(line.split()[1]) * 1024)
+    total = _meminfo("MemTotal")
+    sizes: list[int] = [total] if total is not None else []
     d = _cgroup_dir(root)
     for f in ([d / "memory.max"] if d is not None else []) + [root / "memory" / "memory.limit_in_bytes"]:
         v = _read(f)
@@ -90,8 +87,13 @@ def memory_limit(root: Path = CGROUP) -> int | None:
 
 def memory_available() -> int | None:
     """Bytes the kernel could give now without swapping (MemAvailable); None where /proc/meminfo lacks it."""
+    return _meminfo("MemAvailable")
+
+
+def _meminfo(key: str) -> int | None:
+    """A /proc/meminfo value in bytes (the file says kB), or None."""
     for line in (_read(Path("/proc/meminfo")) or "").splitlines():
-        if line.startswith("MemAvailable:"):
+        if line.startswith(key + ":"):
             return int(line.split()[1]) * 1024
     return None
 
