@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..appliance.ingest.progress import IngestProgress, fmt_eta
+from ..appliance.ingest.summary import doc_name
 from ..appliance.text import clipped, escaped, padded
 from .common import cli, is_tty, pass_app, print_json
 
@@ -28,8 +29,7 @@ def _mb(n: float) -> str:
 
 
 def _name(path: str) -> str:
-    base, _, row = path.partition("#")
-    return escaped(Path(base).name + (f"#{row}" if row else ""))
+    return escaped(doc_name(path))
 
 
 class _Bar:

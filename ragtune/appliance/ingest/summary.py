@@ -4,6 +4,7 @@ carries), the TUI shows and callers check."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 
@@ -143,6 +144,12 @@ class IngestSummary:
         if not self.reread:
             return kept
         return f"{self.reread} document{'s' if self.reread != 1 else ''} re-read (reader updated); {kept}"
+
+
+def doc_name(path: str) -> str:
+    """A stored document as the ingest lines name it (prune_lines): its file's name, and a corpus row's #id."""
+    base, _, row = path.partition("#")
+    return Path(base).name + (f"#{row}" if row else "")
 
 
 def _ext_label(key: str) -> str:

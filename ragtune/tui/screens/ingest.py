@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, ProgressBar, Static
 
 from ragtune.appliance.ingest.progress import fmt_eta
+from ragtune.appliance.ingest.summary import doc_name
 
 from ..data import fit_cells, printable
 from ..host import ChatHost
@@ -77,12 +78,6 @@ def summary_text(summary: Any) -> str:
     return text
 
 
-def _doc_name(path: str) -> str:
-    """A stored document as `ragtune ingest` names it in these lines: its file's name (and a corpus row's #id)."""
-    base, _, row = path.partition("#")
-    return Path(base).name + (f"#{row}" if row else "")
-
-
 def gone_lines(summary: Any) -> list[str]:
     """What `ragtune ingest` prints on documents whose files are gone (`IngestSummary.prune_lines`: pruned, not
     pruned, kept though gone), a line each, in the app's words: its ingest has no --prune to add."""
@@ -90,7 +85,7 @@ def gone_lines(summary: Any) -> list[str]:
     if not callable(lines):
         return []
     return [line.replace("add --prune to remove them", "`ragtune ingest --prune` removes them")
-            for line in lines(_doc_name, str)]
+            for line in lines(doc_name, str)]
 
 
 def in_app_words(exc: BaseException) -> BaseException:
