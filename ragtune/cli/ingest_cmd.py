@@ -161,6 +161,8 @@ def _print_summary(s: IngestSummary, extensions: list[str], prune: bool, stopped
     if s.stale:
         click.echo(f"kept the stored (older) version of {len(s.stale)} document(s) that failed to re-ingest; "
                    "they are marked stale in `ragtune docs list`")
+    for line in s.renamed_lines(escaped):
+        click.echo(line)
     for line in s.prune_lines(_name, escaped):
         click.echo(line)
     if s.stopped:

@@ -31,6 +31,13 @@ def _share(tmp_path):
     return share
 
 
+def _move_edited(src, dst):
+    """A file renamed or moved and edited: gone from its old path. (A plain rename keeps its document since round 45:
+    test_r45_ingest_rename.py.)"""
+    dst.write_text(src.read_text() + "\nEdited since.\n")
+    src.unlink()
+
+
 def _paths(settings):
     with Store(settings.home.db_path) as s:
         return [d["path"] for d in s.documents()]
@@ -67,9 +74,9 @@ def test_prune_still_removes_deleted_files_and_names_them(settings, tmp_path, fa
 def test_gone_documents_lists_renamed_moved_and_deleted_files(settings, tmp_path, fake):
     share = _share(tmp_path)
     ingest_paths(settings, [share], embedder=fake)
-    (share / "policies" / "leave.md").rename(share / "policies" / "annual-leave.md")
+    _move_edited(share / "policies" / "leave.md", share / "policies" / "annual-leave.md")
     (share / "hr").mkdir()
-    (share / "budget.txt").rename(share / "hr" / "budget.txt")
+    _move_edited(share / "budget.txt", share / "hr" / "budget.txt")
     ingest_paths(settings, [share], embedder=fake)
     with Store(settings.home.db_path) as store:
         root = share.resolve()
@@ -89,7 +96,7 @@ def test_ingest_paths_names_gone_files_for_every_caller(settings, tmp_path, fake
     ingest_paths saw only those behind a symlink no longer followed."""
     share = _share(tmp_path)
     ingest_paths(settings, [share], embedder=fake)
-    (share / "policies" / "leave.md").rename(share / "policies" / "annual-leave.md")
+    _move_edited(share / "policies" / "leave.md", share / "policies" / "annual-leave.md")
     s = ingest_paths(settings, [share], embedder=fake)
     assert s.gone == [str(share.resolve() / "policies" / "leave.md")] and s.deleted == 0
     with Store(settings.home.db_path) as store:  # a caller's own store too (the TUI passes one)
@@ -106,7 +113,7 @@ def test_cli_says_what_a_nightly_run_kept_pruned_and_refused(home, tmp_path, cli
     h = ["--home", str(home.root)]
     assert main(h + ["ingest", str(share)]) == 0
     capsys.readouterr()
-    (share / "policies" / "leave.md").rename(share / "policies" / "annual-leave.md")
+    _move_edited(share / "policies" / "leave.md", share / "policies" / "annual-leave.md")
     assert main(h + ["ingest", str(share)]) == 0
     out = capsys.readouterr().out
     assert "1 stored document(s) whose files are gone still answer questions" in out and "leave.md" in out

@@ -4,6 +4,8 @@ Storage rules (SQLite is the truth, Tantivy is derived):
 - A document is keyed by its path; its content sha256 (+ the chunking/embedding settings, + the version of its
   kind's loader) decides whether it is unchanged (skipped), changed (chunks replaced, same document id) or new.
   A file that could not be read is remembered the same way (failures.py) and not read again until it changes.
+  A new path whose bytes are a stored document's whose file is gone is that document renamed or moved (rename.py):
+  it takes the path, keeping its id, chunks and vectors.
   A replaced document embeds only chunks whose token ids (what the embedder encodes) are new; the others keep
   their vectors (reuse.py).
 - Each document's rows (documents, chunks, chunk_vec) are written in ONE transaction: a failure on one file
@@ -34,6 +36,7 @@ from .prune import behind_links, gone_documents, stale_documents
 from .stale import mark_stale
 from .summary import IngestSummary
 from .loaders import LOADERS, Document, LoadError, iter_beir_documents, read_bytes
+from .loaders.base import PARSE_BEAT
 from .run import _Run, _Stopped
 from .walk import OUTSIDE_LINK, Walk, WalkItem, os_reason, walk
 from .writer import acquire_writer, close_quietly, refresh_vector_index
@@ -133,7 +136,7 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
             elif not summary.stopped:  # kept though gone: behind a link no longer followed, or off the disk
                 gone = set(behind_links(store, outside))
                 if not summary.all_paths_bad:
-                    gone.update(gone_documents(store, list(paths)))
+                    gone.update(gone_documents(store, list(paths), w))
                 summary.gone = sorted(gone)
             run.finish_version()
             if stale:
@@ -230,6 +233,8 @@ def _item(run: _Run, item: WalkItem, settings: Settings, progress: Progress | No
         raw = read_bytes(item.path, settings.ingest.max_file_mb)
         sha = sha256_bytes(raw)
         unchanged, doc_id = run.is_unchanged(path_s, sha, item.kind)
+        if doc_id is None:  # a new path: perhaps a stored document's file, renamed or moved (rename.py)
+            unchanged, doc_id = run.moved_here(path_s, sha, item.kind)
         if unchanged:
             summary.unchanged += 1
             run.tracker.skip(size)
@@ -238,7 +243,12 @@ def _item(run: _Run, item: WalkItem, settings: Settings, progress: Progress | No
         else:
             if not raw:
                 raise LoadError("empty document")
-            doc = LOADERS[item.kind](item.path, raw)
+            # a heartbeat from inside a big file's parse (a 20 MB page: seconds), as its chunking has one
+            beat = PARSE_BEAT.set(lambda at: run.tracker.beat(path_s, "reading", at))
+            try:
+                doc = LOADERS[item.kind](item.path, raw)
+            finally:
+                PARSE_BEAT.reset(beat)
             del raw
             _add(run, doc, doc_id, size)
     except LoadError as exc:

@@ -22,7 +22,8 @@ class IngestProgress:
     # "waiting" (for another ingest to finish) | "reading" (read, parse) | "chunking" | "embedding" | "done"
     stage: str
     elapsed_s: float
-    within: float | None = None  # "chunking": the part of the file's chunking and tokenising done (0..1)
+    # the part done within the file (0..1): "chunking", of its chunking and tokenising; "reading", of its parse (HTML)
+    within: float | None = None
 
     @property
     def fraction(self) -> float:

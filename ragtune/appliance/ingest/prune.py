@@ -37,20 +37,61 @@ def stale_documents(store: Any, w: Walk, seen: set[str], seen_prefixes: list[str
                 refused.append((str(root), n))
             continue
         prefixes.append(prefix)
+    stale: list[tuple[int, str]] = []
     for prefix in prefixes:
         for doc_id, path in store.documents_under(prefix):
             if path in seen:
                 continue
             if any(path.startswith(k) for k in keep):
                 continue
-            out.append(int(doc_id))
+            stale.append((int(doc_id), path))
+    away = unavailable_folders([p for _, p in stale], w)
+    refused.extend((folder, n) for folder, n in away.items())
+    out = [doc_id for doc_id, path in stale if _under(path, away) is None]
     return Stale(sorted(set(out)), refused)
 
 
-def gone_documents(store: Any, paths: list[Path]) -> list[str]:
+# A folder under a walked one that held this many stored documents and holds no document file now (empty, or missing)
+# is taken as unavailable, not emptied: a share mounted under the folder given (`/srv/docs/hr` while `/srv/docs` is
+# ingested) that is not mounted tonight. Fewer: a small folder deleted on purpose, pruned as its files are.
+UNAVAILABLE_MIN_DOCS = 5
+
+
+def unavailable_folders(paths: list[str], w: Walk) -> dict[str, int]:
+    """{folder: stored documents} of the folders under the walked ones that hold none of the files this walk met
+    (read or failed) while at least UNAVAILABLE_MIN_DOCS of `paths` (stored documents whose files it did not meet) are
+    under them: the highest such folder under each walked one. The walked folders themselves are checked apart (a
+    walked folder with no document file refuses its whole prune: stale_documents)."""
+    met: set[str] = set()  # every folder that holds a file this walk met, up to the walked folder
+    for p in [str(i.path) for i in w.items] + [p for p, _ in w.failed]:
+        d = os.path.dirname(p)
+        while d and d not in met and d != os.path.dirname(d):
+            met.add(d)
+            d = os.path.dirname(d)
+    roots = [str(r).rstrip(os.sep) + os.sep for r in w.prune_roots]
+    count: dict[str, int] = {}
+    for path in paths:
+        root = next((r for r in roots if path.startswith(r)), None)
+        if root is None:
+            continue
+        parts = path[len(root):].split(os.sep)[:-1]  # the folders between the walked one and the file
+        for n in range(1, len(parts) + 1):
+            folder = root + os.sep.join(parts[:n])
+            if folder not in met:
+                count[folder] = count.get(folder, 0) + 1
+                break
+    return {f: n for f, n in sorted(count.items()) if n >= UNAVAILABLE_MIN_DOCS}
+
+
+def _under(path: str, folders: dict[str, int]) -> str | None:
+    return next((f for f in folders if path.startswith(f + os.sep)), None)
+
+
+def gone_documents(store: Any, paths: list[Path], w: Walk | None = None) -> list[str]:
     """Stored documents under the given folders whose file is no longer there (a corpus row: its corpus file), by
     path: what an ingest without --prune keeps serving. Nothing is listed for a folder that is missing or empty
-    (not mounted?): its files are not known to be gone."""
+    (not mounted?): its files are not known to be gone; nor, with the run's walk `w`, under a folder in it that
+    --prune would not prune (`unavailable_folders`)."""
     out: list[str] = []
     for given in paths:
         root = Path(os.path.realpath(os.path.abspath(Path(given).expanduser())))
@@ -61,6 +102,9 @@ def gone_documents(store: Any, paths: list[Path]) -> list[str]:
             continue
         out.extend(path for _, path in store.documents_under(str(root).rstrip(os.sep) + os.sep)
                    if not file_there(path))
+    if w is not None:
+        away = unavailable_folders(out, w)
+        out = [p for p in out if _under(p, away) is None]
     return sorted(set(out))
 
 

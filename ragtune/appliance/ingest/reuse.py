@@ -46,8 +46,9 @@ def stale_by_loader(kind: str, meta: dict[str, Any]) -> bool:
 
 
 def ids_key(ids: Sequence[int]) -> str:
-    """sha256 of a token id sequence (little-endian uint32s): the reuse key of a chunk."""
-    return hashlib.sha256(np.asarray(ids, dtype="<u4").tobytes()).hexdigest()
+    """sha256 of a token id sequence (little-endian uint32s): the reuse key of a chunk. The array `embed_ids` built
+    is hashed where it lies (its buffer), not copied into bytes first: the same digest."""
+    return hashlib.sha256(np.ascontiguousarray(ids, dtype="<u4")).hexdigest()
 
 
 def embed_ids(embedder: Any, texts: list[str]) -> list[np.ndarray] | None:

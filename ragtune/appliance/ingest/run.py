@@ -16,6 +16,7 @@ from ..errors import ModelError, StoreError
 from .chunker import Chunk, chunk_text, effective_sizes, embedding_text
 from .failures import Failures
 from .progress import Tracker
+from .rename import Renames
 from .stale import clear_stale
 from .summary import IngestSummary
 from .loaders import Document
@@ -23,7 +24,7 @@ from .reuse import LOADER_KEY, embed_ids, ids_key, load_stored, loader_version, 
 
 CHUNKER_VERSION = 1  # bump when chunk boundaries change for the same settings: forces re-chunking
 EMBED_SLAB = 128  # chunks per embed call: a big file's progress moves, and a stop acts, every slab (512: same CPU)
-IDS_SLAB = 2048  # embedding texts tokenised per call: a big file's heartbeat moves between them (same ids)
+IDS_SLAB = 2048  # texts tokenised per call (= embed.SLAB: one slab inside it); a big file beats between them
 
 
 # -- the run --------------------------------------------------------------------------------------
@@ -71,6 +72,7 @@ class _Run:
         self.seen_prefixes: list[str] = []  # corpus files we could not read: keep all their rows
         self.rereads: set[str] = set()  # paths whose file is unchanged but whose loader is newer than stored
         self.failures = Failures(store, retry=retry_failed)
+        self.renames = Renames(store)
 
     @property
     def embedder(self) -> Any:
@@ -109,6 +111,21 @@ class _Run:
             self.failures.readable(path)
         return same, row["id"]
 
+    def moved_here(self, path: str, sha: str, kind: str) -> tuple[bool, int | None]:
+        """`is_unchanged` of a file no document is stored under: when it is a stored document's file, renamed or
+        moved (rename.py), that document takes its path (a new index version: no cached result names the old one)
+        and is as unchanged as it was, unless its title came from its old file name (then it is read again);
+        (False, None) for a new document."""
+        moved = self.renames.find(path, sha, kind, self.seen)
+        if moved is None:
+            return False, None
+        with self.store.transaction():
+            self.store.move_document(moved.doc_id, path)
+            self._note_change()
+        self.summary.renamed.append((moved.old_path, path))
+        unchanged, doc_id = self.is_unchanged(path, sha, kind)
+        return unchanged and not moved.retitle, doc_id
+
     def fail(self, path: str, reason: str, sha: str | None = None, kind: str = "") -> None:
         """A file (or corpus row) that could not be read; with its bytes' sha256 it is remembered (failures.py)."""
         self.summary.failed.append((path, reason))
@@ -135,8 +152,7 @@ class _Run:
             self.tracker.skip(weight)
             return
         texts = [embedding_text(doc.title, c.text, c.n_tokens, e.tokenizer, e.max_seq_len) for c in chunks]
-        ids = self._embed_ids(doc.path, texts)
-        keys: list[str | None] = [None] * len(texts) if ids is None else [ids_key(x) for x in ids]
+        ids, keys = self._embed_ids(doc.path, texts)
         stored = None if existing_id is None else \
             load_stored(self.store, existing_id, self.index_key, e, dict(zip(texts, keys)))
         vectors = [None if stored is None or k is None else stored.vectors.get(k) for k in keys]
@@ -149,17 +165,20 @@ class _Run:
         if self.pending_chunks >= self.flush_at:
             self.flush(stoppable=True)
 
-    def _embed_ids(self, path: str, texts: list[str]) -> list[Any] | None:
-        """`reuse.embed_ids` of `texts`, IDS_SLAB at a time, with a heartbeat between (each text is tokenised on
-        its own: the same ids as in one call)."""
+    def _embed_ids(self, path: str, texts: list[str]) -> tuple[list[Any] | None, list[str | None]]:
+        """(`reuse.embed_ids` of `texts`, their reuse keys): IDS_SLAB at a time (the embedder's own slab: one
+        tokenisation each), keyed as each slab comes, with a heartbeat between. Each text is tokenised on its own:
+        the same ids as in one call. (None, all None) when the embedder cannot say what it encodes."""
         out: list[Any] = []
+        keys: list[str | None] = []
         for at in range(0, len(texts), IDS_SLAB):
             part = embed_ids(self.embedder, texts[at:at + IDS_SLAB])
             if part is None:
-                return None
+                return None, [None] * len(texts)
             out.extend(part)
+            keys.extend(ids_key(x) for x in part)
             self.tracker.beat(path, "chunking", 0.5 + 0.5 * min(len(texts), at + IDS_SLAB) / len(texts))
-        return out
+        return out, keys
 
     def flush(self, stoppable: bool = False) -> None:
         """Embed every pending chunk (in slabs, so a big file reports progress as it goes), then store each

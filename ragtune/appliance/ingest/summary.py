@@ -48,6 +48,9 @@ class IngestSummary:
     # stored documents under the given folders whose files are gone, kept (and answering) without --prune: those read
     # through a symlink no longer followed (prune.behind_links), and those gone from disk (prune.gone_documents)
     gone: list[str] = field(default_factory=list)
+    # (old path, new path) of the documents whose files were renamed or moved: the document took the new path, its
+    # id, chunks and vectors kept (ingest/rename.py); counted unchanged (updated when read again for its title)
+    renamed: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def all_paths_bad(self) -> bool:
@@ -68,6 +71,7 @@ class IngestSummary:
                                  for p, r, t in self.still_unreadable]
         d["notes"] = [{"path": p, "note": n} for p, n in self.notes]
         d["prune_refused"] = [{"path": p, "documents": n} for p, n in self.prune_refused]
+        d["renamed"] = [{"from": a, "to": b} for a, b in self.renamed]
         d["seconds"] = round(self.seconds, 3)
         d["ignored_exts"] = self.ignored_by_ext()
         return d
@@ -133,6 +137,17 @@ class IngestSummary:
         if self.gone:
             out.append(f"{len(self.gone)} stored document(s) whose files are gone still answer questions (renamed, "
                        f"moved or deleted; add --prune to remove them): {names(self.gone)}")
+        return out
+
+    def renamed_lines(self, name: Callable[[str], str] = str, most: int = 5) -> list[str]:
+        """"renamed: OLD → NEW" for the first `most` documents whose files were renamed or moved (file names when the
+        folder is the same, else whole paths; `name` shows a path), then how many more."""
+        out = []
+        for old, new in self.renamed[:most]:
+            same = Path(old).parent == Path(new).parent
+            out.append(f"renamed: {name(Path(old).name if same else old)} → {name(Path(new).name if same else new)}")
+        if len(self.renamed) > most:
+            out.append(f"renamed: … and {len(self.renamed) - most} more (their vectors kept, nothing embedded again)")
         return out
 
     def reuse_line(self) -> str | None:

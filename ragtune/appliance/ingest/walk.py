@@ -21,6 +21,7 @@ import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from ..text import is_utf8, shown_path
 from .loaders import kind_of
@@ -95,27 +96,40 @@ class _Inside:
         return real in self.files or any((real + os.sep).startswith(f) for f in self.folders)
 
 
-def _inside(paths: list[Path]) -> _Inside:
+class _Given(NamedTuple):
+    """A path given to `walk`, looked up once: as the disk spells it (`_other_form`), its stat (or why there is none)
+    and its real path (None without a stat)."""
+
+    path: Path
+    st: os.stat_result | OSError
+    real: str | None
+
+
+def _given(typed: Path) -> _Given:
+    given = Path(os.path.abspath(Path(typed).expanduser()))
+    try:
+        st: os.stat_result | OSError = given.stat()
+    except FileNotFoundError as exc:
+        found = _other_form(given)
+        if found is None:
+            return _Given(given, exc, None)
+        given, st = found
+    except OSError as exc:
+        return _Given(given, exc, None)
+    return _Given(given, st, os.path.realpath(given))
+
+
+def _inside(given: list[_Given]) -> _Inside:
     """The real paths of the given folders and files (those that are there, in either Unicode form)."""
     folders: list[str] = []
     files: set[str] = set()
-    for typed in paths:
-        given = Path(os.path.abspath(Path(typed).expanduser()))
-        try:
-            is_dir = given.is_dir()
-            there = is_dir or given.exists()
-        except OSError:
+    for g in given:
+        if g.real is None or isinstance(g.st, OSError):
             continue
-        if not there:
-            found = _other_form(given)
-            if found is None:
-                continue
-            given, is_dir = found[0], stat.S_ISDIR(found[1].st_mode)
-        real = os.path.realpath(given)
-        if is_dir:
-            folders.append(real.rstrip(os.sep) + os.sep)
+        if stat.S_ISDIR(g.st.st_mode):
+            folders.append(g.real.rstrip(os.sep) + os.sep)
         else:
-            files.add(real)
+            files.add(g.real)
     return _Inside(tuple(folders), frozenset(files))
 
 
@@ -127,28 +141,19 @@ def walk(paths: list[Path], extensions: list[str], *, skip: Path | None = None,
     exts = {e.lower() for e in extensions}
     w = Walk()
     skip_key = _dir_key(skip) if skip is not None else None
-    inside = None if follow_outside_links else _inside(paths)
+    resolved = [_given(Path(typed)) for typed in paths]  # each looked up once, for `inside` and for the walk
+    inside = None if follow_outside_links else _inside(resolved)
     seen_files: dict[tuple[int, int], int] = {}  # a file's (device, inode) -> its place in w.items
-    for typed in paths:
-        given = Path(os.path.abspath(Path(typed).expanduser()))
-        try:
-            st = given.stat()
-        except FileNotFoundError:
-            found = _other_form(given)
-            if found is None:
-                _not_found(w, given, str(typed))
-                continue
-            given, st = found
-        except PermissionError:
-            w.fail(given, "permission denied")
-            w.paths_bad += 1
+    for typed, (given, st, real_s) in zip(paths, resolved):
+        if isinstance(st, FileNotFoundError):
+            _not_found(w, given, str(typed))
             continue
-        except OSError as exc:
-            w.fail(given, os_reason(exc))
+        if isinstance(st, OSError):
+            w.fail(given, os_reason(st))  # "permission denied" for a PermissionError
             w.paths_bad += 1
             continue
         if stat.S_ISDIR(st.st_mode):
-            root = Path(os.path.realpath(given))
+            root = Path(real_s or os.path.realpath(given))
             if not is_utf8(root):  # its documents' paths could not be stored: not entered
                 w.fail(root, _not_utf8(root, "folder"))
                 w.paths_bad += 1

@@ -107,6 +107,21 @@ class CorpusTables:
                 self.conn.execute("UPDATE chunks SET embed_ids_sha256=? WHERE doc_id=? AND ord=?"
                                   " AND embed_ids_sha256 IS NULL", (key, int(doc_id), ord_))
 
+    def file_documents_by_sha(self) -> dict[str, list[tuple[int, str, str, str]]]:
+        """sha256 -> [(id, path, kind, title)] of the stored files (not corpus rows), by id: one read of the
+        table that an ingest which met a new path looks a renamed or moved file up in (ingest/rename.py)."""
+        out: dict[str, list[tuple[int, str, str, str]]] = {}
+        for doc_id, path, sha, kind, title in self.conn.execute(
+                "SELECT id, path, sha256, kind, title FROM documents WHERE kind != 'beir' ORDER BY id"):
+            out.setdefault(sha, []).append((int(doc_id), path, kind, title))
+        return out
+
+    def move_document(self, doc_id: int, path: str) -> None:
+        """Store a document under another path (its file was renamed or moved): its id, chunks and vectors stay, so
+        do the query log rows that cite them. One transaction (nested in the caller's, if any)."""
+        with self.transaction():
+            self.conn.execute("UPDATE documents SET path = ? WHERE id = ?", (path, int(doc_id)))
+
     def set_document_meta(self, doc_id: int, meta: dict[str, Any]) -> None:
         """Replace a document's meta JSON (e.g. to mark it stale when its file failed to re-ingest)."""
         with self.transaction():

@@ -7,14 +7,22 @@ import codecs
 import re
 import unicodedata
 from collections import Counter
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ...errors import InputError
 from ...normalize import INVISIBLE, displayable
 from ...text import CONTROLS, escaped
+
+
+# Told, while a loader parses a big file, how far it is (0..1): ingest sets it around one load (pipeline.py) so a 20 MB
+# page's parse (seconds) says it is alive. A loader checks it every PARSE_BEAT_EVERY elements, not per element: the
+# listener decides how often a beat is shown (progress.Tracker.beat, by time). None: no one listens.
+PARSE_BEAT: ContextVar[Callable[[float], None] | None] = ContextVar("parse_beat", default=None)
+PARSE_BEAT_EVERY = 1024
 
 
 class LoadError(InputError):

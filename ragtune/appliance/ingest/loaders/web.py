@@ -10,8 +10,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from ...hashing import sha256_bytes
-from .base import Document, LoadError, clean_text, clean_title, decode_legacy_punctuation, decode_utf16_unmarked, \
-    exc_reason, looks_binary, nul_separates, parse_date, require_text, title_from_path
+from .base import PARSE_BEAT, PARSE_BEAT_EVERY, Document, LoadError, clean_text, clean_title, \
+    decode_legacy_punctuation, decode_utf16_unmarked, exc_reason, looks_binary, nul_separates, parse_date, \
+    require_text, title_from_path
 from .web_charset import web_codec
 
 _BLOCK = {"p", "div", "br", "li", "ul", "ol", "tr", "table", "section", "article", "header", "footer", "main",
@@ -68,6 +69,9 @@ class _HTMLText(HTMLParser):
         self._in_a = 0
         self._link_chars = 0  # non-space characters of link text so far
         self._tables: list[_Table] = []
+        self._beat = PARSE_BEAT.get()  # how far the parse is, every PARSE_BEAT_EVERY start tags (a big page)
+        self._tags = 0
+        self._lines = self._chars = 1  # of the page fed (load_html): the parse's position is a line and column
         self._pre: list[str] | None = None
         self._pre_depth = 0
         self._in_title = False
@@ -117,6 +121,10 @@ class _HTMLText(HTMLParser):
 
     # -- parser events ------------------------------------------------------------------------------------------
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._tags += 1
+        if self._beat is not None and not self._tags % PARSE_BEAT_EVERY:
+            line, col = self.getpos()
+            self._beat((line - 1) / self._lines if self._lines > 1 else col / self._chars)
         if tag in _SECTIONING:
             self._sections += 1
         elif tag == "a":
@@ -436,7 +444,11 @@ def _decode_html(raw: bytes) -> str:
 def load_html(path: Path, raw: bytes) -> Document:
     p = _HTMLText()
     try:
-        p.feed(html5_eof(nul_separates(_decode_html(raw))))
+        page = html5_eof(nul_separates(_decode_html(raw)))
+        if p._beat is not None:
+            p._lines, p._chars = page.count("\n") + 1, max(1, len(page))
+        p.feed(page)
+        del page
         p.close()
     except LoadError:
         raise
