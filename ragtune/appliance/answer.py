@@ -34,9 +34,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from .answer_cache import AnswerCache
 from .answer_code import answer_code_digest
 from .answer_stream import AnswerStream
-from .candidates import RULE as CANDIDATE_RULE, choose_span
+from .candidates import choose_span
 from .config import Settings
 from .errors import InputError, NothingIngested, RagtuneError, StoreError
 from .extractive import extractive_sources
@@ -46,7 +47,6 @@ from .injection import is_override_question
 from .normalize import normalise_question
 from .prompt import REFUSAL_TEXT, SYSTEM_PROMPT, context_from_hits, fit_context, messages, system_prompt_sha256
 from .refusal import Verdict, content_words, refusal_check, support_score  # noqa: F401  (re-exported)
-from .refusal import keyed
 from .refs import NONE_ADAPTER
 from .repair import Checked, repair_note, validate_and_repair
 from .schema import answer_schema
@@ -69,7 +69,7 @@ class Sources:
     scope: dict[str, Any] | None = None  # the filters retrieval ranked within, for the query log
 
 
-class AnswerEngine:
+class AnswerEngine(AnswerCache):
     """Owns (lazily) a Retriever, a Generator and the Store unless they are given."""
 
     def __init__(self, settings: Settings, *, retriever: Any = None, generator: Any = None, store: Any = None):
@@ -300,9 +300,10 @@ class AnswerEngine:
         if on_token is not None and stream is None:
             on_token(ans.answer)
         ans.evidence_score = evidence
-        if key is not None:
+        ans = self._emit(ans, t0, q, src, (client_id, arm))
+        if key is not None:  # after the log: the entry names the row that produced it (a repeat's `cached_from`)
             self._cache_put(key, ans)
-        return self._emit(ans, t0, q, src, (client_id, arm))
+        return ans
 
     # -- the stages ---------------------------------------------------------------------------------------
     def judge(self, res: GenResult, regenerate: Callable[[list[str]], GenResult], ctx: list[ContextItem],
@@ -425,35 +426,8 @@ class AnswerEngine:
         ans.timings.total_ms = (time.perf_counter() - t0) * 1000
         return ans
 
-    def logged_settings(self, mode: str) -> dict[str, Any]:
-        """The settings that change answers, for the query log (querylog.provenance; docs/store.md): the answer cache's
-        decoding values as served, those the cache key leaves to the prompt and evidence score, the mode, [retrieve]."""
-        dec = self._decoding()
-        if "refusal_model" in dec:  # a fitted model's weights: named, not copied into every row
-            dec["refusal_model"] = hashlib.sha256(json.dumps(dec["refusal_model"], sort_keys=True).encode()).hexdigest()
-        dec.update(n_ctx=self._n_ctx(self._generator), evidence_check=self.cfg.evidence_check,
-                   evidence_cut=self.evidence_cut)
-        return {"mode": mode, "decoding": dec, "retrieve": self.settings.retrieve.answer_values()}
-
-    # -- answer cache -------------------------------------------------------------------------------------
-    def _decoding(self) -> dict[str, Any]:
-        from .grammar import GRAMMAR_VERSION
-        from .injection import RULES_VERSION
-
-        c = self.cfg
-        return {"temperature": c.temperature, "seed": c.seed, "max_tokens": c.max_tokens,
-                "max_answer_chars": c.max_answer_chars, "max_repairs": c.max_repairs, "grammar": GRAMMAR_VERSION,
-                "injection_rules": RULES_VERSION,
-                "refusal_threshold": self.refusal_threshold, "min_answer_logprob": self.min_answer_logprob,
-                "min_support": c.min_support, "min_relevance": c.min_relevance, "focus_sentences": c.focus_sentences,
-                "refuse_echo": c.refuse_echo, "answer_candidates": self.answer_candidates,
-                **({"candidate_rule": CANDIDATE_RULE} if self.answer_candidates > 1 else {}),
-                **({"adapter_scale": self.adapter_scale} if keyed("adapter_scale", self.adapter_scale) else {}),
-                **({"refusal_model": self.refusal_model.to_dict()} if self.refusal_model is not None else {}),
-                "merge": self.adapter_served == "merged"}  # what the generator did (a merge can fall back)
-
-    def _answer_cache_on(self, use_cache: bool) -> bool:
-        return use_cache and self.cfg.answer_cache and self.cfg.temperature == 0
+    def _cost(self, tp: int, tc: int) -> float:
+        return tp / 1000 * self.cfg.price_per_1k_prompt + tc / 1000 * self.cfg.price_per_1k_completion
 
     def cache_key(self, ctx: list[ContextItem], question: str, mode: str | None = None,
                   evidence: float | None = None) -> str:
@@ -472,32 +446,6 @@ class AnswerEngine:
             **({"evidence_score": evidence} if self.refusal_model is not None else {}),
         }
         return sha(parts)
-
-    def _cost(self, tp: int, tc: int) -> float:
-        return tp / 1000 * self.cfg.price_per_1k_prompt + tc / 1000 * self.cfg.price_per_1k_completion
-
-    def _cache_get(self, key: str, ctx: list[ContextItem], src: Sources, gen: Any, mode: str) -> Answer | None:
-        v = self.store.cached_answer(key)
-        if v is None:
-            return None
-        try:
-            by_id = {c.id: c for c in ctx}
-            cites = [by_id[c] for c in v["citations"]]
-            return Answer(status=v["status"], answer=v["answer"], citations=cites, retrieved=src.retrieved,
-                          context=ctx, model=gen.model_id, adapter=self._adapter_id,
-                          timings=Timings(retrieval_ms=src.retrieval_ms), tokens_prompt=0, tokens_completion=0,
-                          cost=0.0, valid=v["valid"], repaired=v["repaired"], refusal_reason=v["refusal_reason"],
-                          cached=True, raw_output=v["raw_output"], mode=mode, p_refused=v.get("p_refused"),
-                          answer_min_logprob=v.get("answer_min_logprob"))
-        except (ValueError, KeyError, TypeError):
-            return None  # a damaged entry is a miss; it is overwritten by the next answer
-
-    def _cache_put(self, key: str, ans: Answer) -> None:
-        v = {"status": ans.status, "answer": ans.answer, "citations": [c.id for c in ans.citations],
-             "valid": ans.valid, "repaired": ans.repaired, "refusal_reason": ans.refusal_reason,
-             "raw_output": ans.raw_output, "p_refused": ans.p_refused,
-             "answer_min_logprob": ans.answer_min_logprob}
-        self.store.cache_answer(key, v, max_entries=self.settings.retention.answer_cache_max_entries)
 
 
 _REFUSED = {"status": "refused", "answer": REFUSAL_TEXT, "citations": []}

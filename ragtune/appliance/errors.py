@@ -133,14 +133,76 @@ class MissingExtraError(RagtuneError):
         self.extra = extra
 
 
+class ExtraLoadError(RagtuneError):
+    """A heavy optional dependency that is installed but does not import: out of memory (a shared object not mapped
+    under `ulimit -v`, Python's MemoryError), a shared library it needs missing (OSError), a dependency of it
+    missing, a broken install. Not a MissingExtraError: installing the extra again is not the fix. Exit 1, the code
+    for out of memory and for a ragtune error of no more specific kind (docs/architecture.md)."""
+
+    exit_code = 1
+
+    def __init__(self, module: str, why: str, *, hint: str | None = None):
+        super().__init__(f"the '{module}' package is installed but failed to load: {why}", hint=hint)
+        self.module = module
+
+
 def require(module: str, extra: str):
-    """Import a heavy optional dependency lazily, naming the extra to install when missing."""
+    """Import a heavy optional dependency lazily. Not there (ModuleNotFoundError for `module` or a package above
+    it): MissingExtraError naming the extra to install. There but failing to import (any other ImportError, an
+    OSError, a MemoryError): ExtraLoadError saying what failed, with the free RAM and `ulimit -v` when it is out of
+    memory (as the embedder's and llama.cpp's messages say it), never the advice to install what is installed."""
     import importlib
 
+    top = module.split(".")[0]
     try:
         return importlib.import_module(module)
-    except ImportError as exc:  # pragma: no cover - depends on environment
-        raise MissingExtraError(module.split(".")[0], extra) from exc
+    except ModuleNotFoundError as exc:
+        name = exc.name or module
+        if module == name or module.startswith(name + "."):  # the module itself (or its package) is not there
+            raise MissingExtraError(top, extra) from exc
+        raise _load_failed(top, extra, exc) from exc
+    except (ImportError, OSError, MemoryError) as exc:
+        raise _load_failed(top, extra, exc) from exc
+
+
+def _load_failed(module: str, extra: str, exc: BaseException) -> ExtraLoadError:
+    # machine.py reads the free RAM and `ulimit -v`; it imports this module, so it is not imported here: config.py
+    # imports it, so it is loaded wherever settings are (every caller of require); else the hint without the numbers
+    machine = sys.modules.get(f"{__package__}.machine")
+    # the cause can sit further down: numpy's C extension not mapped is what its ImportError was raised from
+    oom = next((e for e in _chained(exc) if OutOfMemory.says_so(e)), None)
+    if oom is not None:
+        hint = machine.out_of_memory_hint() if machine is not None else OutOfMemory.hint(None, None)
+        return ExtraLoadError(module, f"out of memory ({_line_of(oom, OutOfMemory.SIGNS)})", hint=hint)
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        return ExtraLoadError(module, f"a module it imports is not installed ({_line_of(exc)})",
+                              hint=f"install it again with its dependencies: pip install --force-reinstall "
+                                   f"'ragtune[{extra}]'")
+    hint = (f"`python -c 'import {module}'` shows the whole error (a shared library missing, a build for another CPU "
+            "or Python, a damaged install)")
+    cap = machine.address_space_limit() if machine is not None else None
+    if cap is not None:  # a library whose code could not be mapped may say only that it failed ("import numpy failed")
+        hint += f"; `ulimit -v` is {cap >> 20} MB here: too little address space fails this way too, raise it to try"
+    return ExtraLoadError(module, _line_of(exc), hint=hint)
+
+
+def _chained(exc: BaseException | None) -> list[BaseException]:
+    """`exc` and the exceptions it was raised from or while handling, outermost first."""
+    seen: list[BaseException] = []
+    while exc is not None and all(exc is not e for e in seen):
+        seen.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return seen
+
+
+def _line_of(exc: BaseException, signs: tuple[str, ...] = (), limit: int = 300) -> str:
+    """An exception's message as one line: its first line holding one of `signs` (a loader's message can run over
+    many lines of advice), else the whole text with its spaces folded, at most `limit` characters; the type's name
+    when it says nothing (a bare MemoryError)."""
+    lines = [" ".join(line.split()) for line in str(exc).splitlines()]
+    text = next((line for line in lines if any(s in line.lower() for s in signs)), None) if signs else None
+    text = text or " ".join(line for line in lines if line) or type(exc).__name__
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def require_installed(extra: str, *modules: str) -> None:

@@ -62,7 +62,9 @@ def log_answer(store: Store, answer: Answer, *, query: str, normalized_query: st
                     "total_ms": t.total_ms, "answer_mode": answer.mode, "p_refused": answer.p_refused,
                     "answer_min_logprob": answer.answer_min_logprob, "evidence_score": answer.evidence_score,
                     "provenance": provenance(settings),
-                    **({"scope": log_scope(scope)} if scope else {})},
+                    **({"scope": log_scope(scope)} if scope else {}),
+                    **({CACHED_FROM: answer.cached_from} if answer.cached and answer.cached_from is not None
+                       else {})},
         "tokens_prompt": answer.tokens_prompt, "tokens_completion": answer.tokens_completion, "cost": answer.cost,
         "cached": answer.cached, "client_id": answer.client_id, "arm": answer.arm,
     })
@@ -150,12 +152,26 @@ def get_entry(store: Store, log_id: int) -> dict[str, Any]:
     return entry
 
 
+# A cached answer's entry names the entry that produced it, in `timings` (no migration: a key in existing JSON).
+CACHED_FROM = "cached_from"
+
+
 def show_entry(store: Store, log_id: int) -> dict[str, Any]:
     """One entry with its review history under "reviews": every review stored, the current one (the entry's
-    "review", what the export uses) first, each {"reviewed_at": epoch seconds or None, "review": answer JSON}."""
+    "review", what the export uses) first, each {"reviewed_at": epoch seconds or None, "review": answer JSON};
+    and "cached_from": for an answer served from the answer cache, the id of the entry that produced it (null when
+    not cached, or cached before round 45; that entry may have been pruned since)."""
     entry = get_entry(store, log_id)
     entry["reviews"] = store.query_review_history(log_id)
+    entry["cached_from"] = cached_from(entry)
     return entry
+
+
+def cached_from(entry: dict[str, Any]) -> int | None:
+    """The id of the entry whose answer a cached entry repeats (log_answer keeps it in `timings`)."""
+    timings = entry.get("timings")
+    origin = timings.get(CACHED_FROM) if isinstance(timings, dict) and entry.get("cached") else None
+    return origin if isinstance(origin, int) and not isinstance(origin, bool) else None
 
 
 def list_entries(store: Store, *, limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:

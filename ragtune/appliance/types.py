@@ -79,6 +79,7 @@ class Answer:
     cached: bool = False
     raw_output: str = ""
     log_id: int | None = None
+    cached_from: int | None = None  # a cached answer: the query-log entry that produced it (None: unknown or not cached)
     mode: str = "free"  # generate.answer_mode of this answer: "extractive" | "free"
     p_refused: float | None = None  # the model's P(refused) at the status value (None: the model was not asked)
     answer_min_logprob: float | None = None  # its least likely answer token's log-probability (None: none written)
@@ -112,4 +113,5 @@ class Answer:
             "answer_min_logprob": self.answer_min_logprob,
             "evidence_score": self.evidence_score,
             "log_id": self.log_id,
+            "cached_from": self.cached_from,
         }

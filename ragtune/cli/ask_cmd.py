@@ -280,9 +280,14 @@ def log_forget(app, log_ids: tuple[int, ...], as_json: bool) -> None:
     counts and metrics do not change. The entry is marked forgotten: `log list` and `log show` say so, `log export`
     and `eval run --replay` leave it out, `log review` refuses it, and retention removes it as an unreviewed entry.
     Cached answers to it are removed too. An id with no entry changes nothing (exit 2). Files made before (a `log
-    export`, a dataset built from one, an adapter trained on it) are not reached: delete them by hand."""
+    export`, a dataset built from one, an adapter trained on it, the report of an `eval run --replay` that asked
+    it, which is listed) are not reached: delete them by hand."""
+    from ..appliance.eval.report import replay_reports
+
     with _store(app) as store:
         out = store.forget_query_log(list(log_ids))
+        if not out["unknown"]:  # replay reports asking these questions: files, the user's to delete (--json too)
+            out["replay_reports"] = replay_reports(store, list(log_ids), out["replays"])
     if out["unknown"]:
         ids = ", ".join(map(str, out["unknown"][:20])) + (" …" if len(out["unknown"]) > 20 else "")
         raise InputError(f"no query log entr{'y' if len(out['unknown']) == 1 else 'ies'} {ids}: nothing was "
@@ -291,6 +296,8 @@ def log_forget(app, log_ids: tuple[int, ...], as_json: bool) -> None:
         click.echo("note: this erased the entries in the database only; a `ragtune log export` file or a dataset "
                    "built from one (`dataset build --from-log`: its train.jsonl and holdout.jsonl) made before still "
                    "holds their text: delete or rebuild those files by hand (docs/security.md)", err=True)
+    if out["replay_reports"]:
+        _say_replay_reports(out["replay_reports"])
     if as_json:
         print_json(out)
         return
@@ -307,6 +314,19 @@ def log_forget(app, log_ids: tuple[int, ...], as_json: bool) -> None:
         click.echo("note: another ragtune process has the database open, so the erased text stays in "
                    f"{shown_path(str(app.home.db_path) + '-wal')} until it is checkpointed (when that process stops, or "
                    "run `ragtune log forget` again later)", err=True)
+
+
+def _say_replay_reports(reports: list[dict[str, Any]]) -> None:
+    """The report files of `eval run --replay` runs that asked a forgotten question (eval.report.replay_reports)."""
+    click.echo("note: replay evaluations asked these questions too; their reports are files that `log forget` does "
+               "not edit (report.json, .md and .html sample failed questions, items.jsonl holds every one): delete "
+               "them by hand:", err=True)
+    for r in reports:
+        where = [shown_path(f) for f in r["files"]] if r["files"] else [
+            f"{shown_path(r['folder'])} (not found here: moved or deleted, or relative to where the run started)"
+            if r["folder"] else "(no report folder recorded)"]
+        for w in where:
+            click.echo(f"  {w}  (run {escaped(r['run'])})", err=True)
 
 
 @log_group.command("prune")

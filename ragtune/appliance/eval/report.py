@@ -11,6 +11,7 @@ from typing import Any
 from ..atomic import atomic_write_text, make_dir
 from ..errors import InputError
 from ..jsonl import loads_located
+from .paired import ITEMS_FILE
 from .report_render import paired_interval, pct, render_html, render_markdown, signed_points
 
 
@@ -150,3 +151,25 @@ def write_reports(report: dict[str, Any], out: Path) -> dict[str, Path]:
     for key, path in files.items():
         atomic_write_text(path, texts[key])
     return files
+
+
+def replay_reports(store: Any, ids: list[int], replays: list[int]) -> list[dict[str, Any]]:
+    """What `log forget` cannot erase of a replay evaluation: the report folders (`eval run --replay --out`, or
+    HOME/eval/RUN_ID) of the runs that asked the question of an entry `ids` or wrote one of the rows `replays`
+    (Store.replay_runs_asking). Each {"run", "folder" (as the run recorded it), "files": those of its report files
+    (REPORT_FILES: their failure samples; ITEMS_FILE: every question) that are there now}. Listed, not
+    edited: a folder outside the home is the user's (moved, copied, shared), a rewritten report would no longer be
+    what the run measured, and copies made of it are out of reach anyway; the user deletes them. A folder not found
+    (moved, deleted, or recorded relative to where the run was started) has no files."""
+    out = []
+    for run, folder in store.replay_runs_asking(ids, replays):
+        files = [] if folder is None else [Path(folder) / n for n in (*REPORT_FILES, ITEMS_FILE)]
+        out.append({"run": run, "folder": folder, "files": [str(f) for f in files if _is_file(f)]})
+    return out
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a folder this user may not search, a recorded name SQLite holds but no OS takes
+        return False

@@ -63,6 +63,27 @@ class EvalTables:
         rows = self.conn.execute("SELECT json_extract(config, '$.out') FROM eval_runs ORDER BY created DESC")
         return [r[0] for r in rows if isinstance(r[0], str) and r[0]]
 
+    def replay_runs_asking(self, ids: list[int], rows: list[int]) -> list[tuple[str, str | None]]:
+        """(run id, report folder as recorded: `--out` as given, else HOME/eval/RUN_ID) of the replay evaluations
+        that asked the question of one of the query-log entries `ids` (an item `log<ID>`, datasets.load_replay) or
+        wrote one of the query-log rows `rows` (an item's `log_id`), oldest first: their report files hold those
+        questions (`log forget` lists them; it does not reach files). A damaged config or item (not JSON) is
+        passed over, never an error: forget calls this after it committed."""
+        qids, logged = [f"log{int(i)}" for i in ids], [int(i) for i in rows]
+        if not qids and not logged:
+            return []
+        marks = lambda xs: ", ".join("?" * len(xs))  # noqa: E731
+        where = " OR ".join(w for w, p in (
+            (f"i.qid IN ({marks(qids)})", qids),
+            (f"CASE WHEN json_valid(i.result) THEN json_extract(i.result, '$.log_id') END IN ({marks(logged)})",
+             logged)) if p)
+        found = self.conn.execute(
+            f"""SELECT r.id, json_extract(r.config, '$.out') FROM eval_runs r
+                WHERE CASE WHEN json_valid(r.config) THEN json_extract(r.config, '$.dataset.kind') END = 'replay'
+                  AND EXISTS (SELECT 1 FROM eval_items i WHERE i.run_id = r.id AND ({where}))
+                ORDER BY r.created, r.id""", [*qids, *logged])
+        return [(run, out if isinstance(out, str) and out else None) for run, out in found]
+
     def replay_log_ids(self) -> set[int]:
         """Query-log ids written by replay evaluations (so that replaying does not grow its own dataset)."""
         rows = self.conn.execute(

@@ -1,0 +1,75 @@
+"""What AnswerEngine reads and writes beside the answer: the answer cache's entries (read back as an Answer, written
+with the query-log row that produced them, so a repeat names it: `cached_from`) and the decoding values that key
+them and go into the log. Mixed into AnswerEngine (answer.py), which keeps `cache_key`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from .candidates import RULE as CANDIDATE_RULE
+from .refusal import keyed
+from .types import Answer, ContextItem, Timings
+
+
+class AnswerCache:
+    """Mixed into AnswerEngine: uses its cfg, settings, store, generator and serving values."""
+
+    def logged_settings(self, mode: str) -> dict[str, Any]:
+        """The settings that change answers, for the query log (querylog.provenance; docs/store.md): the answer cache's
+        decoding values as served, those the cache key leaves to the prompt and evidence score, the mode, [retrieve]."""
+        dec = self._decoding()
+        if "refusal_model" in dec:  # a fitted model's weights: named, not copied into every row
+            dec["refusal_model"] = hashlib.sha256(json.dumps(dec["refusal_model"], sort_keys=True).encode()).hexdigest()
+        dec.update(n_ctx=self._n_ctx(self._generator), evidence_check=self.cfg.evidence_check,
+                   evidence_cut=self.evidence_cut)
+        return {"mode": mode, "decoding": dec, "retrieve": self.settings.retrieve.answer_values()}
+
+    def _decoding(self) -> dict[str, Any]:
+        from .grammar import GRAMMAR_VERSION
+        from .injection import RULES_VERSION
+
+        c = self.cfg
+        return {"temperature": c.temperature, "seed": c.seed, "max_tokens": c.max_tokens,
+                "max_answer_chars": c.max_answer_chars, "max_repairs": c.max_repairs, "grammar": GRAMMAR_VERSION,
+                "injection_rules": RULES_VERSION,
+                "refusal_threshold": self.refusal_threshold, "min_answer_logprob": self.min_answer_logprob,
+                "min_support": c.min_support, "min_relevance": c.min_relevance, "focus_sentences": c.focus_sentences,
+                "refuse_echo": c.refuse_echo, "answer_candidates": self.answer_candidates,
+                **({"candidate_rule": CANDIDATE_RULE} if self.answer_candidates > 1 else {}),
+                **({"adapter_scale": self.adapter_scale} if keyed("adapter_scale", self.adapter_scale) else {}),
+                **({"refusal_model": self.refusal_model.to_dict()} if self.refusal_model is not None else {}),
+                "merge": self.adapter_served == "merged"}  # what the generator did (a merge can fall back)
+
+    def _answer_cache_on(self, use_cache: bool) -> bool:
+        return use_cache and self.cfg.answer_cache and self.cfg.temperature == 0
+
+    def _cache_get(self, key: str, ctx: list[ContextItem], src: Any, gen: Any, mode: str) -> Answer | None:
+        v = self.store.cached_answer(key)
+        if v is None:
+            return None
+        try:
+            by_id = {c.id: c for c in ctx}
+            cites = [by_id[c] for c in v["citations"]]
+            return Answer(status=v["status"], answer=v["answer"], citations=cites, retrieved=src.retrieved,
+                          context=ctx, model=gen.model_id, adapter=self._adapter_id,
+                          timings=Timings(retrieval_ms=src.retrieval_ms), tokens_prompt=0, tokens_completion=0,
+                          cost=0.0, valid=v["valid"], repaired=v["repaired"], refusal_reason=v["refusal_reason"],
+                          cached=True, raw_output=v["raw_output"], mode=mode, p_refused=v.get("p_refused"),
+                          answer_min_logprob=v.get("answer_min_logprob"), cached_from=_log_id(v.get("log_id")))
+        except (ValueError, KeyError, TypeError):
+            return None  # a damaged entry is a miss; it is overwritten by the next answer
+
+    def _cache_put(self, key: str, ans: Answer) -> None:
+        v = {"status": ans.status, "answer": ans.answer, "citations": [c.id for c in ans.citations],
+             "valid": ans.valid, "repaired": ans.repaired, "refusal_reason": ans.refusal_reason,
+             "raw_output": ans.raw_output, "p_refused": ans.p_refused,
+             "answer_min_logprob": ans.answer_min_logprob, "log_id": ans.log_id}
+        self.store.cache_answer(key, v, max_entries=self.settings.retention.answer_cache_max_entries)
+
+
+def _log_id(v: Any) -> int | None:
+    """A cache entry's `log_id` (absent in entries cached before round 45)."""
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
