@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator
 from .atomic import atomic_write_text, is_special
 from .config import (FOUND_AS, PATH_KEYS, SECTIONS, home_path_value, looks_like_path, place_in_home,
                      settings_from_dict)
-from .config_ops import RETIRED_KEYS, masked_value, split_token
+from .config_ops import RETIRED_KEYS, masked_value, retired, split_token
 from .errors import ConfigError, InputError, read_capped, unreadable
 from .filelock import exclusive
 from .home import PRIVATE_FILE_MODE, Home, make_home
@@ -33,6 +33,11 @@ def _field(section: str, key: str) -> Any:
     for f in fields(SECTIONS[section]):
         if f.name == key:
             return f
+    if (section, key) in RETIRED_KEYS:  # an older ragtune's key (its docs, an admin's script): say what it became
+        now, note = RETIRED_KEYS[(section, key)]
+        raise ConfigError(f"[{section}] {key} is no longer read: it was renamed [{section}] {now}",
+                          hint=f"run `ragtune config set {section}.{now} VALUE` instead ({note}); it also replaces "
+                               f"a `{key}` line the file still has (docs/upgrading.md)")
     raise ConfigError(f"unknown key '{escaped(key)}' in [{section}]",
                       hint=f"known keys: {', '.join(sorted(f.name for f in fields(SECTIONS[section])))}")
 
@@ -260,6 +265,10 @@ def _update_config(path: Path, values: dict[str, Any], home: Home | None, what: 
     if big is not None:  # the loader refuses integers past 64 bits: such a file would not load again
         _broken_before(path, text, dotted_keys)
         raise ConfigError(f"{path}: cannot set {what}: {big[0]} is out of range (integers are 64-bit)")
+    for sec, _key in RETIRED_KEYS:  # left in the file by an older ragtune, not by this edit: its line on disk
+        err = retired(sec, data[sec], str(path), text) if isinstance(data.get(sec), dict) else None
+        if err is not None:
+            raise ConfigError(err.message, hint=f"{err.hint}; then set {dotted_keys}")
     # the candidate is not on disk yet: name the change being made, not a line of a file nobody can open
     settings_from_dict(data, home=home, where=f"{path}: cannot set {what}")
     _write_config(path, new)

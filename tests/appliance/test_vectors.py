@@ -68,13 +68,13 @@ def test_build_update_remove_and_reuse_follow_the_store(chunks, tmp_path):
     assert idx.sync(chunks.store)["action"] == "update"
     idx.ensure(chunks.store)
     assert idx.state["rows"] == 50
-    chunks.delete(b)                            # removal: the next chunk ids reuse b's (largest ids)
+    chunks.delete(b)                            # removal: b's ids are never given again (0015)
     new = _unit(rng, 10)
     c = chunks.add(new)
-    assert set(chunks.ids_of(c)) == set(range(41, 51))
+    assert set(chunks.ids_of(c)) == set(range(51, 61))
     idx.ensure(chunks.store)                    # the reader syncs the files itself when they lag
     assert idx.state["live"] == 50
-    for i, cid in enumerate(chunks.ids_of(c)):  # a reused id now has the new vector, found first
+    for i, cid in enumerate(chunks.ids_of(c)):  # each new id has its new vector, found first
         top = idx.ann_knn(new[i], 1)[0]
         assert top[0] == cid and top[1] == pytest.approx(1.0, abs=1e-5)
         assert np.allclose(idx.get([cid])[0], new[i], atol=1e-6)

@@ -173,7 +173,7 @@ class StoreBase:
             try:
                 if self._apply_migration(name, sql):
                     applied.append(name)
-            except self._apsw.Error as exc:
+            except (self._apsw.Error, ValueError) as exc:
                 raise StoreError(f"{self.path}: migration {name} failed: {exc}") from None
         self.migrated = applied
         if applied and done and own:
@@ -181,13 +181,13 @@ class StoreBase:
                 tell(self.path, applied)
         return applied
 
-    def _apply_migration(self, name: str, sql: str) -> bool:
+    def _apply_migration(self, name: str, sql: Any) -> bool:
         """One migration in one write transaction, taken before it checks whether the migration is applied: two
         processes opening a new home at once (two ingests, an ingest and an ask) apply it once, the second one
         waiting for the first. False when the other one had applied it."""
         if not self.conn.getautocommit():  # inside the caller's transaction: a savepoint of it
             with self.conn:
-                self.conn.execute(sql)
+                _run(self.conn, sql)
                 self.conn.execute("INSERT INTO _migrations(name, applied_at) VALUES (?, ?)", (name, time.time()))
             return True
         self.conn.execute("BEGIN IMMEDIATE")
@@ -195,7 +195,7 @@ class StoreBase:
             if self.conn.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchall():
                 self.conn.execute("COMMIT")
                 return False
-            self.conn.execute(sql)
+            _run(self.conn, sql)
             self.conn.execute("INSERT INTO _migrations(name, applied_at) VALUES (?, ?)", (name, time.time()))
             self.conn.execute("COMMIT")
         except BaseException:
@@ -255,6 +255,15 @@ class StoreBase:
         v = self.index_version + 1
         self.set_meta("index_version", str(v))
         return v
+
+
+def _run(conn: Any, migration: Any) -> None:
+    """One migration's work, inside the caller's transaction: its SQL, or its function of the connection (schema.py;
+    a ValueError from one fails it as a database error does)."""
+    if callable(migration):
+        migration(conn)
+    else:
+        conn.execute(migration)
 
 
 def _access_hint(path: Path, exc: Exception) -> str | None:

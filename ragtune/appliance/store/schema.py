@@ -3,12 +3,13 @@ StoreBase.migrate). Append only: never edit or reorder an applied migration; add
 
 from __future__ import annotations
 
-from typing import Iterable
+import re
+from typing import Any, Callable, Iterable
 
 EMBED_DIM = 384
 
-# (name, sql)
-MIGRATIONS: list[tuple[str, str]] = [
+# (name, sql), or (name, a function of the connection) for a migration SQL alone cannot write (0015)
+MIGRATIONS: list[tuple[str, str | Callable[[Any], None]]] = [
     (
         "0001_documents_chunks",
         """
@@ -99,7 +100,8 @@ MIGRATIONS: list[tuple[str, str]] = [
     (
         # Derived vector indexes (vectors.VectorIndex: the f32 row and code files) follow the store
         # incrementally by replaying this log; triggers keep it whoever writes chunks (ingest, tools, benchmarks).
-        # A chunk id can come back after a delete (INTEGER PRIMARY KEY reuses the largest), hence a log, not a diff.
+        # A chunk id could come back after a delete (INTEGER PRIMARY KEY reuses the largest; not since 0015, but a
+        # log written before holds such ids), hence a log, not a diff.
         "0005_vector_changes",
         """
         CREATE TABLE vector_changes (
@@ -210,6 +212,14 @@ MIGRATIONS: list[tuple[str, str]] = [
         "UPDATE query_log SET client_id = NULL, review = NULL "
         "WHERE forgotten IS NOT NULL AND (client_id IS NOT NULL OR review IS NOT NULL);",
     ),
+    (
+        # A chunk id is never given twice: `INTEGER PRIMARY KEY` gave a new chunk the largest id + 1, so a re-ingest
+        # that removed the newest chunks handed their ids to other text, and an older log row's (or eval item's)
+        # `chunk_id` then named that text (docs/upgrading.md). AUTOINCREMENT needs the table rebuilt (SQLite cannot
+        # add it in place): `_chunk_ids_not_reused`, below.
+        "0015_chunk_ids_not_reused",
+        lambda conn: _chunk_ids_not_reused(conn),
+    ),
 ]
 
 
@@ -225,3 +235,48 @@ def newer_migrations(applied: Iterable[str]) -> list[str]:
     known = {name for name, _ in MIGRATIONS}
     last = max(n for n in map(_number, known) if n is not None)
     return sorted(name for name in applied if name not in known and (_number(name) or 0) > last)
+
+
+# Where 0015 starts the chunk id sequence: past every id handed out before, the stored chunks', the vector change
+# log's and those the query log and eval items cite (a damaged JSON row is passed over).
+_CHUNK_ID_SEED = """
+DELETE FROM sqlite_sequence WHERE name IN ('chunks', 'chunks_0015');
+INSERT INTO sqlite_sequence(name, seq) SELECT 'chunks', max(
+    (SELECT coalesce(max(id), 0) FROM chunks),
+    (SELECT coalesce(max(chunk_id), 0) FROM vector_changes),
+    (SELECT coalesce(max(CAST(j.value AS INTEGER)), 0) FROM query_log q,
+        json_tree(CASE WHEN json_valid(q.context) THEN q.context ELSE '[]' END) j
+        WHERE j.key = 'chunk_id' AND j.type = 'integer'),
+    (SELECT coalesce(max(CAST(j.value AS INTEGER)), 0) FROM query_log q,
+        json_tree(CASE WHEN json_valid(q.retrieved) THEN q.retrieved ELSE '[]' END) j
+        WHERE j.key = 'chunk_id' AND j.type = 'integer'),
+    (SELECT coalesce(max(CAST(j.value AS INTEGER)), 0) FROM eval_items e,
+        json_tree(CASE WHEN json_valid(e.result) THEN e.result ELSE '{}' END) j
+        WHERE (j.key = 'chunk_id' OR j.path = '$.retrieved') AND j.type = 'integer'));
+"""
+
+
+def _chunk_ids_not_reused(conn: Any) -> None:
+    """0015: `chunks` rebuilt with AUTOINCREMENT, in the caller's transaction. The home's own table is copied as it
+    is: its columns (from its CREATE statement, as SQLite keeps it after ALTERs), rows and ids, so the vectors
+    (chunk_vec rowids, vectors/), the keyword index and the vector change log stay valid and nothing is embedded
+    again; and its indexes and triggers (0005's, 0012's …), re-created from their own statements after the copy (the
+    copy itself logs no vector change)."""
+    table = conn.execute("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'chunks'").fetchall()[0][0]
+    if re.search(r"\bAUTOINCREMENT\b", table, flags=re.I):
+        return  # rebuilt already: re-running it is a no-op
+    kept = [r[0] for r in conn.execute("SELECT sql FROM sqlite_schema WHERE tbl_name = 'chunks' AND type IN "
+                                       "('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name")]
+    create, n = re.subn(r'^CREATE TABLE\s+("chunks"|chunks)', "CREATE TABLE chunks_0015", table, flags=re.I)
+    create, m = re.subn(r"\bid\s+INTEGER\s+PRIMARY\s+KEY\b", "id INTEGER PRIMARY KEY AUTOINCREMENT", create,
+                        count=1, flags=re.I)
+    if n != 1 or m != 1:
+        raise ValueError(f"chunks is not the table this migration knows: {table[:200]}")
+    cols = ", ".join(f'"{r[1]}"' for r in conn.execute("PRAGMA table_info(chunks)"))
+    conn.execute(create)
+    conn.execute(f"INSERT INTO chunks_0015({cols}) SELECT {cols} FROM chunks ORDER BY id")
+    conn.execute("DROP TABLE chunks")  # its indexes and triggers with it
+    conn.execute("ALTER TABLE chunks_0015 RENAME TO chunks")
+    for sql in kept:
+        conn.execute(sql)
+    conn.execute(_CHUNK_ID_SEED)
