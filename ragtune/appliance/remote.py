@@ -90,6 +90,13 @@ class _Vocab:
             return self.llm.tokenize(text.encode("utf-8"), add_bos=True, special=True)
 
 
+def shown_url(url: str) -> str:
+    """`url` without a user name or password (http://user:secret@host/v1): messages and logs name the server."""
+    scheme, sep, rest = url.partition("://")
+    host, slash, path = rest.partition("/")
+    return f"{scheme}{sep}{host.rpartition('@')[2]}{slash}{path}" if sep else url
+
+
 class OpenAIGenerator:
     """One caller at a time (like LlamaGenerator: the adapter is per instance); many instances may share the
     server. `client` is an httpx.Client (shared connection pool) or None to make one."""
@@ -113,12 +120,19 @@ class OpenAIGenerator:
         self.adapter_scale = 1.0  # generate.adapter_scale for the current adapter (llama-server's "lora" scale)
         self._adapter_name: str | None = None  # served name of the current adapter
         self._lora_slot: int | None = None
-        key = os.environ.get(cfg.api_key_env, "") if cfg.api_key_env else ""
-        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        self._key = os.environ.get(cfg.api_key_env, "") if cfg.api_key_env else ""
+        headers = {"Authorization": f"Bearer {self._key}"} if self._key else {}
         self._own_client = client is None
         self._client = client or httpx.Client(timeout=cfg.remote_timeout_s, headers=headers)
         self._headers = headers
         self._listed: set[str] | None = None
+        self.url = shown_url(self.base_url)  # what messages name: never a password in the URL
+
+    @property
+    def cache_scope(self) -> dict[str, str]:
+        """What besides the local GGUF decides an answer: the server and the name it serves the model under (the
+        answer cache keys on model_id, the GGUF's sha256, which the local backend and every server share)."""
+        return {"backend": "openai", "server": self.url, "served": self._served_name()}
 
     # -- Generator protocol ---------------------------------------------------------------------------------
     def render(self, messages: Sequence[dict[str, str]]) -> str:
@@ -186,10 +200,13 @@ class OpenAIGenerator:
             data = self._request("GET", "/models")
             self._listed = {str(m.get("id")) for m in data.get("data", []) if isinstance(m, dict)}
         if name not in self._listed:
-            raise GenerationError(f"the generation server at {self.base_url} does not serve {name!r} "
-                                  f"(it lists: {', '.join(sorted(self._listed)) or 'nothing'})",
-                                  hint="start it with that model alias / LoRA module, or map the adapter in "
-                                       "[generate] remote_adapters")
+            base = name == self.base_name
+            raise GenerationError(
+                f"the generation server at {self.url} does not serve {name!r} "
+                f"(it lists: {', '.join(sorted(self._listed)) or 'nothing'})",
+                hint=("set [generate] remote_model to the name it serves the base model under, or start it with "
+                      f"the alias {name!r}") if base else
+                     "start it with that model alias / LoRA module, or map the adapter in [generate] remote_adapters")
 
     def _request(self, method: str, route: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         import httpx
@@ -197,14 +214,57 @@ class OpenAIGenerator:
         try:
             r = self._client.request(method, self.base_url + route, json=body, headers=self._headers)
         except httpx.HTTPError as exc:
-            raise GenerationError(f"the generation server at {self.base_url} is unreachable: {exc}") from None
+            raise self._transport_error(exc, route) from None
         if r.status_code != 200:
-            raise GenerationError(f"the generation server answered {r.status_code} on {route}: {r.text[:200]}")
+            raise self._status_error(r.status_code, route, r.text)
         # another server's words: a syntax error, a number of 5,000 digits or [[[[… is its bad reply, never a crash
-        data = loads_located(r.text, f"the generation server's reply on {route}", error=GenerationError, record=True)
+        data = loads_located(r.text, f"the generation server's reply on {route}", error=GenerationError,
+                             hint=self._not_openai(), record=True)
         if not isinstance(data, dict):
-            raise GenerationError(f"the generation server's reply on {route} is not a JSON object")
+            raise GenerationError(f"the generation server's reply on {route} is not a JSON object",
+                                  hint=self._not_openai())
         return data
+
+    def _not_openai(self) -> str:
+        """The hint for a reply that is not OpenAI's (HTML, broken JSON): it names the URL the message may not."""
+        return (f"is [generate] base_url = {self.url} the API root of an OpenAI-compatible server (llama-server, "
+                "llama_cpp.server, vLLM)?")
+
+    def _transport_error(self, exc: Exception, route: str) -> GenerationError:
+        """No reply (or part of one): refused or unresolvable (base_url), too slow (remote_timeout_s)."""
+        import httpx
+
+        if isinstance(exc, httpx.TimeoutException):
+            return GenerationError(f"the generation server at {self.url} did not answer {route} within "
+                                   f"{self.cfg.remote_timeout_s:g} s",
+                                   hint="raise [generate] remote_timeout_s, or give the server fewer requests "
+                                        "at once (serve --workers)")
+        if isinstance(exc, (httpx.ConnectError, httpx.UnsupportedProtocol, httpx.InvalidURL)):
+            return GenerationError(f"the generation server at {self.url} is unreachable: {self._said(exc)}",
+                                   hint="start it, or set [generate] base_url to the address it listens on")
+        return GenerationError(f"the generation server at {self.url} failed on {route}: "
+                               f"{self._said(exc) or type(exc).__name__}", hint="see the server's log")
+
+    def _status_error(self, status: int, route: str, text: str) -> GenerationError:
+        msg = f"the generation server at {self.url} answered {status} on {route}: {self._said(text) or '(empty)'}"
+        if status in (401, 403):
+            env = self.cfg.api_key_env
+            hint = (f"the key in ${env} was refused: put the server's key there" if self._key else
+                    f"put the server's API key in the environment variable {env} ([generate] api_key_env)" if env
+                    else "set [generate] api_key_env to the environment variable that holds the server's key")
+        elif status in (404, 405):
+            hint = ("check [generate] base_url: the API's root, with its prefix (usually ending in /v1), "
+                    "of an OpenAI-compatible server")
+        else:
+            hint = "see the server's log"
+        return GenerationError(msg, hint=hint)
+
+    def _said(self, text: Any) -> str:
+        """A server's words on one line, short, without the API key (a server may echo the key it refused)."""
+        out = " ".join(str(text).split()).replace(self.base_url, self.url)
+        if self._key:
+            out = out.replace(self._key, "***")
+        return out[:200]
 
     def body(self, messages: Sequence[dict[str, str]], *, gbnf: str, max_tokens: int, seed: int,
              temperature: float, stream: bool, prefix_cache: bool) -> dict[str, Any]:
@@ -250,23 +310,25 @@ class OpenAIGenerator:
         else:
             text, usage, served, finish, ttft = self._stream(body, on_token, t0)
         if served is not None and served != name:
-            raise GenerationError(f"asked the generation server for {name!r}, it answered as {served!r}; "
-                                  "refusing the answer")
+            raise GenerationError(f"asked the generation server at {self.url} for {name!r}, it answered as "
+                                  f"{served!r}; refusing the answer",
+                                  hint="point [generate] base_url at the server that serves it, or set [generate] "
+                                       "remote_model / remote_adapters to the names this one serves")
         n_out = _count(usage, "completion_tokens") or len(self._vocab.tokenize(text)) if text else 0
         total = (time.perf_counter() - t0) * 1000
         return GenResult(text=text, tokens_prompt=_count(usage, "prompt_tokens") or n_prompt,
                          tokens_completion=n_out, ttft_ms=ttft or total, generation_ms=total,
                          finish=finish or "stop")
 
-    @staticmethod
-    def _parse(data: dict[str, Any]) -> tuple[str, dict[str, Any], str | None, str | None]:
+    def _parse(self, data: dict[str, Any]) -> tuple[str, dict[str, Any], str | None, str | None]:
         try:
             choice = data["choices"][0]
             text = choice.get("text")
             if text is None:
                 text = (choice.get("message") or {}).get("content") or ""
         except (KeyError, IndexError, TypeError, AttributeError):
-            raise GenerationError("the generation server's reply has no choices[0].text") from None
+            raise GenerationError(f"the generation server's reply on {self.url}/completions has no choices[0].text",
+                                  hint=self._not_openai()) from None
         usage = data.get("usage") if isinstance(data.get("usage"), dict) else {}
         return str(text), usage, data.get("model"), choice.get("finish_reason")
 
@@ -283,8 +345,7 @@ class OpenAIGenerator:
                                      headers=self._headers) as r:
                 if r.status_code != 200:
                     r.read()
-                    raise GenerationError(f"the generation server answered {r.status_code} on /completions: "
-                                          f"{r.text[:200]}")
+                    raise self._status_error(r.status_code, "/completions", r.text)
                 for line in r.iter_lines():
                     line = line.strip()
                     if not line.startswith("data:"):
@@ -293,9 +354,10 @@ class OpenAIGenerator:
                     if payload == "[DONE]":
                         break
                     data = loads_located(payload, "the generation server's stream", error=GenerationError,
-                                         record=True)
+                                         hint=self._not_openai(), record=True)
                     if not isinstance(data, dict):
-                        raise GenerationError("the generation server streamed a value that is not a JSON object")
+                        raise GenerationError("the generation server streamed a value that is not a JSON object",
+                                              hint=self._not_openai())
                     if not data.get("choices"):
                         usage = data["usage"] if isinstance(data.get("usage"), dict) else usage
                         continue
@@ -308,16 +370,61 @@ class OpenAIGenerator:
                         parts.append(piece)
                         on_token(piece)  # may raise to abort (a client went away): the stream is closed
         except httpx.HTTPError as exc:
-            raise GenerationError(f"the generation server at {self.base_url} failed mid-answer: {exc}") from None
+            raise self._transport_error(exc, "/completions") from None
         if finish is None:
             # e.g. llama_cpp.server's interrupt_requests ends a stream early when another request waits
-            raise GenerationError("the generation server ended the stream before the answer was finished",
-                                  hint="with llama_cpp.server set interrupt_requests = false")
+            raise GenerationError(f"the generation server at {self.url} ended the stream before the answer was "
+                                  "finished", hint="with llama_cpp.server set interrupt_requests = false")
         return "".join(parts), usage, served, finish, ttft
 
     def close(self) -> None:
         if self._own_client:
             self._client.close()
+
+
+PROBE_GRAMMAR = 'root ::= "ok"'  # what a server that applies grammars must answer
+
+
+def check_server(cfg: GenerateConfig, home: Home | None = None, *, adapter: tuple[Path, str] | None = None,
+                 client: Any = None) -> tuple[str, str, str | None]:
+    """`ragtune doctor`'s look at the generation server: (status, detail, hint), status "ok" or "warn"; a
+    GenerationError when it cannot answer (unreachable, a key refused, a name it does not serve, a reply that is
+    not OpenAI's). One tiny request (max_tokens 4) with a grammar tells whether the server applies grammars and
+    whether it counts our prompt's tokens as generate.model does (another tokenizer: another model than the one
+    configured, whatever its name). `adapter`: (file, id) of the adapter `ask` would serve, checked too."""
+    gen = OpenAIGenerator(cfg, home, client=client)
+    try:
+        names = [gen.base_name]
+        if adapter is not None:
+            gen.set_adapter(adapter[0], adapter[1])
+            names += [gen._adapter_name] if gen._adapter_name else []
+        if cfg.remote_adapter_field == "model":
+            for name in names:
+                gen._check_listed(name)
+        msgs = [{"role": "user", "content": "Reply with ok."}]
+        body = gen.body(msgs, gbnf=PROBE_GRAMMAR, max_tokens=4, seed=0, temperature=0.0, stream=False,
+                        prefix_cache=False)
+        t0 = time.perf_counter()
+        text, usage, served, _ = gen._parse(gen._request("POST", "/completions", body))
+        ms = (time.perf_counter() - t0) * 1000
+        if served is not None and served != body["model"]:
+            raise GenerationError(f"asked the generation server at {gen.url} for {body['model']!r}, it answered "
+                                  f"as {served!r}", hint="set [generate] remote_model / remote_adapters to the "
+                                                         "names this server serves")
+        counted, ours = _count(usage, "prompt_tokens"), gen.count_tokens(msgs)
+        if counted and abs(counted - ours) > 1:  # one: a BOS token one side adds and the other does not
+            raise GenerationError(f"the generation server at {gen.url} counts {counted} tokens in a prompt that "
+                                  f"generate.model ({cfg.model}) counts as {ours}: it serves a model with another "
+                                  "tokenizer", hint="serve generate.model's GGUF there, or set [generate] model "
+                                                    "to the model the server serves")
+        detail = f"{gen.url} serves {', '.join(repr(n) for n in names)}; answered in {ms:.0f} ms"
+        if text.strip() != "ok":
+            return ("warn", f"{detail}, but not as the grammar allows ({gen._said(text)[:40]!r}): it ignores "
+                            "grammars, so more answers are repaired or refused as invalid",
+                    "use a server that applies GBNF grammars (llama-server, llama_cpp.server)")
+        return "ok", detail + ", grammar applied", None
+    finally:
+        gen.close()
 
 
 def make_generator(cfg: GenerateConfig, home: Home | None = None) -> Any:

@@ -162,7 +162,7 @@ def create_app(state: ServeState) -> Starlette:
                 m.rejected.inc()
                 code = "busy"
                 resp = HTTPError(503, "the server is busy; retry later", type_="server_error", code=code,
-                                 headers={"Retry-After": str(state.retry_after_s)}).response()
+                                 headers={"Retry-After": str(state.pool.retry_after(state.retry_after_s))}).response()
             except (Cancelled, ClientDisconnect):  # gone while waiting, generating, or still sending its body
                 m.cancelled.inc()
                 note = "the client left"

@@ -2,7 +2,10 @@
 
 One llama.cpp context generates for one request at a time, so each engine is owned by one request while it
 answers. `workers` engines run in their own threads; up to `queue` more requests wait for one; beyond that a
-request is refused at once (`Busy`, an HTTP 503 with Retry-After) instead of piling up.
+request is refused at once (`Busy`, an HTTP 503 with Retry-After) instead of piling up. Its Retry-After is when a
+place is likely to free (`retry_after`): with the queue full, one frees each time an answer ends, every mean engine
+time / workers seconds (a fixed 2 s, with answers taking ~12 s, had the OpenAI SDKs spend their two retries before
+any place could free).
 
 A request whose client goes away stops costing: while waiting, it leaves the queue; while generating, its
 `cancel` event is set and the engine's token callback raises `Cancelled`, which ends the generation. An engine
@@ -13,11 +16,16 @@ switch for one request can never touch another request in flight.
 from __future__ import annotations
 
 import asyncio
+import collections
+import math
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, TypeVar
 
 T = TypeVar("T")
+RECENT = 20  # answers whose engine time makes the Retry-After estimate
+MAX_RETRY_AFTER_S = 60  # at most a minute: the OpenAI SDKs ignore a longer Retry-After (their own backoff instead)
 
 
 class Busy(Exception):
@@ -39,6 +47,7 @@ class EnginePool:
         self.running = 0
         self.cancelled = 0
         self._free: asyncio.Queue | None = None
+        self.recent: collections.deque[float] = collections.deque(maxlen=RECENT)  # engine seconds per answer
         self._executor = ThreadPoolExecutor(max_workers=len(engines), thread_name_prefix="ragtune-engine")
 
     @property
@@ -48,6 +57,14 @@ class EnginePool:
     @property
     def capacity(self) -> int:
         return len(self.engines) + self.queue
+
+    def retry_after(self, floor: int) -> int:
+        """A busy answer's Retry-After: when a place is likely to free (the recent answers' mean engine time /
+        workers, rounded up, at most MAX_RETRY_AFTER_S), never less than `floor` ([serve] retry_after_s)."""
+        if not self.recent:
+            return floor
+        per_place = sum(self.recent) / len(self.recent) / len(self.engines)
+        return max(floor, min(MAX_RETRY_AFTER_S, math.ceil(per_place)))
 
     def _queue(self) -> asyncio.Queue:
         if self._free is None:  # bound to the running loop on first use
@@ -105,13 +122,15 @@ class Slot:
         self._started = True
         pool.running += 1
         loop = asyncio.get_running_loop()
+        t0 = time.monotonic()
         fut = loop.run_in_executor(pool._executor, fn, engine, self.cancel)
 
         def done(f: Any) -> None:  # in the loop thread, once the engine's thread has really finished
             if not f.cancelled():
                 # Retrieved here, so a generation stopped by `Cancelled` (its client left, nobody awaits the
                 # result any more) is not logged by asyncio as "Future exception was never retrieved".
-                f.exception()
+                if f.exception() is None:  # an answer's engine time (a failure's or a cancel's says little)
+                    pool.recent.append(time.monotonic() - t0)
             pool.running -= 1
             free.put_nowait(engine)
             self.release()

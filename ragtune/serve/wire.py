@@ -9,9 +9,16 @@ the previous response ending; otherwise the connection is closed. The body has i
 
 uvicorn keeps this protocol private, so what it relies on is named here: `H11Protocol` in
 uvicorn.protocols.http.h11_impl, its hooks connection_made / data_received / on_response_complete / connection_lost,
-its attributes `conn` (the h11.Connection), `transport` and `loop`, and `uvicorn.Config(http=<a protocol class>)`.
+its attributes `conn` (the h11.Connection), `transport` (closed by its `close()`) and `loop`, and
+`uvicorn.Config(http=<a protocol class>)`.
 They are the same in uvicorn 0.29 (the oldest pyproject.toml allows), 0.40 and 0.55, where tests/serve passes;
 tests/serve/test_wire.py checks the hooks, so a uvicorn that renames one fails there, not silently here.
+
+A connection closed before its request's body has all arrived (a 413 said from Content-Length, a 401, a 408) is
+closed as nginx's "lingering close" does (`_Lingering`): the response is sent and the write side shut, then what
+the client still sends is read and dropped for up to `LINGER_S`, until it closes. A plain close with unread bytes
+makes the kernel answer them with a reset, and a client that writes its whole body before reading (Python's
+http.client, requests, httpx) got "connection reset" or "broken pipe" instead of the JSON error sent to it.
 
 `HangupServer` (SIGHUP stops the server as SIGTERM does) relies on `uvicorn.Server.capture_signals` (a context
 manager since 0.29) and `handle_exit`; tests/serve/test_signals.py sends the signal to a real process.
@@ -31,6 +38,45 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 log = logging.getLogger("ragtune.serve")
+LINGER_S = 5.0  # how long a connection closed mid-body still reads (and drops) the rest of it (nginx: 5 s)
+
+
+class _Lingering:
+    """The connection's transport as uvicorn sees it, whose `close()` lingers while the client is still sending its
+    request's body: the response goes out, then a FIN (write_eof), then the rest of the body is read and dropped
+    (HeadTimeoutH11.data_received) until the client closes or `LINGER_S` has passed."""
+
+    def __init__(self, transport: asyncio.Transport, protocol: "HeadTimeoutH11"):
+        self._transport, self._protocol = transport, protocol
+        self.lingering = False
+        self._timer: asyncio.TimerHandle | None = None
+
+    def __getattr__(self, name: str) -> Any:  # everything else is the transport's own
+        return getattr(self._transport, name)
+
+    def is_closing(self) -> bool:
+        return self.lingering or self._transport.is_closing()
+
+    def close(self) -> None:
+        t = self._transport
+        if self.lingering:
+            return
+        if self._protocol.conn.their_state is h11.SEND_BODY and not t.is_closing() and t.can_write_eof():
+            try:
+                t.write_eof()  # the response, then FIN: the client reads the answer whatever it still sends
+            except OSError:  # the client is gone already (a reset: ENOTCONN): nothing to linger for
+                t.close()
+                return
+            self.lingering = True
+            t.resume_reading()  # (uvicorn may have paused reading: the dropped bytes must be read)
+            self._timer = self._protocol.loop.call_later(LINGER_S, t.close)
+            return
+        t.close()
+
+    def closed(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
 
 class HeadTimeoutH11(H11Protocol):
@@ -38,10 +84,13 @@ class HeadTimeoutH11(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._head_timer: asyncio.TimerHandle | None = None
-        super().connection_made(transport)
+        self._linger = _Lingering(transport, self)
+        super().connection_made(self._linger)  # type: ignore[arg-type]
         self._arm()
 
     def data_received(self, data: bytes) -> None:
+        if self._linger.lingering:  # the rest of a body that was answered without it: dropped
+            return
         super().data_received(data)
         self._follow()
 
@@ -51,6 +100,7 @@ class HeadTimeoutH11(H11Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        self._linger.closed()
         super().connection_lost(exc)
 
     def _follow(self) -> None:

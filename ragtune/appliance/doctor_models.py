@@ -1,0 +1,174 @@
+"""`ragtune doctor`'s model checks (doctor.py runs them): the generation model, the embedder, the reranker and its
+evidence model, the adapter `ask` would serve, and with `generate.backend = "openai"` the generation server. Read as
+serving reads them; nothing is loaded whole, nothing written. `rep` is doctor.Report.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from .artifacts import ACTIVE_ADAPTER, ADAPTER_KINDS, DEFAULT_ADAPTER, NONE_ADAPTER
+from .errors import ModelError, RagtuneError
+from .home import Home
+from .refs import resolve_adapter, resolve_model_value
+from .registry import Registry
+from .tomltext import with_origin
+
+
+def check_models(home: Home, s: Any, quick: bool, rep: Any) -> None:
+    reg = Registry(home)
+    model_id = _model(reg, "model", s.generate.model, quick, rep, key=("generate", "model"))
+    _model(reg, "embedder", s.embed.model, quick, rep, key=("embed", "model"))
+    _reranker(reg, home, s, quick, rep)
+    model_file = None
+    if model_id is None:  # a model given by path has no recorded sha256, but its tensors tell whether a LoRA fits
+        p = Path(str(s.generate.model)).expanduser()
+        model_file = p if p.is_file() else None
+    _adapter(reg, s, model_id, rep, model_file)  # last: the checks of the layers above follow the adapter's line
+    _generation_server(reg, s, model_id, rep)
+
+
+def _model(reg: Any, name: str, ref: Any, quick: bool, rep: Any, *, key: tuple[str, str]) -> str | None:
+    """One configured model checked the way `ragtune models verify` checks it; its id (None when unknown). Read as
+    serving reads it (refs.resolve_model_value): a path, a default model's name, or a registry id / name, so `models
+    add --name org/model` is found in the registry, as serving finds it."""
+    unhashed = ", sha256 not checked (--quick)" if quick else ", sha256 as recorded"
+    try:  # a found GGUF's header and length are read (not a GGUF, cut short, an adapter: `ask` would refuse it)
+        read = resolve_model_value(reg, ".".join(key), ref, verify=not quick)
+    except RagtuneError as exc:
+        rep.error(name, exc)
+        return None
+    p = read.path
+    if read.how == "path":  # nothing recorded to compare with
+        what = f"not a {'file' if key[0] == 'generate' else 'folder'}" if os.path.exists(p) else "not found"
+        rep.add("ok" if read.found else "fail", name,
+                f"{p}: a path (no recorded sha256)" if read.found else f"{p}: {what}",
+                None if read.found else "fix the path in config.toml")
+        return None
+    if read.how == "default":
+        rep.add("ok", name, f"{ref}: {', '.join(f.name for f in read.paths)} in {read.paths[0].parent}{unhashed}")
+        return read.id
+    m = read.manifest
+    if not read.found:
+        rep.add("fail", name, f"{ref}: the file of artifact {m['id'][:12]} is missing ({p})",
+                "restore it, or re-add the artifact")
+    elif read.problem is not None:  # its message and its own hint, each in its place
+        rep.error(name, read.problem)
+    else:
+        rep.add("ok", name, f"{m['name']} ({m['id'][:12]}) in {p}{unhashed}")
+    return read.id
+
+
+def _adapter(reg: Any, s: Any, model_id: str | None, rep: Any, model_file: Path | None = None) -> None:
+    """The adapter `ask` would serve resolves (refs.resolve_adapter, as `ask` does: made for another base, or of a
+    shape that does not fit the served model, it fails). A registered one whose file is missing is said before
+    resolving: the registry's verify would put back a copy a killed swap left aside. `model_file`: the served model
+    when it is given by path (no id): only the LoRA's shape is checked against it (Registry.check_fits)."""
+    ref = str(s.generate.adapter or NONE_ADAPTER).strip()
+    try:
+        if ref.lower() in (ACTIVE_ADAPTER, DEFAULT_ADAPTER):
+            aid = reg.active_state()["active"]
+        elif ref.lower() == NONE_ADAPTER or os.path.isfile(os.path.expanduser(ref)):  # too long to look up: no
+            aid = None
+        else:
+            aid = reg.manifest(s.generate.adapter, kinds=ADAPTER_KINDS)["id"]
+        m = next((m for m in reg.list() if m["id"] == aid), None) if aid else None
+        if m is not None and not m.get("builtin") and not reg.path_of(m).exists():
+            rep.add("fail", "adapter", f"the file of adapter {aid[:12]} ({m['name']}) is missing: {reg.path_of(m)}",
+                    "restore it, or `ragtune models deactivate` to serve the base model")
+            return
+        path, served = resolve_adapter(reg, s.generate.adapter, model_id=model_id)
+        if path is not None and model_file is not None:
+            reg.check_fits(Path(path), "", origin=s.generate.adapter, model=model_file)
+    except RagtuneError as exc:
+        rep.error("adapter", exc)
+        return
+    rep.add("ok", "adapter", f"[generate] adapter = {ref!r}: " +
+            ("the base model answers (none)" if served == NONE_ADAPTER else f"{served[:12]} ({path})"))
+
+
+def _reranker(reg: Any, home: Home, s: Any, quick: bool, rep: Any) -> None:
+    """`[retrieve] rerank` as every search resolves it (rerank.py: "default" the built-in, checked against its
+    manifest; "" off; a folder; a registry id / name), and what the loader reads there, without loading an ONNX model:
+    a feature model is read whole (numpy, a few KB), a cross-encoder's model.onnx and tokenizer.json looked for. The
+    evidence model `ask` takes beside it (answer.py: `for_reranker(rerank_folder(…))`) is read too when `evidence_check` is on."""
+    from .evidence import for_reranker
+    from .rerank import effective_rerank, names_folder, resolve_reranker
+
+    ref = s.retrieve.rerank
+    hint = 'restore it, retrain it (`ragtune rerank train`), or set [retrieve] rerank = "" to turn reranking off'
+    try:
+        eff = effective_rerank(ref)
+        if not eff:
+            rep.add("ok", "reranker", "off ([retrieve] rerank = \"\")" if str(ref).strip() != "default" else
+                    "off: this ragtune ships no built-in reranker")
+            return
+        if names_folder(eff):  # as resolve_reranker tells a folder from a registry artifact
+            folder = resolve_reranker(eff, home)
+            named = "the built-in" if str(ref).strip() == "default" else "a folder"
+        else:  # a registry artifact: its file looked for before it is hashed (a verify could put back a copy)
+            m = reg.manifest(eff)
+            if m["kind"] != "reranker":
+                raise with_origin(ModelError(f"registry artifact {eff} is a {m['kind']}, not a reranker"), ref)
+            folder, named = reg.path_of(m), f"{m['name']} ({m['id'][:12]})"
+            if not folder.exists():
+                rep.add("fail", "reranker", f"{named}: the folder of reranker {m['id'][:12]} is missing ({folder})",
+                        hint)
+                return
+            err = None if quick else reg.verify(m["id"])[0][1]
+            if err is not None:
+                rep.add("fail", "reranker", err.message, err.hint or hint)
+                return
+        kind = _reranker_files(folder)
+        evidence = for_reranker(str(folder)) if s.generate.evidence_check else None  # as `ask` finds it (rerank_folder)
+    except RagtuneError as exc:
+        rep.add("fail", "reranker", exc.message, exc.hint or hint)
+        return
+    rep.add("ok", "reranker", f"{named}, {kind}: {folder}" + ("" if evidence is None else
+                                                            f" (with its evidence model, {evidence.path.name})"))
+
+
+def _reranker_files(folder: Path) -> str:
+    """What `load_reranker` needs in `folder`, looked for and, for a feature model, read; its kind. ModelError else."""
+    from .jsonl import loads_located
+
+    meta = folder / "reranker.json" if folder.is_dir() else None
+    spec: Any = None
+    if meta is not None and meta.is_file():
+        try:
+            spec = loads_located(meta.read_bytes(), meta, "not a valid reranker.json: invalid JSON", error=ModelError)
+        except OSError as exc:
+            raise ModelError(f"{meta}: cannot read the reranker: {exc.strerror or exc}") from None
+    if isinstance(spec, dict) and spec.get("kind") == "features":
+        from .rerank_features import FeatureReranker
+
+        FeatureReranker(folder)  # numpy only: the checks of every load
+        return "a feature model"
+    if meta is not None and meta.is_file() and not isinstance(spec, dict):
+        raise ModelError(f"{meta}: not a valid reranker.json")
+    onnx, tok = (folder / "model.onnx", folder / "tokenizer.json") if folder.is_dir() else \
+        (folder, folder.with_name("tokenizer.json"))
+    for f in (onnx, tok):
+        if not f.is_file():
+            raise ModelError(f"{f}: missing (a rerank model is a folder with model.onnx and tokenizer.json, or a "
+                             f"feature model's reranker.json)")
+    return "a cross-encoder (model.onnx, tokenizer.json; not loaded)"
+
+
+def _generation_server(reg: Any, s: Any, model_id: str | None, rep: Any) -> None:
+    """`generate.backend = "openai"`: the server answers, serves the configured names and our tokenizer, and applies
+    grammars (remote.check_server: one 4-token request)."""
+    if s.generate.backend != "openai":
+        return
+    from .remote import check_server
+
+    try:
+        path, served = resolve_adapter(reg, s.generate.adapter, model_id=model_id)
+        adapter = None if served == NONE_ADAPTER else (Path(path), served)
+        status, detail, hint = check_server(s.generate, reg.home, adapter=adapter)
+    except RagtuneError as exc:
+        rep.error("generation server", exc)
+        return
+    rep.add(status, "generation server", detail, hint)
