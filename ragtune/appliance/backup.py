@@ -22,12 +22,18 @@
 - The source home is left as it was, even by a killed backup: an idle database (no `-wal`/`-shm`) is read
   `immutable`, which makes no files beside it (a read-only open makes `-wal`/`-shm` it cannot remove), and read
   again through SQLite's locks when a writer changed it meanwhile (_copy_database).
+- `backup.json`, written last, lists every file with its size and sha256 (a hard-linked one: its size; the registry
+  checks its sha256 at load) and the database's counts and migrations: `backup_verify.verify_backup` (`ragtune
+  backup --verify`) says before a restore whether the backup is still what was written.
 """
 
 from __future__ import annotations
 
 import errno
+import hashlib
+import json
 import os
+import resource
 import shutil
 import stat
 import time
@@ -52,6 +58,7 @@ LINKED = ("models", "registry/blobs")  # large files never written in place: har
 # copied first, under the rollout lock: what they name is in the registry by then (manifests are never removed)
 REGISTRY_STATE = ("registry/active.json", "registry/rollout.json", "registry/rollout-history.jsonl")
 _STALE = stale_names(None)
+MANIFEST = "backup.json"  # what the backup wrote, for verify_backup; never copied from a home (a restored one has it)
 
 
 def _is_litter(name: str) -> bool:
@@ -150,10 +157,16 @@ def backup_home(home: Home, dest: Path | str, *, include_external: bool = False)
 
 
 def _write(home: Home, tmp: Path, dest: Path, res: BackupResult, include_external: bool) -> None:
+    from .errors import StoreError
     from .store import Store
 
+    migrations: list[str] = []
     if home.db_path.is_file():
-        res.database_bytes = _copy_database(home.db_path, tmp / home.db_path.name, dest / home.db_path.name)
+        try:
+            res.database_bytes = _copy_database(home.db_path, tmp / home.db_path.name, dest / home.db_path.name)
+        except StoreError:
+            _no_room(home.db_path, tmp)  # SQLite says "not an error" for a write a full disk refused
+            raise
         res.bytes += res.database_bytes
         res.files += 1
         # counted as it is, never migrated: a backup of an older home taken before an upgrade is the way back to
@@ -161,10 +174,52 @@ def _write(home: Home, tmp: Path, dest: Path, res: BackupResult, include_externa
         # the header), and its close removes the -wal/-shm its open made
         with Store(tmp / home.db_path.name, readonly=True, clean_close=True) as copy:
             res.documents, res.chunks = copy.count_documents(), copy.count_chunks()
+            migrations = copy.applied_migrations()
     _copy_registry_state(home.root, tmp, res)
     _copy_tree(home.root, tmp, "", res)
     _registered_files(home, tmp, res, include_external)
     _config_paths(home.root, tmp, res)
+    _write_manifest(tmp, res, migrations)
+
+
+def _no_room(db: Path, tmp: Path) -> None:
+    """An OSError (exit 74, DEST named) when the database copy cannot fit: the file system's free space, or the
+    file size limit (`ulimit -f`), below the database's size; else nothing (the StoreError says what failed)."""
+    need = sum(os.path.getsize(f"{db}{s}") for s in ("", "-wal") if os.path.isfile(f"{db}{s}"))
+    part = tmp / db.name
+    vfs = os.statvfs(tmp)
+    if vfs.f_bavail * vfs.f_frsize + (part.stat().st_size if part.is_file() else 0) < need:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    if limit != resource.RLIM_INFINITY and limit < need:
+        raise OSError(errno.EFBIG, f"the database ({need} bytes) is over this shell's file size limit ({limit} "
+                                   f"bytes, `ulimit -f`)")
+
+
+def _write_manifest(tmp: Path, res: BackupResult, migrations: list[str]) -> None:
+    """backup.json: each file's size and sha256 as written (a hard link to the home's file: its size only, that
+    file's bytes are the home's and the registry checks them by sha256 at every load)."""
+    from .. import __version__
+
+    files: dict[str, dict[str, Any]] = {}
+    for p in sorted(tmp.rglob("*")):
+        if p.is_symlink() or not p.is_file():
+            continue
+        rel, st = p.relative_to(tmp).as_posix(), p.stat()
+        linked = st.st_nlink > 1 and any(rel.startswith(f"{d}/") for d in LINKED)
+        files[rel] = {"size": st.st_size} if linked else {"size": st.st_size, "sha256": sha256_of(p)}
+    data = {"format": 1, "ragtune": __version__, "made": round(time.time(), 3), "home": res.home,
+            "documents": res.documents, "chunks": res.chunks, "migrations": migrations, "files": files}
+    atomic_write_text(tmp / MANIFEST, json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def sha256_of(p: Path) -> str:
+    """sha256 of a file read now (never a memo: `--verify` must see bytes changed in place)."""
+    h = hashlib.sha256()
+    with open(p, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def _copy_database(db: Path, out: Path, shown: Path) -> int:
@@ -233,7 +288,7 @@ def _copy_tree(src: Path, dst: Path, rel: str, res: BackupResult) -> None:
         return
     for e in entries:
         r = f"{rel}/{e.name}" if rel else e.name
-        if (not rel and e.name in DB_FILES) or r in REGISTRY_STATE or _is_litter(e.name):
+        if (not rel and e.name in (*DB_FILES, MANIFEST)) or r in REGISTRY_STATE or _is_litter(e.name):
             continue
         why = DERIVED.get(r) or SKIPPED.get(r)
         if why:

@@ -13,15 +13,24 @@ from .common import checked_path, cli, human_size, pass_app, print_json, shown_p
 @click.option("--include-external", is_flag=True,
               help="Also copy the files registered in place outside the home (`models add` without --copy) into "
                    "the backup's registry, so that it needs nothing outside it.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: what was written.")
+@click.option("--verify", is_flag=True,
+              help="Check the backup at DEST instead of making one: every file still as written (size, sha256). "
+                   "Exit 1 when it is damaged.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: what was written (checked).")
 @pass_app
-def backup(app, dest: str, include_external: bool, as_json: bool) -> None:
+def backup(app, dest: str, include_external: bool, verify: bool, as_json: bool) -> None:
     """Copy the home to DEST (new, or an empty folder) while it may be in use: a consistent database snapshot,
-    config, registry and rollout state. The search indexes are rebuilt on DEST's first use. Restore: use DEST as
-    the home (--home DEST), or copy it anywhere and use that: paths inside the home are kept home-relative."""
+    config, registry and rollout state, and backup.json (each file's sha256). The search indexes are rebuilt on
+    DEST's first use. Restore: check it (--verify DEST), then use DEST as the home (--home DEST), or copy it
+    anywhere and use that: paths inside the home are kept home-relative."""
     from ..appliance.backup import backup_home
     from ..appliance.text import escaped
 
+    if verify:
+        if include_external:
+            raise click.UsageError("--include-external makes a backup; --verify checks one: give one of them")
+        _verify(dest, as_json)
+        return
     res = backup_home(app.home, dest, include_external=include_external)
     if as_json:
         print_json(res.to_json())
@@ -50,3 +59,29 @@ def backup(app, dest: str, include_external: bool, as_json: bool) -> None:
                        err=True)
     for w in res.warnings:
         click.echo(f"  warning: {escaped(w)}", err=True)
+
+
+def _verify(dest: str, as_json: bool) -> None:
+    import time
+
+    from ..appliance.backup_verify import verify_backup
+    from ..appliance.text import escaped
+
+    res = verify_backup(dest)
+    if as_json:
+        print_json(res.to_json())
+    else:
+        made = time.strftime("%Y-%m-%d %H:%M", time.localtime(res.made)) if res.made else "?"
+        state = "ok" if res.ok else f"DAMAGED ({len(res.problems)} problem{'s' if len(res.problems) != 1 else ''})"
+        click.echo(f"backup {shown_path(res.dest)}: {state}; made {made} by ragtune {res.ragtune or '?'} of "
+                   f"{shown_path(res.home or '?')}: {res.documents} documents, {res.chunks} chunks; {res.files} "
+                   f"files checked, {human_size(res.bytes)} hashed ({res.seconds:.1f} s)")
+        for p in res.problems:
+            click.echo(f"  {escaped(p)}", err=True)
+        for n in res.notes:
+            click.echo(f"  note: {escaped(n)}", err=True)
+        if not res.ok:
+            click.echo("  hint: do not restore from this backup: use another one, or make a new one of the home "
+                       "(`ragtune backup NEW`)", err=True)
+    if not res.ok:
+        raise click.exceptions.Exit(1)  # damaged: as doctor exits for a failed check

@@ -67,7 +67,7 @@ def test_backup_is_a_home_that_answers_the_same_searches(settings, fake, tmp_pat
     assert res.documents == 12 and res.chunks > 12 and res.chunks == Store(root / "ragtune.db").count_chunks()
     assert res.database_bytes > 0 and res.bytes >= res.database_bytes and res.seconds >= 0
     names = sorted(p.name for p in dest.iterdir())
-    assert names == ["config.toml", "ragtune.db", "registry"], names  # no tantivy/, vectors/, cache/
+    assert names == ["backup.json", "config.toml", "ragtune.db", "registry"], names  # no tantivy/, vectors/, cache/
     assert set(res.left_out) == {"tantivy", "vectors", "cache"}
     assert (dest / "config.toml").read_text(encoding="utf-8") == "[retrieve]\nk = 4\n"
     assert (dest / "registry" / "active.json").is_file()
