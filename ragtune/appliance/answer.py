@@ -47,6 +47,7 @@ from .injection import is_override_question
 from .normalize import normalise_question
 from .prompt import REFUSAL_TEXT, SYSTEM_PROMPT, context_from_hits, fit_context, messages, system_prompt_sha256
 from .refusal import Verdict, content_words, refusal_check, support_score  # noqa: F401  (re-exported)
+from .refusal import language_reason
 from .refs import NONE_ADAPTER
 from .repair import Checked, repair_note, validate_and_repair
 from .schema import answer_schema
@@ -270,8 +271,9 @@ class AnswerEngine(AnswerCache):
                                            mode), t0, q, src, (client_id, arm))
         holds, evidence = (self.evidence.holds(src.normalized, src.hits, self.evidence_cut)
                            if src.searched and self.evidence is not None else (True, None))
-        if not holds:
-            ans = self._answer(Verdict("refused", REFUSAL_TEXT, [], "no_evidence"), None, [], src, gen, mode)
+        if not holds:  # "language": a question in another language than its sources (say so, not "no evidence")
+            reason = language_reason("no_evidence", src.normalized, [c.text for c in ctx])
+            ans = self._answer(Verdict("refused", REFUSAL_TEXT, [], reason), None, [], src, gen, mode)
             ans.evidence_score = evidence
             return self._emit(ans, t0, q, src, (client_id, arm))
         key = self.cache_key(ctx, src.normalized, mode, evidence) if self._answer_cache_on(use_cache) else None
@@ -444,6 +446,8 @@ class AnswerEngine(AnswerCache):
             "prompt": sha(messages(SYSTEM_PROMPT, ctx, question)),
             "schema": sha(answer_schema([c.id for c in ctx], self.cfg.max_answer_chars)),
             **({"evidence_score": evidence} if self.refusal_model is not None else {}),
+            # a remote server (remote.py): another server or served name is another answer for the same GGUF
+            **({"served_by": scope} if (scope := getattr(self.generator, "cache_scope", None)) else {}),
         }
         return sha(parts)
 

@@ -17,6 +17,7 @@ import re
 import unicodedata
 
 from .errors import InputError
+from .text import folded
 
 _FILLERS = {"uh", "uhh", "uhm", "um", "umm", "er", "erm", "ehm", "hmm", "hm", "ah", "eh", "mm"}
 # Editing phrases that mark a correction on their own.
@@ -358,3 +359,66 @@ def from_argv(text: str) -> str:
 def has_content(text: str) -> bool:
     """True when the text holds at least one letter or digit (a query worth searching)."""
     return bool(_key(text))
+
+
+# -- the question's language ------------------------------------------------------------------------------------
+# The keyword index, the English embedder and the evidence and refusal checks all meet a question and its sources on
+# shared words, so a question in another language than the documents is refused whatever they hold. To say so, the
+# language is guessed from closed-class words (question words, articles, pronouns, auxiliaries): a few of them
+# identify a language, and content words (names, cognates: "Dockingstation", "password") do not mislead it. A word
+# may belong to several lists ("was", "de", "una"); only a clear winner counts. Words that are also common English
+# words ("as", "no", "do", "van", "son", "come", "bin", "hat") are left out of the other lists. Compared with accents
+# folded, so "cuantos" typed without them counts as "cuántos".
+_FUNCTION_WORDS_BY_LANGUAGE = {
+    "en": """the what how many much which who whom whose when where why does did do can could should would must my
+          your our of for and are was were with from this that these those there their is it an to have has i am be
+          been by at will get if or not on in a you we they he she""",
+    "de": """der die das den dem des und ist sind ich du wir nicht wie viele viel was wer welche welcher welches
+          welchem wo wann warum habe haben muss darf kann ein eine einen einem einer im für auf mit von zu bei
+          nach über oder auch noch mein meine es gibt bekomme kostet dauert lange""",
+    "fr": """le la les des du de et est je ai combien quel quelle quels quelles qui que qu pour par dans une faut
+          puis dois doit sont il elle nous vous mon ma mes au aux avec sur coûte dure être ce ne pas l d j""",
+    "es": """el los las la de del que qué cuántos cuántas cuánto cuánta cuál cuáles quién dónde cuándo cómo
+          es tengo puedo necesito debo por para con una un al mi mis cuesta dura debe tener y se""",
+    "nl": """de het een en ik hoeveel hoe wat wie welke waar wanneer waarom heb mag moet kan voor op met zijn
+          mijn duurt kost niet er krijg""",
+    "pl": """ile jak jaki jaka jakie który która którego które kto gdzie kiedy dlaczego czy jest są mi mogę muszę
+          w z na od dla się trwa kosztuje przysługuje mam nie musi być mój moja""",
+    "pt": """os da dos das na quantos quantas quanto qual quais quem onde quando como tenho posso preciso
+          é são um uma para com por custa dura meu minha""",
+    "it": """il lo gli della dello degli quanti quante quanto qual quale chi dove quando è sono ho posso devo
+          con una un mi costa dura di che""",
+}
+_LANGUAGE_WORDS = {lang: frozenset(folded(w) for w in words.split())
+                   for lang, words in _FUNCTION_WORDS_BY_LANGUAGE.items()}
+# Han and kana: Chinese and Japanese have no function words separated by spaces; kana marks Japanese
+_HAN_KANA = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA = re.compile("[\u3040-\u30ff]")
+_WORD = re.compile(r"[^\W\d_]+")
+_SENTENCE_START = re.compile(r"(?:^|[.!?¿¡:;]\s*|\n)\W*$")
+
+
+def _function_word_candidates(text: str) -> list[str]:
+    """The words of `text` that may be function words, lower-cased and folded: a capitalised word inside a sentence
+    is part of a name ("Los Angeles", "De Gaulle", "San Diego"), not an article."""
+    return [folded(m.group().lower()) for m in _WORD.finditer(text)
+            if not m.group()[:1].isupper() or _SENTENCE_START.search(text, max(0, m.start() - 8), m.start())]
+
+
+def language(text: str) -> str | None:
+    """The language `text` is most likely written in ("en", "de", "fr", "es", "nl", "pl", "pt", "it", "zh", "ja"),
+    or None when its words do not tell. Han or kana letters, a third or more of the letters: "ja" with kana, else
+    "zh". Otherwise the language with the most function words, at least two, and more than any other; "en" wins a
+    tie, so an English question with a French name ("Who wrote la vie en rose?") stays English. A capitalised word
+    counts only where a sentence starts ("Los Angeles" is a name)."""
+    letters = [c for c in text if c.isalpha()]
+    cjk = _HAN_KANA.findall(text)
+    if len(cjk) >= 2 and len(cjk) * 3 >= len(letters):
+        return "ja" if _KANA.search(text) else "zh"
+    words = _function_word_candidates(text)
+    score = {lang: sum(w in fw for w in words) for lang, fw in _LANGUAGE_WORDS.items()}
+    best = max(score.values())
+    top = [lang for lang, s in score.items() if s == best]
+    if best < 2 or (len(top) > 1 and "en" not in top):
+        return None
+    return "en" if "en" in top else top[0]

@@ -21,6 +21,10 @@ An "ok" answer over a non-empty context becomes a refusal when:
 - too few of its content words occur in the clean text of the sources it still cites ("unsupported",
   `generate.min_support`). Support is judged by the sources that hold the answer's words, without their
   instruction-like text, never by the union of everything cited.
+A refusal of those that come from matching the question's words with the sources is "language" instead when the
+question is in another language than its sources (`other_language`): a German question over English documents
+shares no word with them, so "the sources are not about the question" would be untrue and asking again in the
+documents' language is what helps. An answer is never changed by it, only the reason a refusal gives.
 A refusal always carries `prompt.REFUSAL_TEXT` and no citations. With an empty context (the tune-only eval arm)
 "ok" answers are not grounding-checked.
 
@@ -37,6 +41,7 @@ from typing import Any, Iterator, Sequence
 
 from .calibrated import CALIBRATED
 from .injection import SourceView, source_view
+from .normalize import language
 from .prompt import REFUSAL_TEXT
 from .text import content_words
 from .types import ContextItem
@@ -193,6 +198,30 @@ def resolve_serving(key: str, setting: float | str, adapter_id: str | None,
     return CALIBRATED[key][2] if t is None else t
 
 
+# Refusals decided by matching the question's words with the sources' (not injection, override, invalid output,
+# a missing citation): the ones a question in another language than its sources gets whatever they hold.
+WORD_MATCH_REASONS = frozenset({"model", "low_confidence", "off_topic", "uncertain", "echo", "unsupported",
+                                "no_evidence", "no_sources"})
+
+
+def other_language(question: str, texts: Sequence[str]) -> str | None:
+    """The question's language ("de") when it is another than that of the texts (its sources) and both are clear
+    (normalize.language), else None."""
+    asked = language(question)
+    if asked is None:
+        return None
+    written = language(" ".join(texts))
+    return asked if written is not None and written != asked else None
+
+
+def language_reason(reason: str, question: str | None, texts: Sequence[str]) -> str:
+    """`reason` for a refusal, or "language" when it is one of WORD_MATCH_REASONS and the question is in another
+    language than `texts` (the context it was refused over)."""
+    if reason in WORD_MATCH_REASONS and question and texts and other_language(question, texts):
+        return "language"
+    return reason
+
+
 def refusal_check(obj: dict[str, Any], context: Sequence[ContextItem], *, min_support: float, mode: str = "free",
                   p_refused: float | None = None, refusal_threshold: float | None = None,
                   answer_min_logprob: float | None = None, min_answer_logprob: float | None = None,
@@ -200,8 +229,9 @@ def refusal_check(obj: dict[str, Any], context: Sequence[ContextItem], *, min_su
                   reason: str | None = None) -> Verdict:
     """Judge a schema-valid answer object. `reason` is a refusal decided earlier (e.g. "invalid_output")."""
     status, text, cites = obj["status"], obj["answer"], list(obj["citations"])
+    texts = [c.text for c in context]
     if status == "ok" and text.strip() == REFUSAL_TEXT:  # the refusal sentence under "ok" is still a refusal
-        return Verdict("refused", REFUSAL_TEXT, [], reason or "model")
+        return Verdict("refused", REFUSAL_TEXT, [], language_reason(reason or "model", question, texts))
     if status == "ok" and context:
         if reason is None:
             reason, text, cites = _judge_ok(text, cites, context, min_support=min_support, mode=mode,
@@ -211,7 +241,7 @@ def refusal_check(obj: dict[str, Any], context: Sequence[ContextItem], *, min_su
         if reason:
             status = "refused"
     if status == "refused":
-        return Verdict("refused", REFUSAL_TEXT, [], reason or "model")
+        return Verdict("refused", REFUSAL_TEXT, [], language_reason(reason or "model", question, texts))
     return Verdict(status, text, cites, reason)
 
 

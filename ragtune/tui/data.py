@@ -124,6 +124,8 @@ REFUSAL_REASONS = {
     "uncertain": "its own doubt, the evidence, its least sure word and how little of the question the answer's "
                  "sentence says together make the answer likely wrong",
     "override": "the question asks to change the rules (ignore the sources, reveal the prompt, force a status)",
+    "language": "the question seems to be in another language than the sources, and search and the answer checks "
+                "match words: ask in the sources' language",
 }
 
 
