@@ -206,6 +206,35 @@ def copy_source(dst: Path) -> Path:
     return dst
 
 
+def source_date_epoch() -> int:
+    """The one time stamped into ragtune's wheel and the manifest, so that two builds of one tree give the same
+    bytes (the wheel's zip entries otherwise carry the build's clock): $SOURCE_DATE_EPOCH, else the last commit's
+    time, else the newest source file's mtime."""
+    env = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if env.isdigit():
+        return int(env)
+    try:
+        git = subprocess.run(["git", "-C", str(REPO), "log", "-1", "--format=%ct"], capture_output=True, text=True,
+                             timeout=30)
+        if git.returncode == 0 and git.stdout.strip().isdigit():
+            return int(git.stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        pass
+    files = [REPO / "pyproject.toml", *(f for f in (REPO / "ragtune").rglob("*")
+                                        if f.is_file() and "__pycache__" not in f.parts)]
+    return int(max(f.stat().st_mtime for f in files if f.is_file()))
+
+
+def build_self_wheel(src: Path, dest: Path, epoch: int) -> Path:
+    """ragtune's own wheel, from the clean copy `src`, stamped with `epoch` (wheel/setuptools read
+    SOURCE_DATE_EPOCH for every zip entry, the generated dist-info files included)."""
+    # Offline-friendly when this interpreter has the build requirements; otherwise pip fetches them.
+    isolation = ["--no-build-isolation"] if can_build_here() else []
+    pip("wheel", "--no-deps", *isolation, "-q", "-w", str(dest), str(src),
+        env=dict(os.environ, SOURCE_DATE_EPOCH=str(epoch)))
+    return next(dest.glob("ragtune-*.whl"))
+
+
 def sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -265,7 +294,6 @@ def print_plan(p: dict) -> None:
 
 
 def build(args: argparse.Namespace) -> Path:
-    t0 = time.time()
     out = Path(args.out).resolve()
     if out.exists() and any(out.iterdir()):
         if not args.force:
@@ -277,6 +305,7 @@ def build(args: argparse.Namespace) -> Path:
     sd.mkdir()
     meta = project_meta()
     ver = llama_version()
+    epoch = source_date_epoch()
     target: list[str] = []
     if args.python_version:
         target += ["--python-version", args.python_version, "--only-binary", ":all:"]
@@ -291,10 +320,7 @@ def build(args: argparse.Namespace) -> Path:
             check_portable(features, llama)
         # 1. ragtune itself, built from a clean copy of the tree
         src = copy_source(tmp_p / "src")
-        # Offline-friendly when this interpreter has the build requirements; otherwise pip fetches them.
-        isolation = ["--no-build-isolation"] if can_build_here() else []
-        pip("wheel", "--no-deps", *isolation, "-q", "-w", str(tmp_p / "self"), str(src))
-        self_whl = next((tmp_p / "self").glob("ragtune-*.whl"))
+        self_whl = build_self_wheel(src, tmp_p / "self", epoch)
         shutil.copy2(self_whl, wh)
         # 2. every runtime dependency as a wheel; llama-cpp-python pinned to the portable wheel
         lw_dir = tmp_p / "llama"
@@ -337,7 +363,7 @@ def build(args: argparse.Namespace) -> Path:
     readme = REPO / "docs" / "install.md"
     if readme.is_file():
         shutil.copy2(readme, out / "README.md")
-    write_manifest(out, meta, ver, llama, features, args, time.time() - t0)
+    write_manifest(out, meta, ver, llama, features, args, epoch)
     write_sums(out)
     return out
 
@@ -348,7 +374,9 @@ def section_bytes(out: Path, name: str) -> int:
 
 
 def write_manifest(out: Path, meta: dict, ver: str, llama: Path, features: str, args: argparse.Namespace,
-                   seconds: float) -> None:
+                   epoch: int) -> None:
+    """manifest.json. Nothing in it depends on when or how fast the build ran (no clock time, no duration): two
+    builds of one tree from one index give the same bytes, so the same SHA256SUMS."""
     files = []
     for p in sorted(out.rglob("*")):
         if p.is_file() and p.name not in ("SHA256SUMS", "manifest.json"):
@@ -363,8 +391,7 @@ def write_manifest(out: Path, meta: dict, ver: str, llama: Path, features: str, 
     manifest = {
         "format": 1,
         "ragtune": meta["version"],
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "build_seconds": round(seconds, 1),
+        "source_date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch)),  # SOURCE_DATE_EPOCH
         "python": args.python_version or f"{sys.version_info.major}.{sys.version_info.minor}",
         "platform": args.platform or f"{platform.system().lower()}_{platform.machine()}",
         "glibc_of_build_machine": "-".join(platform.libc_ver()),
@@ -414,6 +441,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not args.out:
         ap.error("--out is required (or --dry-run)")
+    t0 = time.time()
     try:
         out = build(args)
     except subprocess.CalledProcessError as exc:
@@ -421,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     print(f"bundle: {out}")
-    print(f"sizes (MB): {json.dumps(m['sizes_mb'])}; build {m['build_seconds']} s")
+    print(f"sizes (MB): {json.dumps(m['sizes_mb'])}; build {time.time() - t0:.1f} s")
     print(f"install offline: copy {out} to the target, then run: {out.name}/install.sh")
     return 0
 

@@ -156,8 +156,11 @@ INNER
 
 T0=$(date +%s)
 set +e
+# PIP_CONFIG_FILE=/dev/null: no pip.conf either (/etc/pip.conf's find-links would let the pipx bootstrap take
+# wheels from outside the bundle, so the proof would not show that the bundle is enough).
 "${NETNS[@]}" "${TRACE[@]}" env -i \
     PATH="$WORK/bin:/usr/local/bin:/usr/bin:/bin" HOME="$WORK/home" LANG=C.UTF-8 TERM=dumb \
+    PIP_CONFIG_FILE=/dev/null \
     PY="$PY" PYTHON="$PY" WORK="$WORK" LOGS="$WORK/logs" BUNDLE="$BUNDLE" \
     PIPX_HOME="$WORK/pipx" PIPX_BIN_DIR="$WORK/bin" PIPX_MAN_DIR="$WORK/man" \
     RAGTUNE_HOME="$WORK/ragtune-home" XDG_CACHE_HOME="$WORK/cache" XDG_DATA_HOME="$WORK/data" \
