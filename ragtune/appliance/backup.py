@@ -10,7 +10,8 @@
   first `search`/`ask` on it pays the rebuild (measured in docs/store.md).
 - Everything else the product keeps in the home is copied: config.toml, the registry (manifests, `active.json`, the
   rollout state; blobs and `models/` hard-linked where DEST is on the same file system: they are never written in
-  place), eval reports, trained rerankers. Caches and scratch work are left out (SKIPPED).
+  place), eval reports, trained rerankers. Caches and scratch work are left out (SKIPPED), and so is any Python
+  venv in the home (VENV: a folder with `pyvenv.cfg` at its top; older install.sh put one at HOME/venv).
 - DEST is written as a temporary beside it (`.DEST.<random>.part`, flock-held: atomic.locked_temporary) and renamed
   onto it at the end, so a killed backup leaves nothing at DEST; the next backup to DEST removes the temporary.
 - The copy works wherever it is put: paths inside the home are home-relative. Registry manifests store them so
@@ -54,6 +55,9 @@ DERIVED = {"tantivy": "lexical index: rebuilt from the database on first open",
 SKIPPED = {"cache": "cache", "logs": "logs", "demo": "the sample-pack demo home (`ragtune demo` makes it again)",
            "tune": "training work folders (resumable runs; their adapters are in the registry)",
            "eval/corpora": "scratch homes of eval corpora (ingested again when needed)"}
+# a Python virtual environment (a folder with `pyvenv.cfg` at its top; older install.sh made HOME/venv, ~400 MB in
+# ~10,000 files): it names the absolute paths it was made at and does not work moved, so it is reinstalled
+VENV = "a Python environment: reinstall, not restore"
 LINKED = ("models", "registry/blobs")  # large files never written in place: hard links where possible
 # copied first, under the rollout lock: what they name is in the registry by then (manifests are never removed)
 REGISTRY_STATE = ("registry/active.json", "registry/rollout.json", "registry/rollout-history.jsonl")
@@ -290,7 +294,7 @@ def _copy_tree(src: Path, dst: Path, rel: str, res: BackupResult) -> None:
         r = f"{rel}/{e.name}" if rel else e.name
         if (not rel and e.name in (*DB_FILES, MANIFEST)) or r in REGISTRY_STATE or _is_litter(e.name):
             continue
-        why = DERIVED.get(r) or SKIPPED.get(r)
+        why = DERIVED.get(r) or SKIPPED.get(r) or (VENV if _is_venv(e) else None)
         if why:
             res.left_out[r] = why
             continue
@@ -304,6 +308,10 @@ def _copy_tree(src: Path, dst: Path, rel: str, res: BackupResult) -> None:
         elif e.is_file():
             _copy_file(Path(e.path), target, res, link=any(r.startswith(p + "/") for p in LINKED))
         # sockets, pipes, devices: nothing a home keeps
+
+
+def _is_venv(e: os.DirEntry) -> bool:
+    return not e.is_symlink() and e.is_dir() and os.path.isfile(os.path.join(e.path, "pyvenv.cfg"))
 
 
 def _copy_file(src: Path, dst: Path, res: BackupResult, *, link: bool) -> None:

@@ -64,13 +64,35 @@ class OutputClosed(Exception):
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         # click turns an EPIPE into a silent exit 1 (a ragtune error's code) before cli.main could see it: taken here
-        # as what it is, an OSError no longer (click catches only those)
+        # as what it is, an OSError no longer (click catches only those). Any other error goes on to cli.main's
+        # printing with a text that is not empty (never_silent).
         try:
             return super().invoke(ctx)
-        except OSError as exc:
-            if exc.errno == errno.EPIPE:
+        except Exception as exc:
+            if isinstance(exc, OSError) and exc.errno == errno.EPIPE:
                 raise OutputClosed() from exc
+            never_silent(exc)
             raise
+
+
+def never_silent(exc: BaseException) -> None:
+    """An error whose text is empty (`OSError()`, a RagtuneError given ""; an apsw error raised bare) printed
+    `error: ` and nothing else (cli.main prints `error: MESSAGE`, or for an OSError its strerror): it is given its
+    type's name (an OSError with an errno: the system's word for it) as its text, so the line says what failed. An
+    internal error already names its type: "(no message)" says that nothing was cut off after it."""
+    from ..appliance.errors import RagtuneError
+
+    if isinstance(exc, (click.ClickException, click.exceptions.Exit, click.exceptions.Abort)):
+        return  # click's own, which cli.main prints its way
+    if isinstance(exc, RagtuneError):
+        if not (exc.message or "").strip():
+            exc.message = type(exc).__name__
+    elif isinstance(exc, OSError):
+        told = exc.strerror if exc.strerror is not None else str(exc)  # what cli.os_error_message prints
+        if not told.strip():
+            exc.strerror = os.strerror(exc.errno) if exc.errno else type(exc).__name__
+    elif not str(exc).strip() and type(exc).__str__ is BaseException.__str__:  # "internal error: BusyError: " + …
+        exc.args = ("(no message)",)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -185,7 +207,12 @@ def say(msg: str) -> None:
 
 
 def say_migrated(path: Path, names: list[str]) -> None:
-    """`migrated PATH: 5 migrations applied (0008_… → 0012_…)`: a store open upgraded this database."""
+    """`migrated PATH: 5 migrations applied (0008_… → 0012_…)`: a store open upgraded this database. Not said for
+    an eval corpus's scratch home (HOME/eval/corpora/KEY/ragtune.db, eval/scratch.py): the product's cache, not a
+    home the user made; the line fell in the middle of `eval run`'s progress (still migrated, as every open does)."""
+    parts = Path(path).parts
+    if parts[-4:-2] == ("eval", "corpora"):
+        return
     n = len(names)
     which = names[0] if n == 1 else f"{names[0]} → {names[-1]}"
     say(f"migrated {shown_path(path)}: {n} migration{'s' if n != 1 else ''} applied ({which})")
