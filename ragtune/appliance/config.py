@@ -219,9 +219,12 @@ class GenerateConfig:
 
     def __post_init__(self) -> None:
         _check(self.backend in ("local", "openai"), "generate", "backend", "must be 'local' or 'openai'")
-        _check(isinstance(self.base_url, str) and (self.backend != "openai" or
-               self.base_url.startswith(("http://", "https://"))), "generate", "base_url",
-               "must be an http(s) URL when backend = 'openai'")
+        try:  # with the command that sets it (config_edit names the order when the backend is what is being set)
+            _check(isinstance(self.base_url, str) and (self.backend != "openai" or self.base_url.startswith(
+                ("http://", "https://"))), "generate", "base_url", "must be an http(s) URL when backend = 'openai'")
+        except ConfigError as exc:
+            exc.hint = "set [generate] base_url: ragtune config set generate.base_url http://HOST:PORT/v1"
+            raise
         _check(isinstance(self.api_key_env, str), "generate", "api_key_env", "must be an environment variable name")
         _check(isinstance(self.remote_model, str), "generate", "remote_model", "must be a string")
         _check(self.remote_adapter_field in ("model", "lora-id"), "generate", "remote_adapter_field",
@@ -371,7 +374,10 @@ def _build_section(name: str, raw: Any, where: str, text: str | None = None) -> 
         section = cls(**raw)
     except ConfigError as exc:
         sec_key = getattr(exc, "config_key", None)
-        raise ConfigError(f"{where}{at_line(text, *sec_key) if sec_key and sec_key[1] in raw else ''}: {exc.message}") from None
+        err = ConfigError(f"{where}{at_line(text, *sec_key) if sec_key and sec_key[1] in raw else ''}: {exc.message}",
+                          hint=exc.hint)
+        err.config_key = sec_key  # type: ignore[attr-defined]  # which key refused: for config_edit's hint
+        raise err from None
     except TypeError as exc:
         raise ConfigError(f"{where}: [{name}]: {exc}") from None
     if text is not None:  # read from a file: its model references name their line when they do not resolve

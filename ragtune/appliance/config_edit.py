@@ -270,7 +270,15 @@ def _update_config(path: Path, values: dict[str, Any], home: Home | None, what: 
         if err is not None:
             raise ConfigError(err.message, hint=f"{err.hint}; then set {dotted_keys}")
     # the candidate is not on disk yet: name the change being made, not a line of a file nobody can open
-    settings_from_dict(data, home=home, where=f"{path}: cannot set {what}")
+    try:
+        settings_from_dict(data, home=home, where=f"{path}: cannot set {what}")
+    except ConfigError as exc:
+        if getattr(exc, "config_key", None) == ("generate", "base_url") and "generate.base_url" not in values:
+            # `config set generate.backend openai` on a config without a server URL: the order that works
+            then = "" if "generate.backend" not in values else \
+                f", then ragtune config set generate.backend {values['generate.backend']}"
+            exc.hint = f"set generate.base_url first: ragtune config set generate.base_url http://HOST:PORT/v1{then}"
+        raise
     _write_config(path, new)
 
 

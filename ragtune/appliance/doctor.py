@@ -24,7 +24,8 @@ from .errors import InputError, RagtuneError, StoreError
 from .filelock import held_if_free
 from .home import Home
 from .lexical import LexicalIndex, is_litter
-from .machine import fit
+from .ggufinfo import read_gguf
+from .machine import fit, vocab_bytes
 from .refs import resolve_model_value
 from .registry import Registry
 from .store import MIGRATIONS, health
@@ -87,17 +88,22 @@ def diagnose(home: Home, *, settings: Callable[[], Any] | None = None, quick: bo
     """Every check on `home`. `settings`: how the caller loads its settings (the CLI's --config); the home's
     config.toml when None. `quick`: `quick_check` instead of `integrity_check`, and no hashing of model files.
     `extra`: checks of the layers above, run after the models' (they keep to the same read-only rules).
-    InputError when the home does not exist (nothing to check, and nothing is created)."""
-    if not home.root.is_dir():
-        raise InputError(f"home {home.root} does not exist", hint="check --home / RAGTUNE_HOME")
+    A home that does not exist yet (a fresh install: the first ingest makes it) is a warn line, and what needs no
+    home is still checked (config, models, machine, disk); nothing is created. InputError when the home's path is
+    a file or cannot be read."""
+    exists = _home_exists(home)
     rep = Report(home=str(home.root), quick=quick)
+    if not exists:
+        rep.add("warn", "home", f"{home.root} does not exist yet: the first `ragtune ingest` makes it",
+                "`ragtune ingest PATH` creates it (`ragtune demo` tries the sample pack in a home of its own); "
+                "if you meant another home: check --home / RAGTUNE_HOME")
     try:
         s = settings() if settings is not None else load_settings(home=home)
         rep.add("ok", "config", f"{s.source} loads" if s.source != "defaults" else "no config.toml: the defaults")
     except RagtuneError as exc:  # the loader's message names the file and line
         rep.error("config", exc)
         s = None
-    db_bytes = _database(home, s, quick, rep)
+    db_bytes = _database(home, s, quick, rep) if exists else 0
     if s is None:
         rep.add("warn", "models", "not checked: the config does not load", "fix config.toml, then run doctor again")
     else:
@@ -111,8 +117,27 @@ def diagnose(home: Home, *, settings: Callable[[], Any] | None = None, quick: bo
     if s is not None:
         _machine(home, s, rep)
     _disk(home, db_bytes, rep)
-    _leftovers(home, rep)
+    if exists:
+        _leftovers(home, rep)
     return rep
+
+
+def _home_exists(home: Home) -> bool:
+    """Whether the home folder is there; False when nothing is at its path (nor at a parent's). InputError when
+    what is there is not a folder, or cannot be looked at: no later ingest would make a home of it."""
+    try:
+        st = os.stat(home.root)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:  # a parent we may not enter, a file where a parent folder should be (ENOTDIR)
+        raise InputError(f"home {home.root}: cannot read: {exc.strerror or exc}",
+                         hint="check --home / RAGTUNE_HOME, and the permissions of its folders") from None
+    if not stat.S_ISDIR(st.st_mode):
+        raise InputError(f"home {home.root} is not a folder", hint="check --home / RAGTUNE_HOME")
+    if not os.access(home.root, os.R_OK | os.X_OK):
+        raise InputError(f"home {home.root}: cannot read: permission denied",
+                         hint="run doctor as the home's owner, or check --home / RAGTUNE_HOME")
+    return True
 
 
 # -- the database and the indexes derived from it ----------------------------------------------------------------
@@ -271,27 +296,37 @@ def _query_log(home: Home, store: Any, s: Any, rep: Report) -> None:
 # -- models --------------------------------------------------------------------------------------------------------
 def _machine(home: Home, s: Any, rep: Report) -> None:
     """Cores and RAM against the configured threads and models (machine.fit); a model that does not resolve has
-    its own fail line above and counts 0 here."""
+    its own fail line above and counts 0 here. With `generate.backend = "openai"` the generation model counts
+    its vocabulary only: the weights are the server's, this process loads the GGUF vocabulary-only (remote.py)."""
     reg, size = Registry(home), 0
+    remote = s.generate.backend == "openai"
     for key, ref in (("generate.model", s.generate.model), ("embed.model", s.embed.model)):
         try:
             read = resolve_model_value(reg, key, ref, verify=False)
         except RagtuneError:
             continue
         for p in read.paths or ([read.path] if read.path and read.found else []):
-            try:
-                size += artifact_size(p)  # a file, or an embedder's folder
-            except OSError:  # gone since it resolved: its own line says so
+            try:  # a file, or an embedder's folder
+                size += _vocab_size(p) if remote and key == "generate.model" else artifact_size(p)
+            except (OSError, RagtuneError):  # gone since it resolved, or not a GGUF: its own line says so
                 pass
     threads = {"[embed] threads": s.embed.threads, "[generate] threads": s.generate.threads,
                "[generate] threads_batch": s.generate.threads_batch}
-    status, detail, hint = fit(threads, size)
+    status, detail, hint = fit(threads, size, remote=remote)
     rep.add(status, "machine", detail, hint)
+
+
+def _vocab_size(path: Path) -> int:
+    """What the GGUF at `path` holds loaded vocabulary-only (its header's token count; machine.vocab_bytes)."""
+    n = read_gguf(path).metadata.get("tokenizer.ggml.tokens", 0)  # an array: its length
+    return vocab_bytes(n if isinstance(n, int) else 0)
 
 
 # -- the file system -----------------------------------------------------------------------------------------------
 def _disk(home: Home, db_bytes: int, rep: Report) -> None:
-    free = shutil.disk_usage(home.root).free
+    # a home not made yet: the file system it will be made on (its nearest folder that exists)
+    there = next(p for p in (home.root, *home.root.parents) if p.is_dir())
+    free = shutil.disk_usage(there).free
     need = max(GB, db_bytes)  # a VACUUM or a backup writes a copy of the database
     rep.add("warn" if free < need else "ok", "disk",
             f"{human_size(free)} free on the home's file system; database {human_size(db_bytes)}",

@@ -26,6 +26,9 @@ PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600  # a new database (home.py's callers: store/base.py, backup.py)
 _swept: set[Path] = set()
 _swept_lock = threading.Lock()
+# Every folder a Home was made for in this process: a missing parent make_home creates on the way is private too when
+# it is one of them (`ragtune demo` on a fresh install makes HOME/demo, and with it the user's HOME).
+_named: set[Path] = set()
 
 
 def ragtune_home() -> Path:
@@ -55,6 +58,7 @@ class Home:
 
     def __init__(self, root: Path | str | None = None):
         self.root = _utf8_root(Path(root).expanduser().resolve() if root else ragtune_home())
+        _named.add(self.root)
 
     @property
     def db_path(self) -> Path:
@@ -93,24 +97,42 @@ class Home:
 
 
 def make_home(root: Path | str) -> Path:
-    """Create the home folder `root`, owner-only (PRIVATE_DIR_MODE), when it does not exist; its missing parents get
-    the usual mode (they hold nothing of ragtune's). An existing folder is left as it is. A file in the way, or a
-    folder that cannot be created, is an InputError naming the path (as atomic.make_dir)."""
+    """Create the home folder `root`, owner-only (PRIVATE_DIR_MODE whatever the umask), when it does not exist; its
+    missing parents get the usual mode (they hold nothing of ragtune's), except one that is itself a home of this
+    process (a Home was made for it: the user's home above `ragtune demo`'s HOME/demo), made owner-only as well. An
+    existing folder is left as it is, its mode too. A file in the way, or a folder that cannot be created, is an
+    InputError naming the path (as atomic.make_dir)."""
     from .atomic import check_folder
     from .errors import InputError
 
     root = check_folder(root)
     if root.is_dir():
         return root
+    missing = [p for p in (root, *root.parents) if not p.exists()]
     try:
-        root.parent.mkdir(parents=True, exist_ok=True)
-        root.mkdir(mode=PRIVATE_DIR_MODE)  # the mode at creation: never readable by others, not even for a moment
-    except FileExistsError:  # made meanwhile by another process (a second ingest): the same folder
-        if not root.is_dir():
-            raise InputError(f"{root}: exists and is not a folder") from None
+        for folder in reversed(missing):  # the outermost first
+            private = folder == root or Path(os.path.realpath(folder)) in _named  # as Home resolved it
+            try:  # the mode at creation: never readable by others, not even for a moment
+                folder.mkdir(mode=PRIVATE_DIR_MODE if private else 0o777)
+            except FileExistsError:  # made meanwhile by another process (a second ingest): the same folder
+                if not folder.is_dir():
+                    raise InputError(f"{folder}: exists and is not a folder") from None
+                continue
+            if private:
+                _exactly_private(folder)
     except OSError as exc:
         raise InputError(f"{root}: cannot create this folder: {exc.strerror or exc}") from None
     return root
+
+
+def _exactly_private(folder: Path) -> None:
+    """PRIVATE_DIR_MODE on a folder just made: mkdir's mode is masked by the umask, and a umask that takes the
+    owner's own bits (0277) would leave a home its owner cannot write."""
+    try:
+        if (os.stat(folder).st_mode & 0o777) != PRIVATE_DIR_MODE:
+            os.chmod(folder, PRIVATE_DIR_MODE)
+    except OSError:  # a file system without modes (vfat): what it gives
+        pass
 
 
 def create_private_file(path: Path | str) -> bool:

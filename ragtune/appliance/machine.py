@@ -117,18 +117,31 @@ def address_space_limit() -> int | None:
 # on one core; `ulimit -v` needs ~1.25 GB of address space for the same (1 GB: onnxruntime's bad_alloc).
 RUNTIME_BYTES = 420 << 20
 ADDRESS_SPACE_FACTOR = 2.3
+# With `generate.backend = "openai"` this process loads the generation model's GGUF vocabulary-only (remote.py: the
+# tokenizer and chat template), not its weights. Measured: +18 MB of RSS for the default model's 49,152 tokens
+# (merges included), ~384 bytes a token.
+VOCAB_BYTES_PER_TOKEN = 384
 
 
-def fit(threads: dict[str, int], model_bytes: int, root: Path = CGROUP) -> tuple[str, str, str | None]:
+def vocab_bytes(n_tokens: int) -> int:
+    """What a vocabulary-only load of a GGUF of `n_tokens` tokens holds in memory (an estimate)."""
+    return max(0, n_tokens) * VOCAB_BYTES_PER_TOKEN
+
+
+def fit(threads: dict[str, int], model_bytes: int, root: Path = CGROUP, *,
+        remote: bool = False) -> tuple[str, str, str | None]:
     """(status, detail, hint) of `doctor`'s "machine" line: do the configured threads and the models fit the cores
-    and the memory this process may use? A warn, never a fail: `ask` may still work, slowly or with swap."""
+    and the memory this process may use? A warn, never a fail: `ask` may still work, slowly or with swap.
+    `remote`: generation runs on a server (`model_bytes` counts the generation model's vocabulary, not its file)."""
     from .text import human_size
 
     n, need = cores(root), model_bytes + RUNTIME_BYTES
     ram, avail, vlimit = memory_limit(root), memory_available(), address_space_limit()
+    models = f"models {human_size(model_bytes)}" + (": the generation model's vocabulary only, it runs on the "
+                                                    "generation server" if remote else "")
     detail = (f"{n} core{'s' if n != 1 else ''} usable; RAM {human_size(ram) if ram else 'unknown'}"
               f"{f', {human_size(avail)} available' if avail is not None else ''}; ask needs ~{human_size(need)} "
-              f"(models {human_size(model_bytes)})")
+              f"({models})")
     over = [key for key, value in threads.items() if value > n]
     hints = [f"set {', '.join(over)} = {n} in config.toml: more threads than cores make each wait for the others "
              f"(the defaults follow the cores)"] if over else []

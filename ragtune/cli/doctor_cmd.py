@@ -16,7 +16,9 @@ def doctor(app, as_json: bool, quick: bool) -> int:
     """Check the home without changing anything: the database, its indexes, the models and adapter, a running
     rollout, the config, disk space and leftovers. One line per check, `ok|warn|fail  NAME  detail` (several
     problems on indented lines under it, a hint under a warn or fail). Exit 0 when nothing failed (warnings are
-    repaired by the product or need attention soon), 1 when a check failed, 2 when the home does not exist."""
+    repaired by the product or need attention soon), 1 when a check failed, 2 when the home's path is a file or
+    cannot be read. A home that does not exist yet (a fresh install) is a warning: the config, the models and the
+    machine are still checked, and nothing is created."""
     from ..appliance.doctor import diagnose
     from ..appliance.text import escaped
     from ..models import rollout_doctor
