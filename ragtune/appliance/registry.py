@@ -35,7 +35,7 @@ from .artifacts import (ADAPTER_KINDS, HEX64, KINDS, LINEAGE_KEYS, MANIFEST_FORM
 from .atomic import atomic_write_json, sweep_stale
 from .errors import AdapterMisfit, InputError, ModelError, unreadable
 from .hashing import clear_caches, sha256_path
-from .home import Home
+from .home import Home, make_home
 from .jsonl import loads_located
 from .normalize import ARG_HINT, lone_surrogate
 from .registry_files import copy_blob, home_relative  # home_relative: also this module's API
@@ -127,7 +127,7 @@ class Registry(ServedAdapter):
             raise InputError(f"{src}: no such file or directory")
         src = src.resolve()
         own_names += (src.name, src.stem)  # a link: the name of either
-        # what killed adds left (a half-copied blob can be gigabytes): every add clears the dead's temporaries
+        make_home(self.home.root)  # owner-only if this add makes it; then what killed adds left (gigabytes) goes
         sweep_stale(self.dir)
         sweep_stale(self.dir / "blobs")
         check_kind(src, kind)

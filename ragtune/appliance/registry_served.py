@@ -17,6 +17,7 @@ from . import builtin_adapters as builtin
 from .artifacts import ADAPTER_KINDS, HEX64, Artifact, check_kind
 from .atomic import atomic_write_json
 from .errors import ModelError, located, unreadable
+from .home import make_home
 from .jsonl import loads_located
 
 
@@ -28,7 +29,8 @@ def utc_now() -> str:
 class ServedAdapter:
     """Which adapter is served (Registry's `activate`, `rollback`, `active_adapter`, `default_adapter`, …)."""
 
-    dir: Path  # the registry's folder and its active.json (Registry.__init__)
+    home: Any  # the Home, the registry's folder and its active.json (Registry.__init__)
+    dir: Path
     state_path: Path
 
     def _state(self) -> dict[str, Any] | None:
@@ -65,6 +67,7 @@ class ServedAdapter:
                              "models deactivate` to serve the base model") from None
 
     def _set_state(self, active: str | None, previous: str | None) -> None:
+        make_home(self.home.root)  # owner-only if this write makes it (`models deactivate` on a fresh home)
         atomic_write_json(self.state_path, {"active": active, "previous": previous, "updated": utc_now()})
 
     def activate(self, adapter_ref: str | None, *, model_id: str | None = None) -> Artifact | None:
