@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -91,6 +92,9 @@ class AnswerEngine(AnswerCache):
         # --adapter-evidence-cut, --adapter-answer-candidates, --adapter-scale), by key (calibrated.CALIBRATED), and
         # "refusal_model" (its JSON object: a rebuild's eval). A key not here: the manifest decides.
         self.adapter_serving: dict[str, Any] = {}
+        # One request at a time, whatever thread asks: two threads decoding in one llama.cpp context abort the
+        # whole process (GGML_ASSERT). Reentrant: ask() sets adapters and may close on the same thread.
+        self._lock = threading.RLock()
 
     # -- resources --------------------------------------------------------------------------------------
     @property
@@ -195,6 +199,10 @@ class AnswerEngine(AnswerCache):
         return self._serving[key]
 
     def close(self) -> None:
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
         for obj in reversed(self._owned):
             try:
                 obj.close()
@@ -233,6 +241,10 @@ class AnswerEngine(AnswerCache):
     def set_adapter(self, ref: str | None) -> str:
         """Switch the served adapter ("none" = base). Returns the adapter id. A switch that fails (an adapter that
         cannot load) raises and leaves the adapter that served before: later requests must not retry it."""
+        with self._lock:
+            return self._set_adapter(ref)
+
+    def _set_adapter(self, ref: str | None) -> str:
         prev, self._adapter_ref = self._adapter_ref, ref or NONE_ADAPTER
         try:
             if self._generator is not None and self._adapter_ready:
@@ -253,7 +265,15 @@ class AnswerEngine(AnswerCache):
         the answer field only; with several answer candidates, "" per decoded token and then the chosen answer
         whole: the caller can tell generation is under way, and stop it by raising). `mode`: "extractive" | "free" (default `generate.answer_mode`). `client_id` and
         `arm` (a rollout's "control"/"candidate") go into the query log. `filters`: answer only from that part of
-        the documents (retrieval's scope: scope.py). Raises InputError for empty or overlong questions."""
+        the documents (retrieval's scope: scope.py). Raises InputError for empty or overlong questions. Safe to call
+        from several threads: they take turns (an engine per thread answers in parallel)."""
+        with self._lock:
+            return self._ask(question, adapter=adapter, k=k, use_cache=use_cache, retrieve=retrieve, context=context,
+                             on_token=on_token, mode=mode, client_id=client_id, arm=arm, filters=filters)
+
+    def _ask(self, question: str, *, adapter: str | None, k: int | None, use_cache: bool, retrieve: bool,
+             context: list[ContextItem] | None, on_token: Callable[[str], None] | None, mode: str | None,
+             client_id: str | None, arm: str | None, filters: dict[str, Any] | None) -> Answer:
         t0 = time.perf_counter()
         mode = self._mode(mode)
         q, nq = normalise_question(question)

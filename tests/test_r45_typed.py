@@ -1,0 +1,13 @@
+"""Round 45: the package ships its PEP 561 marker (was none: mypy and pyright treated ragtune as untyped)."""
+
+from __future__ import annotations
+
+import tomllib
+
+from tests.conftest import REPO
+
+
+def test_py_typed_is_shipped():
+    assert (REPO / "ragtune" / "py.typed").is_file()
+    data = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "py.typed" in data["tool"]["setuptools"]["package-data"]["ragtune"]
