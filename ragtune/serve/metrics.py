@@ -1,11 +1,20 @@
-"""Prometheus metrics of one server (its own registry, so two apps in one process never mix counts)."""
+"""Prometheus metrics of one server (its own registry, so two apps in one process never mix counts).
+
+A server runs for weeks: besides the requests, the registry carries the process's own figures (`process_*`: resident
+memory, open fds, CPU seconds; `python_gc_*`) and, given the home, the sizes of what grows on disk
+(`ragtune_store_bytes{file}`), read at each scrape: creeping memory, a leaked descriptor or a write-ahead log that
+never shrinks shows on a dashboard instead of in an outage."""
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from pathlib import Path
+from typing import Any, Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, GCCollector, Histogram, ProcessCollector, \
+    generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.metrics_core import GaugeMetricFamily
 
 _LATENCY = (0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120)
 
@@ -15,11 +24,51 @@ def adapter_label(adapter: str | None) -> str:
     return a if a == "none" else a[:12]
 
 
+def _tree_bytes(path: Path) -> int:
+    """Bytes of the files under `path` (0 when absent); files removed while it walks are skipped."""
+    total = 0
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.stat(os.path.join(root, name)).st_size
+            except OSError:
+                pass
+    return total
+
+
+class StoreSizes:
+    """`ragtune_store_bytes{file}`: ragtune.db, its -wal, the Tantivy and vector folders of a home, at each scrape."""
+
+    FILES = ("ragtune.db", "ragtune.db-wal")
+    FOLDERS = ("tantivy", "vectors")
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        g = GaugeMetricFamily("ragtune_store_bytes", "Size on disk of the home's database, its write-ahead log and "
+                              "its search index folders", labels=["file"])
+        for name in self.FILES:
+            try:
+                size = (self.root / name).stat().st_size
+            except OSError:  # no -wal between a checkpoint's truncate and the next write
+                size = 0
+            g.add_metric([name], size)
+        for name in self.FOLDERS:
+            g.add_metric([name], _tree_bytes(self.root / name))
+        yield g
+
+
 class Metrics:
     content_type = CONTENT_TYPE_LATEST
 
-    def __init__(self) -> None:
+    def __init__(self, home: Path | None = None) -> None:
+        """`home`: the served home's folder, for ragtune_store_bytes (none: not reported)."""
         r = self.registry = CollectorRegistry()
+        ProcessCollector(registry=r)  # process_resident_memory_bytes, process_open_fds, ... (Linux /proc)
+        GCCollector(registry=r)
+        if home is not None:
+            r.register(StoreSizes(home))
         self.requests = Counter("ragtune_requests", "HTTP requests by route and status code",
                                 ["route", "code"], registry=r)
         self.latency = Histogram("ragtune_request_seconds", "HTTP request latency (answered requests)",

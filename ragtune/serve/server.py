@@ -129,7 +129,7 @@ def build_state(settings: Settings, *, workers: int | None = None,
     # else the built-in when its manifest says go; "none": the base model)
     router = Router(settings.home, default=str(settings.generate.adapter or "default"),
                     model=settings.generate.model)  # /v1/models lists only adapters servable on it
-    metrics = Metrics()
+    metrics = Metrics(settings.home.root)  # with the store's file sizes (ragtune_store_bytes)
     state = ServeState(pool=EnginePool(engines, cfg.queue), router=router, tokens=load_tokens(cfg, environ),
                        max_body_bytes=cfg.max_body_bytes, body_timeout_s=cfg.body_timeout_s,
                        retry_after_s=cfg.retry_after_s, metrics=metrics,

@@ -93,6 +93,9 @@ class StoreBase:
             if not readonly:
                 self.conn.execute("PRAGMA journal_mode = WAL")
                 self.conn.execute("PRAGMA synchronous = NORMAL")
+                # the -wal back to 4 MB at the next checkpoint after a large transaction (a prune left 9.5 MB held
+                # for as long as serve kept the database open)
+                self.conn.execute("PRAGMA journal_size_limit = 4194304")
                 # what is deleted (a pruned question, a removed document's chunks) is zeroed in the file, not left in
                 # free pages that a `strings` of the file or of every later backup would still show
                 self.conn.execute("PRAGMA secure_delete = ON")
@@ -120,12 +123,25 @@ class StoreBase:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[Any]:
+    def transaction(self, *, write: bool = False) -> Iterator[Any]:
         """`with store.transaction():` — all or nothing (apsw savepoint; nests). Database errors inside leave it
-        as a StoreError (after the rollback)."""
+        as a StoreError (after the rollback). `write`: one that reads before it writes takes the write lock first
+        (BEGIN IMMEDIATE, waiting up to the busy timeout, when it is the outermost): a read snapshot cannot become a
+        write once another connection (serve logging answers) has committed since, and SQLite says "database is
+        locked" at once, whatever the timeout (SQLITE_BUSY_SNAPSHOT; a `log prune` beside a busy serve)."""
         try:
-            with self.conn:
-                yield self.conn
+            if write and self.conn.getautocommit():
+                self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    with self.conn:
+                        yield self.conn
+                except BaseException:
+                    self.conn.execute("ROLLBACK")
+                    raise
+                self.conn.execute("COMMIT")
+            else:
+                with self.conn:
+                    yield self.conn
         except self._apsw.Error as exc:  # a per-file reason in an ingest summary: the database is implied
             raise StoreError(f"database error: {exc}", hint=_access_hint(self.path, exc)) from None
 

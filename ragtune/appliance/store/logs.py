@@ -159,7 +159,7 @@ class LogTables:
         the same question is not answered with what a person just corrected; a confirmation removes none.
         Returns {"cache": entries removed}."""
         text = json_dumps(review)
-        with self.transaction():
+        with self.transaction(write=True):
             self.conn.execute("UPDATE query_log SET review = ? WHERE id = ? AND forgotten IS NULL", (text, int(log_id)))
             if self.conn.changes() == 0:
                 return None
@@ -214,7 +214,7 @@ class LogTables:
         wanted = sorted({int(i) for i in ids})
         out: dict[str, Any] = {"forgotten": [], "already": [], "unknown": [], "reviews": 0, "cache": 0}
         now = time.time()
-        with self.transaction():
+        with self.transaction(write=True):
             # take the write lock before reading: a read snapshot that a serving writer's commit made stale cannot
             # be upgraded to a write (BusyError), while waiting for the lock here is what the busy timeout does
             self.conn.execute("UPDATE query_log SET forgotten = forgotten WHERE 0")
@@ -311,7 +311,7 @@ class LogTables:
         if before is None and keep is None:
             raise StoreError("a prune needs an age (before) or a number of newest rows to keep (keep)")
         out = {"rows": 0, "reviews": 0, "bytes": 0, "kept_reviewed": 0}
-        with self.transaction():
+        with self.transaction(write=True):
             newest = self.scalar("SELECT max(id) FROM query_log")
             cut = newest if keep is None else self.scalar(
                 "SELECT id FROM query_log ORDER BY id DESC LIMIT 1 OFFSET ?", (max(int(keep), 1) - 1,))
