@@ -16,9 +16,18 @@ log.addHandler(logging.NullHandler())  # no handler configured => dropped, not p
 # -- llama.cpp logging -> Python logging ----------------------------------------------------------------
 # ggml_log_level: NONE=0, DEBUG=1, INFO=2, WARN=3, ERROR=4, CONT=5 (continuation of the previous line)
 _LEVELS = {0: logging.DEBUG, 1: logging.DEBUG, 2: logging.INFO, 3: logging.WARNING, 4: logging.ERROR}
+# Warnings llama.cpp prints on every load that say nothing about this load (an app logging at WARNING saw one per
+# model load): a GGUF whose training context is not recorded (0) "overflows" it at any n_ctx.
+_NOT_WARNINGS = ("n_ctx_train (0)",)
 _recent_errors: collections.deque[str] = collections.deque(maxlen=8)  # quoted in our error messages
 _log_state = {"installed": False, "last": logging.DEBUG, "cb": None}
 _log_lock = threading.Lock()
+
+
+def level_of(level: int, msg: str) -> int:
+    """The Python level of one llama.cpp log line (ggml_log_level `level`)."""
+    lvl = _LEVELS.get(level, logging.DEBUG)
+    return logging.DEBUG if lvl == logging.WARNING and any(p in msg for p in _NOT_WARNINGS) else lvl
 
 
 def _install_log_callback(llama_cpp: Any) -> None:
@@ -31,10 +40,10 @@ def _install_log_callback(llama_cpp: Any) -> None:
         @llama_cpp.llama_log_callback
         def _cb(level: int, text: bytes, user_data: Any) -> None:  # runs on llama.cpp threads: keep it tiny
             try:
-                lvl = _log_state["last"] if level == 5 else _LEVELS.get(level, logging.DEBUG)
+                msg = text.decode("utf-8", "replace").rstrip("\n")
+                lvl = _log_state["last"] if level == 5 else level_of(level, msg)
                 _log_state["last"] = lvl
                 if lvl >= logging.WARNING or log.isEnabledFor(lvl):
-                    msg = text.decode("utf-8", "replace").rstrip("\n")
                     if lvl >= logging.ERROR:
                         _recent_errors.append(msg)
                     log.log(lvl, "%s", msg)
