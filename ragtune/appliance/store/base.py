@@ -136,7 +136,8 @@ class StoreBase:
                     with self.conn:
                         yield self.conn
                 except BaseException:
-                    self.conn.execute("ROLLBACK")
+                    if not self.conn.getautocommit():  # SQLite may have rolled back itself (a full disk)
+                        self.conn.execute("ROLLBACK")
                     raise
                 self.conn.execute("COMMIT")
             else:
