@@ -6,7 +6,7 @@ The entry points for a program that embeds ragtune (docs/library.md):
 
     settings = load_settings(home=Home("/srv/kb"))        # its config.toml if there is one, else the defaults
     ingest_paths(settings, ["/srv/kb-docs"])
-    with AnswerEngine(settings) as engine:                # one engine per thread (it is not thread-safe)
+    with AnswerEngine(settings) as engine:                # threads sharing it take turns; one per thread: parallel
         print(engine.ask("How many days of leave?").answer)
 
 Every name below is imported on first use, not here: `import ragtune.appliance` stays as cheap as before (the CLI

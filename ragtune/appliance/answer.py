@@ -40,7 +40,7 @@ from .answer_code import answer_code_digest
 from .answer_stream import AnswerStream
 from .candidates import choose_span
 from .config import Settings
-from .errors import InputError, NothingIngested, RagtuneError, StoreError
+from .errors import GenerationError, InputError, NothingIngested, RagtuneError, StoreError
 from .extractive import extractive_sources
 from .focus import focus
 from .genresult import GenResult
@@ -78,6 +78,7 @@ class AnswerEngine(AnswerCache):
         self.settings = settings
         self.cfg = settings.generate
         self._owned: list[Any] = []
+        self._closed = False
         self._store = store
         self._retriever = retriever
         self._generator = generator
@@ -203,6 +204,7 @@ class AnswerEngine(AnswerCache):
             self._close()
 
     def _close(self) -> None:
+        self._closed = True  # what it owned is closed: a later ask says so (not an error of a closed store)
         for obj in reversed(self._owned):
             try:
                 obj.close()
@@ -274,6 +276,8 @@ class AnswerEngine(AnswerCache):
     def _ask(self, question: str, *, adapter: str | None, k: int | None, use_cache: bool, retrieve: bool,
              context: list[ContextItem] | None, on_token: Callable[[str], None] | None, mode: str | None,
              client_id: str | None, arm: str | None, filters: dict[str, Any] | None) -> Answer:
+        if self._closed:
+            raise GenerationError("the engine is closed", hint="make a new AnswerEngine")
         t0 = time.perf_counter()
         mode = self._mode(mode)
         q, nq = normalise_question(question)

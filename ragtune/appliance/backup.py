@@ -124,7 +124,8 @@ def check_dest(home: Home, dest: Path | str) -> Path:
 
 def backup_home(home: Home, dest: Path | str, *, include_external: bool = False) -> BackupResult:
     """Copy `home` to `dest` (see the module docstring). InputError for a refused DEST (nothing written), StoreError
-    for the database, OSError naming DEST for a write that fails (a full disk, permissions): then nothing is at DEST.
+    for the database, OSError naming DEST for a write that fails (a full disk, permissions), or WriteRefused (exit 74
+    too) when the database copy's write is refused with room seemingly left (a quota): then nothing is at DEST.
     `include_external`: files registered in place outside the home are copied into the backup's registry too."""
     t0 = time.perf_counter()
     dest = check_dest(home, dest)

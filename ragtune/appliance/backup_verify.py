@@ -72,7 +72,7 @@ def verify_backup(dest: Path | str) -> VerifyResult:
             elif sha is not None and sha256_of(p) != sha:
                 res.problems.append(f"{rel}: not the bytes the backup wrote (its sha256 differs: damaged, or changed "
                                     f"since)" + (_db_check(p) if rel == "ragtune.db" else ""))
-            res.files += 1
+            res.files += now is not None  # a missing file is a problem, not a file checked
             res.bytes += now if now == size and sha is not None else 0
         except OSError as exc:
             res.problems.append(f"{rel}: cannot be read: {exc.strerror or exc}")

@@ -26,7 +26,7 @@ def check_models(home: Home, s: Any, quick: bool, rep: Any) -> None:
     if model_id is None:  # a model given by path has no recorded sha256, but its tensors tell whether a LoRA fits
         p = Path(str(s.generate.model)).expanduser()
         model_file = p if p.is_file() else None
-    _adapter(reg, s, model_id, rep, model_file)  # last: the checks of the layers above follow the adapter's line
+    _adapter(reg, s, model_id, rep, model_file)  # then the server, which serves the adapter resolved here
     _generation_server(reg, s, model_id, rep)
 
 

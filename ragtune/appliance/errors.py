@@ -88,6 +88,19 @@ class BusyError(StoreError):
     exit_code = 75
 
 
+class WriteRefused(StoreError):
+    """The machine refused a write of the store's: no space left, a disk quota used up, over `ulimit -f` (`errno`:
+    ENOSPC, EDQUOT, EFBIG). Exit 74 as every other write the machine refused (docs/architecture.md), not a
+    StoreError's 4: the database is not damaged, room is what is missing. Still a StoreError to those that catch
+    one."""
+
+    exit_code = 74
+
+    def __init__(self, message: str, *, errno: int, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.errno = errno
+
+
 class OutOfMemory(StoreError):
     """Too little memory (RAM, or address space under `ulimit -v`) for a native library: its shared object not
     mapped at import, or its allocation refused (C++ std::bad_alloc). Raised for the lexical index (tantivy);

@@ -201,7 +201,7 @@ def resolve_serving(key: str, setting: float | str, adapter_id: str | None,
 # Refusals decided by matching the question's words with the sources' (not injection, override, invalid output,
 # a missing citation): the ones a question in another language than its sources gets whatever they hold.
 WORD_MATCH_REASONS = frozenset({"model", "low_confidence", "off_topic", "uncertain", "echo", "unsupported",
-                                "no_evidence", "no_sources"})
+                                "no_evidence"})
 
 
 def other_language(question: str, texts: Sequence[str]) -> str | None:

@@ -93,8 +93,15 @@ class _Vocab:
 def shown_url(url: str) -> str:
     """`url` without a user name or password (http://user:secret@host/v1): messages and logs name the server."""
     scheme, sep, rest = url.partition("://")
-    host, slash, path = rest.partition("/")
-    return f"{scheme}{sep}{host.rpartition('@')[2]}{slash}{path}" if sep else url
+    if not sep:
+        return url
+    head = rest.split("?", 1)[0].split("#", 1)[0]
+    at = head.rfind("@")
+    # up to the last "@" of a `user:password@` (even a malformed one whose password holds a "/"); an "@" in a path
+    # after a plain host is kept
+    if at >= 0 and (":" in head[:at] or "/" not in head[:at]):
+        return f"{scheme}{sep}{rest[at + 1:]}"
+    return url
 
 
 class OpenAIGenerator:

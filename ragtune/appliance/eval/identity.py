@@ -23,7 +23,8 @@ RUN_VERSION = 1  # bump when the stored result format or the run-id recipe chang
 # -- run identity -------------------------------------------------------------------------------------------------
 # [generate] keys that cannot change an answer; every other one is part of the run id. (A list of the keys that
 # can, kept by hand, once let evidence_check and focus_sentences slip through: a run with the check off resumed
-# one with it on.) The adapter is keyed by its identity; base_url, the key's variable and the timeout are transport.
+# one with it on.) The adapter is keyed by its identity; the key's variable and the timeout are transport, and base_url
+# is keyed as the server (answer_settings) with the remote backend.
 _NOT_ANSWERS = frozenset({"adapter", "threads", "threads_batch", "answer_cache", "prefix_cache", "price_per_1k_prompt",
                           "price_per_1k_completion", "base_url", "api_key_env", "remote_timeout_s"})
 
@@ -32,9 +33,13 @@ def answer_settings(settings: Settings) -> dict[str, Any]:
     """The settings that can change an answer (threads and cache switches cannot). `adapter_scale` only when it is
     a number other than 1.0: "auto" is keyed by what it resolves to (make_run_id), 1.0 is the adapter as trained, and
     the runs before the setting existed keep their ids."""
+    gen = {k: v for k, v in dataclasses.asdict(settings.generate).items() if k not in _NOT_ANSWERS and keyed(k, v)}
+    if settings.generate.backend == "openai":  # another server is another answer (as the answer cache keys it)
+        from ..remote import shown_url
+
+        gen["server"] = shown_url(settings.generate.base_url)
     return {
-        "generate": {k: v for k, v in dataclasses.asdict(settings.generate).items() if k not in _NOT_ANSWERS
-                     and keyed(k, v)},
+        "generate": gen,
         "retrieve": settings.retrieve.answer_values(),
         "ingest": {"chunk_tokens": settings.ingest.chunk_tokens, "overlap_tokens": settings.ingest.overlap_tokens},
         "embed": {"model": settings.embed.model},

@@ -13,10 +13,10 @@ import os
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from ..atomic import make_dir
-from ..errors import StoreError
+from ..errors import StoreError, WriteRefused
 from ..home import DB_NAME, create_private_file, make_home, sweep_leftovers
 from .logfiles import linked_log_fix, linked_logs
 from .schema import MIGRATIONS, newer_migrations
@@ -139,7 +139,12 @@ class StoreBase:
                     if not self.conn.getautocommit():  # SQLite may have rolled back itself (a full disk)
                         self.conn.execute("ROLLBACK")
                     raise
-                self.conn.execute("COMMIT")
+                try:
+                    self.conn.execute("COMMIT")
+                except BaseException:  # a deferred check, or busy: never leave the write lock held
+                    if not self.conn.getautocommit():
+                        self.conn.execute("ROLLBACK")
+                    raise
             else:
                 with self.conn:
                     yield self.conn
@@ -170,7 +175,7 @@ class StoreBase:
     on_upgrade: list[Any] = []
     migrated: list[str] = []
 
-    def migrate(self, migrations: list[tuple[str, str]] | None = None) -> list[str]:
+    def migrate(self, migrations: list[tuple[str, str | Callable[[Any], None]]] | None = None) -> list[str]:
         """Apply the named migrations not applied yet, in order, each in its own transaction (a failing one
         leaves no trace and stops the rest). Returns the names applied now (also `self.migrated`; an upgrade of
         a database migrated before is told to `on_upgrade`). A database a newer ragtune migrated is refused
@@ -292,7 +297,8 @@ def _copy_error(named: Path, dest: Path, exc: Exception, sys_errno: int) -> Stor
     """What stopped `backup_to`'s copy, in words. SQLite's backup leaves no message on the copy's connection, so a
     write the file system refused read "not an error": its kind (FullError: SQLite's word for ENOSPC, whose errno it
     clears), the system errno of the write (EFBIG, EDQUOT) and the free space of the copy's file system say it. The
-    folders named are ones that exist: `named`'s own may be a temporary already gone (backup.py's DEST)."""
+    folders named are ones that exist: `named`'s own may be a temporary already gone (backup.py's DEST). No room or
+    over `ulimit -f` is a WriteRefused (exit 74, as any write the machine refused), never "damaged" (4)."""
     import resource
 
     from ..text import human_size
@@ -302,16 +308,18 @@ def _copy_error(named: Path, dest: Path, exc: Exception, sys_errno: int) -> Stor
     limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
     if sys_errno == errno.EFBIG:
         cap = f" ({limit} bytes)" if limit != resource.RLIM_INFINITY else ""
-        return StoreError(f"{named}: cannot write the database copy: it is over this shell's file size limit{cap}",
-                          hint="raise the limit (`ulimit -f unlimited`), or ask whoever set it, then run the command "
-                               "again")
+        return WriteRefused(f"{named}: cannot write the database copy: it is over this shell's file size limit{cap}",
+                            errno=errno.EFBIG,
+                            hint="raise the limit (`ulimit -f unlimited`), or ask whoever set it, then run the "
+                                 "command again")
     kind = type(exc).__name__
     if sys_errno in _NO_ROOM or kind == "FullError" or (kind == "IOError" and free is not None and free < 1 << 20):
         why = _NO_ROOM.get(sys_errno, _NO_ROOM[errno.ENOSPC])
         left = f" ({human_size(free)} free)" if free is not None else ""
-        return StoreError(f"{named}: cannot write the database copy: {why}{left}",
-                          hint=f"free some space there (`df -h {where}`), or give a destination on another disk, "
-                               f"then run the command again")
+        return WriteRefused(f"{named}: cannot write the database copy: {why}{left}",
+                            errno=sys_errno if sys_errno in _NO_ROOM else errno.ENOSPC,
+                            hint=f"free some space there (`df -h {where}`), or give a destination on another disk, "
+                                 f"then run the command again")
     said = str(exc)
     if said in ("", "not an error"):  # no message of its own: its kind and the system's word
         said = kind + (f" ({os.strerror(sys_errno)})" if sys_errno else "")

@@ -215,9 +215,6 @@ class LogTables:
         out: dict[str, Any] = {"forgotten": [], "already": [], "unknown": [], "reviews": 0, "cache": 0}
         now = time.time()
         with self.transaction(write=True):
-            # take the write lock before reading: a read snapshot that a serving writer's commit made stale cannot
-            # be upgraded to a write (BusyError), while waiting for the lock here is what the busy timeout does
-            self.conn.execute("UPDATE query_log SET forgotten = forgotten WHERE 0")
             rows = {}
             for log_id in wanted:
                 row = self.one("SELECT id, forgotten, output, raw_output, timings FROM query_log WHERE id = ?",

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...hashing import sha256_bytes
-from .base import Document, LoadError, clean_text, clean_title, exc_reason, parse_date, require_text, title_from_path
+from .base import PARSE_BEAT, Document, LoadError, clean_text, clean_title, exc_reason, parse_date, require_text, \
+    title_from_path
 
 if TYPE_CHECKING:
     from .pdf_layout import Seg
@@ -318,12 +319,16 @@ def load_pdf(path: Path, raw: bytes) -> Document:
         pages = []
         scanned = []  # pages with images and no text: a scan (no OCR is done)
         fonts: dict[int, Any] = {}
+        beat = PARSE_BEAT.get()  # how far the parse is, after each page (milliseconds each: a beat costs nothing)
+        total = len(reader.pages) if beat is not None else 0
         for n, page in enumerate(reader.pages, start=1):
             t = page_text(page, fonts)  # in column reading order where the page is set in columns
             t = t1_ligatures(t, page)
             if not t.strip() and _has_images(page):
                 scanned.append(n)
             pages.append(t)
+            if beat is not None:
+                beat(min(1.0, n / total))
     except LoadError:
         raise
     except DependencyError:

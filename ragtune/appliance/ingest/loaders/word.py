@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from ...hashing import sha256_bytes
-from .base import Document, LoadError, clean_text, clean_title, exc_reason, parse_date, require_text, title_from_path
+from .base import PARSE_BEAT, PARSE_BEAT_EVERY, Document, LoadError, clean_text, clean_title, exc_reason, \
+    parse_date, require_text, title_from_path
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -92,6 +93,8 @@ class _Reader:
         self.counters: dict[str, list[int | None]] = {}
         self.letters_left = _LABEL_LETTERS
         self.first_heading = ""
+        self.beat: Any = None  # see listen
+        self.paragraphs_read, self.paragraphs = 0, 1
         self.notes: dict[tuple[str, str], str] = {}  # (kind, id) -> text
         self.note_order: list[tuple[str, str]] = []
         for rel in d.part.rels.values():
@@ -106,6 +109,16 @@ class _Reader:
         for note in parse_xml(blob).iterchildren(tag):
             if note.get(f"{_W}type") in (None, "normal"):
                 self.notes[(kind[:-1], note.get(f"{_W}id") or "")] = " ".join(self.blocks(note, nested=True))
+
+    def listen(self, beat: Any, body: Any) -> None:
+        """Tell `beat` (PARSE_BEAT's listener) how far the body's read is, every PARSE_BEAT_EVERY paragraphs: a long
+        document's read takes seconds. Its paragraphs counted once, only when someone listens: by XPath, in C (2 ms
+        for 30,000; iterating them made an element proxy each, 10 ms)."""
+        if beat is not None:
+            from lxml import etree  # python-docx's own parser
+
+            count = etree.XPath("count(.//w:p)", namespaces={"w": _W[1:-1]})
+            self.beat, self.paragraphs = beat, max(1, int(count(body)))
 
     def style_of(self, p: Any) -> tuple[str, tuple[str, str] | None]:
         ppr = p.find(f"{_W}pPr")
@@ -180,6 +193,10 @@ class _Reader:
                 self.runs(c, out)
 
     def paragraph(self, p: Any) -> list[str]:
+        if self.beat is not None:
+            self.paragraphs_read += 1
+            if not self.paragraphs_read % PARSE_BEAT_EVERY:
+                self.beat(min(1.0, self.paragraphs_read / self.paragraphs))
         out: list[str] = []
         self.runs(p, out)
         text = "".join(out).strip()
@@ -289,6 +306,7 @@ def load_docx(path: Path, raw: bytes) -> Document:
     try:
         d = docx.Document(io.BytesIO(raw))
         reader = _Reader(d)
+        reader.listen(PARSE_BEAT.get(), d.element.body)  # after the notes: the body is the long part
         lines = reader.blocks(d.element.body)
         lines += reader.notes_text()
         props = d.core_properties
