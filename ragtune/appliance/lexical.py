@@ -273,6 +273,28 @@ class LexicalIndex:
     def reload(self) -> None:
         self._index.reload()
 
+    def _dirty_segment_chunks(self) -> tuple[list[int], list[int]] | None:
+        """(chunk ids, doc ids) of the live chunks of the segments that hold deleted ones (LexicalWriter.purge); None
+        when the searcher's segments are not meta.json's one for one (Tantivy loads them in its order: checked by
+        each one's count of live chunks), and the caller rewrites all."""
+        import tantivy
+
+        try:
+            segs = [(int(s["max_doc"]), int((s.get("deletes") or {}).get("num_deleted_docs", 0)))
+                    for s in loads_located((self.path / "meta.json").read_bytes(), self.path / "meta.json")["segments"]]
+        except (OSError, InputError, KeyError, TypeError, ValueError, AttributeError):
+            return None
+        dirty, live = {i for i, (_, dead) in enumerate(segs) if dead}, [n - dead for n, dead in segs]
+        searcher = self._index.searcher()
+        if not dirty or searcher.num_segments != len(segs) or searcher.num_docs != sum(live):
+            return ([], []) if not dirty else None
+        addrs = [a for _, a in searcher.search(tantivy.Query.all_query(), sum(live), count=False).hits] if live else []
+        if [sum(1 for a in addrs if a.segment_ord == i) for i in range(len(segs))] != live:
+            return None
+        mine = [a for a in addrs if a.segment_ord in dirty]
+        return ([int(c) for c in searcher.fast_field_values("chunk_id", mine)] if mine else [],
+                sorted({int(d) for d in searcher.fast_field_values("doc_id", mine)}) if mine else [])
+
     # -- sync -----------------------------------------------------------------------------------
     def is_synced(self, store: Any) -> bool:
         if self.corrupt:
@@ -391,6 +413,8 @@ class LexicalWriter:
         self.interrupted = False  # the marker was left dirty: an earlier writer never finished (killed, crashed)
         self.prior_marker: dict[str, Any] | None = None  # the sidecar as this writer found it (None: none, damaged)
         self.untouched_marker: tuple[int | None, dict[str, Any] | None] | None = None
+        self._purged = False  # purge() ran: finish() collects the dropped segments' files
+        self.rewritten = 0  # chunks purge() deleted and added again
 
     def untouched(self, version: int | None = None) -> None:
         """The caller changed nothing this index mirrors (a run that failed before storing a document): leaving
@@ -438,6 +462,39 @@ class LexicalWriter:
         self.delete_docs(ids)
         self.add_from_store(store, ids)
 
+    def purge(self, store: Any) -> int:
+        """Make what was deleted gone from the files: Tantivy only marks a deleted chunk (a `.del` bitset) and keeps
+        its terms in the segment until a merge rewrites it, maybe never. Commits the changes so far, then deletes
+        every live chunk of each segment holding a deleted one and adds it again from `store`: the segment, empty,
+        is dropped by the next commit (finish) with its files. How many chunks were rewritten (those segments', or
+        the whole index's when its segments cannot be told apart)."""
+        self._w.commit()  # a segment's deletes are known (meta.json) only once committed
+        self._purged, before = True, self.added
+        self._ix._index.reload()
+        found = self._ix._dirty_segment_chunks()
+        if found is None:  # never leave a segment behind: rewrite everything
+            self.delete_all()
+            self.add_from_store(store, None)
+        elif found[0]:
+            import tantivy
+
+            cids, schema = found[0], self._ix._index.schema
+            for start in range(0, len(cids), 1000):
+                part = cids[start:start + 1000]
+                self._w.delete_documents_by_query(tantivy.Query.term_set_query(schema, "chunk_id", part))
+            wanted = set(cids)  # a chunk the store no longer holds is not added back: the store is the truth
+            for cid, did, title, text in store.iter_chunk_texts(found[1]):
+                if cid in wanted:
+                    self.add(cid, did, title, text)
+        self.rewritten = self.added - before
+        return self.rewritten
+
     def finish(self, version: int) -> None:
         self._w.commit()
         self.version = int(version)
+        if self._purged:  # the dropped segments' files: those a searcher of ours held at the commit go now
+            try:
+                self._ix._index.reload()
+                self._w.garbage_collect_files()
+            except (ValueError, OSError):  # the next commit collects them
+                pass

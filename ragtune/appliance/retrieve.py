@@ -145,6 +145,7 @@ class Retriever:
         self._lock = threading.RLock()
         self._pool: Any = None
         self._total: tuple[int, int] | None = None  # (index version, chunks in the store): a scope's share
+        self._cache_version: int | None = None  # the index version the cached results were made at
 
     # -- resources ----------------------------------------------------------------------------------
     @property
@@ -409,6 +410,9 @@ class Retriever:
                 version = self.store.index_version
             except Exception as exc:  # apsw errors
                 raise StoreError(f"cannot read the index: {exc}") from None
+            if version != self._cache_version:  # an older version's results are never read again: drop them now
+                self.cache.clear()  # (they hold chunk text: a removed document's, in a long-running serve)
+                self._cache_version = version
             # + the vector backend, which can be switched after the settings (the reranker too: its setter clears)
             key = (nq, original, k, mode, _filter_key(filters), version, self.vectors.backend)
             if use_cache and self.cfg.cache:

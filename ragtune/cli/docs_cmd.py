@@ -159,17 +159,47 @@ def docs_remove(app, refs: tuple[str, ...], dry_run: bool, as_json: bool) -> Non
     if not dry_run:
         cleared += _clear_answer_cache(settings)
     if as_json:
+        if summary.removed:  # with --json too (stderr): what it cannot erase is the operator's to erase
+            _say_left_behind(summary)
         print_json({**summary.to_json(), **({} if dry_run else {"answer_cache_cleared": cleared})})
         return
     verb = "would remove" if dry_run else "removed"
     for d in summary.removed:
         click.echo(f"{verb} {d.id:>5}  {escaped(d.path)}")
     click.echo(f"{verb} {len(summary.removed)} document(s)"
-               + ("" if dry_run else f", {summary.chunks_deleted} chunks; index version {summary.index_version}"),
-               err=True)
+               + ("" if dry_run else f", {summary.chunks_deleted} chunks; index version {summary.index_version}")
+               + (f"; the keyword index rewrote {summary.lexical_rewritten} other chunk(s) so that no file keeps the "
+                  "removed ones" if summary.lexical_rewritten else ""), err=True)
     if cleared:
         click.echo(f"cleared the answer cache ({cleared} cached answer(s)): an answer may have quoted a removed "
                    "document", err=True)
+    if summary.removed:
+        _say_left_behind(summary)
+
+
+def _say_left_behind(summary) -> None:
+    """What still holds the removed documents' text (docs/security.md, "Erasing a document"): the query-log
+    entries that quote them (ids, and the command that erases them), replay evaluations' items and reports, and
+    what no home records (backups, exports, datasets) or a running server's memory."""
+    from ..appliance.text import shown_path
+
+    ids = summary.log_ids
+    if ids:
+        shown = " ".join(map(str, ids[:50])) + (" …" if len(ids) > 50 else "")
+        click.echo(f"note: {len(ids)} query-log entr{'y' if len(ids) == 1 else 'ies'} quote "
+                   f"{'these documents' if len(summary.removed) > 1 else 'this document'} (its text in their sources"
+                   f", maybe their answers): erase {'them' if len(ids) > 1 else 'it'} with `ragtune log forget "
+                   f"{shown}`" + (" (--json lists every id)" if len(ids) > 50 else ""), err=True)
+    for r in summary.replay_reports:
+        click.echo(f"note: replay evaluation {escaped(r['run'])} quotes it: its items in ragtune.db and its report "
+                   "files (delete them by hand):", err=True)
+        where = [shown_path(f) for f in r["files"]] or [
+            f"{shown_path(r['folder'])} (not found here)" if r["folder"] else "(no report folder recorded)"]
+        for w in where:
+            click.echo(f"  {w}", err=True)
+    click.echo("note: not reached: backups made before (`ragtune backup`), `log export` files and datasets built from "
+               "them, eval reports, and a running `ragtune serve`'s memory (restart it): their copies of the text "
+               "stay (docs/security.md, \"Erasing a document\")", err=True)
 
 
 def _clear_answer_cache(settings) -> int:

@@ -442,3 +442,17 @@ def test_the_default_config_serves_the_builtin_reranker(parts, monkeypatch):
     assert make(parts, rerank="").reranker is None
     monkeypatch.setenv("RAGTUNE_BUILTIN_RERANKERS", str(parts[1].path.parent / "none"))
     assert make(parts).reranker is None
+
+
+def test_an_index_version_change_drops_the_older_results(parts):
+    """Round 45: results cached at an older index version were never read again but stayed in memory (up to 512,
+    each holding chunk text: a removed document's, in a serve running during the erase) until their own key came
+    back. A new version empties the cache."""
+    settings, store, emb, lex = parts
+    r = make(parts)
+    r.retrieve("sourdough yeast")
+    r.retrieve("capital of France")
+    assert len(r.cache._data) == 2
+    store.bump_index_version()  # a `docs remove`, an ingest
+    r.retrieve("sourdough yeast")
+    assert len(r.cache._data) == 1  # was 3: the two older results kept beside the new one

@@ -60,10 +60,18 @@ class RemoveSummary:
     chunks_deleted: int = 0
     index_version: int = 0
     dry_run: bool = False
+    lexical_rewritten: int = 0  # chunks the keyword index wrote again so that no segment keeps the removed ones
+    # what still holds the removed documents' text and `docs remove` does not erase (security.md "Erasing a
+    # document"): the query-log entries that quote them (`log forget` erases those), the replay evaluations whose
+    # items quote them (eval.report.replay_reports' shape: rows in ragtune.db and report files)
+    log_ids: list[int] = field(default_factory=list)
+    replay_reports: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {"removed": [d.to_json() for d in self.removed], "n_removed": len(self.removed),
-                "chunks_deleted": self.chunks_deleted, "index_version": self.index_version, "dry_run": self.dry_run}
+                "chunks_deleted": self.chunks_deleted, "index_version": self.index_version, "dry_run": self.dry_run,
+                "lexical_rewritten": self.lexical_rewritten, "quoted_by_log": self.log_ids,
+                "replay_reports": self.replay_reports}
 
 
 def _open(settings: Settings, *, must_exist: bool = True) -> Any:
@@ -227,6 +235,7 @@ def remove_documents(settings: Settings, refs: list[str], *, dry_run: bool = Fal
         summary.removed = select_documents(store, refs)
         summary.index_version = store.index_version
         if dry_run:
+            _left_behind(store, summary)
             return summary
         if lexical is None:
             from ..lexical import LexicalIndex
@@ -245,6 +254,7 @@ def remove_documents(settings: Settings, refs: list[str], *, dry_run: bool = Fal
                     lw.finish(store.index_version)  # nothing changed: the index stays marked in step
                 raise
             ids = [d.id for d in summary.removed]
+            _left_behind(store, summary)  # before the chunks go: their ids name the quotes
             with store.transaction():
                 for doc_id in ids:
                     summary.chunks_deleted += store.delete_document(doc_id)
@@ -253,7 +263,9 @@ def remove_documents(settings: Settings, refs: list[str], *, dry_run: bool = Fal
                 store.bump_index_version()
             if in_step:
                 lw.replace_docs(store, set(ids))
-            else:  # the keyword index was behind already: rebuild it from SQLite
+                # removed means gone from tantivy/ too: a deleted chunk's terms stay in its segment otherwise
+                summary.lexical_rewritten = lw.purge(store)
+            else:  # the keyword index was behind already: rebuild it from SQLite (no old segment stays)
                 lw.delete_all()
                 lw.add_from_store(store, None)
             lw.finish(store.index_version)
@@ -266,3 +278,30 @@ def remove_documents(settings: Settings, refs: list[str], *, dry_run: bool = Fal
 
         close_quietly(own)
     return summary
+
+
+def _left_behind(store: Any, summary: RemoveSummary) -> None:
+    """Fill `summary.log_ids` and `.replay_reports`: what quotes the documents being removed (a source of theirs by
+    chunk id, which is never reused, by document id or by path), so the command can list it. Read before the
+    chunks are deleted. A row that is not JSON is passed over."""
+    import json
+
+    from ..eval.paired import ITEMS_FILE
+    from ..eval.report import REPORT_FILES
+
+    docs = summary.removed
+    args = {"cids": json.dumps([c for c, *_ in store.iter_chunk_texts([d.id for d in docs])]),
+            "dids": json.dumps([d.id for d in docs]), "paths": json.dumps([d.path for d in docs])}
+    summary.log_ids = store.log_ids_quoting(args)
+    runs = store.replay_runs_quoting(args)
+    for run, out in runs:
+        folder = out if isinstance(out, str) and out else None
+        files = [] if folder is None else [Path(folder) / n for n in (*REPORT_FILES, ITEMS_FILE)]
+        summary.replay_reports.append({"run": run, "folder": folder, "files": [str(f) for f in files if _is_file(f)]})
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a folder this user may not search, a name no OS takes
+        return False

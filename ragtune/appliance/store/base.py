@@ -29,6 +29,16 @@ NEWER_HINT = ("use the newer ragtune again (`ragtune --version` says which one r
 MAX_ROW_ID = 2**63 - 1  # SQLite's largest integer: an id past it names no row (and cannot be bound to a query)
 
 
+def quotes_sql(row: str, sources: str, path: str) -> str:
+    """SQL: the JSON array `sources` of `row` holds a source of the removed documents (bound as :cids chunk ids,
+    :dids document ids, :paths paths, each a JSON array) by chunk id, document id, or its `path` key."""
+    return f"""EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid({row}) THEN {sources} END) e
+               WHERE e.type = 'object' AND (
+                     json_extract(e.value, '$.chunk_id') IN (SELECT value FROM json_each(:cids))
+                  OR json_extract(e.value, '$.doc_id') IN (SELECT value FROM json_each(:dids))
+                  OR json_extract(e.value, '$.{path}') IN (SELECT value FROM json_each(:paths))))"""
+
+
 def json_dumps(obj: Any) -> str:
     """The stored (and hashed) form of JSON: compact, sorted keys, UTF-8 kept."""
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..jsonl import loads_located
-from .base import json_dumps
+from .base import json_dumps, quotes_sql
 
 
 class EvalTables:
@@ -62,6 +62,16 @@ class EvalTables:
         """The report folders of every recorded run (`--out` puts them anywhere), newest run first."""
         rows = self.conn.execute("SELECT json_extract(config, '$.out') FROM eval_runs ORDER BY created DESC")
         return [r[0] for r in rows if isinstance(r[0], str) and r[0]]
+
+    def replay_runs_quoting(self, quoted: dict[str, str]) -> list[tuple[str, Any]]:
+        """(run id, recorded report folder) of the replay runs whose items' contexts quote a source of some
+        documents (`quoted` as LogTables.log_ids_quoting); another evaluation's chunk ids are its scratch home's."""
+        return list(self.conn.execute(
+            f"""SELECT r.id, json_extract(r.config, '$.out') FROM eval_runs r
+                WHERE CASE WHEN json_valid(r.config) THEN json_extract(r.config, '$.dataset.kind') END = 'replay'
+                  AND EXISTS (SELECT 1 FROM eval_items i WHERE i.run_id = r.id
+                              AND {quotes_sql('i.result', "json_extract(i.result, '$.context')", 'key')})
+                ORDER BY r.created, r.id""", quoted))
 
     def replay_runs_asking(self, ids: list[int], rows: list[int]) -> list[tuple[str, str | None]]:
         """(run id, report folder as recorded: `--out` as given, else HOME/eval/RUN_ID) of the replay evaluations

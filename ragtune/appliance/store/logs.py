@@ -9,7 +9,7 @@ import time
 from typing import Any, Iterator
 
 from ..errors import StoreError
-from .base import json_dumps, json_loads_or_raw
+from .base import json_dumps, json_loads_or_raw, quotes_sql
 
 QUERY_LOG_COLUMNS = ("id", "ts", "query", "normalized_query", "model_id", "adapter_id", "system_prompt_sha256",
                      "context", "retrieved", "output", "raw_output", "valid", "repaired", "refused",
@@ -362,6 +362,13 @@ class LogTables:
         list(self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)"))  # the copy went through the -wal file: give it back
 
     # -- answer cache ---------------------------------------------------------------------------
+    def log_ids_quoting(self, quoted: dict[str, str]) -> list[int]:
+        """Ids of the query-log entries (not forgotten) whose context quotes a source of some documents (`quoted`:
+        {"cids", "dids", "paths"}, each a JSON array): what `docs remove` names for `log forget`."""
+        return [int(r[0]) for r in self.conn.execute(
+            f"SELECT id FROM query_log WHERE forgotten IS NULL AND {quotes_sql('context', 'context', 'source')} "
+            "ORDER BY id", quoted)]
+
     def cached_answer(self, key: str) -> Any | None:
         """The value stored under `key`, or None (also for a damaged entry: a miss, overwritten next time)."""
         row = self.one("SELECT value FROM answer_cache WHERE key = ?", (key,))
