@@ -106,6 +106,43 @@ def model_identity(cfg: EmbedConfig, home: Home) -> tuple[str, int]:
     return sha256_file(onnx), max_seq_len
 
 
+MODEL_META = "embed_model"  # document meta: the embedder its stored vectors came from (model_key)
+
+
+def model_key(model_id: str) -> str:
+    """An embedder as document meta names it: the first 16 hex digits of its ONNX file's sha256 (model_id)."""
+    return str(model_id)[:16]
+
+
+def stored_models(store: Any) -> dict[str | None, int]:
+    """Documents per embedder that made their vectors (model_key; None: stored before ingest recorded it)."""
+    return store.documents_per_meta(MODEL_META)
+
+
+def chunks_of_model(store: Any, model_id: str) -> list[int] | None:
+    """None when no stored vector comes from another embedder than `model_id`; else the ids of the chunks whose
+    vectors do (or may: not recorded), ascending. A query vector is comparable with those only: another model's
+    vectors of the same size live in another space (cosines near 0, a random ranking)."""
+    key = model_key(model_id)
+    if not any(m is not None and m != key for m in stored_models(store)):
+        return None
+    return store.chunk_ids_with_meta(MODEL_META, key)
+
+
+def other_model_note(store: Any, model_id: str, name: str = "") -> str | None:
+    """One line when some documents' vectors come from another embedder than `model_id` (the `[embed] model`
+    was changed and not every document re-ingested since): vector search leaves those out."""
+    key = model_key(model_id)
+    counts = stored_models(store)
+    other = sum(n for m, n in counts.items() if m is not None and m != key)
+    if not other:
+        return None
+    total = sum(counts.values())
+    return (f"{other} of {total} documents have vectors from another embedder than [embed] model"
+            f"{f' ({name})' if name else ''}: vector search leaves them out (BM25 still finds them) until "
+            "`ragtune ingest` of their files re-embeds them")
+
+
 def _max_seq_len_from_folder(folder: Path) -> int:
     # sentence-transformers exports carry sentence_bert_config.json; fall back to MiniLM's 256.
     for name in ("sentence_bert_config.json", "ragtune_embedder.json"):

@@ -211,7 +211,13 @@ class Retriever:
     def vector(self, query: str | np.ndarray, limit: int) -> list[tuple[int, float]]:
         """(chunk id, cosine similarity) of the nearest chunks to a query text or vector (see VectorSearch.knn)."""
         qv = self.embedder.encode_query(query) if isinstance(query, str) else query
-        return self.vectors.knn(qv, limit)
+        return self.vectors.knn(qv, limit, model=self._embedder_model())
+
+    def _embedder_model(self) -> str | None:
+        """The query embedder's model id: stored vectors another embedder made are left out (VectorSearch.knn).
+        None before the embedder is loaded (a query vector given by the caller: nothing to compare it with)."""
+        model = getattr(self._embedder, "model_id", None)
+        return model if isinstance(model, str) else None
 
     def vectors_of(self, chunk_ids: Sequence[int]) -> np.ndarray:
         return self.vectors.vectors_of(chunk_ids)
@@ -240,7 +246,8 @@ class Retriever:
             return self.vector(qv, limit)
         if scope.chunk_ids is None:
             return self._thin(self.vector(qv, scope.fetch(limit)), limit, scope)
-        return self.vectors.knn_among(qv, scope.chunk_ids, limit) if len(scope.chunk_ids) else []
+        return (self.vectors.knn_among(qv, scope.chunk_ids, limit, model=self._embedder_model())
+                if len(scope.chunk_ids) else [])
 
     def _thin(self, ranked: list[tuple[int, float]], limit: int, scope: Scope) -> list[tuple[int, float]]:
         """A wide scope's candidates: those of its documents, in their order, `limit` at most."""

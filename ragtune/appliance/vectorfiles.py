@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .atomic import atomic_open
-from .errors import InputError
+from .errors import InputError, ModelError
 from .jsonl import loads_located
 from .signcodes import WORDS
 from .store import EMBED_DIM
@@ -75,3 +75,14 @@ def unit(rows: np.ndarray) -> np.ndarray:
     """`rows` scaled in place to unit length (stored rows are unit: cosine == dot product)."""
     rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
     return rows
+
+
+def check_query(qv: Any) -> None:
+    """A ModelError when a query vector is not the stored vectors' size: an `[embed] model` that makes another
+    size was configured (sqlite-vec's "dimension mismatch" read as a damaged database, the exact scan's as a
+    traceback)."""
+    n = int(np.shape(qv)[-1]) if np.ndim(qv) else 0
+    if n != EMBED_DIM:
+        raise ModelError(f"the query embedder makes {n}-dim vectors; this home stores {EMBED_DIM}-dim ones",
+                         hint=f"set [embed] model back to a {EMBED_DIM}-dim embedder (`ragtune config set embed.model "
+                              "all-minilm-l6-v2-int8`): vectors of another size cannot be searched or stored here")

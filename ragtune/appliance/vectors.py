@@ -41,7 +41,7 @@ from .filelock import exclusive
 from .signcodes import FAR, WORDS, encode, nearest, scan
 from .store import EMBED_DIM
 from .vectorfiles import ANN_PARAMS, KEYS, LOAD_ERRORS, SCHEMA, STATE, files_ok, read_state  # noqa: F401 (API)
-from .vectorfiles import append as _append, save_npy as _save_npy, unit as _unit
+from .vectorfiles import append as _append, check_query, save_npy as _save_npy, unit as _unit
 
 BACKENDS = ("auto", "vec0", "exact", "ann")
 # Below this many vectors sqlite-vec's own brute-force scan is fast enough (and needs nothing on disk).
@@ -442,6 +442,7 @@ class VectorSearch:
         self._threads = threads
         self.candidates = int(candidates)  # ANN beam = sign-code candidates; 0 = auto_beam(the index's size)
         self._small: tuple[int, bool] | None = None  # (index version, below ANN_MIN_CHUNKS)
+        self._model: tuple[int, str, list[int] | None] | None = None  # (index version, model, its chunks)
 
     def index(self) -> VectorIndex | None:
         """The VectorIndex in use, up to date (None when sqlite-vec answers directly)."""
@@ -462,8 +463,21 @@ class VectorSearch:
         if self._index is not None:
             self._index.close()
 
-    def knn(self, qv: np.ndarray, limit: int) -> list[tuple[int, float]]:
-        """(chunk id, cosine similarity) of the nearest chunks, best first."""
+    def of_model(self, model: str | None) -> list[int] | None:
+        """embed.chunks_of_model (None: no model named), once an index version."""
+        if model is not None and (self._model is None or self._model[:2] != (self.store.index_version, model)):
+            from .embed import chunks_of_model
+
+            self._model = (self.store.index_version, model, chunks_of_model(self.store, model))
+        return None if model is None or self._model is None else self._model[2]
+
+    def knn(self, qv: np.ndarray, limit: int, *, model: str | None = None) -> list[tuple[int, float]]:
+        """(chunk id, cosine similarity) of the nearest chunks, best first. `model`: the query embedder's model_id;
+        chunks whose vectors another embedder made (an `[embed] model` changed, not yet re-ingested) are left out."""
+        check_query(qv)
+        among = self.of_model(model)
+        if among is not None:
+            return self.knn_among(qv, among, limit)
         idx = self.index()
         if idx is None:
             # distance -> similarity; equal ones in chunk-id order, as the index's own backends give them
@@ -473,9 +487,14 @@ class VectorSearch:
             return idx.knn(qv, int(limit))
         return idx.ann_knn(qv, int(limit), self.candidates or auto_beam(idx.live_rows))
 
-    def knn_among(self, qv: np.ndarray, chunk_ids: Sequence[int], limit: int) -> list[tuple[int, float]]:
+    def knn_among(self, qv: np.ndarray, chunk_ids: Sequence[int], limit: int, *,
+                  model: str | None = None) -> list[tuple[int, float]]:
         """(chunk id, cosine similarity) of the nearest of `chunk_ids`, best first: exact, whatever the backend
-        (a scope is small enough to score every row of: retrieve.py)."""
+        (a scope is small enough to score every row of: retrieve.py). `model`: as for knn."""
+        check_query(qv)
+        among = self.of_model(model)
+        if among is not None and not len(chunk_ids := np.intersect1d(np.asarray(chunk_ids, np.int64), among)):
+            return []
         idx = self.index()
         if idx is None:
             return sorted(((cid, 1.0 - d) for cid, d in self.store.vector_knn_among(qv, int(limit), chunk_ids)),

@@ -456,3 +456,24 @@ def test_an_index_version_change_drops_the_older_results(parts):
     store.bump_index_version()  # a `docs remove`, an ingest
     r.retrieve("sourdough yeast")
     assert len(r.cache._data) == 1  # was 3: the two older results kept beside the new one
+
+
+def test_vectors_another_embedder_made_are_left_out(parts):
+    """Round 45: after `config set embed.model` to another model of the same size, vector search ranked the stored
+    vectors (another model's space) at random, silently. The retriever passes its embedder's model: documents whose
+    meta names another embedder are left out (BM25 still finds them) until re-ingested."""
+    settings, store, emb, lex = parts
+    emb.model_id = "a" * 64
+    r = make(parts)
+    q = "sourdough yeast"
+    before = [cid for cid, _ in r.vector(q, 50)]
+    docs = store.documents()
+    other = docs[0]["id"]
+    store.set_document_meta(other, {"embed_model": "b" * 16})  # made by another embedder
+    for d in docs[1:]:
+        store.set_document_meta(d["id"], {"embed_model": "a" * 16})
+    store.bump_index_version()
+    theirs = {cid for cid, *_ in store.iter_chunk_texts([other])}
+    after = [cid for cid, _ in r.vector(q, 50)]
+    assert theirs and not theirs & set(after) and theirs & set(before)  # was: still ranked among the others
+    assert set(after) == set(before) - theirs

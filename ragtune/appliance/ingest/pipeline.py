@@ -121,6 +121,7 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
                     lw.untouched(version if in_step else None)
 
             stack.push(failed)  # exits before the writer's, which reads it
+            run.record_models()
             run.tracker = Tracker(on_progress, len(w.items), sum(_size(i.path) for i in w.items))
             run.seen.update(p for p, _ in w.failed if p not in outside)  # exists but unreadable: not stale
             _process(run, w, settings, progress, summary)

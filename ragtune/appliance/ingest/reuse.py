@@ -18,8 +18,9 @@ nothing.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -83,19 +84,26 @@ class Stored:
 
 
 def load_stored(store: Any, doc_id: int, index_key: str, embedder: Any,
-                known: dict[str, str | None] | None = None) -> Stored | None:
-    """The stored chunks and vectors of `doc_id`, or None when it was stored under another index_key (another
-    embedder or chunking: nothing to reuse) or is gone. `known`: embedding text -> key of the new chunks, so a
-    stored row without a key whose rebuilt text is one of them is not tokenised again."""
+                known: dict[str, str | None] | None = None, model: str | None = None) -> Stored | None:
+    """The stored chunks and vectors of `doc_id`, or None when it is gone or was stored under another index_key
+    (another embedder or chunking) by another embedder than `model` (its embed.model_key): nothing to reuse. Under
+    another index_key by the same embedder (only the chunking changed), the chunks stored with their token-id key
+    keep their vectors: the same model maps the same ids to the same vector. `known`: embedding text -> key of the
+    new chunks, so a stored row without a key whose rebuilt text is one of them is not tokenised again."""
+    from ..embed import MODEL_META
+
     row = store.document(doc_id)
-    if row is None or str(row["meta"].get("index_key", "")) != index_key:
+    if row is None:
+        return None
+    same_key = str(row["meta"].get("index_key", "")) == index_key
+    if not same_key and (model is None or row["meta"].get(MODEL_META) != model):
         return None
     out = Stored(row["title"], row["kind"], row["doc_date"], [])
     keyed: list[tuple[str | None, bytes]] = []
     legacy: list[str] = []  # embedding texts of rows stored without a key, rebuilt as they were embedded
     for c in store.chunk_embeddings(doc_id):
         out.chunks.append((c["ord"], c["text"], c["start_char"], c["end_char"], c["n_tokens"]))
-        if c["embedding"] is None:
+        if c["embedding"] is None or (c["embed_ids_sha256"] is None and not same_key):  # rebuilt text: this key's
             continue
         if c["embed_ids_sha256"] is None:
             legacy.append(embedding_text(row["title"], c["text"], c["n_tokens"], embedder.tokenizer,
@@ -110,3 +118,43 @@ def load_stored(store: Any, doc_id: int, index_key: str, embedder: Any,
         if key is not None:
             out.vectors[key] = blob
     return out
+
+
+LEGACY_MAX_SEQ = (128, 256, 384, 512)  # max_seq_len of the embedders a home may have used (+ the current one)
+
+
+def record_models(store: Any, identity: Callable[[], tuple[str, int, str]],
+                  key_of: Callable[[str, int, int, int, int], str], chunker_version: int) -> int:
+    """Give each document stored without its embedder (meta `embed_model`, before ingest recorded it) the one its
+    index_key says: this run's model when the key is this model's under some chunking (`key_of`: the index key of
+    (model_id, chunk, overlap, max_seq, chunker version), tried over every chunking the chunker allows), else
+    "unknown" (another embedder: vector search leaves it out until it is re-ingested). `identity()`: (model_id,
+    max_seq_len, this run's index_key), asked only when there are such documents; `chunker_version`: run.py's
+    CHUNKER_VERSION (every version up to it is tried). Returns how many were given one."""
+    from ..embed import MODEL_META, model_key
+
+    rows = store.documents_without_meta(MODEL_META)
+    if not rows:
+        return 0
+    model_id, max_seq, current = identity()
+    ours: set[str] = {current}
+    if any(_meta(m).get("index_key") != current for _, m in rows):  # another chunking, or another model
+        for seq in sorted({max_seq, *LEGACY_MAX_SEQ}):
+            for size in range(8, seq - 1):  # chunker.effective_sizes: 8..seq-2, overlap 0..size//2-1
+                for overlap in range(max(1, size // 2)):
+                    for version in range(1, chunker_version + 1):
+                        ours.add(key_of(model_id, size, overlap, seq, version))
+    with store.transaction():
+        for doc_id, m in rows:
+            meta = _meta(m)
+            meta[MODEL_META] = model_key(model_id) if meta.get("index_key") in ours else "unknown"
+            store.set_document_meta(doc_id, meta)
+    return len(rows)
+
+
+def _meta(text: Any) -> dict[str, Any]:
+    try:
+        meta = json.loads(text)
+    except (TypeError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}

@@ -20,11 +20,19 @@ from .rename import Renames
 from .stale import clear_stale
 from .summary import IngestSummary
 from .loaders import Document
-from .reuse import LOADER_KEY, embed_ids, ids_key, load_stored, loader_version, stale_by_loader
+from .reuse import LOADER_KEY, embed_ids, ids_key, load_stored, loader_version, record_models, stale_by_loader
+from ..embed import MODEL_META, model_key
 
 CHUNKER_VERSION = 1  # bump when chunk boundaries change for the same settings: forces re-chunking
 EMBED_SLAB = 128  # chunks per embed call: a big file's progress moves, and a stop acts, every slab (512: same CPU)
 IDS_SLAB = 2048  # texts tokenised per call (= embed.SLAB: one slab inside it); a big file beats between them
+
+
+def index_key_of(model_id: str, size: int, overlap: int, max_seq: int, chunker: int = CHUNKER_VERSION) -> str:
+    """What besides content decides a document's chunks and vectors (stored in its meta)."""
+    raw = json.dumps({"model": model_id, "chunk": size, "overlap": overlap, "max_seq": max_seq, "chunker": chunker},
+                     sort_keys=True)
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
 # -- the run --------------------------------------------------------------------------------------
@@ -65,6 +73,7 @@ class _Run:
         self.pending_chunks = 0
         self.flush_at = max(64, 4 * settings.embed.batch_size)
         self._index_key: str | None = None
+        self._model_key: str | None = None
         # (model_id, max_seq_len) without loading the model, so a no-op run never starts onnxruntime
         self._identity = identity or (lambda: (self.embedder.model_id, self.embedder.max_seq_len))
         self.tracker = Tracker(None, 0, 0)  # replaced by ingest_paths when progress is reported
@@ -82,7 +91,9 @@ class _Run:
 
             dim = getattr(self._embedder, "dim", EMBED_DIM)
             if dim != EMBED_DIM:
-                raise ModelError(f"embedder '{self.settings.embed.model}' makes {dim}-dim vectors; the index stores {EMBED_DIM}")
+                raise ModelError(f"embedder '{self.settings.embed.model}' makes {dim}-dim vectors; the index stores {EMBED_DIM}",
+                                 hint=f"set [embed] model back to a {EMBED_DIM}-dim embedder (`ragtune config set "
+                                      "embed.model all-minilm-l6-v2-int8`): no document was re-embedded")
         return self._embedder
 
     @property
@@ -90,12 +101,24 @@ class _Run:
         """What besides content decides a document's chunks/vectors: embedder + chunking settings."""
         if self._index_key is None:
             model_id, max_seq_len = self._identity()
+            self._model_key = model_key(model_id)
             size, overlap = effective_sizes(self.settings.ingest.chunk_tokens, self.settings.ingest.overlap_tokens,
                                             max_seq_len)
-            raw = json.dumps({"model": model_id, "chunk": size, "overlap": overlap, "max_seq": max_seq_len,
-                              "chunker": CHUNKER_VERSION}, sort_keys=True)
-            self._index_key = hashlib.sha256(raw.encode()).hexdigest()[:16]
+            self._index_key = index_key_of(model_id, size, overlap, max_seq_len)
         return self._index_key
+
+    def record_models(self) -> None:
+        """Documents stored before ingest recorded their embedder get it now (reuse.record_models), before any is
+        replaced: a run stopped half-way must not leave an old model's vectors looking like this one's."""
+        record_models(self.store, lambda: (*self._identity(), self.index_key), index_key_of, CHUNKER_VERSION)
+
+    @property
+    def model_key(self) -> str:
+        """The embedder that makes this run's vectors, as document meta names it (search leaves out the vectors of
+        another: embed.chunks_of_model)."""
+        if self._model_key is None:  # identity() hashes the model file: once a run, with the index key
+            self._model_key = model_key(self._identity()[0])
+        return self._model_key
 
     # -- per document -----------------------------------------------------------------------------
     def is_unchanged(self, path: str, sha: str, kind: str) -> tuple[bool, int | None]:
@@ -154,7 +177,7 @@ class _Run:
         texts = [embedding_text(doc.title, c.text, c.n_tokens, e.tokenizer, e.max_seq_len) for c in chunks]
         ids, keys = self._embed_ids(doc.path, texts)
         stored = None if existing_id is None else \
-            load_stored(self.store, existing_id, self.index_key, e, dict(zip(texts, keys)))
+            load_stored(self.store, existing_id, self.index_key, e, dict(zip(texts, keys)), self.model_key)
         vectors = [None if stored is None or k is None else stored.vectors.get(k) for k in keys]
         reused = sum(v is not None for v in vectors)
         same = stored is not None and reused == len(chunks) and stored.same_text(doc, chunks)
@@ -238,7 +261,7 @@ class _Run:
 
     def write(self, p: _Prepared) -> None:
         doc = p.doc
-        meta_d: dict[str, Any] = {"index_key": self.index_key}
+        meta_d: dict[str, Any] = {"index_key": self.index_key, MODEL_META: self.model_key}
         if loader_version(doc.kind) is not None:
             meta_d[LOADER_KEY] = loader_version(doc.kind)
         meta = json.dumps(meta_d, sort_keys=True)

@@ -5,6 +5,7 @@ snapshot are derived from these tables."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Iterable, Iterator, Sequence
 
 CHUNK_COLUMNS = ("id", "doc_id", "ord", "text", "start_char", "end_char", "n_tokens", "sha256", "source", "title",
@@ -127,6 +128,23 @@ class CorpusTables:
         with self.transaction():
             self.conn.execute("UPDATE documents SET meta = ? WHERE id = ?",
                               (json.dumps(meta, sort_keys=True), int(doc_id)))
+
+    # -- a document's meta key (embed.MODEL_META: the embedder its vectors came from) ------------------------
+    def documents_per_meta(self, key: str) -> dict[Any, int]:
+        """Documents per value of meta `key` (None: no such key, or damaged meta)."""
+        return {r[0]: int(r[1]) for r in self.conn.execute(
+            f"SELECT {_meta_sql(key)}, COUNT(*) FROM documents GROUP BY 1")}
+
+    def chunk_ids_with_meta(self, key: str, value: str) -> list[int]:
+        """Ids, ascending, of the chunks of the documents whose meta `key` is `value` or absent."""
+        return [int(r[0]) for r in self.conn.execute(
+            f"SELECT c.id FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE ifnull({_meta_sql(key, 'd.meta')}, ?)"
+            " = ? ORDER BY c.id", (value, value))]
+
+    def documents_without_meta(self, key: str) -> list[tuple[int, Any]]:
+        """(id, meta JSON) of the documents whose meta has no `key`."""
+        return [(int(i), m) for i, m in self.conn.execute(
+            f"SELECT id, meta FROM documents WHERE {_meta_sql(key)} IS NULL")]
 
     def documents_under(self, prefix: str) -> list[tuple[int, str]]:
         """(id, path) of the documents whose path starts with `prefix` (exactly: no LIKE wildcards)."""
@@ -344,3 +362,10 @@ def _blob(v: Any) -> bytes:
     import numpy as np
 
     return np.asarray(v, dtype=np.float32).tobytes()
+
+
+def _meta_sql(key: str, col: str = "meta") -> str:
+    """SQL for a document meta key: NULL when the row has none or its meta is damaged."""
+    if not re.fullmatch(r"[a-z_]+", key):
+        raise ValueError(f"not a meta key: {key!r}")
+    return f"CASE WHEN json_valid({col}) THEN json_extract({col}, '$.{key}') END"
