@@ -37,6 +37,15 @@ def default_file_mode() -> int:
     return 0o666 & ~mask
 
 
+def nearest_folder(path: Path | str) -> Path:
+    """`path`, or its nearest parent that exists as a folder: one a command such as `df -h` or `ls -ld` can be given,
+    or whose file system a home not made yet will be on."""
+    path = Path(path)
+    while not path.is_dir() and path.parent != path:
+        path = path.parent
+    return path
+
+
 def check_folder(path: Path | str) -> Path:
     """`path` when it is a folder or could be made one: an InputError naming the file in the way otherwise (an
     --out, a home or an export path given by a user), checked before any long work starts."""

@@ -43,6 +43,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .artifacts import artifact_size
 from .atomic import atomic_write_text, locked_temporary, make_dir, stale_names, sweep_stale
 from .errors import InputError
 from .filelock import LockBusy, exclusive
@@ -379,7 +380,7 @@ def _registered_files(home: Home, tmp: Path, res: BackupResult, include_external
                 continue
             res.included_external.append(str(src))
             res.files += 1
-            res.bytes += _size(blob)
+            res.bytes += artifact_size(blob)
         else:  # under tune/, cache/ …: the registry needs it
             _keep(src, path, path.relative_to(tmp).as_posix(), res)
 
@@ -392,10 +393,6 @@ def _missing(m: dict[str, Any], src: Path, res: BackupResult, external: bool) ->
         res.external_files.append(str(src))
     res.warnings.append(f"{src}: the file of artifact {m['id'][:12]} ({m['name']}) is missing: it is not in the "
                         f"backup, and the home cannot serve it either (restore the file, or re-add the artifact)")
-
-
-def _size(p: Path) -> int:
-    return sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) if p.is_dir() else p.stat().st_size
 
 
 def _config_paths(root: Path, tmp: Path, res: BackupResult) -> None:

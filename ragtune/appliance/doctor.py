@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .artifacts import artifact_size
-from .atomic import stale_names
+from .atomic import nearest_folder, stale_names
 from .config import load_settings
 from .doctor_models import check_models
 from .errors import InputError, RagtuneError, StoreError
@@ -325,7 +325,7 @@ def _vocab_size(path: Path) -> int:
 # -- the file system -----------------------------------------------------------------------------------------------
 def _disk(home: Home, db_bytes: int, rep: Report) -> None:
     # a home not made yet: the file system it will be made on (its nearest folder that exists)
-    there = next(p for p in (home.root, *home.root.parents) if p.is_dir())
+    there = nearest_folder(home.root)
     free = shutil.disk_usage(there).free
     need = max(GB, db_bytes)  # a VACUUM or a backup writes a copy of the database
     rep.add("warn" if free < need else "ok", "disk",

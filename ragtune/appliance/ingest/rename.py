@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ..atomic import nearest_folder
 from .loaders import title_from_path
 from .prune import UNAVAILABLE_MIN_DOCS
 
@@ -64,9 +65,7 @@ class Renames:
     def _unmounted(self, old: str) -> bool:
         """The nearest folder above `old` that is there is empty and held at least UNAVAILABLE_MIN_DOCS stored
         documents: a share not mounted (a folder moved away whole leaves no empty folder behind)."""
-        d = os.path.dirname(old)
-        while not os.path.isdir(d) and d != os.path.dirname(d):
-            d = os.path.dirname(d)
+        d = str(nearest_folder(os.path.dirname(old)))
         if self._per_folder.get(d, 0) < UNAVAILABLE_MIN_DOCS:
             return False
         try:

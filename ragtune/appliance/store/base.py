@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from ..atomic import make_dir
+from ..atomic import make_dir, nearest_folder
 from ..errors import StoreError, WriteRefused
 from ..home import DB_NAME, create_private_file, make_home, sweep_leftovers
 from .logfiles import linked_log_fix, linked_logs
@@ -313,7 +313,7 @@ def _copy_error(named: Path, dest: Path, exc: Exception, sys_errno: int) -> Stor
 
     from ..text import human_size
 
-    where = _existing_folder(named.parent)
+    where = nearest_folder(named.parent)
     free = _free_bytes(dest.parent)
     limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
     if sys_errno == errno.EFBIG:
@@ -337,17 +337,10 @@ def _copy_error(named: Path, dest: Path, exc: Exception, sys_errno: int) -> Stor
                       hint=_access_hint(named, exc, folder=where))
 
 
-def _existing_folder(path: Path) -> Path:
-    """`path`, or its nearest parent that exists: a folder a command such as `df -h` or `ls -ld` can be given."""
-    while not path.is_dir() and path.parent != path:
-        path = path.parent
-    return path
-
-
 def _free_bytes(folder: Path) -> int | None:
     """Free space for this user on `folder`'s file system; None when it cannot be read."""
     try:
-        vfs = os.statvfs(_existing_folder(folder))
+        vfs = os.statvfs(nearest_folder(folder))
     except OSError:
         return None
     return vfs.f_bavail * vfs.f_frsize
