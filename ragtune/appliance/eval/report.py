@@ -161,8 +161,16 @@ def replay_reports(store: Any, ids: list[int], replays: list[int]) -> list[dict[
     edited: a folder outside the home is the user's (moved, copied, shared), a rewritten report would no longer be
     what the run measured, and copies made of it are out of reach anyway; the user deletes them. A folder not found
     (moved, deleted, or recorded relative to where the run was started) has no files."""
+    return report_files(store.replay_runs_asking(ids, replays))
+
+
+def report_files(runs: list[tuple[str, Any]]) -> list[dict[str, Any]]:
+    """{"run", "folder", "files"} of each (run id, recorded report folder): the report files there now (see
+    replay_reports; also what `docs remove` lists of the replays that quote a removed document). A folder that is
+    not a non-empty string is None."""
     out = []
-    for run, folder in store.replay_runs_asking(ids, replays):
+    for run, recorded in runs:
+        folder = recorded if isinstance(recorded, str) and recorded else None
         files = [] if folder is None else [Path(folder) / n for n in (*REPORT_FILES, ITEMS_FILE)]
         out.append({"run": run, "folder": folder, "files": [str(f) for f in files if _is_file(f)]})
     return out

@@ -286,22 +286,10 @@ def _left_behind(store: Any, summary: RemoveSummary) -> None:
     chunks are deleted. A row that is not JSON is passed over."""
     import json
 
-    from ..eval.paired import ITEMS_FILE
-    from ..eval.report import REPORT_FILES
+    from ..eval.report import report_files
 
     docs = summary.removed
     args = {"cids": json.dumps([c for c, *_ in store.iter_chunk_texts([d.id for d in docs])]),
             "dids": json.dumps([d.id for d in docs]), "paths": json.dumps([d.path for d in docs])}
     summary.log_ids = store.log_ids_quoting(args)
-    runs = store.replay_runs_quoting(args)
-    for run, out in runs:
-        folder = out if isinstance(out, str) and out else None
-        files = [] if folder is None else [Path(folder) / n for n in (*REPORT_FILES, ITEMS_FILE)]
-        summary.replay_reports.append({"run": run, "folder": folder, "files": [str(f) for f in files if _is_file(f)]})
-
-
-def _is_file(path: Path) -> bool:
-    try:
-        return path.is_file()
-    except (OSError, ValueError):  # a folder this user may not search, a name no OS takes
-        return False
+    summary.replay_reports = report_files(store.replay_runs_quoting(args))
