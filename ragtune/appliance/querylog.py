@@ -174,11 +174,12 @@ def cached_from(entry: dict[str, Any]) -> int | None:
     return origin if isinstance(origin, int) and not isinstance(origin, bool) else None
 
 
-def list_entries(store: Store, *, limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:
+def list_entries(store: Store, *, limit: int = 20, offset: int = 0, search: str | None = None) -> list[dict[str, Any]]:
     """Newest first, summarised; "replay": the row was written by `eval run --replay` (Store.replay_log_ids), an
-    evaluated adapter's answer, not a user's request."""
+    evaluated adapter's answer, not a user's request. `search`: only questions holding that text
+    (Store.query_log_entries)."""
     out = []
-    rows = store.query_log_entries(limit=limit, offset=offset)
+    rows = store.query_log_entries(limit=limit, offset=offset, search=search)
     own = store.replay_log_ids() if rows else set()
     for d in rows:
         out_json = d["output"] if isinstance(d["output"], dict) else {}
@@ -224,6 +225,8 @@ def set_review(store: Store, log_id: int, answer: Any, *, max_answer_chars: int 
             notes.append(f"a refusal's answer is always the refusal text: stored {json.dumps(REFUSAL_TEXT)} "
                          f"instead of {json.dumps(answer['answer'], ensure_ascii=False)}")
         answer = {**answer, "answer": REFUSAL_TEXT}
+    if answer["status"] == "ok" and notes is not None:
+        _note_unsupported(log_id, answer, ctx, notes)
     previous = entry["review"]
     stored = store.set_query_review(log_id, answer)  # a correction evicts the cached answer it corrects
     if stored is None:  # forgotten or pruned since it was read
@@ -234,6 +237,20 @@ def set_review(store: Store, log_id: int, answer: Any, *, max_answer_chars: int 
         notes.append(f"removed {stored['cache']} cached answer(s) holding the answer this review corrects: the "
                      "question is answered afresh next time")
     return answer, previous
+
+
+def _note_unsupported(log_id: int, answer: dict[str, Any], ctx: list[Any], notes: list[str]) -> None:
+    """A note when a review's answer is not in the sources it cites (the grader's lexical check,
+    eval.metrics.support_score): a slip (another entry's answer, a wrong number) is kept, not refused (a paraphrase
+    is a person's call), but said now rather than found in the dataset's report later."""
+    from .eval.metrics import SUPPORT_THRESHOLD, support_score
+
+    cited = [str(c.get("text", "")) for c in ctx if isinstance(c, dict) and c.get("id") in answer["citations"]]
+    score = support_score(answer["answer"], cited)
+    if score < SUPPORT_THRESHOLD:
+        notes.append(f"the answer is not in the source(s) it cites ({', '.join(map(str, answer['citations']))}): "
+                     f"{score:.0%} of its words are there; stored as given, and a training line will teach it "
+                     f"(is it the right entry, and the right source? `ragtune log show {log_id}`)")
 
 
 def _forgotten(log_id: int) -> InputError:
@@ -289,20 +306,28 @@ def log_time(ts: Any) -> str | None:
 
 
 def iter_training_examples(store: Store, *, reviewed_only: bool = False, skipped: list[int] | None = None,
-                           include_replays: bool = False,
-                           replays: list[int] | None = None) -> Iterator[dict[str, Any]]:
+                           include_replays: bool = False, replays: list[int] | None = None,
+                           include_removed: bool = False,
+                           removed: list[int] | None = None) -> Iterator[dict[str, Any]]:
     """Training JSONL lines (oldest first): the logged context and question, with the human review
     replacing the model's output when there is one, and the entry's time (`meta.time`, log_time: a dataset built
     from it holds the newest lines out). A damaged row (its context, or the answer it would export, not
     what log_answer / set_review write) is left out, its id appended to `skipped`: never exported as garbage, and
     a damaged review never falls back to the model output it was meant to correct. The rows `eval run --replay`
     wrote (Store.replay_log_ids: an evaluated adapter's answers to the log's own questions, no user's request) are
-    left out unless `include_replays`, their ids appended to `replays`."""
+    left out unless `include_replays`, their ids appended to `replays`. So are the rows that quote a document removed
+    from the index since they were logged (`docs remove`, `ingest --prune`; Store.iter_query_log's
+    `removed_sources`), unless `include_removed`, their ids appended to `removed`: an erased document's text must
+    not come back as training data because no one ran the `log forget` that `docs remove` names."""
     own = set() if include_replays else store.replay_log_ids()
-    for d in store.iter_query_log(reviewed_only=reviewed_only):
+    for d in store.iter_query_log(reviewed_only=reviewed_only, removed_sources=not include_removed):
         if d["id"] in own:
             if replays is not None:
                 replays.append(d["id"])
+            continue
+        if d.get("removed_sources"):
+            if removed is not None:
+                removed.append(d["id"])
             continue
         out = d["output"] if d["review"] is None else d["review"]
         question = d["normalized_query"] or d["query"]
@@ -323,12 +348,15 @@ def iter_training_examples(store: Store, *, reviewed_only: bool = False, skipped
 
 def export_train_jsonl(store: Store, out: TextIO, *, reviewed_only: bool = False,
                        skipped: list[int] | None = None, include_replays: bool = False,
-                       replays: list[int] | None = None) -> int:
-    """Write the training JSONL lines; how many. Ids of damaged rows left out go to `skipped`, those of replay-eval
-    rows left out (unless `include_replays`) to `replays`."""
+                       replays: list[int] | None = None, include_removed: bool = False,
+                       removed: list[int] | None = None) -> int:
+    """Write the training JSONL lines, one row at a time (memory does not grow with the log); how many. Ids of
+    damaged rows left out go to `skipped`, those of replay-eval rows left out (unless `include_replays`) to
+    `replays`, those quoting a removed document (unless `include_removed`) to `removed`."""
     n = 0
     for ex in iter_training_examples(store, reviewed_only=reviewed_only, skipped=skipped,
-                                     include_replays=include_replays, replays=replays):
+                                     include_replays=include_replays, replays=replays,
+                                     include_removed=include_removed, removed=removed):
         out.write(json.dumps(ex, ensure_ascii=False) + "\n")
         n += 1
     return n

@@ -113,23 +113,42 @@ _LOG_ID = click.IntRange(1, 2**63 - 1)
 @log_group.command("list")
 @click.option("--limit", type=click.IntRange(1, 10000), default=20, show_default=True, help="Rows to show.")
 @click.option("--offset", type=click.IntRange(0, 2**63 - 1), default=0, help="Skip this many newest rows.")
+@click.option("--search", default=None, metavar="TEXT",
+              help="Only questions holding TEXT (case folded for ASCII), e.g. a person's e-mail address to forget.")
+@click.option("--ids", "ids_only", is_flag=True, help="Print only the ids, on one line (for `ragtune log forget`).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_app
-def log_list(app, limit: int, offset: int, as_json: bool) -> None:
+def log_list(app, limit: int, offset: int, search: str | None, ids_only: bool, as_json: bool) -> None:
     """List answered requests, newest first. An entry `eval run --replay` wrote (an evaluated adapter's answer to a
-    logged question, not a user's request) is shown as "(replay)"; `log export` leaves those out."""
+    logged question, not a user's request) is shown as "(replay)"; `log export` leaves those out.
+    `--search TEXT --ids --limit 10000` gives the ids of every entry that asked with TEXT: `ragtune log forget`
+    takes them."""
+    from ..appliance.normalize import ARG_HINT, check_unicode
     from ..appliance.querylog import list_entries
 
+    if search is not None:
+        if not search.strip():
+            raise InputError("--search: give the text to look for")
+        search = check_unicode(search, "--search", hint=ARG_HINT)
+    if ids_only and as_json:
+        raise click.UsageError("--ids and --json are two outputs: choose one")
     with _store(app) as store:
-        rows = list_entries(store, limit=limit, offset=offset)
+        rows = list_entries(store, limit=limit, offset=offset, search=search)
         gone = store.forgotten_ids([r["id"] for r in rows])
     for r in rows:
         r["forgotten"] = r["id"] in gone  # `log forget`: kept for its numbers, its text erased
     if as_json:
         print_json({"entries": rows})
         return
+    if ids_only:
+        if rows:
+            click.echo(" ".join(str(r["id"]) for r in rows))
+        if len(rows) == limit:  # more may match: never a silently partial erasure list
+            click.echo(f"note: {limit} shown, the --limit: more entries may match (raise --limit, or --offset)",
+                       err=True)
+        return
     if not rows:
-        click.echo("(the query log is empty)", err=True)
+        click.echo("(no entry holds that text)" if search is not None else "(the query log is empty)", err=True)
     for r in rows:
         flags = "".join(f for f, on in (("R", r["repaired"]), ("C", r["cached"]), ("✎", r["reviewed"])) if on)
         reason = f" ({r['refusal_reason']})" if r["refusal_reason"] else ""
@@ -225,11 +244,16 @@ def log_review(app, log_id: int, answer_json: str, as_json: bool) -> None:
 @click.option("--reviewed-only", is_flag=True, help="Only entries with a human review.")
 @click.option("--include-replays", is_flag=True,
               help="Also the entries `eval run --replay` wrote (an evaluated adapter's answers, not users' requests).")
+@click.option("--include-removed-sources", "include_removed", is_flag=True,
+              help="Also the entries that quote a document removed from the index since (`docs remove`, `ingest "
+                   "--prune`): its text would be in the export.")
 @pass_app
-def log_export(app, fmt: str, out: str | None, force: bool, reviewed_only: bool, include_replays: bool) -> None:
+def log_export(app, fmt: str, out: str | None, force: bool, reviewed_only: bool, include_replays: bool,
+               include_removed: bool) -> None:
     """Export the query log as training JSONL for human review / fine-tuning. Each line's meta.time is the entry's
     time (UTC), so `dataset build --from-log` holds the newest lines out. Entries written by `eval run --replay`
-    are left out unless --include-replays."""
+    are left out unless --include-replays, and entries quoting a document removed since unless
+    --include-removed-sources. Rows are read and written one at a time (memory does not grow with the log)."""
     from ..appliance.atomic import atomic_open, is_special, make_dir
     from ..appliance.home import PRIVATE_FILE_MODE
     from ..appliance.querylog import export_train_jsonl
@@ -242,7 +266,9 @@ def log_export(app, fmt: str, out: str | None, force: bool, reviewed_only: bool,
                          hint="choose another --out, or pass --force to replace it")
     skipped: list[int] = []
     replays: list[int] = []
-    opts = {"reviewed_only": reviewed_only, "skipped": skipped, "include_replays": include_replays, "replays": replays}
+    removed: list[int] = []
+    opts = {"reviewed_only": reviewed_only, "skipped": skipped, "include_replays": include_replays, "replays": replays,
+            "include_removed": include_removed, "removed": removed}
     with _store(app) as store:
         forgotten = store.count_forgotten(reviewed_only=reviewed_only)
         if out is None:
@@ -261,6 +287,12 @@ def log_export(app, fmt: str, out: str | None, force: bool, reviewed_only: bool,
     if replays:  # an evaluated adapter's answers to logged questions: no user asked them
         click.echo(f"left out {len(replays)} entr{'y' if len(replays) == 1 else 'ies'} written by `eval run "
                    "--replay` (--include-replays exports them)", err=True)
+    if removed:  # an erased document's text is not made training data unasked; the rows still hold it
+        ids = " ".join(map(str, removed[:20])) + (f" … ({len(removed)} in all)" if len(removed) > 20 else "")
+        click.echo(f"left out {len(removed)} entr{'y' if len(removed) == 1 else 'ies'} quoting a document removed "
+                   "from the index since (`docs remove`, `ingest --prune`; --include-removed-sources exports them); "
+                   f"{'they still hold' if len(removed) > 1 else 'it still holds'} its text: `ragtune log forget {ids}` "
+                   "erases it", err=True)
     if skipped:  # never dropped unseen: name the rows to look at (`ragtune log show ID`)
         ids = ", ".join(map(str, skipped[:20])) + (f" … ({len(skipped)} in all)" if len(skipped) > 20 else "")
         click.echo(f"warning: left out {len(skipped)} damaged row(s) (context or answer not as logged): {ids}",

@@ -131,10 +131,16 @@ class LogTables:
                  r[9] is not None and review_differs(json_loads_or_raw(r[5]), json_loads_or_raw(r[9])))
                 for r in rows]
 
-    def query_log_entries(self, *, limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:
-        """Newest first."""
-        return [_entry(r) for r in self.conn.execute(_SELECT_LOG + " ORDER BY id DESC LIMIT ? OFFSET ?",
-                                                     (int(limit), int(offset)))]
+    def query_log_entries(self, *, limit: int = 20, offset: int = 0, search: str | None = None) -> list[dict[str, Any]]:
+        """Newest first. `search`: only the rows whose question (as typed or normalised) holds that text, ASCII case
+        folded (SQLite's lower()): a person's e-mail address, to find every entry `log forget` must erase. A
+        forgotten row's question is blank: it never matches."""
+        where, params = "", [int(limit), int(offset)]
+        if search is not None:
+            where = " WHERE instr(lower(query), lower(?)) > 0 OR instr(lower(normalized_query), lower(?)) > 0"
+            params = [search, search, *params]
+        return [_entry(r) for r in self.conn.execute(_SELECT_LOG + where + " ORDER BY id DESC LIMIT ? OFFSET ?",
+                                                     params)]
 
     def recent_questions(self, limit: int = 200) -> list[str]:
         """The last `limit` distinct questions as typed, oldest first (the chat app's input history)."""
@@ -143,13 +149,35 @@ class LogTables:
             "GROUP BY query) ORDER BY id DESC LIMIT ?", (int(limit),))
         return [r[0] for r in rows][::-1]
 
-    def iter_query_log(self, *, reviewed_only: bool = False) -> Iterator[dict[str, Any]]:
+    def iter_query_log(self, *, reviewed_only: bool = False,
+                       removed_sources: bool = False) -> Iterator[dict[str, Any]]:
         """Oldest first; only rows with a human review when `reviewed_only`. Never a forgotten row (`log forget`):
-        what reads the log whole (the export, `eval run --replay`) makes training data or questions of it."""
+        what reads the log whole (the export, `eval run --replay`) makes training data or questions of it. Streams
+        (one row at a time, whatever the log's size). `removed_sources`: each entry also has "removed_sources", how
+        many of its logged sources quote a document removed from the index since (_source_removed)."""
         sql = _SELECT_LOG + " WHERE forgotten IS NULL" + (" AND review IS NOT NULL" if reviewed_only else "") \
             + " ORDER BY id"
+        seen: dict[tuple[Any, Any, Any], bool] = {}  # one lookup per source, not per row (bounded by the documents)
         for row in self.conn.execute(sql):
-            yield _entry(row)
+            d = _entry(row)
+            if removed_sources:
+                ctx = d["context"] if isinstance(d["context"], list) else []
+                d["removed_sources"] = sum(self._source_removed(c, seen) for c in ctx if isinstance(c, dict))
+            yield d
+
+    def _source_removed(self, item: dict[str, Any], seen: dict[tuple[Any, Any, Any], bool]) -> bool:
+        """Whether a logged source's document was in the index when the answer was logged (log_answer recorded its
+        `doc_id`) and is not any more (`docs remove`, `ingest --prune`): neither its path nor that id with that
+        content names a document now (a renamed document keeps its id and sha256, an updated one its path). A source
+        logged before round 44 (no `doc_id`) or from no stored document (null) is not judged: its document cannot
+        be told."""
+        key = (item.get("source"), item.get("doc_id"), item.get("doc_sha256"))
+        if key[1] is None:
+            return False
+        if key not in seen:
+            seen[key] = self.one("SELECT 1 FROM documents WHERE path = ? OR (id = ? AND sha256 = ?) LIMIT 1",
+                                 tuple(v if isinstance(v, (str, int)) else None for v in key)) is None
+        return seen[key]
 
     def set_query_review(self, log_id: int, review: Any) -> dict[str, int] | None:
         """Store a human edit (JSON data) of one logged answer as its current review and append it to the entry's
