@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
 
-from .errors import InputError, NothingIngested
+from .errors import InputError, NothingIngested, UnknownDocument
 
 FILTERS = ("source_prefix", "doc_ids", "after", "before")
 EXACT_MAX = 5000  # chunks: a scope this small is always ranked inside (the module docstring)
@@ -139,4 +141,27 @@ def stored_documents(store: Any, refs: Sequence[str]) -> list[int]:
 
     if store.count_documents() == 0:
         raise nothing_ingested()
-    return sorted(d.id for d in select_documents(store, list(refs), on_disk=False))
+    ids: set[int] = set()
+    for ref in refs:  # one at a time: what each reached through "REF#" is checked against that REF
+        rows = _own(ref, select_documents(store, [ref], on_disk=False))
+        if not rows:  # all it matched were a sibling's ("/docs/eng" and "/docs/eng#2/")
+            raise UnknownDocument(ref, hint="give a document id, or a path or folder as `ragtune docs list` shows it")
+        ids.update(rows)
+    return sorted(ids)
+
+
+def _own(ref: str, docs: Sequence[Any]) -> list[int]:
+    """The ids of `docs` (what REF matched, read as text) less those beside it: REF names a folder (REF/...) or a
+    corpus file's rows (REF#id), never a sibling that merely starts with its name and a '#' ("/docs/eng#2/plan.md",
+    "/docs/eng#notes.md" for the folder "/docs/eng"): another team's documents must not widen a scope. Beside it:
+    under "REF#", when REF is a folder (documents under REF/: then it is no corpus file), or in a folder there
+    ("REF#2/...") that is no corpus row (kind "beir")."""
+    ref = ref.strip()
+    if not ref.startswith("/"):
+        return [d.id for d in docs]
+    nfc = lambda t: t if t.isascii() else unicodedata.normalize("NFC", t)  # noqa: E731 (a Mac copy's names)
+    base = nfc(os.path.normpath(ref))
+    paths = [nfc(d.path) for d in docs]
+    folder = any(p.startswith(base + "/") for p in paths)
+    return [d.id for d, p in zip(docs, paths)
+            if not (p.startswith(base + "#") and (folder or ("/" in p[len(base) + 1:] and d.kind != "beir")))]
