@@ -15,6 +15,7 @@ Whatever a client sends, the answer is one of these, never a traceback (docs/ser
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ class ServeState:
     cors_origins: list[str] = field(default_factory=list)  # as browsers write them (cors.py); [] = no CORS
     bind_host: str | None = None  # the address it listens on (a loopback one: the Host check); None: not known
     allowed_hosts: list[str] = field(default_factory=list)  # [serve] allowed_hosts, canonical (guard.py)
+    front: Any = None  # front.Front: answers that need no engine, looked up before the queue; None: none
 
 
 # -- plumbing ----------------------------------------------------------------------------------------------
@@ -205,7 +207,6 @@ def create_app(state: ServeState) -> Starlette:
                      mode: str | None = None, within: list[str] | None = None, routed: bool = False) -> Any:
         """`routed`: the client named no adapter (the router chose `target`)."""
         client = client_id(request, request.state.principal, user)
-        slot = slot or state.pool.admit()
         t0 = time.perf_counter()
 
         def job(engine: Any, cancel: Any) -> Any:
@@ -216,7 +217,12 @@ def create_app(state: ServeState) -> Starlette:
                               client_id=client, arm=target.arm, mode=mode, filters=filters)
 
         try:
-            ans = await slot.run(job)
+            ans = None
+            if slot is None and state.front is not None and state.pool.admitted >= len(state.pool.engines):
+                # every engine is taken: a cached answer (or a refusal before generation) need not wait for one
+                ans = await state.front.lookup(lambda engine: job(engine, threading.Event()))
+            if ans is None:
+                ans = await (slot or state.pool.admit()).run(job)
         except (AdapterBaseMismatch, AdapterMisfit) as exc:  # the client's 400 only when the client chose it
             if not routed:
                 raise
@@ -312,7 +318,10 @@ def create_app(state: ServeState) -> Starlette:
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": ans.answer},
                              "finish_reason": "stop"}],
                 "usage": usage(ans), "citations": citations(ans), "ragtune": extra(ans, target)})
-        slot = state.pool.admit()  # 503 now, before anything is sent
+        # 503 now, before anything is sent; with every engine taken, a cached answer is looked up first (a miss is
+        # admitted after it, its 503 raised by the task: first_piece says it before anything is sent, as here)
+        slot = None if state.front is not None and state.pool.admitted >= len(state.pool.engines) else \
+            state.pool.admit()
         loop = asyncio.get_running_loop()
         pieces: asyncio.Queue = asyncio.Queue()
 

@@ -11,12 +11,19 @@ A request whose client goes away stops costing: while waiting, it leaves the que
 `cancel` event is set and the engine's token callback raises `Cancelled`, which ends the generation. An engine
 returns to the pool only when its thread has finished, so no two requests ever share a context and an adapter
 switch for one request can never touch another request in flight.
+
+A stop is bounded (`close`): every generation is told to stop at its next token and gets `STOP_WAIT_S`; one still
+running then (native code that calls back no token: a long prompt's evaluation, a remote server that does not
+answer) is abandoned, its engine left as it is (closing it would free the context under it), and the server
+ends the process without waiting for it (server.py). Nothing is half-written by that: what a request writes is
+a SQLite transaction, rolled back when the process ends before its commit.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import concurrent.futures
 import math
 import threading
 import time
@@ -26,6 +33,7 @@ from typing import Any, Callable, TypeVar
 T = TypeVar("T")
 RECENT = 20  # answers whose engine time makes the Retry-After estimate
 MAX_RETRY_AFTER_S = 60  # at most a minute: the OpenAI SDKs ignore a longer Retry-After (their own backoff instead)
+STOP_WAIT_S = 2.0  # at a stop, how long a generation told to stop may take to reach its next token
 
 
 class Busy(Exception):
@@ -49,6 +57,8 @@ class EnginePool:
         self._free: asyncio.Queue | None = None
         self.recent: collections.deque[float] = collections.deque(maxlen=RECENT)  # engine seconds per answer
         self._executor = ThreadPoolExecutor(max_workers=len(engines), thread_name_prefix="ragtune-engine")
+        self._jobs: dict[concurrent.futures.Future, "Slot"] = {}  # running in an engine's thread
+        self.abandoned: list[Any] = []  # the engines whose generation outlasted the stop (close)
 
     @property
     def waiting(self) -> int:
@@ -86,8 +96,17 @@ class EnginePool:
         loop = asyncio.get_running_loop()
         await asyncio.gather(*(loop.run_in_executor(self._executor, fn, e) for e in self.engines))
 
-    def close(self) -> None:
-        self._executor.shutdown(wait=True)
+    def close(self, wait_s: float | None = STOP_WAIT_S) -> list[Any]:
+        """Stop: the generations running are told to stop at their next token and get `wait_s` (None: as long as
+        they take) to end. Returns the engines still generating after it (also kept in `abandoned`): the caller
+        must not close them, and ends the process without waiting for their threads."""
+        jobs = dict(self._jobs)
+        for slot in jobs.values():
+            slot.cancel.set()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        _, running = concurrent.futures.wait(list(jobs), timeout=wait_s)
+        self.abandoned = [jobs[f].engine for f in running]
+        return self.abandoned
 
 
 class Slot:
@@ -99,6 +118,7 @@ class Slot:
         self.cancel = threading.Event()
         self._released = False
         self._started = False
+        self.engine: Any = None
 
     def release(self) -> None:
         if not self._released:
@@ -120,12 +140,21 @@ class Slot:
             self.release()  # left the queue (client gone, server stopping)
             raise
         self._started = True
+        self.engine = engine
         pool.running += 1
-        loop = asyncio.get_running_loop()
         t0 = time.monotonic()
-        fut = loop.run_in_executor(pool._executor, fn, engine, self.cancel)
+        try:
+            job = pool._executor.submit(fn, engine, self.cancel)
+        except RuntimeError:  # the pool is closed (the server is stopping): the engine is not used again
+            pool.running -= 1
+            free.put_nowait(engine)
+            self.release()
+            raise asyncio.CancelledError() from None
+        pool._jobs[job] = self  # (close() waits for it, or abandons it)
+        fut = asyncio.wrap_future(job)
 
         def done(f: Any) -> None:  # in the loop thread, once the engine's thread has really finished
+            pool._jobs.pop(job, None)
             if not f.cancelled():
                 # Retrieved here, so a generation stopped by `Cancelled` (its client left, nobody awaits the
                 # result any more) is not logged by asyncio as "Future exception was never retrieved".

@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import errno
 import logging
+import os
 import socket
+import sys
 import threading
 import time
 from typing import Any, Callable
@@ -16,6 +18,7 @@ from ..appliance.errors import InputError
 from .app import ServeState, create_app
 from .auth import check_bind, load_tokens
 from .cors import canonical_origins, cors_warning
+from .front import Front
 from .metrics import Metrics
 from .pool import EnginePool
 from .routing import Router
@@ -136,6 +139,10 @@ def build_state(settings: Settings, *, workers: int | None = None,
                        list_adapters=router.list_adapters, cors_origins=canonical_origins(cfg.cors_origins),
                        bind_host=bind, allowed_hosts=[allowed_host(h) for h in cfg.allowed_hosts])
     state.monitor = Monitor(settings, metrics, router)
+    # cached answers before the queue (front.py); as many lookups may wait as requests may wait for an engine
+    state.front = Front.of(settings, engines, max_pending=max(8, state.pool.capacity))
+    if state.front is not None:
+        closables = [state.front, *closables]  # first: it reads the engines' generators
     return state, closables
 
 
@@ -153,10 +160,16 @@ def make_app(settings: Settings, *, warm: bool = True, **kw: Any) -> Any:
             yield
         finally:
             task.cancel()
-            state.pool.close()
-            for c in closables:
-                with contextlib.suppress(Exception):
-                    c.close()
+            # bounded: a generation that does not stop within STOP_WAIT_S is abandoned (pool.py), and then nothing
+            # is closed: an abandoned engine holds its lock (close would wait for it) and may be reading the shared
+            # retriever or a store; serve() ends the process without waiting for it
+            if await asyncio.to_thread(state.pool.close):  # (off the loop: the requests cut short answer meanwhile)
+                log.warning("%d generation(s) did not stop in time: abandoned (the process ends without them; "
+                            "what they had not committed is not written)", len(state.pool.abandoned))
+            else:
+                for c in closables:
+                    with contextlib.suppress(Exception):
+                        c.close()
 
     app.router.lifespan_context = lifespan
     return app
@@ -202,7 +215,28 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
             logging.getLogger("uvicorn.error").warning("%s", warning)
         asyncio.run(app.state.serve.pool.warm(_model_loader(app.state.serve)))
         say("ragtune serving on %s (Ctrl+C to stop)", url)
-        HangupServer(config).run(sockets=[sock])  # SIGHUP drains as SIGTERM does (wire.py)
+        pool = app.state.serve.pool
+        try:
+            HangupServer(config).run(sockets=[sock])  # SIGHUP drains as SIGTERM does (wire.py)
+        except KeyboardInterrupt:  # Ctrl+C: uvicorn raises it again once stopped (SIGTERM and SIGHUP end the
+            if pool.abandoned:     # process by the signal there, without waiting for any thread)
+                _exit_now(130, "aborted")
+            raise
+        if pool.abandoned:
+            _exit_now(0)
+
+
+def _exit_now(code: int, message: str = "") -> None:
+    """End the process now, without waiting for the abandoned generations' threads (the interpreter would join
+    them at exit: a stop bounded by shutdown_timeout_s would last as long as they do) nor running C++ destructors
+    under them; the logs are flushed first. Ctrl+C's message and status are the CLI's (`aborted`, 130)."""
+    logging.shutdown()
+    if message:
+        print(message, file=sys.stderr)
+    for f in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            f.flush()
+    os._exit(code)
 
 
 def _model_loader(state: ServeState) -> Callable[[Any], None]:

@@ -140,7 +140,8 @@ def settled(slot: Any) -> Callable[[asyncio.Future], None]:
     """The done callback of a streamed answer's task: its place back if it never ran, its error retrieved."""
 
     def done(task: asyncio.Future) -> None:
-        slot.abandon()
+        if slot is not None:  # (None: the task admits its own, after a cache lookup: app.answer)
+            slot.abandon()
         if not task.cancelled():
             task.exception()  # read here or in the stream; never "Task exception was never retrieved"
 

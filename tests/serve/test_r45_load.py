@@ -102,7 +102,8 @@ def test_a_full_queue_says_retry_after_from_how_long_answers_take(home):
         assert c.post("/v1/ask", json={"question": "Where is the Eiffel Tower?"}).status_code == 200
         assert pool.recent and pool.recent[-1] >= 2.5
         slot = pool.admit()  # the only place taken
-        r = c.post("/v1/ask", json={"question": "Where is the Eiffel Tower?"})
+        # another question: a cached one is answered before the queue (serve/front.py), never a 503
+        r = c.post("/v1/ask", json={"question": "Who built the Eiffel Tower?"})
         s = c.post("/v1/chat/completions", json={"stream": True, "messages": [{"role": "user", "content": "Eiffel?"}]})
         slot.release()
         took = math.ceil(sum(pool.recent) / len(pool.recent))

@@ -1,0 +1,160 @@
+"""Round 46: a forced stop is bounded. A generation that calls back no token (native code: a long prompt's
+evaluation, a remote server that does not answer) cannot be stopped at its next token; the server held the process
+until it ended (the pool's executor was shut down waiting, then the interpreter joined its threads), however short
+`shutdown_timeout_s`. Now it is abandoned after pool.STOP_WAIT_S and the process ends: after the graceful time
+runs out (SIGTERM, exit by the signal), and after a second Ctrl+C (exit 130). Nothing is half-written: the store
+passes SQLite's integrity check and has no row for the abandoned request. A real process (signals, exit)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+
+REPO = Path(__file__).resolve().parents[2]
+CHILD = """
+import sys, time
+from ragtune.appliance.answer import AnswerEngine
+from ragtune.appliance.config import GenerateConfig, ServeConfig, Settings
+from ragtune.appliance.home import Home
+import ragtune.serve.server as server
+from tests.serve.helpers import FakeRetriever, TaggingGenerator
+
+class Stuck(TaggingGenerator):  # "xyzzy": 120 s without a token (as native code that calls nothing back)
+    def generate(self, messages, *, schema, on_token=None, **kw):
+        if "xyzzy" in messages[-1]["content"].lower():
+            time.sleep(120)
+        return super().generate(messages, schema=schema, on_token=on_token, **kw)
+
+def factory(settings, n):
+    engines = [AnswerEngine(settings, retriever=FakeRetriever(), generator=Stuck({})) for _ in range(n)]
+    return engines, engines
+
+home = Home(sys.argv[1]).ensure()
+server.default_engines = factory
+settings = Settings(home=home, serve=ServeConfig(shutdown_timeout_s=int(sys.argv[3])),
+                    generate=GenerateConfig(answer_mode="free"))
+server.serve(settings, host="127.0.0.1", port=int(sys.argv[2]), workers=1)
+"""
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+
+
+def _request(port: int, path: str, body: dict | None = None, timeout: float = 30) -> tuple[int, dict]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        if body is None:
+            conn.request("GET", path)
+        else:
+            conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+        r = conn.getresponse()
+        return r.status, json.loads(r.read() or b"{}")
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def start(home, tmp_path, loopback):
+    procs: list[subprocess.Popen] = []
+
+    def run(shutdown_timeout_s: int) -> tuple[subprocess.Popen, int, Path]:
+        port, log = free_port(), tmp_path / f"serve-{len(procs)}.log"
+        with open(log, "wb") as out:
+            proc = subprocess.Popen([sys.executable, "-c", CHILD, str(home.root), str(port), str(shutdown_timeout_s)],
+                                    cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
+                                    env={**os.environ, "PYTHONPATH": str(REPO)})
+        procs.append(proc)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if _request(port, "/healthz", timeout=2)[0] == 200:
+                    return proc, port, log
+            except OSError:
+                pass
+            assert proc.poll() is None, log.read_text()
+            time.sleep(0.1)
+        raise AssertionError("the server did not start: " + log.read_text())
+
+    yield run
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait(10)
+
+
+def _stuck_request(port: int) -> tuple[threading.Thread, list]:
+    got: list = []
+
+    def ask() -> None:
+        try:
+            got.append(_request(port, "/v1/ask", {"question": "How high is the xyzzy mountain?"}))
+        except Exception as exc:  # a dropped connection
+            got.append(exc)
+
+    t = threading.Thread(target=ask, daemon=True)
+    t.start()
+    deadline = time.monotonic() + 10
+    while _request(port, "/healthz")[1].get("running") != 1:
+        assert time.monotonic() < deadline, "the request never started"
+        time.sleep(0.02)
+    return t, got
+
+
+def _store_is_whole(home) -> None:
+    con = sqlite3.connect(home.db_path)
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        rows = con.execute("SELECT * FROM query_log").fetchall()
+        assert not any("xyzzy" in str(r) for r in rows), rows  # the abandoned request wrote nothing
+        assert any("Eiffel" in str(r) for r in rows)  # what was answered before the stop is there
+    finally:
+        con.close()
+
+
+def test_sigterm_ends_a_stuck_generation_after_the_graceful_time(start, home):
+    proc, port, log = start(1)
+    assert _request(port, "/v1/ask", {"question": "Where is the Eiffel Tower?"})[0] == 200
+    t, got = _stuck_request(port)
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    try:
+        rc = proc.wait(20)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the server outlasted shutdown_timeout_s by more than 19 s: " + log.read_text())
+    took = time.monotonic() - t0
+    assert rc == -signal.SIGTERM, log.read_text()
+    assert took < 1 + 2 + 4, took  # shutdown_timeout_s + STOP_WAIT_S + slack (before: the 120 s generation)
+    t.join(5)
+    assert got and got[0][0] == 503 and got[0][1]["error"]["code"] == "shutting_down", got
+    text = log.read_text()
+    assert "abandoned" in text and "Traceback" not in text, text
+    _store_is_whole(home)
+
+
+def test_a_second_ctrl_c_ends_a_stuck_generation_at_once(start, home):
+    proc, port, log = start(60)
+    assert _request(port, "/v1/ask", {"question": "Where is the Eiffel Tower?"})[0] == 200
+    t, got = _stuck_request(port)
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    try:
+        rc = proc.wait(20)
+    except subprocess.TimeoutExpired:
+        pytest.fail("a second Ctrl+C did not stop the server: " + log.read_text())
+    assert rc == 130 and time.monotonic() - t0 < 0.5 + 2 + 4, log.read_text()
+    text = log.read_text()
+    assert "aborted" in text and "Traceback" not in text, text
+    _store_is_whole(home)
