@@ -110,6 +110,12 @@ def build(root: Path, n_chunks: int, seed: int = 0) -> None:
     zipf /= zipf.sum()
     chunks_of = sampler(mean, chol, (n_chunks + SECTION - 1) // SECTION, seed)
     store = Store(home.db_path)
+    # the vectors stand in for the default embedder's: recorded as its, so a real ingest into this home later still
+    # searches them (meta "{}" reads as "unknown": skipped by vector search, round 46)
+    from ragtune.appliance.config import EmbedConfig
+    from ragtune.appliance.embed import MODEL_META, model_identity, model_key
+
+    meta = json.dumps({MODEL_META: model_key(model_identity(EmbedConfig(), home)[0])})
     words_per_chunk, chunks_per_doc = 120, 100
     n_docs = (n_chunks + chunks_per_doc - 1) // chunks_per_doc
     cid = 0
@@ -122,7 +128,7 @@ def build(root: Path, n_chunks: int, seed: int = 0) -> None:
             text = " ".join(vocab[w] for w in words[i])
             chunks.append(Chunk(ord=i, text=text, start_char=0, end_char=len(text), n_tokens=160))
         store.put_document(path=f"/bench/doc{d:05d}.md", sha256=f"{d:064x}", title=f"Document {d}", kind="md", size=0,
-                           doc_date=None, ingested_at=time.time(), meta="{}", chunks=chunks, vectors=vecs)
+                           doc_date=None, ingested_at=time.time(), meta=meta, chunks=chunks, vectors=vecs)
         cid += m
         if d % 100 == 0:
             print(f"  built {cid} chunks ({time.perf_counter() - t0:.0f}s)", file=sys.stderr, flush=True)
