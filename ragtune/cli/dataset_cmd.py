@@ -100,11 +100,40 @@ def build_cmd(app, corpus, questions, allow_dev, from_pack, qa_file, docs_dir, l
         click.echo(report_markdown(report))
         click.echo(f"wrote {shown_path(out_dir)}/train.jsonl ({report['train_lines']}), holdout.jsonl ({report['holdout_lines']}), "
                    "report.md, dataset_config.json")
-        if report["train_lines"]:
+        if report["train_lines"] and _for_scoring(opts):
+            # the build docs/tuning.md gives for a set to score (serving contexts, nothing added): an eval set
+            _err(f"next: ragtune eval run {shown_path(Path(out_dir) / 'train.jsonl')} --arms A,C --adapter ID   (every "
+                 "share 0 and no holdout: serving's contexts as they are, a set to score; to train, build with the "
+                 "default shares)")
+        elif report["train_lines"]:
             more = _continue_served(Path(out_dir)) if log_file else ""
-            _err(f"next: ragtune train --data {shown_path(out_dir)} --out runs/{shown_path(Path(out_dir).name)}{more}")
+            _err(f"next: ragtune train --data {shown_path(out_dir)} --out runs/{shown_path(Path(out_dir).name)}{more}"
+                 f"{_train_cost(report)}")
         else:
             _err(f"warning: train.jsonl is empty: nothing to train on (see {shown_path(out_dir)}/report.md)")
+
+
+def _for_scoring(opts) -> bool:
+    """A build with every RAFT share, the mix and the holdout at 0 (docs/tuning.md's build of a set to score)."""
+    return not opts.from_log and not any((opts.drop_share, opts.oracle_share, opts.distractor_share,
+                                          opts.shuffle_share, opts.inject_share, opts.mix_frac, opts.holdout_frac,
+                                          opts.augment))
+
+
+def _train_cost(report: dict) -> str:
+    """What that `ragtune train` will cost on a CPU (its defaults: 2 epochs), from the build's prompt lengths: a
+    whole build can be hours on 2 cores, a quick check is a few --max-steps."""
+    from ragtune.models.train.config import TrainConfig, cpu_cost
+
+    tokens = ((report.get("build") or {}).get("prompt_tokens") or {}).get("mean")
+    if not tokens:  # --no-fit, a query-log build: no counts
+        return ""
+    d = TrainConfig()
+    lines = report["train_lines"]
+    return (f"\n  ({d.epochs} epochs over {lines} lines of ~{round(tokens)} prompt tokens: "
+            f"{cpu_cost(d.epochs * lines, tokens)} on a CPU, at best half that in wall time on 2 idle cores, more on "
+            f"a busy box; a GPU takes minutes. A quick check: --max-steps 5 trains {5 * d.examples_per_step} "
+            f"examples, {cpu_cost(5 * d.examples_per_step, tokens)})")
 
 
 def _continue_served(out_dir: Path) -> str:
@@ -269,7 +298,7 @@ def train_cmd(app, data, out, recipe, as_json, **opts) -> None:
     try:
         metrics = train(cfg, home=app.settings.home)
     except KeyboardInterrupt:  # Ctrl-C: say what was kept and how to go on (the CLI then exits 130, "aborted")
-        _err(_interrupted(Path(out), data, recipe))
+        _err(_interrupted(Path(out), data, recipe, opts))
         raise
     if as_json:
         print_json(metrics)
@@ -277,13 +306,13 @@ def train_cmd(app, data, out, recipe, as_json, **opts) -> None:
         speed = (f"{metrics['examples_per_s']} examples/s, {metrics['tokens_per_s']} tokens/s, "
                  if metrics["examples_per_s"] is not None else "")
         best = metrics["best_holdout_loss"]
-        best = "no holdout lines" if best is None else f"best holdout loss {best}"
+        best = "no holdout lines" if best is None else f"best holdout loss {round(best, 4)}"
         click.echo(f"adapter written to {shown_path(out)} ({metrics['steps']} steps, {metrics['train_seconds']} s, {speed}{best})")
         _err(f"next: ragtune convert lora {shown_path(out)} --out {shown_path(Path(out).name)}.gguf   (a GGUF LoRA the "
              "appliance serves: `ragtune ask --adapter ID`, `ragtune models activate ID`)")
 
 
-def _interrupted(out: Path, data: str, recipe: str | None) -> str:
+def _interrupted(out: Path, data: str, recipe: str | None, opts: dict | None = None) -> str:
     """What a Ctrl-C left: the last checkpoint's step and the command that resumes from it."""
     from ..appliance.jsonl import loads_located
 
@@ -296,7 +325,12 @@ def _interrupted(out: Path, data: str, recipe: str | None) -> str:
 
     given = original(data)  # a pipe: its spool is gone once this command ends; the same lines must come again
     data = data if given is None else f"<the lines of {given} (a pipe) again>"
-    again = f"ragtune train --data {data} --out {out}{f' --config {recipe}' if recipe else ''} <the same options> --resume"
+    # the options given, as given: --max-len, --grad-accum, … must be the same for the checkpoint to resume
+    import shlex
+
+    flags = "".join(f" --{k.replace('_', '-')}" + ("" if v is True else f" {shlex.quote(str(v))}")
+                    for k, v in (opts or {}).items() if v is not None and v is not False and k != "resume")
+    again = f"ragtune train --data {data} --out {out}{f' --config {recipe}' if recipe else ''}{flags} --resume"
     return f"interrupted: the checkpoint in {out} holds step {step}; continue with: {again}"
 
 

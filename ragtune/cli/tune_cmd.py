@@ -74,7 +74,13 @@ def tune_default(app, recipe, work, resume, run_eval, eval_sets, eval_limit, pro
         for n, (name, cmd) in enumerate(steps, start=1):
             click.echo(f"{n}. {name}: {shown_path(cmd)}")  # its paths: a byte that is not UTF-8 as \xe9
         return
-    out = rebuild(app.settings, opts, log=say)
+    try:
+        out = rebuild(app.settings, opts, log=say)
+    except KeyboardInterrupt:  # hours of work: say what was kept and the command that goes on (exit 130 follows)
+        from ragtune.models.default_adapter import interrupted
+
+        say(f"{interrupted(app.settings, opts)}; continue with: {_resume_command()}")
+        raise
     if as_json:
         print_json(out)
         return
@@ -88,3 +94,12 @@ def tune_default(app, recipe, work, resume, run_eval, eval_sets, eval_limit, pro
         step = f"{again} --eval (the go decision)" if not opts.eval else \
             (f"{again} --promote (install it as the built-in adapter)" if out["go"] else "a better recipe (no-go)")
         say(f"next: ragtune ask --adapter {out['id'][:12]} QUESTION (try it), then {step}")
+
+
+def _resume_command() -> str:
+    """The command line that was run, with --resume (the same recipe, --work and speed knobs)."""
+    import shlex
+    import sys
+
+    args = [a for a in sys.argv[1:] if a != "--resume"]
+    return shown_path(shlex.join(["ragtune", *args, "--resume"]))

@@ -6,13 +6,14 @@ they are extracted (only convert_*.py, gguf-py/, conversion/, requirements/) fro
 directory keyed by version, and run in a subprocess with that gguf-py first on PYTHONPATH.
 
 The sdist is looked for, in order, at: `--sdist` / $RAGTUNE_LLAMA_SDIST (a file or a directory),
-the offline bundle ($RAGTUNE_BUNDLE, its sdist/ and wheelhouse/), and ~/.cache/ragtune/ (and its
-sdist/ and wheelhouse/).
+the offline bundle ($RAGTUNE_BUNDLE, its sdist/ and wheelhouse/), and the cache folder (and its sdist/ and
+wheelhouse/): $RAGTUNE_CACHE_DIR, else $XDG_CACHE_HOME/ragtune, else ~/.cache/ragtune/.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from importlib import metadata
 from pathlib import Path
 
 from ragtune.appliance.atomic import atomic_path
-from ragtune.appliance.errors import ModelError
+from ragtune.appliance.errors import InputError, ModelError
 from ragtune.appliance.offline import OFFLINE_ENV
 
 SDIST_ENV = "RAGTUNE_LLAMA_SDIST"
@@ -69,14 +70,32 @@ def search_dirs(sdist: str | Path | None = None) -> list[Path]:
 
 
 def missing_hint(version: str) -> str:
-    return (f"pip download --no-deps --no-binary :all: llama-cpp-python=={version} -d ~/.cache/ragtune/"
+    # the folder cache_root() reads ($RAGTUNE_CACHE_DIR, $XDG_CACHE_HOME): a file pip puts anywhere else is not found
+    return (f"pip download --no-deps --no-binary :all: llama-cpp-python=={version} -d {_shell_dir(cache_root())}"
             f"   (offline: set {BUNDLE_ENV} to the bundle directory, or {SDIST_ENV} to the .tar.gz)")
+
+
+def _shell_dir(path: Path) -> str:
+    """`path` as a shell argument ending in '/': '~/…' below the home folder (as short as people write it), quoted
+    where it needs quoting."""
+    try:
+        rel = path.relative_to(Path.home())
+    except (ValueError, RuntimeError):  # not below it, or no home folder known
+        rel = None
+    if rel is not None and rel.parts and shlex.quote(rel.as_posix()) == rel.as_posix():
+        return f"~/{rel.as_posix()}/"
+    return shlex.quote(str(path)) + "/"
 
 
 def locate_sdist(sdist: str | Path | None = None, version: str | None = None) -> Path:
     """The sdist file for the installed llama-cpp-python version, or ModelError saying how to get it."""
     version = version or installed_version()
     names = sdist_names(version)
+    for given in (sdist, os.environ.get(SDIST_ENV)):
+        # named on purpose: a typo there is said, not passed over for whatever the cache holds
+        if given and not Path(given).expanduser().exists():
+            raise InputError(f"{given}: no such file or folder (the sdist given with --sdist or {SDIST_ENV})",
+                             hint=missing_hint(version))
     tried = []
     for cand in search_dirs(sdist):
         if cand.is_file():

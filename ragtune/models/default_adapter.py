@@ -270,6 +270,31 @@ def rebuild(settings: Settings, opts: RebuildOptions | None = None, *, log: Log 
     return out
 
 
+def interrupted(settings: Settings, opts: RebuildOptions) -> str:
+    """What a Ctrl-C during `tune default` left in WORK and that --resume goes on from it (the CLI says it; the
+    command to run is the same one with --resume)."""
+    from .train.runfolder import last_checkpoint
+
+    try:
+        recipe = load_recipe(opts.recipe)
+        work = _work(settings, recipe, opts)
+        state = read_json_object(work / "rebuild.json")
+    except (InputError, OSError):  # stopped before the rebuild's folder was written: nothing to go on from
+        return "interrupted before the rebuild started: nothing kept; run the same command again"
+    steps = state.get("steps") if isinstance(state.get("steps"), dict) else {}
+    done = [n for n in STEPS if isinstance(steps.get(n), dict) and steps[n].get("done")]
+    kept = f"finished steps kept: {', '.join(done)}" if done else "no step finished yet"
+    ckpt = next((c for c in (last_checkpoint(work / d) for d in ("adapter-hard", "adapter-continued", "adapter"))
+                 if c is not None), None)
+    if ckpt is not None:
+        try:
+            step = read_json_object(ckpt / "state.json").get("step")
+        except InputError:
+            step = None
+        kept += f"; the training checkpoint in {ckpt.parent.name}/ holds step {step}"
+    return f"interrupted: {work}: {kept}"
+
+
 def _require_train() -> None:
     require_installed("train", "torch", "transformers", "peft")
 
@@ -429,4 +454,4 @@ def _default_recipe() -> Path:
     return recipe_path()
 
 
-__all__ = ["RebuildOptions", "STEPS", "machine_info", "make_manifest", "plan", "rebuild"]
+__all__ = ["RebuildOptions", "STEPS", "interrupted", "machine_info", "make_manifest", "plan", "rebuild"]

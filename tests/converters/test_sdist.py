@@ -49,8 +49,30 @@ def test_missing_sdist_says_exactly_what_to_do(tmp_path):
     with pytest.raises(ModelError) as ei:
         sdist.locate_sdist(version="9.9.9")
     msg = str(ei.value)
-    assert "pip download --no-deps --no-binary :all: llama-cpp-python==9.9.9 -d ~/.cache/ragtune/" in msg
+    # the folder it looks in ($RAGTUNE_CACHE_DIR here), not ~/.cache/ragtune/ where the file would not be found
+    assert f"pip download --no-deps --no-binary :all: llama-cpp-python==9.9.9 -d {tmp_path / 'cache'}/ " in msg
+    assert "~/.cache" not in msg
     assert str(tmp_path / "cache") in msg  # says where it looked
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({}, "-d ~/.cache/ragtune/ "),  # the default, as short as people write it
+    ({"XDG_CACHE_HOME": "{home}/xdg"}, "-d ~/xdg/ragtune/ "),
+    ({"XDG_CACHE_HOME": "{tmp}/x dg"}, "-d '{tmp}/x dg/ragtune'/ "),  # quoted: one argument for the shell
+    ({sdist.CACHE_ENV: "{tmp}/c"}, "-d {tmp}/c/ "),
+])
+def test_the_download_hint_names_the_folder_looked_in(tmp_path, monkeypatch, env, expected):
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv(sdist.CACHE_ENV)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value.format(home=home, tmp=tmp_path))
+    hint = sdist.missing_hint("9.9.9")
+    assert expected.format(tmp=tmp_path) in hint
+    with pytest.raises(ModelError) as ei:
+        sdist.locate_sdist(version="9.9.9")
+    assert str(sdist.cache_root() / "wheelhouse") in str(ei.value)  # the folder named is one it looks in
 
 
 def test_wrong_version_refused(tmp_path, monkeypatch):

@@ -373,7 +373,15 @@ def test_a_damaged_checkpoint_is_an_error_naming_it(tmp_path, damage):
     ("recipe.toml", '# levers\nepochs = 1\n\nlr = "fast"\n', r"recipe.toml:4: train.lr: must be in \(0, 1\)"),
     ("recipe.toml", '[train]\nepochs = 1\nr = 99\n', r"recipe.toml:3: train.r: must be 8..16"),
     ("recipe.json", '{\n  "epochs": 1,\n  "r": -5\n}', r"recipe.json:3: train.r: must be 8..16"),
-    ("recipe.toml", "rank = 8\n", r"recipe.toml: unknown key\(s\): rank"),
+    ("recipe.toml", "rank = 8\n", r"recipe.toml:1: unknown key\(s\): rank"),
+    ("recipe.toml", "# levers\nepochs = 1\nrank = 8\n", r"recipe.toml:3: unknown key\(s\): rank"),
+    ("recipe.toml", "[train]\nepochs = 1\nrank = 8\nzeta = 1\n", r"recipe.toml:3: unknown key\(s\): rank, zeta"),
+    ("recipe.toml", "[train]\nzeta = 1\nepochs = 1\nalpha_x = 8\n",  # the first in the file, not in the list
+     r"recipe.toml:2: unknown key\(s\): alpha_x, zeta"),
+    ("recipe.toml", "[train]\nepochs = 1\nlora.r = 8\n", r"recipe.toml:3: unknown key\(s\): lora"),  # dotted
+    ("recipe.json", '{\n  "epochs": 1,\n  "rank": 8\n}', r"recipe.json:3: unknown key\(s\): rank"),
+    ("recipe.json", '{\n  "name": "x",\n  "eval": {"rank": 1},\n  "train": {\n    "rank": 8\n  }\n}',
+     r"recipe.json:5: unknown key\(s\): rank"),  # the key in the train object, not the one above it
     ("recipe.toml", "r = \n", r"recipe.toml: invalid TOML: .*line 1"),
     ("recipe.json", '{\n  "r": 8,\n  "lr" 1\n}', r"recipe.json:3: invalid JSON at column 8"),
 ])

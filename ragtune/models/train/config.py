@@ -3,7 +3,7 @@ loads). Every lever the recipe experiments turn is a field: LoRA targets, rank, 
 sequence length, loss weights on the status and citation tokens, batch shape, seed, threads.
 
 A recipe can live in a file (`ragtune train --config recipe.toml`, JSON works too): its keys are these fields,
-unknown keys are errors naming the file; options given on the command line override it."""
+unknown keys are errors naming file and line; options given on the command line override it."""
 
 from __future__ import annotations
 
@@ -106,8 +106,29 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
 
+# fp32 forward + backward of the served 135M model on a CPU, batch 1: ≈ 0.01 CPU-s per prompt token (docs/tuning.md,
+# "Cost on CPU": 4.9 CPU-s per 512-token example, 10.2 per 1,024). What a run will cost is said before it starts.
+CPU_S_PER_TOKEN = 0.0097
+
+
+def cpu_cost(examples: int, mean_tokens: float) -> str:
+    """'≈ 16 CPU-minutes': the CPU time of training on that many examples of that mean length."""
+    s = examples * mean_tokens * CPU_S_PER_TOKEN
+    if s < 120:
+        return f"≈ {max(1, round(s))} CPU-seconds"
+    return f"≈ {round(s / 60)} CPU-minutes" if s < 2 * 3600 else f"≈ {s / 3600:.1f} CPU-hours"
+
+
+# the names peft / transformers give these levers, which a recipe written from their docs uses
+_ALIASES = {"learning_rate": "lr", "rank": "r", "lora_r": "r", "lora_alpha": "alpha", "lora_dropout": "dropout",
+            "num_epochs": "epochs", "num_train_epochs": "epochs", "target_modules": "targets",
+            "per_device_train_batch_size": "batch_size", "gradient_accumulation_steps": "grad_accum",
+            "max_seq_len": "max_len", "max_seq_length": "max_len", "max_length": "max_len",
+            "warmup": "warmup_steps", "save_steps": "save_every", "num_threads": "threads"}
+
+
 def read_recipe(path: Path | str) -> dict[str, Any]:
-    """Recipe keys from a .toml or .json file; unknown keys are a ConfigError naming the file."""
+    """Recipe keys from a .toml or .json file; unknown keys are a ConfigError naming file and line."""
     path = Path(path)
     if path.suffix == ".json":
         try:
@@ -130,10 +151,20 @@ def read_recipe(path: Path | str) -> dict[str, Any]:
                               else f"unknown key(s) or table(s): {', '.join(outside)}"),
                               hint="training options go in [train]; a whole recipe's tables: "
                                    f"{', '.join(sorted(WHOLE_RECIPE_KEYS))}")
-        raw = raw["train"]
+        raw, table = raw["train"], "train"
+    else:
+        table = None
     unknown = sorted(set(raw) - known)
     if unknown:
-        raise ConfigError(f"{path}: unknown key(s): {', '.join(unknown)}", hint=f"known: {', '.join(sorted(known))}")
+        import difflib
+
+        near = {k: [_ALIASES[k]] if k in _ALIASES else difflib.get_close_matches(k, known, n=1, cutoff=0.75)
+                for k in unknown}
+        guess = "; ".join(f"{k}: did you mean {m[0]}?" for k, m in near.items() if m)
+        # `file:line:` of the first unknown key in the file, as every file the product reads is named
+        lines = [n for n in (_key_line(path, table, k, raw[k]) for k in unknown) if n]
+        raise ConfigError(f"{path}{f':{min(lines)}' if lines else ''}: unknown key(s): {', '.join(unknown)}",
+                          hint=(f"{guess} " if guess else "") + f"known: {', '.join(sorted(known))}")
     return raw
 
 
@@ -162,6 +193,22 @@ def _recipe_line(path: Path, key: str) -> str:
     line = (json_key_line(text, key) if path.suffix == ".json"
             else key_line(text, "train", key) or key_line(text, None, key))
     return f":{line}" if line else ""
+
+
+def _key_line(path: Path, table: str | None, key: str, value: Any) -> int | None:
+    """The line of `key` (holding `value`) at the top level (table None) or in the [train] table of a recipe file,
+    or None."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if path.suffix == ".json":
+        return json_key_line(text, *([table] if table else []), key)
+    line = key_line(text, table, key)
+    while line is None and isinstance(value, dict) and value:  # a dotted key (`lora.r = 8`) is one level down
+        table, (key, value) = f"{table}.{key}" if table else key, next(iter(value.items()))
+        line = key_line(text, table, key)
+    return line
 
 
 def _top_line(path: Path, name: str) -> str:

@@ -27,7 +27,7 @@ from ragtune.appliance.atomic import atomic_path, locked_temporary, replace_into
 from ragtune.appliance.atomic import atomic_write_json
 from ragtune.models.dataset import answer_in_sources
 
-from .config import TrainConfig
+from .config import TrainConfig, cpu_cost
 from .data import collate, encode_example, load_data, make_batches, spread
 from .model import (add_lora, cpu_has_bf16, fix_tokenizer, hf_dir_for, init_adapter_kind, load_init_adapter, load_model,
                     log, pick_device, resolve_base)
@@ -195,6 +195,9 @@ def setup(cfg: TrainConfig, data: tuple[list, list, str, dict], *, home: Any = N
     require("peft", "train")
     train_rows, holdout_rows, dataset_sha, ds_cfg = data
     torch.set_num_threads(cfg.threads)
+    omp = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if omp.isdigit() and int(omp) != cfg.threads:  # torch would follow it; --threads (default 2) replaces it here
+        log(f"note: training uses threads={cfg.threads} (--threads), not OMP_NUM_THREADS={omp}")
     torch.manual_seed(cfg.seed)
 
     accel = None
@@ -294,10 +297,20 @@ def setup(cfg: TrainConfig, data: tuple[list, list, str, dict], *, home: Any = N
         atomic_write_json(out / "training_config.json", config_doc)
     log(f"{len(enc_train)} train / {len(enc_hold)} holdout examples, {trainable:,} trainable params "
         f"({cfg.targets}, r={cfg.r}), {total} optimizer steps of {cfg.examples_per_step} examples "
-        f"(batch {cfg.batch_size} x accum {cfg.grad_accum}) on {device}, threads={cfg.threads}")
+        f"(batch {cfg.batch_size} x accum {cfg.grad_accum}) on {device}, threads={cfg.threads}"
+        + (f": {_cost(cfg, enc_train, total - state['step'])}" if device == "cpu" else ""))
     return Run(cfg=cfg, out=out, ckpt=ckpt, device=device, rank=rank, world=world, accel=accel, tok=tok, model=model,
                opt=opt, sched=sched, enc_train=enc_train, enc_hold=enc_hold, dataset_sha=dataset_sha, base=base,
                total_steps=total, state=state, config_doc=config_doc, t_start=t_start)
+
+
+def _cost(cfg: TrainConfig, enc: list[dict[str, Any]], steps: int) -> str:
+    """The CPU time the planned steps cost, said before the first one (which may take minutes on a busy box)."""
+    n = min(steps * cfg.examples_per_step, cfg.epochs * len(enc))
+    t = cfg.threads
+    wall = "" if t == 1 else " (about half that in wall time on 2 idle cores)" if t == 2 else \
+        f" (at best 1/{t} of that in wall time on {t} idle cores)"
+    return cpu_cost(n, sum(len(e["input_ids"]) for e in enc) / len(enc)) + wall
 
 
 def holdout_loss(run: Run) -> float | None:
@@ -313,6 +326,7 @@ def holdout_loss(run: Run) -> float | None:
         if type(m).__name__ in ("Linear4bit", "LinearNF4"):
             m.training = True
     lengths = [len(e["input_ids"]) for e in run.enc_hold]
+    log(f"holdout loss over {len(lengths)} examples (--max-holdout; forward only, ≈ a third of a training example each)…")
     tot = 0.0
     with torch.no_grad():
         for batch in make_batches(lengths, run.cfg.batch_size, 0, 0):

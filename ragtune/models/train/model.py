@@ -159,7 +159,11 @@ def add_lora(model: Any, cfg: TrainConfig, *, qlora: bool) -> Any:
         model = peft.prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
     lcfg = peft.LoraConfig(r=cfg.r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.dropout, target_modules=cfg.target_modules,
                            bias="none", task_type="CAUSAL_LM")
-    return peft.get_peft_model(model, lcfg)
+    import warnings
+
+    with warnings.catch_warnings():  # peft asks transformers a deprecated name: a FutureWarning in every run's output
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+        return peft.get_peft_model(model, lcfg)
 
 
 # GGUF LoRA tensor names (llama.cpp's convert_lora_to_gguf) -> the Hugging Face module they adapt
