@@ -35,7 +35,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .answer_cache import AnswerCache
+from .answer_cache import AnswerCache, unlogged
 from .answer_code import answer_code_digest
 from .answer_stream import AnswerStream
 from .candidates import choose_span
@@ -441,6 +441,8 @@ class AnswerEngine(AnswerCache):
 
         ans.client_id, ans.arm = who
         ans.timings.total_ms = (time.perf_counter() - t0) * 1000
+        if unlogged(self.store):  # a read-only home (a kiosk's): answered, not logged (said once on stderr)
+            return ans
         try:
             ans.log_id = log_answer(self.store, ans, query=q, normalized_query=src.normalized, hits=src.hits,
                                     keep_days=self.settings.retention.query_log_days, scope=src.scope,

@@ -1,17 +1,41 @@
 """What AnswerEngine reads and writes beside the answer: the answer cache's entries (read back as an Answer, written
 with the query-log row that produced them, so a repeat names it: `cached_from`) and the decoding values that key
-them and go into the log. Mixed into AnswerEngine (answer.py), which keeps `cache_key`.
+them and go into the log. Mixed into AnswerEngine (answer.py), which keeps `cache_key`. A read-only home (a kiosk's
+mount: `Store.read_only`) is answered from, never written: no query-log row, no cache entry (`unlogged`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import threading
+from pathlib import Path
 from typing import Any
 
 from .candidates import RULE as CANDIDATE_RULE
 from .refusal import keyed
 from .types import Answer, ContextItem, Timings
+
+log = logging.getLogger("ragtune.answer")
+_told: set[str] = set()  # the read-only homes whose unlogged answers were said on stderr (once each, a process)
+_told_lock = threading.Lock()
+
+
+def unlogged(store: Any) -> bool:
+    """True for a home this process may not write (`Store.read_only`): its answers are given as anywhere else, but
+    neither logged nor cached (each would be a write it refuses). Said once a home on stderr (a warning)."""
+    why = getattr(store, "read_only", None)
+    if not why:
+        return False
+    home = str(Path(str(getattr(store, "path", ""))).parent)
+    with _told_lock:
+        first = home not in _told
+        _told.add(home)
+    if first:
+        log.warning("%s: the home is %s: answers are not written to its query log (nor to its answer cache)",
+                    home, why)
+    return True
 
 
 class AnswerCache:
@@ -63,6 +87,8 @@ class AnswerCache:
             return None  # a damaged entry is a miss; it is overwritten by the next answer
 
     def _cache_put(self, key: str, ans: Answer) -> None:
+        if unlogged(self.store):  # a read-only home: nothing is written there
+            return
         v = {"status": ans.status, "answer": ans.answer, "citations": [c.id for c in ans.citations],
              "valid": ans.valid, "repaired": ans.repaired, "refusal_reason": ans.refusal_reason,
              "raw_output": ans.raw_output, "p_refused": ans.p_refused,

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import IO, Any, Iterator
 
 from .errors import InputError
-from .filelock import held_if_free
+from .filelock import held_if_free, no_locks
 
 
 def default_file_mode() -> int:
@@ -61,13 +61,44 @@ def check_folder(path: Path | str) -> Path:
 
 def make_dir(path: Path | str) -> Path:
     """`mkdir -p` for a folder a user named: a file in the way, or a folder that cannot be created (permissions,
-    a read-only disk), is an InputError naming the path, never a raw OSError."""
+    a read-only disk), is an InputError naming the path, never a raw OSError. Run as root, the folders it makes get
+    their parent's owner (give_to_folder_owner)."""
     path = check_folder(path)
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        _mkdirs(path)
     except OSError as exc:
         raise InputError(f"{path}: cannot create this folder: {exc.strerror or exc}") from None
     return path
+
+
+def _mkdirs(path: Path) -> None:
+    """`path.mkdir(parents=True, exist_ok=True)`, each folder made given to its parent's owner when run as root."""
+    missing = [p for p in (path, *path.parents) if not os.path.lexists(p)]
+    path.mkdir(parents=True, exist_ok=True)
+    for p in reversed(missing):
+        give_to_folder_owner(p)
+
+
+def give_to_folder_owner(path: Path | str) -> None:
+    """Run as root in a folder of another user's (`sudo ragtune ingest` in that user's home), what is made there
+    (a file, or a folder and all in it) gets the folder's owner and group, as SQLite gives its `-wal`/`-shm` the
+    database's owner: left root's, and private, the home's owner could no longer read its own config.toml, registry
+    or database, nor enter a folder root made. Nothing for any other user (who cannot give files away), nor in a
+    folder root owns. Best effort: a file system without owners (vfat) keeps what it has."""
+    if os.geteuid() != 0:
+        return
+    path = Path(path)
+    try:
+        st = os.stat(path.parent)
+        if st.st_uid == 0:
+            return
+        os.lchown(path, st.st_uid, st.st_gid)
+        # by descriptors, links never followed: a folder swapped for a link meanwhile gives nothing else away
+        for _, dirs, files, dir_fd in os.fwalk(path, follow_symlinks=False):
+            for name in (*dirs, *files):
+                os.chown(name, st.st_uid, st.st_gid, dir_fd=dir_fd, follow_symlinks=False)
+    except OSError:
+        pass
 
 
 def _remove(p: Path) -> None:
@@ -212,6 +243,7 @@ def replace_into(tmp: Path | str, dest: Path | str, *, keep_existing: bool = Fal
         perms = _kept_mode(dest)
         perms = new_perms if perms is None else perms
     os.chmod(tmp, perms if perms is not None else default_file_mode() | (0o111 if tmp.is_dir() else 0))
+    give_to_folder_owner(tmp)  # root writing in a user's home: the user's file, as if they had written it
     if keep_existing and dest.exists():
         _remove(tmp)
         return False
@@ -264,7 +296,7 @@ def atomic_path(dest: Path | str, *, folder: bool = False, keep_existing: bool =
     dest = Path(dest)
     if is_special(dest):
         raise InputError(f"{dest}: not a regular file (a device, pipe or socket): give a file path")
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    _mkdirs(dest.parent)
     sweep_stale(dest.parent, dest.name)
     tmp, fd = locked_temporary(dest, folder)
     try:
@@ -290,7 +322,15 @@ def locked_temporary(dest: Path, folder: bool) -> tuple[Path, int]:
         else:
             fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
             tmp = Path(name)
-        fcntl.flock(fd, fcntl.LOCK_EX)  # a sweep holds it only while it removes: then the path is gone
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # a sweep holds it only while it removes: then the path is gone
+        except OSError as exc:
+            if not no_locks(exc):
+                os.close(fd)
+                _remove(tmp)
+                raise
+            # a file system without locks: unlocked, it is still safe from sweeps, which take only what they could
+            # lock (held_if_free); a killed writer's temporary then stays until removed by hand
         if _same_file(fd, tmp):
             return tmp, fd
         os.close(fd)

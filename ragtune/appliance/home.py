@@ -102,7 +102,7 @@ def make_home(root: Path | str) -> Path:
     process (a Home was made for it: the user's home above `ragtune demo`'s HOME/demo), made owner-only as well. An
     existing folder is left as it is, its mode too. A file in the way, or a folder that cannot be created, is an
     InputError naming the path (as atomic.make_dir)."""
-    from .atomic import check_folder
+    from .atomic import check_folder, give_to_folder_owner
     from .errors import InputError
 
     root = check_folder(root)
@@ -120,6 +120,7 @@ def make_home(root: Path | str) -> Path:
                 continue
             if private:
                 _exactly_private(folder)
+            give_to_folder_owner(folder)
     except OSError as exc:
         raise InputError(f"{root}: cannot create this folder: {exc.strerror or exc}") from None
     return root
@@ -144,6 +145,9 @@ def create_private_file(path: Path | str) -> bool:
     except OSError:  # there already (another process made it), or a folder we may not write: SQLite says which
         return False
     os.close(fd)
+    from .atomic import give_to_folder_owner
+
+    give_to_folder_owner(path)  # root making a user's database: theirs (its -wal/-shm follow it: SQLite's rule)
     return True
 
 
@@ -168,7 +172,7 @@ def sweep_leftovers(root: Path | str, *, again: bool = False) -> bool:
         # the converter's own sweeps of its OUT's folder (lora.py): tune default converts into tune/RECIPE
         extra = [lambda f: sweep_legacy(f, OLD_LORA_TEMP)] if sub == "tune" else []
         _sweep_tree(root / sub, depth, [sweep_stale, *extra])
-    sweep_litter(root / "tantivy")
+    _quietly(sweep_litter, root / "tantivy")  # never raises on a file system without locks (LocksUnavailable)
     return True
 
 
@@ -198,7 +202,9 @@ def _mtime(entry: os.DirEntry[str]) -> float:
 
 
 def _quietly(sweep: Callable[[Path], None], folder: Path) -> None:
+    from .errors import RagtuneError
+
     try:
         sweep(folder)
-    except OSError:  # one it may not remove (another user's, a read-only mount): every command would fail
-        pass
+    except (OSError, RagtuneError):  # one it may not remove (another user's, a read-only mount, no locks there):
+        pass  # every command would fail

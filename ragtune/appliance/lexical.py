@@ -9,78 +9,32 @@ Tantivy allows one writer per index across processes (an flock on `.tantivy-writ
 index stale while an ingest holds the writer keeps searching the last commit instead of failing. Creating the index
 (a new one, or a damaged one reset) and removing a killed writer's temporaries take that same lock from here: no
 process removes the temporary of another's creation, and two processes creating one index at once make it once.
+An index this process may not write (a read-only home) is read through a private view (lexical_open.py).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .errors import BusyError, InputError, OutOfMemory, StoreError
-from .filelock import LockBusy, exclusive
+from .errors import InputError, OutOfMemory, StoreError, WriteRefused
 from .jsonl import loads_located
+# lock files, litter, read-only views, no room: split out; IndexBusy, sweep_litter, is_litter imported from here too
+from .lexical_open import (LOCK_FILES, SIDECAR, TANTIVY_TMP, WRITER_LOCK, IndexBusy, denied, drop_view,  # noqa: F401
+                           is_litter, private_view, room_checked, sweep_litter, unwritable)
+from .lexical_open import locked as _locked, remove_litter as _remove_litter
 # how text becomes terms (split out); query_terms, search_form and TOKENIZER are imported from here too
 from .lexical_terms import (TOKENIZER, analyzer, index_schema, query_terms, schema_tokenizer, search_form,
                             with_tokenizer)
 
 SCHEMA_VERSION = 2  # 2 (round 43): TOKENIZER and `search_form`; a version 1 index is rebuilt
-SIDECAR = "synced.json"
 WRITER_HEAP = 15_000_000  # bytes; tantivy's minimum per thread, plenty for chunk-sized documents
 
-# Tantivy's atomic writes (meta.json, .managed.json) go through a `.tmpXXXXXX` beside them (Rust's tempfile crate)
-TANTIVY_TMP = re.compile(r"^\.tmp[A-Za-z0-9]{6}$")
-WRITER_LOCK = ".tantivy-writer.lock"  # Tantivy's writer lock: a plain flock on this file (fs4), so ours excludes it
-LOCK_FILES = (WRITER_LOCK, ".tantivy-meta.lock")  # never removed: a new file under the name would not exclude
 LOCK_WAIT_S = 30.0  # how long a creation or a reset waits for a writer of the index (as an ingest does)
-
-
-def is_litter(name: str) -> bool:
-    """A name in the index folder that only a killed writer leaves: Tantivy's `.tmpXXXXXX`, our `synced.json.tmp`."""
-    return name == SIDECAR + ".tmp" or bool(TANTIVY_TMP.match(name))
-
-
-@contextmanager
-def _locked(path: Path, wait_s: float) -> Iterator[None]:
-    """Tantivy's writer lock on the index folder `path`, taken from outside Tantivy: while held, no IndexWriter (of
-    any process) writes there. IndexBusy when another holds it past `wait_s` (0: one try)."""
-    try:
-        with exclusive(path / WRITER_LOCK, wait_s=wait_s):
-            yield
-    except LockBusy:
-        raise IndexBusy.writing(path) from None
-
-
-def _remove_litter(path: Path) -> None:
-    """What a killed writer or creation left in `path`: Tantivy's half-written `.tmpXXXXXX` (its atomic meta writes)
-    and our `synced.json.tmp`. Only with the writer lock held: no other process can be making them now."""
-    try:
-        names = [n for n in os.listdir(path) if is_litter(n)]
-    except OSError:
-        return
-    for n in names:
-        try:
-            (path / n).unlink()
-        except OSError:  # a folder, or gone: not ours to force
-            pass
-
-
-def sweep_litter(path: Path | str) -> None:
-    """Remove the temporaries killed writers left in the index folder `path` when no writer holds it now (one that
-    does clears them itself); never waits. Opening a home for writing calls it (home.sweep_leftovers). Nothing is
-    touched when there is nothing to remove."""
-    path = Path(path)
-    try:
-        if not any(is_litter(n) for n in os.listdir(path)):
-            return
-        with _locked(path, 0):
-            _remove_litter(path)
-    except (IndexBusy, OSError):  # a live writer, or a folder this user cannot lock: left as it is
-        pass
 
 
 # Posting lists shorter than this cost microseconds to walk: `search(max_df=)` prunes no term below it.
@@ -100,10 +54,14 @@ class LexicalIndex:
     """`search(query, limit, title_boost=2.0) -> [(chunk_id, bm25)]`; `ensure_synced(store)`; `writer()`."""
 
     def __init__(self, path: Path | str):
-        self.path = Path(path)
+        self.path = self.home_path = Path(path)  # `path`: a private view's when the home's cannot be written
+        self.view: Path | None = None  # that view (lexical_open.private_view), removed at close
         self._index: Any = None
         self._analyzer: Any = None
         self._open()
+
+    def _into_view(self) -> None:
+        self.path = self.view = private_view(self.home_path)
 
     # -- opening --------------------------------------------------------------------------------
     def _open(self) -> None:
@@ -114,10 +72,15 @@ class LexicalIndex:
                 raise self._out_of_memory(exc) from None
             raise
 
+        if self.view is None and unwritable(self.path):  # Tantivy would take its lock files even to read
+            self._into_view()
         try:
             self.path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"{self.path}: cannot create the lexical index folder: {exc.strerror or exc}") from None
+            if not (denied(exc) and self.view is None):
+                raise StoreError(f"{self.path}: cannot create the lexical index folder: {exc.strerror or exc}") \
+                    from None
+            self._into_view()
         self.corrupt = False
         try:
             if not (self.path / "meta.json").exists():
@@ -132,6 +95,9 @@ class LexicalIndex:
         except (ValueError, OSError, RuntimeError, MemoryError) as exc:
             if OutOfMemory.says_so(exc):  # not a damaged index: resetting it would not help, rebuilding needs more
                 raise self._out_of_memory(exc) from None
+            if denied(exc) and self.view is None:  # writable to os.access, not to Tantivy (an ACL, NFS root_squash)
+                self._into_view()
+                return self._open()
             # Unreadable or foreign index: start empty; ensure_synced() refills it from SQLite.
             self.corrupt = True
             self._corrupt_reason = str(exc)
@@ -173,6 +139,10 @@ class LexicalIndex:
                         child.unlink(missing_ok=True)
                 self._index = with_tokenizer(tantivy.Index(index_schema(), path=str(self.path), reuse=False))
         except (OSError, ValueError) as exc:
+            if denied(exc):  # not damage: this user may not write there
+                raise StoreError(f"{self.path}: cannot write the lexical index folder: {exc}",
+                                 hint=f"this user must be able to write it and its files (`ls -la {self.path}`)") \
+                    from None
             raise StoreError(f"{self.path}: cannot reset the damaged lexical index: {exc}",
                              hint="delete this folder; it is rebuilt from the database") from None
 
@@ -321,7 +291,7 @@ class LexicalIndex:
         """Replace the whole index with the store's chunks (one commit). A damaged index is wiped first."""
         try:
             self._rebuild(store)
-        except IndexBusy:
+        except (IndexBusy, WriteRefused):  # another's writer, no room: a reset would not help
             raise
         except (ValueError, OSError, StoreError):
             self._reset_dir()
@@ -338,6 +308,10 @@ class LexicalIndex:
     def writer(self) -> Iterator["LexicalWriter"]:
         """Exclusive writer. The sidecar is marked dirty first, so an interrupted update forces a rebuild;
         `finish(version)` commits and records the version. Leaving without finish() rolls back."""
+        with room_checked(self.path):  # Tantivy's "No space left", or its writer "killed": WriteRefused
+            yield from self._writer()
+
+    def _writer(self) -> Iterator["LexicalWriter"]:
         try:
             w = self._index.writer(heap_size=WRITER_HEAP, num_threads=1)
         except ValueError as exc:
@@ -393,13 +367,7 @@ class LexicalIndex:
 
     def close(self) -> None:
         self._index = None
-
-
-class IndexBusy(BusyError):  # exit 75: run it again later (errors.BusyError)
-    @classmethod
-    def writing(cls, path: Path | str) -> "IndexBusy":
-        """Another process holds the writer of the index in `path` (our lock or Tantivy's: the same words)."""
-        return cls(f"{path}: the lexical index is being written by another process")
+        drop_view(self.view)
 
 
 class LexicalWriter:

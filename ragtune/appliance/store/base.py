@@ -18,7 +18,8 @@ from typing import Any, Callable, Iterator
 from ..atomic import make_dir, nearest_folder
 from ..errors import StoreError, WriteRefused
 from ..home import DB_NAME, create_private_file, make_home, sweep_leftovers
-from .logfiles import linked_log_fix, linked_logs
+from .logfiles import in_use, linked_log_fix, linked_logs
+from .noroom import no_room
 from .schema import MIGRATIONS, newer_migrations
 
 # What to do with a home a newer ragtune migrated (docs/upgrading.md): a migrated home cannot go back.
@@ -83,6 +84,15 @@ class StoreBase:
 
         self.path = Path(path)
         self._apsw = apsw
+        # Why this process may not write the home (a read-only mount, a folder of another user's): None when it may.
+        # Such a home is still read (search, docs, log list: a kiosk's home prepared elsewhere), every write refused
+        # in words (read_only_error); a write open of any other file goes on as asked (SQLite says what fails).
+        self.read_only: str | None = None
+        if not readonly and self.path.name == DB_NAME and (why := _unwritable(self.path)):
+            # immutable (no locks, no -shm needed) only on a read-only file system, where nothing here can write it;
+            # a home of another user's may be written by its owner while it is read: read through SQLite's locks
+            self.read_only, readonly = why, True
+            immutable = why == ON_READ_ONLY_FS and not in_use(self.path)
         try:
             if not readonly:  # a home's folder and a new database owner-only: it holds the query log (home.py)
                 (make_home if self.path.name == DB_NAME else make_dir)(self.path.parent)
@@ -109,8 +119,15 @@ class StoreBase:
                 # what is deleted (a pruned question, a removed document's chunks) is zeroed in the file, not left in
                 # free pages that a `strings` of the file or of every later backup would still show
                 self.conn.execute("PRAGMA secure_delete = ON")
+            if self.read_only:
+                self._check_schema_read_only()
         except apsw.Error as exc:
-            raise StoreError(f"{self.path}: cannot open database: {exc}", hint=_access_hint(self.path, exc)) from None
+            if self.read_only and self.read_only != ON_READ_ONLY_FS and type(exc).__name__ == "CantOpenError":
+                raise StoreError(f"{self.path.parent}: the home is {self.read_only}, and its database can be read "
+                                 "only while its owner's ragtune has it open (SQLite needs the -shm file beside it, "
+                                 "which this user cannot make)", hint="ask its owner for a copy (`ragtune --home "
+                                 f"{self.path.parent} backup DEST`) or for write access to the folder") from None
+            raise _open_error(self.path, exc) from None
         if not readonly:
             try:
                 self.migrate()
@@ -159,7 +176,10 @@ class StoreBase:
                 with self.conn:
                     yield self.conn
         except self._apsw.Error as exc:  # a per-file reason in an ingest summary: the database is implied
-            raise StoreError(f"database error: {exc}", hint=_access_hint(self.path, exc)) from None
+            if self.read_only and type(exc).__name__ == "ReadOnlyError":
+                raise self.read_only_error() from None
+            raise no_room(self.path, exc, _free_bytes(self.path.parent)) or \
+                StoreError(f"database error: {exc}", hint=_access_hint(self.path, exc)) from None
 
     def query(self, sql: str, params: Any = ()) -> list[tuple]:
         return list(self.conn.execute(sql, params))
@@ -237,6 +257,33 @@ class StoreBase:
                 self.conn.execute("ROLLBACK")
             raise
         return True
+
+    def _check_schema_read_only(self) -> None:
+        """A read-only home's database must hold this version's schema as it is: no migration can be applied to it,
+        and one from a newer ragtune is refused as a read-write open refuses it. The connection is closed first."""
+        done = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_schema WHERE name = '_migrations'")}
+        done = {r[0] for r in self.conn.execute("SELECT name FROM _migrations")} if done else set()
+        missing = [name for name, _ in MIGRATIONS if name not in done]
+        if not (missing or newer_migrations(done)):
+            return
+        self.close()
+        if not missing:
+            raise StoreError(f"{self.path}: written by a newer ragtune: not opened, nothing was changed",
+                             hint=NEWER_HINT)
+        raise self.read_only_error(f"its database needs upgrading by this ragtune (migration {missing[0]}), which "
+                                   f"writes", upgrade=True)
+
+    def read_only_error(self, what: str = "this command writes to it", *, upgrade: bool = False) -> StoreError:
+        """The error for a write to a home this process may not write (`read_only`): exit 74 as any write the
+        machine refused, naming the home, why, and what to do; nothing was changed."""
+        home, why = self.path.parent, self.read_only or "read-only"
+        todo = ("open it once where it is writable (any command, e.g. `ragtune docs list`), or upgrade the copy "
+                "that is mounted" if upgrade else "run the command where the home is writable (by its owner, or "
+                "with the mount read-write)")
+        return WriteRefused(f"{home}: the home is {why}, and {what}: nothing was changed",
+                            errno=errno.EROFS if "read-only" in why else errno.EACCES,
+                            hint=f"{todo}; or work on a writable copy: `ragtune --home {home} backup DEST`, then "
+                                 f"--home DEST (search, docs and log list read a read-only home as it is)")
 
     def applied_migrations(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT name FROM _migrations ORDER BY name")]
@@ -337,6 +384,34 @@ def _copy_error(named: Path, dest: Path, exc: Exception, sys_errno: int) -> Stor
                       hint=_access_hint(named, exc, folder=where))
 
 
+def _open_error(path: Path, exc: Exception) -> StoreError:
+    """Why the database at `path` did not open. A file system with no room left cannot take even the few bytes of the
+    `-wal`/`-shm` every open of a WAL database makes (SQLite says "disk I/O error"): noroom.py's WriteRefused."""
+    return no_room(path, exc, _free_bytes(path.parent), "cannot open database",
+                   ", not even for the -wal/-shm files each open makes") or \
+        StoreError(f"{path}: cannot open database: {exc}", hint=_access_hint(path, exc))
+
+
+ON_READ_ONLY_FS = "on a read-only file system"
+
+
+def _unwritable(db: Path) -> str | None:
+    """Why this process cannot write the existing database `db` and make its `-wal`/`-shm` beside it: "on a
+    read-only file system", "not writable by this user" (a home of another user's, opened to a group); None when it
+    can, or when there is no database yet (the open that creates it says what fails)."""
+    folder = db.parent
+    try:
+        if not db.is_file():
+            return None
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return ON_READ_ONLY_FS
+    except OSError:
+        return None
+    if not (os.access(folder, os.W_OK | os.X_OK) and os.access(db, os.R_OK | os.W_OK)):
+        return "not writable by this user"
+    return None
+
+
 def _free_bytes(folder: Path) -> int | None:
     """Free space for this user on `folder`'s file system; None when it cannot be read."""
     try:
@@ -365,6 +440,10 @@ def _access_hint(path: Path, exc: Exception, *, folder: Path | None = None) -> s
 
 
 def _database_error(store: "StoreBase", exc: Exception) -> StoreError:
+    if getattr(store, "read_only", None) and type(exc).__name__ == "ReadOnlyError":
+        return store.read_only_error()
+    if full := no_room(store.path, exc, _free_bytes(store.path.parent)):  # an ingest stops at it (run.py)
+        return full
     return StoreError(f"{store.path}: database error: {exc}", hint=_access_hint(store.path, exc) or (
         f"if the file is damaged (`sqlite3 {store.path} 'PRAGMA integrity_check'` says so), restore it from a backup "
         f"(one `ragtune backup DEST` made: use it as --home), or ingest the documents again into a new home"))
@@ -387,6 +466,10 @@ def _guarded(fn: Any) -> Any:
             return fn(self, *args, **kwargs)
         except self._apsw.Error as exc:
             raise _database_error(self, exc) from None
+        except StoreError as exc:  # a method that words SQLite's error itself (add_query_log) on a read-only home
+            if getattr(self, "read_only", None) and "readonly database" in exc.message and type(exc) is StoreError:
+                raise self.read_only_error() from None
+            raise
     return call
 
 

@@ -1,0 +1,187 @@
+"""The lexical index's lock files and litter (split from lexical.py, which re-exports these names), opening an index
+this process may not write, and a write the disk has no room for.
+
+Tantivy takes `.tantivy-meta.lock` even to read (its reader holds it while it opens the segments), so an index on a
+read-only mount (a kiosk's home prepared elsewhere) or in a folder of another user's cannot be opened where it is.
+Such an index is read through a private view (`private_view`): a new temporary folder holding a symbolic link to each
+of its files, copies of the small ones Tantivy rewrites (meta.json, .managed.json, our synced.json) and lock files of
+its own. Nothing else is copied: a view of a 1 GB index costs a directory listing, not 1 GB of TMPDIR (a tmpfs, often).
+Segment files are written once and never changed in place; a writer in the view (ensure_synced rebuilding an index
+out of step with its database) writes its new files there, replaces meta.json by rename and deletes only the links:
+the home's files are never written. The view is removed at close, or at exit.
+"""
+
+from __future__ import annotations
+
+import atexit
+import errno
+import os
+import re
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from .errors import BusyError, StoreError, WriteRefused
+from .filelock import LockBusy, exclusive
+
+SIDECAR = "synced.json"
+# Tantivy's atomic writes (meta.json, .managed.json) go through a `.tmpXXXXXX` beside them (Rust's tempfile crate)
+TANTIVY_TMP = re.compile(r"^\.tmp[A-Za-z0-9]{6}$")
+WRITER_LOCK = ".tantivy-writer.lock"  # Tantivy's writer lock: a plain flock on this file (fs4), so ours excludes it
+LOCK_FILES = (WRITER_LOCK, ".tantivy-meta.lock")  # never removed: a new file under the name would not exclude
+COPIED = ("meta.json", ".managed.json", SIDECAR)  # what a view copies: rewritten (by rename), and small
+DENIED = (errno.EROFS, errno.EACCES, errno.EPERM)
+# Tantivy's words for an io::Error of EROFS / EACCES (its lock files): "IoError(Os { code: 30, kind: ReadOnly…"
+_DENIED_TEXT = ("ReadOnlyFilesystem", "PermissionDenied", "os error 30", "os error 13", "code: 30,", "code: 13,")
+_NO_ROOM_TEXT = ("No space left on device", "os error 28", "code: 28,", "StorageFull")
+LOW_ROOM = 64 << 20  # a writer Tantivy "killed" with less than this free beside it ran out of room
+
+
+class IndexBusy(BusyError):  # exit 75: run it again later (errors.BusyError)
+    @classmethod
+    def writing(cls, path: Path | str) -> "IndexBusy":
+        """Another process holds the writer of the index in `path` (our lock or Tantivy's: the same words)."""
+        return cls(f"{path}: the lexical index is being written by another process")
+
+
+def is_litter(name: str) -> bool:
+    """A name in the index folder that only a killed writer leaves: Tantivy's `.tmpXXXXXX`, our `synced.json.tmp`."""
+    return name == SIDECAR + ".tmp" or bool(TANTIVY_TMP.match(name))
+
+
+@contextmanager
+def locked(path: Path, wait_s: float) -> Iterator[None]:
+    """Tantivy's writer lock on the index folder `path`, taken from outside Tantivy: while held, no IndexWriter (of
+    any process) writes there. IndexBusy when another holds it past `wait_s` (0: one try)."""
+    try:
+        with exclusive(path / WRITER_LOCK, wait_s=wait_s):
+            yield
+    except LockBusy:
+        raise IndexBusy.writing(path) from None
+
+
+def remove_litter(path: Path) -> None:
+    """What a killed writer or creation left in `path`: Tantivy's half-written `.tmpXXXXXX` (its atomic meta writes)
+    and our `synced.json.tmp`. Only with the writer lock held: no other process can be making them now."""
+    try:
+        names = [n for n in os.listdir(path) if is_litter(n)]
+    except OSError:
+        return
+    for n in names:
+        try:
+            (path / n).unlink()
+        except OSError:  # a folder, or gone: not ours to force
+            pass
+
+
+def sweep_litter(path: Path | str) -> None:
+    """Remove the temporaries killed writers left in the index folder `path` when no writer holds it now (one that
+    does clears them itself); never waits. Opening a home for writing calls it (home.sweep_leftovers). Nothing is
+    touched when there is nothing to remove."""
+    path = Path(path)
+    try:
+        if not any(is_litter(n) for n in os.listdir(path)):
+            return
+        with locked(path, 0):
+            remove_litter(path)
+    except (IndexBusy, OSError):  # a live writer, or a folder this user cannot lock: left as it is
+        pass
+
+
+# -- an index this process may not write -------------------------------------------------------------------------
+def unwritable(path: Path) -> bool:
+    """This process cannot write the index folder `path` (or, not there yet, the folder it would be made in): a
+    read-only file system, or a folder of another user's."""
+    at = path
+    while not at.exists() and at.parent != at:
+        at = at.parent
+    try:
+        return bool(os.statvfs(at).f_flag & os.ST_RDONLY) or not os.access(at, os.W_OK | os.X_OK)
+    except OSError:
+        return False
+
+
+def denied(exc: BaseException) -> bool:
+    """`exc` (an OSError, or Tantivy's ValueError) is a write refused for want of permission or a read-only mount."""
+    if isinstance(exc, OSError) and exc.errno in DENIED:
+        return True
+    return isinstance(exc, ValueError) and any(t in str(exc) for t in _DENIED_TEXT)
+
+
+def private_view(index: Path) -> Path:
+    """A private view of the index folder `index` (the module's doc) in a new temporary folder, removed at exit (or
+    by `drop_view`). An index it cannot read whole (a listing or a copy refused: a home of another user's) gives an
+    empty view, which ensure_synced fills from the database; no room for a view in TMPDIR is a StoreError."""
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix="ragtune-lexical-"))
+        view = tmp / "tantivy"
+        view.mkdir()
+    except OSError as exc:
+        raise StoreError(f"{index}: the lexical index cannot be written here, and no private view of it can be made "
+                         f"in the temporary folder ({tempfile.gettempdir()}): {exc.strerror or exc}",
+                         hint="set TMPDIR to a writable folder with a few MB free") from None
+    atexit.register(shutil.rmtree, tmp, True)
+    src = Path(os.path.abspath(index))
+    try:
+        for name in sorted(os.listdir(src)) if src.is_dir() else []:
+            if name in LOCK_FILES or is_litter(name) or not (src / name).is_file():
+                continue
+            if name in COPIED:
+                shutil.copyfile(src / name, view / name)
+            else:
+                os.symlink(src / name, view / name)
+    except OSError:  # not readable whole: an empty index, rebuilt from the database (derived data)
+        for child in view.iterdir():
+            child.unlink()
+    return view
+
+
+def drop_view(view: Path | None) -> None:
+    """Remove a view `private_view` made (its temporary folder)."""
+    if view is not None and view.parent.name.startswith("ragtune-lexical-"):
+        shutil.rmtree(view.parent, ignore_errors=True)
+
+
+# -- no room -------------------------------------------------------------------------------------------------------
+def no_room(index: Path, exc: BaseException) -> WriteRefused | None:
+    """The WriteRefused (exit 74) for a write of the lexical index in `index` the machine refused: Tantivy's "No space
+    left on device (os error 28)", or its "index writer was killed" (its indexing thread hit an io::Error, whose words
+    are lost: under LOW_ROOM free there, no room; else a quota, `ulimit -f`, a failing disk); None for anything else."""
+    text = str(exc)
+    free = _free(index)
+    full = (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) \
+        or any(t in text for t in _NO_ROOM_TEXT) or ("was killed" in text and free is not None and free < LOW_ROOM)
+    if not (full or "was killed" in text):
+        return None
+    left = f" ({free >> 10} KB free)" if free is not None else ""
+    why = f"no space left on the file system{left}" if full else \
+        f"its writer stopped on a write the machine refused ({text[:120]}: a disk quota, `ulimit -f`, a failing disk)"
+    return WriteRefused(f"{index}: cannot write the lexical index: {why}; what the database holds is kept, and the "
+                        "index is rebuilt from it once the write can be made",
+                        errno=errno.ENOSPC if full else errno.EIO,
+                        hint=f"free some space (`df -h {index}`{'' if full else ', `ulimit -f`'}), then run the "
+                             "command again")
+
+
+@contextmanager
+def room_checked(index: Path) -> Iterator[None]:
+    """Turn a write of the index in `index` refused for want of room (`no_room`) into its WriteRefused."""
+    try:
+        yield
+    except (ValueError, OSError) as exc:
+        if isinstance(exc, OSError) and not str(exc.filename or "").startswith(str(index)):
+            raise  # another file's (the caller's block writes others): not this index's to name
+        refused = no_room(index, exc)
+        if refused is None:
+            raise
+        raise refused from None
+
+
+def _free(folder: Path) -> int | None:
+    try:
+        vfs = os.statvfs(folder)
+    except OSError:
+        return None
+    return vfs.f_bavail * vfs.f_frsize
