@@ -23,7 +23,7 @@ from .doctor_models import check_models
 from .errors import InputError, RagtuneError, StoreError
 from .filelock import held_if_free
 from .home import Home
-from .lexical import LexicalIndex, is_litter
+from .lexical import LexicalIndex, is_litter, private_view, unwritable
 from .ggufinfo import read_gguf
 from .machine import fit, vocab_bytes
 from .refs import resolve_model_value
@@ -242,6 +242,24 @@ def _counts(home: Home, store: Any, s: Any, rep: Report) -> None:
             "restore the home from a backup, or ingest again into a new home" if bad else None)
     _lexical(home, store, chunks, rep)
     _vectors(home, store, chunks, rep)
+    _embedders(home, store, s, rep)
+
+
+def _embedders(home: Home, store: Any, s: Any, rep: Report) -> None:
+    """A line only when some documents' vectors come from another embedder than `[embed] model` (changed since they
+    were ingested): vector search leaves them out until they are re-ingested, and which command does it. Nothing
+    hashed under --quick but a default model's id, which its manifest holds."""
+    from .embed import configured_model_id, other_model_paths, reingest_command
+
+    model_id = None if s is None else configured_model_id(s.embed, home, hash_files=not rep.quick)
+    if model_id is None:  # the embedder does not resolve (its own line says so), or --quick with a custom one
+        return
+    paths = other_model_paths(store, model_id, from_files=True)
+    if paths:
+        rep.add("warn", "embeddings", f"{len(paths)} of {store.count_documents()} documents have vectors from another "
+                f"embedder than [embed] model ({s.embed.model}): vector search leaves them out (BM25 still finds them) "
+                "until they are re-ingested", f"{reingest_command(paths)}: re-embeds them with [embed] model "
+                "(documents it embedded already are skipped)")
 
 
 def _lexical(home: Home, store: Any, chunks: int, rep: Report) -> None:
@@ -249,6 +267,8 @@ def _lexical(home: Home, store: Any, chunks: int, rep: Report) -> None:
         def _open(self) -> None:
             import tantivy
 
+            if unwritable(self.path):  # Tantivy takes its lock files even to read: a private view of it
+                self.path = self.view = private_view(self.path)
             try:
                 self._index, self.corrupt = tantivy.Index.open(str(self.path)), False
             except (ValueError, OSError, RuntimeError):
@@ -262,9 +282,16 @@ def _lexical(home: Home, store: Any, chunks: int, rep: Report) -> None:
     try:
         synced = idx.is_synced(store)
         n = None if idx.corrupt else idx.num_docs
+        marker = idx.synced_version
     finally:
         idx.close()
-    why = "unreadable" if n is None else f"marker {idx.synced_version}, database {store.index_version}, {n} chunks"
+    why = "unreadable" if n is None else f"marker {marker}, database {store.index_version}, {n} chunks"
+    if idx.view is not None:  # a read-only home: nothing is rebuilt there, each searching process builds its own
+        rep.add("ok" if synced else "warn", "lexical", "read-only home: index read as it is" + (
+                f" ({n} chunks, index version {store.index_version})" if synced else f", out of step ({why}): each "
+                "process that searches rebuilds a private copy from the database"),
+                None if synced else "ingest once where the home is writable, then mount it again")
+        return
     rep.add("ok" if synced else "warn", "lexical", f"in step ({n} chunks, index version {store.index_version})"
             if synced else f"lexical index out of step ({why}): rebuilt on the next search")
 

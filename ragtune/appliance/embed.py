@@ -129,9 +129,10 @@ def chunks_of_model(store: Any, model_id: str) -> list[int] | None:
     return store.chunk_ids_with_meta(MODEL_META, key)
 
 
-def other_model_note(store: Any, model_id: str, name: str = "") -> str | None:
+def other_model_note(store: Any, model_id: str, name: str = "", *, command: str = "") -> str | None:
     """One line when some documents' vectors come from another embedder than `model_id` (the `[embed] model`
-    was changed and not every document re-ingested since): vector search leaves those out."""
+    was changed and not every document re-ingested since): vector search leaves those out. `command`: the ingest
+    that re-embeds them (reingest_command), named in the line."""
     key = model_key(model_id)
     counts = stored_models(store)
     other = sum(n for m, n in counts.items() if m is not None and m != key)
@@ -140,7 +141,98 @@ def other_model_note(store: Any, model_id: str, name: str = "") -> str | None:
     total = sum(counts.values())
     return (f"{other} of {total} documents have vectors from another embedder than [embed] model"
             f"{f' ({name})' if name else ''}: vector search leaves them out (BM25 still finds them) until "
-            "`ragtune ingest` of their files re-embeds them")
+            f"`{command or 'ragtune ingest'}` of their files re-embeds them")
+
+
+def other_model_paths(store: Any, model_id: str | None, *, from_files: bool = False) -> list[str]:
+    """Paths of the documents whose vectors another embedder than `model_id` made (all documents when None: the
+    embedder is unknown). One not recorded (stored before ingest said) counts as this one's, as search takes it.
+    `from_files`: only those of an embedder ingest identified by its file (model_key: 16 hex digits; "unknown": one
+    recorded as another's, reuse.record_models), which `[embed] model` can name: not one a program passed to
+    `ingest_paths` with an id of its own (a library use, a test's fake), which no config setting compares with."""
+    key = None if model_id is None else model_key(model_id)
+
+    def other(m: Any) -> bool:
+        m = key if m is None else str(m)
+        by_file = m == "unknown" or bool(re.fullmatch(r"[0-9a-f]{16}", m))
+        return key is None or (m != key and (by_file or not from_files))
+
+    if not any(other(m) for m in stored_models(store)):  # the usual answer, from one GROUP BY (doctor asks each run)
+        return []
+    return [str(d["path"]) for d in store.documents()  # every row's meta, parsed: only when some are another's
+            if other(d["meta"].get(MODEL_META) if isinstance(d["meta"], dict) else None)]
+
+
+MAX_NAMED = 3  # paths a re-ingest command names before it names their folders
+
+
+def reingest_command(paths: list[str]) -> str:
+    """The `ragtune ingest` that reads `paths` (stored document paths) again: the files themselves when few, else
+    the folders holding them (a corpus row: its corpus file), the first few of them when many. Never a folder above
+    theirs: the common folder of /home/alice/hr and /home/alice/eng is her whole home, every readable file of which
+    that command would ingest."""
+    import os
+    import shlex
+
+    files = sorted({m.group(1) if (m := re.match(r"(.*?\.jsonl)#", p, re.I)) else p for p in paths})
+    targets = files
+    if len(targets) > MAX_NAMED:
+        dirs = sorted({os.path.dirname(f) or "." for f in files})
+        targets = [d for d in dirs if not any(d.startswith(o.rstrip("/") + "/") for o in dirs if o != d)]
+    named = " ".join(shlex.quote(t) for t in targets[:MAX_NAMED])
+    more = f" … ({len(targets)} folders: `ragtune docs list` names them)" if len(targets) > MAX_NAMED else ""
+    return f"ragtune ingest {named}{more}"
+
+
+def configured_model_id(cfg: EmbedConfig, home: Home, *, hash_files: bool = True) -> str | None:
+    """The model_id ingest records for `cfg`'s embedder (model_identity) without loading it: a default model's from
+    its manifest (nothing read), another's by hashing its ONNX file (None when `hash_files` is False). None when the
+    embedder does not resolve (its own error is said elsewhere)."""
+    from . import default_models as defaults
+
+    try:
+        if str(cfg.model) in defaults.default_names():
+            return str(defaults.manifest_entry(str(cfg.model))["sha256"])
+        return model_identity(cfg, home)[0] if hash_files else None
+    except (ModelError, OSError, KeyError):
+        return None
+
+
+def unsearched_note(store: Any, cfg: EmbedConfig, home: Home, model_id: str | None = None) -> str | None:
+    """other_model_note for the embedder searches use (`model_id` when the caller has it loaded, else `cfg`'s),
+    with the command that re-embeds: what `search` and `ask` print once on stderr. None when every vector is its."""
+    model_id = model_id or configured_model_id(cfg, home)
+    if model_id is None:
+        return None
+    counts = stored_models(store)
+    if not any(m is not None and m != model_key(model_id) for m in counts):  # the usual case: one cheap query
+        return None
+    return other_model_note(store, model_id, str(cfg.model),
+                            command=reingest_command(other_model_paths(store, model_id)))
+
+
+def reembed_note(home: Home, model: Any) -> str | None:
+    """What `config set embed.model VALUE` says when the home's documents were embedded by another model than the
+    one VALUE names (stored as the config file holds it): how many, and the ingest that re-embeds them. None when
+    nothing is ingested, or every vector is already that model's. Read-only; a damaged database says nothing here."""
+    from .config import settings_from_dict
+    from .errors import RagtuneError
+    from .store import health
+
+    if not home.db_path.is_file():
+        return None
+    try:
+        cfg = settings_from_dict({"embed": {"model": model}}, home=home).embed
+        with health.open_as_is(home.db_path) as store:
+            model_id = configured_model_id(cfg, home)
+            paths = other_model_paths(store, model_id, from_files=True)
+            total = store.count_documents()
+    except RagtuneError:
+        return None
+    if not paths:
+        return None
+    return (f"{len(paths)} of {total} documents were embedded by another model than {cfg.model}: vector search leaves "
+            f"them out (BM25 still finds them) until they are re-ingested: run `{reingest_command(paths)}`")
 
 
 def _max_seq_len_from_folder(folder: Path) -> int:

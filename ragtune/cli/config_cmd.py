@@ -70,6 +70,13 @@ def config_set(app, key: str, value: str, as_json: bool) -> None:
         from ..appliance.tomltext import toml_value
 
         click.echo(f"{key} = {toml_value(stored)}  ({shown_path(path)})")
+    if key.strip() == "embed.model":  # another embedder: the stored vectors are not searched until re-embedded
+        from ..appliance.embed import reembed_note
+        from ..appliance.text import escaped
+
+        note = reembed_note(app.home, stored)
+        if note:  # paths in it: escaped, one line
+            click.echo(f"note: {escaped(note)}", err=True)
     from ..serve.marker import serving
 
     if serving(app.home.root):  # on stderr: stdout stays the value (or the --json object)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import time
 import unicodedata
+from typing import Any
 
 import click
 
@@ -149,6 +150,7 @@ def docs_remove(app, refs: tuple[str, ...], dry_run: bool, as_json: bool) -> Non
                    "finish…", err=True)
 
     settings, found = app.existing_home(), _refs(list(refs))
+    _not_both(settings, found)
     cleared = 0
     if not dry_run:  # what REFs name first: a typo changes nothing, the cache included
         remove_documents(settings, found, dry_run=True)
@@ -175,6 +177,33 @@ def docs_remove(app, refs: tuple[str, ...], dry_run: bool, as_json: bool) -> Non
                    "document", err=True)
     if summary.removed:
         _say_left_behind(summary)
+
+
+def _not_both(settings, refs: list[str]) -> None:
+    """`docs remove 2024` where ./2024 is a folder and 2024 also a document id: refused, as `--in` refuses it, not
+    the one document removed (maybe another team's) in the folder's place. The store is opened only for a REF of
+    digits that is a file or folder here."""
+    if not any(r.isascii() and r.isdigit() and os.path.lexists(r) for r in refs) or not settings.home.db_path.is_file():
+        return
+    from ..appliance.store import open_store
+
+    with open_store(settings.home) as store:
+        id_or_path(store, refs)
+
+
+def id_or_path(store: Any, refs: list[str]) -> None:
+    """A REF of digits names a document id first; when it is also a file or folder here (a team folder `2024`), what
+    it names is said to be unclear (an InputError), with the way to name each. `--in` (scope_opt) checks
+    its REFs with it too."""
+    from ..appliance.errors import InputError
+    from ..appliance.store import MAX_ROW_ID
+
+    for ref in refs:
+        if ref.isascii() and ref.isdigit() and int(ref) <= MAX_ROW_ID and os.path.lexists(ref) \
+                and store.document(int(ref)) is not None:
+            what = "folder" if os.path.isdir(ref) else "file"
+            raise InputError(f"'{ref}' is both document id {ref} and the {what} ./{ref} here",
+                             hint=f"write ./{ref} for the {what}; for the document, its path (ragtune docs show {ref})")
 
 
 def _say_left_behind(summary) -> None:

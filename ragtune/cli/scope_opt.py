@@ -23,27 +23,11 @@ def scope_filters(store: Any, refs: tuple[str, ...] | list[str]) -> dict[str, An
     if not refs:
         return None
     from ..appliance.scope import document_scope
-    from .docs_cmd import _refs
+    from .docs_cmd import _refs, id_or_path
 
     refs = _refs(list(refs))
-    _not_both(store, refs)
+    id_or_path(store, refs)  # a team folder `2024` beside document 2024: said, not a silent one-document scope
     return document_scope(store, refs)
-
-
-def _not_both(store: Any, refs: list[str]) -> None:
-    """A REF of digits names a document id first; when it is also a file or folder here (a team folder `2024`), the
-    scope would silently be that one document, maybe another team's: said instead, with the way to name each."""
-    import os
-
-    from ..appliance.errors import InputError
-    from ..appliance.store import MAX_ROW_ID
-
-    for ref in refs:
-        if ref.isascii() and ref.isdigit() and int(ref) <= MAX_ROW_ID and os.path.lexists(ref) \
-                and store.document(int(ref)) is not None:
-            what = "folder" if os.path.isdir(ref) else "file"
-            raise InputError(f"'{ref}' is both document id {ref} and the {what} ./{ref} here",
-                             hint=f"write ./{ref} for the {what}; for the document, its path (ragtune docs show {ref})")
 
 
 def home_scope(settings: Any, refs: tuple[str, ...] | list[str]) -> tuple[dict[str, Any] | None, list[str]]:

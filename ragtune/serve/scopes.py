@@ -4,8 +4,9 @@ Resolving a folder is a store query plus the sorting of its ids (scope.stored_do
 of 100k documents, on every request that names it. The same refs resolve to the same ids until the store's
 `index_version` moves, which every ingest or removal that changes a document does (in the transaction of the
 change), so the resolution is kept under (index_version, refs) and a version that moved is a miss. Within one
-ingest run the version moves at its first change and again at its end: an entry made between them may lag the run's
-later changes until it ends, as the retrieval cache's do.
+ingest run the version moves at its first change, at each move of a document (rename.py: a moved document must
+leave its old folder's scope at once) and again at its end: an entry made between them may lag the run's other
+changes until it ends, as the retrieval cache's do.
 
 Shared by the server's engines (each resolves with its own store connection, in its own thread): a lock around the
 table only; two engines missing at once both resolve, and the second's entry replaces the first's (the same ids).

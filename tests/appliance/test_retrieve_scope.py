@@ -28,10 +28,10 @@ HR = ["Our vacation policy: staff accrue two days of leave every month, approved
       "Sick leave is separate from vacation and needs a note from a doctor after three days."]
 
 
-def _put(store, emb, path, texts, date=None):
+def _put(store, emb, path, texts, date=None, kind="md"):
     chunks = [types.SimpleNamespace(ord=i, text=t, start_char=0, end_char=len(t), n_tokens=len(t.split()),
                                     sha256=hashlib.sha256(t.encode()).hexdigest()) for i, t in enumerate(texts)]
-    return store.put_document(path=path, sha256=hashlib.sha256(path.encode()).hexdigest(), title="", kind="md",
+    return store.put_document(path=path, sha256=hashlib.sha256(path.encode()).hexdigest(), title="", kind=kind,
                               size=0, doc_date=date, ingested_at=0.0, meta="{}", chunks=chunks,
                               vectors=emb.encode(texts))[0]
 
@@ -226,7 +226,7 @@ def test_references_resolve_against_the_store(home_parts, tmp_path):
 def test_a_corpus_files_rows_are_one_reference(settings, tmp_path):
     store = Store(tmp_path / "beir.db")
     emb = FakeEmbedder()
-    ids = [_put(store, emb, f"/data/corpus.jsonl#{i}", [f"row {i}"]) for i in ("a", "b")]
+    ids = [_put(store, emb, f"/data/corpus.jsonl#{i}", [f"row {i}"], kind="beir") for i in ("a", "b")]
     _put(store, emb, "/data/corpus.jsonl.bak", ["not a row"])
     assert stored_documents(store, ["/data/corpus.jsonl"]) == ids
     store.close()

@@ -35,7 +35,8 @@ def _ingest(home, paths):
         for p in paths:
             chunk = types.SimpleNamespace(ord=0, text=f"text of {p}", start_char=0, end_char=10, n_tokens=3,
                                           sha256=hashlib.sha256(p.encode()).hexdigest())
-            ids.append(s.put_document(path=p, sha256=chunk.sha256, title="", kind="md", size=0, doc_date=None,
+            kind = "beir" if "#" in p else "md"  # a corpus file's row, as ingest stores it
+            ids.append(s.put_document(path=p, sha256=chunk.sha256, title="", kind=kind, size=0, doc_date=None,
                                       ingested_at=0.0, meta="{}", chunks=[chunk], vectors=[[0.0] * 384])[0])
         s.bump_index_version()
     return ids

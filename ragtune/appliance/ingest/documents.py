@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from ..config import Settings
 from ..errors import InputError, UnknownDocument
-from .prune import file_there
+from .prune import file_there, names_row
 
 
 @dataclass
@@ -89,7 +89,7 @@ def list_documents(settings: Settings, *, under: str | Path | None = None, stale
         return []
     with store:
         prefix = None if under is None else _prefix(Path(under))
-        rows = store.documents(prefix)
+        rows = [r for r in store.documents(prefix) if prefix is None or _under(r, prefix)]
         if prefix is not None and not rows and not prefix.isascii():
             rows = _composed_documents(store, [], {prefix})
         docs = [DocInfo.from_row(r) for r in rows]
@@ -165,10 +165,17 @@ def _composed_documents(store: Any, paths: list[str], prefixes: set[str]) -> lis
     want = {_nfc(p) for p in paths}
     stored = [(i, _nfc(p)) for i, p in store.documents_under("")]
     ids = [i for i, p in stored if p in want]
-    if not ids:
-        starts = tuple(_nfc(p) for p in prefixes)
-        ids = [i for i, p in stored if p.startswith(starts)]
-    return [d for d in map(store.document, ids) if d is not None]
+    if ids:
+        return [d for d in map(store.document, ids) if d is not None]
+    starts = [_nfc(p) for p in prefixes]
+    rows = [store.document(i) for i, p in stored if p.startswith(tuple(starts))]
+    return [d for d in rows if d is not None and any(_nfc(d["path"]).startswith(s) and _under(d, s) for s in starts)]
+
+
+def _under(row: dict[str, Any], prefix: str) -> bool:
+    """Whether a row stored under `prefix` is what the prefix names (prune.names_row: under "F#" only a corpus
+    file's rows)."""
+    return names_row(prefix, row["kind"])
 
 
 def select_documents(store: Any, refs: list[str], *, on_disk: bool = True) -> list[DocInfo]:
@@ -194,7 +201,7 @@ def select_documents(store: Any, refs: list[str], *, on_disk: bool = True) -> li
                 found = [store.document(row["id"])]
             else:
                 for prefix in sorted(prefixes()):
-                    found += store.documents(prefix)
+                    found += [d for d in store.documents(prefix) if _under(d, prefix)]
             if not found and not ref.isascii():
                 found = _composed_documents(store, paths, prefixes())
         if not found:

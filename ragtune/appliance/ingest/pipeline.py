@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..config import Settings
+from ..errors import WriteRefused
 from ..hashing import sha256_bytes
 from .failures import CORPUS_KIND
 from .progress import IngestProgress, OnProgress, Tracker
@@ -88,11 +89,14 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
 
             store = Store(settings.home.db_path)
             own.append(store)
+        if getattr(store, "read_only", None):  # a home this process may not write: refused before anything is read
+            raise store.read_only_error("ingest writes to it")
         if lexical is None:
             from ..lexical import LexicalIndex
 
             lexical = LexicalIndex(settings.home.lexical_dir)
             own.append(lexical)
+        _check_index_writable(lexical)
         with ExitStack() as stack:
             waiting = None if on_progress is None else \
                 (lambda: on_progress(IngestProgress(0, len(w.items), 0, 0, "", "waiting", 0.0)))  # noqa: E731
@@ -124,8 +128,11 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
             run.record_models()
             run.tracker = Tracker(on_progress, len(w.items), sum(_size(i.path) for i in w.items))
             run.seen.update(p for p, _ in w.failed if p not in outside)  # exists but unreadable: not stale
-            _process(run, w, settings, progress, summary)
-            run.flush()
+            try:
+                _process(run, w, settings, progress, summary)
+                run.flush()
+            except WriteRefused as exc:  # no room: every later file would be embedded (minutes) to fail the same way
+                raise _stopped_for_room(exc, run, summary, settings.home.root) from None
             run.tracker.emit("", "done")
             run.failures.save(store, run.seen)
             summary.stale = mark_stale(store, [(p, r) for p, r in summary.failed if p not in outside]
@@ -145,6 +152,9 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
                 lw.add_from_store(store, None)
             elif run.changed_doc_ids or run.deleted_doc_ids:
                 lw.replace_docs(store, run.changed_doc_ids | run.deleted_doc_ids)
+                if summary.chunks_deleted:  # an edit's or a prune's old chunks: Tantivy only marks them deleted,
+                    # their text stays in the segment files until a merge; rewritten once a run, as `docs remove` does
+                    summary.lexical_rewritten = lw.purge(store)
             lw.finish(store.index_version)
         summary.index_version = store.index_version
         refresh_vector_index(settings, store, summary)
@@ -152,6 +162,32 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
         close_quietly(own)
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def _stopped_for_room(exc: WriteRefused, run: _Run, summary: IngestSummary, home: Path) -> WriteRefused:
+    """The store refused a write for want of room (store/noroom.py; or any write the machine refused): the run stops
+    there. The documents stored before are kept; the lexical index, left dirty, is rebuilt from SQLite later."""
+    import errno
+
+    at = f"{run.refused_at} could not be stored, and " if run.refused_at else ""
+    hint = f"free some space (`df -h {home}`), then run the ingest again: it goes on where it stopped" \
+        if exc.errno == errno.ENOSPC else exc.hint
+    return WriteRefused(f"{exc.message}: {at}the ingest stopped there ({summary.added + summary.updated} documents "
+                        "stored before it are kept)", errno=exc.errno, hint=hint)
+
+
+def _check_index_writable(lexical: Any) -> None:
+    """A lexical index read through a private view (its folder not writable by this user: one root's ingest made in
+    a user's home) cannot take this run's documents: refused before anything is embedded, not indexed in a view."""
+    if getattr(lexical, "view", None) is None:
+        return
+    import errno
+
+    folder = getattr(lexical, "home_path", None)
+    raise WriteRefused(f"{folder}: the lexical index folder cannot be written by this user, and ingest writes to it: "
+                       "nothing was changed", errno=errno.EACCES,
+                       hint=f"give this user the folder and its files (`ls -la {folder}`; e.g. `sudo chown -R "
+                            f"$(id -un) {folder}`), or run the ingest as their owner")
 
 
 @dataclass

@@ -4,11 +4,22 @@ documents under the given folders are gone from disk or behind a symlink no long
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:  # only a type here: walk.py brings every loader, and `docs list` imports file_there from here
     from .walk import Walk
+
+
+CORPUS_ROW_KIND = "beir"  # the kind of a corpus file's rows, stored as "F#<id>"
+
+
+def names_row(prefix: str, kind: str) -> bool:
+    """Whether a row of `kind` stored under `prefix` is what the prefix names: under "F#" only a corpus file's rows
+    (kind "beir"), never a sibling that merely starts with F and a '#' (the file "F#notes.md", the folder "F#2/"),
+    which `ingest F --prune` would prune and a failing F mark stale (round 46). Under "D/" any row."""
+    return not prefix.endswith("#") or kind == CORPUS_ROW_KIND
 
 
 class Stale(NamedTuple):
@@ -38,13 +49,13 @@ def stale_documents(store: Any, w: Walk, seen: set[str], seen_prefixes: list[str
             continue
         prefixes.append(prefix)
     stale: list[tuple[int, str]] = []
+    named = _Named(store)
     for prefix in prefixes:
         for doc_id, path in store.documents_under(prefix):
-            if path in seen:
+            if path in seen or any(path.startswith(k) and named(k, doc_id) for k in keep):
                 continue
-            if any(path.startswith(k) for k in keep):
-                continue
-            stale.append((int(doc_id), path))
+            if named(prefix, doc_id):
+                stale.append((int(doc_id), path))
     away = unavailable_folders([p for _, p in stale], w)
     refused.extend((folder, n) for folder, n in away.items())
     out = [doc_id for doc_id, path in stale if _under(path, away) is None]
@@ -83,6 +94,22 @@ def unavailable_folders(paths: list[str], w: Walk) -> dict[str, int]:
     return {f: n for f, n in sorted(count.items()) if n >= UNAVAILABLE_MIN_DOCS}
 
 
+class _Named:
+    """`names_row` of stored documents by id. The ids of the files (kind not "beir") are read in one query, and only
+    once a "F#" prefix asks: a corpus of 500k rows that failed (all of them kept) costs no lookup per row."""
+
+    def __init__(self, store: Any):
+        self.store = store
+        self._files: set[int] | None = None
+
+    def __call__(self, prefix: str, doc_id: int) -> bool:
+        if not prefix.endswith("#"):
+            return True
+        if self._files is None:
+            self._files = {int(i) for rows in self.store.file_documents_by_sha().values() for i, *_ in rows}
+        return int(doc_id) not in self._files
+
+
 def _under(path: str, folders: dict[str, int]) -> str | None:
     return next((f for f in folders if path.startswith(f + os.sep)), None)
 
@@ -112,17 +139,34 @@ def behind_links(store: Any, links: set[str]) -> list[str]:
     """Stored documents read through the symlinks `links` (when they were followed), gone now that they are not: the
     link itself (a file, or a corpus file's rows) or anything under it (a folder)."""
     out: set[str] = set()
+    named = _Named(store)
     for link in links:
         if store.document_by_path(link) is not None:
             out.add(link)
         for prefix in (link + "#", link.rstrip(os.sep) + os.sep):
-            out.update(path for _, path in store.documents_under(prefix))
+            out.update(path for i, path in store.documents_under(prefix) if named(prefix, i))
     return sorted(out)
 
 
 def file_there(path: str) -> bool:
     """The file of a stored path is there: the path itself, or for a corpus row (`file#id`) its corpus file. One
-    lstat (two for a corpus row): `docs list` asks it of every row it lists."""
+    lstat (two for a corpus row): `docs list` asks it of every row it lists. A folder at the path is no file: a file
+    replaced by a folder of the same name (`notes.md/` holding the split-up notes) is gone (round 46: it was "there",
+    so its document answered on, never listed as gone, and a copy of its bytes in the folder was not its rename)."""
     parts = path.split("#")
-    return any(os.path.lexists("#".join(parts[:n])) for n in range(len(parts), 0, -1))
+    return any(_not_a_folder("#".join(parts[:n])) for n in range(len(parts), 0, -1))
+
+
+def _not_a_folder(path: str) -> bool:
+    """Something other than a folder is at `path` (a file, a link to one, a link to nothing: as lexists)."""
+    try:
+        st = os.lstat(path)
+    except (OSError, ValueError):
+        return False
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            return not stat.S_ISDIR(os.stat(path).st_mode)
+        except (OSError, ValueError):
+            return True  # a link to nothing: its name is there (lexists), as before
+    return not stat.S_ISDIR(st.st_mode)
 

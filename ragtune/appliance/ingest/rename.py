@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from ..atomic import nearest_folder
 from .loaders import title_from_path
-from .prune import UNAVAILABLE_MIN_DOCS
+from .prune import UNAVAILABLE_MIN_DOCS, file_there
 
 
 class Moved(NamedTuple):
@@ -51,7 +51,7 @@ class Renames:
                     while d != os.path.dirname(d):  # every folder above it: the documents under each
                         self._per_folder[d] = self._per_folder.get(d, 0) + 1
                         d = os.path.dirname(d)
-        gone = [c for c in self._by_sha.get(sha, ()) if c[2] == kind and c[1] not in seen and not os.path.lexists(c[1])
+        gone = [c for c in self._by_sha.get(sha, ()) if c[2] == kind and c[1] not in seen and not file_there(c[1])
                 and not self._unmounted(c[1])]
         if not gone:
             return None

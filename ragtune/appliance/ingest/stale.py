@@ -7,14 +7,18 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from .prune import names_row
+
 
 def mark_stale(store: Any, failed: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """For every failed path that has a stored version: mark it stale (reason, time). Returns those (path, reason)."""
     out: list[tuple[str, str]] = []
     for path, reason in failed:
         row = store.document_by_path(path)
-        # a corpus file that failed as a whole: every row stored from it is stale
-        rows = [row] if row is not None else store.documents(path + "#")
+        # a corpus file that failed as a whole: every row stored from it is stale (its rows only, not a file
+        # "F#notes.md" beside it: prune.names_row)
+        rows = [row] if row is not None else \
+            [r for r in store.documents(path + "#") if names_row(path + "#", r["kind"])]
         for r in rows:
             meta = dict(r["meta"])
             was = meta.get("stale") if isinstance(meta.get("stale"), dict) else {}

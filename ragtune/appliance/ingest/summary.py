@@ -51,6 +51,8 @@ class IngestSummary:
     # (old path, new path) of the documents whose files were renamed or moved: the document took the new path, its
     # id, chunks and vectors kept (ingest/rename.py); counted unchanged (updated when read again for its title)
     renamed: list[tuple[str, str]] = field(default_factory=list)
+    # chunks the keyword index wrote again so that no segment file keeps the text of replaced or pruned ones
+    lexical_rewritten: int = 0
 
     @property
     def all_paths_bad(self) -> bool:
