@@ -253,10 +253,12 @@ class RolloutConfig:
 class RetentionConfig:
     """What the home's database keeps (docs/store.md, "Retention"; `ragtune log prune` for a one-off)."""
 
-    # Days of query log to keep; 0 = all of it (the default: the log is the organisation's record and future
-    # training data). Applied where rows are written, at most once an hour per process, in batches. Reviewed
-    # entries and rows a rollout arm served are never removed by it (`ragtune log prune` can, knowing the rollout).
-    query_log_days: int = 0
+    # Days of query log to keep; 0 = all of it. 365 by default (round 46; 0 before): an entry holds a person's
+    # question as typed and ~4 kB, so a log kept for ever grows ~1.5 GB a year at 1,000 questions a day. What is
+    # training data or the organisation's record stays: reviewed entries and rows a rollout arm served are never
+    # removed by it (`ragtune log prune` can, knowing the rollout). Applied where rows are written, at most once an
+    # hour per process, in batches; the first pass that removes entries says so once (querylog.on_retention).
+    query_log_days: int = 365
     # The answer cache's bound: beyond it the oldest entries go, in batches (a cache: a miss only costs an answer).
     answer_cache_max_entries: int = 10000
 

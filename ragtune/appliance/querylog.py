@@ -7,7 +7,8 @@ import json
 import logging
 import threading
 import time
-from typing import Any, Iterator, TextIO
+from pathlib import Path
+from typing import Any, Callable, Iterator, TextIO
 
 from .errors import InputError, StoreError, located
 from .jsonl import json_key_line, loads_located
@@ -30,6 +31,12 @@ RETENTION_BATCH = 200
 SCOPE_IDS_LOGGED = 100  # document ids a scoped answer's log row keeps (and their count)
 _retention_due: dict[str, float] = {}  # database path -> when the next pass is due
 _retention_lock = threading.Lock()  # serve's engines log from several threads
+# The first automatic pass that removes entries of a home under a setting is told, once, to each of these (with the
+# database path, the entries removed, those still due and the days): the CLI says it on stderr (retention_note),
+# the library prints nothing. An upgrade to the 365-day default must not delete a year of log without a word.
+# `meta` RETENTION_TOLD keeps the days told, so that a later pass (another `ask`) is quiet, and a new setting told.
+on_retention: list[Callable[[Path, int, int, int], None]] = []
+RETENTION_TOLD = "query_log_retention_told"
 
 
 def output_of(answer: Answer) -> dict[str, Any]:
@@ -142,7 +149,34 @@ def apply_retention(store: Store, keep_days: int, *, now: float | None = None) -
     if n >= RETENTION_BATCH:
         with _retention_lock:
             _retention_due[key] = 0.0
+    if n:
+        log.info("query log retention removed %d entries older than %d days", n, keep_days)
+        if on_retention:
+            _tell_retention(store, n, keep_days, now)
     return n
+
+
+def _tell_retention(store: Store, n: int, keep_days: int, now: float) -> None:
+    """on_retention, once per home and setting. A database error leaves it untold (said on a later pass)."""
+    try:
+        if store.get_meta(RETENTION_TOLD) == str(keep_days):
+            return
+        more = 0 if n < RETENTION_BATCH else store.prune_query_log(
+            before=now - keep_days * 86400.0, keep_arms=True, dry_run=True, measure=False)["rows"]
+        store.set_meta(RETENTION_TOLD, str(keep_days))
+    except Exception as exc:  # apsw's own errors too: the answer is logged already and stands
+        log.warning("query log retention notice skipped: %s", getattr(exc, "message", exc))
+        return
+    for tell in list(on_retention):
+        tell(Path(store.path), n, more, keep_days)
+
+
+def retention_note(n: int, more: int, keep_days: int) -> str:
+    """What a command says once when retention first removed entries (on_retention's arguments)."""
+    rest = f"; {more} more go {RETENTION_BATCH} at a time as answers are logged" if more else ""
+    return (f"query log retention removed {n} unreviewed entr{'y' if n == 1 else 'ies'} older than {keep_days} days "
+            f"([retention] query_log_days = {keep_days}, 365 by default{rest}). Reviewed entries and "
+            "a rollout's are kept; `ragtune config set retention.query_log_days 0` keeps everything")
 
 
 def get_entry(store: Store, log_id: int) -> dict[str, Any]:

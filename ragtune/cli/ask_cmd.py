@@ -62,13 +62,33 @@ def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, 
 
     pinned = None if adapter is None else Sourced(adapter, "--adapter")  # an unknown id names the flag
     target = Router(settings.home, default=None).route(client, pinned)  # a running rollout's sticky arm
-    with AnswerEngine(settings) as engine:
-        filters = scope_filters(engine.store, within)
-        ans = engine.ask(question, adapter=target.adapter, k=k, use_cache=not no_cache, mode=mode,
-                         on_token=on_token if stream else None, client_id=client, arm=target.arm, filters=filters)
+    from ..appliance import querylog
+    from ..appliance.embed import unsearched_note
+
+    notes: list[str] = []  # said on stderr after the answer: a line in the middle of a streamed answer would split it
+
+    def retention_told(_path: Path, n: int, more: int, days: int) -> None:
+        notes.append(querylog.retention_note(n, more, days))
+
+    querylog.on_retention.append(retention_told)
+    try:
+        with AnswerEngine(settings) as engine:
+            filters = scope_filters(engine.store, within)
+            ans = engine.ask(question, adapter=target.adapter, k=k, use_cache=not no_cache, mode=mode,
+                             on_token=on_token if stream else None, client_id=client, arm=target.arm,
+                             filters=filters)
+            # documents another embedder embedded, which vector search left out: as `search` says it (only when
+            # the query embedder was loaded: a cached answer or retrieval loads none)
+            model = getattr(engine._retriever, "_embedder_model", lambda: None)() if engine._retriever else None
+            note = unsearched_note(engine.store, settings.embed, settings.home, model) if model else None
+    finally:
+        querylog.on_retention.remove(retention_told)
+    if note:
+        notes.insert(0, note)
     if as_json:
         # the rollout arm that answered (null outside a rollout), as the query log and /v1/ask record it
         print_json({**ans.to_json(), "arm": ans.arm})
+        _say_notes(notes)
         return
     if streamed:
         click.echo("")
@@ -93,6 +113,12 @@ def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, 
     click.echo(f"\n{t.total_ms:.0f} ms (retrieval {t.retrieval_ms:.0f}, first token {t.ttft_ms:.0f}, "
                f"generation {t.generation_ms:.0f}) · {served} · {ans.tokens_prompt}+{ans.tokens_completion} tokens"
                f"{' · cached' if ans.cached else ''}{' · repaired' if ans.repaired else ''}{extra}")
+    _say_notes(notes)
+
+
+def _say_notes(notes: list[str]) -> None:
+    for note in notes:  # stderr: stdout stays the answer (or the --json object)
+        click.echo(f"note: {escaped(note)}", err=True)
 
 
 @cli.group("log")
@@ -380,8 +406,8 @@ def log_prune(app, days: int | None, keep: int | None, include_reviewed: bool, d
 
     Reviewed entries are kept unless --include-reviewed; entries newer than a running rollout's start are always
     kept (its live comparison reads them); the newest entry is always kept. SQLite reuses the freed space for new
-    entries: the file keeps its size unless --vacuum. [retention] query_log_days (off by default) prunes by age
-    automatically."""
+    entries: the file keeps its size unless --vacuum. [retention] query_log_days (365 by default; 0 keeps all)
+    prunes unreviewed entries by age automatically."""
     import time
 
     from ..models.rollout import RolloutState

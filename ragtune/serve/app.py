@@ -170,9 +170,10 @@ def create_app(state: ServeState) -> Starlette:
                 note = "the client left"
                 resp = Response(status_code=499)  # nobody is listening; recorded for the metrics only
             except asyncio.CancelledError:
-                # Only uvicorn cancels a request: the server is stopping and its graceful-shutdown time ran out
-                # (or a second Ctrl+C). The generation stops at its next token; the client hears why, not a
-                # plain-text 500 (and the log gets no traceback). Not re-raised: nothing waits on this task.
+                # Only a stop cancels a request: uvicorn's graceful-shutdown time ran out, or a second Ctrl+C
+                # (asyncio.run cancels it; wire.quiet_forced_stop runs the lifespan's close). The generation stops
+                # at its next token; the client hears why, not a plain-text 500 (and the log gets no traceback).
+                # Not re-raised: nothing waits on this task.
                 m.cancelled.inc()
                 err = _shutting_down(state.retry_after_s)
                 code, resp = err.code, err.response()

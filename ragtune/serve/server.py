@@ -202,6 +202,7 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
         app = make_app(settings, workers=workers, warm=False, bind=host)
         config = uvicorn_config(app, settings, log_level)  # sets up uvicorn's logging: the lines below use it
         stack.enter_context(serve_logs())
+        stack.enter_context(retention_logged())
         say = logging.getLogger("uvicorn.error").info
         # uvicorn names no address for a socket it is handed: say where it listens (port 0: the one chosen).
         url = "http://%s:%d" % (f"[{host.strip('[]')}]" if ":" in host else host, sock.getsockname()[1])
@@ -224,6 +225,22 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
             raise
         if pool.abandoned:
             _exit_now(0)
+
+
+@contextlib.contextmanager
+def retention_logged() -> Any:
+    """While serving, the query log's retention says once in the server's log what it first removed (`ask` says it
+    on stderr; a pass in an engine's thread would otherwise delete entries without a word)."""
+    from ..appliance import querylog
+
+    def told(_home: Any, n: int, more: int, keep_days: int) -> None:
+        logging.getLogger("uvicorn.error").warning("%s", querylog.retention_note(n, more, keep_days))
+
+    querylog.on_retention.append(told)
+    try:
+        yield
+    finally:
+        querylog.on_retention.remove(told)
 
 
 def _exit_now(code: int, message: str = "") -> None:

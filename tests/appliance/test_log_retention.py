@@ -178,13 +178,13 @@ def test_a_failed_pass_is_a_warning_not_a_failed_answer(store, due, caplog):
     assert "retention skipped: database is locked" in caplog.text
 
 
-def test_retention_is_applied_where_answers_are_logged_and_off_by_default(settings, home, due):
+def test_retention_is_applied_where_answers_are_logged_and_off_with_0(settings, home, due):
     with open_store(home) as s:
         fill(s, [400, 40])
         out = {"status": "ok", "answer": "Built 1887 to 1889.", "citations": ["S1"]}
-        eng, _, _ = engine(settings, s, [out])
+        eng, _, _ = engine(settings.replace("retention", query_log_days=0), s, [out])
         eng.ask("When was the Eiffel Tower built?")
-        assert len(ids(s)) == 3  # default: query_log_days = 0, everything kept
+        assert len(ids(s)) == 3  # query_log_days = 0: everything kept (the default is 365 since round 46)
         kept = settings.replace("retention", query_log_days=30)
         eng, _, _ = engine(kept, s, [out])
         ans = eng.ask("When was the Eiffel Tower built?", use_cache=False)
@@ -223,7 +223,7 @@ def test_the_engine_bounds_its_cache_and_a_hit_still_answers(settings, store):
 
 # -- settings ---------------------------------------------------------------------------------------------------
 def test_retention_settings_are_validated_shown_and_listed():
-    assert Settings().retention == RetentionConfig(query_log_days=0, answer_cache_max_entries=10000)
+    assert Settings().retention == RetentionConfig(query_log_days=365, answer_cache_max_entries=10000)
     s = settings_from_dict({"retention": {"query_log_days": 90, "answer_cache_max_entries": 500}})
     assert (s.retention.query_log_days, s.retention.answer_cache_max_entries) == (90, 500)
     for bad, msg in (({"query_log_days": -1}, "query_log_days: must be a whole number of days"),
@@ -233,8 +233,8 @@ def test_retention_settings_are_validated_shown_and_listed():
                      ({"keep_days": 3}, "unknown key(s) in [retention]: keep_days")):
         with pytest.raises(ConfigError, match=msg.replace("[", r"\[").replace("(", r"\(").replace(")", r"\)")):
             settings_from_dict({"retention": bad})
-    assert "[retention]\nquery_log_days = 0\nanswer_cache_max_entries = 10000\n" in dump_toml(Settings())
-    assert "[retention]\n# query_log_days = 0\n# answer_cache_max_entries = 10000\n" in default_config_text()
+    assert "[retention]\nquery_log_days = 365\nanswer_cache_max_entries = 10000\n" in dump_toml(Settings())
+    assert "[retention]\n# query_log_days = 365\n# answer_cache_max_entries = 10000\n" in default_config_text()
 
 
 def test_serve_and_rollout_settings_are_still_found_in_config():

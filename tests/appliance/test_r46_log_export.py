@@ -7,7 +7,6 @@ dataset): a document removed from the index after it was cited (`docs remove`, `
 from __future__ import annotations
 
 import io
-import json
 import re
 
 import pytest
@@ -74,7 +73,7 @@ def test_an_entry_quoting_a_removed_document_is_not_exported(settings, kb, capsy
     out = tmp_path / "reviewed.jsonl"
     assert main(["log", "export", "--reviewed-only", "--out", str(out)]) == 0
     err = capsys.readouterr().err
-    assert "exported 0 example(s)" in err and f"left out 1 entry quoting a document removed" in err
+    assert "exported 0 example(s)" in err and "left out 1 entry quoting a document removed" in err
     assert f"`ragtune log forget {vpn}`" in err and "LEGACYKEY42" not in out.read_text()
     ds = tmp_path / "ds"  # nor does the dataset built from a full export hold it
     assert main(["log", "export", "--out", str(tmp_path / "all.jsonl")]) == 0

@@ -175,27 +175,30 @@ def load_training_jsonl(path: Path) -> Dataset:
 
 
 def load_replay(store: Store) -> Dataset:
-    """Distinct questions from the home's query log (oldest first). Rows written by earlier replay evals are
-    excluded so that evaluating does not grow its own dataset. A human review (JSON answer) becomes the gold."""
+    """Distinct questions from the home's query log (oldest first: each keeps its first entry's id and text). Rows
+    written by earlier replay evals are excluded so that evaluating does not grow its own dataset. A human review
+    (JSON answer) becomes the gold: of a question asked several times, the review of its newest reviewed entry (a
+    question reviewed as a refusal before its document was ingested, and later with the answer, is answerable)."""
     own = store.replay_log_ids()
-    items: list[dict[str, Any]] = []
-    seen: set[str] = set()
+    by_norm: dict[str, dict[str, Any]] = {}
     replays = 0
-    for entry in store.iter_query_log():  # never a forgotten row
+    for entry in store.iter_query_log():  # never a forgotten row; oldest first, so a later review replaces
         log_id, query, norm, review = entry["id"], entry["query"], entry["normalized_query"], entry["review"]
         replays += log_id in own
-        if log_id in own or norm in seen or not str(query).strip():
+        if log_id in own or not str(query).strip():
             continue
-        seen.add(norm)
-        item: dict[str, Any] = {"qid": f"log{log_id}", "question": query, "answerable": None, "answers": [],
-                                "gold_keys": []}
-        # an unparsable review (the store hands out its raw text) leaves the question unlabeled, and so does an
-        # "ok" review without a gold answer to match (a blank one would match every blank answer: _check_gold)
+        item = by_norm.get(norm)
+        if item is None:
+            item = by_norm[norm] = {"qid": f"log{log_id}", "question": query, "answerable": None, "answers": [],
+                                    "gold_keys": []}
+        # an unparsable review (the store hands out its raw text) labels nothing, and neither does an "ok" review
+        # without a gold answer to match (a blank one would match every blank answer: _check_gold): an earlier
+        # entry's usable review stands
         if isinstance(review, dict) and (review.get("status") == "refused" or (
                 review.get("status") == "ok" and normalize_answer(str(review.get("answer") or "")))):
             item["answerable"] = review["status"] == "ok"
             item["answers"] = [str(review.get("answer", ""))] if review["status"] == "ok" else []
-        items.append(item)
+    items = list(by_norm.values())  # insertion order: each question where it was first asked
     if not items:
         left = [f"{n} {why}" for why, n in (("forgotten", store.count_forgotten()), ("from replay evals", replays))
                 if n]
