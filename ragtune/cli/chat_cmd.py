@@ -114,14 +114,22 @@ def no_app_reason(stdin: Any = None, stdout: Any = None, env: Any = None) -> Inp
     return None
 
 
-def _open_app(settings: Settings, scope: dict[str, Any] | None = None, scope_refs: list[str] | None = None) -> None:
+def _open_app(settings: Settings, scope: dict[str, Any] | None = None, scope_refs: list[str] | None = None,
+              stacked: bool = False) -> None:
     from ragtune.tui.app import create_app, run_app
 
-    run_app(create_app(settings, scope=scope, scope_refs=scope_refs))
+    run_app(create_app(settings, scope=scope, scope_refs=scope_refs, stacked=stacked))
 
 
 _MODE = click.option("--mode", type=click.Choice(["extractive", "free"]), default=None,
                      help="Answer mode for this session (default: [generate] answer_mode).")
+
+
+# For a screen reader (or `tmux capture-pane`) every session: the panels under the conversation from the start, one
+# region a terminal line, as f2 puts them. The environment variable keeps it on without typing it each time.
+_STACKED = click.option("--stacked", is_flag=True, envvar="RAGTUNE_CHAT_STACKED",
+                        help="Start with the citations and source panels under the conversation instead of beside it "
+                             "(f2 in the app; RAGTUNE_CHAT_STACKED=1 makes it the default).")
 
 
 def _with_mode(settings: Settings, mode: str | None) -> Settings:
@@ -131,8 +139,9 @@ def _with_mode(settings: Settings, mode: str | None) -> Settings:
 @click.command("chat")
 @_MODE
 @in_option
+@_STACKED
 @pass_app
-def chat_cmd(app: Any, mode: str | None, within: tuple[str, ...]) -> None:
+def chat_cmd(app: Any, mode: str | None, within: tuple[str, ...], stacked: bool) -> None:
     """Open the chat app over the current home: streamed cited answers, sources, base/LoRA toggle (F1: keys).
     With --in, answers come only from those documents (ctrl+s in the app clears that)."""
     problem = no_app_reason()
@@ -141,7 +150,7 @@ def chat_cmd(app: Any, mode: str | None, within: tuple[str, ...]) -> None:
     settings = app.existing_home()
     # a REF that matches nothing is said here, before the app takes the screen
     scope, refs = home_scope(settings, within)
-    _open_app(_with_mode(settings, mode), scope, refs)
+    _open_app(_with_mode(settings, mode), scope, refs, stacked=stacked)
 
 
 @click.command("demo")
@@ -151,8 +160,9 @@ def chat_cmd(app: Any, mode: str | None, within: tuple[str, ...]) -> None:
               "(the default when stdout is not a terminal).")
 @click.option("--json", "as_json", is_flag=True, help="With --no-tui: print one JSON object with the answers.")
 @_MODE
+@_STACKED
 @pass_app
-def demo_cmd(app: Any, n_questions: int, no_tui: bool, as_json: bool, mode: str | None) -> None:
+def demo_cmd(app: Any, n_questions: int, no_tui: bool, as_json: bool, mode: str | None, stacked: bool) -> None:
     """Try ragtune on the bundled sample pack, in a home of its own (HOME/demo: your documents and query log are
     never touched): open the chat app over it (or, without a terminal, answer a few sample questions and print
     them with their citations)."""
@@ -167,7 +177,7 @@ def demo_cmd(app: Any, n_questions: int, no_tui: bool, as_json: bool, mode: str 
     _ingest_pack(settings)
     interactive = not (no_tui or as_json) and no_app_reason() is None  # TERM=dumb: the printed answers
     if interactive:
-        _open_app(settings)
+        _open_app(settings, stacked=stacked)
         return
     from ..appliance.answer import AnswerEngine
 

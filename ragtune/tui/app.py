@@ -4,12 +4,9 @@ thread workers, so the UI never blocks and tests run with fakes."""
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from textual.app import App
 from textual.binding import Binding
@@ -21,7 +18,9 @@ from ragtune.appliance.types import ContextItem
 from .data import printable, quietly, scope_size
 from .docsource import ChunkInfo, DocumentSource, StoreDocuments
 from .host import ChatHost
+from .notices import RetentionListener, RetentionTold
 from .scopes import Followed, ScopeFollowed, ScopeState, follow
+from .terminal import native_output_to
 
 EngineFactory = Callable[[Settings], Any]
 IngestFn = Callable[..., Any]
@@ -110,9 +109,10 @@ class RagtuneApp(App):
     def __init__(self, settings: Settings, *, engine: Any = None, engine_factory: EngineFactory | None = None,
                  ingest: IngestFn | None = None, documents: DocumentSource | None = None,
                  adapter: str | None = None, close_engine: bool = True, scope: dict[str, Any] | None = None,
-                 scope_refs: list[str] | None = None):
+                 scope_refs: list[str] | None = None, stacked: bool = False):
         super().__init__()
         self.settings = settings
+        self.stacked = stacked  # the side panels start under the conversation (f2's layout; `ragtune chat --stacked`)
         self.scope: dict[str, Any] | None = dict(scope) if scope else None  # every question's retrieval filters
         self.scope_refs: list[str] | None = None  # what the scope was chosen as: a folder, a document, ids
         self._scope_name = ""  # how the notifications name it (scope_what)
@@ -135,13 +135,16 @@ class RagtuneApp(App):
         self.ingest_status: str | None = None  # a running ingest's progress ("120/5000 files"), set by IngestScreen
         self.ingest_stop = threading.Event()  # asks the running ingest to stop after its current document
         self._quit_warned = False
+        self._quit_draft = ""  # the unasked question ctrl+q warned about: a second ctrl+q quits
+        self._retention = RetentionListener(self)  # the query log deleting old entries, said while the app runs
 
     # -- lifecycle -------------------------------------------------------------------------------------
     def on_mount(self) -> None:
         from .screens.chat import ChatScreen
 
-        self.chat = ChatScreen()
+        self.chat = ChatScreen(classes="-stacked" if self.stacked else "")
         self.push_screen(self.chat)
+        self._retention.start()
         if self.scope:
             self._scope_version = self._index_version()
         if self.engine is None:
@@ -194,6 +197,13 @@ class RagtuneApp(App):
             self.chat.engine_failed(self.engine_error)
 
     async def action_quit(self) -> None:
+        draft = self.chat.unasked_question() if self.chat is not None and self.chat.is_mounted else ""
+        if draft and draft != self._quit_draft:  # typed, never asked: not in the history or the query log
+            self._quit_draft = draft
+            self.notify(f"Your question is not asked yet: “{draft[:60]}{'…' if len(draft) > 60 else ''}”. Press "
+                        "ctrl+q again to quit without it (enter in the question box asks it).", title="quit?",
+                        severity="warning", timeout=10)
+            return
         if self.ingest_status is not None and not self._quit_warned:
             self._quit_warned = True
             self.notify(f"An ingest is running ({self.ingest_status}): quitting stops it (finished documents are "
@@ -206,8 +216,16 @@ class RagtuneApp(App):
             self.chat.cancel.set()  # a running generation stops at its next token
         self.exit()
 
+    def on_retention_told(self, event: RetentionTold) -> None:
+        self.notify(event.note, title="query log retention", severity="warning", timeout=30)
+
+    def action_help_quit(self) -> None:
+        """ctrl+c (outside a box's selection): Textual's hint is markup, which notify shows as typed."""
+        self.notify("ctrl+q quits (ctrl+c copies the text selected in a box)", title="quit?")
+
     def on_unmount(self) -> None:
         self.quitting = True
+        self._retention.stop()
         # Never close llama.cpp under a running generation: wait briefly for the worker to let go.
         if self.close_engine and self.engine is not None and self.engine_lock.acquire(timeout=5):
             try:
@@ -429,7 +447,8 @@ class RagtuneApp(App):
 def create_app(settings: Settings, *, engine: Any = None, engine_factory: EngineFactory | None = None,
                ingest: IngestFn | None = None, documents: DocumentSource | None = None,
                adapter: str | None = None, close_engine: bool = True,
-               scope: dict[str, Any] | None = None, scope_refs: list[str] | None = None) -> RagtuneApp:
+               scope: dict[str, Any] | None = None, scope_refs: list[str] | None = None,
+               stacked: bool = False) -> RagtuneApp:
     """The chat app over `settings.home`.
 
     engine: a ready AnswerEngine (or a test double with its interface); when None, `engine_factory(settings)` (default: AnswerEngine)
@@ -440,45 +459,10 @@ def create_app(settings: Settings, *, engine: Any = None, engine_factory: Engine
     scope: retrieval filters every question is asked with (`ragtune chat --in`: {"doc_ids": [...]}); the document
       view's and documents screen's `a` set it, ctrl+s clears it. scope_refs: what was named (`--in` REFs), resolved
       again when the store changes, so a folder scope follows its documents (default: the ids).
+    stacked: start with the side panels under the conversation, as f2 puts them (`ragtune chat --stacked`).
     """
     return RagtuneApp(settings, engine=engine, engine_factory=engine_factory, ingest=ingest, documents=documents,
-                      adapter=adapter, close_engine=close_engine, scope=scope, scope_refs=scope_refs)
-
-
-@contextmanager
-def native_output_to(log_path: Path) -> Iterator[None]:
-    """Send whatever native code writes to fd 1/2 (llama.cpp, ggml, onnxruntime) to a log file while the app
-    owns the terminal; Textual keeps drawing on duplicates of the original terminal descriptors."""
-    if not (sys.__stdout__ and sys.__stderr__ and sys.__stdout__.isatty() and sys.__stderr__.isatty()):
-        yield
-        return
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = (os.dup(1), os.dup(2))
-    old = (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__)
-    tty_out = os.fdopen(os.dup(1), "w", encoding="utf-8", errors="replace")
-    tty_err = os.fdopen(os.dup(2), "w", encoding="utf-8", errors="replace")
-    log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    try:
-        os.dup2(log_fd, 1)
-        os.dup2(log_fd, 2)
-        sys.stdout, sys.stderr = tty_out, tty_err
-        sys.__stdout__, sys.__stderr__ = tty_out, tty_err  # Textual's driver writes to sys.__stderr__
-        yield
-    finally:
-        for f in (tty_out, tty_err):
-            try:
-                f.flush()
-            except OSError:
-                pass
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-        sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__ = old
-        for fd in (*saved, log_fd):
-            os.close(fd)
-        tty_out.close()
-        tty_err.close()
+                      adapter=adapter, close_engine=close_engine, scope=scope, scope_refs=scope_refs, stacked=stacked)
 
 
 # The screens type `self.app` as ChatHost (ragtune/tui/host.py), not as RagtuneApp (which would be an import back

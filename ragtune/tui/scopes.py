@@ -40,11 +40,13 @@ class Followed:
 
     @property
     def filters(self) -> dict[str, Any] | None:
-        """What a question sent within `state` is asked with: the documents now; None when none is left (every
-        document, as the app then says); the scope as it was when resolving failed (the next question retries)."""
+        """What a question sent within `state` is asked with: the documents now, none when none is left (the
+        question is refused, no_sources: answered from every document it could quote another team's; the app then
+        clears the scope, with its notice, for the next question); the scope as it was when resolving failed (the
+        next question retries)."""
         if self.error is not None:
             return self.state.filters
-        return {"doc_ids": list(self.ids)} if self.ids else None
+        return {"doc_ids": list(self.ids)}
 
 
 def follow(documents: DocumentSource, state: ScopeState | None) -> Followed | None:

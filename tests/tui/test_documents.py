@@ -181,8 +181,8 @@ async def test_a_folder_scope_follows_documents_ingested_and_removed(make_app, f
         # everything under it removed: the scope is cleared with a notification, questions are answered again
         docs.paths = {p: i for p, i in docs.paths.items() if "/f00/" not in p}
         docs.version += 1
-        await ask(pilot, Q_OK)
-        assert fake_engine.asked[-1]["filters"] is None and app.scope is None
+        await ask(pilot, Q_OK)  # asked within no document (refused); the next question, every document
+        assert fake_engine.asked[-1]["filters"] == {"doc_ids": []} and app.scope is None
         assert "within" not in status_line(app)
         assert any("f00/" in n.message and "every document again" in n.message for n in app._notifications)
 
@@ -283,4 +283,4 @@ async def test_chat_in_folder_follows_a_real_ingest_and_removal(make_app, settin
         assert fake_engine.asked[-1]["filters"] == {"doc_ids": sorted([*ids[:2], new])}
         remove_documents(settings, [str(folder / "hr")])
         await ask(pilot, Q_OK)
-        assert fake_engine.asked[-1]["filters"] is None and app.scope is None
+        assert fake_engine.asked[-1]["filters"] == {"doc_ids": []} and app.scope is None

@@ -47,7 +47,8 @@ async def test_every_tab_stop_shows_where_the_focus_is_without_colour(make_app, 
 
 async def test_the_selected_answer_is_marked_by_its_bar_not_its_colour(make_app):
     """Before: every answer had the same `▌` bar, the selected one (whose citations the panels show) in blue. Now
-    its bar is wider (`█`), also for a refusal."""
+    its bar is wider (`█`), also for a refusal. The focused answer (always the selected one) was bold only, which
+    plain text loses (capture-pane, a screen reader): its bar is a double line `║` (round 46)."""
     app = make_app()
     async with app.run_test(size=(80, 30)) as pilot:  # both answers in view
         await ask(pilot, Q_OK)
@@ -56,11 +57,20 @@ async def test_the_selected_answer_is_marked_by_its_bar_not_its_colour(make_app)
         lines = screen_text(app).splitlines()
         assert any(line.startswith(" █ ⊘ Refused") for line in lines), lines
         assert not any(line.startswith(" ▌ ⊘ Refused") for line in lines)
-        await pilot.press("tab", "up")  # the older answer selected: the refusal's bar narrows again
+        await pilot.press("tab")  # the refusal focused: its bar says so in text
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
+        assert app.focused is refused and any(line.startswith(" ║ ⊘ Refused") for line in lines), lines
+        await pilot.press("up")  # the older answer focused and selected: the refusal's bar narrows again
         await pilot.pause()
         lines = screen_text(app).splitlines()
         assert any(line.startswith(" ▌ ⊘ Refused") for line in lines), lines
+        assert any(line.startswith(" ║ A LoRA adapter") for line in lines), lines
+        await pilot.press("tab")  # the focus on to the citations: the answer stays selected, its bar wide
+        await pilot.pause()
+        lines = screen_text(app).splitlines()
         assert any(line.startswith(" █ A LoRA adapter") for line in lines), lines
+        assert not any(line.startswith(" ║") for line in lines), lines
 
 
 async def test_the_highlighted_citation_is_underlined_while_the_list_has_no_focus(make_app):

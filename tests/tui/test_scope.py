@@ -158,7 +158,7 @@ def chat_cli(home, monkeypatch):
     monkeypatch.setattr(chat_mod, "sys", types.SimpleNamespace(stdin=tty, stdout=tty))
     opened: list = []
     monkeypatch.setattr(chat_mod, "_open_app",
-                        lambda settings, scope=None, scope_refs=None: opened.append((scope, scope_refs)))
+                        lambda settings, scope=None, scope_refs=None, **_kw: opened.append((scope, scope_refs)))
     return opened
 
 

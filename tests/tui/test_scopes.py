@@ -145,7 +145,7 @@ def test_follow_reads_only_the_version_when_nothing_changed():
     docs.paths.clear()
     docs.version += 1
     gone = follow(docs, state)
-    assert gone is not None and gone.filters is None and gone.gone == [F00]  # nothing left: every document
+    assert gone is not None and gone.filters == {"doc_ids": []} and gone.gone == [F00]  # nothing left: refused
 
 
 def test_store_documents_follow_in_a_worker_over_a_connection_of_their_own(settings, real_docs):  # noqa: F811

@@ -11,7 +11,7 @@ from time import monotonic
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -24,6 +24,7 @@ from ragtune.appliance.types import Answer
 
 from ..data import scope_size
 from ..host import ChatHost
+from ..rollout import SessionRoute, rollout_alert
 from ..scopes import ScopeFollowed, ScopeState, follow
 from ..widgets.citations import CitationsPanel
 from ..widgets.footer import KeyFooter
@@ -60,6 +61,7 @@ class ChatScreen(Screen):
     # conversation (ragtune.tcss).
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (72, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-tiny"), (14, "-short"), (18, "-tall")]
+    AUTO_FOCUS = "#question"  # from the first frame: keys typed during start-up went to the conversation (round 46)
 
     BINDINGS = [
         Binding("f1", "app.help", "Help"),
@@ -72,6 +74,7 @@ class ChatScreen(Screen):
         Binding("ctrl+t", "app.documents", "Docs", priority=True),
         Binding("ctrl+y", "copy_answer", "Copy", show=False, priority=True),  # in the help: the footer is full
         Binding("ctrl+s", "clear_scope", "All", priority=True),  # in the footer while a scope is set
+        Binding("f2", "toggle_layout", "Layout", show=False),  # panels under the chat: one region a line
         Binding("escape", "escape", "Stop/Ask", show=False),
         Binding("question_mark", "app.help", "Help", show=False),
     ]
@@ -103,7 +106,7 @@ class ChatScreen(Screen):
         super().__init__(**kwargs)
         self.busy = False
         self.activity = ""  # what keeps it busy: "answering" | "switching" | "waiting" (for the model to load)
-        self._pre_rollout: str | None = None
+        self._route = SessionRoute()
         self.selected: AnswerMessage | None = None
         self.pending: list[tuple[str, AnswerMessage]] = []
         self.cancel = threading.Event()
@@ -179,6 +182,20 @@ class ChatScreen(Screen):
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._focus_in_view)
+
+    def on_key(self, event: events.Key) -> None:
+        if not isinstance(self.focused, Input):  # an answer or a panel: a typed character goes to the question
+            self.query_one(HistoryInput).take_key(event)
+
+    def action_toggle_layout(self) -> None:
+        """The side panels under the conversation at any width (as under 72 columns): beside it, a screen reader
+        reading the terminal line by line hears an answer's line and a citation's or the source's in one breath."""
+        self.toggle_class("-stacked")
+        self.notify("Panels under the conversation (f2: beside it)" if self.has_class("-stacked") else
+                    "Panels beside the conversation (f2: under it)", title="layout", timeout=3)
+
+    def unasked_question(self) -> str:
+        return self.query_one(HistoryInput).unasked()
 
     def _focus_in_view(self) -> None:
         """Shrunk below 14 rows with the citations or the source focused: keys would go to panels no longer drawn
@@ -284,7 +301,7 @@ class ChatScreen(Screen):
                 self.post_message(self.Token(target, tok))
 
         try:
-            kw = self._rollout_route()
+            kw = self._route.kwargs(self.app.settings.home, self.app.engine)
             # The scope when the question was sent (ctrl+s meanwhile is for the next one), resolved again here when
             # documents were ingested or removed since it was chosen: off the UI thread, before retrieval.
             followed = follow(self.app.documents, scope)
@@ -304,48 +321,19 @@ class ChatScreen(Screen):
         else:
             self.post_message(self.Answered(target, answer))
 
-    # -- rollout (docs/rollout.md): this terminal session's sticky arm, and the alert in the status bar -----------
-    def _rollout_route(self) -> dict[str, Any]:
-        """ask() arguments for a running rollout; afterwards the adapter the session had before is restored."""
-        try:
-            from ...models.rollout import Router, terminal_client
-
-            client = terminal_client()
-            route = Router(self.app.settings.home, default=None).route(client)
-        except Exception:  # a damaged rollout file must not stop the chat
-            return {}
-        if route.arm is not None:
-            if self._pre_rollout is None:
-                self._pre_rollout = getattr(self.app.engine, "adapter_id", None) or "none"
-            return {"adapter": route.adapter, "client_id": client, "arm": route.arm}
-        if self._pre_rollout is not None:
-            restore, self._pre_rollout = self._pre_rollout, None
-            return {"adapter": restore}
-        return {}
-
+    # -- rollout (docs/rollout.md): this terminal session's sticky arm (rollout.py), the alert in the status bar ---
     def _rollout_status(self) -> None:
         try:
-            from ...models.rollout_watch import check
-
-            st = check(self.app.settings)  # applies auto-rollback when configured
-        except Exception:
+            text = rollout_alert(self.app.settings)
+        except Exception:  # a damaged rollout file must not stop the chat
             return
-        r = st["rollout"]
-        text = None
-        if r is not None and (r["status"] == "running" or st["rolled_back"]):
-            rules = sorted({b["rule"] for b in (st["comparison"] or {}).get("breaches", [])})
-            text = f"canary {r['share']:g}%"
-            if st["rolled_back"]:
-                text = "canary rolled back: " + ", ".join(rules)
-            elif rules:
-                text += " ALERT " + ", ".join(rules)
         self.app.call_from_thread(setattr, self.status, "rollout", text)
 
     def on_chat_screen_token(self, event: Token) -> None:
         if event.target.first_token_at is None:
             event.target.first_token_at = time.perf_counter()
         event.target.append_token(event.token)
-        self.messages.follow()
+        self.messages.keep_following()  # not for a reader who paged up to read: each token pulled them back
 
     def on_chat_screen_answered(self, event: Answered) -> None:
         self.busy, self.activity = False, ""
@@ -353,7 +341,7 @@ class ChatScreen(Screen):
         self.status.documents = self.app.count_documents()  # another process may have ingested or removed some
         event.target.set_answer(event.answer)
         self.status.adapter_id = event.answer.adapter if event.answer.adapter != "none" else None
-        self.messages.follow()
+        self.messages.keep_following()
         if self.selected is event.target:
             self.select(event.target)
 

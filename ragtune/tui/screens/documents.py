@@ -118,7 +118,7 @@ class DocumentsScreen(Screen):
 
     @staticmethod
     def _row_width(width: int) -> int:
-        return width - 3  # the list's padding (0 1) and its scrollbar (ragtune.tcss)
+        return width - 3  # the list's gutter (the highlighted row's mark), right padding and scrollbar (ragtune.tcss)
 
     def on_resize(self) -> None:
         self.query_one("#docs-columns", Static).update(header_text(self._row_width(self.size.width)))

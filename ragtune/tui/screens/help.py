@@ -16,6 +16,7 @@ from ..widgets.footer import QUIT_KEY, KeyFooter
 HELP: list[tuple[str, str, str]] = [
     ("chat", "enter", "ask the question in the input box"),
     ("chat", "up / down", "previous / next question (also from earlier sessions: the query log)"),
+    ("chat", "page up / down", "scroll the conversation (from the input box too)"),
     ("chat", "ctrl+l", "toggle base model / LoRA adapter (the next answer uses it)"),
     ("chat", "ctrl+n / ctrl+p", "next / previous citation of the selected answer"),
     ("chat", "ctrl+o", "open the selected citation's whole document"),
@@ -26,6 +27,7 @@ HELP: list[tuple[str, str, str]] = [
     ("chat", "ctrl+r", "eval reports (last `ragtune eval run`s, A/B/C table)"),
     ("chat", "ctrl+s", "answer from every document again (after `--in` or `a` in a document)"),
     ("chat", "ctrl+t", "the ingested documents: filter, open, ask within one or its folder"),
+    ("chat", "f2", "panels under the conversation / beside it (a screen reader reads one region a line)"),
     ("answers", "up / down, click", "select an older / newer answer: its citations, source and latency"),
     ("citations", "up / down, enter", "select a citation / open its document"),
     ("documents", "type, up / down", "filter by title or path (every word, any case); pick a document"),
@@ -41,8 +43,8 @@ HELP: list[tuple[str, str, str]] = [
     ("ingest", "escape", "stop a running ingest (finished documents are kept; ingesting the same path again goes "
                          "on from there); escape again closes the prompt, the result shows when it ends"),
     ("anywhere", "f1 / ?", "this help"),
-    ("anywhere", "escape / q", "close the current screen"),
-    ("anywhere", "ctrl+q", "quit"),
+    ("anywhere", "escape / q", "close the current screen (q: where no box has the focus)"),
+    ("anywhere", "ctrl+q", "quit (a question typed and not asked: press it twice)"),
 ]
 
 

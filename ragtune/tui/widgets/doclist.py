@@ -119,17 +119,21 @@ class DocumentList(ScrollView, can_focus=True):
         if index >= len(self.rows):
             return Strip.blank(width, self.rich_style)
         row = self.rows[index]
-        key = (row.id, width)
+        inner = max(1, width - 1)  # the first cell is the gutter (the list has no left padding: ragtune.tcss)
+        key = (row.id, inner)
         strip = self._lines.get(key)
         if strip is None:
-            segments = list(row_text(row, width).render(self.app.console))
-            strip = self._lines[key] = Strip(segments).crop_extend(0, width, self.rich_style).simplify()
+            segments = list(row_text(row, inner).render(self.app.console))
+            strip = self._lines[key] = Strip(segments).crop_extend(0, inner, self.rich_style).simplify()
             if len(self._lines) > 4096:  # a bounded cache: the lines of a few screens, never all 10,000
                 self._lines.clear()
-        if index == self.cursor:
-            style = CURSOR_STYLE if self.has_focus else BLURRED_CURSOR_STYLE
-            strip = Strip([Segment(s.text, (s.style or Style()) + style) for s in strip], width)
-        return strip
+        if index != self.cursor:
+            return Strip([Segment(" ", self.rich_style), *strip], width)
+        # The highlighted row says so in a character too: a shade and bold or underline are lost on a screen reader
+        # (or `tmux capture-pane`), and a focused list is `▶`, one whose filter box has the focus `›`.
+        style = CURSOR_STYLE if self.has_focus else BLURRED_CURSOR_STYLE
+        mark = Segment("▶" if self.has_focus else "›", self.rich_style + style + Style(bold=True))
+        return Strip([mark, *(Segment(s.text, (s.style or Style()) + style) for s in strip)], width)
 
     def action_move(self, step: int) -> None:
         self.cursor = max(0, min(self.cursor + step, len(self.rows) - 1))

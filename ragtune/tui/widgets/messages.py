@@ -229,6 +229,11 @@ class MessageList(VerticalScroll):
         self.following = True
         self.scroll_end(animate=False)
 
+    def keep_following(self) -> None:
+        """follow() unless the reader scrolled away (page up, an older answer): at the end, it stays there."""
+        if self.following or self.scroll_offset.y >= self.max_scroll_y:
+            self.follow()
+
     def watch_virtual_size(self) -> None:
         if self.following:  # the height changed: deferred, so the container's size is updated too
             self.scroll_end(animate=False)
@@ -250,9 +255,16 @@ class HistoryInput(Input):
     BINDINGS = [
         Binding("up", "history(-1)", "Previous question", show=False),
         Binding("down", "history(1)", "Next question", show=False),
+        # the box is one line: page up / down scroll the conversation above it (before, they did nothing and a
+        # keyboard user had to tab to an answer to scroll)
+        Binding("pageup", "scroll_conversation(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll_conversation(1)", "Scroll down", show=False),
     ]
 
     def __init__(self, *args, **kwargs):
+        # Focus back in the box (tab, escape) keeps the cursor at the end of the question: selecting it all, Textual's
+        # default, made the next character typed replace a question being written.
+        kwargs.setdefault("select_on_focus", False)
         super().__init__(*args, **kwargs)
         self.history: list[str] = []
         self._pos: int | None = None
@@ -279,6 +291,33 @@ class HistoryInput(Input):
                 self.replace(text, *self.selection)
         event.stop()
         event.prevent_default()
+
+    def action_scroll_conversation(self, step: int) -> None:
+        for conversation in self.screen.query(MessageList):
+            if step < 0:
+                conversation.scroll_page_up(animate=False)
+            else:
+                conversation.scroll_page_down(animate=False)
+
+    def unasked(self) -> str:
+        """What was typed and not asked (the box, or the draft kept while up / down show earlier questions): a
+        question only in the box, which quitting would lose. "" when there is none."""
+        for text in (self.value, self._draft if self._pos is not None else ""):
+            text = one_line(text).strip()
+            if text and text not in self.history:
+                return text
+        return ""
+
+    def take_key(self, event: events.Key) -> bool:
+        """A character typed while an answer or a panel has the focus (they take no characters): into this box,
+        focused, instead of lost. `?` stays the help key there."""
+        if not event.is_printable or not event.character or event.character == "?" or not self.display:
+            return False
+        self.focus()
+        self.insert_text_at_cursor(event.character)
+        event.stop()
+        event.prevent_default()
+        return True
 
     def action_history(self, step: int) -> None:
         if not self.history:
