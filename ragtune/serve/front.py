@@ -27,9 +27,10 @@ from typing import Any, Callable
 log = logging.getLogger("ragtune.serve")
 
 
-class NotCached(Exception):
-    """The answer needs generating (or the lookup cannot be sure it would be the engine's): queue it. Not a
-    RagtuneError: nothing on the way out of the engine may catch it."""
+class NotCached(BaseException):
+    """The answer needs generating (or the lookup cannot be sure it would be the engine's): queue it. A
+    BaseException, not an Exception: nothing on the way out of the engine may catch it (answer._emit turned it into
+    "cannot write the query log", a 500, when the adapter switched under a rollout while a refusal was logged)."""
 
 
 class _Mirror:

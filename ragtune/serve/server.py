@@ -7,6 +7,7 @@ import contextlib
 import errno
 import logging
 import os
+import signal
 import socket
 import sys
 import threading
@@ -217,12 +218,19 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
         asyncio.run(app.state.serve.pool.warm(_model_loader(app.state.serve)))
         say("ragtune serving on %s (Ctrl+C to stop)", url)
         pool = app.state.serve.pool
+        server = HangupServer(config)
         try:
-            HangupServer(config).run(sockets=[sock])  # SIGHUP drains as SIGTERM does (wire.py)
+            server.run(sockets=[sock])  # SIGHUP drains as SIGTERM does (wire.py)
         except KeyboardInterrupt:  # Ctrl+C: uvicorn raises it again once stopped (SIGTERM and SIGHUP end the
             if pool.abandoned:     # process by the signal there, without waiting for any thread)
                 _exit_now(130, "aborted")
             raise
+        # A Ctrl+C whose raising again asyncio's runner swallowed (its main task had already ended: seen with two
+        # Ctrl+C under load) is still a Ctrl+C: 130, "aborted", not 0
+        if signal.SIGINT in getattr(server, "_captured_signals", ()):
+            if pool.abandoned:
+                _exit_now(130, "aborted")
+            raise KeyboardInterrupt
         if pool.abandoned:
             _exit_now(0)
 

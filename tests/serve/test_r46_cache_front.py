@@ -161,3 +161,12 @@ def test_lookups_are_bounded_like_the_queue(home):
         finally:
             gate.set()
             t.join(20)
+
+
+def test_the_lookups_give_up_passes_every_except_exception_on_the_way_out():
+    """NotCached is raised inside the engine (reading the adapter served, while a rollout switches it, as a refusal
+    is logged): answer._emit's `except Exception` made it "cannot write the query log", a 500 (CI, test_rollout's
+    rollback under load). It must reach the lookup, which queues the request."""
+    from ragtune.serve.front import NotCached
+
+    assert issubclass(NotCached, BaseException) and not issubclass(NotCached, Exception)

@@ -6,14 +6,27 @@ from ragtune.appliance import querylog
 from ragtune.serve.server import retention_logged
 
 
-def test_serve_logs_the_retention_note_while_serving_and_stops_listening_after(caplog):
-    with caplog.at_level(logging.WARNING, logger="uvicorn.error"):
+class _Lines(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+
+
+def test_serve_logs_the_retention_note_while_serving_and_stops_listening_after():
+    # a handler on the logger itself: serve's logging set up by earlier tests may stop it propagating to caplog
+    got, logger = _Lines(), logging.getLogger("uvicorn.error")
+    logger.addHandler(got)
+    try:
         with retention_logged():
             assert len(querylog.on_retention) >= 1
             for tell in list(querylog.on_retention):
                 tell(None, 200, 50, 365)
-        assert querylog.retention_note(200, 50, 365) in caplog.text
-        n = len(caplog.records)
+        assert got.lines == [querylog.retention_note(200, 50, 365)]
         for tell in list(querylog.on_retention):  # none of serve's left
             tell(None, 1, 0, 365)
-        assert len(caplog.records) == n
+        assert len(got.lines) == 1
+    finally:
+        logger.removeHandler(got)
