@@ -16,8 +16,12 @@ class _Lines(logging.Handler):
 
 
 def test_serve_logs_the_retention_note_while_serving_and_stops_listening_after():
-    # a handler on the logger itself: serve's logging set up by earlier tests may stop it propagating to caplog
+    # a handler on the logger itself, enabled at WARNING: logging set up by earlier tests (uvicorn's dictConfig, a
+    # --log-level) may have stopped it propagating, disabled it or raised its level; serve sets it up itself
     got, logger = _Lines(), logging.getLogger("uvicorn.error")
+    was = (logger.disabled, logger.level)
+    logger.disabled = False
+    logger.setLevel(logging.WARNING)
     logger.addHandler(got)
     try:
         with retention_logged():
@@ -30,3 +34,5 @@ def test_serve_logs_the_retention_note_while_serving_and_stops_listening_after()
         assert len(got.lines) == 1
     finally:
         logger.removeHandler(got)
+        logger.disabled = was[0]
+        logger.setLevel(was[1])
