@@ -13,7 +13,7 @@ import click
 from ..appliance.errors import InputError
 # printable for an answer (control pictures, lines kept), escaped for a log entry (one line)
 from ..appliance.text import escaped, human_size, printable
-from .common import cli, pass_app, print_json, shown_path, text_or_stdin, utf8_stdout
+from .common import cli, pass_app, print_json, shown_path, text_or_stdin, unsearched, utf8_stdout
 from .scope_opt import in_option, scope_filters, within_note
 
 
@@ -63,7 +63,6 @@ def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, 
     pinned = None if adapter is None else Sourced(adapter, "--adapter")  # an unknown id names the flag
     target = Router(settings.home, default=None).route(client, pinned)  # a running rollout's sticky arm
     from ..appliance import querylog
-    from ..appliance.embed import unsearched_note
 
     notes: list[str] = []  # said on stderr after the answer: a line in the middle of a streamed answer would split it
 
@@ -77,10 +76,7 @@ def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, 
             ans = engine.ask(question, adapter=target.adapter, k=k, use_cache=not no_cache, mode=mode,
                              on_token=on_token if stream else None, client_id=client, arm=target.arm,
                              filters=filters)
-            # documents another embedder embedded, which vector search left out: as `search` says it (only when
-            # the query embedder was loaded: a cached answer or retrieval loads none)
-            model = getattr(engine._retriever, "_embedder_model", lambda: None)() if engine._retriever else None
-            note = unsearched_note(engine.store, settings.embed, settings.home, model) if model else None
+            note = unsearched(engine._retriever, engine.store, settings)  # as `search` says it
     finally:
         querylog.on_retention.remove(retention_told)
     if note:

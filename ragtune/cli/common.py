@@ -229,6 +229,16 @@ def artifact_note(note: str) -> None:
                    err=True)
 
 
+def unsearched(retriever: Any, store: Any, settings: Any) -> str | None:
+    """embed.unsearched_note after a search: the documents whose vectors another embedder made, which its vector
+    search left out (`search` and `ask` say it once on stderr). Only when the query embedder was loaded: a cached
+    result or answer loads none (the command that cached it said it)."""
+    from ..appliance.embed import unsearched_note
+
+    model = getattr(retriever, "_embedder_model", lambda: None)() if retriever is not None else None
+    return None if model is None else unsearched_note(store, settings.embed, settings.home, model)
+
+
 def shown_path(path: Path | str) -> str:
     """A path inside a line of output: a byte that is not UTF-8 as `\\xe9`, a control character escaped."""
     from ..appliance.text import escaped, shown_path as as_text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..appliance.text import clipped, escaped
-from .common import cli, pass_app, print_json, text_or_stdin
+from .common import cli, pass_app, print_json, text_or_stdin, unsearched
 from .scope_opt import in_option, scope_filters, within_note
 
 
@@ -44,7 +44,7 @@ def search(app, query: str, k: int | None, mode: str, no_cache: bool, within: tu
         filters = scope_filters(store, within)
         with Retriever(settings, store=store) as r:
             res = r.retrieve(query, k=k, mode=mode, use_cache=not no_cache, filters=filters)
-            note = None if mode == "bm25" else _unsearched(r, store, settings)
+            note = None if mode == "bm25" else unsearched(r, store, settings)
     finally:
         store.close()
     if note:  # stderr, once: stdout stays the hits (or the --json object)
@@ -68,12 +68,3 @@ def search(app, query: str, k: int | None, mode: str, no_cache: bool, within: tu
         # 160 columns: a Chinese snippet takes as much room as an English one, an emoji is not cut in half
         click.echo(f"    {clipped(escaped(' '.join(h.text.split())), 160)}")
     click.echo(f"({res.retrieval_ms:.1f} ms{', cached' if res.cached else ''})", err=True)
-
-
-def _unsearched(r, store, settings) -> str | None:
-    """embed.unsearched_note: documents whose vectors another embedder made, which this search's vectors left out.
-    Only when the query embedder was loaded (a cached result loads none: the search that cached it said it)."""
-    from ..appliance.embed import unsearched_note
-
-    model = getattr(r, "_embedder_model", lambda: None)()
-    return None if model is None else unsearched_note(store, settings.embed, settings.home, model)
