@@ -46,6 +46,16 @@ def nearest_folder(path: Path | str) -> Path:
     return path
 
 
+def free_bytes(folder: Path | str) -> int | None:
+    """Free space for this user on the file system `folder` (or, not made yet, its nearest folder) is on; None when
+    it cannot be read."""
+    try:
+        vfs = os.statvfs(nearest_folder(folder))
+    except OSError:
+        return None
+    return vfs.f_bavail * vfs.f_frsize
+
+
 def check_folder(path: Path | str) -> Path:
     """`path` when it is a folder or could be made one: an InputError naming the file in the way otherwise (an
     --out, a home or an export path given by a user), checked before any long work starts."""

@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from .atomic import free_bytes as _free  # (a module name of its own: tests give it a full disk)
+from .atomic import nearest_folder
 from .errors import BusyError, StoreError, WriteRefused
 from .filelock import LockBusy, exclusive
 
@@ -94,9 +96,7 @@ def sweep_litter(path: Path | str) -> None:
 def unwritable(path: Path) -> bool:
     """This process cannot write the index folder `path` (or, not there yet, the folder it would be made in): a
     read-only file system, or a folder of another user's."""
-    at = path
-    while not at.exists() and at.parent != at:
-        at = at.parent
+    at = nearest_folder(path)
     try:
         return bool(os.statvfs(at).f_flag & os.ST_RDONLY) or not os.access(at, os.W_OK | os.X_OK)
     except OSError:
@@ -179,9 +179,3 @@ def room_checked(index: Path) -> Iterator[None]:
         raise refused from None
 
 
-def _free(folder: Path) -> int | None:
-    try:
-        vfs = os.statvfs(folder)
-    except OSError:
-        return None
-    return vfs.f_bavail * vfs.f_frsize

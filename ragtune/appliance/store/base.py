@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from ..atomic import free_bytes as _free_bytes  # (a module name of its own: tests give it a full disk)
 from ..atomic import make_dir, nearest_folder
 from ..errors import StoreError, WriteRefused
 from ..home import DB_NAME, create_private_file, make_home, sweep_leftovers
@@ -410,15 +411,6 @@ def _unwritable(db: Path) -> str | None:
     if not (os.access(folder, os.W_OK | os.X_OK) and os.access(db, os.R_OK | os.W_OK)):
         return "not writable by this user"
     return None
-
-
-def _free_bytes(folder: Path) -> int | None:
-    """Free space for this user on `folder`'s file system; None when it cannot be read."""
-    try:
-        vfs = os.statvfs(nearest_folder(folder))
-    except OSError:
-        return None
-    return vfs.f_bavail * vfs.f_frsize
 
 
 def _access_hint(path: Path, exc: Exception, *, folder: Path | None = None) -> str | None:
