@@ -147,3 +147,48 @@ async def asgi_call(app, path: str, body: bytes | list[bytes], *, leave_after_s:
              "server": ("127.0.0.1", 80), "scheme": "http"}
     await asyncio.wait_for(app(scope, receive, send), 30)
     return sent
+
+
+def http_json(port: int, path: str, body: dict | None = None, timeout: float = 30) -> tuple[int, dict]:
+    """(status, JSON body) of a GET (no body) or a JSON POST to a server on 127.0.0.1."""
+    import http.client
+    import json
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        if body is None:
+            conn.request("GET", path)
+        else:
+            conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+        r = conn.getresponse()
+        return r.status, json.loads(r.read() or b"{}")
+    finally:
+        conn.close()
+
+
+def spawn_serve(child: str, home_root: Any, extra: str, log: Any, procs: list) -> tuple[Any, int]:
+    """A `python -c child HOME PORT EXTRA` server process (its output in `log`, appended to `procs` for the fixture
+    to kill), once /healthz answers: (process, port)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import free_port
+
+    repo = Path(__file__).resolve().parents[2]
+    port = free_port()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-c", child, str(home_root), str(port), extra], cwd=repo,
+                                stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(repo)})
+    procs.append(proc)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if http_json(port, "/healthz", timeout=2)[0] == 200:
+                return proc, port
+        except OSError:
+            pass
+        assert proc.poll() is None, Path(log).read_text()
+        time.sleep(0.1)
+    raise AssertionError("the server did not start: " + Path(log).read_text())

@@ -7,22 +7,18 @@ passes SQLite's integrity check and has no row for the abandoned request. A real
 
 from __future__ import annotations
 
-import http.client
-import json
 import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port
+from tests.serve.helpers import http_json as _request, spawn_serve
 
-REPO = Path(__file__).resolve().parents[2]
 CHILD = """
 import sys, time
 from ragtune.appliance.answer import AnswerEngine
@@ -51,40 +47,14 @@ server.serve(settings, host="127.0.0.1", port=int(sys.argv[2]), workers=1)
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
 
 
-def _request(port: int, path: str, body: dict | None = None, timeout: float = 30) -> tuple[int, dict]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        if body is None:
-            conn.request("GET", path)
-        else:
-            conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
-        r = conn.getresponse()
-        return r.status, json.loads(r.read() or b"{}")
-    finally:
-        conn.close()
-
-
 @pytest.fixture
 def start(home, tmp_path, loopback):
     procs: list[subprocess.Popen] = []
 
     def run(shutdown_timeout_s: int) -> tuple[subprocess.Popen, int, Path]:
-        port, log = free_port(), tmp_path / f"serve-{len(procs)}.log"
-        with open(log, "wb") as out:
-            proc = subprocess.Popen([sys.executable, "-c", CHILD, str(home.root), str(port), str(shutdown_timeout_s)],
-                                    cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
-                                    env={**os.environ, "PYTHONPATH": str(REPO)})
-        procs.append(proc)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if _request(port, "/healthz", timeout=2)[0] == 200:
-                    return proc, port, log
-            except OSError:
-                pass
-            assert proc.poll() is None, log.read_text()
-            time.sleep(0.1)
-        raise AssertionError("the server did not start: " + log.read_text())
+        log = tmp_path / f"serve-{len(procs)}.log"
+        proc, port = spawn_serve(CHILD, home.root, str(shutdown_timeout_s), log, procs)
+        return proc, port, log
 
     yield run
     for p in procs:

@@ -4,21 +4,16 @@ server started with SIGHUP ignored (`nohup`) keeps ignoring it. A real process: 
 
 from __future__ import annotations
 
-import http.client
-import json
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port
+from tests.serve.helpers import http_json as _get, spawn_serve
 
-REPO = Path(__file__).resolve().parents[2]
 CHILD = """
 import signal, sys
 from ragtune.appliance.config import GenerateConfig, ServeConfig, Settings
@@ -37,39 +32,14 @@ server.serve(settings, host="127.0.0.1", port=int(sys.argv[2]), workers=1)
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP on this platform")
 
 
-def _get(port: int, path: str, body: dict | None = None, timeout: float = 30) -> tuple[int, dict]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        if body is None:
-            conn.request("GET", path)
-        else:
-            conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
-        r = conn.getresponse()
-        return r.status, json.loads(r.read() or b"{}")
-    finally:
-        conn.close()
-
-
 @pytest.fixture
 def start(home, tmp_path, loopback):
     procs: list[subprocess.Popen] = []
 
     def run(mode: str = "") -> tuple[subprocess.Popen, int, Path]:
-        port, log = free_port(), tmp_path / f"serve-{len(procs)}.log"
-        with open(log, "wb") as out:
-            proc = subprocess.Popen([sys.executable, "-c", CHILD, str(home.root), str(port), mode], cwd=REPO,
-                                    stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(REPO)})
-        procs.append(proc)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if _get(port, "/healthz", timeout=2)[0] == 200:
-                    return proc, port, log
-            except OSError:
-                pass
-            assert proc.poll() is None, log.read_text()
-            time.sleep(0.1)
-        raise AssertionError("the server did not start: " + log.read_text())
+        log = tmp_path / f"serve-{len(procs)}.log"
+        proc, port = spawn_serve(CHILD, home.root, mode, log, procs)
+        return proc, port, log
 
     yield run
     for p in procs:
