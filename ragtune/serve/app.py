@@ -5,7 +5,8 @@
 Errors are JSON in OpenAI's shape, {"error": {"message", "type", "code"}}: 400 bad input, 401 no or wrong token
 (the same body whatever was wrong), 403 a CORS preflight from an origin not in [serve] cors_origins (cors.py) or
 a request refused by the Host or Origin check (guard.py), 404 unknown model or route, 405 wrong method, 408 body too
-slow, 413 body too large, 415 a charset other than UTF-8, 422 a body of the wrong shape, 503 + Retry-After when the
+slow, 413 body too large, 415 a charset other than UTF-8, 422 a body of the wrong shape, 431 a head over 64 KiB
+(guard.py; wire.py when h11 refuses it, with the 400 invalid_http), 503 + Retry-After when the
 queue is full (503 no_documents: nothing is ingested; 503 shutting_down: cut short by a forced stop), 500/502 when
 the model or the generation server fails (they say no more than that: the server log has the why); `code` is never
 null. A stream starts with the first decoded token: later errors are in-band.
@@ -39,7 +40,9 @@ from .cors import Cors, Record
 from .errors import error_for as _error_for, log_failure as _log_failure, shutting_down as _shutting_down
 from .guard import BrowserGuard, HostCheck, OriginCheck
 from .metrics import Metrics
+from .openapi import document
 from .pool import Busy, Cancelled, EnginePool, cancel_check
+from .requestid import RequestId, noted
 from .routing import (BASE_MODEL, MODEL, MODEL_PREFIX, Route as AdapterRoute, RoutedAdapterError, Router,
                       UnknownModel, routed_error)
 from .scopes import ScopeCache
@@ -189,14 +192,15 @@ def create_app(state: ServeState) -> Starlette:
 
                 def ended(status: int) -> None:
                     m.requests.labels(route, str(status)).inc()
-                    access(request, status, time.perf_counter() - t0, stream.outcome.code, ", ".join(filter(None, (
-                        "stream", getattr(request.state, "answered", ""), stream.outcome.left and "the client left"))))
+                    access(request, status, time.perf_counter() - t0, stream.outcome.code, noted(request.scope,
+                           ", ".join(filter(None, ("stream", getattr(request.state, "answered", ""),
+                                                   stream.outcome.left and "the client left")))))
 
                 stream.count = ended
             else:
                 m.requests.labels(route, str(resp.status_code)).inc()
                 access(request, resp.status_code, time.perf_counter() - t0, code,
-                       note or getattr(request.state, "answered", ""))
+                       noted(request.scope, note or getattr(request.state, "answered", "")))
             m.set_pool(state.pool)
             request.state.elapsed = time.perf_counter() - t0
             return resp
@@ -344,6 +348,9 @@ def create_app(state: ServeState) -> Starlette:
             raise
         return stream_answer(task, pieces, first, target=target, cid=cid, created=created, model=model, metrics=m)
 
+    async def openapi(request: Request) -> Response:
+        return JSONBody(document())
+
     async def healthz(request: Request) -> Response:
         return JSONBody({"status": "ok", "workers": len(state.pool.engines), "waiting": state.pool.waiting,
                       "running": state.pool.running})
@@ -361,6 +368,7 @@ def create_app(state: ServeState) -> Starlette:
         ("/v1/models/{model:segments}", model_info, "GET"),  # a model's name may hold a "/" (model_name)
         ("/healthz", healthz, "GET"),
         ("/metrics", metrics, "GET"),
+        ("/openapi.json", openapi, "GET"),  # the API as OpenAPI 3.1 (openapi.py)
     ]
     # Each route is served with or without one trailing slash (a client whose base URL ends in "/" may send
     # "/v1/chat/completions/"), counted under one route name. Starlette's default was a 307 redirect whose
@@ -385,14 +393,14 @@ def create_app(state: ServeState) -> Starlette:
                             code="method_not_allowed", headers=headers)
         elif status == 404:
             err = HTTPError(404, f"no such route: {path} (the API is /v1/ask, /v1/chat/completions, /v1/models, "
-                            "/v1/models/{model}, /healthz, /metrics)", code="not_found", headers=headers)
+                            "/v1/models/{model}, /healthz, /metrics, /openapi.json)", code="not_found", headers=headers)
         else:
             err = HTTPError(status, str(getattr(exc, "detail", "")) or "error", headers=headers)
         # 405: one of our routes, labelled by its path template as its answered requests are, never by the path
         # sent (every POST /v1/models/<anything> would be a label of its own: the metrics would grow without end)
         route = getattr(request.scope.get("endpoint"), "route_label", "-") if status == 405 else "-"
         m.requests.labels(route, str(status)).inc()
-        access(request, status, 0.0, err.code)
+        access(request, status, 0.0, err.code, noted(request.scope, ""))
         resp = err.response()
         if body_pending(request):
             resp.headers["Connection"] = "close"
@@ -405,7 +413,7 @@ def create_app(state: ServeState) -> Starlette:
             route = next((getattr(r.endpoint, "route_label", "-") for r in routes
                           if r.matches(request.scope)[0] is not Match.NONE), "-")
             m.requests.labels(route, str(status)).inc()
-            access(request, status, seconds, code, note)
+            access(request, status, seconds, code, noted(request.scope, note))
 
         return record
 
@@ -416,6 +424,7 @@ def create_app(state: ServeState) -> Starlette:
     middleware.append(Middleware(BrowserGuard, hosts=hosts,
                                  origins=None if state.tokens else OriginCheck(state.cors_origins),
                                  record=recorder("")))
+    middleware.insert(0, Middleware(RequestId))  # outermost: every response carries the client's X-Request-Id
     app = Starlette(routes=routes, exception_handlers={HTTPException: no_route}, middleware=middleware)
     app.router.redirect_slashes = False  # "/v1/ask//" and the like are a JSON 404, never a redirect
     app.state.serve = state

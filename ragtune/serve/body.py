@@ -15,6 +15,7 @@ from ..appliance.normalize import clean_text, empty_question, has_content
 from ..appliance.retrieve import MAX_QUERY_CHARS as MAX_QUESTION_CHARS
 from ..appliance.text import escaped
 
+MAX_HEAD_BYTES = 64 * 1024  # a request's line and headers at most: more is the 431 (wire.py, guard.py)
 MAX_REF_CHARS = 256  # an `adapter` or `model` name; longer is a 422
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")  # OpenAI's message roles
 
@@ -55,6 +56,7 @@ def log_text(text: str, n: int = LOG_CHARS) -> str:
 # Every error has a fixed code a client can branch on; a raise site that names none gets its status's.
 DEFAULT_CODES = {400: "invalid_request", 401: "invalid_api_key", 404: "not_found", 405: "method_not_allowed",
                  408: "body_timeout", 413: "body_too_large", 415: "unsupported_media_type", 422: "invalid_value",
+                 431: "headers_too_large",
                  500: "internal_error", 502: "generation_backend_failed", 503: "busy"}
 
 

@@ -25,7 +25,8 @@ from .body import HTTPError, body_pending, shown
 ALLOW_METHODS = "GET, HEAD, POST"
 # what the API reads; a preflight's other requested headers are allowed too (below)
 ALLOW_HEADERS = ("Authorization", "Content-Type", "X-Ragtune-Client")
-EXPOSE_HEADERS = "Retry-After"  # a 503's: a page may read it (only a few response headers are readable without this)
+# A 503's Retry-After and the echoed request id: a page may read them (few response headers are readable without this)
+EXPOSE_HEADERS = "Retry-After, X-Request-Id"
 MAX_AGE_S = 600  # a browser asks again after 10 minutes: a restart with other origins applies soon
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}")
 MAX_REFLECTED = 50

@@ -14,7 +14,10 @@
   read), and a header it adds itself makes the request need a preflight, which only a listed origin passes.
 
 A request without `Origin` (curl, an SDK, a server-side client) and one without `Host` (HTTP/1.0, never a browser) are
-not refused by them. Both refusals are the API's JSON 403, counted in /metrics and written as access lines."""
+not refused by them. Both refusals are the API's JSON 403, counted in /metrics and written as access lines.
+
+First of all, a request whose head (request line and headers) is over MAX_HEAD_BYTES is the 431 headers_too_large:
+one that arrived in pieces is refused so by the connection (wire.py), one that arrived whole in one read here."""
 
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..appliance.config_ops import cors_origin, host_and_port
 from .auth import is_loopback
-from .body import HTTPError, body_pending, shown
+from .body import MAX_HEAD_BYTES, HTTPError, body_pending, shown
 from .cors import Record, scope_header
 
 
@@ -115,6 +118,20 @@ def _preflight(scope: Scope) -> bool:
     return scope["method"] == "OPTIONS" and scope_header(scope, b"access-control-request-method") is not None
 
 
+def head_bytes(scope: Scope) -> int:
+    """The size of a request's head as sent (request line and header lines, each with its CRLF), near enough."""
+    line = len(scope["method"]) + len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"") + 12
+    return line + sum(len(k) + len(v) + 4 for k, v in scope.get("headers", ())) + 2
+
+
+def head_too_large(scope: Scope) -> HTTPError | None:
+    size = head_bytes(scope)
+    if size <= MAX_HEAD_BYTES:
+        return None
+    return HTTPError(431, f"the request's head (request line and headers) is over {MAX_HEAD_BYTES} bytes ({size})",
+                     code="headers_too_large")
+
+
 class BrowserGuard:
     """ASGI middleware, inside cors.py's (a page of a listed origin can read a refusal): the Host check, then the
     Origin check (`origins` None: the server has tokens), before any route reads a body."""
@@ -127,7 +144,7 @@ class BrowserGuard:
             return await self.app(scope, receive, send)
         host = scope_header(scope, b"host")
         origin = scope_header(scope, b"origin")
-        err = self.hosts.refusal(scope)
+        err = head_too_large(scope) or self.hosts.refusal(scope)
         if err is None and self.origins is not None and origin is not None and not _preflight(scope) and \
                 not self.origins.allows(origin, host):
             err = HTTPError(403, f"a page of the origin '{shown(origin, 100)}' may not call this server from a "
@@ -140,5 +157,5 @@ class BrowserGuard:
         resp = err.response()
         if body_pending(request):  # the body is never read: the connection cannot carry another request
             resp.headers["Connection"] = "close"
-        self.record(request, 403, err.code, time.perf_counter() - t0)
+        self.record(request, err.status, err.code, time.perf_counter() - t0)
         await resp(scope, receive, send)

@@ -292,9 +292,13 @@ def uvicorn_config(app: Any, settings: Settings, log_level: str = "info", **kw: 
 
     from .wire import head_timeout_protocol, quiet_forced_stop
 
+    from .body import MAX_HEAD_BYTES
+
+    # h11_max_incomplete_event_size: a head that has not all arrived within this many bytes is the 431 (wire.py)
     return uvicorn.Config(quiet_forced_stop(app), log_level=log_level, access_log=False,
                           timeout_graceful_shutdown=settings.serve.shutdown_timeout_s,
-                          http=head_timeout_protocol(settings.serve.body_timeout_s), **kw)
+                          http=head_timeout_protocol(settings.serve.body_timeout_s),
+                          h11_max_incomplete_event_size=MAX_HEAD_BYTES, **kw)
 
 
 @contextlib.contextmanager

@@ -20,6 +20,13 @@ the client still sends is read and dropped for up to `LINGER_S`, until it closes
 makes the kernel answer them with a reset, and a client that writes its whole body before reading (Python's
 http.client, requests, httpx) got "connection reset" or "broken pipe" instead of the JSON error sent to it.
 
+A request that is not valid HTTP never reaches the app: uvicorn answered it with a plain-text `400 Invalid HTTP
+request received.` Here it is the API's JSON error (`send_400_response`): the 431 `headers_too_large` for a head
+over `MAX_HEAD_BYTES` (h11's "Receive buffer too long", its `max_incomplete_event_size`, which `uvicorn_config`
+sets to that limit), else the 400 `invalid_http`; then the connection closes, lingering as above (a client still
+sending a 1 MB header read the 431, not a reset). A head over the limit that arrived whole, in one read, passes
+h11 and is the app's 431 (guard.py), so the limit holds however the bytes were split.
+
 `HangupServer` (SIGHUP stops the server as SIGTERM does) relies on `uvicorn.Server.capture_signals` (a context
 manager since 0.29) and `handle_exit`; tests/serve/test_signals.py sends the signal to a real process.
 """
@@ -31,11 +38,14 @@ import contextlib
 import logging
 import signal
 import threading
+from http import HTTPStatus
 from typing import Any
 
 import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from .body import MAX_HEAD_BYTES, HTTPError, dumps
 
 log = logging.getLogger("ragtune.serve")
 LINGER_S = 5.0  # how long a connection closed mid-body still reads (and drops) the rest of it (nginx: 5 s)
@@ -61,7 +71,9 @@ class _Lingering:
         t = self._transport
         if self.lingering:
             return
-        if self._protocol.conn.their_state is h11.SEND_BODY and not t.is_closing() and t.can_write_eof():
+        # (ERROR: a request refused as invalid HTTP, whose client may still be sending it: a 1 MB header)
+        if self._protocol.conn.their_state in (h11.SEND_BODY, h11.ERROR) and not t.is_closing() and \
+                t.can_write_eof():
             try:
                 t.write_eof()  # the response, then FIN: the client reads the answer whatever it still sends
             except OSError:  # the client is gone already (a reset: ENOTCONN): nothing to linger for
@@ -87,6 +99,37 @@ class HeadTimeoutH11(H11Protocol):
         self._linger = _Lingering(transport, self)
         super().connection_made(self._linger)  # type: ignore[arg-type]
         self._arm()
+        self._refused_status = 400  # h11's status hint for the request it refused (send_400_response)
+        parse = self.conn.next_event
+
+        def next_event() -> Any:
+            try:
+                return parse()
+            except h11.RemoteProtocolError as exc:
+                self._refused_status = exc.error_status_hint
+                raise
+
+        self.conn.next_event = next_event  # type: ignore[method-assign]
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to a request that is not valid HTTP, in the API's shape (was text/plain)."""
+        if self._refused_status == 431:
+            err = HTTPError(431, f"the request's head (request line and headers) is over {MAX_HEAD_BYTES} bytes",
+                            code="headers_too_large")
+        else:
+            err = HTTPError(400, "invalid HTTP request: it could not be parsed (a malformed request line or header, "
+                            "a bad Content-Length or Transfer-Encoding)", code="invalid_http")
+        body = dumps({"error": {"message": err.message, "type": err.type, "code": err.code}}).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                   (b"connection", b"close")]
+        try:
+            for event in (h11.Response(status_code=err.status, headers=headers,
+                                       reason=HTTPStatus(err.status).phrase.encode()), h11.Data(data=body),
+                          h11.EndOfMessage()):
+                self.transport.write(self.conn.send(event))
+        except h11.LocalProtocolError:  # (a response had started: nothing more can be said on it)
+            pass
+        self.transport.close()
 
     def data_received(self, data: bytes) -> None:
         if self._linger.lingering:  # the rest of a body that was answered without it: dropped

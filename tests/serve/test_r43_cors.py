@@ -110,7 +110,7 @@ def test_every_response_to_a_listed_origin_carries_the_header(client):
                         "too large": 413, "bad body": 422, "unknown model": 404, "models": 200, "healthz": 200}
     for what, r in cases.items():
         assert r.headers.get("access-control-allow-origin") == PAGE, what
-        assert r.headers.get("access-control-expose-headers") == "Retry-After", what
+        assert r.headers.get("access-control-expose-headers") == "Retry-After, X-Request-Id", what
         assert r.headers.get("vary") == "Origin", what
     assert cases["no token"].headers["www-authenticate"] == "Bearer"  # auth still applies to the real request
     with client.stream("POST", CHAT, json={**msgs, "stream": True}, headers={**AUTH, **o}) as r:
