@@ -23,16 +23,15 @@
 - The source home is left as it was, even by a killed backup: an idle database (no `-wal`/`-shm`) is read
   `immutable`, which makes no files beside it (a read-only open makes `-wal`/`-shm` it cannot remove), and read
   again through SQLite's locks when a writer changed it meanwhile (_copy_database).
-- `backup.json`, written last, lists every file with its size and sha256 (a hard-linked one: its size; the registry
-  checks its sha256 at load) and the database's counts and migrations: `backup_verify.verify_backup` (`ragtune
-  backup --verify`) says before a restore whether the backup is still what was written.
+- `backup.json`, written last (backup_manifest.py), lists every file with its size and sha256 (a hard-linked blob or
+  file registered in place: its artifact id, not read again) and the database's counts and migrations:
+  `backup_verify.verify_backup` (`ragtune backup --verify`) says before a restore whether the backup is still what
+  was written, reading every byte.
 """
 
 from __future__ import annotations
 
 import errno
-import hashlib
-import json
 import os
 import resource
 import shutil
@@ -45,6 +44,7 @@ from typing import Any
 
 from .artifacts import artifact_size
 from .atomic import atomic_write_text, locked_temporary, make_dir, stale_names, sweep_stale
+from .backup_manifest import LINKED, MANIFEST, sha256_of, write_manifest  # noqa: F401  (sha256_of: re-exported)
 from .errors import InputError
 from .filelock import LockBusy, exclusive
 from .home import Home
@@ -59,11 +59,9 @@ SKIPPED = {"cache": "cache", "logs": "logs", "demo": "the sample-pack demo home 
 # a Python virtual environment (a folder with `pyvenv.cfg` at its top; older install.sh made HOME/venv, ~400 MB in
 # ~10,000 files): it names the absolute paths it was made at and does not work moved, so it is reinstalled
 VENV = "a Python environment: reinstall, not restore"
-LINKED = ("models", "registry/blobs")  # large files never written in place: hard links where possible
 # copied first, under the rollout lock: what they name is in the registry by then (manifests are never removed)
 REGISTRY_STATE = ("registry/active.json", "registry/rollout.json", "registry/rollout-history.jsonl")
 _STALE = stale_names(None)
-MANIFEST = "backup.json"  # what the backup wrote, for verify_backup; never copied from a home (a restored one has it)
 
 
 def _is_litter(name: str) -> bool:
@@ -185,7 +183,7 @@ def _write(home: Home, tmp: Path, dest: Path, res: BackupResult, include_externa
     _copy_tree(home.root, tmp, "", res)
     _registered_files(home, tmp, res, include_external)
     _config_paths(home.root, tmp, res)
-    _write_manifest(tmp, res, migrations)
+    write_manifest(tmp, res, migrations)
 
 
 def _no_room(db: Path, tmp: Path) -> None:
@@ -200,32 +198,6 @@ def _no_room(db: Path, tmp: Path) -> None:
     if limit != resource.RLIM_INFINITY and limit < need:
         raise OSError(errno.EFBIG, f"the database ({need} bytes) is over this shell's file size limit ({limit} "
                                    f"bytes, `ulimit -f`)")
-
-
-def _write_manifest(tmp: Path, res: BackupResult, migrations: list[str]) -> None:
-    """backup.json: each file's size and sha256 as written (a hard link to the home's file: its size only, that
-    file's bytes are the home's and the registry checks them by sha256 at every load)."""
-    from .. import __version__
-
-    files: dict[str, dict[str, Any]] = {}
-    for p in sorted(tmp.rglob("*")):
-        if p.is_symlink() or not p.is_file():
-            continue
-        rel, st = p.relative_to(tmp).as_posix(), p.stat()
-        linked = st.st_nlink > 1 and any(rel.startswith(f"{d}/") for d in LINKED)
-        files[rel] = {"size": st.st_size} if linked else {"size": st.st_size, "sha256": sha256_of(p)}
-    data = {"format": 1, "ragtune": __version__, "made": round(time.time(), 3), "home": res.home,
-            "documents": res.documents, "chunks": res.chunks, "migrations": migrations, "files": files}
-    atomic_write_text(tmp / MANIFEST, json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
-
-
-def sha256_of(p: Path) -> str:
-    """sha256 of a file read now (never a memo: `--verify` must see bytes changed in place)."""
-    h = hashlib.sha256()
-    with open(p, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _copy_database(db: Path, out: Path, shown: Path) -> int:
