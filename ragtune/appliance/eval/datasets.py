@@ -68,12 +68,13 @@ def load_beir(folder: Path) -> Dataset:
     queries = folder / "queries.jsonl"
     items: list[dict[str, Any]] = []
     blank_gold = 0  # gold answers with no words ("...", "the") beside usable ones: left out
+    no_passage: list[str] = []  # answerable, but no qrels row > 0 and no context_id: no citation metrics
     for q in bs.queries:
         qid, meta = str(q["_id"]), q["metadata"]
         where = f"{located(queries, bs.query_lines.get(qid))}: query {qid}"
         answers = meta.get("answers")
         if answers is not None and not (isinstance(answers, list) and all(isinstance(a, str) for a in answers)):
-            raise InputError(f"{where}: metadata.answers must be a list of strings")
+            raise InputError(f"{where}: metadata.answers must be a list of strings{_not_strings(answers)}")
         answerable = meta.get("answerable")
         if answerable is not None and not isinstance(answerable, bool):
             raise InputError(f"{where}: metadata.answerable must be true or false")
@@ -94,6 +95,8 @@ def load_beir(folder: Path) -> Dataset:
             gold = {_context_id(meta["context_id"], bs.doc_ids, where, bs.corpus_path.name)}
         items.append({"qid": qid, "question": q["text"], "answerable": answerable, "answers": list(answers or []),
                       "gold_keys": sorted(gold)})
+        if answerable and not gold:
+            no_passage.append(qid)
     if not items:
         blank = f" ({len(bs.skipped_queries)} with blank text left out)" if bs.skipped_queries else ""
         raise InputError(f"{located(queries)}: no queries{blank}")
@@ -102,7 +105,29 @@ def load_beir(folder: Path) -> Dataset:
     if blank_gold:
         notes.append(f"{blank_gold} gold answer(s) with no words after normalisation left out (a query's other "
                      "answers are scored)")
+    # said, not silent: these questions are scored for task success but left out of citation precision and recall,
+    # and an unlabeled query (a metadata key forgotten) is left out of task success
+    if no_passage:
+        notes.append(f"{len(no_passage)} answerable quer{'y has' if len(no_passage) == 1 else 'ies have'} no gold "
+                     f"passage (no qrels row with score > 0, no metadata.context_id): left out of citation precision "
+                     f"and recall ({', '.join(no_passage[:3])}{', …' if len(no_passage) > 3 else ''})")
+    unlabeled = [i["qid"] for i in items if i["answerable"] is None]
+    if unlabeled and len(unlabeled) < len(items):
+        notes.append(f"{len(unlabeled)} quer{'y has' if len(unlabeled) == 1 else 'ies have'} neither "
+                     f"metadata.answers nor metadata.answerable: unlabeled, not in task success "
+                     f"({', '.join(unlabeled[:3])}{', …' if len(unlabeled) > 3 else ''})")
     return Dataset("beir", str(folder.resolve()), _sha_files(files), items, corpus=bs.corpus_path, notes=notes)
+
+
+def _not_strings(answers: Any) -> str:
+    """What is wrong with a metadata.answers that is not a list of strings, and how to write it."""
+    if isinstance(answers, str):
+        return f", got a string: write [{json_dumps(answers)}]"
+    if not isinstance(answers, list):
+        return f", got {type(answers).__name__}"
+    i, a = next((i, a) for i, a in enumerate(answers) if not isinstance(a, str))
+    hint = f": write {json_dumps(str(a))}" if isinstance(a, (int, float)) and not isinstance(a, bool) else ""
+    return f" (answers[{i}] is {json_dumps(a)}{hint})"
 
 
 def _context_id(value: Any, doc_ids: set[str], where: str, corpus: str) -> str:
@@ -205,7 +230,11 @@ def load_replay(store: Store) -> Dataset:
         raise InputError("the query log has no question to replay" + (f" (left out: {', '.join(left)})" if left
                                                                        else ": it is empty"),
                          hint="ask some questions first (ragtune ask)")
-    ident = hashlib.sha256(json_dumps([[i["qid"], i["question"], i["answers"]] for i in items]).encode()).hexdigest()
+    # The labels are part of the set: a review that changes "unlabeled" to "refused" (both with no answers) must
+    # give another run, or the new run's report replaces the old one's under the same id. Only a refusal adds its
+    # mark, so a replay without one keeps the id it had before round 47.
+    labelled = [[i["qid"], i["question"], i["answers"]] + ([False] if i["answerable"] is False else []) for i in items]
+    ident = hashlib.sha256(json_dumps(labelled).encode()).hexdigest()
     return Dataset("replay", f"{store.path}#query_log", ident, items)
 
 

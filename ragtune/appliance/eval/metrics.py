@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import re
 import string
+import unicodedata
 from collections import Counter
 from typing import Any, Iterable, Sequence
 
@@ -39,8 +40,13 @@ _PUNCT = set(string.punctuation)
 
 # -- normalisation (SQuAD v1.1/v2 official script) --------------------------------------------------------------
 def normalize_answer(s: str) -> str:
-    """SQuAD normalisation: lower case, drop punctuation, drop articles (a/an/the), collapse whitespace."""
-    s = str(s).lower()
+    """SQuAD normalisation: lower case, drop punctuation, drop articles (a/an/the), collapse whitespace; NFKC
+    first, so a gold answer typed as "Kraków" matches the same word in a document saved decomposed (a Mac's
+    o + U+0301) and full-width digits match ASCII ones (the SQuAD script compares code points)."""
+    s = str(s)
+    if not s.isascii():
+        s = unicodedata.normalize("NFKC", s)
+    s = s.lower()
     s = "".join(ch for ch in s if ch not in _PUNCT)
     s = _ARTICLES.sub(" ", s)
     return " ".join(s.split())
