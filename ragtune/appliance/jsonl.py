@@ -250,7 +250,8 @@ def iter_jsonl(path: Path | str) -> Iterator[tuple[str, int, Any]]:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(unreadable(path, exc)) from None
-    for n, line in enumerate(raw.split(b"\n"), start=1):
+    # a byte-order mark (Windows editors, spreadsheet exports) is no content: a first line holding only one is blank
+    for n, line in enumerate(raw.removeprefix(b"\xef\xbb\xbf").split(b"\n"), start=1):
         if not line.strip():
             continue
         where = located(path, n)

@@ -43,7 +43,7 @@ def dataset_group() -> None:
 @click.option("--docs", "docs_dir", type=click.Path(), callback=checked_path(reads="a folder", utf8=_BUILT),
               help="Documents the --qa questions are about (ingested into a scratch home).")
 @click.option("--from-log", "log_file", type=click.Path(dir_okay=False), callback=_JSONL,
-              help="A `ragtune log export` file (validated, passed through).")
+              help="A `ragtune log export` file, or your own training-format JSONL lines (validated, curated).")
 @click.option("--out", "out", required=True, type=click.Path(), callback=checked_path(utf8=_BUILT),
               help="Output folder (or a train .jsonl path whose folder is used).")
 @click.option("--k", "k", default=0, type=int, help="Sources per example, 1-6 (0: the serving retrieve.k) [0].")
@@ -66,11 +66,14 @@ def dataset_group() -> None:
 @click.option("--no-fit", is_flag=True, help="Skip the serving tokenizer (no generator-window fit, no prompt-token counts): faster.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed for distractors, shuffling, augmentation, balancing.")
 @click.option("--limit", default=0, type=int, help="Only the first N questions of each set (quick builds).")
+@click.option("--eval-set", "eval_sets", multiple=True, metavar="PATH", callback=checked_path(reads="an evaluation set"),
+              help="An evaluation set (as `eval run` takes it) whose questions must not be trained on; repeatable. "
+                   "The sets the home has evaluated on are always checked.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 @pass_app
 def build_cmd(app, corpus, questions, allow_dev, from_pack, qa_file, docs_dir, log_file, out, k, chunk_tokens,
               answer_style, drop_share, oracle_share, distractor_share, max_distractors, shuffle_share, inject_share, augment, augment_kinds,
-              holdout_frac, refusal_share, max_intent_share, mix_frac, no_scrub, no_fit, seed, limit, as_json) -> None:
+              holdout_frac, refusal_share, max_intent_share, mix_frac, no_scrub, no_fit, seed, limit, eval_sets, as_json) -> None:
     """Build train.jsonl + holdout.jsonl (+ report, dataset_config.json with sha256s and options).
 
     From labelled questions (behaviour corpus, sample pack, a folder or a qa.jsonl; combinable) the RAFT recipe:
@@ -90,7 +93,8 @@ def build_cmd(app, corpus, questions, allow_dev, from_pack, qa_file, docs_dir, l
         holdout_frac=holdout_frac, refusal_share=refusal_share, max_intent_share=max_intent_share, mix_frac=mix_frac,
         scrub=not no_scrub, fit=not no_fit, seed=seed, limit=limit)
     command = ["ragtune", *sys.argv[1:]] if sys.argv and "ragtune" in sys.argv[0] else None
-    report = build_dataset(app.settings, opts, out, command=command, log=_err, progress=ds.stderr_progress("questions"))
+    report = build_dataset(app.settings, opts, out, command=command, log=_err, progress=ds.stderr_progress("questions"),
+                           eval_sets=list(eval_sets))
     out_dir = report["out"]
     if as_json:
         print_json(report)
@@ -193,13 +197,23 @@ def hard_cmd(src, out, examples, seed, exclude, as_json) -> None:
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Output dataset folder.")
 @click.option("--allow-mixed", is_flag=True,
               help="Merge builds of other context shapes or answer styles (k, chunk size, answer style) too.")
+@click.option("--eval-set", "eval_sets", multiple=True, metavar="PATH", callback=checked_path(reads="an evaluation set"),
+              help="An evaluation set whose questions must not be trained on; repeatable (the home's are always checked).")
 @click.option("--json", "as_json", is_flag=True, help="Print the merged dataset_config.json as one JSON object.")
-def merge_cmd(srcs, out, allow_mixed, as_json) -> None:
+@pass_app
+def merge_cmd(app, srcs, out, allow_mixed, eval_sets, as_json) -> None:
     """Append built datasets (folders, or training JSONL files such as a query-log export) into one folder, in the
     order given: every line validated, nothing re-curated; dataset_config.json names each source and its sha256."""
+    from ragtune.models import leakage
+    from ragtune.models.dataset import read_examples
     from ragtune.models.merge import merge_datasets
 
-    cfg = merge_datasets(list(srcs), out, allow_mixed=allow_mixed)
+    cfg = merge_datasets(list(srcs), out, allow_mixed=allow_mixed, log=_err)
+    train = Path(out) / "train.jsonl"  # empty when every source held its lines out
+    leak = leakage.check(read_examples(train) if _has_lines(train) else [], app.settings.home, eval_sets)
+    for line in [f"note: evaluation set {n}" for n in (leak or {}).get("notes", [])] + [leakage.warning(leak) or ""]:
+        if line:
+            _err(line)
     if as_json:
         print_json(cfg)
     else:
@@ -211,7 +225,8 @@ def merge_cmd(srcs, out, allow_mixed, as_json) -> None:
 @dataset_group.command("report")
 @click.argument("path", type=click.Path(), callback=_DATASET)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
-def report_cmd(path, as_json) -> None:
+@pass_app
+def report_cmd(app, path, as_json) -> None:
     """Show the curation report of a built dataset folder, or curate-check a JSONL file without writing."""
     from ragtune.models.curate import CurateConfig, curate, report_markdown
     from ragtune.models.dataset import read_examples
@@ -235,8 +250,16 @@ def report_cmd(path, as_json) -> None:
             raise InputError(f"{p}: no report.json (not a built dataset folder)")
         report = read_json_object(rp)
     elif p.is_file():
+        from ragtune.models import leakage
+
         lines = read_examples(p, strict=False)
-        _, _, report = curate(lines, CurateConfig(mix_frac=0.0, refusal_share=-1, max_intent_share=1.0))
+        _, _, report = curate(lines, CurateConfig(mix_frac=0.0, refusal_share=-1, max_intent_share=1.0),
+                              serving={"context_tokens": app.settings.retrieve.context_tokens})
+        leak = leakage.check([(w, e) for w, e in lines if isinstance(e, dict)], app.settings.home)
+        if leak is not None:  # as a build of these lines would say it
+            report["eval_overlap"] = leak
+            if (warn := leakage.warning(leak)) is not None:
+                _err(warn)
     else:
         raise InputError(f"{p}: not found")
     if as_json:

@@ -107,9 +107,12 @@ class DatasetOptions:
 
 
 def build_dataset(settings: Settings, opts: DatasetOptions, out: Path | str, *, command: list[str] | None = None,
-                  log: Callable[[str], None] | None = None, progress: Any = None) -> dict[str, Any]:
+                  log: Callable[[str], None] | None = None, progress: Any = None,
+                  eval_sets: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
     """Build the dataset folder `out` and return the report (`dataset_sha256`, `out`, `build`, `build_options`
-    added). `command`: the command line recorded in dataset_config.json."""
+    added). `command`: the command line recorded in dataset_config.json. The lines are checked against the
+    evaluation sets the home has run and `eval_sets` (leakage.py): matches are warned about and counted in the
+    report's `eval_overlap`."""
     from . import dataset as ds
     from .curate import curate, write_curated
 
@@ -188,7 +191,17 @@ def build_dataset(settings: Settings, opts: DatasetOptions, out: Path | str, *, 
                 close()
         build = stats.to_json()
         where = [(f"{ex['meta'].get('source')}#{ex['meta'].get('qa_id')}", ex) for ex in examples]
-    train, holdout, report = curate(where, cfg)
+    # hand-written lines (a --from-log file need not come from the log) may hold contexts serving never shows
+    train, holdout, report = curate(where, cfg, serving={"context_tokens": settings.retrieve.context_tokens})
+    from . import leakage
+
+    leak = leakage.check(where, settings.home, eval_sets)
+    if leak is not None:  # recorded only when there was a set to check: other builds' reports stay as they were
+        report["eval_overlap"] = leak
+        for note in leak["notes"]:
+            log(f"note: evaluation set {note}")
+        if (warn := leakage.warning(leak)) is not None:
+            log(warn)
     config = write_curated(out_dir, train, holdout, report, build=build, options=options)
     report.update(dataset_sha256=config["dataset_sha256"], out=str(out_dir), build=build, build_options=options,
                   train_lines=len(train), holdout_lines=len(holdout))

@@ -143,9 +143,37 @@ def _date_of(ex: dict[str, Any]) -> str | None:
     return str(d) if d else None
 
 
-def curate(lines: list[tuple[str, dict[str, Any]]], cfg: CurateConfig | None = None
-           ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
-    """(train, holdout, report) from (file:line, example) pairs."""
+MAX_SERVED_SOURCES = 6  # retrieve.k is 1..6: serving never shows the model more sources than this
+
+
+def _refusal_text(ex: dict[str, Any]) -> dict[str, Any] | None:
+    """A copy of a refusal line whose answer is not prompt.REFUSAL_TEXT, with that text (what serving emits,
+    `log review` stores and the builder writes), or None. A hand-written "refused" line with a real answer is
+    either a label error or words the model is never asked to write (decoding stops at the refusal)."""
+    o = ex["output"]
+    if o["status"] != "refused" or o["answer"] == prompt.REFUSAL_TEXT:
+        return None
+    return {**ex, "output": {**o, "answer": prompt.REFUSAL_TEXT}}
+
+
+def _shape_problem(ex: dict[str, Any], serving: dict[str, Any] | None) -> str | None:
+    """Why a line's context is not one serving shows the model (more sources than retrieve.k allows, more words
+    than the context budget's tokens: a word is at least one token), or None."""
+    ctx = ex["prompt"]["context"]
+    if len(ctx) > MAX_SERVED_SOURCES:
+        return f"{len(ctx)} sources (serving shows at most {MAX_SERVED_SOURCES}: retrieve.k)"
+    budget = (serving or {}).get("context_tokens")
+    words = sum(len(c["text"].split()) for c in ctx)
+    if isinstance(budget, int) and words > budget:
+        return (f"sources of {words} words (serving's context budget is retrieve.context_tokens={budget} tokens; a "
+                "word is at least one)")
+    return None
+
+
+def curate(lines: list[tuple[str, dict[str, Any]]], cfg: CurateConfig | None = None, *,
+           serving: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+    """(train, holdout, report) from (file:line, example) pairs. `serving` (retrieve.context_tokens as
+    `context_tokens`): lines whose sources are over it are listed under checks."""
     cfg = cfg or CurateConfig()
     rng = random.Random(cfg.seed)
     report: dict[str, Any] = {"config": dataclasses.asdict(cfg), "input": len(lines)}
@@ -156,11 +184,19 @@ def curate(lines: list[tuple[str, dict[str, Any]]], cfg: CurateConfig | None = N
     rejected: list[dict[str, Any]] = []
     ungrounded: list[str] = []
     other_prompt: list[str] = []
+    refusal_text: list[str] = []
+    unserved: list[str] = []
     for where, ex in lines:
         errs = validate_example(ex, where)
         if errs:
             rejected.append({"where": where, "errors": errs})
             continue
+        fixed = _refusal_text(ex)
+        if fixed is not None:
+            refusal_text.append(f"{where}: {json.dumps(ex['output']['answer'], ensure_ascii=False)[:80]}")
+            ex = fixed
+        if (why := _shape_problem(ex, serving)) is not None:
+            unserved.append(f"{where}: {why}")
         valid.append(ex)
         valid_where.append(where)
         if not answer_in_sources(ex):
@@ -171,6 +207,9 @@ def curate(lines: list[tuple[str, dict[str, Any]]], cfg: CurateConfig | None = N
     # kept (a query-log line may paraphrase; the builder's own lines always pass), but counted and located
     report["checks"] = {"answer_not_in_cited_sources": len(ungrounded), "answer_not_in_cited_examples": ungrounded[:20],
                         "other_system_prompt": len(other_prompt), "other_system_prompt_examples": other_prompt[:20]}
+    if refusal_text or unserved:  # only when found: the reports of builds without them stay as they were
+        report["checks"].update(refusal_text_replaced=len(refusal_text), refusal_text_examples=refusal_text[:20],
+                                not_served_shape=len(unserved), not_served_shape_examples=unserved[:20])
 
     # 2. scrub
     counts: Counter = Counter()
@@ -343,10 +382,23 @@ def report_markdown(r: dict[str, Any]) -> str:
                   "system prompt than serving's (the model is never shown it)."]
         lines += [f"- {w}: answer not in its cited sources" for w in ck.get("answer_not_in_cited_examples", [])[:10]]
         lines += [f"- {w}: another system prompt" for w in ck.get("other_system_prompt_examples", [])[:10]]
+        if ck.get("refusal_text_replaced"):
+            lines += ["", f"{ck['refusal_text_replaced']} refusals whose answer was not the refusal text, now "
+                      "that text (a refusal's words are fixed; if it answers, set status ok and cite):"]
+            lines += [f"- {w}" for w in ck.get("refusal_text_examples", [])[:10]]
+        if ck.get("not_served_shape"):
+            lines += ["", f"{ck['not_served_shape']} lines whose sources serving never shows (the model is taught "
+                      "on a context it never meets):"]
+            lines += [f"- {w}" for w in ck.get("not_served_shape_examples", [])[:10]]
         if ck.get("conflicting_targets"):  # absent from reports written before the check
             lines += ["", f"{ck['conflicting_targets']} prompts with more than one target (the same sources and "
                       "question, different outputs: the model is taught both; keep the right one):"]
             lines += [f"- {w}" for w in ck.get("conflicting_targets_examples", [])[:10]]
+    ov = r.get("eval_overlap")
+    if ov:  # build.py adds it when there was an evaluation set to check against
+        lines += ["", f"## Evaluation overlap\n\n{ov.get('lines', 0)} lines ask a question of an evaluation set "
+                  f"({ov.get('questions', 0)} questions in {len(ov.get('sets') or [])} set(s) checked):"]
+        lines += [f"- {w}" for w in ov.get("examples", [])[:10]] + [f"- {n}" for n in ov.get("notes", [])[:5]]
     lines += ["", f"## PII / secret scrubbing\n\n{sc.get('total', 0)} replacements: "
               + (", ".join(f"{k} {v}" for k, v in sc.get("replaced", {}).items()) or "none") + ".", ""]
     lines += [f"## De-duplication\n\n{d.get('before', 0)} → {d.get('after', 0)} ({d.get('removed', 0)} duplicates removed).", ""]

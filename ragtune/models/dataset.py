@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import re
 import sys
 from pathlib import Path
@@ -33,11 +34,52 @@ DATE_KEYS = ("date", "time", "created_at")  # what curate's temporal holdout rea
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+# Lines in a training format of another tool, said as such: a team's data often comes from one (round 47)
+FOREIGN_FORMATS = (
+    ({"messages"}, "an OpenAI chat-format line ({\"messages\": [...]})"),
+    ({"instruction", "output"}, "an Alpaca line (instruction/input/output)"),
+    ({"prompt", "completion"}, "a prompt/completion line"),
+    ({"conversations"}, "a ShareGPT line ({\"conversations\": [...]})"),
+)
+OUR_FORMAT = ('ragtune\'s training format is one object per line: {"prompt": {"system", "context": [{"id", "text"}], '
+              '"user"}, "output": {"status", "answer", "citations"}} (docs/tuning.md, "Training format")')
+
+
+def foreign_format(obj: Any) -> str | None:
+    """What other training format a parsed line is in (words for a message), or None."""
+    if not isinstance(obj, dict) or isinstance(obj.get("prompt"), dict):
+        return None
+    return next((name for keys, name in FOREIGN_FORMATS if keys <= set(obj)), None)
+
+
+def non_finite(obj: Any, at: str = "") -> str | None:
+    """The first field holding NaN or Infinity (json.loads reads them; they are not JSON: other tools reject the
+    line, and json.dumps writes them back as they are), or None."""
+    stack: list[tuple[Any, str]] = [(obj, at)]
+    while stack:
+        o, path = stack.pop()
+        if isinstance(o, float) and not math.isfinite(o):
+            return path or "the line"
+        if isinstance(o, dict):
+            stack.extend((v, f"{path}.{k}" if path else str(k)) for k, v in reversed(list(o.items())))
+        elif isinstance(o, list):
+            stack.extend((v, f"{path}[{i}]") for i, v in reversed(list(enumerate(o))))  # first in the line first
+    return None
+
+
 def validate_example(obj: Any, where: str, max_answer_chars: int = TRAINING_ANSWER_CHARS) -> list[str]:
     """Problems of one training line (empty = valid). Structure errors and answer-schema errors alike."""
+    if isinstance(obj, list):
+        return ["a JSON array, not one object: JSON Lines holds one training object per line"]
     if not isinstance(obj, dict):
         return ["line is not a JSON object"]
+    other = foreign_format(obj)
+    if other:
+        return [f"{other}, not ragtune's training format"]
     errs: list[str] = []
+    bad_number = non_finite(obj)
+    if bad_number:
+        errs.append(f"{bad_number} is NaN or Infinity, which is not JSON (write null or a number)")
     extra = sorted(set(obj) - {"prompt", "output", "meta"})
     if extra:
         errs.append(f"unexpected keys: {', '.join(extra)}")
@@ -85,14 +127,43 @@ def iter_jsonl(path: Path | str) -> Iterator[tuple[str, Any]]:
 def read_examples(path: Path | str, *, strict: bool = True) -> list[tuple[str, dict[str, Any]]]:
     """Training lines with their locations. strict: the first invalid line is an InputError (file:line)."""
     out: list[tuple[str, dict[str, Any]]] = []
-    for where, obj in iter_jsonl(path):
-        errs = validate_example(obj, where)
-        if errs and strict:
-            raise InputError(f"{where}: {'; '.join(errs)}")
-        out.append((where, obj))
+    try:
+        for where, obj in iter_jsonl(path):
+            errs = validate_example(obj, where)
+            if errs and strict:
+                raise InputError(f"{where}: {'; '.join(errs)}", hint=_format_hint(path, obj))
+            out.append((where, obj))
+    except InputError as exc:
+        if exc.hint is None and (hint := _format_hint(path)):  # a JSON array, pretty-printed JSON, a CSV export
+            raise InputError(exc.message, hint=hint) from None
+        raise
     if not out:
         raise InputError(f"{located(path)}: no examples")
     return out
+
+
+def _format_hint(path: Path | str, obj: Any = None) -> str | None:
+    """What to do when a training file is not JSON Lines of training objects, from its first bytes (or the line
+    that failed): the files teams hand in come out of other tools (a JSON array, pretty-printed objects, a
+    spreadsheet's CSV export, another trainer's format)."""
+    if obj is not None:
+        if isinstance(obj, list):
+            return f"one object per line: jq -c '.[]' FILE > FILE.jsonl; {OUR_FORMAT}"
+        return f"convert each line: {OUR_FORMAT}" if foreign_format(obj) else None
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip()
+    except OSError:
+        return None
+    first = head.split(b"\n", 1)[0].strip()
+    if head.startswith(b"["):
+        return "the file is one JSON array, not JSON Lines: one object per line: jq -c '.[]' FILE > FILE.jsonl"
+    if first == b"{" or (first.startswith(b"{") and first.count(b"{") > first.count(b"}") and b"\n" in head):
+        return "the objects are spread over several lines (pretty-printed JSON): one object per line: jq -c . FILE > FILE.jsonl"
+    if first and not first.startswith(b"{") and first.count(b",") >= 2:
+        return ("the file looks like a CSV export (its first line: " + first[:60].decode("utf-8", "replace") +
+                "): ragtune reads JSON Lines; write each row as one training object")
+    return None
 
 
 def splits_sha256(train_sha256: str, holdout_sha256: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ragtune.appliance.atomic import atomic_write_text, check_folder
 from ragtune.appliance.errors import InputError
@@ -72,9 +72,13 @@ def _check_out(out: Path) -> None:
         raise InputError(f"{out}: not written into ({what})", hint="choose a new or empty --out")
 
 
-def merge_datasets(srcs: list[Path | str], out: Path | str, *, allow_mixed: bool = False) -> dict[str, Any]:
+def merge_datasets(srcs: list[Path | str], out: Path | str, *, allow_mixed: bool = False,
+                   log: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Write the merge of `srcs` into the folder `out`; returns its dataset_config.json. Sources built with other
-    context shapes or answer styles (SHAPE_KEYS) are refused unless `allow_mixed`; a dataset given twice always is."""
+    context shapes or answer styles (SHAPE_KEYS) are refused unless `allow_mixed`; a dataset given twice always is.
+    A train line that is also a holdout line (a build merged with its own input file) is left out of train; a
+    source whose lines are mostly in an earlier one is said in a `note:` through `log`."""
+    log = log or (lambda msg: None)
     paths = [Path(s) for s in srcs]
     out = Path(out)
     if len(paths) < 2:
@@ -87,6 +91,7 @@ def merge_datasets(srcs: list[Path | str], out: Path | str, *, allow_mixed: bool
     holdout: list[dict[str, Any]] = []
     sources = []
     seen_sha: dict[str, Path] = {}
+    hashes: list[list[str]] = []  # each source's lines (example_hash), for the note on repeated data
     first_shape: tuple[Path, dict[str, Any]] | None = None
     for p in paths:
         tr, ho, doc = _source(p)
@@ -105,6 +110,7 @@ def merge_datasets(srcs: list[Path | str], out: Path | str, *, allow_mixed: bool
         if shape and first_shape is None:
             first_shape = (p, shape)
         sources.append({**doc, "train_lines": len(tr), "holdout_lines": len(ho)})
+        hashes.append([example_hash(ex) for ex in tr + ho])
         train += tr
         holdout += ho
     seen: set[str] = set()
@@ -113,11 +119,34 @@ def merge_datasets(srcs: list[Path | str], out: Path | str, *, allow_mixed: bool
         h = example_hash(ex)
         shared += h in seen
         seen.add(h)
+    _note_repeats(sources, hashes, log)
+    # a line in both splits: the holdout loss (and train-eval) would score a line the run trained on
+    held = {example_hash(ex) for ex in holdout}
+    kept = [ex for ex in train if example_hash(ex) not in held]
+    leaked = len(train) - len(kept)
+    if leaked:
+        log(f"note: left {leaked} line(s) out of train.jsonl: they are holdout lines of the merge too (the same "
+            "data in two sources, e.g. a build and the file it was built from): trained on, the holdout would "
+            "measure recall, not behaviour")
+        train = kept
     config = {**write_splits(out, train, holdout), "build_options": {"merge": sources},
-              "shared_lines": shared, **({"allow_mixed": True} if allow_mixed else {})}  # lines more than one source holds (kept: each source was curated on its own)
+              "shared_lines": shared, **({"allow_mixed": True} if allow_mixed else {}),  # lines more than one source holds (kept: each source was curated on its own)
+              **({"holdout_lines_left_out_of_train": leaked} if leaked else {})}
     config["dataset_sha256"] = dataset_sha256(config)
     atomic_write_text(out / "dataset_config.json", json.dumps(config, indent=2) + "\n")
     return config
+
+
+def _note_repeats(sources: list[dict[str, Any]], hashes: list[list[str]], log: Callable[[str], None]) -> None:
+    """A `note:` for each source whose lines are mostly (half or more) in earlier sources: the same data given
+    twice under two names (a build and its input, an export and its copy) trains every line twice."""
+    seen: set[str] = set()
+    for doc, mine in zip(sources, hashes):
+        again = sum(h in seen for h in mine)
+        if mine and seen and again * 2 >= len(mine):
+            log(f"note: {again} of the {len(mine)} lines of {doc['path']} are already in the datasets before it "
+                "(the same data twice? each copy is trained: twice the weight)")
+        seen.update(mine)
 
 
 __all__ = ["merge_datasets"]
