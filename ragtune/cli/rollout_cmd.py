@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import sys
+import time
 
 import click
 
@@ -75,11 +76,49 @@ def promote(app, share: float, override: bool, reason: str, as_json: bool) -> No
 @pass_app
 def rollback(app, reason: str, as_json: bool) -> None:
     """Send every client back to the control arm now."""
-    r = _state(app).rollback(reason=reason)
+    state = _state(app)
+    r = state.rollback(reason=reason)
     if as_json:
         print_json(r.to_dict())
     else:
-        click.echo(f"rollout {r.id}: rolled back; every client on {r.control[:12]}")
+        served = _served(app, state)
+        click.echo(f"rollout {r.id}: rolled back; every client on {(served or r.control)[:12]}")
+        _warn_served(served, r.control, after=True)
+
+
+def _served(app, state):
+    """The adapter clients get outside a rollout (the engines' "default"), or None when it cannot be told."""
+    from ..appliance.refs import served_model_id
+
+    try:
+        a = state.registry.default_adapter(model_id=served_model_id(state.registry, app.settings.generate.model))
+    except Exception:  # noqa: BLE001 - a note only: the commands' own errors are said by them
+        return None
+    return "none" if a is None else a.id
+
+
+def _warn_served(served, control: str, *, after: bool) -> None:
+    """`models activate` (or deactivate) while a rollout ran: what a rollback serves is no longer its control."""
+    if served is None or served == control:
+        return
+    what = "every client now gets" if after else "a rollback would send every client to"
+    click.echo(f"note: the served adapter changed after the rollout started (`ragtune models activate`): {what} "
+               f"{served[:12]}, not the control {control[:12]}; `ragtune models activate {control[:12]}` (or "
+               f"`models deactivate` for none) to serve the control", err=True)
+
+
+def _at(ts: float, now: float) -> str:
+    """A local time with its zone and how long ago: `2026-12-06 23:50 PST (1 h 5 min ago)`. A time after now (the
+    clock was stepped back since) is said, not shown as a negative age."""
+    from ..models.rollout_doctor import duration
+
+    when = _dt.datetime.fromtimestamp(ts).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    if ts > now + 60:
+        return f"{when} ({duration(ts - now)} ahead of this clock: was it set back?)"
+    return f"{when} ({duration(now - ts)} ago)"
+
+
+FEW_CLIENTS = 10  # fewer distinct clients than this in the window: the share cannot be what was asked
 
 
 def _pct(v):
@@ -103,6 +142,9 @@ def status(app, as_json: bool) -> None:
         print_json(st)
     else:
         _print_status(st)
+        r = st["rollout"]
+        if r is not None and r["status"] == "running":
+            _warn_served(_served(app, _state(app)), r["control"], after=False)
     if st["breached"]:
         sys.exit(1)
 
@@ -112,12 +154,19 @@ def _print_status(st) -> None:
     if r is None:
         click.echo("no rollout")
         return
-    when = _dt.datetime.fromtimestamp(r["started"]).strftime("%Y-%m-%d %H:%M")
-    click.echo(f"rollout {r['id']} ({r['status']}), started {when}: candidate {r['candidate'][:12]} "
-               f"{r['candidate_name'] or ''} on {r['share']:g}%, control {r['control'][:12]}")
+    now = time.time()
+    click.echo(f"rollout {r['id']} ({r['status']}), started {_at(r['started'], now)}: candidate "
+               f"{r['candidate'][:12]} {r['candidate_name'] or ''} on {r['share']:g}%, control {r['control'][:12]}")
+    if r["history"] and r["history"][-1].get("action") != "start":
+        last = r["history"][-1]
+        how = "to" if str(last.get("action")).startswith("promote") else "at"  # a rollback keeps its share
+        click.echo(f"last change: {last.get('action')} {how} {last.get('share', r['share']):g}% "
+                   f"{_at(last.get('ts', r['updated']), now)}")
     c = st["comparison"]
-    click.echo(f"window: last {c['window_minutes']:g} min; rules judged from {c['min_requests']} requests per arm")
-    rows = [("requests", "n", lambda v: str(v)), ("  from the cache", "cached", lambda v: f"{v} cached"),
+    window = c["window_minutes"]
+    scope = ("since it started" if 0 <= now - r["started"] <= window * 60 else f"the last {window:g} min")
+    click.echo(f"window: {scope} (window_minutes {window:g}); rules judged from {c['min_requests']} requests per arm")
+    rows = [("requests", "n", lambda v: str(v)), ("  from clients", "clients", lambda v: f"{v} clients"), ("  from the cache", "cached", lambda v: f"{v} cached"),
             ("schema adherence", "schema_adherence", _pct),
             ("repair rate", "repair_rate", _pct), ("refusal rate", "refusal_rate", _pct),
             ("unsupported rate", "unsupported_rate", _pct), ("citations/answer", "citations_per_answer", _num),
@@ -130,8 +179,13 @@ def _print_status(st) -> None:
         click.echo(f"{label:18} {fmt(c['arms']['control'][key]):>12} {fmt(c['arms']['candidate'][key]):>12}")
     if c["arms"]["control"]["cached"] or c["arms"]["candidate"]["cached"]:
         click.echo("latency and tokens/answer: generated answers only (cached ones cost no generation)")
+    n = sum(a["n"] for a in c["arms"].values())
+    clients = sum(a.get("clients", 0) for a in c["arms"].values())
+    if n >= c["min_requests"] and clients < FEW_CLIENTS:
+        click.echo(f"note: {n} requests from {clients} client(s): the split is by client, so a few clients split "
+                   "coarsely (one token with no `user` field or X-Ragtune-Client header is one client, all on one arm)")
     if not c["judged"]:
-        click.echo("alerts: not judged yet (too few requests)")
+        click.echo("alerts: rules not judged yet (too few requests)")
     for b in c["breaches"]:
         click.echo(f"ALERT {b['rule']}: {b['message']}")
     if not c["breaches"] and c["judged"]:

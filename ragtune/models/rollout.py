@@ -59,6 +59,9 @@ class Rollout:
     updated: float = field(default_factory=time.time)
     candidate_name: str = ""
     history: list[dict[str, Any]] = field(default_factory=list)
+    # the query log's last row id when it started: its rows are those after it, whatever the wall clock did since (an
+    # NTP step back an hour logs rows "before" `started`); None in a file written before round 47: rows by time
+    log_from: int | None = None
 
     @property
     def running(self) -> bool:
@@ -158,7 +161,9 @@ def _check_rollout(r: Rollout, path: Path, text: str) -> None:
               ("updated", is_number(r.updated), "a time in epoch seconds"),
               ("candidate_name", word(r.candidate_name) or r.candidate_name == "", "a string of printable characters"),
               ("history", isinstance(r.history, list) and all(isinstance(h, dict) for h in r.history),
-               "a list of objects"))
+               "a list of objects"),
+              ("log_from", r.log_from is None or (type(r.log_from) is int and r.log_from >= 0),
+               "a query-log row id (a whole number >= 0) or null"))
     for key, ok, want in checks:
         if not ok:
             raise ModelError(f"{located(path, _key_line(text, key))}: unreadable rollout state: '{key}' must be {want}",
@@ -273,7 +278,8 @@ class RolloutState:
             raise InputError(f"{adapter_ref}: is already the served adapter")
         if prev is not None:
             self._archive(prev)  # the finished rollout's history (overrides included) is kept, not overwritten
-        r = Rollout(id=secrets.token_hex(6), candidate=art.id, control=active, share=share, candidate_name=art.name)
+        r = Rollout(id=secrets.token_hex(6), candidate=art.id, control=active, share=share, candidate_name=art.name,
+                    log_from=last_log_id(self.home))
         return self._save(r, "start", control=active, note=note)
 
     @property
@@ -339,6 +345,23 @@ class RolloutState:
             return None
         r.status = ROLLED_BACK
         return self._save(r, "auto-rollback", reason=reason)
+
+
+def last_log_id(home: Home) -> int | None:
+    """The id of the query log's newest row (0: none yet), read without changing the database (store/health.py
+    `open_as_is`, as doctor reads it); None when it cannot be read (its rows are then taken by time)."""
+    import sqlite3
+
+    from ragtune.appliance.errors import StoreError
+    from ragtune.appliance.store import health, rollout_log
+
+    if not home.db_path.is_file():
+        return 0
+    try:
+        with health.open_as_is(home.db_path) as store:
+            return rollout_log.last_id(store)
+    except (StoreError, sqlite3.Error, OSError, ValueError, TypeError):
+        return None
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,10 @@ from ragtune.appliance.doctor import Report
 from ragtune.appliance.errors import StoreError
 from ragtune.appliance.home import Home
 from ragtune.appliance.registry import Registry
-from ragtune.appliance.store import health
+from ragtune.appliance.store import health, rollout_log
 from ragtune.appliance.text import escaped
 
-from .rollout import CANDIDATE, CONTROL, PROMOTED, RolloutState
+from .rollout import CANDIDATE, CONTROL, PROMOTED, Rollout, RolloutState
 
 NAME = "rollout"
 
@@ -46,7 +46,7 @@ def check(home: Home, quick: bool, rep: Report) -> None:
     name = f" ({escaped(r.candidate_name)})" if r.candidate_name else ""
     control = "none (the base model)" if r.control == "none" else escaped(r.control[:12])
     detail = (f"{rid} running for {duration(time.time() - r.started)}: candidate {escaped(r.candidate[:12])}{name} "
-              f"on {r.share:g}% of clients, control {control}; {_answers(home, r.started)}")
+              f"on {r.share:g}% of clients, control {control}; {_answers(home, r)}")
     if problems:
         control_bad = any(arm == CONTROL for arm, _ in problems)
         rep.add("fail", NAME, f"{detail}; {'; '.join(msg for _, msg in problems)}",
@@ -76,14 +76,18 @@ def _adapter(reg: Registry, known: dict[str, dict[str, Any]], arm: str, aid: str
     return None if err is None else (arm, f"the {arm} adapter: {err.message}")
 
 
-def _answers(home: Home, since: float) -> str:
-    """How many answers each arm has logged since the rollout started (or why they were not counted)."""
+def _answers(home: Home, r: Rollout) -> str:
+    """How many answers each arm has logged since the rollout started (or why they were not counted): the rows after
+    its `log_from` (by row id: the clock may have been stepped back since), else by time (an older rollout.json)."""
     if not home.db_path.is_file():
         counts: dict[str, Any] = {CANDIDATE: 0, CONTROL: 0}
     else:
         try:
             with health.open_as_is(home.db_path) as store:
-                counts = health.arm_counts(store, since)
+                if r.log_from is None:
+                    counts = health.arm_counts(store, r.started)
+                else:
+                    counts = rollout_log.arm_counts_after(store, r.log_from)
         except StoreError as exc:  # the database line says what is wrong with the file
             return f"answers not counted ({exc.message})"
     return f"answers logged since it started: {counts[CANDIDATE]} candidate, {counts[CONTROL]} control"

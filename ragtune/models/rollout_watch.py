@@ -20,6 +20,7 @@ from typing import Any
 
 from ragtune.appliance.config import RolloutConfig, Settings
 from ragtune.appliance.eval.metrics import mean, percentile
+from ragtune.appliance.store import rollout_log
 
 from .rollout import CANDIDATE, CONTROL, Rollout, RolloutState
 
@@ -30,6 +31,8 @@ RULES = {
     "refusal_drop": "candidate refusal rate more than max_refusal_drop below control",
     "p95_latency": "candidate p95 latency more than max_p95_ratio times control (and p95_slack_ms slower)",
     "spend": "candidate completion tokens per answer more than max_tokens_ratio times control",
+    "candidate_adapter": "the candidate's adapter file is missing or unknown to the registry (judged at once)",
+    "control_adapter": "the control's adapter file is missing or unknown to the registry (never rolls back)",
 }
 
 
@@ -72,6 +75,23 @@ def _row(raw: tuple) -> dict[str, Any]:
             "cached": bool(cached), "reviewed": bool(reviewed), "corrected": bool(corrected)}
 
 
+def adapter_breaches(state: RolloutState, r: Rollout) -> list[dict[str, Any]]:
+    """A breach per arm whose adapter is gone (rule `candidate_adapter` | `control_adapter`): its file is missing
+    or the registry no longer knows it (doctor's check, without the hash: this runs every 15 s). Every request
+    routed to that arm fails, and a failed request writes no query-log row: its arm would look idle ("not judged
+    yet") while its clients get errors."""
+    from .rollout_doctor import _adapter
+
+    try:
+        known = {m["id"]: m for m in state.registry.list()}
+        found = [p for arm in (CANDIDATE, CONTROL) if (p := _adapter(state.registry, known, arm, r.adapter_of(arm),
+                                                                     True))]
+    except Exception:  # noqa: BLE001 - a registry that cannot be listed is doctor's to say, not a reason to roll back
+        return []
+    return [{"rule": f"{arm}_adapter", "message": f"{msg}: every request routed to the {arm} arm fails",
+             "candidate": None, "control": None, "limit": None} for arm, msg in found]
+
+
 def judge(arms: dict[str, dict[str, Any]], cfg: RolloutConfig) -> tuple[bool, list[dict[str, Any]]]:
     """(judged, breaches). Each breach: {"rule", "message", "candidate", "control", "limit"}."""
     c, b = arms[CANDIDATE], arms[CONTROL]
@@ -112,11 +132,28 @@ def judge(arms: dict[str, dict[str, Any]], cfg: RolloutConfig) -> tuple[bool, li
     return True, out
 
 
+def rollout_rows(store: Any, rollout: Rollout, since: float) -> list[tuple]:
+    """store.rollout_rows(since) of this rollout only: the rows after its `log_from` (the log's last row when it
+    started) when the file has it, else those since it started by the clock. By row id, not time: after the clock is
+    stepped back (NTP), rows it logs carry times before `started`; and a row logged before the start is never one of
+    its own, whatever time it carries."""
+    if rollout.log_from is None:  # a file written before round 47
+        return store.rollout_rows(max(rollout.started, since))
+    return rollout_log.rows_after(store, rollout.log_from, since)
+
+
 def compare(store: Any, rollout: Rollout, cfg: RolloutConfig, *, now: float | None = None) -> dict[str, Any]:
     now = time.time() if now is None else now
-    since = max(rollout.started, now - cfg.window_minutes * 60)
-    rows = [_row(r) for r in store.rollout_rows(since)]
+    start = now - cfg.window_minutes * 60
+    rows = [_row(r) for r in rollout_rows(store, rollout, start)]
+    since = max(rollout.started, start)  # (as the clock reads now: what status shows)
     arms = {a: arm_stats([r for r in rows if r["arm"] == a]) for a in (CONTROL, CANDIDATE)}
+    # the split is by client: one token without `user` ids (every staff member behind one front end) is one client,
+    # all of it on one arm; status says how many clients the requests came from
+    clients = (rollout_log.clients_after(store, -1, since) if rollout.log_from is None
+               else rollout_log.clients_after(store, rollout.log_from, start))
+    for a in arms:
+        arms[a]["clients"] = clients[a]
     judged, breaches = judge(arms, cfg)
     return {"since": since, "window_minutes": cfg.window_minutes, "min_requests": cfg.min_requests,
             "arms": arms, "judged": judged, "breaches": breaches}
@@ -135,12 +172,16 @@ def check(settings: Settings, *, apply: bool = True, state: RolloutState | None 
         return out
     with open_store(settings.home) as store:
         cmp_ = compare(store, r, settings.rollout)
+    if r.running:
+        cmp_["breaches"] += adapter_breaches(state, r)
     out["comparison"] = cmp_
     out["breached"] = bool(cmp_["breaches"]) and r.running
-    if out["breached"] and settings.rollout.auto_rollback and apply:
+    # a broken control is no reason to send everyone to it: only the candidate's own breaches roll back
+    if any(b["rule"] != "control_adapter" for b in cmp_["breaches"]) and settings.rollout.auto_rollback and apply:
         def why(now: Rollout) -> str | None:  # judged again under the lock: the rollout read above may be gone
             with open_store(settings.home) as store:
-                return "; ".join(b["message"] for b in compare(store, now, settings.rollout)["breaches"]) or None
+                found = compare(store, now, settings.rollout)["breaches"] + adapter_breaches(state, now)
+            return "; ".join(b["message"] for b in found if b["rule"] != "control_adapter") or None
 
         rolled = state.auto_rollback(why)
         if rolled is not None:
