@@ -7,6 +7,7 @@ are loaded whole (they are small and needed as a whole by evaluation).
 from __future__ import annotations
 
 import math
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -155,23 +156,57 @@ def load_queries(path: Path | str, *, skipped: list[str] | None = None,
     return out
 
 
+HEADER = "query-id<TAB>corpus-id<TAB>score"
+
+
+def _is_int(text: str) -> bool:
+    try:
+        int(text.strip())
+    except ValueError:
+        return False
+    return True
+
+
+def _shape_hint(line: str, name: str) -> str:
+    """What a qrels row that is not three tab-separated fields looks like, and how to convert the file: a TREC qrels
+    file (`qid 0 docid score`) and space-separated columns are common, and "got 1 field" said neither."""
+    fields = line.split()
+    name = shlex.quote(name)  # the awk keeps only rows ending in an integer: an old header is dropped
+    awk = ("awk 'BEGIN {OFS=\"\\t\"; print \"query-id\", \"corpus-id\", \"score\"} $NF ~ /^-?[0-9]/ "
+           f"{{print $1, %s}}' {name} > {name}.new, then replace {name} with it")
+    if len(fields) == 4 and _is_int(fields[3]):
+        return ("; this looks like a TREC qrels file (query-id, iteration, corpus-id, score): drop the second column "
+                "and separate the fields with tabs, e.g. " + awk % "$3, $4")
+    if len(fields) == 3 and "\t" not in line:
+        return "; the fields are separated by spaces: BEIR qrels separate them with tabs, e.g. " + awk % "$2, $3"
+    return ""
+
+
 def load_qrels(path: Path | str, *, line_of: dict[tuple[str, str], int] | None = None) -> dict[str, dict[str, int]]:
-    """qrels TSV with a header line (query-id, corpus-id, score) -> {qid: {docid: score}}. `line_of` (when passed)
-    gets the line of each (qid, docid) judgement."""
+    """qrels TSV (query-id, corpus-id, score) -> {qid: {docid: score}}, with its header line or without: a first
+    row of three tab-separated fields whose third is an integer is data (a header's third field is a name).
+    `line_of` (when passed) gets the line of each (qid, docid) judgement."""
     path = Path(path)
     out: dict[str, dict[str, int]] = {}
     lines = [line.rstrip("\r\n") for _, line in _iter_lines(path)]
     if not lines or not lines[0].strip():
-        raise InputError(f"{located(path, 1)}: empty qrels file (expected a header 'query-id<TAB>corpus-id<TAB>score')")
+        raise InputError(f"{located(path, 1)}: empty qrels file (expected a header '{HEADER}')")
     header = [h.strip().lower() for h in lines[0].split("\t")]
-    if len(header) < 3 or header[0] not in ("query-id", "query_id", "qid") or header[1] not in ("corpus-id", "corpus_id", "docid", "doc-id"):
-        raise InputError(f"{located(path, 1)}: expected header 'query-id<TAB>corpus-id<TAB>score', got {lines[0]!r}")
-    for i, line in enumerate(lines[1:], start=2):
+    first = 1  # the line the judgements start at
+    if len(header) == 3 and _is_int(header[2]):
+        first = 0  # no header: the first row is a judgement
+    elif len(header) < 3 or header[0] not in ("query-id", "query_id", "qid") or \
+            header[1] not in ("corpus-id", "corpus_id", "docid", "doc-id"):
+        raise InputError(f"{located(path, 1)}: expected header '{HEADER}' (or, without one, a first judgement "
+                         f"'QUERY-ID<TAB>CORPUS-ID<TAB>INTEGER'), got {lines[0]!r:.80}"
+                         f"{_shape_hint(lines[0], path.name)}")
+    for i, line in enumerate(lines[first:], start=first + 1):
         if not line.strip():
             continue
         parts = line.split("\t")
         if len(parts) != 3:
-            raise InputError(f"{located(path, i)}: expected 3 tab-separated fields, got {len(parts)}")
+            raise InputError(f"{located(path, i)}: expected 3 tab-separated fields, got {len(parts)}"
+                             f"{_shape_hint(line, path.name)}")
         qid, docid, score = (p.strip() for p in parts)
         if not qid or not docid:
             raise InputError(f"{located(path, i)}: empty query-id or corpus-id")

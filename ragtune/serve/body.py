@@ -102,6 +102,24 @@ def _no_constant(name: str) -> Any:
     raise _NotJSONConstant(f"{name} is not a JSON value")
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys are all different. `{"question": "a", "question": "b"}` is read last-wins by Python,
+    first-wins by some proxies and WAFs: a check in front of the server and the server would judge different
+    questions. The dict is built either way; only a length that differs costs a second look."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return obj
+
+
 async def _read_body(request: Request, limit: int) -> bytes:
     body = bytearray()
     async for part in request.stream():
@@ -158,13 +176,17 @@ async def read_json(request: Request, limit: int, timeout_s: float) -> dict[str,
     if not text.strip():
         raise bad("the body is empty")
     try:
-        obj = json.loads(text.removeprefix("\ufeff"), parse_constant=_no_constant)  # a BOM may be ignored (RFC 8259)
+        obj = json.loads(text.removeprefix("\ufeff"), parse_constant=_no_constant,  # a BOM may be ignored (RFC 8259)
+                         object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise bad(f"{exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     except RecursionError:
         raise bad("it is nested too deeply") from None
     except _NotJSONConstant as exc:
         raise bad(str(exc)) from None
+    except _DuplicateKey as exc:  # ensure_ascii: a key with a newline or a lone surrogate is quoted as escapes
+        raise bad(f"the key {shown(json.dumps(exc.args[0]), 80)} appears twice in one object (which of its values "
+                  "counts is not defined: send each key once)") from None
     except ValueError:  # an integer of thousands of digits (Python's int_max_str_digits)
         raise bad("a number has too many digits") from None
     # "\\ud800" is valid JSON syntax but not text: it cannot be stored, logged or sent back as UTF-8

@@ -13,8 +13,8 @@ VERSION = "1"  # of this document's API (info.version): the /v1 routes
 
 # status -> (when, the codes it carries): the one table of the errors; each route lists the statuses it can answer
 ERRORS: dict[int, tuple[str, list[str]]] = {
-    400: ("a request that is not valid HTTP, a body that is not JSON, a question too long, an unknown or ambiguous "
-          "adapter, an adapter not for the served model, an unknown document in `in`",
+    400: ("a request that is not valid HTTP, a body that is not JSON (or gives a key twice), a question too long, an "
+          "unknown or ambiguous adapter, an adapter not for the served model, an unknown document in `in`",
           ["invalid_http", "invalid_json", "question_too_long", "invalid_question", "adapter_not_found",
            "adapter_ambiguous", "adapter_base_mismatch", "adapter_misfit", "document_not_found"]),
     401: ("missing or wrong bearer token (with `WWW-Authenticate: Bearer`)", ["invalid_api_key"]),

@@ -112,7 +112,15 @@ def load_beir(folder: Path) -> Dataset:
                      f"passage (no qrels row with score > 0, no metadata.context_id): left out of citation precision "
                      f"and recall ({', '.join(no_passage[:3])}{', …' if len(no_passage) > 3 else ''})")
     unlabeled = [i["qid"] for i in items if i["answerable"] is None]
-    if unlabeled and len(unlabeled) < len(items):
+    if unlabeled and len(unlabeled) == len(items):  # else the report says only "no labelled questions"
+        first = unlabeled[0]
+        notes.append(f"no query is labelled: the queries' metadata has neither `answers` (a list of strings) nor "
+                     f"`answerable` (true or false), so task success and the decision cannot be measured (the first: "
+                     f"{located(queries, bs.query_lines.get(first))}: query {first}); label each query, e.g. "
+                     f"{{\"_id\": {json_dumps(first)}, \"text\": \"…\", "
+                     f"\"metadata\": {{\"answers\": [\"the answer\"]}}}} "
+                     f"or, for one that should be refused, {{\"metadata\": {{\"answerable\": false}}}}")
+    elif unlabeled:
         notes.append(f"{len(unlabeled)} quer{'y has' if len(unlabeled) == 1 else 'ies have'} neither "
                      f"metadata.answers nor metadata.answerable: unlabeled, not in task success "
                      f"({', '.join(unlabeled[:3])}{', …' if len(unlabeled) > 3 else ''})")
