@@ -23,7 +23,8 @@ from .doctor_models import check_models
 from .errors import InputError, RagtuneError, StoreError
 from .filelock import held_if_free
 from .home import Home
-from .lexical import LexicalIndex, is_litter, private_view, unwritable
+from . import doctor_files, lexical_health
+from .lexical import is_litter, unwritable
 from .ggufinfo import read_gguf
 from .machine import fit, vocab_bytes
 from .refs import resolve_model_value
@@ -114,6 +115,8 @@ def diagnose(home: Home, *, settings: Callable[[], Any] | None = None, quick: bo
         except RagtuneError as exc:  # e.g. a rollout.json that does not parse: said, the other checks go on
             rep.error(name, exc)
     _permissions(home, s, rep)
+    if exists:
+        doctor_files.check_owners(home.root, rep)  # a line only when some file is another user's
     if s is not None:
         _machine(home, s, rep)
     _disk(home, db_bytes, rep)
@@ -243,6 +246,7 @@ def _counts(home: Home, store: Any, s: Any, rep: Report) -> None:
     _lexical(home, store, chunks, rep)
     _vectors(home, store, chunks, rep)
     _embedders(home, store, s, rep)
+    doctor_files.check_sources(store, rep)  # a line only when some documents' files are not there
 
 
 def _embedders(home: Home, store: Any, s: Any, rep: Report) -> None:
@@ -263,37 +267,9 @@ def _embedders(home: Home, store: Any, s: Any, rep: Report) -> None:
 
 
 def _lexical(home: Home, store: Any, chunks: int, rep: Report) -> None:
-    class Reader(LexicalIndex):  # the index as it is: LexicalIndex's own open creates or resets one
-        def _open(self) -> None:
-            import tantivy
-
-            if unwritable(self.path):  # Tantivy takes its lock files even to read: a private view of it
-                self.path = self.view = private_view(self.path)
-            try:
-                self._index, self.corrupt = tantivy.Index.open(str(self.path)), False
-            except (ValueError, OSError, RuntimeError):
-                self._index, self.corrupt = None, True
-
-    if not (home.lexical_dir / "meta.json").is_file():
-        rep.add("warn" if chunks else "ok", "lexical", "no index yet: built on the next search" if chunks else
-                "no index yet (nothing to index)")
-        return
-    idx = Reader(home.lexical_dir)
-    try:
-        synced = idx.is_synced(store)
-        n = None if idx.corrupt else idx.num_docs
-        marker = idx.synced_version
-    finally:
-        idx.close()
-    why = "unreadable" if n is None else f"marker {marker}, database {store.index_version}, {n} chunks"
-    if idx.view is not None:  # a read-only home: nothing is rebuilt there, each searching process builds its own
-        rep.add("ok" if synced else "warn", "lexical", "read-only home: index read as it is" + (
-                f" ({n} chunks, index version {store.index_version})" if synced else f", out of step ({why}): each "
-                "process that searches rebuilds a private copy from the database"),
-                None if synced else "ingest once where the home is writable, then mount it again")
-        return
-    rep.add("ok" if synced else "warn", "lexical", f"in step ({n} chunks, index version {store.index_version})"
-            if synced else f"lexical index out of step ({why}): rebuilt on the next search")
+    """The index opened as it is, and probed (lexical_health.py). `unwritable` by this module's name: tests make
+    a home read-only through it."""
+    lexical_health.check(home, store, chunks, rep, unwritable=unwritable)
 
 
 def _vectors(home: Home, store: Any, chunks: int, rep: Report) -> None:

@@ -22,6 +22,13 @@ from ..config import Settings
 from ..errors import InputError, UnknownDocument
 from .prune import file_there, names_row
 
+# What `docs list` says under a document whose file is not there (cli/docs_cmd.py prints it after "GONE   "): a moved
+# folder (a home restored on another machine) is re-pointed by an ingest of its new place (rename.py: no embedding
+# again); a deleted file is dropped by --prune or `docs remove`.
+GONE_HINT = ("the file is not there (moved, renamed or deleted since it was ingested?); the version above is still "
+             "served. Moved (its folder restored elsewhere): `ragtune ingest NEW-FOLDER` re-points it without "
+             "embedding it again; deleted: `ragtune ingest FOLDER --prune` or `ragtune docs remove ID`")
+
 
 @dataclass
 class DocInfo:

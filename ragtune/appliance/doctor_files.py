@@ -1,0 +1,127 @@
+"""Doctor's checks of files outside the database's own (split from doctor.py): the documents' source files
+(`sources`: are they where the database says they were ingested from?) and the home's owners (`owners`: is every
+file under the home its owner's?). Each adds a line only when it finds something: a home whose sources are all
+there and whose files are all its owner's reads as before. Read-only: stat calls, nothing opened or changed."""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from pathlib import Path
+from typing import Any
+
+from .ingest.prune import file_there
+
+SOURCES_BUDGET_S = 2.0  # stat calls on a slow share: past this, the documents not looked at yet are not counted
+SOURCES_BATCH = 256  # stat calls between looks at the clock
+OWNERS_BUDGET_S = 2.0  # likewise for the walk of the home
+NAMED = 3  # paths named on a line, the rest counted
+
+
+def check_sources(store: Any, rep: Any) -> None:
+    """A `sources` warn line when some documents' files are not at their recorded path (moved, renamed, deleted,
+    or a folder restored on another machine under another path): they still answer, from what was ingested.
+    One lstat a document (two for a corpus row: prune.file_there, as `docs list`'s GONE), by path, stopped
+    after SOURCES_BUDGET_S (the line says how many were looked at)."""
+    total = store.count_documents()
+    if not total:
+        return
+    deadline = time.monotonic() + SOURCES_BUDGET_S
+    gone: list[str] = []
+    looked = 0
+    for doc in store.documents():  # (by path: a moved folder's documents come together)
+        path, kind = doc["path"], doc["kind"]
+        if looked % SOURCES_BATCH == 0 and looked and time.monotonic() > deadline:
+            break
+        looked += 1
+        if not path or not file_there(str(path), kind):  # (a NULL path: a row no ingest writes; not there)
+            gone.append(str(path))
+    if not gone:
+        return
+    of = f"{total}" if looked == total else f"the first {looked} looked at (of {total}; stopped after " \
+                                           f"{SOURCES_BUDGET_S:g} s)"
+    shown = ", ".join(gone[:NAMED]) + (" …" if len(gone) > NAMED else "")
+    folder = _common_folder(gone)
+    rep.add("warn", "sources", f"{len(gone)} of {of} documents' files are not at their recorded path ({shown})"
+            + (f"; none is under {folder} any more" if folder and len(gone) == looked and looked > 1 else "")
+            + ": they still answer, from the text ingested then",
+            "if the documents' folder moved (a restore on another machine): `ragtune ingest NEW-FOLDER` finds each "
+            "moved file by its bytes and points its document at the new path, with no embedding again; if they "
+            "were deleted: `ragtune ingest FOLDER --prune` (or `ragtune docs remove ID`) drops them; "
+            "`ragtune docs list` marks each one GONE")
+
+
+def _common_folder(paths: list[str]) -> str | None:
+    """The deepest folder every path is under ('/' or none: None)."""
+    try:
+        common = os.path.commonpath([os.path.dirname(p) for p in paths])
+    except ValueError:  # relative and absolute mixed, other drives
+        return None
+    return common if common not in ("", os.sep) else None
+
+
+def check_owners(root: Path, rep: Any) -> None:
+    """An `owners` warn line when files or folders under the home `root` belong to another user than the home
+    folder's (root ran a command on a home of another user's and left root's files in it: the owner can then not
+    write them, and its next ingest or search fails). Symbolic links are not counted (their owner changes no
+    access). A folder of another user's is named, not each file in it. POSIX only; bounded by OWNERS_BUDGET_S."""
+    if os.name != "posix":
+        return
+    try:
+        uid = os.stat(root).st_uid
+    except OSError:
+        return
+    deadline = time.monotonic() + OWNERS_BUDGET_S
+    found: list[tuple[str, int]] = []  # (relative path, its owner), folders of another owner not entered
+    n = 0
+    for folder, dirs, files in os.walk(root):
+        if time.monotonic() > deadline:
+            break
+        keep = []
+        for name in dirs + files:
+            try:
+                st = os.lstat(os.path.join(folder, name))
+            except OSError:  # gone meanwhile
+                continue
+            if stat.S_ISLNK(st.st_mode):
+                continue
+            if st.st_uid != uid:
+                found.append((os.path.relpath(os.path.join(folder, name), root), st.st_uid))
+                n += _count(os.path.join(folder, name)) if stat.S_ISDIR(st.st_mode) else 1
+            elif name in dirs:
+                keep.append(name)
+        dirs[:] = keep
+    if not found:
+        return
+    owner, group = _name(uid), _group(root)
+    named = ", ".join(f"{p}{'/' if os.path.isdir(os.path.join(root, p)) else ''} ({_name(u)})"
+                      for p, u in found[:NAMED]) + (" …" if len(found) > NAMED else "")
+    rep.add("warn", "owners", f"{n} {'file or folder' if n == 1 else 'files and folders'} under the home "
+            f"belong to another user than the home's owner ({owner}): {named}; {owner} cannot write "
+            "them, so its next ingest or search may fail (a command run as another user, root often, made them)",
+            f'as root: chown -R {owner}:{group} "{root}" (and run ragtune as {owner} from now on)')
+
+
+def _count(folder: str) -> int:
+    """The folder and everything under it."""
+    return 1 + sum(len(dirs) + len(files) for _, dirs, files in os.walk(folder))
+
+
+def _name(uid: int) -> str:
+    import pwd
+
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:  # a uid with no account here (a home restored from another machine)
+        return str(uid)
+
+
+def _group(root: Path) -> str:
+    import grp
+
+    gid = os.stat(root).st_gid
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)
