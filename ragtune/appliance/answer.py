@@ -3,7 +3,7 @@ function below (docs/answer.md has the long form):
 
 1. `normalise_question`  control characters out, whitespace collapsed, disfluencies cut (normalize.py; once: the
                          model and the retriever see the same normalised text, the raw question is logged alongside)
-2. `_retrieve`           hybrid retrieval -> context S1..Sk (or the caller's context, or none)
+2. `_retrieve`           hybrid retrieval -> context S1..Sk (or the caller's context, or none; answer_sources.py)
 3. `fit_context`         drop the lowest-ranked sources until the prompt fits the generator's window, counted with
                          the generator's own tokenizer (prompt.py)
 4. `_generate`           grammar-constrained generation of the answer JSON (generate.py, sampler.py); in
@@ -16,7 +16,8 @@ function below (docs/answer.md has the long form):
 6. `_emit`               Answer with citations resolved to chunk id, source and span; query log (+ answer cache)
 
 Decisions:
-- Nothing ingested -> InputError with a hint to run `ragtune ingest` (a clear message, not a refusal).
+- Nothing ingested -> NothingIngested (an InputError) with a hint to run `ragtune ingest` (a clear message, not a
+  refusal), said before the generation model is first loaded (the first request retrieves first).
   Retrieval that finds nothing -> a refusal without calling the model (refusal_reason "no_sources").
 - A served context that looks like it does not hold the answer (evidence.py: a logistic model over the best
   sentence's share of the question's words, the reranker's top score, a number asked that the context lacks) ->
@@ -32,43 +33,29 @@ import hashlib
 import json
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .answer_cache import AnswerCache, unlogged
 from .answer_code import answer_code_digest
+from .answer_sources import Sources, retrieve_sources
 from .answer_stream import AnswerStream
 from .candidates import choose_span
 from .config import Settings
-from .errors import GenerationError, InputError, NothingIngested, RagtuneError, StoreError
+from .errors import GenerationError, InputError, RagtuneError, StoreError
 from .extractive import extractive_sources
 from .focus import focus
 from .genresult import GenResult
 from .injection import is_override_question
 from .normalize import normalise_question
-from .prompt import REFUSAL_TEXT, SYSTEM_PROMPT, context_from_hits, fit_context, messages, system_prompt_sha256
+from .prompt import REFUSAL_TEXT, SYSTEM_PROMPT, fit_context, messages, system_prompt_sha256
 from .refusal import Verdict, content_words, refusal_check, support_score  # noqa: F401  (re-exported)
 from .refusal import language_reason
 from .refs import NONE_ADAPTER
 from .repair import Checked, repair_note, validate_and_repair
 from .schema import answer_schema
-from .types import Answer, ContextItem, Hit, Timings
+from .types import Answer, ContextItem, Timings
 
 MIN_SUPPORT = 0.34  # default of [generate] min_support: share of the answer's content words in the cited sources
-
-
-# -- stage 2: sources --------------------------------------------------------------------------------------
-@dataclass
-class Sources:
-    """What retrieval hands on: the context in rank order and where it came from."""
-
-    context: list[ContextItem]
-    normalized: str  # the question as the model will read it
-    hits: list[Hit] = field(default_factory=list)
-    retrieved: list[int] = field(default_factory=list)  # chunk ids, for the log
-    retrieval_ms: float = 0.0
-    searched: bool = False  # retrieval ran: its ids may be renumbered, and nothing found is a refusal
-    scope: dict[str, Any] | None = None  # the filters retrieval ranked within, for the query log
 
 
 class AnswerEngine(AnswerCache):
@@ -281,13 +268,18 @@ class AnswerEngine(AnswerCache):
         t0 = time.perf_counter()
         mode = self._mode(mode)
         q, nq = normalise_question(question)
+        override = is_override_question(q) or is_override_question(nq)
+        # before the first model load, retrieval: an empty home's NothingIngested costs no model load (seconds)
+        src = None if override or self._generator is not None else self._retrieve(
+            q, nq, k=k, use_cache=use_cache, retrieve=retrieve, context=context, filters=filters)
         gen = self._generator_for(adapter)
         self._check_question_fits(gen, nq)
-        if is_override_question(q) or is_override_question(nq):  # a jailbreak: refused, nothing retrieved or asked
+        if override:  # a jailbreak: refused, nothing retrieved or asked
             src = Sources([], nq)
             return self._emit(self._answer(Verdict("refused", REFUSAL_TEXT, [], "override"), None, [], src, gen,
                                            mode), t0, q, src, (client_id, arm))
-        src = self._retrieve(q, nq, k=k, use_cache=use_cache, retrieve=retrieve, context=context, filters=filters)
+        if src is None:
+            src = self._retrieve(q, nq, k=k, use_cache=use_cache, retrieve=retrieve, context=context, filters=filters)
         ctx = fit_context(gen.count_tokens, src.context, src.normalized, reserve=self.cfg.max_tokens,
                           n_ctx=self._n_ctx(gen), renumber=src.searched)
         if src.searched and not ctx:
@@ -373,27 +365,9 @@ class AnswerEngine(AnswerCache):
 
     def _retrieve(self, q: str, nq: str, *, k: int | None, use_cache: bool, retrieve: bool,
                   context: list[ContextItem] | None, filters: dict[str, Any] | None = None) -> Sources:
-        """The caller's context as given, none (`retrieve=False`), or a hybrid retrieval."""
-        if context is not None:
-            ctx = [c if isinstance(c, ContextItem) else ContextItem(**c) for c in context]
-            return Sources(ctx, nq, retrieved=[c.chunk_id for c in ctx if c.chunk_id is not None])
-        if not retrieve:
-            return Sources([], nq)
-        retriever = self.retriever
-        scoped = {"filters": filters} if filters else {}  # unscoped: the call any retriever answers
-        rr = retriever.retrieve(q, k=k, mode="hybrid", use_cache=use_cache, normalized=nq, **scoped)
-        if not rr.hits:
-            store = getattr(retriever, "store", None) or self.store
-            try:
-                n_chunks = store.count_chunks()
-            except Exception as exc:
-                raise StoreError(f"cannot read the store: {exc}") from None
-            if n_chunks == 0:
-                raise NothingIngested("nothing is ingested yet, so there is nothing to answer from",
-                                 hint="run `ragtune ingest PATH` first")
-        return Sources(context_from_hits(rr.hits), rr.normalized_query or nq, hits=rr.hits,
-                       retrieved=[h.chunk_id for h in rr.hits], retrieval_ms=rr.retrieval_ms, searched=True,
-                       scope=filters or None)
+        """The caller's context as given, none (`retrieve=False`), or a hybrid retrieval (answer_sources.py)."""
+        return retrieve_sources(self, q, nq, k=k, use_cache=use_cache, retrieve=retrieve, context=context,
+                                filters=filters)
 
     def _mode(self, mode: str | None) -> str:
         from .config import ANSWER_MODES

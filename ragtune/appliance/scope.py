@@ -154,8 +154,8 @@ def _own(ref: str, docs: Sequence[Any]) -> list[int]:
     """The ids of `docs` (what REF matched, read as text) less those beside it: REF names a folder (REF/...) or a
     corpus file's rows (REF#id), never a sibling that merely starts with its name and a '#' ("/docs/eng#2/plan.md",
     "/docs/eng#notes.md" for the folder "/docs/eng"): another team's documents must not widen a scope. Beside it:
-    under "REF#", when REF is a folder (documents under REF/: then it is no corpus file), or in a folder there
-    ("REF#2/...") that is no corpus row (kind "beir")."""
+    under "REF#", when REF is a folder (documents under REF/: then it is no corpus file). A row under "REF#" that
+    is no corpus row never gets here: select_documents takes only kind "beir" there (prune.names_row)."""
     ref = ref.strip()
     if not ref.startswith("/"):
         return [d.id for d in docs]
@@ -163,5 +163,4 @@ def _own(ref: str, docs: Sequence[Any]) -> list[int]:
     base = nfc(os.path.normpath(ref))
     paths = [nfc(d.path) for d in docs]
     folder = any(p.startswith(base + "/") for p in paths)
-    return [d.id for d, p in zip(docs, paths)
-            if not (p.startswith(base + "#") and (folder or ("/" in p[len(base) + 1:] and d.kind != "beir")))]
+    return [d.id for d, p in zip(docs, paths) if not (folder and p.startswith(base + "#"))]

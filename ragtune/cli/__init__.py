@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..appliance.offline import enforce_offline_env
 
     enforce_offline_env()
+    _closed_streams_to_devnull()
     args = list(sys.argv[1:] if argv is None else argv)
     common.json_printed = False
     common.stdout_never_fails_to_encode()
@@ -73,6 +74,25 @@ def main(argv: list[str] | None = None) -> int:
                    "  (set RAGTUNE_DEBUG=1 for a traceback)", err=True)
         _json_error(args, f"internal error: {type(exc).__name__}: {exc}", "InternalError", 70)
         return 70
+
+
+def _closed_streams_to_devnull() -> None:
+    """A cron line or a supervisor may start ragtune with stderr or stdout closed (`2>&-`): Python then has
+    sys.stderr None, and the first progress line or llama.cpp's log capture (its flush) was an internal error, exit
+    70, after the work was done; `print(..., file=sys.stderr)` even wrote to stdout, into a --json object. Such a
+    stream is /dev/null: what would have gone there is dropped, as the caller asked; the exit code is the command's."""
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        if getattr(sys, name) is not None or getattr(sys, f"__{name}__") is not None:
+            continue  # open (or a test's capture): as it is
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+            setattr(sys, name, open(fd, "w", encoding="utf-8", errors="backslashreplace", closefd=False))
+            setattr(sys, f"__{name}__", getattr(sys, name))
+        except OSError:
+            pass
 
 
 EX_PIPE = 141  # 128 + SIGPIPE: what a shell reports for any tool whose reader went away (`… | head -1`)

@@ -247,7 +247,9 @@ def shown_path(path: Path | str) -> str:
 
 
 def is_tty() -> bool:
-    return sys.stderr.isatty()
+    """Whether stderr may take a redrawn progress line: a terminal that is not TERM=dumb (an editor's shell buffer,
+    a CI log runner's pseudo-terminal), which gets the plain lines a log file gets."""
+    return sys.stderr.isatty() and os.environ.get("TERM", "").strip().lower() != "dumb"
 
 
 class FiniteFloatRange(click.FloatRange):

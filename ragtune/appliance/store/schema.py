@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Iterable
 
+from ..errors import BusyError
+
 EMBED_DIM = 384
 
 # (name, sql), or (name, a function of the connection) for a migration SQL alone cannot write (0015)
@@ -265,6 +267,7 @@ def _chunk_ids_not_reused(conn: Any) -> None:
     table = conn.execute("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'chunks'").fetchall()[0][0]
     if re.search(r"\bAUTOINCREMENT\b", table, flags=re.I):
         return  # rebuilt already: re-running it is a no-op
+    _alone_for_a_long_rebuild(conn)
     kept = [r[0] for r in conn.execute("SELECT sql FROM sqlite_schema WHERE tbl_name = 'chunks' AND type IN "
                                        "('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name")]
     create, n = re.subn(r'^CREATE TABLE\s+("chunks"|chunks)', "CREATE TABLE chunks_0015", table, flags=re.I)
@@ -280,3 +283,38 @@ def _chunk_ids_not_reused(conn: Any) -> None:
     for sql in kept:
         conn.execute(sql)
     conn.execute(_CHUNK_ID_SEED)
+
+
+# 0015 holds the write lock for as long as it runs: on a big home (measured: 200k chunks of 1 kB and 1M query-log rows,
+# 170 s on 2 busy cores) far longer than the 10 s another process's write waits for it (a serve started before the
+# upgrade: each answer it logs meanwhile fails "database is locked"). Its length, estimated from the rates measured on
+# 2 idle cores (docs/upgrading.md: 100k chunks in 4 s, 50k log rows read in 1 s): past LONG_REBUILD_S it is not
+# started while another process has the database open.
+LONG_REBUILD_S = 2.0
+
+
+def rebuild_seconds(conn: Any) -> float:
+    """0015's estimated length on idle cores (busy ones take 3-5 times as long)."""
+    n_chunks = conn.execute("SELECT count(*) FROM chunks").fetchall()[0][0]
+    n_log = conn.execute("SELECT count(*) FROM query_log").fetchall()[0][0]
+    return n_chunks / 25_000 + n_log / 50_000
+
+
+def _alone_for_a_long_rebuild(conn: Any) -> None:
+    """BusyError (exit 75, nothing changed: the caller's transaction rolls back) when the rebuild would be long and
+    another process has the database open; where that cannot be told (holders.py), it runs as before."""
+    from .holders import other_holders
+
+    path = getattr(conn, "filename", "") or ""
+    est = rebuild_seconds(conn) if path else 0.0
+    others = other_holders(path) if est >= LONG_REBUILD_S else None
+    if not others:
+        return
+    who = "; ".join(f"pid {pid}" + (f": {cmd}" if cmd else "") for pid, cmd in others[:3])
+    raise BusyError(
+        f"{path}: this upgrade's one-time migration 0015_chunk_ids_not_reused rebuilds the chunks table (about "
+        f"{est:.0f} s on idle cores, longer on busy ones) and holds the database while it runs, longer than another "
+        f"process waits for it; another process has the database open ({who}): not started, nothing was changed",
+        hint="stop that process (`ragtune serve`, the chat app, a cron `ragtune ingest`), run this command again "
+             "alone (it applies the migration once, then the home is used as before), then start the process "
+             "again (docs/upgrading.md)")

@@ -1,0 +1,45 @@
+"""Which other processes have a WAL database open, read from Linux's /proc/locks: no file of the database is opened
+here. (Opening and closing the `-shm` in this process would drop SQLite's own POSIX locks on it: a process's locks on
+a file go with the close of any of its descriptors of that file.) Each connection holds a shared lock on byte 128
+of the `-shm` (SQLite's unix VFS: the "DMS" byte, after the 8 lock bytes at 120) for as long as it is open."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_DMS = 128  # UNIX_SHM_BASE (120) + SQLITE_SHM_NLOCK (8)
+
+
+def other_holders(db: Path | str, locks: str = "/proc/locks") -> list[tuple[int, str]] | None:
+    """(pid, command line) of each other process with `db` open (pid -1, command "": one whose pid this namespace
+    does not show, or an open-file-description lock); [] when none; None when it cannot be told (not Linux, no
+    `-shm` yet, /proc unreadable): the caller goes on as if alone."""
+    try:
+        st = os.stat(f"{db}-shm")
+        text = Path(locks).read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    me, pids = os.getpid(), []
+    for line in text.splitlines():
+        f = line.split()
+        if "->" in f or len(f) < 8:  # a waiter's line ("1: -> POSIX ...") repeats a lock that is not held
+            continue
+        try:
+            pid, (major, minor, ino) = int(f[4]), f[5].split(":")
+            start, end = int(f[6]), (None if f[7] == "EOF" else int(f[7]))
+            same = int(ino) == st.st_ino and (int(major, 16), int(minor, 16)) == (os.major(st.st_dev),
+                                                                                   os.minor(st.st_dev))
+        except ValueError:
+            continue
+        if same and pid != me and start <= _DMS and (end is None or end >= _DMS) and pid not in pids:
+            pids.append(pid)
+    return [(pid, _command(pid)) for pid in pids]
+
+
+def _command(pid: int) -> str:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return ""
+    return " ".join(os.fsdecode(a) for a in raw.split(b"\0") if a)[:120]
