@@ -20,12 +20,23 @@ from .tomltext import with_origin
 def check_models(home: Home, s: Any, quick: bool, rep: Any) -> None:
     reg = Registry(home)
     model_id = _model(reg, "model", s.generate.model, quick, rep, key=("generate", "model"))
+    _chat_model(reg, s, rep)
     _model(reg, "embedder", s.embed.model, quick, rep, key=("embed", "model"))
     _reranker(reg, home, s, quick, rep)
     model_file = None
     if model_id is None:  # a model given by path has no recorded sha256, but its tensors tell whether a LoRA fits
         p = Path(str(s.generate.model)).expanduser()
         model_file = p if p.is_file() else None
+        if model_file is not None and not quick:
+            # `ask` hashes a model given by path (its id): the built-in adapter serves only on its own base, and a
+            # lineage is checked against that id. Without it, doctor said the built-in adapter served (or failed
+            # its shape) where `ask` served the base model.
+            from .hashing import sha256_path
+
+            try:
+                model_id = sha256_path(model_file)
+            except RagtuneError:
+                pass
     _adapter(reg, s, model_id, rep, model_file)  # then the server, which serves the adapter resolved here
     _generation_server(reg, s, model_id, rep)
 
@@ -61,6 +72,46 @@ def _model(reg: Any, name: str, ref: Any, quick: bool, rep: Any, *, key: tuple[s
     return read.id
 
 
+def _chat_model(reg: Any, s: Any, rep: Any) -> None:
+    """A second `model` line, only for a problem its header shows (the first line found the file): a chat template
+    that cannot render the prompt (fail: every `ask` would), and a `[generate] n_ctx` beyond the context the model
+    was trained on (warn: llama.cpp allows it, the positions past it are ones the model never saw)."""
+    from .chat_template import template_facts
+    from .ggufinfo import read_gguf
+
+    try:
+        read = resolve_model_value(reg, "generate.model", s.generate.model, verify=False)
+        path = read.path or (read.paths[0] if read.paths else None)  # a default model's: its files
+        if path is None or not read.found or read.problem is not None or not Path(path).is_file():
+            return  # the first line said it
+        info = read_gguf(path)
+    except RagtuneError:
+        return
+    facts = template_facts(info.metadata.get("tokenizer.chat_template"), path)
+    if facts["present"] and facts["error"]:
+        rep.add("fail", "model", facts["error"], "serve a chat (instruct) model whose template llama-cpp-python "
+                "renders, or copy this one with another: gguf-new-metadata --chat-template-file T.jinja IN OUT")
+    trained = info.metadata.get(f"{info.architecture}.context_length")
+    n_ctx = s.generate.n_ctx
+    if isinstance(trained, int) and 0 < trained < n_ctx:
+        rep.add("warn", "model", f"[generate] n_ctx = {n_ctx} is more than the {trained} tokens the model was "
+                f"trained on ({info.architecture}.context_length): a prompt past {trained} tokens is outside what "
+                "it has seen, and answers degrade without an error",
+                context_hint(trained))
+
+
+def context_hint(trained: int) -> str:
+    """The settings that serve a model trained on `trained` (< 2048) tokens of context (also `models add`'s note).
+    Measured: the default prompt with 3 sources is ~600 tokens, with 6 ~1,100; at n_ctx 512 the answer's room
+    (max_tokens, 256) leaves none for a source (every answer refused: no_sources), at 128 one fits."""
+    n_ctx = max(trained, 512)  # the smallest n_ctx the config accepts
+    if n_ctx < 1024:
+        return (f"ragtune config set generate.n_ctx {n_ctx}, and generate.max_tokens 128 (else no source fits beside "
+                "the instructions and every question is refused), or serve a model trained on a longer context")
+    return (f"ragtune config set generate.n_ctx {n_ctx} (fewer sources then fit: the prompt with 6 sources is about "
+            "1,100 tokens), or serve a model trained on a longer context")
+
+
 def _adapter(reg: Any, s: Any, model_id: str | None, rep: Any, model_file: Path | None = None) -> None:
     """The adapter `ask` would serve resolves (refs.resolve_adapter, as `ask` does: made for another base, or of a
     shape that does not fit the served model, it fails). A registered one whose file is missing is said before
@@ -80,13 +131,18 @@ def _adapter(reg: Any, s: Any, model_id: str | None, rep: Any, model_file: Path 
                     "restore it, or `ragtune models deactivate` to serve the base model")
             return
         path, served = resolve_adapter(reg, s.generate.adapter, model_id=model_id)
-        if path is not None and model_file is not None:
+        # the built-in adapter on a model by path not hashed (--quick): `ask` serves it only on its own base (which
+        # it fits) and the base model on any other, so its shape says nothing here
+        unknown_base = model_id is None and model_file is not None and served == reg._default_id()
+        if path is not None and model_file is not None and not unknown_base:
             reg.check_fits(Path(path), "", origin=s.generate.adapter, model=model_file)
     except RagtuneError as exc:
         rep.error("adapter", exc)
         return
     rep.add("ok", "adapter", f"[generate] adapter = {ref!r}: " +
-            ("the base model answers (none)" if served == NONE_ADAPTER else f"{served[:12]} ({path})"))
+            ("the base model answers (none)" if served == NONE_ADAPTER else f"{served[:12]} ({path})") +
+            (" if the model is its base, else the base model answers (none): not known without hashing the "
+             "model (--quick)" if unknown_base else ""))
 
 
 def _reranker(reg: Any, home: Home, s: Any, quick: bool, rep: Any) -> None:

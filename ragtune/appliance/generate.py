@@ -127,12 +127,12 @@ class LlamaGenerator(AdapterServing):
         template = meta.get("tokenizer.chat_template")
         if not template:
             raise ModelError(f"{path}: the GGUF has no chat template (tokenizer.chat_template)")
-        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+        from .chat_template import ChatTemplate  # a template with no system role, a BOS written twice: see there
 
         eos, bos = llm.token_eos(), llm.token_bos()
-        self._formatter = Jinja2ChatFormatter(
-            template=template, eos_token=llm._model.token_get_text(eos) if eos >= 0 else "",
-            bos_token=llm._model.token_get_text(bos) if bos >= 0 else "", add_generation_prompt=True)
+        self._formatter = ChatTemplate(
+            template, eos_token=llm._model.token_get_text(eos) if eos >= 0 else "", path=path,
+            bos_token=llm._model.token_get_text(bos) if bos >= 0 else "", adds_bos=llm._model.add_bos_token())
         import numpy as np
 
         self._np = np
@@ -181,7 +181,7 @@ class LlamaGenerator(AdapterServing):
 
     def render(self, messages: Sequence[dict[str, str]]) -> str:
         """The prompt text through the model's own chat template (chatml for SmolLM2)."""
-        return self._formatter(messages=list(messages)).prompt
+        return self._formatter.render(messages)
 
     def tokenize_prompt(self, messages: Sequence[dict[str, str]]) -> list[int]:
         self._check_open()

@@ -220,13 +220,70 @@ def _read_architectures() -> frozenset[str] | None:
 def check_architecture(info: GGUFInfo) -> None:
     """GGUFError when the file's `general.architecture` is one the installed llama.cpp does not know: it would fail
     at every load with "unknown model architecture". No architecture at all, or llama.cpp not askable: not checked
-    here (the loader has the last word)."""
+    here (the loader has the last word). First check_whole: a split part, an embedding model."""
+    check_whole(info)
     arch = info.architecture
     known = known_architectures() if arch else None
     if known is None or arch in known:
         return
     message, hint = architecture_message(info.path, arch)
     raise GGUFError(message, hint=hint)
+
+
+# encoder-only architectures: they make vectors, never text (llama.cpp's embedding models)
+_ENCODERS = frozenset({"bert", "nomic-bert", "nomic-bert-moe", "jina-bert-v2", "jina-bert-v3", "neo-bert",
+                       "modern-bert", "t5encoder"})
+
+
+def check_whole(info: GGUFInfo) -> None:
+    """GGUFError for a file that is not a whole chat model by itself: one part of a split GGUF (the registry keeps one
+    file per artifact; a copy of part 1 alone fails at load, part 2 is no model) or an embedding model given as a
+    model (no text head: it cannot answer)."""
+    count = info.metadata.get("split.count")
+    if isinstance(count, int) and count > 1:
+        part = info.metadata.get("split.no", 0)
+        raise GGUFError(f"{info.path}: part {part + 1 if isinstance(part, int) else '?'} of a GGUF split into "
+                        f"{count} files; ragtune registers and serves one whole file",
+                        hint="merge the parts into one file first: llama-gguf-split --merge FIRST-PART.gguf "
+                             "MERGED.gguf (llama.cpp's tool), then add MERGED.gguf")
+    arch = info.architecture
+    if info.type != "adapter" and (arch in _ENCODERS or f"{arch}.pooling_type" in info.metadata):
+        raise GGUFError(f"{info.path}: an embedding model (general.architecture '{arch}'), not a chat model: "
+                        "it makes vectors, not answers",
+                        hint="add a chat (instruct) model's GGUF; retrieval's vectors come from [embed] model")
+
+
+def model_facts(info: GGUFInfo) -> dict[str, Any]:
+    """What `models show` says of a GGUF: architecture, parameters (counted from the tensor table), quantization
+    (general.file_type), training context length and chat template (chat_template.template_facts)."""
+    from .chat_template import template_facts
+
+    meta, arch = info.metadata, info.architecture
+    params = 0
+    for dims in info.shapes.values():
+        n = 1
+        for d in dims:
+            n *= d
+        params += n
+    ftype = meta.get("general.file_type")
+    quant = None
+    if isinstance(ftype, int):
+        try:
+            import gguf
+
+            quant = gguf.LlamaFileType(ftype).name.removeprefix("MOSTLY_")
+        except (ImportError, ValueError):
+            quant = f"file_type {ftype}"
+    facts: dict[str, Any] = {
+        "type": info.type, "architecture": arch or None, "name": meta.get("general.name"),
+        "parameters": params, "quantization": quant, "context_length": meta.get(f"{arch}.context_length"),
+        "gguf_version": info.version, "tensors": info.n_tensors,
+    }
+    if info.type != "adapter":
+        facts["chat_template"] = template_facts(meta.get("tokenizer.chat_template"), info.path)
+    if isinstance(meta.get("split.count"), int):
+        facts["split"] = {"part": meta.get("split.no"), "count": meta["split.count"]}
+    return facts
 
 
 def architecture_message(path: Path | str, arch: str) -> tuple[str, str]:

@@ -33,15 +33,15 @@ from .jsonl import loads_located
 
 
 def _formatter(llm: Any) -> Any:
-    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+    from .chat_template import ChatTemplate  # the same rendering as generate.LlamaGenerator (system turns, BOS)
 
     template = llm.metadata.get("tokenizer.chat_template")
     if not template:
         raise ModelError("the GGUF has no chat template (tokenizer.chat_template)")
     eos, bos = llm.token_eos(), llm.token_bos()
-    return Jinja2ChatFormatter(
-        template=template, eos_token=llm._model.token_get_text(eos) if eos >= 0 else "",
-        bos_token=llm._model.token_get_text(bos) if bos >= 0 else "", add_generation_prompt=True)
+    return ChatTemplate(
+        template, eos_token=llm._model.token_get_text(eos) if eos >= 0 else "",
+        bos_token=llm._model.token_get_text(bos) if bos >= 0 else "", adds_bos=bos >= 0 and llm._model.add_bos_token())
 
 
 def _count(usage: dict[str, Any], key: str) -> int:
@@ -83,7 +83,7 @@ class _Vocab:
             return v
 
     def render(self, messages: Sequence[dict[str, str]]) -> str:
-        return self.formatter(messages=list(messages)).prompt
+        return self.formatter.render(messages)
 
     def tokenize(self, text: str) -> list[int]:
         with self.tok_lock:

@@ -87,11 +87,39 @@ def _served(app, reg) -> str:
 @click.argument("ref")
 @pass_app
 def models_show(app, ref: str) -> None:
-    """Print an artifact's manifest as JSON (REF: id, unique id prefix of 8+ characters, or name)."""
+    """Print an artifact's manifest as JSON (REF: id, unique id prefix of 8+ characters, or name); for a GGUF also
+    what its header says ("gguf": architecture, parameters, quantization, context length, chat template)."""
+    from ragtune.appliance.errors import RagtuneError
+    from ragtune.appliance.ggufinfo import model_facts, read_gguf
+
     reg = _registry(app)
     m = dict(reg.manifest(ref))
     m["path"] = str(reg.path_of(m)) if m["file"] else None
+    if m["path"] and m["kind"].endswith("-gguf") and not m.get("is_dir"):
+        try:  # the header only (no hashing): a file moved since it was added is said, not a traceback
+            m["gguf"] = model_facts(read_gguf(m["path"]))
+        except RagtuneError as exc:
+            m["gguf"] = {"error": exc.message}
     print_json(m)
+
+
+@models_group.command("remove")
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_app
+def models_remove(app, ref: str, as_json: bool) -> None:
+    """Take artifact REF out of the registry: its manifest, and the copy the registry holds (--copy); a file added
+    in place stays where it is. Refused while in use ([generate] model or adapter, the activated adapter, a rollout)."""
+    from ragtune.appliance.registry_remove import remove
+
+    gone = remove(_registry(app), app.settings, ref, rollout=_canary(app))
+    if as_json:
+        print_json(gone)
+        return
+    for note in gone["notes"]:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"removed {gone['id'][:16]} {gone['kind']} {escaped(gone['name'])}"
+               + (f" (deleted {shown_path(gone['removed_file'])})" if gone["removed_file"] else ""))
 
 
 @models_group.command("verify")
@@ -240,6 +268,8 @@ def models_add(app, path: str, kind: str, name: str | None, licence: str, base_i
         click.echo(f"note: already registered as '{escaped(art.name)}' ({art.id[:12]}…); "
                    f"--name '{escaped(name)}' not applied", err=True)
     artifact_note(art.note)
+    if art.kind in ("base-gguf", "merged-gguf", "quantized-gguf"):
+        _chat_notes(art.path)
     if as_json:
         print_json(art.manifest)
     else:
@@ -249,6 +279,31 @@ def models_add(app, path: str, kind: str, name: str | None, licence: str, base_i
 
         # `convert lora` refuses a path that is not UTF-8: then the adapter by its id
         say(f"next: {lora_hf_next_steps(reg, art.manifest, path if is_utf8(path) else None)}")
+
+
+def _chat_notes(path) -> None:
+    """What `config set generate.model` and `ask` will meet in a chat model's header, said when it is added (it is
+    registered either way: a model may be kept for converting or merging)."""
+    from ragtune.appliance.chat_template import FOLDED
+    from ragtune.appliance.errors import RagtuneError
+    from ragtune.appliance.ggufinfo import model_facts, read_gguf
+
+    try:
+        facts = model_facts(read_gguf(path))
+    except RagtuneError:
+        return
+    tpl = facts["chat_template"]
+    if tpl["error"]:
+        click.echo(f"warning: {escaped(tpl['error'])} (it cannot answer as [generate] model)", err=True)
+    elif tpl["system"] == FOLDED:
+        click.echo("note: its chat template has no system turn: the instructions are put at the head of the user "
+                   "turn", err=True)
+    ctx = facts["context_length"]
+    if isinstance(ctx, int) and ctx < 2048:
+        from ragtune.appliance.doctor_models import context_hint
+
+        click.echo(f"note: it was trained on {ctx} tokens of context ({facts['architecture']}.context_length); "
+                   f"to serve it: {context_hint(ctx)}", err=True)
 
 
 @models_group.command("promote-builtin")
