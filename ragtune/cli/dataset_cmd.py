@@ -199,16 +199,19 @@ def hard_cmd(src, out, examples, seed, exclude, as_json) -> None:
               help="Merge builds of other context shapes or answer styles (k, chunk size, answer style) too.")
 @click.option("--eval-set", "eval_sets", multiple=True, metavar="PATH", callback=checked_path(reads="an evaluation set"),
               help="An evaluation set whose questions must not be trained on; repeatable (the home's are always checked).")
+@click.option("--weight", "weights", multiple=True, metavar="SRC=N",
+              help="Train the source SRC's train lines N times (1-100; its holdout lines once); repeatable. "
+                   "Recorded as the source's weight in dataset_config.json.")
 @click.option("--json", "as_json", is_flag=True, help="Print the merged dataset_config.json as one JSON object.")
 @pass_app
-def merge_cmd(app, srcs, out, allow_mixed, eval_sets, as_json) -> None:
+def merge_cmd(app, srcs, out, allow_mixed, eval_sets, weights, as_json) -> None:
     """Append built datasets (folders, or training JSONL files such as a query-log export) into one folder, in the
     order given: every line validated, nothing re-curated; dataset_config.json names each source and its sha256."""
     from ragtune.models import leakage
     from ragtune.models.dataset import read_examples
-    from ragtune.models.merge import merge_datasets
+    from ragtune.models.merge import merge_datasets, parse_weights
 
-    cfg = merge_datasets(list(srcs), out, allow_mixed=allow_mixed, log=_err)
+    cfg = merge_datasets(list(srcs), out, allow_mixed=allow_mixed, log=_err, weights=parse_weights(weights))
     train = Path(out) / "train.jsonl"  # empty when every source held its lines out
     leak = leakage.check(read_examples(train) if _has_lines(train) else [], app.settings.home, eval_sets)
     for line in [f"note: evaluation set {n}" for n in (leak or {}).get("notes", [])] + [leakage.warning(leak) or ""]:
@@ -317,6 +320,11 @@ def train_cmd(app, data, out, recipe, as_json, **opts) -> None:
 
     cfg = make_config(recipe, data=data, out=out, **opts)
     from ragtune.models.train import train
+    from ragtune.models.train.data import raw_file_notes
+
+    # a raw file is trained as it is: say what a `dataset build --from-log` of it would fix (never a stop)
+    for note in raw_file_notes(data, home=app.settings.home, context_tokens=app.settings.retrieve.context_tokens):
+        _err(note)
 
     try:
         metrics = train(cfg, home=app.settings.home)

@@ -2,8 +2,8 @@
 
 An adapter trained on the questions it is then scored on measures memory, not behaviour, and nothing in a
 `dataset build` or `dataset merge` of hand-written lines says so. The sets checked are the ones the home has
-evaluated on (`ragtune eval run` records each run's report folder; its report.json names the set) and any given
-with `--eval-set`. Only questions are compared: training on the documents an evaluation retrieves from is the
+evaluated on (`ragtune eval run` records each run's set in its config as it starts) and any given with
+`--eval-set`. Only questions are compared: training on the documents an evaluation retrieves from is the
 point of an on-prem tune (facts stay in retrieval), asking it the same questions is not.
 
 A training line matches an evaluation question when their normalised words are the same, or when at least
@@ -29,9 +29,10 @@ def _grams(words: list[str]) -> set[tuple[str, ...]]:
 
 
 def home_eval_sets(home: Any) -> list[str]:
-    """The sets (BEIR folders, training-format JSONL files) the home's recorded evaluation runs asked, from each
-    run's report.json; replays (the query log itself) and runs without a report are passed over. Never creates a
-    home or a database."""
+    """The sets (BEIR folders, training-format JSONL files) the home's recorded evaluation runs asked, newest
+    first, from each run's recorded config (`Store.eval_datasets`: there as a run starts, so a run cut off before
+    its report.json is checked too); a run whose config names no set, by its report.json as before. Replays (the
+    query log itself) are passed over. Never creates a home or a database."""
     from ragtune.appliance.jsonl import read_json_object
     from ragtune.appliance.store import Store
 
@@ -40,15 +41,16 @@ def home_eval_sets(home: Any) -> list[str]:
         return []
     try:
         with Store(db, readonly=True) as store:
-            outs = store.eval_run_outs()
+            recorded = store.eval_datasets()
     except RagtuneError:  # an old or damaged database: the check is advice, never a reason to stop a build
         return []
     found: list[str] = []
-    for out in outs:
-        try:
-            ds = read_json_object(Path(out) / "report.json").get("dataset")
-        except RagtuneError:
-            continue
+    for ds in recorded:
+        if ds["path"] is None and ds.get("out"):  # no set in its config: what its report says, if it has one
+            try:
+                ds = read_json_object(Path(ds["out"]) / "report.json").get("dataset")
+            except RagtuneError:
+                continue
         if isinstance(ds, dict) and ds.get("kind") in ("beir", "jsonl") and isinstance(ds.get("path"), str):
             if ds["path"] not in found:
                 found.append(ds["path"])

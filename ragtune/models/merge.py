@@ -6,13 +6,15 @@ given: every line validated (file:line on the first bad one), each source's trai
 the merged train.jsonl and holdout.jsonl, nothing re-curated (each source was curated on its own; lines that two
 sources share are counted, not dropped, so a merge of the same folders always gives the same bytes).
 dataset_config.json names the sources with their sha256s and build options; its `dataset_sha256` is computed as a
-build's is (train + holdout), and it is written last, so a folder with it is complete."""
+build's is (train + holdout), and it is written last, so a folder with it is complete. `weights` (`--weight SRC=N`)
+repeats a source's train lines N times (never its holdout lines: each is scored once), recorded as its `weight`."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from ragtune.appliance.atomic import atomic_write_text, check_folder
 from ragtune.appliance.errors import InputError
@@ -49,6 +51,50 @@ def _shape(build_options: dict[str, Any]) -> dict[str, Any]:
             for k in keys if isinstance(build_options.get(part), dict) and k in build_options[part]}
 
 
+MAX_WEIGHT = 100  # a typo (=1000) would write a thousand copies of every line: more is a second merge's job
+
+
+def parse_weights(specs: Iterable[str]) -> dict[str, int]:
+    """{SRC: N} from `--weight SRC=N` options (the last `=` splits, so a path may hold one), N a whole number from
+    1 to MAX_WEIGHT; a bad one is an InputError naming the option as given."""
+    weights: dict[str, int] = {}
+    for spec in specs:
+        src, eq, n = str(spec).rpartition("=")
+        if not eq or not src:
+            raise InputError(f"--weight {spec}: not SRC=N",
+                             hint="e.g. --weight data/log=3: the source as given to the merge, and how many times "
+                                  "its train lines are trained")
+        if not re.fullmatch(r"[0-9]+", n.strip()) or not 1 <= int(n) <= MAX_WEIGHT:
+            raise InputError(f"--weight {spec}: N must be a whole number from 1 to {MAX_WEIGHT}, not {n!r}",
+                             hint="N copies of the source's train lines (1: as given; a source's share of the "
+                                  "merge is its lines x N)")
+        if src in weights:
+            raise InputError(f"--weight {src}: given twice ({src}={weights[src]} and {spec})")
+        weights[src] = int(n)
+    return weights
+
+
+def _weight_of(paths: list[Path], weights: dict[str, int]) -> list[int]:
+    """Each source's weight (1 unless named): a SRC matches a source as given, as the pipe it was read from, or by
+    the file or folder it resolves to; one that matches none is an InputError."""
+    from ragtune.appliance.spool import original
+
+    out = [1] * len(paths)
+    for src, n in weights.items():
+        try:
+            target = Path(src).resolve()
+        except (OSError, ValueError):  # a name no file can have: matched as text only
+            target = None
+        hits = [i for i, p in enumerate(paths) if src in (str(p), original(p))]
+        if not hits and target is not None:
+            hits = [i for i, p in enumerate(paths) if p.resolve() == target]
+        if not hits:
+            raise InputError(f"--weight {src}={n}: {src} is not one of the datasets merged",
+                             hint="name a source as it is given: " + ", ".join(original(p) or str(p) for p in paths))
+        out[hits[0]] = n
+    return out
+
+
 def _check_out(out: Path) -> None:
     """OUT is new, empty, or an earlier merge's folder: never a build (its report.json would then describe other
     lines) nor a folder of other files."""
@@ -73,11 +119,12 @@ def _check_out(out: Path) -> None:
 
 
 def merge_datasets(srcs: list[Path | str], out: Path | str, *, allow_mixed: bool = False,
-                   log: Callable[[str], None] | None = None) -> dict[str, Any]:
+                   log: Callable[[str], None] | None = None, weights: dict[str, int] | None = None) -> dict[str, Any]:
     """Write the merge of `srcs` into the folder `out`; returns its dataset_config.json. Sources built with other
     context shapes or answer styles (SHAPE_KEYS) are refused unless `allow_mixed`; a dataset given twice always is.
     A train line that is also a holdout line (a build merged with its own input file) is left out of train; a
-    source whose lines are mostly in an earlier one is said in a `note:` through `log`."""
+    source whose lines are mostly in an earlier one is said in a `note:` through `log`. `weights` ({SRC: N},
+    `parse_weights`): that source's train lines N times."""
     log = log or (lambda msg: None)
     paths = [Path(s) for s in srcs]
     out = Path(out)
@@ -85,6 +132,7 @@ def merge_datasets(srcs: list[Path | str], out: Path | str, *, allow_mixed: bool
         raise InputError("merge needs two or more datasets")
     if out.resolve() in {p.resolve() for p in paths}:
         raise InputError(f"{out}: is one of the datasets merged; choose another --out")
+    weight = _weight_of(paths, weights or {})  # before anything is read or written
     check_folder(out)
     _check_out(out)
     train: list[dict[str, Any]] = []
@@ -93,11 +141,12 @@ def merge_datasets(srcs: list[Path | str], out: Path | str, *, allow_mixed: bool
     seen_sha: dict[str, Path] = {}
     hashes: list[list[str]] = []  # each source's lines (example_hash), for the note on repeated data
     first_shape: tuple[Path, dict[str, Any]] | None = None
-    for p in paths:
+    for p, n in zip(paths, weight):
         tr, ho, doc = _source(p)
         sha = doc.get("dataset_sha256") or doc["train_sha256"]
         if sha in seen_sha:  # every line twice: twice the weight, and each one in the run's holdout twice
-            raise InputError(f"{p}: the same dataset as {seen_sha[sha]} (sha256 {sha[:12]}…); each source once")
+            raise InputError(f"{p}: the same dataset as {seen_sha[sha]} (sha256 {sha[:12]}…); each source once",
+                             hint=f"to train its lines more often: --weight {seen_sha[sha]}=2")
         seen_sha[sha] = p
         shape = _shape(doc.get("build_options") or {})
         if shape and first_shape and not allow_mixed:
@@ -109,16 +158,13 @@ def merge_datasets(srcs: list[Path | str], out: Path | str, *, allow_mixed: bool
                                       "--allow-mixed to train on both shapes")
         if shape and first_shape is None:
             first_shape = (p, shape)
-        sources.append({**doc, "train_lines": len(tr), "holdout_lines": len(ho)})
+        sources.append({**doc, "train_lines": len(tr), "holdout_lines": len(ho),
+                        **({"weight": n} if weights and n != 1 else {})})
         hashes.append([example_hash(ex) for ex in tr + ho])
-        train += tr
+        train += tr * n  # a weight repeats train lines only: a holdout line scored twice would count twice
         holdout += ho
-    seen: set[str] = set()
-    shared = 0
-    for ex in train + holdout:
-        h = example_hash(ex)
-        shared += h in seen
-        seen.add(h)
+    # lines more than one source holds (a weight's copies are not counted: they are asked for)
+    shared = sum(map(len, hashes)) - len(set().union(*hashes))
     _note_repeats(sources, hashes, log)
     # a line in both splits: the holdout loss (and train-eval) would score a line the run trained on
     held = {example_hash(ex) for ex in holdout}
@@ -145,7 +191,7 @@ def _note_repeats(sources: list[dict[str, Any]], hashes: list[list[str]], log: C
         again = sum(h in seen for h in mine)
         if mine and seen and again * 2 >= len(mine):
             log(f"note: {again} of the {len(mine)} lines of {doc['path']} are already in the datasets before it "
-                "(the same data twice? each copy is trained: twice the weight)")
+                "(the same data twice? each copy is trained: twice the weight; give it once, with --weight SRC=N for more)")
         seen.update(mine)
 
 

@@ -63,6 +63,29 @@ class EvalTables:
         rows = self.conn.execute("SELECT json_extract(config, '$.out') FROM eval_runs ORDER BY created DESC")
         return [r[0] for r in rows if isinstance(r[0], str) and r[0]]
 
+    def eval_datasets(self) -> list[dict[str, Any]]:
+        """The distinct sets the recorded runs asked, newest run first: {"kind", "path"} as the run's config records
+        its dataset (written as the run starts, so a run cut off before its report.json is there too). A run whose
+        config names no set gives {"kind": None, "path": None, "out": its report folder or None} (each such run
+        once). A config that is not JSON is passed over: nothing in it can be read."""
+        rows = self.conn.execute(
+            """SELECT json_extract(config, '$.dataset.kind'), json_extract(config, '$.dataset.path'),
+                      json_extract(config, '$.out')
+               FROM eval_runs WHERE json_valid(config) ORDER BY created DESC, id""")
+        found: list[dict[str, Any]] = []
+        seen: set[tuple[Any, ...]] = set()
+        for kind, path, out in rows:
+            if isinstance(path, str) and path:
+                key: tuple[Any, ...] = (kind if isinstance(kind, str) else None, path)
+                doc: dict[str, Any] = {"kind": key[0], "path": path}
+            else:
+                key = (None, None, out if isinstance(out, str) and out else None)
+                doc = {"kind": None, "path": None, "out": key[2]}
+            if key not in seen:
+                seen.add(key)
+                found.append(doc)
+        return found
+
     def replay_runs_quoting(self, quoted: dict[str, str]) -> list[tuple[str, Any]]:
         """(run id, recorded report folder) of the replay runs whose items' contexts quote a source of some
         documents (`quoted` as LogTables.log_ids_quoting); another evaluation's chunk ids are its scratch home's."""

@@ -24,6 +24,53 @@ def load_data(data: str | Path) -> tuple[list[dict[str, Any]], list[dict[str, An
     return ds.train, ds.holdout, ds.sha256, ds.config
 
 
+def raw_file_notes(data: str | Path, *, home: Any = None, context_tokens: int | None = None) -> list[str]:
+    """`note:` lines for `ragtune train --data FILE` on a training JSONL file as it is (not a built dataset folder):
+    what `ragtune dataset build --from-log FILE` would replace or flag and training takes as written, one line per
+    finding with its count and first file:line: refusals whose answer is not the refusal text, contexts serving never
+    shows (more than retrieve.k's 6 sources, more words than `context_tokens`), questions of the home's evaluation
+    sets. Read-only; [] for a folder, for a clean file and for one that does not read (`load_data` says why). Never
+    an error: the run goes on either way (round 47: a raw file trained with nothing said)."""
+    from ragtune.appliance.errors import RagtuneError
+    from ragtune.appliance.spool import named, original, shown_name
+    from ragtune.models import leakage
+    from ragtune.models.curate import _refusal_text, _shape_problem
+    from ragtune.models.dataset import read_examples
+
+    p = Path(data)
+    if not p.is_file():
+        return []
+    try:
+        lines = read_examples(p)
+    except RagtuneError:
+        return []
+    name = shown_name(p)
+    given = str(p) if original(p) is None else "FILE"  # a pipe's lines must come again, from a file
+    build = f"ragtune dataset build --from-log {given} --out data/{p.stem if given != 'FILE' else 'mine'}"
+    n = len(lines)
+    refusals = [w for w, ex in lines if _refusal_text(ex) is not None]
+    serving = {"context_tokens": context_tokens} if isinstance(context_tokens, int) else None
+    unserved = [f"{w}: {why}" for w, ex in lines if (why := _shape_problem(ex, serving)) is not None]
+    notes = []
+    if refusals:
+        notes.append(f"note: {len(refusals)} of the {n} lines of {name} are refusals whose answer is not the refusal "
+                     f"text (trained as written; serving only ever writes that text); first: {refusals[0]}. "
+                     f"`{build}` gives them that text and lists them")
+    if unserved:
+        notes.append(f"note: {len(unserved)} of the {n} lines of {name} have sources serving never shows (trained "
+                     f"on a context the model never meets); first: {unserved[0]}. `{build}` lists them")
+    try:
+        leak = leakage.check(lines, home) if home is not None else None
+    except RagtuneError:  # advice only: a set that does not read is never a reason to stop a run
+        leak = None
+    if leak and leak["lines"]:
+        sets = ", ".join(f"{s} ({k})" for s, k in leak["by_set"].items())
+        notes.append(f"note: {leak['lines']} of the {n} lines of {name} ask a question of an evaluation set "
+                     f"({sets}): the adapter is then scored on what it memorised; first: {leak['examples'][0]}. "
+                     f"`{build}` checks them too; take them out of the file")
+    return [named(n) for n in notes]  # a pipe's lines by its name (/dev/fd/63 (a pipe):4), not its spool's
+
+
 def spread(rows: list[Any], k: int) -> list[Any]:
     """k rows evenly spaced over the list (the whole date range of a temporal holdout, not just its start)."""
     if not k or k >= len(rows):
