@@ -281,6 +281,10 @@ class LexicalIndex:
         holds the writer (an ingest in progress), leaves the index as it is and returns False."""
         if self.is_synced(store):
             return False
+        if self.view is not None:  # a read-only home: one rebuilt copy a version, shared by this user's processes
+            from .lexical_cache import use_shared
+            if use_shared(self, store):
+                return True
         try:
             self.rebuild(store)
         except IndexBusy:

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import atexit
 import errno
+import json
 import os
 import re
 import shutil
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -125,17 +127,62 @@ def private_view(index: Path) -> Path:
     atexit.register(shutil.rmtree, tmp, True)
     src = Path(os.path.abspath(index))
     try:
-        for name in sorted(os.listdir(src)) if src.is_dir() else []:
-            if name in LOCK_FILES or is_litter(name) or not (src / name).is_file():
-                continue
-            if name in COPIED:
-                shutil.copyfile(src / name, view / name)
-            else:
-                os.symlink(src / name, view / name)
+        for attempt in range(VIEW_TRIES):
+            if _fill_view(src, view) or attempt == VIEW_TRIES - 1:
+                break
+            for child in view.iterdir():  # the owner committed while we read: again, from its new meta.json
+                child.unlink()
+            time.sleep(0.01)
     except OSError:  # not readable whole: an empty index, rebuilt from the database (derived data)
         for child in view.iterdir():
             child.unlink()
     return view
+
+
+# A view is read again when the owner's writer commits while it is made; after this many tries it is used as it is
+# (an index that does not open, or out of step, is rebuilt in the view: slower, never wrong).
+VIEW_TRIES = 5
+
+
+def _fill_view(src: Path, view: Path) -> bool:
+    """Copy `src`'s meta files into `view`, then link its other files: True when the meta files read the same after
+    (no commit in between) and every segment meta.json names has its files linked. The meta files are replaced
+    by rename, so each read is whole; what can tear is meta.json against the listing (a commit adds segments and
+    drops others between the two: the view named segments it had no link to, failed to open, and was rebuilt)."""
+    for name in COPIED:
+        try:
+            shutil.copyfile(src / name, view / name)
+        except FileNotFoundError:
+            pass
+    before = _read_copied(view)
+    names = [n for n in sorted(os.listdir(src)) if n not in COPIED and n not in LOCK_FILES and not is_litter(n)
+             and (src / n).is_file()] if src.is_dir() else []
+    for name in names:
+        os.symlink(src / name, view / name)
+    return _read_copied(src) == before and _segments_linked(before.get("meta.json"), names)
+
+
+def _read_copied(folder: Path) -> dict[str, bytes]:
+    out = {}
+    for name in COPIED:
+        try:
+            out[name] = (folder / name).read_bytes()
+        except FileNotFoundError:
+            pass
+    return out
+
+
+def _segments_linked(meta: bytes | None, names: list[str]) -> bool:
+    """Every segment of `meta` (meta.json's bytes) has a file among `names` (Tantivy names a segment's files by its
+    id without dashes). A meta.json that does not parse is not ours to judge: Tantivy's open says."""
+    if meta is None:
+        return True
+    try:
+        ids = {str(seg["segment_id"]).replace("-", "") for seg in json.loads(meta)["segments"]}
+    except (ValueError, KeyError, TypeError):
+        return True
+    have = {n.split(".", 1)[0] for n in names}
+    return ids <= have
 
 
 def drop_view(view: Path | None) -> None:

