@@ -163,6 +163,7 @@ def models_activate(app, ref: str, as_json: bool) -> None:
 
     reg = _registry(app)
     art = reg.activate(ref, model_id=served_model_id(reg, app.settings.generate.model))
+    _rollout_word(app, reg)
     if as_json:
         print_json(_state_json(reg, art))
     else:
@@ -176,10 +177,40 @@ def models_deactivate(app, as_json: bool) -> None:
     """Serve the base model with no adapter (the current adapter is kept for `models rollback`)."""
     reg = _registry(app)
     reg.activate(None)
+    _rollout_word(app, reg)
     if as_json:
         print_json(_state_json(reg, None))
     else:
         click.echo("active adapter: none (base model only)")
+
+
+def _rollout_word(app, reg) -> None:
+    """`models activate` / `deactivate` while a rollout runs: its arms keep serving what they did, but `rollout
+    rollback` sends every client to the served adapter, which is now this one, not the control recorded at the
+    start. Said at once, on stderr (`rollout status` and `rollback` say it too)."""
+    r = _canary(app)
+    if r is None:
+        return
+    served = _served(app, reg)
+    head = f"rollout {r.id} is running ({r.share:g}% of clients on {_named(reg, r.candidate)})"
+    if served == r.control:
+        click.echo(f"note: {head}: a `ragtune rollout rollback` sends every client to the control "
+                   f"{_named(reg, r.control)} again", err=True)
+        return
+    now = "an adapter this command cannot tell (`ragtune rollout status` says)" if served == "?" else \
+        _named(reg, served)
+    back = "`ragtune models deactivate`" if r.control == "none" else f"`ragtune models activate {r.control[:12]}`"
+    click.echo(f"warning: {head}: a `ragtune rollout rollback` now sends every client to {now}, not the control "
+               f"{_named(reg, r.control)}; {back} serves the control again", err=True)
+
+
+def _named(reg, adapter_id: str) -> str:
+    if adapter_id == "none":
+        return "none (the base model)"
+    try:
+        return f"{adapter_id[:12]} ({escaped(reg.manifest(adapter_id)['name'])})"
+    except Exception:  # noqa: BLE001 - a name in a warning only: a removed adapter is shown by its id
+        return adapter_id[:12]
 
 
 @models_group.command("rollback")
@@ -189,6 +220,7 @@ def models_rollback(app, as_json: bool) -> None:
     """Switch back to the previously served adapter (run again to undo)."""
     reg = _registry(app)
     art = reg.rollback()
+    _rollout_word(app, reg)  # it changes the served adapter too
     if as_json:
         print_json(_state_json(reg, art))
     else:

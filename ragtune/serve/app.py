@@ -21,10 +21,8 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
-from urllib.parse import unquote
 
 from starlette.applications import Starlette
-from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.middleware import Middleware
@@ -43,8 +41,8 @@ from .metrics import Metrics
 from .openapi import document
 from .pool import Busy, Cancelled, EnginePool, cancel_check
 from .requestid import RequestId, noted
-from .routing import (BASE_MODEL, MODEL, MODEL_PREFIX, Route as AdapterRoute, RoutedAdapterError, Router,
-                      UnknownModel, routed_error)
+from .routing import (BASE_MODEL, MODEL, MODEL_PREFIX, ModelRoute as _ModelRoute, Route as AdapterRoute,
+                      RoutedAdapterError, Router, UnknownModel, Unnamed, model_name, routed_error)
 from .scopes import ScopeCache
 from .stream import Stream, citations, extra, first_piece, settled, stream_answer, usage
 
@@ -68,6 +66,7 @@ class ServeState:
     bind_host: str | None = None  # the address it listens on (a loopback one: the Host check); None: not known
     allowed_hosts: list[str] = field(default_factory=list)  # [serve] allowed_hosts, canonical (guard.py)
     front: Any = None  # front.Front: answers that need no engine, looked up before the queue; None: none
+    unnamed: Unnamed = field(default_factory=Unnamed)  # a rollout's clients that name no user: warned once
 
 
 # -- plumbing ----------------------------------------------------------------------------------------------
@@ -91,49 +90,6 @@ async def _watching(request: Request, coro: Any) -> Any:
     if task.done() and not task.cancelled():
         return task.result()
     raise Cancelled()
-
-
-class _Segments(Convertor):
-    """{model:segments}: one or more non-empty path segments (not "a//b", nor a trailing "/": the route's own)."""
-
-    regex = "[^/]+(?:/[^/]+)*"
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
-
-
-register_url_convertor("segments", _Segments())
-
-
-def model_name(scope: dict[str, Any]) -> str | None:
-    """{model} of /v1/models/{model} as the client sent it, or None when the path names no model. A name may hold a
-    "/" (an adapter named `hr/v2`, which a chat completion accepts), sent as %2F (the OpenAI SDK encodes it so); a
-    literal "/" separates segments: one at the end is the route's optional slash, more name no model. uvicorn
-    decodes both alike in the path: the raw path tells them apart."""
-    raw = scope.get("raw_path")
-    if raw is None:  # (an ASGI server that gives none: the decoded path, where a "/" is always a separator)
-        segments = scope.get("path_params", {}).get("model", "").split("/")
-    else:  # after the root path's segments, "", "v1", "models"
-        segments = raw.decode("latin-1").split("/")[scope.get("root_path", "").count("/") + 3:]
-    if len(segments) == 2 and segments[1] == "":
-        segments = segments[:1]
-    if len(segments) != 1 or not segments[0]:
-        return None
-    return segments[0] if raw is None else unquote(segments[0])
-
-
-class _ModelRoute(Route):
-    """/v1/models/{model}: a path the decoded {model:segments} matches but whose raw path has more segments than a
-    model (/v1/models/ragtune/base) is no route, as it was: a 404 not_found (or any method's), counted under "-"."""
-
-    def matches(self, scope: Any) -> tuple[Match, dict[str, Any]]:
-        match, child = super().matches(scope)
-        if match is not Match.NONE and model_name({**scope, **child}) is None:
-            return Match.NONE, {}
-        return match, child
 
 
 def _served_error(exc: Exception, retry_after_s: int) -> HTTPError:
@@ -182,8 +138,8 @@ def create_app(state: ServeState) -> Starlette:
                 code, resp = err.code, err.response()
             except Exception as exc:  # typed errors -> JSON; anything else -> 500 without details
                 err = _served_error(exc, state.retry_after_s)
-                if err.status >= 500:
-                    _log_failure(route, exc, err.status)
+                if err.status >= 500:  # the rollout arm it was routed to: the log names the way out (errors.py)
+                    _log_failure(route, exc, err.status, arm=getattr(request.state, "arm", None))
                 code, resp = err.code, err.response()
             if body_pending(request):
                 resp.headers["Connection"] = "close"
@@ -207,6 +163,13 @@ def create_app(state: ServeState) -> Starlette:
 
         return endpoint
 
+    def route_of(request: Request, user: Any, adapter: str | None) -> AdapterRoute:
+        """The request's adapter and rollout arm (Router.route), noting a rollout's clients that name no user."""
+        client = client_id(request, request.state.principal, user)
+        target = state.router.route(client, adapter)
+        state.unnamed.seen(client, request.state.principal, target.arm)
+        return target
+
     async def answer(request: Request, route: str, question: str, target: AdapterRoute, *, k: int | None,
                      user: Any, sink: Callable[[str], None] | None = None, slot: Any = None,
                      mode: str | None = None, within: list[str] | None = None, routed: bool = False) -> Any:
@@ -228,10 +191,17 @@ def create_app(state: ServeState) -> Starlette:
                 ans = await state.front.lookup(lambda engine: job(engine, threading.Event()))
             if ans is None:
                 ans = await (slot or state.pool.admit()).run(job)
-        except (AdapterBaseMismatch, AdapterMisfit) as exc:  # the client's 400 only when the client chose it
-            if not routed:
+        except (Busy, Cancelled):  # not the arm's failure: the queue's, the client's
+            raise
+        except Exception as exc:
+            # the client's 400 only when the client chose the adapter
+            failed = routed_error(exc, target.arm) if routed and isinstance(exc, (AdapterBaseMismatch,
+                                                                                  AdapterMisfit)) else exc
+            request.state.arm = target.arm  # for the server log's line
+            m.observe_error(target.arm, _served_error(failed, state.retry_after_s).code)  # per arm: no log row
+            if failed is exc:
                 raise
-            raise routed_error(exc, target.arm) from None
+            raise failed from None
         m.observe_answer(route, ans, target.arm, time.perf_counter() - t0)
         request.state.answered = "answer " + " ".join(filter(None, (ans.status, ans.refusal_reason))) + \
             (f", log_id {ans.log_id}" if ans.log_id is not None else "")  # for the access line
@@ -257,8 +227,7 @@ def create_app(state: ServeState) -> Starlette:
             adapter = await asyncio.to_thread(state.router.adapter_ref, adapter)  # reads the registry
         within = scope_field(body.get("in"))
         user = user_field(body)
-        client = client_id(request, request.state.principal, user)
-        target = state.router.route(client, adapter)
+        target = route_of(request, user, adapter)
         ans = await _watching(request, answer(request, "/v1/ask", q, target, k=k, user=user, mode=mode,
                                               within=within, routed=adapter is None))
         out = ans.to_json()
@@ -311,8 +280,7 @@ def create_app(state: ServeState) -> Starlette:
         # fields stay ignored, like `temperature`)
         within = scope_field(body.get("in"))
         adapter = await asyncio.to_thread(state.router.pinned_adapter, model)  # UnknownModel 404, Ambiguous 400
-        client = client_id(request, request.state.principal, user)
-        target = state.router.route(client, adapter)
+        target = route_of(request, user, adapter)
         cid = "chatcmpl-" + uuid.uuid4().hex[:24]
         created = int(time.time())
         if not body.get("stream"):

@@ -57,14 +57,28 @@ def error_for(exc: Exception, retry_after_s: int = ServeConfig.retry_after_s) ->
     return HTTPError(500, "internal error (the server log says why)", type_="server_error", code="internal_error")
 
 
-def log_failure(route: str, exc: Exception, status: int) -> None:
+def log_failure(route: str, exc: Exception, status: int, *, arm: str | None = None) -> None:
     """One line for a 5xx (the client only hears that it failed). Never a traceback for a typed error; an
-    untyped one is a bug: its traceback goes to the debug level (--log-level debug)."""
+    untyped one is a bug: its traceback goes to the debug level (--log-level debug). `arm`: the running rollout's
+    arm the request was routed to (None: pinned, or no rollout)."""
     if isinstance(exc, RagtuneError):
-        log.error("%s: %d: %s", route, status, log_text(exc.message + (f" ({exc.hint})" if exc.hint else "")))
+        hint = exc.hint or ""
+        if arm and isinstance(exc, (ModelError, GenerationError)) and "rollout rollback" not in hint:
+            hint = "; ".join(filter(None, (hint, rollout_hint(arm))))
+        log.error("%s: %d: %s", route, status, log_text(exc.message + (f" ({hint})" if hint else "")))
     else:
         log.error("%s: %d: unexpected %s: %s", route, status, type(exc).__name__, log_text(str(exc)))
         log.debug("%s: traceback of the unexpected error", route, exc_info=exc)
+
+
+def rollout_hint(arm: str) -> str:
+    """The operator's quick way out when a rollout arm's model fails (the server log only: a client must not see
+    operator commands; its body stays "could not be loaded")."""
+    if arm == "candidate":
+        return "the request was routed to the running rollout's candidate arm: `ragtune rollout rollback` sends " \
+            "every client to the control arm on its next request"
+    return f"the request was routed to the running rollout's {arm} arm, which `ragtune rollout rollback` would " \
+        "serve to every client: fix it first (`ragtune rollout status` says what a rollback serves)"
 
 
 def shutting_down(retry_after_s: int | None = None) -> HTTPError:

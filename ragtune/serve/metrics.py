@@ -75,6 +75,10 @@ class Metrics:
                                  ["route", "adapter"], buckets=_LATENCY, registry=r)
         self.answers = Counter("ragtune_answers", "Answers by adapter, rollout arm and status",
                                ["adapter", "arm", "status"], registry=r)
+        # a failed answer writes no query-log row and no ragtune_answers: without this an arm whose adapter file is
+        # gone (every request a 500 model_error) showed no error rate of its own. Bounded: 3 arms x the fixed codes
+        self.answer_errors = Counter("ragtune_answer_errors", "Answers that failed, by rollout arm and error code",
+                                     ["arm", "code"], registry=r)
         self.refusals = Counter("ragtune_refusals", "Refusals by reason", ["adapter", "reason"], registry=r)
         self.schema_failures = Counter("ragtune_schema_failures", "Model outputs invalid before repair",
                                        ["adapter"], registry=r)
@@ -107,6 +111,11 @@ class Metrics:
             self.repairs.labels(a).inc()
         self.tokens.labels(a, "prompt").inc(ans.tokens_prompt)
         self.tokens.labels(a, "completion").inc(ans.tokens_completion)
+
+    def observe_error(self, arm: str | None, code: str | None) -> None:
+        """A request routed to `arm` (None: pinned, or no rollout: "-", as in ragtune_answers) that failed with the
+        API error `code` (errors.py's fixed codes)."""
+        self.answer_errors.labels(arm or "-", code or "internal_error").inc()
 
     def set_pool(self, pool: Any) -> None:
         self.queue_depth.set(pool.waiting)

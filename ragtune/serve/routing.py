@@ -1,11 +1,17 @@
 """OpenAI model names -> adapters: `ragtune` (routed: the rollout arm, else the served default: the activated
 adapter, else the built-in default adapter when its manifest says go), `ragtune:base`
-(no adapter), `ragtune:<adapter id, prefix or name>` (that adapter, pinned)."""
+(no adapter), `ragtune:<adapter id, prefix or name>` (that adapter, pinned); /v1/models/{model}'s path (ModelRoute);
+a rollout's clients that name no user (Unnamed)."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
+
+from starlette.convertors import Convertor, register_url_convertor
+from starlette.routing import Match, Route as _PathRoute
 
 from ..appliance.errors import AdapterBaseMismatch, AdapterMisfit, InputError, ModelError, RagtuneError
 from ..appliance.home import Home
@@ -17,8 +23,10 @@ MODEL = "ragtune"
 MODEL_PREFIX = MODEL + ":"
 BASE_MODEL = MODEL_PREFIX + "base"
 
-__all__ = ["AmbiguousAdapter", "BASE_MODEL", "MODEL", "MODEL_PREFIX", "Route", "RoutedAdapterError", "Router",
-           "UnknownAdapter", "UnknownModel"]
+log = logging.getLogger("ragtune.serve")
+
+__all__ = ["AmbiguousAdapter", "BASE_MODEL", "MODEL", "MODEL_PREFIX", "ModelRoute", "Route", "RoutedAdapterError",
+           "Router", "UnknownAdapter", "UnknownModel", "Unnamed", "model_name"]
 
 
 class UnknownModel(LookupError):
@@ -57,6 +65,33 @@ def routed_error(exc: AdapterBaseMismatch | AdapterMisfit, arm: str | None) -> R
         "the served model, or to none, and restart serve"
     return RoutedAdapterError(f"unpinned requests are routed to an adapter ({where}) the served model cannot "
                               f"serve: {exc.message}", why=f"{where}: {why}", hint=hint)
+
+
+class Unnamed:
+    """Requests a running rollout routed whose client named no user (no `user` field, no X-Ragtune-Client header):
+    their client id is the address (`anon@<address>`) or the token's name alone, so every user behind a reverse proxy
+    or a shared token is one client, all on one arm. Past `limit` such requests from one client, the server log says
+    so, once per process. Bounded: at most `max_clients` ids are counted (others are not), nothing after the warning;
+    called on the event loop only (no lock)."""
+
+    def __init__(self, limit: int = 200, max_clients: int = 256):
+        self.limit, self.max_clients = limit, max_clients
+        self.counts: dict[str, int] = {}
+        self.warned = False
+
+    def seen(self, client: str, principal: str | None, arm: str | None) -> None:
+        if self.warned or arm is None or (client != principal if principal else "/" in client):
+            return  # warned already, no rollout (or pinned), or the client named its user ("who/user")
+        n = self.counts.get(client, 0) + 1
+        if n == 1 and len(self.counts) >= self.max_clients:
+            return
+        self.counts[client] = n
+        if n > self.limit:
+            self.warned, self.counts = True, {}
+            log.warning("rollout: more than %d requests from client %r named no user (no `user` field, no "
+                        "X-Ragtune-Client header): every user behind it (a reverse proxy, a shared token) is one "
+                        "client, all on one arm; have the front end pass `user` or X-Ragtune-Client per end user "
+                        "(docs/serve.md, \"Client id\"). Said once per process.", self.limit, client)
 
 
 class Router(_Router):
@@ -172,3 +207,46 @@ class Router(_Router):
                 self._served = None
         return self._served  # type: ignore[return-value]
 
+
+# -- /v1/models/{model}'s path (moved here from app.py in round 47) -----------------------------------------------
+class _Segments(Convertor):
+    """{model:segments}: one or more non-empty path segments (not "a//b", nor a trailing "/": the route's own)."""
+
+    regex = "[^/]+(?:/[^/]+)*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("segments", _Segments())
+
+
+def model_name(scope: dict[str, Any]) -> str | None:
+    """{model} of /v1/models/{model} as the client sent it, or None when the path names no model. A name may hold a
+    "/" (an adapter named `hr/v2`, which a chat completion accepts), sent as %2F (the OpenAI SDK encodes it so); a
+    literal "/" separates segments: one at the end is the route's optional slash, more name no model. uvicorn
+    decodes both alike in the path: the raw path tells them apart."""
+    raw = scope.get("raw_path")
+    if raw is None:  # (an ASGI server that gives none: the decoded path, where a "/" is always a separator)
+        segments = scope.get("path_params", {}).get("model", "").split("/")
+    else:  # after the root path's segments, "", "v1", "models"
+        segments = raw.decode("latin-1").split("/")[scope.get("root_path", "").count("/") + 3:]
+    if len(segments) == 2 and segments[1] == "":
+        segments = segments[:1]
+    if len(segments) != 1 or not segments[0]:
+        return None
+    return segments[0] if raw is None else unquote(segments[0])
+
+
+class ModelRoute(_PathRoute):
+    """/v1/models/{model}: a path the decoded {model:segments} matches but whose raw path has more segments than a
+    model (/v1/models/ragtune/base) is no route, as it was: a 404 not_found (or any method's), counted under "-"."""
+
+    def matches(self, scope: Any) -> tuple[Match, dict[str, Any]]:
+        match, child = super().matches(scope)
+        if match is not Match.NONE and model_name({**scope, **child}) is None:
+            return Match.NONE, {}
+        return match, child
