@@ -34,6 +34,10 @@ def _entry(row: tuple) -> dict[str, Any]:
     return d
 
 
+# replay evaluations' items, guarded: a damaged config or item (not JSON) is passed over, never fails a forget
+_REPLAY_ITEMS = ("eval_items i JOIN eval_runs r ON r.id = i.run_id WHERE CASE WHEN json_valid(r.config) THEN "
+                 "json_extract(r.config, '$.dataset.kind') END = 'replay'")
+_ITEM_LOG_ID = "CASE WHEN json_valid(i.result) THEN json_extract(i.result, '$.log_id') END"
 _SOURCE_ID = re.compile(r"S\d{1,4}")  # a context id ("S1"): what a citation of a logged answer is
 
 
@@ -236,9 +240,10 @@ class LogTables:
         The rows `eval run --replay` wrote by asking a forgotten question again (_replay_copies) are blanked the same
         way: they hold its text too.
         Returns {"forgotten": ids blanked now, "already": ids forgotten before (left as they are), "replays": ids of
-        replay-eval rows blanked with them, "unknown": ids of no row, "reviews": history rows blanked, "cache": answer-cache entries removed, "checkpointed": whether the
-        checkpoint completed (absent inside a caller's transaction or with no known id)}; with any unknown id nothing
-        is changed."""
+        replay-eval rows blanked with them, "unknown": ids of no row, "reviews": history rows blanked, "cache":
+        answer-cache entries removed, "eval_items": replay-eval items blanked (_blank_replay_items; absent when
+        none), "checkpointed": whether the checkpoint completed (absent inside a caller's transaction or with no
+        known id)}; with any unknown id nothing is changed."""
         wanted = sorted({int(i) for i in ids})
         out: dict[str, Any] = {"forgotten": [], "already": [], "unknown": [], "reviews": 0, "cache": 0}
         now = time.time()
@@ -284,24 +289,48 @@ class LogTables:
                     out["reviews"] += 1
                 out["replays" if log_id in copies else "forgotten"].append(log_id)
             out["cache"] = self._drop_cached_answers(answers, everything=clear_cache)
+            items = self._blank_replay_items(wanted, sorted(rows))
+            out.update({"eval_items": items} if items else {})  # only when some: the output older callers compare
         if (out["forgotten"] or out["already"] or out["replays"]) and not self.conn.in_transaction:  # committed now (not inside a
             # caller's transaction): the frames that held the text go; a second forget retries a blocked checkpoint
             out["checkpointed"] = self.checkpoint()
         return out
+
+    def _blank_replay_items(self, ids: list[int], rows: list[int]) -> int:
+        """Blank the answers replay evaluations stored in `eval_items` for the entries `ids` (item `log<ID>`) or as
+        the rows `rows` (the item's `log_id`): their answer, raw output and context (the sources' text) are the
+        forgotten text too, which stayed in ragtune.db (round 47). Kept: status, cited ids, flags, numbers, `log_id`
+        (what replay_runs_asking and _replay_copies find them by); replays never lend answers (eval/reuse.py). Also
+        for ids forgotten before: a second forget reaches what an older one left. How many items were changed."""
+        qids = [f"log{int(i)}" for i in ids]
+        found = self.query(
+            f"SELECT i.rowid, i.result FROM {_REPLAY_ITEMS} AND (i.qid IN ({', '.join('?' * len(qids))}) OR "
+            f"{_ITEM_LOG_ID} IN ({', '.join('?' * len(rows))}))", [*qids, *rows]) if qids else []
+        n = 0
+        for rowid, text in found:
+            d = json_loads_or_raw(text)
+            if not isinstance(d, dict) or (d.get("answer") in ("", None) and not d.get("context")
+                                           and d.get("raw_output") in ("", None)):
+                continue  # not an object, or blanked before
+            d.update(answer="", raw_output="", context=[], error=None if d.get("error") is None else "forgotten")
+            self.conn.execute("UPDATE eval_items SET result = ? WHERE rowid = ?", (json_dumps(d), rowid))
+            n += 1
+        return n
 
     def _replay_copies(self, ids: list[int]) -> set[int]:
         """The not yet forgotten rows, other than `ids`, that replay evaluations (Store.replay_log_ids) wrote by asking
         the question of one of the rows `ids` again: those its item (qid `log<ID>`, datasets.load_replay) recorded
         the log id of, which reaches them also once that row was blanked (a forget made before replays were
         followed), and those of the same question text (replay asks one of a question's duplicates for all)."""
-        own = self.replay_log_ids() - set(ids)  # EvalTables, mixed into the same Store
+        # not replay_log_ids(): unguarded, one damaged item failed every forget ("malformed JSON", round 47)
+        own = {int(r[0]) for r in self.conn.execute(f"SELECT {_ITEM_LOG_ID} FROM {_REPLAY_ITEMS}")
+               if isinstance(r[0], int)} - set(ids)
         if not own or not ids:
             return set()
         marks = ", ".join("?" * len(ids))
         linked = {int(r[0]) for r in self.conn.execute(
-            f"""SELECT json_extract(i.result, '$.log_id') FROM eval_items i JOIN eval_runs r ON r.id = i.run_id
-                WHERE json_extract(r.config, '$.dataset.kind') = 'replay' AND i.qid IN ({marks})
-                  AND json_extract(i.result, '$.log_id') IS NOT NULL""", [f"log{int(i)}" for i in ids])}
+            f"SELECT {_ITEM_LOG_ID} FROM {_REPLAY_ITEMS} AND i.qid IN ({marks})", [f"log{int(i)}" for i in ids])
+            if isinstance(r[0], int)}
         texts = {t for row in self.conn.execute(
             f"SELECT query, normalized_query FROM query_log WHERE forgotten IS NULL AND id IN ({marks})", ids)
             for t in row if isinstance(t, str) and t.strip()}
