@@ -89,14 +89,23 @@ class CaptureStderr:
         import tempfile
 
         self.text = ""
+        self._saved, self._tmp = None, None
         _fd2_lock.acquire()
         try:
-            sys.stderr.flush()
+            if sys.stderr is not None:  # None under pythonw, in a daemon, for a library user who set it so
+                sys.stderr.flush()
             self._tmp = tempfile.TemporaryFile()
             self._saved = os.dup(2)
             os.dup2(self._tmp.fileno(), 2)
-        except (OSError, ValueError):
-            self._saved = None
+        except (OSError, ValueError):  # no fd 2 (closed): nothing captured, the call runs as it would
+            if self._saved is not None:
+                os.close(self._saved)
+                self._saved = None
+            if self._tmp is not None:
+                self._tmp.close()
+        except BaseException:  # __exit__ is not called when __enter__ raises: the lock must not stay held
+            _fd2_lock.release()
+            raise
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -38,7 +38,7 @@ from .hashing import clear_caches, sha256_path
 from .home import Home, make_home
 from .jsonl import loads_located
 from .normalize import ARG_HINT, lone_surrogate
-from .registry_files import copy_blob, home_relative  # home_relative: also this module's API
+from .registry_files import copy_blob, home_relative, manifest_file  # home_relative: also this module's API
 from .registry_served import ServedAdapter, utc_now
 from .text import escaped, shortened, shown_path
 from .tomltext import with_origin
@@ -359,11 +359,8 @@ class Registry(ServedAdapter):
         raise with_origin(ModelError(f"no artifact '{shortened(ref)}' in the registry ({self.dir})", hint=hint), given)
 
     def path_of(self, manifest: dict[str, Any]) -> Path:
-        """The file a manifest names. A relative one is joined to this registry folder, and its `..` taken off by
-        the name (normpath), not by the file system: `../models/x` is the home's models/ even where registry/ is a
-        symbolic link to another disk."""
-        f = manifest["file"]
-        return Path(f) if os.path.isabs(f) else Path(os.path.normpath(self.dir / f))
+        """The file a manifest names (registry_files.manifest_file)."""
+        return manifest_file(self.dir, manifest)
 
     def _artifact(self, m: dict[str, Any]) -> Artifact:
         return Artifact(m["id"], self.path_of(m) if m["file"] else Path(), m["kind"], m)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 from .atomic import atomic_path, default_file_mode
-from .errors import ModelError
+from .errors import ModelError, StoreError
 from .hashing import sha256_path
 
 
@@ -23,6 +24,19 @@ def home_relative(path: Path, root: Path) -> str | None:
     if not Path(path).is_relative_to(root) or Path(path) == Path(root):
         return None
     return Path(os.path.relpath(path, Path(root) / "registry")).as_posix()
+
+
+def manifest_file(registry_dir: Path, manifest: dict[str, Any]) -> Path:
+    """The file a manifest names. A relative one is joined to the registry folder, and its `..` taken off by the
+    name (normpath), not by the file system: `../models/x` is the home's models/ even where registry/ is a symbolic
+    link to another disk. A manifest naming none (`"file": null`: damaged, or not read through validate_manifest)
+    is a StoreError naming it, not a TypeError."""
+    f = manifest.get("file")
+    if not isinstance(f, str) or not (f or manifest.get("builtin")):  # (a built-in not installed: "")
+        where = Path(registry_dir) / f"{manifest.get('id') or '?'}.json"
+        raise StoreError(f"manifest {where} names no file", hint="the manifest is damaged: restore registry/ from a "
+                         "backup, or move that file away and add the artifact again (`ragtune models add`)")
+    return Path(f) if os.path.isabs(f) else Path(os.path.normpath(Path(registry_dir) / f))
 
 
 def copy_blob(registry_dir: Path, src: Path, digest: str) -> Path:

@@ -228,10 +228,15 @@ class Retriever:
         filters = normalise_filters(filters)
         if filters is None:
             return None
-        version = self.store.index_version
-        if self._total is None or self._total[0] != version:
+        return plan_scope(self.store, filters, candidates=self.cfg.candidates,
+                          total=self._chunk_total(self.store.index_version))
+
+    def _chunk_total(self, version: int) -> int:
+        """The store's chunk count, counted once per index version (0 again each time: cheap then, and a writer that
+        left the version as it was is still seen)."""
+        if self._total is None or self._total[0] != version or not self._total[1]:
             self._total = (version, self.store.count_chunks())
-        return plan_scope(self.store, filters, candidates=self.cfg.candidates, total=self._total[1])
+        return self._total[1]
 
     def _bm25_in(self, query: str, limit: int, scope: Scope | None) -> list[tuple[int, float]]:
         if scope is None:
@@ -415,8 +420,12 @@ class Retriever:
         with self._lock:
             try:
                 version = self.store.index_version
+                empty = self._chunk_total(version) == 0
             except Exception as exc:  # apsw errors
                 raise StoreError(f"cannot read the index: {exc}") from None
+            if empty:  # nothing ingested: no hits, without loading the embedder (~230 MB, seconds) for an empty `ask`
+                return RetrievalResult(hits=[], normalized_query=nq, retrieval_ms=(time.perf_counter() - t0) * 1000,
+                                       cached=False, candidates=[], query=shown, mode=mode)
             if version != self._cache_version:  # an older version's results are never read again: drop them now
                 self.cache.clear()  # (they hold chunk text: a removed document's, in a long-running serve)
                 self._cache_version = version

@@ -66,7 +66,7 @@ def docs_group() -> None:
 def docs_list(app, under: str | None, stale_only: bool, as_json: bool) -> None:
     """List ingested documents: id, chunks, ingested at, sha256, path and title (stale ones marked, and those whose
     file is gone; two whose names differ only in Unicode form say which is which)."""
-    from ..appliance.ingest.documents import list_documents
+    from ..appliance.ingest.documents import GONE_HINT, list_documents
 
     where = None if under is None else _storable(under)
     docs = [] if under is not None and where is None else \
@@ -86,8 +86,7 @@ def docs_list(app, under: str | None, stale_only: bool, as_json: bool) -> None:
             click.echo(f"{'':>5} STALE  since {_when(d.stale_since)}: the file failed to re-ingest "
                        f"({escaped(d.stale)}); the version above is still served")
         if d.gone:
-            click.echo(f"{'':>5} GONE   the file is not there (renamed or deleted since it was ingested?); the version "
-                       "above is still served until `ragtune ingest FOLDER --prune` or `ragtune docs remove ID`")
+            click.echo(f"{'':>5} GONE   {GONE_HINT}")
     n_stale, n_gone = sum(1 for d in docs if d.stale), sum(1 for d in docs if d.gone)
     click.echo(f"{len(docs)} document(s), {sum(d.n_chunks for d in docs)} chunks"
                + (f", {n_stale} stale" if n_stale else "") + (f", {n_gone} gone" if n_gone else ""), err=True)
@@ -215,7 +214,8 @@ def _say_left_behind(summary) -> None:
     ids = summary.log_ids
     if ids:
         shown = " ".join(map(str, ids[:50])) + (" …" if len(ids) > 50 else "")
-        click.echo(f"note: {len(ids)} query-log entr{'y' if len(ids) == 1 else 'ies'} quote "
+        one = len(ids) == 1
+        click.echo(f"note: {len(ids)} query-log entr{'y' if one else 'ies'} quote{'s' if one else ''} "
                    f"{'these documents' if len(summary.removed) > 1 else 'this document'} (its text in their sources"
                    f", maybe their answers): erase {'them' if len(ids) > 1 else 'it'} with `ragtune log forget "
                    f"{shown}`" + (" (--json lists every id)" if len(ids) > 50 else ""), err=True)

@@ -34,7 +34,7 @@ def search(app, query: str, k: int | None, mode: str, no_cache: bool, within: tu
     query = text_or_stdin(query, "query")
     if not query.strip():
         raise empty_question(query)
-    settings = app.settings
+    settings = app.existing_home()  # a missing --home folder: "home X does not exist", as ask/docs/log say
     if not settings.home.db_path.exists():
         raise InputError(f"nothing ingested yet in {settings.home.root}", hint="run: ragtune ingest PATH…")
     store = open_store(settings.home)

@@ -17,10 +17,11 @@ from typing import Any, Callable, Iterator
 
 from ..atomic import free_bytes as _free_bytes  # (a module name of its own: tests give it a full disk)
 from ..atomic import make_dir, nearest_folder
-from ..errors import StoreError, WriteRefused
+from ..errors import BusyError, StoreError, WriteRefused
 from ..home import DB_NAME, create_private_file, make_home, sweep_leftovers
 from .logfiles import in_use, linked_log_fix, linked_logs
 from .noroom import no_room
+from .holders import other_holders
 from .schema import MIGRATIONS, newer_migrations
 
 # What to do with a home a newer ragtune migrated (docs/upgrading.md): a migrated home cannot go back.
@@ -228,6 +229,11 @@ class StoreBase:
             try:
                 if self._apply_migration(name, sql):
                     applied.append(name)
+            except self._apsw.BusyError:  # another's write lock past the busy timeout (its long 0015): no trace
+                who = "; ".join(f"pid {p}" + (f": {c}" if c else "") for p, c in (other_holders(self.path) or [])[:3])
+                raise BusyError(f"{self.path}: migration {name} not applied: another process holds the database's write "
+                                f"lock{f' ({who})' if who else ''}; nothing was changed",
+                                hint="another ragtune is applying it; run again when it ends") from None
             except (self._apsw.Error, ValueError) as exc:
                 raise StoreError(f"{self.path}: migration {name} failed: {exc}") from None
         self.migrated = applied
