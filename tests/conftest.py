@@ -64,6 +64,10 @@ def _fresh_home(tmp_path, monkeypatch):
     monkeypatch.setenv("RAGTUNE_BUILTIN_ADAPTERS", str(tmp_path / "builtin-adapters"))
     # likewise the built-in reranker (tests/appliance/test_rerank.py checks the shipped one)
     monkeypatch.setenv("RAGTUNE_BUILTIN_RERANKERS", str(tmp_path / "builtin-rerankers"))
+    # the per-user cache (a read-only home's rebuilt BM25 index, lexical_cache.py; converters' sdist): a test never
+    # writes into the user's. A module-scoped fixture (test_convert_e2e's real sdist) runs before this and still
+    # finds the user's sdist; a test that needs it sets the variable itself.
+    monkeypatch.setenv("RAGTUNE_CACHE_DIR", str(tmp_path / "user-cache"))
     yield home
 
 

@@ -27,6 +27,8 @@ from .jsonl import loads_located
 from .lexical_open import (LOCK_FILES, SIDECAR, TANTIVY_TMP, WRITER_LOCK, IndexBusy, denied, drop_view,  # noqa: F401
                            is_litter, private_view, room_checked, sweep_litter, unwritable)
 from .lexical_open import locked as _locked, remove_litter as _remove_litter
+from .lexical_panic import Panicked, rebuild_hint, unpanicked  # a damaged segment's panic as a ValueError
+from .lexical_segments import dirty_segment_chunks  # split out (round 47)
 # how text becomes terms (split out); query_terms, search_form and TOKENIZER are imported from here too
 from .lexical_terms import (TOKENIZER, analyzer, index_schema, query_terms, schema_tokenizer, search_form,
                             with_tokenizer)
@@ -58,6 +60,7 @@ class LexicalIndex:
         self.view: Path | None = None  # that view (lexical_open.private_view), removed at close
         self._index: Any = None
         self._analyzer: Any = None
+        self._store: Any = None  # the last ensure_synced's: search() rebuilds a damaged index from it
         self._open()
 
     def _into_view(self) -> None:
@@ -91,7 +94,8 @@ class LexicalIndex:
                     raise ValueError(f"index schema {meta.get('schema')} is not {SCHEMA_VERSION}")
                 if schema_tokenizer(self.path) != TOKENIZER:
                     raise ValueError(f"index analyzer {schema_tokenizer(self.path)} is not {TOKENIZER}")
-                self._index = with_tokenizer(tantivy.Index.open(str(self.path)))
+                with unpanicked():
+                    self._index = with_tokenizer(tantivy.Index.open(str(self.path)))
         except (ValueError, OSError, RuntimeError, MemoryError) as exc:
             if OutOfMemory.says_so(exc):  # not a damaged index: resetting it would not help, rebuilding needs more
                 raise self._out_of_memory(exc) from None
@@ -168,8 +172,9 @@ class LexicalIndex:
 
     @property
     def num_docs(self) -> int:
-        self._index.reload()
-        return int(self._index.searcher().num_docs)
+        with unpanicked():  # the searcher opens every segment's files
+            self._index.reload()
+            return int(self._index.searcher().num_docs)
 
     # -- search ---------------------------------------------------------------------------------
     def search(self, query: str, limit: int, *, title_boost: float = 2.0, max_df: float = 1.0,
@@ -187,7 +192,23 @@ class LexicalIndex:
         term remains (a term in half the chunks adds an IDF of at most 0.7 next to a rare term's 5-12, yet its
         posting list is what the search walks: at 1M chunks, 12 -> 5 ms a query; benchmarks/README.md). Only
         where such a list is long (over MIN_PRUNED_POSTINGS): a small store's search is fast anyway, and keeps
-        its exact ranking."""
+        its exact ranking.
+
+        A damaged index that makes Tantivy panic (lexical_panic.py) is rebuilt from the store of the last
+        `ensure_synced` and the search run once more; without one, or damaged again: a StoreError naming the folder."""
+        for again in (False, True):
+            try:
+                with unpanicked():
+                    return self._search(query, limit, title_boost, max_df, doc_ids)
+            except Panicked as exc:
+                self.corrupt = True  # not in step: this process's next ensure_synced rebuilds it
+                if again or self._store is None or not self.ensure_synced(self._store):
+                    raise StoreError(f"{self.home_path}: the lexical index is damaged: {exc}",
+                                     hint=rebuild_hint(self.home_path)) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _search(self, query: str, limit: int, title_boost: float, max_df: float,
+                doc_ids: Iterable[int] | None) -> list[tuple[int, float]]:
         terms = query_terms(query)
         if not terms or limit <= 0:
             return []
@@ -241,29 +262,11 @@ class LexicalIndex:
         return min((int(searcher.doc_freq("text", t)) for t in tokens), default=0)
 
     def reload(self) -> None:
-        self._index.reload()
-
-    def _dirty_segment_chunks(self) -> tuple[list[int], list[int]] | None:
-        """(chunk ids, doc ids) of the live chunks of the segments that hold deleted ones (LexicalWriter.purge); None
-        when the searcher's segments are not meta.json's one for one (Tantivy loads them in its order: checked by
-        each one's count of live chunks), and the caller rewrites all."""
-        import tantivy
-
         try:
-            segs = [(int(s["max_doc"]), int((s.get("deletes") or {}).get("num_deleted_docs", 0)))
-                    for s in loads_located((self.path / "meta.json").read_bytes(), self.path / "meta.json")["segments"]]
-        except (OSError, InputError, KeyError, TypeError, ValueError, AttributeError):
-            return None
-        dirty, live = {i for i, (_, dead) in enumerate(segs) if dead}, [n - dead for n, dead in segs]
-        searcher = self._index.searcher()
-        if not dirty or searcher.num_segments != len(segs) or searcher.num_docs != sum(live):
-            return ([], []) if not dirty else None
-        addrs = [a for _, a in searcher.search(tantivy.Query.all_query(), sum(live), count=False).hits] if live else []
-        if [sum(1 for a in addrs if a.segment_ord == i) for i in range(len(segs))] != live:
-            return None
-        mine = [a for a in addrs if a.segment_ord in dirty]
-        return ([int(c) for c in searcher.fast_field_values("chunk_id", mine)] if mine else [],
-                sorted({int(d) for d in searcher.fast_field_values("doc_id", mine)}) if mine else [])
+            with unpanicked():
+                self._index.reload()
+        except Panicked:  # damaged: the search says so (and rebuilds it)
+            self.corrupt = True
 
     # -- sync -----------------------------------------------------------------------------------
     def is_synced(self, store: Any) -> bool:
@@ -273,12 +276,14 @@ class LexicalIndex:
             return False
         try:
             return self.num_docs == store.count_chunks()
-        except (ValueError, OSError):
+        except (ValueError, OSError) as exc:
+            self.corrupt = self.corrupt or isinstance(exc, Panicked)  # a damaged segment: rebuilt, not read
             return False
 
     def ensure_synced(self, store: Any) -> bool:
         """Rebuild from SQLite if stale, missing or corrupt. True when a rebuild happened. If another process
         holds the writer (an ingest in progress), leaves the index as it is and returns False."""
+        self._store = store  # what search() rebuilds a damaged index from
         if self.is_synced(store):
             return False
         if self.view is not None:  # a read-only home: one rebuilt copy a version, shared by this user's processes
@@ -294,7 +299,8 @@ class LexicalIndex:
     def rebuild(self, store: Any) -> None:
         """Replace the whole index with the store's chunks (one commit). A damaged index is wiped first."""
         try:
-            self._rebuild(store)
+            with unpanicked():  # a damaged segment read by the writer's count: reset, as any damage
+                self._rebuild(store)
         except (IndexBusy, WriteRefused):  # another's writer, no room: a reset would not help
             raise
         except (ValueError, OSError, StoreError):
@@ -443,7 +449,7 @@ class LexicalWriter:
         self._w.commit()  # a segment's deletes are known (meta.json) only once committed
         self._purged, before = True, self.added
         self._ix._index.reload()
-        found = self._ix._dirty_segment_chunks()
+        found = dirty_segment_chunks(self._ix)
         if found is None:  # never leave a segment behind: rewrite everything
             self.delete_all()
             self.add_from_store(store, None)

@@ -20,23 +20,14 @@ from typing import Any
 
 from .errors import RagtuneError
 from .lexical import LexicalIndex, private_view, unwritable
+from .lexical_panic import Panicked, is_panic, rebuild_hint  # noqa: F401 - is_panic, rebuild_hint: imported from here
+from .lexical_panic import panicked as _panicked, said as _said
 from .lexical_terms import query_terms, with_tokenizer
 
 PROBE_CHUNKS = 16  # chunks searched for by their own words
 PROBE_TERMS = 4  # of each chunk's words, the longest (a short word may be one the analyzer drops)
 SPREAD_TERMS = 1024  # terms of each field's dictionary whose posting lists are walked (_spread_terms)
 MAX_TERM_CHARS = 40  # a longer "word" (a hash, a URL) may be cut or dropped by the analyzer: not probed
-
-
-def is_panic(exc: BaseException) -> bool:
-    """`exc` is a Rust panic that crossed into Python (pyo3's PanicException: a BaseException, no `except
-    Exception` catches it)."""
-    return type(exc).__name__ == "PanicException"
-
-
-def rebuild_hint(folder: Path) -> str:
-    return (f'remove the index (derived from the database, nothing is lost): `rm -rf "{folder}"` with no ragtune '
-            "command running; the next search (`ragtune search WORD`, ask, serve) builds it again from the database")
 
 
 class Reader(LexicalIndex):
@@ -63,22 +54,15 @@ class Reader(LexicalIndex):
             self._index, self.corrupt, self.damage = None, True, _panicked(exc)
 
 
-def _said(exc: BaseException) -> str:
-    first = (str(exc).strip().split("\n") or [""])[0]
-    return f"{type(exc).__name__}: {first[:160]}" if first else type(exc).__name__
-
-
-def _panicked(exc: BaseException) -> str:
-    return f"Tantivy panicked ({_said(exc)})"
-
-
 def probe(idx: LexicalIndex, store: Any) -> str | None:
     """None when the probe (the module's doc) found nothing wrong with the index `idx` (in step with `store`, said
     by its marker and count); else what it met: a panic, an error, a chunk its own words do not find."""
     try:
         return _probe(idx, store)
-    except RagtuneError as exc:  # LexicalIndex.search's StoreError for Tantivy's ValueError
+    except RagtuneError as exc:  # LexicalIndex.search's StoreError for Tantivy's ValueError (or panic)
         return exc.message
+    except Panicked as exc:
+        return str(exc)
     except (ValueError, OSError, RuntimeError) as exc:
         return _said(exc)
     except BaseException as exc:
@@ -183,6 +167,8 @@ def _guarded(fn: Any) -> Any:
     """fn(), or what a panic or an error of Tantivy's in it said (a str)."""
     try:
         return fn()
+    except Panicked as exc:  # LexicalIndex.num_docs's
+        return str(exc)
     except (ValueError, OSError, RuntimeError) as exc:
         return _said(exc)
     except BaseException as exc:

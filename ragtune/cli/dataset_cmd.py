@@ -320,14 +320,9 @@ def train_cmd(app, data, out, recipe, as_json, **opts) -> None:
 
     cfg = make_config(recipe, data=data, out=out, **opts)
     from ragtune.models.train import train
-    from ragtune.models.train.data import raw_file_notes
 
-    # a raw file is trained as it is: say what a `dataset build --from-log` of it would fix (never a stop)
-    for note in raw_file_notes(data, home=app.settings.home, context_tokens=app.settings.retrieve.context_tokens):
-        _err(note)
-
-    try:
-        metrics = train(cfg, home=app.settings.home)
+    try:  # a raw --data file is trained as it is: prepare() notes what a `dataset build --from-log` of it would fix
+        metrics = train(cfg, home=app.settings.home, context_tokens=app.settings.retrieve.context_tokens)
     except KeyboardInterrupt:  # Ctrl-C: say what was kept and how to go on (the CLI then exits 130, "aborted")
         _err(_interrupted(Path(out), data, recipe, opts))
         raise

@@ -35,7 +35,10 @@ def fake_train(monkeypatch):
     calls = []
 
     def train(cfg, **kw):
+        from ragtune.models.train.loop import prepare
+
         calls.append(cfg.data)
+        prepare(cfg, home=kw.get("home"), context_tokens=kw.get("context_tokens"))  # the notes are printed there
         return {"steps": 0}
     monkeypatch.setattr(trmod, "train", train)
     return calls

@@ -7,8 +7,10 @@ on padding); the tokens of the `status` value and of each citation id carry thei
 
 from __future__ import annotations
 
+import os
 import random
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,26 @@ def load_data(data: str | Path) -> tuple[list[dict[str, Any]], list[dict[str, An
 
     ds = read_dataset(data)
     return ds.train, ds.holdout, ds.sha256, ds.config
+
+
+def recorded_config(cfg: Any) -> dict[str, Any]:
+    """The TrainConfig as training_config.json records it: a piped --data by the name it was given ("/dev/fd/63 (a
+    pipe)"), not its spool, which is gone once the command ends (the dataset's sha256, of its bytes, is beside it)."""
+    from ragtune.appliance.spool import shown_name
+
+    return {**cfg.to_json(), "data": shown_name(cfg.data)}
+
+
+def say_raw_file_notes(data: str | Path, *, home: Any = None, context_tokens: int | None = None) -> None:
+    """`raw_file_notes` on stderr (escaped: they name the user's paths), once: by the first process of an
+    `accelerate launch` (RANK 0) only, each of which runs `ragtune train`. `loop.prepare` calls it, after the OUT
+    checks and the data's validation, so that `python -m ragtune.models.train` and the launcher say them too."""
+    if os.environ.get("RANK", "0").strip() not in ("", "0"):
+        return
+    from ragtune.appliance.text import escaped_lines
+
+    for note in raw_file_notes(data, home=home, context_tokens=context_tokens):
+        print(escaped_lines(note), file=sys.stderr, flush=True)
 
 
 def raw_file_notes(data: str | Path, *, home: Any = None, context_tokens: int | None = None) -> list[str]:

@@ -28,7 +28,7 @@ from ragtune.appliance.atomic import atomic_write_json
 from ragtune.models.dataset import answer_in_sources
 
 from .config import TrainConfig, cpu_cost
-from .data import collate, encode_example, load_data, make_batches, spread
+from .data import collate, encode_example, load_data, make_batches, recorded_config, say_raw_file_notes, spread
 from .model import (add_lora, cpu_has_bf16, fix_tokenizer, hf_dir_for, init_adapter_kind, load_init_adapter, load_model,
                     log, pick_device, resolve_base)
 from .runfolder import check_out, check_resume, check_resumed_base, clean_leftovers, last_checkpoint, recorded
@@ -168,22 +168,16 @@ class Run:
         "examples": 0, "tokens": 0, "padded_tokens": 0, "compute_s": 0.0})
 
 
-def prepare(cfg: TrainConfig) -> tuple[list[dict[str, Any]], list[dict[str, Any]], str, dict[str, Any]]:
-    """Plain-Python checks before anything heavy loads: OUT usable, every data line valid."""
+def prepare(cfg: TrainConfig, *, home: Any = None, context_tokens: int | None = None) -> tuple[list, list, str, dict]:
+    """Plain-Python checks before anything heavy loads: OUT usable, every data line valid; then what a dataset build
+    would fix in a raw --data file (notes; `context_tokens`: serving's [retrieve], None: that check skipped)."""
     check_out(cfg)  # a file in the way, a folder of other files, an adapter without --resume
     if cfg.init_adapter and init_adapter_kind(cfg.init_adapter) is None:
         raise InputError(f"{cfg.init_adapter}: not an adapter (a folder with adapter_model.safetensors, or a GGUF LoRA)")
     data = load_data(cfg.data)
     check_resume(cfg, data[2])  # --resume with other data or options than the checkpoint's
+    say_raw_file_notes(cfg.data, home=home, context_tokens=context_tokens)
     return data
-
-
-def recorded_config(cfg: TrainConfig) -> dict[str, Any]:
-    """The options as training_config.json records them: a piped --data by the name it was given ("/dev/fd/63 (a
-    pipe)"), not its spool, which is gone once the command ends (the dataset's sha256, of its bytes, is beside it)."""
-    from ragtune.appliance.spool import shown_name
-
-    return {**cfg.to_json(), "data": shown_name(cfg.data)}
 
 
 def setup(cfg: TrainConfig, data: tuple[list, list, str, dict], *, home: Any = None) -> Run:
@@ -471,9 +465,10 @@ def finish(run: Run) -> dict[str, Any]:
     return metrics
 
 
-def train(cfg: TrainConfig, *, home: Any = None, progress: Progress | None = None) -> dict[str, Any]:
+def train(cfg: TrainConfig, *, home: Any = None, progress: Progress | None = None,
+          context_tokens: int | None = None) -> dict[str, Any]:
     """Run (or resume) one training job; returns the metrics also written to OUT/metrics.json."""
-    data = prepare(cfg)  # before torch: bad data is a clear error, nothing imported, no OUT created
+    data = prepare(cfg, home=home, context_tokens=context_tokens)  # before torch: nothing imported, no OUT created
     run = setup(cfg, data, home=home)
     loop(run, progress)
     return finish(run)
