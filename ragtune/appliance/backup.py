@@ -121,11 +121,13 @@ def check_dest(home: Home, dest: Path | str) -> Path:
     return dest
 
 
-def backup_home(home: Home, dest: Path | str, *, include_external: bool = False) -> BackupResult:
+def backup_home(home: Home, dest: Path | str, *, include_external: bool = False, record: bool = False) -> BackupResult:
     """Copy `home` to `dest` (see the module docstring). InputError for a refused DEST (nothing written), StoreError
     for the database, OSError naming DEST for a write that fails (a full disk, permissions), or WriteRefused (exit 74
     too) when the database copy's write is refused with room seemingly left (a quota): then nothing is at DEST.
-    `include_external`: files registered in place outside the home are copied into the backup's registry too."""
+    `include_external`: files registered in place outside the home are copied into the backup's registry too.
+    `record` (`ragtune backup`): append {dest, time} to the home's registry/backups.jsonl (backup_record), the one
+    change a backup makes to its source, so that an erasure's receipt names the backups that still hold the text."""
     t0 = time.perf_counter()
     dest = check_dest(home, dest)
     res = BackupResult(home=str(home.root), dest=str(dest))
@@ -156,6 +158,11 @@ def backup_home(home: Home, dest: Path | str, *, include_external: bool = False)
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
         os.close(fd)  # only now: a sweep never takes a temporary still in use
+    if record:  # the home remembers it: a later erasure's receipt names the backups that still hold the erased text
+        from .backup_record import record_backup
+
+        if (warning := record_backup(home, dest)) is not None:
+            res.warnings.append(warning)
     res.seconds = round(time.perf_counter() - t0, 3)
     return res
 

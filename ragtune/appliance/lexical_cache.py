@@ -150,6 +150,32 @@ def discard(entry: Path) -> None:
     shutil.rmtree(gone, ignore_errors=True)
 
 
+def discard_home(index: Path, store: Any) -> int:
+    """Remove every copy this user's cache holds of the home whose lexical index folder is `index` (`docs remove`,
+    `ingest --prune`: a copy rebuilt while the home was read-only here still holds the removed documents' text
+    until this user's next search of it). How many copies went. Other users' caches are theirs: not reached (the
+    erasure receipt says so). A process reading a copy keeps its open files; the next one rebuilds."""
+    folder = home_folder(index, store)
+    if folder is None:
+        return 0
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return 0
+    n = 0
+    for name in names:
+        if name.startswith("v"):
+            n += (folder / name).is_dir()
+            discard(folder / name)
+        elif name.startswith(".build-"):  # a build under way reads the old text too: its rename then fails
+            shutil.rmtree(folder / name, ignore_errors=True)
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
+    return n
+
+
 def prune(folder: Path, keep: str) -> None:
     """The copies of other versions than `keep` unused for GRACE_S, and killed builds' temporaries."""
     try:

@@ -134,13 +134,16 @@ def docs_show(app, ref: str, with_chunks: bool, as_json: bool) -> None:
 @docs_group.command("remove")
 @click.argument("refs", nargs=-1, required=True)
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+@click.option("--forget-log", is_flag=True,
+              help="Also forget the query-log entries that quote the removed documents (as `ragtune log forget` of "
+                   "each), and print one receipt: what was erased and what this cannot reach (docs/security.md).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_app
-def docs_remove(app, refs: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
+def docs_remove(app, refs: tuple[str, ...], dry_run: bool, forget_log: bool, as_json: bool) -> None:
     """Remove documents from the index: REFs are ids, paths, folders (every document under one) or corpus files
     (all their rows). The files themselves are not touched; ingest them again to bring them back. The answer cache
     is emptied (its entries cannot be told apart by document); the query log keeps its entries (`ragtune log
-    forget ID` erases one)."""
+    forget ID` erases one), unless --forget-log (an erasure: one command, one receipt)."""
     from ..appliance.ingest.documents import remove_documents
     from ..appliance.ingest.writer import WRITER_WAIT_S
 
@@ -150,7 +153,7 @@ def docs_remove(app, refs: tuple[str, ...], dry_run: bool, as_json: bool) -> Non
 
     settings, found = app.existing_home(), _refs(list(refs))
     _not_both(settings, found)
-    cleared = 0
+    cleared, started = 0, time.time()
     if not dry_run:  # what REFs name first: a typo changes nothing, the cache included
         remove_documents(settings, found, dry_run=True)
         # before (a remove killed after its commit leaves no cached answer quoting the documents) and after (one
@@ -159,9 +162,11 @@ def docs_remove(app, refs: tuple[str, ...], dry_run: bool, as_json: bool) -> Non
     summary = remove_documents(settings, found, dry_run=dry_run, on_wait=waiting)
     if not dry_run:
         cleared += _clear_answer_cache(settings)
+    if forget_log and not dry_run:
+        return _erasure_receipt(settings, summary, cleared, started, as_json)
     if as_json:
         if summary.removed:  # with --json too (stderr): what it cannot erase is the operator's to erase
-            _say_left_behind(summary)
+            _say_left_behind(summary, settings)
         print_json({**summary.to_json(), **({} if dry_run else {"answer_cache_cleared": cleared})})
         return
     verb = "would remove" if dry_run else "removed"
@@ -175,7 +180,7 @@ def docs_remove(app, refs: tuple[str, ...], dry_run: bool, as_json: bool) -> Non
         click.echo(f"cleared the answer cache ({cleared} cached answer(s)): an answer may have quoted a removed "
                    "document", err=True)
     if summary.removed:
-        _say_left_behind(summary)
+        _say_left_behind(summary, settings)
 
 
 def _not_both(settings, refs: list[str]) -> None:
@@ -205,7 +210,7 @@ def id_or_path(store: Any, refs: list[str]) -> None:
                              hint=f"write ./{ref} for the {what}; for the document, its path (ragtune docs show {ref})")
 
 
-def _say_left_behind(summary) -> None:
+def _say_left_behind(summary, settings) -> None:
     """What still holds the removed documents' text (docs/security.md, "Erasing a document"): the query-log
     entries that quote them (ids, and the command that erases them), replay evaluations' items and reports, and
     what no home records (backups, exports, datasets) or a running server's memory."""
@@ -226,9 +231,83 @@ def _say_left_behind(summary) -> None:
             f"{shown_path(r['folder'])} (not found here)" if r["folder"] else "(no report folder recorded)"]
         for w in where:
             click.echo(f"  {w}", err=True)
+    _say_backups(settings)
     click.echo("note: not reached: backups made before (`ragtune backup`), `log export` files and datasets built from "
-               "them, eval reports, and a running `ragtune serve`'s memory (restart it): their copies of the text "
-               "stay (docs/security.md, \"Erasing a document\")", err=True)
+               "them, eval reports, other users' caches (a read-only reader's rebuilt keyword index) and a running "
+               "`ragtune serve`'s memory (restart it): their copies of the text stay; `--forget-log` erases the "
+               "log entries and prints a receipt (docs/security.md, \"Erasure\")", err=True)
+
+
+def _say_backups(settings) -> None:
+    """The backups `ragtune backup` made of this home before now (backup_record): they still hold the text."""
+    from ..appliance.backup_record import backups_made
+    from ..appliance.text import shown_path
+
+    backups, problems = backups_made(settings.home)
+    for p in problems:
+        click.echo(f"warning: {escaped(p)}", err=True)
+    if backups:
+        click.echo(f"note: {_backups_line(backups, shown_path)}", err=True)
+
+
+def _backups_line(backups: list[dict], shown) -> str:
+    n = len(backups)
+    listed = ", ".join(f"{shown(b['dest'])} ({_when(b['time'])}" + ("" if b["exists"] else ", not there now") + ")"
+                       for b in backups[:10]) + (f", … ({n} in all)" if n > 10 else "")
+    return f"{n} backup{'s' if n > 1 else ''} made before still hold{'s' if n == 1 else ''} it: {listed}"
+
+
+_LABELS = {"query_log": "query-log entries", "write_ahead_log": "write-ahead log", "eval_reports": "eval reports",
+           "exports_and_datasets": "exports and datasets", "other_users_caches": "other users' caches",
+           "serve_memory": "a running serve's memory", "questions_not_quoting": "questions that did not retrieve it"}
+
+
+def _erasure_receipt(settings, summary, cleared: int, started: float, as_json: bool) -> None:
+    """`docs remove --forget-log`: forget the log entries quoting the removed documents, then one receipt (stdout)
+    of what was erased and what is not reached (ingest/documents.py)."""
+    from ..appliance.ingest.documents import forget_quoting, not_reached
+    from ..appliance.text import shown_path
+
+    forgot = forget_quoting(settings, summary.log_ids) if summary.log_ids else {
+        "forgotten": [], "already": [], "replays": [], "reviews": 0, "cache": 0, "gone": [], "replay_reports": []}
+    left, problems = not_reached(settings, summary, forgot, started)
+    for p in problems:  # the backups record: named, never a failed removal
+        click.echo(f"warning: {escaped(p)}", err=True)
+    if as_json:
+        print_json({**summary.to_json(), "answer_cache_cleared": cleared, "log_forgotten": forgot,
+                    "not_reached": left, "problems": problems})
+        return
+    n_doc = len(summary.removed)
+    click.echo(f"erasure receipt ({_when(time.time())}, home {escaped(shown_path(str(settings.home.root)))})")
+    click.echo("removed:")
+    for d in summary.removed:
+        click.echo(f"  document {d.id}  {escaped(d.path)}")
+    click.echo(f"  {n_doc} document(s), {summary.chunks_deleted} chunks (index version {summary.index_version}); "
+               f"keyword index: {summary.lexical_rewritten} other chunk(s) rewritten, no segment keeps the removed "
+               "ones")
+    click.echo(f"  answer cache cleared ({cleared} cached answer(s))")
+    ids, replays = forgot["forgotten"], forgot.get("replays") or []
+    click.echo(f"  query log: {len(ids)} entr{'y' if len(ids) == 1 else 'ies'} forgotten"
+               + (f" ({' '.join(map(str, ids[:50]))}{' …' if len(ids) > 50 else ''})" if ids else "")
+               + f", {len(replays)} replay-eval row(s), {forgot.get('eval_items', 0)} replay item(s), "
+               f"{forgot['reviews']} review(s)"
+               + (f"; {len(forgot['already'])} forgotten before" if forgot["already"] else "")
+               + (f"; {len(forgot['gone'])} pruned meanwhile" if forgot.get("gone") else ""))
+    click.echo(f"  this user's rebuilt keyword-index copies of this home: {summary.lexical_cache_discarded} removed")
+    click.echo("not reached (yours to remove):")
+    for item in left:
+        where = item["where"]
+        if item["what"] == "backups":
+            text = _backups_line([{"dest": d, "time": t, "exists": e} for d, t, e in
+                                  zip(where, item["when"], item["exists"])], shown_path) if where else \
+                "backups made before: none recorded by `ragtune backup` (copies made by other means are not)"
+        elif item["what"] == "eval_reports" and not where:
+            text = "eval reports: no replay evaluation of this home quotes it (copies of reports are not known)"
+        else:
+            text = f"{_LABELS.get(item['what'], item['what'])}: " + (
+                ", ".join(escaped(shown_path(w)) if "/" in w else w for w in where[:20]) + "; " if where else "") \
+                + item["how"]
+        click.echo(f"  {text}")
 
 
 def _clear_answer_cache(settings) -> int:

@@ -71,16 +71,9 @@ def _served(app, reg) -> str:
     """The id of the adapter `ask` serves with this config ("none" = the base model), or "?" when it cannot be
     resolved (the error shows where it is used: `ask`, `models verify`). The served model decides too: the built-in
     adapter serves only on the base it was trained on (`[generate] model` another GGUF: the base answers)."""
-    from ragtune.appliance.errors import RagtuneError
-    from ragtune.appliance.refs import resolve_adapter, served_model_id
+    from ragtune.models.rollout import served_adapter
 
-    model_id = served_model_id(reg, app.settings.generate.model)
-    if model_id is None:
-        return "?"
-    try:
-        return resolve_adapter(reg, app.settings.generate.adapter, model_id=model_id)[1]
-    except RagtuneError:
-        return "?"
+    return served_adapter(reg, app.settings.generate) or "?"  # what `rollout rollback` serves too: one helper
 
 
 @models_group.command("show")

@@ -87,14 +87,11 @@ def rollback(app, reason: str, as_json: bool) -> None:
 
 
 def _served(app, state):
-    """The adapter clients get outside a rollout (the engines' "default"), or None when it cannot be told."""
-    from ..appliance.refs import served_model_id
+    """The adapter clients get outside a rollout (`[generate] adapter`, pinned or "default"), or None when it cannot
+    be told (models.rollout.served_adapter: `models activate` says the same)."""
+    from ..models.rollout import served_adapter
 
-    try:
-        a = state.registry.default_adapter(model_id=served_model_id(state.registry, app.settings.generate.model))
-    except Exception:  # noqa: BLE001 - a note only: the commands' own errors are said by them
-        return None
-    return "none" if a is None else a.id
+    return served_adapter(state.registry, app.settings.generate)
 
 
 def _warn_served(served, control: str, *, after: bool) -> None:

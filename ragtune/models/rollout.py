@@ -364,6 +364,21 @@ def last_log_id(home: Home) -> int | None:
         return None
 
 
+def served_adapter(registry: Registry, generate: Any) -> str | None:
+    """The adapter id (\"none\": the base model) that unpinned requests get outside a rollout, so what a `rollout
+    rollback` serves: `[generate] adapter` (`generate`: Settings.generate) resolved as the server resolves its
+    default route, a pinned id or name included, on the served model. None when it cannot be told (the commands
+    that serve say why). `rollout rollback|status` and `models activate|deactivate` all read it from here."""
+    from ragtune.appliance.errors import RagtuneError
+    from ragtune.appliance.refs import resolve_adapter, served_model_id
+
+    try:
+        model_id = served_model_id(registry, generate.model)
+        return resolve_adapter(registry, generate.adapter, model_id=model_id)[1]
+    except (RagtuneError, OSError):
+        return None
+
+
 @dataclass(frozen=True)
 class Route:
     adapter: str | None  # the engine's adapter reference (None = the engine's current/default)

@@ -61,8 +61,13 @@ def routed_error(exc: AdapterBaseMismatch | AdapterMisfit, arm: str | None) -> R
     where = f"the rollout's {arm} arm" if arm else "[generate] adapter"
     why = "it was made for another base model" if isinstance(exc, AdapterBaseMismatch) else \
         f"it does not fit the served model: {exc.why}"  # type: ignore[union-attr]
-    hint = "roll the rollout back (`ragtune rollout rollback`)" if arm else "set [generate] adapter to one made for " \
-        "the served model, or to none, and restart serve"
+    if arm == "candidate":
+        hint = "roll the rollout back (`ragtune rollout rollback`)"
+    elif arm:  # a rollback serves the control arm to everyone: it would not help while the control cannot be served
+        hint = "fix the control arm's adapter first (`ragtune models verify`, or add it again made for the served " \
+            "model); a rollback would serve it to every client"
+    else:
+        hint = "set [generate] adapter to one made for the served model, or to none, and restart serve"
     return RoutedAdapterError(f"unpinned requests are routed to an adapter ({where}) the served model cannot "
                               f"serve: {exc.message}", why=f"{where}: {why}", hint=hint)
 

@@ -113,7 +113,8 @@ async def _events(task: asyncio.Future, pieces: asyncio.Queue, first: str | None
         except Exception as exc:  # the status is sent: the error goes in-band
             err = error_for(exc)
             if err.status >= 500:
-                log_failure("/v1/chat/completions", exc, err.status)
+                # the arm too, as app.py logs a failure before the stream: which arm failed is the operator's cue
+                log_failure("/v1/chat/completions", exc, err.status, arm=getattr(target, "arm", None))
             outcome.status, outcome.code = err.status, err.code
             yield _error_event(err)
             yield "data: [DONE]\n\n"

@@ -73,12 +73,14 @@ class RemoveSummary:
     # items quote them (eval.report.replay_reports' shape: rows in ragtune.db and report files)
     log_ids: list[int] = field(default_factory=list)
     replay_reports: list[dict[str, Any]] = field(default_factory=list)
+    # this user's rebuilt read-only copies of the home's keyword index removed (lexical_cache.discard_home)
+    lexical_cache_discarded: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {"removed": [d.to_json() for d in self.removed], "n_removed": len(self.removed),
                 "chunks_deleted": self.chunks_deleted, "index_version": self.index_version, "dry_run": self.dry_run,
                 "lexical_rewritten": self.lexical_rewritten, "quoted_by_log": self.log_ids,
-                "replay_reports": self.replay_reports}
+                "replay_reports": self.replay_reports, "lexical_cache_discarded": self.lexical_cache_discarded}
 
 
 def _open(settings: Settings, *, must_exist: bool = True) -> Any:
@@ -284,6 +286,10 @@ def remove_documents(settings: Settings, refs: list[str], *, dry_run: bool = Fal
                 lw.add_from_store(store, None)
             lw.finish(store.index_version)
         summary.index_version = store.index_version
+        from ..lexical_cache import discard_home
+
+        # a copy this user rebuilt while the home was read-only here keeps the removed text until their next search
+        summary.lexical_cache_discarded = discard_home(settings.home.lexical_dir, store)
         from .pipeline import IngestSummary
 
         refresh_vector_index(settings, store, IngestSummary(deleted=len(ids)))
@@ -307,3 +313,60 @@ def _left_behind(store: Any, summary: RemoveSummary) -> None:
             "dids": json.dumps([d.id for d in docs]), "paths": json.dumps([d.path for d in docs])}
     summary.log_ids = store.log_ids_quoting(args)
     summary.replay_reports = report_files(store.replay_runs_quoting(args))
+
+
+# -- the erasure receipt of `docs remove --forget-log` (docs/security.md, "Erasure"): after the removal, forget
+# the query-log entries that quote the removed documents (as `ragtune log forget` of each), then say what nothing here
+# can reach: eval report files, exports and datasets, backups made before (backup_record), other users' rebuilt copies
+# of the keyword index (lexical_cache), a running serve's memory
+def forget_quoting(settings: Settings, ids: list[int]) -> dict[str, Any]:
+    """`log forget` of the entries `ids` (RemoveSummary.log_ids): Store.forget_query_log's result, with
+    "replay_reports" (the report folders of the replays that asked them) and "gone" (ids no longer in the log:
+    `log prune` removed them since the removal listed them; the others are forgotten all the same)."""
+    from ..eval.report import replay_reports
+    from ..store import open_store
+
+    with open_store(settings.home) as store:
+        out = store.forget_query_log(ids)
+        gone = list(out["unknown"])
+        if gone:  # forget_query_log changes nothing when an id is unknown: the ones still there, again
+            out = store.forget_query_log([i for i in ids if i not in set(gone)])
+        out["gone"] = gone
+        out["replay_reports"] = replay_reports(store, [i for i in ids if i not in set(gone)], out.get("replays", []))
+    return out
+
+
+def not_reached(settings: Settings, summary: Any, forgot: dict[str, Any] | None,
+                started: float) -> tuple[list[dict[str, Any]], list[str]]:
+    """(what still holds the removed text and this command does not erase, each {"what", "where": [...],
+    "how"}; problems reading the backups record, as file:line). `started`: when the removal began (the backups
+    made before it hold the text)."""
+    from ..backup_record import backups_made
+
+    out: list[dict[str, Any]] = []
+    if forgot is None and summary.log_ids:
+        out.append({"what": "query_log", "where": [str(i) for i in summary.log_ids],
+                    "how": "ragtune log forget " + " ".join(map(str, summary.log_ids))})
+    if forgot is not None and forgot.get("checkpointed") is False:
+        out.append({"what": "write_ahead_log", "where": [str(settings.home.db_path) + "-wal"],
+                    "how": "another process holds the database open: run `ragtune log forget` of the same ids again "
+                           "once it stops"})
+    files: dict[str, None] = {}
+    for r in [*summary.replay_reports, *((forgot or {}).get("replay_reports") or [])]:
+        for f in r["files"] or ([f"{r['folder']} (not found here)"] if r["folder"] else []):
+            files[f] = None
+    out.append({"what": "eval_reports", "where": list(files), "how": "delete by hand (report.json, .md, .html, "
+                "items.jsonl of the replay evaluations that quote it)"})
+    backups, problems = backups_made(settings.home, before=started)
+    out.append({"what": "backups", "where": [b["dest"] for b in backups],
+                "when": [b["time"] for b in backups], "exists": [b["exists"] for b in backups],
+                "how": "delete, or restore and erase again; copies made by other means than `ragtune backup` are "
+                       "not recorded"})
+    out.append({"what": "exports_and_datasets", "where": [], "how": "`log export` files, `dataset build --from-log` "
+                "output, adapters trained on them: delete or rebuild by hand"})
+    out.append({"what": "other_users_caches", "where": [], "how": "each other user that read this home read-only "
+                "keeps a rebuilt keyword index until their next search: rm -rf their ~/.cache/ragtune/lexical"})
+    out.append({"what": "serve_memory", "where": [], "how": "restart a running `ragtune serve`"})
+    out.append({"what": "questions_not_quoting", "where": [], "how": "questions about it that retrieved none of "
+                "it are not listed: `ragtune log list --search TEXT`, then `ragtune log forget ID`"})
+    return out, problems

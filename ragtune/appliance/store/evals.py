@@ -39,11 +39,25 @@ class EvalTables:
         return _config(row[0]) if row is not None else None
 
     def eval_items(self, run_id: str, arm: str | None = None) -> dict[tuple[str, str], dict[str, Any]]:
-        """(arm, qid) -> result of a run's answered questions (of one arm when given)."""
+        """(arm, qid) -> result of a run's answered questions (of one arm when given). A damaged item (its result
+        not a JSON object) is skipped, as a question not answered (a resumed run answers it again), never an error
+        that stops `eval run` or `eval compare`; `damaged_eval_items` counts them."""
         sql, params = "SELECT arm, qid, result FROM eval_items WHERE run_id = ?", [run_id]
         if arm is not None:
             sql, params = sql + " AND arm = ?", params + [arm]
-        return {(a, q): json.loads(r) for a, q, r in self.conn.execute(sql, params)}
+        out = {}
+        for a, q, r in self.conn.execute(sql + " AND json_valid(result)", params):
+            res = _result(r)
+            if res is not None:
+                out[(a, q)] = res
+        return out
+
+    def damaged_eval_items(self, run_id: str | None = None) -> int:
+        """How many items (of a run, else of every run) `eval_items` and `replay_log_ids` skip: a result that is not
+        a JSON object."""
+        where, params = ("WHERE run_id = ?", [run_id]) if run_id is not None else ("", [])
+        return sum(1 for (r,) in self.conn.execute(f"SELECT result FROM eval_items {where}", params)
+                   if _result(r) is None)
 
     def eval_runs_for_adapter(self, adapter_id: str) -> list[tuple[str, float, dict[str, Any]]]:
         """(run id, created, config) of the eval runs of this adapter (config "adapter"), newest first."""
@@ -118,12 +132,23 @@ class EvalTables:
         return [(run, out if isinstance(out, str) and out else None) for run, out in found]
 
     def replay_log_ids(self) -> set[int]:
-        """Query-log ids written by replay evaluations (so that replaying does not grow its own dataset)."""
+        """Query-log ids written by replay evaluations (so that replaying does not grow its own dataset). A damaged
+        item or run config (not JSON: json_extract would raise "malformed JSON" and fail every replay and `log
+        list`) is skipped (`damaged_eval_items` counts the items), as LogTables._replay_copies does."""
         rows = self.conn.execute(
-            """SELECT json_extract(i.result, '$.log_id') FROM eval_items i JOIN eval_runs r ON r.id = i.run_id
-               WHERE json_extract(r.config, '$.dataset.kind') = 'replay'
-                 AND json_extract(i.result, '$.log_id') IS NOT NULL""")
-        return {int(r[0]) for r in rows}
+            """SELECT CASE WHEN json_valid(i.result) THEN json_extract(i.result, '$.log_id') END
+               FROM eval_items i JOIN eval_runs r ON r.id = i.run_id
+               WHERE CASE WHEN json_valid(r.config) THEN json_extract(r.config, '$.dataset.kind') END = 'replay'""")
+        return {int(r[0]) for r in rows if isinstance(r[0], int)}
+
+
+def _result(text: Any) -> dict[str, Any] | None:
+    """A stored item's result, or None when it does not read as a JSON object (a damaged row)."""
+    try:
+        res = json.loads(text)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    return res if isinstance(res, dict) else None
 
 
 def _config(text: str) -> dict[str, Any] | None:
