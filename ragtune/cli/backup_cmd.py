@@ -31,7 +31,7 @@ def backup(app, dest: str, include_external: bool, verify: bool, as_json: bool) 
             raise click.UsageError("--include-external makes a backup; --verify checks one: give one of them")
         _verify(dest, as_json)
         return
-    res = backup_home(app.home, dest, include_external=include_external)
+    res = backup_home(app.home, dest, include_external=include_external, record=True)  # an erasure names it
     if as_json:
         print_json(res.to_json())
         return

@@ -131,7 +131,7 @@ def test_forget_again_reaches_the_replay_rows_a_forget_before_left(home, monkeyp
         _replay(s, "r2", {99: own})
         assert s.forget_query_log([own]) | {"checkpointed": True} == {
             "forgotten": [own], "already": [], "replays": [], "unknown": [], "reviews": 0, "cache": 0,
-            "checkpointed": True}
+            "eval_items": 1, "checkpointed": True}
     assert SECRET.encode() not in _raw(home.db_path)
 
 

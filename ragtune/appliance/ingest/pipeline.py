@@ -155,6 +155,9 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
                 if summary.chunks_deleted:  # an edit's or a prune's old chunks: Tantivy only marks them deleted,
                     # their text stays in the segment files until a merge; rewritten once a run, as `docs remove` does
                     summary.lexical_rewritten = lw.purge(store)
+                    from ..lexical_cache import discard_home  # this user's cached copies hold the old text too
+
+                    discard_home(settings.home.lexical_dir, store)
             lw.finish(store.index_version)
         summary.index_version = store.index_version
         refresh_vector_index(settings, store, summary)
