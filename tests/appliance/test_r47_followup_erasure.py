@@ -123,3 +123,23 @@ def test_a_damaged_eval_item_is_skipped_and_counted(settings):
         assert s.replay_log_ids() == {7}  # before: "malformed JSON" from json_extract
         assert s.eval_items("rp") == {("A", "log1"): {"log_id": 7, "answer": "a"}}  # before: json.loads raised
         assert s.damaged_eval_items("rp") == 3 and s.damaged_eval_items() == 3
+
+
+def test_an_ingest_that_prunes_a_document_discards_this_users_rebuilt_copies(settings, tmp_path, fake, monkeypatch):
+    """`ingest --prune` (and an edit) delete chunks too: a copy of the keyword index a read-only reader's search
+    rebuilt in this user's cache still holds their text, so it goes with them, as at `docs remove`."""
+    from pathlib import Path
+
+    from ragtune.appliance.ingest import ingest_paths
+
+    monkeypatch.setenv(lexical_cache.CACHE_ENV, str(tmp_path / "cache"))
+    path, _ = _corpus(settings, tmp_path, fake)
+    with Store(settings.home.db_path) as s:
+        folder = lexical_cache.home_folder(settings.home.lexical_dir, s)
+    copy = folder / "v3"
+    copy.mkdir(parents=True)
+    (copy / "seg.store").write_bytes(SECRET.encode())
+    Path(path).unlink()
+    summary = ingest_paths(settings, [Path(path).parent], prune=True, embedder=fake)
+    assert summary.pruned == [path]
+    assert not folder.exists()
