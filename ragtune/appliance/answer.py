@@ -356,8 +356,9 @@ class AnswerEngine(AnswerCache):
         return getattr(gen, "n_ctx", self.cfg.n_ctx)
 
     def _check_question_fits(self, gen: Any, nq: str) -> None:
-        """The question alone must fit (checked before retrieval: no point searching for an unanswerable
-        prompt)."""
+        """The question alone must fit. Checked as soon as the model is loaded: before retrieval once it is (no
+        point searching for an unanswerable prompt); on an engine's first request after it, as retrieval runs
+        before the first load (an empty home's NothingIngested costs no model load)."""
         n_ctx, max_tokens = self._n_ctx(gen), self.cfg.max_tokens
         if gen.count_tokens(messages(SYSTEM_PROMPT, [], nq)) + max_tokens > n_ctx:
             raise InputError(f"the question is too long for the model's context window ({n_ctx} tokens incl. "

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import atomic_write_text
+from .errors import ModelError
+from .hashing import sha256_path
 
 MANIFEST = "backup.json"  # what the backup wrote, for verify_backup; never copied from a home (a restored one has it)
 LINKED = ("models", "registry/blobs")  # large files never written in place: hard links where possible
@@ -36,13 +38,11 @@ def sha256_of(p: Path) -> str:
 
 
 def tree_sha256(folder: Path) -> str:
-    """A folder artifact's id as hashing.sha256_path makes it (sorted "relative path<TAB>file sha256" lines), every
-    file read now."""
-    files = sorted((f for f in folder.rglob("*") if f.is_file()), key=lambda f: f.relative_to(folder).as_posix())
-    h = hashlib.sha256()
-    for f in files:
-        h.update(f"{f.relative_to(folder).as_posix()}\t{sha256_of(f)}\n".encode())
-    return h.hexdigest()
+    """A folder artifact's id as the registry makes it (hashing.sha256_path), every file read now (no memo)."""
+    try:
+        return sha256_path(folder, cached=False)
+    except ModelError:  # an emptied folder: the hash of no lines, which no artifact's id is
+        return hashlib.sha256().hexdigest()
 
 
 def blob_of(rel: str) -> tuple[str, str, bool] | None:

@@ -74,9 +74,10 @@ def check_owners(root: Path, rep: Any) -> None:
         return
     deadline = time.monotonic() + OWNERS_BUDGET_S
     found: list[tuple[str, int]] = []  # (relative path, its owner), folders of another owner not entered
-    n = 0
+    n, partial = 0, False  # partial: the budget ran out, more may be there
     for folder, dirs, files in os.walk(root):
         if time.monotonic() > deadline:
+            partial = True
             break
         keep = []
         for name in dirs + files:
@@ -88,7 +89,11 @@ def check_owners(root: Path, rep: Any) -> None:
                 continue
             if st.st_uid != uid:
                 found.append((os.path.relpath(os.path.join(folder, name), root), st.st_uid))
-                n += _count(os.path.join(folder, name)) if stat.S_ISDIR(st.st_mode) else 1
+                if stat.S_ISDIR(st.st_mode):
+                    counted, whole = _count(os.path.join(folder, name), deadline)
+                    n, partial = n + counted, partial or not whole
+                else:
+                    n += 1
             elif name in dirs:
                 keep.append(name)
         dirs[:] = keep
@@ -97,15 +102,22 @@ def check_owners(root: Path, rep: Any) -> None:
     owner, group = _name(uid), _group(root)
     named = ", ".join(f"{p}{'/' if os.path.isdir(os.path.join(root, p)) else ''} ({_name(u)})"
                       for p, u in found[:NAMED]) + (" …" if len(found) > NAMED else "")
-    rep.add("warn", "owners", f"{n} {'file or folder' if n == 1 else 'files and folders'} under the home "
+    many = f"{'at least ' if partial else ''}{n} {'file or folder' if n == 1 else 'files and folders'}"
+    rep.add("warn", "owners", f"{many} under the home "
             f"belong to another user than the home's owner ({owner}): {named}; {owner} cannot write "
             "them, so its next ingest or search may fail (a command run as another user, root often, made them)",
             f'as root: chown -R {owner}:{group} "{root}" (and run ragtune as {owner} from now on)')
 
 
-def _count(folder: str) -> int:
-    """The folder and everything under it."""
-    return 1 + sum(len(dirs) + len(files) for _, dirs, files in os.walk(folder))
+def _count(folder: str, deadline: float) -> tuple[int, bool]:
+    """(the folder and everything under it, whether counted whole): counted until `deadline` (time.monotonic), as
+    the rest of the check is (a folder of another user's may hold a whole tree, or sit on a slow share)."""
+    n = 1
+    for _, dirs, files in os.walk(folder):
+        n += len(dirs) + len(files)
+        if time.monotonic() > deadline:
+            return n, False
+    return n, True
 
 
 def _name(uid: int) -> str:

@@ -47,13 +47,14 @@ def _not_special(p: Path, what: str) -> None:
         raise ModelError(f"{p}: a device, pipe or socket, not {what}")
 
 
-def sha256_file(path: Path | str, *, chunk: int = 1 << 20) -> str:
-    """sha256 of a file's bytes; memoised by the file's identity on disk (see the module's docstring)."""
+def sha256_file(path: Path | str, *, chunk: int = 1 << 20, cached: bool = True) -> str:
+    """sha256 of a file's bytes; memoised by the file's identity on disk (see the module's docstring). `cached=False`:
+    read now, neither taken from nor kept in the memo (`backup --verify` must see bytes changed in place)."""
     p = Path(path)
     st = p.stat()
     _not_special(p, "a file")
     key = (str(p.resolve()),) + _identity(st)
-    if key in _FILE_CACHE:
+    if cached and key in _FILE_CACHE:
         return _FILE_CACHE[key]
     h = hashlib.sha256()
     with open(p, "rb") as fh:
@@ -64,17 +65,18 @@ def sha256_file(path: Path | str, *, chunk: int = 1 << 20) -> str:
             h.update(b)
     digest = h.hexdigest()
     after = p.stat()
-    if _identity(after) == key[1:] and _settled(after):  # not written while it was read, nor just before
+    if cached and _identity(after) == key[1:] and _settled(after):  # not written while it was read, nor just before
         _FILE_CACHE[key] = digest
     return digest
 
 
-def sha256_path(path: Path | str) -> str:
+def sha256_path(path: Path | str, *, cached: bool = True) -> str:
     """sha256 of a file (= sha256_file), or of a directory as sha256 over its sorted "relative path<TAB>file
-    sha256" lines, so the id of a folder does not depend on file order or timestamps."""
+    sha256" lines, so the id of a folder does not depend on file order or timestamps. `cached=False`: every byte
+    read now, no memo used or kept (sha256_file)."""
     p = Path(path)
     if p.is_file():
-        return sha256_file(p)
+        return sha256_file(p, cached=cached)
     if not p.is_dir():
         _not_special(p, "a file or folder")
         raise ModelError(f"{p}: no such file or directory")
@@ -83,14 +85,14 @@ def sha256_path(path: Path | str) -> str:
         raise ModelError(f"{p}: directory is empty")
     stats = [f.stat() for f in files]
     key = (str(p.resolve()),) + tuple((f.relative_to(p).as_posix(),) + _identity(st) for f, st in zip(files, stats))
-    if key in _DIR_CACHE:
+    if cached and key in _DIR_CACHE:
         return _DIR_CACHE[key]
     h = hashlib.sha256()
     for f in files:
-        h.update(f"{f.relative_to(p).as_posix()}\t{sha256_file(f)}\n".encode())
+        h.update(f"{f.relative_to(p).as_posix()}\t{sha256_file(f, cached=cached)}\n".encode())
     digest = h.hexdigest()
     after = [f.stat() for f in files]
-    if all(_identity(a) == _identity(b) and _settled(a) for a, b in zip(after, stats)):
+    if cached and all(_identity(a) == _identity(b) and _settled(a) for a, b in zip(after, stats)):
         _DIR_CACHE[key] = digest
     return digest
 

@@ -11,7 +11,15 @@ opened by every later process until the database's version moves on; the copies 
 
 The home key hashes the index folder's real path with the database file's device and inode: a home deleted and made
 again at the same path (its versions counted from 1 again) gets other copies. A copy is never written once renamed
-into place; one that does not open or does not match the database is removed and built again.
+into place; one that does not open or does not match the database (its version, its chunk count, and the chunks'
+fingerprint recorded beside it: a home restored in place keeps its inode, and may have the same version and count)
+is removed and built again.
+
+The cache folder may be a shared place ($RAGTUNE_CACHE_DIR or $XDG_CACHE_HOME pointed at one): `lexical/` and the
+home's key folder are used only when each is a real folder (not a symbolic link) of this user's that no one else may
+write, and the folder holding `lexical/` is not another user's that others may rename in (writable without the
+sticky bit). Otherwise nothing there is read, made or removed (a planted link would have had prune and discard_home
+remove what it points to, and a planted copy be served as the index): the caller rebuilds in its private view.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -29,6 +38,7 @@ from .errors import OutOfMemory, StoreError
 CACHE_ENV = "RAGTUNE_CACHE_DIR"  # converters/sdist.py's cache_root reads the same (not imported: imports point down)
 GRACE_S = 60.0  # a copy of an older version is kept this long after it was last made or opened
 BUILD_LITTER_S = 3600.0  # a temporary older than this is a killed build's
+FINGERPRINT = "ragtune-chunks.txt"  # in a copy: the store's chunk_fingerprint() its build read
 
 
 def cache_root() -> Path:
@@ -48,23 +58,76 @@ def home_folder(index: Path, store: Any) -> Path | None:
     return cache_root() / "lexical" / hashlib.sha256(key).hexdigest()[:24]
 
 
+def _own_folder(path: Path, make: bool = False) -> bool:
+    """`path` is a real folder (lstat: not a symbolic link) owned by this user that no one else may write. `make`:
+    made owner-only first when missing."""
+    try:
+        if make:
+            os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+    except OSError:
+        return False
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid() and not st.st_mode & 0o022
+
+
+def checked_home_folder(index: Path, store: Any, *, make: bool = False) -> Path | None:
+    """home_folder(index, store) when it and `lexical/` above it are this user's own folders (_own_folder; made
+    when missing and `make`) in a folder others cannot rename them in; else None (see the module's doc)."""
+    folder = home_folder(index, store)
+    if folder is None:
+        return None
+    try:
+        if make:
+            folder.parent.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        top = os.stat(folder.parent.parent)  # followed: ~/.cache may be a link to another disk
+    except OSError:
+        return None
+    if top.st_mode & 0o022 and not top.st_mode & stat.S_ISVTX and top.st_uid != os.geteuid():
+        return None  # others may rename `lexical/` away and put their own in its place
+    if not (_own_folder(folder.parent, make) and _own_folder(folder, make)):
+        return None
+    return folder
+
+
+def _fingerprint(store: Any) -> str | None:
+    try:
+        return str(store.chunk_fingerprint())
+    except (AttributeError, StoreError):  # a store without the method (a test's), or one that cannot be read
+        return None
+
+
+def _same_chunks(entry: Path, fingerprint: str | None) -> bool:
+    if fingerprint is None:
+        return True
+    try:
+        return (entry / FINGERPRINT).read_text(encoding="utf-8") == fingerprint
+    except (OSError, UnicodeDecodeError):  # a copy made before the fingerprint: built again
+        return False
+
+
 def shared_copy(index: Path, store: Any, build: Callable[[Path], int | None]) -> Path | None:
     """The folder of a whole lexical index of the home index `index` at `store.index_version`: the copy a process of
     this user made before, or one made now by `build(folder)` (which rebuilds an index in `folder` from `store` and
     returns the version it recorded). None when no copy can be made (no cache folder this user can write, no room):
     the caller rebuilds in its private view, as before."""
-    folder = home_folder(index, store)
+    # other users' documents' words: this user's folders only, never a link or a folder someone else could write
+    folder = checked_home_folder(index, store, make=True)
     if folder is None:
         return None
-    want = f"v{store.index_version}"
+    want, fingerprint = f"v{store.index_version}", _fingerprint(store)
     prune(folder, keep=want)
     entry = folder / want
     if (entry / "meta.json").is_file():
-        _touch(entry)
-        return entry
+        if _same_chunks(entry, fingerprint):
+            _touch(entry)
+            return entry
+        discard(entry)  # the same version and count over other chunks (a home restored in place): built again
     try:
-        folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # other users' documents' words: this user's only
-        folder.mkdir(exist_ok=True, mode=0o700)
         tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=folder))
     except OSError:
         return None
@@ -72,6 +135,8 @@ def shared_copy(index: Path, store: Any, build: Callable[[Path], int | None]) ->
         version = build(tmp)
         if version is None:
             return None
+        if fingerprint is not None:  # read before the build: a commit since gives a mismatch, never a false match
+            (tmp / FINGERPRINT).write_text(fingerprint, encoding="utf-8")
         entry = folder / f"v{version}"  # the version the build read (a commit of the owner's since moves it on)
         try:
             os.rename(tmp, entry)
@@ -154,8 +219,9 @@ def discard_home(index: Path, store: Any) -> int:
     """Remove every copy this user's cache holds of the home whose lexical index folder is `index` (`docs remove`,
     `ingest --prune`: a copy rebuilt while the home was read-only here still holds the removed documents' text
     until this user's next search of it). How many copies went. Other users' caches are theirs: not reached (the
-    erasure receipt says so). A process reading a copy keeps its open files; the next one rebuilds."""
-    folder = home_folder(index, store)
+    erasure receipt says so), and so is a folder that is not this user's own (checked_home_folder: removed through a
+    planted link, another's files would go). A process reading a copy keeps its open files; the next one rebuilds."""
+    folder = checked_home_folder(index, store)
     if folder is None:
         return 0
     try:
@@ -177,7 +243,10 @@ def discard_home(index: Path, store: Any) -> int:
 
 
 def prune(folder: Path, keep: str) -> None:
-    """The copies of other versions than `keep` unused for GRACE_S, and killed builds' temporaries."""
+    """The copies of other versions than `keep` unused for GRACE_S, and killed builds' temporaries (nothing when
+    `folder` is not this user's own folder: _own_folder)."""
+    if not _own_folder(folder):
+        return
     try:
         names = os.listdir(folder)
     except OSError:

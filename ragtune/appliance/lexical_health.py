@@ -155,8 +155,9 @@ def check(home: Any, store: Any, chunks: int, rep: Any, *, unwritable: Any = unw
     why = "unreadable" if n is None else f"marker {marker}, database {store.index_version}, {n} chunks"
     if idx.view is not None:  # a read-only home: nothing is rebuilt there, each searching process builds its own
         rep.add("ok" if synced else "warn", "lexical", "read-only home: index read as it is" + (
-                f" ({n} chunks, index version {store.index_version})" if synced else f", out of step ({why}): each "
-                "process that searches rebuilds a private copy from the database"),
+                f" ({n} chunks, index version {store.index_version})" if synced else f", out of step ({why}): a search "
+                "builds a copy from the database in this user's cache (lexical_cache.py: one per user and index "
+                "version, shared by that user's processes), not in the home"),
                 None if synced else "ingest once where the home is writable, then mount it again")
         return
     rep.add("ok" if synced else "warn", "lexical", f"in step ({n} chunks, index version {store.index_version})"

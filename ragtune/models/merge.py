@@ -4,7 +4,9 @@
 question files (qa, contrast) are one per build. `merge_datasets` joins such builds as they are, in the order
 given: every line validated (file:line on the first bad one), each source's train and holdout lines appended to
 the merged train.jsonl and holdout.jsonl, nothing re-curated (each source was curated on its own; lines that two
-sources share are counted, not dropped, so a merge of the same folders always gives the same bytes).
+sources share are counted, `shared_lines`, and kept, so a merge of the same folders always gives the same bytes),
+except that a train line that is also a holdout line of the merge is left out of train (a line trained on would be
+scored as held out; `holdout_lines_left_out_of_train`).
 dataset_config.json names the sources with their sha256s and build options; its `dataset_sha256` is computed as a
 build's is (train + holdout), and it is written last, so a folder with it is complete. `weights` (`--weight SRC=N`)
 repeats a source's train lines N times (never its holdout lines: each is scored once), recorded as its `weight`."""

@@ -1,8 +1,9 @@
 """A client's request id: `X-Request-Id` sent with a request is sent back on its response and written in its access
 line (`request <id>`), so a client's retry or failure can be found in the server log (docs/serve.md "Request ids
 and retries"). The server makes none up: a request without one is told apart by the answer's `log_id` (and a chat
-completion's `id`). An id that is not 1..128 visible ASCII characters is ignored (neither sent back nor logged):
-it must not forge a header or a log line."""
+completion's `id`). An id that is not 1..128 of `A-Z a-z 0-9 . _ : / + = -` is ignored (neither sent back nor
+logged): it must not forge a header or a log line, nor append a note of its own to its access line (`(`, `)`, `,`,
+a space are what the line's notes are written with)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HEADER = b"x-request-id"
-_VALID = re.compile(rb"[\x21-\x7e]{1,128}")
+_VALID = re.compile(rb"[A-Za-z0-9._:/+=-]{1,128}")
 
 
 def request_id(scope: Scope) -> str | None:

@@ -34,6 +34,11 @@ from ..text import STOPWORDS, stem
 # ragtune/appliance/refusal.py.
 SUPPORT_THRESHOLD = 0.75
 
+# The version of how answers are scored (normalize_answer and what uses it), recorded in each run's report.json:
+# `eval compare` warns when two runs were scored by different versions. 1: runs before round 47 (no field);
+# 2: NFKC first (round 47: ligatures, full-width characters and superscripts now normalise as their ASCII forms).
+METRICS_VERSION = 2
+
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCT = set(string.punctuation)
 

@@ -26,7 +26,7 @@ from ..errors import InputError
 from ..jsonl import expect_object, iter_jsonl, read_json_object
 from ..store import json_dumps
 from .losses import OUTCOMES, classify, where
-from .metrics import score_item
+from .metrics import METRICS_VERSION, score_item
 
 ITEMS_FILE = "items.jsonl"
 ALPHA = 0.05
@@ -331,6 +331,12 @@ def compare_runs(base_path: str | Path, new_path: str | Path | None = None, *, a
             out["notes"].append(f"{items}: not there (a run made before it was written): its rows were rebuilt from "
                                 f"the answers of run {rows[0].get('run')} in {home.db_path}, scored against its "
                                 f"dataset read again")
+    scored = [_metrics_version(i, r) for i, r in ((base_items, base_report), (new_items, new_report))]
+    if None not in scored and scored[0] != scored[1]:  # NFKC (version 2) alone moves scores on some text
+        out["notes"].append(f"scored by different answer metrics (version {scored[0]} vs {scored[1]}: "
+                            f"normalize_answer changed, docs/eval.md): answers with ligatures, full-width characters "
+                            f"or superscripts may flip for that reason alone; run the older eval again to compare "
+                            f"like with like")
     out["base"] = {"path": str(base_items), "arm": base_arm, "n": len(base)}
     out["new"] = {"path": str(new_items), "arm": arm, "n": len(new)}
     return out
@@ -367,6 +373,17 @@ def _same_run(rows: list[dict[str, Any]], items: Path, report: Path | None) -> N
     if isinstance(rid, str) and rid != named:
         raise InputError(f"{items}: answers of run {named}, but {report.name} beside it is run {rid}: the two files "
                          f"are of different runs (run the eval again to rewrite both)")
+
+
+def _metrics_version(items: Path, report: Path | None) -> int | None:
+    """The METRICS_VERSION that scored the rows: the report's (1: a report before the field), this code's for rows
+    rebuilt from the store now; None: no report to say."""
+    if not items.is_file():
+        return METRICS_VERSION
+    if report is None:
+        return None
+    v = read_json_object(report).get("metrics_version", 1)
+    return v if isinstance(v, int) else None
 
 
 def _identity(report: Path | None) -> str | None:

@@ -368,6 +368,7 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
         "failures": failures,
         "definitions": "docs/eval.md",
         "support_threshold": metrics.SUPPORT_THRESHOLD,
+        "metrics_version": metrics.METRICS_VERSION,  # how answers were scored: `eval compare` warns on a mismatch
     }
 
 

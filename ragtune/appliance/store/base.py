@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import errno
 import functools
+import hashlib
 import inspect
 import json
 import os
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -22,7 +22,7 @@ from ..home import DB_NAME, create_private_file, make_home, sweep_leftovers
 from .logfiles import in_use, linked_log_fix, linked_logs
 from .noroom import no_room
 from .holders import other_holders
-from .schema import MIGRATIONS, newer_migrations
+from .schema import MIGRATIONS, alone_before_migrating, apply_migration, newer_migrations
 
 # What to do with a home a newer ragtune migrated (docs/upgrading.md): a migrated home cannot go back.
 NEWER_HINT = ("use the newer ragtune again (`ragtune --version` says which one runs), or restore the backup made "
@@ -211,7 +211,8 @@ class StoreBase:
         """Apply the named migrations not applied yet, in order, each in its own transaction (a failing one
         leaves no trace and stops the rest). Returns the names applied now (also `self.migrated`; an upgrade of
         a database migrated before is told to `on_upgrade`). A database a newer ragtune migrated is refused
-        (StoreError) before anything is written: this version's writes would not keep what it added."""
+        (StoreError) before anything is written: this version's writes would not keep what it added; one whose
+        pending 0015 would wait on another process (schema.alone_before_migrating) is refused (BusyError) too."""
         own = migrations is None
         migrations = MIGRATIONS if migrations is None else migrations
         self.conn.execute(
@@ -222,20 +223,32 @@ class StoreBase:
         if newer:
             raise StoreError(f"{self.path}: written by a newer ragtune (its migration {newer[-1]}; this ragtune knows "
                              f"up to {MIGRATIONS[-1][0]}): not opened, nothing was changed", hint=NEWER_HINT)
-        applied = []
-        for name, sql in migrations:
-            if name in done:
-                continue
-            try:
-                if self._apply_migration(name, sql):
-                    applied.append(name)
-            except self._apsw.BusyError:  # another's write lock past the busy timeout (its long 0015): no trace
-                who = "; ".join(f"pid {p}" + (f": {c}" if c else "") for p, c in (other_holders(self.path) or [])[:3])
-                raise BusyError(f"{self.path}: migration {name} not applied: another process holds the database's write "
-                                f"lock{f' ({who})' if who else ''}; nothing was changed",
-                                hint="another ragtune is applying it; run again when it ends") from None
-            except (self._apsw.Error, ValueError) as exc:
-                raise StoreError(f"{self.path}: migration {name} failed: {exc}") from None
+        applied: list[str] = []
+        try:
+            alone_before_migrating(self.conn, [name for name, _ in migrations if name not in done])
+            for name, sql in migrations:
+                if name in done:
+                    continue
+                try:
+                    if self._apply_migration(name, sql):
+                        applied.append(name)
+                except self._apsw.BusyError:  # another's write lock past the busy timeout (its long 0015): no trace
+                    held = (other_holders(self.path) or [])[:3]
+                    who = "; ".join(f"pid {p}" + (f": {c}" if c else "") for p, c in held)
+                    raise BusyError(f"{self.path}: migration {name} not applied: another process holds the database's "
+                                    f"write lock{f' ({who})' if who else ''}; nothing was changed",
+                                    hint="another ragtune is applying it; run again when it ends") from None
+                except (self._apsw.Error, ValueError) as exc:
+                    raise StoreError(f"{self.path}: migration {name} failed: {exc}") from None
+        except BusyError as exc:  # those applied before it stay (each committed on its own): named, and told
+            if applied:
+                exc.message = exc.message.replace("nothing was changed", f"applied before it: {', '.join(applied)}")
+                exc.args = (exc.message,)
+            self._migrated(applied, done, own)
+            raise
+        return self._migrated(applied, done, own)
+
+    def _migrated(self, applied: list[str], done: set[str], own: bool) -> list[str]:
         self.migrated = applied
         if applied and done and own:
             for tell in list(StoreBase.on_upgrade):
@@ -243,27 +256,8 @@ class StoreBase:
         return applied
 
     def _apply_migration(self, name: str, sql: Any) -> bool:
-        """One migration in one write transaction, taken before it checks whether the migration is applied: two
-        processes opening a new home at once (two ingests, an ingest and an ask) apply it once, the second one
-        waiting for the first. False when the other one had applied it."""
-        if not self.conn.getautocommit():  # inside the caller's transaction: a savepoint of it
-            with self.conn:
-                _run(self.conn, sql)
-                self.conn.execute("INSERT INTO _migrations(name, applied_at) VALUES (?, ?)", (name, time.time()))
-            return True
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            if self.conn.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchall():
-                self.conn.execute("COMMIT")
-                return False
-            _run(self.conn, sql)
-            self.conn.execute("INSERT INTO _migrations(name, applied_at) VALUES (?, ?)", (name, time.time()))
-            self.conn.execute("COMMIT")
-        except BaseException:
-            if not self.conn.getautocommit():
-                self.conn.execute("ROLLBACK")
-            raise
-        return True
+        """schema.apply_migration on this connection (a method: tests stand in for it)."""
+        return apply_migration(self.conn, name, sql)
 
     def _check_schema_read_only(self) -> None:
         """A read-only home's database must hold this version's schema as it is: no migration can be applied to it,
@@ -339,19 +333,18 @@ class StoreBase:
         """Bumped by every ingest that changes chunks; keys the retrieval cache and lexical sync."""
         return int(self.get_meta("index_version", "0") or 0)
 
+    def chunk_fingerprint(self) -> str:
+        """Which chunks the database holds, cheaply (the primary key's two ends): the largest chunk id and a hash of
+        the (id, sha256) of the first and last 64. A copy derived from it (lexical_cache.py) is checked against it
+        beside index_version and the count: a home restored in place may have the same version and count."""
+        ends = self.query("SELECT * FROM (SELECT id, sha256 FROM chunks ORDER BY id LIMIT 64) UNION SELECT * FROM "
+                          "(SELECT id, sha256 FROM chunks ORDER BY id DESC LIMIT 64) ORDER BY 1")
+        return f"{ends[-1][0] if ends else 0}:{hashlib.sha256(repr(ends).encode()).hexdigest()[:32]}"
+
     def bump_index_version(self) -> int:
         v = self.index_version + 1
         self.set_meta("index_version", str(v))
         return v
-
-
-def _run(conn: Any, migration: Any) -> None:
-    """One migration's work, inside the caller's transaction: its SQL, or its function of the connection (schema.py;
-    a ValueError from one fails it as a database error does)."""
-    if callable(migration):
-        migration(conn)
-    else:
-        conn.execute(migration)
 
 
 _NO_ROOM = {errno.ENOSPC: "no space left on the file system", errno.EDQUOT: "this user's disk quota is used up"}

@@ -16,11 +16,9 @@ def last_id(store: Any) -> int:
 
 
 def rows_after(store: Any, log_from: int, since: float) -> list[tuple]:
-    """store.rollout_rows(since), less the rows at or before `log_from` (another rollout's, or none's)."""
-    # rollout_rows is ordered by id: the rows at or before log_from are its first ones
-    before = store.scalar(f"SELECT count(*) FROM query_log WHERE {_ARMS} AND ts >= ? AND id <= ?",
-                          (float(since), int(log_from)), default=0)
-    return store.rollout_rows(since)[int(before):]
+    """store.rollout_rows(since) after row `log_from` (not another rollout's, or none's), in one read: a prune
+    between a count and a read would shift which rows a slice drops."""
+    return store.rollout_rows(since, after_id=int(log_from))
 
 
 def arm_counts_after(store: Any, log_from: int) -> dict[str, int]:

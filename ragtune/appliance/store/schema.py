@@ -4,6 +4,7 @@ StoreBase.migrate). Append only: never edit or reorder an applied migration; add
 from __future__ import annotations
 
 import re
+import time
 from typing import Any, Callable, Iterable
 
 from ..errors import BusyError
@@ -295,9 +296,55 @@ LONG_REBUILD_S = 2.0
 
 def rebuild_seconds(conn: Any) -> float:
     """0015's estimated length on idle cores (busy ones take 3-5 times as long)."""
-    n_chunks = conn.execute("SELECT count(*) FROM chunks").fetchall()[0][0]
-    n_log = conn.execute("SELECT count(*) FROM query_log").fetchall()[0][0]
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
+    n_chunks, n_log = (conn.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] if t in tables else 0
+                       for t in ("chunks", "query_log"))
     return n_chunks / 25_000 + n_log / 50_000
+
+
+REBUILD = "0015_chunk_ids_not_reused"
+
+
+def alone_before_migrating(conn: Any, pending: list[str]) -> None:
+    """Before any of `pending` is applied: 0015's "alone?" check (BusyError) when 0015 is one of them, so a home two
+    or more migrations behind is refused with truly nothing applied (each migration commits on its own; the check
+    inside 0015 alone came after those before it were committed). A new database (no chunks table yet) passes."""
+    if REBUILD in pending and conn.execute("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'chunks' "
+                                           "AND sql NOT LIKE '%AUTOINCREMENT%'").fetchall():
+        _alone_for_a_long_rebuild(conn)
+
+
+def apply_migration(conn: Any, name: str, sql: Any) -> bool:
+    """One migration in one write transaction, taken before it checks whether the migration is applied: two
+    processes opening a new home at once (two ingests, an ingest and an ask) apply it once, the second one
+    waiting for the first. False when the other one had applied it. Inside the caller's transaction: a savepoint."""
+    if not conn.getautocommit():
+        with conn:
+            _run(conn, sql)
+            conn.execute("INSERT INTO _migrations(name, applied_at) VALUES (?, ?)", (name, time.time()))
+        return True
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if conn.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchall():
+            conn.execute("COMMIT")
+            return False
+        _run(conn, sql)
+        conn.execute("INSERT INTO _migrations(name, applied_at) VALUES (?, ?)", (name, time.time()))
+        conn.execute("COMMIT")
+    except BaseException:
+        if not conn.getautocommit():
+            conn.execute("ROLLBACK")
+        raise
+    return True
+
+
+def _run(conn: Any, migration: Any) -> None:
+    """One migration's work, inside the caller's transaction: its SQL, or its function of the connection (a
+    ValueError from one fails it as a database error does)."""
+    if callable(migration):
+        migration(conn)
+    else:
+        conn.execute(migration)
 
 
 def _alone_for_a_long_rebuild(conn: Any) -> None:
