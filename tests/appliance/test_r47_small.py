@@ -219,14 +219,14 @@ def test_docs_list_gone_line_is_the_gone_hint(settings, fake, tmp_path, capsys):
     assert "`ragtune ingest NEW-FOLDER`" in gone[0]
 
 
-def test_one_quoting_log_entry_quotes_in_the_singular(capsys):
+def test_one_quoting_log_entry_quotes_in_the_singular(settings, capsys):
     from types import SimpleNamespace
 
     from ragtune.cli.docs_cmd import _say_left_behind
 
-    _say_left_behind(SimpleNamespace(log_ids=[7], removed=[1], replay_reports=[]))
+    _say_left_behind(SimpleNamespace(log_ids=[7], removed=[1], replay_reports=[]), settings)
     assert "note: 1 query-log entry quotes this document" in capsys.readouterr().err
-    _say_left_behind(SimpleNamespace(log_ids=[7, 8], removed=[1, 2], replay_reports=[]))
+    _say_left_behind(SimpleNamespace(log_ids=[7, 8], removed=[1, 2], replay_reports=[]), settings)
     assert "note: 2 query-log entries quote these documents" in capsys.readouterr().err
 
 
