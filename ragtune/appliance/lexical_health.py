@@ -58,17 +58,9 @@ def probe(idx: LexicalIndex, store: Any) -> str | None:
     """None when the probe (the module's doc) found nothing wrong with the index `idx` (in step with `store`, said
     by its marker and count); else what it met: a panic, an error, a chunk its own words do not find."""
     try:
-        return _probe(idx, store)
+        return _guarded(lambda: _probe(idx, store))
     except RagtuneError as exc:  # LexicalIndex.search's StoreError for Tantivy's ValueError (or panic)
         return exc.message
-    except Panicked as exc:
-        return str(exc)
-    except (ValueError, OSError, RuntimeError) as exc:
-        return _said(exc)
-    except BaseException as exc:
-        if not is_panic(exc):
-            raise
-        return _panicked(exc)
 
 
 def _probe(idx: LexicalIndex, store: Any) -> str | None:
