@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -39,3 +44,40 @@ for sql in ("PRAGMA journal_mode = DELETE", "PRAGMA cache_size = 5", "CREATE TAB
     list(c.execute(sql))
 os._exit(0)
 """
+
+
+def home_behind(tmp_path: Any, monkeypatch: Any, behind: int = 1) -> Path:
+    """The database of a home the schema `behind` migrations ago made (MIGRATIONS patched for the making), with one
+    document of three chunks: an upgrade to apply."""
+    import ragtune.appliance.store.base as base
+    from ragtune.appliance.store import MIGRATIONS, Store
+
+    monkeypatch.setattr(base, "MIGRATIONS", MIGRATIONS[:-behind])
+    db = tmp_path / "home" / "ragtune.db"
+    with Store(db) as st:
+        st.put_document(path="/d/a.md", sha256="s", title="a", kind="md", size=10, doc_date=None, ingested_at=1.0,
+                        meta="{}", chunks=[Chunk(ord=i, text=f"alpha {i}", sha256=f"s{i}") for i in range(3)],
+                        vectors=[unit_vec(i) for i in range(3)])
+    monkeypatch.undo()
+    return db
+
+
+@contextlib.contextmanager
+def db_processes(script: str, ready: bytes) -> Iterator[Callable[[Path], subprocess.Popen]]:
+    """start(db): another process running `script` on the database (its argv[1]) until its stdin closes; started
+    once it has printed `ready`. All are closed at the end."""
+    procs: list[subprocess.Popen] = []
+
+    def start(db: Path) -> subprocess.Popen:
+        p = subprocess.Popen([sys.executable, "-c", script, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert p.stdout.readline().strip() == ready
+        procs.append(p)
+        return p
+
+    try:
+        yield start
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.stdin.close()
+                p.wait(10)

@@ -5,18 +5,15 @@ another process has the database open: BusyError (exit 75) naming that process a
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 
-import ragtune.appliance.store.base as base
 import ragtune.appliance.store.schema as schema
 from ragtune.appliance.errors import BusyError
 from ragtune.appliance.store import MIGRATIONS, Store
 from ragtune.appliance.store.holders import other_holders
 
-from .store_helpers import Chunk, unit_vec
+from .store_helpers import db_processes, home_behind
 
 NAME = "0015_chunk_ids_not_reused"
 HOLD = ("import apsw, sys; c = apsw.Connection(sys.argv[1]); c.execute('SELECT count(*) FROM chunks').fetchall(); "
@@ -26,32 +23,15 @@ HOLD = ("import apsw, sys; c = apsw.Connection(sys.argv[1]); c.execute('SELECT c
 def _old_home(tmp_path, monkeypatch):
     """A database the schema before 0015 made, with one document of three chunks."""
     assert MIGRATIONS[-1][0] == NAME
-    monkeypatch.setattr(base, "MIGRATIONS", MIGRATIONS[:-1])
-    home = tmp_path / "home"
-    db = home / "ragtune.db"
-    with Store(db) as st:
-        st.put_document(path="/d/a.md", sha256="s", title="a", kind="md", size=10, doc_date=None, ingested_at=1.0,
-                        meta="{}", chunks=[Chunk(ord=i, text=f"alpha {i}", sha256=f"s{i}") for i in range(3)],
-                        vectors=[unit_vec(i) for i in range(3)])
-    monkeypatch.undo()
-    return home, db
+    db = home_behind(tmp_path, monkeypatch)
+    return db.parent, db
 
 
 @pytest.fixture
 def holder():
     """Another process with the database open (as a serve started before the upgrade has it) until closed."""
-    procs = []
-
-    def start(db):
-        p = subprocess.Popen([sys.executable, "-c", HOLD, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        assert p.stdout.readline().strip() == b"open"
-        procs.append(p)
-        return p
-
-    yield start
-    for p in procs:
-        p.stdin.close()
-        p.wait(10)
+    with db_processes(HOLD, b"open") as start:
+        yield start
 
 
 def _chunks(db):

@@ -13,21 +13,14 @@ from ragtune.appliance.errors import BusyError
 from ragtune.appliance.store import MIGRATIONS, Store
 from ragtune.appliance.store import rollout_log
 
-from .store_helpers import Chunk, unit_vec
+from .store_helpers import home_behind
 from .test_r47_migration_busy import holder  # noqa: F401  (the fixture: another process with the database open)
 
 BEHIND = MIGRATIONS[-3:]  # 0013, 0014, 0015
 
 
 def _home_behind(tmp_path, monkeypatch):
-    monkeypatch.setattr(base, "MIGRATIONS", MIGRATIONS[:-3])
-    db = tmp_path / "home" / "ragtune.db"
-    with Store(db) as st:
-        st.put_document(path="/d/a.md", sha256="s", title="a", kind="md", size=10, doc_date=None, ingested_at=1.0,
-                        meta="{}", chunks=[Chunk(ord=i, text=f"alpha {i}", sha256=f"s{i}") for i in range(3)],
-                        vectors=[unit_vec(i) for i in range(3)])
-    monkeypatch.undo()
-    return db
+    return home_behind(tmp_path, monkeypatch, behind=len(BEHIND))
 
 
 def _applied(db):

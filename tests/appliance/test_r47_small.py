@@ -4,17 +4,15 @@ manifest naming no file is a StoreError."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 
 import apsw
 import pytest
 
-import ragtune.appliance.store.base as base
 from ragtune.appliance.errors import BusyError, StoreError
 from ragtune.appliance.store import MIGRATIONS, Store
 
-from .store_helpers import Chunk, unit_vec
+from .store_helpers import db_processes, home_behind
 
 NAME = MIGRATIONS[-1][0]
 # Another process inside a write transaction (as one applying a long migration is), until its stdin closes.
@@ -29,31 +27,13 @@ class _QuickBusy(apsw.Connection):  # the 10 s busy timeout cut to 0.2 s: the te
 
 def _old_home(tmp_path, monkeypatch):
     """A database made before the last migration, with one document of three chunks."""
-    monkeypatch.setattr(base, "MIGRATIONS", MIGRATIONS[:-1])
-    db = tmp_path / "home" / "ragtune.db"
-    with Store(db) as st:
-        st.put_document(path="/d/a.md", sha256="s", title="a", kind="md", size=10, doc_date=None, ingested_at=1.0,
-                        meta="{}", chunks=[Chunk(ord=i, text=f"alpha {i}", sha256=f"s{i}") for i in range(3)],
-                        vectors=[unit_vec(i) for i in range(3)])
-    monkeypatch.undo()
-    return db
+    return home_behind(tmp_path, monkeypatch)
 
 
 @pytest.fixture
 def writer():
-    procs = []
-
-    def start(db):
-        p = subprocess.Popen([sys.executable, "-c", WRITER, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        assert p.stdout.readline().strip() == b"locked"
-        procs.append(p)
-        return p
-
-    yield start
-    for p in procs:
-        if p.poll() is None:
-            p.stdin.close()
-            p.wait(10)
+    with db_processes(WRITER, b"locked") as start:
+        yield start
 
 
 def _state(db):
