@@ -34,8 +34,22 @@ class KeyFooter(Footer):
     drawn compact, then the last keys are left out, never help (f1: it lists every key) nor quit. Before, a 40-column
     footer ended in `^g Inge` and ctrl+q was never in view."""
 
+    _drawn: tuple | None = None  # the keys last composed (see shown_keys)
+
+    def shown_keys(self) -> tuple:
+        """What the footer draws: each shown key, its label and whether it is enabled."""
+        return tuple((b.key, b.description, b.action, enabled) for (_n, b, enabled, _t)
+                     in self.screen.active_bindings.values() if b.show)
+
     async def recompose(self) -> None:
+        # Textual recomposes the footer at every focus change. Its new keys made the screen lay out every widget
+        # again, the whole conversation too: stepping through 100 answers with up took 0.45 s a key (round 47).
+        # The same keys are left as they are.
+        keys = self.shown_keys() if self._bindings_ready and self.is_attached else None  # a closed screen's: none
+        if keys is not None and keys == self._drawn:
+            return
         await super().recompose()
+        self._drawn = keys
         self.fit(self.size.width)
 
     def on_resize(self, event: Resize) -> None:
