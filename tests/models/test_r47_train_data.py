@@ -7,24 +7,15 @@ import json
 
 import pytest
 
-from ragtune.appliance import prompt
 from ragtune.appliance.errors import InputError
 from ragtune.cli import main
 from ragtune.models import leakage
 from ragtune.models.dataset import read_examples, write_jsonl
 from ragtune.models.merge import merge_datasets
 
-CTX = "The MV Pelham sails from Haverstock to Minnowgate in 35 minutes. A single adult fare is 12 crowns."
+from .test_r47_dataset import CTX, ex  # one invented ferry example for both files
+
 EVAL_Q = "Who captains the MV Osric on the Selby Reach route?"
-
-
-def ex(question="How long does the MV Pelham take from Haverstock to Minnowgate?", answer="35 minutes",
-       status="ok", context=None, date="2025-03-01"):
-    out = ({"status": "ok", "answer": answer, "citations": ["S1"]} if status == "ok" else
-           {"status": "refused", "answer": answer or prompt.REFUSAL_TEXT, "citations": []})
-    row = prompt.training_example(prompt.SYSTEM_PROMPT, context or [{"id": "S1", "text": CTX}], question, out)
-    row["meta"] = {"source": "team", "date": date}
-    return row
 
 
 @pytest.fixture
