@@ -5,6 +5,7 @@ old one."""
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
 import re
 from contextlib import ExitStack, contextmanager
@@ -292,6 +293,20 @@ def _broken_before(path: Path, text: str, dotted_keys: str) -> None:
             raise ConfigError(old.message, hint=f"fix that line by hand, then set {dotted_keys}") from None
 
 
+def _link_target(path: Path) -> Path:
+    """Where a write through `path` lands: the end of its symlinks. A symlink loop raises: Python < 3.13's resolve()
+    raises RuntimeError, 3.13's returns a path that is still a link (the write would replace the link by a file)."""
+    if not path.is_symlink():
+        return path
+    try:
+        target = path.resolve()
+    except RuntimeError:
+        target = path
+    if target.is_symlink():  # one message on every Python
+        raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(path))
+    return target
+
+
 @contextmanager
 def _edit_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on the config file's folder while it is read, edited and replaced: concurrent
@@ -299,7 +314,7 @@ def _edit_lock(path: Path) -> Iterator[None]:
     the file itself cannot carry the lock (it is replaced by a rename)."""
     with ExitStack() as held:
         try:
-            folder = (path.resolve() if path.is_symlink() else path).parent
+            folder = _link_target(path).parent
             make_home(folder)  # a new folder owner-only, as a home: the config may hold [serve] tokens
             held.enter_context(exclusive(folder, directory=True))
         except InputError as exc:  # a file where the folder should be
@@ -314,9 +329,9 @@ def _write_config(path: Path, text: str) -> None:
     config kept with the user's dotfiles stays linked) and with its mode (a 0600 file holding [serve] tokens must
     not become world-readable)."""
     try:
-        target = path.resolve() if path.is_symlink() else path
+        target = _link_target(path)
     except (OSError, RuntimeError) as exc:  # a symlink loop
-        raise ConfigError(f"{path}: cannot write config: {exc}") from None
+        raise ConfigError(f"{path}: cannot write config: {getattr(exc, 'strerror', None) or exc}") from None
     if is_special(target):  # `--config /dev/null` reads as an empty file, but a setting written there is lost
         raise ConfigError(f"{path}: cannot write config: not a regular file (a device, pipe or socket)")
     # an existing file keeps its mode (atomic.replace_into); a new one is owner-only (docs/security.md): `config set

@@ -65,8 +65,10 @@ def is_loopback(host: str, *, mapped: bool = False) -> bool:
         ip = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return False
-    v4 = getattr(ip, "ipv4_mapped", None) if mapped else None
-    return ip.is_loopback or bool(v4 and v4.is_loopback)
+    v4 = getattr(ip, "ipv4_mapped", None)
+    if v4 is not None:  # Python 3.13's is_loopback says True for ::ffff:127.0.0.1: one answer on every Python
+        return mapped and v4.is_loopback
+    return ip.is_loopback
 
 
 def check_bind(host: str, tokens: list[Token]) -> None:
