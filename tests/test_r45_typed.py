@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import tomllib
+from ragtune.appliance.tomltext import tomllib  # tomli on Python 3.10
 
 from tests.conftest import REPO
 

@@ -127,8 +127,11 @@ def gone_documents(store: Any, paths: list[Path], w: Walk | None = None) -> list
     for given in paths:
         root = Path(os.path.realpath(os.path.abspath(Path(given).expanduser())))
         try:
-            if not root.is_dir() or not any(os.scandir(root)):
+            if not root.is_dir():
                 continue
+            with os.scandir(root) as entries:  # closed: an iterator left open is a ResourceWarning
+                if not any(entries):
+                    continue
         except OSError:
             continue
         named = _Named(store)
