@@ -45,7 +45,7 @@ class Token:
 
 
 HUGE_DIGITS = Token("9" * 5000)  # past Python's int-from-text limit (4300 digits): json and tomllib raise ValueError
-DEEP = Token("[" * 3000 + "]" * 3000)  # past the recursion limit of json and tomllib
+DEEP = Token("[" * 3000 + "]" * 3000)  # past tomllib's recursion limit, and json's before Python 3.13 (it reads ~9,999)
 SPECIALS: list[Any] = [None, [], {}, True, False, 0, -1, 1.5, 10 ** 400, 2 ** 64, -(2 ** 63) - 1, float("nan"),
                        float("inf"), float("-inf"), "", " ", "x" * 100_000, "\udce9", "\x00", "S1", "S9", "ok",
                        "refused", {"a": {"b": [1, None]}}, [[[]]], [1, "a", None], HUGE_DIGITS, DEEP]

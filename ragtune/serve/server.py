@@ -187,8 +187,6 @@ async def _monitor_loop(state: ServeState) -> None:
 def serve(settings: Settings, *, host: str | None = None, port: int | None = None, workers: int | None = None,
           log_level: str = "info") -> None:
     from .marker import serving_marker
-    from .wire import HangupServer
-
     host = host or settings.serve.host
     port = settings.serve.port if port is None else port
     tokens = load_tokens(settings.serve)
@@ -218,7 +216,7 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
         asyncio.run(app.state.serve.pool.warm(_model_loader(app.state.serve)))
         say("ragtune serving on %s (Ctrl+C to stop)", url)
         pool = app.state.serve.pool
-        server = HangupServer(config)
+        server = force_quit_server(config)
         try:
             server.run(sockets=[sock])  # SIGHUP drains as SIGTERM does (wire.py)
         except KeyboardInterrupt:  # Ctrl+C: uvicorn raises it again once stopped (SIGTERM and SIGHUP end the
@@ -233,6 +231,30 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
             raise KeyboardInterrupt
         if pool.abandoned:
             _exit_now(0)
+
+
+def force_quit_server(config: Any) -> Any:
+    """uvicorn's Server (SIGHUP drains as SIGTERM does: wire.py) whose force quit, a second Ctrl+C, also drops the
+    connections still open. uvicorn then stops waiting for them but still awaits `asyncio.Server.wait_closed()`,
+    which since Python 3.12 waits for every connection to close: a request held by a generation that calls back no
+    token kept the process until shutdown_timeout_s ran out."""
+    from .wire import HangupServer
+
+    class ForceQuitServer(HangupServer):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            super().handle_exit(sig, frame)
+            if self.force_exit:
+                with contextlib.suppress(RuntimeError):  # (no loop running: nothing to drop)
+                    # from the loop, not in the handler: the signal may have interrupted the loop's own code
+                    asyncio.get_running_loop().call_soon_threadsafe(self.drop_connections)
+
+        def drop_connections(self) -> None:
+            for conn in list(self.server_state.connections):
+                transport = getattr(conn, "transport", None)
+                if transport is not None:
+                    transport.abort()  # connection_lost: the request sees a disconnect, the server's count drops
+
+    return ForceQuitServer(config)
 
 
 @contextlib.contextmanager

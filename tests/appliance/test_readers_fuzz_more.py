@@ -21,6 +21,7 @@ from tests.gguf_helpers import builtin_manifest, write_builtin, write_gguf
 from tests.appliance.test_builtin_adapters import shipped  # noqa: F401  (the fixture: a built-in adapter folder)
 
 LONG, NESTED = HUGE_DIGITS.json_text, DEEP.json_text
+JSON_DEEP = "[" * 100_000 + "]" * 100_000  # past every Python's json: 3.13 reads DEEP's 3,000 levels (tomllib does not)
 LIMIT = "(at most 4300 are read)"
 
 
@@ -98,8 +99,8 @@ def test_registry_state_fuzz(reg, tmp_path):
 
 @pytest.mark.parametrize("raw, message", [
     (LONG, "invalid manifest JSON at column 11: a number of 5000 digits " + LIMIT),
-    (NESTED, "invalid manifest JSON: nested too deeply"),
-], ids=["5000-digits", "nested-3000"])
+    (JSON_DEEP, "invalid manifest JSON: nested too deeply"),
+], ids=["5000-digits", "nested-100000"])
 def test_a_registry_manifest_past_the_parsers_limits_is_named(reg, tmp_path, raw, message):
     mpath, m = _manifest(reg, tmp_path)
     text = _with(m, "size", raw)
@@ -111,8 +112,8 @@ def test_a_registry_manifest_past_the_parsers_limits_is_named(reg, tmp_path, raw
 
 @pytest.mark.parametrize("raw, message", [
     (LONG, "invalid JSON at column 15: a number of 5000 digits " + LIMIT),
-    (NESTED, "invalid JSON: nested too deeply"),
-], ids=["5000-digits", "nested-3000"])
+    (JSON_DEEP, "invalid JSON: nested too deeply"),
+], ids=["5000-digits", "nested-100000"])
 def test_a_damaged_active_json_is_an_error_with_the_fix(reg, raw, message):
     """active.json damaged (a crash, a person): an error naming its line, with the hint, as for a syntax error."""
     text = _with({"active": None}, "previous", raw)
@@ -175,8 +176,8 @@ def test_builtin_manifest_fuzz(shipped):
 
 @pytest.mark.parametrize("raw, message", [
     (LONG, "invalid built-in adapter manifest JSON at column 11: a number of 5000 digits " + LIMIT),
-    (NESTED, "invalid built-in adapter manifest JSON: nested too deeply"),
-], ids=["5000-digits", "nested-3000"])
+    (JSON_DEEP, "invalid built-in adapter manifest JSON: nested too deeply"),
+], ids=["5000-digits", "nested-100000"])
 def test_a_builtin_manifest_past_the_parsers_limits_is_named(shipped, tmp_path, raw, message):
     from ragtune.appliance import builtin_adapters as builtin
 
@@ -444,7 +445,7 @@ def test_an_eval_report_reason_that_is_not_unicode_is_named_printably(home, tmp_
     assert why == "eval no-go: worse\\udce9; a\\nb (run run1)"
 
 
-@pytest.mark.parametrize("raw", [LONG, NESTED], ids=["5000-digits", "nested"])
+@pytest.mark.parametrize("raw", [LONG, JSON_DEEP], ids=["5000-digits", "nested"])
 def test_an_eval_report_past_the_parsers_limits_counts_as_missing(home, tmp_path, raw):
     """The promotion gate reads each eval run's report.json: a damaged one counts as missing, as a syntax error does
     (was: RecursionError out of `rollout promote`)."""
@@ -463,7 +464,7 @@ def test_an_eval_report_past_the_parsers_limits_counts_as_missing(home, tmp_path
 
 # -- an answer's JSON (a model's, a remote server's, a results file's) --------------------------------------------
 @pytest.mark.parametrize("text, err", [
-    ('{"status": "ok", "answer": "x", "citations": ' + NESTED + "}", "invalid JSON: nested too deeply"),
+    ('{"status": "ok", "answer": "x", "citations": ' + JSON_DEEP + "}", "invalid JSON: nested too deeply"),
     ('{"status": "ok", "answer": ' + LONG + "}", f"invalid JSON at column 28: a number of 5000 digits {LIMIT}"),
 ], ids=["nested", "5000-digits"])
 def test_an_answer_past_the_parsers_limits_is_a_parse_error(text, err):
