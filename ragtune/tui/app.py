@@ -21,6 +21,7 @@ from .host import ChatHost
 from .notices import RetentionListener, RetentionTold
 from .scopes import Followed, ScopeFollowed, ScopeState, follow
 from .terminal import native_output_to
+from .watch import StoreWatch
 
 EngineFactory = Callable[[Settings], Any]
 IngestFn = Callable[..., Any]
@@ -145,6 +146,7 @@ class RagtuneApp(App):
         self.chat = ChatScreen(classes="-stacked" if self.stacked else "")
         self.push_screen(self.chat)
         self._retention.start()
+        self.store_watch = StoreWatch(self).start()  # another process's ingest, seen while the chat sits idle
         if self.scope:
             self._scope_version = self._index_version()
         if self.engine is None:

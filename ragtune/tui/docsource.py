@@ -68,6 +68,10 @@ class DocumentSource(Protocol):
     def close(self) -> None: ...
 
 
+# What the source panel and the document view say of a cited chunk whose document was re-ingested since the answer
+REINGESTED = "re-ingested since this answer: showing the cited text; the stored version has changed"
+
+
 def _fallback_chunk(item: ContextItem) -> ChunkInfo:
     return ChunkInfo(source=item.source, text=item.text, start_char=item.start_char, end_char=item.end_char,
                      title=item.title)
@@ -199,12 +203,20 @@ class StoreDocuments:
         return None if row is None else (row["ord"], row["start_char"], row["end_char"], row["text"], row["path"],
                                          row["title"], row["n_chunks"], row["doc_id"])
 
+    def _stored_again(self, item: ContextItem) -> int | None:
+        """The id of the document stored under the cited chunk's path now, when the chunk itself is gone: a
+        re-ingest replaces every chunk of an edited file (new ids) and keeps the path."""
+        found = self._db().document_by_path(item.source) if item.source else None
+        return None if found is None else int(found["id"])
+
     def chunk(self, item: ContextItem) -> ChunkInfo:
         row = self._row(item)
         if row is None:  # the answer's own copy; a store that no longer has it says so (DocumentText.note)
             info = _fallback_chunk(item)
             if self._db() is not None and item.chunk_id is not None:
-                info.note = "no longer stored; showing the text the answer cited"
+                info.doc_id = self._stored_again(item)  # re-ingested: the source panel says so
+                info.note = REINGESTED if info.doc_id is not None else \
+                    "no longer stored; showing the text the answer cited"
             return info
         ord_, start, end, text, path, title, n_chunks, doc_id = row
         return ChunkInfo(source=path, text=text, ord=ord_, n_chunks=n_chunks, start_char=start, end_char=end,
@@ -213,8 +225,12 @@ class StoreDocuments:
     def document(self, item: ContextItem) -> DocumentText:
         row = self._row(item)
         if row is None:  # the answer's chunk is gone: say so rather than pass the chunk off as the document
+            doc_id = None if self._db() is None or item.chunk_id is None else self._stored_again(item)
+            if doc_id is not None:  # re-ingested (an edited file): `a` asks within the version stored now
+                return DocumentText(item.source, item.title, item.text, (0, len(item.text)), note=REINGESTED,
+                                    doc_id=doc_id)
             why = ("no documents are stored in this home" if self._db() is None else
-                   "this document is no longer stored (removed, or re-ingested, since the answer was given)")
+                   "this document is no longer stored (removed or moved since the answer was given)")
             return DocumentText(item.source, item.title, item.text, (0, len(item.text)),
                                 note=f"{why}: showing the cited text only")
         ord_, _start, _end, _text, path, title, _n, doc_id = row

@@ -131,7 +131,8 @@ async def test_ctrl_y_copies_the_selected_answer_and_its_citations_as_plain_text
         assert lines[1].startswith("A: " + answer.answer.answer.strip()) and lines[1].endswith("[1] [2]")
         assert lines[2] == "base"
         cited = answer.answer.citations
-        assert lines[3:] == [f"[{n}] {c.source} (chars {c.start_char}-{c.end_char})" for n, c in enumerate(cited, 1)]
+        assert lines[3:] == [f"[{n}] {c.source}, chunk {app.lookup_chunk(c).ord + 1}/2 (chars {c.start_char}-"
+                             f"{c.end_char})" for n, c in enumerate(cited, 1)]  # round 47: the chunk number
         assert not set(text) & set("│╭╮╰╯▌█▊"), "no box drawing in what a screen reader or a paste gets"
         assert "Copied the answer and 2 citations" in list(app._notifications)[-1].message
         await ask(pilot, Q_REFUSED)

@@ -383,7 +383,7 @@ class ChatScreen(Screen):
         if self.selected is None:
             self.notify("No answer to copy yet", severity="warning")
             return
-        text = answer_transcript(self.selected)
+        text = answer_transcript(self.selected, self.app.lookup_chunk)
         self.app.copy_to_clipboard(text)
         n = len(self.selected.answer.citations) if self.selected.answer else 0
         self.notify(f"Copied the answer and {n} citation{'' if n == 1 else 's'} ({len(text)} characters)")

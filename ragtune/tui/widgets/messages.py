@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
@@ -10,15 +12,27 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from ragtune.appliance.types import Answer
+from ragtune.appliance.types import Answer, ContextItem
 
 from ..data import REFUSAL_REASONS, one_line, partial_answer, partial_status, printable, printable_text
+
+
+def drop_rendered_lines(widget: Widget) -> None:
+    """Textual (8.2) keeps a removed widget's StylesCache, with the lines it last rendered, as a key of
+    `StylesCache.get_inner_outer`'s lru_cache (1,024 entries): RSS grew ~33 KB a question past MessageList's cap (up
+    to ~10 MB). The lines go with the widget; the key (a few hundred bytes) stays until the cache drops it."""
+    cache = getattr(widget, "_styles_cache", None)
+    if cache is not None:
+        cache.clear()
 
 
 class QuestionMessage(Static):
     def __init__(self, question: str, **kwargs):
         super().__init__(Text.assemble(("› ", "bold #61afef"), printable(question)), **kwargs)
         self.question = question
+
+    def on_unmount(self) -> None:
+        drop_rendered_lines(self)
 
 
 class AnswerMessage(Static, can_focus=True):
@@ -159,17 +173,29 @@ class AnswerMessage(Static, can_focus=True):
     def on_click(self) -> None:
         self.focus()
 
+    def on_unmount(self) -> None:
+        drop_rendered_lines(self)
 
-def answer_transcript(message: AnswerMessage) -> str:
+
+def answer_transcript(message: AnswerMessage, lookup: Callable[[ContextItem], Any] | None = None) -> str:
     """The answer as plain text for the clipboard (ctrl+y): the question, the answer as the chat shows it (markers,
-    what served it, a refusal's reason), then each citation's document and character span. A keyboard-only reader
-    needs no mouse selection, and a screen reader gets it in reading order without the panels' borders. Control
-    characters shown, as on screen: a pasted ESC must not reach a terminal."""
+    what served it, a refusal's reason), then each citation's document, chunk number (`lookup`: the app's chunk
+    lookup; left out when the chunk is no longer stored) and character span. A keyboard-only reader needs no mouse
+    selection, and a screen reader gets it in reading order without the panels' borders. Control characters shown,
+    as on screen: a pasted ESC must not reach a terminal."""
     answer = message.render_text().plain.rstrip("▌")
     lines = [f"Q: {message.question}", f"A: {answer}"]
     for n, c in enumerate(message.answer.citations if message.answer else (), start=1):
-        lines.append(f"[{n}] {c.source} (chars {c.start_char}-{c.end_char})")
+        lines.append(f"[{n}] {c.source}{chunk_number(lookup(c) if lookup else None)} "
+                     f"(chars {c.start_char}-{c.end_char})")
     return printable("\n".join(lines))
+
+
+def chunk_number(info: Any) -> str:
+    """`, chunk 3/7` for a chunk still stored (a ChunkInfo with its ord), else ""."""
+    if info is None or getattr(info, "ord", None) is None:
+        return ""
+    return f", chunk {info.ord + 1}" + (f"/{info.n_chunks}" if info.n_chunks else "")
 
 
 class MessageList(VerticalScroll):
