@@ -27,7 +27,8 @@ from .jsonl import loads_located
 from .lexical_open import (LOCK_FILES, SIDECAR, TANTIVY_TMP, WRITER_LOCK, IndexBusy, denied, drop_view,  # noqa: F401
                            is_litter, private_view, room_checked, sweep_litter, unwritable)
 from .lexical_open import locked as _locked, remove_litter as _remove_litter
-from .lexical_panic import Panicked, rebuild_hint, unpanicked  # a damaged segment's panic as a ValueError
+# a damaged segment's panic as a ValueError (Panicked), a StoreError, or ignored
+from .lexical_panic import Panicked, damaged, panic_refused, quietly, unpanicked
 from .lexical_segments import dirty_segment_chunks  # split out (round 47)
 # how text becomes terms (split out); query_terms, search_form and TOKENIZER are imported from here too
 from .lexical_terms import (TOKENIZER, analyzer, index_schema, query_terms, schema_tokenizer, search_form,
@@ -202,9 +203,9 @@ class LexicalIndex:
                     return self._search(query, limit, title_boost, max_df, doc_ids)
             except Panicked as exc:
                 self.corrupt = True  # not in step: this process's next ensure_synced rebuilds it
+                folder, hint = damaged(self)  # a copy in this user's cache is removed: never opened again
                 if again or self._store is None or not self.ensure_synced(self._store):
-                    raise StoreError(f"{self.home_path}: the lexical index is damaged: {exc}",
-                                     hint=rebuild_hint(self.home_path)) from None
+                    raise StoreError(f"{folder}: the lexical index is damaged: {exc}", hint=hint) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _search(self, query: str, limit: int, title_boost: float, max_df: float,
@@ -305,7 +306,8 @@ class LexicalIndex:
             raise
         except (ValueError, OSError, StoreError):
             self._reset_dir()
-            self._rebuild(store)
+            with panic_refused(self.path, "cannot rebuild the lexical index"):
+                self._rebuild(store)
 
     def _rebuild(self, store: Any) -> None:
         with self.writer() as w:
@@ -344,10 +346,7 @@ class LexicalIndex:
         finally:
             try:
                 if lw.version is None:
-                    try:
-                        w.rollback()
-                    except Exception:
-                        pass
+                    quietly(w.rollback)  # a damaged index's panic too: the error that got here goes on
                     if lw.untouched_marker is not None:
                         self._put_marker_back(lw)
                 else:  # committed (even if the block raised after): record it while the lock is still held, or
@@ -355,10 +354,7 @@ class LexicalIndex:
                     self._write_sidecar(lw.version)
                     self.corrupt = False
             finally:
-                try:
-                    w.wait_merging_threads()  # releases the writer lock
-                except Exception:
-                    pass
+                quietly(w.wait_merging_threads)  # releases the writer lock
         self._index.reload()
 
     def _put_marker_back(self, lw: "LexicalWriter") -> None:

@@ -17,9 +17,10 @@ is removed and built again.
 
 The cache folder may be a shared place ($RAGTUNE_CACHE_DIR or $XDG_CACHE_HOME pointed at one): `lexical/` and the
 home's key folder are used only when each is a real folder (not a symbolic link) of this user's that no one else may
-write, and the folder holding `lexical/` is not another user's that others may rename in (writable without the
-sticky bit). Otherwise nothing there is read, made or removed (a planted link would have had prune and discard_home
-remove what it points to, and a planted copy be served as the index): the caller rebuilds in its private view.
+write, and the folder holding `lexical/` is not one that others may rename in (group- or other-writable without
+the sticky bit, whoever owns it). Otherwise nothing there is read, made or removed (a planted link would have had
+prune and discard_home remove what it points to, and a planted copy be served as the index): the caller rebuilds in
+its private view.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ def checked_home_folder(index: Path, store: Any, *, make: bool = False) -> Path 
         top = os.stat(folder.parent.parent)  # followed: ~/.cache may be a link to another disk
     except OSError:
         return None
-    if top.st_mode & 0o022 and not top.st_mode & stat.S_ISVTX and top.st_uid != os.geteuid():
+    if top.st_mode & 0o022 and not top.st_mode & stat.S_ISVTX:  # this user's own too: its group may be shared
         return None  # others may rename `lexical/` away and put their own in its place
     if not (_own_folder(folder.parent, make) and _own_folder(folder, make)):
         return None

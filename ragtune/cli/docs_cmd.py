@@ -265,12 +265,27 @@ _LABELS = {"query_log": "query-log entries", "write_ahead_log": "write-ahead log
 def _erasure_receipt(settings, summary, cleared: int, started: float, as_json: bool) -> None:
     """`docs remove --forget-log`: forget the log entries quoting the removed documents, then one receipt (stdout)
     of what was erased and what is not reached (ingest/documents.py)."""
+    from ..appliance.errors import RagtuneError
     from ..appliance.ingest.documents import forget_quoting, not_reached
+
+    failed: RagtuneError | None = None
+    try:
+        forgot = forget_quoting(settings, summary.log_ids, summary.quoted) if summary.log_ids else {
+            "forgotten": [], "already": [], "replays": [], "reviews": 0, "cache": 0, "gone": [], "replay_reports": []}
+    except RagtuneError as exc:  # the removal has committed: a rerun finds no document, so the receipt names the ids
+        forgot, failed = None, exc
+    left, problems = not_reached(settings, summary, forgot, started)
+    problems += [f"the documents are removed, but forgetting the query-log entries failed: {failed.message}"
+                 + (f" ({failed.hint})" if failed.hint else "")] if failed else []
+    _print_receipt(settings, summary, cleared, forgot, left, problems, as_json)
+    if failed:  # the error's exit code (75: busy, try again), after the receipt
+        raise click.exceptions.Exit(failed.exit_code)
+
+
+def _print_receipt(settings, summary, cleared: int, forgot: dict | None, left: list, problems: list[str],
+                   as_json: bool) -> None:
     from ..appliance.text import shown_path
 
-    forgot = forget_quoting(settings, summary.log_ids) if summary.log_ids else {
-        "forgotten": [], "already": [], "replays": [], "reviews": 0, "cache": 0, "gone": [], "replay_reports": []}
-    left, problems = not_reached(settings, summary, forgot, started)
     for p in problems:  # the backups record: named, never a failed removal
         click.echo(f"warning: {escaped(p)}", err=True)
     if as_json:
@@ -286,13 +301,10 @@ def _erasure_receipt(settings, summary, cleared: int, started: float, as_json: b
                f"keyword index: {summary.lexical_rewritten} other chunk(s) rewritten, no segment keeps the removed "
                "ones")
     click.echo(f"  answer cache cleared ({cleared} cached answer(s))")
-    ids, replays = forgot["forgotten"], forgot.get("replays") or []
-    click.echo(f"  query log: {len(ids)} entr{'y' if len(ids) == 1 else 'ies'} forgotten"
-               + (f" ({' '.join(map(str, ids[:50]))}{' …' if len(ids) > 50 else ''})" if ids else "")
-               + f", {len(replays)} replay-eval row(s), {forgot.get('eval_items', 0)} replay item(s), "
-               f"{forgot['reviews']} review(s)"
-               + (f"; {len(forgot['already'])} forgotten before" if forgot["already"] else "")
-               + (f"; {len(forgot['gone'])} pruned meanwhile" if forgot.get("gone") else ""))
+    if forgot is None:
+        click.echo("  query log: nothing forgotten (see the warning and `not reached`)")
+    else:
+        _forgot_line(forgot)
     click.echo(f"  this user's rebuilt keyword-index copies of this home: {summary.lexical_cache_discarded} removed")
     click.echo("not reached (yours to remove):")
     for item in left:
@@ -308,6 +320,16 @@ def _erasure_receipt(settings, summary, cleared: int, started: float, as_json: b
                 ", ".join(escaped(shown_path(w)) if "/" in w else w for w in where[:20]) + "; " if where else "") \
                 + item["how"]
         click.echo(f"  {text}")
+
+
+def _forgot_line(forgot: dict) -> None:
+    ids, replays = forgot["forgotten"], forgot.get("replays") or []
+    click.echo(f"  query log: {len(ids)} entr{'y' if len(ids) == 1 else 'ies'} forgotten"
+               + (f" ({' '.join(map(str, ids[:50]))}{' …' if len(ids) > 50 else ''})" if ids else "")
+               + f", {len(replays)} replay-eval row(s), {forgot.get('eval_items', 0)} replay item(s), "
+               f"{forgot['reviews']} review(s)"
+               + (f"; {len(forgot['already'])} forgotten before" if forgot["already"] else "")
+               + (f"; {len(forgot['gone'])} pruned meanwhile" if forgot.get("gone") else ""))
 
 
 def _clear_answer_cache(settings) -> int:

@@ -374,6 +374,8 @@ def served_adapter(registry: Registry, generate: Any) -> str | None:
 
     try:
         model_id = served_model_id(registry, generate.model)
+        if model_id is None:  # no served model known: "default" might pick a built-in made for another base
+            return "none" if str(generate.adapter or "").strip().lower() in ("none", "") else None
         return resolve_adapter(registry, generate.adapter, model_id=model_id)[1]
     except (RagtuneError, OSError):
         return None

@@ -75,6 +75,8 @@ class RemoveSummary:
     replay_reports: list[dict[str, Any]] = field(default_factory=list)
     # this user's rebuilt read-only copies of the home's keyword index removed (lexical_cache.discard_home)
     lexical_cache_discarded: int = 0
+    # what log_ids were matched by ({"cids", "dids", "paths"}): forget_quoting checks the ids again with it
+    quoted: dict[str, str] = field(default_factory=dict, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {"removed": [d.to_json() for d in self.removed], "n_removed": len(self.removed),
@@ -311,7 +313,7 @@ def _left_behind(store: Any, summary: RemoveSummary) -> None:
     docs = summary.removed
     args = {"cids": json.dumps([c for c, *_ in store.iter_chunk_texts([d.id for d in docs])]),
             "dids": json.dumps([d.id for d in docs]), "paths": json.dumps([d.path for d in docs])}
-    summary.log_ids = store.log_ids_quoting(args)
+    summary.log_ids, summary.quoted = store.log_ids_quoting(args), args
     summary.replay_reports = report_files(store.replay_runs_quoting(args))
 
 
@@ -319,20 +321,30 @@ def _left_behind(store: Any, summary: RemoveSummary) -> None:
 # the query-log entries that quote the removed documents (as `ragtune log forget` of each), then say what nothing here
 # can reach: eval report files, exports and datasets, backups made before (backup_record), other users' rebuilt copies
 # of the keyword index (lexical_cache), a running serve's memory
-def forget_quoting(settings: Settings, ids: list[int]) -> dict[str, Any]:
+def forget_quoting(settings: Settings, ids: list[int], quoted: dict[str, str] | None = None) -> dict[str, Any]:
     """`log forget` of the entries `ids` (RemoveSummary.log_ids): Store.forget_query_log's result, with
     "replay_reports" (the report folders of the replays that asked them) and "gone" (ids no longer in the log:
-    `log prune` removed them since the removal listed them; the others are forgotten all the same)."""
+    `log prune` removed them since the removal listed them; the others are forgotten all the same). With `quoted`
+    (RemoveSummary.quoted) the ids are checked again inside the forget's transaction: a query-log id can be given
+    again to a new row once the highest is pruned, so only a row that still quotes the documents (or was forgotten
+    meanwhile: "already") is forgotten; any other id counts as gone."""
     from ..eval.report import replay_reports
     from ..store import open_store
 
     with open_store(settings.home) as store:
-        out = store.forget_query_log(ids)
-        gone = list(out["unknown"])
-        if gone:  # forget_query_log changes nothing when an id is unknown: the ones still there, again
-            out = store.forget_query_log([i for i in ids if i not in set(gone)])
+        with store.transaction(write=True):  # the check and the forget: one transaction, nothing between
+            rows = {i: store.query_log_entry(i) for i in set(ids)}
+            wanted = {i for i, row in rows.items() if row is not None}
+            if quoted:  # forgotten meanwhile ("already": their text is gone) or still quoting them
+                wanted = {i for i in wanted if rows[i]["forgotten"] is not None} \
+                    | (wanted & set(store.log_ids_quoting(quoted)))
+            gone = sorted(set(ids) - wanted)
+            out = store.forget_query_log(sorted(wanted)) if wanted else {
+                "forgotten": [], "already": [], "unknown": [], "reviews": 0, "cache": 0, "replays": []}
+        if out["forgotten"] or out["already"] or out.get("replays"):  # committed now: the frames holding the text go
+            out["checkpointed"] = store.checkpoint()
         out["gone"] = gone
-        out["replay_reports"] = replay_reports(store, [i for i in ids if i not in set(gone)], out.get("replays", []))
+        out["replay_reports"] = replay_reports(store, sorted(wanted), out.get("replays", []))
     return out
 
 
@@ -344,9 +356,10 @@ def not_reached(settings: Settings, summary: Any, forgot: dict[str, Any] | None,
     from ..backup_record import backups_made
 
     out: list[dict[str, Any]] = []
-    if forgot is None and summary.log_ids:
-        out.append({"what": "query_log", "where": [str(i) for i in summary.log_ids],
-                    "how": "ragtune log forget " + " ".join(map(str, summary.log_ids))})
+    left = summary.log_ids if forgot is None else (forgot.get("unknown") or [])  # not forgotten: still quote it
+    if left:
+        out.append({"what": "query_log", "where": [str(i) for i in left],
+                    "how": "ragtune log forget " + " ".join(map(str, left))})
     if forgot is not None and forgot.get("checkpointed") is False:
         out.append({"what": "write_ahead_log", "where": [str(settings.home.db_path) + "-wal"],
                     "how": "another process holds the database open: run `ragtune log forget` of the same ids again "
