@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,15 +122,25 @@ def _ids(dest: Path) -> dict[str, str]:
 def _hash_all(dest: Path, todo: list, trees: dict[str, str], res: VerifyResult) -> None:
     """Each listed file against its sha256, each folder artifact against its id; every byte read now, each inode
     once (hard links within the backup), on up to 4 threads (most of the time is in a few big files)."""
-    seen: dict[tuple[int, int], str] = {}
+    seen: dict[tuple[int, int], Future] = {}
+    lock = threading.Lock()
 
     def digest(rel: str) -> str | OSError:
         try:
             st = (dest / rel).stat()
             key = (st.st_dev, st.st_ino)
-            if key not in seen:
-                seen[key] = sha256_of(dest / rel)  # two threads on one inode: the same answer, read twice at worst
-            return seen[key]
+            with lock:  # the first link of an inode reads it; its other links (other threads) wait for that read
+                mine = key not in seen
+                if mine:
+                    seen[key] = Future()
+            if mine:
+                try:
+                    got = sha256_of(dest / rel)
+                except BaseException as exc:  # never a link left waiting for a read that failed
+                    seen[key].set_exception(exc)
+                    raise
+                seen[key].set_result(got)
+            return seen[key].result()
         except OSError as exc:
             return exc
 
