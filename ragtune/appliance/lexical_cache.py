@@ -35,18 +35,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .errors import OutOfMemory, StoreError
+from .userdirs import CACHE_ENV, cache_root  # noqa: F401 - CACHE_ENV: the variable tests set
 
-CACHE_ENV = "RAGTUNE_CACHE_DIR"  # converters/sdist.py's cache_root reads the same (not imported: imports point down)
 GRACE_S = 60.0  # a copy of an older version is kept this long after it was last made or opened
 BUILD_LITTER_S = 3600.0  # a temporary older than this is a killed build's
 FINGERPRINT = "ragtune-chunks.txt"  # in a copy: the store's chunk_fingerprint() its build read
-
-
-def cache_root() -> Path:
-    env = os.environ.get(CACHE_ENV)
-    if env:
-        return Path(env).expanduser()
-    return Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "ragtune"
 
 
 def home_folder(index: Path, store: Any) -> Path | None:

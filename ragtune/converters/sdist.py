@@ -24,22 +24,14 @@ from pathlib import Path
 
 from ragtune.appliance.atomic import atomic_path
 from ragtune.appliance.errors import InputError, ModelError
+from ragtune.appliance.userdirs import CACHE_ENV, cache_root  # noqa: F401 - one cache folder (CACHE_ENV: tests set it)
 from ragtune.appliance.offline import OFFLINE_ENV
 
 SDIST_ENV = "RAGTUNE_LLAMA_SDIST"
 BUNDLE_ENV = "RAGTUNE_BUNDLE"
-CACHE_ENV = "RAGTUNE_CACHE_DIR"
 # What the converters need from vendor/llama.cpp/ (nothing else is extracted).
 WANTED_FILES = ("convert_hf_to_gguf.py", "convert_lora_to_gguf.py")
 WANTED_DIRS = ("gguf-py/", "conversion/", "requirements/")
-
-
-def cache_root() -> Path:
-    env = os.environ.get(CACHE_ENV)
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "ragtune"
 
 
 def installed_version() -> str:
