@@ -21,7 +21,7 @@ from typing import Any
 from .errors import RagtuneError
 from .lexical import LexicalIndex, private_view, unwritable
 from .lexical_panic import Panicked, is_panic, rebuild_hint  # noqa: F401 - is_panic, rebuild_hint: imported from here
-from .lexical_panic import panicked as _panicked, said as _said
+from .lexical_panic import said as _said, unpanicked
 from .lexical_terms import query_terms, with_tokenizer
 
 PROBE_CHUNKS = 16  # chunks searched for by their own words
@@ -45,13 +45,12 @@ class Reader(LexicalIndex):
             self.path = self.view = private_view(self.path)
         self.damage: str | None = None  # what a panic said (the open, the count or the probe)
         try:
-            self._index, self.corrupt = with_tokenizer(tantivy.Index.open(str(self.path))), False
+            with unpanicked():
+                self._index, self.corrupt = with_tokenizer(tantivy.Index.open(str(self.path))), False
+        except Panicked as exc:  # before ValueError: it is one
+            self._index, self.corrupt, self.damage = None, True, str(exc)
         except (ValueError, OSError, RuntimeError):
             self._index, self.corrupt = None, True
-        except BaseException as exc:
-            if not is_panic(exc):
-                raise
-            self._index, self.corrupt, self.damage = None, True, _panicked(exc)
 
 
 def probe(idx: LexicalIndex, store: Any) -> str | None:
@@ -159,12 +158,9 @@ def check(home: Any, store: Any, chunks: int, rep: Any, *, unwritable: Any = unw
 def _guarded(fn: Any) -> Any:
     """fn(), or what a panic or an error of Tantivy's in it said (a str)."""
     try:
-        return fn()
-    except Panicked as exc:  # LexicalIndex.num_docs's
+        with unpanicked():
+            return fn()
+    except Panicked as exc:  # LexicalIndex.num_docs's, or a panic in fn
         return str(exc)
     except (ValueError, OSError, RuntimeError) as exc:
         return _said(exc)
-    except BaseException as exc:
-        if not is_panic(exc):
-            raise
-        return _panicked(exc)
