@@ -8,20 +8,15 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 
 import pytest
 
 from ragtune.appliance.doctor import diagnose
-from ragtune.appliance.errors import StoreError
 from ragtune.appliance.ingest import ingest_paths
 from ragtune.appliance.ingest.documents import GONE_HINT
-from ragtune.appliance.lexical import LexicalIndex
-from ragtune.appliance.lexical_health import is_panic
-from ragtune.appliance.lexical_terms import query_terms
-from ragtune.appliance.store import Store
 
 from .kill_fuzz_helpers import write_corpus
+from .test_r47_fix_lexical import _damage  # the one-byte damage a raw Tantivy search panics on
 
 
 @pytest.fixture
@@ -36,48 +31,9 @@ def _lines(home) -> dict[str, tuple[str, str, str | None]]:
 
 
 # -- 1. a lexical index damaged where only a search reads ----------------------------------------------------------
-def _a_search_panics(index: Path, words: list[str], scratch: Path) -> bool:
-    """Whether searching a copy of `index` for each of `words` dies with a Tantivy panic (the copy: LexicalIndex
-    resets an index it cannot open)."""
-    shutil.rmtree(scratch, ignore_errors=True)
-    shutil.copytree(index, scratch)
-    try:
-        idx = LexicalIndex(scratch)
-        if idx.corrupt:
-            return False
-        for w in words:
-            idx.search(w, 50)
-    except StoreError as exc:  # a search now turns the panic into this (lexical_panic.py)
-        return "Tantivy panicked" in exc.message
-    except BaseException as exc:  # noqa: B036 - a PanicException is a BaseException
-        if not is_panic(exc):
-            raise
-        return True
-    return False
-
-
 def test_a_lexical_index_a_search_panics_on_fails_with_its_removal_as_the_fix(ingested, tmp_path):
     home = ingested.home
-    with Store(home.db_path) as st:
-        words = sorted({t for (text,) in st.query("SELECT text FROM chunks") for t in query_terms(text)})
-    words = [" ".join(words[i:i + 8]) for i in range(0, len(words), 8)]
-    files = sorted(p for p in home.lexical_dir.iterdir() if p.suffix in (".store", ".term", ".idx"))
-    assert files
-    # one byte flipped (a bad disk, a restore gone wrong) at a place a search then panics on
-    for path in files:
-        orig = path.read_bytes()
-        for at in range(len(orig) - 1, -1, -max(1, len(orig) // 97)):
-            damaged = bytearray(orig)
-            damaged[at] ^= 0xFF
-            path.write_bytes(bytes(damaged))
-            if _a_search_panics(home.lexical_dir, words, tmp_path / "copy"):
-                break
-            path.write_bytes(orig)
-        else:
-            continue
-        break
-    else:
-        pytest.skip("no one-byte damage made this tantivy panic")
+    _damage(home, tmp_path)  # one byte flipped (a bad disk, a restore gone wrong) where a search then panics
     status, detail, hint = _lines(home)["lexical"]
     assert status == "fail" and "damaged" in detail and "panicked" in detail, detail
     assert f'rm -rf "{home.lexical_dir}"' in hint and "builds it again from the database" in hint
