@@ -192,3 +192,23 @@ def spawn_serve(child: str, home_root: Any, extra: str, log: Any, procs: list) -
         assert proc.poll() is None, Path(log).read_text()
         time.sleep(0.1)
     raise AssertionError("the server did not start: " + Path(log).read_text())
+
+
+def start_in_thread(app: Any, settings: Settings, running: list) -> int:
+    """Serve `app` as `ragtune serve` configures uvicorn, on a free local port in a daemon thread; its port once it
+    has started. (server, thread) goes into `running`: the caller stops each (`should_exit`, then join)."""
+    import uvicorn
+
+    from ragtune.serve.server import uvicorn_config
+    from tests.conftest import free_port
+
+    port = free_port()
+    srv = uvicorn.Server(uvicorn_config(app, settings, "error", host="127.0.0.1", port=port))
+    t = threading.Thread(target=srv.run, daemon=True)
+    t.start()
+    running.append((srv, t))
+    for _ in range(500):
+        if srv.started:
+            return port
+        time.sleep(0.01)
+    raise AssertionError("the server did not start")

@@ -16,8 +16,8 @@ import pytest
 
 from ragtune.serve.body import MAX_HEAD_BYTES
 from ragtune.serve.openapi import ERRORS, document
-from ragtune.serve.server import make_app, uvicorn_config
-from tests.serve.helpers import fake_factory, serve_settings
+from ragtune.serve.server import make_app
+from tests.serve.helpers import fake_factory, serve_settings, start_in_thread
 
 SECRET = "s3cret-token-0123456789"
 ASK = json.dumps({"question": "Where is the Eiffel Tower?"}).encode()
@@ -27,26 +27,13 @@ CHAT = json.dumps({"model": "ragtune", "messages": [{"role": "user", "content": 
 @pytest.fixture
 def serve(home, loopback):
     """serve(delay) -> the port of a server with fake engines (one; no queue; each answer takes `delay` * 10 s)."""
-    import uvicorn
-
-    from tests.conftest import free_port
-
     running = []
 
     def start(delay: float = 0.0) -> int:
         settings = serve_settings(home, tokens=["alice:" + SECRET], allowed_hosts=["rag.example.com"], queue=0,
                                   body_timeout_s=1)
         app = make_app(settings, engine_factory=fake_factory(delay=delay), workers=1)
-        p = free_port()
-        srv = uvicorn.Server(uvicorn_config(app, settings, "error", host="127.0.0.1", port=p))
-        t = threading.Thread(target=srv.run, daemon=True)
-        t.start()
-        running.append((srv, t))
-        for _ in range(500):
-            if srv.started:
-                return p
-            time.sleep(0.01)
-        raise AssertionError("the server did not start")
+        return start_in_thread(app, settings, running)
 
     yield start
     for srv, t in running:

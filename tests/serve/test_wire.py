@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from ragtune.serve.server import make_app, uvicorn_config
-from tests.serve.helpers import fake_factory, serve_settings
+from ragtune.serve.server import make_app
+from tests.serve.helpers import fake_factory, serve_settings, start_in_thread
 
 SECRET = "s3cret-token-0123456789"
 TOKEN = "alice:" + SECRET
@@ -24,23 +24,12 @@ def server(home, loopback):
     """Start a server with these [serve] settings (and fake engines); yields its port. Stopped at the end."""
     import uvicorn
 
-    from tests.conftest import free_port
-
     running: list[tuple[uvicorn.Server, threading.Thread]] = []
 
     def start(engine_kw: dict | None = None, **serve) -> int:
         settings = serve_settings(home, tokens=[TOKEN], **serve)
         app = make_app(settings, engine_factory=fake_factory(**(engine_kw or {})), workers=1)
-        port = free_port()
-        srv = uvicorn.Server(uvicorn_config(app, settings, "error", host="127.0.0.1", port=port))
-        t = threading.Thread(target=srv.run, daemon=True)
-        t.start()
-        running.append((srv, t))
-        for _ in range(500):
-            if srv.started:
-                return port
-            time.sleep(0.01)
-        raise AssertionError("the server did not start")
+        return start_in_thread(app, settings, running)
 
     start.servers = running  # type: ignore[attr-defined]  # (uvicorn.Server, thread) per start, to stop one
     yield start
