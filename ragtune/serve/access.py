@@ -3,31 +3,52 @@
 uvicorn's own access log is off (`uvicorn_config`): it logs a stream as 200 when it starts, and a client that left
 as nothing at all. This line is written when the response is decided, or for a stream when it ends, with the status
 `ragtune_requests_total` counts (499: the client left first; an in-band error's status for a stream that ended
-with one). The path is logged without its query string (a client may put a secret there) and escaped
-(`%0A` in a URL decodes to a newline, which must not start a forged log line). `--log-level warning` turns it off.
+with one). A request the connection refused as not valid HTTP (wire.py's 400 `invalid_http`, 431
+`headers_too_large`) has its line too, `"- -"` for the method and path it never got to (`refused_line`).
+
+The fields, in order, space-separated (docs/serve.md "The server log"): `ADDRESS:PORT - "METHOD PATH" STATUS
+[CODE] MS ms [(NOTES)]`. The path is logged without its query string (a client may put a secret there) and so that
+it stays one field: a control character as its escape (`%0A` in a URL decodes to a newline, which must not start
+a forged log line), `"`, `\\` and a space percent-encoded (a path `/a" 200 5 ms (answer ok` must not end the
+quoted field early and forge the status a parser reads).
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from starlette.requests import Request
 
 from .body import log_text
 
 log = logging.getLogger("ragtune.serve.access")
+_PATH_QUOTED = str.maketrans({"%": "%25", '"': "%22", "\\": "%5C", " ": "%20"})
 
 
 def access(request: Request, status: int, seconds: float, code: str | None = None, note: str = "") -> None:
+    if log.isEnabledFor(logging.INFO):
+        # the path as the server decoded it (request.url.path drops a newline or tab, as urlsplit does: the log
+        # must show what was sent)
+        access_line(request.client, request.method, request.scope.get("path", ""), status, seconds, code, note)
+
+
+def access_line(client: Any, method: str, path: str, status: int, seconds: float, code: str | None = None,
+                note: str = "") -> None:
+    """The line of one request; `client` (host, port) or None. ("%" is encoded too: a logged `%22` was a `%22`.)"""
     if not log.isEnabledFor(logging.INFO):
         return
-    client = request.client
-    who = f"{client.host}:{client.port}" if client else "-"
-    path = log_text(request.url.path, 200)
-    line = f'{who} - "{log_text(request.method, 16)} {path}" {status}'
+    who = f"{client[0]}:{client[1]}" if client else "-"
+    line = f'{who} - "{log_text(method, 16)} {log_text(path.translate(_PATH_QUOTED), 200)}" {status}'
     if code:
         line += f" {code}"
     line += f" {seconds * 1000:.0f} ms"
     if note:
         line += f" ({note})"
     log.info("%s", line)
+
+
+def refused_line(client: Any, status: int, seconds: float, code: str) -> None:
+    """The line of a request the connection refused before it was parsed (wire.py): no method, path or request
+    id to log."""
+    access_line(client, "-", "-", status, seconds, code, "refused by the connection")

@@ -25,7 +25,10 @@ request received.` Here it is the API's JSON error (`send_400_response`): the 43
 over `MAX_HEAD_BYTES` (h11's "Receive buffer too long", its `max_incomplete_event_size`, which `uvicorn_config`
 sets to that limit), else the 400 `invalid_http`; then the connection closes, lingering as above (a client still
 sending a 1 MB header read the 431, not a reset). A head over the limit that arrived whole, in one read, passes
-h11 and is the app's 431 (guard.py), so the limit holds however the bytes were split.
+h11 and is the app's 431 (guard.py), so the limit holds however the bytes were split. Either refusal is counted
+in /metrics (`ragtune_requests_total{route="-"}`) and has its access line (access.refused_line), as a request the
+app refuses does: before round 48 a client sending garbage showed in neither. The app's (the one `quiet_forced_stop`
+wrapped) metrics are found through `config.app`, its `refused` attribute (`_refusal_recorder`).
 
 `HangupServer` (SIGHUP stops the server as SIGTERM does) relies on `uvicorn.Server.capture_signals` (a context
 manager since 0.29) and `handle_exit`; tests/serve/test_signals.py sends the signal to a real process.
@@ -38,6 +41,7 @@ import contextlib
 import logging
 import signal
 import threading
+import time
 from http import HTTPStatus
 from typing import Any
 
@@ -45,6 +49,7 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from .access import refused_line
 from .body import MAX_HEAD_BYTES, HTTPError, dumps
 
 log = logging.getLogger("ragtune.serve")
@@ -129,6 +134,10 @@ class HeadTimeoutH11(H11Protocol):
                 self.transport.write(self.conn.send(event))
         except h11.LocalProtocolError:  # (a response had started: nothing more can be said on it)
             pass
+        else:
+            record = getattr(self.config.app, "refused", None)
+            if record is not None:
+                record(self.client, err.status, time.monotonic() - self._since, err.code)
         self.transport.close()
 
     def data_received(self, data: bytes) -> None:
@@ -156,6 +165,7 @@ class HeadTimeoutH11(H11Protocol):
 
     def _arm(self) -> None:
         self._disarm()
+        self._since = time.monotonic()  # when this request's head began to be awaited: a refusal's time
         self._head_timer = self.loop.call_later(self.head_timeout_s, self._expired)
 
     def _disarm(self) -> None:
@@ -193,7 +203,21 @@ def quiet_forced_stop(app: Any) -> Any:
 
         return await app(scope, receive_or_stop, send)
 
+    wrapped.refused = _refusal_recorder(app)  # type: ignore[attr-defined]  # for HeadTimeoutH11.send_400_response
     return wrapped
+
+
+def _refusal_recorder(app: Any) -> Any:
+    """(client, status, seconds, code) -> a request the connection refused, counted in the app's /metrics under
+    route "-" (no route was read) and written as an access line."""
+    metrics = getattr(getattr(getattr(app, "state", None), "serve", None), "metrics", None)
+
+    def record(client: Any, status: int, seconds: float, code: str) -> None:
+        if metrics is not None:
+            metrics.requests.labels("-", str(status)).inc()
+        refused_line(client, status, seconds, code)
+
+    return record
 
 
 class HangupServer(uvicorn.Server):
