@@ -79,7 +79,11 @@ def _sample_questions(n: int) -> list[dict[str, Any]]:
     return (picked + answerable[n - 1:])[:n]
 
 
-def _print_answer(i: int, question: str, answer: Any) -> None:
+def _print_answer(i: int, question: str, answer: Any, lookup: Any = None) -> None:
+    """One answer as the chat shows it, in plain lines (CI logs, a screen reader). `lookup` (the TUI's chunk
+    lookup) gives each citation's chunk number as the Source panel and ctrl+y say it (`, chunk 3/7`)."""
+    from ragtune.tui.docsource import chunk_number  # no Textual: this path runs without a terminal
+
     click.echo(f"Q{i}: {question}")
     if answer.status == "ok":
         marks = " ".join(f"[{n}]" for n in range(1, len(answer.citations) + 1))
@@ -91,13 +95,21 @@ def _print_answer(i: int, question: str, answer: Any) -> None:
 
             click.echo(f"    reason: {REFUSAL_REASONS.get(answer.refusal_reason, answer.refusal_reason)}")
     for n, c in enumerate(answer.citations, start=1):
-        click.echo(f"    [{n}] {c.source} (chars {c.start_char}-{c.end_char})")
+        click.echo(f"    [{n}] {c.source}{chunk_number(_quiet(lookup, c))} (chars {c.start_char}-{c.end_char})")
     t = answer.timings
     click.echo(f"    retrieval {t.retrieval_ms:.0f} ms · ttft {t.ttft_ms:.0f} ms · generation {t.generation_ms:.0f} ms"
                f" · tokens {answer.tokens_prompt}→{answer.tokens_completion}"
                f" · {'LoRA ' + answer.adapter[:8] if answer.adapter != 'none' else 'base'}"
                f"{' · cached' if answer.cached else ''}")
     click.echo("")
+
+
+def _quiet(lookup: Any, item: Any) -> Any:
+    """The chunk's place, or None (no lookup, or a store that cannot say): the number is a help, never a failure."""
+    try:
+        return None if lookup is None else lookup(item)
+    except Exception:
+        return None
 
 
 def no_app_reason(stdin: Any = None, stdout: Any = None, env: Any = None) -> InputError | None:
@@ -179,9 +191,12 @@ def demo_cmd(app: Any, n_questions: int, no_tui: bool, as_json: bool, mode: str 
     if interactive:
         _open_app(settings, stacked=stacked)
         return
+    from ragtune.tui.docsource import StoreDocuments
+
     from ..appliance.answer import AnswerEngine
 
     engine = AnswerEngine(settings)
+    chunks = StoreDocuments(settings.home)  # the chunk numbers the app shows (round 47: left out here)
     answers = []
     try:
         for i, row in enumerate(_sample_questions(n_questions), start=1):
@@ -189,8 +204,9 @@ def demo_cmd(app: Any, n_questions: int, no_tui: bool, as_json: bool, mode: str 
             if as_json:
                 answers.append({"question": row["question"], "expected": row["answer"], **answer.to_json()})
             else:
-                _print_answer(i, row["question"], answer)
+                _print_answer(i, row["question"], answer, chunks.chunk)
     finally:
+        chunks.close()
         engine.close()
     if as_json:
         print_json({"home": str(settings.home.root), "answers": answers})

@@ -265,10 +265,11 @@ class RagtuneApp(App):
 
     def documents_changed(self) -> None:
         """An ingest ended (also one left running in the background): the status bar's document count, and the
-        scope follows its folder."""
+        scope follows its folder; an open documents list (ctrl+t) reads itself again (round 47 left it as it was)."""
         self.follow_scope()
-        if self.chat is not None and self.chat.is_mounted:
-            self.chat.refresh_documents()
+        for screen in self.screen_stack:  # the chat under it, and any screen that shows the documents
+            if screen.is_mounted and callable(getattr(screen, "refresh_documents", None)):
+                screen.refresh_documents()
 
     def _index_version(self) -> int | None:
         return quietly(self.documents.index_version, None)

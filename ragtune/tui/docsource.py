@@ -70,6 +70,17 @@ class DocumentSource(Protocol):
 
 # What the source panel and the document view say of a cited chunk whose document was re-ingested since the answer
 REINGESTED = "re-ingested since this answer: showing the cited text; the stored version has changed"
+# The document view of such a citation: the version stored now, whole
+REINGESTED_WHOLE = "re-ingested since this answer: showing the version stored now"
+STORED_NOW = "-- the version stored now --"  # plain words a screen reader says as they are, not box drawing
+
+
+def chunk_number(info: Any) -> str:
+    """`, chunk 3/7` for a chunk still stored (a ChunkInfo with its ord), else "": how ctrl+y and `ragtune demo`
+    name a citation's chunk, as the Source panel does."""
+    if info is None or getattr(info, "ord", None) is None:
+        return ""
+    return f", chunk {info.ord + 1}" + (f"/{info.n_chunks}" if info.n_chunks else "")
 
 
 def _fallback_chunk(item: ContextItem) -> ChunkInfo:
@@ -227,8 +238,7 @@ class StoreDocuments:
         if row is None:  # the answer's chunk is gone: say so rather than pass the chunk off as the document
             doc_id = None if self._db() is None or item.chunk_id is None else self._stored_again(item)
             if doc_id is not None:  # re-ingested (an edited file): `a` asks within the version stored now
-                return DocumentText(item.source, item.title, item.text, (0, len(item.text)), note=REINGESTED,
-                                    doc_id=doc_id)
+                return self._stored_now(item, doc_id)
             why = ("no documents are stored in this home" if self._db() is None else
                    "this document is no longer stored (removed or moved since the answer was given)")
             return DocumentText(item.source, item.title, item.text, (0, len(item.text)),
@@ -236,6 +246,21 @@ class StoreDocuments:
         ord_, _start, _end, _text, path, title, _n, doc_id = row
         text, spans = merge_chunks(self._db().document_chunks(doc_id))
         return DocumentText(path, title, text, spans.get(ord_), doc_id=doc_id)
+
+    def _stored_now(self, item: ContextItem, doc_id: int) -> DocumentText:
+        """A cited document re-ingested since the answer: the version stored now, whole (round 47 showed the cited
+        text alone), with the cited text shaded where it still stands word for word, else shown first, above it."""
+        db = self._db()
+        row = db.document(doc_id)
+        text = merge_chunks(db.document_chunks(doc_id))[0]
+        title = row["title"] if row else item.title
+        at = text.find(item.text) if item.text else -1
+        if at >= 0:
+            return DocumentText(item.source, title, text, (at, at + len(item.text)),
+                                note=f"{REINGESTED_WHOLE}; the cited text is still in it (shaded)", doc_id=doc_id)
+        return DocumentText(item.source, title, f"{item.text}\n\n{STORED_NOW}\n\n{text}", (0, len(item.text)),
+                            note=f"{REINGESTED_WHOLE}; the cited text is no longer in it: shown first (shaded), "
+                                 "then the version stored now", doc_id=doc_id)
 
     def list_documents(self) -> list[DocRow]:
         """Every ingested document, by path: the library call of `ragtune docs list`, over a connection of its own

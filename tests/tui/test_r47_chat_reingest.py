@@ -7,7 +7,7 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from ragtune.appliance.types import ContextItem
-from ragtune.tui.docsource import REINGESTED, StoreDocuments
+from ragtune.tui.docsource import REINGESTED, REINGESTED_WHOLE, StoreDocuments
 from ragtune.tui.screens.document import DocumentScreen
 from ragtune.tui.widgets.side import SidePanels
 
@@ -43,7 +43,8 @@ async def test_ask_within_a_document_reingested_since_the_answer(make_app, setti
     docs = StoreDocuments(settings.home)
     try:
         doc = docs.document(cited())
-        assert doc.doc_id == 1 and doc.note == REINGESTED and doc.text == "alpha beta gamma "
+        # round 48: the version stored now, whole (the cited text shaded where it still is)
+        assert doc.doc_id == 1 and doc.note.startswith(REINGESTED_WHOLE) and doc.text.startswith("alpha beta gamma ")
         app = make_app(documents=docs)
         async with app.run_test(size=(80, 24), notifications=True) as pilot:
             app.open_document(cited(), ["alpha"])

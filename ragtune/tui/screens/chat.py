@@ -1,7 +1,9 @@
 """The main screen: conversation on the left; citations, source and latency of the selected answer on the right.
 
 Every engine call (load, ask, adapter switch) runs in a thread worker and talks back with messages, so the UI
-never waits on llama.cpp. Engine calls are serialised by the app's engine lock."""
+never waits on llama.cpp. Engine calls are serialised by the app's engine lock. The keyboard path through the
+screen's regions is in chat_focus.py, the base / LoRA switch in chat_adapter.py, the side region in
+widgets/side.py."""
 
 from __future__ import annotations
 
@@ -11,13 +13,12 @@ from time import monotonic
 from typing import Any
 
 from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from ragtune.appliance.types import Answer
@@ -26,12 +27,12 @@ from ..data import scope_size
 from ..host import ChatHost
 from ..rollout import SessionRoute, rollout_alert
 from ..scopes import ScopeFollowed, ScopeState, follow
-from ..widgets.citations import CitationsPanel
 from ..widgets.footer import KeyFooter
 from ..widgets.messages import AnswerMessage, HistoryInput, MessageList, QuestionMessage, answer_transcript
 from ..widgets.side import SidePanels
-from ..widgets.source import SourceView
 from ..widgets.status import StatusBar
+from .chat_adapter import AdapterSwitch
+from .chat_focus import FocusRing, shown  # noqa: F401  (shown: here for older callers)
 
 # Longest question asked, in characters after whitespace is collapsed: the retriever's limit (MAX_QUERY_CHARS), read
 # when the first question is asked (the engine has imported it by then).
@@ -46,16 +47,11 @@ def max_question_chars() -> int:
     return int(MAX_QUERY_CHARS)
 
 
-def shown(widget: Widget) -> bool:
-    """Whether `widget` is drawn: neither it nor a container of it has `display: none` (ragtune.tcss)."""
-    return all(node.display for node in widget.ancestors_with_self if isinstance(node, Widget))
-
-
 class AnswerCancelled(Exception):
     """Raised from on_token to stop a generation the user cancelled (escape) or the app is quitting."""
 
 
-class ChatScreen(Screen):
+class ChatScreen(FocusRing, AdapterSwitch, Screen):
     # Below 72 columns the side panels (citations, source, latency) go under the chat instead of off the screen;
     # below 18 rows the latency panel gives its rows to the source, and below 14 a narrow screen keeps only the
     # conversation (ragtune.tcss).
@@ -166,67 +162,8 @@ class ChatScreen(Screen):
         self._noted[message] = now
         self.notify(message, severity=severity, timeout=timeout)  # type: ignore[arg-type]
 
-    # -- focus: input -> the selected answer -> citations -> source -> input ---------------------------------
-    def _focus_ring(self) -> list[Widget]:
-        """Tab order. The conversation sits above the input in the layout, so plain DOM order would jump from the
-        input to the citations; the answer comes first, and up/down on an answer walk to older ones."""
-        ring: list[Widget] = [self.query_one(HistoryInput)]
-        answers = self.messages.answers
-        if answers:
-            ring.append(self.selected if self.selected in answers else answers[-1])
-        citations = self.query_one(CitationsPanel)
-        if citations.citations:
-            ring.append(citations)
-        ring.append(self.query_one(SourceView))
-        return [w for w in ring if shown(w)]  # a small terminal hides the side panels: never focus what is not seen
-
-    def on_resize(self) -> None:
-        self.call_after_refresh(self._focus_in_view)
-
-    def on_key(self, event: events.Key) -> None:
-        if not isinstance(self.focused, Input):  # an answer or a panel: a typed character goes to the question
-            self.query_one(HistoryInput).take_key(event)
-
-    def action_toggle_layout(self) -> None:
-        """The side panels under the conversation at any width (as under 72 columns): beside it, a screen reader
-        reading the terminal line by line hears an answer's line and a citation's or the source's in one breath."""
-        self.toggle_class("-stacked")
-        self.notify("Panels under the conversation (f2: beside it)" if self.has_class("-stacked") else
-                    "Panels beside the conversation (f2: under it)", title="layout", timeout=3)
-
     def unasked_question(self) -> str:
         return self.query_one(HistoryInput).unasked()
-
-    def _focus_in_view(self) -> None:
-        """Shrunk below 14 rows with the citations or the source focused: keys would go to panels no longer drawn
-        (it looked frozen); they go to the input box instead."""
-        if self.focused is not None and not shown(self.focused):
-            self.query_one(HistoryInput).focus()
-
-    def _move(self, step: int) -> Widget | None:
-        ring = self._focus_ring()
-        cur = self.focused
-        if isinstance(cur, AnswerMessage):
-            at = 1
-        else:
-            at = next((i for i, w in enumerate(ring) if w is cur), -1 if step > 0 else 0)
-        nxt = ring[(at + step) % len(ring)]
-        nxt.focus()
-        return nxt
-
-    def focus_next(self, selector: Any = "*") -> Widget | None:
-        return self._move(1) if selector == "*" else super().focus_next(selector)
-
-    def focus_previous(self, selector: Any = "*") -> Widget | None:
-        return self._move(-1) if selector == "*" else super().focus_previous(selector)
-
-    def on_answer_message_step(self, event: AnswerMessage.Step) -> None:
-        answers = self.messages.answers
-        if event.message in answers:
-            i = answers.index(event.message) + event.step
-            if 0 <= i < len(answers):
-                answers[i].focus()
-                answers[i].scroll_visible(animate=False)
 
     # -- engine state (called by the app) ----------------------------------------------------------------
     def engine_ready(self) -> None:
@@ -408,55 +345,6 @@ class ChatScreen(Screen):
                     target.set_waiting_text("stopping…")
             return
         self.query_one(HistoryInput).focus()
-
-    # -- base / LoRA -----------------------------------------------------------------------------------------
-    def action_toggle_adapter(self) -> None:
-        eng = self.app.engine
-        if eng is None:
-            if self.app.engine_error:
-                self.notify(self.app.engine_error, title=f"{self.app.engine_state}: no adapter to switch",
-                            severity="error")
-            else:
-                self.notify("The model is still loading", severity="warning")
-            return
-        if self.busy:
-            self.notify_once("Already switching the adapter" if self.activity == "switching"
-                             else "Wait for the current answer to finish (escape stops it)")
-            return
-        current = getattr(eng, "adapter_id", None)
-        if current and current != "none":
-            target = None
-        else:
-            target = self.app.adapter_candidate()
-            if not target:
-                self.notify("No LoRA adapter available: train one and `ragtune models activate ID`, "
-                            "or set [generate] adapter in config.toml", title="base only", severity="warning",
-                            timeout=8)
-                return
-        self.busy, self.activity = True, "switching"
-        self.status.state = "switching adapter…"
-        self._adapter_worker(target)
-
-    @work(thread=True, group="engine", name="set_adapter")
-    def _adapter_worker(self, target: str | None) -> None:
-        try:
-            with self.app.engine_lock:
-                self.app.engine.set_adapter(target)
-                now = getattr(self.app.engine, "adapter_id", target)
-        except Exception as exc:
-            self.post_message(self.Failed(None, *self.app.describe_error(exc)))
-        else:
-            self.post_message(self.AdapterChanged(now))
-
-    def on_chat_screen_adapter_changed(self, event: AdapterChanged) -> None:
-        self.busy, self.activity = False, ""
-        self.status.state = "ready"
-        self.status.adapter_id = event.adapter_id
-        if event.adapter_id and event.adapter_id != "none":
-            self.app.remember_adapter(event.adapter_id)
-            self.notify(f"Next answers use LoRA adapter {event.adapter_id[:8]}", title="adapter")
-        else:
-            self.notify("Next answers use the base model", title="adapter")
 
     # -- scope: answers from part of the documents (`ragtune chat --in`, `a` in the document view) --------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -90,8 +90,18 @@ class DocumentsScreen(Screen):
         if event.rows is None:
             self._head(f"cannot read the documents: {event.error}", style="#e06c75")
             return
+        keep = self.listing.highlighted if self.all is not None else None  # a reload keeps the reader's row
         self.all = event.rows
         self._apply(self.query_one("#docs-filter", Input).value)
+        if keep is not None:
+            at = next((i for i, r in enumerate(self.listing.rows) if r.id == keep.id), None)
+            if at is not None:
+                self.listing.cursor = at
+
+    def refresh_documents(self) -> None:
+        """The store moved (an ingest or `docs remove` here or in another process, seen by watch.py): read the list
+        again, the filter and the highlighted document kept (round 47 kept showing the list as first read)."""
+        self._load()
 
     @on(Input.Changed, "#docs-filter")
     def _filter_changed(self, event: Input.Changed) -> None:

@@ -39,10 +39,16 @@ def list_label(rep: EvalReport, width: int) -> Text:
     """A report in the list: its name on one line (fitted: a long or CJK name wrapped over the whole list at
     40 columns), its date on the next."""
     label = Text(no_wrap=True)
-    go = None if rep.decision.get("smoke_test") else rep.decision.get("go")  # a smoke test decides nothing
+    smoke = bool(rep.decision.get("smoke_test"))
+    go = None if smoke else rep.decision.get("go")  # a smoke test decides nothing
     label.append("● " if go is not None else "○ ", style="#98c379" if go else "#e06c75" if go is False else "dim")
     label.append(fit_cells(printable(rep.name), max(4, width - 2)))
-    label.append(time.strftime("\n  %Y-%m-%d %H:%M", time.localtime(rep.mtime)), style="dim")
+    # The decision in a word too (round 48): the dot alone was green or red, one grey under NO_COLOR, and a screen
+    # reader says "black circle" for both
+    word = "go" if go else "no-go" if go is False else "smoke test" if smoke else "no decision"
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(rep.mtime))
+    label.append(f"\n  {word}", style="bold #98c379" if go else "bold #e06c75" if go is False else "dim")
+    label.append(f" {when}"[: max(0, width - 2 - len(word))], style="dim")  # a narrow list cuts the date, not the word
     return label
 
 

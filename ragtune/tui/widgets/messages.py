@@ -15,6 +15,7 @@ from textual.widgets import Input, Static
 from ragtune.appliance.types import Answer, ContextItem
 
 from ..data import REFUSAL_REASONS, one_line, partial_answer, partial_status, printable, printable_text
+from ..docsource import chunk_number  # lives there: `ragtune demo` prints it too, without Textual
 
 
 def drop_rendered_lines(widget: Widget) -> None:
@@ -189,13 +190,6 @@ def answer_transcript(message: AnswerMessage, lookup: Callable[[ContextItem], An
         lines.append(f"[{n}] {c.source}{chunk_number(lookup(c) if lookup else None)} "
                      f"(chars {c.start_char}-{c.end_char})")
     return printable("\n".join(lines))
-
-
-def chunk_number(info: Any) -> str:
-    """`, chunk 3/7` for a chunk still stored (a ChunkInfo with its ord), else ""."""
-    if info is None or getattr(info, "ord", None) is None:
-        return ""
-    return f", chunk {info.ord + 1}" + (f"/{info.n_chunks}" if info.n_chunks else "")
 
 
 class MessageList(VerticalScroll):
