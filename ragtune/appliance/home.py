@@ -29,6 +29,9 @@ _swept_lock = threading.Lock()
 # Every folder a Home was made for in this process: a missing parent make_home creates on the way is private too when
 # it is one of them (`ragtune demo` on a fresh install makes HOME/demo, and with it the user's HOME).
 _named: set[Path] = set()
+# A user that cannot have the default home (a service account: HOME=/nonexistent, a read-only home directory)
+NO_HOME_HINT = ("set RAGTUNE_HOME (or --home) to a folder this user may create or write (a service account: "
+                "docs/install.md, \"Several teams on one host\")")
 
 
 def ragtune_home() -> Path:
@@ -37,7 +40,13 @@ def ragtune_home() -> Path:
         return Path(env).expanduser().resolve()
     import platformdirs
 
-    return Path(platformdirs.user_data_dir("ragtune", appauthor=False))
+    try:
+        return Path(platformdirs.user_data_dir("ragtune", appauthor=False))
+    except (RuntimeError, KeyError):  # no HOME and no passwd entry (a container's user id): was an internal error
+        from .errors import InputError
+
+        raise InputError("no home folder: HOME is not set and this user id has no home directory",
+                         hint=NO_HOME_HINT) from None
 
 
 def _utf8_root(root: Path) -> Path:
@@ -122,7 +131,7 @@ def make_home(root: Path | str) -> Path:
                 _exactly_private(folder)
             give_to_folder_owner(folder)
     except OSError as exc:
-        raise InputError(f"{root}: cannot create this folder: {exc.strerror or exc}") from None
+        raise InputError(f"{root}: cannot create this folder: {exc.strerror or exc}", hint=NO_HOME_HINT) from None
     return root
 
 

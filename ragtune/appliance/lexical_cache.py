@@ -20,13 +20,20 @@ home's key folder are used only when each is a real folder (not a symbolic link)
 write, and the folder holding `lexical/` is not one that others may rename in (group- or other-writable without
 the sticky bit, whoever owns it). Otherwise nothing there is read, made or removed (a planted link would have had
 prune and discard_home remove what it points to, and a planted copy be served as the index): the caller rebuilds in
-its private view.
+its private view, and says once why (a warning naming the folder and the chmod).
+
+Group-writable is no one else's write when the group is this user's private group (umask 002 on hosts that give each
+user a group of their own: `~/.cache/ragtune` is then 0775): named as the user, the user's primary group, no other
+member, and no other account's primary group (as far as the password database lists them). A shared group is others.
 """
 
 from __future__ import annotations
 
+import grp
 import hashlib
+import logging
 import os
+import pwd
 import shutil
 import stat
 import tempfile
@@ -34,12 +41,14 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import OutOfMemory, StoreError
+from .errors import InputError, OutOfMemory, StoreError
 from .userdirs import CACHE_ENV, cache_root  # noqa: F401 - CACHE_ENV: the variable tests set
 
 GRACE_S = 60.0  # a copy of an older version is kept this long after it was last made or opened
 BUILD_LITTER_S = 3600.0  # a temporary older than this is a killed build's
 FINGERPRINT = "ragtune-chunks.txt"  # in a copy: the store's chunk_fingerprint() its build read
+log = logging.getLogger("ragtune.lexical_cache")  # no handler: logging's last resort prints it on stderr
+_warned: set[str] = set()
 
 
 def home_folder(index: Path, store: Any) -> Path | None:
@@ -49,7 +58,11 @@ def home_folder(index: Path, store: Any) -> Path | None:
     except (OSError, AttributeError, TypeError):
         return None
     key = f"{os.path.realpath(index)}\0{st.st_dev}:{st.st_ino}".encode("utf-8", "surrogateescape")
-    return cache_root() / "lexical" / hashlib.sha256(key).hexdigest()[:24]
+    try:
+        root = cache_root()
+    except InputError:  # no cache folder (a service account without a home): each process rebuilds its own
+        return None
+    return root / "lexical" / hashlib.sha256(key).hexdigest()[:24]
 
 
 def _own_folder(path: Path, make: bool = False) -> bool:
@@ -66,7 +79,49 @@ def _own_folder(path: Path, make: bool = False) -> bool:
         st = os.lstat(path)
     except OSError:
         return False
-    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid() and not st.st_mode & 0o022
+    if not (stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid()):
+        return False
+    return _unless_others_write(path, st)
+
+
+def private_group(gid: int, uid: int) -> bool:
+    """`gid` is the user-private group of `uid` (see the module's doc): its write bit lets no one else in."""
+    try:
+        user, group = pwd.getpwuid(uid), grp.getgrgid(gid)
+        others = [p.pw_name for p in pwd.getpwall() if p.pw_gid == gid and p.pw_uid != uid]
+    except (KeyError, OSError):  # an id without a name (a container's): not known to be private
+        return False
+    return (user.pw_gid == gid and group.gr_name == user.pw_name and not others
+            and all(m == user.pw_name for m in group.gr_mem))
+
+
+def others_write(st: os.stat_result) -> str | None:
+    """Who else may write a folder with this stat ("every user", "group NAME"), None when no one (a sticky folder
+    is not asked: others may write in it, not rename what is this user's)."""
+    if st.st_mode & 0o002:
+        return "every user"
+    if st.st_mode & 0o020 and not (st.st_uid == os.geteuid() and private_group(st.st_gid, st.st_uid)):
+        try:
+            return f"group {grp.getgrgid(st.st_gid).gr_name}"
+        except KeyError:
+            return f"group {st.st_gid}"
+    return None
+
+
+def _unless_others_write(path: Path, st: os.stat_result) -> bool:
+    """True when no one else may write `path`; else False, with a warning (once per folder and process) naming it
+    and the chmod that makes it usable."""
+    who = others_write(st)
+    if who is None:
+        return True
+    if str(path) not in _warned:
+        _warned.add(str(path))
+        bits = "go-w" if who == "every user" else "g-w"
+        log.warning("warning: %s: %s may write this folder, so a read-only home's keyword index rebuilt there could "
+                    "be replaced by theirs: it is not kept there, and each search rebuilds its own (slower). `chmod "
+                    "%s %s` (or %s set to a folder only you can write) lets this user's searches share one copy",
+                    path, who, bits, path, CACHE_ENV)
+    return False
 
 
 def checked_home_folder(index: Path, store: Any, *, make: bool = False) -> Path | None:
@@ -81,8 +136,10 @@ def checked_home_folder(index: Path, store: Any, *, make: bool = False) -> Path 
         top = os.stat(folder.parent.parent)  # followed: ~/.cache may be a link to another disk
     except OSError:
         return None
-    if top.st_mode & 0o022 and not top.st_mode & stat.S_ISVTX:  # this user's own too: its group may be shared
-        return None  # others may rename `lexical/` away and put their own in its place
+    # others may rename `lexical/` away and put their own in its place (this user's own folder too: its group may be
+    # shared); a group of this user's alone (umask 002 with user-private groups) is no one else
+    if not top.st_mode & stat.S_ISVTX and not _unless_others_write(folder.parent.parent, top):
+        return None
     if not (_own_folder(folder.parent, make) and _own_folder(folder, make)):
         return None
     return folder
