@@ -120,7 +120,7 @@ def loads_located(text: str | bytes, where: Path | str | None, what: str = "inva
             raise fail(None, f"truncated JSON: {ends} before the value is closed ({msg} at {at(text, exc.pos)[1]})"
                        ) from None
         line, pos = at(text, exc.pos)
-        raise fail(line, f"{what} at {pos}: {msg}") from None
+        raise fail(line, f"{what} at {pos}: {msg}{syntax_hint(text, exc.pos, msg)}") from None
     except RecursionError:  # nested thousands deep: json gives up with Python's recursion limit
         # the deepest line, where there is more than one (on a one-line text the line says nothing)
         raise fail(deepest_line(text) if "\n" in text else None, f"{what}: nested too deeply") from None
@@ -131,6 +131,45 @@ def loads_located(text: str | bytes, where: Path | str | None, what: str = "inva
         line, pos = at(text, m.start())
         raise fail(line, f"{what} at {pos}: a number of {len(m.group().lstrip('-'))} digits (at most {limit} are "
                          f"read)") from None
+
+
+_PY_CONSTANT = re.compile(r"(True|False|None)(?![A-Za-z0-9_])")
+_JSON_OF = {"True": "true", "False": "false", "None": "null"}
+
+
+def syntax_hint(text: str, pos: int, msg: str) -> str:
+    """" (…?)" after a JSONDecodeError's message where the cause is surely one of the slips of a person writing JSON
+    by hand or of a Python dict printed as JSON, else "": a comma before the closing `}`/`]` (JavaScript and
+    Python allow it, JSON does not), a single-quoted key or string, Python's True/False/None. `pos`: the error's
+    offset in `text`."""
+    if msg not in ("Expecting property name enclosed in double quotes", "Expecting value") or pos >= len(text):
+        return ""
+    ch = text[pos]
+    if ch in "}]" and text[:pos].rstrip().endswith(",") and _open_bracket(text, pos) == "{["["}]".index(ch)]:
+        return f" (a trailing comma before '{ch}'? JSON allows none: remove it)"
+    if ch == "'":
+        return " (single quotes? JSON needs double quotes around keys and strings)"
+    m = _PY_CONSTANT.match(text, pos) if msg == "Expecting value" else None
+    if m:
+        return f" (Python's {m.group(1)}? JSON writes {_JSON_OF[m.group(1)]})"
+    return ""
+
+
+def _open_bracket(text: str, end: int) -> str:
+    """The innermost bracket still open at offset `end` ("" if none), strings skipped: a `,}` closes its object
+    (`[1,}` is an unclosed list, not a trailing comma)."""
+    stack: list[str] = []
+    quoted = escape = False
+    for ch in text[:end]:
+        if quoted:
+            escape, quoted = (False, True) if escape else (ch == "\\", ch != '"')
+        elif ch == '"':
+            quoted = True
+        elif ch in "[{":
+            stack.append(ch)
+        elif ch in "]}" and stack:
+            stack.pop()
+    return stack[-1] if stack else ""
 
 
 def parse_line(raw: bytes, where: str) -> Any:

@@ -5,9 +5,10 @@ Steps, in order (each one adds a section to the report):
    refusals cite nothing); invalid lines are dropped and listed with file:line.
 2. scrub: e-mails, phone numbers, card numbers (Luhn-checked) and keys/tokens become placeholders.
 3. dedup: identical normalised prompt+output pairs are kept once; one prompt with different outputs is kept but
-   listed (a check for a person: the model would be taught both).
+   listed (a check for a person: the model would be taught both); near-duplicates (a question in other
+   punctuation, case or small words, the same answer: `neardup`) are kept but listed with both file:lines.
 4. split: temporal holdout, the newest `holdout_frac` of the dated lines by document date / log time (undated
-   lines train).
+   lines train); a held-out line with a near-duplicate in train trains too (it would score recall).
 5. balance (train only, off by default: the RAFT builder's shares decide the mix): refusal share brought to
    `refusal_share` (oversample or cap), no intent above `max_intent_share`.
 6. mix (train only): `mix_frac` of general-behaviour and safety examples (injected instructions, jailbreaks).
@@ -31,6 +32,7 @@ from ragtune.appliance.hashing import sha256_file
 
 from .curate_mix import (MIX_MAX_REPEATS, MIX_MAX_SHARE, _balance_intents, _balance_refusals, _intent,
                          _is_refusal, _mix_lines, _share, mix_examples)
+from . import neardup
 from .dataset import (answer_in_sources, folded_ws, prompt_key, prompt_parts, splits_sha256, validate_example,
                       write_jsonl)
 
@@ -219,19 +221,24 @@ def curate(lines: list[tuple[str, dict[str, Any]]], cfg: CurateConfig | None = N
 
     # 3. dedup
     seen: set[str] = set()
-    uniq = []
+    uniq, uniq_where = [], []
     targets: dict[str, list[str]] = {}  # prompt → where its distinct outputs are
     for ex, where in zip(valid, valid_where):
         h = example_hash(ex)
         if h not in seen:
             seen.add(h)
             uniq.append(ex)
+            uniq_where.append(where)
             targets.setdefault(prompt_key(ex), []).append(where)
     report["dedup"] = {"before": len(valid), "after": len(uniq), "removed": len(valid) - len(uniq)}
     # kept (which one is right is a person's call), but located: one prompt with two targets teaches both answers
     conflicts = [w for w in targets.values() if len(w) > 1]
     report["checks"].update(conflicting_targets=len(conflicts),
                             conflicting_targets_examples=[", ".join(w[:5]) for w in conflicts[:20]])
+    # kept too (which copy is meant is a person's call), located, and kept on one side of the split below
+    groups, near = neardup.find(uniq, uniq_where)
+    if near["near_duplicates"]:  # only when found: the reports of builds without them stay as they were
+        report["checks"].update(near)
 
     # 4. temporal holdout: the newest holdout_frac of the dated lines (newer documents are what the model meets
     # after training); stable: same-date lines keep their input order, so the split is deterministic. Variants of
@@ -247,6 +254,7 @@ def curate(lines: list[tuple[str, dict[str, Any]]], cfg: CurateConfig | None = N
     holdout = dated[len(dated) - n_hold:] if n_hold else []
     hold_ids = {id(ex) for ex in holdout}
     train = [ex for ex in dated if id(ex) not in hold_ids] + undated
+    train, holdout, moved = neardup.keep_together(train, holdout, groups, uniq)  # a question trained is not scored
     report["split"] = {
         "holdout_frac": cfg.holdout_frac, "train": len(train), "holdout": len(holdout), "undated": len(undated),
         "dates": len({_date_of(e) for e in dated}),
@@ -254,6 +262,8 @@ def curate(lines: list[tuple[str, dict[str, Any]]], cfg: CurateConfig | None = N
         "train_date_range": [_date_of(dated[0]) if dated else None,
                              max((_date_of(e) or "" for e in train if _date_of(e)), default=None)],
     }
+    if moved:
+        report["split"]["near_duplicates_trained"] = moved
 
     # 5. balance (train only)
     before = {"refusal_share": _share(train, _is_refusal), "intents": dict(Counter(map(_intent, train)))}
@@ -332,9 +342,14 @@ def _holdout_markdown(sp: dict[str, Any]) -> str:
     """The holdout line: with lines held out, from which date on; without, why (a query-log export has no dates)."""
     train = f"train {sp.get('train', 0)} ({sp.get('undated', 0)} undated)"
     if sp.get("holdout"):
-        return f"holdout = newest {sp.get('holdout_frac')} by date: {sp['holdout']} lines from {sp.get('cutoff_date')} on; {train}."
+        moved = (f" ({sp['near_duplicates_trained']} newer lines trained instead: a near-duplicate of each trains)"
+                 if sp.get("near_duplicates_trained") else "")
+        return (f"holdout = newest {sp.get('holdout_frac')} by date: {sp['holdout']} lines from {sp.get('cutoff_date')} "
+                f"on{moved}; {train}.")
     if not sp.get("holdout_frac"):
         why = "--holdout-frac 0"
+    elif sp.get("near_duplicates_trained"):
+        why = f"each of the {sp['near_duplicates_trained']} newest lines has a near-duplicate that trains"
     elif sp.get("dates") == 0:
         why = "no dated lines (meta.date / meta.time): undated lines always train"
     elif sp.get("dates") == 1:
@@ -394,6 +409,7 @@ def report_markdown(r: dict[str, Any]) -> str:
             lines += ["", f"{ck['conflicting_targets']} prompts with more than one target (the same sources and "
                       "question, different outputs: the model is taught both; keep the right one):"]
             lines += [f"- {w}" for w in ck.get("conflicting_targets_examples", [])[:10]]
+        lines += neardup.markdown(ck)
     ov = r.get("eval_overlap")
     if ov:  # build.py adds it when there was an evaluation set to check against
         lines += ["", f"## Evaluation overlap\n\n{ov.get('lines', 0)} lines ask a question of an evaluation set "

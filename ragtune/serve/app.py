@@ -182,7 +182,7 @@ def create_app(state: ServeState) -> Starlette:
             # from the resolution of the same references at the store's current index version: scopes.py)
             filters = None if within is None else {"doc_ids": state.scopes.resolve(engine.store, within)}
             return engine.ask(question, adapter=target.adapter, k=k, on_token=cancel_check(cancel, sink),
-                              client_id=client, arm=target.arm, mode=mode, filters=filters)
+                              client_id=client, arm=target.arm, rollout=target.rollout, mode=mode, filters=filters)
 
         try:
             ans = None
@@ -213,14 +213,14 @@ def create_app(state: ServeState) -> Starlette:
         unknown = sorted(set(body) - {"question", "adapter", "k", "mode", "user", "in"})
         if unknown:
             raise HTTPError(422, f"unknown field(s): {', '.join(shown(u, 40) for u in unknown[:10])}",
-                            code="unknown_field")
-        q = question_text(body.get("question"), "'question'")
+                            code="unknown_field", param=unknown[0])
+        q = question_text(body.get("question"), "'question'", "question")
         k = body.get("k")
         if k is not None and (not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 6):
-            raise HTTPError(422, "'k' must be an integer 1..6")
+            raise HTTPError(422, "'k' must be an integer 1..6", param="k")
         mode = body.get("mode")
         if mode is not None and mode not in MODES:
-            raise HTTPError(422, f"'mode' must be one of: {', '.join(MODES)}")
+            raise HTTPError(422, f"'mode' must be one of: {', '.join(MODES)}", param="mode")
         adapter = body.get("adapter")
         if adapter is not None:
             adapter = ref_field(adapter, "adapter", "'none', 'default', 'active', or an adapter id/name")
@@ -263,17 +263,18 @@ def create_app(state: ServeState) -> Starlette:
         if model is None:  # absent or null: the routed name (as null is for every other optional field)
             model = MODEL
         if not isinstance(model, str):
-            raise HTTPError(422, f"'model' must be a string, not {json_type(model)}")
+            raise HTTPError(422, f"'model' must be a string, not {json_type(model)}", param="model")
         if not model.strip():  # a mistake in the body (an unset variable), not a name this server lacks: no 404
             raise HTTPError(422, f"'model' must be a model name such as '{MODEL}' (GET /v1/models lists them), not "
-                            "an empty string")
+                            "an empty string", param="model")
         if len(model) > MAX_REF_CHARS:
-            raise HTTPError(422, f"'model' is longer than {MAX_REF_CHARS} characters")
+            raise HTTPError(422, f"'model' is longer than {MAX_REF_CHARS} characters", param="model")
         if body.get("stream") is not None and not isinstance(body["stream"], bool):  # "yes", "false": say so
-            raise HTTPError(422, "'stream' must be true or false")
+            raise HTTPError(422, "'stream' must be true or false", param="stream")
         n = body.get("n")
         if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n != 1):
-            raise HTTPError(422, "'n' must be 1: ragtune gives one checked answer per request", code="unsupported_n")
+            raise HTTPError(422, "'n' must be 1: ragtune gives one checked answer per request", code="unsupported_n",
+                            param="n")
         user = user_field(body)
         question = last_user_message(body.get("messages"))
         # /v1/ask's "in", as a top-level field: what an OpenAI SDK sends from `extra_body` (its other unknown

@@ -10,7 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from ..appliance.jsonl import MAY_HOLD_SURROGATE, surrogate_field
+from ..appliance.jsonl import MAY_HOLD_SURROGATE, surrogate_field, syntax_hint
 from ..appliance.normalize import clean_text, empty_question, has_content
 from ..appliance.retrieve import MAX_QUERY_CHARS as MAX_QUESTION_CHARS
 from ..appliance.text import escaped
@@ -61,15 +61,22 @@ DEFAULT_CODES = {400: "invalid_request", 401: "invalid_api_key", 404: "not_found
 
 
 class HTTPError(Exception):
+    """`param`: the request field the error is about ("messages", "model", "k"), as OpenAI's `error.param`, which its
+    clients read (always sent: null when the error is not about one field)."""
+
     def __init__(self, status: int, message: str, *, type_: str = "invalid_request_error", code: str | None = None,
-                 headers: dict[str, str] | None = None):
+                 headers: dict[str, str] | None = None, param: str | None = None):
         super().__init__(message)
         code = code or DEFAULT_CODES.get(status, "server_error" if status >= 500 else "invalid_request")
         self.status, self.message, self.type, self.code, self.headers = status, message, type_, code, headers or {}
+        self.param = param
+
+    def body(self) -> dict[str, Any]:
+        """The error as the client reads it, `{"error": {"message", "type", "param", "code"}}` (OpenAI's shape)."""
+        return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
 
     def response(self) -> JSONResponse:
-        return JSONBody({"error": {"message": self.message, "type": self.type, "code": self.code}},
-                     status_code=self.status, headers=self.headers)
+        return JSONBody(self.body(), status_code=self.status, headers=self.headers)
 
 
 def client_id(request: Request, principal: str | None, user: Any) -> str:
@@ -179,7 +186,8 @@ async def read_json(request: Request, limit: int, timeout_s: float) -> dict[str,
         obj = json.loads(text.removeprefix("\ufeff"), parse_constant=_no_constant,  # a BOM may be ignored (RFC 8259)
                          object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
-        raise bad(f"{exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+        why = syntax_hint(exc.doc, exc.pos, exc.msg)  # "(a trailing comma before '}'?)" where that is surely it
+        raise bad(f"{exc.msg} at line {exc.lineno}, column {exc.colno}{why}") from None
     except RecursionError:
         raise bad("it is nested too deeply") from None
     except _NotJSONConstant as exc:
@@ -198,18 +206,19 @@ async def read_json(request: Request, limit: int, timeout_s: float) -> dict[str,
     return obj
 
 
-def question_text(q: Any, what: str) -> str:
-    """A question as given (`what` names it in messages): text with some words, at most MAX_QUESTION_CHARS once
-    cleaned (retrieval's limit, checked here so that a doomed request never takes a place in the queue)."""
+def question_text(q: Any, what: str, param: str | None = None) -> str:
+    """A question as given (`what` names it in messages, `param` is its field): text with some words, at most
+    MAX_QUESTION_CHARS once cleaned (retrieval's limit, checked here so that a doomed request never takes a place in
+    the queue)."""
     if not isinstance(q, str):
-        raise HTTPError(422, f"{what} must be a non-empty string, not {json_type(q)}")
+        raise HTTPError(422, f"{what} must be a non-empty string, not {json_type(q)}", param=param)
     cleaned = clean_text(q)
     if not has_content(cleaned):  # retrieval's own check, and its words: a request it would refuse never queues
         exc = empty_question(q)
-        raise HTTPError(422, f"{exc.message} ({what}): {exc.hint}", code="empty_question")
+        raise HTTPError(422, f"{exc.message} ({what}): {exc.hint}", code="empty_question", param=param)
     if len(cleaned) > MAX_QUESTION_CHARS:
         raise HTTPError(400, f"{what} is too long: {len(cleaned)} characters, at most {MAX_QUESTION_CHARS}",
-                        code="question_too_long")
+                        code="question_too_long", param=param)
     return q
 
 
@@ -223,15 +232,15 @@ def json_type(value: Any) -> str:
 def user_field(body: dict[str, Any]) -> str | None:
     user = body.get("user")
     if user is not None and not isinstance(user, str):
-        raise HTTPError(422, f"'user' must be a string, not {json_type(user)}")
+        raise HTTPError(422, f"'user' must be a string, not {json_type(user)}", param="user")
     return user
 
 
 def ref_field(value: Any, name: str, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise HTTPError(422, f"'{name}' must be {what}")
+        raise HTTPError(422, f"'{name}' must be {what}", param=name)
     if len(value) > MAX_REF_CHARS:
-        raise HTTPError(422, f"'{name}' is longer than {MAX_REF_CHARS} characters")
+        raise HTTPError(422, f"'{name}' is longer than {MAX_REF_CHARS} characters", param=name)
     return value
 
 
@@ -246,16 +255,17 @@ def scope_field(value: Any) -> list[str] | None:
     if not isinstance(value, list) or not value:
         raise HTTPError(422, "'in' must be a non-empty list of document ids or paths (leave it out to answer from "
                         f"every document), not {'an empty array' if value == [] else json_type(value)}",
-                        code="invalid_scope")
+                        code="invalid_scope", param="in")
     if len(value) > MAX_REFS:
         raise HTTPError(422, f"'in' names {len(value)} references, at most {MAX_REFS} (a folder names every "
-                        "document under it)", code="invalid_scope")
+                        "document under it)", code="invalid_scope", param="in")
     for i, ref in enumerate(value):
         if not isinstance(ref, str) or not ref.strip():
             raise HTTPError(422, f"'in'[{i}] must be a document id or path as a non-empty string (\"12\"), not "
-                            f"{'an empty string' if isinstance(ref, str) else json_type(ref)}", code="invalid_scope")
+                            f"{'an empty string' if isinstance(ref, str) else json_type(ref)}", code="invalid_scope",
+                            param="in")
         if len(ref) > MAX_CHARS:
-            raise HTTPError(422, f"'in'[{i}] is longer than {MAX_CHARS} characters", code="invalid_scope")
+            raise HTTPError(422, f"'in'[{i}] is longer than {MAX_CHARS} characters", code="invalid_scope", param="in")
     return value
 
 
@@ -263,18 +273,20 @@ def last_user_message(messages: Any) -> str:
     """The question: the text of the last user message. Every message is checked (a role OpenAI does not have is
     a 422 wherever it is); only text content is understood: an image or audio part is a 422, not ignored."""
     if not isinstance(messages, list) or not messages:
-        raise HTTPError(422, "'messages' must be a non-empty list of {role, content}", code="invalid_messages")
+        raise HTTPError(422, "'messages' must be a non-empty list of {role, content}", code="invalid_messages",
+                        param="messages")
     for i, msg in enumerate(messages):
         if not isinstance(msg, dict) or not isinstance(msg.get("role"), str):
             raise HTTPError(422, f"each message needs a 'role' and 'content' (messages[{i}] has no role)",
-                            code="invalid_messages")
+                            code="invalid_messages", param="messages")
         if msg["role"] not in ROLES:
             raise HTTPError(422, f"messages[{i}]: unknown role '{shown(msg['role'], 40)}' "
-                            f"(one of: {', '.join(ROLES)})", code="invalid_messages")
+                            f"(one of: {', '.join(ROLES)})", code="invalid_messages", param="messages")
     for i in range(len(messages) - 1, -1, -1):
         if messages[i]["role"] == "user":
-            return question_text(_message_text(messages[i].get("content"), i), "the last user message")
-    raise HTTPError(422, "no user message: the last user message is the question", code="invalid_messages")
+            return question_text(_message_text(messages[i].get("content"), i), "the last user message", "messages")
+    raise HTTPError(422, "no user message: the last user message is the question", code="invalid_messages",
+                    param="messages")
 
 
 def _message_text(content: Any, i: int) -> str:
@@ -282,7 +294,7 @@ def _message_text(content: Any, i: int) -> str:
         return content
     if not isinstance(content, list):
         raise HTTPError(422, f"messages[{i}].content must be a string or a list of text parts, not "
-                        f"{json_type(content)}", code="invalid_messages")
+                        f"{json_type(content)}", code="invalid_messages", param="messages")
     texts = []
     for j, part in enumerate(content):  # [{"type": "text", "text": ...}, ...]
         kind = part.get("type") if isinstance(part, dict) else None
@@ -291,8 +303,8 @@ def _message_text(content: Any, i: int) -> str:
         elif isinstance(kind, str) and kind != "text":
             raise HTTPError(422, f"messages[{i}].content[{j}]: '{shown(kind, 40)}' parts are not supported: ragtune "
                             "answers text questions from its documents (send only text parts)",
-                            code="unsupported_content")
+                            code="unsupported_content", param="messages")
         else:
             raise HTTPError(422, f'messages[{i}].content[{j}] must be {{"type": "text", "text": "..."}}',
-                            code="invalid_messages")
+                            code="invalid_messages", param="messages")
     return " ".join(texts)

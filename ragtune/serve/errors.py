@@ -22,16 +22,17 @@ def error_for(exc: Exception, retry_after_s: int = ServeConfig.retry_after_s) ->
         return exc
     if isinstance(exc, UnknownModel):
         return HTTPError(404, f"the model '{shown(str(exc))}' does not exist (GET /v1/models lists them)",
-                         code="model_not_found")
+                         code="model_not_found", param="model")
     if isinstance(exc, UnknownAdapter):
         return HTTPError(400, f"no adapter '{shown(str(exc))}' on this server: give 'none', 'default', 'active' or "
                          "the id, id prefix or name of a registered adapter (GET /v1/models lists them as "
-                         "ragtune:<id>)", code="adapter_not_found")
+                         "ragtune:<id>)", code="adapter_not_found", param="adapter")
     if isinstance(exc, AmbiguousAdapter):  # an id prefix or name of several (`adapter` or `ragtune:<ref>`)
         return HTTPError(400, exc.message, code="adapter_ambiguous")
     if isinstance(exc, UnknownDocument):  # a reference in "in": the client's, like an unknown adapter
         return HTTPError(400, f"no document '{shown(escaped(exc.ref))}' on this server: give a document id, or a "
-                         "stored path or folder as `ragtune docs list` shows it", code="document_not_found")
+                         "stored path or folder as `ragtune docs list` shows it", code="document_not_found",
+                         param="in")
     if isinstance(exc, NothingIngested):  # the server's state, not the client's request
         return HTTPError(503, "this server has no documents yet: an operator must ingest some first",
                          type_="server_error", code="no_documents")

@@ -1,5 +1,5 @@
 """The API as an OpenAPI 3.1 document, `GET /openapi.json`: every route, its body, and every status it can answer
-with (each error in the one shape, `{"error": {"message", "type", "code"}}`, with the codes it can carry).
+with (each error in the one shape, `{"error": {"message", "type", "param", "code"}}`, with the codes it can carry).
 docs/serve.md says the same in words; tests/serve/test_r47_openapi.py walks this document against the server, so a
 status or route added to one and not the other fails there."""
 
@@ -57,8 +57,9 @@ SCOPE = _null({"type": "array", "items": S, "minItems": 1, "maxItems": 100,
                "description": "answer only from these documents: ids, stored paths or folders"})
 CITATION = _obj({"id": S, "chunk_id": I, "source": S, "text": S, "span": {"type": "array", "items": I}})
 SCHEMAS: dict[str, Any] = {
+    # `param`: the request field the error is about (OpenAI's error.param), null when it is not about one field
     "Error": _obj({"error": _obj({"message": S, "type": {"enum": ["invalid_request_error", "server_error"]},
-                                  "code": S})}),
+                                  "param": _null(S), "code": S})}),
     "Citation": CITATION,
     "AskRequest": _obj({"question": S, "adapter": _null(S), "k": _null({"type": "integer", "minimum": 1,
                                                                        "maximum": 6}),

@@ -38,7 +38,7 @@ def _event(obj: Any) -> str:
 
 
 def _error_event(err: HTTPError) -> str:
-    return _event({"error": {"message": err.message, "type": err.type, "code": err.code}})
+    return _event(err.body())
 
 
 class Stream(StreamingResponse):

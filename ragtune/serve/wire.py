@@ -124,7 +124,7 @@ class HeadTimeoutH11(H11Protocol):
         else:
             err = HTTPError(400, "invalid HTTP request: it could not be parsed (a malformed request line or header, "
                             "a bad Content-Length or Transfer-Encoding)", code="invalid_http")
-        body = dumps({"error": {"message": err.message, "type": err.type, "code": err.code}}).encode()
+        body = dumps(err.body()).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                    (b"connection", b"close")]
         try:

@@ -49,7 +49,7 @@ def test_auth_failures_say_nothing(client):
         r = client.post("/v1/ask", json={"question": "q"}, headers=headers)
         assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
         assert r.json() == {"error": {"message": "missing or invalid bearer token", "type": "invalid_request_error",
-                                      "code": "invalid_api_key"}}
+                                      "param": None, "code": "invalid_api_key"}}
     assert client.get("/v1/models").status_code == 401
     assert client.get("/metrics").status_code == 401
     assert client.get("/healthz").status_code == 200  # liveness needs no token

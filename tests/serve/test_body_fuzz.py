@@ -37,7 +37,7 @@ def _wrong_answer(client, path: str, body: bytes) -> str | None:
         return f"{r.status_code} {r.text[:200]}"
     if r.status_code >= 400:
         err = r.json().get("error")
-        if not (isinstance(err, dict) and set(err) == {"message", "type", "code"}):
+        if not (isinstance(err, dict) and set(err) == {"message", "type", "param", "code"}):
             return f"{r.status_code} not the error shape: {r.text[:200]}"
     return None
 

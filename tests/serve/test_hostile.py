@@ -39,7 +39,7 @@ def _error(r, status: int, code: str | None = None, says: str = "") -> dict:
     """The response is the API's error shape with this status (and code, and text in the message)."""
     assert r.status_code == status, (r.status_code, r.text)
     j = r.json()
-    assert set(j) == {"error"} and set(j["error"]) == {"message", "type", "code"}, j
+    assert set(j) == {"error"} and set(j["error"]) == {"message", "type", "param", "code"}, j
     assert code is None or j["error"]["code"] == code, j
     assert says in j["error"]["message"], j
     assert "Traceback" not in r.text
@@ -267,7 +267,7 @@ def test_a_failing_generation_server_is_a_fixed_502_and_its_text_goes_to_the_log
 
     app = make_app(serve_settings(home), engine_factory=fake_factory(answer=failing), workers=1)
     want = {"message": "the generation server failed; see the server log", "type": "server_error",
-            "code": "generation_backend_failed"}
+            "param": None, "code": "generation_backend_failed"}
     msgs = [{"role": "user", "content": Q}]
     with TestClient(app, raise_server_exceptions=False) as c, caplog.at_level(logging.INFO, "ragtune.serve"):
         assert _error(c.post(ASK, json={"question": Q}), 502) == want
@@ -334,7 +334,7 @@ def test_an_error_after_the_stream_started_is_in_band_and_counted_as_that_error(
             events = _stream_events(r.read().decode())
         text = c.get("/metrics").text
     assert events[-1] == {"error": {"message": "the generation server failed; see the server log",
-                                    "type": "server_error", "code": "generation_backend_failed"}}
+                                    "type": "server_error", "param": None, "code": "generation_backend_failed"}}
     assert 'ragtune_requests_total{code="502",route="/v1/chat/completions"} 1.0' in text
     assert 'code="200",route="/v1/chat/completions"' not in text
     _no_tracebacks(caplog)
@@ -457,7 +457,7 @@ def test_a_body_that_stops_arriving_is_a_408_and_a_body_cut_off_is_a_cancel(home
         assert sent[0]["status"] == 408 and time.perf_counter() - t0 < 5  # [serve] body_timeout_s, not 30 s
         assert json.loads(sent[1]["body"])["error"] == {
             "message": "the request body did not arrive within 0.2 s", "type": "invalid_request_error",
-            "code": "body_timeout"}
+            "param": None, "code": "body_timeout"}
         sent = await _call(app, ASK, [b'{"question": '], partial=True, leave_after_s=0)  # gone mid-body: was a 500
         assert sent[0]["status"] == 499
         assert _count(app, "ragtune_cancelled_total") == 1

@@ -19,7 +19,7 @@ AUTH = {"Authorization": f"Bearer {SECRET}"}
 
 def _error(r, status: int, code: str) -> dict:
     assert r.status_code == status and r.json()["error"]["code"] == code, r.text
-    assert set(r.json()["error"]) == {"message", "type", "code"}
+    assert set(r.json()["error"]) == {"message", "type", "param", "code"}
     return r.json()["error"]
 
 

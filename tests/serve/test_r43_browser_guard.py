@@ -41,7 +41,7 @@ def _asks(factory) -> int:
 
 
 def _error(r) -> dict:
-    assert set(r.json()) == {"error"} and set(r.json()["error"]) == {"message", "type", "code"}, r.text
+    assert set(r.json()) == {"error"} and set(r.json()["error"]) == {"message", "type", "param", "code"}, r.text
     return r.json()["error"]
 
 

@@ -81,7 +81,7 @@ def test_an_unlisted_origins_preflight_is_a_403_in_the_api_shape(client):
     for origin in (OTHER, PAGE + ":8443", "http://intranet.example.com", "null"):
         r = _preflight(client, CHAT, origin)
         assert r.status_code == 403 and r.json()["error"]["code"] == "origin_not_allowed", origin
-        assert set(r.json()["error"]) == {"message", "type", "code"} and "[serve] cors_origins" in \
+        assert set(r.json()["error"]) == {"message", "type", "param", "code"} and "[serve] cors_origins" in \
             r.json()["error"]["message"]
         assert "access-control-allow-origin" not in r.headers and "Origin" in r.headers["vary"]
     # an OPTIONS that is no preflight (no Access-Control-Request-Method) is the route's 405, as before

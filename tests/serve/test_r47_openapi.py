@@ -107,7 +107,7 @@ def _check(doc: dict, path: str, method: str, status: int, headers: dict[str, st
     if status >= 400:
         code = obj["error"]["code"]
         assert code in ERRORS[status][1], f"{method} {path} {status}: code {code!r} not documented for it"
-        assert set(obj["error"]) == {"message", "type", "code"}
+        assert set(obj["error"]) == {"message", "type", "param", "code"}
 
 
 def test_the_document_lists_exactly_the_served_routes(port):

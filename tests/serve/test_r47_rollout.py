@@ -66,7 +66,7 @@ def test_a_candidate_whose_file_is_gone_has_an_error_rate_per_arm(home, caplog):
                 if arm == "candidate":
                     assert r.status_code == 500, r.text
                     err = r.json()["error"]
-                    assert err == {"message": BODY_500, "type": "server_error", "code": "model_error"}  # unchanged
+                    assert err == {"message": BODY_500, "type": "server_error", "param": None, "code": "model_error"}  # unchanged
                     assert "rollback" not in r.text  # an operator command is not the client's business
                 else:
                     assert r.status_code == 200, r.text

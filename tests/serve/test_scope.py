@@ -99,7 +99,7 @@ def test_in_is_validated_like_every_field(served, value, says):
     r = _ask(served, **{"in": value})
     err = r.json()["error"]
     assert r.status_code == 422 and err["code"] == "invalid_scope" and says in err["message"], r.text
-    assert set(err) == {"message", "type", "code"} and err["type"] == "invalid_request_error"
+    assert set(err) == {"message", "type", "param", "code"} and err["type"] == "invalid_request_error"
     assert served.seen == []
 
 
