@@ -249,20 +249,23 @@ class AnswerEngine(AnswerCache):
     def ask(self, question: str, *, adapter: str | None = None, k: int | None = None, use_cache: bool = True,
             retrieve: bool = True, context: list[ContextItem] | None = None,
             on_token: Callable[[str], None] | None = None, mode: str | None = None, client_id: str | None = None,
-            arm: str | None = None, filters: dict[str, Any] | None = None) -> Answer:
+            arm: str | None = None, filters: dict[str, Any] | None = None, rollout: str | None = None) -> Answer:
         """Answer one question. `on_token` receives the answer text as it is generated (JSON-unescaped,
         the answer field only; with several answer candidates, "" per decoded token and then the chosen answer
-        whole: the caller can tell generation is under way, and stop it by raising). `mode`: "extractive" | "free" (default `generate.answer_mode`). `client_id` and
-        `arm` (a rollout's "control"/"candidate") go into the query log. `filters`: answer only from that part of
-        the documents (retrieval's scope: scope.py). Raises InputError for empty or overlong questions. Safe to call
+        whole: the caller can tell generation is under way, and stop it by raising). `mode`: "extractive" | "free"
+        (default `generate.answer_mode`). `client_id`, `arm` (a rollout's "control"/"candidate") and `rollout` (that
+        rollout's id) go into the query log. `filters`: answer only from that part of the documents (retrieval's
+        scope: scope.py). Raises InputError for empty or overlong questions. Safe to call
         from several threads: they take turns (an engine per thread answers in parallel)."""
         with self._lock:
             return self._ask(question, adapter=adapter, k=k, use_cache=use_cache, retrieve=retrieve, context=context,
-                             on_token=on_token, mode=mode, client_id=client_id, arm=arm, filters=filters)
+                             on_token=on_token, mode=mode, client_id=client_id, arm=arm, filters=filters,
+                             rollout=rollout)
 
     def _ask(self, question: str, *, adapter: str | None, k: int | None, use_cache: bool, retrieve: bool,
              context: list[ContextItem] | None, on_token: Callable[[str], None] | None, mode: str | None,
-             client_id: str | None, arm: str | None, filters: dict[str, Any] | None) -> Answer:
+             client_id: str | None, arm: str | None, filters: dict[str, Any] | None,
+             rollout: str | None = None) -> Answer:
         if self._closed:
             raise GenerationError("the engine is closed", hint="make a new AnswerEngine")
         t0 = time.perf_counter()
@@ -277,28 +280,28 @@ class AnswerEngine(AnswerCache):
         if override:  # a jailbreak: refused, nothing retrieved or asked
             src = Sources([], nq)
             return self._emit(self._answer(Verdict("refused", REFUSAL_TEXT, [], "override"), None, [], src, gen,
-                                           mode), t0, q, src, (client_id, arm))
+                                           mode), t0, q, src, (client_id, arm, rollout))
         if src is None:
             src = self._retrieve(q, nq, k=k, use_cache=use_cache, retrieve=retrieve, context=context, filters=filters)
         ctx = fit_context(gen.count_tokens, src.context, src.normalized, reserve=self.cfg.max_tokens,
                           n_ctx=self._n_ctx(gen), renumber=src.searched)
         if src.searched and not ctx:
             return self._emit(self._answer(Verdict("refused", REFUSAL_TEXT, [], "no_sources"), None, ctx, src, gen,
-                                           mode), t0, q, src, (client_id, arm))
+                                           mode), t0, q, src, (client_id, arm, rollout))
         holds, evidence = (self.evidence.holds(src.normalized, src.hits, self.evidence_cut)
                            if src.searched and self.evidence is not None else (True, None))
         if not holds:  # "language": a question in another language than its sources (say so, not "no evidence")
             reason = language_reason("no_evidence", src.normalized, [c.text for c in ctx])
             ans = self._answer(Verdict("refused", REFUSAL_TEXT, [], reason), None, [], src, gen, mode)
             ans.evidence_score = evidence
-            return self._emit(ans, t0, q, src, (client_id, arm))
+            return self._emit(ans, t0, q, src, (client_id, arm, rollout))
         key = self.cache_key(ctx, src.normalized, mode, evidence) if self._answer_cache_on(use_cache) else None
         cached = self._cache_get(key, ctx, src, gen, mode) if key is not None else None
         if cached is not None:
             if on_token is not None:
                 on_token(cached.answer)
             cached.evidence_score = evidence
-            return self._emit(cached, t0, q, src, (client_id, arm))
+            return self._emit(cached, t0, q, src, (client_id, arm, rollout))
         msgs = messages(SYSTEM_PROMPT, ctx, src.normalized)
         schema = answer_schema([c.id for c in ctx], self.cfg.max_answer_chars)
         n = self.answer_candidates if mode == "extractive" else 1
@@ -318,7 +321,7 @@ class AnswerEngine(AnswerCache):
         if on_token is not None and stream is None:
             on_token(ans.answer)
         ans.evidence_score = evidence
-        ans = self._emit(ans, t0, q, src, (client_id, arm))
+        ans = self._emit(ans, t0, q, src, (client_id, arm, rollout))
         if key is not None:  # after the log: the entry names the row that produced it (a repeat's `cached_from`)
             self._cache_put(key, ans)
         return ans
@@ -410,11 +413,13 @@ class AnswerEngine(AnswerCache):
             ans.valid, ans.repaired, ans.raw_output = checked.valid, checked.repaired, checked.raw
         return ans
 
-    def _emit(self, ans: Answer, t0: float, q: str, src: Sources, who: tuple[str | None, str | None]) -> Answer:
-        """Log the request (every answered request, cache hits too) and stamp the total time."""
+    def _emit(self, ans: Answer, t0: float, q: str, src: Sources,
+              who: tuple[str | None, str | None, str | None]) -> Answer:
+        """Log the request (every answered request, cache hits too) and stamp the total time. `who`: (client id,
+        rollout arm, rollout id), metadata only: the answer's text, status and citations are as they were."""
         from .querylog import log_answer
 
-        ans.client_id, ans.arm = who
+        ans.client_id, ans.arm, ans.rollout = who
         ans.timings.total_ms = (time.perf_counter() - t0) * 1000
         if unlogged(self.store):  # a read-only home (a kiosk's): answered, not logged (said once on stderr)
             return ans

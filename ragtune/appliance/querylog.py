@@ -18,7 +18,7 @@ from .store import Store
 from .types import Answer, ContextItem, Hit
 
 LIST_COLUMNS = ("id", "ts", "query", "status", "refusal_reason", "valid", "repaired", "cached", "model_id",
-                "adapter_id", "total_ms", "reviewed", "replay")
+                "adapter_id", "total_ms", "reviewed", "replay", "arm", "rollout")
 
 log = logging.getLogger("ragtune.querylog")
 log.addHandler(logging.NullHandler())  # apps may configure logging; a failed retention pass is only a warning
@@ -74,10 +74,20 @@ def log_answer(store: Store, answer: Answer, *, query: str, normalized_query: st
                        else {})},
         "tokens_prompt": answer.tokens_prompt, "tokens_completion": answer.tokens_completion, "cost": answer.cost,
         "cached": answer.cached, "client_id": answer.client_id, "arm": answer.arm,
+        "rollout": rollout_of(answer),
     })
     if keep_days > 0:
         apply_retention(store, keep_days)
     return log_id
+
+
+def rollout_of(answer: Answer) -> str | None:
+    """The id of the rollout whose arm served `answer` (its `rollout`, set with its `arm` by whoever routed it: the
+    serve router, `ask`, the chat app), kept in the row's `rollout` column: `arm` alone does not say which of two
+    rollouts of one adapter, or a rollout and the one restarted after its rollback, a row belonged to. None outside
+    a rollout (no arm), or when the caller gave no id."""
+    rid = getattr(answer, "rollout", None)
+    return rid if answer.arm is not None and isinstance(rid, str) and rid else None
 
 
 def logged_context(store: Store, context: list[ContextItem]) -> list[dict[str, Any]]:
@@ -210,7 +220,8 @@ def cached_from(entry: dict[str, Any]) -> int | None:
 
 def list_entries(store: Store, *, limit: int = 20, offset: int = 0, search: str | None = None) -> list[dict[str, Any]]:
     """Newest first, summarised; "replay": the row was written by `eval run --replay` (Store.replay_log_ids), an
-    evaluated adapter's answer, not a user's request. `search`: only questions holding that text
+    evaluated adapter's answer, not a user's request; "arm" and "rollout": the rollout arm that served it and that
+    rollout's id (null outside one). `search`: only questions holding that text
     (Store.query_log_entries)."""
     out = []
     rows = store.query_log_entries(limit=limit, offset=offset, search=search)
@@ -223,7 +234,7 @@ def list_entries(store: Store, *, limit: int = 20, offset: int = 0, search: str 
                     "refusal_reason": d["refusal_reason"], "valid": d["valid"], "repaired": d["repaired"],
                     "cached": d["cached"], "model_id": d["model_id"], "adapter_id": d["adapter_id"],
                     "total_ms": timings.get("total_ms"), "reviewed": d["review"] is not None,
-                    "replay": d["id"] in own})
+                    "replay": d["id"] in own, "arm": d["arm"], "rollout": d["rollout"]})
     return out
 
 

@@ -86,6 +86,7 @@ class Answer:
     evidence_score: float | None = None  # the evidence model's score of the served context (None: not checked)
     client_id: str | None = None  # who asked (serve: the token's name / user), for the query log
     arm: str | None = None  # rollout arm that served it ("control" | "candidate"), None outside a rollout
+    rollout: str | None = None  # the id of that arm's rollout (the query log's `rollout`), None outside one
 
     def to_json(self) -> dict[str, Any]:
         """The `ask --json` object (contract in issue #3). `log_id`: its query-log entry (`ragtune log show ID`), null

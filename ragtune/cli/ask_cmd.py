@@ -13,6 +13,7 @@ import click
 from ..appliance.errors import InputError
 # printable for an answer (control pictures, lines kept), escaped for a log entry (one line)
 from ..appliance.text import escaped, human_size, printable
+from .ask_print import print_citations, refusal_words
 from .common import cli, pass_app, print_json, shown_path, text_or_stdin, unsearched, utf8_stdout
 from .scope_opt import in_option, scope_filters, within_note
 
@@ -75,7 +76,7 @@ def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, 
             filters = scope_filters(engine.store, within)
             ans = engine.ask(question, adapter=target.adapter, k=k, use_cache=not no_cache, mode=mode,
                              on_token=on_token if stream else None, client_id=client, arm=target.arm,
-                             filters=filters)
+                             rollout=target.rollout, filters=filters)
             note = unsearched(engine._retriever, engine.store, settings)  # as `search` says it
     finally:
         querylog.on_retention.remove(retention_told)
@@ -89,26 +90,23 @@ def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, 
     if streamed:
         click.echo("")
         if "".join(streamed).strip() != ans.answer.strip():
-            # the draft was repaired or failed the refusal check: say so and show what counts
-            why = f"refused: {ans.refusal_reason}" if ans.status == "refused" else "repaired"
-            click.echo(f"── final answer ({why}) ──")
+            # the draft was repaired or failed the refusal check: say so and show what counts (plain dashes: a
+            # screen reader reads box drawing aloud)
+            click.echo(f"-- final answer ({'refused' if ans.status == 'refused' else 'repaired'}) --")
             click.echo(printable(ans.answer))
     else:
         click.echo(printable(ans.answer))
+    if ans.status == "refused":  # in words, as the chat and `demo` say it; the code for scripts and `log list`
+        click.echo(refusal_words(ans.refusal_reason))
     if ans.citations:
         click.echo("")
-        for n, c in enumerate(ans.citations, start=1):
-            snippet = " ".join(printable(c.text).split())
-            snippet = snippet[:100] + ("…" if len(snippet) > 100 else "")
-            click.echo(f"[{n}] {c.id} {printable(c.source)} (chunk {c.chunk_id}, chars {c.start_char}-{c.end_char})")
-            click.echo(f"    {snippet}")
+        print_citations(settings.home, ans.citations)
     t = ans.timings
-    extra = f", refused: {ans.refusal_reason}" if ans.status == "refused" and ans.refusal_reason else ""
     served = "base model" if ans.adapter in ("", "none") else f"LoRA {ans.adapter[:12]}"
     served += f" · {within_note(filters)}" if filters else ""
     click.echo(f"\n{t.total_ms:.0f} ms (retrieval {t.retrieval_ms:.0f}, first token {t.ttft_ms:.0f}, "
                f"generation {t.generation_ms:.0f}) · {served} · {ans.tokens_prompt}+{ans.tokens_completion} tokens"
-               f"{' · cached' if ans.cached else ''}{' · repaired' if ans.repaired else ''}{extra}")
+               f"{' · cached' if ans.cached else ''}{' · repaired' if ans.repaired else ''}")
     _say_notes(notes)
 
 
@@ -172,7 +170,8 @@ def log_list(app, limit: int, offset: int, search: str | None, ids_only: bool, a
     if not rows:
         click.echo("(no entry holds that text)" if search is not None else "(the query log is empty)", err=True)
     for r in rows:
-        flags = "".join(f for f, on in (("R", r["repaired"]), ("C", r["cached"]), ("✎", r["reviewed"])) if on)
+        # letters, not symbols (a screen reader says "lower right pencil"): R repaired, C cached, V reviewed
+        flags = "".join(f for f, on in (("R", r["repaired"]), ("C", r["cached"]), ("V", r["reviewed"])) if on)
         reason = f" ({r['refusal_reason']})" if r["refusal_reason"] else ""
         ms = f"{r['total_ms']:.0f}ms" if isinstance(r["total_ms"], (int, float)) else "-"
         # escaped: a logged question may hold a newline or an escape sequence; one entry stays one line

@@ -385,6 +385,9 @@ def served_adapter(registry: Registry, generate: Any) -> str | None:
 class Route:
     adapter: str | None  # the engine's adapter reference (None = the engine's current/default)
     arm: str | None  # control | candidate | None (pinned request or no rollout)
+    # the running rollout's id beside its arm, for the query log: a request routed before a rollback and logged after
+    # the next start is not counted in the new rollout's comparison (store/rollout_log.py)
+    rollout: str | None = None
 
 
 class Router:
@@ -403,7 +406,7 @@ class Router:
         if r is None:
             return Route(self.default, None)
         arm = r.arm_of(client_id)
-        return Route(r.adapter_of(arm), arm)
+        return Route(r.adapter_of(arm), arm, r.id)
 
 
 # -- the promotion gate -------------------------------------------------------------------------------------------

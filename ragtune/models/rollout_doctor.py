@@ -87,7 +87,7 @@ def _answers(home: Home, r: Rollout) -> str:
                 if r.log_from is None:
                     counts = health.arm_counts(store, r.started)
                 else:
-                    counts = rollout_log.arm_counts_after(store, r.log_from)
+                    counts = rollout_log.arm_counts_after(store, r.log_from, r.id)
         except StoreError as exc:  # the database line says what is wrong with the file
             return f"answers not counted ({exc.message})"
     return f"answers logged since it started: {counts[CANDIDATE]} candidate, {counts[CONTROL]} control"

@@ -139,7 +139,7 @@ def rollout_rows(store: Any, rollout: Rollout, since: float) -> list[tuple]:
     its own, whatever time it carries."""
     if rollout.log_from is None:  # a file written before round 47
         return store.rollout_rows(max(rollout.started, since))
-    return rollout_log.rows_after(store, rollout.log_from, since)
+    return rollout_log.rows_after(store, rollout.log_from, since, rollout.id)  # its own rows (and id-less ones)
 
 
 def compare(store: Any, rollout: Rollout, cfg: RolloutConfig, *, now: float | None = None) -> dict[str, Any]:
@@ -151,7 +151,7 @@ def compare(store: Any, rollout: Rollout, cfg: RolloutConfig, *, now: float | No
     # the split is by client: one token without `user` ids (every staff member behind one front end) is one client,
     # all of it on one arm; status says how many clients the requests came from
     clients = (rollout_log.clients_after(store, -1, since) if rollout.log_from is None
-               else rollout_log.clients_after(store, rollout.log_from, start))
+               else rollout_log.clients_after(store, rollout.log_from, start, rollout.id))
     for a in arms:
         arms[a]["clients"] = clients[a]
     judged, breaches = judge(arms, cfg)

@@ -38,7 +38,7 @@ class SessionRoute:
         if route.arm is not None:
             if self.before is None:
                 self.before = getattr(engine, "adapter_id", None) or "none"
-            return {"adapter": route.adapter, "client_id": client, "arm": route.arm}
+            return {"adapter": route.adapter, "client_id": client, "arm": route.arm, "rollout": route.rollout}
         if self.before is not None:
             restore, self.before = self.before, None
             return {"adapter": restore}

@@ -16,14 +16,14 @@ from ragtune.appliance.store.holders import other_holders
 from .store_helpers import db_processes, home_behind
 
 NAME = "0015_chunk_ids_not_reused"
+REBUILD_AT = [name for name, _ in MIGRATIONS].index(NAME)  # later migrations follow it
 HOLD = ("import apsw, sys; c = apsw.Connection(sys.argv[1]); c.execute('SELECT count(*) FROM chunks').fetchall(); "
         "print('open', flush=True); sys.stdin.read()")
 
 
 def _old_home(tmp_path, monkeypatch):
     """A database the schema before 0015 made, with one document of three chunks."""
-    assert MIGRATIONS[-1][0] == NAME
-    db = home_behind(tmp_path, monkeypatch)
+    db = home_behind(tmp_path, monkeypatch, behind=len(MIGRATIONS) - REBUILD_AT)
     return db.parent, db
 
 
@@ -53,7 +53,7 @@ def test_a_long_rebuild_is_not_started_beside_another_process(tmp_path, monkeypa
     p.stdin.close()
     p.wait(10)
     with Store(db) as st:  # alone: applied
-        assert st.migrated == [NAME]
+        assert st.migrated[:1] == [NAME]
         assert "AUTOINCREMENT" in st.scalar("SELECT sql FROM sqlite_schema WHERE name = 'chunks'")
 
 
@@ -76,7 +76,7 @@ def test_a_short_rebuild_runs_beside_another_process_as_before(tmp_path, monkeyp
     holder(db)
     # the default threshold: three chunks are no long rebuild, so another process with it open is no reason to wait
     with Store(db) as st:
-        assert st.migrated == [NAME]
+        assert st.migrated[:1] == [NAME]
 
 
 def test_other_holders_reads_proc_locks_without_opening_the_database(tmp_path):

@@ -3,18 +3,18 @@
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from typing import Any, Iterator
 
 from ..errors import StoreError
 from .base import json_dumps, json_loads_or_raw, quotes_sql
+from .cache_tables import CacheTables
 
 QUERY_LOG_COLUMNS = ("id", "ts", "query", "normalized_query", "model_id", "adapter_id", "system_prompt_sha256",
                      "context", "retrieved", "output", "raw_output", "valid", "repaired", "refused",
                      "refusal_reason", "timings", "tokens_prompt", "tokens_completion", "cost", "cached", "review",
-                     "client_id", "arm", "forgotten")
+                     "client_id", "arm", "forgotten", "rollout")
 # stored as JSON text, handed out as Python data (the raw text when a row is damaged)
 QUERY_LOG_JSON = ("context", "retrieved", "output", "timings", "review")
 QUERY_LOG_BOOL = ("valid", "repaired", "refused", "cached")
@@ -22,7 +22,7 @@ _SELECT_LOG = f"SELECT {', '.join(QUERY_LOG_COLUMNS)} FROM query_log"
 # What a row's text takes in the file (its numbers and the page overhead aside): the bytes a prune frees, roughly
 _ROW_BYTES = " + ".join(f"coalesce(length(CAST({c} AS BLOB)), 0)" for c in (
     "query", "normalized_query", "model_id", "adapter_id", "system_prompt_sha256", "context", "retrieved", "output",
-    "raw_output", "refusal_reason", "timings", "review", "client_id", "arm"))
+    "raw_output", "refusal_reason", "timings", "review", "client_id", "arm", "rollout"))
 
 
 def _entry(row: tuple) -> dict[str, Any]:
@@ -92,7 +92,7 @@ def _settings_only(obj: dict[str, Any], depth: int) -> dict[str, Any]:
             if v is None or isinstance(v, (str, int, float)) or (isinstance(v, dict) and depth > 0)}
 
 
-class LogTables:
+class LogTables(CacheTables):
     """Mixed into Store (see StoreBase for the connection)."""
 
     # -- query log ------------------------------------------------------------------------------
@@ -232,7 +232,7 @@ class LogTables:
         model output, the scope in `timings`, `client_id` (NULL), the current review (NULL: the row is not training
         data any more, so retention keeps it no longer than an unreviewed one) and the text of every review in the
         history. Kept: the id, `ts`, the flags, `refusal_reason` (a code), the numbers (timings, tokens, cost), the
-        model, adapter and arm, the answer's status and citation ids (what counts and rollout metrics read) and
+        model, adapter, arm and rollout, the answer's status and citation ids (what counts and rollout metrics read) and
         each history review's status, citation ids and time; `forgotten` is set to now. The answer-cache entries
         holding a forgotten answer go too (matched by answer and raw output: the key is a hash; every entry when a
         row's answer cannot be read). Then the write-ahead log is checkpointed and truncated, so
@@ -420,57 +420,10 @@ class LogTables:
         self.conn.execute("VACUUM")
         list(self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)"))  # the copy went through the -wal file: give it back
 
-    # -- answer cache ---------------------------------------------------------------------------
+    # -- sources --------------------------------------------------------------------------------
     def log_ids_quoting(self, quoted: dict[str, str]) -> list[int]:
         """Ids of the query-log entries (not forgotten) whose context quotes a source of some documents (`quoted`:
         {"cids", "dids", "paths"}, each a JSON array): what `docs remove` names for `log forget`."""
         return [int(r[0]) for r in self.conn.execute(
             f"SELECT id FROM query_log WHERE forgotten IS NULL AND {quotes_sql('context', 'context', 'source')} "
             "ORDER BY id", quoted)]
-
-    def cached_answer(self, key: str) -> Any | None:
-        """The value stored under `key`, or None (also for a damaged entry: a miss, overwritten next time)."""
-        row = self.one("SELECT value FROM answer_cache WHERE key = ?", (key,))
-        if row is None:
-            return None
-        try:
-            return json.loads(row[0])
-        except ValueError:
-            return None
-
-    def cache_answer(self, key: str, value: Any, *, max_entries: int | None = None) -> None:
-        """Store `value` under `key`; with `max_entries`, the oldest entries beyond it go (in batches)."""
-        with self.transaction():
-            self.conn.execute("INSERT OR REPLACE INTO answer_cache(key, value, created) VALUES (?, ?, ?)",
-                              (key, json.dumps(value, ensure_ascii=False), time.time()))
-            if max_entries is not None:
-                self._evict_answers(int(self.conn.last_insert_rowid()), max(int(max_entries), 1))
-
-    def _evict_answers(self, newest: int, bound: int) -> None:
-        """Rowids are insertion order (a replaced entry is inserted anew, with the largest rowid + 1), so the span
-        from the smallest to the newest bounds the count: two index lookups an insert, never a count. Past the bound
-        the oldest go down to a twentieth below it, so the next inserts evict nothing (a batch, not one per insert);
-        holes left by replaced entries make the cache hold a little less, never more."""
-        oldest = self.scalar("SELECT min(rowid) FROM answer_cache", default=newest)
-        if newest - oldest + 1 > bound:
-            self.conn.execute("DELETE FROM answer_cache WHERE rowid <= ?", (newest - bound + bound // 20,))
-
-    def _drop_cached_answers(self, answers: set[tuple[str, str]], *, everything: bool = False) -> int:
-        """Remove the answer-cache entries holding one of `answers` ((answer, raw output), `_cached_as`), or every
-        entry when `everything`; how many. Inside the caller's transaction (forget, review)."""
-        if everything:
-            return self.clear_answer_cache()
-        n = 0
-        for answer, raw in answers:  # CASE: a damaged entry (not JSON) is never handed to json_extract
-            self.conn.execute(
-                "DELETE FROM answer_cache WHERE CASE WHEN json_valid(value) THEN "
-                "json_extract(value, '$.answer') = ? AND json_extract(value, '$.raw_output') = ? ELSE 0 END",
-                (answer, raw))
-            n += self.conn.changes()
-        return n
-
-    def clear_answer_cache(self) -> int:
-        """Forget every cached answer; how many there were. One statement: atomic on its own, or part of the
-        caller's transaction."""
-        self.conn.execute("DELETE FROM answer_cache")
-        return int(self.conn.changes())

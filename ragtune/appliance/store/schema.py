@@ -223,7 +223,15 @@ MIGRATIONS: list[tuple[str, str | Callable[[Any], None]]] = [
         "0015_chunk_ids_not_reused",
         lambda conn: _chunk_ids_not_reused(conn),
     ),
+    (
+        # `arm` said "control" or "candidate" but not of which rollout: two rollouts of one adapter (or a rollback
+        # and a new start) could not be told apart in `log list`, a review or the live compare. NULL: a row outside
+        # a rollout, or logged before this migration. ADD COLUMN: no table rewrite, instant on a log of any size.
+        "0016_query_log_rollout",
+        "ALTER TABLE query_log ADD COLUMN rollout TEXT;",
+    ),
 ]
+QUERY_LOG_ROLLOUT = MIGRATIONS[-1]
 
 
 def _number(name: str) -> int | None:

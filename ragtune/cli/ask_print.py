@@ -1,0 +1,42 @@
+"""What `ragtune ask` prints besides the answer, in words a screen reader says as they are (round 48): a refusal's
+reason and code, each citation's place in its document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ..appliance.text import escaped, printable
+
+
+def refusal_words(code: str | None) -> str:
+    """`refused: the sources found do not look like they hold the answer (no_evidence)`: the reason in words (the
+    chat's REFUSAL_REASONS), then its code; `refused` alone when the answer gives none."""
+    if not code:
+        return "refused"
+    from ..tui.data import REFUSAL_REASONS  # rich, not Textual: loaded for a refusal only
+
+    words = REFUSAL_REASONS.get(code)
+    return f"refused: {escaped(words)} ({escaped(code)})" if words else f"refused: {escaped(code)}"
+
+
+def print_citations(home: Any, citations: list[Any]) -> None:
+    """`[1] S1 path, chunk 3/7 (id 10, chars 1463-2011)` and the cited text's start: the chunk's place in its
+    document as the chat and `demo` name it (left out when the chunk is no longer stored), the row id beside it."""
+    from ..tui.docsource import StoreDocuments, chunk_number  # no Textual
+
+    chunks = StoreDocuments(home)
+    try:
+        for n, c in enumerate(citations, start=1):
+            try:
+                place = chunk_number(chunks.chunk(c))
+            except Exception:  # the number is a help, never a failure (a store that cannot say)
+                place = ""
+            snippet = " ".join(printable(c.text).split())
+            snippet = snippet[:100] + ("…" if len(snippet) > 100 else "")
+            click.echo(f"[{n}] {c.id} {printable(c.source)}{place} (id {c.chunk_id}, chars {c.start_char}-"
+                       f"{c.end_char})")
+            click.echo(f"    {snippet}")
+    finally:
+        chunks.close()
