@@ -69,13 +69,20 @@ def file_specs(name: str) -> list[FileSpec]:
 
 
 def models_cache() -> Path:
-    """The per-user, content-addressed cache of verified model files (`$RAGTUNE_MODELS` overrides it)."""
+    """The per-user, content-addressed cache of verified model files (`$RAGTUNE_MODELS` overrides it). No home to
+    be found (no HOME, a user id without a passwd entry: a container's service account): a ModelError naming the
+    variable, where platformdirs' RuntimeError was an internal error (exit 70) even with RAGTUNE_HOME set."""
     env = os.environ.get("RAGTUNE_MODELS")
     if env:
         return Path(env).expanduser().resolve()
     import platformdirs
 
-    return Path(platformdirs.user_cache_dir("ragtune", appauthor=False)) / "models"
+    try:
+        return Path(platformdirs.user_cache_dir("ragtune", appauthor=False)) / "models"
+    except (RuntimeError, KeyError):
+        raise ModelError("no model cache folder: HOME is not set and this user id has no home directory",
+                         hint="set RAGTUNE_MODELS to a folder holding the models (`ragtune models fetch` fills "
+                              "it), or HOME") from None
 
 
 def cache_path(spec: FileSpec) -> Path:
@@ -86,8 +93,11 @@ def _legacy_paths(name: str, spec: FileSpec, home: Home) -> list[Path]:
     """Where homes kept their own copies before the shared cache: this home's, then the default home's."""
     import platformdirs
 
-    default_home = Home(platformdirs.user_data_dir("ragtune", appauthor=False))
     out = [home.models_dir / name / spec.file]
+    try:
+        default_home = Home(platformdirs.user_data_dir("ragtune", appauthor=False))
+    except (RuntimeError, KeyError):  # no HOME, no passwd entry: there is no default home to look in
+        return out
     legacy = default_home.models_dir / name / spec.file
     return out + ([legacy] if legacy not in out else [])
 

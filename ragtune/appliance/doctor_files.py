@@ -137,3 +137,44 @@ def _group(root: Path) -> str:
         return grp.getgrgid(gid).gr_name
     except KeyError:
         return str(gid)
+
+
+GROUP_WRITE_PARTS = ("tantivy", "registry", "ragtune.db")  # ragtune.db and its -wal/-shm/-journal beside it
+
+
+def check_group_write(root: Path, rep: Any) -> None:
+    """A `group-write` warn line when the home is open to its group (the group may enter it: `chmod 750`, to let a
+    team read it) and its group may write the keyword index (`tantivy/`), the registry (`registry/`) or the database
+    files: made under umask 002 (0775 folders, 0664 files), opening the home to read gave every member write on
+    what all its users' answers come from. A line only when something is found; bounded by OWNERS_BUDGET_S."""
+    if os.name != "posix":
+        return
+    try:
+        if not os.stat(root).st_mode & stat.S_IXGRP:
+            return  # the group cannot enter the home: what is inside is out of its reach whatever its mode
+        names = [n for n in os.listdir(root) if n.split("-")[0] in GROUP_WRITE_PARTS]
+    except OSError:
+        return
+    deadline = time.monotonic() + OWNERS_BUDGET_S
+    found: dict[str, int] = {}  # top-level name (tantivy/, ragtune.db) -> group-writable files and folders in it
+    for name in sorted(names):
+        top = os.path.join(root, name)
+        for folder, dirs, files in (os.walk(top) if os.path.isdir(top) else [(root, [], [name])]):
+            for item in ([""] if folder != root else []) + files:  # a folder itself, then its files
+                try:
+                    st = os.lstat(os.path.join(folder, item) if item else folder)
+                except OSError:
+                    continue
+                if st.st_mode & stat.S_IWGRP and not stat.S_ISLNK(st.st_mode):
+                    shown = name + ("/" if os.path.isdir(top) else "")
+                    found[shown] = found.get(shown, 0) + 1
+            if time.monotonic() > deadline:
+                break
+    if not found:
+        return
+    mode, n = stat.S_IMODE(os.stat(root).st_mode), sum(found.values())
+    named = ", ".join(f"{k} ({v})" if v > 1 else k for k, v in found.items())
+    rep.add("warn", "group-write", f"the home is {mode:04o}, open to its group ({_group(root)}), and its group may "
+            f"write {n} {'file or folder' if n == 1 else 'files and folders'} of the index, the registry or the "
+            f"database: {named}; any member can change what every user's answers come from (made under umask 002)",
+            f'chmod -R g-w "{root}" (the group keeps read; docs/security.md, "File permissions")')

@@ -20,8 +20,10 @@ target): the generator then applies the adapter at run time as before.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -52,13 +54,21 @@ def _stamp(base_sha: str, adapter_sha: str, merged_sha: str, scale: float = 1.0)
 def ensure_merged(base: Path, base_sha: str, adapter: Path, adapter_sha: str, scale: float = 1.0) -> Path | None:
     """The merged GGUF for this pair at this scale: reused when its stamp and bytes check out, else built
     (atomically, so concurrent engines never see half a file). None: this pair is served with a run-time LoRA
-    instead (not mergeable, or the cache cannot be written)."""
-    from .atomic import atomic_path, atomic_write_json
+    instead (not mergeable, the cache cannot be written, or another user could have written what is there)."""
+    from .atomic import atomic_path, atomic_write_text
     from .hashing import sha256_file
 
     out = merged_path(base_sha, adapter_sha, scale)
     stamp_path = out.with_name(out.name + ".json")
+    _tighten(out.parent)
+    why = _untrusted(out) or _untrusted(stamp_path)
+    if why and not all(_mine(p) for p in (out, stamp_path)):
+        log.warning("not loading the merged model: %s (whoever can write it chooses the code every user runs): "
+                    "adapter %s is applied at run time; docs/security.md, \"File permissions\"", why, adapter_sha[:12])
+        return None
     try:
+        if why:  # this user's own, but group- or world-writable (made under umask 002): its bytes are not trusted
+            raise ValueError(why)
         stamp = loads_located(stamp_path.read_bytes(), stamp_path)
         if out.is_file() and stamp == _stamp(base_sha, adapter_sha, sha256_file(out), scale):
             os.utime(stamp_path)  # recently used, for _prune (the model's own mtime keys sha256_file's memo)
@@ -66,17 +76,72 @@ def ensure_merged(base: Path, base_sha: str, adapter: Path, adapter_sha: str, sc
     except (OSError, ValueError, InputError):
         pass  # absent or damaged (a long number, [[[[… too): built again below
     try:
-        with atomic_path(out) as tmp:
+        _make_folder(out.parent)
+        # 0644 whatever the umask: code every user of the cache loads is written by its owner only
+        with atomic_path(out, perms=0o644) as tmp:
             if merge_into(base, adapter, tmp, scale=scale) is None:
                 raise _NotMergeable
-        atomic_write_json(stamp_path, _stamp(base_sha, adapter_sha, sha256_file(out), scale))
+        atomic_write_text(stamp_path, json.dumps(_stamp(base_sha, adapter_sha, sha256_file(out), scale), indent=2,
+                                                 sort_keys=True) + "\n", perms=0o644)
         _prune(out)
     except (_NotMergeable, ValueError, KeyError, IndexError):
         return None  # not mergeable, or not a GGUF gguf-py can read: llama.cpp's loader gives the error
-    except OSError as exc:
+    except (OSError, InputError) as exc:
         log.warning("cannot write the merged model (%s): adapter %s is applied at run time", exc, adapter_sha[:12])
         return None
     return out
+
+
+def _make_folder(folder: Path) -> None:
+    """`merged/` made 0755 whatever the umask (under 002 it was 0775: any member of a shared cache's group could
+    replace a merged model)."""
+    from .atomic import give_to_folder_owner, make_dir
+
+    if not folder.is_dir():
+        make_dir(folder.parent)  # the models cache: InputError naming it when it cannot be made
+        folder.mkdir(exist_ok=True)
+        os.chmod(folder, 0o755)
+        give_to_folder_owner(folder)  # root serving from a user's cache: the user's, as atomic.py's folders are
+
+
+def _tighten(folder: Path) -> None:
+    """This user's own `merged/` made group- or world-writable before (umask 002): 0755 again. Another user's is
+    left as it is (then _untrusted judges what is in it)."""
+    try:
+        st = folder.stat()
+        if st.st_uid == os.geteuid() and st.st_mode & 0o022:
+            os.chmod(folder, stat.S_IMODE(st.st_mode) & ~0o022)
+    except OSError:
+        pass  # not there yet, or not ours to change
+
+
+def _mine(path: Path) -> bool:
+    try:
+        return path.lstat().st_uid == os.geteuid()
+    except FileNotFoundError:
+        return True  # nothing there: nothing to distrust
+
+
+def _untrusted(path: Path) -> str | None:
+    """Why `path` (a merged model or its stamp) may have been written by another user than its owner: it is group-
+    or world-writable, or it is neither this user's nor root's and a folder it is in (merged/, the models cache) may
+    be written by others, who could have put it there. None when only its owner, this user or root could have."""
+    try:
+        st = path.lstat()
+    except OSError:
+        return None  # absent: built below (or the build says why not)
+    if st.st_mode & 0o022:  # (a symbolic link too: 0777)
+        return f"{path} may be written by {'its group' if st.st_mode & 0o020 else 'other users'}"
+    if st.st_uid in (os.geteuid(), 0):
+        return None
+    for folder in (path.parent, path.parent.parent):
+        try:
+            mode = folder.stat().st_mode
+        except OSError:
+            continue
+        if mode & 0o022 and not mode & stat.S_ISVTX:
+            return f"{path} is another user's, in {folder}, which its group or other users may write"
+    return None
 
 
 class _NotMergeable(Exception):

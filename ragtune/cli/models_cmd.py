@@ -232,8 +232,19 @@ def models_fetch(app, find_links: str | None, no_index: bool, names: tuple[str, 
     model cache (RAGTUNE_MODELS; every home uses it)."""
     from ragtune.appliance import default_models as defaults
 
-    paths = defaults.fetch(app.home, names=list(names) or None, find_links=find_links, no_index=no_index,
-                           progress=say)
+    try:
+        paths = defaults.fetch(app.home, names=list(names) or None, find_links=find_links, no_index=no_index,
+                               progress=say)
+    except PermissionError as exc:  # a cache of another user's (a shared host): say which variable moves it
+        import errno
+
+        from ragtune.appliance.errors import WriteRefused
+
+        cache = defaults.models_cache()
+        raise WriteRefused(f"{shown_path(cache)}: this user may not write the model cache ({exc.strerror or exc})",
+                           errno=exc.errno or errno.EACCES,
+                           hint="set RAGTUNE_MODELS to a folder this user can write (every home then finds the "
+                                f"models there), or ask the owner of {cache} to run `ragtune models fetch`") from None
     if as_json:
         print_json({"cache": str(defaults.models_cache()), "files": [str(p) for p in paths]})
         return

@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from ..atomic import free_bytes as _free_bytes  # (a module name of its own: tests give it a full disk)
-from ..atomic import make_dir, nearest_folder
+from ..atomic import make_dir
 from ..errors import BusyError, StoreError, WriteRefused
 from ..home import DB_NAME, create_private_file, make_home, sweep_leftovers
-from .logfiles import in_use, linked_log_fix, linked_logs
+from .access import access_hint as _access_hint
+from .access import copy_error as _copy_error  # (tests import it from here)
+from .logfiles import in_use
 from .noroom import no_room
 from .holders import other_holders
 from .schema import MIGRATIONS, alone_before_migrating, apply_migration, newer_migrations
@@ -124,11 +126,16 @@ class StoreBase:
             if self.read_only:
                 self._check_schema_read_only()
         except apsw.Error as exc:
-            if self.read_only and self.read_only != ON_READ_ONLY_FS and type(exc).__name__ == "CantOpenError":
-                raise StoreError(f"{self.path.parent}: the home is {self.read_only}, and its database can be read "
-                                 "only while its owner's ragtune has it open (SQLite needs the -shm file beside it, "
-                                 "which this user cannot make)", hint="ask its owner for a copy (`ragtune --home "
-                                 f"{self.path.parent} backup DEST`) or for write access to the folder") from None
+            # A home of another user's (a group member reads it: home 0750, database 0640) with no -shm beside it:
+            # SQLite says "unable to open" or, since 3.22, "attempt to write a readonly database" (READONLY_CANTINIT),
+            # which read as a damaged database (exit 4). Neither is damage: the machine refused a write (74).
+            if self.read_only and self.read_only != ON_READ_ONLY_FS and \
+                    type(exc).__name__ in ("CantOpenError", "ReadOnlyError"):
+                raise WriteRefused(f"{self.path.parent}: the home is {self.read_only}, and its database can be read "
+                                   "only while its owner's ragtune has it open (SQLite needs the -shm file beside "
+                                   "it, which this user cannot make)", errno=errno.EACCES, hint="ask its owner for "
+                                   f"a copy (`ragtune --home {self.path.parent} backup DEST`) or for write access to "
+                                   "the folder") from None
             raise _open_error(self.path, exc) from None
         if not readonly:
             try:
@@ -347,43 +354,6 @@ class StoreBase:
         return v
 
 
-_NO_ROOM = {errno.ENOSPC: "no space left on the file system", errno.EDQUOT: "this user's disk quota is used up"}
-
-
-def _copy_error(named: Path, dest: Path, exc: Exception, sys_errno: int) -> StoreError:
-    """What stopped `backup_to`'s copy, in words. SQLite's backup leaves no message on the copy's connection, so a
-    write the file system refused read "not an error": its kind (FullError: SQLite's word for ENOSPC, whose errno it
-    clears), the system errno of the write (EFBIG, EDQUOT) and the free space of the copy's file system say it. The
-    folders named are ones that exist: `named`'s own may be a temporary already gone (backup.py's DEST). No room or
-    over `ulimit -f` is a WriteRefused (exit 74, as any write the machine refused), never "damaged" (4)."""
-    import resource
-
-    from ..text import human_size
-
-    where = nearest_folder(named.parent)
-    free = _free_bytes(dest.parent)
-    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
-    if sys_errno == errno.EFBIG:
-        cap = f" ({limit} bytes)" if limit != resource.RLIM_INFINITY else ""
-        return WriteRefused(f"{named}: cannot write the database copy: it is over this shell's file size limit{cap}",
-                            errno=errno.EFBIG,
-                            hint="raise the limit (`ulimit -f unlimited`), or ask whoever set it, then run the "
-                                 "command again")
-    kind = type(exc).__name__
-    if sys_errno in _NO_ROOM or kind == "FullError" or (kind == "IOError" and free is not None and free < 1 << 20):
-        why = _NO_ROOM.get(sys_errno, _NO_ROOM[errno.ENOSPC])
-        left = f" ({human_size(free)} free)" if free is not None else ""
-        return WriteRefused(f"{named}: cannot write the database copy: {why}{left}",
-                            errno=sys_errno if sys_errno in _NO_ROOM else errno.ENOSPC,
-                            hint=f"free some space there (`df -h {where}`), or give a destination on another disk, "
-                                 f"then run the command again")
-    said = str(exc)
-    if said in ("", "not an error"):  # no message of its own: its kind and the system's word
-        said = kind + (f" ({os.strerror(sys_errno)})" if sys_errno else "")
-    return StoreError(f"{named}: cannot write the database copy: {said}",
-                      hint=_access_hint(named, exc, folder=where))
-
-
 def _open_error(path: Path, exc: Exception) -> StoreError:
     """Why the database at `path` did not open. A file system with no room left cannot take even the few bytes of the
     `-wal`/`-shm` every open of a WAL database makes (SQLite says "disk I/O error"): noroom.py's WriteRefused."""
@@ -410,24 +380,6 @@ def _unwritable(db: Path) -> str | None:
     if not (os.access(folder, os.W_OK | os.X_OK) and os.access(db, os.R_OK | os.W_OK)):
         return "not writable by this user"
     return None
-
-
-def _access_hint(path: Path, exc: Exception, *, folder: Path | None = None) -> str | None:
-    """What to check when SQLite cannot open or write the file: mostly permissions (SQLite's own words, "unable to
-    open database file", do not say so). WAL mode writes `-wal`/`-shm` files beside the database. `folder`: the one
-    to name for the file's (default its parent)."""
-    kind = type(exc).__name__
-    folder = path.parent if folder is None else folder
-    if kind in ("FullError", "IOError"):  # SQLite says "disk I/O error" when it cannot grow the -wal file
-        return (f"is the disk full (`df -h {folder}`)? Free some space, then run the command again; nothing "
-                f"half-written was kept (each change is one transaction)")
-    if kind not in ("CantOpenError", "ReadOnlyError", "PermissionsError"):
-        return None
-    if links := linked_logs(path):  # SQLite refuses a linked -wal/-shm/-journal whatever the permissions
-        return (f"{links[0].name} beside it is a symbolic link, which SQLite never opens a database through: "
-                f"{linked_log_fix(links[0])}, with no ragtune command running")
-    return (f"check that this user can read and write {path} and create files in {folder} (`ls -ld "
-            f"{folder} {path}`); a home on a read-only mount cannot be used")
 
 
 def _database_error(store: "StoreBase", exc: Exception) -> StoreError:
