@@ -36,10 +36,10 @@ from .progress import IngestProgress, OnProgress, Tracker
 from .prune import behind_links, gone_documents, stale_documents
 from .stale import mark_stale
 from .summary import IngestSummary
-from .loaders import LOADERS, Document, LoadError, iter_beir_documents, read_bytes
+from .loaders import LOADERS, Document, LoadError, iter_beir_documents
 from .loaders.base import PARSE_BEAT
 from .run import _Run, _Stopped
-from .walk import OUTSIDE_LINK, Walk, WalkItem, os_reason, walk
+from .walk import OUTSIDE_LINK, Walk, WalkItem, os_reason, read_item, walk
 from .writer import acquire_writer, close_quietly, refresh_vector_index
 
 Progress = Callable[[int, int, str], None]
@@ -270,7 +270,7 @@ def _item(run: _Run, item: WalkItem, settings: Settings, progress: Progress | No
     run.tracker.emit(path_s, "reading")  # before a big file's parse and chunking, not after
     sha = None
     try:
-        raw = read_bytes(item.path, settings.ingest.max_file_mb)
+        raw = read_item(item, settings.ingest.max_file_mb)  # as the walk judged it: a swap since is refused
         sha = sha256_bytes(raw)
         unchanged, doc_id = run.is_unchanged(path_s, sha, item.kind)
         if doc_id is None:  # a new path: perhaps a stored document's file, renamed or moved (rename.py)

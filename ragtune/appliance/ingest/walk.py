@@ -24,13 +24,15 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..text import is_utf8, shown_path
-from .loaders import kind_of
+from .loaders import LoadError, kind_of
 
 
 @dataclass
 class WalkItem:
     path: Path  # resolved
     kind: str
+    # where its real path may lead when read (read_item); None: anywhere (follow_outside_links)
+    inside: _Inside | None = None
 
 
 # The keys of `Walk.ignored_exts` that are not an extension: a name without one, an Office owner file ("~$port.docx")
@@ -187,7 +189,53 @@ def walk(paths: list[Path], extensions: list[str], *, skip: Path | None = None,
         else:
             w.fail(given, "not a regular file or folder")
             w.paths_bad += 1
+    for item in w.items:
+        item.inside = inside
     return w
+
+
+def read_item(item: WalkItem, max_file_mb: float) -> bytes:
+    """`loaders.read_bytes` for a walked file, as the walk judged it: a file swapped since the walk (a big ingest
+    reads its last file minutes later) for a symlink out of the given paths (`a.md -> ~/.ssh/id_rsa`), or a folder
+    above it for one, is refused as the walk refuses such a link (its bytes would be stored and answered from); a
+    FIFO or device swapped in is refused, never opened blocking (a FIFO's open waits for a writer: ingest hung).
+    Checked on the open file: its real path is inside and names the very file opened (device and inode), so a swap
+    after the check cannot pass either."""
+    path = item.path
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise LoadError(_read_reason(exc, path)) from None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise LoadError(f"not a regular file ({_special_kind_of(st.st_mode)}): skipped")
+        if item.inside is not None:
+            real = os.path.realpath(path)
+            try:
+                same = os.stat(real)
+            except OSError:
+                same = None
+            if not item.inside.holds(real) or same is None or (same.st_dev, same.st_ino) != (st.st_dev, st.st_ino):
+                raise LoadError(f"symlink outside the folder (to {shown_path(real)}): not followed")
+        limit = float(max_file_mb) * 1024 * 1024
+        if st.st_size > limit:
+            raise LoadError(f"over size limit ({st.st_size / 1048576:.1f} MB > {max_file_mb:g} MB)")
+        try:
+            raw = fh.read(int(limit) + 1)
+        except OSError as exc:
+            raise LoadError(_read_reason(exc, path)) from None
+    if len(raw) > limit:  # grew since the fstat
+        raise LoadError(f"over size limit (> {max_file_mb:g} MB)")
+    return raw
+
+
+def _read_reason(exc: OSError, path: Path) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "broken symlink" if path.is_symlink() else "not found"
+    if isinstance(exc, IsADirectoryError):
+        return "is a directory"
+    return os_reason(exc)
 
 
 def _not_found(w: Walk, given: Path, typed: str) -> None:
@@ -262,7 +310,10 @@ def _mac_junk(e: os.DirEntry, w: Walk) -> None:
 
 
 def _special_kind(p: Path) -> str:
-    mode = os.stat(p).st_mode
+    return _special_kind_of(os.stat(p).st_mode)
+
+
+def _special_kind_of(mode: int) -> str:
     for test, name in ((stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "character device"),
                        (stat.S_ISBLK, "block device")):
         if test(mode):
