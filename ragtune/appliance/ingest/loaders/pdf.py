@@ -150,25 +150,37 @@ def _shows_text(page: Any) -> bool:
         return False
 
 
-def page_text(page: Any, fonts_seen: dict[int, Any] | None = None) -> str:
+def page_text(page: Any, fonts_seen: dict[int, Any] | None = None, redacted: list[int] | None = None) -> str:
     """The page's text as pypdf extracts it; where the page is set in columns and its stream mixes them, the page's
-    text operators replayed to pypdf in reading order (rotated ones, a margin stamp, after them). Any doubt or error
-    keeps pypdf's own text: a page is never worse than before. `fonts_seen`: one dict for a document's pages, so
-    each font is measured once."""
+    text operators replayed to pypdf in reading order (rotated ones, a margin stamp, after them). Text that a dark
+    box was painted over (a redaction that left the text layer) is left out of the replay, and how many runs of it
+    appended to `redacted`. Any other doubt or error keeps pypdf's own text: a page is never worse than before.
+    `fonts_seen`: one dict for a document's pages, so each font is measured once."""
     if not _shows_text(page):
         return page.extract_text() or ""
     from .pdf_layout import Recorder, reading_order  # lazy: every command imports the loaders, few read a PDF
+    from .pdf_pages import Covers
 
     rec = Recorder(_page_fonts(page), fonts_seen)
-    text = page.extract_text(visitor_operand_before=rec.before, visitor_operand_after=rec.after) or ""
-    upright = [i for i, s in enumerate(rec.segs) if s.upright]
-    if rec.unusable or len(upright) < 6 or len(upright) < 0.9 * len(rec.segs):
+    cov = Covers(rec)
+    text = page.extract_text(visitor_operand_before=cov.before, visitor_operand_after=cov.after) or ""
+    if rec.unusable:
         return text
+    cov.annotations(page)
+    hidden = cov.covered()
+    upright = [i for i, s in enumerate(rec.segs) if s.upright]
+    order = None
+    if len(upright) >= 6 and len(upright) >= 0.9 * len(rec.segs):
+        try:
+            cols = reading_order([(rec.segs[i].x0, rec.segs[i].x1, rec.segs[i].y, rec.segs[i].h) for i in upright])
+            if cols is not None and len(_RTL.findall(text)) <= 0.2 * len(text):
+                order = [upright[k] for k in cols] + [i for i, s in enumerate(rec.segs) if not s.upright]
+        except Exception:  # an odd page keeps pypdf's stream order rather than fail the file
+            order = None
+    if order is None and not hidden:
+        return text
+    order = [i for i in (range(len(rec.segs)) if order is None else order) if i not in hidden]
     try:
-        order = reading_order([(rec.segs[i].x0, rec.segs[i].x1, rec.segs[i].y, rec.segs[i].h) for i in upright])
-        if order is None or len(_RTL.findall(text)) > 0.2 * len(text):
-            return text
-        order = [upright[k] for k in order] + [i for i, s in enumerate(rec.segs) if not s.upright]
         from pypdf import PageObject
         from pypdf.generic import ContentStream, NameObject
 
@@ -177,9 +189,14 @@ def page_text(page: Any, fonts_seen: dict[int, Any] | None = None) -> str:
         copy = PageObject(page.pdf)
         copy.update({k: v for k, v in page.items() if k != "/Contents"})
         copy[NameObject("/Contents")] = stream
-        return copy.extract_text() or text
-    except Exception:  # an odd page keeps pypdf's stream order rather than fail the file
-        return text
+        out = copy.extract_text() or ""
+    except Exception:
+        if not hidden:
+            return text
+        out = ""  # the covered text could not be left out: none of the page rather than a redacted name
+    if hidden and redacted is not None:
+        redacted.append(len(hidden))
+    return out if hidden else out or text
 
 
 def _page_fonts(page: Any) -> Any:
@@ -281,7 +298,10 @@ def _title(meta: Any) -> str:
 
 
 def pdf_text(pages: list[str]) -> str:
-    lines = strip_running_lines([p.replace("\r\n", "\n").replace("\r", "\n").split("\n") for p in pages])
+    from .pdf_pages import strip_line_numbers
+
+    split = [p.replace("\r\n", "\n").replace("\r", "\n").split("\n") for p in pages]
+    lines = strip_running_lines(strip_line_numbers(split)[0])  # numbers first: a header stands below "1", "2"
     text = ""
     for page in lines:
         t = "\n".join(x.rstrip() for x in page).strip()
@@ -303,6 +323,11 @@ def load_pdf(path: Path, raw: bytes) -> Document:
     if not log.handlers:  # without a handler, logging's last resort printed pypdf's errors on stderr, with the
         log.addHandler(logging.NullHandler())  # file's bytes in them (a font named /X#1B#5B2J cleared the terminal)
     if not raw.lstrip()[:5].startswith(b"%PDF"):
+        head = raw.lstrip()[:1024].lower()  # what a download that failed saves under the .pdf name
+        if head.startswith(b"<!doctype html") or b"<html" in head:
+            raise LoadError("not a PDF: an HTML page (a login or error page saved as .pdf?)")
+        if raw[:4] == b"PK\x03\x04":
+            raise LoadError("not a PDF: a ZIP archive (a Word file? rename it)")
         raise LoadError("corrupt PDF: no %PDF header")
     aes = "encrypted PDF (AES): reading it needs the Python package 'cryptography'"
     try:
@@ -319,16 +344,25 @@ def load_pdf(path: Path, raw: bytes) -> Document:
         pages = []
         scanned = []  # pages with images and no text: a scan (no OCR is done)
         fonts: dict[int, Any] = {}
+        redacted: list[tuple[int, int]] = []  # (page, runs of text left out) where a redaction box covers text
         beat = PARSE_BEAT.get()  # how far the parse is, after each page (milliseconds each: a beat costs nothing)
         total = len(reader.pages) if beat is not None else 0
+        stop: Exception | None = None
         for n, page in enumerate(reader.pages, start=1):
-            t = page_text(page, fonts)  # in column reading order where the page is set in columns
+            hidden: list[int] = []
+            t = page_text(page, fonts, hidden)  # in column reading order where the page is set in columns
             t = t1_ligatures(t, page)
+            if hidden:
+                redacted.append((n, hidden[0]))
             if not t.strip() and _has_images(page):
                 scanned.append(n)
             pages.append(t)
             if beat is not None:
-                beat(min(1.0, n / total))
+                try:
+                    beat(min(1.0, n / total))
+                except Exception as exc:  # the caller's (a stop asked for mid-file): not "corrupt PDF", not remembered
+                    stop = exc
+                    break
     except LoadError:
         raise
     except DependencyError:
@@ -337,12 +371,19 @@ def load_pdf(path: Path, raw: bytes) -> Document:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         msg = _OBJECT_ID.sub(r"\1 \2 R", msg)  # pypdf names an object with its id() too: a reason differing per run
         raise LoadError(f"corrupt PDF: {exc_reason(msg[:160])}") from None
+    if stop is not None:
+        raise stop
     empty = ("no extractable text in PDF (scanned images? no OCR is done)" if scanned
-             else "no extractable text in PDF (no text layer, no images)")
+             else "no extractable text in PDF (no text layer, no images)" if pages else "PDF has no pages")
     text = require_text(clean_text(pdf_text(pages), escapes=False), empty)  # a PDF's ESC is a glyph, not a terminal's
     shown = ", ".join(map(str, scanned[:10])) + (", …" if len(scanned) > 10 else "")
     notes = (f"{len(scanned)} of {len(pages)} pages are images without text (page {shown}: scanned? no OCR is "
              "done): answers cannot come from them",) if scanned else ()
+    if redacted:
+        shown = ", ".join(str(n) for n, _ in redacted[:10]) + (", …" if len(redacted) > 10 else "")
+        runs = sum(k for _, k in redacted)
+        notes += (f"{runs} run{'s' if runs > 1 else ''} of text under redaction boxes on {len(redacted)} of "
+                  f"{len(pages)} pages (page {shown}) left out: the PDF still holds that text (docs/security.md)",)
     title = ""
     d = None
     try:  # metadata is optional: damaged metadata never costs the text

@@ -1,0 +1,169 @@
+"""What a law firm's PDFs carry besides their text, found on each page: pleading paper's line numbers (1 to 28 in
+the left margin of every page) and redaction boxes, dark rectangles painted over text that was left in the text
+layer. A reader sees a black bar there; pypdf extracts the words under it, and an answer could quote them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_SHOW = frozenset((b"Tj", b"TJ", b"'", b'"'))
+_FILL = frozenset((b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"))
+_END_PATH = frozenset((b"n", b"S", b"s"))  # a path ended without filling (a clip: "re W n"; a frame: "re S")
+_DARK = 0.25  # a fill at most this light (gray 0.25, rgb all under 64/255) hides black text painted under it
+
+
+def _dark(op: bytes, operands: Any) -> bool | None:
+    """Whether a fill colour operator sets a dark colour; None if it is not one (or names a pattern: not dark)."""
+    try:
+        vals = [float(x) for x in operands]
+    except (TypeError, ValueError):
+        return False  # a pattern (scn /P1) or a named colour: not taken as a box that hides text
+    if op == b"k" or (op in (b"sc", b"scn") and len(vals) == 4):
+        c, m, y, k = vals[:4]
+        return all(1 - min(1.0, v + k) <= _DARK for v in (c, m, y))
+    if op == b"g" or (op in (b"sc", b"scn") and len(vals) == 1):
+        return vals[0] <= _DARK
+    if op == b"rg" or (op in (b"sc", b"scn") and len(vals) == 3):
+        return max(vals[:3]) <= _DARK
+    return False
+
+
+class Covers:
+    """pypdf visitors wrapping pdf_layout.Recorder's: beside placing the text, note every rectangle filled on the
+    page itself (not in a form XObject), dark or not, with how many text segments were shown before it, and whether
+    each segment's text is dark. `covered()`: the segments a reader cannot see for a dark box. Never raises: an
+    operator it cannot read is skipped."""
+
+    def __init__(self, rec: Any):
+        self.rec = rec
+        self.dark = True  # a page starts with black as its fill colour
+        self._stack: list[bool] = []
+        self._path: list[tuple[float, float, float, float]] = []
+        self.boxes: list[tuple[float, float, float, float, int, bool]] = []  # x0, y0, x1, y1, shown before, dark
+        self.dark_text: list[bool] = []  # per segment: shown in a dark colour
+
+    def before(self, op: bytes, operands: Any, cm: Any, tm: Any) -> None:
+        self.rec.before(op, operands, cm, tm)
+
+    def after(self, op: bytes, operands: Any, cm: Any, tm: Any) -> None:
+        self.rec.after(op, operands, cm, tm)
+        if self.rec._depth:  # inside a form XObject: its own coordinates
+            return
+        try:
+            if op in _SHOW:
+                self.dark_text += [self.dark] * (len(self.rec.segs) - len(self.dark_text))
+            elif op == b"re":
+                x, y, w, h = (float(v) for v in operands[:4])
+                pts = [(px * cm[0] + py * cm[2] + cm[4], px * cm[1] + py * cm[3] + cm[5])
+                       for px, py in ((x, y), (x + w, y), (x, y + h), (x + w, y + h))]
+                xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+                if max(xs) - min(xs) >= 2 and max(ys) - min(ys) >= 2:  # not a rule or a hairline
+                    self._path.append((min(xs), min(ys), max(xs), max(ys)))
+            elif op in _FILL:
+                if len(self.boxes) < 5000:
+                    self.boxes += [(*b, len(self.rec.segs), self.dark) for b in self._path[:100]]
+                self._path = []
+            elif op in _END_PATH:
+                self._path = []
+            elif op == b"q":
+                self._stack.append(self.dark)
+            elif op == b"Q":
+                self.dark = self._stack.pop() if self._stack else self.dark
+            elif op in (b"g", b"rg", b"k", b"sc", b"scn"):
+                self.dark = bool(_dark(op, operands))
+            elif op == b"cs":
+                self.dark = False  # a new colour space starts at its initial colour: black only in some, say not
+        except Exception:
+            self._path = []
+
+    def annotations(self, page: Any) -> None:
+        """Redaction annotations not yet applied (marked, the text still there) and filled dark rectangle comments
+        (a PDF editor's "black box") lie over all the page's text: boxes painted last."""
+        try:
+            for ref in list(page.get("/Annots") or [])[:500]:
+                a = ref.get_object()
+                kind = a.get("/Subtype")
+                fill = a.get("/IC")
+                fill = [float(v) for v in fill] if fill is not None else []
+                dark = kind == "/Redact" or (kind == "/Square" and bool(fill) and bool(
+                    _dark({1: b"g", 3: b"rg", 4: b"k"}.get(len(fill), b""), fill)))
+                if dark:
+                    x0, y0, x1, y1 = (float(v) for v in a["/Rect"])
+                    self.boxes.append((min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1), len(self.rec.segs), True))
+        except Exception:  # a damaged annotation: the content's own boxes still count
+            pass
+
+    def covered(self) -> set[int]:
+        """Segments (indices in rec.segs) a reader sees a black bar for: a dark box painted over them after they
+        were shown, or dark text shown on a dark box (Word's black highlighting) that no lighter box was painted on
+        since. A box counts over a segment when it is at least half as tall as the text, holds its middle height,
+        and spans an em of it or a third of its width. The whole segment (a run of text shown from one position:
+        often a line) is taken: better a few words too many out of the index than a redacted name in it."""
+        hidden: set[int] = set()
+        if not any(b[5] for b in self.boxes):
+            return hidden
+        bands: dict[int, list[tuple[float, float, float, float, int, bool]]] = {}
+        for b in self.boxes:  # by 20-point bands of height, so a page of many boxes stays linear
+            for k in range(int(b[1] // 20), int(b[3] // 20) + 1)[:100]:
+                bands.setdefault(k, []).append(b)
+        dark_text = self.dark_text + [True] * (len(self.rec.segs) - len(self.dark_text))
+        for i, s in enumerate(self.rec.segs):
+            if not s.upright or s.x1 <= s.x0 or s.h <= 0:
+                continue
+            mid = s.y + 0.35 * s.h
+            under = None
+            for x0, y0, x1, y1, before, dark in bands.get(int(mid // 20), ()):
+                if y1 - y0 < 0.5 * s.h or not y0 <= mid <= y1:
+                    continue
+                if min(s.x1, x1) - max(s.x0, x0) < min(s.h, (s.x1 - s.x0) / 3):
+                    continue
+                if before > i and dark:
+                    hidden.add(i)
+                    break
+                if before <= i and (under is None or before >= under[0]):
+                    under = (before, dark)
+            else:
+                if under is not None and under[1] and dark_text[i]:
+                    hidden.add(i)
+        return hidden
+
+
+# -- pleading paper ---------------------------------------------------------------------------------
+_NUMBERED = re.compile(r"^[ \t]*(\d{1,2})(?:[ \t]+(.*))?$")
+_RUN = 10  # numbers 1..10 at least, in order, on a page: its lines are numbered
+
+
+def _numbered_lines(lines: list[str]) -> list[int]:
+    """Indices of the lines that start with 1, 2, 3 … in order (alone on the line when pypdf gives the margin
+    apart from the text, or before the line's text), if the run reaches `_RUN`."""
+    idx, want = [], 1
+    for i, line in enumerate(lines):
+        m = _NUMBERED.match(line)
+        if m and int(m.group(1)) == want:
+            idx.append(i)
+            want += 1
+    return idx if len(idx) >= _RUN else []
+
+
+def strip_line_numbers(pages: list[list[str]]) -> tuple[list[list[str]], int]:
+    """Pages without pleading paper's line numbers, and how many pages had them. Taken only where at least half
+    the pages (20 numbers or more on a document's only page) are numbered 1, 2, 3 …: elsewhere a run of numbered
+    lines is content (a numbered table, a list)."""
+    found = [_numbered_lines(lines) for lines in pages]
+    n = sum(1 for f in found if f)
+    if not n or n < (len(pages) + 1) // 2 or (len(pages) == 1 and len(found[0]) < 20):
+        return pages, 0
+    out = []
+    for lines, idx in zip(pages, found):
+        drop = set(idx)
+        page = []
+        for i, line in enumerate(lines):
+            if i in drop:
+                rest = _NUMBERED.match(line).group(2)  # type: ignore[union-attr]
+                if rest:
+                    page.append(rest)
+            else:
+                page.append(line)
+        out.append(page)
+    return out, n
