@@ -95,6 +95,26 @@ class BackupResult:
         return asdict(self)
 
 
+# `ragtune backup restore` (there is no such subcommand) made a new backup in ./restore: a word people expect to be a
+# subcommand, as typed (no path separator) and not there yet, is refused; `./restore` still makes one there.
+_HOW = ("a backup is a home: check it (`ragtune backup --verify DEST`), then use it as the home (`ragtune --home DEST "
+        "…`) or copy it back (`cp -a DEST NEWHOME`; docs/store.md, \"Backup and restore\")")
+SUBCOMMAND_WORDS = {
+    "restore": f"there is no `backup restore`: {_HOW}",
+    "verify": "to check a backup: `ragtune backup --verify DEST`",
+    "list": "the backups made of this home are listed in its registry/backups.jsonl (one {dest, time} a line)",
+}
+
+
+def _not_a_subcommand(dest: Path | str) -> None:
+    word = str(dest).strip()
+    if word.lower() in SUBCOMMAND_WORDS and os.sep not in word and "/" not in word and not os.path.lexists(word):
+        raise InputError(f"'{word}' is not a subcommand of `ragtune backup` (it takes a destination folder: this "
+                         f"would make a new backup in ./{word})",
+                         hint=f"{SUBCOMMAND_WORDS[word.lower()]}; to back up into a folder named {word}, give "
+                              f"./{word}")
+
+
 def check_dest(home: Home, dest: Path | str) -> Path:
     """DEST resolved, or an InputError (exit 2) before anything is written: it must be given (not empty or blank), new
     or an empty folder, UTF-8 (it is a home), and not inside the home (the copy would hold itself)."""
@@ -103,6 +123,7 @@ def check_dest(home: Home, dest: Path | str) -> Path:
     if isinstance(dest, str) and not dest.strip():  # Path("") would be the working directory: never meant
         raise InputError("give a destination folder (DEST is empty)", hint="a new path or an empty folder")
     check_utf8_path(dest, "backup destination", "it becomes a home, whose database opens UTF-8 paths only")
+    _not_a_subcommand(dest)
     if not home.root.is_dir():
         raise InputError(f"home {home.root} does not exist", hint="check --home / RAGTUNE_HOME")
     dest = Path(dest).expanduser().resolve()

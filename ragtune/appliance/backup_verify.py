@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -56,6 +57,11 @@ def verify_backup(dest: Path | str) -> VerifyResult:
                          f"still running): not a backup, its files may be cut short",
                          hint=f"use a finished backup, or make one (`ragtune backup {dest.parent / m['name']}`, "
                               f"which also removes this temporary)")
+    if not (dest / MANIFEST).is_file() and (dest / "ragtune.db").is_file():  # a home: a backup before round 45
+        raise InputError(f"{dest}: has no {MANIFEST}: a backup made by an older ragtune (before round 45) or a home, "
+                         f"which cannot be verified by content (no record of its files' sizes and sha256)",
+                         hint=f"check it by opening it: `ragtune --home {shlex.quote(str(dest))} doctor` (on a copy, `cp -a`, to keep "
+                              f"it as it is: the first write migrates it); a backup made now records its files")
     if not (dest / MANIFEST).is_file():
         raise InputError(f"{dest}: has no {MANIFEST}: not a backup, or one made before ragtune wrote it",
                          hint=f"check a backup without {MANIFEST} with `ragtune --home DEST doctor`")

@@ -129,6 +129,27 @@ def _without_retired(text: str, section: str, key: str) -> str:
     return text
 
 
+def _renamed_retired(text: str, section: str, key: str, value: Any) -> str | None:
+    """`text` with the line of the retired key `key` replaces (`rerank_model = "x"  # Ann's pick`) made the new key's,
+    in place: its position, its spelling (quoted, dotted) and a comment after the value kept, only the key's name and
+    the value new. None: no such line (or one inside an inline table, or a value that never ends)."""
+    for (sec, old), (now, _) in RETIRED_KEYS.items():
+        at = key_place(text, section, old) if (sec, now) == (section, key) else None
+        end = None if at is None or at[1] is None else value_end(text, at[1])
+        if end is None:
+            continue
+        begin = _line_offset(text, at[0])
+        head = text[begin:at[1]]  # `rerank_model = `, `"rerank_model"=`, `retrieve.rerank_model = `
+        cut = head.rfind(old)
+        if cut < 0:
+            continue
+        eol = text.find("\n", end)
+        eol = len(text) if eol < 0 else eol
+        rest = text[end:eol] if text[end:eol].lstrip().startswith("#") else ""
+        return _ended(text[:begin] + head[:cut] + key + head[cut + len(old):] + toml_value(value) + rest + text[eol:])
+    return None
+
+
 def _ended(text: str) -> str:
     """`text` ending in a newline, as every edit leaves the file."""
     return text if text.endswith("\n") else text + "\n"
@@ -255,7 +276,8 @@ def _update_config(path: Path, values: dict[str, Any], home: Home | None, what: 
                 "an array of tables" if all(isinstance(x, dict) for x in old[section]) else "an array"
             raise ConfigError(f"{path}{at_line(text, section)}: cannot set {dotted}: [{section}] is written as "
                               f"{shape}, not one table", hint=f"edit the file by hand: make it one [{section}] table")
-        new = _without_retired(set_in_toml(new, section, key, value), section, key)
+        renamed = None if key_place(new, section, key) is not None else _renamed_retired(new, section, key, value)
+        new = renamed if renamed is not None else _without_retired(set_in_toml(new, section, key, value), section, key)
     try:
         data = loads(new)
     except TomlTextError as exc:

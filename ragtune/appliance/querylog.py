@@ -181,6 +181,16 @@ def _tell_retention(store: Store, n: int, keep_days: int, now: float) -> None:
         tell(Path(store.path), n, more, keep_days)
 
 
+def prune_rule_note(rows: int, arm_rows: int) -> str | None:
+    """What `log prune` adds when some of the `rows` it removes (would remove) were served by a rollout arm
+    (prune_query_log's "arm_rows"): automatic retention keeps those, so its count of the same age is smaller."""
+    if not arm_rows:
+        return None
+    return (f"{arm_rows} of the {rows} a rollout arm served: automatic retention ([retention] query_log_days) keeps "
+            f"those, so by age it removes {rows - arm_rows}; `log prune` removes them too (those of a running "
+            f"rollout excepted)")
+
+
 def retention_note(n: int, more: int, keep_days: int) -> str:
     """What a command says once when retention first removed entries (on_retention's arguments)."""
     rest = f"; {more} more go {RETENTION_BATCH} at a time as answers are logged" if more else ""
@@ -207,6 +217,13 @@ def show_entry(store: Store, log_id: int) -> dict[str, Any]:
     not cached, or cached before round 45; that entry may have been pruned since)."""
     entry = get_entry(store, log_id)
     entry["reviews"] = store.query_review_history(log_id)
+    current = entry.get("review")
+    if current is not None and (not entry["reviews"] or entry["reviews"][0]["review"] != current):
+        # an older release stored this review in the row only (no history line): the row's is the current one, the
+        # one the export uses, so it is shown first, not the history's newest
+        entry["reviews"].insert(0, {"reviewed_at": None, "review": current,
+                                    "note": "the entry's current review, stored without a history line (an older "
+                                            "release)"})
     entry["cached_from"] = cached_from(entry)
     return entry
 

@@ -425,6 +425,7 @@ def log_prune(app, days: int | None, keep: int | None, include_reviewed: bool, d
             store.vacuum()
         after = store.database_bytes() if vacuum else size
     out = {"dry_run": dry_run, "removed": {k: removed[k] for k in ("rows", "reviews", "bytes")},
+           "arm_rows": removed.get("arm_rows", 0),
            "kept_reviewed": removed["kept_reviewed"], "rollout_since": rollout.started if rollout else None,
            "database": {"file_bytes": after["file"], "free_bytes": after["free"], "vacuumed": vacuum}}
     if as_json:
@@ -433,6 +434,11 @@ def log_prune(app, days: int | None, keep: int | None, include_reviewed: bool, d
     verb = "would remove" if dry_run else "removed"
     click.echo(f"{verb} {removed['rows']} entr{'y' if removed['rows'] == 1 else 'ies'} "
                f"({human_size(removed['bytes'])} of logged text) and {removed['reviews']} review(s)")
+    from ..appliance.querylog import prune_rule_note
+
+    rule = prune_rule_note(removed["rows"], removed.get("arm_rows", 0))
+    if rule:  # automatic retention keeps a rollout's rows: its count of the same age is smaller (said, not hidden)
+        click.echo(rule)
     if removed["kept_reviewed"]:
         click.echo(f"kept {removed['kept_reviewed']} reviewed entr{'y' if removed['kept_reviewed'] == 1 else 'ies'} "
                    f"(training data; --include-reviewed removes them too)")

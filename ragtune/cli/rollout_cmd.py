@@ -189,3 +189,5 @@ def _print_status(st) -> None:
         click.echo("alerts: none")
     if st["rolled_back"]:
         click.echo("auto-rollback: done, every client is on the control arm")
+    if st.get("control_note"):
+        click.echo(f"note: {st['control_note']}")

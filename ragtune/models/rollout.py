@@ -40,6 +40,8 @@ from ragtune.appliance.refs import check_servable
 from ragtune.appliance.registry import Registry
 from ragtune.appliance.text import escaped
 
+from .rollout_legacy import note_once, resolve_control
+
 log = logging.getLogger("ragtune.rollout")
 log.addHandler(logging.NullHandler())  # the history in rollout.json is the record; apps may configure logging
 CONTROL, CANDIDATE = "control", "candidate"
@@ -62,6 +64,7 @@ class Rollout:
     # the query log's last row id when it started: its rows are those after it, whatever the wall clock did since (an
     # NTP step back an hour logs rows "before" `started`); None in a file written before round 47: rows by time
     log_from: int | None = None
+    legacy_control = None  # not a field: the recorded control when it was a past built-in default (rollout_legacy)
 
     @property
     def running(self) -> bool:
@@ -236,6 +239,9 @@ class RolloutState:
                                 hint=_DAMAGED_HINT)
             r = _rollout_of(obj, self.path, text)
             _check_rollout(r, self.path, text)
+            mapped = resolve_control(self.registry, r.control) if r.running else None
+            if mapped is not None:  # an older release's built-in default: the current one stands for it
+                r.legacy_control, r.control = r.control, mapped
             self._cache = (mtime, r)
             return r
 
@@ -246,6 +252,8 @@ class RolloutState:
 
     def _save(self, r: Rollout, action: str, **event: Any) -> Rollout:
         r.updated = time.time()
+        if r.legacy_control:  # the file's control becomes the one served; the event keeps what it recorded
+            event = {**event, "control": r.control, "control_recorded": r.legacy_control}
         r.history.append({"ts": r.updated, "action": action, "share": r.share, **event})
         atomic_write_json(self.path, r.to_dict())
         log.warning("rollout %s: %s %s", escaped(r.id), action, json.dumps(event, default=str))  # the file's id
@@ -406,6 +414,7 @@ class Router:
         if r is None:
             return Route(self.default, None)
         arm = r.arm_of(client_id)
+        note_once(r)
         return Route(r.adapter_of(arm), arm, r.id)
 
 

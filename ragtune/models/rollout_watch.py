@@ -23,6 +23,7 @@ from ragtune.appliance.eval.metrics import mean, percentile
 from ragtune.appliance.store import rollout_log
 
 from .rollout import CANDIDATE, CONTROL, Rollout, RolloutState
+from .rollout_legacy import legacy_note
 
 RULES = {
     "schema_adherence": "candidate schema adherence below min_schema_adherence, or more than max_adherence_drop under control",
@@ -167,7 +168,8 @@ def check(settings: Settings, *, apply: bool = True, state: RolloutState | None 
     state = state or RolloutState(settings.home)
     r = state.load()
     out: dict[str, Any] = {"rollout": None if r is None else r.to_dict(), "comparison": None, "breached": False,
-                           "rolled_back": False, "auto_rollback": settings.rollout.auto_rollback}
+                           "rolled_back": False, "auto_rollback": settings.rollout.auto_rollback,
+                           "control_note": None if r is None else legacy_note(r)}  # an old release's built-in
     if r is None:
         return out
     with open_store(settings.home) as store:

@@ -303,7 +303,7 @@ def compare_runs(base_path: str | Path, new_path: str | Path | None = None, *, a
                              else (base_items, base_report))
     base_arm = base_arm or arm
     if base_items.resolve() == new_items.resolve() and base_arm == arm:
-        raise InputError(f"{base_items}: comparing arm {arm} with itself" + (
+        raise InputError(f"{_shown(base_items)}: comparing arm {arm} with itself" + (
             ": both runs named are this one; name another run, or compare two arms of it with --base-arm"
             if new_path is not None else ": name a second run, or --base-arm"))
     identities = [_identity(r) for r in (base_report, new_report)]
@@ -318,7 +318,7 @@ def compare_runs(base_path: str | Path, new_path: str | Path | None = None, *, a
     new = by_question(new_rows, arm, new_items)
     out = compare_rows(base, new)
     if not out["n_paired"]:
-        raise InputError(f"{base_items} and {new_items} share no labelled question: were they run on different "
+        raise InputError(f"{_shown(base_items)} and {_shown(new_items)} share no labelled question: were they run on different "
                          f"samples (--limit, --split, --seed)?")
     # without a report.json beside the rows nothing says which dataset they answered: pairing by question id
     # is then on trust, and the comparison says so
@@ -328,18 +328,24 @@ def compare_runs(base_path: str | Path, new_path: str | Path | None = None, *, a
                     f"questions are paired by id alone" for items in dict.fromkeys(unchecked)]
     for items, rows in {base_items: base_rows, new_items: new_rows}.items():
         if not items.is_file():  # rows_from_store rebuilt them: said, so the numbers are not taken for the file's
-            out["notes"].append(f"{items}: not there (a run made before it was written): its rows were rebuilt from "
-                                f"the answers of run {rows[0].get('run')} in {home.db_path}, scored against its "
-                                f"dataset read again")
+            out["notes"].append(f"{items.parent}: the run predates per-item records (no {ITEMS_FILE}: made before "
+                                f"eval run wrote one); compared instead: its rows rebuilt from the answers of run "
+                                f"{rows[0].get('run')} in {home.db_path}, scored against its dataset read again")
     scored = [_metrics_version(i, r) for i, r in ((base_items, base_report), (new_items, new_report))]
     if None not in scored and scored[0] != scored[1]:  # NFKC (version 2) alone moves scores on some text
         out["notes"].append(f"scored by different answer metrics (version {scored[0]} vs {scored[1]}: "
                             f"normalize_answer changed, docs/eval.md): answers with ligatures, full-width characters "
                             f"or superscripts may flip for that reason alone; run the older eval again to compare "
                             f"like with like")
-    out["base"] = {"path": str(base_items), "arm": base_arm, "n": len(base)}
-    out["new"] = {"path": str(new_items), "arm": arm, "n": len(new)}
+    out["base"] = {"path": _shown(base_items), "arm": base_arm, "n": len(base)}
+    out["new"] = {"path": _shown(new_items), "arm": arm, "n": len(new)}
     return out
+
+
+def _shown(items: Path) -> str:
+    """How a run is named: its items.jsonl, or the run's folder when that file is not there (a run made before it
+    was written: its rows came from the store), never a path that does not exist."""
+    return str(items if items.is_file() or not items.parent.is_dir() else items.parent)
 
 
 def _rows(items: Path, report: Path | None, home: Any) -> list[dict[str, Any]]:

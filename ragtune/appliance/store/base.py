@@ -27,8 +27,9 @@ from .holders import other_holders
 from .schema import MIGRATIONS, alone_before_migrating, apply_migration, newer_migrations
 
 # What to do with a home a newer ragtune migrated (docs/upgrading.md): a migrated home cannot go back.
-NEWER_HINT = ("use the newer ragtune again (`ragtune --version` says which one runs), or restore the backup made "
-              "before the upgrade (`ragtune backup DEST`, then --home DEST); docs/upgrading.md")
+NEWER_HINT = ("use the newer ragtune again (`ragtune --version` says which one runs: the last schema migration it "
+              "knows), or restore the backup made before the upgrade (`ragtune backup DEST`, then --home DEST); "
+              "docs/upgrading.md")
 
 
 MAX_ROW_ID = 2**63 - 1  # SQLite's largest integer: an id past it names no row (and cannot be bound to a query)

@@ -361,7 +361,9 @@ class LogTables(CacheTables):
         another entry), a reviewed one when `keep_reviewed` (a forgotten row has no current review: it goes as an
         unreviewed one), or one a rollout arm served when `keep_arms`.
         Returns {"rows", "reviews" (history rows removed with them), "bytes" (their text, when `measure`),
-        "kept_reviewed" (rows of the selection kept for their review)}; `dry_run`: what would go, nothing removed."""
+        "kept_reviewed" (rows of the selection kept for their review), and without `keep_arms` (when `measure`, and
+        only when some) "arm_rows": of "rows", those a rollout arm served, which automatic retention keeps}; `dry_run`:
+        what would go, nothing removed."""
         if before is None and keep is None:
             raise StoreError("a prune needs an age (before) or a number of newest rows to keep (keep)")
         out = {"rows": 0, "reviews": 0, "bytes": 0, "kept_reviewed": 0}
@@ -384,6 +386,10 @@ class LogTables(CacheTables):
                     out["kept_reviewed"] = int(self.scalar(
                         f"SELECT count(*) FROM query_log WHERE {selected} AND review IS NOT NULL", params, 0))
                 selected += " AND review IS NULL"
+            if measure and not keep_arms:  # automatic retention keeps these (keep_arms): `log prune` says how many
+                arm_rows = int(self.scalar(f"SELECT count(*) FROM query_log WHERE {selected} AND arm IS NOT NULL",
+                                           params, 0))
+                out.update({"arm_rows": arm_rows} if arm_rows else {})
             # automatic retention's pass: the index of exactly these rows (the planner, without statistics, takes
             # query_log_arm_ts and reads every old reviewed row, kilobytes each, to skip it)
             table = "query_log INDEXED BY query_log_prunable" if keep_reviewed and keep_arms and before is not None \
