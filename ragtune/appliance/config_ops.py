@@ -51,8 +51,9 @@ MIN_TOKEN_CHARS = 16  # a serve token's secret: guessing it must not be the easy
 
 
 def masked_tokens(tokens: list[str]) -> list[str]:
-    """Serve tokens as they may be shown (`config show`, its --json, `config set`): names only, never a secret."""
-    return [f"{split_token(t)[0]}:***" if ":" in t else "***" for t in tokens]
+    """Serve tokens as they may be shown (`config show`, its --json, `config set`): names only, never a secret (a
+    front before ":" that is no token name may be a secret's: not shown either)."""
+    return [f"{split_token(t)[0]}:***" if ":" in t and token_name_ok(split_token(t)[0]) else "***" for t in tokens]
 
 
 def masked_value(value: Any) -> Any:
@@ -67,9 +68,30 @@ def masked_value(value: Any) -> Any:
 
 
 def split_token(raw: str) -> tuple[str, str]:
-    """(name, secret) of a serve token written "name:secret" or "secret" (name "")."""
+    """(name, secret) of a serve token written "name:secret" or "secret" (name ""). The name is what is before the
+    first ":"; whether it is one is token_name_ok's to say (a bare secret holding a ":" is refused, not split)."""
     name, sep, secret = raw.strip().partition(":")
     return (name.strip(), secret.strip()) if sep else ("", name.strip())
+
+
+_TOKEN_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def token_name_ok(name: str) -> bool:
+    """A token's name as a client id and a `token_scopes` key: letters, digits, `._-`, 1..64 characters. Anything
+    else before a ":" is more likely the front of a secret that holds a ":" (it would land in the logs)."""
+    return bool(_TOKEN_NAME.fullmatch(name))
+
+
+def bad_token_name(tokens: list[str]) -> int | None:
+    """The 1-based position of the first "x:y" token whose x is no token name (token_name_ok), or None."""
+    return next((i for i, t in enumerate(tokens, 1) if ":" in t and not token_name_ok(split_token(t)[0])), None)
+
+
+BAD_NAME = ("the part before its first ':' is not a token name (letters, digits, . _ -, at most 64): a secret "
+            "that holds a ':' needs a name in front, name:secret (the client sends the secret only)")
+SCOPE_DEFAULTS = ("all", "none")
+MAX_REFS, MAX_REF_CHARS = 100, 4096  # scope.py's limits on "in" (not imported: scope imports down to config)
 
 
 _ORIGIN_HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\]")
@@ -179,6 +201,11 @@ class ServeConfig:
     # (a reverse proxy passing its public Host): ["rag.example.com", "*.example.com"], or ["*"] for any. Set on
     # another address, only these and those names are answered. [] = the loopback check only (docs/serve.md).
     allowed_hosts: list = field(default_factory=list)
+    # Per-token document scopes (docs/serve.md "Scopes per token"): token name -> references as "in" takes them
+    # (ids, stored paths, folders), e.g. { hr = ["/srv/docs/hr/"] }. A token without an entry reads every document,
+    # or none with token_scopes_default = "none".
+    token_scopes: dict = field(default_factory=dict)
+    token_scopes_default: str = "all"
 
     def __post_init__(self) -> None:
         check(isinstance(self.host, str) and self.host != "", "serve", "host", "must be a host name or address")
@@ -198,10 +225,33 @@ class ServeConfig:
         check(all(len(split_token(t)[1]) >= MIN_TOKEN_CHARS for t in self.tokens), "serve", "tokens",
                f"each token's secret must be at least {MIN_TOKEN_CHARS} characters "
                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+        check(bad_token_name(self.tokens) is None, "serve", "tokens", f"entry {bad_token_name(self.tokens)}: {BAD_NAME}")
         check(isinstance(self.tokens_env, str), "serve", "tokens_env", "must be an environment variable name")
+        check_token_scopes(self.token_scopes, self.token_scopes_default)
         _check_entries("cors_origins", self.cors_origins, cors_origin, "origins",
                        '["https://intranet.example.com"]', "origin")
         _check_entries("allowed_hosts", self.allowed_hosts, allowed_host, "host names", '["rag.example.com"]', "Host")
+
+
+def check_token_scopes(scopes: Any, default: Any) -> None:
+    """`[serve] token_scopes` (a table of token name -> non-empty list of document references as "in" takes them)
+    and `token_scopes_default` ("all" | "none"). Whether each name is a configured token is said at start (the
+    tokens of $tokens_env are known only then: auth.scope_notes)."""
+    from .text import shortened
+
+    check(default in SCOPE_DEFAULTS, "serve", "token_scopes_default",
+          '"all" (a token without a token_scopes entry reads every document) or "none" (it reads nothing)')
+    check(isinstance(scopes, dict), "serve", "token_scopes",
+          'must be a table of token name = list of documents, e.g. { hr = ["/srv/docs/hr/"] }')
+    for name, refs in scopes.items():
+        shown = shortened(str(name), 64)
+        check(token_name_ok(str(name)), "serve", "token_scopes",
+              f"'{shown}' is not a token name (letters, digits, . _ -, at most 64)")
+        check(isinstance(refs, list) and refs and all(isinstance(r, str) and r.strip() for r in refs), "serve",
+              "token_scopes", f"{shown} must be a non-empty list of document ids, stored paths or folders as "
+              'strings, e.g. ["/srv/docs/hr/"] (leave the token out to let it read every document)')
+        check(len(refs) <= MAX_REFS and all(len(r) <= MAX_REF_CHARS for r in refs), "serve", "token_scopes",
+              f"{shown}: at most {MAX_REFS} references of {MAX_REF_CHARS} characters each")
 
 
 def _check_entries(key: str, values: Any, canonical: Any, what: str, example: str, one: str) -> None:

@@ -30,7 +30,7 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 
 from .access import access
-from .auth import Token, check_bearer
+from .auth import Token, bearer_token
 from .body import (MAX_REF_CHARS, HTTPError, JSONBody, body_pending, client_id, json_type, last_user_message,
                    question_text, read_json, ref_field, scope_field, shown, user_field)
 from .cors import Cors, Record
@@ -111,13 +111,14 @@ def create_app(state: ServeState) -> Starlette:
             t0 = time.perf_counter()
             code, note = None, ""  # for the access line
             try:
-                principal = None
+                token = None
                 if auth and state.tokens:
-                    principal = check_bearer(request.headers.get("authorization"), state.tokens)
-                    if principal is None:
+                    token = bearer_token(request.headers.get("authorization"), state.tokens)
+                    if token is None:
                         raise HTTPError(401, "missing or invalid bearer token", code="invalid_api_key",
                                         headers={"WWW-Authenticate": "Bearer"})
-                request.state.principal = principal
+                request.state.principal = None if token is None else token.name
+                request.state.token_scope = None if token is None else token.scope  # [serve] token_scopes
                 resp = await handler(request)
             except Busy:
                 m.rejected.inc()
@@ -175,12 +176,14 @@ def create_app(state: ServeState) -> Starlette:
                      mode: str | None = None, within: list[str] | None = None, routed: bool = False) -> Any:
         """`routed`: the client named no adapter (the router chose `target`)."""
         client = client_id(request, request.state.principal, user)
+        scope = request.state.token_scope
         t0 = time.perf_counter()
 
         def job(engine: Any, cancel: Any) -> Any:
             # the references resolve against this engine's store connection, in its thread, at answer time (or come
-            # from the resolution of the same references at the store's current index version: scopes.py)
-            filters = None if within is None else {"doc_ids": state.scopes.resolve(engine.store, within)}
+            # from the resolution of the same references at the store's current index version: scopes.py), inside
+            # the token's scope: the only documents retrieval sees, whatever "in" names
+            filters = state.scopes.filters(engine.store, within, scope)
             return engine.ask(question, adapter=target.adapter, k=k, on_token=cancel_check(cancel, sink),
                               client_id=client, arm=target.arm, rollout=target.rollout, mode=mode, filters=filters)
 

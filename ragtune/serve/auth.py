@@ -1,7 +1,12 @@
 """Bearer tokens: loaded from `[serve] tokens` and the `tokens_env` variable, compared in constant time.
 
 A token is "name:secret" or a bare "secret"; the name is the client id of whoever holds it (a bare secret gets
-"token-" + the first 8 hex digits of its sha256, never the secret itself).
+"token-" + the first 8 hex digits of its sha256, never the secret itself). A front before the first ":" that is
+no name (letters, digits, `._-`, at most 64: config_ops.token_name_ok) is refused: it is more likely part of a
+secret that holds a ":", which would land in the logs as a name.
+
+A token may carry a scope ([serve] token_scopes): the documents its requests may read (app.py hands it to
+scopes.ScopeCache.filters with the request's "in").
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import os
 from dataclasses import dataclass
 
 from ..appliance.config import MIN_TOKEN_CHARS, ServeConfig, split_token
+from ..appliance.config_ops import BAD_NAME, token_name_ok
 from ..appliance.errors import ConfigError
 
 
@@ -20,6 +26,7 @@ from ..appliance.errors import ConfigError
 class Token:
     name: str
     digest: bytes  # sha256 of the secret: equal-length inputs for compare_digest
+    scope: tuple[str, ...] | None = None  # the documents it may read, as "in" refs; None: all; (): none
 
 
 def _digest(secret: str) -> bytes:
@@ -28,6 +35,8 @@ def _digest(secret: str) -> bytes:
 
 def parse_token(raw: str, where: str) -> Token:
     name, secret = split_token(raw)
+    if name and not token_name_ok(name) or ":" in raw and not name:  # never the value: it may be a secret's front
+        raise ConfigError(f"{where}: a token {BAD_NAME}", hint="e.g. hr-team:<secret>")
     if len(secret) < MIN_TOKEN_CHARS:
         raise ConfigError(f"{where}: a serve token must be at least {MIN_TOKEN_CHARS} characters",
                           hint="e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'")
@@ -39,20 +48,60 @@ def load_tokens(cfg: ServeConfig, environ: dict[str, str] | None = None) -> list
     out = [parse_token(t, "[serve] tokens") for t in cfg.tokens]
     raw = env.get(cfg.tokens_env, "") if cfg.tokens_env else ""
     out += [parse_token(t, f"${cfg.tokens_env}") for t in raw.split(",") if t.strip()]
+    return scoped(cfg, out)
+
+
+def scoped(cfg: ServeConfig, tokens: list[Token]) -> list[Token]:
+    """TOKENS with their scopes from [serve] token_scopes / token_scopes_default. Refused (ConfigError), rather than
+    served wider or narrower than meant: scopes set without any token (every request would be unscoped), and
+    token_scopes_default = "none" leaving every token without a document."""
+    scopes, default = cfg.token_scopes, cfg.token_scopes_default
+    if not scopes and default == "all":
+        return tokens
+    if not tokens:
+        raise ConfigError("[serve] token_scopes / token_scopes_default are set but no token is: a request without "
+                          "a token would read every document", hint="set [serve] tokens or $" + cfg.tokens_env)
+    out = [Token(t.name, t.digest, tuple(scopes[t.name]) if t.name in scopes else None if default == "all" else ())
+           for t in tokens]
+    if all(t.scope == () for t in out):
+        raise ConfigError('[serve] token_scopes_default = "none" and no token has a token_scopes entry: every '
+                          "request would read nothing", hint="name the tokens in [serve] token_scopes, e.g. "
+                          '{ hr = ["/srv/docs/hr/"] }, using the names before their ":"')
     return out
 
 
-def check_bearer(header: str | None, tokens: list[Token]) -> str | None:
-    """The name of the token in an `Authorization: Bearer …` header, or None. Every token is compared (no
-    early exit), each comparison constant-time over equal-length digests."""
+def scope_notes(cfg: ServeConfig, tokens: list[Token]) -> tuple[str | None, list[str]]:
+    """For `ragtune serve`'s start: a line saying how many tokens are scoped (None when none is), and a warning
+    per token_scopes name no token has (a typo: that token, if it exists under another name, reads as the default
+    says)."""
+    names = {t.name for t in tokens}
+    warnings = [f"[serve] token_scopes names '{n}', which no token has (tokens: {', '.join(sorted(names)) or 'none'}"
+                f"; from [serve] tokens and ${cfg.tokens_env}): a typo?" for n in cfg.token_scopes if n not in names]
+    n = sum(t.scope is not None for t in tokens)
+    if not n:
+        return None, warnings
+    rest = "read every document" if cfg.token_scopes_default == "all" else "read nothing"
+    return (f"scopes: {n} of {len(tokens)} token(s) read only their token_scopes documents; the others {rest}",
+            warnings)
+
+
+def bearer_token(header: str | None, tokens: list[Token]) -> Token | None:
+    """The token of an `Authorization: Bearer …` header, or None. Every token is compared (no early exit), each
+    comparison constant-time over equal-length digests."""
     if not header or not header[:7].lower() == "bearer ":
         return None
     given = _digest(header[7:].strip())
     found = None
     for t in tokens:
         if hmac.compare_digest(given, t.digest) and found is None:
-            found = t.name
+            found = t
     return found
+
+
+def check_bearer(header: str | None, tokens: list[Token]) -> str | None:
+    """The name of the token in an `Authorization: Bearer …` header, or None (bearer_token)."""
+    t = bearer_token(header, tokens)
+    return None if t is None else t.name
 
 
 def is_loopback(host: str, *, mapped: bool = False) -> bool:

@@ -10,6 +10,13 @@ changes until it ends, as the retrieval cache's do.
 
 Shared by the server's engines (each resolves with its own store connection, in its own thread): a lock around the
 table only; two engines missing at once both resolve, and the second's entry replaces the first's (the same ids).
+A token's scope ([serve] token_scopes, docs/serve.md "Scopes per token") resolves the same way, under its own key
+(a folder nothing is ingested into yet is an empty part of it: scope.scope_documents), at request time: a document
+ingested later under a scoped folder is in scope once the version moves, one moved out is out. A request's refs
+under a token's scope are kept under (index_version, refs, the token's refs): one scope's entry is never another's.
+A ref outside the scope is the very error of a ref that matches nothing (scope.stored_documents), and neither is
+kept: both cost one store lookup each time (a client cannot tell one from the other by a cache hit's speed).
+
 Bounded twice: by entries, and by the ids and reference text they hold (a folder of 100k documents is ~3.6 MB of
 Python ints), so a client cycling through large scopes cannot grow the server's memory without end. Errors (an
 unknown reference, an empty store) are not kept: they are the client's to fix, and cheap to say again.
@@ -21,7 +28,7 @@ import threading
 from collections import OrderedDict
 from typing import Any, Callable, Sequence
 
-from ..appliance.scope import stored_documents
+from ..appliance.scope import scope_documents, stored_documents
 
 MAX_ENTRIES = 256
 MAX_WEIGHT = 1_000_000  # ids + reference characters held in all (about 36 MB of Python ints at most)
@@ -42,6 +49,22 @@ class ScopeCache:
     def resolve(self, store: Any, refs: Sequence[str]) -> list[int]:
         """The sorted ids of the documents REFs name (errors as stored_documents raises them)."""
         refs = tuple(refs)
+        return self._cached(store, refs, lambda: (self._resolver or stored_documents)(store, refs))
+
+    def filters(self, store: Any, within: Sequence[str] | None,
+                allowed: Sequence[str] | None) -> dict[str, Any] | None:
+        """Retrieval filters of a request: its "in" refs (`within`, None: every document) inside a token's scope
+        (`allowed`, the token's refs; None: unscoped, () : no document). Errors as stored_documents raises them."""
+        if allowed is None:
+            return None if within is None else {"doc_ids": self.resolve(store, within)}
+        scope = self._cached(store, ("token", tuple(allowed)), lambda: scope_documents(store, allowed))
+        if within is None:
+            return {"doc_ids": scope}
+        own = frozenset(scope)
+        return {"doc_ids": self._cached(store, ("in", tuple(within), tuple(allowed)),
+                                        lambda: stored_documents(store, within, allowed=own))}
+
+    def _cached(self, store: Any, refs: tuple, resolve: Callable[[], list[int]]) -> list[int]:
         version = store.index_version  # read before resolving: a change racing it can only make the entry a miss
         key = (version, refs)
         with self._lock:
@@ -51,7 +74,7 @@ class ScopeCache:
                 self.hits += 1
                 return list(ids)  # a list of its own: the caller's filters are never the cached entry
             self.misses += 1
-        ids = tuple((self._resolver or stored_documents)(store, refs))
+        ids = tuple(resolve())
         self._keep(key, ids)
         return list(ids)
 
@@ -78,4 +101,4 @@ class ScopeCache:
 
 
 def _weight(key: tuple, ids: tuple[int, ...]) -> int:
-    return len(ids) + sum(len(r) for r in key[1])
+    return len(ids) + sum(len(r) if isinstance(r, str) else sum(map(len, r)) for r in key[1])

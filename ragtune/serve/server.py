@@ -17,7 +17,7 @@ from typing import Any, Callable
 from ..appliance.config import Settings
 from ..appliance.errors import InputError
 from .app import ServeState, create_app
-from .auth import check_bind, load_tokens
+from .auth import check_bind, load_tokens, scope_notes
 from .cors import canonical_origins, cors_warning
 from .front import Front
 from .metrics import Metrics
@@ -211,6 +211,11 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
             say("CORS: browser pages of %s may call it", "any origin" if origins == ["*"] else ", ".join(origins))
         if allowed := app.state.serve.allowed_hosts:
             say("Host check: answers for %s too", "any Host" if allowed == ["*"] else ", ".join(allowed))
+        scoped, typos = scope_notes(settings.serve, app.state.serve.tokens)  # [serve] token_scopes
+        if scoped:
+            say("%s", scoped)
+        for typo in typos:
+            logging.getLogger("uvicorn.error").warning("%s", typo)
         if warning := cors_warning(origins, not tokens):
             logging.getLogger("uvicorn.error").warning("%s", warning)
         asyncio.run(app.state.serve.pool.warm(_model_loader(app.state.serve)))
