@@ -13,7 +13,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 # setuptools' "Editable installation ... be careful with folders" notice is for its developers, not ours: silenced.
 PIP_E := PYTHONWARNINGS="ignore:Editable installation" $(PIP)
 
-.PHONY: install install-dev sdist tmux test demo adapter clean
+.PHONY: install install-dev sdist dist tmux test demo adapter clean
 
 # A venv that failed half-way (no ensurepip on Debian/Ubuntu) is removed, so the next `make` starts over.
 $(BIN)/python:
@@ -41,6 +41,11 @@ sdist:
 	  $(BIN)/python -m pip download --no-deps --no-binary :all: -q -d $(HOME)/.cache/ragtune \
 	    "llama-cpp-python==$$($(BIN)/python -c 'import llama_cpp; print(llama_cpp.__version__)')" || true
 
+# ragtune's own sdist and wheel, in dist/ (`sdist` above is llama-cpp-python's, which the converters read)
+dist: $(BIN)/python
+	$(PIP) install build
+	$(BIN)/python -m build --outdir dist .
+
 # tmux drives the TUI in a real terminal for one test; best effort (the test skips without it).
 tmux:
 	@command -v tmux >/dev/null 2>&1 || (apt-get install -y -qq tmux >/dev/null 2>&1 || true)
@@ -59,4 +64,4 @@ adapter: install-dev sdist
 	nice -n 10 $(BIN)/ragtune tune default --resume --promote $(ADAPTER_ARGS)
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info
