@@ -17,7 +17,8 @@ Storage rules (SQLite is the truth, Tantivy is derived):
   open (`LexicalIndex.ensure_synced`) rebuilds it from SQLite. A run that raises before it stored a document (its
   embedder does not load) puts the marker back as it was: nothing to rebuild.
 - A stop (`should_stop`) between slabs of a big document drops that document whole: its chunks are written only
-  after every one of them has its vector, so what is stored for it stays as it was.
+  after every one of them has its vector, so what is stored for it stays as it was. A stop during a file's parse
+  acts at the loader's next beat (PARSE_BEAT: a PDF's page): the file is left as not reached, not as failed.
 """
 
 from __future__ import annotations
@@ -54,10 +55,11 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
     `summary.failed` as (path, one-line reason), files that failed before and did not change since in
     `summary.still_unreadable` (not read again unless `retry_failed`); typed errors are raised only for whole-run
     problems (database, embedder model, another ingest running). `should_stop()` true (the TUI's escape, the CLI's
-    Ctrl-C) ends the run like a finished one, between documents or between the embedding slabs of a big one (that
-    document is then dropped whole: what is stored for it stays as it was): the documents done are stored and
-    indexed, nothing is pruned, and `summary.stopped` / `files_left` say so (the dropped document's file among those
-    left); the next ingest of the same paths goes on where it stopped (the files done are unchanged).
+    Ctrl-C) ends the run like a finished one, between documents, inside a file's parse, or between the embedding
+    slabs of a big one (that document is then dropped whole: what is stored for it stays as it was): the documents
+    done are stored and indexed, nothing is pruned, and `summary.stopped` / `files_left` say so (the dropped
+    document's file among those left); the next ingest of the same paths goes on where it stopped (the files done
+    are unchanged).
     `follow_outside_links`: follow symlinks in the given folders whose target is outside them (walk.py). Not followed
     (the default), such a link is a failure, but not one of a file that is there and unreadable: a document stored
     through it earlier is not kept as stale, it is gone (pruned with `prune`, else listed in `summary.gone`, with the
@@ -283,8 +285,9 @@ def _item(run: _Run, item: WalkItem, settings: Settings, progress: Progress | No
         else:
             if not raw:
                 raise LoadError("empty document")
-            # a heartbeat from inside a big file's parse (a 20 MB page: seconds), as its chunking has one
-            beat = PARSE_BEAT.set(lambda at: run.tracker.beat(path_s, "reading", at))
+            # a heartbeat from inside a big file's parse (a 20 MB page: seconds), as its chunking has one; a stop
+            # asked for meanwhile acts at the next beat (a PDF's next page), not when an 800-page parse is over (19 s)
+            beat = PARSE_BEAT.set(lambda at: _parse_beat(run, path_s, at))
             try:
                 doc = LOADERS[item.kind](item.path, raw)
             finally:
@@ -298,6 +301,14 @@ def _item(run: _Run, item: WalkItem, settings: Settings, progress: Progress | No
     run.tracker.files_done += 1
     if progress:
         progress(min(count.done, count.total), count.total, path_s)
+
+
+def _parse_beat(run: _Run, path: str, at: float) -> None:
+    """A loader's beat from inside a file's parse: progress, and `_Stopped` when a stop was asked for. The loaders
+    let it through (not a per-file failure): the file is left unread, nothing of it stored, read on the next run."""
+    run.tracker.beat(path, "reading", at)
+    if run.should_stop():
+        raise _Stopped
 
 
 def _add(run: _Run, doc: Document, doc_id: int | None, weight: float) -> None:

@@ -114,7 +114,9 @@ LOADERS: dict[str, Callable[[Path, bytes], Document]] = {
 # round 48: pdf: text under a redaction box (a dark filled rectangle over it, black highlight, a /Redact or dark
 # /Square annotation) is left out, pleading-paper line numbers dropped (pdf_pages.py): stored PDFs must lose the
 # covered text, so they are read again.
-LOADER_VERSIONS: dict[str, int] = {"md": 7, "txt": 8, "html": 9, "pdf": 7, "docx": 5}
+# round 48 (pdf 8): the values typed into a fillable form's fields (AcroForm /V, not in the page text) are read
+# (pdf_pages.form_values): stored forms gain them.
+LOADER_VERSIONS: dict[str, int] = {"md": 7, "txt": 8, "html": 9, "pdf": 8, "docx": 5}
 
 
 def kind_of(path: Path) -> str | None:

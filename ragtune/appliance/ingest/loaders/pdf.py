@@ -375,7 +375,13 @@ def load_pdf(path: Path, raw: bytes) -> Document:
         raise stop
     empty = ("no extractable text in PDF (scanned images? no OCR is done)" if scanned
              else "no extractable text in PDF (no text layer, no images)" if pages else "PDF has no pages")
-    text = require_text(clean_text(pdf_text(pages), escapes=False), empty)  # a PDF's ESC is a glyph, not a terminal's
+    from .pdf_pages import form_values
+
+    body = pdf_text(pages)
+    form = form_values(reader, body)  # what was typed into a fillable form: not in the pages' text
+    if form:
+        body += "\n\nForm fields:\n" + "\n".join(form)
+    text = require_text(clean_text(body, escapes=False), empty)  # a PDF's ESC is a glyph, not a terminal's
     shown = ", ".join(map(str, scanned[:10])) + (", …" if len(scanned) > 10 else "")
     notes = (f"{len(scanned)} of {len(pages)} pages are images without text (page {shown}: scanned? no OCR is "
              "done): answers cannot come from them",) if scanned else ()

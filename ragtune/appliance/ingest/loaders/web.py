@@ -71,6 +71,7 @@ class _HTMLText(HTMLParser):
         self._tables: list[_Table] = []
         self._beat = PARSE_BEAT.get()  # how far the parse is, every PARSE_BEAT_EVERY start tags (a big page)
         self._tags = 0
+        self.stop: Exception | None = None  # what the beat raised (the caller's: a stop asked for mid-parse)
         self._lines = self._chars = 1  # of the page fed (load_html): the parse's position is a line and column
         self._pre: list[str] | None = None
         self._pre_depth = 0
@@ -127,7 +128,11 @@ class _HTMLText(HTMLParser):
         self._tags += 1
         if self._beat is not None and not self._tags % PARSE_BEAT_EVERY:
             line, col = self.getpos()
-            self._beat((line - 1) / self._lines if self._lines > 1 else col / self._chars)
+            try:
+                self._beat((line - 1) / self._lines if self._lines > 1 else col / self._chars)
+            except Exception as exc:  # let through as itself (load_html): not "cannot parse HTML", not remembered
+                self.stop = exc
+                raise
         if tag in _SECTIONING:
             self._sections += 1
         elif tag == "a":
@@ -456,7 +461,7 @@ def load_html(path: Path, raw: bytes) -> Document:
     except LoadError:
         raise
     except Exception as exc:  # html.parser is lenient; this is a last resort
-        raise LoadError(f"cannot parse HTML: {exc_reason(str(exc))}") from None
+        raise p.stop or LoadError(f"cannot parse HTML: {exc_reason(str(exc))}") from None  # p.stop: the beat's
     text = _squash(p.parts.getvalue()).replace(_PRE_A, "").replace(_PRE_B, "")
     if not clean_text(text):
         if p.frames:

@@ -94,6 +94,7 @@ class _Reader:
         self.letters_left = _LABEL_LETTERS
         self.first_heading = ""
         self.beat: Any = None  # see listen
+        self.stop: Exception | None = None  # what the beat raised (the caller's: a stop asked for mid-read)
         self.paragraphs_read, self.paragraphs = 0, 1
         self.notes: dict[tuple[str, str], str] = {}  # (kind, id) -> text
         self.note_order: list[tuple[str, str]] = []
@@ -196,7 +197,11 @@ class _Reader:
         if self.beat is not None:
             self.paragraphs_read += 1
             if not self.paragraphs_read % PARSE_BEAT_EVERY:
-                self.beat(min(1.0, self.paragraphs_read / self.paragraphs))
+                try:
+                    self.beat(min(1.0, self.paragraphs_read / self.paragraphs))
+                except Exception as exc:  # let through as itself (load_docx): not "corrupt DOCX", not remembered
+                    self.stop = exc
+                    raise
         out: list[str] = []
         self.runs(p, out)
         text = "".join(out).strip()
@@ -319,6 +324,7 @@ def load_docx(path: Path, raw: bytes) -> Document:
     except ImportError as exc:  # pragma: no cover - a base dependency
         raise LoadError(f"cannot read DOCX: {exc}") from None
     _check_unpacked(raw)
+    reader = None
     try:
         d = docx.Document(io.BytesIO(raw))
         reader = _Reader(d)
@@ -331,6 +337,8 @@ def load_docx(path: Path, raw: bytes) -> Document:
     except LoadError:
         raise
     except Exception as exc:  # zipfile.BadZipFile, KeyError, lxml errors, ...
+        if reader is not None and reader.stop is not None:
+            raise reader.stop from None
         msg = str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)  # KeyError's str is quoted
         msg = msg.splitlines()[0] if msg.strip() else type(exc).__name__
         raise LoadError(f"corrupt DOCX: {exc_reason(msg[:160])}") from None
