@@ -29,6 +29,7 @@ member, and no other account's primary group (as far as the password database li
 
 from __future__ import annotations
 
+import functools
 import grp
 import hashlib
 import logging
@@ -84,8 +85,11 @@ def _own_folder(path: Path, make: bool = False) -> bool:
     return _unless_others_write(path, st)
 
 
+@functools.lru_cache(maxsize=64)
 def private_group(gid: int, uid: int) -> bool:
-    """`gid` is the user-private group of `uid` (see the module's doc): its write bit lets no one else in."""
+    """`gid` is the user-private group of `uid` (see the module's doc): its write bit lets no one else in. Asked once
+    per process and (gid, uid): `pwd.getpwall()` lists the whole user directory (LDAP or sssd with enumeration on:
+    seconds), and a folder is checked on every use of the cache. (A test that fakes pwd/grp calls cache_clear.)"""
     try:
         user, group = pwd.getpwuid(uid), grp.getgrgid(gid)
         others = [p.pw_name for p in pwd.getpwall() if p.pw_gid == gid and p.pw_uid != uid]

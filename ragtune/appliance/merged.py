@@ -71,7 +71,10 @@ def ensure_merged(base: Path, base_sha: str, adapter: Path, adapter_sha: str, sc
             raise ValueError(why)
         stamp = loads_located(stamp_path.read_bytes(), stamp_path)
         if out.is_file() and stamp == _stamp(base_sha, adapter_sha, sha256_file(out), scale):
-            os.utime(stamp_path)  # recently used, for _prune (the model's own mtime keys sha256_file's memo)
+            try:
+                os.utime(stamp_path)  # recently used, for _prune (the model's own mtime keys sha256_file's memo)
+            except OSError:
+                pass  # another user's stamp (EPERM) or a read-only cache: only _prune's recency is lost
             return out
     except (OSError, ValueError, InputError):
         pass  # absent or damaged (a long number, [[[[… too): built again below

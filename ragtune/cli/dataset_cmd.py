@@ -96,6 +96,8 @@ def build_cmd(app, corpus, questions, allow_dev, from_pack, qa_file, docs_dir, l
     report = build_dataset(app.settings, opts, out, command=command, log=_err, progress=ds.stderr_progress("questions"),
                            eval_sets=list(eval_sets))
     out_dir = report["out"]
+    if (note := _near_dup_holdout_note(report)) is not None:
+        _err(note)
     if as_json:
         print_json(report)
     else:
@@ -115,6 +117,18 @@ def build_cmd(app, corpus, questions, allow_dev, from_pack, qa_file, docs_dir, l
                  f"{_train_cost(report)}")
         else:
             _err(f"warning: train.jsonl is empty: nothing to train on (see {shown_path(out_dir)}/report.md)")
+
+
+def _near_dup_holdout_note(report: dict) -> str | None:
+    """Said on stderr when near-duplicates moved half the holdout or more to training (report.md says it too, but a
+    holdout score over the few lines left, or none, is easy to miss there)."""
+    sp = report.get("split") or {}
+    moved, left = sp.get("near_duplicates_trained") or 0, sp.get("holdout") or 0
+    if not moved or moved < left:
+        return None
+    now = "is empty" if not left else f"has {left} line{'s' if left != 1 else ''} left"
+    return (f"note: {moved} of the {moved + left} newest lines train instead of being held out (a near-duplicate "
+            f"of each trains): the holdout {now}; the near-duplicate pairs are in report.md")
 
 
 def _for_scoring(opts) -> bool:

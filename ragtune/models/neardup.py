@@ -91,12 +91,18 @@ def question_groups(questions: list[str], near: float = NEAR) -> list[int]:
 def line_groups(examples: list[dict[str, Any]], near: float = NEAR) -> list[int]:
     """For each training line, the index of the first line of its near-duplicate group: near-duplicate questions
     (`question_groups`) with the same status and answer (case and white space folded; the citations' ids depend
-    on the sources' order, not on what is taught)."""
-    qg = question_groups([str(ex["prompt"]["user"]) for ex in examples], near)
-    first: dict[tuple[int, str, str], int] = {}
-    return [first.setdefault((g, ex["output"]["status"], folded_ws(ex["output"]["answer"])), i)
-            for i, (g, ex) in enumerate(zip(qg, examples))]
-
+    on the sources' order, not on what is taught). Lines are bucketed by target first and questions grouped inside
+    each bucket: grouping all questions first linked A and C through a B with another answer (A ~ B ~ C)."""
+    buckets: dict[tuple[str, str], list[int]] = {}
+    for i, ex in enumerate(examples):
+        buckets.setdefault((ex["output"]["status"], folded_ws(ex["output"]["answer"])), []).append(i)
+    groups = list(range(len(examples)))
+    for lines in buckets.values():
+        if len(lines) > 1:
+            qg = question_groups([str(examples[i]["prompt"]["user"]) for i in lines], near)
+            for i, g in zip(lines, qg):
+                groups[i] = lines[g]  # the bucket's lines are in input order: its group's first line is the earliest
+    return groups
 
 def _variant_of(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Two lines the RAFT builder made from one labelled question (its augmentations, twins): meant to be there."""

@@ -16,14 +16,30 @@ quoted field early and forge the status a parser reads).
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from starlette.requests import Request
 
+from ..appliance.text import escaped
 from .body import log_text
 
 log = logging.getLogger("ragtune.serve.access")
 _PATH_QUOTED = str.maketrans({"%": "%25", '"': "%22", "\\": "%5C", " ": "%20"})
+PATH_CHARS = 200
+# an escape cut short at the end of the kept part: `%2` (of `%22`), `\x0` (of `\x0a`), `\u20` (of `\u202e`). Every
+# `%` and `\` in the encoded path starts one (the path's own were encoded)
+_CUT_ESCAPE = re.compile(r"(?:%[0-9A-F]?|\\(?:x[0-9a-f]?|u[0-9a-f]{0,3})?)$")
+
+
+def path_field(path: str, n: int = PATH_CHARS) -> str:
+    """The path as one field of the line: encoded, escaped, and past `n` characters cut where no escape is split
+    (a half `%2` would read as other bytes) and marked `…(+N)` with no space (a space would split the field)."""
+    text = escaped(path.translate(_PATH_QUOTED))
+    if len(text) <= n:
+        return text
+    head = _CUT_ESCAPE.sub("", text[:n])
+    return f"{head}…(+{len(text) - len(head)})"
 
 
 def access(request: Request, status: int, seconds: float, code: str | None = None, note: str = "") -> None:
@@ -39,7 +55,7 @@ def access_line(client: Any, method: str, path: str, status: int, seconds: float
     if not log.isEnabledFor(logging.INFO):
         return
     who = f"{client[0]}:{client[1]}" if client else "-"
-    line = f'{who} - "{log_text(method, 16)} {log_text(path.translate(_PATH_QUOTED), 200)}" {status}'
+    line = f'{who} - "{log_text(method, 16)} {path_field(path)}" {status}'
     if code:
         line += f" {code}"
     line += f" {seconds * 1000:.0f} ms"

@@ -17,6 +17,16 @@ from ragtune.appliance import lexical_cache as lc
 
 from .test_r47_review_lexical_cache import FakeStore, _build
 
+_PRIVATE_GROUP = lc.private_group
+
+
+@pytest.fixture(autouse=True)
+def _fresh_private_group():
+    """private_group is cached per (gid, uid): the faked accounts of one test must not answer for the next."""
+    _PRIVATE_GROUP.cache_clear()
+    yield
+    _PRIVATE_GROUP.cache_clear()  # the real one: a test may have put a lambda in its place
+
 
 def _accounts(monkeypatch, *, members=(), name=None, primary_of_other=False):
     """This user ('ann', uid = euid) and its group (gid 4242, named `name` or 'ann') as the password database says."""

@@ -15,9 +15,11 @@ that is not there is looked up with its names in either Unicode form (`_other_fo
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import stat
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,14 +204,8 @@ def read_item(item: WalkItem, max_file_mb: float) -> bytes:
     Checked on the open file: its real path is inside and names the very file opened (device and inode), so a swap
     after the check cannot pass either."""
     path = item.path
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except OSError as exc:
-        raise LoadError(_read_reason(exc, path)) from None
+    fd, st = _open_regular(path)
     with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise LoadError(f"not a regular file ({_special_kind_of(st.st_mode)}): skipped")
         if item.inside is not None:
             real = os.path.realpath(path)
             try:
@@ -229,6 +225,41 @@ def read_item(item: WalkItem, max_file_mb: float) -> bytes:
         raise LoadError(f"over size limit (> {max_file_mb:g} MB)")
     return raw
 
+
+def _open_regular(path: Path) -> tuple[int, os.stat_result]:
+    """`path` opened for reading, and its fstat, when it is a regular file, else LoadError. Opened non-blocking (a
+    FIFO's open would wait for a writer), so a file under a kernel lease (a Samba oplock, an NFS server's delegation)
+    fails at once with EAGAIN where a plain open waits for the holder to let go: tried again, backing off, until the
+    kernel's lease-break time has passed. A regular file's fd is made blocking again (FUSE passes O_NONBLOCK on)."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
+    deadline, pause = 0.0, 0.02
+    while True:
+        try:
+            fd = os.open(path, flags)
+            break
+        except BlockingIOError as exc:  # EAGAIN / EWOULDBLOCK: the lease holder has been told and is letting go
+            if time.monotonic() >= (deadline := deadline or time.monotonic() + _lease_break_s() + 1):
+                raise LoadError(f"{os_reason(exc)}: another program holds a lease on it (Samba, NFS)") from None
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
+        except OSError as exc:
+            raise LoadError(_read_reason(exc, path)) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise LoadError(f"not a regular file ({_special_kind_of(st.st_mode)}): skipped")
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, st
+
+
+def _lease_break_s() -> float:  # how long the kernel waits for a lease holder before breaking the lease itself
+    try:
+        return min(float(Path("/proc/sys/fs/lease-break-time").read_text()), 300.0)
+    except (OSError, ValueError):
+        return 45.0  # the kernel's default
 
 def _read_reason(exc: OSError, path: Path) -> str:
     if isinstance(exc, FileNotFoundError):
@@ -314,8 +345,8 @@ def _special_kind(p: Path) -> str:
 
 
 def _special_kind_of(mode: int) -> str:
-    for test, name in ((stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "character device"),
-                       (stat.S_ISBLK, "block device")):
+    for test, name in ((stat.S_ISDIR, "folder"), (stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket"),
+                       (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device")):
         if test(mode):
             return name
     return "special file"

