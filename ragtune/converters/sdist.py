@@ -139,9 +139,42 @@ def _extract(src: Path, into: Path) -> None:
             missing = [f for f in WANTED_FILES if f not in found]
             if missing or not any(n.startswith("gguf-py/gguf/") for n in found):
                 raise ModelError(f"{src}: has no vendor/llama.cpp/{missing[0] if missing else 'gguf-py'}; not a llama-cpp-python sdist?")
-            tf.extractall(into, members=members, filter="data")  # 'data' refuses links/paths escaping `into`
+            for m in members:  # checked here too: the fallback below has no filter to refuse them
+                if _escapes(m.name):
+                    raise ModelError(f"{src}: {m.name!r} would be extracted outside the destination; not a "
+                                     "llama-cpp-python sdist?")
+            if hasattr(tarfile, "data_filter"):
+                tf.extractall(into, members=members, filter="data")  # 'data' refuses links/paths escaping `into`
+            else:  # Python < 3.10.12 / 3.11.4: no `filter=` (a TypeError); only plain files and folders are written
+                _extract_plain(tf, members, into)
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise ModelError(f"{src}: cannot read the sdist: {exc}", hint="download it again: " + missing_hint(installed_version())) from None
+
+
+def _escapes(name: str) -> bool:
+    """What the 'data' filter refuses by name: an absolute path, a `..` part (a backslash counts as a separator)."""
+    parts = name.replace("\\", "/").split("/")
+    return name.startswith(("/", "\\")) or ".." in parts
+
+
+def _extract_plain(tf: tarfile.TarFile, members: list[tarfile.TarInfo], into: Path) -> None:
+    """Member by member, not through tarfile's unfiltered extraction (it would keep the archive's modes, setuid bits
+    included): folders made, file contents copied with default permissions. The caller passes only plain files and
+    folders whose names stay inside `into`: no link, no device, no absolute path or `..`."""
+    root = into.resolve()
+    for m in members:
+        target = (into / m.name).resolve()
+        if target != root and root not in target.parents:  # belt and braces beside _escapes
+            raise ModelError(f"{m.name!r} would be extracted outside the destination")
+        if m.isdir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        src = tf.extractfile(m)
+        if src is None:
+            raise tarfile.TarError(f"{m.name}: cannot be read")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with src, open(target, "wb") as out:
+            shutil.copyfileobj(src, out)
 
 
 def script_env(scripts: Path, threads: int) -> dict[str, str]:

@@ -12,7 +12,7 @@ from ragtune.appliance import prompt
 from ragtune.appliance.errors import InputError, require
 
 from .data import encode_example, spread
-from .model import fix_tokenizer, hf_dir_for, resolve_base
+from .model import fix_tokenizer, hf_dir_for, lazy_imports, resolve_base
 
 
 def _check_args(adapter: str | None, threads: int, limit: int) -> None:
@@ -39,14 +39,16 @@ def _load_for_eval(base: str, adapter: str | None, home: Any, threads: int) -> t
     torch.set_num_threads(threads)
     b = resolve_base(base, home)
     hf_dir = hf_dir_for(b, (home or Home()).models_dir / "hf-bases")
-    tok = tf.AutoTokenizer.from_pretrained(str(hf_dir))
-    model = tf.AutoModelForCausalLM.from_pretrained(str(hf_dir), dtype=torch.float32)
+    with lazy_imports("transformers"):  # its lazy modules import at first use
+        tok = tf.AutoTokenizer.from_pretrained(str(hf_dir))
+        model = tf.AutoModelForCausalLM.from_pretrained(str(hf_dir), dtype=torch.float32)
     fix_tokenizer(tok, model)
     if adapter:
         from safetensors import SafetensorError
 
         try:
-            model = require("peft", "train").PeftModel.from_pretrained(model, adapter).merge_and_unload()
+            with lazy_imports("peft"):  # peft reaches bitsandbytes (triton, setuptools) lazily: ExtraLoadError
+                model = require("peft", "train").PeftModel.from_pretrained(model, adapter).merge_and_unload()
         except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as exc:  # damaged, or another base's
             raise InputError(f"{adapter}: cannot apply the adapter to the base: {type(exc).__name__}: {exc}") from None
     model.eval()
@@ -81,6 +83,9 @@ def evaluate_hf(examples: list[dict[str, Any]], *, base: str = "", adapter: str 
         p = ex["prompt"]
         msgs = prompt.messages(p["system"], p["context"], p["user"])
         ids = tok.apply_chat_template(msgs, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+        # some tokenizers return token_type_ids; transformers >= 4.56's generate refuses them for decoder-only
+        # models ("model_kwargs are not used: ['token_type_ids']")
+        ids = {k: v for k, v in ids.items() if k != "token_type_ids"}
         with torch.no_grad(), torch.autocast(device_type="cpu", dtype=torch.bfloat16, enabled=bf16):
             gen = model.generate(**ids, max_new_tokens=max_new_tokens, do_sample=False,
                                  eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)

@@ -30,7 +30,7 @@ from ragtune.models.dataset import answer_in_sources
 from .config import TrainConfig, cpu_cost
 from .data import collate, encode_example, load_data, make_batches, recorded_config, say_raw_file_notes, spread
 from .model import (add_lora, cpu_has_bf16, fix_tokenizer, hf_dir_for, init_adapter_kind, load_init_adapter, load_model,
-                    log, pick_device, resolve_base)
+                    lazy_imports, log, pick_device, resolve_base)
 from .runfolder import check_out, check_resume, check_resumed_base, clean_leftovers, last_checkpoint, recorded
 
 Progress = Callable[[dict[str, Any]], None]
@@ -208,7 +208,8 @@ def setup(cfg: TrainConfig, data: tuple[list, list, str, dict], *, home: Any = N
 
     base = resolve_base(cfg.base, home)
     hf_dir = hf_dir_for(base, (home or Home()).models_dir / "hf-bases")
-    tok = tf.AutoTokenizer.from_pretrained(str(hf_dir))
+    with lazy_imports("transformers"):  # its lazy modules import at first use
+        tok = tf.AutoTokenizer.from_pretrained(str(hf_dir))
     model = load_model(hf_dir, qlora=cfg.qlora, device=device)
     fixes = fix_tokenizer(tok, model)
     for f in fixes:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from ragtune.appliance.atomic import atomic_path, sweep_legacy
-from ragtune.appliance.errors import InputError, ModelError, require
+from ragtune.appliance.errors import ExtraLoadError, InputError, ModelError, RagtuneError, require
 from ragtune.appliance.jsonl import loads_located
 
 from .config import DEFAULT_BASE, TrainConfig
@@ -19,8 +20,59 @@ from .config import DEFAULT_BASE, TrainConfig
 # multi-GB copy stayed in the cache for good
 OLD_HF_TEMP = re.compile(r"^[0-9a-f]{16}-hf\.tmp(?P<pid>[0-9]+)$")
 
+# Not in any extra: Python 3.12+ venvs lack setuptools, and triton 2.x (PyPI's CUDA torch brings it) imports it
+# when peft/transformers reach bitsandbytes; reinstalling ragtune[train] does not bring it back
+_NOT_IN_EXTRAS = {"setuptools": "pip install setuptools", "pkg_resources": "pip install setuptools",
+                  "distutils": "pip install setuptools"}
+
+
 def log(msg: str) -> None:
     print(f"[train] {msg}", file=sys.stderr, flush=True)
+
+
+def _import_error(exc: BaseException) -> ImportError | None:
+    """The ImportError `exc` is or was raised from (transformers' lazy modules raise RuntimeError from it)."""
+    seen: list[BaseException] = []
+    while exc is not None and all(exc is not e for e in seen):
+        if isinstance(exc, ImportError):
+            return exc
+        seen.append(exc)
+        exc = exc.__cause__  # not __context__: an ImportError handled earlier (an optional import) is not the cause
+    return None
+
+
+def import_failed(module: str, exc: BaseException) -> ExtraLoadError | None:
+    """ExtraLoadError naming the missing module and its fix when `exc` comes from an import that `module` (peft,
+    transformers) does lazily, at a call rather than at its own import: else None."""
+    imp = _import_error(exc)
+    if imp is None:
+        return None
+    missing = (imp.name or "").split(".")[0] if isinstance(imp, ModuleNotFoundError) else ""
+    if missing in _NOT_IN_EXTRAS:
+        return ExtraLoadError(module, f"a module it loads needs '{missing}', which is not installed",
+                              hint=f"{_NOT_IN_EXTRAS[missing]}  (Python 3.12+ venvs come without it)")
+    why = f"a module it loads needs '{missing}', which is not installed" if missing else " ".join(str(imp).split())[:300]
+    return ExtraLoadError(module, why, hint="pip install 'ragtune[train]'")
+
+
+@contextmanager
+def lazy_imports(module: str) -> Iterator[None]:
+    """Turn an import that `module` does lazily inside the block (peft reaching bitsandbytes, triton, setuptools)
+    into ExtraLoadError, not an internal error; re-hint require()'s own error when the fix is not the extra."""
+    try:
+        yield
+    except ExtraLoadError as exc:
+        imp = _import_error(exc.__cause__) if exc.__cause__ is not None else None
+        if isinstance(imp, ModuleNotFoundError) and (imp.name or "").split(".")[0] in _NOT_IN_EXTRAS:
+            raise import_failed(exc.module, imp) from exc  # type: ignore[misc]
+        raise
+    except RagtuneError:
+        raise
+    except Exception as exc:
+        err = import_failed(module, exc)
+        if err is None:
+            raise
+        raise err from exc
 
 
 def resolve_base(base: str, home: Any = None) -> dict[str, Any]:
@@ -55,22 +107,26 @@ def hf_dir_for(base: dict[str, Any], cache_root: Path) -> Path:
     out = cache_root / f"{base['sha256'][:16]}-hf"
     sweep_legacy(cache_root, OLD_HF_TEMP)  # before the cache test: a finished copy may sit beside a killed run's
     if (out / "config.json").is_file() and any(out.glob("*.safetensors")):
+        _drop_gguf_copy(out)  # a copy cached by an earlier version under transformers 4.x
         return out
-    torch = require("torch", "train")
-    tf = require("transformers", "train")
+    with lazy_imports("transformers"):
+        torch = require("torch", "train")
+        tf = require("transformers", "train")
     gg = Path(base["path"])
     log(f"dequantizing {gg.name} through transformers (once; cached in {out})")
     try:
         tok = tf.AutoTokenizer.from_pretrained(str(gg.parent), gguf_file=gg.name)
         model = tf.AutoModelForCausalLM.from_pretrained(str(gg.parent), gguf_file=gg.name, dtype=torch.float32)
-    except Exception as exc:  # transformers raises many types for unsupported GGUFs
-        raise ModelError(f"{gg}: cannot load this GGUF through transformers: {exc}") from None
+    except Exception as exc:  # transformers raises many types for unsupported GGUFs; or a lazy import failed
+        raise (import_failed("transformers", exc) or
+               ModelError(f"{gg}: cannot load this GGUF through transformers: {exc}")) from None
     # transformers marks GGUF-loaded models as "quantized" and refuses to save them, but the tensors are already
     # dequantized float32 Linear weights: drop the marker (verified: identical logits after a save/load round trip)
     model.hf_quantizer = None
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
     model.is_quantized = False
+    forget_gguf_vocab(tok)
     # a locked temporary per process (two runs may dequantize at once: the first to finish wins, the copies are
     # identical); a killed one's multi-GB temporary is swept by the next dequantize of this base
     with atomic_path(out, folder=True, keep_existing=True) as tmp:
@@ -81,6 +137,24 @@ def hf_dir_for(base: dict[str, Any], cache_root: Path) -> Path:
         except OSError:
             pass
     return out
+
+
+def forget_gguf_vocab(tok: Any) -> None:
+    """transformers 4.x keeps a GGUF-loaded tokenizer's .gguf as its `vocab_file` and save_pretrained copies it to
+    tokenizer.model: the whole model again, and llama.cpp's convert_hf_to_gguf then reads it as a SentencePiece
+    model ("could not parse ModelProto from …/tokenizer.model"). The fast tokenizer (tokenizer.json) is complete."""
+    if str(getattr(tok, "vocab_file", None) or "").endswith(".gguf"):
+        tok.vocab_file = None
+
+
+def _drop_gguf_copy(folder: Path) -> None:
+    f = folder / "tokenizer.model"
+    try:
+        with open(f, "rb") as fh:
+            if fh.read(4) == b"GGUF":
+                f.unlink()
+    except OSError:  # none (the usual case), or unreadable: left as it is
+        pass
 
 
 def fix_tokenizer(tok: Any, model: Any = None) -> list[str]:
@@ -132,6 +206,11 @@ def pick_device() -> str:
 
 
 def load_model(hf_dir: Path, *, qlora: bool, device: str) -> Any:
+    with lazy_imports("transformers"):
+        return _load_model(hf_dir, qlora=qlora, device=device)
+
+
+def _load_model(hf_dir: Path, *, qlora: bool, device: str) -> Any:
     torch = require("torch", "train")
     tf = require("transformers", "train")
     kw: dict[str, Any] = {}
@@ -146,14 +225,20 @@ def load_model(hf_dir: Path, *, qlora: bool, device: str) -> Any:
         kw["dtype"] = torch.float32
     try:
         model = tf.AutoModelForCausalLM.from_pretrained(str(hf_dir), **kw)
-    except Exception as exc:
-        raise ModelError(f"{hf_dir}: cannot load the base model: {exc}") from None
+    except Exception as exc:  # a lazy import (bitsandbytes for QLoRA) is an ExtraLoadError, not "cannot load"
+        raise (import_failed("transformers", exc) or ModelError(f"{hf_dir}: cannot load the base model: {exc}")) from None
     if not qlora:
         model.to(device)
     return model
 
 
 def add_lora(model: Any, cfg: TrainConfig, *, qlora: bool) -> Any:
+    # peft imports bitsandbytes lazily, here, and through it triton (which needs setuptools on Python 3.12+)
+    with lazy_imports("peft"):
+        return _add_lora(model, cfg, qlora=qlora)
+
+
+def _add_lora(model: Any, cfg: TrainConfig, *, qlora: bool) -> Any:
     peft = require("peft", "train")
     if qlora:
         model = peft.prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
