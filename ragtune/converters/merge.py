@@ -58,6 +58,11 @@ def load_base(base: Path, dtype: str, progress: Progress):
             pass
         if hasattr(model.config, "quantization_config"):
             del model.config.quantization_config
+        # transformers 4.x keeps the .gguf as the tokenizer's vocab_file, and save_pretrained would copy the whole
+        # model to tokenizer.model, which convert_hf_to_gguf then fails to read as SentencePiece (tokenizer.json is
+        # complete without it); as models/train/model.py forget_gguf_vocab
+        if str(getattr(tok, "vocab_file", None) or "").endswith(".gguf"):
+            tok.vocab_file = None
     return model, tok
 
 

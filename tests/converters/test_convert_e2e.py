@@ -84,6 +84,8 @@ def _build(root: Path, llm_gguf: Path) -> dict:
     # A tiny Llama with SmolLM2's real tokenizer (convert_hf_to_gguf only accepts tokenizers it knows).
     t = time.perf_counter()
     tok = AutoTokenizer.from_pretrained(str(llm_gguf.parent), gguf_file=llm_gguf.name)
+    if str(getattr(tok, "vocab_file", None) or "").endswith(".gguf"):  # transformers 4.x would save it as tokenizer.model
+        tok.vocab_file = None
     cfg = LlamaConfig(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
                       num_key_value_heads=2, vocab_size=len(tok), bos_token_id=1, eos_token_id=2,
                       max_position_embeddings=256, tie_word_embeddings=True, rms_norm_eps=1e-5)
