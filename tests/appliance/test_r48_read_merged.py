@@ -6,7 +6,6 @@ recency raises EPERM for anyone but the owner; that used to fall into the rebuil
 from __future__ import annotations
 
 import errno
-import os
 
 import pytest
 
