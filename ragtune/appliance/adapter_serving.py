@@ -15,6 +15,11 @@ from typing import Any
 from .errors import ModelError
 from .llamalog import recent_error_text
 
+# Merged models (and run-time LoRAs) held loaded per generator: what can be served now, the active adapter and a
+# running rollout's other arm. Each merged model is about the base's size at Q8_0 (~250 MB for the 135M default);
+# unbounded, every rollout candidate a server had served stayed loaded until restart (benchmarks/soak.md).
+MERGED_KEEP = 2
+
 
 class AdapterServing:
     """The adapter switch of LlamaGenerator (a mixin: it uses the generator's `cfg`, `_lc`, `model_path`, `model_id`,
@@ -24,7 +29,7 @@ class AdapterServing:
     adapter_scale: float = 1.0  # the strength the current adapter is served at (1.0 with none)
     _runtime_lora = False  # a LoRA is set on the base's context
     _merged: dict[tuple[str, float], Any]  # (adapter sha256, scale) -> Llama of its merged model (merged.py)
-    _adapters: dict[str, Any]  # sha256 -> llama_adapter_lora* (pinned until close)
+    _adapters: dict[str, Any]  # sha256 -> llama_adapter_lora* (the MERGED_KEEP most recently set)
 
     @property
     def adapter_served(self) -> str:
@@ -36,7 +41,7 @@ class AdapterServing:
         """Switch the adapter (None = base model) and its strength `scale`. With `generate.adapter_merge` (the
         default) the adapter is served merged into a Q8_0 copy of the base (merged.py; built once per scale, then a
         second model beside the base); otherwise, or when it cannot be merged, llama.cpp applies it at run time:
-        loaded once and pinned, and setting it clears the base's prefix cache (KV entries computed under another
+        loaded once and kept, and setting it clears the base's prefix cache (KV entries computed under another
         adapter or scale are not reusable). The file must hash to `sha256` (its identity)."""
         self._check_open()
         from .hashing import sha256_file
@@ -63,13 +68,13 @@ class AdapterServing:
         # adapter_id says (the answer cache keys answers by that id).
         lc = self._lc
         base = self._base_model()
-        handle = self._adapters.get(got)
+        handle = self._adapters.pop(got, None)
         if handle is None:
             handle = lc.llama_adapter_lora_init(base.model, os.fsencode(p))  # the file name's bytes, UTF-8 or not
             if not handle:
                 raise ModelError(f"{p}: llama.cpp cannot load this LoRA adapter for {self.model_path.name}",
                                  hint=recent_error_text() or "is it a GGUF LoRA converted for this base model?")
-            self._adapters[got] = handle
+        self._adapters[got] = handle  # last: the most recently set
         arr = (lc.llama_adapter_lora_p_ctypes * 1)(handle)
         scales = (ctypes.c_float * 1)(scale)
         base.n_tokens = 0  # its KV entries were computed under another adapter (or none)
@@ -82,21 +87,66 @@ class AdapterServing:
         self._serve(base)
         self._runtime_lora = True
         self.adapter_id, self.adapter_scale = got, scale
+        self._trim_loras(MERGED_KEEP)
 
     def _serve_merged(self, path: Path, sha: str, scale: float) -> bool:
         """Serve the adapter merged into its base at `scale` (merged.py); False when it cannot be (then: run-time
-        LoRA)."""
-        llm = self._merged.get((sha, scale))
+        LoRA). At most MERGED_KEEP merged models stay loaded, the least recently served closed first."""
+        key = (sha, scale)
+        llm = self._merged.pop(key, None)
         if llm is None:
-            from .merged import ensure_merged
+            from .merged import ensure_merged, pin
 
-            merged = ensure_merged(self.model_path, self.model_id, path, sha, scale)
-            if merged is None:
-                return False
-            llm = self._merged[(sha, scale)] = self._load(merged)
+            fd = None
+            for _ in range(3):
+                merged = ensure_merged(self.model_path, self.model_id, path, sha, scale)
+                if merged is None:
+                    return False
+                try:
+                    fd = pin(merged)  # held while loaded: no _prune (of any process) removes it meanwhile
+                    break
+                except FileNotFoundError:
+                    continue  # pruned or replaced by another process between its check and the lock: again
+                except OSError:
+                    break  # (unreadable: loaded unpinned, and llama.cpp's loader says what is wrong)
+            self._trim_merged(MERGED_KEEP - 1)  # room first: the peak stays MERGED_KEEP (+ the one serving now)
+            try:
+                llm = self._load(merged)
+            except BaseException:
+                _unpin(fd)
+                raise
+            self._pins()[key] = fd
+        self._merged[key] = llm  # last: the most recently served (dicts keep insertion order)
         self._serve(llm)
         self.adapter_id, self.adapter_scale = sha, scale
+        self._trim_merged(MERGED_KEEP)  # the one that served before is no longer in use: closable now
         return True
+
+    def _pins(self) -> dict[tuple[str, float], int | None]:  # (sha, scale) -> the fd whose flock pins its file
+        return self.__dict__.setdefault("_merged_pins", {})
+
+    def _trim_merged(self, keep: int) -> None:
+        """Close the least recently served merged models past `keep`: every native object (llama.cpp's model,
+        context, batch; Llama.close) and the file's pin. Never the one serving now: a request uses only that one,
+        and requests and switches take turns (the engine's lock), so any other has no request using it."""
+        for key in list(self._merged):
+            if len(self._merged) <= keep:
+                break
+            llm = self._merged[key]
+            if llm is self._llm:
+                continue  # closed by the trim after the next switch
+            del self._merged[key]
+            _close_llm(llm)
+            _unpin(self._pins().pop(key, None))
+
+    def _trim_loras(self, keep: int) -> None:
+        """Free the least recently set run-time LoRAs past `keep`; never the one set on the base's context now."""
+        for sha in list(self._adapters):
+            if len(self._adapters) <= keep:
+                break
+            if self._runtime_lora and sha == self.adapter_id:
+                continue
+            self._lc.llama_adapter_lora_free(self._adapters.pop(sha))
 
     def _clear_runtime_lora(self) -> None:
         if self._runtime_lora:
@@ -116,5 +166,25 @@ class AdapterServing:
             self._lc.llama_adapter_lora_free(handle)
         self._adapters.clear()
         for llm in self._merged.values():
-            llm.close()
+            _close_llm(llm)
         self._merged.clear()
+        for fd in self._pins().values():
+            _unpin(fd)
+        self._pins().clear()
+
+
+def _close_llm(llm: Any) -> None:
+    """Llama.close frees its model, context and batch; a sampler it made for itself (never used here) only on
+    garbage collection: freed now too."""
+    llm.close()
+    sampler = getattr(llm, "_sampler", None)
+    if sampler is not None and hasattr(sampler, "close"):
+        sampler.close()
+
+
+def _unpin(fd: int | None) -> None:
+    if fd is not None:
+        try:
+            os.close(fd)  # drops its shared flock: _prune may remove the file again
+        except OSError:
+            pass

@@ -151,9 +151,50 @@ class _NotMergeable(Exception):
     pass
 
 
+def pin(path: Path) -> int | None:
+    """Hold a shared flock on the merged model `path` while a generator has it loaded: _prune (of this or any
+    process) then leaves it. Returns the fd to close when the model is unloaded; None on a file system that keeps no
+    locks (served unpinned; _prune then removes nothing there). FileNotFoundError when the file was pruned or
+    replaced before the lock was had: ensure it again."""
+    import fcntl
+
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)  # waits only while a _prune holds it (for one unlink)
+        held, now = os.fstat(fd), os.stat(path)  # FileNotFoundError: pruned meanwhile
+        if (held.st_dev, held.st_ino) != (now.st_dev, now.st_ino):
+            raise FileNotFoundError(f"{path} was replaced while being pinned")
+        return fd
+    except OSError as exc:
+        os.close(fd)
+        from .filelock import no_locks
+
+        if no_locks(exc):
+            return None
+        raise
+
+
+def _in_use(path: Path) -> int | None:
+    """An fd holding LOCK_EX on `path` when no one pins it (pin), to unlink it under; None when it is pinned,
+    gone, or the file system cannot say (no locks): then it is kept."""
+    import fcntl
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return fd
+    except OSError:
+        os.close(fd)
+        return None
+
+
 def _prune(keep: Path) -> None:
-    """Remove all but the KEEP most recently used merged models, by their stamps' mtimes (a process serving one
-    keeps its mapping)."""
+    """Remove all but the KEEP most recently used merged models, by their stamps' mtimes, and never one that a
+    generator of any process has loaded (pinned: pin), whatever its age: it would be built again (minutes) the
+    next time that process loads it, and its disk space is not freed while it is mapped anyway."""
     def used(p: Path) -> int:
         try:
             return p.with_name(p.name + ".json").stat().st_mtime_ns
@@ -162,8 +203,14 @@ def _prune(keep: Path) -> None:
 
     files = sorted(keep.parent.glob("*-q8_0.gguf"), key=used, reverse=True)
     for old in [p for p in files if p != keep][KEEP - 1:]:
-        old.unlink(missing_ok=True)
-        old.with_name(old.name + ".json").unlink(missing_ok=True)
+        fd = _in_use(old)
+        if fd is None:
+            continue
+        try:
+            old.unlink(missing_ok=True)
+            old.with_name(old.name + ".json").unlink(missing_ok=True)
+        finally:
+            os.close(fd)
 
 
 def merge_into(base: Path | str, adapter: Path | str, out: Path | str, *, scale: float = 1.0) -> int | None:

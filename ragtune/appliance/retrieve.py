@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -28,51 +27,11 @@ from .lexical import query_terms
 from .rankstages import copy_hit, drop_duplicates, mmr_order, trim_to_budget
 from .scope import Scope, normalise_filters, plan as plan_scope
 from .tablehead import table_heads
+from .ttlcache import TTLCache  # the result cache: bounded by entries and by bytes
 from .vectors import VectorIndex, VectorSearch
 
 MODES = ("bm25", "vector", "hybrid")
 MAX_QUERY_CHARS = 2000
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Cache
-# ---------------------------------------------------------------------------------------------------------------
-
-class TTLCache:
-    """A small thread-safe LRU with a time-to-live. `clock` is injectable for tests."""
-
-    def __init__(self, maxsize: int = 512, ttl_s: float = 600.0, clock: Callable[[], float] = time.monotonic):
-        self.maxsize, self.ttl_s, self.clock = maxsize, ttl_s, clock
-        self._data: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> Any | None:
-        with self._lock:
-            item = self._data.get(key)
-            if item is None:
-                return None
-            t, value = item
-            if self.clock() - t > self.ttl_s:
-                del self._data[key]
-                return None
-            self._data.move_to_end(key)
-            return value
-
-    def put(self, key: Hashable, value: Any) -> None:
-        if self.ttl_s <= 0:
-            return
-        with self._lock:
-            self._data[key] = (self.clock(), value)
-            self._data.move_to_end(key)
-            while len(self._data) > self.maxsize:
-                self._data.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-
-    def __len__(self) -> int:
-        return len(self._data)
 
 
 # ---------------------------------------------------------------------------------------------------------------
