@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, RagtuneError, located
-from .jsonl import json_key_line, read_json_object_text, surrogate_field
+from .jsonl import json_key_line, read_json_object, read_json_object_text, surrogate_field
 
 STAGE_FILE = "ragtune_stage.json"
 # Each converter stage and the kinds its output is registered as.
@@ -137,3 +137,41 @@ def lora_hf_next_steps(registry: Any, manifest: dict[str, Any], adapter: str | P
     if base == "BASE":
         steps += " (BASE: the model it was trained on: a .gguf, a Hugging Face folder or a registry id)"
     return steps
+
+
+REF_KEYS = ("base_id", "adapter_id", "parent_id")  # lineage keys that name another artifact by its sha256
+
+
+def lineage_refs(registry: Any, manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """For `models show`: what each id the lineage names is in this home, so an audit can follow it by a command
+    (`ragtune models show ID`): {key: {"id", "registered": True, "name", "kind"}}, or {"id", "registered": False}
+    for one never added here or removed since (the child's lineage keeps the id: the ids are the record)."""
+    out: dict[str, dict[str, Any]] = {}
+    for key in REF_KEYS:
+        ref = (manifest.get("lineage") or {}).get(key)
+        if not isinstance(ref, str) or not _hex64(ref):
+            continue
+        try:
+            m = registry.manifest(ref)
+        except RagtuneError:
+            out[key] = {"id": ref, "registered": False}
+            continue
+        out[key] = {"id": ref, "registered": True, "name": m.get("name"), "kind": m.get("kind")}
+    return out
+
+
+def training_record(path: Path | str) -> dict[str, Any] | None:
+    """What a registered peft adapter folder's training_config.json says about its making, for `models show`
+    (None: no readable record): the data folder and base it was trained from, the seed and the dataset's sha256.
+    Paths are where they were on the training machine: the sha256s are what identify them."""
+    cfg_p = Path(path) / "training_config.json"
+    if not cfg_p.is_file():
+        return None
+    try:
+        cfg = read_json_object(cfg_p)
+    except RagtuneError:  # a damaged record: the manifest's lineage is still shown
+        return None
+    opts = cfg.get("config") if isinstance(cfg.get("config"), dict) else {}
+    base = cfg.get("base") if isinstance(cfg.get("base"), dict) else {}
+    return {"data": opts.get("data"), "dataset_sha256": cfg.get("dataset_sha256"), "seed": opts.get("seed"),
+            "base": {k: base.get(k) for k in ("kind", "path", "sha256")}, "init_adapter": cfg.get("init_adapter") or None}

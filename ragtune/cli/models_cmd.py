@@ -84,15 +84,25 @@ def models_show(app, ref: str) -> None:
     what its header says ("gguf": architecture, parameters, quantization, context length, chat template)."""
     from ragtune.appliance.errors import RagtuneError
     from ragtune.appliance.ggufinfo import model_facts, read_gguf
+    from ragtune.appliance.lineage import lineage_refs, training_record
 
     reg = _registry(app)
     m = dict(reg.manifest(ref))
     m["path"] = str(reg.path_of(m)) if m["file"] else None
     if m["path"] and m["kind"].endswith("-gguf") and not m.get("is_dir"):
-        try:  # the header only (no hashing): a file moved since it was added is said, not a traceback
+        try:  # the header only: a file moved since it was added is said, not a traceback
             m["gguf"] = model_facts(read_gguf(m["path"]))
         except RagtuneError as exc:
             m["gguf"] = {"error": exc.message}
+    # The bytes against the id (re-hashed): a file edited after it was added is said here, not only by verify.
+    problem = next((err for _, err in reg.verify(m["id"]) if err is not None), None) if m["path"] else None
+    m["verified"] = problem is None if m["path"] else None
+    if problem is not None:
+        m["verify_error"] = problem.message
+        say(f"warning: {problem.message}")
+    m["lineage_refs"] = lineage_refs(reg, m)  # each id the lineage names: registered here (name, kind) or not
+    if m["kind"] == "lora-hf" and m["path"] and (rec := training_record(m["path"])) is not None:
+        m["training"] = rec  # the data, base and seed it was trained from (training_config.json)
     print_json(m)
 
 
