@@ -10,7 +10,7 @@ from __future__ import annotations
 import ctypes
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from .errors import ModelError
 from .llamalog import recent_error_text
@@ -132,12 +132,30 @@ class AdapterServing:
         for key in list(self._merged):
             if len(self._merged) <= keep:
                 break
-            llm = self._merged[key]
-            if llm is self._llm:
-                continue  # closed by the trim after the next switch
-            del self._merged[key]
-            _close_llm(llm)
-            _unpin(self._pins().pop(key, None))
+            if self._merged[key] is not self._llm:  # (the one serving: closed by the trim after the next switch)
+                self._drop_merged(key)
+
+    def _drop_merged(self, key: tuple[str, float]) -> None:
+        _close_llm(self._merged.pop(key))
+        _unpin(self._pins().pop(key, None))
+
+    def retain(self, keep: Iterable[str | tuple[str, float]]) -> list[str]:
+        """Close the merged models and free the run-time LoRAs of every adapter outside `keep` (adapter ids: at any
+        scale; (id, scale) pairs: at that scale), never the one serving now. What a server calls when a rollout
+        ends (serve/server.py), under the engine's lock as a switch is: the bound alone kept the losing arm loaded
+        (~250 MB) until another adapter took its place. Returns the ids of what it closed."""
+        keep = set(keep)
+        ids = {k if isinstance(k, str) else k[0] for k in keep}
+        gone = []
+        for key in list(self._merged):
+            if key[0] not in keep and key not in keep and self._merged[key] is not self._llm:
+                self._drop_merged(key)
+                gone.append(key[0])
+        for sha in list(self._adapters):
+            if sha not in ids and not (self._runtime_lora and sha == self.adapter_id):
+                self._lc.llama_adapter_lora_free(self._adapters.pop(sha))
+                gone.append(sha)
+        return gone
 
     def _trim_loras(self, keep: int) -> None:
         """Free the least recently set run-time LoRAs past `keep`; never the one set on the base's context now."""

@@ -76,12 +76,81 @@ def default_engines(settings: Settings, n: int) -> tuple[list[Any], list[Any]]:
     return engines, engines + [shared]
 
 
-class Monitor:
-    """The rollout check, at most every `every_s`: updates /metrics and applies auto-rollback."""
+class AdapterUpkeep:
+    """When a rollout ends (rollback, promote, auto-rollback, or another command's change to rollout.json), every
+    engine's generator closes the adapters no unpinned request is routed to any more (AdapterServing.retain): the
+    losing arm's merged model (~250 MB with the default model) stayed loaded until another adapter took its place.
 
-    def __init__(self, settings: Settings, metrics: Metrics, router: Router, every_s: float = 5.0):
+    Per engine, under the engine's lock, as a request's switch is: a request in flight (it holds the lock for its
+    whole answer) finishes first, and the upkeep runs before the engine's next answer. In a thread of its own, never
+    the event loop's nor the monitor's (/metrics would wait for a generation). An engine serving an adapter outside
+    the set is first switched to the served one (what the next unpinned request sets anyway): the one serving is
+    never closed. What to keep is read when the engine's turn comes, so a rollout started meanwhile keeps its arms."""
+
+    def __init__(self, engines: list[Any], keep: Callable[[], list[str]]):
+        self.engines, self.keep = engines, keep
+        self.stopped = threading.Event()
+        self.closed: list[str] = []  # the adapter ids closed (the tests read it)
+        self._wanted = False
+        self._guard = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def request(self) -> None:
+        with self._guard:
+            self._wanted = True
+            if self._thread is None and not self.stopped.is_set():
+                self._thread = threading.Thread(target=self._run, name="ragtune-adapter-upkeep", daemon=True)
+                self._thread.start()  # a daemon: an abandoned engine's lock never holds the process
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        t = self._thread
+        if t is not None:
+            t.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._guard:
+                if not self._wanted or self.stopped.is_set():
+                    self._thread = None
+                    return
+                self._wanted = False
+            for engine in self.engines:
+                self._retain(engine)
+
+    def _retain(self, engine: Any) -> None:
+        lock = getattr(engine, "_lock", None)
+        if lock is None or not hasattr(getattr(engine, "_generator", None), "retain"):
+            return  # not loaded yet, or nothing it could close (a remote backend, a test's engine)
+        while not lock.acquire(timeout=1.0):  # (bounded waits: a stop must not wait for a generation)
+            if self.stopped.is_set():
+                return
+        try:
+            if getattr(engine, "_closed", False) or self.stopped.is_set():
+                return
+            refs = self.keep()
+            ids = [engine.resolve_adapter(ref)[1] for ref in refs]
+            if engine.adapter_id not in ids:
+                engine.set_adapter(refs[0])
+            self.closed += engine._generator.retain(ids)
+        except Exception as exc:  # upkeep: never a failure of serving (the bound still holds at the next switch)
+            log.warning("after the rollout's end, an engine kept its other adapters loaded: %s", exc)
+        finally:
+            lock.release()
+
+
+class Monitor:
+    """The rollout check, at most every `every_s`: updates /metrics and applies auto-rollback; when the rollout
+    it saw running has ended, asks `upkeep` to close the adapters no longer routed to."""
+
+    def __init__(self, settings: Settings, metrics: Metrics, router: Router, every_s: float = 5.0,
+                 upkeep: AdapterUpkeep | None = None):
         self.settings, self.metrics, self.router, self.every_s = settings, metrics, router, every_s
+        self.upkeep = upkeep
         self._last = 0.0
+        self._running: str | None = None  # the id of the rollout last seen running
         self.breaches: list[str] = []
         # The periodic loop and /metrics both call this, from worker threads: one check at a time (two at once
         # could both apply the same auto-rollback and count it twice).
@@ -89,7 +158,21 @@ class Monitor:
 
     def __call__(self) -> list[str]:
         with self._lock:
-            return self._check()
+            try:
+                return self._check()
+            finally:
+                self._ended()
+
+    def _ended(self) -> None:
+        """A rollout seen running has ended (or another has replaced it): the upkeep closes what lost."""
+        try:
+            r = self.router.state.current()
+        except Exception:  # a damaged rollout.json: the check says so; nothing ended that we know of
+            return
+        now = r.id if r is not None else None
+        if self._running is not None and now != self._running and self.upkeep is not None:
+            self.upkeep.request()
+        self._running = now
 
     def _check(self) -> list[str]:
         now = time.monotonic()
@@ -139,12 +222,19 @@ def build_state(settings: Settings, *, workers: int | None = None,
                        retry_after_s=cfg.retry_after_s, metrics=metrics,
                        list_adapters=router.list_adapters, cors_origins=canonical_origins(cfg.cors_origins),
                        bind_host=bind, allowed_hosts=[allowed_host(h) for h in cfg.allowed_hosts])
-    state.monitor = Monitor(settings, metrics, router)
+    # after a rollout: what unpinned requests are routed to now, the served default first
+    upkeep = AdapterUpkeep(engines, lambda: [router.served_default(), *_candidate(router)])
+    state.monitor = Monitor(settings, metrics, router, upkeep=upkeep)
     # cached answers before the queue (front.py); as many lookups may wait as requests may wait for an engine
     state.front = Front.of(settings, engines, max_pending=max(8, state.pool.capacity))
     if state.front is not None:
         closables = [state.front, *closables]  # first: it reads the engines' generators
     return state, closables
+
+
+def _candidate(router: Router) -> list[str]:
+    r = router.state.current()
+    return [r.candidate] if r is not None else []
 
 
 def make_app(settings: Settings, *, warm: bool = True, **kw: Any) -> Any:
@@ -161,6 +251,8 @@ def make_app(settings: Settings, *, warm: bool = True, **kw: Any) -> Any:
             yield
         finally:
             task.cancel()
+            if isinstance(state.monitor, Monitor) and state.monitor.upkeep is not None:
+                state.monitor.upkeep.stop()  # it takes no engine's lock from now on
             # bounded: a generation that does not stop within STOP_WAIT_S is abandoned (pool.py), and then nothing
             # is closed: an abandoned engine holds its lock (close would wait for it) and may be reading the shared
             # retriever or a store; serve() ends the process without waiting for it
