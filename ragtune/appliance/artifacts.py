@@ -21,7 +21,9 @@ KINDS = ("base-gguf", "merged-gguf", "quantized-gguf", "lora-gguf", "lora-hf", "
 ADAPTER_KINDS = ("lora-gguf",)  # what llama.cpp can switch at run time
 GGUF_KINDS = ("base-gguf", "merged-gguf", "quantized-gguf", "lora-gguf")
 LINEAGE_KEYS = ("base_id", "adapter_id", "training_config_sha256", "dataset_sha256", "parent_id",
-                "quantization", "outtype", "tools")
+                "quantization", "outtype", "tools", "parent_ids")
+# `parent_ids`: every input of an artifact made of several (a soup: A,B), comma-separated ids in input order;
+# `parent_id` stays the first, as before (round 48)
 # Tool versions recorded in lineage, read from installed metadata (never imported: torch is heavy).
 TOOL_DISTS = {"llama-cpp-python": "llama_cpp_python", "gguf": "gguf", "transformers": "transformers",
               "peft": "peft", "torch": "torch"}
@@ -177,6 +179,8 @@ def validate_manifest(obj: Any, where: Path | str, expect_id: str | None = None)
                 raise bad("lineage.tools must be an object")
         elif not isinstance(val, str):
             raise bad(f"lineage.{_shown(key)} must be a string")
+        elif key == "parent_ids" and not all(HEX64.match(i) for i in val.split(",")):
+            raise bad("lineage.parent_ids must be comma-separated 64-character lowercase sha256 ids")
     extra = set(obj) - {"format", "id", "kind", "name", "file", "size", "created", "licence", "lineage", "builtin", "is_dir"}
     if extra:
         raise bad(f"unknown keys: {', '.join(map(_shown, sorted(extra)))}")

@@ -39,6 +39,60 @@ def check_models(home: Home, s: Any, quick: bool, rep: Any) -> None:
                 pass
     _adapter(reg, s, model_id, rep, model_file)  # then the server, which serves the adapter resolved here
     _generation_server(reg, s, model_id, rep)
+    if not quick:
+        _served_artifacts(reg, s, rep)
+
+
+def _served_artifacts(reg: Any, s: Any, rep: Any) -> None:
+    """The registered artifacts that serve or are activated (the configured model, embedder, adapter and reranker,
+    the activated adapter), each re-hashed against its id: one whose file changed since it was added fails, named.
+    Not every artifact (`models verify` does that): bounded time, and the ones the lines above hashed are read
+    from this process's memo (hashing.py: keyed by each file's inode, size and times, so an edit is seen). No line
+    when nothing registered serves (a fresh home serves the default models, checked above)."""
+    ids: dict[str, str] = {}  # id -> what makes it served
+    for what, key, ref in (("[generate] model", "generate.model", s.generate.model),
+                           ("[embed] model", "embed.model", s.embed.model)):
+        try:
+            read = resolve_model_value(reg, key, ref, verify=False)
+        except RagtuneError:
+            continue  # its own line said why
+        if read.how not in ("path", "default") and read.manifest is not None:
+            ids.setdefault(read.manifest["id"], what)
+    refs = [("[generate] adapter", s.generate.adapter, ADAPTER_KINDS), ("[retrieve] rerank", s.retrieve.rerank, None)]
+    for what, ref, kinds in refs:
+        ref = str(ref or "").strip()
+        if not ref or ref.lower() in (NONE_ADAPTER, ACTIVE_ADAPTER, DEFAULT_ADAPTER) or os.path.exists(
+                os.path.expanduser(ref)) or len(ref) > 512:
+            continue  # a word, a path or nothing: not a registry reference
+        try:
+            ids.setdefault(reg.manifest(ref, kinds=kinds)["id"], what)
+        except RagtuneError:
+            continue
+    try:
+        active = reg.active_state().get("active")
+    except RagtuneError:
+        active = None
+    if active:
+        ids.setdefault(active, "activated")
+    manifests = {m["id"]: m for m in reg.list()}
+    todo = [(i, what) for i, what in ids.items() if i in manifests and not manifests[i].get("builtin")]
+    if not todo:
+        return
+    bad = []
+    for aid, what in todo:
+        try:
+            reg.get(aid)  # verified: sha256 of its file (or folder) against the id it was added with
+        except RagtuneError as exc:
+            bad.append((manifests[aid], what, exc))
+    if bad:
+        m, what, exc = bad[0]
+        more = "; also " + ", ".join(f"{o['name']} ({o['id'][:12]})" for o, _, _ in bad[1:]) if bad[1:] else ""
+        rep.add("fail", "artifacts", f"{m['name']} ({m['id'][:12]}, {m['kind']}, {what}): its file changed or is "
+                f"gone since it was added: {exc.message}{more}",
+                exc.hint or "restore it, or register the new file (it gets a new id) and serve that")
+        return
+    rep.add("ok", "artifacts", "re-hashed, as added: " + ", ".join(f"{manifests[i]['name']} ({i[:12]}, {w})"
+                                                                    for i, w in todo))
 
 
 def _model(reg: Any, name: str, ref: Any, quick: bool, rep: Any, *, key: tuple[str, str]) -> str | None:

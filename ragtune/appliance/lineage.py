@@ -92,6 +92,8 @@ def stage_lineage(path: Path | str, kind: str, digest: str, registry: Any = None
             if not _hex64(obj[key]):
                 raise bad(f"'{key}' must be a 64-character lowercase sha256 or null", key)
             lineage.setdefault(to, obj[key])
+    if stage == "soup" and _hex64(obj.get("a_sha256")) and _hex64(obj.get("b_sha256")):
+        lineage["parent_ids"] = f"{obj['a_sha256']},{obj['b_sha256']}"  # both of its inputs, not A alone
     for key, to in _TEXT.items():
         if obj.get(key) is not None:
             if not (isinstance(obj[key], str) and obj[key]):
@@ -140,23 +142,42 @@ def lora_hf_next_steps(registry: Any, manifest: dict[str, Any], adapter: str | P
 
 
 REF_KEYS = ("base_id", "adapter_id", "parent_id")  # lineage keys that name another artifact by its sha256
+MULTI_REF_KEYS = ("parent_ids",)  # ... and those that name several, comma-separated (a soup's A,B)
 
 
-def lineage_refs(registry: Any, manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def lineage_ids(lineage: dict[str, Any] | None) -> set[str]:
+    """Every artifact id a lineage names (REF_KEYS and MULTI_REF_KEYS): what `models remove` counts as heirs."""
+    ids = {v for k in REF_KEYS if isinstance(v := (lineage or {}).get(k), str) and _hex64(v)}
+    for key in MULTI_REF_KEYS:
+        val = (lineage or {}).get(key)
+        ids.update(i for i in (val.split(",") if isinstance(val, str) else ()) if _hex64(i))
+    return ids
+
+
+def _ref(registry: Any, ref: str) -> dict[str, Any]:
+    try:
+        m = registry.manifest(ref)
+    except RagtuneError:
+        return {"id": ref, "registered": False}
+    return {"id": ref, "registered": True, "name": m.get("name"), "kind": m.get("kind")}
+
+
+def lineage_refs(registry: Any, manifest: dict[str, Any]) -> dict[str, Any]:
     """For `models show`: what each id the lineage names is in this home, so an audit can follow it by a command
     (`ragtune models show ID`): {key: {"id", "registered": True, "name", "kind"}}, or {"id", "registered": False}
-    for one never added here or removed since (the child's lineage keeps the id: the ids are the record)."""
-    out: dict[str, dict[str, Any]] = {}
+    for one never added here or removed since (the child's lineage keeps the id: the ids are the record);
+    `parent_ids` (a soup's inputs): a list of those, in input order."""
+    out: dict[str, Any] = {}
+    lineage = manifest.get("lineage") or {}
     for key in REF_KEYS:
-        ref = (manifest.get("lineage") or {}).get(key)
-        if not isinstance(ref, str) or not _hex64(ref):
-            continue
-        try:
-            m = registry.manifest(ref)
-        except RagtuneError:
-            out[key] = {"id": ref, "registered": False}
-            continue
-        out[key] = {"id": ref, "registered": True, "name": m.get("name"), "kind": m.get("kind")}
+        ref = lineage.get(key)
+        if isinstance(ref, str) and _hex64(ref):
+            out[key] = _ref(registry, ref)
+    for key in MULTI_REF_KEYS:
+        val = lineage.get(key)
+        ids = [i for i in val.split(",") if _hex64(i)] if isinstance(val, str) else []
+        if ids:
+            out[key] = [_ref(registry, i) for i in ids]
     return out
 
 

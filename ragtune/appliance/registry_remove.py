@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
+from .lineage import lineage_ids
 from .text import escaped
 
 
@@ -64,9 +65,10 @@ def remove(reg: Any, settings: Any, ref: str, *, rollout: Any = None) -> dict[st
     if state.get("previous") == m["id"]:  # the rollback target: forgotten, so a rollback never names a missing id
         reg._set_state(state.get("active"), None)
         notes.append("it was what `models rollback` went back to: rollback now has no target")
-    heirs = [o["name"] for o in reg.list() if o["id"] != m["id"] and (o.get("lineage") or {}).get("base_id") == m["id"]]
+    # every lineage id counts (base, adapter, parent, a soup's parents), not only the base (round 48)
+    heirs = [o["name"] for o in reg.list() if o["id"] != m["id"] and m["id"] in lineage_ids(o.get("lineage"))]
     if heirs:
-        notes.append(f"{len(heirs)} artifact(s) name it as their base (kept, their lineage unchanged): "
+        notes.append(f"{len(heirs)} artifact(s) name it in their lineage (kept, their lineage unchanged): "
                      + ", ".join(escaped(h) for h in heirs[:5]))
     path = reg.path_of(m)
     mpath = reg.dir / f"{m['id']}.json"

@@ -152,9 +152,11 @@ def now() -> float:
 
 
 # What a LoRA artifact is made of: the peft files plus the trainer's records (ragtune/models/train.py). Anything else
-# in a training output dir (checkpoint/ with optimizer state, logs) is not part of the adapter's identity.
+# in a training output dir (checkpoint/ with optimizer state, logs) is not part of the adapter's identity, nor is
+# metrics.json (timings: two identical runs differ there; it stays in the run's folder): the id is the same for the
+# same run (round 48; training_config.json holds no run folder, adapter_config.json's target_modules are sorted).
 ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors", "adapter_model.bin", "training_config.json",
-                 "adapter_manifest.json", "metrics.json")
+                 "adapter_manifest.json")
 
 
 def adapter_info(path: Path) -> dict[str, Any]:
@@ -205,7 +207,7 @@ def register_adapter(registry: Registry, ref: str | Path, *, name: str | None = 
     Returns (artifact, adapter_config, adapter_info)."""
     import tempfile
 
-    path, _ = resolve_given(registry, ref, ("lora-hf",))
+    path, rid = resolve_given(registry, ref, ("lora-hf",))
     cfg = check_adapter_dir(path)
     info = adapter_info(path)
     lineage = dict(info["lineage"])
@@ -220,6 +222,8 @@ def register_adapter(registry: Registry, ref: str | Path, *, name: str | None = 
             lineage["parent_id"] = start["sha256"]  # trained further from this registered adapter (--init-adapter)
     files = [path / f for f in ADAPTER_FILES if (path / f).is_file()]
     extra = [p for p in path.iterdir() if p not in files]
+    if rid is not None and extra:  # registered before metrics.json left the id (round 48): its recorded id is kept
+        return registry.get(rid, kinds=("lora-hf",)), cfg, info
     if info.get("tools"):
         lineage["tools"] = info["tools"]
     # record_tools=False: this machine's torch/peft did not train it; only what training_config.json says

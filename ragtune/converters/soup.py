@@ -132,7 +132,8 @@ def soup_tensors(a: dict[str, Any], alpha_a: float, b: dict[str, Any], alpha_b: 
 def soup(a: str | Path, b: str | Path, out: str | Path, *, weight: float = 0.5, registry: Registry | None = None,
          force: bool = False, copy: bool = True, name: str | None = None, progress: Progress = _quiet
          ) -> ConvertResult:
-    """Write the GGUF LoRA (1 − weight)·A + weight·B to OUT (f16) and register it (lora-gguf; lineage from A)."""
+    """Write the GGUF LoRA (1 − weight)·A + weight·B to OUT (f16) and register it (lora-gguf; lineage from A,
+    `parent_ids` A,B)."""
     gguf = require("gguf", "convert")
     import numpy as np
 
@@ -171,10 +172,11 @@ def soup(a: str | Path, b: str | Path, out: str | Path, *, weight: float = 0.5, 
     lineage = {**registered_lineage(registry, id_a), "outtype": "f16"}
     if id_a:
         lineage["parent_id"] = id_a
+    sha_a, sha_b = id_a or sha256_path(pa), id_b or sha256_path(pb)
+    lineage["parent_ids"] = f"{sha_a},{sha_b}"  # both inputs (`parent_id` is A alone, as before round 48)
     rank_a, rank_b = next(iter(ranks.values()))
-    config = {"stage": "soup", "a": str(a), "a_sha256": id_a or sha256_path(pa), "b": str(b),
-              "b_sha256": id_b or sha256_path(pb), "weight": weight, "rank": [rank_a, rank_b],
-              "alpha": [alpha_a, alpha_b, alpha], "tools": tool_versions()}
+    config = {"stage": "soup", "a": str(a), "a_sha256": sha_a, "b": str(b), "b_sha256": sha_b, "weight": weight,
+              "rank": [rank_a, rank_b], "alpha": [alpha_a, alpha_b, alpha], "tools": tool_versions()}
     art = registry.add(out_p, "lora-gguf", name=name or out_p.stem, copy=copy, **lineage)
     config["id"] = config["sha256"] = art.id
     write_stage_config(out_p, config)

@@ -28,10 +28,12 @@ def load_data(data: str | Path) -> tuple[list[dict[str, Any]], list[dict[str, An
 
 def recorded_config(cfg: Any) -> dict[str, Any]:
     """The TrainConfig as training_config.json records it: a piped --data by the name it was given ("/dev/fd/63 (a
-    pipe)"), not its spool, which is gone once the command ends (the dataset's sha256, of its bytes, is beside it)."""
+    pipe)"), not its spool, which is gone once the command ends (the dataset's sha256, of its bytes, is beside it).
+    Without `out`: the file is part of the adapter's id (converters.ADAPTER_FILES) and its sha256 is the lineage's
+    training_config_sha256, so the same run into another folder must write the same bytes (audited in round 48)."""
     from ragtune.appliance.spool import shown_name
 
-    return {**cfg.to_json(), "data": shown_name(cfg.data)}
+    return {**{k: v for k, v in cfg.to_json().items() if k != "out"}, "data": shown_name(cfg.data)}
 
 
 def say_raw_file_notes(data: str | Path, *, home: Any = None, context_tokens: int | None = None) -> None:

@@ -31,7 +31,8 @@ from .config import TrainConfig, cpu_cost
 from .data import collate, encode_example, load_data, make_batches, recorded_config, say_raw_file_notes, spread
 from .model import (add_lora, cpu_has_bf16, fix_tokenizer, hf_dir_for, init_adapter_kind, load_init_adapter, load_model,
                     lazy_imports, log, pick_device, resolve_base)
-from .runfolder import check_out, check_resume, check_resumed_base, clean_leftovers, last_checkpoint, recorded
+from .runfolder import (check_out, check_resume, check_resumed_base, clean_leftovers, last_checkpoint, recorded,
+                        sort_target_modules)
 
 Progress = Callable[[dict[str, Any]], None]
 
@@ -93,6 +94,7 @@ def _save_adapter(model: Any, out: Path, accel: Any = None) -> None:
     tmp, fd = locked_temporary(out / "adapter", folder=True)
     try:
         target.save_pretrained(str(tmp), safe_serialization=True)
+        sort_target_modules(tmp)  # the same run, the same bytes (its id)
         for f in sorted(tmp.iterdir()):
             replace_into(f, out / f.name)
     finally:

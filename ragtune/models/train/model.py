@@ -78,7 +78,7 @@ def lazy_imports(module: str) -> Iterator[None]:
 def resolve_base(base: str, home: Any = None) -> dict[str, Any]:
     """{'kind': 'hf'|'gguf', 'path': …, 'sha256': …} for a base argument ('' = the default GGUF)."""
     from ragtune.appliance.default_models import locate_all
-    from ragtune.appliance.hashing import sha256_file
+    from ragtune.appliance.hashing import sha256_file, sha256_path
 
     if not base:
         p = Path(locate_all(DEFAULT_BASE, home)[0]) if home is not None else Path(locate_all(DEFAULT_BASE)[0])
@@ -87,16 +87,27 @@ def resolve_base(base: str, home: Any = None) -> dict[str, Any]:
     if p.is_file() and p.suffix == ".gguf":
         return {"kind": "gguf", "path": str(p.resolve()), "sha256": sha256_file(p)}
     if p.is_dir() and (p / "config.json").is_file():
-        h = hashlib.sha256()
-        for f in sorted(p.glob("*.safetensors")) + sorted(p.glob("*.bin")) + [p / "config.json"]:
-            h.update(f.name.encode())
-            h.update(sha256_file(f).encode())
-        return {"kind": "hf", "path": str(p.resolve()), "sha256": h.hexdigest()}
+        # the registry's folder hash (its id as an hf-model; what `convert lora --base FOLDER` records): one base,
+        # one id across the lineage (round 48; before, a hash of the weights and config.json only: legacy_hf_sha256)
+        return {"kind": "hf", "path": str(p.resolve()), "sha256": sha256_path(p)}
     if p.is_dir():
         ggufs = sorted(p.glob("*.gguf"))
         if len(ggufs) == 1:
             return resolve_base(str(ggufs[0]))
     raise InputError(f"{base}: not a Hugging Face model folder (config.json) nor a .gguf file")
+
+
+def legacy_hf_sha256(folder: Path | str) -> str:
+    """The id trainers before round 48 recorded for a Hugging Face base folder (its weights and config.json): a run
+    recorded so may still be resumed on that folder (runfolder.check_resumed_base)."""
+    from ragtune.appliance.hashing import sha256_file
+
+    p = Path(folder)
+    h = hashlib.sha256()
+    for f in sorted(p.glob("*.safetensors")) + sorted(p.glob("*.bin")) + [p / "config.json"]:
+        h.update(f.name.encode())
+        h.update(sha256_file(f).encode())
+    return h.hexdigest()
 
 
 def hf_dir_for(base: dict[str, Any], cache_root: Path) -> Path:

@@ -130,7 +130,7 @@ def check_resumed_base(doc: dict[str, Any] | None, base: dict[str, Any], init: d
     if doc is None:
         return
     was = (doc.get("base") or {}).get("sha256")
-    if was and was != base.get("sha256"):
+    if was and was != base.get("sha256") and not _legacy_hf(was, base):
         raise InputError(f"{out / 'training_config.json'}: --resume on another base model: the run was trained on "
                          f"{(doc.get('base') or {}).get('path')} (sha256 {was[:12]}…), now {base.get('path')} "
                          f"(sha256 {str(base.get('sha256'))[:12]}…)", hint="resume with the run's --base")
@@ -141,6 +141,18 @@ def check_resumed_base(doc: dict[str, Any] | None, base: dict[str, Any], init: d
                          hint="resume with the run's --init-adapter")
 
 
+def _legacy_hf(was: str, base: dict[str, Any]) -> bool:
+    """A run recorded before round 48 on this Hugging Face folder: its id then hashed the weights and config.json."""
+    if base.get("kind") != "hf" or not base.get("path"):
+        return False
+    from .model import legacy_hf_sha256  # model.py imports torch lazily only: cheap
+
+    try:
+        return legacy_hf_sha256(base["path"]) == was
+    except OSError:
+        return False
+
+
 def clean_leftovers(ckpt: Path) -> None:
     """After a checkpoint is complete: clear what killed processes left beside it (a half-written
     `.checkpoint.*.part`, a `.checkpoint.old-*` renamed aside) and half-saved adapters (`.adapter.*.part`) in OUT.
@@ -148,3 +160,19 @@ def clean_leftovers(ckpt: Path) -> None:
     progress (a second run, or a --resume started while the first still writes), never a leftover."""
     sweep_stale(ckpt.parent, ckpt.name)
     sweep_stale(ckpt.parent, "adapter")
+
+
+def sort_target_modules(folder: Path) -> None:
+    """peft writes adapter_config.json's `target_modules` from a set (its order follows PYTHONHASHSEED): sorted here,
+    as peft writes the file (indent 2, sorted keys), so the same run gives the same bytes and the same lora-hf id."""
+    import json
+
+    path = folder / "adapter_config.json"
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # peft wrote none, or not JSON: check_adapter_dir says so where it is read
+    mods = doc.get("target_modules") if isinstance(doc, dict) else None
+    if isinstance(mods, list) and all(isinstance(m, str) for m in mods) and mods != sorted(mods):
+        doc["target_modules"] = sorted(mods)
+        path.write_text(json.dumps(doc, indent=2, sort_keys=True), encoding="utf-8")
