@@ -234,7 +234,7 @@ class ServeConfig:
 
 
 def check_token_scopes(scopes: Any, default: Any) -> None:
-    """`[serve] token_scopes` (a table of token name -> non-empty list of document references as "in" takes them)
+    """`[serve] token_scopes` (a table of token name -> non-empty list of stored paths or folders: no ids, reused)
     and `token_scopes_default` ("all" | "none"). Whether each name is a configured token is said at start (the
     tokens of $tokens_env are known only then: auth.scope_notes)."""
     from .text import shortened
@@ -248,10 +248,14 @@ def check_token_scopes(scopes: Any, default: Any) -> None:
         check(token_name_ok(str(name)), "serve", "token_scopes",
               f"'{shown}' is not a token name (letters, digits, . _ -, at most 64)")
         check(isinstance(refs, list) and refs and all(isinstance(r, str) and r.strip() for r in refs), "serve",
-              "token_scopes", f"{shown} must be a non-empty list of document ids, stored paths or folders as "
+              "token_scopes", f"{shown} must be a non-empty list of stored paths or folders as "
               'strings, e.g. ["/srv/docs/hr/"] (leave the token out to let it read every document)')
         check(len(refs) <= MAX_REFS and all(len(r) <= MAX_REF_CHARS for r in refs), "serve", "token_scopes",
               f"{shown}: at most {MAX_REFS} references of {MAX_REF_CHARS} characters each")
+        for r in refs:  # ids are reused (INTEGER PRIMARY KEY): removing the newest document hands its id on
+            check(not (r.strip().isascii() and r.strip().isdigit()), "serve", "token_scopes",
+                  f"{shown}: '{shortened(r.strip(), 64)}' is a document id; an id is reused after its document is "
+                  "removed: name its stored path or folder")
 
 
 def _check_entries(key: str, values: Any, canonical: Any, what: str, example: str, one: str) -> None:

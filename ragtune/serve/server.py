@@ -83,9 +83,10 @@ class AdapterUpkeep:
 
     Per engine, under the engine's lock, as a request's switch is: a request in flight (it holds the lock for its
     whole answer) finishes first, and the upkeep runs before the engine's next answer. In a thread of its own, never
-    the event loop's nor the monitor's (/metrics would wait for a generation). An engine serving an adapter outside
-    the set is first switched to the served one (what the next unpinned request sets anyway): the one serving is
-    never closed. What to keep is read when the engine's turn comes, so a rollout started meanwhile keeps its arms."""
+    the event loop's nor the monitor's (/metrics would wait for a generation). The adapter an engine serves now (a
+    pinned client's, or the losing arm it answered last) is kept and not switched from: a switch could rebuild a
+    merged model under the lock; the next request switches as it would anyway. What to keep is read when the
+    engine's turn comes, so a rollout started meanwhile keeps its arms."""
 
     def __init__(self, engines: list[Any], keep: Callable[[], list[str]]):
         self.engines, self.keep = engines, keep
@@ -130,11 +131,10 @@ class AdapterUpkeep:
         try:
             if getattr(engine, "_closed", False) or self.stopped.is_set():
                 return
-            refs = self.keep()
-            ids = [engine.resolve_adapter(ref)[1] for ref in refs]
-            if engine.adapter_id not in ids:
-                engine.set_adapter(refs[0])
-            self.closed += engine._generator.retain(ids)
+            ids = [engine.resolve_adapter(ref)[1] for ref in self.keep()]
+            # The adapter serving now is kept, never switched from here: a switch may rebuild a pruned merged file
+            # (minutes) under the engine's lock. The next request's own switch moves it off a losing arm.
+            self.closed += engine._generator.retain(ids + [engine.adapter_id])
         except Exception as exc:  # upkeep: never a failure of serving (the bound still holds at the next switch)
             log.warning("after the rollout's end, an engine kept its other adapters loaded: %s", exc)
         finally:

@@ -133,7 +133,7 @@ def test_values_and_fields_are_bounded_and_a_kids_loop_ends(tmp_path, monkeypatc
 
 
 def test_ingest_stores_a_forms_values_in_its_chunks(settings, fake, tmp_path):
-    assert LOADER_VERSIONS["pdf"] == 8
+    assert LOADER_VERSIONS["pdf"] >= 8  # 8: form values (round 48); later versions keep them
     path = tmp_path / "intake.pdf"
     path.write_bytes(_form_pdf([{"/FT": "/Tx", "/T": "Client name", "/V": "Margaret Okonkwo-Hale"}]))
     s = ingest_paths(settings, [path], embedder=fake)

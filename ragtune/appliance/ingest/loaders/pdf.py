@@ -162,7 +162,7 @@ def page_text(page: Any, fonts_seen: dict[int, Any] | None = None, redacted: lis
     from .pdf_pages import Covers
 
     rec = Recorder(_page_fonts(page), fonts_seen)
-    cov = Covers(rec)
+    cov = Covers(rec, page.get("/Resources"))
     text = page.extract_text(visitor_operand_before=cov.before, visitor_operand_after=cov.after) or ""
     if rec.unusable:
         return text

@@ -13,12 +13,16 @@ _END_PATH = frozenset((b"n", b"S", b"s"))  # a path ended without filling (a cli
 _DARK = 0.25  # a fill at most this light (gray 0.25, rgb all under 64/255) hides black text painted under it
 
 
-def _dark(op: bytes, operands: Any) -> bool | None:
-    """Whether a fill colour operator sets a dark colour; None if it is not one (or names a pattern: not dark)."""
+def _dark(op: bytes, operands: Any, space: str = "") -> bool | None:
+    """Whether a fill colour operator sets a dark colour; None if it is not one (or names a pattern: not dark).
+    `space`: for sc/scn, the fill colour space's family as `_family` gives it: only gray, RGB and CMYK ones are read
+    (a Separation or DeviceN tint runs the other way, 1 = full ink: a light 0.15 spot tint is not a black box)."""
     try:
         vals = [float(x) for x in operands]
     except (TypeError, ValueError):
         return False  # a pattern (scn /P1) or a named colour: not taken as a box that hides text
+    if op in (b"sc", b"scn") and {"gray": 1, "rgb": 3, "cmyk": 4}.get(space) != len(vals):
+        return False
     if op == b"k" or (op in (b"sc", b"scn") and len(vals) == 4):
         c, m, y, k = vals[:4]
         return all(1 - min(1.0, v + k) <= _DARK for v in (c, m, y))
@@ -29,16 +33,42 @@ def _dark(op: bytes, operands: Any) -> bool | None:
     return False
 
 
+_DEVICE = {"/DeviceGray": "gray", "/DeviceRGB": "rgb", "/DeviceCMYK": "cmyk"}
+_CAL = {"/CalGray": "gray", "/CalRGB": "rgb"}
+
+
+def _family(name: Any, resources: Any) -> str:
+    """"gray", "rgb" or "cmyk" for a colour space that `cs` names: a device space, or a page /Resources /ColorSpace
+    entry that is (or resolves to) one, ICCBased by its /N, CalGray or CalRGB. Anything else (Separation, DeviceN,
+    Indexed, Lab, Pattern, a name the page does not define): "" (its sc/scn colours are not read as dark)."""
+    try:
+        if str(name) in _DEVICE:
+            return _DEVICE[str(name)]
+        res = _obj(resources)
+        spaces = _obj(res.get("/ColorSpace")) if hasattr(res, "get") else None
+        cs = _obj(spaces.get(str(name))) if hasattr(spaces, "get") else None
+        if isinstance(cs, str):  # /CS0 /DeviceRGB: another name for a device space
+            return _DEVICE.get(cs, "")
+        family = str(_obj(cs[0])) if isinstance(cs, (list, tuple)) and cs else ""
+        if family == "/ICCBased" and len(cs) > 1:
+            return {1: "gray", 3: "rgb", 4: "cmyk"}.get(int(_obj(cs[1]).get("/N")), "")
+        return _CAL.get(family, "")
+    except Exception:  # a damaged entry: its colours are not read as dark
+        return ""
+
+
 class Covers:
     """pypdf visitors wrapping pdf_layout.Recorder's: beside placing the text, note every rectangle filled on the
     page itself (not in a form XObject), dark or not, with how many text segments were shown before it, and whether
     each segment's text is dark. `covered()`: the segments a reader cannot see for a dark box. Never raises: an
     operator it cannot read is skipped."""
 
-    def __init__(self, rec: Any):
+    def __init__(self, rec: Any, resources: Any = None):
         self.rec = rec
+        self.resources = resources  # the page's /Resources: its /ColorSpace names what `cs /CS0` sets
         self.dark = True  # a page starts with black as its fill colour
-        self._stack: list[bool] = []
+        self.space = "gray"  # in DeviceGray
+        self._stack: list[tuple[bool, str]] = []
         self._path: list[tuple[float, float, float, float]] = []
         self.boxes: list[tuple[float, float, float, float, int, bool]] = []  # x0, y0, x1, y1, shown before, dark
         self.dark_text: list[bool] = []  # per segment: shown in a dark colour
@@ -67,12 +97,16 @@ class Covers:
             elif op in _END_PATH:
                 self._path = []
             elif op == b"q":
-                self._stack.append(self.dark)
+                self._stack.append((self.dark, self.space))
             elif op == b"Q":
-                self.dark = self._stack.pop() if self._stack else self.dark
-            elif op in (b"g", b"rg", b"k", b"sc", b"scn"):
+                self.dark, self.space = self._stack.pop() if self._stack else (self.dark, self.space)
+            elif op in (b"g", b"rg", b"k"):
+                self.space = {b"g": "gray", b"rg": "rgb", b"k": "cmyk"}[op]  # these set the space too
                 self.dark = bool(_dark(op, operands))
-            elif op == b"cs":
+            elif op in (b"sc", b"scn"):
+                self.dark = bool(_dark(op, operands, self.space))
+            elif op == b"cs":  # the fill space (CS sets the stroke's, which no box or text here is painted with)
+                self.space = _family(operands[0], self.resources) if operands else ""
                 self.dark = False  # a new colour space starts at its initial colour: black only in some, say not
         except Exception:
             self._path = []
