@@ -61,11 +61,32 @@ def _common_folder(paths: list[str]) -> str | None:
     return common if common not in ("", os.sep) else None
 
 
+WAL_WARN_BYTES = 64 * 2**20  # serve's -wal stays near 4 MB (journal_size_limit); far past it, a checkpoint is held
+
+
+def check_wal(root: Path, rep: Any) -> None:
+    """A `wal` warn line when ragtune.db-wal is over WAL_WARN_BYTES: checkpoints cannot pass some connection's read
+    snapshot (a process holding a read open: a stuck serve, round 48), so the log grows and that process reads an old
+    database. A stat call; nothing is opened."""
+    try:
+        size = (Path(root) / "ragtune.db-wal").stat().st_size
+    except OSError:
+        return
+    if size > WAL_WARN_BYTES:
+        rep.add("warn", "wal", f"ragtune.db-wal is {size / 2**20:.0f} MB (over {WAL_WARN_BYTES // 2**20} MB): a "
+                "process keeps an old read snapshot open, so no checkpoint can shorten it; that process may answer "
+                "from the documents as they were and fail to write its query log",
+                "restart `ragtune serve` (or the process holding the database: `fuser ragtune.db`); the -wal is "
+                "checkpointed and truncated once the last connection closes")
+
+
 def check_owners(root: Path, rep: Any) -> None:
     """An `owners` warn line when files or folders under the home `root` belong to another user than the home
     folder's (root ran a command on a home of another user's and left root's files in it: the owner can then not
     write them, and its next ingest or search fails). Symbolic links are not counted (their owner changes no
-    access). A folder of another user's is named, not each file in it. POSIX only; bounded by OWNERS_BUDGET_S."""
+    access). A folder of another user's is named, not each file in it. POSIX only; bounded by OWNERS_BUDGET_S.
+    Runs check_wal first (doctor calls this one for every existing home)."""
+    check_wal(root, rep)
     if os.name != "posix":
         return
     try:

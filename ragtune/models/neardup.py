@@ -10,7 +10,7 @@ are near-duplicates:
   less FILLER (articles, present-tense auxiliaries, pronouns, "please"); question words, negations, tense, numbers
   and every other word count; or
 - a Jaccard similarity of at least NEAR between their content-word shingles (the words and the word pairs), with
-  the same numbers: a question of nine or more content words with one of them changed. Shorter questions with a
+  the same numbers: a question of 10 or more content words whose last word changed (14 or more for a middle word). Shorter questions with a
   content word changed ("the red widget" / "the blue widget") are different questions.
 Found with prefix filtering (each shingle set indexed by its rarest shingles), exact for the threshold: 50,000
 questions in about a second on one core. Lines are kept and listed with both file:lines (which one to keep is a

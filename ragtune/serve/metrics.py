@@ -14,7 +14,7 @@ from typing import Any, Iterator
 from prometheus_client import CollectorRegistry, Counter, Gauge, GCCollector, Histogram, ProcessCollector, \
     generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from prometheus_client.metrics_core import GaugeMetricFamily
+from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily
 
 _LATENCY = (0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120)
 
@@ -59,6 +59,19 @@ class StoreSizes:
         yield g
 
 
+class StoreResets:
+    """`ragtune_store_resets_total`: connections reopened because a statement left unreset held an old read snapshot
+    (store/snapshots.py): each one would have failed every later query-log write and pinned the -wal."""
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        from ..appliance.store.snapshots import resets
+
+        c = CounterMetricFamily("ragtune_store_resets", "Store connections reopened because they kept an old read "
+                                "snapshot open (a statement never reset)")
+        c.add_metric([], resets())
+        yield c
+
+
 class Metrics:
     content_type = CONTENT_TYPE_LATEST
 
@@ -69,6 +82,7 @@ class Metrics:
         GCCollector(registry=r)
         if home is not None:
             r.register(StoreSizes(home))
+        r.register(StoreResets())
         self.requests = Counter("ragtune_requests", "HTTP requests by route and status code",
                                 ["route", "code"], registry=r)
         self.latency = Histogram("ragtune_request_seconds", "HTTP request latency (answered requests)",

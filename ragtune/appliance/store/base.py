@@ -24,6 +24,7 @@ from .access import copy_error as _copy_error  # (tests import it from here)
 from .logfiles import in_use
 from .noroom import no_room
 from .holders import other_holders
+from .snapshots import release as release_pinned
 from .schema import MIGRATIONS, alone_before_migrating, apply_migration, newer_migrations
 
 # What to do with a home a newer ragtune migrated (docs/upgrading.md): a migrated home cannot go back.
@@ -69,6 +70,24 @@ def _load_vec(conn: Any) -> None:
     conn.enable_load_extension(False)
 
 
+def _configure(conn: Any, *, readonly: bool, clean_close: bool = False) -> None:
+    """A new connection's settings: busy timeout, sqlite-vec, foreign keys; a writer's WAL pragmas."""
+    conn.setbusytimeout(10_000)
+    _load_vec(conn)
+    conn.execute("PRAGMA foreign_keys = ON")
+    if readonly and clean_close:
+        conn.execute("PRAGMA query_only = ON")
+    if not readonly:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        # the -wal back to 4 MB at the next checkpoint after a large transaction (a prune left 9.5 MB held
+        # for as long as serve kept the database open)
+        conn.execute("PRAGMA journal_size_limit = 4194304")
+        # what is deleted (a pruned question, a removed document's chunks) is zeroed in the file, not left in
+        # free pages that a `strings` of the file or of every later backup would still show
+        conn.execute("PRAGMA secure_delete = ON")
+
+
 class StoreBase:
     """One apsw connection to `ragtune.db` with sqlite-vec loaded and migrations applied.
 
@@ -110,20 +129,8 @@ class StoreBase:
                                             flags=flags | apsw.SQLITE_OPEN_URI)
             else:
                 self.conn = apsw.Connection(str(self.path), flags=flags)
-            self.conn.setbusytimeout(10_000)
-            _load_vec(self.conn)
-            self.conn.execute("PRAGMA foreign_keys = ON")
-            if readonly and clean_close:
-                self.conn.execute("PRAGMA query_only = ON")
-            if not readonly:
-                self.conn.execute("PRAGMA journal_mode = WAL")
-                self.conn.execute("PRAGMA synchronous = NORMAL")
-                # the -wal back to 4 MB at the next checkpoint after a large transaction (a prune left 9.5 MB held
-                # for as long as serve kept the database open)
-                self.conn.execute("PRAGMA journal_size_limit = 4194304")
-                # what is deleted (a pruned question, a removed document's chunks) is zeroed in the file, not left in
-                # free pages that a `strings` of the file or of every later backup would still show
-                self.conn.execute("PRAGMA secure_delete = ON")
+            _configure(self.conn, readonly=readonly, clean_close=clean_close)
+            self._reopenable = not readonly  # a writer's connection, reopened as it was if it ever stays pinned
             if self.read_only:
                 self._check_schema_read_only()
         except apsw.Error as exc:
@@ -152,6 +159,16 @@ class StoreBase:
         if getattr(self, "conn", None) is not None:
             self.conn.close()
             self.conn = None  # type: ignore[assignment]
+
+    def _reconnect(self) -> None:
+        """A writer's connection opened anew (snapshots.release), as __init__ opened it."""
+        self.conn = self._apsw.Connection(str(self.path), flags=self._apsw.SQLITE_OPEN_READWRITE)
+        _configure(self.conn, readonly=False)
+
+    def unpin(self, where: str) -> bool:
+        """Reopen this connection if a statement left unreset holds an old read snapshot (snapshots.py); True when
+        it did. Called before the writes a long-lived connection (serve's) makes and at each index-version read."""
+        return release_pinned(self, where)
 
     def __enter__(self) -> "StoreBase":
         return self
@@ -195,9 +212,13 @@ class StoreBase:
         return list(self.conn.execute(sql, params))
 
     def one(self, sql: str, params: Any = ()) -> tuple | None:
-        for row in self.conn.execute(sql, params):
-            return row
-        return None
+        # closed here, not left to the cursor's deallocation: apsw defers that while another thread is inside
+        # this connection, and its statement (an open read snapshot) then stays for good (snapshots.py)
+        cur = self.conn.execute(sql, params)
+        try:
+            return next(cur, None)
+        finally:
+            cur.close()
 
     def scalar(self, sql: str, params: Any = (), default: Any = None) -> Any:
         row = self.one(sql, params)
@@ -339,6 +360,7 @@ class StoreBase:
     @property
     def index_version(self) -> int:
         """Bumped by every ingest that changes chunks; keys the retrieval cache and lexical sync."""
+        self.unpin("reading the index version")  # a pinned retriever would answer from an old index for good
         return int(self.get_meta("index_version", "0") or 0)
 
     def chunk_fingerprint(self) -> str:

@@ -23,6 +23,7 @@ class CacheTables:
 
     def cache_answer(self, key: str, value: Any, *, max_entries: int | None = None) -> None:
         """Store `value` under `key`; with `max_entries`, the oldest entries beyond it go (in batches)."""
+        self.unpin("writing the answer cache")  # (snapshots.py)
         with self.transaction():
             self.conn.execute("INSERT OR REPLACE INTO answer_cache(key, value, created) VALUES (?, ?, ?)",
                               (key, json.dumps(value, ensure_ascii=False), time.time()))

@@ -193,7 +193,7 @@ class CorpusTables:
         cosine distance), nearest first. Fast on a small table only: at 100k rows vec0 reads every row's
         metadata whatever the filter (~25 ms), which is why the vector index serves large stores."""
         ids = json.dumps(sorted({int(c) for c in chunk_ids}))
-        rows = self.conn.execute(
+        rows = self.query(
             "SELECT rowid, distance FROM chunk_vec WHERE embedding MATCH ? AND k = ?"
             " AND rowid IN (SELECT value FROM json_each(?)) ORDER BY distance", (_blob(query), int(k), ids))
         return [(int(r), float(d)) for r, d in rows]
@@ -255,12 +255,18 @@ class CorpusTables:
             "SELECT ord, text, start_char, end_char FROM chunks WHERE doc_id = ? ORDER BY ord", (int(doc_id),))]
 
     def chunks_before(self, doc_id: int, ord_: int) -> Iterator[tuple[int, str, int]]:
-        """(ord, text, start_char) of a document's chunks before chunk `ord_`, nearest first: one query down the
-        UNIQUE (doc_id, ord) index, read as the caller iterates, so one that stops early (tablehead.py, at its
-        table's header) reads no further however long the document is."""
-        return iter(self.conn.execute(
-            "SELECT ord, text, start_char FROM chunks WHERE doc_id = ? AND ord < ? ORDER BY ord DESC",
-            (int(doc_id), int(ord_))))
+        """(ord, text, start_char) of a document's chunks before chunk `ord_`, nearest first: read down the UNIQUE
+        (doc_id, ord) index a few at a time as the caller iterates, so one that stops early (tablehead.py, at its
+        table's header) reads no further however long the document is. Each page is read whole: no statement is
+        left open while the caller works (a cursor dropped unfinished can pin a snapshot: snapshots.py)."""
+        at, page = int(ord_), 4
+        while True:
+            rows = self.query("SELECT ord, text, start_char FROM chunks WHERE doc_id = ? AND ord < ? ORDER BY ord DESC "
+                              "LIMIT ?", (int(doc_id), at, page))
+            yield from rows
+            if len(rows) < page:
+                return
+            at, page = int(rows[-1][0]), min(page * 4, 256)
 
     def chunk_embeddings(self, doc_id: int) -> list[dict[str, Any]]:
         """{ord, text, start_char, end_char, n_tokens, embed_ids_sha256 (the token-id hash; None on rows stored
@@ -275,15 +281,20 @@ class CorpusTables:
 
     def iter_chunk_texts(self, doc_ids: Iterable[int] | None = None) -> Iterator[tuple[int, int, str, str]]:
         """(chunk id, doc id, document title, text) of every chunk (of `doc_ids` when given), by chunk id."""
-        sql = "SELECT c.id, c.doc_id, d.title, c.text FROM chunks c JOIN documents d ON d.id = c.doc_id"
-        if doc_ids is None:
-            yield from self.conn.execute(sql + " ORDER BY c.id")
-            return
-        ids = sorted({int(d) for d in doc_ids})
-        for start in range(0, len(ids), 500):
-            part = ids[start:start + 500]
-            marks = ",".join("?" * len(part))
-            yield from self.conn.execute(sql + f" WHERE c.doc_id IN ({marks}) ORDER BY c.id", part)
+        sql = "SELECT c.id, c.doc_id, d.title, c.text FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE c.id > ?"
+        parts: list[list[int]] = [[]]
+        if doc_ids is not None:
+            ids = sorted({int(d) for d in doc_ids})
+            parts = [ids[start:start + 500] for start in range(0, len(ids), 500)]
+        for part in parts:  # by pages of chunk ids, each read whole (no statement open across a yield: snapshots.py)
+            where = f" AND c.doc_id IN ({','.join('?' * len(part))})" if doc_ids is not None else ""
+            last = -1
+            while True:
+                rows = self.query(sql + where + " ORDER BY c.id LIMIT 1000", [last, *part])
+                yield from rows
+                if len(rows) < 1000:
+                    break
+                last = int(rows[-1][0])
 
     def chunk_sources(self) -> list[tuple[int, str]]:
         """(chunk id, document path) of every chunk."""
@@ -300,7 +311,11 @@ class CorpusTables:
     def iter_vectors(self) -> Iterator[tuple[int, bytes]]:
         """(chunk id, float32 blob) of every stored vector, by chunk id. Read it inside `transaction()` for a
         view consistent with `count_vectors()`."""
-        yield from self.conn.execute("SELECT rowid, embedding FROM chunk_vec ORDER BY rowid")
+        cur = self.conn.execute("SELECT rowid, embedding FROM chunk_vec ORDER BY rowid")  # (vec0: no cheap pages)
+        try:
+            yield from cur
+        finally:  # a caller that stops early (vectorwrite) resets it here, in its own thread (snapshots.py)
+            cur.close()
 
     def vector_blob(self, chunk_id: int) -> bytes | None:
         """One chunk's stored vector (float32 blob), or None. A point lookup: vec0 answers `rowid IN (…)` with a
@@ -337,7 +352,7 @@ class CorpusTables:
 
     def vector_knn(self, query: Any, k: int) -> list[tuple[int, float]]:
         """sqlite-vec's exact KNN: (chunk id, cosine distance) of the k nearest stored vectors, nearest first."""
-        rows = self.conn.execute(
+        rows = self.query(  # read whole (a list): no cursor left in a local for a traceback to keep (snapshots.py)
             "SELECT rowid, distance FROM chunk_vec WHERE embedding MATCH ? AND k = ? ORDER BY distance",
             (_blob(query), int(k)))
         return [(int(r), float(d)) for r, d in rows]

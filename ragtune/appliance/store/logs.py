@@ -111,6 +111,7 @@ class LogTables(CacheTables):
             if k in row:
                 row[k] = int(bool(row[k]))
         cols = list(row)
+        self.unpin("writing the query log")  # a snapshot left open would fail this write ("database is locked")
         try:
             with self.conn:
                 return self._insert(
@@ -162,12 +163,20 @@ class LogTables(CacheTables):
         sql = _SELECT_LOG + " WHERE forgotten IS NULL" + (" AND review IS NOT NULL" if reviewed_only else "") \
             + " ORDER BY id"
         seen: dict[tuple[Any, Any, Any], bool] = {}  # one lookup per source, not per row (bounded by the documents)
-        for row in self.conn.execute(sql):
-            d = _entry(row)
-            if removed_sources:
-                ctx = d["context"] if isinstance(d["context"], list) else []
-                d["removed_sources"] = sum(self._source_removed(c, seen) for c in ctx if isinstance(c, dict))
-            yield d
+        # by pages of ids, each read whole: no statement stays open while the caller works (snapshots.py); up to the
+        # last row there now, as one statement read it (rows a serve adds meanwhile are not part of it)
+        last, end = -1, self.scalar("SELECT max(id) FROM query_log", default=None)
+        while end is not None:
+            rows = self.query(sql.replace(" ORDER BY id", " AND id > ? AND id <= ? ORDER BY id LIMIT 200"), (last, end))
+            for row in rows:
+                d = _entry(row)
+                if removed_sources:
+                    ctx = d["context"] if isinstance(d["context"], list) else []
+                    d["removed_sources"] = sum(self._source_removed(c, seen) for c in ctx if isinstance(c, dict))
+                yield d
+            if len(rows) < 200:
+                return
+            last = int(rows[-1][0])
 
     def _source_removed(self, item: dict[str, Any], seen: dict[tuple[Any, Any, Any], bool]) -> bool:
         """Whether a logged source's document was in the index when the answer was logged (log_answer recorded its
