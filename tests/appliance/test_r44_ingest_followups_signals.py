@@ -35,16 +35,16 @@ _DRIVER = textwrap.dedent("""
 
     at, times = int(sys.argv[1]), int(sys.argv[2])
     ragtune.appliance.embed.Embedder = lambda cfg, home: FakeEmbedder()
-    real, n = pl.read_bytes, [0]
+    real, n = pl.read_item, [0]  # (round 48: ingest reads each walked file with walk.read_item)
 
-    def read_bytes(*a, **k):
+    def read_item(*a, **k):
         n[0] += 1
         if n[0] == at:
             for _ in range(times):
                 os.kill(os.getpid(), signal.SIGTERM)
         return real(*a, **k)
 
-    pl.read_bytes = read_bytes
+    pl.read_item = read_item
     sys.exit(main(sys.argv[3:]))
 """)
 
