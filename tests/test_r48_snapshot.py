@@ -102,8 +102,15 @@ def test_apsw_defers_a_cursor_dropped_while_another_thread_is_inside(tmp_path: A
         _doc(s)
         cur = s.conn.execute("SELECT id FROM chunks")
         next(cur)
-        with _other_thread_inside(s):
-            del cur
+        try:
+            with _other_thread_inside(s):
+                del cur
+        except AssertionError as exc:
+            # the other thread's write holds a read snapshot's upgrade: SQLite may refuse it at once (BUSY, no busy
+            # handler for a connection already reading) before this thread sees it inside; then nothing was shown
+            if "BusyError" not in str(exc):
+                raise
+            pytest.skip("the other thread's write was refused at once (timing): the mechanism was not exercised")
         for _ in range(200):
             sum(range(1000))  # bytecode: a pending call would run here
         if s.conn.txn_state("main") == 0:
