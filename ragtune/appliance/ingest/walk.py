@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..text import is_utf8, shown_path
-from .loaders import LoadError, kind_of
+from .loaders import LoadError, kind_of, read_limited, read_reason
 
 
 @dataclass
@@ -214,16 +214,7 @@ def read_item(item: WalkItem, max_file_mb: float) -> bytes:
                 same = None
             if not item.inside.holds(real) or same is None or (same.st_dev, same.st_ino) != (st.st_dev, st.st_ino):
                 raise LoadError(f"symlink outside the folder (to {shown_path(real)}): not followed")
-        limit = float(max_file_mb) * 1024 * 1024
-        if st.st_size > limit:
-            raise LoadError(f"over size limit ({st.st_size / 1048576:.1f} MB > {max_file_mb:g} MB)")
-        try:
-            raw = fh.read(int(limit) + 1)
-        except OSError as exc:
-            raise LoadError(_read_reason(exc, path)) from None
-    if len(raw) > limit:  # grew since the fstat
-        raise LoadError(f"over size limit (> {max_file_mb:g} MB)")
-    return raw
+        return read_limited(fh, st.st_size, path, max_file_mb)
 
 
 def _open_regular(path: Path) -> tuple[int, os.stat_result]:
@@ -243,7 +234,7 @@ def _open_regular(path: Path) -> tuple[int, os.stat_result]:
             time.sleep(pause)
             pause = min(pause * 2, 1.0)
         except OSError as exc:
-            raise LoadError(_read_reason(exc, path)) from None
+            raise LoadError(read_reason(exc, path)) from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
@@ -260,14 +251,6 @@ def _lease_break_s() -> float:  # how long the kernel waits for a lease holder b
         return min(float(Path("/proc/sys/fs/lease-break-time").read_text()), 300.0)
     except (OSError, ValueError):
         return 45.0  # the kernel's default
-
-def _read_reason(exc: OSError, path: Path) -> str:
-    if isinstance(exc, FileNotFoundError):
-        return "broken symlink" if path.is_symlink() else "not found"
-    if isinstance(exc, IsADirectoryError):
-        return "is a directory"
-    return os_reason(exc)
-
 
 def _not_found(w: Walk, given: Path, typed: str) -> None:
     w.paths_bad += 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from ...errors import InputError
 from ...hashing import sha256_bytes
@@ -125,15 +125,33 @@ def kind_of(path: Path) -> str | None:
     return KINDS.get(path.suffix.lower())
 
 
-def _reason(exc: OSError, path: Path) -> str:
-    """An OS error as the short reason an ingest summary shows for the file (the words of docs/ingest.md's table)."""
+def read_reason(exc: OSError, path: Path) -> str:
+    """An OS error as the short reason an ingest summary shows for the file (the words of docs/ingest.md's table);
+    the walk's reasons for the same errors (ingest/walk.py `os_reason`) are the same words."""
     if isinstance(exc, FileNotFoundError):  # a link whose target is gone, or a file deleted since the walk listed it
         return "broken symlink" if path.is_symlink() else "not found"
     if isinstance(exc, PermissionError):
         return "permission denied"
     if isinstance(exc, IsADirectoryError):
         return "is a directory"
+    if exc.errno == 40:  # ELOOP
+        return "symlink loop"
     return f"cannot read: {exc.strerror or exc}"
+
+
+def read_limited(fh: Any, size: int, path: Path, max_file_mb: float) -> bytes:
+    """The bytes of an open file whose size was `size` when looked at, within `[ingest] max_file_mb` (checked before
+    reading, and again on what was read: the file may have grown since)."""
+    limit = float(max_file_mb) * 1024 * 1024
+    if size > limit:
+        raise LoadError(f"over size limit ({size / 1048576:.1f} MB > {max_file_mb:g} MB)")
+    try:
+        raw = fh.read(int(limit) + 1)
+    except OSError as exc:
+        raise LoadError(read_reason(exc, path)) from None
+    if len(raw) > limit:  # grew since it was looked at
+        raise LoadError(f"over size limit (> {max_file_mb:g} MB)")
+    return raw
 
 
 def read_bytes(path: Path, max_file_mb: float) -> bytes:
@@ -142,20 +160,17 @@ def read_bytes(path: Path, max_file_mb: float) -> bytes:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise LoadError(_reason(exc, path)) from None
-    limit = float(max_file_mb) * 1024 * 1024
-    if size > limit:
+        raise LoadError(read_reason(exc, path)) from None
+    if size > float(max_file_mb) * 1024 * 1024:
         raise LoadError(f"over size limit ({size / 1048576:.1f} MB > {max_file_mb:g} MB)")
     if size == 0:
         return b""
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read(int(limit) + 1)
+        fh = open(path, "rb")
     except OSError as exc:
-        raise LoadError(_reason(exc, path)) from None
-    if len(raw) > limit:  # grew since stat
-        raise LoadError(f"over size limit (> {max_file_mb:g} MB)")
-    return raw
+        raise LoadError(read_reason(exc, path)) from None
+    with fh:
+        return read_limited(fh, size, path, max_file_mb)
 
 
 def load_file(path: Path, *, max_file_mb: float = 50.0) -> Document:
