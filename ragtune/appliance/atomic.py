@@ -379,7 +379,7 @@ def atomic_write_bytes(dest: Path | str, data: bytes) -> None:
 
 
 def atomic_write_json(dest: Path | str, obj: Any, *, indent: int | None = 2, sort_keys: bool = True,
-                      ensure_ascii: bool = True, default: Any = None) -> None:
-    """JSON plus a final newline (indent 2, sorted keys unless told otherwise)."""
+                      ensure_ascii: bool = True, default: Any = None, perms: int | None = None) -> None:
+    """JSON plus a final newline (indent 2, sorted keys unless told otherwise); `perms` as atomic_write_text's."""
     atomic_write_text(dest, json.dumps(obj, indent=indent, sort_keys=sort_keys, ensure_ascii=ensure_ascii,
-                                       default=default) + "\n")
+                                       default=default) + "\n", perms=perms)

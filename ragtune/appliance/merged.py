@@ -20,7 +20,6 @@ target): the generator then applies the adapter at run time as before.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import stat
@@ -55,7 +54,7 @@ def ensure_merged(base: Path, base_sha: str, adapter: Path, adapter_sha: str, sc
     """The merged GGUF for this pair at this scale: reused when its stamp and bytes check out, else built
     (atomically, so concurrent engines never see half a file). None: this pair is served with a run-time LoRA
     instead (not mergeable, the cache cannot be written, or another user could have written what is there)."""
-    from .atomic import atomic_path, atomic_write_text
+    from .atomic import atomic_path, atomic_write_json
     from .hashing import sha256_file
 
     out = merged_path(base_sha, adapter_sha, scale)
@@ -84,8 +83,7 @@ def ensure_merged(base: Path, base_sha: str, adapter: Path, adapter_sha: str, sc
         with atomic_path(out, perms=0o644) as tmp:
             if merge_into(base, adapter, tmp, scale=scale) is None:
                 raise _NotMergeable
-        atomic_write_text(stamp_path, json.dumps(_stamp(base_sha, adapter_sha, sha256_file(out), scale), indent=2,
-                                                 sort_keys=True) + "\n", perms=0o644)
+        atomic_write_json(stamp_path, _stamp(base_sha, adapter_sha, sha256_file(out), scale), perms=0o644)
         _prune(out)
     except (_NotMergeable, ValueError, KeyError, IndexError):
         return None  # not mergeable, or not a GGUF gguf-py can read: llama.cpp's loader gives the error

@@ -15,6 +15,7 @@ from ragtune.appliance.errors import InputError, ModelError, require
 from ragtune.appliance.hashing import sha256_path
 from ragtune.appliance.artifacts import tool_versions
 from ragtune.appliance.registry import Registry
+from ragtune.models.train.model import forget_gguf_vocab
 
 from . import (ConvertResult, Progress, _quiet, check_hf_dir, check_out, is_gguf, now,
                resolve_adapter_and_base, write_stage_config)
@@ -58,11 +59,7 @@ def load_base(base: Path, dtype: str, progress: Progress):
             pass
         if hasattr(model.config, "quantization_config"):
             del model.config.quantization_config
-        # transformers 4.x keeps the .gguf as the tokenizer's vocab_file, and save_pretrained would copy the whole
-        # model to tokenizer.model, which convert_hf_to_gguf then fails to read as SentencePiece (tokenizer.json is
-        # complete without it); as models/train/model.py forget_gguf_vocab
-        if str(getattr(tok, "vocab_file", None) or "").endswith(".gguf"):
-            tok.vocab_file = None
+        forget_gguf_vocab(tok)  # else save_pretrained writes the whole GGUF as tokenizer.model (transformers 4.x)
     return model, tok
 
 

@@ -57,8 +57,8 @@ def check(home: Home, quick: bool, rep: Report) -> None:
                 "not on the candidate, and all of them after a rollback" if control_bad else
                 "restore the candidate's file (or `ragtune models add` the same bytes), or `ragtune rollout "
                 "rollback` to send every client to the control")
-    elif legacy_note(r):  # an older release's built-in control, served by today's equivalent: works, compare anew
-        rep.add("warn", NAME, f"{detail}; {legacy_note(r)}", _LEGACY_HINT)
+    elif note := legacy_note(r):  # an older release's built-in control, served by today's equivalent: works, compare anew
+        rep.add("warn", NAME, f"{detail}; {note}", _LEGACY_HINT)
     else:
         rep.add("ok", NAME, f"{detail}; adapters found" + (", sha256 not checked (--quick)" if quick
                                                            else ", sha256 as recorded"))
