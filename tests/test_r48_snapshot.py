@@ -262,5 +262,5 @@ def test_doctor_warns_of_a_grown_wal(tmp_path: Any) -> None:
     assert rep.lines == []
     with open(tmp_path / "ragtune.db-wal", "wb") as fh:
         fh.truncate(65 * 2**20)  # sparse: no 65 MB written
-    doctor_files.check_owners(tmp_path, rep)
+    doctor_files.check_wal(tmp_path, rep)  # (doctor.diagnose calls it for every existing home)
     assert [(s, n) for s, n, _ in rep.lines] == [("warn", "wal")] and "65 MB" in rep.lines[0][2]

@@ -91,7 +91,9 @@ def bad_token_name(tokens: list[str]) -> int | None:
 BAD_NAME = ("the part before its first ':' is not a token name (letters, digits, . _ -, at most 64): a secret "
             "that holds a ':' needs a name in front, name:secret (the client sends the secret only)")
 SCOPE_DEFAULTS = ("all", "none")
-MAX_REFS, MAX_REF_CHARS = 100, 4096  # scope.py's limits on "in" (not imported: scope imports down to config)
+# Limits on document references, in a request's "in" (scope.py) and in a token's scope (below)
+MAX_REFS = 100  # document references in one request (serve); a folder counts once
+MAX_REF_CHARS = 4096  # a reference longer than PATH_MAX cannot be a stored path
 
 
 _ORIGIN_HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\]")

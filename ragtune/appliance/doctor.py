@@ -116,6 +116,7 @@ def diagnose(home: Home, *, settings: Callable[[], Any] | None = None, quick: bo
             rep.error(name, exc)
     _permissions(home, s, rep)
     if exists:
+        doctor_files.check_wal(home.root, rep)  # a line only when the -wal file is over 64 MB
         doctor_files.check_owners(home.root, rep)  # a line only when some file is another user's
         doctor_files.check_group_write(home.root, rep)  # a line only when the group may write the index
     if s is not None:

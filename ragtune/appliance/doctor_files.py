@@ -84,9 +84,7 @@ def check_owners(root: Path, rep: Any) -> None:
     """An `owners` warn line when files or folders under the home `root` belong to another user than the home
     folder's (root ran a command on a home of another user's and left root's files in it: the owner can then not
     write them, and its next ingest or search fails). Symbolic links are not counted (their owner changes no
-    access). A folder of another user's is named, not each file in it. POSIX only; bounded by OWNERS_BUDGET_S.
-    Runs check_wal first (doctor calls this one for every existing home)."""
-    check_wal(root, rep)
+    access). A folder of another user's is named, not each file in it. POSIX only; bounded by OWNERS_BUDGET_S."""
     if os.name != "posix":
         return
     try:

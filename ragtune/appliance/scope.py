@@ -35,14 +35,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .config_ops import MAX_REF_CHARS, MAX_REFS  # noqa: F401 (serve/body.py reads them here)
 from .errors import InputError, NothingIngested, UnknownDocument
 
 FILTERS = ("source_prefix", "doc_ids", "after", "before")
 EXACT_MAX = 5000  # chunks: a scope this small is always ranked inside (the module docstring)
 OVERFETCH = 2  # a wide scope's searches fetch this many times the candidates its share of the corpus would hold
 WIDE_FETCH_MAX = 4000  # candidates per search at most (sqlite-vec's KNN takes k <= 4096)
-MAX_REFS = 100  # document references in one request (serve); a folder counts once
-MAX_REF_CHARS = 4096  # a reference longer than PATH_MAX cannot be a stored path
 
 
 @dataclass(frozen=True)

@@ -124,14 +124,15 @@ class LogTables(CacheTables):
         row = self.one(_SELECT_LOG + " WHERE id = ?", (int(log_id),))
         return None if row is None else _entry(row)
 
-    def rollout_rows(self, since: float, after_id: int = 0) -> list[tuple]:
+    def rollout_rows(self, since: float, after_id: int = 0, where: str = "", params: tuple = ()) -> list[tuple]:
         """(arm, valid, repaired, refused, refusal_reason, output, timings, tokens_completion, cached, reviewed,
         corrected) of the rows a rollout arm served since `since` (epoch seconds) and after row `after_id`, oldest
         first. `reviewed`: the row has a current review (a forgotten row has none); `corrected`: that review differs
-        from the output (review_differs, what `log review` evicts the answer cache for)."""
+        from the output (review_differs, what `log review` evicts the answer cache for). `where` (` AND …`, with its
+        `params`): a further condition (rollout_log._of: one rollout's rows)."""
         rows = self.query("""SELECT arm, valid, repaired, refused, refusal_reason, output, timings, tokens_completion,
-            cached, review FROM query_log WHERE arm IN ('control', 'candidate') AND ts >= ? AND id > ? ORDER BY id""",
-                          (float(since), int(after_id)))
+            cached, review FROM query_log WHERE arm IN ('control', 'candidate') AND ts >= ? AND id > ?"""
+                          f"{where} ORDER BY id", (float(since), int(after_id), *params))
         return [(*r[:9], r[9] is not None,
                  r[9] is not None and review_differs(json_loads_or_raw(r[5]), json_loads_or_raw(r[9])))
                 for r in rows]

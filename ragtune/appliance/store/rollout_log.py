@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import json_loads_or_raw
-
 _ARMS = "arm IN ('control', 'candidate')"
 
 
@@ -33,17 +31,8 @@ def rows_after(store: Any, log_from: int, since: float, rollout: str | None = No
     """store.rollout_rows(since) after row `log_from` (not another rollout's, or none's), and of rollout `rollout`
     (its id; rows without one kept: `_of`), in one read: a prune between a count and a read would shift which rows a
     slice drops."""
-    if rollout is None:
-        return store.rollout_rows(since, after_id=int(log_from))
-    from .logs import review_differs
-
     where, own = _of(store, rollout)
-    rows = store.query("SELECT arm, valid, repaired, refused, refusal_reason, output, timings, tokens_completion, "
-                       f"cached, review FROM query_log WHERE {_ARMS} AND ts >= ? AND id > ?{where} ORDER BY id",
-                       (float(since), int(log_from), *own))
-    # the shape of store.rollout_rows (logs.py): reviewed, and corrected (the review differs from the output)
-    return [(*r[:9], r[9] is not None,
-             r[9] is not None and review_differs(json_loads_or_raw(r[5]), json_loads_or_raw(r[9]))) for r in rows]
+    return store.rollout_rows(since, after_id=int(log_from), where=where, params=own)
 
 
 def arm_counts_after(store: Any, log_from: int, rollout: str | None = None) -> dict[str, int]:

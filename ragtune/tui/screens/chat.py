@@ -32,7 +32,7 @@ from ..widgets.messages import AnswerMessage, HistoryInput, MessageList, Questio
 from ..widgets.side import SidePanels
 from ..widgets.status import StatusBar
 from .chat_adapter import AdapterSwitch
-from .chat_focus import FocusRing, shown  # noqa: F401  (shown: here for older callers)
+from .chat_focus import FocusRing
 
 # Longest question asked, in characters after whitespace is collapsed: the retriever's limit (MAX_QUERY_CHARS), read
 # when the first question is asked (the engine has imported it by then).
