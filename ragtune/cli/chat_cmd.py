@@ -82,6 +82,7 @@ def _sample_questions(n: int) -> list[dict[str, Any]]:
 def _print_answer(i: int, question: str, answer: Any, lookup: Any = None) -> None:
     """One answer as the chat shows it, in plain lines (CI logs, a screen reader). `lookup` (the TUI's chunk
     lookup) gives each citation's chunk number as the Source panel and ctrl+y say it (`, chunk 3/7`)."""
+    from ragtune.tui.data import quietly  # (rich, no Textual)
     from ragtune.tui.docsource import chunk_number  # no Textual: this path runs without a terminal
 
     click.echo(f"Q{i}: {question}")
@@ -95,7 +96,8 @@ def _print_answer(i: int, question: str, answer: Any, lookup: Any = None) -> Non
 
             click.echo(f"    reason: {REFUSAL_REASONS.get(answer.refusal_reason, answer.refusal_reason)}")
     for n, c in enumerate(answer.citations, start=1):
-        click.echo(f"    [{n}] {c.source}{chunk_number(_quiet(lookup, c))} (chars {c.start_char}-{c.end_char})")
+        place = chunk_number(quietly(lambda: lookup(c), None) if lookup else None)  # a help, never a failure
+        click.echo(f"    [{n}] {c.source}{place} (chars {c.start_char}-{c.end_char})")
     t = answer.timings
     click.echo(f"    retrieval {t.retrieval_ms:.0f} ms · ttft {t.ttft_ms:.0f} ms · generation {t.generation_ms:.0f} ms"
                f" · tokens {answer.tokens_prompt}→{answer.tokens_completion}"
@@ -103,13 +105,6 @@ def _print_answer(i: int, question: str, answer: Any, lookup: Any = None) -> Non
                f"{' · cached' if answer.cached else ''}")
     click.echo("")
 
-
-def _quiet(lookup: Any, item: Any) -> Any:
-    """The chunk's place, or None (no lookup, or a store that cannot say): the number is a help, never a failure."""
-    try:
-        return None if lookup is None else lookup(item)
-    except Exception:
-        return None
 
 
 def no_app_reason(stdin: Any = None, stdout: Any = None, env: Any = None) -> InputError | None:
