@@ -34,7 +34,8 @@ from .lexical_segments import dirty_segment_chunks  # split out (round 47)
 from .lexical_terms import (TOKENIZER, analyzer, index_schema, query_terms, schema_tokenizer, search_form,
                             with_tokenizer)
 
-SCHEMA_VERSION = 2  # 2 (round 43): TOKENIZER and `search_form`; a version 1 index is rebuilt
+SCHEMA_VERSION = 3  # 2 (round 43): TOKENIZER and `search_form`; 3 (round 49): scripts.script_form (Thai, Indic,
+# Greek, Arabic, Hebrew, Hangul terms); an older index is rebuilt from SQLite
 WRITER_HEAP = 15_000_000  # bytes; tantivy's minimum per thread, plenty for chunk-sized documents
 
 LOCK_WAIT_S = 30.0  # how long a creation or a reset waits for a writer of the index (as an ingest does)

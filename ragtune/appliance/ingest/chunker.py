@@ -30,6 +30,10 @@ PIECE_CHARS = 20  # a longer word is counted in pieces of this many characters (
 _HEADING, _PARAGRAPH, _LINE, _SENTENCE, _WORD, _INSIDE = 5, 4, 3, 2, 1, 0
 _SENT_END = set(".!?;:…。！？")
 _CLOSERS = set("\"')]}”’»")
+# Sentence ends written with no space after them (Chinese, Japanese; Devanagari danda, Arabic question mark and full
+# stop when a text runs on): the token after one is a cut at _SENTENCE though nothing separates it (round 49; none is
+# ASCII, so English text is cut as before)
+_GLUED_END = re.compile("[。！？｡．।॥؟۔]")
 
 
 @dataclass(frozen=True)
@@ -70,8 +74,53 @@ def _span_blocks(tokenizer: Any, text: str) -> Iterator[np.ndarray]:
             off += pos
             if (off[:, 1] - off[:, 0] > WORD_CHARS).any():
                 off = _split_long_words(tokenizer, text, off)
+            if not text.isascii() if end - pos < 4096 else not text[pos:end].isascii():
+                _attach_marks(text, off, end)
             yield off
         pos = end
+
+
+def _mark_runs() -> re.Pattern[str]:
+    """Runs of combining marks (categories Mn, Mc, Me) and ZWNJ/ZWJ, built once from the Unicode tables."""
+    global _MARKS
+    if _MARKS is None:
+        import sys
+        import unicodedata
+
+        cps = [c for c in range(0x300, sys.maxunicode + 1) if unicodedata.category(chr(c))[0] == "M"]
+        ranges: list[list[int]] = []
+        for c in cps:
+            if ranges and ranges[-1][1] == c - 1:
+                ranges[-1][1] = c
+            else:
+                ranges.append([c, c])
+        cls = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+        _MARKS = re.compile(f"[{cls}\u200c\u200d]+")
+    return _MARKS
+
+
+_MARKS: re.Pattern[str] | None = None
+
+
+def _attach_marks(text: str, off: np.ndarray, stop: int) -> None:
+    """Each token's end moved, in place, over the combining marks right after it (never past the next token's start
+    or `stop`, the block's end). The embedder's normaliser drops vowel signs, viramas and accents it cannot keep
+    ("पहले" was the tokens of "पहल"): a chunk ended before the sign on its last letter, and the gap a virama left inside
+    a word ("पासवर्ड") was taken for a space between words, a place to cut or to start an overlap (round 49)."""
+    if not len(off):
+        return
+    lo, hi = int(off[0, 0]), int(off[-1, 1])
+    runs = [(m.start(), m.end()) for m in _mark_runs().finditer(text, lo, min(stop, len(text)))]
+    if not runs:
+        return
+    rs = np.asarray(runs, dtype=np.int64)
+    i = np.searchsorted(rs[:, 0], off[:, 1])
+    hit = np.flatnonzero((i < len(rs)) & (rs[np.minimum(i, len(rs) - 1), 0] == off[:, 1]))
+    if not len(hit):
+        return
+    new_end = rs[i[hit], 1]
+    nxt = np.append(off[1:, 0], max(hi, stop))[hit]
+    off[hit, 1] = np.maximum(off[hit, 1], np.minimum(new_end, nxt))
 
 
 def _split_long_words(tokenizer: Any, text: str, off: np.ndarray) -> np.ndarray:
@@ -116,8 +165,8 @@ def _cut_priority(text: str, prev_end: int, next_start: int, fences: list[tuple[
         if gap.count("\n") >= 2:
             return _PARAGRAPH
         return _LINE
-    if not gap:
-        return _INSIDE  # inside a word (wordpieces) or punctuation glued to a word
+    if not gap:  # inside a word (wordpieces) or punctuation glued to a word; or after "。"
+        return _SENTENCE if prev_end > 0 and _GLUED_END.match(text, prev_end - 1) else _INSIDE
     last = text[prev_end - 1] if prev_end > 0 else ""
     if last in _SENT_END:
         return _SENTENCE
@@ -186,6 +235,7 @@ class _Window:
 
     def __init__(self, tokenizer: Any, text: str, on_block: Callable[[int], None] | None = None):
         self._blocks = _span_blocks(tokenizer, text)
+        self._text = text
         self._on_block = on_block  # told the characters tokenised so far, after each block (a heartbeat)
         self.base = 0  # index of starts[0]
         self.starts = np.empty(0, dtype=np.int64)
@@ -211,6 +261,10 @@ class _Window:
             self.ends = np.concatenate([self.ends, off[:, 1]])
             lo = max(0, first - 1)  # the block's first token against the last one before it
             new = np.flatnonzero(self.starts[lo + 1:] > self.ends[lo:-1])
+            glued = _glued_ends(self._text, int(off[0, 0]) - 1, int(off[-1, 1]))
+            if len(glued):  # a token right after a "。" (no gap): a cut too
+                after = np.flatnonzero(np.isin(self.starts[lo + 1:], glued) & (self.starts[lo + 1:] == self.ends[lo:-1]))
+                new = np.union1d(new, after)
             new += self.base + lo + 1
             self.spaced = np.concatenate([self.spaced, new])
             if self._on_block is not None:
@@ -225,6 +279,14 @@ class _Window:
         self.starts, self.ends = self.starts[k:].copy(), self.ends[k:].copy()
         self.spaced = self.spaced[np.searchsorted(self.spaced, s):].copy()
         self.base = s
+
+
+def _glued_ends(text: str, a: int, b: int) -> np.ndarray:
+    """Where a token may start right after a `_GLUED_END` mark in text[a:b] (ASCII text has none)."""
+    a = max(0, a)
+    if (text.isascii() if b - a > len(text) // 2 else text[a:b].isascii()):
+        return np.empty(0, dtype=np.int64)
+    return np.fromiter((m.end() for m in _GLUED_END.finditer(text, a, b)), dtype=np.int64)
 
 
 def chunk_text(text: str, tokenizer: Any, *, chunk_tokens: int = 200, overlap_tokens: int = 40,

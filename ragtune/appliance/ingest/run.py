@@ -23,7 +23,8 @@ from .loaders import Document
 from .reuse import LOADER_KEY, embed_ids, ids_key, load_stored, loader_version, record_models, stale_by_loader
 from ..embed import MODEL_META, model_key
 
-CHUNKER_VERSION = 1  # bump when chunk boundaries change for the same settings: forces re-chunking
+CHUNKER_VERSION = 2  # bump when chunk boundaries change for the same settings: forces re-chunking (the vectors of
+# unchanged chunks are reused: reuse.load_stored). 2 (round 49): cuts after "。", marks kept on a token
 EMBED_SLAB = 128  # chunks per embed call: a big file's progress moves, and a stop acts, every slab (512: same CPU)
 IDS_SLAB = 2048  # texts tokenised per call (= embed.SLAB: one slab inside it); a big file beats between them
 

@@ -1,0 +1,75 @@
+"""How the keyword index reads scripts other than Latin (round 49; `lexical_terms.search_form` calls `script_form`).
+
+Tantivy's simple tokenizer ends a word at any character that is not a letter or digit to Rust (`is_alphanumeric`):
+a virama or nukta (Devanagari "पासवर्ड" was the two words "पासवर" and "ड"), a Thai tone mark, Hebrew cantillation.
+Such marks are dropped inside the search form, so the word stays one term on both sides (the stored text keeps
+them). Then the spellings one word has are made one, as Lucene's analyzers for those languages do: Greek without
+tonos and with final sigma as sigma ("ΚΩΔΙΚΟΣ" and "κωδικός" are one term), Russian "ё" as "е", Arabic without
+harakat and tatweel and with one alef, yeh and heh (Lucene's ArabicNormalizer), Hebrew without points (niqqud),
+digits of every script as ASCII ("٢١" finds "21"). Thai, Lao, Khmer and Myanmar are written without spaces between
+words: a run is read as overlapping pairs of letters (each with the vowel signs on it), as Han runs are, so a word
+inside a sentence is found. ASCII text is never passed here.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Combining marks Rust's `char::is_alphanumeric` rejects (so Tantivy split words at them), measured with the
+# installed tantivy (tests/appliance/test_r49_lang_terms.py checks each), plus marks that are letters to Rust but
+# only decorate one (Hebrew points, Arabic harakat, Quranic marks) and the Arabic tatweel (a stretched joint).
+_DROP = re.compile(
+    "[\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7\u0610-\u061a\u0640"
+    "\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed"
+    "\u093c\u094d\u0951-\u0954\u09bc\u09cd\u09fe\u0a3c\u0a4d\u0abc\u0acd\u0afd-\u0aff\u0b3c\u0b4d\u0b55\u0bcd"
+    "\u0c3c\u0c4d\u0cbc\u0ccd\u0d3b\u0d3c\u0d4d\u0dca\u0e47-\u0e4c\u0e4e\u0eba\u0ec8-\u0ecc"
+    "\u0f18\u0f19\u0f35\u0f37\u0f39\u0f3e\u0f3f\u0f84\u0f86\u0f87\u0fc6\u1037\u1039\u103a"
+    "\u17b4\u17b5\u17c9-\u17d3\u17dd\u3099\u309a]")
+# one letter for the spellings of one (Greek final sigma, Russian yo, Arabic alef/yeh/teh marbuta: Lucene's)
+_LETTERS = str.maketrans({"ς": "σ", "ё": "е", "Ё": "Е", "آ": "ا", "أ": "ا", "إ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
+_GREEK_ACCENTED = re.compile("[\u0386\u0388-\u038a\u038c\u038e-\u0390\u03aa-\u03b0\u03ca-\u03ce\u1f00-\u1fff]")
+_NONASCII_DIGIT = re.compile(r"(?![0-9])\d")
+# letters and vowel signs of the scripts written without spaces between words (digits and punctuation not)
+_UNSPACED = re.compile("[\u0e01-\u0e3a\u0e40-\u0e4e\u0e81-\u0ece\u1000-\u103f\u1050-\u108f\u109a-\u109f"
+                       "\u1780-\u17d3\u17dd]+")
+_PAIR_LIMIT = 40  # bytes: the analyzer drops longer terms (remove_long(40)); a pair never comes near
+
+
+@lru_cache(maxsize=1024)
+def _bare_greek(c: str) -> str:
+    return "".join(x for x in unicodedata.normalize("NFD", c) if not unicodedata.combining(x))
+
+
+def _clusters(run: str) -> list[str]:
+    """The letters of `run`, each with the marks that follow it (a mark at the run's start stands alone)."""
+    out: list[str] = []
+    for c in run:
+        if out and unicodedata.category(c)[0] == "M":
+            out[-1] += c
+        else:
+            out.append(c)
+    return out
+
+
+def _pairs(m: re.Match[str]) -> str:
+    cl = _clusters(m.group())
+    if len(cl) == 1:
+        return f" {cl[0]} "
+    return " " + " ".join(cl[i] + cl[i + 1] for i in range(len(cl) - 1)) + " "
+
+
+def script_form(text: str) -> str:
+    """`text` (NFKC, not ASCII) as the keyword index reads it, per script (the module's doc). Latin, Cyrillic other
+    than "ё", CJK (lexical_terms bigrams it) pass unchanged."""
+    if _DROP.search(text):
+        text = _DROP.sub("", text)
+    text = text.translate(_LETTERS)
+    if _GREEK_ACCENTED.search(text):
+        text = _GREEK_ACCENTED.sub(lambda m: _bare_greek(m.group()), text)
+    if _NONASCII_DIGIT.search(text):
+        text = _NONASCII_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group(), "")) or m.group(), text)
+    if _UNSPACED.search(text):
+        text = _UNSPACED.sub(_pairs, text)
+    return text
