@@ -9,7 +9,7 @@ never read (a FIFO would block): each gets a line. The ragtune home met inside a
 the home under it) is skipped: its eval reports and models are not the user's documents. A file or folder whose name
 is not UTF-8 (Python's str holds surrogates for its bytes) is a failure with its bytes shown as `\\xe9`: the store
 keeps paths as UTF-8 text and could not hold it, so it never reaches the store (not even as a failed path).
-Files copied from a Mac or Windows: the junk a Mac leaves (`MAC_JUNK`) is counted as ignored, not read; a given path
+Files copied from a Mac or Windows: the junk each system leaves (`junk.py`) is counted as ignored, not read; a given path
 that is not there is looked up with its names in either Unicode form (`_other_form`), and a Windows path
 (`C:\\Docs\\a.md`) is said to be one."""
 
@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..text import is_utf8, shown_path
-from .loaders import LoadError, kind_of, read_limited, read_reason
+# the ignored_exts keys are imported from here too (summary.py, tests)
+from .junk import MAC_JUNK, NO_EXTENSION, OWNER_FILE, WINDOWS_JUNK, name_suffix, system_file  # noqa: F401
+from .loaders import KINDS, LoadError, read_limited, read_reason
 
 
 @dataclass
@@ -35,18 +37,6 @@ class WalkItem:
     kind: str
     # where its real path may lead when read (read_item); None: anywhere (follow_outside_links)
     inside: _Inside | None = None
-
-
-# The keys of `Walk.ignored_exts` that are not an extension: a name without one, an Office owner file ("~$port.docx")
-NO_EXTENSION = "(none)"
-OWNER_FILE = "~$"
-# What a Mac leaves beside copied files: AppleDouble "._name" files (a file's resource fork and Finder info, written
-# on any disk that is not a Mac's and into zips), `.DS_Store` (a folder's Finder view), "Icon\r" (a folder's custom
-# icon) and a zip's `__MACOSX/` folder (AppleDouble files only). Never documents ("._report.md" is binary): counted
-# as ignored under this key, so the summary says so, and `__MACOSX/` is not entered (nothing in it is the user's).
-MAC_JUNK = "macOS metadata"
-_MAC_JUNK_FILES = {".DS_Store", "Icon\r"}
-_MAC_JUNK_DIR = "__MACOSX"
 
 
 @dataclass
@@ -82,7 +72,7 @@ def _not_utf8(path: Path, what: str) -> str:
 
 def _is_corpus_name(p: Path) -> bool:
     # In a folder walk only corpus files are BEIR corpora: queries.jsonl rows are not documents.
-    return p.suffix.lower() == ".jsonl" and "corpus" in p.stem.lower()
+    return name_suffix(p.name) == ".jsonl" and "corpus" in p.stem.lower()
 
 
 # The reason a symlink leading outside the given paths is not followed (the summary names the link, with its target)
@@ -171,8 +161,8 @@ def walk(paths: list[Path], extensions: list[str], *, skip: Path | None = None,
         elif stat.S_ISREG(st.st_mode):
             # like the folder walk: the real folder, the name as given (a symlinked file keeps its name)
             real = Path(os.path.realpath(given.parent)) / given.name
-            kind = kind_of(real)
-            if kind is None or kind not in {kind_of(Path("x" + e)) for e in exts}:
+            kind = KINDS.get(name_suffix(real.name))
+            if kind is None or kind not in {KINDS.get(e) for e in exts}:
                 w.fail(given, f"unsupported file type '{shown_path(real.suffix or real.name)}'")
                 w.paths_bad += 1
                 continue
@@ -306,23 +296,6 @@ def os_reason(exc: OSError) -> str:
     return f"cannot read: {exc.strerror or exc}"
 
 
-def _mac_junk(e: os.DirEntry, w: Walk) -> None:
-    """Count a Mac's junk as ignored: a file once, a `__MACOSX` folder (not followed if a link) by the files in it;
-    a folder named "._x" is only hidden (skipped, as before)."""
-    try:
-        is_dir = e.is_dir(follow_symlinks=False)
-    except OSError:
-        return
-    if not is_dir:
-        w.ignore(MAC_JUNK)
-        return
-    if e.name != _MAC_JUNK_DIR:
-        return
-    for _, _, files in os.walk(e.path):  # an unreadable folder under it: not counted, nothing of it is read anyway
-        for _ in files:
-            w.ignore(MAC_JUNK)
-
-
 def _special_kind(p: Path) -> str:
     return _special_kind_of(os.stat(p).st_mode)
 
@@ -401,13 +374,7 @@ def _walk_dir(root: Path, exts: set[str], w: Walk, seen_files: dict[tuple[int, i
             continue
         subdirs: list[Path] = []
         for e in entries:
-            if e.name in _MAC_JUNK_FILES or e.name.startswith("._") or e.name == _MAC_JUNK_DIR:
-                _mac_junk(e, w)
-                continue
-            if e.name.startswith("."):
-                continue  # hidden files and folders (.git, editor swap files)
-            if e.name.startswith("~$"):
-                w.ignore(OWNER_FILE)  # an Office owner file ("~$port.docx", while report.docx is open): not a document
+            if system_file(e, w.ignore):  # a Mac's or Windows' own files, hidden ones, Office owner files (junk.py)
                 continue
             p = Path(e.path)
             try:
@@ -438,7 +405,7 @@ def _walk_dir(root: Path, exts: set[str], w: Walk, seen_files: dict[tuple[int, i
                     reason = "symlink loop" if getattr(exc, "errno", None) == 40 else "broken symlink"
                     w.fail(p, reason)
                 continue
-            suffix = p.suffix.lower()
+            suffix = name_suffix(e.name)  # "notes.txt " is a .txt
             if suffix not in exts or (suffix == ".jsonl" and not _is_corpus_name(p)):  # (queries.jsonl: no corpus)
                 w.ignore(shown_path(suffix) or NO_EXTENSION)  # its bytes escaped: a key of --json and of a line
                 continue
@@ -454,7 +421,7 @@ def _walk_dir(root: Path, exts: set[str], w: Walk, seen_files: dict[tuple[int, i
                 w.fail(p, os_reason(exc))
                 continue
             fkey = (fst.st_dev, fst.st_ino)
-            kind = kind_of(p)
+            kind = KINDS.get(suffix)
             if fkey in seen_files:  # the same file through another link
                 _prefer_real_path(w, seen_files[fkey], p)
                 continue

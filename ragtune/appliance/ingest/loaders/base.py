@@ -53,7 +53,9 @@ def composed(text: str) -> str:
 
 
 def title_from_path(path: Path) -> str:
-    return composed(re.sub(r"[_\-]+", " ", path.stem).strip())
+    # trailing spaces and dots are not part of the extension (walk reads "minutes.txt." as a .txt): "minutes"
+    stem = Path(path.name.rstrip(" .") or path.name).stem
+    return composed(re.sub(r"[_\-]+", " ", stem).strip())
 
 
 # Control characters other than NUL, \t \n \r \f \v \b and ESC: rare in text in any encoding.
