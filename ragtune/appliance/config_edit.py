@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator
 from .atomic import atomic_write_text, is_special
 from .config import (FOUND_AS, PATH_KEYS, SECTIONS, home_path_value, looks_like_path, place_in_home,
                      settings_from_dict)
-from .config_ops import RETIRED_KEYS, masked_value, retired, split_token
+from .config_ops import RETIRED_KEYS, masked_value, retired, retired_keys, split_token
 from .errors import ConfigError, InputError, read_capped, unreadable
 from .filelock import exclusive
 from .home import PRIVATE_FILE_MODE, Home, make_home
@@ -119,8 +119,8 @@ def _without_retired(text: str, section: str, key: str) -> str:
     """`text` without the lines of the retired keys `key` replaces in `[section]` (config_ops.RETIRED_KEYS:
     `config set retrieve.rerank X` in a file that still says `rerank_model = …`, which would not load beside it). A
     retired key inside an inline table is left: the loader's error then says what to write."""
-    for (sec, old), (now, _) in RETIRED_KEYS.items():
-        at = key_place(text, section, old) if (sec, now) == (section, key) else None
+    for old, _, _ in retired_keys(section, key):
+        at = key_place(text, section, old)
         if at is None or at[1] is None:
             continue
         end = value_end(text, at[1])
@@ -133,8 +133,8 @@ def _renamed_retired(text: str, section: str, key: str, value: Any) -> str | Non
     """`text` with the line of the retired key `key` replaces (`rerank_model = "x"  # Ann's pick`) made the new key's,
     in place: its position, its spelling (quoted, dotted) and a comment after the value kept, only the key's name and
     the value new. None: no such line (or one inside an inline table, or a value that never ends)."""
-    for (sec, old), (now, _) in RETIRED_KEYS.items():
-        at = key_place(text, section, old) if (sec, now) == (section, key) else None
+    for old, _, _ in retired_keys(section, key):
+        at = key_place(text, section, old)
         end = None if at is None or at[1] is None else value_end(text, at[1])
         if end is None:
             continue
@@ -288,7 +288,8 @@ def _update_config(path: Path, values: dict[str, Any], home: Home | None, what: 
     if big is not None:  # the loader refuses integers past 64 bits: such a file would not load again
         _broken_before(path, text, dotted_keys)
         raise ConfigError(f"{path}: cannot set {what}: {big[0]} is out of range (integers are 64-bit)")
-    for sec, _key in RETIRED_KEYS:  # left in the file by an older ragtune, not by this edit: its line on disk
+    # a retired key left in the file by an older ragtune, not by this edit: its line on disk (each section once)
+    for sec in dict.fromkeys(sec for sec, _ in RETIRED_KEYS):
         err = retired(sec, data[sec], str(path), text) if isinstance(data.get(sec), dict) else None
         if err is not None:
             raise ConfigError(err.message, hint=f"{err.hint}; then set {dotted_keys}")

@@ -29,13 +29,21 @@ RETIRED_KEYS: dict[tuple[str, str], tuple[str, str]] = {
 }
 
 
+def retired_keys(section: str, now: str | None = None) -> list[tuple[str, str, str]]:
+    """(retired key, the key it became, the note on moving its value) of `[section]`'s RETIRED_KEYS; with `now`,
+    only those `now` replaced. The one filter of RETIRED_KEYS: the loader's error (retired) and `config set`'s
+    edits (config_edit.py) both read through it."""
+    return [(old, new, note) for (sec, old), (new, note) in RETIRED_KEYS.items()
+            if sec == section and now in (None, new)]
+
+
 def retired(section: str, raw: dict, where: str, text: str | None) -> ConfigError | None:
     """The error for the first retired key of `[section]` in `raw` (the file's table, its `text`): which key, at
     which line of `where`, what it became and how to move its value. None when it has none."""
     from .tomltext import at_line, toml_value
 
-    for (sec, key), (new, note) in RETIRED_KEYS.items():
-        if sec == section and key in raw:
+    for key, new, note in retired_keys(section):
+        if key in raw:
             try:
                 value = toml_value(raw[key])
             except TypeError:
@@ -53,7 +61,7 @@ MIN_TOKEN_CHARS = 16  # a serve token's secret: guessing it must not be the easy
 def masked_tokens(tokens: list[str]) -> list[str]:
     """Serve tokens as they may be shown (`config show`, its --json, `config set`): names only, never a secret (a
     front before ":" that is no token name may be a secret's: not shown either)."""
-    return [f"{split_token(t)[0]}:***" if ":" in t and token_name_ok(split_token(t)[0]) else "***" for t in tokens]
+    return [f"{name}:***" if (name := token_name(t)) else "***" for t in tokens]
 
 
 def masked_value(value: Any) -> Any:
@@ -83,9 +91,17 @@ def token_name_ok(name: str) -> bool:
     return bool(_TOKEN_NAME.fullmatch(name))
 
 
+def token_name(raw: str) -> str | None:
+    """The name of a serve token as written: "" for a bare secret, None for a misnamed one (an "x:y" whose x is no
+    token name, token_name_ok: `:secret` too). The one rule of misnamed tokens: the loader refuses them
+    (bad_token_name), serving refuses them (auth.parse_token), `config show` masks them whole (masked_tokens)."""
+    name = split_token(raw)[0]
+    return None if ":" in raw and not token_name_ok(name) else name
+
+
 def bad_token_name(tokens: list[str]) -> int | None:
-    """The 1-based position of the first "x:y" token whose x is no token name (token_name_ok), or None."""
-    return next((i for i, t in enumerate(tokens, 1) if ":" in t and not token_name_ok(split_token(t)[0])), None)
+    """The 1-based position of the first misnamed token (token_name), or None."""
+    return next((i for i, t in enumerate(tokens, 1) if token_name(t) is None), None)
 
 
 BAD_NAME = ("the part before its first ':' is not a token name (letters, digits, . _ -, at most 64): a secret "

@@ -30,6 +30,7 @@ from .atomic import atomic_path
 from .errors import ModelError
 from .hashing import sha256_file
 from .home import Home
+from .userdirs import need_home, under_home
 
 @dataclass(frozen=True)
 class FileSpec:
@@ -77,12 +78,9 @@ def models_cache() -> Path:
         return Path(env).expanduser().resolve()
     import platformdirs
 
-    try:
-        return Path(platformdirs.user_cache_dir("ragtune", appauthor=False)) / "models"
-    except (RuntimeError, KeyError):
-        raise ModelError("no model cache folder: HOME is not set and this user id has no home directory",
-                         hint="set RAGTUNE_MODELS to a folder holding the models (`ragtune models fetch` fills "
-                              "it), or HOME") from None
+    return need_home(lambda: platformdirs.user_cache_dir("ragtune", appauthor=False), "model cache folder",
+                     "set RAGTUNE_MODELS to a folder holding the models (`ragtune models fetch` fills it), or HOME",
+                     ModelError) / "models"
 
 
 def cache_path(spec: FileSpec) -> Path:
@@ -94,11 +92,10 @@ def _legacy_paths(name: str, spec: FileSpec, home: Home) -> list[Path]:
     import platformdirs
 
     out = [home.models_dir / name / spec.file]
-    try:
-        default_home = Home(platformdirs.user_data_dir("ragtune", appauthor=False))
-    except (RuntimeError, KeyError):  # no HOME, no passwd entry: there is no default home to look in
+    default_models = under_home(lambda: Home(platformdirs.user_data_dir("ragtune", appauthor=False)).models_dir)
+    if default_models is None:  # no HOME, no passwd entry: there is no default home to look in
         return out
-    legacy = default_home.models_dir / name / spec.file
+    legacy = default_models / name / spec.file
     return out + ([legacy] if legacy not in out else [])
 
 

@@ -40,13 +40,9 @@ def ragtune_home() -> Path:
         return Path(env).expanduser().resolve()
     import platformdirs
 
-    try:
-        return Path(platformdirs.user_data_dir("ragtune", appauthor=False))
-    except (RuntimeError, KeyError):  # no HOME and no passwd entry (a container's user id): was an internal error
-        from .errors import InputError
+    from .userdirs import need_home
 
-        raise InputError("no home folder: HOME is not set and this user id has no home directory",
-                         hint=NO_HOME_HINT) from None
+    return need_home(lambda: platformdirs.user_data_dir("ragtune", appauthor=False), "home folder", NO_HOME_HINT)
 
 
 def _utf8_root(root: Path) -> Path:

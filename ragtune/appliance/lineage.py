@@ -145,13 +145,22 @@ REF_KEYS = ("base_id", "adapter_id", "parent_id")  # lineage keys that name anot
 MULTI_REF_KEYS = ("parent_ids",)  # ... and those that name several, comma-separated (a soup's A,B)
 
 
-def lineage_ids(lineage: dict[str, Any] | None) -> set[str]:
-    """Every artifact id a lineage names (REF_KEYS and MULTI_REF_KEYS): what `models remove` counts as heirs."""
-    ids = {v for k in REF_KEYS if isinstance(v := (lineage or {}).get(k), str) and _hex64(v)}
+def lineage_keys(lineage: dict[str, Any] | None) -> dict[str, str | list[str]]:
+    """The artifact ids a lineage names, by key: {REF_KEYS key: id} and {MULTI_REF_KEYS key: [ids, in order]}, each
+    a 64-hex id (anything else in those keys is no reference); keys naming none are left out. The one walk of the
+    keys: `models remove`'s heirs (lineage_ids) and `models show`'s references (lineage_refs)."""
+    lineage = lineage or {}
+    out: dict[str, str | list[str]] = {k: v for k in REF_KEYS if isinstance(v := lineage.get(k), str) and _hex64(v)}
     for key in MULTI_REF_KEYS:
-        val = (lineage or {}).get(key)
-        ids.update(i for i in (val.split(",") if isinstance(val, str) else ()) if _hex64(i))
-    return ids
+        val = lineage.get(key)
+        if ids := ([i for i in val.split(",") if _hex64(i)] if isinstance(val, str) else []):
+            out[key] = ids
+    return out
+
+
+def lineage_ids(lineage: dict[str, Any] | None) -> set[str]:
+    """Every artifact id a lineage names (lineage_keys): what `models remove` counts as heirs."""
+    return {i for v in lineage_keys(lineage).values() for i in ([v] if isinstance(v, str) else v)}
 
 
 def _ref(registry: Any, ref: str) -> dict[str, Any]:
@@ -167,18 +176,8 @@ def lineage_refs(registry: Any, manifest: dict[str, Any]) -> dict[str, Any]:
     (`ragtune models show ID`): {key: {"id", "registered": True, "name", "kind"}}, or {"id", "registered": False}
     for one never added here or removed since (the child's lineage keeps the id: the ids are the record);
     `parent_ids` (a soup's inputs): a list of those, in input order."""
-    out: dict[str, Any] = {}
-    lineage = manifest.get("lineage") or {}
-    for key in REF_KEYS:
-        ref = lineage.get(key)
-        if isinstance(ref, str) and _hex64(ref):
-            out[key] = _ref(registry, ref)
-    for key in MULTI_REF_KEYS:
-        val = lineage.get(key)
-        ids = [i for i in val.split(",") if _hex64(i)] if isinstance(val, str) else []
-        if ids:
-            out[key] = [_ref(registry, i) for i in ids]
-    return out
+    return {key: _ref(registry, v) if isinstance(v, str) else [_ref(registry, i) for i in v]
+            for key, v in lineage_keys(manifest.get("lineage")).items()}
 
 
 def training_record(path: Path | str) -> dict[str, Any] | None:

@@ -132,12 +132,14 @@ def document_scope(store: Any, refs: Sequence[str]) -> dict[str, Any] | None:
     return {"doc_ids": sorted(d.id for d in select_documents(store, list(refs)))}
 
 
-def stored_documents(store: Any, refs: Sequence[str], allowed: frozenset[int] | None = None) -> list[int]:
+def stored_documents(store: Any, refs: Sequence[str], allowed: frozenset[int] | None = None, *,
+                     missing_ok: bool = False) -> list[int]:
     """Ids of the documents REFs name, looked up in the store only (nothing on disk is read or resolved: a
     server's client names what `docs list` shows): an id, a stored path, or a folder / corpus file as stored
     (every document under it). Every ref must match something (UnknownDocument). `allowed` (a serve token's scope):
     only these ids count, and a ref that matches none of them is the same UnknownDocument, raised here, as one
-    that matches nothing (a client cannot tell a document outside its scope from one that does not exist)."""
+    that matches nothing (a client cannot tell a document outside its scope from one that does not exist).
+    `missing_ok`: a ref that matches nothing names nothing (scope_documents). An empty store is NothingIngested."""
     from .ingest.documents import select_documents
 
     if store.count_documents() == 0:
@@ -150,7 +152,7 @@ def stored_documents(store: Any, refs: Sequence[str], allowed: frozenset[int] | 
             rows = []  # raised below, the one place: the same error whether missing or out of scope
         if allowed is not None:
             rows = [d for d in rows if d in allowed]
-        if not rows:  # all it matched were a sibling's ("/docs/eng" and "/docs/eng#2/")
+        if not rows and not missing_ok:  # all it matched were a sibling's ("/docs/eng" and "/docs/eng#2/")
             raise UnknownDocument(ref, hint="give a document id, or a path or folder as `ragtune docs list` shows it")
         ids.update(rows)
     return sorted(ids)
@@ -159,14 +161,8 @@ def stored_documents(store: Any, refs: Sequence[str], allowed: frozenset[int] | 
 def scope_documents(store: Any, refs: Sequence[str]) -> list[int]:
     """Ids of the documents REFs name now, as stored_documents resolves them, a ref that matches nothing
     naming nothing (a serve token's scope: a folder nothing is ingested into yet is an empty part of it, not an
-    error). An empty store is NothingIngested, as for every request."""
-    ids: set[int] = set()
-    for ref in refs:
-        try:
-            ids.update(stored_documents(store, [ref]))
-        except UnknownDocument:
-            continue
-    return sorted(ids)
+    error). An empty store is NothingIngested, as for every request. One count of the store, not one per ref."""
+    return stored_documents(store, refs, missing_ok=True)
 
 
 def _own(ref: str, docs: Sequence[Any]) -> list[int]:

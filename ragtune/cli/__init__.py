@@ -33,25 +33,6 @@ def _register() -> None:
 _register()
 
 
-def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-    """`ragtune 0.2.0 (schema 0016_query_log_rollout)`: the package version stayed 0.2.0 over many releases, so the
-    last migration this code knows says which one runs (store/base.py NEWER_HINT points here). No home is opened."""
-    if not value or ctx.resilient_parsing:
-        return
-    from .. import __version__
-    from ..appliance.store.schema import MIGRATIONS
-
-    click.echo(f"ragtune {__version__} (schema {MIGRATIONS[-1][0]})")
-    ctx.exit()
-
-
-# common.py's plain click.version_option replaced in place (same flag, same position among the root's options)
-_at = next(i for i, p in enumerate(common.cli.params) if p.name == "version")
-common.cli.params[_at] = click.Option(["--version"], is_flag=True, expose_value=False, is_eager=True,
-                                      callback=_print_version, help="Show the version (and the database schema it "
-                                                                    "writes) and exit.")
-
-
 def main(argv: list[str] | None = None) -> int:
     from ..appliance.offline import enforce_offline_env
 

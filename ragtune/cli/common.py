@@ -15,7 +15,6 @@ from typing import Any
 
 import click
 
-from .. import __version__
 from ..appliance.config import Settings, load_settings
 from ..appliance.text import human_size  # noqa: F401  (the CLI's listings import it from here)
 from ..appliance.home import Home
@@ -95,8 +94,21 @@ def never_silent(exc: BaseException) -> None:
         exc.args = ("(no message)",)
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """`ragtune 0.2.0 (schema 0016_query_log_rollout)`: the package version stayed 0.2.0 over many releases, so the
+    last migration this code knows says which one runs (store/base.py NEWER_HINT points here). No home is opened."""
+    if not value or ctx.resilient_parsing:
+        return
+    from .. import __version__
+    from ..appliance.store.schema import MIGRATIONS
+
+    click.echo(f"ragtune {__version__} (schema {MIGRATIONS[-1][0]})")
+    ctx.exit()
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="ragtune")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version (and the database schema it writes) and exit.")
 @click.option("--home", type=click.Path(file_okay=False), envvar="RAGTUNE_HOME", help="Data directory (default: $RAGTUNE_HOME or the platform's user data dir).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config TOML (default: HOME/config.toml).")
 @click.pass_context

@@ -50,6 +50,21 @@ def config_dir_from_gguf(gguf: Path, into: Path, progress: Progress) -> Path:
     return into
 
 
+ADAPTER_VIEW = "adapter"  # the folder name the script sees: its general.name ("Adapter") whatever the adapter's
+
+
+def _fixed_name_view(adapter: Path, work: Path) -> Path:
+    """A folder named ADAPTER_VIEW in `work` linking each of `adapter`'s entries. The script names the GGUF's
+    `general.name` (and basename, size label) from its folder's name when no model card says one: the same weights
+    converted from `run-a/` and `run-b/` (or registered under two blob names) gave two files, two registry ids.
+    Through this view the bytes depend on the adapter's files only (weights, config, model card)."""
+    view = work / ADAPTER_VIEW
+    view.mkdir()
+    for entry in adapter.iterdir():
+        (view / entry.name).symlink_to(entry.resolve(), target_is_directory=entry.is_dir())
+    return view
+
+
 def _check_name(registry: Registry, name: str | None, out: Path, adapter_id: str, base_id: str, outtype: str
                 ) -> None:
     """check_name_free for a GGUF LoRA: a --name another GGUF LoRA has is refused before converting. The name of the
@@ -111,7 +126,8 @@ def lora_to_gguf(adapter: str | Path, base: str | Path | None, out: str | Path, 
         log_path = out_p.with_name(out_p.name + ".log")
         seconds = sdist_mod.run_script(
             "convert_lora_to_gguf.py",
-            [str(adapter_path), "--base", str(base_dir), "--outfile", str(tmp), "--outtype", outtype],
+            [str(_fixed_name_view(adapter_path, work)), "--base", str(base_dir), "--outfile", str(tmp),
+             "--outtype", outtype],
             sdist=sdist, threads=threads, log_path=log_path, progress=progress)
         check_written(tmp, "convert_lora_to_gguf.py", adapter_path, log_path)
         replace_into(tmp, out_p)

@@ -142,17 +142,4 @@ def markdown(checks: dict[str, Any]) -> list[str]:
             + [f"- {p}" for p in checks.get("near_duplicates_examples", [])[:10]])
 
 
-def timing(n: int = 50_000) -> float:
-    """CPU seconds `question_groups` takes over n made-up questions (the docs' figure)."""
-    import random
-    import time
-
-    rng = random.Random(0)
-    vocab = [f"w{i}" for i in range(5000)]
-    qs = [" ".join(rng.choice(vocab) for _ in range(rng.randint(4, 14))) + "?" for _ in range(n)]
-    t = time.process_time()  # CPU time: the box's other work does not count
-    question_groups(qs)
-    return time.process_time() - t
-
-
 __all__ = ["NEAR", "content_words", "find", "keep_together", "line_groups", "markdown", "question_groups"]

@@ -2,7 +2,7 @@
 
 A token is "name:secret" or a bare "secret"; the name is the client id of whoever holds it (a bare secret gets
 "token-" + the first 8 hex digits of its sha256, never the secret itself). A front before the first ":" that is
-no name (letters, digits, `._-`, at most 64: config_ops.token_name_ok) is refused: it is more likely part of a
+no name (letters, digits, `._-`, at most 64: config_ops.token_name) is refused: it is more likely part of a
 secret that holds a ":", which would land in the logs as a name.
 
 A token may carry a scope ([serve] token_scopes): the documents its requests may read (app.py hands it to
@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass
 
 from ..appliance.config import MIN_TOKEN_CHARS, ServeConfig, split_token
-from ..appliance.config_ops import BAD_NAME, token_name_ok
+from ..appliance.config_ops import BAD_NAME, token_name
 from ..appliance.errors import ConfigError
 
 
@@ -34,8 +34,8 @@ def _digest(secret: str) -> bytes:
 
 
 def parse_token(raw: str, where: str) -> Token:
-    name, secret = split_token(raw)
-    if name and not token_name_ok(name) or ":" in raw and not name:  # never the value: it may be a secret's front
+    name, secret = token_name(raw), split_token(raw)[1]
+    if name is None:  # never the value: it may be a secret's front
         raise ConfigError(f"{where}: a token {BAD_NAME}", hint="e.g. hr-team:<secret>")
     if len(secret) < MIN_TOKEN_CHARS:
         raise ConfigError(f"{where}: a serve token must be at least {MIN_TOKEN_CHARS} characters",
