@@ -118,7 +118,9 @@ LOADERS: dict[str, Callable[[Path, bytes], Document]] = {
 # (pdf_pages.form_values): stored forms gain them.
 # round 48 (pdf 9): a box filled in a spot colour (Separation, DeviceN), Indexed, Lab or Pattern space no longer counts
 # as a redaction bar (its tint 0.15 was read as near-black gray): text that was dropped under a light tint is kept.
-LOADER_VERSIONS: dict[str, int] = {"md": 7, "txt": 8, "html": 9, "pdf": 9, "docx": 5}
+# round 49 (pdf 10): text under white-out, under boxes drawn inside form XObjects and under full-ink spot-colour bars
+# is left out (loaders/pdf_marks.py)
+LOADER_VERSIONS: dict[str, int] = {"md": 7, "txt": 8, "html": 9, "pdf": 10, "docx": 5}
 
 
 def kind_of(path: Path) -> str | None:

@@ -152,17 +152,17 @@ def _shows_text(page: Any) -> bool:
 
 def page_text(page: Any, fonts_seen: dict[int, Any] | None = None, redacted: list[int] | None = None) -> str:
     """The page's text as pypdf extracts it; where the page is set in columns and its stream mixes them, the page's
-    text operators replayed to pypdf in reading order (rotated ones, a margin stamp, after them). Text that a dark
-    box was painted over (a redaction that left the text layer) is left out of the replay, and how many runs of it
-    appended to `redacted`. Any other doubt or error keeps pypdf's own text: a page is never worse than before.
-    `fonts_seen`: one dict for a document's pages, so each font is measured once."""
+    text operators replayed to pypdf in reading order (rotated ones, a margin stamp, after them). Text that a box
+    was painted over (a redaction that left the text layer: a dark bar, a white-out; pdf_marks) is left out of the
+    replay, and how many runs of it appended to `redacted`. Any other doubt or error keeps pypdf's own text: a page
+    is never worse than before. `fonts_seen`: one dict for a document's pages, so each font is measured once."""
     if not _shows_text(page):
         return page.extract_text() or ""
     from .pdf_layout import Recorder, reading_order  # lazy: every command imports the loaders, few read a PDF
-    from .pdf_pages import Covers
+    from .pdf_marks import Covers
 
     rec = Recorder(_page_fonts(page), fonts_seen)
-    cov = Covers(rec, page.get("/Resources"))
+    cov = Covers(rec, page.get("/Resources"), page.pdf, _visible_box(page))
     text = page.extract_text(visitor_operand_before=cov.before, visitor_operand_after=cov.after) or ""
     if rec.unusable:
         return text
@@ -197,6 +197,13 @@ def page_text(page: Any, fonts_seen: dict[int, Any] | None = None, redacted: lis
     if hidden and redacted is not None:
         redacted.append(len(hidden))
     return out if hidden else out or text
+
+
+def _visible_box(page: Any) -> Any:
+    try:
+        return page.cropbox
+    except Exception:
+        return None
 
 
 def _page_fonts(page: Any) -> Any:
@@ -315,6 +322,20 @@ def pdf_text(pages: list[str]) -> str:
 
 
 def load_pdf(path: Path, raw: bytes) -> Document:
+    """A PDF's document, within the wall-time budget (pdf_budget.PDF_SECONDS): a file that takes longer fails with
+    a reason, and the ingest goes on with the next."""
+    from .pdf_budget import Overrun, budget
+
+    bud = budget()
+    try:
+        with bud:
+            return _read_pdf(path, raw, bud)
+    except Overrun:
+        raise LoadError(f"PDF took over {bud.seconds:g} s to read (millions of drawing operators on a page, or forms "
+                        "nested deep?): not ingested (docs/ingest.md)") from None
+
+
+def _read_pdf(path: Path, raw: bytes, bud: Any) -> Document:
     import pypdf
     from pypdf.errors import DependencyError, PdfReadError
 
@@ -359,7 +380,8 @@ def load_pdf(path: Path, raw: bytes) -> Document:
             pages.append(t)
             if beat is not None:
                 try:
-                    beat(min(1.0, n / total))
+                    with bud.outside():  # the ingest's beat (a lock, a stop) is never interrupted halfway
+                        beat(min(1.0, n / total))
                 except Exception as exc:  # the caller's (a stop asked for mid-file): not "corrupt PDF", not remembered
                     stop = exc
                     break
