@@ -30,6 +30,7 @@ class AdapterServing:
     _runtime_lora = False  # a LoRA is set on the base's context
     _merged: dict[tuple[str, float], Any]  # (adapter sha256, scale) -> Llama of its merged model (merged.py)
     _adapters: dict[str, Any]  # sha256 -> llama_adapter_lora* (the MERGED_KEEP most recently set)
+    _merged_pins: dict[tuple[str, float], int | None]  # (sha, scale) -> the fd whose flock pins its merged file
 
     @property
     def adapter_served(self) -> str:
@@ -115,15 +116,12 @@ class AdapterServing:
             except BaseException:
                 _unpin(fd)
                 raise
-            self._pins()[key] = fd
+            self._merged_pins[key] = fd
         self._merged[key] = llm  # last: the most recently served (dicts keep insertion order)
         self._serve(llm)
         self.adapter_id, self.adapter_scale = sha, scale
         self._trim_merged(MERGED_KEEP)  # the one that served before is no longer in use: closable now
         return True
-
-    def _pins(self) -> dict[tuple[str, float], int | None]:  # (sha, scale) -> the fd whose flock pins its file
-        return self.__dict__.setdefault("_merged_pins", {})
 
     def _trim_merged(self, keep: int) -> None:
         """Close the least recently served merged models past `keep`: every native object (llama.cpp's model,
@@ -137,7 +135,7 @@ class AdapterServing:
 
     def _drop_merged(self, key: tuple[str, float]) -> None:
         _close_llm(self._merged.pop(key))
-        _unpin(self._pins().pop(key, None))
+        _unpin(self._merged_pins.pop(key, None))
 
     def retain(self, keep: Iterable[str | tuple[str, float]]) -> list[str]:
         """Close the merged models and free the run-time LoRAs of every adapter outside `keep` (adapter ids: at any
@@ -152,8 +150,7 @@ class AdapterServing:
                 self._drop_merged(key)
                 gone.append(key[0])
         for sha in list(self._adapters):
-            if sha not in ids and not (self._runtime_lora and sha == self.adapter_id):
-                self._lc.llama_adapter_lora_free(self._adapters.pop(sha))
+            if sha not in ids and self._free_lora(sha):
                 gone.append(sha)
         return gone
 
@@ -162,9 +159,15 @@ class AdapterServing:
         for sha in list(self._adapters):
             if len(self._adapters) <= keep:
                 break
-            if self._runtime_lora and sha == self.adapter_id:
-                continue
-            self._lc.llama_adapter_lora_free(self._adapters.pop(sha))
+            self._free_lora(sha)
+
+    def _free_lora(self, sha: str) -> bool:
+        """Free the run-time LoRA `sha` (llama.cpp's adapter object), unless it is the one set on the base's context
+        now (a request may be decoding with it); whether it was freed. What retain and _trim_loras both do."""
+        if self._runtime_lora and sha == self.adapter_id:
+            return False
+        self._lc.llama_adapter_lora_free(self._adapters.pop(sha))
+        return True
 
     def _clear_runtime_lora(self) -> None:
         if self._runtime_lora:
@@ -186,9 +189,9 @@ class AdapterServing:
         for llm in self._merged.values():
             _close_llm(llm)
         self._merged.clear()
-        for fd in self._pins().values():
+        for fd in self._merged_pins.values():
             _unpin(fd)
-        self._pins().clear()
+        self._merged_pins.clear()
 
 
 def _close_llm(llm: Any) -> None:

@@ -107,6 +107,7 @@ class LlamaGenerator(AdapterServing):
         self._base: Any = None  # loaded on first use: a merged adapter alone never needs the base's weights
         self._merged: dict[tuple[str, float], Any] = {}  # (adapter sha256, scale) -> Llama of its merged model
         self._adapters: dict[str, Any] = {}  # sha256 -> llama_adapter_lora* (pinned until close)
+        self._merged_pins: dict[tuple[str, float], int | None] = {}  # (sha, scale) -> the fd pinning its merged file
         self._grammars: "collections.OrderedDict[str, Any]" = collections.OrderedDict()
         self.adapter_id, self.adapter_scale, self._runtime_lora = "none", 1.0, False  # adapter_serving.py
         # The last greedy "ok" decode's tokens before the answer: (key, tokens, P(refused), its refusal threshold);

@@ -102,6 +102,11 @@ class Metrics:
                                 registry=r)
         self.cancelled = Counter("ragtune_cancelled", "Requests whose client went away before the answer",
                                  registry=r)
+        # closed by the connection while it waited for a request's head (wire.py): a slow loris, at its deadline
+        self.connections_closed = Counter("ragtune_connections_closed", "Connections closed while waiting for a "
+                                          "request, by reason (head_timeout: no whole request head within [serve] "
+                                          "body_timeout_s)", ["reason"], registry=r)
+        self.connections_closed.labels("head_timeout")  # shown (at 0) from the start
         self.queue_depth = Gauge("ragtune_queue_depth", "Requests waiting for an engine", registry=r)
         self.inflight = Gauge("ragtune_inflight", "Requests being answered", registry=r)
         self.workers = Gauge("ragtune_workers", "Answer engines", registry=r)

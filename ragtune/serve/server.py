@@ -331,27 +331,11 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
 
 
 def force_quit_server(config: Any) -> Any:
-    """uvicorn's Server (SIGHUP drains as SIGTERM does: wire.py) whose force quit, a second Ctrl+C, also drops the
-    connections still open. uvicorn then stops waiting for them but still awaits `asyncio.Server.wait_closed()`,
-    which since Python 3.12 waits for every connection to close: a request held by a generation that calls back no
-    token kept the process until shutdown_timeout_s ran out."""
-    from .wire import HangupServer
+    """uvicorn's Server for `serve` (wire.HangupServer): SIGHUP drains as SIGTERM does, and a force quit, a second
+    Ctrl+C, also drops the connections still open."""
+    from .wire import HangupServer  # (uvicorn: imported when serving only)
 
-    class ForceQuitServer(HangupServer):
-        def handle_exit(self, sig: int, frame: Any) -> None:
-            super().handle_exit(sig, frame)
-            if self.force_exit:
-                with contextlib.suppress(RuntimeError):  # (no loop running: nothing to drop)
-                    # from the loop, not in the handler: the signal may have interrupted the loop's own code
-                    asyncio.get_running_loop().call_soon_threadsafe(self.drop_connections)
-
-        def drop_connections(self) -> None:
-            for conn in list(self.server_state.connections):
-                transport = getattr(conn, "transport", None)
-                if transport is not None:
-                    transport.abort()  # connection_lost: the request sees a disconnect, the server's count drops
-
-    return ForceQuitServer(config)
+    return HangupServer(config)
 
 
 @contextlib.contextmanager

@@ -8,9 +8,9 @@ the previous response ending; otherwise the connection is closed. The body has i
 ([serve] body_timeout_s, a 408); a request being answered has none (generation takes what it takes).
 
 uvicorn keeps this protocol private, so what it relies on is named here: `H11Protocol` in
-uvicorn.protocols.http.h11_impl, its hooks connection_made / data_received / on_response_complete / connection_lost,
-its attributes `conn` (the h11.Connection), `transport` (closed by its `close()`) and `loop`, and
-`uvicorn.Config(http=<a protocol class>)`.
+uvicorn.protocols.http.h11_impl, its hooks connection_made / data_received / eof_received / on_response_complete /
+connection_lost, its attributes `conn` (the h11.Connection), `transport` (closed by its `close()`), `loop` and
+`cycle` (its `waiting_for_100_continue`), and `uvicorn.Config(http=<a protocol class>)`.
 They are the same in uvicorn 0.29 (the oldest pyproject.toml allows), 0.40 and 0.55, where tests/serve passes;
 tests/serve/test_wire.py checks the hooks, so a uvicorn that renames one fails there, not silently here.
 
@@ -30,8 +30,17 @@ in /metrics (`ragtune_requests_total{route="-"}`) and has its access line (acces
 app refuses does: before round 48 a client sending garbage showed in neither. The app's (the one `quiet_forced_stop`
 wrapped) metrics are found through `config.app`, its `refused` attribute (`_refusal_recorder`).
 
+A client that half-closes (its request, then `shutdown(SHUT_WR)`: netcat, socat, some proxies) has only finished
+sending (RFC 9112 §9.6): uvicorn took the EOF for a disconnect and the request was dropped unanswered. Here, with its
+request whole, the connection stays open, the answer is sent, then it closes (`eof_received`). A client that closed
+entirely sends the same EOF: so that one still leaves the queue and stops its generation, the server writes a
+`100 Continue` at the EOF (clients skip a 1xx before the answer, RFC 9110 §15.2), which a closed socket answers with
+a reset, and checks the socket every `PROBE_S` until the answer starts (`_check_peer`). A head-deadline close is
+counted in /metrics (`ragtune_connections_closed_total{reason="head_timeout"}`, `_close_counter`).
+
 `HangupServer` (SIGHUP stops the server as SIGTERM does) relies on `uvicorn.Server.capture_signals` (a context
-manager since 0.29) and `handle_exit`; tests/serve/test_signals.py sends the signal to a real process.
+manager since 0.29), `handle_exit`, `force_exit` and `server_state.connections`; tests/serve/test_signals.py sends
+the signal to a real process.
 """
 
 from __future__ import annotations
@@ -40,6 +49,8 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
+import sys
 import threading
 import time
 from http import HTTPStatus
@@ -54,6 +65,7 @@ from .body import MAX_HEAD_BYTES, HTTPError, dumps
 
 log = logging.getLogger("ragtune.serve")
 LINGER_S = 5.0  # how long a connection closed mid-body still reads (and drops) the rest of it (nginx: 5 s)
+PROBE_S = 0.5  # how often a half-closed connection awaiting its answer is checked for a client that left
 
 
 class _Lingering:
@@ -101,6 +113,8 @@ class HeadTimeoutH11(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._head_timer: asyncio.TimerHandle | None = None
+        self._probe_timer: asyncio.TimerHandle | None = None
+        self._eof = False  # the client half-closed: nothing more comes after the request being answered
         self._linger = _Lingering(transport, self)
         super().connection_made(self._linger)  # type: ignore[arg-type]
         self._arm()
@@ -146,12 +160,48 @@ class HeadTimeoutH11(H11Protocol):
         super().data_received(data)
         self._follow()
 
+    def eof_received(self) -> bool | None:
+        """The client shut its sending side. With its request whole and not yet answered: kept open (True) and
+        answered, then closed (on_response_complete); otherwise (no request, a head or body cut short, a lingering
+        close) closed at once, as uvicorn does."""
+        # (an HTTP/1.0 client may not be sent a 1xx, RFC 9110 §15.2: without the probe a client that left could
+        # not be told apart, so it is closed as before)
+        if self.conn.their_state not in (h11.DONE, h11.MUST_CLOSE) or self._linger.lingering or \
+                self.conn.our_state not in (h11.SEND_RESPONSE, h11.SEND_BODY) or self.transport.is_closing() or \
+                self.conn.their_http_version != b"1.1":
+            return super().eof_received()  # (None: asyncio closes the transport: the app sees a disconnect)
+        self._eof = True
+        if self.conn.our_state is h11.SEND_RESPONSE:  # (a response under way: its own writes meet a reset)
+            if self.cycle is not None:
+                self.cycle.waiting_for_100_continue = False  # (sent here: not a second time)
+            self.transport.write(self.conn.send(h11.InformationalResponse(status_code=100, headers=[])))
+            self._probe_timer = self.loop.call_later(PROBE_S, self._check_peer)
+        return True
+
+    def _check_peer(self) -> None:
+        """A half-closed connection whose answer has not started: a client that had closed entirely answered the
+        100 with a reset; then the connection is dropped (the app sees a disconnect, as before round 49)."""
+        self._probe_timer = None
+        if self.transport.is_closing() or self.conn.our_state is not h11.SEND_RESPONSE:
+            return
+        if _peer_reset(self.transport.get_extra_info("socket")):
+            self.transport.abort()
+        else:
+            self._probe_timer = self.loop.call_later(PROBE_S, self._check_peer)
+
     def on_response_complete(self) -> None:
         super().on_response_complete()
+        if self._eof and self.conn.their_state is h11.IDLE and not self.conn.trailing_data[0] \
+                and not self.transport.is_closing():
+            self.transport.close()  # half-closed, and no pipelined request left: nothing more to answer
+            return
         self._follow()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        if self._probe_timer is not None:
+            self._probe_timer.cancel()
+            self._probe_timer = None
         self._linger.closed()
         super().connection_lost(exc)
 
@@ -177,7 +227,23 @@ class HeadTimeoutH11(H11Protocol):
         self._head_timer = None
         if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
             log.debug("closing a connection that sent no complete request head within %g s", self.head_timeout_s)
+            count = getattr(self.config.app, "connection_closed", None)
+            if count is not None:
+                count("head_timeout")
             self.transport.close()
+
+
+def _peer_reset(sock: Any) -> bool:
+    """Whether the peer reset this connection (a closed socket answering data): Linux's TCP state, TCP_CLOSE
+    (7); elsewhere a pending socket error."""
+    if sock is None:
+        return False
+    try:
+        if sys.platform.startswith("linux") and hasattr(socket, "TCP_INFO"):
+            return sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0] == 7
+        return sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) != 0
+    except OSError:
+        return False
 
 
 def head_timeout_protocol(timeout_s: float) -> Any:
@@ -204,6 +270,7 @@ def quiet_forced_stop(app: Any) -> Any:
         return await app(scope, receive_or_stop, send)
 
     wrapped.refused = _refusal_recorder(app)  # type: ignore[attr-defined]  # for HeadTimeoutH11.send_400_response
+    wrapped.connection_closed = _close_counter(app)  # type: ignore[attr-defined]  # for HeadTimeoutH11._expired
     return wrapped
 
 
@@ -220,11 +287,42 @@ def _refusal_recorder(app: Any) -> Any:
     return record
 
 
+def _close_counter(app: Any) -> Any:
+    """reason -> a connection the server closed while it waited for a request's head, counted in the app's /metrics
+    (`ragtune_connections_closed_total{reason}`): a slow loris showed in no metric before round 49."""
+    metrics = getattr(getattr(getattr(app, "state", None), "serve", None), "metrics", None)
+
+    def count(reason: str) -> None:
+        if metrics is not None:
+            metrics.connections_closed.labels(reason).inc()
+
+    return count
+
+
 class HangupServer(uvicorn.Server):
-    """uvicorn's Server, with SIGHUP handled as SIGTERM is (stop accepting, drain, stop): uvicorn handles SIGINT and
-    SIGTERM only, so a hangup (the terminal or ssh session of a foreground server closed, `kill -HUP`) killed the
-    process at once, mid-answer. A SIGHUP ignored when serve started (`nohup`) stays ignored. After the drain uvicorn
-    raises the signal again with its handler restored: the process ends by that signal, as it does for SIGTERM."""
+    """uvicorn's Server as `ragtune serve` runs it (server.force_quit_server).
+
+    SIGHUP is handled as SIGTERM is (stop accepting, drain, stop): uvicorn handles SIGINT and SIGTERM only, so a
+    hangup (the terminal or ssh session of a foreground server closed, `kill -HUP`) killed the process at once,
+    mid-answer. A SIGHUP ignored when serve started (`nohup`) stays ignored. After the drain uvicorn raises the
+    signal again with its handler restored: the process ends by that signal, as it does for SIGTERM.
+
+    A force quit (a second Ctrl+C) also drops the connections still open. uvicorn then stops waiting for them but
+    still awaits `asyncio.Server.wait_closed()`, which since Python 3.12 waits for every connection to close: a
+    request held by a generation that calls back no token kept the process until shutdown_timeout_s ran out."""
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        super().handle_exit(sig, frame)
+        if self.force_exit:
+            with contextlib.suppress(RuntimeError):  # (no loop running: nothing to drop)
+                # from the loop, not in the handler: the signal may have interrupted the loop's own code
+                asyncio.get_running_loop().call_soon_threadsafe(self.drop_connections)
+
+    def drop_connections(self) -> None:
+        for conn in list(self.server_state.connections):
+            transport = getattr(conn, "transport", None)
+            if transport is not None:
+                transport.abort()  # connection_lost: the request sees a disconnect, the server's count drops
 
     @contextlib.contextmanager
     def capture_signals(self) -> Any:

@@ -266,6 +266,7 @@ class RagtuneApp(App):
     def documents_changed(self) -> None:
         """An ingest ended (also one left running in the background): the status bar's document count, and the
         scope follows its folder; an open documents list (ctrl+t) reads itself again (round 47 left it as it was)."""
+        self.store_watch.loaded()  # its next read is this version: not refreshed again
         self.follow_scope()
         for screen in self.screen_stack:  # the chat under it, and any screen that shows the documents
             if screen.is_mounted and callable(getattr(screen, "refresh_documents", None)):

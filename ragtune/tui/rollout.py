@@ -22,7 +22,7 @@ def rollout_alert(settings: Any) -> str | None:
 
 class SessionRoute:
     """This terminal session's sticky rollout arm: ask() arguments while a rollout runs; once it ends, the adapter the
-    session had before it is restored."""
+    session had before it is restored and the arms' other adapters are closed (close_losing)."""
 
     def __init__(self) -> None:
         self.before: str | None = None  # the session's adapter when a rollout first routed it
@@ -41,5 +41,25 @@ class SessionRoute:
             return {"adapter": route.adapter, "client_id": client, "arm": route.arm, "rollout": route.rollout}
         if self.before is not None:
             restore, self.before = self.before, None
+            close_losing(engine, restore)
             return {"adapter": restore}
         return {}
+
+
+def close_losing(engine: Any, restore: str) -> list[str]:
+    """The rollout that routed this session has ended: the engine goes back to the adapter it had before (what the
+    next answer asks for anyway) and its generator closes every other merged model and run-time LoRA
+    (AdapterServing.retain), as serve's AdapterUpkeep does; the losing arm (~250 MB merged with the default model)
+    stayed loaded for the rest of the session. Under the engine's lock, as an answer's own switch is. Returns the
+    ids closed; a failure closes nothing and is left to the answer, whose switch says why."""
+    gen, lock = getattr(engine, "_generator", None), getattr(engine, "_lock", None)
+    if lock is None or not callable(getattr(gen, "retain", None)):
+        return []  # not loaded yet, a remote backend (nothing held here), a test's engine
+    try:
+        with lock:
+            if getattr(engine, "_closed", False):
+                return []
+            engine.set_adapter(restore)  # never closed: retain keeps the one serving now
+            return gen.retain([engine.adapter_id])
+    except Exception:  # the chat goes on; the MERGED_KEEP bound still holds at the next switch
+        return []

@@ -2,7 +2,8 @@
 store, and the status bar's document count and the selected answer's Source panel stayed as they were until the
 next answer. A light timer reads the store's index version (one meta row) in a worker thread and refreshes only
 when it moved: the count, the scope's documents (the app's `documents_changed`) and the Source panel, whose chunk
-may be re-ingested or gone."""
+may be re-ingested or gone. An ingest made in the app has refreshed them already (app.documents_changed calls
+`loaded`): the version read next is taken as seen, not refreshed for a second time (round 49)."""
 
 from __future__ import annotations
 
@@ -20,11 +21,18 @@ class StoreWatch:
         self.seen: int | None = None  # the index version the screens were last brought up to date with
         self._reading = threading.Lock()  # one read at a time: a slow store never piles reads up
         self._started = False
+        self._loaded = False  # the app has just refreshed: the next version read is the one it shows
 
     def start(self) -> "StoreWatch":
         self.check()  # the version at start: what a later read is compared with
         self.app.set_interval(EVERY, self.check, name="store-watch")
         return self
+
+    def loaded(self) -> None:
+        """The app has just brought its screens up to date (an ingest in the app ended): read the version now and
+        take it as seen. (A read already under way takes it instead: at worst one refresh more, as before.)"""
+        self._loaded = True
+        self.check()
 
     def check(self) -> None:
         if self.app.quitting or not self._reading.acquire(blocking=False):
@@ -37,8 +45,8 @@ class StoreWatch:
                 version = self.app.documents.index_version()
             except Exception:  # a store being replaced or locked: the next tick tries again
                 return
-            if not self._started:  # None too: a home with no store yet, which another process may fill
-                self.seen, self._started = version, True
+            if not self._started or self._loaded:  # (None too: a home with no store yet, another process may fill)
+                self.seen, self._started, self._loaded = version, True, False
                 return
             if version is None or version == self.seen:
                 return

@@ -118,6 +118,7 @@ def test_a_failed_adapter_switch_leaves_the_generator_serving_what_it_says(monke
         def __init__(self):
             self.cfg, self._lc, self.model_path, self.model_id = GenerateConfig(), LC(), tmp_path / "b", "b" * 64
             self._merged, self._adapters, self._llm, self._ctx = {}, {}, None, None
+            self._merged_pins = {}
             self.base = type("Llm", (), {"model": None, "ctx": None, "n_tokens": 0})()
 
         def _check_open(self):

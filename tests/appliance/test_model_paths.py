@@ -23,6 +23,7 @@ def test_a_lora_is_opened_by_its_file_names_bytes(tmp_path):
         def __init__(self):
             self.cfg, self._lc, self.model_path, self.model_id = GenerateConfig(adapter_merge=False), LC(), tmp_path, "b" * 64
             self._merged, self._adapters, self._llm, self._ctx = {}, {}, None, None
+            self._merged_pins = {}
             self.base = type("Llm", (), {"model": None, "ctx": None, "n_tokens": 0})()
 
         def _check_open(self):

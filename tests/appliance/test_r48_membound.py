@@ -39,6 +39,7 @@ class Gen(AdapterServing):
     def __init__(self, tmp: Path):
         self.cfg, self.model_path, self.model_id = GenerateConfig(), tmp / "base.gguf", "b" * 64
         self._merged, self._adapters, self._llm, self._ctx = {}, {}, None, None
+        self._merged_pins = {}
         self.log: dict = {"loads": [], "closes": []}
         self.base = FakeLlm(self.model_path, self.log)
 
@@ -108,11 +109,11 @@ def test_rollouts_keep_at_most_the_two_servable_merged_models_loaded(gen, tmp_pa
     name = lambda a: M.merged_path(gen.model_id, a[1]).name  # noqa: E731
     assert gen.log["loads"] == [name(active), name(cand1), name(cand2)]  # each loaded once: reused while kept
     assert gen.log["closes"] == [name(cand1)]  # was: nothing closed until close()
-    assert peak <= MERGED_KEEP and gen.loaded == MERGED_KEEP == len(gen._merged) == len(gen._pins())
+    assert peak <= MERGED_KEEP and gen.loaded == MERGED_KEEP == len(gen._merged) == len(gen._merged_pins)
     gen.set_adapter(*cand1)  # a rolled-back candidate again: loaded again, the least recently served closed
     assert gen.log["closes"][-1] == name(cand2) and gen.loaded == MERGED_KEEP
     gen._release_adapters()  # close()
-    assert gen.loaded == 0 and not gen._pins()
+    assert gen.loaded == 0 and not gen._merged_pins
 
 
 def test_the_model_serving_now_is_never_closed_by_the_bound(gen, tmp_path, monkeypatch):
@@ -145,7 +146,7 @@ def test_a_failed_load_leaves_the_served_model_and_no_pin(gen, tmp_path):
     with pytest.raises(ModelError):
         gen.set_adapter(*b)
     gen.ask()
-    assert gen.adapter_id == a[1] and len(gen._pins()) == 1 and not gen._llm.closed
+    assert gen.adapter_id == a[1] and len(gen._merged_pins) == 1 and not gen._llm.closed
 
 
 def test_run_time_loras_are_bounded_too_never_the_one_set(tmp_path):

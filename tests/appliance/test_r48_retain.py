@@ -15,7 +15,7 @@ def test_retain_closes_the_losing_arm_and_keeps_the_served_one(gen, tmp_path):  
     assert gen.loaded == 2
     assert gen.retain([control[1]]) == [cand[1]]  # rollback: the candidate's model closed, its file unpinned
     assert gen.log["closes"] == [M.merged_path(gen.model_id, cand[1]).name]
-    assert list(gen._merged) == [(control[1], 1.0)] and list(gen._pins()) == [(control[1], 1.0)]
+    assert list(gen._merged) == [(control[1], 1.0)] and list(gen._merged_pins) == [(control[1], 1.0)]
     gen.ask()
     assert gen.retain([control[1]]) == [] and gen.loaded == 1  # again: nothing more
 

@@ -299,6 +299,6 @@ def test_every_uvicorn_hook_the_head_deadline_overrides_is_uvicorns():
 
     hooks = {name for name, v in vars(HeadTimeoutH11).items() if callable(v) and not name.startswith("_")}
     assert hooks == {"connection_made", "data_received", "on_response_complete", "connection_lost",
-                     "send_400_response"}
+                     "send_400_response", "eof_received"}
     assert all(callable(getattr(H11Protocol, name, None)) for name in hooks), hooks
     assert issubclass(head_timeout_protocol(1.5), H11Protocol) and head_timeout_protocol(1.5).head_timeout_s == 1.5
