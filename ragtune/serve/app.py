@@ -32,10 +32,10 @@ from starlette.routing import Match, Route
 from .access import access
 from .auth import Token, bearer_token
 from .body import (MAX_REF_CHARS, HTTPError, JSONBody, body_pending, client_id, json_type, last_user_message,
-                   question_text, read_json, ref_field, scope_field, shown, user_field)
+                   openai_options, question_text, read_json, ref_field, scope_field, shown, user_field)
 from .cors import Cors, Record
 # under their names of when they lived here (tests/appliance/test_json_located.py imports app._error_for)
-from .errors import error_for as _error_for, log_failure as _log_failure, shutting_down as _shutting_down
+from .errors import NO_RETRY, error_for as _error_for, log_failure as _log_failure, shutting_down as _shutting_down
 from .guard import BrowserGuard, HostCheck, OriginCheck
 from .metrics import Metrics
 from .openapi import document
@@ -98,8 +98,21 @@ def _served_error(exc: Exception, retry_after_s: int) -> HTTPError:
     if isinstance(exc, RoutedAdapterError):
         return HTTPError(500, f"this server routes requests that name no adapter to one it cannot serve ({exc.why}); "
                          "not the request's fault: an operator must fix it (the server log says how)",
-                         type_="server_error", code="model_error")
+                         type_="server_error", code="model_error", headers=dict(NO_RETRY))
     return _error_for(exc, retry_after_s)  # a busy store: the server's own Retry-After
+
+
+# Errors raised below the request's fields, and what they are about: the field that gave it is the route's, set as
+# request.state.fields by the route (/v1/ask: `adapter`, `question`; a chat completion: `model`, `messages`)
+_ABOUT = {"adapter_ambiguous": "adapter", "adapter_base_mismatch": "adapter", "adapter_misfit": "adapter",
+          "invalid_question": "question"}
+
+
+def _with_param(err: HTTPError, fields: dict[str, str]) -> HTTPError:
+    """`err` with `param` naming the request field its value came from (it was null for these before round 49)."""
+    if err.param is None and _ABOUT.get(err.code) in fields:
+        err.param = fields[_ABOUT[err.code]]
+    return err
 
 
 # -- the app ----------------------------------------------------------------------------------------------
@@ -138,7 +151,7 @@ def create_app(state: ServeState) -> Starlette:
                 err = _shutting_down(state.retry_after_s)
                 code, resp = err.code, err.response()
             except Exception as exc:  # typed errors -> JSON; anything else -> 500 without details
-                err = _served_error(exc, state.retry_after_s)
+                err = _with_param(_served_error(exc, state.retry_after_s), getattr(request.state, "fields", {}))
                 if err.status >= 500:  # the rollout arm it was routed to: the log names the way out (errors.py)
                     _log_failure(route, exc, err.status, arm=getattr(request.state, "arm", None))
                 code, resp = err.code, err.response()
@@ -212,6 +225,7 @@ def create_app(state: ServeState) -> Starlette:
 
     # /v1/ask -------------------------------------------------------------------------------------------
     async def ask(request: Request) -> Response:
+        request.state.fields = {"adapter": "adapter", "question": "question"}
         body = await read_json(request, state.max_body_bytes, state.body_timeout_s)
         unknown = sorted(set(body) - {"question", "adapter", "k", "mode", "user", "in"})
         if unknown:
@@ -253,6 +267,7 @@ def create_app(state: ServeState) -> Starlette:
         """Whatever a chat completion accepts as `model` (an adapter's name or id prefix too), by the same resolver,
         as its entry in the list; what it refuses, refused with its error (404 model_not_found, 400
         adapter_ambiguous, 400 adapter_base_mismatch / adapter_misfit: what the list leaves out)."""
+        request.state.fields = {"adapter": "model"}  # (the path's model: as a chat completion's `model`)
         model = model_name(request.scope) or ""  # (never None: _ModelRoute matched only a name)
         if len(model) > MAX_REF_CHARS:  # a chat completion's 422: no model has such a name, none is looked up
             raise UnknownModel(model)
@@ -261,6 +276,7 @@ def create_app(state: ServeState) -> Starlette:
 
     # /v1/chat/completions --------------------------------------------------------------------------------
     async def chat(request: Request) -> Response:
+        request.state.fields = {"adapter": "model", "question": "messages"}
         body = await read_json(request, state.max_body_bytes, state.body_timeout_s)
         model = body.get("model")
         if model is None:  # absent or null: the routed name (as null is for every other optional field)
@@ -278,6 +294,7 @@ def create_app(state: ServeState) -> Starlette:
         if n is not None and (not isinstance(n, int) or isinstance(n, bool) or n != 1):
             raise HTTPError(422, "'n' must be 1: ragtune gives one checked answer per request", code="unsupported_n",
                             param="n")
+        include_usage = openai_options(body)  # what it cannot give is a 422, not ignored (body.py)
         user = user_field(body)
         question = last_user_message(body.get("messages"))
         # /v1/ask's "in", as a top-level field: what an OpenAI SDK sends from `extra_body` (its other unknown
@@ -318,7 +335,8 @@ def create_app(state: ServeState) -> Starlette:
             if not task.done():
                 task.cancel()
             raise
-        return stream_answer(task, pieces, first, target=target, cid=cid, created=created, model=model, metrics=m)
+        return stream_answer(task, pieces, first, target=target, cid=cid, created=created, model=model, metrics=m,
+                             include_usage=include_usage)
 
     async def openapi(request: Request) -> Response:
         return JSONBody(document())

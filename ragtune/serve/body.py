@@ -269,6 +269,36 @@ def scope_field(value: Any) -> list[str] | None:
     return value
 
 
+def openai_options(body: dict[str, Any]) -> bool:
+    """A chat completion's OpenAI options that ask for what ragtune cannot give, refused (422) rather than ignored: a
+    JSON reply (`response_format` json_object / json_schema: the SDK's `parse()` or a client's json.loads would fail
+    on the text answer with an error that names nothing), a forced tool call (`tool_choice` "required" or a named
+    function: an agent loop would wait for tool_calls that never come), `logprobs`. What merely tunes decoding
+    (temperature, max_tokens, seed, stop, `tools` the model may leave uncalled) stays ignored (docs/serve.md).
+    Returns stream_options.include_usage."""
+    fmt = body.get("response_format")
+    kind = fmt.get("type") if isinstance(fmt, dict) else fmt
+    if fmt is not None and kind != "text":
+        raise HTTPError(422, f"'response_format' {shown(str(kind), 40)!r} is not supported: the answer is text, its "
+                        "sources are in `citations` (POST /v1/ask gives the whole answer as one JSON object); "
+                        'leave response_format out or send {"type": "text"}', code="unsupported_response_format",
+                        param="response_format")
+    choice = body.get("tool_choice")
+    if choice is not None and choice not in ("none", "auto"):
+        raise HTTPError(422, "'tool_choice' may only be \"auto\" or \"none\": ragtune answers from its documents and "
+                        "never calls tools (`tools` are ignored)", code="unsupported_tool_choice", param="tool_choice")
+    if body.get("logprobs") not in (None, False) or body.get("top_logprobs") not in (None, 0):
+        param = "logprobs" if body.get("logprobs") not in (None, False) else "top_logprobs"
+        raise HTTPError(422, "'logprobs' is not supported: the answer is checked against its sources after "
+                        "generation, and its tokens' probabilities are not sent (leave it out or false)",
+                        code="unsupported_logprobs", param=param)
+    opts = body.get("stream_options")
+    if opts is not None and (not isinstance(opts, dict) or opts.get("include_usage") not in (None, True, False)):
+        raise HTTPError(422, "'stream_options' must be an object such as {\"include_usage\": true}",
+                        param="stream_options")
+    return bool(opts and opts.get("include_usage"))
+
+
 def last_user_message(messages: Any) -> str:
     """The question: the text of the last user message. Every message is checked (a role OpenAI does not have is
     a 422 wherever it is); only text content is understood: an image or audio part is a 422, not ignored."""

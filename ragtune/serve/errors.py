@@ -15,6 +15,11 @@ from .routing import AmbiguousAdapter, UnknownAdapter, UnknownModel
 
 log = logging.getLogger("ragtune.serve")
 
+# The OpenAI SDKs retry every 5xx (twice, by default) unless the response says `x-should-retry: false`: said where a
+# retry within seconds cannot succeed (an operator must act), so a client fails at once instead of after ~2 s of
+# backoff and three log lines. A busy server, a store being written, a failing generation server: retried.
+NO_RETRY = {"x-should-retry": "false"}
+
 
 def error_for(exc: Exception, retry_after_s: int = ServeConfig.retry_after_s) -> HTTPError:
     """`retry_after_s`: the Retry-After of a busy answer ([serve] retry_after_s; its default when not given)."""
@@ -35,7 +40,7 @@ def error_for(exc: Exception, retry_after_s: int = ServeConfig.retry_after_s) ->
                          param="in")
     if isinstance(exc, NothingIngested):  # the server's state, not the client's request
         return HTTPError(503, "this server has no documents yet: an operator must ingest some first",
-                         type_="server_error", code="no_documents")
+                         type_="server_error", code="no_documents", headers=dict(NO_RETRY))
     if isinstance(exc, AdapterBaseMismatch):  # the client chose it: ids and names, no path (refs._check_base)
         return HTTPError(400, exc.message, code="adapter_base_mismatch")
     if isinstance(exc, AdapterMisfit):  # the client chose it; its message names the server's file: the reason only
@@ -51,7 +56,7 @@ def error_for(exc: Exception, retry_after_s: int = ServeConfig.retry_after_s) ->
     if isinstance(exc, ModelError):  # the client's adapter was checked before: a missing/damaged file is ours
         # (an activated adapter made for another base too: the server's choice)
         return HTTPError(500, "a model or adapter could not be loaded (the server log says why)",
-                         type_="server_error", code="model_error")
+                         type_="server_error", code="model_error", headers=dict(NO_RETRY))
     if isinstance(exc, GenerationError):  # its text is the backend's (a URL, a reply body): for the log only
         return HTTPError(502, "the generation server failed; see the server log", type_="server_error",
                          code="generation_backend_failed")

@@ -26,7 +26,9 @@ ERRORS: dict[int, tuple[str, list[str]]] = {
     413: ("a body over [serve] max_body_bytes", ["body_too_large"]),
     415: ("a charset other than UTF-8, or a Content-Encoding", ["unsupported_media_type"]),
     422: ("a body of the wrong shape", ["invalid_body", "invalid_value", "empty_question", "unknown_field",
-                                       "invalid_scope", "unsupported_n", "invalid_messages", "unsupported_content"]),
+                                       "invalid_scope", "unsupported_n", "invalid_messages", "unsupported_content",
+                                       "unsupported_response_format", "unsupported_tool_choice",
+                                       "unsupported_logprobs"]),
     431: (f"a request line and headers over {MAX_HEAD_BYTES} bytes", ["headers_too_large"]),
     500: ("the server's fault: a model or adapter that cannot load, a bug (the server log says why)",
           ["model_error", "internal_error"]),
@@ -76,9 +78,12 @@ SCHEMAS: dict[str, Any] = {
         {"role": {"enum": ["system", "developer", "user", "assistant", "tool", "function"]},
          "content": {"anyOf": [S, {"type": "array", "items": _obj({"type": {"const": "text"}, "text": S})},
                                {"type": "null"}]}}, ["role"])},
-        "stream": _null(B), "n": _null({"const": 1}), "user": _null(S), "in": SCOPE}, ["messages"],
-        description="other OpenAI fields (temperature, max_tokens, tools, stream_options, ...) are accepted and "
-                    "ignored"),
+        "stream": _null(B), "n": _null({"const": 1}), "user": _null(S), "in": SCOPE,
+        "stream_options": _null(_obj({"include_usage": _null(B)}, [])),
+        "response_format": _null(_obj({"type": {"const": "text"}}, ["type"])),
+        "tool_choice": _null({"enum": ["auto", "none"]}), "logprobs": _null({"const": False})}, ["messages"],
+        description="other OpenAI fields (temperature, max_tokens, seed, stop, tools, ...) are accepted and "
+                    "ignored; a JSON response_format, a forced tool_choice and logprobs are a 422"),
     "ChatCompletion": _obj({"id": S, "object": {"const": "chat.completion"}, "created": I, "model": S,
                             "choices": {"type": "array", "items": _obj({"index": I, "message": _obj(
                                 {"role": {"const": "assistant"}, "content": S}), "finish_reason": S})},
@@ -91,7 +96,8 @@ SCHEMAS: dict[str, Any] = {
 }
 _SSE = ("server-sent events, `data:` lines only (no `event:` or `id:` fields; a reconnect is a new request): "
         "`chat.completion.chunk` objects (the first `delta: {role, content: \"\"}`; the last with `finish_reason`, "
-        "`usage`, `citations`, `ragtune`), or after a failure once started one `{\"error\": {...}}`; then "
+        "`usage`, `citations`, `ragtune`; with stream_options.include_usage, `usage` in one more chunk of its own, "
+        "`choices: []`), or after a failure once started one `{\"error\": {...}}`; then "
         "`data: [DONE]`")
 
 

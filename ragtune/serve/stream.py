@@ -86,14 +86,18 @@ class Stream(StreamingResponse):
 
 
 def stream_answer(task: asyncio.Future, pieces: asyncio.Queue, first: str | None, *, target: AdapterRoute,
-                  cid: str, created: int, model: str, metrics: Metrics) -> Stream:
-    """The response of a streamed answer whose first piece (`first`) has been decoded."""
+                  cid: str, created: int, model: str, metrics: Metrics, include_usage: bool = False) -> Stream:
+    """The response of a streamed answer whose first piece (`first`) has been decoded. `include_usage`: the
+    request's stream_options.include_usage (OpenAI's: `usage` in a chunk of its own, with no choices, after the
+    last; without it `usage` rides on the last choice chunk, as it always did)."""
     outcome = Outcome()
-    return Stream(_events(task, pieces, first, target, cid, created, model, outcome, metrics), outcome)
+    return Stream(_events(task, pieces, first, target, cid, created, model, outcome, metrics, include_usage),
+                  outcome)
 
 
 async def _events(task: asyncio.Future, pieces: asyncio.Queue, first: str | None, target: AdapterRoute, cid: str,
-                  created: int, model: str, outcome: Outcome, metrics: Metrics) -> AsyncIterator[str]:
+                  created: int, model: str, outcome: Outcome, metrics: Metrics,
+                  include_usage: bool = False) -> AsyncIterator[str]:
     streamed: list[str] = []
 
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
@@ -128,7 +132,12 @@ async def _events(task: asyncio.Future, pieces: asyncio.Queue, first: str | None
             # repaired): say so in-band, so that the concatenated content is never an unchecked answer.
             finish = "content_filter"
             yield chunk({"content": "\n\n[withdrawn] " + ans.answer})
-        yield chunk({}, finish, usage=usage(ans), citations=citations(ans), ragtune=extra(ans, target))
+        if include_usage:  # once, where OpenAI's clients look for it (LangChain adds up every chunk's usage)
+            yield chunk({}, finish, citations=citations(ans), ragtune=extra(ans, target))
+            yield _event({"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
+                          "choices": [], "usage": usage(ans)})
+        else:
+            yield chunk({}, finish, usage=usage(ans), citations=citations(ans), ragtune=extra(ans, target))
         yield "data: [DONE]\n\n"
     finally:
         if not task.done():  # client gone mid-stream: stop the generation, free the engine, count it
