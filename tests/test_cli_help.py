@@ -37,7 +37,7 @@ EXPECTED_COMMANDS = {
     "config", "config init", "config path", "config set", "config show",
     "convert", "convert gguf", "convert lora", "convert merge", "convert quantize", "convert soup",
     "dataset", "dataset build", "dataset hard", "dataset merge", "dataset report",
-    "docs", "docs list", "docs remove", "docs show",
+    "docs", "docs find", "docs list", "docs remove", "docs show",
     "eval", "eval calibrate", "eval compare", "eval retrieval", "eval run",
     "log", "log export", "log forget", "log list", "log prune", "log review", "log show",
     "models", "models activate", "models add", "models deactivate", "models fetch", "models list", "models remove",

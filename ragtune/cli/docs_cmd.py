@@ -259,7 +259,8 @@ def _backups_line(backups: list[dict], shown) -> str:
 
 _LABELS = {"query_log": "query-log entries", "write_ahead_log": "write-ahead log", "eval_reports": "eval reports",
            "exports_and_datasets": "exports and datasets", "other_users_caches": "other users' caches",
-           "serve_memory": "a running serve's memory", "questions_not_quoting": "questions that did not retrieve it"}
+           "serve_memory": "a running serve's memory", "questions_not_quoting": "questions that did not retrieve it",
+           "vector_index": "the vector index (its rebuild failed)"}
 
 
 def _erasure_receipt(settings, summary, cleared: int, started: float, as_json: bool) -> None:
@@ -300,6 +301,8 @@ def _print_receipt(settings, summary, cleared: int, forgot: dict | None, left: l
     click.echo(f"  {n_doc} document(s), {summary.chunks_deleted} chunks (index version {summary.index_version}); "
                f"keyword index: {summary.lexical_rewritten} other chunk(s) rewritten, no segment keeps the removed "
                "ones")
+    if summary.vectors_rewritten:
+        click.echo("  vector index (vectors/): rebuilt without the removed chunks' rows")
     click.echo(f"  answer cache cleared ({cleared} cached answer(s))")
     if forgot is None:
         click.echo("  query log: nothing forgotten (see the warning and `not reached`)")
@@ -339,3 +342,50 @@ def _clear_answer_cache(settings) -> int:
 
     with open_store(settings.home) as store:
         return store.clear_answer_cache()
+
+
+@docs_group.command("find")
+@click.argument("texts", nargs=-1, required=True, metavar="TEXT...")
+@click.option("--also", "also", multiple=True, type=click.Path(exists=True, file_okay=True, dir_okay=True),
+              metavar="PATH", help="Also search this file or folder (an export, a dataset, a copy of the home). "
+                                   "Repeatable.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_app
+def docs_find(app, texts: tuple[str, ...], also: tuple[str, ...], as_json: bool) -> None:
+    """Say where the home still holds TEXT (a name, an id), after an erasure: every file under the home raw
+    (ragtune.db with its free pages and -wal), the database's rows, the keyword index's terms, the vector index's
+    removed rows, the backups `ragtune backup` recorded, and each --also PATH. Only where (a file and byte offsets, a
+    table, column and row ids), never the text around it. Exit 1 when found, 0 when not (docs/security.md)."""
+    from pathlib import Path
+
+    from ..appliance.erasure_check import find_text, hint
+    from ..appliance.text import shown_path
+
+    settings = app.existing_home()
+    out = find_text(settings.home, list(texts), [Path(p) for p in also])
+    for item in out["found"]:
+        item["how"] = hint(item)
+    if as_json:
+        print_json(out)
+    else:
+        for item in out["found"]:
+            what = item["what"]
+            if what == "rows":
+                loc = f"{item['count']} row(s), ids {' '.join(map(str, item['ids']))}" \
+                    + (" …" if item["count"] > len(item["ids"]) else "")
+            elif what == "keyword_terms":
+                loc = "terms " + ", ".join(f"{t} in {n} chunk(s)" for t, n in item["terms"].items())
+            elif what == "removed_vectors":
+                loc = f"{item['count']} row(s) of removed chunks"
+            else:
+                loc = f"{item['count']} match(es) at byte {', '.join(map(str, item['offsets']))}" \
+                    + (" …" if item["count"] > len(item["offsets"]) else "") \
+                    + (f" ({what})" if what != "home" else "")
+            label = "" if item["text"] is None else f"'{escaped(item['text'])}': "
+            click.echo(f"found {label}{escaped(shown_path(item['where']))}: {loc}\n    -> {item['how']}")
+        click.echo(f"searched: {', '.join(escaped(shown_path(p)) for p in out['checked'])}", err=True)
+        click.echo("not searched: " + "; ".join(out["not_checked"]), err=True)
+        if not out["found"]:
+            click.echo(f"not found: {', '.join(repr(t) for t in texts)}")
+    if out["found"]:
+        raise click.exceptions.Exit(1)

@@ -75,6 +75,9 @@ class RemoveSummary:
     replay_reports: list[dict[str, Any]] = field(default_factory=list)
     # this user's rebuilt read-only copies of the home's keyword index removed (lexical_cache.discard_home)
     lexical_cache_discarded: int = 0
+    # HOME/vectors/ (a large home's derived vector index) rebuilt without the removed chunks' rows: True; None when
+    # the home has none; False when the rebuild failed (the rows stay there: erasure_check names them)
+    vectors_rewritten: bool | None = None
     # what log_ids were matched by ({"cids", "dids", "paths"}): forget_quoting checks the ids again with it
     quoted: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -82,7 +85,8 @@ class RemoveSummary:
         return {"removed": [d.to_json() for d in self.removed], "n_removed": len(self.removed),
                 "chunks_deleted": self.chunks_deleted, "index_version": self.index_version, "dry_run": self.dry_run,
                 "lexical_rewritten": self.lexical_rewritten, "quoted_by_log": self.log_ids,
-                "replay_reports": self.replay_reports, "lexical_cache_discarded": self.lexical_cache_discarded}
+                "replay_reports": self.replay_reports, "lexical_cache_discarded": self.lexical_cache_discarded,
+                "vectors_rewritten": self.vectors_rewritten}
 
 
 def _open(settings: Settings, *, must_exist: bool = True) -> Any:
@@ -240,7 +244,7 @@ def remove_documents(settings: Settings, refs: list[str], *, dry_run: bool = Fal
                      on_wait: Callable[[], None] | None = None) -> RemoveSummary:
     """Take the documents REFs name out of the index: their rows, chunks and vectors, then their keyword-index
     entries. The files themselves are never touched. `on_wait`: called once if an ingest holds the index first."""
-    from .writer import acquire_writer, refresh_vector_index
+    from .writer import acquire_writer
 
     summary = RemoveSummary(dry_run=dry_run)
     own: list[Any] = []
@@ -292,14 +296,33 @@ def remove_documents(settings: Settings, refs: list[str], *, dry_run: bool = Fal
 
         # a copy this user rebuilt while the home was read-only here keeps the removed text until their next search
         summary.lexical_cache_discarded = discard_home(settings.home.lexical_dir, store)
-        from .pipeline import IngestSummary
-
-        refresh_vector_index(settings, store, IngestSummary(deleted=len(ids)))
+        summary.vectors_rewritten = _rewrite_vectors(settings, store, len(ids))
     finally:
         from .writer import close_quietly
 
         close_quietly(own)
     return summary
+
+
+def _rewrite_vectors(settings: Settings, store: Any, removed: int) -> bool | None:
+    """Bring HOME/vectors/ up to date after a removal. An update only marks a removed chunk's row dead: its vector
+    and codes stay in the files until a third of the rows are dead (vectorwrite: compaction). Removed means gone
+    from the files, so a home that has the folder gets it rebuilt from the store (a new generation; the old files
+    are deleted), whatever its size now. None: no such folder (a small home searches SQLite only)."""
+    from .pipeline import IngestSummary
+    from .writer import refresh_vector_index
+
+    folder = settings.home.root / "vectors"
+    if not removed or not folder.is_dir():
+        refresh_vector_index(settings, store, IngestSummary(deleted=removed))
+        return None
+    from ..vectors import VectorIndex
+
+    try:
+        VectorIndex(folder, threads=settings.embed.threads).sync(store, rebuild=True)
+    except Exception:  # noqa: BLE001 - derived data: the retriever repairs it; the receipt says it was not rewritten
+        return False
+    return True
 
 
 def _left_behind(store: Any, summary: RemoveSummary) -> None:
@@ -333,10 +356,10 @@ def forget_quoting(settings: Settings, ids: list[int], quoted: dict[str, str] | 
 
     with open_store(settings.home) as store:
         with store.transaction(write=True):  # the check and the forget: one transaction, nothing between
-            rows = {i: store.query_log_entry(i) for i in set(ids)}
-            wanted = {i for i, row in rows.items() if row is not None}
+            # ids and marks only: a whole row (its context, answer, raw output) is not read to be erased
+            wanted = store.log_ids_present(ids)
             if quoted:  # forgotten meanwhile ("already": their text is gone) or still quoting them
-                wanted = {i for i in wanted if rows[i]["forgotten"] is not None} \
+                wanted = store.log_ids_present(wanted, forgotten_only=True) \
                     | (wanted & set(store.log_ids_quoting(quoted)))
             gone = sorted(set(ids) - wanted)
             out = store.forget_query_log(sorted(wanted)) if wanted else {
@@ -364,6 +387,9 @@ def not_reached(settings: Settings, summary: Any, forgot: dict[str, Any] | None,
         out.append({"what": "write_ahead_log", "where": [str(settings.home.db_path) + "-wal"],
                     "how": "another process holds the database open: run `ragtune log forget` of the same ids again "
                            "once it stops"})
+    if getattr(summary, "vectors_rewritten", None) is False:
+        out.append({"what": "vector_index", "where": [str(settings.home.root / "vectors")],
+                    "how": "delete the folder: it is rebuilt from the database at the next search"})
     files: dict[str, None] = {}
     for r in [*summary.replay_reports, *((forgot or {}).get("replay_reports") or [])]:
         for f in r["files"] or ([f"{r['folder']} (not found here)"] if r["folder"] else []):

@@ -228,6 +228,17 @@ class LogTables(CacheTables):
             f"SELECT id FROM query_log WHERE forgotten IS NOT NULL AND id IN ({marks})", [int(i) for i in ids])} \
             if ids else set()
 
+    def log_ids_present(self, ids: Any, *, forgotten_only: bool = False) -> set[int]:
+        """Those of `ids` that name a query-log row (forgotten ones only with `forgotten_only`). Reads the id and
+        mark columns only, in pages of 500 ids (an erasure may list tens of thousands)."""
+        wanted, out = sorted({int(i) for i in ids}), set[int]()
+        cond = " AND forgotten IS NOT NULL" if forgotten_only else ""
+        for at in range(0, len(wanted), 500):
+            part = wanted[at:at + 500]
+            out |= {r[0] for r in self.conn.execute(
+                f"SELECT id FROM query_log WHERE id IN ({', '.join('?' * len(part))}){cond}", part)}
+        return out
+
     def count_forgotten(self, *, reviewed_only: bool = False) -> int:
         """How many rows were forgotten (`log forget`); with `reviewed_only`, those that had a review (its history
         is kept): what an export leaves out for being forgotten."""
