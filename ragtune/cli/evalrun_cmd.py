@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 from pathlib import Path
 
 import click
@@ -13,6 +15,39 @@ SEED_MAX = 2**32 - 1  # llama.cpp's sampler seed is 32-bit: a larger one would d
 # /dev/null as the set was "no such file or folder", /dev/zero never ends: a device is said as what it is. A pipe
 # (`eval run <(grep … set.jsonl)`) is a training-format set read into a spool file (a BEIR folder cannot be one)
 _DATASET = checked_path(reads="a BEIR folder or a training-format .jsonl file", pipes=True)
+
+
+class _stop_on_sigterm:  # noqa: N801 - used as a `with` statement
+    """SIGTERM (`timeout`, a batch scheduler, systemd) stops an eval as Ctrl-C does (round 49: it ended the process
+    without a word): the answer in flight is dropped, the stored ones kept, and the exit is 143 (128 + the signal,
+    130 for Ctrl-C) without the "aborted" line under the message. A second SIGTERM ends the process at once; a handler
+    someone else installed, or a thread other than the main one, is left alone."""
+
+    def __init__(self) -> None:
+        self.signum = signal.SIGINT
+        self.previous: object = None
+
+    def __enter__(self) -> "_stop_on_sigterm":
+        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            self.previous = signal.signal(signal.SIGTERM, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: object) -> None:
+        self.signum = signum
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # asked twice: ended now
+        raise KeyboardInterrupt
+
+    @property
+    def by(self) -> str:
+        return " (SIGTERM)" if self.signum == signal.SIGTERM else ""
+
+    @property
+    def code(self) -> int:
+        return 128 + int(self.signum)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)  # type: ignore[arg-type]
 
 
 @eval_group.command("run")
@@ -73,11 +108,13 @@ def eval_run(app, dataset, arms, adapter, limit, seed, out, replay, safety, mode
                                                           ("answer_candidates", adapter_answer_candidates),
                                                           ("adapter_scale", adapter_scale))
                                         if v is not None})
-    try:
-        report = run_eval(app.settings, dataset, opts, progress=stderr_progress())
-    except KeyboardInterrupt:
-        click.echo("interrupted: answers so far are stored; run the same command again to continue", err=True)
-        raise
+    with _stop_on_sigterm() as stop:
+        try:
+            report = run_eval(app.settings, dataset, opts, progress=stderr_progress())
+        except KeyboardInterrupt:
+            click.echo(f"interrupted{stop.by}: answers so far are stored; run the same command again to continue",
+                       err=True)
+            raise click.exceptions.Exit(stop.code) from None
     if as_json:
         print_json(report)
         return
@@ -156,12 +193,13 @@ def eval_calibrate(app, dataset, arm, adapter, limit, seed, split, mode, min_pre
                             mode=mode, min_precision=min_precision, min_recall=min_recall,
                             max_answer_loss=max_answer_loss, out=Path(out) if out else None, write=not no_write,
                             concurrency=concurrency, judge=_judge_values(judge) if judge is not None else None)
-    try:
-        res = calibrate(app.settings, dataset, opts, progress=stderr_progress())
-    except KeyboardInterrupt:  # the answers are stored by the run beneath: said, as eval run says it
-        click.echo("interrupted: answers so far are stored and nothing was written; run the same command again to "
-                   "continue", err=True)
-        raise
+    with _stop_on_sigterm() as stop:
+        try:
+            res = calibrate(app.settings, dataset, opts, progress=stderr_progress())
+        except KeyboardInterrupt:  # the answers are stored by the run beneath: said, as eval run says it
+            click.echo(f"interrupted{stop.by}: answers so far are stored and nothing was written; run the same "
+                       "command again to continue", err=True)
+            raise click.exceptions.Exit(stop.code) from None
     if as_json:
         print_json(res)
         return

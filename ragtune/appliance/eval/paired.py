@@ -141,9 +141,14 @@ def question_rows(items: Iterable[dict[str, Any]], arm_names: Iterable[str],
 def write_rows(rows: list[dict[str, Any]], out: Path, run_id: str | None = None) -> Path:
     """items.jsonl; each row names its run (`run`), so a line pasted from another run is caught on reading."""
     path = Path(out) / ITEMS_FILE
-    tag = {"run": run_id} if run_id else {}
-    atomic_write_text(path, "".join(json_dumps({**r, **tag}) + "\n" for r in rows))
+    atomic_write_text(path, "".join(row_lines(rows, run_id)))
     return path
+
+
+def row_lines(rows: Iterable[dict[str, Any]], run_id: str | None = None) -> Iterable[str]:
+    """The lines of an items.jsonl, one at a time (report.write_reports writes them beside the reports)."""
+    tag = {"run": run_id} if run_id else {}
+    return (json_dumps({**r, **tag}) + "\n" for r in rows)
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
@@ -408,4 +413,4 @@ def _identity(report: Path | None) -> str | None:
 
 __all__ = ["ITEMS_FILE", "compare_many", "compare_rows", "compare_runs", "min_net_significant", "paired_stats",
            "pooled", "question_rows", "read_rows", "resolve_run", "rows_by_qid", "rows_from_store", "sign_test_p",
-           "stats_from_counts", "verdict", "wilson", "write_rows"]
+           "row_lines", "stats_from_counts", "verdict", "wilson", "write_rows"]

@@ -6,7 +6,8 @@ import sys
 import time
 from typing import Any, Callable
 
-Progress = Callable[[int, int, str, "float | None"], None]  # (done, total, label, eta_s)
+# (done, total, label, eta_s); total 0: a stage without a count, its label said once as it is ("scoring …")
+Progress = Callable[[int, int, str, "float | None"], None]
 
 
 def stderr_progress(stream: Any = None) -> Progress:
@@ -23,6 +24,10 @@ def stderr_progress(stream: Any = None) -> Progress:
         return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
 
     def cb(done: int, total: int, label: str, eta: float | None) -> None:
+        if total == 0:
+            stream.write(("\r" + label.ljust(60) if tty else label) + "\n")
+            stream.flush()
+            return
         pct = 100 * done // max(total, 1)
         line = f"{label} {done}/{total} ({pct}%)" + ("" if label == "ingest" else f" ETA {fmt(eta)}")
         if tty:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import math
+import os
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from ..atomic import atomic_write_text, make_dir
+from ..atomic import atomic_open, make_dir
 from ..errors import InputError
 from ..jsonl import loads_located
-from .paired import ITEMS_FILE
+from .paired import ITEMS_FILE, row_lines
 from .report_render import paired_interval, pct, render_html, render_markdown, signed_points
 
 
@@ -140,17 +142,34 @@ def code_provenance() -> dict[str, str]:
     return provenance()
 
 
-def write_reports(report: dict[str, Any], out: Path) -> dict[str, Path]:
-    """Write the three files atomically (temp file + rename) and return their paths. A report without "code" gets
-    this process's (code_provenance): the report (and the `--json` object) says which code made it."""
+def write_reports(report: dict[str, Any], out: Path, rows: list[dict[str, Any]] | None = None,
+                  run_id: str | None = None) -> dict[str, Path]:
+    """Write the three files (and items.jsonl, when given its `rows`) as one set and return their paths. A report
+    without "code" gets this process's (code_provenance): the report (and the `--json` object) says which code made it.
+
+    Each file goes to a temporary beside it; only when every one is written and synced are they renamed, items.jsonl
+    first (a report.json never names an items file that is not there). A full disk or a `ulimit -f` on the folder
+    (round 49) left a new report.json and report.md beside the previous run's report.html; now it leaves the
+    previous set whole."""
     report.setdefault("code", code_provenance())
     out = make_dir(out)
     files = {"json": out / "report.json", "md": out / "report.md", "html": out / "report.html"}
     texts = {"json": json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n",
              "md": render_markdown(report), "html": render_html(report)}
-    for key, path in files.items():
-        atomic_write_text(path, texts[key])
+    with ExitStack() as stack:  # left in reverse: the last entered is renamed first
+        for key, path in files.items():
+            _written(stack.enter_context(atomic_open(path)), [texts[key]])
+        if rows is not None:
+            files["items"] = out / ITEMS_FILE
+            _written(stack.enter_context(atomic_open(files["items"])), row_lines(rows, run_id))
     return files
+
+
+def _written(fh: Any, lines: Any) -> None:
+    """Write and sync now, so that no rename of the set happens before every file is on disk."""
+    fh.writelines(lines)
+    fh.flush()
+    os.fsync(fh.fileno())
 
 
 def replay_reports(store: Any, ids: list[int], replays: list[int]) -> list[dict[str, Any]]:

@@ -172,6 +172,7 @@ def render_markdown(r: dict[str, Any]) -> str:
             lines += ["Task success, question by question (only the questions that flipped count; "
                       "`ragtune eval compare` lists them):", "", "- " + paired_line(dname, r["paired"][dname]), ""]
     lines += losses_markdown(r)
+    lines += categories_markdown(r)
     s = r.get("safety", {})
     if s and not s.get("n_items"):
         lines += ["## Safety set", "", f"Skipped (`{safety_skipped(s)}`).", ""]
@@ -210,6 +211,39 @@ def losses_markdown(r: dict[str, Any]) -> list[str]:
              "| | " + " | ".join(f"arm {a}" for a in arms) + " |", "|---|" + "---|" * len(arms)]
     lines += [f"| {words} | " + " | ".join(cells) + " |" for words, cells in rows]
     return lines + [""]
+
+
+MAX_CATEGORIES = 40  # rows of the by-category table; report.json has them all
+
+
+def category_rows(r: dict[str, Any]) -> tuple[list[str], list[tuple[str, list[str]]], int]:
+    """(arms, [(category, a cell per arm: "71.2% (612/860)")], categories left out) of report["by_category"]."""
+    cats = r.get("by_category") or {}
+    arms = list(r.get("arms") or {})
+    rows = [(c, [f"{pct(v['correct'] / v['n'])} ({v['correct']}/{v['n']})" if (v := per.get(a)) and v["n"] else "n/a"
+                 for a in arms]) for c, per in list(cats.items())[:MAX_CATEGORIES]]
+    return arms, rows, max(0, len(cats) - MAX_CATEGORIES)
+
+
+def categories_markdown(r: dict[str, Any]) -> list[str]:
+    arms, rows, more = category_rows(r)
+    if not rows:
+        return []
+    lines = ["## Task success by category", "", "From each query's `metadata.category` (labelled questions).", "",
+             "| category | " + " | ".join(f"arm {a}" for a in arms) + " |", "|---|" + "---|" * len(arms)]
+    lines += [f"| {_md_escape(c)} | " + " | ".join(cells) + " |" for c, cells in rows]
+    return lines + (["", f"… and {more} more categories (report.json, `by_category`)."] if more else []) + [""]
+
+
+def categories_html(r: dict[str, Any]) -> list[str]:
+    arms, rows, more = category_rows(r)
+    if not rows:
+        return []
+    out = ["<h2>Task success by category</h2><table><tr><th>category</th>"
+           + "".join(f"<th>arm {_esc(a)}</th>" for a in arms) + "</tr>"]
+    out += [f"<tr><td>{_esc(c)}</td>" + "".join(f"<td>{_esc(x)}</td>" for x in cells) + "</tr>" for c, cells in rows]
+    out.append("</table>" + (f"<p class=\"muted\">… and {more} more categories (report.json).</p>" if more else ""))
+    return out
 
 
 def _md_escape(s: str) -> str:
@@ -370,6 +404,7 @@ def render_html(r: dict[str, Any]) -> str:
         out += [f"<tr><td>{_esc(words)}</td>" + "".join(f"<td>{_esc(c)}</td>" for c in cells) + "</tr>"
                 for words, cells in lost]
         out.append("</table>")
+    out += categories_html(r)
     if r.get("safety") and not r["safety"].get("n_items"):
         out.append(f"<h2>Safety set</h2><p>Skipped (<code>{_esc(safety_skipped(r['safety']))}</code>).</p>")
     elif s:

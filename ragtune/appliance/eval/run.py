@@ -75,6 +75,7 @@ class EvalOptions:
 # The run is recorded in the home's database by its dataset and report folder, and SQLite holds UTF-8 text: a path
 # whose bytes are not UTF-8 ended in a UnicodeEncodeError there, after the questions were sampled.
 _RECORDED = "the run records it"
+_SAY_SCORING = 2000  # stored answers from which the scoring after the last one is said on the progress stream
 
 
 def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOptions | None = None, *,
@@ -214,6 +215,8 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
 
     if results is not None:
         results(items, stored)
+    if progress is not None and len(stored) >= _SAY_SCORING:  # 10,000 answers take ~20 s per arm: not a hang
+        progress(0, 0, f"scoring {len(stored)} answers and writing the report to {out}", None)
     rows = paired.question_rows(items, [a.name for a in arms], stored, f1_threshold=settings.eval.f1_threshold)
     report = build_report(settings, dataset, items, safety_items, arms, stored, adapter=adapter, notes=notes + dataset.notes,
                           run_id=run_id, out=out, adapter_serving=opts.adapter_serving, rows=rows)
@@ -225,9 +228,25 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
     report["answered_now"] = answered_now
     report["resumed"] = resumed
     report["elapsed_s"] = round(time.perf_counter() - t_start, 2)
-    paired.write_rows(rows, out, run_id)  # before the report: a report.json never names an items file that is not there
-    write_reports(report, out)
+    write_reports(report, out, rows, run_id)  # with items.jsonl, as one set (a full disk leaves the previous one)
     return report
+
+
+def categories(items: list[dict[str, Any]], rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, int]]]:
+    """Task success by a BEIR query's `metadata.category` (round 49): {category: {arm: {"n", "correct"}}} over the
+    labelled questions, from the rows already scored (the same verdicts as the arms' task success); {} when no
+    question has a category. A question without one is under "(none)"."""
+    cat = {it["qid"]: it.get("category") for it in items}
+    if not any(cat.values()):
+        return {}
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    for r in rows:
+        if r["correct"] is None:  # unlabeled: not in task success
+            continue
+        cell = out.setdefault(cat.get(r["qid"]) or "(none)", {}).setdefault(r["arm"], {"n": 0, "correct": 0})
+        cell["n"] += 1
+        cell["correct"] += bool(r["correct"])
+    return dict(sorted(out.items()))
 
 
 def served_as(settings: Settings, arms: list[Arm], stored: dict[tuple[str, str], dict[str, Any]]
@@ -302,6 +321,7 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
                      for x, y in (("C", "A"), ("C", "B")) if x in per_arm and y in per_arm}
     # where each arm's answers were lost: retrieval, the checks before the model, its refusals, its reading
     lost = {arm.name: losses.tally(r for r in rows if r["arm"] == arm.name) for arm in arms}
+    by_category = categories(items, rows)  # here: `rows` is reused for the safety set below
     decision = metrics.decide(per_arm, cfg, adapter=adapter)
     # The engine reports which adapter answered: A must be the base, B and C must not be. A mismatch means the
     # comparison is not what it claims to be.
@@ -348,6 +368,7 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
         "deltas": deltas,
         "paired": paired_deltas,
         "losses": lost,
+        **({"by_category": by_category} if by_category else {}),
         "items_file": paired.ITEMS_FILE,
         "decision": decision,
         "safety": safety,
