@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .scripts import script_form
+from .scripts import cjk_pairs, script_form
 from .text import folded, nfkc
 
 MAX_QUERY_TERMS = 64
@@ -63,20 +63,6 @@ def schema_tokenizer(path: Path) -> str | None:
         return None
 
 
-# Han and kana runs have no spaces: the tokenizer took one up to a punctuation mark for a word (none past 13 characters).
-# Hangul too (round 49, as Lucene's CJK analyzer): a particle is written on its noun ("부산의" holds "부산"). A lone
-# character is set apart as well, or it was one word with the digits or Latin letters beside it ("每90", "3000円").
-_CJK_RUN = re.compile("[\u3005-\u3007\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3"
-                      "\uf900-\ufaff\U00020000-\U0003134f]+")
-
-
-def _bigrams(m: re.Match[str]) -> str:
-    run = m.group()
-    if len(run) == 1:
-        return f" {run} "
-    return " " + " ".join(run[i:i + 2] for i in range(len(run) - 1)) + " "
-
-
 def search_form(text: str) -> str:
     """What the index reads of a chunk's text or title, and of a query (the stored text keeps its characters): NFKC,
     as decomposed text (macOS: "e" + U+0301) is split at the accent ("re", "sume") and fullwidth forms meet no plain
@@ -86,7 +72,7 @@ def search_form(text: str) -> str:
     if text.isascii():
         return text
     text = script_form(nfkc(text).replace("\u0130", "I"))  # "Widget™": "Widget TM " (text.nfkc)
-    return _CJK_RUN.sub(_bigrams, text)
+    return cjk_pairs(text)
 
 
 def query_terms(query: str) -> list[str]:

@@ -43,7 +43,9 @@ from .calibrated import CALIBRATED
 from .injection import SourceView, source_view
 from .normalize import language
 from .prompt import REFUSAL_TEXT
+from .scripts import OTHER_SCRIPT
 from .text import content_words
+from .text import words as text_words
 from .types import ContextItem
 
 
@@ -95,7 +97,9 @@ def supporting(answer: str, cited: Sequence[tuple[str, SourceView]]) -> list[str
     return [cid for cid, _ in cited if cid in picked]
 
 
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+")  # one sentence rule for the relevance check and focus.py
+# One sentence rule for the relevance check and focus.py. Chinese and Japanese end a sentence with "。！？" and no
+# space, Hindi with "।", Arabic "؟" (round 49): else a CJK source was one sentence, and every span of it as relevant.
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[\u3002\uff01\uff1f\uff61])\s*|(?<=[\u0964\u0965\u061f\u06d4])\s+")
 
 
 def relevance(question: str, span: str, views: Sequence[SourceView]) -> float:
@@ -136,7 +140,9 @@ def proximity(question: str, span: str, views: Sequence[SourceView]) -> float:
     for sentence, at in span_sentences(span, views):
         near = _TOKEN.findall(sentence[:at])[-PROXIMITY_WINDOW:] + \
             _TOKEN.findall(sentence[at + len(span):])[:PROXIMITY_WINDOW]
-        best = max(best, sum(_hits(words, {w.lower() for w in near})) / len(words))
+        # the window's words as the question's are read (pairs of a CJK or Thai run: round 49); Latin as before
+        seen = set(text_words(" ".join(near))) if OTHER_SCRIPT.search("".join(near)) else {w.lower() for w in near}
+        best = max(best, sum(_hits(words, seen)) / len(words))
     return best
 
 

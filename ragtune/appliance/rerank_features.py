@@ -30,7 +30,8 @@ import numpy as np
 
 from .errors import ModelError
 from .jsonl import loads_located
-from .text import STOPWORDS, folded, stem
+from .scripts import OTHER_SCRIPT
+from .text import STOPWORDS, folded, stem, words
 
 FORMAT = 1
 KIND = "features"
@@ -61,8 +62,13 @@ _TYPE_RULES = (
 def terms(text: str) -> list[str]:
     """Lower-cased, stemmed content words (stopwords dropped), in order; accents folded first (`text.folded`, as
     the keyword index reads words): an ASCII-only word pattern split "björn" into "bj" + "rn", so a question typed
-    "Bjorn" never met its source's name. ASCII text is unchanged."""
-    return [stem(t) for t in _WORD.findall(folded(text.lower())) if t not in STOPWORDS]
+    "Bjorn" never met its source's name. ASCII text is unchanged. A text with another script than Latin is read
+    as `text.words` reads it (round 49: the ASCII-only pattern found no word at all in Greek, Cyrillic, Arabic, Hebrew,
+    Indic, Thai, CJK or Hangul text, so every coverage feature was 0 and the top source's score too low for the
+    evidence check: answerable questions were refused); its Latin words as before."""
+    if text.isascii() or not OTHER_SCRIPT.search(text):
+        return [stem(t) for t in _WORD.findall(folded(text.lower())) if t not in STOPWORDS]
+    return [stem(t) for w in words(text) for t in (_WORD.findall(w) if w.isascii() else (w,)) if t not in STOPWORDS]
 
 
 def question_type(question: str) -> str:

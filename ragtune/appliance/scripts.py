@@ -9,6 +9,10 @@ harakat and tatweel and with one alef, yeh and heh (Lucene's ArabicNormalizer), 
 digits of every script as ASCII ("٢١" finds "21"). Thai, Lao, Khmer and Myanmar are written without spaces between
 words: a run is read as overlapping pairs of letters (each with the vowel signs on it), as Han runs are, so a word
 inside a sentence is found. ASCII text is never passed here.
+
+The word-overlap checks of the answer path (text.words: evidence, refusal, focus, the reranker's features) read a text
+with these scripts the same way (`word_form`: this and the Han/kana/Hangul pairs `cjk_pairs`), its words with their
+vowel signs (`word_pattern`); a text without them (`OTHER_SCRIPT`: Latin alone) is read as before.
 """
 
 from __future__ import annotations
@@ -73,3 +77,54 @@ def script_form(text: str) -> str:
     if _UNSPACED.search(text):
         text = _UNSPACED.sub(_pairs, text)
     return text
+
+
+# Han and kana runs have no spaces: the tokenizer took one up to a punctuation mark for a word (none past 13 characters).
+# Hangul too (round 49, as Lucene's CJK analyzer): a particle is written on its noun ("부산의" holds "부산"). A lone
+# character is set apart as well, or it was one word with the digits or Latin letters beside it ("每90", "3000円").
+CJK_RUN = re.compile("[\u3005-\u3007\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3"
+                     "\uf900-\ufaff\U00020000-\U0003134f]+")
+# a character of the scripts read as pairs (Han, kana, Hangul; Thai, Lao, Myanmar, Khmer): a term of them is found
+# inside a run, not only at a word's start (tui highlighting)
+PAIRED = re.compile("[\u3005-\u3007\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3"
+                    "\uf900-\ufaff\U00020000-\U0003134f\u0e01-\u0e3a\u0e40-\u0e4e\u0e81-\u0ece\u1000-\u109f"
+                    "\u1780-\u17dd]")
+# a letter or mark of a script other than Latin (Greek, Cyrillic, Hebrew, Arabic, Indic, Thai, Han, kana, Hangul…):
+# a text without one is read by the word-overlap checks exactly as before round 49
+OTHER_SCRIPT = re.compile("[\u0370-\u1cff\u1f00-\u1fff\u2e80-\u2fdf\u3005-\u3007\u3040-\u30ff\u3131-\u318e"
+                          "\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff"
+                          "\ufb1d-\ufdff\ufe70-\ufefc\U00010000-\U0003134f]")
+
+
+def _bigrams(m: re.Match[str]) -> str:
+    run = m.group()
+    if len(run) == 1:
+        return f" {run} "
+    return " " + " ".join(run[i:i + 2] for i in range(len(run) - 1)) + " "
+
+
+def cjk_pairs(text: str) -> str:
+    """Each Han, kana or Hangul run of `text` as its overlapping pairs ("雪山专业版": "雪山 山专 专业 业版", as Lucene's
+    CJK analyzer), a lone character set apart."""
+    return CJK_RUN.sub(_bigrams, text)
+
+
+def word_form(text: str) -> str:
+    """`text` (NFKC, not ASCII) as the word-overlap checks read it: `script_form`, then `cjk_pairs`, as the keyword
+    index reads it (lexical_terms.search_form)."""
+    return cjk_pairs(script_form(text))
+
+
+@lru_cache(maxsize=1)
+def word_pattern() -> re.Pattern[str]:
+    """A word of any script: letters and digits with the marks written on them (Python's `\\w` leaves out vowel
+    signs: "कर्मचारियों" was eight words of a letter or two). Built once, from the Unicode database."""
+    marks, start = [], None
+    for cp in range(0x300, 0x10000):
+        is_mark = unicodedata.category(chr(cp))[0] == "M"
+        if is_mark and start is None:
+            start = cp
+        elif not is_mark and start is not None:
+            marks.append(f"{chr(start)}-{chr(cp - 1)}" if cp - 1 > start else chr(start))
+            start = None
+    return re.compile("(?:\\w|[" + "".join(marks) + "])+")

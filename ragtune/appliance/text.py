@@ -15,6 +15,8 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
+from .scripts import OTHER_SCRIPT, word_form, word_pattern
+
 # Function words: they carry no claim, so they neither need nor give support, and they are not worth
 # highlighting or matching. One closed list for every caller (the union of the lists the modules used to keep).
 STOPWORDS = frozenset(
@@ -67,11 +69,22 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-def content_words(text: str) -> list[str]:
-    """The text's words (`nfkc`, as a question is read: a decomposed "é" split the word), lower-cased and `folded`,
-    without STOPWORDS (in order, repeats kept)."""
+def words(text: str) -> list[str]:
+    """The text's words (`nfkc`, as a question is read: a decomposed "é" split the word), lower-cased and `folded`, in
+    order. A text with a letter of a script other than Latin (scripts.OTHER_SCRIPT) is read as the keyword index
+    reads it (`scripts.word_form`, round 49): a Han, kana, Hangul or Thai run as its overlapping pairs of characters
+    (as one word, "新员工每年有多少天年假" met no sentence of its source; "휴가를" did not meet "휴가"), marks dropped
+    and letter variants made one (Arabic harakat, Hebrew points, Greek final sigma), vowel signs kept on their word
+    (Devanagari was cut into single letters, which met every sentence). Latin text (ASCII or not) as before."""
     text = nfkc(text)
-    return [w for w in (folded(m.group(0).lower()) for m in _WORD.finditer(text)) if w not in STOPWORDS]
+    if text.isascii() or not OTHER_SCRIPT.search(text):
+        return [folded(m.group(0).lower()) for m in _WORD.finditer(text)]
+    return [folded(w) for w in word_pattern().findall(word_form(text.lower()))]  # lower first: "ς" made "σ"
+
+
+def content_words(text: str) -> list[str]:
+    """The text's `words` without STOPWORDS (in order, repeats kept): what the evidence and refusal checks match."""
+    return [w for w in words(text) if w not in STOPWORDS]
 
 
 def stem(tok: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterator
 from rich.cells import cell_len
 from rich.text import Text
 
+from ragtune.appliance.scripts import PAIRED, script_form
 from ragtune.appliance.text import CONTROLS, STOPWORDS, folded, printable
 
 # Importable from here as before this module was split (callers outside the TUI); the TUI imports docsource.
@@ -145,15 +146,21 @@ def query_terms(question: str) -> list[str]:
     return sorted(words, key=lambda w: (-len(w), w))
 
 
-_CJK = re.compile(  # Han, kana: searched as character pairs, so a term matches inside a run
-    "[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+# Han, kana, Hangul, Thai, Lao, Myanmar, Khmer: searched as character pairs, so a term matches inside a run (round
+# 49: Thai and Hangul pairs too; a Thai pair of two letters was dropped as too short, a pair inside a run not marked)
+_CJK = PAIRED
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 @lru_cache(maxsize=65536)
 def _fold(chars: str) -> str:
-    """One character (with the marks drawn on it) as search reads it: NFKC, "İ" as "I", lower case, `folded`."""
-    return folded(unicodedata.normalize("NFKC", chars).replace("\u0130", "I").lower())
+    """One character (with the marks drawn on it) as search reads it: NFKC, "İ" as "I", `scripts.script_form`, lower
+    case, `folded`."""
+    c = unicodedata.normalize("NFKC", chars).replace("\u0130", "I")
+    if not c.isascii():  # marks dropped, letter variants made one ("ς" as "σ"), as search_form reads them
+        f = script_form(c)
+        c = f.strip() if f != c else c  # a lone Thai letter comes back set apart (scripts' pairs): not a space
+    return folded(c.lower())
 
 
 def _folded_text(text: str) -> tuple[str, list[tuple[int, int, int, bool]]]:
@@ -202,6 +209,8 @@ def _term_spans(text: str, terms: list[str]) -> Iterator[tuple[int, int]]:
         return (ostart + k - fstart, ostart + k - fstart + 1) if exact else (ostart, oend)
 
     for term in terms:
+        if not term.isascii() and not _CJK.search(term):  # "κωδικος" (a final sigma lower-cased) as the text reads
+            term = script_form(term).strip()
         pattern = re.escape(term) if _CJK.search(term) else rf"\b{re.escape(term)}\w*"
         for m in re.finditer(pattern, form):
             yield where(m.start())[0], where(m.end() - 1)[1]
