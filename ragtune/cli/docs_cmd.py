@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import os
 import time
-import unicodedata
 from typing import Any
 
 import click
 
+from ..appliance.ingest.doc_names import shown_doc_path, unicode_form
 from ..appliance.text import clipped, escaped, escaped_lines
 from .common import cli, human_size, pass_app, print_json
 
@@ -81,7 +81,7 @@ def docs_list(app, under: str | None, stale_only: bool, as_json: bool) -> None:
     for d in docs:
         title = f" — {escaped(d.title)}" if d.title else ""
         click.echo(f"{d.id:>5} {d.n_chunks:>6}  {_when(d.ingested_at):<16}  {d.sha256[:12]:<12}  "
-                   f"{escaped(d.path)}{_form(d.path) if d.unicode_twin else ''}{title}")
+                   f"{shown_doc_path(d.path)}{unicode_form(d.path) if d.unicode_twin else ''}{title}")
         if d.stale:
             click.echo(f"{'':>5} STALE  since {_when(d.stale_since)}: the file failed to re-ingest "
                        f"({escaped(d.stale)}); the version above is still served")
@@ -90,13 +90,6 @@ def docs_list(app, under: str | None, stale_only: bool, as_json: bool) -> None:
     n_stale, n_gone = sum(1 for d in docs if d.stale), sum(1 for d in docs if d.gone)
     click.echo(f"{len(docs)} document(s), {sum(d.n_chunks for d in docs)} chunks"
                + (f", {n_stale} stale" if n_stale else "") + (f", {n_gone} gone" if n_gone else ""), err=True)
-
-
-def _form(path: str) -> str:
-    """What tells a path from its Unicode twin in `docs list` (the two look the same): its normal form."""
-    if unicodedata.is_normalized("NFC", path):
-        return " (composed name)"
-    return " (decomposed name)" if unicodedata.is_normalized("NFD", path) else " (name in another Unicode form)"
 
 
 @docs_group.command("show")
@@ -113,7 +106,7 @@ def docs_show(app, ref: str, with_chunks: bool, as_json: bool) -> None:
         print_json({**doc.to_json(), "chunks": [{"ord": o, "start_char": a, "end_char": b, "text": t}
                                                 for o, t, a, b in chunks]})
         return
-    for label, value in (("id", doc.id), ("path", escaped(doc.path)), ("title", escaped(doc.title) or "-"),
+    for label, value in (("id", doc.id), ("path", shown_doc_path(doc.path)), ("title", escaped(doc.title) or "-"),
                          ("kind", doc.kind), ("size", human_size(doc.size)), ("sha256", doc.sha256),
                          ("date", doc.doc_date or "-"), ("ingested", _when(doc.ingested_at)),
                          ("chunks", doc.n_chunks)):
@@ -171,7 +164,7 @@ def docs_remove(app, refs: tuple[str, ...], dry_run: bool, forget_log: bool, as_
         return
     verb = "would remove" if dry_run else "removed"
     for d in summary.removed:
-        click.echo(f"{verb} {d.id:>5}  {escaped(d.path)}")
+        click.echo(f"{verb} {d.id:>5}  {shown_doc_path(d.path)}")
     click.echo(f"{verb} {len(summary.removed)} document(s)"
                + ("" if dry_run else f", {summary.chunks_deleted} chunks; index version {summary.index_version}")
                + (f"; the keyword index rewrote {summary.lexical_rewritten} other chunk(s) so that no file keeps the "
@@ -297,7 +290,7 @@ def _print_receipt(settings, summary, cleared: int, forgot: dict | None, left: l
     click.echo(f"erasure receipt ({_when(time.time())}, home {escaped(shown_path(str(settings.home.root)))})")
     click.echo("removed:")
     for d in summary.removed:
-        click.echo(f"  document {d.id}  {escaped(d.path)}")
+        click.echo(f"  document {d.id}  {shown_doc_path(d.path)}")
     click.echo(f"  {n_doc} document(s), {summary.chunks_deleted} chunks (index version {summary.index_version}); "
                f"keyword index: {summary.lexical_rewritten} other chunk(s) rewritten, no segment keeps the removed "
                "ones")

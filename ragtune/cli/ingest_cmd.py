@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..appliance.ingest.progress import IngestProgress, fmt_eta
+from ..appliance.ingest.doc_names import shown_doc_path
 from ..appliance.ingest.summary import doc_name
 from ..appliance.text import clipped, escaped, padded
 from .common import cli, is_tty, pass_app, print_json
@@ -29,7 +30,8 @@ def _mb(n: float) -> str:
 
 
 def _name(path: str) -> str:
-    return escaped(doc_name(path))
+    """A document's file name in a line (quoted when it ends in a space or a dot: doc_names)."""
+    return shown_doc_path(doc_name(path))
 
 
 class _Bar:
@@ -161,7 +163,7 @@ def _print_summary(s: IngestSummary, extensions: list[str], prune: bool, stopped
     if s.stale:
         click.echo(f"kept the stored (older) version of {len(s.stale)} document(s) that failed to re-ingest; "
                    "they are marked stale in `ragtune docs list`")
-    for line in s.renamed_lines(escaped):
+    for line in s.renamed_lines(shown_doc_path):
         click.echo(line)
     for line in s.prune_lines(_name, escaped):
         click.echo(line)

@@ -1,4 +1,4 @@
-"""Round 49: a per-file wall-time budget for PDFs (pdf_budget.PDF_SECONDS, default 300 s). A pathological PDF (a
+"""Round 49: a per-file wall-time budget for PDFs (parse_budget.PARSE_SECONDS, default 300 s). A pathological PDF (a
 page of hundreds of thousands of drawing operators: pypdf parses it for minutes before any check of ours runs) fails
 with a clear reason once its budget is spent, and the rest of the ingest goes on."""
 
@@ -9,7 +9,7 @@ import time
 import pytest
 
 from ragtune.appliance.ingest.loaders import LoadError, base, load_file
-from ragtune.appliance.ingest.loaders.pdf_budget import PDF_SECONDS, Budget, Overrun
+from ragtune.appliance.ingest.loaders.parse_budget import PARSE_SECONDS, Budget, Overrun
 from ragtune.appliance.ingest.pipeline import ingest_paths
 
 from .ingest_helpers import pdf_pages_bytes
@@ -22,11 +22,11 @@ def _slow_pdf() -> bytes:  # ~4 s of pypdf on this machine: far over the budgets
 @pytest.fixture
 def budget_s():
     def set_(seconds):
-        tokens.append(PDF_SECONDS.set(seconds))
+        tokens.append(PARSE_SECONDS.set(seconds))
     tokens: list = []
     yield set_
     for t in reversed(tokens):
-        PDF_SECONDS.reset(t)
+        PARSE_SECONDS.reset(t)
 
 
 def test_a_pdf_over_its_budget_fails_with_a_reason_in_time(tmp_path, budget_s):

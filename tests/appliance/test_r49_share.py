@@ -162,5 +162,5 @@ def test_the_summary_names_windows_junk_and_a_package(home, tmp_path, cli_fake, 
     _share(share)
     assert main(["--home", str(home.root), "ingest", str(share)]) == 0
     out = capsys.readouterr().out
-    assert "Windows metadata ×3" in out and ".pages ×1" in out and "2 macOS metadata file(s)" in out
+    assert "3 Windows metadata file(s)" in out and ".pages ×1" in out and "2 macOS metadata file(s)" in out
     assert ".identifier" not in out and ".db" not in out and ".txt " not in out

@@ -2,9 +2,11 @@
 
 A document is selected by its id, its path (as stored: absolute; a BEIR row is `corpus.jsonl#<id>`), a folder (every
 document under it) or a corpus file (every row of it); a path that matches none as typed is compared in NFC ("é" typed
-composed names the file a Mac stored decomposed). Removing writes SQLite first (one transaction, index version
-bumped), then the keyword index and the derived vector index, exactly like ingest's `--prune`: a crash in between leaves
-the keyword index marked stale, and the next ingest or search rebuilds it from SQLite.
+composed names the file a Mac stored decomposed); a ref is looked up as typed (a stored name may end in a space),
+then stripped, then against the one stored path that differs from it only in trailing spaces or dots. Removing
+writes SQLite first (one transaction, index version bumped), then the keyword index and the derived vector index,
+exactly like ingest's `--prune`: a crash in between leaves the keyword index marked stale, and the next ingest or
+search rebuilds it from SQLite.
 
 A document whose file failed to re-ingest keeps serving its stored version; ingest marks it `stale` (stale.py) and
 `docs list` says so."""
@@ -202,29 +204,64 @@ def select_documents(store: Any, refs: list[str], *, on_disk: bool = True) -> li
 
     out: dict[int, DocInfo] = {}
     for ref in refs:
-        ref = str(ref).strip()
-        if not ref:
+        ref = str(ref)
+        if not ref.strip():
             raise InputError("empty document reference")
-        found: list[dict[str, Any]] = []
-        if ref.isascii() and ref.isdigit() and int(ref) <= MAX_ROW_ID:  # "²" is a digit to str.isdigit, not to int
-            row = store.document(int(ref))
-            found = [row] if row is not None else []
+        # as typed first: a stored name may end in a space ("notes.txt ", round 49); stripped only as a fallback (a
+        # ref pasted with a space around it), then a stored name that ends in spaces or dots typed without them
+        found = _lookup(store, ref, on_disk, MAX_ROW_ID)
+        if not found and ref.strip() != ref:
+            found = _lookup(store, ref.strip(), on_disk, MAX_ROW_ID)
         if not found:
-            paths, prefixes = _on_disk(ref) if on_disk else _as_stored(ref)
-            row = next((r for r in map(store.document_by_path, paths) if r is not None), None)
-            if row is not None:
-                found = [store.document(row["id"])]
-            else:
-                for prefix in sorted(prefixes()):
-                    found += [d for d in store.documents(prefix) if _under(d, prefix)]
-            if not found and not ref.isascii():
-                found = _composed_documents(store, paths, prefixes())
+            found = _trimmed_match(store, ref.strip(), on_disk)
         if not found:
+            ref = ref.strip()
             raise UnknownDocument(ref) if on_disk else UnknownDocument(
                 ref, hint="give a document id, or a path or folder as `ragtune docs list` shows it")
         for d in found:
             out[int(d["id"])] = DocInfo.from_row(d)
     return sorted(out.values(), key=lambda d: d.path)
+
+
+def _lookup(store: Any, ref: str, on_disk: bool, max_id: int) -> list[dict[str, Any]]:
+    """The rows REF names exactly (an id, a path, a folder, a corpus file; then in NFC): [] when none."""
+    found: list[dict[str, Any]] = []
+    if ref.isascii() and ref.isdigit() and int(ref) <= max_id:  # "²" is a digit to str.isdigit, not to int
+        row = store.document(int(ref))
+        found = [row] if row is not None else []
+    if not found:
+        paths, prefixes = _on_disk(ref) if on_disk else _as_stored(ref)
+        row = next((r for r in map(store.document_by_path, paths) if r is not None), None)
+        if row is not None:
+            found = [store.document(row["id"])]
+        else:
+            for prefix in sorted(prefixes()):
+                found += [d for d in store.documents(prefix) if _under(d, prefix)]
+        if not found and not ref.isascii():
+            found = _composed_documents(store, paths, prefixes())
+    return found
+
+
+def _bare(path: str) -> str:
+    """`path` with trailing spaces and dots taken off its last name (in NFC): what a name looks like on screen."""
+    head, _, name = path.rpartition(os.sep)
+    return _nfc(f"{head}{os.sep if head or path.startswith(os.sep) else ''}{name.rstrip(' .') or name}")
+
+
+def _trimmed_match(store: Any, ref: str, on_disk: bool) -> list[dict[str, Any]]:
+    """The one stored document whose path is REF's once both lose the trailing spaces and dots of their last name:
+    people type the name they see ("notes.txt" for a stored "notes.txt " or "minutes.txt."). [] when none, or when
+    more than one would match (which one is meant is not known: none is taken). Asked only after every exact
+    lookup missed."""
+    if not ref or ref.isdigit():
+        return []
+    paths = _on_disk(ref)[0] if on_disk else [ref]
+    want = {_bare(p) for p in paths}
+    ids = {int(i) for i, p in store.documents_under("") if _bare(p) in want}
+    if len(ids) != 1:
+        return []
+    row = store.document(ids.pop())
+    return [row] if row is not None else []
 
 
 def show_document(settings: Settings, ref: str) -> tuple[DocInfo, list[tuple[int, str, int, int]]]:

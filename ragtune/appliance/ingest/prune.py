@@ -56,7 +56,9 @@ def stale_documents(store: Any, w: Walk, seen: set[str], seen_prefixes: list[str
                 continue
             if named(prefix, doc_id):
                 stale.append((int(doc_id), path))
-    away = unavailable_folders([p for _, p in stale], w)
+    # only files that are gone can be an unmounted share: a folder the walk now skips (a recycle bin, an Apple
+    # package: junk.py, round 49) holds its stored documents' files still, and --prune takes them out
+    away = unavailable_folders([p for i, p in stale if not file_there(p, named.kind(i))], w)
     refused.extend((folder, n) for folder, n in away.items())
     out = [doc_id for doc_id, path in stale if _under(path, away) is None]
     return Stale(sorted(set(out)), refused)
@@ -140,6 +142,29 @@ def gone_documents(store: Any, paths: list[Path], w: Walk | None = None) -> list
     if w is not None:
         away = unavailable_folders(out, w)
         out = [p for p in out if _under(p, away) is None]
+    return sorted(set(out))
+
+
+def skipped_documents(store: Any, w: Walk, exclude: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """Stored documents under the walked folders whose files are still there but that this walk no longer selects:
+    stored before a rule skipped them (a recycle bin's or an Apple package's files, round 49: junk.py), or of an
+    extension no longer read. They keep answering; `--prune` removes them (stale_documents). `exclude`: paths said
+    otherwise (behind_links). Nothing under a folder the walk could not read or did not enter (the ragtune home)."""
+    met = {str(i.path) for i in w.items} | {p for p, _ in w.failed}
+    keep = tuple(str(u).rstrip(os.sep) + os.sep for u in w.unreadable)
+    named = _Named(store)
+    out: list[str] = []
+    for root in w.prune_roots:
+        prefix = str(root).rstrip(os.sep) + os.sep
+        for i, path in store.documents_under(prefix):
+            if path in met or path in exclude or path.startswith(keep):
+                continue
+            kind = None if "#" not in path else named.kind(i)
+            parts = path.split("#")
+            if kind == CORPUS_ROW_KIND and any("#".join(parts[:n]) in met for n in range(1, len(parts))):
+                continue  # a row of a corpus file this walk read (a row no longer in it: stale, not skipped)
+            if file_there(path, kind):
+                out.append(path)
     return sorted(set(out))
 
 

@@ -48,6 +48,10 @@ class IngestSummary:
     # stored documents under the given folders whose files are gone, kept (and answering) without --prune: those read
     # through a symlink no longer followed (prune.behind_links), and those gone from disk (prune.gone_documents)
     gone: list[str] = field(default_factory=list)
+    # stored documents under the given folders whose files are still there but that the walk no longer selects (a
+    # recycle bin's, an Apple package's, stored before round 49 skipped them: prune.skipped_documents); kept and
+    # answering without --prune
+    now_skipped: list[str] = field(default_factory=list)
     # (old path, new path) of the documents whose files were renamed or moved: the document took the new path, its
     # id, chunks and vectors kept (ingest/rename.py); counted unchanged (updated when read again for its title)
     renamed: list[tuple[str, str]] = field(default_factory=list)
@@ -85,21 +89,24 @@ class IngestSummary:
 
     def ignored_line(self, most: int = 4) -> str | None:
         """"ignored N file(s) with other extensions (.csv ×2, .tsv ×1, …)": which, at most `most` of them named;
-        None when nothing was ignored. A Mac's junk has no extension of its own: it is said apart ("ignored 7 macOS
-        metadata file(s) (._*, .DS_Store)", or "… (.csv ×2) and 7 macOS metadata file(s)" after the others)."""
+        None when nothing was ignored. The systems' junk has no extension of its own: each is said apart ("ignored 7
+        macOS metadata file(s) (._*, .DS_Store)", "… (.csv ×2) and 7 macOS metadata file(s)", "… (.csv ×2), 7
+        macOS metadata file(s) and 8 Windows metadata file(s)"; round 49: Windows' was "Windows metadata ×8")."""
         if not self.ignored:
             return None
-        from .walk import MAC_JUNK
+        from .walk import MAC_JUNK, WINDOWS_JUNK
 
         by_ext = self.ignored_by_ext()
-        junk = by_ext.pop(MAC_JUNK, 0)
-        mac = f"{junk} macOS metadata file(s)"
-        if junk and junk == self.ignored:
-            return f"ignored {mac} (._*, .DS_Store)"
+        mac, win = by_ext.pop(MAC_JUNK, 0), by_ext.pop(WINDOWS_JUNK, 0)
+        junk = [f"{n} {key} file(s)" for key, n in ((MAC_JUNK, mac), (WINDOWS_JUNK, win)) if n]
+        others = self.ignored - mac - win
+        if not others:
+            which = " (._*, .DS_Store)" if not win else " (Thumbs.db, desktop.ini, …)" if not mac else ""
+            return f"ignored {' and '.join(junk)}{which}"
         shown = [f"{_ext_label(e)} ×{n}" for e, n in by_ext.items()]
         which = ", ".join(shown[:most]) + (", …" if len(shown) > most else "")
-        return (f"ignored {self.ignored - junk} file(s) with other extensions" + (f" ({which})" if which else "")
-                + (f" and {mac}" if junk else ""))
+        tail = "" if not junk else " and " + junk[0] if len(junk) == 1 else f", {junk[0]} and {junk[1]}"
+        return f"ignored {others} file(s) with other extensions" + (f" ({which})" if which else "") + tail
 
     def note_not_unicode(self, path: str, rows: int) -> None:
         """Note a corpus file of which `rows` rows stored now held text that is not valid Unicode (a lone surrogate:
@@ -139,15 +146,23 @@ class IngestSummary:
         if self.gone:
             out.append(f"{len(self.gone)} stored document(s) whose files are gone still answer questions (renamed, "
                        f"moved or deleted; add --prune to remove them): {names(self.gone)}")
+        if self.now_skipped:
+            out.append(f"{len(self.now_skipped)} stored document(s) are now skipped; --prune removes them (a recycle "
+                       f"bin's, an Apple package's, or an extension no longer read): {names(self.now_skipped)}")
         return out
 
     def renamed_lines(self, name: Callable[[str], str] = str, most: int = 5) -> list[str]:
         """"renamed: OLD → NEW" for the first `most` documents whose files were renamed or moved (file names when the
-        folder is the same, else whole paths; `name` shows a path), then how many more."""
+        folder is the same, else whole paths; `name` shows a path; a change of Unicode form only said: "(decomposed
+        → composed name)"), then how many more."""
+        from .doc_names import form_change
+
         out = []
         for old, new in self.renamed[:most]:
             same = Path(old).parent == Path(new).parent
-            out.append(f"renamed: {name(Path(old).name if same else old)} → {name(Path(new).name if same else new)}")
+            a, b = (Path(old).name, Path(new).name) if same else (old, new)
+            # "Résumé.md → Résumé.md" is a rename in Unicode form only (a Mac's decomposed name): said so
+            out.append(f"renamed: {name(a)} → {name(b)}{form_change(a, b)}")
         if len(self.renamed) > most:
             out.append(f"renamed: … and {len(self.renamed) - most} more (their vectors kept, nothing embedded again)")
         return out

@@ -322,9 +322,9 @@ def pdf_text(pages: list[str]) -> str:
 
 
 def load_pdf(path: Path, raw: bytes) -> Document:
-    """A PDF's document, within the wall-time budget (pdf_budget.PDF_SECONDS): a file that takes longer fails with
+    """A PDF's document, within the wall-time budget (parse_budget.PARSE_SECONDS): a file that takes longer fails with
     a reason, and the ingest goes on with the next."""
-    from .pdf_budget import Overrun, budget
+    from .parse_budget import Overrun, budget
 
     bud = budget()
     try:

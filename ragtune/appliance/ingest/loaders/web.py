@@ -13,6 +13,7 @@ from ...hashing import sha256_bytes
 from .base import PARSE_BEAT, PARSE_BEAT_EVERY, Document, LoadError, clean_text, clean_title, \
     decode_legacy_punctuation, decode_utf16_unmarked, exc_reason, looks_binary, nul_separates, parse_date, \
     require_text, title_from_path
+from .parse_budget import budgeted, guarded
 from .web_charset import web_codec
 
 _BLOCK = {"p", "div", "br", "li", "ul", "ol", "tr", "table", "section", "article", "header", "footer", "main",
@@ -69,7 +70,7 @@ class _HTMLText(HTMLParser):
         self._in_a = 0
         self._link_chars = 0  # non-space characters of link text so far
         self._tables: list[_Table] = []
-        self._beat = PARSE_BEAT.get()  # how far the parse is, every PARSE_BEAT_EVERY start tags (a big page)
+        self._beat = guarded(PARSE_BEAT.get())  # how far the parse is, every PARSE_BEAT_EVERY start tags
         self._tags = 0
         self.stop: Exception | None = None  # what the beat raised (the caller's: a stop asked for mid-parse)
         self._lines = self._chars = 1  # of the page fed (load_html): the parse's position is a line and column
@@ -449,6 +450,7 @@ def _decode_html(raw: bytes) -> str:
     return _decode_declared(raw)
 
 
+@budgeted("HTML", "a page of millions of elements")  # as a PDF's (parse_budget.PARSE_SECONDS)
 def load_html(path: Path, raw: bytes) -> Document:
     p = _HTMLText()
     try:

@@ -13,6 +13,7 @@ from typing import Any
 from ...hashing import sha256_bytes
 from .base import PARSE_BEAT, PARSE_BEAT_EVERY, Document, LoadError, clean_text, clean_title, exc_reason, \
     parse_date, require_text, title_from_path
+from .parse_budget import budgeted, guarded
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -318,6 +319,7 @@ def _num_pr(ppr: Any) -> tuple[str, str] | None:
     return (num_id, _val(num, "ilvl") or "0") if num_id else None
 
 
+@budgeted("DOCX", "a body of millions of paragraphs or tables")  # as a PDF's (parse_budget.PARSE_SECONDS)
 def load_docx(path: Path, raw: bytes) -> Document:
     try:
         import docx  # python-docx
@@ -328,7 +330,7 @@ def load_docx(path: Path, raw: bytes) -> Document:
     try:
         d = docx.Document(io.BytesIO(raw))
         reader = _Reader(d)
-        reader.listen(PARSE_BEAT.get(), d.element.body)  # after the notes: the body is the long part
+        reader.listen(guarded(PARSE_BEAT.get()), d.element.body)  # after the notes: the body is the long part
         lines = reader.blocks(d.element.body)
         lines += reader.notes_text()
         props = d.core_properties
