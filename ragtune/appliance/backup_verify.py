@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import stat
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -51,18 +52,19 @@ def verify_backup(dest: Path | str) -> VerifyResult:
     res = VerifyResult(dest=str(dest))
     if not dest.is_dir():
         raise InputError(f"{dest}: no such folder", hint="give the folder `ragtune backup DEST` made")
-    if not (dest / MANIFEST).is_file() and (m := stale_names(None).match(dest.name)) and m["pid"] is None:
+    has_manifest = (dest / MANIFEST).is_file()  # asked once: each question below is about its absence
+    if not has_manifest and (m := stale_names(None).match(dest.name)) and m["pid"] is None:
         # `.DEST.<8>.part`: a backup killed (or still running) before its rename; a copy of it is no backup either
         raise InputError(f"{dest}: the unfinished temporary of a backup to {dest.parent / m['name']} (killed, or "
                          f"still running): not a backup, its files may be cut short",
                          hint=f"use a finished backup, or make one (`ragtune backup {dest.parent / m['name']}`, "
                               f"which also removes this temporary)")
-    if not (dest / MANIFEST).is_file() and (dest / "ragtune.db").is_file():  # a home: a backup before round 45
+    if not has_manifest and (dest / "ragtune.db").is_file():  # a home: a backup before round 45
         raise InputError(f"{dest}: has no {MANIFEST}: a backup made by an older ragtune (before round 45) or a home, "
                          f"which cannot be verified by content (no record of its files' sizes and sha256)",
                          hint=f"check it by opening it: `ragtune --home {shlex.quote(str(dest))} doctor` (on a copy, `cp -a`, to keep "
                               f"it as it is: the first write migrates it); a backup made now records its files")
-    if not (dest / MANIFEST).is_file():
+    if not has_manifest:
         raise InputError(f"{dest}: has no {MANIFEST}: not a backup, or one made before ragtune wrote it",
                          hint=f"check a backup without {MANIFEST} with `ragtune --home DEST doctor`")
     try:
@@ -82,8 +84,11 @@ def verify_backup(dest: Path | str) -> VerifyResult:
         if os.path.isabs(rel) or ".." in Path(rel).parts:  # a hand-made manifest: never read outside DEST
             res.problems.append(f"{MANIFEST}: names {rel}, outside the backup")
             continue
-        try:
-            now = p.stat().st_size if p.is_file() else None
+        try:  # one stat (is_file() then stat() was two)
+            st = p.stat()
+            now = st.st_size if stat.S_ISREG(st.st_mode) else None
+        except (FileNotFoundError, NotADirectoryError):
+            now = None
         except OSError as exc:
             res.problems.append(f"{rel}: cannot be read: {exc.strerror or exc}")
             continue
@@ -107,7 +112,7 @@ def verify_backup(dest: Path | str) -> VerifyResult:
                             f"ragtune cannot open it; restore it with that version")
     for p in sorted(dest.rglob("*")):  # not damage: what was added since (a backup used as a home makes indexes)
         rel = p.relative_to(dest).as_posix()
-        if p.is_file() and rel not in files and rel != MANIFEST and rel.partition("/")[0] not in (*DERIVED, "cache"):
+        if rel not in files and rel != MANIFEST and rel.partition("/")[0] not in (*DERIVED, "cache") and p.is_file():
             res.notes.append(f"{rel}: not in the backup when it was made (added since)")
     res.ok = not res.problems
     res.seconds = round(time.perf_counter() - t0, 3)

@@ -148,10 +148,10 @@ def _name(uid: int) -> str:
         return str(uid)
 
 
-def _group(root: Path) -> str:
+def _group(root: Path, gid: int | None = None) -> str:
     import grp
 
-    gid = os.stat(root).st_gid
+    gid = os.stat(root).st_gid if gid is None else gid
     try:
         return grp.getgrgid(gid).gr_name
     except KeyError:
@@ -169,31 +169,52 @@ def check_group_write(root: Path, rep: Any) -> None:
     if os.name != "posix":
         return
     try:
-        if not os.stat(root).st_mode & stat.S_IXGRP:
+        root_st = os.stat(root)
+        if not root_st.st_mode & stat.S_IXGRP:
             return  # the group cannot enter the home: what is inside is out of its reach whatever its mode
         names = [n for n in os.listdir(root) if n.split("-")[0] in GROUP_WRITE_PARTS]
     except OSError:
         return
     deadline = time.monotonic() + OWNERS_BUDGET_S
     found: dict[str, int] = {}  # top-level name (tantivy/, ragtune.db) -> group-writable files and folders in it
+
+    def count(shown: str, st: os.stat_result) -> None:
+        if st.st_mode & stat.S_IWGRP and not stat.S_ISLNK(st.st_mode):
+            found[shown] = found.get(shown, 0) + 1
+
+    # one lstat a path (round 49: the walk stat'ed each twice): a folder is counted from its parent's listing, the
+    # top one from the lstat that says whether it is a folder
     for name in sorted(names):
         top = os.path.join(root, name)
-        for folder, dirs, files in (os.walk(top) if os.path.isdir(top) else [(root, [], [name])]):
-            for item in ([""] if folder != root else []) + files:  # a folder itself, then its files
-                try:
-                    st = os.lstat(os.path.join(folder, item) if item else folder)
-                except OSError:
-                    continue
-                if st.st_mode & stat.S_IWGRP and not stat.S_ISLNK(st.st_mode):
-                    shown = name + ("/" if os.path.isdir(top) else "")
-                    found[shown] = found.get(shown, 0) + 1
-            if time.monotonic() > deadline:
-                break
+        try:
+            top_st = os.lstat(top)
+        except OSError:
+            continue
+        # a link to a folder (tantivy/ moved to another disk) is entered, as before: the group writes through it
+        is_dir = stat.S_ISDIR(top_st.st_mode) or (stat.S_ISLNK(top_st.st_mode) and os.path.isdir(top))
+        shown = name + ("/" if is_dir else "")
+        count(shown, top_st)
+        if not is_dir:
+            continue
+        stack = [top]  # os.scandir, not os.walk: walk lstats each folder again to know whether it is a link
+        while stack and time.monotonic() <= deadline:
+            try:
+                with os.scandir(stack.pop()) as entries:
+                    for e in entries:
+                        try:
+                            count(shown, e.stat(follow_symlinks=False))
+                        except OSError:  # gone meanwhile
+                            continue
+                        if e.is_dir(follow_symlinks=False):
+                            stack.append(e.path)
+            except OSError:
+                continue
     if not found:
         return
-    mode, n = stat.S_IMODE(os.stat(root).st_mode), sum(found.values())
+    mode, n = stat.S_IMODE(root_st.st_mode), sum(found.values())
     named = ", ".join(f"{k} ({v})" if v > 1 else k for k, v in found.items())
-    rep.add("warn", "group-write", f"the home is {mode:04o}, open to its group ({_group(root)}), and its group may "
-            f"write {n} {'file or folder' if n == 1 else 'files and folders'} of the index, the registry or the "
-            f"database: {named}; any member can change what every user's answers come from (made under umask 002)",
+    rep.add("warn", "group-write", f"the home is {mode:04o}, open to its group ({_group(root, root_st.st_gid)}), "
+            f"and its group may write {n} {'file or folder' if n == 1 else 'files and folders'} of the index, the "
+            f"registry or the database: {named}; any member can change what every user's answers come from (made "
+            "under umask 002)",
             f'chmod -R g-w "{root}" (the group keeps read; docs/security.md, "File permissions")')

@@ -53,19 +53,29 @@ class Reader(LexicalIndex):
             self._index, self.corrupt = None, True
 
 
+class StoreUnreadable(Exception):
+    """The database failed while the probe read its sample (a damaged page): nothing is known of the index."""
+
+
 def probe(idx: LexicalIndex, store: Any) -> str | None:
     """None when the probe (the module's doc) found nothing wrong with the index `idx` (in step with `store`, said
-    by its marker and count); else what it met: a panic, an error, a chunk its own words do not find."""
+    by its marker and count); else what it met: a panic, an error, a chunk its own words do not find.
+    StoreUnreadable when the database's sample does not read: the database's damage, never the index's (round 49:
+    it was said as "lexical index damaged", with `rm -rf tantivy` as the repair)."""
     try:
-        return _guarded(lambda: _probe(idx, store))
+        sample = _sample(store)
+    except RagtuneError as exc:  # the store's StoreError: before any Tantivy read
+        raise StoreUnreadable(exc.message) from None
+    try:
+        return _guarded(lambda: _probe(idx, sample))
     except RagtuneError as exc:  # LexicalIndex.search's StoreError for Tantivy's ValueError (or panic)
         return exc.message
 
 
-def _probe(idx: LexicalIndex, store: Any) -> str | None:
+def _probe(idx: LexicalIndex, sample: list[tuple[int, int, str, int]]) -> str | None:
     searcher = idx._index.searcher()  # opens every segment's readers
     words: list[str] = []
-    for cid, doc_id, text, n in _sample(store):
+    for cid, doc_id, text, n in sample:
         terms = sorted((t for t in query_terms(text) if len(t) <= MAX_TERM_CHARS), key=len, reverse=True)
         terms = terms[:PROBE_TERMS]
         if not terms:
@@ -137,6 +147,10 @@ def check(home: Any, store: Any, chunks: int, rep: Any, *, unwritable: Any = unw
         if synced and damage is None:
             damage = probe(idx, store)
         marker = idx.synced_version
+    except StoreUnreadable as exc:
+        rep.add("warn", "lexical", f"not probed: the database cannot be read ({exc}); the index is derived from it",
+                "repair the database first (its own line says how); the index needs nothing until then")
+        return
     finally:
         idx.close()
     if damage is not None:
