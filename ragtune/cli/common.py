@@ -95,7 +95,7 @@ def never_silent(exc: BaseException) -> None:
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-    """`ragtune 0.2.0 (schema 0016_query_log_rollout)`: the package version stayed 0.2.0 over many releases, so the
+    """`ragtune 0.2.0 (schema 0017_documents_ids_not_reused)`: the package version stayed 0.2.0 over many releases, so the
     last migration this code knows says which one runs (store/base.py NEWER_HINT points here). No home is opened."""
     if not value or ctx.resilient_parsing:
         return

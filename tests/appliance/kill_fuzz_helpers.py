@@ -144,9 +144,9 @@ def _install(h: _Hooks) -> None:
     real_replace, real_finish, real_flush = os.replace, LexicalWriter.finish, pipeline._Run.flush
 
     @contextlib.contextmanager
-    def transaction(self: Any) -> Any:
+    def transaction(self: Any, **kw: Any) -> Any:  # (write=…: log prune's; round 49 found the harness refused it)
         outer = self.conn.getautocommit()
-        with real_txn(self) as conn:
+        with real_txn(self, **kw) as conn:
             yield conn
             if outer:
                 h.hit("txn", "before")

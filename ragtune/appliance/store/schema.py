@@ -11,7 +11,15 @@ from ..errors import BusyError
 
 EMBED_DIM = 384
 
-# (name, sql), or (name, a function of the connection) for a migration SQL alone cannot write (0015)
+
+def _foreign_keys_off(fn: Callable[[Any], None]) -> Callable[[Any], None]:
+    """Marks a migration apply_migration runs with `PRAGMA foreign_keys` off (a no-op inside a transaction: it is
+    set before the migration's own): one that rebuilds a table another table's foreign key names (0017)."""
+    fn.foreign_keys_off = True  # type: ignore[attr-defined]
+    return fn
+
+
+# (name, sql), or (name, a function of the connection) for a migration SQL alone cannot write (0015, 0017)
 MIGRATIONS: list[tuple[str, str | Callable[[Any], None]]] = [
     (
         "0001_documents_chunks",
@@ -234,6 +242,15 @@ MIGRATIONS: list[tuple[str, str | Callable[[Any], None]]] = [
         "ALTER TABLE query_log ADD COLUMN rollout TEXT;\n"
         "CREATE INDEX IF NOT EXISTS query_log_arm_rollout ON query_log(arm, rollout);",
     ),
+    (
+        # A document id is never given twice either: a removal of the newest document (`docs remove`, `ingest
+        # --prune`) gave its id to the next document ingested, so a log row's `doc_id`, a logged scope's `doc_ids`
+        # or a scope naming "42" then named another document. Rebuilt as 0015 rebuilt chunks
+        # (`_document_ids_not_reused`, below), with foreign keys off: chunks' `doc_id` names this table, and a
+        # DROP of it with them on would delete every chunk (apply_migration turns them off around it).
+        "0017_documents_ids_not_reused",
+        _foreign_keys_off(lambda conn: _document_ids_not_reused(conn)),
+    ),
 ]
 QUERY_LOG_ROLLOUT = next(m for m in MIGRATIONS if m[0] == "0016_query_log_rollout")
 
@@ -271,59 +288,106 @@ INSERT INTO sqlite_sequence(name, seq) SELECT 'chunks', max(
 """
 
 
+# Where 0017 starts the document id sequence: past every document id handed out before, the stored documents' and
+# chunks', those the query log's context items (`doc_id`) and logged scopes (`timings.scope.doc_ids`) name, and any
+# an eval item holds under those keys (a damaged JSON row is passed over; newer SQLite quotes `"doc_ids"` in a path).
+_DOC_ID_SEED = """
+DELETE FROM sqlite_sequence WHERE name IN ('documents', 'documents_0017');
+INSERT INTO sqlite_sequence(name, seq) SELECT 'documents', max(
+    (SELECT coalesce(max(id), 0) FROM documents),
+    (SELECT coalesce(max(doc_id), 0) FROM chunks),
+    (SELECT coalesce(max(CAST(j.value AS INTEGER)), 0) FROM query_log q,
+        json_tree(CASE WHEN json_valid(q.context) THEN q.context ELSE '[]' END) j
+        WHERE j.key = 'doc_id' AND j.type = 'integer'),
+    (SELECT coalesce(max(CAST(j.value AS INTEGER)), 0) FROM query_log q,
+        json_tree(CASE WHEN instr(q.timings, 'doc_ids') AND json_valid(q.timings) THEN q.timings ELSE '{}' END) j
+        WHERE (j.path LIKE '%.doc_ids' OR j.path LIKE '%."doc_ids"') AND j.type = 'integer'),
+    (SELECT coalesce(max(CAST(j.value AS INTEGER)), 0) FROM eval_items e,
+        json_tree(CASE WHEN instr(e.result, 'doc_id') AND json_valid(e.result) THEN e.result ELSE '{}' END) j
+        WHERE (j.key = 'doc_id' OR j.path LIKE '%.doc_ids' OR j.path LIKE '%."doc_ids"') AND j.type = 'integer'));
+"""
+
+
 def _chunk_ids_not_reused(conn: Any) -> None:
-    """0015: `chunks` rebuilt with AUTOINCREMENT, in the caller's transaction. The home's own table is copied as it
-    is: its columns (from its CREATE statement, as SQLite keeps it after ALTERs), rows and ids, so the vectors
+    """0015: `chunks` rebuilt with AUTOINCREMENT, in the caller's transaction (_rebuilt_autoincrement). The vectors
     (chunk_vec rowids, vectors/), the keyword index and the vector change log stay valid and nothing is embedded
-    again; and its indexes and triggers (0005's, 0012's …), re-created from their own statements after the copy (the
-    copy itself logs no vector change)."""
-    table = conn.execute("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'chunks'").fetchall()[0][0]
+    again; its indexes and triggers (0005's, 0012's …) are re-created after the copy (which logs no vector change)."""
+    _rebuilt_autoincrement(conn, "chunks", REBUILD, _CHUNK_ID_SEED)
+
+
+def _document_ids_not_reused(conn: Any) -> None:
+    """0017: `documents` rebuilt with AUTOINCREMENT, as 0015 rebuilt chunks, ids kept: chunks' `doc_id`, the keyword
+    index's and every logged id still name their document. Only with foreign keys off (apply_migration): the DROP of
+    the old table would otherwise delete every chunk by their ON DELETE CASCADE."""
+    done = conn.execute("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'documents' "
+                        "AND sql LIKE '%AUTOINCREMENT%'").fetchall()
+    if not done and conn.execute("PRAGMA foreign_keys").fetchall()[0][0]:
+        raise ValueError("documents can only be rebuilt with foreign keys off (its DROP would delete every chunk)")
+    _rebuilt_autoincrement(conn, "documents", DOC_REBUILD, _DOC_ID_SEED)
+
+
+def _rebuilt_autoincrement(conn: Any, name: str, migration: str, seed: str) -> None:
+    """Table `name` rebuilt with `id INTEGER PRIMARY KEY AUTOINCREMENT`, in the caller's transaction, then its id
+    sequence set by `seed`. The home's own table is copied as it is: its columns (from its CREATE statement, as
+    SQLite keeps it after ALTERs, constraints and foreign keys with them), rows and ids; its indexes and triggers
+    re-created from their own statements after the copy. Rebuilt already: a no-op."""
+    table = conn.execute("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", (name,)).fetchall()[0][0]
     if re.search(r"\bAUTOINCREMENT\b", table, flags=re.I):
         return  # rebuilt already: re-running it is a no-op
-    _alone_for_a_long_rebuild(conn)
-    kept = [r[0] for r in conn.execute("SELECT sql FROM sqlite_schema WHERE tbl_name = 'chunks' AND type IN "
-                                       "('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name")]
-    create, n = re.subn(r'^CREATE TABLE\s+("chunks"|chunks)', "CREATE TABLE chunks_0015", table, flags=re.I)
+    _alone_for_a_long_rebuild(conn, [migration])
+    tmp = f"{name}_{migration[:4]}"
+    kept = [r[0] for r in conn.execute("SELECT sql FROM sqlite_schema WHERE tbl_name = ? AND type IN "
+                                       "('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name", (name,))]
+    create, n = re.subn(rf'^CREATE TABLE\s+("{name}"|{name})', f"CREATE TABLE {tmp}", table, flags=re.I)
     create, m = re.subn(r"\bid\s+INTEGER\s+PRIMARY\s+KEY\b", "id INTEGER PRIMARY KEY AUTOINCREMENT", create,
                         count=1, flags=re.I)
     if n != 1 or m != 1:
-        raise ValueError(f"chunks is not the table this migration knows: {table[:200]}")
-    cols = ", ".join(f'"{r[1]}"' for r in conn.execute("PRAGMA table_info(chunks)"))
+        raise ValueError(f"{name} is not the table this migration knows: {table[:200]}")
+    cols = ", ".join(f'"{r[1]}"' for r in conn.execute(f"PRAGMA table_info({name})"))
     conn.execute(create)
-    conn.execute(f"INSERT INTO chunks_0015({cols}) SELECT {cols} FROM chunks ORDER BY id")
-    conn.execute("DROP TABLE chunks")  # its indexes and triggers with it
-    conn.execute("ALTER TABLE chunks_0015 RENAME TO chunks")
+    conn.execute(f"INSERT INTO {tmp}({cols}) SELECT {cols} FROM {name} ORDER BY id")
+    conn.execute(f"DROP TABLE {name}")  # its indexes and triggers with it
+    conn.execute(f"ALTER TABLE {tmp} RENAME TO {name}")
     for sql in kept:
         conn.execute(sql)
-    conn.execute(_CHUNK_ID_SEED)
+    conn.execute(seed)
 
 
-# 0015 holds the write lock for as long as it runs: on a big home (measured: 200k chunks of 1 kB and 1M query-log rows,
-# 170 s on 2 busy cores) far longer than the 10 s another process's write waits for it (a serve started before the
-# upgrade: each answer it logs meanwhile fails "database is locked"). Its length, estimated from the rates measured on
-# 2 idle cores (docs/upgrading.md: 100k chunks in 4 s, 50k log rows read in 1 s): past LONG_REBUILD_S it is not
-# started while another process has the database open.
+# A rebuild holds the write lock for as long as it runs: on a big home (measured: 200k chunks of 1 kB and 1M
+# query-log rows, 170 s for 0015 on 2 busy cores) far longer than the 10 s another process's write waits for it (a
+# serve started before the upgrade: each answer it logs meanwhile fails "database is locked"). Its length, estimated
+# from the rates measured on 2 idle cores (docs/upgrading.md: 0015 copies 100k chunks in 4 s and reads 50k log rows
+# in 1 s; 0017 copies DOC_RATE documents and reads LOG_RATE_0017 log rows a second, its busy-core timings (100k
+# documents 1.4 s, with 50k log rows 4.4 s, round 49) divided by 3): past LONG_REBUILD_S it is not started while
+# another process has the database open.
 LONG_REBUILD_S = 2.0
-
-
-def rebuild_seconds(conn: Any) -> float:
-    """0015's estimated length on idle cores (busy ones take 3-5 times as long)."""
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
-    n_chunks, n_log = (conn.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] if t in tables else 0
-                       for t in ("chunks", "query_log"))
-    return n_chunks / 25_000 + n_log / 50_000
-
+DOC_RATE, LOG_RATE_0017 = 100_000, 50_000
 
 REBUILD = "0015_chunk_ids_not_reused"
+DOC_REBUILD = "0017_documents_ids_not_reused"
+REBUILDS = {REBUILD: "chunks", DOC_REBUILD: "documents"}  # the migrations that rebuild a table, and which
+
+
+def rebuild_seconds(conn: Any, names: Iterable[str] = (REBUILD,)) -> float:
+    """The estimated length of the rebuilds `names` (0015's by default) on idle cores (busy ones take 3-5 times as
+    long)."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
+    n_chunks, n_docs, n_log = (conn.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] if t in tables else 0
+                               for t in ("chunks", "documents", "query_log"))
+    est = {REBUILD: n_chunks / 25_000 + n_log / 50_000, DOC_REBUILD: n_docs / DOC_RATE + n_log / LOG_RATE_0017}
+    return sum(est.get(name, 0.0) for name in names)
 
 
 def alone_before_migrating(conn: Any, pending: list[str]) -> None:
-    """Before any of `pending` is applied: 0015's "alone?" check (BusyError) when 0015 is one of them, so a home two
-    or more migrations behind is refused with truly nothing applied (each migration commits on its own; the check
-    inside 0015 alone came after those before it were committed). A new database (no chunks table yet) passes."""
-    if REBUILD in pending and conn.execute("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'chunks' "
-                                           "AND sql NOT LIKE '%AUTOINCREMENT%'").fetchall():
-        _alone_for_a_long_rebuild(conn)
+    """Before any of `pending` is applied: the "alone?" check (BusyError) of the rebuilds among them (0015, 0017)
+    whose table is not rebuilt yet, their lengths added, so a home two or more migrations behind is refused with
+    truly nothing applied (each migration commits on its own; the check inside a rebuild alone came after those
+    before it were committed). A new database (no such table yet) passes."""
+    names = [n for n in pending if n in REBUILDS and conn.execute(
+        "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ? AND sql NOT LIKE '%AUTOINCREMENT%'",
+        (REBUILDS[n],)).fetchall()]
+    if names:
+        _alone_for_a_long_rebuild(conn, names)
 
 
 def apply_migration(conn: Any, name: str, sql: Any) -> bool:
@@ -335,6 +399,12 @@ def apply_migration(conn: Any, name: str, sql: Any) -> bool:
             _run(conn, sql)
             conn.execute("INSERT INTO _migrations(name, applied_at) VALUES (?, ?)", (name, time.time()))
         return True
+    if getattr(sql, "foreign_keys_off", False) and conn.execute("PRAGMA foreign_keys").fetchall()[0][0]:
+        conn.execute("PRAGMA foreign_keys = OFF")  # before BEGIN: a no-op inside a transaction
+        try:
+            return apply_migration(conn, name, sql)
+        finally:
+            conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("BEGIN IMMEDIATE")
     try:
         if conn.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchall():
@@ -359,21 +429,22 @@ def _run(conn: Any, migration: Any) -> None:
         conn.execute(migration)
 
 
-def _alone_for_a_long_rebuild(conn: Any) -> None:
-    """BusyError (exit 75, nothing changed: the caller's transaction rolls back) when the rebuild would be long and
-    another process has the database open; where that cannot be told (holders.py), it runs as before."""
+def _alone_for_a_long_rebuild(conn: Any, names: list[str]) -> None:
+    """BusyError (exit 75, nothing changed: the caller's transaction rolls back) when the rebuilds `names` would be
+    long and another process has the database open; where that cannot be told (holders.py), it runs as before."""
     from .holders import other_holders
 
     path = getattr(conn, "filename", "") or ""
-    est = rebuild_seconds(conn) if path else 0.0
+    est = rebuild_seconds(conn, names) if path else 0.0
     others = other_holders(path) if est >= LONG_REBUILD_S else None
     if not others:
         return
     who = "; ".join(f"pid {pid}" + (f": {cmd}" if cmd else "") for pid, cmd in others[:3])
+    what = " and ".join(f"{n} rebuilds the {REBUILDS[n]} table" for n in names)
     raise BusyError(
-        f"{path}: this upgrade's one-time migration 0015_chunk_ids_not_reused rebuilds the chunks table (about "
-        f"{est:.0f} s on idle cores, longer on busy ones) and holds the database while it runs, longer than another "
-        f"process waits for it; another process has the database open ({who}): not started, nothing was changed",
+        f"{path}: this upgrade's one-time migration {what} (about {est:.0f} s on idle cores, longer on busy ones) "
+        f"and holds the database while it runs, longer than another process waits for it; another process has the "
+        f"database open ({who}): not started, nothing was changed",
         hint="stop that process (`ragtune serve`, the chat app, a cron `ragtune ingest`), run this command again "
              "alone (it applies the migration once, then the home is used as before), then start the process "
              "again (docs/upgrading.md)")
