@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -25,7 +24,8 @@ from .errors import InputError, OutOfMemory, StoreError, WriteRefused
 from .jsonl import loads_located
 # lock files, litter, read-only views, no room: split out; IndexBusy, sweep_litter, is_litter imported from here too
 from .lexical_open import (LOCK_FILES, SIDECAR, TANTIVY_TMP, WRITER_LOCK, IndexBusy, denied, drop_view,  # noqa: F401
-                           is_litter, private_view, room_checked, sweep_litter, unwritable)
+                           is_litter, private_view, publish_new, reopen_when_whole, room_checked, sweep_litter,
+                           unwritable, vanished)
 from .lexical_open import locked as _locked, remove_litter as _remove_litter
 # a damaged segment's panic as a ValueError (Panicked), a StoreError, or ignored
 from .lexical_panic import Panicked, damaged, panic_refused, quietly, unpanicked
@@ -96,8 +96,8 @@ class LexicalIndex:
                     raise ValueError(f"index schema {meta.get('schema')} is not {SCHEMA_VERSION}")
                 if schema_tokenizer(self.path) != TOKENIZER:
                     raise ValueError(f"index analyzer {schema_tokenizer(self.path)} is not {TOKENIZER}")
-                with unpanicked():
-                    self._index = with_tokenizer(tantivy.Index.open(str(self.path)))
+                with unpanicked():  # a file another process's rebuild removed meanwhile: opened when whole
+                    self._index = reopen_when_whole(self.path, self._opened)
         except (ValueError, OSError, RuntimeError, MemoryError) as exc:
             if OutOfMemory.says_so(exc):  # not a damaged index: resetting it would not help, rebuilding needs more
                 raise self._out_of_memory(exc) from None
@@ -108,6 +108,19 @@ class LexicalIndex:
             self.corrupt = True
             self._corrupt_reason = str(exc)
             self._reset_dir()
+
+    def _opened(self) -> Any:
+        import tantivy
+        return with_tokenizer(tantivy.Index.open(str(self.path)))
+
+    def _reload(self) -> None:
+        """Tantivy's reload; a file gone under it (another process replaced the index) is no damage: reopened."""
+        try:
+            self._index.reload()
+        except ValueError as exc:
+            if not vanished(exc):
+                raise
+            self._index = reopen_when_whole(self.path, self._opened)
 
     def _out_of_memory(self, exc: BaseException) -> OutOfMemory:
         from . import machine
@@ -128,22 +141,15 @@ class LexicalIndex:
                 self._index = with_tokenizer(tantivy.Index(index_schema(), path=str(self.path), reuse=True))
 
     def _reset_dir(self) -> None:
-        """Empty the folder and create the index anew, under the writer lock (never under a live writer of another
-        process, nor beside another's creation); the lock files stay (removed, the next locker's would be a new
-        file that excludes no one)."""
+        """A new empty index in the folder, under the writer lock (never under a live writer, nor beside another's
+        creation), made beside and published whole (lexical_open.publish_new: a reader never finds it half)."""
         import tantivy
 
         self._index = None
         try:
             with _locked(self.path, LOCK_WAIT_S):
-                for child in self.path.iterdir():
-                    if child.name in LOCK_FILES:
-                        continue
-                    if child.is_dir():
-                        shutil.rmtree(child, ignore_errors=True)
-                    else:
-                        child.unlink(missing_ok=True)
-                self._index = with_tokenizer(tantivy.Index(index_schema(), path=str(self.path), reuse=False))
+                publish_new(self.path, lambda new: tantivy.Index(index_schema(), path=str(new), reuse=False))
+                self._index = self._opened()
         except (OSError, ValueError) as exc:
             if denied(exc):  # not damage: this user may not write there
                 raise StoreError(f"{self.path}: cannot write the lexical index folder: {exc}",
@@ -175,7 +181,7 @@ class LexicalIndex:
     @property
     def num_docs(self) -> int:
         with unpanicked():  # the searcher opens every segment's files
-            self._index.reload()
+            self._reload()
             return int(self._index.searcher().num_docs)
 
     # -- search ---------------------------------------------------------------------------------
@@ -266,7 +272,7 @@ class LexicalIndex:
     def reload(self) -> None:
         try:
             with unpanicked():
-                self._index.reload()
+                self._reload()
         except Panicked:  # damaged: the search says so (and rebuilds it)
             self.corrupt = True
 
@@ -356,7 +362,7 @@ class LexicalIndex:
                     self.corrupt = False
             finally:
                 quietly(w.wait_merging_threads)  # releases the writer lock
-        self._index.reload()
+        self._reload()
 
     def _put_marker_back(self, lw: "LexicalWriter") -> None:
         """Rolled back after `untouched()`: the marker as the caller says it stands, never one left dirty for
@@ -445,7 +451,7 @@ class LexicalWriter:
         the whole index's when its segments cannot be told apart)."""
         self._w.commit()  # a segment's deletes are known (meta.json) only once committed
         self._purged, before = True, self.added
-        self._ix._index.reload()
+        self._ix._reload()
         found = dirty_segment_chunks(self._ix)
         if found is None:  # never leave a segment behind: rewrite everything
             self.delete_all()
@@ -469,7 +475,7 @@ class LexicalWriter:
         self.version = int(version)
         if self._purged:  # the dropped segments' files: those a searcher of ours held at the commit go now
             try:
-                self._ix._index.reload()
+                self._ix._reload()
                 self._w.garbage_collect_files()
             except (ValueError, OSError):  # the next commit collects them
                 pass

@@ -21,20 +21,21 @@ import re
 import shutil
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 from .atomic import free_bytes as _free  # (a module name of its own: tests give it a full disk)
 from .atomic import nearest_folder
 from .errors import BusyError, StoreError, WriteRefused
-from .filelock import LockBusy, exclusive
+from .filelock import LockBusy, LocksUnavailable, exclusive
 
 SIDECAR = "synced.json"
 # Tantivy's atomic writes (meta.json, .managed.json) go through a `.tmpXXXXXX` beside them (Rust's tempfile crate)
 TANTIVY_TMP = re.compile(r"^\.tmp[A-Za-z0-9]{6}$")
 WRITER_LOCK = ".tantivy-writer.lock"  # Tantivy's writer lock: a plain flock on this file (fs4), so ours excludes it
-LOCK_FILES = (WRITER_LOCK, ".tantivy-meta.lock")  # never removed: a new file under the name would not exclude
+META_LOCK = ".tantivy-meta.lock"  # Tantivy's readers hold it while they read meta.json and open its segments
+LOCK_FILES = (WRITER_LOCK, META_LOCK)  # never removed: a new file under the name would not exclude
 COPIED = ("meta.json", ".managed.json", SIDECAR)  # what a view copies: rewritten (by rename), and small
 DENIED = (errno.EROFS, errno.EACCES, errno.EPERM)
 # Tantivy's words for an io::Error of EROFS / EACCES (its lock files): "IoError(Os { code: 30, kind: ReadOnly…"
@@ -51,8 +52,9 @@ class IndexBusy(BusyError):  # exit 75: run it again later (errors.BusyError)
 
 
 def is_litter(name: str) -> bool:
-    """A name in the index folder that only a killed writer leaves: Tantivy's `.tmpXXXXXX`, our `synced.json.tmp`."""
-    return name == SIDECAR + ".tmp" or bool(TANTIVY_TMP.match(name))
+    """A name in the index folder that only a killed writer leaves: Tantivy's `.tmpXXXXXX`, our `synced.json.tmp`,
+    a killed reset's folder (`publish_new`)."""
+    return name == SIDECAR + ".tmp" or bool(TANTIVY_TMP.match(name)) or name.startswith(RESET_PREFIX)
 
 
 @contextmanager
@@ -75,7 +77,10 @@ def remove_litter(path: Path) -> None:
         return
     for n in names:
         try:
-            (path / n).unlink()
+            if n.startswith(RESET_PREFIX) and (path / n).is_dir():
+                shutil.rmtree(path / n)
+            else:
+                (path / n).unlink()
         except OSError:  # a folder, or gone: not ours to force
             pass
 
@@ -226,3 +231,72 @@ def room_checked(index: Path) -> Iterator[None]:
         raise refused from None
 
 
+
+
+# -- an index replaced under a reader (round 49) ---------------------------------------------------------------
+REOPEN_WAIT_S = 10.0  # how long a reader waits for an index another process is replacing (Tantivy's own meta lock
+# wait is 10 s too); an older ragtune's reset deletes the files, then makes a new empty index: milliseconds
+RESET_PREFIX = ".reset-"  # the folder (inside the index's) a reset builds its new empty index in
+
+
+def vanished(exc: BaseException) -> bool:
+    """`exc` is Tantivy's read of a file that is gone: another process replaced the index between the listing (or
+    meta.json) and the read. Not damage: opened again, the index is whole."""
+    return isinstance(exc, FileNotFoundError) or (isinstance(exc, ValueError) and "FileDoesNotExist" in str(exc))
+
+
+def reopen_when_whole(path: Path, open_index: Callable[[], Any], wait_s: float = REOPEN_WAIT_S) -> Any:
+    """`open_index()` once `path` holds a whole index again (its meta.json there, every file it names readable),
+    polling up to `wait_s`; IndexBusy (exit 75: run it again) past that, never Tantivy's ValueError."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            if (path / "meta.json").is_file():
+                return open_index()
+        except (ValueError, OSError) as exc:
+            if not vanished(exc):
+                raise
+        if time.monotonic() >= deadline:
+            raise IndexBusy(f"{path}: the lexical index is being replaced by another process (waited {wait_s:g} s)")
+        time.sleep(0.02)
+
+
+@contextmanager
+def meta_locked(path: Path, wait_s: float = REOPEN_WAIT_S) -> Iterator[None]:
+    """Tantivy's meta lock on the index in `path`: no reader (of any process) is between reading meta.json and
+    opening the segments it names while held. Where it cannot be had (held past `wait_s`, a file system without
+    locks) the block runs anyway: the replacement is still whole at each step, only a reader's retry may be needed."""
+    held = ExitStack()
+    try:
+        held.enter_context(exclusive(path / META_LOCK, wait_s=wait_s))
+    except (LockBusy, LocksUnavailable):
+        pass
+    with held:
+        yield
+
+
+def publish_new(path: Path, make: Callable[[Path], None]) -> None:
+    """Replace the index in `path` by the new one `make(folder)` builds in a folder beside its files, without a
+    moment where a reader finds no meta.json or a meta.json naming removed files: the new meta.json is renamed over
+    the old, then the old files are removed, under Tantivy's meta lock (readers that opened the old segments keep
+    them: unlinked files stay readable while mapped). The caller holds the writer lock."""
+    new = path / f"{RESET_PREFIX}{os.getpid()}"
+    shutil.rmtree(new, ignore_errors=True)
+    new.mkdir()
+    try:
+        make(new)
+        with meta_locked(path):
+            if (new / "meta.json").is_file():
+                os.replace(new / "meta.json", path / "meta.json")
+            made = {n for n in os.listdir(new) if n not in LOCK_FILES}
+            for child in path.iterdir():
+                if child.name in LOCK_FILES or child.name == "meta.json" or child == new:
+                    continue
+                if child.is_dir():
+                    shutil.rmtree(child, ignore_errors=True)
+                else:
+                    child.unlink(missing_ok=True)
+            for name in made:  # .managed.json: the new index's own list of its files
+                os.replace(new / name, path / name)
+    finally:
+        shutil.rmtree(new, ignore_errors=True)

@@ -292,6 +292,7 @@ def eval_compare(app, runs, arm, base_arm, show, as_json):
     """
     from ..appliance.errors import InputError
     from ..appliance.eval.paired import compare_many, verdict
+    from ..appliance.eval.paired_latency import latency_line
     from ..appliance.eval.report_render import paired_interval, pct
 
     if len(runs) > 1 and len(runs) % 2:
@@ -330,6 +331,8 @@ def eval_compare(app, runs, arm, base_arm, show, as_json):
         for note in r.get("notes", []):
             click.echo(f"  note: {note}")
         block(r, bname, nname)
+        if (lat := latency_line(r.get("latency"), nname)) is not None:  # paired, beside the correctness lines
+            click.echo(f"  {lat}")
         for f in r["flips"][:show]:
             gold = "; ".join(f["gold"]) if f["gold"] else "refusal"
             click.echo(f"  {'UP  ' if f['direction'] == 'up' else 'DOWN'} {f['qid']}: {f['question'][:100]} "
@@ -342,4 +345,6 @@ def eval_compare(app, runs, arm, base_arm, show, as_json):
     if len(res["pairs"]) > 1:
         click.echo(f"pooled over {len(res['pairs'])} pairs of runs:")
         block(res["pooled"], "BASE", "NEW")
+        if (lat := latency_line(res["pooled"].get("latency"))) is not None:
+            click.echo(f"  {lat}")
         origins(res["pooled"], "BASE", "NEW")

@@ -226,10 +226,13 @@ def refusal_pr(should_refuse: Sequence[bool | None], refused: Sequence[bool]) ->
 
 
 def aggregate(items: Sequence[dict[str, Any]], results: Sequence[dict[str, Any]], *, f1_threshold: float = 0.5,
-              support_threshold: float = SUPPORT_THRESHOLD) -> dict[str, Any]:
-    """All metrics of one arm over paired (item, result) lists. Rates are 0..1 (None = not applicable)."""
-    scores = [score_item(i, r, f1_threshold=f1_threshold, support_threshold=support_threshold)
-              for i, r in zip(items, results)]
+              support_threshold: float = SUPPORT_THRESHOLD,
+              scores: Sequence[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """All metrics of one arm over paired (item, result) lists. Rates are 0..1 (None = not applicable). `scores`:
+    each pair's score_item(...) at these thresholds, already made (eval/run.py: the rows' scoring, not done twice)."""
+    if scores is None:
+        scores = [score_item(i, r, f1_threshold=f1_threshold, support_threshold=support_threshold)
+                  for i, r in zip(items, results)]
     n = len(scores)
     ok = [s for s in scores if s["status"] == "ok"]
     rp, rr = refusal_pr([s["should_refuse"] for s in scores], [s["refused"] for s in scores])

@@ -27,6 +27,7 @@ from ..jsonl import expect_object, iter_jsonl, read_json_object
 from ..store import json_dumps
 from .losses import OUTCOMES, classify, where
 from .metrics import METRICS_VERSION, score_item
+from .paired_latency import deltas, paired_latency
 
 ITEMS_FILE = "items.jsonl"
 ALPHA = 0.05
@@ -113,14 +114,17 @@ def verdict(s: dict[str, Any], base_name: str = "base", new_name: str = "new") -
 
 # -- per-question rows ------------------------------------------------------------------------------------------------
 _ROW_KEYS = {"arm": str, "qid": str, "status": str}
-_OPTIONAL_KEYS = {"question": str, "answer": str, "gold": list, "cited": list, "f1": (int, float), "run": str}
+_OPTIONAL_KEYS = {"question": str, "answer": str, "gold": list, "cited": list, "f1": (int, float), "run": str,
+                  "latency_ms": (int, float)}
 _TYPE_NAMES = {"question": "string", "answer": "string", "gold": "list of strings", "cited": "list of strings",
-               "f1": "number", "run": "string (a run id)"}
+               "f1": "number", "run": "string (a run id)", "latency_ms": "number (milliseconds)"}
 
 
 def question_rows(items: Iterable[dict[str, Any]], arm_names: Iterable[str],
-                  stored: dict[tuple[str, str], dict[str, Any]], *, f1_threshold: float) -> list[dict[str, Any]]:
-    """One scored row per answered (arm, question), in question order: what `eval compare` pairs on."""
+                  stored: dict[tuple[str, str], dict[str, Any]], *, f1_threshold: float,
+                  scores: dict[tuple[str, str], dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """One scored row per answered (arm, question), in question order: what `eval compare` pairs on. `scores`:
+    filled with each (arm, qid)'s score_item, for metrics.aggregate to reuse (scoring is most of a report's time)."""
     rows = []
     names = list(arm_names)
     for it in items:
@@ -129,13 +133,24 @@ def question_rows(items: Iterable[dict[str, Any]], arm_names: Iterable[str],
             if res is None:
                 continue
             s = score_item(it, res, f1_threshold=f1_threshold)
+            if scores is not None:
+                scores[(arm, it["qid"])] = s
             rows.append({"arm": arm, "qid": it["qid"], "question": it.get("question", ""),
                          "answerable": it.get("answerable"), "gold": list(it.get("answers") or [])[:3],
                          "status": s["status"], "correct": s["correct"], "f1": round(float(s["f1"] or 0.0), 4),
                          "hallucinated": s["hallucinated"], "answer": str(res.get("answer") or "")[:300],
-                         "cited": list(res.get("cited_ids") or []),
+                         "cited": list(res.get("cited_ids") or []), **_timed(res),
                          **classify(it, res, s["correct"], f1_threshold)})  # where it was lost (losses.py)
     return rows
+
+
+def _timed(res: dict[str, Any]) -> dict[str, float]:
+    """{"latency_ms": the answer's end-to-end time} for `eval compare`'s paired latency; {} for an error or an
+    answer without one (the arms' latency percentiles leave errors out too)."""
+    t = res.get("timings")
+    ms = t.get("total_ms") if isinstance(t, dict) and res.get("status") != "error" else None
+    ok = isinstance(ms, (int, float)) and not isinstance(ms, bool) and math.isfinite(ms)
+    return {"latency_ms": round(float(ms), 1)} if ok else {}
 
 
 def write_rows(rows: list[dict[str, Any]], out: Path, run_id: str | None = None) -> Path:
@@ -299,10 +314,10 @@ def compare_rows(base: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]
 
 
 def compare_runs(base_path: str | Path, new_path: str | Path | None = None, *, arm: str = "C",
-                 base_arm: str | None = None, home: Any = None) -> dict[str, Any]:
+                 base_arm: str | None = None, home: Any = None, timed: list[Any] | None = None) -> dict[str, Any]:
     """Compare arm `base_arm` (default: `arm`) of the run at `base_path` with arm `arm` of the run at `new_path`
     (default: the same run, e.g. C against A of one run). `home`: where a run without items.jsonl is looked for
-    (rows_from_store)."""
+    (rows_from_store). `timed`: gets the latency pairs (paired_latency.deltas), for compare_many to pool."""
     base_items, base_report = resolve_run(base_path, missing_ok=home is not None)
     new_items, new_report = (resolve_run(new_path, missing_ok=home is not None) if new_path is not None
                              else (base_items, base_report))
@@ -322,6 +337,10 @@ def compare_runs(base_path: str | Path, new_path: str | Path | None = None, *, a
     base = by_question(base_rows, base_arm, base_items)
     new = by_question(new_rows, arm, new_items)
     out = compare_rows(base, new)
+    lat = deltas(base, new)  # every question both timed, labelled or not
+    out["latency"] = paired_latency(*lat)
+    if timed is not None:
+        timed.append(lat)
     if not out["n_paired"]:
         raise InputError(f"{_shown(base_items)} and {_shown(new_items)} share no labelled question: were they run on different "
                          f"samples (--limit, --split, --seed)?")
@@ -367,12 +386,14 @@ def compare_many(pairs: Sequence[tuple[str | Path, str | Path | None]], *, arm: 
                  base_arm: str | None = None, home: Any = None) -> dict[str, Any]:
     """compare_runs for each (base, new) pair, and the statistics of all their questions pooled (independent sets
     judged as one: a lever must gain in general, not on one set)."""
-    results = [compare_runs(b, n, arm=arm, base_arm=base_arm, home=home) for b, n in pairs]
+    timed: list[Any] = []
+    results = [compare_runs(b, n, arm=arm, base_arm=base_arm, home=home, timed=timed) for b, n in pairs]
     flips_from = {d: dict(sum((Counter(r["flips_from"][d]) for r in results), Counter()).most_common())
                   for d in ("up", "down")}
     return {"pairs": results,
             "pooled": {**{key: pooled(r[key] for r in results) for key in ("task_success", "answerable", "unanswerable")},
-                       "flips_from": flips_from}}
+                       "flips_from": flips_from,
+                       "latency": paired_latency(*(sum((list(t[i]) for t in timed), []) for i in range(3)))}}
 
 
 def _same_run(rows: list[dict[str, Any]], items: Path, report: Path | None) -> None:

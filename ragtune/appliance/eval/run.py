@@ -217,9 +217,11 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
         results(items, stored)
     if progress is not None and len(stored) >= _SAY_SCORING:  # 10,000 answers take ~20 s per arm: not a hang
         progress(0, 0, f"scoring {len(stored)} answers and writing the report to {out}", None)
-    rows = paired.question_rows(items, [a.name for a in arms], stored, f1_threshold=settings.eval.f1_threshold)
+    scores: dict[tuple[str, str], dict[str, Any]] = {}  # each answer scored once: the rows' scores, reused
+    rows = paired.question_rows(items, [a.name for a in arms], stored, f1_threshold=settings.eval.f1_threshold,
+                                scores=scores)
     report = build_report(settings, dataset, items, safety_items, arms, stored, adapter=adapter, notes=notes + dataset.notes,
-                          run_id=run_id, out=out, adapter_serving=opts.adapter_serving, rows=rows)
+                          run_id=run_id, out=out, adapter_serving=opts.adapter_serving, rows=rows, scores=scores)
     report["warnings"] = report_warnings(report)
     report["split"], report["limit"] = opts.split, opts.limit  # with seed and answer_mode: the run's command
     if not safety:  # the reports say why it did not run: "--no-safety" misread a plain `--limit N` run
@@ -273,17 +275,23 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
                  arms: list[Arm], stored: dict[tuple[str, str], dict[str, Any]], *, adapter: str | None,
                  notes: list[str], run_id: str, out: Path,
                  adapter_serving: dict[str, Any] | None = None,
-                 rows: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+                 rows: list[dict[str, Any]] | None = None,
+                 scores: dict[tuple[str, str], dict[str, Any]] | None = None) -> dict[str, Any]:
     """Metrics per arm, deltas, decision and safety from the stored results (pure given its inputs). `rows` are
-    the scored per-question rows (paired.question_rows; computed here when not given)."""
+    the scored per-question rows (paired.question_rows; computed here when not given), `scores` the score_item of
+    each (arm, qid) made with them (reused by metrics.aggregate, not scored again; scored there when not given)."""
     cfg = settings.eval
     if rows is None:
-        rows = paired.question_rows(items, [a.name for a in arms], stored, f1_threshold=cfg.f1_threshold)
+        scores = {}
+        rows = paired.question_rows(items, [a.name for a in arms], stored, f1_threshold=cfg.f1_threshold,
+                                    scores=scores)
     per_arm: dict[str, dict[str, Any]] = {}
     failures: dict[str, list[dict[str, Any]]] = {}
     for arm in arms:
         pairs = [(it, stored[(arm.name, it["qid"])]) for it in items if (arm.name, it["qid"]) in stored]
-        m = metrics.aggregate([p[0] for p in pairs], [p[1] for p in pairs], f1_threshold=cfg.f1_threshold)
+        done = [(scores or {}).get((arm.name, it["qid"])) for it, _ in pairs]  # None where not scored: scored here
+        m = metrics.aggregate([p[0] for p in pairs], [p[1] for p in pairs], f1_threshold=cfg.f1_threshold,
+                              scores=None if None in done else done)
         m["label"] = ARM_LABELS[arm.name]
         # Show the adapter's identity (sha256), not the file path the engine was handed.
         m["adapter"] = "none" if arm.adapter == "none" else (adapter or arm.adapter)
