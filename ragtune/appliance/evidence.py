@@ -30,17 +30,23 @@ from typing import Any, Sequence
 
 from .errors import ModelError, located, unreadable
 from .jsonl import json_key_line, loads_located
+from .scripts import ascii_digits
 from .text import content_words, prefix5
 
 FORMAT = 1
 FEATURES = ("best_sentence", "top_rerank", "number_missing")  # what a model may use (its file names its own)
 FILE = "evidence.json"
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")  # "1,175" is the number 1175
+# "1,175" is the number 1175 (and Arabic's "١٬١٧٥": its own thousands separator)
+_THOUSANDS = re.compile(r"(?<=\d)[,\u066c](?=\d{3}(?!\d))")
 _DIGITS = re.compile(r"\d+")
 
 
 def _numbers_in(text: str) -> set[str]:
+    """The numbers `text` names, as ASCII digits: "٢١" (Arabic-Indic) or "२१" (Devanagari) in a question is the
+    "21" of a source (round 49: it set number_missing). ASCII text is read as before."""
+    if not text.isascii():
+        text = ascii_digits(text)  # the keyword index's digit map: one definition
     return set(_DIGITS.findall(_THOUSANDS.sub("", text)))
 
 

@@ -391,9 +391,18 @@ _FUNCTION_WORDS_BY_LANGUAGE = {
 }
 _LANGUAGE_WORDS = {lang: frozenset(folded(w) for w in words.split())
                    for lang, words in _FUNCTION_WORDS_BY_LANGUAGE.items()}
-# Han and kana: Chinese and Japanese have no function words separated by spaces; kana marks Japanese
+# Han and kana: Chinese and Japanese have no function words separated by spaces; kana marks Japanese (not the
+# middle dot "・": Chinese text writes it in foreign names too)
 _HAN_KANA = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_KANA = re.compile("[\u3040-\u30ff]")
+_KANA = re.compile("[\u3040-\u30fa\u30fc-\u30ff]")
+_CJK_SENTENCE = re.compile("[^。！？!?\n]+")
+# Scripts that tell the language by themselves (round 49; function words never did: these texts were "unknown"). The
+# script's main language stands for all that write it (Cyrillic "ru", Arabic script "ar", Devanagari "hi"): the codes
+# are compared, never shown, and two languages of one script read as the same (a reason not given, never a wrong one).
+_SCRIPT_LANGUAGES = tuple((lang, re.compile(f"[{ranges}]")) for lang, ranges in (
+    ("ko", "\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7af"), ("th", "\u0e00-\u0e7f"),
+    ("el", "\u0370-\u03ff\u1f00-\u1fff"), ("ru", "\u0400-\u052f"), ("he", "\u0590-\u05ff\ufb1d-\ufb4f"),
+    ("ar", "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"), ("hi", "\u0900-\u097f")))
 _WORD = re.compile(r"[^\W\d_]+")
 _SENTENCE_START = re.compile(r"(?:^|[.!?¿¡:;]\s*|\n)\W*$")
 
@@ -405,16 +414,46 @@ def _function_word_candidates(text: str) -> list[str]:
             if not m.group()[:1].isupper() or _SENTENCE_START.search(text, max(0, m.start() - 8), m.start())]
 
 
+def _chinese_or_japanese(text: str) -> str | None:
+    """"ja" or "zh" for a text mostly of Han and kana, None when it holds both (sources of either language, joined).
+    A sentence with kana is Japanese; one of 8 or more Han without kana is Chinese (a shorter one, a heading or a
+    table cell, is either); the one with twice the other's letters wins. Before round 49 any kana made the text
+    Japanese: a Chinese question over a Chinese and a Japanese source was refused as "language"."""
+    ja = zh = 0
+    for sentence in _CJK_SENTENCE.findall(text):
+        n = len(_HAN_KANA.findall(sentence))
+        if _KANA.search(sentence):
+            ja += n
+        elif n >= 8:
+            zh += n
+    if not ja:
+        return "zh"
+    if ja >= 2 * zh:
+        return "ja"
+    return "zh" if zh >= 2 * ja else None
+
+
 def language(text: str) -> str | None:
-    """The language `text` is most likely written in ("en", "de", "fr", "es", "nl", "pl", "pt", "it", "zh", "ja"),
-    or None when its words do not tell. Han or kana letters, a third or more of the letters: "ja" with kana, else
-    "zh". Otherwise the language with the most function words, at least two, and more than any other; "en" wins a
-    tie, so an English question with a French name ("Who wrote la vie en rose?") stays English. A capitalised word
-    counts only where a sentence starts ("Los Angeles" is a name)."""
-    letters = [c for c in text if c.isalpha()]
-    cjk = _HAN_KANA.findall(text)
-    if len(cjk) >= 2 and len(cjk) * 3 >= len(letters):
-        return "ja" if _KANA.search(text) else "zh"
+    """The language `text` is most likely written in ("en", "de", "fr", "es", "nl", "pl", "pt", "it", "zh", "ja";
+    "ko", "th", "el", "ru", "he", "ar", "hi" by their scripts), or None when its words do not tell.
+
+    By script first (round 49): letters of Han and kana, Hangul (each counted twice: a syllable is a word's worth)
+    or another script of _SCRIPT_LANGUAGES, half or more of the letters so counted: that script's language ("ja" or
+    "zh": `_chinese_or_japanese`); a quarter or more, but no script half: None (two scripts, "上海办公室 Wi-Fi 密码
+    when does it change?", neither language clear). Otherwise the language with the most function words, at least
+    two, and more than any other; "en" wins a tie, so an English question with a French name ("Who wrote la vie en
+    rose?") stays English. A capitalised word counts only where a sentence starts ("Los Angeles" is a name)."""
+    letters = "".join(c for c in text if c.isalpha())
+    if not letters.isascii():
+        counts = {"cjk": len(_HAN_KANA.findall(letters))}
+        counts.update((lang, len(script.findall(letters))) for lang, script in _SCRIPT_LANGUAGES)
+        weight = {lang: n * (2 if lang in ("cjk", "ko") else 1) for lang, n in counts.items()}
+        total = len(letters) - sum(counts.values()) + sum(weight.values())
+        lang = max(weight, key=weight.__getitem__)
+        if counts[lang] >= 2 and weight[lang] * 2 >= total:
+            return _chinese_or_japanese(text) if lang == "cjk" else lang
+        if sum(weight.values()) * 4 >= total:
+            return None
     words = _function_word_candidates(text)
     score = {lang: sum(w in fw for w in words) for lang, fw in _LANGUAGE_WORDS.items()}
     best = max(score.values())

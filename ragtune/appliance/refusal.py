@@ -217,7 +217,11 @@ def other_language(question: str, texts: Sequence[str]) -> str | None:
     if asked is None:
         return None
     written = language(" ".join(texts))
-    return asked if written is not None and written != asked else None
+    if written is None or written == asked:
+        return None
+    # one source in the question's language is enough (round 49: a German question over its German source and two
+    # French ones read as French joined)
+    return None if any(language(t) == asked for t in texts) else asked
 
 
 def language_reason(reason: str, question: str | None, texts: Sequence[str]) -> str:

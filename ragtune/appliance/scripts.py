@@ -64,6 +64,14 @@ def _pairs(m: re.Match[str]) -> str:
     return " " + " ".join(cl[i] + cl[i + 1] for i in range(len(cl) - 1)) + " "
 
 
+def ascii_digits(text: str) -> str:
+    """`text` with the digits of every script as ASCII digits ("٢١" and "२१" are "21"): the one digit map, for the
+    keyword index (`script_form`) and the evidence check's numbers. Text without other digits comes back as it is."""
+    if _NONASCII_DIGIT.search(text):
+        text = _NONASCII_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group(), "")) or m.group(), text)
+    return text
+
+
 def script_form(text: str) -> str:
     """`text` (NFKC, not ASCII) as the keyword index reads it, per script (the module's doc). Latin, Cyrillic other
     than "ё", CJK (lexical_terms bigrams it) pass unchanged."""
@@ -72,8 +80,7 @@ def script_form(text: str) -> str:
     text = text.translate(_LETTERS)
     if _GREEK_ACCENTED.search(text):
         text = _GREEK_ACCENTED.sub(lambda m: _bare_greek(m.group()), text)
-    if _NONASCII_DIGIT.search(text):
-        text = _NONASCII_DIGIT.sub(lambda m: str(unicodedata.decimal(m.group(), "")) or m.group(), text)
+    text = ascii_digits(text)
     if _UNSPACED.search(text):
         text = _UNSPACED.sub(_pairs, text)
     return text

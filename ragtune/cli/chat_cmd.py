@@ -85,6 +85,9 @@ def _print_answer(i: int, question: str, answer: Any, lookup: Any = None) -> Non
     from ragtune.tui.data import quietly  # (rich, no Textual)
     from ragtune.tui.docsource import chunk_number  # no Textual: this path runs without a terminal
 
+    from ..appliance.ingest.doc_names import shown_doc_path, twins, unicode_form
+    from ..appliance.text import printable
+
     click.echo(f"Q{i}: {question}")
     if answer.status == "ok":
         marks = " ".join(f"[{n}]" for n in range(1, len(answer.citations) + 1))
@@ -95,9 +98,12 @@ def _print_answer(i: int, question: str, answer: Any, lookup: Any = None) -> Non
             from ragtune.tui.data import REFUSAL_REASONS
 
             click.echo(f"    reason: {REFUSAL_REASONS.get(answer.refusal_reason, answer.refusal_reason)}")
+    alike = twins(c.source for c in answer.citations)  # paths as `ask` shows them (doc_names)
     for n, c in enumerate(answer.citations, start=1):
         place = chunk_number(quietly(lambda: lookup(c), None) if lookup else None)  # a help, never a failure
-        click.echo(f"    [{n}] {c.source}{place} (chars {c.start_char}-{c.end_char})")
+        form = unicode_form(c.source) if c.source in alike else ""
+        shown = shown_doc_path(c.source, printable)
+        click.echo(f"    [{n}] {shown}{form}{place} (chars {c.start_char}-{c.end_char})")
     t = answer.timings
     click.echo(f"    retrieval {t.retrieval_ms:.0f} ms · ttft {t.ttft_ms:.0f} ms · generation {t.generation_ms:.0f} ms"
                f" · tokens {answer.tokens_prompt}→{answer.tokens_completion}"

@@ -12,6 +12,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
+from ragtune.appliance.ingest.doc_names import shown_doc_path
+
 from ..data import fit_cells, highlight_terms, printable
 from ..docsource import DocumentText
 from ..host import ChatHost
@@ -58,7 +60,8 @@ class DocumentScreen(Screen):
     def head(self, width: int) -> Text:
         """The path (fitted to three lines of `width`: a long one would take a small terminal's every row), the
         title and where the cited chunk is."""
-        head = Text.assemble((fit_cells(printable(self.doc.source), max(20, 3 * width - 2)), "bold underline"))
+        path = shown_doc_path(self.doc.source, printable)  # quoted when its name ends in a space or a dot
+        head = Text.assemble((fit_cells(path, max(20, 3 * width - 2)), "bold underline"))
         if self.doc.title:
             head.append(f"  {printable(self.doc.title)}", style="dim")
         if self.doc.span:

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from ragtune.appliance.ingest.doc_names import shown_doc_path, twins, unicode_form
 from ragtune.appliance.types import Answer, ContextItem
 
 from ..data import printable
@@ -27,11 +28,15 @@ def chunk_hint(text: str, heading: str | None = None, words: int = 6) -> str:
     return first + ("…" if len((text or "").split()) > words else "")
 
 
-def citation_label(n: int, item: ContextItem, heading: str | None = None) -> Text:
+def citation_label(n: int, item: ContextItem, heading: str | None = None, twin: bool = False) -> Text:
+    """`twin`: another cited path is this one in another Unicode form (they look the same): its form is said, as
+    `ask` says it. A name ending in a space or a dot is quoted (doc_names), so its end is seen."""
     name = PurePath(item.source).name if "/" in item.source else item.source
     t = Text(no_wrap=True, overflow="ellipsis")
     t.append(f"[{n}] ", style="bold #61afef")
-    t.append(printable(name) or "(unknown)")
+    t.append((shown_doc_path(name, printable) if name else "") or "(unknown)")
+    if twin:
+        t.append(unicode_form(item.source), style="dim")
     hint = chunk_hint(item.text, heading)
     if hint:
         t.append(" › ", style="dim")
@@ -57,7 +62,8 @@ class CitationsPanel(OptionList):
             self.add_option(Option(Text(msg, style="dim"), disabled=True))
             return
         heads = list(headings or []) + [None] * len(self.citations)
-        self.add_options([Option(citation_label(i, c, heads[i - 1]), id=f"cite-{i}")
+        alike = twins(c.source for c in self.citations)
+        self.add_options([Option(citation_label(i, c, heads[i - 1], c.source in alike), id=f"cite-{i}")
                           for i, c in enumerate(self.citations, 1)])
         self.highlighted = 0
 

@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
+from ragtune.appliance.ingest.doc_names import shown_doc_path, twins, unicode_form
 from ragtune.appliance.types import Answer, ContextItem
 
 from ..data import REFUSAL_REASONS, one_line, partial_answer, partial_status, printable, printable_text
@@ -186,8 +187,11 @@ def answer_transcript(message: AnswerMessage, lookup: Callable[[ContextItem], An
     as on screen: a pasted ESC must not reach a terminal."""
     answer = message.render_text().plain.rstrip("▌")
     lines = [f"Q: {message.question}", f"A: {answer}"]
-    for n, c in enumerate(message.answer.citations if message.answer else (), start=1):
-        lines.append(f"[{n}] {c.source}{chunk_number(lookup(c) if lookup else None)} "
+    cited = message.answer.citations if message.answer else []
+    alike = twins(c.source for c in cited)  # paths as `ask` shows them (doc_names): quoted end, Unicode twins said
+    for n, c in enumerate(cited, start=1):
+        form = unicode_form(c.source) if c.source in alike else ""
+        lines.append(f"[{n}] {shown_doc_path(c.source, printable)}{form}{chunk_number(lookup(c) if lookup else None)} "
                      f"(chars {c.start_char}-{c.end_char})")
     return printable("\n".join(lines))
 

@@ -9,6 +9,8 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from ragtune.appliance.ingest.doc_names import shown_doc_path
+
 from ..data import fit_cells, highlight, printable
 from ..docsource import ChunkInfo
 
@@ -26,9 +28,9 @@ def source_head(info: ChunkInfo, label: str, width: int) -> Text:
     long path would wrap over several lines and push the cited text out of view, so a path that does not fit shows
     as its file name, and a name that does not fit either keeps its start and its end (the whole path: ctrl+o)."""
     room = max(1, width - (cell_len(label) + 1 if label else 0))
-    path = printable(info.source)
-    if cell_len(path) > room and "/" in path:
-        path = PurePath(path).name or path
+    path = shown_doc_path(info.source, printable)  # quoted when its name ends in a space or a dot (doc_names)
+    if cell_len(path) > room and "/" in info.source:
+        path = shown_doc_path(PurePath(info.source).name, printable) or path
     head = Text()
     if label:
         head.append(label + " ", style="bold #61afef")
