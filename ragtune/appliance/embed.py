@@ -21,10 +21,12 @@ from .store.schema import EMBED_DIM
 
 DEFAULT_MAX_SEQ_LEN = 256
 SLAB = 2048  # texts tokenised at a time by encode() and token_ids()
-# Padded tokens per forward pass. Activation memory grows with batch x length (and attention with length^2):
-# 32 x 256 tokens peaks at ~1.2 GB above the model on onnxruntime's arena, 8 x 256 at ~0.25 GB, at the same
-# throughput per sequence. Short texts (queries) still go 32 at a time.
-TOKEN_BUDGET = 2048
+# Padded tokens per forward pass. Activation memory grows with batch x length (and attention with length^2), and
+# onnxruntime's arena keeps the high-water mark of every batch shape it met until the session closes: 32 x 256 tokens
+# peaked at ~1.2 GB above the model, 8 x 256 (2048) at +300 MB, 2 x 256 (512) at +85 MB, with the same vectors byte
+# for byte and no loss of throughput on 1-2 threads (round 49, benchmarks/bench_r49_memory.py). Short texts still go
+# up to `batch_size` at a time.
+TOKEN_BUDGET = 512
 
 
 def plan_batches(lengths: list[int], batch_size: int, token_budget: int = TOKEN_BUDGET) -> list[list[int]]:
@@ -281,6 +283,8 @@ def out_of_memory(what: object, exc: BaseException) -> ModelError:
 class Embedder:
     """`encode(texts) -> float32 (n, dim)`, L2-normalised. Thread count from `EmbedConfig.threads`."""
 
+    token_budget = TOKEN_BUDGET  # padded tokens a forward pass (plan_batches); bench_r49_memory.py sets the old 2048
+
     def __init__(self, cfg: EmbedConfig | None = None, home: Home | None = None):
         try:  # a shared object the loader cannot map for want of address space (`ulimit -v`): an ImportError
             import onnxruntime as ort
@@ -372,7 +376,7 @@ class Embedder:
         # Tokenise in slabs so a huge list never holds all its encodings at once; sort within each slab.
         for base in range(0, n, SLAB):
             ids = slab(base, base + SLAB)
-            for idx in plan_batches([len(x) for x in ids], bs):
+            for idx in plan_batches([len(x) for x in ids], bs, self.token_budget):
                 vecs = self._run([ids[i] for i in idx])
                 if out is None:
                     out = np.empty((n, vecs.shape[1]), dtype=np.float32)
