@@ -28,6 +28,11 @@ _EXPORTS = {
     "RagtuneError": "errors", "ConfigError": "errors", "InputError": "errors", "NothingIngested": "errors",
     "ModelError": "errors", "StoreError": "errors", "BusyError": "errors", "GenerationError": "errors",
     "MissingExtraError": "errors",
+    # search, documents, the query log (round 49: what `ragtune search`, `docs list/remove` and `log list/show` call)
+    "Retriever": "retrieve", "RetrievalResult": "retrieve",
+    "list_documents": "ingest.documents", "remove_documents": "ingest.documents", "DocInfo": "ingest.documents",
+    "RemoveSummary": "ingest.documents",
+    "open_store": "store", "Store": "store", "list_entries": "querylog", "show_entry": "querylog",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -39,6 +44,10 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ im
                          NothingIngested, RagtuneError, StoreError)
     from .home import Home
     from .ingest import IngestSummary, ingest_paths
+    from .ingest.documents import DocInfo, RemoveSummary, list_documents, remove_documents
+    from .querylog import list_entries, show_entry
+    from .retrieve import RetrievalResult, Retriever
+    from .store import Store, open_store
     from .types import Answer, ContextItem, Hit, Timings
 
 
