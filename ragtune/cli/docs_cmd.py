@@ -146,9 +146,11 @@ def docs_remove(app, refs: tuple[str, ...], dry_run: bool, forget_log: bool, as_
 
     settings, found = app.existing_home(), _refs(list(refs))
     _not_both(settings, found)
-    cleared, started = 0, time.time()
+    cleared, started, first = 0, time.time(), None
     if not dry_run:  # what REFs name first: a typo changes nothing, the cache included
-        remove_documents(settings, found, dry_run=True)
+        listed = remove_documents(settings, found, dry_run=True)
+        if forget_log:  # the log entries first: killed before the removal commits, the same command finds it all again
+            first = _forget_first(settings, listed)
         # before (a remove killed after its commit leaves no cached answer quoting the documents) and after (one
         # cached meanwhile by a running `serve`)
         cleared = _clear_answer_cache(settings)
@@ -156,7 +158,7 @@ def docs_remove(app, refs: tuple[str, ...], dry_run: bool, forget_log: bool, as_
     if not dry_run:
         cleared += _clear_answer_cache(settings)
     if forget_log and not dry_run:
-        return _erasure_receipt(settings, summary, cleared, started, as_json)
+        return _erasure_receipt(settings, summary, first, cleared, started, as_json)
     if as_json:
         if summary.removed:  # with --json too (stderr): what it cannot erase is the operator's to erase
             _say_left_behind(summary, settings)
@@ -256,19 +258,44 @@ _LABELS = {"query_log": "query-log entries", "write_ahead_log": "write-ahead log
            "vector_index": "the vector index (its rebuild failed)"}
 
 
-def _erasure_receipt(settings, summary, cleared: int, started: float, as_json: bool) -> None:
-    """`docs remove --forget-log`: forget the log entries quoting the removed documents, then one receipt (stdout)
-    of what was erased and what is not reached (ingest/documents.py)."""
+def _forget_first(settings, listed) -> tuple[dict, Any]:
+    """`docs remove --forget-log`, before the removal: forget the log entries quoting the documents (the dry run's
+    `log_ids`). Erasure steps in this order (docs/security.md, "Erasure") survive a kill: the entries go while the
+    documents are still there, so a rerun of the same command finds the documents and finishes; once they are
+    removed, a rerun finds nothing to do. (forget's result, the dry run's summary: what quoted the documents then).
+    A failure here removes nothing: the error is raised (75: busy, try again) and the command can simply be rerun."""
     from ..appliance.errors import RagtuneError
-    from ..appliance.ingest.documents import forget_quoting, not_reached
+    from ..appliance.ingest.documents import NOTHING_FORGOTTEN, forget_quoting
 
+    try:
+        forgot = forget_quoting(settings, listed.log_ids, listed.quoted) if listed.log_ids else dict(NOTHING_FORGOTTEN)
+    except RagtuneError:
+        click.echo("note: nothing was removed or forgotten; run the same command again", err=True)
+        raise
+    return forgot, listed
+
+
+def _erasure_receipt(settings, summary, first: tuple[dict, Any] | None, cleared: int, started: float,
+                     as_json: bool) -> None:
+    """`docs remove --forget-log`, after the removal: forget the entries that quoted the documents meanwhile (a
+    running serve answered from them between the first forget and the removal), then one receipt (stdout) of what
+    was erased, both forgets merged, and what is not reached (ingest/documents.py)."""
+    from ..appliance.errors import RagtuneError
+    from ..appliance.ingest.documents import NOTHING_FORGOTTEN, forget_quoting, merge_forgotten, not_reached
+
+    before, listed = first or (dict(NOTHING_FORGOTTEN), None)
+    meanwhile = list(summary.log_ids)  # forgotten entries are not listed again: only those quoting since
     failed: RagtuneError | None = None
     try:
-        forgot = forget_quoting(settings, summary.log_ids, summary.quoted) if summary.log_ids else {
-            "forgotten": [], "already": [], "replays": [], "reviews": 0, "cache": 0, "gone": [], "replay_reports": []}
+        later = forget_quoting(settings, meanwhile, summary.quoted) if meanwhile else None
     except RagtuneError as exc:  # the removal has committed: a rerun finds no document, so the receipt names the ids
-        forgot, failed = None, exc
-    left, problems = not_reached(settings, summary, forgot, started)
+        later, failed = None, exc
+    forgot = merge_forgotten(before, later)
+    if listed is not None:  # the receipt lists everything that quoted the documents, whichever forget took it
+        summary.log_ids = sorted({*listed.log_ids, *meanwhile})
+        runs = {r["run"] for r in listed.replay_reports}
+        summary.replay_reports = [*listed.replay_reports, *(r for r in summary.replay_reports if r["run"] not in runs)]
+    left, problems = not_reached(settings, summary, forgot, started, unforgotten=meanwhile if failed else [])
     problems += [f"the documents are removed, but forgetting the query-log entries failed: {failed.message}"
                  + (f" ({failed.hint})" if failed.hint else "")] if failed else []
     _print_receipt(settings, summary, cleared, forgot, left, problems, as_json)

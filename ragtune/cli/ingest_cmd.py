@@ -215,6 +215,11 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, retry_failed: bool, follow
 
     if summary.all_paths_bad:
         raise InputError("none of the given paths could be ingested")
+    if summary.store_errors:  # whatever else was stored: a cron job must see that the database refused documents
+        from ..appliance.errors import StoreError
+
+        raise StoreError(f"{summary.store_errors} document(s) could not be stored (database error; listed above as "
+                         "failed)", hint="`ragtune doctor` checks the home; then run the same command again")
     if summary.nothing_ingested:
         n = len(summary.failed) + len(summary.still_unreadable)
         if not n:  # only a refused prune: an empty (unmounted?) folder

@@ -377,10 +377,37 @@ def _left_behind(store: Any, summary: RemoveSummary) -> None:
     summary.replay_reports = report_files(store.replay_runs_quoting(args))
 
 
-# -- the erasure receipt of `docs remove --forget-log` (docs/security.md, "Erasure"): after the removal, forget
-# the query-log entries that quote the removed documents (as `ragtune log forget` of each), then say what nothing here
-# can reach: eval report files, exports and datasets, backups made before (backup_record), other users' rebuilt copies
-# of the keyword index (lexical_cache), a running serve's memory
+# -- the erasure receipt of `docs remove --forget-log` (docs/security.md, "Erasure"): forget the query-log entries
+# that quote the documents (as `ragtune log forget` of each), remove the documents, forget those that quoted them
+# meanwhile (the step a rerun cannot find again, the removal, comes last but one: a kill anywhere leaves a command to
+# finish it), then say what nothing here can reach: eval report files, exports and datasets, backups made before
+# (backup_record), other users' rebuilt copies of the keyword index (lexical_cache), a running serve's memory
+NOTHING_FORGOTTEN: dict[str, Any] = {"forgotten": [], "already": [], "replays": [], "reviews": 0, "cache": 0,
+                                     "gone": [], "replay_reports": []}
+
+
+def merge_forgotten(a: dict[str, Any], b: dict[str, Any] | None) -> dict[str, Any]:
+    """Two forget_quoting results as one (the receipt's `log_forgotten`, the same keys): ids joined, counts added,
+    `checkpointed` true only when both were, replay report folders once each."""
+    if b is None:
+        return a
+    out = dict(a)
+    for key, value in b.items():
+        have = out.get(key)
+        if key == "replay_reports":
+            runs = {r["run"] for r in have or []}
+            out[key] = [*(have or []), *(r for r in value if r["run"] not in runs)]
+        elif isinstance(value, bool):
+            out[key] = value if have is None else bool(have) and value
+        elif isinstance(value, int):
+            out[key] = (have or 0) + value
+        elif isinstance(value, list):
+            out[key] = sorted({*(have or []), *value})
+        else:
+            out[key] = value
+    return out
+
+
 def forget_quoting(settings: Settings, ids: list[int], quoted: dict[str, str] | None = None) -> dict[str, Any]:
     """`log forget` of the entries `ids` (RemoveSummary.log_ids): Store.forget_query_log's result, with
     "replay_reports" (the report folders of the replays that asked them) and "gone" (ids no longer in the log:
@@ -409,14 +436,14 @@ def forget_quoting(settings: Settings, ids: list[int], quoted: dict[str, str] | 
 
 
 def not_reached(settings: Settings, summary: Any, forgot: dict[str, Any] | None,
-                started: float) -> tuple[list[dict[str, Any]], list[str]]:
+                started: float, *, unforgotten: Any = ()) -> tuple[list[dict[str, Any]], list[str]]:
     """(what still holds the removed text and this command does not erase, each {"what", "where": [...],
     "how"}; problems reading the backups record, as file:line). `started`: when the removal began (the backups
-    made before it hold the text)."""
+    made before it hold the text). `unforgotten`: log ids a failed forget left (they still quote it)."""
     from ..backup_record import backups_made
 
     out: list[dict[str, Any]] = []
-    left = summary.log_ids if forgot is None else (forgot.get("unknown") or [])  # not forgotten: still quote it
+    left = summary.log_ids if forgot is None else sorted({*(forgot.get("unknown") or []), *unforgotten})
     if left:
         out.append({"what": "query_log", "where": [str(i) for i in left],
                     "how": "ragtune log forget " + " ".join(map(str, left))})

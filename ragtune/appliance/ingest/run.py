@@ -287,8 +287,9 @@ class _Run:
         except WriteRefused:  # no room (store/noroom.py): none for the next document either; the run stops here
             self.refused_at = doc.path
             raise
-        except StoreError as exc:
+        except StoreError as exc:  # the home's fault, not the file's: the CLI exits 4 (docs/ingest.md)
             self.summary.failed.append((doc.path, exc.message))
+            self.summary.store_errors += 1
             return
         self.failures.readable(doc.path)
         self.changed_doc_ids.add(doc_id)
@@ -310,8 +311,9 @@ class _Run:
         except WriteRefused:
             self.refused_at = doc.path
             raise
-        except StoreError as exc:
+        except StoreError as exc:  # the home's fault, not the file's: the CLI exits 4 (docs/ingest.md)
             self.summary.failed.append((doc.path, exc.message))
+            self.summary.store_errors += 1
             return
         self.failures.readable(doc.path)
         self.summary.notes.extend((doc.path, n) for n in doc.notes)

@@ -57,6 +57,8 @@ class IngestSummary:
     renamed: list[tuple[str, str]] = field(default_factory=list)
     # chunks the keyword index wrote again so that no segment file keeps the text of replaced or pruned ones
     lexical_rewritten: int = 0
+    # documents read but not stored for a database error (in `failed` too): a problem of the home, not of the files
+    store_errors: int = 0
 
     @property
     def all_paths_bad(self) -> bool:
