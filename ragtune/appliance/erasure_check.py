@@ -59,28 +59,42 @@ def _files(root: Path) -> Iterator[Path]:
 
 
 def scan_file(path: Path, pat: re.Pattern[bytes]) -> tuple[int, list[int]] | None:
-    """(matches, first byte offsets) in the file's raw bytes; None when it does not hold TEXT (or cannot be read).
-    Read in blocks, each lower-cased (ASCII: offsets stay) with an overlap, so a match across blocks is found."""
-    offsets: list[int] = []
-    n = 0
+    """(matches, first byte offsets) of one pattern in the file's raw bytes; None when it does not hold TEXT (or
+    cannot be read). See scan_texts."""
+    return scan_texts(path, {"": pat}).get("")
+
+
+def scan_texts(path: Path, pats: dict[str, re.Pattern[bytes]]) -> dict[str, tuple[int, list[int]]]:
+    """{TEXT: (matches, first byte offsets)} in the file's raw bytes, for the TEXTs it holds; {} when it holds none
+    (or cannot be read). Read once for all TEXTs (ragtune.db and its -wal can be large), in blocks, each lower-cased
+    (ASCII: offsets stay) with an overlap, so a match across blocks is found; each TEXT stops at MAX_COUNT."""
+    found: dict[str, tuple[int, list[int]]] = {}
+    todo = dict(pats)  # the TEXTs still counting (not at MAX_COUNT)
     try:
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
             with (mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else memoryview(b"")) as m:
                 for start in range(0, size, BLOCK):
+                    if not todo:
+                        break
                     end = min(size, start + BLOCK)
                     block = bytes(m[start:min(size, end + OVERLAP)]).lower()
-                    for hit in pat.finditer(block):
-                        if hit.start() >= end - start:  # the next block's: counted there
-                            break
-                        n += 1
-                        if len(offsets) < MAX_OFFSETS:
-                            offsets.append(start + hit.start())
-                        if n >= MAX_COUNT:
-                            return n, offsets
+                    for t, pat in list(todo.items()):
+                        n, offsets = found.get(t, (0, []))
+                        for hit in pat.finditer(block):
+                            if hit.start() >= end - start:  # the next block's: counted there
+                                break
+                            n += 1
+                            if len(offsets) < MAX_OFFSETS:
+                                offsets.append(start + hit.start())
+                            if n >= MAX_COUNT:
+                                del todo[t]
+                                break
+                        if n:
+                            found[t] = (n, offsets)
     except (OSError, ValueError):
-        return None
-    return (n, offsets) if n else None
+        return {}
+    return found
 
 
 def scan_database(home: Any, texts: list[str]) -> list[tuple[str, dict[str, Any]]]:
@@ -136,10 +150,12 @@ def find_text(home: Any, texts: list[str], also: list[Path]) -> dict[str, Any]:
     backups, _ = backups_made(home)
     places = [(root, "home")] + [(Path(b["dest"]), "backup") for b in backups if b["exists"]] \
         + [(Path(p), "also") for p in also]
+    by_text = dict(pats)
     for base, kind in places:
         for f in _files(base):
-            for t, pat in pats:
-                hit = scan_file(f, pat)
+            hits = scan_texts(f, by_text)  # the file read once for every TEXT
+            for t, _ in pats:
+                hit = hits.get(t)
                 if hit:
                     found.append({"text": t, "where": str(f), "what": kind, "count": hit[0], "offsets": hit[1]})
     db = Path(home.db_path)

@@ -6,8 +6,9 @@ end, so no document of the user's is skipped by it (docs/ingest.md, "Files from 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Callable
+
+from .loaders.base import name_suffix  # how walk reads an extension ("notes.txt " is a .txt), kept beside bare_name
 
 # The keys of `Walk.ignored_exts` that are not an extension: a name without one, an Office owner file ("~$port.docx")
 NO_EXTENSION = "(none)"
@@ -39,13 +40,6 @@ _XP_RECYCLER = "RECYCLER"
 # entered. Only a folder with such a part inside: a folder "2024.key/" of the user's documents is walked.
 _APPLE_BUNDLES = {".pages", ".numbers", ".key"}
 _BUNDLE_PARTS = ("Index.zip", "Index", "index.xml", "index.xml.gz", "index.apxl", "index.apxl.gz")
-
-
-def name_suffix(name: str) -> str:
-    """A file name's extension, lower-cased, as Windows reads it: trailing spaces and dots are not part of it. A name
-    written on Linux or a Mac can end so ("notes.txt ", "minutes.txt."; Windows drops them, a copy to Linux keeps
-    them), and the file is still the text file its owner saved: it was counted as ignored (".txt ", no extension)."""
-    return Path(name.rstrip(" .") or name).suffix.lower()
 
 
 def system_file(e: os.DirEntry, ignore: Callable[[str], None]) -> bool:

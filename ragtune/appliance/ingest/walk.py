@@ -27,8 +27,9 @@ from typing import NamedTuple
 
 from ..text import is_utf8, shown_path
 # the ignored_exts keys are imported from here too (summary.py, tests)
-from .junk import MAC_JUNK, NO_EXTENSION, OWNER_FILE, WINDOWS_JUNK, name_suffix, system_file  # noqa: F401
+from .junk import MAC_JUNK, NO_EXTENSION, OWNER_FILE, WINDOWS_JUNK, system_file  # noqa: F401
 from .loaders import KINDS, LoadError, read_limited, read_reason
+from .loaders.base import name_suffix
 
 
 @dataclass

@@ -222,11 +222,9 @@ class LogTables(CacheTables):
         return [{"reviewed_at": ts, "review": json_loads_or_raw(text)} for ts, text in rows]
 
     def forgotten_ids(self, ids: list[int]) -> set[int]:
-        """Those of `ids` whose row was forgotten (`log forget`)."""
-        marks = ", ".join("?" * len(ids))
-        return {r[0] for r in self.conn.execute(
-            f"SELECT id FROM query_log WHERE forgotten IS NOT NULL AND id IN ({marks})", [int(i) for i in ids])} \
-            if ids else set()
+        """Those of `ids` whose row was forgotten (`log forget`): in pages, so any number of ids stays under SQLite's
+        limit on parameters."""
+        return self.log_ids_present(ids, forgotten_only=True)
 
     def log_ids_present(self, ids: Any, *, forgotten_only: bool = False) -> set[int]:
         """Those of `ids` that name a query-log row (forgotten ones only with `forgotten_only`). Reads the id and

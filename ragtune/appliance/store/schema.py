@@ -319,21 +319,22 @@ def _document_ids_not_reused(conn: Any) -> None:
     """0017: `documents` rebuilt with AUTOINCREMENT, as 0015 rebuilt chunks, ids kept: chunks' `doc_id`, the keyword
     index's and every logged id still name their document. Only with foreign keys off (apply_migration): the DROP of
     the old table would otherwise delete every chunk by their ON DELETE CASCADE."""
-    done = conn.execute("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'documents' "
-                        "AND sql LIKE '%AUTOINCREMENT%'").fetchall()
-    if not done and conn.execute("PRAGMA foreign_keys").fetchall()[0][0]:
-        raise ValueError("documents can only be rebuilt with foreign keys off (its DROP would delete every chunk)")
-    _rebuilt_autoincrement(conn, "documents", DOC_REBUILD, _DOC_ID_SEED)
+    _rebuilt_autoincrement(conn, "documents", DOC_REBUILD, _DOC_ID_SEED,
+                           fk_refusal="documents can only be rebuilt with foreign keys off (its DROP would delete "
+                                      "every chunk)")
 
 
-def _rebuilt_autoincrement(conn: Any, name: str, migration: str, seed: str) -> None:
+def _rebuilt_autoincrement(conn: Any, name: str, migration: str, seed: str, fk_refusal: str = "") -> None:
     """Table `name` rebuilt with `id INTEGER PRIMARY KEY AUTOINCREMENT`, in the caller's transaction, then its id
     sequence set by `seed`. The home's own table is copied as it is: its columns (from its CREATE statement, as
     SQLite keeps it after ALTERs, constraints and foreign keys with them), rows and ids; its indexes and triggers
-    re-created from their own statements after the copy. Rebuilt already: a no-op."""
+    re-created from their own statements after the copy. Rebuilt already: a no-op. `fk_refusal`: a table others
+    name with ON DELETE CASCADE is not rebuilt with foreign keys on (a ValueError with that text)."""
     table = conn.execute("SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?", (name,)).fetchall()[0][0]
     if re.search(r"\bAUTOINCREMENT\b", table, flags=re.I):
         return  # rebuilt already: re-running it is a no-op
+    if fk_refusal and conn.execute("PRAGMA foreign_keys").fetchall()[0][0]:
+        raise ValueError(fk_refusal)
     _alone_for_a_long_rebuild(conn, [migration])
     tmp = f"{name}_{migration[:4]}"
     kept = [r[0] for r in conn.execute("SELECT sql FROM sqlite_schema WHERE tbl_name = ? AND type IN "

@@ -52,9 +52,22 @@ def composed(text: str) -> str:
     return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
+def bare_name(name: str) -> str:
+    """A file name as Windows reads it: trailing spaces and dots are not part of it. A name written on Linux or a
+    Mac can end so ("notes.txt ", "minutes.txt."; Windows drops them, a copy to Linux keeps them), and the file is
+    still the text file its owner saved. A name of dots and spaces only stays as it is."""
+    return name.rstrip(" .") or name
+
+
+def name_suffix(name: str) -> str:
+    """A file name's extension, lower-cased, as Windows reads it (bare_name): "notes.txt " is a .txt (it was counted
+    as ignored: ".txt ", no extension)."""
+    return Path(bare_name(name)).suffix.lower()
+
+
 def title_from_path(path: Path) -> str:
     # trailing spaces and dots are not part of the extension (walk reads "minutes.txt." as a .txt): "minutes"
-    stem = Path(path.name.rstrip(" .") or path.name).stem
+    stem = Path(bare_name(path.name)).stem
     return composed(re.sub(r"[_\-]+", " ", stem).strip())
 
 

@@ -4,7 +4,7 @@ here, so a 50 MB one holds an ingest for half an hour; forms nested deep) and pa
 visitor of ours runs, so a check between pages or operators cannot stop it; html.parser and python-docx take minutes
 on a page or body of millions of elements the same way. The budget interrupts the parsing thread itself: a timer
 thread raises `Overrun` in it (CPython's PyThreadState_SetAsyncExc), at its next bytecode, wherever the parser is.
-`Overrun` is a BaseException so no `except Exception` of a library's or ours swallows it; `within_budget` turns it
+`Overrun` is a BaseException so no `except Exception` of a library's or ours swallows it; `budgeted` turns it
 into a LoadError (the file fails with a reason, the ingest goes on). Code that must not be interrupted halfway (the
 ingest's progress beat, which takes a lock and may stop the run) runs under `outside()` (`guarded` wraps a beat so):
 an expiry meanwhile raises when it is over."""
@@ -128,10 +128,10 @@ def budget() -> Budget:
 _CURRENT: ContextVar[Budget | None] = ContextVar("parse_budget", default=None)
 
 
-def guarded(beat: Callable[[float], None] | None, bud: Budget | None = None) -> Callable[[float], None] | None:
-    """The ingest's progress `beat` run under `outside()` of `bud` (default: the budget of the parse running here):
+def guarded(beat: Callable[[float], None] | None) -> Callable[[float], None] | None:
+    """The ingest's progress `beat` run under `outside()` of the budget of the parse running here (`budgeted`):
     never interrupted halfway. None stays None; no budget: `beat` as it is."""
-    bud = bud if bud is not None else _CURRENT.get()
+    bud = _CURRENT.get()
     if beat is None or bud is None:
         return beat
 

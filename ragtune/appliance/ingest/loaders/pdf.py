@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ...hashing import sha256_bytes
 from .base import PARSE_BEAT, Document, LoadError, clean_text, clean_title, exc_reason, parse_date, require_text, \
     title_from_path
+from .parse_budget import budgeted, guarded
 
 if TYPE_CHECKING:
     from .pdf_layout import Seg
@@ -321,21 +322,10 @@ def pdf_text(pages: list[str]) -> str:
     return _reflow(_dehyphenate(text))
 
 
+@budgeted("PDF", "millions of drawing operators on a page, or forms nested deep")  # (parse_budget.PARSE_SECONDS)
 def load_pdf(path: Path, raw: bytes) -> Document:
-    """A PDF's document, within the wall-time budget (parse_budget.PARSE_SECONDS): a file that takes longer fails with
-    a reason, and the ingest goes on with the next."""
-    from .parse_budget import Overrun, budget
-
-    bud = budget()
-    try:
-        with bud:
-            return _read_pdf(path, raw, bud)
-    except Overrun:
-        raise LoadError(f"PDF took over {bud.seconds:g} s to read (millions of drawing operators on a page, or forms "
-                        "nested deep?): not ingested (docs/ingest.md)") from None
-
-
-def _read_pdf(path: Path, raw: bytes, bud: Any) -> Document:
+    """A PDF's document, within the wall-time budget: a file that takes longer fails with a reason, and the ingest
+    goes on with the next."""
     import pypdf
     from pypdf.errors import DependencyError, PdfReadError
 
@@ -366,7 +356,9 @@ def _read_pdf(path: Path, raw: bytes, bud: Any) -> Document:
         scanned = []  # pages with images and no text: a scan (no OCR is done)
         fonts: dict[int, Any] = {}
         redacted: list[tuple[int, int]] = []  # (page, runs of text left out) where a redaction box covers text
-        beat = PARSE_BEAT.get()  # how far the parse is, after each page (milliseconds each: a beat costs nothing)
+        # how far the parse is, after each page (milliseconds each: a beat costs nothing); `guarded`: the ingest's beat
+        # (a lock, a stop) is never interrupted halfway by the budget
+        beat = guarded(PARSE_BEAT.get())
         total = len(reader.pages) if beat is not None else 0
         stop: Exception | None = None
         for n, page in enumerate(reader.pages, start=1):
@@ -380,8 +372,7 @@ def _read_pdf(path: Path, raw: bytes, bud: Any) -> Document:
             pages.append(t)
             if beat is not None:
                 try:
-                    with bud.outside():  # the ingest's beat (a lock, a stop) is never interrupted halfway
-                        beat(min(1.0, n / total))
+                    beat(min(1.0, n / total))
                 except Exception as exc:  # the caller's (a stop asked for mid-file): not "corrupt PDF", not remembered
                     stop = exc
                     break

@@ -184,6 +184,7 @@ class Covers:
         self.boxes: list[Box] = []
         self.dark_text: list[bool] = []  # per segment: shown in a dark colour
         self._form_ops = 0
+        self._ops: dict[int, tuple[Any, list[Any]]] = {}  # id(form) -> (form, its operators) for this page
         try:
             self.page_box = [float(v) for v in page_box] if page_box is not None else None
         except Exception:
@@ -253,7 +254,10 @@ class Covers:
         clip = _rect(min(bx0, bx1), min(by0, by1), abs(bx1 - bx0), abs(by1 - by0), ctm)
         res = form.get("/Resources")
         res = resources if res is None else res  # a form without its own resources uses the page's
-        ops = ContentStream(form, self.pdf).operations
+        cached = self._ops.get(id(form))
+        if cached is None:  # a form drawn again on the page (a tile, a tick box) is parsed once
+            cached = self._ops[id(form)] = (form, ContentStream(form, self.pdf).operations)  # form: its id stays
+        ops = cached[1]
         seen = seen | {id(form)}
         saved, start, stack = (self.fill, self.space, self.opaque), len(self.boxes), len(self._stack)
         self._path = []
