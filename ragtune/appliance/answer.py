@@ -245,6 +245,19 @@ class AnswerEngine(AnswerCache):
             raise
         return self._adapter_id
 
+    def close_other_adapters(self, keep: list[str], switch_to: str | None = None) -> list[str]:
+        """Close the generator's merged models and LoRAs (AdapterServing.retain) but those `keep` names and the one
+        serving, after a switch to `switch_to` if given: the ids closed ([] once closed). The caller holds _lock."""
+        if self._closed or not self.holds_adapters:
+            return []
+        if switch_to is not None:
+            self.set_adapter(switch_to)
+        return self._generator.retain([self.resolve_adapter(ref)[1] for ref in keep] + [self.adapter_id])
+
+    @property
+    def holds_adapters(self) -> bool:  # close_other_adapters could close some (asked before waiting for `_lock`)
+        return callable(getattr(self._generator, "retain", None))
+
     # -- the request: its stages in order -------------------------------------------------------------------
     def ask(self, question: str, *, adapter: str | None = None, k: int | None = None, use_cache: bool = True,
             retrieve: bool = True, context: list[ContextItem] | None = None,

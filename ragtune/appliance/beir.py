@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .errors import InputError, located
-from .jsonl import MAY_HOLD_SURROGATE_BYTES, check_json_unicode
 from .normalize import check_unicode, displayable
 
 
@@ -55,16 +54,11 @@ def _iter_lines(path: Path) -> Iterator[tuple[int, str]]:
                 raise InputError(f"{located(path, lineno)}: not UTF-8 text") from None
 
 
-def _iter_json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+def _iter_json_lines(path: Path, unicode_checked: bool = False) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, object) for each non-blank line, read one line at a time (corpora are large) and parsed by
-    the project's one JSONL line parser: a bad byte or a cut-short line is reported at its own line and column."""
-    for lineno, _raw, obj in _iter_json_lines_raw(path):
-        yield lineno, obj
-
-
-def _iter_json_lines_raw(path: Path) -> Iterator[tuple[int, bytes, dict[str, Any]]]:
-    """_iter_json_lines with each line's bytes: a caller checks them before walking the object."""
-    from .jsonl import expect_object, parse_line
+    the project's one JSONL line parser: a bad byte or a cut-short line is reported at its own line and column.
+    `unicode_checked`: a string that is not valid Unicode (a "\\udce9" escape) is an error naming its line and field."""
+    from .jsonl import check_line_unicode, expect_object, parse_line
 
     with _open_bytes(path) as fh:
         for lineno, raw in enumerate(fh, start=1):
@@ -72,7 +66,8 @@ def _iter_json_lines_raw(path: Path) -> Iterator[tuple[int, bytes, dict[str, Any
             if not raw.strip():
                 continue
             where = located(path, lineno)
-            yield lineno, raw, expect_object(parse_line(raw, where), where)
+            obj = expect_object(parse_line(raw, where), where)
+            yield lineno, check_line_unicode(obj, raw, where) if unicode_checked else obj
 
 
 def _req_str(obj: dict[str, Any], key: str, path: Path, lineno: int, *, allow_empty: bool = False) -> str:
@@ -140,11 +135,7 @@ def load_queries(path: Path | str, *, skipped: list[str] | None = None,
     path = Path(path)
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for lineno, raw, obj in _iter_json_lines_raw(path):
-        # a lone surrogate can only come from a "\\uD8xx" escape (parse_line refuses bad bytes): the walk of every
-        # string (a third of the load at 10,000 questions) only for a line whose bytes hold one
-        if MAY_HOLD_SURROGATE_BYTES.search(raw):
-            check_json_unicode(obj, located(path, lineno))
+    for lineno, obj in _iter_json_lines(path, unicode_checked=True):
         _id = _req_str(obj, "_id", path, lineno)
         text = _req_str(obj, "text", path, lineno, allow_empty=True)
         meta = obj.get("metadata", {})

@@ -287,6 +287,14 @@ def check_file_unicode(obj: Any, text: str, path: Path | str) -> Any:
     return obj
 
 
+def check_line_unicode(obj: Any, raw: bytes, where: str) -> Any:
+    """`check_json_unicode` of one JSONL line's value: a lone surrogate can only come from a "\\uD8xx" escape
+    (parse_line refuses bad bytes), so the walk of every string runs only for a line whose bytes hold one."""
+    if MAY_HOLD_SURROGATE_BYTES.search(raw):
+        check_json_unicode(obj, where)
+    return obj
+
+
 def iter_jsonl(path: Path | str) -> Iterator[tuple[str, int, Any]]:
     """(`file:line`, line number, parsed object) for every non-blank line of a JSONL file; a string that is not
     valid Unicode (a "\\udce9" escape) is an InputError naming its line and field."""
@@ -300,7 +308,5 @@ def iter_jsonl(path: Path | str) -> Iterator[tuple[str, int, Any]]:
         if not line.strip():
             continue
         where = located(path, n)
-        obj = parse_line(line.rstrip(b"\r"), where)
-        if MAY_HOLD_SURROGATE_BYTES.search(line):
-            check_json_unicode(obj, where)
+        obj = check_line_unicode(parse_line(line.rstrip(b"\r"), where), line, where)
         yield where, n, obj

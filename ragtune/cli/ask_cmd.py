@@ -13,7 +13,7 @@ import click
 from ..appliance.errors import InputError
 # printable for an answer (control pictures, lines kept), escaped for a log entry (one line)
 from ..appliance.text import escaped, human_size, printable
-from .ask_print import print_citations, refusal_words, rollout_note
+from .ask_print import print_citations, refusal_words
 from .common import cli, pass_app, print_json, shown_path, text_or_stdin, unsearched, utf8_stdout
 from .scope_opt import in_option, scope_filters, within_note
 
@@ -62,12 +62,12 @@ def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, 
     from ..appliance.tomltext import Sourced
 
     pinned = None if adapter is None else Sourced(adapter, "--adapter")  # an unknown id names the flag
-    router = Router(settings.home, default=None)
-    target = router.route(client, pinned)  # a running rollout's sticky arm
+    target = Router(settings.home, default=None).route(client, pinned)  # a running rollout's sticky arm
     from ..appliance import querylog
 
     # said on stderr after the answer (a line in the middle of a streamed answer would split it); serve logs the first
-    notes: list[str] = [n for n in (rollout_note(router.state, target),) if n]
+    # (`rollout <id>: the control arm … older ragtune release …`: a mapped control, models/rollout_legacy.py)
+    notes: list[str] = [f"rollout {target.rollout}: {target.note}"] if target.note else []
 
     def retention_told(_path: Path, n: int, more: int, days: int) -> None:
         notes.append(querylog.retention_note(n, more, days))

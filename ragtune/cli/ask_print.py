@@ -1,5 +1,5 @@
 """What `ragtune ask` prints besides the answer, in words a screen reader says as they are (round 48): a refusal's
-reason and code, each citation's place in its document; the legacy-rollout note (round 49)."""
+reason and code, each citation's place in its document."""
 
 from __future__ import annotations
 
@@ -46,14 +46,3 @@ def print_citations(home: Any, citations: list[Any]) -> None:
     finally:
         chunks.close()
 
-
-def rollout_note(state: Any, target: Any) -> str | None:
-    """`rollout <id>: the control arm … older ragtune release …` when the answer is routed through a rollout whose
-    control was mapped (models/rollout_legacy.py): serve logs it, and `ask` said nothing (round 49)."""
-    if target.rollout is None:  # pinned (--adapter), or no rollout
-        return None
-    from ..models.rollout_legacy import legacy_note
-
-    r = state.current()
-    note = legacy_note(r) if r is not None and r.id == target.rollout else None
-    return f"rollout {r.id}: {note}" if note else None

@@ -40,7 +40,7 @@ from ragtune.appliance.refs import check_servable
 from ragtune.appliance.registry import Registry
 from ragtune.appliance.text import escaped
 
-from .rollout_legacy import note_once, resolve_control
+from .rollout_legacy import legacy_note, note_once, resolve_control
 
 log = logging.getLogger("ragtune.rollout")
 log.addHandler(logging.NullHandler())  # the history in rollout.json is the record; apps may configure logging
@@ -396,6 +396,7 @@ class Route:
     # the running rollout's id beside its arm, for the query log: a request routed before a rollback and logged after
     # the next start is not counted in the new rollout's comparison (store/rollout_log.py)
     rollout: str | None = None
+    note: str | None = None  # the rollout's legacy-control note (rollout_legacy.legacy_note), for `ask` to say
 
 
 class Router:
@@ -415,7 +416,7 @@ class Router:
             return Route(self.default, None)
         arm = r.arm_of(client_id)
         note_once(r)
-        return Route(r.adapter_of(arm), arm, r.id)
+        return Route(r.adapter_of(arm), arm, r.id, legacy_note(r))
 
 
 # -- the promotion gate -------------------------------------------------------------------------------------------

@@ -123,18 +123,17 @@ class AdapterUpkeep:
 
     def _retain(self, engine: Any) -> None:
         lock = getattr(engine, "_lock", None)
-        if lock is None or not hasattr(getattr(engine, "_generator", None), "retain"):
+        if lock is None or not getattr(engine, "holds_adapters", False):
             return  # not loaded yet, or nothing it could close (a remote backend, a test's engine)
         while not lock.acquire(timeout=1.0):  # (bounded waits: a stop must not wait for a generation)
             if self.stopped.is_set():
                 return
         try:
-            if getattr(engine, "_closed", False) or self.stopped.is_set():
+            if self.stopped.is_set():
                 return
-            ids = [engine.resolve_adapter(ref)[1] for ref in self.keep()]
             # The adapter serving now is kept, never switched from here: a switch may rebuild a pruned merged file
             # (minutes) under the engine's lock. The next request's own switch moves it off a losing arm.
-            self.closed += engine._generator.retain(ids + [engine.adapter_id])
+            self.closed += engine.close_other_adapters(self.keep())
         except Exception as exc:  # upkeep: never a failure of serving (the bound still holds at the next switch)
             log.warning("after the rollout's end, an engine kept its other adapters loaded: %s", exc)
         finally:

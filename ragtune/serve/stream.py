@@ -100,9 +100,11 @@ async def _events(task: asyncio.Future, pieces: asyncio.Queue, first: str | None
                   include_usage: bool = False) -> AsyncIterator[str]:
     streamed: list[str] = []
 
+    def envelope(**fields: Any) -> str:
+        return _event({"id": cid, "object": "chat.completion.chunk", "created": created, "model": model, **fields})
+
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
-        return _event({"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
-                       "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra})
+        return envelope(choices=[{"index": 0, "delta": delta, "finish_reason": finish}], **extra)
 
     try:
         yield chunk({"role": "assistant", "content": ""})
@@ -134,8 +136,7 @@ async def _events(task: asyncio.Future, pieces: asyncio.Queue, first: str | None
             yield chunk({"content": "\n\n[withdrawn] " + ans.answer})
         if include_usage:  # once, where OpenAI's clients look for it (LangChain adds up every chunk's usage)
             yield chunk({}, finish, citations=citations(ans), ragtune=extra(ans, target))
-            yield _event({"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
-                          "choices": [], "usage": usage(ans)})
+            yield envelope(choices=[], usage=usage(ans))  # usage alone, with no choices
         else:
             yield chunk({}, finish, usage=usage(ans), citations=citations(ans), ragtune=extra(ans, target))
         yield "data: [DONE]\n\n"

@@ -274,10 +274,15 @@ def quiet_forced_stop(app: Any) -> Any:
     return wrapped
 
 
+def _app_metrics(app: Any) -> Any:
+    """The app's /metrics (app.state.serve.metrics); None for an app without them."""
+    return getattr(getattr(getattr(app, "state", None), "serve", None), "metrics", None)
+
+
 def _refusal_recorder(app: Any) -> Any:
     """(client, status, seconds, code) -> a request the connection refused, counted in the app's /metrics under
     route "-" (no route was read) and written as an access line."""
-    metrics = getattr(getattr(getattr(app, "state", None), "serve", None), "metrics", None)
+    metrics = _app_metrics(app)
 
     def record(client: Any, status: int, seconds: float, code: str) -> None:
         if metrics is not None:
@@ -290,7 +295,7 @@ def _refusal_recorder(app: Any) -> Any:
 def _close_counter(app: Any) -> Any:
     """reason -> a connection the server closed while it waited for a request's head, counted in the app's /metrics
     (`ragtune_connections_closed_total{reason}`): a slow loris showed in no metric before round 49."""
-    metrics = getattr(getattr(getattr(app, "state", None), "serve", None), "metrics", None)
+    metrics = _app_metrics(app)
 
     def count(reason: str) -> None:
         if metrics is not None:

@@ -266,7 +266,6 @@ class RagtuneApp(App):
     def documents_changed(self) -> None:
         """An ingest ended (also one left running in the background): the status bar's document count, and the
         scope follows its folder; an open documents list (ctrl+t) reads itself again (round 47 left it as it was)."""
-        self.store_watch.loaded()  # its next read is this version: not refreshed again
         self.follow_scope()
         for screen in self.screen_stack:  # the chat under it, and any screen that shows the documents
             if screen.is_mounted and callable(getattr(screen, "refresh_documents", None)):
@@ -432,6 +431,7 @@ class RagtuneApp(App):
 
         def done(summary: Any) -> None:
             if summary is not None:
+                self.store_watch.loaded()  # its next read is this ingest's version: not refreshed again
                 self.documents_changed()
 
         self.push_screen(IngestScreen(), done)

@@ -52,14 +52,11 @@ def close_losing(engine: Any, restore: str) -> list[str]:
     (AdapterServing.retain), as serve's AdapterUpkeep does; the losing arm (~250 MB merged with the default model)
     stayed loaded for the rest of the session. Under the engine's lock, as an answer's own switch is. Returns the
     ids closed; a failure closes nothing and is left to the answer, whose switch says why."""
-    gen, lock = getattr(engine, "_generator", None), getattr(engine, "_lock", None)
-    if lock is None or not callable(getattr(gen, "retain", None)):
+    lock = getattr(engine, "_lock", None)
+    if lock is None or not getattr(engine, "holds_adapters", False):
         return []  # not loaded yet, a remote backend (nothing held here), a test's engine
     try:
         with lock:
-            if getattr(engine, "_closed", False):
-                return []
-            engine.set_adapter(restore)  # never closed: retain keeps the one serving now
-            return gen.retain([engine.adapter_id])
+            return engine.close_other_adapters([], switch_to=restore)  # never closed: the one serving now is kept
     except Exception:  # the chat goes on; the MERGED_KEEP bound still holds at the next switch
         return []

@@ -2,8 +2,10 @@
 store, and the status bar's document count and the selected answer's Source panel stayed as they were until the
 next answer. A light timer reads the store's index version (one meta row) in a worker thread and refreshes only
 when it moved: the count, the scope's documents (the app's `documents_changed`) and the Source panel, whose chunk
-may be re-ingested or gone. An ingest made in the app has refreshed them already (app.documents_changed calls
-`loaded`): the version read next is taken as seen, not refreshed for a second time (round 49)."""
+may be re-ingested or gone. An ingest made in the app has refreshed them already (its end calls `loaded`, then
+app.documents_changed): the version read next is taken as seen, not refreshed for a second time (round 49). The
+watch's own refresh (`moved`) does not call `loaded`: a second read there would take a version that moved between
+the two reads as seen, and never refresh it."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from ragtune.appliance import beir
+from ragtune.appliance import beir, jsonl
 from ragtune.appliance.errors import InputError
 from ragtune.appliance.eval import metrics as M
 from ragtune.appliance.eval import paired as P
@@ -68,8 +68,8 @@ def _queries(tmp_path, lines):
 
 def test_queries_are_walked_for_surrogates_only_where_an_escape_is(tmp_path, monkeypatch):
     calls = []
-    real = beir.check_json_unicode
-    monkeypatch.setattr(beir, "check_json_unicode", lambda obj, where: calls.append(where) or real(obj, where))
+    real = jsonl.check_json_unicode
+    monkeypatch.setattr(jsonl, "check_json_unicode", lambda obj, where: calls.append(where) or real(obj, where))
     good = [json.dumps({"_id": f"q{i}", "text": f"question {i} \u00e9\U0001F600"}) for i in range(20)]
     assert len(beir.load_queries(_queries(tmp_path, good))) == 20
     assert len(calls) == 20  # json.dumps writes the emoji as an escaped pair ("\ud83d\ude00"): walked, and valid

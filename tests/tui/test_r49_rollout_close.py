@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 
+from ragtune.appliance.answer import AnswerEngine
 from ragtune.models.rollout import Rollout, RolloutState
 from ragtune.tui.rollout import SessionRoute, close_losing
 from tests.serve.helpers import register_adapters
@@ -20,6 +21,8 @@ class Gen:  # the generator's adapter switch, as far as retain goes
 
 
 class Engine:  # AnswerEngine's members close_losing uses
+    close_other_adapters, holds_adapters = AnswerEngine.close_other_adapters, AnswerEngine.holds_adapters
+
     def __init__(self):
         self._lock, self._generator, self._closed = threading.RLock(), Gen(), False
         self.adapter_id = "none"

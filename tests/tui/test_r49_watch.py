@@ -22,6 +22,7 @@ async def test_an_in_app_ingest_is_not_refreshed_twice(make_app, monkeypatch):
         docs.paths["docs/new.md"] = 3  # the ingest screen's ingest, then its refresh
         docs.version += 1
         before = docs.counted
+        app.store_watch.loaded()  # what an ingest's end does (app.action_ingest's callback, the ingest screen)
         app.documents_changed()
         await wait_until(pilot, lambda: len(reads) >= 8, tries=200)
         counted = docs.counted

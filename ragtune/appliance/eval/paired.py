@@ -21,13 +21,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from ..atomic import atomic_write_text
 from ..errors import InputError
 from ..jsonl import expect_object, iter_jsonl, read_json_object
 from ..store import json_dumps
 from .losses import OUTCOMES, classify, where
 from .metrics import METRICS_VERSION, score_item
-from .paired_latency import deltas, paired_latency
+from .paired_latency import deltas, finite_ms, paired_latency
 
 ITEMS_FILE = "items.jsonl"
 ALPHA = 0.05
@@ -148,16 +147,8 @@ def _timed(res: dict[str, Any]) -> dict[str, float]:
     """{"latency_ms": the answer's end-to-end time} for `eval compare`'s paired latency; {} for an error or an
     answer without one (the arms' latency percentiles leave errors out too)."""
     t = res.get("timings")
-    ms = t.get("total_ms") if isinstance(t, dict) and res.get("status") != "error" else None
-    ok = isinstance(ms, (int, float)) and not isinstance(ms, bool) and math.isfinite(ms)
-    return {"latency_ms": round(float(ms), 1)} if ok else {}
-
-
-def write_rows(rows: list[dict[str, Any]], out: Path, run_id: str | None = None) -> Path:
-    """items.jsonl; each row names its run (`run`), so a line pasted from another run is caught on reading."""
-    path = Path(out) / ITEMS_FILE
-    atomic_write_text(path, "".join(row_lines(rows, run_id)))
-    return path
+    ms = finite_ms(t.get("total_ms")) if isinstance(t, dict) and res.get("status") != "error" else None
+    return {"latency_ms": round(ms, 1)} if ms is not None else {}
 
 
 def row_lines(rows: Iterable[dict[str, Any]], run_id: str | None = None) -> Iterable[str]:
@@ -393,7 +384,7 @@ def compare_many(pairs: Sequence[tuple[str | Path, str | Path | None]], *, arm: 
     return {"pairs": results,
             "pooled": {**{key: pooled(r[key] for r in results) for key in ("task_success", "answerable", "unanswerable")},
                        "flips_from": flips_from,
-                       "latency": paired_latency(*(sum((list(t[i]) for t in timed), []) for i in range(3)))}}
+                       "latency": paired_latency(*([x for t in timed for x in t[i]] for i in range(3)))}}
 
 
 def _same_run(rows: list[dict[str, Any]], items: Path, report: Path | None) -> None:
@@ -434,4 +425,4 @@ def _identity(report: Path | None) -> str | None:
 
 __all__ = ["ITEMS_FILE", "compare_many", "compare_rows", "compare_runs", "min_net_significant", "paired_stats",
            "pooled", "question_rows", "read_rows", "resolve_run", "rows_by_qid", "rows_from_store", "sign_test_p",
-           "row_lines", "stats_from_counts", "verdict", "wilson", "write_rows"]
+           "row_lines", "stats_from_counts", "verdict", "wilson"]

@@ -15,9 +15,13 @@ from typing import Any, Sequence
 LEVEL = 0.95
 
 
-def latency_ms(row: dict[str, Any]) -> float | None:
-    v = row.get("latency_ms")
+def finite_ms(v: Any) -> float | None:
+    """A time in ms as a float; None for anything else (missing, a bool, NaN, infinite, a string)."""
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else None
+
+
+def latency_ms(row: dict[str, Any]) -> float | None:
+    return finite_ms(row.get("latency_ms"))
 
 
 def deltas(base: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> tuple[list[float], list[float],
@@ -41,11 +45,15 @@ def median(vals: Sequence[float]) -> float | None:
     return s[m] if len(s) % 2 else (s[m - 1] + s[m]) / 2
 
 
+def _fair_coin_pmf(n: int, j: int) -> float:
+    """P(Binomial(n, 1/2) = j), from logs (2**-n underflows past n = 1074; paired.sign_test_p's exact integers take
+    seconds at 10,000 questions)."""
+    return math.exp(math.lgamma(n + 1) - math.lgamma(j + 1) - math.lgamma(n - j + 1) - n * math.log(2))
+
+
 def _fair_coin_cdf(n: int, upto: int) -> float:
-    """P(Binomial(n, 1/2) <= upto), summed in logs (2**-n underflows past n = 1074; paired.sign_test_p's exact
-    integers take seconds at 10,000 questions)."""
-    log_2n, top = n * math.log(2), math.lgamma(n + 1)
-    return sum(math.exp(top - math.lgamma(j + 1) - math.lgamma(n - j + 1) - log_2n) for j in range(upto + 1))
+    """P(Binomial(n, 1/2) <= upto)."""
+    return sum(_fair_coin_pmf(n, j) for j in range(upto + 1))
 
 
 def sign_test(up: int, down: int) -> float:
@@ -61,9 +69,8 @@ def median_interval(diffs: Sequence[float], level: float = LEVEL) -> tuple[float
     if not n:
         return None
     tail, k, cdf = (1 - level) / 2, 0, 0.0
-    log_2n, top = n * math.log(2), math.lgamma(n + 1)
     for j in range(n // 2 + 1):
-        cdf += math.exp(top - math.lgamma(j + 1) - math.lgamma(n - j + 1) - log_2n)
+        cdf += _fair_coin_pmf(n, j)
         if cdf > tail:
             break
         k = j + 1

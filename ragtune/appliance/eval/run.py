@@ -278,10 +278,10 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
                  rows: list[dict[str, Any]] | None = None,
                  scores: dict[tuple[str, str], dict[str, Any]] | None = None) -> dict[str, Any]:
     """Metrics per arm, deltas, decision and safety from the stored results (pure given its inputs). `rows` are
-    the scored per-question rows (paired.question_rows; computed here when not given), `scores` the score_item of
-    each (arm, qid) made with them (reused by metrics.aggregate, not scored again; scored there when not given)."""
+    the scored per-question rows (paired.question_rows), `scores` the score_item of each (arm, qid) made with them
+    (reused by metrics.aggregate, not scored again); both computed here when either is not given."""
     cfg = settings.eval
-    if rows is None:
+    if rows is None or scores is None:
         scores = {}
         rows = paired.question_rows(items, [a.name for a in arms], stored, f1_threshold=cfg.f1_threshold,
                                     scores=scores)
@@ -289,9 +289,8 @@ def build_report(settings: Settings, dataset: Dataset, items: list[dict[str, Any
     failures: dict[str, list[dict[str, Any]]] = {}
     for arm in arms:
         pairs = [(it, stored[(arm.name, it["qid"])]) for it in items if (arm.name, it["qid"]) in stored]
-        done = [(scores or {}).get((arm.name, it["qid"])) for it, _ in pairs]  # None where not scored: scored here
         m = metrics.aggregate([p[0] for p in pairs], [p[1] for p in pairs], f1_threshold=cfg.f1_threshold,
-                              scores=None if None in done else done)
+                              scores=[scores[(arm.name, it["qid"])] for it, _ in pairs])
         m["label"] = ARM_LABELS[arm.name]
         # Show the adapter's identity (sha256), not the file path the engine was handed.
         m["adapter"] = "none" if arm.adapter == "none" else (adapter or arm.adapter)

@@ -304,6 +304,9 @@ class IngestScreen(ModalScreen[Any]):
             if app.screen is self:  # (is_current is also true under a modal screen)
                 self.dismiss(summary)
                 return
+        watch = getattr(app, "store_watch", None)  # (the app's; not a ChatHost member)
+        if watch is not None:
+            watch.loaded()  # its next read is this ingest's version: not refreshed again
         app.documents_changed()
 
     def on_screen_resume(self) -> None:
