@@ -48,11 +48,45 @@ def import_failed(module: str, exc: BaseException) -> ExtraLoadError | None:
     if imp is None:
         return None
     missing = (imp.name or "").split(".")[0] if isinstance(imp, ModuleNotFoundError) else ""
+    stale = _stale_importer(imp, missing)
+    if stale is not None:
+        return ExtraLoadError(module, stale[0], hint=stale[1])
     if missing in _NOT_IN_EXTRAS:
         return ExtraLoadError(module, f"a module it loads needs '{missing}', which is not installed",
                               hint=f"{_NOT_IN_EXTRAS[missing]}  (Python 3.12+ venvs come without it)")
     why = f"a module it loads needs '{missing}', which is not installed" if missing else " ".join(str(imp).split())[:300]
-    return ExtraLoadError(module, why, hint="pip install 'ragtune[train]'")
+    # transformers' own "requires bitsandbytes: `pip install -U bitsandbytes>=0.46.1`" already names the fix
+    return ExtraLoadError(module, why, hint=None if not missing and "pip install" in why else "pip install 'ragtune[train]'")
+
+
+def _stale_importer(imp: ImportError, missing: str) -> tuple[str, str] | None:
+    """(why, hint) when `missing` is installed but lacks the submodule asked for: a package older than its dependency
+    (bitsandbytes < 0.45.1 imports `triton.ops`, which triton 3.2+, brought by torch 2.6+, dropped). Saying
+    "'triton' is not installed" sent users to reinstall the extra, which changes nothing."""
+    import importlib.util
+    from importlib import metadata
+
+    if not missing or imp.name == missing:
+        return None
+    try:
+        if importlib.util.find_spec(missing) is None:
+            return None
+    except (ImportError, ValueError):
+        return None
+    importer, tb = "", imp.__traceback__
+    while tb is not None:  # the innermost frame outside importlib: the package whose code ran the import
+        name = str(tb.tb_frame.f_globals.get("__name__", ""))
+        if name and not name.startswith(("importlib", "_frozen_importlib")):
+            importer = name.split(".")[0]
+        tb = tb.tb_next
+    try:
+        have = f"{missing} {metadata.version(missing)}"
+    except metadata.PackageNotFoundError:
+        have = missing
+    if not importer or importer == missing:
+        return f"it needs '{imp.name}', which the installed {have} does not have", f"pip install --force-reinstall {missing}"
+    return (f"'{importer}' needs '{imp.name}', which the installed {have} no longer has (a release of {importer} older "
+            f"than its {missing})", f"pip install -U {importer}")
 
 
 @contextmanager
@@ -65,6 +99,9 @@ def lazy_imports(module: str) -> Iterator[None]:
         imp = _import_error(exc.__cause__) if exc.__cause__ is not None else None
         if isinstance(imp, ModuleNotFoundError) and (imp.name or "").split(".")[0] in _NOT_IN_EXTRAS:
             raise import_failed(exc.module, imp) from exc  # type: ignore[misc]
+        stale = _stale_importer(imp, (imp.name or "").split(".")[0]) if isinstance(imp, ModuleNotFoundError) else None
+        if stale is not None:  # require('bitsandbytes') itself failing on triton.ops (QLoRA)
+            raise ExtraLoadError(exc.module, stale[0], hint=stale[1]) from exc
         raise
     except RagtuneError:
         raise
