@@ -5,8 +5,8 @@
 Each document is ingested by `ingest_paths` into a fresh home, in a fresh process (peak RSS = that document's). The
 real tokenizer, chunker, SQLite + vec0 and Tantivy run; with `--fast-encoder` (the default) the ONNX forward pass is
 replaced by a bag-of-ids vector, because the encoder alone takes ~0.1 s a chunk on 2 cores (the 40 MB export is 61k
-chunks: 1.7 hours). What that leaves out is bounded: onnxruntime's arena under embed.TOKEN_BUDGET (~0.25 GB).
-`--real-encoder` runs the model (use --scale 0.02 or so).
+chunks: 1.7 hours). What that leaves out is bounded: onnxruntime's arena under embed.TOKEN_BUDGET (512 padded
+tokens since round 49: ~0.085 GB). `--real-encoder` runs the model (use --scale 0.02 or so).
 
     python benchmarks/bench_huge_ingest.py                      # all documents, full size
     python benchmarks/bench_huge_ingest.py --only export,line --scale 0.25

@@ -125,6 +125,7 @@ class Retriever:
         return self._pool
 
     def close(self) -> None:
+        self._closed = True
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
@@ -358,6 +359,8 @@ class Retriever:
         """`normalized`: the caller has already cleaned `query` and normalised it (the answer engine does it once
         for the model and for retrieval); otherwise both happen here."""
         t0 = time.perf_counter()
+        if getattr(self, "_closed", False):  # its store may be closed: said as such, not as a database error
+            raise StoreError("the retriever is closed", hint="make a new Retriever")
         if mode not in MODES:
             raise InputError(f"unknown retrieval mode '{mode}'", hint=f"one of: {', '.join(MODES)}")
         if not isinstance(query, str):
@@ -380,6 +383,8 @@ class Retriever:
             try:
                 version = self.store.index_version
                 empty = self._chunk_total(version) == 0
+            except StoreError:  # typed already (a store closed by its owner)
+                raise
             except Exception as exc:  # apsw errors
                 raise StoreError(f"cannot read the index: {exc}") from None
             if empty:  # nothing ingested: no hits, without loading the embedder (~230 MB, seconds) for an empty `ask`

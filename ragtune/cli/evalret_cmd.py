@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .common import checked_path, pass_app, print_json, shown_path
+from .common import checked_path, pass_app, print_json, say, shown_path
 from .eval_cmd import eval_group
 
 METRICS = ("ndcg@10", "recall@1", "recall@6", "recall@20", "mrr@10")
@@ -41,7 +41,7 @@ def eval_retrieval(app, dataset_dir: Path | None, corpus: tuple[str, ...], as_js
     """Score retrieval on DATASET_DIR (corpus.jsonl, queries.jsonl, qrels/test.tsv) or on --corpus domains:
     nDCG@10, recall@1/6/20, MRR@10. The documents are ingested into a scratch home unless --home is given."""
     from ..appliance.errors import InputError
-    from ..appliance.eval.retrieval import evaluate
+    from ..appliance.eval.retrieval import evaluate, shown_by
 
     if eval_home is not None and use_current_home:
         raise InputError("use either --home or --use-current-home, not both")
@@ -60,7 +60,8 @@ def eval_retrieval(app, dataset_dir: Path | None, corpus: tuple[str, ...], as_js
         dataset = dataset_dir
     home = eval_home if eval_home is not None else (settings.home if use_current_home else None)
     modes = modes or None  # evaluate picks every mode the settings allow
-    result = evaluate(settings, dataset, modes=modes, limit=limit, home=home, tune=tune, split=split)
+    with shown_by(say):  # the library logs its progress (ragtune.eval); the CLI shows it on stderr, as before
+        result = evaluate(settings, dataset, modes=modes, limit=limit, home=home, tune=tune, split=split)
     if tune:
         result["tune"].pop("grid", None)
         if not no_write:

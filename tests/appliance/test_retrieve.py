@@ -12,6 +12,7 @@ import pytest
 from ragtune.appliance.errors import InputError
 from ragtune.appliance.retrieve import Retriever
 from ragtune.appliance.store import Store
+from ragtune.appliance.store.base import is_open
 
 DOCS = [
     ("paris.md", "Paris", ["Paris is the capital of France and sits on the Seine river.",
@@ -391,7 +392,7 @@ def test_close_only_closes_owned(parts):
     settings, store, emb, lex = parts
     r = make(parts)
     r.close()
-    assert not emb.closed and store.conn is not None
+    assert not emb.closed and is_open(store.conn)
 
 
 def test_exact_and_ann_knn_match_vec0_and_follow_the_index_version(parts):

@@ -15,7 +15,7 @@ Queries without any relevant judgement are skipped (they have no defined recall/
 from __future__ import annotations
 
 import dataclasses
-import sys
+import logging
 import tempfile
 import time
 from contextlib import contextmanager
@@ -35,8 +35,31 @@ MODES = ("bm25", "vector", "hybrid", "hybrid+rerank")
 
 # -- setup ----------------------------------------------------------------------------------------------------------
 
+log = logging.getLogger("ragtune.eval")  # progress lines, INFO: printed only where a handler is set (shown_by)
+
+
 def _log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
+    log.info("%s", msg)
+
+
+@contextmanager
+def shown_by(say: Callable[[str], None]) -> Iterator[None]:
+    """Within it, this module's progress lines go to `say` (the CLI's stderr line: `eval retrieval` shows them as it
+    printed them before round 49); a library caller configures `logging` for "ragtune.eval" instead."""
+
+    class _Say(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            say(record.getMessage())
+
+    handler, level = _Say(logging.INFO), log.level
+    log.addHandler(handler)
+    if not log.isEnabledFor(logging.INFO):
+        log.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
 
 
 @dataclass

@@ -342,24 +342,14 @@ def remove_documents(settings: Settings, refs: list[str], *, dry_run: bool = Fal
 
 
 def _rewrite_vectors(settings: Settings, store: Any, removed: int) -> bool | None:
-    """Bring HOME/vectors/ up to date after a removal. An update only marks a removed chunk's row dead: its vector
-    and codes stay in the files until a third of the rows are dead (vectorwrite: compaction). Removed means gone
-    from the files, so a home that has the folder gets it rebuilt from the store (a new generation; the old files
-    are deleted), whatever its size now. None: no such folder (a small home searches SQLite only)."""
-    from .pipeline import IngestSummary
-    from .writer import refresh_vector_index
+    """Bring HOME/vectors/ up to date after a removal: rebuilt (writer.rebuild_vectors) when documents went, else the
+    incremental refresh. None: no such folder."""
+    from .writer import IngestSummary, rebuild_vectors, refresh_vector_index
 
-    folder = settings.home.root / "vectors"
-    if not removed or not folder.is_dir():
+    done = rebuild_vectors(settings, store) if removed else None
+    if not done:
         refresh_vector_index(settings, store, IngestSummary(deleted=removed))
-        return None
-    from ..vectors import VectorIndex
-
-    try:
-        VectorIndex(folder, threads=settings.embed.threads).sync(store, rebuild=True)
-    except Exception:  # noqa: BLE001 - derived data: the retriever repairs it; the receipt says it was not rewritten
-        return False
-    return True
+    return done
 
 
 def _left_behind(store: Any, summary: RemoveSummary) -> None:

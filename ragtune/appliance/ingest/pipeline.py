@@ -23,6 +23,7 @@ Storage rules (SQLite is the truth, Tantivy is derived):
 
 from __future__ import annotations
 
+import os
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -34,20 +35,20 @@ from ..errors import WriteRefused
 from ..hashing import sha256_bytes
 from .failures import CORPUS_KIND
 from .progress import IngestProgress, OnProgress, Tracker
-from .prune import behind_links, gone_documents, stale_documents
+from .prune import behind_links, gone_documents, skipped_documents, stale_documents
 from .stale import mark_stale
 from .summary import IngestSummary
 from .loaders import LOADERS, Document, LoadError, iter_beir_documents
 from .loaders.base import PARSE_BEAT
 from .run import _Run, _Stopped
 from .walk import OUTSIDE_LINK, Walk, WalkItem, os_reason, read_item, walk
-from .writer import acquire_writer, close_quietly, refresh_vector_index
+from .writer import acquire_writer, close_quietly, rebuild_vectors, refresh_vector_index
 
 Progress = Callable[[int, int, str], None]
 
 
-def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, progress: Progress | None = None,
-                 store: Any = None, embedder: Any = None, lexical: Any = None,
+def ingest_paths(settings: Settings, paths: list[Path] | str | os.PathLike[str], *, prune: bool = False,
+                 progress: Progress | None = None, store: Any = None, embedder: Any = None, lexical: Any = None,
                  on_progress: OnProgress | None = None, retry_failed: bool = False,
                  should_stop: Callable[[], bool] | None = None,
                  follow_outside_links: bool = False) -> IngestSummary:
@@ -63,8 +64,11 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
     `follow_outside_links`: follow symlinks in the given folders whose target is outside them (walk.py). Not followed
     (the default), such a link is a failure, but not one of a file that is there and unreadable: a document stored
     through it earlier is not kept as stale, it is gone (pruned with `prune`, else listed in `summary.gone`, with the
-    documents under the given folders whose files are gone from disk: renamed, moved, deleted)."""
+    documents under the given folders whose files are gone from disk: renamed, moved, deleted).
+    `paths`: a list of files and folders, or one given alone (a str or a Path)."""
     t0 = time.perf_counter()
+    if isinstance(paths, (str, os.PathLike)):  # one path: not its characters, the first "/" the whole disk (round 49)
+        paths = [Path(paths)]
     summary = IngestSummary(paths=len(paths))
     w = walk([Path(p) for p in paths], settings.ingest.extensions, skip=settings.home.root,
              follow_outside_links=follow_outside_links)
@@ -147,6 +151,8 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
                 gone = set(behind_links(store, outside))
                 if not summary.all_paths_bad:
                     gone.update(gone_documents(store, list(paths), w))
+                    # there, but no longer selected by the walk (a recycle bin's, stored before junk.py skipped it)
+                    summary.now_skipped = skipped_documents(store, w, exclude=gone)
                 summary.gone = sorted(gone)
             run.finish_version()
             if stale:
@@ -162,7 +168,8 @@ def ingest_paths(settings: Settings, paths: list[Path], *, prune: bool = False, 
                     discard_home(settings.home.lexical_dir, store)
             lw.finish(store.index_version)
         summary.index_version = store.index_version
-        refresh_vector_index(settings, store, summary)
+        if not (summary.deleted and rebuild_vectors(settings, store)):
+            refresh_vector_index(settings, store, summary)
     finally:
         close_quietly(own)
     summary.seconds = time.perf_counter() - t0

@@ -62,6 +62,28 @@ def json_loads_or_raw(text: Any) -> Any:
         return text
 
 
+class ClosedConnection:
+    """`Store.conn` after close(): any use raises a typed StoreError, not "'NoneType' has no attribute 'execute'".
+    Not None, so test a connection with `is_open` (a `conn is not None` check would take it for an open one)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __getattr__(self, name: str) -> Any:
+        raise StoreError(f"{self.path}: the database connection is closed", hint="this Store (or the engine or "
+                         "retriever that holds it) was closed: open a new one")
+
+    def __enter__(self) -> Any:  # `with self.conn:` looks past __getattr__
+        return self.__getattr__("__enter__")
+
+    def __exit__(self, *exc: Any) -> None:
+        pass
+
+
+def is_open(conn: Any) -> bool:
+    return conn is not None and not isinstance(conn, ClosedConnection)
+
+
 def _load_vec(conn: Any) -> None:
     import sqlite_vec
 
@@ -156,9 +178,9 @@ class StoreBase:
 
     # -- basics ---------------------------------------------------------------------------------
     def close(self) -> None:
-        if getattr(self, "conn", None) is not None:
+        if is_open(getattr(self, "conn", None)):
             self.conn.close()
-            self.conn = None  # type: ignore[assignment]
+        self.conn = ClosedConnection(getattr(self, "path", None))  # type: ignore[assignment]
 
     def _reconnect(self) -> None:
         """A writer's connection opened anew (snapshots.release), as __init__ opened it."""
