@@ -152,6 +152,7 @@ def backup_home(home: Home, dest: Path | str, *, include_external: bool = False,
     t0 = time.perf_counter()
     dest = check_dest(home, dest)
     res = BackupResult(home=str(home.root), dest=str(dest))
+    when = time.time() if record else None  # the line the copy and the home both get (backup_record)
     make_dir(dest.parent)
     try:
         sweep_stale(dest.parent, dest.name)  # what a killed backup to DEST left
@@ -160,7 +161,7 @@ def backup_home(home: Home, dest: Path | str, *, include_external: bool = False,
         raise _named(exc, dest) from None
     try:
         try:
-            _write(home, tmp, dest, res, include_external)
+            _write(home, tmp, dest, res, include_external, when)
             # as private as the home (a group it was opened to keeps its access), never open to every user: it holds
             # the query log, config.toml (maybe serve tokens) and eval reports (docs/security.md)
             os.chmod(tmp, stat.S_IMODE(home.root.stat().st_mode) & 0o770)
@@ -182,13 +183,14 @@ def backup_home(home: Home, dest: Path | str, *, include_external: bool = False,
     if record:  # the home remembers it: a later erasure's receipt names the backups that still hold the erased text
         from .backup_record import record_backup
 
-        if (warning := record_backup(home, dest)) is not None:
+        if (warning := record_backup(home, dest, when)) is not None:
             res.warnings.append(warning)
     res.seconds = round(time.perf_counter() - t0, 3)
     return res
 
 
-def _write(home: Home, tmp: Path, dest: Path, res: BackupResult, include_external: bool) -> None:
+def _write(home: Home, tmp: Path, dest: Path, res: BackupResult, include_external: bool,
+           when: float | None = None) -> None:
     from .errors import StoreError
     from .store import Store
 
@@ -211,6 +213,11 @@ def _write(home: Home, tmp: Path, dest: Path, res: BackupResult, include_externa
     _copy_tree(home.root, tmp, "", res)
     _registered_files(home, tmp, res, include_external)
     _config_paths(home.root, tmp, res)
+    if when is not None:  # a home restored from this copy lists the backups made of it, this one too
+        from .backup_record import FILE, record_in_copy
+
+        res.files += not (tmp / FILE).is_file()
+        res.bytes += record_in_copy(tmp, dest, when)
     write_manifest(tmp, res, migrations)
 
 

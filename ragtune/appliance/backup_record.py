@@ -1,6 +1,7 @@
 """Which backups of a home were made, and when: `registry/backups.jsonl`, one `{"dest", "time"}` line per
-`ragtune backup` (backup.backup_home appends it once the copy is in place). An erasure (`docs remove`) cannot reach
-a backup made before it; this file lets its receipt name them ("2 backups made before still hold it: PATH (date)").
+`ragtune backup` (backup.backup_home appends it once the copy is in place; the copy gets the home's lines and its
+own: `record_in_copy`). An erasure (`docs remove`) cannot reach a backup made before it; this file lets its receipt
+name them ("2 backups made before still hold it: PATH (date)").
 
 A line that does not read (a hand edit, a torn write) is named by file:line and skipped, never an error: the removal
 it is read for must not fail on it. Only this user's `ragtune backup` runs are recorded: a copy made by other means
@@ -28,19 +29,44 @@ def record_backup(home: Home, dest: Path | str, when: float | None = None) -> st
     """Append `{dest, time}` for a backup just made. None, or a warning (the backup is whole either way: an
     unrecordable line costs only the receipt's mention of it)."""
     path = backups_file(home)
-    line = json.dumps({"dest": str(dest), "time": round(time.time() if when is None else when, 3)},
-                      ensure_ascii=False) + "\n"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # appended with one write (O_APPEND): two backups at once never interleave their lines; private as the home
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(fd, line.encode("utf-8", "surrogateescape"))
-        finally:
-            os.close(fd)
+        _append(path, _line(dest, time.time() if when is None else when))
     except OSError as exc:
         return f"could not record this backup in {path} ({exc.strerror or exc}): an erasure will not name it"
     return None
+
+
+def record_in_copy(copy: Path, dest: Path | str, when: float) -> int:
+    """Append the line of the backup being made (`dest`, `when`: what record_backup then appends to the home) to
+    the copy's registry/backups.jsonl, which holds the home's lines (backup._copy_tree copied them), or is made: a
+    home restored from it knows every backup up to and including the one it came from (docs find and erasure
+    receipts name them). Before backup.json is written, which lists it as it is now. The bytes written."""
+    line = _line(dest, when)
+    path = copy / FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(path, "rb") as fh:  # a last line cut short (a torn write) must not swallow this one
+            if fh.seek(0, os.SEEK_END) > 0:
+                fh.seek(-1, os.SEEK_END)
+                if fh.read(1) != b"\n":
+                    line = "\n" + line
+    except FileNotFoundError:
+        pass
+    return _append(path, line)
+
+
+def _line(dest: Path | str, when: float) -> str:
+    return json.dumps({"dest": str(dest), "time": round(when, 3)}, ensure_ascii=False) + "\n"
+
+
+def _append(path: Path, line: str) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # appended with one write (O_APPEND): two backups at once never interleave their lines; private as the home
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        return os.write(fd, line.encode("utf-8", "surrogateescape"))
+    finally:
+        os.close(fd)
 
 
 def backups_made(home: Home, before: float | None = None) -> tuple[list[dict[str, Any]], list[str]]:

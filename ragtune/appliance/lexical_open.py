@@ -245,10 +245,40 @@ def vanished(exc: BaseException) -> bool:
     return isinstance(exc, FileNotFoundError) or (isinstance(exc, ValueError) and "FileDoesNotExist" in str(exc))
 
 
+SETTLE_S = 0.5  # a file gone while nothing replaces the index and meta.json stays the same this long: damage
+
+
+def replacing(path: Path) -> bool:
+    """A replacement of the index in `path` is under way: a reset's folder is there (publish_new, from its build to
+    its last rename), or Tantivy's meta lock is held (a publish's swap, or a reader between meta.json and its
+    segments). The meta lock is only tried, never waited on: Tantivy's readers and publish_new wait for it. The
+    writer lock is not tried: Tantivy's writer fails at once on it (an ingest would exit 75 for a probe of ours)."""
+    try:
+        if any(n.startswith(RESET_PREFIX) for n in os.listdir(path)):
+            return True
+        with exclusive(path / META_LOCK, wait_s=0):
+            return False
+    except LockBusy:
+        return True
+    except (OSError, LocksUnavailable):  # the folder gone (an in-place reset), a read-only view: nothing to try
+        return False
+
+
+def _meta_bytes(path: Path) -> bytes | None:
+    try:
+        return (path / "meta.json").read_bytes()
+    except OSError:
+        return None
+
+
 def reopen_when_whole(path: Path, open_index: Callable[[], Any], wait_s: float = REOPEN_WAIT_S) -> Any:
     """`open_index()` once `path` holds a whole index again (its meta.json there, every file it names readable),
-    polling up to `wait_s`; IndexBusy (exit 75: run it again) past that, never Tantivy's ValueError."""
+    polling up to `wait_s`; IndexBusy (exit 75: run it again) past that, never Tantivy's ValueError for a file that
+    another process removed. A file gone while no replacement is under way (`replacing`) and meta.json reads the
+    same for SETTLE_S is damage (a segment file deleted or lost): Tantivy's error is raised, and the caller rebuilds
+    the index from the database (it waited 10 s, then IndexBusy, every time: round 49)."""
     deadline = time.monotonic() + wait_s
+    seen: tuple[bytes | None, float] | None = None  # meta.json as the first failed open found it, and when
     while True:
         try:
             if (path / "meta.json").is_file():
@@ -256,6 +286,11 @@ def reopen_when_whole(path: Path, open_index: Callable[[], Any], wait_s: float =
         except (ValueError, OSError) as exc:
             if not vanished(exc):
                 raise
+            meta, now = _meta_bytes(path), time.monotonic()
+            if replacing(path) or seen is None or seen[0] != meta:
+                seen = (meta, now)  # a replacement, or a commit since: open it again (its new files)
+            elif meta is not None and now - seen[1] >= SETTLE_S:
+                raise  # the same meta.json names a file that is not there: damage, not another's work
         if time.monotonic() >= deadline:
             raise IndexBusy(f"{path}: the lexical index is being replaced by another process (waited {wait_s:g} s)")
         time.sleep(0.02)
