@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .scripts import cjk_pairs, script_form
+from .scripts import word_form
 from .text import folded, nfkc
 
 MAX_QUERY_TERMS = 64
@@ -71,8 +71,7 @@ def search_form(text: str) -> str:
     marks, letter variants and digits as `scripts.script_form` reads them (round 49)."""
     if text.isascii():
         return text
-    text = script_form(nfkc(text).replace("\u0130", "I"))  # "Widget™": "Widget TM " (text.nfkc)
-    return cjk_pairs(text)
+    return word_form(nfkc(text).replace("\u0130", "I"))  # "Widget™": "Widget TM " (text.nfkc)
 
 
 def query_terms(query: str) -> list[str]:

@@ -17,6 +17,7 @@ import re
 import unicodedata
 
 from .errors import InputError
+from .scripts import CJK_STOPS
 from .text import folded
 
 _FILLERS = {"uh", "uhh", "uhm", "um", "umm", "er", "erm", "ehm", "hmm", "hm", "ah", "eh", "mm"}
@@ -395,7 +396,7 @@ _LANGUAGE_WORDS = {lang: frozenset(folded(w) for w in words.split())
 # middle dot "・": Chinese text writes it in foreign names too)
 _HAN_KANA = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _KANA = re.compile("[\u3040-\u30fa\u30fc-\u30ff]")
-_CJK_SENTENCE = re.compile("[^。！？!?\n]+")
+_CJK_SENTENCE = re.compile(f"[^{CJK_STOPS}!?\n]+")  # (not "｡": halfwidth is not this guess's)
 # Scripts that tell the language by themselves (round 49; function words never did: these texts were "unknown"). The
 # script's main language stands for all that write it (Cyrillic "ru", Arabic script "ar", Devanagari "hi"): the codes
 # are compared, never shown, and two languages of one script read as the same (a reason not given, never a wrong one).

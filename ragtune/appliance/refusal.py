@@ -43,7 +43,7 @@ from .calibrated import CALIBRATED
 from .injection import SourceView, source_view
 from .normalize import language
 from .prompt import REFUSAL_TEXT
-from .scripts import OTHER_SCRIPT
+from .scripts import CJK_STOPS, HALFWIDTH_STOP, INDIC_ARABIC_STOPS, OTHER_SCRIPT
 from .text import content_words
 from .text import words as text_words
 from .types import ContextItem
@@ -99,7 +99,8 @@ def supporting(answer: str, cited: Sequence[tuple[str, SourceView]]) -> list[str
 
 # One sentence rule for the relevance check and focus.py. Chinese and Japanese end a sentence with "。！？" and no
 # space, Hindi with "।", Arabic "؟" (round 49): else a CJK source was one sentence, and every span of it as relevant.
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[\u3002\uff01\uff1f\uff61])\s*|(?<=[\u0964\u0965\u061f\u06d4])\s+")
+# (scripts' stop characters; not the fullwidth "．" the chunker also cuts after)
+SENTENCE_END = re.compile(rf"(?<=[.!?])\s+|(?<=[{CJK_STOPS}{HALFWIDTH_STOP}])\s*|(?<=[{INDIC_ARABIC_STOPS}])\s+")
 
 
 def relevance(question: str, span: str, views: Sequence[SourceView]) -> float:
@@ -141,7 +142,8 @@ def proximity(question: str, span: str, views: Sequence[SourceView]) -> float:
         near = _TOKEN.findall(sentence[:at])[-PROXIMITY_WINDOW:] + \
             _TOKEN.findall(sentence[at + len(span):])[:PROXIMITY_WINDOW]
         # the window's words as the question's are read (pairs of a CJK or Thai run: round 49); Latin as before
-        seen = set(text_words(" ".join(near))) if OTHER_SCRIPT.search("".join(near)) else {w.lower() for w in near}
+        joined = " ".join(near)  # (a space is no letter of OTHER_SCRIPT: the test the "".join of the words had)
+        seen = set(text_words(joined)) if OTHER_SCRIPT.search(joined) else {w.lower() for w in near}
         best = max(best, sum(_hits(words, seen)) / len(words))
     return best
 

@@ -39,6 +39,14 @@ _NONASCII_DIGIT = re.compile(r"(?![0-9])\d")
 _UNSPACED = re.compile("[\u0e01-\u0e3a\u0e40-\u0e4e\u0e81-\u0ece\u1000-\u103f\u1050-\u108f\u109a-\u109f"
                        "\u1780-\u17d3\u17dd]+")
 _PAIR_LIMIT = 40  # bytes: the analyzer drops longer terms (remove_long(40)); a pair never comes near
+# Sentence ends written with no space after them, one definition for the chunker's cuts (ingest/chunker._GLUED_END),
+# the answer path's sentences (refusal.SENTENCE_END) and the Chinese/Japanese guess (normalize._CJK_SENTENCE); each
+# takes the sets it always took: Chinese/Japanese 。！？, the halfwidth ｡, the fullwidth ． (the chunker only),
+# Devanagari danda/double danda and the Arabic question mark and full stop (not normalize)
+CJK_STOPS = "\u3002\uff01\uff1f"  # 。！？
+HALFWIDTH_STOP = "\uff61"  # ｡
+FULLWIDTH_DOT = "\uff0e"  # ． (also a decimal point in fullwidth numbers: the answer path does not end a sentence at it)
+INDIC_ARABIC_STOPS = "\u0964\u0965\u061f\u06d4"  # । ॥ ؟ ۔
 
 
 @lru_cache(maxsize=1024)
@@ -57,11 +65,16 @@ def _clusters(run: str) -> list[str]:
     return out
 
 
+def _joined(units: str | list[str]) -> str:
+    """`units` (a run's characters, or its letters with their marks) as overlapping pairs set apart by spaces; a lone
+    unit stands alone."""
+    if len(units) == 1:
+        return f" {units[0]} "
+    return " " + " ".join(units[i] + units[i + 1] for i in range(len(units) - 1)) + " "
+
+
 def _pairs(m: re.Match[str]) -> str:
-    cl = _clusters(m.group())
-    if len(cl) == 1:
-        return f" {cl[0]} "
-    return " " + " ".join(cl[i] + cl[i + 1] for i in range(len(cl) - 1)) + " "
+    return _joined(_clusters(m.group()))
 
 
 def ascii_digits(text: str) -> str:
@@ -103,17 +116,10 @@ OTHER_SCRIPT = re.compile("[\u0370-\u1cff\u1f00-\u1fff\u2e80-\u2fdf\u3005-\u3007
                           "\ufb1d-\ufdff\ufe70-\ufefc\U00010000-\U0003134f]")
 
 
-def _bigrams(m: re.Match[str]) -> str:
-    run = m.group()
-    if len(run) == 1:
-        return f" {run} "
-    return " " + " ".join(run[i:i + 2] for i in range(len(run) - 1)) + " "
-
-
 def cjk_pairs(text: str) -> str:
     """Each Han, kana or Hangul run of `text` as its overlapping pairs ("雪山专业版": "雪山 山专 专业 业版", as Lucene's
     CJK analyzer), a lone character set apart."""
-    return CJK_RUN.sub(_bigrams, text)
+    return CJK_RUN.sub(lambda m: _joined(m.group()), text)
 
 
 def word_form(text: str) -> str:
@@ -122,16 +128,24 @@ def word_form(text: str) -> str:
     return cjk_pairs(script_form(text))
 
 
-@lru_cache(maxsize=1)
-def word_pattern() -> re.Pattern[str]:
-    """A word of any script: letters and digits with the marks written on them (Python's `\\w` leaves out vowel
-    signs: "कर्मचारियों" was eight words of a letter or two). Built once, from the Unicode database."""
+@lru_cache(None)
+def mark_class(stop: int) -> str:
+    """The combining marks (categories Mn, Mc, Me) from U+0300 up to `stop`, as the inside of a regex character class
+    of ranges, built from the Unicode database (for `word_pattern` and the chunker's mark runs). No mark is ASCII, so
+    none is a character a class gives a meaning to (`]`, `\\`, `^`, `-`): nothing needs escaping."""
     marks, start = [], None
-    for cp in range(0x300, 0x10000):
-        is_mark = unicodedata.category(chr(cp))[0] == "M"
+    for cp in range(0x300, stop + 1):  # one past the end (never a mark): a run reaching `stop - 1` is closed too
+        is_mark = cp < stop and unicodedata.category(chr(cp))[0] == "M"
         if is_mark and start is None:
             start = cp
         elif not is_mark and start is not None:
             marks.append(f"{chr(start)}-{chr(cp - 1)}" if cp - 1 > start else chr(start))
             start = None
-    return re.compile("(?:\\w|[" + "".join(marks) + "])+")
+    return "".join(marks)
+
+
+@lru_cache(maxsize=1)
+def word_pattern() -> re.Pattern[str]:
+    """A word of any script: letters and digits with the marks written on them (Python's `\\w` leaves out vowel
+    signs: "कर्मचारियों" was eight words of a letter or two). Built once, from the Unicode database."""
+    return re.compile("(?:\\w|[" + mark_class(0x10000) + "])+")

@@ -17,10 +17,13 @@ import bisect
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain
 from typing import Any, Callable, Iterator
 
 import numpy as np
+
+from ..scripts import CJK_STOPS, FULLWIDTH_DOT, HALFWIDTH_STOP, INDIC_ARABIC_STOPS, mark_class
 
 BLOCK_CHARS = 65536  # tokenise long texts in blocks so memory stays flat (offsets kept as int arrays)
 WORD_CHARS = 100  # WordPiece's longest word (max_input_chars_per_word): a longer one is a single [UNK]
@@ -32,8 +35,8 @@ _SENT_END = set(".!?;:…。！？")
 _CLOSERS = set("\"')]}”’»")
 # Sentence ends written with no space after them (Chinese, Japanese; Devanagari danda, Arabic question mark and full
 # stop when a text runs on): the token after one is a cut at _SENTENCE though nothing separates it (round 49; none is
-# ASCII, so English text is cut as before)
-_GLUED_END = re.compile("[。！？｡．।॥؟۔]")
+# ASCII, so English text is cut as before). scripts' stop characters, with the fullwidth "．" (refusal's sentences not)
+_GLUED_END = re.compile(f"[{CJK_STOPS}{HALFWIDTH_STOP}{FULLWIDTH_DOT}{INDIC_ARABIC_STOPS}]")
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,12 @@ def effective_sizes(chunk_tokens: int, overlap_tokens: int, max_seq_len: int) ->
 def _span_blocks(tokenizer: Any, text: str) -> Iterator[np.ndarray]:
     """Character (start, end) of the tokens of `text` (no special tokens), a block of text at a time: an int64 array
     of shape (k, 2) per block, absolute offsets, words over WORD_CHARS split (`_split_long_words`)."""
+    return (off for off, _ in _glued_blocks(tokenizer, text))
+
+
+def _glued_blocks(tokenizer: Any, text: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(`_span_blocks`' spans, glued) per block: glued, where a token may start right after a `_GLUED_END` mark in
+    the block or at its start (none in ASCII text: one ASCII test per block serves both this and `_attach_marks`)."""
     n = len(text)
     pos = 0
     while pos < n:
@@ -74,32 +83,25 @@ def _span_blocks(tokenizer: Any, text: str) -> Iterator[np.ndarray]:
             off += pos
             if (off[:, 1] - off[:, 0] > WORD_CHARS).any():
                 off = _split_long_words(tokenizer, text, off)
-            if not text.isascii() if end - pos < 4096 else not text[pos:end].isascii():
+            # from the character before the block: a block cut inside a run without spaces may start after a "。"
+            # (a non-ASCII character there makes only empty searches of an ASCII block: the same spans and cuts)
+            glued = _NONE
+            if not text.isascii() if end - pos < 4096 else not text[max(0, pos - 1):end].isascii():
                 _attach_marks(text, off, end)
-            yield off
+                glued = np.fromiter((m.end() for m in _GLUED_END.finditer(text, max(0, pos - 1), end)), dtype=np.int64)
+            yield off, glued
         pos = end
 
 
+_NONE = np.empty(0, dtype=np.int64)
+
+
+@lru_cache(maxsize=1)
 def _mark_runs() -> re.Pattern[str]:
     """Runs of combining marks (categories Mn, Mc, Me) and ZWNJ/ZWJ, built once from the Unicode tables."""
-    global _MARKS
-    if _MARKS is None:
-        import sys
-        import unicodedata
+    import sys
 
-        cps = [c for c in range(0x300, sys.maxunicode + 1) if unicodedata.category(chr(c))[0] == "M"]
-        ranges: list[list[int]] = []
-        for c in cps:
-            if ranges and ranges[-1][1] == c - 1:
-                ranges[-1][1] = c
-            else:
-                ranges.append([c, c])
-        cls = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
-        _MARKS = re.compile(f"[{cls}\u200c\u200d]+")
-    return _MARKS
-
-
-_MARKS: re.Pattern[str] | None = None
+    return re.compile(f"[{mark_class(sys.maxunicode + 1)}\u200c\u200d]+")
 
 
 def _attach_marks(text: str, off: np.ndarray, stop: int) -> None:
@@ -234,8 +236,7 @@ class _Window:
     a loop that only ever looks one chunk ahead. Indexes are the tokens' places in the whole text."""
 
     def __init__(self, tokenizer: Any, text: str, on_block: Callable[[int], None] | None = None):
-        self._blocks = _span_blocks(tokenizer, text)
-        self._text = text
+        self._blocks = _glued_blocks(tokenizer, text)
         self._on_block = on_block  # told the characters tokenised so far, after each block (a heartbeat)
         self.base = 0  # index of starts[0]
         self.starts = np.empty(0, dtype=np.int64)
@@ -252,16 +253,16 @@ class _Window:
     def reach(self, i: int) -> None:
         """Token `i` in the window, unless the text has fewer tokens (then `done`, and `end` is their number)."""
         while self.end <= i and not self.done:
-            off = next(self._blocks, None)
-            if off is None:
+            block = next(self._blocks, None)
+            if block is None:
                 self.done = True
                 break
+            off, glued = block
             first = len(self.starts)
             self.starts = np.concatenate([self.starts, off[:, 0]])
             self.ends = np.concatenate([self.ends, off[:, 1]])
             lo = max(0, first - 1)  # the block's first token against the last one before it
             new = np.flatnonzero(self.starts[lo + 1:] > self.ends[lo:-1])
-            glued = _glued_ends(self._text, int(off[0, 0]) - 1, int(off[-1, 1]))
             if len(glued):  # a token right after a "。" (no gap): a cut too
                 after = np.flatnonzero(np.isin(self.starts[lo + 1:], glued) & (self.starts[lo + 1:] == self.ends[lo:-1]))
                 new = np.union1d(new, after)
@@ -279,14 +280,6 @@ class _Window:
         self.starts, self.ends = self.starts[k:].copy(), self.ends[k:].copy()
         self.spaced = self.spaced[np.searchsorted(self.spaced, s):].copy()
         self.base = s
-
-
-def _glued_ends(text: str, a: int, b: int) -> np.ndarray:
-    """Where a token may start right after a `_GLUED_END` mark in text[a:b] (ASCII text has none)."""
-    a = max(0, a)
-    if (text.isascii() if b - a > len(text) // 2 else text[a:b].isascii()):
-        return np.empty(0, dtype=np.int64)
-    return np.fromiter((m.end() for m in _GLUED_END.finditer(text, a, b)), dtype=np.int64)
 
 
 def chunk_text(text: str, tokenizer: Any, *, chunk_tokens: int = 200, overlap_tokens: int = 40,
