@@ -381,8 +381,11 @@ def docs_find(app, texts: tuple[str, ...], also: tuple[str, ...], as_json: bool)
     from ..appliance.erasure_check import find_text, hint
     from ..appliance.text import shown_path
 
+    from ..appliance.normalize import from_argv
+
     settings = app.existing_home()
-    out = find_text(settings.home, list(texts), [Path(p) for p in also])
+    # a byte that is not UTF-8 (a Latin-1 terminal's "caf\xe9") is read as `ask` reads its question: "café"
+    out = find_text(settings.home, [from_argv(t) for t in texts], [Path(p) for p in also])
     for item in out["found"]:
         item["how"] = hint(item)
     if as_json:
