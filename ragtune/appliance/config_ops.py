@@ -252,7 +252,7 @@ class ServeConfig:
 
 
 def check_token_scopes(scopes: Any, default: Any) -> None:
-    """`[serve] token_scopes` (a table of token name -> non-empty list of stored paths or folders: no ids, reused)
+    """`[serve] token_scopes` (a table of token name -> non-empty list of stored paths or folders: no ids)
     and `token_scopes_default` ("all" | "none"). Whether each name is a configured token is said at start (the
     tokens of $tokens_env are known only then: auth.scope_notes)."""
     from .text import shortened
@@ -270,10 +270,10 @@ def check_token_scopes(scopes: Any, default: Any) -> None:
               'strings, e.g. ["/srv/docs/hr/"] (leave the token out to let it read every document)')
         check(len(refs) <= MAX_REFS and all(len(r) <= MAX_REF_CHARS for r in refs), "serve", "token_scopes",
               f"{shown}: at most {MAX_REFS} references of {MAX_REF_CHARS} characters each")
-        for r in refs:  # ids are reused (INTEGER PRIMARY KEY): removing the newest document hands its id on
+        for r in refs:  # an id names one stored copy: a document removed and ingested again gets a new one
             check(not (r.strip().isascii() and r.strip().isdigit()), "serve", "token_scopes",
-                  f"{shown}: '{shortened(r.strip(), 64)}' is a document id; an id is reused after its document is "
-                  "removed: name its stored path or folder")
+                  f"{shown}: '{shortened(r.strip(), 64)}' is a document id; a document removed and ingested again "
+                  "gets a new id, which the scope would not name: name its stored path or folder")
 
 
 def _check_entries(key: str, values: Any, canonical: Any, what: str, example: str, one: str) -> None:
