@@ -75,6 +75,7 @@ class Retriever:
         self.settings = settings
         self.cfg = settings.retrieve
         self._owned: list[Any] = []
+        self._closed = False  # close() was called: retrieve() says so rather than a closed store's error
         if store is None:
             from .store import open_store
 
@@ -359,7 +360,7 @@ class Retriever:
         """`normalized`: the caller has already cleaned `query` and normalised it (the answer engine does it once
         for the model and for retrieval); otherwise both happen here."""
         t0 = time.perf_counter()
-        if getattr(self, "_closed", False):  # its store may be closed: said as such, not as a database error
+        if self._closed:  # its store may be closed: said as such, not as a database error
             raise StoreError("the retriever is closed", hint="make a new Retriever")
         if mode not in MODES:
             raise InputError(f"unknown retrieval mode '{mode}'", hint=f"one of: {', '.join(MODES)}")

@@ -281,7 +281,8 @@ def _erasure_receipt(settings, summary, first: tuple[dict, Any] | None, cleared:
     running serve answered from them between the first forget and the removal), then one receipt (stdout) of what
     was erased, both forgets merged, and what is not reached (ingest/documents.py)."""
     from ..appliance.errors import RagtuneError
-    from ..appliance.ingest.documents import NOTHING_FORGOTTEN, forget_quoting, merge_forgotten, not_reached
+    from ..appliance.ingest.documents import (NOTHING_FORGOTTEN, forget_quoting, merge_forgotten, merge_runs,
+                                                  not_reached)
 
     before, listed = first or (dict(NOTHING_FORGOTTEN), None)
     meanwhile = list(summary.log_ids)  # forgotten entries are not listed again: only those quoting since
@@ -293,8 +294,7 @@ def _erasure_receipt(settings, summary, first: tuple[dict, Any] | None, cleared:
     forgot = merge_forgotten(before, later)
     if listed is not None:  # the receipt lists everything that quoted the documents, whichever forget took it
         summary.log_ids = sorted({*listed.log_ids, *meanwhile})
-        runs = {r["run"] for r in listed.replay_reports}
-        summary.replay_reports = [*listed.replay_reports, *(r for r in summary.replay_reports if r["run"] not in runs)]
+        summary.replay_reports = merge_runs(listed.replay_reports, summary.replay_reports)
     left, problems = not_reached(settings, summary, forgot, started, unforgotten=meanwhile if failed else [])
     problems += [f"the documents are removed, but forgetting the query-log entries failed: {failed.message}"
                  + (f" ({failed.hint})" if failed.hint else "")] if failed else []
@@ -379,9 +379,8 @@ def docs_find(app, texts: tuple[str, ...], also: tuple[str, ...], as_json: bool)
     from pathlib import Path
 
     from ..appliance.erasure_check import find_text, hint
-    from ..appliance.text import shown_path
-
     from ..appliance.normalize import from_argv
+    from ..appliance.text import shown_path
 
     settings = app.existing_home()
     # a byte that is not UTF-8 (a Latin-1 terminal's "caf\xe9") is read as `ask` reads its question: "café"

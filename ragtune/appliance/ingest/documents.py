@@ -376,6 +376,12 @@ NOTHING_FORGOTTEN: dict[str, Any] = {"forgotten": [], "already": [], "replays": 
                                      "gone": [], "replay_reports": []}
 
 
+def merge_runs(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Replay report folders of `a`, then those of `b` not among them (by run), each once."""
+    runs = {r["run"] for r in a}
+    return [*a, *(r for r in b if r["run"] not in runs)]
+
+
 def merge_forgotten(a: dict[str, Any], b: dict[str, Any] | None) -> dict[str, Any]:
     """Two forget_quoting results as one (the receipt's `log_forgotten`, the same keys): ids joined, counts added,
     `checkpointed` true only when both were, replay report folders once each."""
@@ -385,8 +391,7 @@ def merge_forgotten(a: dict[str, Any], b: dict[str, Any] | None) -> dict[str, An
     for key, value in b.items():
         have = out.get(key)
         if key == "replay_reports":
-            runs = {r["run"] for r in have or []}
-            out[key] = [*(have or []), *(r for r in value if r["run"] not in runs)]
+            out[key] = merge_runs(have or [], value)
         elif isinstance(value, bool):
             out[key] = value if have is None else bool(have) and value
         elif isinstance(value, int):
