@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .calibrated import is_candidates, is_fraction, is_logprob, is_number, is_scale
 # the sections for running the appliance and the validation step every section uses (re-exported from here)
 from .config_ops import MIN_TOKEN_CHARS, RetentionConfig, RolloutConfig, ServeConfig, masked_tokens, split_token  # noqa: F401
 from .config_ops import check as _check, retired
+# model keys whose value may be a path, and the home's place of a relative one (re-exported from here)
+from .config_paths import (FOUND_AS, PATH_KEYS, PATH_SUFFIXES, _in_home, home_path_value,  # noqa: F401
+                           looks_like_path, place_in_home)
 from .errors import ConfigError
 from .home import Home
 # thread defaults: never more than the cores this process may use (affinity, a cgroup quota; machine.py)
@@ -42,6 +44,9 @@ class IngestConfig:
     overlap_tokens: int = 40
     max_file_mb: float = 50.0
     extensions: list[str] = field(default_factory=lambda: [".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx", ".jsonl"])
+    # Wall-time seconds one PDF, HTML or DOCX file may take to read (loaders/parse_budget.py: an 800-page report takes
+    # ~20 s on 2 cores; a pathological file minutes to hours); one over it fails with a reason and the ingest goes on.
+    parse_seconds: float = 300.0
 
     def __post_init__(self) -> None:
         _check(isinstance(self.chunk_tokens, int) and 16 <= self.chunk_tokens <= 254, "ingest", "chunk_tokens",
@@ -49,6 +54,9 @@ class IngestConfig:
         _check(isinstance(self.overlap_tokens, int) and 0 <= self.overlap_tokens < self.chunk_tokens // 2,
                "ingest", "overlap_tokens", "must be >= 0 and < chunk_tokens/2")
         _check(isinstance(self.max_file_mb, (int, float)) and 0 < self.max_file_mb <= 4096, "ingest", "max_file_mb", "must be in (0, 4096]")
+        _check(isinstance(self.parse_seconds, (int, float)) and not isinstance(self.parse_seconds, bool)
+               and 0 < self.parse_seconds <= 86400, "ingest", "parse_seconds",
+               "must be seconds, > 0 and at most 86400 (one PDF, HTML or DOCX file's read)")
         _check(isinstance(self.extensions, list) and all(isinstance(e, str) and e.startswith(".") for e in self.extensions)
                and bool(self.extensions), "ingest", "extensions", "must be a non-empty list of '.ext' strings")
         from .ingest.loaders import KINDS  # the loaders are the truth about what can be read
@@ -327,7 +335,15 @@ class Settings:
         return out
 
     def replace(self, section: str, **changes: Any) -> "Settings":
-        """A copy with some keys of one section changed (re-validated)."""
+        """A copy with some keys of one section changed (re-validated). An unknown section or key is a ConfigError
+        naming it and the known ones (a library caller's typo: not an AttributeError or TypeError traceback)."""
+        if not isinstance(section, str) or section not in SECTIONS:
+            raise ConfigError(f"Settings.replace: unknown section '{escaped(str(section))}'",
+                              hint=f"known sections: {', '.join(SECTIONS)}")
+        known = [f.name for f in fields(SECTIONS[section])]
+        if unknown := sorted(set(changes) - set(known)):
+            raise ConfigError(f"Settings.replace: unknown key(s) in [{section}]: {', '.join(map(escaped, unknown))}",
+                              hint=f"known keys: {', '.join(sorted(known))}")
         new = dataclasses.replace(self)
         setattr(new, section, dataclasses.replace(getattr(self, section), **changes))
         return new
@@ -400,74 +416,6 @@ def settings_from_dict(data: dict[str, Any], *, home: Home | None = None, where:
             cwd = (name, key) != ("retrieve", "rerank")  # a reranker's relative path is the home's only
             setattr(kwargs[name], key, _in_home(getattr(kwargs[name], key), home, surely, cwd))
     return Settings(home=home, source=where, **kwargs)
-
-
-# Model keys whose value may be a file or folder path. A relative one is the home's (docs/store.md, "A backup works
-# wherever it is put"); with each, what its resolver reads as a path even when nothing is there (rerank.py, embed.py:
-# a "/" or a leading "."; refs.py: a .gguf model or adapter in a folder), so that a missing one is named in the
-# home, and a registry name with a "/" in it (`models add --name org/model`) or a name ending in .gguf
-# (`--name my.gguf`) that names no file is still looked up as a name.
-def _slash_or_dot(ref: str) -> bool:
-    return "/" in ref or ref.startswith(".")
-
-
-def _gguf_in_folder(ref: str) -> bool:
-    # refs.resolve_adapter and resolve_gguf_model look a .gguf that is no file up as a registry name (`models add
-    # a.gguf --name my.gguf`): a bare `my.gguf` is left to them; one in a folder (`adapters/x.gguf`) is named in the
-    # home, where it was meant
-    return "/" in ref and ref.endswith(".gguf")
-
-
-PATH_KEYS = {("embed", "model"): _slash_or_dot, ("generate", "model"): _gguf_in_folder,
-             ("generate", "adapter"): _gguf_in_folder,
-             ("retrieve", "rerank"): _slash_or_dot}
-PATH_SUFFIXES = (".gguf", ".onnx")  # a model file's, named without a folder (`x.gguf`)
-# What each key's resolver takes for its file when one is there (os.path's tests: False for a name the OS cannot
-# look up): a file (refs.py), the embedder's folder (embed.py), anything for the reranker (rerank.py).
-FOUND_AS = {("embed", "model"): os.path.isdir, ("generate", "model"): os.path.isfile,
-            ("generate", "adapter"): os.path.isfile, ("retrieve", "rerank"): os.path.exists}
-
-
-def looks_like_path(ref: str) -> bool:
-    """A model key's value that reads as a file or folder path, not an id, a name, "default" or "none": a "/" in
-    it, a leading "." (`./x`, `../x`), or a model file's suffix."""
-    return _slash_or_dot(ref) or ref.endswith(PATH_SUFFIXES)
-
-
-def _in_home(ref: str, home: Home, surely: Callable[[str], bool] = _slash_or_dot, cwd: bool = True) -> str:
-    """A relative path in config.toml (`models/x.gguf`, `./rerankers/r1`, `x.gguf`) is the home's: made absolute
-    against it, so the file is found wherever the home is moved or restored and whatever the working directory (a
-    backup writes in-home paths so: backup.py). One only the working directory holds keeps that meaning where `cwd`
-    (as before this rule); one that exists nowhere is named in the home when `surely(ref)` (the key's resolver reads
-    it as a path), else left as given (a registry name). Absolute paths, ids, names, "default", "" are kept."""
-    p = Path(ref).expanduser()
-    if p.is_absolute():
-        return ref
-    mine = home.root / p
-    # os.path: False, not an error, for a name the OS cannot look up (too long, a NUL): the resolver says what it is
-    there, here = os.path.exists(mine), os.path.exists(p)
-    if cwd:
-        homes = looks_like_path(ref) and (there or not here and surely(ref))
-    else:  # [retrieve] rerank: what rerank.names_folder takes for a folder, seen from the home or from here, is the
-        # home's (a folder only here is named in the home, where rerank.py's error points at it)
-        homes = ref.strip() not in ("", "default") and (surely(ref) or there or here)
-    return (Sourced(str(mine), ref.origin) if isinstance(ref, Sourced) else str(mine)) if homes else ref
-
-
-def place_in_home(path: Path | str, root: Path) -> str | None:
-    """`path`'s place inside the home `root` (posix, relative), or None outside it: by name first (a link inside the
-    home stays the link), else by the real path (a link elsewhere to a file of the home, a home reached through a
-    link). What `config set` (config_edit.py) and a backup's copy of config.toml (backup.py) write for it."""
-    for p in (Path(os.path.normpath(path)), Path(os.path.realpath(path))):
-        if p != root and p.is_relative_to(root):
-            return p.relative_to(root).as_posix()
-    return None
-
-
-def home_path_value(rel: str) -> str:
-    """The home's file `rel` as config.toml names it: always read as a path, never as a registry name (`./x.gguf`
-    for one at the top of the home)."""
-    return rel if "/" in rel else f"./{rel}"
 
 
 def load_settings(config_path: Path | str | None = None, *, home: Home | None = None) -> Settings:

@@ -25,6 +25,7 @@ from .filelock import held_if_free
 from .home import Home
 from . import doctor_files, lexical_health
 from .lexical import is_litter, unwritable
+from .lexical_panic import rust_quiet
 from .ggufinfo import read_gguf
 from .machine import fit, vocab_bytes
 from .refs import resolve_model_value
@@ -270,8 +271,9 @@ def _embedders(home: Home, store: Any, s: Any, rep: Report) -> None:
 
 def _lexical(home: Home, store: Any, chunks: int, rep: Report) -> None:
     """The index opened as it is, and probed (lexical_health.py). `unwritable` by this module's name: tests make
-    a home read-only through it."""
-    lexical_health.check(home, store, chunks, rep, unwritable=unwritable)
+    a home read-only through it. Tantivy's panic text kept off stderr: the line says the damage (lexical_panic)."""
+    with rust_quiet():
+        lexical_health.check(home, store, chunks, rep, unwritable=unwritable)
 
 
 def _vectors(home: Home, store: Any, chunks: int, rep: Report) -> None:

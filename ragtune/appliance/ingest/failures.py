@@ -2,8 +2,9 @@
 (`ingest_failures`, migration 0009: path, sha256 of its bytes, kind and that kind's loader version, the one-line
 reason, when). The next ingest does not read it again (a big broken PDF is parsed once, not on every run) while its
 bytes and its loader version are the same: the summary lists it as still unreadable instead of as a new failure. A
-changed file, a newer loader (`LOADER_VERSIONS`) or `ingest --retry-failed` reads it again; reading it, or finding
-its file gone, or `docs remove` of its stored version, forgets it.
+changed file, a newer loader (`LOADER_VERSIONS`) or `ingest --retry-failed` reads it again, and so does a raised
+`[ingest] parse_seconds` a file that ran out of the lower one (its reason says the limit: parse_budget.outgrown);
+reading it, or finding its file gone, or `docs remove` of its stored version, forgets it.
 
 A BEIR corpus file that fails validation (a bad JSON line, a duplicate `_id`, no rows) is remembered the same way, as
 kind CORPUS_KIND under CORPUS_CHECK_VERSION: its bytes are hashed only when a record for its path exists (or after
@@ -20,6 +21,7 @@ import os
 import time
 from typing import Any
 
+from .loaders.parse_budget import outgrown
 from .reuse import loader_version
 from ..errors import ModelError
 from ..hashing import sha256_file
@@ -56,6 +58,8 @@ class Failures:
         if rec is None or self.retry:
             return None
         if (rec["sha256"], rec["kind"], rec["loader_version"]) != (sha, kind, _version(kind)):
+            return None
+        if outgrown(str(rec["reason"])):  # it ran out of a parse budget that `[ingest] parse_seconds` has raised
             return None
         return str(rec["reason"]), float(rec["failed_at"])
 

@@ -35,11 +35,12 @@ from ..errors import WriteRefused
 from ..hashing import sha256_bytes
 from .failures import CORPUS_KIND
 from .progress import IngestProgress, OnProgress, Tracker
-from .prune import behind_links, gone_documents, skipped_documents, stale_documents
+from .prune import behind_links, gone_and_skipped, stale_documents
 from .stale import mark_stale
 from .summary import IngestSummary
 from .loaders import LOADERS, Document, LoadError, iter_beir_documents
 from .loaders.base import PARSE_BEAT
+from .loaders.parse_budget import PARSE_SECONDS
 from .run import _Run, _Stopped
 from .walk import OUTSIDE_LINK, Walk, WalkItem, os_reason, read_item, walk
 from .writer import acquire_writer, close_quietly, rebuild_vectors, refresh_vector_index
@@ -79,6 +80,8 @@ def ingest_paths(settings: Settings, paths: list[Path] | str | os.PathLike[str],
     summary.paths_bad = w.paths_bad
 
     own: list[Any] = []
+    # the run's parse budget, `[ingest] parse_seconds` (parse_budget.py); a caller's own PARSE_SECONDS is kept
+    budget = None if PARSE_SECONDS.get(None) is not None else PARSE_SECONDS.set(settings.ingest.parse_seconds)
 
     def make_embedder() -> Any:
         if embedder is not None:
@@ -150,9 +153,10 @@ def ingest_paths(settings: Settings, paths: list[Path] | str | os.PathLike[str],
             elif not summary.stopped:  # kept though gone: behind a link no longer followed, or off the disk
                 gone = set(behind_links(store, outside))
                 if not summary.all_paths_bad:
-                    gone.update(gone_documents(store, list(paths), w))
-                    # there, but no longer selected by the walk (a recycle bin's, stored before junk.py skipped it)
-                    summary.now_skipped = skipped_documents(store, w, exclude=gone)
+                    # gone from disk; there, but no longer selected by the walk (a recycle bin's, stored before
+                    # junk.py skipped it): the stored documents and their files read once for both (prune.py)
+                    off_disk, summary.now_skipped = gone_and_skipped(store, list(paths), w, exclude=gone)
+                    gone.update(off_disk)
                 summary.gone = sorted(gone)
             run.finish_version()
             if stale:
@@ -172,6 +176,8 @@ def ingest_paths(settings: Settings, paths: list[Path] | str | os.PathLike[str],
             refresh_vector_index(settings, store, summary)
     finally:
         close_quietly(own)
+        if budget is not None:
+            PARSE_SECONDS.reset(budget)
     summary.seconds = time.perf_counter() - t0
     return summary
 

@@ -120,11 +120,46 @@ def _under(path: str, folders: dict[str, int]) -> str | None:
     return next((f for f in folders if path.startswith(f + os.sep)), None)
 
 
-def gone_documents(store: Any, paths: list[Path], w: Walk | None = None) -> list[str]:
+class _Reads:
+    """The reads gone_documents and skipped_documents share, each done once: the stored documents under a folder (one
+    query), which are files (`_Named`), whether a stored document's file is there (one lstat, file_there). An ingest
+    without --prune asks both of the same folders (gone_and_skipped)."""
+
+    def __init__(self, store: Any):
+        self.store = store
+        self.named = _Named(store)
+        self._under: dict[str, list[tuple[int, str]]] = {}
+        self._there: dict[str, bool] = {}
+
+    def under(self, prefix: str) -> list[tuple[int, str]]:
+        if prefix not in self._under:
+            self._under[prefix] = [(int(i), str(p)) for i, p in self.store.documents_under(prefix)]
+        return self._under[prefix]
+
+    def kind(self, doc_id: int, path: str) -> str | None:
+        return None if "#" not in path else self.named.kind(doc_id)
+
+    def there(self, doc_id: int, path: str) -> bool:
+        if path not in self._there:
+            self._there[path] = file_there(path, self.kind(doc_id, path))
+        return self._there[path]
+
+
+def gone_and_skipped(store: Any, paths: list[Path], w: Walk,
+                     exclude: set[str] | frozenset[str] = frozenset()) -> tuple[list[str], list[str]]:
+    """(gone_documents, skipped_documents) of one run, the stored documents and their files read once for both;
+    `exclude` and the gone ones are left out of the skipped."""
+    reads = _Reads(store)
+    gone = gone_documents(store, paths, w, reads=reads)
+    return gone, skipped_documents(store, w, exclude=set(exclude) | set(gone), reads=reads)
+
+
+def gone_documents(store: Any, paths: list[Path], w: Walk | None = None, *, reads: _Reads | None = None) -> list[str]:
     """Stored documents under the given folders whose file is no longer there (a corpus row: its corpus file), by
     path: what an ingest without --prune keeps serving. Nothing is listed for a folder that is missing or empty
     (not mounted?): its files are not known to be gone; nor, with the run's walk `w`, under a folder in it that
     --prune would not prune (`unavailable_folders`)."""
+    reads = reads or _Reads(store)
     out: list[str] = []
     for given in paths:
         root = Path(os.path.realpath(os.path.abspath(Path(given).expanduser())))
@@ -136,34 +171,32 @@ def gone_documents(store: Any, paths: list[Path], w: Walk | None = None) -> list
                     continue
         except OSError:
             continue
-        named = _Named(store)
-        out.extend(path for i, path in store.documents_under(str(root).rstrip(os.sep) + os.sep)
-                   if not file_there(path, None if "#" not in path else named.kind(i)))
+        out.extend(path for i, path in reads.under(str(root).rstrip(os.sep) + os.sep) if not reads.there(i, path))
     if w is not None:
         away = unavailable_folders(out, w)
         out = [p for p in out if _under(p, away) is None]
     return sorted(set(out))
 
 
-def skipped_documents(store: Any, w: Walk, exclude: set[str] | frozenset[str] = frozenset()) -> list[str]:
+def skipped_documents(store: Any, w: Walk, exclude: set[str] | frozenset[str] = frozenset(), *,
+                      reads: _Reads | None = None) -> list[str]:
     """Stored documents under the walked folders whose files are still there but that this walk no longer selects:
     stored before a rule skipped them (a recycle bin's or an Apple package's files, round 49: junk.py), or of an
     extension no longer read. They keep answering; `--prune` removes them (stale_documents). `exclude`: paths said
     otherwise (behind_links). Nothing under a folder the walk could not read or did not enter (the ragtune home)."""
     met = {str(i.path) for i in w.items} | {p for p, _ in w.failed}
     keep = tuple(str(u).rstrip(os.sep) + os.sep for u in w.unreadable)
-    named = _Named(store)
+    reads = reads or _Reads(store)
     out: list[str] = []
     for root in w.prune_roots:
         prefix = str(root).rstrip(os.sep) + os.sep
-        for i, path in store.documents_under(prefix):
+        for i, path in reads.under(prefix):
             if path in met or path in exclude or path.startswith(keep):
                 continue
-            kind = None if "#" not in path else named.kind(i)
             parts = path.split("#")
-            if kind == CORPUS_ROW_KIND and any("#".join(parts[:n]) in met for n in range(1, len(parts))):
+            if reads.kind(i, path) == CORPUS_ROW_KIND and any("#".join(parts[:n]) in met for n in range(1, len(parts))):
                 continue  # a row of a corpus file this walk read (a row no longer in it: stale, not skipped)
-            if file_there(path, kind):
+            if reads.there(i, path):
                 out.append(path)
     return sorted(set(out))
 

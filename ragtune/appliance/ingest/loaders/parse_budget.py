@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import re
 import sys
 import threading
 from contextlib import contextmanager
@@ -21,11 +22,12 @@ from typing import Any, Callable, Iterator, TypeVar
 
 from .base import LoadError
 
-# seconds one file may take to read (an 800-page PDF report takes ~20 s on 2 cores); 0 or less: no limit. The
-# ingest pipeline can set PARSE_SECONDS for a run (a setting such as `[ingest] parse_seconds` would be read into
-# it). One budget for every loader that takes one (PDF, HTML, DOCX).
+# Seconds one file may take to read (an 800-page PDF report takes ~20 s on 2 cores); 0 or less: no limit. One budget
+# for every loader that takes one (PDF, HTML, DOCX). An ingest sets PARSE_SECONDS from `[ingest] parse_seconds` for
+# its run (pipeline.ingest_paths), unless its caller set it already (a library caller's or a test's override); a
+# load outside an ingest (`load_file`) with it unset gets PARSE_SECONDS_DEFAULT, the setting's default.
 PARSE_SECONDS_DEFAULT = 300.0
-PARSE_SECONDS: ContextVar[float] = ContextVar("parse_seconds", default=PARSE_SECONDS_DEFAULT)
+PARSE_SECONDS: ContextVar[float] = ContextVar("parse_seconds")  # no default: "set by a caller" is told by get(None)
 T = TypeVar("T")
 
 _set_async_exc = getattr(getattr(ctypes, "pythonapi", None), "PyThreadState_SetAsyncExc", None)
@@ -116,12 +118,42 @@ class Budget:
             raise Overrun
 
 
-def budget() -> Budget:
+def limit() -> float:
+    """The seconds a parse started here may take (PARSE_SECONDS, else the default); 0 or less: no limit."""
     try:
-        seconds = float(PARSE_SECONDS.get())
+        return float(PARSE_SECONDS.get(PARSE_SECONDS_DEFAULT))
     except (TypeError, ValueError):
-        seconds = PARSE_SECONDS_DEFAULT
-    return Budget(seconds)
+        return PARSE_SECONDS_DEFAULT
+
+
+def budget() -> Budget:
+    return Budget(limit())
+
+
+# The start of the reason `budgeted` gives a file over its budget, "PDF took over 300 s to read (…": failures.py
+# remembers the reason with the file's bytes, so the limit it ran under is read back from it (outgrown).
+_OVER_AT = re.compile(r"\w+ took over ([0-9][0-9.e+-]*) s to read \(")
+
+
+def timed_out_after(reason: str) -> float | None:
+    """The limit a remembered failure `reason` ran out of when it is a budget's ("PDF took over 300 s to read (…");
+    None for any other reason."""
+    m = _OVER_AT.match(reason or "")
+    try:
+        return float(m.group(1)) if m else None
+    except ValueError:
+        return None
+
+
+def outgrown(reason: str) -> bool:
+    """A remembered timeout that the limit in effect now no longer imposes: raised since (or made none), so the file
+    is read again rather than listed as still unreadable. Compared as the reason writes seconds (`:g`), so a limit
+    left as it was never counts as raised."""
+    before = timed_out_after(reason)
+    if before is None:
+        return False
+    now = limit()
+    return now <= 0 or float(f"{now:g}") > before
 
 
 # the budget of the parse running in this context (budgeted): `guarded` finds it there
@@ -153,6 +185,7 @@ def budgeted(what: str, why: str) -> Callable[[Callable[..., T]], Callable[..., 
                 with bud:
                     return load(*args, **kwargs)
             except Overrun:
+                # the limit in the reason is read back by timed_out_after (_OVER_AT): keep the two in step
                 raise LoadError(f"{what} took over {bud.seconds:g} s to read ({why}?): not ingested "
                                 "(docs/ingest.md)") from None
             finally:
