@@ -56,6 +56,12 @@ def fit_cells(text: str, cells: int) -> str:
     return _take_cells(text, head) + "…" + _take_cells(text, cells - 1 - head, from_end=True)
 
 
+def pad_cells(text: str, cells: int) -> str:
+    """`text` padded with spaces to `cells` terminal cells (str.ljust counts characters: a CJK title or an emoji
+    file name pushed the columns after it right, and the date off the line)."""
+    return text + " " * max(0, cells - cell_len(text))
+
+
 def one_line(text: str) -> str:
     """Pasted text for a one-line input: every line kept, joined by spaces (the input alone would keep only the
     first line), tabs and control characters as spaces."""

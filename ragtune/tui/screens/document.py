@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -114,8 +115,12 @@ class DocumentScreen(Screen):
             self.call_after_refresh(self._scroll_to_chunk)
 
     def _scroll_to_chunk(self) -> None:
+        """The row the chunk starts on, wrapped as the body wraps it (Textual's own line breaking of the text before
+        the chunk). Counted as characters a row, a long paragraph's word wrap and CJK text (two cells a character)
+        put the chunk hundreds of rows below the view (round 50)."""
         scroll = self.query_one("#doc-scroll", VerticalScroll)
-        width = max(20, scroll.content_region.width or 80)
-        before = self.shown[: self.shown_span[0]]
-        lines = sum(max(1, -(-len(line) // width)) for line in before.split("\n")) - 1
+        body = self.query_one("#doc-body", Static)
+        width = max(1, body.content_region.width or scroll.content_region.width or 80)
+        before = Content(printable(self.shown[: self.shown_span[0]]))
+        lines = before.get_height(body.styles, width) - 1  # the chunk starts on the last row of what precedes it
         scroll.scroll_to(y=max(0, lines - 1), animate=False)

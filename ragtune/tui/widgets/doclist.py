@@ -19,7 +19,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..data import fit_cells, printable
+from ..data import fit_cells, pad_cells, printable
 from ..docsource import DocRow
 
 CHUNKS_W, DATE_W, GAP = 6, 16, 2
@@ -48,8 +48,8 @@ def row_text(row: DocRow, width: int) -> Text:
     path = fit_cells(printable(row.path), path_w)
     title = fit_cells(printable(row.title), title_w)
     line = Text(no_wrap=True, overflow="crop")
-    line.append(path.ljust(path_w))
-    line.append(gap + title.ljust(title_w), style="dim")
+    line.append(pad_cells(path, path_w))  # cells, not characters: CJK and emoji are two wide
+    line.append(gap + pad_cells(title, title_w), style="dim")
     line.append(gap + str(row.chunks).rjust(CHUNKS_W))
     line.append(gap + ("stale" if row.stale else when(row.ingested_at)).ljust(DATE_W),
                 style=STALE_STYLE if row.stale else "")
