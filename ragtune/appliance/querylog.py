@@ -235,13 +235,14 @@ def cached_from(entry: dict[str, Any]) -> int | None:
     return origin if isinstance(origin, int) and not isinstance(origin, bool) else None
 
 
-def list_entries(store: Store, *, limit: int = 20, offset: int = 0, search: str | None = None) -> list[dict[str, Any]]:
+def list_entries(store: Store, *, limit: int = 20, offset: int = 0, search: str | None = None,
+                 **filters: Any) -> list[dict[str, Any]]:
     """Newest first, summarised; "replay": the row was written by `eval run --replay` (Store.replay_log_ids), an
     evaluated adapter's answer, not a user's request; "arm" and "rollout": the rollout arm that served it and that
-    rollout's id (null outside one). `search`: only questions holding that text
-    (Store.query_log_entries)."""
+    rollout's id (null outside one). `search`: only questions holding that text; `filters`: status, reason,
+    reviewed, since, until, client (store.log_filters.log_where; day_start turns a day into since/until)."""
     out = []
-    rows = store.query_log_entries(limit=limit, offset=offset, search=search)
+    rows = store.query_log_entries(limit=limit, offset=offset, search=search, **filters)
     own = store.replay_log_ids() if rows else set()
     for d in rows:
         out_json = d["output"] if isinstance(d["output"], dict) else {}
@@ -253,6 +254,17 @@ def list_entries(store: Store, *, limit: int = 20, offset: int = 0, search: str 
                     "total_ms": timings.get("total_ms"), "reviewed": d["review"] is not None,
                     "replay": d["id"] in own, "arm": d["arm"], "rollout": d["rollout"]})
     return out
+
+
+def day_start(day: str, option: str = "--since") -> float:
+    """The epoch seconds at which a UTC day "YYYY-MM-DD" begins (a `log list` filter's `since`; `until` is the
+    next day's start for the day included): an entry's time is UTC, as its export's `meta.time`."""
+    import calendar
+
+    try:
+        return float(calendar.timegm(time.strptime(day.strip(), "%Y-%m-%d")))
+    except (ValueError, OverflowError):
+        raise InputError(f"{option}: not a day: {day!r}", hint="give a UTC day as YYYY-MM-DD") from None
 
 
 def set_review(store: Store, log_id: int, answer: Any, *, max_answer_chars: int = 4000,
@@ -289,6 +301,11 @@ def set_review(store: Store, log_id: int, answer: Any, *, max_answer_chars: int 
         answer = {**answer, "answer": REFUSAL_TEXT}
     if answer["status"] == "ok" and notes is not None:
         _note_unsupported(log_id, answer, ctx, notes)
+    if notes is not None and (gone := store.removed_sources(ctx)):
+        # stored all the same (the document may come back), but said now: the export leaves the entry out
+        notes.append(f"{gone} of the entry's sources quote a document removed from the index since it was logged: "
+                     "`log export` leaves the entry out (--include-removed-sources exports it, the removed text "
+                     "with it)")
     previous = entry["review"]
     stored = store.set_query_review(log_id, answer)  # a correction evicts the cached answer it corrects
     if stored is None:  # forgotten or pruned since it was read
@@ -370,7 +387,7 @@ def log_time(ts: Any) -> str | None:
 def iter_training_examples(store: Store, *, reviewed_only: bool = False, skipped: list[int] | None = None,
                            include_replays: bool = False, replays: list[int] | None = None,
                            include_removed: bool = False,
-                           removed: list[int] | None = None) -> Iterator[dict[str, Any]]:
+                           removed: list[int] | None = None, **filters: Any) -> Iterator[dict[str, Any]]:
     """Training JSONL lines (oldest first): the logged context and question, with the human review
     replacing the model's output when there is one, and the entry's time (`meta.time`, log_time: a dataset built
     from it holds the newest lines out). A damaged row (its context, or the answer it would export, not
@@ -380,9 +397,10 @@ def iter_training_examples(store: Store, *, reviewed_only: bool = False, skipped
     left out unless `include_replays`, their ids appended to `replays`. So are the rows that quote a document removed
     from the index since they were logged (`docs remove`, `ingest --prune`; Store.iter_query_log's
     `removed_sources`), unless `include_removed`, their ids appended to `removed`: an erased document's text must
-    not come back as training data because no one ran the `log forget` that `docs remove` names."""
+    not come back as training data because no one ran the `log forget` that `docs remove` names. `filters`: the
+    `log list` filters (store.log_filters.log_where), e.g. one client's entries or a date range."""
     own = set() if include_replays else store.replay_log_ids()
-    for d in store.iter_query_log(reviewed_only=reviewed_only, removed_sources=not include_removed):
+    for d in store.iter_query_log(reviewed_only=reviewed_only, removed_sources=not include_removed, **filters):
         if d["id"] in own:
             if replays is not None:
                 replays.append(d["id"])
@@ -411,14 +429,14 @@ def iter_training_examples(store: Store, *, reviewed_only: bool = False, skipped
 def export_train_jsonl(store: Store, out: TextIO, *, reviewed_only: bool = False,
                        skipped: list[int] | None = None, include_replays: bool = False,
                        replays: list[int] | None = None, include_removed: bool = False,
-                       removed: list[int] | None = None) -> int:
+                       removed: list[int] | None = None, **filters: Any) -> int:
     """Write the training JSONL lines, one row at a time (memory does not grow with the log); how many. Ids of
     damaged rows left out go to `skipped`, those of replay-eval rows left out (unless `include_replays`) to
     `replays`, those quoting a removed document (unless `include_removed`) to `removed`."""
     n = 0
     for ex in iter_training_examples(store, reviewed_only=reviewed_only, skipped=skipped,
                                      include_replays=include_replays, replays=replays,
-                                     include_removed=include_removed, removed=removed):
+                                     include_removed=include_removed, removed=removed, **filters):
         out.write(json.dumps(ex, ensure_ascii=False) + "\n")
         n += 1
     return n

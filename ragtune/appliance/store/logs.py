@@ -10,6 +10,7 @@ from typing import Any, Iterator
 from ..errors import StoreError
 from .base import json_dumps, json_loads_or_raw, quotes_sql
 from .cache_tables import CacheTables
+from .log_filters import log_where
 
 QUERY_LOG_COLUMNS = ("id", "ts", "query", "normalized_query", "model_id", "adapter_id", "system_prompt_sha256",
                      "context", "retrieved", "output", "raw_output", "valid", "repaired", "refused",
@@ -137,16 +138,26 @@ class LogTables(CacheTables):
                  r[9] is not None and review_differs(json_loads_or_raw(r[5]), json_loads_or_raw(r[9])))
                 for r in rows]
 
-    def query_log_entries(self, *, limit: int = 20, offset: int = 0, search: str | None = None) -> list[dict[str, Any]]:
+    def query_log_entries(self, *, limit: int = 20, offset: int = 0, search: str | None = None,
+                          **filters: Any) -> list[dict[str, Any]]:
         """Newest first. `search`: only the rows whose question (as typed or normalised) holds that text, ASCII case
         folded (SQLite's lower()): a person's e-mail address, to find every entry `log forget` must erase. A
-        forgotten row's question is blank: it never matches."""
-        where, params = "", [int(limit), int(offset)]
-        if search is not None:
-            where = " WHERE instr(lower(query), lower(?)) > 0 OR instr(lower(normalized_query), lower(?)) > 0"
-            params = [search, search, *params]
+        forgotten row's question is blank: it never matches. `filters`: log_where's."""
+        where, params = log_where(search=search, **filters)
         return [_entry(r) for r in self.conn.execute(_SELECT_LOG + where + " ORDER BY id DESC LIMIT ? OFFSET ?",
-                                                     params)]
+                                                     [*params, int(limit), int(offset)])]
+
+    def count_query_log(self, **filters: Any) -> int:
+        """How many rows log_where's `filters` select (what a filtered `log list` pages through)."""
+        where, params = log_where(**filters)
+        return int(self.scalar("SELECT count(*) FROM query_log" + where, params, 0))
+
+    def removed_sources(self, context: Any) -> int:
+        """How many of a logged context's sources quote a document removed from the index since (_source_removed):
+        an entry with any is left out of `log export` unless --include-removed-sources."""
+        seen: dict[tuple[Any, Any, Any], bool] = {}
+        return sum(self._source_removed(c, seen) for c in (context if isinstance(context, list) else [])
+                   if isinstance(c, dict))
 
     def recent_questions(self, limit: int = 200) -> list[str]:
         """The last `limit` distinct questions as typed, oldest first (the chat app's input history)."""
@@ -155,20 +166,23 @@ class LogTables(CacheTables):
             "GROUP BY query) ORDER BY id DESC LIMIT ?", (int(limit),))
         return [r[0] for r in rows][::-1]
 
-    def iter_query_log(self, *, reviewed_only: bool = False,
-                       removed_sources: bool = False) -> Iterator[dict[str, Any]]:
+    def iter_query_log(self, *, reviewed_only: bool = False, removed_sources: bool = False,
+                       **filters: Any) -> Iterator[dict[str, Any]]:
         """Oldest first; only rows with a human review when `reviewed_only`. Never a forgotten row (`log forget`):
         what reads the log whole (the export, `eval run --replay`) makes training data or questions of it. Streams
         (one row at a time, whatever the log's size). `removed_sources`: each entry also has "removed_sources", how
-        many of its logged sources quote a document removed from the index since (_source_removed)."""
+        many of its logged sources quote a document removed from the index since (_source_removed). `filters`:
+        log_where's (one client's entries, a date range: a dataset of one scope's clients, docs/security.md)."""
+        where, params = log_where(**filters)
         sql = _SELECT_LOG + " WHERE forgotten IS NULL" + (" AND review IS NOT NULL" if reviewed_only else "") \
-            + " ORDER BY id"
+            + where.replace(" WHERE ", " AND ", 1) + " ORDER BY id"
         seen: dict[tuple[Any, Any, Any], bool] = {}  # one lookup per source, not per row (bounded by the documents)
         # by pages of ids, each read whole: no statement stays open while the caller works (snapshots.py); up to the
         # last row there now, as one statement read it (rows a serve adds meanwhile are not part of it)
         last, end = -1, self.scalar("SELECT max(id) FROM query_log", default=None)
         while end is not None:
-            rows = self.query(sql.replace(" ORDER BY id", " AND id > ? AND id <= ? ORDER BY id LIMIT 200"), (last, end))
+            rows = self.query(sql.replace(" ORDER BY id", " AND id > ? AND id <= ? ORDER BY id LIMIT 200"),
+                              (*params, last, end))
             for row in rows:
                 d = _entry(row)
                 if removed_sources:
