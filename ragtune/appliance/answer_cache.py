@@ -72,7 +72,7 @@ class AnswerCache:
 
     def _cache_get(self, key: str, ctx: list[ContextItem], src: Any, gen: Any, mode: str) -> Answer | None:
         v = self.store.cached_answer(key)
-        if v is None:
+        if v is None or not same_copies(v, ctx):
             return None
         try:
             by_id = {c.id: c for c in ctx}
@@ -92,8 +92,30 @@ class AnswerCache:
         v = {"status": ans.status, "answer": ans.answer, "citations": [c.id for c in ans.citations],
              "valid": ans.valid, "repaired": ans.repaired, "refusal_reason": ans.refusal_reason,
              "raw_output": ans.raw_output, "p_refused": ans.p_refused,
-             "answer_min_logprob": ans.answer_min_logprob, "log_id": ans.log_id}
+             "answer_min_logprob": ans.answer_min_logprob, "log_id": ans.log_id,
+             "chunk_ids": _chunk_ids(ans.context)}  # whose copies of the text (same_copies)
         self.store.cache_answer(key, v, max_entries=self.settings.retention.answer_cache_max_entries)
+
+
+def _chunk_ids(ctx: list[ContextItem]) -> list[int | None]:
+    return [None if c.chunk_id is None else int(c.chunk_id) for c in ctx]
+
+
+def same_copies(v: dict[str, Any], ctx: list[ContextItem]) -> bool:
+    """Whether entry `v` may answer a request over `ctx`. The key holds the sources' text (answer.py `cache_key`),
+    so one text in two folders (a template every client of a server got: docs/serve.md "Many clients on one
+    server") is one key: an entry made from other stored chunks than the request's (their ids differ) is a miss,
+    answered anew and written over, so a token scoped to one folder never gets an answer another client's question
+    made, nor learns from its `cached`, `cached_from` (the other's query-log id) or speed that it was asked. A
+    context a caller gave without chunk ids (eval's) matches by text as before; an entry from before round 50 (no
+    ids kept) is a miss once for a retrieved context."""
+    ids = _chunk_ids(ctx)
+    if all(i is None for i in ids):
+        return True
+    kept = v.get("chunk_ids") if isinstance(v, dict) else None
+    if not isinstance(kept, list):  # an entry from before round 50: whose copies it answered is not known
+        return False
+    return kept == ids or all(i is None for i in kept)  # (an entry a caller's context made: by text, as before)
 
 
 def _log_id(v: Any) -> int | None:
