@@ -17,8 +17,8 @@ from .common import cli
 __all__ = ["cli", "main", "entry"]
 
 
-COMMAND_MODULES = ("config_cmd", "ingest_cmd", "docs_cmd", "search_cmd", "ask_cmd", "eval_cmd", "evalret_cmd",
-                   "evalrun_cmd", "models_cmd", "convert_cmd", "dataset_cmd", "chat_cmd", "rerank_cmd",
+COMMAND_MODULES = ("config_cmd", "ingest_cmd", "docs_cmd", "search_cmd", "ask_cmd", "log_cmd", "eval_cmd",
+                   "evalret_cmd", "evalrun_cmd", "models_cmd", "convert_cmd", "dataset_cmd", "chat_cmd", "rerank_cmd",
                    "serve_cmd", "rollout_cmd", "tune_cmd", "backup_cmd", "doctor_cmd")
 
 

@@ -235,7 +235,8 @@ def merge_cmd(app, srcs, out, allow_mixed, eval_sets, weights, as_json) -> None:
         print_json(cfg)
     else:
         click.echo(f"{shown_path(out)}: {cfg['train']['lines']} train / {cfg['holdout']['lines']} holdout lines from "
-                   f"{len(srcs)} datasets ({cfg['shared_lines']} lines held by more than one), "
+                   f"{len(srcs)} datasets ({cfg['shared_lines']} lines held by more than one, "
+                   f"{cfg['shared_lines_left_out']} kept once), "
                    f"sha256 {cfg['dataset_sha256'][:12]}…")
 
 

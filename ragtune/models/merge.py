@@ -3,10 +3,11 @@
 `ragtune dataset build` curates one build: a query-log export is passed through on its own, and a corpus domain's
 question files (qa, contrast) are one per build. `merge_datasets` joins such builds as they are, in the order
 given: every line validated (file:line on the first bad one), each source's train and holdout lines appended to
-the merged train.jsonl and holdout.jsonl, nothing re-curated (each source was curated on its own; lines that two
-sources share are counted, `shared_lines`, and kept, so a merge of the same folders always gives the same bytes),
-except that a train line that is also a holdout line of the merge is left out of train (a line trained on would be
-scored as held out; `holdout_lines_left_out_of_train`).
+the merged train.jsonl and holdout.jsonl, nothing re-curated (each source was curated on its own), except that a
+line an earlier source holds in the same split is kept once (`shared_lines_left_out`, round 50: a log build and a
+pack build each carried the same mix lines; copies within one source stay), and a train line that is also a
+holdout line of the merge is left out of train (a line trained on would be scored as held out;
+`holdout_lines_left_out_of_train`). `shared_lines` counts the lines a source shares with an earlier one.
 dataset_config.json names the sources with their sha256s and build options; its `dataset_sha256` is computed as a
 build's is (train + holdout), and it is written last, so a folder with it is complete. `weights` (`--weight SRC=N`)
 repeats a source's train lines N times (never its holdout lines: each is scored once), recorded as its `weight`."""
@@ -142,6 +143,10 @@ def merge_datasets(srcs: list[Path | str], out: Path | str, *, allow_mixed: bool
     sources = []
     seen_sha: dict[str, Path] = {}
     hashes: list[list[str]] = []  # each source's lines (example_hash), for the note on repeated data
+    train_seen: set[str] = set()
+    held_seen: set[str] = set()
+    all_seen: set[str] = set()
+    shared = dropped = 0  # lines an earlier source holds too; of those, left out as the same line in the same split
     first_shape: tuple[Path, dict[str, Any]] | None = None
     for p, n in zip(paths, weight):
         tr, ho, doc = _source(p)
@@ -162,12 +167,24 @@ def merge_datasets(srcs: list[Path | str], out: Path | str, *, allow_mixed: bool
             first_shape = (p, shape)
         sources.append({**doc, "train_lines": len(tr), "holdout_lines": len(ho),
                         **({"weight": n} if weights and n != 1 else {})})
-        hashes.append([example_hash(ex) for ex in tr + ho])
-        train += tr * n  # a weight repeats train lines only: a holdout line scored twice would count twice
-        holdout += ho
-    # lines more than one source holds (a weight's copies are not counted: they are asked for)
-    shared = sum(map(len, hashes)) - len(set().union(*hashes))
+        mine = [example_hash(ex) for ex in tr + ho]
+        hashes.append(mine)
+        # a line an earlier source holds in the same split is kept once, the first source's copies (two builds'
+        # mix lines, the same reviewed line in two exports); copies within one source stay (the mix repeats a line
+        # on purpose); a train line that is an earlier holdout line is the leak rule's below
+        new_tr = [ex for ex, h in zip(tr, mine) if h not in train_seen]
+        new_ho = [ex for ex, h in zip(ho, mine[len(tr):]) if h not in held_seen]
+        dropped += len(tr) + len(ho) - len(new_tr) - len(new_ho)
+        shared += sum(h in all_seen for h in mine)
+        train_seen.update(mine[:len(tr)])
+        held_seen.update(mine[len(tr):])
+        all_seen.update(mine)
+        train += new_tr * n  # a weight repeats train lines only: a holdout line scored twice would count twice
+        holdout += new_ho
     _note_repeats(sources, hashes, log)
+    if dropped:
+        log(f"note: kept once {dropped} line(s) that an earlier source holds too (the same line twice would be "
+            "trained, or scored, twice)")
     # a line in both splits: the holdout loss (and train-eval) would score a line the run trained on
     held = {example_hash(ex) for ex in holdout}
     kept = [ex for ex in train if example_hash(ex) not in held]
@@ -178,7 +195,9 @@ def merge_datasets(srcs: list[Path | str], out: Path | str, *, allow_mixed: bool
             "measure recall, not behaviour")
         train = kept
     config = {**write_splits(out, train, holdout), "build_options": {"merge": sources},
-              "shared_lines": shared, **({"allow_mixed": True} if allow_mixed else {}),  # lines more than one source holds (kept: each source was curated on its own)
+              # lines a source shares with an earlier one; those in the same split as there are kept once
+              "shared_lines": shared, "shared_lines_left_out": dropped,
+              **({"allow_mixed": True} if allow_mixed else {}),
               **({"holdout_lines_left_out_of_train": leaked} if leaked else {})}
     config["dataset_sha256"] = dataset_sha256(config)
     atomic_write_text(out / "dataset_config.json", json.dumps(config, indent=2) + "\n")
@@ -193,7 +212,7 @@ def _note_repeats(sources: list[dict[str, Any]], hashes: list[list[str]], log: C
         again = sum(h in seen for h in mine)
         if mine and seen and again * 2 >= len(mine):
             log(f"note: {again} of the {len(mine)} lines of {doc['path']} are already in the datasets before it "
-                "(the same data twice? each copy is trained: twice the weight; give it once, with --weight SRC=N for more)")
+                "(the same data twice? each line is kept once; --weight SRC=N trains a source's lines more often)")
         seen.update(mine)
 
 

@@ -35,7 +35,7 @@ def _row(store, ts, *, refused=False, reason=None, client=None, query="Where are
 @pytest.fixture
 def store(settings):
     with open_store(settings.home) as st:
-        ids = [_row(st, T0 + 10, client="hr:alice"),
+        ids = [_row(st, T0 + 10, client="hr/alice"),  # serve logs a token's user as NAME/user
                _row(st, T0 + DAY + 5, refused=True, reason="no_evidence", client="it:bob", query="Cafeteria menu?"),
                _row(st, T0 + DAY + 9, refused=True, reason="off_topic", client="hr:carol"),
                _row(st, T0 + 2 * DAY, client="hr"),

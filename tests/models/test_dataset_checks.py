@@ -86,7 +86,7 @@ def test_merge_refuses_one_dataset_twice_and_other_build_settings(tmp_path):
         merge_datasets([a, b], tmp_path / "m")
     assert "--allow-mixed" in ei.value.hint and not (tmp_path / "m").exists()
     cfg = merge_datasets([a, b], tmp_path / "m", allow_mixed=True)
-    assert cfg["allow_mixed"] is True and cfg["train"]["lines"] == 3
+    assert cfg["allow_mixed"] is True and cfg["train"]["lines"] == 2  # b's line is a's (another date): kept once
     c = _built(tmp_path / "c", [ex("19:00", date="2024-04-01")], style="sentence")
     with pytest.raises(InputError, match=r"raft.answer_style 'short' vs 'sentence'"):
         merge_datasets([a, c], tmp_path / "m2")

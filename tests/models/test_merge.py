@@ -37,10 +37,11 @@ def test_merge_appends_in_order_and_records_each_source(tmp_path):
     b = _folder(tmp_path / "b", [ex("When does the depot open?", "07:00"), ex("Does it open on Sunday?")])
     cfg = merge_datasets([a, b], tmp_path / "m")
     out = tmp_path / "m"
-    # byte for byte the two train files one after the other (a merge of the same folders is the same dataset)
-    assert (out / "train.jsonl").read_bytes() == (a / "train.jsonl").read_bytes() + (b / "train.jsonl").read_bytes()
+    # the two train files one after the other, a line the earlier source holds kept once (round 50)
+    b_lines = (b / "train.jsonl").read_bytes().splitlines(keepends=True)
+    assert (out / "train.jsonl").read_bytes() == (a / "train.jsonl").read_bytes() + b_lines[1]
     assert [e["prompt"]["user"] for _, e in read_examples(out / "holdout.jsonl")] == ["When does it close?"]
-    assert (cfg["train"]["lines"], cfg["holdout"]["lines"], cfg["shared_lines"]) == (4, 1, 1)
+    assert (cfg["train"]["lines"], cfg["holdout"]["lines"], cfg["shared_lines"]) == (3, 1, 1)
     srcs = cfg["build_options"]["merge"]
     assert [s["path"] for s in srcs] == [str(a), str(b)]
     assert (srcs[0]["dataset_sha256"], srcs[0]["build_options"]) == ("aa" * 32, {"k": 3})
@@ -49,7 +50,7 @@ def test_merge_appends_in_order_and_records_each_source(tmp_path):
     assert srcs[1]["train_sha256"] == sha256_file(b / "train.jsonl") and srcs[1]["holdout_lines"] == 0
     # the trainer reads it, and its hash is a build's: train + holdout
     train, holdout, sha, _ = load_data(out)
-    assert (len(train), len(holdout)) == (4, 1)
+    assert (len(train), len(holdout)) == (3, 1)
     assert sha == cfg["dataset_sha256"] == hashlib.sha256(
         (sha256_file(out / "train.jsonl") + sha256_file(out / "holdout.jsonl")).encode()).hexdigest()
     assert json.loads((out / "dataset_config.json").read_text()) == cfg

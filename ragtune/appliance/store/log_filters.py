@@ -12,8 +12,8 @@ def log_where(*, search: str | None = None, status: str | None = None, reason: s
               client: str | None = None) -> tuple[str, list[Any]]:
     """(" WHERE …" or "", params) of the query-log filters: `search` (query_log_entries), `status` "ok"|"refused",
     `reason` a refusal reason (no_evidence, off_topic…), `reviewed` with or without a current review, `since` /
-    `until` epoch seconds (ts >= since, ts < until), `client` a client id, or its part before ":" (a token's name:
-    "hr" selects "hr:alice"). A year of log is too long to page through for the refusals worth a review (round 50)."""
+    `until` epoch seconds (ts >= since, ts < until), `client` a client id, or its part before "/" or ":" (a token's
+    name: "hr" selects serve's "hr/alice", body.client_id; "term:ann" the terminal's "term:ann:SESSION"). A year of log is too long to page through for the refusals worth a review (round 50)."""
     conds: list[str] = []
     params: list[Any] = []
     if search is not None:
@@ -34,6 +34,6 @@ def log_where(*, search: str | None = None, status: str | None = None, reason: s
             conds.append(cond)
             params.append(float(value))
     if client is not None:
-        conds.append("(client_id = ? OR substr(client_id, 1, length(?) + 1) = ? || ':')")
-        params += [client, client, client]
+        conds.append("(client_id = ? OR substr(client_id, 1, length(?) + 1) IN (? || ':', ? || '/'))")
+        params += [client] * 4
     return (" WHERE " + " AND ".join(conds) if conds else ""), params
