@@ -31,9 +31,9 @@ def test_a_trailing_comma_is_hinted_within_the_bound_only_and_fast():
     assert e.pos <= BOUND and "trailing comma" in jsonl.syntax_hint(e.doc, e.pos, e.msg)
     far = _padded(8 * 1024 * 1024, ', }')  # 8 MB: the old scan took ~1.5 s here
     e = _err(far)
-    t = time.perf_counter()
+    t = time.process_time()  # CPU time: a busy CI machine that sets this process aside adds none
     assert jsonl.syntax_hint(e.doc, e.pos, e.msg) == ""
-    assert time.perf_counter() - t < 0.1
+    assert time.process_time() - t < 0.1
     with pytest.raises(InputError, match="Expecting property name") as exc:  # a file's message: the error, no hint
         jsonl.loads_located(far, "big.json")
     assert "trailing comma" not in str(exc.value)

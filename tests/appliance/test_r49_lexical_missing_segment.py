@@ -97,11 +97,11 @@ def test_a_replacement_under_way_is_waited_for(tmp_path):
     def hold():
         with exclusive(tmp_path / META_LOCK, wait_s=1):
             held.set()
-            release.wait(5)
+            release.wait(60)  # set in the finally below
 
     th = threading.Thread(target=hold)
     th.start()
-    held.wait(5)
+    assert held.wait(30)  # (was an unchecked 5 s: on a busy machine the checks below ran before the lock was held)
     try:
         assert replacing(tmp_path)
         with pytest.raises(IndexBusy):

@@ -33,31 +33,33 @@ def test_a_pdf_over_its_budget_fails_with_a_reason_in_time(tmp_path, budget_s):
     path = tmp_path / "slow.pdf"
     path.write_bytes(_slow_pdf())
     budget_s(0.4)
-    t0 = time.perf_counter()
+    t0 = time.process_time()  # CPU time: ~4 s unbudgeted however busy the machine; wall time grows with the load
     with pytest.raises(LoadError) as err:
         load_file(path)
-    assert time.perf_counter() - t0 < 2.5
+    assert time.process_time() - t0 < 2.5
     assert err.value.reason.startswith("PDF took over 0.4 s to read")
 
 
 def test_a_pdf_within_its_budget_is_read_and_nothing_goes_off_later(tmp_path, budget_s):
     path = tmp_path / "ok.pdf"
     path.write_bytes(pdf_pages_bytes([["A short page about valves."]]))
-    budget_s(0.3)
+    assert "valves" in load_file(path).text  # the first read imports the PDF reader: ~0.2 s on a busy machine
+    budget_s(2.0)  # a read of milliseconds; the margin is for CI's shared cores (was 0.3 s)
     assert "valves" in load_file(path).text
-    deadline = time.monotonic() + 0.6  # past the budget: the timer was stopped, no Overrun arrives here
+    deadline = time.monotonic() + 2.3  # past the budget: the timer was stopped, no Overrun arrives here
     n = 0
     while time.monotonic() < deadline:
         n += 1
+        time.sleep(0.01)  # Python runs between the sleeps: an Overrun would land
     assert n > 0
 
 
 def test_the_ingest_beat_is_not_interrupted_and_an_expiry_meanwhile_raises_after_it():
     done = []
     with pytest.raises(Overrun):
-        with Budget(0.1) as b:
+        with Budget(0.5) as b:  # (0.1 s could run out on a busy machine before the beat began)
             with b.outside():
-                time.sleep(0.3)  # the budget runs out here: not interrupted
+                time.sleep(1.0)  # the budget runs out here: not interrupted
                 done.append(1)
     assert done == [1]
 

@@ -37,7 +37,7 @@ def test_an_html_page_over_its_budget_fails_with_a_reason_in_time(tmp_path, budg
     t0 = time.perf_counter()
     with pytest.raises(LoadError) as err:
         load_file(path)
-    assert time.perf_counter() - t0 < 3
+    assert time.perf_counter() - t0 < 8  # the parse spins 10 s; loose for CI's shared cores
     assert err.value.reason.startswith("HTML took over 0.3 s to read (a page of millions of elements?)")
 
 
@@ -50,7 +50,7 @@ def test_a_docx_over_its_budget_fails_with_a_reason_in_time(tmp_path, budget_s, 
     t0 = time.perf_counter()
     with pytest.raises(LoadError) as err:
         load_file(path)
-    assert time.perf_counter() - t0 < 3
+    assert time.perf_counter() - t0 < 8  # the parse spins 10 s; loose for CI's shared cores
     assert err.value.reason.startswith("DOCX took over 0.3 s to read")
 
 
@@ -59,16 +59,16 @@ def test_the_html_beat_runs_outside_the_budget(tmp_path, budget_s):
     path = tmp_path / "big.html"
     path.write_text("<html><body>" + "<p>Row of text.</p>" * (base.PARSE_BEAT_EVERY + 5) + "</body></html>",
                     encoding="utf-8")
-    budget_s(0.2)
+    budget_s(1.0)  # the first beat comes within it, even on a busy machine (0.2 s did not always)
     done: list[float] = []
 
     def beat(fraction: float) -> None:
-        time.sleep(0.4)  # past the budget, inside the beat
+        time.sleep(1.5)  # past the budget, inside the beat
         done.append(fraction)
 
     token = base.PARSE_BEAT.set(beat)
     try:
-        with pytest.raises(LoadError, match="HTML took over 0.2 s"):
+        with pytest.raises(LoadError, match="HTML took over 1 s"):
             load_file(path)
     finally:
         base.PARSE_BEAT.reset(token)

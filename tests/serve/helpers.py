@@ -168,7 +168,9 @@ def http_json(port: int, path: str, body: dict | None = None, timeout: float = 3
 
 def spawn_serve(child: str, home_root: Any, extra: str, log: Any, procs: list) -> tuple[Any, int]:
     """A `python -c child HOME PORT EXTRA` server process (its output in `log`, appended to `procs` for the fixture
-    to kill), once /healthz answers: (process, port)."""
+    to kill), once /healthz answers: (process, port). The child binds the port itself, so the port picked here may
+    be taken by another process before it does (CI runs beside other jobs): a child that exits saying so is
+    started again on another port, rather than failing the test."""
     import os
     import subprocess
     import sys
@@ -177,21 +179,68 @@ def spawn_serve(child: str, home_root: Any, extra: str, log: Any, procs: list) -
     from tests.conftest import free_port
 
     repo = Path(__file__).resolve().parents[2]
-    port = free_port()
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-c", child, str(home_root), str(port), extra], cwd=repo,
-                                stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(repo)})
-    procs.append(proc)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    for _ in range(5):
+        port = free_port()
+        with open(log, "wb") as out:
+            proc = subprocess.Popen([sys.executable, "-c", child, str(home_root), str(port), extra], cwd=repo,
+                                    stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(repo)})
+        procs.append(proc)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if http_json(port, "/healthz", timeout=2)[0] == 200:
+                    return proc, port
+            except OSError:
+                pass
+            if proc.poll() is not None:
+                said = Path(log).read_text()
+                if _port_taken(said):
+                    break  # another process took the port between the pick and the bind: try another
+                raise AssertionError(said)
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the server did not start: " + Path(log).read_text())
+    raise AssertionError("every port picked was taken before the server bound it: " + Path(log).read_text())
+
+
+def _port_taken(log_text: str) -> bool:
+    text = log_text.lower()
+    return "address already in use" in text or "choose another --port" in text or "errno 98" in text
+
+
+def listening_socket() -> Any:
+    """A socket bound to a free loopback port, for uvicorn's `run(sockets=[...])`: the port is the server's from
+    the start. (A port picked by binding 0, closed, then bound again by the server may be taken meanwhile.)"""
+    import socket
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def run_uvicorn(srv: Any, sock: Any, wait_s: float = 60.0) -> threading.Thread:
+    """`srv.run(sockets=[sock])` in a daemon thread, returned once the server has started. A thread that ends
+    first (its startup failed: its error is in the log) is said at once, not waited out; the wait is long
+    because CI's cores are shared (a start takes milliseconds on an idle machine)."""
+    ended: list[BaseException] = []
+
+    def run() -> None:
         try:
-            if http_json(port, "/healthz", timeout=2)[0] == 200:
-                return proc, port
-        except OSError:
-            pass
-        assert proc.poll() is None, Path(log).read_text()
-        time.sleep(0.1)
-    raise AssertionError("the server did not start: " + Path(log).read_text())
+            srv.run(sockets=[sock])
+        except SystemExit as exc:  # uvicorn's exit on a failed start: said below, not an unhandled thread exception
+            ended.append(exc)
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    deadline = time.monotonic() + wait_s
+    while not srv.started:
+        if not t.is_alive():
+            how = f" (uvicorn's exit {ended[0].code})" if ended else ""
+            raise AssertionError(f"the server's thread ended before the server started{how}: its error is logged")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the server did not start within {wait_s:g} s")
+        time.sleep(0.01)
+    return t
 
 
 def start_in_thread(app: Any, settings: Settings, running: list) -> int:
@@ -200,15 +249,14 @@ def start_in_thread(app: Any, settings: Settings, running: list) -> int:
     import uvicorn
 
     from ragtune.serve.server import uvicorn_config
-    from tests.conftest import free_port
 
-    port = free_port()
+    sock = listening_socket()
+    port = sock.getsockname()[1]
     srv = uvicorn.Server(uvicorn_config(app, settings, "error", host="127.0.0.1", port=port))
-    t = threading.Thread(target=srv.run, daemon=True)
-    t.start()
+    try:
+        t = run_uvicorn(srv, sock)
+    except AssertionError:
+        srv.should_exit = True  # a start that was too slow: it stops when it gets there
+        raise
     running.append((srv, t))
-    for _ in range(500):
-        if srv.started:
-            return port
-        time.sleep(0.01)
-    raise AssertionError("the server did not start")
+    return port

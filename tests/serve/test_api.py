@@ -247,18 +247,14 @@ def test_real_socket_with_plain_http(home, loopback):
     """uvicorn on loopback, plain HTTP from httpx: the same API over a real socket."""
     import uvicorn
 
-    from tests.conftest import free_port
+    from tests.serve.helpers import listening_socket, run_uvicorn
 
-    port = free_port()
+    sock = listening_socket()  # bound from the start: a port picked then bound later may be taken meanwhile
+    port = sock.getsockname()[1]
     app = make_app(serve_settings(home, tokens=[TOKEN]), engine_factory=fake_factory(), workers=1)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    t = threading.Thread(target=server.run, daemon=True)
-    t.start()
+    t = run_uvicorn(server, sock)  # started, or said at once why not (was: 4 s, then requests to a closed port)
     try:
-        for _ in range(200):
-            if server.started:
-                break
-            time.sleep(0.02)
         base = f"http://127.0.0.1:{port}"
         r = httpx.post(base + "/v1/ask", json={"question": "Where is the Eiffel Tower?"}, headers=AUTH)
         assert r.status_code == 200 and r.json()["status"] == "ok"

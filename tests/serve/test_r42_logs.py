@@ -10,24 +10,18 @@ import asyncio
 import http.client
 import json
 import logging
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
 from ragtune.serve.server import make_app
-from tests.conftest import free_port
-from tests.serve.helpers import asgi_call, fake_factory, serve_settings
+from tests.serve.helpers import asgi_call, fake_factory, serve_settings, spawn_serve
 
 TOKEN = "alice:" + "s3cret-token-0123456789"
 AUTH = {"Authorization": "Bearer s3cret-token-0123456789"}
 Q = "Where is the Eiffel Tower?"
 CHAT = "/v1/chat/completions"
-REPO = Path(__file__).resolve().parents[2]
 
 
 def _lines(caplog) -> list[str]:
@@ -99,29 +93,22 @@ server.serve(settings, host="127.0.0.1", port=int(sys.argv[2]), workers=1, log_l
 
 @pytest.mark.parametrize("level", ["info", "debug"])
 def test_the_real_server_log(home, tmp_path, loopback, level):
-    port, log = free_port(), tmp_path / "serve.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-c", CHILD, str(home.root), str(port), level], cwd=REPO,
-                                stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(REPO)})
+    log, procs = tmp_path / "serve.log", []
+    # started once /healthz answers, on another port if the one picked was taken before the child bound it
+    proc, port = spawn_serve(CHILD, home.root, level, log, procs)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                conn.request("POST", "/v1/ask", json.dumps({"question": Q}), {"Content-Type": "application/json"})
-                r = conn.getresponse()
-                assert r.status == 500 and json.loads(r.read())["error"]["code"] == "internal_error"
-                conn.close()
-                break
-            except ConnectionRefusedError:
-                time.sleep(0.1)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("POST", "/v1/ask", json.dumps({"question": Q}), {"Content-Type": "application/json"})
+        r = conn.getresponse()
+        assert r.status == 500 and json.loads(r.read())["error"]["code"] == "internal_error"
+        conn.close()
         deadline = time.monotonic() + 10
         while '"POST /v1/ask" 500' not in log.read_text() and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
-        proc.terminate()
-        proc.wait(30)
+        for p in procs:
+            p.terminate()
+            p.wait(30)
     text = log.read_text()
     assert "ERROR:    /v1/ask: 500: unexpected RuntimeError: the bug's own words" in text, text
     assert '- "POST /v1/ask" 500 internal_error ' in text and "INFO:" in text, text

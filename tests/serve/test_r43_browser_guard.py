@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import threading
-import time
 
 import pytest
 from starlette.testclient import TestClient
@@ -19,7 +17,7 @@ import ragtune.serve.server as server
 from ragtune.appliance.config import ServeConfig, load_settings
 from ragtune.appliance.errors import ConfigError
 from ragtune.serve.guard import own_names
-from tests.serve.helpers import fake_factory, serve_settings
+from tests.serve.helpers import fake_factory, listening_socket, run_uvicorn, serve_settings
 
 PORT = 18440
 Q = "Where is the Eiffel Tower?"
@@ -247,25 +245,22 @@ def test_serve_checks_the_host_for_the_address_it_listens_on(home, monkeypatch, 
     with caplog.at_level(logging.INFO, logger="uvicorn.error"):
         server.serve(settings, host="127.0.0.1", port=0)
     assert any("Host check: answers for rag.example.com too" in r.getMessage() for r in caplog.records)
-    config = make_config(served[0], settings, "error", host="127.0.0.1", port=PORT)
+    sock = listening_socket()  # a port of its own (was the fixed 18440: taken by another run, the test failed)
+    port = sock.getsockname()[1]
+    config = make_config(served[0], settings, "error", host="127.0.0.1", port=port)
     srv = uvicorn.Server(config)
-    t = threading.Thread(target=srv.run, daemon=True)
-    t.start()
+    t = run_uvicorn(srv, sock)
     try:
-        for _ in range(500):
-            if srv.started:
-                break
-            time.sleep(0.01)
-        assert _raw(f"attacker.example:{PORT}").startswith(b"HTTP/1.1 403 ")
-        assert _raw(f"localhost:{PORT}").startswith(b"HTTP/1.1 200 ")
-        assert _raw("rag.example.com").startswith(b"HTTP/1.1 200 ")
+        assert _raw(port, f"attacker.example:{port}").startswith(b"HTTP/1.1 403 ")
+        assert _raw(port, f"localhost:{port}").startswith(b"HTTP/1.1 200 ")
+        assert _raw(port, "rag.example.com").startswith(b"HTTP/1.1 200 ")
     finally:
         srv.should_exit = True
         t.join(10)
 
 
-def _raw(host: str) -> bytes:
-    with socket.create_connection(("127.0.0.1", PORT), timeout=10) as s:
+def _raw(port: int, host: str) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
         s.sendall(f"GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
         out = b""
         while chunk := s.recv(65536):

@@ -44,21 +44,26 @@ def test_a_wrong_token_with_a_large_body_gets_its_401(server):  # noqa: F811
     assert status == 401 and body["error"]["code"] == "invalid_api_key"
 
 
-def test_the_rest_of_the_body_is_dropped_and_the_connection_closed(server):  # noqa: F811
+def test_the_rest_of_the_body_is_dropped_and_the_connection_closed(server, monkeypatch):  # noqa: F811
     """The lingering read drops the body's bytes (never read as a next request) and ends when the client closes
     its side, or after LINGER_S when it keeps sending nothing."""
+    from ragtune.serve import wire
+
+    # a close "when the client closes" stands far apart from one after LINGER_S, even on CI's shared cores (was 5 s
+    # beside a 2 s bound)
+    monkeypatch.setattr(wire, "LINGER_S", 30.0)
     port = server(max_body_bytes=1024)
     s = socket.create_connection(("127.0.0.1", port))
     s.sendall(_request("POST", "/v1/ask", length=100_000) + b"x" * 5000)
-    out, closed = _read(s, wait=1.0)
+    out, closed = _read(s, wait=3.0)
     assert out.startswith(b"HTTP/1.1 413") and b"body_too_large" in out
     s.sendall(b"y" * 50_000 + _request("GET", "/healthz"))  # read and dropped: no second response
     out2, _ = _read(s, wait=0.5)
     assert out2 == b""
     s.shutdown(socket.SHUT_WR)
     t = time.monotonic()
-    _, closed = _read(s, wait=3.0)
-    assert closed and time.monotonic() - t < 2.0
+    _, closed = _read(s, wait=10.0)
+    assert closed and time.monotonic() - t < 10.0
     s.close()
 
 
@@ -69,7 +74,7 @@ def test_a_lingering_connection_that_sends_nothing_is_closed_after_linger_s(serv
     port = server(max_body_bytes=1024)
     s = socket.create_connection(("127.0.0.1", port))
     s.sendall(_request("POST", "/v1/ask", length=100_000))
-    out, closed = _read(s, wait=3.0)
+    out, closed = _read(s, wait=10.0)  # closed at 0.5 s; the wait covers a loaded machine
     assert out.startswith(b"HTTP/1.1 413") and closed
     s.close()
 

@@ -45,7 +45,10 @@ def test_a_prune_beside_a_writing_server_waits_for_its_turn(home):
     t = threading.Thread(target=server)
     t.start()
     try:
-        time.sleep(0.2)
+        deadline = time.monotonic() + 30  # the server is writing (was: assumed after 0.2 s; a busy machine may not be)
+        while writes[0] < 3:
+            assert t.is_alive() and time.monotonic() < deadline, "the writing connection never wrote"
+            time.sleep(0.01)
         out = store.prune_query_log(keep=40)  # was: StoreError "database is locked" within 0.1 s
         assert out["rows"] >= 3000 - 40
     finally:

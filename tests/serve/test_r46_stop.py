@@ -99,13 +99,14 @@ def test_sigterm_ends_a_stuck_generation_after_the_graceful_time(start, home):
     t0 = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     try:
-        rc = proc.wait(20)
+        rc = proc.wait(60)
     except subprocess.TimeoutExpired:
-        pytest.fail("the server outlasted shutdown_timeout_s by more than 19 s: " + log.read_text())
+        pytest.fail("the server outlasted shutdown_timeout_s by more than 59 s: " + log.read_text())
     took = time.monotonic() - t0
     assert rc == -signal.SIGTERM, log.read_text()
-    assert took < 1 + 2 + 4, took  # shutdown_timeout_s + STOP_WAIT_S + slack (before: the 120 s generation)
-    t.join(5)
+    # shutdown_timeout_s + STOP_WAIT_S + slack for CI's shared cores (before: the 120 s generation)
+    assert took < 1 + 2 + 20, took
+    t.join(30)
     assert got and got[0][0] == 503 and got[0][1]["error"]["code"] == "shutting_down", got
     text = log.read_text()
     assert "abandoned" in text and "Traceback" not in text, text
@@ -118,13 +119,18 @@ def test_a_second_ctrl_c_ends_a_stuck_generation_at_once(start, home):
     t, got = _stuck_request(port)
     t0 = time.monotonic()
     proc.send_signal(signal.SIGINT)
-    time.sleep(0.5)
+    # the second Ctrl+C once the first was seen: two sent before a busy machine runs the child are one signal
+    # (the kernel keeps one pending), a graceful stop that waits the whole 60 s
+    deadline = time.monotonic() + 30
+    while "Shutting down" not in log.read_text():
+        assert time.monotonic() < deadline and proc.poll() is None, log.read_text()
+        time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     try:
-        rc = proc.wait(20)
+        rc = proc.wait(60)
     except subprocess.TimeoutExpired:
         pytest.fail("a second Ctrl+C did not stop the server: " + log.read_text())
-    assert rc == 130 and time.monotonic() - t0 < 0.5 + 2 + 4, log.read_text()
+    assert rc == 130 and time.monotonic() - t0 < 2 + 20, log.read_text()  # not the 60 s (loose: CI's cores)
     text = log.read_text()
     assert "aborted" in text and "Traceback" not in text, text
     _store_is_whole(home)

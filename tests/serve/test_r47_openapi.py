@@ -27,14 +27,16 @@ CHAT = json.dumps({"model": "ragtune", "messages": [{"role": "user", "content": 
 @pytest.fixture
 def serve(home, loopback):
     """serve(delay) -> the port of a server with fake engines (one; no queue; each answer takes `delay` * 10 s)."""
-    running = []
+    running, factories = [], []
 
-    def start(delay: float = 0.0) -> int:
+    def start(delay: float = 0.0, **engine_kw) -> int:
         settings = serve_settings(home, tokens=["alice:" + SECRET], allowed_hosts=["rag.example.com"], queue=0,
                                   body_timeout_s=1)
-        app = make_app(settings, engine_factory=fake_factory(delay=delay), workers=1)
+        factories.append(fake_factory(delay=delay, **engine_kw))
+        app = make_app(settings, engine_factory=factories[-1], workers=1)
         return start_in_thread(app, settings, running)
 
+    start.factories = factories  # type: ignore[attr-defined]  # per start: its engines (to see one generating)
     yield start
     for srv, t in running:
         srv.should_exit = True
@@ -192,13 +194,22 @@ def test_errors_of_the_connection_are_json_too(port):
 
 
 def test_busy_is_a_documented_503_with_retry_after(serve):
-    doc, port = document(), serve(0.1)
+    release = threading.Event()
+
+    def held(_generator):  # the one engine stays busy until the 503 is seen (was ~1 s, entered after a fixed 0.3 s)
+        release.wait(60)
+        return None  # then the usual answer
+
+    doc, port = document(), serve(answer=held)
     first = threading.Thread(target=_call, args=(port, _head("POST", "/v1/ask", ASK)))
-    first.start()  # holds the one engine ~1 s (the fake generator's delay), queue = 0
-    time.sleep(0.3)
+    first.start()  # holds the one engine, queue = 0
+    assert serve.factories[-1].engines[0].generator.active.wait(30)
     other = json.dumps({"question": "How high is Mount Everest?"}).encode()
-    status, headers, body = _call(port, _head("POST", "/v1/ask", other))
-    first.join()
+    try:
+        status, headers, body = _call(port, _head("POST", "/v1/ask", other))
+    finally:
+        release.set()
+        first.join(30)
     assert status == 503 and int(headers["retry-after"]) >= 1
     _check(doc, "/v1/ask", "POST", status, headers, body)
 

@@ -78,10 +78,10 @@ async def test_ten_thousand_documents_open_and_filter_without_blocking(make_app)
         await pilot.pause()
         assert len(listed(screen)) == 10_000
         # a filter over 10,000 rows swaps the list: no per-row widgets, no measuring (DataTable took ~0.6 s)
-        started = time.perf_counter()
+        started = time.process_time()  # CPU time: a busy CI machine that sets this process aside adds none
         for query in ("report", "REPORT-0999", "f42 report-0", ""):
             screen._apply(query)
-        assert time.perf_counter() - started < 0.5
+        assert time.process_time() - started < 0.5
         await pilot.press(*"quarterly REPORT-00999")  # case-insensitive, every word, title or path
         await pilot.pause()
         assert listed(screen) == ["/home/org/docs/f99/report-00999.md"]

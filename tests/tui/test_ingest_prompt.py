@@ -47,7 +47,7 @@ def test_the_writer_wait_ends_when_asked_to_stop():
     waited = []
     assert acquire_writer(BusyLexical(), ExitStack(), timeout=30, on_wait=lambda: waited.append(1),
                           should_stop=lambda: True) is None
-    assert time.monotonic() - t0 < 1 and waited == [1]
+    assert time.monotonic() - t0 < 10 and waited == [1]  # not the 30 s (the bound is loose for CI's shared cores)
 
 
 def test_the_writer_wait_that_runs_out_is_a_typed_busy_error():
@@ -90,7 +90,7 @@ async def test_escape_ends_an_ingest_that_waits_for_another(make_app, settings, 
             t0 = time.monotonic()
             await pilot.press("escape")
             await wait_until(pilot, lambda: app.ingest_status is None, tries=250)
-            assert app.ingest_status is None and time.monotonic() - t0 < 5
+            assert app.ingest_status is None and time.monotonic() - t0 < 15  # not the half minute (loose: CI)
             await pilot.pause()
             assert isinstance(app.screen, ChatScreen)
             messages = [n.message for n in app._notifications]
@@ -107,7 +107,7 @@ def failing_ingest(started: threading.Event, release: threading.Event, calls: li
         calls.append(should_stop())
         progress(0, 1, "", None, stage="waiting")
         started.set()
-        release.wait(5)
+        release.wait(60)  # until the test lets go (a 5 s wait could run out first on a busy machine)
         raise IndexBusy("/h/tantivy: another ingest (or `docs remove`) is writing this index",
                         hint="wait for it to finish, then run this command again")
     return ingest
@@ -173,7 +173,7 @@ async def test_the_prompt_counts_the_files_done(make_app, tmp_path):
 
     def ingest(settings, paths, *, progress=None, should_stop=None):
         progress(0.0, 400, "/big/doc0006.md", None, stage="reading", files=6)
-        release.wait(5)
+        release.wait(60)  # until the test lets go (a 5 s wait could run out first on a busy machine)
         return SimpleNamespace(added=6, updated=0, unchanged=0, chunks_added=120, failed=[])
 
     app = make_app(ingest=ingest)

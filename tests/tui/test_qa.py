@@ -171,7 +171,7 @@ async def test_escape_before_the_first_token_says_it_is_stopping(make_app):
 
     class Slow(FakeEngine):
         def ask(self, question, **kw):
-            gate.wait(5)  # retrieval and prompt: no token yet
+            gate.wait(60)  # retrieval and prompt: no token yet (until the test lets go: 5 s ran out under load)
             return super().ask(question, **kw)
 
     app = make_app(engine=Slow())
@@ -195,7 +195,9 @@ async def test_quitting_while_the_model_loads_closes_it(make_app):
     engine = FakeEngine()
 
     def factory(settings):
-        gate.wait(5)
+        # until the quit below: a 5 s wait ran out on a busy machine before the app got to ctrl+q, and the model
+        # "loaded" before the quit (shown, then closed at unmount: app.engine set)
+        gate.wait(120)
         return engine
 
     app = make_app(engine=None, engine_factory=factory)
@@ -203,9 +205,8 @@ async def test_quitting_while_the_model_loads_closes_it(make_app):
         await pilot.pause()
         await pilot.press("ctrl+q")
         gate.set()
-        for _ in range(100):
-            if engine.closed:
-                break
+        deadline = time.monotonic() + 30  # at once on an idle machine; a loaded one may take seconds (was 2 s)
+        while not engine.closed and time.monotonic() < deadline:
             time.sleep(0.02)  # the worker no longer calls into the app: blocking its loop here is harmless
     assert engine.closed and app.engine is None
 
