@@ -29,10 +29,12 @@ from .lexical_open import (LOCK_FILES, SIDECAR, TANTIVY_TMP, WRITER_LOCK, IndexB
 from .lexical_open import locked as _locked, remove_litter as _remove_litter
 # a damaged segment's panic as a ValueError (Panicked), a StoreError, or ignored
 from .lexical_panic import Panicked, damaged, panic_refused, quietly, unpanicked
-from .lexical_segments import dirty_segment_chunks  # split out (round 47)
 # how text becomes terms (split out); query_terms, search_form and TOKENIZER are imported from here too
-from .lexical_terms import (TOKENIZER, analyzer, index_schema, query_terms, schema_tokenizer, search_form,
-                            with_tokenizer)
+from .lexical_terms import (TOKENIZER, analyzer, index_schema, query_terms, schema_tokenizer,  # noqa: F401
+                            search_form, with_tokenizer)
+from .lexical_writer import LexicalWriter  # noqa: F401 - split out (round 50): imported from here too
+# a whole rebuild said (on_rebuild), marked, and waited for by another searcher (round 50)
+from .lexical_rebuild import on_rebuild, reason as rebuild_reason, tell as tell_rebuild, wait_rebuilt  # noqa: F401
 
 SCHEMA_VERSION = 3  # 2 (round 43): TOKENIZER and `search_form`; 3 (round 49): scripts.script_form (Thai, Indic,
 # Greek, Arabic, Hebrew, Hangul terms); an older index is rebuilt from SQLite
@@ -63,6 +65,9 @@ class LexicalIndex:
         self._index: Any = None
         self._analyzer: Any = None
         self._store: Any = None  # the last ensure_synced's: search() rebuilds a damaged index from it
+        self.old_schema: Any = None  # the schema an index of another one said it had (a rebuild says so)
+        self.other_analyzer = False
+        self._marking: dict[str, Any] = {}  # what the writer's dirty marker carries ({"rebuilding": …}: a rebuild)
         self._open()
 
     def _into_view(self) -> None:
@@ -93,8 +98,10 @@ class LexicalIndex:
             if self._index is None:
                 meta = self._read_sidecar()
                 if meta is not None and meta.get("schema") != SCHEMA_VERSION:
+                    self.old_schema = meta.get("schema")
                     raise ValueError(f"index schema {meta.get('schema')} is not {SCHEMA_VERSION}")
                 if schema_tokenizer(self.path) != TOKENIZER:
+                    self.other_analyzer = True
                     raise ValueError(f"index analyzer {schema_tokenizer(self.path)} is not {TOKENIZER}")
                 with unpanicked():  # a file another process's rebuild removed meanwhile: opened when whole
                     self._index = reopen_when_whole(self.path, self._opened)
@@ -148,6 +155,8 @@ class LexicalIndex:
         self._index = None
         try:
             with _locked(self.path, LOCK_WAIT_S):
+                if self._rebuilt_meanwhile():
+                    return
                 publish_new(self.path, lambda new: tantivy.Index(index_schema(), path=str(new), reuse=False))
                 self._index = self._opened()
         except (OSError, ValueError) as exc:
@@ -158,6 +167,20 @@ class LexicalIndex:
             raise StoreError(f"{self.path}: cannot reset the damaged lexical index: {exc}",
                              hint="delete this folder; it is rebuilt from the database") from None
 
+    def _rebuilt_meanwhile(self) -> bool:
+        """An index of another schema found at open, rebuilt by another process while this one waited for the lock
+        to reset it: opened as it is now (it reset the other's fresh index, and rebuilt it again)."""
+        meta = self._read_sidecar() or {}
+        if not (self.old_schema is not None or self.other_analyzer) or meta.get("schema") != SCHEMA_VERSION \
+                or not isinstance(meta.get("index_version"), int) or schema_tokenizer(self.path) != TOKENIZER:
+            return False
+        try:
+            self._index = self._opened()
+        except (ValueError, OSError):
+            return False
+        self.corrupt, self.old_schema, self.other_analyzer = False, None, False
+        return True
+
     # -- sidecar --------------------------------------------------------------------------------
     def _read_sidecar(self) -> dict[str, Any] | None:
         try:
@@ -166,8 +189,8 @@ class LexicalIndex:
             return None
         return data if isinstance(data, dict) else None
 
-    def _write_sidecar(self, version: int | None) -> None:
-        write_json_atomic(self.path / SIDECAR, {"schema": SCHEMA_VERSION, "index_version": version})
+    def _write_sidecar(self, version: int | None, **extra: Any) -> None:
+        write_json_atomic(self.path / SIDECAR, {"schema": SCHEMA_VERSION, "index_version": version, **extra})
 
     @property
     def synced_version(self) -> int | None:
@@ -300,12 +323,23 @@ class LexicalIndex:
                 return True
         try:
             self.rebuild(store)
-        except IndexBusy:
-            return False
+        except IndexBusy:  # another's writer: an ingest's last commit is searched; another's rebuild is waited for
+            return wait_rebuilt(self, store)
         return True
 
     def rebuild(self, store: Any) -> None:
-        """Replace the whole index with the store's chunks (one commit). A damaged index is wiped first."""
+        """Replace the whole index with the store's chunks (one commit). A damaged index is wiped first. One of
+        another schema or damaged is said first (on_rebuild) and marked while it runs (lexical_rebuild.py)."""
+        info = rebuild_reason(self, store, SCHEMA_VERSION)
+        self._marking = {"rebuilding": info or {"catch_up": True}}
+        try:
+            if info is not None:
+                tell_rebuild(self.home_path, info)
+            self._rebuild_or_reset(store)
+        finally:
+            self._marking = {}
+
+    def _rebuild_or_reset(self, store: Any) -> None:
         try:
             with unpanicked():  # a damaged segment read by the writer's count: reset, as any damage
                 self._rebuild(store)
@@ -348,7 +382,7 @@ class LexicalIndex:
                 lw.prior_docs = self.num_docs
             except ValueError:
                 lw.prior_docs = -1
-            self._write_sidecar(None)
+            self._write_sidecar(None, **self._marking)
             yield lw
         finally:
             try:
@@ -381,101 +415,3 @@ class LexicalIndex:
     def close(self) -> None:
         self._index = None
         drop_view(self.view)
-
-
-class LexicalWriter:
-    def __init__(self, index: LexicalIndex, writer: Any):
-        self._ix = index
-        self._w = writer
-        self.version: int | None = None
-        self.added = 0
-        self.prior_version: int | None = None  # the sync marker before this writer dirtied it
-        self.prior_docs = -1
-        self.interrupted = False  # the marker was left dirty: an earlier writer never finished (killed, crashed)
-        self.prior_marker: dict[str, Any] | None = None  # the sidecar as this writer found it (None: none, damaged)
-        self.untouched_marker: tuple[int | None, dict[str, Any] | None] | None = None
-        self._purged = False  # purge() ran: finish() collects the dropped segments' files
-        self.rewritten = 0  # chunks purge() deleted and added again
-
-    def untouched(self, version: int | None = None) -> None:
-        """The caller changed nothing this index mirrors (a run that failed before storing a document): leaving
-        without finish() puts the marker back instead of leaving it dirty, so no search pays for a rebuild. With
-        `version`: the index is known in step at that version (marked so); without: the marker as it was found.
-        Only a writer that returns runs this; a killed one leaves the marker dirty."""
-        self.untouched_marker = (version, self.prior_marker)
-
-    def delete_all(self) -> None:
-        self._w.delete_all_documents()
-
-    def delete_docs(self, doc_ids: Iterable[int]) -> None:
-        import tantivy
-
-        # by query: delete_documents_by_term does not match u64 fields in tantivy-py 0.27
-        schema = self._ix._index.schema
-        ids = sorted({int(d) for d in doc_ids})
-        for start in range(0, len(ids), 1000):
-            part = ids[start:start + 1000]
-            if hasattr(tantivy.Query, "term_set_query"):
-                self._w.delete_documents_by_query(tantivy.Query.term_set_query(schema, "doc_id", part))
-            else:  # pragma: no cover - older tantivy-py
-                for d in part:
-                    self._w.delete_documents_by_query(tantivy.Query.term_query(schema, "doc_id", d))
-
-    def add(self, chunk_id: int, doc_id: int, title: str, text: str) -> None:
-        import tantivy
-
-        doc = tantivy.Document()
-        doc.add_unsigned("chunk_id", int(chunk_id))
-        doc.add_unsigned("doc_id", int(doc_id))
-        doc.add_text("title", search_form(title or ""))
-        doc.add_text("text", search_form(text))
-        self._w.add_document(doc)
-        self.added += 1
-
-    def add_from_store(self, store: Any, doc_ids: Iterable[int] | None) -> None:
-        """Add the current chunks of `doc_ids` (all documents when None), read from SQLite."""
-        for cid, did, title, text in store.iter_chunk_texts(None if doc_ids is None else list(doc_ids)):
-            self.add(cid, did, title, text)
-
-    def replace_docs(self, store: Any, doc_ids: Iterable[int]) -> None:
-        """Delete by doc_id, then re-add what SQLite holds for those documents (nothing, if deleted)."""
-        ids = list(doc_ids)
-        self.delete_docs(ids)
-        self.add_from_store(store, ids)
-
-    def purge(self, store: Any) -> int:
-        """Make what was deleted gone from the files: Tantivy only marks a deleted chunk (a `.del` bitset) and keeps
-        its terms in the segment until a merge rewrites it, maybe never. Commits the changes so far, then deletes
-        every live chunk of each segment holding a deleted one and adds it again from `store`: the segment, empty,
-        is dropped by the next commit (finish) with its files. How many chunks were rewritten (those segments', or
-        the whole index's when its segments cannot be told apart)."""
-        self._w.commit()  # a segment's deletes are known (meta.json) only once committed
-        self._purged, before = True, self.added
-        self._ix._reload()
-        found = dirty_segment_chunks(self._ix)
-        if found is None:  # never leave a segment behind: rewrite everything
-            self.delete_all()
-            self.add_from_store(store, None)
-        elif found[0]:
-            import tantivy
-
-            cids, schema = found[0], self._ix._index.schema
-            for start in range(0, len(cids), 1000):
-                part = cids[start:start + 1000]
-                self._w.delete_documents_by_query(tantivy.Query.term_set_query(schema, "chunk_id", part))
-            wanted = set(cids)  # a chunk the store no longer holds is not added back: the store is the truth
-            for cid, did, title, text in store.iter_chunk_texts(found[1]):
-                if cid in wanted:
-                    self.add(cid, did, title, text)
-        self.rewritten = self.added - before
-        return self.rewritten
-
-    def finish(self, version: int) -> None:
-        self._w.commit()
-        self.version = int(version)
-        if self._purged:  # the dropped segments' files: those a searcher of ours held at the commit go now
-            try:
-                self._ix._reload()
-                self._w.garbage_collect_files()
-            except (ValueError, OSError):  # the next commit collects them
-                pass

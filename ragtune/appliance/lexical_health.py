@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RagtuneError
-from .lexical import LexicalIndex, private_view, unwritable
+from .lexical import SCHEMA_VERSION, LexicalIndex, private_view, unwritable
+from .lexical_rebuild import SECONDS_PER_1000
 from .lexical_panic import Panicked, is_panic, rebuild_hint  # noqa: F401 - is_panic, rebuild_hint: imported from here
 from .lexical_panic import said as _said, unpanicked
 from .lexical_terms import query_terms, with_tokenizer
@@ -147,6 +148,7 @@ def check(home: Any, store: Any, chunks: int, rep: Any, *, unwritable: Any = unw
         if synced and damage is None:
             damage = probe(idx, store)
         marker = idx.synced_version
+        schema = (idx._read_sidecar() or {}).get("schema")  # another: rebuilt whole, not caught up (round 50)
     except StoreUnreadable as exc:
         rep.add("warn", "lexical", f"not probed: the database cannot be read ({exc}); the index is derived from it",
                 "repair the database first (its own line says how); the index needs nothing until then")
@@ -156,6 +158,11 @@ def check(home: Any, store: Any, chunks: int, rep: Any, *, unwritable: Any = unw
     if damage is not None:
         rep.add("fail", "lexical", f"lexical index damaged: {damage}; a search that reads it fails",
                 rebuild_hint(folder))
+        return
+    if schema not in (None, SCHEMA_VERSION) and idx.view is None:
+        took = max(1, round(chunks * SECONDS_PER_1000 / 1000))
+        rep.add("warn", "lexical", f"keyword index of schema {schema}: rebuilt whole by the next search (about 1 s per "
+                f"1,000 chunks: {took} s for {chunks:,})", "run one `ragtune search WORD` alone before serving")
         return
     why = "unreadable" if n is None else f"marker {marker}, database {store.index_version}, {n} chunks"
     if idx.view is not None:  # a read-only home: nothing is rebuilt there, each searching process builds its own

@@ -121,6 +121,10 @@ def cli(ctx: click.Context, home: str | None, config_path: str | None) -> None:
     # --json stdout), once, as it happens; the library stays quiet
     StoreBase.on_upgrade.append(say_migrated)
     ctx.call_on_close(lambda: StoreBase.on_upgrade.remove(say_migrated))
+    from ..appliance.lexical_rebuild import on_rebuild  # so is a rebuild of the keyword index (11-19 s at 20k chunks)
+
+    on_rebuild.append(say_rebuilding)
+    ctx.call_on_close(lambda: on_rebuild.remove(say_rebuilding))
 
 
 pass_app = click.make_pass_decorator(AppContext)
@@ -228,6 +232,21 @@ def say_migrated(path: Path, names: list[str]) -> None:
     n = len(names)
     which = names[0] if n == 1 else f"{names[0]} → {names[-1]}"
     say(f"migrated {shown_path(path)}: {n} migration{'s' if n != 1 else ''} applied ({which})")
+
+
+def say_rebuilding(path: Path, info: dict) -> None:
+    """`rebuilding the keyword index (schema 2 → 3, 20,000 chunks; once)` before a rebuild for another schema or
+    damage (lexical_rebuild.on_rebuild), or `waiting for …` while another process runs one. Not for an eval corpus's
+    scratch home (as say_migrated)."""
+    from ..appliance.lexical_rebuild import describe
+
+    if Path(path).parts[-4:-2] == ("eval", "corpora"):
+        return
+    what = describe(info) + ("" if info.get("damaged") else "; once")
+    if info.get("waiting"):
+        say(f"waiting for another process's rebuild of the keyword index ({what})")
+    else:
+        say(f"rebuilding the keyword index ({what})")
 
 
 def artifact_note(note: str) -> None:

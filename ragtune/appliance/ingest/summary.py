@@ -35,6 +35,9 @@ class IngestSummary:
     stopped: bool = False
     files_left: int = 0  # files (or corpus files) the stopped run did not reach or did not finish
     reread: int = 0  # documents re-read though their file did not change: the loader of their kind was updated
+    # documents chunked again though their file did not change: the chunker changed (run.CHUNKER_VERSION; round 50:
+    # the first ingest after it said `updated 7` with no reason)
+    rechunked: int = 0
     chunks_replaced: int = 0  # chunks of documents replaced this run (changed or re-read)
     chunks_reused: int = 0  # of those, chunks whose token ids were unchanged: they kept their stored vectors
     chunks_embedded: int = 0  # chunks run through the embedder (new documents' included)
@@ -172,12 +175,15 @@ class IngestSummary:
     def reuse_line(self) -> str | None:
         """One plain line on documents re-read for an updated reader and on chunks that kept their vectors; None
         when no stored document was replaced."""
-        if not self.chunks_replaced and not self.reread:
+        if not self.chunks_replaced and not self.reread and not self.rechunked:
             return None
         kept = f"{self.chunks_reused} of {self.chunks_replaced} chunks kept their vectors"
-        if not self.reread:
-            return kept
-        return f"{self.reread} document{'s' if self.reread != 1 else ''} re-read (reader updated); {kept}"
+        why = [f"{self.reread} document{'s' if self.reread != 1 else ''} re-read (reader updated)"] if self.reread \
+            else []
+        if self.rechunked:
+            why.append(f"{self.rechunked} document{'s' if self.rechunked != 1 else ''} chunked again (the chunker "
+                       "changed)")
+        return "; ".join([*why, kept])
 
 
 def doc_name(path: str) -> str:
