@@ -26,3 +26,23 @@ def test_the_summary_says_documents_chunked_again():
                               "3 of 3 chunks kept their vectors")
     assert IngestSummary(reread=1, chunks_replaced=2, chunks_reused=1).reuse_line() == \
         "1 document re-read (reader updated); 1 of 2 chunks kept their vectors"  # as before
+
+
+def test_an_unchanged_file_stored_by_an_older_chunker_is_counted_as_chunked_again(settings, fake, tmp_path,
+                                                                                  monkeypatch):
+    from ragtune.appliance.ingest import ingest_paths, run
+
+    d = tmp_path / "docs"
+    d.mkdir()
+    (d / "a.md").write_text("# Leave\n\nNew hires get 25 days of paid leave a year.\n")
+    (d / "b.md").write_text("# Parking\n\nVisitors park in the west lot.\n")
+    real = run.index_key_of
+    with monkeypatch.context() as m:  # the home as the chunker before this one stored it
+        m.setattr(run, "index_key_of", lambda model, size, overlap, max_seq, chunker=CHUNKER_VERSION:
+                  real(model, size, overlap, max_seq, chunker - 1))
+        ingest_paths(settings, [d], embedder=fake)
+    (d / "b.md").write_text("# Parking\n\nVisitors park in the east lot.\n")  # an edit: not the chunker's doing
+    s = ingest_paths(settings, [d], embedder=fake)
+    assert (s.updated, s.rechunked) == (2, 1)
+    assert "1 document chunked again (the chunker changed)" in s.reuse_line()
+    assert ingest_paths(settings, [d], embedder=fake).rechunked == 0  # once

@@ -20,7 +20,8 @@ from .rename import Renames
 from .stale import clear_stale
 from .summary import IngestSummary
 from .loaders import Document
-from .reuse import LOADER_KEY, embed_ids, ids_key, load_stored, loader_version, record_models, stale_by_loader
+from .reuse import (LOADER_KEY, chunker_changed, embed_ids, ids_key, load_stored, loader_version, record_models,
+                    stale_by_loader)
 from ..embed import MODEL_META, model_key
 
 CHUNKER_VERSION = 2  # bump when chunk boundaries change for the same settings: forces re-chunking (the vectors of
@@ -81,6 +82,7 @@ class _Run:
         self.seen: set[str] = set()  # document paths met this run (prune keeps them)
         self.seen_prefixes: list[str] = []  # corpus files we could not read: keep all their rows
         self.rereads: set[str] = set()  # paths whose file is unchanged but whose loader is newer than stored
+        self.rechunks: set[str] = set()  # paths whose file is unchanged, chunked again for a newer chunker
         self.failures = Failures(store, retry=retry_failed)
         self.renames = Renames(store)
         self.refused_at: str | None = None  # the document a WriteRefused (no room) stopped the run at
@@ -106,6 +108,7 @@ class _Run:
             self._model_key = model_key(model_id)
             size, overlap = effective_sizes(self.settings.ingest.chunk_tokens, self.settings.ingest.overlap_tokens,
                                             max_seq_len)
+            self._key_parts = (model_id, size, overlap, max_seq_len)
             self._index_key = index_key_of(model_id, size, overlap, max_seq_len)
         return self._index_key
 
@@ -128,6 +131,9 @@ class _Run:
         if row is None:
             return False, None
         same = row["sha256"] == sha and str(row["meta"].get("index_key", "")) == self.index_key
+        if row["sha256"] == sha and not same and chunker_changed(row["meta"].get("index_key"), index_key_of,
+                                                                 *self._key_parts, CHUNKER_VERSION):
+            self.rechunks.add(path)  # said as such in the summary, not as an edit (IngestSummary.rechunked)
         if same and stale_by_loader(kind, row["meta"]):
             self.rereads.add(path)
             return False, row["id"]
@@ -328,6 +334,8 @@ class _Run:
         self.summary.chunks_reused += p.reused
         if p.doc.path in self.rereads:
             self.summary.reread += 1
+        if p.doc.path in self.rechunks:
+            self.summary.rechunked += 1
 
     def _note_change(self) -> None:
         if not self.bumped_at_change:
