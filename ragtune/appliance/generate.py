@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import codecs
 import collections
-import ctypes
 import time
 from pathlib import Path
 from typing import Any, Sequence
 
+from . import vocab as _vocab
 from .adapter_serving import AdapterServing
 from .config import GenerateConfig
 from .errors import GenerationError, InputError, ModelError, OutOfMemory
@@ -124,16 +124,7 @@ class LlamaGenerator(AdapterServing):
         self._vocab = llm._model.vocab
         self.n_vocab = llm.n_vocab()
         self.n_ctx = cfg.n_ctx
-        meta = llm.metadata
-        template = meta.get("tokenizer.chat_template")
-        if not template:
-            raise ModelError(f"{path}: the GGUF has no chat template (tokenizer.chat_template)")
-        from .chat_template import ChatTemplate  # a template with no system role, a BOS written twice: see there
-
-        eos, bos = llm.token_eos(), llm.token_bos()
-        self._formatter = ChatTemplate(
-            template, eos_token=llm._model.token_get_text(eos) if eos >= 0 else "", path=path,
-            bos_token=llm._model.token_get_text(bos) if bos >= 0 else "", adds_bos=llm._model.add_bos_token())
+        self._formatter = _vocab.chat_formatter(llm, path)
         import numpy as np
 
         self._np = np
@@ -143,6 +134,7 @@ class LlamaGenerator(AdapterServing):
         self._vocab_index: Any = None  # extractive.VocabIndex, built on first use
         self._eog_cache: dict[int, bool] = {}
         self._quote_tok = self._single_token('"')
+        self._control = _vocab.ControlText.of_model(lc, llm, self._formatter.render)  # F1: only its markers are control
 
     # -- helpers ---------------------------------------------------------------------------------------
     def _load(self, path: Path, *, vocab_only: bool = False) -> Any:
@@ -176,13 +168,10 @@ class LlamaGenerator(AdapterServing):
         if self._vocab_llm is None:
             raise GenerationError("the generator is closed")
 
-    def _single_token(self, text: str) -> int | None:
-        toks = self._vocab_llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
-        return toks[0] if len(toks) == 1 else None
-
     def render(self, messages: Sequence[dict[str, str]]) -> str:
-        """The prompt text through the model's own chat template (chatml for SmolLM2)."""
-        return self._formatter.render(messages)
+        """The prompt text through the model's own chat template (chatml for SmolLM2); a control-token string inside
+        a message stays text (vocab.ControlText: only the template's own markers are control tokens)."""
+        return self._formatter.render(self._control.messages(messages))
 
     def tokenize_prompt(self, messages: Sequence[dict[str, str]]) -> list[int]:
         self._check_open()
@@ -192,12 +181,10 @@ class LlamaGenerator(AdapterServing):
         return len(self.tokenize_prompt(messages))
 
     def _piece(self, tok: int) -> bytes:
-        buf = ctypes.create_string_buffer(64)
-        n = self._lc.llama_token_to_piece(self._vocab, tok, buf, 64, 0, False)
-        if n < 0:  # a longer piece: llama.cpp returns the size it needs, negated
-            buf = ctypes.create_string_buffer(-n)
-            n = self._lc.llama_token_to_piece(self._vocab, tok, buf, -n, 0, False)
-        return buf.raw[:max(n, 0)]
+        return _vocab.piece(self._lc, self._vocab, tok)
+
+    def _single_token(self, text: str) -> int | None:
+        return _vocab.single_token(self._vocab_llm, text)
 
     def vocab_index(self) -> Any:
         """Every token's piece, byte-sorted (for the extractive constraint); built once per model."""

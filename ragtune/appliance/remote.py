@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
+from . import vocab
 from .config import GenerateConfig
 from .errors import ConfigError, GenerationError, InputError, ModelError
 from .generate import load_error, resolve_model
@@ -30,18 +31,6 @@ from .genresult import GenResult, OnToken
 from .llamalog import llama_cpp_module as _llama_cpp
 from .home import Home
 from .jsonl import loads_located
-
-
-def _formatter(llm: Any) -> Any:
-    from .chat_template import ChatTemplate  # the same rendering as generate.LlamaGenerator (system turns, BOS)
-
-    template = llm.metadata.get("tokenizer.chat_template")
-    if not template:
-        raise ModelError("the GGUF has no chat template (tokenizer.chat_template)")
-    eos, bos = llm.token_eos(), llm.token_bos()
-    return ChatTemplate(
-        template, eos_token=llm._model.token_get_text(eos) if eos >= 0 else "",
-        bos_token=llm._model.token_get_text(bos) if bos >= 0 else "", adds_bos=bos >= 0 and llm._model.add_bos_token())
 
 
 def _count(usage: dict[str, Any], key: str) -> int:
@@ -65,7 +54,11 @@ class _Vocab:
             self.llm = lc.Llama(model_path=str(path), vocab_only=True, verbose=False)
         except (ValueError, RuntimeError, OSError) as exc:
             raise load_error(path, exc, "read the model's vocabulary") from None  # an unknown architecture named
-        self.formatter = _formatter(self.llm)
+        self.formatter = vocab.chat_formatter(self.llm, path)
+        # A server tokenizes the prompt text with special tokens parsed (llama-server: parse_special=true on
+        # /completions and on its chat path; vLLM: the HF tokenizer's added tokens), so a control-token string in a
+        # source would be one there too: neutralised here from this GGUF's vocabulary, as the local backend does.
+        self.control = vocab.ControlText.of_model(lc, self.llm, self.formatter.render)
         self.n_ctx_train = int(self.llm.metadata.get("llama.context_length", 0) or 0)
         self.tok_lock = threading.Lock()
 
@@ -83,7 +76,7 @@ class _Vocab:
             return v
 
     def render(self, messages: Sequence[dict[str, str]]) -> str:
-        return self.formatter.render(messages)
+        return self.formatter.render(self.control.messages(messages))
 
     def tokenize(self, text: str) -> list[int]:
         with self.tok_lock:
