@@ -36,10 +36,11 @@ from .body import (MAX_REF_CHARS, HTTPError, JSONBody, body_pending, client_id, 
 from .cors import Cors, Record
 # under their names of when they lived here (tests/appliance/test_json_located.py imports app._error_for)
 from .errors import NO_RETRY, error_for as _error_for, log_failure as _log_failure, shutting_down as _shutting_down
+from .errors import client_busy, metrics_forbidden
 from .guard import BrowserGuard, HostCheck, OriginCheck
 from .metrics import Metrics
 from .openapi import document
-from .pool import Busy, Cancelled, EnginePool, cancel_check
+from .pool import Busy, Cancelled, ClientBusy, EnginePool, cancel_check
 from .requestid import RequestId, noted
 from .routing import (BASE_MODEL, MODEL, MODEL_PREFIX, ModelRoute as _ModelRoute, Route as AdapterRoute,
                       RoutedAdapterError, Router, UnknownModel, Unnamed, model_name, routed_error)
@@ -133,6 +134,10 @@ def create_app(state: ServeState) -> Starlette:
                 request.state.principal = None if token is None else token.name
                 request.state.token_scope = None if token is None else token.scope  # [serve] token_scopes
                 resp = await handler(request)
+            except ClientBusy as exc:  # (a Busy too: before it) this client's share of the queue is taken
+                m.rejected_client.inc()
+                code = "client_busy"
+                resp = client_busy(exc.limit, state.pool.retry_after(state.retry_after_s)).response()
             except Busy:
                 m.rejected.inc()
                 code = "busy"
@@ -206,7 +211,7 @@ def create_app(state: ServeState) -> Starlette:
                 # every engine is taken: a cached answer (or a refusal before generation) need not wait for one
                 ans = await state.front.lookup(lambda engine: job(engine, threading.Event()))
             if ans is None:
-                ans = await (slot or state.pool.admit()).run(job)
+                ans = await (slot or state.pool.admit(request.state.principal)).run(job)
         except (Busy, Cancelled):  # not the arm's failure: the queue's, the client's
             raise
         except Exception as exc:
@@ -315,7 +320,7 @@ def create_app(state: ServeState) -> Starlette:
         # 503 now, before anything is sent; with every engine taken, a cached answer is looked up first (a miss is
         # admitted after it, its 503 raised by the task: first_piece says it before anything is sent, as here)
         slot = None if state.front is not None and state.pool.admitted >= len(state.pool.engines) else \
-            state.pool.admit()
+            state.pool.admit(request.state.principal)  # (the client's share of the queue: its token's name)
         loop = asyncio.get_running_loop()
         pieces: asyncio.Queue = asyncio.Queue()
 
@@ -346,6 +351,8 @@ def create_app(state: ServeState) -> Starlette:
                       "running": state.pool.running})
 
     async def metrics(request: Request) -> Response:
+        if request.state.token_scope:  # a client's token (scoped to its documents): not every client's totals
+            raise metrics_forbidden()
         if state.monitor is not None:
             await asyncio.to_thread(state.monitor)  # reads the query log: never on the event loop
         m.set_pool(state.pool)

@@ -92,3 +92,19 @@ def shutting_down(retry_after_s: int | None = None) -> HTTPError:
     headers = {"Connection": "close"} | ({"Retry-After": str(retry_after_s)} if retry_after_s else {})
     return HTTPError(503, "the server is shutting down; retry later", type_="server_error", code="shutting_down",
                      headers=headers)
+
+
+def client_busy(limit: int, retry_after_s: int) -> HTTPError:
+    """A request whose client already has `limit` requests waiting for an engine ([serve] max_waiting_per_client):
+    the rest of the queue is the other clients' (pool.ClientBusy). A 429, which the OpenAI SDKs retry after
+    Retry-After; it says nothing of the other clients."""
+    return HTTPError(429, f"this client already has {limit} request(s) waiting for an answer, the most one client may "
+                     "have on this server; retry when one has been answered", type_="rate_limit_error",
+                     code="client_busy", headers={"Retry-After": str(retry_after_s)})
+
+
+def metrics_forbidden() -> HTTPError:
+    """/metrics asked for with a token scoped to documents ([serve] token_scopes): a client's token, and the metrics
+    are every client's totals."""
+    return HTTPError(403, "this token may not read /metrics: it is scoped to documents ([serve] token_scopes); use "
+                     "a token without a token_scopes entry", code="metrics_forbidden")

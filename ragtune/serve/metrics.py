@@ -100,6 +100,10 @@ class Metrics:
         self.tokens = Counter("ragtune_tokens", "Tokens by adapter and kind", ["adapter", "kind"], registry=r)
         self.rejected = Counter("ragtune_rejected", "Requests refused with 503 because the queue was full",
                                 registry=r)
+        # 429 client_busy: a client already had [serve] max_waiting_per_client waiting (no client label: one
+        # client's scrape-able count of another's refusals, and 200 clients' series, are not wanted)
+        self.rejected_client = Counter("ragtune_client_rejected", "Requests refused with 429 because their client "
+                                       "already had [serve] max_waiting_per_client requests waiting", registry=r)
         self.cancelled = Counter("ragtune_cancelled", "Requests whose client went away before the answer",
                                  registry=r)
         # closed by the connection while it waited for a request's head (wire.py): a slow loris, at its deadline

@@ -17,6 +17,12 @@ running then (native code that calls back no token: a long prompt's evaluation, 
 answer) is abandoned, its engine left as it is (closing it would free the context under it), and the server
 ends the process without waiting for it (server.py). Nothing is half-written by that: what a request writes is
 a SQLite transaction, rolled back when the process ends before its commit.
+
+Many clients on one server (round 50): each request belongs to a client (its token's name; without tokens, one
+client). With `per_client` set, a client already holding that many waiting requests is refused (`ClientBusy`, an
+HTTP 429) while the others' places stay free, and a freed engine goes to the waiting clients in turn, first come
+first served within each client: one client sending `workers + queue` requests at once used to fill the one FIFO
+queue, and every other client got the 503 until they were all answered. With one client this is the FIFO it was.
 """
 
 from __future__ import annotations
@@ -40,21 +46,35 @@ class Busy(Exception):
     """The queue is full."""
 
 
+class ClientBusy(Busy):
+    """The request's client already has `limit` requests waiting ([serve] max_waiting_per_client): the rest of the
+    queue is kept for the other clients."""
+
+    def __init__(self, limit: int):
+        super().__init__(limit)
+        self.limit = limit
+
+
 class Cancelled(Exception):
     """Raised inside a generation whose client went away (deliberately not a RagtuneError: nothing may catch
     it on the way out of the engine)."""
 
 
 class EnginePool:
-    def __init__(self, engines: list[Any], queue: int):
+    def __init__(self, engines: list[Any], queue: int, per_client: int | None = None):
+        """`per_client`: the most requests one client may have waiting (None: no bound but the queue's)."""
         if not engines:
             raise ValueError("at least one engine")
         self.engines = list(engines)
         self.queue = int(queue)
+        self.per_client = per_client
         self.admitted = 0  # waiting + running
         self.running = 0
         self.cancelled = 0
-        self._free: asyncio.Queue | None = None
+        self._idle: list[Any] = list(engines)  # engines no request holds (only while no request waits)
+        # the waiting requests per client, first come first served; the clients in the order of their turns
+        self._turns: collections.OrderedDict[str, collections.deque[asyncio.Future]] = collections.OrderedDict()
+        self._waiting: collections.Counter[str] = collections.Counter()  # admitted, not yet given an engine
         self.recent: collections.deque[float] = collections.deque(maxlen=RECENT)  # engine seconds per answer
         self._executor = ThreadPoolExecutor(max_workers=len(engines), thread_name_prefix="ragtune-engine")
         self._jobs: dict[concurrent.futures.Future, "Slot"] = {}  # running in an engine's thread
@@ -76,20 +96,44 @@ class EnginePool:
         per_place = sum(self.recent) / len(self.recent) / len(self.engines)
         return max(floor, min(MAX_RETRY_AFTER_S, math.ceil(per_place)))
 
-    def _queue(self) -> asyncio.Queue:
-        if self._free is None:  # bound to the running loop on first use
-            self._free = asyncio.Queue()
-            for e in self.engines:
-                self._free.put_nowait(e)
-        return self._free
+    def waiting_of(self, client: str | None) -> int:
+        return self._waiting[client or ""]
 
-    def admit(self) -> "Slot":
-        """Reserve a place (raises Busy when workers + queue are taken). Call before starting a response, so
-        that a 503 can still be sent."""
+    def admit(self, client: str | None = None) -> "Slot":
+        """Reserve a place for a request of `client` (its token's name; None: the one client of a server without
+        tokens). Raises ClientBusy when it would wait and its client already has `per_client` waiting, Busy when
+        workers + queue are taken. Call before starting a response, so that a 429/503 can still be sent."""
+        key = client or ""
+        if self.per_client is not None and self.admitted >= len(self.engines) and \
+                self._waiting[key] >= self.per_client:
+            raise ClientBusy(self.per_client)
         if self.admitted >= self.capacity:
             raise Busy()
         self.admitted += 1
-        return Slot(self)
+        self._waiting[key] += 1
+        return Slot(self, key)
+
+    def _give(self, engine: Any) -> None:
+        """A freed engine: to the next waiting client in turn (its oldest request), the client then last in turn;
+        idle when no one waits."""
+        while self._turns:
+            client, waiters = next(iter(self._turns.items()))
+            fut = waiters.popleft()
+            if waiters:
+                self._turns.move_to_end(client)
+            else:
+                del self._turns[client]
+            if not fut.done():  # (a waiter whose task was cancelled: skipped)
+                fut.set_result(engine)
+                return
+        self._idle.append(engine)
+
+    def _drop(self, client: str, fut: asyncio.Future) -> None:
+        waiters = self._turns.get(client)
+        if waiters is not None and fut in waiters:
+            waiters.remove(fut)
+            if not waiters:
+                del self._turns[client]
 
     async def warm(self, fn: Callable[[Any], None]) -> None:
         """Run fn(engine) on every engine in its worker threads (load models before the first request)."""
@@ -109,20 +153,42 @@ class EnginePool:
         return self.abandoned
 
 
+def per_client_bound(cfg: Any, tokens: list[Any]) -> int | None:
+    """[serve] max_waiting_per_client as the pool applies it (None: no bound but the queue's). 0, the default, is
+    automatic: a server with fewer than two token names has one client (no token: everyone is one client, as is every
+    holder of one name's rotated secrets), so none, and it queues as it always did; with two or more, half the queue
+    (at least 1): one client can never hold the whole queue, and the other half is the rest's."""
+    if cfg.max_waiting_per_client:
+        return cfg.max_waiting_per_client
+    if len({t.name for t in tokens}) < 2:
+        return None
+    return max(1, cfg.queue // 2)
+
+
 class Slot:
     """One admitted request. `await slot.run(fn)` waits for an engine and runs fn(engine, cancel) in its
     thread; `slot.release()` (idempotent) gives the place back when the request never ran."""
 
-    def __init__(self, pool: EnginePool):
+    def __init__(self, pool: EnginePool, client: str = ""):
         self.pool = pool
+        self.client = client
         self.cancel = threading.Event()
         self._released = False
         self._started = False
+        self._counted = True  # in its client's waiting count
         self.engine: Any = None
+
+    def _unwait(self) -> None:
+        if self._counted:
+            self._counted = False
+            self.pool._waiting[self.client] -= 1
+            if self.pool._waiting[self.client] <= 0:
+                del self.pool._waiting[self.client]  # (200 clients: no entry kept per client that ever asked)
 
     def release(self) -> None:
         if not self._released:
             self._released = True
+            self._unwait()
             self.pool.admitted -= 1
 
     def abandon(self) -> None:
@@ -133,13 +199,24 @@ class Slot:
 
     async def run(self, fn: Callable[[Any, threading.Event], T]) -> T:
         pool = self.pool
-        free = pool._queue()
-        try:
-            engine = await free.get()
-        except BaseException:
-            self.release()  # left the queue (client gone, server stopping)
-            raise
+        if pool._idle and not pool._turns:
+            engine = pool._idle.pop()
+        else:
+            fut = asyncio.get_running_loop().create_future()
+            pool._turns.setdefault(self.client, collections.deque()).append(fut)
+            if pool._idle:  # (never while someone waits; kept so that no request can wait beside an idle engine)
+                pool._give(pool._idle.pop())
+            try:
+                engine = await fut
+            except BaseException:  # left the queue (client gone, server stopping)
+                if fut.done() and not fut.cancelled():
+                    pool._give(fut.result())  # handed an engine as it left: to the next in turn
+                else:
+                    pool._drop(self.client, fut)
+                self.release()
+                raise
         self._started = True
+        self._unwait()
         self.engine = engine
         pool.running += 1
         t0 = time.monotonic()
@@ -147,7 +224,7 @@ class Slot:
             job = pool._executor.submit(fn, engine, self.cancel)
         except RuntimeError:  # the pool is closed (the server is stopping): the engine is not used again
             pool.running -= 1
-            free.put_nowait(engine)
+            pool._give(engine)
             self.release()
             raise asyncio.CancelledError() from None
         pool._jobs[job] = self  # (close() waits for it, or abandons it)
@@ -161,7 +238,7 @@ class Slot:
                 if f.exception() is None:  # an answer's engine time (a failure's or a cancel's says little)
                     pool.recent.append(time.monotonic() - t0)
             pool.running -= 1
-            free.put_nowait(engine)
+            pool._give(engine)
             self.release()
 
         fut.add_done_callback(done)

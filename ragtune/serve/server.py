@@ -21,7 +21,7 @@ from .auth import check_bind, load_tokens, scope_notes
 from .cors import canonical_origins, cors_warning
 from .front import Front
 from .metrics import Metrics
-from .pool import EnginePool
+from .pool import EnginePool, per_client_bound
 from .routing import Router
 
 log = logging.getLogger("ragtune.serve")
@@ -216,7 +216,8 @@ def build_state(settings: Settings, *, workers: int | None = None,
     router = Router(settings.home, default=str(settings.generate.adapter or "default"),
                     model=settings.generate.model)  # /v1/models lists only adapters servable on it
     metrics = Metrics(settings.home.root)  # with the store's file sizes (ragtune_store_bytes)
-    state = ServeState(pool=EnginePool(engines, cfg.queue), router=router, tokens=load_tokens(cfg, environ),
+    tokens = load_tokens(cfg, environ)
+    state = ServeState(pool=EnginePool(engines, cfg.queue, per_client_bound(cfg, tokens)), router=router, tokens=tokens,
                        max_body_bytes=cfg.max_body_bytes, body_timeout_s=cfg.body_timeout_s,
                        retry_after_s=cfg.retry_after_s, metrics=metrics,
                        list_adapters=router.list_adapters, cors_origins=canonical_origins(cfg.cors_origins),
@@ -229,6 +230,23 @@ def build_state(settings: Settings, *, workers: int | None = None,
     if state.front is not None:
         closables = [state.front, *closables]  # first: it reads the engines' generators
     return state, closables
+
+
+def empty_scopes_warning(settings: Settings, tokens: list[Any]) -> str | None:
+    """For serve's start: auth.empty_scope_note's warning (the tokens whose token_scopes entry matches no stored
+    document: every question of theirs refused no_sources), or None. A store that cannot be read here says so when
+    the requests read it: the start is not stopped by a warning."""
+    if not any(getattr(t, "scope", None) for t in tokens):
+        return None
+    from ..appliance.store import open_store
+    from .auth import empty_scope_note
+
+    try:
+        with contextlib.closing(open_store(settings.home)) as store:
+            return empty_scope_note(store, tokens)
+    except Exception as exc:  # (a warning's check: never a failure of the start)
+        log.debug("the token_scopes check at start failed: %s", exc)
+        return None
 
 
 def _candidate(router: Router) -> list[str]:
@@ -307,6 +325,12 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
             say("%s", scoped)
         for typo in typos:
             logging.getLogger("uvicorn.error").warning("%s", typo)
+        if empty := empty_scopes_warning(settings, app.state.serve.tokens):
+            logging.getLogger("uvicorn.error").warning("%s", empty)
+        pool = app.state.serve.pool
+        if pool.per_client is not None and pool.queue:
+            say("queue: %d place(s), at most %d waiting per client; clients are answered in turn", pool.queue,
+                pool.per_client)
         if warning := cors_warning(origins, not tokens):
             logging.getLogger("uvicorn.error").warning("%s", warning)
         asyncio.run(app.state.serve.pool.warm(_model_loader(app.state.serve)))
