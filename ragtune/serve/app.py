@@ -4,8 +4,8 @@
 
 Errors are JSON in OpenAI's shape, {"error": {"message", "type", "code"}}: 400 bad input, 401 no or wrong token
 (the same body whatever was wrong), 403 a CORS preflight from an origin not in [serve] cors_origins (cors.py) or
-a request refused by the Host or Origin check (guard.py), 404 unknown model or route, 405 wrong method, 408 body too
-slow, 413 body too large, 415 a charset other than UTF-8, 422 a body of the wrong shape, 431 a head over 64 KiB
+a request refused by the Host or Origin check (guard.py) or /metrics for a token scoped to documents, 404 unknown model or route, 405 wrong method, 408 body too
+slow, 413 body too large, 415 a charset other than UTF-8, 422 a body of the wrong shape, 429 + Retry-After a client over its share of the queue (pool.py), 431 a head over 64 KiB
 (guard.py; wire.py when h11 refuses it, with the 400 invalid_http), 503 + Retry-After when the
 queue is full (503 no_documents: nothing is ingested; 503 shutting_down: cut short by a forced stop), 500/502 when
 the model or the generation server fails (they say no more than that: the server log has the why); `code` is never

@@ -18,8 +18,8 @@ ERRORS: dict[int, tuple[str, list[str]]] = {
           ["invalid_http", "invalid_json", "question_too_long", "invalid_question", "adapter_not_found",
            "adapter_ambiguous", "adapter_base_mismatch", "adapter_misfit", "document_not_found"]),
     401: ("missing or wrong bearer token (with `WWW-Authenticate: Bearer`)", ["invalid_api_key"]),
-    403: ("the Host or Origin check, or a CORS preflight from an origin not listed",
-          ["host_not_allowed", "origin_not_allowed"]),
+    403: ("the Host or Origin check, a CORS preflight from an origin not listed, /metrics for a token scoped to "
+          "documents", ["host_not_allowed", "origin_not_allowed", "metrics_forbidden"]),
     404: ("an unknown model or route", ["model_not_found", "not_found"]),
     405: ("the route does not take this method (with `Allow`)", ["method_not_allowed"]),
     408: ("the body did not arrive within [serve] body_timeout_s", ["body_timeout"]),
@@ -29,6 +29,8 @@ ERRORS: dict[int, tuple[str, list[str]]] = {
                                        "invalid_scope", "unsupported_n", "invalid_messages", "unsupported_content",
                                        "unsupported_response_format", "unsupported_tool_choice",
                                        "unsupported_logprobs"]),
+    429: ("the client already has [serve] max_waiting_per_client requests waiting (with `Retry-After`)",
+          ["client_busy"]),
     431: (f"a request line and headers over {MAX_HEAD_BYTES} bytes", ["headers_too_large"]),
     500: ("the server's fault: a model or adapter that cannot load, a bug (the server log says why)",
           ["model_error", "internal_error"]),
@@ -38,7 +40,7 @@ ERRORS: dict[int, tuple[str, list[str]]] = {
 }
 ANY_REQUEST = [400, 403, 404, 405, 431, 500]  # any route: a garbled request, the browser checks, a wrong method, a bug
 AUTHED = ANY_REQUEST + [401]
-BODY = AUTHED + [408, 413, 415, 422, 503]  # a route that reads a JSON body (and waits for an engine)
+BODY = AUTHED + [408, 413, 415, 422, 429, 503]  # a route that reads a JSON body (and waits for an engine)
 ANSWER = BODY + [502]
 
 _REF = "#/components/schemas/"
