@@ -152,10 +152,11 @@ _WORD = re.compile(r"\S+")  # the same whitespace as str.split(), so offsets lin
 # markdown heading, list item, quote, table row or bold label line, the end of a heading or table row line. A span
 # that runs across one ("Class 3, pharmacy and wholesaler level" + the next paragraph's "Tembrook Pharma is
 # recalling") is not an answer. A hard-wrapped line of prose carries no marker, so it stays one block.
-_BLOCK_BREAK = re.compile(r"\n[ \t]*(?=\n)|\n(?=[ \t]{0,3}(?:#{1,6}\s|[-*+>]\s|\d{1,3}[.)]\s|\||\*\*))"
-                          r"|(?<=\n)[ \t]{0,3}(?:#{1,6}\s|\|)[^\n]*\n|\A[ \t]{0,3}(?:#{1,6}\s|\|)[^\n]*\n")
-_BLOCK_START = re.compile(r"[ \t]{0,3}(?:#{1,6}\s|[-*+>]\s|\d{1,3}[.)]\s|\||\*\*)")  # a line that opens a block
-_BLOCK_LINE = re.compile(r"[ \t]{0,3}(?:#{1,6}\s|\|)")  # a heading or table row: a block of one line
+_OPENS = r"[ \t]{0,3}(?:#{1,6}\s|[-*+>]\s|\d{1,3}[.)]\s|\||\*\*)"  # a line that opens a block
+_ONE_LINE = r"[ \t]{0,3}(?:#{1,6}\s|\|)"  # a heading or table row: a block of one line
+_BLOCK_BREAK = re.compile(rf"\n[ \t]*(?=\n)|\n(?={_OPENS})|(?<=\n){_ONE_LINE}[^\n]*\n|\A{_ONE_LINE}[^\n]*\n")
+_BLOCK_START = re.compile(_OPENS)
+_BLOCK_LINE = re.compile(_ONE_LINE)
 _CELL = re.compile(r"\|[-:|]*")  # in a table row, a cell separator or rule ("|", "|---|:--|"): never quoted
 _TABLE_ROW = re.compile(rf"^{ROW_START}[^\n]*", re.MULTILINE)  # a "|" elsewhere is text ("{ x | x > 0 }")
 # In the answer cache key: what is fenced off changes what an answer may quote and cite. Derived from the patterns,

@@ -56,6 +56,14 @@ def write_json_atomic(path: Path, obj: Any) -> None:
     os.replace(tmp, path)
 
 
+def marker_version(meta: dict[str, Any] | None) -> int | None:
+    """The version a sync marker (`_read_sidecar()`) records; None when missing, dirty or of another schema."""
+    if not meta or meta.get("schema") != SCHEMA_VERSION:
+        return None
+    v = meta.get("index_version")
+    return v if isinstance(v, int) else None
+
+
 class LexicalIndex:
     """`search(query, limit, title_boost=2.0) -> [(chunk_id, bm25)]`; `ensure_synced(store)`; `writer()`."""
 
@@ -91,7 +99,7 @@ class LexicalIndex:
                 raise StoreError(f"{self.path}: cannot create the lexical index folder: {exc.strerror or exc}") \
                     from None
             self._into_view()
-        self.corrupt = False
+        self.corrupt, self.old_schema, self.other_analyzer = False, None, False  # what this open finds
         try:
             if not (self.path / "meta.json").exists():
                 self._create()
@@ -195,11 +203,7 @@ class LexicalIndex:
     @property
     def synced_version(self) -> int | None:
         """The store.index_version this index reflects; None when unknown (missing, dirty, corrupt)."""
-        meta = self._read_sidecar()
-        if not meta or meta.get("schema") != SCHEMA_VERSION:
-            return None
-        v = meta.get("index_version")
-        return v if isinstance(v, int) else None
+        return marker_version(self._read_sidecar())
 
     @property
     def num_docs(self) -> int:
@@ -393,7 +397,8 @@ class LexicalIndex:
                 else:  # committed (even if the block raised after): record it while the lock is still held, or
                     # the next writer could dirty the marker first and see it overwritten with the old version
                     self._write_sidecar(lw.version)
-                    self.corrupt = False
+                    # of this schema now: a later damage is said as damage, not as "schema 2 → 3" (lexical_rebuild)
+                    self.corrupt, self.old_schema, self.other_analyzer = False, None, False
             finally:
                 quietly(w.wait_merging_threads)  # releases the writer lock
         self._reload()

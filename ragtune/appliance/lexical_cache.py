@@ -237,7 +237,8 @@ def use_shared(ix: Any, store: Any) -> bool:
         return False
     old, ix._index, ix.path = ix.view, None, entry
     try:
-        ix._index, ix.corrupt = with_tokenizer(tantivy.Index.open(str(entry))), False
+        ix._index = with_tokenizer(tantivy.Index.open(str(entry)))
+        ix.corrupt, ix.old_schema, ix.other_analyzer = False, None, False  # the shared copy's state, not the home's
         ok = ix.is_synced(store)
     except (ValueError, OSError):
         ok = False

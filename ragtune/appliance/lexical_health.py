@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RagtuneError
-from .lexical import SCHEMA_VERSION, LexicalIndex, private_view, unwritable
+from .lexical import SCHEMA_VERSION, LexicalIndex, marker_version, private_view, unwritable
 from .lexical_rebuild import SECONDS_PER_1000
 from .lexical_panic import Panicked, is_panic, rebuild_hint  # noqa: F401 - is_panic, rebuild_hint: imported from here
 from .lexical_panic import said as _said, unpanicked
@@ -147,8 +147,8 @@ def check(home: Any, store: Any, chunks: int, rep: Any, *, unwritable: Any = unw
             damage, (synced, n) = (got, (False, None)) if isinstance(got, str) else (None, got)
         if synced and damage is None:
             damage = probe(idx, store)
-        marker = idx.synced_version
-        schema = (idx._read_sidecar() or {}).get("schema")  # another: rebuilt whole, not caught up (round 50)
+        meta = idx._read_sidecar()  # read once: the version and the schema of one marker
+        marker, schema = marker_version(meta), (meta or {}).get("schema")  # another schema: rebuilt whole (round 50)
     except StoreUnreadable as exc:
         rep.add("warn", "lexical", f"not probed: the database cannot be read ({exc}); the index is derived from it",
                 "repair the database first (its own line says how); the index needs nothing until then")

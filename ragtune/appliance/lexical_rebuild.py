@@ -38,7 +38,7 @@ def reason(ix: Any, store: Any, schema: int) -> dict[str, Any] | None:
     except Exception:  # noqa: BLE001 - the rebuild reads the store and says what is wrong with it
         chunks = 0
     info: dict[str, Any] = {"schema": schema, "chunks": chunks}
-    if getattr(ix, "old_schema", None) is not None or getattr(ix, "other_analyzer", False):
+    if ix.old_schema is not None or ix.other_analyzer:
         info["from_schema"] = ix.old_schema
     else:
         info["damaged"] = True
@@ -104,8 +104,8 @@ def wait_rebuilt(ix: Any, store: Any, wait_s: float | None = None) -> bool:
     try:  # the other rebuild failed or was killed, or the store moved on meanwhile
         ix.rebuild(store)
     except IndexBusy:
-        if _rebuilding(ix) is not None:
-            raise busy(ix.home_path, _rebuilding(ix) or info, wait_s) from None
+        if (now := _rebuilding(ix)) is not None:
+            raise busy(ix.home_path, now, wait_s) from None
         return False
     return True
 

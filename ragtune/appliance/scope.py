@@ -85,10 +85,11 @@ def normalise_filters(filters: dict[str, Any] | None) -> dict[str, Any] | None:
             out["doc_ids"] = ids
         else:
             ids = list(ids)
-            if not _plain_ints(ids) and any(isinstance(d, bool) or not isinstance(d, numbers.Integral)
-                                            for d in ids):  # numpy's ints are ints
+            plain = _plain_ints(ids)
+            if not plain and any(isinstance(d, bool) or not isinstance(d, numbers.Integral)
+                                 for d in ids):  # numpy's ints are ints
                 raise InputError("filter doc_ids must hold document ids (integers)")
-            out["doc_ids"] = tuple(sorted({int(d) for d in ids}))
+            out["doc_ids"] = tuple(sorted(set(ids) if plain else {int(d) for d in ids}))  # plain: no int() each
     return out or None
 
 

@@ -222,12 +222,16 @@ def say(msg: str) -> None:
     click.echo(escaped_lines(msg), err=True)
 
 
+def _in_eval_scratch(path: Path) -> bool:
+    """`path` is a file or folder of an eval corpus's scratch home (HOME/eval/corpora/KEY/…, eval/scratch.py)."""
+    return Path(path).parts[-4:-2] == ("eval", "corpora")
+
+
 def say_migrated(path: Path, names: list[str]) -> None:
     """`migrated PATH: 5 migrations applied (0008_… → 0012_…)`: a store open upgraded this database. Not said for
     an eval corpus's scratch home (HOME/eval/corpora/KEY/ragtune.db, eval/scratch.py): the product's cache, not a
     home the user made; the line fell in the middle of `eval run`'s progress (still migrated, as every open does)."""
-    parts = Path(path).parts
-    if parts[-4:-2] == ("eval", "corpora"):
+    if _in_eval_scratch(path):
         return
     n = len(names)
     which = names[0] if n == 1 else f"{names[0]} → {names[-1]}"
@@ -240,7 +244,7 @@ def say_rebuilding(path: Path, info: dict) -> None:
     scratch home (as say_migrated)."""
     from ..appliance.lexical_rebuild import describe
 
-    if Path(path).parts[-4:-2] == ("eval", "corpora"):
+    if _in_eval_scratch(path):
         return
     what = describe(info) + ("" if info.get("damaged") else "; once")
     if info.get("waiting"):

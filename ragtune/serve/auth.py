@@ -131,8 +131,9 @@ def empty_scope_note(store: Any, tokens: list[Token], shown: int = 10) -> str | 
 
 
 def bearer_token(header: str | None, tokens: list[Token]) -> Token | None:
-    """The token of an `Authorization: Bearer …` header, or None. Every token is compared (no early exit), each
-    comparison constant-time over equal-length digests."""
+    """The token of an `Authorization: Bearer …` header, or None. load_tokens' TokenList: one lookup of the given
+    secret's digest and one constant-time compare_digest, hit or miss (TokenList). Any other list, or one changed
+    since it was built: every token is compared (no early exit), each constant-time over equal-length digests."""
     if not header or not header[:7].lower() == "bearer ":
         return None
     given = _digest(header[7:].strip())

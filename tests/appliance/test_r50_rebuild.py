@@ -216,3 +216,32 @@ def test_an_index_another_rebuilt_while_this_one_waited_to_reset_it_is_kept(old_
         assert b.ensure_synced(store) is False
     finally:
         b.close()
+
+
+class PanicException(BaseException):
+    """Stands in for pyo3's (told by its name, as tantivy-py's is)."""
+
+
+def test_damage_after_a_schema_rebuild_is_said_as_damage(old_schema, monkeypatch):
+    """A long-running process rebuilt an index of schema 2, then a search met a damaged segment: the second rebuild
+    is said as damage (it kept saying "schema 2 → 3 …; once": old_schema stayed set after the first rebuild)."""
+    folder, store = old_schema
+    told = []
+    lexical_rebuild.on_rebuild.append(lambda path, info: told.append(dict(info)))
+    ix = LexicalIndex(folder)
+    try:
+        assert ix.ensure_synced(store) is True
+        assert ix.old_schema is None and not ix.other_analyzer
+        real, calls = ix._search, []
+
+        def panics_once(*a, **k):
+            calls.append(1)
+            if len(calls) == 1:
+                raise PanicException("index out of bounds")
+            return real(*a, **k)
+        monkeypatch.setattr(ix, "_search", panics_once)
+        assert len(ix.search("refund", 5)) == 5  # rebuilt from the store, searched again
+    finally:
+        lexical_rebuild.on_rebuild.clear()
+        ix.close()
+    assert told == [{"schema": 3, "chunks": 40, "from_schema": 2}, {"schema": 3, "chunks": 40, "damaged": True}]
