@@ -429,14 +429,18 @@ def iter_training_examples(store: Store, *, reviewed_only: bool = False, skipped
 def export_train_jsonl(store: Store, out: TextIO, *, reviewed_only: bool = False,
                        skipped: list[int] | None = None, include_replays: bool = False,
                        replays: list[int] | None = None, include_removed: bool = False,
-                       removed: list[int] | None = None, **filters: Any) -> int:
+                       removed: list[int] | None = None, written: list[int] | None = None,
+                       **filters: Any) -> int:
     """Write the training JSONL lines, one row at a time (memory does not grow with the log); how many. Ids of
     damaged rows left out go to `skipped`, those of replay-eval rows left out (unless `include_replays`) to
-    `replays`, those quoting a removed document (unless `include_removed`) to `removed`."""
+    `replays`, those quoting a removed document (unless `include_removed`) to `removed`, and each written line's
+    log id to `written`, once its line is written (`log export`: one forgotten after that was not left out)."""
     n = 0
     for ex in iter_training_examples(store, reviewed_only=reviewed_only, skipped=skipped,
                                      include_replays=include_replays, replays=replays,
                                      include_removed=include_removed, removed=removed, **filters):
         out.write(json.dumps(ex, ensure_ascii=False) + "\n")
         n += 1
+        if written is not None:
+            written.append(ex["meta"]["log_id"])
     return n

@@ -259,7 +259,7 @@ def log_export(app, fmt: str, out: str | None, force: bool, reviewed_only: bool,
     read and written one at a time (memory does not grow with the log)."""
     from ..appliance.atomic import atomic_open, is_special, make_dir
     from ..appliance.home import PRIVATE_FILE_MODE
-    from ..appliance.querylog import iter_training_examples
+    from ..appliance.querylog import export_train_jsonl
 
     if out is not None and not out.strip():
         raise InputError("--out: give a file name (or leave --out out to write to stdout)")
@@ -275,24 +275,18 @@ def log_export(app, fmt: str, out: str | None, force: bool, reviewed_only: bool,
     removed: list[int] = []
     written: list[int] = []  # the ids exported: one forgotten after its line was written is not "left out"
     opts = {"reviewed_only": reviewed_only, "skipped": skipped, "include_replays": include_replays, "replays": replays,
-            "include_removed": include_removed, "removed": removed, **filters}
-
-    def export(fh: Any) -> int:  # querylog.export_train_jsonl's lines, each one's log id kept
-        for ex in iter_training_examples(store, **opts):
-            fh.write(json.dumps(ex, ensure_ascii=False) + "\n")
-            written.append(ex["meta"]["log_id"])
-        return len(written)
+            "include_removed": include_removed, "removed": removed, "written": written, **filters}
 
     with _store(app) as store:
         if out is None:
             with utf8_stdout() as fh:
-                n = export(fh)
+                n = export_train_jsonl(store, fh, **opts)
         else:
             make_dir(Path(out).parent)  # a file in the way is an input error, not an OSError
             # never leave a half-written export behind; a new file (or one replacing a link) owner-only: users'
             # questions; a replaced file keeps its mode (atomic.replace_into)
             with atomic_open(Path(out), new_perms=PRIVATE_FILE_MODE) as fh:
-                n = export(fh)
+                n = export_train_jsonl(store, fh, **opts)
         # counted when done, not when started: an entry forgotten during the export and not reached was left out
         # too; one forgotten after its line was written (or it was left out for another reason) was not
         forgotten = store.count_forgotten(reviewed_only=reviewed_only and not filters)

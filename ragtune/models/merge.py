@@ -139,14 +139,14 @@ def merge_datasets(srcs: list[Path | str], out: Path | str, *, allow_mixed: bool
     check_folder(out)
     _check_out(out)
     train: list[dict[str, Any]] = []
+    train_hashes: list[str] = []  # beside `train`, line for line (example_hash): the leak rule below
     holdout: list[dict[str, Any]] = []
     sources = []
     seen_sha: dict[str, Path] = {}
     hashes: list[list[str]] = []  # each source's lines (example_hash), for the note on repeated data
     train_seen: set[str] = set()
-    held_seen: set[str] = set()
-    all_seen: set[str] = set()
-    shared = dropped = 0  # lines an earlier source holds too; of those, left out as the same line in the same split
+    held_seen: set[str] = set()  # the hashes of the lines `holdout` holds (each split's first copy is kept)
+    dropped = 0  # of the lines an earlier source holds too (shared), those left out as in the same split there
     first_shape: tuple[Path, dict[str, Any]] | None = None
     for p, n in zip(paths, weight):
         tr, ho, doc = _source(p)
@@ -172,22 +172,21 @@ def merge_datasets(srcs: list[Path | str], out: Path | str, *, allow_mixed: bool
         # a line an earlier source holds in the same split is kept once, the first source's copies (two builds'
         # mix lines, the same reviewed line in two exports); copies within one source stay (the mix repeats a line
         # on purpose); a train line that is an earlier holdout line is the leak rule's below
-        new_tr = [ex for ex, h in zip(tr, mine) if h not in train_seen]
+        new_tr = [(ex, h) for ex, h in zip(tr, mine) if h not in train_seen]  # each with its hash
         new_ho = [ex for ex, h in zip(ho, mine[len(tr):]) if h not in held_seen]
         dropped += len(tr) + len(ho) - len(new_tr) - len(new_ho)
-        shared += sum(h in all_seen for h in mine)
         train_seen.update(mine[:len(tr)])
         held_seen.update(mine[len(tr):])
-        all_seen.update(mine)
-        train += new_tr * n  # a weight repeats train lines only: a holdout line scored twice would count twice
+        # a weight repeats train lines only: a holdout line scored twice would count twice
+        train += [ex for ex, _ in new_tr] * n
+        train_hashes += [h for _, h in new_tr] * n
         holdout += new_ho
-    _note_repeats(sources, hashes, log)
+    shared = _note_repeats(sources, hashes, log)  # lines an earlier source holds too (in either split)
     if dropped:
         log(f"note: kept once {dropped} line(s) that an earlier source holds too (the same line twice would be "
             "trained, or scored, twice)")
     # a line in both splits: the holdout loss (and train-eval) would score a line the run trained on
-    held = {example_hash(ex) for ex in holdout}
-    kept = [ex for ex in train if example_hash(ex) not in held]
+    kept = [ex for ex, h in zip(train, train_hashes) if h not in held_seen]
     leaked = len(train) - len(kept)
     if leaked:
         log(f"note: left {leaked} line(s) out of train.jsonl: they are holdout lines of the merge too (the same "
@@ -204,16 +203,20 @@ def merge_datasets(srcs: list[Path | str], out: Path | str, *, allow_mixed: bool
     return config
 
 
-def _note_repeats(sources: list[dict[str, Any]], hashes: list[list[str]], log: Callable[[str], None]) -> None:
+def _note_repeats(sources: list[dict[str, Any]], hashes: list[list[str]], log: Callable[[str], None]) -> int:
     """A `note:` for each source whose lines are mostly (half or more) in earlier sources: the same data given
-    twice under two names (a build and its input, an export and its copy) trains every line twice."""
+    twice under two names (a build and its input, an export and its copy) trains every line twice. Returns how
+    many lines in all an earlier source holds too (the config's shared_lines)."""
     seen: set[str] = set()
+    shared = 0
     for doc, mine in zip(sources, hashes):
         again = sum(h in seen for h in mine)
+        shared += again
         if mine and seen and again * 2 >= len(mine):
             log(f"note: {again} of the {len(mine)} lines of {doc['path']} are already in the datasets before it "
                 "(the same data twice? each line is kept once; --weight SRC=N trains a source's lines more often)")
         seen.update(mine)
+    return shared
 
 
 __all__ = ["merge_datasets"]

@@ -1,21 +1,42 @@
 """Round 50: the first ingest after a chunker version change said `updated 7` for unchanged files, with no reason.
-The reason is told apart (reuse.chunker_changed) and said as the reader-change line is (IngestSummary.reuse_line)."""
+The reason is told apart (run._Run.is_unchanged: the stored index_key is this run's under an older chunker version)
+and said as the reader-change line is (IngestSummary.reuse_line)."""
 
 from __future__ import annotations
 
-from ragtune.appliance.ingest.reuse import chunker_changed
-from ragtune.appliance.ingest.run import CHUNKER_VERSION, index_key_of
+from ragtune.appliance.ingest.chunker import effective_sizes
+from ragtune.appliance.ingest.run import CHUNKER_VERSION, _Run, index_key_of
 from ragtune.appliance.ingest.summary import IngestSummary
 
 
-def test_a_key_of_an_older_chunker_is_told_apart():
-    old = index_key_of("m", 200, 40, 256, CHUNKER_VERSION - 1)
-    assert chunker_changed(old, index_key_of, "m", 200, 40, 256, CHUNKER_VERSION)
+class _Store:
+    """The one stored document is_unchanged looks up, with `key` as its index_key."""
+
+    def __init__(self, key):
+        self.key = key
+
+    def ingest_failures(self):
+        return {}
+
+    def document_by_path(self, path):
+        return {"id": 1, "sha256": "s", "meta": {"index_key": self.key}}
+
+
+def test_a_key_of_an_older_chunker_is_told_apart(settings):
+    size, overlap = effective_sizes(settings.ingest.chunk_tokens, settings.ingest.overlap_tokens, 256)
+
+    def rechunked(key, sha="s"):
+        run = _Run(settings, _Store(key), None, lambda: None, IngestSummary(), identity=lambda: ("m", 256))
+        same, _ = run.is_unchanged("a.md", sha, "md")
+        return not same and "a.md" in run.rechunks
+
+    assert rechunked(index_key_of("m", size, overlap, 256, CHUNKER_VERSION - 1))
+    assert not rechunked(index_key_of("m", size, overlap, 256, CHUNKER_VERSION - 1), sha="edited")  # an edit
     # another model or other chunk sizes: not the chunker's doing
-    assert not chunker_changed(index_key_of("other", 200, 40, 256, 1), index_key_of, "m", 200, 40, 256,
-                               CHUNKER_VERSION)
-    assert not chunker_changed(index_key_of("m", 120, 40, 256, 1), index_key_of, "m", 200, 40, 256, CHUNKER_VERSION)
-    assert not chunker_changed(index_key_of("m", 200, 40, 256), index_key_of, "m", 200, 40, 256, CHUNKER_VERSION)
+    assert not rechunked(index_key_of("other", size, overlap, 256, 1))
+    assert not rechunked(index_key_of("m", size - 1, overlap, 256, 1))
+    assert not rechunked(index_key_of("m", size, overlap, 256))  # this chunker's: unchanged, not chunked again
+    assert not rechunked(["damaged"]) and not rechunked(None)  # a key stored damaged or missing: no reason told
 
 
 def test_the_summary_says_documents_chunked_again():

@@ -120,13 +120,6 @@ def load_stored(store: Any, doc_id: int, index_key: str, embedder: Any,
     return out
 
 
-def chunker_changed(stored_key: Any, key_of: Callable[..., str], model_id: str, size: int, overlap: int,
-                    max_seq: int, chunker_version: int) -> bool:
-    """A document's stored index_key is this run's (same model and chunking settings) under an older chunker version:
-    it is chunked again only because the chunker changed (IngestSummary.rechunked says so)."""
-    return any(stored_key == key_of(model_id, size, overlap, max_seq, v) for v in range(1, chunker_version))
-
-
 LEGACY_MAX_SEQ = (128, 256, 384, 512)  # max_seq_len of the embedders a home may have used (+ the current one)
 
 

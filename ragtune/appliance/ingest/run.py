@@ -20,7 +20,7 @@ from .rename import Renames
 from .stale import clear_stale
 from .summary import IngestSummary
 from .loaders import Document
-from .reuse import (LOADER_KEY, chunker_changed, embed_ids, ids_key, load_stored, loader_version, record_models,
+from .reuse import (LOADER_KEY, embed_ids, ids_key, load_stored, loader_version, record_models,
                     stale_by_loader)
 from ..embed import MODEL_META, model_key
 
@@ -75,6 +75,7 @@ class _Run:
         self.pending_chunks = 0
         self.flush_at = max(64, 4 * settings.embed.batch_size)
         self._index_key: str | None = None
+        self._older_keys: frozenset[str] = frozenset()  # set with _index_key (index_key)
         self._model_key: str | None = None
         # (model_id, max_seq_len) without loading the model, so a no-op run never starts onnxruntime
         self._identity = identity or (lambda: (self.embedder.model_id, self.embedder.max_seq_len))
@@ -108,8 +109,11 @@ class _Run:
             self._model_key = model_key(model_id)
             size, overlap = effective_sizes(self.settings.ingest.chunk_tokens, self.settings.ingest.overlap_tokens,
                                             max_seq_len)
-            self._key_parts = (model_id, size, overlap, max_seq_len)
             self._index_key = index_key_of(model_id, size, overlap, max_seq_len)
+            # this key under each older chunker version: a document stored with one is chunked again only because
+            # the chunker changed (is_unchanged; IngestSummary.rechunked says so)
+            self._older_keys = frozenset(index_key_of(model_id, size, overlap, max_seq_len, v)
+                                         for v in range(1, CHUNKER_VERSION))
         return self._index_key
 
     def record_models(self) -> None:
@@ -130,9 +134,10 @@ class _Run:
         row = self.store.document_by_path(path)
         if row is None:
             return False, None
+        stored_key = row["meta"].get("index_key")
         same = row["sha256"] == sha and str(row["meta"].get("index_key", "")) == self.index_key
-        if row["sha256"] == sha and not same and chunker_changed(row["meta"].get("index_key"), index_key_of,
-                                                                 *self._key_parts, CHUNKER_VERSION):
+        # (a key stored damaged, not text, is no older chunker's: the set takes only hashable keys)
+        if row["sha256"] == sha and not same and isinstance(stored_key, str) and stored_key in self._older_keys:
             self.rechunks.add(path)  # said as such in the summary, not as an edit (IngestSummary.rechunked)
         if same and stale_by_loader(kind, row["meta"]):
             self.rereads.add(path)

@@ -152,10 +152,11 @@ class LogTables(CacheTables):
         where, params = log_where(**filters)
         return int(self.scalar("SELECT count(*) FROM query_log" + where, params, 0))
 
-    def removed_sources(self, context: Any) -> int:
+    def removed_sources(self, context: Any, seen: dict[tuple[Any, Any, Any], bool] | None = None) -> int:
         """How many of a logged context's sources quote a document removed from the index since (_source_removed):
-        an entry with any is left out of `log export` unless --include-removed-sources."""
-        seen: dict[tuple[Any, Any, Any], bool] = {}
+        an entry with any is left out of `log export` unless --include-removed-sources. `seen`: the answers so far,
+        kept across the entries of one read (iter_query_log)."""
+        seen = {} if seen is None else seen
         return sum(self._source_removed(c, seen) for c in (context if isinstance(context, list) else [])
                    if isinstance(c, dict))
 
@@ -186,8 +187,7 @@ class LogTables(CacheTables):
             for row in rows:
                 d = _entry(row)
                 if removed_sources:
-                    ctx = d["context"] if isinstance(d["context"], list) else []
-                    d["removed_sources"] = sum(self._source_removed(c, seen) for c in ctx if isinstance(c, dict))
+                    d["removed_sources"] = self.removed_sources(d["context"], seen)
                 yield d
             if len(rows) < 200:
                 return

@@ -287,17 +287,15 @@ class IngestScreen(ModalScreen[Any]):
                 app.notify(outcome.error, title=f"ingest: {outcome.title}", severity="error", timeout=15)
             return
         summary = outcome
-        failed = getattr(summary, "failed", None) or []
-        for path, reason in failed[:5]:
-            app.notify(f"{path}: {reason}", title="not ingested", severity="warning", timeout=8)
-        if len(failed) > 5:
-            app.notify(f"and {len(failed) - 5} more files", title="not ingested", severity="warning", timeout=8)
-        still = getattr(summary, "still_unreadable", None) or []  # failed before, unchanged: named, as the CLI does
-        for path, reason, *_ in still[:5]:
-            app.notify(f"{path}: {reason} (unchanged since it failed; `ragtune ingest --retry-failed` reads it "
-                       "again)", title="still unreadable", severity="warning", timeout=8)
-        if len(still) > 5:
-            app.notify(f"and {len(still) - 5} more files", title="still unreadable", severity="warning", timeout=8)
+        # this run's failures, then those that failed before and are unchanged (named, as the CLI does)
+        for title, rows, suffix in (
+                ("not ingested", getattr(summary, "failed", None) or [], ""),
+                ("still unreadable", getattr(summary, "still_unreadable", None) or [],
+                 " (unchanged since it failed; `ragtune ingest --retry-failed` reads it again)")):
+            for path, reason, *_ in rows[:5]:
+                app.notify(f"{path}: {reason}{suffix}", title=title, severity="warning", timeout=8)
+            if len(rows) > 5:
+                app.notify(f"and {len(rows) - 5} more files", title=title, severity="warning", timeout=8)
         for path, note in (getattr(summary, "notes", None) or [])[:5]:  # a PDF's scanned pages
             app.notify(f"{path}: {note}", title="ingested, with a note", severity="warning", timeout=8)
         for line in gone_lines(summary):  # renamed, moved or deleted files: their documents still answer
