@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .scripts import word_form
+from .scripts import strip_prefixes, word_form
 from .text import folded, nfkc
 
 MAX_QUERY_TERMS = 64
@@ -68,10 +68,11 @@ def search_form(text: str) -> str:
     as decomposed text (macOS: "e" + U+0301) is split at the accent ("re", "sume") and fullwidth forms meet no plain
     one; "İ" as "I" (lower-cased it keeps a dot no folding removes); a Han or kana run as its overlapping pairs
     ("雪山专业版": "雪山 山专 专业 业版", as Lucene's CJK analyzer), so "雪山" finds it; Hangul alike; other scripts'
-    marks, letter variants and digits as `scripts.script_form` reads them (round 49)."""
+    marks, letter variants and digits as `scripts.script_form` reads them (round 49); Arabic and Hebrew words without
+    their prefixes ("والمدرسة": "مدرسه", `scripts.strip_prefixes`, round 50)."""
     if text.isascii():
         return text
-    return word_form(nfkc(text).replace("\u0130", "I"))  # "Widget™": "Widget TM " (text.nfkc)
+    return strip_prefixes(word_form(nfkc(text).replace("\u0130", "I")))  # "Widget™": "Widget TM " (text.nfkc)
 
 
 def query_terms(query: str) -> list[str]:

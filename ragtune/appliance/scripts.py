@@ -18,6 +18,8 @@ vowel signs (`word_pattern`); a text without them (`OTHER_SCRIPT`: Latin alone) 
 from __future__ import annotations
 
 import re
+import sys
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -77,6 +79,57 @@ def _pairs(m: re.Match[str]) -> str:
     return _joined(_clusters(m.group()))
 
 
+# Arabic and Hebrew write "and", "the", "in", "to" on the word (round 50): "والمدرسة", "المدرسة" and "مدرسة" were three
+# terms. Light stemming, prefixes only, when what remains is long enough, in the keyword index's search form alone
+# (lexical_terms.search_form: chunks and questions alike), not in the answer path's word checks (`word_form`): there
+# it let the evidence check pass wrong Hebrew answers it had refused (docs/retrieval.md, "Languages"):
+# Arabic as light10 (Larkey et al.; Lucene's ArabicStemmer prefixes): "و" when 3+ letters remain, then one of the
+# articles "ال وال بال كال فال لل" when 2+ remain (a bare "ب ل ك ف" is not stripped: too many words begin with one);
+# Hebrew: up to 3 of the prefix letters "ו ה ב ל כ מ ש", one at a time, while 3+ letters remain (a root is 3), so
+# "והמנהל", "המנהל" and "מנהל" meet. A word is a whole run of the script's letters (marks already dropped).
+_AR_WORD = re.compile(r"(?<!\w)[\u0620-\u064a]{4,}(?!\w)")
+_AR_ARTICLES = ("ال", "وال", "بال", "كال", "فال", "لل")
+_HE_WORD = re.compile(r"(?<!\w)[\u05d0-\u05ea]{4,}(?!\w)")
+_HE_PREFIX = "והבלכמש"
+_AR_OR_HE = re.compile("[\u0620-\u064a\u05d0-\u05ea]")
+
+
+def _ar_light(m: re.Match[str]) -> str:
+    w = m.group()
+    if w[0] == "و" and len(w) >= 4:
+        w = w[1:]
+    for p in _AR_ARTICLES:
+        if w.startswith(p) and len(w) - len(p) >= 2:
+            return w[len(p):]
+    return w
+
+
+def _he_light(m: re.Match[str]) -> str:
+    w = m.group()
+    k = 0
+    while k < 3 and len(w) - k > 3 and w[k] in _HE_PREFIX:
+        k += 1
+    return w[k:]
+
+
+def strip_prefixes(text: str) -> str:
+    """`text` with the prefixes of its Arabic and Hebrew words stripped (above); other words as they are."""
+    if not _AR_OR_HE.search(text):
+        return text
+    return _HE_WORD.sub(_he_light, _AR_WORD.sub(_ar_light, text))
+
+
+def prefix_pattern(term: str) -> str:
+    """A regex of the prefixes `strip_prefixes` may have taken off an Arabic or Hebrew `term` (a search term), to put
+    before it where its words are looked for in stored text ("مدرسه" in "والمدرسة": tui highlighting); "" for
+    another."""
+    if "\u0620" <= term[:1] <= "\u064a":
+        return "(?:و?(?:ال|بال|كال|فال|لل)|و)?"
+    if "\u05d0" <= term[:1] <= "\u05ea":
+        return f"[{_HE_PREFIX}]{{0,3}}"
+    return ""
+
+
 def ascii_digits(text: str) -> str:
     """`text` with the digits of every script as ASCII digits ("٢١" and "२१" are "21"): the one digit map, for the
     keyword index (`script_form`) and the evidence check's numbers. Text without other digits comes back as it is."""
@@ -128,19 +181,45 @@ def word_form(text: str) -> str:
     return cjk_pairs(script_form(text))
 
 
+class _MarkWalk:
+    """The runs of combining marks (categories Mn, Mc, Me) from U+0300 on, read from the Unicode database as far as
+    asked and never twice: `word_pattern` needs the BMP (0.03 s), the chunker all of Unicode (0.5 s); each used to walk
+    from U+0300 (round 50)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.to = 0x300  # code points below this are walked
+        self.open: int | None = None  # first code point of a run still open at `to`
+        self.ranges: list[tuple[int, int]] = []  # (first, last) of every closed run
+
+    def upto(self, stop: int) -> list[tuple[int, int]]:
+        """The runs, walked at least to `stop` (exclusive); the last may be open: it ends at `stop - 1` or later."""
+        with self.lock:
+            for cp in range(self.to, min(stop, sys.maxunicode + 1)):
+                if unicodedata.category(chr(cp))[0] == "M":
+                    if self.open is None:
+                        self.open = cp
+                elif self.open is not None:
+                    self.ranges.append((self.open, cp - 1))
+                    self.open = None
+            self.to = max(self.to, stop)
+            return self.ranges + ([(self.open, self.to - 1)] if self.open is not None else [])
+
+
+_MARKS = _MarkWalk()
+
+
 @lru_cache(None)
 def mark_class(stop: int) -> str:
     """The combining marks (categories Mn, Mc, Me) from U+0300 up to `stop`, as the inside of a regex character class
     of ranges, built from the Unicode database (for `word_pattern` and the chunker's mark runs). No mark is ASCII, so
     none is a character a class gives a meaning to (`]`, `\\`, `^`, `-`): nothing needs escaping."""
-    marks, start = [], None
-    for cp in range(0x300, stop + 1):  # one past the end (never a mark): a run reaching `stop - 1` is closed too
-        is_mark = cp < stop and unicodedata.category(chr(cp))[0] == "M"
-        if is_mark and start is None:
-            start = cp
-        elif not is_mark and start is not None:
-            marks.append(f"{chr(start)}-{chr(cp - 1)}" if cp - 1 > start else chr(start))
-            start = None
+    marks = []
+    for first, last in _MARKS.upto(stop):
+        if first >= stop:
+            break
+        last = min(last, stop - 1)  # a run reaching past `stop` ends at `stop - 1`
+        marks.append(f"{chr(first)}-{chr(last)}" if last > first else chr(first))
     return "".join(marks)
 
 

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 from rich.cells import cell_len
 from rich.text import Text
 
-from ragtune.appliance.scripts import PAIRED, script_form
+from ragtune.appliance.scripts import PAIRED, prefix_pattern, script_form
 from ragtune.appliance.text import CONTROLS, STOPWORDS, folded, printable
 
 # Importable from here as before this module was split (callers outside the TUI); the TUI imports docsource.
@@ -217,7 +217,8 @@ def _term_spans(text: str, terms: list[str]) -> Iterator[tuple[int, int]]:
     for term in terms:
         if not term.isascii() and not _CJK.search(term):  # "κωδικος" (a final sigma lower-cased) as the text reads
             term = script_form(term).strip()
-        pattern = re.escape(term) if _CJK.search(term) else rf"\b{re.escape(term)}\w*"
+        # an Arabic/Hebrew term searched without its prefixes ("مدرسه") found in "والمدرسة" too
+        pattern = re.escape(term) if _CJK.search(term) else rf"\b{prefix_pattern(term)}{re.escape(term)}\w*"
         for m in re.finditer(pattern, form):
             yield where(m.start())[0], where(m.end() - 1)[1]
 

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from ragtune.appliance import lexical_rebuild
-from ragtune.appliance.lexical import LexicalIndex
+from ragtune.appliance.lexical import SCHEMA_VERSION, LexicalIndex
 from ragtune.appliance.lexical_open import IndexBusy
 from ragtune.appliance.store import Store
 
@@ -82,7 +82,7 @@ def test_past_the_wait_a_busy_error_names_the_rebuild(old_schema, monkeypatch):
     try:
         with pytest.raises(IndexBusy) as err:
             b.ensure_synced(store)
-        assert "being rebuilt by another process (schema 2 → 3, 40 chunks" in err.value.message
+        assert f"being rebuilt by another process (schema 2 → {SCHEMA_VERSION}, 40 chunks" in err.value.message
         assert err.value.hint and "try again" in err.value.hint
     finally:
         t.join()
@@ -119,8 +119,8 @@ def test_the_rebuild_is_said_before_it_runs(old_schema):
         ix.close()
     finally:
         lexical_rebuild.on_rebuild.clear()
-    assert told == [(folder, {"schema": 3, "chunks": 40, "from_schema": 2})]
-    assert lexical_rebuild.describe(told[0][1]) == "schema 2 → 3, 40 chunks"
+    assert told == [(folder, {"schema": SCHEMA_VERSION, "chunks": 40, "from_schema": 2})]
+    assert lexical_rebuild.describe(told[0][1]) == f"schema 2 → {SCHEMA_VERSION}, 40 chunks"
 
 
 def test_a_catch_up_is_not_said(old_schema):
@@ -141,13 +141,13 @@ def test_a_catch_up_is_not_said(old_schema):
 def test_cli_prints_one_line_before_the_rebuild(tmp_path, capsys):
     from ragtune.cli.common import say_rebuilding
 
-    say_rebuilding(tmp_path / "tantivy", {"schema": 3, "chunks": 20000, "from_schema": 2})
-    say_rebuilding(tmp_path / "tantivy", {"schema": 3, "chunks": 20000, "damaged": True})
-    say_rebuilding(tmp_path / "tantivy", {"schema": 3, "chunks": 20000, "from_schema": 2, "waiting": True})
+    say_rebuilding(tmp_path / "tantivy", {"schema": SCHEMA_VERSION, "chunks": 20000, "from_schema": 2})
+    say_rebuilding(tmp_path / "tantivy", {"schema": SCHEMA_VERSION, "chunks": 20000, "damaged": True})
+    say_rebuilding(tmp_path / "tantivy", {"schema": SCHEMA_VERSION, "chunks": 20000, "from_schema": 2, "waiting": True})
     err = capsys.readouterr().err.splitlines()
-    assert err == ["rebuilding the keyword index (schema 2 → 3, 20,000 chunks; once)",
+    assert err == [f"rebuilding the keyword index (schema 2 → {SCHEMA_VERSION}, 20,000 chunks; once)",
                    "rebuilding the keyword index (damaged, 20,000 chunks)",
-                   "waiting for another process's rebuild of the keyword index (schema 2 → 3, 20,000 chunks; once)"]
+                   f"waiting for another process's rebuild of the keyword index (schema 2 → {SCHEMA_VERSION}, 20,000 chunks; once)"]
 
 
 def test_doctor_names_the_older_schema_and_the_rebuild(old_schema):
@@ -184,7 +184,7 @@ def test_cli_search_on_an_older_schema_says_the_rebuild_once(home, settings, mon
     assert main(["search", "--json", "refund"]) == 0
     cap = capsys.readouterr()
     assert json.loads(cap.out)["hits"]
-    assert "rebuilding the keyword index (schema 2 → 3, 1 chunk; once)" in cap.err
+    assert f"rebuilding the keyword index (schema 2 → {SCHEMA_VERSION}, 1 chunk; once)" in cap.err
     assert main(["search", "--json", "refund"]) == 0
     assert "rebuilding" not in capsys.readouterr().err
     assert lexical_rebuild.on_rebuild == []  # the CLI's hook is removed when the command ends
@@ -203,7 +203,7 @@ def test_an_index_another_rebuilt_while_this_one_waited_to_reset_it_is_kept(old_
         with locked(folder, 5):
             held.set()
             time.sleep(0.5)
-            marker.write_text(json.dumps({"schema": 3, "index_version": store.index_version}))
+            marker.write_text(json.dumps({"schema": SCHEMA_VERSION, "index_version": store.index_version}))
         done.set()
 
     t = threading.Thread(target=other)
@@ -244,4 +244,4 @@ def test_damage_after_a_schema_rebuild_is_said_as_damage(old_schema, monkeypatch
     finally:
         lexical_rebuild.on_rebuild.clear()
         ix.close()
-    assert told == [{"schema": 3, "chunks": 40, "from_schema": 2}, {"schema": 3, "chunks": 40, "damaged": True}]
+    assert told == [{"schema": SCHEMA_VERSION, "chunks": 40, "from_schema": 2}, {"schema": SCHEMA_VERSION, "chunks": 40, "damaged": True}]

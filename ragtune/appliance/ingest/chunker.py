@@ -8,6 +8,9 @@ Cuts are placed, in order of preference, before a markdown heading (not a `#` li
 block), at a paragraph break, at a line break, after a sentence, between words — the latest such place in the
 second half of the window. Chunks overlap by `overlap_tokens` (moved to a word start, or to the start of a table row
 it falls in), except after a heading cut: a new section starts clean.
+A token the tokenizer cannot see (`[UNK]`: a space-separated Thai, Lao, Khmer or Myanmar phrase) counts one token
+more per UNSEEN_CHARS of its characters past UNSEEN_FREE (round 50): a 200-token Thai chunk was 7,000 characters,
+one vector and one context passage for a page. Text of seen tokens is chunked as before.
 Deterministic: same text + settings -> same chunks.
 """
 
@@ -28,6 +31,12 @@ from ..scripts import CJK_STOPS, FULLWIDTH_DOT, HALFWIDTH_STOP, INDIC_ARABIC_STO
 BLOCK_CHARS = 65536  # tokenise long texts in blocks so memory stays flat (offsets kept as int arrays)
 WORD_CHARS = 100  # WordPiece's longest word (max_input_chars_per_word): a longer one is a single [UNK]
 PIECE_CHARS = 20  # a longer word is counted in pieces of this many characters (_split_long_words)
+# An [UNK] token (a word the vocabulary cannot spell) of up to UNSEEN_FREE characters counts one token, as before (a
+# rare letter, an IPA transcription, a Georgian word); each character past that UNSEEN_CHARS-th of a token more.
+# English runs ~4.5-5 characters a token, so a chunk of Thai phrases holds about as many characters as an English one
+# of the same budget (200 tokens: ~1,000-1,200). The budget's arithmetic is in characters: a token is UNSEEN_CHARS.
+UNSEEN_CHARS = 5
+UNSEEN_FREE = 12
 
 # cut priorities
 _HEADING, _PARAGRAPH, _LINE, _SENTENCE, _WORD, _INSIDE = 5, 4, 3, 2, 1, 0
@@ -62,34 +71,53 @@ def effective_sizes(chunk_tokens: int, overlap_tokens: int, max_seq_len: int) ->
 def _span_blocks(tokenizer: Any, text: str) -> Iterator[np.ndarray]:
     """Character (start, end) of the tokens of `text` (no special tokens), a block of text at a time: an int64 array
     of shape (k, 2) per block, absolute offsets, words over WORD_CHARS split (`_split_long_words`)."""
-    return (off for off, _ in _glued_blocks(tokenizer, text))
+    return (off for off, _, _ in _glued_blocks(tokenizer, text))
 
 
-def _glued_blocks(tokenizer: Any, text: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """(`_span_blocks`' spans, glued) per block: glued, where a token may start right after a `_GLUED_END` mark in
-    the block or at its start (none in ASCII text: one ASCII test per block serves both this and `_attach_marks`)."""
+def _unk_id(tokenizer: Any) -> int | None:
+    """The id of the tokenizer's unknown token (None: it has none, or does not say)."""
+    try:
+        return tokenizer.token_to_id(getattr(getattr(tokenizer, "model", None), "unk_token", None) or "[UNK]")
+    except (AttributeError, TypeError):
+        return None
+
+
+def _glued_blocks(tokenizer: Any, text: str) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+    """(`_span_blocks`' spans, glued, cost) per block: glued, where a token may start right after a `_GLUED_END` mark
+    in the block or at its start (none in ASCII text: one ASCII test per block serves this, `_attach_marks` and the
+    costs); cost, each token's in characters (UNSEEN_CHARS, an [UNK] more past UNSEEN_FREE), None when every token
+    costs UNSEEN_CHARS (always in ASCII text, whose every word the vocabulary spells)."""
     n = len(text)
     pos = 0
+    unk_id = _unk_id(tokenizer)
     while pos < n:
         end = min(n, pos + BLOCK_CHARS)
         if end < n:  # cut the block at whitespace so no token straddles two blocks
             ws = max(text.rfind("\n", pos, end), text.rfind(" ", pos, end))
             if ws > pos:
                 end = ws + 1
-        offsets = tokenizer.encode(text[pos:end], add_special_tokens=False).offsets
+        enc = tokenizer.encode(text[pos:end], add_special_tokens=False)
+        offsets = enc.offsets
         if len(offsets):  # a list of pairs (tokenizers'): read by fromiter, 2.5x np.asarray's speed
             off = (np.fromiter(chain.from_iterable(offsets), dtype=np.int64, count=2 * len(offsets))
                    if isinstance(offsets, list) else np.asarray(offsets, dtype=np.int64)).reshape(-1, 2)
             off += pos
-            if (off[:, 1] - off[:, 0] > WORD_CHARS).any():
-                off = _split_long_words(tokenizer, text, off)
             # from the character before the block: a block cut inside a run without spaces may start after a "。"
             # (a non-ASCII character there makes only empty searches of an ASCII block: the same spans and cuts)
-            glued = _NONE
-            if not text.isascii() if end - pos < 4096 else not text[max(0, pos - 1):end].isascii():
+            other = not text.isascii() if end - pos < 4096 else not text[max(0, pos - 1):end].isascii()
+            unk = None
+            if other and unk_id is not None and unk_id in (ids := enc.ids):
+                unk = np.asarray(ids, dtype=np.int64) == unk_id
+            if (off[:, 1] - off[:, 0] > WORD_CHARS).any():
+                off, unk = _split_long_words(tokenizer, text, off, unk, unk_id)
+            glued, cost = _NONE, None
+            if other:
                 _attach_marks(text, off, end)
                 glued = np.fromiter((m.end() for m in _GLUED_END.finditer(text, max(0, pos - 1), end)), dtype=np.int64)
-            yield off, glued
+                if unk is not None and unk.any():
+                    cost = UNSEEN_CHARS + np.where(unk, np.maximum(off[:, 1] - off[:, 0] - UNSEEN_FREE, 0), 0)
+                    cost = cost if (cost > UNSEEN_CHARS).any() else None
+            yield off, glued, cost
         pos = end
 
 
@@ -116,8 +144,11 @@ def _attach_marks(text: str, off: np.ndarray, stop: int) -> None:
     if not runs:
         return
     rs = np.asarray(runs, dtype=np.int64)
-    i = np.searchsorted(rs[:, 0], off[:, 1])
-    hit = np.flatnonzero((i < len(rs)) & (rs[np.minimum(i, len(rs) - 1), 0] == off[:, 1]))
+    # the run a token's end falls in: starting there, or (round 50) begun inside the token, as an [UNK]'s span may
+    # end between two marks (Khmer "ឆ្នាំ" was read to before its last sign, "ំ": a chunk ended without it)
+    i = np.searchsorted(rs[:, 0], off[:, 1], side="right") - 1
+    j = np.maximum(i, 0)
+    hit = np.flatnonzero((i >= 0) & (rs[j, 0] <= off[:, 1]) & (off[:, 1] < rs[j, 1]) & (rs[j, 0] >= off[:, 0]))
     if not len(hit):
         return
     new_end = rs[i[hit], 1]
@@ -125,12 +156,14 @@ def _attach_marks(text: str, off: np.ndarray, stop: int) -> None:
     off[hit, 1] = np.maximum(off[hit, 1], np.minimum(new_end, nxt))
 
 
-def _split_long_words(tokenizer: Any, text: str, off: np.ndarray) -> np.ndarray:
+def _split_long_words(tokenizer: Any, text: str, off: np.ndarray, unk: np.ndarray | None = None,
+                      unk_id: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """`off` (absolute spans) with each token longer than WORD_CHARS replaced by the tokens of its PIECE_CHARS
     pieces. WordPiece reads a longer word (a hex dump, a row of digits, a base64 run without capitals) as one [UNK]:
     a 2 MB line of it was one "32-token" chunk of 2 MB that no search could match and every answer would carry.
     All pieces go to the tokenizer in one call, joined by spaces (each stays a word of its own): WordPiece's time
-    grows with the square of a word's length, so 100-character pieces, one call each, took 5 s per MB."""
+    grows with the square of a word's length, so 100-character pieces, one call each, took 5 s per MB. `unk` (which
+    tokens are `unk_id`, or None: not asked) comes back for the new tokens (None if not asked)."""
     long_ = np.flatnonzero(off[:, 1] - off[:, 0] > WORD_CHARS)
     counts = -(-(off[long_, 1] - off[long_, 0]) // PIECE_CHARS)  # pieces per long word
     owner = np.repeat(np.arange(len(long_)), counts)
@@ -140,8 +173,9 @@ def _split_long_words(tokenizer: Any, text: str, off: np.ndarray) -> np.ndarray:
     pieces = [text[x:y] for x, y in zip(bases.tolist(), stops.tolist())]
     at = np.zeros(len(pieces), dtype=np.int64)  # where each piece starts in the joined string
     np.cumsum([len(x) + 1 for x in pieces[:-1]], out=at[1:])
-    sub = np.asarray(tokenizer.encode(" ".join(pieces), add_special_tokens=False).offsets,
-                     dtype=np.int64).reshape(-1, 2)
+    enc = tokenizer.encode(" ".join(pieces), add_special_tokens=False)
+    sub = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+    sub_unk = np.asarray(enc.ids, dtype=np.int64) == unk_id if unk is not None else None
     # the piece a token belongs to, by its last character (a BPE token may count the joining space as its first)
     which = np.searchsorted(at, np.maximum(sub[:, 1] - 1, sub[:, 0]), side="right") - 1
     sub = np.maximum(sub, at[which, None]) - at[which, None] + bases[which, None]
@@ -150,10 +184,15 @@ def _split_long_words(tokenizer: Any, text: str, off: np.ndarray) -> np.ndarray:
     if len(empty):
         which = np.concatenate([which, empty])
         sub = np.concatenate([sub, np.stack([bases[empty], stops[empty]], axis=1)])
+        if sub_unk is not None:
+            sub_unk = np.concatenate([sub_unk, np.zeros(len(empty), dtype=bool)])
     order = np.argsort(which, kind="stable")
     # each word's pieces' tokens go where the word was, in order
-    return np.insert(np.delete(off, long_, axis=0), (long_ - np.arange(len(long_)))[owner[which[order]]],
-                     sub[order], axis=0)
+    at_word = (long_ - np.arange(len(long_)))[owner[which[order]]]
+    new_off = np.insert(np.delete(off, long_, axis=0), at_word, sub[order], axis=0)
+    if unk is None or sub_unk is None:
+        return new_off, None
+    return new_off, np.insert(np.delete(unk, long_), at_word, sub_unk[order])
 
 
 def _cut_priority(text: str, prev_end: int, next_start: int, fences: list[tuple[int, int]] | None = None) -> int:
@@ -244,6 +283,9 @@ class _Window:
         # index i of every token held with text between it and token i - 1: the cuts that are not inside a word (all
         # others are _INSIDE, chosen only in a window that has none of these, a long run without spaces)
         self.spaced = np.empty(0, dtype=np.int64)
+        # once a token costs more than UNSEEN_CHARS (an [UNK] run): the cost, in characters, of the tokens held before
+        # each index (one more entry than tokens); None until then, and every budget is counted in tokens as before
+        self.cum: np.ndarray | None = None
         self.done = False
 
     @property
@@ -257,8 +299,13 @@ class _Window:
             if block is None:
                 self.done = True
                 break
-            off, glued = block
+            off, glued, cost = block
             first = len(self.starts)
+            if cost is not None and self.cum is None:
+                self.cum = np.arange(first + 1, dtype=np.int64) * UNSEEN_CHARS
+            if self.cum is not None:
+                cost = np.full(len(off), UNSEEN_CHARS, dtype=np.int64) if cost is None else cost
+                self.cum = np.concatenate([self.cum, self.cum[-1] + np.cumsum(cost)])
             self.starts = np.concatenate([self.starts, off[:, 0]])
             self.ends = np.concatenate([self.ends, off[:, 1]])
             lo = max(0, first - 1)  # the block's first token against the last one before it
@@ -279,7 +326,28 @@ class _Window:
             return
         self.starts, self.ends = self.starts[k:].copy(), self.ends[k:].copy()
         self.spaced = self.spaced[np.searchsorted(self.spaced, s):].copy()
+        if self.cum is not None:
+            self.cum = self.cum[k:] - self.cum[k]
         self.base = s
+
+    def fit(self, s: int, size: int) -> int:
+        """The end of the longest run of held tokens from `s` costing at most `size` tokens (at least one token)."""
+        assert self.cum is not None
+        k = s - self.base
+        e = self.base + int(np.searchsorted(self.cum, self.cum[k] + size * UNSEEN_CHARS, side="right")) - 1
+        return max(s + 1, min(e, s + size))
+
+    def reach_cost(self, s: int, n: int) -> int:
+        """The first index after `s` whose tokens from `s` cost `n` tokens or more (`end` + 1 if none)."""
+        assert self.cum is not None
+        k = s - self.base
+        return self.base + int(np.searchsorted(self.cum, self.cum[k] + n * UNSEEN_CHARS, side="left"))
+
+    def back_cost(self, e: int, n: int) -> int:
+        """The first index whose tokens up to `e` cost at most `n` tokens."""
+        assert self.cum is not None
+        k = e - self.base
+        return self.base + int(np.searchsorted(self.cum, self.cum[k] - n * UNSEEN_CHARS, side="left"))
 
 
 def chunk_text(text: str, tokenizer: Any, *, chunk_tokens: int = 200, overlap_tokens: int = 40,
@@ -301,13 +369,16 @@ def chunk_text(text: str, tokenizer: Any, *, chunk_tokens: int = 200, overlap_to
         hard = s + size
         w.reach(hard)
         starts, ends, spaced, base = w.starts, w.ends, w.spaced, w.base
+        if w.cum is not None:  # text the tokenizer cannot see: the budget counts its characters (UNSEEN_CHARS)
+            hard = w.fit(s, size)
         last = hard >= w.end  # (then the window holds every token left)
         if last:
             e, prio = w.end, _PARAGRAPH
         else:
             e, prio = hard, _INSIDE
             # best place in the second half of the window; later wins among equals
-            lo, hi = np.searchsorted(spaced, (s + min_len, hard + 1))
+            first = s + min_len if w.cum is None else min(hard, w.reach_cost(s, min_len))
+            lo, hi = np.searchsorted(spaced, (first, hard + 1))
             cuts = spaced[lo:hi][::-1]
             prev_ends, next_starts = ends[cuts - 1 - base].tolist(), starts[cuts - base].tolist()
             top = _best_possible(text, min(prev_ends), max(next_starts) + 1) if len(cuts) else _INSIDE
@@ -324,7 +395,7 @@ def chunk_text(text: str, tokenizer: Any, *, chunk_tokens: int = 200, overlap_to
         if prio == _HEADING or overlap == 0:
             s = e
             continue
-        nxt = max(s + 1, e - overlap)
+        nxt = max(s + 1, e - overlap if w.cum is None else w.back_cost(e, overlap))
         row = _row_start(text, starts, base, s, nxt, e, overlap)
         if row is not None:
             s = row

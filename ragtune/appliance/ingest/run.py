@@ -25,7 +25,8 @@ from .reuse import (LOADER_KEY, embed_ids, ids_key, load_stored, loader_version,
 from ..embed import MODEL_META, model_key
 
 CHUNKER_VERSION = 2  # bump when chunk boundaries change for the same settings: forces re-chunking (the vectors of
-# unchanged chunks are reused: reuse.load_stored). 2 (round 49): cuts after "。", marks kept on a token
+# unchanged chunks are reused: reuse.load_stored). 2 (round 49): cuts after "。", marks kept on a token; 3 (round 50):
+# [UNK] runs budgeted by characters (Thai, Lao, Khmer, Myanmar), marks after a kept sign
 EMBED_SLAB = 128  # chunks per embed call: a big file's progress moves, and a stop acts, every slab (512: same CPU)
 IDS_SLAB = 2048  # texts tokenised per call (= embed.SLAB: one slab inside it); a big file beats between them
 
