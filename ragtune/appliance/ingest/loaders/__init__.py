@@ -120,7 +120,10 @@ LOADERS: dict[str, Callable[[Path, bytes], Document]] = {
 # as a redaction bar (its tint 0.15 was read as near-black gray): text that was dropped under a light tint is kept.
 # round 49 (pdf 10): text under white-out, under boxes drawn inside form XObjects and under full-ink spot-colour bars
 # is left out (loaders/pdf_marks.py)
-LOADER_VERSIONS: dict[str, int] = {"md": 7, "txt": 8, "html": 9, "pdf": 10, "docx": 5}
+# round 50 (html 10, pdf 11, docx 6): hidden text left out and counted in a note (loaders/hidden.py,
+# pdf_marks.Covers.concealed): HTML hidden by its own inline style or the hidden attribute, DOCX runs under 2 pt or
+# white without shading, PDF text under 2 pt, off the crop box, or invisible on a page with no image
+LOADER_VERSIONS: dict[str, int] = {"md": 7, "txt": 8, "html": 10, "pdf": 11, "docx": 6}
 
 
 def kind_of(path: Path) -> str | None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ...hashing import sha256_bytes
 from .base import PARSE_BEAT, Document, LoadError, clean_text, clean_title, exc_reason, parse_date, require_text, \
     title_from_path
+from .hidden import note
 from .parse_budget import budgeted, guarded
 
 if TYPE_CHECKING:
@@ -151,11 +152,13 @@ def _shows_text(page: Any) -> bool:
         return False
 
 
-def page_text(page: Any, fonts_seen: dict[int, Any] | None = None, redacted: list[int] | None = None) -> str:
+def page_text(page: Any, fonts_seen: dict[int, Any] | None = None, redacted: list[int] | None = None,
+              concealed: list[int] | None = None) -> str:
     """The page's text as pypdf extracts it; where the page is set in columns and its stream mixes them, the page's
     text operators replayed to pypdf in reading order (rotated ones, a margin stamp, after them). Text that a box
     was painted over (a redaction that left the text layer: a dark bar, a white-out; pdf_marks) is left out of the
-    replay, and how many runs of it appended to `redacted`. Any other doubt or error keeps pypdf's own text: a page
+    replay, and how many runs of it appended to `redacted`; so is text no reader sees (under 2 pt, off the page,
+    invisible on a page without an image: pdf_marks.Covers.concealed), counted in `concealed`. Any other doubt or error keeps pypdf's own text: a page
     is never worse than before. `fonts_seen`: one dict for a document's pages, so each font is measured once."""
     if not _shows_text(page):
         return page.extract_text() or ""
@@ -168,7 +171,8 @@ def page_text(page: Any, fonts_seen: dict[int, Any] | None = None, redacted: lis
     if rec.unusable:
         return text
     cov.annotations(page)
-    hidden = cov.covered()
+    covered, unseen = cov.covered(), cov.concealed()
+    hidden = covered | unseen
     upright = [i for i, s in enumerate(rec.segs) if s.upright]
     order = None
     if len(upright) >= 6 and len(upright) >= 0.9 * len(rec.segs):
@@ -195,8 +199,10 @@ def page_text(page: Any, fonts_seen: dict[int, Any] | None = None, redacted: lis
         if not hidden:
             return text
         out = ""  # the covered text could not be left out: none of the page rather than a redacted name
-    if hidden and redacted is not None:
-        redacted.append(len(hidden))
+    if covered - unseen and redacted is not None:
+        redacted.append(len(covered - unseen))
+    if unseen and concealed is not None:
+        concealed.append(len(unseen))
     return out if hidden else out or text
 
 
@@ -356,6 +362,7 @@ def load_pdf(path: Path, raw: bytes) -> Document:
         scanned = []  # pages with images and no text: a scan (no OCR is done)
         fonts: dict[int, Any] = {}
         redacted: list[tuple[int, int]] = []  # (page, runs of text left out) where a redaction box covers text
+        concealed: list[int] = []  # runs of text no reader sees, per page that has some (hidden.py)
         # how far the parse is, after each page (milliseconds each: a beat costs nothing); `guarded`: the ingest's beat
         # (a lock, a stop) is never interrupted halfway by the budget
         beat = guarded(PARSE_BEAT.get())
@@ -363,10 +370,12 @@ def load_pdf(path: Path, raw: bytes) -> Document:
         stop: Exception | None = None
         for n, page in enumerate(reader.pages, start=1):
             hidden: list[int] = []
-            t = page_text(page, fonts, hidden)  # in column reading order where the page is set in columns
+            unseen: list[int] = []
+            t = page_text(page, fonts, hidden, unseen)  # in column reading order where the page is set in columns
             t = t1_ligatures(t, page)
             if hidden:
                 redacted.append((n, hidden[0]))
+            concealed += unseen
             if not t.strip() and _has_images(page):
                 scanned.append(n)
             pages.append(t)
@@ -403,6 +412,8 @@ def load_pdf(path: Path, raw: bytes) -> Document:
         runs = sum(k for _, k in redacted)
         notes += (f"{runs} run{'s' if runs > 1 else ''} of text under redaction boxes on {len(redacted)} of "
                   f"{len(pages)} pages (page {shown}) left out: the PDF still holds that text (docs/security.md)",)
+    if concealed:
+        notes += (note(sum(concealed), "run", "drawn under 2 pt, off the page or invisible"),)
     title = ""
     d = None
     try:  # metadata is optional: damaged metadata never costs the text

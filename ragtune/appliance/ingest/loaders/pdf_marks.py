@@ -15,7 +15,9 @@ _DARK = 0.25  # a fill at most this light (gray 0.25, rgb all under 64/255) hide
 _SAME = 0.03  # a fill this close to the paper's colour (white, or the page's background) is a white-out box
 _PROCESS = {"/Cyan": 0, "/Magenta": 1, "/Yellow": 2, "/Black": 3}
 _FORM_DEPTH = 8  # forms inside forms, followed this deep
-_FORM_OPS = 200_000  # operators read inside a page's forms (a form drawn 10^4 times costs no more than that)
+_FORM_OPS = 200_000
+_TINY = 2.0  # text drawn under this size (points on the page) is not read by anyone: hidden text (hidden.py)
+_INVISIBLE = 3  # render mode 3: glyphs neither filled nor stroked (a scan's OCR layer, or planted text)  # operators read inside a page's forms (a form drawn 10^4 times costs no more than that)
 Rgb = tuple[float, float, float]
 
 
@@ -185,13 +187,35 @@ class Covers:
         self.dark_text: list[bool] = []  # per segment: shown in a dark colour
         self._form_ops = 0
         self._ops: dict[int, tuple[Any, list[Any]]] = {}  # id(form) -> (form, its operators) for this page
+        self.images = False  # the page draws an image (its own, in a form, inline): a scan under an OCR layer
+        self._tr, self._trs = 0, []  # the text render mode, and its saved values (q/Q)
+        self._kind: tuple[bool, bool] = (False, False)  # of the text being shown: (under _TINY, render mode 3)
+        self.kinds: list[tuple[bool, bool]] = []  # per segment
         try:
             self.page_box = [float(v) for v in page_box] if page_box is not None else None
         except Exception:
             self.page_box = None
 
     def before(self, op: bytes, operands: Any, cm: Any, tm: Any) -> None:
+        if op in _SHOW and not self.rec._depth:
+            try:
+                kind = (self._tiny(cm, tm), self._tr == _INVISIBLE)
+            except Exception:
+                kind = (False, False)
+            if kind != self._kind:  # tiny or invisible text is a segment of its own, never glued to visible text
+                self.rec._cont, self._kind = False, kind
         self.rec.before(op, operands, cm, tm)
+
+    def _tiny(self, cm: Any, tm: Any) -> bool:
+        """The text about to be shown is drawn under _TINY points: its font size through the text and current
+        matrices (any rotation). A Type3 font (glyphs in its own units) is not judged, nor a size of 0."""
+        met = self.rec._metrics
+        if met is not None and met.scale != 0.001:
+            return False
+        m = (tm[0] * cm[0] + tm[1] * cm[2], tm[0] * cm[1] + tm[1] * cm[3], tm[2] * cm[0] + tm[3] * cm[2],
+             tm[2] * cm[1] + tm[3] * cm[3])
+        size = abs(self.rec._size) * abs(m[0] * m[3] - m[1] * m[2]) ** 0.5
+        return 0 < size < _TINY  # (a size of 0, or no Tf at all, is read differently by viewers: not judged)
 
     def after(self, op: bytes, operands: Any, cm: Any, tm: Any) -> None:
         self.rec.after(op, operands, cm, tm)
@@ -200,7 +224,17 @@ class Covers:
         try:
             if op in _SHOW:
                 self.dark_text += [is_dark(self.fill)] * (len(self.rec.segs) - len(self.dark_text))
-            elif op == b"Do":
+                self.kinds += [self._kind] * (len(self.rec.segs) - len(self.kinds))
+                return
+            if op == b"Tr" and operands:
+                self._tr = int(operands[0])
+            elif op == b"q":
+                self._trs.append(self._tr)
+            elif op == b"Q" and self._trs:
+                self._tr = self._trs.pop()
+            elif op == b"INLINE IMAGE":
+                self.images = True
+            if op == b"Do":
                 self._form(operands[0], cm, self.resources, 0, set())
             else:
                 self._op(op, operands, cm, self.resources)
@@ -244,6 +278,8 @@ class Covers:
 
         xobjs = _obj(_obj(resources).get("/XObject")) if hasattr(_obj(resources), "get") else None
         form = _obj(xobjs.get(str(name))) if hasattr(xobjs, "get") else None
+        if form is not None and form.get("/Subtype") == "/Image":
+            self.images = True
         if form is None or form.get("/Subtype") != "/Form" or id(form) in seen or depth >= _FORM_DEPTH:
             return
         if self._form_ops >= _FORM_OPS:
@@ -274,6 +310,8 @@ class Covers:
                     self.fill, self.space, self.opaque, ctm = self._stack.pop()  # type: ignore[misc]
             elif op == b"Do" and operands:
                 self._form(operands[0], ctm, res, depth + 1, seen)
+            elif op == b"INLINE IMAGE":
+                self.images = True
             else:
                 self._op(op, operands, ctm, res)
         del self._stack[stack:]
@@ -361,3 +399,23 @@ class Covers:
                 if under is not None and under[1] and dark_text[i]:
                     hidden.add(i)
         return hidden
+
+    def concealed(self) -> set[int]:
+        """Segments no reader sees though nothing is painted over them (hidden.py): drawn under 2 points, wholly
+        outside the page's crop box, or in render mode 3 (invisible) on a page that draws no image. Invisible text
+        over an image is a scan's OCR layer, the page's only text: kept. Text shown inside a form XObject is not
+        judged."""
+        out: set[int] = set()
+        box = self.page_box
+        kinds = self.kinds + [(False, False)] * (len(self.rec.segs) - len(self.kinds))
+        for i, s in enumerate(self.rec.segs):
+            if s.pieces and s.pieces[0][1] == b"Do":
+                continue
+            tiny, invisible = kinds[i]
+            if tiny or (invisible and not self.images):
+                out.add(i)
+            elif box is not None and s.upright and s.h > 0 and s.x1 > s.x0:
+                x0, y0, x1, y1 = min(box[0], box[2]), min(box[1], box[3]), max(box[0], box[2]), max(box[1], box[3])
+                if s.x1 <= x0 or s.x0 >= x1 or s.y + s.h <= y0 or s.y - 0.3 * s.h >= y1:
+                    out.add(i)
+        return out

@@ -3,18 +3,17 @@ a fenced block. Scripts, styles, navigation and cookie banners are not content."
 
 from __future__ import annotations
 
-import codecs
 import io
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
 from ...hashing import sha256_bytes
-from .base import PARSE_BEAT, PARSE_BEAT_EVERY, Document, LoadError, clean_text, clean_title, \
-    decode_legacy_punctuation, decode_utf16_unmarked, exc_reason, looks_binary, nul_separates, parse_date, \
-    require_text, title_from_path
+from .base import PARSE_BEAT, PARSE_BEAT_EVERY, Document, LoadError, clean_text, clean_title, exc_reason, \
+    nul_separates, parse_date, require_text, title_from_path
+from .hidden import HiddenRegion, html_hidden, note
 from .parse_budget import budgeted, guarded
-from .web_charset import web_codec
+from .web_charset import decode_html
 
 _BLOCK = {"p", "div", "br", "li", "ul", "ol", "tr", "table", "section", "article", "header", "footer", "main",
           "blockquote", "pre", "dd", "dt", "dl", "figure", "figcaption", "hr", "form", "aside", "address",
@@ -78,6 +77,8 @@ class _HTMLText(HTMLParser):
         self._pre_depth = 0
         self._in_title = False
         self._heading: int | None = None
+        self._hide: HiddenRegion | None = None  # an element hidden by its own attributes, being left out
+        self.hidden = 0  # such elements that held text
 
     # -- where text goes ----------------------------------------------------------------------------------------
     def _out(self, s: str) -> None:
@@ -134,6 +135,13 @@ class _HTMLText(HTMLParser):
             except Exception as exc:  # let through as itself (load_html): not "cannot parse HTML", not remembered
                 self.stop = exc
                 raise
+        if self._hide is not None:
+            if self._hide.start(tag, tag in _VOID):
+                return
+            self._end_hide()  # a start tag that ends the hidden element (`<p hidden>` without `</p>`)
+        if tag not in ("html", "body") and html_hidden(attrs):  # (a whole page hidden is scripts' flicker guard)
+            self._hide = None if tag in _VOID else HiddenRegion(tag)
+            return
         if tag in _SECTIONING:
             self._sections += 1
         elif tag == "a":
@@ -210,6 +218,12 @@ class _HTMLText(HTMLParser):
             self._out(" ")
 
     def handle_endtag(self, tag: str) -> None:
+        if self._hide is not None:
+            ends, outside = self._hide.end(tag)
+            if ends:
+                self._end_hide()
+            if not outside:
+                return
         if tag in _SECTIONING:
             self._sections = max(0, self._sections - 1)
         elif tag == "a":
@@ -271,7 +285,14 @@ class _HTMLText(HTMLParser):
         if h1:  # a page title set in the banner is the page's heading, not furniture
             self._out(f"\n\n# {h1}\n\n")
 
+    def _end_hide(self) -> None:
+        self.hidden += bool(self._hide and self._hide.text and not self._drop)
+        self._hide = None
+
     def handle_data(self, data: str) -> None:
+        if self._hide is not None:
+            self._hide.text = self._hide.text or bool(data.strip())
+            return
         if self._drop:
             return
         if self._in_a and self._banner is not None:
@@ -303,6 +324,7 @@ class _HTMLText(HTMLParser):
 
     def close(self) -> None:
         super().close()
+        self._end_hide()
         if self._pre is not None:
             self._end_pre()
         while self._tables:
@@ -395,66 +417,11 @@ def _open_quote_cut(text: str) -> int:
     return end
 
 
-# The five bytes cp1252 leaves undefined: WHATWG's windows-1252 reads them as the C1 controls, as latin-1 does (pages
-# declaring ISO-8859-1 never failed on them)
-_CP1252_HOLES = {0xDC00 + b: chr(b) for b in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
-_CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:\-]+)""", re.I)
-
-
-def _decode_declared(raw: bytes) -> str:
-    """A page that is not UTF-8, decoded in the first encoding it declares (in its first 4 KB) that a browser reads,
-    else as Windows punctuation (`decode_legacy_punctuation`), else refused. A page declaring UTF-16/32 while being
-    read as ASCII bytes is not UTF-16/32 (HTML treats it as UTF-8): refused."""
-    declared = [m.group(1).decode("ascii") for m in _CHARSET.finditer(raw[:4096])]
-    for enc in declared:
-        try:
-            wide = codecs.lookup(enc).name.startswith(("utf-16", "utf-32"))
-        except LookupError:
-            wide = False
-        if wide:
-            raise LoadError(f"not UTF-8 text (it declares charset {enc}, which its bytes are not)")
-        codec = web_codec(enc)
-        if codec is None:
-            continue
-        try:
-            if codec == "cp1252":
-                return raw.decode(codec, "surrogateescape").translate(_CP1252_HOLES)
-            return raw.decode(codec)
-        except ValueError:
-            raise LoadError(f"not valid {enc} text (declared charset)") from None
-    legacy = decode_legacy_punctuation(raw)
-    if legacy is not None:
-        return legacy
-    if declared:
-        raise LoadError(f"not UTF-8 text (it declares charset {declared[0]}, not one a browser reads)")
-    raise LoadError("not UTF-8 text (and no charset declared)")
-
-
-def _decode_html(raw: bytes) -> str:
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError:
-            raise LoadError("not valid UTF-16 text") from None
-    wide = decode_utf16_unmarked(raw)
-    if wide is not None:
-        return wide
-    if looks_binary(raw):
-        raise LoadError("binary file")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    if b"\x00" in raw:  # NULs past the first 8 KB and bytes that are not UTF-8: a binary with a text header
-        raise LoadError("binary file")
-    return _decode_declared(raw)
-
-
 @budgeted("HTML", "a page of millions of elements")  # as a PDF's (parse_budget.PARSE_SECONDS)
 def load_html(path: Path, raw: bytes) -> Document:
     p = _HTMLText()
     try:
-        page = html5_eof(nul_separates(_decode_html(raw)))
+        page = html5_eof(nul_separates(decode_html(raw)))
         if p._beat is not None:
             p._lines, p._chars = page.count("\n") + 1, max(1, len(page))
         p.feed(page)
@@ -478,4 +445,5 @@ def load_html(path: Path, raw: bytes) -> Document:
             d = parse_date(p.meta[key])
             if d:
                 break
-    return Document(str(path), "html", title, text, d, sha256_bytes(raw), len(raw))
+    notes = (note(p.hidden, "element", "display:none, visibility:hidden, font-size:0 or `hidden`"),) if p.hidden else ()
+    return Document(str(path), "html", title, text, d, sha256_bytes(raw), len(raw), notes)

@@ -3,8 +3,12 @@ is one of these."""
 
 from __future__ import annotations
 
+import codecs
 import encodings
 import encodings.aliases
+import re
+
+from .base import LoadError, decode_legacy_punctuation, decode_utf16_unmarked, looks_binary
 
 # The encodings a browser reads a page in (the WHATWG Encoding Standard), each with its labels, keyed by the Python
 # codec that decodes it as the standard does. Any other declared name is not honoured: Python's codec registry also
@@ -72,3 +76,59 @@ def web_codec(label: str) -> str | None:
     """The Python codec that reads a page declaring `label` as a browser would, or None: not a page encoding."""
     label = label.strip().lower()
     return _WEB_LABELS.get(label) or _WEB_MODULES.get(_codec_module(label))
+
+
+# The five bytes cp1252 leaves undefined: WHATWG's windows-1252 reads them as the C1 controls, as latin-1 does (pages
+# declaring ISO-8859-1 never failed on them)
+_CP1252_HOLES = {0xDC00 + b: chr(b) for b in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
+_CHARSET = re.compile(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:\-]+)""", re.I)
+
+
+def _decode_declared(raw: bytes) -> str:
+    """A page that is not UTF-8, decoded in the first encoding it declares (in its first 4 KB) that a browser reads,
+    else as Windows punctuation (`decode_legacy_punctuation`), else refused. A page declaring UTF-16/32 while being
+    read as ASCII bytes is not UTF-16/32 (HTML treats it as UTF-8): refused."""
+    declared = [m.group(1).decode("ascii") for m in _CHARSET.finditer(raw[:4096])]
+    for enc in declared:
+        try:
+            wide = codecs.lookup(enc).name.startswith(("utf-16", "utf-32"))
+        except LookupError:
+            wide = False
+        if wide:
+            raise LoadError(f"not UTF-8 text (it declares charset {enc}, which its bytes are not)")
+        codec = web_codec(enc)
+        if codec is None:
+            continue
+        try:
+            if codec == "cp1252":
+                return raw.decode(codec, "surrogateescape").translate(_CP1252_HOLES)
+            return raw.decode(codec)
+        except ValueError:
+            raise LoadError(f"not valid {enc} text (declared charset)") from None
+    legacy = decode_legacy_punctuation(raw)
+    if legacy is not None:
+        return legacy
+    if declared:
+        raise LoadError(f"not UTF-8 text (it declares charset {declared[0]}, not one a browser reads)")
+    raise LoadError("not UTF-8 text (and no charset declared)")
+
+
+def decode_html(raw: bytes) -> str:
+    """A page's bytes as text: a BOM's or unmarked UTF-16, UTF-8, else the charset it declares (`_decode_declared`)."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise LoadError("not valid UTF-16 text") from None
+    wide = decode_utf16_unmarked(raw)
+    if wide is not None:
+        return wide
+    if looks_binary(raw):
+        raise LoadError("binary file")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in raw:  # NULs past the first 8 KB and bytes that are not UTF-8: a binary with a text header
+        raise LoadError("binary file")
+    return _decode_declared(raw)

@@ -13,6 +13,7 @@ from typing import Any
 from ...hashing import sha256_bytes
 from .base import PARSE_BEAT, PARSE_BEAT_EVERY, Document, LoadError, clean_text, clean_title, exc_reason, \
     parse_date, require_text, title_from_path
+from .hidden import docx_dark_page, docx_run_hidden, docx_style_props, note as hidden_note
 from .parse_budget import budgeted, guarded
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -91,6 +92,9 @@ class _Reader:
                     if il in levels and _val(ov, "startOverride"):
                         levels[il] = (levels[il][0], levels[il][1], int(_val(ov, "startOverride") or 1))
                 self.levels[num.get(f"{_W}numId") or ""] = levels
+        self.style_props = docx_style_props(d.styles.element)
+        self.dark_page = docx_dark_page(d.element.body)
+        self.hidden_runs = 0  # runs with text left out as invisible (white on nothing, under 2 pt)
         self.counters: dict[str, list[int | None]] = {}
         self.letters_left = _LABEL_LETTERS
         self.first_heading = ""
@@ -172,6 +176,9 @@ class _Reader:
             tag = c.tag
             if tag == f"{_W}r":
                 if _hidden(c):
+                    continue
+                if docx_run_hidden(c, self.style_props, self.dark_page):  # white or under 2 pt (hidden.py)
+                    self.hidden_runs += any((x.text or "").strip() for x in c.iterchildren(f"{_W}t"))
                     continue
                 for x in c.iterchildren():
                     t = x.tag
@@ -345,4 +352,5 @@ def load_docx(path: Path, raw: bytes) -> Document:
         msg = msg.splitlines()[0] if msg.strip() else type(exc).__name__
         raise LoadError(f"corrupt DOCX: {exc_reason(msg[:160])}") from None
     text = require_text(clean_text("\n\n".join(lines)))
-    return Document(str(path), "docx", title or title_from_path(path), text, dd, sha256_bytes(raw), len(raw))
+    notes = (hidden_note(reader.hidden_runs, "run", "white text on no shading, or under 2 pt"),) if reader.hidden_runs else ()
+    return Document(str(path), "docx", title or title_from_path(path), text, dd, sha256_bytes(raw), len(raw), notes)

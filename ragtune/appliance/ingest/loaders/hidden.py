@@ -1,0 +1,168 @@
+"""Hidden text: words in a document's file that a reader of the document never sees (red-team finding F7). A
+contractor can plant a statement in an HTML element styled `display:none`, a white 1-pt run of a DOCX, or PDF text
+drawn at 1 pt, off the page or invisible; a reviewer of the document sees nothing, and an answer would quote it.
+What the loaders leave out is decided here (HTML, DOCX; PDF in pdf_marks.Covers.concealed), conservatively: text a
+reader sees is never lost, so only what the file itself says is invisible counts (stylesheets are not evaluated)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# -- HTML --------------------------------------------------------------------------------------------------------
+# a declaration of an inline style that hides its element: display:none, visibility:hidden/collapse, a zero font size
+_HIDING = re.compile(r"^(?:display:none|visibility:(?:hidden|collapse)|font-size:(?:0*\.?0+)(?:px|pt|em|rem|%)?)"
+                     r"(?:!important)?$")
+# An element closed by the start of these (HTML's implied end tags): a hidden `<p>` written without `</p>` ends at the
+# next paragraph, as a browser reads it, not at the end of the page
+_P_CLOSERS = frozenset(("address", "article", "aside", "blockquote", "details", "div", "dl", "fieldset", "figcaption",
+                        "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "main", "menu",
+                        "nav", "ol", "p", "pre", "section", "table", "ul"))
+IMPLIED_END = {"p": _P_CLOSERS, "li": frozenset(("li",)), "dt": frozenset(("dt", "dd")),
+               "dd": frozenset(("dt", "dd")), "td": frozenset(("td", "th", "tr")), "th": frozenset(("td", "th", "tr")),
+               "tr": frozenset(("tr",)), "option": frozenset(("option",))}
+
+
+def html_hidden(attrs: list[tuple[str, str | None]]) -> bool:
+    """Whether an element's own attributes hide it: the `hidden` attribute (not `hidden="until-found"`, which the
+    browser's find-in-page reveals), or an inline style of display:none, visibility:hidden or font-size:0.
+    `aria-hidden` is not: it hides from screen readers, not from eyes (icons, duplicated labels)."""
+    for k, v in attrs:
+        if k == "hidden" and (v or "").strip().lower() != "until-found":
+            return True
+        if k == "style" and v and ("none" in v or "hidden" in v or "collapse" in v or "0" in v):
+            for decl in v.lower().split(";"):
+                if _HIDING.match("".join(decl.split())):
+                    return True
+    return False
+
+
+class HiddenRegion:
+    """The element being left out of an HTML page and what is open inside it, so the region ends where the element
+    does: at its end tag, at an end tag of an element around it (markup left open inside), or at a start tag that
+    implies its end (a `<p hidden>` without `</p>`)."""
+
+    def __init__(self, tag: str):
+        self.tag, self.inner, self.text = tag, {tag: 0}, False
+
+    def start(self, tag: str, void: bool) -> bool:
+        """A start tag inside the region: False when it ends the region (read it as outside)."""
+        if self.inner.get(self.tag, 0) == 0 and tag in IMPLIED_END.get(self.tag, ()):
+            if self.tag != "p" or not any(n for t, n in self.inner.items() if t != "p"):
+                return False
+        if not void:
+            self.inner[tag] = self.inner.get(tag, 0) + 1
+        return True
+
+    def end(self, tag: str) -> tuple[bool, bool]:
+        """An end tag inside the region: (the region ends, the tag is also read outside it)."""
+        n = self.inner.get(tag, 0)
+        if tag == self.tag and n == 0:
+            return True, False
+        if n > 0:
+            self.inner[tag] = n - 1
+            return False, False
+        return True, True  # an element around the region closes: so does the region
+
+
+# -- DOCX ----------------------------------------------------------------------------------------------------------
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MIN_HALF_POINTS = 4  # w:sz is in half-points: under 2 pt no one reads it
+
+
+def _shaded(pr: Any) -> bool:
+    """A run's or paragraph's properties paint a background behind the text: shading (a fill or a pattern that is
+    not white) or a highlight."""
+    if pr is None:
+        return False
+    hl = pr.find(f"{_W}highlight")
+    if hl is not None and (hl.get(f"{_W}val") or "none") != "none":
+        return True
+    shd = pr.find(f"{_W}shd")
+    if shd is None:
+        return False
+    fill = (shd.get(f"{_W}fill") or "auto").upper()
+    return (shd.get(f"{_W}val") or "clear") not in ("clear", "nil") or fill not in ("AUTO", "FFFFFF")
+
+
+def _style_chain(styles: Any, sid: str | None) -> list[Any]:
+    """The rPr of a style and of those it is based on, nearest first."""
+    out, seen = [], set()
+    while sid and sid not in seen and styles is not None:
+        seen.add(sid)
+        st = styles.get(sid)
+        if st is None:
+            break
+        if st[0] is not None:
+            out.append(st[0])
+        sid = st[1]
+    return out
+
+
+def docx_style_props(styles_el: Any) -> dict[str, tuple[Any, str | None, Any]]:
+    """styleId -> (its rPr, basedOn, its pPr) from the styles part: a character or paragraph style can set the
+    size or colour of a run."""
+    out: dict[str, tuple[Any, str | None, Any]] = {}
+    for st in styles_el.iterchildren(f"{_W}style"):
+        based = st.find(f"{_W}basedOn")
+        out[st.get(f"{_W}styleId") or ""] = (st.find(f"{_W}rPr"), based.get(f"{_W}val") if based is not None else
+                                             None, st.find(f"{_W}pPr"))
+    return out
+
+
+def _prop(chain: list[Any], name: str, attr: str = "val") -> str | None:
+    for rpr in chain:
+        el = rpr.find(f"{_W}{name}")
+        if el is not None and el.get(f"{_W}{attr}") is not None:
+            return el.get(f"{_W}{attr}")
+    return None
+
+
+def docx_run_hidden(run: Any, styles: dict[str, tuple[Any, str | None, Any]] | None, dark_page: bool) -> bool:
+    """Whether Word draws a run so no one reads it: a font size under 2 pt, or white text (FFFFFF) with nothing
+    behind it but the page (no shading or highlight on the run or its paragraph, not in a table cell or a text box,
+    which may be filled dark, and the page not coloured). Size and colour are the run's own, else its character
+    style's, else its paragraph style's."""
+    rpr = run.find(f"{_W}rPr")
+    p = run.getparent()
+    while p is not None and p.tag != f"{_W}p":
+        p = p.getparent()
+    ppr = p.find(f"{_W}pPr") if p is not None else None
+    rstyle = rpr.find(f"{_W}rStyle") if rpr is not None else None
+    pstyle = ppr.find(f"{_W}pStyle") if ppr is not None else None
+    chain = ([rpr] if rpr is not None else []) + _style_chain(styles, rstyle.get(f"{_W}val") if rstyle is not None
+                                                               else None)
+    chain += _style_chain(styles, pstyle.get(f"{_W}val") if pstyle is not None else None)
+    size = _prop(chain, "sz")
+    try:
+        if size is not None and float(size) < _MIN_HALF_POINTS:
+            return True
+    except ValueError:
+        pass
+    colour = (_prop(chain, "color") or "").upper()
+    if colour != "FFFFFF" or dark_page or any(_shaded(pr) for pr in (*chain, ppr)):
+        return False
+    sid, seen = pstyle.get(f"{_W}val") if pstyle is not None else None, set()
+    while sid and sid not in seen and styles and sid in styles:  # a paragraph style's shading
+        seen.add(sid)
+        if _shaded(styles[sid][2]):
+            return False
+        sid = styles[sid][1]
+    a = p
+    while a is not None:  # a cell or a shape can be filled by a table style or the drawing: not read, so kept
+        if a.tag in (f"{_W}tc", f"{_W}txbxContent"):
+            return False
+        a = a.getparent()
+    return True
+
+
+def docx_dark_page(body: Any) -> bool:
+    """The document has a page colour (Design > Page Color) other than white: white text may show on it."""
+    bg = body.getparent().find(f"{_W}background") if body.getparent() is not None else None
+    return bg is not None and (bg.get(f"{_W}color") or "FFFFFF").upper() not in ("FFFFFF", "AUTO")
+
+
+def note(count: int, what: str, how: str) -> str:
+    """The ingest summary's line for a document with hidden text left out (as redaction boxes are said)."""
+    return (f"{count} {what}{'s' if count > 1 else ''} of hidden text ({how}) left out: the file still holds that "
+            "text, a reader of the document does not see it (docs/ingest.md, Hidden text)")
