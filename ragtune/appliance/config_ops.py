@@ -249,7 +249,7 @@ class ServeConfig:
                "serve", "tokens", "must be a list of non-empty strings")
         check(all(len(split_token(t)[1]) >= MIN_TOKEN_CHARS for t in self.tokens), "serve", "tokens",
                f"each token's secret must be at least {MIN_TOKEN_CHARS} characters "
-               "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+               "(e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))')")
         check(bad_token_name(self.tokens) is None, "serve", "tokens", f"entry {bad_token_name(self.tokens)}: {BAD_NAME}")
         check(isinstance(self.tokens_env, str), "serve", "tokens_env", "must be an environment variable name")
         check_token_scopes(self.token_scopes, self.token_scopes_default)

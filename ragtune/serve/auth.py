@@ -43,7 +43,7 @@ def parse_token(raw: str, where: str) -> Token:
         raise ConfigError(f"{where}: a token {BAD_NAME}", hint="e.g. hr-team:<secret>")
     if len(secret) < MIN_TOKEN_CHARS:
         raise ConfigError(f"{where}: a serve token must be at least {MIN_TOKEN_CHARS} characters",
-                          hint="e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'")
+                          hint="e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(32))'")
     return Token(name or "token-" + hashlib.sha256(secret.encode()).hexdigest()[:8], _digest(secret))
 
 
