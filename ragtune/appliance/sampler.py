@@ -7,6 +7,10 @@ extractive span constraint, then the grammar through a 1-element candidate array
 - otherwise (or with sampling): the allowed set — enumerated by the span constraint inside an extractive answer,
   else the grammar's mask over the whole vocabulary filtered by the constraints — and the pick repeated over it.
   With sampling this is exact: a rejected draw is redrawn from the distribution restricted to the allowed tokens.
+Inside a JSON string a token whose piece is empty (a control token: `<|im_start|>`, `<repo_name>`…) is never chosen:
+llama.cpp's grammar reads a control token as its text (`<|im_start|>` matches inside a string), but it decodes to
+no bytes, so the model would be writing an unseen token into the answer and the text would not be what the grammar
+followed. End-of-generation tokens are empty too, but the grammar rejects them inside a string anyway.
 If nothing passes, the constraints are relaxed in order (first the repetition guard for this step, counted in
 `guard_relaxed`, then the span constraint for the rest of the request, counted in `relaxed`), never the grammar.
 Scores that are nan or inf (damaged weights: the grammar's mask then reads every token as disallowed, and a greedy
@@ -54,6 +58,7 @@ class GrammarOps:
         self.one_arr = lc.llama_token_data_array(data=ctypes.cast(self.one, lc.llama_token_data_p), size=1,
                                                  selected=-1, sorted=False)
         self._one_ref = ctypes.byref(self.one_arr)
+        self.empty_ids: Any = None  # the ids whose piece is empty (Sampler._empty_ids: once per vocabulary)
 
     def _apply(self, smpl: Any, ids: Any, logits: Any) -> Any:
         n = len(ids)
@@ -108,6 +113,7 @@ class Sampler:
         # An extractive answer is a span of a source, which bounds it: the repetition guard is for free answers.
         self.guard = RepeatGuard(self._has_word) if span is None else None
         self._words: dict[int, bool] = {}
+        self._empty: dict[int, bool] = {}
         self.fallbacks = 0
         self.relaxed = 0  # steps where the span constraint was given up (the answer stage re-checks)
         self.guard_relaxed = 0  # steps where only a repeated n-gram was left
@@ -133,7 +139,37 @@ class Sampler:
     def _span_on(self) -> bool:
         return self.span is not None and not self.span.broken
 
+    def _is_empty(self, tok: int) -> bool:
+        e = self._empty.get(tok)
+        if e is None:
+            e = self._empty[tok] = not self.piece(tok)
+        return e
+
+    def _empty_ids(self) -> Any:
+        """Every id whose piece is empty, computed once per GrammarOps (one vocabulary) when first needed."""
+        np, ops = self.ops.np, self.ops
+        ids = getattr(ops, "empty_ids", None)
+        if ids is None:
+            ids = np.asarray([t for t in range(ops.n_vocab) if self._is_empty(t)], dtype=np.intc)
+            try:
+                ops.empty_ids = ids
+            except AttributeError:  # a test double without the slot: computed per request
+                pass
+        return ids
+
+    def _drop_empty(self, ids: Any) -> Any:
+        """`ids` without the empty-piece tokens while inside a string (see the module docstring)."""
+        np = self.ops.np
+        ids = np.asarray(ids, dtype=np.intc)
+        if not self.js.in_string or len(ids) == 0:
+            return ids
+        if len(ids) <= TOP_N:
+            return np.asarray([t for t in ids if not self._is_empty(int(t))], dtype=np.intc)
+        return ids[~np.isin(ids, self._empty_ids())]
+
     def ok(self, tok: int) -> bool:
+        if self.js.in_string and self._is_empty(tok):
+            return False
         if self.guard is not None and self.js.in_answer and self.guard.banned(tok):
             return False
         if self._span_on() and not self.span.allows(tok):
@@ -242,7 +278,7 @@ class Sampler:
             top = top[np.argsort(-logits[top], kind="stable")]
             c = [int(t) for t in top if int(t) not in banned and (not span_on or self.span.allows(int(t)))]
             if c:
-                ids = self.ops.filter(self.smpl, c, logits)
+                ids = self._drop_empty(self.ops.filter(self.smpl, c, logits))
                 if len(ids):
                     return int(ids[np.argmax(logits[ids])])
         cands = self.span.candidates() if span_on else None
@@ -253,6 +289,7 @@ class Sampler:
             if banned or span_on:
                 ids = np.asarray([int(t) for t in ids if int(t) not in banned and
                                   (not span_on or self.span.allows(int(t)))], dtype=np.intc)
+        ids = self._drop_empty(ids)
         if len(ids) == 0:
             return None
         return self._pick_among(logits, ids)

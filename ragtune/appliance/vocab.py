@@ -165,3 +165,53 @@ def chat_formatter(llm: Any, path: Any) -> Any:
     return ChatTemplate(
         template, eos_token=llm._model.token_get_text(eos) if eos >= 0 else "", path=path,
         bos_token=llm._model.token_get_text(bos) if bos >= 0 else "", adds_bos=bos >= 0 and llm._model.add_bos_token())
+
+
+# -- the same strings on the HF side (training and its HF evaluation: models/train) --------------------------------
+_HF_CACHE: Any = None  # weakref.WeakKeyDictionary: tokenizer -> ControlText, made on first use
+
+
+def hf_control_strings(tok: Any) -> list[str]:
+    """A transformers tokenizer's strings that `control_strings` would give for its GGUF: every added token marked
+    special (convert_hf_to_gguf writes those as CONTROL: all of SmolLM2's 17, where `all_special_tokens` names only
+    3) and the special tokens (unk: UNKNOWN), plus the non-special added tokens (USER_DEFINED) its chat template
+    itself writes. The HF tokenizer splits every added token out of any text, special or not, so the rest are split
+    out in serving too (llama.cpp parses USER_DEFINED without `special`): left alone, they already match."""
+    added = dict(getattr(tok, "added_tokens_decoder", None) or {})
+    specials = list(getattr(tok, "all_special_tokens", None) or [])
+    if not added and not specials:  # a stand-in without a vocabulary: the common markers (as ControlText.of_model)
+        return list(COMMON_MARKERS)
+    out = {str(a) for a in specials}
+    out.update(str(getattr(a, "content", a)) for a in added.values() if getattr(a, "special", False))
+    user = {i: str(getattr(a, "content", a)) for i, a in added.items() if not getattr(a, "special", False)}
+    if user:
+        for i in set(_hf_template_ids(tok)) & set(user):
+            if not any(c.isspace() for c in user[i]):
+                out.add(user[i])
+    return sorted((s for s in out if _markable(s)), key=lambda s: (-len(s), s))
+
+
+def _hf_template_ids(tok: Any) -> list[int]:
+    probe = [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]
+    try:
+        ids = tok.apply_chat_template(probe, add_generation_prompt=True, tokenize=True, return_dict=False)
+    except Exception:  # noqa: BLE001 - a template that cannot render this: the special tokens still cover it
+        return []
+    ids = list(ids)
+    return list(ids[0]) if ids and isinstance(ids[0], list) else ids
+
+
+def hf_control_text(tok: Any) -> ControlText:
+    """`ControlText(hf_control_strings(tok))`, computed once per tokenizer object."""
+    global _HF_CACHE
+    import weakref
+
+    if _HF_CACHE is None:
+        _HF_CACHE = weakref.WeakKeyDictionary()
+    try:
+        ct = _HF_CACHE.get(tok)
+    except TypeError:  # not weak-referenceable or not hashable: computed each time
+        return ControlText(hf_control_strings(tok))
+    if ct is None:
+        ct = _HF_CACHE[tok] = ControlText(hf_control_strings(tok))
+    return ct

@@ -18,7 +18,7 @@ from ragtune.appliance.ingest import chunker
 from ragtune.appliance.ingest.chunker import chunk_text
 from ragtune.appliance.ingest.loaders import Document, LoadError, load_file
 from ragtune.appliance.ingest.loaders.base import clean_text, clean_title, decode_utf16_unmarked
-from ragtune.appliance.ingest.loaders.web import web_codec
+from ragtune.appliance.ingest.loaders.web_charset import web_codec
 
 from .ingest_helpers import pdf_bytes, real_tokenizer
 

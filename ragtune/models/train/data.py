@@ -2,8 +2,9 @@
 per-token loss weights, and length-bucketed batches padded for one forward pass.
 
 An example renders as serving renders it: the tokenizer's chat template over `ragtune.appliance.prompt.messages`
-with the generation prompt; the target is `prompt.answer_text(output)` + eos. Labels are -100 on the prompt (and
-on padding); the tokens of the `status` value and of each citation id carry their own loss weights."""
+(control-token strings inside them kept as text: `safe_messages`) with the generation prompt; the target is
+`prompt.answer_text(output)` + eos. Labels are -100 on the prompt (and on padding); the tokens of the `status` value
+and of each citation id carry their own loss weights."""
 
 from __future__ import annotations
 
@@ -121,12 +122,22 @@ def field_spans(target: str) -> list[tuple[int, int, str]]:
     return spans
 
 
+def safe_messages(tok: Any, msgs: list[dict[str, str]]) -> Any:
+    """The messages with the tokenizer's control-token strings kept as text, as serving keeps them (vocab.ControlText,
+    docs/security.md "Chat markers inside documents"): `apply_chat_template(tokenize=True)` splits every added token
+    out of a source, so a training source holding `<|im_end|>` would otherwise train on that control token. The
+    same list when none holds one (every other example's ids are those of before)."""
+    from ragtune.appliance.vocab import hf_control_text
+
+    return hf_control_text(tok).messages(msgs)
+
+
 def encode_example(tok: Any, ex: dict[str, Any], weight_status: float = 2.0,
                    weight_citations: float | None = None) -> dict[str, Any]:
     """input_ids, labels (-100 on the prompt), weights (per label), n_prompt for one training line."""
     w_cit = weight_status if weight_citations is None else weight_citations
     p = ex["prompt"]
-    msgs = prompt.messages(p["system"], p["context"], p["user"])
+    msgs = safe_messages(tok, prompt.messages(p["system"], p["context"], p["user"]))
     prompt_ids = list(tok.apply_chat_template(msgs, add_generation_prompt=True, tokenize=True, return_dict=False))
     if prompt_ids and isinstance(prompt_ids[0], list):  # some versions return a batch
         prompt_ids = prompt_ids[0]

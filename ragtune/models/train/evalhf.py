@@ -11,7 +11,7 @@ from typing import Any, Callable
 from ragtune.appliance import prompt
 from ragtune.appliance.errors import InputError, require
 
-from .data import encode_example, spread
+from .data import encode_example, safe_messages, spread
 from .model import fix_tokenizer, hf_dir_for, lazy_imports, resolve_base
 
 
@@ -81,7 +81,7 @@ def evaluate_hf(examples: list[dict[str, Any]], *, base: str = "", adapter: str 
     items = open(items_path, "w", encoding="utf-8") if items_path else None  # per-example rows, flushed as we go
     for i, ex in enumerate(rows, start=1):
         p = ex["prompt"]
-        msgs = prompt.messages(p["system"], p["context"], p["user"])
+        msgs = safe_messages(tok, prompt.messages(p["system"], p["context"], p["user"]))  # as serving: text
         ids = tok.apply_chat_template(msgs, add_generation_prompt=True, return_tensors="pt", return_dict=True)
         # some tokenizers return token_type_ids; transformers >= 4.56's generate refuses them for decoder-only
         # models ("model_kwargs are not used: ['token_type_ids']")
