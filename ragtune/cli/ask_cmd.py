@@ -11,7 +11,7 @@ from ..appliance.errors import InputError
 # printable for an answer (control pictures, lines kept), escaped for a note (one line)
 from ..appliance.text import escaped, printable
 from .ask_print import print_citations, refusal_words
-from .common import cli, pass_app, print_json, text_or_stdin, unsearched
+from .common import cli, pass_app, print_json, rust_quieted, text_or_stdin, unsearched
 from .scope_opt import in_option, scope_filters, within_note
 
 
@@ -73,6 +73,7 @@ def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, 
     try:
         with AnswerEngine(settings) as engine:
             filters = scope_filters(engine.store, within)
+            _quiet_retrieval(engine.retriever)
             ans = engine.ask(question, adapter=target.adapter, k=k, use_cache=not no_cache, mode=mode,
                              on_token=on_token if stream else None, client_id=client, arm=target.arm,
                              rollout=target.rollout, filters=filters)
@@ -107,6 +108,18 @@ def ask(app, question: str, adapter: str | None, k: int | None, no_cache: bool, 
                f"generation {t.generation_ms:.0f}) · {served} · {ans.tokens_prompt}+{ans.tokens_completion} tokens"
                f"{' · cached' if ans.cached else ''}{' · repaired' if ans.repaired else ''}")
     _say_notes(notes)
+
+
+def _quiet_retrieval(retriever: object) -> None:
+    """The engine's retrieval run under rust_quieted: a damaged keyword index is rebuilt and said in ragtune's line,
+    without Rust's panic text on stderr. Only retrieval: what the generation writes stays live."""
+    retrieve = retriever.retrieve  # type: ignore[attr-defined]
+
+    def quiet(*args: object, **kw: object) -> object:
+        with rust_quieted():
+            return retrieve(*args, **kw)
+
+    retriever.retrieve = quiet  # type: ignore[attr-defined]
 
 
 def _say_notes(notes: list[str]) -> None:

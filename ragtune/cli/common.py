@@ -106,10 +106,24 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
     ctx.exit()
 
 
+def _home_folder(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """--home / $RAGTUNE_HOME naming a file: the CLI's `error:`/`hint:` lines naming where the value came from (exit 2,
+    as before). click's own check printed its usage block and "Invalid value for '--home'" when the variable set it."""
+    if value and os.path.isfile(value):
+        from ..appliance.errors import InputError
+
+        if ctx.get_parameter_source("home") is click.core.ParameterSource.ENVIRONMENT:
+            where, fix = f"RAGTUNE_HOME={value}", "point RAGTUNE_HOME at the home folder (or unset it for the default)"
+        else:
+            where, fix = f"--home {value}", "give --home the home folder"
+        raise InputError(f"{where} is a file, not a folder", hint=f"{fix}; a config file is given with --config")
+    return value
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
               help="Show the version (and the database schema it writes) and exit.")
-@click.option("--home", type=click.Path(file_okay=False), envvar="RAGTUNE_HOME", help="Data directory (default: $RAGTUNE_HOME or the platform's user data dir).")
+@click.option("--home", type=click.Path(), envvar="RAGTUNE_HOME", callback=_home_folder, help="Data directory (default: $RAGTUNE_HOME or the platform's user data dir).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config TOML (default: HOME/config.toml).")
 @click.pass_context
 def cli(ctx: click.Context, home: str | None, config_path: str | None) -> None:
@@ -216,10 +230,56 @@ def echo_path(path: Path | str) -> None:
 
 def say(msg: str) -> None:
     """A progress line or a note on stderr (a library's `log`/`progress` callback): it may name a path whose bytes are
-    not UTF-8 or hold a control character, so each line is escaped (`ragtune.appliance.text.escaped`)."""
+    not UTF-8 or hold a control character, so each line is escaped (`ragtune.appliance.text.escaped`). Inside
+    rust_quieted it goes to the real stderr at once (`rebuilding the keyword index` before the wait, not after it)."""
     from ..appliance.text import escaped_lines
 
-    click.echo(escaped_lines(msg), err=True)
+    text = escaped_lines(msg)
+    live = _live_stderr()
+    if live is not None:
+        with contextlib.suppress(OSError):
+            data = (text + "\n").encode(getattr(sys.stderr, "encoding", None) or "utf-8", "backslashreplace")
+            while data:
+                data = data[os.write(live, data):]
+            return
+    click.echo(text, err=True)
+
+
+_LIVE_STDERR: list[int] = []  # while rust_quieted holds file descriptor 2: a copy of the real one
+
+
+def _live_stderr() -> int | None:
+    """The real stderr's descriptor while rust_quieted holds fd 2 and sys.stderr writes there (not a test's capture)."""
+    if not _LIVE_STDERR:
+        return None
+    try:
+        sys.stderr.flush()
+        return _LIVE_STDERR[-1] if sys.stderr.fileno() == 2 else None
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+
+
+@contextlib.contextmanager
+def rust_quieted() -> Any:
+    """A CLI command's retrieval (`search`, `ask`): Tantivy's panic text on a damaged keyword index (written by Rust
+    to fd 2, with its backtrace) is kept off stderr; ragtune's own lines (`say`) still appear as they happen, the
+    rest written meanwhile after it (lexical_panic.rust_quiet). For commands only: process-wide, so never in serve,
+    whose log shares that stderr."""
+    from ..appliance.lexical_panic import rust_quiet
+
+    try:
+        real: int | None = os.dup(2)
+    except OSError:  # no descriptor 2 (closed): nothing to keep quiet
+        real = None
+    if real is not None:
+        _LIVE_STDERR.append(real)
+    try:
+        with rust_quiet():
+            yield
+    finally:
+        if real is not None:
+            _LIVE_STDERR.remove(real)
+            os.close(real)
 
 
 def _in_eval_scratch(path: Path) -> bool:

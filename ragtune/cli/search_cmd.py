@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..appliance.text import clipped, escaped
-from .common import cli, pass_app, print_json, text_or_stdin, unsearched
+from .common import cli, pass_app, print_json, rust_quieted, text_or_stdin, unsearched
 from .scope_opt import in_option, scope_filters, within_note
 
 
@@ -43,7 +43,8 @@ def search(app, query: str, k: int | None, mode: str, no_cache: bool, within: tu
             raise InputError(f"nothing ingested yet in {settings.home.root}", hint="run: ragtune ingest PATH…")
         filters = scope_filters(store, within)
         with Retriever(settings, store=store) as r:
-            res = r.retrieve(query, k=k, mode=mode, use_cache=not no_cache, filters=filters)
+            with rust_quieted():  # a damaged keyword index: rebuilt, said in ragtune's line, not in Rust's panic
+                res = r.retrieve(query, k=k, mode=mode, use_cache=not no_cache, filters=filters)
             note = None if mode == "bm25" else unsearched(r, store, settings)
     finally:
         store.close()

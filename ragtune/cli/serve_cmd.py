@@ -22,8 +22,9 @@ from .common import cli, pass_app
 def serve(app, host: str | None, port: int | None, workers: int | None, log_level: str) -> None:
     """Serve /v1/ask, OpenAI-compatible /v1/chat/completions and /v1/models, /healthz and /metrics.
 
-    Listens once every engine has loaded its model; reads the config at start (restart it to apply a `config set`).
-    Ctrl+C, SIGTERM or SIGHUP stop it after the requests in flight (up to [serve] shutdown_timeout_s)."""
+    Listens once every engine has loaded its model; reads the config at start (restart it to apply a `config set`;
+    SIGUSR1 reads the tokens and token_scopes again). Ctrl+C, SIGTERM or SIGHUP stop it after the requests in flight
+    (up to [serve] shutdown_timeout_s)."""
     from ..serve.server import serve as run
 
     # A home that does not exist is refused, as by ask/docs/log (a mistyped RAGTUNE_HOME would be created empty and

@@ -96,6 +96,13 @@ class ScopeCache:
             self._entries[key] = ids
             self._weight += weight
 
+    def clear(self) -> None:
+        """Forget every entry (a reload of the tokens' scopes, reload.py: entries are keyed by refs, so an old
+        scope's would only be a miss; cleared so that they do not hold memory until pushed out)."""
+        with self._lock:
+            self._entries.clear()
+            self._weight = 0
+
     def __len__(self) -> int:
         return len(self._entries)
 

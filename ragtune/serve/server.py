@@ -17,11 +17,12 @@ from typing import Any, Callable
 from ..appliance.config import Settings
 from ..appliance.errors import InputError
 from .app import ServeState, create_app
-from .auth import check_bind, load_tokens, scope_notes
+from .auth import check_bind, load_tokens
 from .cors import canonical_origins, cors_warning
 from .front import Front
 from .metrics import Metrics
 from .pool import EnginePool, per_client_bound
+from .reload import TokenReloader, empty_scopes_warning, token_notes  # noqa: F401  (empty_scopes_warning: its old home)
 from .routing import Router
 
 log = logging.getLogger("ragtune.serve")
@@ -232,23 +233,6 @@ def build_state(settings: Settings, *, workers: int | None = None,
     return state, closables
 
 
-def empty_scopes_warning(settings: Settings, tokens: list[Any]) -> str | None:
-    """For serve's start: auth.empty_scope_note's warning (the tokens whose token_scopes entry matches no stored
-    document: every question of theirs refused no_sources), or None. A store that cannot be read here says so when
-    the requests read it: the start is not stopped by a warning."""
-    if not any(getattr(t, "scope", None) for t in tokens):
-        return None
-    from ..appliance.store import open_store
-    from .auth import empty_scope_note
-
-    try:
-        with contextlib.closing(open_store(settings.home)) as store:
-            return empty_scope_note(store, tokens)
-    except Exception as exc:  # (a warning's check: never a failure of the start)
-        log.debug("the token_scopes check at start failed: %s", exc)
-        return None
-
-
 def _candidate(router: Router) -> list[str]:
     r = router.state.current()
     return [r.candidate] if r is not None else []
@@ -320,23 +304,15 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
             say("CORS: browser pages of %s may call it", "any origin" if origins == ["*"] else ", ".join(origins))
         if allowed := app.state.serve.allowed_hosts:
             say("Host check: answers for %s too", "any Host" if allowed == ["*"] else ", ".join(allowed))
-        scoped, typos = scope_notes(settings.serve, app.state.serve.tokens)  # [serve] token_scopes
-        if scoped:
-            say("%s", scoped)
-        for typo in typos:
-            logging.getLogger("uvicorn.error").warning("%s", typo)
-        if empty := empty_scopes_warning(settings, app.state.serve.tokens):
-            logging.getLogger("uvicorn.error").warning("%s", empty)
-        pool = app.state.serve.pool
-        if pool.per_client is not None and pool.queue:
-            say("queue: %d place(s), at most %d waiting per client; clients are answered in turn", pool.queue,
-                pool.per_client)
+        token_notes(settings, app.state.serve)  # [serve] token_scopes, the queue's share per client
+        # SIGUSR1 reloads the tokens and scopes (reload.py); its handler is set now: its default ends the process
+        reloader = stack.enter_context(TokenReloader(settings, app.state.serve).installed())
         if warning := cors_warning(origins, not tokens):
             logging.getLogger("uvicorn.error").warning("%s", warning)
         asyncio.run(app.state.serve.pool.warm(_model_loader(app.state.serve)))
         say("ragtune serving on %s (Ctrl+C to stop)", url)
         pool = app.state.serve.pool
-        server = force_quit_server(config)
+        server = force_quit_server(config, reloader)
         try:
             server.run(sockets=[sock])  # SIGHUP drains as SIGTERM does (wire.py)
         except KeyboardInterrupt:  # Ctrl+C: uvicorn raises it again once stopped (SIGTERM and SIGHUP end the
@@ -353,12 +329,14 @@ def serve(settings: Settings, *, host: str | None = None, port: int | None = Non
             _exit_now(0)
 
 
-def force_quit_server(config: Any) -> Any:
-    """uvicorn's Server for `serve` (wire.HangupServer): SIGHUP drains as SIGTERM does, and a force quit, a second
-    Ctrl+C, also drops the connections still open."""
+def force_quit_server(config: Any, reloader: Any = None) -> Any:
+    """uvicorn's Server for `serve` (wire.HangupServer): SIGHUP drains as SIGTERM does, a force quit, a second
+    Ctrl+C, also drops the connections still open, and SIGUSR1 reloads the tokens (`reloader`, reload.py)."""
     from .wire import HangupServer  # (uvicorn: imported when serving only)
 
-    return HangupServer(config)
+    server = HangupServer(config)
+    server.reloader = reloader
+    return server
 
 
 @contextlib.contextmanager

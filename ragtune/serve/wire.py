@@ -314,7 +314,12 @@ class HangupServer(uvicorn.Server):
 
     A force quit (a second Ctrl+C) also drops the connections still open. uvicorn then stops waiting for them but
     still awaits `asyncio.Server.wait_closed()`, which since Python 3.12 waits for every connection to close: a
-    request held by a generation that calls back no token kept the process until shutdown_timeout_s ran out."""
+    request held by a generation that calls back no token kept the process until shutdown_timeout_s ran out.
+
+    SIGUSR1 reloads the tokens and their scopes (`reloader`, reload.TokenReloader, whose handler serve() sets before
+    the models load): while uvicorn runs, the handler starts the reload on this loop. SIGHUP stays a stop."""
+
+    reloader: Any = None  # set by server.force_quit_server (a class default: tests replace __init__)
 
     def handle_exit(self, sig: int, frame: Any) -> None:
         super().handle_exit(sig, frame)
@@ -331,6 +336,18 @@ class HangupServer(uvicorn.Server):
 
     @contextlib.contextmanager
     def capture_signals(self) -> Any:
+        reloader = self.reloader
+        if reloader is not None:
+            reloader.attach(asyncio.get_running_loop())  # (serve() runs under the loop: capture_signals is inside it)
+        try:
+            with self._hangup_captured():
+                yield
+        finally:
+            if reloader is not None:
+                reloader.attach(None)
+
+    @contextlib.contextmanager
+    def _hangup_captured(self) -> Any:
         with super().capture_signals():
             hup = getattr(signal, "SIGHUP", None)  # (none on Windows)
             if hup is None or threading.current_thread() is not threading.main_thread() \
