@@ -89,6 +89,8 @@ def _pairs(m: re.Match[str]) -> str:
 # "והמנהל", "המנהל" and "מנהל" meet. A word is a whole run of the script's letters (marks already dropped).
 _AR_WORD = re.compile(r"(?<!\w)[\u0620-\u064a]{4,}(?!\w)")
 _AR_ARTICLES = ("ال", "وال", "بال", "كال", "فال", "لل")
+# what `_ar_light` may take off, as a regex (prefix_pattern): "و", an article, or both ("وال" is "و" + "ال")
+_AR_PREFIX_RE = "(?:و?(?:" + "|".join(p for p in _AR_ARTICLES if p[0] != "و") + ")|و)?"
 _HE_WORD = re.compile(r"(?<!\w)[\u05d0-\u05ea]{4,}(?!\w)")
 _HE_PREFIX = "והבלכמש"
 _AR_OR_HE = re.compile("[\u0620-\u064a\u05d0-\u05ea]")
@@ -124,7 +126,7 @@ def prefix_pattern(term: str) -> str:
     before it where its words are looked for in stored text ("مدرسه" in "والمدرسة": tui highlighting); "" for
     another."""
     if "\u0620" <= term[:1] <= "\u064a":
-        return "(?:و?(?:ال|بال|كال|فال|لل)|و)?"
+        return _AR_PREFIX_RE
     if "\u05d0" <= term[:1] <= "\u05ea":
         return f"[{_HE_PREFIX}]{{0,3}}"
     return ""

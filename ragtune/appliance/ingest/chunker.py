@@ -334,8 +334,9 @@ class _Window:
         """The end of the longest run of held tokens from `s` costing at most `size` tokens (at least one token)."""
         assert self.cum is not None
         k = s - self.base
+        # no more than `size` tokens: each costs UNSEEN_CHARS or more, so `cum` grows by that much a token at least
         e = self.base + int(np.searchsorted(self.cum, self.cum[k] + size * UNSEEN_CHARS, side="right")) - 1
-        return max(s + 1, min(e, s + size))
+        return max(s + 1, e)
 
     def reach_cost(self, s: int, n: int) -> int:
         """The first index after `s` whose tokens from `s` cost `n` tokens or more (`end` + 1 if none)."""

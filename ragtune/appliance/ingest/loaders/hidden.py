@@ -85,28 +85,18 @@ def _shaded(pr: Any) -> bool:
     return (shd.get(f"{_W}val") or "clear") not in ("clear", "nil") or fill not in ("AUTO", "FFFFFF")
 
 
-def _style_chain(styles: Any, sid: str | None) -> list[Any]:
-    """The rPr of a style and of those it is based on, nearest first."""
+def _style_chain(styles: Any, sid: str | None, part: int = 0) -> list[Any]:
+    """The rPr (`part` 2: the pPr) of a style and of those it is based on, nearest first. `styles`: styleId ->
+    (rPr, basedOn, pPr), as word._Reader reads the styles part."""
     out, seen = [], set()
     while sid and sid not in seen and styles is not None:
         seen.add(sid)
         st = styles.get(sid)
         if st is None:
             break
-        if st[0] is not None:
-            out.append(st[0])
+        if st[part] is not None:
+            out.append(st[part])
         sid = st[1]
-    return out
-
-
-def docx_style_props(styles_el: Any) -> dict[str, tuple[Any, str | None, Any]]:
-    """styleId -> (its rPr, basedOn, its pPr) from the styles part: a character or paragraph style can set the
-    size or colour of a run."""
-    out: dict[str, tuple[Any, str | None, Any]] = {}
-    for st in styles_el.iterchildren(f"{_W}style"):
-        based = st.find(f"{_W}basedOn")
-        out[st.get(f"{_W}styleId") or ""] = (st.find(f"{_W}rPr"), based.get(f"{_W}val") if based is not None else
-                                             None, st.find(f"{_W}pPr"))
     return out
 
 
@@ -142,12 +132,8 @@ def docx_run_hidden(run: Any, styles: dict[str, tuple[Any, str | None, Any]] | N
     colour = (_prop(chain, "color") or "").upper()
     if colour != "FFFFFF" or dark_page or any(_shaded(pr) for pr in (*chain, ppr)):
         return False
-    sid, seen = pstyle.get(f"{_W}val") if pstyle is not None else None, set()
-    while sid and sid not in seen and styles and sid in styles:  # a paragraph style's shading
-        seen.add(sid)
-        if _shaded(styles[sid][2]):
-            return False
-        sid = styles[sid][1]
+    if any(_shaded(pr) for pr in _style_chain(styles, pstyle.get(f"{_W}val") if pstyle is not None else None, 2)):
+        return False  # a paragraph style's shading
     a = p
     while a is not None:  # a cell or a shape can be filled by a table style or the drawing: not read, so kept
         if a.tag in (f"{_W}tc", f"{_W}txbxContent"):

@@ -158,8 +158,9 @@ def page_text(page: Any, fonts_seen: dict[int, Any] | None = None, redacted: lis
     text operators replayed to pypdf in reading order (rotated ones, a margin stamp, after them). Text that a box
     was painted over (a redaction that left the text layer: a dark bar, a white-out; pdf_marks) is left out of the
     replay, and how many runs of it appended to `redacted`; so is text no reader sees (under 2 pt, off the page,
-    invisible on a page without an image: pdf_marks.Covers.concealed), counted in `concealed`. Any other doubt or error keeps pypdf's own text: a page
-    is never worse than before. `fonts_seen`: one dict for a document's pages, so each font is measured once."""
+    invisible on a page without an image: pdf_marks.Covers.concealed), counted in `concealed`. Any other doubt or
+    error keeps pypdf's own text: a page is never worse than before. `fonts_seen`: one dict for a document's pages,
+    so each font is measured once."""
     if not _shows_text(page):
         return page.extract_text() or ""
     from .pdf_layout import Recorder, reading_order  # lazy: every command imports the loaders, few read a PDF
@@ -199,8 +200,9 @@ def page_text(page: Any, fonts_seen: dict[int, Any] | None = None, redacted: lis
         if not hidden:
             return text
         out = ""  # the covered text could not be left out: none of the page rather than a redacted name
-    if covered - unseen and redacted is not None:
-        redacted.append(len(covered - unseen))
+    boxed = covered - unseen  # text both under a box and unseen is counted as unseen
+    if boxed and redacted is not None:
+        redacted.append(len(boxed))
     if unseen and concealed is not None:
         concealed.append(len(unseen))
     return out if hidden else out or text

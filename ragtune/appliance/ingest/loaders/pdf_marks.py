@@ -15,9 +15,9 @@ _DARK = 0.25  # a fill at most this light (gray 0.25, rgb all under 64/255) hide
 _SAME = 0.03  # a fill this close to the paper's colour (white, or the page's background) is a white-out box
 _PROCESS = {"/Cyan": 0, "/Magenta": 1, "/Yellow": 2, "/Black": 3}
 _FORM_DEPTH = 8  # forms inside forms, followed this deep
-_FORM_OPS = 200_000
+_FORM_OPS = 200_000  # operators read inside a page's forms (a form drawn 10^4 times costs no more than that)
 _TINY = 2.0  # text drawn under this size (points on the page) is not read by anyone: hidden text (hidden.py)
-_INVISIBLE = 3  # render mode 3: glyphs neither filled nor stroked (a scan's OCR layer, or planted text)  # operators read inside a page's forms (a form drawn 10^4 times costs no more than that)
+_INVISIBLE = 3  # render mode 3: glyphs neither filled nor stroked (a scan's OCR layer, or planted text)
 Rgb = tuple[float, float, float]
 
 
@@ -181,14 +181,14 @@ class Covers:
         self.fill: Rgb | None = (0.0, 0.0, 0.0)  # a page starts with black as its fill colour
         self.space: Any = "gray"  # in DeviceGray
         self.opaque = True
-        self._stack: list[tuple[Any, Any, bool]] = []
+        self._stack: list[tuple[Any, Any, bool, Any]] = []  # q: (fill, space, opaque, render mode or a form's CTM)
         self._path: list[tuple[float, float, float, float]] = []
         self.boxes: list[Box] = []
         self.dark_text: list[bool] = []  # per segment: shown in a dark colour
         self._form_ops = 0
         self._ops: dict[int, tuple[Any, list[Any]]] = {}  # id(form) -> (form, its operators) for this page
         self.images = False  # the page draws an image (its own, in a form, inline): a scan under an OCR layer
-        self._tr, self._trs = 0, []  # the text render mode, and its saved values (q/Q)
+        self._tr = 0  # the text render mode (saved by q on `_stack`)
         self._kind: tuple[bool, bool] = (False, False)  # of the text being shown: (under _TINY, render mode 3)
         self.kinds: list[tuple[bool, bool]] = []  # per segment
         try:
@@ -212,8 +212,7 @@ class Covers:
         met = self.rec._metrics
         if met is not None and met.scale != 0.001:
             return False
-        m = (tm[0] * cm[0] + tm[1] * cm[2], tm[0] * cm[1] + tm[1] * cm[3], tm[2] * cm[0] + tm[3] * cm[2],
-             tm[2] * cm[1] + tm[3] * cm[3])
+        m = _mult(tm, cm)
         size = abs(self.rec._size) * abs(m[0] * m[3] - m[1] * m[2]) ** 0.5
         return 0 < size < _TINY  # (a size of 0, or no Tf at all, is read differently by viewers: not judged)
 
@@ -228,10 +227,6 @@ class Covers:
                 return
             if op == b"Tr" and operands:
                 self._tr = int(operands[0])
-            elif op == b"q":
-                self._trs.append(self._tr)
-            elif op == b"Q" and self._trs:
-                self._tr = self._trs.pop()
             elif op == b"INLINE IMAGE":
                 self.images = True
             if op == b"Do":
@@ -253,11 +248,11 @@ class Covers:
             self._path = []
         elif op in _END_PATH:
             self._path = []
-        elif op == b"q":
-            self._stack.append((self.fill, self.space, self.opaque))
+        elif op == b"q":  # the render mode too: a page's q/Q (inside a form, `_form` pushes its CTM in its place)
+            self._stack.append((self.fill, self.space, self.opaque, self._tr))
         elif op == b"Q":
-            self.fill, self.space, self.opaque = self._stack.pop() if self._stack else (self.fill, self.space,
-                                                                                          self.opaque)
+            self.fill, self.space, self.opaque, self._tr = self._stack.pop() if self._stack else (
+                self.fill, self.space, self.opaque, self._tr)
         elif op in (b"g", b"rg", b"k"):
             self.space = {b"g": "gray", b"rg": "rgb", b"k": "cmyk"}[op]  # these set the space too
             self.fill = colour(op, operands)
@@ -297,25 +292,27 @@ class Covers:
         seen = seen | {id(form)}
         saved, start, stack = (self.fill, self.space, self.opaque), len(self.boxes), len(self._stack)
         self._path = []
-        for operands, op in ops:
-            self._form_ops += 1
-            if self._form_ops >= _FORM_OPS:
-                break
-            if op == b"cm":
-                ctm = _mult([float(v) for v in operands[:6]], ctm)
-            elif op == b"q":
-                self._stack.append((self.fill, self.space, self.opaque, ctm))  # type: ignore[arg-type]
-            elif op == b"Q":
-                if len(self._stack) > stack:
-                    self.fill, self.space, self.opaque, ctm = self._stack.pop()  # type: ignore[misc]
-            elif op == b"Do" and operands:
-                self._form(operands[0], ctm, res, depth + 1, seen)
-            elif op == b"INLINE IMAGE":
-                self.images = True
-            else:
-                self._op(op, operands, ctm, res)
-        del self._stack[stack:]
-        self.fill, self.space, self.opaque = saved
+        try:
+            for operands, op in ops:
+                self._form_ops += 1
+                if self._form_ops >= _FORM_OPS:
+                    break
+                if op == b"cm":
+                    ctm = _mult([float(v) for v in operands[:6]], ctm)
+                elif op == b"q":
+                    self._stack.append((self.fill, self.space, self.opaque, ctm))
+                elif op == b"Q":
+                    if len(self._stack) > stack:
+                        self.fill, self.space, self.opaque, ctm = self._stack.pop()
+                elif op == b"Do" and operands:
+                    self._form(operands[0], ctm, res, depth + 1, seen)
+                elif op == b"INLINE IMAGE":
+                    self.images = True
+                else:
+                    self._op(op, operands, ctm, res)
+        finally:  # an operator that fails leaves none of the form's q entries (CTMs in the render mode's slot) behind
+            del self._stack[stack:]
+            self.fill, self.space, self.opaque = saved
         self._path = []
         # what the form paints outside its /BBox is clipped away
         cx0, cy0, cx1, cy1 = clip
@@ -408,6 +405,8 @@ class Covers:
         out: set[int] = set()
         box = self.page_box
         kinds = self.kinds + [(False, False)] * (len(self.rec.segs) - len(self.kinds))
+        if box is not None:
+            x0, y0, x1, y1 = min(box[0], box[2]), min(box[1], box[3]), max(box[0], box[2]), max(box[1], box[3])
         for i, s in enumerate(self.rec.segs):
             if s.pieces and s.pieces[0][1] == b"Do":
                 continue
@@ -415,7 +414,6 @@ class Covers:
             if tiny or (invisible and not self.images):
                 out.add(i)
             elif box is not None and s.upright and s.h > 0 and s.x1 > s.x0:
-                x0, y0, x1, y1 = min(box[0], box[2]), min(box[1], box[3]), max(box[0], box[2]), max(box[1], box[3])
                 if s.x1 <= x0 or s.x0 >= x1 or s.y + s.h <= y0 or s.y - 0.3 * s.h >= y1:
                     out.add(i)
         return out

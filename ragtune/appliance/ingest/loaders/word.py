@@ -13,7 +13,7 @@ from typing import Any
 from ...hashing import sha256_bytes
 from .base import PARSE_BEAT, PARSE_BEAT_EVERY, Document, LoadError, clean_text, clean_title, exc_reason, \
     parse_date, require_text, title_from_path
-from .hidden import docx_dark_page, docx_run_hidden, docx_style_props, note as hidden_note
+from .hidden import docx_dark_page, docx_run_hidden, note as hidden_note
 from .parse_budget import budgeted, guarded
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -67,12 +67,16 @@ def _number(n: int, fmt: str) -> str:
 class _Reader:
     def __init__(self, d: Any):
         self.styles: dict[str, tuple[str, str | None, tuple[str, str] | None]] = {}  # id -> (name, basedOn, numPr)
+        # id -> (rPr, basedOn, pPr): a character or paragraph style can set a run's size or colour (hidden.py)
+        self.style_props: dict[str, tuple[Any, str | None, Any]] = {}
         for st in d.styles.element.iterchildren(f"{_W}style"):
             sid = st.get(f"{_W}styleId") or ""
             name = st.find(f"{_W}name")
             based = st.find(f"{_W}basedOn")
-            self.styles[sid] = (name.get(f"{_W}val") if name is not None else sid,
-                                based.get(f"{_W}val") if based is not None else None, _num_pr(st.find(f"{_W}pPr")))
+            based_on = based.get(f"{_W}val") if based is not None else None
+            ppr = st.find(f"{_W}pPr")
+            self.styles[sid] = (name.get(f"{_W}val") if name is not None else sid, based_on, _num_pr(ppr))
+            self.style_props[sid] = (st.find(f"{_W}rPr"), based_on, ppr)
         self.levels: dict[str, dict[int, tuple[str, str, int]]] = {}  # numId -> ilvl -> (numFmt, lvlText, start)
         try:
             numbering = d.part.numbering_part.element
@@ -92,7 +96,6 @@ class _Reader:
                     if il in levels and _val(ov, "startOverride"):
                         levels[il] = (levels[il][0], levels[il][1], int(_val(ov, "startOverride") or 1))
                 self.levels[num.get(f"{_W}numId") or ""] = levels
-        self.style_props = docx_style_props(d.styles.element)
         self.dark_page = docx_dark_page(d.element.body)
         self.hidden_runs = 0  # runs with text left out as invisible (white on nothing, under 2 pt)
         self.counters: dict[str, list[int | None]] = {}
@@ -352,5 +355,6 @@ def load_docx(path: Path, raw: bytes) -> Document:
         msg = msg.splitlines()[0] if msg.strip() else type(exc).__name__
         raise LoadError(f"corrupt DOCX: {exc_reason(msg[:160])}") from None
     text = require_text(clean_text("\n\n".join(lines)))
-    notes = (hidden_note(reader.hidden_runs, "run", "white text on no shading, or under 2 pt"),) if reader.hidden_runs else ()
+    notes = ((hidden_note(reader.hidden_runs, "run", "white text on no shading, or under 2 pt"),) if reader.hidden_runs
+             else ())
     return Document(str(path), "docx", title or title_from_path(path), text, dd, sha256_bytes(raw), len(raw), notes)
