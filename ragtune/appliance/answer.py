@@ -293,28 +293,28 @@ class AnswerEngine(AnswerCache):
         if override:  # a jailbreak: refused, nothing retrieved or asked
             src = Sources([], nq)
             return self._emit(self._answer(Verdict("refused", REFUSAL_TEXT, [], "override"), None, [], src, gen,
-                                           mode), t0, q, src, (client_id, arm, rollout))
+                                           mode), t0, question, src, (client_id, arm, rollout))
         if src is None:
             src = self._retrieve(q, nq, k=k, use_cache=use_cache, retrieve=retrieve, context=context, filters=filters)
         ctx = fit_context(gen.count_tokens, src.context, src.normalized, reserve=self.cfg.max_tokens,
                           n_ctx=self._n_ctx(gen), renumber=src.searched)
         if src.searched and not ctx:
             return self._emit(self._answer(Verdict("refused", REFUSAL_TEXT, [], "no_sources"), None, ctx, src, gen,
-                                           mode), t0, q, src, (client_id, arm, rollout))
+                                           mode), t0, question, src, (client_id, arm, rollout))
         holds, evidence = (self.evidence.holds(src.normalized, src.hits, self.evidence_cut)
                            if src.searched and self.evidence is not None else (True, None))
         if not holds:  # "language": a question in another language than its sources (say so, not "no evidence")
             reason = language_reason("no_evidence", src.normalized, [c.text for c in ctx])
             ans = self._answer(Verdict("refused", REFUSAL_TEXT, [], reason), None, [], src, gen, mode)
             ans.evidence_score = evidence
-            return self._emit(ans, t0, q, src, (client_id, arm, rollout))
+            return self._emit(ans, t0, question, src, (client_id, arm, rollout))
         key = self.cache_key(ctx, src.normalized, mode, evidence) if self._answer_cache_on(use_cache) else None
         cached = self._cache_get(key, ctx, src, gen, mode) if key is not None else None
         if cached is not None:
             if on_token is not None:
                 on_token(cached.answer)
             cached.evidence_score = evidence
-            return self._emit(cached, t0, q, src, (client_id, arm, rollout))
+            return self._emit(cached, t0, question, src, (client_id, arm, rollout))
         msgs = messages(SYSTEM_PROMPT, ctx, src.normalized)
         schema = answer_schema([c.id for c in ctx], self.cfg.max_answer_chars)
         n = self.answer_candidates if mode == "extractive" else 1
@@ -334,7 +334,7 @@ class AnswerEngine(AnswerCache):
         if on_token is not None and stream is None:
             on_token(ans.answer)
         ans.evidence_score = evidence
-        ans = self._emit(ans, t0, q, src, (client_id, arm, rollout))
+        ans = self._emit(ans, t0, question, src, (client_id, arm, rollout))
         if key is not None:  # after the log: the entry names the row that produced it (a repeat's `cached_from`)
             self._cache_put(key, ans)
         return ans
@@ -426,20 +426,20 @@ class AnswerEngine(AnswerCache):
             ans.valid, ans.repaired, ans.raw_output = checked.valid, checked.repaired, checked.raw
         return ans
 
-    def _emit(self, ans: Answer, t0: float, q: str, src: Sources,
+    def _emit(self, ans: Answer, t0: float, question: str, src: Sources,
               who: tuple[str | None, str | None, str | None]) -> Answer:
-        """Log the request (every answered request, cache hits too) and stamp the total time. `who`: (client id,
-        rollout arm, rollout id), metadata only: the answer's text, status and citations are as they were."""
-        from .querylog import log_answer
+        """Log the request (every one, cache hits too; the question as typed) and stamp the total time. `who`: (client
+        id, rollout arm, rollout id), metadata only: the answer's text, status and citations are as they were."""
+        from .querylog import log_answer, typed_question
 
         ans.client_id, ans.arm, ans.rollout = who
         ans.timings.total_ms = (time.perf_counter() - t0) * 1000
         if unlogged(self.store):  # a read-only home (a kiosk's): answered, not logged (said once on stderr)
             return ans
         try:
-            ans.log_id = log_answer(self.store, ans, query=q, normalized_query=src.normalized, hits=src.hits,
-                                    keep_days=self.settings.retention.query_log_days, scope=src.scope,
-                                    settings=self.logged_settings(ans.mode))
+            ans.log_id = log_answer(self.store, ans, query=typed_question(question), normalized_query=src.normalized,
+                                    hits=src.hits, keep_days=self.settings.retention.query_log_days,
+                                    scope=src.scope, settings=self.logged_settings(ans.mode))
         except RagtuneError:
             raise
         except Exception as exc:  # apsw errors: the answer itself is fine, say what failed

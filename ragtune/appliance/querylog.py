@@ -44,6 +44,19 @@ def output_of(answer: Answer) -> dict[str, Any]:
     return {"status": answer.status, "answer": answer.answer, "citations": [c.id for c in answer.citations]}
 
 
+def typed_question(question: str) -> str:
+    """The question as the user typed it, for the log's `query` (`log list`, `log show`): normalize.clean_text
+    without its NFKC, so a full-width "？" or a "ﬁ" ligature stays as typed (control characters still cleaned).
+    The engine answers the NFKC text, logged as `normalized_query`, which `log export` and `--search` read."""
+    import unicodedata
+
+    from .normalize import INVISIBLE
+
+    q = "".join(" " if unicodedata.category(ch)[0] == "C" else ch
+                for ch in question.translate(dict.fromkeys(map(ord, INVISIBLE))))
+    return " ".join(q.split())
+
+
 def log_answer(store: Store, answer: Answer, *, query: str, normalized_query: str,
                hits: list[Hit] | None = None, system: str = SYSTEM_PROMPT, keep_days: int = 0,
                scope: dict[str, Any] | None = None, settings: dict[str, Any] | None = None) -> int:

@@ -138,7 +138,6 @@ def build_dataset(settings: Settings, opts: DatasetOptions, out: Path | str, *, 
                              hint="choose a new or empty --out (an earlier `dataset build` folder is rebuilt in place)")
     options: dict[str, Any] = {"command": command}
     if opts.from_log:
-        from ragtune.appliance.hashing import sha256_file
         from ragtune.appliance.spool import shown_name
 
         examples, stats = ds.build_from_log(opts.from_log)
@@ -147,7 +146,7 @@ def build_dataset(settings: Settings, opts: DatasetOptions, out: Path | str, *, 
         # lineage: which export this dataset came from (the command line alone names a path, not its bytes); a pipe
         # by the name it was given (its spool is gone once the command ends), its sha256 of the bytes it held
         options["log"] = {"path": shown_name(opts.from_log, str(Path(opts.from_log).resolve())),
-                          "sha256": sha256_file(opts.from_log),
+                          "sha256": stats.sha256,  # of the bytes the build read
                           "lines": stats.questions, "unreviewed": stats.unreviewed}
         why = [f"{stats.no_sources} with no sources (serving refuses such a request before the model runs: it "
                "never asks the model without sources)"] if stats.no_sources else []

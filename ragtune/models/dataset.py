@@ -9,6 +9,7 @@ export`, reviewed edits applied) is validated line by line and passed through he
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import math
 import re
@@ -22,6 +23,8 @@ from ragtune.appliance.hashing import sha256_bytes, sha256_file, sha256_text
 from ragtune.appliance.jsonl import read_json_object
 from ragtune.appliance.schema import TRAINING_ANSWER_CHARS, validate_output
 from ragtune.appliance.text import STOPWORDS
+
+from .stream import Hashed, lines, open_jsonl, record, records
 
 Progress = Callable[[int, int, str], None]
 
@@ -133,29 +136,38 @@ def validate_example(obj: Any, where: str, max_answer_chars: int = TRAINING_ANSW
 
 
 def iter_jsonl(path: Path | str) -> Iterator[tuple[str, Any]]:
-    """(file:line, parsed object) for every non-blank line; bad bytes/JSON are InputErrors naming line and column."""
-    from ragtune.appliance.jsonl import iter_jsonl as _iter
-
-    for where, _n, obj in _iter(path):
-        yield where, obj
+    """(file:line, parsed object) for every non-blank line; bad bytes/JSON are InputErrors naming line and column.
+    Read one line at a time (jsonl.iter_jsonl holds the file's bytes and their lines: 450 MB for a 97 MB log
+    export, round 50), with its errors."""
+    path = Path(path)
+    with open_jsonl(path) as fh:
+        for where, _n, obj in records(fh, path):
+            yield where, obj
 
 
 def read_examples(path: Path | str, *, strict: bool = True) -> list[tuple[str, dict[str, Any]]]:
     """Training lines with their locations. strict: the first invalid line is an InputError (file:line)."""
-    out: list[tuple[str, dict[str, Any]]] = []
+    return list(iter_examples(path, strict=strict))
+
+
+def iter_examples(path: Path | str, *, strict: bool = True,
+                  rows: Iterator[tuple[str, int, Any]] | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+    """read_examples one line at a time: memory does not grow with the file. `rows`: the file's
+    (`stream.records`), when the caller holds it open."""
+    seen = False
     try:
-        for where, obj in iter_jsonl(path):
+        for where, obj in (iter_jsonl(path) if rows is None else ((w, o) for w, _n, o in rows)):
             errs = validate_example(obj, where)
             if errs and strict:
                 raise InputError(f"{where}: {'; '.join(errs)}", hint=_format_hint(path, obj))
-            out.append((where, obj))
+            seen = True
+            yield where, obj
     except InputError as exc:
         if exc.hint is None and (hint := _format_hint(path)):  # a JSON array, pretty-printed JSON, a CSV export
             raise InputError(exc.message, hint=hint) from None
         raise
-    if not out:
+    if not seen:
         raise InputError(f"{located(path)}: no examples")
-    return out
 
 
 def _format_hint(path: Path | str, obj: Any = None) -> str | None:
@@ -318,9 +330,12 @@ class LogStats:
     no_sources: int = 0  # left out: a request refused before the model ran (no sources shown to it)
     superseded: int = 0  # left out: unreviewed lines of a request (same sources, same question) a person reviewed
     left_out_examples: list[str] = dataclasses.field(default_factory=list)  # "file:line: why", the first 20
+    sha256: str = ""  # of the bytes read (the lineage hash), not in to_json: the build record stays as it was
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        out = dataclasses.asdict(self)
+        del out["sha256"]
+        return out
 
 
 def folded_ws(s: Any) -> str:
@@ -353,34 +368,60 @@ def build_from_log(path: Path | str) -> tuple[list[dict[str, Any]], LogStats]:
       person's word on that prompt; the model's own answer beside it would train the mistake they corrected."""
     from ragtune.appliance.spool import original
 
-    rows = read_examples(path, strict=True)
-    stats = LogStats(questions=len(rows))
     given = original(path)  # a pipe: its lines recorded by the name it was given ("/dev/fd/63:4 (a pipe)")
-    reviewed = {prompt_key(ex) for _, ex in rows if (ex.get("meta") or {}).get("reviewed") is True}
-    out = []
-    for where, ex in rows:
-        meta = dict(ex.get("meta") or {})
-        meta.setdefault("source", "log")
-        meta.setdefault("where", where if given is None else f"{given}:{where.rsplit(':', 1)[-1]} (a pipe)")
-        ex = {"prompt": ex["prompt"], "output": ex["output"], "meta": meta}
-        why = ""
-        if not ex["prompt"]["context"]:
-            stats.no_sources += 1
-            why = "no sources (serving refuses such a request before the model runs)"
-        elif meta.get("reviewed") is False and prompt_key(ex) in reviewed:
-            stats.superseded += 1
-            why = "unreviewed, and a person reviewed the same request on another line"
-        if why:
-            if len(stats.left_out_examples) < 20:
-                stats.left_out_examples.append(f"{meta['where']}: {why}")
-            continue
-        if meta.get("reviewed") is False:
-            stats.unreviewed += 1
-        if ex["output"]["status"] == "ok":
-            stats.answered += 1
-        else:
-            stats.refused += 1
-        out.append(ex)
+    src, path = path, Path(path)
+    stats = LogStats()
+    # two passes over one open file, so memory holds the kept lines only (a year's export is 100+ MB, most of it
+    # superseded or without sources): the first validates every line and learns which to leave out (a review
+    # may come after the lines it supersedes), the second parses the kept ones again
+    no_sources: set[int] = set()
+    unreviewed: dict[int, str] = {}  # line -> prompt_key, for the unreviewed lines with sources
+    reviewed: set[str] = set()
+    with open_jsonl(path) as fh:
+        digest = hashlib.sha256()
+        for where, obj in iter_examples(src, rows=records(Hashed(fh, digest), path)):
+            n, flag = int(where.rsplit(":", 1)[1]), (obj.get("meta") or {}).get("reviewed")
+            stats.questions += 1
+            if flag is True:
+                reviewed.add(prompt_key(obj))
+            if not obj["prompt"]["context"]:
+                no_sources.add(n)
+            elif flag is False:
+                unreviewed[n] = prompt_key(obj)
+        superseded = {n for n, key in unreviewed.items() if key in reviewed}
+        del unreviewed, reviewed
+        stats.sha256 = digest.hexdigest()
+        digest = hashlib.sha256()
+        out = []
+        for n, line in lines(Hashed(fh, digest), path):
+            where = located(path, n)
+            meta_where = where if given is None else f"{given}:{n} (a pipe)"
+            if n in no_sources or n in superseded:
+                if len(stats.left_out_examples) < 20:  # named by its meta.where, when it has one
+                    meta_where = (record(line, where).get("meta") or {}).get("where", meta_where)
+                if n in no_sources:
+                    stats.no_sources += 1
+                    why = "no sources (serving refuses such a request before the model runs)"
+                else:
+                    stats.superseded += 1
+                    why = "unreviewed, and a person reviewed the same request on another line"
+                if len(stats.left_out_examples) < 20:
+                    stats.left_out_examples.append(f"{meta_where}: {why}")
+                continue
+            ex = record(line, where)
+            meta = dict(ex.get("meta") or {})
+            meta.setdefault("source", "log")
+            meta.setdefault("where", meta_where)
+            ex = {"prompt": ex["prompt"], "output": ex["output"], "meta": meta}
+            if meta.get("reviewed") is False:
+                stats.unreviewed += 1
+            if ex["output"]["status"] == "ok":
+                stats.answered += 1
+            else:
+                stats.refused += 1
+            out.append(ex)
+    if digest.hexdigest() != stats.sha256:  # rewritten in place between the passes: what was checked is not this
+        raise InputError(f"{src}: changed while it was read", hint="export again, to a new file, and build from it")
     return out, stats
 
 
