@@ -106,11 +106,13 @@ def without_panics(text: bytes) -> bytes:
 
 
 @contextmanager
-def rust_quiet() -> Iterator[None]:
+def rust_quiet() -> Iterator[int | None]:
     """File descriptor 2 taken into a temporary file while inside, then what was written there put back on stderr
     less Rust's panic text (without_panics): `ragtune doctor`'s probe of a damaged index says the damage in its own
     line, and the terminal gets no Rust panic and backtrace before it. Process-wide while inside (every thread's
-    stderr): for a command's short probe, not for a server. No descriptor 2 or no temporary file: nothing changes."""
+    stderr): for a command's short probe, not for a server. No descriptor 2 or no temporary file: nothing changes.
+    Yields a copy of the real stderr's descriptor (valid while inside; None when nothing changes): a caller's own
+    lines can go there at once (cli.common.rust_quieted)."""
     saved = held = None
     try:
         sys.stderr.flush()
@@ -119,12 +121,12 @@ def rust_quiet() -> Iterator[None]:
     except (OSError, ValueError, AttributeError):  # no fd 2 (closed, a pythonw), no temporary file: as it is
         if saved is not None:
             os.close(saved)
-        yield
+        yield None
         return
     with held:
         os.dup2(held.fileno(), 2)
         try:
-            yield
+            yield saved
         finally:
             try:
                 sys.stderr.flush()

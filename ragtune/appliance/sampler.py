@@ -58,7 +58,7 @@ class GrammarOps:
         self.one_arr = lc.llama_token_data_array(data=ctypes.cast(self.one, lc.llama_token_data_p), size=1,
                                                  selected=-1, sorted=False)
         self._one_ref = ctypes.byref(self.one_arr)
-        self.empty_ids: Any = None  # the ids whose piece is empty (Sampler._empty_ids: once per vocabulary)
+        self.empty_mask: Any = None  # True at each id whose piece is empty (Sampler._empty_mask: once per vocabulary)
 
     def _apply(self, smpl: Any, ids: Any, logits: Any) -> Any:
         n = len(ids)
@@ -113,7 +113,8 @@ class Sampler:
         # An extractive answer is a span of a source, which bounds it: the repetition guard is for free answers.
         self.guard = RepeatGuard(self._has_word) if span is None else None
         self._words: dict[int, bool] = {}
-        self._empty: dict[int, bool] = {}
+        self._empty: dict[int, bool] = {}  # until the vocabulary's mask exists (_empty_mask)
+        self._mask: Any = getattr(ops, "empty_mask", None)
         self.fallbacks = 0
         self.relaxed = 0  # steps where the span constraint was given up (the answer stage re-checks)
         self.guard_relaxed = 0  # steps where only a repeated n-gram was left
@@ -140,22 +141,28 @@ class Sampler:
         return self.span is not None and not self.span.broken
 
     def _is_empty(self, tok: int) -> bool:
+        if self._mask is not None:
+            return bool(self._mask[tok])
         e = self._empty.get(tok)
         if e is None:
             e = self._empty[tok] = not self.piece(tok)
         return e
 
-    def _empty_ids(self) -> Any:
-        """Every id whose piece is empty, computed once per GrammarOps (one vocabulary) when first needed."""
-        np, ops = self.ops.np, self.ops
-        ids = getattr(ops, "empty_ids", None)
-        if ids is None:
-            ids = np.asarray([t for t in range(ops.n_vocab) if self._is_empty(t)], dtype=np.intc)
-            try:
-                ops.empty_ids = ids
-            except AttributeError:  # a test double without the slot: computed per request
-                pass
-        return ids
+    def _empty_mask(self) -> Any:
+        """True at every id whose piece is empty, computed once per GrammarOps (one vocabulary) when first needed:
+        a boolean index, not a per-step set lookup (np.isin) over the allowed ids."""
+        if self._mask is None:
+            np, ops = self.ops.np, self.ops
+            mask = getattr(ops, "empty_mask", None)
+            if mask is None:
+                mask = np.zeros(ops.n_vocab, dtype=bool)
+                mask[[t for t in range(ops.n_vocab) if self._is_empty(t)]] = True
+                try:
+                    ops.empty_mask = mask
+                except AttributeError:  # a test double without the slot: computed per request
+                    pass
+            self._mask = mask
+        return self._mask
 
     def _drop_empty(self, ids: Any) -> Any:
         """`ids` without the empty-piece tokens while inside a string (see the module docstring)."""
@@ -163,9 +170,7 @@ class Sampler:
         ids = np.asarray(ids, dtype=np.intc)
         if not self.js.in_string or len(ids) == 0:
             return ids
-        if len(ids) <= TOP_N:
-            return np.asarray([t for t in ids if not self._is_empty(int(t))], dtype=np.intc)
-        return ids[~np.isin(ids, self._empty_ids())]
+        return ids[~self._empty_mask()[ids]]
 
     def ok(self, tok: int) -> bool:
         if self.js.in_string and self._is_empty(tok):

@@ -103,6 +103,11 @@ def _trie(strings: Sequence[str]) -> str:
     return emit(root)
 
 
+def _broken(m: re.Match[str]) -> str:
+    """A control string's match with a ZWSP after its first character."""
+    return m.group(0)[0] + ZWSP + m.group(0)[1:]
+
+
 class ControlText:
     """Neutralises a vocabulary's control strings inside message contents (see the module docstring)."""
 
@@ -125,13 +130,16 @@ class ControlText:
 
     def text(self, text: str) -> str:
         """`text` with no control string left in it; the same object when it held none."""
-        if self._re is None or self._re.search(text) is None:
+        if self._re is None:
             return text
         # Each pass breaks every match it finds; one that overlapped a broken one, or lay inside its tail (`|x|>`
         # in `<|x|>`), is found by the next. A ZWSP never makes a new match (no control string holds one).
-        while self._re.search(text) is not None:
-            text = self._re.sub(lambda m: m.group(0)[0] + ZWSP + m.group(0)[1:], text)
-        return text
+        out, n = self._re.subn(_broken, text)
+        if not n:
+            return text  # (subn's own result is a copy for a str subclass)
+        while n:
+            out, n = self._re.subn(_broken, out)
+        return out
 
     def messages(self, messages: Sequence[dict[str, str]]) -> Sequence[dict[str, str]]:
         """The messages with their contents neutralised; the same sequence when none held a control string."""

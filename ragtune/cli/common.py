@@ -267,19 +267,15 @@ def rust_quieted() -> Any:
     whose log shares that stderr."""
     from ..appliance.lexical_panic import rust_quiet
 
-    try:
-        real: int | None = os.dup(2)
-    except OSError:  # no descriptor 2 (closed): nothing to keep quiet
-        real = None
-    if real is not None:
-        _LIVE_STDERR.append(real)
-    try:
-        with rust_quiet():
+    with rust_quiet() as real:  # the real stderr's copy; None: stderr left as it is (no fd 2, no temporary file)
+        if real is None:
             yield
-    finally:
-        if real is not None:
-            _LIVE_STDERR.remove(real)
-            os.close(real)
+            return
+        _LIVE_STDERR.append(real)
+        try:
+            yield
+        finally:
+            _LIVE_STDERR.remove(real)  # before rust_quiet closes it
 
 
 def _in_eval_scratch(path: Path) -> bool:

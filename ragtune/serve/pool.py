@@ -203,9 +203,10 @@ class Slot:
             engine = pool._idle.pop()
         else:
             fut = asyncio.get_running_loop().create_future()
+            # No request waits beside an idle engine: here _idle is empty (else _turns held a waiter, and _give
+            # makes an engine idle only when _turns is empty)
+            assert not pool._idle
             pool._turns.setdefault(self.client, collections.deque()).append(fut)
-            if pool._idle:  # (never while someone waits; kept so that no request can wait beside an idle engine)
-                pool._give(pool._idle.pop())
             try:
                 engine = await fut
             except BaseException:  # left the queue (client gone, server stopping)

@@ -35,7 +35,7 @@ from .pool import per_client_bound
 
 # what a reload applies: the tokens, their scopes, and each client's share of the queue (which depends on them)
 TOKEN_KEYS = ("tokens", "tokens_env", "token_scopes", "token_scopes_default", "max_waiting_per_client")
-RELOADED = "[serve] tokens, $tokens_env, token_scopes, token_scopes_default, max_waiting_per_client"
+RELOADED = "[serve] " + ", ".join("$" + k if k == "tokens_env" else k for k in TOKEN_KEYS)  # $: it names a variable
 
 
 def _log() -> logging.Logger:

@@ -22,7 +22,7 @@ from .cors import canonical_origins, cors_warning
 from .front import Front
 from .metrics import Metrics
 from .pool import EnginePool, per_client_bound
-from .reload import TokenReloader, empty_scopes_warning, token_notes  # noqa: F401  (empty_scopes_warning: its old home)
+from .reload import TokenReloader, token_notes
 from .routing import Router
 
 log = logging.getLogger("ragtune.serve")
