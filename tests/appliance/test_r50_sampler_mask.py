@@ -9,24 +9,9 @@ import pytest
 
 from ragtune.appliance.sampler import TOP_N, Sampler
 
-VOCAB = 300
+from .test_r50_sampler_control import VOCAB, Grammar  # every id allowed, over the same vocabulary
+
 EMPTY = set(range(0, 100)) | {250}
-
-
-class Grammar:
-    """GrammarOps as the sampler uses it (every id allowed)."""
-
-    def __init__(self):
-        self.np, self.n_vocab = np, VOCAB
-
-    def allows(self, smpl, tok):
-        return True
-
-    def filter(self, smpl, ids, logits):
-        return np.asarray(ids, dtype=np.intc)
-
-    def allowed(self, smpl, logits):
-        return np.arange(VOCAB, dtype=np.intc)
 
 
 class SlottedGrammar:

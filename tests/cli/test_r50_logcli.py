@@ -12,24 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from ragtune.appliance.querylog import day_start, set_review
+from ragtune.appliance.querylog import set_review
 from ragtune.appliance.store import open_store
 from ragtune.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-DAY = 86400.0
-T0 = day_start("2026-03-01")
-CTX = [{"id": "S1", "text": "Printers are on floor 2.", "chunk_id": None, "source": "x.md", "sha256": "0" * 64}]
-
-
-def _row(store, ts, *, refused=False, reason=None, client=None, query="Where are the printers?"):
-    out = {"status": "refused" if refused else "ok", "answer": "x" if refused else "floor 2",
-           "citations": [] if refused else ["S1"]}
-    return store.add_query_log({"ts": ts, "query": query, "normalized_query": query, "context": CTX,
-                                "output": out, "refused": refused, "refusal_reason": reason, "client_id": client,
-                                "model_id": "m", "adapter_id": "none", "system_prompt_sha256": "0" * 64,
-                                "retrieved": [], "raw_output": "", "valid": True, "repaired": False,
-                                "timings": {}, "tokens_prompt": 1, "tokens_completion": 1})
+from tests.appliance.test_r50_logdata import DAY, T0, _row  # one way to write log rows
 
 
 @pytest.fixture
