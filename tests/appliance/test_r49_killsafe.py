@@ -93,7 +93,9 @@ def test_an_erasure_killed_at_any_write_is_finished_by_the_same_command(settings
         rc, _, err = _run(home, ["search", "canteen", "--mode", "bm25", "--json"])
         problems += [f"{point}: search rc {rc}: {err[-300:]}"] if rc else []
         problems += [f"{point}: {b}" for b in kf.invariants(home)]
-        shutil.rmtree(home)
+        # for disk space only: Tantivy's reader thread (invariants' searcher, until collected) may recreate its
+        # meta lock file while the tree goes (CI: 'Directory not empty: tantivy')
+        shutil.rmtree(home, ignore_errors=True)
     assert not problems, "\n".join(problems)
 
 
