@@ -24,7 +24,7 @@ from ragtune.appliance.jsonl import read_json_object
 from ragtune.appliance.schema import TRAINING_ANSWER_CHARS, validate_output
 from ragtune.appliance.text import STOPWORDS
 
-from .stream import Hashed, lines, open_jsonl, record, records
+from .stream import lines, open_jsonl, record, records
 
 Progress = Callable[[int, int, str], None]
 
@@ -379,7 +379,7 @@ def build_from_log(path: Path | str) -> tuple[list[dict[str, Any]], LogStats]:
     reviewed: set[str] = set()
     with open_jsonl(path) as fh:
         digest = hashlib.sha256()
-        for where, obj in iter_examples(src, rows=records(Hashed(fh, digest), path)):
+        for where, obj in iter_examples(src, rows=records(fh, path, digest)):
             n, flag = int(where.rsplit(":", 1)[1]), (obj.get("meta") or {}).get("reviewed")
             stats.questions += 1
             if flag is True:
@@ -393,21 +393,23 @@ def build_from_log(path: Path | str) -> tuple[list[dict[str, Any]], LogStats]:
         stats.sha256 = digest.hexdigest()
         digest = hashlib.sha256()
         out = []
-        for n, line in lines(Hashed(fh, digest), path):
-            where = located(path, n)
-            meta_where = where if given is None else f"{given}:{n} (a pipe)"
-            if n in no_sources or n in superseded:
-                if len(stats.left_out_examples) < 20:  # named by its meta.where, when it has one
-                    meta_where = (record(line, where).get("meta") or {}).get("where", meta_where)
-                if n in no_sources:
+        for n, line in lines(fh, path, digest):
+            gone = n in no_sources
+            if gone or n in superseded:  # counted; named (file:line) only while the report lists them
+                if gone:
                     stats.no_sources += 1
                     why = "no sources (serving refuses such a request before the model runs)"
                 else:
                     stats.superseded += 1
                     why = "unreviewed, and a person reviewed the same request on another line"
-                if len(stats.left_out_examples) < 20:
+                if len(stats.left_out_examples) < 20:  # named by its meta.where, when it has one
+                    where = located(path, n)
+                    meta_where = where if given is None else f"{given}:{n} (a pipe)"
+                    meta_where = (record(line, where).get("meta") or {}).get("where", meta_where)
                     stats.left_out_examples.append(f"{meta_where}: {why}")
                 continue
+            where = located(path, n)
+            meta_where = where if given is None else f"{given}:{n} (a pipe)"
             ex = record(line, where)
             meta = dict(ex.get("meta") or {})
             meta.setdefault("source", "log")

@@ -18,45 +18,30 @@ def open_jsonl(path: Path) -> BinaryIO:
         raise InputError(unreadable(path, exc)) from None
 
 
-def lines(fh: Any, path: Path) -> Iterator[tuple[int, bytes]]:
+def lines(fh: Any, path: Path, digest: Any = None) -> Iterator[tuple[int, bytes]]:
     """(line number, bytes without the newline) of every non-blank line, from the file's start; a leading
-    byte-order mark is no content (as jsonl.iter_jsonl)."""
+    byte-order mark is no content (as jsonl.iter_jsonl). `digest`: every byte read is added to it (the lineage
+    hash of the bytes the build read). The file's own line iterator and a bound update, no strip() copy: a readline
+    wrapper class cost 0.1 s a pass over a 50,000-line (122 MB) export (round 50)."""
     fh.seek(0)
-    n = 0
-    while True:
-        try:
-            line = fh.readline()
-        except OSError as exc:
-            raise InputError(unreadable(path, exc)) from None
-        if not line:
-            return
-        n += 1
-        if n == 1:
-            line = line.removeprefix(b"\xef\xbb\xbf")
-        if line.strip():
-            yield n, line.removesuffix(b"\n")
+    update = digest.update if digest is not None else None
+    try:
+        for n, line in enumerate(fh, start=1):
+            if update is not None:
+                update(line)
+            if n == 1:
+                line = line.removeprefix(b"\xef\xbb\xbf")
+            if line and not line.isspace():  # isspace: the same ASCII white space as strip(), without a copy
+                yield n, line.removesuffix(b"\n")
+    except OSError as exc:
+        raise InputError(unreadable(path, exc)) from None
 
 
 def record(line: bytes, where: str) -> Any:
     return check_line_unicode(parse_line(line.rstrip(b"\r"), where), line, where)
 
 
-def records(fh: Any, path: Path) -> Iterator[tuple[str, int, Any]]:
-    for n, line in lines(fh, path):
+def records(fh: Any, path: Path, digest: Any = None) -> Iterator[tuple[str, int, Any]]:
+    for n, line in lines(fh, path, digest):
         where = located(path, n)
         yield where, n, record(line, where)
-
-
-class Hashed:
-    """A file read by readline, every line added to `digest`: the lineage hash of the bytes the build read."""
-
-    def __init__(self, fh: BinaryIO, digest: Any) -> None:
-        self.fh, self.digest = fh, digest
-
-    def seek(self, pos: int) -> int:
-        return self.fh.seek(pos)
-
-    def readline(self) -> bytes:
-        line = self.fh.readline()
-        self.digest.update(line)
-        return line

@@ -11,6 +11,7 @@ import hashlib
 import inspect
 import json
 import os
+import unicodedata
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -92,10 +93,16 @@ def _load_vec(conn: Any) -> None:
     conn.enable_load_extension(False)
 
 
+def _nfkc(text: Any) -> Any:
+    return unicodedata.normalize("NFKC", text) if isinstance(text, str) else text
+
+
 def _configure(conn: Any, *, readonly: bool, clean_close: bool = False) -> None:
     """A new connection's settings: busy timeout, sqlite-vec, foreign keys; a writer's WAL pragmas."""
     conn.setbusytimeout(10_000)
     _load_vec(conn)
+    # SQL nfkc(x) for `log list --search` (log_filters): the log keeps the question as typed, a full-width e-mail
+    conn.create_scalar_function("nfkc", _nfkc, 1, deterministic=True)
     conn.execute("PRAGMA foreign_keys = ON")
     if readonly and clean_close:
         conn.execute("PRAGMA query_only = ON")
