@@ -123,7 +123,8 @@ def _home_folder(ctx: click.Context, _param: click.Parameter, value: str | None)
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
               help="Show the version (and the database schema it writes) and exit.")
-@click.option("--home", type=click.Path(), envvar="RAGTUNE_HOME", callback=_home_folder, help="Data directory (default: $RAGTUNE_HOME or the platform's user data dir).")
+@click.option("--home", type=click.Path(), metavar="DIRECTORY", envvar="RAGTUNE_HOME", callback=_home_folder,
+              help="Data directory (default: $RAGTUNE_HOME or the platform's user data dir).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config TOML (default: HOME/config.toml).")
 @click.pass_context
 def cli(ctx: click.Context, home: str | None, config_path: str | None) -> None:
