@@ -38,8 +38,10 @@ def _words(home) -> list[str]:
     return [" ".join(words[i:i + 8]) for i in range(0, len(words), 8)]
 
 
-def _raw_search_panics(index: Path, words: list[str], scratch: Path) -> bool:
-    """Whether tantivy itself (no ragtune code) panics searching a copy of `index` for each of `words`."""
+def search_panics(index: Path, words: list[str], scratch: Path, *, count: bool = True,
+                  boosts: dict[str, float] | None = None) -> str | None:
+    """The first of `words` for which tantivy itself (no ragtune code) panics searching a copy of `index` (top 50,
+    `count` as given, fields boosted as `boosts`), or None."""
     import tantivy
 
     from ragtune.appliance.lexical_terms import with_tokenizer
@@ -50,12 +52,17 @@ def _raw_search_panics(index: Path, words: list[str], scratch: Path) -> bool:
         ix = with_tokenizer(tantivy.Index.open(str(scratch)))
         s = ix.searcher()
         for w in words:
-            s.search(ix.parse_query(w, ["title", "text"]), 50, count=True)
-    except BaseException as exc:  # noqa: B036
-        if not is_panic(exc):
-            return False
-        return True
-    return False
+            q = (ix.parse_query(w, ["title", "text"], field_boosts=boosts) if boosts
+                 else ix.parse_query(w, ["title", "text"]))
+            s.search(q, 50, count=count)
+    except BaseException as exc:  # noqa: B036 - pyo3's PanicException
+        return w if is_panic(exc) else None
+    return None
+
+
+def _raw_search_panics(index: Path, words: list[str], scratch: Path) -> bool:
+    """Whether tantivy itself panics searching a copy of `index` for each of `words` (counting hits)."""
+    return search_panics(index, words, scratch) is not None
 
 
 def _damage(home, tmp_path) -> list[str]:

@@ -52,10 +52,10 @@ def test_a_lost_segment_file_is_rebuilt_not_busy(built, suffix):
     assert time.monotonic() - t < 5.0
 
 
-def test_cli_search_after_rm_idx(home, settings, monkeypatch, capsys):
-    """The admin's steps: `rm HOME/tantivy/*.idx`, then `ragtune search refund` finds the hits (exit 0)."""
+def refunds_home(home, settings, monkeypatch) -> None:
+    """HOME with one refunds document and its keyword index built; the CLI's Retriever without reranking, on the
+    fake embedder (for `main(["search", ...])`)."""
     import ragtune.appliance.retrieve as ret_mod
-    from ragtune.cli import main
 
     from .test_retrieve import FakeEmbedder
 
@@ -66,8 +66,14 @@ def test_cli_search_after_rm_idx(home, settings, monkeypatch, capsys):
     real = ret_mod.Retriever
     monkeypatch.setattr(ret_mod, "Retriever", lambda settings, **kw: real(settings.replace("retrieve", rerank=""),
                                                                          embedder=FakeEmbedder(), **kw))
-    r = real(settings.replace("retrieve", rerank=""), embedder=FakeEmbedder())  # builds HOME/tantivy
-    r.close()
+    real(settings.replace("retrieve", rerank=""), embedder=FakeEmbedder()).close()  # builds HOME/tantivy
+
+
+def test_cli_search_after_rm_idx(home, settings, monkeypatch, capsys):
+    """The admin's steps: `rm HOME/tantivy/*.idx`, then `ragtune search refund` finds the hits (exit 0)."""
+    from ragtune.cli import main
+
+    refunds_home(home, settings, monkeypatch)
     _remove(home.lexical_dir, ".idx")
     t = time.monotonic()
     assert main(["search", "--json", "refund"]) == 0

@@ -6,16 +6,13 @@ ragtune's line, as it happens; Rust's text is dropped. serve is not quieted (its
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from ragtune.appliance.lexical_panic import is_panic
-
-from .test_r47_fix_lexical import _words, ingested  # noqa: F401
+from .test_r47_fix_lexical import _words, ingested, search_panics  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[2]
 PANIC = (b"\nthread '<unnamed>' (4242) panicked at src/postings/vint.rs:71:28:\nindex out of bounds\n"
@@ -24,21 +21,8 @@ PANIC = (b"\nthread '<unnamed>' (4242) panicked at src/postings/vint.rs:71:28:\n
 
 def _cli_search_panics(index: Path, words: list[str], scratch: Path) -> str | None:
     """The first of `words` for which tantivy panics on a copy of `index`, searched as `ragtune search` does (top
-    hits, no count), or None."""
-    import tantivy
-
-    from ragtune.appliance.lexical_terms import with_tokenizer
-
-    shutil.rmtree(scratch, ignore_errors=True)
-    shutil.copytree(index, scratch)
-    try:
-        ix = with_tokenizer(tantivy.Index.open(str(scratch)))
-        s = ix.searcher()
-        for w in words:
-            s.search(ix.parse_query(w, ["title", "text"], field_boosts={"title": 2.0}), 50, count=False)
-    except BaseException as exc:  # noqa: B036 - pyo3's PanicException
-        return w if is_panic(exc) else None
-    return None
+    hits, no count, the title boosted), or None."""
+    return search_panics(index, words, scratch, count=False, boosts={"title": 2.0})
 
 
 def _damage(home, tmp_path) -> list[str]:

@@ -166,19 +166,11 @@ def test_doctor_names_the_older_schema_and_the_rebuild(old_schema):
 
 
 def test_cli_search_on_an_older_schema_says_the_rebuild_once(home, settings, monkeypatch, capsys):
-    import ragtune.appliance.retrieve as ret_mod
     from ragtune.cli import main
 
-    from .test_retrieve import FakeEmbedder
+    from .test_r49_lexical_missing_segment import refunds_home
 
-    home.ensure()
-    s = Store(home.db_path)
-    _add_doc(s, "/refunds.md", "Refunds", ["A refund is paid within 14 days of the return."])
-    s.close()
-    real = ret_mod.Retriever
-    monkeypatch.setattr(ret_mod, "Retriever", lambda settings, **kw: real(settings.replace("retrieve", rerank=""),
-                                                                         embedder=FakeEmbedder(), **kw))
-    real(settings.replace("retrieve", rerank=""), embedder=FakeEmbedder()).close()  # builds HOME/tantivy
+    refunds_home(home, settings, monkeypatch)
     marker = home.lexical_dir / "synced.json"
     marker.write_text(json.dumps({**json.loads(marker.read_text()), "schema": 2}))
     assert main(["search", "--json", "refund"]) == 0
