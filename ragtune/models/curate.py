@@ -91,27 +91,42 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+# What every match of a pattern holds, looked for first (round 51: a leading \b or lookbehind kept `re` from skipping
+# ahead, so each sub walked every character). Not there: the same text and counts (placeholders add none; the text
+# is the one the earlier subs left). A card or a phone_ok number: 9 digits, at most two of " .-()" between two.
+_NEEDS = {"API_KEY": ("sk-",), "AWS_KEY": ("AKIA", "ASIA"), "GITHUB_TOKEN": ("gh", "github_pat_"),
+          "SLACK_TOKEN": ("xox",), "JWT": ("eyJ",), "PRIVATE_KEY": ("-----BEGIN ",), "EMAIL": ("@",)}
+_NINE_DIGITS = re.compile(r"\d(?:[ .()-]{0,2}\d){8}")  # starts at a digit: re skips to one fast
+
+
+def _card_ok(s: str) -> bool:
+    return 13 <= len(digits := re.sub(r"\D", "", s)) <= 19 and luhn_ok(digits)
+
+
+def _phone_ok(s: str) -> bool:
+    return 9 <= len(re.sub(r"\D", "", s)) <= 15 and not _DATE.match(s.strip())
+
+
+def _sub(kind: str, rx: re.Pattern[str], s: str, counts: Counter, check: Any = None) -> str:
+    if kind in _NEEDS and not any(n in s for n in _NEEDS[kind]):
+        return s
+
+    def rep(m: re.Match[str]) -> str:
+        if check is not None and not check(m.group(0)):
+            return m.group(0)
+        counts[kind] += 1
+        return f"[{kind}]"
+    return rx.sub(rep, s)
+
+
 def scrub_text(text: str, counts: Counter | None = None) -> str:
-    """Replace secrets, e-mails, card numbers and phone numbers by [PLACEHOLDER]s (counted by kind)."""
+    """Replace secrets, e-mails, card numbers and phone numbers by [PLACEHOLDER]s (counted by kind), in that order."""
     counts = counts if counts is not None else Counter()
-
-    def sub(kind: str, rx: re.Pattern[str], s: str, check: Any = None) -> str:
-        def rep(m: re.Match[str]) -> str:
-            if check is not None and not check(m.group(0)):
-                return m.group(0)
-            counts[kind] += 1
-            return f"[{kind}]"
-        return rx.sub(rep, s)
-
     for kind, rx in _SECRETS:
-        text = sub(kind, rx, text)
-    text = sub("EMAIL", _EMAIL, text)
-    text = sub("CARD", _CARD, text, lambda s: 13 <= len(re.sub(r"\D", "", s)) <= 19 and luhn_ok(re.sub(r"\D", "", s)))
-
-    def phone_ok(s: str) -> bool:
-        digits = re.sub(r"\D", "", s)
-        return 9 <= len(digits) <= 15 and not _DATE.match(s.strip())
-    text = sub("PHONE", _PHONE, text, phone_ok)
+        text = _sub(kind, rx, text, counts)
+    text = _sub("EMAIL", _EMAIL, text, counts)
+    if _NINE_DIGITS.search(text):
+        text = _sub("PHONE", _PHONE, _sub("CARD", _CARD, text, counts, _card_ok), counts, _phone_ok)
     return text
 
 
@@ -173,9 +188,11 @@ def _shape_problem(ex: dict[str, Any], serving: dict[str, Any] | None) -> str | 
 
 
 def curate(lines: list[tuple[str, dict[str, Any]]], cfg: CurateConfig | None = None, *,
-           serving: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
+           serving: dict[str, Any] | None = None,
+           validated: bool = False) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
     """(train, holdout, report) from (file:line, example) pairs. `serving` (retrieve.context_tokens as
-    `context_tokens`): lines whose sources are over it are listed under checks."""
+    `context_tokens`): lines whose sources are over it are listed under checks. `validated`: every line passed
+    validate_example already (dataset.build_from_log's, strict): not checked twice."""
     cfg = cfg or CurateConfig()
     rng = random.Random(cfg.seed)
     report: dict[str, Any] = {"config": dataclasses.asdict(cfg), "input": len(lines)}
@@ -189,7 +206,7 @@ def curate(lines: list[tuple[str, dict[str, Any]]], cfg: CurateConfig | None = N
     refusal_text: list[str] = []
     unserved: list[str] = []
     for where, ex in lines:
-        errs = validate_example(ex, where)
+        errs = [] if validated else validate_example(ex, where)
         if errs:
             rejected.append({"where": where, "errors": errs})
             continue
@@ -220,16 +237,18 @@ def curate(lines: list[tuple[str, dict[str, Any]]], cfg: CurateConfig | None = N
     report["scrub"] = {"enabled": cfg.scrub, "replaced": dict(sorted(counts.items())), "total": sum(counts.values())}
 
     # 3. dedup
-    seen: set[str] = set()
+    kept: dict[str, dict[str, Any]] = {}  # hash → the line kept (the first copy)
     uniq, uniq_where = [], []
     targets: dict[str, list[str]] = {}  # prompt → where its distinct outputs are
+    newest: dict[int, str] = {}  # a kept line → its copies' newest date: a question asked again last week is recent
     for ex, where in zip(valid, valid_where):
         h = example_hash(ex)
-        if h not in seen:
-            seen.add(h)
+        if h not in kept:
+            kept[h] = ex
             uniq.append(ex)
             uniq_where.append(where)
             targets.setdefault(prompt_key(ex), []).append(where)
+        newest[id(kept[h])] = max(newest.get(id(kept[h]), ""), _date_of(ex) or "")  # "": undated
     report["dedup"] = {"before": len(valid), "after": len(uniq), "removed": len(valid) - len(uniq)}
     # kept (which one is right is a person's call), but located: one prompt with two targets teaches both answers
     conflicts = [w for w in targets.values() if len(w) > 1]
@@ -242,25 +261,27 @@ def curate(lines: list[tuple[str, dict[str, Any]]], cfg: CurateConfig | None = N
 
     # 4. temporal holdout: the newest holdout_frac of the dated lines (newer documents are what the model meets
     # after training); stable: same-date lines keep their input order, so the split is deterministic. Variants of
-    # one question (augmentations, drop/oracle twins) carry the question's date, so they land on the same side.
-    dated = sorted((ex for ex in uniq if _date_of(ex)), key=lambda e: _date_of(e) or "")
-    undated = [ex for ex in uniq if not _date_of(ex)]
+    # one question (augmentations, drop/oracle twins) carry the question's date, so they land on the same side. A
+    # de-duplicated line has its newest copy's date (round 51: it had the first's, in a log the oldest).
+    when = lambda e: newest.get(id(e))  # noqa: E731
+    dated = sorted((ex for ex in uniq if when(ex)), key=lambda e: when(e) or "")
+    undated = [ex for ex in uniq if not when(ex)]
     n_hold = int(round(cfg.holdout_frac * len(dated)))
     if 0 < n_hold < len(dated):  # never split one date across the cut: its lines may be one question's twins
-        cut = _date_of(dated[len(dated) - n_hold])
-        n_hold = sum(1 for e in dated if (_date_of(e) or "") >= (cut or ""))
+        cut = when(dated[len(dated) - n_hold])
+        n_hold = sum(1 for e in dated if (when(e) or "") >= (cut or ""))
         if n_hold == len(dated):  # the cut's date is the oldest: hold out only the newer dates (none: nothing)
-            n_hold = sum(1 for e in dated if (_date_of(e) or "") > (cut or ""))
+            n_hold = sum(1 for e in dated if (when(e) or "") > (cut or ""))
     holdout = dated[len(dated) - n_hold:] if n_hold else []
     hold_ids = {id(ex) for ex in holdout}
     train = [ex for ex in dated if id(ex) not in hold_ids] + undated
     train, holdout, moved = neardup.keep_together(train, holdout, groups, uniq)  # a question trained is not scored
     report["split"] = {
         "holdout_frac": cfg.holdout_frac, "train": len(train), "holdout": len(holdout), "undated": len(undated),
-        "dates": len({_date_of(e) for e in dated}),
-        "cutoff_date": _date_of(holdout[0]) if holdout else None,
-        "train_date_range": [_date_of(dated[0]) if dated else None,
-                             max((_date_of(e) or "" for e in train if _date_of(e)), default=None)],
+        "dates": len({when(e) for e in dated}),
+        "cutoff_date": when(holdout[0]) if holdout else None,
+        "train_date_range": [when(dated[0]) if dated else None,
+                             max((when(e) or "" for e in train if when(e)), default=None)],
     }
     if moved:
         report["split"]["near_duplicates_trained"] = moved

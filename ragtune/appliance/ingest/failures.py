@@ -4,7 +4,10 @@ reason, when). The next ingest does not read it again (a big broken PDF is parse
 bytes and its loader version are the same: the summary lists it as still unreadable instead of as a new failure. A
 changed file, a newer loader (`LOADER_VERSIONS`) or `ingest --retry-failed` reads it again, and so does a raised
 `[ingest] parse_seconds` a file that ran out of the lower one (its reason says the limit: parse_budget.outgrown);
-reading it, or finding its file gone, or `docs remove` of its stored version, forgets it.
+reading it, or finding its file gone, or `docs remove` of its stored version, forgets it. The limit stays in the
+reason, not in a column (round 51): one function writes and reads it (parse_budget.budgeted/_OVER_AT, `:g` both
+ways, pinned per loader by tests/appliance/test_r51_defects_timeout_reason.py), a column would say the same thing
+twice in one row and cost a schema migration that an older ragtune would refuse the home over.
 
 A BEIR corpus file that fails validation (a bad JSON line, a duplicate `_id`, no rows) is remembered the same way, as
 kind CORPUS_KIND under CORPUS_CHECK_VERSION: its bytes are hashed only when a record for its path exists (or after
