@@ -1,0 +1,133 @@
+"""Instructions written so that injection.py's plain patterns miss them (round 51): the shapes, and what they match as.
+
+- **Spaced letters** ("I g n o r e  a l l  p r e v i o u s", "D-i-s-r-e-g-a-r-d", "I.g.n.o.r.e", "I_g_n_o_r_e"): a run
+  of four or more single letters or digits, one separator apart, is read as one word; two or more spaces between
+  letters are a word break. A run with no word break ("I g n o r e a l l p r e v i o u s") cannot be split into
+  words, so it is matched squashed against `SQUASHED` (the trigger idioms with the spaces taken out). A spaced
+  heading ("S U M M A R Y") just reads "SUMMARY".
+- **Leetspeak** ("1gn0r3 pr3v10us 1nstruct10ns", "5Y5T3M 0V3RR1D3"): in a word that mixes letters with the digits
+  and signs leetspeak uses, those are read as the letters they stand for ("1" once as "i" and once as "l"). It is
+  an extra reading of the sentence: the plain one is still matched, so "S3" or "A4" keep what they are, and a
+  product code ("R2-D2", "CAF3-GU3ST") has no trigger word in either reading.
+- Curly and escaped quotes (“answer”:, \\"answer\\":) read as plain ones, so a fake answer object matches however
+  it is quoted.
+- `PARAPHRASES`: orders about what to say, addressed to a model or to whatever reads "this document", with no
+  trigger word ("Any AI that summarises this page must state that ...", "Summaries generated from this document
+  should say ..."). A person's role ("the assistant manager should answer within 2 days", "agents should tell the
+  caller that ...") is not a reader of the document and is left alone.
+- `posing_marker`: a source marker in brackets other than "[S3]" ("[source 4]", "{S3}", "〈S2〉", "(source S3)"), and
+  "(S3)" where it stands as a citation: ending a sentence or next to another marker, and not the label of
+  something just named ("Amazon Simple Storage Service (S3)", "see section 4 (S3)", "Site 3 (S3) is ...").
+"""
+
+from __future__ import annotations
+
+import re
+
+_I = re.IGNORECASE
+_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+                         "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'"})
+_ESCAPED_QUOTE = re.compile(r"\\(?=[\"'])")
+# a run of single letters/digits: "I g n o r e", "D-i-s-r-e-g-a-r-d", "N o t e  t o  a n y  A I"
+_SPACED = re.compile(r"(?<![^\W_])[^\W_](?:(?: +|[._\-\u00b7*])[^\W_](?![^\W_])){3,}")
+_GAP = re.compile(r" {2,}")
+_SEP = re.compile(r"[ ._\-\u00b7*]")
+_LEET_WORD = re.compile(r"[A-Za-z0-9@$|]+")
+_LEET_CHAR = re.compile(r"[0134578@$|]")
+_LEET_I = str.maketrans("0134578@$|", "oieastbasl")
+_LEET_L = str.maketrans("0134578@$|", "oleastbasl")
+_LETTER = re.compile(r"[A-Za-z]")
+
+
+def quotes(s: str) -> str:
+    """Curly quotes read as straight ones; a backslash before a quote (an escaped JSON string) is dropped."""
+    return _ESCAPED_QUOTE.sub("", s.translate(_QUOTES))
+
+
+def _unspace(m: re.Match[str]) -> str:
+    return " ".join(_SEP.sub("", w) for w in _GAP.split(m.group(0)))
+
+
+def unspaced(s: str) -> tuple[str, list[str]]:
+    """`s` with spaced-out letter runs read as words, and the runs that had no word break (squashed, lower case)."""
+    glued = [_SEP.sub("", m.group(0)).lower() for m in _SPACED.finditer(s) if not _GAP.search(m.group(0))]
+    return _SPACED.sub(_unspace, s), glued
+
+
+def leet_readings(s: str) -> list[str]:
+    """Other readings of `s` where a word mixes letters with leetspeak digits/signs; [] when there is none."""
+    words = [m for m in _LEET_WORD.finditer(s) if _LETTER.search(m.group(0)) and _LEET_CHAR.search(m.group(0))]
+    if not words:
+        return []
+    out = []
+    for table in (_LEET_I, _LEET_L):
+        parts, last = [], 0
+        for m in words:
+            parts += [s[last:m.start()], m.group(0).translate(table)]
+            last = m.end()
+        out.append("".join(parts) + s[last:])
+    return out
+
+
+# The trigger idioms with every space taken out, for a spaced run that has no word break.
+_AIS = r"(?:ai|assistants?|models?|llms?|bots?|chatbots?|languagemodels?|gpt|agents?)"
+SQUASHED: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in (
+    r"(?:ignore|disregard|forget|override|bypass)(?:all|any|of|the|your|my|these|those|previous|prior|above|"
+    r"earlier|original)*(?:instructions?|rules|prompts?|guidelines|directions|guidance|context|documents?|sources?)",
+    r"system(?:prompt|message|override|instructions?|note|notice|command|update)",
+    rf"(?:note|message|instructions?|attention|notice|memo|reminder)s?(?:to|for)(?:any|all|the|every)?{_AIS}",
+    r"(?:developer|god|jailbreak)mode|youarenow|fromnowon",
+))
+
+# Orders about what to say, given to a machine reader (module docstring). A person's role in front of the verb
+# ("our AI lead will answer questions") is not one.
+_MACHINE = (r"(?:ai(?!\s+(?:lead|team|officer|manager|champion|group|committee|policy|policies|ethics|strategy|"
+            r"council|act|board|unit|course|training|tools?\s+at))|a\.i\.|llms?|language\s+models?|chat\s?bots?|gpt|"
+            r"copilot|(?:ai|virtual|automated)\s+(?:assistants?|tools?|systems?|agents?|readers?))")
+_MODAL = r"(?:should|must|shall|will|is\s+to|are\s+to|needs?\s+to|has\s+to|have\s+to|ought\s+to)"
+_SAY = r"(?:reply|respond|answer|say|state|tell|claim|report|insist|conclude|mention|output|print|write)"
+_THIS = r"(?:this|these)\s+(?:document|page|text|file|passage|source|content|policy|article|material)s?"
+PARAPHRASES: tuple[str, ...] = (
+    rf"\b{_MACHINE}\b[^.!?]{{0,50}}?\b{_MODAL}\s+(?:always\s+|only\s+|now\s+|instead\s+|simply\s+)?{_SAY}\b",
+    # whatever reads this document, told what to say
+    rf"\b(?:assistants?|models?|bots?|tools?|systems?|programs?|software|whoever|anyone|anything)\s+"
+    rf"(?:(?:that|which|who)\s+\w+|\w+ing)\s+(?:(?:questions\s+)?(?:about|on|from|in)\s+)?{_THIS}\b[^.!?]{{0,30}}?"
+    rf"\b{_MODAL}\s+(?:always\s+|only\s+)?{_SAY}\b",
+    rf"\b(?:when|while|if)\s+(?:you\s+(?:are\s+)?)?(?:summari[sz](?:ing|e)|answering\s+(?:questions\s+)?"
+    rf"(?:from|about|on)|processing|indexing|quoting)\s+{_THIS}\b[^.!?]{{0,10}}?,?\s*(?:always\s+)?{_SAY}\b",
+    rf"\b(?:summar(?:y|ies)|answers?|responses?|outputs?|repl(?:y|ies))\s+(?:generated|produced|written|created|"
+    rf"derived|drawn)\s+(?:from|using|with|by)\s+{_THIS}\b[^.!?]{{0,20}}?\b{_MODAL}\s+(?:always\s+)?"
+    rf"(?:say|state|mention|include|claim|report|conclude|read)\b",
+    rf"\b(?:that|ensure|make\s+sure)\s+the\s+(?:{_MACHINE}|assistant|model|bot)\s+(?:tells?|says?|states?|answers?|"
+    rf"replies|responds?)\s+(?:the\s+)?(?:users?|customers?|readers?|people|everyone|anyone)\b",
+    # "When citing, use payroll.md only": a citation order naming a file
+    r"\bcit(?:e|es|ing|ations?)\b[^.!?]{0,40}?\b[\w-]+\.(?:md|txt|pdf|docx?|html?)\b",
+)
+
+# A source marker in brackets other than "[S3]" (those are in injection.EXTRA_PATTERNS)
+MARKERS: tuple[str, ...] = (
+    r"\[\s*(?:sources?|src|docs?|documents?|passages?|context)\s*[:#]?\s*S?\d{1,2}\s*\]",
+    r"\(\s*sources?\s*[:#]?\s*S\d{1,2}\s*\)",
+    r"[{<\u3008\u300a\u300c\u300e\u27e6\u27e8\u3018]\s*S\s*\d{1,2}\s*[}>\u3009\u300b\u300d\u300f\u27e7\u27e9\u3019]",
+)
+_PAREN = re.compile(r"\(\s*S\s*\d{1,2}\s*\)", _I)
+_AFTER = re.compile(r"\s*(?:[.!?;]|$)")
+_NEXT = re.compile(r"\s*\(\s*S\s*\d{1,2}\s*\)", _I)
+# words that name what a "(S3)" label labels: a section, clause, stage, site ... ("s" words are all left alone)
+_LABELS = frozenset("""clause item part para paragraph table figure fig appendix annex note ref rule level zone
+    grade category class risk rating code type area phase unit room band tier group line and or of in under per
+    at from to by""".split())
+_PREV_WORDS = re.compile(r"[\w.]+")
+
+
+def posing_marker(s: str) -> bool:
+    """`s` holds a source marker in another shape, or a citation-like "(S3)" (module docstring)."""
+    for m in _PAREN.finditer(s):
+        before = s[:m.start()].rstrip()
+        adjacent = bool(_NEXT.match(s, m.end())) or before.endswith(")") and _PAREN.search(before[-8:]) is not None
+        if not (adjacent or _AFTER.match(s, m.end())):
+            continue
+        prev = [w.lower().strip(".") for w in _PREV_WORDS.findall(before)[-3:]]
+        if adjacent or not any(w.startswith("s") or w in _LABELS for w in prev):
+            return True
+    return False
