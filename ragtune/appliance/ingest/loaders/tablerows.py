@@ -1,0 +1,155 @@
+"""Rows of a table (a spreadsheet's sheet, a CSV file) as lines of text, shared by sheets.py and delimited.py.
+
+A table with a header row is written one line per row, each value with its column's label: `Item: Stapler; Price:
+4.50; Owner: Facilities` (empty cells left out). A row's facts then stay labelled wherever the chunker cuts: a line is
+never cut inside when a chunk can hold it, and a row longer than a chunk is cut after a `;` (a sentence end to the
+chunker), between two labelled values. A table without a header row is written `a | b | c`. Rows before the header
+(a title, "Prepared by …") are written as they are, one line each; a run of empty rows becomes one blank line (a
+paragraph break: where the chunker prefers to cut)."""
+
+from __future__ import annotations
+
+import re
+# Rows looked at to find the header: the first non-empty row whose cells are mostly text, among the first
+# HEAD_ROWS non-empty rows (a title row, a "prepared by" row and blank rows may come first).
+HEAD_ROWS = 12
+_LABEL_CHARS = 80  # a header cell longer than this is prose, not a column label
+
+# A value that is a number, an amount, a percentage or a date as people type them in a CSV or a cell: not text.
+_NUMERIC = re.compile(r"[-+(]?\s*[$€£¥]?\s*[-+]?(\d{1,3}([ ,.'\u00a0\u202f]\d{3})+|\d+)([.,]\d+)?\s*%?\)?"
+                      r"(\s*(EUR|USD|GBP|CHF|kr|[$€£¥]))?|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d\d(:\d\d)?)?"
+                      r"|\d{1,2}:\d\d(:\d\d)?|TRUE|FALSE|true|false", re.I)
+
+
+def is_text(value: str) -> bool:
+    """Whether a CSV cell's value is text (a label could be), not a number, amount, date or boolean."""
+    return not _NUMERIC.fullmatch(value.strip())
+
+
+def one_line(value: str) -> str:
+    """A cell's value on one line: a value typed over several lines (Alt+Enter, a quoted CSV field) would split its
+    row into lines the chunker could cut between."""
+    return " ".join(value.split()) if ("\n" in value or "\r" in value or "  " in value or "\t" in value) else value
+
+
+Row = dict[int, str]  # column -> value (non-empty), as a sheet stores cells: sparse
+
+
+class TableWriter:
+    """Rows in, lines out (`lines`). A row is a dict column -> value (non-empty, already on one line) with `texts`
+    saying which of its values are text (a spreadsheet knows its cells' types; a CSV's are guessed with `is_text`).
+    The first HEAD_ROWS non-empty rows are held until the header is found, then every row is written as it comes:
+    memory holds the text written, not the rows."""
+
+    def __init__(self, out: list[str]) -> None:
+        self.out = out
+        self.held: list[tuple[Row, dict[int, bool]]] = []
+        self.header: Row | None = None
+        self.first_col = 0  # the table's first column with a value (among the rows held): `a | b` rows start there
+        self.decided = False
+        self.gap = False  # an empty row since the last line written
+        self.rows = 0  # table rows written
+        self.rows_out = 0  # lines written (the rows above the header too)
+
+    def add(self, cells: Row, texts: dict[int, bool]) -> None:
+        if not cells:
+            if self.decided:
+                self.gap = True
+            elif self.held:
+                self.held.append(({}, {}))
+            return
+        if not self.decided:
+            self.held.append((cells, texts))
+            if sum(1 for c, _ in self.held if c) >= HEAD_ROWS:
+                self._decide()
+            return
+        self._write(cells)
+
+    def close(self) -> None:
+        if not self.decided:
+            self._decide()
+
+    def _decide(self) -> None:
+        self.decided = True
+        held, self.held = self.held, []
+        self.first_col = min((min(c) for c, _ in held if c), default=0)
+        at = _header_at([c for c, _ in held], [t for _, t in held])
+        if at is not None:
+            self.header = held[at][0]
+        for i, (cells, _) in enumerate(held):
+            if not cells:
+                self.gap = True
+            elif at is None or i > at:
+                self._write(cells)
+            elif i < at:
+                self._line(bar_line(cells, self.first_col))
+
+    def _write(self, cells: Row) -> None:
+        self.rows += 1
+        if self.header is None:
+            self._line(bar_line(cells, self.first_col))
+        else:
+            self._line(labelled_line(self.header, cells))
+
+    def _line(self, line: str) -> None:
+        if self.gap and self.rows_out:
+            self.out.append("")
+        self.gap = False
+        self.rows_out += 1
+        self.out.append(line)
+
+
+_GAP_CELLS = 8  # empty cells written between two values at most (a value 10,000 columns on is not 10,000 bars away)
+
+
+def bar_line(cells: Row, first_col: int = 0) -> str:
+    """`a | b | c`: empty cells between values kept (columns stay in place, up to _GAP_CELLS of them)."""
+    parts: list[str] = []
+    at = min(first_col, min(cells))
+    for col in sorted(cells):
+        parts.extend([""] * min(col - at, _GAP_CELLS))
+        parts.append(cells[col])
+        at = col + 1
+    return " | ".join(parts)
+
+
+def labelled_line(header: Row, cells: Row) -> str:
+    """`Label: value; Label: value` for the row's values; a value under no label (a column with an empty header
+    cell, a ragged row's extra field) stands alone."""
+    parts = []
+    for col in sorted(cells):
+        label = header.get(col, "")
+        parts.append(f"{label}: {cells[col]}" if label else cells[col])
+    return "; ".join(parts)
+
+
+def _header_at(rows: list[Row], texts: list[dict[int, bool]]) -> int | None:
+    """Index in `rows` of the header row, or None. The header is the first row filled across at least half the
+    table's width (a title or a note above it fills one or two cells) whose values are mostly (3/4) text, distinct
+    and short, with a non-empty row after it. A first filled row that is data (numbers, dates) means no header."""
+    width = max((len(r) for r in rows), default=0)
+    if not width:
+        return None
+    need = max(1, (width + 1) // 2)
+    for i, row in enumerate(rows):
+        if len(row) < need:
+            continue  # a title, a note, a blank row: not the header (nor data: it is written before the table)
+        values = list(row.values())
+        n_text = sum(1 for col in row if texts[i].get(col, True))
+        label_like = all(len(v) <= _LABEL_CHARS for v in values) and len(set(values)) == len(values)
+        if n_text * 4 < len(values) * 3 or not label_like:
+            return None
+        if not any(rows[i + 1:]):
+            return None  # nothing under it: a row of text, not a header
+        if width == 1 and not _one_column_header(rows, i):
+            return None
+        return i
+    return None
+
+
+def _one_column_header(rows: list[Row], at: int) -> bool:
+    """A one-column table (a list of names, of lines) has a header only if its first value differs in kind from those
+    under it: a label over numbers or dates, or a short label over longer values. Else it is a list: one value a line."""
+    head = next(iter(rows[at].values()))
+    below = [next(iter(r.values())) for r in rows[at + 1:] if r]
+    return sum(not is_text(v) for v in below) * 2 > len(below) or len(head) * 2 < min(len(v) for v in below)
