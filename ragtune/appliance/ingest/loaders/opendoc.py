@@ -1,0 +1,418 @@
+"""ODT (OpenDocument text: LibreOffice, OpenOffice, Google Docs' and Word's "Save as .odt"), read from its
+content.xml: the text shown with tracked changes accepted (the tracked-changes region and its deletions out) and
+hidden text out, in document order: headings as `#` lines, paragraphs, list items with their bullet or number (nested
+indented), table rows as `a | b`, text boxes, then footnotes and endnotes as `[n]` at the end (as word.py does DOCX).
+Comments (annotations), indexes (a table of contents repeats the headings) and page furniture are not content. A
+flat .fodt is not read."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from ...hashing import sha256_bytes
+from .base import PARSE_BEAT, PARSE_BEAT_EVERY, Document, LoadError, clean_text, clean_title, exc_reason, \
+    parse_date, require_text, title_from_path
+from .hidden import note as hidden_note
+from .parse_budget import budgeted, guarded
+from .word import _MAX_PARTS, _MAX_UNPACKED, _letters, _parts, _roman
+
+_NS = {
+    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+    "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
+    "draw": "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "meta": "urn:oasis:names:tc:opendocument:xmlns:meta:1.0",
+    "manifest": "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0",
+}
+_O, _T, _TB, _S, _D = (f"{{{_NS[k]}}}" for k in ("office", "text", "table", "style", "draw"))
+_TEXT_TYPES = ("application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.text-template",
+               "application/vnd.oasis.opendocument.text-master")
+# Generated indexes (their text repeats the headings or entries with page numbers), comments, and the cached list
+# of tracked changes (deleted text lives there): not the document's text
+_SKIPPED = {f"{_T}{t}" for t in ("table-of-content", "alphabetical-index", "illustration-index", "table-index",
+                                  "object-index", "user-index", "bibliography", "tracked-changes", "sequence-decls",
+                                  "variable-decls", "user-field-decls", "dde-connection-decls", "soft-page-break",
+                                  "bookmark", "bookmark-start", "bookmark-end", "change", "change-start",
+                                  "change-end", "reference-mark", "reference-mark-start", "reference-mark-end",
+                                  "alphabetical-index-mark", "toc-mark", "user-index-mark")}
+_SKIPPED |= {f"{_O}annotation", f"{_O}annotation-end", f"{_O}forms", f"{_TB}tracked-changes"}
+_MAX_REPEAT = 100  # a cell or row written once with a repeat count: shown at most so many times (a crafted 10^9)
+_CONST_TRUE = re.compile(r"^(?:ooow:)?\s*(?:1|true)\s*$", re.I)
+
+
+# Tag and attribute names, made once (an f-string per use was a third of a large document's read): T.list_item
+# is the text namespace's list-item
+def _names(ns: str, words: str) -> SimpleNamespace:
+    return SimpleNamespace(**{n.replace("-", "_"): f"{ns}{n}" for n in words.split()})
+
+
+T = _names(_T, "c condition continue-list continue-numbering display h hidden-paragraph hidden-text index-body "
+               "is-hidden level line-break list list-header list-item list-level-style-bullet "
+               "list-level-style-number list-style note note-body outline-level p s section span start-value "
+               "string-value style-name tab")
+TB = _names(_TB, "covered-table-cell number-columns-repeated number-columns-spanned number-rows-repeated "
+                 "number-rows-spanned table table-cell table-header-rows table-row")
+S = _names(_S, "name num-format num-prefix num-suffix parent-style-name style text-properties")
+D = _names(_D, "custom-shape ellipse frame g rect text-box")
+OF = _names(_O, "automatic-styles")
+
+
+def _xml(data: bytes, part: str) -> Any:
+    """A part parsed without a DTD: OpenDocument never has one, so one is an entity bomb or an external entity
+    (`<!ENTITY x SYSTEM "file:///etc/passwd">`): refused, not expanded or read."""
+    from lxml import etree
+
+    if re.search(rb"<!DOCTYPE|<!ENTITY", data[:65536]):  # (one further on is caught after the parse, unexpanded)
+        raise LoadError(f"corrupt ODT: {part} declares a DTD or entities (not OpenDocument; not read)")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise LoadError(f"corrupt ODT: {part}: {exc_reason(str(exc).splitlines()[0][:160])}") from None
+    if root.getroottree().docinfo.doctype:
+        raise LoadError(f"corrupt ODT: {part} declares a DTD (not OpenDocument; not read)")
+    return root
+
+
+def _open(raw: bytes) -> tuple[bytes, bytes | None, bytes | None]:
+    """content.xml, meta.xml and styles.xml of the package, within the zip guards (as word._check_unpacked)."""
+    if raw.lstrip()[:5] == b"<?xml" or raw.lstrip()[:1] == b"<":
+        raise LoadError("not an ODT: a flat OpenDocument XML file (.fodt) or other XML is not read (save it as .odt)")
+    parts = _parts(raw)
+    if parts is not None and parts > _MAX_PARTS:
+        many = "65,535 or more" if parts == 0xFFFF else f"{parts:,}"
+        raise LoadError(f"corrupt ODT: {many} parts in its zip (over {_MAX_PARTS:,}: a zip bomb?)")
+    try:
+        z = zipfile.ZipFile(io.BytesIO(raw))
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise LoadError(f"corrupt ODT: {exc_reason(str(exc)[:160]) or 'not a zip file'}") from None
+    with z:
+        infos = z.infolist()
+        names = {i.filename for i in infos}
+        total = sum(i.file_size for i in infos)
+        if total > _MAX_UNPACKED:  # zipfile never inflates a member beyond its declared size: the sum is a bound
+            raise LoadError(f"corrupt ODT: its parts unpack to {total / 1048576:.0f} MB "
+                            f"(over {_MAX_UNPACKED // 1048576} MB: a zip bomb?)")
+        if "content.xml" not in names:
+            if "word/document.xml" in names:
+                raise LoadError("not an ODT: a Word document (DOCX) named .odt (rename it .docx)")
+            raise LoadError("corrupt ODT: no content.xml in its zip")
+
+        def read(name: str) -> bytes | None:
+            if name not in names:
+                return None
+            try:
+                return z.read(name)
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError) as exc:
+                if "encrypt" in str(exc).lower():
+                    raise LoadError("encrypted ODT (password required)") from None
+                raise LoadError(f"corrupt ODT: {name}: {exc_reason(str(exc)[:160])}") from None
+
+        manifest = read("META-INF/manifest.xml") or b""
+        if b"encryption-data" in manifest:  # a password-protected document: its parts are ciphertext
+            raise LoadError("encrypted ODT (password required)")
+        mimetype = (read("mimetype") or b"").strip().decode("ascii", "replace")
+        if mimetype and mimetype not in _TEXT_TYPES:
+            kind = mimetype.rsplit(".", 1)[-1] if "opendocument" in mimetype else mimetype
+            raise LoadError(f"not an ODT: an OpenDocument {kind} ({exc_reason(mimetype[:80])})")
+        return read("content.xml") or b"", read("meta.xml"), read("styles.xml")
+
+
+class _Styles:
+    """Which styles hide text (`text:display="none"` on their text properties, as LibreOffice's Hidden character
+    attribute writes it) and which list styles number, with their parents (automatic and named styles)."""
+
+    def __init__(self, *roots: Any):
+        self.parent: dict[str, str] = {}
+        self.hides: dict[str, bool] = {}
+        # list style -> level -> (format, prefix, suffix, start)
+        self.lists: dict[str, dict[int, tuple[str, str, str, int]]] = {}
+        for root in roots:
+            if root is None:
+                continue
+            for st in root.iter(S.style):
+                name = st.get(S.name) or ""
+                if st.get(S.parent_style_name):
+                    self.parent[name] = st.get(S.parent_style_name)
+                for tp in st.iterchildren(S.text_properties):
+                    display = tp.get(T.display)
+                    if display is not None:
+                        self.hides[name] = display == "none"
+            for ls in root.iter(T.list_style):
+                levels = {}
+                for lv in ls.iterchildren():
+                    level = int(lv.get(T.level) or 1)
+                    if lv.tag == T.list_level_style_number:
+                        levels[level] = (lv.get(S.num_format) or "1", lv.get(S.num_prefix) or "",
+                                         lv.get(S.num_suffix) or "", int(lv.get(T.start_value) or 1))
+                    elif lv.tag == T.list_level_style_bullet:
+                        levels[level] = ("bullet", "", "", 1)
+                self.lists[ls.get(S.name) or ""] = levels
+
+    def hidden(self, name: str | None) -> bool:
+        seen = set()
+        while name and name not in seen:
+            seen.add(name)
+            if name in self.hides:
+                return self.hides[name]
+            name = self.parent.get(name)
+        return False
+
+
+def _label(n: int, fmt: str) -> str:
+    if fmt in ("a", "A"):
+        s = _letters(n) if n <= 26 * 40 else str(n)
+    elif fmt in ("i", "I"):
+        s = _roman(n) if 0 < n < 40_000 else str(n)
+    else:
+        return str(n)
+    return s.upper() if fmt.isupper() else s
+
+
+class _Reader:
+    def __init__(self, styles: _Styles):
+        self.styles = styles
+        self.hidden = 0  # paragraphs, spans, sections and fields left out as hidden
+        self.first_heading = ""
+        self.notes: list[str] = []
+        self.counters: dict[str, list[int]] = {}  # list style -> counter per level (continued lists go on)
+        self.beat: Any = None
+        self.stop: Exception | None = None  # what the beat raised (the caller's: a stop asked for mid-read)
+        self.paragraphs_read, self.paragraphs = 0, 1
+
+    def listen(self, beat: Any, body: Any) -> None:
+        if beat is not None:
+            from lxml import etree
+
+            count = etree.XPath("count(.//text:p|.//text:h)", namespaces={"text": _NS["text"]})
+            self.beat, self.paragraphs = beat, max(1, int(count(body)))
+
+    def _tick(self) -> None:
+        if self.beat is not None:
+            self.paragraphs_read += 1
+            if not self.paragraphs_read % PARSE_BEAT_EVERY:
+                try:
+                    self.beat(min(1.0, self.paragraphs_read / self.paragraphs))
+                except Exception as exc:  # let through as itself (load_odt): not "corrupt ODT", not remembered
+                    self.stop = exc
+                    raise
+
+    # -- inline text --------------------------------------------------------------------------------------------
+    def inline(self, el: Any, out: list[str], boxes: list[str]) -> None:
+        if el.text:
+            out.append(el.text)
+        for c in el.iterchildren():
+            tag = c.tag
+            if not isinstance(tag, str) or tag in _SKIPPED:
+                pass
+            elif tag == T.s:
+                out.append(" " * min(int(c.get(T.c) or 1), 100))
+            elif tag == T.tab:
+                out.append("\t")
+            elif tag == T.line_break:
+                out.append("\n")
+            elif tag == T.note:
+                body = c.find(T.note_body)
+                text = " ".join(" ".join(self.blocks(body)).split()) if body is not None else ""
+                if text:
+                    self.notes.append(text)
+                    out.append(f"[{len(self.notes)}]")
+            elif tag == T.hidden_text:
+                if _is_hidden(c):
+                    self.hidden += bool((c.get(T.string_value) or "".join(c.itertext())).strip())
+                else:
+                    out.append(c.get(T.string_value) or "".join(c.itertext()))
+            elif tag == T.hidden_paragraph:
+                pass  # decided for the whole paragraph (paragraph())
+            elif tag == T.span and self.styles.hidden(c.get(T.style_name)):
+                self.hidden += bool("".join(c.itertext()).strip())
+            elif tag in (D.frame, D.custom_shape, D.rect, D.ellipse, D.g):
+                for box in c.iter(D.text_box, D.custom_shape, D.rect, D.ellipse):
+                    boxes.extend(self.blocks(box))  # a text box's text, after its paragraph
+            elif tag.startswith(_D):
+                pass  # images, objects: no text of their own here
+            else:  # span, a (links), fields (their shown value), ruby, meta
+                self.inline(c, out, boxes)
+            if c.tail:
+                out.append(c.tail)
+
+    def paragraph(self, p: Any, prefix: str = "") -> list[str]:
+        self._tick()
+        if self.styles.hidden(p.get(T.style_name)) or any(
+                _is_hidden(h) for h in p.iter(T.hidden_paragraph)):
+            self.hidden += bool("".join(p.itertext()).strip())
+            return []
+        out: list[str] = []
+        boxes: list[str] = []
+        self.inline(p, out, boxes)
+        text = "".join(out).strip()
+        lines = []
+        if text:
+            if p.tag == T.h:
+                text = " ".join(text.split())
+                self.first_heading = self.first_heading or text
+                try:
+                    level = int(p.get(T.outline_level) or 1)
+                except ValueError:
+                    level = 1
+                label = prefix.strip()  # a heading in a list keeps its number: "# 2. Scope"
+                lines.append("#" * min(max(level, 1), 6) + " " + (label + " " if label else "") + text)
+            else:
+                lines.append(prefix + text)
+        return lines + boxes
+
+    # -- blocks -------------------------------------------------------------------------------------------------
+    def blocks(self, parent: Any, nested: bool = False) -> list[str]:
+        lines: list[str] = []
+        for c in parent.iterchildren():
+            tag = c.tag
+            if not isinstance(tag, str) or tag in _SKIPPED:
+                continue
+            if tag in (T.p, T.h):
+                lines.extend(self.paragraph(c))
+            elif tag == T.list:
+                lines.extend(self.list(c, 1, c.get(T.style_name) or ""))
+            elif tag == TB.table:
+                rows = self.table(c, ", " if nested else " | ")
+                lines.extend(["; ".join(rows)] if nested and rows else rows)
+            elif tag == T.section:
+                display = c.get(T.display)
+                if display == "none" or (display == "condition" and _CONST_TRUE.match(c.get(T.condition) or "")):
+                    self.hidden += bool("".join(c.itertext()).strip())
+                    continue
+                lines.extend(self.blocks(c, nested))
+            elif tag in (T.index_body, TB.table_header_rows, T.list_header):
+                lines.extend(self.blocks(c, nested))
+            elif tag.startswith(_D):
+                for box in c.iter(D.text_box):
+                    lines.extend(self.blocks(box, nested))
+        return lines
+
+    def list(self, lst: Any, level: int, style: str) -> list[str]:
+        style = lst.get(T.style_name) or style
+        levels = self.styles.lists.get(style, {})
+        fmt, before, after, start = levels.get(level, ("bullet", "", "", 1))
+        counters = self.counters.setdefault(style, [0] * 11)
+        top = level == 1 and lst.get(T.continue_numbering) != "true" and not lst.get(T.continue_list)
+        if top or level > 1:
+            counters[min(level, 10)] = start - 1
+        lines: list[str] = []
+        for item in lst.iterchildren(T.list_item, T.list_header):
+            k = min(level, 10)
+            if item.tag == T.list_item:
+                value = item.get(T.start_value)
+                counters[k] = int(value) if value and value.isdigit() else counters[k] + 1
+            label = "-" if fmt == "bullet" else (f"{before}{_label(counters[k], fmt)}{after}" if fmt else "")
+            if item.tag == T.list_header:
+                label = ""
+            indent = "  " * (level - 1)
+            first = True
+            for c in item.iterchildren():
+                if c.tag in (T.p, T.h):
+                    lines.extend(self.paragraph(c, indent + (label + " " if first and label else "")))
+                    first = False
+                elif c.tag == T.list:
+                    lines.extend(self.list(c, level + 1, style))
+                elif c.tag == TB.table:
+                    lines.extend(self.table(c))
+                elif isinstance(c.tag, str) and c.tag not in _SKIPPED:
+                    lines.extend(self.blocks(c))
+        return lines
+
+    def table(self, tbl: Any, sep: str = " | ") -> list[str]:
+        lines: list[str] = []
+        spans: dict[int, tuple[str, int]] = {}  # column -> (text of a cell spanning rows down, rows left)
+        for tr in tbl.iter(TB.table_row):
+            if _ancestor_table(tr) is not tbl:
+                continue  # a row of a table nested in a cell: read with its cell
+            cells, col = [], 0
+            for tc in tr.iterchildren(TB.table_cell, TB.covered_table_cell):
+                repeat = min(int(tc.get(TB.number_columns_repeated) or 1), _MAX_REPEAT)
+                if tc.tag == TB.covered_table_cell:
+                    for _ in range(repeat):
+                        if col in spans:  # under a cell merged down: its text, so each row reads whole
+                            cells.append(spans[col][0])
+                        col += 1
+                    continue
+                text = " ".join(" ".join(self.blocks(tc, nested=True)).split())
+                down = int(tc.get(TB.number_rows_spanned) or 1)
+                across = int(tc.get(TB.number_columns_spanned) or 1)
+                for _ in range(repeat):
+                    cells.append(text)
+                    if down > 1:
+                        spans[col] = (text, down)
+                    col += max(1, across) if across <= _MAX_REPEAT else 1
+            spans = {c: (t, n - 1) for c, (t, n) in spans.items() if n > 1}
+            if any(cells):
+                row = sep.join(cells) if sep == " | " else sep.join(c for c in cells if c)
+                lines.extend([row] * min(int(tr.get(TB.number_rows_repeated) or 1), _MAX_REPEAT))
+        return lines
+
+
+def _ancestor_table(el: Any) -> Any:
+    a = el.getparent()
+    while a is not None and a.tag != TB.table:
+        a = a.getparent()
+    return a
+
+
+def _is_hidden(field: Any) -> bool:
+    """A hidden-text or hidden-paragraph field that hides: its cached state (`text:is-hidden`), else a condition
+    that is a constant true. A condition left to evaluate (a variable's value) is taken as shown: text a reader
+    may see is never dropped."""
+    state = field.get(T.is_hidden)
+    if state is not None:
+        return state == "true"
+    return bool(_CONST_TRUE.match(field.get(T.condition) or ""))
+
+
+def _meta(meta: bytes | None) -> tuple[str, str | None]:
+    if not meta:
+        return "", None
+    try:
+        root = _xml(meta, "meta.xml")
+    except LoadError:
+        return "", None  # metadata is not text: a damaged meta.xml costs the title and date only
+    title = root.findtext(f".//{{{_NS['dc']}}}title") or ""
+    when = root.findtext(f".//{{{_NS['meta']}}}creation-date") or root.findtext(f".//{{{_NS['dc']}}}date")
+    return clean_title(title), parse_date(when)
+
+
+@budgeted("ODT", "a body of millions of paragraphs or tables")  # as a PDF's (parse_budget.PARSE_SECONDS)
+def load_odt(path: Path, raw: bytes) -> Document:
+    content, meta, styles_xml = _open(raw)
+    root = _xml(content, "content.xml")
+    styles_root = None
+    if styles_xml:
+        try:
+            styles_root = _xml(styles_xml, "styles.xml")
+        except LoadError:
+            styles_root = None  # named styles lost: hidden character styles are then not known
+    body = root.find(f"{_O}body/{_O}text")
+    if body is None:
+        raise LoadError("not an ODT: content.xml has no text body (another OpenDocument kind?)")
+    reader = None
+    try:
+        reader = _Reader(_Styles(root.find(OF.automatic_styles), styles_root))
+        reader.listen(guarded(PARSE_BEAT.get()), body)
+        lines = reader.blocks(body)
+    except RecursionError:
+        raise LoadError("corrupt ODT: content.xml nests too deep") from None
+    except (ValueError, TypeError) as exc:  # a count or level that is not a number
+        if reader is not None and reader.stop is not None:
+            raise reader.stop from None
+        raise LoadError(f"corrupt ODT: {exc_reason(str(exc)[:160])}") from None
+    lines += [f"[{i + 1}] {text}" for i, text in enumerate(reader.notes)]
+    text = require_text(clean_text("\n\n".join(lines)))
+    title, when = _meta(meta)
+    notes = ((hidden_note(reader.hidden, "passage", "hidden paragraphs, sections and text fields, or a "
+                                                              "style's display:none"),) if reader.hidden else ())
+    return Document(str(path), "odt", title or clean_title(reader.first_heading) or title_from_path(path), text, when,
+                    sha256_bytes(raw), len(raw), notes)
