@@ -71,7 +71,7 @@ class AnswerCache:
         return use_cache and self.cfg.answer_cache and self.cfg.temperature == 0
 
     def _cache_get(self, key: str, ctx: list[ContextItem], src: Any, gen: Any, mode: str) -> Answer | None:
-        v = self.store.cached_answer(key)
+        v = self.store.cached_answer(entry_key(key, ctx))
         if v is None or not same_copies(v, ctx):
             return None
         try:
@@ -94,7 +94,22 @@ class AnswerCache:
              "raw_output": ans.raw_output, "p_refused": ans.p_refused,
              "answer_min_logprob": ans.answer_min_logprob, "log_id": ans.log_id,
              "chunk_ids": _chunk_ids(ans.context)}  # whose copies of the text (same_copies)
-        self.store.cache_answer(key, v, max_entries=self.settings.retention.answer_cache_max_entries)
+        self.store.cache_answer(entry_key(key, ans.context), v,
+                                max_entries=self.settings.retention.answer_cache_max_entries)
+
+
+ENTRY_KEYING = "chunks-1"  # how an entry's key is made from answer.py's cache_key (a change: every old key a miss)
+
+
+def entry_key(key: str, ctx: list[ContextItem]) -> str:
+    """The store's key of an entry: answer.py's `cache_key` (the sources' text, the question, the settings) and which
+    stored chunks the context's sources are (their ids). One text in two clients' folders (a template every client of
+    a server got: docs/serve.md "Many clients on one server") is two entries: before round 51 it was one key, so two
+    tenants asking the same question over their own copies overwrote each other's entry (each a miss, never a share).
+    Entries keyed before (the text-only key) are never found under these keys: unusable, not wrong. A context a caller
+    gave without chunk ids (eval's) is keyed by its text alone, as before."""
+    ids = _chunk_ids(ctx)
+    return hashlib.sha256(json.dumps([ENTRY_KEYING, key, ids]).encode("utf-8")).hexdigest()
 
 
 def _chunk_ids(ctx: list[ContextItem]) -> list[int | None]:

@@ -40,7 +40,7 @@ from .errors import client_busy, metrics_forbidden
 from .guard import BrowserGuard, HostCheck, OriginCheck
 from .metrics import Metrics
 from .openapi import document
-from .pool import Busy, Cancelled, ClientBusy, EnginePool, cancel_check
+from .pool import Busy, Cancelled, ClientBusy, EnginePool, Shed, cancel_check
 from .requestid import RequestId, noted
 from .routing import (BASE_MODEL, MODEL, MODEL_PREFIX, ModelRoute as _ModelRoute, Route as AdapterRoute,
                       RoutedAdapterError, Router, UnknownModel, Unnamed, model_name, routed_error)
@@ -137,7 +137,8 @@ def create_app(state: ServeState) -> Starlette:
             except ClientBusy as exc:  # (a Busy too: before it) this client's share of the queue is taken
                 m.rejected_client.inc()
                 code = "client_busy"
-                resp = client_busy(exc.limit, state.pool.retry_after(state.retry_after_s)).response()
+                resp = client_busy(exc.limit, state.pool.retry_after(state.retry_after_s),
+                                   shed=isinstance(exc, Shed)).response()
             except Busy:
                 m.rejected.inc()
                 code = "busy"
@@ -347,8 +348,16 @@ def create_app(state: ServeState) -> Starlette:
         return JSONBody(document())
 
     async def healthz(request: Request) -> Response:
-        return JSONBody({"status": "ok", "workers": len(state.pool.engines), "waiting": state.pool.waiting,
-                      "running": state.pool.running})
+        """Liveness for anyone (the status code is what a load balancer reads); the queue's depth only for whoever
+        may read /metrics: on a server with tokens, a valid token without a token_scopes entry. A client's token,
+        a wrong one or none gets the liveness alone, never a 401 (a probe carries no token)."""
+        out: dict[str, Any] = {"status": "ok"}
+        if state.tokens:
+            token = bearer_token(request.headers.get("authorization"), state.tokens)
+            if token is None or token.scope:
+                return JSONBody(out)
+        out.update(workers=len(state.pool.engines), waiting=state.pool.waiting, running=state.pool.running)
+        return JSONBody(out)
 
     async def metrics(request: Request) -> Response:
         if request.state.token_scope:  # a client's token (scoped to its documents): not every client's totals

@@ -16,7 +16,7 @@ import hmac
 import ipaddress
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 from ..appliance.config import MIN_TOKEN_CHARS, ServeConfig, split_token
 from ..appliance.config_ops import BAD_NAME, token_name
@@ -47,7 +47,7 @@ def parse_token(raw: str, where: str) -> Token:
     return Token(name or "token-" + hashlib.sha256(secret.encode()).hexdigest()[:8], _digest(secret))
 
 
-def load_tokens(cfg: ServeConfig, environ: dict[str, str] | None = None) -> list[Token]:
+def load_tokens(cfg: ServeConfig, environ: dict[str, str] | None = None) -> "TokenList":
     env = os.environ if environ is None else environ
     out = [parse_token(t, "[serve] tokens") for t in cfg.tokens]
     raw = env.get(cfg.tokens_env, "") if cfg.tokens_env else ""
@@ -55,20 +55,31 @@ def load_tokens(cfg: ServeConfig, environ: dict[str, str] | None = None) -> list
     return TokenList(scoped(cfg, out))
 
 
-class TokenList(list):
+class TokenList(tuple):
     """load_tokens' tokens, with an index by digest: a request's token is found by one lookup of its digest, not by
     comparing it with each token (a server for many clients: 1,000 tokens cost ~0.8 ms of the event loop a
     request, a 401 included, so anyone without a token could keep the loop busy). Found or not, the time is one
     hash lookup and one compare_digest: it says neither which token nor whether any matched (the dict's hash of a
     sha256 digest is keyed per process; its bytes are compared only on equal hashes). The first of two tokens with
-    one secret is the one found, as before. Built once; a list changed afterwards is searched token by token."""
+    one secret is the one found, as before. A tuple (round 51): it cannot change after its index is built, so the
+    index is always the list's (a reload swaps in a new TokenList); it equals a list of the same tokens."""
 
-    def __init__(self, tokens: list[Token] = ()):  # type: ignore[assignment]
-        super().__init__(tokens)
-        self.by_digest: dict[bytes, Token] = {}
+    by_digest: dict[bytes, Token]
+
+    def __new__(cls, tokens: Any = ()) -> "TokenList":
+        self = super().__new__(cls, tokens)
+        self.by_digest = {}
         for t in self:
             self.by_digest.setdefault(t.digest, t)
-        self._size = len(self)
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == other if isinstance(other, list) else tuple.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = tuple.__hash__
 
 
 def scoped(cfg: ServeConfig, tokens: list[Token]) -> list[Token]:
@@ -130,14 +141,14 @@ def empty_scope_note(store: Any, tokens: list[Token], shown: int = 10) -> str | 
             "(a typo, or a folder renamed? `ragtune docs list` shows the stored paths)")
 
 
-def bearer_token(header: str | None, tokens: list[Token]) -> Token | None:
+def bearer_token(header: str | None, tokens: Sequence[Token]) -> Token | None:
     """The token of an `Authorization: Bearer …` header, or None. load_tokens' TokenList: one lookup of the given
-    secret's digest and one constant-time compare_digest, hit or miss (TokenList). Any other list, or one changed
-    since it was built: every token is compared (no early exit), each constant-time over equal-length digests."""
+    secret's digest and one constant-time compare_digest, hit or miss (TokenList). Any other list (a caller's own):
+    every token is compared (no early exit), each constant-time over equal-length digests."""
     if not header or not header[:7].lower() == "bearer ":
         return None
     given = _digest(header[7:].strip())
-    if isinstance(tokens, TokenList) and len(tokens) == tokens._size:
+    if isinstance(tokens, TokenList):
         t = tokens.by_digest.get(given)
         ok = hmac.compare_digest(given, t.digest if t is not None else _NO_DIGEST)  # the same work, hit or miss
         return t if ok and t is not None else None
@@ -148,7 +159,7 @@ def bearer_token(header: str | None, tokens: list[Token]) -> Token | None:
     return found
 
 
-def check_bearer(header: str | None, tokens: list[Token]) -> str | None:
+def check_bearer(header: str | None, tokens: Sequence[Token]) -> str | None:
     """The name of the token in an `Authorization: Bearer …` header, or None (bearer_token)."""
     t = bearer_token(header, tokens)
     return None if t is None else t.name

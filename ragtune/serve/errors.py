@@ -94,10 +94,16 @@ def shutting_down(retry_after_s: int | None = None) -> HTTPError:
                      headers=headers)
 
 
-def client_busy(limit: int, retry_after_s: int) -> HTTPError:
+def client_busy(limit: int, retry_after_s: int, *, shed: bool = False) -> HTTPError:
     """A request whose client already has `limit` requests waiting for an engine ([serve] max_waiting_per_client):
-    the rest of the queue is the other clients' (pool.ClientBusy). A 429, which the OpenAI SDKs retry after
+    the rest of the queue is the other clients' (pool.ClientBusy); `shed`: a waiting request whose place went to a
+    client holding fewer places, the queue being full (pool.Shed). A 429, which the OpenAI SDKs retry after
     Retry-After; it says nothing of the other clients."""
+    if shed:
+        return HTTPError(429, "the server's queue is full and this client holds more of it than others: this waiting "
+                         "request gave its place to another client's; retry when one of this client's requests has "
+                         "been answered", type_="rate_limit_error", code="client_busy",
+                         headers={"Retry-After": str(retry_after_s)})
     return HTTPError(429, f"this client already has {limit} request(s) waiting for an answer, the most one client may "
                      "have on this server; retry when one has been answered", type_="rate_limit_error",
                      code="client_busy", headers={"Retry-After": str(retry_after_s)})

@@ -94,7 +94,8 @@ SCHEMAS: dict[str, Any] = {
                             "ragtune": {"type": "object"}}),
     "Model": _obj({"id": S, "object": {"const": "model"}, "created": I, "owned_by": S}),
     "ModelList": _obj({"object": {"const": "list"}, "data": {"type": "array", "items": {"$ref": _REF + "Model"}}}),
-    "Health": _obj({"status": {"const": "ok"}, "workers": I, "waiting": I, "running": I}),
+    # the queue's numbers only for a token that may read /metrics (or on a server without tokens)
+    "Health": _obj({"status": {"const": "ok"}, "workers": I, "waiting": I, "running": I}, ["status"]),
 }
 _SSE = ("server-sent events, `data:` lines only (no `event:` or `id:` fields; a reconnect is a new request): "
         "`chat.completion.chunk` objects (the first `delta: {role, content: \"\"}`; the last with `finish_reason`, "
@@ -142,7 +143,8 @@ def document() -> dict[str, Any]:
             "/v1/models": {"get": _op("the served models", _json("ModelList"), AUTHED)},
             "/v1/models/{model}": {"get": {**_op("one model (OpenAI models.retrieve)", _json("Model"), AUTHED),
                                            "parameters": [model]}},
-            "/healthz": {"get": _op("liveness (no token needed)", _json("Health"), ANY_REQUEST, secured=False)},
+            "/healthz": {"get": _op("liveness (no token needed; the queue's numbers with a /metrics token)",
+                                    _json("Health"), ANY_REQUEST, secured=False)},
             "/metrics": {"get": _op("Prometheus text", {"text/plain": {"schema": S}}, AUTHED)},
             "/openapi.json": {"get": _op("this document", {"application/json": {"schema": {"type": "object"}}},
                                          AUTHED)},

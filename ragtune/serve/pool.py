@@ -23,6 +23,14 @@ client). With `per_client` set, a client already holding that many waiting reque
 HTTP 429) while the others' places stay free, and a freed engine goes to the waiting clients in turn, first come
 first served within each client: one client sending `workers + queue` requests at once used to fill the one FIFO
 queue, and every other client got the 503 until they were all answered. With one client this is the FIFO it was.
+
+Fair admission (round 51): several clients flooding together still filled the queue, so a quiet client got the 503.
+Now, with the queue full (and `per_client` set: two or more clients), a request takes the place of the newest
+waiting request of the client holding the most places (waiting + running; `Shed`, a 429 client_busy to that request)
+instead of getting the 503, when that client holds two more places than the request's client, or one more and has
+asked more than one request more lately (`usage`: requests admitted, halving every USAGE_HALF_LIFE_S). So a quiet
+client gets a place before the flooders' newest requests, and flooders do not take places from it. After a swap
+the one that lost its place could not take it back (no ping-pong between equals).
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ T = TypeVar("T")
 RECENT = 20  # answers whose engine time makes the Retry-After estimate
 MAX_RETRY_AFTER_S = 60  # at most a minute: the OpenAI SDKs ignore a longer Retry-After (their own backoff instead)
 STOP_WAIT_S = 2.0  # at a stop, how long a generation told to stop may take to reach its next token
+USAGE_HALF_LIFE_S = 60.0  # a client's recent requests (fair admission) count half after this long
 
 
 class Busy(Exception):
@@ -53,6 +62,11 @@ class ClientBusy(Busy):
     def __init__(self, limit: int):
         super().__init__(limit)
         self.limit = limit
+
+
+class Shed(ClientBusy):
+    """A waiting request whose place went to a client holding fewer places, the queue being full (the newest
+    waiting request of the client holding the most places): a 429 client_busy, retried after Retry-After."""
 
 
 class Cancelled(Exception):
@@ -74,7 +88,12 @@ class EnginePool:
         self._idle: list[Any] = list(engines)  # engines no request holds (only while no request waits)
         # the waiting requests per client, first come first served; the clients in the order of their turns
         self._turns: collections.OrderedDict[str, collections.deque[asyncio.Future]] = collections.OrderedDict()
-        self._waiting: collections.Counter[str] = collections.Counter()  # admitted, not yet given an engine
+        # admitted, not yet given an engine, per client, oldest first (a shed takes the newest)
+        self._waiting: dict[str, list[Slot]] = {}
+        self._held: collections.Counter[str] = collections.Counter()  # places per client: waiting + running
+        self.shed = 0  # waiting requests whose place went to a client holding fewer (Shed)
+        self._usage: dict[str, tuple[float, float]] = {}  # client -> (requests admitted lately, when), decaying
+        self._admits = 0
         self.recent: collections.deque[float] = collections.deque(maxlen=RECENT)  # engine seconds per answer
         self._executor = ThreadPoolExecutor(max_workers=len(engines), thread_name_prefix="ragtune-engine")
         self._jobs: dict[concurrent.futures.Future, "Slot"] = {}  # running in an engine's thread
@@ -97,21 +116,86 @@ class EnginePool:
         return max(floor, min(MAX_RETRY_AFTER_S, math.ceil(per_place)))
 
     def waiting_of(self, client: str | None) -> int:
-        return self._waiting[client or ""]
+        return len(self._waiting.get(client or "", ()))
+
+    def held_by(self, client: str | None) -> int:
+        return self._held[client or ""]
 
     def admit(self, client: str | None = None) -> "Slot":
         """Reserve a place for a request of `client` (its token's name; None: the one client of a server without
         tokens). Raises ClientBusy when it would wait and its client already has `per_client` waiting, Busy when
-        workers + queue are taken. Call before starting a response, so that a 429/503 can still be sent."""
+        workers + queue are taken and no other client holds more than its share (`_victim`). Call before starting a
+        response, so that a 429/503 can still be sent."""
         key = client or ""
         if self.per_client is not None and self.admitted >= len(self.engines) and \
-                self._waiting[key] >= self.per_client:
+                self.waiting_of(key) >= self.per_client:
             raise ClientBusy(self.per_client)
         if self.admitted >= self.capacity:
-            raise Busy()
+            victim = self._victim(key) if self.per_client is not None else None
+            if victim is None:
+                raise Busy()
+            self._shed(victim)
         self.admitted += 1
-        self._waiting[key] += 1
-        return Slot(self, key)
+        self._held[key] += 1
+        if self.per_client is not None:
+            self._used(key, 1.0)
+        slot = Slot(self, key)
+        self._waiting.setdefault(key, []).append(slot)
+        return slot
+
+    def usage(self, client: str | None, now: float | None = None) -> float:
+        """`client`'s requests admitted lately, each counting half after USAGE_HALF_LIFE_S."""
+        return self._used(client or "", 0.0, now)
+
+    def _used(self, key: str, add: float, now: float | None = None) -> float:
+        now = time.monotonic() if now is None else now
+        score, when = self._usage.get(key, (0.0, now))
+        score = score * 0.5 ** (max(0.0, now - when) / USAGE_HALF_LIFE_S) + add
+        if add:
+            self._usage[key] = (score, now)
+            self._admits += 1
+            if len(self._usage) > 4 * max(64, self.capacity) and self._admits % 256 == 0:
+                # (200 clients, or 20,000: only the recent ones are kept)
+                for k in [k for k in self._usage if k not in self._held and self._used(k, 0.0, now) < 0.05]:
+                    del self._usage[k]
+        return score
+
+    def _victim(self, key: str) -> "Slot | None":
+        """With the queue full: the waiting request that gives its place to a request of `key`, or None (the 503).
+        The newest waiting request of the client holding the most places (then: that asked the most lately; then:
+        the newest request), when that client holds two more places than `key`, or one more and asked more than
+        one request more lately. After the swap that client holds no fewer places than `key`, and asked more, so
+        it cannot take the place back."""
+        mine, now = self._held[key], time.monotonic()
+        best, best_rank = None, None
+        for client, slots in self._waiting.items():
+            if client == key:
+                continue
+            # (not one already handed an engine, its task not resumed yet: it is as good as running)
+            newest = next((s for s in reversed(slots) if s.fut is None or not s.fut.done()), None)
+            if newest is None:
+                continue
+            rank = (self._held[client], self._used(client, 0.0, now), newest.seq)
+            if best_rank is None or rank > best_rank:
+                best, best_rank = newest, rank
+        if best is None:
+            return None
+        held, used, _ = best_rank
+        if held >= mine + 2 or (held == mine + 1 and used > self._used(key, 0.0, now) + 1):
+            return best
+        return None
+
+    def _shed(self, slot: "Slot") -> None:
+        """Take `slot`'s place now (its count goes at once: the place is the caller's); its request ends with
+        Shed, a 429, when its task next runs (or at once, if it never reached `run`)."""
+        slot.shed = True
+        self.shed += 1
+        fut = slot.fut
+        if fut is not None:
+            self._drop(slot.client, fut)
+            if not fut.done():
+                fut.set_exception(Shed(self.per_client or 0))
+        slot.release()
 
     def _give(self, engine: Any) -> None:
         """A freed engine: to the next waiting client in turn (its oldest request), the client then last in turn;
@@ -169,9 +253,15 @@ class Slot:
     """One admitted request. `await slot.run(fn)` waits for an engine and runs fn(engine, cancel) in its
     thread; `slot.release()` (idempotent) gives the place back when the request never ran."""
 
+    _seq = 0  # admission order, across clients (a shed takes the newest)
+
     def __init__(self, pool: EnginePool, client: str = ""):
         self.pool = pool
         self.client = client
+        Slot._seq += 1
+        self.seq = Slot._seq
+        self.shed = False  # its place went to another client's request (EnginePool._shed)
+        self.fut: asyncio.Future | None = None  # while it waits in its client's turn
         self.cancel = threading.Event()
         self._released = False
         self._started = False
@@ -181,15 +271,21 @@ class Slot:
     def _unwait(self) -> None:
         if self._counted:
             self._counted = False
-            self.pool._waiting[self.client] -= 1
-            if self.pool._waiting[self.client] <= 0:
-                del self.pool._waiting[self.client]  # (200 clients: no entry kept per client that ever asked)
+            waiting = self.pool._waiting.get(self.client)
+            if waiting is not None:
+                waiting.remove(self)
+                if not waiting:
+                    del self.pool._waiting[self.client]  # (200 clients: no entry kept per client that ever asked)
 
     def release(self) -> None:
         if not self._released:
             self._released = True
             self._unwait()
             self.pool.admitted -= 1
+            held = self.pool._held
+            held[self.client] -= 1
+            if held[self.client] <= 0:
+                del held[self.client]
 
     def abandon(self) -> None:
         """Give the place back if `run` never took an engine (its task was cancelled before it started: a
@@ -199,6 +295,8 @@ class Slot:
 
     async def run(self, fn: Callable[[Any, threading.Event], T]) -> T:
         pool = self.pool
+        if self.shed:  # its place was taken before it came to wait (a stream's slot, admitted before its task ran)
+            raise Shed(pool.per_client or 0)
         if pool._idle and not pool._turns:
             engine = pool._idle.pop()
         else:
@@ -207,15 +305,18 @@ class Slot:
             # makes an engine idle only when _turns is empty)
             assert not pool._idle
             pool._turns.setdefault(self.client, collections.deque()).append(fut)
+            self.fut = fut
             try:
                 engine = await fut
-            except BaseException:  # left the queue (client gone, server stopping)
-                if fut.done() and not fut.cancelled():
+            except BaseException:  # left the queue (client gone, server stopping), or shed (its place taken)
+                if fut.done() and not fut.cancelled() and fut.exception() is None:
                     pool._give(fut.result())  # handed an engine as it left: to the next in turn
                 else:
                     pool._drop(self.client, fut)
                 self.release()
                 raise
+            finally:
+                self.fut = None
         self._started = True
         self._unwait()
         self.engine = engine

@@ -14,7 +14,8 @@ Any error (the file's, naming its line; a token's) is logged and the old tokens 
 a list left empty (the server would answer anyone), and tokens for a server started without any (its browser
 Origin check and its bind check were decided at start: a restart). The environment is the process's own, fixed at
 its start: a token added to $RAGTUNE_SERVE_TOKENS reaches the server only by a restart; a reload reads the
-variable as the server started with it. No SIGUSR1 on Windows: nothing is installed there.
+variable as the server started with it, and its log line says so (`sources`: the file re-read, the variable not).
+No SIGUSR1 on Windows: nothing is installed there.
 """
 
 from __future__ import annotations
@@ -81,6 +82,18 @@ def config_file(settings: Settings) -> Path:
     return Path(settings.source) if settings.source != "defaults" else settings.home.config_path
 
 
+def sources(path: Path, new: Settings, tokens: list[Any]) -> str:
+    """Where a reload's tokens came from, for its log line: the file, re-read, and the variable, not re-read (a
+    process sees its environment as it started: a value changed in the shell or unit file reaches it only by a
+    restart)."""
+    in_file = len(new.serve.tokens)  # (load_tokens: the file's first, then the variable's)
+    out = f"{path} (re-read: {in_file} token(s) in [serve] tokens)"
+    if new.serve.tokens_env:
+        out += (f" and ${new.serve.tokens_env} (not re-read: {len(tokens) - in_file} token(s) as this process started "
+                "with it; a changed value needs a restart)")
+    return out
+
+
 class TokenReloader:
     """SIGUSR1 -> reload (module doc). `installed()` sets the handler for the whole of serve() (from before the models
     load: SIGUSR1's default action ends the process); `attach(loop)` (wire.HangupServer, while uvicorn runs) lets the
@@ -145,7 +158,7 @@ class TokenReloader:
         self.reloads += 1
         waits = self._waiting_restart(new)
         _log().info("SIGUSR1: tokens reloaded from %s: %d token(s) of %d name(s), %d before; only %s are reloaded, "
-                    "other settings need a restart%s", config_file(self.settings), len(tokens),
+                    "other settings need a restart%s", sources(config_file(self.settings), new, tokens), len(tokens),
                     len({t.name for t in tokens}), before, RELOADED,
                     f" (changed in the file, not applied: {', '.join(waits)})" if waits else "")
         await asyncio.to_thread(token_notes, new, self.state)
