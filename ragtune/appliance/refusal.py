@@ -37,41 +37,68 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterator, Sequence
 
 from .calibrated import CALIBRATED
 from .injection import SourceView, source_view
 from .normalize import language
 from .prompt import REFUSAL_TEXT
-from .scripts import CJK_STOPS, HALFWIDTH_STOP, INDIC_ARABIC_STOPS, OTHER_SCRIPT
+from .scripts import (CJK_STOPS, FUNCTION_WORDS, HALFWIDTH_STOP, HIRAGANA, INDIC_ARABIC_STOPS, LONE_PAIRED,
+                      OTHER_SCRIPT, PAIRED, strip_prefixes)
 from .text import content_words
 from .text import words as text_words
 from .types import ContextItem
 
 
+@lru_cache(maxsize=1)
+def _function_words() -> frozenset[str]:
+    return frozenset(w for f in FUNCTION_WORDS for w in text_words(f))  # as the checks read them (folded, one spelling)
+
+
+def _content(text: str) -> list[str]:
+    """The content words the checks below match (text.content_words), less the function words of other scripts
+    (scripts.FUNCTION_WORDS; a Japanese unit with hiragana in it): "में" and "ます" are in every sentence (round 51).
+    Latin text: content_words exactly."""
+    found = content_words(text)
+    if text.isascii() or not OTHER_SCRIPT.search(text):
+        return found
+    fw = _function_words()
+    return [w for w in found if w not in fw and not HIRAGANA.search(w)]
+
+
 def support_score(answer: str, sources: list[str]) -> float:
     """Share of the answer's content words that occur in the sources (1.0 when the answer has none,
     e.g. "Yes.": nothing to contradict lexically)."""
-    words = content_words(answer)
+    words = _content(answer)
     if not words:
         return 1.0
     # tolerate simple inflection: "built" vs "build", "cities" vs "city" (5-letter prefixes, `_hits`)
-    return sum(_hits(words, set(content_words(" ".join(sources))))) / len(words)
+    return sum(_hits(words, set(_content(" ".join(sources))))) / len(words)
 
 
 def _hits(words: list[str], vocab: set[str]) -> list[bool]:
     stems = {w[:5] for w in vocab if len(w) >= 5}
-    return [w in vocab or (len(w) >= 5 and w[:5] in stems) for w in words]
+    hit = [w in vocab or (len(w) >= 5 and w[:5] in stems) for w in words]
+    if not all(hit) and any(not h and _AR_OR_HE.search(w) for w, h in zip(words, hit)):
+        # Arabic and Hebrew write "the", "and", "in" on the word: "السياسه" is "سياسه", "המדיניות" "מדיניות" (round
+        # 51: the right span's sentence met none of the question's words, "off_topic")
+        bare = {strip_prefixes(v) for v in vocab}
+        hit = [h or strip_prefixes(w) in bare for w, h in zip(words, hit)]
+    return hit
+
+
+_AR_OR_HE = re.compile("[\u0620-\u064a\u05d0-\u05ea]")
 
 
 def tainted_words(answer: str, views: Sequence[SourceView]) -> list[str]:
     """The answer's content words that occur in instruction-like text of the sources and nowhere in their clean
     text: a sign that the answer follows an injected instruction."""
-    words = content_words(answer)
+    words = _content(answer)
     if not words or not any(v.has_injection for v in views):
         return []
-    clean = set(content_words(" ".join(v.clean for v in views)))
-    bad = set(content_words(" ".join(q for v in views for q in v.quarantined)))
+    clean = set(_content(" ".join(v.clean for v in views)))
+    bad = set(_content(" ".join(q for v in views for q in v.quarantined)))
     return [w for w, ok, inj in zip(words, _hits(words, clean), _hits(words, bad)) if inj and not ok]
 
 
@@ -81,10 +108,10 @@ def supporting(answer: str, cited: Sequence[tuple[str, SourceView]]) -> list[str
     words another already supplies is dropped, so six related passages that all mention "Warsaw" do not all get
     cited for "Warsaw is the most diverse city". Returned in context order. An answer without content words keeps
     every cited source."""
-    words = set(content_words(answer))
+    words = set(_content(answer))
     if not words:
         return [cid for cid, _ in cited]
-    held = {cid: {w for w, h in zip(sorted(words), _hits(sorted(words), set(content_words(v.clean)))) if h}
+    held = {cid: {w for w, h in zip(sorted(words), _hits(sorted(words), set(_content(v.clean)))) if h}
             for cid, v in cited}
     left, picked = set(words), []
     while left:
@@ -108,10 +135,10 @@ def relevance(question: str, span: str, views: Sequence[SourceView]) -> float:
     question's content words found in a sentence holding the span (over the sources it cites). A span copied
     from a sentence that shares no word with the question answers something else. 1.0 when the question has no
     content words."""
-    words = content_words(question)
+    words = _content(question)
     if not words:
         return 1.0
-    return max((sum(_hits(words, set(content_words(sentence)))) / len(words)
+    return max((sum(_hits(words, set(_content(sentence)))) / len(words)
                 for sentence, _ in span_sentences(span, views)), default=0.0)
 
 
@@ -134,26 +161,38 @@ _TOKEN = re.compile(r"\w+(?:[.,']\w+)*")  # "1,175", "3.5" and "don't" are one w
 def proximity(question: str, span: str, views: Sequence[SourceView]) -> float:
     """The largest share of the question's content words found within PROXIMITY_WINDOW words before or after the
     span, in a sentence of the sources holding it (0.0 when none does, or the question has no content words)."""
-    words = content_words(question)
+    words = _content(question)
     if not words:
         return 0.0
     best = 0.0
     for sentence, at in span_sentences(span, views):
         near = _TOKEN.findall(sentence[:at])[-PROXIMITY_WINDOW:] + \
             _TOKEN.findall(sentence[at + len(span):])[:PROXIMITY_WINDOW]
-        # the window's words as the question's are read (pairs of a CJK or Thai run: round 49); Latin as before
         joined = " ".join(near)  # (a space is no letter of OTHER_SCRIPT: the test the "".join of the words had)
-        seen = set(text_words(joined)) if OTHER_SCRIPT.search(joined) else {w.lower() for w in near}
+        if OTHER_SCRIPT.search(joined):
+            seen = set(_window(sentence[:at], sentence[at + len(span):]))
+        else:  # Latin as before
+            seen = {w.lower() for w in near}
         best = max(best, sum(_hits(words, seen)) / len(words))
     return best
+
+
+def _window(before: str, after: str) -> list[str]:
+    """The words next to a span in another script, counted as the checks read them (round 51): `\\w+` cut Hindi
+    and Thai at every vowel sign (the window was three letters: Hindi proximity was always 0) and took a Han run
+    whole (the window was the sentence). A unit of a paired script is a pair, half a word: twice as many."""
+    b, a = _content(before), _content(after)
+    nb = PROXIMITY_WINDOW * (2 if PAIRED.search(before[-12:]) else 1)
+    na = PROXIMITY_WINDOW * (2 if PAIRED.search(after[:12]) else 1)
+    return (b[-nb:] if nb else []) + a[:na]
 
 
 def said(question: str, span: str) -> float:
     """The share of the question's content words that the span itself holds (0.0 when the question has none): an
     extractive answer is the part the question does not say, so a span that repeats the question is usually the
     whole sentence around the answer ("The standard working week … is 37.5 hours, …" for "37.5 hours")."""
-    words = content_words(question)
-    return sum(_hits(words, set(content_words(span)))) / len(words) if words else 0.0
+    words = _content(question)
+    return sum(_hits(words, set(_content(span)))) / len(words) if words else 0.0
 
 
 _CHOICE = re.compile(r"\bor\b", re.IGNORECASE)
@@ -163,10 +202,14 @@ def echoes(question: str, answer: str) -> bool:
     """True when every content word of the answer is a word of the question (5-letter prefixes for inflections):
     the answer repeats what was asked. In extractive QA the answer is the part the question does not say. A
     choice question ("... A or B?") answers with one of its own words, so it never echoes."""
-    words = content_words(answer)
+    words = _content(answer)
     if not words or _CHOICE.search(question):
         return False
-    return all(_hits(words, set(content_words(question))))
+    if not answer.isascii():
+        # a lone Han, kana or Hangul character between punctuation ("问：" before a copied question) is no word of
+        # its own: the pairs are (round 51)
+        words = [w for w in words if not LONE_PAIRED.fullmatch(w)] or words
+    return all(_hits(words, set(_content(question))))
 
 
 @dataclass

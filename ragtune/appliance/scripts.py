@@ -230,3 +230,22 @@ def word_pattern() -> re.Pattern[str]:
     """A word of any script: letters and digits with the marks written on them (Python's `\\w` leaves out vowel
     signs: "कर्मचारियों" was eight words of a letter or two). Built once, from the Unicode database."""
     return re.compile("(?:\\w|[" + mark_class(0x10000) + "])+")
+
+
+# Function words of scripts with spaces that the one stopword list (text.STOPWORDS, English) leaves in (round 51): the
+# postpositions, auxiliaries and question words of Hindi, Hebrew and Arabic. As content words "में", "को", "של", "من"
+# met nearly every sentence, so a span copied from a sentence about something else still counted as relevant, and
+# a span that repeated them was not an echo. Read in the checks' form by refusal.py (marks dropped, letters made one).
+FUNCTION_WORDS = frozenset("""
+का की के को में से पर है हैं था थी थे और या भी तो ने एक यह वह इस उस कि जो क्या कब कहाँ कहां कौन किसने किसे किस
+कितना कितने कितनी कैसे क्यों होगा होगी होगे होता होती हो ही तक लिए द्वारा साथ गया गई गए
+של את על עם אל מן גם או כי אם לא יש אין זה זו זאת הוא היא הם הן מי מה מתי איפה איך למה כמה האם אשר כל
+من في على إلى الى عن مع أو او هو هي هم ما ماذا متى أين اين كيف كم هل لماذا الذي التي هذا هذه ذلك تلك قد لا لم لن أن
+إن كان يجب
+""".split())
+# Japanese writes its particles, endings and question words in hiragana ("は", "ます", "いくら"): a unit of the checks
+# (a character pair) with a hiragana character in it is grammar, as "ます" or "すか", which every sentence has.
+HIRAGANA = re.compile("[\u3040-\u309f]")
+# a unit of the checks that is one character of a paired script (a run of one between punctuation: "问：")
+LONE_PAIRED = re.compile("(?:[\u3005-\u3007\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3"
+                         "\uf900-\ufaff\U00020000-\U0003134f])")
