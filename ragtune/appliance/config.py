@@ -43,7 +43,9 @@ class IngestConfig:
     chunk_tokens: int = 200
     overlap_tokens: int = 40
     max_file_mb: float = 50.0
-    extensions: list[str] = field(default_factory=lambda: [".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx", ".jsonl"])
+    # .tsv, .ppsx and .pptm are read too, but only when listed: a BEIR folder's qrels/*.tsv is not a document
+    extensions: list[str] = field(default_factory=lambda: [".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx",
+                                                           ".pptx", ".xlsx", ".csv", ".eml", ".odt", ".jsonl"])
     # Wall-time seconds one PDF, HTML or DOCX file may take to read (loaders/parse_budget.py: an 800-page report takes
     # ~20 s on 2 cores; a pathological file minutes to hours); one over it fails with a reason and the ingest goes on.
     parse_seconds: float = 300.0

@@ -183,7 +183,8 @@ def _print_summary(s: IngestSummary, extensions: list[str], prune: bool, stopped
 @pass_app
 def ingest(app, paths: tuple[Path, ...], prune: bool, retry_failed: bool, follow_outside_links: bool,
            as_json: bool) -> None:
-    """Ingest files and folders (md, txt, html, pdf, docx, BEIR corpus.jsonl) into the local index.
+    """Ingest files and folders (md, txt, html, pdf, docx, pptx, xlsx, csv, eml, odt, BEIR corpus.jsonl) into the
+    local index.
 
     Unchanged files are skipped (content hash), changed ones replaced: only chunks whose text changed are
     embedded again. Files read by an older version of their reader are read again. Files that cannot be read are

@@ -26,8 +26,8 @@ def _folder(tmp_path):
     d = tmp_path / "docs"
     (d / "sub").mkdir(parents=True)
     (d / "a.md").write_text("# A\n\nSome words about apples and pears.\n")
-    (d / "one.csv").write_text("a,b\n")
-    (d / "sub" / "two.CSV").write_text("a,b\n")
+    (d / "one.log").write_text("a,b\n")  # (.csv is read since round 51)
+    (d / "sub" / "two.LOG").write_text("a,b\n")
     (d / "t.tsv").write_text("a\tb\n")
     (d / "README").write_text("no extension\n")
     (d / "queries.jsonl").write_text('{"_id": "q1", "text": "x"}\n')  # a JSONL that is not a corpus
@@ -37,7 +37,7 @@ def _folder(tmp_path):
 
 def test_the_walk_counts_ignored_files_per_extension(tmp_path):
     w = walk([_folder(tmp_path)], [".md", ".jsonl"])
-    assert w.ignored_exts == {".csv": 2, ".tsv": 1, NO_EXTENSION: 1, ".jsonl": 1, OWNER_FILE: 1}
+    assert w.ignored_exts == {".log": 2, ".tsv": 1, NO_EXTENSION: 1, ".jsonl": 1, OWNER_FILE: 1}
     assert w.ignored == 6
 
 
@@ -47,12 +47,12 @@ def test_ingest_names_the_ignored_extensions_and_json_counts_them(home, tmp_path
     out = capsys.readouterr().out
     line = next(x for x in out.splitlines() if x.startswith("ignored "))
     # was: "ignored 6 file(s) with other extensions", without saying which; the most common first, at most 4
-    want = "ignored 6 file(s) with other extensions (.csv ×2, .jsonl ×1, .tsv ×1, no extension ×1, …)"
+    want = "ignored 6 file(s) with other extensions (.log ×2, .jsonl ×1, .tsv ×1, no extension ×1, …)"
     assert line == want, line
     assert main(["--home", str(home.root), "ingest", str(d), "--json"]) == 0
     obj = json.loads(capsys.readouterr().out)
     assert obj["ignored"] == 6  # the key as it was
-    assert obj["ignored_exts"] == {".csv": 2, ".jsonl": 1, ".tsv": 1, NO_EXTENSION: 1, OWNER_FILE: 1}
+    assert obj["ignored_exts"] == {".log": 2, ".jsonl": 1, ".tsv": 1, NO_EXTENSION: 1, OWNER_FILE: 1}
 
 
 def test_the_line_with_few_extensions_names_all_and_none_when_nothing_was_ignored():
