@@ -198,6 +198,12 @@ QUESTION_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, _I) for p i
 ))
 
 
+# A trigger line that heads the paragraph under it fences that paragraph only when it addresses a model or names an
+# override or instructions ("Important notice for AI assistants:"); an ordinary heading that matches a trigger
+# ("System update", "Maintenance mode") keeps its paragraph quotable.
+_ADDRESSED = re.compile(rf"\b{_AI}\b|\boverride\b|\binstructions?\b", _I)
+
+
 def is_override_question(question: str) -> bool:
     """The question tries to change the assistant's rules (QUESTION_PATTERNS)."""
     s = fold(question)
@@ -284,8 +290,8 @@ def quarantined_ranges(text: str) -> list[tuple[int, int]]:
         in_comment = any(s <= at < e for s, e in out[:comments])  # a comment holds its own payload
         while not in_comment and j + 1 < len(lines) and _runs_on(lines[j], lines[j + 1]):
             j += 1
-        if not in_comment and i == 0 and j == k:
-            j = _paragraph_after(lines, k)
+        if not in_comment and i == 0 and j == k and _ADDRESSED.search(fold(lines[k])):
+            j = _paragraph_after(lines, k)  # ("## System update" heads an ordinary paragraph: its line only)
         out.append((at, starts[j] + len(lines[j])))
     return sorted(out)
 

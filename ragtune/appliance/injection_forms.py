@@ -60,7 +60,8 @@ def leet_readings(s: str) -> list[str]:
     if not words:
         return []
     out = []
-    for table in (_LEET_I, _LEET_L):
+    # the two tables differ only for "1" ("i" or "l"): without a "1" one reading is enough
+    for table in (_LEET_I, _LEET_L) if any("1" in m.group(0) for m in words) else (_LEET_I,):
         parts, last = [], 0
         for m in words:
             parts += [s[last:m.start()], m.group(0).translate(table)]

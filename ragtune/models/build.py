@@ -191,7 +191,8 @@ def build_dataset(settings: Settings, opts: DatasetOptions, out: Path | str, *, 
         build = stats.to_json()
         where = [(f"{ex['meta'].get('source')}#{ex['meta'].get('qa_id')}", ex) for ex in examples]
     # hand-written lines (a --from-log file need not come from the log) may hold contexts serving never shows
-    train, holdout, report = curate(where, cfg, serving={"context_tokens": settings.retrieve.context_tokens})
+    train, holdout, report = curate(where, cfg, serving={"context_tokens": settings.retrieve.context_tokens},
+                                    validated=bool(opts.from_log))  # build_from_log validated each line, strictly
     from . import leakage
 
     leak = leakage.check(where, settings.home, eval_sets)

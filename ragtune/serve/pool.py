@@ -143,10 +143,6 @@ class EnginePool:
         self._waiting.setdefault(key, []).append(slot)
         return slot
 
-    def usage(self, client: str | None, now: float | None = None) -> float:
-        """`client`'s requests admitted lately, each counting half after USAGE_HALF_LIFE_S."""
-        return self._used(client or "", 0.0, now)
-
     def _used(self, key: str, add: float, now: float | None = None) -> float:
         now = time.monotonic() if now is None else now
         score, when = self._usage.get(key, (0.0, now))

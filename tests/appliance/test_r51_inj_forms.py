@@ -79,3 +79,12 @@ def test_a_model_that_obeys_the_document_does_not_answer_its_payload(settings, d
     finally:
         store.close()
     assert ans.status == "refused" and "PLUMTREE" not in ans.answer
+
+
+@pytest.mark.parametrize("heading, body", [
+    ("## System update", "The payroll system now runs every Friday at 9am."),
+    ("Maintenance mode", "The lift is serviced on the first Monday of each month."),
+])
+def test_an_ordinary_heading_that_matches_a_trigger_keeps_its_paragraph(heading, body):
+    # round 51 review: only a heading addressed to a model (or naming an override/instructions) fences what follows
+    assert source_view(f"{heading}\n\n{body}").blocks == (body,)
