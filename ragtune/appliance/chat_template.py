@@ -19,8 +19,8 @@ from .errors import ModelError
 
 KEPT, FOLDED = "kept", "folded"  # how the system turn reaches the model
 _SYS, _USER = "\x02ragtune-system-probe\x03", "\x02ragtune-user-probe\x03"
-_HINT = ("serve a chat (instruct) model whose template llama-cpp-python renders, or copy this one with another "
-         "template: gguf-new-metadata --chat-template-file TEMPLATE.jinja IN.gguf OUT.gguf")
+TEMPLATE_HINT = _HINT = ("serve a chat (instruct) model whose template llama-cpp-python renders, or copy this one "
+                         "with another template: gguf-new-metadata --chat-template-file TEMPLATE.jinja IN.gguf OUT.gguf")
 
 
 def fold_system(messages: Sequence[dict[str, str]]) -> list[dict[str, str]]:

@@ -281,7 +281,8 @@ def _resolve_model_value(home: Any, key: str, value: Sourced, model: Any = None)
     if read.how == "default" and default_models.manifest_entry(value).get("kind") == wants:
         return  # a default model's name: fine before `ragtune models fetch` places its files
     if read.how == "path" and read.found and key == "generate.model":
-        return  # checked above
+        _check_template(read.path, value)  # its header and length were checked above
+        return
     if key == "generate.model":  # a path not there, a registry reference, a default model of another kind
         path, mid = resolve_gguf_model(Registry(home), value, verify=False)
         if not path.is_file():  # registered in place, then moved or deleted: every `ask` would fail on it
@@ -292,10 +293,24 @@ def _resolve_model_value(home: Any, key: str, value: Sourced, model: Any = None)
             check_model_file(path)
         except RagtuneError as exc:
             raise with_origin(exc, value) from None
+        _check_template(path, value)
     else:
         from .embed import resolve_files
 
         resolve_files(value, home)
+
+
+def _check_template(path: Path, value: Sourced) -> None:
+    """`config set generate.model`: a chat template that this Jinja cannot compile or that renders no question is
+    refused, as no template is (check_model_file). Not in check_model_file: `doctor` says it on a line of its own.
+    Why here: llama-cpp-python compiles every template in the GGUF when it loads the model, so one it cannot read
+    stopped every `ask` and `serve` with an internal error (jinja2's TemplateSyntaxError), past config set."""
+    from .chat_template import TEMPLATE_HINT, template_facts
+    from .ggufinfo import read_gguf
+
+    facts = template_facts(read_gguf(path).metadata.get(CHAT_TEMPLATE), path)
+    if facts["present"] and facts["error"]:
+        raise with_origin(ModelError(facts["error"], hint=TEMPLATE_HINT), value)
 
 
 def _adapter_model(registry: Registry, model: Any) -> tuple[str | None, Path | None]:
