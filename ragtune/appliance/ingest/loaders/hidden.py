@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .hidden_css import REVEALABLE, declarations, hides, reveals
+
 # -- HTML --------------------------------------------------------------------------------------------------------
 # a declaration of an inline style that hides its element: display:none, visibility:hidden/collapse, a zero font size
 _HIDING = re.compile(r"^(?:display:none|visibility:(?:hidden|collapse)|font-size:(?:0*\.?0+)(?:px|pt|em|rem|%)?)"
@@ -23,46 +25,77 @@ IMPLIED_END = {"p": _P_CLOSERS, "li": frozenset(("li",)), "dt": frozenset(("dt",
                "tr": frozenset(("tr",)), "option": frozenset(("option",))}
 
 
-def html_hidden(attrs: list[tuple[str, str | None]]) -> bool:
-    """Whether an element's own attributes hide it: the `hidden` attribute (not `hidden="until-found"`, which the
-    browser's find-in-page reveals), or an inline style of display:none, visibility:hidden or font-size:0.
-    `aria-hidden` is not: it hides from screen readers, not from eyes (icons, duplicated labels)."""
+def inline_kind(attrs: list[tuple[str, str | None]]) -> str | None:
+    """What an element's own attributes hide it with (`display`, `visibility`, `font`, `colour`), None: nothing:
+    the `hidden` attribute (not `hidden="until-found"`, which the browser's find-in-page reveals), or an inline style
+    of display:none, visibility:hidden, font-size:0, or a colour on its own background or transparent. `aria-hidden` is not: it hides from screen readers, not from
+    eyes (icons, duplicated labels)."""
     for k, v in attrs:
         if k == "hidden" and (v or "").strip().lower() != "until-found":
-            return True
+            return "display"
         if k == "style" and v and ("none" in v or "hidden" in v or "collapse" in v or "0" in v):
             for decl in v.lower().split(";"):
-                if _HIDING.match("".join(decl.split())):
-                    return True
-    return False
+                m = _HIDING.match("".join(decl.split()))
+                if m:
+                    return "display" if "display" in m.group() else "visibility" if "vis" in m.group() else "font"
+        if k == "style" and v and "color" in v.lower() and "colour" in hides(declarations(v)):
+            return "colour"  # white on white, transparent (round 51; opacity:0 is a script's fade: not judged)
+    return None
 
 
 class HiddenRegion:
     """The element being left out of an HTML page and what is open inside it, so the region ends where the element
     does: at its end tag, at an end tag of an element around it (markup left open inside), or at a start tag that
-    implies its end (a `<p hidden>` without `</p>`)."""
+    implies its end (a `<p hidden>` without `</p>`). Hidden by font size, visibility or colour (`kind`), a
+    descendant whose own style or rule undoes that is seen: `shown_at` while its text is read (hidden_css.reveals).
+    `sheet`: the page's style sheets (hidden_css.Sheet), None for an element hidden by its own attributes."""
 
-    def __init__(self, tag: str):
+    def __init__(self, tag: str, kind: str = "display", sheet: Any = None, from_sheet: bool = False):
         self.tag, self.inner, self.text = tag, {tag: 0}, False
+        self.kind, self.sheet, self.from_sheet = kind, sheet, from_sheet
+        self.depth = 0  # elements open inside it
+        self.shown_at: int | None = None  # the depth of a descendant seen after all (its text is read)
+        self.raw = 0  # script/style elements open inside it: never text
+        self.chars = 0  # characters left out
 
-    def start(self, tag: str, void: bool) -> bool:
+    def start(self, tag: str, void: bool, attrs: list[tuple[str, str | None]] = (), raw: bool = False) -> bool:
         """A start tag inside the region: False when it ends the region (read it as outside)."""
         if self.inner.get(self.tag, 0) == 0 and tag in IMPLIED_END.get(self.tag, ()):
             if self.tag != "p" or not any(n for t, n in self.inner.items() if t != "p"):
                 return False
         if not void:
             self.inner[tag] = self.inner.get(tag, 0) + 1
+            self.depth += 1
+            self.raw += raw
+            if self.shown_at is None and not raw and self.kind in REVEALABLE and reveals(self.sheet, tag, attrs,
+                                                                                         self.kind):
+                self.shown_at = self.depth
         return True
 
-    def end(self, tag: str) -> tuple[bool, bool]:
+    def end(self, tag: str, raw: bool = False) -> tuple[bool, bool]:
         """An end tag inside the region: (the region ends, the tag is also read outside it)."""
         n = self.inner.get(tag, 0)
         if tag == self.tag and n == 0:
             return True, False
         if n > 0:
             self.inner[tag] = n - 1
+            if self.shown_at is not None and self.depth <= self.shown_at:
+                self.shown_at = None
+            self.depth -= 1
+            self.raw = max(0, self.raw - raw)
             return False, False
         return True, True  # an element around the region closes: so does the region
+
+    def data(self, text: str) -> bool:
+        """Text inside the region: True when it is read (a descendant seen after all)."""
+        if self.raw:
+            return False
+        if self.shown_at is not None:
+            return True
+        if text.strip():
+            self.text = True
+            self.chars += len(text)
+        return False
 
 
 # -- DOCX ----------------------------------------------------------------------------------------------------------
@@ -146,6 +179,9 @@ def docx_dark_page(body: Any) -> bool:
     """The document has a page colour (Design > Page Color) other than white: white text may show on it."""
     bg = body.getparent().find(f"{_W}background") if body.getparent() is not None else None
     return bg is not None and (bg.get(f"{_W}color") or "FFFFFF").upper() not in ("FFFFFF", "AUTO")
+
+
+HTML_HOW = "display:none, visibility:hidden, font-size:0, opacity:0, colour on its own colour or `hidden`"
 
 
 def note(count: int, what: str, how: str) -> str:

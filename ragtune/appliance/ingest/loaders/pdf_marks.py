@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .pdf_hidden import FormText, font_em
+
 _SHOW = frozenset((b"Tj", b"TJ", b"'", b'"'))
 _FILL = frozenset((b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"))
 _END_PATH = frozenset((b"n", b"S", b"s"))  # a path ended without filling (a clip: "re W n"; a frame: "re S")
@@ -191,12 +193,18 @@ class Covers:
         self._tr = 0  # the text render mode (saved by q on `_stack`)
         self._kind: tuple[bool, bool] = (False, False)  # of the text being shown: (under _TINY, render mode 3)
         self.kinds: list[tuple[bool, bool]] = []  # per segment
+        self._ftext: list[str] = []  # the form being read: each show's kind ("t" tiny or off the page, "i", "v")
+        self.form_kinds: dict[int, list[str]] = {}  # a form's text segment -> its shows' kinds
+        self._do_at = 0  # segments before the page's last Do
+        self._em: dict[int, Any] = {}  # a font's em in text space per unit of size (pdf_hidden.font_em)
         try:
             self.page_box = [float(v) for v in page_box] if page_box is not None else None
         except Exception:
             self.page_box = None
 
     def before(self, op: bytes, operands: Any, cm: Any, tm: Any) -> None:
+        if op == b"Do" and not self.rec._depth:
+            self._do_at = len(self.rec.segs)
         if op in _SHOW and not self.rec._depth:
             try:
                 kind = (self._tiny(cm, tm), self._tr == _INVISIBLE)
@@ -208,12 +216,11 @@ class Covers:
 
     def _tiny(self, cm: Any, tm: Any) -> bool:
         """The text about to be shown is drawn under _TINY points: its font size through the text and current
-        matrices (any rotation). A Type3 font (glyphs in its own units) is not judged, nor a size of 0."""
-        met = self.rec._metrics
-        if met is not None and met.scale != 0.001:
-            return False
+        matrices (any rotation), a Type3 font's through its own matrix (pdf_hidden.font_em). A size of 0 is not
+        judged, nor a Type3 font without a bounding box."""
+        em = font_em(self._em, self.rec.fonts, self.rec._font)
         m = _mult(tm, cm)
-        size = abs(self.rec._size) * abs(m[0] * m[3] - m[1] * m[2]) ** 0.5
+        size = abs(self.rec._size) * abs(m[0] * m[3] - m[1] * m[2]) ** 0.5 * (em or 0)
         return 0 < size < _TINY  # (a size of 0, or no Tf at all, is read differently by viewers: not judged)
 
     def after(self, op: bytes, operands: Any, cm: Any, tm: Any) -> None:
@@ -230,7 +237,10 @@ class Covers:
             elif op == b"INLINE IMAGE":
                 self.images = True
             if op == b"Do":
-                self._form(operands[0], cm, self.resources, 0, set())
+                shown, self._ftext = len(self.rec.segs) > self._do_at, []  # (the form's text: a segment)
+                self._form(operands[0], cm, self.resources, 0, set(), (self.rec._size, self.rec._font, self._tr))
+                if shown and self._ftext and self._form_ops < _FORM_OPS:
+                    self.form_kinds[len(self.rec.segs) - 1] = self._ftext
             else:
                 self._op(op, operands, cm, self.resources)
         except Exception:
@@ -265,10 +275,11 @@ class Covers:
             said = _opaque(operands[0], resources)
             self.opaque = self.opaque if said is None else said
 
-    def _form(self, name: Any, cm: Any, resources: Any, depth: int, seen: set[int]) -> None:
+    def _form(self, name: Any, cm: Any, resources: Any, depth: int, seen: set[int], text: Any = None) -> None:
         """The boxes a form XObject paints, read from its content through its /Matrix and the CTM at its Do
         (pypdf reads a form in its own space, and not at all when it has no /Resources: a plain white-out box),
-        clipped to its /BBox; its colour state is the Do's, given back after it."""
+        clipped to its /BBox; its colour state is the Do's, given back after it. The text it shows: whether each
+        show is seen (`_ftext`; `text`: the Do's font size, font and render mode)."""
         from pypdf.generic import ContentStream
 
         xobjs = _obj(_obj(resources).get("/XObject")) if hasattr(_obj(resources), "get") else None
@@ -292,20 +303,29 @@ class Covers:
         seen = seen | {id(form)}
         saved, start, stack = (self.fill, self.space, self.opaque), len(self.boxes), len(self._stack)
         self._path = []
+        fonts = _obj(res).get("/Font") if hasattr(_obj(res), "get") else None
+        ts = FormText(*(text or (0.0, None, 0)))
         try:
             for operands, op in ops:
                 self._form_ops += 1
                 if self._form_ops >= _FORM_OPS:
                     break
+                if ts.op(op, operands):
+                    if op in _SHOW:
+                        self._ftext.append(ts.kind(ctm, fonts, self.page_box, self._em))
+                    continue
                 if op == b"cm":
                     ctm = _mult([float(v) for v in operands[:6]], ctm)
                 elif op == b"q":
                     self._stack.append((self.fill, self.space, self.opaque, ctm))
+                    ts.saved.append(ts.state())
                 elif op == b"Q":
                     if len(self._stack) > stack:
                         self.fill, self.space, self.opaque, ctm = self._stack.pop()
+                    if ts.saved:
+                        ts.size, ts.font, ts.tr = ts.saved.pop()
                 elif op == b"Do" and operands:
-                    self._form(operands[0], ctm, res, depth + 1, seen)
+                    self._form(operands[0], ctm, res, depth + 1, seen, ts.state())
                 elif op == b"INLINE IMAGE":
                     self.images = True
                 else:
@@ -408,7 +428,10 @@ class Covers:
         if box is not None:
             x0, y0, x1, y1 = min(box[0], box[2]), min(box[1], box[3]), max(box[0], box[2]), max(box[1], box[3])
         for i, s in enumerate(self.rec.segs):
-            if s.pieces and s.pieces[0][1] == b"Do":
+            if s.pieces and s.pieces[0][1] == b"Do":  # a form's text, whole: out when none of it is seen
+                k = self.form_kinds.get(i)
+                if k and all(x == "t" or (x == "i" and not self.images) for x in k):
+                    out.add(i)
                 continue
             tiny, invisible = kinds[i]
             if tiny or (invisible and not self.images):

@@ -11,7 +11,8 @@ from pathlib import Path
 from ...hashing import sha256_bytes
 from .base import PARSE_BEAT, PARSE_BEAT_EVERY, Document, LoadError, clean_text, clean_title, exc_reason, \
     nul_separates, parse_date, require_text, title_from_path
-from .hidden import HiddenRegion, html_hidden, note
+from .hidden import HTML_HOW, HiddenRegion, inline_kind, note
+from .hidden_css import element_hidden, read_sheets
 from .parse_budget import budgeted, guarded
 from .web_charset import decode_html
 
@@ -50,8 +51,9 @@ class _Table:
 
 
 class _HTMLText(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, sheet: object = None) -> None:
         super().__init__(convert_charrefs=True)
+        self.sheet = sheet  # the page's <style> rules that hide (hidden_css.Sheet), None: none
         # where text goes: the page, and above it a table cell or a banner being read (StringIO, not lists of
         # pieces: a 50 MB page is millions of pieces, ~60 bytes each as str objects)
         self.parts = io.StringIO()
@@ -77,8 +79,9 @@ class _HTMLText(HTMLParser):
         self._pre_depth = 0
         self._in_title = False
         self._heading: int | None = None
-        self._hide: HiddenRegion | None = None  # an element hidden by its own attributes, being left out
+        self._hide: HiddenRegion | None = None  # a hidden element being left out (hidden.py)
         self.hidden = 0  # such elements that held text
+        self.sheet_chars = 0  # characters a <style> rule hid (load_html: never most of the page)
 
     # -- where text goes ----------------------------------------------------------------------------------------
     def _out(self, s: str) -> None:
@@ -136,12 +139,19 @@ class _HTMLText(HTMLParser):
                 self.stop = exc
                 raise
         if self._hide is not None:
-            if self._hide.start(tag, tag in _VOID):
+            if self._hide.start(tag, tag in _VOID, attrs, tag in _DROP):
+                if self._hide.shown_at is not None and (tag in _BLOCK or tag in _HEADINGS):
+                    self._out("\n\n" if tag in _PARA or tag in _HEADINGS else "\n")  # a descendant seen after all
                 return
             self._end_hide()  # a start tag that ends the hidden element (`<p hidden>` without `</p>`)
-        if tag not in ("html", "body") and html_hidden(attrs):  # (a whole page hidden is scripts' flicker guard)
-            self._hide = None if tag in _VOID else HiddenRegion(tag)
-            return
+        if tag not in ("html", "body"):  # (a whole page hidden is scripts' flicker guard)
+            kind, by_sheet = inline_kind(attrs), False
+            if kind is None and self.sheet is not None:
+                kind = element_hidden(self.sheet, tag, attrs)
+                by_sheet = kind is not None
+            if kind is not None:
+                self._hide = None if tag in _VOID else HiddenRegion(tag, kind, self.sheet, by_sheet)
+                return
         if tag in _SECTIONING:
             self._sections += 1
         elif tag == "a":
@@ -219,7 +229,10 @@ class _HTMLText(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if self._hide is not None:
-            ends, outside = self._hide.end(tag)
+            shown = self._hide.shown_at is not None
+            ends, outside = self._hide.end(tag, tag in _DROP)
+            if shown and not ends and (tag in _BLOCK or tag in _HEADINGS):
+                self._out("\n")
             if ends:
                 self._end_hide()
             if not outside:
@@ -287,11 +300,13 @@ class _HTMLText(HTMLParser):
 
     def _end_hide(self) -> None:
         self.hidden += bool(self._hide and self._hide.text and not self._drop)
+        self.sheet_chars += self._hide.chars if self._hide and self._hide.from_sheet else 0
         self._hide = None
 
     def handle_data(self, data: str) -> None:
         if self._hide is not None:
-            self._hide.text = self._hide.text or bool(data.strip())
+            if self._hide.data(data) and not self._drop:
+                self._out(_WS.sub(" ", data))
             return
         if self._drop:
             return
@@ -417,20 +432,32 @@ def _open_quote_cut(text: str) -> int:
     return end
 
 
-@budgeted("HTML", "a page of millions of elements")  # as a PDF's (parse_budget.PARSE_SECONDS)
-def load_html(path: Path, raw: bytes) -> Document:
-    p = _HTMLText()
+def _parse(page: str, sheet: object) -> _HTMLText:
+    p = _HTMLText(sheet)
     try:
-        page = html5_eof(nul_separates(decode_html(raw)))
         if p._beat is not None:
             p._lines, p._chars = page.count("\n") + 1, max(1, len(page))
         p.feed(page)
-        del page
         p.close()
     except LoadError:
         raise
     except Exception as exc:  # html.parser is lenient; this is a last resort
         raise p.stop or LoadError(f"cannot parse HTML: {exc_reason(str(exc))}") from None  # p.stop: the beat's
+    return p
+
+
+@budgeted("HTML", "a page of millions of elements")  # as a PDF's (parse_budget.PARSE_SECONDS)
+def load_html(path: Path, raw: bytes) -> Document:
+    try:
+        page = html5_eof(nul_separates(decode_html(raw)))
+    except LoadError:
+        raise
+    except Exception as exc:  # as the parse's own (below)
+        raise LoadError(f"cannot parse HTML: {exc_reason(str(exc))}") from None
+    p = _parse(page, read_sheets(page))
+    if p.sheet_chars and p.sheet_chars > 2 * len(clean_text(_squash(p.parts.getvalue()))):
+        p = _parse(page, None)  # a sheet hiding most of the page is a loading guard (hidden_css), not a plant
+    del page
     text = _squash(p.parts.getvalue()).replace(_PRE_A, "").replace(_PRE_B, "")
     if not clean_text(text):
         if p.frames:
@@ -445,5 +472,5 @@ def load_html(path: Path, raw: bytes) -> Document:
             d = parse_date(p.meta[key])
             if d:
                 break
-    notes = (note(p.hidden, "element", "display:none, visibility:hidden, font-size:0 or `hidden`"),) if p.hidden else ()
+    notes = (note(p.hidden, "element", HTML_HOW),) if p.hidden else ()
     return Document(str(path), "html", title, text, d, sha256_bytes(raw), len(raw), notes)

@@ -1,0 +1,99 @@
+"""Hidden text of a PDF page that pdf_marks.Covers reads beside its boxes (round 51; hidden.py): text shown inside
+a form XObject (its text state followed through the form: size, matrices, render mode), and the em of a Type3 font,
+whose glyphs are in its own units (a tiny /FontMatrix draws 12-pt text at a hundredth of a point)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .pdf_layout import _mult
+
+_SHOW = frozenset((b"Tj", b"TJ", b"'", b'"'))
+_TINY = 2.0  # as pdf_marks: under this size (points on the page) no one reads text
+_INVISIBLE = 3
+
+
+def _obj(x: Any) -> Any:
+    return x.get_object() if hasattr(x, "get_object") else x
+
+
+def font_em(cache: dict[int, Any], fonts: Any, name: Any) -> float | None:
+    """A font's em in text space per unit of font size: 1, but for a Type3 font the height of its /FontBBox
+    through its /FontMatrix (or twice its median glyph width, if larger). None: not judged (a Type3 font without
+    a bounding box, a font that cannot be read).
+    `cache`: id(font) -> (font, em), per page."""
+    try:
+        font = _obj(_obj(fonts).get(name))
+        if font is None or font.get("/Subtype") != "/Type3":
+            return 1.0
+        if id(font) not in cache:  # (the font is kept with its em: its id cannot be reused meanwhile)
+            fm, bb = [float(v) for v in _obj(font["/FontMatrix"])], [float(v) for v in _obj(font["/FontBBox"])]
+            em = abs(bb[3] - bb[1]) * abs(fm[3])
+            widths = sorted(w for w in (abs(float(_obj(x))) for x in list(_obj(font.get("/Widths")) or [])[:512]) if w)
+            if em and widths:  # a glyph's advance is about half an em: a bounding box too small is not believed
+                em = max(em, 2 * widths[len(widths) // 2] * abs(fm[0]))
+            cache[id(font)] = (font, em or None)
+        return cache[id(font)][1]
+    except Exception:
+        return None
+
+
+class FormText:
+    """The text state while a form XObject is read (hidden text inside forms, Covers._show_kind): font, size,
+    render mode, the text and line matrices. `op`: True for an operator it took (text ones)."""
+
+    def __init__(self, size: float, font: Any, tr: int):
+        self.size, self.font, self.tr = size, font, tr
+        self.tm = self.lm = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+        self.leading = 0.0
+        self.saved: list[tuple[float, Any, int]] = []
+        self.bad = False  # an operator it could not read: its form's text is not judged
+
+    def state(self) -> tuple[float, Any, int]:
+        return self.size, self.font, self.tr
+
+    def _move(self, tx: float, ty: float) -> None:
+        self.tm = self.lm = _mult((1.0, 0.0, 0.0, 1.0, tx, ty), self.lm)
+
+    def op(self, op: bytes, operands: Any) -> bool:
+        try:
+            return self._op(op, operands)
+        except Exception:
+            self.bad = True
+            return True
+
+    def _op(self, op: bytes, operands: Any) -> bool:
+        if op == b"BT":
+            self.tm = self.lm = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+        elif op == b"Tf":
+            self.font, self.size = operands[0], float(operands[1])
+        elif op == b"Tr":
+            self.tr = int(operands[0])
+        elif op == b"Tm":
+            self.tm = self.lm = tuple(float(v) for v in operands[:6])
+        elif op in (b"Td", b"TD"):
+            self.leading = -float(operands[1]) if op == b"TD" else self.leading
+            self._move(float(operands[0]), float(operands[1]))
+        elif op == b"TL":
+            self.leading = float(operands[0])
+        elif op in (b"T*", b"'", b'"'):
+            self._move(0.0, -self.leading)
+        elif op not in _SHOW and op not in (b"ET", b"Tc", b"Tw", b"Tz", b"Ts"):
+            return False
+        return True
+
+    def kind(self, ctm: Any, fonts: Any, page_box: Any, cache: dict[int, Any]) -> str:
+        """A show: "t" drawn under _TINY points or wholly off the page, "i" invisible, "v" seen (or not judged: a
+        size of 0, a Type3 font without a bounding box, a text state not read)."""
+        if self.bad:
+            return "v"
+        m = _mult(self.tm, ctm)
+        em = font_em(cache, fonts, self.font) if fonts is not None else 1.0
+        size = abs(self.size) * abs(m[0] * m[3] - m[1] * m[2]) ** 0.5 * (em or 0)
+        if 0 < size < _TINY:
+            return "t"
+        box = page_box
+        if box is not None and size > 0 and (m[4] >= max(box[0], box[2]) or m[5] >= max(box[1], box[3])
+                                             or m[5] + size <= min(box[1], box[3])):
+            return "t"  # (left of the page a long line may still reach it: not judged)
+        return "i" if self.tr == _INVISIBLE else "v"
