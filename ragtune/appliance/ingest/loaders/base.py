@@ -392,6 +392,12 @@ def exc_reason(msg: str) -> str:
     return escaped(msg)
 
 
+def exc_line(exc: BaseException) -> str:
+    """An exception's message as a loader's reason: its first line (a KeyError's unquoted), else its type's name."""
+    msg = str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)  # KeyError's str is quoted
+    return msg.splitlines()[0] if msg.strip() else type(exc).__name__
+
+
 def require_text(text: str, empty_reason: str = "empty document") -> str:
     if not text.strip():
         raise LoadError(empty_reason)

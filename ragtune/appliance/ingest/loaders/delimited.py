@@ -108,7 +108,8 @@ def _write(text: str, delim: str, quoting: bool, notes: list[str]) -> list[str]:
                 notes.append(f"read the first {MAX_CELLS:,} fields: the rows from line {line:,} on are not read")
                 break
             values = {i: v for i, f in enumerate(row) if (v := _value(f, quoting))}
-            writer.add(values, {i: is_text(v) for i, v in values.items()})
+            # (only the rows before the header is decided are judged: is_text on every field was a third of the time)
+            writer.add(values, {} if writer.decided else {i: is_text(v) for i, v in values.items()})
     except csv.Error:  # a field over the module's 128 KB limit: a quote left open
         raise _OpenQuote(line) from None
     if quoting and reader.line_num > line and _open_at_end(text[at:], delim):

@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ...hashing import sha256_bytes
-from .base import PARSE_BEAT, Document, LoadError, clean_text, clean_title, exc_reason, parse_date, require_text, \
-    title_from_path
+from .base import PARSE_BEAT, Document, LoadError, clean_text, clean_title, exc_line, exc_reason, parse_date, \
+    require_text, title_from_path
 from .parse_budget import budgeted, guarded
-from .sheet_formats import _BUILTIN, _GENERAL, _Fmt, _format_code, _general, show_number
+from .sheet_formats import _BUILTIN, _GENERAL, _Fmt, _format_code, show_number
 from .tablerows import TableWriter, one_line
+from .slides_package import _DTDS
+from .word import _parts
 
 MAX_CELLS = 1_000_000  # cells (and rows) read from a workbook, all sheets together
 _MAX_PARTS = 10_000  # zip members (as word.py)
@@ -66,10 +68,8 @@ class _Head:
     def __init__(self, f: Any, name: str, cap: int):
         self.f, self.name, self.cap, self.read_bytes = f, name, cap, 0
         self.head = f.read(4096)
-        if any(b in self.head for b in (b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le"),
-                                        "<!DOCTYPE".encode("utf-16-be"))):
-            raise LoadError(f"damaged spreadsheet ({exc_reason(name)} declares a DTD, which Excel never writes: an XML "
-                            "bomb?)")
+        if any(b in self.head for b in _DTDS):
+            raise _dtd(name)
 
     def read(self, n: int = -1) -> bytes:
         if self.head:
@@ -82,14 +82,24 @@ class _Head:
         return out
 
 
+def _dtd(name: str) -> LoadError:
+    return LoadError(f"damaged spreadsheet ({exc_reason(name)} declares a DTD, which Excel never writes: an XML bomb?)")
+
+
+def _check_dtd(el: Any, name: str) -> None:
+    """A DTD past the first 4 KB (after a long comment) is found once parsed: never expanded, still refused (its
+    entities' text would be dropped without a word)."""
+    if el.getroottree().docinfo.doctype:
+        raise _dtd(name)
+
+
 class _Package:
     def __init__(self, raw: bytes):
         if raw[:8] == _OLE:
             if "EncryptedPackage".encode("utf-16-le") in raw:
                 raise LoadError("encrypted spreadsheet (password required)")
             raise LoadError("not an XLSX: an Excel 97-2003 workbook (.xls); save it as .xlsx")
-        at = raw.rfind(b"PK\x05\x06", max(0, len(raw) - 65_557))
-        if 0 <= at <= len(raw) - 22 and int.from_bytes(raw[at + 10:at + 12], "little") > _MAX_PARTS:
+        if (_parts(raw) or 0) > _MAX_PARTS:
             raise LoadError(f"damaged spreadsheet (over {_MAX_PARTS:,} parts in its zip: a zip bomb?)")
         try:
             self.z = zipfile.ZipFile(io.BytesIO(raw))
@@ -120,7 +130,9 @@ class _Package:
         with self.z.open(info) as f:
             src = _Head(f, name, _MAX_PART)
             data = src.head + f.read(_MAX_PART)
-        return etree.fromstring(data, etree.XMLParser(**_PARSER))
+        root = etree.fromstring(data, etree.XMLParser(**_PARSER))
+        _check_dtd(root, name)
+        return root
 
     def stream(self, name: str, tags: tuple[str, ...]) -> Iterator[Any]:
         """The elements with local names `tags` of a part, as each ends (lxml iterparse)."""
@@ -131,7 +143,11 @@ class _Package:
             return
         with self.z.open(info) as f:
             src = _Head(f, name, _MAX_SHEET_XML)
+            first = True
             for _, el in etree.iterparse(src, events=("end",), tag=tuple("{*}" + t for t in tags), **_PARSER):
+                if first:
+                    _check_dtd(el, name)
+                    first = False
                 yield el
 
     def rels(self, part: str) -> dict[str, tuple[str, str]]:
@@ -186,6 +202,8 @@ class _Reader:
     def __init__(self, pkg: _Package, beat: Any):
         self.pkg, self.beat = pkg, beat
         self.cells = 0
+        self.chars = 0  # characters of the values read: one long shared string in a million cells is not read whole
+        self.stopped_for = "cells"
         self.strings: list[str] = []
         self.hidden_rows = self.hidden_cols = 0
         self.stopped_in: str | None = None
@@ -241,10 +259,6 @@ class _Reader:
             f = fmts[int(st)] if st and fmts else _GENERAL
         except (ValueError, IndexError):
             f = _GENERAL
-        if f is _GENERAL:
-            return _general(num), False
-        if f.kind == "text":
-            return _general(num), False
         return show_number(num, f, date1904), False
 
     def sheet(self, name: str, part: str, fmts: list[_Fmt], date1904: bool, out: list[str]) -> None:
@@ -264,6 +278,10 @@ class _Reader:
                     value, is_text = self.value(el, fmts, date1904)
                     el.clear()  # its siblings before it go with the row (or every 4,096 cells, in a row that long)
                     self.cells += 1
+                    self.chars += len(value)
+                    if self.chars > _MAX_STRING_CHARS:
+                        self.stopped_for = "chars"
+                        raise _Stop(part)
                     if not self.cells % 4096:
                         _drop(el)
                         if self.cells > MAX_CELLS:
@@ -405,13 +423,14 @@ def load_xlsx(path: Path, raw: bytes) -> Document:
     except _Stop as exc:  # a part read whole over its cap (never: the caps are checked first)
         raise LoadError(f"damaged spreadsheet ({exc_reason(str(exc))} is too large)") from None
     except Exception as exc:  # lxml syntax errors, bad zip members, CRC errors…
-        msg = str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
-        msg = msg.splitlines()[0] if msg.strip() else type(exc).__name__
-        raise LoadError(f"damaged spreadsheet ({exc_reason(msg[:160])})") from None
+        raise LoadError(f"damaged spreadsheet ({exc_reason(exc_line(exc)[:160])})") from None
     text = require_text(clean_text("\n".join(lines)), "empty document (no sheet holds a value)")
     notes = []
     if reader.stopped_in is not None:
-        notes.append(f"read the first {MAX_CELLS:,} cells: the rest of sheet '{clean_title(reader.stopped_in)}' and "
+        cap = _MAX_STRING_CHARS
+        first = (f"{MAX_CELLS:,} cells" if reader.stopped_for == "cells" else
+                 f"{cap // 1048576:,} M characters" if cap >= 1048576 else f"{cap:,} characters")
+        notes.append(f"read the first {first}: the rest of sheet '{clean_title(reader.stopped_in)}' and "
                      "the sheets after it are not read (docs/ingest.md, Spreadsheets)")
     if hidden_sheets or reader.hidden_rows or reader.hidden_cols:
         notes.append(_hidden_note(hidden_sheets, reader.hidden_rows, reader.hidden_cols))

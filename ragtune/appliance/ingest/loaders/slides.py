@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ...hashing import sha256_bytes
-from .base import PARSE_BEAT, Document, LoadError, clean_text, clean_title, exc_reason, parse_date, require_text, \
-    title_from_path
+from .base import PARSE_BEAT, Document, LoadError, clean_text, clean_title, exc_line, exc_reason, parse_date, \
+    require_text, title_from_path
 from .hidden import note as hidden_note
 from .parse_budget import budgeted, guarded
 from .slides_package import _A, _C, _DC, _DCT, _DGM, _MC, _P, _R, _Package, _main_part
@@ -32,10 +32,20 @@ _PROMPTS = {"click to add title", "click to add text", "click to add subtitle", 
 _FURNITURE = re.compile(r"slidenum$|datetime")  # field types
 _SPACES = re.compile(r"[ \t]{2,}|\t")
 _ROW_EMU = 228_600  # a quarter inch: shapes whose tops are this close read as one row, left to right
+_MIN_SZ = 200  # a run's size (a:rPr sz) in hundredths of a point: under 2 pt no one reads it (as DOCX's, hidden.py)
 
 
 def _texts(el: Any) -> str:
     return "".join(t.text or "" for t in el.iter(f"{_A}t"))
+
+
+def _tiny(run: Any) -> bool:
+    """The run's own size is under 2 pt (a size inherited from a list style is not judged)."""
+    rpr = run.find(f"{_A}rPr")
+    try:
+        return rpr is not None and rpr.get("sz") is not None and float(rpr.get("sz")) < _MIN_SZ
+    except ValueError:
+        return False
 
 
 def _offset(xfrm: Any) -> tuple[int, int] | None:
@@ -81,6 +91,7 @@ class _Deck:
     def __init__(self, pkg: _Package):
         self.pkg = pkg
         self.hidden_shapes = 0
+        self.tiny_runs = 0  # runs of text under 2 pt, left out
         self.layouts: dict[str, dict[Any, tuple[Any, Any]]] = {}  # part -> placeholder key -> (offset, lstStyle)
         self.styles: dict[str, Any] = {}  # master part -> its p:txStyles
         self.masters: dict[str, str | None] = {}  # layout part -> its master part
@@ -137,7 +148,11 @@ class _Deck:
                 if r.tag == f"{_A}fld" and _FURNITURE.match(r.get("type") or ""):
                     continue  # a slide number or today's date typed into a text box: as the placeholders, no content
                 if r.tag in (f"{_A}r", f"{_A}fld"):
-                    parts.append("".join(t.text or "" for t in r.iterchildren(f"{_A}t")))
+                    run = "".join(t.text or "" for t in r.iterchildren(f"{_A}t"))
+                    if _tiny(r):  # 1-pt text planted on a slide ("ignore previous instructions"): left out, counted
+                        self.tiny_runs += bool(run.strip())
+                        continue
+                    parts.append(run)
                 elif r.tag == f"{_A}br":
                     parts.append(line_break)
             text = _SPACES.sub(" ", "".join(parts)).strip()  # (tabs too: a slide aligns text with them)
@@ -341,7 +356,9 @@ def load_pptx(path: Path, raw: bytes) -> Document:
     except Exception as exc:  # zipfile.BadZipFile, lxml's XMLSyntaxError, zlib errors, ...
         raise LoadError(_damaged(exc)) from None
     deck, beat = _Deck(pkg), guarded(PARSE_BEAT.get())
-    slides = [t[1] for t in order if t and t[0] == "slide"]
+    # each slide part once (part names are read without regard to case): a slide list naming one part 2,000 times
+    # parsed it 2,000 times (a 6 KB deck, 200 M characters)
+    slides = list({t[1].lower(): t[1] for t in order if t and t[0] == "slide"}.values())
     out, hidden, first_title = [], [], ""
     for n, part in enumerate(slides, 1):
         if beat is not None and n % 16 == 0:
@@ -377,15 +394,17 @@ def load_pptx(path: Path, raw: bytes) -> Document:
         notes.append(f"{len(hidden)} hidden slide{'s' if many else ''} ({shown}) left out: the file still holds "
                      f"{'them' if many else 'it'}, the slide show skips {'them' if many else 'it'} (docs/ingest.md, "
                      "Slide decks)")
-    if deck.hidden_shapes:
-        notes.append(hidden_note(deck.hidden_shapes, "shape", "hidden in the selection pane"))
+    if deck.hidden_shapes or deck.tiny_runs:  # one note, as DOCX's hidden runs (white text is not judged here)
+        shapes, runs = deck.hidden_shapes, deck.tiny_runs
+        notes.append(hidden_note(shapes + runs, "shape" if not runs else "run" if not shapes else "shape or run",
+                                 "hidden in the selection pane" if not runs else "under 2 pt" if not shapes
+                                 else "hidden in the selection pane, or under 2 pt"))
     return Document(str(path), "pptx", title or clean_title(first_title) or title_from_path(path), text, dd,
                     sha256_bytes(raw), len(raw), tuple(notes))
 
 
 def _damaged(exc: Exception, where: str = "") -> str:
-    msg = str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)
-    msg = msg.splitlines()[0] if msg.strip() else type(exc).__name__
+    msg = exc_line(exc)
     if re.search(r"encrypted|password", msg, re.I):
         return "encrypted slide deck (its zip is password protected)"
     return f"damaged slide deck ({where + ': ' if where else ''}{exc_reason(msg[:160])})"

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from .base import LoadError, exc_reason
+from .word import _MAX_UNPACKED, _parts  # (the zip's end-record count and DOCX's unpacked cap: one copy of each)
 
 _P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
 _A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
@@ -28,23 +29,15 @@ _STRICT = [(b"http://purl.oclc.org/ooxml/presentationml/main", _P), (b"http://pu
            (b"http://purl.oclc.org/ooxml/drawingml/chart", _C), (b"http://purl.oclc.org/ooxml/drawingml/diagram", _DGM)]
 
 
-# Zip guards, as word.py's for DOCX: what the parts may unpack to, all together (declared in the zip's directory;
-# zipfile never inflates a member past its declared size); how many parts (a deck of 2,000 slides with notes has
-# ~8,000); one part inflating over _MAX_RATIO times its stored size past _RATIO_FROM bytes (deflate's ceiling is
-# ~1,030: only a run of one byte, a bomb, comes near it).
-_MAX_UNPACKED = 200 * 1024 * 1024
+# Zip guards, as word.py's for DOCX: what the parts may unpack to, all together (word._MAX_UNPACKED, declared in the
+# zip's directory; zipfile never inflates a member past its declared size); how many parts (a deck of 2,000 slides
+# with notes has ~8,000); one part inflating over _MAX_RATIO times its stored size past _RATIO_FROM bytes (deflate's
+# ceiling is ~1,030: only a run of one byte, a bomb, comes near it).
 _MAX_PARTS = 40_000
 _MAX_RATIO, _RATIO_FROM = 500, 8 * 1024 * 1024
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # A document type declaration (entities: a billion-laughs bomb, an external file read) in any encoding a part may use
 _DTDS = (b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
-
-
-
-def _parts(raw: bytes) -> int | None:
-    """The entry count of the zip's end-of-central-directory record, None without one (word._parts)."""
-    at = raw.rfind(b"PK\x05\x06", max(0, len(raw) - 65_557))
-    return int.from_bytes(raw[at + 10:at + 12], "little") if 0 <= at <= len(raw) - 22 else None
 
 
 def _not_a_zip(raw: bytes, suffix: str) -> LoadError:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ...hashing import sha256_bytes
-from .base import PARSE_BEAT, PARSE_BEAT_EVERY, Document, LoadError, clean_text, clean_title, exc_reason, \
+from .base import PARSE_BEAT, PARSE_BEAT_EVERY, Document, LoadError, clean_text, clean_title, exc_line, exc_reason, \
     parse_date, require_text, title_from_path
 from .hidden import docx_dark_page, docx_run_hidden, note as hidden_note
 from .parse_budget import budgeted, guarded
@@ -351,9 +351,7 @@ def load_docx(path: Path, raw: bytes) -> Document:
     except Exception as exc:  # zipfile.BadZipFile, KeyError, lxml errors, ...
         if reader is not None and reader.stop is not None:
             raise reader.stop from None
-        msg = str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc)  # KeyError's str is quoted
-        msg = msg.splitlines()[0] if msg.strip() else type(exc).__name__
-        raise LoadError(f"corrupt DOCX: {exc_reason(msg[:160])}") from None
+        raise LoadError(f"corrupt DOCX: {exc_reason(exc_line(exc)[:160])}") from None
     text = require_text(clean_text("\n\n".join(lines)))
     notes = ((hidden_note(reader.hidden_runs, "run", "white text on no shading, or under 2 pt"),) if reader.hidden_runs
              else ())
