@@ -374,11 +374,10 @@ class AnswerEngine(AnswerCache):
     def _check_question_fits(self, gen: Any, nq: str) -> None:
         """The question alone must fit. Checked as soon as the model is loaded: before retrieval once it is (no
         point searching for an unanswerable prompt); on an engine's first request after it, as retrieval runs
-        before the first load (an empty home's NothingIngested costs no model load)."""
-        n_ctx, max_tokens = self._n_ctx(gen), self.cfg.max_tokens
-        if gen.count_tokens(messages(SYSTEM_PROMPT, [], nq)) + max_tokens > n_ctx:
-            raise InputError(f"the question is too long for the model's context window ({n_ctx} tokens incl. "
-                             f"{max_tokens} for the answer)", hint="shorten the question")
+        before the first load (an empty home's NothingIngested costs no model load). question_fit.py says why not."""
+        from .question_fit import check_question_fits
+
+        check_question_fits(gen, nq, n_ctx=self._n_ctx(gen), max_tokens=self.cfg.max_tokens)
 
     def _retrieve(self, q: str, nq: str, *, k: int | None, use_cache: bool, retrieve: bool,
                   context: list[ContextItem] | None, filters: dict[str, Any] | None = None) -> Sources:

@@ -194,9 +194,29 @@ def _adapter(reg: Any, s: Any, model_id: str | None, rep: Any, model_file: Path 
         rep.error("adapter", exc)
         return
     rep.add("ok", "adapter", f"[generate] adapter = {ref!r}: " +
-            ("the base model answers (none)" if served == NONE_ADAPTER else f"{served[:12]} ({path})") +
+            ("the base model answers (none)" + _builtin_elsewhere(reg, ref, model_id) if served == NONE_ADAPTER
+             else f"{served[:12]} ({path})") +
             (" if the model is its base, else the base model answers (none): not known without hashing the "
              "model (--quick)" if unknown_base else ""))
+
+
+def _builtin_elsewhere(reg: Any, ref: str, model_id: str | None) -> str:
+    """Why `adapter = "default"` serves the base model when the built-in adapter is installed: it was trained on
+    another base (it serves only there). Said, so an IT lead serving their own model does not look for a broken
+    install. "" otherwise (another adapter setting, `models deactivate`, no built-in, or the model unknown)."""
+    from .builtin_adapters import builtin_with_id
+
+    if ref.lower() != DEFAULT_ADAPTER or model_id is None:
+        return ""
+    try:
+        art = reg.default_adapter()  # what "default" serves on the built-in's own base: it unless a choice was made
+    except RagtuneError:
+        return ""
+    b = builtin_with_id(art.id) if art is not None else None
+    base = b.manifest["base"] if b is not None else {}
+    if not base or base["sha256"] == model_id:
+        return ""
+    return f": the built-in adapter {b.name} was trained on {base['name']} ({base['sha256'][:12]}), not on this model"
 
 
 def _reranker(reg: Any, home: Home, s: Any, quick: bool, rep: Any) -> None:

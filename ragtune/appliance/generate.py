@@ -34,6 +34,7 @@ from typing import Any, Sequence
 
 from . import vocab as _vocab
 from .adapter_serving import AdapterServing
+from .chat_template import TEMPLATE_HINT
 from .config import GenerateConfig
 from .errors import GenerationError, InputError, ModelError, OutOfMemory
 from .home import Home
@@ -142,6 +143,7 @@ class LlamaGenerator(AdapterServing):
         if not is_utf8(path):  # Llama() encodes model_path as UTF-8: it would fail on the codec, not on the file
             raise ModelError(f"{shown_path(path)}: llama.cpp opens a model by a UTF-8 path, and this one's bytes "
                              "are not UTF-8", hint="rename the file or its folder, then `ragtune models add` it again")
+        from jinja2 import TemplateError  # llama-cpp-python's own: Llama() compiles every chat template in the file
         try:
             with _fd_guard():  # Llama() swaps fds 1/2 (see llamalog.fd_guard)
                 return self._lc.Llama(
@@ -150,6 +152,9 @@ class LlamaGenerator(AdapterServing):
                 )
         except (ValueError, RuntimeError, OSError, MemoryError) as exc:  # MemoryError: numpy's, for the logits
             raise load_error(path, exc, n_ctx=None if vocab_only else cfg.n_ctx) from None
+        except TemplateError as exc:  # a model in a hand-edited config: was "internal error" at `ask` and `serve`
+            raise ModelError(f"{shown_path(path)}: its chat template cannot be read: {exc}",
+                             hint=TEMPLATE_HINT) from None
 
     def _serve(self, llm: Any) -> None:  # the base or a merged model: one vocabulary, a KV cache (prefix) each
         self._llm, self._ctx = llm, llm.ctx

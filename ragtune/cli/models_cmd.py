@@ -30,13 +30,16 @@ def models_group() -> None:
 @pass_app
 def models_list(app, kind: str | None, as_json: bool) -> None:
     """List built-in and registered artifacts (id, kind, name, size); * marks the adapter `ask` serves."""
+    from ragtune.appliance.refs import served_model_id
+
     reg = _registry(app)
     items = reg.list(kind)
     active = reg.active_state()["active"]
     served = _served(app, reg)
+    model_id = served_model_id(reg, app.settings.generate.model)  # hashed once: _served read it (hashing.py's memo)
     canary = _canary(app)
-    if as_json:
-        print_json({"active_adapter": active, "served_adapter": served, "artifacts": items,
+    if as_json:  # served_model: what a built-in adapter's lineage.base_id is compared with (None: not known)
+        print_json({"active_adapter": active, "served_adapter": served, "served_model": model_id, "artifacts": items,
                     "rollout": canary.to_dict() if canary else None})
         return
     if not items:
@@ -48,12 +51,24 @@ def models_list(app, kind: str | None, as_json: bool) -> None:
         origin = ""
         if m.get("builtin"):
             origin = " (built-in)" if m["kind"] != "lora-gguf" else \
-                f" (built-in adapter{', the default' if m.get('default') else ''}; go: {str(m.get('go')).lower()})"
+                f" (built-in adapter{_default_word(m, model_id)}; go: {str(m.get('go')).lower()})"
         if canary and m["id"] == canary.candidate:
             origin += f" (rollout {canary.id}: on {canary.share:g}% of clients)"
         if not m.get("builtin") and m.get("file") and not reg.path_of(m).exists():
             origin += f" (file missing: {shown_path(reg.path_of(m))})"  # an in-place artifact moved or deleted since it was added
         click.echo(f"{mark} {m['id'][:16]:<16} {m['kind']:<15} {human_size(m['size']):>9}  {escaped(m['name'])}{origin}")
+
+
+def _default_word(m: dict, model_id: str | None) -> str:
+    """The built-in default adapter is "the default" only on the base it was trained on: with another model served
+    `adapter = "default"` serves the base model, and an unqualified "the default" beside no star read as broken."""
+    if not m.get("default"):
+        return ""
+    base = (m.get("lineage") or {}).get("base_id")
+    if model_id is None or not base or base == model_id:
+        return ", the default"
+    name = (m.get("details") or {}).get("base", {}).get("name") or base[:12]
+    return f", the default for its base {escaped(str(name))} only, not the served model"
 
 
 def _canary(app):
@@ -314,12 +329,11 @@ def models_add(app, path: str, kind: str, name: str | None, licence: str, base_i
         click.echo(f"note: already registered as '{escaped(art.name)}' ({art.id[:12]}…); "
                    f"--name '{escaped(name)}' not applied", err=True)
     artifact_note(art.note)
-    if art.kind in ("base-gguf", "merged-gguf", "quantized-gguf"):
-        _chat_notes(art.path)
+    facts = _chat_notes(art.path) if art.kind in ("base-gguf", "merged-gguf", "quantized-gguf") else None
     if as_json:
         print_json(art.manifest)
-    else:
-        click.echo(f"{art.id}  {art.kind}  {escaped(art.name)}")
+    else:  # the line's start is what scripts read: the header's words go at its end
+        click.echo(f"{art.id}  {art.kind}  {escaped(art.name)}{_header_words(facts)}")
     if art.kind == "lora-hf":  # llama.cpp serves GGUF LoRAs only: say the exact next commands
         from ragtune.appliance.lineage import lora_hf_next_steps
 
@@ -327,9 +341,21 @@ def models_add(app, path: str, kind: str, name: str | None, licence: str, base_i
         say(f"next: {lora_hf_next_steps(reg, art.manifest, path if is_utf8(path) else None)}")
 
 
-def _chat_notes(path) -> None:
+def _header_words(facts: dict | None) -> str:
+    """`  (qwen2, context 32768)`: the architecture and trained context length a model's GGUF header says, so the
+    add line shows what was registered ("" when it says neither: not a GGUF model, or a header without them)."""
+    if not facts:
+        return ""
+    words = [escaped(str(facts["architecture"]))] if facts.get("architecture") else []
+    ctx = facts.get("context_length")
+    if isinstance(ctx, int) and not isinstance(ctx, bool):
+        words.append(f"context {ctx}")
+    return f"  ({', '.join(words)})" if words else ""
+
+
+def _chat_notes(path) -> dict | None:
     """What `config set generate.model` and `ask` will meet in a chat model's header, said when it is added (it is
-    registered either way: a model may be kept for converting or merging)."""
+    registered either way: a model may be kept for converting or merging); the header's facts (None: unreadable)."""
     from ragtune.appliance.chat_template import FOLDED
     from ragtune.appliance.errors import RagtuneError
     from ragtune.appliance.ggufinfo import model_facts, read_gguf
@@ -337,7 +363,7 @@ def _chat_notes(path) -> None:
     try:
         facts = model_facts(read_gguf(path))
     except RagtuneError:
-        return
+        return None
     tpl = facts["chat_template"]
     if tpl["error"]:
         click.echo(f"warning: {escaped(tpl['error'])} (it cannot answer as [generate] model)", err=True)
@@ -350,6 +376,7 @@ def _chat_notes(path) -> None:
 
         click.echo(f"note: it was trained on {ctx} tokens of context ({facts['architecture']}.context_length); "
                    f"to serve it: {context_hint(ctx)}", err=True)
+    return facts
 
 
 @models_group.command("promote-builtin")

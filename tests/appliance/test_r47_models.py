@@ -237,7 +237,8 @@ def test_doctor_says_what_ask_serves_with_a_model_given_by_path(tmp_path, capsys
     if quick:
         assert "if the model is its base, else the base model answers (none)" in line["detail"]
     else:
-        assert line["detail"] == "[generate] adapter = 'default': the base model answers (none)"
+        assert line["detail"].startswith("[generate] adapter = 'default': the base model answers (none): the built-in "
+                                         "adapter ragtune-default was trained on")  # round 51 says why
 
 
 # -- models remove ---------------------------------------------------------------------------------------------------
