@@ -93,9 +93,9 @@ class IngestSummary:
         return dict(sorted(self.ignored_exts.items(), key=lambda kv: (-kv[1], not kv[0].startswith("."), kv[0])))
 
     def ignored_line(self, most: int = 4) -> str | None:
-        """"ignored N file(s) with other extensions (.csv ×2, .tsv ×1, …)": which, at most `most` of them named;
+        """"ignored N file(s) with other extensions (.xls ×2, .tsv ×1, …)": which, at most `most` of them named;
         None when nothing was ignored. The systems' junk has no extension of its own: each is said apart ("ignored 7
-        macOS metadata file(s) (._*, .DS_Store)", "… (.csv ×2) and 7 macOS metadata file(s)", "… (.csv ×2), 7
+        macOS metadata file(s) (._*, .DS_Store)", "… (.xls ×2) and 7 macOS metadata file(s)", "… (.xls ×2), 7
         macOS metadata file(s) and 8 Windows metadata file(s)"; round 49: Windows' was "Windows metadata ×8")."""
         if not self.ignored:
             return None
