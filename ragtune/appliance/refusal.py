@@ -41,6 +41,7 @@ from functools import lru_cache
 from typing import Any, Iterator, Sequence
 
 from .calibrated import CALIBRATED
+from .faqpairs import MAX_BACK, asked_before
 from .injection import SourceView, source_view
 from .normalize import language
 from .prompt import REFUSAL_TEXT
@@ -132,25 +133,40 @@ SENTENCE_END = re.compile(rf"(?<=[.!?])\s+|(?<=[{CJK_STOPS}{HALFWIDTH_STOP}])\s*
 
 def relevance(question: str, span: str, views: Sequence[SourceView]) -> float:
     """How much the text an extractive answer was taken from is about the question: the largest share of the
-    question's content words found in a sentence holding the span (over the sources it cites). A span copied
-    from a sentence that shares no word with the question answers something else. 1.0 when the question has no
-    content words."""
+    question's content words found in a sentence holding the span (over the sources it cites), read with the FAQ
+    question it answers where it is one's answer (faqpairs.asked_before, round 51: "25 days a year." after "How
+    many days of leave do I get?" shares no word with "How much annual leave is there?"). A span copied from a
+    sentence that shares no word with the question answers something else. 1.0 when the question has no content
+    words."""
     words = _content(question)
     if not words:
         return 1.0
-    return max((sum(_hits(words, set(_content(sentence)))) / len(words)
-                for sentence, _ in span_sentences(span, views)), default=0.0)
+    best = 0.0
+    for seg, starts, end, _ in _located(span, views):
+        sentence = seg[starts[-1]:end]
+        near = starts[-MAX_BACK - 1:]  # the starts of the sentences before it, and its own
+        asked = asked_before([seg[a:b] for a, b in zip(near, near[1:])], sentence)
+        best = max(best, sum(_hits(words, set(_content(sentence if asked is None else f"{asked} {sentence}"))))
+                   / len(words))
+    return best
 
 
 def span_sentences(span: str, views: Sequence[SourceView]) -> Iterator[tuple[str, int]]:
     """(sentence, where the span starts in it) for every occurrence of `span` in the sources' clean text."""
+    for seg, starts, end, i in _located(span, views):
+        yield seg[starts[-1]:end], i - starts[-1]
+
+
+def _located(span: str, views: Sequence[SourceView]) -> Iterator[tuple[str, list[int], int, int]]:
+    """(segment, the starts of its sentences up to the one holding the span, that sentence's end, the span's start)
+    for every occurrence of `span` in the sources' clean text."""
     for v in views:
         for seg in v.segments:
             i = seg.find(span)
             while i >= 0:
                 starts = [0] + [m.end() for m in SENTENCE_END.finditer(seg, 0, i + 1)]
                 end = next((m.start() for m in SENTENCE_END.finditer(seg, i + len(span))), len(seg))
-                yield seg[starts[-1]:end], i - starts[-1]
+                yield seg, starts, end, i
                 i = seg.find(span, i + 1)
 
 
