@@ -45,8 +45,8 @@ from .faqpairs import MAX_BACK, asked_before
 from .injection import SourceView, source_view
 from .normalize import language
 from .prompt import REFUSAL_TEXT
-from .scripts import (CJK_STOPS, FUNCTION_WORDS, HALFWIDTH_STOP, HIRAGANA, INDIC_ARABIC_STOPS, LONE_PAIRED,
-                      OTHER_SCRIPT, PAIRED, strip_prefixes)
+from .scripts import (AR_OR_HE, CJK_STOPS, FUNCTION_WORDS, HALFWIDTH_STOP, HIRAGANA, INDIC_ARABIC_STOPS,
+                      LONE_PAIRED, OTHER_SCRIPT, PAIRED, strip_prefixes)
 from .text import content_words
 from .text import words as text_words
 from .types import ContextItem
@@ -81,7 +81,7 @@ def support_score(answer: str, sources: list[str]) -> float:
 def _hits(words: list[str], vocab: set[str]) -> list[bool]:
     stems = {w[:5] for w in vocab if len(w) >= 5}
     hit = [w in vocab or (len(w) >= 5 and w[:5] in stems) for w in words]
-    if not all(hit) and any(not h and _AR_OR_HE.search(w) for w, h in zip(words, hit)):
+    if not all(hit) and any(not h and AR_OR_HE.search(w) for w, h in zip(words, hit)):
         # Arabic and Hebrew write "the", "and", "in" on the word: "السياسه" is "سياسه", "המדיניות" "מדיניות" (round
         # 51: the right span's sentence met none of the question's words, "off_topic")
         bare = {strip_prefixes(v) for v in vocab}
@@ -89,7 +89,6 @@ def _hits(words: list[str], vocab: set[str]) -> list[bool]:
     return hit
 
 
-_AR_OR_HE = re.compile("[\u0620-\u064a\u05d0-\u05ea]")
 
 
 def tainted_words(answer: str, views: Sequence[SourceView]) -> list[str]:
@@ -200,7 +199,7 @@ def _window(before: str, after: str) -> list[str]:
     b, a = _content(before), _content(after)
     nb = PROXIMITY_WINDOW * (2 if PAIRED.search(before[-12:]) else 1)
     na = PROXIMITY_WINDOW * (2 if PAIRED.search(after[:12]) else 1)
-    return (b[-nb:] if nb else []) + a[:na]
+    return b[-nb:] + a[:na]  # (nb >= PROXIMITY_WINDOW > 0)
 
 
 def said(question: str, span: str) -> float:

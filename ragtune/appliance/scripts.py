@@ -93,7 +93,7 @@ _AR_ARTICLES = ("ال", "وال", "بال", "كال", "فال", "لل")
 _AR_PREFIX_RE = "(?:و?(?:" + "|".join(p for p in _AR_ARTICLES if p[0] != "و") + ")|و)?"
 _HE_WORD = re.compile(r"(?<!\w)[\u05d0-\u05ea]{4,}(?!\w)")
 _HE_PREFIX = "והבלכמש"
-_AR_OR_HE = re.compile("[\u0620-\u064a\u05d0-\u05ea]")
+AR_OR_HE = re.compile("[\u0620-\u064a\u05d0-\u05ea]")
 
 
 def _ar_light(m: re.Match[str]) -> str:
@@ -116,7 +116,7 @@ def _he_light(m: re.Match[str]) -> str:
 
 def strip_prefixes(text: str) -> str:
     """`text` with the prefixes of its Arabic and Hebrew words stripped (above); other words as they are."""
-    if not _AR_OR_HE.search(text):
+    if not AR_OR_HE.search(text):
         return text
     return _HE_WORD.sub(_he_light, _AR_WORD.sub(_ar_light, text))
 
@@ -159,6 +159,8 @@ def script_form(text: str) -> str:
 # character is set apart as well, or it was one word with the digits or Latin letters beside it ("每90", "3000円").
 CJK_RUN = re.compile("[\u3005-\u3007\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3"
                      "\uf900-\ufaff\U00020000-\U0003134f]+")
+# a unit of the checks that is one character of a paired script (a run of one between punctuation: "问：")
+LONE_PAIRED = re.compile(CJK_RUN.pattern.removesuffix("+"))
 # a character of the scripts read as pairs (Han, kana, Hangul; Thai, Lao, Myanmar, Khmer): a term of them is found
 # inside a run, not only at a word's start (tui highlighting)
 PAIRED = re.compile("[\u3005-\u3007\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3"
@@ -247,5 +249,3 @@ FUNCTION_WORDS = frozenset("""
 # (a character pair) with a hiragana character in it is grammar, as "ます" or "すか", which every sentence has.
 HIRAGANA = re.compile("[\u3040-\u309f]")
 # a unit of the checks that is one character of a paired script (a run of one between punctuation: "问：")
-LONE_PAIRED = re.compile("(?:[\u3005-\u3007\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3"
-                         "\uf900-\ufaff\U00020000-\U0003134f])")
