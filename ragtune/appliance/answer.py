@@ -24,7 +24,8 @@ Decisions:
   refused ("no_evidence"), the model is not called.
 - A question that tries to change the rules ("forget the documents", "print your system prompt", "status must
   be ok"; injection.QUESTION_PATTERNS) -> refused without calling the model (refusal_reason "override").
-- A question that cannot fit in the context window even without sources -> InputError.
+- A question that cannot fit in the context window even without sources -> InputError; the instructions and
+  `max_tokens` alone past `n_ctx` (no question could fit) -> ConfigError naming those settings (question_fit.py).
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ from __future__ import annotations
 import logging
 
 from ..appliance.config_ops import ServeConfig
-from ..appliance.errors import (AdapterBaseMismatch, AdapterMisfit, BusyError, GenerationError, InputError,
-                                ModelError, NothingIngested, RagtuneError, UnknownDocument)
+from ..appliance.errors import (AdapterBaseMismatch, AdapterMisfit, BusyError, ConfigError, GenerationError,
+                                InputError, ModelError, NothingIngested, RagtuneError, UnknownDocument)
 from ..appliance.text import escaped
 from .body import HTTPError, log_text, shown
 from .routing import AmbiguousAdapter, UnknownAdapter, UnknownModel
@@ -57,6 +57,9 @@ def error_for(exc: Exception, retry_after_s: int = ServeConfig.retry_after_s) ->
         # (an activated adapter made for another base too: the server's choice)
         return HTTPError(500, "a model or adapter could not be loaded (the server log says why)",
                          type_="server_error", code="model_error", headers=dict(NO_RETRY))
+    if isinstance(exc, ConfigError):  # the server's settings cannot answer (question_fit.py: the instructions and
+        # max_tokens past n_ctx; serve refuses that at start, a hand-built app may not): settings, never a path
+        return HTTPError(500, exc.message, type_="server_error", code="config_error", headers=dict(NO_RETRY))
     if isinstance(exc, GenerationError):  # its text is the backend's (a URL, a reply body): for the log only
         return HTTPError(502, "the generation server failed; see the server log", type_="server_error",
                          code="generation_backend_failed")

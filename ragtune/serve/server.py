@@ -370,8 +370,8 @@ def _exit_now(code: int, message: str = "") -> None:
 
 def _model_loader(state: ServeState) -> Callable[[Any], None]:
     """What loads an engine's models before the server listens: what its first request would load, so that a
-    model or adapter that cannot load is said at start (exit 3), and a model file moved or deleted later no longer
-    fails every request (a loaded model stays mapped)."""
+    model or adapter that cannot load is said at start (exit 3), as is an n_ctx too small for any question (exit 2),
+    and a model file moved or deleted later no longer fails every request (a loaded model stays mapped)."""
     adapter = state.router.served_default()  # what a request for the routed name sets: [generate] adapter or the arm
 
     def load_model(engine: Any) -> None:
@@ -381,6 +381,9 @@ def _model_loader(state: ServeState) -> Callable[[Any], None]:
         load = getattr(gen, "load", None)  # in-process: the served model's weights (a merged adapter's model is
         if load is not None:               # loaded by applying it; the base's are loaded here)
             load()
+        fits = getattr(engine, "_check_question_fits", None)  # no question can fit beside the instructions and
+        if fits is not None:  # max_tokens: a ConfigError now (exit 2), not a 500 on every request (question_fit.py)
+            fits(gen, "")
         warm = getattr(getattr(engine, "retriever", None), "warm", None)  # the shared retriever's embedding model
         if warm is not None:
             warm()

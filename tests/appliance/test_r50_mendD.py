@@ -18,7 +18,7 @@ _ID = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
 
 def _covers(resources=None):
     rec = SimpleNamespace(_depth=0, segs=[], after=lambda *a: None, before=lambda *a: None, _cont=True,
-                          _metrics=None, _size=10.0)
+                          _metrics=None, _size=10.0, fonts={}, _font=None)  # (fonts: round 51, Type3)
     return pdf_marks.Covers(rec, resources)
 
 

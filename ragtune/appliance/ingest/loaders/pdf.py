@@ -143,13 +143,45 @@ def _replay_ops(segs: list[Seg], order: list[int]) -> list[tuple[list[Any], byte
 
 
 def _shows_text(page: Any) -> bool:
-    """Whether the page's own content shows text: without, visitors would only make pypdf parse a drawing that it
-    otherwise skips (text in forms is not reordered anyway)."""
+    """Whether the page shows text: its own content, or a form XObject it draws (a page that only draws forms still
+    has their hidden text judged, pdf_marks). Without, visitors would only make pypdf parse a drawing that it
+    otherwise skips. Forms are looked into 3 deep, 64 at most: a form with too many forms is not judged."""
     try:
         contents = page.get_contents()
-        return contents is not None and _SHOWS.search(contents.get_data()) is not None
+        data = contents.get_data() if contents is not None else b""
+        if _SHOWS.search(data):
+            return True
+        res = page.get("/Resources")
+        if res is None and hasattr(page, "get_inherited"):
+            res = page.get_inherited("/Resources")
     except Exception:
         return False
+    left = [64]
+
+    def forms_show(data: bytes, res: Any, depth: int) -> bool:
+        if depth > 3 or re.search(rb"\bDo\b", data) is None:
+            return False
+        try:
+            xobjs = res.get_object().get("/XObject") if res is not None else None
+            forms = list(xobjs.get_object().values()) if xobjs is not None else []
+        except Exception:
+            return False
+        for ref in forms:
+            if left[0] <= 0:
+                return False
+            try:  # (one form that cannot be read does not hide the others)
+                form = ref.get_object()
+                if form.get("/Subtype") != "/Form":
+                    continue  # (an image is not decoded)
+                left[0] -= 1
+                inner = form.get_data()
+                if _SHOWS.search(inner) or forms_show(inner, form.get("/Resources"), depth + 1):
+                    return True
+            except Exception:
+                continue
+        return False
+
+    return forms_show(data, res, 1)
 
 
 def page_text(page: Any, fonts_seen: dict[int, Any] | None = None, redacted: list[int] | None = None,
