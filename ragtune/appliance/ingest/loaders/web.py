@@ -446,6 +446,13 @@ def _parse(page: str, sheet: object) -> _HTMLText:
     return p
 
 
+def page_text(page: str) -> tuple[str, _HTMLText]:  # an html5_eof'd page's text as its sheets show it, its parser
+    p = _parse(page, read_sheets(page))
+    if p.sheet_chars and p.sheet_chars > 2 * len(clean_text(_squash(p.parts.getvalue()))):
+        p = _parse(page, None)  # a sheet hiding most of the page is a loading guard (hidden_css), not a plant
+    return _squash(p.parts.getvalue()).replace(_PRE_A, "").replace(_PRE_B, ""), p
+
+
 @budgeted("HTML", "a page of millions of elements")  # as a PDF's (parse_budget.PARSE_SECONDS)
 def load_html(path: Path, raw: bytes) -> Document:
     try:
@@ -454,11 +461,8 @@ def load_html(path: Path, raw: bytes) -> Document:
         raise
     except Exception as exc:  # as the parse's own (below)
         raise LoadError(f"cannot parse HTML: {exc_reason(str(exc))}") from None
-    p = _parse(page, read_sheets(page))
-    if p.sheet_chars and p.sheet_chars > 2 * len(clean_text(_squash(p.parts.getvalue()))):
-        p = _parse(page, None)  # a sheet hiding most of the page is a loading guard (hidden_css), not a plant
+    text, p = page_text(page)
     del page
-    text = _squash(p.parts.getvalue()).replace(_PRE_A, "").replace(_PRE_B, "")
     if not clean_text(text):
         if p.frames:
             raise LoadError(f"no text in HTML (its content is in a frame: {p.frames[0][:120]}; ingest that page)")

@@ -299,21 +299,24 @@ def _parts(raw: bytes) -> int | None:
     return int.from_bytes(raw[at + 10:at + 12], "little") if 0 <= at <= len(raw) - 22 else None
 
 
-def _check_unpacked(raw: bytes) -> None:
+def _check_unpacked(raw: bytes, what: str = "DOCX") -> Any:
+    """The package's zip, open (the caller closes it), within the guards on its parts; None if it is no zip."""
     import zipfile
 
     parts = _parts(raw)
     if parts is not None and parts > _MAX_PARTS:
         many = "65,535 or more" if parts == 0xFFFF else f"{parts:,}"  # (a ZIP64 count is in another record)
-        raise LoadError(f"corrupt DOCX: {many} parts in its zip (over {_MAX_PARTS:,}: a zip bomb?)")
+        raise LoadError(f"corrupt {what}: {many} parts in its zip (over {_MAX_PARTS:,}: a zip bomb?)")
     try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as z:
-            total = sum(i.file_size for i in z.infolist())
+        z = zipfile.ZipFile(io.BytesIO(raw))
+        total = sum(i.file_size for i in z.infolist())
     except Exception:
-        return  # not a zip: python-docx says what is wrong with it
+        return None  # not a zip: the caller (python-docx) says what is wrong with it
     if total > _MAX_UNPACKED:  # zipfile never inflates a member beyond its declared size, so the sum is a bound
-        raise LoadError(f"corrupt DOCX: its parts unpack to {total / 1048576:.0f} MB "
+        z.close()
+        raise LoadError(f"corrupt {what}: its parts unpack to {total / 1048576:.0f} MB "
                         f"(over {_MAX_UNPACKED // 1048576} MB: a zip bomb?)")
+    return z
 
 
 def _val(el: Any, name: str) -> str | None:
