@@ -338,7 +338,8 @@ def load_docx(path: Path, raw: bytes) -> Document:
         import docx  # python-docx
     except ImportError as exc:  # pragma: no cover - a base dependency
         raise LoadError(f"cannot read DOCX: {exc}") from None
-    _check_unpacked(raw)
+    if (z := _check_unpacked(raw)) is not None:
+        z.close()  # (python-docx opens the package itself)
     reader = None
     try:
         d = docx.Document(io.BytesIO(raw))
