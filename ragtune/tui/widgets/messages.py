@@ -8,14 +8,17 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from ragtune.appliance.ingest.doc_names import shown_doc_path, twins, unicode_form
 from ragtune.appliance.types import Answer, ContextItem
 
-from ..data import REFUSAL_REASONS, one_line, partial_answer, partial_status, printable, printable_text
+from ..data import REFUSAL_REASONS, StreamedAnswer, one_line, printable, printable_text
 from ..docsource import chunk_number  # lives there: `ragtune demo` prints it too, without Textual
 
 
@@ -59,7 +62,7 @@ class AnswerMessage(Static, can_focus=True):
     def __init__(self, question: str, **kwargs):
         super().__init__(**kwargs)
         self.question = question
-        self.raw = ""
+        self.stream = StreamedAnswer()  # the tokens, and what they show (decoded, cleaned) kept as they arrive
         self.answer: Answer | None = None
         self.error: str | None = None
         self.state = "waiting"
@@ -86,21 +89,40 @@ class AnswerMessage(Static, can_focus=True):
         self.add_class("-waiting")
         self._refresh()
 
+    @property
+    def raw(self) -> str:
+        """The tokens streamed so far."""
+        return self.stream.raw
+
+    @raw.setter
+    def raw(self, value: str) -> None:
+        self.stream = StreamedAnswer(value)
+
     def append_token(self, token: str) -> None:
-        self.raw += token
+        self.stream.add(token)
         if self.state == "waiting":
             self.state = "streaming"
             self.set_class(False, "-waiting")
             self.add_class("-streaming")
-        if self.is_json and partial_status(self.raw) == "refused":
+        if self.stream.status == "refused":
             self.add_class("-refused")
         # A token repaints this answer only. A layout re-arranges every widget of the conversation (~4 ms a token
         # with 100 answers shown, round 50) and most tokens only lengthen the last line: it is asked for when the
         # height changed, checked once for the tokens queued together (a check per token cost more than it saved).
-        self.update(printable_text(self.render_text()), layout=False)
+        self.update(self._streamed(), layout=False)
         if not self._height_check:
             self._height_check = True
             self.call_later(self._check_height)
+
+    def _streamed(self) -> Content | Text:
+        """What render_text gives while streaming, for a token. The text is kept decoded and cleaned as the tokens come
+        (data.StreamedAnswer), and goes to Textual as Content: a Rich Text would strip control codes from the whole
+        answer again at each token (str.translate: ~1 ms a token for a 5,000-character answer, round 51). The same
+        Content Textual makes of the unstyled Text (Content.from_rich_text)."""
+        text = self.stream.answer if self.is_json else self.stream.shown_raw
+        if text is None or self.state != "streaming":
+            return printable_text(self.render_text())  # the JSON's keys not there yet (dimmed, short), or no stream
+        return Content(text + "▌")
 
     _height_check = False  # a check of the height is queued
     _height_asked: int | None = None  # the height a layout was last asked for (it comes at the screen's next frame)
@@ -118,7 +140,7 @@ class AnswerMessage(Static, can_focus=True):
     @property
     def is_json(self) -> bool:
         """Engines stream either answer-text deltas (AnswerEngine) or the raw JSON; both are shown as text."""
-        return self.raw.lstrip().startswith("{")
+        return self.stream.is_json
 
     def set_answer(self, answer: Answer) -> None:
         self.answer = answer
@@ -149,16 +171,16 @@ class AnswerMessage(Static, can_focus=True):
     def render_text(self) -> Text:
         if self.state == "waiting":
             return Text("⋯ " + self.waiting_text, style="dim italic")
-        if self.state == "streaming":
+        if self.state == "streaming":  # already printable (StreamedAnswer)
             if not self.is_json:
-                return Text(self.raw + "▌")
-            text = partial_answer(self.raw)
+                return Text(self.stream.shown_raw + "▌")
+            text = self.stream.answer
             if text is None:  # JSON keys not there yet: show the raw stream, dimmed
-                return Text(self.raw + "▌", style="dim")
+                return Text(self.stream.shown_raw + "▌", style="dim")
             return Text(text + "▌")
         if self.state == "error":
             if self.raw:  # stopped (or failed) mid-stream: keep what was generated, marked as incomplete
-                partial = partial_answer(self.raw) if self.is_json else self.raw
+                partial = self.stream.answer if self.is_json else self.stream.shown_raw
                 if partial:
                     return Text.assemble((partial + "…", "dim"), "\n", ("✗ ", "bold"), self.error or "error")
             return Text.assemble(("✗ ", "bold"), self.error or "error")
@@ -244,13 +266,15 @@ class MessageList(VerticalScroll):
         if excess <= 0:
             return
         gone: list[Widget] = []
+        children = list(self.children)
+        where = {id(w): i for i, w in enumerate(children)}
         for a in answers:
             if excess <= 0:
                 break
             if a.state in ("waiting", "streaming") or a.has_class("-selected"):
                 continue
-            i = self.children.index(a)
-            q = self.children[i - 1] if i > 0 else None
+            i = where[id(a)]
+            q = children[i - 1] if i > 0 else None
             gone += [q, a] if isinstance(q, QuestionMessage) else [a]
             excess -= 1
         if not gone:
@@ -259,13 +283,17 @@ class MessageList(VerticalScroll):
         self.remove_children(gone)
         note = f"{self.dropped:,} earlier question{'' if self.dropped == 1 else 's'} no longer shown (the newest " \
                f"{self.MAX_ANSWERS:,} are kept; `ragtune log list` has them all)"
-        found = self.query("#trimmed")
-        if found:
-            found.first(Static).update(Text(note, style="dim italic"))
+        # its own children, by id: a query walks and matches every widget of the conversation (round 51)
+        found = self._child("trimmed")
+        if found is not None:
+            found.update(Text(note, style="dim italic"))
         else:  # after the welcome text, before the first question kept
-            welcome = self.query("#welcome")
+            welcome = self._child("welcome")
             self.mount(Static(Text(note, style="dim italic"), id="trimmed"),
-                       after=welcome.first() if welcome else None, before=None if welcome else 0)
+                       after=welcome, before=None if welcome else 0)
+
+    def _child(self, name: str) -> Static | None:
+        return next((w for w in self.children if w.id == name and isinstance(w, Static)), None)
 
     def follow(self) -> None:
         """Scroll to the end now and after each later change of the conversation's height."""
@@ -289,11 +317,19 @@ class MessageList(VerticalScroll):
 
     @property
     def answers(self) -> list[AnswerMessage]:
-        return list(self.query(AnswerMessage))
+        # Its children, not query(AnswerMessage): a query matches CSS selectors against every widget below, ~14 ms
+        # with 100 answers shown, run several times a question (round 51). Answers are only ever its children.
+        return [w for w in self.children if isinstance(w, AnswerMessage)]
 
 
 class HistoryInput(Input):
     """The question box: up/down walk through earlier questions (like a shell)."""
+
+    # Input sets its virtual size (the width of what is typed) at every key, and Widget's virtual_size asks for a layout
+    # of the whole screen when it changes: each key re-arranged every widget of the conversation (~2x the key's cost
+    # with 100 answers shown, round 51). The box's own size never depends on its text (width 100%, a fixed height):
+    # a repaint is enough; its horizontal scrolling reads virtual_size directly.
+    virtual_size = Reactive(Size(0, 0), layout=False)
 
     BINDINGS = [
         Binding("up", "history(-1)", "Previous question", show=False),
