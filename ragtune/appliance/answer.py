@@ -290,7 +290,7 @@ class AnswerEngine(AnswerCache):
         src = None if override or self._generator is not None else self._retrieve(
             q, nq, k=k, use_cache=use_cache, retrieve=retrieve, context=context, filters=filters)
         gen = self._generator_for(adapter)
-        self._check_question_fits(gen, nq)
+        self.check_fits(gen, nq)
         if override:  # a jailbreak: refused, nothing retrieved or asked
             src = Sources([], nq)
             return self._emit(self._answer(Verdict("refused", REFUSAL_TEXT, [], "override"), None, [], src, gen,
@@ -372,10 +372,10 @@ class AnswerEngine(AnswerCache):
     def _n_ctx(self, gen: Any) -> int:
         return getattr(gen, "n_ctx", self.cfg.n_ctx)
 
-    def _check_question_fits(self, gen: Any, nq: str) -> None:
-        """The question alone must fit. Checked as soon as the model is loaded: before retrieval once it is (no
-        point searching for an unanswerable prompt); on an engine's first request after it, as retrieval runs
-        before the first load (an empty home's NothingIngested costs no model load). question_fit.py says why not."""
+    def check_fits(self, gen: Any, nq: str = "") -> None:
+        """The question alone must fit (no question, "": the instructions; serve checks that at start). Checked as
+        soon as the model is loaded: before retrieval once it is (no point searching for an unanswerable prompt); on
+        an engine's first request after it, as retrieval runs before the first load. question_fit.py says why not."""
         from .question_fit import check_question_fits
 
         check_question_fits(gen, nq, n_ctx=self._n_ctx(gen), max_tokens=self.cfg.max_tokens)

@@ -18,9 +18,10 @@ from typing import Any, Sequence
 from .errors import ModelError
 
 KEPT, FOLDED = "kept", "folded"  # how the system turn reaches the model
+CHAT_TEMPLATE = "tokenizer.chat_template"  # the default's GGUF key; a named one is `tokenizer.chat_template.<name>`
 _SYS, _USER = "\x02ragtune-system-probe\x03", "\x02ragtune-user-probe\x03"
-TEMPLATE_HINT = _HINT = ("serve a chat (instruct) model whose template llama-cpp-python renders, or copy this one "
-                         "with another template: gguf-new-metadata --chat-template-file TEMPLATE.jinja IN.gguf OUT.gguf")
+TEMPLATE_HINT = ("serve a chat (instruct) model whose template llama-cpp-python renders, or copy this one "
+                 "with another template: gguf-new-metadata --chat-template-file TEMPLATE.jinja IN.gguf OUT.gguf")
 
 
 def fold_system(messages: Sequence[dict[str, str]]) -> list[dict[str, str]]:
@@ -57,7 +58,7 @@ class ChatTemplate:
         except jinja2.TemplateError as exc:  # a syntax error, or a tag this Jinja does not know ({% do %})
             line = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
             raise ModelError(f"{path}: its chat template (tokenizer.chat_template) cannot be read{line}: {exc}",
-                             hint=_HINT) from None
+                             hint=TEMPLATE_HINT) from None
         self.system = self._probe()
 
     def _render(self, messages: Sequence[dict[str, str]]) -> str:
@@ -75,10 +76,10 @@ class ChatTemplate:
             text = self._render(fold_system(probe))
         except Exception as exc:  # noqa: BLE001 - the template's own words, in a ModelError
             raise ModelError(f"{self.path}: its chat template (tokenizer.chat_template) cannot render a question: "
-                             f"{type(exc).__name__}: {exc}", hint=_HINT) from None
+                             f"{type(exc).__name__}: {exc}", hint=TEMPLATE_HINT) from None
         if _SYS not in text:
             raise ModelError(f"{self.path}: its chat template (tokenizer.chat_template) leaves out the user's "
-                             "message", hint=_HINT)
+                             "message", hint=TEMPLATE_HINT)
         return FOLDED
 
     def render(self, messages: Sequence[dict[str, str]]) -> str:
@@ -88,7 +89,7 @@ class ChatTemplate:
             return text[len(self._strip):] if self._strip and text.startswith(self._strip) else text
         except Exception as exc:  # noqa: BLE001 - rendered once at the probe; this is a message it rejects
             raise ModelError(f"{self.path}: its chat template (tokenizer.chat_template) cannot render this prompt: "
-                             f"{type(exc).__name__}: {exc}", hint=_HINT) from None
+                             f"{type(exc).__name__}: {exc}", hint=TEMPLATE_HINT) from None
 
 
 def template_facts(template: Any, path: Path | str = "the model") -> dict[str, Any]:
@@ -101,3 +102,36 @@ def template_facts(template: Any, path: Path | str = "the model") -> dict[str, A
         return {"present": True, "system": None, "error": exc.message}
     except ImportError:  # no llama-cpp-python here: the template is there, its rendering not known
         return {"present": True, "system": None, "error": None}
+
+
+def template_errors(metadata: dict[str, Any], path: Path | str = "the model") -> list[ModelError]:
+    """What is wrong with the chat templates of a GGUF's header (`metadata`), one ModelError each, naming its key:
+    the default as `ask` renders it (template_facts), and every named one (`tokenizer.chat_template.tool_use`) as
+    llama-cpp-python compiles it when it loads the model (Llama.__init__ compiles them all, then uses the default):
+    a named one it cannot compile stops every `ask` and `serve`, so it is refused where the default would be. No
+    default template is not said here (check_model_file says it)."""
+    from .text import escaped
+
+    errors = []
+    facts = template_facts(metadata.get(CHAT_TEMPLATE), path)
+    if facts["present"] and facts["error"]:
+        errors.append(ModelError(facts["error"], hint=TEMPLATE_HINT))
+    named = sorted(k for k, v in metadata.items() if k.startswith(CHAT_TEMPLATE + ".") and isinstance(v, str))
+    if not named:
+        return errors
+    try:
+        import jinja2
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+    except ImportError:  # no llama-cpp-python here: nothing compiles them at load either
+        return errors
+    for key in named:
+        try:
+            Jinja2ChatFormatter(template=metadata[key], eos_token="", bos_token="")
+        except jinja2.TemplateError as exc:
+            line = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
+            errors.append(ModelError(
+                f"{path}: its chat template {escaped(key)} cannot be read{line}: {exc} (llama-cpp-python compiles "
+                "every template of the file when it loads the model)",
+                hint=f"serve another chat model, or copy this one without that template: gguf-new-metadata "
+                     f"--remove-metadata {escaped(key)} IN.gguf OUT.gguf"))
+    return errors

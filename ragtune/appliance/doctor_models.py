@@ -128,9 +128,10 @@ def _model(reg: Any, name: str, ref: Any, quick: bool, rep: Any, *, key: tuple[s
 
 def _chat_model(reg: Any, s: Any, rep: Any) -> None:
     """A second `model` line, only for a problem its header shows (the first line found the file): a chat template
-    that cannot render the prompt (fail: every `ask` would), and a `[generate] n_ctx` beyond the context the model
-    was trained on (warn: llama.cpp allows it, the positions past it are ones the model never saw)."""
-    from .chat_template import template_facts
+    that cannot render the prompt, or a named one llama-cpp-python cannot compile (fail: every `ask` would:
+    chat_template.template_errors), and a `[generate] n_ctx` beyond the context the model was trained on (warn:
+    llama.cpp allows it, the positions past it are ones the model never saw)."""
+    from .chat_template import template_errors
     from .ggufinfo import read_gguf
 
     try:
@@ -141,10 +142,8 @@ def _chat_model(reg: Any, s: Any, rep: Any) -> None:
         info = read_gguf(path)
     except RagtuneError:
         return
-    facts = template_facts(info.metadata.get("tokenizer.chat_template"), path)
-    if facts["present"] and facts["error"]:
-        rep.add("fail", "model", facts["error"], "serve a chat (instruct) model whose template llama-cpp-python "
-                "renders, or copy this one with another: gguf-new-metadata --chat-template-file T.jinja IN OUT")
+    for exc in template_errors(info.metadata, path):  # the default template, and every named one llama.cpp compiles
+        rep.add("fail", "model", exc.message, exc.hint)
     trained = info.metadata.get(f"{info.architecture}.context_length")
     n_ctx = s.generate.n_ctx
     if isinstance(trained, int) and 0 < trained < n_ctx:

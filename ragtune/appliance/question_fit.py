@@ -13,10 +13,11 @@ def check_question_fits(gen: Any, nq: str, *, n_ctx: int, max_tokens: int) -> No
     """InputError when the question makes the prompt too long; ConfigError when the instructions alone (no question,
     no source) and the answer's room already exceed `n_ctx` (a model served at n_ctx 512 with max_tokens 256): no
     question could fit, so "shorten the question" would send the user after the wrong thing. The second count is
-    made only when the first fails: an answer that fits is not slowed."""
-    if gen.count_tokens(messages(SYSTEM_PROMPT, [], nq)) + max_tokens <= n_ctx:
+    made only when the first fails, and not for an empty question (serve's start-up check): the first was that one."""
+    n = gen.count_tokens(messages(SYSTEM_PROMPT, [], nq))
+    if n + max_tokens <= n_ctx:
         return
-    base = gen.count_tokens(messages(SYSTEM_PROMPT, [], ""))
+    base = gen.count_tokens(messages(SYSTEM_PROMPT, [], "")) if nq else n
     if base + max_tokens > n_ctx:
         raise ConfigError(f"the instructions ({base} tokens) and the answer's room (max_tokens {max_tokens}) exceed "
                           f"n_ctx ({n_ctx})", hint="raise generate.n_ctx or lower generate.max_tokens")

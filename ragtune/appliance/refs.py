@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable
 
 from .artifacts import ACTIVE_ADAPTER, ADAPTER_KINDS, DEFAULT_ADAPTER, NONE_ADAPTER  # no artifact may be named so
 from .atomic import is_special
+from .chat_template import CHAT_TEMPLATE  # refs.CHAT_TEMPLATE too: the default template's GGUF key
 from .errors import (AdapterBaseMismatch, AdapterMisfit, ConfigError, InputError, ModelError, RagtuneError,
                      located)
 from .hashing import sha256_path
@@ -178,7 +179,7 @@ def served_model_id(registry: Registry, ref: str | Path) -> str | None:
 
     try:
         return resolve_gguf_model(registry, ref)[1]
-    except RagtuneError:
+    except (RagtuneError, OSError):  # a file it cannot read (EIO, EACCES): `models list` shows "?", as for the adapter
         return None
 
 
@@ -207,11 +208,12 @@ def resolve_gguf_model(registry: Registry, ref: str | Path, *, verify: bool = Tr
     return Path(art.path), art.id
 
 
-def check_model_file(path: str | Path) -> None:
+def check_model_file(path: str | Path) -> Any:
     """A GGUF model file as llama.cpp will read it, cheaply: its header, and a length that holds every tensor (no
     hashing). InputError when it is not a GGUF or is cut short, when it is a LoRA adapter, not a model, when its
     architecture is not one the installed llama.cpp loads, or when it has no chat template (generate.py refuses it):
-    `config set` and `doctor` say so before every `ask` and `serve` would."""
+    `config set` and `doctor` say so before every `ask` and `serve` would. Returns what it read (ggufinfo.GGUFInfo),
+    so that a caller does not parse the header again."""
     from .ggufinfo import GGUFError, check_architecture, read_gguf
 
     try:
@@ -228,9 +230,9 @@ def check_model_file(path: str | Path) -> None:
                          "model's chat format, so it cannot answer",
                          hint="serve a chat (instruct) model's GGUF, or copy this one with its chat template added: "
                               "gguf-new-metadata --chat-template-file TEMPLATE.jinja IN.gguf OUT.gguf")
+    return info
 
 
-CHAT_TEMPLATE = "tokenizer.chat_template"
 MODEL_KEYS = ("generate.adapter", "generate.model", "embed.model", "retrieve.rerank")
 
 
@@ -281,7 +283,9 @@ def _resolve_model_value(home: Any, key: str, value: Sourced, model: Any = None)
     if read.how == "default" and default_models.manifest_entry(value).get("kind") == wants:
         return  # a default model's name: fine before `ragtune models fetch` places its files
     if read.how == "path" and read.found and key == "generate.model":
-        _check_template(read.path, value)  # its header and length were checked above
+        from .ggufinfo import read_gguf
+
+        _check_template(read_gguf(read.path).metadata, read.path, value)  # its header and length were checked above
         return
     if key == "generate.model":  # a path not there, a registry reference, a default model of another kind
         path, mid = resolve_gguf_model(Registry(home), value, verify=False)
@@ -290,27 +294,27 @@ def _resolve_model_value(home: Any, key: str, value: Sourced, model: Any = None)
                                          hint="restore it, or register the model again where it is now "
                                               "(`ragtune models add`)"), value)
         try:
-            check_model_file(path)
+            info = check_model_file(path)
         except RagtuneError as exc:
             raise with_origin(exc, value) from None
-        _check_template(path, value)
+        _check_template(info.metadata, path, value)
     else:
         from .embed import resolve_files
 
         resolve_files(value, home)
 
 
-def _check_template(path: Path, value: Sourced) -> None:
+def _check_template(metadata: dict[str, Any], path: Path, value: Sourced) -> None:
     """`config set generate.model`: a chat template that this Jinja cannot compile or that renders no question is
-    refused, as no template is (check_model_file). Not in check_model_file: `doctor` says it on a line of its own.
-    Why here: llama-cpp-python compiles every template in the GGUF when it loads the model, so one it cannot read
-    stopped every `ask` and `serve` with an internal error (jinja2's TemplateSyntaxError), past config set."""
-    from .chat_template import TEMPLATE_HINT, template_facts
-    from .ggufinfo import read_gguf
+    refused, as no template is (check_model_file); so is a named one (`tokenizer.chat_template.tool_use`) it cannot
+    compile. Not in check_model_file: `doctor` says it on a line of its own. Why here: llama-cpp-python compiles every
+    template in the GGUF when it loads the model, so one it cannot read stopped every `ask` and `serve`, past config
+    set (chat_template.template_errors). `metadata`: the header of `path`, as read."""
+    from .chat_template import template_errors
 
-    facts = template_facts(read_gguf(path).metadata.get(CHAT_TEMPLATE), path)
-    if facts["present"] and facts["error"]:
-        raise with_origin(ModelError(facts["error"], hint=TEMPLATE_HINT), value)
+    errors = template_errors(metadata, path)
+    if errors:
+        raise with_origin(errors[0], value)
 
 
 def _adapter_model(registry: Registry, model: Any) -> tuple[str | None, Path | None]:

@@ -381,9 +381,9 @@ def _model_loader(state: ServeState) -> Callable[[Any], None]:
         load = getattr(gen, "load", None)  # in-process: the served model's weights (a merged adapter's model is
         if load is not None:               # loaded by applying it; the base's are loaded here)
             load()
-        fits = getattr(engine, "_check_question_fits", None)  # no question can fit beside the instructions and
-        if fits is not None:  # max_tokens: a ConfigError now (exit 2), not a 500 on every request (question_fit.py)
-            fits(gen, "")
+        fits = getattr(engine, "check_fits", None)  # no question can fit beside the instructions and max_tokens:
+        if fits is not None:  # a ConfigError now (exit 2), not a 500 on every request (question_fit.py)
+            fits(gen)
         warm = getattr(getattr(engine, "retriever", None), "warm", None)  # the shared retriever's embedding model
         if warm is not None:
             warm()

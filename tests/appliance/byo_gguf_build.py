@@ -74,8 +74,11 @@ def _bpe(specials: tuple[str, ...]) -> tuple[list[str], list[str]]:
     return [t for t, _ in vocab] + list(specials), merges
 
 
-def build_gguf(path: Path | str, family: str, *, n_ctx_train: int = 4096, seed: int = 0, name: str = "") -> Path:
-    """A loadable GGUF chat model of `family` (FAMILIES) at `path`."""
+def build_gguf(path: Path | str, family: str, *, n_ctx_train: int = 4096, seed: int = 0, name: str = "",
+               named_templates: dict[str, str] | None = None) -> Path:
+    """A loadable GGUF chat model of `family` (FAMILIES) at `path`. `named_templates`: more chat templates by name
+    (`{"tool_use": TEMPLATE}` -> `tokenizer.chat_template.tool_use`, listed in `tokenizer.chat_templates`), as
+    models with a tool-calling template carry them."""
     import gguf
     import numpy as np
 
@@ -108,6 +111,8 @@ def build_gguf(path: Path | str, family: str, *, n_ctx_train: int = 4096, seed: 
     w.add_add_bos_token(family != "qwen")  # Qwen's tokenizer adds none
     if template is not None:
         w.add_chat_template(template)
+    if named_templates:  # gguf writes them under tokenizer.chat_template.<name> (the default above stays)
+        w.add_chat_template([{"name": n, "template": t_} for n, t_ in named_templates.items()])
     kv = EMBD // HEADS * KV_HEADS
     w.add_tensor("token_embd.weight", t(n_vocab, EMBD))
     w.add_tensor("output_norm.weight", np.ones(EMBD, np.float32))
