@@ -135,3 +135,4 @@ def template_errors(metadata: dict[str, Any], path: Path | str = "the model") ->
                 hint=f"serve another chat model, or copy this one without that template: gguf-new-metadata "
                      f"--remove-metadata {escaped(key)} IN.gguf OUT.gguf"))
     return errors
+

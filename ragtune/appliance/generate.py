@@ -34,7 +34,7 @@ from typing import Any, Sequence
 
 from . import vocab as _vocab
 from .adapter_serving import AdapterServing
-from .chat_template import TEMPLATE_HINT
+from .ggufinfo import load_template_error
 from .config import GenerateConfig
 from .errors import GenerationError, InputError, ModelError, OutOfMemory
 from .home import Home
@@ -153,8 +153,7 @@ class LlamaGenerator(AdapterServing):
         except (ValueError, RuntimeError, OSError, MemoryError) as exc:  # MemoryError: numpy's, for the logits
             raise load_error(path, exc, n_ctx=None if vocab_only else cfg.n_ctx) from None
         except TemplateError as exc:  # a model in a hand-edited config: was "internal error" at `ask` and `serve`
-            raise ModelError(f"{shown_path(path)}: its chat template cannot be read: {exc}",
-                             hint=TEMPLATE_HINT) from None
+            raise load_template_error(path, exc) from None
 
     def _serve(self, llm: Any) -> None:  # the base or a merged model: one vocabulary, a KV cache (prefix) each
         self._llm, self._ctx = llm, llm.ctx

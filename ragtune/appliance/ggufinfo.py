@@ -323,3 +323,18 @@ def lora_misfit(lora: GGUFInfo, model: GGUFInfo) -> str | None:
         if a[0] != w[0] or b[1] != w[1] or a[1] != b[0]:
             return (f"its LoRA for {target} is {b[1]}×{a[0]} (rank {a[1]}), the model's weight is {w[1]}×{w[0]}")
     return None
+
+
+def load_template_error(path: Path, exc: Exception) -> ModelError:
+    """A template error Llama() raised while loading `path`: the header's own account of which template is broken
+    (a named one's key and its --remove-metadata hint), else the load's error with the default template's hint."""
+    from .chat_template import CHAT_TEMPLATE, TEMPLATE_HINT, template_errors
+    from .errors import ModelError
+    from .text import shown_path
+
+    try:
+        found = [e for e in template_errors(read_gguf(path).metadata, path) if f"{CHAT_TEMPLATE}." in e.message]
+    except Exception:  # noqa: BLE001 - the load's own error is still worth saying
+        found = []  # (the default template's: the load's own words, as before)
+    return found[0] if found else ModelError(f"{shown_path(path)}: its chat template cannot be read: {exc}",
+                                             hint=TEMPLATE_HINT)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -145,3 +146,12 @@ def test_serve_start_checks_the_engines_public_check_fits():
     state = SimpleNamespace(router=SimpleNamespace(served_default=lambda: None))
     _model_loader(state)(engine)
     assert seen == [gen]
+
+
+def test_a_named_template_broken_at_load_names_its_key_and_hint(tmp_path):
+    # round 51: the load's TemplateError is said as the header's own account (the key, --remove-metadata)
+    from ragtune.appliance.ggufinfo import load_template_error
+
+    p = build_gguf(tmp_path / "named.gguf", "qwen", named_templates={"tool_use": BROKEN})
+    err = load_template_error(Path(p), ValueError("No filter named 'nosuchfilter'."))
+    assert "tokenizer.chat_template.tool_use" in err.message and "--remove-metadata" in (err.hint or "")
