@@ -13,7 +13,7 @@ from .hidden_css import REVEALABLE, declarations, hides, reveals
 
 # -- HTML --------------------------------------------------------------------------------------------------------
 # a declaration of an inline style that hides its element: display:none, visibility:hidden/collapse, a zero font size
-_HIDING = re.compile(r"^(?:display:none|visibility:(?:hidden|collapse)|font-size:(?:0*\.?0+)(?:px|pt|em|rem|%)?)"
+_HIDING = re.compile(r"^(?:display:none|visibility:(?:hidden|collapse)|font-size:(?:0*\.0+|0+)(?:px|pt|em|rem|%)?)"
                      r"(?:!important)?$")
 # An element closed by the start of these (HTML's implied end tags): a hidden `<p>` written without `</p>` ends at the
 # next paragraph, as a browser reads it, not at the end of the page
@@ -29,18 +29,22 @@ def inline_kind(attrs: list[tuple[str, str | None]]) -> str | None:
     """What an element's own attributes hide it with (`display`, `visibility`, `font`, `colour`), None: nothing:
     the `hidden` attribute (not `hidden="until-found"`, which the browser's find-in-page reveals), or an inline style
     of display:none, visibility:hidden, font-size:0, or a colour on its own background or transparent. `aria-hidden` is not: it hides from screen readers, not from
-    eyes (icons, duplicated labels)."""
+    eyes (icons, duplicated labels). `display` wins over the kinds a descendant can undo (REVEALABLE), wherever it
+    is said: `visibility:hidden;display:none` is not shown by a `visibility:visible` child."""
+    found = None
     for k, v in attrs:
         if k == "hidden" and (v or "").strip().lower() != "until-found":
             return "display"
         if k == "style" and v and ("none" in v or "hidden" in v or "collapse" in v or "0" in v):
             for decl in v.lower().split(";"):
                 m = _HIDING.match("".join(decl.split()))
-                if m:
-                    return "display" if "display" in m.group() else "visibility" if "vis" in m.group() else "font"
-        if k == "style" and v and "color" in v.lower() and "colour" in hides(declarations(v)):
-            return "colour"  # white on white, transparent (round 51; opacity:0 is a script's fade: not judged)
-    return None
+                if m and "display" in m.group():
+                    return "display"
+                if m and found is None:
+                    found = "visibility" if "vis" in m.group() else "font"
+        if found is None and k == "style" and v and "color" in v.lower() and "colour" in hides(declarations(v)):
+            found = "colour"  # white on white, transparent (round 51; opacity:0 is a script's fade: not judged)
+    return found
 
 
 class HiddenRegion:
@@ -50,8 +54,9 @@ class HiddenRegion:
     descendant whose own style or rule undoes that is seen: `shown_at` while its text is read (hidden_css.reveals).
     `sheet`: the page's style sheets (hidden_css.Sheet), None for an element hidden by its own attributes."""
 
-    def __init__(self, tag: str, kind: str = "display", sheet: Any = None, from_sheet: bool = False):
-        self.tag, self.inner, self.text = tag, {tag: 0}, False
+    def __init__(self, tag: str, kind: str = "display", sheet: Any = None, from_sheet: bool = False,
+                 raw_tag: bool = False):
+        self.tag, self.inner, self.text, self.raw_tag = tag, {tag: 0}, False, raw_tag  # raw_tag: a script/style
         self.kind, self.sheet, self.from_sheet = kind, sheet, from_sheet
         self.depth = 0  # elements open inside it
         self.shown_at: int | None = None  # the depth of a descendant seen after all (its text is read)
@@ -96,6 +101,53 @@ class HiddenRegion:
             self.text = True
             self.chars += len(text)
         return False
+
+
+class HiddenStack:
+    """The hidden elements open in an HTML page (web._HTMLText), innermost last. Inside a descendant shown again
+    (`shown_at`), tags and text are read as the page's own, headings, cells and lists included, and a hidden element
+    there opens a region of its own above: `<span hidden>` inside a shown child is still left out."""
+
+    def __init__(self) -> None:
+        self.open: list[HiddenRegion] = []
+        self.count = 0  # regions that held text
+        self.sheet_chars = 0  # characters a <style> rule hid
+
+    def push(self, tag: str, kind: str, sheet: Any, from_sheet: bool, raw: bool) -> None:
+        self.open.append(HiddenRegion(tag, kind, sheet, from_sheet, raw))
+
+    def start(self, tag: str, void: bool, attrs: list[tuple[str, str | None]], raw: bool, dropping: bool) -> bool:
+        """A start tag: True when it is read (outside every region, or in a descendant shown again)."""
+        while self.open:
+            h = self.open[-1]
+            if h.start(tag, void, attrs, raw):
+                return h.shown_at is not None
+            self.pop(dropping)  # a start tag that ends the hidden element (`<p hidden>` without `</p>`)
+        return True
+
+    def end(self, tag: str, raw: bool, dropping: bool) -> bool:
+        """An end tag: True when it is read."""
+        while self.open:
+            h = self.open[-1]
+            shown = h.shown_at is not None
+            ends, outside = h.end(tag, raw)
+            if not ends:
+                return shown
+            self.pop(dropping)
+            if not outside:
+                return False
+        return True
+
+    def data(self, text: str) -> bool:
+        """Text: True when it is read."""
+        return not self.open or self.open[-1].data(text)
+
+    def pop(self, dropping: bool) -> None:
+        h = self.open.pop()
+        self.count += bool(h.text and not dropping)
+        self.sheet_chars += h.chars if h.from_sheet else 0
+        if self.open:  # its element is closed in the region around it, which counted its start tag
+            self.open[-1].end(h.tag, h.raw_tag)
 
 
 # -- DOCX ----------------------------------------------------------------------------------------------------------

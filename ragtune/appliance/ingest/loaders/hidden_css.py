@@ -24,7 +24,8 @@ _MAX_SCRIPT = 2_000_000  # characters of inline script searched for a class or i
 _SCAN = re.compile(r"<!--|<(script|style)(?=[\s/>])([^>]*)>", re.I)
 _RAW_END = {t: re.compile(rf"</\s*{t}\s*>", re.I) for t in ("script", "style")}
 _ANY_SHEET = re.compile(r"<style|data:text/css", re.I)
-_DATA_LINK = re.compile(r"""<link\b[^>]*?\bhref\s*=\s*(["'])(data:text/css[^"']*)\1[^>]*>""", re.I)
+# `[^<>]`: each `<link` is searched to the next tag at most, not to the next `>` (100 KB of `<link `: 61 s)
+_DATA_LINK = re.compile(r"""<link\b[^<>]*?\bhref\s*=\s*(["'])(data:text/css[^"']*)\1[^<>]*>""", re.I)
 _MEDIA_ATTR = re.compile(r"""\bmedia\s*=\s*["']?([^"'>]*)""", re.I)
 _SCRIPT_DATA = re.compile(r"""\btype\s*=\s*["']?[^"'\s>]*(?:json|template|html)""", re.I)  # data, never run
 _BRACE = re.compile(r"[{}]")
@@ -34,7 +35,7 @@ _TOKENS = re.compile(r"([.#])((?:[-\w]|\\.)+)")
 _HANDLER = re.compile(r"""\son[a-z]+\s*=\s*(["'])(.*?)\1""", re.I | re.S)
 _WORD = re.compile(r"[-\w]+")
 _ESC = re.compile(r"\\([0-9a-fA-F]{1,6}\s?|.)")
-_ZERO = re.compile(r"^[-+]?0*\.?0+(?:[a-z%]+)?$")
+_ZERO = re.compile(r"^[-+]?(?:0*\.0+|0+)(?:[a-z%]+)?$")  # (not `0*\.?0+`: quadratic backtracking on a run of zeros)
 _RELATIVE = re.compile(r"^[-+]?[\d.]+(?:em|ex|ch|%)$|^(?:smaller|inherit)$")  # of a parent's 0 size: still 0
 _TARGETS = re.compile(r"""(?:aria-controls|aria-owns|data-(?:bs-)?target|data-toggle|data-(?:bs-)?content|href|for)"""
                       r"""\s*=\s*["']?#?([-\w:.]+)""", re.I)
@@ -95,8 +96,11 @@ def hides(d: dict[str, str]) -> set[str]:
         out.add("opacity")
     fg = _colour(d.get("color", ""))
     bg = _colour(d.get("background-color", d.get("background", "")))
+    # a picture or gradient behind the text: the background colour is only its fallback, not what is under the text
+    bg_all = d.get("background", "")
     painted = any(k in d for k in ("background-clip", "-webkit-background-clip", "text-shadow",
-                                   "-webkit-text-stroke", "-webkit-text-fill-color"))
+                                   "-webkit-text-stroke", "-webkit-text-fill-color")) or \
+        d.get("background-image", "none") != "none" or "url(" in bg_all or "gradient(" in bg_all
     if fg is not None and not painted and (fg == "transparent" or fg == bg):
         out.add("colour")
     return out
@@ -119,8 +123,19 @@ def shows(d: dict[str, str]) -> set[str]:
     return out
 
 
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _code_point(g: str) -> str:
+    """An escape's character; one out of range or a surrogate is U+FFFD, as CSS Syntax reads it (chr() raised, and
+    the whole sheet was dropped)."""
+    cp = int(g, 16)
+    return chr(cp) if 0 < cp <= 0x10FFFF and not 0xD800 <= cp <= 0xDFFF else "\ufffd"
+
+
 def _name(s: str) -> str:
-    return _ESC.sub(lambda m: m.group(1).strip() if len(m.group(1)) == 1 else chr(int(m.group(1), 16)), s)
+    # a hex escape of any length (`\0`, `\41 `) is a code point; any other character stands for itself
+    return _ESC.sub(lambda m: _code_point(m.group(1)) if m.group(1)[0] in _HEX else m.group(1).strip(), s)
 
 
 def _strip_comments(css: str) -> str:
@@ -163,6 +178,7 @@ class Sheet:
         showing does: a width-conditioned `md:block` still shows the element on a wide screen)."""
         css = _strip_comments(css)
         stack: list[Any] = []  # per open at-rule block: its hiding counts (True/False), or "skip" (@keyframes ...)
+        skips = offs = 0  # "skip" and False entries of the stack (counted: walking it at every brace was quadratic)
         pos = 0
         while self.rules < _MAX_RULES:
             m = _BRACE.search(css, pos)
@@ -170,25 +186,29 @@ class Sheet:
                 return
             if m.group() == "}":
                 if stack:
-                    stack.pop()
+                    top = stack.pop()
+                    skips -= top == "skip"
+                    offs -= top is False
                 pos = m.end()
                 continue
             prelude = css[pos:m.start()].rsplit(";", 1)[-1].strip()  # (after `@import x;`)
             if prelude.startswith("@"):
                 low = prelude.lower()
-                if "skip" in stack or not low.startswith(("@media", "@supports", "@layer", "@container")):
+                if skips or not low.startswith(("@media", "@supports", "@layer", "@container")):
                     stack.append("skip")
+                    skips += 1
                 else:
                     stack.append(low.startswith(("@supports", "@layer")) or (
                         low.startswith("@media") and _media_applies(low[6:])))
+                    offs += stack[-1] is False
                 pos = m.end()
                 continue
             end = css.find("}", m.end())
             if end < 0:
                 return
             self.rules += 1
-            if "skip" not in stack:
-                self._rule(prelude, declarations(css[m.end():end]), applies and all(stack))
+            if not skips:
+                self._rule(prelude, declarations(css[m.end():end]), applies and not offs)
             pos = end + 1
 
     def _rule(self, prelude: str, d: dict[str, str], applies: bool) -> None:

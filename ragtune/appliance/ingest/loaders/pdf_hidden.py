@@ -9,8 +9,8 @@ from typing import Any
 from .pdf_layout import _mult
 
 _SHOW = frozenset((b"Tj", b"TJ", b"'", b'"'))
-_TINY = 2.0  # as pdf_marks: under this size (points on the page) no one reads text
-_INVISIBLE = 3
+_TINY = 2.0  # text drawn under this size (points on the page) is not read by anyone: hidden text (hidden.py)
+_INVISIBLE = 3  # render mode 3: glyphs neither filled nor stroked (a scan's OCR layer, or planted text)
 
 
 def _obj(x: Any) -> Any:

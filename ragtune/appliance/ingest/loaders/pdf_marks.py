@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .pdf_hidden import FormText, font_em
+from .pdf_hidden import _INVISIBLE, _SHOW, _TINY, FormText, _obj, font_em  # (one definition each: pdf_hidden)
 
-_SHOW = frozenset((b"Tj", b"TJ", b"'", b'"'))
 _FILL = frozenset((b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"))
 _END_PATH = frozenset((b"n", b"S", b"s"))  # a path ended without filling (a clip: "re W n"; a frame: "re S")
 _DARK = 0.25  # a fill at most this light (gray 0.25, rgb all under 64/255) hides black text painted under it
@@ -18,13 +17,7 @@ _SAME = 0.03  # a fill this close to the paper's colour (white, or the page's ba
 _PROCESS = {"/Cyan": 0, "/Magenta": 1, "/Yellow": 2, "/Black": 3}
 _FORM_DEPTH = 8  # forms inside forms, followed this deep
 _FORM_OPS = 200_000  # operators read inside a page's forms (a form drawn 10^4 times costs no more than that)
-_TINY = 2.0  # text drawn under this size (points on the page) is not read by anyone: hidden text (hidden.py)
-_INVISIBLE = 3  # render mode 3: glyphs neither filled nor stroked (a scan's OCR layer, or planted text)
 Rgb = tuple[float, float, float]
-
-
-def _obj(x: Any) -> Any:
-    return x.get_object() if hasattr(x, "get_object") else x
 
 
 def _cmyk(c: float, m: float, y: float, k: float) -> Rgb:

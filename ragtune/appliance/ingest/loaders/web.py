@@ -11,8 +11,8 @@ from pathlib import Path
 from ...hashing import sha256_bytes
 from .base import PARSE_BEAT, PARSE_BEAT_EVERY, Document, LoadError, clean_text, clean_title, exc_reason, \
     nul_separates, parse_date, require_text, title_from_path
-from .hidden import HTML_HOW, HiddenRegion, inline_kind, note
-from .hidden_css import element_hidden, read_sheets
+from .hidden import HTML_HOW, HiddenStack, inline_kind, note
+from .hidden_css import REVEALABLE, element_hidden, read_sheets
 from .parse_budget import budgeted, guarded
 from .web_charset import decode_html
 
@@ -79,9 +79,10 @@ class _HTMLText(HTMLParser):
         self._pre_depth = 0
         self._in_title = False
         self._heading: int | None = None
-        self._hide: HiddenRegion | None = None  # a hidden element being left out (hidden.py)
-        self.hidden = 0  # such elements that held text
-        self.sheet_chars = 0  # characters a <style> rule hid (load_html: never most of the page)
+        self._hides = HiddenStack()  # the hidden elements being left out (hidden.py)
+
+    hidden = property(lambda self: self._hides.count)  # hidden elements that held text
+    sheet_chars = property(lambda self: self._hides.sheet_chars)  # hidden by a <style> rule (load_html: not most)
 
     # -- where text goes ----------------------------------------------------------------------------------------
     def _out(self, s: str) -> None:
@@ -138,19 +139,17 @@ class _HTMLText(HTMLParser):
             except Exception as exc:  # let through as itself (load_html): not "cannot parse HTML", not remembered
                 self.stop = exc
                 raise
-        if self._hide is not None:
-            if self._hide.start(tag, tag in _VOID, attrs, tag in _DROP):
-                if self._hide.shown_at is not None and (tag in _BLOCK or tag in _HEADINGS):
-                    self._out("\n\n" if tag in _PARA or tag in _HEADINGS else "\n")  # a descendant seen after all
-                return
-            self._end_hide()  # a start tag that ends the hidden element (`<p hidden>` without `</p>`)
+        if not self._hides.start(tag, tag in _VOID, attrs, tag in _DROP, bool(self._drop)):
+            return  # inside a hidden element (a descendant shown again is read as the page's own)
         if tag not in ("html", "body"):  # (a whole page hidden is scripts' flicker guard)
             kind, by_sheet = inline_kind(attrs), False
-            if kind is None and self.sheet is not None:
-                kind = element_hidden(self.sheet, tag, attrs)
-                by_sheet = kind is not None
+            if (kind is None or kind in REVEALABLE) and self.sheet is not None:  # a rule's display:none wins
+                ruled = element_hidden(self.sheet, tag, attrs)
+                if ruled is not None and (kind is None or ruled not in REVEALABLE):
+                    kind, by_sheet = ruled, True
             if kind is not None:
-                self._hide = None if tag in _VOID else HiddenRegion(tag, kind, self.sheet, by_sheet)
+                if tag not in _VOID:
+                    self._hides.push(tag, kind, self.sheet, by_sheet, tag in _DROP)
                 return
         if tag in _SECTIONING:
             self._sections += 1
@@ -228,15 +227,8 @@ class _HTMLText(HTMLParser):
             self._out(" ")
 
     def handle_endtag(self, tag: str) -> None:
-        if self._hide is not None:
-            shown = self._hide.shown_at is not None
-            ends, outside = self._hide.end(tag, tag in _DROP)
-            if shown and not ends and (tag in _BLOCK or tag in _HEADINGS):
-                self._out("\n")
-            if ends:
-                self._end_hide()
-            if not outside:
-                return
+        if not self._hides.end(tag, tag in _DROP, bool(self._drop)):
+            return
         if tag in _SECTIONING:
             self._sections = max(0, self._sections - 1)
         elif tag == "a":
@@ -298,17 +290,8 @@ class _HTMLText(HTMLParser):
         if h1:  # a page title set in the banner is the page's heading, not furniture
             self._out(f"\n\n# {h1}\n\n")
 
-    def _end_hide(self) -> None:
-        self.hidden += bool(self._hide and self._hide.text and not self._drop)
-        self.sheet_chars += self._hide.chars if self._hide and self._hide.from_sheet else 0
-        self._hide = None
-
     def handle_data(self, data: str) -> None:
-        if self._hide is not None:
-            if self._hide.data(data) and not self._drop:
-                self._out(_WS.sub(" ", data))
-            return
-        if self._drop:
+        if not self._hides.data(data) or self._drop:  # (the region counts its text first)
             return
         if self._in_a and self._banner is not None:
             self._link_chars += len("".join(data.split()))
@@ -339,7 +322,8 @@ class _HTMLText(HTMLParser):
 
     def close(self) -> None:
         super().close()
-        self._end_hide()
+        while self._hides.open:
+            self._hides.pop(bool(self._drop))
         if self._pre is not None:
             self._end_pre()
         while self._tables:
