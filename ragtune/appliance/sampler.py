@@ -24,8 +24,9 @@ Inside the answer string it records the model's own log-probability of each toke
 logits, before any constraint): `answer_min_logprob` is the least likely one, the answer's weakest step (a span the
 constraints had to steer the model into, or a guess between near-equal candidates, scores low).
 `avoid` (the answer candidates, candidates.py): at the answer's first token, tokens that would start the answer
-with one of the given first words (or a prefix of one) are masked among the AVOID_TOP best, so the decoder writes
-the best answer starting elsewhere; log-probabilities stay those of the unmasked distribution.
+with one of the given first words (or a prefix of one, compared as UTF-8 bytes: a byte token holding the first byte
+of a Chinese character counts) are masked among the AVOID_TOP best, so the decoder writes the best answer starting
+elsewhere; log-probabilities stay those of the unmasked distribution.
 Budget close-out: the answer string is closed when the remaining budget is just enough for the citations; an
 extractive answer is closed at the first word end within the last 8 tokens before that.
 """
@@ -41,6 +42,13 @@ from .errors import GenerationError, ModelError
 TOP_N = 64  # greedy: tokens checked before the whole allowed set is computed
 AVOID_TOP = 256  # `avoid`: the best tokens checked for an avoided first word (the rest are hardly ever chosen)
 WIND_DOWN = 8  # extractive: tokens before the hard budget limit from which the answer closes at a word end
+
+
+def _utf8(word: str) -> bytes | None:
+    try:
+        return word.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (a JSON escape in a parsed answer): no token's bytes spell it
+        return None
 
 
 class GrammarOps:
@@ -123,6 +131,7 @@ class Sampler:
         self._lp: float | None = None  # the log-probability of the token just chosen, while inside the answer
         self.answer_logprobs: list[float] = []  # the answer string's tokens (not its closing quote), in order
         self.avoid = tuple(w for w in avoid if w)
+        self._avoid_b = tuple(b for b in map(_utf8, self.avoid) if b)  # compared as bytes (_mask_avoided)
         self._started = False  # the answer string holds text
         self.pre_answer: int | None = None  # tokens chosen before the answer could open (generate.py replays them)
         self._raw: Any = None  # the model's scores of this step, before `avoid` masks any
@@ -208,14 +217,15 @@ class Sampler:
         return None
 
     def _mask_avoided(self, logits: Any) -> Any:
+        # Bytes, not decoded text: a byte-level token holding part of a character ("办" = e5 8a 9e split over
+        # tokens) decodes to U+FFFD and would never match, so a CJK answer could start with the avoided word again.
+        # For a piece that decodes cleanly, a byte prefix is exactly a character prefix (UTF-8): no change there.
         np = self.ops.np
         out = np.array(logits, copy=True)
         for t in np.argpartition(logits, -AVOID_TOP)[-AVOID_TOP:]:
             text = self._answer_text(self.piece(int(t)))
-            if text:
-                s = text.decode("utf-8", "replace")
-                if any(w.startswith(s) or s.startswith(w) for w in self.avoid):
-                    out[int(t)] = -np.inf
+            if text and any(w.startswith(text) or text.startswith(w) for w in self._avoid_b):
+                out[int(t)] = -np.inf
         return out
 
     def _logprob(self, logits: Any, tok: int) -> float:
