@@ -63,14 +63,28 @@ class Budget:
         self._expired = False
         self._pending = False  # Overrun was sent and may not have been raised yet
         self._timer: threading.Timer | None = None
+        self._frame: Any = None  # the `budgeted` frame the parse runs under (None: a bare `with Budget(...)`)
 
     def _send(self, exc: Any) -> None:
         if _set_async_exc is not None:
             _set_async_exc(ctypes.c_ulong(self._tid), exc)
 
+    def _inside(self) -> bool:
+        """The parsing thread is still inside the parse this budget guards (the `budgeted` frame is on its stack).
+        Not `_live` alone: an Overrun raised in `__exit__` itself, before `_stop` ran, leaves `_live` set after the
+        parse is over, and the resends then went off in whatever the thread ran next (CI: pytest's own code)."""
+        if self._frame is None:
+            return True
+        f = sys._current_frames().get(self._tid)
+        while f is not None and f is not self._frame:
+            f = f.f_back
+        return f is not None
+
     def _fire(self) -> None:
         with self._lock:
             self._expired = True
+            if self._live and not self._inside():
+                self._live = False  # over (its exit was cut short): nothing to interrupt, nothing to resend
             if self._live:
                 self._pending = True
                 self._send(ctypes.py_object(Overrun))
@@ -180,6 +194,7 @@ def budgeted(what: str, why: str) -> Callable[[Callable[..., T]], Callable[..., 
         @functools.wraps(load)
         def within(*args: Any, **kwargs: Any) -> T:
             bud = budget()
+            bud._frame = sys._getframe()
             token = _CURRENT.set(bud)
             try:
                 with bud:
@@ -189,6 +204,7 @@ def budgeted(what: str, why: str) -> Callable[[Callable[..., T]], Callable[..., 
                 raise LoadError(f"{what} took over {bud.seconds:g} s to read ({why}?): not ingested "
                                 "(docs/ingest.md)") from None
             finally:
+                bud.__exit__()  # again: an Overrun can cut the with's own exit short (idempotent)
                 _CURRENT.reset(token)
         return within
     return wrap
