@@ -89,14 +89,18 @@ def partial_answer(raw: str) -> str | None:
     The model emits schema-constrained JSON token by token; showing the decoded answer as it grows reads much
     better than raw JSON. An escape cut in half at the end is held back until its next token arrives."""
     m = _ANSWER_KEY.search(raw)
-    if not m:
-        return None
+    return None if not m else _decode_from(raw, m.end())[0]
+
+
+def _decode_from(raw: str, i: int) -> tuple[str, int, bool]:
+    """The JSON string's characters from raw[i] up to its closing quote or what has arrived: (decoded text, the next
+    index to read, whether the closing quote was read). An escape cut in half at the end is left for the next token."""
     out: list[str] = []
-    i, n = m.end(), len(raw)
+    n = len(raw)
     while i < n:
         c = raw[i]
         if c == '"':
-            break
+            return "".join(out), i, True
         if c == "\\":
             if i + 1 >= n:
                 break
@@ -113,9 +117,11 @@ def partial_answer(raw: str) -> str | None:
             out.append(_ESCAPES.get(e, e))
             i += 2
             continue
-        out.append(c)
-        i += 1
-    return "".join(out)
+        run = _PLAIN.match(raw, i)  # characters taken as they are, at once
+        assert run is not None
+        out.append(run.group())
+        i = run.end()
+    return "".join(out), i, False
 
 
 def partial_status(raw: str) -> str | None:
@@ -183,37 +189,12 @@ class StreamedAnswer:
         self._decode()
 
     def _decode(self) -> None:
-        """`partial_answer`'s loop from where it stopped."""
-        raw, i, n = self.raw, self._at, len(self.raw)
-        out: list[str] = []
-        while i < n and not self._closed:
-            c = raw[i]
-            if c == '"':
-                self._closed = True
-                break
-            if c == "\\":
-                if i + 1 >= n:
-                    break
-                e = raw[i + 1]
-                if e == "u":
-                    if i + 6 > n:
-                        break
-                    try:
-                        out.append(chr(int(raw[i + 2:i + 6], 16)))
-                    except ValueError:
-                        pass
-                    i += 6
-                    continue
-                out.append(_ESCAPES.get(e, e))
-                i += 2
-                continue
-            run = _PLAIN.match(raw, i)  # characters taken as they are, at once
-            assert run is not None
-            out.append(run.group())
-            i = run.end()
-        self._at = i
-        if out:
-            self._answer.append(drawn("".join(out)))
+        """`partial_answer`'s decoding from where it stopped."""
+        if self._closed:
+            return
+        text, self._at, self._closed = _decode_from(self.raw, self._at)
+        if text:
+            self._answer.append(drawn(text))
 
     @property
     def answer(self) -> str | None:
