@@ -174,8 +174,9 @@ def test_a_cache_row_written_during_an_ingest_is_keyed_by_what_it_answered(setti
         ingest_paths(settings, [docs], embedder=fake)
         new = eng.ask(Q)
         assert old.answer != new.answer and not new.cached
-        # the old context, given again (a caller's context, or a retrieval of the old state): the old answer
-        again = eng.ask(Q, context=[ContextItem(id=c.id, text=c.text) for c in old.context])
+        # the old context, given again (a retrieval of the old state: its texts and chunk ids, which key an entry
+        # since round 51 so that tenants' entries do not overwrite each other): the old answer
+        again = eng.ask(Q, context=[ContextItem(id=c.id, text=c.text, chunk_id=c.chunk_id) for c in old.context])
         assert again.cached and again.answer == old.answer
     finally:
         eng.close()

@@ -132,13 +132,13 @@ LOADERS: dict[str, Callable[[Path, bytes], Document]] = {
 # round 50 (html 10, pdf 11, docx 6): hidden text left out and counted in a note (loaders/hidden.py,
 # pdf_marks.Covers.concealed): HTML hidden by its own inline style or the hidden attribute, DOCX runs under 2 pt or
 # white without shading, PDF text under 2 pt, off the crop box, or invisible on a page with no image
-# round 51: new kinds pptx, xlsx, csv (.csv, .tsv), eml, odt at version 1 (loaders/slides.py, sheets.py,
-# delimited.py, mail.py, opendoc.py).
+# round 51: new kinds pptx, xlsx, csv (.csv, .tsv), eml, odt (loaders/slides.py, sheets.py, delimited.py, mail.py,
+# opendoc.py), starting at 2 as every kind does (a document stored without a version reads as version 1).
 # round 51 (html 11, pdf 12): text hidden by the page's own <style> rules (class/id/tag.class: display:none,
 # visibility, font-size 0, opacity 0, colour on its colour) and inline colour-on-colour left out (hidden_css.py);
 # pdf: hidden text inside form XObjects and Type3 text a tiny FontMatrix draws left out (pdf_hidden.py).
-LOADER_VERSIONS: dict[str, int] = {"md": 7, "txt": 8, "html": 11, "pdf": 12, "docx": 6, "pptx": 1, "xlsx": 1,
-                                   "csv": 1, "eml": 1, "odt": 1}
+LOADER_VERSIONS: dict[str, int] = {"md": 7, "txt": 8, "html": 11, "pdf": 12, "docx": 6, "pptx": 2, "xlsx": 2,
+                                   "csv": 2, "eml": 2, "odt": 2}
 
 
 def kind_of(path: Path) -> str | None:
