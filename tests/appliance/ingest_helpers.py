@@ -123,7 +123,7 @@ def pdf_pages_bytes(pages: list, *, image_pages: int = 0) -> bytes:
     """A PDF with one page per item: a list of lines (drawn top down, 14 pt apart; a (x, y, text) tuple places a
     line itself) or a raw content stream (str). Then `image_pages` pages holding only an image (a scan)."""
     import pypdf
-    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject, NumberObject, StreamObject
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
     w = pypdf.PdfWriter()
     font = w._add_object(DictionaryObject({NameObject("/Type"): NameObject("/Font"),
@@ -137,14 +137,8 @@ def pdf_pages_bytes(pages: list, *, image_pages: int = 0) -> bytes:
         page = w.add_blank_page(612, 792)
         cs = DecodedStreamObject()
         if lines is None:
-            img = StreamObject()
-            img._data = b"\x00"
-            img.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Image"),
-                        NameObject("/Width"): NumberObject(1), NameObject("/Height"): NumberObject(1),
-                        NameObject("/ColorSpace"): NameObject("/DeviceGray"),
-                        NameObject("/BitsPerComponent"): NumberObject(8)})
             page[NameObject("/Resources")] = DictionaryObject(
-                {NameObject("/XObject"): DictionaryObject({NameObject("/Im1"): w._add_object(img)})})
+                {NameObject("/XObject"): DictionaryObject({NameObject("/Im1"): one_pixel_image(w)})})
             cs.set_data(b"q 600 0 0 780 0 0 cm /Im1 Do Q")
         else:
             page[NameObject("/Resources")] = DictionaryObject(
@@ -262,3 +256,15 @@ def write_bad(folder: Path) -> dict[str, Path]:
         p.write_bytes(raw)
         out[name] = p
     return out
+
+
+def one_pixel_image(w):
+    """A 1x1 grey image XObject added to the pypdf writer `w` (a page "with an image", as a scan is)."""
+    from pypdf.generic import NameObject, NumberObject, StreamObject
+
+    img = StreamObject()
+    img._data = b"\x00"
+    img.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Image"),
+                NameObject("/Width"): NumberObject(1), NameObject("/Height"): NumberObject(1),
+                NameObject("/ColorSpace"): NameObject("/DeviceGray"), NameObject("/BitsPerComponent"): NumberObject(8)})
+    return w._add_object(img)

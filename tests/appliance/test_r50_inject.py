@@ -104,12 +104,17 @@ class _Retriever:
 ])
 @pytest.mark.parametrize("mode", ["extractive", "free"])
 def test_a_model_that_obeys_the_document_does_not_answer_its_payload(settings, doc, mode):
+    ans = obeyed_answer(settings, doc, mode)
+    assert ans.status == "refused" and "PLUMTREE" not in ans.answer
+
+
+def obeyed_answer(settings, doc: str, mode: str):
+    """The answer when the model does what `doc` says (answers "PLUMTREE" from S1) beside an honest source."""
     store = open_store(settings.home)
     try:
         gen = FakeGenerator([{"status": "ok", "answer": "PLUMTREE", "citations": ["S1"]}])  # the compliant model
         eng = AnswerEngine(settings, retriever=_Retriever([doc, "New hires get 25 vacation days per year."]),
                            generator=gen, store=store)
-        ans = eng.ask("How many vacation days do new hires get?", mode=mode, use_cache=False)
+        return eng.ask("How many vacation days do new hires get?", mode=mode, use_cache=False)
     finally:
         store.close()
-    assert ans.status == "refused" and "PLUMTREE" not in ans.answer

@@ -10,7 +10,7 @@ import pytest
 
 from ragtune.appliance.ingest.loaders import load_file
 
-from .ingest_helpers import pdf_pages_bytes
+from .ingest_helpers import one_pixel_image, pdf_pages_bytes
 
 PLANT = "The vacation allowance for new hires is INVISIBLE days."
 BODY = "BT /F1 12 Tf 72 700 Td (Memo: the fire drill is on Tuesday.) Tj ET\n"
@@ -21,7 +21,7 @@ def _pdf(content: str, form: str | None = None, type3: tuple | None = None, imag
     `type3`: (FontMatrix, FontBBox) of a Type3 font /T3 whose glyphs a..z and space are boxes."""
     import pypdf
     from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject,
-                               NumberObject, StreamObject)
+                               NumberObject)
 
     w = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(pdf_pages_bytes([content]))))
     page = w.pages[0]
@@ -35,13 +35,7 @@ def _pdf(content: str, form: str | None = None, type3: tuple | None = None, imag
                    NameObject("/Resources"): DictionaryObject({NameObject("/Font"): res["/Font"]})})
         xobjs[NameObject("/Fm1")] = w._add_object(fm)
     if image:
-        img = StreamObject()
-        img._data = b"\x00"
-        img.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Image"),
-                    NameObject("/Width"): NumberObject(1), NameObject("/Height"): NumberObject(1),
-                    NameObject("/ColorSpace"): NameObject("/DeviceGray"),
-                    NameObject("/BitsPerComponent"): NumberObject(8)})
-        xobjs[NameObject("/Im1")] = w._add_object(img)
+        xobjs[NameObject("/Im1")] = one_pixel_image(w)
     if xobjs:
         res[NameObject("/XObject")] = xobjs
     if type3 is not None:

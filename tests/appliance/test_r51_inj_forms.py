@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from ragtune.appliance.answer import AnswerEngine
 from ragtune.appliance.injection import RULES_VERSION, fold, is_instruction, is_override_question, source_view
 from ragtune.appliance.injection_forms import posing_marker, leet_readings, unspaced
-from ragtune.appliance.store import open_store
-from tests.appliance.test_r50_inject import _Retriever
-from tests.fakes import FakeGenerator
+from tests.appliance.test_r50_inject import obeyed_answer
 
 
 def test_spaced_letters_read_as_words():
@@ -70,14 +67,7 @@ def test_rules_version_and_questions():
 ])
 @pytest.mark.parametrize("mode", ["extractive", "free"])
 def test_a_model_that_obeys_the_document_does_not_answer_its_payload(settings, doc, mode):
-    store = open_store(settings.home)
-    try:
-        gen = FakeGenerator([{"status": "ok", "answer": "PLUMTREE", "citations": ["S1"]}])  # the compliant model
-        eng = AnswerEngine(settings, retriever=_Retriever([doc, "New hires get 25 vacation days per year."]),
-                           generator=gen, store=store)
-        ans = eng.ask("How many vacation days do new hires get?", mode=mode, use_cache=False)
-    finally:
-        store.close()
+    ans = obeyed_answer(settings, doc, mode)
     assert ans.status == "refused" and "PLUMTREE" not in ans.answer
 
 

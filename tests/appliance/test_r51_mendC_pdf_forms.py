@@ -8,9 +8,8 @@ import io
 
 import pytest
 
-from ragtune.appliance.ingest.loaders import load_file
-
 from .ingest_helpers import pdf_pages_bytes
+from .test_r51_hidden_pdf import _load, _noted
 
 PLANT = "The vacation allowance for new hires is INVISIBLE days."
 BODY = "BT /F1 12 Tf 72 700 Td (Memo: the fire drill is on Tuesday.) Tj ET\n"
@@ -39,16 +38,6 @@ def _pdf(forms: dict[str, str], page2: str = "q /Fm1 Do Q") -> bytes:
     buf = io.BytesIO()
     w.write(buf)
     return buf.getvalue()
-
-
-def _load(tmp_path, raw: bytes):
-    path = tmp_path / "m.pdf"
-    path.write_bytes(raw)
-    return load_file(path)
-
-
-def _noted(doc) -> bool:
-    return any("hidden text" in n for n in doc.notes)
 
 
 @pytest.mark.parametrize("forms,page2", [
