@@ -77,14 +77,18 @@ class AnswerCache:
         try:
             by_id = {c.id: c for c in ctx}
             cites = [by_id[c] for c in v["citations"]]
-            return Answer(status=v["status"], answer=v["answer"], citations=cites, retrieved=src.retrieved,
-                          context=ctx, model=gen.model_id, adapter=self._adapter_id,
-                          timings=Timings(retrieval_ms=src.retrieval_ms), tokens_prompt=0, tokens_completion=0,
-                          cost=0.0, valid=v["valid"], repaired=v["repaired"], refusal_reason=v["refusal_reason"],
-                          cached=True, raw_output=v["raw_output"], mode=mode, p_refused=v.get("p_refused"),
-                          answer_min_logprob=v.get("answer_min_logprob"), cached_from=_log_id(v.get("log_id")))
+            ans = Answer(status=v["status"], answer=v["answer"], citations=cites, retrieved=src.retrieved,
+                         context=ctx, model=gen.model_id, adapter=self._adapter_id,
+                         timings=Timings(retrieval_ms=src.retrieval_ms), tokens_prompt=0, tokens_completion=0,
+                         cost=0.0, valid=v["valid"], repaired=v["repaired"], refusal_reason=v["refusal_reason"],
+                         cached=True, raw_output=v["raw_output"], mode=mode, p_refused=v.get("p_refused"),
+                         answer_min_logprob=v.get("answer_min_logprob"), cached_from=_log_id(v.get("log_id")),
+                         first_tokens=_tokens(v.get("tokens")))
         except (ValueError, KeyError, TypeError):
             return None  # a damaged entry is a miss; it is overwritten by the next answer
+        # nothing was generated (its tokens stay 0: the log, /metrics and cost count work done), but a chat
+        # completion's `usage` tells the answer's size as first made (`first_tokens`; serve/stream.py `usage`)
+        return ans
 
     def _cache_put(self, key: str, ans: Answer) -> None:
         if unlogged(self.store):  # a read-only home: nothing is written there
@@ -93,6 +97,7 @@ class AnswerCache:
              "valid": ans.valid, "repaired": ans.repaired, "refusal_reason": ans.refusal_reason,
              "raw_output": ans.raw_output, "p_refused": ans.p_refused,
              "answer_min_logprob": ans.answer_min_logprob, "log_id": ans.log_id,
+             "tokens": [ans.tokens_prompt, ans.tokens_completion],  # the usage a repeat reports (round 52)
              "chunk_ids": _chunk_ids(ans.context)}  # whose copies of the text (same_copies)
         self.store.cache_answer(entry_key(key, ans.context), v,
                                 max_entries=self.settings.retention.answer_cache_max_entries)
@@ -131,6 +136,13 @@ def same_copies(v: dict[str, Any], ctx: list[ContextItem]) -> bool:
     if not isinstance(kept, list):  # an entry from before round 50: whose copies it answered is not known
         return False
     return kept == ids or all(i is None for i in kept)  # (an entry a caller's context made: by text, as before)
+
+
+def _tokens(v: Any) -> tuple[int, int] | None:
+    if isinstance(v, list) and len(v) == 2 and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
+                                                   for n in v):
+        return v[0], v[1]
+    return None
 
 
 def _log_id(v: Any) -> int | None:

@@ -208,7 +208,7 @@ class ServeConfig:
     retry_after_s: int = 2
     # the most requests one client (a token's name) may have waiting; more get 429 + Retry-After, and a freed engine
     # serves the waiting clients in turn. 0 = automatic: none with under two token names (one client: the queue
-    # alone, as before round 50), half the queue (at least 1) with two or more (docs/serve.md "Many clients")
+    # alone, as before round 50), the queue shared by up to 4 of them (at least 1) with two or more (docs/serve.md)
     max_waiting_per_client: int = 0
     max_body_bytes: int = 65536
     body_timeout_s: float = 30.0  # a request body not arrived by then is a 408 (a stalled upload holds no engine)
@@ -238,7 +238,7 @@ class ServeConfig:
                "must be 1..3600")
         check(isinstance(self.max_waiting_per_client, int) and not isinstance(self.max_waiting_per_client, bool)
               and 0 <= self.max_waiting_per_client <= 10000, "serve", "max_waiting_per_client",
-              "must be 0..10000 (0: automatic, half the queue per client once two or more token names are set)")
+              "must be 0..10000 (0: automatic, the queue shared by up to 4 clients once two or more token names are set)")
         check(isinstance(self.max_body_bytes, int) and 1024 <= self.max_body_bytes <= 64 << 20, "serve",
                "max_body_bytes", "must be 1 KiB..64 MiB")
         check(is_number(self.body_timeout_s) and 0 < self.body_timeout_s <= 3600, "serve", "body_timeout_s",

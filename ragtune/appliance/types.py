@@ -87,6 +87,7 @@ class Answer:
     client_id: str | None = None  # who asked (serve: the token's name / user), for the query log
     arm: str | None = None  # rollout arm that served it ("control" | "candidate"), None outside a rollout
     rollout: str | None = None  # the id of that arm's rollout (the query log's `rollout`), None outside one
+    first_tokens: tuple[int, int] | None = None  # a cached answer: (prompt, completion) tokens as first made
 
     def to_json(self) -> dict[str, Any]:
         """The `ask --json` object (contract in issue #3). `log_id`: its query-log entry (`ragtune log show ID`), null

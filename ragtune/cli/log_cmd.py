@@ -31,6 +31,20 @@ def _store(app):
 _LOG_ID = click.IntRange(1, 2**63 - 1)
 
 
+def _row_id(app, n: int) -> int:
+    """The store's id of a log id as given: a tenant of a scoped server quotes the id it was shown (2**52 and up,
+    serve/publicid.py), the operator turns it back with the home's key; a smaller number is a store id itself."""
+    from ..serve.publicid import KEY_FILE, PublicIds
+
+    home = app.existing_home().home
+    if PublicIds(key=b"-").decode("log", n) is None:  # (the range check alone: no key read)
+        return n
+    if not (home.root / KEY_FILE).is_file():
+        raise click.UsageError(f"{n} is an id a scoped server shows its clients, and this home has no {KEY_FILE} "
+                               "to turn it back (restored without it?): find the entry with `ragtune log list`")
+    return PublicIds(home.root).decode("log", n)
+
+
 def _filter_options(f: Any) -> Any:
     """`log list` and `log export`: the query-log filters (store.log_filters.log_where). A year of log is too long to
     page through for last week's unreviewed refusals (round 50)."""
@@ -169,6 +183,7 @@ def log_show(app, log_id: int, as_json: bool) -> None:
 
     from ..appliance.querylog import show_entry
 
+    log_id = _row_id(app, log_id)
     with _store(app) as store:
         entry = show_entry(store, log_id)
     print_json(entry)
@@ -204,6 +219,7 @@ def log_review(app, log_id: int, answer_json: str, as_json: bool) -> None:
     from ..appliance.normalize import ARG_HINT, check_unicode
     from ..appliance.querylog import set_review
 
+    log_id = _row_id(app, log_id)
     origin = None
     answer: Any = check_unicode(answer_json, "--answer-json", hint=ARG_HINT)  # a review is stored and printed
     if answer_json.startswith("@"):
@@ -332,6 +348,7 @@ def log_forget(app, log_ids: tuple[int, ...], as_json: bool) -> None:
     it, which is listed) are not reached: delete them by hand."""
     from ..appliance.eval.report import replay_reports
 
+    log_ids = tuple(_row_id(app, n) for n in log_ids)
     with _store(app) as store:
         out = store.forget_query_log(list(log_ids))
         if not out["unknown"]:  # replay reports asking these questions: files, the user's to delete (--json too)

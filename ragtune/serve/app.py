@@ -41,6 +41,7 @@ from .guard import BrowserGuard, HostCheck, OriginCheck
 from .metrics import Metrics
 from .openapi import document
 from .pool import Busy, Cancelled, ClientBusy, EnginePool, Shed, cancel_check
+from .publicid import RAW, PublicIds, View
 from .requestid import RequestId, noted
 from .routing import (BASE_MODEL, MODEL, MODEL_PREFIX, ModelRoute as _ModelRoute, Route as AdapterRoute,
                       RoutedAdapterError, Router, UnknownModel, Unnamed, model_name, routed_error)
@@ -68,6 +69,7 @@ class ServeState:
     allowed_hosts: list[str] = field(default_factory=list)  # [serve] allowed_hosts, canonical (guard.py)
     front: Any = None  # front.Front: answers that need no engine, looked up before the queue; None: none
     unnamed: Unnamed = field(default_factory=Unnamed)  # a rollout's clients that name no user: warned once
+    ids: PublicIds = field(default_factory=PublicIds)  # a tenant's view of log and chunk ids (publicid.py)
 
 
 # -- plumbing ----------------------------------------------------------------------------------------------
@@ -132,6 +134,8 @@ def create_app(state: ServeState) -> Starlette:
                         raise HTTPError(401, "missing or invalid bearer token", code="invalid_api_key",
                                         headers={"WWW-Authenticate": "Bearer"})
                 request.state.principal = None if token is None else token.name
+                # a client of a shared server (a token_scopes entry, as for /metrics' 403) sees ids that count nothing
+                request.state.ids = View(state.ids) if token is not None and token.scope else RAW
                 request.state.token_scope = None if token is None else token.scope  # [serve] token_scopes
                 resp = await handler(request)
             except ClientBusy as exc:  # (a Busy too: before it) this client's share of the queue is taken
@@ -225,8 +229,10 @@ def create_app(state: ServeState) -> Starlette:
                 raise
             raise failed from None
         m.observe_answer(route, ans, target.arm, time.perf_counter() - t0)
+        shown = request.state.ids.log(ans.log_id)  # what the client saw, beside it: the operator finds the row
         request.state.answered = "answer " + " ".join(filter(None, (ans.status, ans.refusal_reason))) + \
-            (f", log_id {ans.log_id}" if ans.log_id is not None else "")  # for the access line
+            (f", log_id {ans.log_id}" if ans.log_id is not None else "") + \
+            (f" shown as {shown}" if shown != ans.log_id else "")  # for the access line
         return ans
 
     # /v1/ask -------------------------------------------------------------------------------------------
@@ -255,7 +261,7 @@ def create_app(state: ServeState) -> Starlette:
                                               within=within, routed=adapter is None))
         out = ans.to_json()
         out.update(arm=target.arm, log_id=ans.log_id)
-        return JSONBody(out)
+        return JSONBody(request.state.ids.answer(out))
 
     # /v1/models, /v1/models/{model} ---------------------------------------------------------------------
     def model_ids() -> list[str]:
@@ -310,6 +316,7 @@ def create_app(state: ServeState) -> Starlette:
         target = route_of(request, user, adapter)
         cid = "chatcmpl-" + uuid.uuid4().hex[:24]
         created = int(time.time())
+        ids = request.state.ids
         if not body.get("stream"):
             ans = await _watching(request, answer(request, "/v1/chat/completions", question, target, k=None,
                                                   user=user, within=within, routed=adapter is None))
@@ -317,7 +324,7 @@ def create_app(state: ServeState) -> Starlette:
                 "id": cid, "object": "chat.completion", "created": created, "model": model,
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": ans.answer},
                              "finish_reason": "stop"}],
-                "usage": usage(ans), "citations": citations(ans), "ragtune": extra(ans, target)})
+                "usage": usage(ans), "citations": citations(ans, ids), "ragtune": extra(ans, target, ids)})
         # 503 now, before anything is sent; with every engine taken, a cached answer is looked up first (a miss is
         # admitted after it, its 503 raised by the task: first_piece says it before anything is sent, as here)
         slot = None if state.front is not None and state.pool.admitted >= len(state.pool.engines) else \
@@ -342,7 +349,7 @@ def create_app(state: ServeState) -> Starlette:
                 task.cancel()
             raise
         return stream_answer(task, pieces, first, target=target, cid=cid, created=created, model=model, metrics=m,
-                             include_usage=include_usage)
+                             include_usage=include_usage, ids=ids)
 
     async def openapi(request: Request) -> Response:
         return JSONBody(document())

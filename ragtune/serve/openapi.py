@@ -89,7 +89,9 @@ SCHEMAS: dict[str, Any] = {
     "ChatCompletion": _obj({"id": S, "object": {"const": "chat.completion"}, "created": I, "model": S,
                             "choices": {"type": "array", "items": _obj({"index": I, "message": _obj(
                                 {"role": {"const": "assistant"}, "content": S}), "finish_reason": S})},
-                            "usage": _obj({"prompt_tokens": I, "completion_tokens": I, "total_tokens": I}),
+                            "usage": _obj({"prompt_tokens": I, "completion_tokens": I, "total_tokens": I,
+                                           "prompt_tokens_details": _obj({"cached_tokens": I})},
+                                          ["prompt_tokens", "completion_tokens", "total_tokens"]),
                             "citations": {"type": "array", "items": {"$ref": _REF + "Citation"}},
                             "ragtune": {"type": "object"}}),
     "Model": _obj({"id": S, "object": {"const": "model"}, "created": I, "owned_by": S}),

@@ -49,6 +49,7 @@ RECENT = 20  # answers whose engine time makes the Retry-After estimate
 MAX_RETRY_AFTER_S = 60  # at most a minute: the OpenAI SDKs ignore a longer Retry-After (their own backoff instead)
 STOP_WAIT_S = 2.0  # at a stop, how long a generation told to stop may take to reach its next token
 USAGE_HALF_LIFE_S = 60.0  # a client's recent requests (fair admission) count half after this long
+SHARES = 4  # the automatic share per client: the queue over this many clients at most (per_client_bound)
 
 
 class Busy(Exception):
@@ -236,13 +237,17 @@ class EnginePool:
 def per_client_bound(cfg: Any, tokens: list[Any]) -> int | None:
     """[serve] max_waiting_per_client as the pool applies it (None: no bound but the queue's). 0, the default, is
     automatic: a server with fewer than two token names has one client (no token: everyone is one client, as is every
-    holder of one name's rotated secrets), so none, and it queues as it always did; with two or more, half the queue
-    (at least 1): one client can never hold the whole queue, and the other half is the rest's."""
+    holder of one name's rotated secrets), so none, and it queues as it always did; with two or more, the queue
+    shared by up to SHARES of them (at least 1): half with two names, a third with three, a quarter from four. So up
+    to four clients flooding at once each meet their own share (a 429 client_busy, their doing) before the queue is
+    full (a 503 busy, which says the server is out of capacity and which operators alert on); with half the queue
+    from three names on, three flooders filled it and got the 503 (round 52, docs/serve.md "A share per client")."""
     if cfg.max_waiting_per_client:
         return cfg.max_waiting_per_client
-    if len({t.name for t in tokens}) < 2:
+    names = len({t.name for t in tokens})
+    if names < 2:
         return None
-    return max(1, cfg.queue // 2)
+    return max(1, cfg.queue // min(names, SHARES))
 
 
 class Slot:

@@ -22,6 +22,7 @@ from .cors import canonical_origins, cors_warning
 from .front import Front
 from .metrics import Metrics
 from .pool import EnginePool, per_client_bound
+from .publicid import PublicIds
 from .reload import TokenReloader, token_notes
 from .routing import Router
 
@@ -222,7 +223,10 @@ def build_state(settings: Settings, *, workers: int | None = None,
                        max_body_bytes=cfg.max_body_bytes, body_timeout_s=cfg.body_timeout_s,
                        retry_after_s=cfg.retry_after_s, metrics=metrics,
                        list_adapters=router.list_adapters, cors_origins=canonical_origins(cfg.cors_origins),
-                       bind_host=bind, allowed_hosts=[allowed_host(h) for h in cfg.allowed_hosts])
+                       bind_host=bind, allowed_hosts=[allowed_host(h) for h in cfg.allowed_hosts],
+                       ids=PublicIds(settings.home.root))
+    if any(t.scope for t in tokens):
+        state.ids.key()  # read or made now: a home it cannot write is said at start (publicid.py)
     # after a rollout: what unpinned requests are routed to now, the served default first
     upkeep = AdapterUpkeep(engines, lambda: [router.served_default(), *_candidate(router)])
     state.monitor = Monitor(settings, metrics, router, upkeep=upkeep)

@@ -17,6 +17,8 @@ from starlette.types import Receive, Scope, Send
 from .body import HTTPError, dumps
 from .errors import error_for, log_failure, shutting_down
 from .metrics import Metrics
+from .publicid import RAW, View
+
 from .routing import Route as AdapterRoute
 
 # No cache may keep an answer, and a proxy must pass each event on as it comes: nginx buffers a response until it
@@ -86,18 +88,19 @@ class Stream(StreamingResponse):
 
 
 def stream_answer(task: asyncio.Future, pieces: asyncio.Queue, first: str | None, *, target: AdapterRoute,
-                  cid: str, created: int, model: str, metrics: Metrics, include_usage: bool = False) -> Stream:
+                  cid: str, created: int, model: str, metrics: Metrics, include_usage: bool = False,
+                  ids: View = RAW) -> Stream:
     """The response of a streamed answer whose first piece (`first`) has been decoded. `include_usage`: the
     request's stream_options.include_usage (OpenAI's: `usage` in a chunk of its own, with no choices, after the
-    last; without it `usage` rides on the last choice chunk, as it always did)."""
+    last; without it `usage` rides on the last choice chunk, as it always did). `ids`: the request's view of ids."""
     outcome = Outcome()
-    return Stream(_events(task, pieces, first, target, cid, created, model, outcome, metrics, include_usage),
+    return Stream(_events(task, pieces, first, target, cid, created, model, outcome, metrics, include_usage, ids),
                   outcome)
 
 
 async def _events(task: asyncio.Future, pieces: asyncio.Queue, first: str | None, target: AdapterRoute, cid: str,
                   created: int, model: str, outcome: Outcome, metrics: Metrics,
-                  include_usage: bool = False) -> AsyncIterator[str]:
+                  include_usage: bool = False, ids: View = RAW) -> AsyncIterator[str]:
     streamed: list[str] = []
 
     def envelope(**fields: Any) -> str:
@@ -135,10 +138,10 @@ async def _events(task: asyncio.Future, pieces: asyncio.Queue, first: str | None
             finish = "content_filter"
             yield chunk({"content": "\n\n[withdrawn] " + ans.answer})
         if include_usage:  # once, where OpenAI's clients look for it (LangChain adds up every chunk's usage)
-            yield chunk({}, finish, citations=citations(ans), ragtune=extra(ans, target))
+            yield chunk({}, finish, citations=citations(ans, ids), ragtune=extra(ans, target, ids))
             yield envelope(choices=[], usage=usage(ans))  # usage alone, with no choices
         else:
-            yield chunk({}, finish, usage=usage(ans), citations=citations(ans), ragtune=extra(ans, target))
+            yield chunk({}, finish, usage=usage(ans), citations=citations(ans, ids), ragtune=extra(ans, target, ids))
         yield "data: [DONE]\n\n"
     finally:
         if not task.done():  # client gone mid-stream: stop the generation, free the engine, count it
@@ -187,16 +190,25 @@ async def first_piece(pieces: asyncio.Queue, task: asyncio.Future) -> str | None
 
 
 # -- a completion's parts, streamed (the last chunk) or whole ------------------------------------------------
-def usage(ans: Any) -> dict[str, int]:
-    return {"prompt_tokens": ans.tokens_prompt, "completion_tokens": ans.tokens_completion,
-            "total_tokens": ans.tokens_prompt + ans.tokens_completion}
+def usage(ans: Any) -> dict[str, Any]:
+    """OpenAI's `usage`. A cached answer (nothing generated) reports the answer as first made, its prompt counted as
+    cached, as OpenAI reports a prompt cache's hit (`prompt_tokens_details.cached_tokens`: the SDK's
+    `usage.prompt_tokens_details.cached_tokens`, LangChain's `input_token_details.cache_read`); before round 52 it
+    was all zeros, which token counters and budgets read as an empty answer. Entries cached before: zeros."""
+    first = ans.first_tokens if ans.cached else None
+    if first is None:  # generated now (or an entry cached before round 52): the three counts, as before
+        return {"prompt_tokens": ans.tokens_prompt, "completion_tokens": ans.tokens_completion,
+                "total_tokens": ans.tokens_prompt + ans.tokens_completion}
+    prompt, completion = first
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
+            "prompt_tokens_details": {"cached_tokens": prompt}}
 
 
-def citations(ans: Any) -> list[dict[str, Any]]:
-    return ans.to_json()["citations"]
+def citations(ans: Any, ids: View = RAW) -> list[dict[str, Any]]:
+    return ids.citations(ans.to_json())["citations"]
 
 
-def extra(ans: Any, target: AdapterRoute) -> dict[str, Any]:
+def extra(ans: Any, target: AdapterRoute, ids: View = RAW) -> dict[str, Any]:
     j = ans.to_json()
     return {k: j[k] for k in ("status", "refusal_reason", "adapter", "model", "valid", "repaired", "timings",
-                              "cached")} | {"arm": target.arm, "log_id": ans.log_id}
+                              "cached")} | {"arm": target.arm, "log_id": ids.log(ans.log_id)}

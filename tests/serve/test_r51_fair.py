@@ -153,7 +153,7 @@ def test_two_flooding_clients_and_a_quiet_one_on_a_socket(home, loopback):
 
     from ragtune.serve.server import make_app
 
-    settings = serve_settings(home, tokens=TOKENS, queue=4)  # a share of 2 waiting per client
+    settings = serve_settings(home, tokens=TOKENS, queue=4, max_waiting_per_client=2)  # 2 waiting per client
     app = make_app(settings, engine_factory=factory, workers=1)
     pool, running = app.state.serve.pool, []
     port = start_in_thread(app, settings, running)
