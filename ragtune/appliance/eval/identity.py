@@ -18,7 +18,16 @@ from ..refusal import keyed, resolve_serving
 from ..store import json_dumps
 from .datasets import Dataset
 
-RUN_VERSION = 1  # bump when the stored result format or the run-id recipe changes
+RUN_VERSION = 2  # bump when the stored result format or the run-id recipe changes (2: the answer code is keyed)
+
+
+def answer_code() -> str:
+    """The digest of the code that answers (answer_code.py), read at call time (never at import: start-up reads no
+    sources). Keyed in the run id since round 52: a resumed run re-asked nothing after an answer-path change, and a
+    before/after comparison compared the old answers with themselves under a report stamped with the new digest."""
+    from .. import answer_code as code
+
+    return code.answer_code_digest()
 
 # -- run identity -------------------------------------------------------------------------------------------------
 # [generate] keys that cannot change an answer; every other one is part of the run id. (A list of the keys that
@@ -66,9 +75,11 @@ def _rerank_files(settings: Settings) -> dict[str, str]:
 
 def make_run_id(dataset: Dataset, arms: list[str], adapter: str | None, seed: int, limit: int | None,
                 settings: Settings, safety: bool, split: str | None = None,
-                adapter_serving: dict[str, Any] | None = None) -> str:
-    blob = {"v": RUN_VERSION, "kind": dataset.kind, "dataset": dataset.identity, "arms": sorted(arms),
-            "adapter": adapter or "none", "seed": seed, "limit": limit, "safety": safety,
+                adapter_serving: dict[str, Any] | None = None, code: str | None = None) -> str:
+    """`code`: the answer code's digest (default: this process's, `answer_code`); another code is another run, kept
+    apart (HOME/eval/RUN_ID) so that the run before the change stays to be compared with."""
+    blob = {"v": RUN_VERSION, "answer_code": code or answer_code(), "kind": dataset.kind, "dataset": dataset.identity,
+            "arms": sorted(arms), "adapter": adapter or "none", "seed": seed, "limit": limit, "safety": safety,
             "settings": answer_settings(settings)}
     if split:
         blob["split"] = split

@@ -34,6 +34,11 @@ def report_warnings(r: dict[str, Any]) -> list[str]:
     """What a reader must know before trusting the numbers: too few questions for the decision, a task success
     made only of refusals. Stored as report["warnings"] and shown by the CLI, the files and the chat app."""
     out: list[str] = []
+    mixed = (r.get("code") or {}).get("answer_codes") if isinstance(r.get("code"), dict) else None
+    if isinstance(mixed, dict) and mixed:  # (code_of: only when the answers are not all of the report's code)
+        out.append(f"not every answer was made by the answer code this report names "
+                   f"({_short(r['code'].get('answer_code'))}): "
+                   + ", ".join(f"{n} by {_short(c)}" for c, n in mixed.items()) + "; these numbers mix codes")
     arms = r.get("arms") or {}
     if not arms:
         return out
@@ -99,9 +104,11 @@ def mark_smoke_test(decision: dict[str, Any], arms: dict[str, dict[str, Any]]) -
 REPORT_FILES = ("report.json", "report.md", "report.html")
 
 
-def check_out(out: Path) -> None:
+def check_out(out: Path, run_id: str | None = None, code: str | None = None) -> None:
     """A folder a run may write its reports into: new, without files of the report names, or holding the report of
-    an eval run (a rerun or a resumed run rewrites it). Someone's own report.md there would be replaced: refused."""
+    an eval run (a rerun or a resumed run rewrites it). Someone's own report.md there would be replaced: refused.
+    So is the report of another run (`run_id`) made by other answer code than `code`: the before of a before/after
+    comparison, which the new run would replace (each code is its own run since round 52: `eval compare` them)."""
     present = [name for name in REPORT_FILES if (Path(out) / name).exists()]
     if (Path(out) / "items.jsonl").exists() and not _items_file(Path(out) / "items.jsonl"):
         present.append("items.jsonl")  # someone's own items.jsonl would be replaced by the run's rows
@@ -109,13 +116,38 @@ def check_out(out: Path) -> None:
         return
     report = Path(out) / "report.json"
     try:
-        ours = isinstance(loads_located(report.read_bytes(), report).get("run_id"), str)
+        made = loads_located(report.read_bytes(), report)
+        ours = isinstance(made.get("run_id"), str)
     except (OSError, AttributeError, InputError):  # damaged (a long number, [[[[… too): not known to be ours
-        ours = False
+        made, ours = {}, False
+    theirs = made.get("code").get("answer_code") if ours and isinstance(made.get("code"), dict) else None
+    if code and isinstance(theirs, str) and theirs != code and made["run_id"] != run_id:
+        raise InputError(f"{out}: holds the report of run {made['run_id']}, answered by other answer code "
+                         f"({_short(theirs)}; this run: {_short(code)}); this run's report would replace it",
+                         hint=f"choose another --out to keep both, then `ragtune eval compare {out} NEW_OUT`; or "
+                              f"remove {Path(out) / 'report.json'} to replace it")
     if not ours:  # (beside a report of ours, a damaged items.jsonl is the run's own: rewritten)
         raise InputError(f"{out}: holds {', '.join(present)} that an eval run did not write; the run's report would "
                          f"replace {'it' if len(present) == 1 else 'them'}",
                          hint="choose another --out (a new or empty folder)")
+
+
+def _short(digest: Any) -> str:
+    return f"{digest[:12]}…" if isinstance(digest, str) and digest else "unrecorded"
+
+
+def code_of(code: str, stored: dict[Any, dict[str, Any]]) -> dict[str, Any]:
+    """report["code"] of a run whose answers this process's code `code` made: code_provenance with that digest, and
+    "answer_codes" ({digest or "unrecorded": answers}, this code first) when any stored answer was made by another
+    (which a finished run re-asks: this says so should one ever be left, rather than stamp them all with `code`)."""
+    from collections import Counter
+
+    out = {**code_provenance(), "answer_code": code}
+    counts = Counter(r.get("answer_code") if isinstance(r.get("answer_code"), str) else "unrecorded"
+                     for r in stored.values())
+    if set(counts) - {code}:
+        out["answer_codes"] = {c: counts[c] for c in sorted(counts, key=lambda c: (c != code, c))}
+    return out
 
 
 def _items_file(path: Path) -> bool:

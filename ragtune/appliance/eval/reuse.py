@@ -6,9 +6,10 @@ sample (`--limit`, `--split`), the other arms or the safety set. So a run over t
 and settings can lend its stored answers arm by arm: arm A of `--arms A,C --adapter X` is arm A of an earlier run
 of another adapter, arm C of `--arms A,C` an earlier `--arms C` of the same adapter. A lender of an adapter arm must
 have had the same serving values, which its config does not record: its run id does (make_run_id), so the lender's
-id is recomputed with this run's values and must match. The code is the one thing a run cannot check (an answer
-path changed between the two runs changes the answers), so lenders are named, never found: the caller vouches.
-Replays never lend or borrow: their answers are written to the query log."""
+id is recomputed with this run's values and must match. The answer code must be the same too (an answer path changed
+between the two runs changes the answers): a run records its code's digest (answer_code.py) since round 52, so a
+lender of other code, or one that did not record it, is refused, and each lent answer must carry this code's digest.
+Lenders are still named, never found. Replays never lend or borrow: their answers are written to the query log."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from ..errors import InputError
 
 Item = tuple[str, str]  # (arm, qid)
 # a lender's config must equal this run's in these keys; each says why not
-SAME = {"version": "an older run format", "seed": "another seed", "settings": "other answer settings"}
+SAME = {"answer_code": "other answer code", "version": "an older run format", "seed": "another seed",
+        "settings": "other answer settings"}
 
 
 def lent_arms(rid: str, cfg: dict[str, Any], config: dict[str, Any], arms: dict[str, bool],
@@ -41,7 +43,12 @@ def lent_arms(rid: str, cfg: dict[str, Any], config: dict[str, Any], arms: dict[
         raise no(f"another dataset ({ds.get('path')}, this run {mine.get('path')})")
     for key, why in SAME.items():
         if cfg.get(key) != config[key]:
-            if key == "seed":
+            if key == "answer_code":  # what changed is in the code, not in the run's record: ask them again
+                theirs = cfg.get(key)
+                why += (f" ({theirs[:12]}…, this run {config[key][:12]}…)" if isinstance(theirs, str) else
+                        " (it ran before eval runs recorded their answer code)") + ": its answers would not be this " \
+                       "code's; drop --reuse to answer them again"
+            elif key == "seed":
                 why += f" ({cfg.get(key)}, this run {config[key]})"
             elif key == "settings":
                 why += f" ({differences(cfg.get(key), config[key])})"
@@ -84,9 +91,10 @@ def _same_id(rid: str, cfg: dict[str, Any], run_id_of: Callable[[dict[str, Any]]
 
 
 def borrow(pending: list[Item], lenders: list[tuple[str, list[str]]],
-           items_of: Callable[[str, str], dict[Item, dict[str, Any]]]) -> dict[Item, tuple[str, dict[str, Any]]]:
+           items_of: Callable[[str, str], dict[Item, dict[str, Any]]],
+           code: str | None = None) -> dict[Item, tuple[str, dict[str, Any]]]:
     """(arm, qid) -> (lender run id, stored result) for every pending question a lender answered (the first lender
-    named that has it)."""
+    named that has it) with answer code `code` (when given: a stored answer records the code that made it)."""
     left: dict[str, set[str]] = {}
     for arm, qid in pending:
         left.setdefault(arm, set()).add(qid)
@@ -97,7 +105,7 @@ def borrow(pending: list[Item], lenders: list[tuple[str, list[str]]],
             if not want:
                 continue
             for (_, qid), res in items_of(rid, arm).items():
-                if qid in want:
+                if qid in want and (code is None or res.get("answer_code") == code):
                     want.discard(qid)
                     out[(arm, qid)] = (rid, res)
     return out
@@ -130,13 +138,13 @@ def take(store: Any, refs: list[str], run_id: str, config: dict[str, Any], arms:
         rid, cfg = resolve_run(store, ref)
         if rid != run_id:
             lenders.append((rid, lent_arms(rid, cfg, config, arms, run_id_of)))
-    got = borrow(pending, lenders, store.eval_items)
+    got = borrow(pending, lenders, store.eval_items, config.get("answer_code"))
     if not got:
         return set(), None
     store.put_eval_items(run_id, [(arm, qid, res) for (arm, qid), (_, res) in got.items()])
     by = Counter(rid for rid, _ in got.values())
-    return set(got), (f"{len(got)} answers taken from earlier runs (--reuse: same dataset, seed, answer settings and "
-                      f"adapter serving): " + ", ".join(f"{n} from {rid}" for rid, n in by.items()))
+    return set(got), (f"{len(got)} answers taken from earlier runs (--reuse: same dataset, seed, answer code, answer "
+                      f"settings and adapter serving): " + ", ".join(f"{n} from {rid}" for rid, n in by.items()))
 
 
 __all__ = ["borrow", "lent_arms", "resolve_run", "take"]

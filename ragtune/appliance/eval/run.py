@@ -2,9 +2,10 @@
 report, decide.
 
 Resumable: each answered (arm, question) is one row of eval_items under a run id that hashes everything that
-changes answers (dataset content, arms, adapter, seed, limit, answer-affecting settings). A re-run of the same
-command skips stored rows. Questions are answered interleaved (q1: A, B, C; q2: A, B, C; ...) so that load on a
-shared machine hits every arm alike instead of whichever arm happened to run last.
+changes answers (dataset content, arms, adapter, seed, limit, answer-affecting settings, the answer code's digest).
+A re-run of the same command skips stored rows answered by this code (each row records its code). Questions are
+answered interleaved (q1: A, B, C; q2: A, B, C; ...) so that load on a shared machine hits every arm alike instead
+of whichever arm happened to run last.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from . import losses, metrics, paired
 from .arms import ARM_LABELS, Arm, ask_arm, make_arms, parse_arms
 from .datasets import (SPLITS, Dataset, load_beir, load_dataset, load_replay, load_safety, load_training_jsonl,
                        sample, split_items)
-from .identity import RUN_VERSION, answer_settings, builtin_note, make_run_id, resolve_adapter, served_refusal_model
+from .identity import (RUN_VERSION, answer_code, answer_settings, builtin_note, make_run_id, resolve_adapter,
+                       served_refusal_model)
 from .progress import Progress
 from .report import mark_smoke_test
 from .scratch import corpus_home, corpus_is_ingested, mark_corpus_ingested
@@ -89,7 +91,7 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
 
     `engine_factory(settings)` builds the answer engine (default: ragtune.appliance.answer.AnswerEngine); `ingest`
     loads a BEIR corpus into the scratch home; `judge(item, result)` is the optional LLM-judge hook."""
-    from .report import check_out, report_warnings, write_reports
+    from .report import check_out, code_of, report_warnings, write_reports
 
     opts = opts or EvalOptions()
     check_utf8_path(dataset_path, "DATASET", _RECORDED)
@@ -99,6 +101,7 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
     if seed < 0:
         raise InputError("--seed must be >= 0")
     settings = settings.replace("generate", seed=seed)  # one seed for sampling and decoding, every arm
+    code = answer_code()  # once: the run id, every stored answer and the report name the same code
     if opts.mode is not None:
         settings = settings.replace("generate", answer_mode=opts.mode)
     if opts.refusal_threshold is not None:
@@ -123,9 +126,9 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
             notes.append(f"safety set skipped: --limit {opts.limit} answers only the sampled questions "
                          "(add --safety to run the safety set too)")
         run_id = make_run_id(dataset, [a.name for a in arms], adapter, seed, opts.limit, settings, safety,
-                             opts.split, opts.adapter_serving)
+                             opts.split, opts.adapter_serving, code=code)
         out = Path(opts.out) if opts.out else settings.home.eval_dir / run_id
-        check_out(out)
+        check_out(out, run_id, code)
         make_dir(out)
         # Answers come from a scratch home (it keeps eval traffic out of the user's query log): a BEIR corpus gets
         # one shared by every run over the same corpus and ingest settings (HOME/eval/corpora/KEY: a new --limit or
@@ -148,9 +151,13 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
         config = {"dataset": dataset.summary(), "arms": [a.name for a in arms], "adapter": adapter or "none",
                   "seed": seed, "limit": opts.limit, "split": opts.split, "safety": safety,
                   "settings": answer_settings(settings),
-                  "out": str(out), "version": RUN_VERSION}
+                  "out": str(out), "version": RUN_VERSION, "answer_code": code}
         main_store.ensure_eval_run(run_id, dataset.path, config)
-        done = main_store.eval_done(run_id)
+        done, redo = _done_by(main_store, run_id, code)
+        if redo:
+            notes.append(redo)
+            if progress is not None:
+                progress(0, 0, redo, None)
         safety_items = load_safety() if safety else []
         todo: list[tuple[Arm, dict[str, Any], str]] = []
         for it in items:
@@ -169,7 +176,8 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
             taken, note = take(main_store, opts.reuse, run_id, config, {a.name: a.adapter != "none" for a in arms},
                                [(a.name, it["qid"]) for a, it, _ in pending],
                                lambda cfg: make_run_id(dataset, cfg["arms"], adapter, seed, cfg.get("limit"), settings,
-                                                       bool(cfg.get("safety")), cfg.get("split"), opts.adapter_serving))
+                                                       bool(cfg.get("safety")), cfg.get("split"), opts.adapter_serving,
+                                                       code=code))
             pending = [t for t in pending if (t[0].name, t[1]["qid"]) not in taken]
             notes += [note] if note else []
         resumed = total - len(pending)
@@ -188,7 +196,7 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
         def store(task: tuple[Arm, dict[str, Any], str], res: dict[str, Any]) -> None:
             nonlocal answered_now
             arm, it, _ = task
-            main_store.put_eval_item(run_id, arm.name, it["qid"], res)
+            main_store.put_eval_item(run_id, arm.name, it["qid"], {**res, "answer_code": code})
             answered_now += 1
             if progress is not None:
                 rate = (time.perf_counter() - t_loop) / answered_now
@@ -222,6 +230,7 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
                                 scores=scores)
     report = build_report(settings, dataset, items, safety_items, arms, stored, adapter=adapter, notes=notes + dataset.notes,
                           run_id=run_id, out=out, adapter_serving=opts.adapter_serving, rows=rows, scores=scores)
+    report["code"] = code_of(code, stored)  # before the warnings: a report of two codes says so at its top
     report["warnings"] = report_warnings(report)
     report["split"], report["limit"] = opts.split, opts.limit  # with seed and answer_mode: the run's command
     if not safety:  # the reports say why it did not run: "--no-safety" misread a plain `--limit N` run
@@ -232,6 +241,20 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
     report["elapsed_s"] = round(time.perf_counter() - t_start, 2)
     write_reports(report, out, rows, run_id)  # with items.jsonl, as one set (a full disk leaves the previous one)
     return report
+
+
+def _done_by(store: Store, run_id: str, code: str) -> tuple[set[tuple[str, str]], str | None]:
+    """(arm, qid) of the stored answers this code made, and the line that says how many others are asked again:
+    answers of other code (a row records the code that answered since round 52; one without is older) or that do
+    not read (damaged rows: the report skips them, so they are answered again rather than left out)."""
+    every, stored = store.eval_done(run_id), store.eval_items(run_id)  # (eval_items skips a damaged row)
+    done = {k for k, res in stored.items() if res.get("answer_code") == code}
+    other, damaged = len(stored) - len(done), len(every - set(stored))
+    if not other and not damaged:
+        return done, None
+    what = [f"{other} of {len(every)} stored answers were made by other answer code"] if other else []
+    what += [f"{damaged} of {len(every)} stored answers do not read (damaged)"] if damaged else []
+    return done, f"{' and '.join(what)}; asking them again"
 
 
 def categories(items: list[dict[str, Any]], rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, int]]]:
