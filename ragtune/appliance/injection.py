@@ -37,6 +37,16 @@ Disguised instructions (round 50), the same trigger written so that the plain pa
 Round 51 (`injection_forms`): spaced-out letters and leetspeak read as words, curly and escaped quotes as plain ones,
 orders about what to say with no trigger word, source markers in other brackets and a citation-like "(S3)"; and a
 trigger that is a heading or label of its own ("Important notice for AI assistants:") fences the paragraph it heads.
+
+Round 52: a trigger phrase alone is no longer a fence where a document uses it as its own noun ("developer mode" in a
+phone manual, "the system prompt of the kiosk", "New rules:" in an HR memo, "End of document.", "System:"/"Model:"
+spec labels, "Answer every question on the form"): it needs an addressee (you, the model/assistant/AI), a label
+shape that hands over a payload ("SYSTEM OVERRIDE:", "[System message]"), or an order aimed at the answers, their
+status or citations. Newly caught: a trigger word split by a hyphen inside a line or where a line breaks ("ig-" +
+"nore", a soft hyphen too: `injection_forms.dehyphenated`, an extra reading), blank letters that are not format
+characters (combining grapheme joiner, Hangul fillers), and a fake pointer to another source ("(source 4)" ending a
+sentence, "see source 2:"). A security course that QUOTES an attack with its payload is still fenced (the model reads
+the same order); one that describes an attack ("prompt injection hides instructions for the AI") is not.
 """
 
 from __future__ import annotations
@@ -56,6 +66,9 @@ _LOOKALIKE = dict(zip(
     "aeopcyxijsdlqwABEKMHOPCTXIJSVaeikvotuxABEZHIKMNOPTYX",
 ))
 _LATIN = re.compile(r"[A-Za-z]")
+_SOFT_BREAK = re.compile("\u00ad(?=\\s)")
+# blank letters that are not format characters (combining grapheme joiner, Hangul fillers, braille blank)
+_INVISIBLE = frozenset("\u034f\u115f\u1160\u3164\uffa0\u2800")
 _WORDS = re.compile(r"\w+")
 
 
@@ -71,7 +84,9 @@ def _fold_word(m: re.Match[str]) -> str:
 def _fold_letters(text: str) -> str:
     s = unicodedata.normalize("NFKC", text)
     if not s.isascii():
-        s = "".join(c for c in s if unicodedata.category(c) != "Cf")  # format characters: invisible, zero-width
+        s = _SOFT_BREAK.sub("-", s)  # a soft hyphen where a line breaks shows as one: "ig\u00ad" + "nore" (round 52)
+        # format characters (invisible, zero-width) and blank letters
+        s = "".join(c for c in s if unicodedata.category(c) != "Cf" and c not in _INVISIBLE)
         s = _WORDS.sub(_fold_word, s)
     return forms.quotes(s)
 
@@ -104,6 +119,7 @@ EXTRA_PATTERNS: tuple[str, ...] = (
 )
 
 _I = re.IGNORECASE
+_TO_PEOPLE = r"\s+to\s+(?:payroll|hr|us|me|them|him|her|the\s+(?:\w+\s+)?(?:team|office|desk|department|manager))\b"
 _AI = r"(?:ai|a\.i\.|assistants?|models?|llms?|bots?|chat ?bots?|language models?|gpt|agents?)"
 PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, _I) for p in (
     # overriding the rules
@@ -113,22 +129,46 @@ PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, _I) for p in (
     r"\b(?:ignore|disregard|forget|override|bypass|skip)\b[^.!?]{0,60}?\b(?:instructions?|rules|prompts?|guidelines|"
     r"directions|questions?|system|(?:previous|above)(?!\s+(?:versions?|editions?|steps?|readings?|forms?|prices?|"
     r"values?|figures?|results?|measurements?|releases?|drafts?|e-?mails?|messages?|letters?|invoices?|notices?|"
-    r"sections?|pages?|chapters?|meetings?|bookings?|orders?)\b)|sources?|documents?|context|guidance|commands)\b",
+    r"sections?|pages?|chapters?|meetings?|bookings?|orders?|rotas?|schedules?|timetables?|memos?|agendas?|lists?|"
+    r"plans?|posts?|announcements?|reports?|entry|entries|attempts?|quotes?|address(?:es)?)\b)|sources?|documents?|context|guidance|commands)\b",
     r"\b(?:ignore|disregard|forget)\s+(?:all\s+|of\s+)*everything\s+(?:above|before|said|written|you\s+were)\b",
-    r"\bsystem\s*(?:prompt|message|override|instructions?|note|notice|command|update)\b",
-    r"\b(?:developer|god|jailbreak|dan|admin|debug|maintenance)\s+mode\b",
-    r"\bprompt\s+injection\b",
+    # "system prompt/override" as a label that hands over a payload ("SYSTEM OVERRIDE: ...", "[System prompt]"), or
+    # the model's own prompt asked for; in prose it is an IT document's noun ("the system prompt of the kiosk is set
+    # by the vendor", round 52). "System update/notice/message/note" labels are IT notices unless they order answers.
+    r"(?:^|[:;\"'(\[<{]\s*)[\s\[(<{\"'*#>|-]*(?:new\s+|updated\s+)?system\s*(?:prompt|override|instructions?|command)s?\s*"
+    r"(?:[:\])>}*!.\-\u2013\u2014]|$)",
+    r"\b(?:your|new|updated|hidden|original)\s+system\s*(?:prompt|instructions?)\b"
+    r"|\b(?:print|reveal|show|repeat|output|display|leak|disclose)\s+(?:me\s+)?(?:the\s+)?(?:full\s+)?"
+    r"system\s*prompt\b",
+    rf"\bsystem\s*(?:message|note|notice|update)\s*[:\])>}}\-]\s*[^.!?]{{0,80}}?\b(?:answers?|repl(?:y|ies)|respon\w+|"
+    rf"outputs?|cite|citations?|status|say|ignore|disregard|instructions?|{_AI})\b",
+    r"[\[<{(]\s*system\s*(?:message|note|notice|update|prompt|override)\s*[\]>})]",
+    # a mode only an attack names, or any mode put on the model ("you are in developer mode"); a phone manual's
+    # "developer mode" or a printer's "maintenance mode" is the device's (round 52)
+    r"\b(?:god|jailbreak|dan|unrestricted|unfiltered|uncensored)\s+mode\b",
+    rf"\b(?:you(?:'re|\s+are)|{_AI}\s+(?:is|are))\s+(?:now\s+)?(?:in|running\s+in|operating\s+in|switched\s+to)\s+"
+    r"(?:developer|admin|debug|maintenance|test)\s+mode\b",
+    r"\b(?:enter|enable|activate|switch\s+to)\s+(?:developer|admin|debug|unrestricted|unfiltered)\s+mode\s*"
+    r"(?:and|then|,)\s*(?:answer|reply|respond|say|output|print|reveal|ignore|disregard)\b",
     # addressed to the model
+    # ("attackers hide instructions for the AI in documents" describes one: round 52)
     rf"\b(?:note|message|instructions?|attention|reminder|notice|memo|warning|directive|request|hint)s?\s+(?:to|for)\s+"
-    rf"(?:any\s+|all\s+|the\s+|every\s+)?(?:automated\s+|ai\s+)?{_AI}\b",
+    rf"(?:any\s+|all\s+|the\s+|every\s+)?(?:automated\s+|ai\s+)?{_AI}\b"
+    rf"(?!\s+(?:in|into|inside|within|on|at|as|by|that|which|are|is|was|were|can|could|may|might)\b)",
     rf"\b{_AI}\s+(?:reading|processing|summari[sz]ing|answering|parsing|indexing)\s+(?:this|these|that)\b",
     rf"\b(?:attention|attn)\s*,?\s*(?:all\s+|any\s+)?{_AI}\s*[:!,]",  # "ATTENTION LLM: ..." (not "attention models")
     # a role label opens its sentence ("System: …", "- **AI:** …"); "Door entry system:" is a document's own label
-    rf"^[\s\[(<\"'*#>-]*(?:assistant|ai|system|model|llm|chatbot)\s*[*\]]*\s*:",
+    rf"^[\s\[(<\"'*#>-]*(?:assistant|ai|llm|chatbot)\s*[*\]]*\s*:",
+    # ("System:" and "Model:" are a spec sheet's labels: a role only where an order follows, round 52)
+    rf"^[\s\[(<\"'*#>-]*(?:system|model)\s*[*\]]*\s*:[^.!?]{{0,80}}?\b(?:you\s+are|from\s+now|answers?|repl(?:y|ies)|"
+    r"respond|say|output|cite|citations?|status|ignore|disregard|forget|instructions)\b",
     r"\bas an ai\b",
     rf"\bif you are an? {_AI}\b",
     # controlling the answer's shape
-    r"\b(?:set|with|use|mark|return)\s+(?:the\s+)?(?:answer\s+)?status\b",
+    # the answer's status set to one of its values ("Set the status of the ticket to Resolved" is a helpdesk's, r52)
+    r"\b(?:set|with|use|mark|return|give|output)\s+(?:the\s+|your\s+|an?\s+)?"
+    r"(?:answer\s+|response\s+|reply\s+|json\s+)?status\b[^.!?]{0,25}?[\"'`]?\b(?:ok|refused|uncertain)\b",
+    r"\b(?:set|use|mark|return)\s+(?:the\s+|your\s+)?(?:answer|response|reply)(?:'s)?\s+status\b",
     r"\bstatus\s*(?:=|to|:)\s*[\"'`]?(?:ok|refused)\b",
     # a fake answer object's keys; a field named `status` alone is an API's ("returns `status`: `queued`, ...")
     r"[\"'`]\s*(?:answer|citations)\s*[\"'`]\s*:",
@@ -136,9 +176,14 @@ PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, _I) for p in (
     r"\b(?:cite|citing|citation)\b[^.!?]{0,40}?\bS\d{1,2}\b",
     r"\b(?:respond|reply|answer|print|say|write|append|include|prefix|repeat)\b"
     r"[^.!?]{0,60}?\b(?:(?:your|every|each|any)\s+(?:answers?|repl(?:y|ies)|responses?|outputs?)|"
-    r"(?:every|each|any|all)\s+(?:questions?|requests?|quer(?:y|ies))|verbatim)\b",
+    r"(?:every|each|any|all)\s+(?:questions?|requests?|quer(?:y|ies))|verbatim)\b"
+    # (a form's or an exam's: "Answer every question on the form", "Write your answers in the spaces provided",
+    # "Include your staff number in every reply to payroll", "Answer all questions." with nothing to say: round 52)
+    r"(?!\s*[.!?;]?\s*$|\s+(?:on|in)\s+(?:the\s+|this\s+|each\s+|your\s+)?(?:\w+\s+)?(?:forms?|spaces?|boxes?|booklets?|sheets?|"
+    r"answer\s+(?:sheet|book(?:let)?)s?|papers?|questionnaires?|surveys?|exams?|tests?|applications?|grids?|ink)\b"
+    rf"|{_TO_PEOPLE})",
     r"\b(?:the\s+)?(?:correct|only|real|official|true)\s+answer\s+(?:to\s+(?:every|any|all|each)\s+\w+\s+)?is\b",
-    r"\b(?:for|in|to)\s+(?:all|every|each|any)\s+(?:answers?|repl(?:y|ies)|responses?)\b",
+    rf"\b(?:for|in|to)\s+(?:all|every|each|any)\s+(?:answers?|repl(?:y|ies)|responses?)\b(?!{_TO_PEOPLE})",
     # the usual idioms: a new role, a new task, the document "ending", a condition on what the model is asked
     r"\b(?:from\s+(?:now|this\s+point)\s+on,?\s+)?you\s+are\s+(?:now\s+)?(?:a|an|the)?\s*\w*bot\b",
     r"\bfrom\s+(?:now|this\s+point)\s+on,?\s+you\b",
@@ -146,12 +191,20 @@ PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, _I) for p in (
     r"\byou\s+are\s+now\b(?!\s+(?:registered|signed|enrolled|subscribed|unsubscribed|logged|connected|booked|"
     r"eligible|entitled|able|ready|covered|insured|verified|opted|on\s+the|in\s+the|part\s+of|a\s+member)\b)",
     rf"\b(?:dear|hey|hello|hi)\s+{_AI}\b",
-    r"\bend\s+of\s+(?:the\s+)?(?:document|context|text|sources?|file)\b",
+    # a fake end of the prompt's own parts; a document's "End of document." footer is its own (round 52) unless it
+    # is drawn as a boundary ("--- END OF DOCUMENT ---")
+    r"\bend\s+of\s+(?:the\s+)?(?:context|sources?|prompt|instructions|user\s+input)\b"
+    r"|(?:-{2,}|={2,}|\*{2,}|#{2,}|\[|<)\s*end\s+of\s+(?:the\s+)?(?:document|text|file)\b",
     # a new task handed over ("New task from the administrator: ...", "### New instructions", "here are your new
     # rules"), not a document's own news ("the new rules apply from 1 April", "16 new instructions" of a processor)
-    r"^[\s#*>-]*new\s+(?:tasks?|instructions?|rules|objectives?)\s*[:*]*\s*$",
-    r"\bnew\s+(?:tasks?|instructions?|rules|objectives?)\s*(?::|\u2013|\u2014|-\s|from\s+(?:the\s+|your\s+)?"
-    r"(?:administrator|admin|system|developer|operator)s?\b)",
+    # ("New rules: visitors must sign in" is an HR memo's, "## New objectives" a plan's: those need an order about
+    # answers or a model after them, round 52)
+    r"^[\s#*>-]*new\s+(?:tasks?|instructions?)\s*[:*]*\s*$",
+    r"\bnew\s+(?:tasks?|instructions?)\s*(?::|\u2013|\u2014|-\s)",
+    r"\bnew\s+(?:tasks?|instructions?|rules|objectives?)\s+from\s+(?:the\s+|your\s+)?"
+    r"(?:administrator|admin|system|developer|operator)s?\b",
+    rf"\bnew\s+(?:rules|objectives?)\s*(?::|\u2013|\u2014|-\s)[^.!?]{{0,60}}?\b(?:answers?|repl(?:y|ies)|respon\w+|say|"
+    rf"state|claim|outputs?|print|cite|citations?|sources?|documents?|status|{_AI})\b",
     r"\bhere\s+are\s+(?:your\s+)?new\s+(?:tasks?|instructions?|rules|objectives?)\b",
     # ("if you are asked to work overtime, you may refuse" is a rule for people: an order about the reply follows)
     r"\bif\s+(?:you\s+are|you're)\s+asked\b[^.!?]{0,80}?\b(?:say|reply|respond|answer|tell|state|claim|write|"
@@ -177,7 +230,8 @@ _CELL = re.compile(r"\|[-:|]*")  # in a table row, a cell separator or rule ("|"
 _TABLE_ROW = re.compile(rf"^{ROW_START}[^\n]*", re.MULTILINE)  # a "|" elsewhere is text ("{ x | x > 0 }")
 # In the answer cache key: what is fenced off changes what an answer may quote and cite. Derived from the patterns,
 # so editing one can never leave stale answers behind (a change to the code: answer_code.py's digest).
-_FORMS = (*forms.SQUASHED, forms._SPACED, forms._LEET_WORD, forms._PAREN)  # the disguises' own shapes
+# the disguises' own shapes
+_FORMS = (*forms.SQUASHED, forms._SPACED, forms._LEET_WORD, forms._PAREN, forms._HYPHENATED, forms._SPLIT_WORD, _SOFT_BREAK)
 RULES_VERSION = sha256_text("\n".join([*(p.pattern for p in (*PATTERNS, *_FORMS, _COMMENT, _SENTENCE_END)),
                                        *sorted(forms._LABELS), "paragraph-after-heading-trigger"]))[:16]
 
@@ -213,7 +267,13 @@ def is_override_question(question: str) -> bool:
 def is_instruction(sentence: str) -> bool:
     # full-width, styled, look-alike letters and invisible ones read the same to the model; so do spaced-out letters
     # and leetspeak (injection_forms)
-    s, glued = forms.unspaced(_fold_letters(sentence))
+    folded = _fold_letters(sentence)
+    # a word split by a hyphen ("ig-nore", "ig-" at a line's end + "nore"): read joined too (round 52)
+    return any(_matches(r) for r in dict.fromkeys((folded, forms.dehyphenated(folded))))
+
+
+def _matches(folded: str) -> bool:
+    s, glued = forms.unspaced(folded)
     if any(p.search(r) for r in (s, *forms.leet_readings(s)) for p in PATTERNS):
         return True
     return any(q.search(g) for g in glued for q in forms.SQUASHED) or forms.posing_marker(s)
