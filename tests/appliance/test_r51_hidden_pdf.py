@@ -88,7 +88,6 @@ def test_pdf_text_hidden_inside_a_form_xobject_is_left_out(tmp_path, form):
 
 @pytest.mark.parametrize("form,image", [
     (f"BT /F1 12 Tf 72 650 Td ({PLANT}) Tj ET", False),  # a form's ordinary text (a letterhead, a stamp)
-    (f"BT /F1 12 Tf 72 650 Td ({PLANT}) Tj /F1 1 Tf (tiny) Tj ET", False),  # mixed: kept whole
     (f"BT 3 Tr /F1 12 Tf 72 600 Td ({PLANT}) Tj ET", True),  # a scan's OCR layer drawn in a form
 ])
 def test_pdf_text_a_reader_sees_inside_a_form_is_kept(tmp_path, form, image):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .hidden_css import REVEALABLE, declarations, hides, reveals
+from .hidden_css import REVEALABLE, declarations, element_kinds, hides, reveals
 
 # -- HTML --------------------------------------------------------------------------------------------------------
 # a declaration of an inline style that hides its element: display:none, visibility:hidden/collapse, a zero font size
@@ -25,77 +25,102 @@ IMPLIED_END = {"p": _P_CLOSERS, "li": frozenset(("li",)), "dt": frozenset(("dt",
                "tr": frozenset(("tr",)), "option": frozenset(("option",))}
 
 
-def inline_kind(attrs: list[tuple[str, str | None]]) -> str | None:
-    """What an element's own attributes hide it with (`display`, `visibility`, `font`, `colour`), None: nothing:
-    the `hidden` attribute (not `hidden="until-found"`, which the browser's find-in-page reveals), or an inline style
-    of display:none, visibility:hidden, font-size:0, or a colour on its own background or transparent. `aria-hidden` is not: it hides from screen readers, not from
-    eyes (icons, duplicated labels). `display` wins over the kinds a descendant can undo (REVEALABLE), wherever it
-    is said: `visibility:hidden;display:none` is not shown by a `visibility:visible` child."""
-    found = None
+def inline_kinds(attrs: list[tuple[str, str | None]]) -> set[str]:
+    """What an element's own attributes hide it with (`display`, `visibility`, `font`, `colour`), all of them: the
+    `hidden` attribute (not `hidden="until-found"`, which the browser's find-in-page reveals), or an inline style
+    of display:none, visibility:hidden, font-size:0, or a colour on its own background or transparent. `aria-hidden`
+    is not: it hides from screen readers, not from eyes (icons, duplicated labels). A descendant shows the text again
+    only when it undoes every kind (`font-size:0;visibility:hidden` is not shown by a child's font size, round 52),
+    and never `display` (`visibility:hidden;display:none` is not shown by a `visibility:visible` child)."""
+    found: set[str] = set()
     for k, v in attrs:
         if k == "hidden" and (v or "").strip().lower() != "until-found":
-            return "display"
+            found.add("display")
         if k == "style" and v and ("none" in v or "hidden" in v or "collapse" in v or "0" in v):
             for decl in v.lower().split(";"):
                 m = _HIDING.match("".join(decl.split()))
-                if m and "display" in m.group():
-                    return "display"
-                if m and found is None:
-                    found = "visibility" if "vis" in m.group() else "font"
-        if found is None and k == "style" and v and "color" in v.lower() and "colour" in hides(declarations(v)):
-            found = "colour"  # white on white, transparent (round 51; opacity:0 is a script's fade: not judged)
+                if m:
+                    g = m.group()
+                    found.add("display" if "display" in g else "visibility" if "vis" in g else "font")
+        if k == "style" and v and "color" in v.lower() and "colour" in hides(declarations(v)):
+            found.add("colour")  # white on white, transparent (round 51; opacity:0 is a script's fade: not judged)
     return found
 
 
-class HiddenRegion:
-    """The element being left out of an HTML page and what is open inside it, so the region ends where the element
-    does: at its end tag, at an end tag of an element around it (markup left open inside), or at a start tag that
-    implies its end (a `<p hidden>` without `</p>`). Hidden by font size, visibility or colour (`kind`), a
-    descendant whose own style or rule undoes that is seen: `shown_at` while its text is read (hidden_css.reveals).
-    `sheet`: the page's style sheets (hidden_css.Sheet), None for an element hidden by its own attributes."""
+def inline_kind(attrs: list[tuple[str, str | None]]) -> str | None:
+    """inline_kinds as one kind: `display` first (None: nothing)."""
+    found = inline_kinds(attrs)
+    return ("display" if "display" in found else sorted(found)[0]) if found else None
 
-    def __init__(self, tag: str, kind: str = "display", sheet: Any = None, from_sheet: bool = False,
-                 raw_tag: bool = False):
-        self.tag, self.inner, self.text, self.raw_tag = tag, {tag: 0}, False, raw_tag  # raw_tag: a script/style
-        self.kind, self.sheet, self.from_sheet = kind, sheet, from_sheet
-        self.depth = 0  # elements open inside it
-        self.shown_at: int | None = None  # the depth of a descendant seen after all (its text is read)
+
+class HiddenRegion:
+    """The element being left out of an HTML page and the elements open inside it (a stack, with the kinds that
+    still hide each), so the region ends where the element does: at its end tag, at an end tag of an element around
+    it (markup left open inside), or at a start tag that implies its end (a `<p hidden>` without `</p>`). Inside, an
+    end tag closes what was left open in the element it ends, and a start tag ends an open `<p>`/`<li>`/cell as a
+    browser does (round 52: an unclosed `<p>` in a shown child no longer kept it shown past its end). Hidden by font
+    size, visibility or colour (`kinds`), a descendant whose own style or rule undoes all of them is seen: its text is
+    read (hidden_css.reveals). `sheet`: the page's style sheets (hidden_css.Sheet), None for none."""
+
+    def __init__(self, tag: str, kinds: Any = "display", sheet: Any = None, from_sheet: bool = False,
+                 raw_tag: bool = False, paint: Any = None):
+        self.tag, self.text, self.raw_tag = tag, False, raw_tag  # raw_tag: a script/style
+        self.kinds = frozenset((kinds,) if isinstance(kinds, str) else kinds)
+        self.sheet, self.from_sheet, self.paint = sheet, from_sheet, paint
+        self.open: list[tuple[str, bool, frozenset[str]]] = []  # (tag, raw, kinds still hiding it), innermost last
+        self.names: dict[str, int] = {}  # tag -> how many are open in `open`
         self.raw = 0  # script/style elements open inside it: never text
         self.chars = 0  # characters left out
 
+    shown = property(lambda self: bool(self.open) and not self.open[-1][2])  # a descendant seen after all
+    depth = property(lambda self: len(self.open))
+
     def start(self, tag: str, void: bool, attrs: list[tuple[str, str | None]] = (), raw: bool = False) -> bool:
         """A start tag inside the region: False when it ends the region (read it as outside)."""
-        if self.inner.get(self.tag, 0) == 0 and tag in IMPLIED_END.get(self.tag, ()):
-            if self.tag != "p" or not any(n for t, n in self.inner.items() if t != "p"):
-                return False
+        if tag in IMPLIED_END.get(self.tag, ()) and not self.names.get(self.tag) and (self.tag != "p" or not self.open):
+            return False
+        while self.open and tag in IMPLIED_END.get(self.open[-1][0], ()):
+            self._pop()  # `<p>a<p>b`, `<li>a<li>b` inside: the open one ends here
         if not void:
-            self.inner[tag] = self.inner.get(tag, 0) + 1
-            self.depth += 1
+            kinds = self.open[-1][2] if self.open else self.kinds
+            if kinds and not raw:
+                kinds = self._own(tag, attrs, kinds)
+            self.open.append((tag, raw, kinds))
+            self.names[tag] = self.names.get(tag, 0) + 1
             self.raw += raw
-            if self.shown_at is None and not raw and self.kind in REVEALABLE and reveals(self.sheet, tag, attrs,
-                                                                                         self.kind):
-                self.shown_at = self.depth
         return True
+
+    def _own(self, tag: str, attrs: Any, kinds: frozenset[str]) -> frozenset[str]:
+        """The kinds hiding a descendant: its parent's less what it undoes, with what it hides by itself."""
+        if kinds & REVEALABLE:
+            kinds = frozenset(k for k in kinds if k not in REVEALABLE or not reveals(self.sheet, tag, attrs, k,
+                                                                                     self.paint))
+        own = inline_kinds(attrs)
+        if self.sheet is not None:
+            own |= element_kinds(self.sheet, tag, attrs)
+        return kinds | own if own else kinds
+
+    def _pop(self) -> None:
+        tag, raw, _ = self.open.pop()
+        self.names[tag] -= 1
+        self.raw -= raw
 
     def end(self, tag: str, raw: bool = False) -> tuple[bool, bool]:
         """An end tag inside the region: (the region ends, the tag is also read outside it)."""
-        n = self.inner.get(tag, 0)
-        if tag == self.tag and n == 0:
-            return True, False
-        if n > 0:
-            self.inner[tag] = n - 1
-            if self.shown_at is not None and self.depth <= self.shown_at:
-                self.shown_at = None
-            self.depth -= 1
-            self.raw = max(0, self.raw - raw)
+        if self.names.get(tag):
+            while self.open[-1][0] != tag:
+                self._pop()  # left open inside the element this tag ends: closed with it
+            self._pop()
             return False, False
+        if tag == self.tag:
+            return True, False
         return True, True  # an element around the region closes: so does the region
 
     def data(self, text: str) -> bool:
         """Text inside the region: True when it is read (a descendant seen after all)."""
         if self.raw:
             return False
-        if self.shown_at is not None:
+        if self.shown:
             return True
         if text.strip():
             self.text = True
@@ -105,37 +130,45 @@ class HiddenRegion:
 
 class HiddenStack:
     """The hidden elements open in an HTML page (web._HTMLText), innermost last. Inside a descendant shown again
-    (`shown_at`), tags and text are read as the page's own, headings, cells and lists included, and a hidden element
+    (`shown`), tags and text are read as the page's own, headings, cells and lists included, and a hidden element
     there opens a region of its own above: `<span hidden>` inside a shown child is still left out."""
 
     def __init__(self) -> None:
         self.open: list[HiddenRegion] = []
         self.count = 0  # regions that held text
         self.sheet_chars = 0  # characters a <style> rule hid
+        self.outside: dict[str, int] = {}  # elements open outside every region, by tag (an end tag's element)
 
-    def push(self, tag: str, kind: str, sheet: Any, from_sheet: bool, raw: bool) -> None:
-        self.open.append(HiddenRegion(tag, kind, sheet, from_sheet, raw))
+    def push(self, tag: str, kinds: Any, sheet: Any, from_sheet: bool, raw: bool, paint: Any = None) -> None:
+        self.open.append(HiddenRegion(tag, kinds, sheet, from_sheet, raw, paint))
 
     def start(self, tag: str, void: bool, attrs: list[tuple[str, str | None]], raw: bool, dropping: bool) -> bool:
         """A start tag: True when it is read (outside every region, or in a descendant shown again)."""
         while self.open:
             h = self.open[-1]
             if h.start(tag, void, attrs, raw):
-                return h.shown_at is not None
+                return h.shown
             self.pop(dropping)  # a start tag that ends the hidden element (`<p hidden>` without `</p>`)
+        if not void:
+            self.outside[tag] = self.outside.get(tag, 0) + 1
         return True
 
     def end(self, tag: str, raw: bool, dropping: bool) -> bool:
         """An end tag: True when it is read."""
         while self.open:
             h = self.open[-1]
-            shown = h.shown_at is not None
-            ends, outside = h.end(tag, raw)
-            if not ends:
-                return shown
+            if h.names.get(tag):
+                shown = not next(k for t, _, k in reversed(h.open) if t == tag)
+                h.end(tag, raw)
+                return shown  # the end of a shown element is read (it ends its paragraph, cell, heading)
+            outside = h.end(tag, raw)[1]
+            if outside and not self.outside.get(tag) and not any(r.names.get(tag) for r in self.open[:-1]):
+                return False  # an end tag of no open element (`</b>` in a hidden div): a browser ignores it
             self.pop(dropping)
             if not outside:
                 return False
+        if self.outside.get(tag):
+            self.outside[tag] -= 1
         return True
 
     def data(self, text: str) -> bool:
@@ -148,11 +181,12 @@ class HiddenStack:
         self.sheet_chars += h.chars if h.from_sheet else 0
         if self.open:  # its element is closed in the region around it, which counted its start tag
             self.open[-1].end(h.tag, h.raw_tag)
+        elif self.outside.get(h.tag):
+            self.outside[h.tag] -= 1
 
 
 # -- DOCX ----------------------------------------------------------------------------------------------------------
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_MIN_HALF_POINTS = 4  # w:sz is in half-points: under 2 pt no one reads it
 
 
 def _shaded(pr: Any) -> bool:
@@ -193,6 +227,30 @@ def _prop(chain: list[Any], name: str, attr: str = "val") -> str | None:
     return None
 
 
+MIN_POINTS = 2.0  # text drawn under 2 pt no one reads (DOCX w:sz, PPTX a:rPr sz, OpenDocument fo:font-size)
+
+
+def hex_colour(value: str | None) -> str | None:
+    """A colour as six upper-case hex digits (`FFFFFF`, `#fff`, `#ffffff`), None for anything else (`auto`, a
+    theme's or a scheme's name: not judged)."""
+    v = (value or "").strip().lstrip("#").upper()
+    if len(v) == 3 and all(c in "0123456789ABCDEF" for c in v):
+        return "".join(c * 2 for c in v)
+    return v if len(v) == 6 and all(c in "0123456789ABCDEF" for c in v) else None
+
+
+def unseen_text(size_pt: float | None = None, colour: str | None = None, behind: str | None = None) -> bool:
+    """The one rule for a text run of a document format (DOCX, PPTX, OpenDocument): no one reads it when it is drawn
+    under 2 pt (a size of 0 too), or in the colour of what lies behind it. `colour`, `behind`: hex colours
+    (hex_colour's forms); `behind` None when what is behind the text is not known for sure (a shading, a filled
+    cell or shape, a picture, a theme colour): then colour hides nothing. Callers pass only the run's own size and
+    colour (or its styles'), so text a reader sees is never lost."""
+    if size_pt is not None and size_pt < MIN_POINTS:
+        return True
+    fg, bg = hex_colour(colour), hex_colour(behind)
+    return fg is not None and fg == bg
+
+
 def docx_run_hidden(run: Any, styles: dict[str, tuple[Any, str | None, Any]] | None, dark_page: bool) -> bool:
     """Whether Word draws a run so no one reads it: a font size under 2 pt, or white text (FFFFFF) with nothing
     behind it but the page (no shading or highlight on the run or its paragraph, not in a table cell or a text box,
@@ -210,13 +268,13 @@ def docx_run_hidden(run: Any, styles: dict[str, tuple[Any, str | None, Any]] | N
     chain += _style_chain(styles, pstyle.get(f"{_W}val") if pstyle is not None else None)
     size = _prop(chain, "sz")
     try:
-        if size is not None and float(size) < _MIN_HALF_POINTS:
+        if size is not None and unseen_text(float(size) / 2):
             return True
     except ValueError:
         pass
-    colour = (_prop(chain, "color") or "").upper()
+    colour = hex_colour(_prop(chain, "color"))
     if colour != "FFFFFF" or dark_page or any(_shaded(pr) for pr in (*chain, ppr)):
-        return False
+        return False  # (only white is judged: a page without a page colour is white; anything else not known)
     if any(_shaded(pr) for pr in _style_chain(styles, pstyle.get(f"{_W}val") if pstyle is not None else None, 2)):
         return False  # a paragraph style's shading
     a = p
@@ -224,7 +282,7 @@ def docx_run_hidden(run: Any, styles: dict[str, tuple[Any, str | None, Any]] | N
         if a.tag in (f"{_W}tc", f"{_W}txbxContent"):
             return False
         a = a.getparent()
-    return True
+    return unseen_text(colour=colour, behind="FFFFFF")  # nothing behind it but the white page
 
 
 def docx_dark_page(body: Any) -> bool:
@@ -233,7 +291,8 @@ def docx_dark_page(body: Any) -> bool:
     return bg is not None and (bg.get(f"{_W}color") or "FFFFFF").upper() not in ("FFFFFF", "AUTO")
 
 
-HTML_HOW = "display:none, visibility:hidden, font-size:0, opacity:0, colour on its own colour or `hidden`"
+HTML_HOW = ("display:none, visibility:hidden, font-size:0, opacity:0, colour on its own or its background's colour "
+            "or `hidden`")
 
 
 def note(count: int, what: str, how: str) -> str:

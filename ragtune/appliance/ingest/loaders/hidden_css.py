@@ -167,6 +167,8 @@ class Sheet:
         self.script_text = ""
         self._targets: set[str] | None = None
         self.rules = 0
+        self.painting: list[tuple[str, dict[str, str]]] = []  # rules that set a background (hidden_paint.Paint)
+        self.imports = False  # an @import: a sheet this reader never sees
         self._words: set[str] | None = None
         self.page = ""  # for the targets of controls, read when first asked for
         self._tags: set[str] = set()
@@ -177,6 +179,7 @@ class Sheet:
         """Read a sheet's rules (`applies`: False for a sheet or at-rule whose hiding does not count, but whose
         showing does: a width-conditioned `md:block` still shows the element on a wide screen)."""
         css = _strip_comments(css)
+        self.imports = self.imports or "@import" in css.lower()
         stack: list[Any] = []  # per open at-rule block: its hiding counts (True/False), or "skip" (@keyframes ...)
         skips = offs = 0  # "skip" and False entries of the stack (counted: walking it at every brace was quadratic)
         pos = 0
@@ -212,6 +215,8 @@ class Sheet:
             pos = end + 1
 
     def _rule(self, prelude: str, d: dict[str, str], applies: bool) -> None:
+        if any(k.startswith("background") for k in d):
+            self.painting.append((prelude, d))  # (what lies behind text: hidden_paint)
         hid, shw = hides(d), shows(d)
         if any(k.startswith(_MOVING) for k in d):  # `.x{transition:…}` beside `.x{opacity:0}`: it changes
             shw = shw | {"display", "visibility", "opacity"}
@@ -320,9 +325,10 @@ def read_sheets(page: str) -> Sheet | None:
         return None
 
 
-def read_sheets_of(page: str) -> Sheet | None:
+def read_sheets_of(page: str, keep: bool = False) -> Sheet | None:
     """The hiding rules of a page's `<style>` elements (those in comments or scripts are not sheets), with what
-    tells a script can open an element; None when no sheet hides anything (most pages: nothing more is done)."""
+    tells a script can open an element; None when no sheet hides anything (most pages: nothing more is done), unless
+    `keep`: then a sheet that hides nothing is returned unfrozen, for what it paints (hidden_paint.read_page)."""
     if _ANY_SHEET.search(page) is None:
         return None
     sheet, pos, read = Sheet(), 0, 0
@@ -357,7 +363,7 @@ def read_sheets_of(page: str) -> Sheet | None:
             read += len(css)
     sheet.hide = {k: v for k, v in sheet.hide.items() if v}
     if not sheet.hide:
-        return None
+        return sheet if keep else None
     sheet.freeze()
     for m in _HANDLER.finditer(page):  # onclick="…": scripts too (their text names what they open)
         sheet.scripts = True
@@ -370,10 +376,11 @@ def read_sheets_of(page: str) -> Sheet | None:
     return sheet
 
 
-def reveals(sheet: Sheet | None, tag: str, attrs: Any, kind: str) -> bool:
+def reveals(sheet: Sheet | None, tag: str, attrs: Any, kind: str, paint: Any = None) -> bool:
     """Inside text hidden with `kind` (font, visibility, colour), an element whose own style or rule undoes it:
     `p{font-size:14px}` in a font-size:0 box (inline-block grids), a `color` in a colour-on-colour box, a
-    visibility:visible child."""
+    visibility:visible child; for colour also one that paints its own background (round 52: inline, `bgcolor`,
+    or a rule's: `paint`, hidden_paint.Paint)."""
     tokens = [tag, "*"]
     for k, v in attrs:
         if k == "class" and v:
@@ -382,7 +389,14 @@ def reveals(sheet: Sheet | None, tag: str, attrs: Any, kind: str) -> bool:
             tokens.append(f"#{v.strip()}")
         elif k == "style" and v and kind in shows(declarations(v)):
             return True
+    if kind == "colour" and paint is not None and paint.element(tag, attrs) is not False:
+        return True
     return sheet is not None and any(kind in sheet.shown.get(t, ()) or kind in sheet.own.get(t, ()) for t in tokens)
+
+
+def element_kinds(sheet: Sheet | None, tag: str, attrs: list[tuple[str, str | None]]) -> set[str]:
+    """Every kind a sheet hides this element with (empty: seen)."""
+    return set() if sheet is None or tag in ("html", "body") else sheet.element(tag, attrs)
 
 
 def element_hidden(sheet: Sheet | None, tag: str, attrs: list[tuple[str, str | None]]) -> str | None:

@@ -7,19 +7,19 @@ flat .fodt is not read."""
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Iterator
 
 from ...hashing import sha256_bytes
 from .base import PARSE_BEAT, PARSE_BEAT_EVERY, Document, LoadError, clean_text, clean_title, exc_reason, \
-    parse_date, require_text, title_from_path
+    require_text, title_from_path
 from .hidden import note as hidden_note
+from .opendoc_look import UNKNOWN, Look
 from .parse_budget import budgeted, guarded
-from .word import _check_unpacked, _letters, _roman
+from .opendoc_package import _meta, _xml, package
+from .word import _letters, _roman
 
 _NS = {
     "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
@@ -32,8 +32,6 @@ _NS = {
     "manifest": "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0",
 }
 _O, _T, _TB, _S, _D = (f"{{{_NS[k]}}}" for k in ("office", "text", "table", "style", "draw"))
-_TEXT_TYPES = ("application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.text-template",
-               "application/vnd.oasis.opendocument.text-master")
 # Generated indexes (their text repeats the headings or entries with page numbers), comments, and the cached list
 # of tracked changes (deleted text lives there): not the document's text
 _SKIPPED = {f"{_T}{t}" for t in ("table-of-content", "alphabetical-index", "illustration-index", "table-index",
@@ -47,6 +45,8 @@ _MAX_REPEAT = 100  # a cell or row written once with a repeat count: shown at mo
 # Characters that repeated cells and rows may add in all, beyond their first copies: repeats inside repeats multiply
 # (a 479-byte table of 100 x 100 cells around another gave 300 MB in 95 s; three levels: MemoryError at 2.3 GB)
 _REPEAT_CHARS = 10_000_000
+HOW = "hidden paragraphs, sections and text fields, or a style's display:none"
+HOW_UNSEEN = ", or text under 2 pt or in the colour behind it"
 _CONST_TRUE = re.compile(r"^(?:ooow:)?\s*(?:1|true)\s*$", re.I)
 
 
@@ -67,58 +67,10 @@ D = _names(_D, "a custom-shape ellipse frame g rect text-box")
 OF = _names(_O, "automatic-styles")
 
 
-def _xml(data: bytes, part: str) -> Any:
-    """A part parsed without a DTD: OpenDocument never has one, so one is an entity bomb or an external entity
-    (`<!ENTITY x SYSTEM "file:///etc/passwd">`): refused, not expanded or read."""
-    from lxml import etree
-
-    if re.search(rb"<!DOCTYPE|<!ENTITY", data[:65536]):  # (one further on is caught after the parse, unexpanded)
-        raise LoadError(f"corrupt ODT: {part} declares a DTD or entities (not OpenDocument; not read)")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise LoadError(f"corrupt ODT: {part}: {exc_reason(str(exc).splitlines()[0][:160])}") from None
-    if root.getroottree().docinfo.doctype:
-        raise LoadError(f"corrupt ODT: {part} declares a DTD (not OpenDocument; not read)")
-    return root
-
-
 def _open(raw: bytes) -> tuple[bytes, bytes | None, bytes | None]:
-    """content.xml, meta.xml and styles.xml of the package, within the zip guards (as word._check_unpacked)."""
-    if re.match(rb"\s*<", raw):  # (the characters bytes.lstrip strips, without copying the file twice)
-        raise LoadError("not an ODT: a flat OpenDocument XML file (.fodt) or other XML is not read (save it as .odt)")
-    z = _check_unpacked(raw, "ODT")  # the parts count, then the unpacked size
-    if z is None:  # not a zip: zipfile's own reason
-        try:
-            zipfile.ZipFile(io.BytesIO(raw)).close()
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            raise LoadError(f"corrupt ODT: {exc_reason(str(exc)[:160]) or 'not a zip file'}") from None
-        raise LoadError("corrupt ODT: not a zip file")
+    """content.xml, meta.xml and styles.xml of a text document's package."""
+    z, read = package(raw, "ODT")
     with z:
-        names = {i.filename for i in z.infolist()}
-        if "content.xml" not in names:
-            if "word/document.xml" in names:
-                raise LoadError("not an ODT: a Word document (DOCX) named .odt (rename it .docx)")
-            raise LoadError("corrupt ODT: no content.xml in its zip")
-
-        def read(name: str) -> bytes | None:
-            if name not in names:
-                return None
-            try:
-                return z.read(name)
-            except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError) as exc:
-                if "encrypt" in str(exc).lower():
-                    raise LoadError("encrypted ODT (password required)") from None
-                raise LoadError(f"corrupt ODT: {name}: {exc_reason(str(exc)[:160])}") from None
-
-        manifest = read("META-INF/manifest.xml") or b""
-        if b"encryption-data" in manifest:  # a password-protected document: its parts are ciphertext
-            raise LoadError("encrypted ODT (password required)")
-        mimetype = (read("mimetype") or b"").strip().decode("ascii", "replace")
-        if mimetype and mimetype not in _TEXT_TYPES:
-            kind = mimetype.rsplit(".", 1)[-1] if "opendocument" in mimetype else mimetype
-            raise LoadError(f"not an ODT: an OpenDocument {kind} ({exc_reason(mimetype[:80])})")
         return read("content.xml") or b"", read("meta.xml"), read("styles.xml")
 
 
@@ -131,6 +83,7 @@ class _Styles:
         self.hides: dict[str, bool] = {}
         # list style -> level -> (format, prefix, suffix, start)
         self.lists: dict[str, dict[int, tuple[str, str, str, int]]] = {}
+        self.look = Look(*roots)  # sizes and colours: text drawn under 2 pt or in the colour behind it
         for root in roots:
             if root is None:
                 continue
@@ -184,6 +137,23 @@ class _Reader:
         self.stop: Exception | None = None  # what the beat raised (the caller's: a stop asked for mid-read)
         self.paragraphs_read, self.paragraphs = 0, 1
         self.repeat_left = _REPEAT_CHARS  # characters repeated cells and rows may still add
+        self.behind: str | None = styles.look.page()  # what lies behind the text here (opendoc_look.outermost)
+        self.outer: list[tuple[str, str | None]] = []  # the styles around a paragraph (a cell's, a shape's)
+        self.unseen = 0  # paragraphs with text under 2 pt or in the colour behind it, left out
+        self._unseen_in = False  # the paragraph being read has such text
+
+    def _hid(self, family: str, name: str | None, pstyle: str | None, hid: bool) -> bool:
+        """Whether text under a span (family "text") or a paragraph is drawn unseen (opendoc_look); `hid` when no
+        style around it says a size or colour."""
+        look = self.styles.look
+        chain = [("paragraph", pstyle), *self.outer]
+        if family == "text":
+            if not look.own("text", name):
+                return hid
+            chain.insert(0, ("text", name))
+        elif not any(look.own(f, n) for f, n in chain):
+            return hid
+        return look.unseen(chain, self.behind)
 
     def repeats(self, asked: int, text_len: int) -> int:
         """How many times to show a cell or row written once with a repeat count: within _MAX_REPEAT and what is
@@ -212,9 +182,10 @@ class _Reader:
                     raise
 
     # -- inline text --------------------------------------------------------------------------------------------
-    def inline(self, el: Any, out: list[str], boxes: list[str]) -> None:
+    def inline(self, el: Any, out: list[str], boxes: list[str], hid: bool = False, pstyle: str | None = None) -> None:
+        """`hid`: el's own text is drawn unseen (under 2 pt, or in the colour behind it): left out, counted."""
         if el.text:
-            out.append(el.text)
+            self._text(el.text, out, hid)
         for c in el.iterchildren():
             tag = c.tag
             if not isinstance(tag, str) or tag in _SKIPPED:
@@ -240,15 +211,31 @@ class _Reader:
                 pass  # decided for the whole paragraph (paragraph())
             elif tag == T.span and self.styles.hidden(c.get(T.style_name)):
                 self.hidden += bool("".join(c.itertext()).strip())
+            elif tag == T.span:
+                self.inline(c, out, boxes, self._hid("text", c.get(T.style_name), pstyle, hid), pstyle)
             elif tag in (D.frame, D.custom_shape, D.rect, D.ellipse, D.g):
                 for box in _boxes(c):
-                    boxes.extend(self.blocks(box))  # a text box's text, after its paragraph
+                    boxes.extend(self.boxed(box))  # a text box's text, after its paragraph
             elif tag.startswith(_D):
                 pass  # images, objects: no text of their own here
-            else:  # span, a (links), fields (their shown value), ruby, meta
-                self.inline(c, out, boxes)
+            else:  # a (links), fields (their shown value), ruby, meta
+                self.inline(c, out, boxes, hid, pstyle)
             if c.tail:
-                out.append(c.tail)
+                self._text(c.tail, out, hid)
+
+    def _text(self, text: str, out: list[str], hid: bool) -> None:
+        if not hid:
+            out.append(text)
+        elif text.strip():
+            self._unseen_in = True
+
+    def boxed(self, box: Any, nested: bool = False) -> list[str]:
+        """A text box's or a shape's blocks: what lies behind them is not known (a fill), so colour hides nothing."""
+        behind, self.behind = self.behind, UNKNOWN
+        try:
+            return self.blocks(box, nested)
+        finally:
+            self.behind = behind
 
     def paragraph(self, p: Any, prefix: str = "") -> list[str]:
         self._tick()
@@ -258,7 +245,11 @@ class _Reader:
             return []
         out: list[str] = []
         boxes: list[str] = []
-        self.inline(p, out, boxes)
+        pstyle = p.get(T.style_name)
+        was, self._unseen_in = self._unseen_in, False
+        self.inline(p, out, boxes, self._hid("paragraph", pstyle, pstyle, False), pstyle)
+        self.unseen += self._unseen_in
+        self._unseen_in = was
         text = "".join(out).strip()
         lines = []
         if text:
@@ -299,7 +290,7 @@ class _Reader:
                 lines.extend(self.blocks(c, nested))
             elif tag.startswith(_D):  # a frame or shape anchored to the page, not in a paragraph
                 for box in _boxes(c):
-                    lines.extend(self.blocks(box, nested))
+                    lines.extend(self.boxed(box, nested))
         return lines
 
     def list(self, lst: Any, level: int, style: str) -> list[str]:
@@ -349,7 +340,7 @@ class _Reader:
                             self.repeat_left -= len(cells[-1])
                         col += 1
                     continue
-                text = " ".join(" ".join(self.blocks(tc, nested=True)).split())
+                text = " ".join(" ".join(self.boxed(tc, nested=True)).split())  # (a cell may be filled)
                 repeat = self.repeats(asked, len(text))
                 down = int(tc.get(TB.number_rows_spanned) or 1)
                 across = int(tc.get(TB.number_columns_spanned) or 1)
@@ -395,18 +386,6 @@ def _is_hidden(field: Any) -> bool:
     return bool(_CONST_TRUE.match(field.get(T.condition) or ""))
 
 
-def _meta(meta: bytes | None) -> tuple[str, str | None]:
-    if not meta:
-        return "", None
-    try:
-        root = _xml(meta, "meta.xml")
-    except LoadError:
-        return "", None  # metadata is not text: a damaged meta.xml costs the title and date only
-    title = root.findtext(f".//{{{_NS['dc']}}}title") or ""
-    when = root.findtext(f".//{{{_NS['meta']}}}creation-date") or root.findtext(f".//{{{_NS['dc']}}}date")
-    return clean_title(title), parse_date(when)
-
-
 @budgeted("ODT", "a body of millions of paragraphs or tables")  # as a PDF's (parse_budget.PARSE_SECONDS)
 def load_odt(path: Path, raw: bytes) -> Document:
     content, meta, styles_xml = _open(raw)
@@ -434,7 +413,7 @@ def load_odt(path: Path, raw: bytes) -> Document:
     lines += [f"[{i + 1}] {text}" for i, text in enumerate(reader.notes)]
     text = require_text(clean_text("\n\n".join(lines)))
     title, when = _meta(meta)
-    notes = ((hidden_note(reader.hidden, "passage", "hidden paragraphs, sections and text fields, or a "
-                                                              "style's display:none"),) if reader.hidden else ())
+    notes = (hidden_note(reader.hidden + reader.unseen, "passage", HOW + (HOW_UNSEEN if reader.unseen else "")),) \
+        if reader.hidden or reader.unseen else ()
     return Document(str(path), "odt", title or clean_title(reader.first_heading) or title_from_path(path), text, when,
                     sha256_bytes(raw), len(raw), notes)

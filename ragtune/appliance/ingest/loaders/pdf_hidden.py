@@ -97,3 +97,70 @@ class FormText:
                                              or m[5] + size <= min(box[1], box[3])):
             return "t"  # (left of the page a long line may still reach it: not judged)
         return "i" if self.tr == _INVISIBLE else "v"
+
+
+def hidden_shows(kinds: list[str], images: bool) -> set[int]:
+    """Of a form's shows (their kinds, FormText.kind), those no reader sees: tiny or off the page, or invisible on a
+    page without an image."""
+    return {j for j, k in enumerate(kinds) if k == "t" or (k == "i" and not images)}
+
+
+def form_without(pdf: Any, ops: dict[int, Any], resources: Any, name: Any, drop: set[int], at: list[int],
+                 depth: int = 0, seen: frozenset[int] = frozenset(), max_depth: int = 8) -> Any:
+    """A copy of form XObject `name` (of `resources`) without the text shows numbered in `drop`, counted (`at[0]`)
+    in the order pdf_marks.Covers._form met them, which this walk follows: nested forms the same way, copied where
+    they hold such a show (round 52: a form mixing seen and hidden text keeps the seen). None: the form holds none
+    of them (drawn as it is). `ops`: id(form) -> (form, its operators), as Covers parsed them. Raises on anything
+    it cannot read (the caller then keeps the form whole)."""
+    from pypdf.generic import ContentStream, DecodedStreamObject, DictionaryObject, NameObject
+
+    xobjs = _obj(_obj(resources).get("/XObject")) if hasattr(_obj(resources), "get") else None
+    form = _obj(xobjs.get(str(name))) if hasattr(xobjs, "get") else None
+    if form is None or form.get("/Subtype") != "/Form" or id(form) in seen or depth >= max_depth:
+        return None
+    res = form.get("/Resources")
+    res = resources if res is None else res
+    inner = _obj(_obj(res).get("/XObject")) if hasattr(_obj(res), "get") else None
+    out, extra, changed = [], {}, False
+    for operands, op in ops[id(form)][1]:
+        if op in _SHOW:
+            at[0] += 1
+            if at[0] - 1 in drop:
+                changed = True  # (a `'` or `"` still moves to the next line, and `"` sets its spacing)
+                out += [([operands[0]], b"Tw"), ([operands[1]], b"Tc")] if op == b'"' else []
+                out += [([], b"T*")] if op in (b"'", b'"') else []
+                continue
+        elif op == b"Do" and operands:
+            copy = form_without(pdf, ops, res, operands[0], drop, at, depth + 1, seen | {id(form)}, max_depth)
+            if copy is not None:
+                n = len(extra)
+                while hasattr(inner, "get") and inner.get(f"/RtSeen{n}") is not None:
+                    n += 1
+                key = NameObject(f"/RtSeen{n}")
+                extra[key], changed = copy, True
+                out.append(([key], op))
+                continue
+        out.append((operands, op))
+    if not changed:
+        return None
+    stream = ContentStream(None, pdf)
+    stream.operations = out
+    copy = DecodedStreamObject()
+    copy.set_data(stream.get_data())
+    for key, value in form.items():
+        if key not in ("/Length", "/Filter", "/DecodeParms"):
+            copy[NameObject(key)] = value
+    if extra:
+        copy[NameObject("/Resources")] = with_forms(res, extra)
+    return copy
+
+
+def with_forms(resources: Any, forms: dict[Any, Any]) -> Any:
+    """A copy of a /Resources dictionary with `forms` added to its /XObject (the original is not changed)."""
+    from pypdf.generic import DictionaryObject, NameObject
+
+    res = DictionaryObject(dict(_obj(resources).items()) if hasattr(_obj(resources), "items") else {})
+    xobjs = _obj(res.get("/XObject"))
+    res[NameObject("/XObject")] = DictionaryObject({**(dict(xobjs.items()) if hasattr(xobjs, "items") else {}),
+                                                    **forms})
+    return res

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .pdf_hidden import _INVISIBLE, _SHOW, _TINY, FormText, _obj, font_em  # (one definition each: pdf_hidden)
+from .pdf_hidden import _INVISIBLE, _SHOW, _TINY, FormText, _obj, font_em, form_without, hidden_shows, with_forms
 
 _FILL = frozenset((b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"))
 _END_PATH = frozenset((b"n", b"S", b"s"))  # a path ended without filling (a clip: "re W n"; a frame: "re S")
@@ -190,6 +190,7 @@ class Covers:
         self.form_kinds: dict[int, list[str]] = {}  # a form's text segment -> its shows' kinds
         self._do_at = 0  # segments before the page's last Do
         self._em: dict[int, Any] = {}  # a font's em in text space per unit of size (pdf_hidden.font_em)
+        self.page: Any = None  # (annotations): a form mixing seen and hidden text is drawn as a copy without the hidden
         try:
             self.page_box = [float(v) for v in page_box] if page_box is not None else None
         except Exception:
@@ -336,6 +337,7 @@ class Covers:
     def annotations(self, page: Any) -> None:
         """Redaction annotations not yet applied (marked, the text still there) and filled rectangle comments (a
         PDF editor's black box, or white box: a white-out) lie over all the page's text: boxes painted last."""
+        self.page = page
         try:
             for ref in list(page.get("/Annots") or [])[:500]:
                 a = ref.get_object()
@@ -413,18 +415,22 @@ class Covers:
     def concealed(self) -> set[int]:
         """Segments no reader sees though nothing is painted over them (hidden.py): drawn under 2 points, wholly
         outside the page's crop box, or in render mode 3 (invisible) on a page that draws no image. Invisible text
-        over an image is a scan's OCR layer, the page's only text: kept. Text shown inside a form XObject is not
-        judged."""
+        over an image is a scan's OCR layer, the page's only text: kept. A form XObject's text (one segment) is out
+        when none of its shows is seen; when some are, its hidden shows are cut from a copy of it (_cut_forms)."""
         out: set[int] = set()
         box = self.page_box
         kinds = self.kinds + [(False, False)] * (len(self.rec.segs) - len(self.kinds))
         if box is not None:
             x0, y0, x1, y1 = min(box[0], box[2]), min(box[1], box[3]), max(box[0], box[2]), max(box[1], box[3])
+        partial: dict[int, set[int]] = {}
         for i, s in enumerate(self.rec.segs):
             if s.pieces and s.pieces[0][1] == b"Do":  # a form's text, whole: out when none of it is seen
                 k = self.form_kinds.get(i)
-                if k and all(x == "t" or (x == "i" and not self.images) for x in k):
+                drop = hidden_shows(k, self.images) if k else set()
+                if k and len(drop) == len(k):
                     out.add(i)
+                elif drop:
+                    partial[i] = drop
                 continue
             tiny, invisible = kinds[i]
             if tiny or (invisible and not self.images):
@@ -432,4 +438,39 @@ class Covers:
             elif box is not None and s.upright and s.h > 0 and s.x1 > s.x0:
                 if s.x1 <= x0 or s.x0 >= x1 or s.y + s.h <= y0 or s.y - 0.3 * s.h >= y1:
                     out.add(i)
-        return out
+        return out | self._cut_forms(partial)
+
+    def _cut_forms(self, partial: dict[int, set[int]]) -> set[int]:
+        """Forms that mix seen and hidden shows (segment -> its hidden shows) are drawn, in the replay, as copies
+        without the hidden ones (pdf_hidden.form_without), added to the page's resources under new names (in memory:
+        the file is not changed). Each show cut is a run left out: an empty segment of its own, returned among the
+        concealed ones, so the page is replayed and the runs counted. Anything not read keeps the form whole."""
+        from pypdf.generic import NameObject
+
+        from .pdf_layout import Seg
+
+        copies: dict[int, tuple[Any, Any]] = {}
+        n = 0
+        try:
+            xobjs = _obj(_obj(self.resources).get("/XObject"))
+            for i, drop in partial.items():
+                name = self.rec.segs[i].pieces[0][2][0]
+                copy = form_without(self.pdf, self._ops, self.resources, name, drop, [0], max_depth=_FORM_DEPTH)
+                if copy is not None:
+                    while xobjs.get(f"/RtSeen{n}") is not None:
+                        n += 1
+                    copies[i] = (NameObject(f"/RtSeen{n}"), copy)
+                    n += 1
+            if not copies or self.page is None:
+                return set()
+            self.page[NameObject("/Resources")] = with_forms(self.resources, dict(copies.values()))
+        except Exception:
+            return set()
+        added: set[int] = set()
+        for i, (key, _) in copies.items():
+            state, op, _ = self.rec.segs[i].pieces[0]
+            self.rec.segs[i].pieces[0] = (state, op, [key])
+            for _ in partial[i]:
+                self.rec.segs.append(Seg(0, 0, 0, 0, (1, 0, 0, 1, 0, 0), [], False))
+                added.add(len(self.rec.segs) - 1)
+        return added

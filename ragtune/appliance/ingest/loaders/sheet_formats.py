@@ -1,12 +1,14 @@
 """Number formats of XLSX cells (sheets.py): a number shown as Excel shows it in its cell's format, where that is
 cheap: dates and times from serials (1900 and 1904 date systems), elapsed hours, percentages, fixed decimals,
-thousands separators, currency signs and literal text, a section for negative numbers; else Excel's General."""
+thousands separators, thousands scaling (`#,##0,` shows 1234567 as 1,235; `0.0,,"M"` as 1.2M), fractions (`# ?/?`,
+`# ?/8`), currency signs and literal text, a section for negative numbers; else Excel's General."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from fractions import Fraction
 from typing import Any
 
 _BUILTIN = {1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00", 9: "0%", 10: "0.00%", 11: "0.00E+00", 14: "yyyy-mm-dd",
@@ -16,11 +18,13 @@ _BUILTIN = {1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00", 9: "0%", 10: "0.00%", 
             **{i: "yyyy-mm-dd" for i in (*range(27, 37), *range(50, 59))}}  # East Asian locales' date formats
 _LITERAL = re.compile(r'"([^"]*)"|\\(.)|\[\$([^\]-]*)[^\]]*\]|\[[^\]]*\]|_.|\*.')
 _PLACES = re.compile(r"[0#?][0#?,.]*(?:E[+-][0#]+)?", re.I)
+# a fraction: an optional whole-number part, then numerator / denominator (placeholders, or a fixed denominator)
+_FRACTION = re.compile(r"(?:([0#?][0#?,]*)\s+)?([0#?]+)\s*/\s*([0#?]+|[1-9][0-9]*)")
 
 
 @dataclass(frozen=True)
 class _Fmt:
-    kind: str = "general"  # general, date, time, elapsed, number, percent, scientific, text
+    kind: str = "general"  # general, date, time, elapsed, number, percent, scientific, fraction, text
     decimals: int = 0
     thousands: bool = False
     seconds: bool = False
@@ -28,6 +32,9 @@ class _Fmt:
     suffix: str = ""
     negative: Any = None  # the _Fmt of the section for negative numbers
     zero: str | None = None  # the text of a section for zero that shows no digits (accounting's "-")
+    scale: int = 0  # thousands scaling: the value is divided by 1,000 per comma after the last digit placeholder
+    whole: bool = False  # a fraction with a whole-number part (`# ?/?`: 1 1/2; `?/?`: 3/2)
+    denominator: int = 0  # a fraction's largest denominator (`?/?`: 9, `??/??`: 99), or its fixed one (`?/8`): -8
 
 
 _GENERAL = _Fmt()
@@ -60,6 +67,12 @@ def _section(sec: str) -> _Fmt:
     date_part = "d" in low or "y" in low or ("m" in low and "h" not in low and "s" not in low)
     if date_part or "h" in low or "s" in low:
         return _Fmt("date" if date_part else "time", seconds="s" in low)
+    fr = _FRACTION.search(bare)
+    if fr is not None:
+        den = fr.group(3)
+        return _Fmt("fraction", whole=fr.group(1) is not None, prefix=_literal(sec[:sec.find(fr.group(0))])
+                    if fr.group(0) in sec else "", denominator=-int(den) if den.isdigit() and den[0] != "0"
+                    else 10 ** min(len(den), 6) - 1)
     m = _PLACES.search(bare)
     if m is None:
         return _Fmt("text" if "@" in bare else "general")
@@ -71,8 +84,13 @@ def _section(sec: str) -> _Fmt:
     kind = "scientific" if "e" in places.lower() else "percent" if pct else "number"
     dec = places.split(".", 1)[1] if "." in places else ""
     decimals = sum(1 for ch in re.split(r"e", dec, flags=re.I)[0] if ch in "0#?")
-    thousands = "," in places.split(".", 1)[0].rstrip(",")
-    return _Fmt(kind, decimals, thousands, prefix=before, suffix=after.replace("%", "") if pct else after)
+    whole_part = places.split(".", 1)[0]
+    thousands = "," in whole_part.rstrip(",")
+    # commas after the last digit placeholder (of the whole part, or of all) scale by 1,000 each: `#,##0,` `0.0,,`
+    scale = (len(places) - len(places.rstrip(","))) + (len(whole_part) - len(whole_part.rstrip(",")) if "." in
+                                                        places else 0)
+    return _Fmt(kind, decimals, thousands, prefix=before, suffix=after.replace("%", "") if pct else after,
+                scale=min(scale, 5) if kind == "number" else 0)
 
 
 def _format_code(code: str) -> _Fmt:
@@ -83,8 +101,7 @@ def _format_code(code: str) -> _Fmt:
         zero = _literal(secs[2]) if len(secs) > 2 and not _PLACES.search(secs[2]) else None
         if zero is not None and "@" in zero:
             zero = None
-        return _Fmt(first.kind, first.decimals, first.thousands, first.seconds, first.prefix, first.suffix,
-                    neg if neg.kind in ("number", "percent") else None, zero or None)
+        return replace(first, negative=neg if neg.kind in ("number", "percent") else None, zero=zero or None)
     return first
 
 
@@ -125,6 +142,8 @@ def show_number(v: float, f: _Fmt, date1904: bool) -> str:
     if f.kind == "elapsed":
         s = round(abs(v) * 86400)
         return ("-" if v < 0 else "") + f"{s // 3600}:{s // 60 % 60:02d}" + (f":{s % 60:02d}" if f.seconds else "")
+    if f.kind == "fraction":
+        return _fraction(v, f)
     if f.kind not in ("number", "percent", "scientific"):
         return _general(v)
     if v == 0 and f.zero:
@@ -136,9 +155,30 @@ def show_number(v: float, f: _Fmt, date1904: bool) -> str:
     elif f.kind == "percent":
         body = _fixed(v * 100, f) + "%"
     else:
-        body = _fixed(v, f)
+        body = _fixed(v / 1000 ** f.scale if f.scale else v, f)
     if body.startswith("-") and f.prefix:
         return ("-" + f.prefix + body[1:] + f.suffix).strip()
     return (f.prefix + body + f.suffix).strip()
 
 
+def _fraction(v: float, f: _Fmt) -> str:
+    """`# ?/?`: 1.5 as "1 1/2", 0.75 as "3/4", 2 as "2"; `?/?`: 1.5 as "3/2"; `# ?/8`: 0.5 as "4/8" (not reduced)."""
+    if abs(v) >= 1e15:
+        return _general(v)
+    sign, a = ("-" if v < 0 else ""), abs(v)
+    whole = int(a) if f.whole else 0
+    rest = a - whole
+    if f.denominator < 0:  # a fixed denominator
+        den = -f.denominator
+        num = round(rest * den)
+    else:
+        q = Fraction(rest).limit_denominator(max(1, f.denominator))
+        num, den = q.numerator, q.denominator
+    if f.whole and num >= den:
+        whole, num = whole + num // den, num % den
+    if num == 0:
+        body = str(whole) if f.whole else "0"
+        sign = sign if whole else ""
+    else:
+        body = (f"{whole} " if f.whole and whole else "") + f"{num}/{den}"
+    return (f.prefix + sign + body + f.suffix).strip()

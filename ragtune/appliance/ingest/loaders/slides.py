@@ -16,8 +16,9 @@ from typing import Any
 from ...hashing import sha256_bytes
 from .base import PARSE_BEAT, Document, LoadError, clean_text, clean_title, exc_line, exc_reason, parse_date, \
     require_text, title_from_path
-from .hidden import note as hidden_note
+from .hidden import note as hidden_note, unseen_text
 from .parse_budget import budgeted, guarded
+from .slides_hidden import SlideColours
 from .slides_package import _A, _C, _DC, _DCT, _DGM, _MC, _P, _R, _Package, _main_part
 from .word import _letters, _roman
 
@@ -92,22 +93,28 @@ class _Deck:
         self.pkg = pkg
         self.hidden_shapes = 0
         self.tiny_runs = 0  # runs of text under 2 pt, left out
-        self.layouts: dict[str, dict[Any, tuple[Any, Any]]] = {}  # part -> placeholder key -> (offset, lstStyle)
+        self.coloured_runs = 0  # runs in the colour behind them (or drawn without a fill), left out
+        # part -> placeholder key -> (offset, lstStyle, (spPr, p:style): its fill)
+        self.layouts: dict[str, dict[Any, tuple[Any, Any, Any]]] = {}
+        self.roots: dict[str, Any] = {}  # layout and master parts, parsed once
+        self.colours = SlideColours(pkg)
+        self.scheme: dict[str, str] = {}  # the slide being read: scheme colours (slides_hidden)
         self.styles: dict[str, Any] = {}  # master part -> its p:txStyles
         self.masters: dict[str, str | None] = {}  # layout part -> its master part
 
     # -- placeholders: where they sit and how they bullet, from the layout and the master -------------------------
-    def _placeholders(self, part: str | None) -> dict[Any, tuple[Any, Any]]:
+    def _placeholders(self, part: str | None) -> dict[Any, tuple[Any, Any, Any]]:
         if not part:
             return {}
         if part not in self.layouts:
             found: dict[Any, tuple[Any, Any]] = {}
-            root = self.pkg.xml(part)
+            root = self.roots[part] = self.pkg.xml(part)
             for sp in (root.iter(f"{_P}sp") if root is not None else ()):
                 ph = sp.find(f"{_P}nvSpPr/{_P}nvPr/{_P}ph")
                 if ph is None:
                     continue
-                spec = (_offset(sp.find(f"{_P}spPr/{_A}xfrm")), sp.find(f"{_P}txBody/{_A}lstStyle"))
+                spec = (_offset(sp.find(f"{_P}spPr/{_A}xfrm")), sp.find(f"{_P}txBody/{_A}lstStyle"),
+                        (sp.find(f"{_P}spPr"), sp.find(f"{_P}style")))
                 if ph.get("idx"):
                     found.setdefault(("idx", ph.get("idx")), spec)
                 found.setdefault(("type", ph.get("type") or "obj"), spec)
@@ -116,7 +123,7 @@ class _Deck:
             self.layouts[part] = found
         return self.layouts[part]
 
-    def _inherited(self, ph: Any, layout: str | None, master: str | None) -> list[tuple[Any, Any]]:
+    def _inherited(self, ph: Any, layout: str | None, master: str | None) -> list[tuple[Any, Any, Any]]:
         """The placeholder's specs in its layout then its master (matched by index, else type), nearest first."""
         kind = ph.get("type") or "obj"
         out = []
@@ -132,10 +139,12 @@ class _Deck:
         return out
 
     # -- text -------------------------------------------------------------------------------------------------------
-    def paragraphs(self, body: Any, chain: list[Any], default: str, line_break: str = "\n") -> list[str]:
+    def paragraphs(self, body: Any, chain: list[Any], default: str, line_break: str = "\n",
+                   behind: str | None = None) -> list[str]:
         """A text body's paragraphs as lines: a bullet `- ` (or its number) indented two spaces a level. `chain`: the
         list styles that decide bullets after the paragraph's own properties (the shape's, its layout's and master's
-        placeholder, the master's text style); `default`: bullets when none of them says (the master is missing)."""
+        placeholder, the master's text style); `default`: bullets when none of them says (the master is missing);
+        `behind`: the colour surely behind the text (slides_hidden), None: not known (colour is not judged)."""
         lines, counters = [], {}
         for p in body.iterchildren(f"{_A}p"):
             ppr = p.find(f"{_A}pPr")
@@ -151,6 +160,9 @@ class _Deck:
                     run = "".join(t.text or "" for t in r.iterchildren(f"{_A}t"))
                     if _tiny(r):  # 1-pt text planted on a slide ("ignore previous instructions"): left out, counted
                         self.tiny_runs += bool(run.strip())
+                        continue
+                    if run.strip() and self._unseen(r, behind):  # white on the white slide (round 52)
+                        self.coloured_runs += 1
                         continue
                     parts.append(run)
                 elif r.tag == f"{_A}br":
@@ -180,6 +192,11 @@ class _Deck:
                 label = "-"
             lines.append("  " * lvl + label + " " + " ".join(text.split()))
         return lines
+
+    def _unseen(self, run: Any, behind: str | None) -> bool:
+        """A run drawn without a fill, or in the colour behind it (hidden.unseen_text: DOCX's rule)."""
+        colour = self.colours.run(run, self.scheme)
+        return colour == "none" or unseen_text(colour=colour, behind=behind)
 
     def table(self, tbl: Any) -> list[str]:
         rows, above = [], {}
@@ -277,8 +294,9 @@ class _Deck:
             return pos, []
         if kind is not None and " ".join(_texts(body).split()).lower() in _PROMPTS:
             return pos, []
+        behind = self.colours.behind(el, [spec[2] for spec in inherited], ctx["bg"], self.scheme)
         if kind in _TITLE_PH and ctx["title"] is None:
-            ctx["title"] = " ".join(" ".join(self.paragraphs(body, [], "", " ")).split())
+            ctx["title"] = " ".join(" ".join(self.paragraphs(body, [], "", " ", behind)).split())
             return pos, []
         styles = self.styles.get(ctx["master"] or "")
         if styles is not None:
@@ -288,7 +306,7 @@ class _Deck:
             master_style = None
         chain = [body.find(f"{_A}lstStyle"), *(spec[1] for spec in inherited), master_style]
         default = "bullet" if styles is None and kind in ("body", "obj") else ""
-        return pos, self.paragraphs(body, chain, default)
+        return pos, self.paragraphs(body, chain, default, behind=behind)
 
     def notes(self, part: str | None) -> list[str]:
         root = self.pkg.xml(part) if part else None
@@ -315,6 +333,10 @@ class _Deck:
             self.masters[layout] = self.pkg.related(layout, "slideMaster")
         ctx = {"rels": rels, "layout": layout, "master": self.masters.get(layout or ""), "title": None}
         self._placeholders(ctx["master"])  # reads the master's text styles too (bullets of text boxes, placeholders)
+        self._placeholders(layout)
+        self.scheme = self.colours.scheme(ctx["master"], root)
+        ctx["bg"] = self.colours.background([root, self.roots.get(layout or ""), self.roots.get(ctx["master"] or "")],
+                                            ctx["master"], self.scheme)
         tree = root.find(f"{_P}cSld/{_P}spTree")
         blocks = self.shapes(tree, ctx) if tree is not None else []
         title = ctx["title"] or None
@@ -394,11 +416,12 @@ def load_pptx(path: Path, raw: bytes) -> Document:
         notes.append(f"{len(hidden)} hidden slide{'s' if many else ''} ({shown}) left out: the file still holds "
                      f"{'them' if many else 'it'}, the slide show skips {'them' if many else 'it'} (docs/ingest.md, "
                      "Slide decks)")
-    if deck.hidden_shapes or deck.tiny_runs:  # one note, as DOCX's hidden runs (white text is not judged here)
-        shapes, runs = deck.hidden_shapes, deck.tiny_runs
+    shapes, runs = deck.hidden_shapes, deck.tiny_runs + deck.coloured_runs
+    if shapes or runs:  # one note, as DOCX's hidden runs
+        how = [w for w, n in (("hidden in the selection pane", shapes), ("under 2 pt", deck.tiny_runs),
+                              ("in the colour behind it", deck.coloured_runs)) if n]
         notes.append(hidden_note(shapes + runs, "shape" if not runs else "run" if not shapes else "shape or run",
-                                 "hidden in the selection pane" if not runs else "under 2 pt" if not shapes
-                                 else "hidden in the selection pane, or under 2 pt"))
+                                 ", or ".join(how)))
     return Document(str(path), "pptx", title or clean_title(first_title) or title_from_path(path), text, dd,
                     sha256_bytes(raw), len(raw), tuple(notes))
 

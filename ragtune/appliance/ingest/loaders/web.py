@@ -11,8 +11,9 @@ from pathlib import Path
 from ...hashing import sha256_bytes
 from .base import PARSE_BEAT, PARSE_BEAT_EVERY, Document, LoadError, clean_text, clean_title, exc_reason, \
     nul_separates, parse_date, require_text, title_from_path
-from .hidden import HTML_HOW, HiddenStack, inline_kind, note
-from .hidden_css import REVEALABLE, element_hidden, read_sheets
+from .hidden import HTML_HOW, HiddenStack, inline_kinds, note
+from .hidden_css import REVEALABLE, element_kinds
+from .hidden_paint import Backdrop, forget_page, page_paint, read_sheets
 from .parse_budget import budgeted, guarded
 from .web_charset import decode_html
 
@@ -51,9 +52,11 @@ class _Table:
 
 
 class _HTMLText(HTMLParser):
-    def __init__(self, sheet: object = None) -> None:
+    def __init__(self, sheet: object = None, paint: object = None) -> None:
         super().__init__(convert_charrefs=True)
         self.sheet = sheet  # the page's <style> rules that hide (hidden_css.Sheet), None: none
+        self.paint = paint  # what the page's sheets paint (hidden_paint.Paint), None: not judged
+        self._backdrop = Backdrop(paint)  # the backgrounds around the element being read (text colour on them)
         # where text goes: the page, and above it a table cell or a banner being read (StringIO, not lists of
         # pieces: a 50 MB page is millions of pieces, ~60 bytes each as str objects)
         self.parts = io.StringIO()
@@ -139,17 +142,20 @@ class _HTMLText(HTMLParser):
             except Exception as exc:  # let through as itself (load_html): not "cannot parse HTML", not remembered
                 self.stop = exc
                 raise
+        unseen = self._backdrop.start(tag, tag in _VOID, attrs)  # (every element: a hidden one's paint counts too)
         if not self._hides.start(tag, tag in _VOID, attrs, tag in _DROP, bool(self._drop)):
             return  # inside a hidden element (a descendant shown again is read as the page's own)
         if tag not in ("html", "body"):  # (a whole page hidden is scripts' flicker guard)
-            kind, by_sheet = inline_kind(attrs), False
-            if (kind is None or kind in REVEALABLE) and self.sheet is not None:  # a rule's display:none wins
-                ruled = element_hidden(self.sheet, tag, attrs)
-                if ruled is not None and (kind is None or ruled not in REVEALABLE):
-                    kind, by_sheet = ruled, True
-            if kind is not None:
+            kinds = inline_kinds(attrs)
+            if unseen:
+                kinds.add("colour")  # its colour is its ancestor's or the page's background (hidden_paint)
+            ruled = element_kinds(self.sheet, tag, attrs) if "display" not in kinds else set()
+            # (its text counts toward "a sheet hiding most of the page" where the rule's kind is the one that holds)
+            by_sheet = bool(ruled) and (not kinds or bool(ruled - REVEALABLE - kinds))
+            kinds |= ruled
+            if kinds:
                 if tag not in _VOID:
-                    self._hides.push(tag, kind, self.sheet, by_sheet, tag in _DROP)
+                    self._hides.push(tag, kinds, self.sheet, by_sheet, tag in _DROP, self.paint)
                 return
         if tag in _SECTIONING:
             self._sections += 1
@@ -227,6 +233,7 @@ class _HTMLText(HTMLParser):
             self._out(" ")
 
     def handle_endtag(self, tag: str) -> None:
+        self._backdrop.end(tag)
         if not self._hides.end(tag, tag in _DROP, bool(self._drop)):
             return
         if tag in _SECTIONING:
@@ -416,8 +423,8 @@ def _open_quote_cut(text: str) -> int:
     return end
 
 
-def _parse(page: str, sheet: object) -> _HTMLText:
-    p = _HTMLText(sheet)
+def _parse(page: str, sheet: object, paint: object = None) -> _HTMLText:
+    p = _HTMLText(sheet, paint)
     try:
         if p._beat is not None:
             p._lines, p._chars = page.count("\n") + 1, max(1, len(page))
@@ -431,9 +438,11 @@ def _parse(page: str, sheet: object) -> _HTMLText:
 
 
 def page_text(page: str) -> tuple[str, _HTMLText]:  # an html5_eof'd page's text as its sheets show it, its parser
-    p = _parse(page, read_sheets(page))
+    paint, sheet = page_paint(page), read_sheets(page)  # (the sheets read once for both: hidden_paint)
+    forget_page()
+    p = _parse(page, sheet, paint)
     if p.sheet_chars and p.sheet_chars > 2 * len(clean_text(_squash(p.parts.getvalue()))):
-        p = _parse(page, None)  # a sheet hiding most of the page is a loading guard (hidden_css), not a plant
+        p = _parse(page, None, paint)  # a sheet hiding most of the page is a loading guard (hidden_css), no plant
     return _squash(p.parts.getvalue()).replace(_PRE_A, "").replace(_PRE_B, ""), p
 
 

@@ -1,0 +1,194 @@
+"""HTML text in the colour of what lies behind it: an ancestor's background or the page's (round 52; hidden.py has
+the element's own `color` on its own `background`). A text colour is an element's inline `color` (or `<font
+color>`); what lies behind it is the nearest enclosing element that paints a background (inline `background`,
+`bgcolor`, or a `<style>` rule), else the page's: `body`/`html`'s own, else white, a browser's default. Judged only
+when that is known for sure, so a reader's text is never lost:
+- an enclosing background that is a picture, a gradient, a colour with transparency or a variable, or set by a rule
+  whose selector names the element (`.hero`, `#banner`, `.dark p`) is not known: nothing inside it is judged;
+- a page that links a style sheet this reader never sees (`<link rel=stylesheet>`, `@import`), or whose rules paint
+  the page under a condition (`body.dark`, `[data-theme]`, `@media (prefers-color-scheme: dark)`), is not judged at
+  all: a dark theme's white text is common;
+- `mark`, buttons and form fields draw a background of their own."""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from .hidden import IMPLIED_END
+from .hidden_css import _SIMPLE, _TOKENS, _colour, declarations, read_sheets_of
+
+_EXTERNAL = re.compile(r"""<link\b[^<>]*\bstylesheet\b[^<>]*>""", re.I)
+_COMBINATOR = re.compile(r"\s*[>+~\s]\s*")
+_OWN_BG = frozenset(("mark", "button", "input", "select", "textarea", "option", "meter", "progress", "img", "svg",
+                     "video", "canvas", "picture", "iframe", "object", "embed"))
+_EFFECTS = ("text-shadow", "-webkit-text-stroke", "-webkit-text-fill-color", "background-clip",
+            "-webkit-background-clip", "filter", "mix-blend-mode", "opacity")
+_NOT_PAINTED = ("none", "transparent", "initial", "unset", "inherit", "revert", "")
+
+
+def _solid(v: str) -> str | None | bool:
+    """A background value: a solid colour, False (paints nothing), None (not known for sure)."""
+    v = v.strip()
+    if v in _NOT_PAINTED:
+        return False
+    if re.fullmatch(r"#[0-9a-f]{8}", v) and not v.endswith("ff") or re.match(r"(?:rgba|hsla?)\(|.*/", v):
+        return False if _colour(v) == "transparent" else None  # see-through: mixed with what is under it
+    c = _colour(v)
+    return False if c == "transparent" else c
+
+
+def background(d: dict[str, str]) -> str | None | bool:
+    """What a set of declarations paints behind text: a colour, False (nothing), None (not known for sure)."""
+    if not any(k.startswith("background") for k in d):
+        return False
+    image = d.get("background-image", "none")
+    if image not in _NOT_PAINTED:
+        return None
+    v = d.get("background-color", d.get("background"))
+    if v is None:
+        return False  # (a position or size alone paints nothing)
+    if "url(" in v or "gradient(" in v or "var(" in v:
+        return None
+    return _solid(v)
+
+
+class Paint:
+    """What a page's sheets and links say of backgrounds: `known` (False: a sheet not read, a conditional page
+    colour), the page's colour, and the classes, ids and tags a rule paints."""
+
+    def __init__(self, sheet: Any, page: str):
+        self.known, self.page_bg, self.tokens = True, "#ffffff", set()
+        for m in _EXTERNAL.finditer(page[:5_000_000]):
+            if "data:text/css" not in m.group(0).lower():
+                self.known = False
+        said: dict[str, Any] = {}
+        for prelude, d in (sheet.painting if sheet is not None else ()):
+            bg = background(d)
+            if bg is False:
+                continue
+            for sel in prelude.lower().split(","):
+                last = _COMBINATOR.split(sel.strip())[-1] if sel.strip() else ""
+                m = _SIMPLE.match(last)
+                if m and m.group(1) in ("body", "html") and not m.group(2) or last == ":root":
+                    said.setdefault("body" if last == "body" else "html", bg)
+                    continue
+                tokens = [f"{k}{n}" for k, n in _TOKENS.findall(last)]
+                tag = re.match(r"[a-z][a-z0-9-]*", last)
+                if tag and tag.group() in ("body", "html") or "root" in last:
+                    self.known = False  # the page painted under a condition (a dark theme's class)
+                elif tag or tokens:
+                    self.tokens.update(tokens + ([tag.group()] if tag else []))
+                elif "::" not in last:  # (`::selection`, a scrollbar: behind no text at rest)
+                    self.known = False  # `*`, `[data-x]`, `:hover` alone: any element
+        if sheet is not None and sheet.imports:
+            self.known = False
+        page_bg = said.get("body", said.get("html", "#ffffff"))
+        if page_bg is None:
+            self.known = False
+        self.page_bg = page_bg or "#ffffff"
+
+    def element(self, tag: str, attrs: list[tuple[str, str | None]]) -> str | None | bool:
+        """What an element paints behind its text: a colour, False (nothing), None (not known for sure)."""
+        for k, v in attrs:
+            if k == "style" and v and "background" in v.lower():
+                bg = background(declarations(v))
+                if bg is not False:
+                    return bg
+            elif k == "bgcolor" and v:
+                return _solid(v.lower())
+        if tag in _OWN_BG or tag in self.tokens:
+            return None
+        if self.tokens:
+            for k, v in attrs:
+                if v and (k == "class" and any(f".{c}" in self.tokens for c in v.split())
+                          or k == "id" and f"#{v.strip()}" in self.tokens):
+                    return None
+        return False
+
+
+def text_colour(attrs: list[tuple[str, str | None]]) -> str | None:
+    """An element's own text colour (inline `color`, `<font color>`), None when it has none or draws its text so it
+    shows anyway (a shadow, an outline, a blend)."""
+    for k, v in attrs:
+        if k == "style" and v and "color" in v.lower():
+            d = declarations(v)
+            if "color" in d and not any(e in d for e in _EFFECTS):
+                return _colour(d["color"])
+        elif k == "color" and v:
+            return _colour(v.strip().lower())
+    return None
+
+
+class Backdrop:
+    """The enclosing elements of an HTML page being read (web._HTMLText), with what each paints behind its text,
+    so an element's text colour is compared with the nearest background (`behind`). Markup is closed as a browser
+    closes it: an end tag closes what was left open in its element, a start tag ends an open `<p>`, `<li>`, cell."""
+
+    def __init__(self, paint: Paint | None):
+        self.paint = paint
+        self.on = paint is not None and paint.known
+        self.stack: list[tuple[str, Any]] = []
+        self.names: dict[str, int] = {}
+        self.painted: list[int] = []  # indexes into stack of the elements that paint
+
+    def start(self, tag: str, void: bool, attrs: list[tuple[str, str | None]]) -> str | None:
+        """A start tag: the colour its text would be drawn in on the background behind it, when the two are the
+        same (its text is unseen), else None."""
+        if not self.on:
+            return None
+        while self.stack and tag in IMPLIED_END.get(self.stack[-1][0], ()):
+            self._pop()
+        own = self.paint.element(tag, attrs)
+        behind = self.stack[self.painted[-1]][1] if self.painted else self.paint.page_bg
+        fg = text_colour(attrs) if own is False and behind else None
+        if not void:
+            if own is not False:
+                self.painted.append(len(self.stack))
+            self.stack.append((tag, own))
+            self.names[tag] = self.names.get(tag, 0) + 1
+        return fg if fg is not None and fg == behind else None
+
+    def _pop(self) -> None:
+        tag, _ = self.stack.pop()
+        self.names[tag] -= 1
+        if self.painted and self.painted[-1] == len(self.stack):
+            self.painted.pop()
+
+    def end(self, tag: str) -> None:
+        if self.on and self.names.get(tag):
+            while self.stack[-1][0] != tag:
+                self._pop()
+            self._pop()
+
+
+def read_page(page: str) -> tuple[Any, Paint]:
+    """The page's hiding sheet (hidden_css.read_sheets: None when none hides anything) and what it paints."""
+    try:
+        sheet = read_sheets_of(page, keep=True)
+    except Exception:  # a sheet this reader cannot read hides nothing, and what it paints is not known
+        paint = Paint(None, "")
+        paint.known = False
+        return None, paint
+    return (sheet if sheet is not None and sheet.hide else None), Paint(sheet, page)
+
+
+@functools.lru_cache(maxsize=1)
+def _read(page: str) -> tuple[Any, Paint]:
+    return read_page(page)
+
+
+def read_sheets(page: str) -> Any:
+    """The page's <style> rules that hide (hidden_css.Sheet), None when none hides anything (web.page_text; a test
+    replaces web's name to read a page without its sheets)."""
+    return _read(page)[0]
+
+
+def page_paint(page: str) -> Paint:
+    return _read(page)[1]
+
+
+def forget_page() -> None:
+    """Let the last page read go (the cache holds one page while web.page_text reads both of its parts)."""
+    _read.cache_clear()

@@ -1,0 +1,163 @@
+"""A read-only reader of the Compound File Binary format (MS-CFB: "OLE" files; Outlook's .msg is one). Stdlib only,
+bounded: every sector chain is followed with a visited set and the file's own sector count as its limit, a stream is
+never larger than the file, and the directory is read lazily (an entry is parsed when the tree walk reaches it, a
+subtree reached twice is a cycle). Any damage is `Damaged` with a short reason; the caller words the LoadError."""
+
+from __future__ import annotations
+
+import struct
+import sys
+from array import array
+
+MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_END, _FREE, _FATSECT, _DIFSECT, _MAXREG = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFC, 0xFFFFFFFA
+_NOSTREAM = 0xFFFFFFFF
+STORAGE, STREAM, ROOT = 1, 2, 5
+MAX_ENTRIES = 200_000  # directory entries a walk visits at most (a message of 10,000 attachments has ~80,000)
+
+
+class Damaged(Exception):
+    """The compound file is damaged; str(exc) is the reason ("a sector chain loops")."""
+
+
+def _u32s(data: bytes) -> array:
+    a = array("I")
+    a.frombytes(data[:len(data) // 4 * 4])
+    if sys.byteorder == "big":  # pragma: no cover - the format is little-endian
+        a.byteswap()
+    return a
+
+
+class Entry:
+    __slots__ = ("sid", "name", "kind", "left", "right", "child", "start", "size")
+
+    def __init__(self, sid: int, raw: bytes, v3: bool) -> None:
+        nlen, self.kind = struct.unpack_from("<HB", raw, 0x40)
+        nlen = min(max(nlen, 2), 64)
+        self.sid = sid
+        self.name = raw[:nlen - 2].decode("utf-16-le", "replace")
+        self.left, self.right, self.child, self.start = struct.unpack_from("<IIII", raw, 0x44)[:3] + \
+            struct.unpack_from("<I", raw, 0x74)
+        size = struct.unpack_from("<Q", raw, 0x78)[0]
+        self.size = size & 0xFFFFFFFF if v3 else size  # version 3: the high half is undefined (MS-CFB 2.6.3)
+
+
+class CompoundFile:
+    def __init__(self, raw: bytes) -> None:
+        if len(raw) < 512 or raw[:8] != MAGIC:
+            raise Damaged("no compound-file header")
+        self.raw = raw
+        major, order, shift, mini_shift = struct.unpack_from("<HHHH", raw, 0x1A)
+        if order != 0xFFFE or (major, shift) not in ((3, 9), (4, 12)) or mini_shift != 6:
+            raise Damaged(f"unknown header (version {major}, sector shift {shift})")
+        self.v3 = major == 3
+        self.ss = 1 << shift
+        self.nsect = max(0, (len(raw) - self.ss + self.ss - 1) // self.ss)  # a last sector cut short is padded
+        n_fat, first_dir, _, self.cutoff, first_mini, n_mini, first_difat, n_difat = \
+            struct.unpack_from("<IIIIIIII", raw, 0x2C)
+        if n_fat > self.nsect or n_mini > self.nsect or n_difat > self.nsect:
+            raise Damaged(f"header counts {max(n_fat, n_mini, n_difat):,} sectors in a file of {self.nsect:,}")
+        fat_sectors = [s for s in _u32s(raw[0x4C:0x200]) if s <= _MAXREG]
+        seen: set[int] = set()
+        sid, per = first_difat, self.ss // 4 - 1
+        while sid <= _MAXREG and len(fat_sectors) < n_fat:  # the DIFAT chain: the FAT's sectors past the first 109
+            if sid in seen:
+                raise Damaged("the sector chain of the FAT's index loops")
+            seen.add(sid)
+            words = _u32s(self._sector(sid))
+            fat_sectors.extend(s for s in words[:per] if s <= _MAXREG)
+            sid = words[per]
+        self.fat = _u32s(b"".join(self._sector(s) for s in fat_sectors[:n_fat]))
+        self.dir = self._chain(first_dir, None, "the directory")
+        self.root = self.entry(0)
+        if self.root.kind != ROOT:
+            raise Damaged("no root entry")
+        self._mini: bytes | None = None
+        self._first_mini = first_mini
+        self._visited: set[int] = set()
+        self._children: dict[int, dict[str, Entry]] = {}
+
+    def _sector(self, sid: int) -> bytes:
+        if sid >= self.nsect:
+            raise Damaged(f"a sector chain points out of the file (sector {sid:,} of {self.nsect:,})")
+        at = (sid + 1) * self.ss
+        return self.raw[at:at + self.ss].ljust(self.ss, b"\0")
+
+    def _chain(self, start: int, size: int | None, what: str, fat: array | None = None,
+               read: object = None) -> bytes:
+        """The bytes of the chain from `start` (in the FAT, or the mini FAT with `read` its sector reader), cut to
+        `size` (None: the whole chain). A loop, a sector out of the file or a chain shorter than `size`: Damaged."""
+        fat = self.fat if fat is None else fat
+        read = read or self._sector
+        unit = self.ss if fat is self.fat else 64
+        if size is not None and size > len(self.raw):
+            raise Damaged(f"{what} claims {size:,} bytes, more than the file's {len(self.raw):,}")
+        need = None if size is None else (size + unit - 1) // unit
+        parts: list[bytes] = []
+        seen: set[int] = set()
+        sid = start
+        while sid != _END and (need is None or len(parts) < need):
+            if sid > _MAXREG or sid >= len(fat):
+                raise Damaged(f"the sector chain of {what} points out of the file (sector {sid:#x})")
+            if sid in seen:
+                raise Damaged(f"the sector chain of {what} loops")
+            seen.add(sid)
+            parts.append(read(sid))  # type: ignore[operator]
+            if len(parts) * unit > len(self.raw) + unit:
+                raise Damaged(f"the sector chain of {what} is longer than the file")
+            sid = fat[sid]
+        data = b"".join(parts)
+        if size is not None and len(data) < size:
+            raise Damaged(f"{what} is cut short ({len(data):,} of {size:,} bytes)")
+        return data if size is None else data[:size]
+
+    def entry(self, sid: int) -> Entry:
+        at = sid * 128
+        if sid >= MAX_ENTRIES * 4 or at + 128 > len(self.dir):
+            raise Damaged(f"a directory entry points out of the directory (entry {sid:,})")
+        return Entry(sid, self.dir[at:at + 128], self.v3)
+
+    def children(self, storage: Entry) -> dict[str, Entry]:
+        """A storage's entries by name (upper-cased, as CFB compares them). An entry reached twice (a tree that
+        loops, or two storages sharing a subtree) or more than MAX_ENTRIES in all: Damaged."""
+        if storage.sid in self._children:
+            return self._children[storage.sid]
+        out: dict[str, Entry] = self._children.setdefault(storage.sid, {})
+        stack = [storage.child]
+        while stack:
+            sid = stack.pop()
+            if sid == _NOSTREAM:
+                continue
+            if sid in self._visited or sid == 0:
+                raise Damaged("the directory tree loops")
+            self._visited.add(sid)
+            if len(self._visited) > MAX_ENTRIES:
+                raise Damaged(f"over {MAX_ENTRIES:,} directory entries")
+            e = self.entry(sid)
+            if e.kind in (STORAGE, STREAM):
+                out[e.name.upper()] = e
+            stack.extend((e.left, e.right))
+        return out
+
+    def read(self, e: Entry, limit: int) -> bytes:
+        """A stream's bytes (at most `limit`: a longer stream is Damaged, never allocated)."""
+        if e.kind != STREAM:
+            raise Damaged(f"'{e.name}' is not a stream")
+        if e.size > limit:
+            raise Damaged(f"stream '{e.name}' of {e.size:,} bytes (over {limit:,})")
+        if e.size < self.cutoff:
+            return self._chain(e.start, e.size, f"stream '{e.name}'", self._minifat(), self._mini_sector)
+        return self._chain(e.start, e.size, f"stream '{e.name}'")
+
+    def _minifat(self) -> array:
+        if self._mini is None:
+            self._mini = self._chain(self.root.start, self.root.size, "the mini stream") if self.root.size else b""
+            self._mfat = _u32s(self._chain(self._first_mini, None, "the mini FAT")) if self._first_mini <= _MAXREG \
+                else array("I")
+        return self._mfat
+
+    def _mini_sector(self, sid: int) -> bytes:
+        assert self._mini is not None
+        if (sid + 1) * 64 > len(self._mini):
+            raise Damaged(f"a mini sector chain points out of the mini stream (sector {sid:,})")
+        return self._mini[sid * 64:(sid + 1) * 64]
