@@ -44,18 +44,29 @@ class PublicIds:
         self.home = None if home is None else Path(home)
         self._key = key
         self._lock = threading.Lock()
+        self._rk: dict[str, list[Any]] = {}  # kind → its round keys' HMAC objects, made once (each id copies them)
 
     def key(self) -> bytes:
         with self._lock:
-            if self._key is None:
-                self._key = _load_key(self.home)
-            return self._key
+            return self._key_locked()
 
-    def _round_keys(self, kind: str) -> list[bytes]:
+    def _key_locked(self) -> bytes:
+        if self._key is None:
+            self._key = _load_key(self.home)
+        return self._key
+
+    def _round_keys(self, kind: str) -> list[Any]:
         if kind not in KINDS:
             raise ValueError(f"unknown kind of id: {kind}")
-        k = self.key()
-        return [hmac.new(k, f"{kind}:{i}".encode(), hashlib.sha256).digest() for i in range(_ROUNDS)]
+        rks = self._rk.get(kind)
+        if rks is None:
+            with self._lock:
+                if (rks := self._rk.get(kind)) is None:
+                    k = self._key_locked()
+                    rks = self._rk[kind] = [
+                        hmac.new(hmac.new(k, f"{kind}:{i}".encode(), hashlib.sha256).digest(),
+                                 digestmod=hashlib.sha256) for i in range(_ROUNDS)]
+        return rks
 
     def encode(self, kind: str, n: int) -> int:
         """The id `n` of `kind` ("log": a query-log row, "chunk": a stored chunk) as a tenant sees it."""
@@ -68,7 +79,7 @@ class PublicIds:
 
     def decode(self, kind: str, shown: int) -> int | None:
         """The store's id behind a shown one, or None: not a shown id (below 2**52 it is a store id itself)."""
-        if not SHOWN <= shown < 2 * SHOWN:
+        if not is_shown(shown):
             return None
         v = shown - SHOWN
         left, right = v >> _HALF, v & _MASK
@@ -77,9 +88,15 @@ class PublicIds:
         return (left << _HALF) | right
 
 
-def _f(round_key: bytes, half: int) -> int:
-    d = hmac.new(round_key, half.to_bytes(4, "big"), hashlib.sha256).digest()
-    return int.from_bytes(d[:4], "big") & _MASK
+def is_shown(n: int) -> bool:
+    """Whether `n` is in the range of the ids shown to a tenant (2**52 up to 2**53): the range alone, no key."""
+    return SHOWN <= n < 2 * SHOWN
+
+
+def _f(round_key: Any, half: int) -> int:
+    h = round_key.copy()  # a copy of the keyed object: the key's pads are not hashed again for every id
+    h.update(half.to_bytes(4, "big"))
+    return int.from_bytes(h.digest()[:4], "big") & _MASK
 
 
 def _load_key(home: Path | None) -> bytes:

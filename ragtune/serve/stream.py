@@ -18,7 +18,6 @@ from .body import HTTPError, dumps
 from .errors import error_for, log_failure, shutting_down
 from .metrics import Metrics
 from .publicid import RAW, View
-
 from .routing import Route as AdapterRoute
 
 # No cache may keep an answer, and a proxy must pass each event on as it comes: nginx buffers a response until it

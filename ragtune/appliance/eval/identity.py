@@ -10,6 +10,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from .. import answer_code as _code
 from ..builtin_adapters import refusal_model_for
 from ..calibrated import CALIBRATED
 from ..config import Settings
@@ -22,12 +23,11 @@ RUN_VERSION = 2  # bump when the stored result format or the run-id recipe chang
 
 
 def answer_code() -> str:
-    """The digest of the code that answers (answer_code.py), read at call time (never at import: start-up reads no
-    sources). Keyed in the run id since round 52: a resumed run re-asked nothing after an answer-path change, and a
-    before/after comparison compared the old answers with themselves under a report stamped with the new digest."""
-    from .. import answer_code as code
-
-    return code.answer_code_digest()
+    """The digest of the code that answers (answer_code.py: importing it reads no sources, the digest is made on
+    first call and cached). Keyed in the run id since round 52: a resumed run re-asked nothing after an answer-path
+    change, and a before/after comparison compared the old answers with themselves under a report stamped with the
+    new digest. Looked up at call time, not aliased at import, so a test that stands in a digest is seen here."""
+    return _code.answer_code_digest()
 
 # -- run identity -------------------------------------------------------------------------------------------------
 # [generate] keys that cannot change an answer; every other one is part of the run id. (A list of the keys that

@@ -34,11 +34,6 @@ def report_warnings(r: dict[str, Any]) -> list[str]:
     """What a reader must know before trusting the numbers: too few questions for the decision, a task success
     made only of refusals. Stored as report["warnings"] and shown by the CLI, the files and the chat app."""
     out: list[str] = []
-    mixed = (r.get("code") or {}).get("answer_codes") if isinstance(r.get("code"), dict) else None
-    if isinstance(mixed, dict) and mixed:  # (code_of: only when the answers are not all of the report's code)
-        out.append(f"not every answer was made by the answer code this report names "
-                   f"({_short(r['code'].get('answer_code'))}): "
-                   + ", ".join(f"{n} by {_short(c)}" for c, n in mixed.items()) + "; these numbers mix codes")
     arms = r.get("arms") or {}
     if not arms:
         return out
@@ -123,7 +118,8 @@ def check_out(out: Path, run_id: str | None = None, code: str | None = None) -> 
     theirs = made.get("code").get("answer_code") if ours and isinstance(made.get("code"), dict) else None
     if code and isinstance(theirs, str) and theirs != code and made["run_id"] != run_id:
         raise InputError(f"{out}: holds the report of run {made['run_id']}, answered by other answer code "
-                         f"({_short(theirs)}; this run: {_short(code)}); this run's report would replace it",
+                         f"({short_digest(theirs)}; this run: {short_digest(code)}); this run's report would "
+                         "replace it",
                          hint=f"choose another --out to keep both, then `ragtune eval compare {out} NEW_OUT`; or "
                               f"remove {Path(out) / 'report.json'} to replace it")
     if not ours:  # (beside a report of ours, a damaged items.jsonl is the run's own: rewritten)
@@ -132,22 +128,15 @@ def check_out(out: Path, run_id: str | None = None, code: str | None = None) -> 
                          hint="choose another --out (a new or empty folder)")
 
 
-def _short(digest: Any) -> str:
+def short_digest(digest: Any) -> str:
+    """A digest in a message: its first 12 characters (or "unrecorded")."""
     return f"{digest[:12]}…" if isinstance(digest, str) and digest else "unrecorded"
 
 
-def code_of(code: str, stored: dict[Any, dict[str, Any]]) -> dict[str, Any]:
-    """report["code"] of a run whose answers this process's code `code` made: code_provenance with that digest, and
-    "answer_codes" ({digest or "unrecorded": answers}, this code first) when any stored answer was made by another
-    (which a finished run re-asks: this says so should one ever be left, rather than stamp them all with `code`)."""
-    from collections import Counter
-
-    out = {**code_provenance(), "answer_code": code}
-    counts = Counter(r.get("answer_code") if isinstance(r.get("answer_code"), str) else "unrecorded"
-                     for r in stored.values())
-    if set(counts) - {code}:
-        out["answer_codes"] = {c: counts[c] for c in sorted(counts, key=lambda c: (c != code, c))}
-    return out
+def code_of(code: str) -> dict[str, Any]:
+    """report["code"] of a run whose answers this process's code `code` made: code_provenance with that digest. Every
+    answer of a run is of that code: it is keyed in the run id, and a resume asks again a row of any other."""
+    return {**code_provenance(), "answer_code": code}
 
 
 def _items_file(path: Path) -> bool:

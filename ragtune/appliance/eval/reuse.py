@@ -8,7 +8,7 @@ of another adapter, arm C of `--arms A,C` an earlier `--arms C` of the same adap
 have had the same serving values, which its config does not record: its run id does (make_run_id), so the lender's
 id is recomputed with this run's values and must match. The answer code must be the same too (an answer path changed
 between the two runs changes the answers): a run records its code's digest (answer_code.py) since round 52, so a
-lender of other code, or one that did not record it, is refused, and each lent answer must carry this code's digest.
+lender of other code, or one that did not record it, is refused (its code is in its run id: so is each answer's).
 Lenders are still named, never found. Replays never lend or borrow: their answers are written to the query log."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import InputError
+from .report import short_digest
 
 Item = tuple[str, str]  # (arm, qid)
 # a lender's config must equal this run's in these keys; each says why not
@@ -45,9 +46,9 @@ def lent_arms(rid: str, cfg: dict[str, Any], config: dict[str, Any], arms: dict[
         if cfg.get(key) != config[key]:
             if key == "answer_code":  # what changed is in the code, not in the run's record: ask them again
                 theirs = cfg.get(key)
-                why += (f" ({theirs[:12]}…, this run {config[key][:12]}…)" if isinstance(theirs, str) else
-                        " (it ran before eval runs recorded their answer code)") + ": its answers would not be this " \
-                       "code's; drop --reuse to answer them again"
+                why += (f" ({short_digest(theirs)}, this run {short_digest(config[key])})" if isinstance(theirs, str)
+                        else " (it ran before eval runs recorded their answer code)") + \
+                    ": its answers would not be this code's; drop --reuse to answer them again"
             elif key == "seed":
                 why += f" ({cfg.get(key)}, this run {config[key]})"
             elif key == "settings":
@@ -91,10 +92,9 @@ def _same_id(rid: str, cfg: dict[str, Any], run_id_of: Callable[[dict[str, Any]]
 
 
 def borrow(pending: list[Item], lenders: list[tuple[str, list[str]]],
-           items_of: Callable[[str, str], dict[Item, dict[str, Any]]],
-           code: str | None = None) -> dict[Item, tuple[str, dict[str, Any]]]:
+           items_of: Callable[[str, str], dict[Item, dict[str, Any]]]) -> dict[Item, tuple[str, dict[str, Any]]]:
     """(arm, qid) -> (lender run id, stored result) for every pending question a lender answered (the first lender
-    named that has it) with answer code `code` (when given: a stored answer records the code that made it)."""
+    named that has it). A lender's answers are all of its code (keyed in its run id), checked by `lent_arms`."""
     left: dict[str, set[str]] = {}
     for arm, qid in pending:
         left.setdefault(arm, set()).add(qid)
@@ -105,7 +105,7 @@ def borrow(pending: list[Item], lenders: list[tuple[str, list[str]]],
             if not want:
                 continue
             for (_, qid), res in items_of(rid, arm).items():
-                if qid in want and (code is None or res.get("answer_code") == code):
+                if qid in want:
                     want.discard(qid)
                     out[(arm, qid)] = (rid, res)
     return out
@@ -138,7 +138,7 @@ def take(store: Any, refs: list[str], run_id: str, config: dict[str, Any], arms:
         rid, cfg = resolve_run(store, ref)
         if rid != run_id:
             lenders.append((rid, lent_arms(rid, cfg, config, arms, run_id_of)))
-    got = borrow(pending, lenders, store.eval_items, config.get("answer_code"))
+    got = borrow(pending, lenders, store.eval_items)
     if not got:
         return set(), None
     store.put_eval_items(run_id, [(arm, qid, res) for (arm, qid), (_, res) in got.items()])

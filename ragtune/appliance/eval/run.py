@@ -230,7 +230,7 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
                                 scores=scores)
     report = build_report(settings, dataset, items, safety_items, arms, stored, adapter=adapter, notes=notes + dataset.notes,
                           run_id=run_id, out=out, adapter_serving=opts.adapter_serving, rows=rows, scores=scores)
-    report["code"] = code_of(code, stored)  # before the warnings: a report of two codes says so at its top
+    report["code"] = code_of(code)
     report["warnings"] = report_warnings(report)
     report["split"], report["limit"] = opts.split, opts.limit  # with seed and answer_mode: the run's command
     if not safety:  # the reports say why it did not run: "--no-safety" misread a plain `--limit N` run
@@ -247,13 +247,12 @@ def _done_by(store: Store, run_id: str, code: str) -> tuple[set[tuple[str, str]]
     """(arm, qid) of the stored answers this code made, and the line that says how many others are asked again:
     answers of other code (a row records the code that answered since round 52; one without is older) or that do
     not read (damaged rows: the report skips them, so they are answered again rather than left out)."""
-    every, stored = store.eval_done(run_id), store.eval_items(run_id)  # (eval_items skips a damaged row)
-    done = {k for k, res in stored.items() if res.get("answer_code") == code}
-    other, damaged = len(stored) - len(done), len(every - set(stored))
+    done, other, damaged = store.eval_done_by(run_id, code)  # one query: no result parsed here
     if not other and not damaged:
         return done, None
-    what = [f"{other} of {len(every)} stored answers were made by other answer code"] if other else []
-    what += [f"{damaged} of {len(every)} stored answers do not read (damaged)"] if damaged else []
+    every = len(done) + other + damaged
+    what = [f"{other} of {every} stored answers were made by other answer code"] if other else []
+    what += [f"{damaged} of {every} stored answers do not read (damaged)"] if damaged else []
     return done, f"{' and '.join(what)}; asking them again"
 
 

@@ -72,6 +72,25 @@ class EvalTables:
         """(arm, qid) of a run's answered questions, without reading the results."""
         return {(a, q) for a, q in self.conn.execute("SELECT arm, qid FROM eval_items WHERE run_id = ?", (run_id,))}
 
+    def eval_done_by(self, run_id: str, code: str) -> tuple[set[tuple[str, str]], int, int]:
+        """(done, other, damaged) of a run's stored answers, in one query that parses each once: the (arm, qid) whose
+        result records the answer code `code`, how many record another (or none: stored before round 52), and how
+        many do not read as a JSON object (skipped by `eval_items`). CASE, not AND: SQLite does not short-circuit
+        AND, and json_type/json_extract raise "malformed JSON" on a damaged row."""
+        done: set[tuple[str, str]] = set()
+        other = damaged = 0
+        for a, q, mine in self.conn.execute(
+                """SELECT arm, qid, CASE WHEN json_valid(result) THEN CASE WHEN json_type(result) = 'object'
+                          THEN json_extract(result, '$.answer_code') IS ? END END
+                   FROM eval_items WHERE run_id = ?""", (code, run_id)):
+            if mine is None:
+                damaged += 1
+            elif mine:
+                done.add((a, q))
+            else:
+                other += 1
+        return done, other, damaged
+
     def eval_run_outs(self) -> list[str]:
         """The report folders of every recorded run (`--out` puts them anywhere), newest run first."""
         rows = self.conn.execute("SELECT json_extract(config, '$.out') FROM eval_runs ORDER BY created DESC")
