@@ -124,9 +124,9 @@ def scan_keyword_index(folder: Path, text: str) -> dict[str, int] | None:
 
 
 def dead_vector_rows(folder: Path) -> int:
-    """Rows of HOME/vectors/ (the derived index of a large home) whose chunk was removed: their vectors and codes
-    stay in the files until a rebuild compacts them."""
-    from .vectorfiles import read_state
+    """Rows of HOME/vectors/ (the derived index of a large home) whose chunk was removed and whose vector or codes
+    are still in the files (an update zeroes them since round 52; dead rows of an older release's are not)."""
+    from .vectorfiles import read_state, unzeroed
 
     st = read_state(folder) if folder.is_dir() else None
     if not st or not st.get("ids_file"):
@@ -135,8 +135,8 @@ def dead_vector_rows(folder: Path) -> int:
         import numpy as np
 
         ids = np.load(folder / st["ids_file"])[: int(st.get("rows", 0))]
-        return int((ids < 0).sum())
-    except (OSError, ValueError, EOFError):
+        return unzeroed(folder, st, np.flatnonzero(ids < 0))
+    except (OSError, ValueError, EOFError, KeyError, TypeError):
         return 0
 
 
@@ -162,10 +162,12 @@ def find_text(home: Any, texts: list[str], also: list[Path]) -> dict[str, Any]:
     if db.is_file():
         found += [{"text": t, "where": f"{db}:{r['table']}.{r['column']}", "what": "rows", **r}
                   for t, r in scan_database(home, texts)]
-    for t, _ in pats:
-        terms = scan_keyword_index(Path(home.lexical_dir), t)
-        if terms:
-            found.append({"text": t, "where": str(home.lexical_dir), "what": "keyword_terms", "terms": terms})
+    lexical = Path(home.lexical_dir)  # and an older release's own index beside a newer one's (lexical.own_folder)
+    for folder in [lexical] + (sorted(p for p in lexical.glob("schema-*") if p.is_dir()) if lexical.is_dir() else []):
+        for t, _ in pats:
+            terms = scan_keyword_index(folder, t)
+            if terms:
+                found.append({"text": t, "where": str(folder), "what": "keyword_terms", "terms": terms})
     dead = dead_vector_rows(root / "vectors")
     if dead:
         found.append({"text": None, "where": str(root / "vectors"), "what": "removed_vectors", "count": dead})
@@ -188,6 +190,9 @@ def hint(item: dict[str, Any]) -> str:
         if table in ("chunks", "documents"):
             return "ragtune docs remove the document (`ragtune docs list`)"
         return "see docs/security.md, \"Erasure\""
+    if what == "keyword_terms" and Path(where).name.startswith("schema-"):
+        return f"an older release's own keyword index (docs/upgrading.md): its next search brings it in step; or " \
+               f"rm -rf '{where}' (nothing else reads it)"
     if what == "keyword_terms":
         return "ragtune docs remove the document that holds it (the segments are rewritten); the terms may also " \
                "be another document's words"

@@ -23,7 +23,7 @@ from typing import Any, Iterable, Iterator
 from .errors import InputError, OutOfMemory, StoreError, WriteRefused
 from .jsonl import loads_located
 # lock files, litter, read-only views, no room: split out; IndexBusy, sweep_litter, is_litter imported from here too
-from .lexical_open import (LOCK_FILES, SIDECAR, TANTIVY_TMP, WRITER_LOCK, IndexBusy, denied, drop_view,  # noqa: F401
+from .lexical_open import (LOCK_FILES, SIDE_PREFIX, SIDECAR, TANTIVY_TMP, WRITER_LOCK, IndexBusy, denied, drop_view,  # noqa: F401
                            is_litter, private_view, publish_new, reopen_when_whole, room_checked, sweep_litter,
                            unwritable, vanished)
 from .lexical_open import locked as _locked, remove_litter as _remove_litter
@@ -57,6 +57,28 @@ def write_json_atomic(path: Path, obj: Any) -> None:
     os.replace(tmp, path)
 
 
+def read_marker(folder: Path) -> dict[str, Any] | None:
+    """The sync marker (synced.json) in the index folder `folder`; None when missing, unreadable or damaged."""
+    try:
+        data = loads_located((folder / SIDECAR).read_bytes(), folder / SIDECAR)
+    except (OSError, InputError):  # damaged (a long number, [[[[… too): unknown, the index is synced again
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def own_folder(top: Path | str) -> Path:
+    """The folder of this release's index in the home's index folder `top`: `top`, unless a newer release's index is
+    there (its marker names a higher schema): then `top/schema-<SCHEMA_VERSION>`, beside it. Two releases on one home
+    (a rollback; a serve of the old release still running after an upgrade) each reset the other's index and rebuilt
+    it whole, at every switch (round 52). A newer release still takes over an older index (an upgrade frees its room);
+    releases before round 52 still reset a newer one's (docs/upgrading.md)."""
+    top = Path(top)
+    schema = (read_marker(top) or {}).get("schema")
+    if isinstance(schema, int) and not isinstance(schema, bool) and schema > SCHEMA_VERSION:
+        return top / f"{SIDE_PREFIX}{SCHEMA_VERSION}"
+    return top
+
+
 def marker_version(meta: dict[str, Any] | None) -> int | None:
     """The version a sync marker (`_read_sidecar()`) records; None when missing, dirty or of another schema."""
     if not meta or meta.get("schema") != SCHEMA_VERSION:
@@ -69,7 +91,8 @@ class LexicalIndex:
     """`search(query, limit, title_boost=2.0) -> [(chunk_id, bm25)]`; `ensure_synced(store)`; `writer()`."""
 
     def __init__(self, path: Path | str):
-        self.path = self.home_path = Path(path)  # `path`: a private view's when the home's cannot be written
+        self.top = Path(path)  # the home's index folder; this release's own is beside a newer one's (own_folder)
+        self.path = self.home_path = own_folder(self.top)  # `path`: a private view's when that cannot be written
         self.view: Path | None = None  # that view (lexical_open.private_view), removed at close
         self._index: Any = None
         self._analyzer: Any = None
@@ -192,11 +215,7 @@ class LexicalIndex:
 
     # -- sidecar --------------------------------------------------------------------------------
     def _read_sidecar(self) -> dict[str, Any] | None:
-        try:
-            data = loads_located((self.path / SIDECAR).read_bytes(), self.path / SIDECAR)
-        except (OSError, InputError):  # damaged (a long number, [[[[… too): unknown, the index is synced again
-            return None
-        return data if isinstance(data, dict) else None
+        return read_marker(self.path)
 
     def _write_sidecar(self, version: int | None, **extra: Any) -> None:
         write_json_atomic(self.path / SIDECAR, {"schema": SCHEMA_VERSION, "index_version": version, **extra})
@@ -322,6 +341,10 @@ class LexicalIndex:
         self._store = store  # what search() rebuilds a damaged index from
         if self.is_synced(store):
             return False
+        if self.home_path == self.top and own_folder(self.top) != self.top:  # a newer release took it meanwhile
+            self._move_aside()
+            if self.is_synced(store):
+                return False
         if self.view is not None:  # a read-only home: one rebuilt copy a version, shared by this user's processes
             from .lexical_cache import use_shared
             if use_shared(self, store):
@@ -331,6 +354,14 @@ class LexicalIndex:
         except IndexBusy:  # another's writer: an ingest's last commit is searched; another's rebuild is waited for
             return wait_rebuilt(self, store)
         return True
+
+    def _move_aside(self) -> None:
+        """Leave the newer release's index to it: this release's own, beside it (own_folder), opened instead."""
+        self._index = None
+        drop_view(self.view)
+        self.view, self.path = None, own_folder(self.top)
+        self.home_path = self.path
+        self._open()
 
     def rebuild(self, store: Any) -> None:
         """Replace the whole index with the store's chunks (one commit). A damaged index is wiped first. One of

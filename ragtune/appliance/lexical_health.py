@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RagtuneError
-from .lexical import SCHEMA_VERSION, LexicalIndex, marker_version, private_view, unwritable
+from .lexical import SCHEMA_VERSION, LexicalIndex, marker_version, own_folder, private_view, unwritable
 from .lexical_rebuild import SECONDS_PER_1000
 from .lexical_panic import Panicked, is_panic, rebuild_hint  # noqa: F401 - is_panic, rebuild_hint: imported from here
 from .lexical_panic import said as _said, unpanicked
@@ -134,7 +134,7 @@ def _sample(store: Any) -> list[tuple[int, int, str, int]]:
 def check(home: Any, store: Any, chunks: int, rep: Any, *, unwritable: Any = unwritable) -> None:
     """Doctor's `lexical` line (`rep.add(status, name, detail, hint)`): no index yet, out of step (warn: the next
     search rebuilds it), damaged (fail: a search dies on it; its removal is the repair), in step."""
-    folder = home.lexical_dir
+    folder = own_folder(home.lexical_dir)  # a newer release's index there: this release's own, beside it
     if not (folder / "meta.json").is_file():
         rep.add("warn" if chunks else "ok", "lexical", "no index yet: built on the next search" if chunks else
                 "no index yet (nothing to index)")

@@ -237,6 +237,7 @@ def room_checked(index: Path) -> Iterator[None]:
 REOPEN_WAIT_S = 10.0  # how long a reader waits for an index another process is replacing (Tantivy's own meta lock
 # wait is 10 s too); an older ragtune's reset deletes the files, then makes a new empty index: milliseconds
 RESET_PREFIX = ".reset-"  # the folder (inside the index's) a reset builds its new empty index in
+SIDE_PREFIX = "schema-"  # tantivy/schema-N: an older release's own index beside a newer one's (lexical.own_folder)
 
 
 def vanished(exc: BaseException) -> bool:
@@ -325,7 +326,8 @@ def publish_new(path: Path, make: Callable[[Path], None]) -> None:
                 os.replace(new / "meta.json", path / "meta.json")
             made = {n for n in os.listdir(new) if n not in LOCK_FILES}
             for child in path.iterdir():
-                if child.name in LOCK_FILES or child.name == "meta.json" or child == new:
+                if child.name in LOCK_FILES or child.name == "meta.json" or child == new \
+                        or child.name.startswith(SIDE_PREFIX):  # an older release's own index: not this one's
                     continue
                 if child.is_dir():
                     shutil.rmtree(child, ignore_errors=True)

@@ -59,7 +59,29 @@ def llama_cpp_module() -> Any:
     import llama_cpp  # heavy native import, only when a real model is needed
 
     _install_log_callback(llama_cpp)
+    keep_devnull_open()
     return llama_cpp
+
+
+def keep_devnull_open() -> None:
+    """llama-cpp-python opens /dev/null twice at import (`llama_cpp._utils.outnull_file`, `errnull_file`: what its
+    `suppress_stdout_stderr` puts over fds 1 and 2 inside `Llama(...)`) and never closes them: every process that
+    imported it ended with two `ResourceWarning: unclosed file <_io.TextIOWrapper name='/dev/null'>` (an error under
+    `-W error::ResourceWarning`). Each is replaced by one on a descriptor that is not closed by design (closefd=False:
+    no warning when it is collected; the process's exit closes it), the originals closed: a model freed late in the
+    interpreter's teardown still finds them open. Nothing when llama_cpp._utils is not imported, or done already."""
+    import os
+    import sys
+
+    utils = sys.modules.get("llama_cpp._utils")
+    for name in ("outnull_file", "errnull_file"):
+        old = getattr(utils, name, None)
+        raw = getattr(getattr(old, "buffer", None), "raw", None)
+        if old is None or raw is None or not getattr(raw, "closefd", False):
+            continue  # another shape of the module, or ours already
+        with _fd2_lock:  # not while a load has it over fd 1/2 (fd_guard)
+            setattr(utils, name, open(os.open(os.devnull, os.O_WRONLY), "w", closefd=False))
+            old.close()
 
 
 def recent_error_text() -> str:

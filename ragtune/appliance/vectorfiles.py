@@ -71,6 +71,35 @@ def append(path: Path, n0: int, row_bytes: int, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
+def zero_rows(path: Path, rows: np.ndarray, row_bytes: int) -> None:
+    """Overwrite `rows` (row numbers) of the file at `path` with zeros, in place, and fsync: a removed chunk's
+    vector and codes are gone from the files at once, not at the next compaction (an erasure: docs/security.md).
+    Only rows no marker-to-be names live; a reader of the old marker scores such a row (its chunk already gone from
+    the database) near nothing. Each run of consecutive rows is one write."""
+    rows = np.unique(np.asarray(rows, dtype=np.int64))
+    if not len(rows):
+        return
+    starts = np.flatnonzero(np.diff(rows, prepend=-2) != 1)  # where a run of consecutive rows begins
+    ends = np.append(starts[1:], len(rows))
+    with open(path, "r+b") as fh:
+        for a, b in zip(rows[starts].tolist(), (rows[ends - 1] + 1).tolist()):
+            os.pwrite(fh.fileno(), bytes((b - a) * row_bytes), a * row_bytes)
+        os.fsync(fh.fileno())
+
+
+def unzeroed(root: Path, st: dict[str, Any], rows: np.ndarray) -> int:
+    """How many of `rows` still hold a vector or codes in the files `st` names (a home's dead rows from before
+    round 52 were never zeroed)."""
+    if not len(rows):
+        return 0
+    left = np.zeros(len(rows), dtype=bool)
+    for key, width, dtype in (("rows_file", EMBED_DIM, np.float32), ("i8_file", EMBED_DIM, np.int8),
+                              ("bits_file", WORDS, np.uint64)):
+        arr = np.memmap(root / st[key], dtype=dtype, mode="r", shape=(int(st["rows"]), width))
+        left |= np.any(arr[rows] != 0, axis=1)
+    return int(left.sum())
+
+
 def unit(rows: np.ndarray) -> np.ndarray:
     """`rows` scaled in place to unit length (stored rows are unit: cosine == dot product)."""
     rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)

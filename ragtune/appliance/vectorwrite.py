@@ -28,7 +28,7 @@ from .filelock import exclusive
 from .signcodes import WORDS, encode
 from .store import EMBED_DIM
 from .vectorfiles import ANN_PARAMS, KEYS, SCHEMA, STATE, files_ok, read_state
-from .vectorfiles import append as _append, save_npy as _save_npy, unit as _unit
+from .vectorfiles import append as _append, save_npy as _save_npy, unit as _unit, zero_rows as _zero_rows
 
 DEAD_SHARE_REBUILD = 1 / 3
 REFIT_GROWTH = 2  # rebuild, refitting mean and scale, once the rows outnumber those they were fitted on 2 to 1
@@ -169,7 +169,13 @@ class IndexWriter:
                     if blob is not None:  # None: removed again later in the log
                         added[cid] = blob
         gen = self._next_gen(st)
-        ids[removed] = -1  # removed rows keep their place (and codes) until a rebuild compacts them
+        ids[removed] = -1  # removed rows keep their place until a rebuild compacts them, zeroed: an erased
+        # chunk's vector (an edit's old text, a removed document's) left no copy in the files (round 52; before, it
+        # stayed until compaction, and only a rebuild of every row removed it: 1.4-2.4 s at 32k chunks)
+        dead = np.asarray(removed, dtype=np.int64)
+        _zero_rows(self.root / st["rows_file"], dead, EMBED_DIM * 4)
+        _zero_rows(self.root / st["bits_file"], dead, WORDS * 8)
+        _zero_rows(self.root / st["i8_file"], dead, EMBED_DIM)
         n0 = len(ids)
         ids = np.concatenate([ids, np.fromiter(added.keys(), dtype=np.int64, count=len(added))])
         n_live = int((ids >= 0).sum())

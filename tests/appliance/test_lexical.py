@@ -12,7 +12,8 @@ import pytest
 
 from ragtune.appliance import lexical as lexical_mod
 from ragtune.appliance.filelock import exclusive
-from ragtune.appliance.lexical import SIDECAR, WRITER_LOCK, IndexBusy, LexicalIndex, query_terms, sweep_litter
+from ragtune.appliance.lexical import (SCHEMA_VERSION, SIDECAR, WRITER_LOCK, IndexBusy, LexicalIndex, query_terms,
+                                      sweep_litter)
 from ragtune.appliance.lexical_terms import index_schema
 from ragtune.appliance.store import Store
 
@@ -143,8 +144,8 @@ def test_corrupt_index_is_rebuilt(tmp_path, store):
 
 
 def test_foreign_schema_version_is_rebuilt(tmp_path, store, lex):
-    side = tmp_path / "tantivy" / SIDECAR
-    side.write_text(json.dumps({"schema": 999, "index_version": store.index_version}))
+    side = tmp_path / "tantivy" / SIDECAR  # an older release's schema (a newer one's is kept: test_r52_maint_schema)
+    side.write_text(json.dumps({"schema": SCHEMA_VERSION - 1, "index_version": store.index_version}))
     ix = LexicalIndex(tmp_path / "tantivy")
     assert ix.corrupt
     assert ix.ensure_synced(store) is True and ix.synced_version == store.index_version

@@ -65,19 +65,18 @@ def refresh_vector_index(settings: Settings, store: Any, summary: IngestSummary)
 
 
 def rebuild_vectors(settings: Settings, store: Any) -> bool | None:
-    """HOME/vectors/ rebuilt from the store (a new generation; the old files deleted), after documents were removed
-    (`docs remove`) or pruned (`ingest --prune`): an update only marks a removed chunk's row dead, its vector and codes
-    staying in the files until a third of the rows are dead (vectorwrite: compaction), and removed means gone. Not
-    after an edit: a rebuild reads every vector (1.4-2.4 s at 32k chunks, linear), too slow for each small re-ingest;
-    an edit's old rows go at compaction (docs/security.md, "Erasure"). None: no such folder (a small home searches
-    SQLite only); False: the rebuild failed (derived data: the incremental refresh and the retriever repair it)."""
+    """HOME/vectors/ brought up to the store after documents were removed (`docs remove`) or pruned (`ingest
+    --prune`): removed means gone, and since round 52 an update overwrites a removed chunk's row with zeros in place
+    (vector and codes, fsynced: vectorwrite), so no full rebuild (1.4-2.4 s at 32k chunks) is needed for it
+    (docs/security.md, "Erasure"). None: no such folder (a small home searches SQLite only); False: the update
+    failed (derived data: the incremental refresh and the retriever repair it)."""
     folder = settings.home.root / "vectors"
     if not folder.is_dir():
         return None
     from ..vectors import VectorIndex
 
     try:
-        VectorIndex(folder, threads=settings.embed.threads).sync(store, rebuild=True)
+        VectorIndex(folder, threads=settings.embed.threads).sync(store)
     except Exception:  # noqa: BLE001 - derived data
         return False
     return True
