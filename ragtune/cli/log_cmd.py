@@ -14,6 +14,7 @@ from ..appliance.errors import InputError
 # escaped for a log entry (one line)
 from ..appliance.text import escaped, human_size
 from .common import cli, pass_app, print_json, shown_path, utf8_stdout
+from .log_ids import no_entry, row_ids, said_id
 
 
 @cli.group("log")
@@ -29,42 +30,6 @@ def _store(app):
 
 # A log id or offset SQLite can hold (1..2**63 - 1, store.MAX_ROW_ID): another number is a usage error, not a crash.
 _LOG_ID = click.IntRange(1, 2**63 - 1)
-
-
-def _row_ids(app, ns: tuple[int, ...]) -> tuple[int, ...]:
-    """The store's ids of log ids as given: a tenant of a scoped server quotes the id it was shown (2**52 and up,
-    serve/publicid.py), the operator turns it back with the home's key; a smaller number is a store id itself. The
-    key is only read here (a read-only command; a running server keeps the key it read): missing, unreadable or not
-    32 bytes is a usage error, never a key made up, which would decode to an unrelated entry."""
-    from ..serve.publicid import KEY_FILE, PublicIds, is_shown
-
-    first = next((n for n in ns if is_shown(n)), None)
-    if first is None:  # (the range check alone: no key read)
-        return ns
-    path, why = app.existing_home().home.root / KEY_FILE, ""
-    try:
-        key = path.read_bytes()
-        why = "" if len(key) == 32 else f"{shown_path(path)} is not a key of 32 bytes ({len(key)})"
-    except FileNotFoundError:
-        why = f"this home has no {KEY_FILE} to turn it back (restored without it?)"
-    except OSError as exc:
-        why = f"{shown_path(path)} cannot be read ({exc.strerror or exc})"
-    if why:
-        raise click.UsageError(f"{first} is an id a scoped server shows its clients, and {why}: find the entry "
-                               "with `ragtune log list`")
-    return tuple(PublicIds(key=key).decode("log", n) if is_shown(n) else n for n in ns)
-
-
-def _said_id(typed: int, row: int) -> str:
-    """An id in a message: a shown id as the operator typed it, next to the store's id it decodes to."""
-    return str(row) if typed == row else f"shown id {typed} (store id {row})"
-
-
-def _no_entry(typed: int, row: int, exc: InputError) -> InputError:
-    """querylog's "no query log entry ROW", for a shown id, said with the number the operator typed."""
-    if typed != row and exc.message == f"no query log entry {row}":
-        return InputError(f"no query log entry for {_said_id(typed, row)}", hint=exc.hint)
-    return exc
 
 
 def _filter_options(f: Any) -> Any:
@@ -205,12 +170,12 @@ def log_show(app, log_id: int, as_json: bool) -> None:
 
     from ..appliance.querylog import show_entry
 
-    typed, (log_id,) = log_id, _row_ids(app, (log_id,))
+    typed, (log_id,) = log_id, row_ids(app, (log_id,))
     with _store(app) as store:
         try:
             entry = show_entry(store, log_id)
         except InputError as exc:
-            raise _no_entry(typed, log_id, exc) from None
+            raise no_entry(typed, log_id, exc) from None
     print_json(entry)
     if entry.get("forgotten") is not None and not as_json:  # `log forget`: only its numbers are left
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(entry["forgotten"]))
@@ -244,7 +209,7 @@ def log_review(app, log_id: int, answer_json: str, as_json: bool) -> None:
     from ..appliance.normalize import ARG_HINT, check_unicode
     from ..appliance.querylog import set_review
 
-    typed, (log_id,) = log_id, _row_ids(app, (log_id,))
+    typed, (log_id,) = log_id, row_ids(app, (log_id,))
     origin = None
     answer: Any = check_unicode(answer_json, "--answer-json", hint=ARG_HINT)  # a review is stored and printed
     if answer_json.startswith("@"):
@@ -266,7 +231,7 @@ def log_review(app, log_id: int, answer_json: str, as_json: bool) -> None:
                                          max_answer_chars=app.settings.generate.max_answer_chars, origin=origin,
                                          notes=notes)
         except InputError as exc:
-            raise _no_entry(typed, log_id, exc) from None
+            raise no_entry(typed, log_id, exc) from None
     # what was stored is not what was given, a cached answer removed: said, --json too ("review" is what was stored)
     for note in notes:
         click.echo(f"note: {escaped(note)}", err=True)
@@ -377,7 +342,7 @@ def log_forget(app, log_ids: tuple[int, ...], as_json: bool) -> None:
     it, which is listed) are not reached: delete them by hand."""
     from ..appliance.eval.report import replay_reports
 
-    typed, log_ids = log_ids, _row_ids(app, log_ids)  # the home and its key read once, not once per id
+    typed, log_ids = log_ids, row_ids(app, log_ids)  # the home and its key read once, not once per id
     said = dict(zip(log_ids, typed))
     with _store(app) as store:
         out = store.forget_query_log(list(log_ids))
@@ -385,7 +350,7 @@ def log_forget(app, log_ids: tuple[int, ...], as_json: bool) -> None:
             out["replay_reports"] = replay_reports(store, list(log_ids), out["replays"])
     if out["unknown"]:
         unknown = out["unknown"]
-        ids = ", ".join(_said_id(said.get(n, n), n) for n in unknown[:20]) + (" …" if len(unknown) > 20 else "")
+        ids = ", ".join(said_id(said.get(n, n), n) for n in unknown[:20]) + (" …" if len(unknown) > 20 else "")
         one = len(unknown) == 1
         raise InputError(f"no query log entr{'y' if one else 'ies'} {'for ' if one and ids[0] == 's' else ''}{ids}: "
                          "nothing was forgotten", hint="see `ragtune log list`")
