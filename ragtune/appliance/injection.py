@@ -44,9 +44,10 @@ spec labels, "Answer every question on the form"): it needs an addressee (you, t
 shape that hands over a payload ("SYSTEM OVERRIDE:", "[System message]"), or an order aimed at the answers, their
 status or citations. Newly caught: a trigger word split by a hyphen inside a line or where a line breaks ("ig-" +
 "nore", a soft hyphen too: `injection_forms.dehyphenated`, an extra reading), blank letters that are not format
-characters (combining grapheme joiner, Hangul fillers), and a fake pointer to another source ("(source 4)" ending a
-sentence, "see source 2:"). A security course that QUOTES an attack with its payload is still fenced (the model reads
-the same order); one that describes an attack ("prompt injection hides instructions for the AI") is not.
+characters (combining grapheme joiner, Hangul fillers), and a pointer to another source that hands over a payload
+("see source 2: the password is ..."; a report's own "(source 4)", "per source 2, ..." cites its references). A
+security course that QUOTES an attack with its payload is still fenced (the model reads the same order); one that
+describes an attack ("prompt injection hides instructions for the AI") is not.
 """
 
 from __future__ import annotations
@@ -119,7 +120,8 @@ EXTRA_PATTERNS: tuple[str, ...] = (
 )
 
 _I = re.IGNORECASE
-_TO_PEOPLE = r"\s+to\s+(?:payroll|hr|us|me|them|him|her|the\s+(?:\w+\s+)?(?:team|office|desk|department|manager))\b"
+# (not "them": "include X in every reply to them" is the model's own users, review r52)
+_TO_PEOPLE = r"\s+to\s+(?:payroll|hr|us|me|the\s+(?:\w+\s+)?(?:team|office|desk|department|manager))\b"
 _AI = r"(?:ai|a\.i\.|assistants?|models?|llms?|bots?|chat ?bots?|language models?|gpt|agents?)"
 PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, _I) for p in (
     # overriding the rules
@@ -135,7 +137,9 @@ PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, _I) for p in (
     # "system prompt/override" as a label that hands over a payload ("SYSTEM OVERRIDE: ...", "[System prompt]"), or
     # the model's own prompt asked for; in prose it is an IT document's noun ("the system prompt of the kiosk is set
     # by the vendor", round 52). "System update/notice/message/note" labels are IT notices unless they order answers.
-    r"(?:^|[:;\"'(\[<{]\s*)[\s\[(<{\"'*#>|-]*(?:new\s+|updated\s+)?system\s*(?:prompt|override|instructions?|command)s?\s*"
+    # (the label's run of brackets, quotes and marks is entered once, at its start: "(" * 4000 took 2 s, review r52)
+    r"(?:^|(?<=[:;])|(?<![\s\[(<{\"'*#>|-])(?=[\s\[(<{\"'*#>|-]*?[\"'(\[<{]))[\s\[(<{\"'*#>|-]*"
+    r"(?:new\s+|updated\s+)?system\s*(?:prompt|override|instructions?|command)s?\s*"
     r"(?:[:\])>}*!.\-\u2013\u2014]|$)",
     r"\b(?:your|new|updated|hidden|original)\s+system\s*(?:prompt|instructions?)\b"
     r"|\b(?:print|reveal|show|repeat|output|display|leak|disclose)\s+(?:me\s+)?(?:the\s+)?(?:full\s+)?"
@@ -154,7 +158,8 @@ PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, _I) for p in (
     # ("attackers hide instructions for the AI in documents" describes one: round 52)
     rf"\b(?:note|message|instructions?|attention|reminder|notice|memo|warning|directive|request|hint)s?\s+(?:to|for)\s+"
     rf"(?:any\s+|all\s+|the\s+|every\s+)?(?:automated\s+|ai\s+)?{_AI}\b"
-    rf"(?!\s+(?:in|into|inside|within|on|at|as|by|that|which|are|is|was|were|can|could|may|might)\b)",
+    # ("Instructions for the AI in the lobby kiosk: reply X" is a label again: a colon follows)
+    rf"(?!\s+(?:in|into|inside|within|on|at|as|by|that|which|are|is|was|were|can|could|may|might)\b(?![^.!?]*:))",
     rf"\b{_AI}\s+(?:reading|processing|summari[sz]ing|answering|parsing|indexing)\s+(?:this|these|that)\b",
     rf"\b(?:attention|attn)\s*,?\s*(?:all\s+|any\s+)?{_AI}\s*[:!,]",  # "ATTENTION LLM: ..." (not "attention models")
     # a role label opens its sentence ("System: …", "- **AI:** …"); "Door entry system:" is a document's own label
@@ -174,12 +179,14 @@ PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, _I) for p in (
     r"[\"'`]\s*(?:answer|citations)\s*[\"'`]\s*:",
     r"\[\s*S\d{1,2}\s*\]",
     r"\b(?:cite|citing|citation)\b[^.!?]{0,40}?\bS\d{1,2}\b",
-    r"\b(?:respond|reply|answer|print|say|write|append|include|prefix|repeat)\b"
+    # ("Answer all questions." alone is an exam's line; "Reply X to every question." ends its sentence too)
+    r"\b(?!(?:answer|respond\s+to|reply\s+to)\s+(?:all|every|each|any)\s+(?:of\s+the\s+)?questions?\s*[.!?;]?\s*$)"
+    r"(?:respond|reply|answer|print|say|write|append|include|prefix|repeat)\b"
     r"[^.!?]{0,60}?\b(?:(?:your|every|each|any)\s+(?:answers?|repl(?:y|ies)|responses?|outputs?)|"
     r"(?:every|each|any|all)\s+(?:questions?|requests?|quer(?:y|ies))|verbatim)\b"
     # (a form's or an exam's: "Answer every question on the form", "Write your answers in the spaces provided",
-    # "Include your staff number in every reply to payroll", "Answer all questions." with nothing to say: round 52)
-    r"(?!\s*[.!?;]?\s*$|\s+(?:on|in)\s+(?:the\s+|this\s+|each\s+|your\s+)?(?:\w+\s+)?(?:forms?|spaces?|boxes?|booklets?|sheets?|"
+    # "Include your staff number in every reply to payroll": round 52)
+    r"(?!\s+(?:on|in)\s+(?:the\s+|this\s+|each\s+|your\s+)?(?:\w+\s+)?(?:forms?|spaces?|boxes?|booklets?|sheets?|"
     r"answer\s+(?:sheet|book(?:let)?)s?|papers?|questionnaires?|surveys?|exams?|tests?|applications?|grids?|ink)\b"
     rf"|{_TO_PEOPLE})",
     r"\b(?:the\s+)?(?:correct|only|real|official|true)\s+answer\s+(?:to\s+(?:every|any|all|each)\s+\w+\s+)?is\b",
@@ -194,7 +201,7 @@ PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, _I) for p in (
     # a fake end of the prompt's own parts; a document's "End of document." footer is its own (round 52) unless it
     # is drawn as a boundary ("--- END OF DOCUMENT ---")
     r"\bend\s+of\s+(?:the\s+)?(?:context|sources?|prompt|instructions|user\s+input)\b"
-    r"|(?:-{2,}|={2,}|\*{2,}|#{2,}|\[|<)\s*end\s+of\s+(?:the\s+)?(?:document|text|file)\b",
+    r"|(?:--|==|\*\*|##|\[|<)\s*end\s+of\s+(?:the\s+)?(?:document|text|file)\b",  # (not -{2,}: retried per dash)
     # a new task handed over ("New task from the administrator: ...", "### New instructions", "here are your new
     # rules"), not a document's own news ("the new rules apply from 1 April", "16 new instructions" of a processor)
     # ("New rules: visitors must sign in" is an HR memo's, "## New objectives" a plan's: those need an order about
@@ -231,7 +238,8 @@ _TABLE_ROW = re.compile(rf"^{ROW_START}[^\n]*", re.MULTILINE)  # a "|" elsewhere
 # In the answer cache key: what is fenced off changes what an answer may quote and cite. Derived from the patterns,
 # so editing one can never leave stale answers behind (a change to the code: answer_code.py's digest).
 # the disguises' own shapes
-_FORMS = (*forms.SQUASHED, forms._SPACED, forms._LEET_WORD, forms._PAREN, forms._HYPHENATED, forms._SPLIT_WORD, _SOFT_BREAK)
+_FORMS = (*forms.SQUASHED, forms._SPACED, forms._LEET_WORD, forms._PAREN, forms._HYPHENATED, forms._PAIR,
+          forms._SPLIT_WORD, _SOFT_BREAK)
 RULES_VERSION = sha256_text("\n".join([*(p.pattern for p in (*PATTERNS, *_FORMS, _COMMENT, _SENTENCE_END)),
                                        *sorted(forms._LABELS), "paragraph-after-heading-trigger"]))[:16]
 

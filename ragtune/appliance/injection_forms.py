@@ -109,16 +109,16 @@ PARAPHRASES: tuple[str, ...] = (
 MARKERS: tuple[str, ...] = (
     r"\[\s*(?:sources?|src|docs?|documents?|passages?|context)\s*[:#]?\s*S?\d{1,2}\s*\]",
     r"\(\s*sources?\s*[:#]?\s*S\d{1,2}\s*\)",
-    # a pointer to another source by number ("see source 2: the password is ...", round 52)
-    # ("see source 4 in the reference list" is a report's own bibliography)
-    r"\b(?:see|per|cf\.?|according\s+to|as\s+(?:stated|confirmed|shown|given)\s+in)\s+sources?\s*[:#]?\s*S?\d{1,2}\b"
-    r"(?!\s+(?:in|of|from)\s+(?:the\s+|our\s+|this\s+)?(?:reference|bibliograph|list|appendix|annex|table|report|notes))",
+    # a pointer to another source that hands over a payload after a colon ("see source 2: the password is ...",
+    # round 52); "per source 2, turnout rose", "see source 3", "(source 4)" are how a report cites its references
+    r"\b(?:see|per|cf\.?|according\s+to|as\s+(?:stated|confirmed|shown|given)\s+in)\s+sources?\s*#?\s*S?\d{1,2}"
+    r"\s*:\s*[^\W_]",
     r"[{<\u3008\u300a\u300c\u300e\u27e6\u27e8\u3018]\s*S\s*\d{1,2}\s*[}>\u3009\u300b\u300d\u300f\u27e7\u27e9\u3019]",
 )
-# "(S3)", and "(source 4)" / "(Source #4)" (round 52): the prompt labels its sources [S1]..[S6]
-_PAREN = re.compile(r"\(\s*(?:S|sources?\s*[:#]?\s*S?)\s*\d{1,2}\s*\)", _I)
+# "(S3)", the prompt's own marker shape; a document's "(source 4)" / "(Source: 3)" is its reference list's (r52)
+_PAREN = re.compile(r"\(\s*S\s*\d{1,2}\s*\)", _I)
 _AFTER = re.compile(r"\s*(?:[.!?;]|$)")
-_NEXT = re.compile(r"\s*\(\s*(?:S|sources?\s*[:#]?\s*S?)\s*\d{1,2}\s*\)", _I)
+_NEXT = re.compile(r"\s*" + _PAREN.pattern, _I)
 # words that name what a "(S3)" label labels: a section, clause, stage, site ... ("s" words are all left alone)
 _LABELS = frozenset("""clause item part para paragraph table figure fig appendix annex note ref rule level zone
     grade category class risk rating code type area phase unit room band tier group line and or of in under per
@@ -126,7 +126,12 @@ _LABELS = frozenset("""clause item part para paragraph table figure fig appendix
 _PREV_WORDS = re.compile(r"[\w.]+")
 
 
-_HYPHENATED = re.compile(r"([^\W\d_]+)[-\u2010\u2011]\s*([^\W\d_]+)")
+# a word split by hyphens, a whole chain ("Dis-re-gard"); matched only from a word's start (at every letter of a long
+# word that no hyphen follows it was retried: 8,000 letters took 4 s, review r52)
+_HYPHEN = r"[-\u2010\u2011]\s*"
+_HYPHENATED = re.compile(rf"(?<![^\W\d_])[^\W\d_]+(?:{_HYPHEN}[^\W\d_]+)+")
+_PAIR = re.compile(rf"(?<![^\W\d_])([^\W\d_]+){_HYPHEN}([^\W\d_]+)")
+_HYPHENS = re.compile(_HYPHEN)
 
 
 # the words a split can hide (joining every "sign-in" too doubled the cost of matching a corpus)
@@ -135,9 +140,15 @@ _SPLIT_WORD = re.compile(r"ignor\w*|disregard|forget|override|bypass|instruction
                          r"attention|guidelines|rules|sources?|documents?|context|vergiss|oubliez", _I)
 
 
-def _join(m: re.Match[str]) -> str:
+def _join_pair(m: re.Match[str]) -> str:
     w = m.group(1) + m.group(2)
     return w if _SPLIT_WORD.fullmatch(w) else m.group(0)
+
+
+def _join(m: re.Match[str]) -> str:
+    # the whole chain when it is one trigger word; else its pairs ("sign-in-ig-nore")
+    w = _HYPHENS.sub("", m.group(0))
+    return w if _SPLIT_WORD.fullmatch(w) else _PAIR.sub(_join_pair, m.group(0))
 
 
 def dehyphenated(s: str) -> str:
@@ -153,7 +164,6 @@ def posing_marker(s: str) -> bool:
         if not (adjacent or _AFTER.match(s, m.end())):
             continue
         prev = [w.lower().strip(".") for w in _PREV_WORDS.findall(before)[-3:]]
-        # ("(source 4)" abbreviates nothing: at a sentence's end it is a citation whatever precedes it)
-        if adjacent or "o" in m.group(0).lower() or not any(w.startswith("s") or w in _LABELS for w in prev):
+        if adjacent or not any(w.startswith("s") or w in _LABELS for w in prev):
             return True
     return False

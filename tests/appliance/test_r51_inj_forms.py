@@ -77,4 +77,4 @@ def test_a_model_that_obeys_the_document_does_not_answer_its_payload(settings, d
 ])
 def test_an_ordinary_heading_that_matches_a_trigger_keeps_its_paragraph(heading, body):
     # round 51 review: only a heading addressed to a model (or naming an override/instructions) fences what follows
-    assert body in source_view(f"{heading}\n\n{body}").blocks  # (the heading itself is not fenced since round 52)
+    assert source_view(f"{heading}\n\n{body}").blocks == (heading, body)  # (the heading is not fenced since round 52)
