@@ -139,6 +139,16 @@ def _unflow(text: str, delsp: bool) -> str:
     return "\n".join(out)
 
 
+def header_block(values: dict[str, str], attachments: list[str]) -> str:
+    """The header block of a message (an .eml's, and an Outlook .msg's: outlook.py): the shown headers that have a
+    value, then the attachments' names (at most _MAX_LISTED and a count)."""
+    lines = [f"{name}: {values[name]}" for name in _SHOWN if values.get(name)]
+    if attachments:
+        more = len(attachments) - _MAX_LISTED
+        lines.append("Attachments: " + ", ".join(attachments[:_MAX_LISTED]) + (f" and {more} more" if more > 0 else ""))
+    return "\n".join(lines)
+
+
 class _Reader:
     def __init__(self) -> None:
         self.hidden = 0  # HTML elements left out as hidden (display:none preheaders)
@@ -168,16 +178,8 @@ class _Reader:
         """A message as its header block and body, the attachments' names in the block."""
         attachments: list[str] = []
         body = self.body(msg, depth, attachments)
-        lines = []
-        for name in _SHOWN:
-            value = _header(msg, name)
-            if value:
-                lines.append(f"{name}: {value}")
-        if attachments:
-            more = len(attachments) - _MAX_LISTED
-            listed = ", ".join(attachments[:_MAX_LISTED]) + (f" and {more} more" if more > 0 else "")
-            lines.append(f"Attachments: {listed}")
-        return ["\n".join(lines), *body] if lines else body
+        block = header_block({n: _header(msg, n) for n in _SHOWN}, attachments)
+        return [block, *body] if block else body
 
     def body(self, part: Message, depth: int, attachments: list[str]) -> list[str]:
         if depth > _MAX_DEPTH:

@@ -1,6 +1,7 @@
 """A read-only reader of the Compound File Binary format (MS-CFB: "OLE" files; Outlook's .msg is one). Stdlib only,
 bounded: every sector chain is followed with a visited set and the file's own sector count as its limit, a stream is
-never larger than the file, and the directory is read lazily (an entry is parsed when the tree walk reaches it, a
+never larger than the file, a sector belongs to one stream only (two entries pointing at one chain would let a small
+file be re-read once per entry), and the directory is read lazily (an entry is parsed when the tree walk reaches it, a
 subtree reached twice is a cycle). Any damage is `Damaged` with a short reason; the caller words the LoadError."""
 
 from __future__ import annotations
@@ -68,7 +69,10 @@ class CompoundFile:
             fat_sectors.extend(s for s in words[:per] if s <= _MAXREG)
             sid = words[per]
         self.fat = _u32s(b"".join(self._sector(s) for s in fat_sectors[:n_fat]))
-        self.dir = self._chain(first_dir, None, "the directory")
+        # (sector size, sector) -> the owner whose chain holds it: an entry's sid, or -1, -2, -3 for the directory,
+        # the mini FAT and the mini stream
+        self._claimed: dict[tuple[int, int], int] = {}
+        self.dir = self._chain(first_dir, None, "the directory", -1)
         self.root = self.entry(0)
         if self.root.kind != ROOT:
             raise Damaged("no root entry")
@@ -83,10 +87,11 @@ class CompoundFile:
         at = (sid + 1) * self.ss
         return self.raw[at:at + self.ss].ljust(self.ss, b"\0")
 
-    def _chain(self, start: int, size: int | None, what: str, fat: array | None = None,
+    def _chain(self, start: int, size: int | None, what: str, owner: int, fat: array | None = None,
                read: object = None) -> bytes:
         """The bytes of the chain from `start` (in the FAT, or the mini FAT with `read` its sector reader), cut to
-        `size` (None: the whole chain). A loop, a sector out of the file or a chain shorter than `size`: Damaged."""
+        `size` (None: the whole chain). A loop, a sector out of the file, a sector another owner's chain holds, or a
+        chain shorter than `size`: Damaged. The same owner may read its chain again."""
         fat = self.fat if fat is None else fat
         read = read or self._sector
         unit = self.ss if fat is self.fat else 64
@@ -102,6 +107,8 @@ class CompoundFile:
             if sid in seen:
                 raise Damaged(f"the sector chain of {what} loops")
             seen.add(sid)
+            if self._claimed.setdefault((unit, sid), owner) != owner:
+                raise Damaged(f"two streams share the sectors of {what}")
             parts.append(read(sid))  # type: ignore[operator]
             if len(parts) * unit > len(self.raw) + unit:
                 raise Damaged(f"the sector chain of {what} is longer than the file")
@@ -146,13 +153,13 @@ class CompoundFile:
         if e.size > limit:
             raise Damaged(f"stream '{e.name}' of {e.size:,} bytes (over {limit:,})")
         if e.size < self.cutoff:
-            return self._chain(e.start, e.size, f"stream '{e.name}'", self._minifat(), self._mini_sector)
-        return self._chain(e.start, e.size, f"stream '{e.name}'")
+            return self._chain(e.start, e.size, f"stream '{e.name}'", e.sid, self._minifat(), self._mini_sector)
+        return self._chain(e.start, e.size, f"stream '{e.name}'", e.sid)
 
     def _minifat(self) -> array:
         if self._mini is None:
-            self._mini = self._chain(self.root.start, self.root.size, "the mini stream") if self.root.size else b""
-            self._mfat = _u32s(self._chain(self._first_mini, None, "the mini FAT")) if self._first_mini <= _MAXREG \
+            self._mini = self._chain(self.root.start, self.root.size, "the mini stream", -3) if self.root.size else b""
+            self._mfat = _u32s(self._chain(self._first_mini, None, "the mini FAT", -2)) if self._first_mini <= _MAXREG \
                 else array("I")
         return self._mfat
 

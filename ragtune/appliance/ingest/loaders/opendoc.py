@@ -84,7 +84,7 @@ class _Styles:
         # list style -> level -> (format, prefix, suffix, start)
         self.lists: dict[str, dict[int, tuple[str, str, str, int]]] = {}
         self.look = Look(*roots)  # sizes and colours: text drawn under 2 pt or in the colour behind it
-        for root in roots:
+        for root in reversed(roots):  # content.xml's automatic styles win a name clash with styles.xml's (as Look)
             if root is None:
                 continue
             for st in root.iter(S.style):

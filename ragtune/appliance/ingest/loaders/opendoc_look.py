@@ -55,7 +55,9 @@ class Look:
         self.defaults: dict[str, dict[str, Any]] = {}
         self.pages: set[str | None] = set()  # what page layouts paint behind a text document
         self._cache: dict[tuple[Any, ...], bool] = {}
-        for root in roots:
+        # roots come content.xml first: walked last, its automatic styles win a clash with styles.xml's of one name
+        # (those belong to headers, footers and master pages; otherwise a crafted file could unhide hidden text)
+        for root in reversed(roots):
             if root is None:
                 continue
             for pl in root.iter(f"{_S}page-layout"):

@@ -27,7 +27,7 @@ from .opendoc_look import outermost
 from .opendoc_package import _meta, _xml, package
 from .parse_budget import budgeted, guarded
 from .sheet_formats import _GENERAL, show_number
-from .sheets import MAX_CELLS, _hidden_note
+from .sheets import MAX_CELLS, _PARSER, _drop, _hidden_note
 from .tablerows import TableWriter, one_line
 
 _MAX_COL = 16_384  # Calc's last column (XFD), as Excel's
@@ -252,21 +252,12 @@ def _empty() -> Any:
     return etree.Element(OF.automatic_styles)
 
 
-def _drop(el: Any) -> None:
-    el.clear()
-    parent = el.getparent()
-    if parent is not None:
-        while el.getprevious() is not None:
-            del parent[0]
-
-
 def _read(sheets: _Sheets, stream: _Counted) -> None:
     from lxml import etree
 
     table_tag, depth, first = TB.table, 0, True
     beat_at = _BEAT_EVERY
-    for event, el in etree.iterparse(stream, events=("start", "end"), resolve_entities=False, no_network=True,
-                                     huge_tree=False, load_dtd=False,
+    for event, el in etree.iterparse(stream, events=("start", "end"), **_PARSER,
                                      tag=(OF.automatic_styles, table_tag, TB.table_row, f"{_TB}table-column")):
         if first:
             first = False

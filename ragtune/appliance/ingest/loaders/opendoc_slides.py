@@ -59,7 +59,9 @@ class _Deck:
         lines += ["\n".join(b) for b in blocks]
         notes = page.find(f"{_PR}notes")
         if notes is not None:
-            said = [line for b in self.shapes(notes, {"title": "", "behind": behind, "notes": True}) for line in b]
+            # notes are drawn on the notes page (white by default), not on the slide
+            on = outermost(self.look.fill("drawing-page", notes.get(f"{_DR}style-name")))
+            said = [line for b in self.shapes(notes, {"title": "", "behind": on, "notes": True}) for line in b]
             if said:
                 lines.append("Notes: " + "\n".join(said))
         return title, lines

@@ -17,7 +17,7 @@ from ...hashing import sha256_bytes
 from .base import Document, LoadError, clean_text, clean_title, exc_line, exc_reason, require_text, title_from_path
 from .hidden import HTML_HOW
 from .hidden import note as hidden_note
-from .mail import _MAX_LISTED, _NO_SUBJECT, _SHOWN, _decode, _drop_attachment_bodies, _Reader
+from .mail import _NO_SUBJECT, _decode, _drop_attachment_bodies, _Reader, header_block
 from .ole import MAGIC, STORAGE, STREAM, CompoundFile, Damaged, Entry
 from .outlook_rtf import BadRtf, decompress, encapsulated
 from .parse_budget import budgeted
@@ -193,16 +193,6 @@ class _Message:
         return []
 
 
-def header_block(values: dict[str, str], attachments: list[str]) -> str:
-    """The header block mail.py writes (`_Reader.message`): the shown headers that have a value, then the
-    attachments' names (at most mail._MAX_LISTED and a count)."""
-    lines = [f"{name}: {values[name]}" for name in _SHOWN if values.get(name)]
-    if attachments:
-        more = len(attachments) - _MAX_LISTED
-        lines.append("Attachments: " + ", ".join(attachments[:_MAX_LISTED]) + (f" and {more} more" if more > 0 else ""))
-    return "\n".join(lines)
-
-
 def _not_msg(raw: bytes) -> str:
     """Why a file named .msg without the compound-file signature is no Outlook message."""
     head = raw[:2048].lstrip(b"\xef\xbb\xbf\r\n \t")
@@ -225,11 +215,10 @@ def load_msg(path: Path, raw: bytes) -> Document:
         cfb = CompoundFile(raw)
         top = cfb.children(cfb.root)
         if "__PROPERTIES_VERSION1.0" not in top:
-            kind = ("a Word 97-2003 document" if "WORDDOCUMENT" in top else "an Excel 97-2003 workbook"
-                    if "WORKBOOK" in top or "BOOK" in top else "an OLE compound file without message properties")
+            kind = ("a password-protected Office file" if "ENCRYPTEDPACKAGE" in top else "a Word 97-2003 document"
+                    if "WORDDOCUMENT" in top else "an Excel 97-2003 workbook" if "WORKBOOK" in top or "BOOK" in top
+                    else "an OLE compound file without message properties")
             raise LoadError(f"not an Outlook message: {kind} named .msg")
-        if "ENCRYPTEDPACKAGE" in top:  # pragma: no cover - an Office file with a password, named .msg
-            raise LoadError("not an Outlook message: a password-protected Office file named .msg")
         msg = _Message(cfb, reader)
         blocks, p = msg.read(cfb.root, 32, 0)
         mclass = p.text(_CLASS).lower()

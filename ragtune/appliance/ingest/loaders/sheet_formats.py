@@ -5,6 +5,7 @@ thousands separators, thousands scaling (`#,##0,` shows 1234567 as 1,235; `0.0,,
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -69,10 +70,10 @@ def _section(sec: str) -> _Fmt:
         return _Fmt("date" if date_part else "time", seconds="s" in low)
     fr = _FRACTION.search(bare)
     if fr is not None:
-        den = fr.group(3)
-        return _Fmt("fraction", whole=fr.group(1) is not None, prefix=_literal(sec[:sec.find(fr.group(0))])
-                    if fr.group(0) in sec else "", denominator=-int(den) if den.isdigit() and den[0] != "0"
-                    else 10 ** min(len(den), 6) - 1)
+        den, at = fr.group(3), sec.find(fr.group(0))  # at: -1 where a literal splits the fraction (no prefix, suffix)
+        return _Fmt("fraction", whole=fr.group(1) is not None, prefix=_literal(sec[:at]) if at >= 0 else "",
+                    suffix=_literal(sec[at + len(fr.group(0)):]) if at >= 0 else "",  # a unit: `# ?/?" in"`
+                    denominator=-int(den) if den.isdigit() and den[0] != "0" else 10 ** min(len(den), 6) - 1)
     m = _PLACES.search(bare)
     if m is None:
         return _Fmt("text" if "@" in bare else "general")
@@ -106,7 +107,7 @@ def _format_code(code: str) -> _Fmt:
 
 
 def _general(v: float) -> str:
-    if v == int(v) and abs(v) < 1e15:
+    if abs(v) < 1e15 and v == int(v):  # first: int() of an infinity or NaN raises
         return str(int(v))
     return f"{v:.10g}".replace("e+", "E+").replace("e-", "E-")
 
@@ -129,6 +130,8 @@ def _serial(v: float, date1904: bool) -> datetime | None:
 
 def show_number(v: float, f: _Fmt, date1904: bool) -> str:
     """A number as a cell of format `f` shows it (cheaply)."""
+    if not math.isfinite(v):  # "inf", "1e400" or "nan" in a cell: shown as Excel's General, never a failed workbook
+        return _general(v)
     if f.kind in ("date", "time"):
         dt = _serial(v, date1904)
         if dt is None:
