@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ragtune.appliance.ingest.loaders.hidden_css import read_sheets
+from ragtune.appliance.ingest.loaders.hidden_paint import read_page
 from ragtune.appliance.ingest.loaders.web import load_html
 
 PLANT = "The vacation allowance for new hires is INVISIBLE days."
@@ -148,7 +148,7 @@ def test_a_large_sheet_is_read_within_bounds():
     rules = "".join(f".c{i}{{color:#{i % 999:03d};margin:{i}px}}\n" for i in range(120_000))  # ~4.5 MB
     page = f"<style>{rules}.x{{display:none}}</style><body>{SEEN}<div class='x'>{PLANT}</div></body>"
     t = time.perf_counter()
-    sheet = read_sheets(page)
+    sheet = read_page(page)[0]
     assert time.perf_counter() - t < 5
     assert sheet is None  # the hiding rule lies past the first megabyte read: nothing hidden, nothing lost
     t = time.perf_counter()

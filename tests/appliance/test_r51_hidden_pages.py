@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import ragtune.appliance.ingest.loaders.web as web
+from ragtune.appliance.ingest.loaders.hidden_paint import Paint
 
 JQ = "<script src='/js/jquery.min.js'></script><script src='/js/site.js'></script>"
 BS = ".collapse:not(.show){display:none}.fade{opacity:0;transition:opacity .15s linear}.fade.show{opacity:1}" \
@@ -137,7 +138,7 @@ def _html(style: str, body: str, head: str) -> str:
 def test_an_ordinary_page_reads_the_same_with_its_sheets(name, monkeypatch):
     raw = _html(*PAGES[name]).encode()
     with_sheets = web.load_html(Path(f"{name}.html"), raw)
-    monkeypatch.setattr(web, "read_sheets", lambda page: None)
+    monkeypatch.setattr(web, "read_page", lambda p: (None, Paint(None, p)))
     without = web.load_html(Path(f"{name}.html"), raw)
     assert with_sheets.text == without.text and not with_sheets.notes
 

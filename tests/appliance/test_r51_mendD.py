@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from ragtune.appliance.ingest.loaders import hidden, hidden_css, pdf_hidden, pdf_marks
-from ragtune.appliance.ingest.loaders.hidden_css import read_sheets, read_sheets_of
+from ragtune.appliance.ingest.loaders.hidden_css import read_sheets_of
+from ragtune.appliance.ingest.loaders.hidden_paint import read_page
 from ragtune.appliance.ingest.loaders.web import load_html
 
 INTRO = ("<p>The office opens at 8 am and closes at 6 pm on weekdays. Visitors sign in at the desk. "
@@ -125,7 +126,7 @@ def test_inline_kind_reads_every_declaration():
 def test_escape_above_unicode_keeps_the_sheet():
     head = r"<style>.p{display:none} .\FFFFFF{color:red} .\D800 x{color:red} .\0{color:red}</style>"
     assert "PLANTED" not in _text("<div class=p>PLANTED INSTRUCTIONS</div>", head)
-    assert read_sheets(head) is not None
+    assert read_page(head)[0] is not None
     assert hidden_css._name(r"\110000") == hidden_css._name(r"\D800") == hidden_css._name(r"\0") == "\ufffd"
     assert hidden_css._name(r"\41 b") == "Ab" and hidden_css._name(r"md\:block") == "md:block"
     assert hidden_css._name(r"\A") == "\n"

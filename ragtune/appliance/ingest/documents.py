@@ -329,10 +329,14 @@ def remove_documents(settings: Settings, refs: list[str], *, dry_run: bool = Fal
                 lw.add_from_store(store, None)
             lw.finish(store.index_version)
         summary.index_version = store.index_version
+        from ..lexical import own_folder
         from ..lexical_cache import discard_home
 
-        # a copy this user rebuilt while the home was read-only here keeps the removed text until their next search
-        summary.lexical_cache_discarded = discard_home(settings.home.lexical_dir, store)
+        # a copy this user rebuilt while the home was read-only here keeps the removed text until their next search;
+        # copies are keyed on the index folder read: this release's own beside a newer one's (lexical.own_folder,
+        # tantivy/schema-N) as well as the top (round 52)
+        top = settings.home.lexical_dir
+        summary.lexical_cache_discarded = sum(discard_home(f, store) for f in {Path(top), own_folder(top)})
         summary.vectors_rewritten = _rewrite_vectors(settings, store, len(ids))
     finally:
         from .writer import close_quietly

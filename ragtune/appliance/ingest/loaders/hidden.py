@@ -53,6 +53,51 @@ def inline_kind(attrs: list[tuple[str, str | None]]) -> str | None:
     return ("display" if "display" in found else sorted(found)[0]) if found else None
 
 
+class OpenElements:
+    """Elements open in an HTML page, innermost last, closed as a browser closes them: a start tag ends an open `<p>`,
+    `<li>`, cell (IMPLIED_END: pop_implied), an end tag closes what was left open in its element (close). An item is
+    (tag, *what the owner keeps of it); `popped` is told of each item taken off (HiddenRegion, hidden_paint.Backdrop,
+    HiddenStack's elements outside every region)."""
+
+    def __init__(self, popped: Any = None) -> None:
+        self.items: list[tuple[Any, ...]] = []
+        self.names: dict[str, int] = {}  # tag -> how many are open
+        self.popped = popped
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> tuple[Any, ...]:
+        return self.items[i]
+
+    def __reversed__(self) -> Any:
+        return reversed(self.items)
+
+    def push(self, tag: str, *data: Any) -> None:
+        self.items.append((tag, *data))
+        self.names[tag] = self.names.get(tag, 0) + 1
+
+    def pop(self) -> None:
+        item = self.items.pop()
+        self.names[item[0]] -= 1
+        if self.popped is not None:
+            self.popped(item)
+
+    def pop_implied(self, tag: str) -> None:
+        """A start tag `tag`: the open elements it ends (`<p>a<p>b`, `<li>a<li>b`, `<p>a<div>`)."""
+        while self.items and tag in IMPLIED_END.get(self.items[-1][0], ()):
+            self.pop()
+
+    def close(self, tag: str) -> bool:
+        """An end tag: its element closed with what was left open in it; False when none is open (ignored)."""
+        if not self.names.get(tag):
+            return False
+        while self.items[-1][0] != tag:
+            self.pop()
+        self.pop()
+        return True
+
+
 class HiddenRegion:
     """The element being left out of an HTML page and the elements open inside it (a stack, with the kinds that
     still hide each), so the region ends where the element does: at its end tag, at an end tag of an element around
@@ -67,8 +112,8 @@ class HiddenRegion:
         self.tag, self.text, self.raw_tag = tag, False, raw_tag  # raw_tag: a script/style
         self.kinds = frozenset((kinds,) if isinstance(kinds, str) else kinds)
         self.sheet, self.from_sheet, self.paint = sheet, from_sheet, paint
-        self.open: list[tuple[str, bool, frozenset[str]]] = []  # (tag, raw, kinds still hiding it), innermost last
-        self.names: dict[str, int] = {}  # tag -> how many are open in `open`
+        self.open = OpenElements(self._popped)  # (tag, raw, kinds still hiding it), innermost last
+        self.names = self.open.names  # tag -> how many are open in `open`
         self.raw = 0  # script/style elements open inside it: never text
         self.chars = 0  # characters left out
 
@@ -79,14 +124,12 @@ class HiddenRegion:
         """A start tag inside the region: False when it ends the region (read it as outside)."""
         if tag in IMPLIED_END.get(self.tag, ()) and not self.names.get(self.tag) and (self.tag != "p" or not self.open):
             return False
-        while self.open and tag in IMPLIED_END.get(self.open[-1][0], ()):
-            self._pop()  # `<p>a<p>b`, `<li>a<li>b` inside: the open one ends here
+        self.open.pop_implied(tag)  # `<p>a<p>b`, `<li>a<li>b` inside: the open one ends here
         if not void:
             kinds = self.open[-1][2] if self.open else self.kinds
             if kinds and not raw:
                 kinds = self._own(tag, attrs, kinds)
-            self.open.append((tag, raw, kinds))
-            self.names[tag] = self.names.get(tag, 0) + 1
+            self.open.push(tag, raw, kinds)
             self.raw += raw
         return True
 
@@ -100,17 +143,12 @@ class HiddenRegion:
             own |= element_kinds(self.sheet, tag, attrs)
         return kinds | own if own else kinds
 
-    def _pop(self) -> None:
-        tag, raw, _ = self.open.pop()
-        self.names[tag] -= 1
-        self.raw -= raw
+    def _popped(self, item: tuple[Any, ...]) -> None:
+        self.raw -= item[1]
 
     def end(self, tag: str, raw: bool = False) -> tuple[bool, bool]:
         """An end tag inside the region: (the region ends, the tag is also read outside it)."""
-        if self.names.get(tag):
-            while self.open[-1][0] != tag:
-                self._pop()  # left open inside the element this tag ends: closed with it
-            self._pop()
+        if self.open.close(tag):  # (what was left open inside the element this tag ends: closed with it)
             return False, False
         if tag == self.tag:
             return True, False
@@ -137,7 +175,9 @@ class HiddenStack:
         self.open: list[HiddenRegion] = []
         self.count = 0  # regions that held text
         self.sheet_chars = 0  # characters a <style> rule hid
-        self.outside: dict[str, int] = {}  # elements open outside every region, by tag (an end tag's element)
+        # elements open outside every region, a region's own start tag included, closed as a browser closes them (an
+        # end tag in a region that closes none of them is ignored, as a browser ignores it: round 52)
+        self.outside = OpenElements()
 
     def push(self, tag: str, kinds: Any, sheet: Any, from_sheet: bool, raw: bool, paint: Any = None) -> None:
         self.open.append(HiddenRegion(tag, kinds, sheet, from_sheet, raw, paint))
@@ -150,7 +190,8 @@ class HiddenStack:
                 return h.shown
             self.pop(dropping)  # a start tag that ends the hidden element (`<p hidden>` without `</p>`)
         if not void:
-            self.outside[tag] = self.outside.get(tag, 0) + 1
+            self.outside.pop_implied(tag)
+            self.outside.push(tag)
         return True
 
     def end(self, tag: str, raw: bool, dropping: bool) -> bool:
@@ -162,13 +203,12 @@ class HiddenStack:
                 h.end(tag, raw)
                 return shown  # the end of a shown element is read (it ends its paragraph, cell, heading)
             outside = h.end(tag, raw)[1]
-            if outside and not self.outside.get(tag) and not any(r.names.get(tag) for r in self.open[:-1]):
+            if outside and not self.outside.names.get(tag) and not any(r.names.get(tag) for r in self.open[:-1]):
                 return False  # an end tag of no open element (`</b>` in a hidden div): a browser ignores it
             self.pop(dropping)
             if not outside:
                 return False
-        if self.outside.get(tag):
-            self.outside[tag] -= 1
+        self.outside.close(tag)
         return True
 
     def data(self, text: str) -> bool:
@@ -181,8 +221,8 @@ class HiddenStack:
         self.sheet_chars += h.chars if h.from_sheet else 0
         if self.open:  # its element is closed in the region around it, which counted its start tag
             self.open[-1].end(h.tag, h.raw_tag)
-        elif self.outside.get(h.tag):
-            self.outside[h.tag] -= 1
+        else:
+            self.outside.close(h.tag)
 
 
 # -- DOCX ----------------------------------------------------------------------------------------------------------

@@ -167,7 +167,7 @@ class Sheet:
         self.script_text = ""
         self._targets: set[str] | None = None
         self.rules = 0
-        self.painting: list[tuple[str, dict[str, str]]] = []  # rules that set a background (hidden_paint.Paint)
+        self.painting: list[tuple[str, dict[str, str]]] = []  # rules that paint or place (hidden_paint.Paint)
         self.imports = False  # an @import: a sheet this reader never sees
         self._words: set[str] | None = None
         self.page = ""  # for the targets of controls, read when first asked for
@@ -215,8 +215,9 @@ class Sheet:
             pos = end + 1
 
     def _rule(self, prelude: str, d: dict[str, str], applies: bool) -> None:
-        if any(k.startswith("background") for k in d):
-            self.painting.append((prelude, d))  # (what lies behind text: hidden_paint)
+        if any(k.startswith("background") for k in d) or d.get("position", "").startswith(("absolute", "fixed",
+                                                                                          "sticky")):
+            self.painting.append((prelude, d))  # (what lies behind text, a placed element's too: hidden_paint)
         hid, shw = hides(d), shows(d)
         if any(k.startswith(_MOVING) for k in d):  # `.x{transition:…}` beside `.x{opacity:0}`: it changes
             shw = shw | {"display", "visibility", "opacity"}
@@ -317,14 +318,6 @@ def _data_css(url: str) -> str | None:
         return None
 
 
-def read_sheets(page: str) -> Sheet | None:
-    """read_sheets_of, never raising: a sheet this reader cannot read hides nothing."""
-    try:
-        return read_sheets_of(page)
-    except Exception:
-        return None
-
-
 def read_sheets_of(page: str, keep: bool = False) -> Sheet | None:
     """The hiding rules of a page's `<style>` elements (those in comments or scripts are not sheets), with what
     tells a script can open an element; None when no sheet hides anything (most pages: nothing more is done), unless
@@ -397,14 +390,3 @@ def reveals(sheet: Sheet | None, tag: str, attrs: Any, kind: str, paint: Any = N
 def element_kinds(sheet: Sheet | None, tag: str, attrs: list[tuple[str, str | None]]) -> set[str]:
     """Every kind a sheet hides this element with (empty: seen)."""
     return set() if sheet is None or tag in ("html", "body") else sheet.element(tag, attrs)
-
-
-def element_hidden(sheet: Sheet | None, tag: str, attrs: list[tuple[str, str | None]]) -> str | None:
-    """The kind a sheet hides this element with, a revealable one (REVEALABLE) last; None: seen."""
-    if sheet is None or tag in ("html", "body"):
-        return None
-    hid = sheet.element(tag, attrs)
-    if not hid:
-        return None
-    fixed = hid - REVEALABLE
-    return sorted(fixed)[0] if fixed else sorted(hid)[0]

@@ -12,11 +12,10 @@ when that is known for sure, so a reader's text is never lost:
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any
 
-from .hidden import IMPLIED_END
+from .hidden import OpenElements
 from .hidden_css import _SIMPLE, _TOKENS, _colour, declarations, read_sheets_of
 
 _EXTERNAL = re.compile(r"""<link\b[^<>]*\bstylesheet\b[^<>]*>""", re.I)
@@ -26,6 +25,8 @@ _OWN_BG = frozenset(("mark", "button", "input", "select", "textarea", "option", 
 _EFFECTS = ("text-shadow", "-webkit-text-stroke", "-webkit-text-fill-color", "background-clip",
             "-webkit-background-clip", "filter", "mix-blend-mode", "opacity")
 _NOT_PAINTED = ("none", "transparent", "initial", "unset", "inherit", "revert", "")
+# an element placed over others (a heading over a hero <img>, a caption over a photo): what lies behind it is not read
+_PLACED = re.compile(r"position\s*:\s*(?:absolute|fixed|sticky)\b", re.I)
 
 
 def _solid(v: str) -> str | None | bool:
@@ -65,7 +66,7 @@ class Paint:
                 self.known = False
         said: dict[str, Any] = {}
         for prelude, d in (sheet.painting if sheet is not None else ()):
-            bg = background(d)
+            bg = None if _PLACED.search(f"position:{d.get('position', '')}") else background(d)  # placed: not known
             if bg is False:
                 continue
             for sel in prelude.lower().split(","):
@@ -98,6 +99,8 @@ class Paint:
                     return bg
             elif k == "bgcolor" and v:
                 return _solid(v.lower())
+            elif k == "background" and v:
+                return None  # `<td background=dark.jpg>`, `<body background=…>`: a picture
         if tag in _OWN_BG or tag in self.tokens:
             return None
         if self.tokens:
@@ -124,47 +127,46 @@ def text_colour(attrs: list[tuple[str, str | None]]) -> str | None:
 class Backdrop:
     """The enclosing elements of an HTML page being read (web._HTMLText), with what each paints behind its text,
     so an element's text colour is compared with the nearest background (`behind`). Markup is closed as a browser
-    closes it: an end tag closes what was left open in its element, a start tag ends an open `<p>`, `<li>`, cell."""
+    closes it (hidden.OpenElements). Nothing is judged in or under an element placed by its own style
+    (position:absolute/fixed/sticky): it may lie over a picture or another element's background (round 52)."""
 
     def __init__(self, paint: Paint | None):
         self.paint = paint
         self.on = paint is not None and paint.known
-        self.stack: list[tuple[str, Any]] = []
-        self.names: dict[str, int] = {}
+        self.stack = OpenElements(self._popped)  # (tag, what it paints, placed)
         self.painted: list[int] = []  # indexes into stack of the elements that paint
+        self.placed = 0  # open elements placed by their own style
 
     def start(self, tag: str, void: bool, attrs: list[tuple[str, str | None]]) -> str | None:
         """A start tag: the colour its text would be drawn in on the background behind it, when the two are the
         same (its text is unseen), else None."""
         if not self.on:
             return None
-        while self.stack and tag in IMPLIED_END.get(self.stack[-1][0], ()):
-            self._pop()
+        self.stack.pop_implied(tag)
         own = self.paint.element(tag, attrs)
+        placed = any(k == "style" and v and _PLACED.search(v) for k, v in attrs)
         behind = self.stack[self.painted[-1]][1] if self.painted else self.paint.page_bg
-        fg = text_colour(attrs) if own is False and behind else None
+        fg = text_colour(attrs) if own is False and behind and not placed and not self.placed else None
         if not void:
             if own is not False:
                 self.painted.append(len(self.stack))
-            self.stack.append((tag, own))
-            self.names[tag] = self.names.get(tag, 0) + 1
+            self.stack.push(tag, own, placed)
+            self.placed += placed
         return fg if fg is not None and fg == behind else None
 
-    def _pop(self) -> None:
-        tag, _ = self.stack.pop()
-        self.names[tag] -= 1
+    def _popped(self, item: tuple[Any, ...]) -> None:
+        self.placed -= item[2]
         if self.painted and self.painted[-1] == len(self.stack):
             self.painted.pop()
 
     def end(self, tag: str) -> None:
-        if self.on and self.names.get(tag):
-            while self.stack[-1][0] != tag:
-                self._pop()
-            self._pop()
+        if self.on:
+            self.stack.close(tag)
 
 
 def read_page(page: str) -> tuple[Any, Paint]:
-    """The page's hiding sheet (hidden_css.read_sheets: None when none hides anything) and what it paints."""
+    """The page's hiding sheet (hidden_css.read_sheets_of: None when none hides anything) and what it paints
+    (web.page_text; a test replaces web's name to read a page without its sheets). Never raises."""
     try:
         sheet = read_sheets_of(page, keep=True)
     except Exception:  # a sheet this reader cannot read hides nothing, and what it paints is not known
@@ -172,23 +174,3 @@ def read_page(page: str) -> tuple[Any, Paint]:
         paint.known = False
         return None, paint
     return (sheet if sheet is not None and sheet.hide else None), Paint(sheet, page)
-
-
-@functools.lru_cache(maxsize=1)
-def _read(page: str) -> tuple[Any, Paint]:
-    return read_page(page)
-
-
-def read_sheets(page: str) -> Any:
-    """The page's <style> rules that hide (hidden_css.Sheet), None when none hides anything (web.page_text; a test
-    replaces web's name to read a page without its sheets)."""
-    return _read(page)[0]
-
-
-def page_paint(page: str) -> Paint:
-    return _read(page)[1]
-
-
-def forget_page() -> None:
-    """Let the last page read go (the cache holds one page while web.page_text reads both of its parts)."""
-    _read.cache_clear()

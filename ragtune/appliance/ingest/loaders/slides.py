@@ -101,6 +101,7 @@ class _Deck:
         self.scheme: dict[str, str] = {}  # the slide being read: scheme colours (slides_hidden)
         self.styles: dict[str, Any] = {}  # master part -> its p:txStyles
         self.masters: dict[str, str | None] = {}  # layout part -> its master part
+        self.under: dict[str, bool] = {}  # layout or master part -> it draws a shape under the slide's (_drawn_under)
 
     # -- placeholders: where they sit and how they bullet, from the layout and the master -------------------------
     def _placeholders(self, part: str | None) -> dict[Any, tuple[Any, Any, Any]]:
@@ -254,6 +255,8 @@ class _Deck:
         at = (-1, -1)
         for i, el in enumerate(_children(tree)):
             pos, lines = self.shape(el, ctx)
+            if ctx["bg"] is not None and self._paints(el, ctx):
+                ctx["bg"] = None  # what lies under the shapes drawn after it is not the background (round 52)
             at = pos or at
             if lines:
                 found.append((at, i, lines))
@@ -265,6 +268,30 @@ class _Deck:
             else:
                 rows.append([item])
         return [lines for row in rows for _, _, lines in sorted(row, key=lambda it: (it[0][1], it[1]))]
+
+    def _paints(self, el: Any, ctx: dict[str, Any] | None) -> bool:
+        """A shape the slide draws (not hidden) that paints over what is under it (slides_hidden.paints). `ctx`
+        None: a layout's or master's own shape (its placeholders are not drawn on the slide)."""
+        nv = next((c for c in el.iterchildren() if c.tag.startswith(_P) and c.tag.endswith("Pr")
+                   and c.tag[len(_P):].startswith("nv")), None)
+        cnv = nv.find(f"{_P}cNvPr") if nv is not None else None
+        if cnv is not None and cnv.get("hidden") in ("1", "true"):
+            return False
+        ph = nv.find(f"{_P}nvPr/{_P}ph") if nv is not None else None
+        if ph is not None and ctx is None:
+            return False
+        inherited = self._inherited(ph, ctx["layout"], ctx["master"]) if ph is not None and ctx else []
+        return self.colours.paints(el, [spec[2] for spec in inherited])
+
+    def _drawn_under(self, part: str | None) -> bool:
+        """A layout or master draws a shape of its own under the slide's (a banner, a logo, a picture)."""
+        if not part:
+            return False
+        if part not in self.under:
+            root = self.roots.get(part)
+            tree = root.find(f"{_P}cSld/{_P}spTree") if root is not None else None
+            self.under[part] = tree is not None and any(self._paints(el, None) for el in _children(tree))
+        return self.under[part]
 
     def shape(self, el: Any, ctx: dict[str, Any]) -> tuple[tuple[int, int] | None, list[str]]:
         tag = el.tag
@@ -334,9 +361,11 @@ class _Deck:
         ctx = {"rels": rels, "layout": layout, "master": self.masters.get(layout or ""), "title": None}
         self._placeholders(ctx["master"])  # reads the master's text styles too (bullets of text boxes, placeholders)
         self._placeholders(layout)
-        self.scheme = self.colours.scheme(ctx["master"], root)
+        self.scheme = self.colours.scheme(ctx["master"], root, self.roots.get(ctx["master"] or ""))
         ctx["bg"] = self.colours.background([root, self.roots.get(layout or ""), self.roots.get(ctx["master"] or "")],
                                             ctx["master"], self.scheme)
+        if self._drawn_under(layout) or self._drawn_under(ctx["master"]):
+            ctx["bg"] = None  # a banner or picture of the template's under the slide's shapes: not judged
         tree = root.find(f"{_P}cSld/{_P}spTree")
         blocks = self.shapes(tree, ctx) if tree is not None else []
         title = ctx["title"] or None

@@ -18,6 +18,8 @@ _PRESET = {"white": "FFFFFF", "black": "000000"}
 _FILLS = ("solidFill", "noFill", "gradFill", "blipFill", "pattFill", "grpFill")
 _DEFAULT_MAP = {"bg1": "lt1", "tx1": "dk1", "bg2": "lt2", "tx2": "dk2"}
 _MARKS = ("highlight", "effectLst", "effectDag")  # a run drawn on a colour or with a glow/shadow: seen
+_DRAWN = frozenset(f"{_P}{t}" for t in ("pic", "graphicFrame", "grpSp", "cxnSp", "contentPart"))
+_BARE = "-"  # (paints: what `behind` says of a shape without a fill of its own)
 
 
 class SlideColours:
@@ -28,13 +30,14 @@ class SlideColours:
         self.schemes: dict[str, dict[str, str]] = {}  # master part -> scheme name -> hex
         self.bg_styles: dict[str, list[Any]] = {}  # master part -> the theme's background fill styles
 
-    def scheme(self, master: str | None, slide: Any) -> dict[str, str]:
+    def scheme(self, master: str | None, slide: Any, root: Any = None) -> dict[str, str]:
         """Scheme colour names (`bg1`, `tx1`, `accent1`, `lt1` ...) as hex, through the slide's colour map (its
-        override, else the master's)."""
+        override, else the master's). `root`: the master part's root, parsed already (slides._Deck.roots)."""
         key = master or ""
         if key not in self.schemes:
             theme_colours: dict[str, str] = {}
-            root = self.pkg.xml(master) if master else None
+            if root is None and master:
+                root = self.pkg.xml(master)
             theme_part = self.pkg.related(master, "theme") if master else None
             theme = self.pkg.xml(theme_part) if theme_part else None
             cs = theme.find(f"{_A}themeElements/{_A}clrScheme") if theme is not None else None
@@ -130,6 +133,15 @@ class SlideColours:
             if ref is not None and (ref.get("idx") or "0") != "0":
                 return None  # filled by the theme's shape style
         return slide_bg
+
+    def paints(self, shape: Any, inherited: Any = ()) -> bool:
+        """Whether a shape draws over what is under it, so a text box drawn above it on the slide does not lie on
+        the slide's background (round 52: white text on a photo or a dark banner was dropped): a picture, a table
+        or chart, a group, a connector, ink, a shape filled (by itself, its layout's placeholder or its theme
+        style). A shape without a fill (noFill, none said: a text box) paints nothing."""
+        if shape.tag != f"{_P}sp":
+            return shape.tag in _DRAWN  # (not a tree's own properties, nvGrpSpPr, grpSpPr, extLst)
+        return self.behind(shape, list(inherited), _BARE, {}) != _BARE
 
     def run(self, run: Any, scheme: dict[str, str]) -> str | None:
         """A run's own colour ("none": no fill, drawn invisible), None when it has none or is drawn so it shows

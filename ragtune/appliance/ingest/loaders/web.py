@@ -13,7 +13,7 @@ from .base import PARSE_BEAT, PARSE_BEAT_EVERY, Document, LoadError, clean_text,
     nul_separates, parse_date, require_text, title_from_path
 from .hidden import HTML_HOW, HiddenStack, inline_kinds, note
 from .hidden_css import REVEALABLE, element_kinds
-from .hidden_paint import Backdrop, forget_page, page_paint, read_sheets
+from .hidden_paint import Backdrop, read_page
 from .parse_budget import budgeted, guarded
 from .web_charset import decode_html
 
@@ -438,8 +438,7 @@ def _parse(page: str, sheet: object, paint: object = None) -> _HTMLText:
 
 
 def page_text(page: str) -> tuple[str, _HTMLText]:  # an html5_eof'd page's text as its sheets show it, its parser
-    paint, sheet = page_paint(page), read_sheets(page)  # (the sheets read once for both: hidden_paint)
-    forget_page()
+    sheet, paint = read_page(page)  # (the sheets read once for both: hidden_paint)
     p = _parse(page, sheet, paint)
     if p.sheet_chars and p.sheet_chars > 2 * len(clean_text(_squash(p.parts.getvalue()))):
         p = _parse(page, None, paint)  # a sheet hiding most of the page is a loading guard (hidden_css), no plant
