@@ -48,6 +48,11 @@ _CLOSERS = set("\"')]}”’»")
 _GLUED_END = re.compile(f"[{CJK_STOPS}{HALFWIDTH_STOP}{FULLWIDTH_DOT}{INDIC_ARABIC_STOPS}]")
 
 
+# The kinds whose text is a table's rows (loaders/tablerows.py writes them): chunked a row a chunk (table_chunks.py,
+# round 52: the 135M model copied the wrong row from chunks of many rows).
+TABLE_KINDS = frozenset({"xlsx", "csv", "ods"})
+
+
 @dataclass(frozen=True)
 class Chunk:
     ord: int
@@ -352,10 +357,17 @@ class _Window:
 
 
 def chunk_text(text: str, tokenizer: Any, *, chunk_tokens: int = 200, overlap_tokens: int = 40,
-               max_seq_len: int = 256, on_block: Callable[[int], None] | None = None) -> list[Chunk]:
+               max_seq_len: int = 256, on_block: Callable[[int], None] | None = None,
+               table: bool = False) -> list[Chunk]:
     """Chunks of `text` with exact character spans. Whitespace-only text gives []. `on_block(chars)`: called after
     each block of the text is tokenised, with how many of its characters are (progress within a big text; the
-    chunks are the same with or without it)."""
+    chunks are the same with or without it). `table`: the text is a table's rows (a kind in TABLE_KINDS:
+    table_chunks.py)."""
+    if table:
+        from .table_chunks import table_chunks
+
+        return table_chunks(text, tokenizer, chunk_text, chunk_tokens=chunk_tokens, overlap_tokens=overlap_tokens,
+                            max_seq_len=max_seq_len, on_block=on_block)
     size, overlap = effective_sizes(chunk_tokens, overlap_tokens, max_seq_len)
     w = _Window(tokenizer, text, on_block)
     w.reach(0)

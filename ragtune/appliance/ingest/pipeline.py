@@ -167,9 +167,11 @@ def ingest_paths(settings: Settings, paths: list[Path] | str | os.PathLike[str],
                 if summary.chunks_deleted:  # an edit's or a prune's old chunks: Tantivy only marks them deleted,
                     # their text stays in the segment files until a merge; rewritten once a run, as `docs remove` does
                     summary.lexical_rewritten = lw.purge(store)
+                    from ..lexical import own_folder
                     from ..lexical_cache import discard_home  # this user's cached copies hold the old text too
 
-                    discard_home(settings.home.lexical_dir, store)
+                    for folder in {Path(settings.home.lexical_dir), own_folder(settings.home.lexical_dir)}:
+                        discard_home(folder, store)  # (keyed on the folder read: tantivy/schema-N beside a newer index)
             lw.finish(store.index_version)
         summary.index_version = store.index_version
         if not (summary.deleted and rebuild_vectors(settings, store)):

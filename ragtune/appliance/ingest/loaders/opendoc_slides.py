@@ -15,7 +15,7 @@ from ...hashing import sha256_bytes
 from .base import PARSE_BEAT, Document, LoadError, clean_text, clean_title, exc_line, exc_reason, require_text, \
     title_from_path
 from .hidden import note as hidden_note
-from .opendoc import _NS, D, OF, TB, T, _Reader, _Styles
+from .opendoc import _NS, D, OF, TB, _Reader, _Styles
 from .opendoc_look import outermost, points
 from .opendoc_package import _meta, _xml, package
 from .parse_budget import budgeted, guarded

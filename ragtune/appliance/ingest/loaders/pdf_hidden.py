@@ -112,7 +112,7 @@ def form_without(pdf: Any, ops: dict[int, Any], resources: Any, name: Any, drop:
     they hold such a show (round 52: a form mixing seen and hidden text keeps the seen). None: the form holds none
     of them (drawn as it is). `ops`: id(form) -> (form, its operators), as Covers parsed them. Raises on anything
     it cannot read (the caller then keeps the form whole)."""
-    from pypdf.generic import ContentStream, DecodedStreamObject, DictionaryObject, NameObject
+    from pypdf.generic import ContentStream, DecodedStreamObject, NameObject
 
     xobjs = _obj(_obj(resources).get("/XObject")) if hasattr(_obj(resources), "get") else None
     form = _obj(xobjs.get(str(name))) if hasattr(xobjs, "get") else None
