@@ -46,7 +46,7 @@ class IngestConfig:
     # .tsv, .ppsx and .pptm are read too, but only when listed: a BEIR folder's qrels/*.tsv is not a document
     extensions: list[str] = field(default_factory=lambda: [".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx",
                                                            ".pptx", ".xlsx", ".csv", ".eml", ".msg", ".odt", ".ods",
-                                                           ".odp", ".jsonl"])
+                                                           ".odp", ".doc", ".rtf", ".jsonl"])
     # Wall-time seconds one file of any kind but Markdown and text may take to read (loaders/parse_budget.py: an
     # 800-page report takes ~20 s on 2 cores; a pathological file minutes to hours); one over it fails with a reason
     # and the ingest goes on.

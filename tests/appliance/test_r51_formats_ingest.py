@@ -27,7 +27,7 @@ def test_every_kind_has_a_loader_and_a_version_and_the_defaults_are_readable():
     kinds = set(KINDS.values()) - {"beir"}
     assert kinds == set(LOADERS) == set(LOADER_VERSIONS)
     assert all(e in KINDS for e in IngestConfig().extensions)
-    assert {".pptx", ".xlsx", ".csv", ".eml", ".msg", ".odt", ".ods", ".odp"} <= set(IngestConfig().extensions)
+    assert {".pptx", ".xlsx", ".csv", ".eml", ".msg", ".odt", ".ods", ".odp", ".doc", ".rtf"} <= set(IngestConfig().extensions)
     assert ".tsv" in KINDS and ".tsv" not in IngestConfig().extensions
 
 

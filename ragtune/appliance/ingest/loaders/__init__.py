@@ -3,7 +3,7 @@
 
 `base` (Document, LoadError, decoding, dates, text clean-up), `plain` (.md, .txt), `web` (.html), `pdf`, `word`
 (.docx), `slides` (.pptx), `sheets` (.xlsx), `delimited` (.csv, .tsv), `mail` (.eml), `outlook` (.msg), `opendoc`
-(.odt), `opendoc_sheets` (.ods), `opendoc_slides` (.odp); the BEIR
+(.odt), `worddoc` (.doc), `richtext` (.rtf), `opendoc_sheets` (.ods), `opendoc_slides` (.odp); the BEIR
 corpus rows and the dispatch are here. Loaders never see the database: the pipeline decides what
 to store.
 """
@@ -26,21 +26,23 @@ from .opendoc_slides import load_odp
 from .outlook import load_msg
 from .pdf import load_pdf
 from .plain import front_matter, load_markdown, load_text
+from .richtext import load_rtf
 from .sheets import load_xlsx
 from .slides import load_pptx
 from .web import load_html
 from .word import load_docx
+from .worddoc import load_doc
 
 __all__ = ["KINDS", "LOADERS", "LOADER_VERSIONS", "Document", "LoadError", "clean_text", "decode_utf8", "front_matter",
-           "iter_beir_documents", "kind_of", "load_csv", "load_docx", "load_eml", "load_file", "load_html",
-           "load_markdown", "load_msg", "load_odp", "load_ods", "load_odt", "load_pdf", "load_pptx", "load_text",
-           "load_xlsx", "looks_binary", "parse_date",
+           "iter_beir_documents", "kind_of", "load_csv", "load_doc", "load_docx", "load_eml", "load_file", "load_html",
+           "load_markdown", "load_msg", "load_odp", "load_ods", "load_odt", "load_pdf", "load_pptx",
+           "load_rtf", "load_text", "load_xlsx", "looks_binary", "parse_date",
            "read_bytes", "title_from_path"]
 
 KINDS = {".md": "md", ".markdown": "md", ".txt": "txt", ".html": "html", ".htm": "html", ".pdf": "pdf",
          ".docx": "docx", ".pptx": "pptx", ".ppsx": "pptx", ".pptm": "pptx", ".xlsx": "xlsx", ".csv": "csv",
          ".tsv": "csv", ".eml": "eml", ".msg": "msg", ".odt": "odt", ".ods": "ods", ".ots": "ods", ".odp": "odp",
-         ".otp": "odp", ".jsonl": "beir"}
+         ".otp": "odp", ".doc": "doc", ".rtf": "rtf", ".jsonl": "beir"}
 
 
 # -- BEIR corpus ----------------------------------------------------------------------------------
@@ -99,9 +101,9 @@ def _beir_document(path: Path, row: dict) -> Document:
 
 # -- dispatch -------------------------------------------------------------------------------------
 LOADERS: dict[str, Callable[[Path, bytes], Document]] = {
-    "md": load_markdown, "txt": load_text, "html": load_html, "pdf": load_pdf, "docx": load_docx,
+    "md": load_markdown, "txt": load_text, "html": load_html, "pdf": load_pdf, "docx": load_docx, "doc": load_doc,
     "pptx": load_pptx, "xlsx": load_xlsx, "csv": load_csv, "eml": load_eml, "msg": load_msg, "odt": load_odt,
-    "ods": load_ods, "odp": load_odp,
+    "ods": load_ods, "odp": load_odp, "rtf": load_rtf,
 }
 
 
@@ -151,8 +153,11 @@ LOADERS: dict[str, Callable[[Path, bytes], Document]] = {
 # thousands scaling and fractions shown as Excel shows them; new kinds msg (outlook.py, ole.py, outlook_rtf.py), ods
 # and odp (opendoc_sheets.py, opendoc_slides.py) start at 2 as every kind does. xlsx 4, csv 4: chunked a row a chunk
 # (ingest/table_chunks.py).
+# round 52: new kind doc (Word 97-2003, worddoc.py on ole.py) starts at 2.
+# round 52: new kind rtf (richtext.py; its tokenizer shared with outlook_rtf.py) starts at 2.
 LOADER_VERSIONS: dict[str, int] = {"md": 7, "txt": 8, "html": 12, "pdf": 13, "docx": 6, "pptx": 3, "xlsx": 4,
-                                   "csv": 4, "eml": 3, "msg": 2, "odt": 3, "ods": 2, "odp": 2}
+                                   "csv": 4, "eml": 3, "msg": 2, "odt": 3, "ods": 2, "odp": 2,
+                                   "doc": 2, "rtf": 2}
 
 
 def kind_of(path: Path) -> str | None:

@@ -8,16 +8,14 @@ from __future__ import annotations
 import re
 import struct
 
+from .richtext import CHARS as _CHARS, BadRtf, Tokens
+
 # The dictionary's first 207 bytes (MS-OXRTFCP 2.1.3.1.1)
 _PREBUF = (b"{\\rtf1\\ansi\\mac\\deff0\\deftab720{\\fonttbl;}{\\f0\\fnil \\froman \\fswiss \\fmodern \\fscript "
            b"\\fdecor MS Sans SerifSymbolArialTimes New RomanCourier{\\colortbl\\red0\\green0\\blue0\r\n\\par "
            b"\\pard\\plain\\f0\\fs20\\b\\i\\u\\tab\\tx")
 _LZFU, _MELA = 0x75465A4C, 0x414C454D
 MAX_RTF = 64 * 1024 * 1024  # decompressed bytes, at most (each 2-byte reference gives at most 17)
-
-
-class BadRtf(Exception):
-    pass
 
 
 def decompress(data: bytes) -> bytes:
@@ -63,13 +61,8 @@ def decompress(data: bytes) -> bytes:
     return bytes(out[:raw_size])
 
 
-_TOKEN = re.compile(rb"\\([a-zA-Z]{1,32})(-?\d{1,10})? ?|\\'([0-9a-fA-F]{2})|\\([^a-zA-Z'])|([{}])|[\r\n]+|"
-                    rb"([^\\{}\r\n]+)")
 _SKIP = {b"fonttbl", b"colortbl", b"stylesheet", b"info", b"pict", b"header", b"footer", b"object", b"listtable",
          b"listoverridetable", b"rsidtbl", b"generator", b"xmlnstbl", b"themedata", b"datastore", b"latentstyles"}
-_CHARS = {b"par": "\n", b"line": "\n", b"tab": "\t", b"lquote": "\u2018", b"rquote": "\u2019", b"ldblquote": "\u201c",
-          b"rdblquote": "\u201d", b"emdash": "\u2014", b"endash": "\u2013", b"bullet": "\u2022", b"emspace": " ",
-          b"enspace": " ", b"qmspace": " "}
 
 
 def encapsulated(rtf: bytes) -> tuple[str | None, str]:
@@ -97,8 +90,7 @@ def encapsulated(rtf: bytes) -> tuple[str | None, str]:
     skip = suppress = tag = False
     first = star = False
     uc, to_skip = 1, 0
-    for m in _TOKEN.finditer(rtf):
-        word, arg, hexa, sym, brace, text = m.groups()
+    for word, arg, hexa, sym, brace, text in Tokens(rtf):  # (richtext.py: shared with .rtf files)
         if brace is not None:
             flush()
             if brace == b"{":
