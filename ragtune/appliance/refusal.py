@@ -46,7 +46,7 @@ from .injection import SourceView, source_view
 from .normalize import language
 from .prompt import REFUSAL_TEXT
 from .scripts import (AR_OR_HE, CJK_STOPS, FUNCTION_WORDS, HALFWIDTH_STOP, HIRAGANA, INDIC_ARABIC_STOPS,
-                      LONE_PAIRED, OTHER_SCRIPT, PAIRED, strip_prefixes)
+                      LONE_PAIRED, OTHER_SCRIPT, PAIRED, THAI_GAP, strip_prefixes)
 from .text import content_words
 from .text import words as text_words
 from .types import ContextItem
@@ -126,8 +126,9 @@ def supporting(answer: str, cited: Sequence[tuple[str, SourceView]]) -> list[str
 
 # One sentence rule for the relevance check and focus.py. Chinese and Japanese end a sentence with "。！？" and no
 # space, Hindi with "।", Arabic "؟" (round 49): else a CJK source was one sentence, and every span of it as relevant.
+# Thai with a space between its letters (scripts.THAI_GAP, round 52).
 # (scripts' stop characters; not the fullwidth "．" the chunker also cuts after)
-SENTENCE_END = re.compile(rf"(?<=[.!?])\s+|(?<=[{CJK_STOPS}{HALFWIDTH_STOP}])\s*|(?<=[{INDIC_ARABIC_STOPS}])\s+")
+SENTENCE_END = re.compile(rf"(?<=[.!?])\s+|(?<=[{CJK_STOPS}{HALFWIDTH_STOP}])\s*|(?<=[{INDIC_ARABIC_STOPS}])\s+|{THAI_GAP}")
 
 
 def relevance(question: str, span: str, views: Sequence[SourceView]) -> float:

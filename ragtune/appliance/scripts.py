@@ -49,6 +49,10 @@ CJK_STOPS = "\u3002\uff01\uff1f"  # 。！？
 HALFWIDTH_STOP = "\uff61"  # ｡
 FULLWIDTH_DOT = "\uff0e"  # ． (also a decimal point in fullwidth numbers: the answer path does not end a sentence at it)
 INDIC_ARABIC_STOPS = "\u0964\u0965\u061f\u06d4"  # । ॥ ؟ ۔
+# Thai ends a sentence (or clause) with a space and no mark; inside one, words have no spaces between them (round 52):
+# else a Thai paragraph was one sentence to the answer path and a span from any clause of it was "relevant"
+# (refusal.SENTENCE_END). A space between Thai letters only: not the spaces around digits, Latin or punctuation.
+THAI_GAP = "(?<=[\u0e01-\u0e4e])[ \t]+(?=[\u0e01-\u0e4e])"
 
 
 @lru_cache(maxsize=1024)
