@@ -20,6 +20,7 @@ from ragtune.appliance.types import Answer, ContextItem
 
 from ..data import REFUSAL_REASONS, StreamedAnswer, one_line, printable, printable_text
 from ..docsource import chunk_number  # lives there: `ragtune demo` prints it too, without Textual
+from .turn_window import TurnWindow
 
 
 def drop_rendered_lines(widget: Widget) -> None:
@@ -32,6 +33,8 @@ def drop_rendered_lines(widget: Widget) -> None:
 
 
 class QuestionMessage(Static):
+    virtual_size = Reactive(Size(0, 0), layout=False)  # see AnswerMessage.virtual_size
+
     def __init__(self, question: str, **kwargs):
         super().__init__(Text.assemble(("› ", "bold #61afef"), printable(question)), **kwargs)
         self.question = question
@@ -43,6 +46,10 @@ class QuestionMessage(Static):
 class AnswerMessage(Static, can_focus=True):
     """One answer. States: waiting → streaming → ok | refused | error. Focus it to show its citations; up/down
     move to the previous/next answer."""
+
+    # Set by the screen's layout itself (its content's size): Widget's layout=True asked for a second layout of the
+    # whole screen after each one that changed it, i.e. after every resize (~2 extra passes over every turn).
+    virtual_size = Reactive(Size(0, 0), layout=False)
 
     BINDINGS = [
         Binding("up", "step(-1)", "Previous answer", show=False),
@@ -237,7 +244,7 @@ def answer_transcript(message: AnswerMessage, lookup: Callable[[ContextItem], An
     return printable("\n".join(lines))
 
 
-class MessageList(VerticalScroll):
+class MessageList(TurnWindow, VerticalScroll):
     """Scrolls to the newest message as content arrives, and stays at its end through later layouts until the
     reader scrolls away: an answer's final form (citation marks, the served-model line) can be laid out after the
     last scroll_end read the conversation's height (scroll_end runs once this widget's queued messages are done,
@@ -257,6 +264,10 @@ class MessageList(VerticalScroll):
         self.mount(widget)
         self._trim()
         self.follow()
+        self.call_after_refresh(self._window)  # older turns far above: no longer laid out (turn_window.py)
+
+    def _turn_kinds(self) -> tuple[type, ...]:
+        return (QuestionMessage, AnswerMessage)
 
     def _trim(self) -> None:
         """Take the oldest finished questions and answers off the top beyond MAX_ANSWERS. One still being answered
@@ -281,6 +292,7 @@ class MessageList(VerticalScroll):
             return
         self.dropped += sum(isinstance(w, AnswerMessage) for w in gone)
         self.remove_children(gone)
+        self.forget_hidden(gone)
         note = f"{self.dropped:,} earlier question{'' if self.dropped == 1 else 's'} no longer shown (the newest " \
                f"{self.MAX_ANSWERS:,} are kept; `ragtune log list` has them all)"
         # its own children, by id: a query walks and matches every widget of the conversation (round 51)
