@@ -19,6 +19,7 @@ from .opendoc import _NS, D, OF, TB, _Reader, _Styles
 from .opendoc_look import outermost, points
 from .opendoc_package import _meta, _xml, package
 from .parse_budget import budgeted, guarded
+from .slides import reading_order
 
 _O, _S = f"{{{_NS['office']}}}", f"{{{_NS['style']}}}"
 _DR = f"{{{_NS['draw']}}}"
@@ -76,14 +77,7 @@ class _Deck:
             at = pos or at
             if lines:
                 found.append((at, i, lines))
-        found.sort()
-        rows: list[list[tuple[tuple[float, float], int, list[str]]]] = []
-        for item in found:
-            if rows and item[0][0] - rows[-1][0][0][0] <= _ROW_PT:
-                rows[-1].append(item)
-            else:
-                rows.append([item])
-        return [lines for row in rows for _, _, lines in sorted(row, key=lambda it: (it[0][1], it[1]))]
+        return reading_order(found, _ROW_PT)
 
     def shape(self, el: Any, ctx: dict[str, Any]) -> tuple[tuple[float, float] | None, list[str]]:
         tag = el.tag

@@ -88,6 +88,19 @@ def _label(scheme: str, n: int) -> str:
     return num + (")" if scheme.endswith("ParenR") else "" if scheme.endswith("Plain") else ".")
 
 
+
+def reading_order(found: list[tuple[tuple[Any, Any], int, list[str]]], row_gap: float) -> list[list[str]]:
+    """Blocks ((top, left), file order, lines) in reading order: top to bottom, then left to right within a row (tops
+    within `row_gap` of the row's first), file order breaking ties (shared with opendoc_slides.py)."""
+    found = sorted(found)
+    rows: list[list[tuple[tuple[Any, Any], int, list[str]]]] = []
+    for item in found:
+        if rows and item[0][0] - rows[-1][0][0][0] <= row_gap:
+            rows[-1].append(item)
+        else:
+            rows.append([item])
+    return [lines for row in rows for _, _, lines in sorted(row, key=lambda it: (it[0][1], it[1]))]
+
 class _Deck:
     def __init__(self, pkg: _Package):
         self.pkg = pkg
@@ -260,14 +273,7 @@ class _Deck:
             at = pos or at
             if lines:
                 found.append((at, i, lines))
-        found.sort()
-        rows: list[list[tuple[tuple[int, int], int, list[str]]]] = []
-        for item in found:
-            if rows and item[0][0] - rows[-1][0][0][0] <= _ROW_EMU:
-                rows[-1].append(item)
-            else:
-                rows.append([item])
-        return [lines for row in rows for _, _, lines in sorted(row, key=lambda it: (it[0][1], it[1]))]
+        return reading_order(found, _ROW_EMU)
 
     def _paints(self, el: Any, ctx: dict[str, Any] | None) -> bool:
         """A shape the slide draws (not hidden) that paints over what is under it (slides_hidden.paints). `ctx`
