@@ -155,8 +155,9 @@ LOADERS: dict[str, Callable[[Path, bytes], Document]] = {
 # (ingest/table_chunks.py).
 # round 52: new kind doc (Word 97-2003, worddoc.py on ole.py) starts at 2.
 # round 52: new kind rtf (richtext.py; its tokenizer shared with outlook_rtf.py) starts at 2.
+# round 52: msg 3: a message with only a rich-text (RTF) body reads it as a .rtf file is (it was a note, no body).
 LOADER_VERSIONS: dict[str, int] = {"md": 7, "txt": 8, "html": 12, "pdf": 13, "docx": 6, "pptx": 3, "xlsx": 4,
-                                   "csv": 4, "eml": 3, "msg": 2, "odt": 3, "ods": 2, "odp": 2,
+                                   "csv": 4, "eml": 3, "msg": 3, "odt": 3, "ods": 2, "odp": 2,
                                    "doc": 2, "rtf": 2}
 
 

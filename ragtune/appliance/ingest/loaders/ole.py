@@ -9,6 +9,7 @@ from __future__ import annotations
 import struct
 import sys
 from array import array
+from datetime import datetime, timedelta, timezone
 
 MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _END, _FREE, _FATSECT, _DIFSECT, _MAXREG = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFC, 0xFFFFFFFA
@@ -19,6 +20,32 @@ MAX_ENTRIES = 200_000  # directory entries a walk visits at most (a message of 1
 
 class Damaged(Exception):
     """The compound file is damaged; str(exc) is the reason ("a sector chain loops")."""
+
+
+def filetime(value: object) -> datetime | None:
+    """A FILETIME (100 ns since 1601-01-01 UTC) as a datetime; None for 0, a non-number or past year 9999."""
+    if not isinstance(value, int) or value <= 0:
+        return None
+    try:
+        return datetime(1601, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=value // 10)
+    except OverflowError:
+        return None
+
+
+def kind_of(top: dict[str, "Entry"]) -> str | None:
+    """What kind of Office file a compound file is, from its root's entries (upper-case names), for a loader's
+    "not a ... named ..." reason; None: none of those told here."""
+    if "ENCRYPTEDPACKAGE" in top:
+        return "a password-protected Office file"
+    if "WORDDOCUMENT" in top:
+        return "a Word 97-2003 document"
+    if "WORKBOOK" in top or "BOOK" in top:
+        return "an Excel 97-2003 workbook"
+    if "POWERPOINT DOCUMENT" in top:
+        return "a PowerPoint 97-2003 deck"
+    if "__PROPERTIES_VERSION1.0" in top:
+        return "an Outlook message"
+    return None
 
 
 def _u32s(data: bytes) -> array:

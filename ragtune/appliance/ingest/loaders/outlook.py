@@ -1,13 +1,13 @@
 """Outlook messages (.msg, MS-OXMSG: what Outlook's drag-and-drop and "Save as" write), read from the compound file
 (`ole.py`) as an .eml is (`mail.py`): the same header block (`From:`, `To:`, `Cc:`, `Date:`, `Subject:`,
 `Attachments:`), then the body: the plain one, else the HTML one (in its code page, through the HTML loader's text
-extraction), else an RTF body that encapsulates text or HTML (`outlook_rtf.py`). Attachments are listed by name and
-never read; an attached Outlook message is read once, nested, as a forwarded .eml is."""
+extraction), else the RTF body: the text or HTML it encapsulates (`outlook_rtf.py`), or, for a message written in
+rich text, the RTF read as a .rtf file is (`richtext.py`, hidden runs counted in a note). Attachments are listed by
+name and never read; an attached Outlook message is read once, nested, as a forwarded .eml is."""
 
 from __future__ import annotations
 
 import struct
-from datetime import datetime, timedelta, timezone
 from email import policy
 from email.parser import BytesParser
 from email.utils import format_datetime
@@ -18,9 +18,10 @@ from .base import Document, LoadError, clean_text, clean_title, exc_line, exc_re
 from .hidden import HTML_HOW
 from .hidden import note as hidden_note
 from .mail import _NO_SUBJECT, _decode, _drop_attachment_bodies, _Reader, header_block
-from .ole import MAGIC, STORAGE, STREAM, CompoundFile, Damaged, Entry
+from .ole import MAGIC, STORAGE, STREAM, CompoundFile, Damaged, Entry, filetime, kind_of
 from .outlook_rtf import BadRtf, decompress, encapsulated
 from .parse_budget import budgeted
+from .richtext import HIDDEN_HOW as RTF_HOW, read_rtf
 
 _MAX_DEPTH = 8  # attached messages inside attached messages, read at most so deep (then listed by name)
 _MAX_STREAM = 64 * 1024 * 1024  # bytes of one property read at most (attachments' data are never read)
@@ -48,15 +49,6 @@ def _codec(cp: object) -> str | None:
     if 28592 <= cp <= 28616:
         return f"iso-8859-{cp - 28590}"
     return f"windows-{cp}" if 874 <= cp <= 1258 else f"cp{cp}"
-
-
-def _when(value: object) -> datetime | None:
-    if not isinstance(value, int) or value <= 0:
-        return None
-    try:  # FILETIME: 100 ns since 1601-01-01 UTC
-        return datetime(1601, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=value // 10)
-    except OverflowError:
-        return None
 
 
 class _Props:
@@ -109,6 +101,7 @@ class _Message:
         self.cfb, self.reader = cfb, reader
         self.notes: list[str] = []
         self.listed: list[str] = []  # the message's own attachments (not an attached message's)
+        self.rtf_hidden = 0  # hidden runs left out of rich-text (RTF) bodies
 
     def read(self, storage: Entry, header: int, depth: int, codepage: object = None) -> tuple[list[str], _Props]:
         """A message as its header block and body blocks, and its properties."""
@@ -123,7 +116,7 @@ class _Message:
         sender = _address(p.text(_SENDER_NAME) or p.text(_REPR_NAME),
                           p.text(_SENDER_SMTP) or p.text(_REPR_SMTP) or p.text(_SENDER_ADDR))
         to, cc = self.recipients(p)
-        when = _when(p.number(_SUBMIT)) or _when(p.number(_DELIVERY))
+        when = filetime(p.number(_SUBMIT)) or filetime(p.number(_DELIVERY))
         values = {"From": sender, "To": to or clean_title(p.text(_DISPLAY_TO)),
                   "Cc": cc or clean_title(p.text(_DISPLAY_CC)),
                   "Date": format_datetime(when) if when else "", "Subject": clean_title(p.text(_SUBJECT))}
@@ -159,14 +152,19 @@ class _Message:
         rtf = p.binary(_RTF)
         if rtf:
             try:
-                kind, inner = encapsulated(decompress(rtf))
+                data = decompress(rtf)
+                kind, inner = encapsulated(data)
             except BadRtf as exc:
                 self.notes.append(f"the message's RTF body is damaged ({exc}): not read")
                 return ""
-            if kind is None:
-                self.notes.append("the message's body is rich text (RTF) only and is not read (save it from Outlook "
-                                  "as HTML or plain text)")
-                return ""
+            if kind is None:  # written in rich text: read as a .rtf file is
+                try:
+                    r = read_rtf(data)
+                except LoadError as exc:  # (load_msg re-raises LoadError: one bad body must not fail the message)
+                    self.notes.append(f"the message's RTF body is damaged ({exc}): not read")
+                    return ""
+                self.rtf_hidden += r.hidden_runs
+                return r.body().strip()
             return (self.reader.html_text(inner) if kind == "html" else inner).strip()
         return ""
 
@@ -215,15 +213,13 @@ def load_msg(path: Path, raw: bytes) -> Document:
         cfb = CompoundFile(raw)
         top = cfb.children(cfb.root)
         if "__PROPERTIES_VERSION1.0" not in top:
-            kind = ("a password-protected Office file" if "ENCRYPTEDPACKAGE" in top else "a Word 97-2003 document"
-                    if "WORDDOCUMENT" in top else "an Excel 97-2003 workbook" if "WORKBOOK" in top or "BOOK" in top
-                    else "an OLE compound file without message properties")
+            kind = kind_of(top) or "an OLE compound file without message properties"
             raise LoadError(f"not an Outlook message: {kind} named .msg")
         msg = _Message(cfb, reader)
         blocks, p = msg.read(cfb.root, 32, 0)
         mclass = p.text(_CLASS).lower()
         subject = clean_title(p.text(_SUBJECT))
-        when = _when(p.number(_SUBMIT)) or _when(p.number(_DELIVERY))
+        when = filetime(p.number(_SUBMIT)) or filetime(p.number(_DELIVERY))
     except LoadError:
         raise
     except Damaged as exc:
@@ -241,6 +237,8 @@ def load_msg(path: Path, raw: bytes) -> Document:
     notes = list(msg.notes)
     if reader.hidden:
         notes.append(hidden_note(reader.hidden, "element", f"an HTML body's {HTML_HOW}"))
+    if msg.rtf_hidden:
+        notes.append(hidden_note(msg.rtf_hidden, "run", RTF_HOW))
     title = subject if subject.lower() not in _NO_SUBJECT else ""
     return Document(str(path), "msg", title or title_from_path(path), text, when.date().isoformat() if when else None,
                     sha256_bytes(raw), len(raw), tuple(notes))

@@ -1,14 +1,14 @@
 """An Outlook message's RTF body (PidTagRtfCompressed): decompressed (MS-OXRTFCP) and, where it only encapsulates a
 plain-text or HTML body (MS-OXRTFEX: `\\fromtext`, `\\fromhtml1`, what Outlook writes for a message that was composed
-as text or HTML), de-encapsulated back to that text or HTML. A message composed in rich text is not read from here
-(its plain body, which Outlook also stores, is): RTF rendering is out of scope."""
+as text or HTML), de-encapsulated back to that text or HTML. A message composed in rich text, when it has no plain or
+HTML body, is read by `outlook.py` through `richtext.read_rtf`, as a .rtf file is."""
 
 from __future__ import annotations
 
 import re
 import struct
 
-from .richtext import CHARS as _CHARS, BadRtf, Tokens
+from .richtext import CHARS as _CHARS, BadRtf, Tokens, _codec
 
 # The dictionary's first 207 bytes (MS-OXRTFCP 2.1.3.1.1)
 _PREBUF = (b"{\\rtf1\\ansi\\mac\\deff0\\deftab720{\\fonttbl;}{\\f0\\fnil \\froman \\fswiss \\fmodern \\fscript "
@@ -72,11 +72,7 @@ def encapsulated(rtf: bytes) -> tuple[str | None, str]:
     if kind is None:
         return None, ""
     m = re.search(rb"\\ansicpg(\d{1,5})", head)
-    codec = f"cp{int(m.group(1))}" if m else "cp1252"
-    try:
-        "".encode(codec)
-    except LookupError:
-        codec = "cp1252"
+    codec = _codec(int(m.group(1)), "cp1252") if m else "cp1252"
     out: list[str] = []
     pending = bytearray()  # \'hh bytes, decoded together (a double-byte code page's pairs)
 

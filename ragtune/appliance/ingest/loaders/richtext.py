@@ -101,6 +101,7 @@ _SYMBOLS = {b"~": "\u00a0", b"_": "-", b"\\": "\\", b"{": "{", b"}": "}"}
 # shading, outline level, style, flow (main text or a footnote's)
 DEST, UC, FONT, SIZE, CF, HIDDEN, BG, DELETED, INTBL, CBPAT, OUTLINE, STYLE, FLOW = range(13)
 TEXT, SKIP, FONTTBL, COLORTBL, STYLESHEET, STYLE_DEF, INFO, TITLE, CREATIM, REVTIM, OBJECT, SHAPE = range(12)
+_OPENS = {b"fonttbl": FONTTBL, b"colortbl": COLORTBL, b"stylesheet": STYLESHEET, b"info": INFO, b"object": OBJECT}
 
 
 def _codec(cpg: int, fallback: str) -> str:
@@ -278,8 +279,7 @@ class _Reader:
                 star, opening = True, True
                 continue
             if word is not None:
-                skipped = self.word(st, word, arg, first, star, stack)
-                star = False
+                skipped, star = self.word(st, word, arg, first, star, stack), False
                 if skipped:
                     if not toks.skip_group():
                         break  # cut short: said below
@@ -320,8 +320,9 @@ class _Reader:
     def paragraph(self, st: list[Any]) -> None:
         self.in_hidden = False  # hidden text in the next paragraph is another run
         if st[DEST] in (TEXT, SHAPE):
-            text = st[FLOW].end_para(st[INTBL], self.level(st))
-            if text and not self.first_heading and st[FLOW] is self.main and self.level(st) is not None:
+            lv = self.level(st)
+            text = st[FLOW].end_para(st[INTBL], lv)
+            if text and not self.first_heading and st[FLOW] is self.main and lv is not None:
                 self.first_heading = clean_title(text)
 
     def word(self, st: list[Any], word: bytes, arg: bytes | None, first: bool, star: bool,
@@ -365,16 +366,8 @@ class _Reader:
             if word in (b"yr", b"mo", b"dy") and n is not None:
                 self.dates[dest][(b"yr", b"mo", b"dy").index(word)] = n
             return False
-        if word == b"fonttbl":
-            st[DEST], self.cur = FONTTBL, None
-        elif word == b"colortbl":
-            st[DEST] = COLORTBL
-        elif word == b"stylesheet":
-            st[DEST] = STYLESHEET
-        elif word == b"info":
-            st[DEST] = INFO
-        elif word == b"object":
-            st[DEST] = OBJECT
+        if word in _OPENS:
+            st[DEST], self.cur = _OPENS[word], None  # (cur: the font being defined, read in a font table only)
         elif word == b"result" and dest == OBJECT:
             st[DEST] = TEXT  # an object's last rendering: what the reader sees
         elif word == b"shpinst":
@@ -443,7 +436,21 @@ class _Reader:
         found = [parse_date(f"{y:04d}-{m:02d}-{d:02d}") for y, m, d in self.dates.values() if y > 0]
         return next((d for d in found if d), None)  # created, else revised
 
+    def body(self) -> str:  # the main text, then the footnotes as `[n]`
+        return "\n\n".join(x for x in [self.main.text(), *(f"[{i + 1}] {t}" for i, t in enumerate(self.notes))] if x)
 
+
+def read_rtf(rtf: bytes, beat: Any = None) -> _Reader:
+    """An RTF stream read (a .rtf file's, or an Outlook message's rich-text body); LoadError where it is damaged."""
+    reader = _Reader(rtf)
+    try:
+        reader.read(beat)
+    except BadRtf as exc:
+        raise LoadError(f"damaged RTF: {exc}") from None
+    return reader
+
+
+HIDDEN_HOW = "formatted as hidden, under 2 pt, or in the colour behind it"  # (an Outlook RTF body's note too)
 _NOT_RTF = ((b"PK\x03\x04", "not RTF: a zip archive named .rtf (a .docx or .odt? rename it)"),
             (b"\xd0\xcf\x11\xe0", "not RTF: a Word 97-2003 document (.doc) or other OLE file named .rtf"),
             (b"%PDF", "not RTF: a PDF named .rtf"), (b"\xff\xfe", "not RTF: UTF-16 text named .rtf (RTF is 8-bit)"),
@@ -464,17 +471,10 @@ def load_rtf(path: Path, raw: bytes) -> Document:
     body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     if not body.lstrip()[:5] == b"{\\rtf":
         raise LoadError(_not_rtf(raw))
-    reader = _Reader(body)
-    try:
-        reader.read(guarded(PARSE_BEAT.get()))
-    except BadRtf as exc:
-        raise LoadError(f"damaged RTF: {exc}") from None
-    lines = [reader.main.text()]
-    lines += [f"[{i + 1}] {t}" for i, t in enumerate(reader.notes)]
-    text = clean_text("\n\n".join(x for x in lines if x))
+    reader = read_rtf(body, guarded(PARSE_BEAT.get()))
+    text = clean_text(reader.body())
     if not text.strip():
         raise LoadError("empty document (all its text is hidden)" if reader.hidden_runs else "empty document")
-    how = "formatted as hidden, under 2 pt, or in the colour behind it"
-    notes = (hidden_note(reader.hidden_runs, "run", how),) if reader.hidden_runs else ()
+    notes = (hidden_note(reader.hidden_runs, "run", HIDDEN_HOW),) if reader.hidden_runs else ()
     title = reader.title or reader.first_heading or title_from_path(path)
     return Document(str(path), "rtf", title, text, reader.date(), sha256_bytes(raw), len(raw), notes)

@@ -15,23 +15,21 @@ import dataclasses
 import re
 import struct
 from bisect import bisect_right
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from ...hashing import sha256_bytes
 from .base import Document, LoadError, clean_text, clean_title, exc_line, exc_reason, require_text, title_from_path
 from .hidden import note as hidden_note
-from .ole import MAGIC, STREAM, CompoundFile, Damaged
+from .ole import MAGIC, STREAM, CompoundFile, Damaged, Entry, filetime, kind_of
 from .parse_budget import budgeted
+from .richtext import _codec
+from .web_charset import decode_cp1252
 
 _WIDENT = 0xA5EC
 _NFIB_97 = 0xC0  # Word 97 writes 0xC1 (0xC0, 0xC2 from its betas and Macintosh versions); Word 6/95 wrote 101-105
 _FC_CLX, _FC_CHPX, _FC_PAPX = 33, 12, 13  # pair indexes in FibRgFcLcb97 (fcClx, fcPlcfBteChpx, fcPlcfBtePapx)
 _FKP = 512
 _SPRM_VANISH, _SPRM_IN_TABLE, _SPRM_TTP = 0x083C, 0x2416, 0x2417
-# The five bytes cp1252 leaves undefined: a compressed piece (MS-DOC 2.4.1) reads them as themselves
-_UNDEFINED = re.compile(b"[\x81\x8d\x8f\x90\x9d]")
-_UNDEFINED_BACK = {0xDC81: "\x81", 0xDC8D: "\x8d", 0xDC8F: "\x8f", 0xDC90: "\x90", 0xDC9D: "\x9d"}
 # Structure characters kept even where they are formatted hidden (a hidden cell's mark still ends its cell)
 _STRUCT = "\r\x07\x13\x14\x15"
 _FIELD = re.compile("[\x13\x14\x15]")
@@ -45,12 +43,6 @@ _CELL, _ROW = "\x1c", "\x1d"  # a cell's end and a row's end, once told apart (s
 
 class _Bad(Exception):
     """Damage found here (not by ole.py); worded like Damaged."""
-
-
-def _cp1252(data: bytes) -> str:
-    if _UNDEFINED.search(data) is None:  # (str.translate over megabytes took seconds: the codec is C)
-        return data.decode("cp1252")
-    return data.decode("cp1252", "surrogateescape").translate(_UNDEFINED_BACK)
 
 
 def _u32(data: bytes, at: int, what: str) -> int:
@@ -82,8 +74,8 @@ class _Fib:
         at = lw + cslw * 4
         if cslw < 5 or at + 2 > len(word):
             raise _Bad("the FIB is cut short")
-        # ccpText, ccpFtn, ccpHdd, ccpAtn, ccpEdn, ccpTxbx, ccpHdrTxbx
-        self.ccp = [_u32(word, lw + 4 * i, "the FIB") for i in (3, 4, 5, 7, 8, 9, 10)]
+        # ccpText, ccpFtn, ccpAtn, ccpEdn, ccpTxbx (headers' ccpHdd and ccpHdrTxbx: never read, as a DOCX's)
+        self.ccp = [_u32(word, lw + 4 * i, "the FIB") for i in (3, 4, 7, 8, 9)]
         n = struct.unpack_from("<H", word, at)[0]
         self._pairs, self._n = at + 2, n
         self._word = word
@@ -139,7 +131,8 @@ def _main_text(word: bytes, pieces: list[tuple[int, int, int, int]], ccp: int) -
         if got + n > len(word):  # pieces sharing bytes: no real file has more characters than its stream has bytes
             raise _Bad(f"the piece table claims over {len(word):,} characters in a stream of as many bytes")
         data = _span(word, fc, n * w, "a piece of text")
-        parts.append(_cp1252(data) if w == 1 else data.decode("utf-16-le", "replace"))
+        # a compressed piece (MS-DOC 2.4.1) reads cp1252's five undefined bytes as themselves
+        parts.append(decode_cp1252(data) if w == 1 else data.decode("utf-16-le", "replace"))
         got += n
     if got < ccp:
         raise _Bad(f"the piece table holds {got:,} of the document's {ccp:,} characters")
@@ -334,13 +327,16 @@ def _lines(text: str) -> str:
         lines.append(" | ".join(row))
     lines.append(text[last:])
     return "\n".join(lines)
+
+
 _TITLE, _CREATED, _SAVED, _CODEPAGE = 2, 12, 13, 1
 
 
-def _summary(data: bytes) -> tuple[str, str | None]:
+def _summary(cfb: CompoundFile, si: Entry) -> tuple[str, str | None]:
     """Title and date (creation, else last save) from the SummaryInformation property set; ("", None) where it is
-    missing or damaged (metadata is a nicety: the document is read without it)."""
+    missing or damaged (metadata is a nicety: the document is read without it), each read on its own."""
     try:
+        data = cfb.read(si, len(cfb.raw))
         if len(data) < 48 or struct.unpack_from("<H", data, 0)[0] != 0xFFFE:
             return "", None
         base = _u32(data, 44, "")
@@ -360,18 +356,20 @@ def _summary(data: bytes) -> tuple[str, str | None]:
             size = _u32(data, at, "")
             if vt == 0x1E:
                 raw = data[at + 4:at + 4 + size].split(b"\0", 1)[0]
-                title = raw.decode("utf-16-le" if codepage == 1200 else f"cp{codepage}", "replace")
+                title = raw.decode("utf-16-le" if codepage == 1200 else _codec(codepage, "cp1252"), "replace")
             elif vt == 0x1F:
                 title = data[at + 4:at + 4 + 2 * size].decode("utf-16-le", "replace").split("\0", 1)[0]
         when = None
         for pid in (_CREATED, _SAVED):
             vt, at = values.get(pid, (0, 0))
             ft = struct.unpack_from("<Q", data, at)[0] if vt == 0x40 else 0
-            if ft > 116444736000000000:  # after 1970 (Word writes 0 for "never"; before that is a duration)
-                when = (datetime(1601, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=ft // 10)).date().isoformat()
+            # after 1970 (Word writes 0 for "never"; before that is a duration); None past year 9999
+            dt = filetime(ft) if ft > 116444736000000000 else None
+            if dt:
+                when = dt.date().isoformat()
                 break
         return clean_title(title), when
-    except (_Bad, struct.error, LookupError, OverflowError, ValueError):
+    except (Damaged, _Bad, struct.error, LookupError, OverflowError, ValueError):
         return "", None
 
 
@@ -379,8 +377,6 @@ def _not_doc(raw: bytes) -> str | None:
     """Why a .doc without the compound-file signature is no Word 97-2003 document (None: it is an HTML page Word
     saved under the name, read as such)."""
     head = raw[:4096].lstrip(b"\xef\xbb\xbf\r\n \t").lower()
-    if head.startswith(b"{\\rtf"):
-        return "not a Word 97-2003 document: a rich-text file (RTF) named .doc: open it in Word and save it as .docx"
     if head.startswith((b"<!doctype html", b"<html")) or (head.startswith(b"<") and b"<html" in head):
         return None
     if head.startswith(b"mime-version:") or b"\nmime-version:" in head[:1024]:
@@ -400,14 +396,14 @@ def load_doc(path: Path, raw: bytes) -> Document:
         from .word import load_docx
         return dataclasses.replace(load_docx(path, raw), kind="doc")
     if raw[:8] != MAGIC:
+        if raw[:4096].lstrip(b"\xef\xbb\xbf\r\n \t").lower().startswith(b"{\\rtf"):
+            from .richtext import load_rtf  # Word's "Save as" rich text keeps the .doc name: read it as .rtf is
+
+            return dataclasses.replace(load_rtf(path, raw), kind="doc")
         why = _not_doc(raw)
         if why is None:
             from .web import load_html
             return dataclasses.replace(load_html(path, raw), kind="doc")
-        if "(RTF)" in why:  # Word's "Save as" rich text keeps the .doc name: read it as the .rtf loader does
-            from .richtext import load_rtf
-
-            return dataclasses.replace(load_rtf(path, raw), kind="doc")
         raise LoadError(why)
     notes: list[str] = []
     try:
@@ -415,13 +411,11 @@ def load_doc(path: Path, raw: bytes) -> Document:
         top = cfb.children(cfb.root)
         word_e = top.get("WORDDOCUMENT")
         if word_e is None or word_e.kind != STREAM:
-            kind = ("encrypted Word document (password required)" if "ENCRYPTEDPACKAGE" in top else
-                    "not a Word 97-2003 document: an Excel 97-2003 workbook named .doc" if "WORKBOOK" in top or
-                    "BOOK" in top else "not a Word 97-2003 document: a PowerPoint 97-2003 deck named .doc"
-                    if "POWERPOINT DOCUMENT" in top else "not a Word 97-2003 document: an Outlook message named .doc"
-                    if "__PROPERTIES_VERSION1.0" in top else
-                    "not a Word 97-2003 document: an OLE compound file without a WordDocument stream")
-            raise LoadError(kind)
+            if "ENCRYPTEDPACKAGE" in top:
+                raise LoadError("encrypted Word document (password required)")
+            kind = kind_of({k: v for k, v in top.items() if k != "WORDDOCUMENT"})  # (a WordDocument storage)
+            raise LoadError(f"not a Word 97-2003 document: {kind} named .doc" if kind else
+                            "not a Word 97-2003 document: an OLE compound file without a WordDocument stream")
         word = cfb.read(word_e, len(raw))
         fib = _Fib(word)
         if fib.encrypted:
@@ -439,7 +433,7 @@ def load_doc(path: Path, raw: bytes) -> Document:
         text = _fields(doc.marks(papx if any(_SPRM_TTP in p for p in papx.props) else None))
         text = _lines(_DROPPED.sub("", text).replace("\x1e", "-"))
         si = top.get("\x05SUMMARYINFORMATION")
-        title, when = _summary(cfb.read(si, len(raw))) if si is not None and si.kind == STREAM else ("", None)
+        title, when = _summary(cfb, si) if si is not None and si.kind == STREAM else ("", None)
     except LoadError:
         raise
     except (Damaged, _Bad) as exc:
@@ -449,7 +443,7 @@ def load_doc(path: Path, raw: bytes) -> Document:
     text = require_text(clean_text(_BREAKS.sub("\n", text)), "empty document (a Word document with no text)")
     if hidden:
         notes.append(hidden_note(hidden, "run", "Word's hidden-text formatting"))
-    if fib.ccp[1] or fib.ccp[3] or fib.ccp[4] or fib.ccp[5]:  # (headers and footers are no content, as in a DOCX)
+    if any(fib.ccp[1:]):  # (headers and footers are no content, as in a DOCX)
         notes.append("its footnotes, endnotes, comments and text boxes are not read (a .doc's main text only: "
                      "docs/ingest.md, Word 97-2003 documents)")
     return Document(str(path), "doc", title or title_from_path(path), text, when, sha256_bytes(raw), len(raw),
