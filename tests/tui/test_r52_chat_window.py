@@ -17,9 +17,10 @@ async def fill(pilot, app, n: int, engine: FakeEngine) -> list[AnswerMessage]:
     out = []
     for i in range(n):
         q = QS[i % 3] + " and a few more words to wrap" * (i % 4)  # turns of different heights
-        ml.add(QuestionMessage(q, classes="question"))
+        # awaited: a later add's _trim would see the turns the cap took off still being removed, and count them again
+        await ml.add(QuestionMessage(q, classes="question"))
         a = AnswerMessage(q, classes="answer")
-        ml.add(a)
+        await ml.add(a)
         a.set_answer(engine.ask(q))
         out.append(a)
         if i % 10 == 9:
@@ -108,3 +109,58 @@ async def test_the_blank_is_never_in_view_after_a_resize_while_reading_above(mak
             await settle(pilot)
             earlier = ml.query_one("#earlier")
             assert ml._hidden and earlier.virtual_region.bottom <= ml.scroll_y  # what is in view is laid out
+
+
+async def test_scrolling_does_not_work_out_the_blank_again_at_the_same_width(make_app, fake_engine, monkeypatch):
+    """Review mend: _window ran on every scroll (each streamed height change) and measured every hidden turn again;
+    now only when the width changed. The blank keeps its exact height either way."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        ml = app.screen.query_one(MessageList)
+        await fill(pilot, app, 40, fake_engine)
+        await settle(pilot)
+        assert ml._hidden
+        rows = ml.query_one("#earlier").rows
+        synced = []
+        real = ml._sync_earlier
+        monkeypatch.setattr(ml, "_sync_earlier", lambda: (synced.append(1), real())[1])
+        for _ in range(5):
+            ml._window()
+        assert not synced
+        ml._synced_width = 0  # as if the width had changed: worked out again, to the same rows
+        ml._window()
+        assert synced and ml.query_one("#earlier").rows == rows
+
+
+async def test_walking_the_hidden_turns_does_not_search_the_conversation_each_step(make_app, fake_engine,
+                                                                                  monkeypatch):
+    """Review mend: _height_of searched the turns for each k (O(n²) from _show_above: Home, a drag to the top); the
+    hidden turns are a prefix, so only the last one needs the turn after it. Same heights as the search gave."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        ml = app.screen.query_one(MessageList)
+        await fill(pilot, app, 40, fake_engine)
+        await settle(pilot)
+        hidden, ends = ml._hidden, ml._rows(ml._hidden)
+        turns = ml._turns()
+
+        def searched(k: int) -> int:  # the former way: the turn after the k-th hidden one, found in the turns
+            after = turns[turns.index(hidden[k - 1]) + 1]
+            top = after.styles.margin.top
+            return ends[k - 1] + max(hidden[k - 1].styles.margin.bottom, top) - top
+
+        calls = []
+        real = ml._turns
+        monkeypatch.setattr(ml, "_turns", lambda: (calls.append(1), real())[1])
+        assert [ml._height_of(k, ends) for k in range(1, len(hidden))] == [searched(k) for k in range(1, len(hidden))]
+        assert not calls
+        assert ml._height_of(len(hidden), ends) == searched(len(hidden)) and len(calls) == 1
+
+
+async def test_the_cap_counts_each_dropped_question_once(make_app, fake_engine):
+    """fill() awaits each add: the turns the cap takes off are gone before the next add, so 110 answers drop 10."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        ml = app.screen.query_one(MessageList)
+        await fill(pilot, app, 110, fake_engine)
+        assert ml.dropped == 10 and len(ml.answers) == MessageList.MAX_ANSWERS

@@ -90,5 +90,6 @@ class FocusRing(_Base):
         if event.message in answers:
             i = answers.index(event.message) + event.step
             if 0 <= i < len(answers):
+                self.messages.reveal(answers[i])  # laid out again if it was far above (widgets/turn_window.py)
                 answers[i].focus()
                 answers[i].scroll_visible(animate=False)

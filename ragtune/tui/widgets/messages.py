@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable, Generator
 
 from rich.text import Text
 from textual import events
@@ -260,38 +260,41 @@ class MessageList(TurnWindow, VerticalScroll):
     MAX_ANSWERS = 100
     dropped = 0  # questions (with their answers) taken off the top
 
-    def add(self, widget: Static) -> None:
-        self.mount(widget)
-        self._trim()
+    def add(self, widget: Static) -> "_Added":
+        """Optionally awaited (tests adding many turns at once): until `widget` is mounted and the turns the cap
+        took off are gone; a later _trim would otherwise count turns still being removed again."""
+        mounted = self.mount(widget)
+        removed = self._trim()
         self.follow()
         self.call_after_refresh(self._window)  # older turns far above: no longer laid out (turn_window.py)
+        return _Added(mounted, removed)
 
     def _turn_kinds(self) -> tuple[type, ...]:
         return (QuestionMessage, AnswerMessage)
 
-    def _trim(self) -> None:
+    def _trim(self) -> Awaitable[None] | None:
         """Take the oldest finished questions and answers off the top beyond MAX_ANSWERS. One still being answered
         and the selected one (the side panels show it) stay; a line at the top says how many are gone."""
         answers = self.answers
         excess = len(answers) - self.MAX_ANSWERS
         if excess <= 0:
-            return
+            return None
         gone: list[Widget] = []
         children = list(self.children)
         where = {id(w): i for i, w in enumerate(children)}
         for a in answers:
             if excess <= 0:
                 break
-            if a.state in ("waiting", "streaming") or a.has_class("-selected"):
+            if self._keep(a):  # being answered, or selected (the side panels show it)
                 continue
             i = where[id(a)]
             q = children[i - 1] if i > 0 else None
             gone += [q, a] if isinstance(q, QuestionMessage) else [a]
             excess -= 1
         if not gone:
-            return
+            return None
         self.dropped += sum(isinstance(w, AnswerMessage) for w in gone)
-        self.remove_children(gone)
+        removed = self.remove_children(gone)
         self.forget_hidden(gone)
         note = f"{self.dropped:,} earlier question{'' if self.dropped == 1 else 's'} no longer shown (the newest " \
                f"{self.MAX_ANSWERS:,} are kept; `ragtune log list` has them all)"
@@ -303,6 +306,7 @@ class MessageList(TurnWindow, VerticalScroll):
             welcome = self._child("welcome")
             self.mount(Static(Text(note, style="dim italic"), id="trimmed"),
                        after=welcome, before=None if welcome else 0)
+        return removed
 
     def _child(self, name: str) -> Static | None:
         return next((w for w in self.children if w.id == name and isinstance(w, Static)), None)
@@ -332,6 +336,20 @@ class MessageList(TurnWindow, VerticalScroll):
         # Its children, not query(AnswerMessage): a query matches CSS selectors against every widget below, ~14 ms
         # with 100 answers shown, run several times a question (round 51). Answers are only ever its children.
         return [w for w in self.children if isinstance(w, AnswerMessage)]
+
+
+class _Added:
+    """MessageList.add's result: lazy like Textual's AwaitMount (nothing runs unless it is awaited)."""
+
+    def __init__(self, *steps: Awaitable[None] | None) -> None:
+        self._steps = steps
+
+    def __await__(self) -> Generator[Any, None, None]:
+        async def done() -> None:
+            for step in self._steps:
+                if step is not None:
+                    await step
+        return done().__await__()
 
 
 class HistoryInput(Input):

@@ -14,7 +14,6 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from textual.geometry import Size
 from textual.widget import Widget
 
 if TYPE_CHECKING:  # MessageList (a VerticalScroll) mixes this in
@@ -32,8 +31,12 @@ class Earlier(Widget):
 
 class TurnWindow(_Base):
     AHEAD = 2  # viewport heights of turns laid out above what the reader sees; hidden beyond it
-    _hidden: list[Widget]  # the hidden turns' widgets, oldest first (a prefix of the conversation)
     _earlier: Earlier | None = None
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._hidden: list[Widget] = []  # the hidden turns' widgets, oldest first (a prefix of the conversation)
+        self._synced_width = 0  # the width #earlier's height was last worked out at
 
     def _turns(self) -> list[Widget]:
         """The questions and answers, in order (not the welcome text, the trimmed note or #earlier)."""
@@ -76,15 +79,19 @@ class TurnWindow(_Base):
         turn (which keeps its own top margin)."""
         if k == 0:
             return 0
-        turns = self._turns()
-        after = turns[turns.index(self._hidden[k - 1]) + 1] if self._hidden[k - 1] is not turns[-1] else None
-        top = after.styles.margin.top if after is not None else 0
+        if k < len(self._hidden):  # the hidden turns are a contiguous prefix of the turns: the next one is hidden
+            top = self._hidden[k].styles.margin.top
+        else:
+            turns = self._turns()
+            after = turns[turns.index(self._hidden[k - 1]) + 1] if self._hidden[k - 1] is not turns[-1] else None
+            top = after.styles.margin.top if after is not None else 0
         return ends[k - 1] + max(self._hidden[k - 1].styles.margin.bottom, top) - top
 
     def _sync_earlier(self) -> None:
-        earlier = self._earlier
-        if earlier is None or earlier.parent is not self or not self.scrollable_content_region.width:
+        earlier, width = self._earlier, self.scrollable_content_region.width
+        if earlier is None or earlier.parent is not self or not width:
             return
+        self._synced_width = width
         height = self._height_of(len(self._hidden), self._rows(self._hidden))
         if earlier.rows != height:
             earlier.rows = earlier.styles.height = height
@@ -94,9 +101,10 @@ class TurnWindow(_Base):
         """Hide the turns far above the reader, show those it comes near (after a layout: regions are current)."""
         if not self.is_attached or not self.size.height or not self.scrollable_content_region.width:
             return
-        if not hasattr(self, "_hidden"):
-            self._hidden = []
-        self._sync_earlier()  # the width may have changed the hidden turns' heights
+        # a new width may have changed the hidden turns' heights; at the same width they stay (a hidden turn is
+        # finished, never selected or focused): not worked out again at each scroll (each streamed height change)
+        if self.scrollable_content_region.width != self._synced_width:
+            self._sync_earlier()
         view = self.scrollable_content_region.height
         top = self.scroll_offset.y
         earlier = self._earlier if self._earlier is not None and self._earlier.parent is self else None
@@ -152,7 +160,7 @@ class TurnWindow(_Base):
     def reveal(self, widget: Widget) -> None:
         """Lay `widget` out again (and the hidden turns after it): it is about to be focused or scrolled to. From
         its question on, when it is an answer."""
-        hidden = getattr(self, "_hidden", [])
+        hidden = self._hidden
         if widget in hidden:
             at = hidden.index(widget)
             if at > 0 and not isinstance(widget, self._turn_kinds()[0]) and \
@@ -162,7 +170,7 @@ class TurnWindow(_Base):
 
     def forget_hidden(self, gone: list[Widget]) -> None:
         """`gone` are being taken off the conversation (MessageList's cap)."""
-        if getattr(self, "_hidden", None):
+        if self._hidden:
             ids = {id(w) for w in gone}
             self._hidden = [w for w in self._hidden if id(w) not in ids]
             self._sync_earlier()
@@ -173,11 +181,3 @@ class TurnWindow(_Base):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         self._window()
-
-    def on_answer_message_step(self, event) -> None:
-        """up / down on an answer: the one it goes to is laid out first (the screen focuses it next)."""
-        answers = [w for w in self.children if isinstance(w, self._turn_kinds()[-1])]
-        if event.message in answers:
-            i = answers.index(event.message) + event.step
-            if 0 <= i < len(answers):
-                self.reveal(answers[i])
