@@ -84,15 +84,70 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p, re.IGN
     ("person", _CLAUSE + r"(?:who|whom|whose)\b"),
 ))
 
+# Other languages (round 52): question words of he, hi, ar, zh, ja, th. Hebrew and Arabic glue prepositions and
+# "and" to a word (למי, בכמה, بكم), Chinese, Japanese and Thai write no spaces, so these are matched inside a
+# phrase; a more specific phrase is listed first (กี่โมง before กี่, 几点 before 几, כמה זמן before כמה) and wins a
+# tie. Hebrew כמה and Hindi कितना ask "how much" and "how many" alike: both read as an amount, whose check
+# (a number, a sum, "free") also suits a count.
+_HE = r"(?<![\u05d0-\u05ea])[ובלמשה]{0,2}"  # a Hebrew word's start, with its glued prefixes
+_HE_END = r"(?![\u05d0-\u05ea])"
+_AR = r"(?<![\u0621-\u064a])[وفب]?"
+_AR_END = r"(?![\u0621-\u064a])"
+_HI = r"(?<![\u0900-\u097f])"
+_HI_END = r"(?![\u0900-\u097f])"
+_FOREIGN: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p)) for k, p in (
+    # Hebrew
+    ("clock", _HE + r"(?:איזו|איזה) שעה" + _HE_END),
+    ("date", _HE + r"(?:איזה|איזו) (?:תאריך|יום|שנה|חודש)" + _HE_END),
+    ("duration", _HE + r"כמה זמן" + _HE_END),  # "how many days" is a count, as in English
+    ("amount", _HE + r"כמה" + _HE_END),
+    ("date", r"(?<![\u05d0-\u05ea])(?:עד |[ולמ])?מתי" + _HE_END),  # not שמתי ("I put")
+    ("person", r"(?:^|[,;:?]\s*)(?:(?:של|את|עם|אצל|על ידי) )?[ולבמ]?מי" + _HE_END),
+    # Hindi
+    ("clock", _HI + r"(?:(?:कितने|कितनी) बजे|किस समय)" + _HI_END),
+    ("duration", _HI + r"(?:कितने|कितनी|कितना) (?:समय|देर)" + _HI_END),
+    ("amount", _HI + r"कितन(?:ा|ी|े|ों)" + _HI_END),
+    ("date", _HI + r"(?:कब|किस (?:तारीख|दिन|साल|वर्ष|महीने|तिथि))" + _HI_END),
+    ("person", _HI + r"(?:कौन(?![ -](?:सा|सी|से)" + _HI_END + r")|किस(?:ने|को|े|का|की|के))" + _HI_END),
+    # Arabic: من is also "from"; only a question-opening من not followed by a word it opens as "from" is "who"
+    ("clock", _AR + r"(?:في |ب)?أي(?:ة)? ساعة" + _AR_END + r"|الساعة كم" + _AR_END),
+    ("duration", _AR + r"كم (?:من الوقت|مدة)" + _AR_END + r"|منذ متى|ما مدة"),
+    ("amount", _AR + r"كم" + _AR_END),
+    ("date", _AR + r"(?:حتى )?متى" + _AR_END + r"|(?:في )?أي (?:يوم|تاريخ|سنة|عام|شهر)" + _AR_END),
+    ("person", r"(?:^|[,;:?؟،]\s*)[وف]?(?:من|لمن|بمن)" + _AR_END
+     + r"(?! (?:أين|فضلك|الممكن|المفترض|الضروري|المتوقع|خلال|أجل|قبل|بعد|حيث|فضل))"),
+    # Chinese and Japanese
+    ("clock", r"几点|幾點|何時(?!間)|なんじ"),
+    ("date", r"星期几|礼拜几|周几|几月|几号|几日|哪天|哪一天|哪年|哪一年|哪个月|什么时候|什麼時候|何时|何時(?!間)|几时|"
+             r"什么日期|哪个日期|何日(?!間)|何曜日|何月|何年(?!間)|いつ"),
+    ("duration", r"多久|多长时间|多長時間|多少时间|多长|どのくらいの期間"),
+    ("amount", r"(?<![或])多少(?!有些|有点)|几(?!乎)|幾(?!乎)|いくら|何人|何個|何枚|何回|何名|何時間|何日間|何年間|何週間|何か月|何ヶ月|"
+               r"どのくらい|どれくらい|どれぐらい|どのぐらい"),
+    ("person", r"谁|誰|だれ|どなた|哪位"),
+    # Thai
+    ("clock", r"กี่โมง|กี่ทุ่ม|เวลาอะไร|กี่นาฬิกา"),
+    ("date", r"วันที่เท่า(?:ไร|ไหร่|ใด)|วันไหน|วันอะไร|ปีไหน|เดือนไหน|เมื่อ(?:ไร|ไหร่|ใด)"),
+    ("duration", r"นาน(?:เท่า(?:ไร|ไหร่|ใด)|แค่ไหน)"),
+    ("amount", r"กี่|เท่า(?:ไร|ไหร่|ใด)"),
+    ("person", r"ใคร(?!่)"),
+))
+
+
+def _kind(question: str) -> tuple[str, bool] | None:
+    """(kind, from another language's question word) or None."""
+    best: tuple[int, str, bool] | None = None
+    for foreign, table in ((False, _KINDS), (True, _FOREIGN)):
+        for name, pattern in table:
+            m = pattern.search(question)
+            if m is not None and (best is None or m.start() < best[0]):
+                best = (m.start(), name, foreign)  # the earliest clause wins: "who … and how many" asks who first
+    return (best[1], best[2]) if best else None
+
 
 def kind(question: str) -> str | None:
     """The kind of answer `question` asks for, or None (no clear wh-phrase: keyword queries, "what is …")."""
-    best: tuple[int, str] | None = None
-    for name, pattern in _KINDS:
-        m = pattern.search(question)
-        if m is not None and (best is None or m.start() < best[0]):
-            best = (m.start(), name)  # the earliest clause wins: "who … and how many" asks who first
-    return best[1] if best else None
+    found = _kind(question)
+    return found[0] if found else None
 
 
 def _words(text: str) -> list[str]:
@@ -107,9 +162,12 @@ def _money(text: str, words: set[str]) -> bool:
 def fits(question: str, answer: str) -> bool:
     """False only when `answer` clearly is not the kind of answer `question` asks for; True when it is, when the
     question asks for no particular kind, or when unsure."""
-    k = kind(question)
-    if k is None or not answer.strip():
+    found = _kind(question)
+    if found is None or not answer.strip():
         return True
+    k, foreign = found
+    if foreign:
+        return _fits_foreign(k, answer)
     words = set(_words(answer))
     has_digit = bool(_DIGIT.search(answer))
     if k == "frequency":
@@ -129,6 +187,95 @@ def fits(question: str, answer: str) -> bool:
     if _money(answer, words):
         return False
     return not has_digit or bool(capitalised)
+
+
+# Another language's answer: its own words for numbers, money, units and dates, matched inside a word (prefixes,
+# no spaces). Digits of any script are digits already (\d is Unicode); CJK numerals count as digits here.
+_NUMERALS = re.compile(r"[〇零一二三四五六七八九十百千万萬亿億两兩壹贰貳叁參半]")
+_F_NUMBER = (
+    "אחד", "אחת", "שתי", "שניים", "שני", "שלוש", "ארבע", "חמש", "שש", "שבע", "שמונה", "תשע", "עשר", "עשרים",
+    "מאה", "מאות", "אלף", "אלפי", "חצי", "רבע", "אין",
+    "एक", "दो", "तीन", "चार", "पांच", "पाँच", "छह", "छः", "सात", "आठ", "नौ", "दस", "बीस", "सौ", "हज़ार",
+    "हजार", "लाख", "आधा", "आधी", "डेढ़", "ढाई", "कोई नहीं", "सभी",
+    "واحد", "اثن", "ثلاث", "أربع", "خمس", "ستة", "ستين", "سبع", "ثمان", "تسع", "عشر", "مائة", "مئة", "ألف", "نصف", "ربع",
+    "لا يوجد",
+    "หนึ่ง", "สอง", "สาม", "สี่", "ห้า", "หก", "เจ็ด", "แปด", "เก้า", "สิบ", "ยี่สิบ", "ร้อย", "พัน", "หมื่น", "แสน",
+    "ครึ่ง", "ไม่มี", "ทุก",
+    "ひと", "ふた", "なし", "ない", "没有", "無", "无",
+)
+_F_MONEY = re.compile("[₪฿﷼元円圆块塊]|ש\"ח|שקל|אגורות|रुपय|रुपए|रुपया|रु\\.|पैसे|บาท|สตางค์|ريال|درهم|دينار|"
+                      "جنيه|ليرة|دولار|يورو|ドル|ユーロ|美元|欧元|人民币|日元")
+_F_FREE = ("חינם", "ללא תשלום", "ללא עלות", "मुफ्त", "मुफ़्त", "निःशुल्क", "नि:शुल्क", "مجان", "免费", "免費",
+           "無料", "ฟรี", "ไม่เสียค่า")
+_F_TIME_UNIT = (
+    "שניות", "שנה", "שנים", "שנת", "שנתיים", "חודש", "שבוע", "יום", "ימים", "ימי", "יומיים", "שעה", "שעות", "שעתיים", "דק", "לילה",
+    "सेकंड", "मिनट", "घंट", "दिन", "दिवस", "पखवाड़", "सप्ताह", "हफ़्त", "हफ्त", "महीन", "माह", "साल", "वर्ष", "रात",
+    "ثاني", "ثوان", "دقيق", "دقائق", "ساع", "يوم", "أيام", "أسبوع", "أسابيع", "شهر", "أشهر", "سنة",
+    "سنوات", "سنتين", "عام", "أعوام", "ليل",
+    "秒", "分", "时", "時", "小时", "天", "日", "周", "週", "星期", "月", "年", "晚", "夜",
+    "วินาที", "นาที", "ชั่วโมง", "วัน", "สัปดาห์", "อาทิตย์", "เดือน", "ปี", "คืน",
+)
+_F_CLOCK = ("בוקר", "צהריים", "ערב", "לילה", "חצות", "बजे", "सुबह", "दोपहर", "शाम", "रात", "صباح", "ظهر", "مساء",
+            "ليل", "منتصف", "点", "點", "時", "时", "午", "晚", "早", "朝", "夜", "โมง", "ทุ่ม", "เช้า", "บ่าย", "เที่ยง",
+            "เย็น", "นาฬิกา", "ตี")
+_F_DATE = _F_TIME_UNIT + (
+    "ינואר", "פברואר", "מרץ", "מרס", "אפריל", "מאי", "יוני", "יולי", "אוגוסט", "ספטמבר", "אוקטובר", "נובמבר",
+    "דצמבר", "ראשון", "שלישי", "רביעי", "חמישי", "שישי", "שבת", "מחר", "אתמול", "היום", "עכשיו", "לפני", "אחרי",
+    "סוף", "תחילת", "אמצע", "קיץ", "חורף", "אביב", "סתיו", "חג", "מיד",
+    "जनवरी", "फरवरी", "फ़रवरी", "मार्च", "अप्रैल", "मई", "जून", "जुलाई", "अगस्त", "सितंबर", "अक्टूबर", "नवंबर",
+    "दिसंबर", "सोमवार", "मंगलवार", "बुधवार", "गुरुवार", "शुक्रवार", "शनिवार", "रविवार", "अगल", "पिछल",
+    "कल", "आज", "अभी", "पहले", "बाद", "तक", "अंत", "शुरू", "गर्मी", "सर्दी", "त्योहार", "तुरंत",
+    "يناير", "فبراير", "مارس", "أبريل", "إبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر",
+    "ديسمبر", "كانون", "شباط", "آذار", "نيسان", "أيار", "حزيران", "تموز", "آب", "أيلول", "تشرين", "الأحد",
+    "الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "غد", "أمس", "اليوم", "الآن", "قبل", "بعد",
+    "حتى", "نهاية", "بداية", "صيف", "شتاء", "ربيع", "خريف", "عيد", "فور",
+    "号", "號", "曜", "今", "明", "昨", "前", "后", "後", "底", "初", "末", "春", "夏", "秋", "冬", "节", "節", "まで",
+    "มกรา", "กุมภา", "มีนา", "เมษา", "พฤษภา", "มิถุนา", "กรกฎา", "สิงหา", "กันยา", "ตุลา", "พฤศจิกา", "ธันวา",
+    "จันทร์", "อังคาร", "พุธ", "พฤหัส", "ศุกร์", "เสาร์", "พรุ่งนี้", "เมื่อวาน", "ตอนนี้", "ก่อน", "หลัง", "ถึง",
+    "สิ้น", "ต้น", "ปลาย", "ฤดู", "ทันที",
+)
+
+
+def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Chinese, Japanese and Thai words anywhere (no spaces); a Hebrew, Arabic or Hindi word at a word's start,
+    after its glued prefixes (ב/ל/ה/ו…, ال/بال/و…), so "दस" (ten) is not read inside "सदस्यता"."""
+    glued = [re.escape(w) for w in words if re.match(r"[\u0590-\u06ff\u0900-\u097f]", w)]
+    inside = [re.escape(w) for w in words if not re.match(r"[\u0590-\u06ff\u0900-\u097f]", w)]
+    parts = [r"(?<!\w)(?:[ובלמשהכ]{1,2}|[وبلفك]?(?:ال|ل)?)(?:" + "|".join(glued) + ")"] if glued else []
+    return re.compile("|".join(parts + inside))
+
+
+_F_NUMBER_P, _F_FREE_P, _F_TIME_UNIT_P, _F_CLOCK_P, _F_DATE_P = (
+    _pattern(w) for w in (_F_NUMBER, _F_FREE, _F_TIME_UNIT, _F_CLOCK, _F_DATE))
+
+
+def _has(answer: str, words: re.Pattern[str]) -> bool:
+    return words.search(answer) is not None
+
+
+def _fits_foreign(k: str, answer: str) -> bool:
+    """fits() for a question asked in another language: the English test, or the answer's own words for it.
+    Matched inside words, so it errs towards fitting."""
+    low = answer.lower()
+    words = set(_words(answer))
+    number = bool(_DIGIT.search(answer) or _NUMERALS.search(answer)) or _has(low, _F_NUMBER_P) or bool(
+        words & _NUM_WORDS)
+    money = _money(answer, words) or bool(_F_MONEY.search(answer))
+    if k in ("count", "amount"):
+        return number or money or _has(low, _F_FREE_P) or bool(words & _AMOUNT_EXTRA) or _has(low, _F_TIME_UNIT_P)
+    if k in ("duration", "frequency"):  # as in English, a length needs its unit: "31 March" is no duration
+        return _has(low, _F_TIME_UNIT_P) or bool(words & (_TIME_UNITS | _LENGTH_UNITS | _OPEN_ENDED)) or bool(
+            re.search(r"\d\s?[hm]\b", answer))
+    if k == "clock":
+        return number or _has(low, _F_CLOCK_P) or bool(words & _CLOCK)
+    if k == "date":
+        return not money and (number or _has(low, _F_DATE_P) or bool(words & _TEMPORAL))
+    # person: a sum of money, a bare number, or a number with a unit of time ("四个小时", "7 בבוקר") is not a who
+    if money:
+        return False
+    if not (_DIGIT.search(answer) or _NUMERALS.search(answer)):
+        return True
+    return any(not w.isdigit() for w in _words(answer)) and not (_has(low, _F_DATE_P) or _has(low, _F_CLOCK_P))
 
 
 __all__ = ["fits", "kind"]
