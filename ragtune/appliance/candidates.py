@@ -25,9 +25,11 @@ over the same KV cache (the same prompt, the answer prefix replayed: generate.py
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Callable, Sequence
 
 from .answertype import fits
+from .extractive import cell_span
 from .genresult import GenResult
 from .injection import source_view
 from .refusal import echoes, proximity, relevance, said
@@ -88,6 +90,15 @@ def choose_span(first: GenResult, more: Callable[[list[str], bool], GenResult], 
         won = more(avoid[:best], True)
         spent.append(won)
     spent_ms, spent_tokens = sum(r.generation_ms for r in spent), sum(r.tokens_completion for r in spent)
-    return dataclasses.replace(won, ttft_ms=first.ttft_ms, prompt_ms=first.prompt_ms,
-                               reused_prompt_tokens=first.reused_prompt_tokens, generation_ms=spent_ms,
-                               tokens_completion=spent_tokens)
+    return dataclasses.replace(won, text=_in_one_cell(won.text, context), ttft_ms=first.ttft_ms,
+                               prompt_ms=first.prompt_ms, reused_prompt_tokens=first.reused_prompt_tokens,
+                               generation_ms=spent_ms, tokens_completion=spent_tokens)
+
+
+def _in_one_cell(text: str, context: Sequence[ContextItem]) -> str:
+    """The winner's answer object with its span cut at the end of a table cell (extractive.cell_span: "Broken
+    light", not "Broken light; Assigned to: Vik Rao"); chosen first, cut after, so a run-on span still competes."""
+    obj = parse_answer(text)[0]
+    answer = obj.get("answer") if isinstance(obj, dict) and obj.get("status") == "ok" else None
+    cut = cell_span(answer, context) if isinstance(answer, str) else answer
+    return text if cut == answer else json.dumps({**obj, "answer": cut}, ensure_ascii=False)

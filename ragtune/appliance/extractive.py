@@ -332,6 +332,73 @@ def extractive_sources(ctx: Sequence[ContextItem]) -> list[tuple[str, tuple[str,
     return [(c.id, source_view(c.text).blocks) for c in ctx]
 
 
+def cell_span(answer: str, ctx: Sequence[ContextItem]) -> str:
+    """`answer` (a span of the sources) cut at the end of its table cell: "Broken light" for "Broken light; Assigned
+    to: Vik Rao" copied from a spreadsheet's or CSV's row (`table_cells`), round 52. Unchanged when no table source
+    is served, when a source of another kind holds it whole, or when no cell holds a prefix of it. (The decoder is
+    not kept inside a cell: the run-on span's mean log-probability is what lets the right row's candidate win.)"""
+    tables = [(c.id, table_cells(c.text, source_view(c.text).blocks)) for c in ctx if _is_table(c.source)]
+    if not tables:
+        return answer
+    others = [(c.id, source_view(c.text).blocks) for c in ctx if not _is_table(c.source)]
+    if others and check_span(answer, others)[0] == answer:
+        return answer
+    span = check_span(answer, tables)[0]
+    return span if span and len(span) < len(answer) else answer
+
+
+def _is_table(source: str) -> bool:
+    """Whether `source` (a context item's document path) is of a kind the loaders write as table rows."""
+    from pathlib import PurePath
+
+    from .ingest.chunker import TABLE_KINDS
+    from .ingest.loaders import KINDS
+
+    return bool(source) and KINDS.get(PurePath(source).suffix.lower()) in TABLE_KINDS  # (a corpus row: ".jsonl#id")
+
+
+def table_cells(raw: str, blocks: Sequence[str]) -> tuple[str, ...]:
+    """`blocks` (source_view(raw).blocks) cut where a table row's line ends and before each `; Label:` of a row
+    (loaders/tablerows.py writes a row `Label: value; Label: value`), its ";" left out: a span is one cell, never
+    "Broken light; Assigned to: Vik Rao" nor a value run on into the next row or the title above it (round 52).
+    A block's words are the raw text's whitespace-separated words, in order (injection.source_view)."""
+    line_of: list[tuple[str, int]] = [(w, n) for n, line in enumerate(raw.split("\n")) for w in line.split()]
+    out: list[str] = []
+    j = 0
+    for block in blocks:
+        cell: list[str] = []
+        last = -1
+        words = block.split(" ")
+        for k, w in enumerate(words):
+            while j < len(line_of) and line_of[j][0] != w:
+                j += 1
+            n = line_of[j][1] if j < len(line_of) else last
+            j += 1
+            if cell and n != last:
+                out.append(" ".join(cell))
+                cell = []
+            last = n
+            if w.endswith(";") and _label_follows(words, k + 1):
+                cell.append(w[:-1])
+                out.append(" ".join(w for w in cell if w))
+                cell = []
+            else:
+                cell.append(w)
+        if cell:
+            out.append(" ".join(cell))
+    return tuple(c for c in out if c)
+
+
+def _label_follows(words: Sequence[str], k: int) -> bool:
+    """Whether a column label ("Assigned to:") starts at words[k]: a word ending in ":" within a label's few words."""
+    for w in words[k:k + 8]:
+        if w.endswith(":"):
+            return True
+        if w.endswith(";"):
+            return False
+    return False
+
+
 def check_span(answer: str, sources: Sequence[tuple[str, Sequence[str]]]) -> tuple[str, list[str]]:
     """The post-check behind the decoder: (the longest prefix of `answer` that is a valid span, ending at a word
     end, the ids of the sources holding it). ("", []) when no prefix is. Used on every extractive answer, so

@@ -410,9 +410,18 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?¿¡:;]\s*|\n)\W*$")
 
 def _function_word_candidates(text: str) -> list[str]:
     """The words of `text` that may be function words, lower-cased and folded: a capitalised word inside a sentence
-    is part of a name ("Los Angeles", "De Gaulle", "San Diego"), not an article."""
+    is part of a name ("Los Angeles", "De Gaulle", "San Diego"), not an article. A letter joined to a digit or a
+    hyphen is a code, not a word: a table row's "Desk: D-160" read as French "d" (round 52: an English question over
+    staff-directory rows was refused as "language")."""
     return [folded(m.group().lower()) for m in _WORD.finditer(text)
-            if not m.group()[:1].isupper() or _SENTENCE_START.search(text, max(0, m.start() - 8), m.start())]
+            if (not m.group()[:1].isupper() or _SENTENCE_START.search(text, max(0, m.start() - 8), m.start()))
+            and not (m.end() - m.start() == 1 and _code_letter(text, m.start()))]
+
+
+def _code_letter(text: str, at: int) -> bool:
+    """Whether the one letter at `at` has a digit or a hyphen beside it ("D-160", "A4", "3-D")."""
+    near = text[max(0, at - 1):at] + text[at + 1:at + 2]
+    return any(c == "-" or c.isdigit() for c in near)
 
 
 def _chinese_or_japanese(text: str) -> str | None:
