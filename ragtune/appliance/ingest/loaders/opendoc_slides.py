@@ -19,7 +19,7 @@ from .opendoc import _NS, D, OF, TB, _Reader, _Styles
 from .opendoc_look import outermost, points
 from .opendoc_package import _meta, _xml, package
 from .parse_budget import budgeted, guarded
-from .slides import reading_order
+from .slides import hidden_slides_note, reading_order
 
 _O, _S = f"{{{_NS['office']}}}", f"{{{_NS['style']}}}"
 _DR = f"{{{_NS['draw']}}}"
@@ -158,13 +158,7 @@ def load_odp(path: Path, raw: bytes) -> Document:
     if len(hidden) == len(pages):
         raise LoadError(f"empty document (all {len(pages)} slides are hidden in the slide show)")
     text = require_text(clean_text("\n\n".join(out)))
-    notes = []
-    if hidden:
-        shown = ", ".join(map(str, hidden[:20])) + (", …" if len(hidden) > 20 else "")
-        many = len(hidden) > 1
-        notes.append(f"{len(hidden)} hidden slide{'s' if many else ''} ({shown}) left out: the file still holds "
-                     f"{'them' if many else 'it'}, the slide show skips {'them' if many else 'it'} (docs/ingest.md, "
-                     "Slide decks)")
+    notes = [hidden_slides_note(hidden)] if hidden else []
     passages = reader.hidden + reader.unseen
     if deck.hidden_shapes or passages:
         notes.append(hidden_note(deck.hidden_shapes + passages, "shape or passage" if deck.hidden_shapes and passages

@@ -101,6 +101,14 @@ def reading_order(found: list[tuple[tuple[Any, Any], int, list[str]]], row_gap: 
             rows.append([item])
     return [lines for row in rows for _, _, lines in sorted(row, key=lambda it: (it[0][1], it[1]))]
 
+
+def hidden_slides_note(hidden: list[int]) -> str:
+    """The note for slides the slide show skips, by number (shared with opendoc_slides.py)."""
+    shown = ", ".join(map(str, hidden[:20])) + (", …" if len(hidden) > 20 else "")
+    many = len(hidden) > 1
+    return (f"{len(hidden)} hidden slide{'s' if many else ''} ({shown}) left out: the file still holds "
+            f"{'them' if many else 'it'}, the slide show skips {'them' if many else 'it'} (docs/ingest.md, Slide decks)")
+
 class _Deck:
     def __init__(self, pkg: _Package):
         self.pkg = pkg
@@ -444,13 +452,7 @@ def load_pptx(path: Path, raw: bytes) -> Document:
         for name in ("created", "modified"):
             d = core.find(f"{_DCT}{name}")
             dd = dd or (parse_date(d.text) if d is not None else None)
-    notes = []
-    if hidden:
-        shown = ", ".join(map(str, hidden[:20])) + (", …" if len(hidden) > 20 else "")
-        many = len(hidden) > 1
-        notes.append(f"{len(hidden)} hidden slide{'s' if many else ''} ({shown}) left out: the file still holds "
-                     f"{'them' if many else 'it'}, the slide show skips {'them' if many else 'it'} (docs/ingest.md, "
-                     "Slide decks)")
+    notes = [hidden_slides_note(hidden)] if hidden else []
     shapes, runs = deck.hidden_shapes, deck.tiny_runs + deck.coloured_runs
     if shapes or runs:  # one note, as DOCX's hidden runs
         how = [w for w, n in (("hidden in the selection pane", shapes), ("under 2 pt", deck.tiny_runs),
