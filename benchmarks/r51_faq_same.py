@@ -10,35 +10,24 @@ each (question, span, source) triple gets refusal.relevance and the candidates' 
 `choose_span` without the model's log-probability). `compare` counts the triples whose relevance or tuple changed
 and lists the questions whose decision could move: a relevance crossing generate.min_relevance (0.01: "off_topic"),
 or another best span among the question's triples (a candidate ranking change)."""
-import json, re, sys
+import json, sys
 from collections import Counter
 from ragtune.appliance import candidates as C, refusal as R
 from ragtune.appliance.injection import source_view
+from same_items import items
 
 SETS = ["/work/evalsets/corpus-dev", "/work/shared/eval/disflqa-dev"]
 MIN_RELEVANCE = 0.01
 
 
 def triples():
-    for folder in SETS:
-        corpus = {}
-        for line in open(f"{folder}/corpus.jsonl", encoding="utf-8"):
-            d = json.loads(line)
-            corpus[d["_id"]] = d.get("text") or ""
-        rels = {}
-        for line in open(f"{folder}/qrels/test.tsv", encoding="utf-8").readlines()[1:]:
-            qid, cid = line.split("\t")[:2]
-            rels.setdefault(qid, cid)
-        for line in open(f"{folder}/queries.jsonl", encoding="utf-8"):
-            d = json.loads(line)
-            q, meta = d["text"], d.get("metadata") or {}
-            cid = rels.get(d["_id"]) or meta.get("context_id")
-            if not corpus.get(cid):
-                continue
-            view = source_view(corpus[cid])
-            spans = [a for a in meta.get("answers") or [] if a and a in view.clean]
-            spans += [" ".join(s.split()[2:5]) for s in R.SENTENCE_END.split(view.clean) if len(s.split()) >= 5]
-            yield f"{folder.rsplit('/', 1)[1]}:{d['_id']}", q, list(dict.fromkeys(spans)), view
+    for folder, qid, q, meta, text in items(SETS):
+        if not text:
+            continue
+        view = source_view(text)
+        spans = [a for a in meta.get("answers") or [] if a and a in view.clean]
+        spans += [" ".join(s.split()[2:5]) for s in R.SENTENCE_END.split(view.clean) if len(s.split()) >= 5]
+        yield f"{folder.rsplit('/', 1)[1]}:{qid}", q, list(dict.fromkeys(spans)), view
 
 
 def dump(path):

@@ -7,11 +7,12 @@ of its sentences; each (question, span, source) triple gets refusal.relevance / 
 support_score / supporting / tainted_words, the candidates' score tuple (candidates.py `choose_span`) and the
 evidence features of the source as one hit. Triples with a letter of another script (scripts.OTHER_SCRIPT) are
 left out: the round changed those on purpose."""
-import hashlib, json, re, sys
+import hashlib, json, sys
 from collections import Counter
 from ragtune.appliance import candidates as C, evidence, refusal as R
 from ragtune.appliance.injection import source_view
 from ragtune.appliance.scripts import OTHER_SCRIPT
+from same_items import items, r51_spans
 print("using", R.__file__, file=sys.stderr)
 SETS = ["/work/evalsets/corpus-dev", "/work/shared/eval/disflqa-dev"]
 
@@ -31,38 +32,23 @@ def values(q, span, text, view):
 
 
 out, kinds = {}, Counter()
-for folder in SETS:
-    corpus = {}
-    for line in open(f"{folder}/corpus.jsonl", encoding="utf-8"):
-        d = json.loads(line)
-        corpus[d["_id"]] = d.get("text") or ""
-    rels = {}
-    for line in open(f"{folder}/qrels/test.tsv", encoding="utf-8").readlines()[1:]:
-        qid, cid = line.split("\t")[:2]
-        rels.setdefault(qid, cid)
-    for line in open(f"{folder}/queries.jsonl", encoding="utf-8"):
-        d = json.loads(line)
-        q, meta = d["text"], d.get("metadata") or {}
-        cid = rels.get(d["_id"]) or meta.get("context_id")
-        text = corpus.get(cid)
-        if not text:
+for folder, qid, q, meta, text in items(SETS):
+    if not text:
+        continue
+    view = source_view(text)
+    spans = r51_spans(meta, view.clean)
+    h = hashlib.sha256()
+    kind = "ascii" if q.isascii() and text.isascii() else "latin"
+    if OTHER_SCRIPT.search(q + text):
+        kinds["other (left out)"] += 1
+        continue
+    kinds[kind] += 1
+    for span in spans:
+        if span not in view.clean:
             continue
-        view = source_view(text)
-        spans = [a for a in meta.get("answers") or [] if a and a in view.clean]
-        sentences = [s for s in re.split(r"(?<=[.!?])\s+", view.clean) if len(s.split()) >= 6][:3]
-        spans += [" ".join(s.split()[2:5]) for s in sentences]
-        h = hashlib.sha256()
-        kind = "ascii" if q.isascii() and text.isascii() else "latin"
-        if OTHER_SCRIPT.search(q + text):
-            kinds["other (left out)"] += 1
-            continue
-        kinds[kind] += 1
-        for span in spans:
-            if span not in view.clean:
-                continue
-            kinds[kind + " triples"] += 1
-            h.update(repr(values(q, span, text, view)).encode())
-        h.update(repr(evidence.features(q, [Hit(text)])).encode())
-        out[f"{folder}:{d['_id']}"] = [kind, h.hexdigest()]
+        kinds[kind + " triples"] += 1
+        h.update(repr(values(q, span, text, view)).encode())
+    h.update(repr(evidence.features(q, [Hit(text)])).encode())
+    out[f"{folder}:{qid}"] = [kind, h.hexdigest()]
 json.dump(out, open(sys.argv[1], "w"), indent=0, sort_keys=True)
 print(dict(kinds), file=sys.stderr)

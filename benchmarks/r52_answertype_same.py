@@ -6,42 +6,28 @@ PYTHONPATH after.json, and compare the two files. For every question of the two 
 their text is kept here): kind(question), and fits(question, span) for the r51 triples (the gold answers found in
 the question's source and three word windows of its sentences, as benchmarks/r51_lang_checks_same.py). Every
 question and triple is kept, those with another script's letters too, and counted apart."""
-import hashlib, json, re, sys
+import hashlib, json, sys
 from collections import Counter
 from ragtune.appliance import answertype as A
 from ragtune.appliance.injection import source_view
 from ragtune.appliance.scripts import OTHER_SCRIPT
+from same_items import items, r51_spans
 print("using", A.__file__, file=sys.stderr)
 SETS = ["/work/evalsets/corpus-dev", "/work/shared/eval/disflqa-dev"]
 
 out, counts = {}, Counter()
-for folder in SETS:
-    corpus = {}
-    for line in open(f"{folder}/corpus.jsonl", encoding="utf-8"):
-        d = json.loads(line)
-        corpus[d["_id"]] = d.get("text") or ""
-    rels = {}
-    for line in open(f"{folder}/qrels/test.tsv", encoding="utf-8").readlines()[1:]:
-        qid, cid = line.split("\t")[:2]
-        rels.setdefault(qid, cid)
-    for line in open(f"{folder}/queries.jsonl", encoding="utf-8"):
-        d = json.loads(line)
-        q, meta = d["text"], d.get("metadata") or {}
-        script = "other script" if OTHER_SCRIPT.search(q) else "latin"
-        k = A.kind(q)
-        counts[f"questions ({script})"] += 1
-        counts[f"kind {k}"] += 1
-        h = hashlib.sha256(repr(k).encode())
-        text = corpus.get(rels.get(d["_id"]) or meta.get("context_id")) or ""
-        view = source_view(text)
-        spans = [a for a in meta.get("answers") or [] if a and a in view.clean]
-        sentences = [s for s in re.split(r"(?<=[.!?])\s+", view.clean) if len(s.split()) >= 6][:3]
-        spans += [" ".join(s.split()[2:5]) for s in sentences]
-        for span in spans:
-            f = A.fits(q, span)
-            counts["triples"] += 1
-            counts[f"triples unfit"] += not f
-            h.update(repr((span, f)).encode())
-        out[f"{folder}:{d['_id']}"] = h.hexdigest()
+for folder, qid, q, meta, text in items(SETS):
+    script = "other script" if OTHER_SCRIPT.search(q) else "latin"
+    k = A.kind(q)
+    counts[f"questions ({script})"] += 1
+    counts[f"kind {k}"] += 1
+    h = hashlib.sha256(repr(k).encode())
+    view = source_view(text or "")
+    for span in r51_spans(meta, view.clean):
+        f = A.fits(q, span)
+        counts["triples"] += 1
+        counts["triples unfit"] += not f
+        h.update(repr((span, f)).encode())
+    out[f"{folder}:{qid}"] = h.hexdigest()
 json.dump(out, open(sys.argv[1], "w"), indent=0, sort_keys=True)
 print(dict(counts), file=sys.stderr)

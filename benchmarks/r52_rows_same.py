@@ -20,6 +20,7 @@ from collections import Counter
 
 from ragtune.appliance import extractive, normalize, refusal
 from ragtune.appliance.types import ContextItem
+from same_items import items
 
 print("using", refusal.__file__, file=sys.stderr)
 SETS = ["/work/evalsets/corpus-dev", "/work/evalsets/corpus-org4", "/work/shared/eval/disflqa-dev"]
@@ -43,23 +44,11 @@ def check(key, q, hits, answers, out):
 
 def main(dest: str, pickles: list[str]) -> None:
     out, kinds = {}, Counter()
-    for folder in SETS:
-        corpus = {}
-        for line in open(f"{folder}/corpus.jsonl", encoding="utf-8"):
-            d = json.loads(line)
-            corpus[d["_id"]] = d.get("text") or ""
-        rels = {}
-        for line in open(f"{folder}/qrels/test.tsv", encoding="utf-8").readlines()[1:]:
-            qid, cid = line.split("\t")[:2]
-            rels.setdefault(qid, cid)
-        for line in open(f"{folder}/queries.jsonl", encoding="utf-8"):
-            d = json.loads(line)
-            meta = d.get("metadata") or {}
-            text = corpus.get(rels.get(d["_id"]) or meta.get("context_id"))
-            if text:
-                kinds[folder.rsplit("/", 1)[1]] += 1
-                kinds["spans"] += check(f"{folder}:{d['_id']}", d["text"], [(text, f"{folder}/corpus.jsonl#x")],
-                                        meta.get("answers") or [], out)
+    for folder, qid, q, meta, text in items(SETS):
+        if text:
+            kinds[folder.rsplit("/", 1)[1]] += 1
+            kinds["spans"] += check(f"{folder}:{qid}", q, [(text, f"{folder}/corpus.jsonl#x")],
+                                    meta.get("answers") or [], out)
     for p in pickles:
         for r in pickle.load(open(p, "rb")):
             kinds[p.rsplit("/", 1)[-1]] += 1

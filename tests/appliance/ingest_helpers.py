@@ -1,5 +1,5 @@
-"""Shared by the ingest tests: tiny real documents of every format, broken ones, and a fast fake embedder
-(the real tokenizer, hashed bag-of-words vectors) so pipeline tests do not pay for ONNX inference."""
+"""Shared by the ingest tests: tiny real documents of every format, broken ones, a fast fake embedder (the real
+tokenizer, hashed bag-of-words vectors) so pipeline tests do not pay for ONNX inference, and one file's CLI ingest."""
 
 from __future__ import annotations
 
@@ -93,6 +93,22 @@ class BadDimEmbedder(FakeEmbedder):
         if self.bad_dim_on and any(self.bad_dim_on in t for t in texts):
             return np.concatenate([out, np.zeros((len(texts), 1), np.float32)], axis=1)
         return out
+
+
+def cli_ingest_one(home, path: Path, data: bytes, monkeypatch, tokenizer, capsys) -> None:
+    """`ragtune ingest PATH --json` of one file given by name, embedding with FakeEmbedder (no ONNX): writes `data` at
+    `path` (its folder made), asserts the run exits 0 with nothing failed and consumes its output."""
+    import json
+
+    import ragtune.appliance.embed
+    from ragtune.cli import main
+
+    monkeypatch.setattr(ragtune.appliance.embed, "Embedder", lambda cfg, home: FakeEmbedder(tokenizer))
+    path.parent.mkdir()
+    path.write_bytes(data)
+    assert main(["--home", str(home.root), "ingest", str(path), "--json"]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert obj.get("failed") in (0, [], {}, None), obj
 
 
 # -- documents ------------------------------------------------------------------------------------

@@ -4,10 +4,7 @@ page and its background): invented content (CC0), for tests/appliance/test_r52_o
 
 from __future__ import annotations
 
-import io
-import zipfile
-
-from .odt_build import MANIFEST, NS, meta
+from .odt_build import MANIFEST, NS, document_content, meta, package
 
 NS_IMPRESS = (NS + ' xmlns:presentation="urn:oasis:names:tc:opendocument:xmlns:presentation:1.0"'
               ' xmlns:smil="urn:oasis:names:tc:opendocument:xmlns:smil-compatible:1.0"'
@@ -88,22 +85,14 @@ def page(name: str, shapes: str, style: str = "dp1") -> str:
 
 
 def content(pages: str, auto_styles: str = AUTO_STYLES) -> str:
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {NS_IMPRESS} office:version="1.3">'
-            f"<office:scripts/><office:font-face-decls/>{auto_styles}<office:body><office:presentation>"
-            f"{pages}<presentation:settings presentation:mouse-visible=\"false\"/></office:presentation></office:body>"
-            "</office:document-content>")
+    return document_content(NS_IMPRESS, "presentation", auto_styles,
+                            f'{pages}<presentation:settings presentation:mouse-visible="false"/>')
 
 
 def odp(pages: str | None = None, *, content_xml: str | bytes | None = None, meta_xml: str | None = None,
         mimetype: str = MIME, manifest: str = ODP_MANIFEST, styles_xml: str = STYLES) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr(zipfile.ZipInfo("mimetype"), mimetype, compress_type=zipfile.ZIP_STORED)
-        z.writestr("META-INF/manifest.xml", manifest)
-        z.writestr("content.xml", content_xml if content_xml is not None else content(pages or ""))
-        z.writestr("styles.xml", styles_xml)
-        z.writestr("meta.xml", meta_xml if meta_xml is not None else meta("Waste collection review"))
-    return buf.getvalue()
+    return package(mimetype, manifest, content_xml if content_xml is not None else content(pages or ""), styles_xml,
+                   meta_xml if meta_xml is not None else meta("Waste collection review"))
 
 
 TABLE = ('<draw:frame draw:style-name="gr1" svg:x="2cm" svg:y="9cm" svg:width="20cm" svg:height="4cm">'

@@ -4,10 +4,7 @@ tests/appliance/test_r52_ods*.py."""
 
 from __future__ import annotations
 
-import io
-import zipfile
-
-from .odt_build import MANIFEST, NS, meta
+from .odt_build import MANIFEST, NS, document_content, meta, package
 
 NS_CALC = (NS + ' xmlns:number="urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0"'
            ' xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"'
@@ -87,25 +84,16 @@ def table(name: str, rows: str, columns: str = '<table:table-column table:style-
 
 
 def content(tables: str, auto_styles: str = AUTO_STYLES) -> str:
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {NS_CALC} office:version="1.3">'
-            f"<office:scripts/><office:font-face-decls/>{auto_styles}<office:body><office:spreadsheet>"
-            '<table:calculation-settings table:automatic-find-labels="false"/>'
-            f"{tables}<table:named-expressions/></office:spreadsheet></office:body></office:document-content>")
+    return document_content(NS_CALC, "spreadsheet", auto_styles,
+                            '<table:calculation-settings table:automatic-find-labels="false"/>'
+                            f"{tables}<table:named-expressions/>")
 
 
 def ods(tables: str | None = None, *, content_xml: str | bytes | None = None, meta_xml: str | None = None,
         mimetype: str = MIME, manifest: str = ODS_MANIFEST, styles_xml: str = STYLES,
         extra: dict[str, bytes] | None = None) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr(zipfile.ZipInfo("mimetype"), mimetype, compress_type=zipfile.ZIP_STORED)
-        z.writestr("META-INF/manifest.xml", manifest)
-        z.writestr("content.xml", content_xml if content_xml is not None else content(tables or ""))
-        z.writestr("styles.xml", styles_xml)
-        z.writestr("meta.xml", meta_xml if meta_xml is not None else meta("Parks budget 2025"))
-        for name, data in (extra or {}).items():
-            z.writestr(name, data)
-    return buf.getvalue()
+    return package(mimetype, manifest, content_xml if content_xml is not None else content(tables or ""), styles_xml,
+                   meta_xml if meta_xml is not None else meta("Parks budget 2025"), (extra or {}).items())
 
 
 # A council budget sheet the way Calc writes it: a title row, a header row, rows of strings, numbers shown

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from typing import Iterable
 
 NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
       'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
@@ -55,11 +56,18 @@ def meta(title: str | None = "Lease dispute: Unit 14B", created: str | None = "2
             "</office:meta></office:document-meta>")
 
 
+def document_content(ns: str, kind: str, auto_styles: str, inner: str) -> str:
+    """content.xml as LibreOffice writes it, `inner` inside <office:body><office:KIND> (text, spreadsheet,
+    presentation); shared by odt_build, ods_build and odp_build."""
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {ns} office:version="1.3">'
+            f"<office:scripts/><office:font-face-decls/>{auto_styles}<office:body><office:{kind}>{inner}"
+            f"</office:{kind}></office:body></office:document-content>")
+
+
 def content(body: str, auto_styles: str = AUTO_STYLES) -> str:
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {NS} office:version="1.3">'
-            f"<office:scripts/><office:font-face-decls/>{auto_styles}<office:body><office:text>"
-            '<text:sequence-decls><text:sequence-decl text:display-outline-level="0" text:name="Illustration"/>'
-            f"</text:sequence-decls>{body}</office:text></office:body></office:document-content>")
+    return document_content(NS, "text", auto_styles,
+                            '<text:sequence-decls><text:sequence-decl text:display-outline-level="0" '
+                            f'text:name="Illustration"/></text:sequence-decls>{body}')
 
 
 MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
@@ -80,21 +88,28 @@ ENCRYPTED_MANIFEST = MANIFEST.replace(
     ' manifest:initialisation-vector="AAAA"/></manifest:encryption-data></manifest:file-entry>')
 
 
-def odt(body: str | None = None, *, content_xml: str | bytes | None = None, meta_xml: str | None = None,
-        mimetype: str = "application/vnd.oasis.opendocument.text", manifest: str = MANIFEST,
-        extra: dict[str, bytes] | None = None) -> bytes:
+def package(mimetype: str, manifest: str, content_xml: str | bytes, styles_xml: str, meta_xml: str,
+            extra: Iterable[tuple[str, str | bytes]] = ()) -> bytes:
+    """The zip of an ODF file, its parts in LibreOffice's order: `mimetype` first and stored (readers look for it
+    there), the manifest, content.xml, styles.xml, meta.xml, then the `extra` (name, data) parts."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr(zipfile.ZipInfo("mimetype"), mimetype, compress_type=zipfile.ZIP_STORED)
         z.writestr("META-INF/manifest.xml", manifest)
-        cx = content_xml if content_xml is not None else content(body or "")
-        z.writestr("content.xml", cx)
-        z.writestr("styles.xml", STYLES)
-        z.writestr("meta.xml", meta_xml if meta_xml is not None else meta())
-        z.writestr("settings.xml", f'<?xml version="1.0" encoding="UTF-8"?><office:document-settings {NS}/>')
-        for name, data in (extra or {}).items():
+        z.writestr("content.xml", content_xml)
+        z.writestr("styles.xml", styles_xml)
+        z.writestr("meta.xml", meta_xml)
+        for name, data in extra:
             z.writestr(name, data)
     return buf.getvalue()
+
+
+def odt(body: str | None = None, *, content_xml: str | bytes | None = None, meta_xml: str | None = None,
+        mimetype: str = "application/vnd.oasis.opendocument.text", manifest: str = MANIFEST,
+        extra: dict[str, bytes] | None = None) -> bytes:
+    settings = f'<?xml version="1.0" encoding="UTF-8"?><office:document-settings {NS}/>'
+    return package(mimetype, manifest, content_xml if content_xml is not None else content(body or ""), STYLES,
+                   meta_xml if meta_xml is not None else meta(), [("settings.xml", settings), *(extra or {}).items()])
 
 
 # The shapes LibreOffice writes: a heading per outline level, spans, spaces as text:s, a bullet list with a nested

@@ -3,30 +3,15 @@ test_r52_msg.py). `.msg` is in the default `[ingest] extensions`."""
 
 from __future__ import annotations
 
-import json
-
-import pytest
-
 from ragtune.cli import main
 
 from . import msg_build
-from .ingest_helpers import FakeEmbedder
+from .ingest_helpers import cli_ingest_one
 
 
-@pytest.fixture
-def cli_fake(monkeypatch, tokenizer):
-    import ragtune.appliance.embed
-
-    monkeypatch.setattr(ragtune.appliance.embed, "Embedder", lambda cfg, home: FakeEmbedder(tokenizer))
-
-
-def test_a_msg_file_is_ingested_and_found_by_its_sender(home, tmp_path, cli_fake, capsys):
-    f = tmp_path / "evidence" / "RE Lease renewal.msg"
-    f.parent.mkdir()
-    f.write_bytes(msg_build.outlook())
-    assert main(["--home", str(home.root), "ingest", str(f), "--json"]) == 0
-    obj = json.loads(capsys.readouterr().out)
-    assert obj.get("failed") in (0, [], {}, None), obj
+def test_a_msg_file_is_ingested_and_found_by_its_sender(home, tmp_path, monkeypatch, tokenizer, capsys):
+    cli_ingest_one(home, tmp_path / "evidence" / "RE Lease renewal.msg", msg_build.outlook(), monkeypatch, tokenizer,
+                   capsys)
     assert main(["--home", str(home.root), "docs", "list", "--json"]) == 0
     assert "RE Lease renewal.msg" in capsys.readouterr().out
     assert main(["--home", str(home.root), "search", "Dana Whitfield lease renewal rent"]) == 0

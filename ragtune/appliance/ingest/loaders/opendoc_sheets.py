@@ -27,7 +27,7 @@ from .opendoc_look import outermost
 from .opendoc_package import _meta, _xml, package
 from .parse_budget import budgeted, guarded
 from .sheet_formats import _GENERAL, show_number
-from .sheets import MAX_CELLS, _PARSER, _drop, _hidden_note
+from .sheets import MAX_CELLS, _PARSER, _Peeked, _drop, _hidden_note
 from .tablerows import TableWriter, one_line
 
 _MAX_COL = 16_384  # Calc's last column (XFD), as Excel's
@@ -46,23 +46,14 @@ class _Stop(Exception):
     """The cell budget is spent."""
 
 
-class _Counted:
+class _Counted(_Peeked):
     """content.xml's stream with its bytes counted (progress) and its head looked at: a DTD is refused before the
     parser sees it (OpenDocument never has one)."""
 
     def __init__(self, f: Any):
-        self.f, self.read_bytes = f, 0
-        self.head = f.read(65536)
+        super().__init__(f, 65536)
         if re.search(rb"<!DOCTYPE|<!ENTITY", self.head):
             raise LoadError("corrupt ODS: content.xml declares a DTD or entities (not OpenDocument; not read)")
-
-    def read(self, n: int = -1) -> bytes:
-        if self.head:
-            out, self.head = self.head, b""
-        else:
-            out = self.f.read(n if n and n > 0 else 1 << 16)
-        self.read_bytes += len(out)
-        return out
 
 
 def _int(s: str | None, cap: int = 1 << 31) -> int:

@@ -61,15 +61,13 @@ def _unescape(s: str) -> str:
 
 
 # -- the package -------------------------------------------------------------------------------------------------
-class _Head:
-    """A part's byte stream with its first bytes looked at: a DTD (no Office part has one) is refused before the
-    parser sees it (entity expansion, external entities), and at most `cap` bytes are read."""
+class _Peeked:
+    """A byte stream whose first `size` bytes are read ahead, to be looked at before a parser reads any (then handed
+    to it first), with the bytes read counted; shared with opendoc_sheets."""
 
-    def __init__(self, f: Any, name: str, cap: int):
-        self.f, self.name, self.cap, self.read_bytes = f, name, cap, 0
-        self.head = f.read(4096)
-        if any(b in self.head for b in _DTDS):
-            raise _dtd(name)
+    def __init__(self, f: Any, size: int):
+        self.f, self.read_bytes = f, 0
+        self.head = f.read(size)
 
     def read(self, n: int = -1) -> bytes:
         if self.head:
@@ -77,6 +75,21 @@ class _Head:
         else:
             out = self.f.read(n if n and n > 0 else 1 << 16)
         self.read_bytes += len(out)
+        return out
+
+
+class _Head(_Peeked):
+    """A part's byte stream with its first bytes looked at: a DTD (no Office part has one) is refused before the
+    parser sees it (entity expansion, external entities), and at most `cap` bytes are read."""
+
+    def __init__(self, f: Any, name: str, cap: int):
+        super().__init__(f, 4096)
+        self.name, self.cap = name, cap
+        if any(b in self.head for b in _DTDS):
+            raise _dtd(name)
+
+    def read(self, n: int = -1) -> bytes:
+        out = super().read(n)
         if self.read_bytes > self.cap:
             raise _Stop(self.name)
         return out
