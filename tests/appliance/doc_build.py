@@ -24,6 +24,9 @@ class Piece:
     text: str
     compressed: bool = True  # cp1252 bytes; False: UTF-16LE
     hidden: bool = False  # formatted hidden (a CHPX run with sprmCFVanish)
+    props: bytes = b""  # more character sprms for the whole piece (round 53: a size, a colour, a character style)
+    istd: int = 0  # the paragraph style of the paragraphs whose marks are in this piece (round 53)
+    para: bytes = b""  # more paragraph sprms for them (round 53: shading)
 
 
 def _fkp(runs: list[tuple[int, int, bytes | None]], papx: bool) -> bytes:
@@ -41,7 +44,7 @@ def _fkp(runs: list[tuple[int, int, bytes | None]], papx: bool) -> bytes:
             continue
         if grpprl not in placed:
             if papx:
-                body = b"\0\0" + grpprl  # istd 0, then the sprms
+                body = grpprl  # the istd, then the sprms
                 blob = bytes(((len(body) + 1) // 2,)) + body if len(body) % 2 else \
                     b"\0" + bytes((len(body) // 2,)) + body
             else:
@@ -104,27 +107,46 @@ def summary(title: str | None = None, created: datetime | None = None, saved: da
     return struct.pack("<HHI16sI", 0xFFFE, 0, 0x00020006, b"\0" * 16, 1) + fmtid + struct.pack("<I", 48) + pset
 
 
+def _notes_plc(notes: list[tuple[int, str]]) -> tuple[str, bytes, bytes]:
+    """A note story (each note's text, then a guard paragraph mark) and its reference and text tables."""
+    story = "".join(t for _, t in notes) + "\r"
+    refs = [cp for cp, _ in notes] + [max(cp for cp, _ in notes) + 1]
+    starts = [0]
+    for _, t in notes:
+        starts.append(starts[-1] + len(t))
+    ref = struct.pack(f"<{len(refs)}I", *refs) + struct.pack(f"<{len(notes)}h", *[1] * len(notes))
+    return story, ref, struct.pack(f"<{len(starts) + 1}I", *starts, starts[-1] + 1)
+
+
 def word_stream_and_table(pieces: list[Piece], *, after: str = "", encrypted: bool = False, table: str = "1Table",
                           nfib: int = 0xC1, reverse: bool = False, prc: bool = True, papx: bool = True,
-                          ccp_text: int | None = None) -> tuple[bytes, bytes]:
+                          ccp_text: int | None = None, footnotes: list[tuple[int, str]] | None = None,
+                          endnotes: list[tuple[int, str]] | None = None, stsh: bytes | None = None,
+                          dgg: bytes | None = None, wident: int = 0xA5EC) -> tuple[bytes, bytes]:
     """The WordDocument and table streams. `after`: text past the main document (a footnote's), counted as ccpFtn.
-    `reverse`: the pieces' bytes stored in the opposite order (the piece table puts them back)."""
-    pieces = list(pieces) + ([Piece(after)] if after else [])
-    out_pieces = []  # (text as written, compressed, hidden, marks: [(index, grpprl)])
+    `reverse`: the pieces' bytes stored in the opposite order (the piece table puts them back). Round 53:
+    `footnotes`, `endnotes`: (reference cp in the main text, the note's text) each, with their tables; `stsh`: a
+    style sheet (`style_sheet`); `dgg`: the drawings (fcDggInfo); `wident`: the FIB's first word."""
+    stories = [(k, _notes_plc(n)) for k, n in (("ftn", footnotes), ("edn", endnotes)) if n]
+    pieces = list(pieces) + ([Piece(after)] if after else []) + [Piece(story) for _, (story, _, _) in stories]
+    out_pieces = []  # (text as written, compressed, hidden and props, marks: [(index, istd + grpprl)])
     for p in pieces:
         marks = []
         text = ""
+        istd = struct.pack("<H", p.istd)
         for ch in p.text:
             if ch == ROW:
-                marks.append((len(text), IN_TABLE + TTP))
+                marks.append((len(text), istd + IN_TABLE + TTP + p.para))
                 ch = "\x07"
             elif ch == CELL_PARA:
-                marks.append((len(text), IN_TABLE))
+                marks.append((len(text), istd + IN_TABLE + p.para))
                 ch = "\r"
             elif ch == "\x07":
-                marks.append((len(text), IN_TABLE))
+                marks.append((len(text), istd + IN_TABLE + p.para))
+            elif ch == "\r" and (p.istd or p.para):
+                marks.append((len(text), istd + p.para))
             text += ch
-        out_pieces.append((text, p.compressed, p.hidden, marks))
+        out_pieces.append((text, p.compressed, (VANISH if p.hidden else b"") + p.props, marks))
     body = bytearray(b"\0" * 1024)  # the FIB, padded
     where: list[int] = [0] * len(out_pieces)
     for i in (reversed(range(len(out_pieces))) if reverse else range(len(out_pieces))):
@@ -135,10 +157,10 @@ def word_stream_and_table(pieces: list[Piece], *, after: str = "", encrypted: bo
     text_start, text_end = 1024, len(body)
     body += b"\0" * (-len(body) % 512)
     chpx_runs, papx_runs = [], []
-    for (text, comp, hidden, marks), fc in zip(out_pieces, where):
+    for (text, comp, chpx, marks), fc in zip(out_pieces, where):
         w = 1 if comp else 2
-        if hidden:
-            chpx_runs.append((fc, fc + len(text) * w, VANISH))
+        if chpx:
+            chpx_runs.append((fc, fc + len(text) * w, chpx))
         for i, grpprl in marks:
             papx_runs.append((fc + i * w, fc + (i + 1) * w, grpprl))
     pages, chpx_plc = _pages(_fill(chpx_runs, text_start, text_end), False, len(body) // 512)
@@ -162,14 +184,24 @@ def word_stream_and_table(pieces: list[Piece], *, after: str = "", encrypted: bo
     if papx_runs and papx:
         pairs[13] = (len(tbl), len(papx_plc))
         tbl += papx_plc
-    main = sum(len(t) for t, *_ in out_pieces) - len(after)
+    for kind, (_, ref, txt) in stories:
+        i = 2 if kind == "ftn" else 46
+        pairs[i], pairs[i + 1] = (len(tbl), len(ref)), (len(tbl) + len(ref), len(txt))
+        tbl += ref + txt
+    for i, blob in ((1, stsh), (50, dgg)):
+        if blob is not None:
+            pairs[i] = (len(tbl), len(blob))
+            tbl += blob
+    story_len = {k: len(story) for k, (story, _, _) in stories}
+    main = sum(len(t) for t, *_ in out_pieces) - len(after) - sum(story_len.values())
     flags = (0x0200 if table == "1Table" else 0) | (0x0100 if encrypted else 0)
-    fib = struct.pack("<HHHHHHHIBBHHII", 0xA5EC, nfib, 0, 0x0409, 0, flags, 0xBF, 0, 0, 0, 0, 0, 0, 0)
+    fib = struct.pack("<HHHHHHHIBBHHII", wident, nfib, 0, 0x0409, 0, flags, 0xBF, 0, 0, 0, 0, 0, 0, 0)
     fib += struct.pack("<H", 14) + b"\0" * 28
     lw = [0] * 22
     lw[0] = len(body)
     lw[3] = main if ccp_text is None else ccp_text
-    lw[4] = len(after)
+    lw[4] = len(after) + story_len.get("ftn", 0)
+    lw[8] = story_len.get("edn", 0)
     fib += struct.pack("<H", 22) + struct.pack("<22I", *lw)
     blob = [0] * (93 * 2)
     for i, (fc, lcb) in pairs.items():
@@ -190,3 +222,39 @@ def word_doc(pieces: list[Piece] | str, *, title: str | None = None, created: da
     if title is not None or created is not None:
         nodes.append(Node("\x05SummaryInformation", summary(title, created)))
     return cfb(nodes + (extra or []), v4=v4)
+
+
+def style_sheet(styles: dict[int, tuple[int, int, bytes, bytes]], *, base_size: int = 10) -> bytes:
+    """A style sheet (STSH, round 53): istd -> (stk 1 paragraph or 2 character, istdBase, character sprms, paragraph
+    sprms), each style named "s<istd>"; slots without a style are empty. `base_size`: cbSTDBaseInFile (10 as Word 97
+    writes it, 18 as Word 2002 and later)."""
+    n = max(styles) + 1 if styles else 0
+    stshi = struct.pack("<HHHHHHHHH", n, base_size, 1, 0x5B, 0x0F, 0, 0, 0, 0)
+    out = struct.pack("<H", len(stshi)) + stshi
+    for istd in range(n):
+        if istd not in styles:
+            out += b"\0\0"
+            continue
+        stk, base, chpx, papx = styles[istd]
+        name = f"s{istd}".encode("utf-16-le")
+        std = struct.pack("<HHHHH", 0x0FFE, stk | base << 4, (2 if stk == 1 else 1) | istd << 4, 0, 0)
+        std += b"\0" * (base_size - 10) + struct.pack("<H", len(name) // 2) + name + b"\0\0"
+        upxs = [struct.pack("<H", istd) + papx, chpx] if stk == 1 else [chpx]
+        for upx in upxs:
+            std += struct.pack("<H", len(upx)) + upx + b"\0" * (len(upx) % 2)
+        out += struct.pack("<H", len(std)) + std
+    return out
+
+
+def background_shape(fill: int | None = 0x00402000) -> bytes:
+    """Drawings (fcDggInfo) holding the page's background shape (round 53): an FSP record flagged fBackground, then
+    its properties (OPT) as Word writes them: `fill` None: not filled (Word's shape in every document without a page
+    colour); else filled with that colour (0x00BBGGRR; 0xFFFFFF white)."""
+    fsp = struct.pack("<HHI", 0x0012, 0xF00A, 8) + struct.pack("<II", 1025, 0x400 | 0x200 | 0x800)
+    props = [(0x01BF, 0x100000 if fill is None else 0x100010), (0x01FF, 0x80000), (0x0304, 9)]
+    if fill is not None:
+        props.insert(0, (0x0181, fill))
+    opt = struct.pack("<HHI", 0x0003 | len(props) << 4, 0xF00B, 6 * len(props))
+    opt += b"".join(struct.pack("<HI", pid, value) for pid, value in props)
+    sp = fsp + opt
+    return struct.pack("<HHI", 0x0F, 0xF004, len(sp)) + sp

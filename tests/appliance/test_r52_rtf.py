@@ -19,7 +19,7 @@ P = Path("/archive/Retainer letter.rtf")
 
 
 def test_registered_as_a_kind_starting_at_version_2(tmp_path):
-    assert KINDS[".rtf"] == "rtf" and LOADERS["rtf"] is load_rtf and LOADER_VERSIONS["rtf"] == 2
+    assert KINDS[".rtf"] == "rtf" and LOADERS["rtf"] is load_rtf and LOADER_VERSIONS["rtf"] >= 2  # (3: round 53)
     f = tmp_path / "Retainer letter.RTF"
     f.write_bytes(rb.wordpad(["Hello"]))
     assert load_file(f).kind == "rtf"

@@ -4,89 +4,24 @@ library: the text a reader sees, in order. Paragraphs as lines, headings (`\\out
 at the end (as DOCX's). Left out: font, colour and style tables, pictures, objects (but their `\\result`), headers and
 footers (not content, as for DOCX), comments, index and contents entries, unknown `\\*` destinations, tracked
 deletions, and text a reader cannot see (`\\v` hidden, under 2 pt, or in the colour behind it: counted in a note).
-The tokenizer (`Tokens`) is shared with Outlook's RTF bodies (outlook_rtf.py)."""
+The tokenizer (`Tokens`, rtf_tokens.py) is shared with Outlook's RTF bodies (outlook_rtf.py)."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ...hashing import sha256_bytes
 from .base import PARSE_BEAT, Document, LoadError, clean_text, clean_title, looks_binary, parse_date, title_from_path
 from .hidden import note as hidden_note, unseen_text
 from .parse_budget import budgeted, guarded
-
-
-class BadRtf(Exception):
-    """An RTF stream that cannot be read (its reason)."""
-
-
-# A control word (letters, an optional numeric argument, one space eaten), a hex byte, a control symbol, a brace, line
-# breaks (not text in RTF), or a run of plain text.
-TOKEN = re.compile(rb"\\([a-zA-Z]{1,32})(-?\d{1,10})? ?|\\'([0-9a-fA-F]{2})|\\([^a-zA-Z'])|([{}])|[\r\n]+|"
-                   rb"([^\\{}\r\n]+)")
-# what a group being skipped is scanned for: escaped braces, \bin data, braces
-_SKIP_SCAN = re.compile(rb"\\bin(-?\d{1,10}) ?|\\[\\{}]|[{}]")
-CHARS = {b"par": "\n", b"line": "\n", b"tab": "\t", b"lquote": "\u2018", b"rquote": "\u2019", b"ldblquote": "\u201c",
-         b"rdblquote": "\u201d", b"emdash": "\u2014", b"endash": "\u2013", b"bullet": "\u2022", b"emspace": " ",
-         b"enspace": " ", b"qmspace": " "}
-
-
-class Tokens:
-    """The tokens of an RTF file as `TOKEN`'s groups (word, arg, hex, symbol, brace, text), one at a time, without
-    recursion: a file of 100,000 `{` is 100,000 brace tokens. `\\binN` data is stepped over (BadRtf when N runs past
-    the end of the file); `skip_group` steps over the rest of a group at regex speed (a picture's megabytes of hex)."""
-
-    def __init__(self, rtf: bytes):
-        self.rtf, self.pos = rtf, 0
-
-    def __iter__(self) -> Iterator[tuple[Any, ...]]:
-        rtf = self.rtf
-        while self.pos < len(rtf):
-            for m in TOKEN.finditer(rtf, self.pos):
-                if m.start() < self.pos:
-                    break  # stepped over since (skip_group, \bin): search on from there
-                self.pos = m.end()
-                g = m.groups()
-                if g[0] == b"bin" and g[1] is not None:
-                    self._bin(int(g[1]))
-                yield g
-            else:
-                return
-
-    def _bin(self, size: int) -> None:
-        if size < 0 or size > len(self.rtf) - self.pos:
-            raise BadRtf(f"\\bin claims {size:,} bytes past the end of the file")
-        self.pos += size
-
-    def skip_group(self) -> bool:
-        """Step over the rest of the group open now, its closing brace included; False: the file ends first."""
-        depth, scan, rtf = 1, _SKIP_SCAN.search, self.rtf
-        while True:
-            m = scan(rtf, self.pos)
-            if m is None:
-                self.pos = len(rtf)
-                return False
-            self.pos = m.end()
-            tok = m.group()
-            if m.group(1) is not None:
-                self._bin(int(m.group(1)))
-            elif tok in (b"{", b"}"):
-                depth += 1 if tok == b"{" else -1
-                if not depth:
-                    return True
-
+from .rtf_tokens import _CHARSETS, CHARS, BadRtf, Tokens, _codec
 
 # -- the document --------------------------------------------------------------------------------------------------
 MAX_DEPTH = 1_000  # groups open at once: Word's deepest (a nested table in a field in a footnote) is tens
 _BEAT_EVERY = 65_536  # tokens between progress beats
 
-# \fcharsetN -> codec (0 and 1: the document's \ansicpg); Symbol (2) read as Windows-1252
-_CHARSETS = {2: "cp1252", 77: "mac_roman", 78: "cp932", 128: "cp932", 129: "cp949", 130: "cp1361", 134: "gbk",
-             136: "cp950", 161: "cp1253", 162: "cp1254", 163: "cp1258", 177: "cp1255", 178: "cp1256", 186: "cp1257",
-             204: "cp1251", 222: "cp874", 238: "cp1250", 255: "cp437"}
-_CPG = {10000: "mac_roman", 65001: "utf-8"}
 # destinations not read as text (their group is stepped over): tables of the document, pictures, headers and footers,
 # index and contents entries, field instructions, a shape's properties and its picture for older readers
 _SKIP = frozenset(b"listtable listoverridetable revtbl rsidtbl filetbl pgdsctbl pict header headerl headerr headerf "
@@ -102,15 +37,6 @@ _SYMBOLS = {b"~": "\u00a0", b"_": "-", b"\\": "\\", b"{": "{", b"}": "}"}
 DEST, UC, FONT, SIZE, CF, HIDDEN, BG, DELETED, INTBL, CBPAT, OUTLINE, STYLE, FLOW = range(13)
 TEXT, SKIP, FONTTBL, COLORTBL, STYLESHEET, STYLE_DEF, INFO, TITLE, CREATIM, REVTIM, OBJECT, SHAPE = range(12)
 _OPENS = {b"fonttbl": FONTTBL, b"colortbl": COLORTBL, b"stylesheet": STYLESHEET, b"info": INFO, b"object": OBJECT}
-
-
-def _codec(cpg: int, fallback: str) -> str:
-    name = _CPG.get(cpg, f"cp{cpg}")
-    try:
-        "".encode(name)
-    except LookupError:
-        return fallback  # (\ansicpg0, a code page Python does not know)
-    return name
 
 
 class _Flow:
@@ -164,7 +90,7 @@ class _Reader:
         self.title = self.first_heading = ""
         self.dates: dict[int, list[int]] = {CREATIM: [0, 0, 0], REVTIM: [0, 0, 0]}
         self.page_bg = self.in_hidden = False
-        self.main, self.notes, self.hidden_runs = _Flow(), [], 0
+        self.main, self.notes, self.hidden_runs, self.open_groups = _Flow(), [], 0, 0
         self.pending, self.pending_state = bytearray(), None
 
     # -- text out ----------------------------------------------------------------------------------------------
@@ -314,8 +240,11 @@ class _Reader:
                 if text and st[DEST] != COLORTBL:
                     self.add_bytes(st, text)
         self.flush()
-        if stack:
-            raise LoadError(f"damaged RTF: cut short (groups left open: {len(stack):,})")
+        self.open_groups = len(stack)
+        while stack:  # a file cut short: the groups it leaves open end where it stops (a footnote's text is kept)
+            parent = stack.pop()
+            self.close(st, parent)
+            st = parent
 
     def paragraph(self, st: list[Any]) -> None:
         self.in_hidden = False  # hidden text in the next paragraph is another run
@@ -440,16 +369,31 @@ class _Reader:
         return "\n\n".join(x for x in [self.main.text(), *(f"[{i + 1}] {t}" for i, t in enumerate(self.notes))] if x)
 
 
-def read_rtf(rtf: bytes, beat: Any = None) -> _Reader:
-    """An RTF stream read (a .rtf file's, or an Outlook message's rich-text body); LoadError where it is damaged."""
+def read_rtf(rtf: bytes, beat: Any = None, cut_ok: bool = False) -> _Reader:
+    """An RTF stream read (a .rtf file's, or an Outlook message's rich-text body); LoadError where it is damaged.
+    `cut_ok`: a stream that ends with groups still open (its last `}`s missing: a copy cut short, a mail client's
+    attachment) is read up to where it stops, `open_groups` saying how many were left open."""
     reader = _Reader(rtf)
     try:
         reader.read(beat)
     except BadRtf as exc:
         raise LoadError(f"damaged RTF: {exc}") from None
+    if reader.open_groups and not cut_ok:
+        raise LoadError(cut_reason(reader.open_groups))
     return reader
 
 
+def cut_reason(groups: int) -> str:
+    return f"damaged RTF: cut short (groups left open: {groups:,})"
+
+
+def cut_note(groups: int) -> str:
+    """The ingest summary's line for a .rtf read up to where it stops (as a CSV's unclosed quote is said)."""
+    return (f"the file ends early ({groups:,} group{'s' if groups > 1 else ''} left open: a copy cut short?): its text "
+            "is read up to where it stops (docs/ingest.md, Rich Text)")
+
+
+_TORN_END = re.compile(rb"\\(?:'[0-9a-fA-F]?)?\Z")
 HIDDEN_HOW = "formatted as hidden, under 2 pt, or in the colour behind it"  # (an Outlook RTF body's note too)
 _NOT_RTF = ((b"PK\x03\x04", "not RTF: a zip archive named .rtf (a .docx or .odt? rename it)"),
             (b"\xd0\xcf\x11\xe0", "not RTF: a Word 97-2003 document (.doc) or other OLE file named .rtf"),
@@ -471,10 +415,15 @@ def load_rtf(path: Path, raw: bytes) -> Document:
     body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     if not body.lstrip()[:5] == b"{\\rtf":
         raise LoadError(_not_rtf(raw))
-    reader = read_rtf(body, guarded(PARSE_BEAT.get()))
+    if (torn := _TORN_END.search(body, max(0, len(body) - 3))) is not None:
+        body = body[:torn.start()]  # cut inside an escape (`\'e`, a lone `\`): not text (a whole file ends in `}`)
+    reader = read_rtf(body, guarded(PARSE_BEAT.get()), cut_ok=True)
     text = clean_text(reader.body())
     if not text.strip():
+        if reader.open_groups:
+            raise LoadError(cut_reason(reader.open_groups))  # cut before any text (in its tables)
         raise LoadError("empty document (all its text is hidden)" if reader.hidden_runs else "empty document")
-    notes = (hidden_note(reader.hidden_runs, "run", HIDDEN_HOW),) if reader.hidden_runs else ()
+    notes = (cut_note(reader.open_groups),) if reader.open_groups else ()
+    notes += (hidden_note(reader.hidden_runs, "run", HIDDEN_HOW),) if reader.hidden_runs else ()
     title = reader.title or reader.first_heading or title_from_path(path)
     return Document(str(path), "rtf", title, text, reader.date(), sha256_bytes(raw), len(raw), notes)

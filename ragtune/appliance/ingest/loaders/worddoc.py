@@ -1,10 +1,12 @@
 """Word 97-2003 documents (.doc, MS-DOC), read from the compound file (`ole.py`) without Word or any library: the
 FIB at the start of the WordDocument stream, the piece table (Clx -> Pcdt -> PlcPcd) in the 0Table/1Table stream
-giving each piece of text as cp1252 bytes ("compressed") or UTF-16LE, cut to the main document (`ccpText`: footnotes,
-endnotes, comments, headers and text boxes follow it in the same text and are not read). Paragraph marks become line
-breaks, table cells `a | b` rows (the paragraph properties' fInTable/fTtp say which mark ends a cell and which a
-row), fields keep their result and lose their instruction, and runs formatted hidden (sprmCFVanish in the character
-properties) are left out and counted in a note. Title and date come from the SummaryInformation property set. Every
+giving each piece of text as cp1252 bytes ("compressed") or UTF-16LE: the main document (`ccpText`), then its
+footnotes and endnotes as `[n]` at the end, numbered where they are referenced (as DOCX's); comments, headers and
+text boxes follow it in the same text and are not read. Paragraph marks become line breaks, table cells `a | b` rows
+(the paragraph properties' fInTable/fTtp say which mark ends a cell and which a row), fields keep their result and
+lose their instruction, and runs a reader cannot see (formatted hidden, directly or by a style, under 2 pt, white on
+the white page: worddoc_props.py) are left out and counted in a note. Title and date come from the
+SummaryInformation property set. Every
 offset and length is checked against the stream it points into: a damaged file is a one-line reason, never a hang or
 an allocation larger than the file. A .doc that is really a DOCX, an RTF file or an HTML page (Word's "Save
 as" keeps the name) is read as what it is; other kinds get a reason that names them."""
@@ -22,14 +24,20 @@ from .base import Document, LoadError, clean_text, clean_title, exc_line, exc_re
 from .hidden import note as hidden_note
 from .ole import MAGIC, STREAM, CompoundFile, Damaged, Entry, filetime, kind_of
 from .parse_budget import budgeted
-from .richtext import _codec
+from .rtf_tokens import _codec
+from .worddoc_props import IN_TABLE as _SPRM_IN_TABLE, TTP as _SPRM_TTP, UNSEEN, VANISHED, Bad as _Bad, \
+    Runs as _Runs, Sight, fkp_runs as _fkp_runs, page_coloured, span as _span, styles, u32 as _u32, unseen_spans
 from .web_charset import decode_cp1252
 
-_WIDENT = 0xA5EC
+_WIDENT, _WIDENT_6 = 0xA5EC, 0xA5DC  # Word 97 and later; Word 6.0 and 95
 _NFIB_97 = 0xC0  # Word 97 writes 0xC1 (0xC0, 0xC2 from its betas and Macintosh versions); Word 6/95 wrote 101-105
-_FC_CLX, _FC_CHPX, _FC_PAPX = 33, 12, 13  # pair indexes in FibRgFcLcb97 (fcClx, fcPlcfBteChpx, fcPlcfBtePapx)
-_FKP = 512
-_SPRM_VANISH, _SPRM_IN_TABLE, _SPRM_TTP = 0x083C, 0x2416, 0x2417
+_WORD_6 = "Word 6/95 document: save it as .docx"
+# pair indexes in FibRgFcLcb97: fcClx, fcPlcfBteChpx, fcPlcfBtePapx, fcStshf, fcDggInfo; footnotes' and endnotes'
+# reference and text tables
+_FC_CLX, _FC_CHPX, _FC_PAPX, _FC_STSH, _FC_DGG = 33, 12, 13, 1, 50
+_FC_NOTES = ((2, 3), (46, 47))
+_HOW = {(True, False): "Word's hidden-text formatting", (False, True): "white text on no shading, or under 2 pt",
+        (True, True): "Word's hidden-text formatting, white text on no shading, or under 2 pt"}
 # Structure characters kept even where they are formatted hidden (a hidden cell's mark still ends its cell)
 _STRUCT = "\r\x07\x13\x14\x15"
 _FIELD = re.compile("[\x13\x14\x15]")
@@ -39,22 +47,7 @@ _FIELD = re.compile("[\x13\x14\x15]")
 _DROPPED = re.compile("[\x00\x01\x02\x05\x08\x1f]+")
 _BREAKS = re.compile("[\x0b\x0c\x0e]")
 _CELL, _ROW = "\x1c", "\x1d"  # a cell's end and a row's end, once told apart (sentinels, never in the output)
-
-
-class _Bad(Exception):
-    """Damage found here (not by ole.py); worded like Damaged."""
-
-
-def _u32(data: bytes, at: int, what: str) -> int:
-    if at < 0 or at + 4 > len(data):
-        raise _Bad(f"{what} lies past the end of its stream")
-    return struct.unpack_from("<I", data, at)[0]
-
-
-def _span(data: bytes, fc: int, lcb: int, what: str) -> bytes:
-    if fc + lcb > len(data):
-        raise _Bad(f"{what} ({lcb:,} bytes at {fc:,}) lies past the end of its {len(data):,}-byte stream")
-    return data[fc:fc + lcb]
+_SENTINEL = re.compile("\x03(\\d+)\x04")  # a note reference's place, its index in the references
 
 
 class _Fib:
@@ -76,6 +69,10 @@ class _Fib:
             raise _Bad("the FIB is cut short")
         # ccpText, ccpFtn, ccpAtn, ccpEdn, ccpTxbx (headers' ccpHdd and ccpHdrTxbx: never read, as a DOCX's)
         self.ccp = [_u32(word, lw + 4 * i, "the FIB") for i in (3, 4, 7, 8, 9)]
+        # where the footnotes and the endnotes start: after the main text; after it, the footnotes, headers, the
+        # reserved ccpMcr and the comments
+        head = [_u32(word, lw + 4 * i, "the FIB") for i in (3, 4, 5, 6, 7)]
+        self.stories = ((head[0], self.ccp[1]), (sum(head), self.ccp[3]))
         n = struct.unpack_from("<H", word, at)[0]
         self._pairs, self._n = at + 2, n
         self._word = word
@@ -119,6 +116,11 @@ def _pieces(table: bytes, fc: int, lcb: int) -> list[tuple[int, int, int, int]]:
     return out
 
 
+def _decode(data: bytes, w: int) -> str:
+    # a compressed piece (MS-DOC 2.4.1) reads cp1252's five undefined bytes as themselves
+    return decode_cp1252(data) if w == 1 else data.decode("utf-16-le", "replace")
+
+
 def _main_text(word: bytes, pieces: list[tuple[int, int, int, int]], ccp: int) -> str:
     parts: list[str] = []
     got = 0
@@ -130,81 +132,87 @@ def _main_text(word: bytes, pieces: list[tuple[int, int, int, int]], ccp: int) -
         n = min(cp1, ccp) - cp0
         if got + n > len(word):  # pieces sharing bytes: no real file has more characters than its stream has bytes
             raise _Bad(f"the piece table claims over {len(word):,} characters in a stream of as many bytes")
-        data = _span(word, fc, n * w, "a piece of text")
-        # a compressed piece (MS-DOC 2.4.1) reads cp1252's five undefined bytes as themselves
-        parts.append(decode_cp1252(data) if w == 1 else data.decode("utf-16-le", "replace"))
+        parts.append(_decode(_span(word, fc, n * w, "a piece of text"), w))
         got += n
     if got < ccp:
         raise _Bad(f"the piece table holds {got:,} of the document's {ccp:,} characters")
     return "".join(parts)
 
 
-def _fkp_runs(word: bytes, table: bytes, fc: int, lcb: int, papx: bool) -> list[tuple[int, int, bytes]]:
-    """(fc start, fc end, grpprl) of each character run (papx=False) or paragraph (papx=True) with properties, from
-    the bin table's formatted disk pages (FKPs) in the WordDocument stream: each page read once, within the stream;
-    runs that overlap (no real file's do) are cut so that a byte is in one run at most."""
-    if lcb < 12:
-        return []
-    plc = _span(table, fc, lcb, "a formatting bin table")
-    n = (len(plc) - 4) // 8
-    pns = struct.unpack_from(f"<{n}I", plc, 4 * (n + 1))
-    step = 13 if papx else 1
-    runs: list[tuple[int, int, bytes]] = []
-    for pn in sorted({p & 0x3FFFFF for p in pns}):
-        page = _span(word, pn * _FKP, _FKP, "a formatting page (FKP)")
-        crun = page[511]
-        if 4 * (crun + 1) + crun * step > 511:
-            raise _Bad("a formatting page (FKP) claims more runs than it holds")
-        fcs = struct.unpack_from(f"<{crun + 1}I", page, 0)
-        for i in range(crun):
-            off = page[4 * (crun + 1) + i * step] * 2
-            if not off or fcs[i + 1] <= fcs[i]:
-                continue  # no properties (the defaults), or an empty run
-            if papx:  # PapxInFkp: cb, then 2*cb - 1 bytes (cb 0: a second cb, then 2*cb bytes); an istd first
-                cb = page[off]
-                size, at = (2 * cb - 1, off + 1) if cb else (2 * page[min(off + 1, 511)], off + 2)
-                grpprl = page[at + 2:at + size]
-            else:  # Chpx: cb, then cb bytes
-                grpprl = page[off + 1:off + 1 + page[off]]
-            runs.append((fcs[i], fcs[i + 1], grpprl))
-    runs.sort(key=lambda r: r[0])
-    out: list[tuple[int, int, bytes]] = []
-    for start, end, grpprl in runs:
-        start = max(start, out[-1][1]) if out else start
-        if start < end:
-            out.append((start, end, grpprl))
-    return out
-
-
-def _sprms(grpprl: bytes) -> dict[int, int]:
-    """The first operand byte of each sprm in a grpprl (a toggle or a flag is all that is read here)."""
-    out: dict[int, int] = {}
-    at = 0
-    while at + 2 < len(grpprl):
-        sprm = struct.unpack_from("<H", grpprl, at)[0]
-        at += 2
-        spra = sprm >> 13
-        if spra == 6:  # variable: a size byte (sprmTDefTable 0xD608 and sprmPChgTabs 0xC615: read no further)
-            if sprm in (0xD608, 0xC615):
-                break
-            at += 1 + grpprl[at]
+def _more_text(word: bytes, pieces: list[tuple[int, int, int, int]], start: int, end: int) -> str:
+    """The text from `start` (the main text's end) to `end` (the last note's), as far as the pieces hold it whole
+    (notes past a damaged piece are not read; the main text is)."""
+    parts: list[str] = []
+    got = start
+    for cp0, cp1, fc, w in pieces:
+        if cp1 <= got:
             continue
-        out.setdefault(sprm, grpprl[at])
-        at += (1, 1, 2, 4, 2, 2, 0, 3)[spra]
-    return out
+        if got >= end or cp0 > got:
+            break
+        n = min(cp1, end) - got
+        at = fc + (got - cp0) * w
+        if got + n > len(word) or at + n * w > len(word):  # (as _main_text: never more characters than bytes)
+            break
+        parts.append(_decode(word[at:at + n * w], w))
+        got += n
+    return "".join(parts)
 
 
-class _Runs:
-    """Property runs by byte offset (disjoint, sorted): the sprms asked for, per run."""
+def _note_refs(fib: _Fib, table: bytes) -> tuple[list[tuple[int, int, int]], bool]:
+    """(reference cp in the main text, note start, note end) of each footnote and endnote, in reference order; and
+    False where a story holds text but its tables cannot be read (damaged or missing). Notes must follow each other
+    (a note table pointing many references at one long note would multiply its text)."""
+    out: list[tuple[int, int, int]] = []
+    ok = True
+    for (ref_i, txt_i), (start, size) in zip(_FC_NOTES, fib.stories):
+        if not size:
+            continue
+        try:
+            ref = _span(table, *fib.pair(ref_i), "a note reference table")
+            txt = _span(table, *fib.pair(txt_i), "a note text table")
+        except _Bad:
+            ok = False
+            continue
+        n = (len(ref) - 4) // 6  # n + 1 positions, then a 2-byte FRD per note
+        if n < 1 or len(ref) != 4 + 6 * n or len(txt) < 4 * (n + 1):
+            ok = False
+            continue
+        refs = struct.unpack_from(f"<{n}I", ref, 0)
+        ends = struct.unpack_from(f"<{n + 1}I", txt, 0)
+        if any(b < a for a, b in zip(ends, ends[1:])):
+            ok = False
+            continue
+        out += [(refs[i], start + ends[i], start + min(ends[i + 1], size)) for i in range(n)
+                if refs[i] < fib.ccp[0] and ends[i] < min(ends[i + 1], size)]
+    return sorted(out), ok
 
-    def __init__(self, runs: list[tuple[int, int, bytes]], sprms: tuple[int, ...]) -> None:
-        self.starts = [r[0] for r in runs]
-        self.ends = [r[1] for r in runs]
-        self.props = [{s: v for s, v in _sprms(r[2]).items() if s in sprms} for r in runs]
 
-    def at(self, fc: int) -> dict[int, int]:
-        i = bisect_right(self.starts, fc) - 1
-        return self.props[i] if i >= 0 and fc < self.ends[i] else {}
+def _with_notes(text: str, ccp: int, refs: list[tuple[int, int, int]]) -> str:
+    """The main text with `[n]` at each note reference, then the notes as `[n] text`. A reference formatted hidden
+    (or inside a field's instruction) drops its note; a custom mark ("*") stays, `[n]` after it."""
+    main = text[:ccp]
+    if refs:
+        main = main.replace("\x03", "\x00").replace("\x04", "\x00")  # (the sentinels below: dropped as NUL is)
+        parts, last = [], 0
+        for i, (cp, _, _) in enumerate(refs):
+            if cp < last or main[cp] == "\x00":
+                continue
+            parts += [main[last:cp], "" if main[cp] == "\x02" else main[cp], f"\x03{i}\x04"]
+            last = cp + 1
+        main = "".join(parts) + main[last:]
+    body = _lines(_DROPPED.sub("", _fields(main)).replace("\x1e", "-"))
+    if not refs:
+        return body
+    order: list[int] = []
+
+    def number(m: re.Match[str]) -> str:
+        order.append(int(m.group(1)))
+        return f"[{len(order)}]"
+
+    body = _SENTINEL.sub(number, body)
+    notes = [" ".join(_lines(_DROPPED.sub("", _fields(text[refs[i][1]:refs[i][2]])).replace("\x1e", "-")).split())
+             for i in order]
+    return "\n\n".join([body, *(f"[{k + 1}] {t}" for k, t in enumerate(notes) if t)])
 
 
 class _Text:
@@ -219,32 +227,19 @@ class _Text:
         cp0, _, fc, w = self.pieces[bisect_right(self.starts, cp) - 1]
         return fc + (cp - cp0) * w
 
-    def hide(self, chpx: _Runs) -> int:
-        """Each character formatted hidden (fVanish) made a NUL (dropped later, so character positions stay put for
-        the paragraph look-ups), structure marks kept; the number of hidden runs with something visible in them."""
-        if not any(p.get(_SPRM_VANISH) in (1, 0x81) for p in chpx.props):
-            return 0
-        spans: list[tuple[int, int]] = []
-        for cp0, cp1, fc, w in self.pieces:
-            cp1 = min(cp1, len(self.text))
-            end_fc = fc + (cp1 - cp0) * w
-            i = max(bisect_right(chpx.starts, fc) - 1, 0)
-            while i < len(chpx.starts) and chpx.starts[i] < end_fc:
-                if chpx.props[i].get(_SPRM_VANISH) in (1, 0x81):
-                    a = cp0 + max(0, chpx.starts[i] - fc + w - 1) // w
-                    b = min(cp1, cp0 + max(0, chpx.ends[i] - fc + w - 1) // w)
-                    if a < b:
-                        spans.append((a, b))
-                i += 1
+    def hide(self, spans: list[tuple[int, int, int]], read: list[tuple[int, int]]) -> list[int]:
+        """Each character of `spans` (unseen_spans: formatted hidden, or not seen) made a NUL (dropped later, so
+        character positions stay put for the paragraph look-ups), structure marks kept; the number of runs of each
+        kind with something visible in them, in the parts of the text that are `read`."""
+        count = [0, 0]
         chars = list(self.text) if spans else []
-        count = 0
-        for a, b in spans:
+        for a, b, why in spans:
             seen = False
             for i in range(a, b):
                 if chars[i] not in _STRUCT and chars[i] != "\x00":
                     seen = seen or not chars[i].isspace()
                     chars[i] = "\x00"
-            count += seen
+            count[why] += seen and any(a < end and start < b for start, end in read)
         if spans:
             self.text = "".join(chars)
         return count
@@ -385,8 +380,12 @@ def _not_doc(raw: bytes) -> str | None:
         return "not a Word 97-2003 document: a PDF named .doc"
     if raw[:4] == b"\xffWPC":
         return "not a Word 97-2003 document: a WordPerfect document named .doc: save it as .docx"
-    if raw[:2] in (b"\xdb\xa5", b"\x31\xbe", b"\x32\xbe"):
-        return "old Word for Windows 2.0 or Word for DOS document: open it in Word and save it as .docx"
+    if raw[:2] in (b"\xdb\xa5", b"\x9b\xa5"):  # (no compound file before Word 6)
+        return "Word for Windows 2.0 (or older) document: save it as .docx"
+    if raw[:2] in (b"\x31\xbe", b"\x32\xbe"):
+        return "Word for DOS or Windows Write document: save it as .docx"
+    if raw[:4] in (b"\xfe\x37\x00\x1c", b"\xfe\x37\x00\x23"):
+        return "Word for Macintosh 5 (or older) document: save it as .docx"
     return "not a Word 97-2003 document (no OLE compound-file signature)"
 
 
@@ -417,21 +416,28 @@ def load_doc(path: Path, raw: bytes) -> Document:
             raise LoadError(f"not a Word 97-2003 document: {kind} named .doc" if kind else
                             "not a Word 97-2003 document: an OLE compound file without a WordDocument stream")
         word = cfb.read(word_e, len(raw))
+        ident, nfib = struct.unpack_from("<HH", word, 0) if len(word) >= 4 else (0, 0)
+        if ident == _WIDENT_6 or (ident == _WIDENT and nfib < _NFIB_97):  # (its FIB is laid out otherwise)
+            raise LoadError(_WORD_6)
         fib = _Fib(word)
         if fib.encrypted:
             raise LoadError("encrypted DOC (password required)")
-        if fib.nfib < _NFIB_97:
-            raise LoadError("old Word 6.0/95 document: open it in Word and save it as .docx")
         table_e = top.get(fib.table.upper())
         if table_e is None or table_e.kind != STREAM:
             raise _Bad(f"no {fib.table} stream")
         table = cfb.read(table_e, len(raw))
         pieces = _pieces(table, *fib.pair(_FC_CLX))
-        doc = _Text(_main_text(word, pieces, fib.ccp[0]), pieces)
-        hidden = doc.hide(_Runs(_fkp_runs(word, table, *fib.pair(_FC_CHPX), papx=False), (_SPRM_VANISH,)))
-        papx = _Runs(_fkp_runs(word, table, *fib.pair(_FC_PAPX), papx=True), (_SPRM_IN_TABLE, _SPRM_TTP))
-        text = _fields(doc.marks(papx if any(_SPRM_TTP in p for p in papx.props) else None))
-        text = _lines(_DROPPED.sub("", text).replace("\x1e", "-"))
+        ccp = fib.ccp[0]
+        refs, notes_ok = _note_refs(fib, table)
+        end = max((r[2] for r in refs), default=ccp)
+        doc = _Text(_main_text(word, pieces, ccp) + _more_text(word, pieces, ccp, end), pieces)
+        chpx_runs = _fkp_runs(word, table, *fib.pair(_FC_CHPX), papx=False)
+        papx_runs = _fkp_runs(word, table, *fib.pair(_FC_PAPX), papx=True)
+        sight = Sight(styles(table, *fib.pair(_FC_STSH)), page_coloured(table, *fib.pair(_FC_DGG)))
+        hidden = doc.hide(unseen_spans(doc.pieces, doc.text, doc.fc, chpx_runs, papx_runs, sight),
+                          [(0, ccp)] + [(a, b) for _, a, b in refs])
+        papx = _Runs(papx_runs, (_SPRM_IN_TABLE, _SPRM_TTP))
+        text = _with_notes(doc.marks(papx if any(_SPRM_TTP in p for p in papx.props) else None), ccp, refs)
         si = top.get("\x05SUMMARYINFORMATION")
         title, when = _summary(cfb, si) if si is not None and si.kind == STREAM else ("", None)
     except LoadError:
@@ -441,10 +447,13 @@ def load_doc(path: Path, raw: bytes) -> Document:
     except Exception as exc:  # struct.error, IndexError on bytes the checks above did not foresee
         raise LoadError(f"damaged DOC: {exc_reason(exc_line(exc)[:160])}") from None
     text = require_text(clean_text(_BREAKS.sub("\n", text)), "empty document (a Word document with no text)")
-    if hidden:
-        notes.append(hidden_note(hidden, "run", "Word's hidden-text formatting"))
-    if any(fib.ccp[1:]):  # (headers and footers are no content, as in a DOCX)
-        notes.append("its footnotes, endnotes, comments and text boxes are not read (a .doc's main text only: "
-                     "docs/ingest.md, Word 97-2003 documents)")
+    if any(hidden):
+        notes.append(hidden_note(sum(hidden), "run", _HOW[bool(hidden[VANISHED]), bool(hidden[UNSEEN])]))
+    if not notes_ok:
+        notes.append("its footnotes or endnotes are not read: their tables are damaged or missing (docs/ingest.md, "
+                     "Word 97-2003 documents)")
+    if fib.ccp[2] or fib.ccp[4]:  # (headers and footers are no content, as in a DOCX)
+        notes.append("its comments and text boxes are not read (a .doc's main text and notes only: docs/ingest.md, "
+                     "Word 97-2003 documents)")
     return Document(str(path), "doc", title or title_from_path(path), text, when, sha256_bytes(raw), len(raw),
                     tuple(notes))
