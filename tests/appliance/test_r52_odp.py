@@ -25,7 +25,7 @@ def real():
 
 
 def test_registered_as_a_kind_at_version_2():
-    assert KINDS[".odp"] == "odp" and LOADERS["odp"] is load_odp and LOADER_VERSIONS["odp"] == 2
+    assert KINDS[".odp"] == "odp" and LOADERS["odp"] is load_odp and LOADER_VERSIONS["odp"] >= 2  # (3: round 53)
 
 
 def test_slides_in_order_with_titles_and_numbers_kept_across_a_hidden_slide(real):

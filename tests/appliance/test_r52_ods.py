@@ -31,7 +31,7 @@ def real():
 
 
 def test_registered_as_a_kind_at_version_2():
-    assert KINDS[".ods"] == "ods" and LOADERS["ods"] is load_ods and LOADER_VERSIONS["ods"] == 2
+    assert KINDS[".ods"] == "ods" and LOADERS["ods"] is load_ods and LOADER_VERSIONS["ods"] >= 2  # (3: round 53)
 
 
 def test_title_date_and_sheets_in_order(real):

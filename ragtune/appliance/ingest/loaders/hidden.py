@@ -108,10 +108,11 @@ class HiddenRegion:
     read (hidden_css.reveals). `sheet`: the page's style sheets (hidden_css.Sheet), None for none."""
 
     def __init__(self, tag: str, kinds: Any = "display", sheet: Any = None, from_sheet: bool = False,
-                 raw_tag: bool = False, paint: Any = None):
+                 raw_tag: bool = False, paint: Any = None, colour: str | None = None):
         self.tag, self.text, self.raw_tag = tag, False, raw_tag  # raw_tag: a script/style
         self.kinds = frozenset((kinds,) if isinstance(kinds, str) else kinds)
         self.sheet, self.from_sheet, self.paint = sheet, from_sheet, paint
+        self.colour = colour  # the colour its text is unseen in, where known (hidden_paint.Backdrop)
         self.open = OpenElements(self._popped)  # (tag, raw, kinds still hiding it), innermost last
         self.names = self.open.names  # tag -> how many are open in `open`
         self.raw = 0  # script/style elements open inside it: never text
@@ -137,7 +138,7 @@ class HiddenRegion:
         """The kinds hiding a descendant: its parent's less what it undoes, with what it hides by itself."""
         if kinds & REVEALABLE:
             kinds = frozenset(k for k in kinds if k not in REVEALABLE or not reveals(self.sheet, tag, attrs, k,
-                                                                                     self.paint))
+                                                                                     self.paint, self.colour))
         own = inline_kinds(attrs)
         if self.sheet is not None:
             own |= element_kinds(self.sheet, tag, attrs)
@@ -179,8 +180,9 @@ class HiddenStack:
         # end tag in a region that closes none of them is ignored, as a browser ignores it: round 52)
         self.outside = OpenElements()
 
-    def push(self, tag: str, kinds: Any, sheet: Any, from_sheet: bool, raw: bool, paint: Any = None) -> None:
-        self.open.append(HiddenRegion(tag, kinds, sheet, from_sheet, raw, paint))
+    def push(self, tag: str, kinds: Any, sheet: Any, from_sheet: bool, raw: bool, paint: Any = None,
+             colour: str | None = None) -> None:
+        self.open.append(HiddenRegion(tag, kinds, sheet, from_sheet, raw, paint, colour))
 
     def start(self, tag: str, void: bool, attrs: list[tuple[str, str | None]], raw: bool, dropping: bool) -> bool:
         """A start tag: True when it is read (outside every region, or in a descendant shown again)."""

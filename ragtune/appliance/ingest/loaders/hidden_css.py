@@ -150,6 +150,11 @@ def _strip_comments(css: str) -> str:
     return "".join(out)
 
 
+def _media_never(query: str) -> bool:
+    """`print`, `speech`: never on a screen (what such a rule paints is no page's on screen)."""
+    return all(re.match(r"\s*(?:only\s+)?(?:print|speech)\b", part) for part in query.lower().split(","))
+
+
 def _media_applies(query: str) -> bool:
     """`all`, `screen` or none at all: what every screen shows. A width, print or anything else: not read."""
     q = query.strip().lower()
@@ -167,7 +172,8 @@ class Sheet:
         self.script_text = ""
         self._targets: set[str] | None = None
         self.rules = 0
-        self.painting: list[tuple[str, dict[str, str]]] = []  # rules that paint or place (hidden_paint.Paint)
+        # rules that paint or place, and whether they hold on every screen (hidden_paint.Paint)
+        self.painting: list[tuple[str, dict[str, str], bool]] = []
         self.imports = False  # an @import: a sheet this reader never sees
         self._words: set[str] | None = None
         self.page = ""  # for the targets of controls, read when first asked for
@@ -175,13 +181,16 @@ class Sheet:
         self._classes: set[str] = set()
         self._ids: set[str] = set()
 
-    def add(self, css: str, applies: bool = True) -> None:
+    def add(self, css: str, applies: bool = True, screen: bool = True) -> None:
         """Read a sheet's rules (`applies`: False for a sheet or at-rule whose hiding does not count, but whose
-        showing does: a width-conditioned `md:block` still shows the element on a wide screen)."""
+        showing does: a width-conditioned `md:block` still shows the element on a wide screen; `screen`: False for a
+        print sheet, whose painting is never on a screen)."""
         css = _strip_comments(css)
         self.imports = self.imports or "@import" in css.lower()
         stack: list[Any] = []  # per open at-rule block: its hiding counts (True/False), or "skip" (@keyframes ...)
-        skips = offs = 0  # "skip" and False entries of the stack (counted: walking it at every brace was quadratic)
+        # "skip", False and "never" (@media print) entries of the stack (counted: walking it at every brace was
+        # quadratic)
+        skips = offs = nevers = 0
         pos = 0
         while self.rules < _MAX_RULES:
             m = _BRACE.search(css, pos)
@@ -191,7 +200,8 @@ class Sheet:
                 if stack:
                     top = stack.pop()
                     skips -= top == "skip"
-                    offs -= top is False
+                    offs -= top is False or top == "never"
+                    nevers -= top == "never"
                 pos = m.end()
                 continue
             prelude = css[pos:m.start()].rsplit(";", 1)[-1].strip()  # (after `@import x;`)
@@ -200,6 +210,9 @@ class Sheet:
                 if skips or not low.startswith(("@media", "@supports", "@layer", "@container")):
                     stack.append("skip")
                     skips += 1
+                elif low.startswith("@media") and _media_never(low[6:]):
+                    stack.append("never")
+                    offs, nevers = offs + 1, nevers + 1
                 else:
                     stack.append(low.startswith(("@supports", "@layer")) or (
                         low.startswith("@media") and _media_applies(low[6:])))
@@ -211,13 +224,14 @@ class Sheet:
                 return
             self.rules += 1
             if not skips:
-                self._rule(prelude, declarations(css[m.end():end]), applies and not offs)
+                self._rule(prelude, declarations(css[m.end():end]), applies and not offs, screen and not nevers)
             pos = end + 1
 
-    def _rule(self, prelude: str, d: dict[str, str], applies: bool) -> None:
-        if any(k.startswith("background") for k in d) or d.get("position", "").startswith(("absolute", "fixed",
-                                                                                          "sticky")):
-            self.painting.append((prelude, d))  # (what lies behind text, a placed element's too: hidden_paint)
+    def _rule(self, prelude: str, d: dict[str, str], applies: bool, screen: bool = True) -> None:
+        if screen and (any(k.startswith("background") for k in d) or d.get("position", "").startswith((
+                "absolute", "fixed", "sticky"))):
+            # (what lies behind text, a placed element's too, and whether only under a condition: hidden_paint)
+            self.painting.append((prelude, d, applies))
         hid, shw = hides(d), shows(d)
         if any(k.startswith(_MOVING) for k in d):  # `.x{transition:…}` beside `.x{opacity:0}`: it changes
             shw = shw | {"display", "visibility", "opacity"}
@@ -347,12 +361,13 @@ def read_sheets_of(page: str, keep: bool = False) -> Sheet | None:
             continue
         media = _MEDIA_ATTR.search(m.group(2) or "")
         if read < _MAX_CSS:
-            sheet.add(body[:_MAX_CSS - read], media is None or _media_applies(media.group(1)))
+            sheet.add(body[:_MAX_CSS - read], media is None or _media_applies(media.group(1)),
+                      media is None or not _media_never(media.group(1)))
             read += len(body)
     for m in _DATA_LINK.finditer(page):  # a sheet in the page itself after all (no network)
         css = _data_css(m.group(2))
         if css is not None and read < _MAX_CSS:
-            sheet.add(css[:_MAX_CSS - read], "print" not in m.group(0).lower())
+            sheet.add(css[:_MAX_CSS - read], "print" not in m.group(0).lower(), "print" not in m.group(0).lower())
             read += len(css)
     sheet.hide = {k: v for k, v in sheet.hide.items() if v}
     if not sheet.hide:
@@ -369,11 +384,13 @@ def read_sheets_of(page: str, keep: bool = False) -> Sheet | None:
     return sheet
 
 
-def reveals(sheet: Sheet | None, tag: str, attrs: Any, kind: str, paint: Any = None) -> bool:
+def reveals(sheet: Sheet | None, tag: str, attrs: Any, kind: str, paint: Any = None,
+            colour: str | None = None) -> bool:
     """Inside text hidden with `kind` (font, visibility, colour), an element whose own style or rule undoes it:
     `p{font-size:14px}` in a font-size:0 box (inline-block grids), a `color` in a colour-on-colour box, a
     visibility:visible child; for colour also one that paints its own background (round 52: inline, `bgcolor`,
-    or a rule's: `paint`, hidden_paint.Paint)."""
+    or a rule's: `paint`, hidden_paint.Paint) unless that is the hidden text's own `colour` (round 53: white text
+    in a white-painted child is still unseen; `colour` None: not known, any painting child undoes it)."""
     tokens = [tag, "*"]
     for k, v in attrs:
         if k == "class" and v:
@@ -382,8 +399,10 @@ def reveals(sheet: Sheet | None, tag: str, attrs: Any, kind: str, paint: Any = N
             tokens.append(f"#{v.strip()}")
         elif k == "style" and v and kind in shows(declarations(v)):
             return True
-    if kind == "colour" and paint is not None and paint.element(tag, attrs) is not False:
-        return True
+    if kind == "colour" and paint is not None:
+        own = paint.element(tag, attrs)
+        if own is None or own is not False and (colour is None or own != colour):
+            return True
     return sheet is not None and any(kind in sheet.shown.get(t, ()) or kind in sheet.own.get(t, ()) for t in tokens)
 
 

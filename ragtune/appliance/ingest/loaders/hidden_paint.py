@@ -1,13 +1,14 @@
 """HTML text in the colour of what lies behind it: an ancestor's background or the page's (round 52; hidden.py has
 the element's own `color` on its own `background`). A text colour is an element's inline `color` (or `<font
 color>`); what lies behind it is the nearest enclosing element that paints a background (inline `background`,
-`bgcolor`, or a `<style>` rule), else the page's: `body`/`html`'s own, else white, a browser's default. Judged only
-when that is known for sure, so a reader's text is never lost:
+`bgcolor`, or a `<style>` rule), else the page's: `body`/`html`'s own (their last rule's), else white, a browser's
+default. Judged only when that is known for sure, so a reader's text is never lost:
 - an enclosing background that is a picture, a gradient, a colour with transparency or a variable, or set by a rule
   whose selector names the element (`.hero`, `#banner`, `.dark p`) is not known: nothing inside it is judged;
 - a page that links a style sheet this reader never sees (`<link rel=stylesheet>`, `@import`), or whose rules paint
-  the page under a condition (`body.dark`, `[data-theme]`, `@media (prefers-color-scheme: dark)`), is not judged at
-  all: a dark theme's white text is common;
+  the page under a condition (`body.dark`, `[data-theme]`, `@media (prefers-color-scheme: dark)`; `@media print`
+  paints no screen), or that declares a dark colour scheme, is not judged at all: a dark theme's white text is
+  common;
 - `mark`, buttons and form fields draw a background of their own."""
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from .hidden import OpenElements
 from .hidden_css import _SIMPLE, _TOKENS, _colour, declarations, read_sheets_of
 
 _EXTERNAL = re.compile(r"""<link\b[^<>]*\bstylesheet\b[^<>]*>""", re.I)
+# a dark colour scheme (`<meta name=color-scheme content="dark">`, `:root{color-scheme: light dark}`): the browser
+# draws the page dark for a reader who asks for it, and white text shows (round 53)
+_META = re.compile(r"<meta\b[^<>]*>", re.I)
+_SCHEME = re.compile(r"color-scheme\s*:([^;}<>\"']{0,200})", re.I)
 _COMBINATOR = re.compile(r"\s*[>+~\s]\s*")
 _OWN_BG = frozenset(("mark", "button", "input", "select", "textarea", "option", "meter", "progress", "img", "svg",
                      "video", "canvas", "picture", "iframe", "object", "embed"))
@@ -61,19 +66,27 @@ class Paint:
 
     def __init__(self, sheet: Any, page: str):
         self.known, self.page_bg, self.tokens = True, "#ffffff", set()
-        for m in _EXTERNAL.finditer(page[:5_000_000]):
+        head = page[:5_000_000]
+        for m in _EXTERNAL.finditer(head):
             if "data:text/css" not in m.group(0).lower():
                 self.known = False
-        said: dict[str, Any] = {}
-        for prelude, d in (sheet.painting if sheet is not None else ()):
+        if any("dark" in m.group(1).lower() for m in _SCHEME.finditer(head)) or any(
+                "color-scheme" in t and "dark" in t for t in (m.group(0).lower() for m in _META.finditer(head))):
+            self.known = False
+        said: dict[str, dict[str, str]] = {}  # body, html -> their background declarations, later rules over earlier
+        maybe: set[Any] = set()  # what the page is painted under a condition (@media (prefers-color-scheme: dark))
+        for prelude, d, always in (sheet.painting if sheet is not None else ()):
             bg = None if _PLACED.search(f"position:{d.get('position', '')}") else background(d)  # placed: not known
-            if bg is False:
-                continue
             for sel in prelude.lower().split(","):
                 last = _COMBINATOR.split(sel.strip())[-1] if sel.strip() else ""
                 m = _SIMPLE.match(last)
                 if m and m.group(1) in ("body", "html") and not m.group(2) or last == ":root":
-                    said.setdefault("body" if last == "body" else "html", bg)
+                    if always and bg is not None:
+                        _cascade(said.setdefault("body" if last == "body" else "html", {}), d)
+                    else:  # (None: placed, not known)
+                        maybe.add("#ffffff" if bg is False else bg)
+                    continue
+                if bg is False:
                     continue
                 tokens = [f"{k}{n}" for k, n in _TOKENS.findall(last)]
                 tag = re.match(r"[a-z][a-z0-9-]*", last)
@@ -85,8 +98,9 @@ class Paint:
                     self.known = False  # `*`, `[data-x]`, `:hover` alone: any element
         if sheet is not None and sheet.imports:
             self.known = False
-        page_bg = said.get("body", said.get("html", "#ffffff"))
-        if page_bg is None:
+        page_bg = background(said["body"]) if "body" in said else background(said["html"]) if "html" in said else \
+            "#ffffff"
+        if page_bg is None or maybe - {page_bg or "#ffffff"}:
             self.known = False
         self.page_bg = page_bg or "#ffffff"
 
@@ -111,15 +125,23 @@ class Paint:
         return False
 
 
-def text_colour(attrs: list[tuple[str, str | None]]) -> str | None:
-    """An element's own text colour (inline `color`, `<font color>`), None when it has none or draws its text so it
-    shows anyway (a shadow, an outline, a blend)."""
+def _cascade(into: dict[str, str], d: dict[str, str]) -> None:
+    """A later rule's background declarations over an earlier one's (the `background` shorthand resets them all)."""
+    if "background" in d:
+        for k in [k for k in into if k.startswith("background")]:
+            del into[k]
+    into.update((k, v) for k, v in d.items() if k.startswith("background"))
+
+
+def text_colour(tag: str, attrs: list[tuple[str, str | None]]) -> str | None:
+    """An element's own text colour (inline `color`, `<font color>`; a browser reads a `color` attribute on no
+    other element), None when it has none or draws its text so it shows anyway (a shadow, an outline, a blend)."""
     for k, v in attrs:
         if k == "style" and v and "color" in v.lower():
             d = declarations(v)
             if "color" in d and not any(e in d for e in _EFFECTS):
                 return _colour(d["color"])
-        elif k == "color" and v:
+        elif k == "color" and v and tag in ("font", "basefont"):
             return _colour(v.strip().lower())
     return None
 
@@ -146,7 +168,7 @@ class Backdrop:
         own = self.paint.element(tag, attrs)
         placed = any(k == "style" and v and _PLACED.search(v) for k, v in attrs)
         behind = self.stack[self.painted[-1]][1] if self.painted else self.paint.page_bg
-        fg = text_colour(attrs) if own is False and behind and not placed and not self.placed else None
+        fg = text_colour(tag, attrs) if own is False and behind and not placed and not self.placed else None
         if not void:
             if own is not False:
                 self.painted.append(len(self.stack))

@@ -16,7 +16,7 @@ from ...hashing import sha256_bytes
 from .base import PARSE_BEAT, PARSE_BEAT_EVERY, Document, LoadError, clean_text, clean_title, exc_reason, \
     require_text, title_from_path
 from .hidden import note as hidden_note
-from .opendoc_look import UNKNOWN, Look
+from .opendoc_look import CLEAR, UNKNOWN, Look
 from .parse_budget import budgeted, guarded
 from .opendoc_package import _meta, _xml, package
 from .word import _letters, _roman
@@ -137,7 +137,8 @@ class _Reader:
         self.stop: Exception | None = None  # what the beat raised (the caller's: a stop asked for mid-read)
         self.paragraphs_read, self.paragraphs = 0, 1
         self.repeat_left = _REPEAT_CHARS  # characters repeated cells and rows may still add
-        self.behind: str | None = styles.look.page()  # what lies behind the text here (opendoc_look.outermost)
+        self.page = styles.look.page()
+        self.behind: str | None = self.page  # what lies behind the text here (opendoc_look.outermost)
         self.outer: list[tuple[str, str | None]] = []  # the styles around a paragraph (a cell's, a shape's)
         self.unseen = 0  # paragraphs with text under 2 pt or in the colour behind it, left out
         self._unseen_in = False  # the paragraph being read has such text
@@ -198,7 +199,7 @@ class _Reader:
                 out.append("\n")
             elif tag == T.note:
                 body = c.find(T.note_body)
-                text = " ".join(" ".join(self.blocks(body)).split()) if body is not None else ""
+                text = " ".join(" ".join(self.on_page(body)).split()) if body is not None else ""
                 if text:
                     self.notes.append(text)
                     out.append(f"[{len(self.notes)}]")
@@ -231,11 +232,24 @@ class _Reader:
 
     def boxed(self, box: Any, nested: bool = False) -> list[str]:
         """A text box's or a shape's blocks: what lies behind them is not known (a fill), so colour hides nothing."""
-        behind, self.behind = self.behind, UNKNOWN
+        return self.on(UNKNOWN, box, nested)
+
+    def section(self, sec: Any, nested: bool) -> list[str]:
+        """A section's blocks, on its own background where its style paints one (a navy banner's white text)."""
+        fill = self.styles.look.fill("section", sec.get(T.style_name))
+        return self.blocks(sec, nested) if fill in (None, CLEAR) else self.on(fill, sec, nested)
+
+    def on_page(self, body: Any) -> list[str]:
+        """A footnote's or endnote's blocks: drawn at the foot of the page, not on the section or cell it is in."""
+        return self.on(self.page, body)
+
+    def on(self, behind: str, parent: Any, nested: bool = False) -> list[str]:
+        """`parent`'s blocks with `behind` (a colour, or UNKNOWN: a picture) behind their text."""
+        was, self.behind = self.behind, behind
         try:
-            return self.blocks(box, nested)
+            return self.blocks(parent, nested)
         finally:
-            self.behind = behind
+            self.behind = was
 
     def paragraph(self, p: Any, prefix: str = "") -> list[str]:
         self._tick()
@@ -285,7 +299,7 @@ class _Reader:
                 if display == "none" or (display == "condition" and _CONST_TRUE.match(c.get(T.condition) or "")):
                     self.hidden += bool("".join(c.itertext()).strip())
                     continue
-                lines.extend(self.blocks(c, nested))
+                lines.extend(self.section(c, nested))
             elif tag in (T.index_body, TB.table_header_rows, T.list_header):
                 lines.extend(self.blocks(c, nested))
             elif tag.startswith(_D):  # a frame or shape anchored to the page, not in a paragraph

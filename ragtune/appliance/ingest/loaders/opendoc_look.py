@@ -15,7 +15,7 @@ _FO = "{urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0}"
 _DR = "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}"
 _TEXT_PROPS = {f"{_S}text-properties"}
 _FILL_PROPS = {f"{_S}{n}" for n in ("paragraph-properties", "table-cell-properties", "graphic-properties",
-                                    "drawing-page-properties")}
+                                    "drawing-page-properties", "section-properties")}
 _POINTS = {"pt": 1.0, "pc": 12.0, "in": 72.0, "cm": 72 / 2.54, "mm": 72 / 25.4, "px": 0.75}
 _LENGTH = re.compile(r"\s*(-?[0-9]*\.?[0-9]+)\s*(pt|pc|in|cm|mm|px)\s*$", re.I)
 UNKNOWN = "?"  # what lies behind text is not known (a picture, a gradient): colour hides nothing
@@ -42,7 +42,8 @@ def _fill(props: Any) -> str | None:
         return None  # a fill colour alone does not paint (draw:fill says whether it does)
     bg = props.get(f"{_FO}background-color")
     if bg is None:
-        return UNKNOWN if any(c.tag.endswith("background-image") and c.attrib for c in props) else None
+        # (iterchildren by tag: an XML comment among the children has no string tag; it stopped the whole file)
+        return UNKNOWN if any(c.attrib for c in props.iterchildren(f"{_S}background-image")) else None
     return CLEAR if bg == "transparent" else hex_colour(bg) or UNKNOWN
 
 
@@ -88,9 +89,10 @@ class Look:
 
     def page(self) -> str:
         """What lies behind a text document's body: its page colour (white without one), UNKNOWN where its page
-        layouts differ or one has a picture."""
-        painted = {p for p in self.pages if p not in (None, CLEAR)}
-        return outermost(painted.pop()) if len(painted) == 1 else UNKNOWN if painted else "FFFFFF"
+        layouts differ (a layout with no background is a white page: one dark cover layout beside it is no dark
+        body) or one has a picture."""
+        kinds = {"FFFFFF" if p in (None, CLEAR) else p for p in self.pages}
+        return outermost(kinds.pop()) if len(kinds) == 1 else UNKNOWN if kinds else "FFFFFF"
 
     def get(self, family: str, name: str | None, key: str) -> tuple[bool, Any]:
         """(found, value) of a property of a style, through its parents, else the family's default style."""

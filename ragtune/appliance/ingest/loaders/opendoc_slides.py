@@ -16,7 +16,7 @@ from .base import PARSE_BEAT, Document, LoadError, clean_text, clean_title, exc_
     title_from_path
 from .hidden import note as hidden_note
 from .opendoc import _NS, D, OF, TB, _Reader, _Styles
-from .opendoc_look import outermost, points
+from .opendoc_look import CLEAR, UNKNOWN, outermost, points
 from .opendoc_package import _meta, _xml, package
 from .parse_budget import budgeted, guarded
 from .slides import hidden_slides_note, reading_order
@@ -29,6 +29,7 @@ _FURNITURE = {"page-number", "footer", "date-time", "header", "handout", "page"}
 _ROW_PT = 18.0  # a quarter inch: shapes whose tops are this close read as one row, left to right
 _TEXT_SHAPES = {f"{_DR}{n}" for n in ("custom-shape", "rect", "ellipse", "circle", "polygon", "polyline", "path",
                                      "regular-polygon", "caption", "line", "connector", "measure")}
+_PICTURES = {f"{_DR}{n}" for n in ("image", "object", "object-ole", "plugin")}  # a frame's content that paints
 
 
 def _hidden_pages(*roots: Any) -> set[str]:
@@ -97,7 +98,15 @@ class _Deck:
         if ctx.get("notes") and kind not in (None, "notes"):
             return pos, []
         dstyle, pstyle = el.get(f"{_DR}style-name"), el.get(f"{_PR}style-name")
-        behind = outermost(self.look.fill("graphic", dstyle), self.look.fill("presentation", pstyle), ctx["behind"])
+        own = (self.look.fill("graphic", dstyle), self.look.fill("presentation", pstyle))
+        # drawn over a picture or a filled shape before it (document order is drawing order; where it lies is not
+        # read): what is behind its text is not known, as slides.py has it for .pptx
+        behind = outermost(*own, UNKNOWN if ctx.get("covered") else ctx["behind"])
+        # (a placeholder drawn by its presentation style alone does not take the graphic default's fill)
+        paints = (own[0] if dstyle or not pstyle else None, own[1] if pstyle else None)
+        if any(f not in (None, CLEAR) for f in paints) or tag == D.frame and any(
+                c.tag in _PICTURES for c in el.iterchildren()):
+            ctx["covered"] = True  # (for the shapes drawn after this one)
         reader = self.reader
         reader.outer, reader.behind = [("graphic", dstyle), ("presentation", pstyle)], behind
         lines: list[str] = []

@@ -19,8 +19,11 @@ _BUILTIN = {1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00", 9: "0%", 10: "0.00%", 
             **{i: "yyyy-mm-dd" for i in (*range(27, 37), *range(50, 59))}}  # East Asian locales' date formats
 _LITERAL = re.compile(r'"([^"]*)"|\\(.)|\[\$([^\]-]*)[^\]]*\]|\[[^\]]*\]|_.|\*.')
 _PLACES = re.compile(r"[0#?][0#?,.]*(?:E[+-][0#]+)?", re.I)
-# a fraction: an optional whole-number part, then numerator / denominator (placeholders, or a fixed denominator)
-_FRACTION = re.compile(r"(?:([0#?][0#?,]*)\s+)?([0#?]+)\s*/\s*([0#?]+|[1-9][0-9]*)")
+# a fraction: an optional whole-number part, then numerator / denominator (placeholders, or a fixed denominator).
+# Linear: a match starts only where a run of placeholders does, and nothing gives back what it took (possessive);
+# searched from inside a run, 40,000 zeros took a minute in one C call no parse budget stops (round 53)
+_FRACTION = re.compile(r"(?:(?<![0#?,])([0#?][0#?,]*+)\s++)?(?<![0#?])([0#?]++)\s*+/\s*+([0#?]++|[1-9][0-9]*+)")
+_MAX_CODE = 255  # Excel's longest number format: a longer formatCode is not Excel's (shown as General)
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ def _section(sec: str) -> _Fmt:
     date_part = "d" in low or "y" in low or ("m" in low and "h" not in low and "s" not in low)
     if date_part or "h" in low or "s" in low:
         return _Fmt("date" if date_part else "time", seconds="s" in low)
-    fr = _FRACTION.search(bare)
+    fr = _FRACTION.search(bare) if "/" in bare else None
     if fr is not None:
         den, at = fr.group(3), sec.find(fr.group(0))  # at: -1 where a literal splits the fraction (no prefix, suffix)
         return _Fmt("fraction", whole=fr.group(1) is not None, prefix=_literal(sec[:at]) if at >= 0 else "",
@@ -95,6 +98,8 @@ def _section(sec: str) -> _Fmt:
 
 
 def _format_code(code: str) -> _Fmt:
+    if len(code) > _MAX_CODE:
+        return _GENERAL
     secs = _sections(code)
     first = _section(secs[0])
     if len(secs) > 1 and first.kind in ("number", "percent"):

@@ -155,7 +155,7 @@ class _HTMLText(HTMLParser):
             kinds |= ruled
             if kinds:
                 if tag not in _VOID:
-                    self._hides.push(tag, kinds, self.sheet, by_sheet, tag in _DROP, self.paint)
+                    self._hides.push(tag, kinds, self.sheet, by_sheet, tag in _DROP, self.paint, unseen)
                 return
         if tag in _SECTIONING:
             self._sections += 1
