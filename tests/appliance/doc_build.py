@@ -118,6 +118,15 @@ def _notes_plc(notes: list[tuple[int, str]]) -> tuple[str, bytes, bytes]:
     return story, ref, struct.pack(f"<{len(starts) + 1}I", *starts, starts[-1] + 1)
 
 
+def _cp1252(text: str) -> bool:
+    """Whether a note story can be a compressed (cp1252) piece; else it is written as UTF-16 (an emoji in a note)."""
+    try:
+        text.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def word_stream_and_table(pieces: list[Piece], *, after: str = "", encrypted: bool = False, table: str = "1Table",
                           nfib: int = 0xC1, reverse: bool = False, prc: bool = True, papx: bool = True,
                           ccp_text: int | None = None, footnotes: list[tuple[int, str]] | None = None,
@@ -128,7 +137,8 @@ def word_stream_and_table(pieces: list[Piece], *, after: str = "", encrypted: bo
     `footnotes`, `endnotes`: (reference cp in the main text, the note's text) each, with their tables; `stsh`: a
     style sheet (`style_sheet`); `dgg`: the drawings (fcDggInfo); `wident`: the FIB's first word."""
     stories = [(k, _notes_plc(n)) for k, n in (("ftn", footnotes), ("edn", endnotes)) if n]
-    pieces = list(pieces) + ([Piece(after)] if after else []) + [Piece(story) for _, (story, _, _) in stories]
+    pieces = list(pieces) + ([Piece(after)] if after else []) + [Piece(story, compressed=_cp1252(story))
+                                                                  for _, (story, _, _) in stories]
     out_pieces = []  # (text as written, compressed, hidden and props, marks: [(index, istd + grpprl)])
     for p in pieces:
         marks = []
@@ -152,7 +162,7 @@ def word_stream_and_table(pieces: list[Piece], *, after: str = "", encrypted: bo
     for i in (reversed(range(len(out_pieces))) if reverse else range(len(out_pieces))):
         text, comp, _, _ = out_pieces[i]
         where[i] = len(body)
-        body += text.encode("cp1252") if comp else text.encode("utf-16-le")
+        body += text.encode("cp1252") if comp else text.encode("utf-16-le", "surrogatepass")  # (a pair: two cps)
         body += b"\0" * (len(body) % 2)
     text_start, text_end = 1024, len(body)
     body += b"\0" * (-len(body) % 512)

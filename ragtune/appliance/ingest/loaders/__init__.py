@@ -165,6 +165,8 @@ LOADERS: dict[str, Callable[[Path, bytes], Document]] = {
 # <font> only; odt 4: a section's background is behind its text, one dark page layout beside a plain one is not known;
 # odp 3: text drawn after a picture or a filled shape is not judged; odt/ods/odp: an XML comment in a style's
 # properties no longer fails the file (ods 3); xlsx 5: a number format over 255 characters is General.
+# round 53 (mend of reviewer rA, within doc 3 / rtf 3): .doc text after an emoji keeps its place; .rtf pattern shading
+# (\shadingN, \chshdngN) is a background.
 LOADER_VERSIONS: dict[str, int] = {"md": 7, "txt": 8, "html": 13, "pdf": 13, "docx": 6, "pptx": 3, "xlsx": 5,
                                    "csv": 4, "eml": 4, "msg": 4, "odt": 4, "ods": 3, "odp": 3,
                                    "doc": 3, "rtf": 3}

@@ -27,14 +27,18 @@ _BEAT_EVERY = 65_536  # tokens between progress beats
 _SKIP = frozenset(b"listtable listoverridetable revtbl rsidtbl filetbl pgdsctbl pict header headerl headerr headerf "
                   b"footer footerl footerr footerf fldinst sp shprslt nonshppict xe tc tcn txe objdata objclass "
                   b"objname template atnid atnauthor annotation bkmkstart bkmkend datafield userprops".split())
+# shading patterns (the paragraph's \bg..., a run's \chbg...): drawn in \cfpat over \cbpat, as \shadingN is
+_PATTERNS = frozenset(b"horiz vert fdiag bdiag cross dcross dkhoriz dkvert dkfdiag dkbdiag dkcross dkdcross".split())
+_PARA_PATTERNS, _RUN_PATTERNS = frozenset(b"bg" + p for p in _PATTERNS), frozenset(b"chbg" + p for p in _PATTERNS)
 _KNOWN = frozenset(b"fonttbl colortbl stylesheet info title creatim revtim object result shpinst background footnote "
                    b"chftn par sect page cell row line nestcell nestrow ansicpg mac pc pca deff f fs cf cb highlight "
                    b"chcbpat v deleted plain pard intbl cbpat outlinelevel s viewbksp fcharset cpg red green blue cs "
-                   b"ds ts tsrowd yr mo dy".split()) | _SKIP | frozenset(CHARS)  # the words `word` acts on
+                   b"ds ts tsrowd yr mo dy shading chshdng".split()) | _SKIP | frozenset(CHARS) | _PARA_PATTERNS | \
+    _RUN_PATTERNS  # the words `word` acts on
 _SYMBOLS = {b"~": "\u00a0", b"_": "-", b"\\": "\\", b"{": "{", b"}": "}"}
 # group state: destination, \uc, font, size (half-points), colour, hidden, background, deleted, in a table, paragraph
-# shading, outline level, style, flow (main text or a footnote's)
-DEST, UC, FONT, SIZE, CF, HIDDEN, BG, DELETED, INTBL, CBPAT, OUTLINE, STYLE, FLOW = range(13)
+# shading, outline level, style, flow (main text or a footnote's), a shading pattern on the paragraph, on the run
+DEST, UC, FONT, SIZE, CF, HIDDEN, BG, DELETED, INTBL, CBPAT, OUTLINE, STYLE, FLOW, PAT, CHPAT = range(15)
 TEXT, SKIP, FONTTBL, COLORTBL, STYLESHEET, STYLE_DEF, INFO, TITLE, CREATIM, REVTIM, OBJECT, SHAPE = range(12)
 _OPENS = {b"fonttbl": FONTTBL, b"colortbl": COLORTBL, b"stylesheet": STYLESHEET, b"info": INFO, b"object": OBJECT}
 
@@ -98,10 +102,12 @@ class _Reader:
         if st[HIDDEN]:
             return True
         colour = self.colours[st[CF]] if 0 < st[CF] < len(self.colours) else None
-        if st[BG]:
+        if st[BG] and not st[CHPAT]:
             behind = self.colours[st[BG]] if st[BG] < len(self.colours) else None
-        elif st[CBPAT] or st[INTBL] or self.page_bg or st[DEST] == SHAPE:
-            behind = None  # a shaded paragraph, a cell or a text box may be filled: colour not judged (DOCX's rule)
+        elif st[CBPAT] or st[PAT] or st[CHPAT] or st[INTBL] or self.page_bg or st[DEST] == SHAPE:
+            # a shaded paragraph or run (a fill, or a pattern over it: \shading10000 is solid \cfpat), a cell or a
+            # text box may be filled: colour not judged (DOCX's rule, hidden._shaded)
+            behind = None
         else:
             behind = "FFFFFF"
         return unseen_text(st[SIZE] / 2, colour, behind)
@@ -163,7 +169,7 @@ class _Reader:
 
     # -- the read ----------------------------------------------------------------------------------------------
     def read(self, beat: Any) -> None:
-        st: list[Any] = [TEXT, 1, 0, 24, 0, False, 0, False, False, 0, -1, 0, self.main]
+        st: list[Any] = [TEXT, 1, 0, 24, 0, False, 0, False, False, 0, -1, 0, self.main, False, False]
         stack: list[list[Any]] = []  # the groups around this one (their state)
         opening = star = False  # the next token opens a group; `\*` opened it
         to_skip = count = 0
@@ -348,12 +354,17 @@ class _Reader:
             st[HIDDEN if word == b"v" else DELETED] = n != 0
         elif word == b"plain":
             st[FONT], st[SIZE], st[CF], st[HIDDEN], st[BG], st[DELETED] = self.deff, 24, 0, False, 0, False
+            st[CHPAT] = False
         elif word == b"pard":
-            st[INTBL], st[CBPAT], st[OUTLINE], st[STYLE] = False, 0, -1, 0
+            st[INTBL], st[CBPAT], st[OUTLINE], st[STYLE], st[PAT] = False, 0, -1, 0, False
         elif word == b"intbl":
             st[INTBL] = n != 0
         elif word == b"cbpat":
             st[CBPAT] = n or 0
+        elif word in (b"shading", b"chshdng"):
+            st[PAT if word == b"shading" else CHPAT] = bool(n)  # (0: no pattern, 10000: solid)
+        elif word in _PARA_PATTERNS or word in _RUN_PATTERNS:
+            st[PAT if word in _PARA_PATTERNS else CHPAT] = True
         elif word == b"outlinelevel" and n is not None:
             st[OUTLINE] = n
         elif word == b"s" and n is not None:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import dataclasses
 import re
 import struct
+import sys
+from array import array
 from bisect import bisect_right
 from pathlib import Path
 
@@ -117,8 +119,19 @@ def _pieces(table: bytes, fc: int, lcb: int) -> list[tuple[int, int, int, int]]:
 
 
 def _decode(data: bytes, w: int) -> str:
-    # a compressed piece (MS-DOC 2.4.1) reads cp1252's five undefined bytes as themselves
-    return decode_cp1252(data) if w == 1 else data.decode("utf-16-le", "replace")
+    """A piece's text, one character per character position: a compressed piece (MS-DOC 2.4.1) reads cp1252's five
+    undefined bytes as themselves; a UTF-16 piece is one character per code unit, a surrogate pair (an emoji) left as
+    two, as the piece table and the formatting count it (clean_text joins them; joined here, every later position
+    would be one off: hidden text shown, cells misread)."""
+    if w == 1:
+        return decode_cp1252(data)
+    text = data.decode("utf-16-le", "surrogatepass")
+    if len(text) * 2 == len(data):
+        return text  # no pair joined (nearly every piece)
+    units = array("H", data)
+    if sys.byteorder == "big":
+        units.byteswap()
+    return "".join(map(chr, units))
 
 
 def _main_text(word: bytes, pieces: list[tuple[int, int, int, int]], ccp: int) -> str:
