@@ -8,7 +8,7 @@ import time
 from typing import Any, Iterator
 
 from ..errors import StoreError
-from .base import json_dumps, json_loads_or_raw, quotes_sql
+from .base import MAX_ROW_ID, json_dumps, json_loads_or_raw, quotes_sql
 from .cache_tables import CacheTables
 from .log_filters import log_where
 
@@ -160,12 +160,22 @@ class LogTables(CacheTables):
         return sum(self._source_removed(c, seen) for c in (context if isinstance(context, list) else [])
                    if isinstance(c, dict))
 
-    def recent_questions(self, limit: int = 200) -> list[str]:
-        """The last `limit` distinct questions as typed, oldest first (the chat app's input history)."""
-        rows = self.conn.execute(
-            "SELECT query FROM query_log WHERE id IN (SELECT max(id) FROM query_log WHERE forgotten IS NULL "
-            "GROUP BY query) ORDER BY id DESC LIMIT ?", (int(limit),))
-        return [r[0] for r in rows][::-1]
+    def recent_questions(self, limit: int = 200, *, scan: int = 10_000) -> list[str]:
+        """The last `limit` distinct questions as typed, oldest first (the chat app's input history), among the newest
+        `scan` rows: read newest first, a page at a time, until `limit` are found. Round 52 grouped the whole log as
+        the chat opened (~2 ms a thousand rows on the UI thread: seconds for a serve home's million)."""
+        found: dict[str, None] = {}  # in the order first seen, newest first
+        upto, page = MAX_ROW_ID, max(1, int(limit))
+        while len(found) < limit and scan > 0:
+            n = min(page, scan)
+            rows = self.conn.execute("SELECT id, query FROM query_log WHERE forgotten IS NULL AND id <= ? "
+                                     "ORDER BY id DESC LIMIT ?", (upto, n)).fetchall()
+            for _id, query in rows:
+                found.setdefault(query, None)
+            if len(rows) < n:
+                break
+            upto, scan, page = rows[-1][0] - 1, scan - n, min(2 * page, 5_000)
+        return list(found)[:max(0, int(limit))][::-1]
 
     def iter_query_log(self, *, reviewed_only: bool = False, removed_sources: bool = False,
                        **filters: Any) -> Iterator[dict[str, Any]]:

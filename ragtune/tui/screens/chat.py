@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from time import monotonic
-from typing import Any
+from typing import Any, Awaitable
 
 from rich.text import Text
 from textual import on, work
@@ -207,7 +207,7 @@ class ChatScreen(FocusRing, AdapterSwitch, Screen):
         box.value = ""
         self.messages.add(QuestionMessage(question, classes="question"))
         target = AnswerMessage(question, classes="answer")
-        self.messages.add(target)
+        self._laid_out_once(self.messages.add(target))
         self.select(target)
         if self.app.engine is None:
             if self.app.engine_error:
@@ -219,6 +219,20 @@ class ChatScreen(FocusRing, AdapterSwitch, Screen):
             self.busy, self.activity = True, "waiting"
             return
         self._start(question, target)
+
+    def _laid_out_once(self, mounted: Awaitable[None]) -> None:
+        """The new turn and the side panels showing its answer laid out together, when the answer is mounted: the
+        panels' change came first on its own, a layout of the whole screen before the turn's (round 53)."""
+        batch = self.app.batch_update()
+        batch.__enter__()
+
+        async def end() -> None:
+            try:
+                await mounted
+            finally:
+                batch.__exit__(None, None, None)
+
+        self.call_next(end)
 
     def _start(self, question: str, target: AnswerMessage) -> None:
         self.busy, self.activity = True, "answering"

@@ -4,6 +4,7 @@ what tells its chunk apart (the section heading, else the chunk's first words): 
 from __future__ import annotations
 
 from pathlib import PurePath
+from typing import Any
 
 from rich.text import Text
 from textual.widgets import OptionList
@@ -14,6 +15,7 @@ from ragtune.appliance.types import Answer, ContextItem
 
 from ..data import printable
 from ..docsource import heading_lines
+from .refit import size_changes
 
 
 def chunk_hint(text: str, heading: str | None = None, words: int = 6) -> str:
@@ -47,14 +49,36 @@ def citation_label(n: int, item: ContextItem, heading: str | None = None, twin: 
 class CitationsPanel(OptionList):
     """An OptionList: highlighting an entry shows its chunk in the SourceView; enter opens the document."""
 
+    _holding = False  # show() is filling the list: the layouts its steps ask for wait (refit.py)
+    _held = False  # one was asked for meanwhile
+
     def on_mount(self) -> None:
         self.border_title = "Citations"
         self.citations: list[ContextItem] = []
         self.show(None)
 
+    def refresh(self, *regions: Any, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Any:
+        if layout and self._holding:
+            self._held, layout = True, False
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
     def show(self, answer: Answer | None, empty: str | None = None, headings: list[str | None] | None = None) -> None:
         """`empty`: what to say when there is nothing to list (default: no answer yet / no citations); `headings`:
-        each citation's section heading, when the documents know it."""
+        each citation's section heading, when the documents know it. Emptying and filling the list each asked for
+        a layout of the screen: one is asked for here, only when the panel's size, its lines or its scrollbar
+        change (another answer's two citations for two lay nothing out)."""
+        before = (self.virtual_size, self.show_vertical_scrollbar)
+        self._holding = True
+        try:
+            self._fill(answer, empty, headings)
+        finally:
+            self._holding = False
+        if self._held:
+            self._held = False
+            if size_changes(self) or (self.virtual_size, self.show_vertical_scrollbar) != before:
+                self.refresh(layout=True)
+
+    def _fill(self, answer: Answer | None, empty: str | None, headings: list[str | None] | None) -> None:
         self.citations = list(answer.citations) if answer is not None else []
         self.clear_options()
         if not self.citations:

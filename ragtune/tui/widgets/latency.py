@@ -9,6 +9,8 @@ from textual.widgets import Static
 
 from ragtune.appliance.types import Answer
 
+from .refit import update_fitted
+
 
 def _ms(v: float) -> str:
     return f"{v / 1000:.2f} s" if v >= 1000 else f"{v:.0f} ms"
@@ -30,7 +32,7 @@ class LatencyPanel(Static):
         """The answer's figures; for an answer stopped with escape (`answer` None), what was measured until then."""
         self.answer, self.stopped = answer, stopped
         if answer is None and stopped is None:
-            self.update(Text("no answer yet", style="dim"))
+            update_fitted(self, Text("no answer yet", style="dim"))
             return
         cache = Text()
         if answer is None:
@@ -65,5 +67,6 @@ class LatencyPanel(Static):
             grid.add_column(justify="right", no_wrap=True)
         for i in range(0, len(pairs), 2):
             grid.add_row(*pairs[i], *(pairs[i + 1] if i + 1 < len(pairs) else ("", "")))
-        # the cache/stopped line spans the width (its words do not fit one grid cell at 80 columns)
-        self.update(Group(grid, Text.assemble((f"{last[0]} ", "dim"), last[1])))
+        # the cache/stopped line spans the width (its words do not fit one grid cell at 80 columns); the same number
+        # of lines as before (another answer's figures, the same ones at a new width) lays nothing out (refit.py)
+        update_fitted(self, Group(grid, Text.assemble((f"{last[0]} ", "dim"), last[1])))

@@ -50,15 +50,21 @@ class SidePanels(Vertical):
     def show_source(self) -> None:
         view = self.query_one(SourceView)
         sel = self.citations.selected
+        self._sourced = (self.target, sel)
         if sel is None or self.target is None:
             view.show(None)
             return
         n, item = sel
         view.show(self.app.lookup_chunk(item), query_terms(self.target.question), label=f"[{n}]")
 
+    _sourced: tuple = ()  # (answer, citation) the Source panel was last drawn for
+
     @on(OptionList.OptionHighlighted, "#citations")
     def _citation_highlighted(self, _event: OptionList.OptionHighlighted) -> None:
-        self.show_source()
+        # show() highlights the first citation and draws its source at once: the message that follows would look
+        # the chunk up and draw it again (and lay the screen out)
+        if self._sourced != (self.target, self.citations.selected):
+            self.show_source()
 
     @on(OptionList.OptionSelected, "#citations")
     def _citation_selected(self, _event: OptionList.OptionSelected) -> None:

@@ -13,6 +13,7 @@ from ragtune.appliance.ingest.doc_names import shown_doc_path
 
 from ..data import fit_cells, highlight, printable
 from ..docsource import ChunkInfo
+from .refit import update_fitted
 
 
 def position(info: ChunkInfo) -> str:
@@ -61,17 +62,19 @@ class SourceView(VerticalScroll):
     def _draw_head(self) -> None:
         assert self.info is not None
         width = self.scrollable_content_region.width or 80
-        self.query_one("#source-meta", Static).update(source_head(self.info, self.label, width))
+        update_fitted(self.query_one("#source-meta", Static), source_head(self.info, self.label, width))
 
     def show(self, info: ChunkInfo | None, terms: list[str] | None = None, label: str = "") -> None:
         self.info, self.label = info, label
         body = self.query_one("#source-text", Static)
+        # each part asks for a layout of the screen only when its height changes (refit.py): a resize, or another
+        # chunk of as many lines
         if info is None:
-            self.query_one("#source-meta", Static).update(Text("select a citation", style="dim"))
-            body.update("")
+            update_fitted(self.query_one("#source-meta", Static), Text("select a citation", style="dim"))
+            update_fitted(body, "")
             self.border_subtitle = ""
             return
         self._draw_head()
-        body.update(highlight(info.text, terms or []))
+        update_fitted(body, highlight(info.text, terms or []))
         self.border_subtitle = "ctrl+o: open document"
         self.scroll_home(animate=False)
