@@ -17,7 +17,8 @@ An "ok" answer over a non-empty context becomes a refusal when:
   extractive answer cites the cited sources that contain the span (or, if it cited none of them, all that do); a
   free answer keeps the cited sources that add content words of the answer no other kept source holds
   (`supporting`), and none left is "unsupported";
-- one of its content words occurs only in instruction-like text of the sources ("injection", injection.py);
+- one of its content words occurs only in instruction-like text of the sources ("injection", injection.py; judged
+  before "unsupported" and "not_extractive": an answer copied from a fenced payload says so, round 53);
 - too few of its content words occur in the clean text of the sources it still cites ("unsupported",
   `generate.min_support`). Support is judged by the sources that hold the answer's words, without their
   instruction-like text, never by the union of everything cited.
@@ -335,7 +336,8 @@ def _judge_ok(text: str, cites: list[str], context: Sequence[ContextItem], *, mi
 
         span, holders = check_span(text, [(c.id, views[c.id].blocks) for c in context])
         if len(span) * 2 < len(text):  # a deeper cut would change what the answer says
-            return "not_extractive", text, cites
+            # (copied from fenced text: say so, round 53)
+            return "injection" if tainted_words(text, list(views.values())) else "not_extractive", text, cites
         text = span
         cites = [c for c in cites if c in holders] or holders
         if question is not None and relevance(question, text, [views[c] for c in cites]) < min_relevance:
@@ -344,10 +346,10 @@ def _judge_ok(text: str, cites: list[str], context: Sequence[ContextItem], *, mi
         cites = supporting(text, [(c, views[c]) for c in cites if c in views])
     if refuse_echo and question is not None and echoes(question, text):
         return "echo", text, cites
+    if tainted_words(text, list(views.values())):  # (before "unsupported": a payload is in no clean text, round 53)
+        return "injection", text, cites
     if not cites:
         return "unsupported", text, cites  # none of the cited sources holds any of its words
-    if tainted_words(text, list(views.values())):
-        return "injection", text, cites
     if support_score(text, [views[c].clean for c in cites]) < min_support:
         return "unsupported", text, cites
     return None, text, cites
