@@ -43,3 +43,19 @@ def test_reads_only_the_newest_rows(store):
 
 def test_empty_log(store):
     assert store.recent_questions() == []
+
+
+def test_questions_behind_the_scan_are_not_offered_and_forgotten_rows_count(store):
+    """Pinned (reviewer rE): only the newest `scan` rows are read, forgotten ones counted, so a question asked only
+    before a long run of one repeated question is not offered."""
+    with store.transaction():
+        for q in ("old one", "old two"):
+            _log(store, q)
+        for _ in range(30):
+            _log(store, "health check")
+        _log(store, "forgotten")
+    ids = [r[0] for r in store.query("SELECT id FROM query_log WHERE query = 'forgotten'")]
+    store.forget_query_log(ids)
+    assert store.recent_questions(scan=20) == ["health check"]
+    assert store.recent_questions(scan=1) == []
+    assert store.recent_questions(scan=40) == ["old one", "old two", "health check"]

@@ -160,18 +160,19 @@ class LogTables(CacheTables):
         return sum(self._source_removed(c, seen) for c in (context if isinstance(context, list) else [])
                    if isinstance(c, dict))
 
-    def recent_questions(self, limit: int = 200, *, scan: int = 10_000) -> list[str]:
+    def recent_questions(self, limit: int = 200, *, scan: int = 50_000) -> list[str]:
         """The last `limit` distinct questions as typed, oldest first (the chat app's input history), among the newest
-        `scan` rows: read newest first, a page at a time, until `limit` are found. Round 52 grouped the whole log as
-        the chat opened (~2 ms a thousand rows on the UI thread: seconds for a serve home's million)."""
+        `scan` rows (forgotten ones count: `scan` bounds the read; older questions are not offered), read newest first
+        a page at a time. Round 52 grouped the whole log on the UI thread as the chat opened (seconds at a million)."""
         found: dict[str, None] = {}  # in the order first seen, newest first
         upto, page = MAX_ROW_ID, max(1, int(limit))
         while len(found) < limit and scan > 0:
             n = min(page, scan)
-            rows = self.conn.execute("SELECT id, query FROM query_log WHERE forgotten IS NULL AND id <= ? "
+            rows = self.conn.execute("SELECT id, query, forgotten IS NULL FROM query_log WHERE id <= ? "
                                      "ORDER BY id DESC LIMIT ?", (upto, n)).fetchall()
-            for _id, query in rows:
-                found.setdefault(query, None)
+            for _id, query, kept in rows:
+                if kept:
+                    found.setdefault(query, None)
             if len(rows) < n:
                 break
             upto, scan, page = rows[-1][0] - 1, scan - n, min(2 * page, 5_000)
