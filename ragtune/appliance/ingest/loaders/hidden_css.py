@@ -32,6 +32,7 @@ _BRACE = re.compile(r"[{}]")
 _LAST_TAG = re.compile(r"([a-z][a-z0-9-]*)", re.I)
 _SIMPLE = re.compile(r"^([a-z][a-z0-9-]*|\*)?(?:([.#])((?:[-\w]|\\.)+))?$", re.I)
 _TOKENS = re.compile(r"([.#])((?:[-\w]|\\.)+)")
+_IMPORTANT = re.compile(r"!\s*important", re.I)
 _HANDLER = re.compile(r"""\son[a-z]+\s*=\s*(["'])(.*?)\1""", re.I | re.S)
 _WORD = re.compile(r"[-\w]+")
 _ESC = re.compile(r"\\([0-9a-fA-F]{1,6}\s?|.)")
@@ -79,6 +80,12 @@ def declarations(text: str) -> dict[str, str]:
         if sep:
             out[name.strip()] = " ".join(value.replace("!important", " ").split())
     return out
+
+
+def _important_bg(block: str) -> bool:
+    """A rule's background declared `!important` (declarations drops the mark)."""
+    return any(name.strip().lower().startswith("background") and _IMPORTANT.search(value)
+               for name, _, value in (decl.partition(":") for decl in block.split(";")))
 
 
 def hides(d: dict[str, str]) -> set[str]:
@@ -173,7 +180,8 @@ class Sheet:
         self._targets: set[str] | None = None
         self.rules = 0
         # rules that paint or place, and whether they hold on every screen (hidden_paint.Paint)
-        self.painting: list[tuple[str, dict[str, str], bool]] = []
+        # (and whether a background of theirs is `!important`: it may outweigh a later rule)
+        self.painting: list[tuple[str, dict[str, str], bool, bool]] = []
         self.imports = False  # an @import: a sheet this reader never sees
         self._words: set[str] | None = None
         self.page = ""  # for the targets of controls, read when first asked for
@@ -184,7 +192,7 @@ class Sheet:
     def add(self, css: str, applies: bool = True, screen: bool = True) -> None:
         """Read a sheet's rules (`applies`: False for a sheet or at-rule whose hiding does not count, but whose
         showing does: a width-conditioned `md:block` still shows the element on a wide screen; `screen`: False for a
-        print sheet, whose painting is never on a screen)."""
+        print sheet, whose painting and showing are never on a screen)."""
         css = _strip_comments(css)
         self.imports = self.imports or "@import" in css.lower()
         stack: list[Any] = []  # per open at-rule block: its hiding counts (True/False), or "skip" (@keyframes ...)
@@ -224,14 +232,19 @@ class Sheet:
                 return
             self.rules += 1
             if not skips:
-                self._rule(prelude, declarations(css[m.end():end]), applies and not offs, screen and not nevers)
+                block = css[m.end():end]
+                self._rule(prelude, declarations(block), applies and not offs, screen and not nevers,
+                           _important_bg(block))
             pos = end + 1
 
-    def _rule(self, prelude: str, d: dict[str, str], applies: bool, screen: bool = True) -> None:
-        if screen and (any(k.startswith("background") for k in d) or d.get("position", "").startswith((
-                "absolute", "fixed", "sticky"))):
+    def _rule(self, prelude: str, d: dict[str, str], applies: bool, screen: bool = True,
+              important: bool = False) -> None:
+        if not screen:
+            return  # a print sheet or `@media print`: neither paints nor shows anything on a screen (round 53)
+        if any(k.startswith("background") for k in d) or d.get("position", "").startswith((
+                "absolute", "fixed", "sticky")):
             # (what lies behind text, a placed element's too, and whether only under a condition: hidden_paint)
-            self.painting.append((prelude, d, applies))
+            self.painting.append((prelude, d, applies, important))
         hid, shw = hides(d), shows(d)
         if any(k.startswith(_MOVING) for k in d):  # `.x{transition:…}` beside `.x{opacity:0}`: it changes
             shw = shw | {"display", "visibility", "opacity"}

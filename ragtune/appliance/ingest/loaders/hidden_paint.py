@@ -1,7 +1,8 @@
 """HTML text in the colour of what lies behind it: an ancestor's background or the page's (round 52; hidden.py has
 the element's own `color` on its own `background`). A text colour is an element's inline `color` (or `<font
 color>`); what lies behind it is the nearest enclosing element that paints a background (inline `background`,
-`bgcolor`, or a `<style>` rule), else the page's: `body`/`html`'s own (their last rule's), else white, a browser's
+`bgcolor`, or a `<style>` rule), else the page's: `body`/`html`'s own (their last rule's, where no
+`!important` or `html body` rule may outweigh it; html's where body's paints nothing), else white, a browser's
 default. Judged only when that is known for sure, so a reader's text is never lost:
 - an enclosing background that is a picture, a gradient, a colour with transparency or a variable, or set by a rule
   whose selector names the element (`.hero`, `#banner`, `.dark p`) is not known: nothing inside it is judged;
@@ -75,14 +76,22 @@ class Paint:
             self.known = False
         said: dict[str, dict[str, str]] = {}  # body, html -> their background declarations, later rules over earlier
         maybe: set[Any] = set()  # what the page is painted under a condition (@media (prefers-color-scheme: dark))
-        for prelude, d, always in (sheet.painting if sheet is not None else ()):
+        each: dict[str, set[Any]] = {}  # body, html -> what each of their rules paints
+        strong = False  # a rule that may outweigh a later one (`!important`, `html body`): not all read by order
+        for prelude, d, always, important in (sheet.painting if sheet is not None else ()):
             bg = None if _PLACED.search(f"position:{d.get('position', '')}") else background(d)  # placed: not known
             for sel in prelude.lower().split(","):
-                last = _COMBINATOR.split(sel.strip())[-1] if sel.strip() else ""
+                parts = _COMBINATOR.split(sel.strip()) if sel.strip() else [""]
+                last = parts[-1]
                 m = _SIMPLE.match(last)
                 if m and m.group(1) in ("body", "html") and not m.group(2) or last == ":root":
-                    if always and bg is not None:
-                        _cascade(said.setdefault("body" if last == "body" else "html", {}), d)
+                    # `.dark body`, `[data-theme] body`: painted under a condition, as `body.dark` (below)
+                    cond = any(p not in ("html", ":root", "*") for p in parts[:-1])
+                    if always and bg is not None and not cond:
+                        which = "body" if last == "body" else "html"
+                        _cascade(said.setdefault(which, {}), d)
+                        each.setdefault(which, set()).add(bg)
+                        strong = strong or important or len(parts) > 1
                     else:  # (None: placed, not known)
                         maybe.add("#ffffff" if bg is False else bg)
                     continue
@@ -98,8 +107,11 @@ class Paint:
                     self.known = False  # `*`, `[data-x]`, `:hover` alone: any element
         if sheet is not None and sheet.imports:
             self.known = False
-        page_bg = background(said["body"]) if "body" in said else background(said["html"]) if "html" in said else \
-            "#ffffff"
+        # body's colour, else (none, or one that paints nothing: `transparent`, a position alone) html's, else white
+        body = background(said["body"]) if "body" in said else False
+        page_bg = body if body is not False else background(said["html"]) if "html" in said else "#ffffff"
+        if strong and any(len(v) > 1 for v in each.values()):
+            self.known = False  # rules that disagree, a later one maybe the weaker: which paints the page not known
         if page_bg is None or maybe - {page_bg or "#ffffff"}:
             self.known = False
         self.page_bg = page_bg or "#ffffff"

@@ -8,6 +8,7 @@ The tokenizer (`Tokens`, rtf_tokens.py) is shared with Outlook's RTF bodies (out
 
 from __future__ import annotations
 
+import codecs
 import re
 from pathlib import Path
 from typing import Any
@@ -128,9 +129,15 @@ class _Reader:
         elif dest in (TITLE, STYLE_DEF):
             self.name.append(s)
 
-    def flush(self) -> None:
+    def flush(self, cut: bool = False) -> None:
+        """The pending bytes as text (`cut`: where the stream stops early, a double-byte character's lead byte left
+        without its trail byte is dropped, not read as U+FFFD)."""
         if self.pending and (st := self.pending_state) is not None:
-            self.put(st, self.pending.decode(self.fonts.get(st[FONT], self.codec), "replace"))
+            codec = self.fonts.get(st[FONT], self.codec)
+            text = codecs.getincrementaldecoder(codec)("replace").decode(bytes(self.pending)) if cut else \
+                self.pending.decode(codec, "replace")
+            if text:
+                self.put(st, text)
         self.pending.clear()
 
     def add_bytes(self, st: list[Any], data: bytes) -> None:
@@ -245,7 +252,7 @@ class _Reader:
                     text, to_skip = text[cut:], to_skip - cut
                 if text and st[DEST] != COLORTBL:
                     self.add_bytes(st, text)
-        self.flush()
+        self.flush(cut=bool(stack))
         self.open_groups = len(stack)
         while stack:  # a file cut short: the groups it leaves open end where it stops (a footnote's text is kept)
             parent = stack.pop()
@@ -404,7 +411,8 @@ def cut_note(groups: int) -> str:
             "is read up to where it stops (docs/ingest.md, Rich Text)")
 
 
-_TORN_END = re.compile(rb"\\(?:'[0-9a-fA-F]?)?\Z")
+# a file cut inside an escape: `\'e`, a lone `\`, or a control word whose end is not known (`\u83` of `\u8364`)
+_TORN_END = re.compile(rb"\\(?:'[0-9a-fA-F]?|[a-zA-Z]{1,32}-?\d{0,10})?\Z")
 HIDDEN_HOW = "formatted as hidden, under 2 pt, or in the colour behind it"  # (an Outlook RTF body's note too)
 _NOT_RTF = ((b"PK\x03\x04", "not RTF: a zip archive named .rtf (a .docx or .odt? rename it)"),
             (b"\xd0\xcf\x11\xe0", "not RTF: a Word 97-2003 document (.doc) or other OLE file named .rtf"),
@@ -421,13 +429,21 @@ def _not_rtf(raw: bytes) -> str:
     return "not RTF (binary file)" if looks_binary(raw) else "not RTF (no {\\rtf at its start: plain text named .rtf?)"
 
 
+def _escapes(body: bytes, at: int) -> bool:
+    """The backslash at `at` starts an escape: an even number of backslashes before it (`\\` is a backslash)."""
+    k = at
+    while k and body[k - 1] == 0x5C:
+        k -= 1
+    return (at - k) % 2 == 0
+
+
 @budgeted("RTF", "a file of millions of groups or control words")
 def load_rtf(path: Path, raw: bytes) -> Document:
     body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     if not body.lstrip()[:5] == b"{\\rtf":
         raise LoadError(_not_rtf(raw))
-    if (torn := _TORN_END.search(body, max(0, len(body) - 3))) is not None:
-        body = body[:torn.start()]  # cut inside an escape (`\'e`, a lone `\`): not text (a whole file ends in `}`)
+    if (torn := _TORN_END.search(body, max(0, len(body) - 48))) is not None and _escapes(body, torn.start()):
+        body = body[:torn.start()]  # cut inside an escape: not text (a whole file ends in `}`)
     reader = read_rtf(body, guarded(PARSE_BEAT.get()), cut_ok=True)
     text = clean_text(reader.body())
     if not text.strip():

@@ -18,7 +18,7 @@ import re
 import struct
 import sys
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from pathlib import Path
 
 from ...hashing import sha256_bytes
@@ -245,6 +245,13 @@ class _Text:
         character positions stay put for the paragraph look-ups), structure marks kept; the number of runs of each
         kind with something visible in them, in the parts of the text that are `read`."""
         count = [0, 0]
+        parts: list[list[int]] = []  # `read` sorted and merged: one bisect per span, not a walk of every note
+        for start, end in sorted(read):
+            if parts and start <= parts[-1][1]:
+                parts[-1][1] = max(parts[-1][1], end)
+            elif start < end:
+                parts.append([start, end])
+        starts = [p[0] for p in parts]
         chars = list(self.text) if spans else []
         for a, b, why in spans:
             seen = False
@@ -252,7 +259,8 @@ class _Text:
                 if chars[i] not in _STRUCT and chars[i] != "\x00":
                     seen = seen or not chars[i].isspace()
                     chars[i] = "\x00"
-            count[why] += seen and any(a < end and start < b for start, end in read)
+            k = bisect_left(starts, b) - 1  # the last part starting before b: it meets [a, b) if any does
+            count[why] += seen and k >= 0 and parts[k][1] > a
         if spans:
             self.text = "".join(chars)
         return count

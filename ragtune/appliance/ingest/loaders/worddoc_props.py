@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import struct
 from bisect import bisect_left, bisect_right
-from typing import Callable
+from typing import Any, Callable
 from dataclasses import dataclass, field
 
 from .hidden import unseen_text
@@ -139,6 +139,7 @@ class Style:
     base: int
     chpx: dict[int, bytes]
     papx: dict[int, bytes] = field(default_factory=dict)
+    char: bool = False  # a character style (stk 2), else a paragraph style
 
 
 def styles(table: bytes, fc: int, lcb: int) -> dict[int, Style]:
@@ -170,7 +171,7 @@ def styles(table: bytes, fc: int, lcb: int) -> dict[int, Style]:
             if stk == 1 and len(upx) >= 2:  # a paragraph style: its paragraph (istd first), then character sprms
                 out[istd] = Style(stk_base >> 4, operands(upx[1]), operands(upx[0][2:]))
             elif stk == 2 and upx:  # a character style
-                out[istd] = Style(stk_base >> 4, operands(upx[0]))
+                out[istd] = Style(stk_base >> 4, operands(upx[0]), char=True)
         return out
     except (Bad, struct.error):
         return {}
@@ -245,6 +246,29 @@ def _apply(look: Look, ops: dict[int, bytes]) -> Look:
     return hidden, hps, colour, behind
 
 
+_KEEP: Any = object()  # (a size or colour a style chain leaves as it found it)
+# what a style chain does to a look, as one step: hidden (what it makes of not hidden, of hidden), size, colour (each
+# _KEEP or a value), something behind (or-ed)
+Step = tuple[tuple[bool, bool], Any, Any, bool]
+_NO_STEP: Step = ((False, True), _KEEP, _KEEP, False)
+
+
+def _step(ops: dict[int, bytes]) -> Step:
+    """A style's own character properties as a step (_apply on a look of each hidden value, so the two agree)."""
+    shown, hidden = _apply((False, _KEEP, _KEEP, False), ops), _apply((True, _KEEP, _KEEP, False), ops)
+    return (shown[0], hidden[0]), shown[1], shown[2], shown[3]
+
+
+def _then(a: Step, b: Step) -> Step:
+    return ((b[0][a[0][0]], b[0][a[0][1]]), a[1] if b[1] is _KEEP else b[1], a[2] if b[2] is _KEEP else b[2],
+            a[3] or b[3])
+
+
+def _through(step: Step, look: Look) -> Look:
+    return (step[0][look[0]], look[1] if step[1] is _KEEP else step[1], look[2] if step[2] is _KEEP else step[2],
+            look[3] or step[3])
+
+
 def _hides(look: Look) -> bool:
     return look[0] or (look[1] is not None and unseen_text(look[1] / 2)) or look[2] == "FFFFFF"
 
@@ -257,8 +281,13 @@ class Sight:
         self.stsh, self.page_colour = stsh, page_colour
         self._chains: dict[int, list[Style]] = {}
         self._looks: dict[tuple[int, int], Look] = {}
+        self._steps: dict[int, Step] = {}  # style -> its chain's step
+        self._own: dict[int, Step] = {}  # id of a Style -> its own properties' step
         self._para_shaded: dict[int, bool] = {}
-        self.styles_hide = any(_hides(self.style_look(i, _DEFAULT_CHAR_STYLE)) for i in stsh)
+        # a run without a character style: "Default Paragraph Font", where istd 10 is a character style (else none)
+        default = stsh.get(_DEFAULT_CHAR_STYLE)
+        self.default_char = _DEFAULT_CHAR_STYLE if default is not None and default.char else -1
+        self.styles_hide = any(_hides(self.style_look(i, self.default_char)) for i in stsh)
 
     def chain(self, istd: int) -> list[Style]:
         """A style and those it is based on, the root first (a loop or a missing base ends it)."""
@@ -277,14 +306,23 @@ class Sight:
     def style_look(self, para: int, char: int) -> Look:
         key = (para, char)
         if key not in self._looks:
-            look = _PLAIN
-            for st in self.chain(para):
-                look = _apply(look, st.chpx)
-            if char != para:
-                for st in self.chain(char):
-                    look = _apply(look, st.chpx)
-            self._looks[key] = look
+            look = _through(self.step(para), _PLAIN)
+            self._looks[key] = _through(self.step(char), look) if char != para else look
         return self._looks[key]
+
+    def step(self, istd: int) -> Step:
+        """What a style's chain does to a look, walked once per style: a (paragraph, character) pair of styles then
+        costs two steps, not two chains (a sheet of long chains and many pairs was quadratic)."""
+        got = self._steps.get(istd)
+        if got is None:
+            got = _NO_STEP
+            for st in self.chain(istd):
+                own = self._own.get(id(st))
+                if own is None:
+                    own = self._own[id(st)] = _step(st.chpx)
+                got = _then(got, own)
+            self._steps[istd] = got
+        return got
 
     def para_shaded(self, istd: int) -> bool:
         if istd not in self._para_shaded:
@@ -293,7 +331,7 @@ class Sight:
 
     def why(self, run: dict[int, bytes] | None, para: dict[int, bytes] | None, para_istd: int) -> int | None:
         """VANISHED, UNSEEN, or None: the run is seen (or what is behind it is not known)."""
-        char = _DEFAULT_CHAR_STYLE
+        char = self.default_char
         if run and ISTD in run and len(run[ISTD]) == 2:
             char = struct.unpack_from("<H", run[ISTD])[0]
         look = self.style_look(para_istd, char)
