@@ -321,7 +321,7 @@ class AnswerEngine(AnswerCache):
         n = self.answer_candidates if mode == "extractive" else 1
         stream = AnswerStream(on_token) if on_token is not None and n <= 1 else None  # n > 1: sent once chosen
         tick = (lambda _piece: on_token("")) if on_token is not None and n > 1 else None  # type: ignore[misc]
-        spans = (focus(src.normalized, extractive_sources(ctx), self.cfg.focus_sentences)
+        spans = (focus(src.normalized, extractive_sources(ctx, src.normalized), self.cfg.focus_sentences)
                  if mode == "extractive" else None)
         first = self._generate(gen, msgs, schema, spans, use_cache=use_cache, on_token=stream.feed if stream else tick)
         if n > 1:  # the prompt was just evaluated: the other candidates reuse it (prefix cache) whatever use_cache

@@ -20,7 +20,7 @@ import importlib.util
 ANSWER_MODULES = (
     "answer", "candidates", "focus", "extractive", "injection", "evidence", "refusal", "refusal_model", "text",
     "prompt", "schema", "repair", "grammar", "generate", "genresult", "sampler", "decoding", "remote",
-    "adapter_serving", "merged", "scripts", "answertype", "injection_forms", "faqpairs", "normalize",
+    "adapter_serving", "merged", "scripts", "answertype", "injection_forms", "faqpairs", "normalize", "tablematch",
 )
 
 

@@ -35,6 +35,7 @@ from typing import Iterable, Sequence
 
 from .decoding import ANSWER_STRING, JsonTail
 from .injection import source_view
+from .tablematch import key_rows
 from .types import ContextItem
 
 _QUOTE, _BACKSLASH, _SLASH, _COMMA = 0x22, 0x5C, 0x2F, 0x2C
@@ -326,10 +327,12 @@ class SpanConstraint:
         return n + sum(28 * len(p) for p in [self.st.pos or []])
 
 
-def extractive_sources(ctx: Sequence[ContextItem]) -> list[tuple[str, tuple[str, ...]]]:
+def extractive_sources(ctx: Sequence[ContextItem], question: str | None = None) -> list[tuple[str, tuple[str, ...]]]:
     """What an extractive answer may quote: each source's clean blocks, as the prompt renders it
-    (injection.source_view)."""
-    return [(c.id, source_view(c.text).blocks) for c in ctx]
+    (injection.source_view); given the `question`, without the table rows that lose to the row whose own key it
+    names (tablematch.key_rows, round 53: Daniel Reed's row, not the row Daniel Reed manages)."""
+    out = [(c.id, source_view(c.text).blocks) for c in ctx]
+    return out if question is None else key_rows(question, ctx, out, _is_table)
 
 
 def cell_span(answer: str, ctx: Sequence[ContextItem]) -> str:

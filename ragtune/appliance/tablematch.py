@@ -1,0 +1,93 @@
+"""Which table rows an extractive answer may quote: the rows whose own key the question names (round 53).
+
+A spreadsheet's or CSV's row is one source (ingest/table_chunks.py), written `Label: value; Label: value`
+(loaders/tablerows.py), its first cell the row's key by a table's convention (a name, a registration, a request id).
+"What is Daniel Reed's extension?" retrieves Daniel Reed's own row and the row whose line manager is Daniel Reed;
+the 135M model copied the extension of the second (benchmarks/README.md, round 52). Here the served table rows are
+ranked, and the rows below the best are left out of what the decoder may copy (the model still reads them all):
+1. the row's key cell is named whole in the question (every content word of its value);
+2. one of the row's column labels is a word of the question (the column asked for: "extension");
+3. how many of its other cells are named whole ("2025" beside a product priced in two years), the column asked for
+   left out (its value is the answer, which the question does not say).
+Nothing is narrowed unless some row's key is named whole (a question naming only "Priya" of "Priya Nair", or no
+row at all, is left to the model and the refusal checks), and sources that are not table rows (prose, a chunk of
+several rows) are never left out: an English passage's answer is decided as before.
+Words meet on their stem's first five letters ("lifts"/"lift"), as focus.py's do, and a date as the day and month
+it names ("2025-08-22" is named by "22 August", "Aug 22nd").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable, Sequence
+
+from .text import content_words, prefix5, stem
+from .types import ContextItem
+
+Sources = list[tuple[str, tuple[str, ...]]]
+
+_MONTH = (r"(january|february|march|april|may|june|july|august|september|october|november|december|"
+          r"jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?")
+_YEAR = r"(?:,?\s+\d{4})?"
+# A date as a cell shows it (2025-08-22, what the spreadsheet loader writes) or as a question says it (22 August,
+# Aug 22nd), the year optional: one term "@22.8" (a question rarely says the year its table's dates all share).
+_DATE = re.compile(rf"\b(?:(\d{{4}})-(\d{{1,2}})-(\d{{1,2}})|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}{_YEAR}"
+                   rf"|{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?{_YEAR})\b", re.IGNORECASE)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def _date_term(m: re.Match[str]) -> str:
+    day, month = (m[3], m[2]) if m[1] else (m[4], m[5]) if m[4] else (m[7], m[6])
+    number = int(month) if month.isdigit() else _MONTHS.index(month[:3].lower()) + 1
+    return f"@{int(day)}.{number}"
+
+
+def _terms(text: str) -> frozenset[str]:
+    """The content words' stems of `text` (`prefix5` of `stem`), each date one term (`_DATE`)."""
+    dates = [_date_term(m) for m in _DATE.finditer(text)]
+    rest = _DATE.sub(" ", text) if dates else text
+    return frozenset([prefix5(stem(w)) for w in content_words(rest)] + dates)
+
+
+def row_cells(text: str) -> list[tuple[str, str]] | None:
+    """(label, value) of each cell of the one table row `text` holds (lines above it, a `## Sheet:` heading or a
+    title, are not rows), or None when it holds no row or more than one (a chunk of several rows is not judged)."""
+    rows = [line for line in text.split("\n") if ": " in line and not line.startswith("#")]
+    if len(rows) != 1:
+        return None
+    cells: list[tuple[str, str]] = []
+    for part in rows[0].split("; "):
+        label, sep, value = part.partition(": ")
+        if sep and label.strip() and len(label) <= 80:
+            cells.append((label.strip(), value.strip()))
+        elif cells:  # a value holding "; " itself: part of the cell before
+            cells[-1] = (cells[-1][0], f"{cells[-1][1]}; {part.strip()}")
+    return cells or None
+
+
+def _rank(cells: list[tuple[str, str]], asked: frozenset[str]) -> tuple[bool, bool, int]:
+    """(key named whole, a label asked for, other cells named whole) of a row, for a question's terms `asked`."""
+    named = [bool(t) and t <= asked for t in (_terms(v) for _, v in cells)]
+    label_asked = [bool(_terms(label) & asked) for label, _ in cells]
+    # a cell of the column asked for holds the answer, which the question does not say ("Places left: 1" is not
+    # named by "the 1 pm course")
+    return named[0], any(label_asked), sum(n and not a for n, a in zip(named[1:], label_asked[1:]))
+
+
+def key_rows(question: str, ctx: Sequence[ContextItem], sources: Sources,
+             is_table: Callable[[str], bool]) -> Sources:
+    """`sources` (extractive_sources of `ctx`, in its order) without the table rows that rank below the best one
+    (see the module's doc); `sources` itself when no row's key is named, or when every row ranks the same.
+    `is_table(path)`: whether a source's document is of a kind written as table rows (extractive._is_table)."""
+    asked = _terms(question)
+    if not asked or len(sources) != len(ctx):
+        return sources
+    ranks: dict[int, tuple[bool, bool, int]] = {}
+    for i, c in enumerate(ctx):
+        cells = row_cells(c.text) if is_table(c.source) else None
+        if cells:
+            ranks[i] = _rank(cells, asked)
+    best = max(ranks.values(), default=None)
+    if best is None or not best[0] or all(r == best for r in ranks.values()):
+        return sources
+    return [s for i, s in enumerate(sources) if ranks.get(i, best) == best]
