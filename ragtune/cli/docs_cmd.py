@@ -211,6 +211,7 @@ def _say_left_behind(summary, settings) -> None:
     what no home records (backups, exports, datasets) or a running server's memory."""
     from ..appliance.text import shown_path
 
+    _say_files_remain(summary.removed)
     ids = summary.log_ids
     if ids:
         shown = " ".join(map(str, ids[:50])) + (" …" if len(ids) > 50 else "")
@@ -231,6 +232,27 @@ def _say_left_behind(summary, settings) -> None:
                "them, eval reports, other users' caches (a read-only reader's rebuilt keyword index) and a running "
                "`ragtune serve`'s memory (restart it): their copies of the text stay; `--forget-log` erases the "
                "log entries and prints a receipt (docs/security.md, \"Erasure\")", err=True)
+
+
+def files_still_there(paths: list[str]) -> list[str]:
+    """The removed documents' files that are still on disk (a corpus row: its corpus file): the next ingest of their
+    folder adds them again, which a nightly `ingest` of a share did without a word (round 53)."""
+    out = []
+    for p in paths:
+        base = p.rpartition("#")[0] if "#" in p and not os.path.lexists(p) else p
+        if os.path.isfile(base) and base not in out:
+            out.append(base)
+    return out
+
+
+def _say_files_remain(removed: list) -> None:
+    left = files_still_there([d.path for d in removed])
+    if left:
+        one = len(left) == 1
+        first = shown_doc_path(left[0]) + ("" if one else f" and {len(left) - 1} more")
+        click.echo(f"note: {'the file is' if one else 'the files are'} still there ({first}): the next `ragtune "
+                   f"ingest` of {'its folder adds it' if one else 'their folders adds them'} again; move or delete "
+                   f"{'it' if one else 'them'} to keep {'it' if one else 'them'} out", err=True)
 
 
 def _say_backups(settings) -> None:

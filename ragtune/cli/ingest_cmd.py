@@ -135,6 +135,34 @@ def _paths(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
     return tuple(Path(v) for v in values)
 
 
+# What to do about a file whose type is not read: the save-as a user's office software offers
+_CONVERT = {".xls": "save an .xls as .xlsx", ".ppt": "save a .ppt as .pptx", ".zip": "unpack a .zip",
+            ".pages": "export .pages as .docx or PDF", ".numbers": "export .numbers as .xlsx"}
+
+
+def failed_hint(failed: list[tuple[str, str]]) -> str | None:
+    """One line under the failures saying what to do about files locked with a password (their reasons say only
+    "password required"); None when there are none."""
+    if any("password required" in str(reason) for _, reason in failed):
+        return ("a file with a password to open cannot be read: save a copy without the password (or print it to "
+                "PDF) and ingest that")
+    return None
+
+
+def bad_paths_hint(failed: list[tuple[str, str]], extensions: list[str]) -> str:
+    """The hint of "none of the given paths could be ingested": check the paths, and the types read."""
+    reasons = [str(r) for _, r in failed]
+    tips = []
+    if any(r == "not found" for r in reasons):
+        tips.append("a path 'not found' is mistyped, or its share is not mounted")
+    kinds = {r.split("'")[1].lower() for r in reasons if r.startswith("unsupported file type '")}
+    if kinds:
+        convert = [_CONVERT[k] for k in sorted(kinds) if k in _CONVERT]
+        tips.append("the types read are " + " ".join(extensions) + (" (" + ", ".join(convert) + ")" if convert
+                                                                     else ""))
+    return "; ".join(tips or ["each path's reason is listed above"])
+
+
 def _print_summary(s: IngestSummary, extensions: list[str], prune: bool, stopped_by: str) -> None:
     """The summary of `ingest` without --json: a line for each thing that happened."""
     if s.interrupted:
@@ -142,7 +170,8 @@ def _print_summary(s: IngestSummary, extensions: list[str], prune: bool, stopped
                    "documents it stored are kept and the keyword index was rebuilt. Files it had not reached "
                    "are added when their folders are ingested again.")
     click.echo(f"added {s.added}, updated {s.updated}, unchanged {s.unchanged}, deleted {s.deleted}, "
-               f"failed {len(s.failed)}; {s.chunks_added} chunks added; index version {s.index_version}; "
+               f"failed {len(s.failed)}; {s.chunks_added} chunk{'' if s.chunks_added == 1 else 's'} added; "
+               f"index version {s.index_version}; "
                f"{s.seconds:.1f}s")
     if (reuse := s.reuse_line()) is not None:
         click.echo(reuse)
@@ -158,6 +187,8 @@ def _print_summary(s: IngestSummary, extensions: list[str], prune: bool, stopped
     for path, reason in s.failed:  # a reason that names its file and line already (a corpus.jsonl) as it is
         where = "" if str(reason).startswith(f"{path}:") else f"{escaped(path)}: "
         click.echo(f"failed: {where}{escaped(reason)}")
+    if (hint := failed_hint(s.failed)) is not None:
+        click.echo(f"hint: {hint}")
     if (still := s.still_unreadable_line(_name)) is not None:
         click.echo(still)
     if s.stale:
@@ -183,8 +214,8 @@ def _print_summary(s: IngestSummary, extensions: list[str], prune: bool, stopped
 @pass_app
 def ingest(app, paths: tuple[Path, ...], prune: bool, retry_failed: bool, follow_outside_links: bool,
            as_json: bool) -> None:
-    """Ingest files and folders (md, txt, html, pdf, docx, pptx, xlsx, csv, eml, odt, BEIR corpus.jsonl) into the
-    local index.
+    """Ingest files and folders (md, txt, html, pdf, docx, doc, rtf, odt, pptx, odp, xlsx, ods, csv, eml, msg, BEIR
+    corpus.jsonl) into the local index.
 
     Unchanged files are skipped (content hash), changed ones replaced: only chunks whose text changed are
     embedded again. Files read by an older version of their reader are read again. Files that cannot be read are
@@ -215,7 +246,8 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, retry_failed: bool, follow
     from ..appliance.errors import InputError
 
     if summary.all_paths_bad:
-        raise InputError("none of the given paths could be ingested")
+        raise InputError("none of the given paths could be ingested", hint=bad_paths_hint(
+            summary.failed, app.settings.ingest.extensions))
     if summary.store_errors:  # whatever else was stored: a cron job must see that the database refused documents
         from ..appliance.errors import StoreError
 
@@ -226,5 +258,7 @@ def ingest(app, paths: tuple[Path, ...], prune: bool, retry_failed: bool, follow
         if not n:  # only a refused prune: an empty (unmounted?) folder
             raise InputError("nothing was ingested: " + ", ".join(escaped(r) for r, _ in summary.prune_refused)
                              + " holds no document file")
-        raise InputError(f"nothing was ingested: {n} file(s) failed")
+        raise InputError(f"nothing was ingested: {n} file(s) failed",
+                         hint="each one's reason is listed above; fix or convert the files and run the same command "
+                              "again (--retry-failed reads unchanged ones again)")
 

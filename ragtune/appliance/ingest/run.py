@@ -200,6 +200,10 @@ class _Run:
         same = stored is not None and reused == len(chunks) and stored.same_text(doc, chunks)
         if ids is not None:  # only chunks still to embed need theirs
             ids = [x if v is None else None for x, v in zip(ids, vectors)]
+        if self.pending and len(chunks) >= self.flush_at:
+            # a big file (a 50k-row CSV: tens of minutes to embed) stores the small ones read before it first: they
+            # waited for its last slab, unseen by `docs list` and `ask` ("nothing is ingested yet"), lost to a kill
+            self.flush()
         self.pending.append(_Prepared(doc, existing_id, chunks, texts, weight, keys, vectors, reused, same, ids))
         self.pending_chunks += len(chunks)
         if self.pending_chunks >= self.flush_at:

@@ -174,8 +174,9 @@ class IngestSummary:
 
     def reuse_line(self) -> str | None:
         """One plain line on documents re-read for an updated reader and on chunks that kept their vectors; None
-        when no stored document was replaced."""
-        if not self.chunks_replaced and not self.reread and not self.rechunked:
+        when no stored document was replaced, or when only edited files were and none of their chunks kept a vector
+        ("0 of 1 chunks kept their vectors" after an edit read as if something had gone wrong)."""
+        if not self.reread and not self.rechunked and not self.chunks_reused:
             return None
         kept = f"{self.chunks_reused} of {self.chunks_replaced} chunks kept their vectors"
         why = [f"{self.reread} document{'s' if self.reread != 1 else ''} re-read (reader updated)"] if self.reread \
