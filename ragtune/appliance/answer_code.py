@@ -15,12 +15,17 @@ import importlib.util
 
 # The modules whose code decides an answer (status, text, citations) given what the key holds as values (the model
 # and adapter ids, the prompt and schema as rendered, the sources, the settings resolved). Not listed, because their
-# output is in the key already: normalize.py (the normalised question), retrieval (the sources), calibrated.py and
-# builtin_adapters.py (the "auto" settings' values). answer_stream.py only streams.
+# output is in the key already: retrieval (the sources), calibrated.py and builtin_adapters.py (the "auto" settings'
+# values). answer_stream.py only streams. A module one of these imports is listed or has its reason not to be in
+# tests/appliance/test_r53_mend_b.py. Round 53: the constants of extractive.cell_span (ingest.chunker.TABLE_KINDS,
+# ingest.loaders.KINDS: which sources are tables), of injection.source_view (tablehead.ROW_START), the model output's
+# JSON reader (jsonl.loads_located, schema.parse_answer's) and the prompt as the model reads it (vocab.ControlText,
+# chat_template: after `messages`, which the key holds) were not.
 ANSWER_MODULES = (
     "answer", "candidates", "focus", "extractive", "injection", "evidence", "refusal", "refusal_model", "text",
     "prompt", "schema", "repair", "grammar", "generate", "genresult", "sampler", "decoding", "remote",
     "adapter_serving", "merged", "scripts", "answertype", "injection_forms", "faqpairs", "normalize", "tablematch",
+    "ingest.chunker", "ingest.loaders", "tablehead", "jsonl", "vocab", "chat_template",
 )
 
 

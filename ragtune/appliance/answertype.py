@@ -192,6 +192,9 @@ def fits(question: str, answer: str) -> bool:
 # Another language's answer: its own words for numbers, money, units and dates, matched inside a word (prefixes,
 # no spaces). Digits of any script are digits already (\d is Unicode); CJK numerals count as digits here.
 _NUMERALS = re.compile(r"[〇零一二三四五六七八九十百千万萬亿億两兩壹贰貳叁參半]")
+# In a name the numeral kanji begin or end words ("三浦春馬", "前田一郎", "张一明", "千秋"): for a person a CJK numeral is a
+# number only with a counter or unit right after it ("四个小时", "三月", "十時", "两周"); digits always are (round 53).
+_COUNTED = re.compile(_NUMERALS.pattern + r"+\s*(?:小时|小時|星期|[かカヶヵ]月|[点點時时日月年分秒天周週晚夜个個号號人名位岁歳次回倍%％])")
 _F_NUMBER = (
     "אחד", "אחת", "שתי", "שניים", "שני", "שלוש", "ארבע", "חמש", "שש", "שבע", "שמונה", "תשע", "עשר", "עשרים",
     "מאה", "מאות", "אלף", "אלפי", "חצי", "רבע", "אין",
@@ -273,7 +276,7 @@ def _fits_foreign(k: str, answer: str) -> bool:
     # person: a sum of money, a bare number, or a number with a unit of time ("四个小时", "7 בבוקר") is not a who
     if money:
         return False
-    if not (_DIGIT.search(answer) or _NUMERALS.search(answer)):
+    if not (_DIGIT.search(answer) or _COUNTED.search(answer)):
         return True
     return any(not w.isdigit() for w in _words(answer)) and not (_has(low, _F_DATE_P) or _has(low, _F_CLOCK_P))
 

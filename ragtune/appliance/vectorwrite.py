@@ -169,19 +169,18 @@ class IndexWriter:
                     if blob is not None:  # None: removed again later in the log
                         added[cid] = blob
         gen = self._next_gen(st)
-        ids[removed] = -1  # removed rows keep their place until a rebuild compacts them, zeroed: an erased
-        # chunk's vector (an edit's old text, a removed document's) left no copy in the files (round 52; before, it
-        # stayed until compaction, and only a rebuild of every row removed it: 1.4-2.4 s at 32k chunks)
-        dead = np.asarray(removed, dtype=np.int64)
-        _zero_rows(self.root / st["rows_file"], dead, EMBED_DIM * 4)
-        _zero_rows(self.root / st["bits_file"], dead, WORDS * 8)
-        _zero_rows(self.root / st["i8_file"], dead, EMBED_DIM)
+        ids[removed] = -1  # removed rows keep their place until a rebuild compacts them
         n0 = len(ids)
         ids = np.concatenate([ids, np.fromiter(added.keys(), dtype=np.int64, count=len(added))])
         n_live = int((ids >= 0).sum())
         if len(ids) and ((len(ids) - n_live) / len(ids) > DEAD_SHARE_REBUILD  # compaction: dead rows cost scan time
                          or len(ids) > REFIT_GROWTH * st["fit_rows"]):  # mean and scale fitted on too few rows
-            return self._rebuild(store, gen)
+            try:
+                return self._rebuild(store, gen)  # new files without the removed rows; the old ones are deleted
+            except BaseException:  # the old files stay: their removed rows are erased all the same
+                self._zero_removed(st, removed)
+                raise
+        self._zero_removed(st, removed)
         vecs = np.stack([np.frombuffer(b, dtype=np.float32)[:EMBED_DIM] for b in added.values()]) if added else \
             np.zeros((0, EMBED_DIM), dtype=np.float32)
         vecs = _unit(np.ascontiguousarray(vecs, dtype=np.float32))  # a copy of the store's blobs: scaled in place
@@ -196,3 +195,13 @@ class IndexWriter:
         atomic_write_json(self.root / STATE, new)
         self._cleanup(new)
         return {"action": "update", "seq": seq, "rows": len(ids), "added": len(vecs), "removed": len(removed)}
+
+    def _zero_removed(self, st: dict[str, Any], removed: list[int]) -> None:
+        """Zero the removed rows of the files `st` names, in place: an erased chunk's vector (an edit's old text, a
+        removed document's) leaves no copy in the files (round 52; before, it stayed until compaction, and only a
+        rebuild of every row removed it: 1.4-2.4 s at 32k chunks). Only where the files stay: before a rebuild it
+        was wasted work (1.5 s at 293 MiB, round 53)."""
+        dead = np.asarray(removed, dtype=np.int64)
+        _zero_rows(self.root / st["rows_file"], dead, EMBED_DIM * 4)
+        _zero_rows(self.root / st["bits_file"], dead, WORDS * 8)
+        _zero_rows(self.root / st["i8_file"], dead, EMBED_DIM)

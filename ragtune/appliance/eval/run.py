@@ -247,7 +247,7 @@ def _done_by(store: Store, run_id: str, code: str) -> tuple[set[tuple[str, str]]
     """(arm, qid) of the stored answers this code made, and the line that says how many others are asked again:
     answers of other code (a row records the code that answered since round 52; one without is older) or that do
     not read (damaged rows: the report skips them, so they are answered again rather than left out)."""
-    done, other, damaged = store.eval_done_by(run_id, code)  # one query: no result parsed here
+    done, other, damaged = store.eval_done_by(run_id, code)  # each row read as the report reads it
     if not other and not damaged:
         return done, None
     every = len(done) + other + damaged
