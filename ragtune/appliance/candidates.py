@@ -15,7 +15,9 @@ span itself holds (`refusal.said`): the answer is the part the question does not
 question's words is the whole sentence around the answer. The best score wins (ties: the earlier candidate), a
 span that only repeats the question's words (refusal.echoes) never does unless all do, and after that a span of
 the kind the question asks for (answertype.fits: a duration for "how long", a date for "when") beats one that
-clearly is not; the refusal check then judges the winner like any answer.
+clearly is not; the refusal check then judges the winner like any answer. A candidate the model itself gives a mean
+token log-probability below WEAK_MEAN is a guess, not an alternative (the demo's "Working hours", -3.3, for "What are
+the core hours?"): it still competes but takes no slot, so one more candidate is decoded (at most one; round 53).
 
 Only the winner's citations are used, so the later candidates are decoded only through their answer string
 (`complete=False`); a later winner is then decoded again in full with the avoid list it had. The decode is greedy
@@ -40,9 +42,12 @@ from .types import ContextItem
 RELEVANCE_WEIGHT = 1.0
 PROXIMITY_WEIGHT = 1.0
 SAID_WEIGHT = 0.5
+# Below this mean token log-probability a candidate takes no slot (one more is decoded, at most one): the candidate
+# records' plateau, -3.0 to -1.75 (benchmarks/README.md, round 53).
+WEAK_MEAN = -2.0
 # the choice rule's version, in the answer cache key: 1 confidence + relevance, 2 + proximity, 3 − said, 4 the
-# answer's kind
-RULE = 4
+# answer's kind, 5 a weak candidate takes no slot
+RULE = 5
 
 
 def first_word(answer: str) -> str:
@@ -57,12 +62,16 @@ def _ok_span(res: GenResult) -> str | None:
     return text if isinstance(text, str) and text.strip() else None
 
 
+def _weak(res: GenResult) -> bool:
+    return res.answer_mean_logprob is not None and res.answer_mean_logprob < WEAK_MEAN
+
+
 def choose_span(first: GenResult, more: Callable[[list[str], bool], GenResult], n: int, question: str,
                 context: Sequence[ContextItem]) -> GenResult:
-    """The best of up to `n` candidate answers, `first` the model's own; `more(avoid, complete)` decodes the next
-    one, through its answer string only unless `complete`. A refusal, an answer without confidence (a remote model)
-    or n <= 1 returns `first` untouched. The result keeps the first decode's time to first token and adds every
-    decode's time and tokens (the winner's second decode too)."""
+    """The best of up to `n` candidate answers (n + 1 when one is weak), `first` the model's own; `more(avoid,
+    complete)` decodes the next one, through its answer string only unless `complete`. A refusal, an answer without
+    confidence (a remote model) or n <= 1 returns `first` untouched. The result keeps the first decode's time to
+    first token and adds every decode's time and tokens (the winner's second decode too)."""
     answer = _ok_span(first)
     if n <= 1 or answer is None:
         return first
@@ -76,7 +85,10 @@ def choose_span(first: GenResult, more: Callable[[list[str], bool], GenResult], 
     scored = [(score(first, answer), first)]
     avoid = [first_word(answer)]
     spent = [first]
-    for _ in range(n - 1):
+    spare = _weak(first)  # a weak candidate's slot is given to one more decode, once
+    left = n - 1 + spare
+    while left > 0:
+        left -= 1
         res = more(list(avoid), False)
         spent.append(res)
         text = _ok_span(res)
@@ -84,6 +96,8 @@ def choose_span(first: GenResult, more: Callable[[list[str], bool], GenResult], 
             break  # no other start left (or the decoder could not avoid it)
         avoid.append(first_word(text))
         scored.append((score(res, text), res))
+        if not spare and _weak(res):
+            spare, left = True, left + 1
     best = max(range(len(scored)), key=lambda i: (scored[i][0], -i))
     won = scored[best][1]
     if best > 0:  # the same decode again, to the end: its avoid list was the first words of the ones before it

@@ -53,12 +53,13 @@ def test_a_slightly_less_likely_span_from_the_sentence_about_the_question_wins()
 
 def test_relevance_does_not_outweigh_a_much_likelier_span():
     far = -0.3 - RELEVANCE_WEIGHT - PROXIMITY_WEIGHT - 0.5  # the largest relevance + proximity gap cannot pay for this
-    more, calls = chooser([("10:00 to 15:00", far)])
+    more, calls = chooser([("10:00 to 15:00", far), ("37.5", -0.1)])
     first = res("37.5 hours", -0.3)
     got = choose_span(first, more, 2, Q, CTX)
     assert json.loads(got.text)["answer"] == "37.5 hours" and got.tokens == first.tokens
-    assert calls == [(["37.5"], False)]  # the first decode is complete already: nothing decoded again
-    assert got.generation_ms == 20.0 and got.tokens_completion == 8
+    # (so unlikely a candidate takes no slot, round 53: one more is asked for, here a repeated start that ends it)
+    assert calls == [(["37.5"], False), (["37.5", "10:00"], False)]  # the first decode is complete: no redo
+    assert got.generation_ms == 30.0 and got.tokens_completion == 11
 
 
 def test_refusals_remote_answers_and_one_candidate_are_left_alone():
