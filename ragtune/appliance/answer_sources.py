@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import NothingIngested, StoreError
+from .errors import StoreError
 from .prompt import context_from_hits
 from .types import ContextItem, Hit
 
@@ -33,8 +33,9 @@ def require_ingested(store: Any) -> None:
     except Exception as exc:
         raise StoreError(f"cannot read the store: {exc}") from None
     if n_chunks == 0:
-        raise NothingIngested("nothing is ingested yet, so there is nothing to answer from",
-                              hint="run `ragtune ingest PATH` first")
+        from .scope import nothing_ingested
+
+        raise nothing_ingested(store, "answer from")  # (it says when an ingest is running)
 
 
 def retrieve_sources(engine: Any, q: str, nq: str, *, k: int | None, use_cache: bool, retrieve: bool,

@@ -19,6 +19,37 @@ OWNERS_BUDGET_S = 2.0  # likewise for the walk of the home
 NAMED = 3  # paths named on a line, the rest counted
 
 
+def check_failures(store: Any, rep: Any) -> None:
+    """A `failed-files` warn line when the store remembers files an ingest could not read (ingest/failures.py: a
+    password-protected file, a corrupt PDF, …; not an empty one): they answer nothing. How many, a line per reason
+    naming NAMED files, and the commands that list and read them again (round 53: doctor said nothing of them).
+    Nothing when there are none, or where the table is not there yet (an older home: the `migrations` line says
+    so)."""
+    try:
+        failures = store.ingest_failures()
+    except Exception:  # noqa: BLE001 - no ingest_failures table before migration 0009
+        return
+    # an empty file (or one whose text is all blank) has nothing to answer from: no line for it alone, or a share's
+    # placeholder files would warn forever
+    failures = {p: f for p, f in failures.items() if not str(f["reason"]).startswith("empty document")}
+    if not failures:
+        return
+    by_reason: dict[str, list[str]] = {}
+    for path in sorted(failures):
+        by_reason.setdefault(str(failures[path]["reason"]), []).append(path.replace("\n", "\\n"))  # (no extra line)
+    ranked = sorted(by_reason.items(), key=lambda kv: -len(kv[1]))  # the commonest reasons first, a line each
+    lines = [f"{reason} ({len(ps)}): " + ", ".join(ps[:NAMED]) + (" …" if len(ps) > NAMED else "")
+             for reason, ps in ranked[:NAMED]]
+    if len(ranked) > NAMED:
+        more = len(ranked) - NAMED
+        lines.append(f"… {more} other reason{'s' if more != 1 else ''}")
+    n = len(failures)
+    rep.add("warn", "failed-files", f"{n} file{'s' if n != 1 else ''} could not be ingested, so nothing is answered "
+            f"from {'them' if n != 1 else 'it'}:\n" + "\n".join(lines),
+            "`ragtune ingest PATH` again lists them as still unreadable; `ragtune ingest PATH --retry-failed` reads "
+            "them again and prints each reason; fix or convert them (a file with a password: save a copy without it)")
+
+
 def check_sources(store: Any, rep: Any) -> None:
     """A `sources` warn line when some documents' files are not at their recorded path (moved, renamed, deleted,
     or a folder restored on another machine under another path): they still answer, from what was ingested.

@@ -31,6 +31,7 @@ import numbers
 import os
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -120,9 +121,41 @@ def plan(store: Any, filters: dict[str, Any] | None, *, candidates: int, total: 
 
 
 # -- references: what `ask --in`, `search --in` and /v1/ask's "in" name ------------------------------------------
-def nothing_ingested() -> NothingIngested:
-    return NothingIngested("nothing is ingested yet, so there is nothing to search within",
+def nothing_ingested(store: Any = None, to: str = "search within") -> NothingIngested:
+    """The error of an empty store. While the home's first ingest runs (round 53: `ask` in another shell was told to
+    run `ragtune ingest PATH`, the very command running), it says so: its documents are answered once stored."""
+    if ingest_running(getattr(store, "path", None)):
+        return NothingIngested(f"nothing is ingested yet, so there is nothing to {to}: an ingest into this home is "
+                               "running now", hint="ask again in a while, or when it is done: each document can be "
+                               "asked about once the ingest has stored it")
+    return NothingIngested(f"nothing is ingested yet, so there is nothing to {to}",
                            hint="run `ragtune ingest PATH` first")
+
+
+def ingest_running(db_path: Any) -> bool:
+    """Whether a process holds the writer lock of the keyword index beside the database `db_path` now (an ingest,
+    or `docs remove`, from its start to its end): Tantivy's flock on `.tantivy-writer.lock`, looked up in
+    /proc/locks, so no lock is taken (a probe's own flock would make that writer fail at the same instant). False
+    where it cannot be told (no /proc, no index yet, a store without a path)."""
+    from .lexical_open import SIDE_PREFIX, WRITER_LOCK
+
+    if not db_path:
+        return False
+    try:
+        top = Path(db_path).parent / "tantivy"  # (home.Home.lexical_dir; lexical.own_folder: maybe schema-N in it)
+        held = set()  # inode numbers of held flocks ("1: FLOCK ADVISORY WRITE <pid> <maj>:<min>:<inode> 0 EOF"); by
+        # inode alone: an overlay file system's stat names another device than the lock's ("N: -> FLOCK": a waiter)
+        for line in Path("/proc/locks").read_text().splitlines():
+            f = line.split()
+            if len(f) >= 6 and f[1] == "FLOCK" and f[5].count(":") == 2:
+                held.add(f[5].rsplit(":", 1)[1])
+        for folder in [top] + [e for e in top.iterdir() if e.name.startswith(SIDE_PREFIX)]:
+            lock = folder / WRITER_LOCK
+            if lock.is_file() and str(lock.stat().st_ino) in held:
+                return True
+    except (OSError, ValueError):
+        return False
+    return False
 
 
 def document_scope(store: Any, refs: Sequence[str]) -> dict[str, Any] | None:
@@ -136,7 +169,7 @@ def document_scope(store: Any, refs: Sequence[str]) -> dict[str, Any] | None:
     from .ingest.documents import select_documents
 
     if store.count_documents() == 0:
-        raise nothing_ingested()
+        raise nothing_ingested(store)
     return {"doc_ids": sorted(d.id for d in select_documents(store, list(refs)))}
 
 
@@ -151,7 +184,7 @@ def stored_documents(store: Any, refs: Sequence[str], allowed: frozenset[int] | 
     from .ingest.documents import select_documents
 
     if store.count_documents() == 0:
-        raise nothing_ingested()
+        raise nothing_ingested(store)
     ids: set[int] = set()
     for ref in refs:  # one at a time: what each reached through "REF#" is checked against that REF
         try:

@@ -141,9 +141,9 @@ _CONVERT = {".xls": "save an .xls as .xlsx", ".ppt": "save a .ppt as .pptx", ".z
 
 
 def failed_hint(failed: list[tuple[str, str]]) -> str | None:
-    """One line under the failures saying what to do about files locked with a password (their reasons say only
-    "password required"); None when there are none."""
-    if any("password required" in str(reason) for _, reason in failed):
+    """One line under the failures saying what to do about files locked with a password (their reasons say
+    "password required", an Office file's "password-protected"); None when there are none."""
+    if any("password required" in str(reason) or "password-protected" in str(reason) for _, reason in failed):
         return ("a file with a password to open cannot be read: save a copy without the password (or print it to "
                 "PDF) and ingest that")
     return None

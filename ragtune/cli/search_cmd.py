@@ -40,6 +40,10 @@ def search(app, query: str, k: int | None, mode: str, no_cache: bool, within: tu
     store = open_store(settings.home)
     try:
         if store.count_chunks() == 0:
+            from ..appliance.scope import ingest_running, nothing_ingested
+
+            if ingest_running(store.path):  # (not "run: ragtune ingest", the command running)
+                raise nothing_ingested(store)
             raise InputError(f"nothing ingested yet in {settings.home.root}", hint="run: ragtune ingest PATH…")
         filters = scope_filters(store, within)
         with Retriever(settings, store=store) as r:

@@ -13,6 +13,7 @@ import pytest
 from ragtune.appliance.ingest.loaders import LoadError
 from ragtune.appliance.ingest.loaders import sheets
 from ragtune.appliance.ingest.loaders.sheets import load_xlsx
+from ragtune.appliance.ingest.loaders.ole import ENCRYPTED_OFFICE  # (pinned in test_r53_encrypted_office)
 
 from .xlsx_build import Sheet, build_xlsx
 
@@ -42,7 +43,7 @@ def test_damaged_files_give_one_line_reasons():
     assert _reason(b"Item,Cost\nPen,2\n").startswith("damaged spreadsheet (not a readable zip")
     assert _reason(GOOD[: len(GOOD) // 2]).startswith("damaged spreadsheet")
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 500
-    assert _reason(ole + "EncryptedPackage".encode("utf-16-le")) == "encrypted spreadsheet (password required)"
+    assert _reason(ole + "EncryptedPackage".encode("utf-16-le")) == ENCRYPTED_OFFICE
     assert _reason(ole) == "not an XLSX: an Excel 97-2003 workbook (.xls); save it as .xlsx"
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:

@@ -18,7 +18,8 @@ from .base import Document, LoadError, clean_text, clean_title, exc_line, exc_re
 from .hidden import HTML_HOW
 from .hidden import note as hidden_note
 from .mail import _NO_SUBJECT, _decode, _drop_attachment_bodies, _Reader, header_block
-from .ole import MAGIC, STORAGE, STREAM, CompoundFile, Damaged, Entry, filetime, kind_of
+from .ole import ENCRYPTED_OFFICE, MAGIC, STORAGE, STREAM, CompoundFile, Damaged, Entry, encrypted_office, filetime, \
+    kind_of
 from .outlook_rtf import BadRtf, decompress, encapsulated
 from .parse_budget import budgeted
 from .richtext import HIDDEN_HOW as RTF_HOW, read_rtf
@@ -213,6 +214,8 @@ def load_msg(path: Path, raw: bytes) -> Document:
         cfb = CompoundFile(raw)
         top = cfb.children(cfb.root)
         if "__PROPERTIES_VERSION1.0" not in top:
+            if encrypted_office(raw, top):
+                raise LoadError(ENCRYPTED_OFFICE)
             kind = kind_of(top) or "an OLE compound file without message properties"
             raise LoadError(f"not an Outlook message: {kind} named .msg")
         msg = _Message(cfb, reader)

@@ -22,6 +22,7 @@ from typing import Any, Iterator
 from ...hashing import sha256_bytes
 from .base import PARSE_BEAT, Document, LoadError, clean_text, clean_title, exc_line, exc_reason, parse_date, \
     require_text, title_from_path
+from .ole import ENCRYPTED_OFFICE, encrypted_office
 from .parse_budget import budgeted, guarded
 from .sheet_formats import _BUILTIN, _GENERAL, _Fmt, _format_code, show_number
 from .tablerows import TableWriter, one_line
@@ -109,8 +110,8 @@ def _check_dtd(el: Any, name: str) -> None:
 class _Package:
     def __init__(self, raw: bytes):
         if raw[:8] == _OLE:
-            if "EncryptedPackage".encode("utf-16-le") in raw:
-                raise LoadError("encrypted spreadsheet (password required)")
+            if encrypted_office(raw):
+                raise LoadError(ENCRYPTED_OFFICE)
             raise LoadError("not an XLSX: an Excel 97-2003 workbook (.xls); save it as .xlsx")
         if (_parts(raw) or 0) > _MAX_PARTS:
             raise LoadError(f"damaged spreadsheet (over {_MAX_PARTS:,} parts in its zip: a zip bomb?)")

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from .base import LoadError, exc_reason
+from .ole import ENCRYPTED_OFFICE, encrypted_office
 from .word import _MAX_UNPACKED, _parts  # (the zip's end-record count and DOCX's unpacked cap: one copy of each)
 
 _P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
@@ -46,8 +47,8 @@ def _not_a_zip(raw: bytes, suffix: str) -> LoadError:
     if raw[:8] == _OLE:
         def has(name: str) -> bool:
             return name.encode("utf-16-le") in raw
-        if has("EncryptedPackage"):
-            return LoadError("encrypted slide deck (password protected): save it without a password to ingest it")
+        if encrypted_office(raw):
+            return LoadError(ENCRYPTED_OFFICE)
         if has("PowerPoint Document"):
             return LoadError("old binary PowerPoint (.ppt): save it as .pptx")
         if has("WordDocument"):

@@ -14,6 +14,7 @@ from ...hashing import sha256_bytes
 from .base import PARSE_BEAT, PARSE_BEAT_EVERY, Document, LoadError, clean_text, clean_title, exc_line, exc_reason, \
     parse_date, require_text, title_from_path
 from .hidden import docx_dark_page, docx_run_hidden, note as hidden_note
+from .ole import ENCRYPTED_OFFICE, encrypted_office
 from .parse_budget import budgeted, guarded
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -338,6 +339,8 @@ def load_docx(path: Path, raw: bytes) -> Document:
         import docx  # python-docx
     except ImportError as exc:  # pragma: no cover - a base dependency
         raise LoadError(f"cannot read DOCX: {exc}") from None
+    if encrypted_office(raw):  # (python-docx: "File is not a zip file")
+        raise LoadError(ENCRYPTED_OFFICE)
     if (z := _check_unpacked(raw)) is not None:
         z.close()  # (python-docx opens the package itself)
     reader = None

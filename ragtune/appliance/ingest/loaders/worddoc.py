@@ -24,7 +24,7 @@ from pathlib import Path
 from ...hashing import sha256_bytes
 from .base import Document, LoadError, clean_text, clean_title, exc_line, exc_reason, require_text, title_from_path
 from .hidden import note as hidden_note
-from .ole import MAGIC, STREAM, CompoundFile, Damaged, Entry, filetime, kind_of
+from .ole import ENCRYPTED_OFFICE, MAGIC, STREAM, CompoundFile, Damaged, Entry, encrypted_office, filetime, kind_of
 from .parse_budget import budgeted
 from .rtf_tokens import _codec
 from .worddoc_props import IN_TABLE as _SPRM_IN_TABLE, TTP as _SPRM_TTP, UNSEEN, VANISHED, Bad as _Bad, \
@@ -431,8 +431,8 @@ def load_doc(path: Path, raw: bytes) -> Document:
         top = cfb.children(cfb.root)
         word_e = top.get("WORDDOCUMENT")
         if word_e is None or word_e.kind != STREAM:
-            if "ENCRYPTEDPACKAGE" in top:
-                raise LoadError("encrypted Word document (password required)")
+            if encrypted_office(raw, top):
+                raise LoadError(ENCRYPTED_OFFICE)
             kind = kind_of({k: v for k, v in top.items() if k != "WORDDOCUMENT"})  # (a WordDocument storage)
             raise LoadError(f"not a Word 97-2003 document: {kind} named .doc" if kind else
                             "not a Word 97-2003 document: an OLE compound file without a WordDocument stream")
@@ -442,7 +442,7 @@ def load_doc(path: Path, raw: bytes) -> Document:
             raise LoadError(_WORD_6)
         fib = _Fib(word)
         if fib.encrypted:
-            raise LoadError("encrypted DOC (password required)")
+            raise LoadError(ENCRYPTED_OFFICE)  # (a Word 97-2003 password: the same advice)
         table_e = top.get(fib.table.upper())
         if table_e is None or table_e.kind != STREAM:
             raise _Bad(f"no {fib.table} stream")
