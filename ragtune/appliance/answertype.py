@@ -194,7 +194,11 @@ def fits(question: str, answer: str) -> bool:
 _NUMERALS = re.compile(r"[〇零一二三四五六七八九十百千万萬亿億两兩壹贰貳叁參半]")
 # In a name the numeral kanji begin or end words ("三浦春馬", "前田一郎", "张一明", "千秋"): for a person a CJK numeral is a
 # number only with a counter or unit right after it ("四个小时", "三月", "十時", "两周"); digits always are (round 53).
-_COUNTED = re.compile(_NUMERALS.pattern + r"+\s*(?:小时|小時|星期|[かカヶヵ]月|[点點時时日月年分秒天周週晚夜个個号號人名位岁歳次回倍%％])")
+# A weekday or a lunar day is a numeral after its word ("星期三", "礼拜天", "周三", "初三", "正月初一"); 周 is also a
+# surname (周一围): it counts only as the last letter of a CJK run.
+_COUNTED = re.compile(r"(?:星期|禮拜|礼拜)[日天]|(?:星期|禮拜|礼拜|初)" + _NUMERALS.pattern
+                      + r"|[周週][一二三四五六七日天](?![\u3400-\u9fff])|" + _NUMERALS.pattern
+                      + r"+\s*(?:小时|小時|星期|[かカヶヵ]月|[点點時时日月年分秒天周週晚夜个個号號人名位岁歳次回倍%％])")
 _F_NUMBER = (
     "אחד", "אחת", "שתי", "שניים", "שני", "שלוש", "ארבע", "חמש", "שש", "שבע", "שמונה", "תשע", "עשר", "עשרים",
     "מאה", "מאות", "אלף", "אלפי", "חצי", "רבע", "אין",

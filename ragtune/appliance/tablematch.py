@@ -5,15 +5,23 @@ A spreadsheet's or CSV's row is one source (ingest/table_chunks.py), written `La
 "What is Daniel Reed's extension?" retrieves Daniel Reed's own row and the row whose line manager is Daniel Reed;
 the 135M model copied the extension of the second (benchmarks/README.md, round 52). Here the served table rows are
 ranked, and the rows below the best are left out of what the decoder may copy (the model still reads them all):
-1. the row's key cell is named whole in the question (every content word of its value);
+1. the row's key cell is named whole in the question (every content word of its value, by its stem alone);
 2. one of the row's column labels is a word of the question (the column asked for: "extension");
 3. how many of its other cells are named whole ("2025" beside a product priced in two years), the column asked for
    left out (its value is the answer, which the question does not say).
-Nothing is narrowed unless some row's key is named whole (a question naming only "Priya" of "Priya Nair", or no
-row at all, is left to the model and the refusal checks), and sources that are not table rows (prose, a chunk of
-several rows) are never left out: an English passage's answer is decided as before.
-Words meet on their stem's first five letters ("lifts"/"lift"), as focus.py's do, and a date as the day and month
-it names ("2025-08-22" is named by "22 August", "Aug 22nd").
+Only a lookup on the named row narrows (mend of reviewer rG): every key-named row has a column the question asks for.
+"Who reports to Daniel Reed?" or "Which room is Daniel Reed in?" asks for no column of his own row: the answer is a
+row naming him elsewhere, and nothing is left out. Unless the question asks about the key's own row ("Jon Weiss's
+loan", "the manager of Jon Weiss"), a row naming the key under a column asked for is kept too ("loans Jon Weiss
+approved": the rows `Approved by: Jon Weiss`).
+Two different keys named ("Alice Wong and Bob Li") keep both rows; a key inside a longer named key ("Acme" in "Acme
+Logistics") is not named. A key in a script written without spaces (王伟 inside 王伟华) is never named: its bounds
+are unknown. Nothing is narrowed unless some row's key is named whole (a question naming only "Priya" of "Priya
+Nair", or no row at all, is left to the model and the refusal checks), and sources that are not table rows (prose,
+a chunk of several rows) are never left out: an English passage's answer is decided as before.
+Labels and other cells meet on their stem's first five letters ("lifts"/"lift"), as focus.py's do, keys on the
+stem alone ("Martinez" does not name "Martin"), and a date as the day and month it names ("2025-08-22" is named by
+"22 August", "Aug 22nd").
 """
 
 from __future__ import annotations
@@ -33,6 +41,10 @@ _YEAR = r"(?:,?\s+\d{4})?"
 # Aug 22nd), the year optional: one term "@22.8" (a question rarely says the year its table's dates all share).
 _DATE = re.compile(rf"\b(?:(\d{{4}})-(\d{{1,2}})-(\d{{1,2}})|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}{_YEAR}"
                    rf"|{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?{_YEAR})\b", re.IGNORECASE)
+# letters of the scripts written without spaces (Chinese, Japanese kana, Thai, Lao, Myanmar, Khmer): a key there
+# has no word bounds, and 王伟 would be named inside 王伟华
+_UNSPACED = re.compile("[\u0e01-\u0e4e\u0e81-\u0ece\u1000-\u109f\u1780-\u17dd\u3040-\u30ff\u3400-\u4dbf"
+                       "\u4e00-\u9fff\uf900-\ufaff]")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
@@ -42,11 +54,11 @@ def _date_term(m: re.Match[str]) -> str:
     return f"@{int(day)}.{number}"
 
 
-def _terms(text: str) -> frozenset[str]:
-    """The content words' stems of `text` (`prefix5` of `stem`), each date one term (`_DATE`)."""
+def _terms(text: str, lenient: bool = True) -> frozenset[str]:
+    """The content words' stems of `text` (`prefix5` of `stem` where `lenient`), each date one term (`_DATE`)."""
     dates = [_date_term(m) for m in _DATE.finditer(text)]
     rest = _DATE.sub(" ", text) if dates else text
-    return frozenset([prefix5(stem(w)) for w in content_words(rest)] + dates)
+    return frozenset([prefix5(stem(w)) if lenient else stem(w) for w in content_words(rest)] + dates)
 
 
 def row_cells(text: str) -> list[tuple[str, str]] | None:
@@ -74,20 +86,50 @@ def _rank(cells: list[tuple[str, str]], asked: frozenset[str]) -> tuple[bool, bo
     return named[0], any(label_asked), sum(n and not a for n, a in zip(named[1:], label_asked[1:]))
 
 
+def _keys(ctx: Sequence[ContextItem], rows: dict[int, list[tuple[str, str]]]) -> dict[int, frozenset[str]]:
+    """Each table row's key terms (exact stems), empty where its first cell is no key: a value in a script without
+    spaces, or a label that is a later column of another row of its document (the loader leaves an empty cell out,
+    so a row with no name begins at its second column)."""
+    later: dict[str, set[str]] = {}
+    for i, cells in rows.items():
+        later.setdefault(ctx[i].source, set()).update(label for label, _ in cells[1:])
+    return {i: frozenset() if label in later[ctx[i].source] or _UNSPACED.search(value) else _terms(value, False)
+            for i, ((label, value), *_) in rows.items()}
+
+
+def _owner(key: str, question: str) -> bool:
+    """Whether `question` asks about the row of `key` as its owner: "Jon Weiss's loan", "the manager of Jon Weiss"
+    (not "the loans Jon Weiss approved", "Who reports to Jon Weiss?")."""
+    words = key.split()
+    return bool(words) and bool(re.search(rf"{re.escape(words[-1])}['\u2019]s?(?!\w)|\bof\s+{re.escape(words[0])}",
+                                          question, re.IGNORECASE))
+
+
 def key_rows(question: str, ctx: Sequence[ContextItem], sources: Sources,
              is_table: Callable[[str], bool]) -> Sources:
-    """`sources` (extractive_sources of `ctx`, in its order) without the table rows that rank below the best one
-    (see the module's doc); `sources` itself when no row's key is named, or when every row ranks the same.
-    `is_table(path)`: whether a source's document is of a kind written as table rows (extractive._is_table)."""
-    asked = _terms(question)
+    """`sources` (extractive_sources of `ctx`, in its order) without the table rows the question's lookup does not
+    need (see the module's doc); `sources` itself when no row's key is named, or when the question is no lookup on
+    the named rows. `is_table(path)`: whether a source's document is of a kind written as table rows
+    (extractive._is_table)."""
+    asked, exact = _terms(question), _terms(question, False)
     if not asked or len(sources) != len(ctx):
         return sources
-    ranks: dict[int, tuple[bool, bool, int]] = {}
-    for i, c in enumerate(ctx):
-        cells = row_cells(c.text) if is_table(c.source) else None
-        if cells:
-            ranks[i] = _rank(cells, asked)
-    best = max(ranks.values(), default=None)
-    if best is None or not best[0] or all(r == best for r in ranks.values()):
+    rows = {i: cells for i, c in enumerate(ctx) if is_table(c.source) and (cells := row_cells(c.text))}
+    ranks = {i: _rank(cells, asked) for i, cells in rows.items()}
+    named = {i: k for i, k in _keys(ctx, rows).items() if k and k <= exact}
+    named = {i: k for i, k in named.items() if not any(k < o for o in named.values())}  # "Acme" in "Acme Logistics"
+    if not named or not all(ranks[i][1] for i in named):  # no column of the named row asked: not a lookup on it
         return sources
-    return [s for i, s in enumerate(sources) if ranks.get(i, best) == best]
+    if len(set(named.values())) > 1:  # two rows' keys named ("Alice Wong and Bob Li"): both, nothing compared
+        keep = set(named)
+    else:
+        top = max(ranks[i][1:] for i in named)
+        keep = {i for i in named if ranks[i][1:] == top}
+    if not any(_owner(rows[i][0][1], question) for i in named):  # "loans Jon Weiss approved": rows naming him
+        terms = set().union(*named.values())
+        keep |= {i for i, cells in rows.items()
+                 if any((v := _terms(value, False)) and v <= terms and _terms(label) & asked
+                        for label, value in cells[1:])}
+    if keep == set(rows):
+        return sources
+    return [s for i, s in enumerate(sources) if i not in rows or i in keep]
