@@ -2,10 +2,10 @@
 its macros never opened), from the package's XML (slides_package.py: the zip, its guards, a hardened parser). Slides
 in presentation order (presentation.xml's slide list through its relationships, not part names), each a
 `## Slide N: title` line, then its shapes' text in reading order (top to bottom, left to right; a group as one
-block), bullets as `- ` lines indented by level, table rows as `a | b`, chart titles and SmartArt nodes, then the
-speaker notes as a `Notes:` paragraph. Hidden slides and hidden shapes are left out and counted in a note; slide
-numbers, dates and footers are not content; a placeholder's prompt ("Click to add title") is the layout's, never
-read for text."""
+block), bullets as `- ` lines indented by level, table rows as `a | b` (under a header row `Label: value; …`, as a
+sheet's: tablerows.doc_rows), chart titles and SmartArt nodes, then the speaker notes as a `Notes:` paragraph.
+Hidden slides and hidden shapes are left out and counted in a note; slide numbers, dates and footers are not
+content; a placeholder's prompt ("Click to add title") is the layout's, never read for text."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from .hidden import note as hidden_note, unseen_text
 from .parse_budget import budgeted, guarded
 from .slides_hidden import SlideColours
 from .slides_package import _A, _C, _DC, _DCT, _DGM, _MC, _P, _R, _Package, _main_part
+from .tablerows import doc_rows
 from .word import _letters, _roman
 
 _SKIPPED_PH = {"sldNum", "dt", "ftr", "hdr", "sldImg"}  # slide numbers, dates, footers: not content
@@ -223,7 +224,7 @@ class _Deck:
     def table(self, tbl: Any) -> list[str]:
         rows, above = [], {}
         for tr in tbl.iterchildren(f"{_A}tr"):
-            cells, here = [], {}
+            cells: dict[int, str] = {}
             for col, tc in enumerate(tr.iterchildren(f"{_A}tc")):
                 if tc.get("hMerge") in ("1", "true"):
                     continue  # covered by the cell on its left (gridSpan): read once
@@ -232,12 +233,11 @@ class _Deck:
                 else:
                     body = tc.find(f"{_A}txBody")
                     text = " ".join(" ".join(self.paragraphs(body, [], "", " ")).split()) if body is not None else ""
-                cells.append(text)
-                here[col] = text
-            above = here
-            if any(cells):
-                rows.append(" | ".join(cells))
-        return rows
+                cells[col] = text
+            above = cells
+            if any(cells.values()):
+                rows.append(cells)
+        return doc_rows(rows)
 
     def frame(self, gf: Any, rels: dict[str, tuple[str, str]]) -> list[str]:
         """A graphic frame: a table, a chart's title, a SmartArt diagram's nodes."""

@@ -1,4 +1,5 @@
-"""Rows of a table (a spreadsheet's sheet, a CSV file) as lines of text, shared by sheets.py and delimited.py.
+"""Rows of a table (a spreadsheet's sheet, a CSV file, a slide's table) as lines of text, shared by sheets.py,
+delimited.py and slides.py (`doc_rows`).
 
 A table with a header row is written one line per row, each value with its column's label: `Item: Stapler; Price:
 4.50; Owner: Facilities` (empty cells left out). A row's facts then stay labelled wherever the chunker cuts: a line is
@@ -153,3 +154,17 @@ def _one_column_header(rows: list[Row], at: int) -> bool:
     head = next(iter(rows[at].values()))
     below = [next(iter(r.values())) for r in rows[at + 1:] if r]
     return sum(not is_text(v) for v in below) * 2 > len(below) or len(head) * 2 < min(len(v) for v in below)
+
+
+PROSE_CELL_CHARS = 400  # a slide table's cell longer than this is prose: the table is layout, not data (web.py's)
+
+
+def doc_rows(rows: list[dict[int, str]]) -> list[str]:
+    """A slide's table (each row: grid column -> text, "" for an empty cell) as lines: `labelled_line`s under its
+    first row where `_header_at` finds the header there (the rule a sheet's header is found by) in a table of two
+    columns or more with no cell of prose; else `a | b | c` (empty cells kept), as before."""
+    full = [{c: v for c, v in r.items() if v} for r in rows]
+    if (len(rows) > 1 and len(rows[0]) > 1 and all(len(v) <= PROSE_CELL_CHARS for r in full for v in r.values())
+            and _header_at(full, [{c: is_text(v) for c, v in r.items()} for r in full]) == 0):
+        return [labelled_line(full[0], r) for r in full[1:] if r]
+    return [" | ".join(r.values()) for r in rows]
