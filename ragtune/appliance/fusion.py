@@ -10,6 +10,8 @@ Two methods, both plain functions over `{list name: [(chunk id, score), …]}` (
   is the per-query calibration: a retriever that is sure (one candidate far above the rest) moves the fused
   order, one whose candidates all look alike (flat scores: it does not know) barely does. That is the
   adaptivity by agreement and confidence the fixed RRF weights lacked (docs/retrieval.md has the numbers).
+  A flat list (one hit, or equal scores: an exact id found by keyword only) has no spread to standardise, but
+  still says "these beat what I did not find": it is standardised as found / not found over all fused candidates.
 
 Ties: best single rank over the lists, then chunk id (deterministic).
 """
@@ -48,17 +50,36 @@ def zscores(scores: Sequence[float]) -> np.ndarray:
     return (s - s.mean()) / sd if sd > 1e-12 else np.zeros_like(s)
 
 
+def flat_zscores(found: int, pool: int) -> tuple[float, float]:
+    """(z of a hit, z of a miss) for a flat list (one hit, or equal scores) that found `found` of the `pool`
+    fused candidates: the z-scores of found = 1 / not found = 0 over the pool. Without this a flat list's hits
+    got z 0, the same as the floor it gives the documents it missed, so an exact id that only the keyword index
+    finds tied every vector-only chunk and fell below them (round 53). The gap grows with the pool: one hit in
+    50 gets z = sqrt(49) = 7 (its misses -1/7), as a lone top hit stands out of a list that has a spread."""
+    if pool <= found or found <= 0:
+        return 0.0, 0.0  # it found everything (or nothing): no information
+    p = found / pool
+    return float(np.sqrt((1.0 - p) / p)), -float(np.sqrt(p / (1.0 - p)))
+
+
 def zscore_fuse(lists: dict[str, Sequence[tuple[int, float]]], weights: dict[str, float]) -> list[tuple[int, float]]:
     """Weighted sum of per-list z-scores (see the module docstring); a document absent from a list gets that
-    list's minimum z (it ranked below the list's cut-off). Sorted like `rrf_fuse`."""
+    list's minimum z (it ranked below the list's cut-off), or for a flat list `flat_zscores`. Sorted like
+    `rrf_fuse`."""
     per: list[tuple[float, dict[int, float], float]] = []
     best: dict[int, int] = {}
-    for name, items in lists.items():
-        w = float(weights.get(name, 1.0))
-        z = zscores([s for _, s in items])
-        per.append((w, {cid: float(v) for (cid, _), v in zip(items, z)}, float(z.min()) if z.size else 0.0))
+    for items in lists.values():
         for rank, (cid, _) in enumerate(items, start=1):
             best[cid] = min(best.get(cid, rank), rank)
+    for name, items in lists.items():
+        w = float(weights.get(name, 1.0))
+        s = np.asarray([sc for _, sc in items], dtype=np.float64)
+        if s.size and s.std() <= 1e-12:  # flat: found / not found is all it says
+            hit, floor = flat_zscores(len({cid for cid, _ in items}), len(best))
+            per.append((w, {cid: hit for cid, _ in items}, floor))
+            continue
+        z = zscores(s)
+        per.append((w, {cid: float(v) for (cid, _), v in zip(items, z)}, float(z.min()) if z.size else 0.0))
     fused = {cid: sum(w * zs.get(cid, floor) for w, zs, floor in per if w > 0) for cid in best}
     return sorted(fused.items(), key=lambda kv: (-kv[1], best[kv[0]], kv[0]))
 
