@@ -268,3 +268,24 @@ def background_shape(fill: int | None = 0x00402000) -> bytes:
     opt += b"".join(struct.pack("<HI", pid, value) for pid, value in props)
     sp = fsp + opt
     return struct.pack("<HHI", 0x0F, 0xF004, len(sp)) + sp
+
+
+def assert_damage_survived(raw: bytes, load, seed: int, rounds: int = 300, seconds: float = 20.0) -> None:
+    """`rounds` copies of `raw`, each with 1-8 random bytes changed, give a document or a one-line LoadError under
+    300 characters, all within `seconds`."""
+    import random
+    import time
+
+    from ragtune.appliance.ingest.loaders.base import LoadError
+
+    rng = random.Random(seed)
+    t = time.perf_counter()
+    for _ in range(rounds):
+        b = bytearray(raw)
+        for _ in range(rng.randint(1, 8)):
+            b[rng.randrange(len(b))] = rng.randrange(256)
+        try:
+            load(bytes(b))
+        except LoadError as exc:
+            assert "\n" not in exc.reason and len(exc.reason) < 300
+    assert time.perf_counter() - t < seconds

@@ -4,7 +4,6 @@ table and the formatting pages give is checked against its stream; the outcome i
 
 from __future__ import annotations
 
-import random
 import struct
 import time
 from pathlib import Path
@@ -133,14 +132,4 @@ def test_random_damage_gives_a_document_or_a_reason():
     raw = db.word_doc([db.Piece("Register of deeds \x13 REF x \x14kept\x15\r"),
                        db.Piece("\u00e9t\u00e9", compressed=False),
                        db.Piece("hidden", hidden=True), db.Piece("A\x07B\x07" + db.ROW)], title="Deeds")
-    rng = random.Random(52)
-    t = time.perf_counter()
-    for _ in range(300):
-        b = bytearray(raw)
-        for _ in range(rng.randint(1, 8)):
-            b[rng.randrange(len(b))] = rng.randrange(256)
-        try:
-            load_doc(P, bytes(b))
-        except LoadError as exc:
-            assert "\n" not in exc.reason and len(exc.reason) < 300
-    assert time.perf_counter() - t < 20
+    db.assert_damage_survived(raw, lambda b: load_doc(P, b), 52)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import struct
 from bisect import bisect_left, bisect_right
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 from dataclasses import dataclass, field
 
 from .hidden import unseen_text
@@ -81,31 +81,9 @@ def fkp_runs(word: bytes, table: bytes, fc: int, lcb: int, papx: bool) -> list[t
     return out
 
 
-def operands(grpprl: bytes) -> dict[int, bytes]:
-    """Each sprm of a grpprl with its operand (a variable one without its size byte); a later one wins, as in Word.
-    The first byte of an operand is all `sprms` reads (a toggle, a flag)."""
-    out: dict[int, bytes] = {}
-    at = 0
-    while at + 2 < len(grpprl):
-        sprm = struct.unpack_from("<H", grpprl, at)[0]
-        at += 2
-        spra = sprm >> 13
-        if spra == 6:  # variable: a size byte (sprmTDefTable 0xD608 and sprmPChgTabs 0xC615: read no further)
-            if sprm in (0xD608, 0xC615):
-                break
-            size = grpprl[at]
-            out[sprm] = grpprl[at + 1:at + 1 + size]
-            at += 1 + size
-            continue
-        size = (1, 1, 2, 4, 2, 2, 0, 3)[spra]
-        out[sprm] = grpprl[at:at + size]
-        at += size
-    return out
-
-
-def sprms(grpprl: bytes) -> dict[int, int]:
-    """The first operand byte of each sprm in a grpprl (the first of a sprm given twice)."""
-    out: dict[int, int] = {}
+def _walk(grpprl: bytes) -> Iterator[tuple[int, bool, bytes]]:
+    """(sprm, variable, operand) of each sprm of a grpprl in order, a variable operand without its size byte; stops
+    at sprmTDefTable (0xD608) and sprmPChgTabs (0xC615), whose size byte does not hold their size: read no further."""
     at = 0
     while at + 2 < len(grpprl):
         sprm = struct.unpack_from("<H", grpprl, at)[0]
@@ -113,11 +91,26 @@ def sprms(grpprl: bytes) -> dict[int, int]:
         spra = sprm >> 13
         if spra == 6:
             if sprm in (0xD608, 0xC615):
-                break
-            at += 1 + grpprl[at]
-            continue
-        out.setdefault(sprm, grpprl[at])
-        at += (1, 1, 2, 4, 2, 2, 0, 3)[spra]
+                return
+            size, at = grpprl[at], at + 1
+        else:
+            size = (1, 1, 2, 4, 2, 2, 0, 3)[spra]
+        yield sprm, spra == 6, grpprl[at:at + size]
+        at += size
+
+
+def operands(grpprl: bytes) -> dict[int, bytes]:
+    """Each sprm of a grpprl with its operand (a variable one without its size byte); a later one wins, as in Word.
+    The first byte of an operand is all `sprms` reads (a toggle, a flag)."""
+    return {sprm: op for sprm, _var, op in _walk(grpprl)}
+
+
+def sprms(grpprl: bytes) -> dict[int, int]:
+    """The first operand byte of each fixed-size sprm in a grpprl (the first of a sprm given twice)."""
+    out: dict[int, int] = {}
+    for sprm, var, op in _walk(grpprl):
+        if not var:
+            out.setdefault(sprm, op[0])
     return out
 
 
