@@ -164,15 +164,12 @@ def reading_times(mod) -> dict[str, float]:
 def chunks_fenced(mod, home: Path) -> tuple[int, int, list[str]]:
     """(fenced chunks, chunks, their first fenced runs) over every store under `home` (a ragtune home: its own
     ragtune.db and the eval corpora's, eval/corpora/*/ragtune.db)."""
-    import sqlite3
+    from ragtune.appliance.store import Store  # (SQL stays in the store layer: tests/test_structure.py)
 
     texts: list[str] = []
     for db in sorted(home.rglob("ragtune.db")):
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-        try:
-            texts += [t for (t,) in con.execute("SELECT text FROM chunks")]
-        finally:
-            con.close()
+        with Store(db) as st:
+            texts += [t for _cid, _doc, _title, t in st.iter_chunk_texts()]
     fenced = [mod.source_view(t).quarantined for t in texts if mod.source_view(t).has_injection]
     return len(fenced), len(texts), [str(q[0])[:80] for q in fenced[:10]]
 
