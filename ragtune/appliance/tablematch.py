@@ -16,7 +16,8 @@ loan", "the manager of Jon Weiss"), a row naming the key under a column asked fo
 approved": the rows `Approved by: Jon Weiss`).
 Two different keys named ("Alice Wong and Bob Li") keep both rows; a key inside a longer named key ("Acme" in "Acme
 Logistics") is not named. A key in a script written without spaces (王伟 inside 王伟华) is never named: its bounds
-are unknown. Nothing is narrowed unless some row's key is named whole (a question naming only "Priya" of "Priya
+are unknown. A key of digits alone is named only beside its label or "#" ("No 1", "#1"; not "for 1 kg").
+Nothing is narrowed unless some row's key is named whole (a question naming only "Priya" of "Priya
 Nair", or no row at all, is left to the model and the refusal checks), and sources that are not table rows (prose,
 a chunk of several rows) are never left out: an English passage's answer is decided as before.
 Labels and other cells meet on their stem's first five letters ("lifts"/"lift"), as focus.py's do, keys on the
@@ -86,15 +87,34 @@ def _rank(cells: list[tuple[str, str]], asked: frozenset[str]) -> tuple[bool, bo
     return named[0], any(label_asked), sum(n and not a for n, a in zip(named[1:], label_asked[1:]))
 
 
+def _subsequence(short: Sequence[str], long: Sequence[str]) -> bool:
+    """Whether `short` is `long` with some items left out, in order."""
+    rest = iter(long)
+    return all(item in rest for item in short)
+
+
 def _keys(ctx: Sequence[ContextItem], rows: dict[int, list[tuple[str, str]]]) -> dict[int, frozenset[str]]:
     """Each table row's key terms (exact stems), empty where its first cell is no key: a value in a script without
-    spaces, or a label that is a later column of another row of its document (the loader leaves an empty cell out,
-    so a row with no name begins at its second column)."""
-    later: dict[str, set[str]] = {}
+    spaces, or a row whose labels, in order, are another row's of its document after that row's first (the loader
+    leaves an empty cell out, so a row with no name is [Team, Extension] beside [Name, Team, Extension]; a row of
+    another sheet that merely has a Name column keeps its rows' keys, mend of reviewer rH)."""
+    shapes: dict[str, set[tuple[str, ...]]] = {}
     for i, cells in rows.items():
-        later.setdefault(ctx[i].source, set()).update(label for label, _ in cells[1:])
-    return {i: frozenset() if label in later[ctx[i].source] or _UNSPACED.search(value) else _terms(value, False)
+        shapes.setdefault(ctx[i].source, set()).add(tuple(label for label, _ in cells))
+    keyless = {i for i, cells in rows.items()
+               if any(_subsequence([label for label, _ in cells], other[1:]) for other in shapes[ctx[i].source])}
+    return {i: frozenset() if i in keyless or _UNSPACED.search(value) else _terms(value, False)
             for i, ((label, value), *_) in rows.items()}
+
+
+def _said(label: str, value: str, question: str) -> bool:
+    """Whether a key made only of digits is said as that key: beside its column's label or "#" ("No 1", "item 1"
+    for Item, "#1"), not as any number ("for 1 kg" names no row No 1, mend of reviewer rH). Other keys: True."""
+    if not re.fullmatch(r"[0-9]+", value):
+        return True
+    label_words = "|".join(re.escape(w) for w in re.findall(r"\w+", label)) or "#"
+    return bool(re.search(rf"(?:(?<!\w)(?:{label_words})\.?\s*|#\s*)0*{int(value)}(?![\w.,]\d|\w)", question,
+                          re.IGNORECASE))
 
 
 def _owner(key: str, question: str) -> bool:
@@ -116,7 +136,7 @@ def key_rows(question: str, ctx: Sequence[ContextItem], sources: Sources,
         return sources
     rows = {i: cells for i, c in enumerate(ctx) if is_table(c.source) and (cells := row_cells(c.text))}
     ranks = {i: _rank(cells, asked) for i, cells in rows.items()}
-    named = {i: k for i, k in _keys(ctx, rows).items() if k and k <= exact}
+    named = {i: k for i, k in _keys(ctx, rows).items() if k and k <= exact and _said(*rows[i][0], question)}
     named = {i: k for i, k in named.items() if not any(k < o for o in named.values())}  # "Acme" in "Acme Logistics"
     if not named or not all(ranks[i][1] for i in named):  # no column of the named row asked: not a lookup on it
         return sources

@@ -95,3 +95,28 @@ def test_a_cjk_weekday_or_lunar_day_is_no_who(answer):
 @pytest.mark.parametrize("answer", ["周一围", "周杰伦", "三浦春馬", "张一明", "初恋"])
 def test_names_with_those_letters_are_still_a_who(answer):
     assert fits("谁负责周末值班？", answer)
+
+
+def test_a_row_of_another_sheet_with_a_name_column_leaves_the_keys_alone():
+    # mend of reviewer rH: only a row whose labels are another row's after its first lacks its key
+    project = "## Sheet: Projects\nProject: Apollo; Name: Hugo Lund; Role: lead"
+    ctx = _ctx(OWN, MANAGED, project, source="/share/staff.xlsx")
+    assert _kept("What is Daniel Reed's extension?", ctx) == ["S1"]
+    team = "Team: Payroll; Line manager: Greta Holm"  # Name and Extension empty: still no key
+    assert _kept("What is the Payroll team's extension?", _ctx(team, OWN, MANAGED)) == ["S1", "S2", "S3"]
+
+
+FRUIT = ("No: 1; Item: Pears; Price: 3.10 EUR per kg", "No: 7; Item: Apples; Price: 2.40 EUR per kg",
+         "No: 12; Item: Plums; Price: 4.00 EUR per kg")
+
+
+@pytest.mark.parametrize("question", ["What is the price of apples for 1 kg?", "What is the price per 1 kg of apples?",
+                                      "What is the price of 1.5 kg of apples?", "What do 12 kg of plums cost?"])
+def test_a_number_key_is_not_named_by_any_number(question):
+    assert _kept(question, _ctx(*FRUIT, source="/share/prices.csv")) == ["S1", "S2", "S3"]
+
+
+@pytest.mark.parametrize("question, row", [("What is the price of No 1?", "S1"), ("What is the price of no. 7?", "S2"),
+                                           ("What is the price of #12?", "S3"), ("Price of item No 12?", "S3")])
+def test_a_number_key_is_named_beside_its_label_or_a_hash(question, row):
+    assert _kept(question, _ctx(*FRUIT, source="/share/prices.csv")) == [row]
