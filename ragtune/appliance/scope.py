@@ -132,6 +132,9 @@ def nothing_ingested(store: Any = None, to: str = "search within") -> NothingIng
                            hint="run `ragtune ingest PATH` first")
 
 
+PROC = "/proc"  # (tests point it at a folder of their own: two file systems without mounts)
+
+
 def ingest_running(db_path: Any) -> bool:
     """Whether a process holds the writer lock of the keyword index beside the database `db_path` now (an ingest,
     or `docs remove`, from its start to its end): Tantivy's flock on `.tantivy-writer.lock`, looked up in
@@ -143,18 +146,44 @@ def ingest_running(db_path: Any) -> bool:
         return False
     try:
         top = Path(db_path).parent / "tantivy"  # (home.Home.lexical_dir; lexical.own_folder: maybe schema-N in it)
-        held = set()  # inode numbers of held flocks ("1: FLOCK ADVISORY WRITE <pid> <maj>:<min>:<inode> 0 EOF"); by
-        # inode alone: an overlay file system's stat names another device than the lock's ("N: -> FLOCK": a waiter)
-        for line in Path("/proc/locks").read_text().splitlines():
+        held: dict[str, list[tuple[str, str]]] = {}  # inode -> (pid, "maj:min") of each held flock ("1: FLOCK
+        # ADVISORY WRITE <pid> <maj>:<min>:<inode> 0 EOF"; "N: -> FLOCK" is a waiter)
+        for line in Path(PROC, "locks").read_text().splitlines():
             f = line.split()
             if len(f) >= 6 and f[1] == "FLOCK" and f[5].count(":") == 2:
-                held.add(f[5].rsplit(":", 1)[1])
+                maj, mnr, ino = f[5].split(":")
+                held.setdefault(ino, []).append((f[4], f"{maj}:{mnr}"))
         for folder in [top] + [e for e in top.iterdir() if e.name.startswith(SIDE_PREFIX)]:
             lock = folder / WRITER_LOCK
-            if lock.is_file() and str(lock.stat().st_ino) in held:
-                return True
+            if not lock.is_file():
+                continue
+            st = lock.stat()
+            dev = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}"
+            for pid, d in held.get(str(st.st_ino), []):
+                # an inode number alone is another home's lock on another file system too (two USB disks): the
+                # holder's open files say (stat'd as the lock is: an overlay's device differs from /proc/locks');
+                # another user's process cannot be read, so there the device must match as well (round 53)
+                holds = _holds(pid, st)
+                if holds or (holds is None and d == dev):
+                    return True
     except (OSError, ValueError):
         return False
+    return False
+
+
+def _holds(pid: str, st: os.stat_result) -> bool | None:
+    """Whether process `pid` has the file of `st` open (same st_dev and st_ino); None where its fds cannot be read."""
+    try:
+        fds = os.listdir(f"{PROC}/{pid}/fd")
+    except OSError:
+        return None
+    for fd in fds:
+        try:
+            o = os.stat(f"{PROC}/{pid}/fd/{fd}")
+        except OSError:  # closed meanwhile
+            continue
+        if (o.st_dev, o.st_ino) == (st.st_dev, st.st_ino):
+            return True
     return False
 
 

@@ -158,7 +158,10 @@ def docs_remove(app, refs: tuple[str, ...], dry_run: bool, forget_log: bool, as_
     if not dry_run:
         cleared += _clear_answer_cache(settings)
     if forget_log and not dry_run:
-        return _erasure_receipt(settings, summary, first, cleared, started, as_json)
+        try:
+            return _erasure_receipt(settings, summary, first, cleared, started, as_json)
+        finally:  # (stderr, --json too, after a failed forget too: the documents are removed all the same)
+            _say_files_remain(summary.removed)
     if as_json:
         if summary.removed:  # with --json too (stderr): what it cannot erase is the operator's to erase
             _say_left_behind(summary, settings)
@@ -234,19 +237,23 @@ def _say_left_behind(summary, settings) -> None:
                "log entries and prints a receipt (docs/security.md, \"Erasure\")", err=True)
 
 
-def files_still_there(paths: list[str]) -> list[str]:
+def files_still_there(docs: list) -> list[str]:
     """The removed documents' files that are still on disk (a corpus row: its corpus file): the next ingest of their
-    folder adds them again, which a nightly `ingest` of a share did without a word (round 53)."""
+    folder adds them again, which a nightly `ingest` of a share did without a word (round 53). `docs`: DocInfos, or
+    paths (kind unknown); told as `docs list` tells them (prune.file_there: a '#' in a path, a folder at the path)."""
+    from ..appliance.ingest.prune import file_left
+
     out = []
-    for p in paths:
-        base = p.rpartition("#")[0] if "#" in p and not os.path.lexists(p) else p
-        if os.path.isfile(base) and base not in out:
-            out.append(base)
+    for d in docs:
+        path, kind = (d, None) if isinstance(d, str) else (d.path, d.kind)
+        left = file_left(path, kind)
+        if left is not None and os.path.isfile(left) and left not in out:  # a link to nothing: nothing to ingest
+            out.append(left)
     return out
 
 
 def _say_files_remain(removed: list) -> None:
-    left = files_still_there([d.path for d in removed])
+    left = files_still_there(removed)
     if left:
         one = len(left) == 1
         first = shown_doc_path(left[0]) + ("" if one else f" and {len(left) - 1} more")

@@ -35,9 +35,11 @@ def deck_parts(**kw) -> dict[str, bytes]:
 
 
 def ole(*streams: str) -> bytes:
-    """The start of an OLE compound file and a directory naming its streams (UTF-16, as Office writes them)."""
-    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + b"".join(s.encode("utf-16-le") + b"\x00" * 8
-                                                                         for s in ("Root Entry", *streams))
+    """The start of an OLE compound file and a directory naming its streams (UTF-16, as Office writes them: 128-byte
+    entries, the name zero-padded to 64 bytes, then its length with the terminator)."""
+    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + b"".join(
+        (s.encode("utf-16-le").ljust(0x40, b"\x00") + bytes([2 * len(s) + 2, 0, 2])).ljust(128, b"\x00")
+        for s in ("Root Entry", *streams))
 
 
 def test_empty_and_not_zip_files():

@@ -12,7 +12,7 @@ import pytest
 
 from ragtune.appliance.ingest.loaders import LOADERS, load_file
 from ragtune.appliance.ingest.loaders.base import LoadError
-from ragtune.appliance.ingest.loaders.ole import ENCRYPTED_OFFICE, encrypted_office
+from ragtune.appliance.ingest.loaders.ole import ENCRYPTED_ENTRY, ENCRYPTED_OFFICE, MAGIC, encrypted_office
 from ragtune.cli.ingest_cmd import failed_hint
 
 from . import msg_build as mb
@@ -53,7 +53,33 @@ def test_told_from_the_directory_not_from_the_bytes():
     with pytest.raises(LoadError) as e:
         LOADERS["xlsx"](Path("book.xlsx"), worded)
     assert e.value.reason == "not an XLSX: an Excel 97-2003 workbook (.xls); save it as .xlsx"
-    # a compound file too damaged to walk is still told by the stream's name; a zip or text is never one
-    assert encrypted_office(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 500 + "EncryptedPackage".encode("utf-16-le"))
+    # a compound file too damaged to walk is still told by the stream's directory entry; a zip or text is never one
+    assert encrypted_office(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + ENCRYPTED_ENTRY)
     assert not encrypted_office(b"PK\x03\x04" + "EncryptedPackage".encode("utf-16-le"))
     assert not encrypted_office(b"")
+
+
+def test_a_damaged_file_is_told_by_a_directory_entry_not_by_a_mention():
+    """Round 53 (rH): a damaged compound file was called encrypted when its bytes held "EncryptedPackage" anywhere
+    (a damaged .doc whose text names the stream): only a 128-byte directory entry of that name counts now."""
+    import struct
+
+    from .doc_build import Piece, word_doc
+
+    def damaged(raw: bytes) -> bytes:
+        bad = bytearray(raw)
+        bad[0x1A:0x1C] = struct.pack("<H", 5)  # the major version: no compound file can be read
+        return bytes(bad)
+
+    assert encrypted_office(damaged(LOCKED))  # the real entry, in a sector of the directory
+    doc = word_doc([Piece("Office encrypts the package into the EncryptedPackage stream. " * 50, compressed=False)])
+    assert not encrypted_office(doc) and not encrypted_office(damaged(doc))
+    with pytest.raises(LoadError) as e:
+        LOADERS["docx"](Path("report.docx"), damaged(doc))
+    assert e.value.reason != WORDING
+    name = "EncryptedPackage".encode("utf-16-le")
+    head = MAGIC + b"\0" * 504
+    assert not encrypted_office(head + name + b" stream".ljust(0x40 - len(name), b"\0") + b"\x22\0")  # no padding
+    assert not encrypted_office(head + b"\0" * 64 + ENCRYPTED_ENTRY[:-2] + b"\x24\0")  # another length
+    assert not encrypted_office(head + b"\0" * 2 + ENCRYPTED_ENTRY)  # not where an entry starts
+    assert encrypted_office(head + b"\0" * 128 * 3 + ENCRYPTED_ENTRY + b"\0" * 64)

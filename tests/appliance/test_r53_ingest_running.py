@@ -87,3 +87,38 @@ def test_the_cli_says_so(home, capsys):
     lexical.close()
     assert main(["--home", str(home.root), "search", "meal budget"]) == 2
     assert "run: ragtune ingest PATH" in capsys.readouterr().err
+
+
+def _fake_proc(tmp_path: Path, lock: Path, dev: str, open_file: Path | None) -> Path:
+    """A /proc of our own: /proc/locks says pid 4242 holds an flock on `dev`:<lock's inode>; its fd 3 is `open_file`
+    (None: its fds cannot be read, another user's process)."""
+    proc = tmp_path / "proc"
+    proc.mkdir(parents=True)
+    (proc / "locks").write_text(f"1: FLOCK  ADVISORY  WRITE 4242 {dev}:{lock.stat().st_ino} 0 EOF\n")
+    if open_file is not None:
+        (proc / "4242" / "fd").mkdir(parents=True)
+        (proc / "4242" / "fd" / "3").symlink_to(open_file)
+    return proc
+
+
+def test_another_homes_lock_with_the_same_inode_number_is_no_running_ingest(tmp_path, monkeypatch):
+    """Round 53 (rH): two homes on two file systems (two USB disks) whose lock files have one inode number: an ingest
+    into one read as an ingest into the other. The holder's open files confirm it; unreadable, the device must match."""
+    import ragtune.appliance.scope as scope
+
+    home = tmp_path / "home"
+    (home / "tantivy").mkdir(parents=True)
+    lock = home / "tantivy" / ".tantivy-writer.lock"
+    lock.touch()
+    other = tmp_path / "other-disk-lock"  # what the holder really has open: another file
+    other.touch()
+    st = lock.stat()
+    mine = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}"
+    elsewhere = "fe:7f" if mine != "fe:7f" else "fe:7e"
+    cases = [("a", elsewhere, other, False),  # the holder has another file open: another home's lock
+             ("b", elsewhere, lock, True),  # it has this one open (an overlay: /proc/locks names another device)
+             ("c", elsewhere, None, False),  # unreadable, on another device
+             ("d", mine, None, True)]  # unreadable, on this one
+    for name, dev, open_file, running in cases:
+        monkeypatch.setattr(scope, "PROC", str(_fake_proc(tmp_path / name, lock, dev, open_file)))
+        assert ingest_running(home / "ragtune.db") is running, name

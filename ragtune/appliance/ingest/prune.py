@@ -222,13 +222,19 @@ def file_there(path: str, kind: str | None = None) -> bool:
     `kind`, the stored document's: only a row of kind "beir" is looked for in its corpus file. Without it, the part
     before a '#' counts only when it names a corpus file (.jsonl): a deleted `a#b.md` beside a file `a` is gone
     (round 47: it was "there", `a` read as the corpus file of a row `b.md`)."""
+    return file_left(path, kind) is not None
+
+
+def file_left(path: str, kind: str | None = None) -> str | None:
+    """The file that makes `file_there(path, kind)` true (the path itself, or a corpus row's corpus file); None when
+    it is gone. `docs remove` names it when it is still there (the next ingest would add it again)."""
     if _not_a_folder(path):
-        return True
+        return path
     if kind is not None and kind != CORPUS_ROW_KIND:
-        return False
+        return None
     parts = path.split("#")
     heads = ("#".join(parts[:n]) for n in range(len(parts) - 1, 0, -1))
-    return any(_corpus_file(head) and _not_a_folder(head) for head in heads)
+    return next((head for head in heads if _corpus_file(head) and _not_a_folder(head)), None)
 
 
 CORPUS_SUFFIX = ".jsonl"  # a corpus file's (loaders.KINDS: the only suffix of kind "beir"; not imported: every loader)

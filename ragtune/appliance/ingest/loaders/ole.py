@@ -51,7 +51,24 @@ def encrypted_office(raw: bytes, top: dict[str, "Entry"] | None = None) -> bool:
         cfb = CompoundFile(raw)
         return "ENCRYPTEDPACKAGE" in cfb.children(cfb.root)
     except Exception:  # Damaged, or a struct error on a cut file
-        return "EncryptedPackage".encode("utf-16-le") in raw
+        return _entry_named(raw, ENCRYPTED_ENTRY)
+
+
+# EncryptedPackage's directory entry as it starts: its UTF-16 name zero-padded to 64 bytes, then the name's length
+# with its terminator (0x22) at +0x40. Only a 128-byte entry of that shape counts: a .doc whose text mentions the word
+# is no encrypted file (round 53, rH: a damaged one was told to be saved without a password).
+ENCRYPTED_ENTRY = "EncryptedPackage".encode("utf-16-le").ljust(0x40, b"\0") + struct.pack("<H", 0x22)
+
+
+def _entry_named(raw: bytes, entry: bytes) -> bool:
+    """Whether `entry` starts a directory entry somewhere in `raw`: at a multiple of 128 (a sector, 512 or 4096 bytes
+    after the 512-byte header, holds 4 or 32 entries)."""
+    at = raw.find(entry)
+    while at >= 0:
+        if at % 128 == 0:
+            return True
+        at = raw.find(entry, at + 1)
+    return False
 
 
 def kind_of(top: dict[str, "Entry"]) -> str | None:
