@@ -204,10 +204,10 @@ def test_one_quoting_log_entry_quotes_in_the_singular(settings, capsys):
 
     from ragtune.cli.docs_cmd import _say_left_behind
 
-    _say_left_behind(SimpleNamespace(log_ids=[7], removed=[SimpleNamespace(path="/nowhere/a.txt")], replay_reports=[]),
+    _say_left_behind(SimpleNamespace(log_ids=[7], removed=[SimpleNamespace(path="/nowhere/a.txt", kind="txt")], replay_reports=[]),
                      settings)
     assert "note: 1 query-log entry quotes this document" in capsys.readouterr().err
-    gone = [SimpleNamespace(path=f"/nowhere/{n}.txt") for n in "ab"]  # (removed documents: their files are gone too)
+    gone = [SimpleNamespace(path=f"/nowhere/{n}.txt", kind="txt") for n in "ab"]  # (removed documents: their files are gone too)
     _say_left_behind(SimpleNamespace(log_ids=[7, 8], removed=gone, replay_reports=[]), settings)
     assert "note: 2 query-log entries quote these documents" in capsys.readouterr().err
 
