@@ -141,30 +141,24 @@ def ingest_running(db_path: Any) -> bool:
     /proc/locks, so no lock is taken (a probe's own flock would make that writer fail at the same instant). False
     where it cannot be told (no /proc, no index yet, a store without a path)."""
     from .lexical_open import SIDE_PREFIX, WRITER_LOCK
+    from .store.holders import held_locks
 
     if not db_path:
         return False
     try:
         top = Path(db_path).parent / "tantivy"  # (home.Home.lexical_dir; lexical.own_folder: maybe schema-N in it)
-        held: dict[str, list[tuple[str, str]]] = {}  # inode -> (pid, "maj:min") of each held flock ("1: FLOCK
-        # ADVISORY WRITE <pid> <maj>:<min>:<inode> 0 EOF"; "N: -> FLOCK" is a waiter)
-        for line in Path(PROC, "locks").read_text().splitlines():
-            f = line.split()
-            if len(f) >= 6 and f[1] == "FLOCK" and f[5].count(":") == 2:
-                maj, mnr, ino = f[5].split(":")
-                held.setdefault(ino, []).append((f[4], f"{maj}:{mnr}"))
+        text = Path(PROC, "locks").read_text(encoding="ascii", errors="replace")
         for folder in [top] + [e for e in top.iterdir() if e.name.startswith(SIDE_PREFIX)]:
             lock = folder / WRITER_LOCK
             if not lock.is_file():
                 continue
             st = lock.stat()
-            dev = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}"
-            for pid, d in held.get(str(st.st_ino), []):
+            for pid, kind, same_device, _start, _end in held_locks(st, text):
                 # an inode number alone is another home's lock on another file system too (two USB disks): the
                 # holder's open files say (stat'd as the lock is: an overlay's device differs from /proc/locks');
                 # another user's process cannot be read, so there the device must match as well (round 53)
-                holds = _holds(pid, st)
-                if holds or (holds is None and d == dev):
+                holds = _holds(str(pid), st) if kind == "FLOCK" else False
+                if holds or (holds is None and same_device):
                     return True
     except (OSError, ValueError):
         return False

@@ -1,7 +1,8 @@
-"""Which other processes have a WAL database open, read from Linux's /proc/locks: no file of the database is opened
-here. (Opening and closing the `-shm` in this process would drop SQLite's own POSIX locks on it: a process's locks on
-a file go with the close of any of its descriptors of that file.) Each connection holds a shared lock on byte 128
-of the `-shm` (SQLite's unix VFS: the "DMS" byte, after the 8 lock bytes at 120) for as long as it is open."""
+"""Which other processes have a WAL database open (and, `held_locks`, which hold a lock on a file), read from Linux's
+/proc/locks: no file of the database is opened here. (Opening and closing the `-shm` in this process would drop
+SQLite's own POSIX locks on it: a process's locks on a file go with the close of any of its descriptors of that
+file.) Each connection holds a shared lock on byte 128 of the `-shm` (SQLite's unix VFS: the "DMS" byte, after the 8
+lock bytes at 120) for as long as it is open."""
 
 from __future__ import annotations
 
@@ -21,6 +22,17 @@ def other_holders(db: Path | str, locks: str = "/proc/locks") -> list[tuple[int,
     except OSError:
         return None
     me, pids = os.getpid(), []
+    for pid, _class, same_device, start, end in held_locks(st, text):
+        if same_device and pid != me and start <= _DMS and (end is None or end >= _DMS) and pid not in pids:
+            pids.append(pid)
+    return [(pid, _command(pid)) for pid in pids]
+
+
+def held_locks(st: os.stat_result, text: str) -> list[tuple[int, str, bool, int, int | None]]:
+    """(pid, class: FLOCK, POSIX or OFDLCK, whether on `st`'s device, start, end or None for EOF) of each lock that
+    /proc/locks' `text` lists as held on the inode of `st`. The device is said apart: an overlay's files stat with
+    another device than /proc/locks names (scope.ingest_running then asks the holder's open files)."""
+    out = []
     for line in text.splitlines():
         f = line.split()
         if "->" in f or len(f) < 8:  # a waiter's line ("1: -> POSIX ...") repeats a lock that is not held
@@ -28,13 +40,13 @@ def other_holders(db: Path | str, locks: str = "/proc/locks") -> list[tuple[int,
         try:
             pid, (major, minor, ino) = int(f[4]), f[5].split(":")
             start, end = int(f[6]), (None if f[7] == "EOF" else int(f[7]))
-            same = int(ino) == st.st_ino and (int(major, 16), int(minor, 16)) == (os.major(st.st_dev),
-                                                                                   os.minor(st.st_dev))
+            if int(ino) != st.st_ino:
+                continue
+            same_device = (int(major, 16), int(minor, 16)) == (os.major(st.st_dev), os.minor(st.st_dev))
         except ValueError:
             continue
-        if same and pid != me and start <= _DMS and (end is None or end >= _DMS) and pid not in pids:
-            pids.append(pid)
-    return [(pid, _command(pid)) for pid in pids]
+        out.append((pid, f[1], same_device, start, end))
+    return out
 
 
 def _command(pid: int) -> str:
