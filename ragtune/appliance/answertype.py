@@ -199,6 +199,17 @@ _NUMERALS = re.compile(r"[〇零一二三四五六七八九十百千万萬亿億
 _COUNTED = re.compile(r"(?:星期|禮拜|礼拜)[日天]|(?:星期|禮拜|礼拜|初)" + _NUMERALS.pattern
                       + r"|[周週][一二三四五六七日天](?![\u3400-\u9fff])|" + _NUMERALS.pattern
                       + r"+\s*(?:小时|小時|星期|[かカヶヵ]月|[点點時时日月年分秒天周週晚夜个個号號人名位岁歳次回倍%％])")
+# A day of the week, where it cannot be a name: 周三 before a time of day ("周三下午"; at a CJK run's end _COUNTED has
+# it), 水曜日 (not 曜子, a given name), Hebrew יום רביעי (שני alone is also a name), Arabic after يوم or a time of day
+# or opening the answer (خميس, جمعة and الخميس after a name are names too), Hindi बुधवार, Thai วันพุธ (round 54).
+_F_WEEKDAY = re.compile(
+    r"[周週][一二三四五六七日天](?=上午|下午|中午|晚上|早上|早晨|凌晨|傍晚|夜里|夜裡|晚间|晚間|白天|全天)"
+    r"|[月火水木金土日]曜(?!子)"
+    r"|(?<![\u05d0-\u05ea])[ובלמה]{0,2}(?:יום (?:ראשון|שני|שלישי|רביעי|חמישי|שישי|שבת)|שבת)(?![\u05d0-\u05ea])"
+    r"|(?:(?<![\u0621-\u064a])(?:يوم|صباح|مساء|ظهر|ليلة) (?:ال)?|^\s*[وب]?(?:في )?ال)"
+    r"(?:أحد|اثنين|إثنين|ثلاثاء|أربعاء|خميس|جمعة|سبت)(?![\u0621-\u064a])"
+    r"|" + _HI + r"(?:सोम|मंगल|बुध|गुरु|बृहस्पति|शुक्र|शनि|रवि|इत)वार" + _HI_END
+    + r"|วัน(?:จันทร์|อังคาร|พุธ|พฤหัส|ศุกร์|เสาร์|อาทิตย์)")
 _F_NUMBER = (
     "אחד", "אחת", "שתי", "שניים", "שני", "שלוש", "ארבע", "חמש", "שש", "שבע", "שמונה", "תשע", "עשר", "עשרים",
     "מאה", "מאות", "אלף", "אלפי", "חצי", "רבע", "אין",
@@ -277,8 +288,9 @@ def _fits_foreign(k: str, answer: str) -> bool:
         return number or _has(low, _F_CLOCK_P) or bool(words & _CLOCK)
     if k == "date":
         return not money and (number or _has(low, _F_DATE_P) or bool(words & _TEMPORAL))
-    # person: a sum of money, a bare number, or a number with a unit of time ("四个小时", "7 בבוקר") is not a who
-    if money:
+    # person: a sum of money, a day of the week, a bare number, or a number with a unit of time ("四个小时",
+    # "7 בבוקר") is not a who
+    if money or _F_WEEKDAY.search(answer):
         return False
     if not (_DIGIT.search(answer) or _COUNTED.search(answer)):
         return True

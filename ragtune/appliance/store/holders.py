@@ -17,21 +17,25 @@ def other_holders(db: Path | str, locks: str = "/proc/locks") -> list[tuple[int,
     does not show, or an open-file-description lock); [] when none; None when it cannot be told (not Linux, no
     `-shm` yet, /proc unreadable): the caller goes on as if alone."""
     try:
-        st = os.stat(f"{db}-shm")
+        st, folder = os.stat(f"{db}-shm"), os.stat(Path(db).parent)
         text = Path(locks).read_text(encoding="ascii", errors="replace")
     except OSError:
         return None
     me, pids = os.getpid(), []
-    for pid, _class, same_device, start, end in held_locks(st, text):
+    for pid, _class, same_device, start, end in held_locks(st, text, folder):
         if same_device and pid != me and start <= _DMS and (end is None or end >= _DMS) and pid not in pids:
             pids.append(pid)
     return [(pid, _command(pid)) for pid in pids]
 
 
-def held_locks(st: os.stat_result, text: str) -> list[tuple[int, str, bool, int, int | None]]:
+def held_locks(st: os.stat_result, text: str,
+               folder: os.stat_result | None = None) -> list[tuple[int, str, bool, int, int | None]]:
     """(pid, class: FLOCK, POSIX or OFDLCK, whether on `st`'s device, start, end or None for EOF) of each lock that
-    /proc/locks' `text` lists as held on the inode of `st`. The device is said apart: an overlay's files stat with
-    another device than /proc/locks names (scope.ingest_running then asks the holder's open files)."""
+    /proc/locks' `text` lists as held on the inode of `st`. The device is said apart: an overlay whose layers lie on
+    other file systems stats a file with its layer's device (00:29), while /proc/locks names the overlay's own
+    (00:28), which is what a folder on it stats with: so the device of `folder` (the one holding the file) counts
+    as the same device too (scope.ingest_running asks the holder's open files first)."""
+    devices = {(os.major(s.st_dev), os.minor(s.st_dev)) for s in (st, folder) if s is not None}
     out = []
     for line in text.splitlines():
         f = line.split()
@@ -42,7 +46,7 @@ def held_locks(st: os.stat_result, text: str) -> list[tuple[int, str, bool, int,
             start, end = int(f[6]), (None if f[7] == "EOF" else int(f[7]))
             if int(ino) != st.st_ino:
                 continue
-            same_device = (int(major, 16), int(minor, 16)) == (os.major(st.st_dev), os.minor(st.st_dev))
+            same_device = (int(major, 16), int(minor, 16)) in devices
         except ValueError:
             continue
         out.append((pid, f[1], same_device, start, end))

@@ -79,8 +79,14 @@ def _typed(cell: Any) -> str:
         d = cell.get(f"{_O}date-value") or ""
         return d[:10] if d.endswith("T00:00:00") else d.replace("T", " ")
     if vt == "time":
-        m = re.fullmatch(r"-?PT(\d+)H(\d+)M(\d+)(?:[.,]\d+)?S", cell.get(f"{_O}time-value") or "")
-        return f"{int(m.group(1))}:{m.group(2)}:{m.group(3)}" if m else ""
+        # a duration: "-PT01H30M00S" is minus an hour and a half (its sign kept), "P1DT02H..." has days; digits
+        # bounded (int() of 5,000 digits raises)
+        m = re.fullmatch(r"(-?)P(?:(\d{1,9})D)?T(\d{1,12})H(\d{1,9})M(\d{1,9})(?:[.,]\d*)?S",
+                         cell.get(f"{_O}time-value") or "")
+        if not m:
+            return ""
+        h, mi, sec = int(m.group(2) or 0) * 24 + int(m.group(3)), int(m.group(4)), int(m.group(5))
+        return ("-" if m.group(1) and (h or mi or sec) else "") + f"{h}:{mi:02d}:{sec:02d}"
     if vt == "boolean":
         return "TRUE" if (cell.get(f"{_O}boolean-value") or "") == "true" else "FALSE"
     return cell.get(f"{_O}string-value") or ""

@@ -75,6 +75,7 @@ def _section(sec: str) -> _Fmt:
     if fr is not None:
         den, at = fr.group(3), sec.find(fr.group(0))  # at: -1 where a literal splits the fraction (no prefix, suffix)
         return _Fmt("fraction", whole=fr.group(1) is not None, prefix=_literal(sec[:at]) if at >= 0 else "",
+                    thousands="," in (fr.group(1) or "").strip(","),  # `#,##0 ?/?`: 1234.5 as "1,234 1/2"
                     suffix=_literal(sec[at + len(fr.group(0)):]) if at >= 0 else "",  # a unit: `# ?/?" in"`
                     denominator=-int(den) if den.isdigit() and den[0] != "0" else 10 ** min(len(den), 6) - 1)
     m = _PLACES.search(bare)
@@ -170,7 +171,8 @@ def show_number(v: float, f: _Fmt, date1904: bool) -> str:
 
 
 def _fraction(v: float, f: _Fmt) -> str:
-    """`# ?/?`: 1.5 as "1 1/2", 0.75 as "3/4", 2 as "2"; `?/?`: 1.5 as "3/2"; `# ?/8`: 0.5 as "4/8" (not reduced)."""
+    """`# ?/?`: 1.5 as "1 1/2", 0.75 as "3/4", 2 as "2"; `?/?`: 1.5 as "3/2"; `# ?/8`: 0.5 as "4/8" (not reduced);
+    `#,##0 ?/?`: 1234.5 as "1,234 1/2" (the whole part grouped as Excel shows it)."""
     if abs(v) >= 1e15:
         return _general(v)
     sign, a = ("-" if v < 0 else ""), abs(v)
@@ -185,8 +187,8 @@ def _fraction(v: float, f: _Fmt) -> str:
     if f.whole and num >= den:
         whole, num = whole + num // den, num % den
     if num == 0:
-        body = str(whole) if f.whole else "0"
+        body = (f"{whole:,}" if f.thousands else str(whole)) if f.whole else "0"
         sign = sign if whole else ""
     else:
-        body = (f"{whole} " if f.whole and whole else "") + f"{num}/{den}"
+        body = (f"{whole:{',' if f.thousands else ''}} " if f.whole and whole else "") + f"{num}/{den}"
     return (f.prefix + sign + body + f.suffix).strip()
