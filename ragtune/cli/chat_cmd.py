@@ -46,12 +46,31 @@ def _ingest_pack(demo: Settings) -> None:
             last[0] = pct
             click.echo(f"  ingest {done}/{total}  {Path(path).name}", err=True)
 
+    _drop_other_packs(demo, folder)
     summary = ingest_paths(demo, [folder], progress=progress)
     if summary.added or summary.updated:
         click.echo(f"demo: {summary.added + summary.updated} documents, {summary.chunks_added} chunks in "
                    f"{summary.seconds:.1f}s", err=True)
     for path, reason in summary.failed:
         click.echo(f"  not ingested: {path}: {reason}", err=True)
+
+
+def _drop_other_packs(demo: Settings, folder: Path) -> None:
+    """Take out of the demo home the sample pack another ragtune installed elsewhere ingested (an upgrade into a new
+    virtual environment or Python version moves the pack's folder): else the demo held both packs, every answer
+    retrieved from twice the documents and cited the old install's files, which may be gone. Only paths inside a
+    `ragtune/models/pack/` folder go: anything else in HOME/demo is someone's own and stays."""
+    from ..appliance.ingest.documents import list_documents, remove_documents
+
+    mark = os.sep + os.path.join("ragtune", "models", "pack") + os.sep
+    here = {d.id for d in list_documents(demo, under=folder)}
+    old = [d for d in list_documents(demo) if d.id not in here and mark in d.path]
+    if not old:
+        return
+    removed = remove_documents(demo, [str(d.id) for d in old])
+    where = sorted({d.path.split(mark)[0] + mark.rstrip(os.sep) for d in old})
+    click.echo(f"demo: removed {len(removed.removed)} documents of another ragtune's sample pack "
+               f"({', '.join(where)}); this ragtune's pack is {folder}", err=True)
 
 
 def _pack_in_user_home(settings: Settings) -> int:

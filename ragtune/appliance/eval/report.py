@@ -201,19 +201,40 @@ def replay_reports(store: Any, ids: list[int], replays: list[int]) -> list[dict[
     edited: a folder outside the home is the user's (moved, copied, shared), a rewritten report would no longer be
     what the run measured, and copies made of it are out of reach anyway; the user deletes them. A folder not found
     (moved, deleted, or recorded relative to where the run was started) has no files."""
-    return report_files(store.replay_runs_asking(ids, replays))
+    return report_files(store.replay_runs_asking(ids, replays), home_eval_dir(store))
 
 
-def report_files(runs: list[tuple[str, Any]]) -> list[dict[str, Any]]:
+def home_eval_dir(store: Any) -> Path | None:
+    """HOME/eval of the home whose database `store` opened (None for a database not named as a home's is)."""
+    path = Path(str(getattr(store, "path", "")))
+    return path.parent / "eval" if path.name == "ragtune.db" else None
+
+
+def report_files(runs: list[tuple[str, Any]], eval_dir: Path | None = None) -> list[dict[str, Any]]:
     """{"run", "folder", "files"} of each (run id, recorded report folder): the report files there now (see
-    replay_reports; also what `docs remove` lists of the replays that quote a removed document). A folder that is
-    not a non-empty string is None."""
+    replay_reports; also what `docs remove` lists of the replay that quote a removed document). A folder that is
+    not a non-empty string is None. `eval_dir` (the home's HOME/eval): a run's folder there is looked at too, as the
+    home holds it now: a home moved, or used from a backup, recorded the absolute folder of where it was made, and
+    only that one was named (round 54: an erasure's note sent the user to another home's files, not this one's)."""
     out = []
     for run, recorded in runs:
         folder = recorded if isinstance(recorded, str) and recorded else None
-        files = [] if folder is None else [Path(folder) / n for n in (*REPORT_FILES, ITEMS_FILE)]
-        out.append({"run": run, "folder": folder, "files": [str(f) for f in files if _is_file(f)]})
+        places = [] if folder is None else [Path(folder)]
+        own = eval_dir / run if eval_dir is not None and isinstance(run, str) and run else None
+        if own is not None and not any(_same(own, p) for p in places):
+            places.append(own)
+        found = {p: [str(p / n) for n in (*REPORT_FILES, ITEMS_FILE) if _is_file(p / n)] for p in places}
+        if own in found and found[own] and not (folder and found[Path(folder)]):
+            folder = str(own)  # where the run's files are now
+        out.append({"run": run, "folder": folder, "files": [f for fs in found.values() for f in fs]})
     return out
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except (OSError, ValueError):
+        return a == b
 
 
 def _is_file(path: Path) -> bool:

@@ -129,6 +129,21 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
                              opts.split, opts.adapter_serving, code=code)
         out = Path(opts.out) if opts.out else settings.home.eval_dir / run_id
         check_out(out, run_id, code)
+        config = {"dataset": dataset.summary(), "arms": [a.name for a in arms], "adapter": adapter or "none",
+                  "seed": seed, "limit": opts.limit, "split": opts.split, "safety": safety,
+                  "settings": answer_settings(settings),
+                  "out": str(out), "version": RUN_VERSION, "answer_code": code}
+        lends = {a.name: a.adapter != "none" for a in arms}
+        run_id_of = lambda cfg: make_run_id(dataset, cfg["arms"], adapter, seed, cfg.get("limit"),  # noqa: E731
+                                            settings, bool(cfg.get("safety")), cfg.get("split"), opts.adapter_serving,
+                                            code=code)
+        if opts.reuse:  # every --reuse checked before the report folder and the run's record are made: a refused
+            from .reuse import lent_arms, resolve_run  # one left an empty folder under HOME/eval (round 54)
+
+            for ref in opts.reuse:
+                rid, cfg = resolve_run(main_store, ref)
+                if rid != run_id:
+                    lent_arms(rid, cfg, config, lends, run_id_of)
         make_dir(out)
         # Answers come from a scratch home (it keeps eval traffic out of the user's query log): a BEIR corpus gets
         # one shared by every run over the same corpus and ingest settings (HOME/eval/corpora/KEY: a new --limit or
@@ -148,10 +163,6 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
         # No answer or retrieval cache: each arm pays for its own retrieval and generation (arms A and C ask the
         # same question, and a resumed run re-asks nothing it could take from a cache).
         run_settings = run_settings.replace("generate", answer_cache=False).replace("retrieve", cache=False)
-        config = {"dataset": dataset.summary(), "arms": [a.name for a in arms], "adapter": adapter or "none",
-                  "seed": seed, "limit": opts.limit, "split": opts.split, "safety": safety,
-                  "settings": answer_settings(settings),
-                  "out": str(out), "version": RUN_VERSION, "answer_code": code}
         main_store.ensure_eval_run(run_id, dataset.path, config)
         done, redo = _done_by(main_store, run_id, code)
         if redo:
@@ -173,11 +184,8 @@ def run_eval(settings: Settings, dataset_path: str | Path | None, opts: EvalOpti
         if opts.reuse:
             from .reuse import take
 
-            taken, note = take(main_store, opts.reuse, run_id, config, {a.name: a.adapter != "none" for a in arms},
-                               [(a.name, it["qid"]) for a, it, _ in pending],
-                               lambda cfg: make_run_id(dataset, cfg["arms"], adapter, seed, cfg.get("limit"), settings,
-                                                       bool(cfg.get("safety")), cfg.get("split"), opts.adapter_serving,
-                                                       code=code))
+            taken, note = take(main_store, opts.reuse, run_id, config, lends,
+                               [(a.name, it["qid"]) for a, it, _ in pending], run_id_of)
             pending = [t for t in pending if (t[0].name, t[1]["qid"]) not in taken]
             notes += [note] if note else []
         resumed = total - len(pending)

@@ -362,13 +362,13 @@ def _left_behind(store: Any, summary: RemoveSummary) -> None:
     chunks are deleted. A row that is not JSON is passed over."""
     import json
 
-    from ..eval.report import report_files
+    from ..eval.report import home_eval_dir, report_files
 
     docs = summary.removed
     args = {"cids": json.dumps([c for c, *_ in store.iter_chunk_texts([d.id for d in docs])]),
             "dids": json.dumps([d.id for d in docs]), "paths": json.dumps([d.path for d in docs])}
     summary.log_ids, summary.quoted = store.log_ids_quoting(args), args
-    summary.replay_reports = report_files(store.replay_runs_quoting(args))
+    summary.replay_reports = report_files(store.replay_runs_quoting(args), home_eval_dir(store))
 
 
 # -- the erasure receipt of `docs remove --forget-log` (docs/security.md, "Erasure"): forget the query-log entries
