@@ -35,6 +35,7 @@ from typing import Iterable, Sequence
 
 from .decoding import ANSWER_STRING, JsonTail
 from .injection import source_view
+from .rowcells import column_labels, ends_cell, label_at
 from .tablematch import key_rows
 from .types import ContextItem
 
@@ -367,12 +368,12 @@ def table_cells(raw: str, blocks: Sequence[str]) -> tuple[str, ...]:
     one cell, never "Broken light; Assigned to: Vik Rao" nor a value run on into the next row or the title above it
     (round 52). A value may itself hold "; Word:" ("Opening hours: Mon-Fri: 9-5; Sat: 10-2"): the cut is made
     before a label another line of `raw` starts a part with too (a column's), else only when the value before it
-    holds no "Word:" of its own (round 53). A block's words are the raw text's whitespace-separated words, in order
-    (injection.source_view)."""
+    holds no "Word:" of its own (round 53; rowcells.py, the row reader tablematch.py uses too). A block's words are
+    the raw text's whitespace-separated words, in order (injection.source_view)."""
     lines = [line.split() for line in raw.split("\n")]
     line_of: list[tuple[str, int]] = [(w, n) for n, words in enumerate(lines) for w in words]
-    labelled = {n for n, words in enumerate(lines) if _label_at(words, 0)}  # "|" there is inside a value
-    columns = _column_labels(raw)
+    labelled = {n for n, words in enumerate(lines) if label_at(words, 0)}  # "|" there is inside a value
+    columns = column_labels(raw.split("\n"))
     out: list[str] = []
     j = 0
     for block in blocks:
@@ -388,11 +389,10 @@ def table_cells(raw: str, blocks: Sequence[str]) -> tuple[str, ...]:
                 out.append(" ".join(cell))
                 cell = []
             last = n
-            label = _label_at(words, k + 1) if w.endswith(";") else None
             if w == "|" and n not in labelled:  # a headerless row's cell boundary, left out
                 out.append(" ".join(cell))
                 cell = []
-            elif label is not None and (label in columns or not _holds_label(cell)):
+            elif ends_cell(words, k, cell, columns):
                 cell.append(w[:-1])
                 out.append(" ".join(w for w in cell if w))
                 cell = []
@@ -401,38 +401,6 @@ def table_cells(raw: str, blocks: Sequence[str]) -> tuple[str, ...]:
         if cell:
             out.append(" ".join(cell))
     return tuple(c for c in out if c)
-
-
-def _label_at(words: Sequence[str], k: int) -> tuple[str, ...] | None:
-    """The column label ("Assigned to:") starting at words[k]: up to a word ending in ":" within a label's few
-    words; None when there is none."""
-    for i, w in enumerate(words[k:k + 8]):
-        if w.endswith(":"):
-            return tuple(words[k:k + i + 1])
-        if w.endswith(";"):
-            return None
-    return None
-
-
-def _holds_label(cell: Sequence[str]) -> bool:
-    """Whether a cell's words ("Opening hours: Mon-Fri: 9-5") hold a "Word:" after their label's: the value itself
-    does, so a "; Sat:" after it goes on inside it."""
-    for i, w in enumerate(cell):
-        if w.endswith(":"):
-            return any(x.endswith(":") for x in cell[i + 1:])
-    return False
-
-
-def _column_labels(raw: str) -> set[tuple[str, ...]]:
-    """The labels that start a `Label: value` part (a line's start or after a "; ") on two or more lines of `raw`:
-    the table's column labels, not a "Sat:" inside one row's value."""
-    seen: dict[tuple[str, ...], int] = {}
-    for line in raw.split("\n"):
-        words = line.split()
-        here = {_label_at(words, k) for k in range(len(words)) if k == 0 or words[k - 1].endswith(";")}
-        for label in here - {None}:
-            seen[label] = seen.get(label, 0) + 1  # type: ignore[index]
-    return {label for label, n in seen.items() if n >= 2}
 
 
 def check_span(answer: str, sources: Sequence[tuple[str, Sequence[str]]]) -> tuple[str, list[str]]:

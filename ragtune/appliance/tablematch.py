@@ -1,7 +1,8 @@
 """Which table rows an extractive answer may quote: the rows whose own key the question names (round 53).
 
 A spreadsheet's or CSV's row is one source (ingest/table_chunks.py), written `Label: value; Label: value`
-(loaders/tablerows.py), its first cell the row's key by a table's convention (a name, a registration, a request id).
+(loaders/tablerows.py; read back by rowcells.py as the cell cut reads it, the columns those of the table's rows
+served), its first cell the row's key by a table's convention (a name, a registration, a request id).
 "What is Daniel Reed's extension?" retrieves Daniel Reed's own row and the row whose line manager is Daniel Reed;
 the 135M model copied the extension of the second (benchmarks/README.md, round 52). Here the served table rows are
 ranked, and the rows below the best are left out of what the decoder may copy (the model still reads them all):
@@ -28,8 +29,10 @@ stem alone ("Martinez" does not name "Martin"), and a date as the day and month 
 from __future__ import annotations
 
 import re
-from typing import Callable, Sequence
+from typing import AbstractSet, Callable, Sequence
 
+from . import rowcells
+from .rowcells import Label, column_labels
 from .text import content_words, prefix5, stem
 from .types import ContextItem
 
@@ -62,20 +65,22 @@ def _terms(text: str, lenient: bool = True) -> frozenset[str]:
     return frozenset([prefix5(stem(w)) if lenient else stem(w) for w in content_words(rest)] + dates)
 
 
-def row_cells(text: str) -> list[tuple[str, str]] | None:
-    """(label, value) of each cell of the one table row `text` holds (lines above it, a `## Sheet:` heading or a
-    title, are not rows), or None when it holds no row or more than one (a chunk of several rows is not judged)."""
+def _row_line(text: str) -> str | None:
+    """The one table row `text` holds (lines above it, a `## Sheet:` heading or a title, are not rows), or None when
+    it holds none or more than one (a chunk of several rows is not judged)."""
     rows = [line for line in text.split("\n") if ": " in line and not line.startswith("#")]
-    if len(rows) != 1:
+    return rows[0] if len(rows) == 1 else None
+
+
+def row_cells(text: str, columns: AbstractSet[Label] = frozenset()) -> list[tuple[str, str]] | None:
+    """(label, value) of each cell of the one table row `text` holds (`_row_line`), as rowcells.py reads a row for
+    the cell cut too (`columns`: the column labels its table's other rows show); None when it holds no row, more
+    than one, or one with no labelled cell."""
+    line = _row_line(text)
+    if line is None:
         return None
-    cells: list[tuple[str, str]] = []
-    for part in rows[0].split("; "):
-        label, sep, value = part.partition(": ")
-        if sep and label.strip() and len(label) <= 80:
-            cells.append((label.strip(), value.strip()))
-        elif cells:  # a value holding "; " itself: part of the cell before
-            cells[-1] = (cells[-1][0], f"{cells[-1][1]}; {part.strip()}")
-    return cells or None
+    cells = rowcells.row_cells(line, columns | column_labels(text.split("\n")))
+    return cells if any(label for label, _ in cells) else None
 
 
 def _rank(cells: list[tuple[str, str]], asked: frozenset[str]) -> tuple[bool, bool, int]:
@@ -134,7 +139,10 @@ def key_rows(question: str, ctx: Sequence[ContextItem], sources: Sources,
     asked, exact = _terms(question), _terms(question, False)
     if not asked or len(sources) != len(ctx):
         return sources
-    rows = {i: cells for i, c in enumerate(ctx) if is_table(c.source) and (cells := row_cells(c.text))}
+    lines = {i: line for i, c in enumerate(ctx) if is_table(c.source) and (line := _row_line(c.text))}
+    columns = {src: column_labels([line for i, line in lines.items() if ctx[i].source == src])
+               for src in {ctx[i].source for i in lines}}  # a value's own "; Sat:" is no column (rowcells.py)
+    rows = {i: cells for i in lines if (cells := row_cells(ctx[i].text, columns[ctx[i].source]))}
     ranks = {i: _rank(cells, asked) for i, cells in rows.items()}
     named = {i: k for i, k in _keys(ctx, rows).items() if k and k <= exact and _said(*rows[i][0], question)}
     named = {i: k for i, k in named.items() if not any(k < o for o in named.values())}  # "Acme" in "Acme Logistics"
