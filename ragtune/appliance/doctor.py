@@ -251,6 +251,7 @@ def _counts(home: Home, store: Any, s: Any, rep: Report) -> None:
     _embedders(home, store, s, rep)
     doctor_files.check_sources(store, rep)  # a line only when some documents' files are not there
     doctor_files.check_failures(store, rep)  # a line only when some files failed to ingest
+    doctor_files.check_readers(store, rep)  # a line only when some documents were read by an older reader
 
 
 def _embedders(home: Home, store: Any, s: Any, rep: Report) -> None:

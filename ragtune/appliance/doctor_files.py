@@ -1,7 +1,8 @@
 """Doctor's checks of files outside the database's own (split from doctor.py): the documents' source files
-(`sources`: are they where the database says they were ingested from?) and the home's owners (`owners`: is every
-file under the home its owner's?). Each adds a line only when it finds something: a home whose sources are all
-there and whose files are all its owner's reads as before. Read-only: stat calls, nothing opened or changed."""
+(`sources`: are they where the database says they were ingested from?), the home's owners (`owners`: is every
+file under the home its owner's?) and the documents' readers (`readers`: will the next ingest re-read some?).
+Each adds a line only when it finds something: a home whose sources are all there and whose files are all its
+owner's reads as before. Read-only: stat calls and one query, nothing opened for writing or changed."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .errors import StoreError
 from .ingest.prune import file_there
 
 SOURCES_BUDGET_S = 2.0  # stat calls on a slow share: past this, the documents not looked at yet are not counted
@@ -48,6 +50,46 @@ def check_failures(store: Any, rep: Any) -> None:
             f"from {'them' if n != 1 else 'it'}:\n" + "\n".join(lines),
             "`ragtune ingest PATH` again lists them as still unreadable; `ragtune ingest PATH --retry-failed` reads "
             "them again and prints each reason; fix or convert them (a file with a password: save a copy without it)")
+
+
+def check_readers(store: Any, rep: Any) -> None:
+    """A `readers` warn line when some documents were read by another version of their kind's reader than this
+    release's (`LOADER_VERSIONS`; a home ingested by an older release): the next ingest of their files re-reads them
+    ("re-read (reader updated)", ingest/reuse.py `stale_by_loader`, the same rule), which takes longer than an
+    ingest that skips them. Counted by kind with one GROUP BY over the documents (none over the chunks)."""
+    try:
+        total = store.count_documents()
+        if not total:  # (nor the readers imported: ~0.09 s of CPU)
+            return
+        from .ingest.reuse import LOADER_KEY, stale_by_loader
+
+        per = store.documents_per_kind_meta(LOADER_KEY)
+    except StoreError:  # a damaged table: the database line says so
+        return
+    from .ingest.loaders import LOADER_VERSIONS
+
+    by_kind: dict[str, int] = {}
+    earlier = True  # all by older readers (the upgrade case); else a newer release's, or a damaged version
+    for (kind, version), n in per.items():
+        if stale_by_loader(str(kind), {} if version is None else {LOADER_KEY: version}):
+            by_kind[str(kind)] = by_kind.get(str(kind), 0) + n
+            earlier = earlier and _older(version, LOADER_VERSIONS[str(kind)])
+    if not by_kind:
+        return
+    n = sum(by_kind.values())
+    kinds = ", ".join(f"{k} {c}" for k, c in sorted(by_kind.items(), key=lambda kv: (-kv[1], kv[0])))
+    rep.add("warn", "readers", f"{n} of {total} document{'s' if total != 1 else ''} ({kinds}) "
+            f"{'were' if n != 1 else 'was'} read by {'an earlier' if earlier else 'another'} version of "
+            f"{'their' if n != 1 else 'its'} reader: the next ingest re-reads {'them' if n != 1 else 'it'}",
+            "`ragtune ingest PATH` (their folders) re-reads them with this release's readers; they answer from the "
+            "text stored until then")
+
+
+def _older(version: Any, want: int) -> bool:
+    try:
+        return int(1 if version is None else version) < want  # no version stored: 1, as reuse.stale_by_loader reads it
+    except (TypeError, ValueError):
+        return False
 
 
 def check_sources(store: Any, rep: Any) -> None:

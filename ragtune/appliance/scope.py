@@ -153,7 +153,8 @@ def ingest_running(db_path: Any) -> bool:
             if not lock.is_file():
                 continue
             st = lock.stat()
-            for pid, kind, same_device, _start, _end in held_locks(st, text):
+            # (its folder's device too: an overlay's file stats with its layer's, /proc/locks names the overlay's)
+            for pid, kind, same_device, _start, _end in held_locks(st, text, folder.stat()):
                 # an inode number alone is another home's lock on another file system too (two USB disks): the
                 # holder's open files say (stat'd as the lock is: an overlay's device differs from /proc/locks');
                 # another user's process cannot be read, so there the device must match as well (round 53)

@@ -135,6 +135,12 @@ class CorpusTables:
         return {r[0]: int(r[1]) for r in self.conn.execute(
             f"SELECT {_meta_sql(key)}, COUNT(*) FROM documents GROUP BY 1")}
 
+    def documents_per_kind_meta(self, key: str) -> dict[tuple[str, Any], int]:
+        """Documents per (kind, value of meta `key`) (None: no such key, or damaged meta): one scan of the documents,
+        none of the chunks (doctor's `readers` line)."""
+        return {(r[0], r[1]): int(r[2]) for r in self.query(
+            f"SELECT kind, {_meta_sql(key)}, COUNT(*) FROM documents GROUP BY 1, 2")}
+
     def chunk_ids_with_meta(self, key: str, value: str) -> list[int]:
         """Ids, ascending, of the chunks of the documents whose meta `key` is `value` or absent."""
         return [int(r[0]) for r in self.conn.execute(
