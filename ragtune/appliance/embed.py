@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Callable
 
@@ -27,6 +28,9 @@ SLAB = 2048  # texts tokenised at a time by encode() and token_ids()
 # for byte and no loss of throughput on 1-2 threads (round 49, benchmarks/bench_r49_memory.py). Short texts still go
 # up to `batch_size` at a time.
 TOKEN_BUDGET = 512
+# An Embedder's `bulk` when not given: ingest sets it while it makes its embedder (pipeline.py), whose stand-ins in
+# tests take (cfg, home) only; per thread, so serve's query embedder made meanwhile keeps spinning.
+BULK: ContextVar[bool] = ContextVar("ragtune_embed_bulk", default=False)
 
 
 def plan_batches(lengths: list[int], batch_size: int, token_budget: int = TOKEN_BUDGET) -> list[list[int]]:
@@ -253,8 +257,9 @@ def _max_seq_len_from_folder(folder: Path) -> int:
     return DEFAULT_MAX_SEQ_LEN
 
 
-def session_options(threads: int) -> Any:
-    """onnxruntime options for a small model answering one query at a time on few cores."""
+def session_options(threads: int, *, spinning: bool = True) -> Any:
+    """onnxruntime options for a small model answering one query at a time on few cores. `spinning` False: the
+    pool's threads sleep between the operators of a run instead of busy-waiting (an ingest's embedder: `bulk`)."""
     import onnxruntime as ort
 
     so = ort.SessionOptions()
@@ -265,6 +270,8 @@ def session_options(threads: int) -> Any:
     # The pool's threads stop spinning when a run ends: by default they busy-wait for the next run and take a
     # core from BM25 and the vector search that follow a query's embedding (2 cores: hybrid p95 18 -> 15 ms).
     so.add_session_config_entry("session.force_spinning_stop", "1")
+    if not spinning:
+        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
     # Fatal only: warnings stay off the user's terminal, and so does the red `[E:onnxruntime:…]` line a failed load
     # (a std::bad_alloc under `ulimit -v`) logged before the exception our error words says the same.
     so.log_severity_level = 4
@@ -285,7 +292,12 @@ class Embedder:
 
     token_budget = TOKEN_BUDGET  # padded tokens a forward pass (plan_batches); bench_r49_memory.py sets the old 2048
 
-    def __init__(self, cfg: EmbedConfig | None = None, home: Home | None = None):
+    def __init__(self, cfg: EmbedConfig | None = None, home: Home | None = None, *, bulk: bool | None = None):
+        """`bulk`: for ingest's thousands of runs back to back, whose pool threads sleep between operators
+        (session_options' `spinning` off). Spinning, the 2 threads of a loaded 2-core box burnt ~1.7x the CPU for
+        the same vectors, and took twice as long: a 1,000-row CSV 36.0 -> 21.0 s CPU, 119 -> 57 s; a prose corpus
+        30.6 -> 17.6 s CPU (round 54, benchmarks/bench_r54_rows_ingest.py). A query's single run keeps spinning.
+        None: `BULK`'s value."""
         try:  # a shared object the loader cannot map for want of address space (`ulimit -v`): an ImportError
             import onnxruntime as ort
             from tokenizers import Tokenizer
@@ -323,7 +335,7 @@ class Embedder:
             ort.disable_telemetry_events()
         except Exception:  # noqa: BLE001 - absent in some builds
             pass
-        so = session_options(self.cfg.threads)
+        so = session_options(self.cfg.threads, spinning=not (BULK.get() if bulk is None else bulk))
         try:
             self._sess = ort.InferenceSession(str(onnx_path), sess_options=so, providers=["CPUExecutionProvider"])
         except Exception as exc:

@@ -51,6 +51,9 @@ _GLUED_END = re.compile(f"[{CJK_STOPS}{HALFWIDTH_STOP}{FULLWIDTH_DOT}{INDIC_ARAB
 # The kinds whose text is a table's rows (loaders/tablerows.py writes them): chunked a row a chunk (table_chunks.py,
 # round 52: the 135M model copied the wrong row from chunks of many rows).
 TABLE_KINDS = frozenset({"xlsx", "csv", "ods"})
+# The prose kinds whose loaders write a table with a header row as a block of such rows (round 54): those blocks are
+# chunked a row a chunk, the prose around them as before (table_chunks.doc_chunks).
+DOC_TABLE_KINDS = frozenset({"docx", "odt", "doc"})
 
 
 @dataclass(frozen=True)
@@ -358,16 +361,17 @@ class _Window:
 
 def chunk_text(text: str, tokenizer: Any, *, chunk_tokens: int = 200, overlap_tokens: int = 40,
                max_seq_len: int = 256, on_block: Callable[[int], None] | None = None,
-               table: bool = False) -> list[Chunk]:
+               table: bool = False, doc_tables: bool = False) -> list[Chunk]:
     """Chunks of `text` with exact character spans. Whitespace-only text gives []. `on_block(chars)`: called after
     each block of the text is tokenised, with how many of its characters are (progress within a big text; the
     chunks are the same with or without it). `table`: the text is a table's rows (a kind in TABLE_KINDS:
-    table_chunks.py)."""
-    if table:
-        from .table_chunks import table_chunks
+    table_chunks.py). `doc_tables`: prose that may hold tables' row blocks (a kind in DOC_TABLE_KINDS)."""
+    if table or doc_tables:
+        from .table_chunks import doc_chunks, table_chunks
 
-        return table_chunks(text, tokenizer, chunk_text, chunk_tokens=chunk_tokens, overlap_tokens=overlap_tokens,
-                            max_seq_len=max_seq_len, on_block=on_block)
+        return (table_chunks if table else doc_chunks)(
+            text, tokenizer, chunk_text, chunk_tokens=chunk_tokens, overlap_tokens=overlap_tokens,
+            max_seq_len=max_seq_len, on_block=on_block)
     size, overlap = effective_sizes(chunk_tokens, overlap_tokens, max_seq_len)
     w = _Window(tokenizer, text, on_block)
     w.reach(0)

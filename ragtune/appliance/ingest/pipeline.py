@@ -86,9 +86,13 @@ def ingest_paths(settings: Settings, paths: list[Path] | str | os.PathLike[str],
     def make_embedder() -> Any:
         if embedder is not None:
             return embedder
-        from ..embed import Embedder
+        from ..embed import BULK, Embedder
 
-        e = Embedder(settings.embed, settings.home)
+        bulk = BULK.set(True)  # thousands of runs back to back: its threads sleep between operators (embed.py)
+        try:
+            e = Embedder(settings.embed, settings.home)
+        finally:
+            BULK.reset(bulk)
         own.append(e)
         return e
 

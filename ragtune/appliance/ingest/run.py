@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from ..config import Settings
 from ..errors import ModelError, StoreError, WriteRefused
-from .chunker import TABLE_KINDS, Chunk, chunk_text, effective_sizes, embedding_text
+from .chunker import DOC_TABLE_KINDS, TABLE_KINDS, Chunk, chunk_text, effective_sizes, embedding_text
 from .failures import Failures
 from .progress import Tracker
 from .rename import Renames
@@ -186,6 +186,7 @@ class _Run:
         n_chars = max(1, len(doc.text))
         chunks = chunk_text(doc.text, e.tokenizer, chunk_tokens=cfg.chunk_tokens, overlap_tokens=cfg.overlap_tokens,
                             max_seq_len=e.max_seq_len, table=doc.kind in TABLE_KINDS,
+                            doc_tables=doc.kind in DOC_TABLE_KINDS,
                             on_block=lambda at: self.tracker.beat(doc.path, "chunking", 0.5 * at / n_chars))
         if not chunks:
             self.fail(doc.path, "empty document", doc.sha256, doc.kind)

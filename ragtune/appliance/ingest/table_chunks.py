@@ -7,7 +7,10 @@ for "Raj Patel's extension"). A chunk of ROWS rows is found by that row's words,
 about: 14 -> 27 of 45 lookups right (benchmarks/r52_tables.py). Each row names its columns, so a row needs no
 header above it in its chunk; a sheet's `## Sheet:` heading starts a chunk (with the first rows under it), as a
 markdown heading does.
-A row longer than a chunk is cut as any text is (chunker.chunk_text, after a `;`), overlap and all."""
+A row longer than a chunk is cut as any text is (chunker.chunk_text, after a `;`), overlap and all.
+A table inside a prose document (a DOCX, ODT or .doc: chunker.DOC_TABLE_KINDS) is a block of such rows between blank
+lines (word.py, opendoc.py, worddoc.py write it so, round 54): `doc_chunks` chunks each such block a row a chunk and
+the text between the blocks as prose, each part on its own; a document without one gets chunk_text's chunks."""
 
 from __future__ import annotations
 
@@ -70,3 +73,75 @@ def _spans(text: str) -> list[tuple[int, int]]:
     if start >= 0:
         spans.append((start, n))
     return spans
+
+
+def doc_chunks(text: str, tokenizer: Any, chunk: Callable[..., list[Any]], *, chunk_tokens: int, overlap_tokens: int,
+               max_seq_len: int, on_block: Callable[[int], None] | None = None) -> list[Any]:
+    """Chunks of a prose document's `text`: each table block (`table_blocks`) as `table_chunks` makes them, the text
+    before, between and after them by `chunk` (chunker.chunk_text) as a text of its own; spans exact, ords in order.
+    No table block: `chunk(text)`'s chunks, the same as before."""
+    blocks = table_blocks(text)
+    sizes = dict(chunk_tokens=chunk_tokens, overlap_tokens=overlap_tokens, max_seq_len=max_seq_len)
+    if not blocks:
+        return chunk(text, tokenizer, on_block=on_block, **sizes)
+    parts: list[tuple[int, int, bool]] = []
+    pos = 0
+    for a, b in blocks:
+        parts += [(pos, a, False), (a, b, True)]
+        pos = b
+    parts.append((pos, len(text), False))
+    out: list[Any] = []
+    for a, b, table in parts:
+        beat = None if on_block is None else (lambda at, a=a: on_block(a + at))
+        for c in chunk(text[a:b], tokenizer, table=table, on_block=beat, **sizes):
+            out.append(replace(c, ord=len(out), start_char=a + c.start_char, end_char=a + c.end_char))
+    return out
+
+
+_LABEL_CHARS = 80  # a longer "label" before ": " is a sentence (tablerows: a header cell longer than this is prose)
+
+
+def _labels(line: str) -> list[str]:
+    """The labels of a `Label: value; Label: value` line (tablerows.labelled_line), in order; [] for none."""
+    out = []
+    for part in line.split("; "):
+        label, sep, value = part.partition(": ")
+        if sep and 0 < len(label) <= _LABEL_CHARS and label == label.strip() and value.strip():
+            out.append(label)
+    return out
+
+
+def _is_table(lines: list[str]) -> bool:
+    """Whether a block's lines are a table's labelled rows: two or more, each with a label, one with two or more,
+    all of them the labels of one header (at most one more in all than the fullest row has: a value holding
+    "Sat: 10-2"). A paragraph of lines "Name: Ann" / "Phone: 5550" (a form typed with line breaks) is not."""
+    if len(lines) < 2:
+        return False
+    got = [_labels(line) for line in lines]
+    most = max(len(g) for g in got)
+    return most >= 2 and all(got) and len(set().union(*got)) <= most + 1
+
+
+def table_blocks(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each block of lines (between blank lines, or the text's ends) that is a table's labelled
+    rows (`_is_table`), in order; the end is the last row's."""
+    out: list[tuple[int, int]] = []
+    if "; " not in text:
+        return out  # (no line with two labels: most prose documents, at the cost of one search)
+    pos, n = 0, len(text)
+    start, last, lines = -1, 0, []
+    while pos <= n:
+        nl = text.find("\n", pos)
+        end = n if nl < 0 else nl
+        line = text[pos:end]
+        if line.strip():
+            if start < 0:
+                start, lines = pos, []
+            lines.append(line)
+            last = end
+        if (not line.strip() or end == n) and start >= 0:
+            if _is_table(lines):
+                out.append((start, last))
+            start = -1
+        pos = end + 1
+    return out

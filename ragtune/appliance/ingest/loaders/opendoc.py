@@ -1,7 +1,8 @@
 """ODT (OpenDocument text: LibreOffice, OpenOffice, Google Docs' and Word's "Save as .odt"), read from its
 content.xml: the text shown with tracked changes accepted (the tracked-changes region and its deletions out) and
 hidden text out, in document order: headings as `#` lines, paragraphs, list items with their bullet or number (nested
-indented), table rows as `a | b`, text boxes, then footnotes and endnotes as `[n]` at the end (as word.py does DOCX).
+indented), a table's rows `Label: value; …` under a header row (tablerows.py; one block, a line a row), else
+`a | b`, text boxes, then footnotes and endnotes as `[n]` at the end (as word.py does DOCX).
 Comments (annotations), indexes (a table of contents repeats the headings) and page furniture are not content. A
 flat .fodt is not read."""
 
@@ -18,6 +19,7 @@ from .base import PARSE_BEAT, PARSE_BEAT_EVERY, Document, LoadError, clean_text,
 from .hidden import note as hidden_note
 from .opendoc_look import CLEAR, UNKNOWN, Look
 from .parse_budget import budgeted, guarded
+from .tablerows import labelled_rows
 from .opendoc_package import _meta, _xml, package
 from .word import _letters, _roman
 
@@ -339,19 +341,22 @@ class _Reader:
         return lines
 
     def table(self, tbl: Any, sep: str = " | ") -> list[str]:
-        lines: list[str] = []
+        """A table's rows: under a header row one block of `Label: value; …` lines (tablerows.labelled_rows, round
+        54), else `a | b` lines; a table in a cell (`sep` ", ") its rows' values."""
+        rows: list[dict[int, str]] = []
         spans: dict[int, tuple[str, int]] = {}  # column -> (text of a cell spanning rows down, rows left)
         for tr in tbl.iter(TB.table_row):
             if _ancestor_table(tr) is not tbl:
                 continue  # a row of a table nested in a cell: read with its cell
-            cells, col = [], 0
+            cells: dict[int, str] = {}  # column -> text
+            col = 0
             for tc in tr.iterchildren(TB.table_cell, TB.covered_table_cell):
                 asked = int(tc.get(TB.number_columns_repeated) or 1)
                 if tc.tag == TB.covered_table_cell:
                     for _ in range(min(asked, _MAX_REPEAT)):
                         if col in spans:  # under a cell merged down: its text, so each row reads whole
-                            cells.append(spans[col][0] if len(spans[col][0]) <= self.repeat_left else "")
-                            self.repeat_left -= len(cells[-1])
+                            cells[col] = spans[col][0] if len(spans[col][0]) <= self.repeat_left else ""
+                            self.repeat_left -= len(cells[col])
                         col += 1
                     continue
                 text = " ".join(" ".join(self.boxed(tc, nested=True)).split())  # (a cell may be filled)
@@ -359,15 +364,18 @@ class _Reader:
                 down = int(tc.get(TB.number_rows_spanned) or 1)
                 across = int(tc.get(TB.number_columns_spanned) or 1)
                 for _ in range(repeat):
-                    cells.append(text)
+                    cells[col] = text
                     if down > 1:
                         spans[col] = (text, down)
                     col += max(1, across) if across <= _MAX_REPEAT else 1
             spans = {c: (t, n - 1) for c, (t, n) in spans.items() if n > 1}
-            if any(cells):
-                row = sep.join(cells) if sep == " | " else sep.join(c for c in cells if c)
-                lines.extend([row] * self.repeats(int(tr.get(TB.number_rows_repeated) or 1), len(row)))
-        return lines
+            if any(cells.values()):
+                row = sep.join(cells.values()) if sep == " | " else sep.join(c for c in cells.values() if c)
+                rows.extend([cells] * self.repeats(int(tr.get(TB.number_rows_repeated) or 1), len(row)))
+        if sep != " | ":
+            return [sep.join(c for c in r.values() if c) for r in rows]
+        labelled = labelled_rows(rows)
+        return ["\n".join(labelled)] if labelled else [" | ".join(r.values()) for r in rows]
 
 
 _BOX_TAGS = (D.text_box, D.custom_shape, D.rect, D.ellipse)

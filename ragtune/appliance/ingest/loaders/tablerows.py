@@ -1,5 +1,6 @@
-"""Rows of a table (a spreadsheet's sheet, a CSV file, a slide's table) as lines of text, shared by sheets.py,
-delimited.py and slides.py (`doc_rows`).
+"""Rows of a table (a spreadsheet's sheet, a CSV file, a slide's table, a table in a Word or OpenDocument text) as
+lines of text, shared by sheets.py, delimited.py, slides.py (`doc_rows`) and word.py, opendoc.py, worddoc.py
+(`labelled_rows`).
 
 A table with a header row is written one line per row, each value with its column's label: `Item: Stapler; Price:
 4.50; Owner: Facilities` (empty cells left out). A row's facts then stay labelled wherever the chunker cuts: a line is
@@ -164,7 +165,42 @@ def doc_rows(rows: list[dict[int, str]]) -> list[str]:
     first row where `_header_at` finds the header there (the rule a sheet's header is found by) in a table of two
     columns or more with no cell of prose; else `a | b | c` (empty cells kept), as before."""
     full = [{c: v for c, v in r.items() if v} for r in rows]
-    if (len(rows) > 1 and len(rows[0]) > 1 and all(len(v) <= PROSE_CELL_CHARS for r in full for v in r.values())
-            and _header_at(full, [{c: is_text(v) for c, v in r.items()} for r in full]) == 0):
+    if _first_row_header(rows, full):
         return [labelled_line(full[0], r) for r in full[1:] if r]
     return [" | ".join(r.values()) for r in rows]
+
+
+def _first_row_header(rows: list[dict[int, str]], full: list[dict[int, str]]) -> bool:
+    return (len(rows) > 1 and len(rows[0]) > 1 and all(len(v) <= PROSE_CELL_CHARS for r in full for v in r.values())
+            and _header_at(full, [{c: is_text(v) for c, v in r.items()} for r in full]) == 0)
+
+
+LABELS_GROW = 4
+
+
+def labelled_rows(rows: list[dict[int, str]]) -> list[str] | None:
+    """A Word or OpenDocument text's table (word.py, opendoc.py, worddoc.py, round 54) as `doc_rows`' labelled lines,
+    or None where it is written `a | b | c`: no header row found, or a first row of "Name:" cells (a form's names
+    and values, not a header). Labels repeated on every row may add at most LABELS_GROW times the cells' own text
+    (and 64 KiB): past that the table is written `a | b | c` too (a crafted table of one-letter cells under long
+    labels would multiply a document's text by 40)."""
+    full = [{c: v for c, v in r.items() if v} for r in rows]
+    if not _first_row_header(rows, full) or any(v.endswith(":") for v in full[0].values()):
+        return None
+    room = LABELS_GROW * sum(len(v) + 3 for r in full for v in r.values()) + 65536
+    out: list[str] = []
+    for r in full[1:]:
+        if r:
+            out.append(labelled_line(full[0], r))
+            room -= len(out[-1]) + 1
+            if room < 0:
+                return None
+    return out
+
+
+def table_block(rows: list[list[str]]) -> list[str]:
+    """A .doc table's rows (worddoc.py: each its cells, "" for an empty one) as lines: under a header row
+    (`labelled_rows`) `Label: value; …` lines with a blank line either side, a block of its own as a DOCX table's
+    is (round 54); else `a | b` lines, as before."""
+    labelled = labelled_rows([dict(enumerate(r)) for r in rows]) if len(rows) > 1 else None
+    return ["", *labelled, ""] if labelled else [" | ".join(r) for r in rows]

@@ -1,7 +1,8 @@
 """DOCX, read from its XML (python-docx opens the package and its parts): the text Word shows with tracked changes
 accepted (insertions in, deletions out; hidden text out), in document order, including content controls, fields, hyperlinks and
-text boxes; headings as `#` lines, list items with their bullet or number, table rows as `a | b`, footnotes and
-endnotes as `[n]` at the end. Headers, footers and comments are not content."""
+text boxes; headings as `#` lines, list items with their bullet or number, a table's rows `Label: value; …` under a
+header row (tablerows.py; one block, a line a row), else `a | b`, footnotes and endnotes as `[n]` at the end.
+Headers, footers and comments are not content."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from .base import PARSE_BEAT, PARSE_BEAT_EVERY, Document, LoadError, clean_text,
 from .hidden import docx_dark_page, docx_run_hidden, note as hidden_note
 from .ole import ENCRYPTED_OFFICE, encrypted_office
 from .parse_budget import budgeted, guarded
+from .tablerows import labelled_rows
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -236,12 +238,16 @@ class _Reader:
         return lines
 
     def table(self, tbl: Any, sep: str = " | ") -> list[str]:
-        lines, above = [], {}
+        """A table's rows: under a header row one block of `Label: value; …` lines (tablerows.labelled_rows, round
+        54), else `a | b` lines; a table in a cell (`sep` ", ") its rows' values."""
+        rows: list[dict[int, str]] = []
+        above: dict[int, str] = {}
         for tr in tbl.iterchildren(f"{_W}tr"):
             trpr = tr.find(f"{_W}trPr")
             if trpr is not None and trpr.find(f"{_W}del") is not None:
                 continue  # a deleted row
-            cells, col, here = [], 0, {}
+            cells: dict[int, str] = {}  # grid column -> text
+            col = 0
             for tc in tr.iterchildren(f"{_W}tc"):
                 tcpr = tc.find(f"{_W}tcPr")
                 span = int(_val(tcpr, "gridSpan") or 1) if tcpr is not None else 1
@@ -250,13 +256,15 @@ class _Reader:
                     text = above.get(col, "")  # a cell merged with the one above: its text, so each row reads whole
                 else:
                     text = " ".join(" ".join(self.blocks(tc, nested=True)).split())
-                cells.append(text)
-                here[col] = text
-                col += span
-            above = here
-            if any(cells):
-                lines.append(sep.join(cells) if sep == " | " else sep.join(c for c in cells if c))
-        return lines
+                cells[col] = text
+                col += max(span, 1)
+            above = cells
+            if any(cells.values()):
+                rows.append(cells)
+        if sep != " | ":
+            return [sep.join(c for c in r.values() if c) for r in rows]
+        labelled = labelled_rows(rows)
+        return ["\n".join(labelled)] if labelled else [" | ".join(r.values()) for r in rows]
 
     def blocks(self, parent: Any, nested: bool = False) -> list[str]:
         lines: list[str] = []

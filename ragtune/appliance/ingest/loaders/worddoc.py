@@ -2,14 +2,14 @@
 FIB at the start of the WordDocument stream, the piece table (Clx -> Pcdt -> PlcPcd) in the 0Table/1Table stream
 giving each piece of text as cp1252 bytes ("compressed") or UTF-16LE: the main document (`ccpText`), then its
 footnotes and endnotes as `[n]` at the end, numbered where they are referenced (as DOCX's); comments, headers and
-text boxes follow it in the same text and are not read. Paragraph marks become line breaks, table cells `a | b` rows
-(the paragraph properties' fInTable/fTtp say which mark ends a cell and which a row), fields keep their result and
-lose their instruction, and runs a reader cannot see (formatted hidden, directly or by a style, under 2 pt, white on
-the white page: worddoc_props.py) are left out and counted in a note. Title and date come from the
-SummaryInformation property set. Every
-offset and length is checked against the stream it points into: a damaged file is a one-line reason, never a hang or
-an allocation larger than the file. A .doc that is really a DOCX, an RTF file or an HTML page (Word's "Save
-as" keeps the name) is read as what it is; other kinds get a reason that names them."""
+text boxes follow it in the same text and are not read. Paragraph marks become line breaks, a table's rows `Label:
+value; …` under a header row (tablerows.py), else `a | b` (the paragraph properties' fInTable/fTtp say which mark
+ends a cell and which a row), fields keep their result and lose their instruction, and runs a reader cannot see
+(formatted hidden, directly or by a style, under 2 pt, white on the white page: worddoc_props.py) are left out and
+counted in a note. Title and date come from the SummaryInformation property set. Every offset and length is checked
+against the stream it points into: a damaged file is a one-line reason, never a hang or an allocation larger than
+the file. A .doc that is really a DOCX, an RTF file or an HTML page (Word's "Save as" keeps the name) is read as
+what it is; other kinds get a reason that names them."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from .hidden import note as hidden_note
 from .ole import ENCRYPTED_OFFICE, MAGIC, STREAM, CompoundFile, Damaged, Entry, encrypted_office, filetime, kind_of
 from .parse_budget import budgeted
 from .rtf_tokens import _codec
+from .tablerows import table_block
 from .worddoc_props import IN_TABLE as _SPRM_IN_TABLE, TTP as _SPRM_TTP, UNSEEN, VANISHED, Bad as _Bad, \
     Runs as _Runs, Sight, fkp_runs as _fkp_runs, page_coloured, span as _span, styles, u32 as _u32, unseen_spans
 from .web_charset import decode_cp1252
@@ -322,6 +323,7 @@ def _fields(text: str) -> str:
 def _lines(text: str) -> str:
     lines: list[str] = []
     row: list[str] = []
+    rows: list[list[str]] = []  # the table being read
     last = 0
     for m in re.finditer(f"[\n{_CELL}{_ROW}]", text):
         piece = text[last:m.start()]
@@ -332,15 +334,16 @@ def _lines(text: str) -> str:
             if piece.strip():
                 row.append(" ".join(piece.split()))
             if any(row):
-                lines.append(" | ".join(row))
+                rows.append(row)
             row = []
         else:
             if row:  # a table without its row end (cut short): its cells as a row
-                lines.append(" | ".join(row))
+                rows.append(row)
                 row = []
+            lines += table_block(rows)
+            rows = []
             lines.append(piece)
-    if row:
-        lines.append(" | ".join(row))
+    lines += table_block(rows + [row] if row else rows)
     lines.append(text[last:])
     return "\n".join(lines)
 
