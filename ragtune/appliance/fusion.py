@@ -12,13 +12,18 @@ Two methods, both plain functions over `{list name: [(chunk id, score), …]}` (
   adaptivity by agreement and confidence the fixed RRF weights lacked (docs/retrieval.md has the numbers).
   A flat list (one hit, or equal scores: an exact id found by keyword only) has no spread to standardise, but
   still says "these beat what I did not find": it is standardised as found / not found over all fused candidates.
+  A *complete* list (`complete`: a keyword list shorter than it was asked for holds every chunk that matched a
+  query term) knows its misses scored 0: it is standardised over all fused candidates with its misses at 0, so
+  a short list of two to a handful of hits (an id in a few files) ranks them as a lone hit ranks, graded by their
+  scores. A cut-off list (every vector list; a keyword list that filled its limit) keeps the floor above: a
+  document below its cut-off may score just under its last hit.
 
 Ties: best single rank over the lists, then chunk id (deterministic).
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Collection, Sequence
 
 import numpy as np
 
@@ -62,10 +67,30 @@ def flat_zscores(found: int, pool: int) -> tuple[float, float]:
     return float(np.sqrt((1.0 - p) / p)), -float(np.sqrt(p / (1.0 - p)))
 
 
-def zscore_fuse(lists: dict[str, Sequence[tuple[int, float]]], weights: dict[str, float]) -> list[tuple[int, float]]:
+def pool_zscores(scores: Sequence[float], pool: int) -> tuple[np.ndarray, float]:
+    """(z of each hit, z of a miss) for a complete list: `scores` standardised over the `pool` fused candidates,
+    the `pool - len(scores)` it missed at 0 (at the lowest score where that is below 0: a miss never outranks a
+    hit). Equal scores give `flat_zscores`; a list that holds the whole pool, its own `zscores`."""
+    s = np.asarray(scores, dtype=np.float64)
+    missed = pool - s.size
+    if s.size == 0 or missed <= 0:
+        z = zscores(s)
+        return z, float(z.min()) if z.size else 0.0
+    miss = min(0.0, float(s.min()))
+    x = np.concatenate([s, [miss]])
+    n = np.concatenate([np.ones(s.size), [missed]])  # the misses as one value counted `missed` times
+    mean = float((x * n).sum() / pool)
+    sd = float(np.sqrt((n * (x - mean) ** 2).sum() / pool))
+    if sd <= 1e-12:
+        return np.zeros_like(s), 0.0
+    return (s - mean) / sd, (miss - mean) / sd
+
+
+def zscore_fuse(lists: dict[str, Sequence[tuple[int, float]]], weights: dict[str, float],
+                complete: Collection[str] = ()) -> list[tuple[int, float]]:
     """Weighted sum of per-list z-scores (see the module docstring); a document absent from a list gets that
-    list's minimum z (it ranked below the list's cut-off), or for a flat list `flat_zscores`. Sorted like
-    `rrf_fuse`."""
+    list's minimum z (it ranked below the list's cut-off), for a flat list `flat_zscores`, and for a list named
+    in `complete` (it holds every document its retriever scored) `pool_zscores`. Sorted like `rrf_fuse`."""
     per: list[tuple[float, dict[int, float], float]] = []
     best: dict[int, int] = {}
     for items in lists.values():
@@ -74,6 +99,10 @@ def zscore_fuse(lists: dict[str, Sequence[tuple[int, float]]], weights: dict[str
     for name, items in lists.items():
         w = float(weights.get(name, 1.0))
         s = np.asarray([sc for _, sc in items], dtype=np.float64)
+        if name in complete and s.size and len({cid for cid, _ in items}) == s.size:
+            z, floor = pool_zscores(s, len(best))
+            per.append((w, {cid: float(v) for (cid, _), v in zip(items, z)}, floor))
+            continue
         if s.size and s.std() <= 1e-12:  # flat: found / not found is all it says
             hit, floor = flat_zscores(len({cid for cid, _ in items}), len(best))
             per.append((w, {cid: hit for cid, _ in items}, floor))
@@ -92,10 +121,11 @@ def interpolate(fused: Sequence[float], scores: Sequence[float], weight: float) 
 
 
 def fuse(method: str, lists: dict[str, Sequence[tuple[int, float]]], weights: dict[str, float],
-         rrf_k: int = 60) -> list[tuple[int, float]]:
-    """(chunk id, fused score), best first, by `method` ("rrf" or "zscore")."""
+         rrf_k: int = 60, complete: Collection[str] = ()) -> list[tuple[int, float]]:
+    """(chunk id, fused score), best first, by `method` ("rrf" or "zscore"); `complete`: the lists that hold every
+    document their retriever scored (`zscore_fuse`; RRF counts ranks only)."""
     if method == "rrf":
         return rrf_fuse({n: [cid for cid, _ in items] for n, items in lists.items()}, weights, rrf_k)
     if method == "zscore":
-        return zscore_fuse(lists, weights)
+        return zscore_fuse(lists, weights, complete)
     raise ValueError(f"unknown fusion method {method!r} (one of: {', '.join(FUSIONS)})")

@@ -255,10 +255,13 @@ class Retriever:
         weights: dict[str, float] = {}
         bm_pos: dict[int, tuple[int, float]] = {}
         vec_pos: dict[int, tuple[int, float]] = {}
+        complete: list[str] = []  # keyword lists shorter than asked for: every chunk they miss scored 0 (fusion.py)
         for i, (text, vec, w) in enumerate(texts):
             if bm_lists:
                 bm = bm_lists[i]
                 lists[f"bm25.{i}"], weights[f"bm25.{i}"] = bm, w * wb
+                if len(bm) < c and (scope is None or scope.chunk_ids is not None):  # a thinned one may not be
+                    complete.append(f"bm25.{i}")
                 for r, (cid, sc) in enumerate(bm, start=1):
                     if cid not in bm_pos or r < bm_pos[cid][0]:
                         bm_pos[cid] = (r, sc)
@@ -268,7 +271,7 @@ class Retriever:
                 for r, (cid, sc) in enumerate(vr, start=1):
                     if cid not in vec_pos or r < vec_pos[cid][0]:
                         vec_pos[cid] = (r, sc)
-        fused = fuse(self.cfg.fusion, lists, weights, self.cfg.rrf_k)
+        fused = fuse(self.cfg.fusion, lists, weights, self.cfg.rrf_k, complete)
         chunks = self.store.chunks_by_ids([cid for cid, _ in fused])
         hits: list[Hit] = []
         for cid, score in fused:

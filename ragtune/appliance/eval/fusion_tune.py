@@ -42,6 +42,7 @@ def collect_runs(ctx: dict[str, Any], *, normalize: bool = True) -> dict[str, di
 def fusion_metrics(ctx: dict[str, Any], runs: dict[str, Any], setting: dict[str, Any], qids: Sequence[str]) -> dict[str, float]:
     """Mean metrics of one fusion setting over `qids`."""
     per = []
+    limit = ctx["retriever"].cfg.candidates
     for qid in qids:
         r = runs[qid]
         lists: dict[str, list[tuple[int, float]]] = {}
@@ -51,7 +52,8 @@ def fusion_metrics(ctx: dict[str, Any], runs: dict[str, Any], setting: dict[str,
             for i, items in enumerate(r[name]):
                 lists[f"{name}.{i}"] = items
                 weights[f"{name}.{i}"] = w * (1.0 if i == 0 else setting["original_query_weight"])
-        fused = fuse(setting["fusion"], lists, weights, setting.get("rrf_k", 60))
+        complete = [n for n, items in lists.items() if n.startswith("bm25") and len(items) < limit]  # as served
+        fused = fuse(setting["fusion"], lists, weights, setting.get("rrf_k", 60), complete)
         per.append(query_metrics(ranked_units([c for c, _ in fused], ctx, qid), ctx["qrels"][qid]))
     return mean_metrics(per)
 
