@@ -200,16 +200,38 @@ _COUNTED = re.compile(r"(?:星期|禮拜|礼拜)[日天]|(?:星期|禮拜|礼拜
                       + r"|[周週][一二三四五六七日天](?![\u3400-\u9fff])|" + _NUMERALS.pattern
                       + r"+\s*(?:小时|小時|星期|[かカヶヵ]月|[点點時时日月年分秒天周週晚夜个個号號人名位岁歳次回倍%％])")
 # A day of the week, where it cannot be a name: 周三 before a time of day ("周三下午"; at a CJK run's end _COUNTED has
-# it), 水曜日 (not 曜子, a given name), Hebrew יום רביעי (שני alone is also a name), Arabic after يوم or a time of day
-# or opening the answer (خميس, جمعة and الخميس after a name are names too), Hindi बुधवार, Thai วันพุธ (round 54).
+# it), 水曜日 or 水曜 ending a CJK run (not 曜子 or 鈴木曜平, given names), Hebrew יום רביעי (שני alone is also a name),
+# Arabic after يوم or an evening or noon or opening the answer (خميس, جمعة and الخميس after a name are names too, as
+# is صباح), Hindi बुधवार, Thai วันพุธ (round 54).
 _F_WEEKDAY = re.compile(
     r"[周週][一二三四五六七日天](?=上午|下午|中午|晚上|早上|早晨|凌晨|傍晚|夜里|夜裡|晚间|晚間|白天|全天)"
-    r"|[月火水木金土日]曜(?!子)"
+    r"|[月火水木金土日]曜(?:日|(?![\u3400-\u9fff]))"
     r"|(?<![\u05d0-\u05ea])[ובלמה]{0,2}(?:יום (?:ראשון|שני|שלישי|רביעי|חמישי|שישי|שבת)|שבת)(?![\u05d0-\u05ea])"
-    r"|(?:(?<![\u0621-\u064a])(?:يوم|صباح|مساء|ظهر|ليلة) (?:ال)?|^\s*[وب]?(?:في )?ال)"
+    r"|(?:(?<![\u0621-\u064a])(?:يوم|مساء|ظهر|ليلة) (?:ال)?|^\s*[وب]?(?:في )?ال)"
     r"(?:أحد|اثنين|إثنين|ثلاثاء|أربعاء|خميس|جمعة|سبت)(?![\u0621-\u064a])"
     r"|" + _HI + r"(?:सोम|मंगल|बुध|गुरु|बृहस्पति|शुक्र|शनि|रवि|इत)वार" + _HI_END
     + r"|วัน(?:จันทร์|อังคาร|พุธ|พฤหัส|ศุกร์|เสาร์|อาทิตย์)")
+# What a weekday answer may hold besides its weekday ("周一到周三下午", "毎週月曜の午後", "ביום שני בבוקר", "गुरुवार को",
+# "ทุกวันจันทร์"): other weekdays, times of day, "every", "until", particles. An answer holding any other letters
+# ("张伟负责周三下午的值班", "望月曜", "דני כהן, בשבת", "ตะวันจันทร์") may be a person's: it fits (mend of reviewer readA).
+_F_WEEKDAY_REST = re.compile(
+    r"(?:星期|禮拜|礼拜)[一二三四五六日天]|[周週][一二三四五六七日天]|[月火水木金土日]曜日?|[每毎](?:[周週](?![一二三四五六七日天]))?|から|まで"
+    r"|上午|下午|中午|晚上|早上|早晨|凌晨|傍晚|夜里|夜裡|晚间|晚間|白天|全天|午前|午後|夕方|[朝夜のにはへ到至和与及、～〜]"
+    r"|(?<![\u05d0-\u05ea])[ובלמה]{0,2}(?:יום|ימי|ראשון|שני|שלישי|רביעי|חמישי|שישי|שבת|בוקר|צהריים|ערב|לילה|עד|כל)"
+    r"(?![\u05d0-\u05ea])"
+    r"|(?<![\u0621-\u064a])[وب]?(?:في )?(?:ال)?(?:يوم|أيام|أحد|اثنين|إثنين|ثلاثاء|أربعاء|خميس|جمعة|سبت|صباح|مساء|ظهر"
+    r"|ليلة|حتى|إلى|كل|في|من)(?![\u0621-\u064a])"
+    r"|" + _HI + r"(?:(?:सोम|मंगल|बुध|गुरु|बृहस्पति|शुक्र|शनि|रवि|इत)वार|सुबह|दोपहर|शाम|रात|को|से|तक|और|हर|प्रत्येक)"
+    + _HI_END
+    + r"|วัน(?:จันทร์|อังคาร|พุธ|พฤหัสบดี|พฤหัส|ศุกร์|เสาร์|อาทิตย์)|ทุก|ตอน|เช้า|บ่าย|เย็น|กลางคืน|และ|ถึง"
+    r"|\b(?:a\.?m|p\.?m)\b\.?")
+
+
+def _weekday_answer(answer: str) -> bool:
+    """Whether `answer` is a day of the week (`_F_WEEKDAY`) and little else: a time of day, particles."""
+    return bool(_F_WEEKDAY.search(answer)) and not re.search(r"[^\W\d_]", _F_WEEKDAY_REST.sub(" ", answer.lower()))
+
+
 _F_NUMBER = (
     "אחד", "אחת", "שתי", "שניים", "שני", "שלוש", "ארבע", "חמש", "שש", "שבע", "שמונה", "תשע", "עשר", "עשרים",
     "מאה", "מאות", "אלף", "אלפי", "חצי", "רבע", "אין",
@@ -290,7 +312,7 @@ def _fits_foreign(k: str, answer: str) -> bool:
         return not money and (number or _has(low, _F_DATE_P) or bool(words & _TEMPORAL))
     # person: a sum of money, a day of the week, a bare number, or a number with a unit of time ("四个小时",
     # "7 בבוקר") is not a who
-    if money or _F_WEEKDAY.search(answer):
+    if money or _weekday_answer(answer):
         return False
     if not (_DIGIT.search(answer) or _COUNTED.search(answer)):
         return True

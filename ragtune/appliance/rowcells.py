@@ -39,15 +39,21 @@ def _holds_label(cell: Sequence[str]) -> bool:
     return False
 
 
+def part_labels(line: str) -> set[Label]:
+    """The labels that start a `Label: value` part of one row `line` (its start or after a "; "): its cells' labels
+    and any "Sat:" or "Extension:" a cell's value may hold."""
+    words = line.split()
+    here = {label_at(words, k) for k in range(len(words)) if k == 0 or words[k - 1].endswith(";")}
+    return here - {None}  # type: ignore[return-value]
+
+
 def column_labels(lines: Iterable[str]) -> set[Label]:
-    """The labels that start a `Label: value` part (a line's start or after a "; ") on two or more of `lines`: the
-    table's column labels, not a "Sat:" inside one row's value."""
+    """The labels that start a `Label: value` part (`part_labels`) on two or more of `lines`: the table's column
+    labels, not a "Sat:" inside one row's value."""
     seen: dict[Label, int] = {}
     for line in lines:
-        words = line.split()
-        here = {label_at(words, k) for k in range(len(words)) if k == 0 or words[k - 1].endswith(";")}
-        for label in here - {None}:
-            seen[label] = seen.get(label, 0) + 1  # type: ignore[index]
+        for label in part_labels(line):
+            seen[label] = seen.get(label, 0) + 1
     return {label for label, n in seen.items() if n >= 2}
 
 

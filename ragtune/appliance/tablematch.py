@@ -7,7 +7,8 @@ served), its first cell the row's key by a table's convention (a name, a registr
 the 135M model copied the extension of the second (benchmarks/README.md, round 52). Here the served table rows are
 ranked, and the rows below the best are left out of what the decoder may copy (the model still reads them all):
 1. the row's key cell is named whole in the question (every content word of its value, by its stem alone);
-2. one of the row's column labels is a word of the question (the column asked for: "extension");
+2. one of the row's column labels is a word of the question (the column asked for: "extension"), or a label
+   starting a `; Label:` part of it ("Hours: Mon-Thu: 9-5; Extension: 4412" read as one cell, round 54);
 3. how many of its other cells are named whole ("2025" beside a product priced in two years), the column asked for
    left out (its value is the answer, which the question does not say).
 Only a lookup on the named row narrows (mend of reviewer rG): every key-named row has a column the question asks for.
@@ -83,13 +84,20 @@ def row_cells(text: str, columns: AbstractSet[Label] = frozenset()) -> list[tupl
     return cells if any(label for label, _ in cells) else None
 
 
-def _rank(cells: list[tuple[str, str]], asked: frozenset[str]) -> tuple[bool, bool, int]:
-    """(key named whole, a label asked for, other cells named whole) of a row, for a question's terms `asked`."""
+def _rank(cells: list[tuple[str, str]], asked: frozenset[str], line: str = "") -> tuple[bool, bool, int]:
+    """(key named whole, a label asked for, other cells named whole) of a row `line` read as `cells` (its labels
+    those of the cells where no line is given), for a question's terms `asked`."""
     named = [bool(t) and t <= asked for t in (_terms(v) for _, v in cells)]
     label_asked = [bool(_terms(label) & asked) for label, _ in cells]
+    # a label starting any `; Label:` part counts as asked too: a row served alone whose value holds its own
+    # "Word:" ("Hours: Mon-Thu: 9-5; Extension: 4412") reads as one cell there, the asked column inside it (mend of
+    # reviewer readA: Daniel Reed's extension); not by the key's own words ("Sat:" of a key "Sat: closed")
+    key = _terms(cells[0][1])
+    part_asked = any((_terms(" ".join(label)) & asked) - key for label in rowcells.part_labels(line))
     # a cell of the column asked for holds the answer, which the question does not say ("Places left: 1" is not
     # named by "the 1 pm course")
-    return named[0], any(label_asked), sum(n and not a for n, a in zip(named[1:], label_asked[1:]))
+    return (named[0], any(label_asked) or part_asked,
+            sum(n and not a for n, a in zip(named[1:], label_asked[1:])))
 
 
 def _subsequence(short: Sequence[str], long: Sequence[str]) -> bool:
@@ -143,7 +151,7 @@ def key_rows(question: str, ctx: Sequence[ContextItem], sources: Sources,
     columns = {src: column_labels([line for i, line in lines.items() if ctx[i].source == src])
                for src in {ctx[i].source for i in lines}}  # a value's own "; Sat:" is no column (rowcells.py)
     rows = {i: cells for i in lines if (cells := row_cells(ctx[i].text, columns[ctx[i].source]))}
-    ranks = {i: _rank(cells, asked) for i, cells in rows.items()}
+    ranks = {i: _rank(cells, asked, lines[i]) for i, cells in rows.items()}
     named = {i: k for i, k in _keys(ctx, rows).items() if k and k <= exact and _said(*rows[i][0], question)}
     named = {i: k for i, k in named.items() if not any(k < o for o in named.values())}  # "Acme" in "Acme Logistics"
     if not named or not all(ranks[i][1] for i in named):  # no column of the named row asked: not a lookup on it

@@ -58,17 +58,24 @@ def _ingest_pack(demo: Settings) -> None:
 def _drop_other_packs(demo: Settings, folder: Path) -> None:
     """Take out of the demo home the sample pack another ragtune installed elsewhere ingested (an upgrade into a new
     virtual environment or Python version moves the pack's folder): else the demo held both packs, every answer
-    retrieved from twice the documents and cited the old install's files, which may be gone. Only paths inside a
-    `ragtune/models/pack/` folder go: anything else in HOME/demo is someone's own and stays."""
+    retrieved from twice the documents and cited the old install's files, which may be gone. Only a pack's own
+    files go: a path whose part after a `ragtune/models/pack/docs/` folder names a file this ragtune's pack has too;
+    anything else in HOME/demo (a document of one's own in such a folder) is someone's own and stays."""
     from ..appliance.ingest.documents import list_documents, remove_documents
 
-    mark = os.sep + os.path.join("ragtune", "models", "pack") + os.sep
+    pack = os.sep + os.path.join("ragtune", "models", "pack")
+    mark = pack + os.sep + "docs" + os.sep
+
+    def packs_file(path: str) -> bool:
+        rel = path.rpartition(mark)[2]
+        return mark in path and ".." not in Path(rel).parts and (folder / rel).is_file()
+
     here = {d.id for d in list_documents(demo, under=folder)}
-    old = [d for d in list_documents(demo) if d.id not in here and mark in d.path]
+    old = [d for d in list_documents(demo) if d.id not in here and packs_file(d.path)]
     if not old:
         return
     removed = remove_documents(demo, [str(d.id) for d in old])
-    where = sorted({d.path.split(mark)[0] + mark.rstrip(os.sep) for d in old})
+    where = sorted({d.path.rpartition(mark)[0] + pack for d in old})
     click.echo(f"demo: removed {len(removed.removed)} documents of another ragtune's sample pack "
                f"({', '.join(where)}); this ragtune's pack is {folder}", err=True)
 

@@ -196,11 +196,12 @@ def _written(fh: Any, lines: Any) -> None:
 def replay_reports(store: Any, ids: list[int], replays: list[int]) -> list[dict[str, Any]]:
     """What `log forget` cannot erase of a replay evaluation: the report folders (`eval run --replay --out`, or
     HOME/eval/RUN_ID) of the runs that asked the question of an entry `ids` or wrote one of the rows `replays`
-    (Store.replay_runs_asking). Each {"run", "folder" (as the run recorded it), "files": those of its report files
-    (REPORT_FILES: their failure samples; ITEMS_FILE: every question) that are there now}. Listed, not
-    edited: a folder outside the home is the user's (moved, copied, shared), a rewritten report would no longer be
-    what the run measured, and copies made of it are out of reach anyway; the user deletes them. A folder not found
-    (moved, deleted, or recorded relative to where the run was started) has no files."""
+    (Store.replay_runs_asking). Each {"run", "folder" (as the run recorded it, or the home's own HOME/eval/RUN_ID
+    where the files are there instead: report_files), "files": those of its report files (REPORT_FILES: their
+    failure samples; ITEMS_FILE: every question) that are there now}. Listed, not edited: a folder outside the home
+    is the user's (moved, copied, shared), a rewritten report would no longer be what the run measured, and copies
+    made of it are out of reach anyway; the user deletes them. A folder found in neither place (moved out of the
+    home, deleted, or recorded relative to where the run was started) has no files."""
     return report_files(store.replay_runs_asking(ids, replays), home_eval_dir(store))
 
 
@@ -220,7 +221,10 @@ def report_files(runs: list[tuple[str, Any]], eval_dir: Path | None = None) -> l
     for run, recorded in runs:
         folder = recorded if isinstance(recorded, str) and recorded else None
         places = [] if folder is None else [Path(folder)]
-        own = eval_dir / run if eval_dir is not None and isinstance(run, str) and run else None
+        # a run id is a folder's name (its database row could hold any text): "../elsewhere" or an absolute path
+        # would point outside HOME/eval, at files the user is then told to delete (mend of reviewer readA)
+        plain = isinstance(run, str) and run not in ("", ".", "..") and Path(run).name == run
+        own = eval_dir / run if eval_dir is not None and plain else None
         if own is not None and not any(_same(own, p) for p in places):
             places.append(own)
         found = {p: [str(p / n) for n in (*REPORT_FILES, ITEMS_FILE) if _is_file(p / n)] for p in places}

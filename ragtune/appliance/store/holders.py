@@ -22,10 +22,31 @@ def other_holders(db: Path | str, locks: str = "/proc/locks") -> list[tuple[int,
     except OSError:
         return None
     me, pids = os.getpid(), []
-    for pid, _class, same_device, start, end in held_locks(st, text, folder):
+    for (pid, _class, same_device, start, end), on_file in zip(held_locks(st, text, folder), held_locks(st, text)):
         if same_device and pid != me and start <= _DMS and (end is None or end >= _DMS) and pid not in pids:
-            pids.append(pid)
+            # matched only through the folder's device, the lock may be on another overlay layer's file with the
+            # same inode number: where the process's open files can be read, it must have this -shm open (mend of
+            # reviewer readA; scope.ingest_running asks the same)
+            if on_file[2] or has_open(pid, st) is not False:
+                pids.append(pid)
     return [(pid, _command(pid)) for pid in pids]
+
+
+def has_open(pid: int, st: os.stat_result, proc: str = "/proc") -> bool | None:
+    """Whether process `pid` has the file of `st` open (a descriptor that stats with its device and inode); None
+    where its descriptors cannot be read (another user's process, one that has ended, no /proc)."""
+    try:
+        fds = os.listdir(f"{proc}/{pid}/fd")
+    except OSError:
+        return None
+    for fd in fds:
+        try:
+            o = os.stat(f"{proc}/{pid}/fd/{fd}")
+        except OSError:  # closed meanwhile
+            continue
+        if (o.st_dev, o.st_ino) == (st.st_dev, st.st_ino):
+            return True
+    return False
 
 
 def held_locks(st: os.stat_result, text: str,

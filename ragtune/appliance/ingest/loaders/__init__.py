@@ -170,10 +170,10 @@ LOADERS: dict[str, Callable[[Path, bytes], Document]] = {
 # round 53: pptx 4: a slide table's rows under a header row (found as a sheet's) are written `Label: value; Label:
 # value` as a sheet's rows are (tablerows.doc_rows); other tables stay `a | b`.
 # round 54: xlsx 6: a fraction format's whole part grouped (`#,##0 ?/?`: 1,234 1/2); ods 4: a duration
-# without shown text keeps its sign (-1:30:00) and its days. docx 7, odt 5, doc 4: a table's rows under a header
-# row are written `Label: value; …` (tablerows.labelled_rows), one block, chunked a row a chunk (table_chunks).
-LOADER_VERSIONS: dict[str, int] = {"md": 7, "txt": 8, "html": 13, "pdf": 13, "docx": 7, "pptx": 4, "xlsx": 6,
-                                   "csv": 4, "eml": 4, "msg": 4, "odt": 5, "ods": 4, "odp": 3,
+# without shown text keeps its sign (-1:30:00) and its days. xlsx 7: `0 ?/?` shows 0.5 as "0 1/2", a fraction's
+# negative section is read (`(1,234 1/2)`); ods 5: a duration's parts each optional, its total shown (PT90M: 1:30:00).
+LOADER_VERSIONS: dict[str, int] = {"md": 7, "txt": 8, "html": 13, "pdf": 13, "docx": 7, "pptx": 4, "xlsx": 7,
+                                   "csv": 4, "eml": 4, "msg": 4, "odt": 5, "ods": 5, "odp": 3,
                                    "doc": 4, "rtf": 3}
 
 

@@ -79,14 +79,16 @@ def _typed(cell: Any) -> str:
         d = cell.get(f"{_O}date-value") or ""
         return d[:10] if d.endswith("T00:00:00") else d.replace("T", " ")
     if vt == "time":
-        # a duration: "-PT01H30M00S" is minus an hour and a half (its sign kept), "P1DT02H..." has days; digits
-        # bounded (int() of 5,000 digits raises)
-        m = re.fullmatch(r"(-?)P(?:(\d{1,9})D)?T(\d{1,12})H(\d{1,9})M(\d{1,9})(?:[.,]\d*)?S",
-                         cell.get(f"{_O}time-value") or "")
-        if not m:
+        # an xsd:duration, each part optional: "-PT01H30M00S" is minus an hour and a half (its sign kept),
+        # "P0Y0M1DT01H00M00S" has days, "PT00H90M00S" is 1:30:00 as Calc shows it (the total, as h:mm:ss); years or
+        # months (no fixed length) are not shown; digits bounded (int() of 5,000 digits raises)
+        m = re.fullmatch(r"(-?)P(?:0{1,9}Y)?(?:0{1,9}M)?(?:(\d{1,9})D)?(?:T(?:(\d{1,12})H)?(?:(\d{1,9})M)?"
+                         r"(?:(\d{1,9})(?:[.,]\d*)?S)?)?", cell.get(f"{_O}time-value") or "")
+        if not m or not m.group(0).rstrip("T").lstrip("-P"):  # "P", "PT": no part at all
             return ""
-        h, mi, sec = int(m.group(2) or 0) * 24 + int(m.group(3)), int(m.group(4)), int(m.group(5))
-        return ("-" if m.group(1) and (h or mi or sec) else "") + f"{h}:{mi:02d}:{sec:02d}"
+        days, h, mi, sec = (int(g or 0) for g in m.groups()[1:])
+        total = ((days * 24 + h) * 60 + mi) * 60 + sec
+        return ("-" if m.group(1) and total else "") + f"{total // 3600}:{total // 60 % 60:02d}:{total % 60:02d}"
     if vt == "boolean":
         return "TRUE" if (cell.get(f"{_O}boolean-value") or "") == "true" else "FALSE"
     return cell.get(f"{_O}string-value") or ""

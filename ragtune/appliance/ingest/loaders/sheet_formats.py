@@ -39,6 +39,7 @@ class _Fmt:
     scale: int = 0  # thousands scaling: the value is divided by 1,000 per comma after the last digit placeholder
     whole: bool = False  # a fraction with a whole-number part (`# ?/?`: 1 1/2; `?/?`: 3/2)
     denominator: int = 0  # a fraction's largest denominator (`?/?`: 9, `??/??`: 99), or its fixed one (`?/8`): -8
+    zero_whole: bool = False  # the whole part ends in `0` (`0 ?/?`): 0.5 as "0 1/2", as Excel and Calc show it
 
 
 _GENERAL = _Fmt()
@@ -76,6 +77,7 @@ def _section(sec: str) -> _Fmt:
         den, at = fr.group(3), sec.find(fr.group(0))  # at: -1 where a literal splits the fraction (no prefix, suffix)
         return _Fmt("fraction", whole=fr.group(1) is not None, prefix=_literal(sec[:at]) if at >= 0 else "",
                     thousands="," in (fr.group(1) or "").strip(","),  # `#,##0 ?/?`: 1234.5 as "1,234 1/2"
+                    zero_whole=(fr.group(1) or "").rstrip(",").endswith("0"),
                     suffix=_literal(sec[at + len(fr.group(0)):]) if at >= 0 else "",  # a unit: `# ?/?" in"`
                     denominator=-int(den) if den.isdigit() and den[0] != "0" else 10 ** min(len(den), 6) - 1)
     m = _PLACES.search(bare)
@@ -103,12 +105,13 @@ def _format_code(code: str) -> _Fmt:
         return _GENERAL
     secs = _sections(code)
     first = _section(secs[0])
-    if len(secs) > 1 and first.kind in ("number", "percent"):
+    if len(secs) > 1 and first.kind in ("number", "percent", "fraction"):  # `#,##0 ?/?;(#,##0 ?/?)` too
         neg = _section(secs[1])
         zero = _literal(secs[2]) if len(secs) > 2 and not _PLACES.search(secs[2]) else None
         if zero is not None and "@" in zero:
             zero = None
-        return replace(first, negative=neg if neg.kind in ("number", "percent") else None, zero=zero or None)
+        return replace(first, negative=neg if neg.kind in ("number", "percent", "fraction") else None,
+                       zero=zero or None)
     return first
 
 
@@ -151,14 +154,14 @@ def show_number(v: float, f: _Fmt, date1904: bool) -> str:
     if f.kind == "elapsed":
         s = round(abs(v) * 86400)
         return ("-" if v < 0 else "") + f"{s // 3600}:{s // 60 % 60:02d}" + (f":{s % 60:02d}" if f.seconds else "")
-    if f.kind == "fraction":
-        return _fraction(v, f)
-    if f.kind not in ("number", "percent", "scientific"):
+    if f.kind not in ("number", "percent", "scientific", "fraction"):
         return _general(v)
     if v == 0 and f.zero:
         return f.zero
     if v < 0 and f.negative is not None:
         return show_number(-v, f.negative, date1904)
+    if f.kind == "fraction":
+        return _fraction(v, f)
     if f.kind == "scientific":
         body = f"{v:.{f.decimals}E}"
     elif f.kind == "percent":
@@ -172,7 +175,7 @@ def show_number(v: float, f: _Fmt, date1904: bool) -> str:
 
 def _fraction(v: float, f: _Fmt) -> str:
     """`# ?/?`: 1.5 as "1 1/2", 0.75 as "3/4", 2 as "2"; `?/?`: 1.5 as "3/2"; `# ?/8`: 0.5 as "4/8" (not reduced);
-    `#,##0 ?/?`: 1234.5 as "1,234 1/2" (the whole part grouped as Excel shows it)."""
+    `#,##0 ?/?`: 1234.5 as "1,234 1/2" (the whole part grouped as Excel shows it); `0 ?/?`: 0.5 as "0 1/2"."""
     if abs(v) >= 1e15:
         return _general(v)
     sign, a = ("-" if v < 0 else ""), abs(v)
@@ -190,5 +193,6 @@ def _fraction(v: float, f: _Fmt) -> str:
         body = (f"{whole:,}" if f.thousands else str(whole)) if f.whole else "0"
         sign = sign if whole else ""
     else:
-        body = (f"{whole:{',' if f.thousands else ''}} " if f.whole and whole else "") + f"{num}/{den}"
+        shown = f.whole and (whole or f.zero_whole)
+        body = (f"{whole:{',' if f.thousands else ''}} " if shown else "") + f"{num}/{den}"
     return (f.prefix + sign + body + f.suffix).strip()
