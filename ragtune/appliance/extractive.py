@@ -36,7 +36,7 @@ from typing import Iterable, Sequence
 from .decoding import ANSWER_STRING, JsonTail
 from .injection import source_view
 from .rowcells import column_labels, ends_cell, label_at
-from .tablematch import key_rows
+from .tablematch import key_rows, row_cells
 from .types import ContextItem
 
 _QUOTE, _BACKSLASH, _SLASH, _COMMA = 0x22, 0x5C, 0x2F, 0x2C
@@ -333,7 +333,12 @@ def extractive_sources(ctx: Sequence[ContextItem], question: str | None = None) 
     (injection.source_view); given the `question`, without the table rows that lose to the row whose own key it
     names (tablematch.key_rows, round 53: Daniel Reed's row, not the row Daniel Reed manages)."""
     out = [(c.id, source_view(c.text).blocks) for c in ctx]
-    return out if question is None else key_rows(question, ctx, out, _is_table)
+    if question is None:
+        return out
+    # key_rows judges the table rows among the sources it is given: here only those served as one (`_is_row`)
+    rows = [i for i, c in enumerate(ctx) if _is_row(c)]
+    kept = {cid for cid, _ in key_rows(question, [ctx[i] for i in rows], [out[i] for i in rows], lambda _: True)}
+    return [s for i, s in enumerate(out) if s[0] in kept or i not in rows]
 
 
 def cell_span(answer: str, ctx: Sequence[ContextItem]) -> str:
@@ -341,24 +346,47 @@ def cell_span(answer: str, ctx: Sequence[ContextItem]) -> str:
     to: Vik Rao" copied from a spreadsheet's or CSV's row (`table_cells`), round 52. Unchanged when no table source
     is served, when a source of another kind holds it whole, or when no cell holds a prefix of it. (The decoder is
     not kept inside a cell: the run-on span's mean log-probability is what lets the right row's candidate win.)"""
-    tables = [(c.id, table_cells(c.text, source_view(c.text).blocks)) for c in ctx if _is_table(c.source)]
+    tables = [(c.id, table_cells(c.text, source_view(c.text).blocks)) for c in ctx if _is_row(c)]
     if not tables:
         return answer
-    others = [(c.id, source_view(c.text).blocks) for c in ctx if not _is_table(c.source)]
+    others = [(c.id, source_view(c.text).blocks) for c in ctx if not _is_row(c)]
     if others and check_span(answer, others)[0] == answer:
         return answer
     span = check_span(answer, tables)[0]
     return span if span and len(span) < len(answer) else answer
 
 
+def _is_row(c: ContextItem) -> bool:
+    """Whether context item `c` is served as table rows, for the row rule and the cell cut: every chunk of a kind
+    the loaders write as table rows (xlsx, csv, ods: chunker.TABLE_KINDS), and a chunk of a prose document that may
+    hold tables (docx, odt, doc: chunker.DOC_TABLE_KINDS, round 54) only when it is one labelled row of such a
+    table, a single line read as two or more labelled cells (ingest/table_chunks.py chunks a table block a row a
+    chunk): the prose around the table stays prose. A source of any other kind (md, txt, html, pdf, a corpus row's
+    ".jsonl#id") never is."""
+    from .ingest.chunker import DOC_TABLE_KINDS
+
+    if _is_table(c.source):
+        return True
+    if _kind(c.source) not in DOC_TABLE_KINDS or "\n" in c.text.strip():
+        return False
+    cells = row_cells(c.text)
+    return cells is not None and sum(1 for label, _ in cells if label) >= 2
+
+
 def _is_table(source: str) -> bool:
     """Whether `source` (a context item's document path) is of a kind the loaders write as table rows."""
+    from .ingest.chunker import TABLE_KINDS
+
+    return _kind(source) in TABLE_KINDS
+
+
+def _kind(source: str) -> str | None:
+    """The loader kind of a document path; None for none (a corpus row's ".jsonl#id" has none)."""
     from pathlib import PurePath
 
-    from .ingest.chunker import TABLE_KINDS
     from .ingest.loaders import KINDS
 
-    return bool(source) and KINDS.get(PurePath(source).suffix.lower()) in TABLE_KINDS  # (a corpus row: ".jsonl#id")
+    return KINDS.get(PurePath(source).suffix.lower()) if source else None
 
 
 def table_cells(raw: str, blocks: Sequence[str]) -> tuple[str, ...]:
