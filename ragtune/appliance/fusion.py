@@ -16,7 +16,8 @@ Two methods, both plain functions over `{list name: [(chunk id, score), …]}` (
   query term) knows its misses scored 0: it is standardised over all fused candidates with its misses at 0, so
   a short list of two to a handful of hits (an id in a few files) ranks them as a lone hit ranks, graded by their
   scores. A cut-off list (every vector list; a keyword list that filled its limit) keeps the floor above: a
-  document below its cut-off may score just under its last hit.
+  document below its cut-off may score just under its last hit. "All fused candidates" are those of the lists
+  with a weight above 0: a weight-0 list changes no score, its candidates change no z-score either.
 
 Ties: best single rank over the lists, then chunk id (deterministic).
 """
@@ -70,18 +71,24 @@ def flat_zscores(found: int, pool: int) -> tuple[float, float]:
 def pool_zscores(scores: Sequence[float], pool: int) -> tuple[np.ndarray, float]:
     """(z of each hit, z of a miss) for a complete list: `scores` standardised over the `pool` fused candidates,
     the `pool - len(scores)` it missed at 0 (at the lowest score where that is below 0: a miss never outranks a
-    hit). Equal scores give `flat_zscores`; a list that holds the whole pool, its own `zscores`."""
+    hit). Equal scores give `flat_zscores` (equal zeros too: a hit still beats a miss); a list that holds the
+    whole pool, its own `zscores`."""
     s = np.asarray(scores, dtype=np.float64)
     missed = pool - s.size
     if s.size == 0 or missed <= 0:
         z = zscores(s)
         return z, float(z.min()) if z.size else 0.0
+    scale = float(np.abs(s).max())  # z-scores ignore the scale; squares of huge scores would overflow
+    if scale == 0.0 or (s / scale).std() * scale <= 1e-12:  # equal scores, as zscore_fuse tells a flat list
+        hit, miss_z = flat_zscores(s.size, pool)  # found / not found is all it says
+        return np.full(s.size, hit), miss_z
+    s = s / scale
     miss = min(0.0, float(s.min()))
     x = np.concatenate([s, [miss]])
     n = np.concatenate([np.ones(s.size), [missed]])  # the misses as one value counted `missed` times
     mean = float((x * n).sum() / pool)
     sd = float(np.sqrt((n * (x - mean) ** 2).sum() / pool))
-    if sd <= 1e-12:
+    if sd <= 1e-12:  # pragma: no cover - scores with a spread keep it over the pool
         return np.zeros_like(s), 0.0
     return (s - mean) / sd, (miss - mean) / sd
 
@@ -90,26 +97,34 @@ def zscore_fuse(lists: dict[str, Sequence[tuple[int, float]]], weights: dict[str
                 complete: Collection[str] = ()) -> list[tuple[int, float]]:
     """Weighted sum of per-list z-scores (see the module docstring); a document absent from a list gets that
     list's minimum z (it ranked below the list's cut-off), for a flat list `flat_zscores`, and for a list named
-    in `complete` (it holds every document its retriever scored) `pool_zscores`. Sorted like `rrf_fuse`."""
+    in `complete` (it holds every document its retriever scored) `pool_zscores`. Sorted like `rrf_fuse`.
+    The pool those two count is the candidates of the lists with a weight: a weight-0 list adds nothing to any
+    score, so it must not move the others' z-scores either (the tuner's weight-0 grid points, round 54)."""
     per: list[tuple[float, dict[int, float], float]] = []
     best: dict[int, int] = {}
-    for items in lists.values():
+    weighted: set[int] = set()
+    for name, items in lists.items():
         for rank, (cid, _) in enumerate(items, start=1):
             best[cid] = min(best.get(cid, rank), rank)
+        if float(weights.get(name, 1.0)) > 0:
+            weighted.update(cid for cid, _ in items)
+    pool = len(weighted)
     for name, items in lists.items():
         w = float(weights.get(name, 1.0))
+        if w <= 0:
+            continue
         s = np.asarray([sc for _, sc in items], dtype=np.float64)
         if name in complete and s.size and len({cid for cid, _ in items}) == s.size:
-            z, floor = pool_zscores(s, len(best))
+            z, floor = pool_zscores(s, pool)
             per.append((w, {cid: float(v) for (cid, _), v in zip(items, z)}, floor))
             continue
         if s.size and s.std() <= 1e-12:  # flat: found / not found is all it says
-            hit, floor = flat_zscores(len({cid for cid, _ in items}), len(best))
+            hit, floor = flat_zscores(len({cid for cid, _ in items}), pool)
             per.append((w, {cid: hit for cid, _ in items}, floor))
             continue
         z = zscores(s)
         per.append((w, {cid: float(v) for (cid, _), v in zip(items, z)}, float(z.min()) if z.size else 0.0))
-    fused = {cid: sum(w * zs.get(cid, floor) for w, zs, floor in per if w > 0) for cid in best}
+    fused = {cid: sum(w * zs.get(cid, floor) for w, zs, floor in per) for cid in best}
     return sorted(fused.items(), key=lambda kv: (-kv[1], best[kv[0]], kv[0]))
 
 

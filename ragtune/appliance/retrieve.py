@@ -244,7 +244,9 @@ class Retriever:
         pending = None
         if missing and mode == "hybrid":  # embed in a worker while BM25 runs here (onnxruntime releases the GIL)
             pending = self._worker().submit(self.embedder.encode, [texts[i][0] for i in missing])
-        bm_lists = [self._bm25_in(text, c, scope) for text, _, _ in texts] if mode in ("bm25", "hybrid") else []
+        # one keyword hit more than kept: a list is complete (fusion.py) only if no hit was left out, and one of
+        # exactly `c` hits may have been cut off at the limit
+        bm_lists = [self._bm25_in(text, c + 1, scope) for text, _, _ in texts] if mode in ("bm25", "hybrid") else []
         if missing:
             vecs = pending.result() if pending is not None else self.embedder.encode([texts[i][0] for i in missing])
             for i, v in zip(missing, vecs):  # one batch for both texts
@@ -255,12 +257,13 @@ class Retriever:
         weights: dict[str, float] = {}
         bm_pos: dict[int, tuple[int, float]] = {}
         vec_pos: dict[int, tuple[int, float]] = {}
-        complete: list[str] = []  # keyword lists shorter than asked for: every chunk they miss scored 0 (fusion.py)
+        complete: list[str] = []  # keyword lists with no hit past `c`: every chunk they miss scored 0 (fusion.py)
         for i, (text, vec, w) in enumerate(texts):
             if bm_lists:
-                bm = bm_lists[i]
+                bm = bm_lists[i][:c]
                 lists[f"bm25.{i}"], weights[f"bm25.{i}"] = bm, w * wb
-                if len(bm) < c and (scope is None or scope.chunk_ids is not None):  # a thinned one may not be
+                thinned = scope is not None and scope.chunk_ids is None  # may have left out a hit of its own
+                if len(bm_lists[i]) <= c and not thinned:
                     complete.append(f"bm25.{i}")
                 for r, (cid, sc) in enumerate(bm, start=1):
                     if cid not in bm_pos or r < bm_pos[cid][0]:

@@ -58,7 +58,9 @@ def test_pool_zscores():
     assert list(z) == pytest.approx(list(zscores([3.0, 2.0, 1.0]))) and miss == pytest.approx(z.min())
     z, miss = pool_zscores([1.0, -2.0], 4)  # a score below 0: the misses sit at the lowest one, never above it
     assert miss == pytest.approx(z[1]) and z[0] > miss
-    assert pool_zscores([0.0, 0.0], 5)[1] == 0.0 and pool_zscores([], 5)[1] == 0.0
+    z, miss = pool_zscores([0.0, 0.0], 5)  # equal zeros are equal scores too: a hit still beats a miss (mend4)
+    assert (z[0], z[1], miss) == pytest.approx(flat_zscores(2, 5)[:1] * 2 + flat_zscores(2, 5)[1:])
+    assert pool_zscores([], 5)[1] == 0.0
 
 
 def test_the_flat_cases_are_the_same_as_round_53():

@@ -3,7 +3,9 @@ DEV half of a set's queries (hash split), report dev and held-out TEST numbers, 
 config when it beats what is configured on dev.
 
 Fusion only (no rerank/MMR/trim): each query's BM25 and vector lists (with scores, `candidates` per retriever,
-for the normalised query and, when it differs, the query as typed) are collected once and re-fused per setting.
+for the normalised query and, when it adds words, the query as typed) are collected once and re-fused per
+setting, built as `Retriever.rank` builds them: the typed wording only at an `original_query_weight` above 0,
+its vector list only with `original_query_vectors`, a keyword list complete when no hit lay past `candidates`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..fusion import fuse
+from ..retrieve import _adds_words
 from .ranking import mean_metrics, query_metrics, ranked_units, split_of
 
 # RRF is invariant to scaling all weights, and z-score fusion ranks the same under it: one weight stays fixed.
@@ -26,34 +29,54 @@ GRID: dict[str, dict[str, list[Any]]] = {
 TUNED_KEYS = ("fusion", "bm25_weight", "vector_weight", "rrf_k", "original_query_weight")
 
 
-def collect_runs(ctx: dict[str, Any], *, normalize: bool = True) -> dict[str, dict[str, list[list[tuple[int, float]]]]]:
-    """{qid: {"bm25": [meant, original?], "vector": [meant, original?]}}: scored lists, `candidates` long."""
+def collect_runs(ctx: dict[str, Any], *, normalize: bool = True) -> dict[str, dict[str, Any]]:
+    """{qid: {"bm25": [meant, original?], "vector": [meant, original?], "complete": [meant, original?], "plain":
+    the same for the text as given alone}}: scored lists, `candidates` long; "complete": whether that keyword list
+    held every hit (one more was asked for, as `Retriever.rank` asks). The original wording only where it adds
+    words, its vector list only where rank searches it (`original_query_vectors`)."""
     retr = ctx["retriever"]
     c = retr.cfg.candidates
+
+    def search(text: str, vectors: bool = True) -> tuple[list, bool, list | None]:  # (keyword, complete, vector)
+        bm = retr.bm25(text, c + 1)
+        return bm[:c], len(bm) <= c, retr.vector(ctx["qvec"][text], c) if vectors else None
+
     runs = {}
     for q in ctx["queries"]:
         nq, raw = ctx["texts"][q["_id"]]
-        texts = ([nq] + ([raw] if raw != nq else [])) if normalize else [raw]
-        runs[q["_id"]] = {"bm25": [retr.bm25(t, c) for t in texts],
-                          "vector": [retr.vector(ctx["qvec"][t], c) for t in texts]}
+        meant = search(nq if normalize else raw)
+        got = [meant]
+        if normalize and raw != nq and _adds_words(raw, nq):
+            got.append(search(raw, retr.cfg.original_query_vectors))
+        plain = got[-1] if raw == nq or not normalize or (len(got) > 1 and got[1][2] is not None) else search(raw)
+        runs[q["_id"]] = {"bm25": [g[0] for g in got], "complete": [g[1] for g in got],
+                          "vector": [g[2] for g in got if g[2] is not None],
+                          "plain": {"bm25": [plain[0]], "complete": [plain[1]], "vector": [plain[2]]}}
     return runs
+
+
+def fused_run(run: dict[str, Any], setting: dict[str, Any]) -> list[tuple[int, float]]:
+    """One query's collected lists fused under `setting`: the lists `Retriever.rank` would fuse under it."""
+    lists: dict[str, list[tuple[int, float]]] = {}
+    weights: dict[str, float] = {}
+    complete: list[str] = []
+    for name in ("bm25", "vector"):
+        w = setting[f"{name}_weight"]
+        for i, items in enumerate(run[name]):
+            if i > 0 and setting["original_query_weight"] <= 0:  # rank does not search the original then
+                continue
+            lists[f"{name}.{i}"] = items
+            weights[f"{name}.{i}"] = w * (1.0 if i == 0 else setting["original_query_weight"])
+            if name == "bm25" and run["complete"][i]:
+                complete.append(f"{name}.{i}")
+    return fuse(setting["fusion"], lists, weights, setting.get("rrf_k", 60), complete)
 
 
 def fusion_metrics(ctx: dict[str, Any], runs: dict[str, Any], setting: dict[str, Any], qids: Sequence[str]) -> dict[str, float]:
     """Mean metrics of one fusion setting over `qids`."""
     per = []
-    limit = ctx["retriever"].cfg.candidates
     for qid in qids:
-        r = runs[qid]
-        lists: dict[str, list[tuple[int, float]]] = {}
-        weights: dict[str, float] = {}
-        for name in ("bm25", "vector"):
-            w = setting[f"{name}_weight"]
-            for i, items in enumerate(r[name]):
-                lists[f"{name}.{i}"] = items
-                weights[f"{name}.{i}"] = w * (1.0 if i == 0 else setting["original_query_weight"])
-        complete = [n for n, items in lists.items() if n.startswith("bm25") and len(items) < limit]  # as served
-        fused = fuse(setting["fusion"], lists, weights, setting.get("rrf_k", 60), complete)
+        fused = fused_run(runs[qid], setting)
         per.append(query_metrics(ranked_units([c for c, _ in fused], ctx, qid), ctx["qrels"][qid]))
     return mean_metrics(per)
 
@@ -81,7 +104,7 @@ def tune(ctx: dict[str, Any], *, seed: str = "ragtune", select: str = "ndcg@10",
     cfg = ctx["retriever"].cfg
 
     def report(setting: dict[str, Any], plain: bool = False) -> dict[str, Any]:
-        r = runs if not plain else {q: {k: v[-1:] for k, v in runs[q].items()} for q in qids}  # the text as given
+        r = runs if not plain else {q: runs[q]["plain"] for q in qids}  # the text as given
         return dict(setting, **{split: fusion_metrics(ctx, r, setting, ids)
                                 for split, ids in (("dev", dev), ("test", test), ("all", qids))})
 
