@@ -33,17 +33,28 @@ LABELLED = ("Fee: Joining fee; Amount: £40; Due: On joining\nFee: Annual subscr
             "Fee: Locker hire; Amount: £30")
 
 
-def _docx(rows, before=BEFORE, after=AFTER, merge=None) -> str:
+def _docx(rows, before=BEFORE, after=AFTER, merge=None, head: str | None = "bold") -> str:
+    """A DOCX of a paragraph, a table of `rows`, a paragraph. `head`: how its first row is marked the header: "bold"
+    (its text bold), "repeat" (Repeat as header row, w:tblHeader), None (not marked)."""
     def build(d):
         d.add_paragraph(before)
-        t = d.add_table(rows=len(rows), cols=len(rows[0]))
-        for r, row in enumerate(rows):
-            for c, v in enumerate(row):
-                t.cell(r, c).text = v
+        _fill(d.add_table(rows=len(rows), cols=len(rows[0])), rows, head)
         if merge:
-            merge(t)
+            merge(d.tables[-1])
         d.add_paragraph(after)
     return load_docx(Path("fees.docx"), docx_xml_bytes(build=build)).text
+
+
+def _fill(t, rows, head: str | None = "bold"):
+    from docx.oxml import OxmlElement
+
+    for r, row in enumerate(rows):
+        for c, v in enumerate(row):
+            t.cell(r, c).text = v
+            if r == 0 and head == "bold" and v:
+                t.cell(r, c).paragraphs[0].runs[0].bold = True
+    if head == "repeat":
+        t.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
 
 
 def _odt_table(rows, header_rows: bool = True, repeat: int = 1) -> str:
@@ -62,9 +73,16 @@ def _odt(rows, **kw) -> str:
     return load_odt(Path("fees.odt"), ob.odt(xml)).text
 
 
-def _doc(rows) -> str:
-    table = "".join("\x07".join(r) + "\x07" + db.ROW for r in rows)
-    return load_doc(Path("fees.doc"), db.word_doc(BEFORE + "\r" + table + AFTER + "\r")).text
+def _doc(rows, head: bool = True) -> str:
+    """A .doc of a paragraph, a table of `rows` (its first row marked a header row, sprmTTableHeader, with `head`), a
+    paragraph."""
+    table = ["\x07".join(r) + "\x07" + db.ROW for r in rows]
+    pieces = [db.Piece(BEFORE + "\r"), db.Piece(table[0], para=_T_HEADER if head else b""),
+              db.Piece("".join(table[1:])), db.Piece(AFTER + "\r")]
+    return load_doc(Path("fees.doc"), db.word_doc(pieces)).text
+
+
+_T_HEADER = b"\x04\x34\x01"  # sprmTTableHeader on
 
 
 # -- loaders -----------------------------------------------------------------------------------------------------
@@ -75,10 +93,12 @@ def test_docx_table_under_a_header_row_is_labelled_rows_in_one_block_and_the_pro
 
 def test_docx_table_without_a_header_row_reads_as_before():
     rows = [("2024", "£170"), ("2025", "£180")]  # numbers first: data, no header
-    assert _docx(rows) == f"{BEFORE}\n\n2024 | £170\n\n2025 | £180\n\n{AFTER}"
+    assert _docx(rows, head=None) == f"{BEFORE}\n\n2024 | £170\n\n2025 | £180\n\n{AFTER}"
     assert _docx([("Joining fee", "£40")]) == f"{BEFORE}\n\nJoining fee | £40\n\n{AFTER}"  # one row: no header
-    form = [("Owner:", "Facilities"), ("Review date:", "May 2026")]  # names and values: a form, not a header
-    assert _docx(form) == f"{BEFORE}\n\nOwner: | Facilities\n\nReview date: | May 2026\n\n{AFTER}"
+    form = [("Owner:", "Facilities"), ("Review date:", "May 2026")]  # names and values: a form (round 54: key: value)
+    assert _docx(form, head=None) == f"{BEFORE}\n\nOwner: Facilities\nReview date: May 2026\n\n{AFTER}"
+    assert _docx(FEES, head=None) == (f"{BEFORE}\n\nFee | Amount | Due\n\nJoining fee | £40 | On joining\n\n"
+                                      f"Annual subscription | £180 | 1 April\n\nLocker hire | £30 |\n\n{AFTER}")
 
 
 def test_docx_merged_cells_and_a_nested_table_keep_their_values_under_their_labels():
@@ -93,15 +113,20 @@ def test_docx_merged_cells_and_a_nested_table_keep_their_values_under_their_labe
 
 def test_odt_header_rows_labelled_repeated_rows_kept_and_a_table_without_a_header_as_before():
     assert _odt(FEES) == f"{BEFORE}\n\n{LABELLED}\n\n{AFTER}"
-    assert _odt(FEES, header_rows=False) == f"{BEFORE}\n\n{LABELLED}\n\n{AFTER}"  # a first row of labels: the header
+    # round 54 (readB): a first row of text not marked the header is not taken for one (it may be data)
+    assert _odt(FEES, header_rows=False) == (f"{BEFORE}\n\nFee | Amount | Due\n\nJoining fee | £40 | On joining\n\n"
+                                             f"Annual subscription | £180 | 1 April\n\nLocker hire | £30 |\n\n{AFTER}")
     text = _odt([("Week", "Engineer"), ("Week 1", "Ann"), ("Week 2", "Bo")], repeat=2)
     assert "Week: Week 1; Engineer: Ann\nWeek: Week 2; Engineer: Bo\nWeek: Week 2; Engineer: Bo\n\n" in text
-    assert _odt([("2024", "12"), ("2025", "14")]) == f"{BEFORE}\n\n2024 | 12\n\n2025 | 14\n\n{AFTER}"
+    assert _odt([("2024", "12"), ("2025", "14")], header_rows=False) == f"{BEFORE}\n\n2024 | 12\n\n2025 | 14\n\n{AFTER}"
 
 
 def test_doc_table_under_a_header_row_is_a_block_of_labelled_rows_and_without_one_as_before():
     assert _doc(FEES).splitlines() == [BEFORE, "", *LABELLED.splitlines(), "", AFTER]
-    assert _doc([("2024", "£170"), ("2025", "£180")]).splitlines() == [BEFORE, "2024 | £170", "2025 | £180", AFTER]
+    assert _doc([("2024", "£170"), ("2025", "£180")], head=False).splitlines() == [BEFORE, "2024 | £170", "2025 | £180",
+                                                                                  AFTER]
+    assert _doc(FEES, head=False).splitlines() == [BEFORE, "Fee | Amount | Due", "Joining fee | £40 | On joining",
+                                                   "Annual subscription | £180 | 1 April", "Locker hire | £30 |", AFTER]
 
 
 def test_labels_may_not_multiply_a_tables_text():
@@ -109,9 +134,10 @@ def test_labels_may_not_multiply_a_tables_text():
     its text); a real table's labels are well within the bound."""
     head = {c: f"Label number {c} " + "x" * 60 for c in range(200)}
     rows = [head] + [{c: "v" for c in range(200)} for _ in range(200)]
-    assert labelled_rows(rows) is None
-    assert table_block([[v for v in head.values()], ["v"] * 200]) != []
-    assert labelled_rows([{0: "Fee", 1: "Amount"}, {0: "Joining fee", 1: "£40"}]) == ["Fee: Joining fee; Amount: £40"]
+    assert labelled_rows(rows, True) is None
+    assert table_block([[v for v in head.values()], ["v"] * 200], True) != []
+    assert labelled_rows([{0: "Fee", 1: "Amount"}, {0: "Joining fee", 1: "£40"}], True) == [
+        "Fee: Joining fee; Amount: £40"]
 
 
 # -- chunks ------------------------------------------------------------------------------------------------------
@@ -176,10 +202,7 @@ def test_pipeline_chunks_a_docx_tables_rows_one_a_chunk(tmp_path, fake, monkeypa
 
 
 def _table(d):
-    t = d.add_table(rows=len(FEES), cols=3)
-    for r, row in enumerate(FEES):
-        for c, v in enumerate(row):
-            t.cell(r, c).text = v
+    _fill(d.add_table(rows=len(FEES), cols=3), FEES)
 
 
 @pytest.mark.parametrize("kind", ["docx", "odt", "doc"])

@@ -10,10 +10,12 @@ markdown heading does.
 A row longer than a chunk is cut as any text is (chunker.chunk_text, after a `;`), overlap and all.
 A table inside a prose document (a DOCX, ODT or .doc: chunker.DOC_TABLE_KINDS) is a block of such rows between blank
 lines (word.py, opendoc.py, worddoc.py write it so, round 54): `doc_chunks` chunks each such block a row a chunk and
-the text between the blocks as prose, each part on its own; a document without one gets chunk_text's chunks."""
+the text between the blocks as prose, each part on its own, the heading or caption right above a block in its first
+row's chunk; a document without one gets chunk_text's chunks."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from typing import Any, Callable
 
@@ -22,12 +24,14 @@ _BEAT_CHARS = 65536  # on_block is told the progress about this often
 
 
 def table_chunks(text: str, tokenizer: Any, chunk: Callable[..., list[Any]], *, chunk_tokens: int, overlap_tokens: int,
-                 max_seq_len: int, on_block: Callable[[int], None] | None = None) -> list[Any]:
+                 max_seq_len: int, on_block: Callable[[int], None] | None = None, head: int = 0) -> list[Any]:
     """Chunks of `text`, ROWS rows each (`_spans`), each made by `chunk` (chunker.chunk_text, passed in: this module
-    imports nothing of the chunker's) from its span and moved to its place in `text`: spans exact, ords in order."""
+    imports nothing of the chunker's) from its span and moved to its place in `text`: spans exact, ords in order.
+    `head`: the text's first `head` characters (a heading over a document's table, blank line and all) go with the
+    first row (`doc_chunks`)."""
     out: list[Any] = []
     told = 0
-    for a, b in _spans(text):
+    for a, b in _spans(text, head):
         for c in chunk(text[a:b], tokenizer, chunk_tokens=chunk_tokens, overlap_tokens=overlap_tokens,
                        max_seq_len=max_seq_len, table=False):
             out.append(replace(c, ord=len(out), start_char=a + c.start_char, end_char=a + c.end_char))
@@ -45,16 +49,19 @@ def _is_row(line: str) -> bool:
     return ": " in line or " | " in line
 
 
-def _spans(text: str) -> list[tuple[int, int]]:
+def _spans(text: str, head: int = 0) -> list[tuple[int, int]]:
     """(start, end) of each run of lines holding ROWS rows (`_is_row`), the lines before them that are not rows (a `## `
-    heading, a title) with them; a blank line or a heading ends a run early."""
+    heading, a title) with them; a blank line or a heading ends a run early, except in the first `head` characters
+    (they start the first run)."""
     spans: list[tuple[int, int]] = []
-    start, rows, pos, n = -1, 0, 0, len(text)
+    start, rows, pos, n = (0 if head else -1), 0, 0, len(text)
     while pos < n:
         nl = text.find("\n", pos)
         end = n if nl < 0 else nl
         line = text[pos:end]
-        if not line.strip():
+        if pos < head:
+            pass  # (the heading above a document's table: in the first row's run)
+        elif not line.strip():
             if start >= 0:
                 spans.append((start, pos))
             start, rows = -1, 0
@@ -84,18 +91,46 @@ def doc_chunks(text: str, tokenizer: Any, chunk: Callable[..., list[Any]], *, ch
     sizes = dict(chunk_tokens=chunk_tokens, overlap_tokens=overlap_tokens, max_seq_len=max_seq_len)
     if not blocks:
         return chunk(text, tokenizer, on_block=on_block, **sizes)
-    parts: list[tuple[int, int, bool]] = []
+    parts: list[tuple[int, int, int]] = []  # (start, end, -1 for prose, else the heading's length before the rows)
     pos = 0
-    for a, b in blocks:
-        parts += [(pos, a, False), (a, b, True)]
+    heads = [tuple(_labels(text[a:b].partition("\n")[0])) for a, b in blocks]
+    alike = Counter(heads)
+    for k, (a, b) in enumerate(blocks):
+        # the heading only where another table has the same labels: its rows would read alike (a lone table's first
+        # row with its heading outranked the row asked for: benchmarks/r54_doc_tables.py, 2 lookups lost)
+        h = _heading_above(text, pos, a) if alike[heads[k]] > 1 else a
+        parts += [(pos, h, -1), (h, b, a - h)]
         pos = b
-    parts.append((pos, len(text), False))
+    parts.append((pos, len(text), -1))
     out: list[Any] = []
-    for a, b, table in parts:
+    for a, b, head in parts:
         beat = None if on_block is None else (lambda at, a=a: on_block(a + at))
-        for c in chunk(text[a:b], tokenizer, table=table, on_block=beat, **sizes):
+        if head < 0:
+            got = chunk(text[a:b], tokenizer, on_block=beat, **sizes)
+        else:
+            got = table_chunks(text[a:b], tokenizer, chunk, on_block=beat, head=head, **sizes)
+        for c in got:
             out.append(replace(c, ord=len(out), start_char=a + c.start_char, end_char=a + c.end_char))
     return out
+
+
+def _heading_above(text: str, pos: int, a: int) -> int:
+    """Where the heading or caption directly above a table block at `a` starts (`a` if none; never before `pos`, the
+    previous block's end): the paragraph before it when that is one line, a `#` heading or a short line that is no
+    sentence ("2025 fees", "Table 2: Opening hours"). It goes into the first row's chunk (round 54: under "## 2024
+    fees" and "## 2025 fees" two tables' rows were alike, the headings chunks of their own); `doc_chunks` asks only
+    for a table whose labels another table of the document has too."""
+    gap = text.rfind("\n\n", pos, a)
+    if gap < 0 or text[gap:a].strip():
+        return a
+    start = text.rfind("\n", pos, gap) + 1 if gap > pos else pos
+    line = text[max(start, pos):gap]
+    if start < pos or not line.strip() or line != line.strip() or (start and text[start - 2:start] != "\n\n"):
+        return a  # (a paragraph's last line only, a blank line, an indented line: no heading)
+    if line.startswith("#") or (len(line) <= _LABEL_CHARS and line[-1] not in ".!?;" and " | " not in line
+                                and "; " not in line):  # (not a row: "Table 3: lockers" is a caption)
+        return max(start, pos)
+    return a
 
 
 _LABEL_CHARS = 80  # a longer "label" before ": " is a sentence (tablerows: a header cell longer than this is prose)

@@ -172,8 +172,11 @@ LOADERS: dict[str, Callable[[Path, bytes], Document]] = {
 # round 54: xlsx 6: a fraction format's whole part grouped (`#,##0 ?/?`: 1,234 1/2); ods 4: a duration
 # without shown text keeps its sign (-1:30:00) and its days. xlsx 7: `0 ?/?` shows 0.5 as "0 1/2", a fraction's
 # negative section is read (`(1,234 1/2)`); ods 5: a duration's parts each optional, its total shown (PT90M: 1:30:00).
+# csv 5 (xlsx 7, ods 5 too): notes below a table after an empty row ("Source: …", "Deposit | a sentence") are
+# written as they are, not labelled with the table's columns; a second table's own header labels its rows; an xlsx
+# empty row kept in the file is a gap.
 LOADER_VERSIONS: dict[str, int] = {"md": 7, "txt": 8, "html": 13, "pdf": 13, "docx": 7, "pptx": 4, "xlsx": 7,
-                                   "csv": 4, "eml": 4, "msg": 4, "odt": 5, "ods": 5, "odp": 3,
+                                   "csv": 5, "eml": 4, "msg": 4, "odt": 5, "ods": 5, "odp": 3,
                                    "doc": 4, "rtf": 3}
 
 

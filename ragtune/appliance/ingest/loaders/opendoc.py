@@ -1,10 +1,10 @@
 """ODT (OpenDocument text: LibreOffice, OpenOffice, Google Docs' and Word's "Save as .odt"), read from its
 content.xml: the text shown with tracked changes accepted (the tracked-changes region and its deletions out) and
 hidden text out, in document order: headings as `#` lines, paragraphs, list items with their bullet or number (nested
-indented), a table's rows `Label: value; …` under a header row (tablerows.py; one block, a line a row), else
-`a | b`, text boxes, then footnotes and endnotes as `[n]` at the end (as word.py does DOCX).
-Comments (annotations), indexes (a table of contents repeats the headings) and page furniture are not content. A
-flat .fodt is not read."""
+indented), a table's rows as tablerows.labelled_rows writes them (`Label: value; …` under a header row the file
+marks, one block, a line a row), else `a | b`, text boxes, then footnotes and endnotes as `[n]` at the end (as
+word.py does DOCX). Comments (annotations), indexes (a table of contents repeats the headings) and page furniture are
+not content. A flat .fodt is not read."""
 
 from __future__ import annotations
 
@@ -49,6 +49,7 @@ _MAX_REPEAT = 100  # a cell or row written once with a repeat count: shown at mo
 _REPEAT_CHARS = 10_000_000
 HOW = "hidden paragraphs, sections and text fields, or a style's display:none"
 HOW_UNSEEN = ", or text under 2 pt or in the colour behind it"
+_FO_WEIGHT = "{urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0}font-weight"
 _CONST_TRUE = re.compile(r"^(?:ooow:)?\s*(?:1|true)\s*$", re.I)
 
 
@@ -83,6 +84,7 @@ class _Styles:
     def __init__(self, *roots: Any):
         self.parent: dict[str, str] = {}
         self.hides: dict[str, bool] = {}
+        self.bold: dict[str, bool] = {}  # style -> bold or not (`fo:font-weight`)
         # list style -> level -> (format, prefix, suffix, start)
         self.lists: dict[str, dict[int, tuple[str, str, str, int]]] = {}
         self.look = Look(*roots)  # sizes and colours: text drawn under 2 pt or in the colour behind it
@@ -97,6 +99,8 @@ class _Styles:
                     display = tp.get(T.display)
                     if display is not None:
                         self.hides[name] = display == "none"
+                    if tp.get(_FO_WEIGHT) is not None:
+                        self.bold[name] = tp.get(_FO_WEIGHT) in ("bold", "600", "700", "800", "900")
             for ls in root.iter(T.list_style):
                 levels = {}
                 for lv in ls.iterchildren():
@@ -108,14 +112,19 @@ class _Styles:
                         levels[level] = ("bullet", "", "", 1)
                 self.lists[ls.get(S.name) or ""] = levels
 
-    def hidden(self, name: str | None) -> bool:
+    def hidden(self, name: str | None, props: dict[str, bool] | None = None) -> bool:
         seen = set()
+        props = self.hides if props is None else props
         while name and name not in seen:
             seen.add(name)
-            if name in self.hides:
-                return self.hides[name]
+            if name in props:
+                return props[name]
             name = self.parent.get(name)
         return False
+
+    def bolded(self, name: str | None) -> bool:
+        """A paragraph or text style's weight is bold (its own or a parent's `fo:font-weight`)."""
+        return self.hidden(name, self.bold)
 
 
 def _label(n: int, fmt: str) -> str:
@@ -129,8 +138,9 @@ def _label(n: int, fmt: str) -> str:
 
 
 class _Reader:
-    def __init__(self, styles: _Styles):
+    def __init__(self, styles: _Styles, labels: bool = True):
         self.styles = styles
+        self.labels = labels  # a text's tables labelled under their header row (round 54); a slide's as before
         self.hidden = 0  # paragraphs, spans, sections and fields left out as hidden
         self.first_heading = ""
         self.notes: list[str] = []
@@ -344,6 +354,8 @@ class _Reader:
         """A table's rows: under a header row one block of `Label: value; …` lines (tablerows.labelled_rows, round
         54), else `a | b` lines; a table in a cell (`sep` ", ") its rows' values."""
         rows: list[dict[int, str]] = []
+        asked_rows: list[int] = []  # each row's repeat count, asked
+        head = False  # the first row is marked the header (`_head`)
         spans: dict[int, tuple[str, int]] = {}  # column -> (text of a cell spanning rows down, rows left)
         for tr in tbl.iter(TB.table_row):
             if _ancestor_table(tr) is not tbl:
@@ -370,12 +382,37 @@ class _Reader:
                     col += max(1, across) if across <= _MAX_REPEAT else 1
             spans = {c: (t, n - 1) for c, (t, n) in spans.items() if n > 1}
             if any(cells.values()):
-                row = sep.join(cells.values()) if sep == " | " else sep.join(c for c in cells.values() if c)
-                rows.extend([cells] * self.repeats(int(tr.get(TB.number_rows_repeated) or 1), len(row)))
+                if not rows and sep == " | ":
+                    head = self._head(tr)
+                rows.append(cells)
+                asked_rows.append(int(tr.get(TB.number_rows_repeated) or 1))
         if sep != " | ":
-            return [sep.join(c for c in r.values() if c) for r in rows]
-        labelled = labelled_rows(rows)
-        return ["\n".join(labelled)] if labelled else [" | ".join(r.values()) for r in rows]
+            return [sep.join(c for c in r.values() if c) for r, n in zip(rows, asked_rows)
+                    for _ in range(self.repeats(n, len(sep.join(c for c in r.values() if c))))]
+        # repeats charged by the line written (a label on each repeated value is text added too: round 54)
+        labelled = self.labels and labelled_rows(rows, head,
+                                                 times=lambda i, line: self.repeats(asked_rows[i], len(line)))
+        if labelled:
+            return ["\n".join(labelled)]
+        return [line for r, n in zip(rows, asked_rows) for line in [" | ".join(r.values())] * self.repeats(n, len(
+            " | ".join(r.values())))]
+
+    def _head(self, tr: Any) -> bool:
+        """Whether a table's first row is marked its header, as LibreOffice users mark it: a heading row (repeated
+        on each page, `table:table-header-rows`), or bold text in each of its cells (by paragraph or span style)."""
+        if tr.getparent().tag == TB.table_header_rows:
+            return True
+        cells = [tc for tc in tr.iterchildren(TB.table_cell) if "".join(tc.itertext()).strip()]
+        return len(cells) > 1 and all(self._bold(p) for tc in cells for p in tc.iter(T.p, T.h)
+                                      if "".join(p.itertext()).strip())
+
+    def _bold(self, p: Any) -> bool:
+        if self.styles.bolded(p.get(T.style_name)):
+            return True  # (a span setting it back to normal weight is not looked for)
+        loose = (p.text or "").strip() or any((c.tail or "").strip() for c in p.iterchildren())
+        spans = [c for c in p.iterchildren() if "".join(c.itertext()).strip()]
+        return not loose and bool(spans) and all(c.tag == T.span and self.styles.bolded(c.get(T.style_name))
+                                                 for c in spans)
 
 
 _BOX_TAGS = (D.text_box, D.custom_shape, D.rect, D.ellipse)

@@ -138,7 +138,7 @@ def load_odp(path: Path, raw: bytes) -> Document:
     if body is None:
         raise LoadError("not an ODP: content.xml has no presentation body (another OpenDocument kind?)")
     auto = root.find(OF.automatic_styles)
-    reader = _Reader(_Styles(auto, styles_root))
+    reader = _Reader(_Styles(auto, styles_root), labels=False)  # (odp 3: a slide's table `a | b`, as before)
     deck, beat = _Deck(reader, styles_root), guarded(PARSE_BEAT.get())
     hidden_styles = _hidden_pages(auto, styles_root)
     pages = list(body.iterchildren(f"{_DR}page"))

@@ -327,8 +327,8 @@ class _Reader:
                 row_no, col = max(r, row_no + 1), -1
                 if cells and _true(el.get("hidden")):
                     self.hidden_rows += 1
-                elif cells:
-                    writer.add(cells, texts)
+                elif cells or not _true(el.get("hidden")):
+                    writer.add(cells, texts)  # an empty row kept in the file (a height, a border): a gap as well
                 cells, texts = {}, {}
                 _drop(el)
         except _Stop:

@@ -12,6 +12,8 @@ paragraph break: where the chunker prefers to cut)."""
 from __future__ import annotations
 
 import re
+from typing import Callable
+
 # Rows looked at to find the header: the first non-empty row whose cells are mostly text, among the first
 # HEAD_ROWS non-empty rows (a title row, a "prepared by" row and blank rows may come first).
 HEAD_ROWS = 12
@@ -41,7 +43,19 @@ class TableWriter:
     """Rows in, lines out (`lines`). A row is a dict column -> value (non-empty, already on one line) with `texts`
     saying which of its values are text (a spreadsheet knows its cells' types; a CSV's are guessed with `is_text`).
     The first HEAD_ROWS non-empty rows are held until the header is found, then every row is written as it comes:
-    memory holds the text written, not the rows."""
+    memory holds the text written, not the rows (and one row that may be a header, till the row under it).
+
+    Rows after an empty row under the header are judged (round 54): in a table of more columns, a row of one text, or
+    of two cells one of which is unlike its column (text in a column of numbers, a text over SHORT characters and
+    twice the column's longest, a value under no label), is a note below the table ("Notes:", "Source: finance",
+    "Deposit | Refundable deposit £100 …"): written as it is, `a | b`, not labelled. A row there (after notes only)
+    of three or more distinct short texts, one in a column of numbers or under no label, with a number under one of
+    them in the row below, is a second table's header: the rows under it are labelled with it; a row equal to the
+    header (retyped over the table's second part) is left out. Other rows stay labelled: a table with a gap in it,
+    a totals row."""
+
+    SHORT = 24  # a note's text this long or shorter may be a table's value ("TBC", "Maria Lund")
+    SAMPLE = HEAD_ROWS  # the rows under a header whose values tell a column's kind (numbers) and length
 
     def __init__(self, out: list[str]) -> None:
         self.out = out
@@ -52,11 +66,17 @@ class TableWriter:
         self.gap = False  # an empty row since the last line written
         self.rows = 0  # table rows written
         self.rows_out = 0  # lines written (the rows above the header too)
+        self.after = False  # an empty row since the header: rows are judged
+        self.top = False  # only notes written since that empty row: a second table's header may come
+        self.pending: tuple[Row, dict[int, bool]] | None = None  # a row that may be a header
+        self.longest: dict[int, int] = {}  # column -> its longest value among the first SAMPLE under the header
+        self.has_text: dict[int, bool] = {}  # column -> whether one of its first SAMPLE values is text
+        self.sampled = 0
 
     def add(self, cells: Row, texts: dict[int, bool]) -> None:
         if not cells:
             if self.decided:
-                self.gap = True
+                self._empty()
             elif self.held:
                 self.held.append(({}, {}))
             return
@@ -65,11 +85,14 @@ class TableWriter:
             if sum(1 for c, _ in self.held if c) >= HEAD_ROWS:
                 self._decide()
             return
-        self._write(cells)
+        self._row(cells, texts)
 
     def close(self) -> None:
         if not self.decided:
             self._decide()
+        if self.pending is not None:
+            self._judge(*self.pending)
+            self.pending = None
 
     def _decide(self) -> None:
         self.decided = True
@@ -78,20 +101,83 @@ class TableWriter:
         at = _header_at([c for c, _ in held], [t for _, t in held])
         if at is not None:
             self.header = held[at][0]
-        for i, (cells, _) in enumerate(held):
+        for i, (cells, texts) in enumerate(held):
             if not cells:
-                self.gap = True
+                if at is None or i < at:
+                    self.gap = True
+                else:
+                    self._empty()
             elif at is None or i > at:
-                self._write(cells)
+                self._row(cells, texts)
             elif i < at:
                 self._line(bar_line(cells, self.first_col))
 
-    def _write(self, cells: Row) -> None:
+    def _empty(self) -> None:
+        if self.pending is not None:  # no row under it: not a header
+            self._judge(*self.pending)
+            self.pending = None
+        self.gap = True
+        self.after = self.top = self.header is not None
+
+    def _row(self, cells: Row, texts: dict[int, bool]) -> None:
+        if not self.after:  # (no empty row under the header yet: nothing pending, nothing to judge)
+            self._write(cells, texts)
+            return
+        if self.pending is not None:
+            head, head_texts = self.pending
+            self.pending = None
+            if any(c in head and not self._text(texts, c, v) for c, v in cells.items()):
+                self.header, self.longest, self.has_text, self.sampled = head, {}, {}, 0  # a second table's
+                self.after = self.top = False
+            else:
+                self._judge(head, head_texts)
+        if self.top and (cells == self.header or self._may_head(cells, texts)):
+            if cells != self.header:
+                self.pending = (cells, texts)
+            return
+        self._judge(cells, texts)
+
+    def _judge(self, cells: Row, texts: dict[int, bool]) -> None:
+        if self.after and self._loose(cells, texts):
+            self._line(bar_line(cells, self.first_col))
+            return
+        self.top = False
+        self._write(cells, texts)
+
+    def _write(self, cells: Row, texts: dict[int, bool]) -> None:
         self.rows += 1
         if self.header is None:
             self._line(bar_line(cells, self.first_col))
-        else:
-            self._line(labelled_line(self.header, cells))
+            return
+        if self.sampled < self.SAMPLE:  # (not every row: a cost on every row of a large table, for a rare case)
+            self.sampled += 1
+            for c, v in cells.items():
+                self.has_text[c] = self.has_text.get(c, False) or self._text(texts, c, v)
+                self.longest[c] = max(self.longest.get(c, 0), len(v))
+        self._line(labelled_line(self.header, cells))
+
+    def _loose(self, cells: Row, texts: dict[int, bool]) -> bool:
+        """Whether a row after an empty row is a note below the table, not one of its rows."""
+        assert self.header is not None
+        n, width = len(cells), len(self.header)
+        if n > 2 or n >= width:
+            return False
+        if n == 1 and width >= 3 and all(self._text(texts, c, v) for c, v in cells.items()):
+            return True
+        return any(c not in self.header or len(v) > max(self.SHORT, 2 * self.longest.get(c, 0))
+                   or (self.has_text.get(c) is False and self._text(texts, c, v)) for c, v in cells.items())
+
+    def _may_head(self, cells: Row, texts: dict[int, bool]) -> bool:
+        assert self.header is not None
+        values = list(cells.values())
+        return (len(values) >= 3 and len(set(values)) == len(values) and all(len(v) <= _LABEL_CHARS for v in values)
+                and all(self._text(texts, c, v) for c, v in cells.items())
+                and any(c not in self.header or self.has_text.get(c) is False for c in cells))
+
+    @staticmethod
+    def _text(texts: dict[int, bool], col: int, value: str) -> bool:
+        known = texts.get(col)  # a CSV's rows after the header come without (is_text on each was a third of the time)
+        return is_text(value) if known is None else known
 
     def _line(self, line: str) -> None:
         if self.gap and self.rows_out:
@@ -176,31 +262,59 @@ def _first_row_header(rows: list[dict[int, str]], full: list[dict[int, str]]) ->
 
 
 LABELS_GROW = 4
+_HEADING = re.compile(r"#{1,6} ")  # a cell's paragraph styled as a heading (word.py, opendoc.py write `### Fee`)
 
 
-def labelled_rows(rows: list[dict[int, str]]) -> list[str] | None:
-    """A Word or OpenDocument text's table (word.py, opendoc.py, worddoc.py, round 54) as `doc_rows`' labelled lines,
-    or None where it is written `a | b | c`: no header row found, or a first row of "Name:" cells (a form's names
-    and values, not a header). Labels repeated on every row may add at most LABELS_GROW times the cells' own text
-    (and 64 KiB): past that the table is written `a | b | c` too (a crafted table of one-letter cells under long
-    labels would multiply a document's text by 40)."""
-    full = [{c: v for c, v in r.items() if v} for r in rows]
-    if not _first_row_header(rows, full) or any(v.endswith(":") for v in full[0].values()):
+def _cell(value: str) -> str:
+    return value[_HEADING.match(value).end():] if value.startswith("#") and _HEADING.match(value) else value
+
+
+def labelled_rows(rows: list[dict[int, str]], header: bool, pairs: bool = True,
+                  times: Callable[[int, str], int] | None = None) -> list[str] | None:
+    """A Word or OpenDocument text's table (word.py, opendoc.py, worddoc.py, round 54) as labelled lines, or None where
+    it is written `a | b | c`. `header`: the file marks its first row as the header (a repeated header row, or bold
+    text in each of its cells): each row after it `Label: value; …` under it, rows equal to it (retyped further down)
+    left out; a row with a value in a column no label is over (a header cell spanning two columns over a second
+    header row, a merged group) makes it `a | b`. Without that mark a first row of text is often data (a key/value
+    table, a list of names): with `pairs`, a table of two columns whose first is short text is written `Key: value`, a
+    row a line, each row labelled by its own first cell; others `a | b`. Labels repeated on every row may add at most
+    LABELS_GROW times the cells' own text (and 64 KiB): past that `a | b` too (a crafted table of one-letter cells
+    under long labels would multiply a document's text by 40). `times(i, line)`: how many times row i is written
+    (opendoc.py's repeated rows, charged to its repeat budget by the line's length); once each by default."""
+    full = [{c: _cell(v) for c, v in r.items() if v} for r in rows]
+    if len(full) < 2 or any(len(v) > PROSE_CELL_CHARS for r in full for v in r.values()):
         return None
+    head = full[0]
+    if header:
+        labels = list(head.values())
+        if (len(head) < 2 or len(set(labels)) < len(labels) or any(len(v) > _LABEL_CHARS or v.endswith(":")
+                                                                   for v in labels)
+                or any(not r.keys() <= head.keys() for r in full[1:])):
+            return None
+        line: Callable[[Row], str] = lambda r: labelled_line(head, r)  # noqa: E731
+        body = [(i, r) for i, r in enumerate(full) if i and r and r != head]
+    else:
+        cols = sorted(set().union(*full))
+        if not pairs or len(cols) != 2 or not all(
+                r.get(cols[0]) and len(r[cols[0]]) <= _LABEL_CHARS and is_text(r[cols[0]]) for r in full if r):
+            return None
+        a, b = cols
+        line = lambda r: f"{r[a].rstrip(':').rstrip()}: {r[b]}" if b in r else r[a]  # noqa: E731
+        body = [(i, r) for i, r in enumerate(full) if r]
     room = LABELS_GROW * sum(len(v) + 3 for r in full for v in r.values()) + 65536
     out: list[str] = []
-    for r in full[1:]:
-        if r:
-            out.append(labelled_line(full[0], r))
-            room -= len(out[-1]) + 1
-            if room < 0:
-                return None
+    for i, r in body:
+        text = line(r)
+        n = times(i, text) if times is not None else 1
+        out.extend([text] * n)
+        room -= (len(text) + 1) * n
+        if room < 0:
+            return None
     return out
 
 
-def table_block(rows: list[list[str]]) -> list[str]:
-    """A .doc table's rows (worddoc.py: each its cells, "" for an empty one) as lines: under a header row
-    (`labelled_rows`) `Label: value; …` lines with a blank line either side, a block of its own as a DOCX table's
-    is (round 54); else `a | b` lines, as before."""
-    labelled = labelled_rows([dict(enumerate(r)) for r in rows]) if len(rows) > 1 else None
+def table_block(rows: list[list[str]], header: bool = False, pairs: bool = True) -> list[str]:
+    """A .doc table's rows (worddoc.py: each its cells, "" for an empty one) as lines: `labelled_rows`' lines with a
+    blank line either side, a block of its own as a DOCX table's is (round 54); else `a | b` lines, as before."""
+    labelled = labelled_rows([dict(enumerate(r)) for r in rows], header, pairs)
     return ["", *labelled, ""] if labelled else [" | ".join(r) for r in rows]

@@ -1,8 +1,8 @@
 """DOCX, read from its XML (python-docx opens the package and its parts): the text Word shows with tracked changes
 accepted (insertions in, deletions out; hidden text out), in document order, including content controls, fields, hyperlinks and
-text boxes; headings as `#` lines, list items with their bullet or number, a table's rows `Label: value; …` under a
-header row (tablerows.py; one block, a line a row), else `a | b`, footnotes and endnotes as `[n]` at the end.
-Headers, footers and comments are not content."""
+text boxes; headings as `#` lines, list items with their bullet or number, a table's rows as tablerows.labelled_rows
+writes them (`Label: value; …` under a header row the file marks, one block, a line a row), else `a | b`,
+footnotes and endnotes as `[n]` at the end. Headers, footers and comments are not content."""
 
 from __future__ import annotations
 
@@ -72,6 +72,7 @@ class _Reader:
         self.styles: dict[str, tuple[str, str | None, tuple[str, str] | None]] = {}  # id -> (name, basedOn, numPr)
         # id -> (rPr, basedOn, pPr): a character or paragraph style can set a run's size or colour (hidden.py)
         self.style_props: dict[str, tuple[Any, str | None, Any]] = {}
+        self.first_rows: dict[str, Any] = {}  # table style id -> its firstRow rPr (`head`)
         for st in d.styles.element.iterchildren(f"{_W}style"):
             sid = st.get(f"{_W}styleId") or ""
             name = st.find(f"{_W}name")
@@ -80,6 +81,9 @@ class _Reader:
             ppr = st.find(f"{_W}pPr")
             self.styles[sid] = (name.get(f"{_W}val") if name is not None else sid, based_on, _num_pr(ppr))
             self.style_props[sid] = (st.find(f"{_W}rPr"), based_on, ppr)
+            for cond in st.iterchildren(f"{_W}tblStylePr"):  # a table style's first-row formatting: its run props
+                if cond.get(f"{_W}type") == "firstRow":
+                    self.first_rows[sid] = cond.find(f"{_W}rPr")
         self.levels: dict[str, dict[int, tuple[str, str, int]]] = {}  # numId -> ilvl -> (numFmt, lvlText, start)
         try:
             numbering = d.part.numbering_part.element
@@ -242,6 +246,7 @@ class _Reader:
         54), else `a | b` lines; a table in a cell (`sep` ", ") its rows' values."""
         rows: list[dict[int, str]] = []
         above: dict[int, str] = {}
+        head = False  # the first row marked the header (`_head`)
         for tr in tbl.iterchildren(f"{_W}tr"):
             trpr = tr.find(f"{_W}trPr")
             if trpr is not None and trpr.find(f"{_W}del") is not None:
@@ -260,11 +265,55 @@ class _Reader:
                 col += max(span, 1)
             above = cells
             if any(cells.values()):
+                if not rows and sep == " | ":
+                    head = self.head(tbl, tr, trpr)
                 rows.append(cells)
         if sep != " | ":
             return [sep.join(c for c in r.values() if c) for r in rows]
-        labelled = labelled_rows(rows)
+        labelled = labelled_rows(rows, head)
         return ["\n".join(labelled)] if labelled else [" | ".join(r.values()) for r in rows]
+
+    def head(self, tbl: Any, tr: Any, trpr: Any) -> bool:
+        """Whether a table's first row is marked its header, as Word users mark it: repeated on each page (Repeat as
+        header row, `w:tblHeader`), or its text bold in every cell (directly, by a character or paragraph style, or
+        by the table style's first-row formatting where the table's look turns it on). A first row of text is not
+        enough: a key/value table's or a list's first row is data."""
+        if trpr is not None and _on(trpr.find(f"{_W}tblHeader")):
+            return True
+        tblpr = tbl.find(f"{_W}tblPr")
+        look = tblpr.find(f"{_W}tblLook") if tblpr is not None else None
+        val = look.get(f"{_W}val") or "" if look is not None else ""
+        first = look is not None and (_on(look, "firstRow") if look.get(f"{_W}firstRow") is not None
+                                      else bool(re.fullmatch("[0-9A-Fa-f]{1,8}", val)) and int(val, 16) & 0x20 != 0)
+        styled = self.chain_bold(_val(tblpr, "tblStyle"), table=True) if first else None
+        cells = [[r for r in tc.iter(f"{_W}r") if any((t.text or "").strip() for t in r.iterchildren(f"{_W}t"))]
+                 for tc in tr.iterchildren(f"{_W}tc")]
+        cells = [c for c in cells if c]
+        return len(cells) > 1 and all(self.bold(r, styled) for c in cells for r in c)
+
+    def bold(self, run: Any, styled: bool | None) -> bool:
+        """A run's bold: its own `w:b`, else its character style's, its paragraph style's, the table style's."""
+        rpr = run.find(f"{_W}rPr")
+        if rpr is not None and rpr.find(f"{_W}b") is not None:
+            return _on(rpr.find(f"{_W}b"))
+        own = self.chain_bold(_val(rpr, "rStyle"))
+        if own is None:
+            p = run.getparent()
+            while p is not None and p.tag != f"{_W}p":
+                p = p.getparent()
+            own = self.chain_bold(_val(p.find(f"{_W}pPr"), "pStyle") if p is not None else None)
+        return bool(styled) if own is None else own
+
+    def chain_bold(self, sid: str | None, table: bool = False) -> bool | None:
+        """`w:b` of a style or the styles it is based on (a table style's first-row formatting with `table`)."""
+        seen = set()
+        while sid and sid not in seen and sid in self.style_props:
+            seen.add(sid)
+            rpr = self.first_rows.get(sid) if table else self.style_props[sid][0]
+            if rpr is not None and rpr.find(f"{_W}b") is not None:
+                return _on(rpr.find(f"{_W}b"))
+            sid = self.style_props[sid][1]
+        return None
 
     def blocks(self, parent: Any, nested: bool = False) -> list[str]:
         lines: list[str] = []
@@ -331,6 +380,11 @@ def _check_unpacked(raw: bytes, what: str = "DOCX") -> Any:
 def _val(el: Any, name: str) -> str | None:
     x = el.find(f"{_W}{name}") if el is not None else None
     return x.get(f"{_W}val") if x is not None else None
+
+
+def _on(el: Any, attr: str = "val") -> bool:
+    """A toggle (`<w:b/>`, `w:val="true"`) or a look's flag: on unless its value says off."""
+    return el is not None and el.get(f"{_W}{attr}") not in ("0", "false", "off")
 
 
 def _num_pr(ppr: Any) -> tuple[str, str] | None:

@@ -2,14 +2,13 @@
 FIB at the start of the WordDocument stream, the piece table (Clx -> Pcdt -> PlcPcd) in the 0Table/1Table stream
 giving each piece of text as cp1252 bytes ("compressed") or UTF-16LE: the main document (`ccpText`), then its
 footnotes and endnotes as `[n]` at the end, numbered where they are referenced (as DOCX's); comments, headers and
-text boxes follow it in the same text and are not read. Paragraph marks become line breaks, a table's rows `Label:
-value; …` under a header row (tablerows.py), else `a | b` (the paragraph properties' fInTable/fTtp say which mark
-ends a cell and which a row), fields keep their result and lose their instruction, and runs a reader cannot see
-(formatted hidden, directly or by a style, under 2 pt, white on the white page: worddoc_props.py) are left out and
-counted in a note. Title and date come from the SummaryInformation property set. Every offset and length is checked
-against the stream it points into: a damaged file is a one-line reason, never a hang or an allocation larger than
-the file. A .doc that is really a DOCX, an RTF file or an HTML page (Word's "Save as" keeps the name) is read as
-what it is; other kinds get a reason that names them."""
+text boxes follow it in the same text and are not read. Paragraph marks become line breaks, a table's rows as
+tablerows.table_block writes them (paragraph properties' fInTable/fTtp tell a cell's end from a row's, and
+sprmTTableHeader a header row), fields keep their result and lose their instruction, and runs a reader cannot see
+(hidden, directly or by a style, under 2 pt, white on the white page: worddoc_props.py) are left out and counted in
+a note. Title and date come from the SummaryInformation property set. Every offset and length is checked against
+the stream it points into: a damaged file is a one-line reason, never a hang or an allocation larger than the file.
+A .doc that is really a DOCX, an RTF file or an HTML page (Word's "Save as" keeps the name) is read as what it is."""
 
 from __future__ import annotations
 
@@ -49,7 +48,8 @@ _FIELD = re.compile("[\x13\x14\x15]")
 # line breaks (0x0b), page and section breaks (0x0c), column breaks (0x0e) new lines (a space inside a table cell)
 _DROPPED = re.compile("[\x00\x01\x02\x05\x08\x1f]+")
 _BREAKS = re.compile("[\x0b\x0c\x0e]")
-_CELL, _ROW = "\x1c", "\x1d"  # a cell's end and a row's end, once told apart (sentinels, never in the output)
+_CELL, _ROW, _HEAD = "\x1c", "\x1d", "\x1a"  # ends of a cell, a row, a header row (sentinels, never in the output)
+_SPRM_HEADER = 0x3404  # sprmTTableHeader: the row repeats as the table's header (Word's "Repeat as header row")
 _SENTINEL = re.compile("\x03(\\d+)\x04")  # a note reference's place, its index in the references
 
 
@@ -60,13 +60,10 @@ class _Fib:
         self.nfib, flags = struct.unpack_from("<H", word, 2)[0], struct.unpack_from("<H", word, 0x0A)[0]
         self.encrypted = bool(flags & 0x0100)
         self.table = "1Table" if flags & 0x0200 else "0Table"
-        at = 0x20
-        csw = struct.unpack_from("<H", word, at)[0]
-        at += 2 + csw * 2
+        at = 0x22 + struct.unpack_from("<H", word, 0x20)[0] * 2  # past csw and its words
         if at + 2 > len(word):
             raise _Bad("the FIB is cut short")
-        cslw = struct.unpack_from("<H", word, at)[0]
-        lw = at + 2
+        cslw, lw = struct.unpack_from("<H", word, at)[0], at + 2
         at = lw + cslw * 4
         if cslw < 5 or at + 2 > len(word):
             raise _Bad("the FIB is cut short")
@@ -76,8 +73,7 @@ class _Fib:
         # reserved ccpMcr and the comments
         head = [_u32(word, lw + 4 * i, "the FIB") for i in (3, 4, 5, 6, 7)]
         self.stories = ((head[0], self.ccp[1]), (sum(head), self.ccp[3]))
-        n = struct.unpack_from("<H", word, at)[0]
-        self._pairs, self._n = at + 2, n
+        self._pairs, self._n = at + 2, struct.unpack_from("<H", word, at)[0]
         self._word = word
 
     def pair(self, i: int) -> tuple[int, int]:
@@ -113,8 +109,7 @@ def _pieces(table: bytes, fc: int, lcb: int) -> list[tuple[int, int, int, int]]:
         if cps[i + 1] < cps[i]:
             raise _Bad("the piece table's character positions go backwards")
         fc = struct.unpack_from("<I", plc, 4 * (n + 1) + 8 * i + 2)[0]
-        compressed = bool(fc & 0x40000000)
-        fc &= 0x3FFFFFFF
+        compressed, fc = bool(fc & 0x40000000), fc & 0x3FFFFFFF
         out.append((cps[i], cps[i + 1], fc // 2 if compressed else fc, 1 if compressed else 2))
     return out
 
@@ -201,7 +196,7 @@ def _note_refs(fib: _Fib, table: bytes) -> tuple[list[tuple[int, int, int]], boo
     return sorted(out), ok
 
 
-def _with_notes(text: str, ccp: int, refs: list[tuple[int, int, int]]) -> str:
+def _with_notes(text: str, ccp: int, refs: list[tuple[int, int, int]], props: bool = True) -> str:
     """The main text with `[n]` at each note reference, then the notes as `[n] text`. A reference formatted hidden
     (or inside a field's instruction) drops its note; a custom mark ("*") stays, `[n]` after it."""
     main = text[:ccp]
@@ -214,7 +209,7 @@ def _with_notes(text: str, ccp: int, refs: list[tuple[int, int, int]]) -> str:
             parts += [main[last:cp], "" if main[cp] == "\x02" else main[cp], f"\x03{i}\x04"]
             last = cp + 1
         main = "".join(parts) + main[last:]
-    body = _lines(_DROPPED.sub("", _fields(main)).replace("\x1e", "-"))
+    body = _lines(_DROPPED.sub("", _fields(main)).replace("\x1e", "-"), props)
     if not refs:
         return body
     order: list[int] = []
@@ -269,18 +264,16 @@ class _Text:
     def marks(self, papx: _Runs | None) -> str:
         """Paragraph and cell marks told apart: a cell's \\x07 -> _CELL, a row's -> _ROW, a paragraph mark inside a
         cell -> a space. Without paragraph properties, a \\x07 right after a cell's end is taken for the row's."""
-        text = self.text
-        out = []
-        last = 0
-        prev_cell = False
+        text = self.text.replace(_HEAD, "\x00")  # (the sentinel's character, dropped as NUL is: places kept)
+        out, last, prev_cell = [], 0, False
         for m in re.finditer("[\r\x07]", text):
             c = m.start()
             out.append(text[last:c])
             last = c + 1
             if papx is not None:
                 p = papx.at(self.fc(c))
-                if m.group() == "\x07":
-                    out.append(_ROW if p.get(_SPRM_TTP) else _CELL)
+                if m.group() == "\x07":  # (a row marked a header row, sprmTTableHeader: _HEAD)
+                    out.append((_HEAD if p.get(_SPRM_HEADER) else _ROW) if p.get(_SPRM_TTP) else _CELL)
                 else:
                     out.append(" " if p.get(_SPRM_IN_TABLE) else "\n")
             elif m.group() == "\r":
@@ -320,30 +313,33 @@ def _fields(text: str) -> str:
     return "".join(out)
 
 
-def _lines(text: str) -> str:
+def _lines(text: str, props: bool = True) -> str:
+    """Lines of the text, a table's by table_block: key/value ones only if `props` (a cell's paragraphs told apart)."""
     lines: list[str] = []
     row: list[str] = []
     rows: list[list[str]] = []  # the table being read
+    head = False  # its first row is marked a header
     last = 0
-    for m in re.finditer(f"[\n{_CELL}{_ROW}]", text):
+    for m in re.finditer(f"[\n{_CELL}{_ROW}{_HEAD}]", text):
         piece = text[last:m.start()]
         last = m.end()
         if m.group() == _CELL:
             row.append(" ".join(piece.split()))
-        elif m.group() == _ROW:
+        elif m.group() != "\n":
             if piece.strip():
                 row.append(" ".join(piece.split()))
             if any(row):
+                head = head or (not rows and m.group() == _HEAD)
                 rows.append(row)
             row = []
         else:
             if row:  # a table without its row end (cut short): its cells as a row
                 rows.append(row)
                 row = []
-            lines += table_block(rows)
-            rows = []
+            lines += table_block(rows, head, props)
+            rows, head = [], False
             lines.append(piece)
-    lines += table_block(rows + [row] if row else rows)
+    lines += table_block(rows + [row] if row else rows, head, props)
     lines.append(text[last:])
     return "\n".join(lines)
 
@@ -383,8 +379,7 @@ def _summary(cfb: CompoundFile, si: Entry) -> tuple[str, str | None]:
             vt, at = values.get(pid, (0, 0))
             ft = struct.unpack_from("<Q", data, at)[0] if vt == 0x40 else 0
             # after 1970 (Word writes 0 for "never"; before that is a duration); None past year 9999
-            dt = filetime(ft) if ft > 116444736000000000 else None
-            if dt:
+            if ft > 116444736000000000 and (dt := filetime(ft)):
                 when = dt.date().isoformat()
                 break
         return clean_title(title), when
@@ -460,8 +455,9 @@ def load_doc(path: Path, raw: bytes) -> Document:
         sight = Sight(styles(table, *fib.pair(_FC_STSH)), page_coloured(table, *fib.pair(_FC_DGG)))
         hidden = doc.hide(unseen_spans(doc.pieces, doc.text, doc.fc, chpx_runs, papx_runs, sight),
                           [(0, ccp)] + [(a, b) for _, a, b in refs])
-        papx = _Runs(papx_runs, (_SPRM_IN_TABLE, _SPRM_TTP))
-        text = _with_notes(doc.marks(papx if any(_SPRM_TTP in p for p in papx.props) else None), ccp, refs)
+        papx = _Runs(papx_runs, (_SPRM_IN_TABLE, _SPRM_TTP, _SPRM_HEADER))
+        props = any(_SPRM_TTP in p for p in papx.props)
+        text = _with_notes(doc.marks(papx if props else None), ccp, refs, props)
         si = top.get("\x05SUMMARYINFORMATION")
         title, when = _summary(cfb, si) if si is not None and si.kind == STREAM else ("", None)
     except LoadError:
