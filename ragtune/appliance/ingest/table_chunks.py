@@ -10,8 +10,9 @@ markdown heading does.
 A row longer than a chunk is cut as any text is (chunker.chunk_text, after a `;`), overlap and all.
 A table inside a prose document (a DOCX, ODT or .doc: chunker.DOC_TABLE_KINDS) is a block of such rows between blank
 lines (word.py, opendoc.py, worddoc.py write it so, round 54): `doc_chunks` chunks each such block a row a chunk and
-the text between the blocks as prose, each part on its own, the heading or caption right above a block in its first
-row's chunk; a document without one gets chunk_text's chunks."""
+the text between the blocks as prose, each part on its own; the heading or caption right above a block goes into its
+first row's chunk only where another table in the document has the same labels (their rows would read alike: a lone
+table's heading stays in the prose); a document without a block gets chunk_text's chunks."""
 
 from __future__ import annotations
 

@@ -34,8 +34,7 @@ _NS = {
     "manifest": "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0",
 }
 _O, _T, _TB, _S, _D = (f"{{{_NS[k]}}}" for k in ("office", "text", "table", "style", "draw"))
-# Generated indexes (their text repeats the headings or entries with page numbers), comments, and the cached list
-# of tracked changes (deleted text lives there): not the document's text
+# Generated indexes (repeating headings or entries), comments, cached tracked changes (deleted text): not the text
 _SKIPPED = {f"{_T}{t}" for t in ("table-of-content", "alphabetical-index", "illustration-index", "table-index",
                                   "object-index", "user-index", "bibliography", "tracked-changes", "sequence-decls",
                                   "variable-decls", "user-field-decls", "dde-connection-decls", "soft-page-break",
@@ -53,8 +52,7 @@ _FO_WEIGHT = "{urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0}font-
 _CONST_TRUE = re.compile(r"^(?:ooow:)?\s*(?:1|true)\s*$", re.I)
 
 
-# Tag and attribute names, made once (an f-string per use was a third of a large document's read): T.list_item
-# is the text namespace's list-item
+# Tag and attribute names made once (an f-string per use was a third of a large read): T.list_item is text:list-item
 def _names(ns: str, words: str) -> SimpleNamespace:
     return SimpleNamespace(**{n.replace("-", "_"): f"{ns}{n}" for n in words.split()})
 
@@ -355,7 +353,7 @@ class _Reader:
         54), else `a | b` lines; a table in a cell (`sep` ", ") its rows' values."""
         rows: list[dict[int, str]] = []
         asked_rows: list[int] = []  # each row's repeat count, asked
-        head = False  # the first row is marked the header (`_head`)
+        lead: list[Any] = []  # the rows with text: the first marked the header? (`_head`)
         spans: dict[int, tuple[str, int]] = {}  # column -> (text of a cell spanning rows down, rows left)
         for tr in tbl.iter(TB.table_row):
             if _ancestor_table(tr) is not tbl:
@@ -382,26 +380,30 @@ class _Reader:
                     col += max(1, across) if across <= _MAX_REPEAT else 1
             spans = {c: (t, n - 1) for c, (t, n) in spans.items() if n > 1}
             if any(cells.values()):
-                if not rows and sep == " | ":
-                    head = self._head(tr)
+                lead.append(tr)
                 rows.append(cells)
                 asked_rows.append(int(tr.get(TB.number_rows_repeated) or 1))
         if sep != " | ":
             return [sep.join(c for c in r.values() if c) for r, n in zip(rows, asked_rows)
                     for _ in range(self.repeats(n, len(sep.join(c for c in r.values() if c))))]
-        # repeats charged by the line written (a label on each repeated value is text added too: round 54)
+        # repeats charged by the line written (labels are text added too: round 54), given back if not labelled
+        head, left = bool(lead) and self._head(*lead[:2]), self.repeat_left
         labelled = self.labels and labelled_rows(rows, head,
                                                  times=lambda i, line: self.repeats(asked_rows[i], len(line)))
         if labelled:
             return ["\n".join(labelled)]
+        self.repeat_left = left
         return [line for r, n in zip(rows, asked_rows) for line in [" | ".join(r.values())] * self.repeats(n, len(
             " | ".join(r.values())))]
 
-    def _head(self, tr: Any) -> bool:
-        """Whether a table's first row is marked its header, as LibreOffice users mark it: a heading row (repeated
-        on each page, `table:table-header-rows`), or bold text in each of its cells (by paragraph or span style)."""
+    def _head(self, tr: Any, nxt: Any = None) -> bool:
+        """Whether a table's first row is marked its header: a heading row (`table:table-header-rows`), or bold text
+        in each cell (by paragraph or span style) while the next row with text is not so (a table bold all over)."""
         if tr.getparent().tag == TB.table_header_rows:
             return True
+        return self._bold_row(tr) and not (nxt is not None and self._bold_row(nxt))
+
+    def _bold_row(self, tr: Any) -> bool:
         cells = [tc for tc in tr.iterchildren(TB.table_cell) if "".join(tc.itertext()).strip()]
         return len(cells) > 1 and all(self._bold(p) for tc in cells for p in tc.iter(T.p, T.h)
                                       if "".join(p.itertext()).strip())

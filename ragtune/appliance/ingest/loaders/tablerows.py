@@ -77,7 +77,7 @@ class TableWriter:
         if not cells:
             if self.decided:
                 self._empty()
-            elif self.held:
+            elif self.held and self.held[-1][0]:  # (a run of empty rows held as one: a gap is a gap, 900,000 too)
                 self.held.append(({}, {}))
             return
         if not self.decided:

@@ -246,7 +246,7 @@ class _Reader:
         54), else `a | b` lines; a table in a cell (`sep` ", ") its rows' values."""
         rows: list[dict[int, str]] = []
         above: dict[int, str] = {}
-        head = False  # the first row marked the header (`_head`)
+        lead: list[Any] = []  # the first two rows with text: the first marked the header? (`head`)
         for tr in tbl.iterchildren(f"{_W}tr"):
             trpr = tr.find(f"{_W}trPr")
             if trpr is not None and trpr.find(f"{_W}del") is not None:
@@ -265,19 +265,20 @@ class _Reader:
                 col += max(span, 1)
             above = cells
             if any(cells.values()):
-                if not rows and sep == " | ":
-                    head = self.head(tbl, tr, trpr)
+                if len(lead) < 2:
+                    lead.append((tr, trpr))
                 rows.append(cells)
         if sep != " | ":
             return [sep.join(c for c in r.values() if c) for r in rows]
-        labelled = labelled_rows(rows, head)
+        labelled = labelled_rows(rows, bool(lead) and self.head(tbl, *lead[0], lead[1][0] if len(lead) > 1 else None))
         return ["\n".join(labelled)] if labelled else [" | ".join(r.values()) for r in rows]
 
-    def head(self, tbl: Any, tr: Any, trpr: Any) -> bool:
-        """Whether a table's first row is marked its header, as Word users mark it: repeated on each page (Repeat as
-        header row, `w:tblHeader`), or its text bold in every cell (directly, by a character or paragraph style, or
-        by the table style's first-row formatting where the table's look turns it on). A first row of text is not
-        enough: a key/value table's or a list's first row is data."""
+    def head(self, tbl: Any, tr: Any, trpr: Any, nxt: Any) -> bool:
+        """Whether a table's first row `tr` is marked its header, as Word users mark it: repeated on each page (Repeat
+        as header row, `w:tblHeader`), or its text bold in every cell (directly, by a character or paragraph style,
+        or by the table style's first-row formatting where the table's look turns it on) and the next row with text,
+        `nxt`, not so (a table bold all over marks no row). A first row of text is not enough: a key/value table's or
+        a list's first row is data."""
         if trpr is not None and _on(trpr.find(f"{_W}tblHeader")):
             return True
         tblpr = tbl.find(f"{_W}tblPr")
@@ -286,6 +287,11 @@ class _Reader:
         first = look is not None and (_on(look, "firstRow") if look.get(f"{_W}firstRow") is not None
                                       else bool(re.fullmatch("[0-9A-Fa-f]{1,8}", val)) and int(val, 16) & 0x20 != 0)
         styled = self.chain_bold(_val(tblpr, "tblStyle"), table=True) if first else None
+        # (the table style's first-row formatting is not the next row's)
+        return self.bold_row(tr, styled) and not (nxt is not None and self.bold_row(nxt, None))
+
+    def bold_row(self, tr: Any, styled: bool | None) -> bool:
+        """Whether a row's text is bold in each of two or more cells (`styled`: the table style's first-row bold)."""
         cells = [[r for r in tc.iter(f"{_W}r") if any((t.text or "").strip() for t in r.iterchildren(f"{_W}t"))]
                  for tc in tr.iterchildren(f"{_W}tc")]
         cells = [c for c in cells if c]
