@@ -141,7 +141,7 @@ def ingest_running(db_path: Any) -> bool:
     /proc/locks, so no lock is taken (a probe's own flock would make that writer fail at the same instant). False
     where it cannot be told (no /proc, no index yet, a store without a path)."""
     from .lexical_open import SIDE_PREFIX, WRITER_LOCK
-    from .store.holders import held_locks
+    from .store.holders import has_open, held_locks
 
     if not db_path:
         return False
@@ -158,27 +158,11 @@ def ingest_running(db_path: Any) -> bool:
                 # an inode number alone is another home's lock on another file system too (two USB disks): the
                 # holder's open files say (stat'd as the lock is: an overlay's device differs from /proc/locks');
                 # another user's process cannot be read, so there the device must match as well (round 53)
-                holds = _holds(str(pid), st) if kind == "FLOCK" else False
+                holds = has_open(pid, st, PROC) if kind == "FLOCK" else False
                 if holds or (holds is None and same_device):
                     return True
     except (OSError, ValueError):
         return False
-    return False
-
-
-def _holds(pid: str, st: os.stat_result) -> bool | None:
-    """Whether process `pid` has the file of `st` open (same st_dev and st_ino); None where its fds cannot be read."""
-    try:
-        fds = os.listdir(f"{PROC}/{pid}/fd")
-    except OSError:
-        return None
-    for fd in fds:
-        try:
-            o = os.stat(f"{PROC}/{pid}/fd/{fd}")
-        except OSError:  # closed meanwhile
-            continue
-        if (o.st_dev, o.st_ino) == (st.st_dev, st.st_ino):
-            return True
     return False
 
 
