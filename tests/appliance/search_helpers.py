@@ -10,8 +10,9 @@ from ragtune.appliance.store import Store
 from .test_retrieve import FakeEmbedder, FakeLexical, _fill
 
 
-def searchable_home(home: Any, monkeypatch: Any) -> Any:
-    """`home`, filled, with ragtune.appliance.retrieve.Retriever patched (undone with `monkeypatch`)."""
+def searchable_home(home: Any, monkeypatch: Any, reranker: Any = None, **retrieve: Any) -> Any:
+    """`home`, filled, with ragtune.appliance.retrieve.Retriever patched (undone with `monkeypatch`); `reranker` and
+    `retrieve` settings (e.g. mmr_lambda) passed on when given."""
     import ragtune.appliance.retrieve as ret_mod
 
     home.ensure()
@@ -21,8 +22,8 @@ def searchable_home(home: Any, monkeypatch: Any) -> Any:
     real = ret_mod.Retriever
 
     def retriever(settings, *, store=None, **kw):
-        return real(settings.replace("retrieve", rerank=""), store=store, embedder=FakeEmbedder(),
-                    lexical=FakeLexical())
+        return real(settings.replace("retrieve", rerank="", **retrieve), store=store, embedder=FakeEmbedder(),
+                    lexical=FakeLexical(), **({"reranker": reranker} if reranker is not None else {}))
 
     monkeypatch.setattr(ret_mod, "Retriever", retriever)
     return home

@@ -12,7 +12,7 @@ from ragtune.appliance.types import Hit
 from ragtune.cli import main
 from ragtune.cli.search_cmd import print_hits
 
-from .test_retrieve import FakeEmbedder, FakeLexical, _fill
+from .search_helpers import searchable_home
 
 
 def _hit(cid: int, fused: float, rerank: float | None = None) -> Hit:
@@ -62,20 +62,7 @@ class _Reverse:
 
 
 def _reranked_home(home, monkeypatch):
-    import ragtune.appliance.retrieve as ret_mod
-    from ragtune.appliance.store import Store
-
-    home.ensure()
-    store = Store(home.db_path)
-    _fill(store, FakeEmbedder())
-    store.close()
-    real = ret_mod.Retriever
-
-    def retriever(settings, *, store=None, **kw):
-        return real(settings.replace("retrieve", rerank="", mmr_lambda=1.0), store=store, embedder=FakeEmbedder(),
-                    lexical=FakeLexical(), reranker=_Reverse())
-
-    monkeypatch.setattr(ret_mod, "Retriever", retriever)
+    searchable_home(home, monkeypatch, reranker=_Reverse(), mmr_lambda=1.0)
 
 
 def test_search_end_to_end_with_a_reranker(home, monkeypatch, capsys):
