@@ -332,7 +332,7 @@ def test_html_tables_layout_tables_pre_and_wrapped_source_lines(tmp_path):
             "<p>This paragraph was\nwrapped by an editor.</p><h3>\n  Multi\n  line</h3><dl><dt>SLA</dt>"
             "<dd>Service level agreement</dd></dl><p>One<br>Two<br/>Three</p>")
     text = _load(tmp_path, "t.html", html).text
-    assert "## Fees\n\n| Item | Cost\n\n| Parking | 5 €\n\n| Lunch |\n\n" in text  # the row form stored so far
+    assert "## Fees\n\nItem: Parking; Cost: 5 €\nItem: Lunch\n\n" in text  # under its <th> row: labelled (round 55)
     assert "\n\n| Ann | Lead Admin\n\n" in text  # a <p> or a list in a cell is still a data cell
     assert "Menu\n\n## Story\n\nThe article text.\n\nMore article." in text and "| " not in text.split("Admin")[1]
     assert "```\ndef f(x):\n    # add one\n    return x + 1\n```" in text

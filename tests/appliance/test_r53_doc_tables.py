@@ -43,6 +43,6 @@ def test_merged_cells_and_an_empty_header_cell():
     assert slide_text([["", "Q1", "Q2"], ["Sales", "4", "5"]]).endswith("\nSales; Q1: 4; Q2: 5")
 
 
-def test_html_tables_are_unchanged():
+def test_html_tables_under_a_th_row_are_labelled_since_round_55():  # (loaders/web_tables.py; unchanged in round 53)
     page = b"<table><tr><th>Service</th><th>Price</th></tr><tr><td>Same-day</td><td>29 euros</td></tr></table>"
-    assert load_html(Path("t.html"), page).text == "| Service | Price\n\n| Same-day | 29 euros"
+    assert load_html(Path("t.html"), page).text == "Service: Same-day; Price: 29 euros"

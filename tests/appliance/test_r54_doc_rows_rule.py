@@ -19,7 +19,8 @@ def _ctx(source: str, texts: list[str]) -> list[ContextItem]:
     return [ContextItem(f"S{i}", t, source=source) for i, t in enumerate(texts, start=1)]
 
 
-@pytest.mark.parametrize("source", ["/share/travel.docx", "/share/travel.odt", "/share/TRAVEL.DOC"])
+@pytest.mark.parametrize("source", ["/share/travel.docx", "/share/travel.odt", "/share/TRAVEL.DOC",
+                                    "/share/travel.html"])  # (html: round 55, loaders/web_tables.py)
 def test_a_labelled_row_of_a_document_is_a_row(source):
     assert _is_row(ContextItem("S1", ROWS[0], source=source))
     assert _is_row(ContextItem("S1", "Term: Quorum; Meaning: The minimum number of members.", source=source))
@@ -37,7 +38,7 @@ def test_the_prose_of_a_document_is_not_a_row(text):
     assert not _is_row(ContextItem("S1", text, source="/share/travel.docx"))
 
 
-@pytest.mark.parametrize("source", ["/share/travel.md", "/share/travel.txt", "/share/travel.html",
+@pytest.mark.parametrize("source", ["/share/travel.md", "/share/travel.txt", "/share/travel.eml",
                                     "/share/travel.pdf", "/share/travel.rtf", "/share/travel.pptx",
                                     "/data/scifact/corpus.jsonl#4983", "", "/share/travel"])
 def test_a_source_of_another_kind_never_becomes_a_table(source):

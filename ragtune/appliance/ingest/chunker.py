@@ -51,9 +51,10 @@ _GLUED_END = re.compile(f"[{CJK_STOPS}{HALFWIDTH_STOP}{FULLWIDTH_DOT}{INDIC_ARAB
 # The kinds whose text is a table's rows (loaders/tablerows.py writes them): chunked a row a chunk (table_chunks.py,
 # round 52: the 135M model copied the wrong row from chunks of many rows).
 TABLE_KINDS = frozenset({"xlsx", "csv", "ods"})
-# The prose kinds whose loaders write a table with a header row as a block of such rows (round 54): those blocks are
-# chunked a row a chunk, the prose around them as before (table_chunks.doc_chunks).
-DOC_TABLE_KINDS = frozenset({"docx", "odt", "doc"})
+# The prose kinds whose loaders write a table with a header row as a block of such rows (round 54; html round 55:
+# loaders/web_tables.py): those blocks are chunked a row a chunk, the prose around them as before
+# (table_chunks.doc_chunks).
+DOC_TABLE_KINDS = frozenset({"docx", "odt", "doc", "html"})
 
 
 @dataclass(frozen=True)

@@ -175,9 +175,15 @@ LOADERS: dict[str, Callable[[Path, bytes], Document]] = {
 # csv 5 (xlsx 7, ods 5 too): notes below a table after an empty row ("Source: …", "Deposit | a sentence") are
 # written as they are, not labelled with the table's columns; a second table's own header labels its rows; an xlsx
 # empty row kept in the file is a gap.
-LOADER_VERSIONS: dict[str, int] = {"md": 7, "txt": 8, "html": 13, "pdf": 13, "docx": 7, "pptx": 4, "xlsx": 7,
-                                   "csv": 5, "eml": 4, "msg": 4, "odt": 5, "ods": 5, "odp": 3,
-                                   "doc": 4, "rtf": 3}
+# round 55: html 14: a table under a header row the page marks (<th> cells, a <thead>) is written `Label: value; …`
+# a row a line, a block of its own, as a document's (loaders/web_tables.py on tablerows.labelled_rows), two columns of
+# short keys `Key: value`; doc 5: a .doc that is a web page (Word's "Save as Web Page") reads its tables so too.
+# round 55: docx 8, odt 6, doc 6: a document's table under a marked header with an empty top-left cell keys each row
+# by its first cell (`Weekday; Adult: £5`); a title merged across the table above a marked header row is a line of
+# its own above the labelled rows; a cell typed "# of seats" keeps its "#" (tablerows.labelled_table).
+LOADER_VERSIONS: dict[str, int] = {"md": 7, "txt": 8, "html": 14, "pdf": 13, "docx": 8, "pptx": 4, "xlsx": 7,
+                                   "csv": 5, "eml": 4, "msg": 4, "odt": 6, "ods": 5, "odp": 3,
+                                   "doc": 6, "rtf": 3}
 
 
 def kind_of(path: Path) -> str | None:

@@ -1,7 +1,7 @@
 """ODT (OpenDocument text: LibreOffice, OpenOffice, Google Docs' and Word's "Save as .odt"), read from its
 content.xml: the text shown with tracked changes accepted (the tracked-changes region and its deletions out) and
 hidden text out, in document order: headings as `#` lines, paragraphs, list items with their bullet or number (nested
-indented), a table's rows as tablerows.labelled_rows writes them (`Label: value; …` under a header row the file
+indented), a table's rows as tablerows.labelled_table writes them (`Label: value; …` under a header row the file
 marks, one block, a line a row), else `a | b`, text boxes, then footnotes and endnotes as `[n]` at the end (as
 word.py does DOCX). Comments (annotations), indexes (a table of contents repeats the headings) and page furniture are
 not content. A flat .fodt is not read."""
@@ -17,9 +17,9 @@ from ...hashing import sha256_bytes
 from .base import PARSE_BEAT, PARSE_BEAT_EVERY, Document, LoadError, clean_text, clean_title, exc_reason, \
     require_text, title_from_path
 from .hidden import note as hidden_note
-from .opendoc_look import CLEAR, UNKNOWN, Look
+from .opendoc_look import CLEAR, UNKNOWN, Look, bold_row
 from .parse_budget import budgeted, guarded
-from .tablerows import labelled_rows
+from .tablerows import Heading, labelled_table
 from .opendoc_package import _meta, _xml, package
 from .word import _letters, _roman
 
@@ -285,7 +285,7 @@ class _Reader:
                 except ValueError:
                     level = 1
                 label = prefix.strip()  # a heading in a list keeps its number: "# 2. Scope"
-                lines.append("#" * min(max(level, 1), 6) + " " + (label + " " if label else "") + text)
+                lines.append(Heading("#" * min(max(level, 1), 6) + " " + (label + " " if label else "") + text))
             else:
                 lines.append(prefix + text)
         return lines + boxes
@@ -349,11 +349,13 @@ class _Reader:
         return lines
 
     def table(self, tbl: Any, sep: str = " | ") -> list[str]:
-        """A table's rows: under a header row one block of `Label: value; …` lines (tablerows.labelled_rows, round
-        54), else `a | b` lines; a table in a cell (`sep` ", ") its rows' values."""
+        """A table's rows: under a header row one block of `Label: value; …` lines (tablerows.labelled_table, round
+        54; a title row above it a line of its own, round 55), else `a | b` lines; a table in a cell (`sep` ", ") its
+        rows' values."""
         rows: list[dict[int, str]] = []
         asked_rows: list[int] = []  # each row's repeat count, asked
-        lead: list[Any] = []  # the rows with text: the first marked the header? (`_head`)
+        lead: list[Any] = []  # the rows with text: the first (or the second) marked the header? (`_head`)
+        marks: set[tuple[int, int]] = set()  # cells whose text starts with a heading's marks (labelled_rows)
         spans: dict[int, tuple[str, int]] = {}  # column -> (text of a cell spanning rows down, rows left)
         for tr in tbl.iter(TB.table_row):
             if _ancestor_table(tr) is not tbl:
@@ -369,12 +371,14 @@ class _Reader:
                             self.repeat_left -= len(cells[col])
                         col += 1
                     continue
-                text = " ".join(" ".join(self.boxed(tc, nested=True)).split())  # (a cell may be filled)
+                lines = self.boxed(tc, nested=True)  # (a cell may be filled)
+                text, mark = " ".join(" ".join(lines).split()), bool(lines) and isinstance(lines[0], Heading)
                 repeat = self.repeats(asked, len(text))
                 down = int(tc.get(TB.number_rows_spanned) or 1)
                 across = int(tc.get(TB.number_columns_spanned) or 1)
                 for _ in range(repeat):
                     cells[col] = text
+                    marks.update([(len(rows), col)] if mark else ())
                     if down > 1:
                         spans[col] = (text, down)
                     col += max(1, across) if across <= _MAX_REPEAT else 1
@@ -387,34 +391,23 @@ class _Reader:
             return [sep.join(c for c in r.values() if c) for r, n in zip(rows, asked_rows)
                     for _ in range(self.repeats(n, len(sep.join(c for c in r.values() if c))))]
         # repeats charged by the line written (labels are text added too: round 54), given back if not labelled
-        head, left = bool(lead) and self._head(*lead[:2]), self.repeat_left
-        labelled = self.labels and labelled_rows(rows, head,
-                                                 times=lambda i, line: self.repeats(asked_rows[i], len(line)))
+        left = self.repeat_left
+        labelled = self.labels and labelled_table(rows, lambda i: i < len(lead) and self._head(*lead[i:i + 2]),
+                                                  times=lambda i, line: self.repeats(asked_rows[i], len(line)),
+                                                  marks=marks)
         if labelled:
-            return ["\n".join(labelled)]
+            return labelled
         self.repeat_left = left
         return [line for r, n in zip(rows, asked_rows) for line in [" | ".join(r.values())] * self.repeats(n, len(
             " | ".join(r.values())))]
 
     def _head(self, tr: Any, nxt: Any = None) -> bool:
-        """Whether a table's first row is marked its header: a heading row (`table:table-header-rows`), or bold text
-        in each cell (by paragraph or span style) while the next row with text is not so (a table bold all over)."""
+        """Whether a table's first row (or the row under its title) is marked its header: a heading row
+        (`table:table-header-rows`), or bold text in each cell (by paragraph or span style) while the next row with
+        text is not so (a table bold all over)."""
         if tr.getparent().tag == TB.table_header_rows:
             return True
-        return self._bold_row(tr) and not (nxt is not None and self._bold_row(nxt))
-
-    def _bold_row(self, tr: Any) -> bool:
-        cells = [tc for tc in tr.iterchildren(TB.table_cell) if "".join(tc.itertext()).strip()]
-        return len(cells) > 1 and all(self._bold(p) for tc in cells for p in tc.iter(T.p, T.h)
-                                      if "".join(p.itertext()).strip())
-
-    def _bold(self, p: Any) -> bool:
-        if self.styles.bolded(p.get(T.style_name)):
-            return True  # (a span setting it back to normal weight is not looked for)
-        loose = (p.text or "").strip() or any((c.tail or "").strip() for c in p.iterchildren())
-        spans = [c for c in p.iterchildren() if "".join(c.itertext()).strip()]
-        return not loose and bool(spans) and all(c.tag == T.span and self.styles.bolded(c.get(T.style_name))
-                                                 for c in spans)
+        return bold_row(tr, self.styles.bolded) and not (nxt is not None and bold_row(nxt, self.styles.bolded))
 
 
 _BOX_TAGS = (D.text_box, D.custom_shape, D.rect, D.ellipse)

@@ -6,13 +6,14 @@ gradient behind the text: not judged, so text a reader sees is never lost."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 from .hidden import hex_colour, unseen_text
 
 _S = "{urn:oasis:names:tc:opendocument:xmlns:style:1.0}"
 _FO = "{urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0}"
 _DR = "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}"
+_TX, _TB = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}", "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _TEXT_PROPS = {f"{_S}text-properties"}
 _FILL_PROPS = {f"{_S}{n}" for n in ("paragraph-properties", "table-cell-properties", "graphic-properties",
                                     "drawing-page-properties", "section-properties")}
@@ -151,3 +152,20 @@ def outermost(*fills: str | None) -> str | None:
         if f not in (None, CLEAR):
             return f
     return "FFFFFF"
+
+
+def bold_row(tr: Any, bolded: Callable[[str | None], bool]) -> bool:
+    """Whether a table row's text is bold in each of two or more cells (opendoc.py: a header row's mark), by its
+    paragraphs' styles or, where a paragraph's text is all in spans, theirs (`bolded`: a style's weight is bold)."""
+    cells = [tc for tc in tr.iterchildren(f"{_TB}table-cell") if "".join(tc.itertext()).strip()]
+    return len(cells) > 1 and all(_bold(p, bolded) for tc in cells for p in tc.iter(f"{_TX}p", f"{_TX}h")
+                                  if "".join(p.itertext()).strip())
+
+
+def _bold(p: Any, bolded: Callable[[str | None], bool]) -> bool:
+    if bolded(p.get(f"{_TX}style-name")):
+        return True  # (a span setting it back to normal weight is not looked for)
+    loose = (p.text or "").strip() or any((c.tail or "").strip() for c in p.iterchildren())
+    spans = [c for c in p.iterchildren() if "".join(c.itertext()).strip()]
+    return not loose and bool(spans) and all(c.tag == f"{_TX}span" and bolded(c.get(f"{_TX}style-name"))
+                                             for c in spans)

@@ -12,7 +12,7 @@ paragraph break: where the chunker prefers to cut)."""
 from __future__ import annotations
 
 import re
-from typing import Callable
+from typing import Callable, Collection
 
 # Rows looked at to find the header: the first non-empty row whose cells are mostly text, among the first
 # HEAD_ROWS non-empty rows (a title row, a "prepared by" row and blank rows may come first).
@@ -265,31 +265,43 @@ LABELS_GROW = 4
 _HEADING = re.compile(r"#{1,6} ")  # a cell's paragraph styled as a heading (word.py, opendoc.py write `### Fee`)
 
 
-def _cell(value: str) -> str:
-    return value[_HEADING.match(value).end():] if value.startswith("#") and _HEADING.match(value) else value
+class Heading(str):
+    """A heading's line as word.py and opendoc.py write it, `#` marks first: a cell whose first line is one has its
+    marks left out of its label and value (`marks`), while a cell typed "# of seats" keeps its "#" (round 55)."""
 
 
 def labelled_rows(rows: list[dict[int, str]], header: bool, pairs: bool = True,
-                  times: Callable[[int, str], int] | None = None) -> list[str] | None:
+                  times: Callable[[int, str], int] | None = None,
+                  marks: Collection[tuple[int, int]] = ()) -> list[str] | None:
     """A Word or OpenDocument text's table (word.py, opendoc.py, worddoc.py, round 54) as labelled lines, or None where
     it is written `a | b | c`. `header`: the file marks its first row as the header (a repeated header row, or bold
     text in each of its cells): each row after it `Label: value; …` under it, rows equal to it (retyped further down)
     left out; a row with a value in a column no label is over (a header cell spanning two columns over a second
-    header row, a merged group) makes it `a | b`. Without that mark a first row of text is often data (a key/value
-    table, a list of names): with `pairs`, a table of two columns whose first is short text is written `Key: value`, a
-    row a line, each row labelled by its own first cell; others `a | b`. Labels repeated on every row may add at most
-    LABELS_GROW times the cells' own text (and 64 KiB): past that `a | b` too (a crafted table of one-letter cells
-    under long labels would multiply a document's text by 40). `times(i, line)`: how many times row i is written
-    (opendoc.py's repeated rows, charged to its repeat budget by the line's length); once each by default."""
-    full = [{c: _cell(v) for c, v in r.items() if v} for r in rows]
+    header row, a merged group) makes it `a | b`, but for the table's first column under an empty top-left header
+    cell (a matrix, `| Adult | Child` over `Weekday | £5 | £3`, each row with its key): that value keys its row,
+    written first under no label, `Weekday; Adult: £5; Child: £3` (round 55, as web_tables.py's grid). Without that
+    mark a first row of text is often data (a key/value table, a list of names): with `pairs`, a table of two columns
+    whose first is short text is written `Key: value`, a row a line, each row labelled by its own first cell; others
+    `a | b`. Labels repeated on every row may add at most LABELS_GROW times the cells' own text (and 64 KiB): past
+    that `a | b` too (a crafted table of one-letter cells under long labels would multiply a document's text by 40).
+    `times(i, line)`: how many times row i is written (opendoc.py's repeated rows, charged to its repeat budget by the
+    line's length); once each by default. `marks`: (row, column) of the cells whose text starts with a heading's `#`
+    marks (a `Heading` line): those marks are left out, no other "#" (round 55: "# of seats" is a label)."""
+    full = [{c: v for c, v in r.items() if v} for r in rows]
+    for i, c in marks:
+        m = _HEADING.match(full[i].get(c, "")) if i < len(full) else None
+        if m:
+            full[i][c] = full[i][c][m.end():]
     if len(full) < 2 or any(len(v) > PROSE_CELL_CHARS for r in full for v in r.values()):
         return None
     head = full[0]
     if header:
         labels = list(head.values())
+        first = min(set().union(*full), default=0)
+        keyed = head.keys() | ({first} if first not in head else set())  # a matrix's row keys: under no label
         if (len(head) < 2 or len(set(labels)) < len(labels) or any(len(v) > _LABEL_CHARS or v.endswith(":")
                                                                    for v in labels)
-                or any(not r.keys() <= head.keys() for r in full[1:])):
+                or any(not r.keys() <= keyed or (first not in head and r and first not in r) for r in full[1:])):
             return None
         line: Callable[[Row], str] = lambda r: labelled_line(head, r)  # noqa: E731
         body = [(i, r) for i, r in enumerate(full) if i and r and r != head]
@@ -313,8 +325,25 @@ def labelled_rows(rows: list[dict[int, str]], header: bool, pairs: bool = True,
     return out
 
 
-def table_block(rows: list[list[str]], header: bool = False, pairs: bool = True) -> list[str]:
-    """A .doc table's rows (worddoc.py: each its cells, "" for an empty one) as lines: `labelled_rows`' lines with a
-    blank line either side, a block of its own as a DOCX table's is (round 54); else `a | b` lines, as before."""
-    labelled = labelled_rows([dict(enumerate(r)) for r in rows], header, pairs)
-    return ["", *labelled, ""] if labelled else [" | ".join(r) for r in rows]
+def labelled_table(rows: list[dict[int, str]], marked: Callable[[int], bool], pairs: bool = True,
+                   times: Callable[[int, str], int] | None = None,
+                   marks: Collection[tuple[int, int]] = ()) -> list[str] | None:
+    """A document's table (its rows with text) as blocks: `labelled_rows`' lines as one block, or None where it is
+    written `a | b`. `marked(i)`: the file marks row i its header. A first row of one cell over a table of two
+    columns or more (a title merged across it) with the row under it marked is written as a line of its own above
+    the labelled rows under that row (round 55; `a | b` if they cannot be labelled); else as before."""
+    if len(rows) > 2 and len(rows[0]) == 1 and len(rows[1]) > 1 and marked(1):
+        body = labelled_rows(rows[1:], True, pairs, None if times is None else lambda i, line: times(i + 1, line),
+                             {(i - 1, c) for i, c in marks if i})
+        return [next(iter(rows[0].values())), "\n".join(body)] if body else None
+    body = labelled_rows(rows, marked(0), pairs, times, marks)
+    return ["\n".join(body)] if body else None
+
+
+def table_block(rows: list[list[str]], header: bool | Collection[int] = False, pairs: bool = True) -> list[str]:
+    """A .doc table's rows (worddoc.py: each its cells, "" for an empty one) as lines: `labelled_table`'s lines with a
+    blank line either side, a block of its own as a DOCX table's is (round 54); else `a | b` lines, as before.
+    `header`: whether its first row is marked the header, or the rows (0, 1) that are (a title row above, round 55)."""
+    marked = (lambda i: header and not i) if isinstance(header, bool) else header.__contains__
+    labelled = labelled_table([dict(enumerate(r)) for r in rows], marked, pairs)
+    return ["", *"\n\n".join(labelled).split("\n"), ""] if labelled else [" | ".join(r) for r in rows]

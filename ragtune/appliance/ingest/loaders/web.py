@@ -1,5 +1,5 @@
-"""HTML: the text a reader sees, with headings as `#` lines, data tables as `a | b` rows, and `<pre>` kept verbatim in
-a fenced block. Scripts, styles, navigation and cookie banners are not content."""
+"""HTML: the text a reader sees: headings as `#` lines, data tables as `a | b` rows (`Label: value; …` under a marked
+header row: web_tables.py), `<pre>` verbatim in a fenced block. Scripts, styles, navigation, cookie banners are not."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from .hidden_css import REVEALABLE, element_kinds
 from .hidden_paint import Backdrop, read_page
 from .parse_budget import budgeted, guarded
 from .web_charset import decode_html
+from .web_tables import Table as _Table, cell_marks, relabel  # (_Table: a test counts its reads)
 
 _BLOCK = {"p", "div", "br", "li", "ul", "ol", "tr", "table", "section", "article", "header", "footer", "main",
           "blockquote", "pre", "dd", "dt", "dl", "figure", "figcaption", "hr", "form", "aside", "address",
@@ -43,17 +44,10 @@ _WS = re.compile("[ \t\n\r\f\u00a0]+")  # HTML's collapsible white space (and NB
 _PRE_A, _PRE_B = "\ue000", "\ue001"  # around verbatim <pre> text while the rest is whitespace-normalised
 
 
-class _Table:
-    def __init__(self, depth: int):
-        self.depth = depth  # sinks below the table's own
-        self.row: list[tuple[str, bool]] | None = None
-        self.cell = False
-        self.cell_block = False
-
-
 class _HTMLText(HTMLParser):
-    def __init__(self, sheet: object = None, paint: object = None) -> None:
+    def __init__(self, sheet: object = None, paint: object = None, labels: bool = False) -> None:
         super().__init__(convert_charrefs=True)
+        self.labels = labels  # tables under a marked header row labelled (web_tables.py; a mail's body: not)
         self.sheet = sheet  # the page's <style> rules that hide (hidden_css.Sheet), None: none
         self.paint = paint  # what the page's sheets paint (hidden_paint.Paint), None: not judged
         self._backdrop = Backdrop(paint)  # the backgrounds around the element being read (text colour on them)
@@ -117,7 +111,7 @@ class _HTMLText(HTMLParser):
             text = self._pop_to(t.depth)
             if t.row is None:
                 t.row = []
-            t.row.append((text, t.cell_block))
+            t.row.append((text, t.cell_block, t.th))
             t.cell = False
 
     def _end_row(self, t: _Table) -> None:
@@ -125,12 +119,19 @@ class _HTMLText(HTMLParser):
         row, t.row = t.row, None
         if not row:
             return
-        if any(block or len(text) > _LAYOUT_CELL_CHARS for text, block in row):
-            self._out("".join(f"\n\n{text}\n\n" for text, _ in row))
+        if any(block or len(text) > _LAYOUT_CELL_CHARS for text, block, _ in row):
+            self._out("".join(f"\n\n{text}\n\n" for text, _, _ in row))
+            t.grid_row(None)  # (layout: not labelled)
         else:
-            cells = [_WS.sub(" ", _squash(text)).strip() for text, _ in row]
+            cells = [_WS.sub(" ", _squash(text)).strip() for text, _, _ in row]
+            t.grid_row([(c, *th) for c, (_, _, th) in zip(cells, row)])
             if any(cells):  # `| a | b`, a row a paragraph: the form stored by every earlier version
+                t.first_row(self.sinks[-1] if self._pre is None else None)
                 self._out("\n" + "".join(f" | {c}" for c in cells) + "\n")
+
+    def _end_table(self, t: _Table) -> None:
+        self._end_row(t)
+        relabel(t, self.sinks[-1] if self._pre is None else None)
 
     # -- parser events ------------------------------------------------------------------------------------------
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -205,7 +206,10 @@ class _HTMLText(HTMLParser):
                 self.meta.setdefault(key, a["content"])
         elif tag == "table":
             self._out("\n\n")
-            self._tables.append(_Table(len(self.sinks)))
+            self._tables.append(_Table(len(self.sinks), attrs if self.labels else None))
+        elif tag in ("thead", "tbody", "tfoot") and t is not None:
+            self._end_row(t)  # (HTML5 closes a cell and row left open there: the row's place in a <thead> is known)
+            t.section(tag)
         elif tag == "tr" and t is not None:
             self._end_row(t)
             t.row = []
@@ -214,6 +218,7 @@ class _HTMLText(HTMLParser):
             self._end_cell(t)
             self.sinks.append(io.StringIO())
             t.cell, t.cell_block = True, False
+            t.th = cell_marks(tag, attrs)
         elif tag in _HEADINGS:
             self._heading = int(tag[1])
             self._out("\n\n" + "#" * self._heading + " ")
@@ -268,9 +273,12 @@ class _HTMLText(HTMLParser):
         if tag == "title":
             self._in_title = False
         elif tag == "table" and t is not None:
-            self._end_row(t)
             self._tables.pop()
+            self._end_table(t)
             self._out("\n\n")
+        elif tag == "thead" and t is not None:
+            self._end_row(t)
+            t.section("")
         elif tag == "tr" and t is not None:
             self._end_row(t)
         elif tag in ("td", "th") and t is not None:
@@ -310,6 +318,8 @@ class _HTMLText(HTMLParser):
             return
         if self._heading == 1:
             self.h1.append(data)
+        if self._tables and not self._tables[-1].cell and self._tables[-1].at is not None and data.strip():
+            self._tables[-1].grid = None  # text outside its cells among its rows: `a | b` (web_tables.relabel)
         self._out(_WS.sub(" ", data))  # HTML: a line break in the source is a space on the page
 
     def parse_html_declaration(self, i: int) -> int:
@@ -334,7 +344,7 @@ class _HTMLText(HTMLParser):
         if self._pre is not None:
             self._end_pre()
         while self._tables:
-            self._end_row(self._tables.pop())
+            self._end_table(self._tables.pop())
         self._furniture = self._banner = None  # never closed: broken markup, so its text is kept
         self._merge_down(0)
 
@@ -423,8 +433,8 @@ def _open_quote_cut(text: str) -> int:
     return end
 
 
-def _parse(page: str, sheet: object, paint: object = None) -> _HTMLText:
-    p = _HTMLText(sheet, paint)
+def _parse(page: str, sheet: object, paint: object = None, labels: bool = False) -> _HTMLText:
+    p = _HTMLText(sheet, paint, labels)
     try:
         if p._beat is not None:
             p._lines, p._chars = page.count("\n") + 1, max(1, len(page))
@@ -437,11 +447,11 @@ def _parse(page: str, sheet: object, paint: object = None) -> _HTMLText:
     return p
 
 
-def page_text(page: str) -> tuple[str, _HTMLText]:  # an html5_eof'd page's text as its sheets show it, its parser
+def page_text(page: str, labels: bool = False) -> tuple[str, _HTMLText]:  # an html5_eof'd page's text, its parser
     sheet, paint = read_page(page)  # (the sheets read once for both: hidden_paint)
-    p = _parse(page, sheet, paint)
+    p = _parse(page, sheet, paint, labels)  # (labels: web_tables.py; a mail's body is read without)
     if p.sheet_chars and p.sheet_chars > 2 * len(clean_text(_squash(p.parts.getvalue()))):
-        p = _parse(page, None, paint)  # a sheet hiding most of the page is a loading guard (hidden_css), no plant
+        p = _parse(page, None, paint, labels)  # a sheet hiding most of the page: a loading guard (hidden_css)
     return _squash(p.parts.getvalue()).replace(_PRE_A, "").replace(_PRE_B, ""), p
 
 
@@ -453,7 +463,7 @@ def load_html(path: Path, raw: bytes) -> Document:
         raise
     except Exception as exc:  # as the parse's own (below)
         raise LoadError(f"cannot parse HTML: {exc_reason(str(exc))}") from None
-    text, p = page_text(page)
+    text, p = page_text(page, labels=True)
     del page
     if not clean_text(text):
         if p.frames:

@@ -1,6 +1,6 @@
 """DOCX, read from its XML (python-docx opens the package and its parts): the text Word shows with tracked changes
 accepted (insertions in, deletions out; hidden text out), in document order, including content controls, fields, hyperlinks and
-text boxes; headings as `#` lines, list items with their bullet or number, a table's rows as tablerows.labelled_rows
+text boxes; headings as `#` lines, list items with their bullet or number, a table's rows as tablerows.labelled_table
 writes them (`Label: value; …` under a header row the file marks, one block, a line a row), else `a | b`,
 footnotes and endnotes as `[n]` at the end. Headers, footers and comments are not content."""
 
@@ -17,7 +17,7 @@ from .base import PARSE_BEAT, PARSE_BEAT_EVERY, Document, LoadError, clean_text,
 from .hidden import docx_dark_page, docx_run_hidden, note as hidden_note
 from .ole import ENCRYPTED_OFFICE, encrypted_office
 from .parse_budget import budgeted, guarded
-from .tablerows import labelled_rows
+from .tablerows import Heading, labelled_table
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -230,7 +230,7 @@ class _Reader:
             if name.lower() == "title" or m:
                 text = " ".join(text.split())
                 self.first_heading = self.first_heading or text
-                lines.append("#" * min(int(m.group(1)) if m else 1, 6) + " " + text)
+                lines.append(Heading("#" * min(int(m.group(1)) if m else 1, 6) + " " + text))
             else:
                 lines.append((self.list_label(num) if num else "") + text)
         for box in p.iter(f"{_W}txbxContent"):  # text boxes anchored here, each once (not its VML fallback copy)
@@ -242,11 +242,13 @@ class _Reader:
         return lines
 
     def table(self, tbl: Any, sep: str = " | ") -> list[str]:
-        """A table's rows: under a header row one block of `Label: value; …` lines (tablerows.labelled_rows, round
-        54), else `a | b` lines; a table in a cell (`sep` ", ") its rows' values."""
+        """A table's rows: under a header row one block of `Label: value; …` lines (tablerows.labelled_table, round
+        54; a title row above it a line of its own, round 55), else `a | b` lines; a table in a cell (`sep` ", ") its
+        rows' values."""
         rows: list[dict[int, str]] = []
         above: dict[int, str] = {}
-        lead: list[Any] = []  # the first two rows with text: the first marked the header? (`head`)
+        lead: list[Any] = []  # the first three rows with text: the first (or the second) marked the header? (`head`)
+        marks: set[tuple[int, int]] = set()  # cells whose text starts with a heading's marks (labelled_rows)
         for tr in tbl.iterchildren(f"{_W}tr"):
             trpr = tr.find(f"{_W}trPr")
             if trpr is not None and trpr.find(f"{_W}del") is not None:
@@ -259,26 +261,33 @@ class _Reader:
                 vmerge = tcpr.find(f"{_W}vMerge") if tcpr is not None else None
                 if vmerge is not None and vmerge.get(f"{_W}val") in (None, "continue"):
                     text = above.get(col, "")  # a cell merged with the one above: its text, so each row reads whole
+                    if (len(rows) - 1, col) in marks:
+                        marks.add((len(rows), col))
                 else:
-                    text = " ".join(" ".join(self.blocks(tc, nested=True)).split())
+                    lines = self.blocks(tc, nested=True)
+                    text = " ".join(" ".join(lines).split())
+                    if lines and isinstance(lines[0], Heading):
+                        marks.add((len(rows), col))
                 cells[col] = text
                 col += max(span, 1)
             above = cells
             if any(cells.values()):
-                if len(lead) < 2:
+                if len(lead) < 3:
                     lead.append((tr, trpr))
                 rows.append(cells)
         if sep != " | ":
             return [sep.join(c for c in r.values() if c) for r in rows]
-        labelled = labelled_rows(rows, bool(lead) and self.head(tbl, *lead[0], lead[1][0] if len(lead) > 1 else None))
-        return ["\n".join(labelled)] if labelled else [" | ".join(r.values()) for r in rows]
+        labelled = labelled_table(rows, lambda i: i < len(lead) and self.head(
+            tbl, *lead[i], lead[i + 1][0] if i + 1 < len(lead) else None, top=not i), marks=marks)
+        return labelled or [" | ".join(r.values()) for r in rows]
 
-    def head(self, tbl: Any, tr: Any, trpr: Any, nxt: Any) -> bool:
+    def head(self, tbl: Any, tr: Any, trpr: Any, nxt: Any, top: bool = True) -> bool:
         """Whether a table's first row `tr` is marked its header, as Word users mark it: repeated on each page (Repeat
         as header row, `w:tblHeader`), or its text bold in every cell (directly, by a character or paragraph style,
         or by the table style's first-row formatting where the table's look turns it on) and the next row with text,
         `nxt`, not so (a table bold all over marks no row). A first row of text is not enough: a key/value table's or
-        a list's first row is data."""
+        a list's first row is data. `top`: `tr` is the table's first row (the one its style's first-row look is of);
+        else the row under a title row (round 55)."""
         if trpr is not None and _on(trpr.find(f"{_W}tblHeader")):
             return True
         tblpr = tbl.find(f"{_W}tblPr")
@@ -286,7 +295,7 @@ class _Reader:
         val = look.get(f"{_W}val") or "" if look is not None else ""
         first = look is not None and (_on(look, "firstRow") if look.get(f"{_W}firstRow") is not None
                                       else bool(re.fullmatch("[0-9A-Fa-f]{1,8}", val)) and int(val, 16) & 0x20 != 0)
-        styled = self.chain_bold(_val(tblpr, "tblStyle"), table=True) if first else None
+        styled = self.chain_bold(_val(tblpr, "tblStyle"), table=True) if first and top else None
         # (the table style's first-row formatting is not the next row's)
         return self.bold_row(tr, styled) and not (nxt is not None and self.bold_row(nxt, None))
 

@@ -318,7 +318,7 @@ def _lines(text: str, props: bool = True) -> str:
     lines: list[str] = []
     row: list[str] = []
     rows: list[list[str]] = []  # the table being read
-    head = False  # its first row is marked a header
+    heads: set[int] = set()  # its rows marked a header (the first; the second, under a title row: table_block)
     last = 0
     for m in re.finditer(f"[\n{_CELL}{_ROW}{_HEAD}]", text):
         piece = text[last:m.start()]
@@ -329,17 +329,17 @@ def _lines(text: str, props: bool = True) -> str:
             if piece.strip():
                 row.append(" ".join(piece.split()))
             if any(row):
-                head = head or (not rows and m.group() == _HEAD)
+                heads |= {len(rows)} if m.group() == _HEAD and len(rows) < 2 else set()
                 rows.append(row)
             row = []
         else:
             if row:  # a table without its row end (cut short): its cells as a row
                 rows.append(row)
                 row = []
-            lines += table_block(rows, head, props)
-            rows, head = [], False
+            lines += table_block(rows, heads, props)
+            rows, heads = [], set()
             lines.append(piece)
-    lines += table_block(rows + [row] if row else rows, head, props)
+    lines += table_block(rows + [row] if row else rows, heads, props)
     lines.append(text[last:])
     return "\n".join(lines)
 
