@@ -40,6 +40,7 @@ from .answer_cache import AnswerCache, unlogged
 from .answer_code import answer_code_digest
 from .answer_sources import Sources, retrieve_sources
 from .answer_stream import AnswerStream
+from .answer_yesno import ruling_sentence
 from .candidates import choose_span
 from .config import Settings
 from .errors import GenerationError, InputError, RagtuneError, StoreError
@@ -331,6 +332,7 @@ class AnswerEngine(AnswerCache):
         checked, verdict = self.judge(first, lambda errs: self._generate(gen, _with_note(msgs, repair_note(errs)),
                                                                          schema, spans, use_cache=use_cache),
                                       ctx, src.normalized, mode, evidence_score=evidence)
+        verdict = ruling_sentence(verdict, ctx, src.normalized, mode)  # yes/no: the span's sentence (answer_yesno.py)
         ans = self._answer(verdict, checked, ctx, src, gen, mode)
         if on_token is not None and stream is None:
             on_token(ans.answer)

@@ -25,7 +25,8 @@ ANSWER_MODULES = (
     "answer", "candidates", "focus", "extractive", "injection", "evidence", "refusal", "refusal_model", "text",
     "prompt", "schema", "repair", "grammar", "generate", "genresult", "sampler", "decoding", "remote",
     "adapter_serving", "merged", "scripts", "answertype", "injection_forms", "faqpairs", "normalize", "tablematch",
-    "rowcells", "ingest.chunker", "ingest.loaders", "tablehead", "jsonl", "vocab", "chat_template",
+    "rowcells", "ingest.chunker", "ingest.loaders", "tablehead", "jsonl", "vocab", "chat_template", "answer_yesno",
+    "namedcell",
 )
 
 

@@ -33,6 +33,7 @@ from typing import Callable, Sequence
 from .answertype import fits
 from .extractive import cell_span
 from .genresult import GenResult
+from .namedcell import named_cell
 from .injection import source_view
 from .refusal import echoes, proximity, relevance, said
 from .schema import parse_answer
@@ -46,8 +47,8 @@ SAID_WEIGHT = 0.5
 # records' plateau, -3.0 to -1.75 (benchmarks/README.md, round 53).
 WEAK_MEAN = -2.0
 # the choice rule's version, in the answer cache key: 1 confidence + relevance, 2 + proximity, 3 − said, 4 the
-# answer's kind, 5 a weak candidate takes no slot
-RULE = 5
+# answer's kind, 5 a weak candidate takes no slot, 6 the cell the question names (namedcell.py)
+RULE = 6
 
 
 def first_word(answer: str) -> str:
@@ -104,15 +105,25 @@ def choose_span(first: GenResult, more: Callable[[list[str], bool], GenResult], 
         won = more(avoid[:best], True)
         spent.append(won)
     spent_ms, spent_tokens = sum(r.generation_ms for r in spent), sum(r.tokens_completion for r in spent)
-    return dataclasses.replace(won, text=_in_one_cell(won.text, context), ttft_ms=first.ttft_ms,
+    return dataclasses.replace(won, text=_in_one_cell(won.text, context, question), ttft_ms=first.ttft_ms,
                                prompt_ms=first.prompt_ms, reused_prompt_tokens=first.reused_prompt_tokens,
                                generation_ms=spent_ms, tokens_completion=spent_tokens)
 
 
-def _in_one_cell(text: str, context: Sequence[ContextItem]) -> str:
+def _in_one_cell(text: str, context: Sequence[ContextItem], question: str) -> str:
     """The winner's answer object with its span cut at the end of a table cell (extractive.cell_span: "Broken
-    light", not "Broken light; Assigned to: Vik Rao"); chosen first, cut after, so a run-on span still competes."""
+    light", not "Broken light; Assigned to: Vik Rao"); chosen first, cut after, so a run-on span still competes.
+    Then, when that span is one cell of a table row and the question names another cell's label of that row clearly
+    better, that cell's value, citing its row (namedcell.py, round 55: the non-parishioner rate, not the
+    parishioner rate beside it)."""
     obj = parse_answer(text)[0]
     answer = obj.get("answer") if isinstance(obj, dict) and obj.get("status") == "ok" else None
-    cut = cell_span(answer, context) if isinstance(answer, str) else answer
+    if not isinstance(answer, str):
+        return text
+    cut = cell_span(answer, context)
+    cites = obj.get("citations")
+    named = named_cell(cut, [c for c in cites if isinstance(c, str)] if isinstance(cites, list) else [], question,
+                       context)
+    if named is not None:
+        return json.dumps({**obj, "answer": named[0], "citations": named[1]}, ensure_ascii=False)
     return text if cut == answer else json.dumps({**obj, "answer": cut}, ensure_ascii=False)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -31,7 +32,7 @@ from typing import Any, Sequence
 from .errors import ModelError, located, unreadable
 from .jsonl import json_key_line, loads_located
 from .scripts import ascii_digits
-from .text import content_words, prefix5
+from .text import content_words, match_key
 
 FORMAT = 1
 FEATURES = ("best_sentence", "top_rerank", "number_missing")  # what a model may use (its file names its own)
@@ -50,17 +51,49 @@ def _numbers_in(text: str) -> set[str]:
     return set(_DIGITS.findall(_THOUSANDS.sub("", text)))
 
 
+_HEADING = re.compile(r"[ ]{0,3}(#{1,6})[ \t]+(\S.*)")  # a markdown heading line ("## 7. Village Hall roof")
+
+
+def _read_with(text: str) -> list[tuple[str, str]]:
+    """(sentence, the headings it is read with) for each sentence of a chunk: the `#` lines the loaders write above
+    it in the chunk (its section's and those it is under; a heading line itself, those it is under). A sentence of a
+    section ("Plot 14 on Quarry Road has been untended…" under "## 9. Allotments") need not name what the section is
+    about; its heading does (round 55, best_sentence)."""
+    if "#" not in text:
+        return [(s, "") for s in _SENTENCE_END.split(text)]
+    starts: list[int] = []
+    abouts: list[list[str]] = []
+    heads: list[tuple[int, str]] = []  # (level, text), outermost first
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        m = _HEADING.match(line)
+        if m:
+            heads = [h for h in heads if h[0] < len(m.group(1))]
+        starts.append(pos)
+        abouts.append([h for _, h in heads])
+        if m:
+            heads.append((len(m.group(1)), m.group(2).strip()))
+        pos += len(line)
+    out, at = [], 0
+    for m in [*_SENTENCE_END.finditer(text), None]:
+        end = m.start() if m else len(text)
+        first, last = bisect_right(starts, at) - 1, bisect_right(starts, max(at, end - 1)) - 1
+        out.append((text[at:end], " ".join(dict.fromkeys(h for a in abouts[max(first, 0):last + 1] for h in a))))
+        at = m.end() if m else at
+    return out
+
+
 def features(question: str, hits: Sequence[Any]) -> dict[str, float] | None:
     """The features of a served context (hits in served order), or None when they cannot be computed: no hits,
     no content word in the question, or no reranker score on the top hit (reranking off)."""
     words = list(dict.fromkeys(content_words(question)))
     if not hits or not words or getattr(hits[0], "rerank", None) is None:
         return None
-    stems = [prefix5(w) for w in words]
+    stems = [match_key(w) for w in words]
     best = 0.0
     for h in hits:
-        for sentence in _SENTENCE_END.split(h.text):
-            have = {prefix5(w) for w in content_words(sentence)}
+        for sentence, about in _read_with(h.text):
+            have = {match_key(w) for w in content_words(f"{about} {sentence}" if about else sentence)}
             best = max(best, sum(s in have for s in stems) / len(stems))
     asked = _numbers_in(question)
     missing = bool(asked) and bool(asked - set().union(*(_numbers_in(h.text) for h in hits)))

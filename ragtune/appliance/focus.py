@@ -21,7 +21,7 @@ import re
 from typing import Sequence
 
 from .refusal import SENTENCE_END, content_words
-from .text import prefix5
+from .text import match_key
 
 _NUMERIC_Q = re.compile(r"\b(when|how (many|much|long|old|far|big|large|high|tall|often|early|late|soon)|what "
                         r"(year|date|day|month|time|age|percentage|percent|number|size|temperature)|which (year|date))\b",
@@ -40,14 +40,14 @@ def focus(question: str, sources: Sources, keep: int) -> list[tuple[str, tuple[s
     best-matching sentences, each its own segment, in context order; unchanged when `keep` <= 0 or no sentence
     shares a content word with the question."""
     src = [(cid, tuple(segs)) for cid, segs in sources]
-    stems = {prefix5(w) for w in content_words(question)}
+    stems = {match_key(w) for w in content_words(question)}
     if keep <= 0 or not stems:
         return src
     rows: list[tuple[int, str, frozenset[str]]] = []  # (source index, sentence, question stems it holds)
     for si, (_, segs) in enumerate(src):
         for seg in segs:
             for s in sentences(seg):
-                rows.append((si, s, frozenset(prefix5(w) for w in content_words(s)) & stems))
+                rows.append((si, s, frozenset(match_key(w) for w in content_words(s)) & stems))
     df = {t: sum(t in r[2] for r in rows) for t in stems}
     total = len(rows)
     weight = {t: math.log1p(total / df[t]) for t in stems if df[t]}

@@ -1,0 +1,120 @@
+"""Round 55: yes/no questions answered with the sentence that rules on them (the answer lever of answer_yesno.py).
+CC0, invented (benchmarks/r55_yesno_data.py: 4 rules documents in 4 formats, 40 yes/no questions, 8 controls of other
+kinds), written before the lever was.
+
+    PYTHONPATH=<tree> python benchmarks/r55_yesno.py SHARE HOME OUT.jsonl
+
+Writes the share into SHARE when it is missing or empty, ingests it into HOME (use a fresh one) with the real default
+appliance (arm C: its default adapter) and asks every question once, in one process, without the answer cache. One
+JSON line per question; then the table. A yes/no answer is right when every word group of its `need` (the words that
+decide it) is in it, normalised as benchmarks/r54_parish.py normalises; "whole" counts answers that hold the ruling
+sentence (or row) whole. Controls are not scored: `--compare A.jsonl B.jsonl` lists every question whose answer,
+status or citations differ between two runs (the controls must not).
+`python benchmarks/r55_yesno.py --rescore OUT.jsonl` scores a written file again."""
+from __future__ import annotations
+
+import collections
+import json
+import runpy
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+_parish = runpy.run_path(str(HERE / "r54_parish.py"))
+normalise = _parish["normalise"]
+
+
+def questions() -> list[dict]:
+    d = runpy.run_path(str(HERE / "r55_yesno_data.py"))
+    return ([dict(id=i, file=f, fmt=Path(f).suffix[1:], q=q, rule=r, need=n, yesno=True) for i, f, q, r, n in d["Q"]]
+            + [dict(id=i, file=f, fmt=Path(f).suffix[1:], q=q, rule=None, need=[], yesno=False)
+               for i, f, q in d["CONTROL"]])
+
+
+def verdict(row: dict) -> str:
+    a = row["ask"]
+    if not row["yesno"]:
+        return "control"
+    if a.get("status") != "ok":
+        return "refused"
+    text = f" {normalise(a.get('answer') or '')} "
+    return "right" if all(f" {normalise(n)} " in text for n in row["need"]) else "wrong"
+
+
+def whole(row: dict) -> bool:
+    return bool(row["rule"]) and row["ask"].get("status") == "ok" and \
+        normalise(row["rule"]) in normalise(row["ask"].get("answer") or "")
+
+
+def table(rows: list[dict]) -> str:
+    yn = [r for r in rows if r["yesno"]]
+    c = collections.Counter(r["verdict"] for r in yn)
+    out = [f"yes/no {len(yn)}: right {c['right']} wrong {c['wrong']} refused {c['refused']} | "
+           f"ruling sentence whole {sum(whole(r) for r in yn)} | controls {len(rows) - len(yn)}"]
+    by = collections.defaultdict(collections.Counter)
+    for r in yn:
+        by[r["fmt"]][r["verdict"]] += 1
+    for fmt, k in sorted(by.items()):
+        out.append(f"   {fmt:5s} {sum(k.values()):2d}: right {k['right']:2d} wrong {k['wrong']:2d} "
+                   f"refused {k['refused']:2d}")
+    return "\n".join(out)
+
+
+def run(share: str, home: str, out: str) -> None:
+    import ragtune
+    from ragtune.appliance.answer import AnswerEngine
+    from ragtune.appliance.config import Home, load_settings
+    from ragtune.appliance.ingest.pipeline import ingest_paths
+
+    print("ragtune from", ragtune.__file__, file=sys.stderr)
+    if not Path(share).is_dir() or not any(Path(share).iterdir()):
+        runpy.run_path(str(HERE / "r55_yesno_data.py"))["build"](Path(share))
+    settings = load_settings(None, home=Home(Path(home)))
+    s = ingest_paths(settings, [Path(share)])
+    print("ingested", s.added, "failed", s.failed, file=sys.stderr)
+    rows = []
+    with AnswerEngine(settings) as engine, open(out, "w", encoding="utf-8") as fh:
+        for q in questions():
+            t, cpu = time.time(), time.process_time()
+            a = engine.ask(q["q"], use_cache=False).to_json()
+            r = {**q, "ask": a, "wall_s": time.time() - t, "cpu_s": time.process_time() - cpu}
+            r["verdict"] = verdict(r)
+            rows.append(r)
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+            fh.flush()
+            print(q["id"], r["verdict"], repr((a.get("answer") or "")[:80]), file=sys.stderr)
+    print(table(rows))
+
+
+def _load(path: str) -> list[dict]:
+    now = {q["id"]: q for q in questions()}
+    rows = [json.loads(line) for line in open(path, encoding="utf-8")]
+    for r in rows:
+        r.update({k: now[r["id"]][k] for k in ("rule", "need", "yesno")})
+        r["verdict"] = verdict(r)
+    return rows
+
+
+def compare(a: str, b: str) -> None:
+    """Every question whose status, answer or cited sources differ between run `a` and run `b`."""
+    key = lambda r: (r["ask"].get("status"), r["ask"].get("answer"),  # noqa: E731
+                     sorted(c["source"] for c in r["ask"].get("citations") or []))
+    before = {r["id"]: r for r in _load(a)}
+    changed = 0
+    for r in _load(b):
+        old = before.get(r["id"])
+        if old is not None and key(old) != key(r):
+            changed += 1
+            print(f"{r['id']} ({'yes/no' if r['yesno'] else 'control'}) {old['verdict']} -> {r['verdict']}\n"
+                  f"   {old['ask'].get('answer')!r}\n   {r['ask'].get('answer')!r}")
+    print(f"{changed} of {len(before)} changed")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--rescore"]:
+        print(table(_load(sys.argv[2])))
+    elif sys.argv[1:2] == ["--compare"]:
+        compare(sys.argv[2], sys.argv[3])
+    else:
+        run(*sys.argv[1:4])

@@ -1,0 +1,134 @@
+"""Round 55: yes/no questions answered with the sentence that rules on them (answer_yesno.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ragtune.appliance.answer_yesno import MAX_CHARS, is_yesno, ruling_sentence, sentence_of
+from ragtune.appliance.extractive import check_span
+from ragtune.appliance.injection import source_view
+from ragtune.appliance.refusal import Verdict, refusal_check
+from ragtune.appliance.store import open_store
+from ragtune.appliance.types import ContextItem, Hit
+from tests.appliance.test_answer import FakeRetriever
+from tests.fakes import FakeGenerator
+
+HALL = ("# Conditions of hire\n\n## Animals\nDogs are not allowed in the hall, except assistance dogs. Other animals "
+        "need the\nwritten consent of the secretary.\n\n## Decorations\n- Confetti is not permitted inside or outside."
+        "\n- Candles and other naked flames are not allowed.\n\nParking is included in the hire fee for up to 20 cars.")
+RULES = ("ALLOTMENT RULES\n\n1. Bonfires are permitted only between 1 October and 31 March, and only after 5pm.\n"
+         "2. Plot holders may keep up to four hens; cockerels are not allowed.\n")
+ROW = "Item: Court hire; Price: £9 per hour; Included: Rackets; Notes: Balls not included"
+
+
+@pytest.mark.parametrize("q", [
+    "Can I bring my dog to the hall?", "Am I allowed to have a bonfire on my allotment?",
+    "Is parking included in the hire fee?", "Do I need a permit to sell ice cream?", "Does the hall have a kitchen?",
+    "Quick question: can I have a bonfire?", "So is my dog allowed?", "Hi there, can we bring our own food?",
+    "can i use a hosepipe on my plot", "is vaping allowed inside", "Is parking included or not?",
+    "Isn't the hall open on Sundays?", "Will I lose my plot if I pay late?", "Need a permit for a bonfire?",
+    "Are cockerels allowed?", "Should we tell the clerk?", "Has anyone booked the hall?",
+    "Do you know if dogs are allowed?",
+])
+def test_yes_no_questions_are_recognised(q):
+    assert is_yesno(q)
+
+
+@pytest.mark.parametrize("q", [
+    "Is it Tuesday or Wednesday?", "Can I pay by card or cash?",  # alternative questions: the answer is an option
+    "What time does the hall close?", "When is the meeting?", "How much is a pitch?", "Who is the clerk?",
+    "Which roofer got the job?", "Where can I park?", "Why was the grant deferred?",  # wh-questions
+    "Can you tell me when the hall closes?", "Do you know what the fee is?",  # a wh-question asked politely
+    "can the tenants have a, what pets are they allowed to keep",  # restarted as a wh-question
+    "can recycling", "may bank holiday opening hours", "will writing service", "parking fee hall",  # keyword queries
+    "", "   ",
+])
+def test_other_questions_are_not(q):
+    assert not is_yesno(q)
+
+
+def _item(cid, text, source="/docs/rules.md"):
+    return ContextItem(id=cid, text=text, source=source)
+
+
+@pytest.mark.parametrize("text,span,sentence", [
+    (HALL, "assistance dogs", "Dogs are not allowed in the hall, except assistance dogs."),
+    (HALL, "written consent", "Other animals need the written consent of the secretary."),  # a wrapped line
+    (HALL, "naked flames", "Candles and other naked flames are not allowed."),  # a list item, its marker left out
+    (HALL, "up to 20 cars", "Parking is included in the hire fee for up to 20 cars."),
+    (RULES, "1 October and 31 March",
+     "Bonfires are permitted only between 1 October and 31 March, and only after 5pm."),
+    (RULES, "cockerels", "Plot holders may keep up to four hens; cockerels are not allowed."),  # "2." left out
+    (ROW, "Balls not included", ROW),  # a table row's line is its sentence
+])
+def test_sentence_of_a_span(text, span, sentence):
+    assert sentence_of(span, _item("S1", text)) == sentence
+
+
+def test_sentence_of_not_found_or_too_long():
+    assert sentence_of("nowhere in it", _item("S1", HALL)) is None
+    # only where the span starts and ends a word: "all" inside "allowed" is not it
+    assert sentence_of("all", _item("S1", "Dogs are not allowed. Cats: all welcome.")) == "Cats: all welcome."
+    long = "Dogs " + "and cats " * 60 + "are not allowed."
+    assert len(long) > MAX_CHARS and sentence_of("cats are not", _item("S1", long)) is None
+
+
+def test_yes_no_answer_becomes_its_sentence_with_the_citation_that_holds_it():
+    ctx = [_item("S1", "Assistance dogs are trained."), _item("S2", HALL)]
+    v = ruling_sentence(Verdict("ok", "assistance dogs", ["S2"]), ctx, "Can I bring my dog to the hall?", "extractive")
+    assert v == Verdict("ok", "Dogs are not allowed in the hall, except assistance dogs.", ["S2"])
+    # still a span of the cited source (the extractive guarantee), whole
+    assert check_span(v.text, [("S2", source_view(HALL).blocks)]) == (v.text, ["S2"])
+    # two cited sources hold the span: the sentence with more of the question's words, and the citation holding it
+    v = ruling_sentence(Verdict("ok", "assistance dogs", ["S1", "S2"]), [_item("S1", "Only assistance dogs."),
+                        _item("S2", HALL)], "Can I bring my dog to the hall?", "extractive")
+    assert v.citations == ["S2"] and v.text.startswith("Dogs are not allowed")
+    v = ruling_sentence(Verdict("ok", "assistance dogs", ["S1", "S2"]), [_item("S1", "Only assistance dogs."),
+                        _item("S2", HALL)], "Can I bring my dog?", "extractive")  # a tie: the first cited
+    assert v == Verdict("ok", "Only assistance dogs.", ["S1"])
+
+
+@pytest.mark.parametrize("verdict,question,mode", [
+    (Verdict("ok", "assistance dogs", ["S1"]), "Which dogs may come in?", "extractive"),  # not yes/no
+    (Verdict("ok", "assistance dogs", ["S1"]), "Can I bring my dog?", "free"),  # free answers are the model's own
+    (Verdict("refused", "x", [], "off_topic"), "Can I bring my dog?", "extractive"),
+    (Verdict("ok", "not in the source", ["S1"]), "Can I bring my dog?", "extractive"),
+    (Verdict("ok", "Dogs are not allowed in the hall, except assistance dogs.", ["S1"]), "Can I bring my dog?",
+     "extractive"),  # already the sentence
+])
+def test_other_verdicts_are_unchanged(verdict, question, mode):
+    assert ruling_sentence(verdict, [_item("S1", HALL)], question, mode) is verdict
+
+
+def test_the_refusal_check_passes_the_sentence_as_it_passed_the_span():
+    """The hook runs after the refusal check; the sentence would pass it too (support, relevance, no echo)."""
+    ctx = [_item("S1", HALL)]
+    q = "Can I bring my dog to the hall?"
+    kw = dict(min_support=0.34, mode="extractive", question=q, min_relevance=0.2, refuse_echo=True)
+    span = refusal_check({"status": "ok", "answer": "assistance dogs", "citations": ["S1"]}, ctx, **kw)
+    whole = ruling_sentence(span, ctx, q, "extractive")
+    again = refusal_check({"status": "ok", "answer": whole.text, "citations": whole.citations}, ctx, **kw)
+    assert span.status == "ok" and again == whole
+
+
+@pytest.fixture
+def store(settings):
+    s = open_store(settings.home)
+    yield s
+    s.close()
+
+
+def test_the_engine_serves_the_sentence_for_a_yes_no_question_only(settings, store):
+    hits = [Hit(chunk_id=10, doc_id=0, text=HALL, source="/docs/hall.md", start_char=0, end_char=len(HALL),
+                sha256="h0", bm25_rank=1, fused=1.0)]
+    settings.generate.evidence_check = False
+    out = {"status": "ok", "answer": "assistance dogs", "citations": ["S1"]}
+    from ragtune.appliance.answer import AnswerEngine
+
+    eng = AnswerEngine(settings, retriever=FakeRetriever(hits, store=store), generator=FakeGenerator([out]),
+                       store=store)
+    ans = eng.ask("Can I bring my dog to the hall?", mode="extractive", use_cache=False)
+    assert ans.status == "ok" and ans.answer == "Dogs are not allowed in the hall, except assistance dogs."
+    assert [c.chunk_id for c in ans.citations] == [10]
+    ans = eng.ask("Which dogs are allowed in the hall?", mode="extractive", use_cache=False)
+    assert ans.answer == "assistance dogs"
