@@ -40,7 +40,7 @@ from .answer_cache import AnswerCache, unlogged
 from .answer_code import answer_code_digest
 from .answer_sources import Sources, retrieve_sources
 from .answer_stream import AnswerStream
-from .answer_yesno import ruling_sentence
+from .answer_yesno import is_yesno, ruling_sentence
 from .candidates import choose_span
 from .config import Settings
 from .errors import GenerationError, InputError, RagtuneError, StoreError
@@ -320,8 +320,9 @@ class AnswerEngine(AnswerCache):
         msgs = messages(SYSTEM_PROMPT, ctx, src.normalized)
         schema = answer_schema([c.id for c in ctx], self.cfg.max_answer_chars)
         n = self.answer_candidates if mode == "extractive" else 1
-        stream = AnswerStream(on_token) if on_token is not None and n <= 1 else None  # n > 1: sent once chosen
-        tick = (lambda _piece: on_token("")) if on_token is not None and n > 1 else None  # type: ignore[misc]
+        at_once = n > 1 or (mode == "extractive" and is_yesno(src.normalized))  # sent once chosen / its sentence
+        stream = AnswerStream(on_token) if on_token is not None and not at_once else None
+        tick = (lambda _piece: on_token("")) if on_token is not None and at_once else None  # type: ignore[misc]
         spans = (focus(src.normalized, extractive_sources(ctx, src.normalized), self.cfg.focus_sentences)
                  if mode == "extractive" else None)
         first = self._generate(gen, msgs, schema, spans, use_cache=use_cache, on_token=stream.feed if stream else tick)
@@ -332,7 +333,8 @@ class AnswerEngine(AnswerCache):
         checked, verdict = self.judge(first, lambda errs: self._generate(gen, _with_note(msgs, repair_note(errs)),
                                                                          schema, spans, use_cache=use_cache),
                                       ctx, src.normalized, mode, evidence_score=evidence)
-        verdict = ruling_sentence(verdict, ctx, src.normalized, mode)  # yes/no: the span's sentence (answer_yesno.py)
+        verdict = ruling_sentence(verdict, ctx, src.normalized, mode,  # yes/no: the span's sentence (answer_yesno)
+                                  self.cfg.max_answer_chars)
         ans = self._answer(verdict, checked, ctx, src, gen, mode)
         if on_token is not None and stream is None:
             on_token(ans.answer)

@@ -6,8 +6,11 @@ whole sentence ("Dogs are not allowed in the hall, except assistance dogs.") is 
 person gives by pointing at the rules. So for a yes/no question an extractive "ok" answer is served as the sentence
 of the cited source that holds it: the sentence as the relevance check reads one (refusal.SENTENCE_END) inside the
 source's block (injection.source_view: a list item, a table row's line or a heading is a block of its own, so a list
-item is its sentence), its list marker left out, at most MAX_CHARS long (a longer one keeps the span); where several
-cited sources hold the span, the sentence holding most of the question's words (refusal.said).
+item is its sentence), its list marker left out, at most MAX_CHARS or generate.max_answer_chars long (a longer one
+keeps the span). A sentence also ends at a line break before a line not opening in lower case, and not after an
+abbreviation (_cuts). Of the sentences holding the span, wherever it occurs in the cited sources (the first place
+may be the opposite ruling: "Dogs are not allowed in the hall. Dogs are allowed in the garden."), the one holding
+most of the question's words (refusal.said); a tie keeps the span (unsure).
 
 Applied after the refusal check, which judged the model's own span: the sentence holds every word of the span, so
 its support and relevance are at least the span's, it holds no quarantined text (blocks are clean text) and it
@@ -18,9 +21,10 @@ is a hallucination the sources cannot back.
 A yes/no question opens with an auxiliary or modal ("Can I …", "Is parking …", "Do I need …", "Are we allowed …"),
 maybe after a short lead-in ("Quick question: can I …", "So is …"). Not one: a wh-question, an alternative question
 ("Is it Tuesday or Wednesday?"; "or not" is still yes/no), an indirect wh-question ("Can you tell me when …"), one
-restarted as a wh-question ("can the tenants have a, what pets are they allowed …"), and a
-keyword query ("can recycling", "may bank holiday hours": a modal that may be a noun counts only before a subject
-or in a sentence ending with "?")."""
+restarted as a wh-question ("can the tenants have a, what pets are they allowed …") or joined to one ("Is there
+parking and how much is it?"), a value asked for politely ("Can you list the fees?", "Can I have the clerk's
+email?"), a keyword query ("can recycling?", "May opening hours?": a modal that may be a noun counts only before a
+subject), and a question in another language than English ("Was kostet der Saal?": normalize.language)."""
 
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ from typing import Sequence
 
 from .extractive import check_span
 from .injection import source_view
+from .normalize import language
 from .refusal import SENTENCE_END, Verdict, said
 from .types import ContextItem
 
@@ -45,7 +50,12 @@ _LEAD_WORDS = r"(?:so|and|but|also|ok|okay|well|hi|hello|hey|sorry|please|just|t
 # a lead-in: discourse words, or up to four words before ":" "," or a dash ("Quick question:", "Hi there,")
 _LEAD = rf"(?:(?:{_LEAD_WORDS}\b[\s,:;.!–—-]*){{1,3}}|(?:[^\W\d_][\w'’]*\s+){{0,3}}[^\W\d_][\w'’]*\s*[:,–—-]\s+)"
 _OPEN_AUX = re.compile(rf"^(?:{_LEAD})?{_AUX}\s+\S", re.IGNORECASE)
-_OPEN_MODAL = re.compile(rf"^(?:{_LEAD})?{_MODAL}\s+(?P<next>\S+)", re.IGNORECASE)
+_OPEN_MODAL = re.compile(rf"^(?:{_LEAD})?{_MODAL}\s+(?P<next>\S+)(?P<rest>.*)", re.IGNORECASE)
+# a subject that is a noun: a plural with words after it ("Can notices under the lease be sent …?", "Can tenants
+# keep pets?") or any lower-case word before a later "be" ("Can parking be booked?"); else not ("Will Smith age?",
+# "May opening hours?", "can recycling?", "Can collection days?")
+_PLURAL = re.compile(r"[a-z]+(?<![su]s)(?<!is)s")
+_LATER_BE = re.compile(r"\bbe\b")
 _SUBJECT_P = re.compile(_SUBJECT, re.IGNORECASE)
 _CHOICE = re.compile(r"\bor\b(?!\s+not\b)", re.IGNORECASE)  # "A or B?" is a choice; "… or not?" is yes/no
 # "Can you tell me when …", "Do you know who …": a wh-question asked politely
@@ -54,21 +64,39 @@ _INDIRECT_WH = re.compile(r"^\S+\s+(?:you|anyone|somebody|someone)\s+(?:please\s
                           r"(?:what|when|where|who|whom|whose|which|why|how)\b", re.IGNORECASE)
 # "can the tenants have a, what pets are they allowed to keep": a question restarted as a wh-question
 _RESTART = re.compile(r"[,;:–—-]\s*(?:what|when|where|who|whom|whose|which|why|how)\b", re.IGNORECASE)
+# "Is there parking and how much does it cost?": a second question asking for a value
+_AND_WH = re.compile(r"\b(?:and|but|plus)\s+(?:also\s+)?(?:what|when|where|who|whom|whose|which|why|how)\b", re.I)
+# a value asked for politely: "Can you give me / list / send …", "Do you know the …", "Can I have the clerk's email?"
+# ("Can you tell me if …", "Do you know whether …" and "Can I have a dog?" still ask yes or no)
+_VALUE_REQUEST = re.compile(r"^\S+\s+(?:(?:you|anyone|somebody|someone)\s+(?:please\s+)?(?:(?:tell|give|send|show|list|"
+                            r"share|provide|email|text)\b(?!\s+(?:me\s+|us\s+)?(?:if|whether)\b)|(?:know|have)\s+"
+                            r"(?:the|your|their|his|her|its)\b)|(?:i|we)\s+(?:please\s+)?(?:have|get)\s+(?:the|your|"
+                            r"their|his|her|its|\S+['’]s)\b)", re.IGNORECASE)
+# a stop after a word of one or two letters ("p.m.", "e.g.", "Dr.", "No.") ends a sentence only before an upper-case
+# letter, and never after a title or an initial ("Dr. Wynne", "J. Smith")
+_ABBREV = re.compile(r"(?<![\w.])(?:[^\W\d_]{1,2}\.)+$")
+_TITLE = re.compile(r"(?<![\w.])(?:(?i:dr|mrs?|ms|st|mt)|[A-Z])\.$")
 _LIST_MARK = re.compile(r"^(?:(?:[-*+>•]|\d{1,3}[.)]|#{1,6})\s+)+")
 
 
 def is_yesno(question: str) -> bool:
     """Whether `question` asks yes or no (module docstring): an auxiliary or modal opening it or a short lead-in."""
     q = " ".join(question.split())
-    if not q or _CHOICE.search(q):
+    if not q or _CHOICE.search(q) or _AND_WH.search(q) or language(q) not in ("en", None):
         return False
     body = _body(q)
-    if _INDIRECT_WH.match(body) or _RESTART.search(body):
+    if _INDIRECT_WH.match(body) or _RESTART.search(body) or _VALUE_REQUEST.match(body):
         return False
     if _OPEN_AUX.match(q):
         return True
     m = _OPEN_MODAL.match(q)
-    return m is not None and (q.endswith("?") or _SUBJECT_P.fullmatch(m.group("next").strip(",.?!")) is not None)
+    if m is None:
+        return False
+    nxt, rest = m.group("next").strip(",.?!"), m.group("rest")
+    if _SUBJECT_P.fullmatch(nxt):
+        return True
+    return nxt.islower() and (_LATER_BE.search(rest) is not None
+                              or (_PLURAL.fullmatch(nxt) is not None and len(rest.split()) >= 2))
 
 
 def _body(q: str) -> str:
@@ -77,37 +105,66 @@ def _body(q: str) -> str:
     return q[m.end():] if m else q
 
 
-def sentence_of(span: str, item: ContextItem) -> str | None:
-    """The sentence of `item`'s clean text that holds `span` (the module docstring's), or None: not found, or
-    longer than MAX_CHARS."""
+def sentences_of(span: str, item: ContextItem, max_chars: int = MAX_CHARS) -> list[str]:
+    """The sentences of `item`'s clean text that hold `span` (the module docstring's), one for each place it occurs
+    in each block, in order and each once; none longer than `max_chars`."""
     # where it starts and ends a word, as the decoder copied it ("all" is not the one inside "allowed")
     at = re.compile(("(?<!\\w)" if span[:1].isalnum() else "") + re.escape(span)
                     + ("(?!\\w)" if span[-1:].isalnum() else ""))
+    flat = re.sub(r"\s+", lambda m: "\n" if "\n" in m.group() else " ", item.text)  # the words, lines kept
+    out: list[str] = []
     for block in source_view(item.text).blocks:
-        found = at.search(block)
-        if found is None:
-            continue
-        i = found.start()
-        start = max([0] + [m.end() for m in SENTENCE_END.finditer(block, 0, i + 1) if m.end() <= i])
-        end = next((m.start() for m in SENTENCE_END.finditer(block, i + len(span))), len(block))
-        sentence = _LIST_MARK.sub("", block[start:end]).strip()
-        return sentence if span in sentence and len(sentence) <= MAX_CHARS else None
-    return None
+        cuts: list[tuple[int, int]] | None = None
+        for found in at.finditer(block):
+            cuts = _cuts(block, flat) if cuts is None else cuts
+            i, j = found.start(), found.end()
+            start = max([0] + [e for s, e in cuts if e <= i])
+            end = min([len(block)] + [s for s, e in cuts if s >= j])
+            sentence = _LIST_MARK.sub("", block[start:end]).strip()
+            if span in sentence and len(sentence) <= max_chars and sentence not in out:
+                out.append(sentence)
+    return out
 
 
-def ruling_sentence(verdict: Verdict, context: Sequence[ContextItem], question: str, mode: str) -> Verdict:
+def _cuts(block: str, flat: str) -> list[tuple[int, int]]:
+    """Where `block` breaks between sentences, as (end of one, start of the next): refusal.SENTENCE_END but not
+    after an abbreviation ("6 p.m. on weekdays", "Dr. Wynne": _ABBREV), and a line break of the source before a
+    line that does not open in lower case (a block without stops: a list of lines, table rows joined; a wrapped
+    line of a sentence goes on in lower case)."""
+    cuts = [(m.start(), m.end()) for m in SENTENCE_END.finditer(block)
+            if not (_ABBREV.search(block, max(0, m.start() - 12), m.start())
+                    and (_TITLE.search(block, max(0, m.start() - 4), m.start()) or not block[m.end():][:1].isupper()))]
+    lines = re.search(re.escape(block).replace("\\ ", "[ \n]"), flat)
+    if lines is not None:
+        cuts += [(k, k + 1) for k, c in enumerate(lines.group()) if c == "\n" and not block[k + 1:k + 2].islower()]
+    return cuts
+
+
+def sentence_of(span: str, item: ContextItem, max_chars: int = MAX_CHARS) -> str | None:
+    """The first of `sentences_of`, or None: not found, or longer than `max_chars`."""
+    return next(iter(sentences_of(span, item, max_chars)), None)
+
+
+def ruling_sentence(verdict: Verdict, context: Sequence[ContextItem], question: str, mode: str,
+                    max_chars: int = MAX_CHARS) -> Verdict:
     """`verdict` with its answer served as its whole sentence when `question` is a yes/no question and the answer
-    an extractive "ok" span; else (or when the sentence cannot be served: not found, too long, not a span) as it
-    was. The citations kept are those that hold the sentence (the one it came from at least)."""
+    an extractive "ok" span; else (or when the sentence cannot be served: not found, longer than MAX_CHARS or
+    `max_chars` (generate.max_answer_chars), not a span) as it was. Of the sentences holding the span, at every place
+    in every cited source, the one with most of the question's words ("allowed" for "Are dogs allowed in the
+    garden?": "Dogs are allowed in the garden.", not an earlier "Dogs are not allowed in the hall."); none when
+    two tie (unsure: the span is kept). The citations kept are those that hold the sentence."""
     if mode != "extractive" or verdict.status != "ok" or not verdict.citations or not is_yesno(question):
         return verdict
     by_id = {c.id: c for c in context}
-    found = [(s, cid) for cid in verdict.citations if cid in by_id
-             for s in [sentence_of(verdict.text, by_id[cid])] if s and s != verdict.text]
-    if not found:
+    found: dict[str, str] = {}  # sentence -> the first cited source holding it
+    for cid in verdict.citations:
+        for s in sentences_of(verdict.text, by_id[cid], min(MAX_CHARS, max_chars)) if cid in by_id else []:
+            found.setdefault(s, cid)
+    score = {s: said(question, s) for s in found}
+    best = [s for s in found if score[s] == max(score.values(), default=0.0)]
+    if len(best) != 1 or best[0] == verdict.text:
         return verdict
-    # of the cited sources' sentences, the one holding most of the question's words (ties: citation order)
-    sentence, cid = max(found, key=lambda f: (said(question, f[0]), -found.index(f)))
+    sentence, cid = best[0], found[best[0]]
     span, holders = check_span(sentence, [(c, source_view(by_id[c].text).blocks) for c in verdict.citations
                                           if c in by_id])
     if span != sentence or cid not in holders:
@@ -115,4 +172,4 @@ def ruling_sentence(verdict: Verdict, context: Sequence[ContextItem], question: 
     return Verdict(verdict.status, sentence, [c for c in verdict.citations if c in holders], verdict.reason)
 
 
-__all__ = ["MAX_CHARS", "is_yesno", "ruling_sentence", "sentence_of"]
+__all__ = ["MAX_CHARS", "is_yesno", "ruling_sentence", "sentence_of", "sentences_of"]

@@ -359,10 +359,10 @@ def cell_span(answer: str, ctx: Sequence[ContextItem]) -> str:
 def _is_row(c: ContextItem) -> bool:
     """Whether context item `c` is served as table rows, for the row rule and the cell cut: every chunk of a kind
     the loaders write as table rows (xlsx, csv, ods: chunker.TABLE_KINDS), and a chunk of a prose document that may
-    hold tables (docx, odt, doc: chunker.DOC_TABLE_KINDS, round 54) only when it is one labelled row of such a
-    table, a single line read as two or more labelled cells (ingest/table_chunks.py chunks a table block a row a
-    chunk): the prose around the table stays prose. A source of any other kind (md, txt, html, pdf, a corpus row's
-    ".jsonl#id") never is."""
+    hold tables (docx, odt, doc: chunker.DOC_TABLE_KINDS, round 54; an HTML page's, round 55) only when it is one
+    labelled row of such a table, a single line read as two or more labelled cells (ingest/table_chunks.py chunks a
+    table block a row a chunk): the prose around the table stays prose. A source of any other kind (md, txt, pdf, a
+    corpus row's ".jsonl#id") never is."""
     from .ingest.chunker import DOC_TABLE_KINDS
 
     if _is_table(c.source):

@@ -18,7 +18,16 @@ row when the question names that cell's label clearly better than the chosen one
   question gives it), and a chosen value holding some of the question's words (not all) is left alone: they are
   why the model chose it ("replaced by PH-1082" for "Which SKU replaced …?"); a "why" question is left alone;
 - the row's first cell (its key, by a table's convention) competes but is never moved to: a question names the key's
-  column to say which row ("when did she hand back her main door key" beside `Key no.: K-03`).
+  column to say which row ("when did she hand back her main door key" beside `Key no.: K-03`);
+- a negation is one word with the word it negates ("non parishioners", "not a parishioner", "isn't a member",
+  "no members": "non-parishioner", as the hyphenated word); a negation (not, non, without, except, excluding, excl,
+  other than, before; nicht, ohne, sans, sauf) of a word some label of the row has moves the answer only to a
+  label that holds the negation among the words the chosen label has not ("non-parishioners" to `Non-parishioner
+  rate`, "excluding VAT" to `Price excluding VAT`); else it is left alone: "not including VAT", "without VAT",
+  "anyone other than parishioners" name the label they negate (readB, round 55). A negated word no label has ("not
+  the P120", "before the audit") is no matter;
+- the new value must be of the kind the question asks for (answertype.fits): "who … the treasurer?" never moves a
+  name to the phone number beside it.
 Conservative elsewhere: the answer must be held by exactly one cell of the cited table rows (`extractive._is_row`:
 spreadsheet and CSV rows, a document table's labelled rows), never by a source that is no row; a headerless
 `a | b` row, a chunk of several rows and an unlabelled cell are never a target; the new answer is the target cell's
@@ -30,6 +39,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from .answertype import fits
 from .extractive import _is_row, check_span
 from .injection import source_view
 from .rowcells import column_labels
@@ -41,6 +51,11 @@ from .types import ContextItem
 # ("2026/27", "2026-27": 2026 and 27)
 _TOKEN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+|\w+")
 _WHY = re.compile(r"\bwhy\b", re.IGNORECASE)
+_NOT = re.compile(r"\b\w+n['’]t\b")  # "isn't", "don't", "can't": a "not"
+_JOIN = frozenset({"non", "not", "no"})  # joined with the word after ("not a"/"not an": the word after the article)
+# negation words: a negated word a label has is named only by a label saying the negation ("excluding", "non-")
+_NEGATION = frozenset({"not", "non", "without", "except", "excluding", "excl", "before", "nicht", "ohne", "sans",
+                       "sauf"})
 
 
 def _form(word: str) -> str:
@@ -58,15 +73,51 @@ def _form(word: str) -> str:
     return word
 
 
+def _words(text: str) -> list[str]:
+    """The words of lower-cased `text`, a negation joined with the word it negates as a hyphenated word is: "non
+    parishioners", "not a parishioner", "isn't a parishioner", "no members" -> "non-parishioners", "non-parishioner",
+    "non-parishioner", "non-members" (a stopword, a number or a "non-" word after it: not joined)."""
+    words = [m[0] for m in _TOKEN.finditer(_NOT.sub(" not ", text))]
+    out, i = [], 0
+    while i < len(words):
+        j = i + 1 + (words[i] == "not" and words[i + 1:i + 2] in (["a"], ["an"]))
+        if (words[i] in _JOIN and j < len(words) and words[j] not in STOPWORDS and words[j] not in _JOIN
+                and not words[j][0].isdigit() and not words[j].startswith("non-")):
+            out.append("non-" + words[j])
+            i = j + 1
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
 def terms(text: str) -> frozenset[str]:
-    """The words of `text` (lower case, accents folded, stopwords left out) as `_form` writes them, met on their
-    first five letters (text.prefix5, as tablematch's labels: "drives" meets "Driver"), each part of a hyphenated
-    word alike ("non-parishioners" -> "non-paris"); a date one term, its day and month (tablematch: `2026-01-26` is
-    "26 January")."""
+    """The words of `text` (lower case, accents folded, stopwords left out, a negation joined with its word:
+    `_words`) as `_form` writes them, met on their first five letters (text.prefix5, as tablematch's labels:
+    "drives" meets "Driver"), each part of a hyphenated word alike ("non-parishioners", "non parishioners" ->
+    "non-paris"); a date one term, its day and month (tablematch: `2026-01-26` is "26 January")."""
     dates = [_date_term(m) for m in _DATE.finditer(text)]
     rest = _DATE.sub(" ", text) if dates else text
-    return frozenset(["-".join(prefix5(part) for part in _form(folded(m[0])).split("-"))
-                      for m in _TOKEN.finditer(nfkc(rest).lower()) if m[0] not in STOPWORDS] + dates)
+    return frozenset([_term(w) for w in _words(nfkc(rest).lower()) if w not in STOPWORDS] + dates)
+
+
+def negations(question: str) -> list[tuple[str | None, str | None]]:
+    """The negations of `question`, each (the term that says it, the term it negates): ("non-paris", "paris") for
+    "non parishioners", ("exclu", "vat") for "excluding VAT"; the first None where its word is a stopword no label
+    can name ("other than parishioners", "before VAT", a "not" left unjoined), the second where no word follows."""
+    words = _words(nfkc(question).lower())
+    out: list[tuple[str | None, str | None]] = []
+    for i, w in enumerate(words):
+        if w.startswith("non-"):
+            out.append((_term(w), _term(w[4:])))
+        elif w in _NEGATION or (w == "other" and words[i + 1:i + 2] == ["than"]):
+            after = next((x for x in words[i + 1:] if x not in STOPWORDS and x not in _NEGATION), None)
+            out.append((None if w in STOPWORDS else _term(w), after and _term(after)))
+    return out
+
+
+def _term(word: str) -> str:
+    return "-".join(prefix5(part) for part in _form(folded(word)).split("-"))
 
 
 def _clean(text: str) -> str:
@@ -82,9 +133,11 @@ def _holds(value: str, label: str, answer: str) -> bool:
     return False
 
 
-def _target(cells: list[tuple[str, str]], chosen: int, question: frozenset[str]) -> int | None:
+def _target(cells: list[tuple[str, str]], chosen: int, question: frozenset[str],
+            negates: Sequence[tuple[str | None, str | None]] = ()) -> int | None:
     """The index of the cell of `cells` the question's words `question` name clearly better than cell `chosen`
-    (see the module's doc), or None."""
+    (see the module's doc), or None. Each of the question's negations `negates` (`negations`) of a word some label
+    has must be said by a word of that cell's label the chosen label has not, else None."""
     mine = terms(cells[chosen][1])
     if mine & question and not mine <= question:
         return None  # the chosen value holds some of the question's words (not all): why the model chose it
@@ -105,6 +158,10 @@ def _target(cells: list[tuple[str, str]], chosen: int, question: frozenset[str])
     found.sort(reverse=True)
     if not found or (len(found) > 1 and found[0][0] == found[1][0]):
         return None
+    labels = frozenset().union(*(terms(label) for label, _ in cells))
+    told = terms(cells[found[0][1]][0]) - own
+    if any(neg not in told for neg, word in negates if word in labels or neg in labels):
+        return None  # "not including VAT", "without VAT", "other than parishioners": the label named is negated
     # the row's key (its first cell) competes but is never the answer: a question names the key's column to say
     # which row ("her main door key" beside `Key no.: K-03`; "the vehicle with registration …")
     return found[0][1] or None
@@ -137,9 +194,9 @@ def named_cell(answer: str, citations: Sequence[str], question: str,
     if len(hits) != 1:
         return None  # no cell holds it, or several: which one the model copied is unknown
     c, cells, k = hits[0]
-    i = _target(cells, k, asked)
-    if i is None:
-        return None
+    i = _target(cells, k, asked, negations(question))
+    if i is None or not fits(question, cells[i][1]):
+        return None  # nor a name moved to the phone number beside it ("who … the treasurer?")
     value = cells[i][1]
     span = check_span(value, [(c.id, source_view(c.text).blocks)])[0]
     return (value, [c.id]) if span == value else None

@@ -2,7 +2,9 @@
 (loaders/tablerows.py labelled_rows, labelled_table): a marked header whose top-left cell is empty (a matrix: each
 row keyed by its first cell, `Weekday; Adult: £5; Child: £3`); a title merged across the whole table above a marked
 header row (a line of its own above the labelled rows); a cell typed "# of seats" keeps its "#" (only the marks of
-a cell styled as a heading are left out). Content invented for the tests (CC0)."""
+a cell styled as a heading are left out); a group row (text in its first cell only: "Children") carried first by
+the rows under it, a footnote row a plain line below the rows (mend of reviewer readA's finding 6). Content invented
+for the tests (CC0)."""
 
 from __future__ import annotations
 
@@ -143,3 +145,98 @@ def test_an_odt_cell_holding_a_heading_loses_its_marks_a_typed_hash_does_not():
            f"</table:table><text:p>{AFTER}</text:p>")
     text = load_odt(Path("h.odt"), ob.odt(xml)).text
     assert _between(text) == "Room: Cedar; # of seats: 40\nRoom: Oak; # of seats: 12"
+
+
+# -- 4. a group row and a footnote row under a header (mend of reviewer readA, finding 6) --------------------------
+
+POOL = [("Item", "Peak", "Off-peak"), ("Adults", "", ""), ("Swim", "£3", "£2"), ("Gym", "£5", "£4"),
+        ("Children", "", ""), ("Swim", "£1", "£0.50")]
+GROUPED = ("Adults; Item: Swim; Peak: £3; Off-peak: £2\nAdults; Item: Gym; Peak: £5; Off-peak: £4\n"
+           "Children; Item: Swim; Peak: £1; Off-peak: £0.50")
+BUSES = [("Route", "Depart", "Arrive"), ("Leeds", "09:00", "10:10"), ("York", "09:30", "10:45"),
+         ("* Sundays: no service", "", "")]
+TIMES = "Route: Leeds; Depart: 09:00; Arrive: 10:10\nRoute: York; Depart: 09:30; Arrive: 10:45"
+
+
+def _merge_groups(t):
+    for r in (1, 4):
+        text = t.cell(r, 0).text
+        t.cell(r, 0).merge(t.cell(r, 2)).text = text  # (merged cells keep each one's paragraph: one text)
+
+
+def test_a_group_row_is_carried_by_the_rows_under_it_never_a_value_of_the_first_column():
+    assert _between(_docx(POOL)) == GROUPED
+    assert _between(_docx(POOL, merge=_merge_groups)) == GROUPED  # a group's name merged across the table
+    assert _between(_odt(POOL)) == GROUPED
+    assert _doc(POOL).splitlines() == [BEFORE, "", *GROUPED.splitlines(), "", AFTER]
+    text = _docx(POOL)
+    assert "Item: Adults" not in text and "Item: Children" not in text
+    assert [text[a:b] for a, b in table_blocks(text)] == [GROUPED]  # still one table block: a row a chunk
+
+
+def test_a_footnote_row_is_a_plain_line_below_the_rows_not_a_row():
+    want = f"{TIMES}\n\n* Sundays: no service"
+    assert _between(_docx(BUSES)) == want
+    assert _between(_odt(BUSES)) == want
+    assert _doc(BUSES).splitlines() == [BEFORE, "", *TIMES.splitlines(), "", "* Sundays: no service", "", AFTER]
+    text = _docx(BUSES)
+    assert [text[a:b] for a, b in table_blocks(text)] == [TIMES]  # the note is prose after the table block
+
+
+def test_group_and_note_rows_in_labelled_rows():
+    head = {0: "Item", 1: "Peak", 2: "Off-peak"}
+    swim, gym = {0: "Swim", 1: "£3", 2: "£2"}, {0: "Gym", 1: "£5", 2: "£4"}
+    # a note in the middle goes below the rows; a group right under a group adds to it; the last row is a note
+    got = labelled_rows([head, {0: "Note: prices from May"}, {0: "Adults"}, {0: "Weekdays"}, swim, {0: "Weekends"},
+                         gym, {0: "Closed on bank holidays"}], True)
+    assert got == ["Adults; Weekdays; Item: Swim; Peak: £3; Off-peak: £2",
+                   "Weekends; Item: Gym; Peak: £5; Off-peak: £4", "", "Note: prices from May", "Closed on bank holidays"]
+    # a group with no row under it (a note after it) is kept as a note; a first-only text longer than a label too
+    long = "Prices are reviewed by the committee every spring and posted on the board by the door"
+    assert labelled_rows([head, swim, {0: "Juniors"}, {0: "† members only"}], True) == [
+        "Item: Swim; Peak: £3; Off-peak: £2", "", "Juniors", "† members only"]
+    assert labelled_rows([head, {0: long}, swim], True) == ["Item: Swim; Peak: £3; Off-peak: £2", "", long]
+    # a row with its first cell empty, or with two values, is a row as before
+    assert labelled_rows([head, swim, {1: "£9"}, {0: "Sauna", 1: "£2"}], True) == [
+        "Item: Swim; Peak: £3; Off-peak: £2", "Peak: £9", "Item: Sauna; Peak: £2"]
+    # only groups and notes under the header: no table rows, `a | b`
+    assert labelled_rows([head, {0: "Adults"}, {0: "* none"}], True) is None
+    # two columns: a first-only row is a row ("Name: Ann" with no extension), a footnote's start still a note
+    assert labelled_rows([{0: "Name", 1: "Ext"}, {0: "Ann"}, {0: "Bob", 1: "12"}, {0: "* ask reception"}], True) == [
+        "Name: Ann", "Name: Bob; Ext: 12", "", "* ask reception"]
+    assert labelled_rows([{0: "Name", 1: "Ext"}, {0: "Notebook"}, {0: "Bob", 1: "12"}], True) == [
+        "Name: Notebook", "Name: Bob; Ext: 12"]
+    # a matrix's group row: its rows keyed by group and key
+    assert labelled_rows([{1: "Adult", 2: "Child"}, {0: "Pool"}, {0: "Weekday", 1: "£5", 2: "£3"}], True) == [
+        "Pool; Weekday; Adult: £5; Child: £3"]
+    # the two-column `Key: value` path (no header) is unchanged: a key without a value stands alone
+    assert labelled_rows([{0: "Owner", 1: "Facilities"}, {0: "Notes"}, {0: "Version", 1: "3"}], False) == [
+        "Owner: Facilities", "Notes", "Version: 3"]
+
+
+def test_a_group_rows_cells_read_back_with_the_group_under_no_label():
+    from ragtune.appliance.extractive import table_cells
+    from ragtune.appliance.rowcells import column_labels, row_cells
+
+    lines = GROUPED.splitlines()
+    assert row_cells(lines[2], column_labels(lines)) == [("", "Children"), ("Item", "Swim"), ("Peak", "£1"),
+                                                        ("Off-peak", "£0.50")]
+    assert table_cells(GROUPED, [GROUPED.replace("\n", " ")])[:5] == ("Adults", "Item: Swim", "Peak: £3",
+                                                                     "Off-peak: £2", "Adults")
+    from ragtune.appliance.extractive import _is_row
+    from ragtune.appliance.types import ContextItem
+
+    assert _is_row(ContextItem(id="S1", text=lines[2], source="/d/pool.docx"))  # a row's chunk: the row rule's
+    assert not _is_row(ContextItem(id="S1", text="* Sundays: no service", source="/d/buses.docx"))
+
+
+def test_group_prefixes_count_against_the_labels_room_and_repeats_are_charged():
+    # a long group name over many one-letter rows would multiply the table's text: `a | b` past the room
+    rows = [{0: "A", 1: "B", 2: "C"}, {0: "G" * 80}] + [{0: "x", 1: "y", 2: "z"}] * 3000
+    assert labelled_rows(rows, True) is None
+    assert len(labelled_rows(rows[:300], True)) == 298  # (a table of fewer rows within the room: labelled)
+    seen: list[tuple[int, str]] = []
+    got = labelled_rows([{0: "A", 1: "B", 2: "C"}, {0: "Grp"}, {0: "x", 1: "y", 2: "z"}, {0: "* n"}], True,
+                        times=lambda i, line: seen.append((i, line)) or 2)
+    assert got == ["Grp; A: x; B: y; C: z"] * 2 + ["", "* n", "* n"]
+    assert seen == [(2, "Grp; A: x; B: y; C: z"), (3, "* n")]

@@ -192,3 +192,68 @@ def test_a_corpus_row_of_a_csv_document_is_a_row_as_the_cell_cut_reads_it():
     assert named_cell("£15", ["S1"], "How much is the hall for non-parishioners?", ctx) == ("£22", ["S1"])
     ctx = _ctx(HALL_ROWS, "/tmp/c/corpus.jsonl#ledgers/hall-rates.md")
     assert named_cell("£15", ["S1"], "How much is the hall for non-parishioners?", ctx) is None
+
+
+# reviewer readB's repros (round 55): a negated label and a value of another kind
+@pytest.mark.parametrize("question", [
+    "How much is the main hall for non parishioners?",
+    "How much is the main hall for someone who is not a parishioner?",
+    "How much is the main hall for someone who isn't a parishioner?",
+    "How much is the main hall for anyone other than parishioners?",
+    "How much is the main hall for non-parishioners?",
+])
+def test_a_negated_label_never_moves_the_right_cell_to_the_label_it_negates(question):
+    assert named_cell("£22", ["S1"], question, _ctx(HALL_ROWS)) is None
+
+
+@pytest.mark.parametrize("question,want", [
+    ("How much is the main hall for non parishioners?", "£22"),  # "non parishioners" is "non-parishioners"
+    ("How much is the main hall for someone who is not a parishioner?", "£22"),
+    ("How much is the main hall for someone who isn't a parishioner?", "£22"),
+    ("How much is the main hall for anyone other than parishioners?", None),  # no label says "other than": alone
+    ("Main hall price, not for parishioners?", None),  # a "not" before a stopword: unsure, alone
+])
+def test_a_negation_joined_with_its_word_names_the_non_label(question, want):
+    got = named_cell("£15", ["S1"], question, _ctx(HALL_ROWS))
+    assert (got and got[0]) == want
+
+
+def test_members_and_non_members():
+    ctx = _ctx(["Item: Hall hire; Members: £10; Non-members: £15"], "/share/hire.csv")
+    assert named_cell("£15", ["S1"], "Hall hire for non members?", ctx) is None
+    assert named_cell("£10", ["S1"], "Hall hire for non members?", ctx) == ("£15", ["S1"])
+    assert named_cell("£15", ["S1"], "Hall hire for members?", ctx) == ("£10", ["S1"])
+    assert terms("non members") == terms("non-members") == terms("not a member") == terms("no members")
+
+
+def test_vat_negated_is_left_alone_unless_the_label_says_the_negation():
+    ctx = _ctx(["Item: Hall hire; Price including VAT: £120; Price excluding VAT: £100"], "/share/prices.xlsx")
+    assert named_cell("£100", ["S1"], "Hall hire price not including VAT?", ctx) is None
+    assert named_cell("£120", ["S1"], "Hall hire price excluding VAT?", ctx) == ("£100", ["S1"])  # the label's word
+    assert named_cell("£100", ["S1"], "Hall hire price including VAT?", ctx) == ("£120", ["S1"])
+    ctx = _ctx(["Item: Hall hire; Price: £100; Price with VAT: £120"], "/share/prices.xlsx")
+    for q in ("What is the hall hire price without VAT?", "What is the hall hire price before VAT?"):
+        assert named_cell("£100", ["S1"], q, ctx) is None
+    assert named_cell("£100", ["S1"], "What is the hall hire price with VAT?", ctx) == ("£120", ["S1"])
+
+
+def test_a_value_of_another_kind_than_the_question_asks_is_never_the_answer():
+    ctx = _ctx(["Name: Jane Smith; Phone: 0123; Email: jane@x.org; Role: Treasurer"], "/share/contacts.csv")
+    assert named_cell("Jane Smith", ["S1"], "Who should I phone about money, the treasurer?", ctx) is None
+    assert named_cell("Jane Smith", ["S1"], "What is the treasurer's phone number?", ctx) == ("0123", ["S1"])
+    ctx = _ctx(SESSIONS, "/share/sessions.ods")
+    assert named_cell("Ann Cole", ["S1"], "Starting from next week, who leads on Tuesday?", ctx) is None
+
+
+def test_a_negated_word_no_label_has_is_no_matter():
+    ctx = _ctx(HALL_ROWS)
+    # "not the committee room", "before the wedding", "can't find": no label of the row has the negated word
+    assert named_cell("£15", ["S1"], "The main hall, not the committee room: what do non-parishioners pay?",
+                      ctx) == ("£22", ["S1"])
+    assert named_cell("£15", ["S1"], "Before the wedding, what do non-parishioners pay for the main hall?",
+                      ctx) == ("£22", ["S1"])
+    assert named_cell("£15", ["S1"], "I can't find it: the main hall's non-parishioner rate?", ctx) == (
+        "£22", ["S1"])
+    # a year column's year negated is a label's word: left alone
+    ctx = _ctx([FEES, FEES2], "/share/fees.csv")
+    assert named_cell("£32", ["S1"], "The allotment plot fee, not for 2025/26: what is it?", ctx) is None

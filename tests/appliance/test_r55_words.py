@@ -9,7 +9,7 @@ from ragtune.appliance.evidence import _read_with, _SENTENCE_END, features
 from ragtune.appliance.focus import focus
 from ragtune.appliance.refusal import _hits, relevance, support_score
 from ragtune.appliance.injection import source_view
-from ragtune.appliance.text import match_key, prefix5, singular
+from ragtune.appliance.text import content_words, match_key, match_keys, prefix5, singular
 from ragtune.appliance.types import Hit
 
 
@@ -70,3 +70,60 @@ def test_a_sentence_is_read_with_its_sections_headings():
 def test_a_chunk_without_headings_reads_as_before():
     text = "The strikes started in 1926. Miners walked out: in May.\n- a list item.\n  #hashtag"
     assert _read_with(text) == [(s, "") for s in _SENTENCE_END.split(text)]
+
+
+# --- round 55 mend (reviewer readB): every match made at the start commit is kept; no plural read where none is ---
+
+_OLD_PAIRS = [("movie", "movies"), ("niche", "niches"), ("cache", "caches"), ("series", "serie"), ("copies", "copied"),
+              ("heads", "headset"), ("times", "timestamp"), ("lines", "linesman"), ("dishes", "dished")]
+
+
+def _meet(a: str, b: str) -> bool:
+    return not match_keys(a).isdisjoint(match_keys(b))
+
+
+@pytest.mark.parametrize("a,b", _OLD_PAIRS)
+def test_pairs_that_met_on_their_five_letter_prefix_still_meet(a, b):
+    assert prefix5(a) == prefix5(b) and _meet(a, b)
+
+
+def test_every_old_prefix_pair_of_the_docs_still_meets():
+    # the start commit's rule (prefix5 equality) over every content word of the docs and the cases above: each
+    # pair it matched meets under match_keys (old behaviour is a subset of the new)
+    from pathlib import Path
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    vocab = {w for p in docs.glob("*.md") for w in content_words(p.read_text(encoding="utf-8"))}
+    vocab |= {w for pair in _OLD_PAIRS for w in pair}
+    groups: dict[str, list[str]] = {}
+    for w in vocab:
+        groups.setdefault(prefix5(w), []).append(w)
+    assert sum(len(g) > 1 for g in groups.values()) > 100  # the check has pairs to check
+    for g in groups.values():
+        assert all(_meet(a, b) for a in g for b in g), g
+
+
+def test_the_reviewers_caches_sentence_is_supported_again():
+    assert support_score("Browser caches are cleared nightly", ["The browser cache is cleared nightly."]) == 1.0
+    assert _hits(["movies", "niches", "series"], {"movie", "niche", "series"}) == [True, True, True]
+    f = features("browser caches cleared", [_hit("The browser cache is cleared nightly.")])
+    assert f["best_sentence"] == 1.0
+    src = [("S1", ("Parking is free.", "The browser cache is cleared nightly."))]
+    assert focus("when are the caches cleared", src, 1) == [("S1", ("The browser cache is cleared nightly.",))]
+
+
+def test_short_plurals_still_meet_beside_the_old_prefixes():
+    for a, b in [("fee", "fees"), ("city", "cities"), ("dish", "dishes"), ("tax", "taxes"), ("hose", "hoses")]:
+        assert _meet(a, b), (a, b)
+    assert _hits(["fee", "city"], {"fees", "cities"}) == [True, True]
+
+
+@pytest.mark.parametrize("a,b", [("news", "new"), ("lens", "len"), ("tens", "ten"), ("ones", "one"),
+                                  ("arts", "art"), ("mins", "min"), ("odds", "odd"),
+                                  ("goods", "good"), ("series", "sery")])
+def test_words_whose_s_is_no_plural_keep_it(a, b):
+    assert singular(a) == a and not _meet(a, b)
+    assert support_score("the new rules", ["The news rules."]) < 1.0
+
+
+def test_a_verbs_s_still_meets_its_base():
+    assert _meet("means", "mean") and _meet("holds", "hold") and _meet("dies", "die")

@@ -28,7 +28,9 @@ ROW = "Item: Court hire; Price: £9 per hour; Included: Rackets; Notes: Balls no
     "can i use a hosepipe on my plot", "is vaping allowed inside", "Is parking included or not?",
     "Isn't the hall open on Sundays?", "Will I lose my plot if I pay late?", "Need a permit for a bonfire?",
     "Are cockerels allowed?", "Should we tell the clerk?", "Has anyone booked the hall?",
-    "Do you know if dogs are allowed?",
+    "Do you know if dogs are allowed?", "Can you tell me if dogs are allowed?", "Can I have a dog in my flat?",
+    "Do you have parking?", "Can tenants keep pets?", "Can parking be booked?",  # a noun subject
+    "can notices be sent by email",
 ])
 def test_yes_no_questions_are_recognised(q):
     assert is_yesno(q)
@@ -41,6 +43,12 @@ def test_yes_no_questions_are_recognised(q):
     "Can you tell me when the hall closes?", "Do you know what the fee is?",  # a wh-question asked politely
     "can the tenants have a, what pets are they allowed to keep",  # restarted as a wh-question
     "can recycling", "may bank holiday opening hours", "will writing service", "parking fee hall",  # keyword queries
+    "Will Smith age?", "May opening hours?", "can recycling?", "Can collection days?",  # a modal, then no subject
+    "Could you tell me the opening hours?", "Do you know the opening hours?",  # a value asked for politely
+    "Can you give me the phone number of the clerk?", "Can you list the fees?", "Can I have the clerk's email?",
+    "Do you have the clerk's number?",
+    "Is there parking and how much does it cost?", "Can I pay by card, and what is the fee?",  # and a wh-question
+    "Was kostet der Saal?", "Kann ich mit Karte zahlen?",  # not English ("was" is an English auxiliary)
     "", "   ",
 ])
 def test_other_questions_are_not(q):
@@ -84,8 +92,8 @@ def test_yes_no_answer_becomes_its_sentence_with_the_citation_that_holds_it():
                         _item("S2", HALL)], "Can I bring my dog to the hall?", "extractive")
     assert v.citations == ["S2"] and v.text.startswith("Dogs are not allowed")
     v = ruling_sentence(Verdict("ok", "assistance dogs", ["S1", "S2"]), [_item("S1", "Only assistance dogs."),
-                        _item("S2", HALL)], "Can I bring my dog?", "extractive")  # a tie: the first cited
-    assert v == Verdict("ok", "Only assistance dogs.", ["S1"])
+                        _item("S2", HALL)], "Can I bring my dog?", "extractive")  # a tie: unsure, the span kept
+    assert v == Verdict("ok", "assistance dogs", ["S1", "S2"])
 
 
 @pytest.mark.parametrize("verdict,question,mode", [
@@ -132,3 +140,86 @@ def test_the_engine_serves_the_sentence_for_a_yes_no_question_only(settings, sto
     assert [c.chunk_id for c in ans.citations] == [10]
     ans = eng.ask("Which dogs are allowed in the hall?", mode="extractive", use_cache=False)
     assert ans.answer == "assistance dogs"
+
+
+def test_the_sentence_is_chosen_among_every_place_the_span_occurs():
+    """readB 4: the first place "allowed" occurs is the opposite ruling; the question's words choose."""
+    ctx = [_item("S1", "Dogs are not allowed in the hall. Dogs are allowed in the garden on a lead.")]
+    v = ruling_sentence(Verdict("ok", "allowed", ["S1"]), ctx, "Are dogs allowed in the garden?", "extractive")
+    assert v == Verdict("ok", "Dogs are allowed in the garden on a lead.", ["S1"])
+    v = ruling_sentence(Verdict("ok", "allowed", ["S1"]), ctx, "Are dogs allowed in the hall?", "extractive")
+    assert v.text == "Dogs are not allowed in the hall."
+    # across blocks and sources too; a tie of the best ones keeps the span (unsure)
+    ctx = [_item("S1", "## Hall\nDogs are not allowed.\n\n## Garden\nDogs on a lead are allowed in the garden.")]
+    v = ruling_sentence(Verdict("ok", "allowed", ["S1"]), ctx, "Are dogs allowed in the garden?", "extractive")
+    assert v.text == "Dogs on a lead are allowed in the garden."
+    ctx = [_item("S1", "Dogs are not allowed in the hall."), _item("S2", "Dogs are allowed in the garden.")]
+    v = ruling_sentence(Verdict("ok", "allowed", ["S1", "S2"]), ctx, "Are dogs allowed?", "extractive")
+    assert v == Verdict("ok", "allowed", ["S1", "S2"])
+
+
+@pytest.mark.parametrize("text,span,sentence", [
+    ("Pets\nDogs allowed\nCats not allowed\nBirds allowed", "not allowed", "Cats not allowed"),  # no stops
+    ("Room: Main hall, Rate: £15\nRoom: Committee room, Rate: £7", "£15", "Room: Main hall, Rate: £15"),  # rows
+    ("Opening hours\n\nMonday closed\nTuesday 9-5", "closed", "Monday closed"),
+    ("Parking is free after 6 p.m. on weekdays. Dogs are not allowed.", "free after 6 p.m.",
+     "Parking is free after 6 p.m. on weekdays."),  # an abbreviation before lower case
+    ("Parking is free after 6 p.m. Dogs are not allowed.", "Dogs", "Dogs are not allowed."),  # before upper case
+    ("Call Dr. Wynne on 0123. She is on call on Sundays.", "Wynne on 0123", "Call Dr. Wynne on 0123."),  # a title
+    ("Bring e.g. a towel. Dogs stay out.", "a towel", "Bring e.g. a towel."),
+    ("No. Dogs are not allowed.", "Dogs", "Dogs are not allowed."),
+])
+def test_a_sentence_ends_at_a_line_and_not_after_an_abbreviation(text, span, sentence):
+    assert sentence_of(span, _item("S1", text, "/docs/h.txt")) == sentence
+
+
+def test_the_sentence_fits_max_answer_chars():
+    long = ("Dogs are welcome in the garden on a short lead at all times of the day, except during the annual "
+            "summer fete and other ticketed events held by the parish council.")
+    ctx, q = [_item("S1", long)], "Can I bring my dog to the garden?"
+    v = Verdict("ok", "welcome in the garden", ["S1"])
+    assert ruling_sentence(v, ctx, q, "extractive").text == long
+    assert ruling_sentence(v, ctx, q, "extractive", max_chars=100) is v  # generate.max_answer_chars 100
+
+
+def test_a_streamed_yes_no_answer_is_sent_whole_never_withdrawn(settings, store):
+    """readB 6: with one candidate the span streamed and the sentence then differed (serve's "[withdrawn]", the
+    CLI's "repaired"). Both compare the streamed pieces joined with the answer: the pieces are "" until the answer."""
+    hits = [Hit(chunk_id=10, doc_id=0, text=HALL, source="/docs/hall.md", start_char=0, end_char=len(HALL),
+                sha256="h0", bm25_rank=1, fused=1.0)]
+    settings.generate.evidence_check = False
+    settings.generate.answer_candidates = 1
+    out = {"status": "ok", "answer": "assistance dogs", "citations": ["S1"]}
+    from ragtune.appliance.answer import AnswerEngine
+
+    eng = AnswerEngine(settings, retriever=FakeRetriever(hits, store=store), generator=FakeGenerator([out]),
+                       store=store)
+    pieces: list[str] = []
+    ans = eng.ask("Can I bring my dog to the hall?", mode="extractive", use_cache=False, on_token=pieces.append)
+    assert ans.answer == "Dogs are not allowed in the hall, except assistance dogs."
+    assert "".join(pieces) == ans.answer and pieces[-1] == ans.answer and not any(pieces[:-1])
+    pieces.clear()  # any other question streams its span as it is decoded
+    ans = eng.ask("Which dogs are allowed in the hall?", mode="extractive", use_cache=False, on_token=pieces.append)
+    assert ans.answer == "assistance dogs" and "".join(pieces) == ans.answer and len([p for p in pieces if p]) > 1
+
+
+def test_the_cli_streams_a_yes_no_answer_whole(monkeypatch, home, capsys):
+    """The CLI's streamed ask (a terminal) prints the sentence once, with no "-- final answer (repaired) --"."""
+    import ragtune.appliance.generate as gen_mod
+    import ragtune.appliance.retrieve as ret_mod
+    import ragtune.cli.ask_cmd as ask_cmd
+    from ragtune.cli import main
+
+    home.ensure()
+    home.config_path.write_text("[generate]\nanswer_mode = \"extractive\"\nanswer_candidates = 1\n"
+                                           "evidence_check = false\n")
+    hits = [Hit(chunk_id=10, doc_id=0, text=HALL, source="/docs/hall.md", start_char=0, end_char=len(HALL),
+                sha256="h0", bm25_rank=1, fused=1.0)]
+    out = {"status": "ok", "answer": "assistance dogs", "citations": ["S1"]}
+    monkeypatch.setattr(gen_mod, "LlamaGenerator", lambda cfg, home=None, **kw: FakeGenerator([out]))
+    monkeypatch.setattr(ret_mod, "Retriever", lambda settings, *, store=None, **kw: FakeRetriever(hits, store))
+    monkeypatch.setattr(ask_cmd, "_stdout_is_tty", lambda: True)
+    assert main(["ask", "--no-cache", "Can I bring my dog to the hall?"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Dogs are not allowed in the hall, except assistance dogs."
+    assert not any("final answer" in ln for ln in lines)
