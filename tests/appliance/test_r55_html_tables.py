@@ -141,3 +141,79 @@ def test_a_web_page_saved_as_doc_reads_its_tables_so_too():
 
     doc = load_doc(Path("prices.doc"), f"<html><body>{PROSE}{FEES}</body></html>".encode())
     assert doc.kind == "doc" and LABELLED in doc.text  # (doc 5: a kind in DOC_TABLE_KINDS, chunked a row a chunk)
+
+
+def test_a_table_opened_among_another_tables_rows_keeps_all_the_text():  # (review: the inner text was cut away)
+    head = "<table><tr><th>Name</th><th>Ext</th></tr><tr><td>Ann</td><td>11</td></tr>"
+    text = _text(head + "<table><tr><th>Room</th><th>Floor</th></tr><tr><td>Oak</td><td>2</td></tr><tr><td>Elm</td>"
+                 "<td>3</td></tr></table></table>")
+    assert "| Name | Ext\n\n| Ann | 11" in text and "Room: Oak; Floor: 2\nRoom: Elm; Floor: 3" in text
+    text = _text(head + "<div><table><tr><td>x</td><td>y</td></tr><tr><td>z</td><td>w</td></tr></table></div>")
+    assert all(w in text for w in ("Ann", "11", "x", "y", "z", "w"))
+    assert _text(head * 50).count("Ann") == 50  # `</table>` left out each time
+
+
+@pytest.mark.parametrize("table", [
+    "<tr><td>Name</td><td>Extension</td></tr><tr><td>Ann Lee</td><td>4417</td></tr>",  # a header not marked
+    "<tr><td><b>Team</b></td><td><b>Captain</b></td></tr><tr><td>Reds</td><td>Ann</td></tr>",
+    "<tr><td>Apples</td><td>Pears</td></tr><tr><td>Plums</td><td>Figs</td></tr>",
+    "<thead><tr><th>Site</th><th>Open</th></tr><tr><th>Main</th><th>9</th></tr></thead>"
+    "<tr><td>Pool</td><td>9</td></tr>",  # two header rows
+    "<thead><tr><th>Name</th><th>Ext</th></tr><tr><td>Ann</td><td>11</td></tr><tr><td>Bob</td><td>12</td></tr>",
+    "<tr><th>Item</th><th>Price</th></tr><tr><th colspan=2>Adults</th></tr><tr><td>Swim</td><td>£3</td></tr>",
+    "<tr><th>Phone</th><th>01632</th></tr><tr><th>Email</th><th>desk@x</th></tr>",  # th all over
+])
+def test_two_columns_are_key_value_pairs_only_under_row_headers(table):
+    text = _text(f"<table>{table}</table>")
+    assert ": " not in text and "| " in text
+
+
+def test_a_cell_spanning_rows_and_columns_keeps_the_next_rows_cells_in_their_columns():
+    text = _text("<table><tr><th>Day</th><th>Morning</th><th>Afternoon</th><th>Coach</th></tr><tr><td>Mon</td>"
+                 "<td colspan=2 rowspan=2>Closed for works</td><td>Ann</td></tr><tr><td>Tue</td><td>Bob</td></tr>"
+                 "</table>")
+    assert text == ("Day: Mon; Morning: Closed for works; Coach: Ann\n"
+                    "Day: Tue; Morning: Closed for works; Coach: Bob")
+
+
+def test_many_empty_cells_spanning_rows_stay_small():
+    import tracemalloc
+    page = "<table><tr><th>A</th><th>B</th></tr><tr>" + "<td rowspan=1000></td>" * 20000 + "</tr>" + \
+        "<tr><td>y</td></tr>" * 1000 + "</table>"
+    tracemalloc.start()
+    try:
+        text = _text(page)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 100_000_000 and text.count("| y") == 1000  # (round 55 before this: 1.2 GB)
+
+
+def test_copies_of_cells_spanning_rows_are_bounded_by_the_tables_own_text():
+    txt = ("lorem ipsum dolor " * 22)[:390]
+    one = ("<table><tr>" + "".join(f"<th>C{i}</th>" for i in range(6)) + "</tr><tr>" +
+           f"<td rowspan=1000>{txt}</td>" * 5 + "<td>y</td></tr>" + "<tr><td>y</td></tr>" * 999 + "</table>")
+    text = _text(one * 3)
+    assert len(text) < 3 * len(one) and "C0: " not in text  # (before: 94 times the page)
+    # a page of many small tables under long labels: the page's room for labels is spent, the rest `a | b`
+    head = "".join(f"<th>{'L' * 70}{i}</th>" for i in range(8))
+    small = f"<table><tr>{head}</tr>" + ("<tr>" + "<td>1</td>" * 8 + "</tr>") * 60 + "</table>"
+    page = small * 60
+    text = _text(page)
+    assert len(text) < 4 * len(page) and "| 1 | 1" in text and "L0: 1" in text
+
+
+def test_a_cell_hidden_but_by_display_keeps_its_place_in_the_row():
+    for style in ("visibility:hidden", "color:#fff;background:#fff"):
+        text = _text(f"<table><tr><th>Name</th><th>Dept</th><th>Ext</th></tr><tr><td>Ann</td><td style='{style}'>"
+                     "Sales</td><td>11</td></tr><tr><td>Bob</td><td>HR</td><td>12</td></tr></table>")
+        assert text == "Name: Ann; Ext: 11\nName: Bob; Dept: HR; Ext: 12"
+
+
+def test_rowspan_0_spans_its_section_and_a_header_cell_spanning_into_data_is_not_labelled():
+    text = _text("<table><tr><th>Day</th><th>Shift</th></tr><tbody><tr><td rowspan=0>Mon</td><td>Early</td></tr>"
+                 "<tr><td>Late</td></tr></tbody><tbody><tr><td>Tue</td><td>Early</td></tr></tbody></table>")
+    assert text == "Day: Mon; Shift: Early\nDay: Mon; Shift: Late\nDay: Tue; Shift: Early"
+    text = _text("<table><tr><th rowspan=2>Name</th><th>Ext</th></tr><tr><td>11</td></tr><tr><td>Bob</td>"
+                 "<td>12</td></tr></table>")
+    assert text == "| Name | Ext\n\n| 11\n\n| Bob | 12"

@@ -16,7 +16,7 @@ from .hidden_css import REVEALABLE, element_kinds
 from .hidden_paint import Backdrop, read_page
 from .parse_budget import budgeted, guarded
 from .web_charset import decode_html
-from .web_tables import Table as _Table, cell_marks, relabel  # (_Table: a test counts its reads)
+from .web_tables import Room, Table as _Table, cell_marks, nest, relabel  # (_Table: a test counts its reads)
 
 _BLOCK = {"p", "div", "br", "li", "ul", "ol", "tr", "table", "section", "article", "header", "footer", "main",
           "blockquote", "pre", "dd", "dt", "dl", "figure", "figcaption", "hr", "form", "aside", "address",
@@ -68,6 +68,7 @@ class _HTMLText(HTMLParser):
         self._in_a = 0
         self._link_chars = 0  # non-space characters of link text so far
         self._tables: list[_Table] = []
+        self._room = Room()  # what labelled tables may add to the page's text (web_tables.relabel)
         self._beat = guarded(PARSE_BEAT.get())  # how far the parse is, every PARSE_BEAT_EVERY start tags
         self._tags = 0
         self.stop: Exception | None = None  # what the beat raised (the caller's: a stop asked for mid-parse)
@@ -114,6 +115,11 @@ class _HTMLText(HTMLParser):
             t.row.append((text, t.cell_block, t.th))
             t.cell = False
 
+    def _open_cell(self, t: _Table, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._end_cell(t)
+        self.sinks.append(io.StringIO())
+        t.cell, t.cell_block, t.th = True, False, cell_marks(tag, attrs)
+
     def _end_row(self, t: _Table) -> None:
         self._end_cell(t)
         row, t.row = t.row, None
@@ -131,7 +137,7 @@ class _HTMLText(HTMLParser):
 
     def _end_table(self, t: _Table) -> None:
         self._end_row(t)
-        relabel(t, self.sinks[-1] if self._pre is None else None)
+        relabel(t, self.sinks[-1] if self._pre is None else None, self._room)
 
     # -- parser events ------------------------------------------------------------------------------------------
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -157,6 +163,8 @@ class _HTMLText(HTMLParser):
             if kinds:
                 if tag not in _VOID:
                     self._hides.push(tag, kinds, self.sheet, by_sheet, tag in _DROP, self.paint, unseen)
+                if tag in ("td", "th") and "display" not in kinds and self._tables and self._pre is None:
+                    self._open_cell(self._tables[-1], tag, attrs)  # (not display:none) it holds its place: empty
                 return
         if tag in _SECTIONING:
             self._sections += 1
@@ -206,7 +214,7 @@ class _HTMLText(HTMLParser):
                 self.meta.setdefault(key, a["content"])
         elif tag == "table":
             self._out("\n\n")
-            self._tables.append(_Table(len(self.sinks), attrs if self.labels else None))
+            nest(self._tables, _Table(len(self.sinks), attrs if self.labels else None))
         elif tag in ("thead", "tbody", "tfoot") and t is not None:
             self._end_row(t)  # (HTML5 closes a cell and row left open there: the row's place in a <thead> is known)
             t.section(tag)
@@ -215,10 +223,7 @@ class _HTMLText(HTMLParser):
             t.row = []
             self._out(" ")  # stray text between rows is not glued to the next
         elif tag in ("td", "th") and t is not None:
-            self._end_cell(t)
-            self.sinks.append(io.StringIO())
-            t.cell, t.cell_block = True, False
-            t.th = cell_marks(tag, attrs)
+            self._open_cell(t, tag, attrs)
         elif tag in _HEADINGS:
             self._heading = int(tag[1])
             self._out("\n\n" + "#" * self._heading + " ")

@@ -5,24 +5,39 @@ between blank lines that the chunker cuts a row a chunk (chunker.DOC_TABLE_KINDS
 Which first row is a marked header: one in a `<thead>`, or one whose cells with text are all `<th>`, where the next
 row is not so too (a table of `<th>` all over, or two header rows, marks no single row of labels: `a | b`). A table
 of `<th>` row headers down its first column and no header row is not marked: its other columns have no names (two
-columns of short keys are still `Key: value` lines, as an unmarked document table's are, `pairs`). A header row whose
+columns of short keys, each row's first a `<th>`, are still `Key: value` lines, `pairs`; `<td>` keys are not: an
+unmarked `Name | Extension` over `Ann Lee | 4417` is a header over data as often). A header row whose
 first cell is empty over row headers (a price grid: `| Peak | Off-peak` over `Adult | £120 | £95`) labels the other
 columns, each row's own first cell standing alone before them (`Adult; Peak: £120; Off-peak: £95`).
 Not labelled (`a | b`, as before): a layout table (a row written as paragraphs: a cell holding a block or prose,
 web.py; `role="presentation"`), a table whose rows reach past the header's columns (a header cell spanning two columns
-over a second header row), text outside its cells, a table too large to hold (`MAX_CHARS`). A cell spanning columns
-holds its text in its first column; one spanning rows gives its text to each row it spans, so each row reads whole
-(as word.py and opendoc.py do)."""
+over a second header row), text outside its cells or another table's rows among its rows (`nest`), a header cell
+spanning down into the data, a table too large to hold (`MAX_CHARS`, `MAX_CELLS`) or whose spanned copies outgrow its
+own text (`COPIES_GROW`), past the page's `Room`. A cell spanning columns holds its text in its first column; one
+spanning rows gives its text to each row it spans, so each row reads whole (as word.py and opendoc.py do), and covers
+each column it spans."""
 
 from __future__ import annotations
 
 import io
 
-from .tablerows import labelled_rows
+from .tablerows import LABELS_GROW, labelled_rows
 
 MAX_CHARS = 2_000_000  # cell text held for one table (rows spanned counted each time): past it the table is `a | b`
 MAX_ROWS = 20_000
+MAX_CELLS = 250_000  # cells one table's rows visit, empty ones and those spanned down counted: past it `a | b`
+COPIES_GROW = 4  # a cell spanning rows may add at most this many times the table's own text (and _COPIES_FREE)
+_COPIES_FREE = 256
 _MAX_SPAN = 1000  # HTML's own limit on colspan (rowspan's is 65534: its copies count toward MAX_CHARS)
+
+
+class Room:
+    """What the labelled tables of one page may add to its text (`relabel`): LABELS_GROW times the `a | b` text of the
+    tables labelled so far, and 64 KiB (each table's own allowance, tablerows.labelled_rows, adds 64 KiB: 1,000 small
+    tables under long labels would add 64 MB)."""
+
+    def __init__(self) -> None:
+        self.left = 65536
 
 
 class Table:
@@ -51,36 +66,61 @@ class Table:
         """A <thead>, <tbody> or <tfoot> starts ("" at </thead>), the row before it ended."""
         if self.grid is not None:
             self.grid.in_head = tag == "thead"
+            self.grid.spans = {}  # (a cell spans rows of its own section only: rowspan=0 to the section's end)
+
+
+def nest(tables: list[Table], table: Table) -> None:
+    """`table` opens (appended to the open `tables`): the tables open around it not in a cell (broken markup: a table
+    among another's rows, or a `</table>` left out) have its rows in among theirs, in the text `relabel` would cut
+    back: they are not labelled."""
+    for t in reversed(tables):
+        if t.cell:
+            break
+        if t.at is not None:
+            t.grid = None
+    tables.append(table)
 
 
 def cell_marks(tag: str, attrs: list[tuple[str, str | None]]) -> tuple[bool, int, int]:
-    """A <td> or <th>'s: whether it is a <th>, its colspan and rowspan."""
+    """A <td> or <th>'s: whether it is a <th>, its colspan and rowspan (rowspan=0: to the end of its section)."""
     a = dict(attrs)
-    return tag == "th", span(a.get("colspan")), span(a.get("rowspan"))
+    down = _digits(a.get("rowspan"))
+    return tag == "th", span(a.get("colspan")), MAX_ROWS if down and not int(down) else span(down)
 
 
-def relabel(t: Table, sink: io.StringIO | None) -> None:
+def relabel(t: Table, sink: io.StringIO | None, room: Room) -> None:
     """At a table's end (its last row written, `sink` the text it went to): its `a | b` rows replaced by its labelled
     rows where it has them (`Grid.lines`), a block of their own between blank lines; not where its rows went to
-    another sink (broken markup closed it; None: into a <pre>) or text outside its cells went in among them (`grid`
-    None)."""
+    another sink (broken markup closed it; None: into a <pre>), text outside its cells or another table's rows went in
+    among them (`grid` None: `nest`), or the page's `room` is spent."""
     if t.grid is None or t.at is None or t.at[0] is not sink:
         return
     lines = t.grid.lines()
     if lines:
+        block = "\n\n" + "\n".join(lines) + "\n\n"
+        bars = sink.tell() - t.at[1]
+        room.left += LABELS_GROW * bars
+        if len(block) - bars > room.left:
+            return
+        room.left -= max(0, len(block) - bars)
         sink.seek(t.at[1])
         sink.truncate()
-        sink.write("\n\n" + "\n".join(lines) + "\n\n")
+        sink.write(block)
 
 
-def span(value: str | None) -> int:
-    """A colspan or rowspan attribute's value as a browser reads it: its leading digits, 1 when none or 0."""
+def _digits(value: str | None) -> str:
     digits = ""
     for ch in (value or "").strip():
         if ch not in "0123456789":  # (not str.isdigit: "²" is a digit to it, and no int)
             break
         digits += ch
-    return min(max(int(digits[:6]), 1), _MAX_SPAN) if digits else 1
+    return digits[:6]
+
+
+def span(value: str | None) -> int:
+    """A colspan or rowspan attribute's value as a browser reads it: its leading digits, 1 when none or 0."""
+    digits = _digits(value)
+    return min(max(int(digits), 1), _MAX_SPAN) if digits else 1
 
 
 class Grid:
@@ -91,9 +131,11 @@ class Grid:
         self.ok = (role or "").strip().lower() not in ("presentation", "none")
         self.rows: list[dict[int, str]] = []
         self.marked: list[bool] = []  # per row held: a header row as the page marks it
+        self.keyed: list[bool] = []  # per row held: its first cell with text a <th> (a row header)
         self.in_head = False  # inside the table's <thead>
-        self._spans: dict[int, tuple[str, int]] = {}  # column -> (text of a cell spanning down, rows left)
-        self._chars = 0
+        # column -> (text of a cell spanning down ("" past its first column), rows left, <th>, from a marked row)
+        self.spans: dict[int, tuple[str, int, bool, bool]] = {}
+        self._chars = self._copies = self._cells = 0
 
     def row(self, cells: list[tuple[str, bool, int, int]] | None) -> None:
         """A row's cells (text on one line, <th>, colspan, rowspan); None: web.py writes the row as paragraphs (a
@@ -103,37 +145,51 @@ class Grid:
         if cells is None or len(self.rows) >= MAX_ROWS:
             self._drop()
             return
-        out: dict[int, str] = {}
-        col = 0
         texts = [c for c in cells if c[0]]
+        marked = self.in_head or (bool(texts) and all(th for _, th, _, _ in texts))
+        old, new = self.spans, {}
+        out: dict[int, str] = {}
+        ths: dict[int, bool] = {}
+        for c, (text, _, th, from_head) in old.items():  # under cells spanning down: their text
+            if text:
+                if from_head and not marked:
+                    self._drop()  # a header cell reaching into the rows it labels (`<th rowspan=2>Name`)
+                    return
+                out[c], ths[c] = text, th
+                self._copies += len(text)
+        col = 0
+        self._cells += len(old) + len(cells)
         for text, th, across, down in cells:
-            while col in self._spans:  # under a cell spanning down: its text
-                out[col] = self._spans[col][0]
-                self._chars += len(out[col])
+            while col in old:
                 col += 1
-            out[col] = text
-            self._chars += len(text)
-            if down > 1:
-                self._spans[col] = (text, down)
+            if text:
+                out[col], ths[col] = text, th
+                self._chars += len(text)
+            if down > 1:  # every column it covers, so the next rows' cells go past it
+                self._cells += across
+                new.update((c, ("" if c > col else text, down - 1, th, marked)) for c in range(col, col + across))
             col += across
-        for c in sorted(k for k in self._spans if k >= col):
-            out[c] = self._spans[c][0]
-            self._chars += len(out[c])
-        self._spans = {c: (t, n - 1) for c, (t, n) in self._spans.items() if n > 1 and c in out}
-        if self._chars > MAX_CHARS:
+        self.spans = {c: (t, n - 1, th, m) for c, (t, n, th, m) in old.items() if n > 1}
+        self.spans.update(new)
+        if self._chars + self._copies > MAX_CHARS or self._cells > MAX_CELLS:
             self._drop()
             return
-        if any(out.values()):
+        if out:
+            out = dict(sorted(out.items()))
             self.rows.append(out)
-            self.marked.append(self.in_head or (bool(texts) and all(th for _, th, _, _ in texts)))
+            self.marked.append(marked)
+            self.keyed.append(ths[next(iter(out))])
 
     def _drop(self) -> None:
         self.ok = False
-        self.rows, self.marked, self._spans = [], [], {}
+        self.rows, self.marked, self.keyed, self.spans = [], [], [], {}
 
     def lines(self) -> list[str] | None:
         """The table's rows as labelled lines (module doc), or None: written `a | b`, as before."""
-        if not self.ok or len(self.rows) < 2:
+        if not self.ok or len(self.rows) < 2 or self._copies > COPIES_GROW * self._chars + _COPIES_FREE:
             return None
         # (a grid's empty top-left cell over row headers: labelled_rows keys each row by its first cell, round 55)
-        return labelled_rows(self.rows, self.marked[0] and not self.marked[1])
+        # Two columns of keys and values (`pairs`) only where each row's key is a <th>: `Name | Extension` over
+        # `Ann Lee | 4417`, unmarked, is a header over data as often (round 55: not `Name: Extension`).
+        pairs = all(self.keyed) and not (self.marked[0] and self.marked[1])
+        return labelled_rows(self.rows, self.marked[0] and not self.marked[1], pairs)
