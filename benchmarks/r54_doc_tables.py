@@ -19,14 +19,23 @@ HERE = Path(__file__).resolve().parent
 
 
 def main(share: str, home: str, out: str) -> None:
+    run(share, home, out, "r54_doc_tables_data.py")
+
+
+def run(share: str, home: str, out: str, data_file: str, by_format: bool = False) -> None:
+    """The benchmark over `data_file` (a data module in this folder with `build` and the questions r52_tables.py
+    reads): also the runner of r55_html_tables.py and r55_doc_table_shapes.py (`by_format`: counts per format too)."""
     import ragtune
 
     print("ragtune from", ragtune.__file__, file=sys.stderr)
-    data = str(HERE / "r54_doc_tables_data.py")
+    data = str(HERE / data_file)
     if not Path(share).is_dir() or not any(Path(share).iterdir()):
         runpy.run_path(data)["build"](Path(share))
     runpy.run_path(str(HERE / "r52_tables.py"))["main"](share, home, data, out)
     rows = [json.loads(line) for line in open(out, encoding="utf-8")]
+    for fmt in sorted({r["fmt"] for r in rows}) if by_format else ():
+        print("answerable", fmt, dict(collections.Counter(r["verdict"] for r in rows
+                                                          if r["fmt"] == fmt and r["gold"] is not None)))
     total = collections.Counter(r["verdict"] for r in rows if r["gold"] is not None)
     near = collections.Counter(r["verdict"] for r in rows if r["gold"] is None)
     print("answerable", dict(total), "near misses", dict(near))

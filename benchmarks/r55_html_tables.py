@@ -9,8 +9,6 @@ Before/after: the same script with PYTHONPATH at a copy of the start commit (`gi
 It prints the tree it imported, the chunks each page got, and the counts per shape and in all."""
 from __future__ import annotations
 
-import collections
-import json
 import runpy
 import sys
 from pathlib import Path
@@ -19,35 +17,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def main(share: str, home: str, out: str) -> None:
-    import ragtune
-
-    print("ragtune from", ragtune.__file__, file=sys.stderr)
-    data = str(HERE / "r55_html_tables_data.py")
-    if not Path(share).is_dir() or not any(Path(share).iterdir()):
-        runpy.run_path(data)["build"](Path(share))
-    runpy.run_path(str(HERE / "r52_tables.py"))["main"](share, home, data, out)
-    rows = [json.loads(line) for line in open(out, encoding="utf-8")]
-    total = collections.Counter(r["verdict"] for r in rows if r["gold"] is not None)
-    near = collections.Counter(r["verdict"] for r in rows if r["gold"] is None)
-    print("answerable", dict(total), "near misses", dict(near))
-    _chunks(home)
-
-
-def _chunks(home: str) -> None:
-    """How many chunks each document got (a row a chunk, or the tables inside the prose's chunks)."""
-    from ragtune.appliance.errors import StoreError
-    from ragtune.appliance.home import Home
-    from ragtune.appliance.store import Store
-
-    db = Home(Path(home)).db_path
-    if not db.exists():
-        return
-    try:
-        with Store(db) as s:  # through the store layer (tests/test_structure.py: no SQL outside it)
-            for doc in s.documents():
-                print(f"{doc['n_chunks']:4d} chunks  {Path(doc['path']).name}")
-    except StoreError as exc:  # the counts are a courtesy
-        print("chunk counts not read:", exc, file=sys.stderr)
+    runpy.run_path(str(HERE / "r54_doc_tables.py"))["run"](share, home, out, "r55_html_tables_data.py")
 
 
 if __name__ == "__main__":
