@@ -7,10 +7,11 @@ person gives by pointing at the rules. So for a yes/no question an extractive "o
 of the cited source that holds it: the sentence as the relevance check reads one (refusal.SENTENCE_END) inside the
 source's block (injection.source_view: a list item, a table row's line or a heading is a block of its own, so a list
 item is its sentence), its list marker left out, at most MAX_CHARS or generate.max_answer_chars long (a longer one
-keeps the span). A sentence also ends at a line break before a line not opening in lower case, and not after an
-abbreviation (_cuts). Of the sentences holding the span, wherever it occurs in the cited sources (the first place
-may be the opposite ruling: "Dogs are not allowed in the hall. Dogs are allowed in the garden."), the one holding
-most of the question's words (refusal.said); a tie keeps the span (unsure).
+keeps the span). A sentence also ends at a line break before a line not opening in lower case in a block without
+stops (lines, rows) or after a heading line over prose, and not after an abbreviation, a title or an initial (_cuts).
+Of the sentences holding the span, wherever it occurs in the cited sources (the first place may be the opposite
+ruling: "Dogs are not allowed in the hall. Dogs are allowed in the garden."), the one holding most of the question's
+words (refusal.said); a tie keeps the span (unsure).
 
 Applied after the refusal check, which judged the model's own span: the sentence holds every word of the span, so
 its support and relevance are at least the span's, it holds no quarantined text (blocks are clean text) and it
@@ -49,12 +50,17 @@ _LEAD_WORDS = r"(?:so|and|but|also|ok|okay|well|hi|hello|hey|sorry|please|just|t
               r"quick question|one more thing|question)"
 # a lead-in: discourse words, or up to four words before ":" "," or a dash ("Quick question:", "Hi there,")
 _LEAD = rf"(?:(?:{_LEAD_WORDS}\b[\s,:;.!–—-]*){{1,3}}|(?:[^\W\d_][\w'’]*\s+){{0,3}}[^\W\d_][\w'’]*\s*[:,–—-]\s+)"
-_OPEN_AUX = re.compile(rf"^(?:{_LEAD})?{_AUX}\s+\S", re.IGNORECASE)
+_OPEN_AUX = re.compile(rf"^(?:{_LEAD})?{_AUX}\s+(?P<next>\S+)", re.IGNORECASE)
+# "was blamed for …", "are believed to be …": an auxiliary before a participle opens no question but the tail of
+# one (what is left of a restarted question once normalize.py cuts its disfluency), not a yes/no question
+_PARTICIPLE = re.compile(r"[a-z]{3,}ed")
 _OPEN_MODAL = re.compile(rf"^(?:{_LEAD})?{_MODAL}\s+(?P<next>\S+)(?P<rest>.*)", re.IGNORECASE)
 # a subject that is a noun: a plural with words after it ("Can notices under the lease be sent …?", "Can tenants
 # keep pets?") or any lower-case word before a later "be" ("Can parking be booked?"); else not ("Will Smith age?",
 # "May opening hours?", "can recycling?", "Can collection days?")
-_PLURAL = re.compile(r"[a-z]+(?<![su]s)(?<!is)s")
+# ("non-members", "over-60s": hyphens and digits too); a plural with one word after it asks too when it ends in "?"
+# ("Can pets stay?", "Might fees rise?")
+_PLURAL = re.compile(r"[a-z][a-z0-9-]*(?<![su]s)(?<!is)(?<!-)s")
 _LATER_BE = re.compile(r"\bbe\b")
 _SUBJECT_P = re.compile(_SUBJECT, re.IGNORECASE)
 _CHOICE = re.compile(r"\bor\b(?!\s+not\b)", re.IGNORECASE)  # "A or B?" is a choice; "… or not?" is yes/no
@@ -72,10 +78,24 @@ _VALUE_REQUEST = re.compile(r"^\S+\s+(?:(?:you|anyone|somebody|someone)\s+(?:ple
                             r"share|provide|email|text)\b(?!\s+(?:me\s+|us\s+)?(?:if|whether)\b)|(?:know|have)\s+"
                             r"(?:the|your|their|his|her|its)\b)|(?:i|we)\s+(?:please\s+)?(?:have|get)\s+(?:the|your|"
                             r"their|his|her|its|\S+['’]s)\b)", re.IGNORECASE)
+# ... but "Can I have the hall on Sunday?", "Can we get the keys early?" ask for a booking at a time: yes or no
+_WHEN = re.compile(r"\b(?:on|at|this|next|until|till|from|by)\s+(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b|"
+                   r"\b(?:on|this|next)\s+(?:weekend|weekday|evening|morning|afternoon|night)s?\b|"
+                   r"\b(?:early|late|tomorrow|tonight|today)\W*$", re.IGNORECASE)
 # a stop after a word of one or two letters ("p.m.", "e.g.", "Dr.", "No.") ends a sentence only before an upper-case
-# letter, and never after a title or an initial ("Dr. Wynne", "J. Smith")
+# letter, and never after a title or an initial ("Dr. Wynne", "J. Smith"); a capital letter or "St" after a
+# capitalised word in a sentence is a label or a street ("Block A.", "Zone B.", "Mill St."): the stop ends it
 _ABBREV = re.compile(r"(?<![\w.])(?:[^\W\d_]{1,2}\.)+$")
-_TITLE = re.compile(r"(?<![\w.])(?:(?i:dr|mrs?|ms|st|mt)|[A-Z])\.$")
+_TITLE = re.compile(r"(?<![\w.])(?:(?i:dr|mrs?|ms|mt)|(?P<label>(?i:st)|[A-Z]))\.$")
+# a capitalised word or a number ("25 C."), not the sentence's first
+_NAME_BEFORE = re.compile(r"(?<=[^\s.!?:;])\s+(?P<word>[A-Z][\w'’-]*|\d+)\.?\s+$")
+_TITLE_WORD = re.compile(r"(?:dr|mrs?|ms|mt|st|[a-z])", re.IGNORECASE)
+# a heading line over prose in one block ("DURING THE SCAN\nA radiographer will …"): short, opening in upper case,
+# not ending mid-sentence (a function word or , ; : -), unlike a wrapped line ("Bonfires are not allowed before\n7 pm")
+_HEADING = re.compile(r"[A-Z][^\n.!?]*")
+_MID = re.compile(r"(?:[,;:–—-]|\b(?i:a|an|the|of|to|in|on|at|by|for|from|with|before|after|during|between|"
+                  r"until|and|or|but|nor|including|except|excluding|than|per|via|into|over|under|within|without|is|"
+                  r"are|be|was|were|not|no|your|our|their|its|his|her|my|this|that|these|those|which|who))\s*$")
 _LIST_MARK = re.compile(r"^(?:(?:[-*+>•]|\d{1,3}[.)]|#{1,6})\s+)+")
 
 
@@ -85,18 +105,20 @@ def is_yesno(question: str) -> bool:
     if not q or _CHOICE.search(q) or _AND_WH.search(q) or language(q) not in ("en", None):
         return False
     body = _body(q)
-    if _INDIRECT_WH.match(body) or _RESTART.search(body) or _VALUE_REQUEST.match(body):
+    if _INDIRECT_WH.match(body) or _RESTART.search(body) or (_VALUE_REQUEST.match(body) and not _WHEN.search(body)):
         return False
-    if _OPEN_AUX.match(q):
-        return True
+    m = _OPEN_AUX.match(q)
+    if m:
+        return _PARTICIPLE.fullmatch(m.group("next").strip(",.?!")) is None
     m = _OPEN_MODAL.match(q)
     if m is None:
         return False
     nxt, rest = m.group("next").strip(",.?!"), m.group("rest")
     if _SUBJECT_P.fullmatch(nxt):
         return True
-    return nxt.islower() and (_LATER_BE.search(rest) is not None
-                              or (_PLURAL.fullmatch(nxt) is not None and len(rest.split()) >= 2))
+    words = len(rest.split())
+    return nxt.islower() and (_LATER_BE.search(rest) is not None or (
+        _PLURAL.fullmatch(nxt) is not None and (words >= 2 or (words == 1 and q.endswith("?")))))
 
 
 def _body(q: str) -> str:
@@ -128,16 +150,40 @@ def sentences_of(span: str, item: ContextItem, max_chars: int = MAX_CHARS) -> li
 
 def _cuts(block: str, flat: str) -> list[tuple[int, int]]:
     """Where `block` breaks between sentences, as (end of one, start of the next): refusal.SENTENCE_END but not
-    after an abbreviation ("6 p.m. on weekdays", "Dr. Wynne": _ABBREV), and a line break of the source before a
-    line that does not open in lower case (a block without stops: a list of lines, table rows joined; a wrapped
-    line of a sentence goes on in lower case)."""
+    after an abbreviation ("6 p.m. on weekdays", "Dr. Wynne": _ABBREV, _title), and, in a block without stops (a
+    list of lines, table rows joined), a line break of the source before a line that does not open in lower case.
+    Prose hard-wrapped before a capital or a digit ("allowed before\n7 p.m.", "during\nThe Christmas Fair") has
+    stops (between its sentences or at its end), so its lines are not cut, but for a heading line over it (_HEADING)."""
     cuts = [(m.start(), m.end()) for m in SENTENCE_END.finditer(block)
             if not (_ABBREV.search(block, max(0, m.start() - 12), m.start())
-                    and (_TITLE.search(block, max(0, m.start() - 4), m.start()) or not block[m.end():][:1].isupper()))]
-    lines = re.search(re.escape(block).replace("\\ ", "[ \n]"), flat)
+                    and (_title(block, m.start()) or not block[m.end():][:1].isupper()))]
+    stops = cuts or block.rstrip().endswith((".", "!", "?"))
+    lines = None if stops else re.search(re.escape(block).replace("\\ ", "[ \n]"), flat)
     if lines is not None:
         cuts += [(k, k + 1) for k, c in enumerate(lines.group()) if c == "\n" and not block[k + 1:k + 2].islower()]
+    elif (flat_lines := re.search(re.escape(block).replace("\\ ", "[ \n]"), flat)) is not None:
+        text, at = flat_lines.group(), 0
+        for line in text.split("\n")[:-1]:
+            k = at + len(line)
+            head = _LIST_MARK.sub("", line.strip())  # "1. HIRE RATES"
+            if (_HEADING.fullmatch(head) and len(head.split()) <= 5 and not _MID.search(head)
+                    and block[k + 1:k + 2].isupper()):
+                cuts.append((k, k + 1))
+            at = k + 1
     return cuts
+
+
+def _title(block: str, stop: int) -> bool:
+    """Whether the stop at `stop` ends a title or an initial ("Dr.", "J."): "St" or a capital letter after a
+    capitalised word or a number that does not open the sentence is a street, a label or a unit ("Mill St.",
+    "in Block A.", "25 C."), unless that word is itself a title or an initial ("Mrs J. Smith", "J. R. Smith")."""
+    m = _TITLE.search(block, max(0, stop - 4), stop)
+    if m is None:
+        return False
+    if m.group("label") is None:
+        return True
+    before = _NAME_BEFORE.search(block, max(0, m.start() - 60), m.start())
+    return before is None or _TITLE_WORD.fullmatch(before.group("word")) is not None
 
 
 def sentence_of(span: str, item: ContextItem, max_chars: int = MAX_CHARS) -> str | None:

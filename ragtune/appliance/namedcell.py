@@ -19,13 +19,13 @@ row when the question names that cell's label clearly better than the chosen one
   why the model chose it ("replaced by PH-1082" for "Which SKU replaced …?"); a "why" question is left alone;
 - the row's first cell (its key, by a table's convention) competes but is never moved to: a question names the key's
   column to say which row ("when did she hand back her main door key" beside `Key no.: K-03`);
-- a negation is one word with the word it negates ("non parishioners", "not a parishioner", "isn't a member",
-  "no members": "non-parishioner", as the hyphenated word); a negation (not, non, without, except, excluding, excl,
-  other than, before; nicht, ohne, sans, sauf) of a word some label of the row has moves the answer only to a
-  label that holds the negation among the words the chosen label has not ("non-parishioners" to `Non-parishioner
-  rate`, "excluding VAT" to `Price excluding VAT`); else it is left alone: "not including VAT", "without VAT",
-  "anyone other than parishioners" name the label they negate (readB, round 55). A negated word no label has ("not
-  the P120", "before the audit") is no matter;
+- a negation is one word with the word it negates ("non parishioners", "not a parishioner", "isn't a member", "no
+  members": "non-parishioner", as the hyphenated word; never "No." or "№": `No. seats` is a number); a negation (not,
+  non, without, except, excluding, excl, other than, before; nicht, ohne, sans, sauf) of a word some label of the row
+  has moves the answer only to a label that holds the negation among the words the chosen label has not
+  ("non-parishioners" to `Non-parishioner rate`, "excluding VAT" to `Price excluding VAT`); else it is left alone:
+  "not including VAT", "without VAT", "anyone other than parishioners" name the label they negate (readB, round 55). A
+  negated word no label has ("not the P120", "before the audit") is no matter;
 - the new value must be of the kind the question asks for (answertype.fits): "who … the treasurer?" never moves a
   name to the phone number beside it.
 Conservative elsewhere: the answer must be held by exactly one cell of the cited table rows (`extractive._is_row`:
@@ -53,6 +53,9 @@ _TOKEN = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+|\w+")
 _WHY = re.compile(r"\bwhy\b", re.IGNORECASE)
 _NOT = re.compile(r"\b\w+n['’]t\b")  # "isn't", "don't", "can't": a "not"
 _JOIN = frozenset({"non", "not", "no"})  # joined with the word after ("not a"/"not an": the word after the article)
+# "No. seats", "№ seats", "Nº seats": "number of seats", no negation (readC, round 55): "№"/"Nº" written "No." before
+# NFKC folds "Nº" to "No", and a "no" a "." follows is never joined
+_NUMBER_SIGN = re.compile(r"№|(?<![^\W\d_])[Nn][º°](?![^\W\d_])")
 # negation words: a negated word a label has is named only by a label saying the negation ("excluding", "non-")
 _NEGATION = frozenset({"not", "non", "without", "except", "excluding", "excl", "before", "nicht", "ohne", "sans",
                        "sauf"})
@@ -76,13 +79,17 @@ def _form(word: str) -> str:
 def _words(text: str) -> list[str]:
     """The words of lower-cased `text`, a negation joined with the word it negates as a hyphenated word is: "non
     parishioners", "not a parishioner", "isn't a parishioner", "no members" -> "non-parishioners", "non-parishioner",
-    "non-parishioner", "non-members" (a stopword, a number or a "non-" word after it: not joined)."""
-    words = [m[0] for m in _TOKEN.finditer(_NOT.sub(" not ", text))]
+    "non-parishioner", "non-members" (a stopword, a number or a "non-" word after it, or a "." after "no": not
+    joined; "No. seats" is the number of seats)."""
+    text = _NOT.sub(" not ", text)
+    found = list(_TOKEN.finditer(text))
+    words = [m[0] for m in found]
+    dotted = [text[m.end():m.end() + 1] == "." for m in found]  # "no." is "number", never a negation
     out, i = [], 0
     while i < len(words):
         j = i + 1 + (words[i] == "not" and words[i + 1:i + 2] in (["a"], ["an"]))
-        if (words[i] in _JOIN and j < len(words) and words[j] not in STOPWORDS and words[j] not in _JOIN
-                and not words[j][0].isdigit() and not words[j].startswith("non-")):
+        if (words[i] in _JOIN and not dotted[i] and j < len(words) and words[j] not in STOPWORDS
+                and words[j] not in _JOIN and not words[j][0].isdigit() and not words[j].startswith("non-")):
             out.append("non-" + words[j])
             i = j + 1
         else:
@@ -98,14 +105,14 @@ def terms(text: str) -> frozenset[str]:
     "non-paris"); a date one term, its day and month (tablematch: `2026-01-26` is "26 January")."""
     dates = [_date_term(m) for m in _DATE.finditer(text)]
     rest = _DATE.sub(" ", text) if dates else text
-    return frozenset([_term(w) for w in _words(nfkc(rest).lower()) if w not in STOPWORDS] + dates)
+    return frozenset([_term(w) for w in _words(_nfkc(rest).lower()) if w not in STOPWORDS] + dates)
 
 
 def negations(question: str) -> list[tuple[str | None, str | None]]:
     """The negations of `question`, each (the term that says it, the term it negates): ("non-paris", "paris") for
     "non parishioners", ("exclu", "vat") for "excluding VAT"; the first None where its word is a stopword no label
     can name ("other than parishioners", "before VAT", a "not" left unjoined), the second where no word follows."""
-    words = _words(nfkc(question).lower())
+    words = _words(_nfkc(question).lower())
     out: list[tuple[str | None, str | None]] = []
     for i, w in enumerate(words):
         if w.startswith("non-"):
@@ -114,6 +121,10 @@ def negations(question: str) -> list[tuple[str | None, str | None]]:
             after = next((x for x in words[i + 1:] if x not in STOPWORDS and x not in _NEGATION), None)
             out.append((None if w in STOPWORDS else _term(w), after and _term(after)))
     return out
+
+
+def _nfkc(text: str) -> str:
+    return nfkc(_NUMBER_SIGN.sub("No.", text))
 
 
 def _term(word: str) -> str:

@@ -2,9 +2,9 @@
 (loaders/tablerows.py labelled_rows, labelled_table): a marked header whose top-left cell is empty (a matrix: each
 row keyed by its first cell, `Weekday; Adult: £5; Child: £3`); a title merged across the whole table above a marked
 header row (a line of its own above the labelled rows); a cell typed "# of seats" keeps its "#" (only the marks of
-a cell styled as a heading are left out); a group row (text in its first cell only: "Children") carried first by
-the rows under it, a footnote row a plain line below the rows (mend of reviewer readA's finding 6). Content invented
-for the tests (CC0)."""
+a cell styled as a heading are left out); a footnote row a plain line below the rows (mend of reviewer readA's
+finding 6); a row with text in its first cell only a labelled row as before, never a group carried onto the rows
+under it (reviewer readC: `Bob Hart; Name: Carol Jones` was a false fact). Content invented for the tests (CC0)."""
 
 from __future__ import annotations
 
@@ -147,15 +147,19 @@ def test_an_odt_cell_holding_a_heading_loses_its_marks_a_typed_hash_does_not():
     assert _between(text) == "Room: Cedar; # of seats: 40\nRoom: Oak; # of seats: 12"
 
 
-# -- 4. a group row and a footnote row under a header (mend of reviewer readA, finding 6) --------------------------
+# -- 4. first-cell-only rows under a header: footnotes below the rows, others rows (reviewers readA 6, readC 1) ------
 
 POOL = [("Item", "Peak", "Off-peak"), ("Adults", "", ""), ("Swim", "£3", "£2"), ("Gym", "£5", "£4"),
         ("Children", "", ""), ("Swim", "£1", "£0.50")]
-GROUPED = ("Adults; Item: Swim; Peak: £3; Off-peak: £2\nAdults; Item: Gym; Peak: £5; Off-peak: £4\n"
-           "Children; Item: Swim; Peak: £1; Off-peak: £0.50")
+POOL_ROWS = ("Item: Adults\nItem: Swim; Peak: £3; Off-peak: £2\nItem: Gym; Peak: £5; Off-peak: £4\nItem: Children\n"
+             "Item: Swim; Peak: £1; Off-peak: £0.50")
 BUSES = [("Route", "Depart", "Arrive"), ("Leeds", "09:00", "10:10"), ("York", "09:30", "10:45"),
          ("* Sundays: no service", "", "")]
 TIMES = "Route: Leeds; Depart: 09:00; Arrive: 10:10\nRoute: York; Depart: 09:30; Arrive: 10:45"
+PHONES = [("Name", "Phone", "Email"), ("Ann Lee", "0123", "ann@x.org"), ("Bob Hart", "", ""),
+          ("Carol Jones", "0456", "carol@x.org")]
+PHONE_ROWS = ("Name: Ann Lee; Phone: 0123; Email: ann@x.org\nName: Bob Hart\n"
+              "Name: Carol Jones; Phone: 0456; Email: carol@x.org")
 
 
 def _merge_groups(t):
@@ -164,14 +168,38 @@ def _merge_groups(t):
         t.cell(r, 0).merge(t.cell(r, 2)).text = text  # (merged cells keep each one's paragraph: one text)
 
 
-def test_a_group_row_is_carried_by_the_rows_under_it_never_a_value_of_the_first_column():
-    assert _between(_docx(POOL)) == GROUPED
-    assert _between(_docx(POOL, merge=_merge_groups)) == GROUPED  # a group's name merged across the table
-    assert _between(_odt(POOL)) == GROUPED
-    assert _doc(POOL).splitlines() == [BEFORE, "", *GROUPED.splitlines(), "", AFTER]
-    text = _docx(POOL)
-    assert "Item: Adults" not in text and "Item: Children" not in text
-    assert [text[a:b] for a, b in table_blocks(text)] == [GROUPED]  # still one table block: a row a chunk
+def test_a_first_cell_only_row_stays_a_labelled_row_never_carried_onto_the_rows_under_it():
+    # (round 55's mend5 read it as a group's name and prefixed the next rows with it: a value with the others left
+    # empty, "Bob Hart", became `Bob Hart; Name: Carol Jones`, a false fact; nothing in a table tells the two apart)
+    assert _between(_docx(POOL)) == POOL_ROWS
+    assert _between(_docx(POOL, merge=_merge_groups)) == POOL_ROWS  # merged across the table: the same
+    assert _between(_odt(POOL)) == POOL_ROWS
+    assert _doc(POOL).splitlines() == [BEFORE, "", *POOL_ROWS.splitlines(), "", AFTER]
+    for text in (_docx(PHONES), _odt(PHONES)):
+        assert _between(text) == PHONE_ROWS
+        assert [text[a:b] for a, b in table_blocks(text)] == [PHONE_ROWS]  # one table block: a row a chunk
+    assert _doc(PHONES).splitlines() == [BEFORE, "", *PHONE_ROWS.splitlines(), "", AFTER]
+
+
+def test_reviewer_readc_first_cell_only_rows_prefix_nothing():
+    assert labelled_rows([dict(enumerate(r)) for r in PHONES], True) == PHONE_ROWS.splitlines()
+    # a vacant plot: a number alone, a row
+    assert labelled_rows([{0: "Plot", 1: "Holder", 2: "Paid"}, {0: "1", 1: "A. Smith", 2: "Yes"}, {0: "2"},
+                          {0: "3", 1: "B. Jones", 2: "No"}], True) == [
+        "Plot: 1; Holder: A. Smith; Paid: Yes", "Plot: 2", "Plot: 3; Holder: B. Jones; Paid: No"]
+    # a price grid's key with no price: no label to keep, a plain line below the rows (the block stays a table's)
+    got = labelled_rows([{1: "Adult", 2: "Child"}, {0: "Weekday", 1: "£5", 2: "£3"}, {0: "Sunday"},
+                         {0: "Bank holiday", 1: "£6", 2: "£4"}], True)
+    assert got == ["Weekday; Adult: £5; Child: £3", "Bank holiday; Adult: £6; Child: £4", "", "Sunday"]
+    assert not any(line.startswith("Sunday;") for line in got)
+    # an HTML table's row with its other cells empty: the same writer (web_tables.py)
+    from ragtune.appliance.ingest.loaders.web import load_html
+
+    head = "<tr><th>Name</th><th>Phone</th><th>Email</th></tr>"
+    page = (f"<html><body><table>{head}<tr><td>Ann</td><td>0123</td><td>a@x</td></tr><tr><td>Bob</td><td></td>"
+            "<td></td></tr><tr><td>Cat</td><td>0456</td><td>c@x</td></tr></table></body></html>")
+    assert load_html(Path("page.html"), page.encode()).text.split("\n") == [
+        "Name: Ann; Phone: 0123; Email: a@x", "Name: Bob", "Name: Cat; Phone: 0456; Email: c@x"]
 
 
 def test_a_footnote_row_is_a_plain_line_below_the_rows_not_a_row():
@@ -183,60 +211,52 @@ def test_a_footnote_row_is_a_plain_line_below_the_rows_not_a_row():
     assert [text[a:b] for a, b in table_blocks(text)] == [TIMES]  # the note is prose after the table block
 
 
-def test_group_and_note_rows_in_labelled_rows():
+def test_note_rows_in_labelled_rows():
     head = {0: "Item", 1: "Peak", 2: "Off-peak"}
     swim, gym = {0: "Swim", 1: "£3", 2: "£2"}, {0: "Gym", 1: "£5", 2: "£4"}
-    # a note in the middle goes below the rows; a group right under a group adds to it; the last row is a note
+    # a note in the middle goes below the rows; first-cell-only rows are rows; the last row is a note
     got = labelled_rows([head, {0: "Note: prices from May"}, {0: "Adults"}, {0: "Weekdays"}, swim, {0: "Weekends"},
                          gym, {0: "Closed on bank holidays"}], True)
-    assert got == ["Adults; Weekdays; Item: Swim; Peak: £3; Off-peak: £2",
-                   "Weekends; Item: Gym; Peak: £5; Off-peak: £4", "", "Note: prices from May", "Closed on bank holidays"]
-    # a group with no row under it (a note after it) is kept as a note; a first-only text longer than a label too
+    assert got == ["Item: Adults", "Item: Weekdays", "Item: Swim; Peak: £3; Off-peak: £2", "Item: Weekends",
+                   "Item: Gym; Peak: £5; Off-peak: £4", "", "Note: prices from May", "Closed on bank holidays"]
+    # a first-only text longer than a label is a note below the rows (it only loses its label)
     long = "Prices are reviewed by the committee every spring and posted on the board by the door"
     assert labelled_rows([head, swim, {0: "Juniors"}, {0: "† members only"}], True) == [
-        "Item: Swim; Peak: £3; Off-peak: £2", "", "Juniors", "† members only"]
+        "Item: Swim; Peak: £3; Off-peak: £2", "Item: Juniors", "", "† members only"]
     assert labelled_rows([head, {0: long}, swim], True) == ["Item: Swim; Peak: £3; Off-peak: £2", "", long]
     # a row with its first cell empty, or with two values, is a row as before
     assert labelled_rows([head, swim, {1: "£9"}, {0: "Sauna", 1: "£2"}], True) == [
         "Item: Swim; Peak: £3; Off-peak: £2", "Peak: £9", "Item: Sauna; Peak: £2"]
-    # only groups and notes under the header: no table rows, `a | b`
-    assert labelled_rows([head, {0: "Adults"}, {0: "* none"}], True) is None
+    # only notes under the header: no table rows, `a | b`
+    assert labelled_rows([head, {0: "Note: none"}, {0: "* none"}], True) is None
     # two columns: a first-only row is a row ("Name: Ann" with no extension), a footnote's start still a note
     assert labelled_rows([{0: "Name", 1: "Ext"}, {0: "Ann"}, {0: "Bob", 1: "12"}, {0: "* ask reception"}], True) == [
         "Name: Ann", "Name: Bob; Ext: 12", "", "* ask reception"]
     assert labelled_rows([{0: "Name", 1: "Ext"}, {0: "Notebook"}, {0: "Bob", 1: "12"}], True) == [
         "Name: Notebook", "Name: Bob; Ext: 12"]
-    # a matrix's group row: its rows keyed by group and key
+    # a matrix's key with no value: below the rows, never a prefix of the row under it
     assert labelled_rows([{1: "Adult", 2: "Child"}, {0: "Pool"}, {0: "Weekday", 1: "£5", 2: "£3"}], True) == [
-        "Pool; Weekday; Adult: £5; Child: £3"]
+        "Weekday; Adult: £5; Child: £3", "", "Pool"]
     # the two-column `Key: value` path (no header) is unchanged: a key without a value stands alone
     assert labelled_rows([{0: "Owner", 1: "Facilities"}, {0: "Notes"}, {0: "Version", 1: "3"}], False) == [
         "Owner: Facilities", "Notes", "Version: 3"]
 
 
-def test_a_group_rows_cells_read_back_with_the_group_under_no_label():
-    from ragtune.appliance.extractive import table_cells
-    from ragtune.appliance.rowcells import column_labels, row_cells
-
-    lines = GROUPED.splitlines()
-    assert row_cells(lines[2], column_labels(lines)) == [("", "Children"), ("Item", "Swim"), ("Peak", "£1"),
-                                                        ("Off-peak", "£0.50")]
-    assert table_cells(GROUPED, [GROUPED.replace("\n", " ")])[:5] == ("Adults", "Item: Swim", "Peak: £3",
-                                                                     "Off-peak: £2", "Adults")
+def test_a_footnote_is_no_row_for_the_row_rule():
     from ragtune.appliance.extractive import _is_row
     from ragtune.appliance.types import ContextItem
 
-    assert _is_row(ContextItem(id="S1", text=lines[2], source="/d/pool.docx"))  # a row's chunk: the row rule's
+    assert _is_row(ContextItem(id="S1", text=TIMES.splitlines()[1], source="/d/buses.docx"))
     assert not _is_row(ContextItem(id="S1", text="* Sundays: no service", source="/d/buses.docx"))
 
 
-def test_group_prefixes_count_against_the_labels_room_and_repeats_are_charged():
-    # a long group name over many one-letter rows would multiply the table's text: `a | b` past the room
-    rows = [{0: "A", 1: "B", 2: "C"}, {0: "G" * 80}] + [{0: "x", 1: "y", 2: "z"}] * 3000
-    assert labelled_rows(rows, True) is None
-    assert len(labelled_rows(rows[:300], True)) == 298  # (a table of fewer rows within the room: labelled)
+def test_notes_count_against_the_labels_room_and_repeats_are_charged():
+    # one-letter rows under long labels, notes among them: `a | b` past the room; notes cost only their own text
+    head = {c: label * 70 for c, label in enumerate("ABC")}
+    assert labelled_rows([head] + [{0: "x", 1: "y", 2: "z"}, {0: "* n"}] * 1000, True) is None
+    assert len(labelled_rows([head] + [{0: "x", 1: "y", 2: "z"}, {0: "* n"}] * 3, True)) == 7
     seen: list[tuple[int, str]] = []
     got = labelled_rows([{0: "A", 1: "B", 2: "C"}, {0: "Grp"}, {0: "x", 1: "y", 2: "z"}, {0: "* n"}], True,
                         times=lambda i, line: seen.append((i, line)) or 2)
-    assert got == ["Grp; A: x; B: y; C: z"] * 2 + ["", "* n", "* n"]
-    assert seen == [(2, "Grp; A: x; B: y; C: z"), (3, "* n")]
+    assert got == ["A: Grp"] * 2 + ["A: x; B: y; C: z"] * 2 + ["", "* n", "* n"]
+    assert seen == [(1, "A: Grp"), (2, "A: x; B: y; C: z"), (3, "* n")]

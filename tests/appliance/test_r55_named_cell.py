@@ -257,3 +257,40 @@ def test_a_negated_word_no_label_has_is_no_matter():
     # a year column's year negated is a label's word: left alone
     ctx = _ctx([FEES, FEES2], "/share/fees.csv")
     assert named_cell("£32", ["S1"], "The allotment plot fee, not for 2025/26: what is it?", ctx) is None
+
+
+# reviewer readC's repros (round 55): "No. seats" is the number of seats, no negation; "No parking zone" one
+@pytest.mark.parametrize("rows,source,question,answer,want", [
+    (["Room: Main hall; No. seats: 120; Seats for dining: 80", "Room: Annex; No. seats: 40; Seats for dining: 30"],
+     "/share/rooms.xlsx", "How many seats are in the main hall?", "120", None),
+    (["Room: Main hall; No. seats: 120; Seats for dining: 80", "Room: Annex; No. seats: 40; Seats for dining: 30"],
+     "/share/rooms.xlsx", "How many seats for dining are in the main hall?", "120", "80"),
+    (["Room: Main hall; № seats: 120; Seats for dining: 80"], "/share/rooms.xlsx",
+     "How many seats are in the main hall?", "120", None),
+    (["Room: Main hall; Nº seats: 120; Seats for dining: 80"], "/share/rooms.xlsx",
+     "How many seats are in the main hall?", "120", None),
+    (["Course: Pottery; No. places: 12; Places left: 3"], "/share/courses.csv",
+     "How many places does the pottery course have?", "12", None),
+    (["Course: Pottery; No. places: 12; Places left: 3"], "/share/courses.csv",
+     "How many places are left on the pottery course?", "12", "3"),
+    (["Member: Ann Cole; No. sessions: 10; Sessions attended: 7"], "/share/attendance.ods",
+     "How many sessions does Ann Cole have?", "10", None),
+    (["Member: Ann Cole; No. sessions: 10; Sessions attended: 7"], "/share/attendance.ods",
+     "How many sessions has Ann Cole attended?", "10", "7"),
+    # a label saying a negation still names it
+    (["Room: Main hall; Parking: 20 spaces; No parking zone: Front drive"], "/share/rooms.xlsx",
+     "Where is there no parking at the main hall?", "20 spaces", "Front drive"),
+    (["Room: Main hall; Deposit: £50; No deposit rate: £30; Rate: £25"], "/share/rooms.xlsx",
+     "What is the main hall rate if I pay no deposit?", "£25", "£30"),
+    (["Event: Quiz; Member price: £5; Non-member price: £8"], "/share/events.csv",
+     "How much is the quiz for non members?", "£5", "£8"),
+])
+def test_a_number_sign_is_no_negation(rows, source, question, answer, want):
+    got = named_cell(answer, ["S1"], question, _ctx(rows, source))
+    assert (got and got[0]) == want
+
+
+def test_no_dot_terms():
+    assert terms("No. seats") == terms("No.seats") == terms("№ seats") == terms("Nº seats") == terms("seats")
+    assert terms("No seats") == terms("no seat") != terms("seats")  # "no" without "." is still a negation
+    assert terms("Smoking: No. Seats: 4") == terms("smoking seats 4")  # a value "No." is no negation of the next label

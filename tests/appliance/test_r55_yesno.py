@@ -31,6 +31,9 @@ ROW = "Item: Court hire; Price: £9 per hour; Included: Rackets; Notes: Balls no
     "Do you know if dogs are allowed?", "Can you tell me if dogs are allowed?", "Can I have a dog in my flat?",
     "Do you have parking?", "Can tenants keep pets?", "Can parking be booked?",  # a noun subject
     "can notices be sent by email",
+    # readC 6: a plural with one word after it and "?", hyphens and digits in it, a booking at a time
+    "Can pets stay?", "Might fees rise?", "Can non-members join?", "Can over-60s swim free?",
+    "Can I have the hall on Sunday?", "Can we get the keys early?",
 ])
 def test_yes_no_questions_are_recognised(q):
     assert is_yesno(q)
@@ -46,7 +49,7 @@ def test_yes_no_questions_are_recognised(q):
     "Will Smith age?", "May opening hours?", "can recycling?", "Can collection days?",  # a modal, then no subject
     "Could you tell me the opening hours?", "Do you know the opening hours?",  # a value asked for politely
     "Can you give me the phone number of the clerk?", "Can you list the fees?", "Can I have the clerk's email?",
-    "Do you have the clerk's number?",
+    "Do you have the clerk's number?", "Can I have the late opening times?", "can pets stay",  # no "?": a query
     "Is there parking and how much does it cost?", "Can I pay by card, and what is the fee?",  # and a wh-question
     "Was kostet der Saal?", "Kann ich mit Karte zahlen?",  # not English ("was" is an English auxiliary)
     "", "   ",
@@ -223,3 +226,41 @@ def test_the_cli_streams_a_yes_no_answer_whole(monkeypatch, home, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "Dogs are not allowed in the hall, except assistance dogs."
     assert not any("final answer" in ln for ln in lines)
+
+
+@pytest.mark.parametrize("text,span,sentence", [
+    # readC 4: prose hard-wrapped before a capital or a digit has stops: its line breaks do not end a sentence
+    ("Dogs will not be allowed in the hall during\nThe Christmas Fair, but may use the garden.", "not be allowed",
+     "Dogs will not be allowed in the hall during The Christmas Fair, but may use the garden."),
+    ("Bonfires are not allowed before\n7 p.m. on weekdays, or at any time on Sundays.", "not allowed",
+     "Bonfires are not allowed before 7 p.m. on weekdays, or at any time on Sundays."),
+    ("Pets\nDogs are allowed.\nCats are not allowed.", "not allowed", "Cats are not allowed."),  # lines with stops
+    # ... but a short heading line over prose is not its first sentence's
+    ("DURING THE SCAN\nA radiographer will help you. Most scans take 20 minutes.", "radiographer",
+     "A radiographer will help you."),
+    ("1. HIRE RATES\nRates exclude VAT. Delivery costs £65.", "exclude VAT", "Rates exclude VAT."),
+    ("Storage and pack\nDo not store above 25 C.\nUse within 3 months.", "25 C", "Do not store above 25 C."),
+    ("Dogs are not allowed in\nThe Hall. Cats are.", "not allowed", "Dogs are not allowed in The Hall."),  # "in"
+    # readC 5: a capital letter or "St" after a capitalised word is a label or a street, not an initial
+    ("Dogs are allowed in Block A. Cats are not allowed.", "not allowed", "Cats are not allowed."),
+    ("Parking is in Zone B. Dogs are not allowed on site.", "not allowed", "Dogs are not allowed on site."),
+    ("We use Plan B. It works.", "Plan", "We use Plan B."),
+    ("Meet at 12 Mill St. Dogs are not allowed.", "Dogs", "Dogs are not allowed."),
+    ("Services at St. Mary's Church. Dogs stay out.", "Services", "Services at St. Mary's Church."),  # a saint
+    ("Contact Mrs J. Smith on 0123. Dogs stay out.", "0123", "Contact Mrs J. Smith on 0123."),  # after a title
+    ("J. R. Smith is the clerk. Dogs stay out.", "clerk", "J. R. Smith is the clerk."),  # after an initial
+    ("Contact J. Smith on 0123. Dogs stay out.", "0123", "Contact J. Smith on 0123."),  # after a sentence's opener
+])
+def test_wrapped_prose_and_labels_are_not_cut_as_lists_and_initials(text, span, sentence):
+    assert sentence_of(span, _item("S1", text, "/docs/h.txt")) == sentence
+
+
+def test_an_auxiliary_before_a_participle_is_the_tail_of_a_question_not_a_yes_no_one():
+    # what normalize.py leaves of "How many tonnes are thought to be, no I mean, are believed to be …" can be its
+    # tail; a real yes/no question has its subject after the auxiliary
+    for q in ("are believed to be stored in the forest?", "was blamed for what kind of delay?",
+              "were founded by the monks in which year?"):
+        assert not is_yesno(q), q
+    for q in ("Are dogs allowed in the hall?", "Is bed linen provided?", "Was the meeting cancelled?",
+              "Is parking included in the hire fee?"):
+        assert is_yesno(q), q

@@ -287,8 +287,7 @@ def labelled_rows(rows: list[dict[int, str]], header: bool, pairs: bool = True,
     `times(i, line)`: how many times row i is written (opendoc.py's repeated rows, charged to its repeat budget by the
     line's length); once each by default. `marks`: (row, column) of the cells whose text starts with a heading's `#`
     marks (a `Heading` line): those marks are left out, no other "#" (round 55: "# of seats" is a label). Under a
-    header, a row with text in its first cell only (`_aside`) is no row: a footnote, or a group's name carried by the
-    rows under it (round 55)."""
+    header, a row with text in its first cell only may be a note below the rows (`_aside`, round 55)."""
     full = [{c: v for c, v in r.items() if v} for r in rows]
     for i, c in marks:
         m = _HEADING.match(full[i].get(c, "")) if i < len(full) else None
@@ -307,7 +306,7 @@ def labelled_rows(rows: list[dict[int, str]], header: bool, pairs: bool = True,
             return None
         line: Callable[[Row], str] = lambda r: labelled_line(head, r)  # noqa: E731
         body = [(i, r) for i, r in enumerate(full) if i and r and r != head]
-        return _grouped(body, line, first, len(keyed) >= 3, times, _room(full))
+        return _noted(body, line, first, len(keyed) >= 3, first not in head, times, _room(full))
     cols = sorted(set().union(*full))
     if not pairs or len(cols) != 2 or not all(
             r.get(cols[0]) and len(r[cols[0]]) <= _LABEL_CHARS and is_text(r[cols[0]]) for r in full if r):
@@ -335,50 +334,37 @@ def _room(full: list[Row]) -> int:
 _NOTE = re.compile(r"[*†‡]|notes?\b", re.I)  # a footnote's start: "* Sundays: no service", "† members", "Note: …"
 
 
-def _aside(r: Row, first: int, wide: bool, last: bool) -> str | None:
-    """What a body row under a header is when its only text is in its first cell (a group's name or a note typed
-    in a cell merged across the table, or with the others left empty): "note" (it starts as a footnote does; in a
-    table of three columns or more also the table's last row, or a text longer than a label), "group" (in such a
-    table, another: "Adults", "Children"), else None (a row: in two columns "Name: Ann" with no extension is one)."""
+def _aside(r: Row, first: int, wide: bool, matrix: bool, last: bool) -> bool:
+    """Whether a body row under a header with its only text in its first cell (a note typed in a cell merged across
+    the table, or with the others left empty) is a note below the rows, not a row: it starts as a footnote does; in
+    a table of three columns or more also the table's last row, or a text longer than a label (each only loses a
+    label); a matrix's key with no value (no label to lose, and a line without one would end the table block). Any
+    other is a row, `Name: Bob Hart`: its text may as well be a value with the others left empty as a group's name
+    ("Adults"), and carrying it onto the rows under it made false facts (`Bob Hart; Name: Carol Jones`, round 55)."""
     if len(r) != 1 or first not in r:
-        return None
-    if _NOTE.match(r[first]):
-        return "note"
-    if not wide:
-        return None
-    return "note" if last or len(r[first]) > _LABEL_CHARS else "group"
+        return False
+    return bool(_NOTE.match(r[first])) or matrix or (wide and (last or len(r[first]) > _LABEL_CHARS))
 
 
-def _grouped(body: list[tuple[int, Row]], line: Callable[[Row], str], first: int, wide: bool,
-             times: Callable[[int, str], int] | None, room: int) -> list[str] | None:
-    """`body`'s rows under a header as lines (`labelled_rows`), its group and note rows (`_aside`) not labelled: a
-    group's name never a value of the first column (`Item: Children` was a false fact, round 55): the rows under it up
-    to the next group carry it first, under no label (`Children; Item: Swim; Peak: £1`, as a matrix row's key; a
-    group right under a group adds to it: "Adults; Weekdays"); a note is a plain line below the rows, after a blank
-    line (a paragraph of its own: not a row of the table block). A group with no row under it is written as a note.
-    None where no row is left (`a | b`) or past `room` characters."""
+def _noted(body: list[tuple[int, Row]], line: Callable[[Row], str], first: int, wide: bool, matrix: bool,
+           times: Callable[[int, str], int] | None, room: int) -> list[str] | None:
+    """`body`'s rows under a header as lines (`labelled_rows`), its note rows (`_aside`) as plain lines below the
+    rows, after a blank line (a paragraph of its own: not a row of the table block). None where no row is left
+    (`a | b`) or past `room` characters."""
     out: list[str] = []
     notes: list[tuple[int, str]] = []
-    group, used, at = "", True, 0
     for k, (i, r) in enumerate(body):
-        kind = _aside(r, first, wide, k + 1 == len(body))
-        if kind == "group":
-            group, used, at = (r[first] if used else f"{group}; {r[first]}"), False, i
-        elif kind == "note":
+        if _aside(r, first, wide, matrix, k + 1 == len(body)):
             notes.append((i, r[first]))
-        else:
-            text = line(r)
-            if group:
-                text, used = f"{group}; {text}", True
-            n = times(i, text) if times is not None else 1
-            out.extend([text] * n)
-            room -= (len(text) + 1) * n
-            if room < 0:
-                return None
+            continue
+        text = line(r)
+        n = times(i, text) if times is not None else 1
+        out.extend([text] * n)
+        room -= (len(text) + 1) * n
+        if room < 0:
+            return None
     if not out:
         return None
-    if not used:
-        notes.insert(0, (at, group))
     if notes:
         out.append("")
     for i, note in notes:

@@ -16,7 +16,7 @@ from .hidden_css import REVEALABLE, element_kinds
 from .hidden_paint import Backdrop, read_page
 from .parse_budget import budgeted, guarded
 from .web_charset import decode_html
-from .web_tables import Room, Table as _Table, cell_marks, nest, relabel  # (_Table: a test counts its reads)
+from .web_tables import Room, Table as _Table, nest, relabel  # (_Table: a test counts its reads)
 
 _BLOCK = {"p", "div", "br", "li", "ul", "ol", "tr", "table", "section", "article", "header", "footer", "main",
           "blockquote", "pre", "dd", "dt", "dl", "figure", "figcaption", "hr", "form", "aside", "address",
@@ -107,21 +107,8 @@ class _HTMLText(HTMLParser):
             top = self.sinks.pop()
             self.sinks[-1].write(top.getvalue())
 
-    def _end_cell(self, t: _Table) -> None:
-        if t.cell:
-            text = self._pop_to(t.depth)
-            if t.row is None:
-                t.row = []
-            t.row.append((text, t.cell_block, t.th))
-            t.cell = False
-
-    def _open_cell(self, t: _Table, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._end_cell(t)
-        self.sinks.append(io.StringIO())
-        t.cell, t.cell_block, t.th = True, False, cell_marks(tag, attrs)
-
     def _end_row(self, t: _Table) -> None:
-        self._end_cell(t)
+        t.end_cell(self._pop_to)
         row, t.row = t.row, None
         if not row:
             return
@@ -164,7 +151,7 @@ class _HTMLText(HTMLParser):
                 if tag not in _VOID:
                     self._hides.push(tag, kinds, self.sheet, by_sheet, tag in _DROP, self.paint, unseen)
                 if tag in ("td", "th") and "display" not in kinds and self._tables and self._pre is None:
-                    self._open_cell(self._tables[-1], tag, attrs)  # (not display:none) it holds its place: empty
+                    self._tables[-1].open_cell(tag, attrs, self._pop_to, self.sinks)  # (web_tables: holds its place)
                 return
         if tag in _SECTIONING:
             self._sections += 1
@@ -223,7 +210,7 @@ class _HTMLText(HTMLParser):
             t.row = []
             self._out(" ")  # stray text between rows is not glued to the next
         elif tag in ("td", "th") and t is not None:
-            self._open_cell(t, tag, attrs)
+            t.open_cell(tag, attrs, self._pop_to, self.sinks)
         elif tag in _HEADINGS:
             self._heading = int(tag[1])
             self._out("\n\n" + "#" * self._heading + " ")
@@ -287,7 +274,7 @@ class _HTMLText(HTMLParser):
         elif tag == "tr" and t is not None:
             self._end_row(t)
         elif tag in ("td", "th") and t is not None:
-            self._end_cell(t)
+            t.end_cell(self._pop_to)
         elif tag in _HEADINGS:
             self._heading = None
             self._out("\n\n")

@@ -20,6 +20,7 @@ each column it spans."""
 from __future__ import annotations
 
 import io
+from typing import Callable, NamedTuple
 
 from .tablerows import LABELS_GROW, labelled_rows
 
@@ -53,6 +54,23 @@ class Table:
         self.grid = Grid(dict(attrs).get("role")) if attrs is not None else None
         self.at: tuple[io.StringIO, int] | None = None  # where its first row was written (web._end_row)
 
+    def end_cell(self, pop: Callable[[int], str]) -> None:
+        """The open cell ends: its text (`pop`: its sink popped, web._HTMLText._pop_to) goes to the open row."""
+        if self.cell:
+            text = pop(self.depth)
+            if self.row is None:
+                self.row = []
+            self.row.append((text, self.cell_block, self.th))
+            self.cell = False
+
+    def open_cell(self, tag: str, attrs: list[tuple[str, str | None]], pop: Callable[[int], str],
+                  sinks: list[io.StringIO]) -> None:
+        """A <td> or <th> opens (one hidden but for display:none too: it holds its place, empty), its text to a new
+        sink of `sinks`; the cell open before it ends (`end_cell`)."""
+        self.end_cell(pop)
+        sinks.append(io.StringIO())
+        self.cell, self.cell_block, self.th = True, False, cell_marks(tag, attrs)
+
     def grid_row(self, cells: list[tuple[str, bool, int, int]] | None) -> None:
         if self.grid is not None:
             self.grid.row(cells)
@@ -85,7 +103,7 @@ def cell_marks(tag: str, attrs: list[tuple[str, str | None]]) -> tuple[bool, int
     """A <td> or <th>'s: whether it is a <th>, its colspan and rowspan (rowspan=0: to the end of its section)."""
     a = dict(attrs)
     down = _digits(a.get("rowspan"))
-    return tag == "th", span(a.get("colspan")), MAX_ROWS if down and not int(down) else span(down)
+    return tag == "th", span(a.get("colspan")), MAX_ROWS if down and not int(down) else _span(down)
 
 
 def relabel(t: Table, sink: io.StringIO | None, room: Room) -> None:
@@ -119,8 +137,19 @@ def _digits(value: str | None) -> str:
 
 def span(value: str | None) -> int:
     """A colspan or rowspan attribute's value as a browser reads it: its leading digits, 1 when none or 0."""
-    digits = _digits(value)
+    return _span(_digits(value))
+
+
+def _span(digits: str) -> int:
     return min(max(int(digits), 1), _MAX_SPAN) if digits else 1
+
+
+class Span(NamedTuple):
+    """A cell spanning down, in one column it covers (`Grid.spans`)."""
+    text: str  # its text ("" past its first column)
+    left: int  # rows it has left
+    th: bool
+    from_head: bool  # from a marked (header) row
 
 
 class Grid:
@@ -133,8 +162,7 @@ class Grid:
         self.marked: list[bool] = []  # per row held: a header row as the page marks it
         self.keyed: list[bool] = []  # per row held: its first cell with text a <th> (a row header)
         self.in_head = False  # inside the table's <thead>
-        # column -> (text of a cell spanning down ("" past its first column), rows left, <th>, from a marked row)
-        self.spans: dict[int, tuple[str, int, bool, bool]] = {}
+        self.spans: dict[int, Span] = {}  # column -> the cell spanning down into it
         self._chars = self._copies = self._cells = 0
 
     def row(self, cells: list[tuple[str, bool, int, int]] | None) -> None:
@@ -147,18 +175,22 @@ class Grid:
             return
         texts = [c for c in cells if c[0]]
         marked = self.in_head or (bool(texts) and all(th for _, th, _, _ in texts))
-        old, new = self.spans, {}
+        old: dict[int, Span] = self.spans
+        self._cells += len(old) + len(cells)
+        if self._cells > MAX_CELLS:  # (checked before each cell's spanned columns are held, too: a row of 10,000
+            self._drop()  # `colspan=1000 rowspan=1000` cells held 10 million columns, 2 GB, before round 55's mend)
+            return
+        new: dict[int, Span] = {}
         out: dict[int, str] = {}
         ths: dict[int, bool] = {}
-        for c, (text, _, th, from_head) in old.items():  # under cells spanning down: their text
-            if text:
-                if from_head and not marked:
+        for c, s in old.items():  # under cells spanning down: their text
+            if s.text:
+                if s.from_head and not marked:
                     self._drop()  # a header cell reaching into the rows it labels (`<th rowspan=2>Name`)
                     return
-                out[c], ths[c] = text, th
-                self._copies += len(text)
+                out[c], ths[c] = s.text, s.th
+                self._copies += len(s.text)
         col = 0
-        self._cells += len(old) + len(cells)
         for text, th, across, down in cells:
             while col in old:
                 col += 1
@@ -167,11 +199,16 @@ class Grid:
                 self._chars += len(text)
             if down > 1:  # every column it covers, so the next rows' cells go past it
                 self._cells += across
-                new.update((c, ("" if c > col else text, down - 1, th, marked)) for c in range(col, col + across))
+                if self._cells > MAX_CELLS:
+                    self._drop()
+                    return
+                new[col] = Span(text, down - 1, th, marked)
+                rest = Span("", down - 1, th, marked)  # (one for every column past its first)
+                new.update((c, rest) for c in range(col + 1, col + across))
             col += across
-        self.spans = {c: (t, n - 1, th, m) for c, (t, n, th, m) in old.items() if n > 1}
+        self.spans = {c: s._replace(left=s.left - 1) for c, s in old.items() if s.left > 1}
         self.spans.update(new)
-        if self._chars + self._copies > MAX_CHARS or self._cells > MAX_CELLS:
+        if self._chars + self._copies > MAX_CHARS:
             self._drop()
             return
         if out:
