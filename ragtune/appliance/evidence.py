@@ -32,7 +32,7 @@ from typing import Any, Sequence
 from .errors import ModelError, located, unreadable
 from .jsonl import json_key_line, loads_located
 from .scripts import ascii_digits
-from .text import content_words, match_keys
+from .text import content_words, prefix5
 
 FORMAT = 1
 FEATURES = ("best_sentence", "top_rerank", "number_missing")  # what a model may use (its file names its own)
@@ -89,12 +89,12 @@ def features(question: str, hits: Sequence[Any]) -> dict[str, float] | None:
     words = list(dict.fromkeys(content_words(question)))
     if not hits or not words or getattr(hits[0], "rerank", None) is None:
         return None
-    stems = [match_keys(w) for w in words]  # a word is met by its old prefix or its singular (text.match_keys)
+    stems = [prefix5(w) for w in words]
     best = 0.0
     for h in hits:
         for sentence, about in _read_with(h.text):
-            have = {k for w in content_words(f"{about} {sentence}" if about else sentence) for k in match_keys(w)}
-            best = max(best, sum(not have.isdisjoint(s) for s in stems) / len(stems))
+            have = {prefix5(w) for w in content_words(f"{about} {sentence}" if about else sentence)}
+            best = max(best, sum(s in have for s in stems) / len(stems))
     asked = _numbers_in(question)
     missing = bool(asked) and bool(asked - set().union(*(_numbers_in(h.text) for h in hits)))
     return {"best_sentence": best, "top_rerank": float(hits[0].rerank), "number_missing": float(missing)}

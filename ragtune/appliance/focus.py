@@ -21,7 +21,7 @@ import re
 from typing import Sequence
 
 from .refusal import SENTENCE_END, content_words
-from .text import match_key, match_keys
+from .text import prefix5
 
 _NUMERIC_Q = re.compile(r"\b(when|how (many|much|long|old|far|big|large|high|tall|often|early|late|soon)|what "
                         r"(year|date|day|month|time|age|percentage|percent|number|size|temperature)|which (year|date))\b",
@@ -40,17 +40,14 @@ def focus(question: str, sources: Sources, keep: int) -> list[tuple[str, tuple[s
     best-matching sentences, each its own segment, in context order; unchanged when `keep` <= 0 or no sentence
     shares a content word with the question."""
     src = [(cid, tuple(segs)) for cid, segs in sources]
-    stems: dict[str, set[str]] = {}  # question term -> the keys that meet it (its words' old prefixes too)
-    for w in content_words(question):
-        stems.setdefault(match_key(w), set()).update(match_keys(w))
+    stems = {prefix5(w) for w in content_words(question)}
     if keep <= 0 or not stems:
         return src
     rows: list[tuple[int, str, frozenset[str]]] = []  # (source index, sentence, question stems it holds)
     for si, (_, segs) in enumerate(src):
         for seg in segs:
             for s in sentences(seg):
-                have = {k for w in content_words(s) for k in match_keys(w)}
-                rows.append((si, s, frozenset(t for t, keys in stems.items() if not have.isdisjoint(keys))))
+                rows.append((si, s, frozenset(prefix5(w) for w in content_words(s)) & stems))
     df = {t: sum(t in r[2] for r in rows) for t in stems}
     total = len(rows)
     weight = {t: math.log1p(total / df[t]) for t in stems if df[t]}

@@ -30,8 +30,8 @@ A refusal always carries `prompt.REFUSAL_TEXT` and no citations. With an empty c
 "ok" answers are not grounding-checked.
 
 This check and the eval grader's support metric (`ragtune.appliance.eval.metrics.support_score`) differ on purpose:
-the runtime one is lenient (a 0.34 share, 5-letter prefixes and short plurals for inflections: text.match_keys)
-because it decides what a user sees; the grader is strict (0.75, suffix stemming) because it measures.
+the runtime one is lenient (a 0.34 share, 5-letter prefixes for inflections) because it decides what a user sees;
+the grader is strict (0.75, suffix stemming) because it measures.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from .normalize import language
 from .prompt import REFUSAL_TEXT
 from .scripts import (AR_OR_HE, CJK_STOPS, FUNCTION_WORDS, HALFWIDTH_STOP, HIRAGANA, INDIC_ARABIC_STOPS,
                       LONE_PAIRED, OTHER_SCRIPT, PAIRED, THAI_GAP, strip_prefixes)
-from .text import content_words, match_keys
+from .text import content_words
 from .text import words as text_words
 from .types import ContextItem
 
@@ -75,13 +75,13 @@ def support_score(answer: str, sources: list[str]) -> float:
     words = _content(answer)
     if not words:
         return 1.0
-    # tolerate simple inflection: "builds" vs "build", "fees" vs "fee" (text.match_keys, `_hits`)
+    # tolerate simple inflection: "built" vs "build", "cities" vs "city" (5-letter prefixes, `_hits`)
     return sum(_hits(words, set(_content(" ".join(sources))))) / len(words)
 
 
 def _hits(words: list[str], vocab: set[str]) -> list[bool]:
-    keys = {k for w in vocab for k in match_keys(w)}  # old prefix matches, and short plurals (text.match_keys)
-    hit = [w in vocab or not keys.isdisjoint(match_keys(w)) for w in words]
+    stems = {w[:5] for w in vocab if len(w) >= 5}
+    hit = [w in vocab or (len(w) >= 5 and w[:5] in stems) for w in words]
     if not all(hit) and any(not h and AR_OR_HE.search(w) for w, h in zip(words, hit)):
         # Arabic and Hebrew write "the", "and", "in" on the word: "السياسه" is "سياسه", "המדיניות" "מדיניות" (round
         # 51: the right span's sentence met none of the question's words, "off_topic")

@@ -102,48 +102,6 @@ def prefix5(word: str) -> str:
     return word[:5] if len(word) >= 5 else word
 
 
-# Endings that are no plural: "bus", "plus", "axis", "basis", "gas", "less" keep their "s".
-_NO_PLURAL_ENDINGS = ("ss", "us", "is", "as")
-# Words whose "-s" is no plural of the word before it ("news" is not "new", "tens of" not "ten", "odds" not "odd",
-# "series" not "sery"); a reviewer's list (round 55), not a grammar ("means" stays: "X means" answers "what does X
-# mean" more often than "by means of" misleads).
-_NOT_PLURAL = frozenset({"news", "lens", "tens", "ones", "arts", "mins", "series", "goods", "odds"})
-
-
-def singular(word: str) -> str:
-    """A short plural or third-person "-s" form of a letters-only word brought to its base: "hoses" -> "hose",
-    "fees" -> "fee", "taxes" -> "tax", "boxes" -> "box", "dishes" -> "dish", "flies" -> "fly", "years" -> "year";
-    never a base of under three letters ("bus", "gas", "yes", "ads" stay), never "-ss", "-us", "-is", "-as"
-    ("less", "virus", "basis"), never a word of `_NOT_PLURAL` ("news", "tens"). Only where the base is under five
-    letters: a longer one meets its plural on `prefix5` already. Anything else unchanged."""
-    n = len(word)
-    if n < 4 or n > 7 or word[-1] != "s" or word.endswith(_NO_PLURAL_ENDINGS) or word in _NOT_PLURAL \
-            or not word.isalpha():
-        return word
-    base = word[:-1]
-    if word.endswith("ies") and n >= 5:  # "flies", "cities"; "ties", "lies" take the plain "s"
-        base = word[:-3] + "y"
-    elif word.endswith(("xes", "ches", "shes", "sses")) and n >= 5:  # "-es" after a hissing sound ("axes": "axe");
-        base = word[:-2]  # "hoses", "cases" take the plain "s"
-    return base if 3 <= len(base) < 5 else word
-
-
-@lru_cache(maxsize=65536)  # every word of every served context goes through it, per check
-def match_key(word: str) -> str:
-    """The form the runtime checks match a content word by (evidence, focus, refusal alike): `prefix5` of its
-    `singular`, so inflections meet ("strikes"/"strike") and so do short words and their plurals ("hose"/"hoses",
-    "fee"/"fees", "tax"/"taxes", round 55), which the five-letter prefix alone kept apart."""
-    return prefix5(singular(word))
-
-
-@lru_cache(maxsize=65536)
-def match_keys(word: str) -> frozenset[str]:
-    """Both keys a runtime check matches a content word by: two words meet when their sets share one. `prefix5`
-    keeps every match the checks made before round 55 ("caches"/"cache", "movies"/"movie": `singular` reads the
-    first as "cach" and "movy"), `match_key` adds the short plurals ("fees"/"fee", "cities"/"city")."""
-    return frozenset((prefix5(word), match_key(word)))
-
-
 # C0 controls but tab and newline, DEL, and the C1 controls (0x9b is a one-byte CSI to some terminals).
 CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROL_SHOWN = {"\r": " ", "\x0b": "\n", "\x0c": "\n", "\x7f": "\u2421"}
