@@ -317,10 +317,7 @@ def labelled_rows(rows: list[dict[int, str]], header: bool, pairs: bool = True,
     room = _room(full)
     out: list[str] = []
     for i, r in body:
-        text = line(r)
-        n = times(i, text) if times is not None else 1
-        out.extend([text] * n)
-        room -= (len(text) + 1) * n
+        room -= _put(out, i, line(r), times)
         if room < 0:
             return None
     return out
@@ -357,10 +354,7 @@ def _noted(body: list[tuple[int, Row]], line: Callable[[Row], str], first: int, 
         if _aside(r, first, wide, matrix, k + 1 == len(body)):
             notes.append((i, r[first]))
             continue
-        text = line(r)
-        n = times(i, text) if times is not None else 1
-        out.extend([text] * n)
-        room -= (len(text) + 1) * n
+        room -= _put(out, i, line(r), times)
         if room < 0:
             return None
     if not out:
@@ -368,10 +362,15 @@ def _noted(body: list[tuple[int, Row]], line: Callable[[Row], str], first: int, 
     if notes:
         out.append("")
     for i, note in notes:
-        n = times(i, note) if times is not None else 1
-        out.extend([note] * n)
-        room -= (len(note) + 1) * n
+        room -= _put(out, i, note, times)
     return out if room >= 0 else None
+
+
+def _put(out: list[str], i: int, text: str, times: Callable[[int, str], int] | None) -> int:
+    """Row `i`'s line `text` added to `out` as often as the table repeats it (`times`); the characters it took."""
+    n = times(i, text) if times is not None else 1
+    out.extend([text] * n)
+    return (len(text) + 1) * n
 
 
 def labelled_table(rows: list[dict[int, str]], marked: Callable[[int], bool], pairs: bool = True,
