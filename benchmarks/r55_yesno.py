@@ -25,15 +25,24 @@ _parish = runpy.run_path(str(HERE / "r54_parish.py"))
 normalise = _parish["normalise"]
 
 
-def questions() -> list[dict]:
-    d = runpy.run_path(str(HERE / "r55_yesno_data.py"))
+DATA = "r55_yesno_data.py"
+
+
+def questions(data: str = DATA) -> list[dict]:
+    """The questions of `data` (a file beside this one): Q, its optional NEAR (yes/no questions its documents do not
+    rule on: right when refused; benchmarks/r56_yesno_check.py) and CONTROL."""
+    d = runpy.run_path(str(HERE / data))
     return ([dict(id=i, file=f, fmt=Path(f).suffix[1:], q=q, rule=r, need=n, yesno=True) for i, f, q, r, n in d["Q"]]
+            + [dict(id=i, file=f, fmt=Path(f).suffix[1:], q=q, rule=None, need=[], yesno=False, near=True)
+               for i, f, q in d.get("NEAR", [])]
             + [dict(id=i, file=f, fmt=Path(f).suffix[1:], q=q, rule=None, need=[], yesno=False)
                for i, f, q in d["CONTROL"]])
 
 
 def verdict(row: dict) -> str:
     a = row["ask"]
+    if row.get("near"):
+        return "near-refused" if a.get("status") != "ok" else "near-answered"
     if not row["yesno"]:
         return "control"
     if a.get("status") != "ok":
@@ -50,8 +59,11 @@ def whole(row: dict) -> bool:
 def table(rows: list[dict]) -> str:
     yn = [r for r in rows if r["yesno"]]
     c = collections.Counter(r["verdict"] for r in yn)
+    near = collections.Counter(r["verdict"] for r in rows if r.get("near"))
     out = [f"yes/no {len(yn)}: right {c['right']} wrong {c['wrong']} refused {c['refused']} | "
-           f"ruling sentence whole {sum(whole(r) for r in yn)} | controls {len(rows) - len(yn)}"]
+           f"ruling sentence whole {sum(whole(r) for r in yn)} | controls {len(rows) - len(yn) - sum(near.values())}"]
+    if near:
+        out.append(f"near misses {sum(near.values())}: refused {near['near-refused']} answered {near['near-answered']}")
     by = collections.defaultdict(collections.Counter)
     for r in yn:
         by[r["fmt"]][r["verdict"]] += 1
@@ -61,7 +73,7 @@ def table(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
-def run(share: str, home: str, out: str) -> None:
+def run(share: str, home: str, out: str, data: str = DATA) -> None:
     import ragtune
     from ragtune.appliance.answer import AnswerEngine
     from ragtune.appliance.config import Home, load_settings
@@ -69,13 +81,13 @@ def run(share: str, home: str, out: str) -> None:
 
     print("ragtune from", ragtune.__file__, file=sys.stderr)
     if not Path(share).is_dir() or not any(Path(share).iterdir()):
-        runpy.run_path(str(HERE / "r55_yesno_data.py"))["build"](Path(share))
+        runpy.run_path(str(HERE / data))["build"](Path(share))
     settings = load_settings(None, home=Home(Path(home)))
     s = ingest_paths(settings, [Path(share)])
     print("ingested", s.added, "failed", s.failed, file=sys.stderr)
     rows = []
     with AnswerEngine(settings) as engine, open(out, "w", encoding="utf-8") as fh:
-        for q in questions():
+        for q in questions(data):
             t, cpu = time.time(), time.process_time()
             a = engine.ask(q["q"], use_cache=False).to_json()
             r = {**q, "ask": a, "wall_s": time.time() - t, "cpu_s": time.process_time() - cpu}
@@ -87,26 +99,27 @@ def run(share: str, home: str, out: str) -> None:
     print(table(rows))
 
 
-def _load(path: str) -> list[dict]:
-    now = {q["id"]: q for q in questions()}
+def _load(path: str, data: str = DATA) -> list[dict]:
+    now = {q["id"]: q for q in questions(data)}
     rows = [json.loads(line) for line in open(path, encoding="utf-8")]
     for r in rows:
-        r.update({k: now[r["id"]][k] for k in ("rule", "need", "yesno")})
+        r.update({k: now[r["id"]].get(k) for k in ("rule", "need", "yesno", "near")})
         r["verdict"] = verdict(r)
     return rows
 
 
-def compare(a: str, b: str) -> None:
+def compare(a: str, b: str, data: str = DATA) -> None:
     """Every question whose status, answer or cited sources differ between run `a` and run `b`."""
     key = lambda r: (r["ask"].get("status"), r["ask"].get("answer"),  # noqa: E731
                      sorted(c["source"] for c in r["ask"].get("citations") or []))
-    before = {r["id"]: r for r in _load(a)}
+    before = {r["id"]: r for r in _load(a, data)}
     changed = 0
-    for r in _load(b):
+    for r in _load(b, data):
         old = before.get(r["id"])
         if old is not None and key(old) != key(r):
             changed += 1
-            print(f"{r['id']} ({'yes/no' if r['yesno'] else 'control'}) {old['verdict']} -> {r['verdict']}\n"
+            kind = "near miss" if r.get("near") else "yes/no" if r["yesno"] else "control"
+            print(f"{r['id']} ({kind}) {old['verdict']} -> {r['verdict']}\n"
                   f"   {old['ask'].get('answer')!r}\n   {r['ask'].get('answer')!r}")
     print(f"{changed} of {len(before)} changed")
 

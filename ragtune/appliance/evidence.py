@@ -10,7 +10,8 @@ served context itself:
 - `top_rerank`: the reranker's score of the top source (how much the best candidate looks like it answers);
 - `number_missing`: 1 when a number the question names (a year, an amount, a model number) occurs nowhere in the
   context: "the 2019 season" over sources about 2018 and 2020. Added in round 4: on the corpus dev domains the
-  model's AUC went 0.671 -> 0.705 with it (benchmarks/README.md, "Answer quality, round 4").
+  model's AUC went 0.671 -> 0.705 with it (benchmarks/README.md, "Answer quality, round 4"). A number that states
+  the asker's situation (an age, the time they arrive, their party) is not asked for (round 56, evidence_numbers).
 
 A logistic model over them (weights standardised, `evidence.json` beside the reranker it was fitted with,
 since `top_rerank` is on that reranker's scale) gives a score; at or below `cut` the question is refused
@@ -31,42 +32,55 @@ from typing import Any, Sequence
 
 from .errors import ModelError, located, unreadable
 from .jsonl import json_key_line, loads_located
-from .scripts import ascii_digits
+from .evidence_numbers import asked_numbers
+from .evidence_numbers import numbers_in as _numbers_in
 from .text import content_words, prefix5
 
 FORMAT = 1
 FEATURES = ("best_sentence", "top_rerank", "number_missing")  # what a model may use (its file names its own)
 FILE = "evidence.json"
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
-# "1,175" is the number 1175 (and Arabic's "١٬١٧٥": its own thousands separator)
-_THOUSANDS = re.compile(r"(?<=\d)[,\u066c](?=\d{3}(?!\d))")
-_DIGITS = re.compile(r"\d+")
-
-
-def _numbers_in(text: str) -> set[str]:
-    """The numbers `text` names, as ASCII digits: "٢١" (Arabic-Indic) or "२१" (Devanagari) in a question is the
-    "21" of a source (round 49: it set number_missing). ASCII text is read as before."""
-    if not text.isascii():
-        text = ascii_digits(text)  # the keyword index's digit map: one definition
-    return set(_DIGITS.findall(_THOUSANDS.sub("", text)))
-
-
 _HEADING = re.compile(r"[ ]{0,3}(#{1,6})[ \t]+(\S.*)")  # a markdown heading line ("## 7. Village Hall roof")
+_FENCE = re.compile(r"[ ]{0,3}(`{3,}|~{3,})")  # a code fence: its `# comment` lines are code, not headings
+
+
+def _in_code(lines: list[str], fence: str) -> tuple[list[bool], bool]:
+    """Whether each line is code (a fence line, or inside a ``` or ~~~ fence; `fence`: the one open at the start),
+    and whether a fence is open at the end."""
+    out: list[bool] = []
+    for line in lines:
+        f = _FENCE.match(line)
+        if f and not fence:
+            fence = f.group(1)
+        elif f and f.group(1)[0] == fence[0] and len(f.group(1)) >= len(fence) and not line[f.end():].strip():
+            out.append(True)  # closed by a bare run of its character, as long or longer
+            fence = ""
+            continue
+        out.append(bool(fence))
+    return out, bool(fence)
 
 
 def _read_with(text: str) -> list[tuple[str, str]]:
     """(sentence, the headings it is read with) for each sentence of a chunk: the `#` lines the loaders write above
     it in the chunk (its section's and those it is under; a heading line itself, those it is under). A sentence of a
     section ("Plot 14 on Quarry Road has been untended…" under "## 9. Allotments") need not name what the section is
-    about; its heading does (round 55, best_sentence)."""
+    about; its heading does (round 55, best_sentence). A `#` line inside a ``` or ~~~ fence is code (a shell or
+    Python comment), not a heading (round 56; a chunk read as ending inside a fence whose first fence is bare started
+    inside one)."""
     if "#" not in text:
         return [(s, "") for s in _SENTENCE_END.split(text)]
     starts: list[int] = []
     abouts: list[list[str]] = []
     heads: list[tuple[int, str]] = []  # (level, text), outermost first
+    lines = text.splitlines(keepends=True)
+    code, still_open = _in_code(lines, "")
+    if still_open:  # ends inside a fence: if its first fence is bare, the chunk started inside one
+        opener = next(f for f in map(_FENCE.match, lines) if f)
+        if not opener.string[opener.end():].strip():
+            code = _in_code(lines, opener.group(1))[0]
     pos = 0
-    for line in text.splitlines(keepends=True):
-        m = _HEADING.match(line)
+    for line, in_code in zip(lines, code):
+        m = None if in_code else _HEADING.match(line)
         if m:
             heads = [h for h in heads if h[0] < len(m.group(1))]
         starts.append(pos)
@@ -95,7 +109,7 @@ def features(question: str, hits: Sequence[Any]) -> dict[str, float] | None:
         for sentence, about in _read_with(h.text):
             have = {prefix5(w) for w in content_words(f"{about} {sentence}" if about else sentence)}
             best = max(best, sum(s in have for s in stems) / len(stems))
-    asked = _numbers_in(question)
+    asked = asked_numbers(question)  # not a condition of the asker's ("my grandfather is 81"): evidence_numbers
     missing = bool(asked) and bool(asked - set().union(*(_numbers_in(h.text) for h in hits)))
     return {"best_sentence": best, "top_rerank": float(hits[0].rerank), "number_missing": float(missing)}
 

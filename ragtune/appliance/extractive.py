@@ -335,8 +335,8 @@ def extractive_sources(ctx: Sequence[ContextItem], question: str | None = None) 
     out = [(c.id, source_view(c.text).blocks) for c in ctx]
     if question is None:
         return out
-    # key_rows judges the table rows among the sources it is given: here only those served as one (`_is_row`)
-    rows = [i for i, c in enumerate(ctx) if _is_row(c)]
+    # key_rows judges the table rows among the sources it is given: here only those served as one (`is_row`)
+    rows = [i for i, c in enumerate(ctx) if is_row(c)]
     kept = {cid for cid, _ in key_rows(question, [ctx[i] for i in rows], [out[i] for i in rows], lambda _: True)}
     return [s for i, s in enumerate(out) if s[0] in kept or i not in rows]
 
@@ -346,17 +346,17 @@ def cell_span(answer: str, ctx: Sequence[ContextItem]) -> str:
     to: Vik Rao" copied from a spreadsheet's or CSV's row (`table_cells`), round 52. Unchanged when no table source
     is served, when a source of another kind holds it whole, or when no cell holds a prefix of it. (The decoder is
     not kept inside a cell: the run-on span's mean log-probability is what lets the right row's candidate win.)"""
-    tables = [(c.id, table_cells(c.text, source_view(c.text).blocks)) for c in ctx if _is_row(c)]
+    tables = [(c.id, table_cells(c.text, source_view(c.text).blocks)) for c in ctx if is_row(c)]
     if not tables:
         return answer
-    others = [(c.id, source_view(c.text).blocks) for c in ctx if not _is_row(c)]
+    others = [(c.id, source_view(c.text).blocks) for c in ctx if not is_row(c)]
     if others and check_span(answer, others)[0] == answer:
         return answer
     span = check_span(answer, tables)[0]
     return span if span and len(span) < len(answer) else answer
 
 
-def _is_row(c: ContextItem) -> bool:
+def is_row(c: ContextItem) -> bool:
     """Whether context item `c` is served as table rows, for the row rule and the cell cut: every chunk of a kind
     the loaders write as table rows (xlsx, csv, ods: chunker.TABLE_KINDS), and a chunk of a prose document that may
     hold tables (docx, odt, doc: chunker.DOC_TABLE_KINDS, round 54; an HTML page's, round 55) only when it is one

@@ -28,7 +28,7 @@ row when the question names that cell's label clearly better than the chosen one
   negated word no label has ("not the P120", "before the audit") is no matter;
 - the new value must be of the kind the question asks for (answertype.fits): "who … the treasurer?" never moves a
   name to the phone number beside it.
-Conservative elsewhere: the answer must be held by exactly one cell of the cited table rows (`extractive._is_row`:
+Conservative elsewhere: the answer must be held by exactly one cell of the cited table rows (`extractive.is_row`:
 spreadsheet and CSV rows, a document table's labelled rows), never by a source that is no row; a headerless
 `a | b` row, a chunk of several rows and an unlabelled cell are never a target; the new answer is the target cell's
 whole value and must be a span of its source (`extractive.check_span`), which it then cites alone.
@@ -40,10 +40,10 @@ import re
 from typing import Sequence
 
 from .answertype import fits
-from .extractive import _is_row, check_span
+from .extractive import check_span, is_row
 from .injection import source_view
 from .rowcells import column_labels
-from .tablematch import _DATE, _date_term, _row_line, row_cells
+from .tablematch import DATE, date_term, row_cells, row_line
 from .text import STOPWORDS, folded, nfkc, prefix5
 from .types import ContextItem
 
@@ -103,8 +103,8 @@ def terms(text: str) -> frozenset[str]:
     `_words`) as `_form` writes them, met on their first five letters (text.prefix5, as tablematch's labels:
     "drives" meets "Driver"), each part of a hyphenated word alike ("non-parishioners", "non parishioners" ->
     "non-paris"); a date one term, its day and month (tablematch: `2026-01-26` is "26 January")."""
-    dates = [_date_term(m) for m in _DATE.finditer(text)]
-    rest = _DATE.sub(" ", text) if dates else text
+    dates = [date_term(m) for m in DATE.finditer(text)]
+    rest = DATE.sub(" ", text) if dates else text
     return frozenset([_term(w) for w in _words(_nfkc(rest).lower()) if w not in STOPWORDS] + dates)
 
 
@@ -186,13 +186,13 @@ def named_cell(answer: str, citations: Sequence[str], question: str,
     asked = terms(question)
     if not answer or not asked or _WHY.search(question):
         return None  # "why": a reason, which no column's label names (a year beside it names a price column)
-    rows = [c for c in ctx if _is_row(c)]
-    others = [(c.id, source_view(c.text).blocks) for c in ctx if not _is_row(c)]
+    rows = [c for c in ctx if is_row(c)]
+    others = [(c.id, source_view(c.text).blocks) for c in ctx if not is_row(c)]
     if not rows or (others and check_span(answer, others)[0] == answer):
         return None  # no table row served, or a source that is no row holds the answer: prose, left alone
     by_source: dict[str, list[str]] = {}
     for c in rows:
-        if (line := _row_line(c.text)) is not None:
+        if (line := row_line(c.text)) is not None:
             by_source.setdefault(c.source, []).append(line)
     columns = {src: column_labels(lines) for src, lines in by_source.items()}  # a value's own "Sat:" is no column
     cited = [c for c in rows if not citations or c.id in citations]

@@ -8,7 +8,8 @@ Portugal". Retrieval should see the repaired question only. The rules below are 
 reparandum/interregnum/repair model (Shriberg 1994): find an editing-term run, then decide how much precedes it
 by aligning the repair's first words with the words before it (a repeated word marks where the repair restarts),
 by a restart of the question (the repair begins with a question word), or by replacing the proper name / the
-single word just before it. docs/retrieval.md (stage 1) describes the rules with examples.
+single word just before it. The editing terms and their guards are in normalize_terms.py; docs/retrieval.md
+(stage 1) describes the rules with examples.
 """
 
 from __future__ import annotations
@@ -17,41 +18,13 @@ import re
 import unicodedata
 
 from .errors import InputError
+from .normalize_terms import (AUX, CLAUSE_PUNCT, CONNECTORS, DISCOURSE, FUNCTION_WORDS, NO_DET_AFTER,
+                              PREPOSITIONS, SET_OFF, STRONG, WEAK, WEAK_NOT_FIRST, WH, chained_weak, fronted_restart,
+                              is_filler, lone_wait, match_phrase, possessive_head, rejected_end, runs_on,
+                              same_kind_word, set_off_before, strong_ok, wait_run)
 from .scripts import CJK_STOPS
 from .text import folded
 
-_FILLERS = {"uh", "uhh", "uhm", "um", "umm", "er", "erm", "ehm", "hmm", "hm", "ah", "eh", "mm"}
-# Editing phrases that mark a correction on their own.
-_STRONG = [
-    ("or", "rather"), ("no", "wait"), ("wait", "no"), ("no", "sorry"), ("i", "mean"), ("i", "meant"),
-    ("scratch", "that"), ("strike", "that"), ("let", "me", "rephrase"), ("my", "bad"), ("or", "no"),
-    ("no", "no"), ("i", "intended"), ("sorry",), ("oops",), ("correction",), ("rather",), ("no",), ("instead",),
-]
-# Phrases that only act as editing terms next to a strong one ("or no make that", "oh no not that but").
-_WEAK = [
-    ("make", "that"), ("not", "that"), ("tell", "me"), ("wait",), ("actually",), ("oh",), ("well",),
-    ("hold", "on"), ("i", "guess"), ("like",), ("maybe",), ("more", "specifically"), ("answer", "me", "this"),
-    ("i", "just", "want", "to", "know"), ("i", "want", "to", "know"),
-]
-_CONNECTORS = {"or", "and", "but", "so"}
-_WH = {"what", "who", "whom", "whose", "when", "where", "why", "how", "which"}
-_AUX = {"is", "are", "was", "were", "do", "does", "did", "can", "could", "will", "would", "should", "has", "have",
-        "had", "name", "list", "give", "in", "on", "at", "during", "for", "from", "by", "to", "of"}
-# "no" is a determiner after these ("there is no water", "with no return") and before these ("no longer").
-_NO_DET_BEFORE = {"is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "there", "with",
-                  "without", "of", "in", "on", "at", "by", "for", "to", "and", "that", "which", "who", "gave",
-                  "give", "got", "get", "make", "makes", "made", "take", "takes", "took", "leave", "leaves",
-                  "left", "show", "shows", "showed", "see", "saw", "need", "needs", "needed", "want", "wants",
-                  "under", "from", "into", "as", "if", "whether", "had", "do", "does", "did", "yes"}
-_NO_DET_AFTER = {"one", "longer", "more", "less", "matter", "doubt", "later", "sooner", "other", "fewer", "way",
-                 "man", "body", "thanks", "problem", "idea", "longer"}
-_RATHER_NOT_AFTER = {"would", "d", "had", "i", "we", "you", "they", "he", "she", "it"}
-# Function words: a repeated one is weak evidence of where a repair starts, and they are never "replaced".
-_FUNCTION_WORDS = {"a", "an", "the", "of", "in", "on", "at", "to", "for", "from", "by", "with", "and", "or", "but", "is",
-                   "are", "was", "were", "be", "been", "do", "does", "did", "has", "have", "had", "it", "its", "that", "this",
-                   "these", "those", "as", "into", "than", "then", "there", "their", "his", "her", "they", "he", "she", "we",
-                   "you", "i", "s", "not", "can", "could", "will", "would", "should", "may", "might", "must"}
-_CLAUSE_PUNCT = {",", ";", ":", "!", "?", "(", ")", "--", "—", "–"}
 _ALIGN_WINDOW = 6
 
 
@@ -64,119 +37,115 @@ def _is_punct(tok: str) -> bool:
     return _key(tok) == ""
 
 
-def _match_phrase(keys: list[str], i: int, phrases: list[tuple[str, ...]]) -> int:
-    """Length of the longest phrase starting at keys[i], 0 if none."""
-    best = 0
-    for ph in phrases:
-        n = len(ph)
-        if n > best and tuple(keys[i:i + n]) == ph:
-            best = n
-    return best
-
-
-def _strong_ok(keys: list[str], toks: list[str], i: int, n: int) -> bool:
-    """Guards for the editing readings of ordinary words."""
-    head = keys[i]
-    prev = next((keys[j] for j in range(i - 1, -1, -1) if keys[j]), "")
-    nxt = next((keys[j] for j in range(i + n, len(keys)) if keys[j]), "")
-    if n == 1 and head == "no":
-        if nxt in _WH and prev:  # "When did no who did ..." is a restart whatever precedes it
-            return True
-        if not prev or prev in _NO_DET_BEFORE or nxt in _NO_DET_AFTER or not nxt:
-            return False
-        if toks[i] == "No" and nxt.isdigit():  # "No. 5"
-            return False
-    if n == 1 and head == "rather":
-        if nxt == "than" or prev in _RATHER_NOT_AFTER:
-            return False
-    if n == 1 and head == "instead":
-        if nxt == "of" or not nxt:
-            return False
-    return True
-
-
-def _find_run(toks: list[str], keys: list[str], start: int) -> tuple[int, int, bool] | None:
-    """Next editing-term run at or after `start`: (begin, end, is_correction). A run is a sequence of editing
-    phrases, fillers, connectors and punctuation; it is a correction if it holds a strong phrase or a connector
-    followed by a filler/weak phrase ("or uh law"); a run of fillers alone is just noise to drop."""
+def _find_run(toks: list[str], keys: list[str], start: int) -> tuple[int, int, str] | None:
+    """Next editing-term run at or after `start`: (begin, end, kind). A run is a sequence of editing phrases,
+    fillers, connectors and punctuation. Its kind says how much evidence a repair needs: "strong" (it holds a
+    strong phrase), "conn" (a connector then a filler/weak phrase: "or uh law"), "weak" (weak phrases after a
+    comma or two in a row: ", hang on ,", "actually, tell me"), "wait" (weak phrases holding "wait", set off by
+    commas on both sides: ", oh wait ,"), "filler" (fillers or a lone "wait": noise to drop unless the words around
+    it show a repair)."""
     n = len(toks)
     i = start
     while i < n:
         k = keys[i]
-        after_punct = i > 0 and keys[i - 1] == "" and toks[i - 1] in (",", ";", "--", "—", "–")
-        is_starter = (k in _FILLERS or _match_phrase(keys, i, _STRONG) or
-                      (after_punct and _match_phrase(keys, i, _WEAK) and k not in ("like", "maybe", "well")) or
-                      (k in _CONNECTORS and i > 0 and i + 1 < n and
-                       (keys[i + 1] in _FILLERS or _match_phrase(keys, i + 1, _STRONG) or _match_phrase(keys, i + 1, _WEAK))))
+        after_punct = set_off_before(toks, keys, i)
+        wm = match_phrase(keys, i, WEAK)
+        chained = bool(wm) and chained_weak(keys, toks, i, wm)
+        wait = k == "wait" and lone_wait(keys, toks, i)
+        is_starter = (is_filler(keys, i) or match_phrase(keys, i, STRONG) or wait or chained or
+                      (after_punct and wm and k not in WEAK_NOT_FIRST) or
+                      (k in CONNECTORS and i > 0 and i + 1 < n and
+                       (is_filler(keys, i + 1) or match_phrase(keys, i + 1, STRONG) or match_phrase(keys, i + 1, WEAK))))
         if is_starter:
-            m = _match_phrase(keys, i, _STRONG)
-            if m and k not in _FILLERS and not _strong_ok(keys, toks, i, m):
+            m = match_phrase(keys, i, STRONG)
+            if m and not is_filler(keys, i) and not strong_ok(keys, toks, i, m) and not chained and not wait:
                 i += 1
                 continue
             j, strong, weak_or_conn = i, False, False
             while j < n:
                 kj = keys[j]
-                if kj == "":  # punctuation inside a run
+                if kj == "" or is_filler(keys, j) or (j == i and wait):  # punctuation, fillers, the lone "wait"
                     j += 1
                     continue
-                if kj in _FILLERS:
-                    j += 1
-                    continue
-                m = _match_phrase(keys, j, _STRONG)
-                if m and (j > i or _strong_ok(keys, toks, j, m)) and not (m == 1 and kj == "no" and j + 1 < n and keys[j + 1] in _NO_DET_AFTER):
+                m = match_phrase(keys, j, STRONG)
+                if m and (j > i or strong_ok(keys, toks, j, m)) and not (m == 1 and kj == "no" and j + 1 < n and keys[j + 1] in NO_DET_AFTER):
                     strong = True
                     j += m
                     continue
-                m = _match_phrase(keys, j, _WEAK)
-                if m and (j > i or after_punct):
+                m = match_phrase(keys, j, WEAK)
+                if m and (j > i or after_punct or chained):
                     weak_or_conn = True
                     j += m
                     continue
-                if kj in _CONNECTORS and j + 1 < n and (keys[j + 1] in _FILLERS or _match_phrase(keys, j + 1, _STRONG) or
-                                                       ((strong or j == i) and _match_phrase(keys, j + 1, _WEAK))):
+                if kj in CONNECTORS and j + 1 < n and (is_filler(keys, j + 1) or match_phrase(keys, j + 1, STRONG) or
+                                                      ((strong or j == i) and match_phrase(keys, j + 1, WEAK))):
                     weak_or_conn = True
                     j += 1
                     continue
-                if kj in _CONNECTORS and strong and j + 1 < n:
+                if kj in CONNECTORS and strong and j + 1 < n:
                     j += 1  # "no not that but ...", "scratch that and ..."
                     continue
                 break
+            # a discourse word before a restarted question is part of the edit ("or uh first what was ...")
+            nxt = [x for x in range(j, n) if keys[x]][:2]
+            if j > i and len(nxt) == 2 and keys[nxt[0]] in DISCOURSE and keys[nxt[1]] in WH:
+                j = nxt[0] + 1
+            if strong:  # "what time does the, no, not the pool, what time ...": "not the pool ," goes too
+                j = rejected_end(keys, toks, i, j)
+            words = [x for x in range(i, j) if keys[x]]
+            set_off = bool(words) and (toks[words[-1]][-1:] in ",;" or
+                                       any(toks[x] in SET_OFF for x in range(words[-1] + 1, j)))
             while j > i and keys[j - 1] == "":  # trailing punctuation stays with the repair ("... rather ?")
                 j -= 1
             # punctuation right before the run belongs to it ("Where , sorry , what")
             b = i
             while b > 0 and keys[b - 1] == "":
                 b -= 1
-            # ", oh actually , who led ..." : weak terms set off by punctuation also mark a correction
-            correction = strong or (weak_or_conn and (keys[i] in _CONNECTORS or after_punct))
+            if strong:
+                kind = "strong"
+            elif weak_or_conn and keys[i] in CONNECTORS:
+                kind = "conn"
+            elif weak_or_conn and after_punct and set_off and wait_run(keys, i, words):
+                kind = "wait"  # "low , oh wait , high": "wait" set off by commas on both sides
+            elif weak_or_conn and (after_punct or chained):
+                kind = "weak"  # ", oh actually , who led ...": weak terms set off by punctuation
+            else:
+                kind = "filler"
             if j > i:
-                return b, j, correction
+                return b, j, kind
         i += 1
     return None
 
 
 def _reparandum_start(pre_keys: list[str], pre_toks: list[str], rep_keys: list[str], rep_toks: list[str],
-                      filler_only: bool = False) -> int:
-    """Index into the prefix where the reparandum begins (len(prefix) = nothing to remove). After a bare filler
-    ("um") only clear evidence counts: a repeated word, or a number/name replaced by another number/name."""
+                      kind: str = "strong") -> int | None:
+    """Index into the prefix where the reparandum begins (len(prefix) = nothing to remove, None = no repair: the
+    run is ordinary words and stays). After a bare filler ("um") only clear evidence counts: a repeated word, or a
+    number/name replaced by another number/name; after weak terms alone also a restart, never a word for a word
+    ("Is the fee , actually , refundable ?" is fluent)."""
     n = len(pre_keys)
     content = [j for j in range(n) if pre_keys[j]]
     if not content:
         return n
     rep = [(k, t) for k, t in zip(rep_keys, rep_toks) if k]
     if not rep:
-        return n  # trailing editing term ("... outbreak rather ?")
-    # clause start: after the last clause punctuation of the prefix
-    clause = 0
+        # trailing editing term ("... outbreak rather ?"); "should I spray then or wait ?" is fluent
+        return n if kind in ("strong", "filler") else None
+    # clause start: after the last clause punctuation of the prefix; a restart with no question word to go back to
+    # also stops at a comma typed on a word ("the Copse Farm one, the email said the 17th but, um, what's ..."),
+    # not the one that sets off the editing term itself
+    clause = typed = 0
     for j in range(n - 1, -1, -1):
-        if pre_keys[j] == "" and pre_toks[j].strip() in _CLAUSE_PUNCT:
+        if pre_keys[j] == "" and pre_toks[j].strip() in CLAUSE_PUNCT:
             clause = j + 1
             break
+        if not typed and j < n - 1 and pre_toks[j][-1:] in ",;:!?":
+            typed = j + 1
     window = [j for j in content if j >= clause][-_ALIGN_WINDOW:]
     # 1. alignment: the repair repeats a word of the prefix ("the Vistula River no is Warsaw" <- "is")
     for off in range(min(3, len(rep))):
-        if off and rep[off][0] in _FUNCTION_WORDS:
-            continue  # "in 1812 um 1815 in Europe": a function word two words on says nothing
+        if off and (rep[off][0] in FUNCTION_WORDS or rep[0][0] in WH):
+            continue  # "in 1812 um 1815 in Europe": a function word two words on says nothing; a question word restarts
         for j in reversed(window):
             if pre_keys[j] == rep[off][0]:
                 # the off words before the match belong to the reparandum, too ("first law, uh third law")
@@ -186,31 +155,60 @@ def _reparandum_start(pre_keys: list[str], pre_toks: list[str], rep_keys: list[s
                 if len(before) >= off:
                     return before[-off]
                 break
-    last = window[-1] if window else n
-    if filler_only:
+    # the word before the editing term; a split possessive ("Ahmed ' s") is its name
+    last = possessive_head(pre_keys, pre_toks, window[-1]) if window else n
+    single = len(rep) == 1  # a one-word repair never restarts the question ("does the hall give or no sorry have")
+    # a content word right after another of the same kind replaces it ("sugar er salt", "low , oh wait , high")
+    same_kind = bool(window) and last > 0 and same_kind_word(pre_keys[last], pre_toks[last], *rep[0])
+    if kind in ("weak", "wait"):
+        if not single and (rep[0][0] in WH or (rep[0][0] in AUX and rep[0][0] not in PREPOSITIONS)):
+            pass  # a restart: step 2
+        elif rep[0][1][:1].isupper() and pre_toks[last][:1].isupper() and pre_keys[last] not in WH:
+            pass  # a name for a name: step 3
+        elif rep[0][0].isdigit() and pre_keys[last].isdigit():
+            return last
+        elif kind == "wait" and same_kind and runs_on(rep_keys, rep_toks):
+            return last  # "wait" marks a correction; "Is the fee , actually , refundable ?" is fluent
+        else:
+            return None
+    if kind == "filler":
         if window and last > 0 and rep[0][0].isdigit() and pre_keys[last].isdigit():
             return last
-        if (window and last > 0 and pre_keys[last] not in _FUNCTION_WORDS and rep[0][0] not in _FUNCTION_WORDS and
-                pre_toks[last][:1].isupper() == rep[0][1][:1].isupper() and pre_keys[last] not in _WH):
-            return last  # "sugar er salt": a content word right after another of the same kind replaces it
-        if not (window and last > 0 and rep[0][1][:1].isupper() and pre_toks[last][:1].isupper()) and rep[0][0] not in _WH:
+        if same_kind:
+            return last
+        if not (window and last > 0 and rep[0][1][:1].isupper() and pre_toks[last][:1].isupper()) and rep[0][0] not in WH:
             return n
-        if rep[0][0] in _WH and not any(pre_keys[j] in _WH for j in window):
+        if rep[0][0] in WH and not any(pre_keys[j] in WH for j in window):
             return n
-    # 2. restart: the repair is a new question ("how no wait what do they pay")
-    if rep[0][0] in _WH or (rep[0][0] in _AUX and rep[0][0] not in ("in", "on", "at", "for", "from", "by", "to", "of")):
-        wh = [j for j in window if pre_keys[j] in _WH]
-        return wh[-1] if wh and wh[-1] > clause else clause
+    # 2. restart: the repair is a new question ("how no wait what do they pay"), perhaps after a short phrase set off
+    # by a comma ("What does the 2013 report never mind , according to the 1955 review , what were ...")
+    wh = [j for j in window if pre_keys[j] in WH]
+    if kind == "strong" and wh and fronted_restart(rep_keys, rep_toks):
+        return wh[-1]
+    if rep[0][0] in WH or (rep[0][0] in AUX and rep[0][0] not in PREPOSITIONS):
+        if single and rep[0][0] in WH:
+            # a question word for one after a strong term ("describes who or no make that what ?"; "who umm what"
+            # may be fluent); else no question is left to restart ("... no sorry when ?")
+            return last if kind == "strong" and window and pre_keys[last] in WH else n
+        if not single:
+            return wh[-1] if wh else max(clause, typed)
     # 3. a proper name replaced by another ("Santa Monica no Palm Springs")
-    if rep[0][1][:1].isupper() and pre_toks[last][:1].isupper() and pre_keys[last] not in _WH:
+    if rep[0][1][:1].isupper() and pre_toks[last][:1].isupper() and pre_keys[last] not in WH:
         j = last
-        while j - 1 >= clause and pre_keys[j - 1] and pre_toks[j - 1][:1].isupper() and pre_keys[j - 1] not in _WH | _AUX:
+        while j - 1 >= clause and pre_keys[j - 1] and pre_toks[j - 1][:1].isupper() and pre_keys[j - 1] not in WH | AUX:
             j -= 1
         return j
-    # 4. otherwise the single word before the editing term ("salt uh rather sediment")
-    if last == 0 or pre_keys[last] in _WH:
+    # 4. otherwise the single word before the editing term ("salt uhh rather sediment"), but a lone verb form does
+    # not replace a name ("who founded the garden for the Hale Library actually I mean designed ?")
+    if last == 0 or pre_keys[last] in WH:
+        return n
+    if single and rep[0][1][:1].islower() and pre_toks[last][:1].isupper() and rep[0][0].endswith(("ed", "ing")):
         return n
     return last
+
+
+def _words(toks: list[str]) -> int:
+    return sum(1 for t in toks if _key(t))
 
 
 def remove_disfluencies(text: str) -> str:
@@ -225,8 +223,17 @@ def remove_disfluencies(text: str) -> str:
         run = _find_run(toks, keys, pos)
         if run is None:
             break
-        b, e, correction = run
-        start = _reparandum_start(keys[:b], toks[:b], keys[e:], toks[e:], filler_only=not correction)
+        b, e, kind = run
+        start = _reparandum_start(keys[:b], toks[:b], keys[e:], toks[e:], kind)
+        if start is None:  # ordinary words after all; its fillers still go ("road, um, actually reopen")
+            kept = [toks[x] for x in range(b, e) if not is_filler(keys, x)]
+            if len(kept) < e - b and not _words(toks[e:]) and all(_key(t) in CONNECTORS | {""} for t in kept):
+                kept = []  # "... on Tuesday or uh ?": nothing left to connect
+            toks[b:e] = kept
+            pos = b + len(kept)
+            continue
+        if start < b and _words(toks[:start]) + _words(toks[e:]) < 2 <= _words(toks[:b]):
+            start = b  # a repair never leaves less than a question: only the editing term goes
         del toks[start:e]
         if start < len(toks) and toks[start] in (",", ";") and start < b:  # the comma that set off the edit
             del toks[start]

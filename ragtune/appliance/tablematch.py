@@ -44,8 +44,8 @@ _MONTH = (r"(january|february|march|april|may|june|july|august|september|october
 _YEAR = r"(?:,?\s+\d{4})?"
 # A date as a cell shows it (2025-08-22, what the spreadsheet loader writes) or as a question says it (22 August,
 # Aug 22nd), the year optional: one term "@22.8" (a question rarely says the year its table's dates all share).
-_DATE = re.compile(rf"\b(?:(\d{{4}})-(\d{{1,2}})-(\d{{1,2}})|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}{_YEAR}"
-                   rf"|{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?{_YEAR})\b", re.IGNORECASE)
+DATE = re.compile(rf"\b(?:(\d{{4}})-(\d{{1,2}})-(\d{{1,2}})|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}{_YEAR}"
+                  rf"|{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?{_YEAR})\b", re.IGNORECASE)
 # letters of the scripts written without spaces (Chinese, Japanese kana, Thai, Lao, Myanmar, Khmer): a key there
 # has no word bounds, and 王伟 would be named inside 王伟华
 _UNSPACED = re.compile("[\u0e01-\u0e4e\u0e81-\u0ece\u1000-\u109f\u1780-\u17dd\u3040-\u30ff\u3400-\u4dbf"
@@ -53,20 +53,21 @@ _UNSPACED = re.compile("[\u0e01-\u0e4e\u0e81-\u0ece\u1000-\u109f\u1780-\u17dd\u3
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
-def _date_term(m: re.Match[str]) -> str:
+def date_term(m: re.Match[str]) -> str:
+    """The one term "@day.month" of a date `DATE` matched, however it was written (namedcell.py reads dates alike)."""
     day, month = (m[3], m[2]) if m[1] else (m[4], m[5]) if m[4] else (m[7], m[6])
     number = int(month) if month.isdigit() else _MONTHS.index(month[:3].lower()) + 1
     return f"@{int(day)}.{number}"
 
 
 def _terms(text: str, lenient: bool = True) -> frozenset[str]:
-    """The content words' stems of `text` (`prefix5` of `stem` where `lenient`), each date one term (`_DATE`)."""
-    dates = [_date_term(m) for m in _DATE.finditer(text)]
-    rest = _DATE.sub(" ", text) if dates else text
+    """The content words' stems of `text` (`prefix5` of `stem` where `lenient`), each date one term (`DATE`)."""
+    dates = [date_term(m) for m in DATE.finditer(text)]
+    rest = DATE.sub(" ", text) if dates else text
     return frozenset([prefix5(stem(w)) if lenient else stem(w) for w in content_words(rest)] + dates)
 
 
-def _row_line(text: str) -> str | None:
+def row_line(text: str) -> str | None:
     """The one table row `text` holds (lines above it, a `## Sheet:` heading or a title, are not rows), or None when
     it holds none or more than one (a chunk of several rows is not judged)."""
     rows = [line for line in text.split("\n") if ": " in line and not line.startswith("#")]
@@ -74,10 +75,10 @@ def _row_line(text: str) -> str | None:
 
 
 def row_cells(text: str, columns: AbstractSet[Label] = frozenset()) -> list[tuple[str, str]] | None:
-    """(label, value) of each cell of the one table row `text` holds (`_row_line`), as rowcells.py reads a row for
+    """(label, value) of each cell of the one table row `text` holds (`row_line`), as rowcells.py reads a row for
     the cell cut too (`columns`: the column labels its table's other rows show); None when it holds no row, more
     than one, or one with no labelled cell."""
-    line = _row_line(text)
+    line = row_line(text)
     if line is None:
         return None
     cells = rowcells.row_cells(line, columns | column_labels(text.split("\n")))
@@ -147,7 +148,7 @@ def key_rows(question: str, ctx: Sequence[ContextItem], sources: Sources,
     asked, exact = _terms(question), _terms(question, False)
     if not asked or len(sources) != len(ctx):
         return sources
-    lines = {i: line for i, c in enumerate(ctx) if is_table(c.source) and (line := _row_line(c.text))}
+    lines = {i: line for i, c in enumerate(ctx) if is_table(c.source) and (line := row_line(c.text))}
     columns = {src: column_labels([line for i, line in lines.items() if ctx[i].source == src])
                for src in {ctx[i].source for i in lines}}  # a value's own "; Sat:" is no column (rowcells.py)
     rows = {i: cells for i in lines if (cells := row_cells(ctx[i].text, columns[ctx[i].source]))}

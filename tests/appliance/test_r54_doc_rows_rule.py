@@ -1,12 +1,12 @@
 """Round 54: a chunk of a .docx, .odt or .doc that is one labelled row of a table inside it (ingest/table_chunks.py
 doc_chunks: a row a chunk) gets the row rule (tablematch.key_rows) and the cell cut (extractive.cell_span) as a
 spreadsheet's row does; the prose around the table, and every source of another kind, never do
-(extractive._is_row). Content invented for the tests (CC0)."""
+(extractive.is_row). Content invented for the tests (CC0)."""
 from __future__ import annotations
 
 import pytest
 
-from ragtune.appliance.extractive import _is_row, cell_span, extractive_sources
+from ragtune.appliance.extractive import cell_span, extractive_sources, is_row
 from ragtune.appliance.types import ContextItem
 
 ROWS = [f"Grade: Grade {g}; Daily allowance: £{d}; Hotel limit per night: £{h}; Rail class: {r}"
@@ -22,8 +22,8 @@ def _ctx(source: str, texts: list[str]) -> list[ContextItem]:
 @pytest.mark.parametrize("source", ["/share/travel.docx", "/share/travel.odt", "/share/TRAVEL.DOC",
                                     "/share/travel.html"])  # (html: round 55, loaders/web_tables.py)
 def test_a_labelled_row_of_a_document_is_a_row(source):
-    assert _is_row(ContextItem("S1", ROWS[0], source=source))
-    assert _is_row(ContextItem("S1", "Term: Quorum; Meaning: The minimum number of members.", source=source))
+    assert is_row(ContextItem("S1", ROWS[0], source=source))
+    assert is_row(ContextItem("S1", "Term: Quorum; Meaning: The minimum number of members.", source=source))
 
 
 @pytest.mark.parametrize("text", [
@@ -35,14 +35,14 @@ def test_a_labelled_row_of_a_document_is_a_row(source):
     "",
 ])
 def test_the_prose_of_a_document_is_not_a_row(text):
-    assert not _is_row(ContextItem("S1", text, source="/share/travel.docx"))
+    assert not is_row(ContextItem("S1", text, source="/share/travel.docx"))
 
 
 @pytest.mark.parametrize("source", ["/share/travel.md", "/share/travel.txt", "/share/travel.eml",
                                     "/share/travel.pdf", "/share/travel.rtf", "/share/travel.pptx",
                                     "/data/scifact/corpus.jsonl#4983", "", "/share/travel"])
 def test_a_source_of_another_kind_never_becomes_a_table(source):
-    assert not _is_row(ContextItem("S1", ROWS[1], source=source))
+    assert not is_row(ContextItem("S1", ROWS[1], source=source))
     ctx = _ctx(source, [ROWS[2], ROWS[1], ROWS[0]])
     assert extractive_sources(ctx, QUESTION) == extractive_sources(ctx)
     assert cell_span("£42; Hotel limit per night: £120", ctx) == "£42; Hotel limit per night: £120"
@@ -50,8 +50,8 @@ def test_a_source_of_another_kind_never_becomes_a_table(source):
 
 @pytest.mark.parametrize("source", ["/share/travel.xlsx", "/share/travel.csv", "/share/travel.ods"])
 def test_a_spreadsheet_chunk_is_a_row_by_its_kind_alone(source):
-    assert _is_row(ContextItem("S1", ROWS[0], source=source))
-    assert _is_row(ContextItem("S1", "## Sheet: Grades\n" + ROWS[0], source=source))  # as before: by kind
+    assert is_row(ContextItem("S1", ROWS[0], source=source))
+    assert is_row(ContextItem("S1", "## Sheet: Grades\n" + ROWS[0], source=source))  # as before: by kind
 
 
 def test_the_row_rule_keeps_the_named_rows_of_a_document_and_its_prose():

@@ -172,7 +172,10 @@ def test_a_first_cell_only_row_stays_a_labelled_row_never_carried_onto_the_rows_
     # (round 55's mend5 read it as a group's name and prefixed the next rows with it: a value with the others left
     # empty, "Bob Hart", became `Bob Hart; Name: Carol Jones`, a false fact; nothing in a table tells the two apart)
     assert _between(_docx(POOL)) == POOL_ROWS
-    assert _between(_docx(POOL, merge=_merge_groups)) == POOL_ROWS  # merged across the table: the same
+    # merged across the table: group rows, carried onto the rows under them (round 56, test_r56_group_rows.py)
+    assert _between(_docx(POOL, merge=_merge_groups)) == (
+        "Adults; Item: Swim; Peak: £3; Off-peak: £2\nAdults; Item: Gym; Peak: £5; Off-peak: £4\n"
+        "Children; Item: Swim; Peak: £1; Off-peak: £0.50")
     assert _between(_odt(POOL)) == POOL_ROWS
     assert _doc(POOL).splitlines() == [BEFORE, "", *POOL_ROWS.splitlines(), "", AFTER]
     for text in (_docx(PHONES), _odt(PHONES)):
@@ -243,11 +246,11 @@ def test_note_rows_in_labelled_rows():
 
 
 def test_a_footnote_is_no_row_for_the_row_rule():
-    from ragtune.appliance.extractive import _is_row
+    from ragtune.appliance.extractive import is_row
     from ragtune.appliance.types import ContextItem
 
-    assert _is_row(ContextItem(id="S1", text=TIMES.splitlines()[1], source="/d/buses.docx"))
-    assert not _is_row(ContextItem(id="S1", text="* Sundays: no service", source="/d/buses.docx"))
+    assert is_row(ContextItem(id="S1", text=TIMES.splitlines()[1], source="/d/buses.docx"))
+    assert not is_row(ContextItem(id="S1", text="* Sundays: no service", source="/d/buses.docx"))
 
 
 def test_notes_count_against_the_labels_room_and_repeats_are_charged():

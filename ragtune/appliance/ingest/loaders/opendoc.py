@@ -19,7 +19,7 @@ from .base import PARSE_BEAT, PARSE_BEAT_EVERY, Document, LoadError, clean_text,
 from .hidden import note as hidden_note
 from .opendoc_look import CLEAR, UNKNOWN, Look, bold_row
 from .parse_budget import budgeted, guarded
-from .tablerows import Heading, labelled_table
+from .tablerows import Heading, labelled_table, merged_rows
 from .opendoc_package import _meta, _xml, package
 from .word import _letters, _roman
 
@@ -357,15 +357,19 @@ class _Reader:
         lead: list[Any] = []  # the rows with text: the first (or the second) marked the header? (`_head`)
         marks: set[tuple[int, int]] = set()  # cells whose text starts with a heading's marks (labelled_rows)
         spans: dict[int, tuple[str, int]] = {}  # column -> (text of a cell spanning rows down, rows left)
+        ends: list[int] = []  # each row's column past its last cell; rows of one cell merged across (groups)
+        ones: set[int] = set()
         for tr in tbl.iter(TB.table_row):
             if _ancestor_table(tr) is not tbl:
                 continue  # a row of a table nested in a cell: read with its cell
             cells: dict[int, str] = {}  # column -> text
-            col = 0
+            col = owed = 0  # owed: covered cells after a cell spanning across, for the columns it counted already
             for tc in tr.iterchildren(TB.table_cell, TB.covered_table_cell):
                 asked = int(tc.get(TB.number_columns_repeated) or 1)
-                if tc.tag == TB.covered_table_cell:
-                    for _ in range(min(asked, _MAX_REPEAT)):
+                if tc.tag == TB.covered_table_cell:  # (counted again, they put the later cells past the header: r56)
+                    n = min(asked, _MAX_REPEAT)
+                    paid, owed = min(n, owed), owed - min(n, owed)
+                    for _ in range(n - paid):  # one not owed (a cell merged down's continuation): its column
                         if col in spans:  # under a cell merged down: its text, so each row reads whole
                             cells[col] = spans[col][0] if len(spans[col][0]) <= self.repeat_left else ""
                             self.repeat_left -= len(cells[col])
@@ -376,15 +380,19 @@ class _Reader:
                 repeat = self.repeats(asked, len(text))
                 down = int(tc.get(TB.number_rows_spanned) or 1)
                 across = int(tc.get(TB.number_columns_spanned) or 1)
+                across = max(1, across) if across <= _MAX_REPEAT else 1
+                owed = (across - 1) * repeat  # its text under its first column, as docx's and HTML's
                 for _ in range(repeat):
                     cells[col] = text
                     marks.update([(len(rows), col)] if mark else ())
                     if down > 1:
                         spans[col] = (text, down)
-                    col += max(1, across) if across <= _MAX_REPEAT else 1
+                    col += across
             spans = {c: (t, n - 1) for c, (t, n) in spans.items() if n > 1}
             if any(cells.values()):
                 lead.append(tr)
+                ones.update([len(rows)] if len(cells) == 1 and col > 1 else ())  # (covered cells follow it)
+                ends.append(col)
                 rows.append(cells)
                 asked_rows.append(int(tr.get(TB.number_rows_repeated) or 1))
         if sep != " | ":
@@ -394,7 +402,7 @@ class _Reader:
         left = self.repeat_left
         labelled = self.labels and labelled_table(rows, lambda i: i < len(lead) and self._head(*lead[i:i + 2]),
                                                   times=lambda i, line: self.repeats(asked_rows[i], len(line)),
-                                                  marks=marks)
+                                                  marks=marks, groups=merged_rows(ends, ones))
         if labelled:
             return labelled
         self.repeat_left = left

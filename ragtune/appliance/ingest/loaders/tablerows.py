@@ -272,7 +272,7 @@ class Heading(str):
 
 def labelled_rows(rows: list[dict[int, str]], header: bool, pairs: bool = True,
                   times: Callable[[int, str], int] | None = None,
-                  marks: Collection[tuple[int, int]] = ()) -> list[str] | None:
+                  marks: Collection[tuple[int, int]] = (), groups: Collection[int] = ()) -> list[str] | None:
     """A Word or OpenDocument text's table (word.py, opendoc.py, worddoc.py, round 54) as labelled lines, or None where
     it is written `a | b | c`. `header`: the file marks its first row as the header (a repeated header row, or bold
     text in each of its cells): each row after it `Label: value; …` under it, rows equal to it (retyped further down)
@@ -287,7 +287,8 @@ def labelled_rows(rows: list[dict[int, str]], header: bool, pairs: bool = True,
     `times(i, line)`: how many times row i is written (opendoc.py's repeated rows, charged to its repeat budget by the
     line's length); once each by default. `marks`: (row, column) of the cells whose text starts with a heading's `#`
     marks (a `Heading` line): those marks are left out, no other "#" (round 55: "# of seats" is a label). Under a
-    header, a row with text in its first cell only may be a note below the rows (`_aside`, round 55)."""
+    header, a row with text in its first cell only may be a note below the rows (`_aside`, round 55). `groups`: the
+    rows the file merges into one cell across the whole table (or marks a group's header): group rows (`_grouped`)."""
     full = [{c: v for c, v in r.items() if v} for r in rows]
     for i, c in marks:
         m = _HEADING.match(full[i].get(c, "")) if i < len(full) else None
@@ -306,7 +307,7 @@ def labelled_rows(rows: list[dict[int, str]], header: bool, pairs: bool = True,
             return None
         line: Callable[[Row], str] = lambda r: labelled_line(head, r)  # noqa: E731
         body = [(i, r) for i, r in enumerate(full) if i and r and r != head]
-        return _noted(body, line, first, len(keyed) >= 3, first not in head, times, _room(full))
+        return _noted(_grouped(body, groups), line, first, len(keyed) >= 3, first not in head, times, _room(full))
     cols = sorted(set().union(*full))
     if not pairs or len(cols) != 2 or not all(
             r.get(cols[0]) and len(r[cols[0]]) <= _LABEL_CHARS and is_text(r[cols[0]]) for r in full if r):
@@ -343,18 +344,40 @@ def _aside(r: Row, first: int, wide: bool, matrix: bool, last: bool) -> bool:
     return bool(_NOTE.match(r[first])) or matrix or (wide and (last or len(r[first]) > _LABEL_CHARS))
 
 
-def _noted(body: list[tuple[int, Row]], line: Callable[[Row], str], first: int, wide: bool, matrix: bool,
+def _grouped(body: list[tuple[int, Row]], groups: Collection[int]) -> list[tuple[int, Row, str]]:
+    """`body`'s rows, each with the group it is under ("" for none), the group rows left out. A group row (round 56)
+    is one the file merges into one cell across the whole table (`<th colspan>` over every column, a lone
+    `<th scope="rowgroup">`: `groups`, the loader's mark; never a row that only has its other cells empty: readC's
+    "Bob Hart"), of a label's length, not a footnote ("* …"), with a row that is no group right under it: it titles
+    the rows under it, up to the next group row ("Weekend rates", "Block B", "Week 2"). Any other stays as before (a
+    row, or a note below the rows: `_aside`): the last row, one of two group rows in a row (but the second)."""
+    out: list[tuple[int, Row, str]] = []
+    group = ""
+    for k, (i, r) in enumerate(body):
+        text = next(iter(r.values())) if len(r) == 1 and i in groups else ""
+        if (text and len(text) <= _LABEL_CHARS and not _NOTE.match(text) and k + 1 < len(body)
+                and body[k + 1][0] not in groups):
+            # (its own ": " and "; " would read as a label and a cell's end in the rows it is written into)
+            group = " ".join(text.rstrip(":").replace(": ", " - ").replace("; ", ", ").split())
+            continue
+        out.append((i, r, group))
+    return out
+
+
+def _noted(body: list[tuple[int, Row, str]], line: Callable[[Row], str], first: int, wide: bool, matrix: bool,
            times: Callable[[int, str], int] | None, room: int) -> list[str] | None:
-    """`body`'s rows under a header as lines (`labelled_rows`), its note rows (`_aside`) as plain lines below the
-    rows, after a blank line (a paragraph of its own: not a row of the table block). None where no row is left
-    (`a | b`) or past `room` characters."""
+    """`body`'s rows under a header as lines (`labelled_rows`), each under a group with its group's name first, under
+    no label (`Weekend rates; Ticket: Adult; Price: £7`: the row's chunk is found by it and the answer stage reads it
+    as the row's key, as a matrix's), its note rows (`_aside`) as plain lines below the rows, after a blank line (a
+    paragraph of its own: not a row of the table block). None where no row is left (`a | b`) or past `room`
+    characters."""
     out: list[str] = []
     notes: list[tuple[int, str]] = []
-    for k, (i, r) in enumerate(body):
+    for k, (i, r, group) in enumerate(body):
         if _aside(r, first, wide, matrix, k + 1 == len(body)):
             notes.append((i, r[first]))
             continue
-        room -= _put(out, i, line(r), times)
+        room -= _put(out, i, f"{group}; {line(r)}" if group else line(r), times)
         if room < 0:
             return None
     if not out:
@@ -375,17 +398,27 @@ def _put(out: list[str], i: int, text: str, times: Callable[[int, str], int] | N
 
 def labelled_table(rows: list[dict[int, str]], marked: Callable[[int], bool], pairs: bool = True,
                    times: Callable[[int, str], int] | None = None,
-                   marks: Collection[tuple[int, int]] = ()) -> list[str] | None:
+                   marks: Collection[tuple[int, int]] = (), groups: Collection[int] = ()) -> list[str] | None:
     """A document's table (its rows with text) as blocks: `labelled_rows`' lines as one block, or None where it is
     written `a | b`. `marked(i)`: the file marks row i its header. A first row of one cell over a table of two
     columns or more (a title merged across it) with the row under it marked is written as a line of its own above
-    the labelled rows under that row (round 55; `a | b` if they cannot be labelled); else as before."""
+    the labelled rows under that row (round 55; `a | b` if they cannot be labelled); else as before. `groups`: the
+    rows that are one cell merged across the whole table (`merged_rows`), group rows under the header (round 56)."""
     if len(rows) > 2 and len(rows[0]) == 1 and len(rows[1]) > 1 and marked(1):
         body = labelled_rows(rows[1:], True, pairs, None if times is None else lambda i, line: times(i + 1, line),
-                             {(i - 1, c) for i, c in marks if i})
+                             {(i - 1, c) for i, c in marks if i}, {i - 1 for i in groups if i})
         return [next(iter(rows[0].values())), "\n".join(body)] if body else None
-    body = labelled_rows(rows, marked(0), pairs, times, marks)
+    body = labelled_rows(rows, marked(0), pairs, times, marks, groups)
     return ["\n".join(body)] if body else None
+
+
+def merged_rows(ends: list[int], ones: Collection[int]) -> set[int]:
+    """The rows of a document's table that are one cell merged across the whole table (round 56, `labelled_table`'s
+    `groups`): of `ones` (the rows that are one cell spanning two columns or more, as the loader reads its spans:
+    docx `w:gridSpan` or `w:hMerge`, odt `table:number-columns-spanned`) those reaching the table's last column
+    (`ends`: each row's column past its last cell). A row with its other cells left empty is not one."""
+    width = max(ends, default=0)
+    return {i for i in ones if ends[i] >= width}
 
 
 def table_block(rows: list[list[str]], header: bool | Collection[int] = False, pairs: bool = True) -> list[str]:

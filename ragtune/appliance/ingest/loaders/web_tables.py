@@ -8,7 +8,9 @@ of `<th>` row headers down its first column and no header row is not marked: its
 columns of short keys, each row's first a `<th>`, are still `Key: value` lines, `pairs`; `<td>` keys are not: an
 unmarked `Name | Extension` over `Ann Lee | 4417` is a header over data as often). A header row whose
 first cell is empty over row headers (a price grid: `| Peak | Off-peak` over `Adult | £120 | £95`) labels the other
-columns, each row's own first cell standing alone before them (`Adult; Peak: £120; Off-peak: £95`).
+columns, each row's own first cell standing alone before them (`Adult; Peak: £120; Off-peak: £95`). A group row
+under the header (`Grid.groups`, round 56: a row of one cell spanning every column, a `<th scope="rowgroup">`) is
+written into each row under it, first (`Saturday; Route: Northgate; First bus: 08:40`).
 Not labelled (`a | b`, as before): a layout table (a row written as paragraphs: a cell holding a block or prose,
 web.py; `role="presentation"`), a table whose rows reach past the header's columns (a header cell spanning two columns
 over a second header row), text outside its cells or another table's rows among its rows (`nest`), a header cell
@@ -46,10 +48,10 @@ class Table:
 
     def __init__(self, depth: int, attrs: list[tuple[str, str | None]] | None) -> None:
         self.depth = depth  # sinks below the table's own
-        self.row: list[tuple[str, bool, tuple[bool, int, int]]] | None = None  # (text, layout block, `cell_marks`)
+        self.row: list[tuple[str, bool, tuple[bool, int, int, bool]]] | None = None  # (text, layout, `cell_marks`)
         self.cell = False
         self.cell_block = False
-        self.th = (False, 1, 1)  # the open cell's `cell_marks`
+        self.th = (False, 1, 1, False)  # the open cell's `cell_marks`
         # its rows again, labelled at its end (`relabel`); None: written `a | b` only (attrs None: a mail's body)
         self.grid = Grid(dict(attrs).get("role")) if attrs is not None else None
         self.at: tuple[io.StringIO, int] | None = None  # where its first row was written (web._end_row)
@@ -71,7 +73,7 @@ class Table:
         sinks.append(io.StringIO())
         self.cell, self.cell_block, self.th = True, False, cell_marks(tag, attrs)
 
-    def grid_row(self, cells: list[tuple[str, bool, int, int]] | None) -> None:
+    def grid_row(self, cells: list[tuple[str, bool, int, int, bool]] | None) -> None:
         if self.grid is not None:
             self.grid.row(cells)
 
@@ -99,11 +101,13 @@ def nest(tables: list[Table], table: Table) -> None:
     tables.append(table)
 
 
-def cell_marks(tag: str, attrs: list[tuple[str, str | None]]) -> tuple[bool, int, int]:
-    """A <td> or <th>'s: whether it is a <th>, its colspan and rowspan (rowspan=0: to the end of its section)."""
+def cell_marks(tag: str, attrs: list[tuple[str, str | None]]) -> tuple[bool, int, int, bool]:
+    """A <td> or <th>'s: whether it is a <th>, its colspan and rowspan (rowspan=0: to the end of its section), whether
+    it heads a group of rows (`<th scope="rowgroup">`)."""
     a = dict(attrs)
     down = _digits(a.get("rowspan"))
-    return tag == "th", span(a.get("colspan")), MAX_ROWS if down and not int(down) else _span(down)
+    return (tag == "th", span(a.get("colspan")), MAX_ROWS if down and not int(down) else _span(down),
+            tag == "th" and (a.get("scope") or "").strip().lower() == "rowgroup")
 
 
 def relabel(t: Table, sink: io.StringIO | None, room: Room) -> None:
@@ -163,18 +167,20 @@ class Grid:
         self.keyed: list[bool] = []  # per row held: its first cell with text a <th> (a row header)
         self.in_head = False  # inside the table's <thead>
         self.spans: dict[int, Span] = {}  # column -> the cell spanning down into it
+        self.width = 0  # the table's columns: the widest row's
+        self.lone: dict[int, tuple[int, bool, bool]] = {}  # row held -> its one cell's colspan, <th>, rowgroup
         self._chars = self._copies = self._cells = 0
 
-    def row(self, cells: list[tuple[str, bool, int, int]] | None) -> None:
-        """A row's cells (text on one line, <th>, colspan, rowspan); None: web.py writes the row as paragraphs (a
-        cell holds a block or prose: the table is page layout)."""
+    def row(self, cells: list[tuple[str, bool, int, int, bool]] | None) -> None:
+        """A row's cells (text on one line, <th>, colspan, rowspan, `<th scope="rowgroup">`); None: web.py writes the
+        row as paragraphs (a cell holds a block or prose: the table is page layout)."""
         if not self.ok:
             return
         if cells is None or len(self.rows) >= MAX_ROWS:
             self._drop()
             return
         texts = [c for c in cells if c[0]]
-        marked = self.in_head or (bool(texts) and all(th for _, th, _, _ in texts))
+        marked = self.in_head or (bool(texts) and all(c[1] for c in texts))
         old: dict[int, Span] = self.spans
         self._cells += len(old) + len(cells)
         if self._cells > MAX_CELLS:  # (checked before each cell's spanned columns are held, too: a row of 10,000
@@ -191,7 +197,7 @@ class Grid:
                 out[c], ths[c] = s.text, s.th
                 self._copies += len(s.text)
         col = 0
-        for text, th, across, down in cells:
+        for text, th, across, down, _ in cells:
             while col in old:
                 col += 1
             if text:
@@ -206,12 +212,15 @@ class Grid:
                 rest = Span("", down - 1, th, marked)  # (one for every column past its first)
                 new.update((c, rest) for c in range(col + 1, col + across))
             col += across
+        self.width = max(self.width, col)
         self.spans = {c: s._replace(left=s.left - 1) for c, s in old.items() if s.left > 1}
         self.spans.update(new)
         if self._chars + self._copies > MAX_CHARS:
             self._drop()
             return
         if out:
+            if len(cells) == 1 and not old:  # (one cell: a group's row may be, `lines`)
+                self.lone[len(self.rows)] = cells[0][2], cells[0][1], cells[0][4]
             out = dict(sorted(out.items()))
             self.rows.append(out)
             self.marked.append(marked)
@@ -219,7 +228,7 @@ class Grid:
 
     def _drop(self) -> None:
         self.ok = False
-        self.rows, self.marked, self.keyed, self.spans = [], [], [], {}
+        self.rows, self.marked, self.keyed, self.spans, self.lone = [], [], [], {}, {}
 
     def lines(self) -> list[str] | None:
         """The table's rows as labelled lines (module doc), or None: written `a | b`, as before."""
@@ -228,5 +237,16 @@ class Grid:
         # (a grid's empty top-left cell over row headers: labelled_rows keys each row by its first cell, round 55)
         # Two columns of keys and values (`pairs`) only where each row's key is a <th>: `Name | Extension` over
         # `Ann Lee | 4417`, unmarked, is a header over data as often (round 55: not `Name: Extension`).
-        pairs = all(self.keyed) and not (self.marked[0] and self.marked[1])
-        return labelled_rows(self.rows, self.marked[0] and not self.marked[1], pairs)
+        groups = self.groups()
+        second = self.marked[1] and 1 not in groups  # (a group's <th> row right under the header marks no header)
+        pairs = all(self.keyed) and not (self.marked[0] and second)
+        return labelled_rows(self.rows, self.marked[0] and not second, pairs, groups=groups)
+
+    def groups(self) -> set[int]:
+        """The rows that head a group of rows (round 56, tablerows.labelled_rows' `groups`): a row of one cell, no
+        cell spanning down into it, that spans every column (`<td colspan>` or `<th colspan>`), is a `<th
+        scope="rowgroup">`, or is a lone `<th>` in a table whose other rows are not keyed by a `<th>` (there it would
+        be a row's key with its other cells left out: readC's "Bob Hart"). Emptiness alone never makes one."""
+        keyed = any(k for i, k in enumerate(self.keyed) if i and i not in self.lone)
+        return {i for i, (across, th, rowgroup) in self.lone.items()
+                if i and self.width > 1 and (across >= self.width or rowgroup or (th and not keyed))}

@@ -17,7 +17,7 @@ from .base import PARSE_BEAT, PARSE_BEAT_EVERY, Document, LoadError, clean_text,
 from .hidden import docx_dark_page, docx_run_hidden, note as hidden_note
 from .ole import ENCRYPTED_OFFICE, encrypted_office
 from .parse_budget import budgeted, guarded
-from .tablerows import Heading, labelled_table
+from .tablerows import Heading, labelled_table, merged_rows
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
@@ -249,15 +249,19 @@ class _Reader:
         above: dict[int, str] = {}
         lead: list[Any] = []  # the first three rows with text: the first (or the second) marked the header? (`head`)
         marks: set[tuple[int, int]] = set()  # cells whose text starts with a heading's marks (labelled_rows)
+        ends: list[int] = []  # each row's column past its last cell; rows that are one cell merged across (groups)
+        ones: set[int] = set()
         for tr in tbl.iterchildren(f"{_W}tr"):
             trpr = tr.find(f"{_W}trPr")
             if trpr is not None and trpr.find(f"{_W}del") is not None:
                 continue  # a deleted row
             cells: dict[int, str] = {}  # grid column -> text
-            col = 0
+            col = own = 0  # own: cells not merged into the one before (`w:hMerge`, Word 97's merge across)
             for tc in tr.iterchildren(f"{_W}tc"):
                 tcpr = tc.find(f"{_W}tcPr")
                 span = int(_val(tcpr, "gridSpan") or 1) if tcpr is not None else 1
+                hmerge = tcpr.find(f"{_W}hMerge") if tcpr is not None else None
+                own += hmerge is None or hmerge.get(f"{_W}val") not in (None, "continue")
                 vmerge = tcpr.find(f"{_W}vMerge") if tcpr is not None else None
                 if vmerge is not None and vmerge.get(f"{_W}val") in (None, "continue"):
                     text = above.get(col, "")  # a cell merged with the one above: its text, so each row reads whole
@@ -274,11 +278,15 @@ class _Reader:
             if any(cells.values()):
                 if len(lead) < 3:
                     lead.append((tr, trpr))
+                if own == 1 and col > 1:
+                    ones.add(len(rows))
+                ends.append(col)
                 rows.append(cells)
         if sep != " | ":
             return [sep.join(c for c in r.values() if c) for r in rows]
         labelled = labelled_table(rows, lambda i: i < len(lead) and self.head(
-            tbl, *lead[i], lead[i + 1][0] if i + 1 < len(lead) else None, top=not i), marks=marks)
+            tbl, *lead[i], lead[i + 1][0] if i + 1 < len(lead) else None, top=not i), marks=marks,
+            groups=merged_rows(ends, ones))
         return labelled or [" | ".join(r.values()) for r in rows]
 
     def head(self, tbl: Any, tr: Any, trpr: Any, nxt: Any, top: bool = True) -> bool:
