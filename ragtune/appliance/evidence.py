@@ -65,19 +65,16 @@ def _read_with(text: str) -> list[tuple[str, str]]:
     it in the chunk (its section's and those it is under; a heading line itself, those it is under). A sentence of a
     section ("Plot 14 on Quarry Road has been untended…" under "## 9. Allotments") need not name what the section is
     about; its heading does (round 55, best_sentence). A `#` line inside a ``` or ~~~ fence is code (a shell or
-    Python comment), not a heading (round 56; a chunk read as ending inside a fence whose first fence is bare started
-    inside one)."""
+    Python comment), not a heading (round 56). Only fences opened in the chunk count: a chunk cut inside a fence
+    cannot be told from one that opens a bare fence and ends in it ("## Install\n```\n# a comment\nmake"), so its
+    first lines are read as round 55 read them, headings kept (mend6: a guess dropped real headings)."""
     if "#" not in text:
         return [(s, "") for s in _SENTENCE_END.split(text)]
     starts: list[int] = []
     abouts: list[list[str]] = []
     heads: list[tuple[int, str]] = []  # (level, text), outermost first
     lines = text.splitlines(keepends=True)
-    code, still_open = _in_code(lines, "")
-    if still_open:  # ends inside a fence: if its first fence is bare, the chunk started inside one
-        opener = next(f for f in map(_FENCE.match, lines) if f)
-        if not opener.string[opener.end():].strip():
-            code = _in_code(lines, opener.group(1))[0]
+    code = _in_code(lines, "")[0]
     pos = 0
     for line, in_code in zip(lines, code):
         m = None if in_code else _HEADING.match(line)

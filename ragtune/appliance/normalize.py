@@ -4,12 +4,9 @@
 pipeline's first stage built on them, `normalise_question` (the question cleaned, then normalised). Spoken or
 hastily typed questions carry disfluencies: a reparandum (what was said by mistake), an editing term ("no", "or
 rather", "I mean", "uh", "scratch that") and a repair (what was meant): "the capital of Spain, uh, I mean
-Portugal". Retrieval should see the repaired question only. The rules below are the classic
-reparandum/interregnum/repair model (Shriberg 1994): find an editing-term run, then decide how much precedes it
-by aligning the repair's first words with the words before it (a repeated word marks where the repair restarts),
-by a restart of the question (the repair begins with a question word), or by replacing the proper name / the
-single word just before it. The editing terms and their guards are in normalize_terms.py; docs/retrieval.md
-(stage 1) describes the rules with examples.
+Portugal". Retrieval should see the repaired question only: disfluency.py cuts them (an English question's only:
+another language's "no" is a word), with the editing terms of normalize_terms.py; docs/retrieval.md (stage 1)
+describes the rules with examples. The question's language guess (`language`) is here too.
 """
 
 from __future__ import annotations
@@ -17,246 +14,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .disfluency import remove_disfluencies, token_key
 from .errors import InputError
-from .normalize_terms import (AUX, CLAUSE_PUNCT, CONNECTORS, DISCOURSE, FUNCTION_WORDS, NO_DET_AFTER,
-                              PREPOSITIONS, SET_OFF, STRONG, WEAK, WEAK_NOT_FIRST, WH, chained_weak, fronted_restart,
-                              is_filler, lone_wait, match_phrase, possessive_head, rejected_end, runs_on,
-                              same_kind_word, set_off_before, strong_ok, wait_run)
 from .scripts import CJK_STOPS
 from .text import folded
-
-_ALIGN_WINDOW = 6
-
-
-def _key(tok: str) -> str:
-    """Comparison key of a token: lower-case letters/digits only ('Law,' -> 'law')."""
-    return "".join(ch for ch in tok.lower() if ch.isalnum())
-
-
-def _is_punct(tok: str) -> bool:
-    return _key(tok) == ""
-
-
-def _find_run(toks: list[str], keys: list[str], start: int) -> tuple[int, int, str] | None:
-    """Next editing-term run at or after `start`: (begin, end, kind). A run is a sequence of editing phrases,
-    fillers, connectors and punctuation. Its kind says how much evidence a repair needs: "strong" (it holds a
-    strong phrase), "conn" (a connector then a filler/weak phrase: "or uh law"), "weak" (weak phrases after a
-    comma or two in a row: ", hang on ,", "actually, tell me"), "wait" (weak phrases holding "wait", set off by
-    commas on both sides: ", oh wait ,"), "filler" (fillers or a lone "wait": noise to drop unless the words around
-    it show a repair)."""
-    n = len(toks)
-    i = start
-    while i < n:
-        k = keys[i]
-        after_punct = set_off_before(toks, keys, i)
-        wm = match_phrase(keys, i, WEAK)
-        chained = bool(wm) and chained_weak(keys, toks, i, wm)
-        wait = k == "wait" and lone_wait(keys, toks, i)
-        is_starter = (is_filler(keys, i) or match_phrase(keys, i, STRONG) or wait or chained or
-                      (after_punct and wm and k not in WEAK_NOT_FIRST) or
-                      (k in CONNECTORS and i > 0 and i + 1 < n and
-                       (is_filler(keys, i + 1) or match_phrase(keys, i + 1, STRONG) or match_phrase(keys, i + 1, WEAK))))
-        if is_starter:
-            m = match_phrase(keys, i, STRONG)
-            if m and not is_filler(keys, i) and not strong_ok(keys, toks, i, m) and not chained and not wait:
-                i += 1
-                continue
-            j, strong, weak_or_conn = i, False, False
-            while j < n:
-                kj = keys[j]
-                if kj == "" or is_filler(keys, j) or (j == i and wait):  # punctuation, fillers, the lone "wait"
-                    j += 1
-                    continue
-                m = match_phrase(keys, j, STRONG)
-                if m and (j > i or strong_ok(keys, toks, j, m)) and not (m == 1 and kj == "no" and j + 1 < n and keys[j + 1] in NO_DET_AFTER):
-                    strong = True
-                    j += m
-                    continue
-                m = match_phrase(keys, j, WEAK)
-                if m and (j > i or after_punct or chained):
-                    weak_or_conn = True
-                    j += m
-                    continue
-                if kj in CONNECTORS and j + 1 < n and (is_filler(keys, j + 1) or match_phrase(keys, j + 1, STRONG) or
-                                                      ((strong or j == i) and match_phrase(keys, j + 1, WEAK))):
-                    weak_or_conn = True
-                    j += 1
-                    continue
-                if kj in CONNECTORS and strong and j + 1 < n:
-                    j += 1  # "no not that but ...", "scratch that and ..."
-                    continue
-                break
-            # a discourse word before a restarted question is part of the edit ("or uh first what was ...")
-            nxt = [x for x in range(j, n) if keys[x]][:2]
-            if j > i and len(nxt) == 2 and keys[nxt[0]] in DISCOURSE and keys[nxt[1]] in WH:
-                j = nxt[0] + 1
-            if strong:  # "what time does the, no, not the pool, what time ...": "not the pool ," goes too
-                j = rejected_end(keys, toks, i, j)
-            words = [x for x in range(i, j) if keys[x]]
-            set_off = bool(words) and (toks[words[-1]][-1:] in ",;" or
-                                       any(toks[x] in SET_OFF for x in range(words[-1] + 1, j)))
-            while j > i and keys[j - 1] == "":  # trailing punctuation stays with the repair ("... rather ?")
-                j -= 1
-            # punctuation right before the run belongs to it ("Where , sorry , what")
-            b = i
-            while b > 0 and keys[b - 1] == "":
-                b -= 1
-            if strong:
-                kind = "strong"
-            elif weak_or_conn and keys[i] in CONNECTORS:
-                kind = "conn"
-            elif weak_or_conn and after_punct and set_off and wait_run(keys, i, words):
-                kind = "wait"  # "low , oh wait , high": "wait" set off by commas on both sides
-            elif weak_or_conn and (after_punct or chained):
-                kind = "weak"  # ", oh actually , who led ...": weak terms set off by punctuation
-            else:
-                kind = "filler"
-            if j > i:
-                return b, j, kind
-        i += 1
-    return None
-
-
-def _reparandum_start(pre_keys: list[str], pre_toks: list[str], rep_keys: list[str], rep_toks: list[str],
-                      kind: str = "strong") -> int | None:
-    """Index into the prefix where the reparandum begins (len(prefix) = nothing to remove, None = no repair: the
-    run is ordinary words and stays). After a bare filler ("um") only clear evidence counts: a repeated word, or a
-    number/name replaced by another number/name; after weak terms alone also a restart, never a word for a word
-    ("Is the fee , actually , refundable ?" is fluent)."""
-    n = len(pre_keys)
-    content = [j for j in range(n) if pre_keys[j]]
-    if not content:
-        return n
-    rep = [(k, t) for k, t in zip(rep_keys, rep_toks) if k]
-    if not rep:
-        # trailing editing term ("... outbreak rather ?"); "should I spray then or wait ?" is fluent
-        return n if kind in ("strong", "filler") else None
-    # clause start: after the last clause punctuation of the prefix; a restart with no question word to go back to
-    # also stops at a comma typed on a word ("the Copse Farm one, the email said the 17th but, um, what's ..."),
-    # not the one that sets off the editing term itself
-    clause = typed = 0
-    for j in range(n - 1, -1, -1):
-        if pre_keys[j] == "" and pre_toks[j].strip() in CLAUSE_PUNCT:
-            clause = j + 1
-            break
-        if not typed and j < n - 1 and pre_toks[j][-1:] in ",;:!?":
-            typed = j + 1
-    window = [j for j in content if j >= clause][-_ALIGN_WINDOW:]
-    # 1. alignment: the repair repeats a word of the prefix ("the Vistula River no is Warsaw" <- "is")
-    for off in range(min(3, len(rep))):
-        if off and (rep[off][0] in FUNCTION_WORDS or rep[0][0] in WH):
-            continue  # "in 1812 um 1815 in Europe": a function word two words on says nothing; a question word restarts
-        for j in reversed(window):
-            if pre_keys[j] == rep[off][0]:
-                # the off words before the match belong to the reparandum, too ("first law, uh third law")
-                before = [c for c in window if c < j]
-                if off == 0:
-                    return j
-                if len(before) >= off:
-                    return before[-off]
-                break
-    # the word before the editing term; a split possessive ("Ahmed ' s") is its name
-    last = possessive_head(pre_keys, pre_toks, window[-1]) if window else n
-    single = len(rep) == 1  # a one-word repair never restarts the question ("does the hall give or no sorry have")
-    # a content word right after another of the same kind replaces it ("sugar er salt", "low , oh wait , high")
-    same_kind = bool(window) and last > 0 and same_kind_word(pre_keys[last], pre_toks[last], *rep[0])
-    if kind in ("weak", "wait"):
-        if not single and (rep[0][0] in WH or (rep[0][0] in AUX and rep[0][0] not in PREPOSITIONS)):
-            pass  # a restart: step 2
-        elif rep[0][1][:1].isupper() and pre_toks[last][:1].isupper() and pre_keys[last] not in WH:
-            pass  # a name for a name: step 3
-        elif rep[0][0].isdigit() and pre_keys[last].isdigit():
-            return last
-        elif kind == "wait" and same_kind and runs_on(rep_keys, rep_toks):
-            return last  # "wait" marks a correction; "Is the fee , actually , refundable ?" is fluent
-        else:
-            return None
-    if kind == "filler":
-        if window and last > 0 and rep[0][0].isdigit() and pre_keys[last].isdigit():
-            return last
-        if same_kind:
-            return last
-        if not (window and last > 0 and rep[0][1][:1].isupper() and pre_toks[last][:1].isupper()) and rep[0][0] not in WH:
-            return n
-        if rep[0][0] in WH and not any(pre_keys[j] in WH for j in window):
-            return n
-    # 2. restart: the repair is a new question ("how no wait what do they pay"), perhaps after a short phrase set off
-    # by a comma ("What does the 2013 report never mind , according to the 1955 review , what were ...")
-    wh = [j for j in window if pre_keys[j] in WH]
-    if kind == "strong" and wh and fronted_restart(rep_keys, rep_toks):
-        return wh[-1]
-    if rep[0][0] in WH or (rep[0][0] in AUX and rep[0][0] not in PREPOSITIONS):
-        if single and rep[0][0] in WH:
-            # a question word for one after a strong term ("describes who or no make that what ?"; "who umm what"
-            # may be fluent); else no question is left to restart ("... no sorry when ?")
-            return last if kind == "strong" and window and pre_keys[last] in WH else n
-        if not single:
-            return wh[-1] if wh else max(clause, typed)
-    # 3. a proper name replaced by another ("Santa Monica no Palm Springs")
-    if rep[0][1][:1].isupper() and pre_toks[last][:1].isupper() and pre_keys[last] not in WH:
-        j = last
-        while j - 1 >= clause and pre_keys[j - 1] and pre_toks[j - 1][:1].isupper() and pre_keys[j - 1] not in WH | AUX:
-            j -= 1
-        return j
-    # 4. otherwise the single word before the editing term ("salt uhh rather sediment"), but a lone verb form does
-    # not replace a name ("who founded the garden for the Hale Library actually I mean designed ?")
-    if last == 0 or pre_keys[last] in WH:
-        return n
-    if single and rep[0][1][:1].islower() and pre_toks[last][:1].isupper() and rep[0][0].endswith(("ed", "ing")):
-        return n
-    return last
-
-
-def _words(toks: list[str]) -> int:
-    return sum(1 for t in toks if _key(t))
-
-
-def remove_disfluencies(text: str) -> str:
-    """Drop editing terms, reparanda and immediate word repetitions from a whitespace-normalised string."""
-    toks = text.split()
-    guard = 0
-    pos = 0
-    while guard < 20:
-        guard += 1
-        # acronyms ("ER", "UM") are names, not fillers
-        keys = [k.upper() if len(k) > 1 and t.isupper() else k for t, k in ((t, _key(t)) for t in toks)]
-        run = _find_run(toks, keys, pos)
-        if run is None:
-            break
-        b, e, kind = run
-        start = _reparandum_start(keys[:b], toks[:b], keys[e:], toks[e:], kind)
-        if start is None:  # ordinary words after all; its fillers still go ("road, um, actually reopen")
-            kept = [toks[x] for x in range(b, e) if not is_filler(keys, x)]
-            if len(kept) < e - b and not _words(toks[e:]) and all(_key(t) in CONNECTORS | {""} for t in kept):
-                kept = []  # "... on Tuesday or uh ?": nothing left to connect
-            toks[b:e] = kept
-            pos = b + len(kept)
-            continue
-        if start < b and _words(toks[:start]) + _words(toks[e:]) < 2 <= _words(toks[:b]):
-            start = b  # a repair never leaves less than a question: only the editing term goes
-        del toks[start:e]
-        if start < len(toks) and toks[start] in (",", ";") and start < b:  # the comma that set off the edit
-            del toks[start]
-        pos = start
-    # immediate repetitions: "the the rock", "in the in the"
-    out: list[str] = []
-    for t in toks:
-        if out and _key(t) == _key(out[-1]) and not _key(t).isdigit() and (_key(t) or t == out[-1]):
-            continue  # "the the", ", ,"
-        out.append(t)
-    for size in (2, 3):
-        i = 0
-        while i + 2 * size <= len(out):
-            a = [_key(t) for t in out[i:i + size]]
-            b2 = [_key(t) for t in out[i + size:i + 2 * size]]
-            if all(a) and a == b2:
-                del out[i + size:i + 2 * size]
-            else:
-                i += 1
-    # leading punctuation left by a cut
-    while out and _is_punct(out[0]) and out[0] not in ('"', "'", "("):
-        out.pop(0)
-    return " ".join(out)
 
 
 # Invisible inside a word (soft hyphen, zero-width space, word joiner, BOM): removed, not spaced, or a pasted
@@ -281,8 +42,9 @@ def normalize_query(q: str) -> str:
     if not isinstance(q, str):
         raise InputError("query must be a string")
     cleaned = clean_text(q)
-    fluent = remove_disfluencies(cleaned)
-    return fluent if _key(fluent) else cleaned
+    # the editing terms are English words: Spanish, Portuguese or Italian "no", "o no" are not edits
+    fluent = cleaned if _other_language(cleaned) else remove_disfluencies(cleaned)
+    return fluent if token_key(fluent) else cleaned
 
 
 # The one error for a question with nothing to search for (ask, search, /v1/ask, chat completions: empty_question).
@@ -366,7 +128,7 @@ def from_argv(text: str) -> str:
 
 def has_content(text: str) -> bool:
     """True when the text holds at least one letter or digit (a query worth searching)."""
-    return bool(_key(text))
+    return bool(token_key(text))
 
 
 # -- the question's language ------------------------------------------------------------------------------------
@@ -423,6 +185,21 @@ def _function_word_candidates(text: str) -> list[str]:
     return [folded(m.group().lower()) for m in _WORD.finditer(text)
             if (not m.group()[:1].isupper() or _SENTENCE_START.search(text, max(0, m.start() - 8), m.start()))
             and not (m.end() - m.start() == 1 and _code_letter(text, m.start()))]
+
+
+def _other_language(text: str) -> bool:
+    """Whether a question is in another language than English: language() says so, or it says nothing (too few
+    function words: "Perché no il lunedì?", "Não encontro no site") but the text has no English function word and
+    one of another language (not a lone letter: "band d council tax") or a letter or mark English does not
+    write."""
+    lang = language(text)
+    if lang is not None:
+        return lang != "en"
+    words = _function_word_candidates(text)
+    if any(w in _LANGUAGE_WORDS["en"] for w in words):
+        return False
+    return any(len(w) > 1 and w in fw for lang, fw in _LANGUAGE_WORDS.items() if lang != "en" for w in words) or any(
+        c in "¿¡ãõñçà" for c in text.lower())
 
 
 def _code_letter(text: str, at: int) -> bool:

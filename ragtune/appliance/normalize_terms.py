@@ -35,6 +35,7 @@ WH = {"what", "who", "whom", "whose", "when", "where", "why", "how", "which",
 AUX = {"is", "are", "was", "were", "do", "does", "did", "can", "could", "will", "would", "should", "has", "have",
        "had", "name", "list", "give", "in", "on", "at", "during", "for", "from", "by", "to", "of"}
 PREPOSITIONS = {"in", "on", "at", "for", "from", "by", "to", "of", "during"}
+VERB_AUX = AUX - PREPOSITIONS  # what begins a new question ("does it ...", "list the ...")
 # "no" is a determiner after these ("there is no water", "with no return", "still no hot water") and before these
 # ("no longer").
 NO_DET_BEFORE = {"is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "there", "with",
@@ -56,10 +57,21 @@ SUBJECT_OR_MODAL = {"i", "you", "we", "they", "he", "she", "it", "people", "to",
 SAY_VERBS = {"say", "says", "said", "saying", "reply", "replies", "replied", "answer", "answers", "answered",
              "type", "typed", "feel", "feels", "felt"}
 NOPE_NOT_AFTER = {"just", "a", "the", "by", "with", "means", "mean"}
+# An editing word after these is mentioned as a word ("the word nope", "how do you spell never mind", "does the app
+# accept nope", "is nevermind one word", "voted no"), not said to correct oneself.
+MENTION_AFTER = SAY_VERBS | {
+    "word", "words", "phrase", "term", "expression", "write", "writes", "wrote", "written", "writing", "spell",
+    "spells", "spelled", "spelt", "spelling", "pronounce", "pronounces", "pronounced", "accept", "accepts",
+    "accepted", "type", "types", "typing", "vote", "votes", "voted", "voting", "shout", "shouts", "shouted", "mean",
+    "means"}
+MENTIONABLE = {"no", "nope", "sorry", "never", "nevermind", "rather", "instead", "oops", "correction"}
+COPULAS = {"is", "are", "was", "were", "be"}
+FILLER_MENTION = {"word", "words", "phrase", "term", "expression", "spell", "spells", "spelled", "spelt", "pronounce",
+                  "pronounces", "pronounced"}
+OPEN_QUOTES = {"“", "‘", "«"}
+CLOSE_QUOTES = {'"', "”", "’", "»"}
 ARTICLES = {"a", "an", "the"}
 DETERMINERS = ARTICLES | {"this", "that", "these", "those", "my", "your", "our", "their", "his", "her", "its"}
-TIME_UNITS = {"s", "sec", "secs", "second", "seconds", "min", "mins", "minute", "minutes", "hr", "hrs", "hour", "hours",
-              "day", "days", "week", "weeks", "month", "months", "year", "years", "working"}
 CALENDAR = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
             "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"}
 # Function words: a repeated one is weak evidence of where a repair starts, and they are never "replaced".
@@ -73,8 +85,66 @@ APOSTROPHES = {"'", "’"}
 
 
 def is_filler(keys: list[str], i: int) -> bool:
-    """A filler, not "mm" after a number ("over 20 mm": millimetres)."""
-    return keys[i] in FILLERS and not (keys[i] == "mm" and i > 0 and keys[i - 1][-1:].isdigit())
+    """A filler, not "mm" after a number ("over 20 mm": millimetres) nor a unit or a word mentioned ("how many mm
+    of rain", "mm Hg", "how many um in a metre", "the difference between um and uh")."""
+    k = keys[i]
+    if k not in FILLERS:
+        return False
+    prev = keys[i - 1] if i > 0 else ""
+    nxt = keys[i + 1] if i + 1 < len(keys) else ""
+    if (k == "mm" and prev[-1:].isdigit()) or (k in ("mm", "um") and (
+            nxt == "hg" or (prev in ("many", "much") and nxt in ("of", "are", "is", "in", "per")))):
+        return False
+    if prev in FILLER_MENTION:
+        return False
+    return not ((nxt in ("and", "or") and keys[i + 2:i + 3] and keys[i + 2] in FILLERS) or
+                (prev in ("and", "or") and i >= 2 and keys[i - 2] in FILLERS))
+
+
+def words_before(keys: list[str], i: int, count: int) -> list[str]:
+    """The last `count` words (keys) before position i, walking back only as far as needed (a list of all the
+    words before every editing term made long inputs quadratic)."""
+    out: list[str] = []
+    j = i - 1
+    while j >= 0 and len(out) < count:
+        if keys[j]:
+            out.append(keys[j])
+        j -= 1
+    return out[::-1]
+
+
+def quoted_tokens(toks: list[str]) -> list[bool]:
+    """Which tokens are quoted or inside a quotation ('Who sang "Sorry" in 2015?', 'the error "sorry, no such
+    file"', 'between "um" and "uh"'): words mentioned, not said. Double quotes (straight or curly, guillemets) and
+    curly single ones; a straight apostrophe is too often a possessive to open a quotation."""
+    out, depth = [], 0
+    for t in toks:
+        opens = t[:1] in OPEN_QUOTES or (t[:1] == '"' and depth == 0)
+        out.append(depth > 0 or opens or t.rstrip("?.!,;:")[-1:] in CLOSE_QUOTES)
+        for ch in t:
+            if ch == '"':
+                depth = 0 if depth else 1
+            elif ch in OPEN_QUOTES:
+                depth += 1
+            elif ch in CLOSE_QUOTES and ch != '"':
+                depth = max(0, depth - 1)
+    return out
+
+
+def _name_word(toks: list[str], keys: list[str], i: int, n: int) -> bool:
+    """Whether a capitalised editing word inside the sentence is a name or part of one ("Dr. No", "No Entry",
+    "Rather Street", "Who played Sorry in ..."): not set off by a comma, a dash or a colon, nor followed by a new
+    question ("What is the form No what is the deadline ?", "... the form ? No , what is ...")."""
+    return (i > 0 and keys[i] != "i" and toks[i][:1].isupper() and not set_off_before(toks, keys, i) and
+            toks[i - 1][-1:] != ":" and not wh_restart(keys, i + n))
+
+
+def wh_restart(keys: list[str], at: int) -> bool:
+    """Whether a question word with an auxiliary after it begins at keys[at], punctuation skipped ("what is ...",
+    ", where can I ...")."""
+    while at < len(keys) and not keys[at]:
+        at += 1
+    return at < len(keys) and keys[at] in WH and _restarts(keys, at)
 
 
 def _neighbours(keys: list[str], i: int, n: int) -> tuple[str, str]:
@@ -82,6 +152,15 @@ def _neighbours(keys: list[str], i: int, n: int) -> tuple[str, str]:
     prev = next((keys[j] for j in range(i - 1, -1, -1) if keys[j]), "")
     nxt = next((keys[j] for j in range(i + n, len(keys)) if keys[j]), "")
     return prev, nxt
+
+
+def _edit_follows(keys: list[str], at: int) -> bool:
+    """Whether a strong editing phrase, a filler or a question word restarting a question follows at keys[at]
+    (punctuation skipped): then "I mean" before it is said to correct oneself, not a verb with an object ("What I
+    meant was clear" is one)."""
+    while at < len(keys) and not keys[at]:
+        at += 1
+    return at < len(keys) and (is_filler(keys, at) or bool(match_phrase(keys, at, STRONG)) or wh_restart(keys, at))
 
 
 def _restarts(keys: list[str], at: int) -> bool:
@@ -102,11 +181,30 @@ def strong_ok(keys: list[str], toks: list[str], i: int, n: int) -> bool:
     prev, nxt = _neighbours(keys, i, n)
     if n == 1 and head in ("no", "sorry", "nope") and prev in SAY_VERBS:  # "can I say no", "feel sorry"
         return False
+    if _name_word(toks, keys, i, n):
+        return False  # "Was Dr. No the first Bond film?", "Is there a No Parking zone?", "Who played Sorry in ..."
+    if head == "sorry" and toks[i][-1:] != "," and not set_off_before(toks, keys, i) and (
+            nxt in ("to", "for", "about", "that", "but", "if") or
+            prev in ("im", "am", "so", "very", "really", "too", "be")):
+        return False  # "I'm sorry to ask, but ...": the adjective
+    if head == "correction" and (not nxt or prev in DETERMINERS):
+        return False  # "before the lab sent a correction."
+    if keys[i:i + 2] == ["or", "no"] and not nxt:
+        return False  # "Is the water safe to drink, or no?": a yes-or-no tag
+    if not prev and (head == "tell" or (head in ("i", "what") and not _punct_after(toks, i + n) and
+                                        nxt not in WH and nxt not in VERB_AUX)):
+        return False  # "Tell me instead about ...", "I mean it: ...", "What I meant was clear in the email"
+    if head in MENTIONABLE and not set_off_before(toks, keys, i) and not wh_restart(keys, i + n) and (
+            prev in MENTION_AFTER or (head in ("nope", "nevermind", "never", "sorry") and prev in COPULAS)):
+        return False  # "the phrase never mind", "write nope" (but "the expression no what is ..." restarts)
+    if head == "i" and prev in ("do", "did", "does", "what", "how", "why", "can", "could") and not (
+            set_off_before(toks, keys, i)) and not _edit_follows(keys, i + n):
+        return False  # "What do I mean by gross income?" ("On how I mean rather what is ..." edits)
     if n == 1 and ((head == "nope" and prev in NOPE_NOT_AFTER) or
                    (head == "no" and prev in ARTICLES and toks[i] == "no" and toks[i - 1] not in (",", ";")
                     and toks[i - 1][-1:] not in ",;" and nxt not in WH)):
         return False  # "mean by nope", "led the no side" (but "in a, no, how do I ...", "the no who was ...")
-    if (head == "no" and [k for k in keys[:i] if k][-2:] == ["yes", "or"]) or (
+    if (head == "no" and words_before(keys, i, 2) == ["yes", "or"]) or (
             keys[i:i + 2] == ["or", "no"] and prev == "yes"):
         return False  # "a yes or no answer"
     if n == 1 and head == "no":
@@ -120,11 +218,12 @@ def strong_ok(keys: list[str], toks: list[str], i: int, n: int) -> bool:
         if toks[i] in ("No", "No.") and nxt.isdigit():  # "No. 5"
             return False
     if n == 1 and head == "rather":
-        if nxt == "than" or prev in RATHER_NOT_AFTER:
-            return False
+        if nxt == "than" or prev in RATHER_NOT_AFTER or "than" in keys[i + 1:i + 8]:
+            return False  # "would anyone rather pay cash than card"
     if n == 1 and head == "instead":
-        if nxt == "of" or not nxt:
-            return False
+        if nxt in ("of", "if", "when", "because", "so", "and", "or", "but", "") or (
+                prev in ("do", "go", "use", "pay", "me")):
+            return False  # "What should I do instead if ..."
     if n == 1 and head in ("rather", "instead") and (toks[i][-1:] == "." or toks[i + 1:i + 2] == ["."]):
         return False  # it ends a sentence ("... next year instead. Can the ticket ...")
     if head in ("never", "nevermind", "nope") and n <= 2:
@@ -167,7 +266,7 @@ def rejected_end(keys: list[str], toks: list[str], i: int, j: int) -> int:
     restarted question ("what time does the, no, not the pool, what time ..."); only where there is a question to
     restart ("the P240 one I mean, not the P120, what does a pack cost" keeps its P240). Else j."""
     at = next((x for x in range(j, len(keys)) if keys[x]), len(keys))
-    if keys[at:at + 1] != ["not"] or not any(k in WH for k in [k for k in keys[:i] if k][-6:]):
+    if keys[at:at + 1] != ["not"] or not any(k in WH for k in words_before(keys, i, 6)):
         return j
     fronted = fronted_restart(keys[at:], toks[at:])
     return at + fronted if fronted else j
@@ -177,7 +276,7 @@ def same_kind_word(key: str, tok: str, rep_key: str, rep_tok: str) -> bool:
     """Whether the repair word rep_tok can replace tok: two content words, both names or neither, no question word
     ("sugar er salt", "low , oh wait , high")."""
     return (key not in FUNCTION_WORDS and rep_key not in FUNCTION_WORDS and key not in WH and rep_key not in WH and
-            tok[:1].isupper() == rep_tok[:1].isupper())
+            key not in ("many", "much") and tok[:1].isupper() == rep_tok[:1].isupper())  # "how many, um, staff"
 
 
 def wait_run(keys: list[str], i: int, words: list[int]) -> bool:
@@ -186,7 +285,7 @@ def wait_run(keys: list[str], i: int, words: list[int]) -> bool:
     a bare "wait" after a verb is an instruction ("once it beeps, wait, unplug it")."""
     if "wait" not in [keys[x] for x in words]:
         return False
-    before = [k for k in keys[:i] if k][-2:]
+    before = words_before(keys, i, 2)
     return len(words) > 1 or (len(before) == 2 and before[0] in DETERMINERS | (AUX - PREPOSITIONS))
 
 
@@ -211,8 +310,8 @@ def chained_weak(keys: list[str], toks: list[str], i: int, n: int) -> bool:
     if keys[i] in WEAK_NOT_FIRST:
         return False
     prev, _ = _neighbours(keys, i, n)
-    if keys[i] == "tell" and prev in SUBJECT_OR_MODAL:
-        return False
+    if keys[i] == "tell" and (prev in SUBJECT_OR_MODAL or not prev):
+        return False  # "can you tell me", and "Tell me instead about ..." asks
     j = i + n
     while j < len(keys) and keys[j] == "":
         j += 1
@@ -234,8 +333,20 @@ def lone_wait(keys: list[str], toks: list[str], i: int) -> bool:
     if prev in FUNCTION_WORDS or prev in SUBJECT_OR_MODAL or prev in WH or nxt in FUNCTION_WORDS or nxt in WH:
         return False
     if prev.isdigit() and nxt.isdigit():
-        return i + 2 >= len(keys) or keys[i + 2] not in TIME_UNITS
+        # "12 wait 2 hours" is the verb, "the 3 wait 5 rule" a name
+        then = toks[i + 2] if i + 2 < len(toks) else ""
+        return not (then[:1].isalpha() and then[:1].islower() and keys[i + 2] not in FUNCTION_WORDS | WH)
     return after[:1].isupper() and nxt not in CALENDAR
+
+
+WAIT_VERB_BEFORE = {"for", "until", "till", "til", "in", "at", "outside", "inside", "here", "there", "longer"}
+
+
+def weak_match(keys: list[str], i: int) -> int:
+    """match_phrase(keys, i, WEAK), but not the verb "wait" ("and wait for a table", "wait outside")."""
+    if keys[i] == "wait" and keys[i + 1:i + 2] and keys[i + 1] in WAIT_VERB_BEFORE:
+        return 0
+    return match_phrase(keys, i, WEAK)
 
 
 def match_phrase(keys: list[str], i: int, phrases: list[tuple[str, ...]]) -> int:

@@ -3,8 +3,10 @@ the file merges into one cell across the whole table (docx `w:gridSpan` / `w:hMe
 `table:number-columns-spanned`, HTML `<th colspan>` / `<td colspan>` over every column, a lone `<th
 scope="rowgroup">`, a lone `<th>` in a table not keyed by `<th>`s) titles the rows under it: each is written with the
 group's name first, under no label (`Weekend; Ticket: Adult; Price: £7`). A row whose other cells are only empty is
-no group (round 55, reviewer readC: `Bob Hart` is a person with no number, not a group of the next rows). Content
-invented for the tests (CC0)."""
+no group (round 55, reviewer readC: `Bob Hart` is a person with no number, not a group of the next rows). Round 56's
+mend (readC): only in a table (an HTML section) whose first row under the header is a group row; a row of one cell
+the file does not merge, a `<tbody>`, ends a group; a `<tfoot>` row, a sentence, are none. Content invented for the
+tests (CC0)."""
 
 from __future__ import annotations
 
@@ -177,3 +179,114 @@ def test_a_wide_colspan_group_row_stays_within_the_tables_budgets():
     assert len(text) < 40 * len(page)
     first = text.splitlines()[0]
     assert first.startswith("| Key") or first.startswith("Group 0; Key: a0")
+
+
+# Round 56 mend (reviewer readC, H2-H4, M1-M3, L3): merged rows amid ungrouped rows, a group the file did not merge,
+# HTML sections and footers, sentences, a group merged down over two rows.
+
+PRICES = [HEAD, ("Single swim", "£6.50", "£3.40"), ("Early session", "£5.00", "£2.60"), "Subtotal: £11.50",
+          ("Gym", "£8.00", "£4.00"), ("Sauna", "£3.00", "£1.50")]
+BUSES = [("Route", "First bus", "Last bus"), ("5", "07:10", "22:40"), "Route 5 withdrawn from 1 May",
+         ("7", "06:50", "23:10"), ("9", "07:30", "21:00")]
+
+
+def test_a_merged_row_amid_ungrouped_rows_is_a_row_not_a_group_of_the_rows_under_it():  # H2
+    for load in (_docx, _odt):
+        text = load(PRICES)
+        assert "Ticket: Subtotal: £11.50\nTicket: Gym; Adult: £8.00; Child: £4.00" in text, text
+        assert "Subtotal" not in text.replace("Ticket: Subtotal: £11.50", "")
+        text = load(BUSES)
+        assert text.splitlines() == [
+            "Route: 5; First bus: 07:10; Last bus: 22:40", "Route: Route 5 withdrawn from 1 May",
+            "Route: 7; First bus: 06:50; Last bus: 23:10", "Route: 9; First bus: 07:30; Last bus: 21:00"], text
+    head = "<thead>" + _tr(HEAD, "th") + "</thead>"
+    total = ("<table>" + head + _tr(("Swim", "£6", "£3")) + '<tr><td colspan="3">Total for swimming: £9</td></tr>'
+             + _tr(("Gym", "£8", "£4")) + "</table>")
+    assert _html(total) == ("Ticket: Swim; Adult: £6; Child: £3\nTicket: Total for swimming: £9\n"
+                            "Ticket: Gym; Adult: £8; Child: £4")
+    closed = ("<table>" + head + _tr(("Swim", "£6", "£3")) + "<tr><th>Closed Mondays</th></tr>"
+              + _tr(("Gym", "£8", "£4")) + _tr(("Sauna", "£3", "£1")) + "</table>")
+    assert "Closed Mondays; " not in _html(closed)
+    assert "Ticket: Closed Mondays\nTicket: Gym; Adult: £8; Child: £4" in _html(closed)
+
+
+def test_a_group_typed_in_the_first_cell_only_ends_the_group_above():  # H3
+    rows = [HEAD, "Summer", ("Swim", "£6.50", "£3.40"), ("Winter", "", ""), ("Swim", "£4.90", "£2.80")]
+    want = ("Summer; Ticket: Swim; Adult: £6.50; Child: £3.40\nTicket: Winter\n"
+            "Ticket: Swim; Adult: £4.90; Child: £2.80")
+    assert _docx(rows) == want
+    assert _odt(rows) == want
+    page = ("<table>" + _tr(HEAD, "th") + '<tr><th colspan="3">Summer</th></tr>' + _tr(("Swim", "£6", "£3"))
+            + '<tr><td colspan="2">Winter</td><td></td></tr>' + _tr(("Swim", "£5", "£2")) + "</table>")
+    assert "Summer; Ticket: Swim; Adult: £5" not in _html(page)
+    # a footnote between the rows does not end it, a value under another column alone neither
+    rows = [{0: "Ticket", 1: "Adult", 2: "Child"}, {0: "Summer"}, {0: "Swim", 1: "£6"}, {0: "* peak days"},
+            {1: "£5"}, {0: "Gym", 1: "£8"}]
+    assert labelled_rows(rows, True, groups={1}) == [
+        "Summer; Ticket: Swim; Adult: £6", "Summer; Adult: £5", "Summer; Ticket: Gym; Adult: £8", "", "* peak days"]
+
+
+def test_html_a_lone_th_name_between_rows_is_a_row_again():  # H4 (readC's "Bob Hart", round 55)
+    head = _tr(("Name", "Phone", "Room"), "th")
+    bob = "<tr><th>Bob Hart</th></tr>"
+    page = "<table>" + head + _tr(("Ann Lee", "4417", "B2")) + bob + _tr(("Cy Ode", "4418", "B3")) + "</table>"
+    assert _html(page) == "Name: Ann Lee; Phone: 4417; Room: B2\nName: Bob Hart\nName: Cy Ode; Phone: 4418; Room: B3"
+    # a table grouped by rows spanning every column: a lone narrow <th> among them is no group (a row of one
+    # cell the file did not merge: it ends the group, H3)
+    page = ("<table>" + head + '<tr><th colspan="3">Sales</th></tr>' + _tr(("Ann Lee", "4417", "B2")) + bob
+            + _tr(("Cy Ode", "4418", "B3")) + "</table>")
+    assert _html(page) == ("Sales; Name: Ann Lee; Phone: 4417; Room: B2\nName: Bob Hart\n"
+                           "Name: Cy Ode; Phone: 4418; Room: B3")
+
+
+def test_html_a_tbody_ends_the_group_and_a_tfoot_row_is_never_one():  # M1, M2
+    head = "<thead>" + _tr(HEAD, "th") + "</thead>"
+    two = ("<table>" + head + '<tbody><tr><th colspan="3">Summer</th></tr>' + _tr(("Swim", "£6", "£3")) + "</tbody>"
+           "<tbody>" + _tr(("Lockers", "£1", "£1")) + "</tbody></table>")
+    assert _html(two) == "Summer; Ticket: Swim; Adult: £6; Child: £3\nTicket: Lockers; Adult: £1; Child: £1"
+    foot = ("<table>" + head + '<tfoot><tr><td colspan="3">Prices valid until May</td></tr></tfoot><tbody>'
+            + _tr(("Swim", "£6", "£3")) + _tr(("Gym", "£8", "£4")) + "</tbody></table>")
+    assert "Prices valid until May; " not in _html(foot)
+    foot_last = foot.replace("<tfoot>", "").replace("</tfoot><tbody>", "<tbody>").replace(
+        "</tbody></table>", '</tbody><tfoot><tr><th colspan="3">Members half price</th></tr></tfoot></table>')
+    assert "Members half price; " not in _html(foot_last)
+    # a group row last in the <thead> still titles the <tbody>'s rows
+    thead = ("<table><thead>" + _tr(("Name", "Phone"), "th") + '<tr><th colspan="2">Office staff</th></tr></thead>'
+             "<tbody>" + _tr(("Ann Lee", "4417")) + _tr(("Bob Hart", "4418")) + "</tbody></table>")
+    assert _html(thead) == "Office staff; Name: Ann Lee; Phone: 4417\nOffice staff; Name: Bob Hart; Phone: 4418"
+
+
+def test_a_merged_sentence_is_no_groups_name():  # M3
+    head = {0: "Ticket", 1: "Adult", 2: "Child"}
+    for note in ("All prices include VAT.", "Book online or at the reception desk a day ahead",
+                 "Prices are per session!"):
+        rows = [head, {0: note}, {0: "Swim", 1: "£6"}, {0: "Summer"}, {0: "Gym", 1: "£8"}]
+        out = labelled_rows(rows, True, groups={1, 3})
+        assert not any(line.startswith((note.rstrip(".!") + ";", "Summer;")) for line in out), out
+    # a one-word name ending in a stop ("Sat.") still names a group
+    rows = [head, {0: "Sat."}, {0: "Swim", 1: "£6"}]
+    assert labelled_rows(rows, True, groups={1}) == ["Sat.; Ticket: Swim; Adult: £6"]
+
+
+def test_a_group_merged_down_over_two_rows_is_written_once():  # L3
+    def build(d):
+        t = d.add_table(rows=5, cols=3)
+        for c, h in enumerate(HEAD):
+            t.cell(0, c).text = h
+            t.cell(0, c).paragraphs[0].runs[0].bold = True
+        t.cell(1, 0).merge(t.cell(2, 2)).text = "Summer"
+        for r, row in ((3, ("Swim", "£6", "£3")), (4, ("Gym", "£8", "£4"))):
+            for c, v in enumerate(row):
+                t.cell(r, c).text = v
+    want = "Summer; Ticket: Swim; Adult: £6; Child: £3\nSummer; Ticket: Gym; Adult: £8; Child: £4"
+    assert load_docx(Path("t.docx"), docx_xml_bytes(build=build)).text == want
+    cell = '<table:table-cell{}><text:p>{}</text:p></table:table-cell>'
+    row = "<table:table-row>{}</table:table-row>".format
+    body = ('<table:table table:name="T"><table:table-column table:number-columns-repeated="3"/>'
+            "<table:table-header-rows>" + row("".join(cell.format("", h) for h in HEAD)) + "</table:table-header-rows>"
+            + row(cell.format(' table:number-columns-spanned="3" table:number-rows-spanned="2"', "Summer")
+                  + '<table:covered-table-cell table:number-columns-repeated="2"/>')
+            + row('<table:covered-table-cell table:number-columns-repeated="3"/>')
+            + row("".join(cell.format("", v) for v in ("Swim", "£6", "£3")))
+            + row("".join(cell.format("", v) for v in ("Gym", "£8", "£4"))) + "</table:table>")
+    assert load_odt(Path("t.odt"), ob.odt(content_xml=ob.content(body))).text == want

@@ -272,7 +272,8 @@ class Heading(str):
 
 def labelled_rows(rows: list[dict[int, str]], header: bool, pairs: bool = True,
                   times: Callable[[int, str], int] | None = None,
-                  marks: Collection[tuple[int, int]] = (), groups: Collection[int] = ()) -> list[str] | None:
+                  marks: Collection[tuple[int, int]] = (), groups: Collection[int] = (),
+                  breaks: Collection[int] = ()) -> list[str] | None:
     """A Word or OpenDocument text's table (word.py, opendoc.py, worddoc.py, round 54) as labelled lines, or None where
     it is written `a | b | c`. `header`: the file marks its first row as the header (a repeated header row, or bold
     text in each of its cells): each row after it `Label: value; …` under it, rows equal to it (retyped further down)
@@ -288,7 +289,8 @@ def labelled_rows(rows: list[dict[int, str]], header: bool, pairs: bool = True,
     line's length); once each by default. `marks`: (row, column) of the cells whose text starts with a heading's `#`
     marks (a `Heading` line): those marks are left out, no other "#" (round 55: "# of seats" is a label). Under a
     header, a row with text in its first cell only may be a note below the rows (`_aside`, round 55). `groups`: the
-    rows the file merges into one cell across the whole table (or marks a group's header): group rows (`_grouped`)."""
+    rows the file merges into one cell across the whole table (or marks a group's header): group rows (`_grouped`);
+    `breaks`: the rows that start a section of the table (an HTML `<tbody>` or `<tfoot>`), where a group ends."""
     full = [{c: v for c, v in r.items() if v} for r in rows]
     for i, c in marks:
         m = _HEADING.match(full[i].get(c, "")) if i < len(full) else None
@@ -307,7 +309,8 @@ def labelled_rows(rows: list[dict[int, str]], header: bool, pairs: bool = True,
             return None
         line: Callable[[Row], str] = lambda r: labelled_line(head, r)  # noqa: E731
         body = [(i, r) for i, r in enumerate(full) if i and r and r != head]
-        return _noted(_grouped(body, groups), line, first, len(keyed) >= 3, first not in head, times, _room(full))
+        return _noted(_grouped(body, groups, first, breaks), line, first, len(keyed) >= 3, first not in head, times,
+                      _room(full))
     cols = sorted(set().union(*full))
     if not pairs or len(cols) != 2 or not all(
             r.get(cols[0]) and len(r[cols[0]]) <= _LABEL_CHARS and is_text(r[cols[0]]) for r in full if r):
@@ -344,24 +347,59 @@ def _aside(r: Row, first: int, wide: bool, matrix: bool, last: bool) -> bool:
     return bool(_NOTE.match(r[first])) or matrix or (wide and (last or len(r[first]) > _LABEL_CHARS))
 
 
-def _grouped(body: list[tuple[int, Row]], groups: Collection[int]) -> list[tuple[int, Row, str]]:
+def _grouped(body: list[tuple[int, Row]], groups: Collection[int], first: int,
+             breaks: Collection[int] = ()) -> list[tuple[int, Row, str]]:
     """`body`'s rows, each with the group it is under ("" for none), the group rows left out. A group row (round 56)
     is one the file merges into one cell across the whole table (`<th colspan>` over every column, a lone
     `<th scope="rowgroup">`: `groups`, the loader's mark; never a row that only has its other cells empty: readC's
-    "Bob Hart"), of a label's length, not a footnote ("* …"), with a row that is no group right under it: it titles
-    the rows under it, up to the next group row ("Weekend rates", "Block B", "Week 2"). Any other stays as before (a
-    row, or a note below the rows: `_aside`): the last row, one of two group rows in a row (but the second)."""
+    "Bob Hart") with a group's name (`_name`: a label's length, no footnote, no sentence) and a row that is no group
+    right under it: it titles the rows under it. Only in a table (or an HTML section: `breaks`, the rows a `<tbody>`
+    or `<tfoot>` starts) whose first row is one: merged rows amid ungrouped rows are a note, a total ("Subtotal: £17",
+    "Route 5 withdrawn from 1 May", round 56 mend: they had titled the rows under them). A group ends at the next
+    group row, a section's start, or a row with text in its first cell only that the file does not merge ("Winter"
+    typed in the first cell: a group, or a name, the file did not mark). Any other row stays as before (a row, or a
+    note below the rows: `_aside`): the last row, one of two group rows in a row (but the second; a group merged down
+    over two rows, written in each, is written once)."""
+    cuts = sorted(breaks)
+    part: list[int] = []  # body row -> its section
+    at = 0
+    for i, _ in body:
+        while at < len(cuts) and cuts[at] <= i:
+            at += 1
+        part.append(at)
+    names = [_name(r) if i in groups else "" for i, r in body]
+
+    def heads(k: int) -> bool:
+        return bool(names[k]) and k + 1 < len(body) and part[k + 1] == part[k] and body[k + 1][0] not in groups
+
     out: list[tuple[int, Row, str]] = []
     group = ""
+    grouped = False
     for k, (i, r) in enumerate(body):
-        text = next(iter(r.values())) if len(r) == 1 and i in groups else ""
-        if (text and len(text) <= _LABEL_CHARS and not _NOTE.match(text) and k + 1 < len(body)
-                and body[k + 1][0] not in groups):
-            # (its own ": " and "; " would read as a label and a cell's end in the rows it is written into)
-            group = " ".join(text.rstrip(":").replace(": ", " - ").replace("; ", ", ").split())
+        if not k or part[k] != part[k - 1]:
+            group, grouped = "", bool(names[k])
+        if grouped and heads(k):
+            group = " ".join(names[k].rstrip(":").replace(": ", " - ").replace("; ", ", ").split())
             continue
+        if grouped and names[k] and k + 1 < len(body) and body[k + 1][1] == r and heads(k + 1):
+            continue  # (merged down too: the same group row again under it)
+        if i not in groups and len(r) == 1 and first in r and not _NOTE.match(r[first]):
+            group = ""
         out.append((i, r, group))
     return out
+
+
+def _name(r: Row) -> str:
+    """A group row's text where it may name a group: a label's length, no footnote ("* …", "Note: …"), no sentence
+    (ending in ". ! ?" but one word, "Sat.", or over _NAME_WORDS words: "Prices include VAT and a locker.")."""
+    text = next(iter(r.values())) if len(r) == 1 else ""
+    if not text or len(text) > _LABEL_CHARS or _NOTE.match(text):
+        return ""
+    words = len(text.split())
+    return "" if words > _NAME_WORDS or (words > 1 and text.rstrip()[-1] in ".!?…") else text
+
+
+_NAME_WORDS = 8  # a merged text of more words is prose (a note across the table), not a group's name
 
 
 def _noted(body: list[tuple[int, Row, str]], line: Callable[[Row], str], first: int, wide: bool, matrix: bool,

@@ -9,8 +9,9 @@ columns of short keys, each row's first a `<th>`, are still `Key: value` lines, 
 unmarked `Name | Extension` over `Ann Lee | 4417` is a header over data as often). A header row whose
 first cell is empty over row headers (a price grid: `| Peak | Off-peak` over `Adult | £120 | £95`) labels the other
 columns, each row's own first cell standing alone before them (`Adult; Peak: £120; Off-peak: £95`). A group row
-under the header (`Grid.groups`, round 56: a row of one cell spanning every column, a `<th scope="rowgroup">`) is
-written into each row under it, first (`Saturday; Route: Northgate; First bus: 08:40`).
+under the header (`Grid.groups`, round 56: a row of one cell spanning every column, a `<th scope="rowgroup">`, not in
+a `<tfoot>`) is written into each row under it, first (`Saturday; Route: Northgate; First bus: 08:40`), where the
+table's (or its `<tbody>`'s) first row is one; a `<tbody>` or `<tfoot>` ends the group (tablerows `_grouped`).
 Not labelled (`a | b`, as before): a layout table (a row written as paragraphs: a cell holding a block or prose,
 web.py; `role="presentation"`), a table whose rows reach past the header's columns (a header cell spanning two columns
 over a second header row), text outside its cells or another table's rows among its rows (`nest`), a header cell
@@ -85,8 +86,12 @@ class Table:
     def section(self, tag: str) -> None:
         """A <thead>, <tbody> or <tfoot> starts ("" at </thead>), the row before it ended."""
         if self.grid is not None:
-            self.grid.in_head = tag == "thead"
-            self.grid.spans = {}  # (a cell spans rows of its own section only: rowspan=0 to the section's end)
+            g = self.grid
+            if tag == "tfoot" or (tag == "tbody" and g.part != "thead"):  # (a group ends there, `Grid.starts`;
+                g.starts.append(len(g.rows))  # not a <tbody> after a <thead>: a group row last in it titles its rows)
+            g.part = tag or g.part
+            g.in_head, g.in_foot = tag == "thead", tag == "tfoot"
+            g.spans = {}  # (a cell spans rows of its own section only: rowspan=0 to the section's end)
 
 
 def nest(tables: list[Table], table: Table) -> None:
@@ -166,6 +171,9 @@ class Grid:
         self.marked: list[bool] = []  # per row held: a header row as the page marks it
         self.keyed: list[bool] = []  # per row held: its first cell with text a <th> (a row header)
         self.in_head = False  # inside the table's <thead>
+        self.in_foot = False  # inside its <tfoot>: a total, a note, never a group's row
+        self.starts: list[int] = []  # the rows a <tbody> or <tfoot> starts (the index of the row held next)
+        self.part = ""  # the last <thead>, <tbody> or <tfoot> opened
         self.spans: dict[int, Span] = {}  # column -> the cell spanning down into it
         self.width = 0  # the table's columns: the widest row's
         self.lone: dict[int, tuple[int, bool, bool]] = {}  # row held -> its one cell's colspan, <th>, rowgroup
@@ -219,7 +227,7 @@ class Grid:
             self._drop()
             return
         if out:
-            if len(cells) == 1 and not old:  # (one cell: a group's row may be, `lines`)
+            if len(cells) == 1 and not old and not self.in_foot:  # (one cell: a group's row may be, `lines`)
                 self.lone[len(self.rows)] = cells[0][2], cells[0][1], cells[0][4]
             out = dict(sorted(out.items()))
             self.rows.append(out)
@@ -228,7 +236,7 @@ class Grid:
 
     def _drop(self) -> None:
         self.ok = False
-        self.rows, self.marked, self.keyed, self.spans, self.lone = [], [], [], {}, {}
+        self.rows, self.marked, self.keyed, self.spans, self.lone, self.starts = [], [], [], {}, {}, []
 
     def lines(self) -> list[str] | None:
         """The table's rows as labelled lines (module doc), or None: written `a | b`, as before."""
@@ -240,13 +248,15 @@ class Grid:
         groups = self.groups()
         second = self.marked[1] and 1 not in groups  # (a group's <th> row right under the header marks no header)
         pairs = all(self.keyed) and not (self.marked[0] and second)
-        return labelled_rows(self.rows, self.marked[0] and not second, pairs, groups=groups)
+        return labelled_rows(self.rows, self.marked[0] and not second, pairs, groups=groups, breaks=self.starts)
 
     def groups(self) -> set[int]:
         """The rows that head a group of rows (round 56, tablerows.labelled_rows' `groups`): a row of one cell, no
-        cell spanning down into it, that spans every column (`<td colspan>` or `<th colspan>`), is a `<th
-        scope="rowgroup">`, or is a lone `<th>` in a table whose other rows are not keyed by a `<th>` (there it would
-        be a row's key with its other cells left out: readC's "Bob Hart"). Emptiness alone never makes one."""
+        cell spanning down into it, not in a `<tfoot>`, that spans every column (`<td colspan>` or `<th colspan>`), is
+        a `<th scope="rowgroup">`, or is a lone `<th>` in a table whose other rows are not keyed by a `<th>` (there it
+        would be a row's key with its other cells left out: readC's "Bob Hart") and which has no group row of the
+        other two kinds (a table's group rows are alike: one amid them is a name). Emptiness alone never makes one."""
         keyed = any(k for i, k in enumerate(self.keyed) if i and i not in self.lone)
-        return {i for i, (across, th, rowgroup) in self.lone.items()
-                if i and self.width > 1 and (across >= self.width or rowgroup or (th and not keyed))}
+        wide = {i for i, (across, _, rowgroup) in self.lone.items() if across >= self.width or rowgroup}
+        return {i for i, (_, th, _) in self.lone.items()
+                if i and self.width > 1 and (i in wide or (th and not keyed and not wide - {0}))}
