@@ -6,10 +6,11 @@ a title merged across the whole table above their header row, a room list with a
 lookups and 3 near misses whose key is in no table, Q as r52_tables.py reads it. Header rows are marked as Word and
 LibreOffice users mark them (bold, repeated as a header row, LibreOffice's heading rows).
 `python benchmarks/r55_doc_table_shapes_data.py SHARE` writes the documents."""
-import io
+import runpy
 import sys
 from pathlib import Path
-from xml.sax.saxutils import escape
+
+BUILD = runpy.run_path(str(Path(__file__).resolve().parent / "doc_tables_build.py"))  # the one document writer
 
 Q = [
  ("m1", "docx-matrix", "leisure-centre-prices.docx", "How much is a child swim at the weekend?", ["3.60"]),
@@ -108,71 +109,10 @@ MARKS = {"leisure-centre-prices.docx": "bold", "community-hall-hire.odt": "headi
          "dental-practice-hours.docx": "repeat", "allotment-charges.odt": "heading-rows", "meeting-rooms.docx": "bold"}
 
 
-def docx_bytes(title: str, before: list[str], top: str | None, rows: list[tuple[str, ...]], after: list[str],
-               mark: str) -> bytes:
-    import docx  # python-docx
-    from docx.oxml import OxmlElement
-
-    d = docx.Document()
-    d.core_properties.title = title
-    d.add_heading(title, 1)
-    for para in before:
-        d.add_heading(para[3:], 2) if para.startswith("## ") else d.add_paragraph(para)
-    skip = 1 if top else 0
-    t = d.add_table(rows=len(rows) + skip, cols=len(rows[0]), style="Table Grid")
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            t.cell(r + skip, c).text = value
-            if r == 0 and value:
-                t.cell(r + skip, c).paragraphs[0].runs[0].bold = True
-    if top:
-        cell = t.cell(0, 0).merge(t.cell(0, len(rows[0]) - 1))
-        cell.text = top
-        cell.paragraphs[0].runs[0].bold = True
-    if mark == "repeat":
-        for r in range(skip + 1):
-            t.rows[r]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
-    for para in after:
-        d.add_paragraph(para)
-    out = io.BytesIO()
-    d.save(out)
-    return out.getvalue()
-
-
-def odt_bytes(title: str, before: list[str], top: str | None, rows: list[tuple[str, ...]], after: list[str],
-              mark: str) -> bytes:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "appliance"))
-    import odt_build as ob
-
-    def para(p: str) -> str:
-        if p.startswith("## "):
-            return f'<text:h text:outline-level="2">{escape(p[3:])}</text:h>'
-        return f"<text:p>{escape(p)}</text:p>"
-
-    def row(cells: tuple[str, ...]) -> str:
-        return "<table:table-row>" + "".join(f'<table:table-cell office:value-type="string"><text:p>{escape(c)}'
-                                             "</text:p></table:table-cell>" if c else "<table:table-cell/>"
-                                             for c in cells) + "</table:table-row>"
-
-    width = len(rows[0])
-    head = row(rows[0])
-    if top:
-        head = (f'<table:table-row><table:table-cell table:number-columns-spanned="{width}" office:value-type="string">'
-                f"<text:p>{escape(top)}</text:p></table:table-cell>{'<table:covered-table-cell/>' * (width - 1)}"
-                f"</table:table-row>{head}")
-    table = (f'<table:table table:name="Table1"><table:table-column table:number-columns-repeated="{width}"/>'
-             + (f"<table:table-header-rows>{head}</table:table-header-rows>" if mark == "heading-rows" else head)
-             + "".join(row(r) for r in rows[1:]) + "</table:table>")
-    body = (f'<text:h text:outline-level="1">{escape(title)}</text:h>' + "".join(map(para, before)) + table
-            + "".join(map(para, after)))
-    return ob.odt(content_xml=ob.content(body), meta_xml=ob.meta(title=title))
-
-
 def build(D: Path) -> None:
     D.mkdir(exist_ok=True, parents=True)
     for name, (title, before, top, rows, after) in DOCS.items():
-        make = docx_bytes if name.endswith(".docx") else odt_bytes
-        (D / name).write_bytes(make(title, before, top, rows, after, MARKS[name]))
+        BUILD["write"](D / name, title, before, rows[0], rows[1:], after, MARKS[name], top)
 
 
 if __name__ == "__main__":

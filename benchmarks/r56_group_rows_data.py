@@ -10,10 +10,11 @@ trap: a contact list with a row holding only a name, NOT merged (.docx), which m
 answerable lookups whose answer needs the group, 6 near misses (a group no table has, a person with no number); Q as
 r52_tables.py reads it. Header rows are marked as Word, LibreOffice and web pages mark them.
 `python benchmarks/r56_group_rows_data.py SHARE` writes the documents."""
-import io
+import runpy
 import sys
 from pathlib import Path
-from xml.sax.saxutils import escape
+
+BUILD = runpy.run_path(str(Path(__file__).resolve().parent / "doc_tables_build.py"))  # the one document writer
 
 Q = [
  ("s1", "docx-merged", "pool-prices-by-season.docx", "How much is a child swim in the winter season?", ["2.80"]),
@@ -187,73 +188,10 @@ lighting, and is set for each block.</p>
 }
 
 
-def docx_bytes(title: str, before: list[str], header: tuple[str, ...], rows: list, after: list[str],
-               mark: str) -> bytes:
-    import docx  # python-docx
-    from docx.oxml import OxmlElement
-
-    d = docx.Document()
-    d.core_properties.title = title
-    d.add_heading(title, 1)
-    for para in before:
-        d.add_heading(para[3:], 2) if para.startswith("## ") else d.add_paragraph(para)
-    width = len(header)
-    t = d.add_table(rows=len(rows) + 1, cols=width, style="Table Grid")
-    for c, value in enumerate(header):
-        t.cell(0, c).text = value
-        t.cell(0, c).paragraphs[0].runs[0].bold = True
-    for r, row in enumerate(rows, 1):
-        if isinstance(row, str):  # a group row: one cell merged across the table
-            cell = t.cell(r, 0).merge(t.cell(r, width - 1))
-            cell.text = row
-            continue
-        for c, value in enumerate(row):
-            if value:
-                t.cell(r, c).text = value
-    if mark == "repeat":
-        t.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
-    for para in after:
-        d.add_paragraph(para)
-    out = io.BytesIO()
-    d.save(out)
-    return out.getvalue()
-
-
-def odt_bytes(title: str, before: list[str], header: tuple[str, ...], rows: list, after: list[str],
-              mark: str) -> bytes:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "appliance"))
-    import odt_build as ob
-
-    def para(p: str) -> str:
-        if p.startswith("## "):
-            return f'<text:h text:outline-level="2">{escape(p[3:])}</text:h>'
-        return f"<text:p>{escape(p)}</text:p>"
-
-    width = len(header)
-
-    def row(cells) -> str:
-        if isinstance(cells, str):
-            return (f'<table:table-row><table:table-cell table:number-columns-spanned="{width}" '
-                    f'office:value-type="string"><text:p>{escape(cells)}</text:p></table:table-cell>'
-                    f"{'<table:covered-table-cell/>' * (width - 1)}</table:table-row>")
-        return "<table:table-row>" + "".join(f'<table:table-cell office:value-type="string"><text:p>{escape(c)}'
-                                             "</text:p></table:table-cell>" if c else "<table:table-cell/>"
-                                             for c in cells) + "</table:table-row>"
-
-    head = row(header)
-    table = (f'<table:table table:name="Table1"><table:table-column table:number-columns-repeated="{width}"/>'
-             + (f"<table:table-header-rows>{head}</table:table-header-rows>" if mark == "heading-rows" else head)
-             + "".join(row(r) for r in rows) + "</table:table>")
-    body = (f'<text:h text:outline-level="1">{escape(title)}</text:h>' + "".join(map(para, before)) + table
-            + "".join(map(para, after)))
-    return ob.odt(content_xml=ob.content(body), meta_xml=ob.meta(title=title))
-
-
 def build(D: Path) -> None:
     D.mkdir(exist_ok=True, parents=True)
     for name, (title, before, header, rows, after) in DOCS.items():
-        make = docx_bytes if name.endswith(".docx") else odt_bytes
-        (D / name).write_bytes(make(title, before, header, rows, after, MARKS[name]))
+        BUILD["write"](D / name, title, before, header, rows, after, MARKS[name])
     for name, html in PAGES.items():
         (D / name).write_text(html, encoding="utf-8")
 
