@@ -9,6 +9,8 @@ docs/retrieval.md (stage 1) describes the rules with examples.
 
 from __future__ import annotations
 
+import re
+
 from .normalize_terms import (ARTICLES, AUX, CLAUSE_PUNCT, COPULAS, CONNECTORS, DISCOURSE, FUNCTION_WORDS, NO_DET_AFTER,
                               PREPOSITIONS, SET_OFF, STRONG, WEAK_NOT_FIRST, WH, chained_weak, fronted_restart,
                               is_filler, lone_wait, match_phrase, possessive_head, rejected_end, runs_on,
@@ -185,8 +187,8 @@ def _reparandum_start(pre_keys: list[str], pre_toks: list[str], rep_keys: list[s
     if kind == "filler":
         if window and last > 0 and rep[0][0].isdigit() and pre_keys[last].isdigit():
             return last
-        if same_kind:
-            return last
+        # after a filler alone only a name replaces a name ("the Leeds, um, York train", step 3): between two
+        # lower-case words it is hesitation ("Is the library, um, open"), not a swap
         if not (window and last > 0 and rep[0][1][:1].isupper() and pre_toks[last][:1].isupper()) and rep[0][0] not in WH:
             return n
         if rep[0][0] in WH and not any(pre_keys[j] in WH for j in window):
@@ -227,22 +229,26 @@ def _words(toks: list[str]) -> int:
 # titles and abbreviations written with a stop inside a sentence ("Dr. No", "St. Ann's", "No. 5")
 _ABBREVIATIONS = {"dr", "mr", "mrs", "ms", "st", "no", "nos", "vs", "jr", "sr", "prof", "rev", "mt", "ft", "fig",
                   "approx", "dept", "co", "ltd", "inc", "gen", "col", "capt", "sgt", "lt", "gov", "sen", "rep",
-                  "ave", "rd"}
+                  "ave", "rd", "eg", "ie", "etc", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
+                  "oct", "nov", "dec"}  # not "am"/"pm": "I am." ends a sentence; "a.m." is dotted
+_DOTTED = re.compile(r"(?:[A-Za-z]{1,3}\.)+[A-Za-z]{1,3}")  # "U.S.", "a.m.", "e.g.", "Ph.D."
 
 
 def _sentences(toks: list[str]) -> list[list[str]]:
     """The tokens cut after each "?", "!" or "." that ends a sentence: a repair never reaches across one ("Are pets
     allowed? No dogs on the beach, right?"). A "." after an initial or a capitalised abbreviation ("Dr.", "St.",
     "No.", spaced as tokenised text writes it: "J . A . Smith") or in an ellipsis ("Spain... I mean Portugal") ends
-    none, nor one before a strong editing term that restarts a question asked ("What is the form? No, what is the
-    deadline?")."""
+    none, nor one after a dotted or listed abbreviation in any case ("6 p.m.", "U.S.", "e.g.", "approx.", "Nov."),
+    nor one before a token that does not start with a capital, nor one before a strong editing term that restarts a
+    question asked ("What is the form? No, what is the deadline?")."""
     out: list[list[str]] = [[]]
     keys: list[str] | None = None
     for x, t in enumerate(toks):
         out[-1].append(t)
         word = t.rstrip(".") or (toks[x - 1] if x and t == "." else "")
         if x + 1 < len(toks) and (t[-1:] in "?!" or (t[-1:] == "." and not t.endswith("..") and not (
-                word[:1].isupper() and (len(word) == 1 or token_key(word) in _ABBREVIATIONS)))):
+                (word[:1].isupper() and len(word) == 1) or token_key(word) in _ABBREVIATIONS or
+                _DOTTED.fullmatch(word.rstrip(".")) is not None or not toks[x + 1][:1].isupper()))):
             keys = keys or [token_key(k) for k in toks]
             if not _corrects(out[-1], toks, keys, x + 1):
                 out.append([])
@@ -259,13 +265,32 @@ def _corrects(sentence: list[str], toks: list[str], keys: list[str], at: int) ->
     return any(token_key(t) in WH for t in sentence) and wh_restart(keys, at + m)
 
 
+# words that begin a question or a request typed without "?" ("is it open on Sundays", "tell me the fees")
+_QUESTION_START = VERB_AUX | {"am", "may", "might", "must", "shall", "isnt", "arent", "dont", "doesnt", "didnt", "cant",
+                              "wont", "tell", "show", "find", "explain", "describe", "please", "i", "we", "you", "my"}
+
+
+def _keyword_query(toks: list[str]) -> bool:
+    """A terse keyword query ("return item no receipt", "sorry letter example"): no "?", no question word, no
+    leading auxiliary, modal, pronoun or request verb, and no comma or dash (a phrase set off is a sentence's: "the
+    fee for stews, er, no, for stocks"). Its "no", "sorry" or "wait" are words of the query."""
+    keys = [token_key(t) for t in toks]
+    first = next((k for k in keys if k), "")
+    return (not any(p in t for t in toks for p in "?,;—–") and "--" not in toks and not any(k in WH for k in keys)
+            and first not in _QUESTION_START)
+
+
 def remove_disfluencies(text: str) -> str:
     """Drop editing terms, reparanda and immediate word repetitions from a whitespace-normalised string, one
-    sentence at a time."""
-    return " ".join(s for s in (_remove_in_sentence(part) for part in _sentences(text.split())) if s)
+    sentence at a time; from a keyword query only fillers and repetitions."""
+    toks = text.split()
+    if _keyword_query(toks):
+        return _remove_in_sentence(toks, keyword=True)
+    return " ".join(s for s in (_remove_in_sentence(part) for part in _sentences(toks)) if s)
 
 
-def _remove_in_sentence(toks: list[str]) -> str:
+def _remove_in_sentence(toks: list[str], keyword: bool = False) -> str:
+    """The sentence repaired; in a keyword query only its fillers go (no reparandum, no other editing term)."""
     guard = 0
     pos = 0
     has_quotes = any(q in t for t in toks for q in '"“‘«')
@@ -284,7 +309,12 @@ def _remove_in_sentence(toks: list[str]) -> str:
         # the run set off on both sides (", never mind ,"): a new question after it restarts
         set_off = (toks[b] in SET_OFF or (b > 0 and toks[b - 1][-1:] in ",;")) and (
             toks[e - 1][-1:] in ",;" or toks[e - 1] in SET_OFF or (e < len(toks) and toks[e] in SET_OFF))
-        start = _reparandum_start(keys[:b], toks[:b], keys[e:], toks[e:], kind, set_off)
+        if keyword:  # its "no" is a word, unless the repair repeats the prefix ("capital of uh no capital of France")
+            start = b if kind == "filler" else _reparandum_start(keys[:b], toks[:b], keys[e:], toks[e:], kind, set_off)
+            if kind != "filler" and (start is None or start >= b or keys[start] != next((k for k in keys[e:] if k), "")):
+                start = None
+        else:
+            start = _reparandum_start(keys[:b], toks[:b], keys[e:], toks[e:], kind, set_off)
         if start is None:  # ordinary words after all; its fillers still go ("road, um, actually reopen")
             kept = [toks[x] for x in range(b, e) if not is_filler(keys, x)]
             if len(kept) < e - b and not _words(toks[e:]) and all(token_key(t) in CONNECTORS | {""} for t in kept):
@@ -295,12 +325,24 @@ def _remove_in_sentence(toks: list[str]) -> str:
         if start < b and _words(toks[:start]) + _words(toks[e:]) < 2 <= _words(toks[:b]):
             start = b  # a repair never leaves less than a question: only the editing term goes
         del toks[start:e]
+        if kind == "filler" and start == b > 0 and set_off and next(
+                (token_key(t) for t in toks[b:] if token_key(t)), "") not in WH | VERB_AUX:
+            # "library, um, open": the comma goes with the filler; it stays before a clause ("lock, who sells",
+            # "barbecues, uh, can you")
+            if toks[b - 1][-1:] == "," and len(toks[b - 1]) > 1:
+                toks[b - 1] = toks[b - 1][:-1]
+            elif b < len(toks) and toks[b] == ",":
+                del toks[b]
         if start == b > 0 and set_off and token_key(toks[b - 1]) in WH | {"many", "much"} and toks[b - 1][-1:] == ",":
             toks[b - 1] = toks[b - 1][:-1]  # a question word loses its comma with the term ("When, actually, does")
         if start < len(toks) and toks[start] in (",", ";") and start < b:  # the comma that set off the edit
             del toks[start]
         pos = start
-    # immediate repetitions: "the the rock", "in the in the"
+    return " ".join(_drop_repeats(toks))
+
+
+def _drop_repeats(toks: list[str]) -> list[str]:
+    """The tokens without immediate repetitions ("the the rock", "in the in the") and leading punctuation."""
     out: list[str] = []
     for t in toks:
         if (out and token_key(t) == token_key(out[-1]) and not token_key(t).isdigit() and (token_key(t) or t == out[-1]) and
@@ -319,4 +361,4 @@ def _remove_in_sentence(toks: list[str]) -> str:
     # leading punctuation left by a cut
     while out and _is_punct(out[0]) and out[0] not in ('"', "'", "("):
         out.pop(0)
-    return " ".join(out)
+    return out

@@ -227,8 +227,10 @@ def strong_ok(keys: list[str], toks: list[str], i: int, n: int) -> bool:
     if n == 1 and head in ("rather", "instead") and (toks[i][-1:] == "." or toks[i + 1:i + 2] == ["."]):
         return False  # it ends a sentence ("... next year instead. Can the ticket ...")
     if head in ("never", "nevermind", "nope") and n <= 2:
-        # inside the question, lower-case (a capital is a name: "Nevermind"), not "you never mind", "says nope"
-        if not prev or not nxt or not toks[i][:1].islower() or prev in SUBJECT_OR_MODAL:
+        # inside the question, lower-case (a capital is a name: "Nevermind"), not "you never mind", "says nope";
+        # a capital right after a sentence's end and set off by a comma edits ("the bank? Nope, where is ...")
+        opens = toks[i - 1][-1:] in "?!." and _punct_after(toks, i + n) if i > 0 else False
+        if not prev or not nxt or not (toks[i][:1].islower() or opens) or prev in SUBJECT_OR_MODAL:
             return False
     if head == "let" and keys[i + 2] != "rephrase":
         # "let me ask (again)" only before a new question: "will the school let me ask for a refund" lets

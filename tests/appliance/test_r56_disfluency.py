@@ -442,3 +442,76 @@ def test_a_mention_word_before_a_restart_still_edits():
     assert normalize_query("What is the expression no what is the rent for a studio flat ?") == (
         "what is the rent for a studio flat ?")
     assert normalize_query("Is the word nope allowed in Scrabble?") == "Is the word nope allowed in Scrabble?"
+
+
+# mend 9 (reader D; our own variants, CC0): a lone filler between two lower-case words is hesitation, not a swap (only
+# the filler and the comma it leaves go); a "." after a dotted or listed abbreviation ends no sentence; a keyword query
+# keeps its "no", "sorry", "wait"; "Nope," / "Never mind," after a sentence's end restarts the question
+REPAIRS_MEND9 = [
+    ("Is the library, um, open on Sundays?", "Is the library open on Sundays?"),
+    ("How much does parking uh cost per hour?", "How much does parking cost per hour?"),
+    ("Where can I recycle, um, old batteries?", "Where can I recycle old batteries?"),
+    ("Do tenants, um, pay council tax?", "Do tenants pay council tax?"),
+    ("Can the kids , er , swim in the lake ?", "Can the kids swim in the lake ?"),
+    ("does the allotment hmm flood in spring", "does the allotment flood in spring"),
+    ("What time is the Leeds, um, York train?", "What time is the York train?"),
+    ("Was the mill built in 1998 er 1999 ?", "Was the mill built in 1999 ?"),
+    ("parking permit um cost for visitors no car", "parking permit cost for visitors no car"),
+    ("return return item no receipt", "return item no receipt"),
+    ("What does the 5 p.m. bus, sorry, what does the 6 p.m. bus cost?", "what does the 6 p.m. bus cost?"),
+    ("Which gate for the 9 a.m. flight, no, the 10 a.m. flight?", "Which gate for the 10 a.m. flight?"),
+    ("Where is the U.S. embassy, sorry, the U.K. embassy in Madrid?", "Where is the U.K. embassy in Madrid?"),
+    ("When does the Nov. 5 fair, no, the Nov. 6 fair start?", "When does the Nov. 6 fair start?"),
+    ("Where is the bank? Nope, where is the post office?", "where is the post office?"),
+    ("When is bin day? Never mind, when is the tip open?", "when is the tip open?"),
+]
+FLUENT_MEND9 = [
+    "hotel no pets policy",
+    "flats no deposit leeds",
+    "jobs no experience needed",
+    "return item no receipt",
+    "sorry letter example",
+    "wait times A&E",
+    "allotment waiting list no garden",
+    "Does the U.S. Open start at 11 a.m. or 12 p.m.?",
+    "Can I park on St. James St. after 6 p.m. on weekdays?",
+    "Are pens, pencils, etc. allowed in the exam hall?",
+    "How long is the walk, approx. 2 km, and is it step-free?",
+    "What's included, i.e. meals and transport, in the price?",
+    "Is the U.S. Sorry Tour coming to Leeds?",
+]
+
+
+@pytest.mark.parametrize("raw,expected", REPAIRS_MEND9)
+def test_r56_mend9_repairs(raw, expected):
+    assert normalize_query(raw) == expected
+
+
+@pytest.mark.parametrize("fluent", FLUENT_MEND9)
+def test_r56_mend9_fluent_unchanged(fluent):
+    assert normalize_query(fluent) == fluent
+
+
+def test_r56_mend9_sentences():
+    from ragtune.appliance.disfluency import _sentences
+    toks = "Open 9 a.m. to 5 p.m. Daily . Is it Nov. 5 ? I am . No , sorry . the fee".split()
+    # "I am." still ends a sentence; a "." before a lower-case token ends none
+    assert [" ".join(s) for s in _sentences(toks)] == [
+        "Open 9 a.m. to 5 p.m. Daily .", "Is it Nov. 5 ?", "I am .", "No , sorry . the fee"]
+
+
+def test_r56_mend9_keyword_query():
+    from ragtune.appliance.disfluency import _keyword_query
+    assert _keyword_query("return item no receipt".split())
+    assert not _keyword_query("is the pool open no the gym".split())  # a leading auxiliary: a question
+    assert not _keyword_query("tell me the fees sorry the charges".split())  # a request
+    assert not _keyword_query("pool hours sorry gym hours ?".split())
+
+
+def test_a_keyword_query_is_repaired_only_where_the_repair_repeats_it():
+    # lead, round 56: a keyword query's "no" is a word ("return item no receipt"), but a repair that starts again
+    # with the prefix's own word is a repair ("capital of uh no capital of France")
+    assert normalize_query("capital of uh no capital of France") == "capital of France"
+    assert normalize_query("bus pass no sorry bus pass renewal") == "bus pass renewal"
+    assert normalize_query("return item no receipt") == "return item no receipt"
+    assert normalize_query("hotel no pets policy") == "hotel no pets policy"
