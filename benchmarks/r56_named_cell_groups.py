@@ -1,19 +1,20 @@
-"""Round 56 (mend5): the cell the question names (ragtune/appliance/namedcell.py) in rows under a GROUP row, whose
-loader line starts with the group's name, unlabelled (`Block B; Key no.: K-03; …`), before the model.
+"""Round 56 (mend5, mend10): the cell the question names (ragtune/appliance/namedcell.py) in rows under a GROUP row,
+whose loader line carries the group's name in its first value, its key (`Key no.: K-03 (Block B); …`; mend5 wrote it
+first, unlabelled), before the model.
 
     PYTHONPATH=<tree> python benchmarks/r56_named_cell_groups.py
 
 For each answerable question of benchmarks/r56_group_rows_data.py (and of r55_doc_table_shapes_data.py and
-r55_html_tables_data.py, whose matrices start their rows with an unlabelled key as a group's rows do), its
+r55_html_tables_data.py, whose matrices start their rows with an unlabelled key), its
 document's loader text, the rows holding a gold answer that share the most words with the question (ties: each),
 each served in two ways: "alone" (with 2 rows of another document) and "table" (with every other row of its table,
 as a search that finds the table serves it); each cell of the row taken as the model's pick (cited to that row): how
 many the rule moves, and right->wrong, wrong->right, wrong->wrong, right->right (against the gold answers). Then
-"keys": every row of the grouped tables and every question of its document, counting the moves onto the row's first
-labelled cell (its key after the group's name), which the rule must never make. Then "prefixed": every row of
+"keys": every grouped row of the grouped tables and every question of its document, counting the moves onto the
+row's first cell (its key, holding the group's name), which the rule must never make. Then "prefixed": every row of
 benchmarks/r55_named_cell_same.py's "rows" sets (registers, ledgers, r52-r54 tables: rows keyed by their first cell)
-that shares a word with a question of its document, served alone with an invented group's name written before it
-(`Group A; Key no.: K-03; …`, as the loaders write a grouped row), each cell as the pick, against the same row
+that shares a word with a question of its document, served alone with an invented group's name written into its
+key (`Key no.: K-03 (Group A); …`, as the loaders write a grouped row), each cell as the pick, against the same row
 without it: the moves must be the same (a group's name changes which row, never
 which cell is the key). The documents are the repository's own (invented)."""
 import collections
@@ -91,7 +92,7 @@ def picks(data: str, questions: list, tables: dict[str, list[str]], counts: dict
 
 
 def keys(questions: list, tables: dict[str, list[str]], counts: dict, moves: list) -> None:
-    """Every grouped row, every question of its document: no move onto the key after the group's name."""
+    """Every grouped row, every question of its document: no move onto its key, the first cell holding the group."""
     from ragtune.appliance.extractive import cell_span
     from ragtune.appliance.namedcell import named_cell
     from ragtune.appliance.tablematch import row_cells
@@ -102,8 +103,8 @@ def keys(questions: list, tables: dict[str, list[str]], counts: dict, moves: lis
             continue
         for row in tables[gold]:
             cells = row_cells(row) or []
-            if len(cells) < 2 or cells[0][0] or not cells[1][0]:
-                continue
+            if len(cells) < 2 or not cells[0][0] or not cells[0][1].endswith(")"):
+                continue  # (a grouped row: `Label: key (Group); …`)
             for way in ("alone", "table"):
                 ctx = [ContextItem("S1", row, source=f"/share/{gold}")]
                 if way == "table":
@@ -115,7 +116,7 @@ def keys(questions: list, tables: dict[str, list[str]], counts: dict, moves: lis
                     c["picks"] += 1
                     if got is not None:
                         c["moved"] += 1
-                        if got[0] == cells[1][1]:
+                        if got[0] == cells[0][1]:
                             c["to-key"] += 1
                             moves.append((f"key-{way}", qid, q, value, got[0], "TO KEY"))
 
@@ -137,7 +138,7 @@ def prefixed(counts: dict, moves: list) -> None:
             cells = row_cells(row) or []
             if at is None or len(cells) < 2 or not cells[0][0]:
                 continue
-            grouped = "\n".join(lines[:at] + [f"Group A; {lines[at]}"] + lines[at + 1:])
+            grouped = "\n".join(lines[:at] + [lines[at].replace("; ", " (Group A); ", 1)] + lines[at + 1:])
             for qid, q, _ in qs:
                 if not terms(q) & terms(row):
                     continue  # a row the question says nothing of
@@ -149,7 +150,7 @@ def prefixed(counts: dict, moves: list) -> None:
                     if plain == group:
                         c["same" if plain is None else "same-move"] += 1
                         continue
-                    kind = "to-key" if group == cells[0][1] else "differs"
+                    kind = "to-key" if group in (cells[0][1], f"{cells[0][1]} (Group A)") else "differs"
                     c[kind] += 1
                     moves.append((f"prefixed-{name}", qid, q, value, f"{plain!r} / grouped {group!r}", kind))
 

@@ -18,9 +18,9 @@ row when the question names that cell's label clearly better than the chosen one
   question gives it), and a chosen value holding some of the question's words (not all) is left alone: they are
   why the model chose it ("replaced by PH-1082" for "Which SKU replaced …?"); a "why" question is left alone;
 - the row's first cell (its key, by a table's convention) competes but is never moved to: a question names the key's
-  column to say which row ("when did she hand back her main door key" beside `Key no.: K-03`); after an unlabelled
-  first cell, a group's name (`Block B; Key no.: K-03; …`, round 56), the first labelled cell is the key too, unless
-  the row reads as a matrix's (`Weekday; Adult: £5; Child: £3`, its labels the values' columns): `_keys`;
+  column to say which row ("when did she hand back her main door key" beside `Key no.: K-03`); a grouped row's
+  group is written into its key (`Key no.: K-03 (Block B); Holder: Ann Lee`, round 56), so the key stays cell 0
+  (copied without the group's name, `K-03`, its value is the words copied);
 - a negation is one word with the word it negates ("non parishioners", "not a parishioner", "isn't a member", "no
   members": "non-parishioner", as the hyphenated word; never "No." or "№": `No. seats` is a number); a negation (not,
   non, without, except, excluding, excl, other than, before; nicht, ohne, sans, sauf) of a word some label of the row
@@ -147,11 +147,10 @@ def _holds(value: str, label: str, answer: str) -> bool:
 
 
 def _target(cells: list[tuple[str, str]], chosen: int, question: frozenset[str],
-            negates: Sequence[tuple[str | None, str | None]] = (), keys: int = 1) -> int | None:
+            negates: Sequence[tuple[str | None, str | None]] = ()) -> int | None:
     """The index of the cell of `cells` the question's words `question` name clearly better than cell `chosen`
     (see the module's doc), or None. Each of the question's negations `negates` (`negations`) of a word some label
-    has must be said by a word of that cell's label the chosen label has not, else None. The first `keys` cells key
-    the row (`_keys`): they compete, but are never the answer."""
+    has must be said by a word of that cell's label the chosen label has not, else None."""
     mine = terms(cells[chosen][1])
     if mine & question and not mine <= question:
         return None  # the chosen value holds some of the question's words (not all): why the model chose it
@@ -176,32 +175,9 @@ def _target(cells: list[tuple[str, str]], chosen: int, question: frozenset[str],
     told = terms(cells[found[0][1]][0]) - own
     if any(neg not in told for neg, word in negates if word in labels or neg in labels):
         return None  # "not including VAT", "without VAT", "other than parishioners": the label named is negated
-    # the row's key (its first cell; a group's row's first two) competes but is never the answer: a question names
-    # the key's column to say which row ("her main door key" beside `Key no.: K-03`; "the vehicle with …")
-    return found[0][1] if found[0][1] >= keys else None
-
-
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-
-
-def _shape(value: str) -> str:
-    """A value's shape: its numbers and words each one mark ("£5", "£12.50": "£9"; "07:15": "9:9"; "K-03": "a-9")."""
-    return " ".join(re.sub(r"[^\W\d_]+", "a", _NUMBER.sub("9", value)).split())
-
-
-def _keys(cells: list[tuple[str, str]], siblings: Sequence[list[tuple[str, str]]]) -> int:
-    """How many of a row's first cells key it (`_target`): 2 where an unlabelled first cell, a group's name the
-    loader writes first (`Block B; Key no.: K-03; Holder: Ann Lee`, round 56), puts the key second; else 1. A
-    matrix's row (`Weekday; Adult: £5; Child: £3`, round 55) reads the same, but its labels are the columns of one
-    kind of value, each a value asked for: its labelled values all one shape with a number (`_shape`); never where a
-    row of the same table served beside it (`siblings`) starts with the same first cell, as a group's rows do and a
-    matrix's keys never do."""
-    if len(cells) < 2 or cells[0][0] or not cells[1][0]:
-        return 1
-    if any(other and not other[0][0] and other[0][1] == cells[0][1] for other in siblings):
-        return 2
-    shapes = {_shape(value) for label, value in cells[1:] if label and value}
-    return 1 if len(shapes) == 1 and "9" in next(iter(shapes)) else 2
+    # the row's key (its first cell) competes but is never the answer: a question names the key's column to say
+    # which row ("her main door key" beside `Key no.: K-03`; "the vehicle with registration …")
+    return found[0][1] or None
 
 
 def named_cell(answer: str, citations: Sequence[str], question: str,
@@ -231,10 +207,9 @@ def named_cell(answer: str, citations: Sequence[str], question: str,
     if len(hits) != 1:
         return None  # no cell holds it, or several: which one the model copied is unknown
     c, cells, k = hits[0]
-    line = row_line(c.text)
-    siblings = [row_cells(o.text, columns.get(o.source, frozenset())) or [] for o in rows
-                if o.source == c.source and o.id != c.id and row_line(o.text) != line]
-    i = _target(cells, k, asked, negations(question), _keys(cells, siblings))
+    if not k and cells[0][1].startswith(f"{answer} (") and cells[0][1].endswith(")"):
+        cells[0] = (cells[0][0], answer)  # a grouped row's key copied without its group's name: the words copied
+    i = _target(cells, k, asked, negations(question))
     if i is None or not fits(question, cells[i][1]):
         return None  # nor a name moved to the phone number beside it ("who … the treasurer?")
     value = cells[i][1]

@@ -2,7 +2,8 @@
 the file merges into one cell across the whole table (docx `w:gridSpan` / `w:hMerge`, odt
 `table:number-columns-spanned`, HTML `<th colspan>` / `<td colspan>` over every column, a lone `<th
 scope="rowgroup">`, a lone `<th>` in a table not keyed by `<th>`s) titles the rows under it: each is written with the
-group's name first, under no label (`Weekend; Ticket: Adult; Price: £7`). A row whose other cells are only empty is
+group's name in its first value, its key (`Ticket: Adult (Weekend); Price: £7`; round 56 mend10: a name written first,
+unlabelled, read as a matrix's key, readE H2/M3). A row whose other cells are only empty is
 no group (round 55, reviewer readC: `Bob Hart` is a person with no number, not a group of the next rows). Round 56's
 mend (readC): only in a table (an HTML section) whose first row under the header is a group row; a row of one cell
 the file does not merge, a `<tbody>`, ends a group; a `<tfoot>` row, a sentence, are none. Content invented for the
@@ -28,10 +29,10 @@ from .ingest_helpers import _DOCX_NS, docx_xml_bytes
 HEAD = ("Ticket", "Adult", "Child")
 SEASONS = [HEAD, "Summer", ("Single swim", "£6.50", "£3.40"), ("Early session", "£5.00", "£2.60"),
            "Winter", ("Single swim", "£4.90", "£2.80"), ("Early session", "£4.20", "£2.20")]
-GROUPED = ("Summer; Ticket: Single swim; Adult: £6.50; Child: £3.40\n"
-           "Summer; Ticket: Early session; Adult: £5.00; Child: £2.60\n"
-           "Winter; Ticket: Single swim; Adult: £4.90; Child: £2.80\n"
-           "Winter; Ticket: Early session; Adult: £4.20; Child: £2.20")
+GROUPED = ("Ticket: Single swim (Summer); Adult: £6.50; Child: £3.40\n"
+           "Ticket: Early session (Summer); Adult: £5.00; Child: £2.60\n"
+           "Ticket: Single swim (Winter); Adult: £4.90; Child: £2.80\n"
+           "Ticket: Early session (Winter); Adult: £4.20; Child: £2.20")
 CONTACTS = [("Name", "Role", "Phone"), ("Aisha Khan", "Shift lead", "07700 900 311"), ("Bob Hart", "", ""),
             ("Priya Shah", "Driver", "07700 900 518")]
 CONTACTS_TEXT = ("Name: Aisha Khan; Role: Shift lead; Phone: 07700 900 311\nName: Bob Hart\n"
@@ -105,7 +106,7 @@ def test_a_word_97_merge_across_hmerge_is_a_group_row():
            + tr(tc("Week 2", ' w:val="restart"'), tc("", ' w:val="continue"'))
            + tr(tc("Monday", None), tc("Tom Becker", None)) + "</w:tbl>")
     text = load_docx(Path("t.docx"), docx_xml_bytes(tbl)).text
-    assert text == "Week 1; Day: Monday; Lead: Ruth Adler\nWeek 2; Day: Monday; Lead: Tom Becker"
+    assert text == "Day: Monday (Week 1); Lead: Ruth Adler\nDay: Monday (Week 2); Lead: Tom Becker"
 
 
 def test_html_groups_by_colspan_th_per_tbody_and_rowgroup():
@@ -113,7 +114,7 @@ def test_html_groups_by_colspan_th_per_tbody_and_rowgroup():
     by_tbody = ("<table>" + head + '<tbody><tr><th colspan="2">Weekdays</th></tr>' + _tr(("Northgate", "07:15"))
                 + '</tbody><tbody><tr><th colspan="2">Saturday</th></tr>' + _tr(("Northgate", "08:40"))
                 + "</tbody></table>")
-    want = "Weekdays; Destination: Northgate; First bus: 07:15\nSaturday; Destination: Northgate; First bus: 08:40"
+    want = "Destination: Northgate (Weekdays); First bus: 07:15\nDestination: Northgate (Saturday); First bus: 08:40"
     assert _html(by_tbody) == want
     td_span = by_tbody.replace('<th colspan="2">', '<td colspan="2"><b>').replace("</th></tr><tr><td>N",
                                                                                 "</b></td></tr><tr><td>N")
@@ -127,10 +128,10 @@ def test_html_groups_by_colspan_th_per_tbody_and_rowgroup():
 def test_html_lone_th_in_a_table_keyed_by_th_or_a_short_colspan_is_no_group():
     keyed = ("<table>" + _tr(("Name", "Phone", "Room"), "th") + "<tr><th>Ann Lee</th><td>4417</td><td>B2</td></tr>"
              "<tr><th>Bob Hart</th></tr><tr><th>Carol Jones</th><td>4418</td><td>B3</td></tr></table>")
-    assert "Bob Hart; " not in _html(keyed)
+    assert "(Bob Hart)" not in _html(keyed)
     short = ("<table>" + _tr(("Name", "Phone", "Room"), "th") + _tr(("Ann Lee", "4417", "B2"))
              + '<tr><td colspan="2">Sales</td></tr>' + _tr(("Carol Jones", "4418", "B3")) + "</table>")
-    assert "Sales; " not in _html(short)
+    assert "(Sales)" not in _html(short)
 
 
 def test_a_table_whose_every_body_row_is_merged_has_no_groups_and_notes_stay_notes():
@@ -140,20 +141,21 @@ def test_a_table_whose_every_body_row_is_merged_has_no_groups_and_notes_stay_not
     rows = [{0: "Ticket", 1: "Adult", 2: "Child"}, {0: "Summer"}, {0: "Swim", 1: "£6", 2: "£3"}, {0: "* VAT incl."},
             {0: "Swim", 1: "£5", 2: "£2"}, {0: "Prices from May"}]
     assert labelled_rows(rows, True, groups={1, 3, 5}) == [
-        "Summer; Ticket: Swim; Adult: £6; Child: £3", "Summer; Ticket: Swim; Adult: £5; Child: £2", "",
+        "Ticket: Swim (Summer); Adult: £6; Child: £3", "Ticket: Swim (Summer); Adult: £5; Child: £2", "",
         "* VAT incl.", "Prices from May"]
 
 
 def test_two_group_rows_in_a_row_the_second_titles_and_a_groups_colon_is_no_label():
     rows = [{0: "Ticket", 1: "Adult"}, {0: "Spring"}, {0: "Zone A: centre"}, {0: "Swim", 1: "£6"}]
-    assert labelled_rows(rows, True, groups={1, 2}) == ["Ticket: Spring", "Zone A - centre; Ticket: Swim; Adult: £6"]
+    assert labelled_rows(rows, True, groups={1, 2}) == ["Ticket: Spring",
+                                                        "Ticket: Swim (Zone A - centre); Adult: £6"]
 
 
 def test_a_title_row_above_the_header_and_groups_under_it():
     rows = [{0: "Prices 2026"}, {0: "Ticket", 1: "Adult"}, {0: "Summer"}, {0: "Swim", 1: "£6"}, {0: "Winter"},
             {0: "Swim", 1: "£5"}]
     assert labelled_table(rows, lambda i: i == 1, groups={0, 2, 4}) == [
-        "Prices 2026", "Summer; Ticket: Swim; Adult: £6\nWinter; Ticket: Swim; Adult: £5"]
+        "Prices 2026", "Ticket: Swim (Summer); Adult: £6\nTicket: Swim (Winter); Adult: £5"]
 
 
 def test_merged_rows_must_reach_the_tables_last_column():
@@ -178,7 +180,7 @@ def test_a_wide_colspan_group_row_stays_within_the_tables_budgets():
     assert time.process_time() - t < 10
     assert len(text) < 40 * len(page)
     first = text.splitlines()[0]
-    assert first.startswith("| Key") or first.startswith("Group 0; Key: a0")
+    assert first.startswith("| Key") or first.startswith("Key: a0 (Group 0)")
 
 
 # Round 56 mend (reviewer readC, H2-H4, M1-M3, L3): merged rows amid ungrouped rows, a group the file did not merge,
@@ -206,24 +208,25 @@ def test_a_merged_row_amid_ungrouped_rows_is_a_row_not_a_group_of_the_rows_under
                             "Ticket: Gym; Adult: £8; Child: £4")
     closed = ("<table>" + head + _tr(("Swim", "£6", "£3")) + "<tr><th>Closed Mondays</th></tr>"
               + _tr(("Gym", "£8", "£4")) + _tr(("Sauna", "£3", "£1")) + "</table>")
-    assert "Closed Mondays; " not in _html(closed)
+    assert "(Closed Mondays)" not in _html(closed)
     assert "Ticket: Closed Mondays\nTicket: Gym; Adult: £8; Child: £4" in _html(closed)
 
 
 def test_a_group_typed_in_the_first_cell_only_ends_the_group_above():  # H3
     rows = [HEAD, "Summer", ("Swim", "£6.50", "£3.40"), ("Winter", "", ""), ("Swim", "£4.90", "£2.80")]
-    want = ("Summer; Ticket: Swim; Adult: £6.50; Child: £3.40\nTicket: Winter\n"
+    want = ("Ticket: Swim (Summer); Adult: £6.50; Child: £3.40\nTicket: Winter\n"
             "Ticket: Swim; Adult: £4.90; Child: £2.80")
     assert _docx(rows) == want
     assert _odt(rows) == want
     page = ("<table>" + _tr(HEAD, "th") + '<tr><th colspan="3">Summer</th></tr>' + _tr(("Swim", "£6", "£3"))
             + '<tr><td colspan="2">Winter</td><td></td></tr>' + _tr(("Swim", "£5", "£2")) + "</table>")
-    assert "Summer; Ticket: Swim; Adult: £5" not in _html(page)
+    assert "Ticket: Swim (Summer); Adult: £5" not in _html(page)
     # a footnote between the rows does not end it, a value under another column alone neither
     rows = [{0: "Ticket", 1: "Adult", 2: "Child"}, {0: "Summer"}, {0: "Swim", 1: "£6"}, {0: "* peak days"},
             {1: "£5"}, {0: "Gym", 1: "£8"}]
     assert labelled_rows(rows, True, groups={1}) == [
-        "Summer; Ticket: Swim; Adult: £6", "Summer; Adult: £5", "Summer; Ticket: Gym; Adult: £8", "", "* peak days"]
+        "Ticket: Swim (Summer); Adult: £6", "Adult: £5 (Summer)", "Ticket: Gym (Summer); Adult: £8", "",
+        "* peak days"]
 
 
 def test_html_a_lone_th_name_between_rows_is_a_row_again():  # H4 (readC's "Bob Hart", round 55)
@@ -235,7 +238,7 @@ def test_html_a_lone_th_name_between_rows_is_a_row_again():  # H4 (readC's "Bob 
     # cell the file did not merge: it ends the group, H3)
     page = ("<table>" + head + '<tr><th colspan="3">Sales</th></tr>' + _tr(("Ann Lee", "4417", "B2")) + bob
             + _tr(("Cy Ode", "4418", "B3")) + "</table>")
-    assert _html(page) == ("Sales; Name: Ann Lee; Phone: 4417; Room: B2\nName: Bob Hart\n"
+    assert _html(page) == ("Name: Ann Lee (Sales); Phone: 4417; Room: B2\nName: Bob Hart\n"
                            "Name: Cy Ode; Phone: 4418; Room: B3")
 
 
@@ -243,17 +246,17 @@ def test_html_a_tbody_ends_the_group_and_a_tfoot_row_is_never_one():  # M1, M2
     head = "<thead>" + _tr(HEAD, "th") + "</thead>"
     two = ("<table>" + head + '<tbody><tr><th colspan="3">Summer</th></tr>' + _tr(("Swim", "£6", "£3")) + "</tbody>"
            "<tbody>" + _tr(("Lockers", "£1", "£1")) + "</tbody></table>")
-    assert _html(two) == "Summer; Ticket: Swim; Adult: £6; Child: £3\nTicket: Lockers; Adult: £1; Child: £1"
+    assert _html(two) == "Ticket: Swim (Summer); Adult: £6; Child: £3\nTicket: Lockers; Adult: £1; Child: £1"
     foot = ("<table>" + head + '<tfoot><tr><td colspan="3">Prices valid until May</td></tr></tfoot><tbody>'
             + _tr(("Swim", "£6", "£3")) + _tr(("Gym", "£8", "£4")) + "</tbody></table>")
-    assert "Prices valid until May; " not in _html(foot)
+    assert "(Prices valid until May)" not in _html(foot)
     foot_last = foot.replace("<tfoot>", "").replace("</tfoot><tbody>", "<tbody>").replace(
         "</tbody></table>", '</tbody><tfoot><tr><th colspan="3">Members half price</th></tr></tfoot></table>')
-    assert "Members half price; " not in _html(foot_last)
+    assert "(Members half price)" not in _html(foot_last)
     # a group row last in the <thead> still titles the <tbody>'s rows
     thead = ("<table><thead>" + _tr(("Name", "Phone"), "th") + '<tr><th colspan="2">Office staff</th></tr></thead>'
              "<tbody>" + _tr(("Ann Lee", "4417")) + _tr(("Bob Hart", "4418")) + "</tbody></table>")
-    assert _html(thead) == "Office staff; Name: Ann Lee; Phone: 4417\nOffice staff; Name: Bob Hart; Phone: 4418"
+    assert _html(thead) == "Name: Ann Lee (Office staff); Phone: 4417\nName: Bob Hart (Office staff); Phone: 4418"
 
 
 def test_a_merged_sentence_is_no_groups_name():  # M3
@@ -262,10 +265,10 @@ def test_a_merged_sentence_is_no_groups_name():  # M3
                  "Prices are per session!"):
         rows = [head, {0: note}, {0: "Swim", 1: "£6"}, {0: "Summer"}, {0: "Gym", 1: "£8"}]
         out = labelled_rows(rows, True, groups={1, 3})
-        assert not any(line.startswith((note.rstrip(".!") + ";", "Summer;")) for line in out), out
+        assert not any("(" in line for line in out), out  # no group written into any row
     # a one-word name ending in a stop ("Sat.") still names a group
     rows = [head, {0: "Sat."}, {0: "Swim", 1: "£6"}]
-    assert labelled_rows(rows, True, groups={1}) == ["Sat.; Ticket: Swim; Adult: £6"]
+    assert labelled_rows(rows, True, groups={1}) == ["Ticket: Swim (Sat.); Adult: £6"]
 
 
 def test_a_group_merged_down_over_two_rows_is_written_once():  # L3
@@ -278,7 +281,7 @@ def test_a_group_merged_down_over_two_rows_is_written_once():  # L3
         for r, row in ((3, ("Swim", "£6", "£3")), (4, ("Gym", "£8", "£4"))):
             for c, v in enumerate(row):
                 t.cell(r, c).text = v
-    want = "Summer; Ticket: Swim; Adult: £6; Child: £3\nSummer; Ticket: Gym; Adult: £8; Child: £4"
+    want = "Ticket: Swim (Summer); Adult: £6; Child: £3\nTicket: Gym (Summer); Adult: £8; Child: £4"
     assert load_docx(Path("t.docx"), docx_xml_bytes(build=build)).text == want
     cell = '<table:table-cell{}><text:p>{}</text:p></table:table-cell>'
     row = "<table:table-row>{}</table:table-row>".format
@@ -290,3 +293,27 @@ def test_a_group_merged_down_over_two_rows_is_written_once():  # L3
             + row("".join(cell.format("", v) for v in ("Swim", "£6", "£3")))
             + row("".join(cell.format("", v) for v in ("Gym", "£8", "£4"))) + "</table:table>")
     assert load_odt(Path("t.odt"), ob.odt(content_xml=ob.content(body))).text == want
+
+
+# Round 56 mend10 (reviewer readE): the group written into the key; H3, M2 (readE's proto for `_grouped`).
+
+def test_a_grouped_matrix_row_carries_its_group_in_its_unlabelled_key():
+    rows = [{1: "Adult", 2: "Child"}, {0: "Weekend"}, {0: "Saturday", 1: "£7", 2: "£4"}]
+    assert labelled_rows(rows, True, groups={1}) == ["Saturday (Weekend); Adult: £7; Child: £4"]
+
+
+def test_a_merged_last_row_of_a_grouped_table_is_no_groups_row():  # H3
+    for load in (_docx, _odt):
+        text = load([("Item", "Cost"), "Kitchen", ("Kettle", "£20"), "Garden", ("Hose", "£30"), "Total £50"])
+        assert "Item: Total £50" in text and "(Garden)" not in text.replace("Item: Hose (Garden)", ""), text
+        text = load([("Name", "Phone"), "Office", ("Ann", "4417"), "Warehouse", ("Bob", "4418"),
+                     "Out of hours: 0300 123"])
+        assert "Name: Out of hours: 0300 123" in text and "123 (" not in text, text
+
+
+def test_a_name_with_no_other_cells_right_under_a_group_row_is_the_groups_row():  # M2
+    rows = [("Name", "Role", "Phone"), "Team North", ("Bob Hart", "", ""), ("Ann Lee", "Lead", "0311"), "Team South",
+            ("Cy Ode", "Driver", "0518")]
+    for load in (_docx, _odt):
+        assert load(rows).splitlines() == ["Name: Bob Hart (Team North)", "Name: Ann Lee (Team North); Role: Lead; "
+                                           "Phone: 0311", "Name: Cy Ode (Team South); Role: Driver; Phone: 0518"]

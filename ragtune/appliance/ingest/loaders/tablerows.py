@@ -357,9 +357,10 @@ def _grouped(body: list[tuple[int, Row]], groups: Collection[int], first: int,
     or `<tfoot>` starts) whose first row is one: merged rows amid ungrouped rows are a note, a total ("Subtotal: £17",
     "Route 5 withdrawn from 1 May", round 56 mend: they had titled the rows under them). A group ends at the next
     group row, a section's start, or a row with text in its first cell only that the file does not merge ("Winter"
-    typed in the first cell: a group, or a name, the file did not mark). Any other row stays as before (a row, or a
-    note below the rows: `_aside`): the last row, one of two group rows in a row (but the second; a group merged down
-    over two rows, written in each, is written once)."""
+    typed in the first cell: a group, or a name, the file did not mark) once a row was written under the group. Any
+    other row stays as before (a row, or a note below the rows: `_aside`): the last row, one of two group rows in a
+    row (but the second; a group merged down over two rows, written in each, is written once); a merged row that
+    heads no group ("Total £50", a note) is under none (readE H3)."""
     cuts = sorted(breaks)
     part: list[int] = []  # body row -> its section
     at = 0
@@ -374,18 +375,19 @@ def _grouped(body: list[tuple[int, Row]], groups: Collection[int], first: int,
 
     out: list[tuple[int, Row, str]] = []
     group = ""
-    grouped = False
+    grouped = carried = False  # carried: a row was written under the group
     for k, (i, r) in enumerate(body):
         if not k or part[k] != part[k - 1]:
             group, grouped = "", bool(names[k])
         if grouped and heads(k):
-            group = " ".join(names[k].rstrip(":").replace(": ", " - ").replace("; ", ", ").split())
+            group, carried = " ".join(names[k].rstrip(":").replace(": ", " - ").replace("; ", ", ").split()), False
             continue
         if grouped and names[k] and k + 1 < len(body) and body[k + 1][1] == r and heads(k + 1):
             continue  # (merged down too: the same group row again under it)
-        if i not in groups and len(r) == 1 and first in r and not _NOTE.match(r[first]):
-            group = ""
-        out.append((i, r, group))
+        if i not in groups and len(r) == 1 and first in r and not _NOTE.match(r[first]) and carried:
+            group = ""  # (right under its group row it is the group's first row: a name, "Bob Hart", readE M2)
+        out.append((i, r, "" if i in groups else group))  # a merged row heading no group: none's ("Total £50")
+        carried = carried or (bool(group) and i not in groups)
     return out
 
 
@@ -404,9 +406,9 @@ _NAME_WORDS = 8  # a merged text of more words is prose (a note across the table
 
 def _noted(body: list[tuple[int, Row, str]], line: Callable[[Row], str], first: int, wide: bool, matrix: bool,
            times: Callable[[int, str], int] | None, room: int) -> list[str] | None:
-    """`body`'s rows under a header as lines (`labelled_rows`), each under a group with its group's name first, under
-    no label (`Weekend rates; Ticket: Adult; Price: £7`: the row's chunk is found by it and the answer stage reads it
-    as the row's key, as a matrix's), its note rows (`_aside`) as plain lines below the rows, after a blank line (a
+    """`body`'s rows under a header as lines (`labelled_rows`), each under a group with its group's name written into
+    its first value, its key (`Ticket: Adult (Weekend rates); Price: £7`: the row's chunk is found by it, and the key
+    stays the row's first cell: a name written before it read as a matrix's key, readE H2, M3), its note rows (`_aside`) as plain lines below the rows, after a blank line (a
     paragraph of its own: not a row of the table block). None where no row is left (`a | b`) or past `room`
     characters."""
     out: list[str] = []
@@ -415,7 +417,7 @@ def _noted(body: list[tuple[int, Row, str]], line: Callable[[Row], str], first: 
         if _aside(r, first, wide, matrix, k + 1 == len(body)):
             notes.append((i, r[first]))
             continue
-        room -= _put(out, i, f"{group}; {line(r)}" if group else line(r), times)
+        room -= _put(out, i, line(_in_group(r, group)), times)
         if room < 0:
             return None
     if not out:
@@ -425,6 +427,14 @@ def _noted(body: list[tuple[int, Row, str]], line: Callable[[Row], str], first: 
     for i, note in notes:
         room -= _put(out, i, note, times)
     return out if room >= 0 else None
+
+
+def _in_group(r: Row, group: str) -> Row:
+    """Row `r` with its group's name written into its first value, its key: `Ticket: Single swim (Winter season)`."""
+    if not group:
+        return r
+    key = min(r)
+    return {**r, key: f"{r[key]} ({group})"}
 
 
 def _put(out: list[str], i: int, text: str, times: Callable[[int, str], int] | None) -> int:

@@ -10,7 +10,7 @@ unmarked `Name | Extension` over `Ann Lee | 4417` is a header over data as often
 first cell is empty over row headers (a price grid: `| Peak | Off-peak` over `Adult | £120 | £95`) labels the other
 columns, each row's own first cell standing alone before them (`Adult; Peak: £120; Off-peak: £95`). A group row
 under the header (`Grid.groups`, round 56: a row of one cell spanning every column, a `<th scope="rowgroup">`, not in
-a `<tfoot>`) is written into each row under it, first (`Saturday; Route: Northgate; First bus: 08:40`), where the
+a `<tfoot>`) is written into each row under it, in its key (`Route: Northgate (Saturday); First bus: 08:40`), where the
 table's (or its `<tbody>`'s) first row is one; a `<tbody>` or `<tfoot>` ends the group (tablerows `_grouped`).
 Not labelled (`a | b`, as before): a layout table (a row written as paragraphs: a cell holding a block or prose,
 web.py; `role="presentation"`), a table whose rows reach past the header's columns (a header cell spanning two columns
