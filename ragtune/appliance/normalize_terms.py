@@ -42,10 +42,10 @@ NO_DET_BEFORE = {"is", "are", "was", "were", "be", "been", "being", "has", "have
                  "without", "of", "in", "on", "at", "by", "for", "to", "and", "that", "which", "who", "gave",
                  "give", "got", "get", "make", "makes", "made", "take", "takes", "took", "leave", "leaves",
                  "left", "show", "shows", "showed", "see", "saw", "need", "needs", "needed", "want", "wants",
-                 "under", "from", "into", "as", "if", "whether", "had", "do", "does", "did", "yes",
+                 "under", "from", "into", "as", "if", "whether", "do", "does", "did", "yes",
                  "actually", "really", "still", "just", "almost", "definitely", "absolutely", "literally"}
 NO_DET_AFTER = {"one", "longer", "more", "less", "matter", "doubt", "later", "sooner", "other", "fewer", "way",
-                "man", "body", "thanks", "problem", "idea", "longer"}
+                "man", "body", "thanks", "problem", "idea"}
 RATHER_NOT_AFTER = {"would", "d", "had", "i", "we", "you", "they", "he", "she", "it", "id", "wed", "youd", "theyd"}
 # A subject or a modal before "never mind" / "let me" / "tell me" makes them ordinary ("would you never mind",
 # "will it let me", "can you tell me").
@@ -303,7 +303,7 @@ def _punct_after(toks: list[str], end: int) -> bool:
     """Whether the phrase ending before toks[end] is set off by a comma or dash ("let me ask again, ...")."""
     if end == 0 or end > len(toks):
         return False
-    return toks[end - 1][-1:] in ",;" or (end < len(toks) and toks[end] in (",", ";", "--", "—", "–"))
+    return toks[end - 1][-1:] in ",;" or (end < len(toks) and toks[end] in SET_OFF)
 
 
 def chained_weak(keys: list[str], toks: list[str], i: int, n: int) -> bool:
