@@ -40,6 +40,7 @@ from .answer_cache import AnswerCache, unlogged
 from .answer_code import answer_code_digest
 from .answer_sources import Sources, retrieve_sources
 from .answer_stream import AnswerStream
+from .answer_tidy import tidy_verdict, tokenized_context
 from .answer_yesno import is_yesno, ruling_sentence
 from .candidates import choose_span
 from .config import Settings
@@ -320,7 +321,7 @@ class AnswerEngine(AnswerCache):
         msgs = messages(SYSTEM_PROMPT, ctx, src.normalized)
         schema = answer_schema([c.id for c in ctx], self.cfg.max_answer_chars)
         n = self.answer_candidates if mode == "extractive" else 1
-        at_once = n > 1 or (mode == "extractive" and is_yesno(src.normalized))  # sent once chosen / its sentence
+        at_once = n > 1 or (mode == "extractive" and is_yesno(src.normalized)) or tokenized_context(ctx)  # whole
         stream = AnswerStream(on_token) if on_token is not None and not at_once else None
         tick = (lambda _piece: on_token("")) if on_token is not None and at_once else None  # type: ignore[misc]
         spans = (focus(src.normalized, extractive_sources(ctx, src.normalized), self.cfg.focus_sentences)
@@ -333,8 +334,8 @@ class AnswerEngine(AnswerCache):
         checked, verdict = self.judge(first, lambda errs: self._generate(gen, _with_note(msgs, repair_note(errs)),
                                                                          schema, spans, use_cache=use_cache),
                                       ctx, src.normalized, mode, evidence_score=evidence)
-        verdict = ruling_sentence(verdict, ctx, src.normalized, mode,  # yes/no: the span's sentence (answer_yesno)
-                                  self.cfg.max_answer_chars)
+        verdict = tidy_verdict(ruling_sentence(verdict, ctx, src.normalized, mode,  # yes/no: the span's sentence
+                                               self.cfg.max_answer_chars), ctx)  # tokenized spacing: answer_tidy
         ans = self._answer(verdict, checked, ctx, src, gen, mode)
         if on_token is not None and stream is None:
             on_token(ans.answer)

@@ -25,7 +25,8 @@ maybe after a short lead-in ("Quick question: can I …", "So is …"). Not one:
 restarted as a wh-question ("can the tenants have a, what pets are they allowed …") or joined to one ("Is there
 parking and how much is it?"), a value asked for politely ("Can you list the fees?", "Can I have the clerk's
 email?"), a keyword query ("can recycling?", "May opening hours?": a modal that may be a noun counts only before a
-subject), and a question in another language than English ("Was kostet der Saal?": normalize.language)."""
+subject; but "Will rent go up?": "will" before a lower-case word and two more, round 57, while "Will Smith age?"
+opens with a name), and a question in another language than English ("Was kostet der Saal?": normalize.language)."""
 
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ _OPEN_AUX = re.compile(rf"^(?:{_LEAD})?{_AUX}\s+(?P<next>\S+)", re.IGNORECASE)
 # "was blamed for …", "are believed to be …": an auxiliary before a participle opens no question but the tail of
 # one (what is left of a restarted question once normalize.py cuts its disfluency), not a yes/no question
 _PARTICIPLE = re.compile(r"[a-z]{3,}ed")
-_OPEN_MODAL = re.compile(rf"^(?:{_LEAD})?{_MODAL}\s+(?P<next>\S+)(?P<rest>.*)", re.IGNORECASE)
+_OPEN_MODAL = re.compile(rf"^(?:{_LEAD})?(?P<modal>{_MODAL})\s+(?P<next>\S+)(?P<rest>.*)", re.IGNORECASE)
 # a subject that is a noun: a plural with words after it ("Can notices under the lease be sent …?", "Can tenants
 # keep pets?") or any lower-case word before a later "be" ("Can parking be booked?"); else not ("Will Smith age?",
 # "May opening hours?", "can recycling?", "Can collection days?")
@@ -117,6 +118,9 @@ def is_yesno(question: str) -> bool:
     if _SUBJECT_P.fullmatch(nxt):
         return True
     words = len(rest.split())
+    # "Will rent go up?": "will" before a lower-case word and a verb phrase is the modal ("Will Smith age?" a name)
+    if m.group("modal").lower() == "will" and nxt.islower() and words >= 2 and q.endswith("?"):
+        return True
     return nxt.islower() and (_LATER_BE.search(rest) is not None or (
         _PLURAL.fullmatch(nxt) is not None and (words >= 2 or (words == 1 and q.endswith("?")))))
 

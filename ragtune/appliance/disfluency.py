@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from .disfluency_pre import hesitations_as_fillers, postposed_repair, spaced_commas
 from .normalize_terms import (ARTICLES, AUX, CLAUSE_PUNCT, COPULAS, CONNECTORS, DISCOURSE, FUNCTION_WORDS, NO_DET_AFTER,
                               PREPOSITIONS, SET_OFF, STRONG, WEAK_NOT_FIRST, WH, chained_weak, fronted_restart,
                               is_filler, lone_wait, match_phrase, possessive_head, rejected_end, runs_on,
@@ -158,7 +159,7 @@ def _reparandum_start(pre_keys: list[str], pre_toks: list[str], rep_keys: list[s
         if kind == "mind" and rep[off][0] in FUNCTION_WORDS:
             continue  # "the bike shed, never mind the car park": a repeated "the" is no evidence after "never mind"
         for j in reversed(window):
-            if pre_keys[j] == rep[off][0]:
+            if pre_keys[j] == rep[off][0] or (off == 0 and {pre_keys[j], rep[0][0]} == {"a", "an"}):
                 # the off words before the match belong to the reparandum, too ("first law, uh third law")
                 before = [c for c in window if c < j]
                 if off == 0 and restart and (pre_keys[j] in COPULAS or sum(1 for c in window if c > j) >= 3):
@@ -283,6 +284,16 @@ def _keyword_query(toks: list[str]) -> bool:
 def remove_disfluencies(text: str) -> str:
     """Drop editing terms, reparanda and immediate word repetitions from a whitespace-normalised string, one
     sentence at a time; from a keyword query only fillers and repetitions."""
+    out = _remove(text)
+    spaced = spaced_commas(text)  # "glass,hold on,batteries": read as typed with spaces where that repairs words
+    if spaced != text:
+        alt = _remove(spaced)
+        if [token_key(t) for t in alt.split()] != [token_key(t) for t in spaced_commas(out).split()]:
+            return alt
+    return out
+
+
+def _remove(text: str) -> str:
     toks = text.split()
     if _keyword_query(toks):
         return _remove_in_sentence(toks, keyword=True)
@@ -294,6 +305,12 @@ def _remove_in_sentence(toks: list[str], keyword: bool = False) -> str:
     guard = 0
     pos = 0
     has_quotes = any(q in t for t in toks for q in '"“‘«')
+    if not keyword:  # round 57: a postposed repair put in place, hesitation phrases as fillers (disfluency_pre.py)
+        keys0 = [token_key(t) for t in toks]
+        if not has_quotes:
+            toks = postposed_repair(toks, keys0)
+            keys0 = [token_key(t) for t in toks]
+        toks = hesitations_as_fillers(toks, keys0)
     known: dict[str, str] = {}  # each token's key, computed once (the keys are rebuilt after every cut)
     while guard < 20:
         guard += 1
@@ -324,7 +341,13 @@ def _remove_in_sentence(toks: list[str], keyword: bool = False) -> str:
             continue
         if start < b and _words(toks[:start]) + _words(toks[e:]) < 2 <= _words(toks[:b]):
             start = b  # a repair never leaves less than a question: only the editing term goes
+        if kind == "strong" and start < b and [k for k in keys[e:e + 3] if k][:2] in (["the", "one"], ["that", "one"], ["the", "ones"]):
+            start = b  # "the pool, I mean the one on Elm St": a clarification of what it names, not a swap
+        # a trailing term typed with the question mark ("... late I mean?") leaves the mark
+        mark = toks[e - 1][-1] if toks[e - 1][-1:] in "?!" and not _words(toks[e:]) else ""
         del toks[start:e]
+        if mark and start > 0:
+            toks[start - 1] = mark if toks[start - 1] in SET_OFF else toks[start - 1].rstrip(",;") + mark
         if kind == "filler" and start == b > 0 and set_off and next(
                 (token_key(t) for t in toks[b:] if token_key(t)), "") not in WH | VERB_AUX:
             # "library, um, open": the comma goes with the filler; it stays before a clause ("lock, who sells",

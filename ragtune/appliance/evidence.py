@@ -13,6 +13,7 @@ served context itself:
   model's AUC went 0.671 -> 0.705 with it (benchmarks/README.md, "Answer quality, round 4"). Every number of the
   question counts, the asker's own too: "a dose for my 14-month-old" over a leaflet from age 2 is such a miss
   (round 56 tried leaving out ages, arrival times and party sizes: no answer gained, one unanswerable let through).
+  Numbers are read by numberwords.py: "eleven" meets "11", "2021–22" meets "2022" (round 57).
 
 A logistic model over them (weights standardised, `evidence.json` beside the reranker it was fitted with,
 since `top_rerank` is on that reranker's scale) gives a score; at or below `cut` the question is refused
@@ -33,7 +34,7 @@ from typing import Any, Sequence
 
 from .errors import ModelError, located, unreadable
 from .jsonl import json_key_line, loads_located
-from .scripts import ascii_digits
+from .numberwords import asked_numbers, source_numbers
 from .text import content_words, prefix5
 
 FORMAT = 1
@@ -42,17 +43,6 @@ FILE = "evidence.json"
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 _HEADING = re.compile(r"[ ]{0,3}(#{1,6})[ \t]+(\S.*)")  # a markdown heading line ("## 7. Village Hall roof")
 _FENCE = re.compile(r"[ ]{0,3}(`{3,}|~{3,})")  # a code fence: its `# comment` lines are code, not headings
-# "1,175" is the number 1175 (and Arabic's "١٬١٧٥": its own thousands separator)
-_THOUSANDS = re.compile(r"(?<=\d)[,\u066c](?=\d{3}(?!\d))")
-_DIGITS = re.compile(r"\d+")
-
-
-def _numbers_in(text: str) -> set[str]:
-    """The numbers `text` names, as ASCII digits: "٢١" (Arabic-Indic) or "२१" (Devanagari) in a question is the
-    "21" of a source (round 49: it set number_missing). ASCII text is read as before."""
-    if not text.isascii():
-        text = ascii_digits(text)  # the keyword index's digit map: one definition
-    return set(_DIGITS.findall(_THOUSANDS.sub("", text)))
 
 
 def _in_code(lines: list[str], fence: str) -> tuple[list[bool], bool]:
@@ -117,8 +107,8 @@ def features(question: str, hits: Sequence[Any]) -> dict[str, float] | None:
         for sentence, about in _read_with(h.text):
             have = {prefix5(w) for w in content_words(f"{about} {sentence}" if about else sentence)}
             best = max(best, sum(s in have for s in stems) / len(stems))
-    asked = _numbers_in(question)
-    missing = bool(asked) and bool(asked - set().union(*(_numbers_in(h.text) for h in hits)))
+    asked = asked_numbers(question)  # digits, number words, seasons: a number is missing when no form is found
+    missing = bool(asked) and bool(asked - set().union(*(source_numbers(h.text) for h in hits)))
     return {"best_sentence": best, "top_rerank": float(hits[0].rerank), "number_missing": float(missing)}
 
 

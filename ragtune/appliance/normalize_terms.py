@@ -56,6 +56,7 @@ SUBJECT_OR_MODAL = {"i", "you", "we", "they", "he", "she", "it", "people", "to",
 # NOPE_NOT_AFTER ("what does the nurse mean by nope"), "no" after an article unless set off ("the no side")
 SAY_VERBS = {"say", "says", "said", "saying", "reply", "replies", "replied", "answer", "answers", "answered",
              "type", "typed", "feel", "feels", "felt"}
+POLITE_AFTER_SORRY_TO = {"ask", "bother", "trouble", "say", "interrupt", "hassle", "chase", "nag", "pester"}
 NOPE_NOT_AFTER = {"just", "a", "the", "by", "with", "means", "mean"}
 # An editing word after these is mentioned as a word ("the word nope", "how do you spell never mind", "does the app
 # accept nope", "is nevermind one word", "voted no"), not said to correct oneself.
@@ -183,6 +184,8 @@ def strong_ok(keys: list[str], toks: list[str], i: int, n: int) -> bool:
         return False
     if _name_word(toks, keys, i, n):
         return False  # "Was Dr. No the first Bond film?", "Is there a No Parking zone?", "Who played Sorry in ..."
+    if head == "sorry" and n == 1 and nxt == "to" and keys[i + 2:i + 3] and keys[i + 2] in POLITE_AFTER_SORRY_TO:
+        return False  # "Is the fee, sorry to ask, refundable?": an apology set off by commas, not a correction
     if head == "sorry" and toks[i][-1:] != "," and not set_off_before(toks, keys, i) and (
             nxt in ("to", "for", "about", "that", "but", "if") or
             prev in ("im", "am", "so", "very", "really", "too", "be")):
@@ -285,10 +288,13 @@ def wait_run(keys: list[str], i: int, words: list[int]) -> bool:
     """Whether a comma-set run (its words at `words`) marks a correction with "wait": "oh wait", "hang on, wait", or
     a bare "wait" after a word in a modifier's place ("the small , wait , large box", "does low , wait , high");
     a bare "wait" after a verb is an instruction ("once it beeps, wait, unplug it")."""
-    if "wait" not in [keys[x] for x in words]:
+    said = [keys[x] for x in words]
+    if said in (["hold", "on"], ["hang", "on"]):
+        said = ["wait"]  # round 57: a bare "hold on" / "hang on" is a bare "wait" ("the glass, hold on, batteries")
+    if "wait" not in said:
         return False
     before = words_before(keys, i, 2)
-    return len(words) > 1 or (len(before) == 2 and before[0] in DETERMINERS | (AUX - PREPOSITIONS))
+    return len(said) > 1 or (len(before) == 2 and before[0] in DETERMINERS | (AUX - PREPOSITIONS))
 
 
 def runs_on(rep_keys: list[str], rep_toks: list[str]) -> bool:
@@ -296,7 +302,7 @@ def runs_on(rep_keys: list[str], rep_toks: list[str]) -> bool:
     ("freezes, wait, restart, and ...") or a connector ("says, wait, so do I ...")."""
     first = next(x for x, k in enumerate(rep_keys) if k)
     return (rep_keys[first] not in CONNECTORS | DISCOURSE and rep_toks[first][-1:].isalnum() and
-            bool(rep_keys[first + 1:first + 2]) and rep_keys[first + 1] != "")
+            bool(rep_keys[first + 1:first + 2]) and rep_keys[first + 1] not in ("", "it", "them"))  # "release it"
 
 
 def _punct_after(toks: list[str], end: int) -> bool:

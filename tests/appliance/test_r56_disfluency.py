@@ -200,7 +200,7 @@ MEND_REPAIRS = [
     ("Who painted the mural in the Old Hall no sorry restored ?", "Who painted the mural in the Old Hall restored ?"),
     # with no question word to restart, "not the gloss" stays and the named choice is kept
     ("the paint, the matt one I mean, not the gloss, what does a tin cost at Hollins",
-     "the paint, the matt not the gloss, what does a tin cost at Hollins"),
+     "the paint, the matt one, not the gloss, what does a tin cost at Hollins"),  # round 57: "one" kept
 ]
 
 MEND_CONTROLS = [

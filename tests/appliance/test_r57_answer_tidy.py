@@ -1,0 +1,158 @@
+"""Round 57: an answer copied from a tokenized source ("5 , 000", "Qutb ' s") is served tidied (answer_tidy.py),
+after every check; an answer from an ordinary source is never touched."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+
+import pytest
+
+from ragtune.appliance.answer_code import ANSWER_MODULES
+from ragtune.appliance.answer_tidy import copied_from, tidy, tidy_verdict, tokenized, tokenized_context
+from ragtune.appliance.refusal import Verdict
+from ragtune.appliance.store import open_store
+from ragtune.appliance.types import ContextItem, Hit
+from tests.appliance.test_answer import FakeRetriever
+from tests.fakes import FakeGenerator
+
+UNI = ("The university employs between 5 , 000 and 7 , 500 staff , of whom about 1 , 200 are professors . Its "
+       "budget was $ 2 . 4 billion in 2019 , and Qutb ' s chair was founded there .")
+PLAIN = ("The university employs between 5,000 and 7,500 staff, of whom about 1,200 are professors. The score "
+         "was 10 - 5 at half time. Section 3 . 2 covers repairs. The meeting is on 3 / 4.")
+
+
+def _item(sid: str, text: str) -> ContextItem:
+    return ContextItem(id=sid, text=text, source=f"/docs/{sid}.txt")
+
+
+@pytest.mark.parametrize("raw,tidied", [
+    ("5 , 000 to 30 , 000", "5,000 to 30,000"),
+    ("1 , 234 , 567 people", "1,234,567 people"),
+    ("3 . 5 kg", "3.5 kg"),
+    ("at 9 : 30", "at 9:30"),
+    ("the kilogram - force", "the kilogram-force"),
+    ("Qutb ' s ideas", "Qutb's ideas"),
+    ("Qutb 's ideas", "Qutb's ideas"),
+    ("doesn ' t", "doesn't"),
+    ("does n't", "doesn't"),
+    ("they ' re here and we ' ll go", "they're here and we'll go"),
+    ("the students ' union", "the students' union"),
+    ("( BP = Before Present )", "(BP = Before Present)"),
+    ("[ 1 ]", "[1]"),
+    ('he said " no more " twice', 'he said "no more" twice'),
+    ("`` Hello '' she said", '"Hello" she said'),
+    ("Paris , France ; Lyon : Nice ! Really ?", "Paris, France; Lyon: Nice! Really?"),
+    ("50 %", "50%"),
+    ("the U . S . Congress", "the U.S. Congress"),
+    ("J . R . R . Tolkien", "J.R.R. Tolkien"),
+    ("John F . Kennedy", "John F. Kennedy"),
+    ("$ 5 million", "$5 million"),
+    ("£ 12 . 50", "£12.50"),
+    ("plain words only", "plain words only"),
+    ("the year 1990 , 45 people", "the year 1990, 45 people"),  # not a thousands group: a list
+    ("in 1990 , 200 people", "in 1990, 200 people"),  # four digits before: a list, not 1990,200
+    ('a 12 " pipe', 'a 12 " pipe'),  # one quote mark (inches?): no pair to hug, kept as written
+])
+def test_the_tidy_rules(raw, tidied):
+    assert tidy(raw) == tidied
+
+
+def test_non_ascii_text_is_kept_as_it_is():
+    raw = unicodedata.normalize("NFC", "Montréal , Québec ’ s café , « chez Zoë »")
+    out = tidy(raw)
+    assert out == "Montréal, Québec’s café, « chez Zoë »"
+    assert unicodedata.is_normalized("NFC", out)
+
+
+def test_the_tokenized_source_test():
+    assert tokenized(UNI)
+    assert not tokenized(PLAIN)
+    assert not tokenized("Zone 1 , 2 and 3 are shown , north to south.")  # two stray marks: too few to tell
+    assert not tokenized("Bins go out on Tuesdays , not Mondays. Glass goes fortnightly, plastics weekly, garden "
+                         "waste from March, and paper monthly. Call the office if a bin is missed.")  # a typo
+    assert not tokenized("Le musée ouvre à 9 h ; fermé le lundi ! Tarif : 5 €, gratuit le dimanche.")  # French
+    code = "Call it as `area( 2 , 3 )` or `area( x , y )` .\n\n```\narea( w , h )\nvol( w , h , d )\n```\n"
+    assert not tokenized(code + "    return area( w , h ) , 0\n")  # code: fenced, in backticks, indented
+    assert tokenized(code + "It returns w times h , in square metres , or zero .")  # prose around it: tokenized
+    assert not tokenized("Wait . . . what? She said so, twice, and left.")  # a spaced ellipsis counts once
+    assert tokenized("They ' re expected to finish in 2027 . The contractor said it ' ll cost $ 40 million .")
+    assert not tokenized("")
+
+
+def test_an_answer_from_an_ordinary_source_is_never_touched():
+    ctx = [_item("S1", PLAIN)]
+    for span in ("10 - 5", "Section 3 . 2", "3 / 4", "5,000 and 7,500 staff"):
+        v = Verdict("ok", span, ["S1"])
+        assert tidy_verdict(v, ctx) is v
+
+
+def test_only_the_answer_text_changes():
+    ctx = [_item("S1", PLAIN), _item("S2", UNI)]
+    v = Verdict("ok", "5 , 000 and 7 , 500 staff", ["S2"], None)
+    out = tidy_verdict(v, ctx)
+    assert out == Verdict("ok", "5,000 and 7,500 staff", ["S2"], None)
+    refused = Verdict("refused", "5 , 000", [], "no_evidence")
+    assert tidy_verdict(refused, ctx) is refused
+    assert tidy_verdict(Verdict("ok", "5 , 000", []), ctx).text == "5 , 000"  # cites nothing: nothing to read
+
+
+def test_the_sources_copied_from_are_the_cited_ones_holding_the_answer():
+    both = "the staff , of whom 1 , 200 are professors . The staff , of whom 1 , 200 are professors ."
+    ordinary = "Our notice read: of whom 1 , 200 are professors, as printed."
+    ctx = [_item("S1", both), _item("S2", ordinary), _item("S3", UNI)]
+    assert [c.id for c in copied_from("1 , 200 are professors", ["S1", "S2"], ctx)] == ["S1", "S2"]
+    # held by an ordinary source too: that document may mean it as written
+    assert tidy_verdict(Verdict("ok", "1 , 200 are professors", ["S1", "S2"]), ctx).text == "1 , 200 are professors"
+    assert tidy_verdict(Verdict("ok", "1 , 200 are professors", ["S1"]), ctx).text == "1,200 are professors"
+    # a free answer held by none: every cited source must be tokenized
+    assert tidy_verdict(Verdict("ok", "about 1 , 200", ["S1", "S3"]), ctx).text == "about 1,200"
+    assert tidy_verdict(Verdict("ok", "about 1 , 200", ["S1", "S2"]), ctx).text == "about 1 , 200"
+    assert tokenized_context(ctx) and not tokenized_context([_item("S2", ordinary)])
+
+
+def test_the_module_is_in_the_answer_code_digest():
+    assert "answer_tidy" in ANSWER_MODULES
+
+
+@pytest.fixture
+def store(settings):
+    s = open_store(settings.home)
+    yield s
+    s.close()
+
+
+def _engine(settings, store, text, answer):
+    from ragtune.appliance.answer import AnswerEngine
+
+    hits = [Hit(chunk_id=10, doc_id=0, text=text, source="/docs/uni.txt", start_char=0, end_char=len(text),
+                sha256="h0", bm25_rank=1, fused=1.0)]
+    settings.generate.evidence_check = False
+    settings.generate.answer_candidates = 1
+    out = {"status": "ok", "answer": answer, "citations": ["S1"]}
+    return AnswerEngine(settings, retriever=FakeRetriever(hits, store=store), generator=FakeGenerator([out]),
+                        store=store)
+
+
+@pytest.mark.parametrize("mode", ["extractive", "free"])
+def test_the_engine_serves_streams_logs_and_caches_the_tidied_answer(settings, store, mode):
+    eng = _engine(settings, store, UNI, "about 1 , 200 are professors")
+    q = "How many professors does the university employ?"
+    pieces: list[str] = []
+    ans = eng.ask(q, mode=mode, on_token=pieces.append)
+    assert ans.status == "ok" and ans.answer == "about 1,200 are professors"
+    assert [c.chunk_id for c in ans.citations] == [10] and ans.refusal_reason is None
+    # streamed whole once decided: the pieces joined are the served answer (serve/stream.py withdraws otherwise)
+    assert "".join(pieces) == ans.answer and pieces[-1] == ans.answer and not any(pieces[:-1])
+    row = store.one("SELECT output FROM query_log WHERE id = ?", (ans.log_id,))
+    assert json.loads(row[0])["answer"] == "about 1,200 are professors"
+    again = eng.ask(q, mode=mode)  # the answer cache holds the served text
+    assert again.cached and again.answer == ans.answer
+
+
+def test_the_engine_leaves_an_ordinary_source_s_answer_and_its_stream_alone(settings, store):
+    eng = _engine(settings, store, PLAIN, "10 - 5")
+    pieces: list[str] = []
+    ans = eng.ask("What was the score at half time?", mode="extractive", use_cache=False, on_token=pieces.append)
+    assert ans.status == "ok" and ans.answer == "10 - 5"
+    assert "".join(pieces) == ans.answer and len([p for p in pieces if p]) > 1  # streamed as it is decoded

@@ -1,0 +1,50 @@
+"""Round 57: "Will …" yes/no questions (answer_yesno.is_yesno) and the yes/no confirmation set
+benchmarks/r57_yesno_more_data.py (a gym's rules, written before the change it measured)."""
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+
+import pytest
+
+from ragtune.appliance.answer_yesno import is_yesno
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+@pytest.mark.parametrize("q", [
+    "Will rent go up?", "will prices rise next year?", "So will membership fees change in April?",
+    "Will parking get more expensive?", "Will the pool be open on Boxing Day?", "Will I be charged a fee if I cancel?",
+])
+def test_will_before_a_verb_phrase_asks_yes_or_no(q: str) -> None:
+    assert is_yesno(q)
+
+
+@pytest.mark.parametrize("q", [
+    "Will Smith age?", "Will recycling?", "will writing service", "will power tips?", "Will rent go up or down?",
+    "Will rent go up and how much will it be?", "May opening hours?", "Can collection days?",
+])
+def test_will_as_a_name_or_a_keyword_query_is_not_yes_or_no(q: str) -> None:
+    assert not is_yesno(q)
+
+
+def test_confirmation_set_shape() -> None:
+    d = runpy.run_path(str(BENCH / "r57_yesno_more_data.py"))
+    text = " ".join(next(iter(d["TEXTS"].values())).split())
+    assert (len(d["Q"]), len(d["NEAR"]), len(d["CONTROL"])) == (15, 8, 5)
+    ids = [r[0] for r in d["Q"] + d["NEAR"] + d["CONTROL"]]
+    assert len(ids) == len(set(ids))
+    for _, _, q, rule, need in d["Q"]:
+        assert rule in text, rule  # the ruling sentence is in the rules, as the loader keeps it
+        assert is_yesno(q), q
+        assert all(n.lower() in rule.lower() for n in need), (q, need)
+    assert all(is_yesno(q) for _, _, q in d["NEAR"])
+    assert not any(is_yesno(q) for _, _, q in d["CONTROL"])
+
+
+def test_confirmation_set_runs_the_shared_runner(tmp_path: Path) -> None:
+    d = runpy.run_path(str(BENCH / "r57_yesno_more_data.py"))
+    d["build"](tmp_path / "share")
+    assert [p.name for p in (tmp_path / "share").iterdir()] == list(d["TEXTS"])
+    qs = runpy.run_path(str(BENCH / "r55_yesno.py"))["questions"]("r57_yesno_more_data.py")
+    assert sum(q["yesno"] for q in qs) == 15 and sum(bool(q.get("near")) for q in qs) == 8
