@@ -2,10 +2,11 @@
 r56_group_rows_data.py): a .docx (python-docx) or .odt (tests/appliance/odt_build.py) with a level-1 title, prose
 paragraphs ("## " starts a level-2 heading) and one table between them. The table is an optional title row merged
 across it (`top`), a header row, then rows: a tuple is a row (an empty cell is left empty), a str a group row (one
-cell merged across the table). `mark` says how the header row is marked, as Word and LibreOffice users mark it:
-"bold" (its text bold), "style" (a table style whose first-row formatting is bold, Word's Light Grid), "repeat"
-(Repeat as header row, with the title row, and bold), "heading-rows" (LibreOffice's heading rows, the title row
-among them), "heading-style" (LibreOffice's bold Table Heading paragraph style), None (plain).
+cell merged across the table; round 57: a tuple whose first item is an int n a .docx row that starts in grid column
+n, `w:gridBefore`, the values after it its cells). `mark` says how the header row is marked, as Word and LibreOffice
+users mark it: "bold" (its text bold), "style" (a table style whose first-row formatting is bold, Word's Light
+Grid), "repeat" (Repeat as header row, with the title row, and bold), "heading-rows" (LibreOffice's heading rows,
+the title row among them), "heading-style" (LibreOffice's bold Table Heading paragraph style), None (plain).
 Used as `runpy.run_path(...)` or imported with benchmarks/ on sys.path; no module of the product imports it."""
 from __future__ import annotations
 
@@ -37,13 +38,19 @@ def docx_bytes(title: str, before: list[str], header: tuple[str, ...], rows: lis
         t.cell(skip, c).text = value
         if bold and value:
             t.cell(skip, c).paragraphs[0].runs[0].bold = True
+    starts = []  # rows starting in a later grid column
     for r, row in enumerate(rows, skip + 1):
         if isinstance(row, str):
             _docx_merged(t, r, width, row)
             continue
-        for c, value in enumerate(row):
+        skip_cols = row[0] if row and isinstance(row[0], int) else 0
+        for c, value in enumerate(row[1:] if skip_cols else row, skip_cols):
             if value:
                 t.cell(r, c).text = value
+        if skip_cols:
+            starts.append((t.rows[r]._tr, skip_cols))
+    for tr, n in starts:  # (after every cell is written: python-docx finds a cell by its row's cells)
+        _docx_grid_before(tr, n)
     if mark == "repeat":
         for r in range(skip + 1):
             t.rows[r]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
@@ -52,6 +59,18 @@ def docx_bytes(title: str, before: list[str], header: tuple[str, ...], rows: lis
     out = io.BytesIO()
     d.save(out)
     return out.getvalue()
+
+
+def _docx_grid_before(tr, n: int) -> None:
+    """Row `tr` started in grid column `n` as Word writes it: its first `n` cells gone, `w:gridBefore` in its trPr."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    for tc in tr.findall(qn("w:tc"))[:n]:
+        tr.remove(tc)
+    el = OxmlElement("w:gridBefore")
+    el.set(qn("w:val"), str(n))
+    tr.get_or_add_trPr().insert(0, el)
 
 
 def _docx_para(d, para: str) -> None:

@@ -188,9 +188,15 @@ LOADERS: dict[str, Callable[[Path, bytes], Document]] = {
 # round 56 (mend10): html 16, docx 10, odt 9, doc 8: the group's name is written into the row's first value, its key
 # (`Ticket: Adult (Weekend); Price: £7`: written first it read as a matrix's key); a merged row heading no group is
 # under none; a name alone right under a group row is the group's row.
-LOADER_VERSIONS: dict[str, int] = {"md": 7, "txt": 8, "html": 16, "pdf": 13, "docx": 10, "pptx": 4, "xlsx": 7,
-                                   "csv": 5, "eml": 4, "msg": 4, "odt": 9, "ods": 5, "odp": 3,
-                                   "doc": 8, "rtf": 3}
+# round 57: html 17, docx 11, odt 10, doc 9: a note merged across a grouped table ("Prices include VAT", "See note 3":
+# a clause, no group's name) is a note below the rows, the group going on under it; a "Total" row under the last
+# group that is the table's (the groups without totals, or the group's own total right above it), and a "Grand
+# total", is under no group; brackets inside a group's name move to its end (`(Winter season (Nov–Feb))`);
+# docx: a row's `w:gridBefore` (it starts in a later grid column) keeps its cells under their own labels; doc: a row
+# of one cell in a wider table is a group row, as a merged docx row is.
+LOADER_VERSIONS: dict[str, int] = {"md": 7, "txt": 8, "html": 17, "pdf": 13, "docx": 11, "pptx": 4, "xlsx": 7,
+                                   "csv": 5, "eml": 4, "msg": 4, "odt": 10, "ods": 5, "odp": 3,
+                                   "doc": 9, "rtf": 3}
 
 
 def kind_of(path: Path) -> str | None:

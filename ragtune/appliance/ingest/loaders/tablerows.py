@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from typing import Callable, Collection
 
+from .tablegroups import NOTE, grouped, in_group
+
 # Rows looked at to find the header: the first non-empty row whose cells are mostly text, among the first
 # HEAD_ROWS non-empty rows (a title row, a "prepared by" row and blank rows may come first).
 HEAD_ROWS = 12
@@ -289,7 +291,7 @@ def labelled_rows(rows: list[dict[int, str]], header: bool, pairs: bool = True,
     line's length); once each by default. `marks`: (row, column) of the cells whose text starts with a heading's `#`
     marks (a `Heading` line): those marks are left out, no other "#" (round 55: "# of seats" is a label). Under a
     header, a row with text in its first cell only may be a note below the rows (`_aside`, round 55). `groups`: the
-    rows the file merges into one cell across the whole table (or marks a group's header): group rows (`_grouped`);
+    rows the file merges into one cell across the whole table (or marks a group's header): group rows (tablegroups.py);
     `breaks`: the rows that start a section of the table (an HTML `<tbody>` or `<tfoot>`), where a group ends."""
     full = [{c: v for c, v in r.items() if v} for r in rows]
     for i, c in marks:
@@ -309,7 +311,7 @@ def labelled_rows(rows: list[dict[int, str]], header: bool, pairs: bool = True,
             return None
         line: Callable[[Row], str] = lambda r: labelled_line(head, r)  # noqa: E731
         body = [(i, r) for i, r in enumerate(full) if i and r and r != head]
-        return _noted(_grouped(body, groups, first, breaks), line, first, len(keyed) >= 3, first not in head, times,
+        return _noted(grouped(body, groups, first, breaks), line, first, len(keyed) >= 3, first not in head, times,
                       _room(full))
     cols = sorted(set().union(*full))
     if not pairs or len(cols) != 2 or not all(
@@ -332,9 +334,6 @@ def _room(full: list[Row]) -> int:
     return LABELS_GROW * sum(len(v) + 3 for r in full for v in r.values()) + 65536
 
 
-_NOTE = re.compile(r"[*†‡]|notes?\b", re.I)  # a footnote's start: "* Sundays: no service", "† members", "Note: …"
-
-
 def _aside(r: Row, first: int, wide: bool, matrix: bool, last: bool) -> bool:
     """Whether a body row under a header with its only text in its first cell (a note typed in a cell merged across
     the table, or with the others left empty) is a note below the rows, not a row: it starts as a footnote does; in
@@ -344,80 +343,24 @@ def _aside(r: Row, first: int, wide: bool, matrix: bool, last: bool) -> bool:
     ("Adults"), and carrying it onto the rows under it made false facts (`Bob Hart; Name: Carol Jones`, round 55)."""
     if len(r) != 1 or first not in r:
         return False
-    return bool(_NOTE.match(r[first])) or matrix or (wide and (last or len(r[first]) > _LABEL_CHARS))
+    return bool(NOTE.match(r[first])) or matrix or (wide and (last or len(r[first]) > _LABEL_CHARS))
 
 
-def _grouped(body: list[tuple[int, Row]], groups: Collection[int], first: int,
-             breaks: Collection[int] = ()) -> list[tuple[int, Row, str]]:
-    """`body`'s rows, each with the group it is under ("" for none), the group rows left out. A group row (round 56)
-    is one the file merges into one cell across the whole table (`<th colspan>` over every column, a lone
-    `<th scope="rowgroup">`: `groups`, the loader's mark; never a row that only has its other cells empty: readC's
-    "Bob Hart") with a group's name (`_name`: a label's length, no footnote, no sentence) and a row that is no group
-    right under it: it titles the rows under it. Only in a table (or an HTML section: `breaks`, the rows a `<tbody>`
-    or `<tfoot>` starts) whose first row is one: merged rows amid ungrouped rows are a note, a total ("Subtotal: £17",
-    "Route 5 withdrawn from 1 May", round 56 mend: they had titled the rows under them). A group ends at the next
-    group row, a section's start, or a row with text in its first cell only that the file does not merge ("Winter"
-    typed in the first cell: a group, or a name, the file did not mark) once a row was written under the group. Any
-    other row stays as before (a row, or a note below the rows: `_aside`): the last row, one of two group rows in a
-    row (but the second; a group merged down over two rows, written in each, is written once); a merged row that
-    heads no group ("Total £50", a note) is under none (readE H3)."""
-    cuts = sorted(breaks)
-    part: list[int] = []  # body row -> its section
-    at = 0
-    for i, _ in body:
-        while at < len(cuts) and cuts[at] <= i:
-            at += 1
-        part.append(at)
-    names = [_name(r) if i in groups else "" for i, r in body]
-
-    def heads(k: int) -> bool:
-        return bool(names[k]) and k + 1 < len(body) and part[k + 1] == part[k] and body[k + 1][0] not in groups
-
-    out: list[tuple[int, Row, str]] = []
-    group = ""
-    grouped = carried = False  # carried: a row was written under the group
-    for k, (i, r) in enumerate(body):
-        if not k or part[k] != part[k - 1]:
-            group, grouped = "", bool(names[k])
-        if grouped and heads(k):
-            group, carried = " ".join(names[k].rstrip(":").replace(": ", " - ").replace("; ", ", ").split()), False
-            continue
-        if grouped and names[k] and k + 1 < len(body) and body[k + 1][1] == r and heads(k + 1):
-            continue  # (merged down too: the same group row again under it)
-        if i not in groups and len(r) == 1 and first in r and not _NOTE.match(r[first]) and carried:
-            group = ""  # (right under its group row it is the group's first row: a name, "Bob Hart", readE M2)
-        out.append((i, r, "" if i in groups else group))  # a merged row heading no group: none's ("Total £50")
-        carried = carried or (bool(group) and i not in groups)
-    return out
-
-
-def _name(r: Row) -> str:
-    """A group row's text where it may name a group: a label's length, no footnote ("* …", "Note: …"), no sentence
-    (ending in ". ! ?" but one word, "Sat.", or over _NAME_WORDS words: "Prices include VAT and a locker.")."""
-    text = next(iter(r.values())) if len(r) == 1 else ""
-    if not text or len(text) > _LABEL_CHARS or _NOTE.match(text):
-        return ""
-    words = len(text.split())
-    return "" if words > _NAME_WORDS or (words > 1 and text.rstrip()[-1] in ".!?…") else text
-
-
-_NAME_WORDS = 8  # a merged text of more words is prose (a note across the table), not a group's name
-
-
-def _noted(body: list[tuple[int, Row, str]], line: Callable[[Row], str], first: int, wide: bool, matrix: bool,
+def _noted(body: list[tuple[int, Row, str | None]], line: Callable[[Row], str], first: int, wide: bool, matrix: bool,
            times: Callable[[int, str], int] | None, room: int) -> list[str] | None:
     """`body`'s rows under a header as lines (`labelled_rows`), each under a group with its group's name written into
     its first value, its key (`Ticket: Adult (Weekend rates); Price: £7`: the row's chunk is found by it, and the key
-    stays the row's first cell: a name written before it read as a matrix's key, readE H2, M3), its note rows (`_aside`) as plain lines below the rows, after a blank line (a
+    stays the row's first cell: a name written before it read as a matrix's key, readE H2, M3), its note rows (`_aside`;
+    a merged note of a grouped table, group None, round 57) as plain lines below the rows, after a blank line (a
     paragraph of its own: not a row of the table block). None where no row is left (`a | b`) or past `room`
     characters."""
     out: list[str] = []
     notes: list[tuple[int, str]] = []
     for k, (i, r, group) in enumerate(body):
-        if _aside(r, first, wide, matrix, k + 1 == len(body)):
-            notes.append((i, r[first]))
+        if group is None or _aside(r, first, wide, matrix, k + 1 == len(body)):
+            notes.append((i, r[first] if group is not None else next(iter(r.values()))))
             continue
-        room -= _put(out, i, line(_in_group(r, group)), times)
+        room -= _put(out, i, line(in_group(r, group)), times)
         if room < 0:
             return None
     if not out:
@@ -427,14 +370,6 @@ def _noted(body: list[tuple[int, Row, str]], line: Callable[[Row], str], first: 
     for i, note in notes:
         room -= _put(out, i, note, times)
     return out if room >= 0 else None
-
-
-def _in_group(r: Row, group: str) -> Row:
-    """Row `r` with its group's name written into its first value, its key: `Ticket: Single swim (Winter season)`."""
-    if not group:
-        return r
-    key = min(r)
-    return {**r, key: f"{r[key]} ({group})"}
 
 
 def _put(out: list[str], i: int, text: str, times: Callable[[int, str], int] | None) -> int:
@@ -472,7 +407,11 @@ def merged_rows(ends: list[int], ones: Collection[int]) -> set[int]:
 def table_block(rows: list[list[str]], header: bool | Collection[int] = False, pairs: bool = True) -> list[str]:
     """A .doc table's rows (worddoc.py: each its cells, "" for an empty one) as lines: `labelled_table`'s lines with a
     blank line either side, a block of its own as a DOCX table's is (round 54); else `a | b` lines, as before.
-    `header`: whether its first row is marked the header, or the rows (0, 1) that are (a title row above, round 55)."""
+    `header`: whether its first row is marked the header, or the rows (0, 1) that are (a title row above, round 55).
+    A row of one cell in a table of more is one the file merges across the table (Word writes a merged cell as one
+    cell; a row with its other cells left empty keeps them): a group row (round 57)."""
     marked = (lambda i: header and not i) if isinstance(header, bool) else header.__contains__
-    labelled = labelled_table([dict(enumerate(r)) for r in rows], marked, pairs)
+    wide = max(map(len, rows), default=0) > 1
+    labelled = labelled_table([dict(enumerate(r)) for r in rows], marked, pairs,
+                              groups={i for i, r in enumerate(rows) if len(r) == 1 and wide})
     return ["", *"\n\n".join(labelled).split("\n"), ""] if labelled else [" | ".join(r) for r in rows]

@@ -11,7 +11,7 @@ first cell is empty over row headers (a price grid: `| Peak | Off-peak` over `Ad
 columns, each row's own first cell standing alone before them (`Adult; Peak: £120; Off-peak: £95`). A group row
 under the header (`Grid.groups`, round 56: a row of one cell spanning every column, a `<th scope="rowgroup">`, not in
 a `<tfoot>`) is written into each row under it, in its key (`Route: Northgate (Saturday); First bus: 08:40`), where the
-table's (or its `<tbody>`'s) first row is one; a `<tbody>` or `<tfoot>` ends the group (tablerows `_grouped`).
+table's (or its `<tbody>`'s) first row is one; a `<tbody>` or `<tfoot>` ends the group (tablegroups `grouped`).
 Not labelled (`a | b`, as before): a layout table (a row written as paragraphs: a cell holding a block or prose,
 web.py; `role="presentation"`), a table whose rows reach past the header's columns (a header cell spanning two columns
 over a second header row), text outside its cells or another table's rows among its rows (`nest`), a header cell

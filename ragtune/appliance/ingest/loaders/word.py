@@ -256,7 +256,8 @@ class _Reader:
             if trpr is not None and trpr.find(f"{_W}del") is not None:
                 continue  # a deleted row
             cells: dict[int, str] = {}  # grid column -> text
-            col = own = 0  # own: cells not merged into the one before (`w:hMerge`, Word 97's merge across)
+            own = 0  # own: cells not merged into the one before (`w:hMerge`, Word 97's merge across)
+            col = before = _grid_before(trpr)  # a row starting in a later grid column (round 57): cells stay in theirs
             for tc in tr.iterchildren(f"{_W}tc"):
                 tcpr = tc.find(f"{_W}tcPr")
                 span = int(_val(tcpr, "gridSpan") or 1) if tcpr is not None else 1
@@ -278,7 +279,7 @@ class _Reader:
             if any(cells.values()):
                 if len(lead) < 3:
                     lead.append((tr, trpr))
-                if own == 1 and col > 1:
+                if own == 1 and col > 1 and not before:
                     ones.add(len(rows))
                 ends.append(col)
                 rows.append(cells)
@@ -403,6 +404,13 @@ def _check_unpacked(raw: bytes, what: str = "DOCX") -> Any:
 def _val(el: Any, name: str) -> str | None:
     x = el.find(f"{_W}{name}") if el is not None else None
     return x.get(f"{_W}val") if x is not None else None
+
+
+def _grid_before(trpr: Any) -> int:
+    """The grid columns a row leaves out before its first cell (`w:gridBefore`, a row indented in the table's grid):
+    its cells start there. Read as Word does, a value it cannot read as none; at most 63 (Word's widest table)."""
+    v = (_val(trpr, "gridBefore") or "").strip()
+    return min(int(v), 63) if v.isdigit() else 0
 
 
 def _on(el: Any, attr: str = "val") -> bool:
