@@ -2,8 +2,13 @@
 name, number and place in them is made up or common knowledge paraphrased). Not from any eval set.
 
 TOKENIZED: (passage as a tokenizing pipeline exports it, answer copied from it verbatim, the answer tidied).
+GUARDED (round 57 mend3, after readA's review): the same, where a join would change the meaning ("bridge - built in
+1932 - carries", "to - 5", "rooms 101 , 102 and 205", "in 1990 . 5 more", ".NET", "' re-entry '", a span that starts
+inside a quotation): the answer served with the meaning kept.
 CONTROLS: (an ordinary document's passage, an answer copied from it verbatim): the tidy must leave every one as it
-is, the odd spacing included ("10 - 5", "Section 3 . 2", "3 / 4": the document says so)."""
+is, the odd spacing included ("10 - 5", "Section 3 . 2", "3 / 4": the document says so); from round 57 mend3 also
+genres that space a mark here and there (contents pages with dot leaders, shell how-tos, paths and URLs before
+" .", spaced ellipses, lightly OCR'd minutes, padded exports, a writer who spaces commas only)."""
 
 TOKENIZED = [
     ("The university employs between 5 , 000 and 7 , 500 staff , of whom about 1 , 200 are professors . Its budget "
@@ -79,6 +84,39 @@ TOKENIZED = [
      "people lived there .", "fewer than 30 , 000 people", "fewer than 30,000 people"),
 ]
 
+GUARDED = [
+    ("The viaduct - opened in 1876 - still carries the line . It has 24 arches , each 15 m wide .",
+     "The viaduct - opened in 1876 - still carries", "The viaduct - opened in 1876 - still carries"),
+    ("To apply you need : - a birth certificate - two referees - the fee of £ 40 . Forms are online , or at the "
+     "desk .",
+     "- a birth certificate - two referees - the fee of £ 40",
+     "- a birth certificate - two referees - the fee of £40"),
+    ("The lake froze when it fell to - 12 degrees . Skaters , however , were warned off .",
+     "fell to - 12 degrees", "fell to - 12 degrees"),
+    ("Daytime highs range between - 4 and 3 in January . Nights , of course , are colder .",
+     "between - 4 and 3", "between - 4 and 3"),
+    ("Tests are in labs 204 , 206 and 311 . Bring goggles , a pen and your card .",
+     "labs 204 , 206 and 311", "labs 204, 206 and 311"),
+    ("In Q4 , 320 claims were paid , up from 250 . The backlog , however , grew .",
+     "In Q4 , 320 claims were paid", "In Q4, 320 claims were paid"),
+    ("Pupils aged 7 to 14 , 260 in all , took the test . Results , sadly , were mixed .",
+     "aged 7 to 14 , 260 in all", "aged 7 to 14, 260 in all"),
+    ("The clinic opened in 1994 . 6 more rooms came in 2001 , and a lift in 2010 . Parking , sadly , is scarce .",
+     "opened in 1994 . 6 more rooms", "opened in 1994. 6 more rooms"),
+    ("Sales peaked in 2018 . 2019 was flat , with 1 , 200 fewer orders .",
+     "peaked in 2018 . 2019 was flat", "peaked in 2018. 2019 was flat"),
+    ("The tool targets the .NET runtime and writes .json reports . It ' s free , the author says .",
+     "writes .json reports", "writes .json reports"),
+    ("The so - called ' re-use ' clause lets tenants sublet . It ' s rarely used , the agent says .",
+     "so - called ' re-use ' clause", "so-called ' re-use ' clause"),
+    ("Grades marked ' d ' or lower are resat . The school ' s rules , in full , are online .",
+     "marked ' d ' or lower", "marked ' d ' or lower"),
+    ('The board read " Members only " and the hatch " Ring first " , the steward said . Guests , however , may '
+     'wait .', 'Members only " and the hatch " Ring first', 'Members only" and the hatch "Ring first'),
+    ("Recovery takes 2 - 3 weeks , the surgeon said . Most patients ' wounds heal well .",
+     "2 - 3 weeks", "2-3 weeks"),
+]
+
 CONTROLS = [
     ("The score was 10 - 5 at half time, and the home side held on to win 12 - 9.", "10 - 5"),
     ("Let a - b be the difference of the two lengths; it is never negative here.", "a - b"),
@@ -115,6 +153,29 @@ CONTROLS = [
     ("The route is A - B - C, then back via D.", "A - B - C"),
     ("Ask for the \"Blue Room\" at the desk, it's on the left.", "the \"Blue Room\""),
     ("Price: $ 5 per bag as printed on the old sign (now $6).", "$ 5 per bag"),
+    ("Contents\nForeword . . . . . . . 2\nHiring the hall . . . . . 5\nRefunds - when and how . . . . 11\n"
+     "Appendix B - Floor plan . . . . 20", "Refunds - when and how"),
+    ("PART 1 . . . . Membership - joining and leaving . . . . 3\nPART 2 . . . . Fees . . . . 8",
+     "Membership - joining and leaving"),
+    ("In the repository run git add . to stage everything, then docker build -t shop . to build the image. Copy the "
+     "template with cp settings.sample .", "git add ."),
+    ("Publish with zola build . and sync it with rsync -a dist/ host:site/ . If it breaks, run make clean . first.",
+     "make clean ."),
+    ("Timetables are at https://example.com/bus . Fares are at https://example.com/fares . Maps are at "
+     "https://example.com/maps .", "https://example.com/fares"),
+    ("The data sits in /srv/app/data.db . Settings are in /etc/app/app.ini . Copy E:\\Store\\stock.db - the "
+     "stock list - before you update.", "E:\\Store\\stock.db - the stock list"),
+    ("The deed says the owner shall . . . maintain the boundary wall . . . and shall not build . . . without "
+     "consent. The judge found the covenant . . . binding.", "maintain the boundary wall"),
+    ("\"Perhaps . . . I'm not sure,\" he said. \"Later . . . maybe later.\" She nodded. \"Later . . . fine.\"",
+     "Later . . . maybe later"),
+    ("TRUSTEES' MEETING\nApologies : Mr Dane , Ms Oduya, Dr Field.\nItem 6 . Roof repairs - agreed - at £4,100.\n"
+     "Item 7 . The secretary will write to the insurer .", "Roof repairs - agreed - at £4,100"),
+    ("ref , item , cost\n1 , Kettle , 24.99\n2 , Toaster , 31.50\n3 , Urn , 89.00", "2 , Toaster , 31.50"),
+    ("Hello all , the cafe opens late on Monday , Tuesday and Wednesday while the floor is relaid , sorry!",
+     "Monday , Tuesday and Wednesday"),
+    ("The club charges Exam fees under rules 4 . 2 , 4 . 3 and 6 . 1 of the constitution . Dues are yearly.",
+     "rules 4 . 2 , 4 . 3 and 6 . 1"),
 ]
 
 # Ordinary documents whose commas and full stops are spaced now and then (typos, code, French): never tokenized
@@ -125,4 +186,11 @@ ORDINARY_SOURCES = [
     "returns the area in square metres. Negative values raise an error.",
     "Le musée est ouvert du mardi au dimanche ; l'entrée est gratuite le premier dimanche du mois ! Les groupes "
     "réservent à l'avance, par téléphone ou par courriel.",
+    # round 57 mend3: genres that space a full stop or a comma by their own rules (readA's kinds, written anew)
+    "Guide\nArriving . . . . . . 1\nParking - where to go . . . . 3\nFood and drink . . . . . 6\nLost property . . 9",
+    "Clone the repo, then run pip install . in it. Build the image with podman build -t web . and push it. If tests "
+    "fail, run make clean . and try again.",
+    "Our rules are at https://example.org/rules . The calendar is at https://example.org/diary . Write to "
+    "secretary@example.org . We meet monthly.",
+    "\"Yes . . . no . . . I can't say,\" she said. The minutes record that the motion . . . was withdrawn.",
 ]

@@ -174,3 +174,22 @@ FLUENT_FRESH = [
     "What sort of documents do I bring to register with the GP?",
     "Is the nurse clinic, I think, on Thursdays now?",
 ]
+
+# Added by mend5 (round 57) after reader B's review of the round-57 rules, CC0, ours: fluent questions of the kinds
+# those rules broke (two noun phrases compared after a copula with "like/kind of/sort of" between them, tight
+# lists holding an editing word, "like" meaning "such as" before examples closed by a comma). Counted with FLUENT.
+FLUENT_MEND5 = [
+    "Is a wrap, kind of, a sandwich?",
+    "Is a gîte, sort of, a holiday cottage?",
+    "Is the annual pass, like, the monthly pass times ten?",
+    "Were the old trams, kind of, the buses of their day?",
+    "Is a learner permit, sort of, a provisional licence?",
+    "Is an e-scooter, like, a bicycle in the eyes of the law?",
+    "Can the robot say hi,sorry,bye?",
+    "Does the quiz accept yes,no,maybe?",
+    "Do the lights show go,wait,stop?",
+    "Are soft drinks, like, cola or lemonade, sold at the kiosk?",
+    "Do root vegetables, like, parsnips, need frost?",
+    "Can guests, like, grandparents, stay overnight on the ward?",
+]
+FLUENT = FLUENT + FLUENT_MEND5

@@ -27,7 +27,13 @@ mend1 (count words two to ten ask for nothing unless a unit of time follows; 31 
 tree): answerable right 14 -> 19 -> 22, near misses refused 9 -> 12 -> 11. h2 refused 3 of the 7 new questions before
 the model (the other 4 met "two" or "five" in another served document of this small corpus); the near misses
 "children under ten" (the model refuses) and "nine founding members" (answered with the seven) reach the model again.
-"Name five of the birds" counts right when the answer holds any of the ten (gold alternatives split on "|")."""
+"Name five of the birds" counts right when the answer holds any of the ten (gold alternatives split on "|").
+
+mend2 (a question asks for its digits only, as at the start; a source also names cardinal words from two up and a
+full season's short year; no ordinals, no "dozen"; readC found the question-side words refused answerable questions
+written another way): "check": answerable held 19 (start) -> 30 (mend1) -> 26 of 31, near misses refused 8 -> 10 ->
+8 of 12: every question the start refused for a number is held or still refused, none newly refused. Still refused
+for a number: "3rd"/"third", "21st"/"Twenty-first", "12 eggs"/"a dozen", "2020/21"/"2020 and 2021"."""
 from __future__ import annotations
 
 import json

@@ -40,8 +40,7 @@ from .answer_cache import AnswerCache, unlogged
 from .answer_code import answer_code_digest
 from .answer_sources import Sources, retrieve_sources
 from .answer_stream import AnswerStream
-from .answer_tidy import tidy_verdict, tokenized_context
-from .answer_yesno import is_yesno, ruling_sentence
+from .answer_served import sent_whole, served_verdict
 from .candidates import choose_span
 from .config import Settings
 from .errors import GenerationError, InputError, RagtuneError, StoreError
@@ -321,7 +320,7 @@ class AnswerEngine(AnswerCache):
         msgs = messages(SYSTEM_PROMPT, ctx, src.normalized)
         schema = answer_schema([c.id for c in ctx], self.cfg.max_answer_chars)
         n = self.answer_candidates if mode == "extractive" else 1
-        at_once = n > 1 or (mode == "extractive" and is_yesno(src.normalized)) or tokenized_context(ctx)  # whole
+        at_once = n > 1 or sent_whole(src.normalized, mode, ctx)  # sent whole once decided: answer_served.sent_whole
         stream = AnswerStream(on_token) if on_token is not None and not at_once else None
         tick = (lambda _piece: on_token("")) if on_token is not None and at_once else None  # type: ignore[misc]
         spans = (focus(src.normalized, extractive_sources(ctx, src.normalized), self.cfg.focus_sentences)
@@ -334,8 +333,7 @@ class AnswerEngine(AnswerCache):
         checked, verdict = self.judge(first, lambda errs: self._generate(gen, _with_note(msgs, repair_note(errs)),
                                                                          schema, spans, use_cache=use_cache),
                                       ctx, src.normalized, mode, evidence_score=evidence)
-        verdict = tidy_verdict(ruling_sentence(verdict, ctx, src.normalized, mode,  # yes/no: the span's sentence
-                                               self.cfg.max_answer_chars), ctx)  # tokenized spacing: answer_tidy
+        verdict = served_verdict(verdict, ctx, src.normalized, mode, self.cfg.max_answer_chars)  # yes/no, tidied
         ans = self._answer(verdict, checked, ctx, src, gen, mode)
         if on_token is not None and stream is None:
             on_token(ans.answer)

@@ -9,114 +9,179 @@ check, the refusal checks, the evidence and the yes/no sentence judged the span 
 and citations stay as they were; only the answer's text changes. The words are the same words (text.words splits at
 punctuation either way), so the support and groundedness of the tidied text are those of the span.
 
-A source is tokenized (`tokenized`) when its punctuation stands apart from the word before it: of its commas and
-full stops that end a word ("word," / "word ," before a space or the end) and its clitics ("'s" / " ' s", "n't" /
-" n't"), at least MIN_SPACED are spaced and more than SPACED_SHARE of them are. Tokenized text spaces all of them
-(share ~1.0) and ordinary text none (~0.0; benchmarks/r57_answer_tidy.py measures both); MIN_SPACED keeps a chunk with
-a stray " , " or two ordinary. Only these count: French spaces ; : ! ? by its own rules, and code (fenced, in
-backticks, indented: left out of the count) may space its arguments ("f( a , b )"). An answer from an ordinary
-source is never touched: "10 - 5", "Section 3 . 2" and "3 / 4" stay as the document writes them. The sources an
-answer was copied from are its cited sources that hold it verbatim (else, a free answer, every cited source); all of
-them must be tokenized.
+A source is tokenized (`tokenized`) when its punctuation stands apart from the word before it. The evidence
+(`marks`, outside code: fenced, in backticks, indented): spaced commas ("word , next"), spaced full stops that end a
+sentence (" ." before a capital, a digit, a quote or the end: not in ". . .", dot leaders, "git add . to", nor after
+a path, an address or a dotted name: "see https://x.org/a . Then"), spaced clitics ("Qutb ' s", "does n't"); a mark
+between digits counts only as a thousands comma (" , 000"). Tokenized text shows at least MIN_KINDS of these three
+kinds, at least MIN_SPACED marks in all, and more than SPACED_SHARE of its word-ending commas, full stops and clitics
+spaced (ordinary text: none; round 57 mend3: readA's contents pages, shell how-tos, lightly OCR'd minutes, spaced
+ellipses and "URL ." passages read ordinary; benchmarks/r57_answer_tidy.py). A writer who spaces both commas and
+full stops by habit does read tokenized: so the rules only make joins that keep the meaning (below). An answer from
+an ordinary source is never touched ("10 - 5", "Section 3 . 2" and "3 / 4" stay as the document writes them). The
+sources an answer was copied from are its cited sources that hold it verbatim (else, a free answer, every cited
+source); all of them must be tokenized.
 
-Text other than ASCII is kept as it is (NFC in, NFC out): the rules only remove spaces. A streamed answer over a
-context with a tokenized source is sent whole once decided (answer.py `at_once`), so that the streamed text is the
-served one (serve/stream.py would otherwise withdraw it)."""
+The joins that could change the meaning are guarded: a hyphen between digits always ("3 - 4 days"), after a letter
+only when it is the answer's one " - " and the word before is not a function word ("The bridge - built in 1932 -
+carries", "fell to - 5", "- a passport - two photos" stay); a thousands comma only between a whole number of 1 to 3
+digits and exactly three digits, not in a list or range ("rooms 101 , 102 and 205", "In Q3 , 150", "5 to 11 , 120"
+stay lists); a decimal point or a colon only after a whole number of 1 to 3 digits ("in 1990 . 5 more" stays); a
+space before a mark goes only when a space or the end follows the mark (".NET", ".csv" stay); a clitic only when
+nothing of a word or a quote follows it ("' re-entry '", "' d ' or" stay quotes); straight double quotes hug what
+they quote by their parity in the source before the span (a span that starts inside a quotation), and are left as
+they are where the source's count is odd (a quotation cut by the chunking) or a number stands before one (inches).
+
+Text other than ASCII is kept as it is (NFC in, NFC out): the rules only remove spaces. The answer's source is known
+only at the end (its citations come after it), so an answer over a context with a tokenized source is sent whole once
+decided (answer_served.sent_whole; answer.py), so that the streamed text is the served one (serve/stream.py would otherwise
+withdraw it); the stricter test keeps ordinary documents streaming."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any, Sequence
 
-from .refusal import Verdict
-from .types import ContextItem
 
-MIN_SPACED = 3  # spaced commas / full stops a source needs at least to count as tokenized
-SPACED_SHARE = 0.5  # ... and their share of its word-ending commas and full stops must be above this
+MIN_SPACED = 3  # spaced commas / full stops / clitics a source needs at least to count as tokenized
+SPACED_SHARE = 0.66  # ... and their share of its word-ending commas, full stops and clitics must be above this
+# (round 57 mend3: 0.5 -> 0.66, two in three: lightly OCR'd minutes space 4 of their 7, tokenized text nearly all)
+MIN_KINDS = 2  # ... of at least two kinds (commas, full stops, clitics): a habit of spacing commas alone is a style
 
-# a word-ending comma or full stop (after a word, a closing bracket or quote, "%"; not in ". . ."), or an apostrophe
-# of a possessive or contraction, standing apart ("5 , 000", "the end .", "Qutb ' s", "does n't") or not
+# a word-ending comma or full stop (after a word, a closing bracket or quote, "%"), or an apostrophe of a possessive
+# or contraction, standing apart ("5 , 000", "the end .", "Qutb ' s", "does n't") or not
 _END = r"(?<=[\w%)\]\"'’])"
-_CLITIC = r"(?:s|t|re|ll|ve|d|m)\b"
-_SPACED = re.compile(rf"{_END} [,.](?=\s|$)|(?<=\w) ['’] ?{_CLITIC}|(?<=\w) n['’]t\b")
-_ATTACHED = re.compile(rf"{_END}[,.](?=\s|$)|(?<=\w)(?<!\sn)['’]{_CLITIC}")
+_CLITIC = r"(?:s|t|re|ll|ve|d|m)\b(?![\w'’-])(?! ['’])"  # not "' re-entry '", "' t-shirt", "' d ' or"
+_SP_COMMA = re.compile(rf"{_END} ,(?=\s|$)")
+_SP_STOP = re.compile(rf"{_END} \.(?=\s*$|\s+[\"'`“‘(\[]*[A-Z0-9])")  # a sentence's end, not ". . ." nor "add . to"
+_SP_CLITIC = re.compile(rf"(?<=\w) ['’] ?{_CLITIC}|(?<=\w) n['’]t\b")
+_ATTACHED = re.compile(r"(?<=[\w%)\]\"'’])[,.](?=\s|$)|(?<=\w)(?<!\sn)['’](?:s|t|re|ll|ve|d|m)\b")
 _CODE = re.compile(r"```.*?(?:```|\Z)|~~~.*?(?:~~~|\Z)|`[^`\n]*`|^(?: {4}|\t).*$", re.DOTALL | re.MULTILINE)
+_ADDRESS = re.compile(r"[/@\\]|\w\.\w")  # a path, URL, e-mail or dotted name ends before " .": "app.log . The"
+_GROUP3 = re.compile(r" \d{3}(?!\d)")
+_INCHES = re.compile(r'\d ?"')  # '12 " pipe': a '"' after a number may be an inch mark, not a quotation's
 
 _APOS = "'’"
 _INITIALS = re.compile(r"(?<![\w.])((?:[A-Za-z] \. )+[A-Za-z]) \.(?=\s|$|[,;:)])")  # "U . S ." -> "U.S."
+_THOUSANDS = re.compile(r"(?<![\w.])(\d{1,3}) , (?=\d{3}(?!\d))")  # "5 , 000", "1 , 234 , 567"
+_LIST_AFTER = re.compile(r"\d{3}\s*(?:and|or|&|to|-)\s*\d+(?!\d)(?! ?, ?\d{3}(?!\d))")  # "101 , 102 and 205"
+_LIST_BEFORE = re.compile(r"(?<![\d,] )\b\d+\s*(?:and|or|&|to|-)\s*$")  # "5 to 11 , 120"
+_FUNCTION = frozenset({"to", "from", "of", "at", "between", "and", "or", "below", "minus"})  # "fell to - 5"
+_WORD_DASH = re.compile(r"(\w+) - (?=\w)")
 # (pattern, replacement) in order: numbers and initials before the general "no space before a mark" rule
 _RULES: tuple[tuple[re.Pattern[str], Any], ...] = (
-    # "5 , 000", "1 , 234 , 567"; not after four digits: "in 1990 , 200 people" is a list
-    (re.compile(r"(?<!\d{4})(?<=\d) , (?=\d{3}(?!\d))"), ","),
-    (re.compile(r"(?<=\d) ([.:]) (?=\d)"), r"\1"),  # "3 . 5", "9 : 30"
+    (re.compile(r"(?<![\w.])(\d{1,3}) ([.:]) (?=\d)"), r"\1\2"),  # "3 . 5", "9 : 30"; not "in 1990 . 5 more"
     (_INITIALS, lambda m: m.group(1).replace(" ", "") + "."),
-    (re.compile(r"(?<=\w) - (?=\w)"), "-"),  # "kilogram - force"
+    (re.compile(r"(?<=\d) - (?=\d)"), "-"),  # "3 - 4 days"
     (re.compile(rf"(?<=\w) ?([{_APOS}]) ?(?={_CLITIC})"), r"\1"),  # "Qutb ' s", "doesn ' t", "we 're"
     (re.compile(r"(?<=\w) (?=n['’]t\b)"), ""),  # "does n't" (the Penn Treebank's split)
     (re.compile(r"``\s?(.*?)\s?''"), r'"\1"'),  # `` x '' (the Penn Treebank's quotes) -> "x"
     (re.compile(r"“\s?(.*?)\s?”"), r"“\1”"),
     (re.compile(r"([(\[{]) "), r"\1"),  # "( BP" -> "(BP"
-    (re.compile(r" (?=[)\]},.;:!?%])"), ""),  # "BP )", "word ,", "50 %"
+    (re.compile(r" (?=[)\]},.;:!?%](?:\s|$))"), ""),  # "BP )", "word ,", "50 %"; not ".NET", ".csv"
     (re.compile(r"([$£€¥]) (?=\d)"), r"\1"),  # "$ 5"
 )
 # a lone apostrophe after a plural is its possessive ("the students ' union"), not a quote mark
 _PLURAL_POSSESSIVE = re.compile(rf"(?<=s) ([{_APOS}])(?= \w)")
 
 
-def spacing(text: str) -> tuple[int, int]:
-    """(spaced, attached): how many of `text`'s word-ending commas, full stops and clitics stand apart, how many not;
-    code left out (fenced, in backticks or indented: "f( a , b )" is a style, not a tokenizer's)."""
+def marks(text: str) -> tuple[int, int, int, int]:
+    """(spaced commas, spaced full stops, spaced clitics, attached ones) of `text`, code left out (see the module)."""
     prose = _CODE.sub(" ", text)
-    return len(_SPACED.findall(prose)), len(_ATTACHED.findall(prose))
+
+    def between_digits(m: re.Match[str]) -> bool:
+        return prose[m.start() - 1].isdigit() and prose[m.end():m.end() + 2].strip()[:1].isdigit()
+
+    commas = sum(1 for m in _SP_COMMA.finditer(prose)
+                 if not between_digits(m) or _GROUP3.match(prose, m.end()))  # " , 000" counts, "1 , 2" not
+    stops = sum(1 for m in _SP_STOP.finditer(prose)
+                if not between_digits(m) and not _ADDRESS.search(_token_before(prose, m.start())))
+    return commas, stops, len(_SP_CLITIC.findall(prose)), len(_ATTACHED.findall(prose))
+
+
+def _token_before(text: str, i: int) -> str:
+    head = text[max(0, i - 200):i].split()
+    return head[-1] if head else ""
+
+
+def spacing(text: str) -> tuple[int, int]:
+    """(spaced, attached): how many of `text`'s word-ending commas, full stops and clitics stand apart, how many not."""
+    commas, stops, clitics, attached = marks(text)
+    return commas + stops + clitics, attached
 
 
 def tokenized(text: str) -> bool:
-    """Whether `text` reads as pre-tokenized: its word-ending commas and full stops stand apart (see the module)."""
-    spaced, attached = spacing(text)
-    return spaced >= MIN_SPACED and spaced > SPACED_SHARE * (spaced + attached)
+    """Whether `text` reads as pre-tokenized: its commas, full stops and clitics stand apart (see the module)."""
+    commas, stops, clitics, attached = marks(text)
+    spaced = commas + stops + clitics
+    return (bool(commas) + bool(stops) + bool(clitics) >= MIN_KINDS and spaced >= MIN_SPACED
+            and spaced > SPACED_SHARE * (spaced + attached))
 
 
-def tidy(text: str) -> str:
+def tidy(text: str, sources: Sequence[str] = ()) -> str:
     """`text` with tokenizer spacing around punctuation removed ("5 , 000" -> "5,000", "( BP )" -> "(BP)"). Apply it
-    only to text copied from a `tokenized` source: an ordinary document may mean "10 - 5" as written."""
-    out = text
+    only to text copied from a `tokenized` source: an ordinary document may mean "10 - 5" as written. `sources`: the
+    texts it was copied from, which say whether it starts inside a quotation (else its quotes must pair up)."""
+    out = _THOUSANDS.sub(_thousands, text)
     for pattern, repl in _RULES:
         out = pattern.sub(repl, out)
+    if text.count(" - ") == 1 and not text.startswith("- "):  # two: clause dashes or bullets, kept
+        out = _WORD_DASH.sub(_word_dash, out)
     if sum(out.count(a) for a in _APOS) == 1:
         out = _PLURAL_POSSESSIVE.sub(r"\1", out)
-    return _hug_quotes(out)
+    return _hug_quotes(out, _opened(text, sources))
 
 
-def _hug_quotes(text: str) -> str:
-    """Straight double quotes hugging what they quote ('" x "' -> '"x"'), when they pair up (an even count)."""
+def _thousands(m: re.Match[str]) -> str:
+    """"5 , 000" -> "5,000", unless the numbers are a list or range ("101 , 102 and 205", "5 to 11 , 120")."""
+    s = m.string
+    if _LIST_AFTER.match(s, m.end()) or _LIST_BEFORE.search(s, 0, m.start()):
+        return m.group()
+    return m.group(1) + ","
+
+
+def _word_dash(m: re.Match[str]) -> str:
+    """"kilogram - force" -> "kilogram-force"; not after a digit (digits: _RULES) or a function word ("to - 5")."""
+    word = m.group(1)
+    if word[-1].isdigit() or word.lower() in _FUNCTION:
+        return m.group()
+    return word + "-"
+
+
+def _opened(text: str, sources: Sequence[str]) -> int | None:
+    """1 when `text` starts inside a straight-quoted passage of its sources, 0 outside, None unknown (quotes left as
+    written): the parity of '"' before each place a source holds it; with no source holding it, its own quotes
+    must pair up. A source with an odd count (a quotation cut by the chunking) or a '"' after a number (an inch mark?)
+    tells nothing."""
+    if '"' not in text:
+        return 0
+    if _INCHES.search(text):
+        return None
+    states = set()
+    for src in sources:
+        at = src.find(text)
+        if at >= 0 and (src.count('"') % 2 or _INCHES.search(src)):
+            return None
+        while at >= 0:
+            states.add(src.count('"', 0, at) % 2)
+            at = src.find(text, at + 1)
+    if not states:
+        return 0 if text.count('"') % 2 == 0 else None
+    return states.pop() if len(states) == 1 else None
+
+
+def _hug_quotes(text: str, opened: int | None) -> str:
+    """Straight double quotes hugging what they quote ('" x "' -> '"x"'); `opened`: see _opened."""
     parts = text.split('"')
-    if len(parts) < 3 or len(parts) % 2 == 0:
+    if len(parts) < 2 or opened is None:
         return text
-    return '"'.join(p.strip(" ") if i % 2 else p for i, p in enumerate(parts))
+    out = []
+    for i, part in enumerate(parts):
+        if (i + opened) % 2:  # inside a quotation: no space just within its marks
+            part = part.lstrip(" ") if i > 0 else part
+            part = part.rstrip(" ") if i < len(parts) - 1 else part
+        out.append(part)
+    return '"'.join(out)
 
 
-def copied_from(answer: str, citations: Sequence[str], ctx: Sequence[ContextItem]) -> list[ContextItem]:
-    """The cited sources that hold `answer` verbatim, else (a free answer) every cited source."""
-    cited = [c for c in ctx if c.id in set(citations)]
-    return [c for c in cited if answer in c.text] or cited
-
-
-def tidy_verdict(verdict: Verdict, ctx: Sequence[ContextItem]) -> Verdict:
-    """An "ok" verdict whose answer was copied from tokenized sources only, its text tidied; any other as it is."""
-    if verdict.status != "ok" or not verdict.text:
-        return verdict
-    sources = copied_from(verdict.text, verdict.citations, ctx)
-    if not sources or not all(tokenized(c.text) for c in sources):
-        return verdict
-    text = tidy(verdict.text)
-    return verdict if text == verdict.text else replace(verdict, text=text)
-
-
-def tokenized_context(ctx: Sequence[ContextItem]) -> bool:
-    """Whether an answer over `ctx` may be tidied (a source of it is tokenized): stream it whole once decided."""
-    return any(tokenized(c.text) for c in ctx)
-
-
-__all__ = ["MIN_SPACED", "SPACED_SHARE", "copied_from", "spacing", "tidy", "tidy_verdict", "tokenized",
-           "tokenized_context"]
+__all__ = ["MIN_KINDS", "MIN_SPACED", "SPACED_SHARE", "marks", "spacing", "tidy", "tokenized"]

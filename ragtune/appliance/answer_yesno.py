@@ -26,7 +26,8 @@ restarted as a wh-question ("can the tenants have a, what pets are they allowed 
 parking and how much is it?"), a value asked for politely ("Can you list the fees?", "Can I have the clerk's
 email?"), a keyword query ("can recycling?", "May opening hours?": a modal that may be a noun counts only before a
 subject; but "Will rent go up?": "will" before a lower-case word and two more, round 57, while "Will Smith age?"
-opens with a name), and a question in another language than English ("Was kostet der Saal?": normalize.language)."""
+opens with a name and "Will writing service cost?", "Will template for couples?" are keyword queries), and a
+question in another language than English ("Was kostet der Saal?": normalize.language)."""
 
 from __future__ import annotations
 
@@ -63,6 +64,13 @@ _OPEN_MODAL = re.compile(rf"^(?:{_LEAD})?(?P<modal>{_MODAL})\s+(?P<next>\S+)(?P<
 # ("Can pets stay?", "Might fees rise?")
 _PLURAL = re.compile(r"[a-z][a-z0-9-]*(?<![su]s)(?<!is)(?<!-)s")
 _LATER_BE = re.compile(r"\bbe\b")
+# "will" as a noun in a keyword query: a function word or a wh-word after it ("Will and testament fees?", "will,
+# what happens if there is none?") or after the word after it ("Will storage at the bank?", "Will template for
+# couples?"), or the trade's nouns after it ("Will writing service cost?", "will reading appointment times?"; a
+# gerund in general is a subject: "Will parking get dearer?")
+_NOT_SUBJECT = re.compile(r"and|or|of|for|to|in|on|at|with|by|from|what|when|where|who|whom|whose|which|why|how",
+                          re.IGNORECASE)
+_WILL_NOUN = re.compile(r"writing|reading|making|drafting|writers?", re.IGNORECASE)
 _SUBJECT_P = re.compile(_SUBJECT, re.IGNORECASE)
 _CHOICE = re.compile(r"\bor\b(?!\s+not\b)", re.IGNORECASE)  # "A or B?" is a choice; "… or not?" is yes/no
 # "Can you tell me when …", "Do you know who …": a wh-question asked politely
@@ -72,7 +80,8 @@ _INDIRECT_WH = re.compile(r"^\S+\s+(?:you|anyone|somebody|someone)\s+(?:please\s
 # "can the tenants have a, what pets are they allowed to keep": a question restarted as a wh-question
 _RESTART = re.compile(r"[,;:–—-]\s*(?:what|when|where|who|whom|whose|which|why|how)\b", re.IGNORECASE)
 # "Is there parking and how much does it cost?": a second question asking for a value
-_AND_WH = re.compile(r"\b(?:and|but|plus)\s+(?:also\s+)?(?:what|when|where|who|whom|whose|which|why|how)\b", re.I)
+_AND_WH = re.compile(r"\b(?:and|but|plus)\s+(?:also\s+)?(?:(?:by|for|at|in|to)\s+)?"  # "… and by how much?"
+                     r"(?:what|when|where|who|whom|whose|which|why|how)\b", re.I)
 # a value asked for politely: "Can you give me / list / send …", "Do you know the …", "Can I have the clerk's email?"
 # ("Can you tell me if …", "Do you know whether …" and "Can I have a dog?" still ask yes or no)
 _VALUE_REQUEST = re.compile(r"^\S+\s+(?:(?:you|anyone|somebody|someone)\s+(?:please\s+)?(?:(?:tell|give|send|show|list|"
@@ -119,7 +128,9 @@ def is_yesno(question: str) -> bool:
         return True
     words = len(rest.split())
     # "Will rent go up?": "will" before a lower-case word and a verb phrase is the modal ("Will Smith age?" a name)
-    if m.group("modal").lower() == "will" and nxt.islower() and words >= 2 and q.endswith("?"):
+    if m.group("modal").lower() == "will" and nxt.islower() and words >= 2 and q.endswith("?") \
+            and not _NOT_SUBJECT.fullmatch(nxt) and not _WILL_NOUN.fullmatch(nxt) \
+            and not _NOT_SUBJECT.fullmatch(rest.split()[0].strip(",.?!")):
         return True
     return nxt.islower() and (_LATER_BE.search(rest) is not None or (
         _PLURAL.fullmatch(nxt) is not None and (words >= 2 or (words == 1 and q.endswith("?")))))

@@ -286,11 +286,22 @@ def remove_disfluencies(text: str) -> str:
     sentence at a time; from a keyword query only fillers and repetitions."""
     out = _remove(text)
     spaced = spaced_commas(text)  # "glass,hold on,batteries": read as typed with spaces where that repairs words
-    if spaced != text:
+    if spaced != text and not _tight_list(text):
         alt = _remove(spaced)
         if [token_key(t) for t in alt.split()] != [token_key(t) for t in spaced_commas(out).split()]:
             return alt
     return out
+
+
+def _tight_list(text: str) -> bool:
+    """A list typed tight, one word per item ("please,thanks,sorry", "bike,like,hike"): its items are words."""
+    toks = text.split()
+    for n, m in enumerate(toks):
+        items = m.rstrip("?!.").split(",")
+        if len(items) >= 3 and all(x.isalpha() and x.islower() for x in items) and (
+                n == len(toks) - 1 or m[-1:] in "?!." or {"no", "sorry", "wait", "yes"} & set(items)):
+            return True
+    return False
 
 
 def _remove(text: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from .normalize_terms import (AUX, DETERMINERS, FILLERS, FUNCTION_WORDS, PREPOSITIONS, SET_OFF, STRONG,
+from .normalize_terms import (AUX, COPULAS, DETERMINERS, FILLERS, FUNCTION_WORDS, PREPOSITIONS, SET_OFF, STRONG,
                               VERB_AUX, WH, match_phrase, quoted_tokens)
 
 # a comma typed between two letters ("glass,hold on,batteries"); never between digits ("1,000")
@@ -103,6 +103,14 @@ def hesitations_as_fillers(toks: list[str], keys: list[str]) -> list[str]:
             ok = (_comma_before(toks, i) and after and rest) or (ph in START and first_word and after and rest)
             if ok and ph in (("kind", "of"), ("sort", "of")) and _word_before(keys, i) in _KIND_NOT_AFTER:
                 ok = False
+            if ok and ph == ("like",) and _word_before(keys, i) not in FUNCTION_WORDS | AUX | {""} and _examples(
+                    toks, keys, i + m):
+                ok = False  # "animals, like, dogs or cats, need ...": "such as" before examples closed by a comma
+            compared = ok and bool(rest) and rest[0] in DETERMINERS and _copula_subject(toks, keys, i)
+            if compared and ph in (("like",), ("kind", "of"), ("sort", "of")):
+                ok = False  # "Is a latte, like, a cappuccino?": X and Y compared, not a restart
+            elif compared and _said_again(keys, i, i + m):
+                compared = False  # "Is the parcel, let me think, the large parcel rate ...": a restart after all
             if ok:  # the phrase and the comma after it go; the one before only stays before a clause
                 i += m
                 if i < n and toks[i] in SET_OFF:
@@ -110,10 +118,64 @@ def hesitations_as_fillers(toks: list[str], keys: list[str]) -> list[str]:
                 nxt = rest[0] if rest else ""
                 if nxt not in WH | VERB_AUX and out:
                     out[-1:] = [] if out[-1] in SET_OFF else [out[-1][:-1] if out[-1][-1:] in ",;" else out[-1]]
-                    out = _restarted(out, nxt)
+                    out = out if compared else _restarted(out, nxt)  # "Is the mayor, you know, the guy ...": both stay
                 continue
         out.append(toks[i])
         i += 1
+    return out
+
+
+def _examples(toks: list[str], keys: list[str], at: int) -> bool:
+    """Whether one to four words from toks[at] on are closed by a comma with more words after it and hold no
+    question word or auxiliary ("dogs or cats, need a licence")."""
+    at += at < len(toks) and toks[at] in SET_OFF
+    for x in range(at, min(len(toks), at + 4)):
+        if keys[x] in WH or keys[x] in VERB_AUX:
+            return False
+        if toks[x][-1:] in ",;" or (x + 1 < len(toks) and toks[x + 1] in SET_OFF):
+            return any(keys[y] for y in range(x + 1, len(toks)))
+    return False
+
+
+def _copula_subject(toks: list[str], keys: list[str], i: int) -> bool:
+    """Whether the words before keys[i] are a copula, a determiner and at least one word not ending in 's ("Is a
+    latte", "Is the new card"; not "Is the", "Is the vet's"). Looks back seven words at most (long inputs stay
+    linear)."""
+    words: list[int] = []
+    for x in range(i - 1, -1, -1):
+        if keys[x]:
+            words.append(x)
+            if len(words) == 7:
+                break
+    if not words or toks[words[0]].rstrip(",;").lower().endswith(("'s", "’s", "s'")):
+        return False  # "Is the vet's, let me see, the emergency number": a possessive left unfinished
+    for n, x in enumerate(words):
+        if keys[x] in DETERMINERS:
+            return 0 < n < len(words) - 1 and keys[words[n + 1]] in COPULAS
+        if keys[x] in FUNCTION_WORDS | AUX or keys[x] in WH:
+            return False
+    return False
+
+
+def _said_again(keys: list[str], i: int, end: int) -> bool:
+    """Whether a word of the noun phrase before keys[i] (back to its determiner, six words at most) comes again in
+    the four words from keys[end] on."""
+    before: list[str] = []
+    for x in range(i - 1, max(-1, i - 12), -1):
+        if keys[x] in DETERMINERS:
+            break
+        if keys[x]:
+            before.append(keys[x])
+    return bool(set(before) & set(_next_n(keys, end, 4)))
+
+
+def _next_n(keys: list[str], at: int, n: int) -> list[str]:
+    out: list[str] = []
+    for x in range(at, len(keys)):
+        if keys[x]:
+            out.append(keys[x])
+            if len(out) == n:
+                break
     return out
 
 
@@ -145,10 +207,32 @@ def _key(tok: str) -> str:
 # A repair said after what it replaces, then the editing term ("the gym open, the pool I mean, on Sundays").
 POSTPOSED = [("i", "mean"), ("i", "meant"), ("sorry",)]  # "sorry" only where P names words before it
 _MAX_REPAIR = 6
+# "where is the post office": after these and a copula the noun phrase ends the clause (no verb after it)
+_NP_ENDS_AFTER = {"where", "what", "whats", "who", "whos", "which", "whose"}
 # words that begin a phrase of their own after a postposed repair ("..., the DVD I mean, after it is overdue")
 _LINKS = {"after", "before", "without", "with", "until", "till", "about", "over", "under", "near", "since", "per",
           "via", "through", "around", "if", "when", "while", "because", "unless", "so", "or", "and", "but", "not",
           "online", "today", "tomorrow", "tonight", "now", "please"}
+
+
+# a noun phrase after these is a subject, its next word a verb ("when the boiler, the shower I mean, stops")
+_SUBJECT_AFTER = VERB_AUX | WH | FUNCTION_WORDS | {"if", "while", "because", "unless", "until", "once", "whether",
+                                                   "so", "since"}
+_PREPS = PREPOSITIONS | {"with", "into", "near", "behind", "opposite", "past", "via"}
+
+
+def _hung_on_noun(keys: list[str], clause: list[int], x: int) -> bool:
+    """Whether the noun phrase at clause[x] follows a preposition that follows a noun phrase (a determiner, then one
+    to three words: "the bus to the airport"; not "park at the school")."""
+    if x < 3 or keys[clause[x - 1]] not in _PREPS:
+        return False
+    for y in range(x - 2, max(-1, x - 6), -1):
+        k = keys[clause[y]]
+        if k in DETERMINERS:
+            return y < x - 2
+        if k in FUNCTION_WORDS | AUX or k in WH:
+            return False
+    return False
 
 
 def _postposed_at(keys: list[str], toks: list[str], i: int) -> int:
@@ -189,17 +273,31 @@ def _target(keys: list[str], toks: list[str], rep_keys: list[str], rep_toks: lis
                 # a shorter noun phrase may end the clause ("the bell" <- "the Drowned Bell")
                 span, after = clause[x:x + len(rep_keys)], clause[x + len(rep_keys):]
                 tail = clause[x:]
-                if (len(tail) > 2 and not goes_on and any(keys[c] in VERB_AUX for c in clause[:x]) and
+                if (len(tail) > 2 and not goes_on and x > 0 and keys[clause[x - 1]] in VERB_AUX and not (
+                        keys[clause[x - 1]] in COPULAS and x > 1 and keys[clause[x - 2]] in _NP_ENDS_AFTER) and
+                        keys[tail[-1]] != rep_keys[-1] and
                         not any(keys[c] in FUNCTION_WORDS | AUX for c in tail[1:])):
                     # after an auxiliary the clause's last word is its verb ("when does the box office open", "how
                     # long did the slow one take"): the noun phrase is all before it, whatever its length
                     span, after = tail[:-1], tail[-1:]
+                elif (len(after) == 1 and x > 1 and keys[clause[x - 1]] in COPULAS and
+                      keys[clause[x - 2]] in _NP_ENDS_AFTER and keys[after[0]] not in FUNCTION_WORDS | AUX):
+                    span, after = tail, []  # no verb to end on: the noun phrase runs to the comma ("the post office")
                 if any(keys[c] in WH or keys[c] in FUNCTION_WORDS | AUX for c in span[1:]):
                     return None
                 if (len(after) > 1 or (after and goes_on)) and keys[after[0]] not in FUNCTION_WORDS | AUX:
                     return None  # the noun phrase may go on ("the heaviest defeat in ...", "the museum café, ... open")
+                if len(after) > 1 and keys[after[0]] not in VERB_AUX:
+                    return None  # P names something later in the clause ("open on Monday, the bank holiday I mean")
+                if any(keys[c] == rep_keys[-1] for c in clause if not span[0] <= c <= span[-1]):  # linear
+                    return None  # P names another noun of the clause ("the shop near the church, the big shop I mean")
                 if not after and len(span) > 1 and ends:
                     return None  # ending the question, P may name it again ("to the siege, the Ostrander army")
+                if len(span) > 1 and keys[span[-1]] != rep_keys[-1] and _hung_on_noun(keys, clause, x):
+                    return None  # "the bus to the airport, the express I mean": P may name the bus, not the airport
+                if (len(after) == 1 and x > 0 and keys[clause[x - 1]] not in _SUBJECT_AFTER and
+                        keys[after[0]] not in _LINKS | FUNCTION_WORDS | AUX):
+                    return None  # an object's last word may be its noun ("close the indoor pool, the lido I mean")
                 return span[0], span[-1] + 1
         return None
     last = clause[-1]

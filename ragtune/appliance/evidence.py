@@ -13,7 +13,7 @@ served context itself:
   model's AUC went 0.671 -> 0.705 with it (benchmarks/README.md, "Answer quality, round 4"). Every number of the
   question counts, the asker's own too: "a dose for my 14-month-old" over a leaflet from age 2 is such a miss
   (round 56 tried leaving out ages, arrival times and party sizes: no answer gained, one unanswerable let through).
-  Numbers are read by numberwords.py: "eleven" meets "11", "2021–22" meets "2022" (round 57).
+  Numbers are read by numberwords.py: a source's "eleven" meets "11", its "2021-2022" the "2021-22" (round 57).
 
 A logistic model over them (weights standardised, `evidence.json` beside the reranker it was fitted with,
 since `top_rerank` is on that reranker's scale) gives a score; at or below `cut` the question is refused

@@ -1,17 +1,18 @@
 """The numbers a question asks for and the numbers a source names, for the evidence check's `number_missing`
 (evidence.py): a number of the question is missing when none of its forms occurs in any source.
 
-Digits of every script ("٢١" is 21, scripts.ascii_digits), thousands separators ("1,175" is 1175) and, round 57:
-- number words: "eleven" is 11, "twenty-five" and "twenty five" 25, "two hundred and fifty" 250, "a thousand" 1000;
-- seasons and financial years: "2021–22", "2021-22", "2021/22" name 2021 and 2022 (consecutive years only: "2011-12-05"
-  is a date, "1990-95" a span; neither is read as a season).
-A source is read generously: every form it has counts, "one", "a dozen" (12) and ordinals ("third" is 3) too, so a
-question's "3rd" or "12" meets it. A question is read strictly, since each number it names becomes one the sources
-must hold: a word alone that is often no number is left out ("which one", "no one", "zero-hours", "the second
-time", "the first mayor" over a source that names her and a year), so is a count word from two to ten ("What are
-the two types of ...": the source lists two types without the word; COUNT_WORDS; "two years" still asks), and a
-season asks for its full second year ("2021–22" asks for 2022, not for "22", which a source writing "2022" lacks).
-What a question reads, the same text as a source reads too: a question quoting its source never misses a number.
+A question asks for its digits, read as before round 57: digits of every script ("٢١" is 21, scripts.ascii_digits)
+and thousands separators ("1,175" is 1175); words ask for nothing. Round 57 read number words and seasons in
+questions too, and that refused answerable questions whose source writes the number another way ("covered for two
+years" / "a 24-month guarantee", "fifty grand" / "£50,000", "the Thirty Years' War" / 1618 to 1648): a number a
+question asks for can only refuse, so the question side stays as it was (mend2).
+A source names more forms, so a question's digits meet it more often (a number can only stop being missing):
+- cardinal words from two up: "eleven" is 11, "twenty-five" and "twenty five" 25 (a dash, a soft hyphen, a no-break
+  space or a line break between them too), "two hundred and fifty" 250, "a thousand" 1000, "three million"; not
+  "one" (which one, no one), not an ordinal ("third", "twenty-first"), not "dozen", not a word joined to another
+  number ("nineteen ninety-nine" is a year, "two dozen" 24, "two thirds" a fraction: none is read);
+- a season written in full, "2021-2022", also names "22", so a question's "2021-22" meets it (a season does not
+  name a full year it does not write: "2023-24" is no "2024").
 """
 
 from __future__ import annotations
@@ -22,62 +23,38 @@ from .scripts import ascii_digits
 
 _THOUSANDS = re.compile(r"(?<=\d)[,\u066c](?=\d{3}(?!\d))")  # "1,175" (and Arabic's "١٬١٧٥")
 _DIGITS = re.compile(r"\d+")
-# a season or financial year: a first year, a dash or slash, the next year's last two digits (not a date's month)
-_SEASON = re.compile(r"(?<![\d.:/-])((?:1[6-9]|20)\d\d)[ \t]*[-\u2010-\u2015/][ \t]*(\d\d)(?!\d|[-/.:]\d)")
+# a season written in full: a year, a dash or slash, a year (not a date's month); consecutive years are checked
+_SEASON = re.compile(r"(?<![\d.:/-])((?:1[6-9]|20)\d\d)[ \t]*[-\u2010-\u2015/][ \t]*((?:1[6-9]|20)\d\d)"
+                     r"(?![\d]|[-/.:]\d)")
 
 _UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
           "seventeen eighteen nineteen").split()
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
-_ORD_UNITS = ("zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
-              "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth").split()
-_ORD_TENS = "twentieth thirtieth fortieth fiftieth sixtieth seventieth eightieth ninetieth".split()
-_VALUE = {**{w: i for i, w in enumerate(_UNITS)}, **{w: 20 + 10 * i for i, w in enumerate(_TENS)},
-          **{w: i for i, w in enumerate(_ORD_UNITS)}, **{w: 20 + 10 * i for i, w in enumerate(_ORD_TENS)}, "a": 1}
-_ORDINAL = set(_ORD_UNITS) | set(_ORD_TENS)
-_WORD = re.compile(r"\b(?:" + "|".join(sorted(_VALUE.keys() - {"a"}, key=len, reverse=True))
-                   + r"|hundred|thousand|dozen|a(?=[ \t]+(?:hundred|thousand|dozen)\b))\b", re.IGNORECASE)
-# The largest number word a question names without asking a source for it (round 57, mend1). Two to ten are what
-# people count with: "What are the two symbols of pharmacy?", "What two women refused ...", "When three forces act
-# on a particle ...", "If two thirds of the water flows north ...", "Name ten of the ...". The word counts the items
-# the answer lists, or sets up a general case, and a source that lists the two symbols rarely writes "two": asking
-# for it refuses an answerable question before the model (no_evidence), the dearest mistake the check makes; letting
-# a small quantity through ("children under ten") costs only when no source answers and the model then answers
-# anyway. Eleven up a word is a quantity a source states ("eleven players", "twenty-five members", "three hundred
-# seats"), and people seldom ask for a list that long. "Twelve" is both ("twelve months", "twelve eggs") but a
-# list of twelve is rare, so it asks. Digits ask as before: "2" is written, not said, and names a quantity.
-COUNT_WORDS = 10
-# ... except before a unit of time: "the ten-night holiday", "covered for two years", "after three days" name a
-# length of time the answer turns on, never a count of its items, and a source that answers states it
-_DURATION = re.compile(r"[ \t]*-?[ \t]*(?:minute|hour|day|night|week|month|year|decade)s?\b", re.IGNORECASE)
-_JOIN = re.compile(r"[ \t]*-[ \t]*|[ \t]+")  # what may stand between the words of one number
-_AND = re.compile(r"[ \t]+and[ \t]+", re.IGNORECASE)  # "two hundred and fifty" (only after hundred or thousand)
+_CARDINAL = {**{w: i for i, w in enumerate(_UNITS)}, **{w: 20 + 10 * i for i, w in enumerate(_TENS)}}
+_UNITS_1_9 = set(_UNITS[1:10])
+_SCALES = {"thousand": 10 ** 3, "million": 10 ** 6, "billion": 10 ** 9}
+_NUMBER_WORDS = _CARDINAL.keys() | _SCALES.keys() | {"hundred"}  # a number right after one: none ("nineteen ninety")
+# words that end a number as no cardinal: an ordinal, a fraction, "dozen" (no number; nor is the count before it)
+_ORDINALS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
+             "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth thirtieth fortieth fiftieth sixtieth "
+             "seventieth eightieth ninetieth hundredth thousandth millionth billionth").split()
+_STOP = r"(?:" + "|".join(_ORDINALS) + r")s?|dozens?|halves|half|quarters?"
+_SCALE_WORDS = r"hundred|thousand|million|billion"
+_WORD = re.compile(r"\b(?:" + "|".join(sorted(_CARDINAL, key=len, reverse=True)) + rf"|{_SCALE_WORDS}|{_STOP}"
+                   rf"|a(?=[ \t\u00a0]+(?:{_SCALE_WORDS})\b))\b", re.IGNORECASE)
+# what may stand between the words of one number: spaces (a no-break one), a line break, a hyphen or dash (a soft
+# hyphen, U+2010-2015) with spaces or a line break around it
+_JOIN = re.compile(r"[ \t\u00a0]*[-\u00ad\u2010-\u2015][ \t\u00a0]*\n?[ \t\u00a0]*|[ \t\u00a0]*\n?[ \t\u00a0]*(?<=\s)")
+_AND = re.compile(r"[ \t\u00a0\n]+and[ \t\u00a0\n]+", re.IGNORECASE)  # "two hundred and fifty", "a thousand and six"
+
+_Words = list[tuple[str, int, int]]
 
 
 def _digits(text: str) -> str:
     return _THOUSANDS.sub("", text if text.isascii() else ascii_digits(text))
 
 
-def _word_numbers(text: str) -> list[tuple[int, bool]]:
-    """(value, a question may ask for it) for each number written in words. Not asked for: a count word up to
-    COUNT_WORDS ("two", "ten") unless a time unit follows it, a word alone that is often no number ("one", "zero",
-    "a"), an ordinal ("second", "first"), "dozen" (often "dozens": a guess) and numbers written next to each other
-    ("nineteen ninety-nine" is a year, "two three" a list or a code)."""
-    words = [(m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(text)]
-    out: list[list] = []
-    i = 0
-    while i < len(words):
-        value, _, end, asked = _read(words, text, i)
-        if value is not None:
-            if out and out[-1][2] == i - 1 and _joined(words, text, i - 1):
-                out[-1][1] = asked = False
-            # "one" and "zero" alone are seldom numbers; two to ten count the answer's items unless a time unit follows
-            small = value < 2 or value <= COUNT_WORDS and not _DURATION.match(text, words[end - 1][2])
-            out.append([value, asked and not small, end - 1])
-        i = end
-    return [(v, a) for v, a, _ in out]
-
-
-def _joined(words: list[tuple[str, int, int]], text: str, i: int, also_and: bool = False) -> bool:
+def _joined(words: _Words, text: str, i: int, also_and: bool = False) -> bool:
     """Whether word i + 1 belongs to the same number as word i (a hyphen, spaces or, after hundred, "and")."""
     if i + 1 >= len(words):
         return False
@@ -85,60 +62,83 @@ def _joined(words: list[tuple[str, int, int]], text: str, i: int, also_and: bool
     return bool(_JOIN.fullmatch(gap) or (also_and and _AND.fullmatch(gap)))
 
 
-def _small(words: list[tuple[str, int, int]], text: str, i: int) -> tuple[int | None, int, bool]:
-    """A number below 100 from word i: (value or None, the next word, whether it ends in an ordinal)."""
+def _next_is(words: _Words, text: str, j: int, kinds: set[str] | dict, also_and: bool = False) -> bool:
+    """Whether word j exists, is joined to word j - 1 and is one of `kinds`."""
+    return j < len(words) and words[j][0] in kinds and _joined(words, text, j - 1, also_and)
+
+
+def _group(words: _Words, text: str, i: int) -> tuple[int | None, int]:
+    """A number below 10,000 from word i ("twenty-five", "two hundred and fifty", "twelve hundred", "a hundred", or
+    the "a" of "a thousand"): (value or None, the next word)."""
+    if words[i][0] == "a":
+        value, j = 1, i + 1
+    elif words[i][0] in _CARDINAL:
+        value, j = _small(words, text, i)
+    else:
+        return None, i + 1
+    if _next_is(words, text, j, {"hundred"}):
+        value, j = value * 100, j + 1
+        if _next_is(words, text, j, _CARDINAL, also_and=True):
+            more, j = _small(words, text, j)  # below 100: no second "hundred"
+            value += more
+    return value, j
+
+
+def _small(words: _Words, text: str, i: int) -> tuple[int, int]:
+    """A number below 100 from word i, a cardinal: ("twenty-five": 25, the next word)."""
     w = words[i][0]
-    if w not in _VALUE:
-        return None, i, False
-    if w in _TENS and _joined(words, text, i) and _VALUE.get(words[i + 1][0], 10) in range(1, 10) \
-            and words[i + 1][0] != "a":
-        return _VALUE[w] + _VALUE[words[i + 1][0]], i + 2, words[i + 1][0] in _ORDINAL
-    return _VALUE[w], i + 1, w in _ORDINAL
+    if w in _TENS and _next_is(words, text, i + 1, _UNITS_1_9):
+        return _CARDINAL[w] + _CARDINAL[words[i + 1][0]], i + 2
+    return _CARDINAL[w], i + 1
 
 
-def _read(words: list[tuple[str, int, int]], text: str, i: int) -> tuple[int | None, int, int, bool]:
-    """One number from word i: (value or None, how many words, the next word, whether a question may ask for it)."""
-    start = i
-    value, i, ordinal = _small(words, text, i)
-    if value is None:  # a multiplier alone: "dozen" is 12, "hundred" or "thousand" with no count before it no number
-        return (12 if words[i][0] == "dozen" else None), 1, i + 1, False
-    strict = words[start][0] != "a"
-    total = 0
-    while not ordinal and _joined(words, text, i - 1) and words[i][0] in ("hundred", "thousand", "dozen"):
-        mult = words[i][0]
-        if mult == "dozen":
-            return value * 12, i + 1 - start, i + 1, False
-        value *= 100 if mult == "hundred" else 1000
-        if mult == "thousand":
-            total, value = total + value, 0
-        i += 1
-        if _joined(words, text, i - 1, also_and=True) and words[i][0] in _VALUE and words[i][0] != "a":
-            more, i, ordinal = _small(words, text, i)
-            value += more or 0
-    return total + value, i - start, i, strict and not ordinal
+def _read(words: _Words, text: str, i: int) -> tuple[int | None, int]:
+    """One cardinal from word i, scales in falling order ("two million three hundred thousand and six"): (value or
+    None, the next word). Values stay below 10**13: no run of words makes a number too long to write."""
+    value, j = _group(words, text, i)
+    if value is None:
+        return None, j
+    total, below = 0, 10 ** 12
+    while j < len(words) and words[j][0] in _SCALES and _SCALES[words[j][0]] < below \
+            and _joined(words, text, j - 1):
+        below = _SCALES[words[j][0]]
+        total, value, j = total + value * below, 0, j + 1
+        if _next_is(words, text, j, _CARDINAL, also_and=True):
+            value, j = _group(words, text, j)
+            value = value or 0
+    return total + value, j
 
 
-def _seasons(text: str) -> dict[int, str]:
-    """{where a season's short year starts: that year in full} ("2021–22": 2022), consecutive years only."""
-    out = {}
-    for m in _SEASON.finditer(text):
-        year = int(m.group(1)) + 1
-        if year % 100 == int(m.group(2)):
-            out[m.start(2)] = str(year)
+def _word_numbers(text: str) -> set[int]:
+    """The cardinals from two up written in words (the module docstring's)."""
+    words = [(m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(text)]
+    out, i = set(), 0
+    while i < len(words):
+        value, j = _read(words, text, i)
+        if value is not None and value >= 2:
+            # joined to a number word before it or any word after it ("nineteen ninety-nine", "twenty-first", "two
+            # dozen"): not read; after an ordinal it is ("the first fifty-metre pool")
+            ends_in_scale = words[j - 1][0] in _SCALES or words[j - 1][0] == "hundred"
+            if not (i > 0 and words[i - 1][0] in _NUMBER_WORDS and _joined(words, text, i - 1)) \
+                    and not (j < len(words) and _joined(
+                    words, text, j - 1, also_and=ends_in_scale)):
+                out.add(value)
+        i = j
     return out
 
 
+def _season_years(text: str) -> set[str]:
+    """The short second year of each season written in full ("2021-2022": "22"), consecutive years only."""
+    return {m.group(2)[2:] for m in _SEASON.finditer(text) if int(m.group(2)) == int(m.group(1)) + 1}
+
+
 def source_numbers(text: str) -> set[str]:
-    """Every number a source names, as ASCII digits, in every form it has ("2021/22": 2021, 22 and 2022)."""
+    """Every number a source names, as ASCII digits, in every form it has ("twenty-five": 25; "2021-2022": 2021,
+    2022 and 22)."""
     text = _digits(text)
-    out = set(_DIGITS.findall(text)) | set(_seasons(text).values())
-    return out | {str(v) for v, _ in _word_numbers(text)}
+    return set(_DIGITS.findall(text)) | _season_years(text) | {str(v) for v in _word_numbers(text)}
 
 
 def asked_numbers(question: str) -> set[str]:
-    """The numbers a question asks for, as ASCII digits: digits, a season's full years, number words that are
-    numbers ("eleven players", not "which one")."""
-    text = _digits(question)
-    seasons = _seasons(text)
-    out = {seasons.get(m.start(), m.group()) for m in _DIGITS.finditer(text)}
-    return out | {str(v) for v, asked in _word_numbers(text) if asked}
+    """The numbers a question asks for, as ASCII digits: its digits, read as before round 57 (module docstring)."""
+    return set(_DIGITS.findall(_digits(question)))

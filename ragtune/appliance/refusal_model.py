@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
+from .answer_tidy import tokenized
 from .calibrated import is_number
 from .text import content_words, prefix5
 
@@ -33,25 +34,53 @@ KEYS = ("features", "mean", "scale", "weights", "bias", "threshold")
 # Finer than refusal.SENTENCE_END: a table row's cells and a list's lines are sentences of their own here (with
 # the coarser split the feature ranked wrong answers worse: benchmarks/README.md, round 33).
 _PIECE_END = re.compile(r"(?<=[.!?;])\s+|\n+|\s\|\s")
+_NT = re.compile(r"n['’]t\b")  # "doesn't": the Penn Treebank splits it "does n't"
+_QUOTE = r"(?:\"|``|'')"  # a served '"' where a tokenized source may have `` or ''
 
 
 def answer_sentence(question: str, answer: str, cited: Sequence[str], context: Mapping[str, str]) -> float:
     """The share of the question's content words (5-letter prefixes) in the sentence holding the answer: the
-    first occurrence (case-insensitive) in the cited sources, in citation order, else in any source. 0.0 when no
-    source holds it or either text has no content."""
+    first occurrence (case-insensitive) in the cited sources, in citation order, else in any source; failing that,
+    the first span of a tokenized source that the answer is served tidied from (answer_tidy: a recorded "5,000"
+    read where its source has "5 , 000", as serving read the span before the tidy). 0.0 when no source holds it or
+    either text has no content."""
     stems = [prefix5(w) for w in dict.fromkeys(content_words(question))]
     a = answer.strip().rstrip(".").lower()
     if not stems or not a:
         return 0.0
-    for text in [context[c] for c in cited if c in context] + list(context.values()):
+    texts = [context[c] for c in cited if c in context] + list(context.values())
+    for text in texts:
         i = text.lower().find(a)
-        if i < 0:
-            continue
-        start = max([m.end() for m in _PIECE_END.finditer(text, 0, i)] or [0])
-        end = _PIECE_END.search(text, i + len(a))
-        have = {prefix5(w) for w in content_words(text[start:end.start() if end else len(text)])}
-        return sum(s in have for s in stems) / len(stems)
+        if i >= 0:
+            return _share(stems, text, i, i + len(a))
+    for text in texts:  # only where no source holds it as written: an ordinary answer reads as before
+        span = tidied_span(text, a) if tokenized(text) else None
+        if span is not None:
+            return _share(stems, text, *span)
     return 0.0
+
+
+def _share(stems: list[str], text: str, i: int, j: int) -> float:
+    """The share of `stems` in the piece of `text` that holds text[i:j]."""
+    start = max([m.end() for m in _PIECE_END.finditer(text, 0, i)] or [0])
+    end = _PIECE_END.search(text, j)
+    have = {prefix5(w) for w in content_words(text[start:end.start() if end else len(text)])}
+    return sum(s in have for s in stems) / len(stems)
+
+
+def tidied_span(text: str, answer: str) -> tuple[int, int] | None:
+    """(start, end) of the first span of `text` that reads as `answer` (lower case, any final full stop dropped) with
+    the spaces answer_tidy removes left out, else None: a space may stand beside a punctuation mark or before "n't",
+    and a double quote may be the Penn Treebank's `` or ''. Not checked against tidy's rules: an answer recorded by
+    an older tidy (or tidied knowing its sources' quotes) is found all the same, and its words are the span's."""
+    parts: list[str] = []
+    for k, ch in enumerate(answer):
+        if k and not ch.isspace() and not answer[k - 1].isspace() and (
+                not (ch.isalnum() and answer[k - 1].isalnum()) or _NT.match(answer, k)):
+            parts.append(" ?")
+        parts.append(_QUOTE if ch == '"' else re.escape(ch))
+    m = re.search("".join(parts) + r"(?: ?\.)?", text, re.IGNORECASE)
+    return (m.start(), m.end()) if m else None
 
 
 def logit(p: float) -> float:
@@ -122,4 +151,4 @@ def parse(obj: Any) -> RefusalModel:
                         tuple(float(x) for x in obj["weights"]), float(obj["bias"]), float(obj["threshold"]))
 
 
-__all__ = ["FEATURES", "RefusalModel", "answer_sentence", "logit", "parse"]
+__all__ = ["FEATURES", "RefusalModel", "answer_sentence", "logit", "parse", "tidied_span"]

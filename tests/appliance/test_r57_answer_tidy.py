@@ -9,7 +9,8 @@ import unicodedata
 import pytest
 
 from ragtune.appliance.answer_code import ANSWER_MODULES
-from ragtune.appliance.answer_tidy import copied_from, tidy, tidy_verdict, tokenized, tokenized_context
+from ragtune.appliance.answer_served import copied_from, sent_whole, served_verdict, tidy_verdict, tokenized_context
+from ragtune.appliance.answer_tidy import marks, tidy, tokenized
 from ragtune.appliance.refusal import Verdict
 from ragtune.appliance.store import open_store
 from ragtune.appliance.types import ContextItem, Hit
@@ -156,3 +157,112 @@ def test_the_engine_leaves_an_ordinary_source_s_answer_and_its_stream_alone(sett
     ans = eng.ask("What was the score at half time?", mode="extractive", use_cache=False, on_token=pieces.append)
     assert ans.status == "ok" and ans.answer == "10 - 5"
     assert "".join(pieces) == ans.answer and len([p for p in pieces if p]) > 1  # streamed as it is decoded
+
+
+# Round 57 mend3 (readA's review): joins that would change the meaning are not made, on truly tokenized text too
+@pytest.mark.parametrize("raw,tidied", [
+    ("The tower - finished in 1889 - draws crowds", "The tower - finished in 1889 - draws crowds"),  # clause dashes
+    ("- a tent - a stove - matches", "- a tent - a stove - matches"),  # flattened bullets
+    ("- 8 degrees at night", "- 8 degrees at night"),  # a leading "- ": a bullet or a minus
+    ("dropped to - 8 degrees", "dropped to - 8 degrees"),  # a negative number, not "to-8"
+    ("between - 2 and 6", "between - 2 and 6"),
+    ("sank to - 40 in January", "sank to - 40 in January"),
+    ("2 - 3 weeks", "2-3 weeks"),  # digits: a range, always joined
+    ("a non - profit group", "a non-profit group"),  # the answer's one " - ", after a word
+    ("gates 12 , 140 and 31", "gates 12, 140 and 31"),  # a list of numbers, not 12,140
+    ("Flats 3 , 4 & 120", "Flats 3, 4 & 120"),
+    ("1 , 500 or 20 seats", "1, 500 or 20 seats"),  # a list: kept apart (spacing only)
+    ("1 , 500 or 2 , 000 seats", "1,500 or 2,000 seats"),  # ... but two groups are groups
+    ("from 2 , 000 to 3 , 500", "from 2,000 to 3,500"),
+    ("between 10 , 000 and 12 , 000", "between 10,000 and 12,000"),
+    ("ages 4 to 10 , 300 children", "ages 4 to 10, 300 children"),  # a range, then a count: not 10,300
+    ("In Q2 , 250 orders", "In Q2, 250 orders"),  # not a whole number before: not Q2,250
+    ("in 1987 , 300 homes", "in 1987, 300 homes"),
+    ("in 1975 . 12 new wards", "in 1975. 12 new wards"),  # a sentence's end after a year, not 1975.12
+    ("in 2012 . 4 , 000 fans", "in 2012. 4,000 fans"),
+    ("it ' s 4 . 5 km", "it's 4.5 km"),
+    ("a .NET library", "a .NET library"),  # a mark is pulled back only before a space or the end
+    ("opens .docx files", "opens .docx files"),
+    ("the ' re-run ' clause", "the ' re-run ' clause"),  # quotes, not the clitic 're
+    ("marked ' s ' for sale", "marked ' s ' for sale"),
+    ("the ' t-bar ' lift", "the ' t-bar ' lift"),
+    ("she wouldn ' t go", "she wouldn't go"),
+    ("Tom ' s dog , Rex", "Tom's dog, Rex"),
+    ('the 12 " pipe and the 6 " one', 'the 12 " pipe and the 6 " one'),  # inch marks: quotes left as written
+])
+def test_joins_that_would_change_the_meaning_are_not_made(raw, tidied):
+    assert tidy(raw) == tidied
+
+
+GATE = 'The gate reads " No entry " and the shed " Keep out " , she said . The barn , however , is open .'
+
+
+@pytest.mark.parametrize("span,served", [
+    ('No entry " and the shed " Keep out', 'No entry" and the shed "Keep out'),  # starts inside a quotation
+    ('" No entry " and', '"No entry" and'),
+    ('reads " No entry', 'reads "No entry'),
+    ('the shed " Keep out " , she said', 'the shed "Keep out", she said'),
+])
+def test_straight_quotes_pair_by_their_parity_in_the_source(span, served):
+    assert tokenized(GATE)
+    assert tidy_verdict(Verdict("ok", span, ["S1"]), [_item("S1", GATE)]).text == served
+
+
+def test_quotes_are_left_where_the_source_cannot_tell():
+    odd = 'The sign said " No dogs , please . The gate , however , is open . She left .'  # a quotation cut off
+    assert tokenized(odd)
+    assert tidy_verdict(Verdict("ok", 'said " No dogs', ["S1"]), [_item("S1", odd)]).text == 'said " No dogs'
+    inches = 'Fit the 12 " pipe first , then the " flexible " hose . It is sold separately , at £ 9 .'
+    assert tokenized(inches)
+    v = Verdict("ok", 'the " flexible " hose', ["S1"])
+    assert tidy_verdict(v, [_item("S1", inches)]).text == 'the " flexible " hose'
+
+
+# ordinary documents that space a mark here and there by their genre (readA's kinds, written anew): not tokenized
+ORDINARY = [
+    "Index\nWelcome . . . . . . . 1\nBooking the hall . . . . . 4\nDeposits - how they work . . . . 7\n"
+    "Fire safety . . 9",
+    "Open a terminal in the folder and type npm install . to fetch the packages. Then run tar -czf site.tgz . and "
+    "copy site.tgz to the server. If in doubt, run make test . first.",
+    "Download the form at https://example.net/forms/hire . Terms are at https://example.net/terms . Send it to "
+    "bookings@example.net . We reply within two days.",
+    "The config lives in /etc/hall/hall.toml . Logs go to /var/log/hall.log . Keep a copy of D:\\Backups\\hall.db .",
+    "\"Well . . . perhaps,\" said the warden. \"Ask again . . . on Monday.\" The clerk sighed . . . and wrote it down.",
+    "Section 2 . 4 , 3 . 1 and 5 . 2 apply. The fee was 12 , 4 or 6 pounds, depending on the room.",
+    "item , qty , price\nchairs , 40 , 2.50\ntables , 8 , 12.00\nurns , 2 , 30.00",  # a padded export: commas only
+    "Dear members , the hall is shut on Friday , Saturday and Sunday for the floor to be sealed , sorry!",  # commas
+    "MINUTES\nPresent: Cllr Ames, Cllr Bose, Cllr Ng.\nItem 3 . Hedges - cut in March.\nItem 4. The clerk will write.",
+]
+
+
+@pytest.mark.parametrize("text", ORDINARY)
+def test_ordinary_documents_that_space_a_mark_here_and_there_are_not_tokenized(text):
+    assert not tokenized(text), marks(text)
+
+
+def test_tokenized_text_needs_two_kinds_of_evidence():
+    assert marks("One , two . Three ' s four does n't") == (1, 1, 2, 0)
+    assert tokenized("The hall , built in 1902 , seats 200 . It has a kitchen , a bar and a stage .")
+    assert tokenized("The vicar ' s house is next door . It ' s open on Sundays .")  # clitics and full stops
+    assert not tokenized("apples , pears , plums , two loaves , cheese , and tea")  # commas alone: a style
+    assert not tokenized("It rose 3 , 4 and then 5 , 6 , 7 . 5 points")  # marks between digits do not count
+    assert marks("It cost 5 , 000 pounds")[0] == 1  # ... but a thousands comma does
+
+
+def test_served_verdict_is_the_ruling_sentence_then_tidied():
+    text = "Dogs are n't allowed in the hall , except assistance dogs . Cats , however , are welcome ."
+    ctx = [_item("S1", text)]
+    v = served_verdict(Verdict("ok", "assistance dogs", ["S1"]), ctx, "Can I bring my dog to the hall?",
+                       "extractive", 400)
+    assert v.text == "Dogs aren't allowed in the hall, except assistance dogs."
+    assert served_verdict(Verdict("ok", "Cats , however", ["S1"]), ctx, "What about cats?", "free", 400).text == \
+        "Cats, however"
+
+
+def test_what_is_sent_whole():
+    plain, tok = [_item("S1", PLAIN)], [_item("S1", PLAIN), _item("S2", UNI)]
+    assert sent_whole("Can I park here?", "extractive", plain)  # a yes/no question's sentence
+    assert not sent_whole("Can I park here?", "free", plain)
+    assert not sent_whole("How many staff?", "extractive", plain)
+    assert sent_whole("How many staff?", "free", tok)  # any tokenized source: its citation is known at the end
+    assert not sent_whole("How many staff?", "extractive", [_item("S1", ORDINARY[1]), _item("S2", ORDINARY[2])])

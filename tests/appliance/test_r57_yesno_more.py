@@ -28,6 +28,27 @@ def test_will_as_a_name_or_a_keyword_query_is_not_yes_or_no(q: str) -> None:
     assert not is_yesno(q)
 
 
+# mend2 (readC): "will" is a noun in keyword queries of two words and more, not only "Will Smith age?"
+@pytest.mark.parametrize("q", [
+    "Will and testament fees?", "will and probate help near me?", "Will writing service cost?",
+    "will writing fees in Leeds?", "Will reading appointment times?", "Will storage at the solicitors?",
+    "Will template for couples?", "Will of my late father, where is it kept?", "Will when does it need witnessing?",
+    "will, what happens to it if there is none?", "Will rent go up, and by how much?",
+    "Will probate be needed, and what does it cost?", "Is there parking and for how long can I stay?",
+])
+def test_will_as_a_noun_in_a_longer_keyword_query_is_not_yes_or_no(q: str) -> None:
+    assert not is_yesno(q)
+
+
+@pytest.mark.parametrize("q", [
+    "Will council tax rise this year?", "Will bin collection change over Christmas?", "Will school close if it snows?",
+    "Will membership renew automatically?", "Will insurance cover flood damage?", "Will wifi work in the annexe?",
+    "Will heating be on in the hall?", "Will writing be allowed in the exam?",  # "be" later: a subject, as before
+])
+def test_will_before_a_subject_and_a_verb_still_asks_yes_or_no(q: str) -> None:
+    assert is_yesno(q)
+
+
 def test_confirmation_set_shape() -> None:
     d = runpy.run_path(str(BENCH / "r57_yesno_more_data.py"))
     text = " ".join(next(iter(d["TEXTS"].values())).split())

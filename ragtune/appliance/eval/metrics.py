@@ -23,8 +23,11 @@ import re
 import string
 import unicodedata
 from collections import Counter
+from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
+from ..answer_tidy import tidy, tokenized
+from ..refusal_model import tidied_span
 from ..text import STOPWORDS, stem
 
 # Share of an answer's content tokens that must occur in the chunks it cites for the answer to count as
@@ -36,8 +39,12 @@ SUPPORT_THRESHOLD = 0.75
 
 # The version of how answers are scored (normalize_answer and what uses it), recorded in each run's report.json:
 # `eval compare` warns when two runs were scored by different versions. 1: runs before round 47 (no field);
-# 2: NFKC first (round 47: ligatures, full-width characters and superscripts now normalise as their ASCII forms).
-METRICS_VERSION = 2
+# 2: NFKC first (round 47: ligatures, full-width characters and superscripts now normalise as their ASCII forms);
+# 3: support reads a tokenized source as answer_tidy serves from it too (round 57: "5,000" is in "5 , 000").
+METRICS_VERSION = 3
+# what each version changed, for `eval compare`'s note on runs scored by different versions (eval/paired.py)
+METRICS_CHANGES = {2: "answers with ligatures, full-width characters or superscripts",
+                   3: "answers copied from a tokenized source and served tidied ('5,000' from '5 , 000')"}
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCT = set(string.punctuation)
@@ -90,21 +97,49 @@ def content_tokens(text: str) -> list[str]:
     return [stem(t) for t in normalize_answer(text).split() if t not in STOPWORDS]
 
 
+@lru_cache(maxsize=1024)
+def tidied_view(text: str) -> str | None:
+    """A tokenized source as an answer copied from it is served (answer_tidy: "5 , 000" -> "5,000", "Qutb ' s" ->
+    "Qutb's"); None for an ordinary source, which is read only as it is. Cached: one context is scored twice (cited,
+    whole), and a chunk recurs across questions."""
+    if not tokenized(text):
+        return None
+    view = tidy(text)
+    return view if view != text else None
+
+
 def support_score(answer: str, texts: Iterable[str]) -> float:
     """Share of the answer's content tokens found in `texts` (0..1).
 
     An answer with no content tokens (e.g. "in the") is scored by whether its whole normalised token sequence
-    occurs contiguously in the texts (1.0 or 0.0); an empty answer or no texts scores 0."""
+    occurs contiguously in the texts (1.0 or 0.0); an empty answer or no texts scores 0. A tokenized text is read
+    both as it is and tidied (tidied_view): the span "1 , 200" served as "1,200" normalises to one token `1200`,
+    which the source's `1` `200` would not hold. An answer served tidied from a span of a tokenized text scores as
+    that span (refusal_model.tidied_span: "£26" cut from "£ 26 , 719", whose tidied view reads `£26719`). An
+    ordinary text scores as before (round 57)."""
     texts = [t for t in texts if t]
     if not texts or not str(answer).strip():
         return 0.0
+    tidied = [v for v in map(tidied_view, texts) if v is not None]
+    score = _support(answer, texts, tidied)
+    if score < 1.0 and tidied:
+        a = str(answer).strip().rstrip(".").lower()
+        for t in texts:
+            span = tidied_span(t, a) if tidied_view(t) is not None else None
+            if span is not None:
+                return max(score, _support(t[span[0]:span[1]], texts, tidied))
+    return score
+
+
+def _support(answer: str, texts: list[str], tidied: list[str]) -> float:
+    """support_score over `texts` and the tidied views of the tokenized ones."""
     toks = content_tokens(answer)
     if not toks:
         needle = normalize_answer(answer)
-        hay = " " + " ".join(normalize_answer(t) for t in texts) + " "
-        return 1.0 if needle and f" {needle} " in hay else 0.0
+        return 1.0 if needle and any(f" {needle} " in " " + " ".join(normalize_answer(t) for t in view) + " "
+                                     for view in (texts, tidied) if view) else 0.0
     vocab: set[str] = set()
-    for t in texts:
+    for t in texts + tidied:
         vocab.update(stem(x) for x in normalize_answer(t).split())
     return sum(1 for t in toks if t in vocab) / len(toks)
 

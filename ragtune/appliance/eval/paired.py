@@ -25,7 +25,7 @@ from ..errors import InputError
 from ..jsonl import expect_object, iter_jsonl, read_json_object
 from ..store import json_dumps
 from .losses import OUTCOMES, classify, where
-from .metrics import METRICS_VERSION, score_item
+from .metrics import METRICS_CHANGES, METRICS_VERSION, score_item
 from .paired_latency import deltas, finite_ms, paired_latency
 
 ITEMS_FILE = "items.jsonl"
@@ -347,11 +347,12 @@ def compare_runs(base_path: str | Path, new_path: str | Path | None = None, *, a
                                 f"eval run wrote one); compared instead: its rows rebuilt from the answers of run "
                                 f"{rows[0].get('run')} in {home.db_path}, scored against its dataset read again")
     scored = [_metrics_version(i, r) for i, r in ((base_items, base_report), (new_items, new_report))]
-    if None not in scored and scored[0] != scored[1]:  # NFKC (version 2) alone moves scores on some text
+    if None not in scored and scored[0] != scored[1]:  # each version alone moves scores on some text
+        lo, hi = sorted(scored)
+        flips = " and ".join(text for v, text in sorted(METRICS_CHANGES.items()) if lo < v <= hi) or "some answers"
         out["notes"].append(f"scored by different answer metrics (version {scored[0]} vs {scored[1]}: "
-                            f"normalize_answer changed, docs/eval.md): answers with ligatures, full-width characters "
-                            f"or superscripts may flip for that reason alone; run the older eval again to compare "
-                            f"like with like")
+                            f"the scoring changed, docs/eval.md): {flips} may flip for that reason alone; run the "
+                            f"older eval again to compare like with like")
     out["base"] = {"path": _shown(base_items), "arm": base_arm, "n": len(base)}
     out["new"] = {"path": _shown(new_items), "arm": arm, "n": len(new)}
     return out
