@@ -71,6 +71,14 @@ _LATER_BE = re.compile(r"\bbe\b")
 _NOT_SUBJECT = re.compile(r"and|or|of|for|to|in|on|at|with|by|from|what|when|where|who|whom|whose|which|why|how",
                           re.IGNORECASE)
 _WILL_NOUN = re.compile(r"writing|reading|making|drafting|writers?", re.IGNORECASE)
+# the will's own nouns after "Will" ("Will executor duties?", "Will kits sold at the post office?") make a keyword
+# query unless a verb follows them ("Will executors be paid?", "Will witnesses need to sign?")
+_WILL_DOMAIN = re.compile(r"executors?|executrix|witness(?:es)?|probate|disputes?|trusts?|storage|registration|"
+                          r"challenges?|contests?|kits?|power|templates?|forms?|packs?|beneficiar(?:y|ies)|"
+                          r"codicils?|solicitors?|lawyers?|clauses?|copies|copy", re.IGNORECASE)
+_WILL_VERB = re.compile(r"be|need|needs|get|have|has|take|pay|receive|charge|sign|inherit|apply|expire|last|go|"
+                        r"stay|still|also|ever|always|usually|normally|automatically|not|n['’]t|really|then",
+                        re.IGNORECASE)
 _SUBJECT_P = re.compile(_SUBJECT, re.IGNORECASE)
 _CHOICE = re.compile(r"\bor\b(?!\s+not\b)", re.IGNORECASE)  # "A or B?" is a choice; "… or not?" is yes/no
 # "Can you tell me when …", "Do you know who …": a wh-question asked politely
@@ -127,6 +135,9 @@ def is_yesno(question: str) -> bool:
     if _SUBJECT_P.fullmatch(nxt):
         return True
     words = len(rest.split())
+    if m.group("modal").lower() == "will" and _WILL_DOMAIN.fullmatch(nxt):
+        after = rest.split()[0].strip(",.?!") if rest.split() else ""
+        return _LATER_BE.search(rest) is not None or _WILL_VERB.fullmatch(after) is not None
     # "Will rent go up?": "will" before a lower-case word and a verb phrase is the modal ("Will Smith age?" a name)
     if m.group("modal").lower() == "will" and nxt.islower() and words >= 2 and q.endswith("?") \
             and not _NOT_SUBJECT.fullmatch(nxt) and not _WILL_NOUN.fullmatch(nxt) \

@@ -36,6 +36,8 @@ HESITATION = [
 ]
 START = {("let", "me", "think"), ("let", "me", "see"), ("you", "know"), ("like",)}
 END = {("you", "know"), ("like",)}
+# ", you know?" after these asks whether it is someone or something ("Is it someone, you know?"): it stays
+_NOT_END = {"someone", "anyone", "somebody", "anybody", "something", ""}
 # "kind of" / "sort of" after these is a noun phrase even between commas ("what, kind of, ...")
 _KIND_NOT_AFTER = {"what", "which", "this", "that", "same", "any", "some", "every", "all", "one"}
 
@@ -80,13 +82,18 @@ def hesitations_as_fillers(toks: list[str], keys: list[str]) -> list[str]:
     quoted = quoted_tokens(toks) if any(q in t for t in toks for q in '"“‘«') else [False] * len(toks)
     out: list[str] = []
     i, n = 0, len(toks)
+    wh_comma = _like_verb(toks, keys)
     while i < n:
         m = _phrase_at(keys, i) if keys[i] else 0
         if m and not any(quoted[i:i + m]) and all(keys[i:i + m]):
             ph = tuple(keys[i:i + m])
             last = toks[i + m - 1]
+            if ph == ("like",) and wh_comma < i - 1:  # _like_verb
+                out.append(toks[i])
+                i += 1
+                continue
             rest = _next_words(keys, i + m)
-            if ph in END and not rest and _comma_before(toks, i) and _word_before(keys, i) and (
+            if ph in END and not rest and _comma_before(toks, i) and _word_before(keys, i) not in _NOT_END and (
                     last[-1:] in "?!." or i + m == n or toks[i + m] in ("?", "!", ".")):
                 # ", you know?" closing the question: the phrase and its comma go, the mark stays
                 out[-1:] = [] if out[-1] in SET_OFF else [out[-1][:-1]]
@@ -119,10 +126,33 @@ def hesitations_as_fillers(toks: list[str], keys: list[str]) -> list[str]:
                 if nxt not in WH | VERB_AUX and out:
                     out[-1:] = [] if out[-1] in SET_OFF else [out[-1][:-1] if out[-1][-1:] in ",;" else out[-1]]
                     out = out if compared else _restarted(out, nxt)  # "Is the mayor, you know, the guy ...": both stay
+                if compared and _closed_by_comma(toks, i) and out and out[-1] not in SET_OFF:
+                    out[-1] = out[-1].rstrip(",;") + ","  # "Are the fees, the ones on the website, up to date?"
                 continue
         out.append(toks[i])
         i += 1
     return out
+
+
+def _closed_by_comma(toks: list[str], at: int) -> bool:
+    """Whether the words from toks[at] on are closed by a comma within six tokens, with a word after it: an
+    apposition ("the fees, you know, the ones on the website, up to date"), not a compared noun phrase."""
+    for x in range(at, min(at + 6, len(toks) - 1)):
+        if toks[x][-1:] in "?!.":
+            return False
+        if toks[x] in SET_OFF or toks[x][-1:] in ",;":
+            return any(c.isalnum() for c in toks[x + 1])
+    return False
+
+
+def _like_verb(toks: list[str], keys: list[str]) -> int:
+    """Where "like" may be the verb or preposition of a wh-question after an aside ("What is the hotel, the one by
+    the beach, like?", "What would my kids, aged 6, like?"): after a comma that closes one opened earlier, i.e. a
+    "like" at i is a word when this index is below i - 1 (a hesitation is set off by the sentence's first comma
+    pair). The first comma's index in a question opening with a wh-word, else len(toks); computed once (linear)."""
+    if next((k for k in keys if k), "") not in WH:
+        return len(toks)
+    return next((x for x, t in enumerate(toks) if t in SET_OFF or t[-1:] in ",;"), len(toks))
 
 
 def _examples(toks: list[str], keys: list[str], at: int) -> bool:
@@ -265,7 +295,7 @@ def _target(keys: list[str], toks: list[str], rep_keys: list[str], rep_toks: lis
     if len(clause) < 2:
         return None
     first = rep_keys[0]
-    if rep_keys[-1] in ("one", "ones"):
+    if rep_keys[-1] in ("one", "ones") or rep_keys[1:2] in (["one"], ["ones"]):
         return None  # "the sandpaper, the P240 one I mean": which of them, not another thing
     if first in DETERMINERS and len(rep_keys) >= 2:
         for x in range(len(clause) - 1, -1, -1):

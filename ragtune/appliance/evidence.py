@@ -34,7 +34,7 @@ from typing import Any, Sequence
 
 from .errors import ModelError, located, unreadable
 from .jsonl import json_key_line, loads_located
-from .numberwords import asked_numbers, source_numbers
+from .numberwords import numbers_missing
 from .text import content_words, prefix5
 
 FORMAT = 1
@@ -107,8 +107,7 @@ def features(question: str, hits: Sequence[Any]) -> dict[str, float] | None:
         for sentence, about in _read_with(h.text):
             have = {prefix5(w) for w in content_words(f"{about} {sentence}" if about else sentence)}
             best = max(best, sum(s in have for s in stems) / len(stems))
-    asked = asked_numbers(question)  # digits, number words, seasons: a number is missing when no form is found
-    missing = bool(asked) and bool(asked - set().union(*(source_numbers(h.text) for h in hits)))
+    missing = numbers_missing(question, [h.text for h in hits])  # numberwords.py: every form a source writes
     return {"best_sentence": best, "top_rerank": float(hits[0].rerank), "number_missing": float(missing)}
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from .normalize_terms import DETERMINERS, FUNCTION_WORDS, PREPOSITIONS
 from .scripts import ascii_digits
 
 _THOUSANDS = re.compile(r"(?<=\d)[,\u066c](?=\d{3}(?!\d))")  # "1,175" (and Arabic's "١٬١٧٥")
@@ -48,6 +49,23 @@ _JOIN = re.compile(r"[ \t\u00a0]*[-\u00ad\u2010-\u2015][ \t\u00a0]*\n?[ \t\u00a0
 _AND = re.compile(r"[ \t\u00a0\n]+and[ \t\u00a0\n]+", re.IGNORECASE)  # "two hundred and fifty", "a thousand and six"
 
 _Words = list[tuple[str, int, int]]
+# a question's digits right after a content word label a thing ("room 2", "bus 11", "clause 14"): a source's
+# "two rooms" or "eleven buses" counts them and names no label, so only digits in a source meet them (reader E);
+# not before a unit or a plural ("the fine 200 pounds", "open 24 hours", "a room for 2 adults"), a decimal point
+# or a time's colon ("Saturday 10:00")
+_UNIT = (r"%|(?:pounds?|pence|p|euros?|dollars?|quid|grand|k|percent|per|pm|am|o'clock|days?|weeks?|months?|years?|"
+         r"hours?|mins?|minutes?|seconds?|miles?|km|kg|metres?|meters?|m|cm|mm|litres?|people|times|children|"
+         r"[a-z]*[a-rtv-z]s)\b")
+_LABEL = re.compile(rf"(?<![\w'’-])([^\W\d_][\w'’-]*)[ \t]+(\d+)(?![\d.:]|[ \t]*(?:{_UNIT}))", re.IGNORECASE)
+# words a quantity follows, not a label ("more than 7 days", "after 8", "cost 50", "aged 6", "every 10 minutes")
+_NOT_LABEL = FUNCTION_WORDS | PREPOSITIONS | DETERMINERS | {
+    "after", "before", "under", "over", "about", "around", "until", "till", "within", "between", "per", "every",
+    "each", "only", "just", "least", "most", "up", "all", "some", "any", "no", "cost", "costs", "pay", "paid", "aged",
+    "age", "ages", "last", "next", "first", "top", "nearly", "almost", "roughly", "approximately", "exactly", "than",
+    "below", "above", "past", "since", "through", "plus", "minus", "times", "or", "and", "to", "bring", "buy",
+    "take", "book", "get", "need", "order", "rent", "hire", "want", "borrow", "add", "invite", "reserve", "renew",
+    "limit", "fee", "fees", "price", "charge", "deposit", "fine", "total", "maximum", "minimum", "max", "min", "score",
+    "rate", "capacity", "size", "count"}
 
 
 def _digits(text: str) -> str:
@@ -59,6 +77,8 @@ def _joined(words: _Words, text: str, i: int, also_and: bool = False) -> bool:
     if i + 1 >= len(words):
         return False
     gap = text[words[i][2]:words[i + 1][1]]
+    if len(gap) > 40:
+        return False  # no number's words lie this far apart; long space runs would make _JOIN quadratic
     return bool(_JOIN.fullmatch(gap) or (also_and and _AND.fullmatch(gap)))
 
 
@@ -142,3 +162,22 @@ def source_numbers(text: str) -> set[str]:
 def asked_numbers(question: str) -> set[str]:
     """The numbers a question asks for, as ASCII digits: its digits, read as before round 57 (module docstring)."""
     return set(_DIGITS.findall(_digits(question)))
+
+
+def labels(question: str) -> set[str]:
+    """The question's digits that label a thing: right after a content word ("room 2", "gate 12"; not "after 8")."""
+    return {m.group(2) for m in _LABEL.finditer(_digits(question)) if m.group(1).lower() not in _NOT_LABEL}
+
+
+def numbers_missing(question: str, sources: list[str]) -> bool:
+    """Whether a number the question asks for occurs in no source: in no form, or, for a label, not as digits. Never
+    missing where the round's start found it (it read digits on both sides), so no question is newly refused."""
+    asked = asked_numbers(question)
+    if not asked:
+        return False
+    digits: set[str] = set()
+    met: set[str] = set()
+    for text in sources:
+        digits |= set(_DIGITS.findall(_digits(text))) | _season_years(_digits(text))
+        met |= source_numbers(text)
+    return bool((asked - met) | ((asked & labels(question)) - digits))

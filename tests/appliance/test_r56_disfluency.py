@@ -14,6 +14,7 @@ Each disfluent question is given with its repaired form; the controls use "no", 
 import pytest
 
 from ragtune.appliance.normalize import normalize_query
+from tests.timing import grows_linearly
 
 REPAIRS = [
     # 1. editing terms not known before round 56
@@ -358,19 +359,7 @@ def test_r56_mend3_sentences():
 def test_r56_mend3_long_input_is_linear():
     # the look-backs were lists of every word before each editing term (quadratic): 10k words now take about
     # twice the time of 5k, not four times; CPU time, the best of three, against a loose bound
-    import time
-
-    def cpu(words):
-        q = " ".join(["there is no water"] * (words // 4))
-        best = float("inf")
-        for _ in range(3):
-            t = time.process_time()
-            normalize_query(q)
-            best = min(best, time.process_time() - t)
-        return best
-
-    small, large = cpu(2000), cpu(8000)
-    assert large < 6 * small + 0.05
+    assert grows_linearly(normalize_query, lambda words: " ".join(["there is no water"] * (words // 4)), 2000, 8000)
 
 
 def test_r56_mend3_sets_distinct():

@@ -9,6 +9,7 @@ import pytest
 from ragtune.appliance.disfluency import token_key
 from ragtune.appliance.disfluency_pre import hesitations_as_fillers, postposed_repair, spaced_commas
 from ragtune.appliance.normalize import normalize_query
+from tests.timing import grows_linearly
 
 REPAIRS = [
     # an editing phrase in the middle
@@ -136,19 +137,8 @@ def test_postposed_repair_needs_a_phrase_after_a_comma():
 
 def test_long_input_is_linear():
     # each hesitation once copied the words before it: 8k words now take about four times 2k, not sixteen
-    import time
-
-    def cpu(reps):
-        q = "is the, like, the pool,I mean,the gym open, the pool I mean, on Sundays you know " * reps
-        best = float("inf")
-        for _ in range(3):
-            t = time.process_time()
-            normalize_query(q)
-            best = min(best, time.process_time() - t)
-        return best
-
-    small, large = cpu(125), cpu(500)
-    assert large < 6 * small + 0.05
+    assert grows_linearly(normalize_query, lambda reps: "is the, like, the pool,I mean,the gym open, the pool I mean, "
+                          "on Sundays you know " * reps, 125, 500)
 
 
 def test_sets_distinct():
@@ -231,16 +221,5 @@ def test_mend5_sets_distinct():
 
 def test_long_noun_phrase_before_a_postposed_repair_is_linear():
     # the check that P names another noun of the clause once tested membership in a list: quadratic on one long clause
-    import time
-
-    def cpu(n):
-        q = "when does the " + "gym " * n + ", the pool I mean, on Sundays?"
-        best = float("inf")
-        for _ in range(3):
-            t = time.process_time()
-            normalize_query(q)
-            best = min(best, time.process_time() - t)
-        return best
-
-    small, large = cpu(2000), cpu(8000)
-    assert large < 6 * small + 0.05
+    assert grows_linearly(normalize_query, lambda n: "when does the " + "gym " * n + ", the pool I mean, on Sundays?",
+                          2000, 8000)

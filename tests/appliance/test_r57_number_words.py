@@ -13,7 +13,7 @@ import pytest
 
 from ragtune.appliance import answer_code
 from ragtune.appliance.evidence import features
-from ragtune.appliance.numberwords import asked_numbers, source_numbers
+from ragtune.appliance.numberwords import asked_numbers, labels, numbers_missing, source_numbers
 from ragtune.appliance.scripts import ascii_digits
 
 
@@ -151,3 +151,61 @@ def test_a_number_found_only_raises_the_evidence_score():
 
 def test_numberwords_is_answer_code():
     assert "numberwords" in answer_code.ANSWER_MODULES
+
+
+# mend6 (reader E): a question's digits right after a content word label a thing; a source's words count things
+@pytest.mark.parametrize("question, source", [
+    ("Is room 2 step-free?", "Two rooms on the ground floor are step-free; room 5 is upstairs."),
+    ("Does bus 11 stop at the hospital?", "Eleven buses an hour stop at the hospital (routes 4 and 7)."),
+    ("What time does gate 12 open?", "Twelve gates are in use; gates open two hours before departure."),
+    ("What does clause 14 say?", "The lease has fourteen clauses."),
+    ("Is locker 15 mine?", "Fifteen lockers are free each day."),
+    ("Can we use pitch 7 on Saturday?", "Seven pitches are marked out for the junior league."),
+    ("Is bay 1,000 valid?", "A thousand bays."),
+])
+def test_a_label_is_met_by_digits_only(question, source):
+    assert missing(question, source) == 1.0
+    assert missing(question, source, f"See also {labels(question).pop()}.") == 0.0
+
+
+@pytest.mark.parametrize("question, source", [
+    ("Can I bring 2 guests to the members evening?", "Each member may bring up to two guests."),
+    ("Was the fine 200 pounds?", "The fine was two hundred pounds."),
+    ("Is the gym open 24 hours?", "The gym is open twenty-four hours a day."),
+    ("Do you have a room for 2 adults?", "Every room sleeps two adults."),
+    ("Is the limit 3?", "The limit is three per household."),
+    ("Is the pool open until 8 on Fridays?", "On Fridays the pool stays open until eight."),
+    ("How much luggage can I take on a 40 seat coach?", "Our forty-seat coaches carry 20 kg each."),
+    ("How many seats, 12 or more?", "The minibus has twelve seats."),
+])
+def test_a_quantity_is_no_label(question, source):
+    assert missing(question, source) == 0.0
+
+
+def test_labels_read():
+    assert labels("Is room 2417 on floor 12 near the library?") == {"2417", "12"}
+    assert labels("Does ward 3 allow visitors after 8?") == {"3"}
+    assert labels("Is there a discount for 2 children? Book 3 nights") == set()
+    assert labels("Model HS-0417 v2.5, year 9 trip") == {"9"}
+    assert labels("Who teaches the Saturday 10:00 class?") == set()  # a time
+
+
+def test_a_label_never_refuses_a_new_question():
+    # against the round's start (digits on both sides): a label can only keep a refusal, never add one
+    rng = random.Random(58)
+    words = PIECES + ["room", " ", "bus ", "gate", "Room ", "for ", "pounds", "2", "11", "twelve", "rooms"]
+    for _ in range(3000):
+        q = "".join(rng.choice(words) for _ in range(rng.randint(0, 10)))
+        s = "".join(rng.choice(words) for _ in range(rng.randint(0, 14)))
+        start = bool(start_reading(q) - start_reading(s))
+        assert numbers_missing(q, [s]) <= start, (q, s)
+
+
+def test_long_gaps_join_nothing_and_stay_fast():
+    import time
+    assert source_numbers("twenty" + " " * 41 + "five") == {"20", "5"}
+    assert source_numbers("twenty" + " " * 39 + "five") == {"25"}
+    t = time.process_time()
+    for gap in (" ", "\u00a0"):
+        source_numbers("twenty" + gap * 20000 + "-x five")
+    assert time.process_time() - t < 0.5  # once about 8 s: _JOIN backtracked over every space run

@@ -69,3 +69,25 @@ def test_confirmation_set_runs_the_shared_runner(tmp_path: Path) -> None:
     assert [p.name for p in (tmp_path / "share").iterdir()] == list(d["TEXTS"])
     qs = runpy.run_path(str(BENCH / "r55_yesno.py"))["questions"]("r57_yesno_more_data.py")
     assert sum(q["yesno"] for q in qs) == 15 and sum(bool(q.get("near")) for q in qs) == 8
+
+
+# mend6 (reader E): the will's own nouns after "Will" make a keyword query unless a verb follows them
+@pytest.mark.parametrize("q", [
+    "Will executor duties explained?", "Will witness rules in Scotland?", "Will dispute solicitors near me?",
+    "Will probate timescales in England?", "will registration service cost?", "Will storage fees at the solicitor?",
+    "Will power tips for dieting?", "Will trust set up costs?", "Will kits sold at the post office?",
+    "Will challenge time limit UK?", "Will contest deadline after probate?", "Will template wording for a gift?",
+    "will beneficiary rights in Wales?",
+])
+def test_will_nouns_make_a_keyword_query(q):
+    assert not is_yesno(q)
+
+
+@pytest.mark.parametrize("q", [
+    "Will executors be paid for their time?", "Will witnesses need to be present?",
+    "Will solicitors charge VAT on the fee?", "Will the executor get a copy?", "Will probate take long this year?",
+    "Will storage be free for the first month?", "Will power be restored tonight?", "Will foxes get into the bins?",
+    "Will trusts still be taxed after April?",
+])
+def test_will_nouns_in_real_questions_still_ask(q):
+    assert is_yesno(q)
