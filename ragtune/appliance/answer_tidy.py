@@ -22,11 +22,13 @@ an ordinary source is never touched ("10 - 5", "Section 3 . 2" and "3 / 4" stay 
 sources an answer was copied from are its cited sources that hold it verbatim (else, a free answer, every cited
 source); all of them must be tokenized.
 
-The joins that could change the meaning are guarded: a hyphen between digits always ("3 - 4 days"), after a letter
-only when it is the answer's one " - " and the word before is not a function word ("The bridge - built in 1932 -
-carries", "fell to - 5", "- a passport - two photos" stay); a thousands comma only between a whole number of 1 to 3
-digits and exactly three digits, not in a list or range ("rooms 101 , 102 and 205", "In Q3 , 150", "5 to 11 , 120"
-stay lists); a decimal point or a colon only after a whole number of 1 to 3 digits ("in 1990 . 5 more" stays); a
+The joins that could change the meaning are guarded: a hyphen between digits always ("3 - 4 days"); between words
+only when it is the answer's one " - ", the source sentence has no other (but a prefix's, "non - SI"), and both
+words are lower-case letters (after it also "19th", "1990s"), neither a function word ("No - it", "late - 10",
+"Price - Field", "mat - the blue one", "The bridge - built in 1932 - carries", "fell to - 5" stay: round 57 mend7);
+a thousands comma only in a chain read as one number, 1 to 3 digits then groups of three, not as a list or range
+over the whole chain and the source right after the answer ("rooms 101 , 102 , 103", "Buses 5 , 123" + " and 9",
+"5 to 11 , 120" stay as written, as does any chain with another group: "€ 5 , 50"); a decimal point or a colon only after a whole number of 1 to 3 digits ("in 1990 . 5 more" stays); a
 space before a mark goes only when a space or the end follows the mark (".NET", ".csv" stay); a clitic only when
 nothing of a word or a quote follows it ("' re-entry '", "' d ' or" stay quotes); straight double quotes hug what
 they quote by their parity in the source before the span (a span that starts inside a quotation), and are left as
@@ -41,6 +43,8 @@ from __future__ import annotations
 
 import re
 from typing import Any, Sequence
+
+from .text import STOPWORDS
 
 
 MIN_SPACED = 3  # spaced commas / full stops / clitics a source needs at least to count as tokenized
@@ -63,11 +67,21 @@ _INCHES = re.compile(r'\d ?"')  # '12 " pipe': a '"' after a number may be an in
 
 _APOS = "'’"
 _INITIALS = re.compile(r"(?<![\w.])((?:[A-Za-z] \. )+[A-Za-z]) \.(?=\s|$|[,;:)])")  # "U . S ." -> "U.S."
-_THOUSANDS = re.compile(r"(?<![\w.])(\d{1,3}) , (?=\d{3}(?!\d))")  # "5 , 000", "1 , 234 , 567"
+_CHAIN = re.compile(r"(?<![\w.])\d+(?: , \d+)+(?![\w.])")  # "1 , 234 , 567", "101 , 102 , 103", "5 , 50"
 _LIST_AFTER = re.compile(r"\d{3}\s*(?:and|or|&|to|-)\s*\d+(?!\d)(?! ?, ?\d{3}(?!\d))")  # "101 , 102 and 205"
 _LIST_BEFORE = re.compile(r"(?<![\d,] )\b\d+\s*(?:and|or|&|to|-)\s*$")  # "5 to 11 , 120"
-_FUNCTION = frozenset({"to", "from", "of", "at", "between", "and", "or", "below", "minus"})  # "fell to - 5"
-_WORD_DASH = re.compile(r"(\w+) - (?=\w)")
+_LIST_WINDOW = 40  # chars before a number _LIST_BEFORE reads (a bounded window: no rescan of a long prefix)
+_TAIL = 40  # chars of the source after the answer that a list or a sentence may go on in ("101 , 102" + " and 205")
+# words a dash after or before marks a clause or a minus, not a compound ("to - 5", "mat - the", "No - it"); not
+# "so", a compound's first word ("so - called") far more often than a clause's last
+_FUNCTION = frozenset({"to", "from", "of", "at", "between", "and", "or", "below", "minus"}) | (STOPWORDS - {"so"})
+_WORD_DASH = re.compile(r"(\w+) - (?=(\w+))")
+_LOWER_WORD = re.compile(r"[a-z]+")  # "kilogram - force"; not "Price - Field", "late - 10", "A - Z"
+_LETTERS = re.compile(r"[^\W\d_]+")  # "Saint - Pierre", "β - defensins": letters of any case or script
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th|s)")  # "mid - 19th", "mid - 1990s"; not "late - 10"
+_PREFIX_DASH = re.compile(r"\b[A-Za-z]+ - [A-Z0-9]{1,4}(?:st|nd|rd|th|s)?\b")  # "non - SI", "pre - 1990s": no clause
+_NUMBER_BEFORE = re.compile(r"[$£€¥]?\d{1,3}")
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
 # (pattern, replacement) in order: numbers and initials before the general "no space before a mark" rule
 _RULES: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"(?<![\w.])(\d{1,3}) ([.:]) (?=\d)"), r"\1\2"),  # "3 . 5", "9 : 30"; not "in 1990 . 5 more"
@@ -78,8 +92,9 @@ _RULES: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"``\s?(.*?)\s?''"), r'"\1"'),  # `` x '' (the Penn Treebank's quotes) -> "x"
     (re.compile(r"“\s?(.*?)\s?”"), r"“\1”"),
     (re.compile(r"([(\[{]) "), r"\1"),  # "( BP" -> "(BP"
-    (re.compile(r" (?=[)\]},.;:!?%](?:\s|$))"), ""),  # "BP )", "word ,", "50 %"; not ".NET", ".csv"
-    (re.compile(r"([$£€¥]) (?=\d)"), r"\1"),  # "$ 5"
+    (re.compile(r" (?=[)\]}.;:!?%](?:\s|$))"), ""),  # "BP )", "word ,", "50 %"; not ".NET", ".csv"
+    (re.compile(r" (?=,(?:\s|$))"), lambda m: _comma(m)),  # "word ,"; not "€ 5 , 50", "101 , 102 , 103"
+    (re.compile(r"([$£€¥]) (?=\d(?!\d* , \d))"), r"\1"),  # "$ 5"; not "€ 5 , 50" (a chain left apart)
 )
 # a lone apostrophe after a plural is its possessive ("the students ' union"), not a quote mark
 _PLURAL_POSSESSIVE = re.compile(rf"(?<=s) ([{_APOS}])(?= \w)")
@@ -122,30 +137,92 @@ def tidy(text: str, sources: Sequence[str] = ()) -> str:
     """`text` with tokenizer spacing around punctuation removed ("5 , 000" -> "5,000", "( BP )" -> "(BP)"). Apply it
     only to text copied from a `tokenized` source: an ordinary document may mean "10 - 5" as written. `sources`: the
     texts it was copied from, which say whether it starts inside a quotation (else its quotes must pair up)."""
-    out = _THOUSANDS.sub(_thousands, text)
+    src, at = _holder(text, sources)
+    out = _join_numbers(text, src[at + len(text):at + len(text) + _TAIL] if src else "")
     for pattern, repl in _RULES:
         out = pattern.sub(repl, out)
-    if text.count(" - ") == 1 and not text.startswith("- "):  # two: clause dashes or bullets, kept
-        out = _WORD_DASH.sub(_word_dash, out)
+    if text.count(" - ") == 1 and not text.startswith("- ") and _one_dash(text, src, at):  # two: clause dashes
+        # a source split by a tokenizer ("Qutb ' s", "does n't": no writer spaces those) splits its compounds too,
+        # capitalised ones included ("al - Turabi", "Saint - Pierre", "Saudi - based"); a habit-spaced one may not
+        out = _WORD_DASH.sub(_word_dash_ptb if src and _SP_CLITIC.search(src) else _word_dash, out)
     if sum(out.count(a) for a in _APOS) == 1:
         out = _PLURAL_POSSESSIVE.sub(r"\1", out)
     return _hug_quotes(out, _opened(text, sources))
 
 
-def _thousands(m: re.Match[str]) -> str:
-    """"5 , 000" -> "5,000", unless the numbers are a list or range ("101 , 102 and 205", "5 to 11 , 120")."""
+_DIGITS_AFTER = re.compile(r"\s?(\d+)")
+
+
+def _comma(m: re.Match[str]) -> str:
+    """The space before a comma goes, unless a whole number of 1 to 3 digits stands before it and a number after:
+    a chain _join_numbers left apart ("€ 5 , 50" is five euros fifty, "101 , 102 , 103" a list) stays as written."""
     s = m.string
-    if _LIST_AFTER.match(s, m.end()) or _LIST_BEFORE.search(s, 0, m.start()):
-        return m.group()
-    return m.group(1) + ","
+    before = s[max(0, m.start() - 40):m.start()].rsplit(None, 1)[-1:] or [""]
+    after = _DIGITS_AFTER.match(s, m.end() + 1)
+    # "May 18 , 1756": four digits or more after the comma are no group of a chain, so the space goes
+    return m.group() if _NUMBER_BEFORE.fullmatch(before[0]) and after and len(after.group(1)) <= 3 else ""
+
+
+def _holder(text: str, sources: Sequence[str]) -> tuple[str, int]:
+    """(the first source holding `text`, where), or ("", -1)."""
+    for src in sources:
+        at = src.find(text)
+        if at >= 0:
+            return src, at
+    return "", -1
+
+
+def _one_dash(text: str, src: str, at: int) -> bool:
+    """Whether the source sentence holding `text` has no " - " but the answer's one (a prefix's before a
+    short capital or number token, "non - SI", aside): "A - B - C" is a clause or a list set off by dashes, whatever
+    part of it the answer holds."""
+    if not src:
+        return True
+    start = max([m.end() for m in _SENTENCE_END.finditer(src, max(0, at - 400), at)] or [max(0, at - 400)])
+    end = _SENTENCE_END.search(src, at + len(text))
+    sentence = src[start:end.start() if end else len(src)]
+    return sentence.count(" - ") - len(_PREFIX_DASH.findall(sentence)) <= 1
+
+
+def _join_numbers(text: str, tail: str) -> str:
+    """"5 , 000" -> "5,000", "1 , 234 , 567" -> "1,234,567": a chain of numbers joined only when it reads as one
+    number (a whole number of 1 to 3 digits, then groups of exactly three) and not as a list or range: "101 , 102 ,
+    103" (three digits, then two or more groups), "101 , 102" where the source goes on " and 205", "5 to 11 , 120";
+    a chain with any other group ("€ 5 , 50", "4 , 7 , 1") is left as it is. `tail`: the source right after `text`."""
+    s = text + tail
+    out, last = [], 0
+    for m in _CHAIN.finditer(s):
+        if m.start() >= len(text):
+            break
+        groups = m.group().split(" , ")
+        if (len(groups[0]) > 3 or any(len(g) != 3 for g in groups[1:])
+                or (len(groups[0]) == 3 and len(groups) > 2)
+                or _LIST_AFTER.match(s, m.end() - 3)
+                or _LIST_BEFORE.search(s, max(0, m.start() - _LIST_WINDOW), m.start())):
+            continue
+        end = min(m.end(), len(text))
+        out += [text[last:m.start()], text[m.start():end].replace(" , ", ",")]
+        last = end
+    return "".join(out) + text[last:]
 
 
 def _word_dash(m: re.Match[str]) -> str:
-    """"kilogram - force" -> "kilogram-force"; not after a digit (digits: _RULES) or a function word ("to - 5")."""
-    word = m.group(1)
-    if word[-1].isdigit() or word.lower() in _FUNCTION:
+    """"kilogram - force" -> "kilogram-force": two lower-case words, neither a function word; not "late - 10",
+    "Dan Price - Field", "No - it", "came - Tom", "to - 5" (digits: _RULES)."""
+    before, after = m.group(1), m.group(2)
+    if not (_LOWER_WORD.fullmatch(before) and (_LOWER_WORD.fullmatch(after) or _ORDINAL.fullmatch(after))) or \
+            before in _FUNCTION or after in _FUNCTION:
         return m.group()
-    return word + "-"
+    return before + "-"
+
+
+def _word_dash_ptb(m: re.Match[str]) -> str:
+    """_word_dash in a source a tokenizer split: two words of letters in any case, neither a function word."""
+    before, after = m.group(1), m.group(2)
+    if not (_LETTERS.fullmatch(before) and (_LETTERS.fullmatch(after) or _ORDINAL.fullmatch(after))) or \
+            before.lower() in _FUNCTION or after.lower() in _FUNCTION:
+        return m.group()
+    return before + "-"
 
 
 def _opened(text: str, sources: Sequence[str]) -> int | None:

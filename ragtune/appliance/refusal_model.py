@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from .answer_tidy import tokenized
+from .answer_tidy import tidy, tokenized
 from .calibrated import is_number
 from .text import content_words, prefix5
 
@@ -69,18 +69,31 @@ def _share(stems: list[str], text: str, i: int, j: int) -> float:
 
 
 def tidied_span(text: str, answer: str) -> tuple[int, int] | None:
-    """(start, end) of the first span of `text` that reads as `answer` (lower case, any final full stop dropped) with
-    the spaces answer_tidy removes left out, else None: a space may stand beside a punctuation mark or before "n't",
-    and a double quote may be the Penn Treebank's `` or ''. Not checked against tidy's rules: an answer recorded by
-    an older tidy (or tidied knowing its sources' quotes) is found all the same, and its words are the span's."""
+    """(start, end) of the first span of `text` that answer_tidy serves as `answer` (lower case, any final full stop
+    dropped), else None. Candidates read as `answer` with the spaces tidy may remove left out (beside a punctuation
+    mark, before "n't"; a double quote may be the Penn Treebank's `` or ''); one counts only when tidy(span, [text])
+    gives the answer back: "101,102" is not in "101 , 102 and 205", nor "1990.5" in "1990 . 5 more beds". (So an
+    answer recorded by an older, looser tidy may no longer be found: its runs are re-scored as their text reads.)"""
     parts: list[str] = []
     for k, ch in enumerate(answer):
         if k and not ch.isspace() and not answer[k - 1].isspace() and (
                 not (ch.isalnum() and answer[k - 1].isalnum()) or _NT.match(answer, k)):
             parts.append(" ?")
         parts.append(_QUOTE if ch == '"' else re.escape(ch))
-    m = re.search("".join(parts) + r"(?: ?\.)?", text, re.IGNORECASE)
-    return (m.start(), m.end()) if m else None
+    pattern = re.compile("".join(parts) + r"(?: ?\.)?", re.IGNORECASE)
+    want = _served(answer)
+    pos = 0
+    while (m := pattern.search(text, pos)) is not None:
+        if _served(tidy(m.group(), [text])) == want:
+            return m.start(), m.end()
+        pos = m.start() + 1
+    return None
+
+
+def _served(answer: str) -> str:
+    """`answer` as tidied_span compares it: case-folded, any final full stop dropped."""
+    a = answer.strip().casefold()
+    return a[:-1].rstrip() if a.endswith(".") else a
 
 
 def logit(p: float) -> float:

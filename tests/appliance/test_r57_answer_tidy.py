@@ -4,6 +4,7 @@ after every check; an answer from an ordinary source is never touched."""
 from __future__ import annotations
 
 import json
+import time
 import unicodedata
 
 import pytest
@@ -169,13 +170,13 @@ def test_the_engine_leaves_an_ordinary_source_s_answer_and_its_stream_alone(sett
     ("sank to - 40 in January", "sank to - 40 in January"),
     ("2 - 3 weeks", "2-3 weeks"),  # digits: a range, always joined
     ("a non - profit group", "a non-profit group"),  # the answer's one " - ", after a word
-    ("gates 12 , 140 and 31", "gates 12, 140 and 31"),  # a list of numbers, not 12,140
-    ("Flats 3 , 4 & 120", "Flats 3, 4 & 120"),
-    ("1 , 500 or 20 seats", "1, 500 or 20 seats"),  # a list: kept apart (spacing only)
+    ("gates 12 , 140 and 31", "gates 12 , 140 and 31"),  # a list of numbers, not 12,140: as written
+    ("Flats 3 , 4 & 120", "Flats 3 , 4 & 120"),
+    ("1 , 500 or 20 seats", "1 , 500 or 20 seats"),  # a list: kept as written (round 57 mend7)
     ("1 , 500 or 2 , 000 seats", "1,500 or 2,000 seats"),  # ... but two groups are groups
     ("from 2 , 000 to 3 , 500", "from 2,000 to 3,500"),
     ("between 10 , 000 and 12 , 000", "between 10,000 and 12,000"),
-    ("ages 4 to 10 , 300 children", "ages 4 to 10, 300 children"),  # a range, then a count: not 10,300
+    ("ages 4 to 10 , 300 children", "ages 4 to 10 , 300 children"),  # a range, then a count: not 10,300
     ("In Q2 , 250 orders", "In Q2, 250 orders"),  # not a whole number before: not Q2,250
     ("in 1987 , 300 homes", "in 1987, 300 homes"),
     ("in 1975 . 12 new wards", "in 1975. 12 new wards"),  # a sentence's end after a year, not 1975.12
@@ -266,3 +267,83 @@ def test_what_is_sent_whole():
     assert not sent_whole("How many staff?", "extractive", plain)
     assert sent_whole("How many staff?", "free", tok)  # any tokenized source: its citation is known at the end
     assert not sent_whole("How many staff?", "extractive", [_item("S1", ORDINARY[1]), _item("S2", ORDINARY[2])])
+
+
+# Round 57 mend7 (readD's review): a writer who spaces " - " by habit means a dash, not a hyphen; a comma between
+# small numbers may be a list or a decimal comma. Invented content (CC0).
+NOTE = " ok , thanks . see you at the hall , I'll bring the keys . "
+# A tokenizer splits clitics too ("I ' ll", "Qutb ' s"), which no writer does by habit: there a capitalised compound
+# is a compound ("al - Turabi", "Saint - Pierre", "Saudi - based"), joined like a plain one (lead, round 57).
+PTB_NOTE = " ok , thanks . see you at the hall , I ' ll bring the keys . "
+
+
+@pytest.mark.parametrize("raw", [
+    "No - it was Tuesday", "running late - 10 mins", "Dan Price - Field Engineer", "under the mat - the blue one",
+    "Two people came - Tom and Ann", "9 am - 5 pm", "back by 6 - maybe later", "Ward 7 - Oak", "lunch - 45 min",
+    "the shed - it leaks", "Rosa - our new chef", "open - Mon to Sat",
+])
+def test_a_habit_spaced_dash_stays_a_dash(raw):
+    src = raw + " ." + NOTE
+    assert tokenized(src) and tidy(raw, [src]) == raw
+
+
+def test_a_word_hyphen_joins_two_plain_words_in_a_sentence_with_no_other_dash():
+    src = "It is measured in the kilogram - force , the old unit ." + NOTE
+    assert tidy("the kilogram - force", [src]) == "the kilogram-force"
+    assert tidy("a well - kept garden", []) == "a well-kept garden"
+    # the sentence holds another " - ": the answer's dash is one of a pair of clause dashes
+    src = "The hall - rebuilt after the fire - seats a hundred ." + NOTE
+    assert tidy("The hall - rebuilt", [src]) == "The hall - rebuilt"
+    src = "The barn - sheds - roof work starts in May ." + NOTE
+    assert tidy("barn - sheds", [src]) == "barn - sheds"
+    assert tidy("3 - 4 days", []) == "3-4 days" and tidy("pages 12 - 18", []) == "pages 12-18"  # digit ranges
+    assert tidy("the mid - 1990s", []) == "the mid-1990s" and tidy("a so - called fix", []) == "a so-called fix"
+    src = "The kilogram - force is a non - SI unit ." + NOTE  # a prefix's dash before "SI" is no clause dash
+    assert tidy("The kilogram - force", [src]) == "The kilogram-force"
+
+
+@pytest.mark.parametrize("src, raw, out", [
+    ("Rooms 101 , 102 , 103 and 205 are free .", "Rooms 101 , 102 , 103", "Rooms 101 , 102 , 103"),
+    ("Rooms 101 , 102 , 103 and 205 are free .", "101 , 102 , 103 and 205", "101 , 102 , 103 and 205"),
+    ("Flights 212 , 310 , 415 were late .", "212 , 310 , 415", "212 , 310 , 415"),
+    ("Buses 5 , 123 and 9 stop here .", "Buses 5 , 123", "Buses 5 , 123"),  # the source goes on " and 9"
+    ("Desks 14 , 220 or 31 are booked .", "14 , 220", "14 , 220"),
+    ("A coffee costs € 5 , 50 here .", "€ 5 , 50", "€ 5 , 50"),  # a decimal comma: never "€5, 50"
+    ("The code is 4 , 7 , 1 on the pad .", "4 , 7 , 1", "4 , 7 , 1"),
+    ("About 5 , 000 fans came .", "5 , 000 fans", "5,000 fans"),
+    ("The county has 1 , 234 , 567 people .", "1 , 234 , 567", "1,234,567"),
+    ("Wages run from 5 , 000 to 30 , 000 a year .", "5 , 000 to 30 , 000", "5,000 to 30,000"),
+    ("He owed £ 12 , 400 in all .", "£ 12 , 400", "£12,400"),
+    ("The year 1990 , 45 people moved .", "1990 , 45 people", "1990, 45 people"),  # a year: not a small number
+])
+def test_number_chains_join_only_as_one_number(src, raw, out):
+    src = src + NOTE
+    assert tokenized(src) and tidy(raw, [src]) == out
+
+
+def test_the_list_check_reads_a_bounded_window():
+    big = "Sales rose to 1 , 000 and then 2 , 500 units , the report ' s author said . " * 2000
+    t = time.process_time()
+    out = tidy(big)
+    assert time.process_time() - t < 2.0  # was quadratic: the whole prefix rescanned at every number
+    assert out.startswith("Sales rose to 1,000 and then 2,500 units, the report's author said.")
+
+
+def test_a_tokenizer_split_source_joins_its_capitalised_compounds():
+    src = "It was led by Hassan al - Turabi ." + PTB_NOTE
+    assert tidy("Hassan al - Turabi", [src]) == "Hassan al-Turabi"
+    src = "The Saudi - based group grew quickly ." + PTB_NOTE
+    assert tidy("Saudi - based group", [src]) == "Saudi-based group"
+    src = "Jacques de Saint - Pierre led the column ." + PTB_NOTE
+    assert tidy("Jacques de Saint - Pierre", [src]) == "Jacques de Saint-Pierre"
+    # a function word on either side, a clause pair, or a habit-spaced source (no split clitic) keeps the dash
+    src = "No - it was Tuesday ." + PTB_NOTE
+    assert tidy("No - it was Tuesday", [src]) == "No - it was Tuesday"
+    src = "It was led by Hassan al - Turabi ." + NOTE
+    assert tidy("Hassan al - Turabi", [src]) == "Hassan al - Turabi"
+
+
+def test_a_comma_before_four_digits_loses_its_space():
+    src = "It was signed on May 18 , 1756 in Paris ." + PTB_NOTE
+    assert tidy("May 18 , 1756", [src]) == "May 18, 1756"
+    assert tidy("€ 5 , 50", []) == "€ 5 , 50" and tidy("rooms 101 , 102 , 103", []) == "rooms 101 , 102 , 103"

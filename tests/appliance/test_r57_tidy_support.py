@@ -131,3 +131,26 @@ def test_a_review_answer_tidied_from_its_tokenized_source_gets_no_note(settings)
 def test_the_metrics_version_says_what_changed():
     assert M.METRICS_VERSION == 3 and set(M.METRICS_CHANGES) == {2, 3}
     assert "tokenized" in M.METRICS_CHANGES[3] and "ligatures" in M.METRICS_CHANGES[2]
+
+
+BG = " The board met on Monday , and the clerk ' s notes were read . Members did n't object , and the vote passed ."
+
+
+@pytest.mark.parametrize("src, answer", [
+    ("Free rooms : 101 , 102 and 205 ." + BG, "101,102"),  # a list, which tidy serves as written
+    ("Free rooms : 101 , 102 , 103 ." + BG, "101,102,103"),
+    ("It opened in 1990 . 5 more beds came later ." + BG, "1990.5"),  # a year and a sentence's end
+    ("The key is under the mat - the blue one ." + BG, "mat-the blue one"),
+    ("It fell to - 5 degrees overnight ." + BG, "to-5"),
+])
+def test_a_span_counts_only_when_tidy_serves_the_answer_from_it(src, answer):
+    assert tidied_span(src, answer) is None  # (mend7: tidy(span, [source]) must give the answer back)
+
+
+def test_a_span_tidy_serves_is_found():
+    src = "About 1 , 250 people came , and the hall ' s floor held ." + BG
+    at = tidied_span(src, "1,250 people")
+    assert at is not None and src[at[0]:at[1]] == "1 , 250 people"
+    assert tidied_span(src, "the hall's floor held.") is not None  # a final full stop, any case
+    assert M.support_score("1,250 people", [src]) == 1.0
+    assert M.support_score("101,102", ["Free rooms : 101 , 102 and 205 ." + BG]) < 1.0
