@@ -82,6 +82,7 @@ _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th|s)")  # "mid - 19th", "mid - 1990s"; n
 _PREFIX_DASH = re.compile(r"\b[A-Za-z]+ - [A-Z0-9]{1,4}(?:st|nd|rd|th|s)?\b")  # "non - SI", "pre - 1990s": no clause
 _NUMBER_BEFORE = re.compile(r"[$£€¥]?\d{1,3}")
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
+PAIR_WORDS = 8  # two " - " this close in a sentence set a clause or list off: "The bridge - built in 1932 - carries"
 # (pattern, replacement) in order: numbers and initials before the general "no space before a mark" rule
 _RULES: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"(?<![\w.])(\d{1,3}) ([.:]) (?=\d)"), r"\1\2"),  # "3 . 5", "9 : 30"; not "in 1990 . 5 more"
@@ -173,15 +174,26 @@ def _holder(text: str, sources: Sequence[str]) -> tuple[str, int]:
 
 
 def _one_dash(text: str, src: str, at: int) -> bool:
-    """Whether the source sentence holding `text` has no " - " but the answer's one (a prefix's before a
-    short capital or number token, "non - SI", aside): "A - B - C" is a clause or a list set off by dashes, whatever
-    part of it the answer holds."""
+    """Whether the answer's one " - " is no dash of a pair: no other " - " (a prefix's before a short capital or
+    number token, "non - SI", aside) stands within PAIR_WORDS words of it in the source sentence holding it. "The
+    bridge - completed in 1932 - carries" sets a clause off by two dashes, whatever part of it the answer holds; a
+    tokenized sentence splits every compound, so "the pound - force ... less commonly used than the newton : the
+    kilogram - force" holds two hyphens far apart."""
     if not src:
         return True
     start = max([m.end() for m in _SENTENCE_END.finditer(src, max(0, at - 400), at)] or [max(0, at - 400)])
     end = _SENTENCE_END.search(src, at + len(text))
-    sentence = src[start:end.start() if end else len(src)]
-    return sentence.count(" - ") - len(_PREFIX_DASH.findall(sentence)) <= 1
+    stop = end.start() if end else len(src)
+    mine = at + text.index(" - ")
+    prefixes = {m.start() + m.group().index(" - ") for m in _PREFIX_DASH.finditer(src, start, stop)}
+    for m in re.finditer(" - ", src[start:stop]):
+        other = start + m.start()
+        if other == mine or other in prefixes:
+            continue
+        lo, hi = sorted((mine, other))
+        if len(src[lo:hi].split()) <= PAIR_WORDS:
+            return False
+    return True
 
 
 def _join_numbers(text: str, tail: str) -> str:

@@ -347,3 +347,11 @@ def test_a_comma_before_four_digits_loses_its_space():
     src = "It was signed on May 18 , 1756 in Paris ." + PTB_NOTE
     assert tidy("May 18 , 1756", [src]) == "May 18, 1756"
     assert tidy("€ 5 , 50", []) == "€ 5 , 50" and tidy("rooms 101 , 102 , 103", []) == "rooms 101 , 102 , 103"
+
+
+def test_two_hyphens_far_apart_in_a_tokenized_sentence_are_two_compounds():
+    src = ("The pound - force has a metric cousin , less often used than the newton : the kilogram - force ( kgf ) ,"
+           " the weight of one kilogram ." + NOTE)
+    assert tidy("the kilogram - force", [src]) == "the kilogram-force"
+    src = "The bridge - finished in 1932 - carries the road ." + NOTE  # two dashes close: a clause set off
+    assert tidy("The bridge - finished in 1932", [src]) == "The bridge - finished in 1932"
