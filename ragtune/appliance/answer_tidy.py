@@ -66,6 +66,8 @@ _GROUP3 = re.compile(r" \d{3}(?!\d)")
 _INCHES = re.compile(r'\d ?"')  # '12 " pipe': a '"' after a number may be an inch mark, not a quotation's
 
 _APOS = "'’"
+_NT = re.compile(r"n['’]t\b")  # "doesn't": the Penn Treebank splits it "does n't"
+_QUOTE = r"(?:\"|``|'')"  # a served '"' where a tokenized source may have `` or ''
 _INITIALS = re.compile(r"(?<![\w.])((?:[A-Za-z] \. )+[A-Za-z]) \.(?=\s|$|[,;:)])")  # "U . S ." -> "U.S."
 _CHAIN = re.compile(r"(?<![\w.])\d+(?: , \d+)+(?![\w.])")  # "1 , 234 , 567", "101 , 102 , 103", "5 , 50"
 _LIST_AFTER = re.compile(r"\d{3}\s*(?:and|or|&|to|-)\s*\d+(?!\d)(?! ?, ?\d{3}(?!\d))")  # "101 , 102 and 205"
@@ -273,4 +275,32 @@ def _hug_quotes(text: str, opened: int | None) -> str:
     return '"'.join(out)
 
 
-__all__ = ["MIN_KINDS", "MIN_SPACED", "SPACED_SHARE", "marks", "spacing", "tidy", "tokenized"]
+def tidied_span(text: str, answer: str) -> tuple[int, int] | None:
+    """(start, end) of the first span of `text` that answer_tidy serves as `answer` (lower case, any final full stop
+    dropped), else None. Candidates read as `answer` with the spaces tidy may remove left out (beside a punctuation
+    mark, before "n't"; a double quote may be the Penn Treebank's `` or ''); one counts only when tidy(span, [text])
+    gives the answer back: "101,102" is not in "101 , 102 and 205", nor "1990.5" in "1990 . 5 more beds". (So an
+    answer recorded by an older, looser tidy may no longer be found: its runs are re-scored as their text reads.)"""
+    parts: list[str] = []
+    for k, ch in enumerate(answer):
+        if k and not ch.isspace() and not answer[k - 1].isspace() and (
+                not (ch.isalnum() and answer[k - 1].isalnum()) or _NT.match(answer, k)):
+            parts.append(" ?")
+        parts.append(_QUOTE if ch == '"' else re.escape(ch))
+    pattern = re.compile("".join(parts) + r"(?: ?\.)?", re.IGNORECASE)
+    want = _served(answer)
+    pos = 0
+    while (m := pattern.search(text, pos)) is not None:
+        if _served(tidy(m.group(), [text])) == want:
+            return m.start(), m.end()
+        pos = m.start() + 1
+    return None
+
+
+def _served(answer: str) -> str:
+    """`answer` as tidied_span compares it: case-folded, any final full stop dropped."""
+    a = answer.strip().casefold()
+    return a[:-1].rstrip() if a.endswith(".") else a
+
+
+__all__ = ["MIN_KINDS", "MIN_SPACED", "SPACED_SHARE", "marks", "spacing", "tidied_span", "tidy", "tokenized"]

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from .answer_tidy import tidy, tokenized
+from .answer_tidy import tidied_span, tokenized
 from .calibrated import is_number
 from .text import content_words, prefix5
 
@@ -34,8 +34,6 @@ KEYS = ("features", "mean", "scale", "weights", "bias", "threshold")
 # Finer than refusal.SENTENCE_END: a table row's cells and a list's lines are sentences of their own here (with
 # the coarser split the feature ranked wrong answers worse: benchmarks/README.md, round 33).
 _PIECE_END = re.compile(r"(?<=[.!?;])\s+|\n+|\s\|\s")
-_NT = re.compile(r"n['’]t\b")  # "doesn't": the Penn Treebank splits it "does n't"
-_QUOTE = r"(?:\"|``|'')"  # a served '"' where a tokenized source may have `` or ''
 
 
 def answer_sentence(question: str, answer: str, cited: Sequence[str], context: Mapping[str, str]) -> float:
@@ -66,34 +64,6 @@ def _share(stems: list[str], text: str, i: int, j: int) -> float:
     end = _PIECE_END.search(text, j)
     have = {prefix5(w) for w in content_words(text[start:end.start() if end else len(text)])}
     return sum(s in have for s in stems) / len(stems)
-
-
-def tidied_span(text: str, answer: str) -> tuple[int, int] | None:
-    """(start, end) of the first span of `text` that answer_tidy serves as `answer` (lower case, any final full stop
-    dropped), else None. Candidates read as `answer` with the spaces tidy may remove left out (beside a punctuation
-    mark, before "n't"; a double quote may be the Penn Treebank's `` or ''); one counts only when tidy(span, [text])
-    gives the answer back: "101,102" is not in "101 , 102 and 205", nor "1990.5" in "1990 . 5 more beds". (So an
-    answer recorded by an older, looser tidy may no longer be found: its runs are re-scored as their text reads.)"""
-    parts: list[str] = []
-    for k, ch in enumerate(answer):
-        if k and not ch.isspace() and not answer[k - 1].isspace() and (
-                not (ch.isalnum() and answer[k - 1].isalnum()) or _NT.match(answer, k)):
-            parts.append(" ?")
-        parts.append(_QUOTE if ch == '"' else re.escape(ch))
-    pattern = re.compile("".join(parts) + r"(?: ?\.)?", re.IGNORECASE)
-    want = _served(answer)
-    pos = 0
-    while (m := pattern.search(text, pos)) is not None:
-        if _served(tidy(m.group(), [text])) == want:
-            return m.start(), m.end()
-        pos = m.start() + 1
-    return None
-
-
-def _served(answer: str) -> str:
-    """`answer` as tidied_span compares it: case-folded, any final full stop dropped."""
-    a = answer.strip().casefold()
-    return a[:-1].rstrip() if a.endswith(".") else a
 
 
 def logit(p: float) -> float:
@@ -164,4 +134,4 @@ def parse(obj: Any) -> RefusalModel:
                         tuple(float(x) for x in obj["weights"]), float(obj["bias"]), float(obj["threshold"]))
 
 
-__all__ = ["FEATURES", "RefusalModel", "answer_sentence", "logit", "parse", "tidied_span"]
+__all__ = ["FEATURES", "RefusalModel", "answer_sentence", "logit", "parse"]

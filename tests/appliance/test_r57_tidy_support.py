@@ -10,7 +10,8 @@ import pytest
 from ragtune.appliance.answer_served import tidy_verdict
 from ragtune.appliance.eval import metrics as M
 from ragtune.appliance.refusal import Verdict
-from ragtune.appliance.refusal_model import answer_sentence, tidied_span
+from ragtune.appliance.answer_tidy import tidied_span
+from ragtune.appliance.refusal_model import answer_sentence
 from ragtune.appliance.types import ContextItem
 
 FIRM = ("The firm employs roughly 2 , 750 engineers , most of them in Lyon . Okonkwo ' s team builds the pumps , "

@@ -26,8 +26,7 @@ from collections import Counter
 from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
-from ..answer_tidy import tidy, tokenized
-from ..refusal_model import tidied_span
+from ..answer_tidy import tidied_span, tidy, tokenized
 from ..text import STOPWORDS, stem
 
 # Share of an answer's content tokens that must occur in the chunks it cites for the answer to count as
@@ -115,7 +114,7 @@ def support_score(answer: str, texts: Iterable[str]) -> float:
     occurs contiguously in the texts (1.0 or 0.0); an empty answer or no texts scores 0. A tokenized text is read
     both as it is and tidied (tidied_view): the span "1 , 200" served as "1,200" normalises to one token `1200`,
     which the source's `1` `200` would not hold. An answer served tidied from a span of a tokenized text scores as
-    that span (refusal_model.tidied_span: "£26" cut from "£ 26 , 719", whose tidied view reads `£26719`). An
+    that span (answer_tidy.tidied_span: "£26" cut from "£ 26 , 719", whose tidied view reads `£26719`). An
     ordinary text scores as before (round 57)."""
     texts = [t for t in texts if t]
     if not texts or not str(answer).strip():
