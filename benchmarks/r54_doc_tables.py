@@ -3,7 +3,8 @@ of benchmarks/r54_doc_tables_data.py into SHARE (made if missing), ingests it in
 appliance and asks each question once, writing one JSON line per question (benchmarks/r52_tables.py's runner and
 scoring: right, wrong-as-ok, refused; a near miss is right when refused).
 
-    PYTHONPATH=<tree> python benchmarks/r54_doc_tables.py SHARE HOME OUT.jsonl
+    PYTHONPATH=<tree> python benchmarks/r54_doc_tables.py [--data MODULE] [--by-format] SHARE HOME OUT.jsonl
+    PYTHONPATH=<tree> python benchmarks/r54_doc_tables.py [--data MODULE] SHARE HOME OUT.jsonl --text
 
 Before/after: the same script with PYTHONPATH at a copy of the start commit (`git archive`) and at the working tree.
 It prints the tree it imported, the chunks the table documents got, and the counts per shape and in all."""
@@ -18,8 +19,32 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def main(share: str, home: str, out: str) -> None:
-    run(share, home, out, "r54_doc_tables_data.py")
+def main(argv: list[str]) -> None:
+    """The command line: `[--data MODULE] [--by-format] SHARE HOME OUT.jsonl`, or `[--data MODULE] SHARE HOME OUT
+    --text` to print each document's loader text (no model; HOME and OUT unused): the before/after of the loaders'
+    output. `--data`: a data module in this folder (default r54_doc_tables_data.py); `--by-format`: counts per format
+    (benchmarks/r57_group_rows_more.py passes both)."""
+    data, by_format = "r54_doc_tables_data.py", False
+    while argv[:1] in (["--data"], ["--by-format"]):
+        if argv[0] == "--data":
+            data, argv = argv[1], argv[2:]
+        else:
+            by_format, argv = True, argv[1:]
+    if argv[3:4] == ["--text"]:
+        texts(argv[0], data)
+    else:
+        run(*argv[:3], data, by_format=by_format)
+
+
+def texts(share: str, data_file: str) -> None:
+    """Each document's loader text, the share written from `data_file` first when missing or empty."""
+    from ragtune.appliance.ingest.loaders import load_file
+
+    if not Path(share).is_dir() or not any(Path(share).iterdir()):
+        runpy.run_path(str(HERE / data_file))["build"](Path(share))
+    for p in sorted(Path(share).iterdir()):
+        print(f"===== {p.name}")
+        print(load_file(p).text)
 
 
 def run(share: str, home: str, out: str, data_file: str, by_format: bool = False) -> None:
@@ -60,4 +85,4 @@ def _chunks(home: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(sys.argv[1:])

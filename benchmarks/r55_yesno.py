@@ -10,7 +10,8 @@ JSON line per question; then the table. A yes/no answer is right when every word
 decide it) is in it, normalised as benchmarks/r54_parish.py normalises; "whole" counts answers that hold the ruling
 sentence (or row) whole. Controls are not scored: `--compare A.jsonl B.jsonl` lists every question whose answer,
 status or citations differ between two runs (the controls must not).
-`python benchmarks/r55_yesno.py --rescore OUT.jsonl` scores a written file again."""
+`python benchmarks/r55_yesno.py --rescore OUT.jsonl` scores a written file again. `--data MODULE` before the rest runs
+any of these over another data file in this folder (`--data r57_yesno_more_data.py --rescore OUT.jsonl`)."""
 from __future__ import annotations
 
 import collections
@@ -124,10 +125,19 @@ def compare(a: str, b: str, data: str = DATA) -> None:
     print(f"{changed} of {len(before)} changed")
 
 
-if __name__ == "__main__":
-    if sys.argv[1:2] == ["--rescore"]:
-        print(table(_load(sys.argv[2])))
-    elif sys.argv[1:2] == ["--compare"]:
-        compare(sys.argv[2], sys.argv[3])
+def main(argv: list[str]) -> None:
+    """The command line (the module docstring); `--data MODULE` first runs it over another data file beside this one
+    (benchmarks/r57_yesno_more.py passes its own)."""
+    data = DATA
+    if argv[:1] == ["--data"]:
+        data, argv = argv[1], argv[2:]
+    if argv[:1] == ["--rescore"]:
+        print(table(_load(argv[1], data)))
+    elif argv[:1] == ["--compare"]:
+        compare(argv[1], argv[2], data)
     else:
-        run(*sys.argv[1:4])
+        run(*argv[:3], data=data)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

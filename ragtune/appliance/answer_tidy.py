@@ -25,7 +25,10 @@ source); all of them must be tokenized.
 The joins that could change the meaning are guarded: a hyphen between digits always ("3 - 4 days"); between words
 only when it is the answer's one " - ", the source sentence has no other (but a prefix's, "non - SI"), and both
 words are lower-case letters (after it also "19th", "1990s"), neither a function word ("No - it", "late - 10",
-"Price - Field", "mat - the blue one", "The bridge - built in 1932 - carries", "fell to - 5" stay: round 57 mend7);
+"Price - Field", "mat - the blue one", "The bridge - built in 1932 - carries", "fell to - 5" stay: round 57 mend7)
+nor the first an adverb in -ly ("open daily - closed Sundays"), and the source writes no compound whole ("part-time":
+its " - " are dashes; round 58). A tokenizer-split source joins capitalised words too ("Saint - Pierre", "London -
+Paris": a pair of names with a hyphen is the same pair);
 a thousands comma only in a chain read as one number, 1 to 3 digits then groups of three, not as a list or range
 over the whole chain and the source right after the answer ("rooms 101 , 102 , 103", "Buses 5 , 123" + " and 9",
 "5 to 11 , 120" stay as written, as does any chain with another group: "€ 5 , 50"); a decimal point or a colon only after a whole number of 1 to 3 digits ("in 1990 . 5 more" stays); a
@@ -80,10 +83,16 @@ _FUNCTION = frozenset({"to", "from", "of", "at", "between", "and", "or", "below"
 _WORD_DASH = re.compile(r"(\w+) - (?=(\w+))")
 _LOWER_WORD = re.compile(r"[a-z]+")  # "kilogram - force"; not "Price - Field", "late - 10", "A - Z"
 _LETTERS = re.compile(r"[^\W\d_]+")  # "Saint - Pierre", "β - defensins": letters of any case or script
+# an adverb in -ly ("open daily - closed Sundays", "served nightly - book ahead"): English does not hyphenate one to
+# the word it modifies, so a dash after it is a clause's (round 58); an -ly compound ("early - bird") stays spaced
+_ADVERB = re.compile(r"[a-z]+ly")
 _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th|s)")  # "mid - 19th", "mid - 1990s"; not "late - 10"
 _PREFIX_DASH = re.compile(r"\b[A-Za-z]+ - [A-Z0-9]{1,4}(?:st|nd|rd|th|s)?\b")  # "non - SI", "pre - 1990s": no clause
 _NUMBER_BEFORE = re.compile(r"[$£€¥]?\d{1,3}")
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
+# a compound the source writes whole ("part-time", "Self-service"; not a quoted term, "' re-use '", nor an address's
+# "my-site.org"): its writer or tokenizer keeps hyphens, so its " - " between words is a dash (round 58)
+_WHOLE_COMPOUND = re.compile(r"(?<![\w./@\\-])(?<!['’\"‘“`] )[^\W\d_]+-[^\W\d_]+(?![\w/@\\]|\.\w)")
 PAIR_WORDS = 8  # two " - " this close in a sentence set a clause or list off: "The bridge - built in 1932 - carries"
 # (pattern, replacement) in order: numbers and initials before the general "no space before a mark" rule
 _RULES: tuple[tuple[re.Pattern[str], Any], ...] = (
@@ -144,7 +153,8 @@ def tidy(text: str, sources: Sequence[str] = ()) -> str:
     out = _join_numbers(text, src[at + len(text):at + len(text) + _TAIL] if src else "")
     for pattern, repl in _RULES:
         out = pattern.sub(repl, out)
-    if text.count(" - ") == 1 and not text.startswith("- ") and _one_dash(text, src, at):  # two: clause dashes
+    if text.count(" - ") == 1 and not text.startswith("- ") and _one_dash(text, src, at) and \
+            not _WHOLE_COMPOUND.search(_CODE.sub(" ", src)):  # two: clause dashes; a whole compound: a dash
         # a source split by a tokenizer ("Qutb ' s", "does n't": no writer spaces those) splits its compounds too,
         # capitalised ones included ("al - Turabi", "Saint - Pierre", "Saudi - based"); a habit-spaced one may not
         out = _WORD_DASH.sub(_word_dash_ptb if src and _SP_CLITIC.search(src) else _word_dash, out)
@@ -225,7 +235,7 @@ def _word_dash(m: re.Match[str]) -> str:
     "Dan Price - Field", "No - it", "came - Tom", "to - 5" (digits: _RULES)."""
     before, after = m.group(1), m.group(2)
     if not (_LOWER_WORD.fullmatch(before) and (_LOWER_WORD.fullmatch(after) or _ORDINAL.fullmatch(after))) or \
-            before in _FUNCTION or after in _FUNCTION:
+            before in _FUNCTION or after in _FUNCTION or _ADVERB.fullmatch(before):
         return m.group()
     return before + "-"
 
@@ -234,7 +244,7 @@ def _word_dash_ptb(m: re.Match[str]) -> str:
     """_word_dash in a source a tokenizer split: two words of letters in any case, neither a function word."""
     before, after = m.group(1), m.group(2)
     if not (_LETTERS.fullmatch(before) and (_LETTERS.fullmatch(after) or _ORDINAL.fullmatch(after))) or \
-            before.lower() in _FUNCTION or after.lower() in _FUNCTION:
+            before.lower() in _FUNCTION or after.lower() in _FUNCTION or _ADVERB.fullmatch(before.lower()):
         return m.group()
     return before + "-"
 

@@ -26,7 +26,8 @@ restarted as a wh-question ("can the tenants have a, what pets are they allowed 
 parking and how much is it?"), a value asked for politely ("Can you list the fees?", "Can I have the clerk's
 email?"), a keyword query ("can recycling?", "May opening hours?": a modal that may be a noun counts only before a
 subject; but "Will rent go up?": "will" before a lower-case word and two more, round 57, while "Will Smith age?"
-opens with a name and "Will writing service cost?", "Will template for couples?" are keyword queries), and a
+opens with a name and "Will writing service cost?", "Will template for couples?" are keyword queries, unlike "Will
+power cuts continue?": a verb after the will's noun and a plural, round 58), and a
 question in another language than English ("Was kostet der Saal?": normalize.language)."""
 
 from __future__ import annotations
@@ -79,6 +80,10 @@ _WILL_DOMAIN = re.compile(r"executors?|executrix|witness(?:es)?|probate|disputes
 _WILL_VERB = re.compile(r"be|need|needs|get|have|has|take|pay|receive|charge|sign|inherit|apply|expire|last|go|"
                         r"stay|still|also|ever|always|usually|normally|automatically|not|n['’]t|really|then",
                         re.IGNORECASE)
+# ... or after a plural noun after them, the pair one subject ("Will power cuts continue?", "Will storage fees rise?";
+# round 58), where a verb of change may follow too ("end", "change" after the will's noun itself may be nouns)
+_WILL_CHANGE = re.compile(r"continue|rise|fall|increase|decrease|change|stop|end|return|resume|start|happen",
+                          re.IGNORECASE)
 _SUBJECT_P = re.compile(_SUBJECT, re.IGNORECASE)
 _CHOICE = re.compile(r"\bor\b(?!\s+not\b)", re.IGNORECASE)  # "A or B?" is a choice; "… or not?" is yes/no
 # "Can you tell me when …", "Do you know who …": a wh-question asked politely
@@ -136,8 +141,9 @@ def is_yesno(question: str) -> bool:
         return True
     words = len(rest.split())
     if m.group("modal").lower() == "will" and _WILL_DOMAIN.fullmatch(nxt):
-        after = rest.split()[0].strip(",.?!") if rest.split() else ""
-        return _LATER_BE.search(rest) is not None or _WILL_VERB.fullmatch(after) is not None
+        after, then = ([w.strip(",.?!") for w in rest.split()[:2]] + ["", ""])[:2]
+        return _LATER_BE.search(rest) is not None or _WILL_VERB.fullmatch(after) is not None or (
+            _PLURAL.fullmatch(after) is not None and (_WILL_VERB.fullmatch(then) or _WILL_CHANGE.fullmatch(then)))
     # "Will rent go up?": "will" before a lower-case word and a verb phrase is the modal ("Will Smith age?" a name)
     if m.group("modal").lower() == "will" and nxt.islower() and words >= 2 and q.endswith("?") \
             and not _NOT_SUBJECT.fullmatch(nxt) and not _WILL_NOUN.fullmatch(nxt) \

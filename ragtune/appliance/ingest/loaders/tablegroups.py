@@ -23,6 +23,12 @@ _CLAUSE = re.compile(
     r"|appl(?:y|ies)|see|must|cannot|can't|won't|should|shall|does|doesn't|don't|not|has|runs|starts"
     r"|ends|changes|requires?|required|subject\s+to|unless|please|closed|continued|cont'd)\b(?!-)", re.I)
 _MODAL = re.compile(r"\b(?:may|will|can)\b")  # lower-case only: "May" a month, "Will" a name, "CAN" a code
+# a relative clause after the name's noun ("Staff who are part-time", "Rooms that are accessible", round 58): its own
+# verb ("are", "must be returned") is the noun's, the name still a noun phrase; a note verb after it is a sentence's
+# ("Anyone who cancels must pay a fee"); "that" only before a verb ("Remember that rooms are shut" is a note)
+_AUX = r"(?:is|are|was|were|has|have|had|must|may|will|can|cannot|should|shall|need|needs|do|does|did)"
+_RELATIVE = re.compile(rf"(?<=\w)\s+(?:(?:who|whom|which)\b|whose\s+\S+|that(?=\s+(?:{_AUX}|[a-z]+ed)\b))"
+                       rf"(?:\s+{_AUX}\b(?:\s+(?:not|be|been|being|{_AUX}|[a-z]+ed|[a-z]+en)\b)*|\s+\S+)?")
 # a row's key that totals the table: a grand total is never a group's; "Total" alone may be the last group's own
 _GRAND = re.compile(r"(?:grand|overall|combined|all[- ]groups?)\s+totals?\b", re.I)
 _TOTAL = re.compile(r"totals?\b", re.I)
@@ -43,8 +49,10 @@ def group_name(r: Row) -> str:
 
 def _clause(text: str) -> bool:
     """Whether a merged text says a note's verb (`_CLAUSE`, `_MODAL`) outside brackets ("Adults (incl. students)" is
-    a group), in lower case or capitalised, not in capitals ("IS team": an acronym)."""
+    a group) and before a relative clause ("Staff who are part-time": `_RELATIVE`), in lower case or capitalised, not
+    in capitals ("IS team": an acronym)."""
     bare = _BRACKETS.sub(" ", text)
+    bare = f"{bare[:m.start()]} {bare[m.end():]}" if (m := _RELATIVE.search(bare)) else bare
     return bool(_MODAL.search(bare)) or any(not m.group().isupper() for m in _CLAUSE.finditer(bare))
 
 
