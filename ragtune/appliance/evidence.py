@@ -6,7 +6,8 @@ and adapter alike), so a threshold on it refuses answerable questions at random.
 served context itself:
 
 - `best_sentence`: the largest share of the question's content words found together in one sentence of the
-  context (a question about "the 1921 strike" over sources about "the 1926 strike" misses a word everywhere);
+  context (a question about "the 1921 strike" over sources about "the 1926 strike" misses a word everywhere); a
+  question that first sets out the asker's situation is read by the part that asks too (`asked_words`, round 58);
 - `top_rerank`: the reranker's score of the top source (how much the best candidate looks like it answers);
 - `number_missing`: 1 when a number the question names (a year, an amount, a model number) occurs nowhere in the
   context: "the 2019 season" over sources about 2018 and 2020. Added in round 4: on the corpus dev domains the
@@ -34,6 +35,7 @@ from typing import Any, Sequence
 
 from .errors import ModelError, located, unreadable
 from .jsonl import json_key_line, loads_located
+from .normalize_terms import VERB_AUX, WH
 from .numberwords import numbers_missing
 from .text import content_words, prefix5
 
@@ -95,18 +97,46 @@ def _read_with(text: str) -> list[tuple[str, str]]:
     return out
 
 
+_PART_END = re.compile(r"([.!?;:])\s+")
+_KEY = re.compile(r"[^a-z0-9]+")
+
+
+def asked_words(question: str) -> list[list[str]]:
+    """The question's content words (each once), and when it sets out the asker's situation in a part of its own
+    before asking ("We're running a game jam at our community centre; how far ahead do we need to register?"),
+    those of the part that asks too: the last part holding a question mark, else the last. The situation is the
+    asker's, not the documents': its words diluted the share of the sentence that answers (round 58). A part ends
+    at "?", ";" or ":", and at "." or "!" only before a question's first word (normalize_terms.WH, VERB_AUX), so
+    "Dr. Patel" and "10 a.m. class" are not cut."""
+    words = list(dict.fromkeys(content_words(question)))
+    bits = _PART_END.split(question.strip())
+    parts = [bits[0]]
+    for stop, part in zip(bits[1::2], bits[2::2]):
+        first = _KEY.sub("", part.split(maxsplit=1)[0].lower()) if part.strip() else ""
+        if stop in ".!" and first not in WH | VERB_AUX:
+            parts[-1] += f"{stop} {part}"
+        else:
+            parts[-1] += stop
+            parts.append(part)
+    parts = [p for p in parts if content_words(p)]
+    if len(parts) < 2:
+        return [words]
+    ask = next((p for p in reversed(parts) if "?" in p), parts[-1])
+    return [words, list(dict.fromkeys(content_words(ask)))]
+
+
 def features(question: str, hits: Sequence[Any]) -> dict[str, float] | None:
     """The features of a served context (hits in served order), or None when they cannot be computed: no hits,
     no content word in the question, or no reranker score on the top hit (reranking off)."""
     words = list(dict.fromkeys(content_words(question)))
     if not hits or not words or getattr(hits[0], "rerank", None) is None:
         return None
-    stems = [prefix5(w) for w in words]
+    groups = [[prefix5(w) for w in ws] for ws in asked_words(question)]
     best = 0.0
     for h in hits:
         for sentence, about in _read_with(h.text):
             have = {prefix5(w) for w in content_words(f"{about} {sentence}" if about else sentence)}
-            best = max(best, sum(s in have for s in stems) / len(stems))
+            best = max(best, *(sum(s in have for s in stems) / len(stems) for stems in groups))
     missing = numbers_missing(question, [h.text for h in hits])  # numberwords.py: every form a source writes
     return {"best_sentence": best, "top_rerank": float(hits[0].rerank), "number_missing": float(missing)}
 
