@@ -6,9 +6,10 @@ whole sentence ("Dogs are not allowed in the hall, except assistance dogs.") is 
 person gives by pointing at the rules. So for a yes/no question an extractive "ok" answer is served as the sentence
 of the cited source that holds it: the sentence as the relevance check reads one (refusal.SENTENCE_END) inside the
 source's block (injection.source_view: a list item, a table row's line or a heading is a block of its own, so a list
-item is its sentence), its list marker left out, at most MAX_CHARS or generate.max_answer_chars long (a longer one
-keeps the span). A sentence also ends at a line break before a line not opening in lower case in a block without
-stops (lines, rows) or after a heading line over prose, and not after an abbreviation, a title or an initial (_cuts).
+item is its sentence), its list marker and an FAQ's "A:" / "Answer:" / "Q:" label left out (a span opening with the
+label too), at most MAX_CHARS or generate.max_answer_chars long (a longer one keeps the span). A sentence also ends
+at a line break before a line not opening in lower case in a block without stops (lines, rows) or after a heading
+line over prose, and not after an abbreviation, a title or an initial (_cuts).
 Of the sentences holding the span, wherever it occurs in the cited sources (the first place may be the opposite
 ruling: "Dogs are not allowed in the hall. Dogs are allowed in the garden."), the one holding most of the question's
 words (refusal.said); a tie keeps the span (unsure).
@@ -120,6 +121,8 @@ _MID = re.compile(r"(?:[,;:–—-]|\b(?i:a|an|the|of|to|in|on|at|by|for|from|wi
                   r"until|and|or|but|nor|including|except|excluding|than|per|via|into|over|under|within|without|is|"
                   r"are|be|was|were|not|no|your|our|their|its|his|her|my|this|that|these|those|which|who))\s*$")
 _LIST_MARK = re.compile(r"^(?:(?:[-*+>•]|\d{1,3}[.)]|#{1,6})\s+)+")
+# an FAQ's labels ("A: Only assistance dogs …", "Answer: Yes, …"): its layout, not the answer's words (round 58)
+_FAQ_MARK = re.compile(r"^(?:A|Q|(?i:ans|answer|question))\s?:\s+")
 
 
 def is_yesno(question: str) -> bool:
@@ -174,7 +177,7 @@ def sentences_of(span: str, item: ContextItem, max_chars: int = MAX_CHARS) -> li
             i, j = found.start(), found.end()
             start = max([0] + [e for s, e in cuts if e <= i])
             end = min([len(block)] + [s for s, e in cuts if s >= j])
-            sentence = _LIST_MARK.sub("", block[start:end]).strip()
+            sentence = _FAQ_MARK.sub("", _LIST_MARK.sub("", block[start:end]).strip())
             if span in sentence and len(sentence) <= max_chars and sentence not in out:
                 out.append(sentence)
     return out
@@ -235,8 +238,9 @@ def ruling_sentence(verdict: Verdict, context: Sequence[ContextItem], question: 
         return verdict
     by_id = {c.id: c for c in context}
     found: dict[str, str] = {}  # sentence -> the first cited source holding it
+    span = _FAQ_MARK.sub("", verdict.text) or verdict.text  # ("A: Only assistance dogs" copied with its label)
     for cid in verdict.citations:
-        for s in sentences_of(verdict.text, by_id[cid], min(MAX_CHARS, max_chars)) if cid in by_id else []:
+        for s in sentences_of(span, by_id[cid], min(MAX_CHARS, max_chars)) if cid in by_id else []:
             found.setdefault(s, cid)
     score = {s: said(question, s) for s in found}
     best = [s for s in found if score[s] == max(score.values(), default=0.0)]

@@ -196,8 +196,11 @@ LOADERS: dict[str, Callable[[Path, bytes], Document]] = {
 # of one cell in a wider table is a group row, as a merged docx row is.
 # round 58: html 18, docx 12, odt 11, doc 10: a group name with a relative clause ("Staff who are part-time",
 # "Items that must be returned") names a group, no longer read as a note by its clause's verb.
-LOADER_VERSIONS: dict[str, int] = {"md": 7, "txt": 8, "html": 18, "pdf": 13, "docx": 12, "pptx": 4, "xlsx": 7,
-                                   "csv": 5, "eml": 4, "msg": 4, "odt": 11, "ods": 5, "odp": 3,
+# round 58 (h7): eml 5, msg 5: a reply's quoted history opened by a line naming its writer ("Quoted from Gordon
+# Achebe's message of …:"), its "> " marks and header lines left out (mail_quotes.py); docx 13: a package without
+# docProps/core.xml is titled and dated as one without properties (python-docx made up "Word Document", today).
+LOADER_VERSIONS: dict[str, int] = {"md": 7, "txt": 8, "html": 18, "pdf": 13, "docx": 13, "pptx": 4, "xlsx": 7,
+                                   "csv": 5, "eml": 5, "msg": 5, "odt": 11, "ods": 5, "odp": 3,
                                    "doc": 10, "rtf": 3}
 
 

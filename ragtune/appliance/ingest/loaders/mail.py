@@ -3,7 +3,8 @@ block (`From:`, `To:`, `Cc:`, `Date:`, `Subject:`, `Attachments:`) then the body
 when, so the header lines are text, kept with the start of the body. In a multipart/alternative the text/plain part
 is read, else the text/html one (through the HTML loader's text extraction); each part in its declared charset.
 Attachments are listed by name, never decoded (a 50 MB attachment costs only its parse); a forwarded message
-(message/rfc822) is read as nested text with its own header block."""
+(message/rfc822) is read as nested text with its own header block. A reply's quoted history is kept, each quoted
+part opened by a line naming its writer (`mail_quotes.py`): not read as the sender's own words."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from .base import PARSE_BEAT, Document, LoadError, clean_text, clean_title, deco
     parse_date, require_text, title_from_path
 from .hidden import HTML_HOW
 from .hidden import note as hidden_note
+from .mail_quotes import read_quotes
 from .parse_budget import budgeted
 from .web import html5_eof, page_text
 from .web_charset import web_codec
@@ -209,7 +211,7 @@ class _Reader:
                                                                         "pgp-signature", "pgp-keys"):
             return []  # a signature, not a file anyone attached
         if ctype in ("text/plain", "text/html") and part.get_content_disposition() != "attachment":
-            text = self.text_of(part).strip()
+            text = read_quotes(self.text_of(part)).strip()
             return [text] if text else []
         attachments.append(_name(part))  # never decoded: read by its name only
         return []

@@ -18,6 +18,7 @@ from .base import Document, LoadError, clean_text, clean_title, exc_line, exc_re
 from .hidden import HTML_HOW
 from .hidden import note as hidden_note
 from .mail import _NO_SUBJECT, _decode, _drop_attachment_bodies, _Reader, header_block
+from .mail_quotes import read_quotes
 from .ole import ENCRYPTED_OFFICE, MAGIC, STORAGE, STREAM, CompoundFile, Damaged, Entry, encrypted_office, filetime, \
     kind_of
 from .outlook_rtf import BadRtf, decompress, encapsulated
@@ -124,7 +125,7 @@ class _Message:
         if depth == 0:
             self.listed = attachments
         block = header_block(values, attachments)
-        body = self.body(p, storage, attachments)
+        body = read_quotes(self.body(p, storage, attachments))  # quoted history marked as .eml's (mail_quotes.py)
         return ([block] if block else []) + ([body] if body else []) + nested, p
 
     def recipients(self, p: _Props) -> tuple[str, str]:

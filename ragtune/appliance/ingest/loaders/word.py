@@ -426,6 +426,18 @@ def _num_pr(ppr: Any) -> tuple[str, str] | None:
     return (num_id, _val(num, "ilvl") or "0") if num_id else None
 
 
+def _core_properties(d: Any) -> Any:
+    """The package's core properties, None without a docProps/core.xml: python-docx then makes up defaults (the
+    title "Word Document", now as the date) that would name and date every such file alike."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    try:
+        d.part.package.part_related_by(RT.CORE_PROPERTIES)
+    except KeyError:
+        return None
+    return d.core_properties
+
+
 @budgeted("DOCX", "a body of millions of paragraphs or tables")  # as a PDF's (parse_budget.PARSE_SECONDS)
 def load_docx(path: Path, raw: bytes) -> Document:
     try:
@@ -443,9 +455,9 @@ def load_docx(path: Path, raw: bytes) -> Document:
         reader.listen(guarded(PARSE_BEAT.get()), d.element.body)  # after the notes: the body is the long part
         lines = reader.blocks(d.element.body)
         lines += reader.notes_text()
-        props = d.core_properties
-        title = clean_title(props.title or "") or clean_title(reader.first_heading)
-        dd = parse_date(props.created) or parse_date(props.modified)
+        props = _core_properties(d)
+        title = clean_title(props.title or "" if props else "") or clean_title(reader.first_heading)
+        dd = (parse_date(props.created) or parse_date(props.modified)) if props else None
     except LoadError:
         raise
     except Exception as exc:  # zipfile.BadZipFile, KeyError, lxml errors, ...
