@@ -33,7 +33,8 @@ _LENGTH_UNITS = {
     "kilometers", "mile", "miles", "yard", "yards", "foot", "feet", "ft", "inch", "inches", "in", "lengths",
     "length", "laps", "lap", "pages", "page", "words", "characters",
 }
-_OPEN_ENDED = {"until", "till", "indefinitely", "permanently", "forever", "overnight", "while", "as", "long",
+# ("as" alone is no length, round 58: "Biopsy results take longer, as explained above"; "as long as" has "long")
+_OPEN_ENDED = {"until", "till", "indefinitely", "permanently", "forever", "overnight", "while", "long",
                "unlimited", "always", "duration"}
 _FREQ = {
     "once", "twice", "thrice", "times", "every", "each", "daily", "weekly", "monthly", "yearly",
@@ -64,6 +65,12 @@ _CURRENCY_WORDS = {
     "kroner", "franc", "francs", "pence", "penny", "cent", "cents", "yen", "rupee", "rupees", "usd", "eur",
     "gbp", "chf", "sek", "nok", "dkk",
 }
+_BARE_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_NO_CHARGE = re.compile(r"\bno (?:charge|cost|fee)\b", re.IGNORECASE)
+_FREE = {"free", "nothing", "included", "inclusive", "waived", "complimentary", "gratis"}
+# words that are never an answer by themselves (a span cut before its value): "from", "on the", "until"
+_BARE = {"from", "to", "at", "on", "in", "by", "of", "for", "with", "the", "a", "an", "and", "or", "until", "till",
+         "since", "between", "into", "per", "as", "than", "about", "around", "up", "after", "before", "within"}
 _AMOUNT_EXTRA = {"free", "nothing", "charge", "cost", "price", "fee", "rate", "full", "percent", "per"}
 
 _WORD = re.compile(r"[^\W_]+(?:[.'’][^\W_]+)*", re.UNICODE)
@@ -72,10 +79,21 @@ _CURRENCY_SIGN = re.compile(r"[£$€¥₹₩₽¢]")
 
 # (kind, pattern): the first that matches decides. Order matters: "how long" before "how many", "how much time"
 # before "how much".
+# A price (round 58): "how much" with a word of paying, and "what's the … fee/fare/price/…", asks for a sum of money
+# (or "free", a share): "12 metre cherry picker (CP12)" holds a digit but is no weekly rate, "up to 10 referrals a
+# year" no credit for a referral. Other "how much" questions (a dose, a weight, a grant's size) stay amounts.
+_PAYING = r"(?:cost|costs|costing|charge|charges|charged|pay|paying|paid|refund|refunded|credit|discount|compensation)"
+# "rate" only as a price's ("weekly rate", "the rate for a double room"), not a heart rate or a flow rate
+_PRICED = (r"(?:(?:price|cost|fee|fare|charge|rent|toll|premium|subscription)s?|(?:hourly|daily|weekly|monthly|nightly"
+           r"|yearly|annual|day|hire|room|standard|reduced|discounted|concession|group|student|member|full) rates?"
+           r"|rates? for)")
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p, re.IGNORECASE)) for k, p in (
     ("frequency", _CLAUSE + r"how (?:often|frequently)\b"),
     ("duration", _CLAUSE + r"(?:for )?how (?:long|much (?:time|longer))\b"),
     ("count", _CLAUSE + r"how many\b"),
+    ("price", _CLAUSE + r"how much (?:[\w'’-]+ ){0,6}?" + _PAYING + r"\b"),
+    ("price", _CLAUSE + r"what(?:'s|’s| is| was| are| were| will be| would be)? (?:the |a |an |my |our |your |their )?"
+     r"(?:[\w'’-]+ ){0,4}?" + _PRICED + r"\b"),
     ("amount", _CLAUSE + r"how much\b"),
     ("count", _CLAUSE + r"how old\b"),
     ("clock", _CLAUSE + r"(?:at |by |from |until )?what time\b"),
@@ -170,6 +188,8 @@ def fits(question: str, answer: str) -> bool:
         return _fits_foreign(k, answer)
     words = set(_words(answer))
     has_digit = bool(_DIGIT.search(answer))
+    if words and words <= _BARE:
+        return False  # "from", "on the": a span cut before its value is no answer of any kind (round 58)
     if k == "frequency":
         return bool(words & _FREQ) or bool(words & _TIME_UNITS and (has_digit or words & {"a", "an", "per"}))
     if k == "duration":
@@ -178,6 +198,10 @@ def fits(question: str, answer: str) -> bool:
         return has_digit or bool(words & _NUM_WORDS)
     if k == "amount":
         return has_digit or bool(words & (_NUM_WORDS | _AMOUNT_EXTRA)) or _money(answer, words)
+    if k == "price":  # a sum, free, a share, or a number per something ("£12 per hour", "2 per cent", "5%")
+        return _money(answer, words) or bool(words & _FREE) or "%" in answer or bool(
+            words & {"percent", "per", "cent"} and has_digit) or bool(_NO_CHARGE.search(answer)) or bool(
+            _BARE_NUMBER.fullmatch(answer.strip()))  # a table's "Fee (£)" column holds bare numbers
     if k == "clock":
         return has_digit or bool(words & _CLOCK)
     if k == "date":

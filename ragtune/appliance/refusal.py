@@ -10,6 +10,8 @@ An "ok" answer over a non-empty context becomes a refusal when:
   trimmed to its longest prefix that is such a span, unless that drops more than half of it;
 - extractive mode: the sentence the span was copied from shares too few of the question's content words
   (`relevance` < `generate.min_relevance`, "off_topic"): the span answers something else;
+- extractive mode: a naming word of the question is missing from that sentence (read under its document's title and
+  headings), which holds a rival in its place ("other_subject", near_miss.py): "the north depot" from "the south depot";
 - its content words are all words of the question ("echo", `generate.refuse_echo`): "the Mongols" for "Who did
   the Mongols send?" repeats the question instead of answering it (a choice question, "A or B?", is exempt: its
   answer is one of the options);
@@ -44,6 +46,7 @@ from typing import Any, Iterator, Sequence
 from .calibrated import CALIBRATED
 from .faqpairs import MAX_BACK, asked_before
 from .injection import SourceView, source_view
+from .near_miss import other_subject
 from .normalize import language
 from .prompt import REFUSAL_TEXT
 from .scripts import (AR_OR_HE, CJK_STOPS, FUNCTION_WORDS, HALFWIDTH_STOP, HIRAGANA, INDIC_ARABIC_STOPS,
@@ -269,7 +272,7 @@ def resolve_serving(key: str, setting: float | str, adapter_id: str | None,
 # Refusals decided by matching the question's words with the sources' (not injection, override, invalid output,
 # a missing citation): the ones a question in another language than its sources gets whatever they hold.
 WORD_MATCH_REASONS = frozenset({"model", "low_confidence", "off_topic", "uncertain", "echo", "unsupported",
-                                "no_evidence"})
+                                "no_evidence", "other_subject"})
 
 
 def other_language(question: str, texts: Sequence[str]) -> str | None:
@@ -331,6 +334,7 @@ def _judge_ok(text: str, cites: list[str], context: Sequence[ContextItem], *, mi
     if not cites:
         return "no_citations", text, cites
     views = {c.id: source_view(c.text) for c in context}
+    raw = {c.id: c for c in context}
     if mode == "extractive":
         from .extractive import check_span
 
@@ -342,6 +346,9 @@ def _judge_ok(text: str, cites: list[str], context: Sequence[ContextItem], *, mi
         cites = [c for c in cites if c in holders] or holders
         if question is not None and relevance(question, text, [views[c] for c in cites]) < min_relevance:
             return "off_topic", text, cites
+        if question is not None and other_subject(question, text, [(views[c], raw[c].text, raw[c].title) for c in cites
+                                                                   if c in raw], SENTENCE_END):
+            return "other_subject", text, cites  # another depot, code or club than the question's (near_miss.py)
     else:
         cites = supporting(text, [(c, views[c]) for c in cites if c in views])
     if refuse_echo and question is not None and echoes(question, text):

@@ -220,6 +220,8 @@ REFUSAL_REASONS = {
     "model": "the model found no answer in the sources",
     "off_topic": "the sources are not about the question",
     "echo": "the answer only repeated words of the question",
+    "other_subject": "the sources name another thing of the kind the question asks about (the south depot for the "
+                     "north one)",
     "not_extractive": "the answer is not words copied from a source",
     "injection": "the answer came from instruction-like text inside a source",
     "no_evidence": "the sources found do not look like they hold the answer",
