@@ -27,7 +27,7 @@ ANSWER_MODULES = (
     "adapter_serving", "merged", "scripts", "answertype", "injection_forms", "faqpairs", "normalize", "tablematch",
     "rowcells", "ingest.chunker", "ingest.loaders", "tablehead", "jsonl", "vocab", "chat_template", "answer_yesno",
     "namedcell", "normalize_terms", "disfluency", "disfluency_pre", "answer_tidy", "answer_served", "numberwords",
-    "near_miss",
+    "near_miss", "dateforms", "acronyms",
 )
 
 

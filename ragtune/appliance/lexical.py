@@ -30,15 +30,16 @@ from .lexical_open import locked as _locked, remove_litter as _remove_litter
 # a damaged segment's panic as a ValueError (Panicked), a StoreError, or ignored
 from .lexical_panic import Panicked, damaged, panic_refused, quietly, unpanicked
 # how text becomes terms (split out); query_terms, search_form and TOKENIZER are imported from here too
-from .lexical_terms import (TOKENIZER, analyzer, index_schema, query_terms, schema_tokenizer,  # noqa: F401
-                            search_form, with_tokenizer)
+from .lexical_terms import (SEARCH_FIELDS, TOKENIZER, analyzer, index_schema, query_terms,  # noqa: F401
+                            schema_tokenizer, search_form, search_terms, with_tokenizer)
 from .lexical_writer import LexicalWriter  # noqa: F401 - split out (round 50): imported from here too
 # a whole rebuild said (on_rebuild), marked, and waited for by another searcher (round 50)
 from .lexical_rebuild import on_rebuild, reason as rebuild_reason, tell as tell_rebuild, wait_rebuilt  # noqa: F401
 
-SCHEMA_VERSION = 4  # 2 (round 43): TOKENIZER and `search_form`; 3 (round 49): scripts.script_form (Thai, Indic,
-# Greek, Arabic, Hebrew, Hangul terms); 4 (round 50): Arabic/Hebrew prefixes stripped (scripts.strip_prefixes); an
-# older index is rebuilt from SQLite
+SCHEMA_VERSION = 5  # 2 (round 43): TOKENIZER and `search_form`; 3 (round 49): scripts.script_form (Thai, Indic,
+# Greek, Arabic, Hebrew, Hangul terms); 4 (round 50): Arabic/Hebrew prefixes stripped (scripts.strip_prefixes); 5
+# (round 58): a FORMS field of date and acronym terms (lexical_terms.form_terms); an older index is rebuilt from
+# SQLite
 WRITER_HEAP = 15_000_000  # bytes; tantivy's minimum per thread, plenty for chunk-sized documents
 
 LOCK_WAIT_S = 30.0  # how long a creation or a reset waits for a writer of the index (as an ingest does)
@@ -264,7 +265,7 @@ class LexicalIndex:
 
     def _search(self, query: str, limit: int, title_boost: float, max_df: float,
                 doc_ids: Iterable[int] | None) -> list[tuple[int, float]]:
-        terms = query_terms(query)
+        terms = search_terms(query)  # its words, then its date and acronym terms (round 58)
         if not terms or limit <= 0:
             return []
         try:
@@ -274,7 +275,7 @@ class LexicalIndex:
                 cap = max_df * searcher.num_docs
                 rare = [t for t in terms if self._doc_freq(searcher, t) <= cap]
                 terms = rare or terms
-            q = self._index.parse_query(" ".join(terms), ["title", "text"], field_boosts={"title": float(title_boost)})
+            q = self._index.parse_query(" ".join(terms), SEARCH_FIELDS, field_boosts={"title": float(title_boost)})
             if doc_ids is not None:
                 q = self._within(q, doc_ids)
                 if q is None:

@@ -9,10 +9,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .acronyms import acronym_terms
+from .dateforms import date_terms
 from .scripts import strip_prefixes, word_form
 from .text import folded, nfkc
 
 MAX_QUERY_TERMS = 64
+MAX_FORM_TERMS = 16  # a question's date and acronym terms after its words (`form_terms`)
 
 # Letters/digits runs with the marks inside them (vowel signs are not `\w`: "हिंदी" was searched as "ह" and "द"): the
 # rest (quotes, colons, parens, +-^~*, brackets) is dropped, so user text is never read as tantivy query syntax.
@@ -24,10 +27,14 @@ _ASCII_UPPER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 # (Lucene's ASCIIFoldingFilter: é -> e, ß -> ss, æ -> ae, ø -> o), so "resume", "Strasse", "Zurich" typed on an English
 # or Swiss keyboard find "résumé", "Straße", "Zürich"; other scripts stay as they are, ASCII is analysed as before.
 TOKENIZER = "en_fold"
+# Round 58: a date's and an acronym's terms (`form_terms`) in a field of their own, so a chunk's text field, its
+# length and every plain word's BM25 score stay as they were; a question's form terms are searched there too.
+FORMS = "forms"
+SEARCH_FIELDS = ["title", "text", FORMS]
 
 
 def index_schema() -> Any:
-    """The keyword index's fields, both text fields read by TOKENIZER."""
+    """The keyword index's fields, the text fields (title, text, FORMS) read by TOKENIZER."""
     import tantivy
 
     sb = tantivy.SchemaBuilder()
@@ -35,6 +42,7 @@ def index_schema() -> Any:
     sb.add_unsigned_field("doc_id", stored=True, indexed=True, fast=True)
     sb.add_text_field("title", stored=False, tokenizer_name=TOKENIZER)
     sb.add_text_field("text", stored=False, tokenizer_name=TOKENIZER)
+    sb.add_text_field(FORMS, stored=False, tokenizer_name=TOKENIZER)
     return sb.build()
 
 
@@ -75,6 +83,14 @@ def search_form(text: str) -> str:
     return strip_prefixes(word_form(nfkc(text).replace("\u0130", "I")))  # "Widget™": "Widget TM " (text.nfkc)
 
 
+def form_terms(text: str, query: bool = False) -> list[str]:
+    """The FORMS field's terms of a text (round 58): its dates' (dateforms.py: "11th of March" and "2026-03-11" both
+    "date0311") and its phrases' initials and acronyms' (acronyms.py: "AGM" meets "Annual general meeting";
+    `query`: a question's, read the other way round)."""
+    form = search_form(text)
+    return date_terms(form) + acronym_terms(form, query)
+
+
 def query_terms(query: str) -> list[str]:
     """The query's words (`search_form`), ASCII lower-cased so AND/OR/NOT are plain words (the analyzer lower-cases
     the rest), de-duplicated as the analyzer reads them (lower-cased, accents folded: "Zurich Zürich" is one term,
@@ -88,3 +104,10 @@ def query_terms(query: str) -> list[str]:
             if len(seen) >= MAX_QUERY_TERMS:
                 break
     return list(seen.values())
+
+
+def search_terms(query: str) -> list[str]:
+    """What the keyword search looks for: the query's words (`query_terms`), then its FORMS terms (`form_terms`:
+    dates, acronyms; round 58), capped. Only the search reads these: highlighting and the probes read the words."""
+    words = query_terms(query)
+    return words + [t for t in form_terms(query or "", query=True) if t not in words][:MAX_FORM_TERMS]

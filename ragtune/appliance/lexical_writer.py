@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from .lexical_segments import dirty_segment_chunks
-from .lexical_terms import search_form
+from .lexical_terms import FORMS, form_terms, search_form
 
 
 class LexicalWriter:
@@ -55,6 +55,7 @@ class LexicalWriter:
         doc.add_unsigned("doc_id", int(doc_id))
         doc.add_text("title", search_form(title or ""))
         doc.add_text("text", search_form(text))
+        doc.add_text(FORMS, " ".join(form_terms(f"{title or ''}.\n{text}")))  # round 58: dates, acronyms
         self._w.add_document(doc)
         self.added += 1
 
