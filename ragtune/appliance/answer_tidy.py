@@ -26,9 +26,11 @@ The joins that could change the meaning are guarded: a hyphen between digits alw
 only when it is the answer's one " - ", the source sentence has no other (but a prefix's, "non - SI"), and both
 words are lower-case letters (after it also "19th", "1990s"), neither a function word ("No - it", "late - 10",
 "Price - Field", "mat - the blue one", "The bridge - built in 1932 - carries", "fell to - 5" stay: round 57 mend7)
-nor the first an adverb in -ly ("open daily - closed Sundays"), and the source writes no compound whole ("part-time":
-its " - " are dashes; round 58). A tokenizer-split source joins capitalised words too ("Saint - Pierre", "London -
-Paris": a pair of names with a hyphen is the same pair);
+nor the first an adverb in -ly after a verb ("open daily - closed Sundays", "served nightly - book ahead"; not "a
+family - run hotel", "Italy - based", "early - bird tickets"), and the source around the answer does not write its
+compounds whole ("part-time", "Self-service" outnumber its other spaced ones: its " - " are dashes; not "X-ray",
+"e-mail", "Coca-Cola", "Stratford-upon-Avon": round 58 and its mend). A tokenizer-split source joins capitalised
+words too ("Saint - Pierre", "London - Paris": a pair of names with a hyphen is the same pair);
 a thousands comma only in a chain read as one number, 1 to 3 digits then groups of three, not as a list or range
 over the whole chain and the source right after the answer ("rooms 101 , 102 , 103", "Buses 5 , 123" + " and 9",
 "5 to 11 , 120" stay as written, as does any chain with another group: "€ 5 , 50"); a decimal point or a colon only after a whole number of 1 to 3 digits ("in 1990 . 5 more" stays); a
@@ -84,15 +86,27 @@ _WORD_DASH = re.compile(r"(\w+) - (?=(\w+))")
 _LOWER_WORD = re.compile(r"[a-z]+")  # "kilogram - force"; not "Price - Field", "late - 10", "A - Z"
 _LETTERS = re.compile(r"[^\W\d_]+")  # "Saint - Pierre", "β - defensins": letters of any case or script
 # an adverb in -ly ("open daily - closed Sundays", "served nightly - book ahead"): English does not hyphenate one to
-# the word it modifies, so a dash after it is a clause's (round 58); an -ly compound ("early - bird") stays spaced
-_ADVERB = re.compile(r"[a-z]+ly")
+# the word it modifies, so a dash after it is a clause's (round 58). Only after a verb: an -ly word after anything
+# else is a noun, an adjective or a name far more often ("a family - run hotel", "supply - chain", "Italy - based",
+# "Early - bird tickets": round 58 mend), joined as any compound
+_ADVERB = re.compile(r"[a-z]{2,}ly")
+# a participle or a verb a notice puts a frequency or manner adverb after ("open daily", "Answer briefly"); not an
+# auxiliary ("had supply - chain problems") nor an -ing word ("during early - morning hours")
+_VERB_BEFORE = re.compile(r"[a-z]{2,}ed|(?:open|close|run|meet|serve|answer|reply|write|speak|read|work|pay|"
+                          r"post|check|update|deliver|collect|drive|travel|train|play|sing|operate|respond)s?|"
+                          r"paid|ran|met|shut|held|kept|done|written|spoken|driven|run", re.IGNORECASE)
 _ORDINAL = re.compile(r"\d+(?:st|nd|rd|th|s)")  # "mid - 19th", "mid - 1990s"; not "late - 10"
 _PREFIX_DASH = re.compile(r"\b[A-Za-z]+ - [A-Z0-9]{1,4}(?:st|nd|rd|th|s)?\b")  # "non - SI", "pre - 1990s": no clause
 _NUMBER_BEFORE = re.compile(r"[$£€¥]?\d{1,3}")
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n")
 # a compound the source writes whole ("part-time", "Self-service"; not a quoted term, "' re-use '", nor an address's
-# "my-site.org"): its writer or tokenizer keeps hyphens, so its " - " between words is a dash (round 58)
-_WHOLE_COMPOUND = re.compile(r"(?<![\w./@\\-])(?<!['’\"‘“`] )[^\W\d_]+-[^\W\d_]+(?![\w/@\\]|\.\w)")
+# "my-site.org"): its writer or tokenizer keeps hyphens, so its " - " between words is a dash (round 58). Only two
+# words of two letters or more in lower case (the first may open a sentence), counted within COMPOUND_WINDOW
+# characters of the answer against the spaced ones there: a name or a letter's compound ("Coca-Cola", "X-ray",
+# "e-mail", "U-turn", "Stratford-upon-Avon") is written whole by tokenizers that split every other (round 58 mend)
+_WHOLE_COMPOUND = re.compile(r"(?<![\w./@\\-])(?<!['’\"‘“`] )[^\W\d_]+-[^\W\d_]+(?![\w/@\\-]|\.\w)")
+_SPACED_COMPOUND = re.compile(r"(?<![\w-])[^\W\d_]{2,} - [^\W\d_]{2,}(?![\w-])")
+COMPOUND_WINDOW = 160
 PAIR_WORDS = 8  # two " - " this close in a sentence set a clause or list off: "The bridge - built in 1932 - carries"
 # (pattern, replacement) in order: numbers and initials before the general "no space before a mark" rule
 _RULES: tuple[tuple[re.Pattern[str], Any], ...] = (
@@ -154,10 +168,12 @@ def tidy(text: str, sources: Sequence[str] = ()) -> str:
     for pattern, repl in _RULES:
         out = pattern.sub(repl, out)
     if text.count(" - ") == 1 and not text.startswith("- ") and _one_dash(text, src, at) and \
-            not _WHOLE_COMPOUND.search(_CODE.sub(" ", src)):  # two: clause dashes; a whole compound: a dash
+            not _writes_whole(src, at, text):  # two: clause dashes; compounds written whole: a dash
         # a source split by a tokenizer ("Qutb ' s", "does n't": no writer spaces those) splits its compounds too,
         # capitalised ones included ("al - Turabi", "Saint - Pierre", "Saudi - based"); a habit-spaced one may not
-        out = _WORD_DASH.sub(_word_dash_ptb if src and _SP_CLITIC.search(src) else _word_dash, out)
+        lead = src[max(0, at - _TAIL):at].split()[-1:] if src else []
+        join = _word_dash_ptb if src and _SP_CLITIC.search(src) else _word_dash
+        out = _WORD_DASH.sub(lambda m: join(m, lead[0] if lead else ""), out)
     if sum(out.count(a) for a in _APOS) == 1:
         out = _PLURAL_POSSESSIVE.sub(r"\1", out)
     return _hug_quotes(out, _opened(text, sources))
@@ -208,6 +224,24 @@ def _one_dash(text: str, src: str, at: int) -> bool:
     return True
 
 
+def _writes_whole(src: str, at: int, text: str) -> bool:
+    """Whether the source around the answer (COMPOUND_WINDOW characters either side, code left out) writes more
+    compounds of two lower-case words whole ("part-time") than it spaces (the answer's own " - " aside)."""
+    if not src:
+        return False
+    lo, hi = max(0, at - COMPOUND_WINDOW), at + len(text) + COMPOUND_WINDOW
+    window = _CODE.sub(lambda m: " " * len(m.group()), src)[lo:hi]  # code left out, places kept
+    mine = at - lo + text.index(" - ")
+    whole = sum(1 for m in _WHOLE_COMPOUND.finditer(window) if _lower_pair(m.group()))
+    return whole > sum(1 for m in _SPACED_COMPOUND.finditer(window) if mine not in range(m.start(), m.end()))
+
+
+def _lower_pair(compound: str) -> bool:
+    """"part-time", "Self-service": two parts, two letters or more each, lower case but for a capital opening it."""
+    first, _, second = compound.partition("-")
+    return len(first) >= 2 and len(second) >= 2 and first[1:].islower() and second.islower()
+
+
 def _join_numbers(text: str, tail: str) -> str:
     """"5 , 000" -> "5,000", "1 , 234 , 567" -> "1,234,567": a chain of numbers joined only when it reads as one
     number (a whole number of 1 to 3 digits, then groups of exactly three) and not as a list or range: "101 , 102 ,
@@ -230,23 +264,33 @@ def _join_numbers(text: str, tail: str) -> str:
     return "".join(out) + text[last:]
 
 
-def _word_dash(m: re.Match[str]) -> str:
-    """"kilogram - force" -> "kilogram-force": two lower-case words, neither a function word; not "late - 10",
-    "Dan Price - Field", "No - it", "came - Tom", "to - 5" (digits: _RULES)."""
+def _word_dash(m: re.Match[str], lead: str = "") -> str:
+    """"kilogram - force" -> "kilogram-force": two lower-case words, neither a function word nor the first an adverb
+    after a verb (`_adverb`); not "late - 10", "Dan Price - Field", "No - it", "came - Tom", "to - 5" (digits:
+    _RULES). `lead`: the source's word before the answer."""
     before, after = m.group(1), m.group(2)
     if not (_LOWER_WORD.fullmatch(before) and (_LOWER_WORD.fullmatch(after) or _ORDINAL.fullmatch(after))) or \
-            before in _FUNCTION or after in _FUNCTION or _ADVERB.fullmatch(before):
+            before in _FUNCTION or after in _FUNCTION or _adverb(m, lead):
         return m.group()
     return before + "-"
 
 
-def _word_dash_ptb(m: re.Match[str]) -> str:
+def _word_dash_ptb(m: re.Match[str], lead: str = "") -> str:
     """_word_dash in a source a tokenizer split: two words of letters in any case, neither a function word."""
     before, after = m.group(1), m.group(2)
     if not (_LETTERS.fullmatch(before) and (_LETTERS.fullmatch(after) or _ORDINAL.fullmatch(after))) or \
-            before.lower() in _FUNCTION or after.lower() in _FUNCTION or _ADVERB.fullmatch(before.lower()):
+            before.lower() in _FUNCTION or after.lower() in _FUNCTION or _adverb(m, lead):
         return m.group()
     return before + "-"
+
+
+def _adverb(m: re.Match[str], lead: str) -> bool:
+    """Whether the word before a " - " is an -ly adverb: lower case, after a verb (`_VERB_BEFORE`: the answer's word
+    before it, or `lead` where the answer opens with it)."""
+    if not _ADVERB.fullmatch(m.group(1)):
+        return False
+    words = m.string[:m.start()].split()
+    return _VERB_BEFORE.fullmatch(words[-1] if words else lead) is not None
 
 
 def _opened(text: str, sources: Sequence[str]) -> int | None:

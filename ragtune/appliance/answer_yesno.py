@@ -28,7 +28,8 @@ parking and how much is it?"), a value asked for politely ("Can you list the fee
 email?"), a keyword query ("can recycling?", "May opening hours?": a modal that may be a noun counts only before a
 subject; but "Will rent go up?": "will" before a lower-case word and two more, round 57, while "Will Smith age?"
 opens with a name and "Will writing service cost?", "Will template for couples?" are keyword queries, unlike "Will
-power cuts continue?": a verb after the will's noun and a plural, round 58), and a
+power cuts continue?": a verb after the will's noun and a plural, round 58, but not "Will power cuts end when?",
+"will storage fees end date": no "?", a wh-word or an asked-for noun make it a keyword query again), and a
 question in another language than English ("Was kostet der Saal?": normalize.language)."""
 
 from __future__ import annotations
@@ -85,6 +86,11 @@ _WILL_VERB = re.compile(r"be|need|needs|get|have|has|take|pay|receive|charge|sig
 # round 58), where a verb of change may follow too ("end", "change" after the will's noun itself may be nouns)
 _WILL_CHANGE = re.compile(r"continue|rise|fall|increase|decrease|change|stop|end|return|resume|start|happen",
                           re.IGNORECASE)
+# ... unless the query asks for a thing or where, when, how (round 58 mend): a wh-word anywhere after "Will <noun>"
+# or a noun naming what is asked for right after the verb ("end date", "change form", "return policy", "pay online")
+_WH = re.compile(r"\b(?:how|when|where|what|which|who|whom|whose|why)\b", re.IGNORECASE)
+_ASKED_NOUN = re.compile(r"dates?|forms?|address|polic(?:y|ies)|times?|prices?|list|estimate|online|year|fees?|"
+                         r"costs?|details", re.IGNORECASE)
 _SUBJECT_P = re.compile(_SUBJECT, re.IGNORECASE)
 _CHOICE = re.compile(r"\bor\b(?!\s+not\b)", re.IGNORECASE)  # "A or B?" is a choice; "… or not?" is yes/no
 # "Can you tell me when …", "Do you know who …": a wh-question asked politely
@@ -144,9 +150,13 @@ def is_yesno(question: str) -> bool:
         return True
     words = len(rest.split())
     if m.group("modal").lower() == "will" and _WILL_DOMAIN.fullmatch(nxt):
-        after, then = ([w.strip(",.?!") for w in rest.split()[:2]] + ["", ""])[:2]
-        return _LATER_BE.search(rest) is not None or _WILL_VERB.fullmatch(after) is not None or (
-            _PLURAL.fullmatch(after) is not None and (_WILL_VERB.fullmatch(then) or _WILL_CHANGE.fullmatch(then)))
+        after, then, obj = ([w.strip(",.?!") for w in rest.split()[:3]] + ["", "", ""])[:3]
+        if _LATER_BE.search(rest) is not None or _WILL_VERB.fullmatch(after) is not None:
+            return True
+        # the plural's verb is a question's only as one: a "?", no wh-word, no asked-for noun after it ("Will power
+        # cuts end when?", "will storage fees end date", "Will storage boxes return date?": keyword queries)
+        return _PLURAL.fullmatch(after) is not None and bool(_WILL_VERB.fullmatch(then) or _WILL_CHANGE.fullmatch(
+            then)) and q.endswith("?") and not _WH.search(rest) and not _ASKED_NOUN.fullmatch(obj)
     # "Will rent go up?": "will" before a lower-case word and a verb phrase is the modal ("Will Smith age?" a name)
     if m.group("modal").lower() == "will" and nxt.islower() and words >= 2 and q.endswith("?") \
             and not _NOT_SUBJECT.fullmatch(nxt) and not _WILL_NOUN.fullmatch(nxt) \

@@ -25,10 +25,21 @@ _CLAUSE = re.compile(
 _MODAL = re.compile(r"\b(?:may|will|can)\b")  # lower-case only: "May" a month, "Will" a name, "CAN" a code
 # a relative clause after the name's noun ("Staff who are part-time", "Rooms that are accessible", round 58): its own
 # verb ("are", "must be returned") is the noun's, the name still a noun phrase; a note verb after it is a sentence's
-# ("Anyone who cancels must pay a fee"); "that" only before a verb ("Remember that rooms are shut" is a note)
-_AUX = r"(?:is|are|was|were|has|have|had|must|may|will|can|cannot|should|shall|need|needs|do|does|did)"
+# ("Anyone who cancels must pay a fee"); "that" only before a verb ("Remember that rooms are shut" is a note). One
+# auxiliary only, a modal's with its verb ("who will stay"): a second is the sentence's main verb ("Items that are
+# not collected are sold", round 58 mend)
+_MODAL_AUX = r"(?:must|may|will|can|cannot|should|shall|need|needs|do|does|did)"
+_AUX = rf"(?:is|are|was|were|has|have|had|{_MODAL_AUX})"
+_PARTS = r"(?:\s+(?:be|been|being|[a-z]+ly|[a-z]+ed|[a-z]+en)\b)*"  # "be returned", "are fully booked"
 _RELATIVE = re.compile(rf"(?<=\w)\s+(?:(?:who|whom|which)\b|whose\s+\S+|that(?=\s+(?:{_AUX}|[a-z]+ed)\b))"
-                       rf"(?:\s+{_AUX}\b(?:\s+(?:not|be|been|being|{_AUX}|[a-z]+ed|[a-z]+en)\b)*|\s+\S+)?")
+                       rf"(?:\s+{_MODAL_AUX}(?:\s+not)?\s+(?!{_AUX}\b)[a-z]+\b{_PARTS}"
+                       rf"|\s+{_AUX}(?:\s+not)?\b{_PARTS}|\s+\S+)?")
+# ... and only where what follows it completes it: nothing, one word ("who are part-time", "who need parking"), a
+# short phrase opening with a preposition or a number ("who are over 65", "who joined before 2020") or an -ing word
+# before a number ("who are staying 2+ nights"); more is a sentence's predicate ("Anyone who is late pays a fee")
+_COMPLEMENT_WORDS = 3
+_COMPLEMENT_OPEN = re.compile(r"(?:in|on|at|over|under|from|with|without|for|aged|between|of|by|since|before|after|"
+                              r"\d\S*)", re.I)
 # a row's key that totals the table: a grand total is never a group's; "Total" alone may be the last group's own
 _GRAND = re.compile(r"(?:grand|overall|combined|all[- ]groups?)\s+totals?\b", re.I)
 _TOTAL = re.compile(r"totals?\b", re.I)
@@ -52,8 +63,16 @@ def _clause(text: str) -> bool:
     a group) and before a relative clause ("Staff who are part-time": `_RELATIVE`), in lower case or capitalised, not
     in capitals ("IS team": an acronym)."""
     bare = _BRACKETS.sub(" ", text)
-    bare = f"{bare[:m.start()]} {bare[m.end():]}" if (m := _RELATIVE.search(bare)) else bare
+    if (m := _RELATIVE.search(bare)) and _complement(bare[m.end():].split()):
+        bare = f"{bare[:m.start()]} {bare[m.end():]}"
     return bool(_MODAL.search(bare)) or any(not m.group().isupper() for m in _CLAUSE.finditer(bare))
+
+
+def _complement(words: list[str]) -> bool:
+    """Whether the words after a relative clause's verb complete it (`_COMPLEMENT_OPEN`), not a sentence's."""
+    return len(words) <= 1 or (len(words) <= _COMPLEMENT_WORDS and (
+        _COMPLEMENT_OPEN.fullmatch(words[0]) is not None
+        or (words[0].lower().endswith("ing") and any(c.isdigit() for c in "".join(words[1:])))))
 
 
 def grouped(body: list[tuple[int, Row]], groups: Collection[int], first: int,
