@@ -1,12 +1,16 @@
 """Round 58: the near-miss check (ragtune/appliance/near_miss.py, refusal reason `other_subject`): an extractive
 answer copied from a sentence about another thing of the question's kind is refused; the sentence is read under its
-document's title and headings, and only naming words count. Invented texts (CC0)."""
+document's title and headings, and only naming words count; a rival is a name, a code or a member of one contrast
+set (north/south, junior/senior, spring/summer...), since any other word may be a synonym (mend2). Invented texts
+(CC0)."""
 from __future__ import annotations
+
+import time
 
 import pytest
 
 from ragtune.appliance.injection import source_view
-from ragtune.appliance.near_miss import headings, other_subject, rival
+from ragtune.appliance.near_miss import headings, other_subject, places, rival
 from ragtune.appliance.refusal import SENTENCE_END, WORD_MATCH_REASONS, refusal_check
 from ragtune.appliance.types import ContextItem
 from ragtune.tui.data import REFUSAL_REASONS
@@ -23,18 +27,26 @@ FAQ = ("Q: Is there parking?\nA: Yes, twelve spaces behind the hall. Disabled ba
 
 @pytest.mark.parametrize("question,sentence,heading,hit", [
     ("When did the north depot open?", "The south depot on Mill Lane opened in 2014.", "Recycling", ("north", "south")),
-    ("How many days of sick leave do staff get?", "Staff receive 25 days of annual leave a year.", "Policy",
-     ("sick", "annual")),
-    ("Who founded the Harwood tennis club?", "Harwood Cricket Club was founded in 1884 by Thomas Ashby.", "History",
-     ("tennis", "cricket")),
+    ("How many days of leave do part-time staff get?", "Full-time staff receive 25 days of annual leave a year.",
+     "Policy", ("part-time", "full-time")),  # a hyphened word is read whole, its kind by its first part
+    ("Who founded the Harwood Tennis Club?", "Harwood Cricket Club was founded in 1884 by Thomas Ashby.", "History",
+     ("tennis", "cricket")),  # two names
     ("What time does route 14 leave on Saturdays?", "Saturdays: hourly from 08:00.", "Route 12: Harbour", ("14", "12")),
-    ("whats the alarm code", "The cabinet code is 4 8 2 6.", "Bramley Hall FAQ", ("alarm", "cabinet")),
-    ("What's the door code for the side door?", "The cabinet code is 4 8 2 6.", "FAQ", ("door", "cabinet")),
     # a name and another name before the same head, however many letters they share
     ("Saturday hours at the Ashcombe surgery?", "08:30 to 12:00", "Ashworth Surgery opening times",
      ("ashcombe", "ashworth")),
-    # "the room called Willow" is the Willow room; the quotes do not part "Oak" from "room"
+    # "the room called Willow" is the Willow room; the quotes do not part "Oak" from "room", nor hide a name
     ('How many seats has the room called "Willow"?', 'The "Oak" room seats 40.', "Rooms", ("willow", "oak")),
+    # the subject right after an auxiliary is no verb
+    ("What time does evening surgery finish?", "Morning surgery finishes at 12:30.", "Surgery times",
+     ("evening", "morning")),
+    ("Where is the women's changing room?", "The men's changing room is on the left.", "Pool", ("women", "men")),
+    ("When is the Christmas concert?", "The spring concert is on 21 March.", "Concerts", ("christmas", "spring")),
+    ("How much is the large room?", "The small room costs £20 an hour.", "Hire", ("large", "small")),
+    # codes exactly: "10" is no "1" of "1 May"
+    ("What's the deadline for Year 10 coursework?", "Year 11 coursework is due on 1 May.", "Deadlines", ("10", "11")),
+    # a stop word abbreviates no name ("on" / "Orton")
+    ("When does the Orton clinic open?", "The Ashby clinic opens on Mondays.", "Clinics", ("orton", "ashby")),
 ])
 def test_a_naming_word_with_a_rival_in_its_place_is_a_near_miss(question, sentence, heading, hit):
     assert rival(question, sentence, heading) == hit
@@ -59,6 +71,26 @@ def test_a_naming_word_with_a_rival_in_its_place_is_a_near_miss(question, senten
     ("flat 4 mill row monthly rent", "The rent is £900 per calendar month.", "TENANCY AGREEMENT"),
     # a day of the week is capitalised but names no thing
     ("Saturday hours at the clinic", "Saturday 08:00 to 12:00", "Clinic opening hours"),
+    # a word outside the contrast sets may be a synonym: no rival ("bin"/"refuse", "GP"/"doctors")
+    ("When is the bin collection on Elm Street?", "Refuse collection on Elm Street is every Tuesday.", ""),
+    ("What are the opening hours of the GP surgery?", "The doctors' surgery is open 8am to 6pm.", "Kelby Health"),
+    ("What time does the Saturday market start?", "The weekend market opens at 8am in the square.", "Markets"),
+    ("Where is the front entrance?", "The main entrance is on King Street.", "Finding us"),
+    ("whats the alarm code", "The cabinet code is 4 8 2 6.", "Bramley Hall FAQ"),
+    # one member of a contrast set written two ways
+    ("How much is a kids swim?", "A children's swim costs £2 and an adult swim £4.50.", "Pool prices"),
+    ("Where is the ladies toilet?", "The women's toilets are on the first floor.", "Facilities"),
+    # a hyphened word whole: "day" of "30-day" is no rival of "monthly", nor "price" of "adult"
+    ("How much is the monthly pass?", "A 30-day pass costs £55.", "Gym prices"),
+    ("How much is an adult ticket?", "Full-price tickets cost £12; concessions £8.", "Box office"),
+    # abbreviations and codes written two ways
+    ("Which days is the Elm St surgery open?", "The Elm Street surgery is open Monday to Friday.", "Practices"),
+    ("How high is Mt Kelby?", "Mount Kelby rises to 812 metres.", "Walks"),
+    ("What's the postcode of the Westfield Rd depot?", "The Westfield Road depot postcode is KB4 7QT.", "Depots"),
+    ("When is the MacLeod hall free?", "The McLeod hall is free on Fridays.", "Bookings"),
+    ("What time does route 7 leave?", "Route 07 leaves at 07:40.", "Buses"),
+    # after an auxiliary the question's last word is a verb, no head ("close" / "café closes")
+    ("What time does the coffee shop close?", "The café closes at 4pm.", "Visitor centre"),
 ])
 def test_the_same_subject_is_no_near_miss(question, sentence, heading):
     assert rival(question, sentence, heading) is None
@@ -111,15 +143,27 @@ def test_refusal_check_refuses_the_near_miss_and_keeps_the_answer():
     v = _check("How often does route 14 run on Saturdays?", "hourly", BUS)  # the route in the heading
     assert (v.status, v.reason) == ("refused", "other_subject")
     assert _check("How often does route 12 run on Saturdays?", "hourly", BUS).status == "ok"
-    v = _check("How many days of sick leave do full-time staff get?", "25 days", LEAVE)
+    v = _check("How many days of annual leave do part-time staff get?", "25 days", LEAVE)
     assert (v.status, v.reason) == ("refused", "other_subject")
+    assert _check("How many days of sick leave do full-time staff get?", "25 days", LEAVE).status == "ok"  # a synonym?
 
 
-def test_a_faq_code_of_another_thing_is_refused():
-    for q in ("whats the alarm code", "What's the door code for the side door?"):
-        v = _check(q, "4 8 2 6", FAQ, title="Bramley Hall - questions")
-        assert (v.status, v.reason) == ("refused", "other_subject")
+def test_a_faq_question_is_read_with_its_answer():
+    faq = FAQ + "\n\nQ: Is there a key safe by the front door?\nA: The code is 1 9 7 3."
+    v = _check("What's the code for the back door key safe?", "1 9 7 3", faq, title="Bramley Hall - questions")
+    assert (v.status, v.reason) == ("refused", "other_subject")
+    assert _check("What's the front door key safe code?", "1 9 7 3", faq).status == "ok"
     assert _check("what is the defib cabinet code", "4 8 2 6", FAQ).status == "ok"
+
+
+def test_a_long_source_is_read_once():
+    raw = "\n\n".join(f"Section {k}\n\nRoom {k} costs £10 a day. The key is at desk 1. Ask on floor 2."
+                       for k in range(2000))
+    start = time.process_time()
+    found = list(places("1", [_src(raw, "Rooms")], SENTENCE_END))
+    assert len(found) > 2000 and time.process_time() - start < 5  # 8.6 s for 52 KB when read per place
+    assert found[0] == ("Room 0 costs £10 a day.", "Rooms\nSection 0\n")
+    assert ("Room 999 costs £10 a day.", "\n".join(["Rooms", *(f"Section {k}" for k in range(1000)), ""])) in found
 
 
 def test_free_answers_are_not_judged_by_it():
