@@ -67,7 +67,21 @@ _CURRENCY_WORDS = {
 }
 _BARE_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _NO_CHARGE = re.compile(r"\bno (?:charge|cost|fee)\b", re.IGNORECASE)
-_FREE = {"free", "nothing", "included", "inclusive", "waived", "complimentary", "gratis"}
+_FREE = {"free", "nothing", "included", "inclusive", "waived", "complimentary", "gratis", "nil"}
+# A price may also be written (mend of reviewer readB): in another currency ("Rs 500", "kr 250", "50 zł", "two quid",
+# "12,500 + VAT"), per a period or a unit ("95 a night", "1,200 pcm"; not "10 referrals a year"), as a share ("half
+# price", "a third off", "two thirds", "all of it") or naming what is paid ("half the adult fare", "15 credits",
+# "a day's pay"): each fits.
+_MORE_MONEY = {"rs", "inr", "kr", "aud", "cad", "nzd", "sgd", "hkd", "zł", "zl", "pln", "czk", "huf", "quid", "bucks",
+               "rand", "zar", "baht", "peso", "pesos", "yuan", "rmb", "lira", "shekel", "shekels", "vat"}
+_PER_PERIOD = re.compile(r"\d[\d,.]*\s*(?:k\s*)?(?:(?:a|an|per|each|/)\s*(?:hour|hr|day|night|week|month|year|annum"
+                         r"|session|person|head|adult|child|visit|mile|unit|item)s?\b|p\.?c\.?m\b|pw\b|pa\b|p\.a\.)",
+                         re.IGNORECASE)
+_SHARE = {"half", "third", "thirds", "quarter", "quarters", "fifth", "fifths", "most", "all", "whole", "double",
+          "twice", "off"}
+_PRICE_WORDS = {"price", "prices", "priced", "fare", "fares", "fee", "fees", "cost", "costs", "charge", "charges",
+                "rate", "rates", "refund", "deposit", "pay", "paid", "credit", "credits", "salary", "wage", "wages",
+                "rent", "tariff", "premium", "subscription", "discount", "compensation"}
 # words that are never an answer by themselves (a span cut before its value): "from", "on the", "until"
 _BARE = {"from", "to", "at", "on", "in", "by", "of", "for", "with", "the", "a", "an", "and", "or", "until", "till",
          "since", "between", "into", "per", "as", "than", "about", "around", "up", "after", "before", "within"}
@@ -82,18 +96,33 @@ _CURRENCY_SIGN = re.compile(r"[£$€¥₹₩₽¢]")
 # A price (round 58): "how much" with a word of paying, and "what's the … fee/fare/price/…", asks for a sum of money
 # (or "free", a share): "12 metre cherry picker (CP12)" holds a digit but is no weekly rate, "up to 10 referrals a
 # year" no credit for a referral. Other "how much" questions (a dose, a weight, a grant's size) stay amounts.
-_PAYING = r"(?:cost|costs|costing|charge|charges|charged|pay|paying|paid|refund|refunded|credit|discount|compensation)"
-# "rate" only as a price's ("weekly rate", "the rate for a double room"), not a heart rate or a flow rate
-_PRICED = (r"(?:(?:price|cost|fee|fare|charge|rent|toll|premium|subscription)s?|(?:hourly|daily|weekly|monthly|nightly"
-           r"|yearly|annual|day|hire|room|standard|reduced|discounted|concession|group|student|member|full) rates?"
-           r"|rates? for)")
+# Conservative (mend of reviewer readB, whose 39 questions not about money were nearly all read as prices): the
+# paying word must be the question's verb ("how much does the membership cost", "how much will I be paid for …";
+# not "how much luggage can I take without paying", "how much does a charge last") or the money word right after
+# "how much" ("how much credit/discount/pay"; not "how much paid leave"), and the price noun must end its phrase
+# ("the fee for …", "the rent?"; not "the fee structure", "the price band", "the toll-free number").
+_PAY_VERB = r"(?:cost|costs|costing|charge|charges|charged|pay|paying|paid|refund|refunded)"
+_MONEY_NOUN = r"(?:credit|discount|compensation|refund|money|cash|pay|rent|deposit|commission|interest|tax|fee|fine)s?"
+# what may follow a paying verb or a price noun that ends its phrase (a preposition, a pronoun, an auxiliary)
+_PHRASE_END = (r"(?![\w'’-])(?=\s*(?:$|[?.!,;:)]|(?:to|for|of|per|on|in|into|at|if|when|with|from|by|now|this|each|be"
+               r"|is|was|will|would|going|charged|payable|due|like|these|then|there|here|and|or|me|us|you|them|him"
+               r"|her|it|a|an|the|extra|back|up|out|do|does|did)\b))")
+# "how much does the boiler cost to run in energy", "… cost the council in staff time": not money
+_NOT_MONEY = r"(?!.*\bin (?:[\w'’-]+ )?(?:energy|time|hours|days|calories|carbon|co2|emissions|kwh|effort|fuel)\b)"
+# "rate" only as a price's ("weekly rate", "the rate for a double room"), not a heart rate or a flow rate; "charge"
+# alone only before "for/per/to/if/when" ("the charge for a late return"; not "what was the charge?", a crime)
+_PRICED = (r"(?:(?:[\w'’-]+ ){0,4}?(?:(?:price|cost|fee|fare|rent|toll|premium|subscription)s?|(?:hourly|daily|weekly"
+           r"|monthly|nightly|yearly|annual|day|hire|room|standard|reduced|discounted|concession|group|student|member"
+           r"|full) rates?|(?!(?:the|a|an|my|our|your|their|this|that)\b)[\w'’-]+ charges?)" + _PHRASE_END
+           + r"|(?:[\w'’-]+ ){0,4}?charges? (?=(?:for|per|to|if|when)\b)|rates? for\b)")
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p, re.IGNORECASE)) for k, p in (
     ("frequency", _CLAUSE + r"how (?:often|frequently)\b"),
     ("duration", _CLAUSE + r"(?:for )?how (?:long|much (?:time|longer))\b"),
     ("count", _CLAUSE + r"how many\b"),
-    ("price", _CLAUSE + r"how much (?:[\w'’-]+ ){0,6}?" + _PAYING + r"\b"),
-    ("price", _CLAUSE + r"what(?:'s|’s| is| was| are| were| will be| would be)? (?:the |a |an |my |our |your |their )?"
-     r"(?:[\w'’-]+ ){0,4}?" + _PRICED + r"\b"),
+    ("price", _CLAUSE + r"how much (?:" + _MONEY_NOUN + r"\b|(?:of (?:[\w'’-]+ ){1,3})?" + _AUX
+     + r" (?:[\w'’-]+ ){0,5}?" + _PAY_VERB + _PHRASE_END + ")" + _NOT_MONEY),
+    ("price", _CLAUSE + r"what(?:'s|’s|s| is| was| are| were| will be| would be)? (?:the |a |an |my |our |your |their )?"
+     + _PRICED),
     ("amount", _CLAUSE + r"how much\b"),
     ("count", _CLAUSE + r"how old\b"),
     ("clock", _CLAUSE + r"(?:at |by |from |until )?what time\b"),
@@ -201,7 +230,9 @@ def fits(question: str, answer: str) -> bool:
     if k == "price":  # a sum, free, a share, or a number per something ("£12 per hour", "2 per cent", "5%")
         return _money(answer, words) or bool(words & _FREE) or "%" in answer or bool(
             words & {"percent", "per", "cent"} and has_digit) or bool(_NO_CHARGE.search(answer)) or bool(
-            _BARE_NUMBER.fullmatch(answer.strip()))  # a table's "Fee (£)" column holds bare numbers
+            _BARE_NUMBER.fullmatch(answer.strip())) or bool(  # a table's "Fee (£)" column holds bare numbers
+            words & _MORE_MONEY and (has_digit or words & _NUM_WORDS)) or bool(_PER_PERIOD.search(answer)) or bool(
+            words & (_SHARE | _PRICE_WORDS))
     if k == "clock":
         return has_digit or bool(words & _CLOCK)
     if k == "date":
