@@ -58,14 +58,17 @@ def test_outlook_original_message_blocks_and_a_bare_header_block():
             "From: Priya Raman\nSent: Monday, 9 February 2026 18:00\nTo: Trustees\nSubject: Boiler\n\n"
             "It failed again.")
     assert read_quotes(body) == (
-        "Fine by me.\n\nQuoted from Gordon Achebe's message of Tuesday, 10 February 2026 09:12:\nWho fitted it?\n\n"
-        "Quoted from Priya Raman's message of Monday, 9 February 2026 18:00:\nIt failed again.")
+        "Fine by me.\n\nQuoted from Gordon Achebe's message of Tuesday, 10 February 2026 09:12 (subject: RE: Boiler), "
+        "to Priya Raman:\nWho fitted it?\n\n"
+        "Quoted from Priya Raman's message of Monday, 9 February 2026 18:00 (subject: Boiler), to Trustees:\n"
+        "It failed again.")  # (round 58 mend5: the subject and recipients kept, text is never lost)
 
 
 def test_gmail_forward_and_an_html_blockquote_without_marks():
     fwd = "FYI\n\n---------- Forwarded message ---------\nFrom: Ana Lima <ana@example.org>\nDate: Mon, 2 Mar 2026\n" \
           "Subject: Keys\nTo: Sam\n\nThe keys are in the office safe."
-    assert read_quotes(fwd) == "FYI\n\nForwarded from Ana Lima's message of Mon, 2 Mar 2026:\n" \
+    assert read_quotes(fwd) == "FYI\n\nForwarded from Ana Lima's message of Mon, 2 Mar 2026 (subject: Keys), " \
+                               "to Sam:\n" \
                                "The keys are in the office safe."
     html = ("<html><body><p>Yes, Friday is fine.</p><div>On Mon, 2 Mar 2026, Ana Lima &lt;ana@example.org&gt; "
             "wrote:<br></div><blockquote>Can I collect the keys on Friday?</blockquote></body></html>")

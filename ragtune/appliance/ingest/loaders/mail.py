@@ -23,7 +23,7 @@ from .base import PARSE_BEAT, Document, LoadError, clean_text, clean_title, deco
     parse_date, require_text, title_from_path
 from .hidden import HTML_HOW
 from .hidden import note as hidden_note
-from .mail_quotes import read_quotes
+from .mail_quotes import blockquote_html, blockquote_lines, read_quotes
 from .parse_budget import budgeted
 from .web import html5_eof, page_text
 from .web_charset import web_codec
@@ -160,6 +160,9 @@ class _Reader:
         token = PARSE_BEAT.set(None)  # the mail's parse is not the page's: no page-relative progress
         try:
             text, p = page_text(html5_eof(html))
+            marked = blockquote_html(html)  # a blockquote's lines marked as "> " lines are (mail_quotes.py)
+            if marked is not None:
+                text = blockquote_lines(page_text(html5_eof(marked))[0], text)
         finally:
             PARSE_BEAT.reset(token)
         self.hidden += p.hidden
