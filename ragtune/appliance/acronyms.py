@@ -4,7 +4,8 @@ a phrase), never off a list of known acronyms.
 
 lexical_terms.search_form adds these terms to what the keyword index reads of a chunk and of a question:
 - a phrase's initials, as "zzp" + initials ("zzpagm"): every run of 2 to 4 capitalised words ("Annual General
-  Meeting", "Human Resources") and every run of 3 words whatever their case ("annual general meeting"); "of",
+  Meeting") and every run of 3 words whatever their case ("annual general meeting"); two words only where the same
+  text writes their acronym too ("Human Resources (HR)": a "Tom Vale" is no "TV", a "Wendy Clarke" no "WC"); "of",
   "and", "for", "&" inside are skipped ("Disclosure and Barring Service" is "dbs"); a run ends at another function
   word (text.STOPWORDS), a number, punctuation or a word in capitals;
 - an acronym written in capitals (2 to 6 letters, "AGM", "PPE", not inside a run of capitalised words: a shouted
@@ -23,7 +24,7 @@ import re
 from .text import STOPWORDS
 
 # words of any script (an "ZÜRICH" is one word, not "Z" and "RICH"), numbers, each other character
-_TOKEN = re.compile(r"[^\W\d_](?:[^\W_]|['’])*|\d+|[^\w\s]")
+_TOKEN = re.compile(r"[^\W\d_](?:[^\W_]|['’])*|\d+[^\W_]*|[^\w\s]")  # "4th" one token: no "th floor rota"
 _CAPITAL_PREFIX = re.compile(r"\b[A-Z]+(?=-[a-z])")  # "RE-ran", "PRE-booked": a word's prefix, no acronym
 _JOINERS = frozenset({"of", "and", "for", "&"})
 _CAPS = re.compile(r"([A-Z]{2,6})s?")  # "AGM", "GPs"
@@ -52,13 +53,14 @@ def _shouts(run: list[str]) -> bool:
     return all(w.isupper() for w in words) and (len(words) > 2 or any(len(w) > 6 for w in words))
 
 
-def _phrases(runs: list[list[str]]) -> set[str]:
-    """The initials of the phrases of a text's runs (module docstring), lower-case."""
+def _phrases(runs: list[list[str]], defined: set[str]) -> set[str]:
+    """The initials of the phrases of a text's runs (module docstring), lower-case; of two words only those in
+    `defined` (the text's own acronyms: two capitalised words are most often a person's name)."""
     out: set[str] = set()
     for run in runs:
         for words in _split_at_capitals(run):
             _initials(words, out)
-    return out
+    return {p for p in out if len(p) > 2 or p in defined}
 
 
 def _split_at_capitals(run: list[str]) -> list[list[str]]:
@@ -103,7 +105,8 @@ def acronym_terms(text: str, query: bool = False) -> list[str]:
     if not any(c.isupper() for c in text) and " " not in text:
         return []
     runs = _runs(text)
-    phrases, acronyms = _phrases(runs), _acronyms(runs)
+    acronyms = _acronyms(runs)
+    phrases = _phrases(runs, acronyms)
     if query:
         phrases, acronyms = acronyms, phrases
     return sorted({PHRASE + p for p in phrases} | {ACRONYM + a for a in acronyms})
@@ -116,8 +119,12 @@ def asked_acronyms(question: str) -> set[str]:
 
 def spelled(acronyms: set[str], text: str) -> set[str]:
     """Those of `acronyms` (`asked_acronyms`) whose phrase the text writes ("agm" in "Annual general meeting: 21
-    April"): the evidence check's best_sentence counts the question's "AGM" as found there (evidence.py)."""
-    return acronyms & _phrases(_runs(text)) if acronyms else set()
+    April"; of two letters only one the text defines: "Tom Vale" is no "TV"): the evidence check's best_sentence
+    counts the question's "AGM" as found there (evidence.py)."""
+    if not acronyms:
+        return set()
+    runs = _runs(text)
+    return acronyms & _phrases(runs, _acronyms(runs))
 
 
 __all__ = ["ACRONYM", "PHRASE", "acronym_terms", "asked_acronyms", "spelled"]

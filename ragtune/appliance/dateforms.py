@@ -8,13 +8,19 @@ check's number feature meets them on a date's numbers in every form (`date_numbe
 Day-first or month-first: a year-first date ("2026-03-11") is year, month, day. A numeric date without a month name
 ("03/11/2026", "3/11") is read the way the same text's other dates show (one of them with a first part over 12,
 "25/03/2026", makes the text day-first; with a second part over 12 month-first); where none shows it, or both do, it
-is read both ways, so either reading meets. A date needs a month: a bare "3/11" only with a slash (a "9-1" or
-"10.30" is a range or a time), a day number alone only as an ordinal ("the 3rd").
+is read both ways, so either reading meets; only dates with a year show it ("screens are 16/9" does not). A date
+needs a month: a bare "3/11" only with a slash (a "9-1" or "10.30" is a range or a time) and only after a date word
+("on", "by", "until", "due", a weekday, a dash: not "1/2 cup", "sizes 10/12") or in a text that writes a numeric date
+with a year; a day number alone only as an ordinal ending its phrase ("on the 3rd", "the 3rd of", not "the 4th
+floor", "3rd party"). A dotted date after a letter or a version/clause word ("v1.4.22", "clause 4.2.12") is a number,
+and a day must exist in its month (29 February may).
 """
 
 from __future__ import annotations
 
 import re
+
+from .text import STOPWORDS
 
 _MONTHS = {name: i for i, names in enumerate((
     "january jan", "february feb", "march mar", "april apr", "may", "june jun", "july jul", "august aug",
@@ -26,15 +32,24 @@ _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|
 _ORD = r"(?:st|nd|rd|th)"
 _ISO = re.compile(r"(?<![\d.])(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?![\d]|[-/.]\d)")
 # day and month with a year ("11/03/2026", "11.03.26", "11-03-2026"; one separator), or a slash alone ("3/11")
-_NUMERIC = re.compile(r"(?<![\d.,/:-])(\d{1,2})(?:([-/.])(\d{1,2})\2(\d{4}|\d{2})|/(\d{1,2}))(?![\d]|[-/.:,]\d)")
-_DAY_MONTH = re.compile(rf"(?<![\d.,/:-])(\d{{1,2}}){_ORD}?(?:[ \t]+of)?[ \t]+({_MONTH})\b\.?")
+_NUMERIC = re.compile(r"(?<![\d./:-])(?<!\d,)(\d{1,2})(?:([-/.])(\d{1,2})\2(\d{4}|\d{2})|/(\d{1,2}))(?![\d]|[-/.:,]\d)")
+_DAY_MONTH = re.compile(rf"(?<![\d./:-])(?<!\d,)(\d{{1,2}}){_ORD}?(?:[ \t]+of)?[ \t]+({_MONTH})\b\.?")
 _MONTH_DAY = re.compile(rf"\b(?=[adfjmnos])({_MONTH})\.?[ \t]+(?:the[ \t]+)?(\d{{1,2}}){_ORD}?"
                         r"(?![\d:.,]\d|[ \t]*(?:[ap]\.?m\b|%))")
-_ORDINAL_DAY = re.compile(rf"(?<![\d.,/:-])(\d{{1,2}}){_ORD}\b")
+_ORDINAL_DAY = re.compile(rf"(?<![\d./:-])(?<!\d,)(\d{{1,2}}){_ORD}\b(?:[ \t]+([^\W\d_]+))?")
+# what may stand right before a bare "3/11" that is a date (a text with no dated numeric date): a date word, a
+# weekday, a dash (the end of the text before it)
+_DATE_BEFORE = re.compile(r"(?i)(?:\b(?:on|by|from|until|till|(?<!\bup )to|before|after|w/?c|dated?|due|deadline"
+                          r"|week|(?:mon|tue|tues|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)(?:day)?s?)\.?|[–—-])"
+                          r"[ \t]*$")
+# a dotted "1.2.10" after these is a version or a clause number
+_NUMBER_BEFORE = re.compile(r"(?i)(?:[^\W\d_]|\b(?:version|ver|v|release|rel|rev|revision|build|clause|section|sec"
+                            r"|para|paragraph|rule|item|step|chapter|page|no)\.?[ \t]*)$")
+_DAYS_IN = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def _valid(day: int, month: int) -> bool:
-    return 1 <= day <= 31 and 1 <= month <= 12
+    return 1 <= month <= 12 and 1 <= day <= _DAYS_IN[month - 1]  # not "31/4", "2/31"
 
 
 def _verb_may(month: str, written: str) -> bool:
@@ -45,9 +60,9 @@ def _verb_may(month: str, written: str) -> bool:
 
 def _numeric_order(pairs: list[tuple[int, int, str]]) -> tuple[bool, bool]:
     """(day-first possible, month-first possible) for the text's numeric dates (first part, second part, year), by
-    its dates that show it."""
-    day_first = any(a > 12 and b <= 12 for a, b, _ in pairs)
-    month_first = any(b > 12 and a <= 12 for a, b, _ in pairs)
+    its dates with a year that show it (a "16/9" ratio shows nothing)."""
+    day_first = any(a > 12 and b <= 12 and y for a, b, y in pairs)
+    month_first = any(b > 12 and a <= 12 and y for a, b, y in pairs)
     if day_first == month_first:  # neither shows it, or both: either reading
         return True, True
     return day_first, month_first
@@ -56,24 +71,30 @@ def _numeric_order(pairs: list[tuple[int, int, str]]) -> tuple[bool, bool]:
 def dates(text: str) -> list[tuple[int, int, str]]:
     """Each (day, month, year as written or "") the text writes, a numeric one without a month name once per
     reading it may have (module docstring); in order of the forms, not of the text."""
-    out: list[tuple[int, int, str]] = []
+    out: dict[tuple[int, int, str], None] = {}  # (in order, each once)
     for m in _ISO.finditer(text):
-        out.append((int(m.group(4)), int(m.group(3)), m.group(1)))
-    pairs = [(int(m.group(1)), int(m.group(3) or m.group(5)), m.group(4) or "") for m in _NUMERIC.finditer(text)]
+        out[int(m.group(4)), int(m.group(3)), m.group(1)] = None
+    found = [m for m in _NUMERIC.finditer(text)
+             if not (m.group(2) == "." and _NUMBER_BEFORE.search(text, max(0, m.start() - 12), m.start()))]
+    pairs = [(int(m.group(1)), int(m.group(3) or m.group(5)), m.group(4) or "") for m in found]
+    if not out and not any(p[2] for p in pairs):  # no dated numeric date: a bare "3/11" only after a date word
+        pairs = [p for p, m in zip(pairs, found) if _DATE_BEFORE.search(text, max(0, m.start() - 16), m.start())]
     pairs = [p for p in pairs if p[:2] != (24, 7) or p[2]]  # "open 24/7": always, not 24 July
     day_first, month_first = _numeric_order(pairs) if pairs else (False, False)
     for a, b, year in pairs:
         for day, month, ok in ((a, b, day_first), (b, a, month_first)):
-            if ok and _valid(day, month) and (day, month, year) not in out:
-                out.append((day, month, year))
+            if ok and _valid(day, month):
+                out[day, month, year] = None
     low = text.lower()
     cased = text if len(low) == len(text) else low  # (a letter whose lower case is longer: "May" read as written)
+    taken = set()
     for m in _DAY_MONTH.finditer(low):
+        taken.add(m.start(2))
         if not _verb_may(cased[m.start(2):m.end(2)], m.group(0)):
-            out.append((int(m.group(1)), _MONTHS[m.group(2)], ""))
-    for m in _MONTH_DAY.finditer(low):
-        if not _verb_may(cased[m.start(1):m.end(1)], m.group(0)):
-            out.append((int(m.group(2)), _MONTHS[m.group(1)], ""))
+            out[int(m.group(1)), _MONTHS[m.group(2)], ""] = None
+    for m in _MONTH_DAY.finditer(low):  # not a month a day-first date holds ("03 Mar 26" is not 26 March)
+        if m.start(1) not in taken and not _verb_may(cased[m.start(1):m.end(1)], m.group(0)):
+            out[int(m.group(2)), _MONTHS[m.group(1)], ""] = None
     return [d for d in out if _valid(d[0], d[1])]
 
 
@@ -87,20 +108,22 @@ def date_terms(text: str) -> list[str]:
         out[f"date{month:02d}{day:02d}"] = None
         out[f"day{day:02d}"] = None
     for m in _ORDINAL_DAY.finditer(text.lower()):
-        if 1 <= int(m.group(1)) <= 31:
+        # ending its phrase ("on the 11th", "the 11th at 3"), not "the 4th floor", "3rd party", "21st century"
+        if 1 <= int(m.group(1)) <= 31 and (not m.group(2) or m.group(2) in STOPWORDS):
             out[f"day{int(m.group(1)):02d}"] = None
     return list(out)
 
 
-def date_numbers(text: str) -> set[str]:
-    """Every number the text's dates name, in each form: day and month with and without a leading zero, a year in
-    full and as its last two digits ("2026-03-03": 3, 03, 2026, 26); a month written as a name too ("11 March": 3,
-    03)."""
+def date_numbers(text: str, short_years: frozenset[str] = frozenset()) -> set[str]:
+    """Every number the text's dates name, in each form: day and month with and without a leading zero, a year as
+    written, and as its last two digits only where `short_years` (the question's 2-digit years) holds them
+    ("2026-03-03": 3, 03, 2026, and 26 for a question's "3/3/26": never a "26 March"); a month written as a name
+    too ("11 March": 3, 03)."""
     out: set[str] = set()
     for day, month, year in dates(text):
         out |= {str(day), f"{day:02d}", str(month), f"{month:02d}"}
         if year:
-            out |= {year, year[-2:]}
+            out |= {year, year[-2:]} if year[-2:] in short_years else {year}
     return out
 
 
@@ -109,19 +132,24 @@ def date_numbers(text: str) -> set[str]:
 _MONTH_NAMES = ("january february march april may june july august september october november december").split()
 
 
-def date_words(text: str) -> set[str]:
+def _short_years(asked: list[tuple[int, int, str]]) -> frozenset[str]:
+    return frozenset(year for _, _, year in asked if len(year) == 2)
+
+
+def date_words(text: str, asked: list[tuple[int, int, str]]) -> set[str]:
     """The words of the text's dates in the forms a question may write them: each date's month as its full name and
-    its numbers (`date_numbers`). The evidence check's best_sentence meets a question's "3 March" in a source's
-    "2026-03-03" with them (evidence.py)."""
-    if not any(c.isdigit() for c in text):
+    its numbers (`date_numbers`), only for a question that writes a date (`asked`: its `dates`). The evidence check's
+    best_sentence meets a question's "3 March" in a source's "2026-03-03" with them (evidence.py)."""
+    if not asked or not any(c.isdigit() for c in text):
         return set()
-    return {_MONTH_NAMES[month - 1] for _, month, _ in dates(text)} | date_numbers(text)
+    return {_MONTH_NAMES[month - 1] for _, month, _ in dates(text)} | date_numbers(text, _short_years(asked))
 
 
-def with_date_numbers(text: str) -> str:
-    """`text` with its dates' numbers (`date_numbers`) written after it, for numberwords.numbers_missing: a
+def with_date_numbers(text: str, asked: list[tuple[int, int, str]]) -> str:
+    """`text` with its dates' numbers (`date_numbers`) written after it, for numberwords.numbers_missing, only for a
+    question that writes a date (`asked`: its `dates`; a "room for 3 people" is not met by a "2026-03-03"): a
     question's "3 March" meets a source's "2026-03-03", its "2026-03-11" a source's "11 March 2026"."""
-    extra = date_numbers(text) if any(c.isdigit() for c in text) else set()
+    extra = date_numbers(text, _short_years(asked)) if asked and any(c.isdigit() for c in text) else set()
     return f"{text}\n{' '.join(sorted(extra))}" if extra else text
 
 

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .acronyms import asked_acronyms, spelled
-from .dateforms import date_words, with_date_numbers
+from .dateforms import date_words, dates, with_date_numbers
 from .errors import ModelError, located, unreadable
 from .jsonl import json_key_line, loads_located
 from .normalize_terms import VERB_AUX, WH
@@ -143,13 +143,13 @@ def features(question: str, hits: Sequence[Any]) -> dict[str, float] | None:
     if not hits or not words or getattr(hits[0], "rerank", None) is None:
         return None
     groups = [[prefix5(w) for w in ws] for ws in asked_words(question)]
-    best, acronyms = 0.0, asked_acronyms(question)
+    best, acronyms, asked = 0.0, asked_acronyms(question), dates(question)  # no date asked: no date words
     for h in hits:
         for sentence, about in _read_with(h.text):
             have = {prefix5(w) for w in content_words(f"{about} {sentence}" if about else sentence)}
-            have |= {prefix5(w) for w in date_words(sentence) | spelled(acronyms, sentence)}  # "3 March", "AGM"
+            have |= {prefix5(w) for w in date_words(sentence, asked) | spelled(acronyms, sentence)}  # "3 March", "AGM"
             best = max(best, *(sum(s in have for s in stems) / len(stems) for stems in groups))
-    missing = numbers_missing(question, [with_date_numbers(h.text) for h in hits])  # numberwords.py, dateforms.py
+    missing = numbers_missing(question, [with_date_numbers(h.text, asked) for h in hits])  # numberwords, dateforms
     return {"best_sentence": best, "top_rerank": float(hits[0].rerank), "number_missing": float(missing)}
 
 
