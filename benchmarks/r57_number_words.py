@@ -37,9 +37,9 @@ for a number: "3rd"/"third", "21st"/"Twenty-first", "12 eggs"/"a dozen", "2020/2
 from __future__ import annotations
 
 import json
-import re
 import sys
-from pathlib import Path
+
+from check_harness import ask, check_mode, print_counts, recording, setup, words
 
 LIBRARY = ("Books returned more than fourteen days after the due date incur a fine of £2.50. Renewals can be made "
            "online or at the desk, up to three times.")
@@ -145,49 +145,19 @@ NEAR = [  # the number asked for is in no document
 ]
 
 
-def _words(text: str) -> str:
-    return " " + " ".join(re.sub(r"[^\w£.]+", " ", text.lower()).replace(". ", " ").split()) + " "
-
-
 def main(share: str, home: str, out: str, mode: str = "check") -> None:
     from ragtune.appliance import evidence
     from ragtune.appliance.answer import AnswerEngine
-    from ragtune.appliance.config import Home, load_settings
-    from ragtune.appliance.ingest.pipeline import ingest_paths
 
-    if mode not in ("check", "answer"):
-        raise SystemExit(f"MODE: check or answer, got {mode!r}")
+    check_mode(mode)
     print("evidence from", evidence.__file__, file=sys.stderr)
-    if not Path(share).is_dir() or not any(Path(share).iterdir()):
-        Path(share).mkdir(parents=True, exist_ok=True)
-        for name, text in DOCS.items():
-            (Path(share) / name).write_text(text + "\n", encoding="utf-8")
-    settings = load_settings(None, home=Home(Path(home)))
-    ingest_paths(settings, [Path(share)])
-    seen: dict = {}
-    real = evidence.EvidenceModel.holds
-
-    class Checked(Exception):
-        pass
-
-    def holds(self, question, hits, cut=None):  # record the check; in "check" mode stop before the model
-        held, score = real(self, question, hits, cut)
-        seen.update(held=held, score=score, features=evidence.features(question, hits))
-        if mode == "check":
-            raise Checked
-        return held, score
-
-    evidence.EvidenceModel.holds = holds
+    settings = setup(share, home, DOCS)
     counts: dict[str, int] = {}
     items = [(q, g, True) for q, g in ANSWERABLE] + [(q, None, False) for q in NEAR]
-    with AnswerEngine(settings) as engine, open(out, "w", encoding="utf-8") as fh:
+    with recording(mode, features=True) as seen, AnswerEngine(settings) as engine, \
+            open(out, "w", encoding="utf-8") as fh:
         for question, gold, answerable in items:
-            seen.clear()
-            ans = None
-            try:
-                ans = engine.ask(question, use_cache=False).to_json()
-            except Checked:
-                pass
+            ans = ask(engine, question, seen)
             f = seen.get("features") or {}
             row = {"question": question, "answerable": answerable, "gold": gold,
                    "number_missing": f.get("number_missing"), "score": seen.get("score"), "held": seen.get("held")}
@@ -195,8 +165,8 @@ def main(share: str, home: str, out: str, mode: str = "check") -> None:
             if ans is not None:
                 row.update(status=ans.get("status"), reason=ans.get("refusal_reason"), answer=ans.get("answer"))
                 refused = ans.get("status") != "ok"
-                said = _words(ans.get("answer") or "")
-                right = (not refused and any(_words(g) in said for g in gold.split("|"))) if answerable else refused
+                said = words(ans.get("answer") or "")
+                right = (not refused and any(words(g) in said for g in gold.split("|"))) if answerable else refused
                 row["right"] = right
                 counts[f"{kind} right"] = counts.get(f"{kind} right", 0) + right
             held = seen.get("held") is not False
@@ -206,9 +176,7 @@ def main(share: str, home: str, out: str, mode: str = "check") -> None:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
             print(f"{kind:10s} missing={int(missing)} held={int(held)} {row.get('reason') or ''} {question}",
                   file=sys.stderr)
-    print(f"answerable {len(ANSWERABLE)}, near misses {len(NEAR)}")
-    for k in sorted(counts):
-        print(f"  {k}: {counts[k]}")
+    print_counts(f"answerable {len(ANSWERABLE)}, near misses {len(NEAR)}", counts)
 
 
 if __name__ == "__main__":

@@ -31,68 +31,29 @@ kept; this set measures the next try."""
 from __future__ import annotations
 
 import json
-import re
 import runpy
 import sys
 from pathlib import Path
 
+from check_harness import ask, check_mode, print_counts, recording, setup, words
+
 HERE = Path(__file__).resolve().parent
-
-
-def _words(text: str) -> str:
-    return " " + " ".join(re.sub(r"[^\w£.:]+", " ", text.lower()).replace(". ", " ").split()) + " "
 
 
 def main(share: str, home: str, out: str, mode: str = "check") -> None:
     from ragtune.appliance import answer as answer_stage
-    from ragtune.appliance import evidence
     from ragtune.appliance.answer import AnswerEngine
-    from ragtune.appliance.config import Home, load_settings
-    from ragtune.appliance.ingest.pipeline import ingest_paths
-    from ragtune.appliance.injection import source_view
-    from ragtune.appliance.refusal import span_sentences
 
-    if mode not in ("check", "answer"):
-        raise SystemExit(f"MODE: check or answer, got {mode!r}")
+    check_mode(mode)
     data = runpy.run_path(str(HERE / "r58_near_miss_data.py"))
     print("answer from", answer_stage.__file__, file=sys.stderr)
-    if not Path(share).is_dir() or not any(Path(share).iterdir()):
-        Path(share).mkdir(parents=True, exist_ok=True)
-        for name, text in data["DOCS"].items():
-            (Path(share) / name).write_text(text + "\n", encoding="utf-8")
-    settings = load_settings(None, home=Home(Path(home)))
-    ingest_paths(settings, [Path(share)])
-    seen: dict = {}
-    real_holds, real_check = evidence.EvidenceModel.holds, answer_stage.refusal_check
-
-    class Checked(Exception):
-        pass
-
-    def holds(self, question, hits, cut=None):  # record the evidence check; in "check" mode stop before the model
-        held, score = real_holds(self, question, hits, cut)
-        seen.update(held=held, score=score)
-        if mode == "check":
-            raise Checked
-        return held, score
-
-    def check(obj, context, **kw):  # record the span the model gave and the sentence it was copied from
-        span = (obj or {}).get("answer") or ""
-        views = [source_view(c.text) for c in context if c.id in ((obj or {}).get("citations") or [])]
-        seen.update(span=span, sentence=next((s for s, _ in span_sentences(span, views)), None) if span else None)
-        return real_check(obj, context, **kw)
-
-    evidence.EvidenceModel.holds = holds
-    answer_stage.refusal_check = check
+    settings = setup(share, home, data["DOCS"])
     counts: dict[str, int] = {}
     items = [(q, g, True) for q, g in data["ANSWERABLE"]] + [(q, why, False) for q, why in data["NEAR"]]
-    with AnswerEngine(settings) as engine, open(out, "w", encoding="utf-8") as fh:
+    with recording(mode, spans=True) as seen, AnswerEngine(settings) as engine, \
+            open(out, "w", encoding="utf-8") as fh:
         for question, gold, answerable in items:
-            seen.clear()
-            ans = None
-            try:
-                ans = engine.ask(question, use_cache=False).to_json()
-            except Checked:
-                pass
+            ans = ask(engine, question, seen)
             row = {"question": question, "answerable": answerable, ("gold" if answerable else "lacks"): gold,
                    "score": seen.get("score"), "held": seen.get("held")}
             kind = "answerable" if answerable else "near miss"
@@ -100,8 +61,9 @@ def main(share: str, home: str, out: str, mode: str = "check") -> None:
                 row.update(status=ans.get("status"), reason=ans.get("refusal_reason"), answer=ans.get("answer"),
                            span=seen.get("span"), sentence=seen.get("sentence"))
                 refused = ans.get("status") != "ok"
-                said = _words(ans.get("answer") or "")
-                right = (not refused and any(_words(g) in said for g in gold.split("|"))) if answerable else refused
+                said = words(ans.get("answer") or "", keep="£.:")
+                right = (not refused and any(words(g, keep="£.:") in said for g in gold.split("|"))) if answerable \
+                    else refused
                 row["right"] = right
                 counts[f"{kind} right"] = counts.get(f"{kind} right", 0) + right
                 counts[f"{kind} refused"] = counts.get(f"{kind} refused", 0) + refused
@@ -111,9 +73,7 @@ def main(share: str, home: str, out: str, mode: str = "check") -> None:
             fh.flush()
             print(f"{kind:10s} held={int(held)} {row.get('status') or ''} {row.get('reason') or ''} {question} "
                   f"-> {row.get('answer')!r}", file=sys.stderr)
-    print(f"answerable {len(data['ANSWERABLE'])}, near misses {len(data['NEAR'])}")
-    for k in sorted(counts):
-        print(f"  {k}: {counts[k]}")
+    print_counts(f"answerable {len(data['ANSWERABLE'])}, near misses {len(data['NEAR'])}", counts)
 
 
 if __name__ == "__main__":

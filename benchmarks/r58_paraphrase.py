@@ -21,58 +21,29 @@ The two answerable questions let through, asked whole with the new tree: "How ma
 from __future__ import annotations
 
 import json
-import re
 import runpy
 import sys
 from pathlib import Path
 
+from check_harness import ask, check_mode, print_counts, recording, setup, words
+
 DATA = runpy.run_path(str(Path(__file__).resolve().with_name("r58_paraphrase_data.py")))
-
-
-def _words(text: str) -> str:
-    return " " + " ".join(re.sub(r"[^\w£.]+", " ", text.lower()).replace(". ", " ").split()) + " "
 
 
 def main(share: str, home: str, out: str, mode: str = "check") -> None:
     from ragtune.appliance import evidence
     from ragtune.appliance.answer import AnswerEngine
-    from ragtune.appliance.config import Home, load_settings
-    from ragtune.appliance.ingest.pipeline import ingest_paths
 
-    if mode not in ("check", "answer"):
-        raise SystemExit(f"MODE: check or answer, got {mode!r}")
+    check_mode(mode)
     print("evidence from", evidence.__file__, file=sys.stderr)
-    if not Path(share).is_dir() or not any(Path(share).iterdir()):
-        Path(share).mkdir(parents=True, exist_ok=True)
-        for name, text in DATA["DOCS"].items():
-            (Path(share) / name).write_text(text + "\n", encoding="utf-8")
-    settings = load_settings(None, home=Home(Path(home)))
-    ingest_paths(settings, [Path(share)])
-    seen: dict = {}
-    real = evidence.EvidenceModel.holds
-
-    class Checked(Exception):
-        pass
-
-    def holds(self, question, hits, cut=None):  # record the check; in "check" mode stop before the model
-        held, score = real(self, question, hits, cut)
-        seen.update(held=held, score=score, features=evidence.features(question, hits))
-        if mode == "check":
-            raise Checked
-        return held, score
-
-    evidence.EvidenceModel.holds = holds
+    settings = setup(share, home, DATA["DOCS"])
     counts: dict[str, int] = {}
     items = [(q, g, True, doc) for doc, q, g, _ in DATA["PAIRS"]] + [(n, None, False, doc)
                                                                      for doc, _, _, n in DATA["PAIRS"]]
-    with AnswerEngine(settings) as engine, open(out, "w", encoding="utf-8") as fh:
+    with recording(mode, features=True) as seen, AnswerEngine(settings) as engine, \
+            open(out, "w", encoding="utf-8") as fh:
         for question, gold, answerable, doc in items:
-            seen.clear()
-            ans = None
-            try:
-                ans = engine.ask(question, use_cache=False).to_json()
-            except Checked:
-                pass
+            ans = ask(engine, question, seen)
             f = seen.get("features") or {}
             row = {"question": question, "document": doc, "answerable": answerable, "gold": gold,
                    "best_sentence": f.get("best_sentence"), "score": seen.get("score"), "held": seen.get("held")}
@@ -80,7 +51,7 @@ def main(share: str, home: str, out: str, mode: str = "check") -> None:
             if ans is not None:
                 row.update(status=ans.get("status"), reason=ans.get("refusal_reason"), answer=ans.get("answer"))
                 refused = ans.get("status") != "ok"
-                right = (not refused and _words(gold) in _words(ans.get("answer") or "")) if answerable else refused
+                right = (not refused and words(gold) in words(ans.get("answer") or "")) if answerable else refused
                 row["right"] = right
                 counts[f"{kind} right"] = counts.get(f"{kind} right", 0) + right
             held = seen.get("held") is not False
@@ -89,9 +60,7 @@ def main(share: str, home: str, out: str, mode: str = "check") -> None:
             bs = row["best_sentence"]
             print(f"{kind:10s} best={'-' if bs is None else f'{bs:.2f}'} held={int(held)} {row.get('reason') or ''} "
                   f"{question}", file=sys.stderr)
-    print(f"pairs {len(DATA['PAIRS'])}")
-    for k in sorted(counts):
-        print(f"  {k}: {counts[k]}")
+    print_counts(f"pairs {len(DATA['PAIRS'])}", counts)
 
 
 if __name__ == "__main__":

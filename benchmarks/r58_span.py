@@ -29,6 +29,8 @@ import runpy
 import sys
 from pathlib import Path
 
+from check_harness import check_mode, setup
+
 HERE = Path(__file__).resolve().parent
 # the values of a document a wrong span takes: a sum, a time, a date, a number and the word after it, a name
 _VALUES = re.compile(
@@ -76,16 +78,9 @@ def check(out: str) -> None:
 
 def answer(share: str, home: str, out: str) -> None:
     from ragtune.appliance.answer import AnswerEngine
-    from ragtune.appliance.config import Home, load_settings
-    from ragtune.appliance.ingest.pipeline import ingest_paths
 
     d = runpy.run_path(str(HERE / "r58_span_data.py"))
-    if not Path(share).is_dir() or not any(Path(share).iterdir()):
-        Path(share).mkdir(parents=True, exist_ok=True)
-        for name, text in d["DOCS"].items():
-            (Path(share) / name).write_text(text, encoding="utf-8")
-    settings = load_settings(None, home=Home(Path(home)))
-    ingest_paths(settings, [Path(share)])
+    settings = setup(share, home, d["DOCS"], end="")
     counts: collections.Counter = collections.Counter()
     with AnswerEngine(settings) as engine, open(out, "w", encoding="utf-8") as fh:
         for name, question, gold, forms in d["Q"]:
@@ -101,8 +96,7 @@ def answer(share: str, home: str, out: str) -> None:
 
 
 def main(share: str, home: str, out: str, mode: str = "check") -> None:
-    if mode not in ("check", "answer"):
-        raise SystemExit(f"MODE: check or answer, got {mode!r}")
+    check_mode(mode)
     if mode == "check":
         check(out)
     else:
