@@ -22,9 +22,9 @@ import re
 
 from .text import STOPWORDS
 
-_MONTHS = {name: i for i, names in enumerate((
-    "january jan", "february feb", "march mar", "april apr", "may", "june jun", "july jul", "august aug",
-    "september sep sept", "october oct", "november nov", "december dec"), start=1) for name in names.split()}
+_NAMES = ("january jan", "february feb", "march mar", "april apr", "may", "june jun", "july jul", "august aug",
+          "september sep sept", "october oct", "november nov", "december dec")  # each month's full name first
+_MONTHS = {name: i for i, names in enumerate(_NAMES, start=1) for name in names.split()}
 # the names as a trie (the engine tries each branch at each word: the plain alternation took 3 times as long); the
 # month patterns read the text lower-cased
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
@@ -129,7 +129,7 @@ def date_numbers(text: str, short_years: frozenset[str] = frozenset()) -> set[st
 
 
 
-_MONTH_NAMES = ("january february march april may june july august september october november december").split()
+_MONTH_NAMES = [names.split()[0] for names in _NAMES]
 
 
 def _short_years(asked: list[tuple[int, int, str]]) -> frozenset[str]:

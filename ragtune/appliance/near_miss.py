@@ -41,6 +41,7 @@ from typing import Iterator, Sequence
 
 from .faqpairs import asked_before
 from .injection import SourceView
+from .normalize_terms import CALENDAR as NAMED_DAYS
 from .numberwords import source_numbers
 from .text import STOPWORDS, words
 
@@ -58,8 +59,7 @@ they he she it""".split())
 _BREAK = re.compile(r"[^\w\s'’\"“”-]+|\n")
 _NAME = re.compile(r"(?<=\S\s)[\"“‘]?([A-Z][\w'’-]*)")  # a capitalised word, not the first of its text
 # capitalised, yet no name of a thing: "Saturday hours" are opening hours
-CALENDAR = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april may june
-july august september october november december christmas easter""".split())
+CALENDAR = frozenset(NAMED_DAYS | {"christmas", "easter"})
 _WHICH = frozenset({"which", "what", "whose"})
 # in a question, the word after one of these is its subject ("When does evening surgery finish?")
 AUXILIARY = frozenset("do does did will can".split())
@@ -266,8 +266,9 @@ def places(span: str, sources: Sequence[tuple[SourceView, str, str]],
         if not found:
             continue
         collapsed = " ".join(raw.split())
-        starts = [m.start() for m in re.finditer(r"\S+", raw)]  # the raw offset of each collapsed word
-        at_word = list(accumulate((len(m.group(0)) + 1 for m in re.finditer(r"\S+", raw)), initial=0))
+        raw_words = [(m.start(), len(m.group(0))) for m in re.finditer(r"\S+", raw)]
+        starts = [at for at, _ in raw_words]  # the raw offset of each collapsed word
+        at_word = list(accumulate((n + 1 for _, n in raw_words), initial=0))
         heads = _heading_lines(raw)
         rows = [line for line in raw.splitlines() if "|" in line and span in " ".join(line.split())][:1]
         for block in found:
