@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from .disfluency_back import (abandoned_wh, ellipsis, name_start, name_word, np_start, particle_name, quantity,
+                              resolve_pronoun)
 from .disfluency_pre import hesitations_as_fillers, postposed_repair, spaced_commas
 from .normalize_terms import (ARTICLES, AUX, CLAUSE_PUNCT, COPULAS, CONNECTORS, DISCOURSE, FUNCTION_WORDS, NO_DET_AFTER,
                               PREPOSITIONS, SET_OFF, STRONG, WEAK_NOT_FIRST, WH, chained_weak, fronted_restart,
@@ -174,10 +176,13 @@ def _reparandum_start(pre_keys: list[str], pre_toks: list[str], rep_keys: list[s
     single = len(rep) == 1  # a one-word repair never restarts the question ("does the hall give or no sorry have")
     # a content word right after another of the same kind replaces it ("sugar er salt", "low , oh wait , high")
     same_kind = bool(window) and last > 0 and same_kind_word(pre_keys[last], pre_toks[last], *rep[0])
+    # a name may open with particles ("de Vries") or join one to a capital ("al-Turabi")
+    rep_name = name_word(rep[0][1]) or particle_name(rep)
+    last_name = bool(window) and name_word(pre_toks[last])
     if kind in ("weak", "wait", "mind"):
         if not single and (rep[0][0] in WH or (rep[0][0] in AUX and rep[0][0] not in PREPOSITIONS)):
             pass  # a restart: step 2
-        elif rep[0][1][:1].isupper() and pre_toks[last][:1].isupper() and pre_keys[last] not in WH:
+        elif rep_name and last_name and pre_keys[last] not in WH:
             pass  # a name for a name: step 3
         elif rep[0][0].isdigit() and pre_keys[last].isdigit():
             return last
@@ -190,7 +195,7 @@ def _reparandum_start(pre_keys: list[str], pre_toks: list[str], rep_keys: list[s
             return last
         # after a filler alone only a name replaces a name ("the Leeds, um, York train", step 3): between two
         # lower-case words it is hesitation ("Is the library, um, open"), not a swap
-        if not (window and last > 0 and rep[0][1][:1].isupper() and pre_toks[last][:1].isupper()) and rep[0][0] not in WH:
+        if not (window and last > 0 and rep_name and last_name) and rep[0][0] not in WH:
             return n
         if rep[0][0] in WH and not any(pre_keys[j] in WH for j in window):
             return n
@@ -207,11 +212,8 @@ def _reparandum_start(pre_keys: list[str], pre_toks: list[str], rep_keys: list[s
         if not single:
             return wh[-1] if wh else max(clause, typed)
     # 3. a proper name replaced by another ("Santa Monica no Palm Springs")
-    if rep[0][1][:1].isupper() and pre_toks[last][:1].isupper() and pre_keys[last] not in WH:
-        j = last
-        while j - 1 >= clause and pre_keys[j - 1] and pre_toks[j - 1][:1].isupper() and pre_keys[j - 1] not in WH | AUX:
-            j -= 1
-        return j
+    if rep_name and last_name and pre_keys[last] not in WH:  # "Lloyd - Jones", "Piet van der Berg": all the name's
+        return name_start(pre_keys, pre_toks, last, clause, particle_name(rep))
     # 4. otherwise the single word before the editing term ("salt uhh rather sediment"), but a lone verb form does
     # not replace a name ("who founded the garden for the Hale Library actually I mean designed ?")
     if last == 0 or pre_keys[last] in WH:
@@ -220,7 +222,8 @@ def _reparandum_start(pre_keys: list[str], pre_toks: list[str], rep_keys: list[s
         return n
     if rep[0][0] in ARTICLES and pre_keys[last - 1] in ARTICLES:
         return last - 1  # the repair brings its own article ("in an apple, sorry, a banana")
-    return last
+    # a noun phrase for a noun phrase: "the finance officer no wait Treasurer", "the fire door or make that exit"
+    return np_start(pre_keys, pre_toks, last, rep) if kind in ("strong", "conn") else last
 
 
 def _words(toks: list[str]) -> int:
@@ -321,7 +324,7 @@ def _remove_in_sentence(toks: list[str], keyword: bool = False) -> str:
         if not has_quotes:
             toks = postposed_repair(toks, keys0)
             keys0 = [token_key(t) for t in toks]
-        toks = hesitations_as_fillers(toks, keys0)
+        toks = abandoned_wh(hesitations_as_fillers(toks, keys0))  # round 59: "What who was the chair?"
     known: dict[str, str] = {}  # each token's key, computed once (the keys are rebuilt after every cut)
     while guard < 20:
         guard += 1
@@ -342,6 +345,10 @@ def _remove_in_sentence(toks: list[str], keyword: bool = False) -> str:
             if kind != "filler" and (start is None or start >= b or keys[start] != next((k for k in keys[e:] if k), "")):
                 start = None
         else:
+            counted = quantity(toks[:b], toks[e:]) if kind in ("strong", "conn", "weak", "wait") else None
+            if counted is not None:  # round 59: "two good examples of a rapid test sorry just one"
+                toks, pos = counted, min(b, len(counted))
+                continue
             start = _reparandum_start(keys[:b], toks[:b], keys[e:], toks[e:], kind, set_off)
         if start is None:  # ordinary words after all; its fillers still go ("road, um, actually reopen")
             kept = [toks[x] for x in range(b, e) if not is_filler(keys, x)]
@@ -354,6 +361,15 @@ def _remove_in_sentence(toks: list[str], keyword: bool = False) -> str:
             start = b  # a repair never leaves less than a question: only the editing term goes
         if kind == "strong" and start < b and [k for k in keys[e:e + 3] if k][:2] in (["the", "one"], ["that", "one"], ["the", "ones"]):
             start = b  # "the pool, I mean the one on Elm St": a clarification of what it names, not a swap
+        if start < b and kind != "filler" and keys[start] in WH and next((k for k in keys[e:] if k), "") in WH:
+            # round 59: a repair that points back keeps what the reparandum named ("when was it serviced" <- "the
+            # boiler"; "who besides Ben" <- "Who besides Ana had the idea")
+            p = next(x for x in range(e, len(toks)) if keys[x])  # the repair from its first word
+            back = ellipsis(toks[start:b], toks[p:]) or resolve_pronoun(toks[start:b], toks[p:])
+            if back is not None:
+                toks[start:] = back
+                pos = start
+                continue
         # a trailing term typed with the question mark ("... late I mean?") leaves the mark
         mark = toks[e - 1][-1] if toks[e - 1][-1:] in "?!" and not _words(toks[e:]) else ""
         del toks[start:e]

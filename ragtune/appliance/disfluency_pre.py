@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from .disfluency_back import quantity
 from .normalize_terms import (AUX, COPULAS, DETERMINERS, FILLERS, FUNCTION_WORDS, PREPOSITIONS, SET_OFF, STRONG,
                               VERB_AUX, WH, match_phrase, quoted_tokens)
 
@@ -364,6 +365,11 @@ def postposed_repair(toks: list[str], keys: list[str]) -> list[str]:
         prefix = toks[:j] if toks[j] in SET_OFF else toks[:j] + [toks[j][:-1]]
         target = _target(keys[:len(prefix)], prefix, [keys[r] for r in rep], [toks[r] for r in rep],
                          not nxt, bool(nxt) and nxt not in FUNCTION_WORDS | AUX | WH | _LINKS)
+        if target is None and not nxt:  # round 59: "two good examples, just one I mean?" -> "one good example"
+            said = [toks[r] for r in rep[:-1]] + [toks[rep[-1]] + (c if c in "?!." else "")]
+            counted = quantity(prefix, said + rest)
+            if counted is not None:
+                return counted
         if target is None and keys[i] == "sorry":
             continue  # "..., so sorry, ...": the apology is left to the editing-term rules
         out = toks[:i] if target is None else prefix[:target[0]] + [toks[r] for r in rep] + prefix[target[1]:]

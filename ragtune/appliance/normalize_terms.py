@@ -190,6 +190,8 @@ def strong_ok(keys: list[str], toks: list[str], i: int, n: int) -> bool:
             nxt in ("to", "for", "about", "that", "but", "if") or
             prev in ("im", "am", "so", "very", "really", "too", "be")):
         return False  # "I'm sorry to ask, but ...": the adjective
+    if head == "sorry" and n == 1 and prev in ("a", "such") and not set_off_before(toks, keys, i):
+        return False  # "in such a sorry state", "a sorry excuse": the adjective (round 59)
     if head == "correction" and (not nxt or prev in DETERMINERS):
         return False  # "before the lab sent a correction."
     if keys[i:i + 2] == ["or", "no"] and not nxt:
@@ -216,6 +218,8 @@ def strong_ok(keys: list[str], toks: list[str], i: int, n: int) -> bool:
         after = next((j for j in range(i + 1, len(keys)) if keys[j]), len(keys))
         if prev and keys[after:after + 1] != ["no"] and match_phrase(keys, after, STRONG):
             return True  # "does the hostel have no I mean offer": "no" before another editing term
+        if prev and _no_then_weak(keys, toks, i):
+            return True  # round 59: "Who does , no actually , how many ...", "Where is no make that what time ..."
         if not prev or prev in NO_DET_BEFORE or nxt in NO_DET_AFTER or not nxt:
             return False
         if toks[i] in ("No", "No.") and nxt.isdigit():  # "No. 5"
@@ -240,6 +244,21 @@ def strong_ok(keys: list[str], toks: list[str], i: int, n: int) -> bool:
         if not prev or prev in SUBJECT_OR_MODAL or not (_restarts(keys, i + n) or _punct_after(toks, i + n)):
             return False
     return True
+
+
+def _no_then_weak(keys: list[str], toks: list[str], i: int) -> bool:
+    """Whether "no" at i is followed by a weak editing phrase ("actually", "make that") that is set off by commas
+    with it before a new question (", no actually , how many ...") or followed by a restarted question ("no make
+    that what time is ..."): "there is no actually good option" stays."""
+    at = i + 1
+    while at < len(keys) and not keys[at]:
+        at += 1
+    w = match_phrase(keys, at, WEAK) if at < len(keys) and keys[at] not in WEAK_NOT_FIRST else 0
+    if not w:
+        return False
+    then = next((keys[x] for x in range(at + w, len(keys)) if keys[x]), "")  # "Is there , no actually , a charge?"
+    return (set_off_before(toks, keys, i) and _punct_after(toks, at + w) and (then in WH or then in VERB_AUX)) or (
+        wh_restart(keys, at + w))
 
 
 def fronted_restart(rep_keys: list[str], rep_toks: list[str]) -> int:

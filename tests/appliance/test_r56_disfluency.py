@@ -333,7 +333,8 @@ REPAIRS_MEND3 = [
      "Can I bring my dog? Is the park closed on Sunday?"),
     # a "never mind" run set off on both sides, or with no comma at all, still corrects
     ("Is the fee for the sugar, never mind, the salt tax?", "Is the fee for the salt tax?"),
-    ("Who founded the Oxfam shop never mind who runs it now?", "who runs it now?"),
+    # (round 59: the repair's "it" names what the reparandum named, disfluency_back.resolve_pronoun)
+    ("Who founded the Oxfam shop never mind who runs it now?", "who runs the Oxfam shop now?"),
     ("Where is the bike shed, never mind, where is the car park?", "where is the car park?"),
     # quoted and named words stay, the repair beside them still happens
     ('Who sang "Sorry" in 2015 no sorry in 2016?', 'Who sang "Sorry" in 2016?'),
