@@ -40,7 +40,8 @@ from typing import Sequence
 from .extractive import check_span
 from .injection import source_view
 from .normalize import language
-from .refusal import SENTENCE_END, Verdict, said
+from .refusal import Verdict, said
+from .sentences import SENTENCE_END
 from .types import ContextItem
 
 MAX_CHARS = 300  # a longer sentence is a paragraph run together (no stops): the span is kept

@@ -20,7 +20,8 @@ import math
 import re
 from typing import Sequence
 
-from .refusal import SENTENCE_END, content_words
+from .refusal import content_words
+from .sentences import SENTENCE_END
 from .text import prefix5
 
 _NUMERIC_Q = re.compile(r"\b(when|how (many|much|long|old|far|big|large|high|tall|often|early|late|soon)|what "

@@ -49,8 +49,8 @@ from .injection import SourceView, source_view
 from .near_miss import other_subject
 from .normalize import language
 from .prompt import REFUSAL_TEXT
-from .scripts import (AR_OR_HE, CJK_STOPS, FUNCTION_WORDS, HALFWIDTH_STOP, HIRAGANA, INDIC_ARABIC_STOPS,
-                      LONE_PAIRED, OTHER_SCRIPT, PAIRED, THAI_GAP, strip_prefixes)
+from .scripts import AR_OR_HE, FUNCTION_WORDS, HIRAGANA, LONE_PAIRED, OTHER_SCRIPT, PAIRED, strip_prefixes
+from .sentences import SENTENCE_END, Place, located  # noqa: F401  (SENTENCE_END: re-exported)
 from .text import content_words
 from .text import words as text_words
 from .types import ContextItem
@@ -128,13 +128,6 @@ def supporting(answer: str, cited: Sequence[tuple[str, SourceView]]) -> list[str
     return [cid for cid, _ in cited if cid in picked]
 
 
-# One sentence rule for the relevance check and focus.py. Chinese and Japanese end a sentence with "。！？" and no
-# space, Hindi with "।", Arabic "؟" (round 49): else a CJK source was one sentence, and every span of it as relevant.
-# Thai with a space between its letters (scripts.THAI_GAP, round 52).
-# (scripts' stop characters; not the fullwidth "．" the chunker also cuts after)
-SENTENCE_END = re.compile(rf"(?<=[.!?])\s+|(?<=[{CJK_STOPS}{HALFWIDTH_STOP}])\s*|(?<=[{INDIC_ARABIC_STOPS}])\s+|{THAI_GAP}")
-
-
 def relevance(question: str, span: str, views: Sequence[SourceView]) -> float:
     """How much the text an extractive answer was taken from is about the question: the largest share of the
     question's content words found in a sentence holding the span (over the sources it cites), read with the FAQ
@@ -146,8 +139,8 @@ def relevance(question: str, span: str, views: Sequence[SourceView]) -> float:
     if not words:
         return 1.0
     best = 0.0
-    for seg, starts, end, _ in _located(span, views):
-        sentence = seg[starts[-1]:end]
+    for place in _located(span, views):
+        seg, starts, sentence = place.text, place.starts, place.sentence
         near = starts[-MAX_BACK - 1:]  # the starts of the sentences before it, and its own
         asked = asked_before([seg[a:b] for a, b in zip(near, near[1:])], sentence)
         best = max(best, sum(_hits(words, set(_content(sentence if asked is None else f"{asked} {sentence}"))))
@@ -157,21 +150,13 @@ def relevance(question: str, span: str, views: Sequence[SourceView]) -> float:
 
 def span_sentences(span: str, views: Sequence[SourceView]) -> Iterator[tuple[str, int]]:
     """(sentence, where the span starts in it) for every occurrence of `span` in the sources' clean text."""
-    for seg, starts, end, i in _located(span, views):
-        yield seg[starts[-1]:end], i - starts[-1]
+    for place in _located(span, views):
+        yield place.sentence, place.at - place.starts[-1]
 
 
-def _located(span: str, views: Sequence[SourceView]) -> Iterator[tuple[str, list[int], int, int]]:
-    """(segment, the starts of its sentences up to the one holding the span, that sentence's end, the span's start)
-    for every occurrence of `span` in the sources' clean text."""
-    for v in views:
-        for seg in v.segments:
-            i = seg.find(span)
-            while i >= 0:
-                starts = [0] + [m.end() for m in SENTENCE_END.finditer(seg, 0, i + 1)]
-                end = next((m.start() for m in SENTENCE_END.finditer(seg, i + len(span))), len(seg))
-                yield seg, starts, end, i
-                i = seg.find(span, i + 1)
+def _located(span: str, views: Sequence[SourceView]) -> Iterator[Place]:
+    """Every occurrence of `span` in the sources' clean text (sentences.located)."""
+    return located(span, (seg for v in views for seg in v.segments))
 
 
 PROXIMITY_WINDOW = 3  # words on each side of the span (candidates.py)
@@ -347,7 +332,7 @@ def _judge_ok(text: str, cites: list[str], context: Sequence[ContextItem], *, mi
         if question is not None and relevance(question, text, [views[c] for c in cites]) < min_relevance:
             return "off_topic", text, cites
         if question is not None and other_subject(question, text, [(views[c], raw[c].text, raw[c].title) for c in cites
-                                                                   if c in raw], SENTENCE_END):
+                                                                   if c in raw]):
             return "other_subject", text, cites  # another depot, code or club than the question's (near_miss.py)
     else:
         cites = supporting(text, [(c, views[c]) for c in cites if c in views])

@@ -11,7 +11,7 @@ import pytest
 
 from ragtune.appliance.injection import source_view
 from ragtune.appliance.near_miss import headings, other_subject, places, rival
-from ragtune.appliance.refusal import SENTENCE_END, WORD_MATCH_REASONS, refusal_check
+from ragtune.appliance.refusal import WORD_MATCH_REASONS, refusal_check
 from ragtune.appliance.types import ContextItem
 from ragtune.tui.data import REFUSAL_REASONS
 
@@ -104,16 +104,16 @@ def test_every_place_the_span_came_from_must_be_a_near_miss():
     south = _src("Depots\n\nThe south depot opened in 2014.")
     north = _src("The north depot opened in 2014.")
     q = "When did the north depot open?"
-    assert other_subject(q, "2014", [south], SENTENCE_END) == ("north", "south")
-    assert other_subject(q, "2014", [south, north], SENTENCE_END) is None
-    assert other_subject(q, "1999", [south], SENTENCE_END) is None  # found nowhere
+    assert other_subject(q, "2014", [south]) == ("north", "south")
+    assert other_subject(q, "2014", [south, north]) is None
+    assert other_subject(q, "1999", [south]) is None  # found nowhere
 
 
 def test_the_documents_title_is_read_with_the_sentence():
     text = "The south depot opened in 2014."
     q = "When did the north depot open?"
-    assert other_subject(q, "2014", [_src(text)], SENTENCE_END) == ("north", "south")
-    assert other_subject(q, "2014", [_src(text, "The north and south depots")], SENTENCE_END) is None
+    assert other_subject(q, "2014", [_src(text)]) == ("north", "south")
+    assert other_subject(q, "2014", [_src(text, "The north and south depots")]) is None
 
 
 def test_headings_are_short_lines_standing_alone():
@@ -126,7 +126,7 @@ def test_headings_are_short_lines_standing_alone():
 
 def test_a_cells_row_is_read_with_it():
     raw = "Opening hours\n\n| Day | Hours |\n|---|---|\n| Saturday | 09:00 to 12:00 |\n| Sunday | closed |"
-    assert other_subject("Saturday hours of the shop?", "09:00 to 12:00", [_src(raw)], SENTENCE_END) is None
+    assert other_subject("Saturday hours of the shop?", "09:00 to 12:00", [_src(raw)]) is None
 
 
 def _check(question, answer, text, title=""):
@@ -160,7 +160,7 @@ def test_a_long_source_is_read_once():
     raw = "\n\n".join(f"Section {k}\n\nRoom {k} costs £10 a day. The key is at desk 1. Ask on floor 2."
                        for k in range(2000))
     start = time.process_time()
-    found = list(places("1", [_src(raw, "Rooms")], SENTENCE_END))
+    found = list(places("10", [_src(raw, "Rooms")]))  # ("1" inside "£10" is no place of it, round 59)
     assert len(found) > 2000 and time.process_time() - start < 5  # 8.6 s for 52 KB when read per place
     assert found[0] == ("Room 0 costs £10 a day.", "Rooms\nSection 0\n")
     assert ("Room 999 costs £10 a day.", "\n".join(["Rooms", *(f"Section {k}" for k in range(1000)), ""])) in found
