@@ -84,7 +84,8 @@ def test_markdown_raw_script_and_style_blocks_are_not_text(tmp_path):
           "</STYLE>\nAfter.\n\nUse `<script>` tags.\n\n```html\n<script>kept()</script>\n```\n")
     d = _load(tmp_path, "r.md", md)
     assert "dataLayer" not in d.text and "color" not in d.text
-    assert "After." in d.text and "Use `<script>` tags." in d.text and "<script>kept()</script>" in d.text
+    # (a code span reads as its text, round 59: loaders/md_inline.py)
+    assert "After." in d.text and "Use <script> tags." in d.text and "<script>kept()</script>" in d.text
 
 
 def _zip_with(raw: bytes, name: str, size: int) -> bytes:

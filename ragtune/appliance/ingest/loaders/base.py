@@ -281,7 +281,26 @@ def decode_utf8(raw: bytes) -> str:
         if b"\x00" in raw:  # NULs past the first 8 KB and bytes that are not text: a binary with a text header
             raise LoadError("binary file")
         line = raw[: exc.start].count(b"\n") + 1
+        if looks_western(raw, exc.start):
+            raise LoadError(f"not UTF-8 text (invalid byte at line {line}; save it as UTF-8, or convert it: "
+                            f"iconv -f cp1252 -t utf-8 FILE > NEW)") from None
         raise LoadError(f"not UTF-8 text (invalid byte at line {line}; save it as UTF-8)") from None
+
+
+_HINT_BYTES = 65536  # the bytes looks_western reads
+
+
+def looks_western(raw: bytes, bad: int) -> bool:
+    """Bytes that are likely Windows-1252 ("ANSI" in Western Europe and the Americas): ASCII up to the first byte that
+    is not UTF-8 (no UTF-8 letter before it: a converter would garble those), and most bytes over 0x7F standing alone
+    between ASCII ("caf\xe9", "cr\xe8me"), as accented letters do in Latin script; Cyrillic, Greek or Hebrew words
+    and Chinese or Japanese double-byte text run them together. Only the hint of the refusal depends on it."""
+    if any(b > 0x7F for b in raw[:bad]):
+        return False
+    head = raw[:_HINT_BYTES]
+    high = [i for i in range(bad, len(head)) if head[i] > 0x7F]
+    alone = sum(1 for i in high if (i == 0 or head[i - 1] < 0x80) and (i + 1 >= len(head) or head[i + 1] < 0x80))
+    return 2 * alone >= len(high)
 
 
 _DATE_RES = [

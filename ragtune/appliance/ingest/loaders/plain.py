@@ -9,6 +9,7 @@ from typing import Callable
 from ...hashing import sha256_bytes
 from ..chunker import fence_spans
 from .base import Document, clean_text, clean_title, decode_utf8, parse_date, require_text, title_from_path
+from .md_inline import strip_inline
 
 _FRONT = re.compile(r"\A(?:[ \t]*\n)*---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _FRONT_TOML = re.compile(r"\A(?:[ \t]*\n)*\+\+\+[ \t]*\n(.*?)\n\+\+\+[ \t]*(?:\n|\Z)", re.S)
@@ -80,6 +81,7 @@ def _markdown_structure(text: str) -> str:
             seg = _COMMENT.sub("", seg)  # not rendered: drafts and notes to other editors are not content
         if "<" in seg:
             seg = _RAW_HTML.sub("", seg)
+        seg = strip_inline(seg)  # before the setext headings: "**Title**" over "===" is a heading too
         return _SETEXT.sub(lambda m: ("# " if m.group(2)[0] == "=" else "## ") + m.group(1).strip(), seg)
     return _outside_fences(text, fix)
 
