@@ -3,7 +3,8 @@ across the whole table, a `<th colspan>` / `<td colspan>` over every column, a l
 measured. Writes the eight invented documents of benchmarks/r56_group_rows_data.py into SHARE (made if missing),
 ingests it into a fresh HOME with the real default appliance (arm C: the configured adapter) and asks each question
 once, writing one JSON line per question (benchmarks/r52_tables.py's runner and scoring: right, wrong-as-ok,
-refused; a near miss is right when refused).
+refused; a near miss is right when refused). It is benchmarks/r54_doc_tables.py run with `--data
+r56_group_rows_data.py --by-format` (round 59: no copy of its command line).
 
     PYTHONPATH=<tree> python benchmarks/r56_group_rows.py SHARE HOME OUT.jsonl
 
@@ -16,25 +17,6 @@ import runpy
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-
-
-def texts(share: str) -> None:
-    from ragtune.appliance.ingest.loaders import load_file
-
-    if not Path(share).is_dir() or not any(Path(share).iterdir()):
-        runpy.run_path(str(HERE / "r56_group_rows_data.py"))["build"](Path(share))
-    for p in sorted(Path(share).iterdir()):
-        print(f"===== {p.name}")
-        print(load_file(p).text)
-
-
-def main(share: str, home: str, out: str, mode: str = "") -> None:
-    if mode == "--text":
-        texts(share)
-        return
-    runpy.run_path(str(HERE / "r54_doc_tables.py"))["run"](share, home, out, "r56_group_rows_data.py", by_format=True)
-
-
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    runpy.run_path(str(Path(__file__).resolve().parent / "r54_doc_tables.py"))["main"](
+        ["--data", "r56_group_rows_data.py", "--by-format", *sys.argv[1:]])

@@ -1,7 +1,7 @@
 """Round 56: a confirmation set for yes/no questions (answer_yesno.py) refused before their ruling sentence is served.
 CC0, invented (benchmarks/r56_yesno_check_data.py: a campsite's rules, 15 yes/no questions whose ruling sentence is
 in them, 8 near misses that must be refused, 5 controls of other kinds), written before the change it measures.
-It runs benchmarks/r55_yesno.py's runner and scorer over its own data (imported, not copied).
+It is benchmarks/r55_yesno.py run with `--data r56_yesno_check_data.py` (round 59: no copy of its command line).
 
     PYTHONPATH=<tree> python benchmarks/r56_yesno_check.py SHARE HOME OUT.jsonl
     python benchmarks/r56_yesno_check.py --rescore OUT.jsonl
@@ -15,19 +15,6 @@ import runpy
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-DATA = "r56_yesno_check_data.py"
-
-
-def main(argv: list[str]) -> None:
-    yesno = runpy.run_path(str(HERE / "r55_yesno.py"))
-    if argv[:1] == ["--rescore"]:
-        print(yesno["table"](yesno["_load"](argv[1], DATA)))
-    elif argv[:1] == ["--compare"]:
-        yesno["compare"](argv[1], argv[2], DATA)
-    else:
-        yesno["run"](*argv[:3], data=DATA)
-
-
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    runpy.run_path(str(Path(__file__).resolve().parent / "r55_yesno.py"))["main"](
+        ["--data", "r56_yesno_check_data.py", *sys.argv[1:]])

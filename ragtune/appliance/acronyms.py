@@ -10,6 +10,12 @@ lexical_terms.search_form adds these terms to what the keyword index reads of a 
   word (text.STOPWORDS), a number, punctuation or a word in capitals;
 - an acronym written in capitals (2 to 6 letters, "AGM", "PPE", not inside a run of capitalised words: a shouted
   heading's "CENTRE" is no acronym), as "zza" + the acronym ("zzaagm").
+Round 59: an "&" acronym ("Q&A", "H&S", "A&E", "r&d") and two words joined by "and" or "&" ("questions and answers",
+"Health & Safety") meet as "zza"/"zzp" + "and" + the two initials ("zzaandqa"; no other phrase's initials are 5
+letters with "and" first); and two words whose second is a long word with a common noun's ending ("Human Resources",
+"customer services", "Data Protection", "Facilities Management": 8 letters or more, "-ces", "-tion", "-ment", "-ity",
+...) give their two initials though the text never writes the acronym: a surname rarely has those ("Tom Vale",
+"Tom Clement", "Wendy Lawrence" stay no acronyms).
 A question reads them the other way round: its acronym becomes the phrase term ("AGM": "zzpagm", met by a source's
 phrase), its phrases the acronym terms ("annual general meeting": "zzaagm", met by a source's "AGM"). So a phrase's
 initials meet only a written acronym, never another phrase's initials or a plain word: "new office wing" is not
@@ -29,6 +35,13 @@ _CAPITAL_PREFIX = re.compile(r"\b[A-Z]+(?=-[a-z])")  # "RE-ran", "PRE-booked": a
 _JOINERS = frozenset({"of", "and", "for", "&"})
 _CAPS = re.compile(r"([A-Z]{2,6})s?")  # "AGM", "GPs"
 PHRASE, ACRONYM = "zzp", "zza"
+AND = "and"  # the mark of an "&" acronym's term and of its two words' ("zzaandqa", "zzpandqa")
+_AMPERSAND = re.compile(r"(?i)(?<![\w&])([a-z])[ \t]?&[ \t]?([a-z])(?-i:s?)(?![\w&])")  # "Q&A", "A & E", "T&Cs"
+_TITLES = frozenset("mr mrs ms miss mx dr prof professor sir dame rev revd cllr councillor lord lady".split())
+_ROMAN = re.compile(r"[ivx]{2,4}")  # "part II", "Henry VIII": a number, no acronym
+# the endings of a common noun, not of a name: a two-word phrase ending in a long word with one is no person
+_NOUN_END = re.compile(r"(?:ces|tions?|sions?|ments?|it(?:y|ies)|ness|ships?|olog(?:y|ies)|ances?|ics|ures?|ists?"
+                       r"|isms?|ors)$")
 
 
 def _runs(text: str) -> list[list[str]]:
@@ -57,10 +70,22 @@ def _phrases(runs: list[list[str]], defined: set[str]) -> set[str]:
     """The initials of the phrases of a text's runs (module docstring), lower-case; of two words only those in
     `defined` (the text's own acronyms: two capitalised words are most often a person's name)."""
     out: set[str] = set()
+    nouns: set[str] = set()  # two-word initials whose second word is a common noun by its ending
     for run in runs:
         for words in _split_at_capitals(run):
-            _initials(words, out)
-    return {p for p in out if len(p) > 2 or p in defined}
+            _initials(words, out, nouns)
+    return {p for p in out if len(p) > 2 or p in defined} | nouns
+
+
+def _and_pairs(runs: list[list[str]]) -> set[str]:
+    """The "and" + initials of the two words each side of an "and" or "&" ("health and safety": "andhs")."""
+    out: set[str] = set()
+    for run in runs:
+        for i in range(1, len(run) - 1):
+            if run[i].lower() in ("and", "&") and run[i - 1].lower() not in _JOINERS \
+                    and run[i + 1].lower() not in _JOINERS:
+                out.add(AND + (run[i - 1][0] + run[i + 1][0]).lower())
+    return out
 
 
 def _split_at_capitals(run: list[str]) -> list[list[str]]:
@@ -74,9 +99,10 @@ def _split_at_capitals(run: list[str]) -> list[list[str]]:
     return [p for p in parts if p]
 
 
-def _initials(words: list[str], out: set[str]) -> None:
+def _initials(words: list[str], out: set[str], nouns: set[str]) -> None:
     """Add the initials of the phrases of one run (`_phrases`) to `out`: from each word, 2 to 4 capitalised words
-    or 3 words whatever their case, joiners between them skipped ("disclosure and barring service": "dbs")."""
+    or 3 words whatever their case, joiners between them skipped ("disclosure and barring service": "dbs"); to
+    `nouns` two words ending in a common noun ("human resources": "hr")."""
     words = [w for w in words if w.lower() not in _JOINERS]
     initials = "".join(w[0] for w in words).lower()
     capital = [w[0].isupper() for w in words]
@@ -84,6 +110,9 @@ def _initials(words: list[str], out: set[str]) -> None:
     for i in range(n):
         if i + 3 <= n:
             out.add(initials[i:i + 3])
+        if i + 2 <= n and len(words[i + 1]) >= 8 and _NOUN_END.search(words[i + 1].lower()) \
+                and not (i and words[i - 1].lower().rstrip(".") in _TITLES):  # "Dr Tim Clements" is a person
+            nouns.add(initials[i:i + 2])
         j = i
         while j < n and j - i < 4 and capital[j]:
             j += 1
@@ -96,7 +125,7 @@ def _acronyms(runs: list[list[str]]) -> set[str]:
     for run in runs:
         if not _shouts(run):  # "PPE and DBS checks": each; not a function word ("AND", "IT", "US")
             out.update(m.group(1).lower() for m in map(_CAPS.fullmatch, run)
-                       if m and m.group(1).lower() not in STOPWORDS)
+                       if m and m.group(1).lower() not in STOPWORDS and not _ROMAN.fullmatch(m.group(1).lower()))
     return out
 
 
@@ -105,8 +134,8 @@ def acronym_terms(text: str, query: bool = False) -> list[str]:
     if not any(c.isupper() for c in text) and " " not in text:
         return []
     runs = _runs(text)
-    acronyms = _acronyms(runs)
-    phrases = _phrases(runs, acronyms)
+    acronyms = _acronyms(runs) | {AND + (a + b).lower() for a, b in _AMPERSAND.findall(text)}
+    phrases = _phrases(runs, acronyms) | _and_pairs(runs)
     if query:
         phrases, acronyms = acronyms, phrases
     return sorted({PHRASE + p for p in phrases} | {ACRONYM + a for a in acronyms})

@@ -26,8 +26,8 @@ ANSWER_MODULES = (
     "prompt", "schema", "repair", "grammar", "generate", "genresult", "sampler", "decoding", "remote",
     "adapter_serving", "merged", "scripts", "answertype", "injection_forms", "faqpairs", "normalize", "tablematch",
     "rowcells", "ingest.chunker", "ingest.loaders", "tablehead", "jsonl", "vocab", "chat_template", "answer_yesno",
-    "namedcell", "normalize_terms", "disfluency", "disfluency_pre", "answer_tidy", "answer_served", "numberwords",
-    "near_miss", "dateforms", "acronyms",
+    "namedcell", "normalize_terms", "disfluency", "disfluency_pre", "disfluency_back", "answer_tidy", "answer_served",
+    "numberwords", "near_miss", "dateforms", "acronyms", "sentences", "contactshapes", "kindpick", "quantities",
 )
 
 

@@ -4,13 +4,16 @@ a span that fits: the 135M model's wrong spans are often the right sentence's ot
 ("up to 7.5 tonnes" for how long a van may stay, a fee for when someone moved).
 
 Deliberately narrow: a question gets a kind only from a wh-phrase that opens it or one of its clauses ("when
-there's a tie, what's …" is not a "when" question), and a span is called unfit only when it clearly lacks every
-mark of the kind (a duration without a time or length word, a date that is money, a person that is a measure).
-Anything unsure fits, so questions without a kind and keyword queries are chosen as before."""
+there's a tie, what's …" is not a "when" question; a keyword query only when it opens with a phone number's,
+e-mail address's or code's noun, round 59), and a span is called unfit only when it clearly lacks every mark of the
+kind (a duration without a time or length word, a date that is money, a person that is a measure, a phone number
+without a phone number's digits). Anything unsure fits, so other questions are chosen as before."""
 
 from __future__ import annotations
 
 import re
+
+from .contactshapes import PHONE_WORDS, bare_number, code_shaped, email_shaped, phone_shaped
 
 _CLAUSE = r"(?:^|[,;:?]\s*|\b(?:and|but|so|then)\s+)"
 _AUX = r"(?:did|does|do|is|was|were|will|are|can|could|should|has|have|had|must|would|shall|may|might)"
@@ -115,6 +118,40 @@ _PRICED = (r"(?:(?:[\w'’-]+ ){0,4}?(?:(?:price|cost|fee|fare|rent|toll|premium
            r"|monthly|nightly|yearly|annual|day|hire|room|standard|reduced|discounted|concession|group|student|member"
            r"|full) rates?|(?!(?:the|a|an|my|our|your|their|this|that)\b)[\w'’-]+ charges?)" + _PHRASE_END
            + r"|(?:[\w'’-]+ ){0,4}?charges? (?=(?:for|per|to|if|when)\b)|rates? for\b)")
+# A phone number, an e-mail address, a door or alarm code (round 59): "what's the contact number for …", "what number
+# do I ring …", "how do I phone the surgery", "what's the e-mail for bookings", "what's the alarm code", "the wifi
+# password". The noun must end its phrase as a price's ("the phone number policy", "the email subject line", "the
+# password policy" ask no value), and only words that name a phone line may stand before "number" ("the room
+# number", "the booking number", "the player's number" are no phone's); "who do I ring" asks who. "How do I call …"
+# is left out (a meeting, the lift), and so is a bare "extension" (a deadline's, a visa's, a house's).
+_WHAT_THE = r"what(?:'s|’s|s| is| was| are| were| will be| would be)? (?:the |a |an |my |our |your |their |his |her )?"
+_ENDS = (r"(?![\w'’-])(?=\s*(?:$|[?.!,;:)]|(?:to|for|of|on|at|in|if|when|i|we|you|they|should|do|does|can|please"
+         r"|now)\b))")
+_PHONE_NOUN = (r"(?:(?:phone|telephone|tel|mobile|cell|contact|landline|helpline|hotline|emergency|freephone|whatsapp"
+               r"|fax|out[- ]of[- ]hours|direct[- ]dial|switchboard|extension) (?:line )?(?:number|no\.?)s?|helpline"
+               r"|hotline|switchboard|(?:phone|telephone) line|(?:phone|telephone|tel|internal) extensions?)")
+_EMAIL_NOUN = r"e-?mail(?: address)?(?:es)?"
+_CODE_NOUN = (r"(?:(?:alarm|door|entry|entrance|access|gate|keypad|key[- ]?safe|key box|lock[- ]?box|padlock|lock"
+              r"|locker|safe|shed|store|garage|intercom|cupboard|cabinet|security) codes?|pins?(?: numbers?| codes?)?"
+              r"|passcodes?|passwords?|(?:lock|padlock|safe|locker) combination|(?:wi-?fi|wireless|network|guest"
+              r"|router) (?:key|code)s?)")
+# the noun alone may open a keyword question ("contact number for the caretaker", "door code for the side
+# entrance?"), not a yes/no one ("is the phone number for …")
+_OPENS = (r"^\s*(?!(?:" + _AUX + r"|what|which|who|how|when|where|why|if|i)\b)(?:the |a |my |our |your )?"
+          r"(?:[\w'’-]+ ){0,2}?")
+_PHONE_Q = (r"(?:" + _WHAT_THE + r"(?:[\w'’-]+ ){0,4}?|" + _OPENS + ")" + _PHONE_NOUN + _ENDS
+            + r"|" + _WHAT_THE + r"number (?:for|to (?:call|ring|phone|dial|text))\b"
+            r"|(?:on |at )?(?:what|which) (?:phone |telephone |mobile |contact |freephone )?(?:number|extension)\b"
+            r"(?! of\b)(?=(?: [\w'’-]+){0,6}? (?:call|calls|ring|phone|dial|(?:diverted|forwarded|transferred|reported"
+            r"|put through) to|(?:i|we|you) (?:text|contact|reach))\b)"
+            r"|how (?:do|can|could|should|would) (?:i|we|you|one|people|parents|tenants) (?:phone|ring|telephone)\b"
+            r"(?! (?:in|back|(?:the |a )?(?:bell|doorbell|buzzer))\b)")
+_EMAIL_Q = (r"(?:" + _WHAT_THE + r"(?:[\w'’-]+ ){0,4}?|" + _OPENS + ")" + _EMAIL_NOUN + _ENDS
+            + r"|(?:to )?(?:what|which) e-?mail(?: address)?\b|where (?:do|can|should|would) (?:i|we|you) e-?mail\b")
+_CODE_Q = (r"(?:" + _WHAT_THE + r"(?:[\w'’-]+ ){0,4}?|" + _OPENS + ")" + _CODE_NOUN + _ENDS
+           + r"|" + _WHAT_THE + r"combination (?:for|to|on) (?:the |my |our |your )?(?:[\w'’-]+ ){0,2}?(?:lock|padlock"
+           r"|safe|locker|door|gate|box|shed|store)s?\b"
+           r"|(?:what|which) (?:code|pin|password|combination) (?:do|should|can|will|would|opens|unlocks|works)\b")
 _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p, re.IGNORECASE)) for k, p in (
     ("frequency", _CLAUSE + r"how (?:often|frequently)\b"),
     ("duration", _CLAUSE + r"(?:for )?how (?:long|much (?:time|longer))\b"),
@@ -123,6 +160,9 @@ _KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((k, re.compile(p, re.IGN
      + r" (?:[\w'’-]+ ){0,5}?" + _PAY_VERB + _PHRASE_END + ")" + _NOT_MONEY),
     ("price", _CLAUSE + r"what(?:'s|’s|s| is| was| are| were| will be| would be)? (?:the |a |an |my |our |your |their )?"
      + _PRICED),
+    ("phone", _CLAUSE + r"(?:" + _PHONE_Q + ")"),
+    ("email", _CLAUSE + r"(?:" + _EMAIL_Q + ")"),
+    ("code", _CLAUSE + r"(?:" + _CODE_Q + ")"),
     ("amount", _CLAUSE + r"how much\b"),
     ("count", _CLAUSE + r"how old\b"),
     ("clock", _CLAUSE + r"(?:at |by |from |until )?what time\b"),
@@ -233,6 +273,8 @@ def fits(question: str, answer: str) -> bool:
             _BARE_NUMBER.fullmatch(answer.strip())) or bool(  # a table's "Fee (£)" column holds bare numbers
             words & _MORE_MONEY and (has_digit or words & _NUM_WORDS)) or bool(_PER_PERIOD.search(answer)) or bool(
             words & (_SHARE | _PRICE_WORDS))
+    if k in ("phone", "email", "code"):
+        return _fits_contact(k, answer, words, has_digit)
     if k == "clock":
         return has_digit or bool(words & _CLOCK)
     if k == "date":
@@ -242,6 +284,20 @@ def fits(question: str, answer: str) -> bool:
     if _money(answer, words):
         return False
     return not has_digit or bool(capitalised)
+
+
+def _fits_contact(k: str, answer: str, words: set[str], has_digit: bool) -> bool:
+    """A phone number: one's shape, a bare number ("214"), or no digits but a word of phone lines ("the
+    switchboard"); not a date, a time, a sum, "Room 12", an e-mail address alone or a name. An e-mail address:
+    one's shape, or no digits (unsure: "the bookings secretary"). A code: no digits (a password may be words), or a
+    digit run no sum, time, date or number of units."""
+    if k == "phone":
+        if phone_shaped(answer) or bare_number(answer, 3):
+            return True
+        return not has_digit and not email_shaped(answer) and bool(words & (PHONE_WORDS | _NUM_WORDS))
+    if k == "email":
+        return email_shaped(answer) or not has_digit
+    return not has_digit or bare_number(answer, 3, code=True) or (code_shaped(answer) and not _money(answer, words))
 
 
 # Another language's answer: its own words for numbers, money, units and dates, matched inside a word (prefixes,

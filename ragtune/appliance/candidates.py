@@ -35,6 +35,7 @@ from .extractive import cell_span
 from .genresult import GenResult
 from .namedcell import named_cell
 from .injection import source_view
+from .kindpick import kind_value
 from .refusal import echoes, proximity, relevance, said
 from .schema import parse_answer
 from .types import ContextItem
@@ -47,8 +48,9 @@ SAID_WEIGHT = 0.5
 # records' plateau, -3.0 to -1.75 (benchmarks/README.md, round 53).
 WEAK_MEAN = -2.0
 # the choice rule's version, in the answer cache key: 1 confidence + relevance, 2 + proximity, 3 − said, 4 the
-# answer's kind, 5 a weak candidate takes no slot, 6 the cell the question names (namedcell.py)
-RULE = 6
+# answer's kind, 5 a weak candidate takes no slot, 6 the cell the question names (namedcell.py), 7 the one phone
+# number or e-mail address of the winner's block (kindpick.py)
+RULE = 7
 
 
 def first_word(answer: str) -> str:
@@ -126,4 +128,8 @@ def _in_one_cell(text: str, context: Sequence[ContextItem], question: str) -> st
                        context)
     if named is not None:
         return json.dumps({**obj, "answer": named[0], "citations": named[1]}, ensure_ascii=False)
+    picked = kind_value(question, cut, [c for c in cites if isinstance(c, str)] if isinstance(cites, list) else [],
+                        context)  # a phone number asked, "09:00 to 17:00" chosen: the line's one number (round 59)
+    if picked is not None:
+        return json.dumps({**obj, "answer": picked}, ensure_ascii=False)
     return text if cut == answer else json.dumps({**obj, "answer": cut}, ensure_ascii=False)

@@ -39,6 +39,7 @@ from .errors import ModelError, located, unreadable
 from .jsonl import json_key_line, loads_located
 from .normalize_terms import VERB_AUX, WH
 from .numberwords import numbers_missing
+from .quantities import asked as asked_amounts, met, with_amount_numbers
 from .text import content_words, prefix5
 
 FORMAT = 1
@@ -144,12 +145,16 @@ def features(question: str, hits: Sequence[Any]) -> dict[str, float] | None:
         return None
     groups = [[prefix5(w) for w in ws] for ws in asked_words(question)]
     best, acronyms, asked = 0.0, asked_acronyms(question), dates(question)  # no date asked: no date words
+    amounts = asked_amounts(question)  # "a week", "30kg": met by "within 7 days", "20 kg and over" (quantities.py)
     for h in hits:
         for sentence, about in _read_with(h.text):
-            have = {prefix5(w) for w in content_words(f"{about} {sentence}" if about else sentence)}
+            read = f"{about} {sentence}" if about else sentence
+            have = {prefix5(w) for w in content_words(read)}
             have |= {prefix5(w) for w in date_words(sentence, asked) | spelled(acronyms, sentence)}  # "3 March", "AGM"
+            have |= {prefix5(w) for q in met(read, amounts) for w in q.words}
             best = max(best, *(sum(s in have for s in stems) / len(stems) for stems in groups))
-    missing = numbers_missing(question, [with_date_numbers(h.text, asked) for h in hits])  # numberwords, dateforms
+    missing = numbers_missing(question, [with_amount_numbers(with_date_numbers(h.text, asked), amounts)
+                                         for h in hits])  # numberwords, dateforms, quantities
     return {"best_sentence": best, "top_rerank": float(hits[0].rerank), "number_missing": float(missing)}
 
 

@@ -36,10 +36,12 @@ from .lexical_writer import LexicalWriter  # noqa: F401 - split out (round 50): 
 # a whole rebuild said (on_rebuild), marked, and waited for by another searcher (round 50)
 from .lexical_rebuild import on_rebuild, reason as rebuild_reason, tell as tell_rebuild, wait_rebuilt  # noqa: F401
 
-SCHEMA_VERSION = 6  # 2 (round 43): TOKENIZER and `search_form`; 3 (round 49): scripts.script_form (Thai, Indic,
+SCHEMA_VERSION = 7  # 2 (round 43): TOKENIZER and `search_form`; 3 (round 49): scripts.script_form (Thai, Indic,
 # Greek, Arabic, Hebrew, Hangul terms); 4 (round 50): Arabic/Hebrew prefixes stripped (scripts.strip_prefixes); 5
 # (round 58): a FORMS field of date and acronym terms (lexical_terms.form_terms); 6 (round 58): fewer false ones
-# ("4th floor", "1/2 cup", "Tom Vale" are no dates or acronyms); an older index is rebuilt from SQLite
+# ("4th floor", "1/2 cup", "Tom Vale" are no dates or acronyms); 7 (round 59): date ranges, "03-Mar-26", "the third
+# of March", "Q&A", "Human Resources" without its "HR", and "Wi-Fi" also "wifi" (hyphenforms.py); an older index is
+# rebuilt from SQLite
 WRITER_HEAP = 15_000_000  # bytes; tantivy's minimum per thread, plenty for chunk-sized documents
 
 LOCK_WAIT_S = 30.0  # how long a creation or a reset waits for a writer of the index (as an ingest does)

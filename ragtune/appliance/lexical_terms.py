@@ -11,11 +11,12 @@ from typing import Any
 
 from .acronyms import acronym_terms
 from .dateforms import date_terms
+from .hyphenforms import hyphen_terms
 from .scripts import strip_prefixes, word_form
 from .text import folded, nfkc
 
 MAX_QUERY_TERMS = 64
-MAX_FORM_TERMS = 16  # a question's date and acronym terms after its words (`form_terms`)
+MAX_FORM_TERMS = 16  # a question's date, acronym and joined terms after its words (`form_terms`)
 
 # Letters/digits runs with the marks inside them (vowel signs are not `\w`: "हिंदी" was searched as "ह" and "द"): the
 # rest (quotes, colons, parens, +-^~*, brackets) is dropped, so user text is never read as tantivy query syntax.
@@ -28,7 +29,8 @@ _ASCII_UPPER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 # or Swiss keyboard find "résumé", "Straße", "Zürich"; other scripts stay as they are, ASCII is analysed as before.
 TOKENIZER = "en_fold"
 # Round 58: a date's and an acronym's terms (`form_terms`) in a field of their own, so a chunk's text field, its
-# length and every plain word's BM25 score stay as they were; a question's form terms are searched there too.
+# length and every plain word's BM25 score stay as they were; a question's form terms are searched there too. Round
+# 59: a hyphenated word's joined form ("wifi") there too, not in the text's analyzer (every length would change).
 FORMS = "forms"
 SEARCH_FIELDS = ["title", "text", FORMS]
 
@@ -86,9 +88,10 @@ def search_form(text: str) -> str:
 def form_terms(text: str, query: bool = False) -> list[str]:
     """The FORMS field's terms of a text (round 58): its dates' (dateforms.py: "11th of March" and "2026-03-11" both
     "date0311") and its phrases' initials and acronyms' (acronyms.py: "AGM" meets "Annual general meeting";
-    `query`: a question's, read the other way round)."""
+    `query`: a question's, read the other way round); and its short hyphenated words' joined forms (hyphenforms.py,
+    round 59: "Wi-Fi" as "wifi", met by the other side's plain word either way)."""
     form = search_form(text)
-    return date_terms(form) + acronym_terms(form, query)
+    return date_terms(form) + acronym_terms(form, query) + hyphen_terms(form)
 
 
 def query_terms(query: str) -> list[str]:

@@ -11,6 +11,8 @@ which the fused score (a whole-chunk similarity) sees only dimly. The features l
   terms weighted by an IDF over the candidate list itself (a word that every candidate shares, such as the
   name of the thing asked about, says nothing about *which* candidate answers; a rare one does);
 - query bigrams found in order; the original (disfluent) wording's extra terms;
+- a question's acronym that a sentence spells out and a date it writes in another form count as its words there
+  (`other_forms`, round 59: the keyword index meets them, and the chunk it found by them is the one to serve);
 - the question's type (who / when / how many / where / which / other) crossed with what the best sentence holds
   that the question does not: a number, a year, a capitalised name (the answer's slot filled);
 - document context: whether the chunk is its document's best candidate and the rank of that document.
@@ -24,10 +26,12 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .acronyms import asked_acronyms, spelled
+from .dateforms import dates
 from .errors import ModelError
 from .jsonl import loads_located
 from .scripts import OTHER_SCRIPT
@@ -71,6 +75,49 @@ def terms(text: str) -> list[str]:
     return [stem(t) for w in words(text) for t in (_WORD.findall(w) if w.isascii() else (w,)) if t not in STOPWORDS]
 
 
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_DAY_NUMBER = re.compile(r"0?(\d{1,2})(?:st|nd|rd|th)?")
+
+
+def _day_or_month(term: str, day: int, month: int) -> bool:
+    """Whether a question's term names the date's day or month: "11th", "03", "march", "mar"."""
+    m = _DAY_NUMBER.fullmatch(term)
+    if m:
+        return int(m.group(1)) in (day, month)
+    return not term.isdigit() and len(term) >= 3 and _MONTHS[month - 1].startswith(term)
+
+
+def other_forms(query: str, qt: Sequence[str]) -> Callable[[str], set[str]] | None:
+    """A function from a sentence to the question's terms (`qt`) it writes in another form than the question: an
+    acronym the question writes in capitals that the sentence spells out ("AGM": "Annual general meeting"), a date
+    the question asks that the sentence writes otherwise ("11th of March": "2026-03-11"). The keyword index meets
+    both (acronyms.py, dateforms.py: its FORMS field), the coverage features did not: the chunk BM25 found by them
+    covered none of a short question's words and the reranker put chunks that cover nothing either, but hold a
+    date or a number, above it (round 59: "when is the AGM"). None when the question writes neither (no cost)."""
+    acronyms, asked = asked_acronyms(query), dates(query)
+    by_acronym = {a: [t for t in qt if t == stem(a)] for a in acronyms}
+    by_date = {(d, m, y): ([t for t in qt if _day_or_month(t, d, m)], [t for t in qt if y and t == y])
+               for d, m, y in asked}
+    by_acronym = {a: ts for a, ts in by_acronym.items() if ts}
+    by_date = {k: ts for k, ts in by_date.items() if ts[0]}
+    if not by_acronym and not by_date:
+        return None
+
+    def met(sentence: str) -> set[str]:
+        out: set[str] = set()
+        for a in spelled(set(by_acronym), sentence) if by_acronym else ():
+            out.update(by_acronym[a])
+        if by_date and any(c.isdigit() for c in sentence):
+            for d, m, y in dates(sentence):  # the same day: a year only where both write one
+                for (qd, qm, qy), (day_month, year) in by_date.items():
+                    if (d, m) == (qd, qm) and (not y or not qy or y[-2:] == qy[-2:]):
+                        out.update(day_month + (year if y else []))
+        return out
+
+    return met
+
+
 def question_type(question: str) -> str:
     q = question.lower()
     for name, rule in _TYPE_RULES:
@@ -106,13 +153,15 @@ def candidate_features(query: str, hits: Sequence[Any], original: str | None = N
     q_has_year = any(_YEAR_TOKEN.fullmatch(t) for t in qnums)
     qbigrams = set(zip(qt, qt[1:]))
     qtype = QTYPES.index(question_type(query))
+    also = other_forms(query, qt)
     # per hit: sentences (text, term set), body terms, title terms
     parsed = []
     for h in hits:
         sents = [s for s in _SENT.split(h.text) if s.strip()] or [h.text]
         st = [terms(s) for s in sents]
         body = [t for ts in st for t in ts]
-        parsed.append((sents, [set(ts) for ts in st], body, set(terms(h.title or ""))))
+        ssets = [set(ts) | also(s) for s, ts in zip(sents, st)] if also else [set(ts) for ts in st]
+        parsed.append((sents, ssets, body, set(terms(h.title or ""))))
     df: dict[str, int] = {}
     for _, ssets, _, title in parsed:
         seen = set().union(*ssets) | title
@@ -135,7 +184,7 @@ def candidate_features(query: str, hits: Sequence[Any], original: str | None = N
         count_of_doc[h.doc_id] = count_of_doc.get(h.doc_id, 0) + 1
     doc_rank = {d: r for r, d in enumerate(sorted(first_of_doc, key=first_of_doc.__getitem__))}
     for i, (h, (sents, ssets, body, title)) in enumerate(zip(hits, parsed)):
-        words = set(body) | title
+        words = set().union(*ssets) | title
         covs = [cover(s) for s in ssets]
         b = int(np.argmax(covs))
         window = max([covs[0]] + [cover(a | c) for a, c in zip(ssets, ssets[1:])])
