@@ -22,12 +22,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def main() -> None:
+def main(data_file: str = "r59_near_miss_data.py") -> None:
+    """Run the cases of `data_file` (RIGHT and NEAR: question, answer, source text, title); r59_near_miss_numbers.py
+    runs its own file through this."""
     from ragtune.appliance import refusal
     from ragtune.appliance.refusal import refusal_check
     from ragtune.appliance.types import ContextItem
 
-    data = runpy.run_path(str(HERE / "r59_near_miss_data.py"))
+    data = runpy.run_path(str(HERE / data_file))
     print("refusal from", refusal.__file__, file=sys.stderr)
     counts = {"right refused": 0, "near refused": 0}
     for kind, cases in (("right", data["RIGHT"]), ("near", data["NEAR"])):
