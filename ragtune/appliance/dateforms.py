@@ -230,7 +230,7 @@ def date_numbers(text: str, short_years: frozenset[str] = frozenset()) -> set[st
 
 
 
-_MONTH_NAMES = [names.split()[0] for names in _NAMES]
+MONTH_NAMES = [names.split()[0] for names in _NAMES]
 
 
 def _short_years(asked: list[tuple[int, int, str]]) -> frozenset[str]:
@@ -243,7 +243,7 @@ def date_words(text: str, asked: list[tuple[int, int, str]]) -> set[str]:
     best_sentence meets a question's "3 March" in a source's "2026-03-03" with them (evidence.py)."""
     if not asked or not _may_date(text):
         return set()
-    return {_MONTH_NAMES[month - 1] for _, month, _ in dates(text)} | date_numbers(text, _short_years(asked))
+    return {MONTH_NAMES[month - 1] for _, month, _ in dates(text)} | date_numbers(text, _short_years(asked))
 
 
 def with_date_numbers(text: str, asked: list[tuple[int, int, str]]) -> str:

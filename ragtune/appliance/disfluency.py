@@ -17,15 +17,10 @@ from .disfluency_pre import hesitations_as_fillers, postposed_repair, spaced_com
 from .normalize_terms import (ARTICLES, AUX, CLAUSE_PUNCT, COPULAS, CONNECTORS, DISCOURSE, FUNCTION_WORDS, NO_DET_AFTER,
                               PREPOSITIONS, SET_OFF, STRONG, WEAK_NOT_FIRST, WH, chained_weak, fronted_restart,
                               is_filler, lone_wait, match_phrase, possessive_head, rejected_end, runs_on,
-                              quoted_tokens, same_kind_word, set_off_before, strong_ok, VERB_AUX, wait_run,
+                              quoted_tokens, same_kind_word, set_off_before, strong_ok, token_key, VERB_AUX, wait_run,
                               weak_match, wh_restart)
 
 _ALIGN_WINDOW = 6
-
-
-def token_key(tok: str) -> str:
-    """Comparison key of a token: lower-case letters/digits only ('Law,' -> 'law')."""
-    return "".join(ch for ch in tok.lower() if ch.isalnum())
 
 
 def _is_punct(tok: str) -> bool:

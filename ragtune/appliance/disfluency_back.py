@@ -15,13 +15,9 @@ from __future__ import annotations
 import re
 
 from .normalize_terms import (AUX, CONNECTORS, COPULAS, DETERMINERS, FUNCTION_WORDS, PREPOSITIONS, VERB_AUX, WH,
-                              possessive_head)
+                              possessive_head, token_key)
 
 _HYPHENS = ("-", "‐", "‑")  # spaced inside a name by a tokenizer ("Lloyd - Jones"), never a clause break
-
-
-def _key(tok: str) -> str:
-    return "".join(ch for ch in tok.lower() if ch.isalnum())
 
 
 def _content(key: str) -> bool:
@@ -102,7 +98,7 @@ def abandoned_wh(toks: list[str]) -> list[str]:
     """The sentence without a question word said and abandoned at its start ("What who was the chair?", "How,
     where can I ...", "When what day is ..."): a first question word, then (a comma between at most) another one
     that begins a question, its auxiliary within two words and no connector ("When where and how was ..." stays)."""
-    keys = [_key(t) for t in toks[:6]]
+    keys = [token_key(t) for t in toks[:6]]
     first = next((x for x, k in enumerate(keys) if k), None)
     if first is None or keys[first] not in WH:
         return toks
@@ -205,7 +201,7 @@ def _participle(key: str) -> bool:
 
 
 def _plural(np: list[str]) -> bool:
-    head = _key(np[-1])
+    head = token_key(np[-1])
     return head.endswith("s") and not head.endswith(("ss", "us", "is")) and not np[-1][:1].isupper()
 
 
@@ -213,8 +209,8 @@ def resolve_pronoun(r_toks: list[str], p_toks: list[str]) -> list[str] | None:
     """The repair with its one pronoun replaced by the reparandum's one noun phrase ("when was it last serviced?" <-
     "What is the boiler"), when they agree in number, the repair names nothing else before the pronoun (but "the key
     to it") and holds no other pronoun; None otherwise."""
-    r_keys = [_key(t) for t in r_toks]
-    p_keys = [_key(t) for t in p_toks]
+    r_keys = [token_key(t) for t in r_toks]
+    p_keys = [token_key(t) for t in p_toks]
     at = [x for x, k in enumerate(p_keys) if k in _SINGULAR or k in _PLURAL or k == "her"]
     if len(at) == 1 and p_keys[at[0]] == "its" and any(a in p_toks[at[0]] for a in "'’"):
         return None  # "it's": "it is"
@@ -230,7 +226,7 @@ def resolve_pronoun(r_toks: list[str], p_toks: list[str]) -> list[str] | None:
         return None
     pron = p_keys[x]
     plural = _plural(np)
-    head = _key(np[-1])
+    head = token_key(np[-1])
     if (pron in _PLURAL) != plural or (pron in _PERSON and not (
             np[0][:1].isupper() or head in _PERSON_NOUNS or head.endswith(_PERSON_ENDS))):
         return None  # "the van ... the keys to him": him is someone else
@@ -256,7 +252,7 @@ def _units(toks: list[str], keys: list[str], idx: list[int]) -> int:
         nxt = toks[idx[y + 1]] if y + 1 < len(idx) else ""
         named = bool(keys[x]) and name_word(toks[x]) and keys[x] not in WH | AUX
         joins = toks[x] in _HYPHENS or keys[x] in NAME_PARTICLES and (
-            name_word(nxt) or _key(nxt) in NAME_PARTICLES or nxt in _HYPHENS)
+            name_word(nxt) or token_key(nxt) in NAME_PARTICLES or nxt in _HYPHENS)
         if named or joins:
             n += not in_name
             in_name = True
@@ -292,8 +288,8 @@ def ellipsis(r_toks: list[str], p_toks: list[str]) -> list[str] | None:
     Reid" <- "besides Maya Ortiz herself"), one word after a determiner ("the chair" <- "the treasurer"), or go in
     after the shared words ("who else"). None when none fits."""
     rt = [t.rstrip(",;") for t in r_toks]
-    rk = [_key(t) for t in rt]
-    pk = [_key(t) for t in p_toks]
+    rk = [token_key(t) for t in rt]
+    pk = [token_key(t) for t in p_toks]
     r = [x for x, k in enumerate(rk) if k or rt[x] in _HYPHENS]  # a spaced hyphen is a name's ("al - Turabi")
     p = [x for x, k in enumerate(pk) if k or p_toks[x] in _HYPHENS]
     if not r or not p or _units(p_toks, pk, p) >= _units(rt, rk, r) or any(
@@ -323,7 +319,7 @@ def ellipsis(r_toks: list[str], p_toks: list[str]) -> list[str] | None:
         out = words[:y] + rest + words[y + len(rest):]
     elif name_word(core[-1]) or rest_k[-1].isdigit():  # a name or number for a name or number
         named = name_word(core[-1])
-        kind = name_word if named else (lambda t: _key(t).isdigit())
+        kind = name_word if named else (lambda t: token_key(t).isdigit())
         y = next((y for y in range(m, min(len(words), m + 3)) if kind(words[y])), None)
         if y is not None:
             y = _name_end(words, keys, y) if named else possessive_head(keys, words, y)
@@ -403,7 +399,7 @@ def quantity(pre_toks: list[str], rep_toks: list[str]) -> list[str] | None:
     rk: list[str] = []
     words: list[int] = []
     for x, t in enumerate(rep_toks):  # at most four words, then only end marks (a long rest is rejected early)
-        rk.append(_key(t))
+        rk.append(token_key(t))
         if rk[-1]:
             words.append(x)
         if len(words) > 4 or (words and not rk[-1] and t not in "?!."):
@@ -418,9 +414,9 @@ def quantity(pre_toks: list[str], rep_toks: list[str]) -> list[str] | None:
     new_tok = rep_toks[words[lim]].rstrip("?!.")
     noun = rk[words[lim + 1]] if len(words) - lim == 2 else None
     pre = [t.rstrip(",;") if x == len(pre_toks) - 1 else t for x, t in enumerate(pre_toks)]
-    while pre and not _key(pre[-1]):
+    while pre and not token_key(pre[-1]):
         pre.pop()  # the comma before the editing term
-    pk = [_key(t) for t in pre]
+    pk = [token_key(t) for t in pre]
     if not pk or _count(pk[-1]) is not None:
         return None  # "in 2022 sorry 2023": a number for a number, the rules before
     counts = [x for x in range(len(pk)) if _count(pk[x]) is not None and x + 1 < len(pk) and pre[x + 1].isalpha()
@@ -432,7 +428,7 @@ def quantity(pre_toks: list[str], rep_toks: list[str]) -> list[str] | None:
             return pre[:-1] + [pre[-1] + typed] + mark
         return None
     c = counts[0]
-    old, now = _count(pk[c]), _count(_key(new_tok))
+    old, now = _count(pk[c]), _count(token_key(new_tok))
     # the counted noun, among up to three lower-case words after the count: the first plural one ("two good
     # examples", "two rooms free"); going from one to more the last before a function word ("one good example of")
     run = []

@@ -14,7 +14,7 @@ import re
 
 from .disfluency_back import quantity
 from .normalize_terms import (AUX, COPULAS, DETERMINERS, FILLERS, FUNCTION_WORDS, PREPOSITIONS, SET_OFF, STRONG,
-                              VERB_AUX, WH, match_phrase, quoted_tokens)
+                              VERB_AUX, WH, match_phrase, quoted_tokens, token_key)
 
 # a comma typed between two letters ("glass,hold on,batteries"); never between digits ("1,000")
 _TIGHT_COMMA = re.compile(r"(?<=[^\W\d_]),(?=[^\W\d_])")
@@ -217,22 +217,18 @@ def _restarted(out: list[str], det: str) -> list[str]:
         return out
     words: list[int] = []
     for x in range(len(out) - 1, -1, -1):
-        if _key(out[x]):
+        if token_key(out[x]):
             words.append(x)
             if len(words) == 3:
                 break
     for x in words:
-        k = _key(out[x])
+        k = token_key(out[x])
         if k == det or {k, det} == {"a", "an"}:
-            if all(_key(out[y]) not in WH | AUX | FUNCTION_WORDS for y in words if y > x):
+            if all(token_key(out[y]) not in WH | AUX | FUNCTION_WORDS for y in words if y > x):
                 del out[x:]  # in place: a copy per hesitation made long inputs quadratic
                 return out
             break
     return out
-
-
-def _key(tok: str) -> str:
-    return "".join(ch for ch in tok.lower() if ch.isalnum())  # disfluency.token_key (which imports this module)
 
 
 # A repair said after what it replaces, then the editing term ("the gym open, the pool I mean, on Sundays").

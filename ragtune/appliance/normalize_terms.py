@@ -5,6 +5,12 @@ Words are compared by their key: lower-case letters and digits only ("Law," -> "
 
 from __future__ import annotations
 
+
+def token_key(tok: str) -> str:
+    """Comparison key of a token: lower-case letters/digits only ('Law,' -> 'law'); the disfluency stages' one."""
+    return "".join(ch for ch in tok.lower() if ch.isalnum())
+
+
 FILLERS = {"uh", "uhh", "uhm", "um", "umm", "er", "erm", "ehm", "hmm", "hm", "ah", "eh", "mm"}
 # Editing phrases that mark a correction on their own.
 STRONG = [

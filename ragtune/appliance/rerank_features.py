@@ -31,7 +31,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .acronyms import asked_acronyms, spelled
-from .dateforms import dates
+from .dateforms import MONTH_NAMES, dates
 from .errors import ModelError
 from .jsonl import loads_located
 from .scripts import OTHER_SCRIPT
@@ -75,8 +75,6 @@ def terms(text: str) -> list[str]:
     return [stem(t) for w in words(text) for t in (_WORD.findall(w) if w.isascii() else (w,)) if t not in STOPWORDS]
 
 
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december")
 _DAY_NUMBER = re.compile(r"0?(\d{1,2})(?:st|nd|rd|th)?")
 
 
@@ -85,7 +83,7 @@ def _day_or_month(term: str, day: int, month: int) -> bool:
     m = _DAY_NUMBER.fullmatch(term)
     if m:
         return int(m.group(1)) in (day, month)
-    return not term.isdigit() and len(term) >= 3 and _MONTHS[month - 1].startswith(term)
+    return not term.isdigit() and len(term) >= 3 and MONTH_NAMES[month - 1].startswith(term)
 
 
 def other_forms(query: str, qt: Sequence[str]) -> Callable[[str], set[str]] | None:
